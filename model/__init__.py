@@ -1,0 +1,1 @@
+"""memos.model — the memory-augmented SSM (pure PyTorch; sequence ops come from memos.kernels)."""
