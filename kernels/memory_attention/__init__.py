@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
-import torch
+import math
+from typing import Any
 
-from memos.errors import KernelError
+import torch
+from memos.kernels.dispatch import backend_for
 from memos.kernels.memory_attention.reference import memory_attention_reference
 
+from memos.errors import KernelError
+
 __all__ = ["memory_attention", "memory_attention_reference"]
+
+
+class _MemoryAttentionTriton(torch.autograd.Function):
+    """Fused Triton forward and backward; saves the output and the row logsumexp."""
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, slot_mask: torch.Tensor,
+        idx: torch.Tensor, block_size: int, scale: float,
+    ) -> torch.Tensor:
+        from memos.kernels.memory_attention.triton import memory_attention_triton_forward
+
+        q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
+        slot_mask, idx = slot_mask.contiguous(), idx.contiguous()
+        out, lse = memory_attention_triton_forward(q, k, v, slot_mask, idx, block_size, scale)
+        ctx.save_for_backward(q, k, v, slot_mask, idx, out, lse)
+        ctx.block_size, ctx.scale = block_size, scale
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, dout: torch.Tensor) -> tuple:  # type: ignore[override]
+        from memos.kernels.memory_attention.triton import memory_attention_triton_backward
+
+        q, k, v, slot_mask, idx, out, lse = ctx.saved_tensors
+        dq, dk, dv = memory_attention_triton_backward(
+            q, k, v, slot_mask, idx, ctx.block_size, ctx.scale, out, lse,
+            dout.to(q.dtype).contiguous(),
+        )
+        return dq, dk, dv, None, None, None, None
 
 
 def memory_attention(
@@ -20,6 +53,10 @@ def memory_attention(
     scale: float | None = None,
 ) -> torch.Tensor:
     """Each query block attends to the slots of its K selected memories. Returns (B, L, H, D)."""
+    if q.dim() != 4:
+        raise KernelError(f"memory_attention expects q (B, L, H, D); got {tuple(q.shape)}")
+    if block_size < 1:
+        raise KernelError(f"memory_attention block_size must be >= 1, got {block_size}")
     bsz, length, heads, dim = q.shape
     nb = -(-length // block_size)
     if k.dim() != 5 or k.shape != v.shape or k.shape[3:] != (heads, dim) or k.shape[0] != bsz:
@@ -27,9 +64,23 @@ def memory_attention(
             f"memory_attention expects k and v (B, M, S, H, D) matching q (B, L, H, D) = {tuple(q.shape)}; "
             f"got k {tuple(k.shape)}, v {tuple(v.shape)}"
         )
-    if slot_mask.shape != k.shape[:3] or idx.shape[:3] != (bsz, nb, heads):
+    if slot_mask.shape != k.shape[:3] or idx.dim() != 4 or idx.shape[:3] != (bsz, nb, heads):
         raise KernelError(
             f"memory_attention expects slot_mask {tuple(k.shape[:3])} and idx (B, {nb}, H, K); "
             f"got slot_mask {tuple(slot_mask.shape)}, idx {tuple(idx.shape)}"
         )
+    if slot_mask.dtype != torch.bool:
+        raise KernelError(f"memory_attention expects a bool slot_mask, got {slot_mask.dtype}")
+    if not idx.is_cuda and idx.numel() and int(idx.max()) >= k.shape[1]:
+        # Checked off-GPU only (a GPU check would sync every call); the kernel masks such
+        # entries instead of reading out of bounds.
+        raise KernelError(
+            f"memory_attention idx holds memory {int(idx.max())} but only {k.shape[1]} memories were "
+            "given; use -1 for 'no memory'"
+        )
+    mems, slots, topk = k.shape[1], k.shape[2], idx.shape[3]
+    empty = length == 0 or mems == 0 or slots == 0 or topk == 0
+    if backend_for(q) == "triton" and not empty:
+        scale = scale if scale is not None else 1.0 / math.sqrt(dim)
+        return _MemoryAttentionTriton.apply(q, k, v, slot_mask, idx.long(), block_size, float(scale))
     return memory_attention_reference(q, k, v, slot_mask, idx, block_size, scale)

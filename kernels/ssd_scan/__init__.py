@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
+from memos.kernels.dispatch import backend_for
+from memos.kernels.ssd_scan.reference import ssd_scan_reference, ssd_scan_sequential
 
 from memos.errors import KernelError
-from memos.kernels.ssd_scan.reference import ssd_scan_reference, ssd_scan_sequential
 
 __all__ = ["ssd_scan", "ssd_scan_reference", "ssd_scan_sequential"]
 
@@ -18,6 +21,40 @@ def _check(x: torch.Tensor, log_a: torch.Tensor, b: torch.Tensor, c: torch.Tenso
         )
 
 
+class _SSDScanTriton(torch.autograd.Function):
+    """Triton forward and backward; saves only the inputs and recomputes chunk states."""
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any,
+        x: torch.Tensor,
+        log_a: torch.Tensor,
+        b: torch.Tensor,
+        c: torch.Tensor,
+        initial_state: torch.Tensor | None,
+        chunk_size: int,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        from memos.kernels.ssd_scan.triton import ssd_scan_triton_forward
+
+        x, log_a, b, c = x.contiguous(), log_a.contiguous(), b.contiguous(), c.contiguous()
+        y, final = ssd_scan_triton_forward(x, log_a, b, c, chunk_size, initial_state)
+        ctx.save_for_backward(x, log_a, b, c, initial_state)
+        ctx.chunk_size = chunk_size
+        return y, final
+
+    @staticmethod
+    def backward(ctx: Any, dy: torch.Tensor | None, dfinal: torch.Tensor | None) -> tuple:  # type: ignore[override]
+        from memos.kernels.ssd_scan.triton import ssd_scan_triton_backward
+
+        x, log_a, b, c, initial_state = ctx.saved_tensors
+        dy = torch.zeros_like(x) if dy is None else dy.to(x.dtype).contiguous()
+        dx, dla, db, dc, dinit = ssd_scan_triton_backward(
+            x, log_a, b, c, ctx.chunk_size, initial_state, dy, dfinal
+        )
+        dinit = dinit.to(initial_state.dtype) if initial_state is not None else None
+        return dx, dla, db, dc, dinit, None
+
+
 def ssd_scan(
     x: torch.Tensor,  # (B, L, H, P)
     log_a: torch.Tensor,  # (B, L, H), <= 0
@@ -28,4 +65,13 @@ def ssd_scan(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Selective scan over a sequence. Returns y (B, L, H, P) and the final state (B, H, P, N, fp32)."""
     _check(x, log_a, b, c)
+    if chunk_size < 1:
+        raise KernelError(f"ssd_scan chunk_size must be >= 1, got {chunk_size}")
+    if initial_state is not None and initial_state.shape != (*x.shape[:1], x.shape[2], x.shape[3], b.shape[3]):
+        raise KernelError(
+            f"ssd_scan initial_state must be (B, H, P, N) = "
+            f"{(x.shape[0], x.shape[2], x.shape[3], b.shape[3])}; got {tuple(initial_state.shape)}"
+        )
+    if backend_for(x) == "triton" and x.shape[1] > 0 and x.numel() > 0 and b.shape[-1] > 0:
+        return _SSDScanTriton.apply(x, log_a, b, c, initial_state, chunk_size)
     return ssd_scan_reference(x, log_a, b, c, chunk_size, initial_state)
