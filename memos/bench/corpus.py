@@ -1,0 +1,113 @@
+"""A seeded generator of memory-like sentences for speed benchmarks.
+
+The sentences look like what an assistant stores about people (preferences, events, plans,
+facts) so that the full-text index sees a realistic vocabulary and term distribution: a few
+hundred common words and a long tail of names, places and objects. Nothing comes from a
+licensed data set; the same seed always gives the same corpus.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+_NAMES = (
+    "Alice Bob Carol Dave Erin Frank Grace Heidi Ivan Judy Mallory Niaj Olivia Peggy Rupert "
+    "Sybil Trent Victor Walter Yusuf Zara Amara Bruno Chen Dmitri Elena Farid Greta Hiro Ines "
+    "Jonas Kavya Liam Mei Nora Omar Priya Quinn Rosa Sven Tomas Uma Vera Wen Ximena Yara Zeno"
+).split()
+_PLACES = (
+    "Lisbon Kyoto Nairobi Oslo Denver Lima Porto Austin Hanoi Dublin Quito Seville Tallinn "
+    "Osaka Krakow Boston Cairo Perth Bergen Tucson Zagreb Halifax Valencia Marseille Bilbao "
+    "the lake house the office the gym the library the farmers market the beach the cabin"
+).split(" ")
+_FOODS = (
+    "green tea, black coffee, oat milk, sourdough bread, ramen, tacos, dark chocolate, "
+    "mango smoothies, lentil soup, sushi, pad thai, espresso, blueberry pancakes, kimchi, "
+    "falafel, paella, pho, croissants, goat cheese, spicy curry, apple pie, matcha"
+).split(", ")
+_HOBBIES = (
+    "rock climbing, watercolor painting, trail running, chess, pottery, birdwatching, "
+    "sailing, baking, salsa dancing, woodworking, photography, gardening, knitting, "
+    "playing the cello, cycling, yoga, surfing, calligraphy, board games, astronomy"
+).split(", ")
+_THINGS = (
+    "a used bicycle, a new laptop, concert tickets, a vintage camera, a puppy, a telescope, "
+    "hiking boots, a sewing machine, a kayak, a standing desk, an electric guitar, a tent, "
+    "noise-cancelling headphones, a road atlas, a coffee grinder, a drone, a sketchbook"
+).split(", ")
+_JOBS = (
+    "nurse, data analyst, teacher, architect, chef, lawyer, pharmacist, carpenter, "
+    "journalist, software engineer, veterinarian, librarian, pilot, electrician, designer"
+).split(", ")
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+_DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+_PEOPLE = "sister brother mother father cousin neighbor manager roommate grandmother friend".split()
+
+_TEMPLATES = (
+    "{n} prefers {f} in the morning and avoids {f2} after lunch.",
+    "{n} started {h} in {m} and now practices every {d}.",
+    "{n} moved to {p} for a job as a {j} last {m}.",
+    "{n} bought {t} on {d} because the old one broke.",
+    "{n}'s {r} is visiting {p} in {m} for two weeks.",
+    "On {d} {n} met {n2} at {p} to talk about {h}.",
+    "{n} is allergic to {f} and asked the team to remember it.",
+    "{n} wants to learn {h} before the trip to {p} in {m}.",
+    "{n} works as a {j} and usually finishes late on {d}.",
+    "{n} said the best {f} they ever had was in {p}.",
+    "{n} lent {t} to {n2} and expects it back by {m}.",
+    "{n} and {n2} are planning a weekend of {h} near {p}.",
+    "{n} gave up {f} in {m} after a doctor's advice.",
+    "{n}'s favourite way to relax on {d} evenings is {h}.",
+    "{n} is saving money for {t} and a holiday in {p}.",
+    "{n} reminded everyone that the meeting moved to {d} at {hr} o'clock.",
+    "{n} adopted a cat named {n2} in {m} and posts photos of it every {d}.",
+    "{n} finished a course on {h} and got a certificate in {m}.",
+)
+
+
+def _fill(rng: random.Random, template: str) -> str:
+    n, n2 = rng.sample(_NAMES, 2)
+    f, f2 = rng.sample(_FOODS, 2)
+    return template.format(
+        n=n,
+        n2=n2,
+        f=f,
+        f2=f2,
+        h=rng.choice(_HOBBIES),
+        p=rng.choice(_PLACES),
+        m=rng.choice(_MONTHS),
+        d=rng.choice(_DAYS),
+        t=rng.choice(_THINGS),
+        j=rng.choice(_JOBS),
+        r=rng.choice(_PEOPLE),
+        hr=rng.randint(1, 12),
+    )
+
+
+def synthetic_sentences(n: int, seed: int = 0) -> Iterator[str]:
+    """n memory-like sentences; a number suffix on some keeps them distinct for de-duplication."""
+    rng = random.Random(seed)
+    for i in range(n):
+        text = _fill(rng, rng.choice(_TEMPLATES))
+        # Templates x slots give ~10^9 combinations, but a numbered note makes every cube
+        # unique so that ingest's exact-duplicate check never merges two of them.
+        yield f"{text} (note {i})"
+
+
+def synthetic_queries(n: int, seed: int = 1) -> list[str]:
+    """n short questions in the same vocabulary as the corpus."""
+    rng = random.Random(seed)
+    forms = (
+        "what does {n} like to drink",
+        "where did {n} move for work",
+        "when is {n} going to {p}",
+        "who practices {h}",
+        "what did {n} buy on {d}",
+        "is {n} allergic to {f}",
+        "who works as a {j}",
+        "plans with {n2} in {m}",
+    )
+    return [_fill(rng, rng.choice(forms)) for _ in range(n)]
