@@ -1,0 +1,252 @@
+"""How the `memos` command shows results: rich tables for people, plain JSON for scripts.
+
+Rendering never decides anything about memories; it turns what the library returned into
+text. `--json` output goes to stdout through `print_json` and nothing else is printed on
+stdout in that mode, so `memos search ... --json | jq` always parses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+# Wide enough that 32-character cube ids and short contents fit on one line in logs and
+# tests, where there is no terminal to measure; a real terminal uses its own width.
+_FALLBACK_WIDTH = 140
+
+
+def console() -> Console:
+    """A console on the current stdout (looked up at call time, so capture works in tests)."""
+    width = None if sys.stdout.isatty() else _FALLBACK_WIDTH
+    return Console(file=sys.stdout, width=width, highlight=False, soft_wrap=False)
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Pydantic models, dataclasses, enums, datetimes and paths as plain JSON values."""
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return obj
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, datetime | date):
+        return obj.isoformat()
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "model_dump"):
+        return to_jsonable(obj.model_dump(mode="json"))
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, set | frozenset):
+        return [to_jsonable(v) for v in sorted(obj, key=str)]
+    if isinstance(obj, Iterable) and not isinstance(obj, bytes | bytearray):
+        return [to_jsonable(v) for v in obj]
+    return str(obj)
+
+
+def print_json(obj: Any) -> None:
+    """Write `obj` as indented JSON on stdout, with a trailing newline, and nothing else."""
+    sys.stdout.write(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def get(obj: Any, name: str, default: Any = None) -> Any:
+    """Read a field from a model, dataclass or dict alike."""
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def short(text: Any, limit: int = 80) -> str:
+    """One line of `text`, cut at `limit` characters with an ellipsis."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def fmt(value: Any) -> str:
+    """A table cell for any value: enums by value, datetimes to the second, lists joined."""
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(fmt(v) for v in value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def scope_text(scope: Any) -> str:
+    """`alice`, `alice/agent:planner`, ... — the compact form of a Scope."""
+    if scope is None:
+        return ""
+    parts = [str(get(scope, "user_id", ""))]
+    if get(scope, "agent_id"):
+        parts.append(f"agent:{get(scope, 'agent_id')}")
+    if get(scope, "session_id"):
+        parts.append(f"session:{get(scope, 'session_id')}")
+    visibility = get(scope, "visibility")
+    if visibility is not None and fmt(visibility) != "private":
+        parts.append(fmt(visibility))
+    return "/".join(parts)
+
+
+def new_table(title: str | None, columns: Sequence[str]) -> Table:
+    """A table whose cells fold instead of being cut, so ids are always whole."""
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    return table
+
+
+def print_table(table: Table) -> None:
+    console().print(table)
+
+
+def print_message(message: str, style: str = "green") -> None:
+    """One status line for people (never used in --json mode)."""
+    console().print(Text(message, style=style))
+
+
+def kv_table(title: str | None, mapping: Mapping[str, Any]) -> Table:
+    """Two columns, field and value; nested mappings are flattened with dotted names."""
+    table = new_table(title, ["field", "value"])
+    for key, value in _flatten(mapping):
+        table.add_row(key, fmt(value))
+    return table
+
+
+def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            rows.extend(_flatten(value, prefix=f"{name}."))
+        else:
+            rows.append((name, value))
+    return rows
+
+
+def cube_table(title: str | None, cubes: Iterable[Any]) -> Table:
+    """One row per cube: id, version, kind, state, scope, content."""
+    table = new_table(title, ["id", "v", "kind", "state", "scope", "content"])
+    for cube in cubes:
+        table.add_row(
+            fmt(get(cube, "id")),
+            fmt(get(cube, "version")),
+            fmt(get(cube, "kind")),
+            fmt(get(cube, "state")),
+            scope_text(get(cube, "scope")),
+            short(get(cube, "content", "")),
+        )
+    return table
+
+
+def cube_detail(cube: Any) -> Table:
+    """Every field of one cube, content in full."""
+    data = to_jsonable(cube)
+    data["scope"] = scope_text(get(cube, "scope"))
+    return kv_table(f"cube {get(cube, 'id')} v{get(cube, 'version')}", data)
+
+
+def why_text(hit: Any) -> str:
+    """Which retrievers found a hit and at which rank: `dense#1 fulltext#3`."""
+    ranks = get(hit, "ranks") or {}
+    names = get(hit, "retrievers") or list(ranks)
+    return " ".join(f"{name}#{ranks[name]}" if name in ranks else str(name) for name in names)
+
+
+def hits_table(query: str, hits: Sequence[Any]) -> Table:
+    """Search results best first, with the fused score and the retrievers that found each."""
+    table = new_table(f"{len(hits)} hit(s) for {query!r}", ["#", "score", "why", "id", "kind",
+                                                             "content"])
+    for rank, hit in enumerate(hits, start=1):
+        cube = get(hit, "cube")
+        table.add_row(
+            str(rank),
+            f"{get(hit, 'score', 0.0):.4f}",
+            why_text(hit),
+            fmt(get(cube, "id")),
+            fmt(get(cube, "kind")),
+            short(get(cube, "content", "")),
+        )
+    return table
+
+
+def history_table(cube_id: str, versions: Sequence[Any]) -> Table:
+    """Every version of a cube, oldest first."""
+    table = new_table(f"history of {cube_id}", ["v", "state", "recorded_at", "valid_from",
+                                                "valid_to", "tags", "content"])
+    for cube in versions:
+        table.add_row(
+            fmt(get(cube, "version")),
+            fmt(get(cube, "state")),
+            fmt(get(cube, "recorded_at")),
+            fmt(get(cube, "valid_from")),
+            fmt(get(cube, "valid_to")),
+            fmt(get(cube, "tags")),
+            short(get(cube, "content", ""), 60),
+        )
+    return table
+
+
+def print_diff(diff: Any) -> None:
+    """The changed fields as a table, then the unified content diff coloured by line."""
+    changes = get(diff, "changes") or {}
+    title = f"{get(diff, 'cube_id')}: v{get(diff, 'from_version')} -> v{get(diff, 'to_version')}"
+    table = new_table(title, ["field", "old", "new"])
+    for field, (old, new) in changes.items():
+        if field == "content":
+            continue  # shown below as a line diff
+        table.add_row(field, fmt(old), fmt(new))
+    out = console()
+    if table.row_count:
+        out.print(table)
+    elif not changes:
+        out.print(f"{title}: no changes")
+    content_diff = get(diff, "content_diff") or ""
+    styles = {"+": "green", "-": "red", "@": "cyan"}
+    for line in content_diff.splitlines():
+        out.print(Text(line, style=styles.get(line[:1], "")))
+
+
+def check_table(report: Any) -> Table:
+    """One row per derived index: the changelog position it reflects and what disagrees."""
+    title = f"check: {'consistent' if get(report, 'ok') else 'INCONSISTENT'} at changelog " \
+            f"seq {get(report, 'changelog_seq')}"
+    table = new_table(title, ["index", "ok", "seq", "behind", "expected", "actual", "missing",
+                              "extra"])
+    for name, index in (get(report, "indexes") or {}).items():
+        table.add_row(
+            name,
+            "yes" if get(index, "ok") else "NO",
+            fmt(get(index, "seq")),
+            fmt(get(index, "behind")),
+            fmt(get(index, "expected")),
+            fmt(get(index, "actual")),
+            fmt(get(index, "missing")),
+            fmt(get(index, "extra")),
+        )
+    return table
+
+
+def import_errors_text(errors: Sequence[tuple[int, str]], limit: int = 20) -> list[str]:
+    """`line 3: ...` for the first `limit` bad lines, then how many more there are."""
+    lines = [f"line {number}: {message}" for number, message in list(errors)[:limit]]
+    if len(errors) > limit:
+        lines.append(f"... and {len(errors) - limit} more bad line(s)")
+    return lines
