@@ -17,10 +17,11 @@ _NAMES = (
     "Jonas Kavya Liam Mei Nora Omar Priya Quinn Rosa Sven Tomas Uma Vera Wen Ximena Yara Zeno"
 ).split()
 _PLACES = (
-    "Lisbon Kyoto Nairobi Oslo Denver Lima Porto Austin Hanoi Dublin Quito Seville Tallinn "
-    "Osaka Krakow Boston Cairo Perth Bergen Tucson Zagreb Halifax Valencia Marseille Bilbao "
-    "the lake house the office the gym the library the farmers market the beach the cabin"
-).split(" ")
+    "Lisbon, Kyoto, Nairobi, Oslo, Denver, Lima, Porto, Austin, Hanoi, Dublin, Quito, Seville, "
+    "Tallinn, Osaka, Krakow, Boston, Cairo, Perth, Bergen, Tucson, Zagreb, Halifax, Valencia, "
+    "Marseille, Bilbao, the lake house, the office, the gym, the library, the farmers market, "
+    "the beach, the cabin"
+).split(", ")
 _FOODS = (
     "green tea, black coffee, oat milk, sourdough bread, ramen, tacos, dark chocolate, "
     "mango smoothies, lentil soup, sushi, pad thai, espresso, blueberry pancakes, kimchi, "
