@@ -1,26 +1,77 @@
 """Launching Triton kernels in either mode: compiled for a GPU, or in the CPU interpreter.
 
 Triton decides at *decoration* time whether `@triton.jit` builds a compiled kernel or an
-interpreted one (it reads TRITON_INTERPRET when the module is imported). Our modules are
-imported once, usually before a test or a user sets TRITON_INTERPRET, so `launchable` re-wraps
-the kernel's Python function for the mode in force at launch time and caches both forms.
+interpreted one: it reads TRITON_INTERPRET when a module (ours, and triton.language's own
+standard library: tl.sum, tl.max, tl.cumsum, ...) is imported. Users and tests often set the
+variable after triton was imported, so `launchable` decides at launch time instead: it
+re-wraps our kernel's Python function for the mode in force, and for an interpreted launch
+swaps triton.language's compiled helpers for interpreted twins for the duration of the call.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import triton
+import triton.language as tl
 from triton.runtime.interpreter import InterpretedFunction
 from triton.runtime.jit import JITFunction
 
 _CACHE: dict[tuple[int, bool], Any] = {}
+_TWINS: dict[int, InterpretedFunction] = {}
+_PATCH_LOCK = threading.RLock()
 
 
 def interpreting() -> bool:
     """True when Triton kernels should run in the numpy interpreter (TRITON_INTERPRET=1)."""
     return os.environ.get("TRITON_INTERPRET", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _twin(fn: Any) -> InterpretedFunction:
+    twin = _TWINS.get(id(fn))
+    if twin is None:
+        twin = _TWINS[id(fn)] = InterpretedFunction(fn)
+    return twin
+
+
+@contextlib.contextmanager
+def _interpreted_stdlib() -> Iterator[None]:
+    """Replace every compiled @jit helper of triton.language by an interpreted twin, then restore.
+
+    The same function object may be reachable from several modules (tl.sum is
+    tl.standard.sum); one twin per function keeps identity checks inside the interpreter
+    (e.g. "is this combine_fn tl.standard._sum_combine") true.
+    """
+    with _PATCH_LOCK:
+        saved: list[tuple[Any, str, Any]] = []
+        for module in (tl, tl.standard, tl.core, tl.math):
+            for name, obj in list(vars(module).items()):
+                if isinstance(obj, JITFunction):
+                    saved.append((module, name, obj))
+                    setattr(module, name, _twin(obj.fn))
+        try:
+            yield
+        finally:
+            for module, name, obj in saved:
+                setattr(module, name, obj)
+
+
+class _InterpretedLauncher:
+    """`kernel[grid](*args)` for the interpreter, with triton.language's helpers interpreted."""
+
+    def __init__(self, kernel: InterpretedFunction) -> None:
+        self.kernel = kernel
+
+    def __getitem__(self, grid: Any) -> Any:
+        def launch(*args: Any, **kwargs: Any) -> Any:
+            with _interpreted_stdlib():
+                return self.kernel[grid](*args, **kwargs)
+
+        return launch
 
 
 def launchable(kernel: Any) -> Any:
@@ -31,7 +82,9 @@ def launchable(kernel: Any) -> Any:
     wrapped = _CACHE.get(key)
     if wrapped is None:
         if interp:
-            wrapped = kernel if isinstance(kernel, InterpretedFunction) else InterpretedFunction(fn)
+            wrapped = _InterpretedLauncher(
+                kernel if isinstance(kernel, InterpretedFunction) else InterpretedFunction(fn)
+            )
         else:
             wrapped = kernel if isinstance(kernel, JITFunction) else JITFunction(fn)
         _CACHE[key] = wrapped

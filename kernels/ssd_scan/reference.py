@@ -50,6 +50,9 @@ def ssd_scan_reference(
     bsz, length, heads, p = x.shape
     n = b.shape[-1]
     in_dtype = x.dtype
+    if length == 0:  # nothing to scan: the state passes through unchanged
+        state = initial_state.float() if initial_state is not None else x.new_zeros(bsz, heads, p, n, dtype=torch.float32)
+        return x.new_zeros(x.shape), state
     x, log_a, b, c = x.float(), log_a.float(), b.float(), c.float()
     pad = (-length) % chunk_size
     if pad:  # padded steps decay by 1 and add nothing, so the final state is unchanged

@@ -1,0 +1,98 @@
+"""memory_attention: Triton (interpreted) == reference over ragged, sparse and empty selections."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from memos.kernels import memory_attention
+from memos.kernels.memory_attention import memory_attention_reference
+
+from memos.errors import KernelError
+
+TOL = 5e-3
+
+# (B, L, H, D, M, S, K, block_size)
+CASES = [
+    (1, 16, 1, 16, 2, 16, 1, 16),  # aligned, one block
+    (2, 37, 2, 20, 3, 10, 2, 16),  # ragged L, D and S off the 16-wide tiles
+    (1, 30, 2, 16, 2, 70, 3, 24),  # S spans two slot tiles; block 24 is not a power of two
+    (1, 100, 1, 16, 3, 8, 2, 80),  # block 80 > 64: two query tiles per selection block
+    (2, 20, 2, 16, 2, 12, 5, 16),  # K larger than the number of memories (extra picks are -1)
+]
+
+
+def _inputs(bsz, length, heads, dim, mems, slots, topk, block):
+    nb = -(-length // block)
+    q = torch.randn(bsz, length, heads, dim)
+    k = torch.randn(bsz, mems, slots, heads, dim)
+    v = torch.randn(bsz, mems, slots, heads, dim)
+    slot_mask = torch.rand(bsz, mems, slots) > 0.3
+    slot_mask[:, :, 0] = True
+    idx = torch.randint(0, mems, (bsz, nb, heads, topk))
+    idx[torch.rand(idx.shape) < 0.25] = -1
+    if topk > mems:
+        idx[..., mems:] = -1
+    return q, k, v, slot_mask, idx
+
+
+def _parity(rel_rmse, q, k, v, slot_mask, idx, block, scale=None):
+    tri = [t.clone().requires_grad_(True) for t in (q, k, v)]
+    ref = [t.clone().requires_grad_(True) for t in (q, k, v)]
+    out_t = memory_attention(*tri, slot_mask, idx, block_size=block, scale=scale)
+    out_r = memory_attention_reference(*ref, slot_mask, idx, block, scale)
+    dout = torch.randn_like(out_r)
+    (out_t * dout).sum().backward()
+    (out_r * dout).sum().backward()
+    assert out_t.shape == q.shape and out_t.dtype == q.dtype
+    assert rel_rmse(out_t, out_r) < TOL
+    for name, a, r in zip("qkv", tri, ref, strict=True):
+        assert rel_rmse(a.grad, r.grad) < TOL, name
+    return out_t, tri
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "B{}L{}H{}D{}M{}S{}K{}blk{}".format(*c))
+def test_triton_matches_reference(triton_interp, rel_rmse, case):
+    *shape, block = case
+    _parity(rel_rmse, *_inputs(*shape, block), block)
+
+
+def test_rows_without_any_valid_slot_give_zero_and_no_gradient(triton_interp, rel_rmse):
+    q, k, v, slot_mask, idx = _inputs(1, 40, 2, 16, 3, 8, 2, 16)
+    idx[0, 0, 0] = -1  # block 0, head 0 selects nothing
+    idx[0, 1, 1] = 2
+    slot_mask[0, 2] = False  # block 1, head 1 selects only an all-padding memory
+    out, (dq, _, _) = _parity(rel_rmse, q, k, v, slot_mask, idx, 16, scale=0.3)
+    assert torch.all(out[0, :16, 0] == 0) and torch.all(out[0, 16:32, 1] == 0)
+    assert torch.all(dq.grad[0, :16, 0] == 0)
+    assert out[0, :16, 1].abs().sum() > 0
+
+
+def test_repeated_selection_counts_twice_like_the_reference(triton_interp, rel_rmse):
+    q, k, v, slot_mask, _ = _inputs(1, 16, 1, 16, 2, 8, 3, 16)
+    idx = torch.tensor([[[[1, 1, 0]]]])
+    _parity(rel_rmse, q, k, v, slot_mask, idx, 16)
+
+
+@pytest.mark.parametrize("backend", ["reference", "triton"])
+def test_empty_memory_gives_zeros(monkeypatch, backend):
+    monkeypatch.setenv("MEMOS_KERNELS", backend)
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    q = torch.randn(1, 10, 2, 16)
+    k = torch.zeros(1, 0, 4, 2, 16)
+    out = memory_attention(q, k, k.clone(), torch.zeros(1, 0, 4, dtype=torch.bool),
+                           torch.full((1, 1, 2, 3), -1), block_size=16)
+    assert out.shape == q.shape and torch.all(out == 0)
+
+
+def test_bad_inputs_raise_kernel_error():
+    q = torch.randn(1, 10, 2, 16)
+    k = torch.randn(1, 3, 4, 2, 16)
+    mask = torch.ones(1, 3, 4, dtype=torch.bool)
+    with pytest.raises(KernelError, match="only 3 memories"):
+        memory_attention(q, k, k, mask, torch.full((1, 1, 2, 2), 3), block_size=16)
+    with pytest.raises(KernelError, match="idx"):
+        memory_attention(q, k, k, mask, torch.zeros(1, 2, 2, 2, dtype=torch.long), block_size=16)
+    with pytest.raises(KernelError, match="k and v"):
+        memory_attention(q, k[..., :8], k[..., :8], mask, torch.zeros(1, 1, 2, 2, dtype=torch.long))
+    with pytest.raises(KernelError, match="bool"):
+        memory_attention(q, k, k, mask.float(), torch.zeros(1, 1, 2, 2, dtype=torch.long), block_size=16)
