@@ -1,0 +1,81 @@
+"""Checkpoints: a directory with config.json, model.safetensors and meta.json (fingerprint).
+
+The fingerprint is the hash of config and weights (`MemoryModel.fingerprint`); every derived
+artifact (memory slots, session states) records it. A config with unknown fields or version is
+refused with `CheckpointError`, as is a weight file that does not match the config.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import torch
+from memos.model.config import ModelConfig
+from memos.model.memory_model import MemoryModel
+from safetensors.torch import load_file, save_file
+
+from memos.errors import CheckpointError
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE, WEIGHTS_FILE, META_FILE, TRAIN_STATE_FILE = "config.json", "model.safetensors", "meta.json", "train_state.pt"
+SHIPPED_DIR = Path(__file__).resolve().parent / "checkpoints"
+DEFAULT_CHECKPOINT = SHIPPED_DIR / "memqa-small"
+
+
+def save_checkpoint(model: MemoryModel, out_dir: str | Path, meta: dict[str, Any] | None = None) -> Path:
+    """Write weights and config; returns the directory. Files are replaced atomically."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    fp = model.fingerprint
+    tmp = out / (WEIGHTS_FILE + ".tmp")
+    save_file(tensors, str(tmp), metadata={"fingerprint": fp})
+    tmp.replace(out / WEIGHTS_FILE)
+    (out / CONFIG_FILE).write_text(json.dumps(model.cfg.to_dict(), indent=2, sort_keys=True) + "\n")
+    info = {"fingerprint": fp, "parameters": model.num_parameters(), **(meta or {})}
+    (out / META_FILE).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+    return out
+
+
+def read_config(path: str | Path) -> ModelConfig:
+    path = Path(path)
+    cfg_file = path / CONFIG_FILE
+    if not cfg_file.is_file():
+        raise CheckpointError(f"{path} is not a checkpoint (no {CONFIG_FILE}); train one with `memos model train`")
+    try:
+        data = json.loads(cfg_file.read_text())
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{cfg_file} is not valid JSON ({exc}); re-create the checkpoint") from exc
+    return ModelConfig.from_dict(data)
+
+
+def load_checkpoint(path: str | Path | None = None, device: str | torch.device = "cpu") -> MemoryModel:
+    """Load a checkpoint directory (default: the shipped one) into a model in eval mode."""
+    path = Path(path) if path is not None else DEFAULT_CHECKPOINT
+    cfg = read_config(path)
+    wfile = path / WEIGHTS_FILE
+    if not wfile.is_file():
+        raise CheckpointError(f"{path} has no {WEIGHTS_FILE}; re-create the checkpoint")
+    try:
+        tensors = load_file(str(wfile))
+    except Exception as exc:  # safetensors raises its own error types for corrupt files
+        raise CheckpointError(f"{wfile} is corrupt ({exc}); re-create the checkpoint") from exc
+    model = MemoryModel(cfg)
+    try:
+        model.load_state_dict(tensors, strict=True)
+    except RuntimeError as exc:
+        raise CheckpointError(f"weights in {path} do not match its config ({exc}); re-create the checkpoint") from exc
+    model.to(device).eval()
+    meta_file = path / META_FILE
+    if meta_file.is_file():
+        recorded = json.loads(meta_file.read_text()).get("fingerprint")
+        if recorded and recorded != model.fingerprint:
+            raise CheckpointError(
+                f"{path}: weights do not match the recorded fingerprint (files changed after saving); "
+                "re-create the checkpoint"
+            )
+    return model

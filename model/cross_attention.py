@@ -1,0 +1,87 @@
+"""External memory reader: gated cross-attention to the slots of pre-encoded memories.
+
+Memory side (run once per memory, cacheable): each token of a memory text becomes a slot with
+a key and a value; the value also carries the embedding of the *next* byte, so a query that
+matches a position in the memory reads the byte that follows it. One pooled key per memory
+(attention pooling over its tokens) is used to select memories.
+
+Query side: every token scores all memories by pooled key, keeps the top-k, and attends to
+their slots through `memos.kernels.memory_attention`. Selection is per token, so the result
+does not depend on later tokens and step-by-step generation matches the parallel pass.
+The output is multiplied by a per-channel gate that starts at zero.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+from memos.kernels import memory_attention
+from memos.model.config import ModelConfig
+
+
+@dataclass
+class LayerMemory:
+    """One cross-attention layer's view of a set of memories."""
+
+    k: torch.Tensor  # (Bm, M, S, H, Dh); Bm is 1 (shared by every row) or B
+    v: torch.Tensor  # (Bm, M, S, H, Dh)
+    slot_mask: torch.Tensor  # (Bm, M, S) bool
+    pooled: torch.Tensor  # (Bm, M, Dsel)
+    allowed: torch.Tensor | None = None  # (B, M) bool: which memories each row may read
+
+
+class CrossAttention(nn.Module):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        d = cfg.d_model
+        # memory side
+        self.k_proj = nn.Linear(d, d, bias=False)
+        self.v_proj = nn.Linear(d, d, bias=False)
+        self.next_proj = nn.Linear(d, d, bias=False)
+        self.pool_query = nn.Parameter(torch.zeros(d))
+        self.pool_proj = nn.Linear(d, cfg.d_select, bias=False)
+        # query side
+        self.q_proj = nn.Linear(d, d, bias=False)
+        self.sel_proj = nn.Linear(d, cfg.d_select, bias=False)
+        self.o_proj = nn.Linear(d, d, bias=False)
+        self.gate = nn.Parameter(torch.zeros(d))  # zero: a fresh layer leaves the SSM unchanged
+
+    def encode(self, enc: torch.Tensor, next_emb: torch.Tensor, mask: torch.Tensor):
+        """enc, next_emb (M, S, D), mask (M, S) -> k, v (M, S, H, Dh), pooled (M, Dsel)."""
+        cfg = self.cfg
+        m, s, d = enc.shape
+        shape = (m, s, cfg.n_heads, cfg.attn_head_dim)
+        k = self.k_proj(enc).view(shape)
+        v = (self.v_proj(enc) + self.next_proj(next_emb)).view(shape)
+        w = (enc @ self.pool_query).masked_fill(~mask, float("-inf")).softmax(-1)  # (M, S)
+        pooled = self.pool_proj(torch.einsum("ms,msd->md", w.nan_to_num(0.0), enc))
+        return k, v, pooled
+
+    def select(self, h: torch.Tensor, mem: LayerMemory) -> torch.Tensor:
+        """Selection logits (B, L, M) of each token over the memories (-inf where not allowed)."""
+        q = self.sel_proj(h)  # (B, L, Dsel)
+        scores = torch.einsum("bld,bmd->blm", q, mem.pooled.expand(h.shape[0], -1, -1))
+        scores = scores / math.sqrt(self.cfg.d_select)
+        usable = mem.slot_mask.any(-1).expand(h.shape[0], -1)  # (B, M)
+        if mem.allowed is not None:
+            usable = usable & mem.allowed
+        return scores.masked_fill(~usable[:, None, :], float("-inf"))
+
+    def forward(self, h: torch.Tensor, mem: LayerMemory) -> tuple[torch.Tensor, torch.Tensor]:
+        """h (B, L, D) normed -> output (B, L, D) and selection logits (B, L, M)."""
+        cfg = self.cfg
+        bsz, length, d = h.shape
+        scores = self.select(h, mem)
+        kk = min(cfg.top_k, scores.shape[-1])
+        top, idx = scores.detach().topk(kk, dim=-1)  # (B, L, K)
+        idx = idx.masked_fill(~torch.isfinite(top), -1)
+        idx = idx[:, :, None, :].expand(bsz, length, cfg.n_heads, kk)
+        q = self.q_proj(h).view(bsz, length, cfg.n_heads, cfg.attn_head_dim)
+        mk, mv = mem.k.expand(bsz, *mem.k.shape[1:]), mem.v.expand(bsz, *mem.v.shape[1:])
+        sm = mem.slot_mask.expand(bsz, *mem.slot_mask.shape[1:])
+        out = memory_attention(q, mk, mv, sm, idx, block_size=1)  # (B, L, H, Dh)
+        return self.o_proj(out.reshape(bsz, length, d)) * self.gate, scores

@@ -1,0 +1,86 @@
+"""`SessionState`: everything the model needs to continue a text it has read (O(1) in length).
+
+Per decoder layer: the SSM scan state and conv window, and the internal-memory pool with its
+partial chunk; plus the logits of the last token. Saved as one safetensors file carrying the
+model fingerprint, like `MemorySlots`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from memos.model.chunk_memory import PoolState
+from memos.model.ssm import MixerState
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from memos.errors import FingerprintMismatchError, ModelError, NotFoundError
+
+FORMAT = "memos.session_state.v1"
+_POOL_FIELDS = ("k", "v", "mask", "importance", "buffer")
+
+
+@dataclass
+class SessionState:
+    mixers: list[MixerState]
+    pools: list[PoolState | None]
+    last_logits: torch.Tensor  # (B, V)
+    length: int  # tokens read so far
+    fingerprint: str
+
+    def check(self, fingerprint: str) -> None:
+        if self.fingerprint != fingerprint:
+            raise FingerprintMismatchError(
+                f"session state was made by model {self.fingerprint[:12]} but this model is "
+                f"{fingerprint[:12]}; read the session again with this model (read_session)"
+            )
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tensors: dict[str, torch.Tensor] = {"last_logits": self.last_logits.contiguous().cpu()}
+        meta = {"format": FORMAT, "fingerprint": self.fingerprint, "length": str(self.length)}
+        for i, m in enumerate(self.mixers):
+            tensors[f"{i}.ssm"] = m.ssm.contiguous().cpu()
+            tensors[f"{i}.conv"] = m.conv.contiguous().cpu()
+        for i, p in enumerate(self.pools):
+            if p is None:
+                continue
+            for name in _POOL_FIELDS:
+                tensors[f"{i}.pool.{name}"] = getattr(p, name).contiguous().cpu()
+            meta[f"{i}.pool.filled"] = str(p.filled)
+        meta["layers"] = str(len(self.mixers))
+        save_file(tensors, str(path), metadata=meta)
+        return path
+
+    @staticmethod
+    def load(path: str | Path, fingerprint: str | None = None) -> SessionState:
+        path = Path(path)
+        if not path.is_file():
+            raise NotFoundError(f"no session state file at {path}")
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                meta = f.metadata() or {}
+                t = {name: f.get_tensor(name) for name in f.keys()}
+            if meta.get("format") != FORMAT:
+                raise KeyError("format")
+            layers = int(meta["layers"])
+            mixers = [MixerState(ssm=t[f"{i}.ssm"], conv=t[f"{i}.conv"]) for i in range(layers)]
+            pools: list[PoolState | None] = []
+            for i in range(layers):
+                if f"{i}.pool.k" in t:
+                    fields = {name: t[f"{i}.pool.{name}"] for name in _POOL_FIELDS}
+                    fields["mask"] = fields["mask"].bool()
+                    pools.append(PoolState(**fields, filled=int(meta[f"{i}.pool.filled"])))
+                else:
+                    pools.append(None)
+            state = SessionState(mixers, pools, t["last_logits"], int(meta["length"]), meta["fingerprint"])
+        except (KeyError, ValueError, OSError) as exc:
+            raise ModelError(f"{path} is not a readable memos session state ({exc}); read the session again") from exc
+        except Exception as exc:  # safetensors' own errors for corrupt files
+            raise ModelError(f"{path} is not a readable memos session state ({exc}); read the session again") from exc
+        if fingerprint is not None:
+            state.check(fingerprint)
+        return state
