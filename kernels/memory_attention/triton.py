@@ -33,7 +33,7 @@ def _mem_attn_fwd_kernel(
     NSUB: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_S: tl.constexpr, BLOCK_D: tl.constexpr,
 ):
     pid = tl.program_id(0)
-    bh = tl.program_id(1)
+    bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*P can pass 2**31
     b = bh // H
     h = bh % H
     j = pid // NSUB
@@ -86,7 +86,7 @@ def _mem_attn_bwd_kernel(
     NSUB: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_S: tl.constexpr, BLOCK_D: tl.constexpr,
 ):
     pid = tl.program_id(0)
-    bh = tl.program_id(1)
+    bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*P can pass 2**31
     b = bh // H
     h = bh % H
     j = pid // NSUB
@@ -129,6 +129,12 @@ def _mem_attn_bwd_kernel(
     tl.store(dq_ptr + qp, dq, mask=qm)
 
 
+def _warps(block_d: int) -> int:
+    # ptxas -v on sm_90 with 64x64 tiles: 4 warps hit the 255-register cap (and spill in the
+    # backward); 8 warps fit in 128 registers for bf16.
+    return 8 if block_d >= 64 else 4
+
+
 def _tiles(block_size: int, slots: int, dim: int) -> tuple[int, int, int, int]:
     block_l = min(64, pow2_at_least(block_size))
     nsub = -(-block_size // block_l)
@@ -149,7 +155,7 @@ def memory_attention_triton_forward(
     launchable(_mem_attn_fwd_kernel)[(nb * nsub, bsz * heads)](
         q, k, v, slot_mask.view(torch.uint8), idx, out, lse,
         length, heads, dim, mems, slots, topk, nb, block_size, scale,
-        NSUB=nsub, BLOCK_L=block_l, BLOCK_S=block_s, BLOCK_D=block_d, num_warps=4,
+        NSUB=nsub, BLOCK_L=block_l, BLOCK_S=block_s, BLOCK_D=block_d, num_warps=_warps(block_d),
     )
     return out, lse
 
@@ -170,6 +176,6 @@ def memory_attention_triton_backward(
     launchable(_mem_attn_bwd_kernel)[(nb * nsub, bsz * heads)](
         q, k, v, slot_mask.view(torch.uint8), idx, out, dout, lse, dq, dk, dv,
         length, heads, dim, mems, slots, topk, nb, block_size, scale,
-        NSUB=nsub, BLOCK_L=block_l, BLOCK_S=block_s, BLOCK_D=block_d, num_warps=4,
+        NSUB=nsub, BLOCK_L=block_l, BLOCK_S=block_s, BLOCK_D=block_d, num_warps=_warps(block_d),
     )
     return dq, dk.to(k.dtype), dv.to(v.dtype)

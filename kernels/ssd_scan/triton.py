@@ -35,7 +35,7 @@ def _chunk_state_kernel(
     BLOCK_C: tl.constexpr, BLOCK_P: tl.constexpr, BLOCK_N: tl.constexpr,
 ):
     z = tl.program_id(0)
-    bh = tl.program_id(1)
+    bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*P can pass 2**31
     b = bh // H
     h = bh % H
     offs_c = tl.arange(0, BLOCK_C)
@@ -75,7 +75,7 @@ def _state_pass_kernel(
     # state <- exp(A_end_z) * state + local_z, z ascending (forward) or descending (backward:
     # the same recurrence carries dL/dS0 from the last chunk to the first).
     pid = tl.program_id(0)
-    bh = tl.program_id(1)
+    bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*P can pass 2**31
     b = bh // H
     h = bh % H
     offs = pid * BLOCK + tl.arange(0, BLOCK)
@@ -105,7 +105,7 @@ def _chunk_out_kernel(
     BLOCK_C: tl.constexpr, BLOCK_P: tl.constexpr, BLOCK_N: tl.constexpr,
 ):
     z = tl.program_id(0)
-    bh = tl.program_id(1)
+    bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*P can pass 2**31
     b = bh // H
     h = bh % H
     offs_c = tl.arange(0, BLOCK_C)
@@ -144,7 +144,7 @@ def _chunk_bwd_kernel(
     BLOCK_C: tl.constexpr, BLOCK_P: tl.constexpr, BLOCK_N: tl.constexpr,
 ):
     z = tl.program_id(0)
-    bh = tl.program_id(1)
+    bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*P can pass 2**31
     b = bh // H
     h = bh % H
     offs_c = tl.arange(0, BLOCK_C)
@@ -159,16 +159,9 @@ def _chunk_bwd_kernel(
     xm = tmask[:, None] & pmask[None, :]
     bp = row[:, None] * N + offs_n[None, :]
     bmask = tmask[:, None] & nmask[None, :]
-    la = tl.load(la_ptr + row, mask=tmask, other=0.0).to(tl.float32)
-    x = tl.load(x_ptr + xp, mask=xm, other=0.0).to(tl.float32)
-    dy = tl.load(dy_ptr + xp, mask=xm, other=0.0).to(tl.float32)
-    bm = tl.load(b_ptr + bp, mask=bmask, other=0.0).to(tl.float32)
-    cm = tl.load(c_ptr + bp, mask=bmask, other=0.0).to(tl.float32)
     sp = (((b * Z + z) * H + h) * P + offs_p[:, None]) * N + offs_n[None, :]
     smask = pmask[:, None] & nmask[None, :]
-    s0 = tl.load(s0_ptr + sp, mask=smask, other=0.0)
-    g = tl.load(g_ptr + sp, mask=smask, other=0.0)
-
+    la = tl.load(la_ptr + row, mask=tmask, other=0.0).to(tl.float32)
     a_cum = tl.cumsum(la, 0)
     a_end = tl.sum(la, 0)
     causal = offs_c[:, None] >= offs_c[None, :]
@@ -176,23 +169,34 @@ def _chunk_bwd_kernel(
     w_state = tl.exp(a_end - a_cum)  # token s -> end of chunk
     w_out = tl.exp(a_cum)  # start of chunk -> token t
 
+    # Ordered so that each (C x C) / (C x P) tile dies as soon as its gradient is stored: the
+    # kernel holds many 64x64 fp32 tiles and register pressure is its limit on a GPU.
+    bm = tl.load(b_ptr + bp, mask=bmask, other=0.0).to(tl.float32)
+    cm = tl.load(c_ptr + bp, mask=bmask, other=0.0).to(tl.float32)
     cb = tl.dot(cm, tl.trans(bm)) * decay  # (t, s): decay_ts c_t.b_s
-    dyx = tl.dot(dy, tl.trans(x)) * decay  # (t, s): decay_ts dy_t.x_s
-    db_state = w_state[:, None] * tl.dot(x, g)  # (s, N)
-    dc_state = w_out[:, None] * tl.dot(dy, s0)  # (t, N)
+    x = tl.load(x_ptr + xp, mask=xm, other=0.0).to(tl.float32)
+    dy = tl.load(dy_ptr + xp, mask=xm, other=0.0).to(tl.float32)
+    dyx = tl.dot(dy, tl.trans(x))  # (t, s): dy_t.x_s
+    # dL/dA_t through the intra-chunk decays: +row sums (A_t) and -column sums (A_s).
+    wts = cb * dyx
+    d_acum = tl.sum(wts, 1) - tl.sum(wts, 0)
+    dyx = dyx * decay
+
+    g = tl.load(g_ptr + sp, mask=smask, other=0.0)
     dx = tl.dot(tl.trans(cb), dy) + w_state[:, None] * tl.dot(bm, tl.trans(g))
-    db = tl.dot(tl.trans(dyx), cm) + db_state
-    dc = tl.dot(dyx, bm) + dc_state
-
-    # dL/dA_t for the cumulative decays, then dlog_a_k = sum_{t >= k} dA_t (+ dA_end for all k).
-    wts = cb * tl.dot(dy, tl.trans(x))
-    d_acum = tl.sum(wts, 1) - tl.sum(wts, 0) + tl.sum(cm * dc_state, 1) - tl.sum(bm * db_state, 1)
-    d_aend = tl.sum(bm * db_state) + tl.exp(a_end) * tl.sum(g * s0)
-    dla = tl.sum(d_acum, 0) - tl.cumsum(d_acum, 0) + d_acum + d_aend
-
     tl.store(dx_ptr + xp, dx, mask=xm)
+    db_state = w_state[:, None] * tl.dot(x, g)  # (s, N)
+    db = tl.dot(tl.trans(dyx), cm) + db_state
     tl.store(db_ptr + bp, db, mask=bmask)
+    s0 = tl.load(s0_ptr + sp, mask=smask, other=0.0)
+    d_aend = tl.sum(bm * db_state) + tl.exp(a_end) * tl.sum(g * s0)
+    d_acum -= tl.sum(bm * db_state, 1)
+    dc_state = w_out[:, None] * tl.dot(dy, s0)  # (t, N)
+    dc = tl.dot(dyx, bm) + dc_state
     tl.store(dc_ptr + bp, dc, mask=bmask)
+    d_acum += tl.sum(cm * dc_state, 1)
+    # dlog_a_k = sum_{t >= k} dA_t, and A_end depends on every log_a of the chunk.
+    dla = tl.sum(d_acum, 0) - tl.cumsum(d_acum, 0) + d_acum + d_aend
     tl.store(dla_ptr + row, dla, mask=tmask)
 
 
@@ -203,7 +207,10 @@ def _chunk(chunk_size: int) -> int:
 
 
 def _warps(bp: int, bn: int, chunk: int) -> int:
-    return 4 if max(bp, bn, chunk) <= 64 else 8
+    # From ptxas -v on sm_90 (scripts in docs/BENCHMARKS.md): with 64-wide tiles, 4 warps need
+    # 239-255 registers per thread and the output/backward kernels spill; 8 warps do not
+    # (the backward still spills ~0.5-1 KB per thread).
+    return 8 if max(bp, bn, chunk) >= 64 else 4
 
 
 def _states(
@@ -273,6 +280,6 @@ def ssd_scan_triton_backward(
     bp, bn = pow2_at_least(p), pow2_at_least(n)
     launchable(_chunk_bwd_kernel)[(s0.shape[1], bsz * heads)](
         x, log_a, b, c, dy, s0, g, dx, dla, db, dc, length, heads, p, n, s0.shape[1],
-        BLOCK_C=chunk, BLOCK_P=bp, BLOCK_N=bn, num_warps=8 if max(bp, bn, chunk) >= 64 else 4,
+        BLOCK_C=chunk, BLOCK_P=bp, BLOCK_N=bn, num_warps=_warps(bp, bn, chunk),
     )
     return dx, dla, db, dc, dinit

@@ -25,7 +25,7 @@ def _step_kernel(
     P, N,
     BLOCK_P: tl.constexpr, BLOCK_N: tl.constexpr,
 ):
-    bh = tl.program_id(0)
+    bh = tl.program_id(0).to(tl.int64)
     offs_p = tl.program_id(1) * BLOCK_P + tl.arange(0, BLOCK_P)
     offs_n = tl.arange(0, BLOCK_N)
     pmask = offs_p < P
@@ -50,8 +50,9 @@ def ssd_step_triton(
     bsz, heads, p = x.shape
     n = b.shape[-1]
     bn = pow2_at_least(n, floor=1)
-    # Cap the tile at 4096 state elements so a program stays in registers for large N.
-    bp = min(pow2_at_least(p, floor=1), max(1, 4096 // bn))
+    # Tiles of <= 1024 state elements: generation runs at batch 1, where only B*H*(P/BLOCK_P)
+    # programs exist, so small tiles are what spreads the state over the GPU's SMs.
+    bp = min(pow2_at_least(p, floor=1), max(1, 1024 // bn))
     y = torch.empty_like(x)
     new = torch.empty(bsz, heads, p, n, device=x.device, dtype=torch.float32)
     launchable(_step_kernel)[(bsz * heads, triton.cdiv(p, bp))](
