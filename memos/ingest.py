@@ -1,0 +1,309 @@
+"""The write path of `add` / `add_many` (DESIGN.md): validate -> dedup -> conflict -> one
+SQL transaction per batch -> derived indexes catch up after commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pydantic import ValidationError
+from sqlalchemy import select, update
+
+from memos.cube import MAX_CONTENT_BYTES, Lifecycle, MemCube, Scope, SourceRef, utcnow
+from memos.errors import InvalidInputError, NotFoundError, ScopeError
+from memos.policies import conflict, dedup, retention
+from memos.results import AddResult
+from memos.stores.filters import compile_filter
+from memos.stores.graph import entity_node
+from memos.stores.repository import can_write, cube_from_row, live_clause
+from memos.stores.schema import CubeRow
+
+if TYPE_CHECKING:
+    from memos.os import MemOS
+
+log = logging.getLogger(__name__)
+
+ADD_FIELDS = frozenset({"kind", "tags", "metadata", "sources", "importance", "confidence",
+                        "valid_from", "expires_at", "ttl", "entities", "supersedes",
+                        "embedding", "tier"})
+
+
+@dataclass
+class Candidate:
+    cube: MemCube
+    embedding: np.ndarray | None = None
+    entities: list[str] = field(default_factory=list)
+    supersedes: list[str] = field(default_factory=list)
+
+
+def invalid(exc: ValidationError, what: str = "memory") -> InvalidInputError:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    message = str(first.get("msg", exc)).removeprefix("Value error, ")
+    return InvalidInputError(f"invalid {what}: {where + ': ' if where else ''}{message}")
+
+
+def check_content(content: Any) -> str:
+    """Content as text, or InvalidInputError saying what is wrong with it."""
+    if isinstance(content, (bytes, bytearray)):
+        if len(content) > MAX_CONTENT_BYTES:
+            raise InvalidInputError(f"content is {len(content):,} bytes, over the "
+                                    f"{MAX_CONTENT_BYTES:,}-byte limit; split it into smaller memories")
+        try:
+            content = bytes(content).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(
+                f"content bytes are not valid UTF-8 (bad byte at offset {exc.start}); "
+                "decode them with errors='replace' or pass text") from exc
+    if not isinstance(content, str):
+        raise InvalidInputError(f"content must be text (str) or UTF-8 bytes, got {type(content).__name__}")
+    if not content.strip():
+        raise InvalidInputError("content is empty or whitespace; give the memory some text")
+    return content
+
+
+def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
+                   kind: Any = "fact", tags: Sequence[str] = (),
+                   metadata: Mapping[str, Any] | None = None, sources: Sequence[Any] = (),
+                   importance: float = 0.5, confidence: float = 1.0,
+                   valid_from: datetime | None = None, expires_at: datetime | None = None,
+                   ttl: Any = None, entities: Sequence[str] = (), supersedes: Sequence[str] = (),
+                   embedding: Any = None, tier: Any = "plaintext") -> Candidate:
+    text = check_content(content)
+    if isinstance(tags, str):
+        tags = [tags]
+    try:
+        expiry = retention.expiry(now, ttl, expires_at)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInputError(f"invalid ttl: {exc}") from exc
+    try:
+        cube = MemCube(content=text, scope=scope, kind=kind, tier=tier, tags=list(tags),
+                       metadata=dict(metadata or {}), sources=list(sources),
+                       importance=importance, confidence=confidence, valid_from=valid_from,
+                       expires_at=expiry, recorded_at=now)
+    except ValidationError as exc:
+        raise invalid(exc) from exc
+    vector = None
+    if embedding is not None:
+        vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        if vector.shape[0] != dim or not np.all(np.isfinite(vector)):
+            raise InvalidInputError(
+                f"embedding has dimension {vector.shape[0]} (or non-finite values); this "
+                f"store's embedder uses {dim}; pass a {dim}-d vector or leave embedding out")
+        norm = float(np.linalg.norm(vector))
+        if norm == 0:
+            raise InvalidInputError("embedding is all zeros; pass a non-zero vector")
+        vector = vector / norm
+    if isinstance(entities, str) or isinstance(supersedes, str):
+        raise InvalidInputError("entities and supersedes take lists of strings")
+    return Candidate(cube, vector, [e for e in entities if e.strip()], list(supersedes))
+
+
+def candidate_from_item(item: Any, index: int, scope: Scope, dim: int, now: datetime) -> Candidate:
+    """An add_many item (str, Mapping with `content`, or MemCube) as a Candidate."""
+    try:
+        if isinstance(item, MemCube):
+            fields = item.model_dump(include={"kind", "tags", "metadata", "sources", "importance",
+                                              "confidence", "valid_from", "expires_at", "tier"})
+            return make_candidate(item.content, scope, dim, now=now, **fields)
+        if isinstance(item, Mapping):
+            unknown = set(item) - ADD_FIELDS - {"content"}
+            if unknown:
+                raise InvalidInputError(f"unknown field(s) {sorted(unknown)}; allowed: content, "
+                                        f"{', '.join(sorted(ADD_FIELDS))}")
+            if "content" not in item:
+                raise InvalidInputError("missing 'content'")
+            fields = {k: v for k, v in item.items() if k != "content"}
+            return make_candidate(item["content"], scope, dim, now=now, **fields)
+        return make_candidate(item, scope, dim, now=now)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"item {index}: {exc}") from exc
+
+
+def _bump(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> MemCube:
+    known = {(s.kind, s.ref, s.text) for s in cube.sources}
+    extra = [s for s in cand.sources if (s.kind, s.ref, s.text) not in known]
+    update_fields: dict[str, Any] = {
+        "access": cube.access.model_copy(update={"hits": cube.access.hits + 1, "last_access": now})}
+    if extra:
+        update_fields["sources"] = [*cube.sources, *extra]
+        if new_version:
+            update_fields["version"] = cube.version + 1
+    return cube.model_copy(update=update_fields)
+
+
+def _merge(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> MemCube:
+    merged = dedup.merge_fields(cube.tags, cand.tags, cube.metadata, cand.metadata,
+                                cube.importance, cand.importance, cube.confidence, cand.confidence)
+    note = SourceRef(kind="merge", at=now, text=cand.content[:500])
+    return cube.model_copy(update={
+        "sources": [*cube.sources, *cand.sources, note], "tags": merged.tags,
+        "metadata": merged.metadata, "importance": merged.importance,
+        "confidence": merged.confidence,
+        "version": cube.version + 1 if new_version else cube.version})
+
+
+def embed_candidates(mem: MemOS, cands: Sequence[Candidate]) -> np.ndarray:
+    need = [i for i, c in enumerate(cands) if c.embedding is None]
+    out = np.zeros((len(cands), mem.embedder.dim), dtype=np.float32)
+    if need:
+        vectors = np.asarray(mem.embedder.embed([cands[i].cube.content for i in need]))
+        if vectors.shape != (len(need), mem.embedder.dim):
+            raise InvalidInputError(
+                f"embedder {mem.embedder.identity} returned shape {vectors.shape}, expected "
+                f"({len(need)}, {mem.embedder.dim}); fix the embedder or run `memos reindex`")
+        out[need] = vectors
+    for i, c in enumerate(cands):
+        if c.embedding is not None:
+            out[i] = c.embedding
+    return out
+
+
+def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
+    """Dedup, conflict and insert one batch in ONE transaction; indexes catch up after."""
+    if not cands:
+        return []
+    repo, vectors, cfg = mem._repo, mem._vectors, mem.config
+    embs = embed_candidates(mem, cands)
+    mem._sync.catch_up()  # near-dup lookups must see what other processes committed
+    now = utcnow()
+    threshold = cfg.dedup_threshold
+    near_hits: list[list[tuple[int, float]]] = [[] for _ in cands]
+    if threshold is not None and len(vectors):
+        scores, pks = vectors.search(embs, 4)
+        for i in range(len(cands)):
+            near_hits[i] = [(int(p), float(s)) for p, s in zip(pks[i], scores[i], strict=True)
+                            if p >= 0 and s >= threshold]
+    owners = {c.cube.scope.user_id for c in cands}
+    with repo.write() as session:
+        live = live_clause(now)
+        exact: dict[tuple[str, str | None, str], CubeRow] = {}
+        for row in session.execute(select(CubeRow).where(
+                CubeRow.user_id.in_(owners), live,
+                CubeRow.content_hash.in_({c.cube.content_hash for c in cands}))
+                .order_by(CubeRow.pk)).scalars():
+            exact.setdefault((row.user_id, row.agent_id, row.content_hash), row)
+        near_pks = {pk for hits in near_hits for pk, _ in hits}
+        near_rows = repo.rows_by_pks(session, list(near_pks), live) if near_pks else {}
+        existing: dict[str, CubeRow] = {r.id: r for r in [*exact.values(), *near_rows.values()]}
+        changed: dict[str, MemCube] = {}  # existing cube id -> its new state
+        new: list[Candidate] = []
+        new_embs: list[np.ndarray] = []
+        batch_exact: dict[tuple[str, str | None, str], int] = {}
+        # (action, True, index into `new`) or (action, False, id of an existing cube)
+        results: list[tuple[str, bool, Any]] = []
+        for i, cand in enumerate(cands):
+            cube, owner = cand.cube, (cand.cube.scope.user_id, cand.cube.scope.agent_id)
+            key = (*owner, cube.content_hash)
+            if key in batch_exact:
+                j = batch_exact[key]
+                new[j].cube = _bump(new[j].cube, cube, now, new_version=False)
+                results.append(("duplicate", True, j))
+                continue
+            exact_ids = [exact[key].id] if key in exact else []
+            near = [(near_rows[pk].id, sim) for pk, sim in near_hits[i] if pk in near_rows
+                    and (near_rows[pk].user_id, near_rows[pk].agent_id) == owner]
+            batch_near: list[tuple[int, float]] = []
+            if threshold is not None and new:
+                sims = np.stack(new_embs) @ embs[i]
+                batch_near = [(j, float(s)) for j, s in enumerate(sims) if s >= threshold and
+                              (new[j].cube.scope.user_id, new[j].cube.scope.agent_id) == owner]
+            best_new = max(batch_near, key=lambda p: p[1]) if batch_near else None
+            decision = dedup.decide_dedup(exact_ids, near, threshold)
+            if decision.action == "added" and best_new is not None:
+                j = best_new[0]
+                new[j].cube = _merge(new[j].cube, cube, now, new_version=False)
+                results.append(("merged", True, j))
+                continue
+            if decision.action in ("duplicate", "merged") and decision.target_id:
+                target = decision.target_id
+                state = changed.get(target) or cube_from_row(existing[target])
+                base_version = existing[target].version
+                step = _bump if decision.action == "duplicate" else _merge
+                updated = step(state, cube, now, new_version=state.version == base_version)
+                changed[target] = updated
+                results.append((decision.action, False, target))
+                continue
+            batch_exact[key] = len(new)
+            new.append(cand)
+            new_embs.append(embs[i])
+            results.append(("added", True, len(new) - 1))
+        pks = repo.insert_cubes(session, [c.cube for c in new])
+        for cube_id, cube in changed.items():
+            row = existing[cube_id]
+            if cube.version > row.version:
+                repo.write_version(session, row, cube, "bump" if cube.metadata == row.meta
+                                   and cube.tags == row.tags else "merge")
+            else:
+                session.execute(update(CubeRow).where(CubeRow.pk == row.pk).values(
+                    hits=cube.access.hits, last_access=cube.access.last_access))
+        superseded = _apply_conflicts(mem, session, new, pks, now)
+        edges, srcs = [], []
+        for cand, pk in zip(new, pks, strict=True):
+            for name in dict.fromkeys(entity_node(e) for e in cand.entities):
+                edges.append({"src_pk": pk, "dst_pk": None, "entity": name.removeprefix("entity:"),
+                              "relation": "mentions", "weight": 1.0,
+                              "user_id": cand.cube.scope.user_id, "created_at": now})
+                srcs.append(cand.cube.id)
+        repo.insert_edges(session, edges, srcs)
+    mem._after_write(len(cands))
+    out: list[AddResult] = []
+    for action, is_new, ref in results:
+        if is_new:
+            cube = new[ref].cube
+            out.append(AddResult(id=cube.id, version=cube.version, action=action,
+                                 superseded=superseded.get(cube.id, []) if action == "added" else [],
+                                 cube=cube))
+        else:
+            cube = changed[ref]
+            out.append(AddResult(id=cube.id, version=cube.version, action=action, cube=cube))
+    return out
+
+
+def _apply_conflicts(mem: MemOS, session: Any, new: list[Candidate], pks: list[int],
+                     now: datetime) -> dict[str, list[str]]:
+    """Supersede what the new cubes replace (conflict policy); returns new id -> old ids."""
+    out: dict[str, list[str]] = {}
+    for cand, pk in zip(new, pks, strict=True):
+        cube = cand.cube
+        candidates: list[tuple[str, Mapping[str, Any], str]] = []
+        rows: dict[str, CubeRow] = {}
+        if conflict.fact_key(cube.metadata) is not None:
+            where = compile_filter({"meta": {"subject": cube.metadata["subject"],
+                                             "attribute": cube.metadata["attribute"]}},
+                                   mem._repo.dialect)
+            for row in session.execute(select(CubeRow).where(
+                    CubeRow.user_id == cube.scope.user_id, live_clause(now), where,
+                    CubeRow.pk != pk)).scalars():
+                rows[row.id] = row
+                candidates.append((row.id, row.meta, row.content_hash))
+        for old_id in cand.supersedes:
+            row = mem._repo.row_by_id(session, old_id)
+            if row is None:
+                raise NotFoundError(f"cannot supersede {old_id!r}: no cube with that id")
+            if not can_write(row, cube.scope):
+                raise ScopeError(f"cannot supersede {old_id!r}: it belongs to another scope")
+            rows[old_id] = row
+        ids = conflict.find_superseded(cube.metadata, cube.content_hash, candidates, cand.supersedes)
+        for old_id in ids:
+            mark_superseded(mem, session, rows[old_id], pk, cube.id, now)
+        if ids:
+            out[cube.id] = ids
+    return out
+
+
+def mark_superseded(mem: MemOS, session: Any, row: CubeRow, new_pk: int, new_id: str,
+                    now: datetime) -> MemCube:
+    """Old cube -> new version (superseded, valid_to=now) plus edge new --supersedes--> old."""
+    old = cube_from_row(row)
+    updated = old.model_copy(update={"version": old.version + 1,
+                                     "state": Lifecycle.SUPERSEDED, "valid_to": now})
+    mem._repo.write_version(session, row, updated, "supersede")
+    mem._repo.insert_edges(session, [{"src_pk": new_pk, "dst_pk": row.pk, "entity": None,
+                                      "relation": "supersedes", "weight": 1.0,
+                                      "user_id": row.user_id, "created_at": now}], [new_id])
+    return updated

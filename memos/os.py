@@ -1,0 +1,445 @@
+"""`MemOS`: the facade over the plaintext tier (docs/SDK.md is its contract).
+
+SQL is the source of truth; the FAISS, full-text and graph indexes follow the changelog.
+Every method takes the caller's scope and checks it before touching a cube.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from pydantic import ValidationError
+from sqlalchemy import select, update
+
+from memos import admin, io, search
+from memos.config import MemosConfig, is_database_url, resolve_location
+from memos.cube import Lifecycle, MemCube, Scope, utcnow
+from memos.embedders import Embedder, make_embedder
+from memos.errors import EmbedderMismatchError, InvalidInputError, NotFoundError, ScopeError
+from memos.ingest import (
+    Candidate,
+    candidate_from_item,
+    check_content,
+    invalid,
+    make_candidate,
+    mark_superseded,
+    write_batch,
+)
+from memos.results import (
+    AddResult,
+    CheckReport,
+    CubeDiff,
+    Edge,
+    ExportReport,
+    GcReport,
+    ImportReport,
+    Neighbor,
+    ProgressFn,
+    PurgeReport,
+    ReindexReport,
+    SearchHit,
+    StoreStats,
+)
+from memos.stores.fulltext import FullTextIndex
+from memos.stores.graph import ENTITY_PREFIX, GraphIndex, entity_node
+from memos.stores.indexer import IndexSync
+from memos.stores.repository import (
+    Repository,
+    can_read,
+    can_write,
+    cube_from_row,
+    live_clause,
+    visible_clause,
+)
+from memos.stores.schema import CubeRow, CubeVersionRow
+from memos.stores.vector_index import VectorIndex
+
+log = logging.getLogger(__name__)
+
+ScopeLike = Scope | str | Mapping[str, Any]
+_ACCESS_FLUSH = 200  # buffered access-stat updates before a write; searches stay read-only
+
+
+def as_scope(scope: Any) -> Scope:
+    if scope is None:
+        raise InvalidInputError("scope is required: pass a user id or memos.Scope(user_id=...)")
+    try:
+        return Scope.of(scope)
+    except (ValidationError, TypeError) as exc:
+        if isinstance(exc, ValidationError):
+            raise invalid(exc, "scope") from exc
+        raise InvalidInputError(f"invalid scope {scope!r}: {exc}") from exc
+
+
+class MemOS:
+    """An open memory store. Use `MemOS.open(...)`; close it (or use `with`)."""
+
+    def __init__(self, repo: Repository, sync: IndexSync, embedder: Embedder,
+                 config: MemosConfig, location: str) -> None:
+        self._repo = repo
+        self._sync = sync
+        self._vectors = sync.vectors
+        self._fulltext = sync.fulltext
+        self._graph = sync.graph
+        self.embedder = embedder
+        self.config = config
+        self.location = location
+        self._pending_access: dict[int, tuple[int, datetime]] = {}
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path_or_url: str | os.PathLike[str] | None = None, *,
+             embedder: Embedder | str | None = None,
+             index_dir: str | os.PathLike[str] | None = None,
+             config: MemosConfig | None = None) -> MemOS:
+        config = config or MemosConfig.from_env()
+        if index_dir is not None:
+            config = config.model_copy(update={"index_dir": str(index_dir)})
+        url, folder = resolve_location(path_or_url, config)
+        location = str(path_or_url or config.url or folder)
+        if url.startswith("sqlite:///"):
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        repo = Repository(url, config.busy_timeout_ms)
+        try:
+            emb, store_id = cls._embedder_for(repo, embedder, config)
+            basename = "vectors" if not is_database_url(location) else f"vectors-{store_id[:12]}"
+            vectors = VectorIndex(folder, emb.dim, emb.identity, config.flat_max,
+                                  config.retrieval.ivf_nprobe, store_id, basename)
+            sync = IndexSync(repo, vectors, FullTextIndex.for_engine(repo.engine), GraphIndex(),
+                             emb.embed)
+            sync.open()
+        except BaseException:
+            repo.close()
+            raise
+        return cls(repo, sync, emb, config, location)
+
+    @staticmethod
+    def _embedder_for(repo: Repository, spec: Embedder | str | None, config: MemosConfig
+                      ) -> tuple[Embedder, str]:
+        """The embedder to use, checked against the one the store's vectors were made with."""
+        with repo.write() as session:
+            store = repo.index_meta(session, "store")
+            if store is None:  # first open: give the store an id (index files carry it)
+                repo.set_index_meta(session, "store", 0, embedder=uuid.uuid4().hex, dim=None)
+                store = repo.index_meta(session, "store")
+            store_id = str(store.embedder) if store else ""
+            meta = repo.index_meta(session, "vector")
+            recorded = meta.embedder if meta else None
+            emb = make_embedder(spec if spec is not None else (recorded or config.embedder))
+            has_cubes = session.execute(select(CubeRow.pk).limit(1)).first() is not None
+            if recorded and recorded != emb.identity and has_cubes:
+                raise EmbedderMismatchError(
+                    f"this store's vectors were made with embedder {recorded!r}, not "
+                    f"{emb.identity!r}; open it without an embedder, or re-embed with "
+                    f"`memos reindex --embedder NAME` / MemOS.reindex(embedder=...)")
+            if recorded != emb.identity:
+                repo.set_index_meta(session, "vector", 0, emb.identity, emb.dim)
+        return emb, store_id
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self.flush()
+        self._repo.close()
+        self._closed = True
+
+    def flush(self) -> None:
+        """Write buffered access statistics and the FAISS files."""
+        self._flush_access()
+        if self._vectors.dirty:
+            self._vectors.save()
+
+    def __enter__(self) -> MemOS:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _after_write(self, changes: int) -> None:
+        self._sync.catch_up()
+        if self._vectors.dirty >= self.config.save_every:
+            self._vectors.save()
+
+    def _note_access(self, pks: Sequence[int]) -> None:
+        now = utcnow()
+        for pk in pks:
+            count = self._pending_access.get(pk, (0, now))[0]
+            self._pending_access[pk] = (count + 1, now)
+        if len(self._pending_access) >= _ACCESS_FLUSH:
+            self._flush_access()
+
+    def _flush_access(self) -> None:
+        if not self._pending_access or self._closed:
+            return
+        pending, self._pending_access = self._pending_access, {}
+        with self._repo.write() as session:
+            for pk, (count, last) in pending.items():
+                session.execute(update(CubeRow).where(CubeRow.pk == pk).values(
+                    hits=CubeRow.hits + count, last_access=last))
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _row(self, session: Any, cube_id: str, scope: Scope, write: bool = False) -> CubeRow:
+        if not isinstance(cube_id, str) or not cube_id:
+            raise InvalidInputError(f"cube id must be a non-empty string, got {cube_id!r}")
+        row = self._repo.row_by_id(session, cube_id)
+        if row is None:
+            raise NotFoundError(f"no cube with id {cube_id!r}; check the id (memos search lists ids)")
+        if write and not can_write(row, scope):
+            raise ScopeError(f"cube {cube_id} is owned by another scope; only its owner "
+                             f"(user {row.user_id!r}) can change it")
+        if not can_read(row, scope):
+            raise ScopeError(f"cube {cube_id} is not visible to user {scope.user_id!r}"
+                             f"{' agent ' + repr(scope.agent_id) if scope.agent_id else ''}")
+        return row
+
+    def _new_version(self, cube_id: str, scope: ScopeLike, op: str, **changes: Any) -> MemCube:
+        sc = as_scope(scope)
+        with self._repo.write() as session:
+            row = self._row(session, cube_id, sc, write=True)
+            current = cube_from_row(row)
+            data = current.model_dump()
+            data.update(changes)
+            data["version"] = row.version + 1
+            if "content" in changes:
+                data["content"] = check_content(changes["content"])
+                data["content_hash"] = ""
+            try:
+                cube = MemCube.model_validate(data)
+            except ValidationError as exc:
+                raise invalid(exc) from exc
+            self._repo.write_version(session, row, cube, op)
+        self._after_write(1)
+        return cube
+
+    # -- writes ----------------------------------------------------------------------
+
+    def add(self, content: str | bytes, scope: ScopeLike, **fields: Any) -> AddResult:
+        sc = as_scope(scope)
+        unknown = set(fields) - {"kind", "tags", "metadata", "sources", "importance",
+                                 "confidence", "valid_from", "expires_at", "ttl", "entities",
+                                 "supersedes", "embedding", "tier"}
+        if unknown:
+            raise InvalidInputError(f"add() got unknown argument(s) {sorted(unknown)}")
+        cand = make_candidate(content, sc, self.embedder.dim, now=utcnow(), **fields)
+        return write_batch(self, [cand])[0]
+
+    def add_many(self, items: Iterable[Any], scope: ScopeLike, *, batch_size: int | None = None,
+                 progress: ProgressFn | None = None) -> list[AddResult]:
+        sc = as_scope(scope)
+        size = batch_size or self.config.batch_size
+        if size < 1:
+            raise InvalidInputError("batch_size must be at least 1")
+        total = len(items) if isinstance(items, Sequence) else None
+        if isinstance(items, Sequence):  # cheap pre-check: a bad item fails before any batch
+            for i, item in enumerate(items):
+                raw = item.get("content") if isinstance(item, Mapping) else item
+                if not isinstance(item, MemCube):
+                    try:
+                        check_content(raw)
+                    except InvalidInputError as exc:
+                        raise InvalidInputError(f"item {i}: {exc}") from exc
+        out: list[AddResult] = []
+        batch: list[Candidate] = []
+        now = utcnow()
+        for i, item in enumerate(items):
+            batch.append(candidate_from_item(item, i, sc, self.embedder.dim, now))
+            if len(batch) >= size:
+                out.extend(write_batch(self, batch))
+                batch, now = [], utcnow()
+                if progress:
+                    progress(len(out), total)
+        if batch:
+            out.extend(write_batch(self, batch))
+            if progress:
+                progress(len(out), total)
+        return out
+
+    def update(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None,
+               **changes: Any) -> MemCube:
+        allowed = {"content", "kind", "tags", "metadata", "importance", "confidence",
+                   "valid_from", "valid_to", "expires_at"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise InvalidInputError(f"update() cannot change {sorted(unknown)}; allowed: {sorted(allowed)}")
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            raise InvalidInputError("update() needs at least one field to change")
+        sc = as_scope(scope)
+        with self._repo.read() as session:
+            current = cube_from_row(self._row(session, cube_id, sc, write=True))
+        if all(getattr(current, k) == v for k, v in changes.items()):
+            raise InvalidInputError(f"update() changes nothing on cube {cube_id}")
+        return self._new_version(cube_id, sc, "update", **changes)
+
+    def supersede(self, cube_id: str, scope: ScopeLike, *, content: str | None = None,
+                  by: str | None = None, reason: str | None = None, **add_fields: Any
+                  ) -> AddResult:
+        if (content is None) == (by is None):
+            raise InvalidInputError("supersede() needs exactly one of content= or by=")
+        sc = as_scope(scope)
+        if content is not None:
+            with self._repo.read() as session:
+                self._row(session, cube_id, sc, write=True)
+            return self.add(content, sc, supersedes=[cube_id, *add_fields.pop("supersedes", [])],
+                            **add_fields)
+        now = utcnow()
+        with self._repo.write() as session:
+            old = self._row(session, cube_id, sc, write=True)
+            new = self._row(session, str(by), sc, write=True)
+            if old.pk == new.pk:
+                raise InvalidInputError("a cube cannot supersede itself")
+            mark_superseded(self, session, old, new.pk, new.id, now)
+            result = AddResult(id=new.id, version=new.version, action="added",
+                               superseded=[cube_id], cube=cube_from_row(new))
+        self._after_write(1)
+        return result
+
+    def rollback(self, cube_id: str, scope: ScopeLike, to_version: int) -> MemCube:
+        sc = as_scope(scope)
+        with self._repo.read() as session:
+            row = self._row(session, cube_id, sc, write=True)
+            snap = next((v.snapshot for v in self._repo.versions(session, cube_id)
+                         if v.version == to_version), None)
+        if snap is None:
+            raise NotFoundError(f"cube {cube_id} has no version {to_version} "
+                                f"(versions 1..{row.version}); see history()")
+        target = MemCube.model_validate(snap)
+        fields = target.model_dump(exclude={"id", "version", "access", "scope", "recorded_at",
+                                            "content_hash"})
+        fields["state"] = Lifecycle.ACTIVE
+        return self._new_version(cube_id, sc, "rollback", **fields)
+
+    def forget(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None) -> MemCube:
+        return self._new_version(cube_id, scope, "forget", state=Lifecycle.FORGOTTEN)
+
+    def link(self, src_id: str, dst_id: str, scope: ScopeLike, *, relation: str = "related",
+             weight: float = 1.0) -> Edge:
+        sc = as_scope(scope)
+        if not relation or len(relation) > 64:
+            raise InvalidInputError("relation must be 1 to 64 characters")
+        now = utcnow()
+        with self._repo.write() as session:
+            src = self._row(session, src_id, sc, write=True)
+            if dst_id.startswith(ENTITY_PREFIX):
+                name = entity_node(dst_id[len(ENTITY_PREFIX):]).removeprefix(ENTITY_PREFIX)
+                if not name:
+                    raise InvalidInputError("entity name is empty; use entity:<name>")
+                values = {"dst_pk": None, "entity": name}
+                dst_label = ENTITY_PREFIX + name
+            else:
+                dst = self._row(session, dst_id, sc)
+                values = {"dst_pk": dst.pk, "entity": None}
+                dst_label = dst.id
+            edge = {"src_pk": src.pk, **values, "relation": relation, "weight": float(weight),
+                    "user_id": src.user_id, "created_at": now}
+            edge_id = self._repo.insert_edges(session, [edge], [src.id])[0]
+        self._after_write(1)
+        return Edge(id=edge_id, src=src_id, dst=dst_label, relation=relation,
+                    weight=float(weight), created_at=now)
+
+    # -- reads -----------------------------------------------------------------------
+
+    def get(self, cube_id: str, scope: ScopeLike, *, version: int | None = None) -> MemCube:
+        sc = as_scope(scope)
+        with self._repo.read() as session:
+            row = self._row(session, cube_id, sc)
+            if row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value):
+                raise NotFoundError(f"cube {cube_id} was {row.state}; history() still lists it")
+            if version is None:
+                now = utcnow()
+                if row.expires_at is not None and row.expires_at <= now:
+                    raise NotFoundError(f"cube {cube_id} expired at {row.expires_at.isoformat()}")
+                self._note_access([row.pk])
+                return cube_from_row(row)
+            snap = session.execute(select(CubeVersionRow.snapshot).where(
+                CubeVersionRow.cube_id == cube_id, CubeVersionRow.version == version)).scalar()
+        if snap is None:
+            raise NotFoundError(f"cube {cube_id} has no version {version}; see history()")
+        return MemCube.model_validate(snap)
+
+    def history(self, cube_id: str, scope: ScopeLike) -> list[MemCube]:
+        sc = as_scope(scope)
+        with self._repo.read() as session:
+            self._row(session, cube_id, sc)
+            return [MemCube.model_validate(v.snapshot) for v in self._repo.versions(session, cube_id)]
+
+    def diff(self, cube_id: str, scope: ScopeLike, from_version: int | None = None,
+             to_version: int | None = None) -> CubeDiff:
+        versions = {c.version: c for c in self.history(cube_id, scope)}
+        latest = max(versions)
+        to_v = to_version or latest
+        from_v = from_version or max(1, to_v - 1)
+        for v in (from_v, to_v):
+            if v not in versions:
+                raise NotFoundError(f"cube {cube_id} has no version {v} (versions 1..{latest})")
+        skip = {"version", "access", "recorded_at"}
+        old = versions[from_v].model_dump(mode="json", exclude=skip)
+        new = versions[to_v].model_dump(mode="json", exclude=skip)
+        changes = {k: (old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
+                   if old.get(k) != new.get(k)}
+        text = "\n".join(difflib.unified_diff(
+            versions[from_v].content.splitlines(), versions[to_v].content.splitlines(),
+            fromfile=f"v{from_v}", tofile=f"v{to_v}", lineterm=""))
+        return CubeDiff(cube_id=cube_id, from_version=from_v, to_version=to_v,
+                        changes=changes, content_diff=text)
+
+    def neighbors(self, cube_id: str, scope: ScopeLike, *, relation: str | None = None,
+                  depth: int = 1) -> list[Neighbor]:
+        sc = as_scope(scope)
+        if depth < 1:
+            raise InvalidInputError("depth must be at least 1")
+        self._sync.catch_up()
+        with self._repo.read() as session:
+            row = self._row(session, cube_id, sc)
+            found = self._graph.neighbors(row.pk, depth, relation)
+            rows = self._repo.rows_by_pks(session, [n.pk for n in found],
+                                          visible_clause(sc) & live_clause(utcnow(), True))
+        return [Neighbor(cube=cube_from_row(rows[n.pk]), relation=n.relation,
+                         direction=n.direction, weight=n.weight, depth=n.depth)
+                for n in found if n.pk in rows]
+
+    def search(self, query: str, scope: ScopeLike, k: int = 10, **options: Any) -> list[SearchHit]:
+        return search.run_search(self, query, as_scope(scope), k, **options)
+
+    # -- administration ----------------------------------------------------------------
+
+    def purge(self, cube_id: str | None, scope: ScopeLike, *, all_of_user: bool = False,
+              reason: str | None = None, actor: str | None = None) -> PurgeReport:
+        return admin.purge(self, cube_id, as_scope(scope), all_of_user, reason, actor)
+
+    def stats(self, scope: ScopeLike | None = None) -> StoreStats:
+        return admin.stats(self, as_scope(scope) if scope is not None else None)
+
+    def check(self, *, repair: bool = False) -> CheckReport:
+        return admin.check(self, repair)
+
+    def reindex(self, *, embedder: Embedder | str | None = None,
+                progress: ProgressFn | None = None) -> ReindexReport:
+        start = time.perf_counter()
+        return admin.reindex(self, embedder, progress, start)
+
+    def gc(self, *, now: datetime | None = None, scope: ScopeLike | None = None) -> GcReport:
+        return admin.gc(self, now, as_scope(scope) if scope is not None else None)
+
+    def export(self, scope: ScopeLike, dest: str | os.PathLike[str] | TextIO | None = None, *,
+               include_superseded: bool = True) -> ExportReport:
+        return io.export(self, as_scope(scope), dest, include_superseded)
+
+    def import_(self, source: str | os.PathLike[str] | TextIO, scope: ScopeLike, *,
+                on_error: Literal["skip", "abort"] = "abort",
+                progress: ProgressFn | None = None) -> ImportReport:
+        return io.import_(self, source, as_scope(scope), on_error, progress)
+
+
+__all__ = ["MemOS", "ScopeLike", "as_scope"]

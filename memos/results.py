@@ -1,0 +1,134 @@
+"""Result types of the MemOS facade (docs/SDK.md). Pydantic: they cross the public boundary
+and the CLI renders them with `model_dump(mode="json")` for `--json`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from memos.cube import MemCube
+
+ProgressFn = Callable[[int, int | None], None]
+
+
+class AddResult(BaseModel):
+    id: str
+    version: int
+    action: Literal["added", "duplicate", "merged"]
+    superseded: list[str] = Field(default_factory=list)
+    cube: MemCube
+
+
+class SearchHit(BaseModel):
+    cube: MemCube
+    score: float
+    retrievers: list[str]
+    ranks: dict[str, int] = Field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.cube.id
+
+    @property
+    def content(self) -> str:
+        return self.cube.content
+
+
+class CubeDiff(BaseModel):
+    cube_id: str
+    from_version: int
+    to_version: int
+    changes: dict[str, tuple[Any, Any]]
+    content_diff: str
+
+
+class Edge(BaseModel):
+    id: int
+    src: str
+    dst: str
+    relation: str
+    weight: float
+    created_at: datetime
+
+
+class Neighbor(BaseModel):
+    cube: MemCube
+    relation: str
+    direction: Literal["out", "in"]
+    weight: float
+    depth: int
+
+
+class PurgeReport(BaseModel):
+    cube_ids: list[str]
+    cubes: int
+    versions: int
+    edges: int
+    sources: int
+    changelog_rows: int
+    audit_id: int
+
+
+class IndexCheck(BaseModel):
+    seq: int
+    behind: int
+    expected: int
+    actual: int
+    missing: list[str] = Field(default_factory=list)
+    extra: list[str] = Field(default_factory=list)
+    ok: bool
+
+
+class CheckReport(BaseModel):
+    ok: bool
+    changelog_seq: int
+    indexes: dict[str, IndexCheck]
+    problems: list[str] = Field(default_factory=list)
+    repaired: bool = False
+
+
+class StoreStats(BaseModel):
+    location: str
+    backend: str
+    cubes: int
+    live: int
+    by_state: dict[str, int]
+    by_kind: dict[str, int]
+    versions: int
+    edges: int
+    users: int
+    changelog_seq: int
+    embedder: str
+    dim: int
+    vector_index: str
+    vectors: int
+    index_seq: dict[str, int]
+    disk_bytes: int | None = None
+
+
+class ReindexReport(BaseModel):
+    cubes: int
+    embedder: str
+    vector_index: str
+    seconds: float
+
+
+class GcReport(BaseModel):
+    archived: list[str] = Field(default_factory=list)
+
+
+class ExportReport(BaseModel):
+    path: str | None
+    cubes: int
+    edges: int
+
+
+class ImportReport(BaseModel):
+    imported: int = 0
+    edges: int = 0
+    skipped_existing: int = 0
+    errors: list[tuple[int, str]] = Field(default_factory=list)
+    aborted: bool = False

@@ -1,0 +1,131 @@
+"""Hybrid search: gather candidates (dense, full text, graph), filter in SQL, rank.
+
+Ranking itself is in memos.retrieval; this module only talks to the stores. A search costs
+a fixed handful of queries whatever k is: candidates are filtered with one SELECT of
+(pk, recorded_at, importance) and the final hits are fetched with one more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, and_, select
+
+from memos import retrieval
+from memos.cube import Kind, Scope, Tier, utcnow
+from memos.errors import InvalidInputError
+from memos.results import SearchHit
+from memos.stores.filters import compile_filter, parse_time
+from memos.stores.repository import cube_from_row, live_clause, visible_clause
+from memos.stores.schema import CubeRow
+
+if TYPE_CHECKING:
+    from memos.os import MemOS
+
+RETRIEVERS = ("dense", "fulltext", "graph")
+# When scope and filters leave fewer than half of the global dense candidates, the scope is
+# a small part of the store: search its vectors exactly instead (if it has at most this many).
+SUBSET_MAX = 20_000
+
+
+def build_where(scope: Scope, now: datetime, dialect: str, filters: Mapping[str, Any] | None,
+                kind: Any, tags: Sequence[str] | None, since: Any, until: Any,
+                metadata: Mapping[str, Any] | None, tiers: Sequence[Any],
+                include_superseded: bool) -> ColumnElement[bool]:
+    extra: dict[str, Any] = {}
+    if kind is not None:
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        try:
+            extra["kind"] = [Kind(k).value for k in kinds]
+        except ValueError as exc:
+            raise InvalidInputError(f"{exc}; kinds are {[k.value for k in Kind]}") from exc
+    if tags:
+        extra["tag"] = [tags] if isinstance(tags, str) else list(tags)
+    if since is not None:
+        extra["recorded_after"] = parse_time(since, "since")
+    if until is not None:
+        extra["recorded_before"] = parse_time(until, "until")
+    if metadata:
+        extra["meta"] = dict(metadata)
+    try:
+        tier_values = [Tier(t).value for t in ([tiers] if isinstance(tiers, str) else tiers)]
+    except ValueError as exc:
+        raise InvalidInputError(f"{exc}; tiers are {[t.value for t in Tier]}") from exc
+    return and_(visible_clause(scope), live_clause(now, include_superseded),
+                CubeRow.tier.in_(tier_values), compile_filter(filters, dialect),
+                compile_filter(extra, dialect))
+
+
+def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
+               filters: Mapping[str, Any] | None = None, kind: Any = None,
+               tags: Sequence[str] | None = None, since: Any = None, until: Any = None,
+               metadata: Mapping[str, Any] | None = None,
+               tiers: Sequence[Any] = (Tier.PLAINTEXT,),
+               retrievers: Sequence[str] = RETRIEVERS, include_superseded: bool = False,
+               record_access: bool = True) -> list[SearchHit]:
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidInputError("search query is empty; give some words to look for")
+    if not isinstance(k, int) or k < 1:
+        raise InvalidInputError(f"k must be a positive integer, got {k!r}")
+    unknown = set(retrievers) - set(RETRIEVERS)
+    if unknown:
+        raise InvalidInputError(f"unknown retriever(s) {sorted(unknown)}; use {list(RETRIEVERS)}")
+    cfg = mem.config.retrieval
+    now = utcnow()
+    repo = mem._repo
+    where = build_where(scope, now, repo.dialect, filters, kind, tags, since, until, metadata,
+                        tiers, include_superseded)
+    mem._sync.catch_up()
+    n = max(cfg.candidates, k)
+    ranked: dict[str, list[int]] = {}
+    info: dict[int, tuple[datetime | None, float]] = {}  # pk -> (recorded_at, importance)
+
+    def admit(session: Any, pks: Sequence[int]) -> list[int]:
+        """The pks that pass scope and filters, in the given order (one SELECT)."""
+        todo = [pk for pk in dict.fromkeys(pks) if pk not in info]
+        if todo:
+            for pk, rec, imp in session.execute(select(
+                    CubeRow.pk, CubeRow.recorded_at, CubeRow.importance)
+                    .where(CubeRow.pk.in_(todo), where)):
+                info[pk] = (rec, imp)
+        return [pk for pk in dict.fromkeys(pks) if pk in info]
+
+    with repo.read() as session:
+        if "dense" in retrievers and len(mem._vectors):
+            qv = mem.embedder.embed([query])[0]
+            _, found = mem._vectors.search(qv[None, :], n)
+            glob = [int(p) for p in found[0] if p >= 0]
+            dense = admit(session, glob)
+            if len(dense) < min(n, len(glob)) / 2 and len(mem._vectors) > len(glob):
+                subset = session.execute(select(CubeRow.pk).where(where).limit(SUBSET_MAX + 1)
+                                         ).scalars().all()
+                if len(subset) <= SUBSET_MAX:
+                    _, top = mem._vectors.search_subset(qv, subset, n)
+                    dense = admit(session, [int(p) for p in top])
+                else:  # a large scope: widen the approximate search instead
+                    _, found = mem._vectors.search(qv[None, :], n * 8)
+                    dense = admit(session, [int(p) for p in found[0] if p >= 0])[:n]
+            ranked["dense"] = dense
+        if "fulltext" in retrievers:
+            terms = retrieval.query_terms(query)
+            hits = mem._fulltext.search(session, terms, where, n)
+            ranked["fulltext"] = admit(session, [pk for pk, _ in hits])
+        weights = retrieval.retriever_weights(cfg)
+        fused = retrieval.reciprocal_rank_fusion(ranked, weights, cfg.rrf_k)
+        if "graph" in retrievers and cfg.graph_seeds and mem._graph.edge_count():
+            seeds = sorted(fused.values(), key=lambda f: (-f.score, f.pk))[:cfg.graph_seeds]
+            expanded = mem._graph.expand([f.pk for f in seeds], cfg.graph_max_degree)
+            order = sorted(expanded, key=lambda pk: (-expanded[pk], pk))[:n]
+            ranked["graph"] = admit(session, order)
+            fused = retrieval.reciprocal_rank_fusion(ranked, weights, cfg.rrf_k)
+        top = retrieval.rank(fused, {pk: v[0] for pk, v in info.items()},
+                             {pk: v[1] for pk, v in info.items()}, now, cfg, k)
+        rows = repo.rows_by_pks(session, [f.pk for f in top], where)
+    hits_out = [SearchHit(cube=cube_from_row(rows[f.pk]), score=f.score,
+                          retrievers=f.retrievers, ranks=dict(f.ranks))
+                for f in top if f.pk in rows]
+    if record_access and hits_out:
+        mem._note_access([f.pk for f in top if f.pk in rows])
+    return hits_out

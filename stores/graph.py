@@ -1,0 +1,123 @@
+"""In-memory graph of cubes and entities, persisted through the `edges` table.
+
+The graph is loaded once per process and then follows the changelog (`link` rows name the
+edge they added), so a search never rebuilds it. Nodes are cube pks (int) and entity names
+(`"entity:<name>"`, str); visibility is not known here — callers filter neighbours in SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+from memos.stores.schema import EdgeRow
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+ENTITY_PREFIX = "entity:"
+
+
+def entity_node(name: str) -> str:
+    """Entities are matched case- and space-insensitively."""
+    return ENTITY_PREFIX + " ".join(name.lower().split())
+
+
+@dataclass(frozen=True)
+class GraphNeighbor:
+    pk: int
+    relation: str
+    direction: str  # "out" | "in" relative to the node asked about
+    weight: float
+    depth: int
+
+
+class GraphIndex:
+    name = "graph"
+
+    def __init__(self) -> None:
+        self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self.seq = 0
+
+    def _add_row(self, row: EdgeRow) -> None:
+        dst: int | str = row.dst_pk if row.dst_pk is not None else entity_node(row.entity or "")
+        self.graph.add_edge(row.src_pk, dst, key=row.id, relation=row.relation, weight=row.weight)
+
+    def load(self, session: Session, seq: int) -> None:
+        """Replace the graph with every edge in SQL; `seq` is the changelog seq it reflects."""
+        self.graph = nx.MultiDiGraph()
+        for row in session.execute(select(EdgeRow)).scalars():
+            self._add_row(row)
+        self.seq = seq
+
+    def apply_edges(self, session: Session, edge_ids: Sequence[int]) -> None:
+        if not edge_ids:
+            return
+        for row in session.execute(select(EdgeRow).where(EdgeRow.id.in_(list(edge_ids)))).scalars():
+            self._add_row(row)
+
+    def remove_cubes(self, pks: Iterable[int]) -> None:
+        self.graph.remove_nodes_from([pk for pk in pks if pk in self.graph])
+        isolated = [n for n in nx.isolates(self.graph) if isinstance(n, str)]
+        self.graph.remove_nodes_from(isolated)
+
+    def edge_count(self) -> int:
+        return self.graph.number_of_edges()
+
+    def cube_pks(self) -> set[int]:
+        return {n for n in self.graph.nodes if isinstance(n, int)}
+
+    def _hops(self, node: int | str) -> list[tuple[int | str, str, str, float]]:
+        out = [(dst, d["relation"], "out", d["weight"])
+               for _, dst, d in self.graph.out_edges(node, data=True)]
+        inc = [(src, d["relation"], "in", d["weight"])
+               for src, _, d in self.graph.in_edges(node, data=True)]
+        return out + inc
+
+    def neighbors(self, pk: int, depth: int = 1, relation: str | None = None,
+                  max_entity_degree: int | None = None) -> list[GraphNeighbor]:
+        """Cubes reachable from `pk` within `depth` cube hops; entities are passed through
+        (cube -> entity -> cube counts as one hop)."""
+        if pk not in self.graph:
+            return []
+        seen: set[int | str] = {pk}
+        found: list[GraphNeighbor] = []
+        frontier: list[int] = [pk]
+        for level in range(1, depth + 1):
+            nxt: list[int] = []
+            for node in frontier:
+                for other, rel, direction, weight in self._hops(node):
+                    if relation is not None and rel != relation:
+                        continue
+                    targets: list[tuple[int | str, str, str, float]] = [(other, rel, direction, weight)]
+                    if isinstance(other, str):
+                        if other in seen:
+                            continue
+                        seen.add(other)
+                        degree = self.graph.degree(other)
+                        if max_entity_degree is not None and degree > max_entity_degree:
+                            continue  # hub entities ("I", a user's name) link everything
+                        targets = [(c, rel, "in", w) for c, r, _, w in self._hops(other)
+                                   if relation is None or r == relation]
+                    for target, trel, tdir, tweight in targets:
+                        if isinstance(target, int) and target not in seen:
+                            seen.add(target)
+                            found.append(GraphNeighbor(target, trel, tdir, tweight, level))
+                            nxt.append(target)
+            frontier = nxt
+        return found
+
+    def expand(self, seeds: Sequence[int], max_entity_degree: int) -> dict[int, float]:
+        """Graph candidates for retrieval: neighbours of the seeds, scored by edge weight
+        and the seed's rank (earlier seeds count more)."""
+        scores: dict[int, float] = {}
+        seed_set = set(seeds)
+        for rank, seed in enumerate(seeds, start=1):
+            for nb in self.neighbors(seed, 1, max_entity_degree=max_entity_degree):
+                if nb.pk in seed_set:
+                    continue
+                scores[nb.pk] = scores.get(nb.pk, 0.0) + nb.weight / rank
+        return scores

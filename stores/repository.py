@@ -1,0 +1,290 @@
+"""SQL access for the plaintext tier: engine setup, cube rows <-> MemCubes, scoped queries.
+
+Every write goes through `Repository.write()`, a transaction that takes SQLite's write lock
+up front (BEGIN IMMEDIATE) so two processes sharing a WAL store queue on the busy timeout
+instead of failing on a read-to-write lock upgrade.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from memos.stores.schema import (
+    AuditRow,
+    Base,
+    ChangelogRow,
+    CubeRow,
+    CubeTagRow,
+    CubeVersionRow,
+    EdgeRow,
+    IndexMetaRow,
+    SourceRow,
+)
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from memos.cube import AccessStats, Lifecycle, MemCube, Scope, Visibility, utcnow
+from memos.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+
+def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoints
+            cursor.execute("PRAGMA foreign_keys=ON")
+            # purge is a hard erase: overwrite freed pages instead of leaving text behind
+            cursor.execute("PRAGMA secure_delete=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            write = conn.get_execution_options().get("memos_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def cube_from_row(row: CubeRow) -> MemCube:
+    return MemCube(
+        id=row.id, tier=row.tier, kind=row.kind, content=row.content,
+        scope=Scope(user_id=row.user_id, agent_id=row.agent_id, session_id=row.session_id,
+                    visibility=row.visibility),
+        version=row.version, state=row.state, sources=row.sources or [],
+        derived_from=row.derived_from or [], model_fingerprint=row.model_fingerprint,
+        valid_from=row.valid_from, valid_to=row.valid_to, recorded_at=row.recorded_at,
+        confidence=row.confidence, importance=row.importance, tags=row.tags or [],
+        metadata=row.meta or {}, access=AccessStats(hits=row.hits or 0, last_access=row.last_access),
+        expires_at=row.expires_at, content_hash=row.content_hash,
+    )
+
+
+def row_values(cube: MemCube) -> dict[str, Any]:
+    """Column values of `cubes` for a cube (everything except `pk`)."""
+    dumped = cube.model_dump(mode="json", include={"sources", "derived_from"})
+    return {
+        "id": cube.id, "user_id": cube.scope.user_id, "agent_id": cube.scope.agent_id,
+        "session_id": cube.scope.session_id, "visibility": cube.scope.visibility.value,
+        "tier": cube.tier.value, "kind": cube.kind.value, "state": cube.state.value,
+        "version": cube.version, "content": cube.content, "content_hash": cube.content_hash,
+        "confidence": cube.confidence, "importance": cube.importance,
+        "valid_from": cube.valid_from, "valid_to": cube.valid_to, "recorded_at": cube.recorded_at,
+        "expires_at": cube.expires_at, "hits": cube.access.hits,
+        "last_access": cube.access.last_access, "tags": list(cube.tags),
+        "meta": dict(cube.metadata), "sources": dumped["sources"],
+        "derived_from": dumped["derived_from"], "model_fingerprint": cube.model_fingerprint,
+    }
+
+
+def visible_clause(scope: Scope) -> ColumnElement[bool]:
+    """Cubes the caller may read (docs/SDK.md, Visibility)."""
+    own = and_(
+        CubeRow.user_id == scope.user_id,
+        or_(CubeRow.visibility != Visibility.PRIVATE.value, CubeRow.agent_id.is_(None),
+            CubeRow.agent_id == scope.agent_id),
+    )
+    return or_(own, CubeRow.visibility == Visibility.PUBLIC.value)
+
+
+def owned_clause(scope: Scope) -> ColumnElement[bool]:
+    """Cubes the caller may change: same user, and same agent when the cube has one."""
+    return and_(CubeRow.user_id == scope.user_id,
+                or_(CubeRow.agent_id.is_(None), CubeRow.agent_id == scope.agent_id))
+
+
+def live_clause(now: datetime, include_superseded: bool = False) -> ColumnElement[bool]:
+    states = [Lifecycle.ACTIVE.value] + ([Lifecycle.SUPERSEDED.value] if include_superseded else [])
+    return and_(CubeRow.state.in_(states),
+                or_(CubeRow.expires_at.is_(None), CubeRow.expires_at > now))
+
+
+def can_read(row: CubeRow, scope: Scope) -> bool:
+    if row.visibility == Visibility.PUBLIC.value:
+        return True
+    if row.user_id != scope.user_id:
+        return False
+    return row.visibility != Visibility.PRIVATE.value or row.agent_id in (None, scope.agent_id)
+
+
+def can_write(row: CubeRow, scope: Scope) -> bool:
+    return row.user_id == scope.user_id and row.agent_id in (None, scope.agent_id)
+
+
+class Repository:
+    """The SQL store. Sessions are explicit; nothing happens at import time."""
+
+    def __init__(self, url: str, busy_timeout_ms: int = 30_000) -> None:
+        self.url = url
+        try:
+            self.engine = make_engine(url, busy_timeout_ms)
+            self.dialect = self.engine.dialect.name
+            Base.metadata.create_all(self.engine)
+        except OperationalError as exc:
+            raise StoreError(
+                f"cannot open the store at {url}: {exc.orig}; check the path or URL "
+                "and that the database server is running") from exc
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(self.engine.execution_options(memos_write=True),
+                                   expire_on_commit=False)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction: committed on exit, rolled back (store unchanged) on any error."""
+        with self._write() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writes (inside a write() session) ------------------------------------------
+
+    def insert_cubes(self, session: Session, cubes: Sequence[MemCube], op: str = "add",
+                     history: Sequence[Sequence[dict[str, Any]]] | None = None) -> list[int]:
+        """Insert new cubes with their version rows, tags, sources and changelog rows.
+
+        `history` (import only) gives earlier version snapshots per cube.
+        """
+        if not cubes:
+            return []
+        now = utcnow()
+        result = session.execute(
+            insert(CubeRow).returning(CubeRow.pk, sort_by_parameter_order=True),
+            [row_values(c) for c in cubes])
+        pks = [r[0] for r in result]
+        versions: list[dict[str, Any]] = []
+        for i, cube in enumerate(cubes):
+            for snap in (history[i] if history else ()):
+                versions.append({"cube_id": cube.id, "version": snap["version"], "op": "import",
+                                 "created_at": now, "snapshot": snap})
+            versions.append({"cube_id": cube.id, "version": cube.version, "op": op,
+                             "created_at": now, "snapshot": cube.model_dump(mode="json")})
+        session.execute(insert(CubeVersionRow), versions)
+        session.execute(insert(ChangelogRow), [
+            {"cube_pk": pk, "cube_id": c.id, "version": c.version, "op": op, "at": now}
+            for pk, c in zip(pks, cubes, strict=True)])
+        tags = [{"cube_pk": pk, "tag": t} for pk, c in zip(pks, cubes, strict=True)
+                for t in dict.fromkeys(c.tags)]
+        if tags:
+            session.execute(insert(CubeTagRow), tags)
+        self._insert_sources(session, list(zip(pks, cubes, strict=True)))
+        return pks
+
+    def _insert_sources(self, session: Session, items: list[tuple[int, MemCube]]) -> None:
+        rows = [{"cube_pk": pk, "kind": s.kind, "ref": s.ref, "role": s.role, "at": s.at,
+                 "text": s.text} for pk, c in items for s in c.sources]
+        if rows:
+            session.execute(insert(SourceRow), rows)
+
+    def write_version(self, session: Session, row: CubeRow, cube: MemCube, op: str) -> None:
+        """Make `cube` (already at row.version + 1) the current state and record it."""
+        now = utcnow()
+        values = row_values(cube)
+        old_tags, old_sources = list(row.tags or []), list(row.sources or [])
+        session.execute(update(CubeRow).where(CubeRow.pk == row.pk).values(**values))
+        session.add(CubeVersionRow(cube_id=cube.id, version=cube.version, op=op, created_at=now,
+                                   snapshot=cube.model_dump(mode="json")))
+        session.add(ChangelogRow(cube_pk=row.pk, cube_id=cube.id, version=cube.version, op=op,
+                                 at=now))
+        if list(cube.tags) != old_tags:
+            session.execute(delete(CubeTagRow).where(CubeTagRow.cube_pk == row.pk))
+            for tag in dict.fromkeys(cube.tags):
+                session.add(CubeTagRow(cube_pk=row.pk, tag=tag))
+        if values["sources"] != old_sources:
+            session.execute(delete(SourceRow).where(SourceRow.cube_pk == row.pk))
+            self._insert_sources(session, [(row.pk, cube)])
+        session.flush()
+
+    def insert_edges(self, session: Session, edges: Sequence[dict[str, Any]],
+                     src_ids: Sequence[str]) -> list[int]:
+        """Insert edge rows (EdgeRow columns, no id) and a `link` changelog row for each."""
+        if not edges:
+            return []
+        result = session.execute(insert(EdgeRow).returning(EdgeRow.id, sort_by_parameter_order=True),
+                                 list(edges))
+        ids = [r[0] for r in result]
+        now = utcnow()
+        session.execute(insert(ChangelogRow), [
+            {"cube_pk": e["src_pk"], "cube_id": src, "version": None, "op": "link",
+             "edge_id": eid, "at": now} for e, src, eid in zip(edges, src_ids, ids, strict=True)])
+        return ids
+
+    def audit(self, session: Session, action: str, target: str | None, reason: str | None,
+              details: dict[str, Any], actor: str | None = None) -> int:
+        entry = AuditRow(at=utcnow(), actor=actor, action=action, target=target, reason=reason,
+                         details=details)
+        session.add(entry)
+        session.flush()
+        return entry.id
+
+    # -- reads ---------------------------------------------------------------------
+
+    def row_by_id(self, session: Session, cube_id: str) -> CubeRow | None:
+        return session.execute(select(CubeRow).where(CubeRow.id == cube_id)).scalar_one_or_none()
+
+    def rows_by_pks(self, session: Session, pks: Sequence[int],
+                    where: ColumnElement[bool]) -> dict[int, CubeRow]:
+        """One SELECT for all candidates (no per-hit queries), filtered in SQL."""
+        if not pks:
+            return {}
+        rows = session.execute(select(CubeRow).where(CubeRow.pk.in_(list(pks)), where)).scalars()
+        return {r.pk: r for r in rows}
+
+    def max_seq(self, session: Session) -> int:
+        return session.execute(select(func.coalesce(func.max(ChangelogRow.seq), 0))).scalar_one()
+
+    def changes_after(self, session: Session, seq: int, limit: int = 10_000
+                      ) -> list[ChangelogRow]:
+        return list(session.execute(
+            select(ChangelogRow).where(ChangelogRow.seq > seq).order_by(ChangelogRow.seq)
+            .limit(limit)).scalars())
+
+    def versions(self, session: Session, cube_id: str) -> list[CubeVersionRow]:
+        return list(session.execute(
+            select(CubeVersionRow).where(CubeVersionRow.cube_id == cube_id)
+            .order_by(CubeVersionRow.version)).scalars())
+
+    def index_meta(self, session: Session, name: str) -> IndexMetaRow | None:
+        return session.get(IndexMetaRow, name)
+
+    def set_index_meta(self, session: Session, name: str, seq: int,
+                       embedder: str | None = None, dim: int | None = None) -> None:
+        meta = session.get(IndexMetaRow, name)
+        if meta is None:
+            meta = IndexMetaRow(name=name, seq=seq)
+            session.add(meta)
+        meta.seq = seq
+        meta.updated_at = utcnow()
+        if embedder is not None:
+            meta.embedder, meta.dim = embedder, dim
+        session.flush()

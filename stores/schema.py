@@ -1,0 +1,199 @@
+"""SQL schema of the plaintext tier: the source of truth every derived index is rebuilt from.
+
+`cubes` holds each cube's current state (one row per cube id); `cube_versions` holds every
+version as an immutable JSON snapshot; `changelog` is the ordered feed derived indexes
+catch up from. Integer primary keys (`cubes.pk`) are the ids FAISS and full text store.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+# SQLite has no BIGINT autoincrement; INTEGER PRIMARY KEY is its 64-bit rowid.
+PkType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CubeRow(Base):
+    __tablename__ = "cubes"
+
+    pk: Mapped[int] = mapped_column(PkType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(String(256))
+    agent_id: Mapped[str | None] = mapped_column(String(256))
+    session_id: Mapped[str | None] = mapped_column(String(256))
+    visibility: Mapped[str] = mapped_column(String(16))
+    tier: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    confidence: Mapped[float] = mapped_column(Float)
+    importance: Mapped[float] = mapped_column(Float)
+    valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    valid_to: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    last_access: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    tags: Mapped[list[str]] = mapped_column(JsonType)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JsonType)
+    sources: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    derived_from: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    model_fingerprint: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (
+        Index("ix_cubes_user_state", "user_id", "state"),
+        Index("ix_cubes_user_hash", "user_id", "content_hash"),
+        Index("ix_cubes_visibility", "visibility"),
+        Index("ix_cubes_expires", "expires_at"),
+    )
+
+
+class CubeVersionRow(Base):
+    """One immutable version of a cube: written once, never updated, erased only by purge."""
+
+    __tablename__ = "cube_versions"
+
+    pk: Mapped[int] = mapped_column(PkType, primary_key=True, autoincrement=True)
+    cube_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+    __table_args__ = (UniqueConstraint("cube_id", "version", name="uq_cube_version"),)
+
+
+class ChangelogRow(Base):
+    """Ordered feed of changes; derived indexes record the last `seq` they applied."""
+
+    __tablename__ = "changelog"
+
+    seq: Mapped[int] = mapped_column(PkType, primary_key=True, autoincrement=True)
+    cube_pk: Mapped[int | None] = mapped_column(BigInteger)
+    cube_id: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int | None] = mapped_column(Integer)
+    # add | update | bump | merge | supersede | rollback | forget | archive | import
+    # | link | purge
+    op: Mapped[str] = mapped_column(String(16))
+    edge_id: Mapped[int | None] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_changelog_cube", "cube_pk"),)
+
+
+class CubeTagRow(Base):
+    """Tags normalised out of `cubes.tags` so that tag filters use an index."""
+
+    __tablename__ = "cube_tags"
+
+    cube_pk: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("cubes.pk", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(256), primary_key=True)
+
+    __table_args__ = (Index("ix_cube_tags_tag", "tag"),)
+
+
+class EdgeRow(Base):
+    """A graph edge from a cube to a cube (`dst_pk`) or to an entity (`entity`)."""
+
+    __tablename__ = "edges"
+
+    id: Mapped[int] = mapped_column(PkType, primary_key=True, autoincrement=True)
+    src_pk: Mapped[int] = mapped_column(BigInteger, ForeignKey("cubes.pk", ondelete="CASCADE"))
+    dst_pk: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("cubes.pk", ondelete="CASCADE"))
+    entity: Mapped[str | None] = mapped_column(String(256))
+    relation: Mapped[str] = mapped_column(String(64))
+    weight: Mapped[float] = mapped_column(Float)
+    user_id: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_edges_src", "src_pk"),
+        Index("ix_edges_dst", "dst_pk"),
+        Index("ix_edges_entity", "entity"),
+    )
+
+
+class SourceRow(Base):
+    """Provenance of a cube, one row per source, so that a source's cubes can be found."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(PkType, primary_key=True, autoincrement=True)
+    cube_pk: Mapped[int] = mapped_column(BigInteger, ForeignKey("cubes.pk", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str | None] = mapped_column(String(512))
+    role: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    text: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_sources_cube", "cube_pk"), Index("ix_sources_ref", "ref"))
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(PkType, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str | None] = mapped_column(String(256))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(256))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class IndexMetaRow(Base):
+    """What a derived index reflects: the changelog seq and, for vectors, the embedder."""
+
+    __tablename__ = "index_meta"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    embedder: Mapped[str | None] = mapped_column(String(256))
+    dim: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
