@@ -1,0 +1,95 @@
+"""`memos bench kernels`: time the kernel ops (reference vs Triton) and show a table.
+
+The command calls `memos.kernels.bench.bench_kernels` and renders its report. The progress
+bar goes to stderr so that `--json` leaves exactly one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+from memos.cli.app import bench_app
+from memos.kernels.bench import OPS, KernelBenchReport, bench_kernels
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from memos.errors import InvalidInputError
+
+
+def _ints(text: str, what: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.replace(",", " ").split()]
+    except ValueError:
+        raise InvalidInputError(f"--{what} takes integers separated by commas, e.g. 1024,4096; got {text!r}") from None
+    if not values:
+        raise InvalidInputError(f"--{what} needs at least one integer")
+    return values
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def render_table(report: KernelBenchReport) -> Table:
+    """The report as a rich table (one row per op, pass and shape); all-empty columns dropped."""
+    peak = f"{report.peak_gbps:.0f} GB/s" if report.peak_gbps else "unknown"
+    columns: list[tuple[str, list[str]]] = [
+        ("op", [r.op for r in report.rows]),
+        ("pass", [r.passes for r in report.rows]),
+        ("B", [str(r.batch) for r in report.rows]),
+        ("L", [str(r.length) for r in report.rows]),
+        ("reference ms", [_fmt(r.reference_ms, ".3f") for r in report.rows]),
+        ("triton ms", [_fmt(r.triton_ms, ".3f") for r in report.rows]),
+        ("speed-up", [_fmt(r.speedup, ".1f") for r in report.rows]),
+        ("sdpa ms", [_fmt(r.sdpa_ms, ".3f") for r in report.rows]),
+        ("ref GB/s", [_fmt(r.reference_gbps, ".2f") for r in report.rows]),
+        ("triton GB/s", [_fmt(r.triton_gbps, ".1f") for r in report.rows]),
+        ("% of peak", [_fmt(None if r.fraction_of_peak is None else 100 * r.fraction_of_peak, ".0f")
+                       for r in report.rows]),
+        ("note", [r.note for r in report.rows]),
+    ]
+    # Off-GPU the Triton, SDPA and peak columns are all "-": leave them out of the table.
+    columns = [(name, cells) for name, cells in columns if any(c not in ("-", "") for c in cells)]
+    table = Table(title=f"kernels on {report.device} ({report.dtype}; peak bandwidth {peak})")
+    for name, _ in columns:
+        table.add_column(name, justify="left" if name in ("op", "pass", "note") else "right")
+    for i in range(len(report.rows)):
+        table.add_row(*(cells[i] for _, cells in columns))
+    return table
+
+
+@bench_app.command("kernels")
+def kernels(
+    lengths: str = typer.Option("1024,4096", "--lengths", help="Sequence lengths, comma-separated."),
+    batch: str = typer.Option("1", "--batch", help="Batch sizes, comma-separated."),
+    ops: str = typer.Option(",".join(OPS), "--ops", help=f"Ops to time, comma-separated: {', '.join(OPS)}."),
+    backward: bool = typer.Option(True, "--backward/--forward-only", help="Also time forward+backward."),
+    repeats: int | None = typer.Option(None, "--repeats", help="Timed runs per case (median); default 20 on GPU, 3 on CPU."),
+    device: str | None = typer.Option(None, "--device", help="cuda or cpu; default cuda when available."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+) -> None:
+    """Time reference vs Triton per op and shape; on CPU only the reference is timed."""
+    op_list = [op.strip() for op in ops.split(",") if op.strip()]
+    err = Console(stderr=True)
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=err, transient=True)
+    task = bar.add_task("kernels", total=None)
+
+    def on_step(done: int, total: int, label: str) -> None:
+        bar.update(task, completed=done, total=total, description=label)
+
+    with bar:
+        report = bench_kernels(
+            _ints(lengths, "lengths"), _ints(batch, "batch"), op_list, backward=backward,
+            device=device, repeats=repeats, on_step=on_step,
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+        return
+    out = Console(file=sys.stdout, highlight=False)
+    out.print(render_table(report))
+    if report.peak_gbps is None:
+        out.print("Triton columns are empty off-GPU: the interpreter's speed means nothing.")

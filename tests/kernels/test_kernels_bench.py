@@ -1,0 +1,75 @@
+"""`bench_kernels` and `memos bench kernels` on CPU: reference timings, no Triton columns."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from memos.kernels.bench import bench_kernels, peak_bandwidth_gbps
+from typer.testing import CliRunner
+
+from memos.errors import InvalidInputError
+
+
+def test_bench_on_cpu_times_the_reference_only():
+    report = bench_kernels([40], [1], ["ssd_scan", "ssd_step", "memory_attention"], device="cpu", repeats=1)
+    assert report.peak_gbps is None and report.dtype == "float32"
+    got = {(r.op, r.passes) for r in report.rows}
+    assert got == {("ssd_scan", "fwd"), ("ssd_scan", "fwd+bwd"), ("ssd_step", "fwd"),
+                   ("memory_attention", "fwd"), ("memory_attention", "fwd+bwd")}
+    for row in report.rows:
+        assert row.reference_ms is not None and row.reference_ms > 0
+        assert row.triton_ms is None and row.speedup is None and row.sdpa_ms is None
+        assert row.bytes_moved > 0 and row.reference_gbps is not None and row.reference_gbps > 0
+    step = next(r for r in report.rows if r.op == "ssd_step")
+    assert step.length == 1
+
+
+def test_progress_callback_counts_every_case():
+    seen = []
+    bench_kernels([16, 32], [1, 2], ["ssd_scan"], backward=False, device="cpu", repeats=1,
+                  on_step=lambda done, total, label: seen.append((done, total)))
+    assert seen[-1] == (4, 4) and [d for d, _ in seen] == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"lengths": [0]}, {"batches": []}, {"ops": ["fft"]}, {"repeats": 0}],
+)
+def test_bad_arguments_are_invalid_input(kwargs):
+    args = {"lengths": [16], "batches": [1], "ops": ["ssd_scan"], "repeats": 1} | kwargs
+    with pytest.raises(InvalidInputError):
+        bench_kernels(args["lengths"], args["batches"], args["ops"], device="cpu", repeats=args["repeats"])
+
+
+def test_peak_bandwidth_by_device_name():
+    assert peak_bandwidth_gbps("NVIDIA H100 80GB HBM3") == 3350.0
+    assert peak_bandwidth_gbps("NVIDIA H100 PCIe") == 2000.0
+    assert peak_bandwidth_gbps("cpu (2 threads)") is None
+
+
+def test_cli_json_and_table():
+    from memos.cli.app import _register, app
+
+    _register()
+    runner = CliRunner()
+    res = runner.invoke(app, ["bench", "kernels", "--lengths", "24", "--ops", "ssd_scan,memory_attention",
+                              "--forward-only", "--repeats", "1", "--device", "cpu", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert [r["op"] for r in data["rows"]] == ["ssd_scan", "memory_attention"]
+    assert all(r["triton_ms"] is None and r["reference_ms"] > 0 for r in data["rows"])
+
+    res = runner.invoke(app, ["bench", "kernels", "--lengths", "24", "--ops", "ssd_step", "--repeats", "1",
+                              "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    assert "ssd_step" in res.stdout and "reference ms" in res.stdout and "triton ms" not in res.stdout
+
+
+def test_cli_bad_lengths_is_a_one_line_error(capsys):
+    from memos.cli.app import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "kernels", "--lengths", "ten", "--device", "cpu"])
+    assert exc.value.code == 2
+    assert "--lengths takes integers" in capsys.readouterr().err
