@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from memos.model.baselines import build_model
 from memos.model.config import ModelConfig
 from memos.model.memory_model import MemoryModel
 from safetensors.torch import load_file, save_file
@@ -64,7 +65,7 @@ def load_checkpoint(path: str | Path | None = None, device: str | torch.device =
         tensors = load_file(str(wfile))
     except Exception as exc:  # safetensors raises its own error types for corrupt files
         raise CheckpointError(f"{wfile} is corrupt ({exc}); re-create the checkpoint") from exc
-    model = MemoryModel(cfg)
+    model = build_model(cfg)
     try:
         model.load_state_dict(tensors, strict=True)
     except RuntimeError as exc:

@@ -10,12 +10,14 @@ from typing import Any
 from memos.errors import CheckpointError
 
 CONFIG_VERSION = 1
+ARCHS = ("memory-ssm", "transformer")
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """Sizes of the memory-augmented SSM. Every field is part of the model fingerprint."""
 
+    arch: str = "memory-ssm"  # "memory-ssm" (MemoryModel) or "transformer" (baselines.Transformer)
     vocab_size: int = 260  # 256 bytes + PAD, BOS, EOS, SEP (see tokenizer.py)
     d_model: int = 128
     n_heads: int = 4  # SSM heads and attention heads
@@ -53,6 +55,8 @@ class ModelConfig:
         return self.d_model // self.n_heads
 
     def __post_init__(self) -> None:
+        if self.arch not in ARCHS:
+            raise CheckpointError(f"unknown model arch {self.arch!r}; this memos knows {', '.join(ARCHS)}")
         if self.d_inner % self.n_heads or self.d_model % self.n_heads:
             raise CheckpointError(
                 f"d_model={self.d_model} (and expand*d_model) must be divisible by n_heads={self.n_heads}"
@@ -96,6 +100,9 @@ PRESETS: dict[str, ModelConfig] = {
         d_model=32, n_heads=2, d_state=8, n_encoder_layers=1, n_layers=1, d_select=16,
         memory_chunk=8, slots_per_chunk=2, pool_chunks=4, scan_chunk=8, max_memory_tokens=64,
     ),
+    # Baselines with the same budget: the SSM without any memory, and a Transformer of similar size.
+    "ssm": ModelConfig(cross_attention=False, internal_memory=False, n_layers=6),
+    "transformer": ModelConfig(arch="transformer", n_layers=5, mlp_mult=4, cross_attention=False, internal_memory=False),
 }
 
 

@@ -31,6 +31,7 @@ class LayerMemory:
     slot_mask: torch.Tensor  # (Bm, M, S) bool
     pooled: torch.Tensor  # (Bm, M, Dsel)
     allowed: torch.Tensor | None = None  # (B, M) bool: which memories each row may read
+    full: bool = False  # read every allowed memory instead of the top-k (training)
 
 
 class CrossAttention(nn.Module):
@@ -76,12 +77,23 @@ class CrossAttention(nn.Module):
         cfg = self.cfg
         bsz, length, d = h.shape
         scores = self.select(h, mem)
-        kk = min(cfg.top_k, scores.shape[-1])
-        top, idx = scores.detach().topk(kk, dim=-1)  # (B, L, K)
-        idx = idx.masked_fill(~torch.isfinite(top), -1)
-        idx = idx[:, :, None, :].expand(bsz, length, cfg.n_heads, kk)
+        if mem.full:
+            # Every allowed memory for every token: one query block, so selection cannot leak
+            # the future. Copying is learned through this path while the selection loss trains
+            # the pooled keys; inference reads the top-k.
+            usable = torch.isfinite(scores[:, 0])  # (B, M)
+            kk = max(1, int(usable.sum(-1).max()))
+            top, idx = usable.float().topk(kk, dim=-1)  # (B, K)
+            idx = idx.masked_fill(top == 0, -1)[:, None, None, :].expand(bsz, 1, cfg.n_heads, kk)
+            block = max(1, length)
+        else:
+            kk = min(cfg.top_k, scores.shape[-1])
+            top, idx = scores.detach().topk(kk, dim=-1)  # (B, L, K)
+            idx = idx.masked_fill(~torch.isfinite(top), -1)
+            idx = idx[:, :, None, :].expand(bsz, length, cfg.n_heads, kk)
+            block = 1
         q = self.q_proj(h).view(bsz, length, cfg.n_heads, cfg.attn_head_dim)
         mk, mv = mem.k.expand(bsz, *mem.k.shape[1:]), mem.v.expand(bsz, *mem.v.shape[1:])
         sm = mem.slot_mask.expand(bsz, *mem.slot_mask.shape[1:])
-        out = memory_attention(q, mk, mv, sm, idx, block_size=1)  # (B, L, H, Dh)
+        out = memory_attention(q, mk, mv, sm, idx, block_size=block)  # (B, L, H, Dh)
         return self.o_proj(out.reshape(bsz, length, d)) * self.gate, scores

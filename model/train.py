@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from memos.model import tasks
+from memos.model.baselines import build_model
 from memos.model.checkpoint import TRAIN_STATE_FILE, load_checkpoint, save_checkpoint
 from memos.model.config import ModelConfig
 from memos.model.cross_attention import LayerMemory
@@ -44,11 +45,11 @@ class TrainConfig:
     save_every: int = 100
     # memory QA
     max_facts: int = 64  # curriculum grows the number of facts from 4 to this over half the run
-    groups: int = 2  # fact sets per step
-    questions: int = 12  # questions per fact set (amortises encoding)
+    groups: int = 1  # fact sets per step
+    questions: int = 16  # questions per fact set (amortises encoding)
     aux_weight: float = 1.0  # selection loss weight
     stuffed_every: int = 4  # every k-th step trains the stuffed condition (0: never)
-    max_stuffed_facts: int = 16
+    max_stuffed_facts: int = 12
     # passkey / mqar
     batch: int = 16
     seq_len: int = 256
@@ -83,12 +84,12 @@ def sample_batch(rng: random.Random, step: int, tc: TrainConfig) -> tasks.Batch:
     raise InvalidInputError(f"unknown task {tc.task!r}; use one of {', '.join(TASKS)}")
 
 
-def batch_memories(model: MemoryModel, batch: tasks.Batch) -> list[LayerMemory] | None:
+def batch_memories(model: MemoryModel, batch: tasks.Batch, full: bool = True) -> list[LayerMemory] | None:
     """Encode a batch's memory texts with gradients (row r reads only batch.allowed[r])."""
     if not batch.memory_seqs:
         return None
     per_layer, mask = model.encode_tokens(batch.memory_seqs)
-    return [LayerMemory(k[None], v[None], mask[None], p[None], allowed=batch.allowed) for k, v, p in per_layer]
+    return [LayerMemory(k[None], v[None], mask[None], p[None], allowed=batch.allowed, full=full) for k, v, p in per_layer]
 
 
 class LossModule(nn.Module):
@@ -143,7 +144,7 @@ def train(
     rank, world = _dist_setup()
     device = torch.device(f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(tc.seed)
-    model = MemoryModel(model_cfg)
+    model = build_model(model_cfg)
     opt_state, start, rng_state = None, 0, None
     state_file = out / TRAIN_STATE_FILE
     if resume and state_file.is_file():

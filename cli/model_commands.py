@@ -1,0 +1,140 @@
+"""`memos model ...`: train, evaluate and measure the memory-augmented SSM.
+
+Each command calls one function of `memos.model` and renders its result (table or JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import typer
+from memos.cli.app import model_app
+from rich.console import Console
+from rich.table import Table
+
+from memos.errors import InvalidInputError
+
+TASKS_HELP = "memory-qa | passkey | mqar | cost"
+
+
+def _ints(text: str | None, default: list[int]) -> list[int]:
+    if not text:
+        return default
+    try:
+        values = [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError as exc:
+        raise InvalidInputError(f"--lengths must be comma-separated integers, got {text!r}") from exc
+    if not values or min(values) < 1:
+        raise InvalidInputError("--lengths needs positive integers, e.g. 256,1024,4096")
+    return values
+
+
+def _eval_fn(task: str, seq_len: int, n_pairs: int):
+    from memos.model import evaluate
+
+    if task == "memory-qa":
+        return lambda m: {
+            f"memory@{n}": evaluate.memory_qa(m, n, seed=1, questions=32, conditions=("memory",))["memory"]
+            for n in (16, 64)
+        }
+    if task == "passkey":
+        return lambda m: {f"passkey@{seq_len}": evaluate.passkey(m, seq_len, seed=1, n=16)}
+    return lambda m: {f"mqar@{seq_len}": evaluate.mqar(m, seq_len, n_pairs, seed=1, n=32)}
+
+
+@model_app.command("train")
+def train_cmd(
+    out: Path = typer.Option(..., help="checkpoint directory (resumed if it holds a train state)"),
+    task: str = typer.Option("memory-qa", help="memory-qa | passkey | mqar"),
+    preset: str = typer.Option("small", help="small | tiny | ssm (no memory) | transformer (baselines)"),
+    steps: int = typer.Option(2000, min=1),
+    seed: int = typer.Option(0),
+    lr: float = typer.Option(1.5e-3),
+    seq_len: int = typer.Option(256, help="passkey/mqar training length"),
+    n_pairs: int = typer.Option(16, help="mqar key-value pairs"),
+    internal_memory: bool | None = typer.Option(None, help="override the preset's internal memory"),
+    resume: bool = typer.Option(True),
+    threads: int = typer.Option(1, help="torch CPU threads (1 is fastest on a busy machine)"),
+) -> None:
+    """Train a model; progress bar with loss and tokens/s; checkpoint every 100 steps."""
+    import torch
+    from memos.model.config import preset as get_preset
+    from memos.model.train import TASKS, TrainConfig, train
+
+    if task not in TASKS:
+        raise InvalidInputError(f"unknown task {task!r}; use one of {', '.join(TASKS)}")
+    torch.set_num_threads(threads)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    overrides = {} if internal_memory is None else {"internal_memory": internal_memory}
+    cfg = get_preset(preset, **overrides)
+    tc = TrainConfig(task=task, steps=steps, seed=seed, lr=lr, seq_len=seq_len, n_pairs=n_pairs)
+    result = train(cfg, tc, out, resume=resume, eval_fn=_eval_fn(task, seq_len, n_pairs))
+    Console().print(f"saved {result['out']} (fingerprint {result['fingerprint'][:12]}, "
+                    f"loss {result['loss']:.3f}, {result['seconds']:.0f}s)")
+
+
+@model_app.command("eval")
+def eval_cmd(
+    task: str = typer.Option("memory-qa", help=TASKS_HELP),
+    checkpoint: Path | None = typer.Option(None, help="checkpoint directory (default: the shipped one)"),
+    facts: int = typer.Option(64, min=1, help="memory-qa: facts per set"),
+    seed: int = typer.Option(0),
+    lengths: str | None = typer.Option(None, help="passkey/mqar: sequence lengths; memory-qa/cost: fact counts"),
+    questions: int = typer.Option(64, min=1, help="questions (memory-qa per set; cost per size)"),
+    sets: int = typer.Option(1, min=1, help="memory-qa: fact sets"),
+    n_pairs: int = typer.Option(16, help="mqar key-value pairs"),
+    max_stuffed: int = typer.Option(1024, help="cost: largest fact count measured with stuffing"),
+    threads: int = typer.Option(1),
+    json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Evaluate a checkpoint: exact match on memory QA, passkey, MQAR, or cost per question."""
+    import torch
+    from memos.model import evaluate
+    from memos.model.checkpoint import load_checkpoint
+
+    torch.set_num_threads(threads)
+    model = load_checkpoint(checkpoint)
+    console = Console()
+    if task == "memory-qa":
+        counts = _ints(lengths, [facts])
+        rows = [{**evaluate.memory_qa(model, n, seed=seed, questions=questions, sets=sets), "facts": n, "seed": seed}
+                for n in counts]
+        if json_out:
+            typer.echo(json.dumps(rows[0] if len(rows) == 1 else rows))
+            return
+        table = Table("facts", "memory", "stuffed", "none", title=f"memory QA exact match (seed {seed})")
+        for r in rows:
+            table.add_row(str(r["facts"]), f"{r['memory']:.3f}", f"{r['stuffed']:.3f}", f"{r['none']:.3f}")
+    elif task in ("passkey", "mqar"):
+        counts = _ints(lengths, [256, 1024, 4096] if task == "passkey" else [256])
+        if task == "passkey":
+            rows = [{"length": n, "accuracy": evaluate.passkey(model, n, seed=seed, n=questions)} for n in counts]
+        else:
+            rows = [{"length": n, "accuracy": evaluate.mqar(model, n, n_pairs, seed=seed, n=questions)} for n in counts]
+        if json_out:
+            typer.echo(json.dumps(rows))
+            return
+        table = Table("length", "accuracy", title=f"{task} (seed {seed})")
+        for r in rows:
+            table.add_row(str(r["length"]), f"{r['accuracy']:.3f}")
+    elif task == "cost":
+        from memos.model.cost import cost_per_question
+
+        counts = _ints(lengths, [16, 64, 256, 1024, 4096])
+        result = cost_per_question(model, counts, questions=questions, max_stuffed=max_stuffed, seed=seed)
+        if json_out:
+            typer.echo(json.dumps([r.to_dict() for r in result]))
+            return
+        table = Table("facts", "prompt bytes", "memory s/q", "memory acc", "encode s (once)", "stuffed s/q",
+                      "stuffed acc", "speed-up", title="time per question")
+        for r in result:
+            st = "not run" if r.stuffed_s is None else f"{r.stuffed_s:.3f}"
+            sa = "-" if r.stuffed_acc is None else f"{r.stuffed_acc:.2f}"
+            up = "-" if r.stuffed_s is None else f"{r.stuffed_s / r.memory_s:.1f}x"
+            table.add_row(str(r.facts), str(r.prompt_tokens), f"{r.memory_s:.3f}", f"{r.memory_acc:.2f}",
+                          f"{r.encode_s:.2f}", st, sa, up)
+    else:
+        raise InvalidInputError(f"unknown task {task!r}; use one of: {TASKS_HELP}")
+    console.print(table)

@@ -1,0 +1,71 @@
+"""Cost per question: pre-encoded memory vs facts stuffed into the prompt, as facts grow.
+
+Both conditions go through the public API a user would call: `encode_memory` once, then
+`generate(question, memory=slots)`; versus `generate(facts + question)`. Time per question
+includes prefill and greedy decoding of the answer. Encoding time is reported separately
+(it is paid once per memory and cached in the activation tier).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import asdict, dataclass
+
+import torch
+from memos.model import tasks
+from memos.model.evaluate import EVAL_SEED_OFFSET
+from memos.model.memory_model import MemoryModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CostRow:
+    facts: int
+    memory_s: float  # seconds per question with pre-encoded memory
+    memory_acc: float
+    encode_s: float  # seconds to encode all facts once
+    stuffed_s: float | None  # seconds per question with the facts in the prompt (None: not run)
+    stuffed_acc: float | None
+    prompt_tokens: int  # length of the stuffed prompt
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@torch.no_grad()
+def cost_per_question(
+    model: MemoryModel,
+    fact_counts: list[int],
+    questions: int = 4,
+    max_stuffed: int = 1024,
+    seed: int = 0,
+) -> list[CostRow]:
+    """Measure both conditions for each fact count; stuffing only up to `max_stuffed` facts."""
+    rows = []
+    model.eval()
+    for n in fact_counts:
+        rng = random.Random(EVAL_SEED_OFFSET + seed + n)
+        facts = tasks.make_facts(rng, n)
+        asked = [facts[i] for i in rng.sample(range(n), min(questions, n))]
+        t = time.perf_counter()
+        slots = model.encode_memory([f.text for f in facts])
+        encode_s = time.perf_counter() - t
+        model.generate(asked[0].question, slots, max_new_tokens=2)  # warm-up
+        t = time.perf_counter()
+        mem_ok = sum(model.generate(f.question, slots, max_new_tokens=24).strip() == f.value for f in asked)
+        memory_s = (time.perf_counter() - t) / len(asked)
+        context = " ".join(f.text for f in facts) + " "
+        stuffed_s = stuffed_acc = None
+        if n <= max_stuffed:
+            t = time.perf_counter()
+            ok = 0
+            for f in asked:
+                ok += model.generate(context + f.question, None, max_new_tokens=24).strip() == f.value
+            stuffed_s, stuffed_acc = (time.perf_counter() - t) / len(asked), ok / len(asked)
+        row = CostRow(n, memory_s, mem_ok / len(asked), encode_s, stuffed_s, stuffed_acc, len(context.encode()) + 1)
+        log.info("cost %s", row)
+        rows.append(row)
+    return rows

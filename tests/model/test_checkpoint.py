@@ -1,0 +1,102 @@
+"""Save/load round trips, fingerprints, and refusal of unknown configs and foreign artifacts."""
+
+import json
+
+import pytest
+import torch
+from memos.model.checkpoint import load_checkpoint, save_checkpoint
+from memos.model.config import ModelConfig, preset
+from memos.model.memory_model import MemoryModel
+from memos.model.session import SessionState
+from memos.model.slots import MemorySlots
+
+from memos.errors import CheckpointError, FingerprintMismatchError, ModelError, NotFoundError
+
+FACTS = ["Zorb's color is blue.", "Quix's size is big."]
+
+
+def test_checkpoint_round_trip_keeps_outputs_and_fingerprint(tiny: MemoryModel, tmp_path) -> None:
+    save_checkpoint(tiny, tmp_path / "ck")
+    loaded = load_checkpoint(tmp_path / "ck")
+    assert loaded.fingerprint == tiny.fingerprint
+    tokens = torch.randint(0, 256, (1, 12))
+    slots = tiny.encode_memory(FACTS)
+    torch.testing.assert_close(loaded(tokens, slots), tiny(tokens, slots))
+
+
+def test_fingerprint_changes_with_weights_and_config(tiny: MemoryModel) -> None:
+    before = tiny.fingerprint
+    with torch.no_grad():
+        tiny.embed.weight[0, 0] += 1.0
+    assert tiny.fingerprint != before
+    other = MemoryModel(preset("tiny", top_k=2))
+    other.load_state_dict(tiny.state_dict())
+    assert other.fingerprint != tiny.fingerprint
+
+
+def test_slots_from_another_model_are_refused(tiny: MemoryModel, tmp_path) -> None:
+    slots = tiny.encode_memory(FACTS)
+    path = slots.save(tmp_path / "m.safetensors")
+    again = MemorySlots.load(path, fingerprint=tiny.fingerprint)
+    torch.testing.assert_close(again.k, slots.k)
+    assert again.text_hashes == slots.text_hashes and len(again) == 2
+    torch.manual_seed(1)
+    stranger = MemoryModel(preset("tiny"))
+    with pytest.raises(FingerprintMismatchError, match="re-encode"):
+        stranger(torch.zeros(1, 3, dtype=torch.long), again)
+    with pytest.raises(FingerprintMismatchError):
+        MemorySlots.load(path, fingerprint=stranger.fingerprint)
+    with pytest.raises(FingerprintMismatchError):
+        MemorySlots.concat([slots, stranger.encode_memory(FACTS)])
+
+
+def test_concat_and_select_keep_each_memory(tiny: MemoryModel) -> None:
+    a, b = tiny.encode_memory(FACTS[:1]), tiny.encode_memory(FACTS[1:])
+    joined = MemorySlots.concat([a, b])
+    assert len(joined) == 2 and joined.num_slots == a.num_slots + b.num_slots
+    torch.testing.assert_close(joined.select([1]).pooled, b.pooled)
+
+
+def test_session_state_round_trip_and_refusal(tiny: MemoryModel, tmp_path) -> None:
+    state = tiny.read_session("The pass key is 123. Remember it well, friend.")
+    path = state.save(tmp_path / "s.safetensors")
+    loaded = SessionState.load(path, fingerprint=tiny.fingerprint)
+    assert tiny.generate(" ok", state=loaded, max_new_tokens=5) == tiny.generate(" ok", state=state, max_new_tokens=5)
+    torch.manual_seed(1)
+    with pytest.raises(FingerprintMismatchError):
+        MemoryModel(preset("tiny")).generate(" ok", state=loaded)
+
+
+def test_unknown_config_is_refused(tiny: MemoryModel, tmp_path) -> None:
+    ck = save_checkpoint(tiny, tmp_path / "ck")
+    cfg = json.loads((ck / "config.json").read_text())
+    (ck / "config.json").write_text(json.dumps({**cfg, "flux_capacitor": 3}))
+    with pytest.raises(CheckpointError, match="unknown fields"):
+        load_checkpoint(ck)
+    (ck / "config.json").write_text(json.dumps({**cfg, "version": 99}))
+    with pytest.raises(CheckpointError, match="version"):
+        load_checkpoint(ck)
+    with pytest.raises(CheckpointError):
+        ModelConfig.from_dict({"arch": "rnn"})
+
+
+def test_missing_or_corrupt_files_raise(tmp_path) -> None:
+    with pytest.raises(CheckpointError, match="not a checkpoint"):
+        load_checkpoint(tmp_path)
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / "model.safetensors").write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_checkpoint(tmp_path)
+    with pytest.raises(NotFoundError):
+        MemorySlots.load(tmp_path / "none.safetensors")
+    with pytest.raises(ModelError):
+        MemorySlots.load(tmp_path / "model.safetensors")
+
+
+def test_shipped_checkpoint_loads_if_present() -> None:
+    from memos.model.checkpoint import DEFAULT_CHECKPOINT
+
+    if not (DEFAULT_CHECKPOINT / "config.json").exists():
+        pytest.skip("no shipped checkpoint in this tree")
+    model = load_checkpoint()
+    assert model.cfg.cross_attention and model.num_parameters() > 100_000
