@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 
 import typer
 from memos.cli.app import bench_app
@@ -31,6 +32,22 @@ def _ints(text: str, what: str) -> list[int]:
 
 def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
+
+
+def _compile_report(as_json: bool) -> None:
+    from memos.kernels.compile_check import compile_report
+
+    with Console(stderr=True).status("compiling kernels for sm_90"):
+        rows = compile_report("bf16", 90)
+    if as_json:
+        sys.stdout.write(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+        return
+    table = Table(title="Triton kernels compiled for sm_90 (H100), bf16 inputs")
+    for name in ("kernel", "constexprs", "warps", "registers/thread", "spill bytes/thread", "shared bytes"):
+        table.add_column(name, justify="left" if name in ("kernel", "constexprs") else "right")
+    for r in rows:
+        table.add_row(r.name, r.config, str(r.num_warps), str(r.registers), str(r.spill_bytes), str(r.shared_bytes))
+    Console(file=sys.stdout, highlight=False).print(table)
 
 
 def render_table(report: KernelBenchReport) -> Table:
@@ -70,8 +87,14 @@ def kernels(
     repeats: int | None = typer.Option(None, "--repeats", help="Timed runs per case (median); default 20 on GPU, 3 on CPU."),
     device: str | None = typer.Option(None, "--device", help="cuda or cpu; default cuda when available."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+    compile_only: bool = typer.Option(
+        False, "--compile-sm90", help="Instead of timing, compile every kernel for an H100 (sm_90, "
+        "bf16, no GPU needed) and show registers, spills and shared memory per kernel."),
 ) -> None:
     """Time reference vs Triton per op and shape; on CPU only the reference is timed."""
+    if compile_only:
+        _compile_report(as_json)
+        return
     op_list = [op.strip() for op in ops.split(",") if op.strip()]
     err = Console(stderr=True)
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
