@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from memos.cube import MAX_CONTENT_BYTES, Lifecycle, MemCube, Scope, SourceRef, utcnow
 from memos.errors import InvalidInputError, NotFoundError, ScopeError
 from memos.policies import conflict, dedup, retention
 from memos.results import AddResult
-from memos.stores.filters import compile_filter
 from memos.stores.graph import entity_node
 from memos.stores.repository import can_write, cube_from_row, live_clause
 from memos.stores.schema import CubeRow
@@ -192,7 +191,11 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
         existing: dict[str, CubeRow] = {r.id: r for r in [*exact.values(), *near_rows.values()]}
         changed: dict[str, MemCube] = {}  # existing cube id -> its new state
         new: list[Candidate] = []
-        new_embs: list[np.ndarray] = []
+        new_src: list[int] = []  # index into `cands` of each entry of `new`
+        new_pos: dict[int, int] = {}  # index into `cands` -> index into `new`
+        is_new = np.zeros(len(cands), dtype=bool)
+        # Cosine between every pair of the batch at once; row i is read for in-batch near-dups.
+        gram = embs @ embs.T if threshold is not None and len(cands) > 1 else None
         batch_exact: dict[tuple[str, str | None, str], int] = {}
         # (action, True, index into `new`) or (action, False, id of an existing cube)
         results: list[tuple[str, bool, Any]] = []
@@ -208,10 +211,11 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
             near = [(near_rows[pk].id, sim) for pk, sim in near_hits[i] if pk in near_rows
                     and (near_rows[pk].user_id, near_rows[pk].agent_id) == owner]
             batch_near: list[tuple[int, float]] = []
-            if threshold is not None and new:
-                sims = np.stack(new_embs) @ embs[i]
-                batch_near = [(j, float(s)) for j, s in enumerate(sims) if s >= threshold and
-                              (new[j].cube.scope.user_id, new[j].cube.scope.agent_id) == owner]
+            if gram is not None and new:
+                row_sims = gram[i]
+                batch_near = [(new_pos[int(c)], float(row_sims[c]))
+                              for c in np.flatnonzero((row_sims >= threshold) & is_new)
+                              if (cands[c].cube.scope.user_id, cands[c].cube.scope.agent_id) == owner]
             best_new = max(batch_near, key=lambda p: p[1]) if batch_near else None
             decision = dedup.decide_dedup(exact_ids, near, threshold)
             if decision.action == "added" and best_new is not None:
@@ -230,7 +234,9 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
                 continue
             batch_exact[key] = len(new)
             new.append(cand)
-            new_embs.append(embs[i])
+            new_pos[i] = len(new) - 1
+            new_src.append(i)
+            is_new[i] = True
             results.append(("added", True, len(new) - 1))
         pks = repo.insert_cubes(session, [c.cube for c in new])
         for cube_id, cube in changed.items():
@@ -250,6 +256,8 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
                               "user_id": cand.cube.scope.user_id, "created_at": now})
                 srcs.append(cand.cube.id)
         repo.insert_edges(session, edges, srcs)
+    # The catch-up after commit reuses these vectors instead of embedding the texts again.
+    mem._sync.prime(pks, embs[new_src] if new_src else embs[:0])
     mem._after_write(len(cands))
     out: list[AddResult] = []
     for action, is_new, ref in results:
@@ -272,12 +280,14 @@ def _apply_conflicts(mem: MemOS, session: Any, new: list[Candidate], pks: list[i
         cube = cand.cube
         candidates: list[tuple[str, Mapping[str, Any], str]] = []
         rows: dict[str, CubeRow] = {}
-        if conflict.fact_key(cube.metadata) is not None:
-            where = compile_filter({"meta": {"subject": cube.metadata["subject"],
-                                             "attribute": cube.metadata["attribute"]}},
-                                   mem._repo.dialect)
+        key = conflict.fact_key(cube.metadata)
+        if key is not None:
+            # Narrow in SQL by lowercased subject; the policy compares the normalised keys.
+            subject = func.lower(CubeRow.meta["subject"].as_string())
+            raw = str(cube.metadata["subject"]).lower()
             for row in session.execute(select(CubeRow).where(
-                    CubeRow.user_id == cube.scope.user_id, live_clause(now), where,
+                    CubeRow.user_id == cube.scope.user_id, live_clause(now),
+                    subject.in_(list({raw, raw.strip(), key.subject})),
                     CubeRow.pk != pk)).scalars():
                 rows[row.id] = row
                 candidates.append((row.id, row.meta, row.content_hash))

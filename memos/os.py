@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from memos import admin, io, search
 from memos.config import MemosConfig, is_database_url, resolve_location
@@ -65,7 +65,7 @@ from memos.stores.vector_index import VectorIndex
 log = logging.getLogger(__name__)
 
 ScopeLike = Scope | str | Mapping[str, Any]
-_ACCESS_FLUSH = 200  # buffered access-stat updates before a write; searches stay read-only
+_ACCESS_FLUSH = 1000  # buffered access-stat updates before a write; searches stay read-only
 
 
 def as_scope(scope: Any) -> Scope:
@@ -182,10 +182,12 @@ class MemOS:
         if not self._pending_access or self._closed:
             return
         pending, self._pending_access = self._pending_access, {}
-        with self._repo.write() as session:
-            for pk, (count, last) in pending.items():
-                session.execute(update(CubeRow).where(CubeRow.pk == pk).values(
-                    hits=CubeRow.hits + count, last_access=last))
+        cubes = CubeRow.__table__
+        stmt = (update(cubes).where(cubes.c.pk == bindparam("b_pk"))
+                .values(hits=cubes.c.hits + bindparam("b_n"), last_access=bindparam("b_at")))
+        with self._repo.write() as session:  # one executemany, not a statement per cube
+            session.connection().execute(stmt, [{"b_pk": pk, "b_n": n, "b_at": at}
+                                                for pk, (n, at) in pending.items()])
 
     # -- helpers ---------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import logging
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import Any
 
 from memos.stores.schema import CubeRow
 from sqlalchemy import (
@@ -39,6 +40,25 @@ log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
+# A cube may carry text that situates it without being its content: `metadata["context"]`,
+# e.g. the neighbouring turns of the conversation it came from. A reply such as "Yes, last
+# Saturday!" is findable only through the question it answers. The context is indexed in a
+# second column that counts CONTEXT_WEIGHT as much as the content (measured on LoCoMo:
+# docs/RESULTS.md); it is never returned as content and never embedded.
+CONTEXT_KEY = "context"
+CONTEXT_WEIGHT = 0.3
+
+
+def context_of(meta: Any) -> str:
+    """The searchable context text of a cube's metadata ('' when there is none)."""
+    value = meta.get(CONTEXT_KEY) if isinstance(meta, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _doc(doc: Sequence[Any]) -> tuple[int, str, str]:
+    """(pk, content) or (pk, content, context) as (pk, content, context)."""
+    return int(doc[0]), doc[1], doc[2] if len(doc) > 2 and doc[2] else ""
+
 
 class FullTextIndex(ABC):
     """Common interface; `for_engine` picks the backend."""
@@ -52,8 +72,8 @@ class FullTextIndex(ABC):
         return SqliteFullText(engine)
 
     @abstractmethod
-    def upsert(self, session: Session, docs: Sequence[tuple[int, str]]) -> None:
-        """Index (pk, content) pairs, replacing earlier text of the same pks."""
+    def upsert(self, session: Session, docs: Sequence[tuple[Any, ...]]) -> None:
+        """Index (pk, content[, context]) tuples, replacing earlier text of the same pks."""
 
     @abstractmethod
     def remove(self, session: Session, pks: Sequence[int]) -> None:
@@ -82,19 +102,21 @@ def _clean_terms(terms: Sequence[str]) -> list[str]:
 
 
 class SqliteFullText(FullTextIndex):
-    _fts = table("cube_fts", column("rowid"), column("content"))
+    _fts = table("cube_fts", column("rowid"), column("content"), column("context"))
 
     def __init__(self, engine: Engine) -> None:
         with engine.begin() as conn:
             conn.exec_driver_sql(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS cube_fts USING fts5("
-                "content, tokenize='porter unicode61 remove_diacritics 2')")
+                "content, context, tokenize='porter unicode61 remove_diacritics 2')")
 
-    def upsert(self, session: Session, docs: Sequence[tuple[int, str]]) -> None:
+    def upsert(self, session: Session, docs: Sequence[tuple[Any, ...]]) -> None:
         if not docs:
             return
-        self.remove(session, [pk for pk, _ in docs])
-        session.execute(insert(self._fts), [{"rowid": pk, "content": c} for pk, c in docs])
+        rows = [_doc(d) for d in docs]
+        self.remove(session, [pk for pk, _, _ in rows])
+        session.execute(insert(self._fts),
+                        [{"rowid": pk, "content": c, "context": x} for pk, c, x in rows])
 
     def remove(self, session: Session, pks: Sequence[int]) -> None:
         for start in range(0, len(pks), 500):
@@ -114,7 +136,7 @@ class SqliteFullText(FullTextIndex):
         # Each word is a quoted FTS5 string: operators and column filters in user text are inert.
         query = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
         fts = literal_column("cube_fts")
-        score = func.bm25(fts).label("score")
+        score = func.bm25(fts, 1.0, CONTEXT_WEIGHT).label("score")
         stmt = (select(self._fts.c.rowid, score)
                 .join_from(self._fts, CubeRow, CubeRow.pk == self._fts.c.rowid)
                 .where(fts.op("MATCH")(bindparam("q", query)), where)
@@ -133,14 +155,16 @@ class PostgresFullText(FullTextIndex):
             conn.exec_driver_sql(
                 "CREATE INDEX IF NOT EXISTS ix_cube_fts_tsv ON cube_fts USING GIN (tsv)")
 
-    def upsert(self, session: Session, docs: Sequence[tuple[int, str]]) -> None:
+    def upsert(self, session: Session, docs: Sequence[tuple[Any, ...]]) -> None:
         if not docs:
             return
-        self.remove(session, [pk for pk, _ in docs])
-        session.execute(
-            insert(self._fts).values(pk=bindparam("p"),
-                                     tsv=func.to_tsvector("english", bindparam("c"))),
-            [{"p": pk, "c": c} for pk, c in docs])
+        rows = [_doc(d) for d in docs]
+        self.remove(session, [pk for pk, _, _ in rows])
+        # Content gets weight class A, context class D; search ranks D at CONTEXT_WEIGHT.
+        tsv = func.setweight(func.to_tsvector("english", bindparam("c")), "A").op("||")(
+            func.setweight(func.to_tsvector("english", bindparam("x")), "D"))
+        session.execute(insert(self._fts).values(pk=bindparam("p"), tsv=tsv),
+                        [{"p": pk, "c": c, "x": x} for pk, c, x in rows])
 
     def remove(self, session: Session, pks: Sequence[int]) -> None:
         if pks:
@@ -158,7 +182,9 @@ class PostgresFullText(FullTextIndex):
         if not words:
             return []
         query = func.to_tsquery("english", bindparam("q", " | ".join(f"'{w}'" for w in words)))
-        score = func.ts_rank_cd(self._fts.c.tsv, query).label("score")
+        # Weights are {D, C, B, A}: context (D) counts CONTEXT_WEIGHT of content (A).
+        weights = literal_column(f"'{{{CONTEXT_WEIGHT}, {CONTEXT_WEIGHT}, 1.0, 1.0}}'::float4[]")
+        score = func.ts_rank_cd(weights, self._fts.c.tsv, query).label("score")
         stmt = (select(self._fts.c.pk, score)
                 .join_from(self._fts, CubeRow, CubeRow.pk == self._fts.c.pk)
                 .where(self._fts.c.tsv.op("@@")(query), where)

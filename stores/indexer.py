@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from memos.stores.fulltext import FullTextIndex
+from memos.stores.fulltext import FullTextIndex, context_of
 from memos.stores.graph import GraphIndex
 from memos.stores.repository import Repository
 from memos.stores.schema import ChangelogRow, CubeRow
@@ -43,6 +43,21 @@ class IndexSync:
         self.fulltext = fulltext
         self.graph = graph
         self.embed = embed
+        self._primed: dict[int, np.ndarray] = {}
+
+    def prime(self, pks: Sequence[int], vectors: np.ndarray) -> None:
+        """Vectors the writer already computed for just-committed cubes (used once)."""
+        self._primed.update(zip(pks, vectors, strict=True))
+
+    def _vectors_for(self, pks: Sequence[int], texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(pks), self.vectors.dim), dtype=np.float32)
+        need = [i for i, pk in enumerate(pks) if pk not in self._primed]
+        for i, pk in enumerate(pks):
+            if pk in self._primed:
+                out[i] = self._primed.pop(pk)
+        if need:
+            out[need] = self.embed([texts[i] for i in need])
+        return out
 
     # -- open ------------------------------------------------------------------------
 
@@ -80,7 +95,7 @@ class IndexSync:
         return head
 
     @staticmethod
-    def _plan(changes: Sequence[ChangelogRow]) -> tuple[set[int], set[int]]:
+    def _plan(changes: Sequence[Any]) -> tuple[set[int], set[int]]:
         """(pks whose text may have changed, every pk named)."""
         touched: set[int] = set()
         content: set[int] = set()
@@ -93,10 +108,14 @@ class IndexSync:
         return content, touched
 
     @staticmethod
-    def _current(session: Session, pks: set[int]) -> dict[int, tuple[str, str]]:
-        rows = session.execute(select(CubeRow.pk, CubeRow.state, CubeRow.content)
-                               .where(CubeRow.pk.in_(list(pks))))
-        return {r[0]: (r[1], r[2]) for r in rows}
+    def _current(session: Session, pks: set[int], with_context: bool = False
+                 ) -> dict[int, tuple[str, str, str]]:
+        """pk -> (state, content, full-text context; '' unless with_context)."""
+        cols = [CubeRow.pk, CubeRow.state, CubeRow.content]
+        if with_context:
+            cols.append(CubeRow.meta)
+        rows = session.execute(select(*cols).where(CubeRow.pk.in_(list(pks))))
+        return {r[0]: (r[1], r[2], context_of(r[3]) if with_context else "") for r in rows}
 
     def _catch_up_vectors(self) -> None:
         while True:
@@ -113,9 +132,10 @@ class IndexSync:
                      and (pk in content or pk not in self.vectors)]
             self.vectors.remove(drop)
             if embed:
-                self.vectors.add(embed, self.embed([current[pk][1] for pk in embed]))
+                self.vectors.add(embed, self._vectors_for(embed, [current[pk][1] for pk in embed]))
             self.vectors.seq = changes[-1].seq
             self.vectors.dirty += 1
+        self._primed.clear()
 
     def _catch_up_fulltext(self) -> None:
         while True:
@@ -125,11 +145,11 @@ class IndexSync:
                 if not changes:
                     return
                 content, touched = self._plan(changes)
-                current = self._current(session, touched)
+                current = self._current(session, touched, with_context=True)
                 drop = [pk for pk in touched
                         if pk not in current or current[pk][0] not in INDEXED_STATES]
-                docs = [(pk, current[pk][1]) for pk in sorted(content) if pk in current
-                        and current[pk][0] in INDEXED_STATES]
+                docs = [(pk, current[pk][1], current[pk][2]) for pk in sorted(content)
+                        if pk in current and current[pk][0] in INDEXED_STATES]
                 self.fulltext.remove(session, drop)
                 self.fulltext.upsert(session, docs)
                 self.repo.set_index_meta(session, self.fulltext.name, changes[-1].seq)
@@ -154,6 +174,7 @@ class IndexSync:
 
     def rebuild_vectors(self, progress: ProgressFn | None = None) -> int:
         """Re-embed every indexed cube from SQL. Returns the number of vectors."""
+        self._primed.clear()
         self.vectors.reset()
         with self.repo.read() as session:
             head = self.repo.max_seq(session)
@@ -181,12 +202,12 @@ class IndexSync:
             last_pk, done = 0, 0
             while True:
                 rows = session.execute(
-                    select(CubeRow.pk, CubeRow.content)
+                    select(CubeRow.pk, CubeRow.content, CubeRow.meta)
                     .where(CubeRow.state.in_(INDEXED_STATES), CubeRow.pk > last_pk)
                     .order_by(CubeRow.pk).limit(PAGE)).all()
                 if not rows:
                     break
-                self.fulltext.upsert(session, [(r[0], r[1]) for r in rows])
+                self.fulltext.upsert(session, [(r[0], r[1], context_of(r[2])) for r in rows])
                 last_pk, done = rows[-1][0], done + len(rows)
             self.repo.set_index_meta(session, self.fulltext.name, head)
         return done

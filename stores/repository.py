@@ -102,6 +102,12 @@ def row_values(cube: MemCube) -> dict[str, Any]:
     }
 
 
+def _column_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Attribute names -> column names (`meta` is stored in the `metadata` column)."""
+    values["metadata"] = values.pop("meta")
+    return values
+
+
 def visible_clause(scope: Scope) -> ColumnElement[bool]:
     """Cubes the caller may read (docs/SDK.md, Visibility)."""
     own = and_(
@@ -178,9 +184,11 @@ class Repository:
         if not cubes:
             return []
         now = utcnow()
-        result = session.execute(
-            insert(CubeRow).returning(CubeRow.pk, sort_by_parameter_order=True),
-            [row_values(c) for c in cubes])
+        # Core tables, not ORM inserts: bulk writes skip per-row ORM bookkeeping.
+        cubes_t = CubeRow.__table__
+        result = session.connection().execute(
+            insert(cubes_t).returning(cubes_t.c.pk, sort_by_parameter_order=True),
+            [_column_values(row_values(c)) for c in cubes])
         pks = [r[0] for r in result]
         versions: list[dict[str, Any]] = []
         for i, cube in enumerate(cubes):
@@ -189,14 +197,15 @@ class Repository:
                                  "created_at": now, "snapshot": snap})
             versions.append({"cube_id": cube.id, "version": cube.version, "op": op,
                              "created_at": now, "snapshot": cube.model_dump(mode="json")})
-        session.execute(insert(CubeVersionRow), versions)
-        session.execute(insert(ChangelogRow), [
+        conn = session.connection()
+        conn.execute(insert(CubeVersionRow.__table__), versions)
+        conn.execute(insert(ChangelogRow.__table__), [
             {"cube_pk": pk, "cube_id": c.id, "version": c.version, "op": op, "at": now}
             for pk, c in zip(pks, cubes, strict=True)])
         tags = [{"cube_pk": pk, "tag": t} for pk, c in zip(pks, cubes, strict=True)
                 for t in dict.fromkeys(c.tags)]
         if tags:
-            session.execute(insert(CubeTagRow), tags)
+            conn.execute(insert(CubeTagRow.__table__), tags)
         self._insert_sources(session, list(zip(pks, cubes, strict=True)))
         return pks
 
@@ -204,7 +213,7 @@ class Repository:
         rows = [{"cube_pk": pk, "kind": s.kind, "ref": s.ref, "role": s.role, "at": s.at,
                  "text": s.text} for pk, c in items for s in c.sources]
         if rows:
-            session.execute(insert(SourceRow), rows)
+            session.connection().execute(insert(SourceRow.__table__), rows)
 
     def write_version(self, session: Session, row: CubeRow, cube: MemCube, op: str) -> None:
         """Make `cube` (already at row.version + 1) the current state and record it."""
@@ -263,11 +272,12 @@ class Repository:
     def max_seq(self, session: Session) -> int:
         return session.execute(select(func.coalesce(func.max(ChangelogRow.seq), 0))).scalar_one()
 
-    def changes_after(self, session: Session, seq: int, limit: int = 10_000
-                      ) -> list[ChangelogRow]:
+    def changes_after(self, session: Session, seq: int, limit: int = 10_000) -> list[Any]:
+        """Changelog rows after `seq` as light rows (seq, cube_pk, cube_id, op, edge_id)."""
+        c = ChangelogRow
         return list(session.execute(
-            select(ChangelogRow).where(ChangelogRow.seq > seq).order_by(ChangelogRow.seq)
-            .limit(limit)).scalars())
+            select(c.seq, c.cube_pk, c.cube_id, c.op, c.edge_id).where(c.seq > seq)
+            .order_by(c.seq).limit(limit)).all())
 
     def versions(self, session: Session, cube_id: str) -> list[CubeVersionRow]:
         return list(session.execute(

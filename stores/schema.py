@@ -89,6 +89,7 @@ class CubeRow(Base):
         Index("ix_cubes_user_hash", "user_id", "content_hash"),
         Index("ix_cubes_visibility", "visibility"),
         Index("ix_cubes_expires", "expires_at"),
+        {"sqlite_autoincrement": True},  # a purged cube's pk is never given to another
     )
 
 
@@ -122,7 +123,9 @@ class ChangelogRow(Base):
     edge_id: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    __table_args__ = (Index("ix_changelog_cube", "cube_pk"),)
+    # AUTOINCREMENT: SQLite must never reuse a seq after purge deletes the newest rows,
+    # or an index at that seq would believe it had already applied the purge.
+    __table_args__ = (Index("ix_changelog_cube", "cube_pk"), {"sqlite_autoincrement": True})
 
 
 class CubeTagRow(Base):
@@ -156,6 +159,7 @@ class EdgeRow(Base):
         Index("ix_edges_src", "src_pk"),
         Index("ix_edges_dst", "dst_pk"),
         Index("ix_edges_entity", "entity"),
+        {"sqlite_autoincrement": True},
     )
 
 

@@ -1,0 +1,145 @@
+"""Versioning through the SDK: update, history, diff, rollback, supersede, forget, purge."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from memos import Lifecycle
+from memos.errors import InvalidInputError, NotFoundError
+from memos.stores.schema import AuditRow, ChangelogRow, CubeVersionRow, EdgeRow
+
+
+def test_update_makes_new_immutable_version(mem):
+    r = mem.add("Alice lives in Paris", "alice", tags=["home"])
+    v2 = mem.update(r.id, "alice", content="Alice lives in Lyon")
+    assert v2.version == 2
+    history = mem.history(r.id, "alice")
+    assert [c.version for c in history] == [1, 2]
+    assert [c.content for c in history] == ["Alice lives in Paris", "Alice lives in Lyon"]
+    assert mem.get(r.id, "alice").content == "Alice lives in Lyon"
+    assert mem.get(r.id, "alice", version=1).content == "Alice lives in Paris"
+    with pytest.raises(InvalidInputError):
+        mem.update(r.id, "alice", content="Alice lives in Lyon")  # no change
+    with pytest.raises(NotFoundError):
+        mem.get(r.id, "alice", version=7)
+
+
+def test_diff_reports_changed_fields_and_content(mem):
+    r = mem.add("The meeting is on Monday", "alice", importance=0.2)
+    mem.update(r.id, "alice", content="The meeting is on Tuesday", importance=0.9)
+    d = mem.diff(r.id, "alice")
+    assert (d.from_version, d.to_version) == (1, 2)
+    assert d.changes["importance"] == (0.2, 0.9)
+    assert "content" in d.changes and "content_hash" in d.changes
+    assert "-The meeting is on Monday" in d.content_diff
+    assert "+The meeting is on Tuesday" in d.content_diff
+    assert "version" not in d.changes
+
+
+def test_rollback_restores_old_fields_as_a_new_version(mem):
+    r = mem.add("Bob likes jazz", "bob", tags=["music"])
+    mem.update(r.id, "bob", content="Bob likes metal", tags=["loud"])
+    back = mem.rollback(r.id, "bob", 1)
+    assert back.version == 3
+    assert back.content == "Bob likes jazz" and back.tags == ["music"]
+    assert [c.content for c in mem.history(r.id, "bob")] == [
+        "Bob likes jazz", "Bob likes metal", "Bob likes jazz"]
+    hits = mem.search("jazz", "bob", k=3, retrievers=["fulltext"])
+    assert [h.id for h in hits] == [r.id]
+    assert mem.search("metal", "bob", k=3, retrievers=["fulltext"]) == []
+    with pytest.raises(NotFoundError):
+        mem.rollback(r.id, "bob", 9)
+
+
+def test_supersede_with_content_sets_valid_to_and_links(mem):
+    old = mem.add("Alice drinks green tea", "alice")
+    new = mem.supersede(old.id, "alice", content="Alice drinks black coffee now")
+    assert new.superseded == [old.id]
+    prev = mem.get(old.id, "alice")
+    assert prev.state == Lifecycle.SUPERSEDED and prev.valid_to is not None
+    assert prev.version == 2
+    found = [h.id for h in mem.search("Alice drinks", "alice", k=5)]
+    assert new.id in found and old.id not in found
+    with_old = [h.id for h in mem.search("green tea", "alice", k=5, include_superseded=True)]
+    assert old.id in with_old
+    rels = [(n.cube.id, n.relation, n.direction) for n in mem.neighbors(new.id, "alice")]
+    assert (old.id, "supersedes", "out") in rels
+
+
+def test_conflict_policy_supersedes_same_subject_attribute(mem):
+    a = mem.add("Alice's favourite drink is tea", "alice",
+                metadata={"subject": "Alice", "attribute": "favourite drink"})
+    b = mem.add("Alice's favourite drink is coffee", "alice",
+                metadata={"subject": "alice", "attribute": "Favourite Drink"})
+    assert b.superseded == [a.id]
+    assert mem.get(a.id, "alice").state == Lifecycle.SUPERSEDED
+    other = mem.add("Bob's favourite drink is tea", "bob",
+                    metadata={"subject": "Alice", "attribute": "favourite drink"})
+    assert other.superseded == []  # another user's facts are never touched
+
+
+def test_supersede_by_existing_cube(mem):
+    a = mem.add("The office is in Berlin", "u")
+    b = mem.add("The office moved to Munich", "u")
+    res = mem.supersede(a.id, "u", by=b.id)
+    assert res.id == b.id and res.superseded == [a.id]
+    assert mem.get(a.id, "u").state == Lifecycle.SUPERSEDED
+    with pytest.raises(InvalidInputError):
+        mem.supersede(a.id, "u")
+
+
+def test_forget_leaves_reads_but_keeps_history(mem, tmp_path):
+    r = mem.add("My bank PIN is 4321", "alice")
+    keep = mem.add("Alice likes hiking", "alice")
+    mem.link(keep.id, r.id, "alice")
+    forgotten = mem.forget(r.id, "alice", reason="user asked")
+    assert forgotten.state == Lifecycle.FORGOTTEN and forgotten.version == 2
+    with pytest.raises(NotFoundError):
+        mem.get(r.id, "alice")
+    assert all(h.id != r.id for h in mem.search("bank PIN 4321", "alice", k=10))
+    assert all(n.cube.id != r.id for n in mem.neighbors(keep.id, "alice"))
+    out = tmp_path / "export.jsonl"
+    mem.export("alice", out)
+    assert "4321" not in out.read_text()
+    assert [c.state for c in mem.history(r.id, "alice")] == [Lifecycle.ACTIVE, Lifecycle.FORGOTTEN]
+    assert r.id not in {*map(str, [])} and mem.check().ok
+
+
+def test_purge_one_cube_erases_everything_and_audits(mem):
+    r = mem.add("secret: the launch code is 0000", "alice", sources=[{"ref": "msg-1"}])
+    other = mem.add("Alice likes tea", "alice")
+    mem.link(other.id, r.id, "alice")
+    mem.update(r.id, "alice", content="secret: the launch code is 1111")
+    report = mem.purge(r.id, "alice", reason="GDPR request")
+    assert report.cube_ids == [r.id] and report.cubes == 1
+    assert report.versions == 2 and report.edges == 1 and report.sources == 1
+    assert report.changelog_rows >= 2
+    with pytest.raises(NotFoundError):
+        mem.get(r.id, "alice")
+    with pytest.raises(NotFoundError):
+        mem.history(r.id, "alice")
+    with mem._repo.read() as s:
+        assert s.execute(select(func.count()).select_from(CubeVersionRow)
+                         .where(CubeVersionRow.cube_id == r.id)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(EdgeRow)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(ChangelogRow)
+                         .where(ChangelogRow.cube_id == r.id)).scalar_one() == 0
+        audit = s.get(AuditRow, report.audit_id)
+        assert audit.action == "purge" and audit.reason == "GDPR request"
+        assert audit.details["cube_ids"] == [r.id]
+    assert mem.search("launch code", "alice", k=5, retrievers=["fulltext"]) == []
+    assert mem.get(other.id, "alice").content == "Alice likes tea"
+    assert mem.check().ok
+
+
+def test_purge_whole_user(mem):
+    mem.add_many(["a one", "a two", "a three"], "alice")
+    kept = mem.add("b one", "bob")
+    report = mem.purge(None, "alice", all_of_user=True)
+    assert report.cubes == 3 and report.versions == 3
+    assert mem.stats("alice").cubes == 0
+    assert mem.stats("bob").cubes == 1 and mem.get(kept.id, "bob")
+    with pytest.raises(InvalidInputError):
+        mem.purge(None, "alice")
+    assert mem.check().ok
