@@ -86,6 +86,7 @@ def kernels(
     backward: bool = typer.Option(True, "--backward/--forward-only", help="Also time forward+backward."),
     repeats: int | None = typer.Option(None, "--repeats", help="Timed runs per case (median); default 20 on GPU, 3 on CPU."),
     device: str | None = typer.Option(None, "--device", help="cuda or cpu; default cuda when available."),
+    threads: int | None = typer.Option(None, "--threads", help="CPU threads for torch during the run."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
     compile_only: bool = typer.Option(
         False, "--compile-sm90", help="Instead of timing, compile every kernel for an H100 (sm_90, "
@@ -107,7 +108,7 @@ def kernels(
     with bar:
         report = bench_kernels(
             _ints(lengths, "lengths"), _ints(batch, "batch"), op_list, backward=backward,
-            device=device, repeats=repeats, on_step=on_step,
+            device=device, repeats=repeats, threads=threads, on_step=on_step,
         )
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")

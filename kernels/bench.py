@@ -92,7 +92,8 @@ class KernelBenchReport:
 def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"{device.type} ({torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"{device.type} ({threads} thread{'s' if threads != 1 else ''})"
 
 
 def peak_bandwidth_gbps(name: str) -> float | None:
@@ -223,13 +224,32 @@ def bench_kernels(
     backward: bool = True,
     device: str | torch.device | None = None,
     repeats: int | None = None,
+    threads: int | None = None,
     on_step: Callable[[int, int, str], None] | None = None,
 ) -> KernelBenchReport:
     """Time every (op, pass, batch, length). `on_step(done, total, label)` reports progress.
 
     ssd_step times one token (reported as L=1), so it is measured once per batch size.
+    `threads` sets torch's CPU threads for the run (restored afterwards): on a shared machine
+    one thread gives steadier numbers than an oversubscribed thread pool.
     """
     _validate(lengths, batches, ops, repeats)
+    if threads is not None and threads < 1:
+        raise InvalidInputError(f"threads must be >= 1, got {threads}")
+    saved_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _bench_all(lengths, batches, ops, backward, device, repeats, on_step)
+    finally:
+        torch.set_num_threads(saved_threads)
+
+
+def _bench_all(
+    lengths: Sequence[int], batches: Sequence[int], ops: Sequence[str], backward: bool,
+    device: str | torch.device | None, repeats: int | None,
+    on_step: Callable[[int, int, str], None] | None,
+) -> KernelBenchReport:
     dev = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
     on_gpu = dev.type == "cuda"
     dtype = torch.bfloat16 if on_gpu else torch.float32

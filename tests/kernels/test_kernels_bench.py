@@ -25,6 +25,15 @@ def test_bench_on_cpu_times_the_reference_only():
     assert step.length == 1
 
 
+def test_threads_apply_during_the_run_and_are_restored():
+    import torch
+
+    before = torch.get_num_threads()
+    report = bench_kernels([16], [1], ["ssd_step"], device="cpu", repeats=1, threads=1)
+    assert report.device == "cpu (1 thread)"
+    assert torch.get_num_threads() == before
+
+
 def test_progress_callback_counts_every_case():
     seen = []
     bench_kernels([16, 32], [1, 2], ["ssd_scan"], backward=False, device="cpu", repeats=1,
@@ -34,12 +43,13 @@ def test_progress_callback_counts_every_case():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"lengths": [0]}, {"batches": []}, {"ops": ["fft"]}, {"repeats": 0}],
+    [{"lengths": [0]}, {"batches": []}, {"ops": ["fft"]}, {"repeats": 0}, {"threads": 0}],
 )
 def test_bad_arguments_are_invalid_input(kwargs):
-    args = {"lengths": [16], "batches": [1], "ops": ["ssd_scan"], "repeats": 1} | kwargs
+    args = {"lengths": [16], "batches": [1], "ops": ["ssd_scan"], "repeats": 1, "threads": None} | kwargs
     with pytest.raises(InvalidInputError):
-        bench_kernels(args["lengths"], args["batches"], args["ops"], device="cpu", repeats=args["repeats"])
+        bench_kernels(args["lengths"], args["batches"], args["ops"], device="cpu", repeats=args["repeats"],
+                      threads=args["threads"])
 
 
 def test_peak_bandwidth_by_device_name():
