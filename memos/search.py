@@ -95,18 +95,26 @@ def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
     with repo.read() as session:
         if "dense" in retrievers and len(mem._vectors):
             qv = mem.embedder.embed([query])[0]
-            _, found = mem._vectors.search(qv[None, :], n)
-            glob = [int(p) for p in found[0] if p >= 0]
+            floor = cfg.dense_min_score
+
+            def ordered(scores: Any, pks: Any) -> list[int]:
+                """Candidates above the floor, best first, ties by pk (deterministic)."""
+                pairs = [(float(s), int(p)) for s, p in zip(scores, pks, strict=True)
+                         if p >= 0 and s > floor]
+                return [p for _, p in sorted(pairs, key=lambda sp: (-sp[0], sp[1]))]
+
+            scores, found = mem._vectors.search(qv[None, :], n)
+            glob = ordered(scores[0], found[0])
             dense = admit(session, glob)
-            if len(dense) < min(n, len(glob)) / 2 and len(mem._vectors) > len(glob):
+            if len(dense) < min(n, len(glob)) / 2 and len(mem._vectors) > n:
                 subset = session.execute(select(CubeRow.pk).where(where).limit(SUBSET_MAX + 1)
                                          ).scalars().all()
                 if len(subset) <= SUBSET_MAX:
-                    _, top = mem._vectors.search_subset(qv, subset, n)
-                    dense = admit(session, [int(p) for p in top])
+                    sub_scores, top = mem._vectors.search_subset(qv, subset, n)
+                    dense = admit(session, ordered(sub_scores, top))
                 else:  # a large scope: widen the approximate search instead
-                    _, found = mem._vectors.search(qv[None, :], n * 8)
-                    dense = admit(session, [int(p) for p in found[0] if p >= 0])[:n]
+                    scores, found = mem._vectors.search(qv[None, :], n * 8)
+                    dense = admit(session, ordered(scores[0], found[0]))[:n]
             ranked["dense"] = dense
         if "fulltext" in retrievers:
             terms = retrieval.query_terms(query)

@@ -112,12 +112,10 @@ class GraphIndex:
 
     def expand(self, seeds: Sequence[int], max_entity_degree: int) -> dict[int, float]:
         """Graph candidates for retrieval: neighbours of the seeds, scored by edge weight
-        and the seed's rank (earlier seeds count more)."""
+        and the seed's rank (earlier seeds count more). A seed that neighbours another seed
+        is a candidate too: being linked to a strong hit is evidence for it."""
         scores: dict[int, float] = {}
-        seed_set = set(seeds)
         for rank, seed in enumerate(seeds, start=1):
             for nb in self.neighbors(seed, 1, max_entity_degree=max_entity_degree):
-                if nb.pk in seed_set:
-                    continue
                 scores[nb.pk] = scores.get(nb.pk, 0.0) + nb.weight / rank
         return scores

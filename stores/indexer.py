@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from memos.stores.fulltext import FullTextIndex, context_of
 from memos.stores.graph import GraphIndex
 from memos.stores.repository import Repository
-from memos.stores.schema import ChangelogRow, CubeRow
+from memos.stores.schema import CubeRow
 from memos.stores.vector_index import VectorIndex
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

@@ -1,0 +1,185 @@
+"""Administration through the SDK: export/import, check, reindex, rebuild from SQL,
+embedder identity, stats, and two handles on one store."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from memos import Scope
+from memos.config import MemosConfig
+from memos.embedders import HashingEmbedder
+from memos.errors import EmbedderMismatchError, ImportFormatError, InvalidInputError
+
+QUERIES = ["tea", "Paris trip", "dog named Rex", "meeting on Monday", "birthday cake"]
+
+
+def _fill(mem, user: str = "alice") -> list[str]:
+    rs = mem.add_many([
+        {"content": "Alice prefers green tea", "tags": ["drinks"], "sources": [{"ref": "m1"}]},
+        {"content": "Alice planned a trip to Paris in May", "kind": "event",
+         "metadata": {"city": "Paris", "n": 2}},
+        "Alice adopted a dog named Rex",
+        {"content": "The team meeting moved to Monday", "ttl": 86_400 * 30},
+        "Bob baked a birthday cake for Alice",
+    ], user)
+    ids = [r.id for r in rs]
+    mem.update(ids[0], user, content="Alice prefers black tea", importance=0.8)
+    mem.link(ids[2], ids[0], user, relation="related", weight=0.5)
+    mem.link(ids[1], "entity:Paris", user)
+    mem.supersede(ids[3], user, content="The team meeting moved to Tuesday")
+    return ids
+
+
+def _answers(mem, user: str = "alice") -> list[list[tuple[str, float]]]:
+    return [[(h.id, round(h.score, 6)) for h in mem.search(q, user, k=4, record_access=False)]
+            for q in QUERIES]
+
+
+def _strip_header(text: str) -> list[str]:
+    lines = text.splitlines()
+    assert json.loads(lines[0])["format"] == "memos-export/1"
+    return lines[1:]
+
+
+def test_export_import_round_trip_is_exact(open_store, tmp_path):
+    mem = open_store()
+    ids = _fill(mem)
+    mem.forget(ids[4], "alice")
+    first = tmp_path / "a.jsonl"
+    report = mem.export("alice", first)
+    assert report.cubes == 5 and report.edges >= 3  # forgotten cube left out
+    text = first.read_text()
+    assert "birthday cake" not in text
+    other = MemosConfig()
+    from memos import MemOS
+
+    with MemOS.open(tmp_path / "copy", config=other) as copy:
+        rep = copy.import_(first, "alice")
+        assert (rep.imported, rep.errors, rep.skipped_existing) == (5, [], 0)
+        second = io.StringIO()
+        copy.export("alice", second)
+        assert _strip_header(second.getvalue()) == _strip_header(text)
+        assert copy.history(ids[0], "alice")[0].content == "Alice prefers green tea"
+        assert copy.search("black tea", "alice", k=1)[0].id == ids[0]
+        again = copy.import_(first, "alice")
+        assert again.imported == 0 and again.skipped_existing == 5
+        assert copy.check().ok
+
+
+def test_import_reports_bad_lines_and_aborts_or_skips(mem, tmp_path):
+    src = tmp_path / "src"
+    from memos import MemOS
+
+    with MemOS.open(src) as other:
+        _fill(other)
+        buf = io.StringIO()
+        other.export("alice", buf)
+    lines = buf.getvalue().splitlines()
+    broken = lines[:2] + ["{not json", json.dumps({"type": "cube", "cube": {"id": "x"}}),
+                          json.dumps({"type": "mystery"})] + lines[2:]
+    path = tmp_path / "broken.jsonl"
+    path.write_text("\n".join(broken) + "\n")
+    with pytest.raises(ImportFormatError) as info:
+        mem.import_(path, "alice")
+    assert [n for n, _ in info.value.errors] == [3, 4, 5]
+    assert "line 3" in str(info.value)
+    assert mem.stats().cubes == 0  # abort: nothing imported
+    report = mem.import_(path, "alice", on_error="skip")
+    assert report.imported == 6 and [n for n, _ in report.errors] == [3, 4, 5]
+    assert mem.stats().cubes == 6
+    with pytest.raises(ImportFormatError):
+        mem.import_(path, "mallory", on_error="abort")  # cubes of another user
+    with pytest.raises(InvalidInputError):
+        mem.import_(tmp_path / "missing.jsonl", "alice")
+
+
+def test_deleted_faiss_files_are_rebuilt_with_same_answers(store_location, open_store):
+    mem = open_store()
+    _fill(mem)
+    _fill(mem, "bob")
+    before = _answers(mem)
+    mem.close()
+    folder = Path(store_location["index_dir"] or store_location["path_or_url"])
+    files = list(folder.glob("vectors*.faiss")) + list(folder.glob("vectors*.json"))
+    assert len(files) == 2
+    for f in files:
+        f.unlink()
+    again = open_store()
+    assert again.check().ok
+    assert _answers(again) == before
+    again.close()
+    for f in folder.glob("vectors*.faiss"):
+        f.write_bytes(b"corrupt")
+    third = open_store()
+    assert _answers(third) == before and third.check().ok
+
+
+def test_check_reports_lag_and_repair_fixes_it(open_store):
+    mem = open_store()
+    _fill(mem)
+    writer = open_store()  # a second handle: another process, as far as `mem` knows
+    violin = writer.add("Alice started learning the violin", "alice")
+    report = mem.check()
+    assert not report.ok and report.indexes["vector"].behind > 0
+    assert report.indexes["vector"].missing == [violin.id]
+    fixed = mem.check(repair=True)
+    assert fixed.repaired and mem.check().ok
+    assert "violin" in mem.search("violin", "alice", k=1)[0].content
+    mem._vectors.remove([next(iter(mem._vectors.ids()))])  # damage the index
+    damaged = mem.check()
+    assert not damaged.ok and len(damaged.indexes["vector"].missing) == 1
+    mem.check(repair=True)
+    assert mem.check().ok
+
+
+def test_reindex_and_embedder_identity(open_store):
+    mem = open_store()
+    _fill(mem)
+    before = _answers(mem)
+    seen = []
+    report = mem.reindex(progress=lambda d, t: seen.append((d, t)))
+    assert report.cubes == 6 and report.embedder == "hashing-v1:384" and seen[-1] == (6, 6)
+    assert _answers(mem) == before
+    mem.close()
+    with pytest.raises(EmbedderMismatchError, match="memos reindex"):
+        open_store(embedder=HashingEmbedder(dim=64))
+    mem = open_store()  # no embedder given: the recorded one
+    mem.reindex(embedder="hashing:64")
+    assert mem.stats().dim == 64 and mem.embedder.identity == "hashing-v1:64"
+    mem.close()
+    reopened = open_store()
+    assert reopened.embedder.identity == "hashing-v1:64"
+    assert reopened.search("black tea", "alice", k=1)[0].content == "Alice prefers black tea"
+    assert reopened.check().ok
+
+
+def test_vector_index_switches_to_ivf_and_survives_reopen(open_store):
+    cfg = MemosConfig(flat_max=40, dedup_threshold=None)
+    mem = open_store(config=cfg)
+    texts = [f"note {i}: topic {i % 13} colour {i % 7} item {i * 31 % 97}" for i in range(120)]
+    rs = mem.add_many(texts, "u", batch_size=50)
+    assert mem.stats().vector_index == "ivf" and mem.stats().vectors == 120
+    top = mem.search(texts[17], "u", k=3, retrievers=["dense"])
+    assert top[0].id == rs[17].id
+    mem.forget(rs[17].id, "u")
+    assert rs[17].id not in {h.id for h in mem.search(texts[17], "u", k=5)}
+    assert mem.stats().vectors == 119
+    mem.close()
+    again = open_store(config=cfg)
+    assert again.stats().vector_index == "ivf" and again.check().ok
+    assert again.search(texts[18], "u", k=1, retrievers=["dense"])[0].id == rs[18].id
+
+
+def test_stats_counts(mem):
+    _fill(mem)
+    mem.add("a shared thing", Scope(user_id="bob", visibility="shared"))
+    s = mem.stats()
+    assert s.cubes == 7 and s.users == 2 and s.by_state["superseded"] == 1
+    assert s.backend in ("sqlite", "postgresql") and s.embedder == "hashing-v1:384"
+    assert s.index_seq["vector"] == s.changelog_seq
+    mine = mem.stats("alice")
+    assert mine.cubes == 6 and mine.live == 5 and mine.versions == 8
