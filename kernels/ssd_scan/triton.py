@@ -207,7 +207,7 @@ def _chunk(chunk_size: int) -> int:
 
 
 def _warps(bp: int, bn: int, chunk: int) -> int:
-    # From ptxas -v on sm_90 (scripts in docs/BENCHMARKS.md): with 64-wide tiles, 4 warps need
+    # From `memos bench kernels --compile-sm90` (ptxas for sm_90): with 64-wide tiles, 4 warps need
     # 239-255 registers per thread and the output/backward kernels spill; 8 warps do not
     # (the backward still spills ~0.5-1 KB per thread).
     return 8 if max(bp, bn, chunk) >= 64 else 4
