@@ -7,13 +7,13 @@ and json_extract on SQLite.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from memos.stores.schema import CubeRow, CubeTagRow
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, not_, or_, select, true
+from sqlalchemy.dialects.postgresql import JSONB
 
 from memos.errors import InvalidInputError
 
@@ -48,7 +48,8 @@ def _meta_clause(key: str, value: Any, dialect: str) -> ColumnElement[bool]:
         raise InvalidInputError(
             f"metadata filter {key!r}: only str, int, float, bool or None values can be compared")
     if dialect == "postgresql":
-        return CubeRow.meta.op("@>")(func.cast(json.dumps({key: value}), CubeRow.meta.type))
+        # A JSONB-typed bind of the dict itself (a pre-serialised string would be encoded twice).
+        return CubeRow.meta.op("@>")(bindparam(None, {key: value}, type_=JSONB()))
     extracted = func.json_extract(CubeRow.meta, f'$."{key}"')
     if value is None:
         return extracted.is_(None)
