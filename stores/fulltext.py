@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
+from memos.stores.repository import SCHEMA_LOCK, pg_xact_lock
 from memos.stores.schema import CubeRow
 from sqlalchemy import (
     BigInteger,
@@ -151,6 +152,7 @@ class PostgresFullText(FullTextIndex):
 
     def __init__(self, engine: Engine) -> None:
         with engine.begin() as conn:
+            pg_xact_lock(conn, SCHEMA_LOCK)
             self._meta.create_all(conn)
             conn.exec_driver_sql(
                 "CREATE INDEX IF NOT EXISTS ix_cube_fts_tsv ON cube_fts USING GIN (tsv)")
@@ -161,8 +163,10 @@ class PostgresFullText(FullTextIndex):
         rows = [_doc(d) for d in docs]
         self.remove(session, [pk for pk, _, _ in rows])
         # Content gets weight class A, context class D; search ranks D at CONTEXT_WEIGHT.
-        tsv = func.setweight(func.to_tsvector("english", bindparam("c")), "A").op("||")(
-            func.setweight(func.to_tsvector("english", bindparam("x")), "D"))
+        # The weight is PostgreSQL's "char" type: an untyped literal, not a VARCHAR bind.
+        tsv = func.setweight(func.to_tsvector("english", bindparam("c")),
+                             literal_column("'A'")).op("||")(
+            func.setweight(func.to_tsvector("english", bindparam("x")), literal_column("'D'")))
         session.execute(insert(self._fts).values(pk=bindparam("p"), tsv=tsv),
                         [{"p": pk, "c": c, "x": x} for pk, c, x in rows])
 

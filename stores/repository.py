@@ -35,6 +35,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import OperationalError
@@ -142,6 +143,20 @@ def can_write(row: CubeRow, scope: Scope) -> bool:
     return row.user_id == scope.user_id and row.agent_id in (None, scope.agent_id)
 
 
+# Advisory lock keys ("memos" in ASCII, then +1). SQLite lets one writer in at a time; on
+# PostgreSQL these locks give the same order, which the changelog needs: a seq allocated by
+# one transaction must not commit after a larger seq that an index has already read past.
+SCHEMA_LOCK = 0x6D656D6F73  # creating tables on a new database
+WRITE_LOCK = SCHEMA_LOCK + 1  # every write transaction, from its first statement to commit
+
+
+def pg_xact_lock(conn: Any, key: int) -> None:
+    """On PostgreSQL, take advisory lock `key` until the transaction of `conn` ends."""
+    bind = conn.get_bind() if isinstance(conn, Session) else conn
+    if bind.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
 class Repository:
     """The SQL store. Sessions are explicit; nothing happens at import time."""
 
@@ -150,7 +165,9 @@ class Repository:
         try:
             self.engine = make_engine(url, busy_timeout_ms)
             self.dialect = self.engine.dialect.name
-            Base.metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                pg_xact_lock(conn, SCHEMA_LOCK)  # two first opens would both CREATE TABLE
+                Base.metadata.create_all(conn)
         except OperationalError as exc:
             raise StoreError(
                 f"cannot open the store at {url}: {exc.orig}; check the path or URL "
@@ -168,6 +185,7 @@ class Repository:
     def write(self) -> Iterator[Session]:
         """One transaction: committed on exit, rolled back (store unchanged) on any error."""
         with self._write() as session, session.begin():
+            pg_xact_lock(session, WRITE_LOCK)
             yield session
 
     def close(self) -> None:
