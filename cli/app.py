@@ -10,6 +10,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from memos.errors import MemosError
 
@@ -53,7 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=False)
     except MemosError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        # escape: a message may contain [brackets]; soft_wrap: one line, however long
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, markup=True,
+                          soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         err_console.print("[red]aborted[/red]")
@@ -63,9 +66,12 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # click usage errors arrive here with standalone_mode=False
         import click
 
-        if isinstance(exc, click.exceptions.ClickException):
+        # Recent typer vendors click (typer._click), whose exceptions are not click's classes;
+        # both kinds have show() and exit_code (1, or 2 for usage errors).
+        if isinstance(exc, click.exceptions.ClickException) or (
+                callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)):
             exc.show()
-            sys.exit(2 if isinstance(exc, click.exceptions.UsageError) else 1)
+            sys.exit(exc.exit_code)
         raise
 
 
