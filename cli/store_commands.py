@@ -27,7 +27,7 @@ from memos.cube import Scope, Visibility
 from memos.errors import ImportFormatError, InvalidInputError, StoreError
 
 if TYPE_CHECKING:
-    from memos import MemOS
+    from memos.os import MemOS
 
 # Options shared by every command. Typer reads these Annotated aliases as option specs.
 StoreOpt = Annotated[str | None, typer.Option(
@@ -71,7 +71,7 @@ def _optional_scope(user: str | None, agent: str | None, session: str | None) ->
 def _open(store: str | None, index_dir: str | None, embedder: str | None = None
           ) -> Iterator[MemOS]:
     # Imported here so that `memos --help` does not load SQLAlchemy and FAISS.
-    from memos import MemOS
+    from memos.os import MemOS
 
     with MemOS.open(store, index_dir=index_dir, embedder=embedder) as mem:
         yield mem
@@ -258,6 +258,36 @@ def diff(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
         render.print_json(result)
         return
     render.print_diff(result)
+
+
+@app.command()
+def update(cube_id: IdArg,
+           content: Annotated[str | None, typer.Option(
+               help="New text, or - to read stdin.", show_default=False)] = None,
+           user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+           kind: Annotated[str | None, typer.Option("--kind", "-k")] = None,
+           tag: Annotated[list[str] | None, typer.Option(
+               "--tag", "-t", help="Replace the tags (repeat).")] = None,
+           meta: Annotated[list[str] | None, typer.Option(
+               help="Replace the metadata with these key=value pairs (repeat).")] = None,
+           importance: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
+           reason: Annotated[str | None, typer.Option(help="Why, kept with the version.")]
+           = None,
+           store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
+           ) -> None:
+    """Change a memory; the old text stays in its history as the previous version.
+
+    Example: memos update 3f2a... -u alice --content "Alice prefers oolong tea"
+    """
+    scope = _scope(user, agent, session)
+    text = _read_content(content) if content is not None else None
+    with _open(store, index_dir) as mem:
+        cube = mem.update(cube_id, scope, content=text, kind=kind, tags=tag,
+                          metadata=_parse_meta(meta), importance=importance, reason=reason)
+    if json_out:
+        render.print_json(cube)
+        return
+    render.print_message(f"{cube.id} is now v{cube.version}")
 
 
 @app.command()

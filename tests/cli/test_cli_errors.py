@@ -1,0 +1,92 @@
+"""What a user sees when something is wrong: one red line on stderr, no traceback, and the
+exit code convention (0 ok, 1 memos error, 2 bad input or usage)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Run = Callable[..., Any]  # the `memos_cli` fixture of conftest.py
+UNKNOWN = "f" * 32
+
+
+def _one_error_line(result: Any) -> str:
+    assert result.out == ""  # nothing half-printed on stdout
+    assert "Traceback" not in result.err
+    assert len(result.err_lines) == 1, result.err
+    line = result.err_lines[0]
+    assert line.startswith("error:")
+    return line
+
+
+@pytest.fixture
+def alice_cube(memos_cli: Run) -> str:
+    result = memos_cli("add", "Alice prefers green tea", "-u", "alice", "--json")
+    assert result.code == 0, result.err
+    return result.json()["id"]
+
+
+@pytest.mark.parametrize("command", [
+    ("show", "{id}"), ("history", "{id}"), ("diff", "{id}"), ("forget", "{id}"),
+    ("rollback", "{id}", "--to", "1"), ("update", "{id}", "--content", "x y"),
+    ("link", "{id}", "entity:tea"), ("purge", "{id}", "--yes"),
+])
+def test_unknown_id_is_exit_1_with_one_line(memos_cli: Run, alice_cube: str,
+                                            command: tuple[str, ...]) -> None:
+    args = [part.format(id=UNKNOWN) for part in command]
+    result = memos_cli(*args, "-u", "alice")
+    assert result.code == 1
+    assert UNKNOWN in _one_error_line(result)
+
+
+@pytest.mark.parametrize("command", [
+    ("show", "{id}"), ("history", "{id}"), ("forget", "{id}"),
+    ("update", "{id}", "--content", "Bob was here"), ("rollback", "{id}", "--to", "1"),
+])
+def test_foreign_scope_is_refused(memos_cli: Run, alice_cube: str,
+                                  command: tuple[str, ...]) -> None:
+    args = [part.format(id=alice_cube) for part in command]
+    result = memos_cli(*args, "-u", "bob")
+    assert result.code == 1
+    _one_error_line(result)
+    # ... and Alice's cube is untouched.
+    shown = memos_cli("show", alice_cube, "-u", "alice", "--json").json()
+    assert (shown["version"], shown["content"]) == (1, "Alice prefers green tea")
+
+
+@pytest.mark.parametrize("content", ["", "   ", "\n\t"])
+def test_empty_content_is_exit_2(memos_cli: Run, content: str) -> None:
+    result = memos_cli("add", content, "-u", "alice")
+    assert result.code == 2
+    assert "empty" in _one_error_line(result)
+    assert memos_cli("stats", "--json").json()["cubes"] == 0
+
+
+def test_invalid_utf8_on_stdin_is_exit_2(memos_cli: Run) -> None:
+    result = memos_cli("add", "-", "-u", "alice", stdin=b"caf\xe9 \xff\xfe")
+    assert result.code == 2
+    _one_error_line(result)
+
+
+def test_missing_user_is_exit_2(memos_cli: Run) -> None:
+    result = memos_cli("search", "tea")
+    assert result.code == 2
+    assert "--user" in _one_error_line(result)
+
+
+def test_bad_options_are_usage_errors(memos_cli: Run, tmp_path: Path) -> None:
+    assert memos_cli("search", "tea", "-u", "alice", "--k", "0").code == 2
+    assert memos_cli("import", str(tmp_path / "missing.jsonl"), "-u", "a").code == 2
+    assert memos_cli("import", str(tmp_path), "-u", "a", "--on-error", "maybe").code == 2
+    assert memos_cli("add", "x", "-u", "alice", "--meta", "novalue").code == 2
+    assert memos_cli("search", "x", "-u", "alice", "--filter", "{oops").code == 2
+    assert memos_cli("no-such-command").code == 2
+
+
+def test_a_long_message_stays_on_one_line(memos_cli: Run) -> None:
+    result = memos_cli("add", "x" * 2_000_000, "-u", "alice")
+    assert result.code == 2
+    assert "bytes" in _one_error_line(result)
