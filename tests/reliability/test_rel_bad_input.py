@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rel_helpers import StoreSpec, export_lines, snapshot
+from rel_helpers import StoreSpec, export_lines, fresh_store, snapshot
 
 from memos.embedders import HashingEmbedder
 from memos.errors import (
@@ -27,20 +27,33 @@ USERS = ["alice", "bob"]
 UNKNOWN = "0" * 32
 
 
+def _seed(mem: Any) -> dict[str, str]:
+    """A few cubes, one updated, one forgotten, one edge."""
+    ids = {
+        "tea": mem.add("Alice prefers green tea", "alice", kind="preference").id,
+        "lisbon": mem.add("Alice lives in Lisbon", "alice", entities=["lisbon"]).id,
+        "run": mem.add("Bob runs every morning", "bob").id,
+        "gone": mem.add("Bob's old phone number is 555-0100", "bob").id,
+    }
+    mem.update(ids["tea"], "alice", content="Alice prefers oolong tea")
+    mem.forget(ids["gone"], "bob")
+    mem.link(ids["tea"], ids["lisbon"], "alice", relation="related")
+    return ids
+
+
 @pytest.fixture
 def seeded(store_spec: StoreSpec) -> Iterator[tuple[Any, dict[str, str]]]:
-    """A store with a few cubes, one updated, one forgotten, one edge."""
     with store_spec.open() as mem:
-        ids = {
-            "tea": mem.add("Alice prefers green tea", "alice", kind="preference").id,
-            "lisbon": mem.add("Alice lives in Lisbon", "alice", entities=["lisbon"]).id,
-            "run": mem.add("Bob runs every morning", "bob").id,
-            "gone": mem.add("Bob's old phone number is 555-0100", "bob").id,
-        }
-        mem.update(ids["tea"], "alice", content="Alice prefers oolong tea")
-        mem.forget(ids["gone"], "bob")
-        mem.link(ids["tea"], ids["lisbon"], "alice", relation="related")
-        yield mem, ids
+        yield mem, _seed(mem)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def seeded_shared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                  ) -> Iterator[tuple[Any, dict[str, str]]]:
+    """One seeded store per backend for all the bad calls: each test proves it unchanged."""
+    with fresh_store(request.param, tmp_path_factory.mktemp("shared")) as spec:
+        with spec.open() as mem:
+            yield mem, _seed(mem)
 
 
 BAD_CALLS: dict[str, tuple[type[MemosError] | tuple[type[MemosError], ...], Callable[[Any, dict[str, str]], object]]] = {
@@ -69,9 +82,9 @@ BAD_CALLS: dict[str, tuple[type[MemosError] | tuple[type[MemosError], ...], Call
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CALLS))
-def test_bad_call_raises_and_changes_nothing(seeded: tuple[Any, dict[str, str]],
+def test_bad_call_raises_and_changes_nothing(seeded_shared: tuple[Any, dict[str, str]],
                                              case: str) -> None:
-    mem, ids = seeded
+    mem, ids = seeded_shared
     expected, call = BAD_CALLS[case]
     before = snapshot(mem, USERS)
     with pytest.raises(expected) as info:
