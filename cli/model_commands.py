@@ -54,6 +54,7 @@ def train_cmd(
     lr: float = typer.Option(1.5e-3),
     seq_len: int = typer.Option(256, help="passkey/mqar training length"),
     n_pairs: int = typer.Option(16, help="mqar key-value pairs"),
+    batch: int = typer.Option(16, help="passkey/mqar sequences per step"),
     internal_memory: bool | None = typer.Option(None, help="override the preset's internal memory"),
     resume: bool = typer.Option(True),
     threads: int = typer.Option(1, help="torch CPU threads (1 is fastest on a busy machine)"),
@@ -69,7 +70,7 @@ def train_cmd(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     overrides = {} if internal_memory is None else {"internal_memory": internal_memory}
     cfg = get_preset(preset, **overrides)
-    tc = TrainConfig(task=task, steps=steps, seed=seed, lr=lr, seq_len=seq_len, n_pairs=n_pairs)
+    tc = TrainConfig(task=task, steps=steps, seed=seed, lr=lr, seq_len=seq_len, n_pairs=n_pairs, batch=batch)
     result = train(cfg, tc, out, resume=resume, eval_fn=_eval_fn(task, seq_len, n_pairs))
     Console().print(f"saved {result['out']} (fingerprint {result['fingerprint'][:12]}, "
                     f"loss {result['loss']:.3f}, {result['seconds']:.0f}s)")

@@ -25,8 +25,8 @@ class ModelConfig:
     expand: int = 2  # SSM inner width = expand * d_model
     conv_width: int = 4
     mlp_mult: int = 2
-    n_encoder_layers: int = 2  # blocks run over each memory text alone (output is cacheable)
-    n_layers: int = 2  # decoder blocks: mixer -> [internal memory] -> [cross-attention] -> MLP
+    n_layers: int = 3  # blocks: mixer -> [internal memory] -> [cross-attention] -> MLP; memory texts
+    # are read by the same blocks (mixer, MLP) so that their keys share the prompt's features
     scan_chunk: int = 32  # chunk size of the parallel scan (numerics only, not semantics)
     # External memory (pre-encoded slots read by gated cross-attention).
     cross_attention: bool = True
@@ -97,7 +97,7 @@ PRESETS: dict[str, ModelConfig] = {
     "small": ModelConfig(),
     # For tests and smoke runs: seconds on a CPU.
     "tiny": ModelConfig(
-        d_model=32, n_heads=2, d_state=8, n_encoder_layers=1, n_layers=1, d_select=16,
+        d_model=32, n_heads=2, d_state=8, n_layers=1, d_select=16,
         memory_chunk=8, slots_per_chunk=2, pool_chunks=4, scan_chunk=8, max_memory_tokens=64,
     ),
     # Baselines with the same budget: the SSM without any memory, and a Transformer of similar size.

@@ -1,9 +1,12 @@
 """External memory reader: gated cross-attention to the slots of pre-encoded memories.
 
-Memory side (run once per memory, cacheable): each token of a memory text becomes a slot with
-a key and a value; the value also carries the embedding of the *next* byte, so a query that
-matches a position in the memory reads the byte that follows it. One pooled key per memory
-(attention pooling over its tokens) is used to select memories.
+Memory side (run once per memory, cacheable): the model's own blocks read each memory text
+alone, and each token becomes a slot with a key and a value at every layer; the value also
+carries the embedding of the *next* byte, so a query that matches a position in the memory
+reads the byte that follows it. One pooled key per memory (attention pooling over its tokens)
+is used to select memories. Keys share the query projection (and pooled keys the selection
+projection): the same backbone sees the same substring in memory and prompt, so matching
+starts from a similarity kernel h_q^T W^T W h_k instead of two unrelated random maps.
 
 Query side: every token scores all memories by pooled key, keeps the top-k, and attends to
 their slots through `memos.kernels.memory_attention`. Selection is per token, so the result
@@ -39,27 +42,34 @@ class CrossAttention(nn.Module):
         super().__init__()
         self.cfg = cfg
         d = cfg.d_model
-        # memory side
-        self.k_proj = nn.Linear(d, d, bias=False)
+        # memory side (keys use q_proj, pooled keys use sel_proj: see module docstring)
         self.v_proj = nn.Linear(d, d, bias=False)
         self.next_proj = nn.Linear(d, d, bias=False)
         self.pool_query = nn.Parameter(torch.zeros(d))
-        self.pool_proj = nn.Linear(d, cfg.d_select, bias=False)
         # query side
         self.q_proj = nn.Linear(d, d, bias=False)
         self.sel_proj = nn.Linear(d, cfg.d_select, bias=False)
         self.o_proj = nn.Linear(d, d, bias=False)
         self.gate = nn.Parameter(torch.zeros(d))  # zero: a fresh layer leaves the SSM unchanged
+        # Copy path from the start: the next byte's (unit-RMS) embedding passes through
+        # next_proj and o_proj as identity, and v_proj starts small. With random projections
+        # the copied byte would be a random rotation the tied head cannot read, and the gate
+        # would get no consistent gradient (measured: no learning in hundreds of steps).
+        with torch.no_grad():
+            self.next_proj.weight.copy_(torch.eye(d))
+            self.o_proj.weight.copy_(torch.eye(d))
+            self.v_proj.weight.mul_(0.1)
 
     def encode(self, enc: torch.Tensor, next_emb: torch.Tensor, mask: torch.Tensor):
-        """enc, next_emb (M, S, D), mask (M, S) -> k, v (M, S, H, Dh), pooled (M, Dsel)."""
+        """enc (M, S, D) normed hidden at this layer, next_emb (M, S, D), mask (M, S) -> k, v (M, S, H, Dh), pooled (M, Dsel)."""
         cfg = self.cfg
         m, s, d = enc.shape
         shape = (m, s, cfg.n_heads, cfg.attn_head_dim)
-        k = self.k_proj(enc).view(shape)
-        v = (self.v_proj(enc) + self.next_proj(next_emb)).view(shape)
+        k = self.q_proj(enc).view(shape)
+        unit = next_emb * torch.rsqrt(next_emb.pow(2).mean(-1, keepdim=True) + 1e-6)
+        v = (self.v_proj(enc) + self.next_proj(unit)).view(shape)
         w = (enc @ self.pool_query).masked_fill(~mask, float("-inf")).softmax(-1)  # (M, S)
-        pooled = self.pool_proj(torch.einsum("ms,msd->md", w.nan_to_num(0.0), enc))
+        pooled = self.sel_proj(torch.einsum("ms,msd->md", w.nan_to_num(0.0), enc))
         return k, v, pooled
 
     def select(self, h: torch.Tensor, mem: LayerMemory) -> torch.Tensor:

@@ -3,8 +3,8 @@
     tokens (B, L) -> embed -> [DecoderBlock] x n_layers -> norm -> tied LM head -> logits (B, L, V)
     DecoderBlock: x += mixer(norm x); x += internal_memory(norm x); x += cross_attn(norm x, memory);
                   x += mlp(norm x)
-    encode_memory(texts): each text alone -> embed -> [EncoderBlock] x n_encoder_layers -> norm
-                  -> per cross-attention layer: slot keys/values + one pooled key -> MemorySlots
+    encode_memory(texts): each text alone -> embed -> the same blocks (mixer, MLP; no memory reads)
+                  -> at each layer's cross-attention input: slot keys/values + one pooled key -> MemorySlots
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from memos.model.config import ModelConfig
 from memos.model.cross_attention import CrossAttention, LayerMemory
 from memos.model.session import SessionState
 from memos.model.slots import MemorySlots
-from memos.model.ssm import MLP, EncoderBlock, MixerState, RMSNorm, SSMMixer
+from memos.model.ssm import MLP, MixerState, RMSNorm, SSMMixer
 
 from memos.errors import InvalidInputError
 
@@ -54,6 +54,12 @@ class DecoderBlock(nn.Module):
         x = x + self.mlp(self.norm2(x))
         return x, scores, (mstate, pstate)
 
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Memory-text pass: x (M, S, D) -> next x and the normed hidden the cross-attention keys read."""
+        x = x + self.mixer(self.norm1(x))[0]
+        h = self.norm_x(x)
+        return x + self.mlp(self.norm2(x)), h
+
     def step(self, x: torch.Tensor, mem: LayerMemory | None, mstate: MixerState, pstate: PoolState | None):
         """x (B, D) -> x and the new states."""
         y, mstate = self.mixer.step(self.norm1(x), mstate)
@@ -73,8 +79,6 @@ class MemoryModel(nn.Module):
         self.cfg = cfg
         self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
         nn.init.normal_(self.embed.weight, std=0.02)
-        self.encoder = nn.ModuleList(EncoderBlock(cfg) for _ in range(cfg.n_encoder_layers if cfg.cross_attention else 0))
-        self.enc_norm = RMSNorm(cfg.d_model, cfg.norm_eps)
         self.blocks = nn.ModuleList(DecoderBlock(cfg) for _ in range(cfg.n_layers))
         self.norm_f = RMSNorm(cfg.d_model, cfg.norm_eps)
         self._fp_key: tuple | None = None
@@ -106,14 +110,14 @@ class MemoryModel(nn.Module):
         """Differentiable memory encoding: token lists -> per layer (k, v, pooled), slot mask (M, S)."""
         tokens = tok.pad_batch(seqs).to(self.device)  # (M, S)
         mask = tokens != tok.PAD
-        h = self.embed(tokens)
-        for block in self.encoder:
-            h = block(h)
-        h = self.enc_norm(h)
+        x = self.embed(tokens)
         nxt = torch.cat([tokens[:, 1:], torch.full_like(tokens[:, :1], tok.PAD)], dim=1)
         nxt = nxt.masked_fill(nxt == tok.PAD, tok.EOS)  # the last token's next byte is the end
         next_emb = self.embed(nxt)
-        per_layer = [b.xattn.encode(h, next_emb, mask) for b in self.blocks]
+        per_layer = []
+        for block in self.blocks:
+            x, h = block.encode(x)
+            per_layer.append(block.xattn.encode(h, next_emb, mask))
         return per_layer, mask
 
     def _memory_tokens(self, text: str | bytes) -> list[int]:

@@ -116,18 +116,3 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.down(F.gelu(self.up(x)))
-
-
-class EncoderBlock(nn.Module):
-    """Mixer + MLP with pre-norm residuals; used to encode memory texts."""
-
-    def __init__(self, cfg: ModelConfig) -> None:
-        super().__init__()
-        self.norm1 = RMSNorm(cfg.d_model, cfg.norm_eps)
-        self.mixer = SSMMixer(cfg)
-        self.norm2 = RMSNorm(cfg.d_model, cfg.norm_eps)
-        self.mlp = MLP(cfg)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.mixer(self.norm1(x))[0]
-        return x + self.mlp(self.norm2(x))
