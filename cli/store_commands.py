@@ -410,6 +410,8 @@ def check(repair: Annotated[bool, typer.Option(help="Rebuild indexes that disagr
         render.print_table(render.check_table(report))
         for problem in report.problems:
             render.print_message(problem, style="yellow")
+        if report.repaired:
+            render.print_message("repaired: the indexes that disagreed were rebuilt from SQL")
     if not report.ok and not report.repaired:
         raise StoreError(f"{len(report.problems)} problem(s) found; run `memos check --repair`")
 

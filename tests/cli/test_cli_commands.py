@@ -180,3 +180,24 @@ def test_every_read_command_prints_only_json(memos_cli: Run) -> None:
         result = memos_cli(*args, "--json")
         assert result.code == 0, (args, result.err)
         json.loads(result.out)  # the whole of stdout parses
+
+
+def test_check_finds_a_damaged_index_and_repair_fixes_it(memos_cli: Run, store: str) -> None:
+    import sqlite3
+
+    tea = _add(memos_cli, "Alice prefers green tea")
+    _add(memos_cli, "Alice moved to Lisbon")
+    with sqlite3.connect(Path(store, "memos.db")) as db:  # lose one full-text row behind memos' back
+        db.execute("DELETE FROM cube_fts WHERE rowid = (SELECT pk FROM cubes WHERE id = ?)", (tea,))
+
+    damaged = memos_cli("check")
+    assert damaged.code == 1 and "NO" in damaged.out
+    assert "check --repair" in damaged.err_lines[-1]
+    report = memos_cli("check", "--json")
+    assert report.code == 1 and report.json()["indexes"]["fulltext"]["missing"] == [tea]
+
+    repaired = memos_cli("check", "--repair")
+    assert repaired.code == 0 and "repaired" in repaired.out
+    assert memos_cli("check", "--json").json()["ok"] is True
+    hits = memos_cli("search", "green tea", "-u", "alice", "--json").json()
+    assert "fulltext" in hits[0]["retrievers"]
