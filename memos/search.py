@@ -118,7 +118,11 @@ def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
             ranked["dense"] = dense
         if "fulltext" in retrievers:
             terms = retrieval.query_terms(query)
-            hits = mem._fulltext.search(session, terms, where, n)
+            # A store smaller than the bound cannot exceed it: skip the per-term counts.
+            bound = cfg.fulltext_max_postings
+            if bound is not None and len(mem._vectors) <= bound:
+                bound = None
+            hits = mem._fulltext.search(session, terms, where, n, bound)
             ranked["fulltext"] = admit(session, [pk for pk, _ in hits])
         weights = retrieval.retriever_weights(cfg)
         fused = retrieval.reciprocal_rank_fusion(ranked, weights, cfg.rrf_k)

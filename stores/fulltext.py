@@ -90,8 +90,11 @@ class FullTextIndex(ABC):
 
     @abstractmethod
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
-               limit: int) -> list[tuple[int, float]]:
-        """Top `limit` (pk, score) of cubes matching any term and `where`, best first."""
+               limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:
+        """Top `limit` (pk, score) of cubes matching any term and `where`, best first.
+
+        `max_postings` bounds the rows scored (backends may drop frequent terms to keep it).
+        """
 
 
 def _clean_terms(terms: Sequence[str]) -> list[str]:
@@ -129,20 +132,60 @@ class SqliteFullText(FullTextIndex):
     def all_pks(self, session: Session) -> set[int]:
         return {r[0] for r in session.execute(text("SELECT rowid FROM cube_fts"))}
 
+    def _prune(self, session: Session, words: list[str], max_postings: int | None) -> list[str]:
+        """Drop the most frequent terms while the query matches more than `max_postings` rows.
+
+        BM25 costs about a microsecond per matching row, so one term found in a tenth of a
+        100k store costs more than the rest of a search. The rarest term is always kept; a
+        frequent term has a low IDF and mostly breaks ties. Counting rows is cheap (no scoring).
+        """
+        if max_postings is None or len(words) < 2:
+            return words
+        # One statement for all counts, on the driver: this runs on every large-store search.
+        counts = ", ".join("(SELECT count(*) FROM cube_fts WHERE cube_fts MATCH ?)" for _ in words)
+        row = session.connection().exec_driver_sql(
+            f"SELECT {counts}", tuple(_quote([w]) for w in words)).one()
+        dfs = list(zip(row, words, strict=True))
+        if sum(n for n, _ in dfs) <= max_postings:
+            return words
+        kept, total = [], 0
+        for n, w in sorted(dfs):
+            if kept and total + n > max_postings:
+                break
+            kept.append(w)
+            total += n
+        return [w for w in words if w in kept]
+
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
-               limit: int) -> list[tuple[int, float]]:
-        words = _clean_terms(terms)
+               limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:
+        words = self._prune(session, _clean_terms(terms), max_postings)
         if not words:
             return []
-        # Each word is a quoted FTS5 string: operators and column filters in user text are inert.
-        query = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+        query = _quote(words)
         fts = literal_column("cube_fts")
         score = func.bm25(fts, 1.0, CONTEXT_WEIGHT).label("score")
+        # First without the join: when the caller's scope is most of the store (one user,
+        # the common case) the best rows pass `where` and the join over every match is saved.
+        wide = 2 * limit
+        first = session.connection().exec_driver_sql(
+            "SELECT rowid, bm25(cube_fts, 1.0, ?) AS s FROM cube_fts WHERE cube_fts MATCH ? "
+            "ORDER BY s LIMIT ?", (CONTEXT_WEIGHT, query, wide)).all()
+        if first:
+            ok = set(session.execute(select(CubeRow.pk).where(
+                CubeRow.pk.in_([r[0] for r in first]), where)).scalars())
+            passed = [(int(r[0]), -float(r[1])) for r in first if r[0] in ok]
+            if len(passed) >= limit or len(first) < wide:
+                return passed[:limit]
         stmt = (select(self._fts.c.rowid, score)
                 .join_from(self._fts, CubeRow, CubeRow.pk == self._fts.c.rowid)
                 .where(fts.op("MATCH")(bindparam("q", query)), where)
                 .order_by(score).limit(limit))
         return [(int(r[0]), -float(r[1])) for r in session.execute(stmt)]
+
+
+def _quote(words: Sequence[str]) -> str:
+    """Each word as a quoted FTS5 string: operators and column filters in user text are inert."""
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
 class PostgresFullText(FullTextIndex):
@@ -181,7 +224,7 @@ class PostgresFullText(FullTextIndex):
         return {r[0] for r in session.execute(select(self._fts.c.pk))}
 
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
-               limit: int) -> list[tuple[int, float]]:
+               limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:
         words = _clean_terms(terms)
         if not words:
             return []

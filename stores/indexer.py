@@ -16,7 +16,7 @@ import numpy as np
 from memos.stores.fulltext import FullTextIndex, context_of
 from memos.stores.graph import GraphIndex
 from memos.stores.repository import Repository
-from memos.stores.schema import CubeRow
+from memos.stores.schema import ChangelogRow, CubeRow, IndexMetaRow
 from memos.stores.vector_index import VectorIndex
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -84,9 +84,12 @@ class IndexSync:
 
     def catch_up(self) -> int:
         """Bring every index to the changelog head; returns the head seq."""
-        with self.repo.read() as session:
-            head = self.repo.max_seq(session)
-            fts_seq = self.fulltext_seq(session)
+        # Every search starts here, so both seqs come from one statement on a bare connection.
+        head_q = select(func.coalesce(func.max(ChangelogRow.seq), 0)).scalar_subquery()
+        fts_q = select(IndexMetaRow.seq).where(IndexMetaRow.name == self.fulltext.name)
+        with self.repo.engine.connect() as conn:
+            head, fts_seq = conn.execute(select(head_q, fts_q.scalar_subquery())).one()
+        fts_seq = fts_seq or 0
         if self.vectors.seq < head:
             self._catch_up_vectors()
         if fts_seq < head:
