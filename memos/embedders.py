@@ -56,6 +56,7 @@ class HashingEmbedder:
         self.trigram_weight = trigram_weight
         self.identity = f"hashing-v1:{dim}"
         self._cache: dict[str, tuple[int, float]] = {}
+        self._words: dict[str, tuple[list[int], list[float]]] = {}
 
     def _bucket(self, feature: str) -> tuple[int, float]:
         hit = self._cache.get(feature)
@@ -68,21 +69,31 @@ class HashingEmbedder:
                 self._cache[feature] = hit
         return hit
 
+    def _word(self, word: str) -> tuple[list[int], list[float]]:
+        """Buckets and weights of one word (unigram + trigrams), cached: words repeat."""
+        hit = self._words.get(word)
+        if hit is None:
+            index, sign = self._bucket("w:" + word)
+            indices, weights = [index], [sign]
+            padded = f"<{word}>"
+            for i in range(len(padded) - 2):
+                index, sign = self._bucket("t:" + padded[i : i + 3])
+                indices.append(index)
+                weights.append(sign * self.trigram_weight)
+            hit = (indices, weights)
+            if len(self._words) < 200_000:
+                self._words[word] = hit
+        return hit
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        tri = self.trigram_weight
         for row, text in enumerate(texts):
             indices: list[int] = []
             weights: list[float] = []
             for word in _TOKEN.findall(text.lower()):
-                index, sign = self._bucket("w:" + word)
-                indices.append(index)
-                weights.append(sign)
-                padded = f"<{word}>"
-                for i in range(len(padded) - 2):
-                    index, sign = self._bucket("t:" + padded[i : i + 3])
-                    indices.append(index)
-                    weights.append(sign * tri)
+                idx, wts = self._word(word)
+                indices.extend(idx)
+                weights.extend(wts)
             if indices:
                 out[row] = np.bincount(indices, weights, minlength=self.dim)
         return _normalise_rows(out)

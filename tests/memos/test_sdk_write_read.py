@@ -208,3 +208,14 @@ def test_add_many_batches_and_reports_progress(mem):
     assert seen == [(10, 24), (20, 24), (24, 24)]
     assert mem.get(rs[-1].id, "u").kind.value == "event"
     assert mem.stats("u").live == 24
+
+
+def test_fulltext_finds_a_small_scope_among_many_and_prunes_frequent_terms(mem):
+    mem.add_many([f"apple harvest report number {i}" for i in range(120)], "big")
+    small = mem.add("the apple pie recipe from grandma", "small")
+    hits = mem.search("apple", "small", k=5, retrievers=["fulltext"])
+    assert [h.id for h in hits] == [small.id]  # found although 120 other rows match first
+    mem.config.retrieval.fulltext_max_postings = 10
+    rare = mem.add("an apple orchard near the zeppelin field", "big")
+    top = mem.search("apple zeppelin", "big", k=3, retrievers=["fulltext"])
+    assert [h.id for h in top] == [rare.id]  # "apple" (121 rows) dropped, the rare term kept
