@@ -205,7 +205,8 @@ class MemOS:
                              f"{' agent ' + repr(scope.agent_id) if scope.agent_id else ''}")
         return row
 
-    def _new_version(self, cube_id: str, scope: ScopeLike, op: str, **changes: Any) -> MemCube:
+    def _new_version(self, cube_id: str, scope: ScopeLike, op: str, reason: str | None = None,
+                     **changes: Any) -> MemCube:
         sc = as_scope(scope)
         with self._repo.write() as session:
             row = self._row(session, cube_id, sc, write=True)
@@ -220,7 +221,10 @@ class MemOS:
                 cube = MemCube.model_validate(data)
             except ValidationError as exc:
                 raise invalid(exc) from exc
-            self._repo.write_version(session, row, cube, op)
+            self._repo.write_version(session, row, cube, op, reason)
+            if reason is not None or op == "forget":
+                self._repo.audit(session, op, cube_id, reason, {"version": cube.version},
+                                 actor=sc.agent_id or sc.user_id)
         self._after_write(1)
         return cube
 
@@ -282,7 +286,7 @@ class MemOS:
             current = cube_from_row(self._row(session, cube_id, sc, write=True))
         if all(getattr(current, k) == v for k, v in changes.items()):
             raise InvalidInputError(f"update() changes nothing on cube {cube_id}")
-        return self._new_version(cube_id, sc, "update", **changes)
+        return self._new_version(cube_id, sc, "update", reason, **changes)
 
     def supersede(self, cube_id: str, scope: ScopeLike, *, content: str | None = None,
                   by: str | None = None, reason: str | None = None, **add_fields: Any
@@ -323,7 +327,7 @@ class MemOS:
         return self._new_version(cube_id, sc, "rollback", **fields)
 
     def forget(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None) -> MemCube:
-        return self._new_version(cube_id, scope, "forget", state=Lifecycle.FORGOTTEN)
+        return self._new_version(cube_id, scope, "forget", reason, state=Lifecycle.FORGOTTEN)
 
     def link(self, src_id: str, dst_id: str, scope: ScopeLike, *, relation: str = "related",
              weight: float = 1.0) -> Edge:

@@ -233,14 +233,15 @@ class Repository:
         if rows:
             session.connection().execute(insert(SourceRow.__table__), rows)
 
-    def write_version(self, session: Session, row: CubeRow, cube: MemCube, op: str) -> None:
+    def write_version(self, session: Session, row: CubeRow, cube: MemCube, op: str,
+                      reason: str | None = None) -> None:
         """Make `cube` (already at row.version + 1) the current state and record it."""
         now = utcnow()
         values = row_values(cube)
         old_tags, old_sources = list(row.tags or []), list(row.sources or [])
         session.execute(update(CubeRow).where(CubeRow.pk == row.pk).values(**values))
         session.add(CubeVersionRow(cube_id=cube.id, version=cube.version, op=op, created_at=now,
-                                   snapshot=cube.model_dump(mode="json")))
+                                   reason=reason, snapshot=cube.model_dump(mode="json")))
         session.add(ChangelogRow(cube_pk=row.pk, cube_id=cube.id, version=cube.version, op=op,
                                  at=now))
         if list(cube.tags) != old_tags:

@@ -103,6 +103,7 @@ class CubeVersionRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     op: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)  # why, when the caller said
     snapshot: Mapped[dict[str, Any]] = mapped_column(JsonType)
 
     __table_args__ = (UniqueConstraint("cube_id", "version", name="uq_cube_version"),)
