@@ -61,8 +61,9 @@ def _plan(p: int, n: int, chunk: int, dim: int, block: int) -> list[tuple[str, s
     bp, bn, c = pow2_at_least(p), pow2_at_least(n), scan._chunk(chunk)
     nw = scan._warps(bp, bn, c)
     tiles = {"BLOCK_C": c, "BLOCK_P": bp, "BLOCK_N": bn}
-    block_l, nsub, block_s, block_d = attn._tiles(block, 64, dim)
-    attn_consts = {"NSUB": nsub, "BLOCK_L": block_l, "BLOCK_S": block_s, "BLOCK_D": block_d}
+    block_l, nsub, block_x, block_d = attn._tiles(block, 64, dim)
+    attn_consts = {"NSUB": nsub, "BLOCK_L": block_l, "BLOCK_X": block_x, "BLOCK_D": block_d}
+    row_consts = {"BLOCK_X": 64, "BLOCK_D": block_d}
     step_bn = pow2_at_least(n, floor=1)
     return [
         ("ssd_scan.triton", "_chunk_state_kernel", {"TO_END": True, **tiles}, nw),
@@ -74,6 +75,8 @@ def _plan(p: int, n: int, chunk: int, dim: int, block: int) -> list[tuple[str, s
          {"BLOCK_P": min(pow2_at_least(p, floor=1), max(1, 1024 // step_bn)), "BLOCK_N": step_bn}, 4),
         ("memory_attention.triton", "_mem_attn_fwd_kernel", attn_consts, attn._warps(block_d)),
         ("memory_attention.triton", "_mem_attn_bwd_kernel", attn_consts, attn._warps(block_d)),
+        ("memory_attention.triton", "_mem_attn_row_fwd_kernel", row_consts, attn._warps(block_d)),
+        ("memory_attention.triton", "_mem_attn_row_bwd_kernel", row_consts, attn._warps(block_d)),
     ]
 
 

@@ -39,25 +39,26 @@ def _twin(fn: Any) -> InterpretedFunction:
 
 
 @contextlib.contextmanager
-def _interpreted_stdlib() -> Iterator[None]:
-    """Replace every compiled @jit helper of triton.language by an interpreted twin, then restore.
+def _interpreted_helpers(kernel_globals: dict[str, Any]) -> Iterator[None]:
+    """Swap compiled @jit helpers for interpreted twins, then restore them.
 
-    The same function object may be reachable from several modules (tl.sum is
+    Covers triton.language (tl.sum, tl.cumsum, ...) and the kernel's own module (our
+    @triton.jit helpers). The same function may be reachable from several places (tl.sum is
     tl.standard.sum); one twin per function keeps identity checks inside the interpreter
     (e.g. "is this combine_fn tl.standard._sum_combine") true.
     """
     with _PATCH_LOCK:
-        saved: list[tuple[Any, str, Any]] = []
-        for module in (tl, tl.standard, tl.core, tl.math):
-            for name, obj in list(vars(module).items()):
+        saved: list[tuple[dict[str, Any], str, Any]] = []
+        for namespace in (vars(tl), vars(tl.standard), vars(tl.core), vars(tl.math), kernel_globals):
+            for name, obj in list(namespace.items()):
                 if isinstance(obj, JITFunction):
-                    saved.append((module, name, obj))
-                    setattr(module, name, _twin(obj.fn))
+                    saved.append((namespace, name, obj))
+                    namespace[name] = _twin(obj.fn)
         try:
             yield
         finally:
-            for module, name, obj in saved:
-                setattr(module, name, obj)
+            for namespace, name, obj in saved:
+                namespace[name] = obj
 
 
 class _InterpretedLauncher:
@@ -68,7 +69,7 @@ class _InterpretedLauncher:
 
     def __getitem__(self, grid: Any) -> Any:
         def launch(*args: Any, **kwargs: Any) -> Any:
-            with _interpreted_stdlib():
+            with _interpreted_helpers(self.kernel.fn.__globals__):
                 return self.kernel[grid](*args, **kwargs)
 
         return launch

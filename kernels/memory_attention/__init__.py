@@ -24,8 +24,9 @@ class _MemoryAttentionTriton(torch.autograd.Function):
     ) -> torch.Tensor:
         from memos.kernels.memory_attention.triton import memory_attention_triton_forward
 
-        q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
-        slot_mask, idx = slot_mask.contiguous(), idx.contiguous()
+        # k, v and slot_mask keep their layout: the kernels take a batch stride, so a memory set
+        # expanded over the batch (stride 0) is read in place instead of copied B times.
+        q, idx = q.contiguous(), idx.contiguous()
         out, lse = memory_attention_triton_forward(q, k, v, slot_mask, idx, block_size, scale)
         ctx.save_for_backward(q, k, v, slot_mask, idx, out, lse)
         ctx.block_size, ctx.scale = block_size, scale

@@ -1,16 +1,23 @@
 """Top-k memory cross-attention in Triton: fused gather + masked online softmax + weighted sum.
 
-Each program owns one (b, h) and a tile of up to 64 query rows inside one selection block j.
-It walks the K memories chosen for block j, and for each the memory's slots in tiles of
-BLOCK_S, gathering keys and values straight from the (B, M, S, H, D) tensors by pointer
-arithmetic (no gathered copy), so only a (BLOCK_L x BLOCK_S) score tile ever exists.
-Softmax is online (running max and sum, fp32), as in FlashAttention; the forward saves the
-row logsumexp so the backward can rebuild probabilities tile by tile.
+The K selected memories of a query block, S slots each, are walked as one flattened axis of
+K*S (memory, slot) pairs in tiles of BLOCK_X: `_slot_tile` turns a tile into slot rows of the
+(B, M, S, H, D) key/value tensors (reading idx and slot_mask on the way), and keys and values
+are gathered straight from there by pointer arithmetic. No gathered copy and no
+(L x all-slots) score matrix exists; flattening keeps tiles full when memories have few slots.
+Softmax is online (running max and sum in fp32, as in FlashAttention); the forward saves
+each row's logsumexp so the backward rebuilds probabilities tile by tile.
 
-Backward: one program per query tile again; dq accumulates in registers, dk and dv are
-scattered with fp32 atomic adds because several query blocks may select the same memory.
-Missing selections (index -1 or out of range) and padded slots are masked to -inf; a row with
-no valid slot keeps l = 0, outputs 0 and gets logsumexp = +inf, so its backward terms vanish.
+Two program shapes:
+* block kernels (block_size >= 4): one program per (b, h, tile of <= 64 rows of one query
+  block); scores and outputs are tl.dot products and the block's rows share every K/V load.
+* row kernels (block_size < 4, e.g. the model's per-token selection): one program per
+  (b, h, query row); a (1 x D) query gains nothing from tl.dot, so rows use multiply + sum.
+Backward: dq accumulates in registers; dk and dv are scattered with fp32 atomic adds because
+several query blocks may select the same memory. Missing selections (-1, or >= M) and padded
+slots are masked to -inf; a row with no valid slot keeps l = 0, outputs 0 and gets
+logsumexp = +inf, so its backward terms vanish. Keys, values and slot_mask may have a batch
+stride of 0 (one memory set shared by every row, as the model passes them).
 """
 
 from __future__ import annotations
@@ -22,18 +29,28 @@ from memos.kernels.triton_launch import launchable, pow2_at_least
 
 
 @triton.jit
+def _slot_tile(idx_ptr, smask_ptr, sel_base, b, x0, M, S, KS, sm_b, BLOCK_X: tl.constexpr):
+    """Slot rows (index m*S + s within batch b) of one tile of the K*S axis, and their validity."""
+    offs = x0 + tl.arange(0, BLOCK_X)
+    in_x = offs < KS
+    kk = offs // S
+    mem = tl.load(idx_ptr + sel_base + kk, mask=in_x, other=-1)
+    ok = in_x & (mem >= 0) & (mem < M)
+    slot = tl.where(ok, mem, 0) * S + (offs - kk * S)
+    ok = ok & (tl.load(smask_ptr + b * sm_b + slot, mask=ok, other=0) != 0)
+    return slot, ok
+
+
+@triton.jit
 def _mem_attn_fwd_kernel(
-    q_ptr,  # (B, L, H, D)
-    k_ptr, v_ptr,  # (B, M, S, H, D)
-    smask_ptr,  # (B, M, S) uint8
-    idx_ptr,  # (B, NB, H, K) int64
-    o_ptr,  # (B, L, H, D)
-    lse_ptr,  # (B, H, L) fp32
-    L, H, D, M, S, K, NB, block_size, scale,
-    NSUB: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_S: tl.constexpr, BLOCK_D: tl.constexpr,
+    q_ptr, k_ptr, v_ptr,  # (B, L, H, D); (B, M, S, H, D) with batch strides k_b, v_b
+    smask_ptr, idx_ptr,  # (B, M, S) uint8 with batch stride sm_b; (B, NB, H, K) int64
+    o_ptr, lse_ptr,  # (B, L, H, D); (B, H, L) fp32
+    L, H, D, M, S, K, NB, block_size, scale, k_b, v_b, sm_b,
+    NSUB: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_X: tl.constexpr, BLOCK_D: tl.constexpr,
 ):
     pid = tl.program_id(0)
-    bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*P can pass 2**31
+    bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*D can pass 2**31
     b = bh // H
     h = bh % H
     j = pid // NSUB
@@ -44,32 +61,25 @@ def _mem_attn_fwd_kernel(
     dmask = offs_d < D
     qp = ((b * L + rows[:, None]) * H + h) * D + offs_d[None, :]
     q = tl.load(q_ptr + qp, mask=rmask[:, None] & dmask[None, :], other=0.0)
+    sel_base = ((b * NB + j) * H + h) * K
 
     m_i = tl.full([BLOCK_L], -1.0e30, dtype=tl.float32)  # finite: all-masked tiles keep alpha = 1
     l_i = tl.zeros([BLOCK_L], dtype=tl.float32)
     acc = tl.zeros([BLOCK_L, BLOCK_D], dtype=tl.float32)
-    for kk in range(0, K):
-        # The selection is broadcast to a vector: the interpreter mis-types (vector & scalar bool).
-        mem = tl.zeros([BLOCK_S], dtype=tl.int64) + tl.load(idx_ptr + ((b * NB + j) * H + h) * K + kk)
-        sel_ok = (mem >= 0) & (mem < M)
-        mem = tl.where(sel_ok, mem, 0)
-        for s0 in range(0, S, BLOCK_S):
-            offs_s = s0 + tl.arange(0, BLOCK_S)
-            in_s = (offs_s < S) & sel_ok
-            slot_ok = tl.load(smask_ptr + (b * M + mem) * S + offs_s, mask=in_s, other=0) != 0
-            ok = in_s & slot_ok
-            kvp = (((b * M + mem[:, None]) * S + offs_s[:, None]) * H + h) * D + offs_d[None, :]
-            kvm = ok[:, None] & dmask[None, :]
-            kt = tl.load(k_ptr + kvp, mask=kvm, other=0.0)
-            vt = tl.load(v_ptr + kvp, mask=kvm, other=0.0)
-            s = tl.dot(q, tl.trans(kt)) * scale  # (BLOCK_L, BLOCK_S) fp32
-            s = tl.where(ok[None, :], s, float("-inf"))
-            m_new = tl.maximum(m_i, tl.max(s, 1))
-            alpha = tl.exp(m_i - m_new)
-            p = tl.exp(s - m_new[:, None])
-            l_i = l_i * alpha + tl.sum(p, 1)
-            acc = acc * alpha[:, None] + tl.dot(p.to(vt.dtype), vt)
-            m_i = m_new
+    for x0 in range(0, K * S, BLOCK_X):
+        slot, ok = _slot_tile(idx_ptr, smask_ptr, sel_base, b, x0, M, S, K * S, sm_b, BLOCK_X)
+        kvo = (slot[:, None] * H + h) * D + offs_d[None, :]
+        kvm = ok[:, None] & dmask[None, :]
+        kt = tl.load(k_ptr + b * k_b + kvo, mask=kvm, other=0.0)
+        vt = tl.load(v_ptr + b * v_b + kvo, mask=kvm, other=0.0)
+        s = tl.dot(q, tl.trans(kt)) * scale  # (BLOCK_L, BLOCK_X) fp32
+        s = tl.where(ok[None, :], s, float("-inf"))
+        m_new = tl.maximum(m_i, tl.max(s, 1))
+        alpha = tl.exp(m_i - m_new)
+        p = tl.exp(s - m_new[:, None])
+        l_i = l_i * alpha + tl.sum(p, 1)
+        acc = acc * alpha[:, None] + tl.dot(p.to(vt.dtype), vt)
+        m_i = m_new
     has = l_i > 0.0
     out = acc / tl.where(has, l_i, 1.0)[:, None]
     tl.store(o_ptr + qp, out, mask=rmask[:, None] & dmask[None, :])
@@ -81,12 +91,12 @@ def _mem_attn_fwd_kernel(
 def _mem_attn_bwd_kernel(
     q_ptr, k_ptr, v_ptr, smask_ptr, idx_ptr, o_ptr, do_ptr, lse_ptr,
     dq_ptr,  # (B, L, H, D)
-    dk_ptr, dv_ptr,  # (B, M, S, H, D) fp32, accumulated atomically
-    L, H, D, M, S, K, NB, block_size, scale,
-    NSUB: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_S: tl.constexpr, BLOCK_D: tl.constexpr,
+    dk_ptr, dv_ptr,  # (B, M, S, H, D) fp32 contiguous, accumulated atomically
+    L, H, D, M, S, K, NB, block_size, scale, k_b, v_b, sm_b,
+    NSUB: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_X: tl.constexpr, BLOCK_D: tl.constexpr,
 ):
     pid = tl.program_id(0)
-    bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*P can pass 2**31
+    bh = tl.program_id(1).to(tl.int64)
     b = bh // H
     h = bh % H
     j = pid // NSUB
@@ -101,62 +111,156 @@ def _mem_attn_bwd_kernel(
     do = tl.load(do_ptr + qp, mask=qm, other=0.0)
     o = tl.load(o_ptr + qp, mask=qm, other=0.0).to(tl.float32)
     lse = tl.load(lse_ptr + bh * L + rows, mask=rmask, other=float("inf"))
-    delta = tl.sum(o * do.to(tl.float32), 1)  # rowsum(dO o O) = sum_j p_j dp_j
+    delta = tl.sum(o * do.to(tl.float32), 1)  # rowsum(dO o O) = sum_x p_x dp_x
+    sel_base = ((b * NB + j) * H + h) * K
+    g_b = M * S * H * D
     dq = tl.zeros([BLOCK_L, BLOCK_D], dtype=tl.float32)
-    for kk in range(0, K):
-        # The selection is broadcast to a vector: the interpreter mis-types (vector & scalar bool).
-        mem = tl.zeros([BLOCK_S], dtype=tl.int64) + tl.load(idx_ptr + ((b * NB + j) * H + h) * K + kk)
-        sel_ok = (mem >= 0) & (mem < M)
-        mem = tl.where(sel_ok, mem, 0)
-        for s0 in range(0, S, BLOCK_S):
-            offs_s = s0 + tl.arange(0, BLOCK_S)
-            in_s = (offs_s < S) & sel_ok
-            slot_ok = tl.load(smask_ptr + (b * M + mem) * S + offs_s, mask=in_s, other=0) != 0
-            ok = in_s & slot_ok
-            kvp = (((b * M + mem[:, None]) * S + offs_s[:, None]) * H + h) * D + offs_d[None, :]
-            kvm = ok[:, None] & dmask[None, :]
-            kt = tl.load(k_ptr + kvp, mask=kvm, other=0.0)
-            vt = tl.load(v_ptr + kvp, mask=kvm, other=0.0)
-            s = tl.dot(q, tl.trans(kt)) * scale
-            p = tl.exp(tl.where(ok[None, :], s, float("-inf")) - lse[:, None])  # (BLOCK_L, BLOCK_S)
-            dv = tl.dot(tl.trans(p.to(do.dtype)), do)  # (BLOCK_S, BLOCK_D)
-            tl.atomic_add(dv_ptr + kvp, dv, mask=kvm)
-            dp = tl.dot(do, tl.trans(vt))
-            ds = p * (dp - delta[:, None])
-            dq += tl.dot(ds.to(kt.dtype), kt) * scale
-            dk = tl.dot(tl.trans(ds.to(q.dtype)), q) * scale
-            tl.atomic_add(dk_ptr + kvp, dk, mask=kvm)
+    for x0 in range(0, K * S, BLOCK_X):
+        slot, ok = _slot_tile(idx_ptr, smask_ptr, sel_base, b, x0, M, S, K * S, sm_b, BLOCK_X)
+        kvo = (slot[:, None] * H + h) * D + offs_d[None, :]
+        kvm = ok[:, None] & dmask[None, :]
+        kt = tl.load(k_ptr + b * k_b + kvo, mask=kvm, other=0.0)
+        vt = tl.load(v_ptr + b * v_b + kvo, mask=kvm, other=0.0)
+        s = tl.dot(q, tl.trans(kt)) * scale
+        p = tl.exp(tl.where(ok[None, :], s, float("-inf")) - lse[:, None])  # (BLOCK_L, BLOCK_X)
+        tl.atomic_add(dv_ptr + b * g_b + kvo, tl.dot(tl.trans(p.to(do.dtype)), do), mask=kvm)
+        ds = p * (tl.dot(do, tl.trans(vt)) - delta[:, None])
+        dq += tl.dot(ds.to(kt.dtype), kt) * scale
+        tl.atomic_add(dk_ptr + b * g_b + kvo, tl.dot(tl.trans(ds.to(q.dtype)), q) * scale, mask=kvm)
     tl.store(dq_ptr + qp, dq, mask=qm)
 
 
+@triton.jit
+def _mem_attn_row_fwd_kernel(
+    q_ptr, k_ptr, v_ptr, smask_ptr, idx_ptr, o_ptr, lse_ptr,
+    L, H, D, M, S, K, NB, block_size, scale, k_b, v_b, sm_b,
+    BLOCK_X: tl.constexpr, BLOCK_D: tl.constexpr,
+):
+    row = tl.program_id(0)
+    bh = tl.program_id(1).to(tl.int64)
+    b = bh // H
+    h = bh % H
+    offs_d = tl.arange(0, BLOCK_D)
+    dmask = offs_d < D
+    qp = ((b * L + row) * H + h) * D + offs_d
+    q = tl.load(q_ptr + qp, mask=dmask, other=0.0).to(tl.float32)
+    sel_base = ((b * NB + row // block_size) * H + h) * K
+    m_i = tl.full([1], -1.0e30, dtype=tl.float32)
+    l_i = tl.zeros([1], dtype=tl.float32)
+    acc = tl.zeros([BLOCK_D], dtype=tl.float32)
+    for x0 in range(0, K * S, BLOCK_X):
+        slot, ok = _slot_tile(idx_ptr, smask_ptr, sel_base, b, x0, M, S, K * S, sm_b, BLOCK_X)
+        kvo = (slot[:, None] * H + h) * D + offs_d[None, :]
+        kvm = ok[:, None] & dmask[None, :]
+        kt = tl.load(k_ptr + b * k_b + kvo, mask=kvm, other=0.0).to(tl.float32)
+        vt = tl.load(v_ptr + b * v_b + kvo, mask=kvm, other=0.0).to(tl.float32)
+        s = tl.where(ok, tl.sum(kt * q[None, :], 1) * scale, float("-inf"))  # (BLOCK_X,)
+        m_new = tl.maximum(m_i, tl.max(s, 0))
+        alpha = tl.exp(m_i - m_new)
+        p = tl.exp(s - m_new)
+        l_i = l_i * alpha + tl.sum(p, 0)
+        acc = acc * alpha + tl.sum(p[:, None] * vt, 0)
+        m_i = m_new
+    has = l_i > 0.0
+    tl.store(o_ptr + qp, acc / tl.where(has, l_i, 1.0), mask=dmask)
+    lse = tl.where(has, m_i + tl.log(tl.where(has, l_i, 1.0)), float("inf"))
+    tl.store(lse_ptr + bh * L + row + tl.arange(0, 1), lse)
+
+
+@triton.jit
+def _mem_attn_row_bwd_kernel(
+    q_ptr, k_ptr, v_ptr, smask_ptr, idx_ptr, o_ptr, do_ptr, lse_ptr, dq_ptr, dk_ptr, dv_ptr,
+    L, H, D, M, S, K, NB, block_size, scale, k_b, v_b, sm_b,
+    BLOCK_X: tl.constexpr, BLOCK_D: tl.constexpr,
+):
+    row = tl.program_id(0)
+    bh = tl.program_id(1).to(tl.int64)
+    b = bh // H
+    h = bh % H
+    offs_d = tl.arange(0, BLOCK_D)
+    dmask = offs_d < D
+    qp = ((b * L + row) * H + h) * D + offs_d
+    q = tl.load(q_ptr + qp, mask=dmask, other=0.0).to(tl.float32)
+    do = tl.load(do_ptr + qp, mask=dmask, other=0.0).to(tl.float32)
+    o = tl.load(o_ptr + qp, mask=dmask, other=0.0).to(tl.float32)
+    lse = tl.load(lse_ptr + bh * L + row + tl.arange(0, 1))
+    delta = tl.sum(o * do, 0)
+    sel_base = ((b * NB + row // block_size) * H + h) * K
+    g_b = M * S * H * D
+    dq = tl.zeros([BLOCK_D], dtype=tl.float32)
+    for x0 in range(0, K * S, BLOCK_X):
+        slot, ok = _slot_tile(idx_ptr, smask_ptr, sel_base, b, x0, M, S, K * S, sm_b, BLOCK_X)
+        kvo = (slot[:, None] * H + h) * D + offs_d[None, :]
+        kvm = ok[:, None] & dmask[None, :]
+        kt = tl.load(k_ptr + b * k_b + kvo, mask=kvm, other=0.0).to(tl.float32)
+        vt = tl.load(v_ptr + b * v_b + kvo, mask=kvm, other=0.0).to(tl.float32)
+        s = tl.where(ok, tl.sum(kt * q[None, :], 1) * scale, float("-inf"))
+        p = tl.exp(s - lse)  # (BLOCK_X,)
+        tl.atomic_add(dv_ptr + b * g_b + kvo, p[:, None] * do[None, :], mask=kvm)
+        ds = p * (tl.sum(vt * do[None, :], 1) - delta)
+        dq += tl.sum(ds[:, None] * kt, 0) * scale
+        tl.atomic_add(dk_ptr + b * g_b + kvo, ds[:, None] * q[None, :] * scale, mask=kvm)
+    tl.store(dq_ptr + qp, dq, mask=dmask)
+
+
+ROW_KERNEL_BELOW = 4  # block sizes under this use the row kernels
+
+
 def _warps(block_d: int) -> int:
-    # ptxas -v on sm_90 with 64x64 tiles: 4 warps hit the 255-register cap (and spill in the
-    # backward); 8 warps fit in 128 registers for bf16.
+    # `memos bench kernels --compile-sm90`, 64x64 tiles, block and row kernels alike: 4 warps
+    # hit the 255-register cap and spill in the backward; 8 warps fit.
     return 8 if block_d >= 64 else 4
 
 
 def _tiles(block_size: int, slots: int, dim: int) -> tuple[int, int, int, int]:
+    """(BLOCK_L, query tiles per block, BLOCK_X, BLOCK_D) for the block kernels."""
     block_l = min(64, pow2_at_least(block_size))
-    nsub = -(-block_size // block_l)
-    return block_l, nsub, min(64, pow2_at_least(slots)), pow2_at_least(dim)
+    return block_l, -(-block_size // block_l), 64, pow2_at_least(dim)
+
+
+def _memory_side(t: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """`t` and its batch stride in elements; copies only if a row of the batch is not contiguous."""
+    if t.shape[0] > 1 and not t[0].is_contiguous():
+        t = t.contiguous()
+    elif t.shape[0] == 1 and not t.is_contiguous():
+        t = t.contiguous()
+    return t, (t.stride(0) if t.shape[0] > 1 else 0)
+
+
+def _launch(fwd: bool, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, slot_mask: torch.Tensor,
+            idx: torch.Tensor, block_size: int, scale: float, tensors: tuple) -> None:
+    bsz, length, heads, dim = q.shape
+    mems, slots = k.shape[1], k.shape[2]
+    nb, topk = idx.shape[1], idx.shape[3]
+    k, k_b = _memory_side(k)
+    v, v_b = _memory_side(v)
+    sm, sm_b = _memory_side(slot_mask.view(torch.uint8))
+    args = (q, k, v, sm, idx, *tensors, length, heads, dim, mems, slots, topk, nb, block_size, scale,
+            k_b, v_b, sm_b)
+    block_d = pow2_at_least(dim)
+    if block_size < ROW_KERNEL_BELOW:
+        kernel = _mem_attn_row_fwd_kernel if fwd else _mem_attn_row_bwd_kernel
+        block_x = min(64, pow2_at_least(topk * slots))
+        launchable(kernel)[(length, bsz * heads)](
+            *args, BLOCK_X=block_x, BLOCK_D=block_d, num_warps=_warps(block_d)
+        )
+        return
+    block_l, nsub, block_x, block_d = _tiles(block_size, slots, dim)
+    kernel = _mem_attn_fwd_kernel if fwd else _mem_attn_bwd_kernel
+    launchable(kernel)[(nb * nsub, bsz * heads)](
+        *args, NSUB=nsub, BLOCK_L=block_l, BLOCK_X=block_x, BLOCK_D=block_d, num_warps=_warps(block_d),
+    )
 
 
 def memory_attention_triton_forward(
     q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, slot_mask: torch.Tensor,
     idx: torch.Tensor, block_size: int, scale: float,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Contiguous inputs -> (out (B, L, H, D) in q's dtype, logsumexp (B, H, L) fp32)."""
-    bsz, length, heads, dim = q.shape
-    mems, slots = k.shape[1], k.shape[2]
-    nb, topk = idx.shape[1], idx.shape[3]
-    block_l, nsub, block_s, block_d = _tiles(block_size, slots, dim)
+    """Contiguous q and idx -> (out (B, L, H, D) in q's dtype, logsumexp (B, H, L) fp32)."""
+    bsz, length, heads, _ = q.shape
     out = torch.empty_like(q)
     lse = torch.empty(bsz, heads, length, device=q.device, dtype=torch.float32)
-    launchable(_mem_attn_fwd_kernel)[(nb * nsub, bsz * heads)](
-        q, k, v, slot_mask.view(torch.uint8), idx, out, lse,
-        length, heads, dim, mems, slots, topk, nb, block_size, scale,
-        NSUB=nsub, BLOCK_L=block_l, BLOCK_S=block_s, BLOCK_D=block_d, num_warps=_warps(block_d),
-    )
+    _launch(True, q, k, v, slot_mask, idx, block_size, scale, (out, lse))
     return out, lse
 
 
@@ -165,17 +269,9 @@ def memory_attention_triton_backward(
     idx: torch.Tensor, block_size: int, scale: float,
     out: torch.Tensor, lse: torch.Tensor, dout: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Gradients (dq, dk, dv) in the dtypes of q, k, v."""
-    bsz, length, heads, dim = q.shape
-    mems, slots = k.shape[1], k.shape[2]
-    nb, topk = idx.shape[1], idx.shape[3]
-    block_l, nsub, block_s, block_d = _tiles(block_size, slots, dim)
+    """Gradients (dq, dk, dv) in the dtypes of q, k, v (dk, dv full (B, M, S, H, D))."""
     dq = torch.empty_like(q)
     dk = torch.zeros(k.shape, device=k.device, dtype=torch.float32)
     dv = torch.zeros(v.shape, device=v.device, dtype=torch.float32)
-    launchable(_mem_attn_bwd_kernel)[(nb * nsub, bsz * heads)](
-        q, k, v, slot_mask.view(torch.uint8), idx, out, dout, lse, dq, dk, dv,
-        length, heads, dim, mems, slots, topk, nb, block_size, scale,
-        NSUB=nsub, BLOCK_L=block_l, BLOCK_S=block_s, BLOCK_D=block_d, num_warps=_warps(block_d),
-    )
+    _launch(False, q, k, v, slot_mask, idx, block_size, scale, (out, dout, lse, dq, dk, dv))
     return dq, dk.to(k.dtype), dv.to(v.dtype)

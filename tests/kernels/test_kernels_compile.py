@@ -24,7 +24,8 @@ def test_all_kernels_compile_for_sm90_within_hardware_limits(monkeypatch):
         raise
     names = {r.name for r in rows}
     assert names == {"chunk_state_kernel", "state_pass_kernel", "chunk_out_kernel", "chunk_bwd_kernel",
-                     "step_kernel", "mem_attn_fwd_kernel", "mem_attn_bwd_kernel"}
+                     "step_kernel", "mem_attn_fwd_kernel", "mem_attn_bwd_kernel",
+                     "mem_attn_row_fwd_kernel", "mem_attn_row_bwd_kernel"}
     for r in rows:
         assert 0 < r.registers <= H100_REGISTERS_PER_THREAD, r
         assert r.shared_bytes <= H100_SHARED_PER_BLOCK, r

@@ -18,6 +18,9 @@ CASES = [
     (1, 30, 2, 16, 2, 70, 3, 24),  # S spans two slot tiles; block 24 is not a power of two
     (1, 100, 1, 16, 3, 8, 2, 80),  # block 80 > 64: two query tiles per selection block
     (2, 20, 2, 16, 2, 12, 5, 16),  # K larger than the number of memories (extra picks are -1)
+    (1, 19, 2, 16, 5, 4, 3, 4),  # few slots per memory: one tile spans several memories
+    (2, 9, 2, 20, 4, 24, 3, 1),  # per-token selection: the row kernels, K*S = 72 > one tile
+    (1, 11, 1, 16, 3, 5, 2, 3),  # block 3: row kernels, a row's block is row // 3
 ]
 
 
@@ -71,6 +74,25 @@ def test_repeated_selection_counts_twice_like_the_reference(triton_interp, rel_r
     q, k, v, slot_mask, _ = _inputs(1, 16, 1, 16, 2, 8, 3, 16)
     idx = torch.tensor([[[[1, 1, 0]]]])
     _parity(rel_rmse, q, k, v, slot_mask, idx, 16)
+
+
+@pytest.mark.parametrize("block", [1, 8])
+def test_memory_shared_across_the_batch_is_read_in_place(triton_interp, rel_rmse, block):
+    """The model passes one memory set expanded over the batch (batch stride 0)."""
+    bsz, length, heads, dim, mems, slots, topk = 3, 10, 2, 16, 4, 6, 2
+    q = torch.randn(bsz, length, heads, dim)
+    k1, v1 = torch.randn(1, mems, slots, heads, dim), torch.randn(1, mems, slots, heads, dim)
+    m1 = torch.rand(1, mems, slots) > 0.3
+    idx = torch.randint(-1, mems, (bsz, -(-length // block), heads, topk))
+    grads = []
+    for fn in (memory_attention, memory_attention_reference):
+        qq, kk, vv = (t.clone().requires_grad_(True) for t in (q, k1, v1))
+        out = fn(qq, kk.expand(bsz, -1, -1, -1, -1), vv.expand(bsz, -1, -1, -1, -1),
+                 m1.expand(bsz, -1, -1), idx, block)
+        (out * torch.linspace(-1, 1, out.numel()).view(out.shape)).sum().backward()
+        grads.append((out, qq.grad, kk.grad, vv.grad))
+    for a, r in zip(*grads, strict=True):
+        assert rel_rmse(a, r) < TOL
 
 
 @pytest.mark.parametrize("backend", ["reference", "triton"])
