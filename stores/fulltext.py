@@ -97,6 +97,21 @@ class FullTextIndex(ABC):
         """
 
 
+def keep_rare_terms(words: Sequence[str], counts: Sequence[int], max_postings: int) -> list[str]:
+    """The query words to keep, in order: rarest first while their rows fit `max_postings`
+    (the rarest is always kept). Backends count rows; this decides the same way for both."""
+    if sum(counts) <= max_postings:
+        return list(words)
+    kept: set[str] = set()
+    total = 0
+    for n, w in sorted(zip(counts, words, strict=True)):
+        if kept and total + n > max_postings:
+            break
+        kept.add(w)
+        total += n
+    return [w for w in words if w in kept]
+
+
 def _clean_terms(terms: Sequence[str]) -> list[str]:
     """Keep word characters only: the one guarantee both query syntaxes need."""
     out: list[str] = []
@@ -145,16 +160,7 @@ class SqliteFullText(FullTextIndex):
         counts = ", ".join("(SELECT count(*) FROM cube_fts WHERE cube_fts MATCH ?)" for _ in words)
         row = session.connection().exec_driver_sql(
             f"SELECT {counts}", tuple(_quote([w]) for w in words)).one()
-        dfs = list(zip(row, words, strict=True))
-        if sum(n for n, _ in dfs) <= max_postings:
-            return words
-        kept, total = [], 0
-        for n, w in sorted(dfs):
-            if kept and total + n > max_postings:
-                break
-            kept.append(w)
-            total += n
-        return [w for w in words if w in kept]
+        return keep_rare_terms(words, list(row), max_postings)
 
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
                limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:
@@ -226,6 +232,12 @@ class PostgresFullText(FullTextIndex):
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
                limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:
         words = _clean_terms(terms)
+        if max_postings is not None and len(words) > 1:
+            counts = session.execute(select(*[
+                select(func.count()).select_from(self._fts).where(self._fts.c.tsv.op("@@")(
+                    func.to_tsquery("english", bindparam(f"w{i}", f"'{w}'")))).scalar_subquery()
+                for i, w in enumerate(words)])).one()
+            words = keep_rare_terms(words, [int(c) for c in counts], max_postings)
         if not words:
             return []
         query = func.to_tsquery("english", bindparam("q", " | ".join(f"'{w}'" for w in words)))

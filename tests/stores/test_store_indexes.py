@@ -78,3 +78,11 @@ def test_filters_compile_on_both_dialects():
         compile_filter({"meta": {'bad"key': 1}}, "sqlite")
     with pytest.raises(InvalidInputError):
         compile_filter(["kind"], "sqlite")  # type: ignore[arg-type]
+
+
+def test_keep_rare_terms():
+    from memos.stores.fulltext import keep_rare_terms
+
+    assert keep_rare_terms(["a", "b", "c"], [5, 1, 3], 100) == ["a", "b", "c"]
+    assert keep_rare_terms(["a", "b", "c"], [50, 10, 30], 45) == ["b", "c"]
+    assert keep_rare_terms(["a", "b"], [500, 400], 10) == ["b"]  # the rarest always stays
