@@ -214,7 +214,7 @@ class Repository:
                 versions.append({"cube_id": cube.id, "version": snap["version"], "op": "import",
                                  "created_at": now, "snapshot": snap})
             versions.append({"cube_id": cube.id, "version": cube.version, "op": op,
-                             "created_at": now, "snapshot": cube.model_dump(mode="json")})
+                             "created_at": now, "snapshot": cube.model_dump_json()})
         conn = session.connection()
         conn.execute(insert(CubeVersionRow.__table__), versions)
         conn.execute(insert(ChangelogRow.__table__), [
@@ -241,7 +241,7 @@ class Repository:
         old_tags, old_sources = list(row.tags or []), list(row.sources or [])
         session.execute(update(CubeRow).where(CubeRow.pk == row.pk).values(**values))
         session.add(CubeVersionRow(cube_id=cube.id, version=cube.version, op=op, created_at=now,
-                                   reason=reason, snapshot=cube.model_dump(mode="json")))
+                                   reason=reason, snapshot=cube.model_dump_json()))
         session.add(ChangelogRow(cube_pk=row.pk, cube_id=cube.id, version=cube.version, op=op,
                                  at=now))
         if list(cube.tags) != old_tags:
