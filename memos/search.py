@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlalchemy import ColumnElement, and_, select
 
 from memos import retrieval
@@ -94,7 +95,11 @@ def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
 
     with repo.read() as session:
         if "dense" in retrievers and len(mem._vectors):
-            qv = mem.embedder.embed([query])[0]
+            qv = np.asarray(mem.embedder.embed([query]), dtype=np.float32).reshape(-1)
+            if qv.shape != (mem._vectors.dim,):
+                raise InvalidInputError(
+                    f"embedder {mem.embedder.identity} gave a {qv.shape[0]}-d query vector; the "
+                    f"index holds {mem._vectors.dim}-d vectors; run `memos reindex`")
             floor = cfg.dense_min_score
 
             def ordered(scores: Any, pks: Any) -> list[int]:

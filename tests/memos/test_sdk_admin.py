@@ -183,3 +183,20 @@ def test_stats_counts(mem):
     assert s.index_seq["vector"] == s.changelog_seq
     mine = mem.stats("alice")
     assert mine.cubes == 6 and mine.live == 5 and mine.versions == 8
+
+
+def test_open_default_folder_and_memos_url(tmp_path, monkeypatch):
+    from memos import MemOS
+
+    monkeypatch.chdir(tmp_path)
+    with MemOS.open() as mem:
+        mem.add("stored in the default folder", "u")
+    assert (tmp_path / ".memos" / "memos.db").exists()
+    assert (tmp_path / ".memos" / "vectors.faiss").exists()
+    monkeypatch.setenv("MEMOS_URL", str(tmp_path / "elsewhere"))
+    with MemOS.open() as mem:
+        assert mem.stats().cubes == 0 and mem.location == str(tmp_path / "elsewhere")
+    url = f"sqlite:///{tmp_path / 'db' / 'x.db'}"
+    with MemOS.open(url) as mem:
+        mem.add("in a sqlite url store", "u")
+    assert (tmp_path / "db" / "x.index").is_dir()
