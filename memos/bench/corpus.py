@@ -2,7 +2,8 @@
 
 The sentences look like what an assistant stores about people (preferences, events, plans,
 facts) so that the full-text index sees a realistic vocabulary and term distribution: a few
-hundred common words and a long tail of names, places and objects. Nothing comes from a
+hundred common words and a long tail of names and places (Zipf-like: 2,000+ people and
+600+ places, a few of them frequent). Nothing comes from a
 licensed data set; the same seed always gives the same corpus.
 """
 
@@ -69,8 +70,45 @@ _TEMPLATES = (
 )
 
 
+_SYLLABLES = (
+    "ka lo mi ra ten vo sa li na dor el an is bel ro mar ti qu en fa zu ha ri ya ne "
+    "lu ga be ton vi ser al mo ce da"
+).split()
+
+
+def _long_tail(common: tuple[str, ...] | list[str], extra: int, seed: int) -> list[str]:
+    """`common` followed by `extra` made-up proper names (2-3 syllables), all distinct."""
+    rng = random.Random(seed)
+    out = list(common)
+    seen = {w.lower() for w in out}
+    while len(out) < len(common) + extra:
+        word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.choice((2, 3)))).capitalize()
+        if word.lower() not in seen:
+            seen.add(word.lower())
+            out.append(word)
+    return out
+
+
+def _zipf_weights(n: int, offset: float = 10.0) -> list[float]:
+    """Cumulative weights 1/(rank + offset): a few names are everywhere, most are rare."""
+    total, out = 0.0, []
+    for i in range(n):
+        total += 1.0 / (i + offset)
+        out.append(total)
+    return out
+
+
+# People and places follow a long tail, as in a real person's memory: family and home town
+# are mentioned constantly, most acquaintances and places a handful of times. Without the
+# tail every name would sit in a few percent of all cubes, which no real store looks like.
+_ALL_NAMES = _long_tail(_NAMES, 2_000, seed=11)
+_NAME_CUM = _zipf_weights(len(_ALL_NAMES))
+_ALL_PLACES = _long_tail(_PLACES, 600, seed=12)
+_PLACE_CUM = _zipf_weights(len(_ALL_PLACES))
+
+
 def _fill(rng: random.Random, template: str) -> str:
-    n, n2 = rng.sample(_NAMES, 2)
+    n, n2 = rng.choices(_ALL_NAMES, cum_weights=_NAME_CUM, k=2)
     f, f2 = rng.sample(_FOODS, 2)
     return template.format(
         n=n,
@@ -78,7 +116,7 @@ def _fill(rng: random.Random, template: str) -> str:
         f=f,
         f2=f2,
         h=rng.choice(_HOBBIES),
-        p=rng.choice(_PLACES),
+        p=rng.choices(_ALL_PLACES, cum_weights=_PLACE_CUM)[0],
         m=rng.choice(_MONTHS),
         d=rng.choice(_DAYS),
         t=rng.choice(_THINGS),
