@@ -63,7 +63,7 @@ def _plan(p: int, n: int, chunk: int, dim: int, block: int) -> list[tuple[str, s
     tiles = {"BLOCK_C": c, "BLOCK_P": bp, "BLOCK_N": bn}
     block_l, nsub, block_x, block_d = attn._tiles(block, 64, dim)
     attn_consts = {"NSUB": nsub, "BLOCK_L": block_l, "BLOCK_X": block_x, "BLOCK_D": block_d}
-    row_consts = {"BLOCK_X": 64, "BLOCK_D": block_d}
+    row_consts = {"ROWS": 1, "BLOCK_X": 64, "BLOCK_D": block_d}
     step_bn = pow2_at_least(n, floor=1)
     return [
         ("ssd_scan.triton", "_chunk_state_kernel", {"TO_END": True, **tiles}, nw),

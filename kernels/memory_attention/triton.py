@@ -12,7 +12,8 @@ Two program shapes:
 * block kernels (block_size >= 4): one program per (b, h, tile of <= 64 rows of one query
   block); scores and outputs are tl.dot products and the block's rows share every K/V load.
 * row kernels (block_size < 4, e.g. the model's per-token selection): one program per
-  (b, h, query row); a (1 x D) query gains nothing from tl.dot, so rows use multiply + sum.
+  (b, h, query row) on a GPU; a (1 x D) query gains nothing from tl.dot, so rows use
+  multiply + sum. In the interpreter a program takes 16 rows (cost there is per operation).
 Backward: dq accumulates in registers; dk and dv are scattered with fp32 atomic adds because
 several query blocks may select the same memory. Missing selections (-1, or >= M) and padded
 slots are masked to -inf; a row with no valid slot keeps l = 0, outputs 0 and gets
@@ -25,7 +26,7 @@ from __future__ import annotations
 import torch
 import triton
 import triton.language as tl
-from memos.kernels.triton_launch import launchable, pow2_at_least
+from memos.kernels.triton_launch import interpreting, launchable, pow2_at_least
 
 
 @triton.jit
@@ -131,79 +132,100 @@ def _mem_attn_bwd_kernel(
 
 
 @triton.jit
+def _slot_tile_rows(idx_ptr, smask_ptr, sel_base, rmask, b, x0, M, S, KS, sm_b, BLOCK_X: tl.constexpr):
+    """`_slot_tile` for ROWS query rows with their own selections: (ROWS, BLOCK_X) slots, validity."""
+    offs = x0 + tl.arange(0, BLOCK_X)
+    in_x = rmask[:, None] & (offs < KS)[None, :]
+    kk = offs // S
+    mem = tl.load(idx_ptr + sel_base[:, None] + kk[None, :], mask=in_x, other=-1)
+    ok = in_x & (mem >= 0) & (mem < M)
+    slot = tl.where(ok, mem, 0) * S + (offs - kk * S)[None, :]
+    ok = ok & (tl.load(smask_ptr + b * sm_b + slot, mask=ok, other=0) != 0)
+    return slot, ok
+
+
+@triton.jit
 def _mem_attn_row_fwd_kernel(
     q_ptr, k_ptr, v_ptr, smask_ptr, idx_ptr, o_ptr, lse_ptr,
     L, H, D, M, S, K, NB, block_size, scale, k_b, v_b, sm_b,
-    BLOCK_X: tl.constexpr, BLOCK_D: tl.constexpr,
+    ROWS: tl.constexpr, BLOCK_X: tl.constexpr, BLOCK_D: tl.constexpr,
 ):
-    row = tl.program_id(0)
+    # ROWS query rows per program, each with its own selection: 1 on a GPU (a row's K/V reads
+    # are its own, so more rows per program only add registers); 16 in the interpreter, where
+    # the cost is per tl operation and wider tiles are nearly free.
+    rows = tl.program_id(0) * ROWS + tl.arange(0, ROWS)
     bh = tl.program_id(1).to(tl.int64)
     b = bh // H
     h = bh % H
+    rmask = rows < L
     offs_d = tl.arange(0, BLOCK_D)
     dmask = offs_d < D
-    qp = ((b * L + row) * H + h) * D + offs_d
-    q = tl.load(q_ptr + qp, mask=dmask, other=0.0).to(tl.float32)
-    sel_base = ((b * NB + row // block_size) * H + h) * K
-    m_i = tl.full([1], -1.0e30, dtype=tl.float32)
-    l_i = tl.zeros([1], dtype=tl.float32)
-    acc = tl.zeros([BLOCK_D], dtype=tl.float32)
+    qp = ((b * L + rows[:, None]) * H + h) * D + offs_d[None, :]
+    qm = rmask[:, None] & dmask[None, :]
+    q = tl.load(q_ptr + qp, mask=qm, other=0.0).to(tl.float32)  # (ROWS, BLOCK_D)
+    sel_base = ((b * NB + rows // block_size) * H + h) * K
+    m_i = tl.full([ROWS], -1.0e30, dtype=tl.float32)
+    l_i = tl.zeros([ROWS], dtype=tl.float32)
+    acc = tl.zeros([ROWS, BLOCK_D], dtype=tl.float32)
     for x0 in range(0, K * S, BLOCK_X):
-        slot, ok = _slot_tile(idx_ptr, smask_ptr, sel_base, b, x0, M, S, K * S, sm_b, BLOCK_X)
-        kvo = (slot[:, None] * H + h) * D + offs_d[None, :]
-        kvm = ok[:, None] & dmask[None, :]
-        kt = tl.load(k_ptr + b * k_b + kvo, mask=kvm, other=0.0).to(tl.float32)
+        slot, ok = _slot_tile_rows(idx_ptr, smask_ptr, sel_base, rmask, b, x0, M, S, K * S, sm_b, BLOCK_X)
+        kvo = (slot[:, :, None] * H + h) * D + offs_d[None, None, :]
+        kvm = ok[:, :, None] & dmask[None, None, :]
+        kt = tl.load(k_ptr + b * k_b + kvo, mask=kvm, other=0.0).to(tl.float32)  # (ROWS, X, D)
         vt = tl.load(v_ptr + b * v_b + kvo, mask=kvm, other=0.0).to(tl.float32)
-        s = tl.where(ok, tl.sum(kt * q[None, :], 1) * scale, float("-inf"))  # (BLOCK_X,)
-        m_new = tl.maximum(m_i, tl.max(s, 0))
+        s = tl.where(ok, tl.sum(kt * q[:, None, :], 2) * scale, float("-inf"))  # (ROWS, X)
+        m_new = tl.maximum(m_i, tl.max(s, 1))
         alpha = tl.exp(m_i - m_new)
-        p = tl.exp(s - m_new)
-        l_i = l_i * alpha + tl.sum(p, 0)
-        acc = acc * alpha + tl.sum(p[:, None] * vt, 0)
+        p = tl.exp(s - m_new[:, None])
+        l_i = l_i * alpha + tl.sum(p, 1)
+        acc = acc * alpha[:, None] + tl.sum(p[:, :, None] * vt, 1)
         m_i = m_new
     has = l_i > 0.0
-    tl.store(o_ptr + qp, acc / tl.where(has, l_i, 1.0), mask=dmask)
+    tl.store(o_ptr + qp, acc / tl.where(has, l_i, 1.0)[:, None], mask=qm)
     lse = tl.where(has, m_i + tl.log(tl.where(has, l_i, 1.0)), float("inf"))
-    tl.store(lse_ptr + bh * L + row + tl.arange(0, 1), lse)
+    tl.store(lse_ptr + bh * L + rows, lse, mask=rmask)
 
 
 @triton.jit
 def _mem_attn_row_bwd_kernel(
     q_ptr, k_ptr, v_ptr, smask_ptr, idx_ptr, o_ptr, do_ptr, lse_ptr, dq_ptr, dk_ptr, dv_ptr,
     L, H, D, M, S, K, NB, block_size, scale, k_b, v_b, sm_b,
-    BLOCK_X: tl.constexpr, BLOCK_D: tl.constexpr,
+    ROWS: tl.constexpr, BLOCK_X: tl.constexpr, BLOCK_D: tl.constexpr,
 ):
-    row = tl.program_id(0)
+    rows = tl.program_id(0) * ROWS + tl.arange(0, ROWS)
     bh = tl.program_id(1).to(tl.int64)
     b = bh // H
     h = bh % H
+    rmask = rows < L
     offs_d = tl.arange(0, BLOCK_D)
     dmask = offs_d < D
-    qp = ((b * L + row) * H + h) * D + offs_d
-    q = tl.load(q_ptr + qp, mask=dmask, other=0.0).to(tl.float32)
-    do = tl.load(do_ptr + qp, mask=dmask, other=0.0).to(tl.float32)
-    o = tl.load(o_ptr + qp, mask=dmask, other=0.0).to(tl.float32)
-    lse = tl.load(lse_ptr + bh * L + row + tl.arange(0, 1))
-    delta = tl.sum(o * do, 0)
-    sel_base = ((b * NB + row // block_size) * H + h) * K
+    qp = ((b * L + rows[:, None]) * H + h) * D + offs_d[None, :]
+    qm = rmask[:, None] & dmask[None, :]
+    q = tl.load(q_ptr + qp, mask=qm, other=0.0).to(tl.float32)
+    do = tl.load(do_ptr + qp, mask=qm, other=0.0).to(tl.float32)
+    o = tl.load(o_ptr + qp, mask=qm, other=0.0).to(tl.float32)
+    lse = tl.load(lse_ptr + bh * L + rows, mask=rmask, other=float("inf"))
+    delta = tl.sum(o * do, 1)  # (ROWS,)
+    sel_base = ((b * NB + rows // block_size) * H + h) * K
     g_b = M * S * H * D
-    dq = tl.zeros([BLOCK_D], dtype=tl.float32)
+    dq = tl.zeros([ROWS, BLOCK_D], dtype=tl.float32)
     for x0 in range(0, K * S, BLOCK_X):
-        slot, ok = _slot_tile(idx_ptr, smask_ptr, sel_base, b, x0, M, S, K * S, sm_b, BLOCK_X)
-        kvo = (slot[:, None] * H + h) * D + offs_d[None, :]
-        kvm = ok[:, None] & dmask[None, :]
+        slot, ok = _slot_tile_rows(idx_ptr, smask_ptr, sel_base, rmask, b, x0, M, S, K * S, sm_b, BLOCK_X)
+        kvo = (slot[:, :, None] * H + h) * D + offs_d[None, None, :]
+        kvm = ok[:, :, None] & dmask[None, None, :]
         kt = tl.load(k_ptr + b * k_b + kvo, mask=kvm, other=0.0).to(tl.float32)
         vt = tl.load(v_ptr + b * v_b + kvo, mask=kvm, other=0.0).to(tl.float32)
-        s = tl.where(ok, tl.sum(kt * q[None, :], 1) * scale, float("-inf"))
-        p = tl.exp(s - lse)  # (BLOCK_X,)
-        tl.atomic_add(dv_ptr + b * g_b + kvo, p[:, None] * do[None, :], mask=kvm)
-        ds = p * (tl.sum(vt * do[None, :], 1) - delta)
-        dq += tl.sum(ds[:, None] * kt, 0) * scale
-        tl.atomic_add(dk_ptr + b * g_b + kvo, ds[:, None] * q[None, :] * scale, mask=kvm)
-    tl.store(dq_ptr + qp, dq, mask=dmask)
+        s = tl.where(ok, tl.sum(kt * q[:, None, :], 2) * scale, float("-inf"))
+        p = tl.exp(s - lse[:, None])  # (ROWS, X)
+        tl.atomic_add(dv_ptr + b * g_b + kvo, p[:, :, None] * do[:, None, :], mask=kvm)
+        ds = p * (tl.sum(vt * do[:, None, :], 2) - delta[:, None])
+        dq += tl.sum(ds[:, :, None] * kt, 1) * scale
+        tl.atomic_add(dk_ptr + b * g_b + kvo, ds[:, :, None] * q[:, None, :] * scale, mask=kvm)
+    tl.store(dq_ptr + qp, dq, mask=qm)
 
 
 ROW_KERNEL_BELOW = 4  # block sizes under this use the row kernels
+INTERPRETER_ROWS = 16  # query rows per row-kernel program in the interpreter (1 on a GPU)
 
 
 def _warps(block_d: int) -> int:
@@ -240,9 +262,10 @@ def _launch(fwd: bool, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, slot_m
     block_d = pow2_at_least(dim)
     if block_size < ROW_KERNEL_BELOW:
         kernel = _mem_attn_row_fwd_kernel if fwd else _mem_attn_row_bwd_kernel
+        rows = INTERPRETER_ROWS if interpreting() else 1
         block_x = min(64, pow2_at_least(topk * slots))
-        launchable(kernel)[(length, bsz * heads)](
-            *args, BLOCK_X=block_x, BLOCK_D=block_d, num_warps=_warps(block_d)
+        launchable(kernel)[(triton.cdiv(length, rows), bsz * heads)](
+            *args, ROWS=rows, BLOCK_X=block_x, BLOCK_D=block_d, num_warps=_warps(block_d)
         )
         return
     block_l, nsub, block_x, block_d = _tiles(block_size, slots, dim)

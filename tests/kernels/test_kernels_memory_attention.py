@@ -59,6 +59,14 @@ def test_triton_matches_reference(triton_interp, rel_rmse, case):
     _parity(rel_rmse, *_inputs(*shape, block), block)
 
 
+def test_row_kernels_with_one_row_per_program_as_on_a_gpu(triton_interp, rel_rmse, monkeypatch):
+    """The interpreter runs 16 rows per row-kernel program; a GPU runs 1. Check that layout too."""
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("memos.kernels.memory_attention.triton"), "INTERPRETER_ROWS", 1)
+    _parity(rel_rmse, *_inputs(2, 5, 2, 20, 3, 24, 3, 1), 1)
+
+
 def test_rows_without_any_valid_slot_give_zero_and_no_gradient(triton_interp, rel_rmse):
     q, k, v, slot_mask, idx = _inputs(1, 40, 2, 16, 3, 8, 2, 16)
     idx[0, 0, 0] = -1  # block 0, head 0 selects nothing
