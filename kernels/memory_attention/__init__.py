@@ -83,5 +83,7 @@ def memory_attention(
     empty = length == 0 or mems == 0 or slots == 0 or topk == 0
     if backend_for(q) == "triton" and not empty:
         scale = scale if scale is not None else 1.0 / math.sqrt(dim)
+        if k.dtype != q.dtype or v.dtype != q.dtype:  # tl.dot wants one operand dtype
+            k, v = k.to(q.dtype), v.to(q.dtype)
         return _MemoryAttentionTriton.apply(q, k, v, slot_mask, idx.long(), block_size, float(scale))
     return memory_attention_reference(q, k, v, slot_mask, idx, block_size, scale)

@@ -232,6 +232,12 @@ def _states(
     final = torch.empty(bsz, heads, p, n, device=u.device, dtype=torch.float32)
     pn = p * n
     block = min(1024, triton.next_power_of_2(pn))
+    if u.is_cuda:
+        # The pass is sequential over chunks, so its speed comes from the number of programs:
+        # at batch 1 shrink the state slice per program until about two per SM exist.
+        sms = torch.cuda.get_device_properties(u.device).multi_processor_count
+        while block > 128 and triton.cdiv(pn, block) * bsz * heads < 2 * sms:
+            block //= 2
     launchable(_state_pass_kernel)[(triton.cdiv(pn, block), bsz * heads)](
         local, aend, init if init is not None else final, per_chunk, final, heads, pn, nz,
         HAS_INIT=init is not None, REVERSE=reverse, BLOCK=block, num_warps=4,
