@@ -94,6 +94,20 @@ def final_score(fused: Fused, recorded_at: datetime | None, importance: float, n
             + config.importance_weight * importance)
 
 
+def contenders(fused: Mapping[int, Fused], k: int, config: RetrievalConfig) -> list[int]:
+    """Candidates that can still reach the top k once the priors are added.
+
+    Recency and importance each add at most their weight, so a candidate whose fusion score
+    trails the k-th by more than their sum cannot enter the top k; only contenders need
+    their rows read (that is what keeps a search to a few rows whatever the candidates).
+    """
+    order = sorted(fused.values(), key=lambda f: (-f.score, f.pk))
+    if len(order) <= k:
+        return [f.pk for f in order]
+    floor = order[k - 1].score - (config.recency_weight + config.importance_weight)
+    return [f.pk for f in order if f.score >= floor]
+
+
 def rank(fused: Mapping[int, Fused], recorded_at: Mapping[int, datetime | None],
          importance: Mapping[int, float], now: datetime, config: RetrievalConfig,
          k: int) -> list[Fused]:

@@ -31,6 +31,13 @@ RETRIEVERS = ("dense", "fulltext", "graph")
 SUBSET_MAX = 20_000
 
 
+def _ordered(scores: Any, pks: Any, floor: float) -> list[int]:
+    """Dense candidates above the floor, best first, ties by pk (deterministic)."""
+    pairs = [(float(sc), int(p)) for sc, p in zip(scores, pks, strict=True)
+             if p >= 0 and sc > floor]
+    return [p for _, p in sorted(pairs, key=lambda sp: (-sp[0], sp[1]))]
+
+
 def build_where(scope: Scope, now: datetime, dialect: str, filters: Mapping[str, Any] | None,
                 kind: Any, tags: Sequence[str] | None, since: Any, until: Any,
                 metadata: Mapping[str, Any] | None, tiers: Sequence[Any],
@@ -81,54 +88,59 @@ def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
     mem._sync.catch_up()
     n = max(cfg.candidates, k)
     ranked: dict[str, list[int]] = {}
-    info: dict[int, tuple[datetime | None, float]] = {}  # pk -> (recorded_at, importance)
+    info: set[int] = set()  # pks known to pass scope and filters
 
     def admit(session: Any, pks: Sequence[int]) -> list[int]:
         """The pks that pass scope and filters, in the given order (one SELECT)."""
         todo = [pk for pk in dict.fromkeys(pks) if pk not in info]
         if todo:
-            for pk, rec, imp in session.execute(select(
-                    CubeRow.pk, CubeRow.recorded_at, CubeRow.importance)
-                    .where(CubeRow.pk.in_(todo), where)):
-                info[pk] = (rec, imp)
+            info.update(session.connection().execute(
+                select(CubeRow.pk).where(CubeRow.pk.in_(todo), where)).scalars())
         return [pk for pk in dict.fromkeys(pks) if pk in info]
 
     with repo.read() as session:
+        # Phase 1: global candidates from each retriever, then ONE SELECT admits those in
+        # scope and filters. When the scope holds most of the best rows (one user, the common
+        # case) that is all; otherwise phase 2 asks each retriever again, scoped.
+        qv: np.ndarray | None = None
+        dense_glob: list[int] = []
         if "dense" in retrievers and len(mem._vectors):
             qv = np.asarray(mem.embedder.embed([query]), dtype=np.float32).reshape(-1)
             if qv.shape != (mem._vectors.dim,):
                 raise InvalidInputError(
                     f"embedder {mem.embedder.identity} gave a {qv.shape[0]}-d query vector; the "
                     f"index holds {mem._vectors.dim}-d vectors; run `memos reindex`")
-            floor = cfg.dense_min_score
-
-            def ordered(scores: Any, pks: Any) -> list[int]:
-                """Candidates above the floor, best first, ties by pk (deterministic)."""
-                pairs = [(float(s), int(p)) for s, p in zip(scores, pks, strict=True)
-                         if p >= 0 and s > floor]
-                return [p for _, p in sorted(pairs, key=lambda sp: (-sp[0], sp[1]))]
-
             scores, found = mem._vectors.search(qv[None, :], n)
-            glob = ordered(scores[0], found[0])
-            dense = admit(session, glob)
-            if len(dense) < min(n, len(glob)) / 2 and len(mem._vectors) > n:
-                subset = session.execute(select(CubeRow.pk).where(where).limit(SUBSET_MAX + 1)
-                                         ).scalars().all()
-                if len(subset) <= SUBSET_MAX:
-                    sub_scores, top = mem._vectors.search_subset(qv, subset, n)
-                    dense = admit(session, ordered(sub_scores, top))
-                else:  # a large scope: widen the approximate search instead
-                    scores, found = mem._vectors.search(qv[None, :], n * 8)
-                    dense = admit(session, ordered(scores[0], found[0]))[:n]
-            ranked["dense"] = dense
+            dense_glob = _ordered(scores[0], found[0], cfg.dense_min_score)
+        words: list[str] = []
+        fts_glob: list[int] = []
+        wide = 2 * n
         if "fulltext" in retrievers:
-            terms = retrieval.query_terms(query)
             # A store smaller than the bound cannot exceed it: skip the per-term counts.
             bound = cfg.fulltext_max_postings
             if bound is not None and len(mem._vectors) <= bound:
                 bound = None
-            hits = mem._fulltext.search(session, terms, where, n, bound)
-            ranked["fulltext"] = admit(session, [pk for pk, _ in hits])
+            words = mem._fulltext.select_terms(session, retrieval.query_terms(query), bound)
+            fts_glob = [pk for pk, _ in mem._fulltext.top(session, words, wide)] if words else []
+        admit(session, dense_glob + fts_glob)
+        if qv is not None:
+            dense = [pk for pk in dense_glob if pk in info]
+            if len(dense) < min(n, len(dense_glob)) / 2 and len(mem._vectors) > n:
+                subset = session.execute(select(CubeRow.pk).where(where).limit(SUBSET_MAX + 1)
+                                         ).scalars().all()
+                if len(subset) <= SUBSET_MAX:
+                    sub_scores, top = mem._vectors.search_subset(qv, subset, n)
+                    dense = admit(session, _ordered(sub_scores, top, cfg.dense_min_score))
+                else:  # a large scope: widen the approximate search instead
+                    scores, found = mem._vectors.search(qv[None, :], n * 8)
+                    dense = admit(session, _ordered(scores[0], found[0], cfg.dense_min_score))[:n]
+            ranked["dense"] = dense
+        if "fulltext" in retrievers:
+            fts = [pk for pk in fts_glob if pk in info][:n]
+            if len(fts) < n and len(fts_glob) == wide:
+                scoped = mem._fulltext.search(session, words, where, n)
+                fts = admit(session, [pk for pk, _ in scoped])
+            ranked["fulltext"] = fts
         weights = retrieval.retriever_weights(cfg)
         fused = retrieval.reciprocal_rank_fusion(ranked, weights, cfg.rrf_k)
         if "graph" in retrievers and cfg.graph_seeds and mem._graph.edge_count():
@@ -137,9 +149,9 @@ def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
             order = sorted(expanded, key=lambda pk: (-expanded[pk], pk))[:n]
             ranked["graph"] = admit(session, order)
             fused = retrieval.reciprocal_rank_fusion(ranked, weights, cfg.rrf_k)
-        top = retrieval.rank(fused, {pk: v[0] for pk, v in info.items()},
-                             {pk: v[1] for pk, v in info.items()}, now, cfg, k)
-        rows = repo.rows_by_pks(session, [f.pk for f in top], where)
+        rows = repo.rows_by_pks(session, retrieval.contenders(fused, k, cfg), where)
+        top = retrieval.rank(fused, {pk: r.recorded_at for pk, r in rows.items()},
+                             {pk: r.importance for pk, r in rows.items()}, now, cfg, k)
     hits_out = [SearchHit(cube=cube_from_row(rows[f.pk]), score=f.score,
                           retrievers=f.retrievers, ranks=dict(f.ranks))
                 for f in top if f.pk in rows]

@@ -88,6 +88,25 @@ class FullTextIndex(ABC):
     def all_pks(self, session: Session) -> set[int]:
         """Every pk in the index (for `check`)."""
 
+    def select_terms(self, session: Session, terms: Sequence[str],
+                     max_postings: int | None) -> list[str]:
+        """The words of `terms` to query: cleaned, and the most frequent dropped while the
+        query would match more than `max_postings` rows (see `keep_rare_terms`)."""
+        words = _clean_terms(terms)
+        if max_postings is None or len(words) < 2:
+            return words
+        return keep_rare_terms(words, self.row_counts(session, words), max_postings)
+
+    @abstractmethod
+    def row_counts(self, session: Session, words: Sequence[str]) -> list[int]:
+        """How many indexed rows match each word (cheap: no scoring)."""
+
+    @abstractmethod
+    def top(self, session: Session, terms: Sequence[str], limit: int
+            ) -> list[tuple[int, float]]:
+        """Best `limit` (pk, score) over the WHOLE index (no scope): the caller filters.
+        Cheaper than `search` when the caller's scope holds most of the best rows."""
+
     @abstractmethod
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
                limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:
@@ -99,7 +118,11 @@ class FullTextIndex(ABC):
 
 def keep_rare_terms(words: Sequence[str], counts: Sequence[int], max_postings: int) -> list[str]:
     """The query words to keep, in order: rarest first while their rows fit `max_postings`
-    (the rarest is always kept). Backends count rows; this decides the same way for both."""
+    (the rarest is always kept). Backends count rows; this decides the same way for both.
+
+    Scoring costs about a microsecond per matching row, so one term found in a tenth of a
+    100k store costs more than the rest of a search; a frequent term has a low IDF and
+    mostly breaks ties, so it is the one to drop."""
     if sum(counts) <= max_postings:
         return list(words)
     kept: set[str] = set()
@@ -147,44 +170,33 @@ class SqliteFullText(FullTextIndex):
     def all_pks(self, session: Session) -> set[int]:
         return {r[0] for r in session.execute(text("SELECT rowid FROM cube_fts"))}
 
-    def _prune(self, session: Session, words: list[str], max_postings: int | None) -> list[str]:
-        """Drop the most frequent terms while the query matches more than `max_postings` rows.
-
-        BM25 costs about a microsecond per matching row, so one term found in a tenth of a
-        100k store costs more than the rest of a search. The rarest term is always kept; a
-        frequent term has a low IDF and mostly breaks ties. Counting rows is cheap (no scoring).
-        """
-        if max_postings is None or len(words) < 2:
-            return words
+    def row_counts(self, session: Session, words: Sequence[str]) -> list[int]:
         # One statement for all counts, on the driver: this runs on every large-store search.
         counts = ", ".join("(SELECT count(*) FROM cube_fts WHERE cube_fts MATCH ?)" for _ in words)
         row = session.connection().exec_driver_sql(
             f"SELECT {counts}", tuple(_quote([w]) for w in words)).one()
-        return keep_rare_terms(words, list(row), max_postings)
+        return [int(n) for n in row]
+
+    def top(self, session: Session, terms: Sequence[str], limit: int
+            ) -> list[tuple[int, float]]:
+        words = _clean_terms(terms)
+        if not words:
+            return []
+        rows = session.connection().exec_driver_sql(
+            "SELECT rowid, bm25(cube_fts, 1.0, ?) AS s FROM cube_fts WHERE cube_fts MATCH ? "
+            "ORDER BY s LIMIT ?", (CONTEXT_WEIGHT, _quote(words), limit)).all()
+        return [(int(r[0]), -float(r[1])) for r in rows]
 
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
                limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:
-        words = self._prune(session, _clean_terms(terms), max_postings)
+        words = self.select_terms(session, terms, max_postings)
         if not words:
             return []
-        query = _quote(words)
         fts = literal_column("cube_fts")
         score = func.bm25(fts, 1.0, CONTEXT_WEIGHT).label("score")
-        # First without the join: when the caller's scope is most of the store (one user,
-        # the common case) the best rows pass `where` and the join over every match is saved.
-        wide = 2 * limit
-        first = session.connection().exec_driver_sql(
-            "SELECT rowid, bm25(cube_fts, 1.0, ?) AS s FROM cube_fts WHERE cube_fts MATCH ? "
-            "ORDER BY s LIMIT ?", (CONTEXT_WEIGHT, query, wide)).all()
-        if first:
-            ok = set(session.execute(select(CubeRow.pk).where(
-                CubeRow.pk.in_([r[0] for r in first]), where)).scalars())
-            passed = [(int(r[0]), -float(r[1])) for r in first if r[0] in ok]
-            if len(passed) >= limit or len(first) < wide:
-                return passed[:limit]
         stmt = (select(self._fts.c.rowid, score)
                 .join_from(self._fts, CubeRow, CubeRow.pk == self._fts.c.rowid)
-                .where(fts.op("MATCH")(bindparam("q", query)), where)
+                .where(fts.op("MATCH")(bindparam("q", _quote(words))), where)
                 .order_by(score).limit(limit))
         return [(int(r[0]), -float(r[1])) for r in session.execute(stmt)]
 
@@ -229,23 +241,42 @@ class PostgresFullText(FullTextIndex):
     def all_pks(self, session: Session) -> set[int]:
         return {r[0] for r in session.execute(select(self._fts.c.pk))}
 
-    def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
-               limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:
-        words = _clean_terms(terms)
-        if max_postings is not None and len(words) > 1:
-            counts = session.execute(select(*[
-                select(func.count()).select_from(self._fts).where(self._fts.c.tsv.op("@@")(
-                    func.to_tsquery("english", bindparam(f"w{i}", f"'{w}'")))).scalar_subquery()
-                for i, w in enumerate(words)])).one()
-            words = keep_rare_terms(words, [int(c) for c in counts], max_postings)
-        if not words:
-            return []
-        query = func.to_tsquery("english", bindparam("q", " | ".join(f"'{w}'" for w in words)))
+    def row_counts(self, session: Session, words: Sequence[str]) -> list[int]:
+        counts = session.execute(select(*[
+            select(func.count()).select_from(self._fts).where(
+                self._fts.c.tsv.op("@@")(self._query([w], f"w{i}"))).scalar_subquery()
+            for i, w in enumerate(words)])).one()
+        return [int(c) for c in counts]
+
+    @staticmethod
+    def _query(words: Sequence[str], name: str = "q") -> Any:
+        return func.to_tsquery("english", bindparam(name, " | ".join(f"'{w}'" for w in words)))
+
+    def _score(self, query: Any) -> Any:
         # Weights are {D, C, B, A}: context (D) counts CONTEXT_WEIGHT of content (A).
         weights = literal_column(f"'{{{CONTEXT_WEIGHT}, {CONTEXT_WEIGHT}, 1.0, 1.0}}'::float4[]")
-        score = func.ts_rank_cd(weights, self._fts.c.tsv, query).label("score")
+        return func.ts_rank_cd(weights, self._fts.c.tsv, query).label("score")
+
+    def top(self, session: Session, terms: Sequence[str], limit: int
+            ) -> list[tuple[int, float]]:
+        words = _clean_terms(terms)
+        if not words:
+            return []
+        query = self._query(words)
+        score = self._score(query)
+        stmt = (select(self._fts.c.pk, score).where(self._fts.c.tsv.op("@@")(query))
+                .order_by(desc(score), self._fts.c.pk).limit(limit))
+        return [(int(r[0]), float(r[1])) for r in session.execute(stmt)]
+
+    def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
+               limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:
+        words = self.select_terms(session, terms, max_postings)
+        if not words:
+            return []
+        query = self._query(words)
+        score = self._score(query)
         stmt = (select(self._fts.c.pk, score)
                 .join_from(self._fts, CubeRow, CubeRow.pk == self._fts.c.pk)
                 .where(self._fts.c.tsv.op("@@")(query), where)
-                .order_by(desc(score)).limit(limit))
+                .order_by(desc(score), self._fts.c.pk).limit(limit))
         return [(int(r[0]), float(r[1])) for r in session.execute(stmt)]

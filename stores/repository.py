@@ -47,6 +47,10 @@ from memos.errors import StoreError
 log = logging.getLogger(__name__)
 
 
+_CUBE_COLUMNS = [CubeRow.__table__.c[attr.columns[0].name].label(attr.key)
+                 for attr in CubeRow.__mapper__.column_attrs]
+
+
 def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
@@ -281,12 +285,15 @@ class Repository:
         return session.execute(select(CubeRow).where(CubeRow.id == cube_id)).scalar_one_or_none()
 
     def rows_by_pks(self, session: Session, pks: Sequence[int],
-                    where: ColumnElement[bool]) -> dict[int, CubeRow]:
-        """One SELECT for all candidates (no per-hit queries), filtered in SQL."""
+                    where: ColumnElement[bool]) -> dict[int, Any]:
+        """One SELECT for all candidates (no per-hit queries), filtered in SQL.
+
+        Plain rows with CubeRow's attribute names (Core, not ORM objects: this is on every
+        search's path, and nothing here is changed through the session)."""
         if not pks:
             return {}
-        rows = session.execute(select(CubeRow).where(CubeRow.pk.in_(list(pks)), where)).scalars()
-        return {r.pk: r for r in rows}
+        stmt = select(*_CUBE_COLUMNS).where(CubeRow.pk.in_(list(pks)), where)
+        return {r.pk: r for r in session.connection().execute(stmt)}
 
     def max_seq(self, session: Session) -> int:
         return session.execute(select(func.coalesce(func.max(ChangelogRow.seq), 0))).scalar_one()
