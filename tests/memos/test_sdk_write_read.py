@@ -219,3 +219,12 @@ def test_fulltext_finds_a_small_scope_among_many_and_prunes_frequent_terms(mem):
     rare = mem.add("an apple orchard near the zeppelin field", "big")
     top = mem.search("apple zeppelin", "big", k=3, retrievers=["fulltext"])
     assert [h.id for h in top] == [rare.id]  # "apple" (121 rows) dropped, the rare term kept
+
+
+def test_dense_search_in_a_small_scope_is_exact(mem):
+    mem.add_many([f"harvest report of apples and pears, field {i}" for i in range(120)], "big")
+    mine = mem.add("apples and pears harvest in my garden", "small")
+    other = mem.add("a recipe for lemon cake", "small")
+    hits = mem.search("harvest report of apples and pears", "small", k=5, retrievers=["dense"])
+    assert [h.id for h in hits][:1] == [mine.id]
+    assert {h.id for h in hits} <= {mine.id, other.id}
