@@ -40,6 +40,7 @@ def test_bench_at_tiny_size(tmp_path: Path) -> None:
     assert point.cubes == 200 and point.added == 200
     assert point.cubes_per_s > 0
     assert 0 < point.search_p50_ms <= point.search_p95_ms
+    assert 0 <= point.search_cpu_p50_ms <= point.search_cpu_p95_ms
     assert 0 < point.faiss_p50_ms <= point.faiss_p95_ms
     assert point.embed_p50_ms > 0
     assert point.vector_index in {"flat", "ivf"}
