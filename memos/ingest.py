@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from memos.cube import MAX_CONTENT_BYTES, Lifecycle, MemCube, Scope, SourceRef, utcnow
 from memos.errors import InvalidInputError, NotFoundError, ScopeError
 from memos.policies import conflict, dedup, retention
 from memos.results import AddResult
 from memos.stores.graph import entity_node
-from memos.stores.repository import can_write, cube_from_row, live_clause
+from memos.stores.repository import CUBE_COLUMNS, can_write, cube_from_row, live_clause
 from memos.stores.schema import CubeRow
 
 if TYPE_CHECKING:
@@ -173,7 +173,9 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
     threshold = cfg.dedup_threshold
     near_hits: list[list[tuple[int, float]]] = [[] for _ in cands]
     if threshold is not None and len(vectors):
-        scores, pks = vectors.search(embs, 4)
+        # A near-duplicate sits right next to its twin, in the same IVF list or a neighbour:
+        # a few lists suffice, and this search runs for every cube written.
+        scores, pks = vectors.search(embs, 4, nprobe=4)
         for i in range(len(cands)):
             near_hits[i] = [(int(p), float(s)) for p, s in zip(pks[i], scores[i], strict=True)
                             if p >= 0 and s >= threshold]
@@ -181,10 +183,10 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
     with repo.write() as session:
         live = live_clause(now)
         exact: dict[tuple[str, str | None, str], CubeRow] = {}
-        for row in session.execute(select(CubeRow).where(
+        for row in session.connection().execute(select(*CUBE_COLUMNS).where(
                 CubeRow.user_id.in_(owners), live,
                 CubeRow.content_hash.in_({c.cube.content_hash for c in cands}))
-                .order_by(CubeRow.pk)).scalars():
+                .order_by(CubeRow.pk)):
             exact.setdefault((row.user_id, row.agent_id, row.content_hash), row)
         near_pks = {pk for hits in near_hits for pk, _ in hits}
         near_rows = repo.rows_by_pks(session, list(near_pks), live) if near_pks else {}
@@ -239,14 +241,20 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
             is_new[i] = True
             results.append(("added", True, len(new) - 1))
         pks = repo.insert_cubes(session, [c.cube for c in new])
+        hit_updates = []
         for cube_id, cube in changed.items():
             row = existing[cube_id]
             if cube.version > row.version:
                 repo.write_version(session, row, cube, "bump" if cube.metadata == row.meta
                                    and cube.tags == row.tags else "merge")
             else:
-                session.execute(update(CubeRow).where(CubeRow.pk == row.pk).values(
-                    hits=cube.access.hits, last_access=cube.access.last_access))
+                hit_updates.append({"b_pk": row.pk, "b_hits": cube.access.hits,
+                                    "b_at": cube.access.last_access})
+        if hit_updates:  # one executemany for every bumped cube of the batch
+            table = CubeRow.__table__
+            session.connection().execute(
+                update(table).where(table.c.pk == bindparam("b_pk"))
+                .values(hits=bindparam("b_hits"), last_access=bindparam("b_at")), hit_updates)
         superseded = _apply_conflicts(mem, session, new, pks, now)
         edges, srcs = [], []
         for cand, pk in zip(new, pks, strict=True):

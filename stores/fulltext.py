@@ -148,6 +148,12 @@ class SqliteFullText(FullTextIndex):
 
     def __init__(self, engine: Engine) -> None:
         with engine.begin() as conn:
+            columns = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(cube_fts)")}
+            if columns and columns != {"content", "context"}:
+                # Made by an earlier layout: drop it and let catch-up rebuild from seq 0.
+                conn.exec_driver_sql("DROP TABLE cube_fts")
+                conn.exec_driver_sql("DELETE FROM index_meta WHERE name = 'fulltext'")
+                log.info("full-text index has an old layout; rebuilding it from the changelog")
             conn.exec_driver_sql(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS cube_fts USING fts5("
                 "content, context, tokenize='porter unicode61 remove_diacritics 2')")

@@ -33,6 +33,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     or_,
     select,
     text,
@@ -47,7 +48,7 @@ from memos.errors import StoreError
 log = logging.getLogger(__name__)
 
 
-_CUBE_COLUMNS = [CubeRow.__table__.c[attr.columns[0].name].label(attr.key)
+CUBE_COLUMNS = [CubeRow.__table__.c[attr.columns[0].name].label(attr.key)
                  for attr in CubeRow.__mapper__.column_attrs]
 
 
@@ -161,6 +162,19 @@ def pg_xact_lock(conn: Any, key: int) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
+def _add_missing_columns(conn: Any) -> None:
+    """Stores made by an earlier version lack columns added since: add them (all such
+    columns are nullable, so old rows stay valid). `create_all` only creates whole tables."""
+    inspector = inspect(conn)
+    for table in Base.metadata.sorted_tables:
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have and column.nullable:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                log.info("store schema: added column %s.%s", table.name, column.name)
+
+
 class Repository:
     """The SQL store. Sessions are explicit; nothing happens at import time."""
 
@@ -172,6 +186,7 @@ class Repository:
             with self.engine.begin() as conn:
                 pg_xact_lock(conn, SCHEMA_LOCK)  # two first opens would both CREATE TABLE
                 Base.metadata.create_all(conn)
+                _add_missing_columns(conn)
         except OperationalError as exc:
             raise StoreError(
                 f"cannot open the store at {url}: {exc.orig}; check the path or URL "
@@ -243,7 +258,11 @@ class Repository:
         now = utcnow()
         values = row_values(cube)
         old_tags, old_sources = list(row.tags or []), list(row.sources or [])
-        session.execute(update(CubeRow).where(CubeRow.pk == row.pk).values(**values))
+        # Core UPDATE: an ORM one would re-evaluate its WHERE against every object in the
+        # session (quadratic over a batch of bumps).
+        table = CubeRow.__table__
+        session.connection().execute(update(table).where(table.c.pk == row.pk)
+                                     .values(**_column_values(dict(values))))
         session.add(CubeVersionRow(cube_id=cube.id, version=cube.version, op=op, created_at=now,
                                    reason=reason, snapshot=cube.model_dump_json()))
         session.add(ChangelogRow(cube_pk=row.pk, cube_id=cube.id, version=cube.version, op=op,
@@ -292,7 +311,7 @@ class Repository:
         search's path, and nothing here is changed through the session)."""
         if not pks:
             return {}
-        stmt = select(*_CUBE_COLUMNS).where(CubeRow.pk.in_(list(pks)), where)
+        stmt = select(*CUBE_COLUMNS).where(CubeRow.pk.in_(list(pks)), where)
         return {r.pk: r for r in session.connection().execute(stmt)}
 
     def max_seq(self, session: Session) -> int:

@@ -128,15 +128,18 @@ class VectorIndex:
 
     # -- search ----------------------------------------------------------------------
 
-    def search(self, queries: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Approximate top-n over all vectors: (scores, pks), each (Q, n); pk -1 = no hit."""
+    def search(self, queries: np.ndarray, n: int, nprobe: int | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Approximate top-n over all vectors: (scores, pks), each (Q, n); pk -1 = no hit.
+
+        `nprobe` overrides the lists an IVF index visits (fewer: faster, less recall)."""
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
         if not self._ids:
             shape = (queries.shape[0], n)
             return np.zeros(shape, dtype=np.float32), -np.ones(shape, dtype=np.int64)
         params = None
         if self.trained_n:
-            params = faiss.SearchParametersIVF(nprobe=min(self.nprobe, self._index.nlist))
+            params = faiss.SearchParametersIVF(nprobe=min(nprobe or self.nprobe, self._index.nlist))
         return self._index.search(queries, min(n, len(self._ids)), params=params)
 
     def search_subset(self, query: np.ndarray, pks: Sequence[int], n: int

@@ -86,3 +86,22 @@ def test_keep_rare_terms():
     assert keep_rare_terms(["a", "b", "c"], [5, 1, 3], 100) == ["a", "b", "c"]
     assert keep_rare_terms(["a", "b", "c"], [50, 10, 30], 45) == ["b", "c"]
     assert keep_rare_terms(["a", "b"], [500, 400], 10) == ["b"]  # the rarest always stays
+
+
+def test_old_store_gains_new_columns_and_fts_layout(tmp_path):
+    import sqlite3
+
+    from memos import MemOS
+
+    with MemOS.open(tmp_path / "s") as mem:
+        cube = mem.add("a memory from an older version", "u")
+    db = sqlite3.connect(tmp_path / "s" / "memos.db")
+    db.execute("ALTER TABLE cube_versions DROP COLUMN reason")
+    db.execute("DROP TABLE cube_fts")
+    db.execute("CREATE VIRTUAL TABLE cube_fts USING fts5(content)")  # the first layout
+    db.commit()
+    db.close()
+    with MemOS.open(tmp_path / "s") as mem:
+        mem.update(cube.id, "u", content="a memory, updated", reason="works again")
+        assert mem.search("updated", "u", k=1, retrievers=["fulltext"])[0].id == cube.id
+        assert mem.check().ok
