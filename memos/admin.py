@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, distinct, func, insert, or_, select
 
+from memos.config import MemosConfig
 from memos.cube import Lifecycle, Scope, utcnow
 from memos.embedders import Embedder, make_embedder
-from memos.errors import InvalidInputError
+from memos.errors import EmbedderMismatchError, InvalidInputError
 from memos.policies import retention
 from memos.results import CheckReport, GcReport, IndexCheck, PurgeReport, ReindexReport, StoreStats
-from memos.stores.repository import cube_from_row
+from memos.stores.repository import Repository, cube_from_row
 from memos.stores.schema import (
     ChangelogRow,
     CubeRow,
@@ -32,6 +34,29 @@ if TYPE_CHECKING:
     from memos.results import ProgressFn
 
 log = logging.getLogger(__name__)
+
+
+def resolve_embedder(repo: Repository, spec: Embedder | str | None, config: MemosConfig
+                     ) -> tuple[Embedder, str]:
+    """The embedder to use, checked against the one the store's vectors were made with."""
+    with repo.write() as session:
+        store = repo.index_meta(session, "store")
+        if store is None:  # first open: give the store an id (index files carry it)
+            repo.set_index_meta(session, "store", 0, embedder=uuid.uuid4().hex, dim=None)
+            store = repo.index_meta(session, "store")
+        store_id = str(store.embedder) if store else ""
+        meta = repo.index_meta(session, "vector")
+        recorded = meta.embedder if meta else None
+        emb = make_embedder(spec if spec is not None else (recorded or config.embedder))
+        has_cubes = session.execute(select(CubeRow.pk).limit(1)).first() is not None
+        if recorded and recorded != emb.identity and has_cubes:
+            raise EmbedderMismatchError(
+                f"this store's vectors were made with embedder {recorded!r}, not "
+                f"{emb.identity!r}; open it without an embedder, or re-embed with "
+                f"`memos reindex --embedder NAME` / MemOS.reindex(embedder=...)")
+        if recorded != emb.identity:
+            repo.set_index_meta(session, "vector", 0, emb.identity, emb.dim)
+    return emb, store_id
 
 
 def purge(mem: MemOS, cube_id: str | None, scope: Scope, all_of_user: bool,

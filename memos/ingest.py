@@ -315,12 +315,12 @@ def _apply_conflicts(mem: MemOS, session: Any, new: list[Candidate], pks: list[i
 
 
 def mark_superseded(mem: MemOS, session: Any, row: CubeRow, new_pk: int, new_id: str,
-                    now: datetime) -> MemCube:
+                    now: datetime, reason: str | None = None) -> MemCube:
     """Old cube -> new version (superseded, valid_to=now) plus edge new --supersedes--> old."""
     old = cube_from_row(row)
     updated = old.model_copy(update={"version": old.version + 1,
                                      "state": Lifecycle.SUPERSEDED, "valid_to": now})
-    mem._repo.write_version(session, row, updated, "supersede")
+    mem._repo.write_version(session, row, updated, "supersede", reason)
     mem._repo.insert_edges(session, [{"src_pk": new_pk, "dst_pk": row.pk, "entity": None,
                                       "relation": "supersedes", "weight": 1.0,
                                       "user_id": row.user_id, "created_at": now}], [new_id])

@@ -10,7 +10,6 @@ import difflib
 import logging
 import os
 import time
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -22,8 +21,8 @@ from sqlalchemy import bindparam, select, update
 from memos import admin, io, search
 from memos.config import MemosConfig, is_database_url, resolve_location
 from memos.cube import Lifecycle, MemCube, Scope, utcnow
-from memos.embedders import Embedder, make_embedder
-from memos.errors import EmbedderMismatchError, InvalidInputError, NotFoundError, ScopeError
+from memos.embedders import Embedder
+from memos.errors import InvalidInputError, NotFoundError, ScopeError
 from memos.ingest import (
     Candidate,
     candidate_from_item,
@@ -111,7 +110,7 @@ class MemOS:
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         repo = Repository(url, config.busy_timeout_ms)
         try:
-            emb, store_id = cls._embedder_for(repo, embedder, config)
+            emb, store_id = admin.resolve_embedder(repo, embedder, config)
             basename = "vectors" if not is_database_url(location) else f"vectors-{store_id[:12]}"
             vectors = VectorIndex(folder, emb.dim, emb.identity, config.flat_max,
                                   config.retrieval.ivf_nprobe, store_id, basename)
@@ -122,29 +121,6 @@ class MemOS:
             repo.close()
             raise
         return cls(repo, sync, emb, config, location)
-
-    @staticmethod
-    def _embedder_for(repo: Repository, spec: Embedder | str | None, config: MemosConfig
-                      ) -> tuple[Embedder, str]:
-        """The embedder to use, checked against the one the store's vectors were made with."""
-        with repo.write() as session:
-            store = repo.index_meta(session, "store")
-            if store is None:  # first open: give the store an id (index files carry it)
-                repo.set_index_meta(session, "store", 0, embedder=uuid.uuid4().hex, dim=None)
-                store = repo.index_meta(session, "store")
-            store_id = str(store.embedder) if store else ""
-            meta = repo.index_meta(session, "vector")
-            recorded = meta.embedder if meta else None
-            emb = make_embedder(spec if spec is not None else (recorded or config.embedder))
-            has_cubes = session.execute(select(CubeRow.pk).limit(1)).first() is not None
-            if recorded and recorded != emb.identity and has_cubes:
-                raise EmbedderMismatchError(
-                    f"this store's vectors were made with embedder {recorded!r}, not "
-                    f"{emb.identity!r}; open it without an embedder, or re-embed with "
-                    f"`memos reindex --embedder NAME` / MemOS.reindex(embedder=...)")
-            if recorded != emb.identity:
-                repo.set_index_meta(session, "vector", 0, emb.identity, emb.dim)
-        return emb, store_id
 
     def close(self) -> None:
         if self._closed:
@@ -297,15 +273,20 @@ class MemOS:
         if content is not None:
             with self._repo.read() as session:
                 self._row(session, cube_id, sc, write=True)
-            return self.add(content, sc, supersedes=[cube_id, *add_fields.pop("supersedes", [])],
-                            **add_fields)
+            added = self.add(content, sc, supersedes=[cube_id, *add_fields.pop("supersedes", [])],
+                             **add_fields)
+            if reason is not None:
+                with self._repo.write() as session:
+                    self._repo.audit(session, "supersede", cube_id, reason,
+                                     {"by": added.id}, actor=sc.agent_id or sc.user_id)
+            return added
         now = utcnow()
         with self._repo.write() as session:
             old = self._row(session, cube_id, sc, write=True)
             new = self._row(session, str(by), sc, write=True)
             if old.pk == new.pk:
                 raise InvalidInputError("a cube cannot supersede itself")
-            mark_superseded(self, session, old, new.pk, new.id, now)
+            mark_superseded(self, session, old, new.pk, new.id, now, reason)
             result = AddResult(id=new.id, version=new.version, action="added",
                                superseded=[cube_id], cube=cube_from_row(new))
         self._after_write(1)
