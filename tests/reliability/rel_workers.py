@@ -1,11 +1,13 @@
 """Subprocess side of the crash and concurrency tests (run as a script, not collected).
 
-    python rel_workers.py add_many LOCATION INDEX_DIR USER START COUNT BATCH PROGRESS_FILE
+    python rel_workers.py add_many LOCATION INDEX_DIR USER START COUNT BATCH PROGRESS_FILE [SAVE_EVERY]
 
 adds COUNT generated memories for USER in batches of BATCH through `MemOS.add_many` and, from
 its progress callback, appends the number of items done to PROGRESS_FILE (flushed and
 fsynced, so a line on disk means the callback ran before the process died). INDEX_DIR is
-"-" for a folder store. The last line is "finished" when add_many returned.
+"-" for a folder store. The last line is "finished" when add_many returned. SAVE_EVERY (vector
+changes between FAISS file saves) is small in the crash test, so that the files on disk are
+part way through when the process dies.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ def items(user: str, start: int, count: int) -> Iterator[str]:
 
 
 def add_many(location: str, index_dir: str, user: str, start: int, count: int, batch: int,
-             progress_file: str) -> None:
+             progress_file: str, save_every: int | None = None) -> None:
+    from memos.config import MemosConfig
     from memos.os import MemOS
 
     with open(progress_file, "a", encoding="utf-8") as log:
@@ -43,7 +46,9 @@ def add_many(location: str, index_dir: str, user: str, start: int, count: int, b
             log.flush()
             os.fsync(log.fileno())
 
-        with MemOS.open(location, index_dir=None if index_dir == "-" else index_dir) as mem:
+        config = MemosConfig.from_env(save_every=save_every)
+        with MemOS.open(location, index_dir=None if index_dir == "-" else index_dir,
+                        config=config) as mem:
             mem.add_many(items(user, start, count), user, batch_size=batch, progress=progress)
         log.write("finished\n")
         log.flush()
@@ -52,8 +57,9 @@ def add_many(location: str, index_dir: str, user: str, start: int, count: int, b
 def main(argv: list[str]) -> int:
     command, *args = argv
     if command == "add_many":
-        location, index_dir, user, start, count, batch, progress_file = args
-        add_many(location, index_dir, user, int(start), int(count), int(batch), progress_file)
+        location, index_dir, user, start, count, batch, progress_file, *rest = args
+        add_many(location, index_dir, user, int(start), int(count), int(batch), progress_file,
+                 int(rest[0]) if rest else None)
         return 0
     raise SystemExit(f"unknown worker command {command!r}")
 

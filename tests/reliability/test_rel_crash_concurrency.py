@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -23,12 +24,12 @@ WORKER = str(Path(__file__).with_name("rel_workers.py"))
 BATCH = 50
 
 
-def _spawn_add_many(spec: StoreSpec, user: str, count: int, batch: int,
-                    progress: Path) -> subprocess.Popen[bytes]:
+def _spawn_add_many(spec: StoreSpec, user: str, count: int, batch: int, progress: Path,
+                    save_every: int | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     return subprocess.Popen(
         [sys.executable, WORKER, "add_many", spec.location, spec.index_dir or "-", user, "0",
-         str(count), str(batch), str(progress)],
+         str(count), str(batch), str(progress), *([str(save_every)] if save_every else [])],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
 
@@ -51,7 +52,8 @@ def _contents(mem: object, user: str) -> list[str]:
 def test_kill_9_during_add_many_loses_no_committed_cube(store_spec: StoreSpec,
                                                          tmp_path: Path) -> None:
     progress = tmp_path / "progress.log"
-    proc = _spawn_add_many(store_spec, "crash", 50_000, BATCH, progress)
+    # FAISS files are saved every 120 vector changes, so the kill finds them part way.
+    proc = _spawn_add_many(store_spec, "crash", 50_000, BATCH, progress, save_every=120)
     # Wait for a few committed batches, then kill at a random moment inside a later one.
     deadline = time.monotonic() + 180
     while _reported_done(progress) < 4 * BATCH:
@@ -68,6 +70,9 @@ def test_kill_9_during_add_many_loses_no_committed_cube(store_spec: StoreSpec,
     assert proc.returncode == -signal.SIGKILL
     assert "finished" not in _progress_lines(progress), "the worker ended before the kill"
     reported = _reported_done(progress)
+    index_dir = Path(store_spec.index_dir or store_spec.location)
+    saved_seq = max(json.loads(p.read_text())["seq"] for p in index_dir.glob("vectors*.json"))
+    assert saved_seq > 0  # reopening starts from a saved index, not from nothing
 
     with store_spec.open() as mem:
         contents = _contents(mem, "crash")
