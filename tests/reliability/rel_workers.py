@@ -3,7 +3,7 @@
     python rel_workers.py add_many LOCATION INDEX_DIR USER START COUNT BATCH PROGRESS_FILE [SAVE_EVERY]
 
 adds COUNT generated memories for USER in batches of BATCH through `MemOS.add_many` and, from
-its progress callback, appends the number of items done to PROGRESS_FILE (flushed and
+its progress callback, appends "DONE UNIX_TIME" lines to PROGRESS_FILE (flushed and
 fsynced, so a line on disk means the callback ran before the process died). INDEX_DIR is
 "-" for a folder store. The last line is "finished" when add_many returned. SAVE_EVERY (vector
 changes between FAISS file saves) is small in the crash test, so that the files on disk are
@@ -15,7 +15,10 @@ from __future__ import annotations
 import os
 import random
 import sys
+import time
 from collections.abc import Iterator
+
+GO_FILE_ENV = "MEMOS_TEST_GO_FILE"  # when set: open the store, write "ready", wait for the file
 
 # Three-syllable nonsense words: distinct enough that generated memories are neither exact
 # nor near duplicates of each other under the hashing embedder.
@@ -42,13 +45,19 @@ def add_many(location: str, index_dir: str, user: str, start: int, count: int, b
     with open(progress_file, "a", encoding="utf-8") as log:
 
         def progress(done: int, total: int | None) -> None:
-            log.write(f"{done}\n")
+            log.write(f"{done} {time.time():.6f}\n")
             log.flush()
             os.fsync(log.fileno())
 
         config = MemosConfig.from_env(save_every=save_every)
         with MemOS.open(location, index_dir=None if index_dir == "-" else index_dir,
                         config=config) as mem:
+            go = os.environ.get(GO_FILE_ENV)
+            if go:  # start together with the other writers: wait for the test's signal
+                log.write("ready\n")
+                log.flush()
+                while not os.path.exists(go):
+                    time.sleep(0.005)
             mem.add_many(items(user, start, count), user, batch_size=batch, progress=progress)
         log.write("finished\n")
         log.flush()

@@ -18,15 +18,18 @@ from pathlib import Path
 
 import pytest
 from rel_helpers import StoreSpec, export_lines
-from rel_workers import item_text
+from rel_workers import GO_FILE_ENV, item_text
 
 WORKER = str(Path(__file__).with_name("rel_workers.py"))
 BATCH = 50
 
 
 def _spawn_add_many(spec: StoreSpec, user: str, count: int, batch: int, progress: Path,
-                    save_every: int | None = None) -> subprocess.Popen[bytes]:
+                    save_every: int | None = None, go_file: Path | None = None
+                    ) -> subprocess.Popen[bytes]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    if go_file is not None:
+        env[GO_FILE_ENV] = str(go_file)
     return subprocess.Popen(
         [sys.executable, WORKER, "add_many", spec.location, spec.index_dir or "-", user, "0",
          str(count), str(batch), str(progress), *([str(save_every)] if save_every else [])],
@@ -39,9 +42,18 @@ def _progress_lines(path: Path) -> list[str]:
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def _progress_times(path: Path) -> list[tuple[int, float]]:
+    """(items done, unix time) of every progress call the worker logged."""
+    out = []
+    for line in _progress_lines(path):
+        parts = line.split()
+        if len(parts) == 2 and parts[0].isdigit():
+            out.append((int(parts[0]), float(parts[1])))
+    return out
+
+
 def _reported_done(path: Path) -> int:
-    numbers = [int(line) for line in _progress_lines(path) if line.isdigit()]
-    return max(numbers, default=0)
+    return max((done for done, _ in _progress_times(path)), default=0)
 
 
 def _contents(mem: object, user: str) -> list[str]:
@@ -91,18 +103,24 @@ def test_kill_9_during_add_many_loses_no_committed_cube(store_spec: StoreSpec,
 
 
 def test_two_writers_at_once_lose_nothing(store_spec: StoreSpec, tmp_path: Path) -> None:
-    if store_spec.backend == "sqlite":
-        with store_spec.open():
-            pass  # create the schema first, so the writers race on rows, not on CREATE TABLE
-    count = 300
-    writers = {
-        user: _spawn_add_many(store_spec, user, count, 20, tmp_path / f"{user}.log")
-        for user in ("writer-a", "writer-b")
-    }
+    count, go = 300, tmp_path / "go"
+    logs = {user: tmp_path / f"{user}.log" for user in ("writer-a", "writer-b")}
+    writers = {user: _spawn_add_many(store_spec, user, count, 20, log, go_file=go)
+               for user, log in logs.items()}
+    # Both open the (new) store, then start writing at the same moment.
+    deadline = time.monotonic() + 180
+    while not all("ready" in _progress_lines(log) for log in logs.values()):
+        assert all(p.poll() is None for p in writers.values()), "a writer died while opening"
+        assert time.monotonic() < deadline, "writers did not open the store in 180 s"
+        time.sleep(0.02)
+    go.touch()
     for user, proc in writers.items():
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, f"{user} failed: {err.decode()[-3000:]}"
-        assert _progress_lines(tmp_path / f"{user}.log")[-1] == "finished"
+        assert _progress_lines(logs[user])[-1] == "finished"
+    times = {user: [t for _, t in _progress_times(log)] for user, log in logs.items()}
+    a, b = times.values()
+    assert a[0] < b[-1] and b[0] < a[-1], "the two writers did not overlap"
 
     with store_spec.open() as mem:
         for user in writers:
