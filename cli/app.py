@@ -54,8 +54,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=False)
     except MemosError as exc:
-        # escape: a message may contain [brackets]; soft_wrap: one line, however long
-        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, markup=True,
+        # One line however long (soft_wrap; a driver's multi-line message is joined), and
+        # escaped because a message may contain [brackets].
+        line = " ".join(str(exc).split())
+        err_console.print(f"[red]error:[/red] {escape(line)}", highlight=False, markup=True,
                           soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Abort:

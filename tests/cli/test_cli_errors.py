@@ -90,3 +90,10 @@ def test_a_long_message_stays_on_one_line(memos_cli: Run) -> None:
     result = memos_cli("add", "x" * 2_000_000, "-u", "alice")
     assert result.code == 2
     assert "bytes" in _one_error_line(result)
+
+
+def test_unreachable_database_is_one_line_exit_1(memos_cli: Run) -> None:
+    # Port 1 refuses connections; the driver's message has several lines of its own.
+    result = memos_cli("stats", "--store", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert result.code == 1
+    assert "cannot open the store" in _one_error_line(result)
