@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 
 import typer
@@ -16,7 +17,7 @@ from rich.table import Table
 
 from memos.errors import InvalidInputError
 
-TASKS_HELP = "memory-qa | passkey | mqar | cost"
+TASKS_HELP = "memory-qa | passkey | mqar | cost | generation"
 
 
 def _ints(text: str | None, default: list[int]) -> list[int]:
@@ -72,8 +73,9 @@ def train_cmd(
     cfg = get_preset(preset, **overrides)
     tc = TrainConfig(task=task, steps=steps, seed=seed, lr=lr, seq_len=seq_len, n_pairs=n_pairs, batch=batch)
     result = train(cfg, tc, out, resume=resume, eval_fn=_eval_fn(task, seq_len, n_pairs))
-    Console().print(f"saved {result['out']} (fingerprint {result['fingerprint'][:12]}, "
-                    f"loss {result['loss']:.3f}, {result['seconds']:.0f}s)")
+    if result["rank"] == 0:
+        Console().print(f"saved {result['out']} (fingerprint {result['fingerprint'][:12]}, "
+                        f"loss {result['loss']:.3f}, {result['seconds']:.0f}s)")
 
 
 @model_app.command("eval")
@@ -88,6 +90,7 @@ def eval_cmd(
     n_pairs: int = typer.Option(16, help="mqar key-value pairs"),
     max_stuffed: int = typer.Option(1024, help="cost: largest fact count measured with stuffing"),
     threads: int = typer.Option(1),
+    full_attention: bool = typer.Option(False, help="memory-qa: read every memory instead of the top-k"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Evaluate a checkpoint: exact match on memory QA, passkey, MQAR, or cost per question."""
@@ -97,10 +100,11 @@ def eval_cmd(
 
     torch.set_num_threads(threads)
     model = load_checkpoint(checkpoint)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 140)
     if task == "memory-qa":
         counts = _ints(lengths, [facts])
-        rows = [{**evaluate.memory_qa(model, n, seed=seed, questions=questions, sets=sets), "facts": n, "seed": seed}
+        rows = [{**evaluate.memory_qa(model, n, seed=seed, questions=questions, sets=sets,
+                                      full_attention=full_attention), "facts": n, "seed": seed}
                 for n in counts]
         if json_out:
             typer.echo(json.dumps(rows[0] if len(rows) == 1 else rows))
@@ -136,6 +140,16 @@ def eval_cmd(
             up = "-" if r.stuffed_s is None else f"{r.stuffed_s / r.memory_s:.1f}x"
             table.add_row(str(r.facts), str(r.prompt_tokens), f"{r.memory_s:.3f}", f"{r.memory_acc:.2f}",
                           f"{r.encode_s:.2f}", st, sa, up)
+    elif task == "generation":
+        from memos.model.cost import generation_speed
+
+        gen = generation_speed(model, _ints(lengths, [1024, 4096, 16384]))
+        if json_out:
+            typer.echo(json.dumps([r.__dict__ for r in gen]))
+            return
+        table = Table("context tokens", "tokens/s", "state bytes", "read s", title="greedy generation after a context")
+        for r in gen:
+            table.add_row(str(r.context), f"{r.tokens_per_s:.1f}", str(r.state_bytes), f"{r.read_s:.2f}")
     else:
         raise InvalidInputError(f"unknown task {task!r}; use one of: {TASKS_HELP}")
     console.print(table)

@@ -69,3 +69,35 @@ def cost_per_question(
         log.info("cost %s", row)
         rows.append(row)
     return rows
+
+
+@dataclass
+class GenerationRow:
+    context: int  # tokens read before generating
+    tokens_per_s: float  # greedy generation speed after that context
+    state_bytes: int  # size of the recurrent state carried between tokens
+    read_s: float  # time to read the context (parallel prefill)
+
+
+@torch.no_grad()
+def generation_speed(model: MemoryModel, contexts: list[int], new_tokens: int = 64) -> list[GenerationRow]:
+    """Tokens/s of step-by-step generation after contexts of growing length: the state is
+    O(1) in context length (SSM state, conv window, bounded internal pool), so speed is flat."""
+    model.eval()
+    rows = []
+    for n in contexts:
+        text = (tasks.FILLER * (n // len(tasks.FILLER) + 1))[: max(1, n - 1)]
+        t = time.perf_counter()
+        state = model.read_session(text)
+        read_s = time.perf_counter() - t
+        token = torch.tensor([int(state.last_logits[0].argmax())])
+        t = time.perf_counter()
+        for _ in range(new_tokens):
+            state = model.step(token, state)
+            token = state.last_logits.argmax(-1)
+        tps = new_tokens / (time.perf_counter() - t)
+        size = sum(m.ssm.numel() * 4 + m.conv.numel() * 4 for m in state.mixers)
+        size += sum(p.k.numel() * 8 + p.buffer.numel() * 4 for p in state.pools if p is not None)
+        rows.append(GenerationRow(n, tps, size, read_s))
+        log.info("generation %s", rows[-1])
+    return rows

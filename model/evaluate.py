@@ -32,10 +32,10 @@ def exact_match(model: MemoryModel, tokens: torch.Tensor, targets: torch.Tensor,
     return ((pred == targets) | ~care).all(dim=1) & care.any(dim=1)
 
 
-def _shared_memory(model: MemoryModel, facts: list[tasks.Fact]) -> list[LayerMemory]:
+def _shared_memory(model: MemoryModel, facts: list[tasks.Fact], full: bool = False) -> list[LayerMemory]:
     """Encode facts once (no fingerprint round trip: the model is the one in hand)."""
     per_layer, mask = model.encode_tokens([[tok.BOS, *tok.encode_raw(f.text)] for f in facts])
-    return [LayerMemory(k[None], v[None], mask[None], p[None]) for k, v, p in per_layer]
+    return [LayerMemory(k[None], v[None], mask[None], p[None], full=full) for k, v, p in per_layer]
 
 
 @torch.no_grad()
@@ -47,10 +47,12 @@ def memory_qa(
     sets: int = 1,
     conditions: tuple[str, ...] = CONDITIONS,
     batch_size: int = 16,
+    full_attention: bool = False,
 ) -> dict[str, Any]:
     """Exact-match accuracy per condition on `sets` fact sets of `n_facts` facts (unseen strings).
 
-    Questions are about distinct facts of the set when possible (several facts per subject,
+    The memory condition reads the top-k memories per token (as `generate` does), or with
+    `full_attention` every memory (the training-time path). Questions are about distinct facts of the set when possible (several facts per subject,
     shared attributes), so answering needs the (subject, attribute) binding."""
     if n_facts < 1 or questions < 1 or sets < 1:
         raise InvalidInputError("facts, questions and sets must be >= 1")
@@ -66,7 +68,7 @@ def memory_qa(
         facts = tasks.make_facts(rng, n_facts)
         asked = rng.sample(range(len(facts)), min(questions, len(facts)))
         asked += [rng.randrange(len(facts)) for _ in range(questions - len(asked))]
-        memory = _shared_memory(model, facts) if "memory" in conditions else None
+        memory = _shared_memory(model, facts, full_attention) if "memory" in conditions else None
         stuffed = tok.encode_raw(" ".join(f.text for f in facts) + " ")
         for start in range(0, len(asked), batch_size):
             chunk = [facts[j] for j in asked[start : start + batch_size]]

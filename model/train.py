@@ -213,5 +213,5 @@ def train(
     if rank == 0 and not keep_train_state and state_file.exists():
         state_file.unlink()
     model.eval()
-    return {"out": str(out), "steps": tc.steps, "loss": ema, "fingerprint": model.fingerprint,
+    return {"out": str(out), "rank": rank, "steps": tc.steps, "loss": ema, "fingerprint": model.fingerprint,
             "seconds": time.time() - t0, "history": history}

@@ -31,6 +31,9 @@ def test_eval_tables_for_passkey_and_cost(ckpt, capsys) -> None:
           "--max-stuffed", "4", "--json"])
     rows = json.loads(capsys.readouterr().out)
     assert [r["facts"] for r in rows] == [4, 8] and rows[1]["stuffed_s"] is None and rows[0]["memory_s"] > 0
+    main(["model", "eval", "--checkpoint", str(ckpt), "--task", "generation", "--lengths", "20,200", "--json"])
+    gen = json.loads(capsys.readouterr().out)
+    assert gen[0]["state_bytes"] == gen[1]["state_bytes"] > 0  # O(1) state in context length
 
 
 def test_bad_checkpoint_and_task_are_one_line_errors(tmp_path, ckpt, capsys) -> None:
