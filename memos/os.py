@@ -143,7 +143,9 @@ class MemOS:
 
     def _after_write(self, changes: int) -> None:
         self._sync.catch_up()
-        if self._vectors.dirty >= self.config.save_every:
+        # Saving rewrites the whole file, so wait for changes worth half the index: the
+        # bytes written stay proportional to the store, however it grows.
+        if self._vectors.dirty >= max(self.config.save_every, len(self._vectors) // 2):
             self._vectors.save()
 
     def _note_access(self, pks: Sequence[int]) -> None:
