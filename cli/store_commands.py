@@ -355,7 +355,10 @@ def purge(cube_id: Annotated[str | None, typer.Argument(help="Cube id (omit with
     if json_out:
         render.print_json(report)
         return
-    render.print_table(render.kv_table("purged", render.to_jsonable(report)))
+    shown = render.to_jsonable(report)
+    if len(shown["cube_ids"]) > 10:  # a whole user can be thousands of ids
+        shown["cube_ids"] = f"{len(shown['cube_ids'])} ids (--json lists them)"
+    render.print_table(render.kv_table("purged", shown))
 
 
 @app.command()
