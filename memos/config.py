@@ -36,7 +36,9 @@ class RetrievalConfig(BaseModel):
     dense_min_score: float = Field(default=0.0, ge=-1.0, le=1.0)
     graph_seeds: int = Field(default=5, ge=0)  # top fused hits whose neighbours are added
     graph_max_degree: int = Field(default=50, ge=1)  # entities linked to more cubes are skipped
-    ivf_nprobe: int = Field(default=32, ge=1)
+    # IVF lists visited per query: at 100k cubes (~1.1k lists) 64 kept about nine in ten of
+    # the exact top 10 where 32 kept about eight, for well under a millisecond more.
+    ivf_nprobe: int = Field(default=64, ge=1)
 
 
 class MemosConfig(BaseModel):
