@@ -28,10 +28,13 @@ from memos.errors import InvalidInputError
 
 log = logging.getLogger(__name__)
 
-OPS = ("ssd_scan", "ssd_step", "memory_attention")
-# Shapes of one layer of the model: 8 heads of 64, SSM state 64, memory read by 4 x 64 slots.
+OPS = ("ssd_scan", "ssd_step", "memory_attention", "memory_attention_token")
+# Shapes of one layer of the model: 8 heads of 64, SSM state 64, memory read by 4 x 64 slots,
+# selected per query block of 64 ("memory_attention") or per token ("memory_attention_token",
+# the model's cross-attention, which runs the row kernels).
 HEADS, HEAD_DIM, STATE, CHUNK = 8, 64, 64, 64
 MEMORIES, SLOTS, TOPK, BLOCK = 32, 64, 4, 64
+CPU_GATHER_BUDGET = 2**30  # bytes the reference may gather on CPU before a case is skipped
 
 # HBM peak in GB/s by device-name fragment, most specific first (vendor data sheets).
 _PEAK_GBPS = (
@@ -154,9 +157,11 @@ def _scan_case(bsz: int, length: int, device: torch.device, dtype: torch.dtype, 
     return (x, log_a, b, c), ref, tri, None, moved
 
 
-def _attention_case(bsz: int, length: int, device: torch.device, dtype: torch.dtype, grad: bool):
+def _attention_case(
+    bsz: int, length: int, device: torch.device, dtype: torch.dtype, grad: bool, block: int = BLOCK
+):
     gen = torch.Generator(device="cpu").manual_seed(0)
-    nb = math.ceil(length / BLOCK)
+    nb = math.ceil(length / block)
     q = torch.randn(bsz, length, HEADS, HEAD_DIM, generator=gen).to(device, dtype).requires_grad_(grad)
     k = torch.randn(bsz, MEMORIES, SLOTS, HEADS, HEAD_DIM, generator=gen).to(device, dtype).requires_grad_(grad)
     v = torch.randn(bsz, MEMORIES, SLOTS, HEADS, HEAD_DIM, generator=gen).to(device, dtype).requires_grad_(grad)
@@ -169,23 +174,23 @@ def _attention_case(bsz: int, length: int, device: torch.device, dtype: torch.dt
     moved = 2 * q.numel() * elt + gathered
     if grad:  # reads q, k, v, out, dout; writes dq, dk, dv (selected slots)
         moved += 3 * q.numel() * elt + 2 * gathered
-    ref = lambda: memory_attention_reference(q, k, v, slot_mask, idx, BLOCK, scale)  # noqa: E731
-    tri = lambda: _MemoryAttentionTriton.apply(q, k, v, slot_mask, idx, BLOCK, scale)  # noqa: E731
+    ref = lambda: memory_attention_reference(q, k, v, slot_mask, idx, block, scale)  # noqa: E731
+    tri = lambda: _MemoryAttentionTriton.apply(q, k, v, slot_mask, idx, block, scale)  # noqa: E731
 
-    # SDPA over the same slots, gathered beforehand (the gather is not timed).
-    with torch.no_grad():
-        bi = torch.arange(bsz, device=device)[:, None, None, None]
-        hi = torch.arange(HEADS, device=device)[None, None, :, None]
-        kg = k.detach().permute(0, 1, 3, 2, 4)[bi, idx, hi].flatten(3, 4)  # (B, NB, H, K*S, D)
-        vg = v.detach().permute(0, 1, 3, 2, 4)[bi, idx, hi].flatten(3, 4)
-        mask = slot_mask[bi, idx].flatten(3, 4)[:, :, :, None, :]  # (B, NB, H, 1, K*S)
-        pad = nb * BLOCK - length
-        qb = F.pad(q.detach(), (0, 0, 0, 0, 0, pad)).view(bsz, nb, BLOCK, HEADS, HEAD_DIM).transpose(2, 3)
-    kg.requires_grad_(grad)
-    vg.requires_grad_(grad)
-    qb.requires_grad_(grad)
-    sdpa = lambda: (F.scaled_dot_product_attention(qb, kg, vg, attn_mask=mask, scale=scale),)  # noqa: E731
-    return (q, k, v), ref, tri, (sdpa, (qb, kg, vg)), moved
+    def sdpa() -> tuple[Callable[[], Any], tuple[torch.Tensor, ...]]:
+        """SDPA over the same slots, gathered when called (the gather is not timed)."""
+        with torch.no_grad():
+            bi = torch.arange(bsz, device=device)[:, None, None, None]
+            hi = torch.arange(HEADS, device=device)[None, None, :, None]
+            kg = k.detach().permute(0, 1, 3, 2, 4)[bi, idx, hi].flatten(3, 4)  # (B, NB, H, K*S, D)
+            vg = v.detach().permute(0, 1, 3, 2, 4)[bi, idx, hi].flatten(3, 4)
+            mask = slot_mask[bi, idx].flatten(3, 4)[:, :, :, None, :]  # (B, NB, H, 1, K*S)
+            pad = nb * block - length
+            qb = F.pad(q.detach(), (0, 0, 0, 0, 0, pad)).view(bsz, nb, block, HEADS, HEAD_DIM).transpose(2, 3)
+        leaves = tuple(t.requires_grad_(grad) for t in (qb, kg, vg))
+        return (lambda: (F.scaled_dot_product_attention(qb, kg, vg, attn_mask=mask, scale=scale),)), leaves
+
+    return (q, k, v), ref, tri, sdpa, moved
 
 
 def _step_case(bsz: int, length: int, device: torch.device, dtype: torch.dtype, grad: bool):
@@ -201,7 +206,16 @@ def _step_case(bsz: int, length: int, device: torch.device, dtype: torch.dtype, 
     return (x, log_a, b, c, state), ref, tri, None, moved
 
 
-_CASES = {"ssd_scan": _scan_case, "ssd_step": _step_case, "memory_attention": _attention_case}
+def _token_attention_case(bsz: int, length: int, device: torch.device, dtype: torch.dtype, grad: bool):
+    return _attention_case(bsz, length, device, dtype, grad, block=1)
+
+
+_CASES = {
+    "ssd_scan": _scan_case,
+    "ssd_step": _step_case,
+    "memory_attention": _attention_case,
+    "memory_attention_token": _token_attention_case,
+}
 
 
 def _validate(lengths: Sequence[int], batches: Sequence[int], ops: Sequence[str], repeats: int | None) -> None:
@@ -287,6 +301,13 @@ def _bench_one(
     op: str, grad: bool, bsz: int, length: int, dev: torch.device, dtype: torch.dtype,
     repeats: int, run_triton: bool, peak: float | None,
 ) -> KernelTiming:
+    gathered = _gathered_bytes(op, bsz, length)
+    # The reference (and SDPA) copy every selected slot per query block; per-token selection
+    # at long lengths would need more memory than a small machine has.
+    skip_reference = dev.type == "cpu" and gathered > CPU_GATHER_BUDGET
+    skip_note = f"reference skipped: would gather {gathered / 2**30:.1f} GiB"
+    if skip_reference and not run_triton:
+        return KernelTiming(op, "fwd+bwd" if grad else "fwd", bsz, length, _shape(op), None, note=skip_note)
     leaves, ref, tri, sdpa, moved = _CASES[op](bsz, length, dev, dtype, grad)
 
     def with_grad(fn: Callable[[], Any], inputs: Sequence[torch.Tensor]) -> Callable[[], Any]:
@@ -294,25 +315,46 @@ def _bench_one(
             return lambda: _no_grad(fn)
         return lambda: _backward(_as_tuple(fn()), inputs)
 
-    if op == "ssd_step":
-        shape = f"H={HEADS} P={HEAD_DIM} N={STATE} (one token)"
-    elif op == "ssd_scan":
-        shape = f"H={HEADS} P={HEAD_DIM} N={STATE} chunk={CHUNK}"
+    row = KernelTiming(op, "fwd+bwd" if grad else "fwd", bsz, length, _shape(op), None, bytes_moved=moved,
+                       peak_gbps=peak)
+    notes = []
+    if skip_reference:
+        notes.append(skip_note)
     else:
-        shape = f"H={HEADS} D={HEAD_DIM} M={MEMORIES} S={SLOTS} K={TOPK} block={BLOCK}"
-    row = KernelTiming(op, "fwd+bwd" if grad else "fwd", bsz, length, shape, None, bytes_moved=moved, peak_gbps=peak)
-    row.reference_ms, note = _measure(with_grad(ref, leaves), dev, repeats)
-    notes = [f"reference {note}"] if note else []
+        row.reference_ms, note = _measure(with_grad(ref, leaves), dev, repeats)
+        notes += [f"reference {note}"] if note else []
     if run_triton:
         row.triton_ms, note = _measure(with_grad(tri, leaves), dev, repeats)
         notes += [f"triton {note}"] if note else []
     if sdpa is not None and run_triton:
-        row.sdpa_ms, note = _measure(with_grad(sdpa[0], sdpa[1]), dev, repeats)
+        try:
+            fn, inputs = sdpa()
+            row.sdpa_ms, note = _measure(with_grad(fn, inputs), dev, repeats)
+            del fn, inputs
+        except torch.OutOfMemoryError:
+            note = "out of memory"
         notes += [f"sdpa {note}"] if note else []
     row.reference_gbps = moved / row.reference_ms / 1e6 if row.reference_ms else None
     row.triton_gbps = moved / row.triton_ms / 1e6 if row.triton_ms else None
     row.note = "; ".join(notes)
     return row
+
+
+def _shape(op: str) -> str:
+    if op == "ssd_step":
+        return f"H={HEADS} P={HEAD_DIM} N={STATE} (one token)"
+    if op == "ssd_scan":
+        return f"H={HEADS} P={HEAD_DIM} N={STATE} chunk={CHUNK}"
+    block = 1 if op == "memory_attention_token" else BLOCK
+    return f"H={HEADS} D={HEAD_DIM} M={MEMORIES} S={SLOTS} K={TOPK} block={block}"
+
+
+def _gathered_bytes(op: str, bsz: int, length: int) -> int:
+    """fp32 bytes of the selected keys and values the reference materialises (0 for scans)."""
+    if not op.startswith("memory_attention"):
+        return 0
+    nb = length if op == "memory_attention_token" else math.ceil(length / BLOCK)
+    return bsz * nb * HEADS * TOPK * SLOTS * HEAD_DIM * 4 * 2
 
 
 def _no_grad(fn: Callable[[], Any]) -> Any:

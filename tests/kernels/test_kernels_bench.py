@@ -17,12 +17,20 @@ def test_bench_on_cpu_times_the_reference_only():
     got = {(r.op, r.passes) for r in report.rows}
     assert got == {("ssd_scan", "fwd"), ("ssd_scan", "fwd+bwd"), ("ssd_step", "fwd"),
                    ("memory_attention", "fwd"), ("memory_attention", "fwd+bwd")}
+    assert "block=64" in report.rows[-1].shape
     for row in report.rows:
         assert row.reference_ms is not None and row.reference_ms > 0
         assert row.triton_ms is None and row.speedup is None and row.sdpa_ms is None
         assert row.bytes_moved > 0 and row.reference_gbps is not None and row.reference_gbps > 0
     step = next(r for r in report.rows if r.op == "ssd_step")
     assert step.length == 1
+
+
+def test_per_token_attention_too_large_for_cpu_is_skipped_with_a_note():
+    report = bench_kernels([40, 8192], [1], ["memory_attention_token"], backward=False, device="cpu", repeats=1)
+    small, large = report.rows
+    assert small.reference_ms is not None and small.note == ""
+    assert large.reference_ms is None and "reference skipped" in large.note
 
 
 def test_threads_apply_during_the_run_and_are_restored():
