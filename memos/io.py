@@ -12,6 +12,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -21,6 +22,7 @@ from sqlalchemy import and_, select
 from memos.cube import MemCube, Scope, content_hash, utcnow
 from memos.errors import ImportFormatError, InvalidInputError
 from memos.results import ExportReport, ImportReport
+from memos.stores.filters import parse_time
 from memos.stores.graph import ENTITY_PREFIX
 from memos.stores.repository import cube_from_row, live_clause, visible_clause
 from memos.stores.schema import CubeRow, EdgeRow
@@ -41,10 +43,31 @@ def _line(obj: dict[str, Any]) -> str:
 @contextlib.contextmanager
 def _open(target: str | os.PathLike[str] | TextIO, mode: str) -> Iterator[TextIO]:
     if isinstance(target, (str, os.PathLike)):
-        with open(Path(target), mode, encoding="utf-8", newline="\n") as handle:
+        try:
+            handle = open(Path(target), mode, encoding="utf-8", newline="\n")
+        except OSError as exc:
+            raise InvalidInputError(f"cannot open {target} ({exc.strerror}); check the path") from exc
+        with handle:
             yield handle
     else:
         yield target
+
+
+def _lines(source: str | os.PathLike[str] | TextIO) -> Iterator[str | UnicodeDecodeError]:
+    """Lines of a file, each decoded on its own so that one bad line is one line error."""
+    if not isinstance(source, (str, os.PathLike)):
+        yield from source
+        return
+    try:
+        handle = open(Path(source), "rb")
+    except OSError as exc:
+        raise InvalidInputError(f"cannot open {source} ({exc.strerror}); check the path") from exc
+    with handle:
+        for raw in handle:
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield exc
 
 
 def export(mem: MemOS, scope: Scope, dest: str | os.PathLike[str] | TextIO | None,
@@ -116,28 +139,32 @@ def import_(mem: MemOS, source: str | os.PathLike[str] | TextIO, scope: Scope,
     errors: list[tuple[int, str]] = []
     cubes: list[tuple[int, MemCube, list[dict[str, Any]]]] = []
     edges: list[tuple[int, dict[str, Any]]] = []
-    with _open(source, "r") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw)
-                if not isinstance(obj, dict):
-                    raise ValueError("a line must be a JSON object")
-                if "format" in obj and number == 1:
-                    if obj["format"] != FORMAT:
-                        raise ValueError(f"unknown format {obj['format']!r}, expected {FORMAT!r}")
-                elif obj.get("type") == "cube":
-                    cube, history = _parse_cube(obj, scope)
-                    cubes.append((number, cube, history))
-                elif obj.get("type") == "edge":
-                    if not all(isinstance(obj.get(f), str) for f in ("src", "dst", "relation")):
-                        raise ValueError("an edge needs string src, dst and relation")
-                    edges.append((number, obj))
-                else:
-                    raise ValueError("unknown line type; expected type 'cube' or 'edge'")
-            except (ValueError, UnicodeDecodeError) as exc:
-                errors.append((number, str(exc)))
+    for number, raw in enumerate(_lines(source), start=1):
+        if isinstance(raw, UnicodeDecodeError):
+            errors.append((number, f"not UTF-8 (byte {raw.start}): {raw.reason}"))
+            continue
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+            if not isinstance(obj, dict):
+                raise ValueError("a line must be a JSON object")
+            if "format" in obj and number == 1:
+                if obj["format"] != FORMAT:
+                    raise ValueError(f"unknown format {obj['format']!r}, expected {FORMAT!r}")
+            elif obj.get("type") == "cube":
+                cube, history = _parse_cube(obj, scope)
+                cubes.append((number, cube, history))
+            elif obj.get("type") == "edge":
+                if not all(isinstance(obj.get(f), str) for f in ("src", "dst", "relation")):
+                    raise ValueError("an edge needs string src, dst and relation")
+                obj["weight"] = float(obj.get("weight", 1.0))
+                obj["created_at"] = _time(obj.get("created_at"))
+                edges.append((number, obj))
+            else:
+                raise ValueError("unknown line type; expected type 'cube' or 'edge'")
+        except (ValueError, TypeError, InvalidInputError) as exc:
+            errors.append((number, str(exc)))
     seen: set[str] = set()
     unique = []
     for number, cube, history in cubes:
@@ -193,9 +220,8 @@ def import_(mem: MemOS, source: str | os.PathLike[str] | TextIO, scope: Scope,
             rows.append({"src_pk": id_to_pk[obj["src"]],
                          "dst_pk": None if dst.startswith(ENTITY_PREFIX) else id_to_pk.get(dst),
                          "entity": dst[len(ENTITY_PREFIX):] if dst.startswith(ENTITY_PREFIX) else None,
-                         "relation": obj["relation"], "weight": float(obj.get("weight", 1.0)),
-                         "user_id": scope.user_id,
-                         "created_at": _time(obj.get("created_at"))})
+                         "relation": obj["relation"], "weight": obj["weight"],
+                         "user_id": scope.user_id, "created_at": obj["created_at"]})
             srcs.append(obj["src"])
         repo.insert_edges(session, rows, srcs)
         report.edges = len(rows)
@@ -204,7 +230,5 @@ def import_(mem: MemOS, source: str | os.PathLike[str] | TextIO, scope: Scope,
     return report
 
 
-def _time(value: Any) -> Any:
-    from memos.stores.filters import parse_time
-
+def _time(value: Any) -> datetime:
     return parse_time(value, "created_at") if value else utcnow()

@@ -95,6 +95,12 @@ def test_import_reports_bad_lines_and_aborts_or_skips(mem, tmp_path):
         mem.import_(path, "mallory", on_error="abort")  # cubes of another user
     with pytest.raises(InvalidInputError):
         mem.import_(tmp_path / "missing.jsonl", "alice")
+    odd = tmp_path / "odd.jsonl"
+    odd.write_bytes(b"\xff\xfe not text\n" + json.dumps(
+        {"type": "edge", "src": "a", "dst": "b", "relation": "r", "weight": "heavy"}).encode()
+        + b"\n" + json.dumps({"type": "cube", "cube": {}, "history": 5}).encode() + b"\n")
+    bad = mem.import_(odd, "alice", on_error="skip")
+    assert [n for n, _ in bad.errors] == [1, 2, 3] and "UTF-8" in bad.errors[0][1]
 
 
 def test_deleted_faiss_files_are_rebuilt_with_same_answers(store_location, open_store):
