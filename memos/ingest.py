@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 ADD_FIELDS = frozenset({"kind", "tags", "metadata", "sources", "importance", "confidence",
                         "valid_from", "expires_at", "ttl", "entities", "supersedes",
-                        "embedding", "tier"})
+                        "embedding", "tier", "derived_from", "model_fingerprint"})
 
 
 @dataclass
@@ -71,7 +71,9 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
                    importance: float = 0.5, confidence: float = 1.0,
                    valid_from: datetime | None = None, expires_at: datetime | None = None,
                    ttl: Any = None, entities: Sequence[str] = (), supersedes: Sequence[str] = (),
-                   embedding: Any = None, tier: Any = "plaintext") -> Candidate:
+                   embedding: Any = None, tier: Any = "plaintext",
+                   derived_from: Sequence[Any] = (), model_fingerprint: str | None = None
+                   ) -> Candidate:
     text = check_content(content)
     if isinstance(tags, str):
         tags = [tags]
@@ -83,7 +85,8 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
         cube = MemCube(content=text, scope=scope, kind=kind, tier=tier, tags=list(tags),
                        metadata=dict(metadata or {}), sources=list(sources),
                        importance=importance, confidence=confidence, valid_from=valid_from,
-                       expires_at=expiry, recorded_at=now)
+                       expires_at=expiry, recorded_at=now, derived_from=list(derived_from),
+                       model_fingerprint=model_fingerprint)
     except ValidationError as exc:
         raise invalid(exc) from exc
     vector = None
@@ -107,7 +110,8 @@ def candidate_from_item(item: Any, index: int, scope: Scope, dim: int, now: date
     try:
         if isinstance(item, MemCube):
             fields = item.model_dump(include={"kind", "tags", "metadata", "sources", "importance",
-                                              "confidence", "valid_from", "expires_at", "tier"})
+                                              "confidence", "valid_from", "expires_at", "tier",
+                                              "derived_from", "model_fingerprint"})
             return make_candidate(item.content, scope, dim, now=now, **fields)
         if isinstance(item, Mapping):
             unknown = set(item) - ADD_FIELDS - {"content"}
@@ -146,6 +150,11 @@ def _merge(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> Me
         "version": cube.version + 1 if new_version else cube.version})
 
 
+def _owner(cube: MemCube) -> tuple[str, str | None, str]:
+    """What two cubes must share to be duplicates: user, agent and tier."""
+    return (cube.scope.user_id, cube.scope.agent_id, cube.tier.value)
+
+
 def embed_candidates(mem: MemOS, cands: Sequence[Candidate]) -> np.ndarray:
     need = [i for i, c in enumerate(cands) if c.embedding is None]
     out = np.zeros((len(cands), mem.embedder.dim), dtype=np.float32)
@@ -182,12 +191,12 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
     owners = {c.cube.scope.user_id for c in cands}
     with repo.write() as session:
         live = live_clause(now)
-        exact: dict[tuple[str, str | None, str], CubeRow] = {}
+        exact: dict[tuple[str, str | None, str, str], Any] = {}
         for row in session.connection().execute(select(*CUBE_COLUMNS).where(
                 CubeRow.user_id.in_(owners), live,
                 CubeRow.content_hash.in_({c.cube.content_hash for c in cands}))
                 .order_by(CubeRow.pk)):
-            exact.setdefault((row.user_id, row.agent_id, row.content_hash), row)
+            exact.setdefault((row.user_id, row.agent_id, row.tier, row.content_hash), row)
         near_pks = {pk for hits in near_hits for pk, _ in hits}
         near_rows = repo.rows_by_pks(session, list(near_pks), live) if near_pks else {}
         existing: dict[str, CubeRow] = {r.id: r for r in [*exact.values(), *near_rows.values()]}
@@ -198,11 +207,11 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
         is_new = np.zeros(len(cands), dtype=bool)
         # Cosine between every pair of the batch at once; row i is read for in-batch near-dups.
         gram = embs @ embs.T if threshold is not None and len(cands) > 1 else None
-        batch_exact: dict[tuple[str, str | None, str], int] = {}
+        batch_exact: dict[tuple[str, str | None, str, str], int] = {}
         # (action, True, index into `new`) or (action, False, id of an existing cube)
         results: list[tuple[str, bool, Any]] = []
         for i, cand in enumerate(cands):
-            cube, owner = cand.cube, (cand.cube.scope.user_id, cand.cube.scope.agent_id)
+            cube, owner = cand.cube, _owner(cand.cube)
             key = (*owner, cube.content_hash)
             if key in batch_exact:
                 j = batch_exact[key]
@@ -211,13 +220,13 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
                 continue
             exact_ids = [exact[key].id] if key in exact else []
             near = [(near_rows[pk].id, sim) for pk, sim in near_hits[i] if pk in near_rows
-                    and (near_rows[pk].user_id, near_rows[pk].agent_id) == owner]
+                    and (near_rows[pk].user_id, near_rows[pk].agent_id, near_rows[pk].tier) == owner]
             batch_near: list[tuple[int, float]] = []
             if gram is not None and new:
                 row_sims = gram[i]
                 batch_near = [(new_pos[int(c)], float(row_sims[c]))
                               for c in np.flatnonzero((row_sims >= threshold) & is_new)
-                              if (cands[c].cube.scope.user_id, cands[c].cube.scope.agent_id) == owner]
+                              if _owner(cands[c].cube) == owner]
             best_new = max(batch_near, key=lambda p: p[1]) if batch_near else None
             decision = dedup.decide_dedup(exact_ids, near, threshold)
             if decision.action == "added" and best_new is not None:

@@ -24,6 +24,7 @@ from memos.cube import Lifecycle, MemCube, Scope, utcnow
 from memos.embedders import Embedder
 from memos.errors import InvalidInputError, NotFoundError, ScopeError
 from memos.ingest import (
+    ADD_FIELDS,
     Candidate,
     candidate_from_item,
     check_content,
@@ -210,9 +211,7 @@ class MemOS:
 
     def add(self, content: str | bytes, scope: ScopeLike, **fields: Any) -> AddResult:
         sc = as_scope(scope)
-        unknown = set(fields) - {"kind", "tags", "metadata", "sources", "importance",
-                                 "confidence", "valid_from", "expires_at", "ttl", "entities",
-                                 "supersedes", "embedding", "tier"}
+        unknown = set(fields) - ADD_FIELDS
         if unknown:
             raise InvalidInputError(f"add() got unknown argument(s) {sorted(unknown)}")
         cand = make_candidate(content, sc, self.embedder.dim, now=utcnow(), **fields)

@@ -228,3 +228,15 @@ def test_dense_search_in_a_small_scope_is_exact(mem):
     hits = mem.search("harvest report of apples and pears", "small", k=5, retrievers=["dense"])
     assert [h.id for h in hits][:1] == [mine.id]
     assert {h.id for h in hits} <= {mine.id, other.id}
+
+
+def test_derived_cubes_record_their_source_and_do_not_dedup_across_tiers(mem):
+    base = mem.add("Alice prefers green tea", "u")
+    slots = mem.add("Alice prefers green tea", "u", tier="activation", kind="slots",
+                    derived_from=[{"cube_id": base.id, "version": 1}], model_fingerprint="fp-1")
+    assert slots.action == "added" and slots.id != base.id
+    cube = mem.get(slots.id, "u")
+    assert [(d.cube_id, d.version) for d in cube.derived_from] == [(base.id, 1)]
+    assert cube.model_fingerprint == "fp-1"
+    assert [h.id for h in mem.search("green tea", "u", k=5)] == [base.id]  # plaintext only
+    assert [h.id for h in mem.search("green tea", "u", k=5, tiers=["activation"])] == [slots.id]
