@@ -148,18 +148,20 @@ def can_write(row: CubeRow, scope: Scope) -> bool:
     return row.user_id == scope.user_id and row.agent_id in (None, scope.agent_id)
 
 
-# Advisory lock keys ("memos" in ASCII, then +1). SQLite lets one writer in at a time; on
+# Advisory locks (key 1: "memo" in ASCII, +1; key 2: the schema, so stores in different
+# schemas of one database do not wait for each other). SQLite lets one writer in at a time; on
 # PostgreSQL these locks give the same order, which the changelog needs: a seq allocated by
 # one transaction must not commit after a larger seq that an index has already read past.
-SCHEMA_LOCK = 0x6D656D6F73  # creating tables on a new database
+SCHEMA_LOCK = 0x6D656D6F  # creating tables on a new database
 WRITE_LOCK = SCHEMA_LOCK + 1  # every write transaction, from its first statement to commit
 
 
 def pg_xact_lock(conn: Any, key: int) -> None:
-    """On PostgreSQL, take advisory lock `key` until the transaction of `conn` ends."""
+    """On PostgreSQL, take advisory lock (`key`, schema) until the transaction of `conn` ends."""
     bind = conn.get_bind() if isinstance(conn, Session) else conn
     if bind.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                     {"k": key})
 
 
 def _add_missing_columns(conn: Any) -> None:
