@@ -94,11 +94,17 @@ def _parse_meta(pairs: list[str] | None) -> dict[str, Any] | None:
 
 
 def _read_content(content: str) -> str | bytes:
-    """The argument itself, or stdin's raw bytes for `-` (the library checks the UTF-8)."""
+    """The argument itself, or stdin's raw bytes for `-` (the library checks the UTF-8).
+
+    Trailing newlines of stdin are dropped, as a shell's $(...) does: `echo text | memos add -`
+    stores "text".
+    """
     if content != "-":
         return content
     buffer = getattr(sys.stdin, "buffer", None)
-    return buffer.read() if buffer is not None else sys.stdin.read()
+    if buffer is not None:
+        return buffer.read().rstrip(b"\r\n")
+    return sys.stdin.read().rstrip("\r\n")
 
 
 @contextmanager

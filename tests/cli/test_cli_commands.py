@@ -63,8 +63,8 @@ def test_add_reads_stdin_and_dedups(memos_cli: Run) -> None:
     assert first.code == 0 and first.json()["action"] == "added"
     again = memos_cli("add", "Alice plays the cello", "-u", "alice", "--json")
     assert again.json()["action"] == "duplicate" and again.json()["id"] == first.json()["id"]
-    shown = memos_cli("show", first.json()["id"], "-u", "alice")
-    assert "Alice plays the cello" in shown.out
+    shown = memos_cli("show", first.json()["id"], "-u", "alice", "--json")
+    assert shown.json()["content"] == "Alice plays the cello"  # stdin's newline dropped
 
 
 def test_update_history_diff_rollback(memos_cli: Run) -> None:
