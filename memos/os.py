@@ -6,7 +6,6 @@ Every method takes the caller's scope and checks it before touching a cube.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
 from memos import admin, io, search
 from memos.config import MemosConfig, is_database_url, resolve_location
@@ -52,6 +51,7 @@ from memos.stores.fulltext import FullTextIndex
 from memos.stores.graph import ENTITY_PREFIX, GraphIndex, entity_node
 from memos.stores.indexer import IndexSync
 from memos.stores.repository import (
+    AccessBuffer,
     Repository,
     can_read,
     can_write,
@@ -65,7 +65,6 @@ from memos.stores.vector_index import VectorIndex
 log = logging.getLogger(__name__)
 
 ScopeLike = Scope | str | Mapping[str, Any]
-_ACCESS_FLUSH = 1000  # buffered access-stat updates before a write; searches stay read-only
 
 
 def as_scope(scope: Any) -> Scope:
@@ -92,7 +91,7 @@ class MemOS:
         self.embedder = embedder
         self.config = config
         self.location = location
-        self._pending_access: dict[int, tuple[int, datetime]] = {}
+        self._access = AccessBuffer(repo)
         self._closed = False
 
     # -- lifecycle -------------------------------------------------------------------
@@ -150,23 +149,11 @@ class MemOS:
             self._vectors.save()
 
     def _note_access(self, pks: Sequence[int]) -> None:
-        now = utcnow()
-        for pk in pks:
-            count = self._pending_access.get(pk, (0, now))[0]
-            self._pending_access[pk] = (count + 1, now)
-        if len(self._pending_access) >= _ACCESS_FLUSH:
-            self._flush_access()
+        self._access.note(pks)
 
     def _flush_access(self) -> None:
-        if not self._pending_access or self._closed:
-            return
-        pending, self._pending_access = self._pending_access, {}
-        cubes = CubeRow.__table__
-        stmt = (update(cubes).where(cubes.c.pk == bindparam("b_pk"))
-                .values(hits=cubes.c.hits + bindparam("b_n"), last_access=bindparam("b_at")))
-        with self._repo.write() as session:  # one executemany, not a statement per cube
-            session.connection().execute(stmt, [{"b_pk": pk, "b_n": n, "b_at": at}
-                                                for pk, (n, at) in pending.items()])
+        if not self._closed:
+            self._access.flush()
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -371,16 +358,7 @@ class MemOS:
         for v in (from_v, to_v):
             if v not in versions:
                 raise NotFoundError(f"cube {cube_id} has no version {v} (versions 1..{latest})")
-        skip = {"version", "access", "recorded_at"}
-        old = versions[from_v].model_dump(mode="json", exclude=skip)
-        new = versions[to_v].model_dump(mode="json", exclude=skip)
-        changes = {k: (old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
-                   if old.get(k) != new.get(k)}
-        text = "\n".join(difflib.unified_diff(
-            versions[from_v].content.splitlines(), versions[to_v].content.splitlines(),
-            fromfile=f"v{from_v}", tofile=f"v{to_v}", lineterm=""))
-        return CubeDiff(cube_id=cube_id, from_version=from_v, to_version=to_v,
-                        changes=changes, content_diff=text)
+        return CubeDiff.between(versions[from_v], versions[to_v])
 
     def neighbors(self, cube_id: str, scope: ScopeLike, *, relation: str | None = None,
                   depth: int = 1) -> list[Neighbor]:

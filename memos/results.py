@@ -3,6 +3,7 @@ and the CLI renders them with `model_dump(mode="json")` for `--json`."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
@@ -43,6 +44,19 @@ class CubeDiff(BaseModel):
     to_version: int
     changes: dict[str, tuple[Any, Any]]
     content_diff: str
+
+    @classmethod
+    def between(cls, old: MemCube, new: MemCube) -> CubeDiff:
+        """Fields that differ (bookkeeping fields aside) and a unified diff of the text."""
+        skip = {"version", "access", "recorded_at"}
+        a = old.model_dump(mode="json", exclude=skip)
+        b = new.model_dump(mode="json", exclude=skip)
+        changes = {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+        text = "\n".join(difflib.unified_diff(
+            old.content.splitlines(), new.content.splitlines(),
+            fromfile=f"v{old.version}", tofile=f"v{new.version}", lineterm=""))
+        return cls(cube_id=new.id, from_version=old.version, to_version=new.version,
+                   changes=changes, content_diff=text)
 
 
 class Edge(BaseModel):

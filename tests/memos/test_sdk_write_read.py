@@ -240,3 +240,13 @@ def test_derived_cubes_record_their_source_and_do_not_dedup_across_tiers(mem):
     assert cube.model_fingerprint == "fp-1"
     assert [h.id for h in mem.search("green tea", "u", k=5)] == [base.id]  # plaintext only
     assert [h.id for h in mem.search("green tea", "u", k=5, tiers=["activation"])] == [slots.id]
+
+
+def test_search_records_access_statistics(mem):
+    r = mem.add("the spare key is under the blue flowerpot", "u")
+    for _ in range(3):
+        assert mem.search("spare key", "u", k=1)[0].id == r.id
+    mem.search("spare key", "u", k=1, record_access=False)
+    mem.flush()
+    cube = mem.get(r.id, "u", version=None)
+    assert cube.access.hits == 3 and cube.access.last_access is not None
