@@ -275,6 +275,9 @@ class MemOS:
             if old.pk == new.pk:
                 raise InvalidInputError("a cube cannot supersede itself")
             mark_superseded(self, session, old, new.pk, new.id, now, reason)
+            if reason is not None:
+                self._repo.audit(session, "supersede", cube_id, reason, {"by": new.id},
+                                 actor=sc.agent_id or sc.user_id)
             result = AddResult(id=new.id, version=new.version, action="added",
                                superseded=[cube_id], cube=cube_from_row(new))
         self._after_write(1)
