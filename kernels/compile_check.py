@@ -95,8 +95,10 @@ def compile_report(
 ) -> list[CompiledKernel]:
     """Compile each kernel for sm_<arch> at the given head/state sizes; no GPU needed."""
     import triton
+    import triton.language as tl
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
+    from triton.runtime.jit import JITFunction
 
     if dtype not in ("bf16", "fp16", "fp32"):
         raise KernelError(f"compile_report dtype must be bf16, fp16 or fp32, got {dtype!r}")
@@ -105,6 +107,12 @@ def compile_report(
     out = []
     for module, name, consts, warps in _plan(p, n, chunk, dim, block):
         kernel = getattr(importlib.import_module(f"memos.kernels.{module}"), name)
+        if not isinstance(kernel, JITFunction) or not isinstance(tl.standard.sum, JITFunction):
+            raise KernelError(
+                "triton or the kernels were imported with TRITON_INTERPRET=1 (interpreted, not "
+                "compilable); "
+                "run the compile report in a process without it"
+            )
         src = ASTSource(kernel, _signature(kernel, dtype, consts), consts)
         try:
             compiled = triton.compile(src, target=target, options={"num_warps": warps})

@@ -19,7 +19,7 @@ def test_all_kernels_compile_for_sm90_within_hardware_limits(monkeypatch):
     try:
         rows = compile_report("bf16", 90)
     except KernelError as exc:
-        if "not bundled" in str(exc):
+        if "not bundled" in str(exc) or "imported with TRITON_INTERPRET=1" in str(exc):
             pytest.skip(str(exc))
         raise
     names = {r.name for r in rows}
