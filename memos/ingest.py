@@ -204,9 +204,13 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
         new: list[Candidate] = []
         new_src: list[int] = []  # index into `cands` of each entry of `new`
         new_pos: dict[int, int] = {}  # index into `cands` -> index into `new`
-        is_new = np.zeros(len(cands), dtype=bool)
-        # Cosine between every pair of the batch at once; row i is read for in-batch near-dups.
-        gram = embs @ embs.T if threshold is not None and len(cands) > 1 else None
+        # Earlier items of the batch that item i nearly duplicates: every pair's cosine at
+        # once, kept only where it reaches the threshold (rare), so the loop stays cheap.
+        earlier: dict[int, list[tuple[int, float]]] = {}
+        if threshold is not None and len(cands) > 1:
+            gram = embs @ embs.T
+            for j, i in np.argwhere(np.triu(gram >= threshold, 1)):
+                earlier.setdefault(int(i), []).append((int(j), float(gram[j, i])))
         batch_exact: dict[tuple[str, str | None, str, str], int] = {}
         # (action, True, index into `new`) or (action, False, id of an existing cube)
         results: list[tuple[str, bool, Any]] = []
@@ -222,11 +226,9 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
             near = [(near_rows[pk].id, sim) for pk, sim in near_hits[i] if pk in near_rows
                     and (near_rows[pk].user_id, near_rows[pk].agent_id, near_rows[pk].tier) == owner]
             batch_near: list[tuple[int, float]] = []
-            if gram is not None and new:
-                row_sims = gram[i]
-                batch_near = [(new_pos[int(c)], float(row_sims[c]))
-                              for c in np.flatnonzero((row_sims >= threshold) & is_new)
-                              if _owner(cands[c].cube) == owner]
+            for c, sim in earlier.get(i, ()):
+                if c in new_pos and _owner(cands[c].cube) == owner:
+                    batch_near.append((new_pos[c], sim))
             best_new = max(batch_near, key=lambda p: p[1]) if batch_near else None
             decision = dedup.decide_dedup(exact_ids, near, threshold)
             if decision.action == "added" and best_new is not None:
@@ -247,7 +249,6 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
             new.append(cand)
             new_pos[i] = len(new) - 1
             new_src.append(i)
-            is_new[i] = True
             results.append(("added", True, len(new) - 1))
         pks = repo.insert_cubes(session, [c.cube for c in new])
         hit_updates = []
