@@ -1,0 +1,215 @@
+"""The store-wide commands: `memos init | stats | check | export | import | reindex | gc |
+purge`. Registered by importing this module (cli/store_commands.py does).
+
+Each command makes ONE call on `memos.MemOS` and renders the result (cli/render.py).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from memos.cli import render
+from memos.cli.app import app
+from memos.cli.options import (
+    STORE,
+    AgentOpt,
+    IndexDirOpt,
+    JsonOpt,
+    OnError,
+    SessionOpt,
+    StoreOpt,
+    UserOpt,
+    open_store,
+    optional_scope,
+    progress_bar,
+    scope_of,
+)
+from rich.console import Console
+
+from memos.errors import ImportFormatError, InvalidInputError, StoreError
+
+
+@app.command(rich_help_panel=STORE)
+def init(store: StoreOpt = None, index_dir: IndexDirOpt = None,
+         embedder: Annotated[str | None, typer.Option(
+             help="Embedder of a new store: hashing (default) or minilm.")] = None,
+         json_out: JsonOpt = False) -> None:
+    """Create a store (or open an existing one) and show where it lives.
+
+    Example: memos init --store ./my-memories
+    """
+    with open_store(store, index_dir, embedder) as mem:
+        stats = mem.stats()
+    if json_out:
+        render.print_json(stats)
+        return
+    render.print_message(f"store ready at {render.get(stats, 'location')} "
+                         f"({render.get(stats, 'backend')}, embedder "
+                         f"{render.get(stats, 'embedder')}, {render.get(stats, 'live')} live cubes)")
+
+
+@app.command(rich_help_panel=STORE)
+def purge(cube_id: Annotated[str | None, typer.Argument(help="Cube id (omit with --all).",
+                                                         show_default=False)] = None,
+          user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+          all_of_user: Annotated[bool, typer.Option("--all", help="Every cube of the user.")]
+          = False,
+          reason: Annotated[str | None, typer.Option(help="Why, for the audit log.")] = None,
+          yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+          store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
+          ) -> None:
+    """Erase a memory (or all of a user's) with every version, for good; audited.
+
+    Example: memos purge --all -u alice --yes --reason "account deleted"
+    """
+    scope = scope_of(user, agent, session)
+    if (cube_id is None) == (not all_of_user):
+        raise InvalidInputError("give either a cube id or --all, not both and not neither")
+    if not yes:
+        what = f"every memory of {scope.user_id}" if all_of_user else cube_id
+        if not sys.stdin.isatty():
+            raise InvalidInputError(f"purge erases {what} for good; add --yes to confirm")
+        typer.confirm(f"Erase {what} for good?", abort=True)
+    with open_store(store, index_dir) as mem:
+        report = mem.purge(cube_id, scope, all_of_user=all_of_user, reason=reason)
+    if json_out:
+        render.print_json(report)
+        return
+    shown = render.to_jsonable(report)
+    if len(shown["cube_ids"]) > 10:  # a whole user can be thousands of ids
+        shown["cube_ids"] = f"{len(shown['cube_ids'])} ids (--json lists them)"
+    render.print_table(render.kv_table("purged", shown))
+
+
+@app.command(rich_help_panel=STORE)
+def stats(user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+          store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
+          ) -> None:
+    """Count cubes, versions, edges and index entries (of one user with --user).
+
+    Example: memos stats --json
+    """
+    with open_store(store, index_dir) as mem:
+        result = mem.stats(optional_scope(user, agent, session))
+    if json_out:
+        render.print_json(result)
+        return
+    render.print_table(render.kv_table("store", render.to_jsonable(result)))
+
+
+@app.command(rich_help_panel=STORE)
+def check(repair: Annotated[bool, typer.Option(help="Rebuild indexes that disagree.")] = False,
+          store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
+          ) -> None:
+    """Compare the SQL tables with the vector, full-text and graph indexes (exit 1 if they differ).
+
+    Example: memos check --repair
+    """
+    with open_store(store, index_dir) as mem:
+        report = mem.check(repair=repair)
+    if json_out:
+        render.print_json(report)
+    else:
+        render.print_table(render.check_table(report))
+        for problem in report.problems:
+            render.print_message(problem, style="yellow")
+        if report.repaired:
+            render.print_message("repaired: the indexes that disagreed were rebuilt from SQL")
+    if not report.ok and not report.repaired:
+        raise StoreError(f"{len(report.problems)} problem(s) found; run `memos check --repair`")
+
+
+@app.command("export", rich_help_panel=STORE)
+def export_(dest: Annotated[Path | None, typer.Argument(
+                help="File to write (JSON Lines); stdout when omitted.", show_default=False)]
+            = None,
+            user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+            superseded: Annotated[bool, typer.Option(help="Include superseded cubes.")] = True,
+            store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
+            ) -> None:
+    """Write a user's memories with their full history as JSON Lines (memos-export/1).
+
+    Example: memos export alice.jsonl -u alice    (or: memos export -u alice > alice.jsonl)
+    """
+    scope = scope_of(user, agent, session)
+    with open_store(store, index_dir) as mem:
+        report = mem.export(scope, dest if dest is not None else sys.stdout,
+                            include_superseded=superseded)
+    if dest is None:  # stdout carries the export itself; the summary goes to stderr
+        Console(stderr=True).print(f"exported {report.cubes} cube(s), {report.edges} edge(s)")
+    elif json_out:
+        render.print_json(report)
+    else:
+        render.print_message(f"exported {report.cubes} cube(s), {report.edges} edge(s) "
+                             f"to {report.path}")
+
+
+@app.command("import", rich_help_panel=STORE)
+def import_(source: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                                   help="A memos-export/1 JSON Lines file.")],
+            user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+            on_error: Annotated[OnError, typer.Option(
+                help="skip: import the good lines; abort: import nothing if a line is bad.")]
+            = OnError.abort,
+            store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
+            ) -> None:
+    """Import a JSON Lines export into a user's scope; bad lines are reported by number.
+
+    Example: memos import alice.jsonl -u alice --on-error skip
+    """
+    scope = scope_of(user, agent, session)
+    stderr = Console(stderr=True, highlight=False)
+    try:
+        with open_store(store, index_dir) as mem, progress_bar("importing") as progress:
+            report = mem.import_(source, scope, on_error=on_error.value, progress=progress)
+    except ImportFormatError as exc:
+        for line in render.import_errors_text(exc.errors):
+            stderr.print(f"[red]{line}[/red]", markup=True)
+        raise
+    if json_out:
+        render.print_json(report)
+    else:
+        render.print_message(f"imported {report.imported} cube(s), {report.edges} edge(s); "
+                             f"{report.skipped_existing} already present; "
+                             f"{len(report.errors)} bad line(s) skipped")
+    for line in render.import_errors_text(report.errors):
+        stderr.print(f"[yellow]{line}[/yellow]", markup=True)
+
+
+@app.command(rich_help_panel=STORE)
+def reindex(embedder: Annotated[str | None, typer.Option(
+                help="Switch to this embedder (hashing, minilm, a model folder).")] = None,
+            store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
+            ) -> None:
+    """Rebuild the vector, full-text and graph indexes from SQL (optionally with a new embedder).
+
+    Example: memos reindex --embedder minilm
+    """
+    # Open with the store's recorded embedder; the new one is what reindex switches to.
+    with open_store(store, index_dir) as mem, progress_bar("reindexing") as progress:
+        report = mem.reindex(embedder=embedder, progress=progress)
+    if json_out:
+        render.print_json(report)
+        return
+    render.print_message(f"reindexed {report.cubes} cube(s) with {report.embedder} "
+                         f"({report.vector_index} index) in {report.seconds:.1f} s")
+
+
+@app.command(rich_help_panel=STORE)
+def gc(user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+       store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False) -> None:
+    """Archive memories whose TTL has passed (of one user with --user).
+
+    Example: memos gc
+    """
+    with open_store(store, index_dir) as mem:
+        report = mem.gc(scope=optional_scope(user, agent, session))
+    if json_out:
+        render.print_json(report)
+        return
+    render.print_message(f"archived {len(report.archived)} expired cube(s)")
+    for cube_id in report.archived:
+        render.print_message(f"  {cube_id}", style="")
