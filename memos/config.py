@@ -29,8 +29,10 @@ class RetrievalConfig(BaseModel):
     importance_weight: float = Field(default=0.002, ge=0)
     candidates: int = Field(default=50, ge=1)  # per retriever, before fusion
     # Full-text rows scored per query at most (frequent terms are dropped past it): bounds
-    # search time on large stores; small stores never reach it. None: no bound.
-    fulltext_max_postings: int | None = Field(default=6_000, ge=1)
+    # search time on large stores; small stores never reach it. None: no bound. 3,000 keeps
+    # BM25 scoring near 2 ms at 100k cubes (docs/BENCHMARKS.md). Quality barely notices:
+    # forcing a bound of 1,000 on LoCoMo's 2,760 turns left R@500w at 0.773 (hashing).
+    fulltext_max_postings: int | None = Field(default=3_000, ge=1)
     # Dense hits at or below this cosine share nothing with the query; ranking them would
     # only order noise (and ties at 0 would make rankings depend on insertion order).
     dense_min_score: float = Field(default=0.0, ge=-1.0, le=1.0)
