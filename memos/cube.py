@@ -147,6 +147,9 @@ class MemCube(BaseModel):
                 f"content is {size:,} bytes, over the {MAX_CONTENT_BYTES:,}-byte limit; "
                 "split it into smaller memories or store it as chunked documents"
             )
+        if "\x00" in value:  # PostgreSQL cannot store it; SQLite would, so refuse it on both
+            raise ValueError("content contains a NUL character (\\x00); remove it or replace "
+                             "it with a space")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:

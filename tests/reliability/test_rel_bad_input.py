@@ -62,6 +62,9 @@ BAD_CALLS: dict[str, tuple[type[MemosError] | tuple[type[MemosError], ...], Call
     "10 MB content": (InvalidInputError, lambda m, ids: m.add("x" * 10_000_000, "alice")),
     "invalid UTF-8 bytes": (InvalidInputError, lambda m, ids: m.add(b"caf\xe9 \xff\xfe", "alice")),
     "lone surrogate": (InvalidInputError, lambda m, ids: m.add("bad \ud800 text", "alice")),
+    "NUL character": (InvalidInputError, lambda m, ids: m.add("bad \x00 text", "alice")),
+    "NUL in update": (InvalidInputError,
+                      lambda m, ids: m.update(ids["tea"], "alice", content="tea\x00")),
     "empty update": (InvalidInputError,
                      lambda m, ids: m.update(ids["tea"], "alice", content="  ")),
     "wrong embedding dimension": (
