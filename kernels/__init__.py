@@ -3,6 +3,11 @@
 One public function per op picks the implementation (see `dispatch.backend_for`):
 CUDA tensors run Triton, CPU tensors run the reference, and `MEMOS_KERNELS=triton|reference`
 forces one (on CPU, `MEMOS_KERNELS=triton TRITON_INTERPRET=1` runs the Triton interpreter).
+Each Triton path is a torch.autograd.Function, so the model trains through it.
+
+`memos.kernels.bench` times reference against Triton (`memos bench kernels`), and
+`memos.kernels.compile_check` compiles every kernel for an H100 without needing one
+(`memos bench kernels --compile-sm90`).
 """
 
 from memos.kernels.memory_attention import memory_attention
