@@ -84,7 +84,7 @@ def kernels(
     batch: str = typer.Option("1", "--batch", help="Batch sizes, comma-separated."),
     ops: str = typer.Option(",".join(OPS), "--ops", help=f"Ops to time, comma-separated: {', '.join(OPS)}."),
     backward: bool = typer.Option(True, "--backward/--forward-only", help="Also time forward+backward."),
-    repeats: int | None = typer.Option(None, "--repeats", help="Timed runs per case (median); default 20 on GPU, 3 on CPU."),
+    repeats: int | None = typer.Option(None, "--repeats", help="Timed runs per case (median); default 20 on GPU, 5 on CPU."),
     device: str | None = typer.Option(None, "--device", help="cuda or cpu; default cuda when available."),
     threads: int | None = typer.Option(None, "--threads", help="CPU threads for torch during the run."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),

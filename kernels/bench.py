@@ -264,7 +264,13 @@ def _bench_all(
     device: str | torch.device | None, repeats: int | None,
     on_step: Callable[[int, int, str], None] | None,
 ) -> KernelBenchReport:
-    dev = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    except RuntimeError:
+        raise InvalidInputError(f"unknown device {device!r}; use cpu or cuda") from None
+    if dev.type not in ("cpu", "cuda") or (dev.type == "cuda" and not torch.cuda.is_available()):
+        raise InvalidInputError(f"device {device!r} is not available here; use cpu" + (
+            " or cuda" if torch.cuda.is_available() else ""))
     on_gpu = dev.type == "cuda"
     dtype = torch.bfloat16 if on_gpu else torch.float32
     repeats = repeats if repeats is not None else (20 if on_gpu else 5)

@@ -60,6 +60,12 @@ def test_bad_arguments_are_invalid_input(kwargs):
                       threads=args["threads"])
 
 
+@pytest.mark.parametrize("device", ["tpu", "meta"])
+def test_unusable_device_is_invalid_input(device):
+    with pytest.raises(InvalidInputError, match="device"):
+        bench_kernels([16], [1], ["ssd_step"], device=device, repeats=1)
+
+
 def test_peak_bandwidth_by_device_name():
     assert peak_bandwidth_gbps("NVIDIA H100 80GB HBM3") == 3350.0
     assert peak_bandwidth_gbps("NVIDIA H100 PCIe") == 2000.0
