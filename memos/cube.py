@@ -7,6 +7,7 @@ from 1. Pydantic validates cubes at the public boundary; stores map them to SQL 
 from __future__ import annotations
 
 import hashlib
+import json
 import unicodedata
 import uuid
 from datetime import UTC, datetime
@@ -135,6 +136,18 @@ class MemCube(BaseModel):
     access: AccessStats = Field(default_factory=AccessStats)
     expires_at: datetime | None = None
     content_hash: str = ""
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_is_json(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # Stored as JSON (JSONB on PostgreSQL, which also refuses NaN): check it here, so a
+        # bad value is an InvalidInputError at the boundary, not a driver error mid-write.
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"metadata must hold JSON values (str, finite number, bool, "
+                             f"null, list, dict): {exc}") from None
+        return value
 
     @field_validator("content")
     @classmethod

@@ -67,6 +67,10 @@ BAD_CALLS: dict[str, tuple[type[MemosError] | tuple[type[MemosError], ...], Call
                       lambda m, ids: m.update(ids["tea"], "alice", content="tea\x00")),
     "empty update": (InvalidInputError,
                      lambda m, ids: m.update(ids["tea"], "alice", content="  ")),
+    "metadata not JSON": (InvalidInputError,
+                          lambda m, ids: m.add("Alice has a cat", "alice", metadata={"x": {1, 2}})),
+    "metadata NaN": (InvalidInputError,
+                     lambda m, ids: m.add("Alice has a dog", "alice", metadata={"w": float("nan")})),
     "wrong embedding dimension": (
         InvalidInputError, lambda m, ids: m.add("Alice likes jazz", "alice", embedding=[0.1] * 7)),
     "get unknown id": (NotFoundError, lambda m, ids: m.get(UNKNOWN, "alice")),
