@@ -306,7 +306,7 @@ def _apply_conflicts(mem: MemOS, session: Any, new: list[Candidate], pks: list[i
             for row in session.execute(select(CubeRow).where(
                     CubeRow.user_id == cube.scope.user_id, live_clause(now),
                     subject.in_(list({raw, raw.strip(), key.subject})),
-                    CubeRow.pk != pk)).scalars():
+                    CubeRow.pk < pk)).scalars():  # older cubes only: later facts win
                 rows[row.id] = row
                 candidates.append((row.id, row.meta, row.content_hash))
         for old_id in cand.supersedes:

@@ -146,3 +146,12 @@ def test_purge_whole_user(mem):
     with pytest.raises(InvalidInputError):
         mem.purge(None, "alice")
     assert mem.check().ok
+
+
+def test_conflict_inside_one_batch_keeps_the_later_fact(mem):
+    key = {"subject": "bob", "attribute": "city"}
+    rs = mem.add_many([{"content": "Bob lives in Oslo", "metadata": key},
+                       {"content": "Bob lives in Bergen", "metadata": key}], "bob")
+    assert rs[1].superseded == [rs[0].id] and rs[0].superseded == []
+    assert mem.get(rs[0].id, "bob").state == Lifecycle.SUPERSEDED
+    assert mem.get(rs[1].id, "bob").state == Lifecycle.ACTIVE
