@@ -40,11 +40,11 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from memos.cube import AccessStats, Lifecycle, MemCube, Scope, Visibility, utcnow
-from memos.errors import StoreError
+from memos.errors import InvalidInputError, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +165,21 @@ def pg_xact_lock(conn: Any, key: int) -> None:
                      {"k": key})
 
 
+@contextmanager
+def _nul_is_bad_input() -> Iterator[None]:
+    """PostgreSQL refuses NUL characters in text and JSON (SQLite keeps them): any id, scope,
+    tag, metadata or entity string carrying one is bad input, not a store failure."""
+    try:
+        yield
+    except DataError as exc:
+        message = str(exc.orig)
+        if "NUL" in message or "\\u0000" in message:
+            raise InvalidInputError("a text field (id, scope, tag, metadata, entity or "
+                                    "relation) contains a NUL character (\\x00); remove it"
+                                    ) from None
+        raise
+
+
 def _add_missing_columns(conn: Any) -> None:
     """Stores made by an earlier version lack columns added since: add them (all such
     columns are nullable, so old rows stay valid). `create_all` only creates whole tables."""
@@ -200,13 +215,13 @@ class Repository:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read() as session, session.begin():
+        with _nul_is_bad_input(), self._read() as session, session.begin():
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed on exit, rolled back (store unchanged) on any error."""
-        with self._write() as session, session.begin():
+        with _nul_is_bad_input(), self._write() as session, session.begin():
             pg_xact_lock(session, WRITE_LOCK)
             yield session
 

@@ -155,3 +155,27 @@ def test_import_skip_imports_the_good_lines(seeded: tuple[Any, dict[str, str]],
     for n in (1, 2):
         assert mem.get(f"{n:032x}", "alice").content
     assert mem.check().ok
+
+
+NUL_CALLS: dict[str, Callable[[Any, dict[str, str]], object]] = {
+    "user id": lambda m, ids: m.add("Alice has a cat", "ali\x00ce"),
+    "tag": lambda m, ids: m.add("Alice has a cat", "alice", tags=["pets\x00"]),
+    "metadata": lambda m, ids: m.add("Alice has a cat", "alice", metadata={"k": "v\x00"}),
+    "entity": lambda m, ids: m.add("Alice has a cat", "alice", entities=["cat\x00"]),
+    "cube id": lambda m, ids: m.get("ab\x00cd", "alice"),
+    "relation": lambda m, ids: m.link(ids["tea"], ids["lisbon"], "alice", relation="r\x00"),
+}
+
+
+@pytest.mark.parametrize("field", sorted(NUL_CALLS))
+def test_nul_in_a_text_field_is_bad_input_on_postgresql(
+        seeded_shared: tuple[Any, dict[str, str]], field: str) -> None:
+    """PostgreSQL cannot store NUL in text or JSON; SQLite can (and keeps it), so this is
+    PostgreSQL's half of the contract: a clear InvalidInputError, nothing written."""
+    mem, ids = seeded_shared
+    if mem.stats().backend != "postgresql":
+        pytest.skip("SQLite stores NUL characters in these fields")
+    before = snapshot(mem, USERS)
+    with pytest.raises(InvalidInputError, match="NUL"):
+        NUL_CALLS[field](mem, ids)
+    assert snapshot(mem, USERS) == before
