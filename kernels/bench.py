@@ -138,13 +138,13 @@ def _backward(outputs: Sequence[torch.Tensor], leaves: Sequence[torch.Tensor]) -
 
 
 def _scan_case(bsz: int, length: int, device: torch.device, dtype: torch.dtype, grad: bool):
-    gen = torch.Generator(device="cpu").manual_seed(0)
+    gen = torch.Generator(device=device).manual_seed(0)
 
     def make(*shape: int, scale: float = 1.0) -> torch.Tensor:
-        return (torch.randn(*shape, generator=gen) * scale).to(device, dtype).requires_grad_(grad)
+        return (torch.randn(*shape, generator=gen, device=device) * scale).to(dtype).requires_grad_(grad)
 
     x = make(bsz, length, HEADS, HEAD_DIM)
-    log_a = (-torch.rand(bsz, length, HEADS, generator=gen) * 0.2).to(device).requires_grad_(grad)
+    log_a = (-torch.rand(bsz, length, HEADS, generator=gen, device=device) * 0.2).requires_grad_(grad)
     b = make(bsz, length, HEADS, STATE, scale=STATE**-0.5)
     c = make(bsz, length, HEADS, STATE, scale=STATE**-0.5)
     elt = x.element_size()
@@ -160,14 +160,20 @@ def _scan_case(bsz: int, length: int, device: torch.device, dtype: torch.dtype, 
 def _attention_case(
     bsz: int, length: int, device: torch.device, dtype: torch.dtype, grad: bool, block: int = BLOCK
 ):
-    gen = torch.Generator(device="cpu").manual_seed(0)
+    gen = torch.Generator(device=device).manual_seed(0)
     nb = math.ceil(length / block)
-    q = torch.randn(bsz, length, HEADS, HEAD_DIM, generator=gen).to(device, dtype).requires_grad_(grad)
-    k = torch.randn(bsz, MEMORIES, SLOTS, HEADS, HEAD_DIM, generator=gen).to(device, dtype).requires_grad_(grad)
-    v = torch.randn(bsz, MEMORIES, SLOTS, HEADS, HEAD_DIM, generator=gen).to(device, dtype).requires_grad_(grad)
-    slot_mask = (torch.rand(bsz, MEMORIES, SLOTS, generator=gen) < 0.9).to(device)
-    idx = torch.stack([torch.randperm(MEMORIES, generator=gen)[:TOPK] for _ in range(bsz * nb * HEADS)])
-    idx = idx.view(bsz, nb, HEADS, TOPK).to(device)
+
+    def make(*shape: int) -> torch.Tensor:
+        return torch.randn(*shape, generator=gen, device=device).to(dtype).requires_grad_(grad)
+
+    q = make(bsz, length, HEADS, HEAD_DIM)
+    k = make(bsz, MEMORIES, SLOTS, HEADS, HEAD_DIM)
+    v = make(bsz, MEMORIES, SLOTS, HEADS, HEAD_DIM)
+    slot_mask = torch.rand(bsz, MEMORIES, SLOTS, generator=gen, device=device) < 0.9
+    # K distinct memories per query block: the top-K of random scores, as the model selects.
+    scores = torch.rand(bsz, nb, HEADS, MEMORIES, generator=gen, device=device)
+    idx = scores.topk(TOPK, dim=-1).indices  # (B, NB, H, K)
+    del scores
     scale = HEAD_DIM**-0.5
     elt = q.element_size()
     gathered = bsz * nb * HEADS * TOPK * SLOTS * HEAD_DIM * 2 * elt
@@ -194,12 +200,12 @@ def _attention_case(
 
 
 def _step_case(bsz: int, length: int, device: torch.device, dtype: torch.dtype, grad: bool):
-    gen = torch.Generator(device="cpu").manual_seed(0)
-    x = torch.randn(bsz, HEADS, HEAD_DIM, generator=gen).to(device, dtype)
-    log_a = (-torch.rand(bsz, HEADS, generator=gen)).to(device)
-    b = torch.randn(bsz, HEADS, STATE, generator=gen).to(device, dtype)
-    c = torch.randn(bsz, HEADS, STATE, generator=gen).to(device, dtype)
-    state = torch.randn(bsz, HEADS, HEAD_DIM, STATE, generator=gen).to(device)
+    gen = torch.Generator(device=device).manual_seed(0)
+    x = torch.randn(bsz, HEADS, HEAD_DIM, generator=gen, device=device).to(dtype)
+    log_a = -torch.rand(bsz, HEADS, generator=gen, device=device)
+    b = torch.randn(bsz, HEADS, STATE, generator=gen, device=device).to(dtype)
+    c = torch.randn(bsz, HEADS, STATE, generator=gen, device=device).to(dtype)
+    state = torch.randn(bsz, HEADS, HEAD_DIM, STATE, generator=gen, device=device)
     moved = 2 * state.numel() * 4 + (2 * x.numel() + b.numel() + c.numel()) * x.element_size()
     ref = lambda: ssd_step_reference(x, log_a, b, c, state)  # noqa: E731
     tri = lambda: _SSDStepTriton.apply(x, log_a, b, c, state)  # noqa: E731
