@@ -201,8 +201,11 @@ class Repository:
         try:
             self.engine = make_engine(url, busy_timeout_ms)
             self.dialect = self.engine.dialect.name
-            with self.engine.begin() as conn:
-                pg_xact_lock(conn, SCHEMA_LOCK)  # two first opens would both CREATE TABLE
+            # A write transaction from its start (SQLite: BEGIN IMMEDIATE; PostgreSQL: the
+            # advisory lock): two first opens at once would both CREATE TABLE, and a deferred
+            # SQLite transaction that reads before it writes fails "locked" without waiting.
+            with self.engine.execution_options(memos_write=True).begin() as conn:
+                pg_xact_lock(conn, SCHEMA_LOCK)
                 Base.metadata.create_all(conn)
                 _add_missing_columns(conn)
         except OperationalError as exc:

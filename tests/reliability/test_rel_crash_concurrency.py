@@ -102,11 +102,16 @@ def test_kill_9_during_add_many_loses_no_committed_cube(store_spec: StoreSpec,
         assert {"dense", "fulltext"} <= set(hits[0].retrievers)
 
 
-def test_two_writers_at_once_lose_nothing(store_spec: StoreSpec, tmp_path: Path) -> None:
+@pytest.mark.parametrize("same_texts", [False, True], ids=["own-texts", "same-texts"])
+def test_two_writers_at_once_lose_nothing(store_spec: StoreSpec, tmp_path: Path,
+                                          same_texts: bool) -> None:
+    """Two processes add 300 memories each; with `same_texts` both add the SAME 300 texts for
+    one user, and dedup must still leave exactly one cube per text."""
     count, go = 300, tmp_path / "go"
-    logs = {user: tmp_path / f"{user}.log" for user in ("writer-a", "writer-b")}
-    writers = {user: _spawn_add_many(store_spec, user, count, 20, log, go_file=go)
-               for user, log in logs.items()}
+    logs = {name: tmp_path / f"{name}.log" for name in ("writer-a", "writer-b")}
+    owner = {name: "shared" if same_texts else name for name in logs}
+    writers = {name: _spawn_add_many(store_spec, owner[name], count, 20, log, go_file=go)
+               for name, log in logs.items()}
     # Both open the (new) store, then start writing at the same moment.
     deadline = time.monotonic() + 180
     while not all("ready" in _progress_lines(log) for log in logs.values()):
@@ -114,20 +119,21 @@ def test_two_writers_at_once_lose_nothing(store_spec: StoreSpec, tmp_path: Path)
         assert time.monotonic() < deadline, "writers did not open the store in 180 s"
         time.sleep(0.02)
     go.touch()
-    for user, proc in writers.items():
+    for name, proc in writers.items():
         out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, f"{user} failed: {err.decode()[-3000:]}"
-        assert _progress_lines(logs[user])[-1] == "finished"
-    times = {user: [t for _, t in _progress_times(log)] for user, log in logs.items()}
+        assert proc.returncode == 0, f"{name} failed: {err.decode()[-3000:]}"
+        assert _progress_lines(logs[name])[-1] == "finished"
+    times = {name: [t for _, t in _progress_times(log)] for name, log in logs.items()}
     a, b = times.values()
     assert a[0] < b[-1] and b[0] < a[-1], "the two writers did not overlap"
 
+    users = sorted(set(owner.values()))
     with store_spec.open() as mem:
-        for user in writers:
+        for user in users:
             assert sorted(_contents(mem, user)) == sorted(item_text(user, i) for i in range(count))
         stats = mem.stats()
-        assert (stats.live, stats.vectors) == (2 * count, 2 * count)
+        assert (stats.live, stats.vectors) == (len(users) * count, len(users) * count)
         assert mem.check().ok
-        for user in writers:
+        for user in users:
             probe = item_text(user, count - 1)
             assert mem.search(probe, user, k=1)[0].content == probe
