@@ -179,7 +179,8 @@ class IndexSync:
     def rebuild_vectors(self, progress: ProgressFn | None = None) -> int:
         """Re-embed every indexed cube from SQL. Returns the number of vectors."""
         self._primed.clear()
-        self.vectors.reset()
+        pks: list[int] = []
+        parts: list[np.ndarray] = []
         with self.repo.read() as session:
             head = self.repo.max_seq(session)
             total = self._indexed_total(session)
@@ -191,10 +192,13 @@ class IndexSync:
                     .order_by(CubeRow.pk).limit(PAGE // 5)).all()
                 if not rows:
                     break
-                self.vectors.add([r[0] for r in rows], self.embed([r[1] for r in rows]))
+                pks.extend(r[0] for r in rows)
+                parts.append(np.asarray(self.embed([r[1] for r in rows]), dtype=np.float32))
                 last_pk, done = rows[-1][0], done + len(rows)
                 if progress:
                     progress(done, total)
+        empty = np.zeros((0, self.vectors.dim), dtype=np.float32)
+        self.vectors.build(pks, np.concatenate(parts) if parts else empty)
         self.vectors.seq = head
         log.info("vector index rebuilt: %d vectors at seq %d", done, head)
         return done

@@ -83,7 +83,20 @@ class VectorIndex:
     def _rebuild_ivf(self) -> None:
         """Retrain as IVF on the current vectors (called when crossing size thresholds)."""
         ids = np.fromiter(self._ids, dtype=np.int64, count=len(self._ids))
-        vectors = self._index.reconstruct_batch(ids)
+        self._train_ivf(ids, self._index.reconstruct_batch(ids))
+
+    def build(self, pks: Sequence[int], vectors: np.ndarray) -> None:
+        """Replace the whole index with these vectors, choosing flat or IVF by their number
+        once (a rebuild trains one IVF at the final size instead of one per threshold)."""
+        self.reset()
+        if len(pks) > self.flat_max:
+            self._train_ivf(np.asarray(pks, dtype=np.int64), np.ascontiguousarray(vectors))
+            self._ids = {int(pk) for pk in pks}
+            self.dirty += len(pks)
+        else:
+            self.add(pks, vectors)
+
+    def _train_ivf(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         n = len(ids)
         # ~4 sqrt(n) lists, but at least 39 training points per list (FAISS warns below that)
         nlist = max(16, min(int(4 * math.sqrt(n)), n // 39))
@@ -91,7 +104,8 @@ class VectorIndex:
         ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
         ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
         rng = np.random.default_rng(0)  # deterministic training sample: same data, same index
-        sample = vectors[rng.choice(n, size=min(n, 64 * nlist), replace=False)]
+        # 40 points per list: enough for k-means (FAISS asks 39), and training time is linear in it
+        sample = vectors[rng.choice(n, size=min(n, 40 * nlist), replace=False)]
         ivf.train(sample)
         ivf.add_with_ids(vectors, ids)
         self._index, self.trained_n = ivf, n
