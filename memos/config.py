@@ -81,5 +81,8 @@ def resolve_location(location: str | os.PathLike[str] | None, config: MemosConfi
             db_path = Path(raw[len("sqlite:///"):])
             folder = db_path.parent / (db_path.stem + ".index")
         return raw, folder
-    folder = Path(raw)
-    return f"sqlite:///{folder / 'memos.db'}", folder
+    path = Path(raw)
+    if path.suffix in (".db", ".sqlite", ".sqlite3") and not path.is_dir():
+        # A SQLite file named directly: its vectors go beside it, in <name>.index/
+        return f"sqlite:///{path}", Path(config.index_dir or path.parent / (path.stem + ".index"))
+    return f"sqlite:///{path / 'memos.db'}", path

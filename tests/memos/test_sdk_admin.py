@@ -206,3 +206,6 @@ def test_open_default_folder_and_memos_url(tmp_path, monkeypatch):
     with MemOS.open(url) as mem:
         mem.add("in a sqlite url store", "u")
     assert (tmp_path / "db" / "x.index").is_dir()
+    with MemOS.open(tmp_path / "file.db") as mem:
+        mem.add("in a sqlite file store", "u")
+    assert (tmp_path / "file.db").is_file() and (tmp_path / "file.index").is_dir()
