@@ -53,16 +53,19 @@ def _signature(kernel: Any, dtype: str, consts: dict[str, Any]) -> dict[str, str
     return sig
 
 
-def _plan(p: int, n: int, chunk: int, dim: int, block: int) -> list[tuple[str, str, dict[str, Any], int]]:
+def _plan(
+    p: int, n: int, chunk: int, dim: int, block: int, precision: str
+) -> list[tuple[str, str, dict[str, Any], int]]:
     scan = importlib.import_module("memos.kernels.ssd_scan.triton")
     attn = importlib.import_module("memos.kernels.memory_attention.triton")
     from memos.kernels.triton_launch import pow2_at_least
 
     bp, bn, c = pow2_at_least(p), pow2_at_least(n), scan._chunk(chunk)
     nw = scan._warps(bp, bn, c)
-    tiles = {"BLOCK_C": c, "BLOCK_P": bp, "BLOCK_N": bn}
+    tiles = {"BLOCK_C": c, "BLOCK_P": bp, "BLOCK_N": bn, "PRECISION": precision}
     block_l, nsub, block_x, block_d = attn._tiles(block, 64, dim)
-    attn_consts = {"NSUB": nsub, "BLOCK_L": block_l, "BLOCK_X": block_x, "BLOCK_D": block_d}
+    attn_consts = {"NSUB": nsub, "BLOCK_L": block_l, "BLOCK_X": block_x, "BLOCK_D": block_d,
+                   "PRECISION": precision}
     row_consts = {"ROWS": 1, "BLOCK_X": 64, "BLOCK_D": block_d}
     step_bn = pow2_at_least(n, floor=1)
     return [
@@ -105,7 +108,8 @@ def compile_report(
     cuobjdump = _tool("cuobjdump")
     target = GPUTarget("cuda", arch, 32)
     out = []
-    for module, name, consts, warps in _plan(p, n, chunk, dim, block):
+    precision = "ieee" if dtype == "fp32" else "tf32"  # as dot_precision picks at launch
+    for module, name, consts, warps in _plan(p, n, chunk, dim, block, precision):
         kernel = getattr(importlib.import_module(f"memos.kernels.{module}"), name)
         if not isinstance(kernel, JITFunction) or not isinstance(tl.standard.sum, JITFunction):
             raise KernelError(

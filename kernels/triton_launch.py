@@ -160,6 +160,15 @@ def launchable(kernel: Any) -> Any:
     return wrapped
 
 
+def dot_precision(dtype: Any) -> str:
+    """tl.dot input precision: exact fp32 ("ieee") for fp32 inputs, so fp32 results match the
+    references as on CPU; "tf32" otherwise, which is lossless for bf16/fp16 operands that the
+    kernels widen to fp32 and rounds only fp32 intermediates, at tensor-core speed."""
+    import torch
+
+    return "ieee" if dtype == torch.float32 else "tf32"
+
+
 def pow2_at_least(n: int, floor: int = 16) -> int:
     """Smallest power of two >= max(n, floor): tl.arange and tl.dot need powers of two >= 16."""
     return max(floor, triton.next_power_of_2(max(1, n)))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 import triton
 import triton.language as tl
-from memos.kernels.triton_launch import interpreting, launchable, pow2_at_least
+from memos.kernels.triton_launch import dot_precision, interpreting, launchable, pow2_at_least
 
 
 @triton.jit
@@ -49,6 +49,7 @@ def _mem_attn_fwd_kernel(
     o_ptr, lse_ptr,  # (B, L, H, D); (B, H, L) fp32
     L, H, D, M, S, K, NB, block_size, scale, k_b, v_b, sm_b,
     NSUB: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_X: tl.constexpr, BLOCK_D: tl.constexpr,
+    PRECISION: tl.constexpr,
 ):
     pid = tl.program_id(0)
     bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*D can pass 2**31
@@ -73,13 +74,13 @@ def _mem_attn_fwd_kernel(
         kvm = ok[:, None] & dmask[None, :]
         kt = tl.load(k_ptr + b * k_b + kvo, mask=kvm, other=0.0)
         vt = tl.load(v_ptr + b * v_b + kvo, mask=kvm, other=0.0)
-        s = tl.dot(q, tl.trans(kt)) * scale  # (BLOCK_L, BLOCK_X) fp32
+        s = tl.dot(q, tl.trans(kt), input_precision=PRECISION) * scale  # (BLOCK_L, BLOCK_X) fp32
         s = tl.where(ok[None, :], s, float("-inf"))
         m_new = tl.maximum(m_i, tl.max(s, 1))
         alpha = tl.exp(m_i - m_new)
         p = tl.exp(s - m_new[:, None])
         l_i = l_i * alpha + tl.sum(p, 1)
-        acc = acc * alpha[:, None] + tl.dot(p.to(vt.dtype), vt)
+        acc = acc * alpha[:, None] + tl.dot(p.to(vt.dtype), vt, input_precision=PRECISION)
         m_i = m_new
     has = l_i > 0.0
     out = acc / tl.where(has, l_i, 1.0)[:, None]
@@ -95,6 +96,7 @@ def _mem_attn_bwd_kernel(
     dk_ptr, dv_ptr,  # (B, M, S, H, D) fp32 contiguous, accumulated atomically
     L, H, D, M, S, K, NB, block_size, scale, k_b, v_b, sm_b,
     NSUB: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_X: tl.constexpr, BLOCK_D: tl.constexpr,
+    PRECISION: tl.constexpr,
 ):
     pid = tl.program_id(0)
     bh = tl.program_id(1).to(tl.int64)
@@ -122,12 +124,14 @@ def _mem_attn_bwd_kernel(
         kvm = ok[:, None] & dmask[None, :]
         kt = tl.load(k_ptr + b * k_b + kvo, mask=kvm, other=0.0)
         vt = tl.load(v_ptr + b * v_b + kvo, mask=kvm, other=0.0)
-        s = tl.dot(q, tl.trans(kt)) * scale
+        s = tl.dot(q, tl.trans(kt), input_precision=PRECISION) * scale
         p = tl.exp(tl.where(ok[None, :], s, float("-inf")) - lse[:, None])  # (BLOCK_L, BLOCK_X)
-        tl.atomic_add(dv_ptr + b * g_b + kvo, tl.dot(tl.trans(p.to(do.dtype)), do), mask=kvm)
-        ds = p * (tl.dot(do, tl.trans(vt)) - delta[:, None])
-        dq += tl.dot(ds.to(kt.dtype), kt) * scale
-        tl.atomic_add(dk_ptr + b * g_b + kvo, tl.dot(tl.trans(ds.to(q.dtype)), q) * scale, mask=kvm)
+        dv = tl.dot(tl.trans(p.to(do.dtype)), do, input_precision=PRECISION)  # (BLOCK_X, BLOCK_D)
+        tl.atomic_add(dv_ptr + b * g_b + kvo, dv, mask=kvm)
+        ds = p * (tl.dot(do, tl.trans(vt), input_precision=PRECISION) - delta[:, None])
+        dq += tl.dot(ds.to(kt.dtype), kt, input_precision=PRECISION) * scale
+        dk = tl.dot(tl.trans(ds.to(q.dtype)), q, input_precision=PRECISION) * scale
+        tl.atomic_add(dk_ptr + b * g_b + kvo, dk, mask=kvm)
     tl.store(dq_ptr + qp, dq, mask=qm)
 
 
@@ -271,7 +275,8 @@ def _launch(fwd: bool, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, slot_m
     block_l, nsub, block_x, block_d = _tiles(block_size, slots, dim)
     kernel = _mem_attn_fwd_kernel if fwd else _mem_attn_bwd_kernel
     launchable(kernel)[(nb * nsub, bsz * heads)](
-        *args, NSUB=nsub, BLOCK_L=block_l, BLOCK_X=block_x, BLOCK_D=block_d, num_warps=_warps(block_d),
+        *args, NSUB=nsub, BLOCK_L=block_l, BLOCK_X=block_x, BLOCK_D=block_d,
+        PRECISION=dot_precision(q.dtype), num_warps=_warps(block_d),
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import torch
 import triton
 import triton.language as tl
-from memos.kernels.triton_launch import launchable, pow2_at_least
+from memos.kernels.triton_launch import dot_precision, launchable, pow2_at_least
 
 
 @triton.jit
@@ -32,7 +32,7 @@ def _chunk_state_kernel(
     aend_ptr,  # (B, H, Z) fp32: sum of log_a over each chunk
     L, H, P, N, Z,
     TO_END: tl.constexpr,  # weights exp(A_end - A_s) (forward state); else exp(A_s) (dy pass)
-    BLOCK_C: tl.constexpr, BLOCK_P: tl.constexpr, BLOCK_N: tl.constexpr,
+    BLOCK_C: tl.constexpr, BLOCK_P: tl.constexpr, BLOCK_N: tl.constexpr, PRECISION: tl.constexpr,
 ):
     z = tl.program_id(0)
     bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*P can pass 2**31
@@ -55,7 +55,7 @@ def _chunk_state_kernel(
                 mask=tmask[:, None] & (offs_p[None, :] < P), other=0.0).to(tl.float32)
     v = tl.load(v_ptr + row[:, None] * N + offs_n[None, :],
                 mask=tmask[:, None] & (offs_n[None, :] < N), other=0.0).to(tl.float32)
-    acc = tl.dot(tl.trans(u * w[:, None]), v)  # (P, N)
+    acc = tl.dot(tl.trans(u * w[:, None]), v, input_precision=PRECISION)  # (P, N)
     base = ((b * Z + z) * H + h) * P
     tl.store(out_ptr + (base + offs_p[:, None]) * N + offs_n[None, :], acc,
              mask=(offs_p[:, None] < P) & (offs_n[None, :] < N))
@@ -102,7 +102,7 @@ def _chunk_out_kernel(
     s0_ptr,  # (B, Z, H, P, N) fp32
     y_ptr,  # (B, L, H, P)
     L, H, P, N, Z,
-    BLOCK_C: tl.constexpr, BLOCK_P: tl.constexpr, BLOCK_N: tl.constexpr,
+    BLOCK_C: tl.constexpr, BLOCK_P: tl.constexpr, BLOCK_N: tl.constexpr, PRECISION: tl.constexpr,
 ):
     z = tl.program_id(0)
     bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*P can pass 2**31
@@ -130,8 +130,9 @@ def _chunk_out_kernel(
     causal = offs_c[:, None] >= offs_c[None, :]
     # Mask before exp: above the diagonal A_t - A_s > 0 and could overflow.
     decay = tl.exp(tl.where(causal, a_cum[:, None] - a_cum[None, :], float("-inf")))
-    scores = tl.dot(cm, tl.trans(bm)) * decay  # (C_t, C_s)
-    y = tl.dot(scores, x) + tl.exp(a_cum)[:, None] * tl.dot(cm, tl.trans(s0))
+    scores = tl.dot(cm, tl.trans(bm), input_precision=PRECISION) * decay  # (C_t, C_s)
+    y = tl.dot(scores, x, input_precision=PRECISION)
+    y += tl.exp(a_cum)[:, None] * tl.dot(cm, tl.trans(s0), input_precision=PRECISION)
     tl.store(y_ptr + row[:, None] * P + offs_p[None, :], y, mask=tmask[:, None] & pmask[None, :])
 
 
@@ -141,7 +142,7 @@ def _chunk_bwd_kernel(
     s0_ptr, g_ptr,  # (B, Z, H, P, N) fp32: state entering chunk z, dL/d(state leaving it)
     dx_ptr, dla_ptr, db_ptr, dc_ptr,
     L, H, P, N, Z,
-    BLOCK_C: tl.constexpr, BLOCK_P: tl.constexpr, BLOCK_N: tl.constexpr,
+    BLOCK_C: tl.constexpr, BLOCK_P: tl.constexpr, BLOCK_N: tl.constexpr, PRECISION: tl.constexpr,
 ):
     z = tl.program_id(0)
     bh = tl.program_id(1).to(tl.int64)  # 64-bit offsets: B*L*H*P can pass 2**31
@@ -173,26 +174,27 @@ def _chunk_bwd_kernel(
     # kernel holds many 64x64 fp32 tiles and register pressure is its limit on a GPU.
     bm = tl.load(b_ptr + bp, mask=bmask, other=0.0).to(tl.float32)
     cm = tl.load(c_ptr + bp, mask=bmask, other=0.0).to(tl.float32)
-    cb = tl.dot(cm, tl.trans(bm)) * decay  # (t, s): decay_ts c_t.b_s
+    cb = tl.dot(cm, tl.trans(bm), input_precision=PRECISION) * decay  # (t, s): decay_ts c_t.b_s
     x = tl.load(x_ptr + xp, mask=xm, other=0.0).to(tl.float32)
     dy = tl.load(dy_ptr + xp, mask=xm, other=0.0).to(tl.float32)
-    dyx = tl.dot(dy, tl.trans(x))  # (t, s): dy_t.x_s
+    dyx = tl.dot(dy, tl.trans(x), input_precision=PRECISION)  # (t, s): dy_t.x_s
     # dL/dA_t through the intra-chunk decays: +row sums (A_t) and -column sums (A_s).
     wts = cb * dyx
     d_acum = tl.sum(wts, 1) - tl.sum(wts, 0)
     dyx = dyx * decay
 
     g = tl.load(g_ptr + sp, mask=smask, other=0.0)
-    dx = tl.dot(tl.trans(cb), dy) + w_state[:, None] * tl.dot(bm, tl.trans(g))
+    dx = tl.dot(tl.trans(cb), dy, input_precision=PRECISION)
+    dx += w_state[:, None] * tl.dot(bm, tl.trans(g), input_precision=PRECISION)
     tl.store(dx_ptr + xp, dx, mask=xm)
-    db_state = w_state[:, None] * tl.dot(x, g)  # (s, N)
-    db = tl.dot(tl.trans(dyx), cm) + db_state
+    db_state = w_state[:, None] * tl.dot(x, g, input_precision=PRECISION)  # (s, N)
+    db = tl.dot(tl.trans(dyx), cm, input_precision=PRECISION) + db_state
     tl.store(db_ptr + bp, db, mask=bmask)
     s0 = tl.load(s0_ptr + sp, mask=smask, other=0.0)
     d_aend = tl.sum(bm * db_state) + tl.exp(a_end) * tl.sum(g * s0)
     d_acum -= tl.sum(bm * db_state, 1)
-    dc_state = w_out[:, None] * tl.dot(dy, s0)  # (t, N)
-    dc = tl.dot(dyx, bm) + dc_state
+    dc_state = w_out[:, None] * tl.dot(dy, s0, input_precision=PRECISION)  # (t, N)
+    dc = tl.dot(dyx, bm, input_precision=PRECISION) + dc_state
     tl.store(dc_ptr + bp, dc, mask=bmask)
     d_acum += tl.sum(cm * dc_state, 1)
     # dlog_a_k = sum_{t >= k} dA_t, and A_end depends on every log_a of the chunk.
@@ -226,7 +228,8 @@ def _states(
     aend = torch.empty(bsz, heads, nz, device=u.device, dtype=torch.float32)
     launchable(_chunk_state_kernel)[(nz, bsz * heads)](
         u, v, la, local, aend, length, heads, p, n, nz,
-        TO_END=to_end, BLOCK_C=chunk, BLOCK_P=bp, BLOCK_N=bn, num_warps=_warps(bp, bn, chunk),
+        TO_END=to_end, BLOCK_C=chunk, BLOCK_P=bp, BLOCK_N=bn, PRECISION=dot_precision(u.dtype),
+        num_warps=_warps(bp, bn, chunk),
     )
     per_chunk = torch.empty_like(local)
     final = torch.empty(bsz, heads, p, n, device=u.device, dtype=torch.float32)
@@ -259,7 +262,8 @@ def ssd_scan_triton_forward(
     bp, bn = pow2_at_least(p), pow2_at_least(n)
     launchable(_chunk_out_kernel)[(s0.shape[1], bsz * heads)](
         x, log_a, b, c, s0, y, length, heads, p, n, s0.shape[1],
-        BLOCK_C=chunk, BLOCK_P=bp, BLOCK_N=bn, num_warps=_warps(bp, bn, chunk),
+        BLOCK_C=chunk, BLOCK_P=bp, BLOCK_N=bn, PRECISION=dot_precision(x.dtype),
+        num_warps=_warps(bp, bn, chunk),
     )
     return y, final
 
@@ -286,6 +290,7 @@ def ssd_scan_triton_backward(
     bp, bn = pow2_at_least(p), pow2_at_least(n)
     launchable(_chunk_bwd_kernel)[(s0.shape[1], bsz * heads)](
         x, log_a, b, c, dy, s0, g, dx, dla, db, dc, length, heads, p, n, s0.shape[1],
-        BLOCK_C=chunk, BLOCK_P=bp, BLOCK_N=bn, num_warps=_warps(bp, bn, chunk),
+        BLOCK_C=chunk, BLOCK_P=bp, BLOCK_N=bn, PRECISION=dot_precision(x.dtype),
+        num_warps=_warps(bp, bn, chunk),
     )
     return dx, dla, db, dc, dinit
