@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, bindparam, select
 
 from memos import retrieval
 from memos.cube import Kind, Scope, Tier, utcnow
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from memos.os import MemOS
 
 RETRIEVERS = ("dense", "fulltext", "graph")
+# One expanding parameter for pk lists: SQLAlchemy would otherwise coerce every pk literal.
+_PKS = bindparam("pks", expanding=True)
 # When scope and filters leave fewer than half of the global dense candidates, the scope is
 # a small part of the store: search its vectors exactly instead (if it has at most this many).
 SUBSET_MAX = 20_000
@@ -95,7 +97,7 @@ def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
         todo = [pk for pk in dict.fromkeys(pks) if pk not in info]
         if todo:
             info.update(session.connection().execute(
-                select(CubeRow.pk).where(CubeRow.pk.in_(todo), where)).scalars())
+                select(CubeRow.pk).where(CubeRow.pk.in_(_PKS), where), {"pks": todo}).scalars())
         return [pk for pk in dict.fromkeys(pks) if pk in info]
 
     with repo.read() as session:
@@ -129,8 +131,9 @@ def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
                 subset = session.execute(select(CubeRow.pk).where(where).limit(SUBSET_MAX + 1)
                                          ).scalars().all()
                 if len(subset) <= SUBSET_MAX:
+                    info.update(subset)  # selected with `where`: admitted already
                     sub_scores, top = mem._vectors.search_subset(qv, subset, n)
-                    dense = admit(session, _ordered(sub_scores, top, cfg.dense_min_score))
+                    dense = _ordered(sub_scores, top, cfg.dense_min_score)
                 else:  # a large scope: widen the approximate search instead
                     scores, found = mem._vectors.search(qv[None, :], n * 8)
                     dense = admit(session, _ordered(scores[0], found[0], cfg.dense_min_score))[:n]

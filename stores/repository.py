@@ -332,8 +332,8 @@ class Repository:
         search's path, and nothing here is changed through the session)."""
         if not pks:
             return {}
-        stmt = select(*CUBE_COLUMNS).where(CubeRow.pk.in_(list(pks)), where)
-        return {r.pk: r for r in session.connection().execute(stmt)}
+        stmt = select(*CUBE_COLUMNS).where(CubeRow.pk.in_(bindparam("pks", expanding=True)), where)
+        return {r.pk: r for r in session.connection().execute(stmt, {"pks": list(pks)})}
 
     def max_seq(self, session: Session) -> int:
         return session.execute(select(func.coalesce(func.max(ChangelogRow.seq), 0))).scalar_one()
