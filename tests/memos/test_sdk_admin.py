@@ -140,6 +140,10 @@ def test_check_reports_lag_and_repair_fixes_it(open_store):
     assert not damaged.ok and len(damaged.indexes["vector"].missing) == 1
     mem.check(repair=True)
     assert mem.check().ok
+    with mem._repo.write() as session:  # damage the full-text index behind its seq's back
+        mem._fulltext.remove(session, [next(iter(mem._vectors.ids()))])
+    assert len(mem.check().indexes["fulltext"].missing) == 1
+    assert mem.check(repair=True).repaired and mem.check().ok
 
 
 def test_reindex_and_embedder_identity(open_store):
