@@ -201,3 +201,13 @@ def test_check_finds_a_damaged_index_and_repair_fixes_it(memos_cli: Run, store: 
     assert memos_cli("check", "--json").json()["ok"] is True
     hits = memos_cli("search", "green tea", "-u", "alice", "--json").json()
     assert "fulltext" in hits[0]["retrievers"]
+
+
+def test_reindex_switches_the_embedder_for_later_commands(memos_cli: Run) -> None:
+    cube = _add(memos_cli, "Alice prefers green tea")
+    report = memos_cli("reindex", "--embedder", "hashing:128", "--json")
+    assert report.code == 0 and report.json()["embedder"] == "hashing-v1:128"
+    stats = memos_cli("stats", "--json").json()  # a new process-like open: recorded embedder
+    assert (stats["dim"], stats["vectors"]) == (128, 1)
+    hits = memos_cli("search", "green tea", "-u", "alice", "--json").json()
+    assert hits[0]["cube"]["id"] == cube and "dense" in hits[0]["retrievers"]
