@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+
 from memos.cli import render
 from memos.cli.app import app
 from memos.cli.options import (
@@ -27,8 +29,6 @@ from memos.cli.options import (
     progress_bar,
     scope_of,
 )
-from rich.console import Console
-
 from memos.errors import ImportFormatError, InvalidInputError, StoreError
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+
 from memos.cli import render
 from memos.cli.app import app
 from memos.cli.options import (
@@ -30,7 +31,6 @@ from memos.cli.options import (
     read_content,
     scope_of,
 )
-
 from memos.cube import Visibility
 from memos.errors import InvalidInputError
 

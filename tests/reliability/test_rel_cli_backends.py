@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from memos.cli.app import main
 from rel_helpers import StoreSpec
+
+from memos.cli.app import main
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
