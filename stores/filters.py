@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from memos.stores.schema import CubeRow, CubeTagRow
 from sqlalchemy import ColumnElement, and_, bindparam, false, func, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 
 from memos.errors import InvalidInputError
+from memos.stores.schema import CubeRow, CubeTagRow
 
 _LEAVES = {"kind", "tag", "tags_all", "recorded_after", "recorded_before", "valid_after",
            "valid_before", "meta", "agent_id", "session_id"}

@@ -14,8 +14,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from memos.stores.repository import SCHEMA_LOCK, pg_xact_lock
-from memos.stores.schema import CubeRow
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -36,6 +34,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+
+from memos.stores.repository import SCHEMA_LOCK, pg_xact_lock
+from memos.stores.schema import CubeRow
 
 log = logging.getLogger(__name__)
 

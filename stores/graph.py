@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-from memos.stores.schema import EdgeRow
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from memos.stores.schema import EdgeRow
 
 log = logging.getLogger(__name__)
 

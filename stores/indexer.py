@@ -13,15 +13,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from memos.cube import Lifecycle
 from memos.stores.fulltext import FullTextIndex, context_of
 from memos.stores.graph import GraphIndex
 from memos.stores.repository import Repository
 from memos.stores.schema import ChangelogRow, CubeRow, IndexMetaRow
 from memos.stores.vector_index import VectorIndex
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from memos.cube import Lifecycle
 
 log = logging.getLogger(__name__)
 

@@ -13,17 +13,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from memos.stores.schema import (
-    AuditRow,
-    Base,
-    ChangelogRow,
-    CubeRow,
-    CubeTagRow,
-    CubeVersionRow,
-    EdgeRow,
-    IndexMetaRow,
-    SourceRow,
-)
 from sqlalchemy import (
     ColumnElement,
     Engine,
@@ -45,6 +34,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from memos.cube import AccessStats, Lifecycle, MemCube, Scope, Visibility, utcnow
 from memos.errors import InvalidInputError, StoreError
+from memos.stores.schema import (
+    AuditRow,
+    Base,
+    ChangelogRow,
+    CubeRow,
+    CubeTagRow,
+    CubeVersionRow,
+    EdgeRow,
+    IndexMetaRow,
+    SourceRow,
+)
 
 log = logging.getLogger(__name__)
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from memos.stores.schema import AuditRow, ChangelogRow, CubeVersionRow, EdgeRow
 from sqlalchemy import func, select
 
 from memos import Lifecycle
 from memos.errors import InvalidInputError, NotFoundError
+from memos.stores.schema import AuditRow, ChangelogRow, CubeVersionRow, EdgeRow
 
 
 def test_update_makes_new_immutable_version(mem):

@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import pytest
-from memos.stores.filters import compile_filter
-from memos.stores.graph import GraphIndex, GraphNeighbor
-from memos.stores.vector_index import VectorIndex
 from sqlalchemy import create_engine
 
 from memos.errors import InvalidInputError
+from memos.stores.filters import compile_filter
+from memos.stores.graph import GraphIndex, GraphNeighbor
+from memos.stores.vector_index import VectorIndex
 
 
 def _unit(rows: int, dim: int, seed: int = 0) -> np.ndarray:
