@@ -11,11 +11,13 @@ embedder identity; a file that is missing, unreadable or inconsistent is rebuilt
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -170,17 +172,31 @@ class VectorIndex:
 
     # -- files -----------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _file_lock(self, exclusive: bool) -> Iterator[None]:
+        """Several processes may save and load one folder: the two files must be replaced
+        and read as a pair, or a meta file could describe another process's index."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.index_path.with_suffix(".lock"), "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def save(self) -> None:
-        """Write both files atomically (temp file + rename), meta last."""
+        """Write both files (temp files, then two renames under the folder's lock)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.index_path.with_name(f"{self.index_path.name}.{os.getpid()}.tmp")
         faiss.write_index(self._index, str(tmp))
-        os.replace(tmp, self.index_path)
-        meta = {"format": FORMAT, "store_id": self.store_id, "seq": self.seq, "embedder": self.embedder, "dim": self.dim,
-                "kind": self.kind, "trained_n": self.trained_n, "count": len(self._ids)}
+        meta = {"format": FORMAT, "store_id": self.store_id, "seq": self.seq,
+                "embedder": self.embedder, "dim": self.dim, "kind": self.kind,
+                "trained_n": self.trained_n, "count": len(self._ids)}
         tmp_meta = self.meta_path.with_name(f"{self.meta_path.name}.{os.getpid()}.tmp")
         tmp_meta.write_text(json.dumps(meta, sort_keys=True))
-        os.replace(tmp_meta, self.meta_path)
+        with self._file_lock(exclusive=True):
+            os.replace(tmp, self.index_path)
+            os.replace(tmp_meta, self.meta_path)
         self.dirty = 0
 
     def load(self) -> bool:
@@ -189,8 +205,9 @@ class VectorIndex:
         if not index_path.exists() or not meta_path.exists():
             return False
         try:
-            meta = json.loads(meta_path.read_text())
-            index = faiss.read_index(str(index_path))
+            with self._file_lock(exclusive=False):
+                meta = json.loads(meta_path.read_text())
+                index = faiss.read_index(str(index_path))
             if (meta.get("format") != FORMAT or meta.get("store_id") != self.store_id
                     or meta.get("embedder") != self.embedder
                     or meta.get("dim") != self.dim or index.d != self.dim
