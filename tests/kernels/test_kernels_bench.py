@@ -97,3 +97,10 @@ def test_cli_bad_lengths_is_a_one_line_error(capsys):
         main(["bench", "kernels", "--lengths", "ten", "--device", "cpu"])
     assert exc.value.code == 2
     assert "--lengths takes integers" in capsys.readouterr().err
+
+
+def test_cli_op_names_match_the_library() -> None:
+    from memos.cli import kernel_commands
+    from memos.kernels import bench
+
+    assert kernel_commands.OPS == bench.OPS
