@@ -96,7 +96,8 @@ def purge(mem: MemOS, cube_id: str | None, scope: Scope, all_of_user: bool,
     mem._sync.catch_up()
     mem._vectors.save()  # erased vectors leave the files now, not at close
     if repo.dialect == "sqlite":
-        with repo.engine.begin() as conn:  # merge FTS segments so erased terms are gone too
+        with repo.engine.execution_options(memos_write=True).begin() as conn:  # merge FTS segments:
+            # erased terms leave the index files too
             conn.exec_driver_sql("INSERT INTO cube_fts(cube_fts) VALUES('optimize')")
     log.info("purged %d cubes (%s)", len(ids), cube_id or f"user {scope.user_id}")
     return PurgeReport(cube_ids=ids, cubes=len(ids), audit_id=audit_id, **counts)

@@ -148,7 +148,10 @@ class SqliteFullText(FullTextIndex):
     _fts = table("cube_fts", column("rowid"), column("content"), column("context"))
 
     def __init__(self, engine: Engine) -> None:
-        with engine.begin() as conn:
+        # A write transaction from the start (BEGIN IMMEDIATE): reading the layout and then
+        # creating the table in one deferred transaction fails "database is locked" when
+        # another process opens the same new store at the same moment.
+        with engine.execution_options(memos_write=True).begin() as conn:
             columns = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(cube_fts)")}
             if columns and columns != {"content", "context"}:
                 # Made by an earlier layout: drop it and let catch-up rebuild from seq 0.

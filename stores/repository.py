@@ -8,6 +8,8 @@ instead of failing on a read-to-write lock upgrade.
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -53,6 +55,20 @@ CUBE_COLUMNS = [CubeRow.__table__.c[attr.columns[0].name].label(attr.key)
                  for attr in CubeRow.__mapper__.column_attrs]
 
 
+def _set_wal(cursor: Any, timeout_s: float) -> None:
+    """Switch to WAL, retrying: the switch needs the database to itself for a moment and does
+    not wait on the busy timeout, so two processes opening a new store at once collide."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
@@ -61,8 +77,8 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
         def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            _set_wal(cursor, busy_timeout_ms / 1000)
             cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoints
             cursor.execute("PRAGMA foreign_keys=ON")
             # purge is a hard erase: overwrite freed pages instead of leaving text behind
