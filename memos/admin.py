@@ -71,6 +71,9 @@ def purge(mem: MemOS, cube_id: str | None, scope: Scope, all_of_user: bool,
         else:
             rows = list(session.execute(select(CubeRow).where(
                 CubeRow.user_id == scope.user_id)).scalars())
+        # Cubes derived from the erased ones (activation slots, adapters) are erased with them.
+        rows += [r for r in repo.derived_rows(session, [r.id for r in rows])
+                 if r.id not in {x.id for x in rows}]
         pks, ids = [r.pk for r in rows], [r.id for r in rows]
         counts = {"versions": 0, "edges": 0, "sources": 0, "changelog_rows": 0}
         for start in range(0, len(pks), 500):

@@ -351,6 +351,21 @@ class Repository:
         stmt = select(*CUBE_COLUMNS).where(CubeRow.pk.in_(bindparam("pks", expanding=True)), where)
         return {r.pk: r for r in session.connection().execute(stmt, {"pks": list(pks)})}
 
+    def derived_rows(self, session: Session, cube_ids: Sequence[str]) -> list[CubeRow]:
+        """Cubes made from these cubes (`derived_from`), transitively: what cross-tier
+        forgetting must also forget. Only cubes with a non-empty `derived_from` are read."""
+        length = func.jsonb_array_length if self.dialect == "postgresql" else func.json_array_length
+        candidates = list(session.execute(select(CubeRow).where(
+            length(CubeRow.derived_from) > 0)).scalars())
+        found: dict[str, CubeRow] = {}
+        frontier = set(cube_ids)
+        while frontier:
+            nxt = {row.id for row in candidates if row.id not in found and row.id not in cube_ids
+                   and any(d.get("cube_id") in frontier for d in row.derived_from or [])}
+            found.update({row.id: row for row in candidates if row.id in nxt})
+            frontier = nxt
+        return list(found.values())
+
     def max_seq(self, session: Session) -> int:
         return session.execute(select(func.coalesce(func.max(ChangelogRow.seq), 0))).scalar_one()
 

@@ -155,3 +155,23 @@ def test_conflict_inside_one_batch_keeps_the_later_fact(mem):
     assert rs[1].superseded == [rs[0].id] and rs[0].superseded == []
     assert mem.get(rs[0].id, "bob").state == Lifecycle.SUPERSEDED
     assert mem.get(rs[1].id, "bob").state == Lifecycle.ACTIVE
+
+
+def test_forget_and_purge_reach_derived_cubes(mem):
+    base = mem.add("Alice's passport number is X123", "alice")
+    slots = mem.add("Alice's passport number is X123", "alice", tier="activation", kind="slots",
+                    derived_from=[{"cube_id": base.id, "version": 1}], model_fingerprint="fp")
+    adapter = mem.add("adapter trained on alice's facts", "alice", tier="parametric",
+                      kind="adapter", derived_from=[{"cube_id": slots.id, "version": 1}])
+    other = mem.add("Alice likes tea", "alice")
+    mem.forget(base.id, "alice")
+    for cid in (slots.id, adapter.id):  # transitively
+        with pytest.raises(NotFoundError):
+            mem.get(cid, "alice")
+    assert mem.get(other.id, "alice").state == Lifecycle.ACTIVE
+    mem.rollback(base.id, "alice", 1)
+    again = mem.add("slots again", "alice", tier="activation", kind="slots",
+                    derived_from=[{"cube_id": base.id, "version": 2}])
+    report = mem.purge(base.id, "alice")
+    assert set(report.cube_ids) == {base.id, slots.id, adapter.id, again.id}
+    assert mem.get(other.id, "alice").content == "Alice likes tea" and mem.check().ok
