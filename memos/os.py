@@ -47,11 +47,11 @@ from memos.results import (
     SearchHit,
     StoreStats,
 )
+from memos.stores.access import AccessBuffer
 from memos.stores.fulltext import FullTextIndex
 from memos.stores.graph import ENTITY_PREFIX, GraphIndex, entity_node
 from memos.stores.indexer import IndexSync
 from memos.stores.repository import (
-    AccessBuffer,
     Repository,
     can_read,
     can_write,
@@ -300,17 +300,7 @@ class MemOS:
 
     def forget(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None) -> MemCube:
         cube = self._new_version(cube_id, scope, "forget", reason, state=Lifecycle.FORGOTTEN)
-        # Cross-tier forgetting (invariant 3): cubes derived from this one go with it.
-        with self._repo.write() as session:
-            for row in self._repo.derived_rows(session, [cube_id]):
-                if row.state == Lifecycle.FORGOTTEN.value:
-                    continue
-                derived = cube_from_row(row).model_copy(
-                    update={"version": row.version + 1, "state": Lifecycle.FORGOTTEN})
-                why = f"derived from forgotten cube {cube_id}"
-                self._repo.write_version(session, row, derived, "forget", why)
-                self._repo.audit(session, "forget", row.id, why, {"version": derived.version})
-        self._after_write(1)
+        admin.forget_derived(self, cube_id)  # cross-tier forgetting (invariant 3)
         return cube
 
     def link(self, src_id: str, dst_id: str, scope: ScopeLike, *, relation: str = "related",

@@ -395,36 +395,3 @@ class Repository:
         if embedder is not None:
             meta.embedder, meta.dim = embedder, dim
         session.flush()
-
-
-class AccessBuffer:
-    """Access statistics (hits, last access) of reads, written in batches.
-
-    Searches stay read-only transactions: counts gather here and go to SQL in one
-    executemany every `limit` cubes, and on flush (close, stats, export). A crash loses at
-    most the unwritten counts, never a memory.
-    """
-
-    def __init__(self, repo: Repository, limit: int = 1000) -> None:
-        self.repo = repo
-        self.limit = limit
-        self.pending: dict[int, tuple[int, datetime]] = {}
-
-    def note(self, pks: Sequence[int]) -> None:
-        now = utcnow()
-        for pk in pks:
-            count = self.pending.get(pk, (0, now))[0]
-            self.pending[pk] = (count + 1, now)
-        if len(self.pending) >= self.limit:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        pending, self.pending = self.pending, {}
-        cubes = CubeRow.__table__
-        stmt = (update(cubes).where(cubes.c.pk == bindparam("b_pk"))
-                .values(hits=cubes.c.hits + bindparam("b_n"), last_access=bindparam("b_at")))
-        with self.repo.write() as session:
-            session.connection().execute(stmt, [{"b_pk": pk, "b_n": n, "b_at": at}
-                                                for pk, (n, at) in pending.items()])
