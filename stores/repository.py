@@ -353,18 +353,23 @@ class Repository:
 
     def derived_rows(self, session: Session, cube_ids: Sequence[str]) -> list[CubeRow]:
         """Cubes made from these cubes (`derived_from`), transitively: what cross-tier
-        forgetting must also forget. Only cubes with a non-empty `derived_from` are read."""
-        length = func.jsonb_array_length if self.dialect == "postgresql" else func.json_array_length
-        candidates = list(session.execute(select(CubeRow).where(
-            length(CubeRow.derived_from) > 0)).scalars())
-        found: dict[str, CubeRow] = {}
+        forgetting must also forget. The JSON is searched in SQL (no rows loaded to scan)."""
+        if self.dialect == "postgresql":
+            sql = text("SELECT c.id FROM cubes c, jsonb_array_elements(c.derived_from) d "
+                       "WHERE d->>'cube_id' = ANY(:ids)")
+        else:
+            sql = text("SELECT c.id FROM cubes c, json_each(c.derived_from) d "
+                       "WHERE json_extract(d.value, '$.cube_id') IN :ids"
+                       ).bindparams(bindparam("ids", expanding=True))
+        found: set[str] = set()
         frontier = set(cube_ids)
         while frontier:
-            nxt = {row.id for row in candidates if row.id not in found and row.id not in cube_ids
-                   and any(d.get("cube_id") in frontier for d in row.derived_from or [])}
-            found.update({row.id: row for row in candidates if row.id in nxt})
-            frontier = nxt
-        return list(found.values())
+            ids = set(session.execute(sql, {"ids": sorted(frontier)}).scalars())
+            frontier = ids - found - set(cube_ids)
+            found |= frontier
+        if not found:
+            return []
+        return list(session.execute(select(CubeRow).where(CubeRow.id.in_(sorted(found)))).scalars())
 
     def max_seq(self, session: Session) -> int:
         return session.execute(select(func.coalesce(func.max(ChangelogRow.seq), 0))).scalar_one()
