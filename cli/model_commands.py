@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import typer
-from memos.cli.app import model_app
 from rich.console import Console
 from rich.table import Table
 
+from memos.cli.app import model_app
 from memos.errors import InvalidInputError
 
 TASKS_HELP = "memory-qa | passkey | mqar | cost | generation"
@@ -32,13 +32,14 @@ def _ints(text: str | None, default: list[int]) -> list[int]:
     return values
 
 
-def _eval_fn(task: str, seq_len: int, n_pairs: int):
+def _eval_fn(task: str, seq_len: int, n_pairs: int, reads_memory: bool = True):
     from memos.model import evaluate
 
     if task == "memory-qa":
+        cond = "memory" if reads_memory else "stuffed"
         return lambda m: {
-            f"memory@{n}": evaluate.memory_qa(m, n, seed=1, questions=32, conditions=("memory",))["memory"]
-            for n in (16, 64)
+            f"{cond}@{n}": evaluate.memory_qa(m, n, seed=1, questions=32, conditions=(cond,))[cond]
+            for n in ((16, 64) if reads_memory else (4, 16))
         }
     if task == "passkey":
         return lambda m: {f"passkey@{seq_len}": evaluate.passkey(m, seq_len, seed=1, n=16)}
@@ -62,6 +63,7 @@ def train_cmd(
 ) -> None:
     """Train a model; progress bar with loss and tokens/s; checkpoint every 100 steps."""
     import torch
+
     from memos.model.config import preset as get_preset
     from memos.model.train import TASKS, TrainConfig, train
 
@@ -72,7 +74,7 @@ def train_cmd(
     overrides = {} if internal_memory is None else {"internal_memory": internal_memory}
     cfg = get_preset(preset, **overrides)
     tc = TrainConfig(task=task, steps=steps, seed=seed, lr=lr, seq_len=seq_len, n_pairs=n_pairs, batch=batch)
-    result = train(cfg, tc, out, resume=resume, eval_fn=_eval_fn(task, seq_len, n_pairs))
+    result = train(cfg, tc, out, resume=resume, eval_fn=_eval_fn(task, seq_len, n_pairs, cfg.cross_attention))
     if result["rank"] == 0:
         Console().print(f"saved {result['out']} (fingerprint {result['fingerprint'][:12]}, "
                         f"loss {result['loss']:.3f}, {result['seconds']:.0f}s)")
@@ -95,6 +97,7 @@ def eval_cmd(
 ) -> None:
     """Evaluate a checkpoint: exact match on memory QA, passkey, MQAR, or cost per question."""
     import torch
+
     from memos.model import evaluate
     from memos.model.checkpoint import load_checkpoint
 
@@ -103,15 +106,18 @@ def eval_cmd(
     console = Console(width=None if sys.stdout.isatty() else 140)
     if task == "memory-qa":
         counts = _ints(lengths, [facts])
-        rows = [{**evaluate.memory_qa(model, n, seed=seed, questions=questions, sets=sets,
-                                      full_attention=full_attention), "facts": n, "seed": seed}
-                for n in counts]
+        # Models without cross-attention (baselines) have no memory condition: reported as null.
+        conds = evaluate.CONDITIONS if model.cfg.cross_attention else ("stuffed", "none")
+        rows = [{"memory": None, **evaluate.memory_qa(model, n, seed=seed, questions=questions, sets=sets,
+                                                      full_attention=full_attention, conditions=conds),
+                 "facts": n, "seed": seed} for n in counts]
         if json_out:
             typer.echo(json.dumps(rows[0] if len(rows) == 1 else rows))
             return
         table = Table("facts", "memory", "stuffed", "none", title=f"memory QA exact match (seed {seed})")
         for r in rows:
-            table.add_row(str(r["facts"]), f"{r['memory']:.3f}", f"{r['stuffed']:.3f}", f"{r['none']:.3f}")
+            mem = "n/a" if r["memory"] is None else f"{r['memory']:.3f}"
+            table.add_row(str(r["facts"]), mem, f"{r['stuffed']:.3f}", f"{r['none']:.3f}")
     elif task in ("passkey", "mqar"):
         counts = _ints(lengths, [256, 1024, 4096] if task == "passkey" else [256])
         if task == "passkey":

@@ -14,11 +14,11 @@ import hashlib
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from memos.errors import InvalidInputError
 from memos.model.config import ModelConfig
 from memos.model.memory_model import MemoryModel
 from memos.model.ssm import MLP, RMSNorm
-
-from memos.errors import InvalidInputError
 
 
 def _rope(x: torch.Tensor) -> torch.Tensor:

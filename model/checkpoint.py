@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from memos.model.baselines import build_model
-from memos.model.config import ModelConfig
-from memos.model.memory_model import MemoryModel
 from safetensors.torch import load_file, save_file
 
 from memos.errors import CheckpointError
+from memos.model.baselines import build_model
+from memos.model.config import ModelConfig
+from memos.model.memory_model import MemoryModel
 
 log = logging.getLogger(__name__)
 

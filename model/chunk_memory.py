@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
 from memos.kernels import memory_attention
 from memos.model.config import ModelConfig
 

@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict, dataclass
 
 import torch
+
 from memos.model import tasks
 from memos.model.evaluate import EVAL_SEED_OFFSET
 from memos.model.memory_model import MemoryModel

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
+
 from memos.kernels import memory_attention
 from memos.model.config import ModelConfig
 

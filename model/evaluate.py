@@ -12,12 +12,12 @@ import random
 from typing import Any
 
 import torch
+
+from memos.errors import InvalidInputError
 from memos.model import tasks
 from memos.model import tokenizer as tok
 from memos.model.cross_attention import LayerMemory
 from memos.model.memory_model import MemoryModel
-
-from memos.errors import InvalidInputError
 
 log = logging.getLogger(__name__)
 CONDITIONS = ("memory", "stuffed", "none")

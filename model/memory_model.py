@@ -14,6 +14,8 @@ import logging
 
 import torch
 import torch.nn as nn
+
+from memos.errors import InvalidInputError
 from memos.model import tokenizer as tok
 from memos.model.chunk_memory import ChunkMemory, PoolState
 from memos.model.config import ModelConfig
@@ -21,8 +23,6 @@ from memos.model.cross_attention import CrossAttention, LayerMemory
 from memos.model.session import SessionState
 from memos.model.slots import MemorySlots
 from memos.model.ssm import MLP, MixerState, RMSNorm, SSMMixer
-
-from memos.errors import InvalidInputError
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from memos.model.chunk_memory import PoolState
-from memos.model.ssm import MixerState
 from safetensors import safe_open
 from safetensors.torch import save_file
 
 from memos.errors import FingerprintMismatchError, ModelError, NotFoundError
+from memos.model.chunk_memory import PoolState
+from memos.model.ssm import MixerState
 
 FORMAT = "memos.session_state.v1"
 _POOL_FIELDS = ("k", "v", "mask", "importance", "buffer")

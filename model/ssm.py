@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
 from memos.kernels import ssd_scan, ssd_step
 from memos.model.config import ModelConfig
 

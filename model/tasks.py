@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 
 import torch
+
 from memos.model import tokenizer as tok
 
 IGNORE = -100

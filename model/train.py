@@ -18,14 +18,14 @@ from typing import Any
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from memos.errors import InvalidInputError
 from memos.model import tasks
 from memos.model.baselines import build_model
 from memos.model.checkpoint import TRAIN_STATE_FILE, load_checkpoint, save_checkpoint
 from memos.model.config import ModelConfig
 from memos.model.cross_attention import LayerMemory
 from memos.model.memory_model import MemoryModel
-
-from memos.errors import InvalidInputError
 
 log = logging.getLogger(__name__)
 TASKS = ("memory-qa", "passkey", "mqar")
@@ -140,6 +140,9 @@ def train(
         raise InvalidInputError(f"unknown task {tc.task!r}; use one of {', '.join(TASKS)}")
     if tc.steps <= 0:
         raise InvalidInputError("steps must be positive")
+    if tc.task == "memory-qa" and not model_cfg.cross_attention:
+        # A model that cannot read memory (the baselines) learns memory QA from stuffed prompts only.
+        tc = TrainConfig(**{**asdict(tc), "stuffed_every": 1})
     out = Path(out_dir)
     rank, world = _dist_setup()
     device = torch.device(f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu")

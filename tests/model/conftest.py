@@ -1,5 +1,6 @@
 import pytest
 import torch
+
 from memos.model.config import preset
 from memos.model.memory_model import MemoryModel
 

@@ -4,13 +4,13 @@ import json
 
 import pytest
 import torch
+
+from memos.errors import CheckpointError, FingerprintMismatchError, ModelError, NotFoundError
 from memos.model.checkpoint import load_checkpoint, save_checkpoint
 from memos.model.config import ModelConfig, preset
 from memos.model.memory_model import MemoryModel
 from memos.model.session import SessionState
 from memos.model.slots import MemorySlots
-
-from memos.errors import CheckpointError, FingerprintMismatchError, ModelError, NotFoundError
 
 FACTS = ["Zorb's color is blue.", "Quix's size is big."]
 
@@ -100,3 +100,8 @@ def test_shipped_checkpoint_loads_if_present() -> None:
         pytest.skip("no shipped checkpoint in this tree")
     model = load_checkpoint()
     assert model.cfg.cross_attention and model.num_parameters() > 100_000
+    from memos.model import evaluate
+
+    # Facts from a seed no test or training run uses; the shipped model answers from memory only.
+    result = evaluate.memory_qa(model, 8, seed=4242, questions=8)
+    assert result["memory"] >= 0.75 and result["none"] == 0.0

@@ -4,6 +4,7 @@ import json
 
 import pytest
 import torch
+
 from memos.cli.app import main
 from memos.model.checkpoint import save_checkpoint
 from memos.model.config import preset

@@ -4,6 +4,7 @@ import random
 
 import pytest
 import torch
+
 from memos.model import evaluate, tasks
 from memos.model import tokenizer as tok
 from memos.model.config import preset

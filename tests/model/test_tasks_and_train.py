@@ -5,6 +5,7 @@ import random
 
 import pytest
 import torch
+
 from memos.model import tasks
 from memos.model import tokenizer as tok
 from memos.model.baselines import build_model
