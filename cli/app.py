@@ -39,13 +39,9 @@ def _register() -> None:
         "memos.cli.store_commands",  # init, add, search, show, history, ... (plaintext tier)
         "memos.cli.bench_commands",  # bench retrieval, eval locomo
         "memos.cli.kernel_commands",  # bench kernels
-        "memos.cli.model_commands",  # model train, model eval, ...
+        "memos.cli.model_commands",  # model train, model eval
     ):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
 
 
 def main(argv: list[str] | None = None) -> None:

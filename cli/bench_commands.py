@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from memos.cli.app import bench_app, eval_app
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -23,6 +22,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+
+from memos.cli.app import bench_app, eval_app
 
 _err = Console(stderr=True)
 

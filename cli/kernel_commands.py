@@ -12,11 +12,11 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import typer
-from memos.cli.app import bench_app
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from memos.cli.app import bench_app
 from memos.errors import InvalidInputError
 
 if TYPE_CHECKING:

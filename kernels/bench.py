@@ -20,11 +20,11 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+
+from memos.errors import InvalidInputError
 from memos.kernels.memory_attention import _MemoryAttentionTriton, memory_attention_reference
 from memos.kernels.ssd_scan import _SSDScanTriton, ssd_scan_reference
 from memos.kernels.ssd_step import _SSDStepTriton, ssd_step_reference
-
-from memos.errors import InvalidInputError
 
 log = logging.getLogger(__name__)
 

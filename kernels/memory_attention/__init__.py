@@ -6,10 +6,10 @@ import math
 from typing import Any
 
 import torch
-from memos.kernels.dispatch import backend_for
-from memos.kernels.memory_attention.reference import memory_attention_reference
 
 from memos.errors import KernelError
+from memos.kernels.dispatch import backend_for
+from memos.kernels.memory_attention.reference import memory_attention_reference
 
 __all__ = ["memory_attention", "memory_attention_reference"]
 

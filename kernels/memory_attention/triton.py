@@ -26,6 +26,7 @@ from __future__ import annotations
 import torch
 import triton
 import triton.language as tl
+
 from memos.kernels.triton_launch import dot_precision, interpreting, launchable, pow2_at_least
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from memos.kernels.dispatch import backend_for
-from memos.kernels.ssd_scan.reference import ssd_scan_reference, ssd_scan_sequential
 
 from memos.errors import KernelError
+from memos.kernels.dispatch import backend_for
+from memos.kernels.ssd_scan.reference import ssd_scan_reference, ssd_scan_sequential
 
 __all__ = ["ssd_scan", "ssd_scan_reference", "ssd_scan_sequential"]
 

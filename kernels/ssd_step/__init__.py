@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from memos.kernels.dispatch import backend_for
-from memos.kernels.ssd_step.reference import ssd_step_reference
 
 from memos.errors import KernelError
+from memos.kernels.dispatch import backend_for
+from memos.kernels.ssd_step.reference import ssd_step_reference
 
 __all__ = ["ssd_step", "ssd_step_reference"]
 

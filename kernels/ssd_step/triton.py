@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 import triton
 import triton.language as tl
+
 from memos.kernels.triton_launch import launchable, pow2_at_least
 
 

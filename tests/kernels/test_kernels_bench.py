@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from memos.kernels.bench import bench_kernels, peak_bandwidth_gbps
 from typer.testing import CliRunner
 
 from memos.errors import InvalidInputError
+from memos.kernels.bench import bench_kernels, peak_bandwidth_gbps
 
 
 def test_bench_on_cpu_times_the_reference_only():

@@ -7,12 +7,12 @@ import importlib
 import pytest
 import torch
 import triton.language as tl
-from memos.kernels import ssd_scan
-from memos.kernels.dispatch import backend_for
-from memos.kernels.triton_launch import launchable
 from triton.runtime.jit import JITFunction
 
 from memos.errors import KernelError
+from memos.kernels import ssd_scan
+from memos.kernels.dispatch import backend_for
+from memos.kernels.triton_launch import launchable
 
 
 def test_cpu_tensors_default_to_reference(monkeypatch):

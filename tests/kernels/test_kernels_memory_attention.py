@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from memos.kernels import memory_attention
-from memos.kernels.memory_attention import memory_attention_reference
 
 from memos.errors import KernelError
+from memos.kernels import memory_attention
+from memos.kernels.memory_attention import memory_attention_reference
 
 TOL = 5e-3
 

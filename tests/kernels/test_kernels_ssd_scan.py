@@ -6,10 +6,10 @@ import importlib
 
 import pytest
 import torch
-from memos.kernels import ssd_scan, ssd_step
-from memos.kernels.ssd_scan import ssd_scan_reference, ssd_scan_sequential
 
 from memos.errors import KernelError
+from memos.kernels import ssd_scan, ssd_step
+from memos.kernels.ssd_scan import ssd_scan_reference, ssd_scan_sequential
 
 TOL = 5e-3
 

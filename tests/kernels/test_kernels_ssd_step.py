@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from memos.kernels import ssd_step
-from memos.kernels.ssd_step import ssd_step_reference
 
 from memos.errors import KernelError
+from memos.kernels import ssd_step
+from memos.kernels.ssd_step import ssd_step_reference
 
 TOL = 5e-3
 
