@@ -118,8 +118,32 @@ def step_export(tour: Tour) -> None:
     tour.console.print(f"  check: {'consistent' if check.ok else check.problems}")
 
 
+def step_model(tour: Tour) -> None:
+    """Retrieval picks the facts; the shipped model reads them pre-encoded, not in its prompt."""
+    from memos.model import load_checkpoint
+
+    tour.console.print(Rule("6. The model reads retrieved memories pre-encoded"))
+    facts = ["Carol's city is Porto.", "Carol's pet is Biscuit.", "Carol's team is Falcons.",
+             "Dan's city is Quito.", "Dan's pet is Mango."]
+    tour.mem.add_many(facts, "carol")
+    model = load_checkpoint()
+    tour.console.print(f"  shipped checkpoint, fingerprint {model.fingerprint[:12]}; "
+                       "facts are in the format it was trained on (issue 3's memory QA)")
+    table = Table(title_justify="left")
+    for name in ("question", "facts read", "answer from memory", "answer without memory"):
+        table.add_column(name, overflow="fold")
+    for question in ("What is Carol's city?", "What is Dan's pet?", "What is Carol's team?"):
+        hits = tour.mem.search(question, "carol", k=3)
+        slots = model.encode_memory([hit.cube.content for hit in hits])
+        table.add_row(question, str(len(hits)), model.generate(question, memory=slots).strip(),
+                      model.generate(question, max_new_tokens=12).strip())
+    tour.console.print(table)
+    tour.console.print("  The prompt stays the question's length however many facts are read; "
+                       "a 1M-parameter model on made-up strings, not a chat model.")
+
+
 STEPS: list[Callable[[Tour], None]] = [step_add, step_search, step_versions, step_forget,
-                                       step_export]
+                                       step_export, step_model]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,3 +19,5 @@ def test_demo_tour_runs_and_shows_each_step(capsys: pytest.CaptureFixture[str]) 
     assert "get after forget -> NotFoundError" in out
     assert "peanuts" not in out.split("4. Forget")[1].split("get after forget")[0]
     assert "check: consistent" in out
+    model_part = out.split("6. The model reads")[1]
+    assert "Porto" in model_part and "Falcons" in model_part  # answers read from memory slots
