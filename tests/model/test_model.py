@@ -79,7 +79,7 @@ def test_generate_from_session_state_equals_generate_from_text(tiny: MemoryModel
 def test_gradients_reach_zero_initialised_gates() -> None:
     torch.manual_seed(0)
     model = MemoryModel(preset("tiny"))
-    assert all(float(b.xattn.gate.abs().sum()) == 0 for b in model.blocks)
+    assert all(float(b.xattn.gate.detach().abs().sum()) == 0 for b in model.blocks)
     batch = tasks.memory_qa_batch(random.Random(0), n_facts=4, groups=1, questions=4)
     # Long enough for several internal-memory chunks.
     batch.tokens = torch.cat([torch.randint(0, 256, (4, 24)), batch.tokens], dim=1)
