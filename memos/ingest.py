@@ -18,7 +18,13 @@ from memos.errors import InvalidInputError, NotFoundError, ScopeError
 from memos.policies import conflict, dedup, retention
 from memos.results import AddResult
 from memos.stores.graph import entity_node
-from memos.stores.repository import CUBE_COLUMNS, can_write, cube_from_row, live_clause
+from memos.stores.repository import (
+    CUBE_COLUMNS,
+    can_write,
+    cube_from_row,
+    live_clause,
+    owned_clause,
+)
 from memos.stores.schema import CubeRow
 
 if TYPE_CHECKING:
@@ -150,9 +156,12 @@ def _merge(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> Me
         "version": cube.version + 1 if new_version else cube.version})
 
 
-def _owner(cube: MemCube) -> tuple[str, str | None, str]:
-    """What two cubes must share to be duplicates: user, agent and tier."""
-    return (cube.scope.user_id, cube.scope.agent_id, cube.tier.value)
+def _owner(cube: MemCube) -> tuple[str, str | None, str, str]:
+    """What two cubes must share to be duplicates: user, agent, tier and visibility.
+
+    Visibility is in it because a merge copies the new text into the old cube's sources: a
+    private text must never land in a cube that other agents or users can read."""
+    return (cube.scope.user_id, cube.scope.agent_id, cube.tier.value, cube.scope.visibility.value)
 
 
 def embed_candidates(mem: MemOS, cands: Sequence[Candidate]) -> np.ndarray:
@@ -191,12 +200,13 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
     owners = {c.cube.scope.user_id for c in cands}
     with repo.write() as session:
         live = live_clause(now)
-        exact: dict[tuple[str, str | None, str, str], Any] = {}
+        exact: dict[tuple[str, str | None, str, str, str], Any] = {}
         for row in session.connection().execute(select(*CUBE_COLUMNS).where(
                 CubeRow.user_id.in_(owners), live,
                 CubeRow.content_hash.in_({c.cube.content_hash for c in cands}))
                 .order_by(CubeRow.pk)):
-            exact.setdefault((row.user_id, row.agent_id, row.tier, row.content_hash), row)
+            exact.setdefault((row.user_id, row.agent_id, row.tier, row.visibility, row.content_hash),
+                             row)
         near_pks = {pk for hits in near_hits for pk, _ in hits}
         near_rows = repo.rows_by_pks(session, list(near_pks), live) if near_pks else {}
         existing: dict[str, CubeRow] = {r.id: r for r in [*exact.values(), *near_rows.values()]}
@@ -211,7 +221,7 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
             gram = embs @ embs.T
             for j, i in np.argwhere(np.triu(gram >= threshold, 1)):
                 earlier.setdefault(int(i), []).append((int(j), float(gram[j, i])))
-        batch_exact: dict[tuple[str, str | None, str, str], int] = {}
+        batch_exact: dict[tuple[str, str | None, str, str, str], int] = {}
         # (action, True, index into `new`) or (action, False, id of an existing cube)
         results: list[tuple[str, bool, Any]] = []
         for i, cand in enumerate(cands):
@@ -224,7 +234,8 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
                 continue
             exact_ids = [exact[key].id] if key in exact else []
             near = [(near_rows[pk].id, sim) for pk, sim in near_hits[i] if pk in near_rows
-                    and (near_rows[pk].user_id, near_rows[pk].agent_id, near_rows[pk].tier) == owner]
+                    and (near_rows[pk].user_id, near_rows[pk].agent_id, near_rows[pk].tier,
+                         near_rows[pk].visibility) == owner]
             batch_near: list[tuple[int, float]] = []
             for c, sim in earlier.get(i, ()):
                 if c in new_pos and _owner(cands[c].cube) == owner:
@@ -304,11 +315,18 @@ def _apply_conflicts(mem: MemOS, session: Any, new: list[Candidate], pks: list[i
             subject = func.lower(CubeRow.meta["subject"].as_string())
             raw = str(cube.metadata["subject"]).lower()
             for row in session.execute(select(CubeRow).where(
-                    CubeRow.user_id == cube.scope.user_id, live_clause(now),
+                    owned_clause(cube.scope), CubeRow.tier == cube.tier.value, live_clause(now),
                     subject.in_(list({raw, raw.strip(), key.subject})),
                     CubeRow.pk < pk)).scalars():  # older cubes only: later facts win
                 rows[row.id] = row
                 candidates.append((row.id, row.meta, row.content_hash))
+        for ref in cube.derived_from:  # forgetting the source forgets this cube: owner only
+            src = mem._repo.row_by_id(session, ref.cube_id)
+            if src is None:
+                raise NotFoundError(f"derived_from names {ref.cube_id!r}: no cube with that id")
+            if not can_write(src, cube.scope):
+                raise ScopeError(f"derived_from names {ref.cube_id!r}, which belongs to another "
+                                 "scope; derive only from cubes this scope owns")
         for old_id in cand.supersedes:
             row = mem._repo.row_by_id(session, old_id)
             if row is None:

@@ -211,19 +211,17 @@ class MemOS:
         if size < 1:
             raise InvalidInputError("batch_size must be at least 1")
         total = len(items) if isinstance(items, Sequence) else None
-        if isinstance(items, Sequence):  # cheap pre-check: a bad item fails before any batch
-            for i, item in enumerate(items):
-                raw = item.get("content") if isinstance(item, Mapping) else item
-                if not isinstance(item, MemCube):
-                    try:
-                        check_content(raw)
-                    except InvalidInputError as exc:
-                        raise InvalidInputError(f"item {i}: {exc}") from exc
+        now = utcnow()
+        if isinstance(items, Sequence):
+            # Every item is validated before the first batch is written, so a bad item
+            # leaves the store unchanged (a generator is validated batch by batch).
+            items = [candidate_from_item(item, i, sc, self.embedder.dim, now)
+                     for i, item in enumerate(items)]
         out: list[AddResult] = []
         batch: list[Candidate] = []
-        now = utcnow()
         for i, item in enumerate(items):
-            batch.append(candidate_from_item(item, i, sc, self.embedder.dim, now))
+            batch.append(item if isinstance(item, Candidate)
+                         else candidate_from_item(item, i, sc, self.embedder.dim, now))
             if len(batch) >= size:
                 out.extend(write_batch(self, batch))
                 batch, now = [], utcnow()
@@ -263,6 +261,14 @@ class MemOS:
                 self._row(session, cube_id, sc, write=True)
             added = self.add(content, sc, supersedes=[cube_id, *add_fields.pop("supersedes", [])],
                              **add_fields)
+            if cube_id not in added.superseded:
+                # The content was already stored (dedup returned another cube): that cube
+                # supersedes this one. The same cube's own content changes through update().
+                if added.id == cube_id:
+                    raise InvalidInputError(
+                        f"cube {cube_id} already has this content; use update() to change it")
+                self.supersede(cube_id, sc, by=added.id, reason=reason)
+                return added.model_copy(update={"superseded": [*added.superseded, cube_id]})
             if reason is not None:
                 with self._repo.write() as session:
                     self._repo.audit(session, "supersede", cube_id, reason,

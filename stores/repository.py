@@ -354,17 +354,23 @@ class Repository:
     def derived_rows(self, session: Session, cube_ids: Sequence[str]) -> list[CubeRow]:
         """Cubes made from these cubes (`derived_from`), transitively: what cross-tier
         forgetting must also forget. The JSON is searched in SQL (no rows loaded to scan)."""
+        # Only the sources' own users: another user's cube cannot be made to follow ours.
+        owners = sorted(set(session.execute(
+            select(CubeRow.user_id).where(CubeRow.id.in_(list(cube_ids)))).scalars()))
+        if not owners:
+            return []
         if self.dialect == "postgresql":
             sql = text("SELECT c.id FROM cubes c, jsonb_array_elements(c.derived_from) d "
-                       "WHERE d->>'cube_id' = ANY(:ids)")
+                       "WHERE d->>'cube_id' = ANY(:ids) AND c.user_id = ANY(:owners)")
         else:
             sql = text("SELECT c.id FROM cubes c, json_each(c.derived_from) d "
-                       "WHERE json_extract(d.value, '$.cube_id') IN :ids"
-                       ).bindparams(bindparam("ids", expanding=True))
+                       "WHERE json_extract(d.value, '$.cube_id') IN :ids AND c.user_id IN :owners"
+                       ).bindparams(bindparam("ids", expanding=True),
+                                    bindparam("owners", expanding=True))
         found: set[str] = set()
         frontier = set(cube_ids)
         while frontier:
-            ids = set(session.execute(sql, {"ids": sorted(frontier)}).scalars())
+            ids = set(session.execute(sql, {"ids": sorted(frontier), "owners": owners}).scalars())
             frontier = ids - found - set(cube_ids)
             found |= frontier
         if not found:

@@ -1,0 +1,76 @@
+"""Write paths that touch cubes other than the one written must respect scope.
+
+Dedup merges, automatic supersede and cross-tier forgetting all reach existing cubes; each
+must stay inside what the writer owns and can see.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from memos import Lifecycle, Scope
+from memos.errors import InvalidInputError, NotFoundError, ScopeError
+
+
+def _stats(mem):
+    s = mem.stats()
+    return (s.cubes, s.versions, s.edges, s.changelog_seq)
+
+
+def test_private_near_duplicate_never_merges_into_a_public_cube(mem):
+    public = Scope(user_id="alice", visibility="public")
+    pub = mem.add("Team offsite is in Lisbon on the fifth of May this year", public)
+    priv = mem.add("Team offsite is in Lisbon on the fifth of May this year, my PIN is 4321",
+                   "alice")
+    assert priv.action == "added" and priv.id != pub.id
+    seen_by_other = mem.get(pub.id, "mallory")
+    assert all("4321" not in (s.text or "") for s in seen_by_other.sources)
+    same_text = mem.add("Team offsite is in Lisbon on the fifth of May this year", "alice")
+    assert same_text.id != pub.id  # exact duplicates too stay within one visibility
+
+
+def test_automatic_supersede_stays_within_the_writers_agent(mem):
+    b_scope = Scope(user_id="u", agent_id="b")
+    old = mem.add("u lives in Oslo", b_scope, metadata={"subject": "u", "attribute": "city"})
+    new = mem.add("u lives in Rome", Scope(user_id="u", agent_id="a"),
+                  metadata={"subject": "u", "attribute": "city"})
+    assert old.id not in new.superseded
+    assert mem.get(old.id, b_scope).state == Lifecycle.ACTIVE
+    mine = mem.add("u lives in Lima", b_scope, metadata={"subject": "u", "attribute": "city"})
+    assert mine.superseded == [old.id]  # the owner's own newer fact still wins
+
+
+def test_derived_from_must_name_a_cube_the_writer_owns(mem):
+    alice = mem.add("Alice's notes on the quarterly plan", "alice")
+    before = _stats(mem)
+    with pytest.raises(ScopeError):
+        mem.add("bob's copy", "bob", tier="activation", kind="slots",
+                derived_from=[{"cube_id": alice.id, "version": 1}], model_fingerprint="f")
+    with pytest.raises(NotFoundError):
+        mem.add("orphan", "bob", tier="activation", kind="slots",
+                derived_from=[{"cube_id": "0" * 32, "version": 1}], model_fingerprint="f")
+    assert _stats(mem) == before
+    mine = mem.add("alice's slots", "alice", tier="activation", kind="slots",
+                   derived_from=[{"cube_id": alice.id, "version": 1}], model_fingerprint="f")
+    bobs = mem.add("bob's own memory", "bob")
+    report = mem.purge(alice.id, "alice", reason="test")
+    assert mine.id in report.cube_ids
+    assert mem.get(bobs.id, "bob").content == "bob's own memory"
+
+
+def test_add_many_with_a_bad_field_late_in_the_list_writes_nothing(mem):
+    before = _stats(mem)
+    with pytest.raises(InvalidInputError, match="item 2"):
+        mem.add_many(["one fact", "two fact", {"content": "three", "kind": "bogus"}], "u",
+                     batch_size=2)
+    assert _stats(mem) == before
+
+
+def test_supersede_with_content_already_stored_supersedes_by_that_cube(mem):
+    a = mem.add("The office is on floor 3", "u")
+    b = mem.add("The office is on floor 5", "u")
+    result = mem.supersede(a.id, "u", content="The office is on floor 5")
+    assert result.id == b.id and a.id in result.superseded
+    assert mem.get(a.id, "u").state == Lifecycle.SUPERSEDED
+    with pytest.raises(InvalidInputError, match="update"):
+        mem.supersede(b.id, "u", content="The office is on floor 5")
