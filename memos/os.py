@@ -342,10 +342,9 @@ class MemOS:
             row = self._row(session, cube_id, sc)
             if row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value):
                 raise NotFoundError(f"cube {cube_id} was {row.state}; history() still lists it")
+            if row.expires_at is not None and row.expires_at <= utcnow():
+                raise NotFoundError(f"cube {cube_id} expired at {row.expires_at.isoformat()}")
             if version is None:
-                now = utcnow()
-                if row.expires_at is not None and row.expires_at <= now:
-                    raise NotFoundError(f"cube {cube_id} expired at {row.expires_at.isoformat()}")
                 self._note_access([row.pk])
                 return cube_from_row(row)
             snap = session.execute(select(CubeVersionRow.snapshot).where(

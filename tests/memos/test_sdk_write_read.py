@@ -109,6 +109,8 @@ def test_ttl_expiry_and_gc(mem):
     assert mem.get(soon.id, "u").expires_at is not None
     with pytest.raises(NotFoundError):
         mem.get(gone.id, "u")
+    with pytest.raises(NotFoundError):  # old versions of an expired cube are off the read path too
+        mem.get(gone.id, "u", version=1)
     assert {h.id for h in mem.search("5521", "u", k=10)} == {soon.id, keep.id}
     report = mem.gc()
     assert report.archived == [gone.id]
