@@ -83,8 +83,12 @@ def export(mem: MemOS, scope: Scope, dest: str | os.PathLike[str] | TextIO | Non
         rows = list(session.execute(select(CubeRow).where(where)
                                     .order_by(CubeRow.recorded_at, CubeRow.id)).scalars())
         pk_to_id = {r.pk: r.id for r in rows}
-        edges = list(session.execute(select(EdgeRow).where(
-            EdgeRow.src_pk.in_(list(pk_to_id))).order_by(EdgeRow.id)).scalars()) if rows else []
+        pks = list(pk_to_id)
+        edges = []
+        for start in range(0, len(pks), 500):  # bounded IN lists: drivers cap bind parameters
+            edges += session.execute(select(EdgeRow).where(
+                EdgeRow.src_pk.in_(pks[start:start + 500]))).scalars()
+        edges.sort(key=lambda e: e.id)
         lines = [_line({"format": FORMAT, "exported_at": utcnow().isoformat(),
                         "user_id": scope.user_id, "embedder": mem.embedder.identity})]
         for row in rows:

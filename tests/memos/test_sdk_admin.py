@@ -213,3 +213,15 @@ def test_open_default_folder_and_memos_url(tmp_path, monkeypatch):
     with MemOS.open(tmp_path / "file.db") as mem:
         mem.add("in a sqlite file store", "u")
     assert (tmp_path / "file.db").is_file() and (tmp_path / "file.index").is_dir()
+
+
+def test_export_keeps_every_edge_past_one_query_chunk(mem):
+    import io as _io
+
+    added = mem.add_many([f"chunked export item {i} of kind {i * 7919 % 1000}" for i in range(520)],
+                         "u")
+    ids = [r.id for r in added if r.action == "added"]
+    for a, b in zip(ids, ids[1:], strict=False):
+        mem.link(a, b, "u")
+    report = mem.export("u", _io.StringIO())
+    assert report.cubes == len(ids) and report.edges == len(ids) - 1
