@@ -30,6 +30,8 @@ from memos.stores.schema import (
 from memos.stores.vector_index import VectorIndex
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from memos.os import MemOS
     from memos.results import ProgressFn
 
@@ -59,22 +61,20 @@ def resolve_embedder(repo: Repository, spec: Embedder | str | None, config: Memo
     return emb, store_id
 
 
-def forget_derived(mem: MemOS, cube_id: str) -> list[str]:
-    """Forget every cube derived from `cube_id` (transitively): slots, adapters and the like
-    must not outlive the memory they were made from. Returns their ids."""
+def forget_derived(mem: MemOS, session: Session, cube_id: str) -> list[str]:
+    """Forget every cube derived from `cube_id` (transitively), inside the caller's write
+    transaction: slots, adapters and the like must not outlive the memory they were made
+    from. Returns their ids."""
     done = []
-    with mem._repo.write() as session:
-        for row in mem._repo.derived_rows(session, [cube_id]):
-            if row.state == Lifecycle.FORGOTTEN.value:
-                continue
-            derived = cube_from_row(row).model_copy(
-                update={"version": row.version + 1, "state": Lifecycle.FORGOTTEN})
-            why = f"derived from forgotten cube {cube_id}"
-            mem._repo.write_version(session, row, derived, "forget", why)
-            mem._repo.audit(session, "forget", row.id, why, {"version": derived.version})
-            done.append(row.id)
-    if done:
-        mem._after_write(len(done))
+    for row in mem._repo.derived_rows(session, [cube_id]):
+        if row.state == Lifecycle.FORGOTTEN.value:
+            continue
+        derived = cube_from_row(row).model_copy(
+            update={"version": row.version + 1, "state": Lifecycle.FORGOTTEN})
+        why = f"derived from forgotten cube {cube_id}"
+        mem._repo.write_version(session, row, derived, "forget", why)
+        mem._repo.audit(session, "forget", row.id, why, {"version": derived.version})
+        done.append(row.id)
     return done
 
 

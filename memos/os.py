@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -172,7 +172,10 @@ class MemOS:
         return row
 
     def _new_version(self, cube_id: str, scope: ScopeLike, op: str, reason: str | None = None,
+                     *, cascade: Callable[[Any], list[str]] | None = None,
                      **changes: Any) -> MemCube:
+        """Write the next version of one cube; `cascade(session)` changes further cubes in the
+        same transaction (and returns their ids), so the two commit or fail together."""
         sc = as_scope(scope)
         with self._repo.write() as session:
             row = self._row(session, cube_id, sc, write=True)
@@ -191,7 +194,8 @@ class MemOS:
             if reason is not None or op == "forget":
                 self._repo.audit(session, op, cube_id, reason, {"version": cube.version},
                                  actor=sc.agent_id or sc.user_id)
-        self._after_write(1)
+            also = cascade(session) if cascade is not None else []
+        self._after_write(1 + len(also))
         return cube
 
     # -- writes ----------------------------------------------------------------------
@@ -305,9 +309,11 @@ class MemOS:
         return self._new_version(cube_id, sc, "rollback", **fields)
 
     def forget(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None) -> MemCube:
-        cube = self._new_version(cube_id, scope, "forget", reason, state=Lifecycle.FORGOTTEN)
-        admin.forget_derived(self, cube_id)  # cross-tier forgetting (invariant 3)
-        return cube
+        # Cubes derived from this one (activation slots, adapters) are forgotten in the same
+        # transaction: cross-tier forgetting (invariant 3) cannot be left half done.
+        return self._new_version(
+            cube_id, scope, "forget", reason, state=Lifecycle.FORGOTTEN,
+            cascade=lambda session: admin.forget_derived(self, session, cube_id))
 
     def link(self, src_id: str, dst_id: str, scope: ScopeLike, *, relation: str = "related",
              weight: float = 1.0) -> Edge:
