@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from memos import admin, io, search
 from memos.config import MemosConfig, is_database_url, resolve_location
-from memos.cube import Lifecycle, MemCube, Scope, utcnow
+from memos.cube import Lifecycle, MemCube, Scope, content_hash, utcnow
 from memos.embedders import Embedder
 from memos.errors import InvalidInputError, NotFoundError, ScopeError
 from memos.ingest import (
@@ -262,15 +262,18 @@ class MemOS:
         sc = as_scope(scope)
         if content is not None:
             with self._repo.read() as session:
-                self._row(session, cube_id, sc, write=True)
+                old_hash = self._row(session, cube_id, sc, write=True).content_hash
+            if isinstance(content, str) and content_hash(content) == old_hash:
+                # Checked before any write, so the failed call leaves the store unchanged.
+                raise InvalidInputError(
+                    f"cube {cube_id} already has this content; use update() to change it")
             added = self.add(content, sc, supersedes=[cube_id, *add_fields.pop("supersedes", [])],
                              **add_fields)
+            if added.id == cube_id:  # near-duplicate of itself: dedup merged it as a source
+                return added
             if cube_id not in added.superseded:
-                # The content was already stored (dedup returned another cube): that cube
-                # supersedes this one. The same cube's own content changes through update().
-                if added.id == cube_id:
-                    raise InvalidInputError(
-                        f"cube {cube_id} already has this content; use update() to change it")
+                # The content was already stored as another cube (dedup returned it): that
+                # cube supersedes this one.
                 self.supersede(cube_id, sc, by=added.id, reason=reason)
                 return added.model_copy(update={"superseded": [*added.superseded, cube_id]})
             if reason is not None:

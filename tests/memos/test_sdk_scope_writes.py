@@ -72,5 +72,7 @@ def test_supersede_with_content_already_stored_supersedes_by_that_cube(mem):
     result = mem.supersede(a.id, "u", content="The office is on floor 5")
     assert result.id == b.id and a.id in result.superseded
     assert mem.get(a.id, "u").state == Lifecycle.SUPERSEDED
+    before = _stats(mem)
     with pytest.raises(InvalidInputError, match="update"):
         mem.supersede(b.id, "u", content="The office is on floor 5")
+    assert _stats(mem) == before  # refused before anything was written
