@@ -58,6 +58,9 @@ def train_cmd(
     n_pairs: int = typer.Option(16, help="mqar key-value pairs"),
     batch: int = typer.Option(16, help="passkey/mqar sequences per step"),
     internal_memory: bool | None = typer.Option(None, help="override the preset's internal memory"),
+    prompt_loss: float = typer.Option(
+        0.0, min=0.0, help="memory-qa: weight of a next-byte loss over stuffed prompts (teaches in-context copying)"
+    ),
     resume: bool = typer.Option(True),
     threads: int = typer.Option(1, help="torch CPU threads (1 is fastest on a busy machine)"),
 ) -> None:
@@ -73,7 +76,8 @@ def train_cmd(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     overrides = {} if internal_memory is None else {"internal_memory": internal_memory}
     cfg = get_preset(preset, **overrides)
-    tc = TrainConfig(task=task, steps=steps, seed=seed, lr=lr, seq_len=seq_len, n_pairs=n_pairs, batch=batch)
+    tc = TrainConfig(task=task, steps=steps, seed=seed, lr=lr, seq_len=seq_len, n_pairs=n_pairs, batch=batch,
+                     prompt_loss=prompt_loss)
     result = train(cfg, tc, out, resume=resume, eval_fn=_eval_fn(task, seq_len, n_pairs, cfg.cross_attention))
     if result["rank"] == 0:
         Console().print(f"saved {result['out']} (fingerprint {result['fingerprint'][:12]}, "
@@ -93,6 +97,10 @@ def eval_cmd(
     max_stuffed: int = typer.Option(1024, help="cost: largest fact count measured with stuffing"),
     threads: int = typer.Option(1),
     full_attention: bool = typer.Option(False, help="memory-qa: read every memory instead of the top-k"),
+    style: str = typer.Option(
+        "random", help="memory-qa: fact strings, 'random' (made-up strings of many shapes, unseen seeds) or "
+        "'realistic' (names, attributes and values from word lists training never uses)"
+    ),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Evaluate a checkpoint: exact match on memory QA, passkey, MQAR, or cost per question."""
@@ -109,12 +117,13 @@ def eval_cmd(
         # Models without cross-attention (baselines) have no memory condition: reported as null.
         conds = evaluate.CONDITIONS if model.cfg.cross_attention else ("stuffed", "none")
         rows = [{"memory": None, **evaluate.memory_qa(model, n, seed=seed, questions=questions, sets=sets,
-                                                      full_attention=full_attention, conditions=conds),
-                 "facts": n, "seed": seed} for n in counts]
+                                                      full_attention=full_attention, conditions=conds,
+                                                      style=style),
+                 "facts": n, "seed": seed, **({} if style == "random" else {"style": style})} for n in counts]
         if json_out:
             typer.echo(json.dumps(rows[0] if len(rows) == 1 else rows))
             return
-        table = Table("facts", "memory", "stuffed", "none", title=f"memory QA exact match (seed {seed})")
+        table = Table("facts", "memory", "stuffed", "none", title=f"memory QA exact match ({style} facts, seed {seed})")
         for r in rows:
             mem = "n/a" if r["memory"] is None else f"{r['memory']:.3f}"
             table.add_row(str(r["facts"]), mem, f"{r['stuffed']:.3f}", f"{r['none']:.3f}")

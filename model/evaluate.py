@@ -48,24 +48,30 @@ def memory_qa(
     conditions: tuple[str, ...] = CONDITIONS,
     batch_size: int = 16,
     full_attention: bool = False,
+    style: str = "random",
 ) -> dict[str, Any]:
     """Exact-match accuracy per condition on `sets` fact sets of `n_facts` facts (unseen strings).
 
     The memory condition reads the top-k memories per token (as `generate` does), or with
     `full_attention` every memory (the training-time path). Questions are about distinct facts of the set when possible (several facts per subject,
-    shared attributes), so answering needs the (subject, attribute) binding."""
+    shared attributes), so answering needs the (subject, attribute) binding. `style` picks the
+    fact generator: "random" (the training distribution's kind of strings, unseen seeds) or
+    "realistic" (names, attributes and values from word lists training never samples)."""
     if n_facts < 1 or questions < 1 or sets < 1:
         raise InvalidInputError("facts, questions and sets must be >= 1")
     bad = set(conditions) - set(CONDITIONS)
     if bad:
         raise InvalidInputError(f"unknown conditions {sorted(bad)}; use {', '.join(CONDITIONS)}")
+    if style not in tasks.FACT_STYLES:
+        raise InvalidInputError(f"unknown fact style {style!r}; use one of {', '.join(tasks.FACT_STYLES)}")
+    make_facts = tasks.FACT_STYLES[style]
     rng = random.Random(EVAL_SEED_OFFSET + seed)
     was_training = model.training
     model.eval()
     hits = {c: 0 for c in conditions}
     total = 0
     for _ in range(sets):
-        facts = tasks.make_facts(rng, n_facts)
+        facts = make_facts(rng, n_facts)
         asked = rng.sample(range(len(facts)), min(questions, len(facts)))
         asked += [rng.randrange(len(facts)) for _ in range(questions - len(asked))]
         memory = _shared_memory(model, facts, full_attention) if "memory" in conditions else None

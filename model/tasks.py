@@ -17,46 +17,101 @@ from memos.model import tokenizer as tok
 IGNORE = -100
 
 # ---- random made-up strings -----------------------------------------------------------------
+# Facts are built from random strings of many shapes (made-up words and names in any case,
+# numbers, codes, dates, prices, phone numbers, e-mail addresses, a few non-ASCII letters,
+# 1 to 32 bytes), so that what the model learns is to find and copy, not a string style.
 _CONS = "bcdfghjklmnprstvwxz"
 _VOW = "aeiouy"
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_ACCENTED = "\u00e1\u00e9\u00ed\u00f3\u00fa\u00e0\u00e8\u00f1\u00f6\u00fc\u00e7\u00f8\u00e5\u00df"
+_PUNCT = "-_/+#&@:"
+_CURRENCY = "$\u20ac\u00a3"
 
 
 def _word(rng: random.Random, lo: int = 2, hi: int = 9) -> str:
-    """A made-up word: pronounceable (syllables) or plain random letters."""
+    """A made-up word: pronounceable (syllables), plain random letters, or (rarely) with accents."""
     n = rng.randint(lo, hi)
-    if rng.random() < 0.6:
+    r = rng.random()
+    if r < 0.6:
         s = "".join(rng.choice(_CONS) + rng.choice(_VOW) for _ in range((n + 1) // 2))
         return s[:n]
-    return "".join(rng.choice(_LETTERS) for _ in range(n))
+    if r < 0.95:
+        return "".join(rng.choice(_LETTERS) for _ in range(n))
+    return "".join(rng.choice(_LETTERS + _ACCENTED) for _ in range(n))
+
+
+def _cased(rng: random.Random, word: str) -> str:
+    r = rng.random()
+    if r < 0.7:
+        return word.capitalize()
+    if r < 0.85:
+        return word
+    if r < 0.95:
+        return word.upper()
+    return "".join(c.upper() if rng.random() < 0.5 else c for c in word)
+
+
+def _code(rng: random.Random, lo: int, hi: int) -> str:
+    """Letters of both cases, digits and a little punctuation, never at the ends."""
+    n = rng.randint(lo, hi)
+    chars = _LETTERS + _LETTERS.upper() + "0123456789"
+    s = [rng.choice(chars) for _ in range(n)]
+    for i in range(1, n - 1):
+        if rng.random() < 0.12:
+            s[i] = rng.choice(_PUNCT + ".")
+    return "".join(s)
 
 
 def make_subject(rng: random.Random) -> str:
     r = rng.random()
-    if r < 0.7:
-        return _word(rng, 3, 9).capitalize()
+    if r < 0.45:
+        return _cased(rng, _word(rng, 3, 10))
+    if r < 0.75:
+        return " ".join(_cased(rng, _word(rng, 2, 8)) for _ in range(rng.randint(2, 3)))
     if r < 0.85:
-        return f"{_word(rng, 2, 6).capitalize()} {_word(rng, 2, 7).capitalize()}"
-    return _word(rng, 2, 6).capitalize() + str(rng.randint(1, 99))
+        return _cased(rng, _word(rng, 2, 6)) + rng.choice(["", " ", "-", "_"]) + str(rng.randint(0, 999))
+    if r < 0.93:
+        return f"{_cased(rng, _word(rng, 2, 6))}{rng.choice(['-', chr(39), '.'])}{_cased(rng, _word(rng, 2, 7))}"
+    return _code(rng, 3, 12)
 
 
 def make_attribute(rng: random.Random) -> str:
-    if rng.random() < 0.8:
-        return _word(rng, 3, 10)
-    return f"{_word(rng, 2, 6)} {_word(rng, 2, 7)}"
+    r = rng.random()
+    if r < 0.6:
+        return _word(rng, 3, 12)
+    if r < 0.85:
+        return " ".join(_word(rng, 2, 8) for _ in range(rng.randint(2, 3)))
+    if r < 0.93:
+        return f"{_word(rng, 2, 7)}'s {_word(rng, 2, 7)}"
+    return f"{_word(rng, 2, 8)} {rng.randint(1, 99)}"
 
 
 def make_value(rng: random.Random) -> str:
     r = rng.random()
-    if r < 0.45:
-        return _word(rng, 2, 10)
-    if r < 0.6:
-        return str(rng.randint(0, 10 ** rng.randint(1, 6)))
-    if r < 0.75:
-        return "".join(rng.choice(_LETTERS + "0123456789") for _ in range(rng.randint(2, 8)))
-    if r < 0.88:
-        return _word(rng, 2, 9).capitalize()
-    return f"{_word(rng, 2, 6)} {_word(rng, 2, 6)}"
+    if r < 0.25:
+        return _cased(rng, _word(rng, 1, 12)) if rng.random() < 0.5 else _word(rng, 1, 12)
+    if r < 0.38:
+        return str(rng.randint(0, 10 ** rng.randint(1, 9)))
+    if r < 0.5:
+        return _code(rng, 2, 24)
+    if r < 0.62:
+        return " ".join(_word(rng, 1, 8) if rng.random() < 0.7 else _cased(rng, _word(rng, 1, 8))
+                        for _ in range(rng.randint(2, 4)))
+    if r < 0.7:
+        if rng.random() < 0.5:
+            return f"{rng.randint(0, 9999)}.{rng.randint(0, 999)}"
+        cents = f".{rng.randint(10, 99)}" if rng.random() < 0.5 else ""
+        return f"{rng.choice(_CURRENCY)}{rng.randint(1, 99999)}{cents}"
+    if r < 0.78:
+        y, m, d = rng.randint(1900, 2099), rng.randint(1, 12), rng.randint(1, 28)
+        return rng.choice([f"{y}-{m:02d}-{d:02d}", f"{d}/{m}/{y}", f"{m:02d}:{d * 2:02d}", f"{d} {_word(rng, 3, 8)} {y}"])
+    if r < 0.84:
+        if rng.random() < 0.5:
+            return f"+{rng.randint(1, 99)} {rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
+        return f"{_word(rng, 2, 8)}.{_word(rng, 2, 8)}@{_word(rng, 2, 8)}.{rng.choice(['com', 'org', 'net', 'io'])}"
+    if r < 0.92:
+        return _code(rng, 10, 32)
+    return " ".join(_cased(rng, _word(rng, 2, 9)) for _ in range(rng.randint(1, 3)))
 
 
 # ---- memory QA ------------------------------------------------------------------------------
@@ -102,6 +157,73 @@ def make_facts(rng: random.Random, n: int) -> list[Fact]:
     return facts[:n]
 
 
+# Held-out style: facts about people with realistic names, attributes and values, built from
+# word lists that training never samples. Evaluation only (`--style realistic`), to check that
+# what the model learned carries over to strings unlike its training strings.
+_FIRST = (
+    "Alice Bob Carmen Dmitri Eleanor Farid Greta Hiroshi Ingrid Jamal Kofi Lucia Mateo Nadia Oscar "
+    "Priya Quentin Rosa Sven Tamar Umar Vera Wen Ximena Yusuf Zoe Amara Bruno Chloe Darius Esther "
+    "Felix Gianna Hassan Irene Jonas Keiko Liam Maya Nikolai Olga Pablo Rania Stefan Thandi Victor "
+    "Wanjiru Yara Zeynep Jos\u00e9 Bj\u00f6rn Ren\u00e9e Zo\u00eb Fran\u00e7ois In\u00eas"
+).split()
+_LAST = (
+    "Anders Baker Chen Diaz Evans Fischer Garcia Haddad Ito Jensen Kowalski Lopez Moreau Nakamura "
+    "Okafor Petrov Quinn Rossi Singh Tanaka Ueda Vargas Weber Xu Yilmaz Zhang Abara Brennan Castillo "
+    "Dubois Eriksen Fontaine Gupta Horvat Ivanova Johansson Kim Lindqvist Mbeki Novak O'Brien "
+    "Papadopoulos Russo Schmidt Takahashi Van-Dyke Wagner M\u00fcller Nu\u00f1ez Sj\u00f6berg"
+).split()
+_REAL_ATTRS = (
+    "favorite color", "home town", "pet's name", "job", "favorite food", "car", "birthday",
+    "phone number", "best friend", "favorite band", "shoe size", "blood type", "middle name",
+    "employer", "hobby", "favorite book", "email address", "locker code", "street address",
+    "favorite movie", "allergy", "account number", "dentist", "gym", "favorite drink", "nickname",
+)
+_REAL_WORDS = (
+    "teal Lisbon dentist sushi Volvo Rex jazz gardening Dune Acme pilot Nairobi violet ramen Tesla "
+    "Biscuit salsa chess Beloved Globex nurse Osaka amber pho Subaru Luna techno pottery Emma Initech "
+    "architect Lima crimson tacos Fiat Mochi reggae kayaking Ulysses Hooli welder Oslo navy curry Kia"
+).split()
+
+
+def make_realistic_fact_value(rng: random.Random, attribute: str, first: str, last: str) -> str:
+    if attribute in ("birthday",):
+        return f"{rng.choice(['March', 'July', 'October', 'January'])} {rng.randint(1, 28)}, {rng.randint(1950, 2010)}"
+    if attribute in ("phone number",):
+        return f"+{rng.randint(1, 49)} {rng.randint(200, 999)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+    if attribute == "email address":
+        return f"{first.lower()}.{last.lower()}{rng.randint(1, 99)}@{rng.choice(_REAL_WORDS).lower()}.com"
+    if attribute in ("locker code", "account number"):
+        return "".join(rng.choice("0123456789ABCDEF") for _ in range(rng.randint(4, 16)))
+    if attribute == "street address":
+        return f"{rng.randint(1, 999)} {rng.choice(_REAL_WORDS)} {rng.choice(['Street', 'Road', 'Avenue', 'Lane'])}"
+    if attribute in ("shoe size",):
+        return str(rng.choice([38, 39.5, 40, 41, 42.5, 44, 46]))
+    if attribute == "blood type":
+        return rng.choice(["O negative", "A positive", "AB negative", "B positive"])
+    words = rng.sample(_REAL_WORDS, rng.randint(1, 2))
+    return " ".join(words)
+
+
+def make_facts_realistic(rng: random.Random, n: int) -> list[Fact]:
+    """n facts about people with realistic names (held-out style; never used in training)."""
+    per_person = rng.randint(2, 4)
+    people: list[tuple[str, str]] = []
+    while len(people) < max(1, math.ceil(n / per_person)):
+        person = (rng.choice(_FIRST), rng.choice(_LAST))
+        if person not in people:
+            people.append(person)
+    facts = [
+        Fact(f"{first} {last}", attr, make_realistic_fact_value(rng, attr, first, last))
+        for first, last in people
+        for attr in rng.sample(_REAL_ATTRS, per_person)
+    ]
+    rng.shuffle(facts)
+    return facts[:n]
+
+
+FACT_STYLES = {"random": make_facts, "realistic": make_facts_realistic}
+
+
 def question_tokens(fact: Fact) -> tuple[list[int], list[int]]:
     """Prompt ids (BOS + question) and answer ids (space + value + EOS)."""
     return [tok.BOS, *tok.encode_raw(fact.question)], [*tok.encode_raw(" " + fact.answer), tok.EOS]
@@ -115,6 +237,9 @@ class Batch:
     allowed: torch.Tensor | None = None  # (B, M) bool: memories each row may read
     sel_target: torch.Tensor | None = None  # (B,) index of the memory each question is about
     facts: list[list[Fact]] = field(default_factory=list)
+    # (B, L) next-token targets over the prompt itself (stuffed facts and question), for an
+    # optional language-model loss that teaches in-context copying; IGNORE elsewhere.
+    prompt_targets: torch.Tensor | None = None
 
     @property
     def n_tokens(self) -> int:
@@ -156,7 +281,10 @@ def memory_qa_batch(
             allowed[g * questions + q, g * n_facts : g * n_facts + len(facts)] = True
     tokens, targets = _rows(prompts, answers)
     if stuffed:
-        return Batch(tokens, targets, facts=fact_sets)
+        prompt_targets = torch.full_like(tokens, IGNORE)
+        for i, p in enumerate(prompts):
+            prompt_targets[i, : len(p) - 1] = tokens[i, 1 : len(p)]
+        return Batch(tokens, targets, facts=fact_sets, prompt_targets=prompt_targets)
     return Batch(tokens, targets, mem_seqs, allowed, torch.tensor(sel), fact_sets)
 
 

@@ -50,6 +50,7 @@ class TrainConfig:
     aux_weight: float = 1.0  # selection loss weight
     stuffed_every: int = 4  # every k-th step trains the stuffed condition (0: never)
     max_stuffed_facts: int = 12
+    prompt_loss: float = 0.0  # weight of a next-byte loss over stuffed prompts (in-context copying)
     # passkey / mqar
     batch: int = 16
     seq_len: int = 256
@@ -95,16 +96,21 @@ def batch_memories(model: MemoryModel, batch: tasks.Batch, full: bool = True) ->
 class LossModule(nn.Module):
     """Wraps the model so DDP sees one forward(batch) -> (loss, answer loss, selection loss)."""
 
-    def __init__(self, model: MemoryModel, aux_weight: float) -> None:
+    def __init__(self, model: MemoryModel, aux_weight: float, prompt_loss: float = 0.0) -> None:
         super().__init__()
         self.model = model
         self.aux_weight = aux_weight
+        self.prompt_loss = prompt_loss
 
     def forward(self, batch: tasks.Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         dev = self.model.device
         tokens, targets = batch.tokens.to(dev), batch.targets.to(dev)
         logits, scores, _ = self.model.forward_full(tokens, batch_memories(self.model, batch))
         ce = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=tasks.IGNORE)
+        extra = torch.zeros((), device=dev)
+        if self.prompt_loss and batch.prompt_targets is not None:
+            pt = batch.prompt_targets.to(dev)
+            extra = self.prompt_loss * F.cross_entropy(logits.flatten(0, 1), pt.flatten(), ignore_index=tasks.IGNORE)
         sel = torch.zeros((), device=dev)
         if batch.sel_target is not None:
             rows, pos = (targets != tasks.IGNORE).nonzero(as_tuple=True)
@@ -112,7 +118,7 @@ class LossModule(nn.Module):
             for s in scores:
                 if s is not None:
                     sel = sel + F.cross_entropy(s[rows, pos], want) / len(scores)
-        return ce + self.aux_weight * sel, ce.detach(), sel.detach()
+        return ce + self.aux_weight * sel + extra, ce.detach(), sel.detach()
 
 
 def _dist_setup() -> tuple[int, int]:
@@ -167,7 +173,7 @@ def train(
     rng = random.Random(tc.seed * 1000 + rank)
     if rng_state is not None:
         rng.setstate(rng_state)
-    loss_mod: nn.Module = LossModule(model, tc.aux_weight)
+    loss_mod: nn.Module = LossModule(model, tc.aux_weight, tc.prompt_loss)
     if world > 1:
         loss_mod = nn.parallel.DistributedDataParallel(loss_mod, find_unused_parameters=True)
     history: list[dict[str, Any]] = []

@@ -10,7 +10,7 @@ from memos.model import tasks
 from memos.model import tokenizer as tok
 from memos.model.baselines import build_model
 from memos.model.config import preset
-from memos.model.train import TrainConfig, facts_at, lr_at, train
+from memos.model.train import LossModule, TrainConfig, facts_at, lr_at, train
 
 
 def test_generators_are_seeded_and_distinct_across_seeds() -> None:
@@ -40,6 +40,44 @@ def test_memory_qa_batch_targets_only_the_answer() -> None:
         assert want == [*tok.encode_raw(" " + fact.value), tok.EOS]
     stuffed = tasks.memory_qa_batch(random.Random(1), n_facts=6, groups=1, questions=2, stuffed=True)
     assert stuffed.memory_seqs is None and tok.decode(stuffed.tokens[0]).startswith(stuffed.facts[0][0].text)
+
+
+def test_fact_strings_come_in_many_shapes() -> None:
+    """Training strings vary in case, length, digits, punctuation and script, so the model
+    learns to find and copy bytes rather than one string style."""
+    facts = [f for seed in range(60) for f in tasks.make_facts(random.Random(seed), 32)]
+    values = [f.value for f in facts]
+    subjects = [f.subject for f in facts]
+    assert all(v and v == v.strip() and not v.endswith(".") for v in values)
+    assert max(len(v) for v in values) >= 24 and min(len(v) for v in values) <= 2
+    for chars in ("0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "-/@:.", "$\u20ac\u00a3"):
+        assert any(set(v) & set(chars) for v in values), chars
+    assert any(not v.isascii() for v in values) and any(not s.isascii() for s in subjects)
+    assert any(s.isupper() for s in subjects) and any(s[0].islower() for s in subjects)
+    assert any(" " in s for s in subjects) and any(" " in v for v in values)
+
+
+def test_realistic_style_is_a_separate_generator() -> None:
+    real = tasks.FACT_STYLES["realistic"](random.Random(0), 40)
+    assert len({(f.subject, f.attribute) for f in real}) == 40
+    assert all(f.subject.split()[0] in tasks._FIRST and f.attribute in tasks._REAL_ATTRS for f in real)
+    random_facts = [f for seed in range(40) for f in tasks.make_facts(random.Random(seed), 32)]
+    assert not {f.attribute for f in random_facts} & set(tasks._REAL_ATTRS)
+
+
+def test_stuffed_batch_prompt_targets_and_prompt_loss() -> None:
+    b = tasks.memory_qa_batch(random.Random(2), n_facts=3, groups=1, questions=2, stuffed=True)
+    for r in range(2):
+        ans = (b.targets[r] != tasks.IGNORE).nonzero().flatten()
+        pt = b.prompt_targets[r]
+        n_prompt = int(ans[0]) + 1  # the prompt ends where the answer's first target sits
+        assert (pt[: n_prompt - 1] == b.tokens[r, 1:n_prompt]).all()
+        assert (pt[n_prompt - 1 :] == tasks.IGNORE).all()  # nothing on the answer or padding
+    torch.manual_seed(0)
+    model = build_model(preset("tiny", arch="transformer", cross_attention=False, internal_memory=False))
+    with torch.no_grad():
+        plain, weighted = LossModule(model, 1.0, 0.0)(b)[0], LossModule(model, 1.0, 0.5)(b)[0]
+    assert float(weighted) > float(plain) + 0.5  # ~0.5 * ln(260) of untrained next-byte loss added
 
 
 def test_passkey_and_mqar_generators() -> None:
