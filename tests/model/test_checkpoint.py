@@ -105,3 +105,6 @@ def test_shipped_checkpoint_loads_if_present() -> None:
     # Facts from a seed no test or training run uses; the shipped model answers from memory only.
     result = evaluate.memory_qa(model, 8, seed=4242, questions=8)
     assert result["memory"] >= 0.75 and result["none"] == 0.0
+    # Held-out string style (realistic names and values from word lists training never samples).
+    real = evaluate.memory_qa(model, 8, seed=4242, questions=8, style="realistic", conditions=("memory", "none"))
+    assert real["memory"] >= 0.75 and real["none"] == 0.0
