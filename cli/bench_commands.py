@@ -77,7 +77,10 @@ def locomo(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Evidence recall of search on LoCoMo: every turn a cube, every evidence question a search."""
+    """Evidence recall of search on LoCoMo: every turn a cube, every evidence question a search.
+
+    Example: memos eval locomo --data ../shared/data/locomo/locomo_dev.json --json
+    """
     from memos.eval.locomo import evaluate_locomo, resolve_embedder
 
     _name, note = resolve_embedder(embedder)
@@ -119,7 +122,10 @@ def retrieval(
     seed: int = typer.Option(0, "--seed", help="Seed of the synthetic corpus."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Add throughput and search latency (full search vs FAISS only) at 10k, 100k, ... cubes."""
+    """Add throughput and search latency (full search vs FAISS only) at 10k, 100k, ... cubes.
+
+    Example: memos bench retrieval --n 100000 --json
+    """
     from memos.bench.retrieval import run_retrieval_bench
 
     with _progress() as update:

@@ -98,7 +98,10 @@ def kernels(
         False, "--compile-sm90", help="Instead of timing, compile every kernel for an H100 (sm_90, "
         "bf16, no GPU needed) and show registers, spills and shared memory per kernel."),
 ) -> None:
-    """Time reference vs Triton per op and shape; on CPU only the reference is timed."""
+    """Time reference vs Triton per op and shape; on CPU only the reference is timed.
+
+    Example (on a GPU): memos bench kernels --lengths 1024,4096,16384,65536 --batch 1,4,16
+    """
     if compile_only:
         _compile_report(as_json)
         return

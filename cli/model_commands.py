@@ -64,7 +64,14 @@ def train_cmd(
     resume: bool = typer.Option(True),
     threads: int = typer.Option(1, help="torch CPU threads (1 is fastest on a busy machine)"),
 ) -> None:
-    """Train a model; progress bar with loss and tokens/s; checkpoint every 100 steps."""
+    """Train a model; progress bar with loss and tokens/s; checkpoint every 100 steps.
+
+    Re-running the same command resumes from the last checkpoint in --out.
+
+    Example (the shipped checkpoint): memos model train --task memory-qa --preset small --steps 3000 --out ./memqa
+
+    Example (a baseline): memos model train --task passkey --preset small --no-internal-memory --seq-len 256 --batch 8 --out ./pk
+    """
     import torch
 
     from memos.model.config import preset as get_preset
@@ -103,7 +110,14 @@ def eval_cmd(
     ),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
-    """Evaluate a checkpoint: exact match on memory QA, passkey, MQAR, or cost per question."""
+    """Evaluate a checkpoint: exact match on memory QA, passkey, MQAR, or cost per question.
+
+    Example: memos model eval --task memory-qa --facts 64 --seed 1 --json
+
+    Example: memos model eval --task memory-qa --lengths 16,64,256 --style realistic
+
+    Example: memos model eval --task cost --lengths 16,64,256,1024 --questions 4
+    """
     import torch
 
     from memos.model import evaluate
