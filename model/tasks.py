@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import torch
 
 from memos.model import tokenizer as tok
 
 IGNORE = -100
+T = TypeVar("T")
 
 # ---- random made-up strings -----------------------------------------------------------------
 # Facts are built from random strings of many shapes (made-up words and names in any case,
@@ -134,27 +137,33 @@ class Fact:
         return self.value
 
 
+def _distinct(count: int, draw: Callable[[], T]) -> list[T]:
+    """`count` distinct values from `draw` (in draw order)."""
+    out: list[T] = []
+    while len(out) < count:
+        item = draw()
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _bind(
+    rng: random.Random, n: int, subjects: list[str], attributes: Sequence[str], per_subject: int,
+    value: Callable[[str, str], str],
+) -> list[Fact]:
+    """`per_subject` attributes for each subject (attributes recur across subjects), shuffled, first n."""
+    facts = [Fact(s, a, value(s, a)) for s in subjects for a in rng.sample(attributes, per_subject)]
+    rng.shuffle(facts)
+    return facts[:n]
+
+
 def make_facts(rng: random.Random, n: int) -> list[Fact]:
     """n facts; subjects have several attributes and attributes recur across subjects, so the
     answer depends on the (subject, attribute) pair, not on either alone."""
     per_subject = rng.randint(2, 4)
-    n_subjects = max(1, math.ceil(n / per_subject))
-    attr_pool: list[str] = []
-    while len(attr_pool) < per_subject + 2:
-        a = make_attribute(rng)
-        if a not in attr_pool:
-            attr_pool.append(a)
-    subjects: list[str] = []
-    while len(subjects) < n_subjects:
-        s = make_subject(rng)
-        if s not in subjects:
-            subjects.append(s)
-    facts: list[Fact] = []
-    for s in subjects:
-        for a in rng.sample(attr_pool, per_subject):
-            facts.append(Fact(s, a, make_value(rng)))
-    rng.shuffle(facts)
-    return facts[:n]
+    attr_pool = _distinct(per_subject + 2, lambda: make_attribute(rng))
+    subjects = _distinct(max(1, math.ceil(n / per_subject)), lambda: make_subject(rng))
+    return _bind(rng, n, subjects, attr_pool, per_subject, lambda s, a: make_value(rng))
 
 
 # Held-out style: facts about people with realistic names, attributes and values, built from
@@ -185,10 +194,11 @@ _REAL_WORDS = (
 ).split()
 
 
-def make_realistic_fact_value(rng: random.Random, attribute: str, first: str, last: str) -> str:
-    if attribute in ("birthday",):
+def _realistic_value(rng: random.Random, person: str, attribute: str) -> str:
+    first, last = person.split(" ", 1)
+    if attribute == "birthday":
         return f"{rng.choice(['March', 'July', 'October', 'January'])} {rng.randint(1, 28)}, {rng.randint(1950, 2010)}"
-    if attribute in ("phone number",):
+    if attribute == "phone number":
         return f"+{rng.randint(1, 49)} {rng.randint(200, 999)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
     if attribute == "email address":
         return f"{first.lower()}.{last.lower()}{rng.randint(1, 99)}@{rng.choice(_REAL_WORDS).lower()}.com"
@@ -196,29 +206,18 @@ def make_realistic_fact_value(rng: random.Random, attribute: str, first: str, la
         return "".join(rng.choice("0123456789ABCDEF") for _ in range(rng.randint(4, 16)))
     if attribute == "street address":
         return f"{rng.randint(1, 999)} {rng.choice(_REAL_WORDS)} {rng.choice(['Street', 'Road', 'Avenue', 'Lane'])}"
-    if attribute in ("shoe size",):
+    if attribute == "shoe size":
         return str(rng.choice([38, 39.5, 40, 41, 42.5, 44, 46]))
     if attribute == "blood type":
         return rng.choice(["O negative", "A positive", "AB negative", "B positive"])
-    words = rng.sample(_REAL_WORDS, rng.randint(1, 2))
-    return " ".join(words)
+    return " ".join(rng.sample(_REAL_WORDS, rng.randint(1, 2)))
 
 
 def make_facts_realistic(rng: random.Random, n: int) -> list[Fact]:
     """n facts about people with realistic names (held-out style; never used in training)."""
     per_person = rng.randint(2, 4)
-    people: list[tuple[str, str]] = []
-    while len(people) < max(1, math.ceil(n / per_person)):
-        person = (rng.choice(_FIRST), rng.choice(_LAST))
-        if person not in people:
-            people.append(person)
-    facts = [
-        Fact(f"{first} {last}", attr, make_realistic_fact_value(rng, attr, first, last))
-        for first, last in people
-        for attr in rng.sample(_REAL_ATTRS, per_person)
-    ]
-    rng.shuffle(facts)
-    return facts[:n]
+    people = _distinct(max(1, math.ceil(n / per_person)), lambda: f"{rng.choice(_FIRST)} {rng.choice(_LAST)}")
+    return _bind(rng, n, people, _REAL_ATTRS, per_person, lambda p, a: _realistic_value(rng, p, a))
 
 
 FACT_STYLES = {"random": make_facts, "realistic": make_facts_realistic}
