@@ -98,7 +98,7 @@ PRESETS: dict[str, ModelConfig] = {
     # For tests and smoke runs: seconds on a CPU.
     "tiny": ModelConfig(
         d_model=32, n_heads=2, d_state=8, n_layers=1, d_select=16,
-        memory_chunk=8, slots_per_chunk=2, pool_chunks=4, scan_chunk=8, max_memory_tokens=64,
+        memory_chunk=8, slots_per_chunk=2, pool_chunks=4, scan_chunk=8, max_memory_tokens=160,
     ),
     # Baselines with the same budget: the SSM without any memory, and a Transformer of similar size.
     "ssm": ModelConfig(cross_attention=False, internal_memory=False, n_layers=6),

@@ -20,27 +20,56 @@ IGNORE = -100
 T = TypeVar("T")
 
 # ---- random made-up strings -----------------------------------------------------------------
-# Facts are built from random strings of many shapes (made-up words and names in any case,
-# numbers, codes, dates, prices, phone numbers, e-mail addresses, a few non-ASCII letters,
-# 1 to 32 bytes), so that what the model learns is to find and copy, not a string style.
+# Facts are built from random strings of many shapes (made-up words and names in any case and
+# many scripts, numbers, codes, dates, prices, phone numbers, e-mail addresses, emoji, 1 to 64
+# bytes), so that what the model learns is to find and copy bytes, not a string style. Every
+# byte value occurs in training: a byte the model never saw cannot be read from memory or written.
 _CONS = "bcdfghjklmnprstvwxz"
 _VOW = "aeiouy"
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _ACCENTED = "\u00e1\u00e9\u00ed\u00f3\u00fa\u00e0\u00e8\u00f1\u00f6\u00fc\u00e7\u00f8\u00e5\u00df"
 _PUNCT = "-_/+#&@:"
+_ALL_PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _CURRENCY = "$\u20ac\u00a3"
+# Code-point ranges of scripts and symbols: Latin-1, Latin Extended, IPA and combining marks,
+# Greek, Cyrillic, Armenian, Hebrew, Arabic, Syriac to N'Ko, Devanagari, Thai, Georgian, Greek
+# Extended, arrows and maths, kana, CJK, Hangul, full-width forms, emoji. Together they put every
+# UTF-8 lead byte of assigned printable text (0xC3-0xDF, 0xE0-0xED, 0xEF, 0xF0) and every
+# continuation byte into the training strings.
+_SCRIPTS = (
+    (0xC0, 0x36F), (0x370, 0x3FF), (0x400, 0x52F), (0x531, 0x58A), (0x5D0, 0x5EA), (0x620, 0x6FF),
+    (0x710, 0x7FA), (0x905, 0x939), (0xE01, 0xE2E), (0x10D0, 0x10FA), (0x1F00, 0x1FFE),
+    (0x2190, 0x22FF), (0x3041, 0x30FA), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0xFF01, 0xFF5E),
+    (0x1F300, 0x1F64F),
+)
+# Rarer: any printable code point of the BMP (without surrogates) or the supplementary planes.
+_ANY_CODEPOINTS = ((0xA0, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFD))
+
+
+def _script_word(rng: random.Random, lo: int, hi: int) -> str:
+    """lo..hi characters of one script (2-4 UTF-8 bytes each), or of any code point; no spaces."""
+    first, last = rng.choice(_SCRIPTS if rng.random() < 0.85 else _ANY_CODEPOINTS)
+    out: list[str] = []
+    while len(out) < rng.randint(lo, hi) or not out:
+        c = chr(rng.randint(first, last))
+        if c.isprintable() and not c.isspace():
+            out.append(c)
+    return "".join(out)
 
 
 def _word(rng: random.Random, lo: int = 2, hi: int = 9) -> str:
-    """A made-up word: pronounceable (syllables), plain random letters, or (rarely) with accents."""
+    """A made-up word: pronounceable (syllables), plain random letters, with accents, or (rarely)
+    in another script."""
     n = rng.randint(lo, hi)
     r = rng.random()
-    if r < 0.6:
+    if r < 0.55:
         s = "".join(rng.choice(_CONS) + rng.choice(_VOW) for _ in range((n + 1) // 2))
         return s[:n]
-    if r < 0.95:
+    if r < 0.87:
         return "".join(rng.choice(_LETTERS) for _ in range(n))
-    return "".join(rng.choice(_LETTERS + _ACCENTED) for _ in range(n))
+    if r < 0.92:
+        return "".join(rng.choice(_LETTERS + _ACCENTED) for _ in range(n))
+    return _script_word(rng, max(1, n // 3), max(1, n // 2))
 
 
 def _cased(rng: random.Random, word: str) -> str:
@@ -54,66 +83,90 @@ def _cased(rng: random.Random, word: str) -> str:
     return "".join(c.upper() if rng.random() < 0.5 else c for c in word)
 
 
-def _code(rng: random.Random, lo: int, hi: int) -> str:
+def _code(rng: random.Random, lo: int, hi: int, punct: str = _PUNCT + ".") -> str:
     """Letters of both cases, digits and a little punctuation, never at the ends."""
     n = rng.randint(lo, hi)
     chars = _LETTERS + _LETTERS.upper() + "0123456789"
     s = [rng.choice(chars) for _ in range(n)]
     for i in range(1, n - 1):
         if rng.random() < 0.12:
-            s[i] = rng.choice(_PUNCT + ".")
+            s[i] = rng.choice(punct)
     return "".join(s)
 
 
 def make_subject(rng: random.Random) -> str:
     r = rng.random()
-    if r < 0.45:
+    if r < 0.4:
         return _cased(rng, _word(rng, 3, 10))
-    if r < 0.75:
-        return " ".join(_cased(rng, _word(rng, 2, 8)) for _ in range(rng.randint(2, 3)))
-    if r < 0.85:
-        return _cased(rng, _word(rng, 2, 6)) + rng.choice(["", " ", "-", "_"]) + str(rng.randint(0, 999))
-    if r < 0.93:
+    if r < 0.67:
+        return " ".join(_cased(rng, _word(rng, 2, 8)) for _ in range(rng.randint(2, 4)))
+    if r < 0.8:
+        return _cased(rng, _word(rng, 2, 6)) + rng.choice(["", " ", "-", "_"]) + str(rng.randint(0, 10 ** rng.randint(1, 5)))
+    if r < 0.88:
         return f"{_cased(rng, _word(rng, 2, 6))}{rng.choice(['-', chr(39), '.'])}{_cased(rng, _word(rng, 2, 7))}"
-    return _code(rng, 3, 12)
+    if r < 0.94:
+        return _code(rng, 3, 12)
+    return _script_word(rng, 1, 5)
 
 
 def make_attribute(rng: random.Random) -> str:
     r = rng.random()
-    if r < 0.6:
-        return _word(rng, 3, 12)
-    if r < 0.85:
-        return " ".join(_word(rng, 2, 8) for _ in range(rng.randint(2, 3)))
-    if r < 0.93:
-        return f"{_word(rng, 2, 7)}'s {_word(rng, 2, 7)}"
-    return f"{_word(rng, 2, 8)} {rng.randint(1, 99)}"
+    if r < 0.55:
+        word = _word(rng, 3, 12)
+    elif r < 0.8:
+        word = " ".join(_word(rng, 2, 8) for _ in range(rng.randint(2, 3)))
+    elif r < 0.88:
+        word = f"{_word(rng, 2, 7)}'s {_word(rng, 2, 7)}"
+    else:
+        word = f"{_word(rng, 2, 8)} {rng.randint(1, 10 ** rng.randint(1, 3))}"
+    return word if rng.random() < 0.8 else _cased(rng, word)
+
+
+def _phrase(rng: random.Random, lo: int, hi: int) -> str:
+    """Words (some capitalised, some joined by 'of', 'and', 'the') until lo..hi bytes."""
+    limit = rng.randint(lo, hi)
+    words: list[str] = []
+    while len(" ".join(words).encode()) < limit:
+        r = rng.random()
+        words.append(rng.choice(["of", "and", "the", "a", "in", "&"]) if r < 0.2 else
+                     _cased(rng, _word(rng, 1, 9)) if r < 0.45 else _word(rng, 1, 9))
+    text = " ".join(words)
+    while len(text.encode()) > hi and " " in text:
+        text = text.rsplit(" ", 1)[0]
+    return text
 
 
 def make_value(rng: random.Random) -> str:
     r = rng.random()
-    if r < 0.25:
+    if r < 0.2:
         return _cased(rng, _word(rng, 1, 12)) if rng.random() < 0.5 else _word(rng, 1, 12)
+    if r < 0.3:
+        return str(rng.randint(0, 10 ** rng.randint(1, 16)))
     if r < 0.38:
-        return str(rng.randint(0, 10 ** rng.randint(1, 9)))
-    if r < 0.5:
         return _code(rng, 2, 24)
-    if r < 0.62:
-        return " ".join(_word(rng, 1, 8) if rng.random() < 0.7 else _cased(rng, _word(rng, 1, 8))
-                        for _ in range(rng.randint(2, 4)))
-    if r < 0.7:
+    if r < 0.42:
+        return _code(rng, 3, 24, _ALL_PUNCT)
+    if r < 0.5:
+        return _phrase(rng, 4, 24)
+    if r < 0.56:
         if rng.random() < 0.5:
             return f"{rng.randint(0, 9999)}.{rng.randint(0, 999)}"
         cents = f".{rng.randint(10, 99)}" if rng.random() < 0.5 else ""
         return f"{rng.choice(_CURRENCY)}{rng.randint(1, 99999)}{cents}"
-    if r < 0.78:
+    if r < 0.62:
         y, m, d = rng.randint(1900, 2099), rng.randint(1, 12), rng.randint(1, 28)
         return rng.choice([f"{y}-{m:02d}-{d:02d}", f"{d}/{m}/{y}", f"{m:02d}:{d * 2:02d}", f"{d} {_word(rng, 3, 8)} {y}"])
-    if r < 0.84:
+    if r < 0.67:
         if rng.random() < 0.5:
             return f"+{rng.randint(1, 99)} {rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
         return f"{_word(rng, 2, 8)}.{_word(rng, 2, 8)}@{_word(rng, 2, 8)}.{rng.choice(['com', 'org', 'net', 'io'])}"
-    if r < 0.92:
-        return _code(rng, 10, 32)
+    if r < 0.73:
+        return _code(rng, 10, 40)
+    if r < 0.8:
+        return _phrase(rng, 25, 64)
+    if r < 0.9:
+        parts = [_script_word(rng, 1, 6) if rng.random() < 0.6 else _word(rng, 1, 8) for _ in range(rng.randint(1, 3))]
+        return " ".join(parts)
     return " ".join(_cased(rng, _word(rng, 2, 9)) for _ in range(rng.randint(1, 3)))
 
 
@@ -157,12 +210,28 @@ def _bind(
     return facts[:n]
 
 
+def _near(rng: random.Random, make: Callable[[random.Random], str]) -> Callable[[], str]:
+    """Draws that share a stem and differ only in a short suffix ("Ann", "Annabel", "Ann 12"),
+    so that telling facts apart takes every byte of a name, not its first letters."""
+    stem = make(rng)
+
+    def draw() -> str:
+        r = rng.random()
+        if r < 0.4:
+            return f"{stem}{rng.choice(['', ' ', '-', '_'])}{rng.randint(0, 10 ** rng.randint(1, 4))}"
+        return stem + (" " if r < 0.6 else "") + _word(rng, 1, 4)
+    return draw
+
+
 def make_facts(rng: random.Random, n: int) -> list[Fact]:
     """n facts; subjects have several attributes and attributes recur across subjects, so the
-    answer depends on the (subject, attribute) pair, not on either alone."""
+    answer depends on the (subject, attribute) pair, not on either alone. In some sets the
+    subjects (or the attributes) share a stem and differ only at the end."""
     per_subject = rng.randint(2, 4)
-    attr_pool = _distinct(per_subject + 2, lambda: make_attribute(rng))
-    subjects = _distinct(max(1, math.ceil(n / per_subject)), lambda: make_subject(rng))
+    attr_draw = _near(rng, make_attribute) if rng.random() < 0.2 else lambda: make_attribute(rng)
+    attr_pool = _distinct(per_subject + 2, attr_draw)
+    subj_draw = _near(rng, make_subject) if rng.random() < 0.2 else lambda: make_subject(rng)
+    subjects = _distinct(max(1, math.ceil(n / per_subject)), subj_draw)
     return _bind(rng, n, subjects, attr_pool, per_subject, lambda s, a: make_value(rng))
 
 
