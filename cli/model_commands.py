@@ -17,7 +17,7 @@ from rich.table import Table
 from memos.cli.app import model_app
 from memos.errors import InvalidInputError
 
-TASKS_HELP = "memory-qa | passkey | mqar | cost | generation"
+TASKS_HELP = "memory-qa | robustness | passkey | mqar | cost | generation"
 
 
 def _ints(text: str | None, default: list[int]) -> list[int]:
@@ -105,8 +105,9 @@ def eval_cmd(
     threads: int = typer.Option(1),
     full_attention: bool = typer.Option(False, help="memory-qa: read every memory instead of the top-k"),
     style: str = typer.Option(
-        "random", help="memory-qa: fact strings, 'random' (made-up strings of many shapes, unseen seeds) or "
-        "'realistic' (names, attributes and values from word lists training never uses)"
+        "random", help="memory-qa: fact strings, 'random' (made-up strings of many shapes, unseen seeds), "
+        "'realistic' (names, attributes and values from word lists training never uses) or a robustness family "
+        "(cjk-values, digits, all-caps, ...: see --task robustness)"
     ),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
@@ -117,6 +118,8 @@ def eval_cmd(
     Example: memos model eval --task memory-qa --lengths 16,64,256 --style realistic
 
     Example: memos model eval --task cost --lengths 16,64,256,1024 --questions 4
+
+    Example: memos model eval --task robustness --facts 64   (exact match per kind of string)
     """
     import torch
 
@@ -141,6 +144,17 @@ def eval_cmd(
         for r in rows:
             mem = "n/a" if r["memory"] is None else f"{r['memory']:.3f}"
             table.add_row(str(r["facts"]), mem, f"{r['stuffed']:.3f}", f"{r['none']:.3f}")
+    elif task == "robustness":
+        if not model.cfg.cross_attention:
+            raise InvalidInputError("--task robustness measures reading from memory; this checkpoint has no "
+                                    "cross-attention (a baseline). Use --task memory-qa for its stuffed accuracy")
+        rows = evaluate.robustness(model, facts, seed=seed, questions=questions)
+        if json_out:
+            typer.echo(json.dumps(rows))
+            return
+        table = Table("style", "memory", title=f"exact match by kind of string ({facts} facts, seed {seed})")
+        for r in rows:
+            table.add_row(r["style"], f"{r['memory']:.3f}")
     elif task in ("passkey", "mqar"):
         counts = _ints(lengths, [256, 1024, 4096] if task == "passkey" else [256])
         if task == "passkey":
@@ -163,12 +177,14 @@ def eval_cmd(
             return
         table = Table("facts", "prompt bytes", "memory s/q", "memory acc", "encode s (once)", "stuffed s/q",
                       "stuffed acc", "speed-up", title="time per question")
+        def cell(value: float | None, fmt: str, missing: str = "-") -> str:
+            return missing if value is None else format(value, fmt)
+
         for r in result:
-            st = "not run" if r.stuffed_s is None else f"{r.stuffed_s:.3f}"
-            sa = "-" if r.stuffed_acc is None else f"{r.stuffed_acc:.2f}"
-            up = "-" if r.stuffed_s is None else f"{r.stuffed_s / r.memory_s:.1f}x"
-            table.add_row(str(r.facts), str(r.prompt_tokens), f"{r.memory_s:.3f}", f"{r.memory_acc:.2f}",
-                          f"{r.encode_s:.2f}", st, sa, up)
+            up = None if r.stuffed_s is None or r.memory_s is None else r.stuffed_s / r.memory_s
+            table.add_row(str(r.facts), str(r.prompt_tokens), cell(r.memory_s, ".3f"), cell(r.memory_acc, ".2f"),
+                          cell(r.encode_s, ".2f"), cell(r.stuffed_s, ".3f", "not run"), cell(r.stuffed_acc, ".2f"),
+                          "-" if up is None else f"{up:.1f}x")
     elif task == "generation":
         from memos.model.cost import generation_speed
 

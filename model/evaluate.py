@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from memos.errors import InvalidInputError
-from memos.model import tasks
+from memos.model import families, tasks
 from memos.model import tokenizer as tok
 from memos.model.cross_attention import LayerMemory
 from memos.model.memory_model import MemoryModel
@@ -55,16 +55,17 @@ def memory_qa(
     The memory condition reads the top-k memories per token (as `generate` does), or with
     `full_attention` every memory (the training-time path). Questions are about distinct facts of the set when possible (several facts per subject,
     shared attributes), so answering needs the (subject, attribute) binding. `style` picks the
-    fact generator: "random" (the training distribution's kind of strings, unseen seeds) or
-    "realistic" (names, attributes and values from word lists training never samples)."""
+    fact generator: "random" (the training distribution's kind of strings, unseen seeds),
+    "realistic" (names, attributes and values from word lists training never samples) or one of
+    `families.FAMILIES` (strings of one particular kind)."""
     if n_facts < 1 or questions < 1 or sets < 1:
         raise InvalidInputError("facts, questions and sets must be >= 1")
     bad = set(conditions) - set(CONDITIONS)
     if bad:
         raise InvalidInputError(f"unknown conditions {sorted(bad)}; use {', '.join(CONDITIONS)}")
-    if style not in tasks.FACT_STYLES:
-        raise InvalidInputError(f"unknown fact style {style!r}; use one of {', '.join(tasks.FACT_STYLES)}")
-    make_facts = tasks.FACT_STYLES[style]
+    if style not in families.STYLES:
+        raise InvalidInputError(f"unknown fact style {style!r}; use one of {', '.join(families.STYLES)}")
+    make_facts = families.STYLES[style]
     rng = random.Random(EVAL_SEED_OFFSET + seed)
     was_training = model.training
     model.eval()
@@ -87,6 +88,17 @@ def memory_qa(
         total += len(asked)
     model.train(was_training)
     return {c: hits[c] / total for c in conditions}
+
+
+def robustness(
+    model: MemoryModel, n_facts: int, seed: int = 0, questions: int = 64, styles: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Memory-condition exact match for each fact style (default: every style), one row each."""
+    rows = []
+    for style in styles or list(families.STYLES):
+        acc = memory_qa(model, n_facts, seed=seed, questions=questions, conditions=("memory",), style=style)
+        rows.append({"style": style, "memory": acc["memory"], "facts": n_facts, "seed": seed})
+    return rows
 
 
 @torch.no_grad()
