@@ -3,7 +3,9 @@
 Both conditions go through the public API a user would call: `encode_memory` once, then
 `generate(question, memory=slots)`; versus `generate(facts + question)`. Time per question
 includes prefill and greedy decoding of the answer. Encoding time is reported separately
-(it is paid once per memory and cached in the activation tier).
+(it is paid once per memory and cached in the activation tier). A model without
+cross-attention (the Transformer baseline) is measured on the stuffed condition only, with its
+key/value-cached `generate`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 from memos.model import tasks
+from memos.model.baselines import Transformer
 from memos.model.evaluate import EVAL_SEED_OFFSET
 from memos.model.memory_model import MemoryModel
 
@@ -25,9 +28,9 @@ log = logging.getLogger(__name__)
 @dataclass
 class CostRow:
     facts: int
-    memory_s: float  # seconds per question with pre-encoded memory
-    memory_acc: float
-    encode_s: float  # seconds to encode all facts once
+    memory_s: float | None  # seconds per question with pre-encoded memory (None: the model reads none)
+    memory_acc: float | None
+    encode_s: float | None  # seconds to encode all facts once
     stuffed_s: float | None  # seconds per question with the facts in the prompt (None: not run)
     stuffed_acc: float | None
     prompt_tokens: int  # length of the stuffed prompt
@@ -38,7 +41,7 @@ class CostRow:
 
 @torch.no_grad()
 def cost_per_question(
-    model: MemoryModel,
+    model: MemoryModel | Transformer,
     fact_counts: list[int],
     questions: int = 4,
     max_stuffed: int = 1024,
@@ -51,22 +54,27 @@ def cost_per_question(
         rng = random.Random(EVAL_SEED_OFFSET + seed + n)
         facts = tasks.make_facts(rng, n)
         asked = [facts[i] for i in rng.sample(range(n), min(questions, n))]
-        t = time.perf_counter()
-        slots = model.encode_memory([f.text for f in facts])
-        encode_s = time.perf_counter() - t
-        model.generate(asked[0].question, slots, max_new_tokens=2)  # warm-up
-        t = time.perf_counter()
-        mem_ok = sum(model.generate(f.question, slots, max_new_tokens=24).strip() == f.value for f in asked)
-        memory_s = (time.perf_counter() - t) / len(asked)
+        max_answer = max(len(f.value.encode()) for f in asked) + 2
+        memory_s = mem_acc = encode_s = None
+        if model.cfg.cross_attention:
+            t = time.perf_counter()
+            slots = model.encode_memory([f.text for f in facts])
+            encode_s = time.perf_counter() - t
+            model.generate(asked[0].question, slots, max_new_tokens=2)  # warm-up
+            t = time.perf_counter()
+            mem_ok = sum(model.generate(f.question, slots, max_new_tokens=max_answer).strip() == f.value for f in asked)
+            memory_s, mem_acc = (time.perf_counter() - t) / len(asked), mem_ok / len(asked)
+        else:
+            model.generate(asked[0].question, max_new_tokens=2)  # warm-up
         context = " ".join(f.text for f in facts) + " "
         stuffed_s = stuffed_acc = None
         if n <= max_stuffed:
             t = time.perf_counter()
             ok = 0
             for f in asked:
-                ok += model.generate(context + f.question, None, max_new_tokens=24).strip() == f.value
+                ok += model.generate(context + f.question, None, max_new_tokens=max_answer).strip() == f.value
             stuffed_s, stuffed_acc = (time.perf_counter() - t) / len(asked), ok / len(asked)
-        row = CostRow(n, memory_s, mem_ok / len(asked), encode_s, stuffed_s, stuffed_acc, len(context.encode()) + 1)
+        row = CostRow(n, memory_s, mem_acc, encode_s, stuffed_s, stuffed_acc, len(context.encode()) + 1)
         log.info("cost %s", row)
         rows.append(row)
     return rows
