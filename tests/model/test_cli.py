@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from memos.cli.app import main
+from memos.model.baselines import build_model
 from memos.model.checkpoint import save_checkpoint
 from memos.model.config import preset
 from memos.model.memory_model import MemoryModel
@@ -25,6 +26,21 @@ def test_eval_memory_qa_json_has_exact_keys(ckpt, capsys) -> None:
     assert out["facts"] == 4 and out["seed"] == 7 and all(0.0 <= out[c] <= 1.0 for c in ("memory", "stuffed", "none"))
 
 
+def test_eval_robustness_reports_every_style(ckpt, capsys) -> None:
+    from memos.model import families
+
+    main(["model", "eval", "--checkpoint", str(ckpt), "--task", "robustness", "--facts", "3", "--questions", "2",
+          "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["style"] for r in rows] == list(families.STYLES) and all(r["facts"] == 3 for r in rows)
+    main(["model", "eval", "--checkpoint", str(ckpt), "--task", "memory-qa", "--style", "digits", "--facts", "3",
+          "--questions", "2", "--json"])
+    assert json.loads(capsys.readouterr().out)["style"] == "digits"
+    with pytest.raises(SystemExit) as exc:
+        main(["model", "eval", "--checkpoint", str(ckpt), "--task", "memory-qa", "--style", "klingon"])
+    assert exc.value.code == 2 and "unknown fact style" in capsys.readouterr().err
+
+
 def test_eval_tables_for_passkey_and_cost(ckpt, capsys) -> None:
     main(["model", "eval", "--checkpoint", str(ckpt), "--task", "passkey", "--lengths", "64,128", "--questions", "2"])
     assert "passkey" in capsys.readouterr().out
@@ -35,6 +51,20 @@ def test_eval_tables_for_passkey_and_cost(ckpt, capsys) -> None:
     main(["model", "eval", "--checkpoint", str(ckpt), "--task", "generation", "--lengths", "20,200", "--json"])
     gen = json.loads(capsys.readouterr().out)
     assert gen[0]["state_bytes"] == gen[1]["state_bytes"] > 0  # O(1) state in context length
+
+
+def test_cost_of_a_baseline_measures_stuffing_only(tmp_path, capsys) -> None:
+    torch.manual_seed(0)
+    tf = save_checkpoint(build_model(preset("tiny", arch="transformer", cross_attention=False,
+                                            internal_memory=False)), tmp_path / "tf")
+    main(["model", "eval", "--checkpoint", str(tf), "--task", "cost", "--lengths", "2,4", "--questions", "1", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert all(r["memory_s"] is None and r["stuffed_s"] > 0 for r in rows)
+    main(["model", "eval", "--checkpoint", str(tf), "--task", "cost", "--lengths", "2", "--questions", "1"])
+    assert "not run" not in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["model", "eval", "--checkpoint", str(tf), "--task", "robustness"])
+    assert exc.value.code == 2 and "no cross-attention" in capsys.readouterr().err
 
 
 def test_bad_checkpoint_and_task_are_one_line_errors(tmp_path, ckpt, capsys) -> None:

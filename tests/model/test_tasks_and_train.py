@@ -1,12 +1,14 @@
 """Task generators, the training loop (resume), baselines and the CLI on a tiny model."""
 
 import json
+import os
 import random
 
 import pytest
 import torch
 
-from memos.model import tasks
+from memos.errors import InvalidInputError
+from memos.model import families, tasks
 from memos.model import tokenizer as tok
 from memos.model.baselines import build_model
 from memos.model.config import preset
@@ -55,6 +57,34 @@ def test_fact_strings_come_in_many_shapes() -> None:
     assert any(not v.isascii() for v in values) and any(not s.isascii() for s in subjects)
     assert any(s.isupper() for s in subjects) and any(s[0].islower() for s in subjects)
     assert any(" " in s for s in subjects) and any(" " in v for v in values)
+
+
+def test_training_strings_contain_every_byte_of_printable_utf8() -> None:
+    """A byte the model never saw in training cannot be read from memory or written, so the
+    generator covers printable ASCII and every lead and continuation byte of assigned scripts."""
+    seen = {b for seed in range(200) for f in tasks.make_facts(random.Random(seed), 32) for b in f.text.encode()}
+    want = set(range(0x20, 0x7F)) | set(range(0x80, 0xC0)) | set(range(0xC3, 0xEE)) | {0xEF, 0xF0}
+    assert want <= seen, sorted(want - seen)
+    values = [f.value for seed in range(200) for f in tasks.make_facts(random.Random(seed), 32)]
+    assert 57 <= max(len(v.encode()) for v in values) <= 64
+
+
+def test_some_fact_sets_have_names_that_differ_only_at_the_end() -> None:
+    def shares_stem(names: list[str]) -> bool:
+        return len(names) > 2 and len(os.path.commonprefix(names)) >= 3
+
+    sets = [tasks.make_facts(random.Random(seed), 24) for seed in range(100)]
+    near = sum(shares_stem(sorted({f.subject for f in facts})) for facts in sets)
+    assert 5 <= near <= 50  # some sets, not all
+    assert all(len({(f.subject, f.attribute) for f in facts}) == 24 for facts in sets)
+
+
+@pytest.mark.parametrize("family", sorted(families.FAMILIES))
+def test_robustness_families_make_answerable_fact_sets(family) -> None:
+    facts = families.FAMILIES[family](random.Random(3), 24)
+    assert len(facts) == 24 and len({(f.subject, f.attribute) for f in facts}) == 24
+    assert all(f.value == f.value.strip() and len(f.text.encode()) < preset("small").max_memory_tokens for f in facts)
+    assert families.FAMILIES[family](random.Random(3), 24) == facts
 
 
 def test_realistic_style_is_a_separate_generator() -> None:
@@ -113,6 +143,67 @@ def test_train_saves_and_resumes(task, tmp_path) -> None:
     assert seen == [1]  # resumed at step 2: only the final eval ran
     assert not (tmp_path / "train_state.pt").exists()
     assert json.loads((tmp_path / "meta.json").read_text())["step"] == 4 and result["history"][0]["ok"] == 1.0
+
+
+def _copy_batch(rng: random.Random, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ten random tokens, a filler of random length, then the ten again from a random point:
+    predicting the repeat needs content matching (induction), not a fixed offset."""
+    xs, ts = [], []
+    for _ in range(n):
+        a = [rng.randrange(64) for _ in range(10)]
+        gap = [rng.randrange(64, 128) for _ in range(rng.randint(0, 10))]
+        cut = rng.randint(0, 9)
+        seq = a + gap + a[cut:]
+        xs.append(seq + [0] * (30 - len(seq)))
+        ts.append(([tasks.IGNORE] * (len(a) + len(gap)) + a[cut + 1 :] + [tasks.IGNORE] * 30)[:30])
+    return torch.tensor(xs), torch.tensor(ts)
+
+
+def test_smeared_keys_let_one_attention_layer_copy_from_its_prompt() -> None:
+    """The Transformer baseline's smeared keys make in-context copying learnable by a single
+    layer; with the smear switched off the same layer cannot do it (it has no previous-token
+    information in its keys)."""
+    def train_copy(smear: bool) -> float:
+        torch.manual_seed(0)
+        rng = random.Random(0)
+        m = build_model(preset("tiny", arch="transformer", cross_attention=False, internal_memory=False,
+                               d_model=64, n_heads=2))
+        assert len(m.blocks) == 1
+        if not smear:
+            for b in m.blocks:
+                b.smear.data.fill_(-30.0)
+                b.smear.requires_grad_(False)
+        opt = torch.optim.AdamW([p for p in m.parameters() if p.requires_grad], lr=3e-3)
+        for _ in range(400):
+            x, t = _copy_batch(rng, 32)
+            loss = torch.nn.functional.cross_entropy(m(x).flatten(0, 1), t.flatten(), ignore_index=tasks.IGNORE)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        x, t = _copy_batch(random.Random(9), 128)
+        with torch.no_grad():
+            return float((m(x).argmax(-1) == t)[t != tasks.IGNORE].float().mean())
+
+    assert train_copy(smear=True) > 0.8
+    assert train_copy(smear=False) < 0.5
+
+
+def test_transformer_cached_generation_matches_recomputing_every_step() -> None:
+    torch.manual_seed(0)
+    t = build_model(preset("tiny", arch="transformer", cross_attention=False, internal_memory=False)).eval()
+    for b in t.blocks:
+        b.smear.data.normal_()  # exercise the smear across the cache boundary
+    prompt = "Vomu's kel is 42. What is Vomu's kel?"
+    ids, greedy = tok.encode(prompt), []
+    with torch.no_grad():
+        for _ in range(10):
+            nxt = int(t(torch.tensor([ids + greedy]))[0, -1].argmax())
+            if nxt == tok.EOS:
+                break
+            greedy.append(nxt)
+    assert t.generate(prompt, max_new_tokens=10) == tok.decode(greedy)
+    with pytest.raises(InvalidInputError):
+        t.generate(prompt, memory=object())
 
 
 def test_baselines_have_similar_size_and_run() -> None:
