@@ -58,6 +58,7 @@ def train_cmd(
     n_pairs: int = typer.Option(16, help="mqar key-value pairs"),
     batch: int = typer.Option(16, help="passkey/mqar sequences per step"),
     internal_memory: bool | None = typer.Option(None, help="override the preset's internal memory"),
+    layers: int | None = typer.Option(None, min=1, help="override the preset's number of blocks"),
     prompt_loss: float = typer.Option(
         0.0, min=0.0, help="memory-qa: weight of a next-byte loss over stuffed prompts (teaches in-context copying)"
     ),
@@ -71,6 +72,8 @@ def train_cmd(
     Example (the shipped checkpoint): memos model train --task memory-qa --preset small --steps 3000 --out ./memqa
 
     Example (a baseline): memos model train --task passkey --preset small --no-internal-memory --seq-len 256 --batch 8 --out ./pk
+
+    Example (a 2-block stuffed-prompt reader): memos model train --preset transformer --layers 2 --prompt-loss 1.0 --lr 1e-3 --out ./tf2
     """
     import torch
 
@@ -81,7 +84,9 @@ def train_cmd(
         raise InvalidInputError(f"unknown task {task!r}; use one of {', '.join(TASKS)}")
     torch.set_num_threads(threads)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    overrides = {} if internal_memory is None else {"internal_memory": internal_memory}
+    overrides: dict[str, object] = {} if internal_memory is None else {"internal_memory": internal_memory}
+    if layers is not None:
+        overrides["n_layers"] = layers
     cfg = get_preset(preset, **overrides)
     tc = TrainConfig(task=task, steps=steps, seed=seed, lr=lr, seq_len=seq_len, n_pairs=n_pairs, batch=batch,
                      prompt_loss=prompt_loss)

@@ -80,3 +80,6 @@ def test_train_command_writes_a_checkpoint(tmp_path) -> None:
     out = tmp_path / "run"
     main(["model", "train", "--task", "passkey", "--preset", "tiny", "--steps", "2", "--seq-len", "64", "--out", str(out)])
     assert (out / "model.safetensors").exists() and json.loads((out / "meta.json").read_text())["task"] == "passkey"
+    main(["model", "train", "--task", "memory-qa", "--preset", "tiny", "--layers", "2", "--steps", "1",
+          "--out", str(tmp_path / "two")])
+    assert json.loads((tmp_path / "two" / "config.json").read_text())["n_layers"] == 2
