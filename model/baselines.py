@@ -62,9 +62,11 @@ class AttentionBlock(nn.Module):
             if cache:
                 k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
             cache.update(k=k, v=v, last_k=k_raw[:, :, -1:])
-        # Causal within the new positions; every cached position is visible to all of them.
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=offset == 0, attn_mask=None if offset == 0 or length == 1
-                                           else torch.ones(length, k.shape[2], dtype=torch.bool, device=x.device).tril(offset))
+        if offset == 0:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, H, L, Dh)
+        else:  # causal within the new positions; every cached position is visible to all of them
+            mask = None if length == 1 else torch.ones(length, k.shape[2], dtype=torch.bool, device=x.device).tril(offset)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         x = x + self.out(y.transpose(1, 2).reshape(bsz, length, d))
         return x + self.mlp(self.norm2(x))
 

@@ -202,6 +202,14 @@ def test_transformer_cached_generation_matches_recomputing_every_step() -> None:
                 break
             greedy.append(nxt)
     assert t.generate(prompt, max_new_tokens=10) == tok.decode(greedy)
+    # A prompt read in two pieces through the cache gives the same hidden states as one pass.
+    x = torch.tensor([ids])
+    with torch.no_grad():
+        whole, caches = t.embed(x), [{} for _ in t.blocks]
+        first, second = t.embed(x[:, :15]), t.embed(x[:, 15:])
+        for block, cache in zip(t.blocks, caches, strict=True):
+            whole, first, second = block(whole), block(first, cache), block(second, cache)
+    torch.testing.assert_close(torch.cat([first, second], dim=1), whole, atol=1e-5, rtol=1e-5)
     with pytest.raises(InvalidInputError):
         t.generate(prompt, memory=object())
 
