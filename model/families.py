@@ -47,9 +47,9 @@ def _family(
     n_attributes: int | None = None,
 ) -> Callable[[random.Random, int], list[Fact]]:
     def make(rng: random.Random, n: int) -> list[Fact]:
-        subjects = tasks._distinct(-(-n // per_subject), lambda: subject(rng))
-        attributes = tasks._distinct(n_attributes or per_subject + 2, lambda: attribute(rng))
-        return tasks._bind(rng, n, subjects, attributes, per_subject, lambda s, a: value(rng))
+        subjects = tasks.distinct(-(-n // per_subject), lambda: subject(rng))
+        attributes = tasks.distinct(n_attributes or per_subject + 2, lambda: attribute(rng))
+        return tasks.bind_facts(rng, n, subjects, attributes, per_subject, lambda s, a: value(rng))
 
     return make
 

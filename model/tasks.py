@@ -47,14 +47,20 @@ _ANY_CODEPOINTS = ((0xA0, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFD))
 
 
 def _script_word(rng: random.Random, lo: int, hi: int) -> str:
-    """lo..hi characters of one script (2-4 UTF-8 bytes each), or of any code point; no spaces."""
+    """1..hi characters of one script (2-4 UTF-8 bytes each), or of any code point; no spaces.
+
+    The length is a stopping rule, not one draw: before each character a bound in lo..hi is
+    drawn and the word ends once it is that long, so short words are the more common (the
+    shipped checkpoint was trained on this distribution)."""
     first, last = rng.choice(_SCRIPTS if rng.random() < 0.85 else _ANY_CODEPOINTS)
     out: list[str] = []
-    while len(out) < rng.randint(lo, hi) or not out:
+    while True:
+        bound = rng.randint(lo, hi)
+        if out and len(out) >= bound:
+            return "".join(out)
         c = chr(rng.randint(first, last))
         if c.isprintable() and not c.isspace():
             out.append(c)
-    return "".join(out)
 
 
 def _word(rng: random.Random, lo: int = 2, hi: int = 9) -> str:
@@ -190,7 +196,7 @@ class Fact:
         return self.value
 
 
-def _distinct(count: int, draw: Callable[[], T]) -> list[T]:
+def distinct(count: int, draw: Callable[[], T]) -> list[T]:
     """`count` distinct values from `draw` (in draw order)."""
     out: list[T] = []
     while len(out) < count:
@@ -200,7 +206,7 @@ def _distinct(count: int, draw: Callable[[], T]) -> list[T]:
     return out
 
 
-def _bind(
+def bind_facts(
     rng: random.Random, n: int, subjects: list[str], attributes: Sequence[str], per_subject: int,
     value: Callable[[str, str], str],
 ) -> list[Fact]:
@@ -229,10 +235,10 @@ def make_facts(rng: random.Random, n: int) -> list[Fact]:
     subjects (or the attributes) share a stem and differ only at the end."""
     per_subject = rng.randint(2, 4)
     attr_draw = _near(rng, make_attribute) if rng.random() < 0.2 else lambda: make_attribute(rng)
-    attr_pool = _distinct(per_subject + 2, attr_draw)
+    attr_pool = distinct(per_subject + 2, attr_draw)
     subj_draw = _near(rng, make_subject) if rng.random() < 0.2 else lambda: make_subject(rng)
-    subjects = _distinct(max(1, math.ceil(n / per_subject)), subj_draw)
-    return _bind(rng, n, subjects, attr_pool, per_subject, lambda s, a: make_value(rng))
+    subjects = distinct(max(1, math.ceil(n / per_subject)), subj_draw)
+    return bind_facts(rng, n, subjects, attr_pool, per_subject, lambda s, a: make_value(rng))
 
 
 # Held-out style: facts about people with realistic names, attributes and values, built from
@@ -285,8 +291,8 @@ def _realistic_value(rng: random.Random, person: str, attribute: str) -> str:
 def make_facts_realistic(rng: random.Random, n: int) -> list[Fact]:
     """n facts about people with realistic names (held-out style; never used in training)."""
     per_person = rng.randint(2, 4)
-    people = _distinct(max(1, math.ceil(n / per_person)), lambda: f"{rng.choice(_FIRST)} {rng.choice(_LAST)}")
-    return _bind(rng, n, people, _REAL_ATTRS, per_person, lambda p, a: _realistic_value(rng, p, a))
+    people = distinct(max(1, math.ceil(n / per_person)), lambda: f"{rng.choice(_FIRST)} {rng.choice(_LAST)}")
+    return bind_facts(rng, n, people, _REAL_ATTRS, per_person, lambda p, a: _realistic_value(rng, p, a))
 
 
 FACT_STYLES = {"random": make_facts, "realistic": make_facts_realistic}
