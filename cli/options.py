@@ -22,7 +22,7 @@ from memos.cube import Scope, Visibility
 from memos.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from memos.os import MemOS
+    from memos.facade import MemOS
 
 MEMORIES = "Memories"  # help panels of `memos --help`
 STORE = "Store"
@@ -74,7 +74,7 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
                ) -> Iterator[MemOS]:
     """The store of --store/--index-dir, closed (FAISS files saved) when the command ends."""
     # Imported here so that `memos --help` does not load SQLAlchemy and FAISS.
-    from memos.os import MemOS
+    from memos.facade import MemOS
 
     with MemOS.open(store, index_dir=index_dir, embedder=embedder) as mem:
         yield mem

@@ -4,60 +4,98 @@
     mem = memos.MemOS.open()            # ./.memos, or $MEMOS_URL
     mem.add("Alice prefers green tea", scope="alice")
     hits = mem.search("what does alice drink?", scope="alice")
+
+The package init is lazy (PEP 562): `import memos`, `import memos.kernels` and
+`import memos.model` load neither SQLAlchemy, FAISS nor networkx. The facade and the result
+types are imported on first use of their names. `memos.errors` and `memos.cube` are the
+ground floor every sub-package may import.
 """
 
-from memos.cube import (
-    DerivedFrom,
-    Kind,
-    Lifecycle,
-    MemCube,
-    Scope,
-    SourceRef,
-    Tier,
-    Visibility,
-)
-from memos.errors import MemosError
-from memos.os import MemOS
-from memos.results import (
-    AddResult,
-    CheckReport,
-    CubeDiff,
-    Edge,
-    ExportReport,
-    GcReport,
-    ImportReport,
-    IndexCheck,
-    Neighbor,
-    PurgeReport,
-    ReindexReport,
-    SearchHit,
-    StoreStats,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# name -> module that defines it; resolved on first attribute access.
+_LAZY: dict[str, str] = {
+    "MemOS": "memos.facade",
+    "MemosError": "memos.errors",
+    **{name: "memos.cube" for name in (
+        "DerivedFrom", "Kind", "Lifecycle", "MemCube", "Scope", "SourceRef", "Tier",
+        "Visibility")},
+    **{name: "memos.results" for name in (
+        "AddResult", "CheckReport", "CubeDiff", "Edge", "ExportReport", "GcReport",
+        "ImportReport", "IndexCheck", "Neighbor", "PurgeReport", "ReindexReport", "SearchHit",
+        "StoreStats")},
+}
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ resolves these
+    from memos.cube import (
+        DerivedFrom,
+        Kind,
+        Lifecycle,
+        MemCube,
+        Scope,
+        SourceRef,
+        Tier,
+        Visibility,
+    )
+    from memos.errors import MemosError
+    from memos.facade import MemOS
+    from memos.results import (
+        AddResult,
+        CheckReport,
+        CubeDiff,
+        Edge,
+        ExportReport,
+        GcReport,
+        ImportReport,
+        IndexCheck,
+        Neighbor,
+        PurgeReport,
+        ReindexReport,
+        SearchHit,
+        StoreStats,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'memos' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 
 __all__ = [
     "AddResult",
     "CheckReport",
     "CubeDiff",
+    "DerivedFrom",
     "Edge",
     "ExportReport",
     "GcReport",
     "ImportReport",
     "IndexCheck",
-    "MemOS",
-    "Neighbor",
-    "PurgeReport",
-    "ReindexReport",
-    "SearchHit",
-    "StoreStats",
-    "DerivedFrom",
     "Kind",
     "Lifecycle",
     "MemCube",
+    "MemOS",
     "MemosError",
+    "Neighbor",
+    "PurgeReport",
+    "ReindexReport",
     "Scope",
+    "SearchHit",
     "SourceRef",
+    "StoreStats",
     "Tier",
     "Visibility",
     "__version__",

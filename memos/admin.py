@@ -32,7 +32,7 @@ from memos.stores.vector_index import VectorIndex
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from memos.os import MemOS
+    from memos.parts import StoreParts
     from memos.results import ProgressFn
 
 log = logging.getLogger(__name__)
@@ -61,32 +61,32 @@ def resolve_embedder(repo: Repository, spec: Embedder | str | None, config: Memo
     return emb, store_id
 
 
-def forget_derived(mem: MemOS, session: Session, cube_id: str) -> list[str]:
+def forget_derived(store: StoreParts, session: Session, cube_id: str) -> list[str]:
     """Forget every cube derived from `cube_id` (transitively), inside the caller's write
     transaction: slots, adapters and the like must not outlive the memory they were made
     from. Returns their ids."""
     done = []
-    for row in mem._repo.derived_rows(session, [cube_id]):
+    for row in store.repo.derived_rows(session, [cube_id]):
         if row.state == Lifecycle.FORGOTTEN.value:
             continue
         derived = cube_from_row(row).model_copy(
             update={"version": row.version + 1, "state": Lifecycle.FORGOTTEN})
         why = f"derived from forgotten cube {cube_id}"
-        mem._repo.write_version(session, row, derived, "forget", why)
-        mem._repo.audit(session, "forget", row.id, why, {"version": derived.version})
+        store.repo.write_version(session, row, derived, "forget", why)
+        store.repo.audit(session, "forget", row.id, why, {"version": derived.version})
         done.append(row.id)
     return done
 
 
-def purge(mem: MemOS, cube_id: str | None, scope: Scope, all_of_user: bool,
+def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bool,
           reason: str | None, actor: str | None) -> PurgeReport:
     """Hard erase (the one operation that deletes history), audited."""
     if (cube_id is None) == (not all_of_user):
         raise InvalidInputError("purge() needs a cube id, or cube_id=None with all_of_user=True")
-    repo = mem._repo
+    repo = store.repo
     with repo.write() as session:
         if cube_id is not None:
-            rows = [mem._row(session, cube_id, scope, write=True)]
+            rows = [store.row(session, cube_id, scope, write=True)]
         else:
             rows = list(session.execute(select(CubeRow).where(
                 CubeRow.user_id == scope.user_id)).scalars())
@@ -107,7 +107,7 @@ def purge(mem: MemOS, cube_id: str | None, scope: Scope, all_of_user: bool,
                 delete(ChangelogRow).where(ChangelogRow.cube_pk.in_(p))).rowcount
             session.execute(delete(CubeTagRow).where(CubeTagRow.cube_pk.in_(p)))
             session.execute(delete(CubeRow).where(CubeRow.pk.in_(p)))
-            mem._fulltext.remove(session, p)
+            store.fulltext.remove(session, p)
         if pks:  # derived indexes learn of the erase from the changelog (no cube id kept)
             now = utcnow()
             session.execute(insert(ChangelogRow), [
@@ -115,8 +115,8 @@ def purge(mem: MemOS, cube_id: str | None, scope: Scope, all_of_user: bool,
                 for pk in pks])
         audit_id = repo.audit(session, "purge", cube_id or f"user:{scope.user_id}", reason,
                               {"cube_ids": ids, "cubes": len(ids), **counts}, actor)
-    mem._sync.catch_up()
-    mem._vectors.save()  # erased vectors leave the files now, not at close
+    store.catch_up()
+    store.save_vectors()  # erased vectors leave the files now, not at close
     if repo.dialect == "sqlite":
         with repo.engine.execution_options(memos_write=True).begin() as conn:  # merge FTS segments:
             # erased terms leave the index files too
@@ -125,9 +125,9 @@ def purge(mem: MemOS, cube_id: str | None, scope: Scope, all_of_user: bool,
     return PurgeReport(cube_ids=ids, cubes=len(ids), audit_id=audit_id, **counts)
 
 
-def stats(mem: MemOS, scope: Scope | None) -> StoreStats:
-    mem._flush_access()
-    repo = mem._repo
+def stats(store: StoreParts, scope: Scope | None) -> StoreStats:
+    store.flush_access()
+    repo = store.repo
     now = utcnow()
     with repo.read() as session:
         own = CubeRow.user_id == scope.user_id if scope is not None else True  # noqa: E712
@@ -146,99 +146,99 @@ def stats(mem: MemOS, scope: Scope | None) -> StoreStats:
             EdgeRow.user_id == scope.user_id if scope is not None else True)).scalar_one()
         users = session.execute(select(func.count(distinct(CubeRow.user_id))).where(own)).scalar_one()
         head = repo.max_seq(session)
-        fts_seq = mem._sync.fulltext_seq(session)
+        fts_seq = store.sync.fulltext_seq(session)
     disk = None
     if repo.dialect == "sqlite":
         db = Path(repo.url[len("sqlite:///"):])
         disk = sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file())
-        disk += sum(p.stat().st_size for p in (mem._vectors.index_path, mem._vectors.meta_path)
+        disk += sum(p.stat().st_size for p in (store.vectors.index_path, store.vectors.meta_path)
                     if p.exists())
     return StoreStats(
-        location=mem.location, backend=repo.dialect, cubes=sum(by_state.values()), live=live,
+        location=store.location, backend=repo.dialect, cubes=sum(by_state.values()), live=live,
         by_state=by_state, by_kind=by_kind, versions=versions, edges=edges, users=users,
-        changelog_seq=head, embedder=mem.embedder.identity, dim=mem.embedder.dim,
-        vector_index=mem._vectors.kind, vectors=len(mem._vectors),
-        index_seq={"vector": mem._vectors.seq, "fulltext": fts_seq, "graph": mem._graph.seq},
+        changelog_seq=head, embedder=store.embedder.identity, dim=store.embedder.dim,
+        vector_index=store.vectors.kind, vectors=len(store.vectors),
+        index_seq={"vector": store.vectors.seq, "fulltext": fts_seq, "graph": store.graph.seq},
         disk_bytes=disk)
 
 
-def _ids_of(mem: MemOS, pks: set[int]) -> list[str]:
+def _ids_of(store: StoreParts, pks: set[int]) -> list[str]:
     if not pks:
         return []
     sample = sorted(pks)[:20]
-    with mem._repo.read() as session:
+    with store.repo.read() as session:
         found = dict(session.execute(select(CubeRow.pk, CubeRow.id).where(CubeRow.pk.in_(sample))).all())
     return [found.get(pk, f"pk:{pk} (purged)") for pk in sample]
 
 
-def check(mem: MemOS, repair: bool) -> CheckReport:
+def check(store: StoreParts, repair: bool) -> CheckReport:
     """Compare each derived index with SQL (without catching up first, so lag shows)."""
-    sync = mem._sync
-    with mem._repo.read() as session:
-        head = mem._repo.max_seq(session)
+    sync = store.sync
+    with store.repo.read() as session:
+        head = store.repo.max_seq(session)
         fts_seq = sync.fulltext_seq(session)
-        fts_pks = mem._fulltext.all_pks(session)
+        fts_pks = store.fulltext.all_pks(session)
         sql_edges = session.execute(select(func.count()).select_from(EdgeRow)).scalar_one()
     expected = sync.expected_pks()
     indexes: dict[str, IndexCheck] = {}
     problems: list[str] = []
-    for name, seq, actual in (("vector", mem._vectors.seq, mem._vectors.ids()),
+    for name, seq, actual in (("vector", store.vectors.seq, store.vectors.ids()),
                               ("fulltext", fts_seq, fts_pks)):
         missing, extra = expected - actual, actual - expected
         ok = not missing and not extra and seq >= head
         indexes[name] = IndexCheck(seq=seq, behind=max(0, head - seq), expected=len(expected),
-                                   actual=len(actual), missing=_ids_of(mem, missing),
-                                   extra=_ids_of(mem, extra), ok=ok)
+                                   actual=len(actual), missing=_ids_of(store, missing),
+                                   extra=_ids_of(store, extra), ok=ok)
         if not ok:
             problems.append(f"{name} index: {len(missing)} missing, {len(extra)} extra, "
                             f"{max(0, head - seq)} changes behind")
-    graph_edges = mem._graph.edge_count()
-    graph_ok = graph_edges == sql_edges and mem._graph.seq >= head
-    indexes["graph"] = IndexCheck(seq=mem._graph.seq, behind=max(0, head - mem._graph.seq),
+    graph_edges = store.graph.edge_count()
+    graph_ok = graph_edges == sql_edges and store.graph.seq >= head
+    indexes["graph"] = IndexCheck(seq=store.graph.seq, behind=max(0, head - store.graph.seq),
                                   expected=sql_edges, actual=graph_edges, ok=graph_ok)
     if not graph_ok:
         problems.append(f"graph: {graph_edges} edges in memory, {sql_edges} in SQL")
     report = CheckReport(ok=not problems, changelog_seq=head, indexes=indexes, problems=problems)
     if repair and problems:
-        sync.catch_up()
-        after = check(mem, repair=False)
-        if not after.indexes["vector"].ok:
-            sync.rebuild_vectors()
-        if not after.indexes["fulltext"].ok:
-            sync.rebuild_fulltext()
-        if not after.indexes["graph"].ok:
-            sync.rebuild_graph()
-        mem._vectors.save()
+        store.catch_up()
+        after = check(store, repair=False)
+        with store.index_lock:
+            if not after.indexes["vector"].ok:
+                sync.rebuild_vectors()
+            if not after.indexes["fulltext"].ok:
+                sync.rebuild_fulltext()
+            if not after.indexes["graph"].ok:
+                sync.rebuild_graph()
+            store.vectors.save()
         report.repaired = True
     return report
 
 
-def reindex(mem: MemOS, embedder: Embedder | str | None, progress: ProgressFn | None,
+def reindex(store: StoreParts, embedder: Embedder | str | None, progress: ProgressFn | None,
             start: float) -> ReindexReport:
     """Rebuild every derived index from SQL, optionally with another embedder."""
     if embedder is not None:
         new = make_embedder(embedder)
-        old_files = mem._vectors
-        mem._vectors = VectorIndex(old_files.folder, new.dim, new.identity, mem.config.flat_max,
-                                   mem.config.retrieval.ivf_nprobe, old_files.store_id,
-                                   old_files.index_path.stem)
-        mem.embedder = new
-        mem._sync.vectors, mem._sync.embed = mem._vectors, new.embed
-        with mem._repo.write() as session:
-            mem._repo.set_index_meta(session, "vector", 0, new.identity, new.dim)
-    count = mem._sync.rebuild_vectors(progress)
-    mem._sync.rebuild_fulltext()
-    mem._sync.rebuild_graph()
-    mem._sync.catch_up()
-    mem._vectors.save()
-    return ReindexReport(cubes=count, embedder=mem.embedder.identity,
-                         vector_index=mem._vectors.kind, seconds=time.perf_counter() - start)
+        old_files = store.vectors
+        store.set_embedder(new, VectorIndex(
+            old_files.folder, new.dim, new.identity, store.config.flat_max,
+            store.config.retrieval.ivf_nprobe, old_files.store_id, old_files.index_path.stem))
+        with store.repo.write() as session:
+            store.repo.set_index_meta(session, "vector", 0, new.identity, new.dim)
+    with store.index_lock:
+        count = store.sync.rebuild_vectors(progress)
+        store.sync.rebuild_fulltext()
+        store.sync.rebuild_graph()
+        store.catch_up()
+        store.save_vectors()
+    return ReindexReport(cubes=count, embedder=store.embedder.identity,
+                         vector_index=store.vectors.kind, seconds=time.perf_counter() - start)
 
 
-def gc(mem: MemOS, now: datetime | None, scope: Scope | None) -> GcReport:
+def gc(store: StoreParts, now: datetime | None, scope: Scope | None) -> GcReport:
     """Archive active cubes whose TTL has passed (a new version, state archived)."""
     now = now or utcnow()
-    with mem._repo.write() as session:
+    with store.repo.write() as session:
         query = select(CubeRow).where(CubeRow.state == Lifecycle.ACTIVE.value,
                                       CubeRow.expires_at.is_not(None), CubeRow.expires_at <= now)
         if scope is not None:
@@ -251,11 +251,11 @@ def gc(mem: MemOS, now: datetime | None, scope: Scope | None) -> GcReport:
                 cube = cube_from_row(row)
                 cube = cube.model_copy(update={"version": cube.version + 1,
                                                "state": Lifecycle.ARCHIVED})
-                mem._repo.write_version(session, row, cube, "archive")
+                store.repo.write_version(session, row, cube, "archive")
                 archived.append(row.id)
         if archived:
-            mem._repo.audit(session, "gc", None, "ttl expired", {"archived": archived})
-    mem._after_write(len(archived))
+            store.repo.audit(session, "gc", None, "ttl expired", {"archived": archived})
+    store.after_write(len(archived))
     return GcReport(archived=archived)
 
 

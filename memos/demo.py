@@ -148,7 +148,7 @@ STEPS: list[Callable[[Tour], None]] = [step_add, step_search, step_versions, ste
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every step in a fresh temporary store; returns the process exit code."""
-    from memos.os import MemOS
+    from memos.facade import MemOS
 
     logging.basicConfig(level=logging.WARNING)
     console = Console(highlight=False, soft_wrap=True)

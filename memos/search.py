@@ -23,7 +23,7 @@ from memos.stores.repository import cube_from_row, live_clause, visible_clause
 from memos.stores.schema import CubeRow
 
 if TYPE_CHECKING:
-    from memos.os import MemOS
+    from memos.parts import StoreParts
 
 RETRIEVERS = ("dense", "fulltext", "graph")
 # One expanding parameter for pk lists: SQLAlchemy would otherwise coerce every pk literal.
@@ -68,7 +68,7 @@ def build_where(scope: Scope, now: datetime, dialect: str, filters: Mapping[str,
                 compile_filter(extra, dialect))
 
 
-def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
+def run_search(store: StoreParts, query: str, scope: Scope, k: int = 10, *,
                filters: Mapping[str, Any] | None = None, kind: Any = None,
                tags: Sequence[str] | None = None, since: Any = None, until: Any = None,
                metadata: Mapping[str, Any] | None = None,
@@ -82,12 +82,12 @@ def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
     unknown = set(retrievers) - set(RETRIEVERS)
     if unknown:
         raise InvalidInputError(f"unknown retriever(s) {sorted(unknown)}; use {list(RETRIEVERS)}")
-    cfg = mem.config.retrieval
+    cfg = store.config.retrieval
     now = utcnow()
-    repo = mem._repo
+    repo = store.repo
     where = build_where(scope, now, repo.dialect, filters, kind, tags, since, until, metadata,
                         tiers, include_superseded)
-    mem._sync.catch_up()
+    store.catch_up()
     n = max(cfg.candidates, k)
     ranked: dict[str, list[int]] = {}
     info: set[int] = set()  # pks known to pass scope and filters
@@ -106,13 +106,14 @@ def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
         # case) that is all; otherwise phase 2 asks each retriever again, scoped.
         qv: np.ndarray | None = None
         dense_glob: list[int] = []
-        if "dense" in retrievers and len(mem._vectors):
-            qv = np.asarray(mem.embedder.embed([query]), dtype=np.float32).reshape(-1)
-            if qv.shape != (mem._vectors.dim,):
+        if "dense" in retrievers and len(store.vectors):
+            qv = np.asarray(store.embedder.embed([query]), dtype=np.float32).reshape(-1)
+            if qv.shape != (store.vectors.dim,):
                 raise InvalidInputError(
-                    f"embedder {mem.embedder.identity} gave a {qv.shape[0]}-d query vector; the "
-                    f"index holds {mem._vectors.dim}-d vectors; run `memos reindex`")
-            scores, found = mem._vectors.search(qv[None, :], n)
+                    f"embedder {store.embedder.identity} gave a {qv.shape[0]}-d query vector; the "
+                    f"index holds {store.vectors.dim}-d vectors; run `memos reindex`")
+            with store.index_lock:
+                scores, found = store.vectors.search(qv[None, :], n)
             dense_glob = _ordered(scores[0], found[0], cfg.dense_min_score)
         words: list[str] = []
         fts_glob: list[int] = []
@@ -120,35 +121,38 @@ def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
         if "fulltext" in retrievers:
             # A store smaller than the bound cannot exceed it: skip the per-term counts.
             bound = cfg.fulltext_max_postings
-            if bound is not None and len(mem._vectors) <= bound:
+            if bound is not None and len(store.vectors) <= bound:
                 bound = None
-            words = mem._fulltext.select_terms(session, retrieval.query_terms(query), bound)
-            fts_glob = [pk for pk, _ in mem._fulltext.top(session, words, wide)] if words else []
+            words = store.fulltext.select_terms(session, retrieval.query_terms(query), bound)
+            fts_glob = [pk for pk, _ in store.fulltext.top(session, words, wide)] if words else []
         admit(session, dense_glob + fts_glob)
         if qv is not None:
             dense = [pk for pk in dense_glob if pk in info]
-            if len(dense) < min(n, len(dense_glob)) / 2 and len(mem._vectors) > n:
+            if len(dense) < min(n, len(dense_glob)) / 2 and len(store.vectors) > n:
                 subset = session.execute(select(CubeRow.pk).where(where).limit(SUBSET_MAX + 1)
                                          ).scalars().all()
                 if len(subset) <= SUBSET_MAX:
                     info.update(subset)  # selected with `where`: admitted already
-                    sub_scores, top = mem._vectors.search_subset(qv, subset, n)
+                    with store.index_lock:
+                        sub_scores, top = store.vectors.search_subset(qv, subset, n)
                     dense = _ordered(sub_scores, top, cfg.dense_min_score)
                 else:  # a large scope: widen the approximate search instead
-                    scores, found = mem._vectors.search(qv[None, :], n * 8)
+                    with store.index_lock:
+                        scores, found = store.vectors.search(qv[None, :], n * 8)
                     dense = admit(session, _ordered(scores[0], found[0], cfg.dense_min_score))[:n]
             ranked["dense"] = dense
         if "fulltext" in retrievers:
             fts = [pk for pk in fts_glob if pk in info][:n]
             if len(fts) < n and len(fts_glob) == wide:
-                scoped = mem._fulltext.search(session, words, where, n)
+                scoped = store.fulltext.search(session, words, where, n)
                 fts = admit(session, [pk for pk, _ in scoped])
             ranked["fulltext"] = fts
         weights = retrieval.retriever_weights(cfg)
         fused = retrieval.reciprocal_rank_fusion(ranked, weights, cfg.rrf_k)
-        if "graph" in retrievers and cfg.graph_seeds and mem._graph.edge_count():
+        if "graph" in retrievers and cfg.graph_seeds and store.graph.edge_count():
             seeds = sorted(fused.values(), key=lambda f: (-f.score, f.pk))[:cfg.graph_seeds]
-            expanded = mem._graph.expand([f.pk for f in seeds], cfg.graph_max_degree)
+            with store.index_lock:
+                expanded = store.graph.expand([f.pk for f in seeds], cfg.graph_max_degree)
             order = sorted(expanded, key=lambda pk: (-expanded[pk], pk))[:n]
             ranked["graph"] = admit(session, order)
             fused = retrieval.reciprocal_rank_fusion(ranked, weights, cfg.rrf_k)
@@ -159,5 +163,5 @@ def run_search(mem: MemOS, query: str, scope: Scope, k: int = 10, *,
                           retrievers=f.retrievers, ranks=dict(f.ranks))
                 for f in top if f.pk in rows]
     if record_access and hits_out:
-        mem._note_access([f.pk for f in top if f.pk in rows])
+        store.note_access([f.pk for f in top if f.pk in rows])
     return hits_out

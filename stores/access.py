@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -24,19 +25,23 @@ class AccessBuffer:
         self.repo = repo
         self.limit = limit
         self.pending: dict[int, tuple[int, datetime]] = {}
+        self._lock = threading.Lock()
 
     def note(self, pks: Sequence[int]) -> None:
         now = utcnow()
-        for pk in pks:
-            count = self.pending.get(pk, (0, now))[0]
-            self.pending[pk] = (count + 1, now)
-        if len(self.pending) >= self.limit:
+        with self._lock:
+            for pk in pks:
+                count = self.pending.get(pk, (0, now))[0]
+                self.pending[pk] = (count + 1, now)
+            full = len(self.pending) >= self.limit
+        if full:
             self.flush()
 
     def flush(self) -> None:
-        if not self.pending:
-            return
-        pending, self.pending = self.pending, {}
+        with self._lock:
+            if not self.pending:
+                return
+            pending, self.pending = self.pending, {}
         cubes = CubeRow.__table__
         stmt = (update(cubes).where(cubes.c.pk == bindparam("b_pk"))
                 .values(hits=cubes.c.hits + bindparam("b_n"), last_access=bindparam("b_at")))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -228,6 +229,7 @@ class Repository:
             raise StoreError(
                 f"cannot open the store at {url}: {exc.orig}; check the path or URL "
                 "and that the database server is running") from exc
+        self._write_lock = threading.RLock()
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(memos_write=True),
                                    expire_on_commit=False)
@@ -240,7 +242,9 @@ class Repository:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed on exit, rolled back (store unchanged) on any error."""
-        with _nul_is_bad_input(), self._write() as session, session.begin():
+        # Threads of this process take turns here; other processes wait on the database's
+        # own lock (SQLite BEGIN IMMEDIATE, a PostgreSQL advisory lock).
+        with self._write_lock, _nul_is_bad_input(), self._write() as session, session.begin():
             pg_xact_lock(session, WRITE_LOCK)
             yield session
 

@@ -127,7 +127,7 @@ def run_retrieval_bench(
 
 def _run(n: int, k: int, n_queries: int, batch_size: int, seed: int, folder: Path,
          progress: StageProgress | None) -> RetrievalBenchReport:
-    from memos.os import MemOS
+    from memos.facade import MemOS
 
     def report(stage: str, done: int, total: int) -> None:
         if progress is not None:

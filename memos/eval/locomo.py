@@ -207,7 +207,7 @@ def _run(
     tick: Callable[..., None],
 ) -> LocomoReport:
     from memos.errors import InvalidInputError
-    from memos.os import MemOS
+    from memos.facade import MemOS
 
     k, budget_words = setup.k, setup.budget_words
     options: dict[str, Any] = {"record_access": False}

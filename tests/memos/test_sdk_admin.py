@@ -135,13 +135,13 @@ def test_check_reports_lag_and_repair_fixes_it(open_store):
     fixed = mem.check(repair=True)
     assert fixed.repaired and mem.check().ok
     assert "violin" in mem.search("violin", "alice", k=1)[0].content
-    mem._vectors.remove([next(iter(mem._vectors.ids()))])  # damage the index
+    mem._store.vectors.remove([next(iter(mem._store.vectors.ids()))])  # damage the index
     damaged = mem.check()
     assert not damaged.ok and len(damaged.indexes["vector"].missing) == 1
     mem.check(repair=True)
     assert mem.check().ok
-    with mem._repo.write() as session:  # damage the full-text index behind its seq's back
-        mem._fulltext.remove(session, [next(iter(mem._vectors.ids()))])
+    with mem._store.repo.write() as session:  # damage the full-text index behind its seq's back
+        mem._store.fulltext.remove(session, [next(iter(mem._store.vectors.ids()))])
     assert len(mem.check().indexes["fulltext"].missing) == 1
     assert mem.check(repair=True).repaired and mem.check().ok
 

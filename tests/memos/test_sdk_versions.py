@@ -103,7 +103,7 @@ def test_forget_leaves_reads_but_keeps_history(mem, tmp_path):
     mem.export("alice", out)
     assert "4321" not in out.read_text()
     assert [c.state for c in mem.history(r.id, "alice")] == [Lifecycle.ACTIVE, Lifecycle.FORGOTTEN]
-    with mem._repo.read() as s:
+    with mem._store.repo.read() as s:
         audit = s.execute(select(AuditRow).where(AuditRow.action == "forget")).scalar_one()
         assert (audit.target, audit.reason) == (r.id, "user asked")
     assert mem.check().ok
@@ -122,7 +122,7 @@ def test_purge_one_cube_erases_everything_and_audits(mem):
         mem.get(r.id, "alice")
     with pytest.raises(NotFoundError):
         mem.history(r.id, "alice")
-    with mem._repo.read() as s:
+    with mem._store.repo.read() as s:
         assert s.execute(select(func.count()).select_from(CubeVersionRow)
                          .where(CubeVersionRow.cube_id == r.id)).scalar_one() == 0
         assert s.execute(select(func.count()).select_from(EdgeRow)).scalar_one() == 0

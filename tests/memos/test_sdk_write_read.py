@@ -9,6 +9,7 @@ import pytest
 
 from memos import Lifecycle, Scope
 from memos.errors import InvalidInputError, NotFoundError, ScopeError
+from memos.parts import not_found
 
 
 def _snapshot(mem):
@@ -68,9 +69,13 @@ def test_scope_is_enforced_on_every_method(mem, tmp_path):
                  lambda: mem.forget(a.id, "bob"), lambda: mem.rollback(a.id, "bob", 1),
                  lambda: mem.supersede(a.id, "bob", content="x"),
                  lambda: mem.link(b.id, a.id, "bob"), lambda: mem.purge(a.id, "bob"),
-                 lambda: mem.update(public.id, "bob", content="mine now")):
-        with pytest.raises(ScopeError):
+                 ):
+        # Another user's private cube is indistinguishable from a missing one.
+        with pytest.raises(NotFoundError) as err:
             call()
+        assert str(err.value) == str(not_found(a.id))
+    with pytest.raises(ScopeError):  # readable (public) but not Bob's to change
+        mem.update(public.id, "bob", content="mine now")
     assert mem.get(public.id, "bob").content == "The sky is blue"  # public reads are fine
     assert all(h.id != a.id for h in mem.search("diary", "bob", k=10))
     assert "diary" in mem.search("diary", "alice", k=1)[0].content
@@ -88,9 +93,9 @@ def test_visibility_private_shared_agent(mem):
     private = mem.add("planner scratch notes", agent_a)
     shared = mem.add("user's shared calendar", Scope(user_id="u", agent_id="a", visibility="shared"))
     agent_b = Scope(user_id="u", agent_id="b")
-    with pytest.raises(ScopeError):
+    with pytest.raises(NotFoundError):
         mem.get(private.id, agent_b)
-    with pytest.raises(ScopeError):
+    with pytest.raises(NotFoundError):
         mem.get(private.id, "u")  # the cube has an agent id: only that agent reads it
     assert mem.get(private.id, agent_a).content == "planner scratch notes"
     assert mem.get(shared.id, agent_b).content == "user's shared calendar"

@@ -31,7 +31,7 @@ class StoreSpec:
     index_dir: str | None  # FAISS folder for a URL store
 
     def open(self, **kwargs: Any) -> Any:
-        from memos.os import MemOS
+        from memos.facade import MemOS
 
         return MemOS.open(self.location, index_dir=self.index_dir, **kwargs)
 

@@ -40,7 +40,7 @@ def items(user: str, start: int, count: int) -> Iterator[str]:
 def add_many(location: str, index_dir: str, user: str, start: int, count: int, batch: int,
              progress_file: str, save_every: int | None = None) -> None:
     from memos.config import MemosConfig
-    from memos.os import MemOS
+    from memos.facade import MemOS
 
     with open(progress_file, "a", encoding="utf-8") as log:
 

@@ -28,7 +28,7 @@ from memos.stores.repository import (
 from memos.stores.schema import CubeRow
 
 if TYPE_CHECKING:
-    from memos.os import MemOS
+    from memos.parts import StoreParts
 
 log = logging.getLogger(__name__)
 
@@ -164,15 +164,15 @@ def _owner(cube: MemCube) -> tuple[str, str | None, str, str]:
     return (cube.scope.user_id, cube.scope.agent_id, cube.tier.value, cube.scope.visibility.value)
 
 
-def embed_candidates(mem: MemOS, cands: Sequence[Candidate]) -> np.ndarray:
+def embed_candidates(store: StoreParts, cands: Sequence[Candidate]) -> np.ndarray:
     need = [i for i, c in enumerate(cands) if c.embedding is None]
-    out = np.zeros((len(cands), mem.embedder.dim), dtype=np.float32)
+    out = np.zeros((len(cands), store.embedder.dim), dtype=np.float32)
     if need:
-        vectors = np.asarray(mem.embedder.embed([cands[i].cube.content for i in need]))
-        if vectors.shape != (len(need), mem.embedder.dim):
+        vectors = np.asarray(store.embedder.embed([cands[i].cube.content for i in need]))
+        if vectors.shape != (len(need), store.embedder.dim):
             raise InvalidInputError(
-                f"embedder {mem.embedder.identity} returned shape {vectors.shape}, expected "
-                f"({len(need)}, {mem.embedder.dim}); fix the embedder or run `memos reindex`")
+                f"embedder {store.embedder.identity} returned shape {vectors.shape}, expected "
+                f"({len(need)}, {store.embedder.dim}); fix the embedder or run `memos reindex`")
         out[need] = vectors
     for i, c in enumerate(cands):
         if c.embedding is not None:
@@ -180,13 +180,13 @@ def embed_candidates(mem: MemOS, cands: Sequence[Candidate]) -> np.ndarray:
     return out
 
 
-def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
+def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
     """Dedup, conflict and insert one batch in ONE transaction; indexes catch up after."""
     if not cands:
         return []
-    repo, vectors, cfg = mem._repo, mem._vectors, mem.config
-    embs = embed_candidates(mem, cands)
-    mem._sync.catch_up()  # near-dup lookups must see what other processes committed
+    repo, vectors, cfg = store.repo, store.vectors, store.config
+    embs = embed_candidates(store, cands)
+    store.catch_up()  # near-dup lookups must see what other processes committed
     now = utcnow()
     threshold = cfg.dedup_threshold
     near_hits: list[list[tuple[int, float]]] = [[] for _ in cands]
@@ -276,7 +276,7 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
             session.connection().execute(
                 update(table).where(table.c.pk == bindparam("b_pk"))
                 .values(hits=bindparam("b_hits"), last_access=bindparam("b_at")), hit_updates)
-        superseded = _apply_conflicts(mem, session, new, pks, now)
+        superseded = _apply_conflicts(store, session, new, pks, now)
         edges, srcs = [], []
         for cand, pk in zip(new, pks, strict=True):
             for name in dict.fromkeys(entity_node(e) for e in cand.entities):
@@ -286,8 +286,8 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
                 srcs.append(cand.cube.id)
         repo.insert_edges(session, edges, srcs)
     # The catch-up after commit reuses these vectors instead of embedding the texts again.
-    mem._sync.prime(pks, embs[new_src] if new_src else embs[:0])
-    mem._after_write(len(cands))
+    store.sync.prime(pks, embs[new_src] if new_src else embs[:0])
+    store.after_write(len(cands))
     out: list[AddResult] = []
     for action, is_new, ref in results:
         if is_new:
@@ -301,7 +301,7 @@ def write_batch(mem: MemOS, cands: list[Candidate]) -> list[AddResult]:
     return out
 
 
-def _apply_conflicts(mem: MemOS, session: Any, new: list[Candidate], pks: list[int],
+def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks: list[int],
                      now: datetime) -> dict[str, list[str]]:
     """Supersede what the new cubes replace (conflict policy); returns new id -> old ids."""
     out: dict[str, list[str]] = {}
@@ -321,14 +321,14 @@ def _apply_conflicts(mem: MemOS, session: Any, new: list[Candidate], pks: list[i
                 rows[row.id] = row
                 candidates.append((row.id, row.meta, row.content_hash))
         for ref in cube.derived_from:  # forgetting the source forgets this cube: owner only
-            src = mem._repo.row_by_id(session, ref.cube_id)
+            src = store.repo.row_by_id(session, ref.cube_id)
             if src is None:
                 raise NotFoundError(f"derived_from names {ref.cube_id!r}: no cube with that id")
             if not can_write(src, cube.scope):
                 raise ScopeError(f"derived_from names {ref.cube_id!r}, which belongs to another "
                                  "scope; derive only from cubes this scope owns")
         for old_id in cand.supersedes:
-            row = mem._repo.row_by_id(session, old_id)
+            row = store.repo.row_by_id(session, old_id)
             if row is None:
                 raise NotFoundError(f"cannot supersede {old_id!r}: no cube with that id")
             if not can_write(row, cube.scope):
@@ -336,20 +336,20 @@ def _apply_conflicts(mem: MemOS, session: Any, new: list[Candidate], pks: list[i
             rows[old_id] = row
         ids = conflict.find_superseded(cube.metadata, cube.content_hash, candidates, cand.supersedes)
         for old_id in ids:
-            mark_superseded(mem, session, rows[old_id], pk, cube.id, now)
+            mark_superseded(store, session, rows[old_id], pk, cube.id, now)
         if ids:
             out[cube.id] = ids
     return out
 
 
-def mark_superseded(mem: MemOS, session: Any, row: CubeRow, new_pk: int, new_id: str,
+def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, new_id: str,
                     now: datetime, reason: str | None = None) -> MemCube:
     """Old cube -> new version (superseded, valid_to=now) plus edge new --supersedes--> old."""
     old = cube_from_row(row)
     updated = old.model_copy(update={"version": old.version + 1,
                                      "state": Lifecycle.SUPERSEDED, "valid_to": now})
-    mem._repo.write_version(session, row, updated, "supersede", reason)
-    mem._repo.insert_edges(session, [{"src_pk": new_pk, "dst_pk": row.pk, "entity": None,
+    store.repo.write_version(session, row, updated, "supersede", reason)
+    store.repo.insert_edges(session, [{"src_pk": new_pk, "dst_pk": row.pk, "entity": None,
                                       "relation": "supersedes", "weight": 1.0,
                                       "user_id": row.user_id, "created_at": now}], [new_id])
     return updated

@@ -17,21 +17,12 @@ from typing import Any, Literal, TextIO
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from memos import admin, io, search
+from memos import admin, search, transfer
 from memos.config import MemosConfig, is_database_url, resolve_location
 from memos.cube import Lifecycle, MemCube, Scope, content_hash, utcnow
 from memos.embedders import Embedder
-from memos.errors import InvalidInputError, NotFoundError, ScopeError
-from memos.ingest import (
-    ADD_FIELDS,
-    Candidate,
-    candidate_from_item,
-    check_content,
-    invalid,
-    make_candidate,
-    mark_superseded,
-    write_batch,
-)
+from memos.errors import InvalidInputError, NotFoundError
+from memos.parts import StoreParts
 from memos.results import (
     AddResult,
     CheckReport,
@@ -53,14 +44,22 @@ from memos.stores.graph import ENTITY_PREFIX, GraphIndex, entity_node
 from memos.stores.indexer import IndexSync
 from memos.stores.repository import (
     Repository,
-    can_read,
-    can_write,
     cube_from_row,
     live_clause,
     visible_clause,
 )
-from memos.stores.schema import CubeRow, CubeVersionRow
+from memos.stores.schema import CubeVersionRow
 from memos.stores.vector_index import VectorIndex
+from memos.writes import (
+    ADD_FIELDS,
+    Candidate,
+    candidate_from_item,
+    check_content,
+    invalid,
+    make_candidate,
+    mark_superseded,
+    write_batch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,16 +82,26 @@ class MemOS:
 
     def __init__(self, repo: Repository, sync: IndexSync, embedder: Embedder,
                  config: MemosConfig, location: str) -> None:
-        self._repo = repo
-        self._sync = sync
-        self._vectors = sync.vectors
-        self._fulltext = sync.fulltext
-        self._graph = sync.graph
-        self.embedder = embedder
-        self.config = config
-        self.location = location
-        self._access = AccessBuffer(repo)
-        self._closed = False
+        self._store = StoreParts(repo, sync, embedder, config, location, AccessBuffer(repo))
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder this store's vectors are made with."""
+        return self._store.embedder
+
+    @property
+    def config(self) -> MemosConfig:
+        """Settings of this open store (dedup threshold, retrieval, batch size, ...)."""
+        return self._store.config
+
+    @config.setter
+    def config(self, value: MemosConfig) -> None:
+        self._store.config = value
+
+    @property
+    def location(self) -> str:
+        """The folder or URL the store was opened from."""
+        return self._store.location
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -123,17 +132,17 @@ class MemOS:
         return cls(repo, sync, emb, config, location)
 
     def close(self) -> None:
-        if self._closed:
+        if self._store.closed:
             return
         self.flush()
-        self._repo.close()
-        self._closed = True
+        self._store.repo.close()
+        self._store.closed = True
 
     def flush(self) -> None:
         """Write buffered access statistics and the FAISS files."""
-        self._flush_access()
-        if self._vectors.dirty:
-            self._vectors.save()
+        self._store.flush_access()
+        if self._store.vectors.dirty:
+            self._store.save_vectors()
 
     def __enter__(self) -> MemOS:
         return self
@@ -141,44 +150,14 @@ class MemOS:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _after_write(self, changes: int) -> None:
-        self._sync.catch_up()
-        # Saving rewrites the whole file, so wait for changes worth half the index: the
-        # bytes written stay proportional to the store, however it grows.
-        if self._vectors.dirty >= max(self.config.save_every, len(self._vectors) // 2):
-            self._vectors.save()
-
-    def _note_access(self, pks: Sequence[int]) -> None:
-        self._access.note(pks)
-
-    def _flush_access(self) -> None:
-        if not self._closed:
-            self._access.flush()
-
-    # -- helpers ---------------------------------------------------------------------
-
-    def _row(self, session: Any, cube_id: str, scope: Scope, write: bool = False) -> CubeRow:
-        if not isinstance(cube_id, str) or not cube_id:
-            raise InvalidInputError(f"cube id must be a non-empty string, got {cube_id!r}")
-        row = self._repo.row_by_id(session, cube_id)
-        if row is None:
-            raise NotFoundError(f"no cube with id {cube_id!r}; check the id (memos search lists ids)")
-        if write and not can_write(row, scope):
-            raise ScopeError(f"cube {cube_id} is owned by another scope; only its owner "
-                             f"(user {row.user_id!r}) can change it")
-        if not can_read(row, scope):
-            raise ScopeError(f"cube {cube_id} is not visible to user {scope.user_id!r}"
-                             f"{' agent ' + repr(scope.agent_id) if scope.agent_id else ''}")
-        return row
-
     def _new_version(self, cube_id: str, scope: ScopeLike, op: str, reason: str | None = None,
                      *, cascade: Callable[[Any], list[str]] | None = None,
                      **changes: Any) -> MemCube:
         """Write the next version of one cube; `cascade(session)` changes further cubes in the
         same transaction (and returns their ids), so the two commit or fail together."""
         sc = as_scope(scope)
-        with self._repo.write() as session:
-            row = self._row(session, cube_id, sc, write=True)
+        with self._store.repo.write() as session:
+            row = self._store.row(session, cube_id, sc, write=True)
             current = cube_from_row(row)
             data = current.model_dump()
             data.update(changes)
@@ -190,12 +169,12 @@ class MemOS:
                 cube = MemCube.model_validate(data)
             except ValidationError as exc:
                 raise invalid(exc) from exc
-            self._repo.write_version(session, row, cube, op, reason)
+            self._store.repo.write_version(session, row, cube, op, reason)
             if reason is not None or op == "forget":
-                self._repo.audit(session, op, cube_id, reason, {"version": cube.version},
+                self._store.repo.audit(session, op, cube_id, reason, {"version": cube.version},
                                  actor=sc.agent_id or sc.user_id)
             also = cascade(session) if cascade is not None else []
-        self._after_write(1 + len(also))
+        self._store.after_write(1 + len(also))
         return cube
 
     # -- writes ----------------------------------------------------------------------
@@ -206,7 +185,7 @@ class MemOS:
         if unknown:
             raise InvalidInputError(f"add() got unknown argument(s) {sorted(unknown)}")
         cand = make_candidate(content, sc, self.embedder.dim, now=utcnow(), **fields)
-        return write_batch(self, [cand])[0]
+        return write_batch(self._store, [cand])[0]
 
     def add_many(self, items: Iterable[Any], scope: ScopeLike, *, batch_size: int | None = None,
                  progress: ProgressFn | None = None) -> list[AddResult]:
@@ -227,12 +206,12 @@ class MemOS:
             batch.append(item if isinstance(item, Candidate)
                          else candidate_from_item(item, i, sc, self.embedder.dim, now))
             if len(batch) >= size:
-                out.extend(write_batch(self, batch))
+                out.extend(write_batch(self._store, batch))
                 batch, now = [], utcnow()
                 if progress:
                     progress(len(out), total)
         if batch:
-            out.extend(write_batch(self, batch))
+            out.extend(write_batch(self._store, batch))
             if progress:
                 progress(len(out), total)
         return out
@@ -248,8 +227,8 @@ class MemOS:
         if not changes:
             raise InvalidInputError("update() needs at least one field to change")
         sc = as_scope(scope)
-        with self._repo.read() as session:
-            current = cube_from_row(self._row(session, cube_id, sc, write=True))
+        with self._store.repo.read() as session:
+            current = cube_from_row(self._store.row(session, cube_id, sc, write=True))
         if all(getattr(current, k) == v for k, v in changes.items()):
             raise InvalidInputError(f"update() changes nothing on cube {cube_id}")
         return self._new_version(cube_id, sc, "update", reason, **changes)
@@ -261,8 +240,8 @@ class MemOS:
             raise InvalidInputError("supersede() needs exactly one of content= or by=")
         sc = as_scope(scope)
         if content is not None:
-            with self._repo.read() as session:
-                old_hash = self._row(session, cube_id, sc, write=True).content_hash
+            with self._store.repo.read() as session:
+                old_hash = self._store.row(session, cube_id, sc, write=True).content_hash
             if isinstance(content, str) and content_hash(content) == old_hash:
                 # Checked before any write, so the failed call leaves the store unchanged.
                 raise InvalidInputError(
@@ -277,30 +256,30 @@ class MemOS:
                 self.supersede(cube_id, sc, by=added.id, reason=reason)
                 return added.model_copy(update={"superseded": [*added.superseded, cube_id]})
             if reason is not None:
-                with self._repo.write() as session:
-                    self._repo.audit(session, "supersede", cube_id, reason,
+                with self._store.repo.write() as session:
+                    self._store.repo.audit(session, "supersede", cube_id, reason,
                                      {"by": added.id}, actor=sc.agent_id or sc.user_id)
             return added
         now = utcnow()
-        with self._repo.write() as session:
-            old = self._row(session, cube_id, sc, write=True)
-            new = self._row(session, str(by), sc, write=True)
+        with self._store.repo.write() as session:
+            old = self._store.row(session, cube_id, sc, write=True)
+            new = self._store.row(session, str(by), sc, write=True)
             if old.pk == new.pk:
                 raise InvalidInputError("a cube cannot supersede itself")
-            mark_superseded(self, session, old, new.pk, new.id, now, reason)
+            mark_superseded(self._store, session, old, new.pk, new.id, now, reason)
             if reason is not None:
-                self._repo.audit(session, "supersede", cube_id, reason, {"by": new.id},
+                self._store.repo.audit(session, "supersede", cube_id, reason, {"by": new.id},
                                  actor=sc.agent_id or sc.user_id)
             result = AddResult(id=new.id, version=new.version, action="added",
                                superseded=[cube_id], cube=cube_from_row(new))
-        self._after_write(1)
+        self._store.after_write(1)
         return result
 
     def rollback(self, cube_id: str, scope: ScopeLike, to_version: int) -> MemCube:
         sc = as_scope(scope)
-        with self._repo.read() as session:
-            row = self._row(session, cube_id, sc, write=True)
-            snap = next((v.snapshot for v in self._repo.versions(session, cube_id)
+        with self._store.repo.read() as session:
+            row = self._store.row(session, cube_id, sc, write=True)
+            snap = next((v.snapshot for v in self._store.repo.versions(session, cube_id)
                          if v.version == to_version), None)
         if snap is None:
             raise NotFoundError(f"cube {cube_id} has no version {to_version} "
@@ -316,7 +295,7 @@ class MemOS:
         # transaction: cross-tier forgetting (invariant 3) cannot be left half done.
         return self._new_version(
             cube_id, scope, "forget", reason, state=Lifecycle.FORGOTTEN,
-            cascade=lambda session: admin.forget_derived(self, session, cube_id))
+            cascade=lambda session: admin.forget_derived(self._store, session, cube_id))
 
     def link(self, src_id: str, dst_id: str, scope: ScopeLike, *, relation: str = "related",
              weight: float = 1.0) -> Edge:
@@ -324,8 +303,8 @@ class MemOS:
         if not relation or len(relation) > 64:
             raise InvalidInputError("relation must be 1 to 64 characters")
         now = utcnow()
-        with self._repo.write() as session:
-            src = self._row(session, src_id, sc, write=True)
+        with self._store.repo.write() as session:
+            src = self._store.row(session, src_id, sc, write=True)
             if dst_id.startswith(ENTITY_PREFIX):
                 name = entity_node(dst_id[len(ENTITY_PREFIX):]).removeprefix(ENTITY_PREFIX)
                 if not name:
@@ -333,13 +312,13 @@ class MemOS:
                 values = {"dst_pk": None, "entity": name}
                 dst_label = ENTITY_PREFIX + name
             else:
-                dst = self._row(session, dst_id, sc)
+                dst = self._store.row(session, dst_id, sc)
                 values = {"dst_pk": dst.pk, "entity": None}
                 dst_label = dst.id
             edge = {"src_pk": src.pk, **values, "relation": relation, "weight": float(weight),
                     "user_id": src.user_id, "created_at": now}
-            edge_id = self._repo.insert_edges(session, [edge], [src.id])[0]
-        self._after_write(1)
+            edge_id = self._store.repo.insert_edges(session, [edge], [src.id])[0]
+        self._store.after_write(1)
         return Edge(id=edge_id, src=src_id, dst=dst_label, relation=relation,
                     weight=float(weight), created_at=now)
 
@@ -347,14 +326,14 @@ class MemOS:
 
     def get(self, cube_id: str, scope: ScopeLike, *, version: int | None = None) -> MemCube:
         sc = as_scope(scope)
-        with self._repo.read() as session:
-            row = self._row(session, cube_id, sc)
+        with self._store.repo.read() as session:
+            row = self._store.row(session, cube_id, sc)
             if row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value):
                 raise NotFoundError(f"cube {cube_id} was {row.state}; history() still lists it")
             if row.expires_at is not None and row.expires_at <= utcnow():
                 raise NotFoundError(f"cube {cube_id} expired at {row.expires_at.isoformat()}")
             if version is None:
-                self._note_access([row.pk])
+                self._store.note_access([row.pk])
                 return cube_from_row(row)
             snap = session.execute(select(CubeVersionRow.snapshot).where(
                 CubeVersionRow.cube_id == cube_id, CubeVersionRow.version == version)).scalar()
@@ -364,9 +343,9 @@ class MemOS:
 
     def history(self, cube_id: str, scope: ScopeLike) -> list[MemCube]:
         sc = as_scope(scope)
-        with self._repo.read() as session:
-            self._row(session, cube_id, sc)
-            return [MemCube.model_validate(v.snapshot) for v in self._repo.versions(session, cube_id)]
+        with self._store.repo.read() as session:
+            self._store.row(session, cube_id, sc)
+            return [MemCube.model_validate(v.snapshot) for v in self._store.repo.versions(session, cube_id)]
 
     def diff(self, cube_id: str, scope: ScopeLike, from_version: int | None = None,
              to_version: int | None = None) -> CubeDiff:
@@ -384,47 +363,48 @@ class MemOS:
         sc = as_scope(scope)
         if depth < 1:
             raise InvalidInputError("depth must be at least 1")
-        self._sync.catch_up()
-        with self._repo.read() as session:
-            row = self._row(session, cube_id, sc)
-            found = self._graph.neighbors(row.pk, depth, relation)
-            rows = self._repo.rows_by_pks(session, [n.pk for n in found],
+        self._store.catch_up()
+        with self._store.repo.read() as session:
+            row = self._store.row(session, cube_id, sc)
+            with self._store.index_lock:
+                found = self._store.graph.neighbors(row.pk, depth, relation)
+            rows = self._store.repo.rows_by_pks(session, [n.pk for n in found],
                                           visible_clause(sc) & live_clause(utcnow(), True))
         return [Neighbor(cube=cube_from_row(rows[n.pk]), relation=n.relation,
                          direction=n.direction, weight=n.weight, depth=n.depth)
                 for n in found if n.pk in rows]
 
     def search(self, query: str, scope: ScopeLike, k: int = 10, **options: Any) -> list[SearchHit]:
-        return search.run_search(self, query, as_scope(scope), k, **options)
+        return search.run_search(self._store, query, as_scope(scope), k, **options)
 
     # -- administration ----------------------------------------------------------------
 
     def purge(self, cube_id: str | None, scope: ScopeLike, *, all_of_user: bool = False,
               reason: str | None = None, actor: str | None = None) -> PurgeReport:
-        return admin.purge(self, cube_id, as_scope(scope), all_of_user, reason, actor)
+        return admin.purge(self._store, cube_id, as_scope(scope), all_of_user, reason, actor)
 
     def stats(self, scope: ScopeLike | None = None) -> StoreStats:
-        return admin.stats(self, as_scope(scope) if scope is not None else None)
+        return admin.stats(self._store, as_scope(scope) if scope is not None else None)
 
     def check(self, *, repair: bool = False) -> CheckReport:
-        return admin.check(self, repair)
+        return admin.check(self._store, repair)
 
     def reindex(self, *, embedder: Embedder | str | None = None,
                 progress: ProgressFn | None = None) -> ReindexReport:
         start = time.perf_counter()
-        return admin.reindex(self, embedder, progress, start)
+        return admin.reindex(self._store, embedder, progress, start)
 
     def gc(self, *, now: datetime | None = None, scope: ScopeLike | None = None) -> GcReport:
-        return admin.gc(self, now, as_scope(scope) if scope is not None else None)
+        return admin.gc(self._store, now, as_scope(scope) if scope is not None else None)
 
     def export(self, scope: ScopeLike, dest: str | os.PathLike[str] | TextIO | None = None, *,
                include_superseded: bool = True) -> ExportReport:
-        return io.export(self, as_scope(scope), dest, include_superseded)
+        return transfer.export(self._store, as_scope(scope), dest, include_superseded)
 
     def import_(self, source: str | os.PathLike[str] | TextIO, scope: ScopeLike, *,
                 on_error: Literal["skip", "abort"] = "abort",
                 progress: ProgressFn | None = None) -> ImportReport:
-        return io.import_(self, source, as_scope(scope), on_error, progress)
+        return transfer.import_(self._store, source, as_scope(scope), on_error, progress)
 
 
 __all__ = ["MemOS", "ScopeLike", "as_scope"]

@@ -28,7 +28,7 @@ from memos.stores.repository import cube_from_row, live_clause, visible_clause
 from memos.stores.schema import CubeRow, EdgeRow
 
 if TYPE_CHECKING:
-    from memos.os import MemOS
+    from memos.parts import StoreParts
     from memos.results import ProgressFn
 
 log = logging.getLogger(__name__)
@@ -70,13 +70,13 @@ def _lines(source: str | os.PathLike[str] | TextIO) -> Iterator[str | UnicodeDec
                 yield exc
 
 
-def export(mem: MemOS, scope: Scope, dest: str | os.PathLike[str] | TextIO | None,
+def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextIO | None,
            include_superseded: bool) -> ExportReport:
     """Write the scope's own live cubes (forgotten and expired ones are left out)."""
     if dest is None:
         raise InvalidInputError("export() needs a destination: a file path or an open text file")
-    mem._flush_access()
-    repo = mem._repo
+    store.flush_access()
+    repo = store.repo
     where = and_(CubeRow.user_id == scope.user_id, visible_clause(scope),
                  live_clause(utcnow(), include_superseded))
     with repo.read() as session:
@@ -90,7 +90,7 @@ def export(mem: MemOS, scope: Scope, dest: str | os.PathLike[str] | TextIO | Non
                 EdgeRow.src_pk.in_(pks[start:start + 500]))).scalars()
         edges.sort(key=lambda e: e.id)
         lines = [_line({"format": FORMAT, "exported_at": utcnow().isoformat(),
-                        "user_id": scope.user_id, "embedder": mem.embedder.identity})]
+                        "user_id": scope.user_id, "embedder": store.embedder.identity})]
         for row in rows:
             history = [MemCube.model_validate(v.snapshot).model_dump(mode="json")
                        for v in repo.versions(session, row.id) if v.version < row.version]
@@ -134,7 +134,7 @@ def _parse_cube(obj: dict[str, Any], scope: Scope) -> tuple[MemCube, list[dict[s
     return cube, [h.model_dump(mode="json") for h in history]
 
 
-def import_(mem: MemOS, source: str | os.PathLike[str] | TextIO, scope: Scope,
+def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: Scope,
             on_error: str, progress: ProgressFn | None) -> ImportReport:
     if on_error not in ("skip", "abort"):
         raise InvalidInputError("on_error must be 'skip' or 'abort'")
@@ -178,7 +178,7 @@ def import_(mem: MemOS, source: str | os.PathLike[str] | TextIO, scope: Scope,
         seen.add(cube.id)
         unique.append((number, cube, history))
     report = ImportReport()
-    repo = mem._repo
+    repo = store.repo
     with repo.write() as session:
         ids = [c.id for _, c, _ in unique]
         existing: set[str] = set()
@@ -229,8 +229,8 @@ def import_(mem: MemOS, source: str | os.PathLike[str] | TextIO, scope: Scope,
             srcs.append(obj["src"])
         repo.insert_edges(session, rows, srcs)
         report.edges = len(rows)
-    mem._after_write(report.imported)
-    mem._vectors.save()
+    store.after_write(report.imported)
+    store.save_vectors()
     return report
 
 

@@ -1,0 +1,121 @@
+"""`StoreParts`: the one internal object that holds an open store's parts.
+
+The facade (`MemOS`) owns one; the modules behind it (`writes`, `search`, `transfer`,
+`admin`) receive it instead of reaching into the facade's private fields. It is internal:
+users see `MemOS` only.
+
+Threads: one `MemOS` serves many threads. SQL writes are serialised by the repository (a
+process lock around each write transaction, then the database's own lock across processes);
+`index_lock` serialises everything that touches the in-memory indexes (catch-up, FAISS
+search, graph walks, saving the FAISS files), so a reader never sees an index mid-update.
+SQL reads run concurrently.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from memos.config import MemosConfig
+from memos.cube import Scope
+from memos.errors import InvalidInputError, NotFoundError
+
+if TYPE_CHECKING:
+    from memos.embedders import Embedder
+    from memos.stores.access import AccessBuffer
+    from memos.stores.fulltext import FullTextIndex
+    from memos.stores.graph import GraphIndex
+    from memos.stores.indexer import IndexSync
+    from memos.stores.repository import Repository
+    from memos.stores.schema import CubeRow
+    from memos.stores.vector_index import VectorIndex
+
+
+def not_found(cube_id: object) -> NotFoundError:
+    """The one error for an id the caller cannot see: a missing cube and another scope's
+    cube are indistinguishable (same class, same message)."""
+    return NotFoundError(f"no cube with id {cube_id!r} in your scope; check the id "
+                         f"(memos search lists ids)")
+
+
+class StoreParts:
+    """Repository, index sync (vectors, full text, graph), embedder, config and locks."""
+
+    def __init__(self, repo: Repository, sync: IndexSync, embedder: Embedder,
+                 config: MemosConfig, location: str, access: AccessBuffer) -> None:
+        self.repo = repo
+        self.sync = sync
+        self.embedder = embedder
+        self.config = config
+        self.location = location
+        self.access = access
+        self.index_lock = threading.RLock()
+        self.closed = False
+
+    # The indexes live in the sync object; these names are the parts' own.
+    @property
+    def vectors(self) -> VectorIndex:
+        return self.sync.vectors
+
+    @property
+    def fulltext(self) -> FullTextIndex:
+        return self.sync.fulltext
+
+    @property
+    def graph(self) -> GraphIndex:
+        return self.sync.graph
+
+    def set_embedder(self, embedder: Embedder, vectors: VectorIndex) -> None:
+        """Swap in another embedder and its (empty) vector index, e.g. for a re-embed."""
+        with self.index_lock:
+            self.embedder = embedder
+            self.sync.vectors, self.sync.embed = vectors, embedder.embed
+
+    # -- scope checks ------------------------------------------------------------------
+
+    def row(self, session: Any, cube_id: str, scope: Scope, write: bool = False) -> CubeRow:
+        """The cube row if `scope` may read it (or change it, with write=True). Another
+        scope's cube raises exactly what a missing cube raises."""
+        from memos.stores.repository import can_read, can_write
+
+        if not isinstance(cube_id, str) or not cube_id:
+            raise InvalidInputError(f"cube id must be a non-empty string, got {cube_id!r}")
+        row = self.repo.row_by_id(session, cube_id)
+        if row is None or not can_read(row, scope):
+            raise not_found(cube_id)
+        if write and not can_write(row, scope):
+            # Visible (public or shared) but not the caller's: saying so reveals nothing the
+            # caller cannot already read.
+            from memos.errors import ScopeError
+            raise ScopeError(f"cube {cube_id} belongs to another user or agent; you can read "
+                             f"it but only its owner can change it")
+        return row
+
+    # -- after writes ------------------------------------------------------------------
+
+    def catch_up(self) -> int:
+        with self.index_lock:
+            return self.sync.catch_up()
+
+    def save_vectors(self) -> None:
+        with self.index_lock:
+            self.vectors.save()
+
+    def after_write(self, changes: int) -> None:
+        with self.index_lock:
+            self.sync.catch_up()
+            # Saving rewrites the whole file, so wait for changes worth half the index: the
+            # bytes written stay proportional to the store, however it grows.
+            if self.vectors.dirty >= max(self.config.save_every, len(self.vectors) // 2):
+                self.vectors.save()
+
+    def note_access(self, pks: Sequence[int]) -> None:
+        self.access.note(pks)
+
+    def flush_access(self) -> None:
+        if not self.closed:
+            self.access.flush()
+
+
+__all__ = ["StoreParts", "not_found"]
