@@ -191,7 +191,7 @@ def _run(n: int, k: int, n_queries: int, batch_size: int, seed: int, folder: Pat
 
 def _faiss_only(mem: Any, vectors: np.ndarray, k: int, on_step: Callable[[int], None]) -> list[float]:
     """Time the store's own vector index for each query vector, with search's candidate count."""
-    index = mem._vectors  # the FAISS wrapper search uses (internal: measured, not changed)
+    index = mem._store.vectors  # the FAISS wrapper search uses (internal: measured, not changed)
     candidates = max(k, mem.config.retrieval.candidates)
     out: list[float] = []
     for i in range(len(vectors)):
