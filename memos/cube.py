@@ -17,6 +17,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_CONTENT_BYTES = 1_000_000  # 1 MB of UTF-8: larger texts belong in a document store, chunked
+MAX_TAG_CHARS = 256  # the width of cube_tags.tag (PostgreSQL enforces it; SQLite would not)
+# Bidirectional overrides and isolates: they make an id display as another id.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class Tier(StrEnum):
@@ -69,6 +72,75 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalize_content(text).encode("utf-8")).hexdigest()
 
 
+_BLANK_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+# Letters that render as nothing (Hangul fillers, braille blank).
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def is_blank(text: str) -> bool:
+    """True when `text` holds nothing visible: only whitespace, separators and format
+    characters (zero-width spaces and joiners, BOM, soft hyphen, ...)."""
+    return all(ch.isspace() or ch in _FILLERS or unicodedata.category(ch) in _BLANK_CATEGORIES
+               for ch in text)
+
+
+def check_stored_text(value: str, what: str) -> str:
+    """Refuse what either backend cannot store, so a store exports and imports between
+    SQLite and PostgreSQL: NUL (PostgreSQL refuses it in text and JSON) and lone
+    surrogates (not encodable as UTF-8). Raises ValueError naming `what`."""
+    if "\x00" in value:
+        raise ValueError(f"{what} contains a NUL character (\\x00); remove it")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} is not valid Unicode (lone surrogates); decode the source "
+                         f"bytes as UTF-8 with errors='replace' first") from None
+    return value
+
+
+def _check_json(value: Any, where: str, depth: int = 0) -> None:
+    if depth > 32:
+        raise ValueError(f"metadata is nested more than 32 levels deep at {where}; flatten it")
+    if isinstance(value, str):
+        check_stored_text(value, f"metadata value at {where}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"metadata key {key!r} at {where} must be a string")
+            check_stored_text(key, f"metadata key {key!r} at {where}")
+            _check_json(item, f"{where}.{key}", depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_json(item, f"{where}[{i}]", depth + 1)
+
+
+def check_metadata_key(key: Any) -> str:
+    """A top-level metadata key: one that search filters can name (`meta` filter)."""
+    if not isinstance(key, str) or not key or is_blank(key):
+        raise ValueError(f"metadata key {key!r} must be a non-empty string")
+    check_stored_text(key, f"metadata key {key!r}")
+    if '"' in key or "\\" in key or any(unicodedata.category(ch) == "Cc" for ch in key):
+        raise ValueError(f"metadata key {key!r} contains a quote, backslash or control "
+                         f"character, which filters cannot name; rename the key")
+    return key
+
+
+def normalize_id(value: str, what: str) -> str:
+    """A user, agent or session id in NFC, so the composed and decomposed spellings of one
+    name are one id. Refuses ids that show nothing (only whitespace or zero-width
+    characters) and ids with control or bidirectional-override characters."""
+    check_stored_text(value, what)
+    value = unicodedata.normalize("NFC", value)
+    if is_blank(value):
+        raise ValueError(f"{what} {value!r} is empty or only whitespace/zero-width "
+                         f"characters; pass a visible id such as 'alice'")
+    bad = [ch for ch in value if unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS]
+    if bad:
+        raise ValueError(f"{what} {value!r} contains control or bidirectional-override "
+                         f"characters {bad!r}; use printable characters only")
+    return value
+
+
 class Scope(BaseModel):
     """Who a cube belongs to. `user_id` is required; narrower fields are optional."""
 
@@ -78,6 +150,11 @@ class Scope(BaseModel):
     agent_id: str | None = Field(default=None, max_length=256)
     session_id: str | None = Field(default=None, max_length=256)
     visibility: Visibility = Visibility.PRIVATE
+
+    @field_validator("user_id", "agent_id", "session_id")
+    @classmethod
+    def _id_is_normal(cls, value: str | None, info: Any) -> str | None:
+        return None if value is None else normalize_id(value, info.field_name)
 
     @classmethod
     def of(cls, scope: Scope | str | dict[str, Any]) -> Scope:
@@ -100,11 +177,23 @@ class SourceRef(BaseModel):
     at: datetime | None = None
     text: str | None = None  # a short excerpt, for audit; not the full source
 
+    @field_validator("kind", "ref", "role", "text")
+    @classmethod
+    def _storable(cls, value: str | None, info: Any) -> str | None:
+        if value is not None:
+            check_stored_text(value, f"source {info.field_name}")
+            # The widths of the `sources` columns (PostgreSQL enforces them; SQLite would not).
+            limit = {"kind": 32, "ref": 512, "role": 128}.get(info.field_name)
+            if limit is not None and len(value) > limit:
+                raise ValueError(f"source {info.field_name} is {len(value)} characters, over "
+                                 f"{limit}; shorten it")
+        return value
+
 
 class DerivedFrom(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    cube_id: str
+    cube_id: str = Field(min_length=1, max_length=64)
     version: int = Field(ge=1)
 
 
@@ -125,7 +214,7 @@ class MemCube(BaseModel):
     state: Lifecycle = Lifecycle.ACTIVE
     sources: list[SourceRef] = Field(default_factory=list)
     derived_from: list[DerivedFrom] = Field(default_factory=list)
-    model_fingerprint: str | None = None  # activation / parametric cubes only
+    model_fingerprint: str | None = Field(default=None, max_length=128)  # activation / parametric
     valid_from: datetime | None = None  # when the fact became true in the world
     valid_to: datetime | None = None  # when it stopped being true (set by supersede)
     recorded_at: datetime = Field(default_factory=utcnow)  # when memos learned it
@@ -140,20 +229,49 @@ class MemCube(BaseModel):
     @field_validator("metadata")
     @classmethod
     def _metadata_is_json(cls, value: dict[str, Any]) -> dict[str, Any]:
-        # Stored as JSON (JSONB on PostgreSQL, which also refuses NaN): check it here, so a
-        # bad value is an InvalidInputError at the boundary, not a driver error mid-write.
+        # Stored as JSON (JSONB on PostgreSQL, which also refuses NaN, NUL and lone
+        # surrogates): check it here, so a bad value is an InvalidInputError at the
+        # boundary, not a driver error mid-write, and the same on both backends.
         try:
             json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             raise ValueError(f"metadata must hold JSON values (str, finite number, bool, "
                              f"null, list, dict): {exc}") from None
+        for key in value:
+            check_metadata_key(key)
+        _check_json(value, "metadata")
         return value
+
+    @field_validator("confidence", "importance", mode="before")
+    @classmethod
+    def _score_is_a_number(cls, value: Any, info: Any) -> Any:
+        if isinstance(value, bool):  # pydantic would read True as 1.0
+            raise ValueError(f"{info.field_name} must be a number from 0 to 1, got {value!r}")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_are_storable(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            check_stored_text(tag, f"tag {tag[:40]!r}")
+            if not tag or is_blank(tag):
+                raise ValueError("a tag is empty or only whitespace; give every tag some text")
+            if len(tag) > MAX_TAG_CHARS:
+                raise ValueError(f"tag {tag[:40]!r}... is {len(tag)} characters, over "
+                                 f"{MAX_TAG_CHARS}; shorten it")
+        return value
+
+    @field_validator("model_fingerprint")
+    @classmethod
+    def _fingerprint_storable(cls, value: str | None) -> str | None:
+        return None if value is None else check_stored_text(value, "model_fingerprint")
 
     @field_validator("content")
     @classmethod
     def _content_is_text(cls, value: str) -> str:
-        if not value or not value.strip():
-            raise ValueError("content is empty or whitespace; give the memory some text")
+        if not value or is_blank(value):
+            raise ValueError("content is empty or only whitespace/zero-width characters; "
+                             "give the memory some text")
         size = len(value.encode("utf-8", errors="surrogatepass"))
         if size > MAX_CONTENT_BYTES:
             raise ValueError(

@@ -7,6 +7,7 @@ Every method takes the caller's scope and checks it before touching a cube.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,11 +19,17 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from memos import admin, search, transfer
-from memos.config import MemosConfig, is_database_url, resolve_location
-from memos.cube import Lifecycle, MemCube, Scope, content_hash, utcnow
+from memos.config import (
+    MemosConfig,
+    is_database_url,
+    resolve_location,
+    shown_location,
+    store_exists,
+)
+from memos.cube import Lifecycle, MemCube, Scope, check_stored_text, content_hash, utcnow
 from memos.embedders import Embedder
-from memos.errors import InvalidInputError, NotFoundError
-from memos.parts import StoreParts
+from memos.errors import InvalidInputError, NotFoundError, ScopeError, StoreError
+from memos.parts import StoreParts, not_found
 from memos.results import (
     AddResult,
     CheckReport,
@@ -44,6 +51,7 @@ from memos.stores.graph import ENTITY_PREFIX, GraphIndex, entity_node
 from memos.stores.indexer import IndexSync
 from memos.stores.repository import (
     Repository,
+    can_write,
     cube_from_row,
     live_clause,
     visible_clause,
@@ -64,6 +72,56 @@ from memos.writes import (
 log = logging.getLogger(__name__)
 
 ScopeLike = Scope | str | Mapping[str, Any]
+
+MAX_VERSION = 2**31 - 1  # a version number beyond any a cube can reach (and SQL can bind)
+MAX_DEPTH = 5  # neighbors(): hops; every hop can multiply the cubes returned
+MAX_BATCH = 100_000
+MAX_REASON_CHARS = 10_000
+SEARCH_OPTIONS = frozenset({"filters", "kind", "tags", "since", "until", "metadata", "tiers",
+                            "retrievers", "include_superseded", "record_access"})
+
+
+def _int_arg(value: Any, name: str, low: int, high: int) -> int:
+    """An int argument in [low, high]; bools, floats, strings and None are refused."""
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise InvalidInputError(f"{name} must be an integer from {low} to {high:,}, "
+                                f"got {value!r:.40}")
+    return value
+
+
+def _version_arg(value: Any, name: str = "version") -> int:
+    return _int_arg(value, name, 1, MAX_VERSION)
+
+
+def _bool_arg(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInputError(f"{name} must be True or False, got {value!r:.40}")
+    return value
+
+
+def _text_arg(value: Any, name: str, max_chars: int) -> str | None:
+    """An optional free-text argument (reason, actor, relation) that both backends store."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or len(value) > max_chars:
+        raise InvalidInputError(f"{name} must be text of 1 to {max_chars:,} characters, "
+                                f"got {value!r:.40}")
+    try:
+        return check_stored_text(value, name)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+
+
+def _callable_arg(value: Any, name: str) -> None:
+    if value is not None and not callable(value):
+        raise InvalidInputError(f"{name} must be a function (done, total) -> None, "
+                                f"got {value!r:.40}")
+
+
+def _id_arg(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidInputError(f"{name} must be a cube id (a non-empty string), got {value!r:.40}")
+    return value
 
 
 def as_scope(scope: Any) -> Scope:
@@ -109,12 +167,20 @@ class MemOS:
     def open(cls, path_or_url: str | os.PathLike[str] | None = None, *,
              embedder: Embedder | str | None = None,
              index_dir: str | os.PathLike[str] | None = None,
-             config: MemosConfig | None = None) -> MemOS:
+             config: MemosConfig | None = None, create: bool = True) -> MemOS:
+        """Open the store at a folder, a SQLite file or a database URL (None: $MEMOS_URL, else
+        ./.memos). `create=False` raises StoreError when no store is there yet, instead of
+        creating one (what a read of a mistyped path wants)."""
         config = config or MemosConfig.from_env()
         if index_dir is not None:
             config = config.model_copy(update={"index_dir": str(index_dir)})
         url, folder = resolve_location(path_or_url, config)
         location = str(path_or_url or config.url or folder)
+        if not create and not store_exists(url):
+            shown = shown_location(location)
+            raise StoreError(
+                f"no memos store at {shown}: create it with `memos init --store {shown}` "
+                "(MemOS.open(..., create=True)), or pass the right --store (or $MEMOS_URL)")
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         repo = Repository(url, config.busy_timeout_ms)
@@ -156,6 +222,7 @@ class MemOS:
         """Write the next version of one cube; `cascade(session)` changes further cubes in the
         same transaction (and returns their ids), so the two commit or fail together."""
         sc = as_scope(scope)
+        reason = _text_arg(reason, "reason", MAX_REASON_CHARS)
         with self._store.repo.write() as session:
             row = self._store.row(session, cube_id, sc, write=True)
             current = cube_from_row(row)
@@ -190,9 +257,12 @@ class MemOS:
     def add_many(self, items: Iterable[Any], scope: ScopeLike, *, batch_size: int | None = None,
                  progress: ProgressFn | None = None) -> list[AddResult]:
         sc = as_scope(scope)
-        size = batch_size or self.config.batch_size
-        if size < 1:
-            raise InvalidInputError("batch_size must be at least 1")
+        size = self.config.batch_size if batch_size is None else _int_arg(
+            batch_size, "batch_size", 1, MAX_BATCH)
+        _callable_arg(progress, "progress")
+        if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+            raise InvalidInputError(f"add_many() takes a list of items (texts, dicts with "
+                                    f"'content', or MemCubes), got {items!r:.60}")
         total = len(items) if isinstance(items, Sequence) else None
         now = utcnow()
         if isinstance(items, Sequence):
@@ -227,6 +297,7 @@ class MemOS:
         if not changes:
             raise InvalidInputError("update() needs at least one field to change")
         sc = as_scope(scope)
+        _text_arg(reason, "reason", MAX_REASON_CHARS)
         with self._store.repo.read() as session:
             current = cube_from_row(self._store.row(session, cube_id, sc, write=True))
         if all(getattr(current, k) == v for k, v in changes.items()):
@@ -239,10 +310,22 @@ class MemOS:
         if (content is None) == (by is None):
             raise InvalidInputError("supersede() needs exactly one of content= or by=")
         sc = as_scope(scope)
+        _id_arg(cube_id, "cube_id")
+        _text_arg(reason, "reason", MAX_REASON_CHARS)
+        if by is not None:
+            _id_arg(by, "by")
+        extra = add_fields.get("supersedes", [])
+        if not isinstance(extra, (list, tuple)):
+            raise InvalidInputError(f"supersedes must be a list of cube ids, got {extra!r:.40}")
         if content is not None:
             with self._store.repo.read() as session:
                 old_hash = self._store.row(session, cube_id, sc, write=True).content_hash
-            if isinstance(content, str) and content_hash(content) == old_hash:
+            text = check_content(content)
+            try:
+                check_stored_text(text, "content")
+            except ValueError as exc:
+                raise InvalidInputError(str(exc)) from None
+            if content_hash(text) == old_hash:
                 # Checked before any write, so the failed call leaves the store unchanged.
                 raise InvalidInputError(
                     f"cube {cube_id} already has this content; use update() to change it")
@@ -263,7 +346,7 @@ class MemOS:
         now = utcnow()
         with self._store.repo.write() as session:
             old = self._store.row(session, cube_id, sc, write=True)
-            new = self._store.row(session, str(by), sc, write=True)
+            new = self._store.row(session, by, sc, write=True)
             if old.pk == new.pk:
                 raise InvalidInputError("a cube cannot supersede itself")
             mark_superseded(self._store, session, old, new.pk, new.id, now, reason)
@@ -277,17 +360,23 @@ class MemOS:
 
     def rollback(self, cube_id: str, scope: ScopeLike, to_version: int) -> MemCube:
         sc = as_scope(scope)
+        to_version = _version_arg(to_version, "to_version")
+        kept = {"id", "version", "access", "scope", "recorded_at", "content_hash"}
         with self._store.repo.read() as session:
             row = self._store.row(session, cube_id, sc, write=True)
+            current = cube_from_row(row).model_dump(exclude=kept)
             snap = next((v.snapshot for v in self._store.repo.versions(session, cube_id)
                          if v.version == to_version), None)
         if snap is None:
             raise NotFoundError(f"cube {cube_id} has no version {to_version} "
                                 f"(versions 1..{row.version}); see history()")
         target = MemCube.model_validate(snap)
-        fields = target.model_dump(exclude={"id", "version", "access", "scope", "recorded_at",
-                                            "content_hash"})
+        fields = target.model_dump(exclude=kept)
         fields["state"] = Lifecycle.ACTIVE
+        if fields == current:
+            # As update() refuses a no-op: a version equal to the current one says nothing.
+            raise InvalidInputError(f"cube {cube_id} (v{row.version}) already equals version "
+                                    f"{to_version}; rollback changes nothing")
         return self._new_version(cube_id, sc, "rollback", **fields)
 
     def forget(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None) -> MemCube:
@@ -295,13 +384,26 @@ class MemOS:
         # transaction: cross-tier forgetting (invariant 3) cannot be left half done.
         return self._new_version(
             cube_id, scope, "forget", reason, state=Lifecycle.FORGOTTEN,
-            cascade=lambda session: admin.forget_derived(self._store, session, cube_id))
+            cascade=lambda session: admin.forget_derived(self._store, session, cube_id,
+                                                         as_scope(scope)))
 
     def link(self, src_id: str, dst_id: str, scope: ScopeLike, *, relation: str = "related",
              weight: float = 1.0) -> Edge:
         sc = as_scope(scope)
-        if not relation or len(relation) > 64:
-            raise InvalidInputError("relation must be 1 to 64 characters")
+        _id_arg(src_id, "src_id")
+        dst_id = _id_arg(dst_id, "dst_id")
+        if relation is None:
+            raise InvalidInputError("relation must be text of 1 to 64 characters, got None")
+        relation = str(_text_arg(relation, "relation", 64))
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool):
+            raise InvalidInputError(f"weight must be a number, got {weight!r:.40}")
+        try:
+            weight = float(weight)
+        except OverflowError:
+            weight = math.inf
+        if not math.isfinite(weight):
+            raise InvalidInputError(f"weight must be a finite number, got {weight!r:.40}; "
+                                    f"use a value such as 1.0")
         now = utcnow()
         with self._store.repo.write() as session:
             src = self._store.row(session, src_id, sc, write=True)
@@ -309,6 +411,12 @@ class MemOS:
                 name = entity_node(dst_id[len(ENTITY_PREFIX):]).removeprefix(ENTITY_PREFIX)
                 if not name:
                     raise InvalidInputError("entity name is empty; use entity:<name>")
+                if len(name) > 256:
+                    raise InvalidInputError("entity name is over 256 characters; shorten it")
+                try:
+                    check_stored_text(name, "entity name")
+                except ValueError as exc:
+                    raise InvalidInputError(str(exc)) from None
                 values = {"dst_pk": None, "entity": name}
                 dst_label = ENTITY_PREFIX + name
             else:
@@ -324,17 +432,40 @@ class MemOS:
 
     # -- reads -----------------------------------------------------------------------
 
+    def _visible_row(self, session: Any, cube_id: str, sc: Scope) -> tuple[Any, bool]:
+        """The row and whether the caller owns it. A non-owner sees only the live current
+        version: a forgotten, archived or expired cube of another scope reads as missing."""
+        row = self._store.row(session, cube_id, sc)
+        owner = can_write(row, sc)
+        if not owner and (row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value)
+                          or (row.expires_at is not None and row.expires_at <= utcnow())):
+            raise not_found(cube_id)
+        return row, owner
+
+    @staticmethod
+    def _owner_only(cube_id: str, current: int) -> ScopeError:
+        return ScopeError(f"cube {cube_id} belongs to another user or agent: only its owner "
+                          f"reads its earlier versions; its current version is {current} "
+                          f"(get it without version=)")
+
     def get(self, cube_id: str, scope: ScopeLike, *, version: int | None = None) -> MemCube:
         sc = as_scope(scope)
+        if version is not None:
+            version = _version_arg(version)
         with self._store.repo.read() as session:
-            row = self._store.row(session, cube_id, sc)
+            row, owner = self._visible_row(session, cube_id, sc)
             if row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value):
                 raise NotFoundError(f"cube {cube_id} was {row.state}; history() still lists it")
             if row.expires_at is not None and row.expires_at <= utcnow():
                 raise NotFoundError(f"cube {cube_id} expired at {row.expires_at.isoformat()}")
-            if version is None:
+            if version is None or (version == row.version and not owner):
                 self._store.note_access([row.pk])
                 return cube_from_row(row)
+            if version > row.version:
+                raise NotFoundError(f"cube {cube_id} has no version {version} (versions "
+                                    f"1..{row.version})")
+            if not owner:
+                raise self._owner_only(cube_id, row.version)
             snap = session.execute(select(CubeVersionRow.snapshot).where(
                 CubeVersionRow.cube_id == cube_id, CubeVersionRow.version == version)).scalar()
         if snap is None:
@@ -342,14 +473,31 @@ class MemOS:
         return MemCube.model_validate(snap)
 
     def history(self, cube_id: str, scope: ScopeLike) -> list[MemCube]:
+        """Every version, oldest first, for the cube's owner; another scope that can read the
+        cube (public or shared) gets its current version only."""
         sc = as_scope(scope)
         with self._store.repo.read() as session:
-            self._store.row(session, cube_id, sc)
-            return [MemCube.model_validate(v.snapshot) for v in self._store.repo.versions(session, cube_id)]
+            row, owner = self._visible_row(session, cube_id, sc)
+            if not owner:
+                snap = session.execute(select(CubeVersionRow.snapshot).where(
+                    CubeVersionRow.cube_id == cube_id,
+                    CubeVersionRow.version == row.version)).scalar()
+                return [MemCube.model_validate(snap) if snap is not None else cube_from_row(row)]
+            return [MemCube.model_validate(v.snapshot)
+                    for v in self._store.repo.versions(session, cube_id)]
 
     def diff(self, cube_id: str, scope: ScopeLike, from_version: int | None = None,
              to_version: int | None = None) -> CubeDiff:
-        versions = {c.version: c for c in self.history(cube_id, scope)}
+        if from_version is not None:
+            from_version = _version_arg(from_version, "from_version")
+        if to_version is not None:
+            to_version = _version_arg(to_version, "to_version")
+        sc = as_scope(scope)
+        with self._store.repo.read() as session:
+            row, owner = self._visible_row(session, cube_id, sc)
+        if not owner:  # a diff shows an earlier version: the owner's only
+            raise self._owner_only(cube_id, row.version)
+        versions = {c.version: c for c in self.history(cube_id, sc)}
         latest = max(versions)
         to_v = to_version or latest
         from_v = from_version or max(1, to_v - 1)
@@ -361,8 +509,8 @@ class MemOS:
     def neighbors(self, cube_id: str, scope: ScopeLike, *, relation: str | None = None,
                   depth: int = 1) -> list[Neighbor]:
         sc = as_scope(scope)
-        if depth < 1:
-            raise InvalidInputError("depth must be at least 1")
+        depth = _int_arg(depth, "depth", 1, MAX_DEPTH)
+        relation = _text_arg(relation, "relation", 64)
         self._store.catch_up()
         with self._store.repo.read() as session:
             row = self._store.row(session, cube_id, sc)
@@ -375,36 +523,65 @@ class MemOS:
                 for n in found if n.pk in rows]
 
     def search(self, query: str, scope: ScopeLike, k: int = 10, **options: Any) -> list[SearchHit]:
+        unknown = set(options) - SEARCH_OPTIONS
+        if unknown:
+            raise InvalidInputError(f"search() got unknown option(s) {sorted(unknown)}; "
+                                    f"options are {sorted(SEARCH_OPTIONS)}")
         return search.run_search(self._store, query, as_scope(scope), k, **options)
 
     # -- administration ----------------------------------------------------------------
 
     def purge(self, cube_id: str | None, scope: ScopeLike, *, all_of_user: bool = False,
               reason: str | None = None, actor: str | None = None) -> PurgeReport:
-        return admin.purge(self._store, cube_id, as_scope(scope), all_of_user, reason, actor)
+        sc = as_scope(scope)
+        if cube_id is not None:
+            _id_arg(cube_id, "cube_id")
+        _bool_arg(all_of_user, "all_of_user")
+        return admin.purge(self._store, cube_id, sc, all_of_user,
+                           _text_arg(reason, "reason", MAX_REASON_CHARS),
+                           _text_arg(actor, "actor", 256))
 
     def stats(self, scope: ScopeLike | None = None) -> StoreStats:
         return admin.stats(self._store, as_scope(scope) if scope is not None else None)
 
     def check(self, *, repair: bool = False) -> CheckReport:
-        return admin.check(self._store, repair)
+        return admin.check(self._store, _bool_arg(repair, "repair"))
 
     def reindex(self, *, embedder: Embedder | str | None = None,
                 progress: ProgressFn | None = None) -> ReindexReport:
+        _callable_arg(progress, "progress")
+        if embedder is not None and not isinstance(embedder, (str, Embedder)):
+            raise InvalidInputError(f"embedder must be a name such as 'hash' or an Embedder, "
+                                    f"got {embedder!r:.40}")
         start = time.perf_counter()
         return admin.reindex(self._store, embedder, progress, start)
 
     def gc(self, *, now: datetime | None = None, scope: ScopeLike | None = None) -> GcReport:
+        if now is not None and not isinstance(now, datetime):
+            raise InvalidInputError(f"now must be a datetime, got {now!r:.40}")
         return admin.gc(self._store, now, as_scope(scope) if scope is not None else None)
 
     def export(self, scope: ScopeLike, dest: str | os.PathLike[str] | TextIO | None = None, *,
-               include_superseded: bool = True) -> ExportReport:
-        return transfer.export(self._store, as_scope(scope), dest, include_superseded)
+               include_superseded: bool = True, overwrite: bool = False) -> ExportReport:
+        _bool_arg(include_superseded, "include_superseded")
+        if dest is not None and not isinstance(dest, (str, os.PathLike)) and not callable(
+                getattr(dest, "write", None)):
+            raise InvalidInputError(f"dest must be a path or an open text file, got {dest!r:.40}")
+        return transfer.export(self._store, as_scope(scope), dest, include_superseded,
+                               overwrite=overwrite)
 
     def import_(self, source: str | os.PathLike[str] | TextIO, scope: ScopeLike, *,
                 on_error: Literal["skip", "abort"] = "abort",
                 progress: ProgressFn | None = None) -> ImportReport:
-        return transfer.import_(self._store, source, as_scope(scope), on_error, progress)
+        sc = as_scope(scope)
+        if on_error not in ("skip", "abort"):
+            raise InvalidInputError(f"on_error must be 'skip' or 'abort', got {on_error!r:.40}")
+        _callable_arg(progress, "progress")
+        if not isinstance(source, (str, os.PathLike)) and not callable(getattr(source, "read", None)):
+            raise InvalidInputError(f"source must be a path or an open text file, "
+                                    f"got {source!r:.40}")
+        return transfer.import_(self._store, source, sc, on_error, progress)
+
 
 
 __all__ = ["MemOS", "ScopeLike", "as_scope"]

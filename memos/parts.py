@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from memos.config import MemosConfig
-from memos.cube import Scope
+from memos.cube import Scope, check_stored_text
 from memos.errors import InvalidInputError, NotFoundError
 
 if TYPE_CHECKING:
     from memos.embedders import Embedder
     from memos.stores.access import AccessBuffer
+    from memos.stores.blobs import BlobStore
     from memos.stores.fulltext import FullTextIndex
     from memos.stores.graph import GraphIndex
     from memos.stores.indexer import IndexSync
@@ -51,6 +53,7 @@ class StoreParts:
         self.location = location
         self.access = access
         self.index_lock = threading.RLock()
+        self._blobs: BlobStore | None = None
         self.closed = False
 
     # The indexes live in the sync object; these names are the parts' own.
@@ -66,6 +69,18 @@ class StoreParts:
     def graph(self) -> GraphIndex:
         return self.sync.graph
 
+    @property
+    def blobs(self) -> BlobStore:
+        """Activation and parametric tensor files. SQLite: `blobs/` in the store folder;
+        PostgreSQL: beside this machine's index files (each machine re-derives what it lacks)."""
+        if self._blobs is None:
+            from memos.stores.blobs import BlobStore
+
+            vectors = self.sync.vectors
+            name = "blobs" if self.repo.dialect == "sqlite" else f"blobs-{vectors.store_id[:12]}"
+            self._blobs = BlobStore(Path(vectors.folder) / name)
+        return self._blobs
+
     def set_embedder(self, embedder: Embedder, vectors: VectorIndex) -> None:
         """Swap in another embedder and its (empty) vector index, e.g. for a re-embed."""
         with self.index_lock:
@@ -80,7 +95,11 @@ class StoreParts:
         from memos.stores.repository import can_read, can_write
 
         if not isinstance(cube_id, str) or not cube_id:
-            raise InvalidInputError(f"cube id must be a non-empty string, got {cube_id!r}")
+            raise InvalidInputError(f"cube id must be a non-empty string, got {cube_id!r:.80}")
+        try:  # no stored id holds these, and PostgreSQL refuses them even in a query
+            check_stored_text(cube_id, "cube id")
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
         row = self.repo.row_by_id(session, cube_id)
         if row is None or not can_read(row, scope):
             raise not_found(cube_id)
@@ -88,8 +107,9 @@ class StoreParts:
             # Visible (public or shared) but not the caller's: saying so reveals nothing the
             # caller cannot already read.
             from memos.errors import ScopeError
-            raise ScopeError(f"cube {cube_id} belongs to another user or agent; you can read "
-                             f"it but only its owner can change it")
+            raise ScopeError(f"cube {cube_id} belongs to another user or agent: you can read "
+                             f"it, but only its owner can change it; add your own memory "
+                             f"instead")
         return row
 
     # -- after writes ------------------------------------------------------------------
@@ -99,8 +119,8 @@ class StoreParts:
             return self.sync.catch_up()
 
     def save_vectors(self) -> None:
-        with self.index_lock:
-            self.vectors.save()
+        with self.index_lock:  # catch up first: never write back what another process erased
+            self.sync.save_vectors()
 
     def after_write(self, changes: int) -> None:
         with self.index_lock:

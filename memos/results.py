@@ -84,6 +84,14 @@ class PurgeReport(BaseModel):
     sources: int
     changelog_rows: int
     audit_id: int
+    # Derived cubes of this one the caller may not change (another agent's): left in place.
+    derived_kept: int = 0
+    # SQLite: True when no file of the store holds the erased bytes any more (WAL
+    # checkpointed and truncated); False when a reader in another process kept the WAL
+    # (`notes` says why and what to do). None on PostgreSQL, whose
+    # server files are its own (the rows are gone from every table).
+    erased_from_files: bool | None = True
+    notes: list[str] = Field(default_factory=list)
 
 
 class IndexCheck(BaseModel):
@@ -144,5 +152,7 @@ class ImportReport(BaseModel):
     imported: int = 0
     edges: int = 0
     skipped_existing: int = 0
+    # File id -> the id the cube got: ids already used by a cube that is not the caller's.
+    renamed: dict[str, str] = Field(default_factory=dict)
     errors: list[tuple[int, str]] = Field(default_factory=list)
     aborted: bool = False

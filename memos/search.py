@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, and_, bindparam, select
 
 from memos import retrieval
-from memos.cube import Kind, Scope, Tier, utcnow
+from memos.cube import Kind, Scope, Tier, check_stored_text, is_blank, utcnow
 from memos.errors import InvalidInputError
 from memos.results import SearchHit
 from memos.stores.filters import compile_filter, parse_time
@@ -31,6 +31,16 @@ _PKS = bindparam("pks", expanding=True)
 # When scope and filters leave fewer than half of the global dense candidates, the scope is
 # a small part of the store: search its vectors exactly instead (if it has at most this many).
 SUBSET_MAX = 20_000
+MAX_K = 10_000  # hits per search: more is an export, not a search
+
+
+def _names(value: Any, what: str) -> list[str]:
+    """A str or a list/tuple/set of str (the shape of kind=, tags=, tiers=, retrievers=)."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple, set, frozenset)) or not all(
+            isinstance(v, str) for v in items):
+        raise InvalidInputError(f"{what} must be a string or a list of strings, got {value!r:.80}")
+    return list(items)
 
 
 def _ordered(scores: Any, pks: Any, floor: float) -> list[int]:
@@ -46,21 +56,24 @@ def build_where(scope: Scope, now: datetime, dialect: str, filters: Mapping[str,
                 include_superseded: bool) -> ColumnElement[bool]:
     extra: dict[str, Any] = {}
     if kind is not None:
-        kinds = [kind] if isinstance(kind, str) else list(kind)
+        kinds = _names(kind, "kind")
         try:
             extra["kind"] = [Kind(k).value for k in kinds]
         except ValueError as exc:
             raise InvalidInputError(f"{exc}; kinds are {[k.value for k in Kind]}") from exc
-    if tags:
-        extra["tag"] = [tags] if isinstance(tags, str) else list(tags)
+    if tags is not None and tags != []:
+        extra["tag"] = _names(tags, "tags")
     if since is not None:
         extra["recorded_after"] = parse_time(since, "since")
     if until is not None:
         extra["recorded_before"] = parse_time(until, "until")
-    if metadata:
-        extra["meta"] = dict(metadata)
+    if metadata is not None:
+        if not isinstance(metadata, Mapping):
+            raise InvalidInputError(f"metadata must be a dict of key -> value, got {metadata!r:.80}")
+        if metadata:
+            extra["meta"] = dict(metadata)
     try:
-        tier_values = [Tier(t).value for t in ([tiers] if isinstance(tiers, str) else tiers)]
+        tier_values = [Tier(t).value for t in _names(tiers, "tiers")]
     except ValueError as exc:
         raise InvalidInputError(f"{exc}; tiers are {[t.value for t in Tier]}") from exc
     return and_(visible_clause(scope), live_clause(now, include_superseded),
@@ -75,11 +88,18 @@ def run_search(store: StoreParts, query: str, scope: Scope, k: int = 10, *,
                tiers: Sequence[Any] = (Tier.PLAINTEXT,),
                retrievers: Sequence[str] = RETRIEVERS, include_superseded: bool = False,
                record_access: bool = True) -> list[SearchHit]:
-    if not isinstance(query, str) or not query.strip():
+    if not isinstance(query, str) or is_blank(query):
         raise InvalidInputError("search query is empty; give some words to look for")
-    if not isinstance(k, int) or k < 1:
-        raise InvalidInputError(f"k must be a positive integer, got {k!r}")
-    unknown = set(retrievers) - set(RETRIEVERS)
+    try:
+        check_stored_text(query, "search query")
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise InvalidInputError(f"k must be an integer from 1 to {MAX_K:,}, got {k!r:.40}")
+    for name, flag in (("include_superseded", include_superseded), ("record_access", record_access)):
+        if not isinstance(flag, bool):
+            raise InvalidInputError(f"{name} must be True or False, got {flag!r:.40}")
+    unknown = set(_names(retrievers, "retrievers")) - set(RETRIEVERS)
     if unknown:
         raise InvalidInputError(f"unknown retriever(s) {sorted(unknown)}; use {list(RETRIEVERS)}")
     cfg = store.config.retrieval

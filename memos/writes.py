@@ -13,14 +13,21 @@ import numpy as np
 from pydantic import ValidationError
 from sqlalchemy import bindparam, func, select, update
 
-from memos.cube import MAX_CONTENT_BYTES, Lifecycle, MemCube, Scope, SourceRef, utcnow
+from memos.cube import (
+    MAX_CONTENT_BYTES,
+    Lifecycle,
+    MemCube,
+    Scope,
+    SourceRef,
+    check_stored_text,
+    utcnow,
+)
 from memos.errors import InvalidInputError, NotFoundError, ScopeError
 from memos.policies import conflict, dedup, retention
 from memos.results import AddResult
 from memos.stores.graph import entity_node
 from memos.stores.repository import (
     CUBE_COLUMNS,
-    can_write,
     cube_from_row,
     live_clause,
     owned_clause,
@@ -83,9 +90,14 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
     text = check_content(content)
     if isinstance(tags, str):
         tags = [tags]
+    check_field_types(tags=tags, sources=sources, derived_from=derived_from, entities=entities,
+                      supersedes=supersedes, metadata=metadata)
+    if isinstance(ttl, bool) or not (expires_at is None or isinstance(expires_at, datetime)):
+        raise InvalidInputError("ttl takes seconds or a timedelta and expires_at a datetime, "
+                                f"got ttl={ttl!r:.40}, expires_at={expires_at!r:.40}")
     try:
         expiry = retention.expiry(now, ttl, expires_at)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidInputError(f"invalid ttl: {exc}") from exc
     try:
         cube = MemCube(content=text, scope=scope, kind=kind, tier=tier, tags=list(tags),
@@ -97,7 +109,10 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
         raise invalid(exc) from exc
     vector = None
     if embedding is not None:
-        vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        try:
+            vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise InvalidInputError(f"embedding must be a list of {dim} numbers: {exc}") from None
         if vector.shape[0] != dim or not np.all(np.isfinite(vector)):
             raise InvalidInputError(
                 f"embedding has dimension {vector.shape[0]} (or non-finite values); this "
@@ -109,6 +124,28 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
     if isinstance(entities, str) or isinstance(supersedes, str):
         raise InvalidInputError("entities and supersedes take lists of strings")
     return Candidate(cube, vector, [e for e in entities if e.strip()], list(supersedes))
+
+
+def check_field_types(**fields: Any) -> None:
+    """The container types of add()'s list and dict arguments, and the entity names (stored
+    in a 256-character column that PostgreSQL enforces), as InvalidInputError."""
+    for name, value in fields.items():
+        if name == "metadata":
+            if value is not None and not isinstance(value, Mapping):
+                raise InvalidInputError(f"metadata must be a dict, got {value!r:.80}")
+        elif not isinstance(value, (list, tuple, set, frozenset)):
+            raise InvalidInputError(f"{name} must be a list, got {value!r:.80}")
+    for name in fields.get("entities", ()):
+        if not isinstance(name, str) or len(name) > 256:
+            raise InvalidInputError(f"entities must be strings of at most 256 characters, "
+                                    f"got {name!r:.80}")
+        try:
+            check_stored_text(name, "entity name")
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
+    for old_id in fields.get("supersedes", ()):
+        if not isinstance(old_id, str):
+            raise InvalidInputError(f"supersedes takes cube ids (strings), got {old_id!r:.80}")
 
 
 def candidate_from_item(item: Any, index: int, scope: Scope, dim: int, now: datetime) -> Candidate:
@@ -193,10 +230,21 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
     if threshold is not None and len(vectors):
         # A near-duplicate sits right next to its twin, in the same IVF list or a neighbour:
         # a few lists suffice, and this search runs for every cube written.
-        scores, pks = vectors.search(embs, 4, nprobe=4)
-        for i in range(len(cands)):
-            near_hits[i] = [(int(p), float(s)) for p, s in zip(pks[i], scores[i], strict=True)
-                            if p >= 0 and s >= threshold]
+        # Other scopes' cubes can fill the nearest few (many copies of one text): widen the
+        # search while a candidate's last hit still reaches the threshold, so what another
+        # user stores never decides whether this cube merges (nor shows in what add returns).
+        width, todo = 4, list(range(len(cands)))
+        while todo:
+            scores, pks = vectors.search(embs[todo], width, nprobe=4)
+            for row, i in enumerate(todo):
+                near_hits[i] = [(int(p), float(s)) for p, s in zip(pks[row], scores[row],
+                                                                    strict=True)
+                                if p >= 0 and s >= threshold]
+            if width >= len(vectors):
+                break
+            todo = [i for row, i in enumerate(todo)
+                    if len(near_hits[i]) == width and len(pks[row]) == width]
+            width *= 4
     owners = {c.cube.scope.user_id for c in cands}
     with repo.write() as session:
         live = live_clause(now)
@@ -208,7 +256,8 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             exact.setdefault((row.user_id, row.agent_id, row.tier, row.visibility, row.content_hash),
                              row)
         near_pks = {pk for hits in near_hits for pk, _ in hits}
-        near_rows = repo.rows_by_pks(session, list(near_pks), live) if near_pks else {}
+        near_rows = (repo.rows_by_pks(session, list(near_pks), live & CubeRow.user_id.in_(owners))
+                     if near_pks else {})  # only the writers' own cubes can absorb a new one
         existing: dict[str, CubeRow] = {r.id: r for r in [*exact.values(), *near_rows.values()]}
         changed: dict[str, MemCube] = {}  # existing cube id -> its new state
         new: list[Candidate] = []
@@ -236,17 +285,23 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             near = [(near_rows[pk].id, sim) for pk, sim in near_hits[i] if pk in near_rows
                     and (near_rows[pk].user_id, near_rows[pk].agent_id, near_rows[pk].tier,
                          near_rows[pk].visibility) == owner]
-            batch_near: list[tuple[int, float]] = []
-            for c, sim in earlier.get(i, ()):
-                if c in new_pos and _owner(cands[c].cube) == owner:
-                    batch_near.append((new_pos[c], sim))
-            best_new = max(batch_near, key=lambda p: p[1]) if batch_near else None
-            decision = dedup.decide_dedup(exact_ids, near, threshold)
-            if decision.action == "added" and best_new is not None:
-                j = best_new[0]
-                new[j].cube = _merge(new[j].cube, cube, now, new_version=False)
-                results.append(("merged", True, j))
-                continue
+            # A merge keeps the new text only as provenance: it may fold only text that
+            # adds nothing (dedup.adds_nothing); otherwise the new text is its own cube.
+            near_texts = {near_rows[pk].id: near_rows[pk].content for pk, _ in near_hits[i]
+                          if pk in near_rows}
+            decision = dedup.decide_dedup(exact_ids, near, threshold, cube.content, near_texts)
+            if decision.action == "added":
+                # Earlier new cubes of this batch, named by their index into `new`.
+                batch_near = [(str(new_pos[c]), sim) for c, sim in earlier.get(i, ())
+                              if c in new_pos and _owner(cands[c].cube) == owner]
+                in_batch = dedup.decide_dedup(
+                    [], batch_near, threshold, cube.content,
+                    {ref: new[int(ref)].cube.content for ref, _ in batch_near})
+                if in_batch.action == "merged" and in_batch.target_id is not None:
+                    j = int(in_batch.target_id)
+                    new[j].cube = _merge(new[j].cube, cube, now, new_version=False)
+                    results.append(("merged", True, j))
+                    continue
             if decision.action in ("duplicate", "merged") and decision.target_id:
                 target = decision.target_id
                 state = changed.get(target) or cube_from_row(existing[target])
@@ -285,8 +340,10 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
                               "user_id": cand.cube.scope.user_id, "created_at": now})
                 srcs.append(cand.cube.id)
         repo.insert_edges(session, edges, srcs)
-    # The catch-up after commit reuses these vectors instead of embedding the texts again.
-    store.sync.prime(pks, embs[new_src] if new_src else embs[:0])
+        # The catch-up after commit reuses these vectors instead of embedding the texts
+        # again; primed before commit, so no other thread's catch-up sees the rows first.
+        store.sync.prime(pks, embs[new_src] if new_src else embs[:0],
+                         [c.cube.content for c in new])
     store.after_write(len(cands))
     out: list[AddResult] = []
     for action, is_new, ref in results:
@@ -320,20 +377,18 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
                     CubeRow.pk < pk)).scalars():  # older cubes only: later facts win
                 rows[row.id] = row
                 candidates.append((row.id, row.meta, row.content_hash))
-        for ref in cube.derived_from:  # forgetting the source forgets this cube: owner only
-            src = store.repo.row_by_id(session, ref.cube_id)
-            if src is None:
-                raise NotFoundError(f"derived_from names {ref.cube_id!r}: no cube with that id")
-            if not can_write(src, cube.scope):
-                raise ScopeError(f"derived_from names {ref.cube_id!r}, which belongs to another "
-                                 "scope; derive only from cubes this scope owns")
+        # Owner only (forgetting the source forgets this cube). Another scope's unreadable
+        # cube raises exactly what a missing id raises (store.row), so nothing is revealed.
+        for ref in cube.derived_from:
+            try:
+                store.row(session, ref.cube_id, cube.scope, write=True)
+            except (NotFoundError, ScopeError) as exc:
+                raise type(exc)(f"derived_from: {exc}") from None
         for old_id in cand.supersedes:
-            row = store.repo.row_by_id(session, old_id)
-            if row is None:
-                raise NotFoundError(f"cannot supersede {old_id!r}: no cube with that id")
-            if not can_write(row, cube.scope):
-                raise ScopeError(f"cannot supersede {old_id!r}: it belongs to another scope")
-            rows[old_id] = row
+            try:
+                rows[old_id] = store.row(session, old_id, cube.scope, write=True)
+            except (NotFoundError, ScopeError) as exc:
+                raise type(exc)(f"supersedes: {exc}") from None
         ids = conflict.find_superseded(cube.metadata, cube.content_hash, candidates, cand.supersedes)
         for old_id in ids:
             mark_superseded(store, session, rows[old_id], pk, cube.id, now)

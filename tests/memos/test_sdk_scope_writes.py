@@ -43,12 +43,20 @@ def test_automatic_supersede_stays_within_the_writers_agent(mem):
 def test_derived_from_must_name_a_cube_the_writer_owns(mem):
     alice = mem.add("Alice's notes on the quarterly plan", "alice")
     before = _stats(mem)
-    with pytest.raises(ScopeError):
+    # Alice's private cube and a missing id raise the same error (class and message).
+    with pytest.raises(NotFoundError) as foreign:
         mem.add("bob's copy", "bob", tier="activation", kind="slots",
                 derived_from=[{"cube_id": alice.id, "version": 1}], model_fingerprint="f")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError) as missing:
         mem.add("orphan", "bob", tier="activation", kind="slots",
                 derived_from=[{"cube_id": "0" * 32, "version": 1}], model_fingerprint="f")
+    assert str(foreign.value).replace(alice.id, "0" * 32) == str(missing.value)
+    public = mem.add("Alice's public reading list", {"user_id": "alice", "visibility": "public"})
+    before = _stats(mem)
+    with pytest.raises(ScopeError) as readable:  # readable, not Bob's: no owner is named
+        mem.add("bob's copy", "bob", tier="activation", kind="slots",
+                derived_from=[{"cube_id": public.id, "version": 1}], model_fingerprint="f")
+    assert "alice" not in str(readable.value)
     assert _stats(mem) == before
     mine = mem.add("alice's slots", "alice", tier="activation", kind="slots",
                    derived_from=[{"cube_id": alice.id, "version": 1}], model_fingerprint="f")

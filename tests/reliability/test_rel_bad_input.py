@@ -168,13 +168,11 @@ NUL_CALLS: dict[str, Callable[[Any, dict[str, str]], object]] = {
 
 
 @pytest.mark.parametrize("field", sorted(NUL_CALLS))
-def test_nul_in_a_text_field_is_bad_input_on_postgresql(
+def test_nul_in_a_text_field_is_bad_input_on_both_backends(
         seeded_shared: tuple[Any, dict[str, str]], field: str) -> None:
-    """PostgreSQL cannot store NUL in text or JSON; SQLite can (and keeps it), so this is
-    PostgreSQL's half of the contract: a clear InvalidInputError, nothing written."""
+    """PostgreSQL cannot store NUL in text or JSON; SQLite could, but refuses it too, so an
+    export moves between them: a clear InvalidInputError, nothing written."""
     mem, ids = seeded_shared
-    if mem.stats().backend != "postgresql":
-        pytest.skip("SQLite stores NUL characters in these fields")
     before = snapshot(mem, USERS)
     with pytest.raises(InvalidInputError, match="NUL"):
         NUL_CALLS[field](mem, ids)

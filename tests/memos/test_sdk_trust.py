@@ -1,0 +1,460 @@
+"""Trust at the SDK boundary (issue 9, points 6, 7, 9 and 11), on SQLite and PostgreSQL:
+
+- another user's cube is indistinguishable from a missing one, on every path;
+- only a cube's owner reads its earlier versions;
+- ids are NFC, and what either backend refuses is refused on both;
+- every bad argument of every public method raises a memos error and changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from memos import Scope
+from memos.errors import InvalidInputError, MemosError, NotFoundError, ScopeError
+from memos.stores.filters import MAX_FILTER_DEPTH, MAX_FILTER_NODES
+from memos.stores.schema import AuditRow, ChangelogRow, CubeRow, CubeVersionRow, EdgeRow
+
+MISSING = "0" * 32
+
+
+def snapshot(mem: Any) -> tuple[Any, ...]:
+    """Everything a write could change (access counters aside)."""
+    with mem._store.repo.read() as s:
+        cubes = sorted((r.id, r.version, r.state, r.content_hash, tuple(r.tags or ()),
+                        repr(sorted((r.meta or {}).items())), r.user_id)
+                       for r in s.execute(select(CubeRow)).scalars())
+        counts = tuple(s.execute(select(func.count()).select_from(t)).scalar()
+                       for t in (CubeVersionRow, EdgeRow, AuditRow, ChangelogRow))
+    return (tuple(cubes), counts)
+
+
+@pytest.fixture
+def world(mem: Any) -> dict[str, Any]:
+    """Alice's private cube, Bob's private, public and shared cubes, and a second agent."""
+    ids = {
+        "alice": mem.add("Alice keeps bees in Bern", "alice").id,
+        "alice2": mem.add("Alice plays the cello on Sundays", "alice").id,
+        "bob": mem.add("Bob's safe code is 4812", "bob").id,
+        "bob_public": mem.add("Bob's phone number is 555-0199",
+                              {"user_id": "bob", "visibility": "public"}).id,
+        "bob_shared": mem.add("Bob's agent a1 plans the trip to Oslo",
+                              {"user_id": "bob", "agent_id": "a1", "visibility": "shared"}).id,
+    }
+    return {"mem": mem, **ids}
+
+
+# -- point 6: a foreign cube reads as a missing one --------------------------------------
+
+def _error(call: Callable[[], Any]) -> tuple[type[BaseException], str]:
+    with pytest.raises(MemosError) as info:
+        call()
+    return type(info.value), str(info.value)
+
+
+PATHS: dict[str, Callable[[Any, str, str], Any]] = {
+    # (mem, target id, alice's own cube id) -> the call Alice makes
+    "get": lambda m, t, own: m.get(t, "alice"),
+    "get_version": lambda m, t, own: m.get(t, "alice", version=1),
+    "history": lambda m, t, own: m.history(t, "alice"),
+    "diff": lambda m, t, own: m.diff(t, "alice"),
+    "neighbors": lambda m, t, own: m.neighbors(t, "alice"),
+    "update": lambda m, t, own: m.update(t, "alice", tags=["x"]),
+    "forget": lambda m, t, own: m.forget(t, "alice"),
+    "rollback": lambda m, t, own: m.rollback(t, "alice", 1),
+    "purge": lambda m, t, own: m.purge(t, "alice"),
+    "supersede_content": lambda m, t, own: m.supersede(t, "alice", content="new text here"),
+    "supersede_by_foreign": lambda m, t, own: m.supersede(own, "alice", by=t),
+    "supersede_foreign_by_mine": lambda m, t, own: m.supersede(t, "alice", by=own),
+    "link_to": lambda m, t, own: m.link(own, t, "alice"),
+    "link_from": lambda m, t, own: m.link(t, own, "alice"),
+    "add_supersedes": lambda m, t, own: m.add("Alice now keeps goats", "alice", supersedes=[t]),
+    "add_derived_from": lambda m, t, own: m.add(
+        "slots", "alice", tier="activation", kind="slots", model_fingerprint="f",
+        derived_from=[{"cube_id": t, "version": 1}]),
+    "add_many_supersedes": lambda m, t, own: m.add_many(
+        [{"content": "Alice now keeps sheep", "supersedes": [t]}], "alice"),
+}
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
+def test_a_foreign_cube_is_indistinguishable_from_a_missing_one(world, path):
+    mem, call = world["mem"], PATHS[path]
+    before = snapshot(mem)
+    foreign_cls, foreign_msg = _error(lambda: call(mem, world["bob"], world["alice"]))
+    missing_cls, missing_msg = _error(lambda: call(mem, MISSING, world["alice"]))
+    assert foreign_cls is missing_cls is NotFoundError
+    assert foreign_msg.replace(world["bob"], MISSING) == missing_msg
+    assert "bob" not in foreign_msg.lower() and "visible" not in foreign_msg
+    assert snapshot(mem) == before
+
+
+WRITES = ["update", "forget", "rollback", "purge", "supersede_content",
+          "supersede_foreign_by_mine", "add_supersedes", "add_derived_from"]
+
+
+@pytest.mark.parametrize("path", WRITES)
+def test_a_readable_cube_of_another_user_refuses_writes_without_naming_the_owner(world, path):
+    mem = world["mem"]
+    before = snapshot(mem)
+    cls, msg = _error(lambda: PATHS[path](mem, world["bob_public"], world["alice"]))
+    assert cls is ScopeError
+    assert "bob" not in msg.lower() and "only its owner" in msg
+    assert snapshot(mem) == before
+
+
+# -- point 7: only the owner reads old versions -------------------------------------------
+
+@pytest.mark.parametrize("which,reader", [("bob_public", "alice"),
+                                          ("bob_shared", Scope(user_id="bob", agent_id="a2"))])
+def test_only_the_owner_reads_earlier_versions(world, which, reader):
+    mem, cube_id = world["mem"], world[which]
+    owner = Scope(user_id="bob", agent_id="a1") if which == "bob_shared" else "bob"
+    mem.update(cube_id, owner, content="Bob's number is private now")
+    assert [c.version for c in mem.history(cube_id, owner)] == [1, 2]
+    assert mem.get(cube_id, owner, version=1).content != "Bob's number is private now"
+
+    only = mem.history(cube_id, reader)
+    assert [c.version for c in only] == [2] and only[0].content == "Bob's number is private now"
+    assert mem.get(cube_id, reader).version == 2
+    assert mem.get(cube_id, reader, version=2).content == "Bob's number is private now"
+    with pytest.raises(ScopeError) as old:
+        mem.get(cube_id, reader, version=1)
+    assert "only its owner" in str(old.value) and "555-0199" not in str(old.value)
+    with pytest.raises(ScopeError):
+        mem.diff(cube_id, reader)
+    with pytest.raises(ScopeError):
+        mem.diff(cube_id, reader, 1, 2)
+
+    mem.forget(cube_id, owner)
+    _, missing_msg = _error(lambda: mem.get(MISSING, reader))
+    for call in (lambda c: mem.get(c, reader), lambda c: mem.get(c, reader, version=1),
+                 lambda c: mem.history(c, reader), lambda c: mem.diff(c, reader)):
+        cls, msg = _error(lambda c=call: c(cube_id))
+        assert cls is NotFoundError and msg.replace(cube_id, MISSING) == missing_msg
+        assert "history" not in msg
+    assert [c.version for c in mem.history(cube_id, owner)] == [1, 2, 3]  # the owner's own
+
+
+# -- point 11: normalisation, and one rule on both backends -------------------------------
+
+def test_nfc_and_nfd_spellings_of_an_id_are_one_user(mem):
+    nfc, nfd = unicodedata.normalize("NFC", "josé"), unicodedata.normalize("NFD", "josé")
+    assert nfc != nfd
+    cube = mem.add("José's bike is blue", nfd)
+    assert cube.cube.scope.user_id == nfc
+    assert mem.get(cube.id, nfc).content == "José's bike is blue"
+    assert [h.id for h in mem.search("bike", nfc)] == [cube.id]
+    assert [h.id for h in mem.search("bike", nfd)] == [cube.id]
+    agent = mem.add("planner note on bikes", {"user_id": nfc, "agent_id": nfd})
+    assert mem.get(agent.id, {"user_id": nfd, "agent_id": nfc}).id == agent.id
+    hits = mem.search("bikes", {"user_id": nfc, "agent_id": nfc}, filters={"agent_id": nfd})
+    assert [h.id for h in hits] == [agent.id]
+
+
+BAD_IDS = ["", " ", "\u200b", " \u200b\u2060 ", "\ufeff", "\u3164", "a\x00b", "a\x07b",
+           "a\nb", "evil\u202egnp", "x\u2066y", "\ud800x"]
+
+
+@pytest.mark.parametrize("field", ["user_id", "agent_id", "session_id"])
+@pytest.mark.parametrize("bad", BAD_IDS)
+def test_ids_that_show_nothing_or_hide_characters_are_refused(mem, field, bad):
+    before = snapshot(mem)
+    scope = {"user_id": "alice", field: bad}
+    with pytest.raises(InvalidInputError, match=field):
+        mem.add("a memory", scope)
+    with pytest.raises(InvalidInputError):
+        mem.search("memory", scope)
+    assert snapshot(mem) == before
+
+
+@pytest.mark.parametrize("content", ["\u200b", "\u200b\u200c\u200d", " \ufeff\n\u2060 ", "\u3000"])
+def test_content_of_only_invisible_characters_is_refused(mem, content):
+    before = snapshot(mem)
+    with pytest.raises(InvalidInputError, match="empty"):
+        mem.add(content, "alice")
+    assert snapshot(mem) == before
+
+
+@pytest.mark.parametrize("fields", [
+    {"tags": ["a\x00b"]}, {"tags": ["\ud800"]}, {"tags": [""]}, {"tags": ["x" * 257]},
+    {"metadata": {"k\x00": 1}}, {"metadata": {"k": "v\x00"}}, {"metadata": {"k": ["\x00"]}},
+    {"metadata": {"k": {"n\x00": 1}}}, {"metadata": {"k": "\udc80"}},
+    {"metadata": {'say "hi"': 1}}, {"metadata": {"back\\slash": 1}}, {"metadata": {"": 1}},
+    {"metadata": {"k": math.inf}}, {"sources": [{"kind": "message", "text": "a\x00"}]},
+    {"sources": [{"kind": "message", "ref": "r" * 513}]}, {"entities": ["zur\x00ich"]},
+    {"entities": ["e" * 257]}, {"model_fingerprint": "f\x00"},
+])
+def test_what_either_backend_refuses_is_refused_on_both(mem, fields):
+    before = snapshot(mem)
+    with pytest.raises(InvalidInputError):
+        mem.add("a memory with odd fields", "alice", **fields)
+    with pytest.raises(InvalidInputError):
+        mem.add_many([{"content": "another memory", **fields}], "alice")
+    assert snapshot(mem) == before
+
+
+def test_every_storable_metadata_key_can_be_filtered_on(mem):
+    keys = ["plain", "with space", "dotted.key", "ünï", "emoji 🐝", "colon:key", "$dollar", "[0]"]
+    ids = {k: mem.add(f"memory number {i}", "alice", metadata={k: i}).id
+           for i, k in enumerate(keys)}
+    for i, key in enumerate(keys):
+        hits = mem.search("memory number", "alice", k=20, filters={"meta": {key: i}})
+        assert [h.id for h in hits] == [ids[key]], key
+    with pytest.raises(InvalidInputError, match="quote"):
+        mem.search("memory", "alice", filters={"meta": {'a"b': 1}})
+
+
+@pytest.mark.parametrize("weight", [math.inf, -math.inf, math.nan, 10**400, "1.0", None, True])
+def test_link_weights_must_be_finite_numbers(world, weight):
+    mem = world["mem"]
+    before = snapshot(mem)
+    with pytest.raises(InvalidInputError, match="weight"):
+        mem.link(world["alice"], world["alice2"], "alice", weight=weight)
+    assert snapshot(mem) == before
+
+
+@pytest.mark.parametrize("bad", [
+    {"not": None}, {"not": {}}, {"not": []}, {"and": []}, {"or": []}, {"or": None},
+    {"and": "kind"}, {"or": [None]}, {"or": [{}]}, {"kind": []}, {"kind": 5},
+    {"tag": [None]}, {"meta": {}}, {"meta": None}, {"meta": {"k": math.nan}},
+    {"meta": {"k": {"nested": 1}}}, {"meta": {"k": 2**70}}, {"agent_id": "a\x00"},
+    {"recorded_after": 5}, {"recorded_after": "yesterday"}, {"nope": 1}, [], "kind",
+])
+def test_malformed_filters_raise_invalid_input(mem, bad):
+    mem.add("a memory about filters", "alice")
+    with pytest.raises(InvalidInputError):
+        mem.search("memory", "alice", filters=bad)
+
+
+def test_filter_size_and_depth_are_bounded_before_compiling(mem):
+    mem.add("a memory about bounds", "alice")
+    wide = {"or": [{"tag": f"t{i}"} for i in range(MAX_FILTER_NODES + 1)]}
+    huge = {"or": [{"tag": f"t{i}"} for i in range(100_000)]}
+    many_values = {"tag": [f"t{i}" for i in range(MAX_FILTER_NODES + 1)]}
+    deep: dict[str, Any] = {"kind": "fact"}
+    for _ in range(1500):
+        deep = {"not": deep}
+    for bad, word in ((wide, "conditions"), (huge, "conditions"), (many_values, "conditions"),
+                      (deep, "nested")):
+        start = time.perf_counter()
+        with pytest.raises(InvalidInputError, match=word):
+            mem.search("memory", "alice", filters=bad)
+        assert time.perf_counter() - start < 2
+    ok_deep: dict[str, Any] = {"kind": "fact"}
+    for _ in range(MAX_FILTER_DEPTH // 2 - 1):
+        ok_deep = {"not": {"not": ok_deep}}
+    assert len(mem.search("memory", "alice", filters=ok_deep)) == 1
+    ok_wide = {"or": [{"tag": f"t{i}"} for i in range(MAX_FILTER_NODES // 2 - 1)]
+               + [{"kind": "fact"}]}
+    assert len(mem.search("memory", "alice", filters=ok_wide)) == 1
+
+
+def test_version_arguments_must_be_integers(world):
+    mem = world["mem"]
+    for bad in ("x", "1", 1.0, True, 0, -1, 2**63, None):
+        with pytest.raises(InvalidInputError, match="version"):
+            mem.get(world["alice"], "alice", version=bad) if bad is not None else \
+                mem.rollback(world["alice"], "alice", bad)
+    with pytest.raises(NotFoundError):
+        mem.get(world["alice"], "alice", version=2**31 - 1)
+
+
+# -- point 9: a table of every public method and bad values for each argument ------------
+
+NAN, INF = math.nan, math.inf
+POOL: list[Any] = [None, 0, 5, -1, 2**63, 10**30, 1.5, NAN, INF, -INF, True, "", " ", "\x00",
+                   "\u200b", "\ud800", "x", b"\xff\xfe", [], [None], [1, 2], ["\x00"], {},
+                   {"a": object()}, {"user_id": None}, object(), (1,), {1, 2}]
+
+
+def _is(*kinds: type) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, kinds) and not isinstance(v, bool) or False
+
+
+def _finite_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
+
+
+def _valid_text(v: Any) -> bool:
+    return isinstance(v, str) and v.strip("\u200b ") != "" and "\x00" not in v and \
+        "\ud800" not in v
+
+
+# name -> (call(mem, ids, value), valid(value)): `valid` says which pool values the argument
+# accepts (those are skipped: the call would rightly succeed and write).
+Call = Callable[[Any, dict[str, Any], Any], Any]
+TABLE: dict[str, tuple[Call, Callable[[Any], bool]]] = {
+    "add.content": (lambda m, i, v: m.add(v, "alice"), _valid_text),
+    "add.scope": (lambda m, i, v: m.add("a new memory", v), _valid_text),
+    "add.tags": (lambda m, i, v: m.add("a tagged memory", "alice", tags=v),
+                 lambda v: v in ([],) or v == "x"),
+    "add.metadata": (lambda m, i, v: m.add("a meta memory", "alice", metadata=v),
+                     lambda v: v is None or v == {} or v == {"user_id": None}),
+    "add.importance": (lambda m, i, v: m.add("an important memory", "alice", importance=v),
+                       lambda v: _finite_number(v) and 0 <= v <= 1),
+    "add.confidence": (lambda m, i, v: m.add("a sure memory", "alice", confidence=v),
+                       lambda v: _finite_number(v) and 0 <= v <= 1),
+    "add.ttl": (lambda m, i, v: m.add("a fleeting memory", "alice", ttl=v),
+                lambda v: v is None or (_finite_number(v) and 0 < v < 1e9)),
+    "add.kind": (lambda m, i, v: m.add("a kind memory", "alice", kind=v), lambda v: False),
+    "add.tier": (lambda m, i, v: m.add("a tiered memory", "alice", tier=v), lambda v: False),
+    "add.sources": (lambda m, i, v: m.add("a sourced memory", "alice", sources=v),
+                    lambda v: v == []),
+    "add.entities": (lambda m, i, v: m.add("an entity memory", "alice", entities=v),
+                     lambda v: v == []),
+    "add.supersedes": (lambda m, i, v: m.add("a newer memory", "alice", supersedes=v),
+                       lambda v: v == []),
+    "add.derived_from": (lambda m, i, v: m.add("a derived memory", "alice", derived_from=v),
+                         lambda v: v == []),
+    "add.embedding": (lambda m, i, v: m.add("an embedded memory", "alice", embedding=v),
+                      lambda v: v is None),
+    "add.valid_from": (lambda m, i, v: m.add("a dated memory", "alice", valid_from=v),
+                       lambda v: v is None or (_finite_number(v) and abs(v) < 1e10)),
+    "add.expires_at": (lambda m, i, v: m.add("an expiring memory", "alice", expires_at=v),
+                       lambda v: v is None),
+    "add.model_fingerprint": (lambda m, i, v: m.add("a printed memory", "alice",
+                                                    model_fingerprint=v),
+                              lambda v: v is None or _valid_text(v) or v in ("", " ", "\u200b")),
+    "add.unknown": (lambda m, i, v: m.add("a memory", "alice", colour=v), lambda v: False),
+    "add_many.items": (lambda m, i, v: m.add_many(v, "alice"), lambda v: v in ([], (), set())),
+    "add_many.item": (lambda m, i, v: m.add_many(["first good memory", v], "alice"),
+                      _valid_text),
+    "add_many.batch_size": (lambda m, i, v: m.add_many(["batched memory"], "alice",
+                                                       batch_size=v),
+                            lambda v: v is None or (_is(int)(v) and 1 <= v <= 100_000)),
+    "add_many.progress": (lambda m, i, v: m.add_many(["progress memory"], "alice", progress=v),
+                          lambda v: v is None),
+    "update.cube_id": (lambda m, i, v: m.update(v, "alice", tags=["u"]), lambda v: False),
+    "update.scope": (lambda m, i, v: m.update(i["alice"], v, tags=["u"]),
+                     lambda v: v == "x" and False),
+    "update.content": (lambda m, i, v: m.update(i["alice"], "alice", content=v), _valid_text),
+    "update.tags": (lambda m, i, v: m.update(i["alice"], "alice", tags=v),
+                    lambda v: v == "x" or v == [] and False),
+    "update.importance": (lambda m, i, v: m.update(i["alice"], "alice", importance=v),
+                          lambda v: _finite_number(v) and 0 <= v <= 1 and v != 0.5),
+    "update.metadata": (lambda m, i, v: m.update(i["alice"], "alice", metadata=v),
+                        lambda v: v == {"user_id": None}),
+    "update.reason": (lambda m, i, v: m.update(i["alice"], "alice", tags=["r"], reason=v),
+                      lambda v: v is None or _valid_text(v) or v in (" ", "\u200b")),
+    "update.field": (lambda m, i, v: m.update(i["alice"], "alice", colour=v), lambda v: False),
+    "supersede.cube_id": (lambda m, i, v: m.supersede(v, "alice", content="replacement"),
+                          lambda v: False),
+    "supersede.by": (lambda m, i, v: m.supersede(i["alice"], "alice", by=v), lambda v: False),
+    "supersede.content": (lambda m, i, v: m.supersede(i["alice"], "alice", content=v),
+                          _valid_text),
+    "supersede.reason": (lambda m, i, v: m.supersede(i["alice"], "alice", by=i["alice2"],
+                                                     reason=v),
+                         lambda v: v is None or _valid_text(v) or v in (" ", "\u200b")),
+    "rollback.to_version": (lambda m, i, v: m.rollback(i["alice"], "alice", v), lambda v: False),
+    "forget.cube_id": (lambda m, i, v: m.forget(v, "alice"), lambda v: False),
+    "forget.reason": (lambda m, i, v: m.forget(i["alice"], "alice", reason=v),
+                      lambda v: v is None or _valid_text(v) or v in (" ", "\u200b")),
+    "link.src_id": (lambda m, i, v: m.link(v, i["alice2"], "alice"), lambda v: False),
+    "link.dst_id": (lambda m, i, v: m.link(i["alice"], v, "alice"), lambda v: False),
+    "link.relation": (lambda m, i, v: m.link(i["alice"], i["alice2"], "alice", relation=v),
+                      lambda v: _valid_text(v) or v in (" ", "\u200b")),
+    "link.weight": (lambda m, i, v: m.link(i["alice"], i["alice2"], "alice", weight=v),
+                    _finite_number),
+    "get.cube_id": (lambda m, i, v: m.get(v, "alice"), lambda v: False),
+    "get.scope": (lambda m, i, v: m.get(i["alice"], v), lambda v: False),
+    "get.version": (lambda m, i, v: m.get(i["alice"], "alice", version=v),
+                    lambda v: v is None),
+    "history.cube_id": (lambda m, i, v: m.history(v, "alice"), lambda v: False),
+    "diff.from_version": (lambda m, i, v: m.diff(i["alice"], "alice", v, 1),
+                          lambda v: v is None),
+    "diff.to_version": (lambda m, i, v: m.diff(i["alice"], "alice", 1, v), lambda v: v is None),
+    "neighbors.depth": (lambda m, i, v: m.neighbors(i["alice"], "alice", depth=v),
+                        lambda v: _is(int)(v) and 1 <= v <= 5),
+    "neighbors.relation": (lambda m, i, v: m.neighbors(i["alice"], "alice", relation=v),
+                           lambda v: v is None or _valid_text(v) or v in (" ", "\u200b")),
+    "search.query": (lambda m, i, v: m.search(v, "alice"), _valid_text),
+    "search.k": (lambda m, i, v: m.search("bees", "alice", k=v),
+                 lambda v: _is(int)(v) and 1 <= v <= 10_000),
+    "search.filters": (lambda m, i, v: m.search("bees", "alice", filters=v),
+                       lambda v: v is None or v == {}),
+    "search.kind": (lambda m, i, v: m.search("bees", "alice", kind=v), lambda v: v is None),
+    "search.tags": (lambda m, i, v: m.search("bees", "alice", tags=v),
+                    lambda v: v is None or v == [] or _is(str)(v) and "\x00" not in v
+                    and "\ud800" not in v),
+    "search.since": (lambda m, i, v: m.search("bees", "alice", since=v), lambda v: v is None),
+    "search.metadata": (lambda m, i, v: m.search("bees", "alice", metadata=v),
+                        lambda v: v is None or v == {} or v == {"user_id": None}),
+    "search.tiers": (lambda m, i, v: m.search("bees", "alice", tiers=v), lambda v: v == []),
+    "search.retrievers": (lambda m, i, v: m.search("bees", "alice", retrievers=v),
+                          lambda v: v in ([], set())),
+    "search.include_superseded": (lambda m, i, v: m.search("bees", "alice",
+                                                           include_superseded=v),
+                                  lambda v: isinstance(v, bool)),
+    "search.option": (lambda m, i, v: m.search("bees", "alice", colour=v), lambda v: False),
+    "purge.cube_id": (lambda m, i, v: m.purge(v, "alice"), lambda v: False),
+    "purge.all_of_user": (lambda m, i, v: m.purge(i["alice"], "alice", all_of_user=v),
+                          lambda v: False),
+    "purge.reason": (lambda m, i, v: m.purge(i["alice"], "alice", reason=v),
+                     lambda v: v is None or _valid_text(v) or v in (" ", "\u200b")),
+    "stats.scope": (lambda m, i, v: m.stats(v), lambda v: v is None or v == "x"),
+    "gc.now": (lambda m, i, v: m.gc(now=v), lambda v: v is None),
+    "gc.scope": (lambda m, i, v: m.gc(scope=v, now=datetime(2000, 1, 1, tzinfo=UTC)),
+                 lambda v: v is None or v == "x"),
+    "check.repair": (lambda m, i, v: m.check(repair=v), lambda v: isinstance(v, bool)),
+    "reindex.progress": (lambda m, i, v: m.reindex(progress=v), lambda v: v is None),
+    "export.scope": (lambda m, i, v: m.export(v), lambda v: False),
+    "export.include_superseded": (lambda m, i, v: m.export("alice", include_superseded=v),
+                                  lambda v: isinstance(v, bool)),
+    "import_.source": (lambda m, i, v: m.import_(v, "alice"), lambda v: False),
+    "import_.on_error": (lambda m, i, v: m.import_(["\n"], "alice", on_error=v),
+                         lambda v: v in ("skip", "abort")),
+}
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_every_bad_argument_raises_a_memos_error_and_changes_nothing(world, name):
+    mem = world["mem"]
+    call, valid = TABLE[name]
+    for value in POOL:
+        if valid(value):
+            continue
+        before = snapshot(mem)
+        try:
+            call(mem, world, value)
+        except MemosError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - the point: name the raw exception
+            pytest.fail(f"{name}={value!r:.60} raised {type(exc).__name__}: {exc}")
+        else:
+            pytest.fail(f"{name}={value!r:.60} was accepted")
+        assert snapshot(mem) == before, f"{name}={value!r:.60} changed the store"
+
+
+_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.integers(min_value=2**62),
+              st.floats(), st.text(max_size=8), st.binary(max_size=8),
+              st.sampled_from(["", "\x00", "\u200b", "\ud800", "\u202e", " "])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    max_leaves=6)
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(name=st.sampled_from(sorted(TABLE)), value=_values)
+def test_random_arguments_raise_memos_errors_or_succeed_never_crash(world, name, value):
+    """Any value for any argument: the call succeeds, or raises a memos error and leaves
+    the store exactly as it was."""
+    mem = world["mem"]
+    before = snapshot(mem)
+    try:
+        TABLE[name][0](mem, world, value)
+    except MemosError:
+        assert snapshot(mem) == before, f"{name}={value!r:.60} failed but changed the store"
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"{name}={value!r:.60} raised {type(exc).__name__}: {exc}")
