@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, distinct, func, insert, or_, select
+from sqlalchemy import delete, distinct, func, insert, or_, select, update
 
 from memos.config import MemosConfig
 from memos.cube import Lifecycle, Scope, utcnow
@@ -18,8 +18,15 @@ from memos.embedders import Embedder, make_embedder
 from memos.errors import EmbedderMismatchError, InvalidInputError
 from memos.policies import retention
 from memos.results import CheckReport, GcReport, IndexCheck, PurgeReport, ReindexReport, StoreStats
-from memos.stores.repository import Repository, cube_from_row
+from memos.stores.repository import (
+    Repository,
+    bulk_clause,
+    can_bulk_write,
+    can_write,
+    cube_from_row,
+)
 from memos.stores.schema import (
+    AuditRow,
     ChangelogRow,
     CubeRow,
     CubeTagRow,
@@ -61,13 +68,20 @@ def resolve_embedder(repo: Repository, spec: Embedder | str | None, config: Memo
     return emb, store_id
 
 
-def forget_derived(store: StoreParts, session: Session, cube_id: str) -> list[str]:
+def forget_derived(store: StoreParts, session: Session, cube_id: str,
+                   scope: Scope | None = None) -> list[str]:
     """Forget every cube derived from `cube_id` (transitively), inside the caller's write
     transaction: slots, adapters and the like must not outlive the memory they were made
-    from. Returns their ids."""
+    from. Returns their ids.
+
+    With `scope`, only derived cubes that scope may change (`can_write`, the rule of
+    `forget` by id): another agent's derived cube is never touched by a caller who could not
+    forget it directly. Other users' cubes are never reached (`derived_rows`)."""
     done = []
     for row in store.repo.derived_rows(session, [cube_id]):
         if row.state == Lifecycle.FORGOTTEN.value:
+            continue
+        if scope is not None and not can_write(row, scope):
             continue
         derived = cube_from_row(row).model_copy(
             update={"version": row.version + 1, "state": Lifecycle.FORGOTTEN})
@@ -78,21 +92,44 @@ def forget_derived(store: StoreParts, session: Session, cube_id: str) -> list[st
     return done
 
 
+# How long purge waits for readers of other processes before saying the WAL still holds
+# the erased bytes (an idle MemOS holds no transaction, so only a read in progress can).
+PURGE_WAL_WAIT_S = 5.0
+
+
 def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bool,
           reason: str | None, actor: str | None) -> PurgeReport:
-    """Hard erase (the one operation that deletes history), audited."""
+    """Hard erase (the one operation that deletes history), audited.
+
+    What it erases: the cubes' rows, every version, tags, sources, edges (with their entity
+    names), changelog rows, full-text entries and vectors, and the `reason` of earlier audit
+    rows about them (ids stay in the audit log; the purge's own row names ids only). Then the
+    bytes: the full-text index is merged so no segment keeps their terms, the FAISS files are
+    rewritten, and on SQLite the WAL is checkpointed and truncated (secure_delete zeroes the
+    freed pages), so when purge returns no file of the store holds any of it, whoever else
+    has the store open (see `PurgeReport.erased_from_files`).
+
+    Who may erase what: one cube by id needs `can_write` (owner; same agent when the cube has
+    one). `all_of_user` erases `bulk_clause(scope)`: with an agent, exactly the cubes that
+    agent could purge one by one; without one, every cube of the user. Cubes derived from the
+    erased ones go with them when the same rule lets the caller change them."""
     if (cube_id is None) == (not all_of_user):
         raise InvalidInputError("purge() needs a cube id, or cube_id=None with all_of_user=True")
     repo = store.repo
+    bulk = cube_id is None
     with repo.write() as session:
         if cube_id is not None:
             rows = [store.row(session, cube_id, scope, write=True)]
         else:
-            rows = list(session.execute(select(CubeRow).where(
-                CubeRow.user_id == scope.user_id)).scalars())
-        # Cubes derived from the erased ones (activation slots, adapters) are erased with them.
-        rows += [r for r in repo.derived_rows(session, [r.id for r in rows])
-                 if r.id not in {x.id for x in rows}]
+            rows = list(session.execute(select(CubeRow).where(bulk_clause(scope))).scalars())
+        # Cubes derived from the erased ones (activation slots, adapters) are erased with them,
+        # when the caller could erase them directly.
+        allowed = can_bulk_write if bulk else can_write
+        chosen = {r.id for r in rows}
+        derived = [r for r in repo.derived_rows(session, [r.id for r in rows])
+                   if r.id not in chosen]
+        rows += [r for r in derived if allowed(r, scope)]
+        kept = sum(1 for r in derived if not allowed(r, scope))
         pks, ids = [r.pk for r in rows], [r.id for r in rows]
         counts = {"versions": 0, "edges": 0, "sources": 0, "changelog_rows": 0}
         for start in range(0, len(pks), 500):
@@ -107,22 +144,41 @@ def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: boo
                 delete(ChangelogRow).where(ChangelogRow.cube_pk.in_(p))).rowcount
             session.execute(delete(CubeTagRow).where(CubeTagRow.cube_pk.in_(p)))
             session.execute(delete(CubeRow).where(CubeRow.pk.in_(p)))
+            # Reasons are the callers' words about these cubes and may quote them.
+            session.execute(update(AuditRow).where(AuditRow.target.in_(i))
+                            .values(reason=None))
             store.fulltext.remove(session, p)
         if pks:  # derived indexes learn of the erase from the changelog (no cube id kept)
             now = utcnow()
             session.execute(insert(ChangelogRow), [
                 {"cube_pk": pk, "cube_id": None, "version": None, "op": "purge", "at": now}
                 for pk in pks])
+            # Merge the full-text segments in the same transaction: no segment keeps a term
+            # of the erased text once this commits.
+            store.fulltext.compact(session)
         audit_id = repo.audit(session, "purge", cube_id or f"user:{scope.user_id}", reason,
                               {"cube_ids": ids, "cubes": len(ids), **counts}, actor)
     store.catch_up()
     store.save_vectors()  # erased vectors leave the files now, not at close
+    notes: list[str] = []
+    if kept:
+        notes.append(f"{kept} cube(s) derived from the erased ones belong to another agent and "
+                     "were kept; purge them with that agent's scope, or purge the whole user "
+                     "(cube_id=None, all_of_user=True, scope without an agent)")
+    erased: bool | None = None
     if repo.dialect == "sqlite":
-        with repo.engine.execution_options(memos_write=True).begin() as conn:  # merge FTS segments:
-            # erased terms leave the index files too
-            conn.exec_driver_sql("INSERT INTO cube_fts(cube_fts) VALUES('optimize')")
+        # Old page images of the erased rows are in the WAL until a checkpoint copies the
+        # (zeroed) pages into memos.db and truncates it.
+        problem = repo.truncate_wal(PURGE_WAL_WAIT_S)
+        erased = problem is None
+        if problem:
+            notes.append(f"the erased data may remain in {Path(repo.url[len('sqlite:///'):]).name}"
+                         f"-wal until it is checkpointed: {problem}; it is truncated by the "
+                         "next purge, or when every process has closed the store")
+            log.warning("purge: %s", notes[-1])
     log.info("purged %d cubes (%s)", len(ids), cube_id or f"user {scope.user_id}")
-    return PurgeReport(cube_ids=ids, cubes=len(ids), audit_id=audit_id, **counts)
+    return PurgeReport(cube_ids=ids, cubes=len(ids), audit_id=audit_id, derived_kept=kept,
+                       erased_from_files=erased, notes=notes, **counts)
 
 
 def stats(store: StoreParts, scope: Scope | None) -> StoreStats:
@@ -241,8 +297,8 @@ def gc(store: StoreParts, now: datetime | None, scope: Scope | None) -> GcReport
     with store.repo.write() as session:
         query = select(CubeRow).where(CubeRow.state == Lifecycle.ACTIVE.value,
                                       CubeRow.expires_at.is_not(None), CubeRow.expires_at <= now)
-        if scope is not None:
-            query = query.where(CubeRow.user_id == scope.user_id)
+        if scope is not None:  # the rule of purge(all_of_user=True): see bulk_clause
+            query = query.where(bulk_clause(scope))
         rows = list(session.execute(query).scalars())
         expired = set(retention.select_expired([(r.id, r.expires_at, r.state) for r in rows], now))
         archived = []

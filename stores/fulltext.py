@@ -78,8 +78,13 @@ class FullTextIndex(ABC):
         """Index (pk, content[, context]) tuples, replacing earlier text of the same pks."""
 
     @abstractmethod
-    def remove(self, session: Session, pks: Sequence[int]) -> None:
-        """Drop these pks from the index."""
+    def remove(self, session: Session, pks: Sequence[int]) -> int:
+        """Drop these pks from the index; returns how many were in it."""
+
+    @abstractmethod
+    def compact(self, session: Session) -> None:
+        """Rewrite the index's storage so that no deleted document leaves a trace in it
+        (after forget, archive or purge: their words must not stay in the index's files)."""
 
     @abstractmethod
     def clear(self, session: Session) -> None:
@@ -170,9 +175,19 @@ class SqliteFullText(FullTextIndex):
         session.execute(insert(self._fts),
                         [{"rowid": pk, "content": c, "context": x} for pk, c, x in rows])
 
-    def remove(self, session: Session, pks: Sequence[int]) -> None:
+    def remove(self, session: Session, pks: Sequence[int]) -> int:
+        removed = 0
         for start in range(0, len(pks), 500):
-            session.execute(delete(self._fts).where(self._fts.c.rowid.in_(list(pks[start:start + 500]))))
+            removed += session.execute(delete(self._fts).where(
+                self._fts.c.rowid.in_(list(pks[start:start + 500])))).rowcount
+        return removed
+
+    def compact(self, session: Session) -> None:
+        # FTS5 deletes by appending tombstones: the deleted document's terms stay in the old
+        # segments of cube_fts_data until those are merged (this SQLite has no FTS5
+        # 'secure-delete'). 'optimize' merges every segment into one holding only live
+        # documents; the freed pages are zeroed by PRAGMA secure_delete.
+        session.execute(text("INSERT INTO cube_fts(cube_fts) VALUES('optimize')"))
 
     def clear(self, session: Session) -> None:
         session.execute(text("DELETE FROM cube_fts"))
@@ -241,9 +256,16 @@ class PostgresFullText(FullTextIndex):
         session.execute(insert(self._fts).values(pk=bindparam("p"), tsv=tsv),
                         [{"p": pk, "c": c, "x": x} for pk, c, x in rows])
 
-    def remove(self, session: Session, pks: Sequence[int]) -> None:
-        if pks:
-            session.execute(delete(self._fts).where(self._fts.c.pk.in_(list(pks))))
+    def remove(self, session: Session, pks: Sequence[int]) -> int:
+        removed = 0
+        for start in range(0, len(pks), 500):
+            removed += session.execute(delete(self._fts).where(
+                self._fts.c.pk.in_(list(pks[start:start + 500])))).rowcount
+        return removed
+
+    def compact(self, session: Session) -> None:
+        """Nothing to do: a deleted row is gone from every query and dump at once (its dead
+        tuple is the server's to vacuum)."""
 
     def clear(self, session: Session) -> None:
         session.execute(delete(self._fts))

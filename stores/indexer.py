@@ -9,14 +9,15 @@ invariant 5: any derived index can be deleted and comes back with the same answe
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from memos.cube import Lifecycle
+from memos.cube import Lifecycle, Tier
 from memos.stores.fulltext import FullTextIndex, context_of
 from memos.stores.graph import GraphIndex
 from memos.stores.repository import Repository
@@ -28,12 +29,26 @@ log = logging.getLogger(__name__)
 # Cubes in these states are in the vector and full-text indexes (superseded ones stay so
 # that `include_superseded=True` can find them); forgotten/archived/purged ones are not.
 INDEXED_STATES = (Lifecycle.ACTIVE.value, Lifecycle.SUPERSEDED.value)
+# Tiers whose cubes hold tensors by reference (slots, session states, weights), not text:
+# nothing of theirs is embedded or full-text indexed, whatever their state.
+UNINDEXED_TIERS = (Tier.ACTIVATION.value, Tier.PARAMETRIC.value)
 # Changelog ops after which a cube's text may differ from what the index holds.
 CONTENT_OPS = {"add", "import", "update", "rollback"}
 PAGE = 5_000
+PRIMED_MAX = 100_000  # vectors kept for the next catch-up, at most
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 ProgressFn = Callable[[int, int | None], None]
+
+
+def indexed_clause() -> ColumnElement[bool]:
+    """The cubes the vector and full-text indexes hold: an indexed state, a tier with text."""
+    return and_(CubeRow.state.in_(INDEXED_STATES), CubeRow.tier.not_in(UNINDEXED_TIERS))
+
+
+def is_indexed(state: str, tier: str) -> bool:
+    """`indexed_clause` for one cube."""
+    return state in INDEXED_STATES and tier not in UNINDEXED_TIERS
 
 
 class IndexSync:
@@ -44,18 +59,32 @@ class IndexSync:
         self.fulltext = fulltext
         self.graph = graph
         self.embed = embed
-        self._primed: dict[int, np.ndarray] = {}
+        # pk -> (the text the vector was computed from, the vector)
+        self._primed: dict[int, tuple[str, np.ndarray]] = {}
+        self._primed_lock = threading.Lock()  # writers prime outside the index lock
 
-    def prime(self, pks: Sequence[int], vectors: np.ndarray) -> None:
-        """Vectors the writer already computed for just-committed cubes (used once)."""
-        self._primed.update(zip(pks, vectors, strict=True))
+    def prime(self, pks: Sequence[int], vectors: np.ndarray, texts: Sequence[str]) -> None:
+        """Vectors a writer already computed for the cubes it is committing, with their texts.
+
+        Each is used once, and only while the cube still has that text: with several
+        threads, a catch-up may index a cube before its writer primes it, and the cube may
+        change before the next catch-up; a vector is never applied to another text. Priming
+        before commit means no catch-up reads the new rows without their vectors."""
+        with self._primed_lock:
+            if len(self._primed) > PRIMED_MAX:  # only a shortcut: leftovers are dropped
+                self._primed.clear()
+            self._primed.update(zip(pks, zip(texts, vectors, strict=True), strict=True))
 
     def _vectors_for(self, pks: Sequence[int], texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(pks), self.vectors.dim), dtype=np.float32)
-        need = [i for i, pk in enumerate(pks) if pk not in self._primed]
-        for i, pk in enumerate(pks):
-            if pk in self._primed:
-                out[i] = self._primed.pop(pk)
+        need = []
+        with self._primed_lock:
+            for i, pk in enumerate(pks):
+                hit = self._primed.pop(pk, None)
+                if hit is not None and hit[0] == texts[i]:
+                    out[i] = hit[1]
+                else:
+                    need.append(i)
         if need:
             out[need] = self.embed([texts[i] for i in need])
         return out
@@ -67,14 +96,28 @@ class IndexSync:
         with self.repo.read() as session:
             head = self.repo.max_seq(session)
             self.graph.load(session, head)
-        if not self.vectors.load() or self.vectors.seq > head:
-            # A file ahead of SQL belongs to another database (or a restored backup).
+        loaded = self.vectors.load()
+        if loaded and self.vectors.seq > self.head():  # head read after the file: see save()
+            # A file ahead of SQL belongs to another database (or a restored backup): it is
+            # not "newer" than this store, so the rebuilt index replaces it at once.
+            self.rebuild_vectors()
+            self.catch_up()
+            self.vectors.save(force=True)
+            return
+        if not loaded:
             self.rebuild_vectors()
         self.catch_up()
 
     def head(self) -> int:
         with self.repo.read() as session:
             return self.repo.max_seq(session)
+
+    def save_vectors(self) -> bool:
+        """Catch the vector index up with the changelog, then write its files (which refuse
+        to move backwards: see VectorIndex.save). A process that opened the store before a
+        purge thus never writes the purged vectors back, nor an older seq over a newer one."""
+        self._catch_up_vectors()
+        return self.vectors.save()
 
     def fulltext_seq(self, session: Session) -> int:
         meta = self.repo.index_meta(session, self.fulltext.name)
@@ -113,13 +156,14 @@ class IndexSync:
 
     @staticmethod
     def _current(session: Session, pks: set[int], with_context: bool = False
-                 ) -> dict[int, tuple[str, str, str]]:
-        """pk -> (state, content, full-text context; '' unless with_context)."""
-        cols = [CubeRow.pk, CubeRow.state, CubeRow.content]
+                 ) -> dict[int, tuple[bool, str, str]]:
+        """pk -> (indexed?, content, full-text context; '' unless with_context)."""
+        cols = [CubeRow.pk, CubeRow.state, CubeRow.tier, CubeRow.content]
         if with_context:
             cols.append(CubeRow.meta)
         rows = session.execute(select(*cols).where(CubeRow.pk.in_(list(pks))))
-        return {r[0]: (r[1], r[2], context_of(r[3]) if with_context else "") for r in rows}
+        return {r[0]: (is_indexed(r[1], r[2]), r[3], context_of(r[4]) if with_context else "")
+                for r in rows}
 
     def _catch_up_vectors(self) -> None:
         while True:
@@ -130,16 +174,18 @@ class IndexSync:
                 content, touched = self._plan(changes)
                 current = self._current(session, touched)
             drop = [pk for pk in touched
-                    if pk not in current or current[pk][0] not in INDEXED_STATES]
+                    if pk not in current or not current[pk][0]]
             embed = [pk for pk in sorted(touched) if pk in current
-                     and current[pk][0] in INDEXED_STATES
+                     and current[pk][0]
                      and (pk in content or pk not in self.vectors)]
             self.vectors.remove(drop)
+            with self._primed_lock:
+                for pk in drop:
+                    self._primed.pop(pk, None)
             if embed:
                 self.vectors.add(embed, self._vectors_for(embed, [current[pk][1] for pk in embed]))
             self.vectors.seq = changes[-1].seq
             self.vectors.dirty += 1
-        self._primed.clear()
 
     def _catch_up_fulltext(self) -> None:
         while True:
@@ -151,11 +197,13 @@ class IndexSync:
                 content, touched = self._plan(changes)
                 current = self._current(session, touched, with_context=True)
                 drop = [pk for pk in touched
-                        if pk not in current or current[pk][0] not in INDEXED_STATES]
+                        if pk not in current or not current[pk][0]]
                 docs = [(pk, current[pk][1], current[pk][2]) for pk in sorted(content)
-                        if pk in current and current[pk][0] in INDEXED_STATES]
-                self.fulltext.remove(session, drop)
+                        if pk in current and current[pk][0]]
+                removed = self.fulltext.remove(session, drop)
                 self.fulltext.upsert(session, docs)
+                if removed:  # forgotten, archived or purged text leaves the index's storage
+                    self.fulltext.compact(session)
                 self.repo.set_index_meta(session, self.fulltext.name, changes[-1].seq)
 
     def _catch_up_graph(self) -> None:
@@ -174,7 +222,7 @@ class IndexSync:
 
     def _indexed_total(self, session: Session) -> int:
         return session.execute(select(func.count()).select_from(CubeRow)
-                               .where(CubeRow.state.in_(INDEXED_STATES))).scalar_one()
+                               .where(indexed_clause())).scalar_one()
 
     def rebuild_vectors(self, progress: ProgressFn | None = None) -> int:
         """Re-embed every indexed cube from SQL. Returns the number of vectors."""
@@ -188,7 +236,7 @@ class IndexSync:
             while True:
                 rows = session.execute(
                     select(CubeRow.pk, CubeRow.content)
-                    .where(CubeRow.state.in_(INDEXED_STATES), CubeRow.pk > last_pk)
+                    .where(indexed_clause(), CubeRow.pk > last_pk)
                     .order_by(CubeRow.pk).limit(PAGE // 5)).all()
                 if not rows:
                     break
@@ -211,7 +259,7 @@ class IndexSync:
             while True:
                 rows = session.execute(
                     select(CubeRow.pk, CubeRow.content, CubeRow.meta)
-                    .where(CubeRow.state.in_(INDEXED_STATES), CubeRow.pk > last_pk)
+                    .where(indexed_clause(), CubeRow.pk > last_pk)
                     .order_by(CubeRow.pk).limit(PAGE)).all()
                 if not rows:
                     break
@@ -228,4 +276,4 @@ class IndexSync:
     def expected_pks(self) -> set[int]:
         with self.repo.read() as session:
             return {r[0] for r in session.execute(
-                select(CubeRow.pk).where(CubeRow.state.in_(INDEXED_STATES)))}
+                select(CubeRow.pk).where(indexed_clause()))}

@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    literal,
     or_,
     select,
     text,
@@ -35,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from memos.cube import AccessStats, Lifecycle, MemCube, Scope, Visibility, utcnow
+from memos.cube import AccessStats, Lifecycle, MemCube, Scope, Tier, Visibility, utcnow
 from memos.errors import InvalidInputError, StoreError
 from memos.stores.schema import (
     AuditRow,
@@ -44,13 +45,18 @@ from memos.stores.schema import (
     CubeRow,
     CubeTagRow,
     CubeVersionRow,
+    DerivationRow,
     EdgeRow,
     IndexMetaRow,
     SourceRow,
+    UtcDateTime,
 )
 
 log = logging.getLogger(__name__)
 
+
+# Ids per IN (...) list: well under SQLite's bound on parameters per statement.
+ID_CHUNK = 500
 
 CUBE_COLUMNS = [CubeRow.__table__.c[attr.columns[0].name].label(attr.key)
                  for attr in CubeRow.__mapper__.column_attrs]
@@ -148,6 +154,25 @@ def owned_clause(scope: Scope) -> ColumnElement[bool]:
                 or_(CubeRow.agent_id.is_(None), CubeRow.agent_id == scope.agent_id))
 
 
+def bulk_clause(scope: Scope) -> ColumnElement[bool]:
+    """Cubes a bulk admin call (purge of a user, gc) made with `scope` may change.
+
+    With an agent in the scope: exactly the single-cube write rule (`owned_clause`), so an
+    agent never reaches, in bulk, a cube it could not change by id. Without an agent (the user
+    as a whole, e.g. an erasure request): every cube of that user, whichever agent wrote it.
+    Never another user's cube."""
+    if scope.agent_id is not None:
+        return owned_clause(scope)
+    return CubeRow.user_id == scope.user_id
+
+
+def can_bulk_write(row: Any, scope: Scope) -> bool:
+    """`bulk_clause` for one row."""
+    if scope.agent_id is not None:
+        return can_write(row, scope)
+    return bool(row.user_id == scope.user_id)
+
+
 def live_clause(now: datetime, include_superseded: bool = False) -> ColumnElement[bool]:
     states = [Lifecycle.ACTIVE.value] + ([Lifecycle.SUPERSEDED.value] if include_superseded else [])
     return and_(CubeRow.state.in_(states),
@@ -210,6 +235,37 @@ def _add_missing_columns(conn: Any) -> None:
                 log.info("store schema: added column %s.%s", table.name, column.name)
 
 
+def _backfill_derivations(conn: Any) -> None:
+    """A store made before the `derivations` table existed: fill it from `cubes.derived_from`
+    (once, when the table is created; runs inside the schema transaction)."""
+    # A missing version reads as 1, DerivedFrom's default; an entry without a cube id is skipped.
+    if conn.dialect.name == "postgresql":
+        sql = ("INSERT INTO derivations (derived_pk, source_id, source_version, model_fingerprint) "
+               "SELECT DISTINCT c.pk, d->>'cube_id', COALESCE((d->>'version')::int, 1), "
+               "c.model_fingerprint FROM cubes c, jsonb_array_elements(CASE WHEN "
+               "jsonb_typeof(c.derived_from) = 'array' THEN c.derived_from ELSE '[]' END) d "
+               "WHERE jsonb_typeof(d) = 'object' AND d->>'cube_id' IS NOT NULL")
+    else:
+        sql = ("INSERT INTO derivations (derived_pk, source_id, source_version, model_fingerprint) "
+               "SELECT DISTINCT c.pk, json_extract(d.value, '$.cube_id'), "
+               "COALESCE(json_extract(d.value, '$.version'), 1), c.model_fingerprint "
+               "FROM cubes c, json_each(CASE WHEN json_type(c.derived_from) = 'array' "
+               "THEN c.derived_from ELSE '[]' END) d "
+               "WHERE d.type = 'object' AND json_extract(d.value, '$.cube_id') IS NOT NULL")
+    count = conn.execute(text(sql)).rowcount
+    if count:
+        log.info("store schema: derivations table filled from %d derived_from entries", count)
+    # Made by the same release: activation and parametric cubes carry no text to index. A
+    # `reindex` change per such cube makes the indexes' catch-up drop what older code put in.
+    cubes = CubeRow.__table__
+    conn.execute(insert(ChangelogRow.__table__).from_select(
+        ["cube_pk", "cube_id", "version", "op", "at"],
+        select(cubes.c.pk, cubes.c.id, cubes.c.version, literal("reindex"),
+               literal(utcnow(), UtcDateTime()))
+        .where(cubes.c.tier.in_([Tier.ACTIVATION.value, Tier.PARAMETRIC.value]))
+        .order_by(cubes.c.pk)))
+
+
 class Repository:
     """The SQL store. Sessions are explicit; nothing happens at import time."""
 
@@ -223,8 +279,11 @@ class Repository:
             # SQLite transaction that reads before it writes fails "locked" without waiting.
             with self.engine.execution_options(memos_write=True).begin() as conn:
                 pg_xact_lock(conn, SCHEMA_LOCK)
+                had_derivations = inspect(conn).has_table(DerivationRow.__tablename__)
                 Base.metadata.create_all(conn)
                 _add_missing_columns(conn)
+                if not had_derivations:
+                    _backfill_derivations(conn)
         except OperationalError as exc:
             raise StoreError(
                 f"cannot open the store at {url}: {exc.orig}; check the path or URL "
@@ -250,6 +309,44 @@ class Repository:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def truncate_wal(self, wait_s: float = 5.0) -> str | None:
+        """SQLite: copy every WAL frame into the database file and truncate the WAL to zero
+        bytes, so that old page images (text a purge just erased) leave the disk now rather
+        than when the last process closes. Returns None when done, else why not (a reader
+        of another process kept a snapshot open for `wait_s`). No-op on PostgreSQL.
+
+        Runs on a bare driver connection (no BEGIN: a transaction of its own would be a
+        reader the checkpoint waits for), with a short busy timeout retried until `wait_s`."""
+        if self.dialect != "sqlite":
+            return None
+        deadline = time.monotonic() + wait_s
+        raw = self.engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            cursor = driver.cursor()
+            previous = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+            cursor.execute("PRAGMA busy_timeout=100")
+            try:
+                why = "the checkpoint did not run"
+                while True:
+                    try:
+                        busy, frames, done = cursor.execute(
+                            "PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                        if busy == 0:
+                            return None
+                        why = (f"{frames - done if frames >= 0 else 'some'} WAL frame(s) are "
+                               "still needed by a reader in another process")
+                    except sqlite3.OperationalError as exc:
+                        why = str(exc)
+                    if time.monotonic() > deadline:
+                        return why
+                    time.sleep(0.02)
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={int(previous)}")
+                cursor.close()
+        finally:
+            raw.close()
 
     # -- writes (inside a write() session) ------------------------------------------
 
@@ -285,6 +382,7 @@ class Repository:
         if tags:
             conn.execute(insert(CubeTagRow.__table__), tags)
         self._insert_sources(session, list(zip(pks, cubes, strict=True)))
+        self._write_derivations(session, list(zip(pks, cubes, strict=True)))
         return pks
 
     def _insert_sources(self, session: Session, items: list[tuple[int, MemCube]]) -> None:
@@ -293,12 +391,29 @@ class Repository:
         if rows:
             session.connection().execute(insert(SourceRow.__table__), rows)
 
+    def _write_derivations(self, session: Session, items: list[tuple[int, MemCube]],
+                           replace: bool = False) -> None:
+        """The `derivations` rows of these cubes (pk, cube): one per distinct (source id,
+        version) of `derived_from`. `replace` first deletes the rows the cubes had."""
+        conn = session.connection()
+        if replace:
+            conn.execute(delete(DerivationRow.__table__).where(
+                DerivationRow.derived_pk.in_([pk for pk, _ in items])))
+        rows = [{"derived_pk": pk, "source_id": cube_id, "source_version": version,
+                 "model_fingerprint": c.model_fingerprint}
+                for pk, c in items
+                for cube_id, version in dict.fromkeys((d.cube_id, d.version)
+                                                      for d in c.derived_from)]
+        if rows:
+            conn.execute(insert(DerivationRow.__table__), rows)
+
     def write_version(self, session: Session, row: CubeRow, cube: MemCube, op: str,
                       reason: str | None = None) -> None:
         """Make `cube` (already at row.version + 1) the current state and record it."""
         now = utcnow()
         values = row_values(cube)
         old_tags, old_sources = list(row.tags or []), list(row.sources or [])
+        old_derivation = (list(row.derived_from or []), row.model_fingerprint)
         # Core UPDATE: an ORM one would re-evaluate its WHERE against every object in the
         # session (quadratic over a batch of bumps).
         table = CubeRow.__table__
@@ -315,6 +430,8 @@ class Repository:
         if values["sources"] != old_sources:
             session.execute(delete(SourceRow).where(SourceRow.cube_pk == row.pk))
             self._insert_sources(session, [(row.pk, cube)])
+        if (values["derived_from"], values["model_fingerprint"]) != old_derivation:
+            self._write_derivations(session, [(row.pk, cube)], replace=True)
         session.flush()
 
     def insert_edges(self, session: Session, edges: Sequence[dict[str, Any]],
@@ -356,30 +473,41 @@ class Repository:
         return {r.pk: r for r in session.connection().execute(stmt, {"pks": list(pks)})}
 
     def derived_rows(self, session: Session, cube_ids: Sequence[str]) -> list[CubeRow]:
-        """Cubes made from these cubes (`derived_from`), transitively: what cross-tier
-        forgetting must also forget. The JSON is searched in SQL (no rows loaded to scan)."""
+        """Cubes made from these cubes, transitively (cubes derived from cubes derived from
+        them): what cross-tier forgetting and purge must also reach. One indexed query on
+        `derivations` (by source) per generation, in chunks of ids."""
+        sources = list(dict.fromkeys(cube_ids))
+        if not sources:
+            return []
         # Only the sources' own users: another user's cube cannot be made to follow ours.
-        owners = sorted(set(session.execute(
-            select(CubeRow.user_id).where(CubeRow.id.in_(list(cube_ids)))).scalars()))
+        owners: set[str] = set()
+        for start in range(0, len(sources), ID_CHUNK):
+            owners.update(session.execute(select(CubeRow.user_id).where(
+                CubeRow.id.in_(sources[start:start + ID_CHUNK]))).scalars())
         if not owners:
             return []
-        if self.dialect == "postgresql":
-            sql = text("SELECT c.id FROM cubes c, jsonb_array_elements(c.derived_from) d "
-                       "WHERE d->>'cube_id' = ANY(:ids) AND c.user_id = ANY(:owners)")
-        else:
-            sql = text("SELECT c.id FROM cubes c, json_each(c.derived_from) d "
-                       "WHERE json_extract(d.value, '$.cube_id') IN :ids AND c.user_id IN :owners"
-                       ).bindparams(bindparam("ids", expanding=True),
-                                    bindparam("owners", expanding=True))
-        found: set[str] = set()
-        frontier = set(cube_ids)
+        d = DerivationRow
+        stmt = (select(CubeRow.id).join(d, d.derived_pk == CubeRow.pk)
+                .where(d.source_id.in_(bindparam("ids", expanding=True)),
+                       CubeRow.user_id.in_(sorted(owners))).distinct())
+        seen = set(sources)
+        found: list[str] = []
+        frontier = sources
         while frontier:
-            ids = set(session.execute(sql, {"ids": sorted(frontier), "owners": owners}).scalars())
-            frontier = ids - found - set(cube_ids)
-            found |= frontier
-        if not found:
-            return []
-        return list(session.execute(select(CubeRow).where(CubeRow.id.in_(sorted(found)))).scalars())
+            nxt: list[str] = []
+            for start in range(0, len(frontier), ID_CHUNK):
+                chunk = frontier[start:start + ID_CHUNK]
+                for cid in session.execute(stmt, {"ids": chunk}).scalars():
+                    if cid not in seen:
+                        seen.add(cid)
+                        nxt.append(cid)
+            found += nxt
+            frontier = nxt
+        rows: list[CubeRow] = []
+        for start in range(0, len(found), ID_CHUNK):
+            rows += session.execute(select(CubeRow).where(
+                CubeRow.id.in_(found[start:start + ID_CHUNK])).order_by(CubeRow.pk)).scalars()
+        return rows
 
     def max_seq(self, session: Session) -> int:
         return session.execute(select(func.coalesce(func.max(ChangelogRow.seq), 0))).scalar_one()

@@ -3,6 +3,7 @@
 `cubes` holds each cube's current state (one row per cube id); `cube_versions` holds every
 version as an immutable JSON snapshot; `changelog` is the ordered feed derived indexes
 catch up from. Integer primary keys (`cubes.pk`) are the ids FAISS and full text store.
+`derivations` holds each derived cube's `derived_from` as rows, indexed by source.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ class ChangelogRow(Base):
     cube_id: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int | None] = mapped_column(Integer)
     # add | update | bump | merge | supersede | rollback | forget | archive | import
-    # | link | purge
+    # | link | purge | reindex (a migration: the indexes re-read the cube's current state)
     op: Mapped[str] = mapped_column(String(16))
     edge_id: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -198,6 +199,27 @@ class SourceRow(Base):
     __table_args__ = (Index("ix_sources_cube", "cube_pk"), Index("ix_sources_ref", "ref"))
 
 
+class DerivationRow(Base):
+    """One entry of a derived cube's `derived_from`: the cube (`derived_pk`) was made from
+    version `source_version` of cube `source_id`, with model `model_fingerprint`.
+
+    Mirrors the derived cube's current `derived_from` and is written in the same transaction.
+    Indexed both ways: by source (what invalidation and cross-tier forgetting ask: "what was
+    made from this cube?") and by derived cube (the primary key's prefix). The source is kept
+    by id, not as a foreign key, since an import may name a source that is not in the store;
+    the rows of an erased derived cube go with it (ON DELETE CASCADE)."""
+
+    __tablename__ = "derivations"
+
+    derived_pk: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("cubes.pk", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_fingerprint: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (Index("ix_derivations_source", "source_id", "source_version"),)
+
+
 class AuditRow(Base):
     __tablename__ = "audit_log"
 
@@ -220,3 +242,17 @@ class IndexMetaRow(Base):
     embedder: Mapped[str | None] = mapped_column(String(256))
     dim: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class BlobRow(Base):
+    """An immutable tensor file (activation slots, session states, adapters) named by the
+    sha256 of its bytes; the file lives in the blob folder beside the index files."""
+
+    __tablename__ = "blobs"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    fingerprint: Mapped[str | None] = mapped_column(String(128))
+    refs: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -29,6 +29,20 @@ log = logging.getLogger(__name__)
 FORMAT = "memos-vectors/1"
 
 
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make renames in `folder` durable (a crash after the rename keeps the new file)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def configure_threads() -> None:
     """One FAISS thread unless MEMOS_FAISS_THREADS says otherwise.
 
@@ -184,20 +198,70 @@ class VectorIndex:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def save(self) -> None:
-        """Write both files (temp files, then two renames under the folder's lock)."""
+    def save(self, force: bool = False) -> bool:
+        """Write both files atomically (temp file, fsync, rename, fsync of the folder, under
+        the folder's lock). Never moves the files backwards: when the files on disk record a
+        later changelog seq than this index (another process saved after a change this one
+        has not applied, e.g. a purge), nothing is written and False is returned; the caller
+        catches up and saves again. `force` overwrites anyway (a file found ahead of SQL at
+        open belongs to another database or a restored backup)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.index_path.with_name(f"{self.index_path.name}.{os.getpid()}.tmp")
-        faiss.write_index(self._index, str(tmp))
+        tmp_meta = self.meta_path.with_name(f"{self.meta_path.name}.{os.getpid()}.tmp")
         meta = {"format": FORMAT, "store_id": self.store_id, "seq": self.seq,
                 "embedder": self.embedder, "dim": self.dim, "kind": self.kind,
                 "trained_n": self.trained_n, "count": len(self._ids)}
-        tmp_meta = self.meta_path.with_name(f"{self.meta_path.name}.{os.getpid()}.tmp")
-        tmp_meta.write_text(json.dumps(meta, sort_keys=True))
-        with self._file_lock(exclusive=True):
-            os.replace(tmp, self.index_path)
-            os.replace(tmp_meta, self.meta_path)
+        try:
+            faiss.write_index(self._index, str(tmp))
+            _fsync(tmp)
+            with open(tmp_meta, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(meta, sort_keys=True))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with self._file_lock(exclusive=True):
+                on_disk = self._disk_seq()
+                if not force and on_disk is not None and on_disk > self.seq:
+                    log.info("vector index: files in %s are at seq %d, this index at %d; "
+                             "not overwriting them with older data", self.folder, on_disk,
+                             self.seq)
+                    return False
+                os.replace(tmp, self.index_path)
+                os.replace(tmp_meta, self.meta_path)
+                _fsync_dir(self.folder)
+                self._remove_stale_temps()
+        finally:
+            for path in (tmp, tmp_meta):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
         self.dirty = 0
+        return True
+
+    def _disk_seq(self) -> int | None:
+        """The seq the files on disk record, when they are this store's (None otherwise)."""
+        try:
+            meta = json.loads(self.meta_path.read_text())
+            if meta.get("format") == FORMAT and meta.get("store_id") == self.store_id:
+                return int(meta["seq"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        return None
+
+    def _remove_stale_temps(self) -> None:
+        """Temp files left by a process that died mid-save may hold vectors since erased."""
+        for path in self.folder.glob(f"{self.index_path.stem}.*.*.tmp"):
+            try:
+                pid = int(path.name.split(".")[-2])
+            except ValueError:
+                continue
+            if pid == os.getpid():
+                continue
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            except OSError:
+                pass
 
     def load(self) -> bool:
         """Read the files; False (index left empty) when missing, corrupt or for another embedder."""

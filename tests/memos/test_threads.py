@@ -1,0 +1,165 @@
+"""One MemOS, many threads: writes and index catch-up serialised, reads concurrent.
+
+Eight threads share one instance and mix add, add_many, search, update, forget, get,
+history, link and neighbors, each for a fixed number of operations. Afterwards every add
+that returned is readable as its thread last left it (or reads as forgotten), and `check`
+finds every index consistent with SQL.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+from memos import Lifecycle
+from memos.errors import NotFoundError
+
+THREADS = 8
+OPS = 30  # operations per thread
+WORDS = ("amber basil cedar delta ember fjord garnet harbor indigo juniper kettle lantern "
+         "meadow nectar orchid pepper quartz raven saffron tundra umber velvet willow yarrow "
+         "zephyr anchor bramble copper dune falcon glacier hazel ivory jasmine").split()
+
+
+def _text(rng: random.Random, tag: str) -> str:
+    """A text no other thread writes (the tag) and far from this thread's other texts."""
+    return f"{tag} " + " ".join(rng.sample(WORDS, 6))
+
+
+@dataclass
+class Ledger:
+    """What one thread wrote: cube id -> (content it last gave, forgotten?, versions)."""
+    cubes: dict[str, list[Any]] = field(default_factory=dict)
+    errors: list[BaseException] = field(default_factory=list)
+    shared: list[str] = field(default_factory=list)
+
+
+def _worker(mem: Any, t: int, start: threading.Barrier, ledger: Ledger) -> None:
+    rng = random.Random(1000 + t)
+    user = f"user{t}"
+    try:
+        start.wait()
+        for i in range(OPS):
+            live = [cid for cid, (_, gone, _) in ledger.cubes.items() if not gone]
+            op = rng.choice(["add", "add", "add_many", "search", "search", "update", "forget",
+                             "get", "history", "link", "shared"]) if live else "add"
+            if op == "add":
+                content = _text(rng, f"t{t} n{i}")
+                r = mem.add(content, user, entities=[f"topic{i % 3}"])
+                assert r.action == "added", r
+                ledger.cubes[r.id] = [content, False, 1]
+            elif op == "add_many":
+                contents = [_text(rng, f"t{t} n{i} m{j}") for j in range(3)]
+                for r, content in zip(mem.add_many(contents, user), contents, strict=True):
+                    assert r.action == "added", r
+                    ledger.cubes[r.id] = [content, False, 1]
+            elif op == "search":
+                query = " ".join(rng.sample(WORDS, 2))
+                for hit in mem.search(query, user, k=5):
+                    assert hit.cube.scope.user_id == user
+            elif op == "update":
+                cid = rng.choice(live)
+                content = _text(rng, f"t{t} n{i} updated")
+                cube = mem.update(cid, user, content=content)
+                entry = ledger.cubes[cid]
+                assert cube.version == entry[2] + 1
+                entry[0], entry[2] = content, cube.version
+            elif op == "forget":
+                cid = rng.choice(live)
+                cube = mem.forget(cid, user)
+                entry = ledger.cubes[cid]
+                assert cube.state == Lifecycle.FORGOTTEN and cube.version == entry[2] + 1
+                entry[1], entry[2] = True, cube.version
+            elif op == "get":
+                cid = rng.choice(live)
+                assert mem.get(cid, user).content == ledger.cubes[cid][0]
+            elif op == "history":
+                cid = rng.choice(live)
+                assert len(mem.history(cid, user)) == ledger.cubes[cid][2]
+            elif op == "link":
+                a, b = rng.choice(live), rng.choice(live)
+                if a != b:
+                    mem.link(a, b, user, relation="related")
+                    assert b in {n.cube.id for n in mem.neighbors(a, user)}
+            else:  # every thread writes and reads one shared scope too
+                r = mem.add(_text(rng, f"shared t{t} n{i}"), "shared")
+                ledger.shared.append(r.id)
+                mem.search(" ".join(rng.sample(WORDS, 2)), "shared", k=5)
+    except BaseException as exc:  # reported by the main thread
+        ledger.errors.append(exc)
+
+
+def _run(mem: Any) -> list[Ledger]:
+    start = threading.Barrier(THREADS)
+    ledgers = [Ledger() for _ in range(THREADS)]
+    threads = [threading.Thread(target=_worker, args=(mem, t, start, ledgers[t]), daemon=True)
+               for t in range(THREADS)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=300)
+    assert not any(th.is_alive() for th in threads), "a thread is stuck (deadlock?)"
+    return ledgers
+
+
+def _assert_nothing_lost(mem: Any, ledgers: list[Ledger]) -> None:
+    for t, ledger in enumerate(ledgers):
+        if ledger.errors:
+            raise AssertionError(f"thread {t} failed") from ledger.errors[0]
+    for t, ledger in enumerate(ledgers):
+        user = f"user{t}"
+        assert ledger.cubes, f"thread {t} wrote nothing"
+        for cid, (content, gone, version) in ledger.cubes.items():
+            if gone:
+                with pytest.raises(NotFoundError):
+                    mem.get(cid, user)
+            else:
+                assert mem.get(cid, user).content == content
+            assert len(mem.history(cid, user)) == version
+        for cid in ledger.shared:
+            assert mem.get(cid, "shared").state == Lifecycle.ACTIVE
+    total = sum(len(ledger.cubes) + len(ledger.shared) for ledger in ledgers)
+    assert mem.stats().cubes == total
+    # The vector of every live cube is the one of its last content (no catch-up applied an
+    # older state over a newer one), and full text finds it by that content's words.
+    store = mem._store
+    store.catch_up()
+    for t, ledger in enumerate(ledgers):
+        live = {cid: e[0] for cid, e in ledger.cubes.items() if not e[1]}
+        with store.repo.read() as session:
+            pks = {cid: store.repo.row_by_id(session, cid).pk for cid in live}
+        stored = store.vectors.vectors([pks[cid] for cid in live])
+        expected = np.asarray(store.embedder.embed(list(live.values())), dtype=np.float32)
+        np.testing.assert_allclose(stored, expected, atol=1e-5)
+        for cid, content in list(live.items())[:4]:
+            hits = mem.search(content, f"user{t}", k=10, retrievers=["fulltext"],
+                              record_access=False)
+            assert cid in {h.id for h in hits}
+
+
+@pytest.mark.slow
+def test_eight_threads_on_one_instance_lose_nothing(mem):
+    ledgers = _run(mem)
+    _assert_nothing_lost(mem, ledgers)
+    report = mem.check()
+    assert report.ok, report.problems
+    # and the indexes answer from what the threads left: a live cube is found by its text
+    t, ledger = next((t, lg) for t, lg in enumerate(ledgers)
+                     if any(not gone for _, gone, _ in lg.cubes.values()))
+    cid, (content, _, _) = next((c, e) for c, e in ledger.cubes.items() if not e[1])
+    assert cid in {h.id for h in mem.search(content, f"user{t}", k=5)}
+
+
+@pytest.mark.slow
+def test_threads_on_one_instance_then_reopen_agree(open_store):
+    mem = open_store()
+    ledgers = _run(mem)
+    mem.close()
+    again = open_store()
+    _assert_nothing_lost(again, ledgers)
+    assert again.check().ok
