@@ -1,8 +1,12 @@
 """In-memory graph of cubes and entities, persisted through the `edges` table.
 
 The graph is loaded once per process and then follows the changelog (`link` rows name the
-edge they added), so a search never rebuilds it. Nodes are cube pks (int) and entity names
-(`"entity:<name>"`, str); visibility is not known here — callers filter neighbours in SQL.
+edge they added), so a search never rebuilds it. Nodes are cube pks (int) and entities
+(`EntityKey`: the user id of the edge, which is the owner of the cube that mentions the
+entity, and the normalised name). Entities are per user: Alice's cubes about "zurich" and
+Bob's meet at two different nodes, so one user's writes never change which of another user's
+cubes are linked, nor the degree that decides whether an entity is a hub. Visibility is not
+known here — callers filter neighbours in SQL.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 from sqlalchemy import select
@@ -22,12 +26,29 @@ log = logging.getLogger(__name__)
 
 ENTITY_PREFIX = "entity:"
 _EDGE_COLUMNS = (EdgeRow.id, EdgeRow.src_pk, EdgeRow.dst_pk, EdgeRow.entity, EdgeRow.relation,
-                 EdgeRow.weight)
+                 EdgeRow.weight, EdgeRow.user_id)
 
 
 def entity_node(name: str) -> str:
     """Entities are matched case- and space-insensitively."""
     return ENTITY_PREFIX + " ".join(name.lower().split())
+
+
+class EntityKey(NamedTuple):
+    """An entity node: one per (user, normalised name). A tuple: hashed in C, as fast as the
+    str nodes it replaced on the graph-expansion path of every search."""
+
+    user_id: str
+    name: str
+
+
+def entity_key(user_id: str, name: str) -> EntityKey:
+    """The node of entity `name` (as stored in `edges.entity`: no `entity:` prefix) for
+    `user_id`, normalised as `entity_node` does."""
+    return EntityKey(user_id, " ".join(name.lower().split()))
+
+
+Node = int | EntityKey
 
 
 @dataclass(frozen=True)
@@ -47,7 +68,8 @@ class GraphIndex:
         self.seq = 0
 
     def _add_row(self, row: Any) -> None:
-        dst: int | str = row.dst_pk if row.dst_pk is not None else entity_node(row.entity or "")
+        dst: Node = (row.dst_pk if row.dst_pk is not None
+                     else entity_key(row.user_id, row.entity or ""))
         self.graph.add_edge(row.src_pk, dst, key=row.id, relation=row.relation, weight=row.weight)
 
     def load(self, session: Session, seq: int) -> None:
@@ -66,16 +88,21 @@ class GraphIndex:
 
     def remove_cubes(self, pks: Iterable[int]) -> None:
         self.graph.remove_nodes_from([pk for pk in pks if pk in self.graph])
-        isolated = [n for n in nx.isolates(self.graph) if isinstance(n, str)]
+        isolated = [n for n in nx.isolates(self.graph) if not isinstance(n, int)]
         self.graph.remove_nodes_from(isolated)
 
     def edge_count(self) -> int:
         return self.graph.number_of_edges()
 
     def cube_pks(self) -> set[int]:
-        return {n for n in self.graph.nodes if isinstance(n, int)}
+        return {n for n in self.graph.nodes if isinstance(n, int)}  # the rest are entities
 
-    def _hops(self, node: int | str) -> list[tuple[int | str, str, str, float]]:
+    def entity_degree(self, user_id: str, name: str) -> int:
+        """How many edges meet at `user_id`'s entity `name` (0 when it has none)."""
+        key = entity_key(user_id, name)
+        return int(self.graph.degree(key)) if key in self.graph else 0
+
+    def _hops(self, node: Node) -> list[tuple[Node, str, str, float]]:
         out = [(dst, d["relation"], "out", d["weight"])
                for _, dst, d in self.graph.out_edges(node, data=True)]
         inc = [(src, d["relation"], "in", d["weight"])
@@ -88,7 +115,7 @@ class GraphIndex:
         (cube -> entity -> cube counts as one hop)."""
         if pk not in self.graph:
             return []
-        seen: set[int | str] = {pk}
+        seen: set[Node] = {pk}
         found: list[GraphNeighbor] = []
         frontier: list[int] = [pk]
         for level in range(1, depth + 1):
@@ -97,8 +124,8 @@ class GraphIndex:
                 for other, rel, direction, weight in self._hops(node):
                     if relation is not None and rel != relation:
                         continue
-                    targets: list[tuple[int | str, str, str, float]] = [(other, rel, direction, weight)]
-                    if isinstance(other, str):
+                    targets: list[tuple[Node, str, str, float]] = [(other, rel, direction, weight)]
+                    if not isinstance(other, int):  # an entity: pass through it
                         if other in seen:
                             continue
                         seen.add(other)

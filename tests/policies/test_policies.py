@@ -56,3 +56,131 @@ def test_retention_expiry_and_selection():
     cubes = [("a", NOW - timedelta(seconds=1), "active"), ("b", NOW + timedelta(1), "active"),
              ("c", NOW - timedelta(days=3), "forgotten"), ("d", None, "active")]
     assert retention.select_expired(cubes, NOW) == ["a"]
+
+
+# -- near-duplicate merges may only fold text that adds nothing (issue 9, point 13) ----------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+KENJI = "Kenji Qureshi ordered the tiny sewing machine in central Antwerp on 14 May 2021."
+ELENA = "Elena Qureshi ordered the tiny sewing machine in central Antwerp on 23 October 2017."
+
+
+def test_new_information_names_what_the_old_text_lacks():
+    assert dedup.new_information(ELENA, KENJI) == ["Elena", "23", "October", "2017"]
+    assert dedup.new_information(KENJI, KENJI) == []
+    # restatements: case, punctuation, spacing, paraphrased lowercase words, a shorter text
+    assert dedup.adds_nothing("caroline went to the lgbtq support group on tuesday.",
+                              "Caroline went to the LGBTQ support group on Tuesday")
+    assert dedup.adds_nothing("Bob adopted a small brown dog called Rex",
+                              "Bob adopted a small brown dog named Rex")
+    assert dedup.adds_nothing("The order: Kenji Qureshi, Antwerp.", KENJI)
+    assert dedup.adds_nothing("Bob’s dog Rex", "Bob's dog is Rex")
+    # each class of informative token, missing from the old text, blocks the merge
+    old = "Alice likes the green tea from the shop"
+    for extra, token in [("Alice does not like the green tea", "not"),
+                         ("Alice likes the green tea from Tokyo", "Tokyo"),
+                         ("Alice likes the green tea from the shop on 2021-05-14", "2021-05-14"),
+                         ("Alice likes the green tea from the shop, $3.50", "3.50"),
+                         ("Alice likes two green teas from the shop", "two"),
+                         ("Alice likes the green tea from the shop in march", "march"),
+                         ("Alice likes the green tea from the shop on friday", "friday"),
+                         ("Alice likes the green tea from the shop of José", "José"),
+                         ("Alice likes the green tea from 東京", "東京"),
+                         ("Alice likes the green tea: mail alice@example.org", "alice@example.org"),
+                         ("Alice likes the green tea, see https://tea.example/x.", "https://tea.example/x"),
+                         ("Alice likes the tea she calls \"mountain mist\"", "mountain"),
+                         ("Alice likes the green tea from the IKEA shop", "IKEA"),
+                         ("Alice likes the green tea from shop B7", "B7")]:
+        assert token in dedup.new_information(extra, old), extra
+    assert dedup.new_information("Alice likes the shop", old) == []
+    # every token is in the old text, but not as often or not in this order: a new fact
+    assert dedup.new_information("Kenji ordered 1 on 1 May", "Kenji ordered 2 on 1 May") == ["1"]
+    assert dedup.new_information("Bob paid Alice", "Alice paid Bob") == ["Alice"]
+    assert dedup.adds_nothing("Kenji ordered 2 on 1 May", "Yes: Kenji ordered 2 on 1 May 2020")
+
+
+def test_decide_dedup_merges_only_into_a_text_that_says_it_all():
+    texts = {"kenji": KENJI, "same": KENJI.upper()}
+    d = dedup.decide_dedup([], [("kenji", 0.99)], 0.95, ELENA, texts)
+    assert d.action == "added" and d.target_id is None
+    # the most similar cube that already says it all wins, even if a closer one does not
+    d = dedup.decide_dedup([], [("other", 0.99), ("kenji", 0.96)], 0.95, KENJI.lower(),
+                           {"other": ELENA, "kenji": KENJI})
+    assert (d.action, d.target_id) == ("merged", "kenji")
+    # a near cube whose text is not given cannot absorb anything
+    assert dedup.decide_dedup([], [("x", 0.99)], 0.95, KENJI, {}).action == "added"
+    assert dedup.decide_dedup([], [("same", 0.97)], 0.95, KENJI, texts).action == "merged"
+
+
+FIRST = ["Kenji", "Elena", "Amara", "Tomás", "Ines", "Wei", "Olu", "Saanvi", "Björn", "Mei"]
+LAST = ["Qureshi", "Okafor", "Lindqvist", "Moreau", "Tanaka", "García"]
+ITEMS = ["tiny sewing machine", "blue bicycle", "oak bookshelf", "espresso maker"]
+CITIES = ["Antwerp", "Lisbon", "Kyoto", "Nairobi", "Quito", "Zurich"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+
+# A fact from one template; each slot is a name, a place, a number or a date.
+SLOTS = {
+    "first": st.sampled_from(FIRST),
+    "last": st.sampled_from(LAST),
+    "city": st.sampled_from(CITIES),
+    "count": st.integers(1, 10_000),
+    "day": st.integers(1, 28),
+    "month": st.sampled_from(MONTHS),
+    "year": st.integers(1950, 2049),
+}
+
+
+def render(f: dict) -> str:
+    return (f"{f['first']} {f['last']} ordered {f['count']} of the {ITEMS[0]} in central "
+            f"{f['city']} on {f['day']} {f['month']} {f['year']}.")
+
+
+@st.composite
+def fact_pairs(draw: st.DrawFn) -> tuple[str, str]:
+    """Two facts from the template that differ in exactly one slot."""
+    base = {name: draw(strategy) for name, strategy in SLOTS.items()}
+    slot = draw(st.sampled_from(sorted(SLOTS)))
+    other = draw(SLOTS[slot].filter(lambda v: v != base[slot]))
+    return render(base), render({**base, slot: other})
+
+
+@st.composite
+def restatements(draw: st.DrawFn) -> tuple[str, str]:
+    """A fact and a restatement of it that adds nothing: case, spacing, punctuation, a
+    paraphrased lowercase word, or a part of it."""
+    fact = render({name: draw(strategy) for name, strategy in SLOTS.items()})
+    how = draw(st.sampled_from(["lower", "upper", "spaces", "punct", "verb", "part"]))
+    if how == "lower":
+        return fact, fact.lower()
+    if how == "upper":
+        return fact, fact.upper()
+    if how == "spaces":
+        return fact, "  ".join(fact.split()) + "  "
+    if how == "punct":
+        return fact, fact.rstrip(".") + "!!"
+    if how == "verb":
+        return fact, fact.replace("ordered", "bought")
+    words = fact.split()
+    start = draw(st.integers(0, len(words) - 1))
+    return fact, " ".join(words[start:start + draw(st.integers(1, len(words)))])
+
+
+@settings(max_examples=300, deadline=None)
+@given(fact_pairs())
+def test_facts_differing_in_one_name_number_or_date_never_merge(pair):
+    old, new = pair
+    assert dedup.new_information(new, old), (old, new)
+    # whatever the similarity: the policy, not the embedder, refuses the merge
+    assert dedup.decide_dedup([], [("old", 1.0)], 0.5, new, {"old": old}).action == "added"
+
+
+@settings(max_examples=300, deadline=None)
+@given(restatements())
+def test_restatements_that_add_nothing_still_merge(pair):
+    old, new = pair
+    assert dedup.new_information(new, old) == [], (old, new)
+    d = dedup.decide_dedup([], [("old", 0.96)], 0.95, new, {"old": old})
+    assert (d.action, d.target_id) == ("merged", "old")
