@@ -1,17 +1,21 @@
 """The `memos` command. Each command calls one library function and renders its result.
 
 Exit codes: 0 success, 1 a memos error (store, not found, scope), 2 bad input or usage.
-User errors print as one red line on stderr, never a traceback.
+User errors print as one red line on stderr, never a traceback (MEMOS_DEBUG=1 adds the
+traceback of an unexpected error).
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from memos.cli.options import cli_words, library_error, set_command
 from memos.errors import MemosError
 
 app = typer.Typer(
@@ -31,10 +35,63 @@ app.add_typer(eval_app, name="eval")
 err_console = Console(stderr=True)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from memos import __version__
+
+        typer.echo(f"memos {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(ctx: typer.Context,
+          version: Annotated[bool, typer.Option(
+              "--version", is_eager=True, callback=_show_version,
+              help="Show the version and exit.")] = False) -> None:
+    set_command(ctx.invoked_subcommand)
+
+
+def _hide_flag_types() -> None:
+    """Recent typer prints a `<bool>` type column for flags (`--json <bool>`); a flag takes no
+    value, so its help shows none."""
+    from typer.core import TyperOption
+
+    original = getattr(TyperOption, "display_type_rich", None)
+    if original is None or getattr(original, "_memos_flags", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: object) -> str | None:
+        if getattr(self, "is_flag", False) and self.metavar is None:
+            return None
+        return original(self, ctx)
+
+    display_type_rich._memos_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+# Model libraries print download and loading bars ("Loading weights: 100%|...") and advisory
+# warnings while a sentence-transformers embedder loads; the CLI shows its own progress.
+# setdefault: a user who sets one of these keeps their choice.
+_QUIET_ENV = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
+              "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+
+def _quiet_model_loading() -> None:
+    import logging
+    import warnings
+
+    for var, value in _QUIET_ENV.items():
+        os.environ.setdefault(var, value)
+    for name in ("sentence_transformers", "transformers", "huggingface_hub"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", module=rf"{name}(\.|$)")
+
+
 def _register() -> None:
     """Import the modules whose commands attach to the apps above."""
     import importlib
 
+    _hide_flag_types()
     for module in (
         "memos.cli.store_commands",  # init, add, search, show, history, ... (plaintext tier)
         "memos.cli.bench_commands",  # bench retrieval, eval locomo
@@ -44,33 +101,61 @@ def _register() -> None:
         importlib.import_module(module)
 
 
+def print_error(message: str) -> None:
+    """One red `error:` line on stderr, however long (soft_wrap; a driver's multi-line message
+    is joined), escaped because a message may contain [brackets], in CLI words."""
+    line = " ".join(cli_words(message).split())
+    err_console.print(f"[red]error:[/red] {escape(line)}", highlight=False, markup=True,
+                      soft_wrap=True)
+
+
+def _usage_error(exc: BaseException) -> int | None:
+    """Show a click/typer usage error (its own box) and return its exit code; None if not one."""
+    import click
+
+    # Recent typer vendors click (typer._click), whose exceptions are not click's classes;
+    # both kinds have show() and exit_code (1, or 2 for usage errors).
+    if isinstance(exc, click.exceptions.ClickException) or (
+            callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)):
+        exc.show()  # type: ignore[attr-defined]
+        return int(exc.exit_code)  # type: ignore[attr-defined]
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `memos` script."""
     _register()
+    _quiet_model_loading()
     try:
-        app(args=argv, standalone_mode=False)
-    except MemosError as exc:
-        # One line however long (soft_wrap; a driver's multi-line message is joined), and
-        # escaped because a message may contain [brackets].
-        line = " ".join(str(exc).split())
-        err_console.print(f"[red]error:[/red] {escape(line)}", highlight=False, markup=True,
-                          soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("[red]aborted[/red]")
-        sys.exit(1)
+        result = app(args=argv, prog_name="memos", standalone_mode=False)
     except SystemExit:
         raise
+    except MemosError as exc:
+        print_error(str(exc))
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt) as exc:
+        err_console.print("[red]aborted[/red]")
+        sys.exit(130 if isinstance(exc, KeyboardInterrupt) else 1)
     except Exception as exc:  # click usage errors arrive here with standalone_mode=False
-        import click
-
-        # Recent typer vendors click (typer._click), whose exceptions are not click's classes;
-        # both kinds have show() and exit_code (1, or 2 for usage errors).
-        if isinstance(exc, click.exceptions.ClickException) or (
-                callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+        if type(exc).__name__ == "Abort":  # typer's vendored click.Abort
+            err_console.print("[red]aborted[/red]")
+            sys.exit(1)
+        code = _usage_error(exc)
+        if code is not None:
+            sys.exit(code)
+        converted = library_error(exc)
+        if converted is not None:
+            if os.environ.get("MEMOS_DEBUG") == "1":
+                err_console.print_exception()
+            print_error(str(converted))
+            sys.exit(converted.exit_code)
+        if os.environ.get("MEMOS_DEBUG") == "1":
+            err_console.print_exception()
+        print_error(f"internal error: {type(exc).__name__}: {exc}; please report it (with the "
+                    "command; MEMOS_DEBUG=1 shows the traceback)")
+        sys.exit(1)
+    if isinstance(result, int) and result:  # typer.Exit(code) in non-standalone mode
+        sys.exit(result)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def _out() -> Console:
 @eval_app.command("locomo")
 def locomo(
     data: Path = typer.Option(..., "--data", help="LoCoMo JSON file (a list of conversations)."),
-    k: int = typer.Option(10, "--k", help="Cut-off for recall R@k (hits)."),
+    k: int = typer.Option(10, "--k", "-k", min=1, help="Cut-off for recall R@k (hits)."),
     budget_words: int = typer.Option(500, "--budget-words", help="Word budget W for R@Ww."),
     embedder: str = typer.Option(
         "auto", "--embedder",
@@ -116,7 +116,7 @@ def locomo(
 @bench_app.command("retrieval")
 def retrieval(
     n: int = typer.Option(100_000, "--n", help="Cubes in the store at the last checkpoint."),
-    k: int = typer.Option(10, "--k", help="Hits per search."),
+    k: int = typer.Option(10, "--k", "-k", min=1, help="Hits per search."),
     queries: int = typer.Option(200, "--queries", help="Timed queries per checkpoint."),
     batch_size: int = typer.Option(1_000, "--batch-size", help="Cubes per add_many call."),
     seed: int = typer.Option(0, "--seed", help="Seed of the synthetic corpus."),

@@ -7,19 +7,31 @@ Parsing input is all that happens here; every decision about memories is the lib
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from memos.cube import Scope, Visibility
-from memos.errors import InvalidInputError
+from memos.errors import InvalidInputError, MemosError, StoreError
 
 if TYPE_CHECKING:
     from memos.facade import MemOS
@@ -69,15 +81,128 @@ def optional_scope(user: str | None, agent: str | None, session: str | None) -> 
     return scope_of(user, agent, session) if user else None
 
 
+# Commands that may create a missing store: `init`, and the writes that bring memories in
+# (`add`, `import`). Every other command on a missing store is an error that says to run
+# `memos init`, so a mistyped --store never leaves a new empty store behind.
+CREATING_COMMANDS = frozenset({"init", "add", "import"})
+_command: ContextVar[str | None] = ContextVar("memos_command", default=None)
+
+
+def set_command(name: str | None) -> None:
+    """Record the command being run (the app callback does, before the command starts)."""
+    _command.set(name)
+
+
 @contextmanager
-def open_store(store: str | None, index_dir: str | None, embedder: str | None = None
-               ) -> Iterator[MemOS]:
-    """The store of --store/--index-dir, closed (FAISS files saved) when the command ends."""
+def open_store(store: str | None, index_dir: str | None, embedder: str | None = None, *,
+               create: bool | None = None) -> Iterator[MemOS]:
+    """The store of --store/--index-dir, closed (FAISS files saved) when the command ends.
+
+    `create=None`: a missing store is created only by the CREATING_COMMANDS. Whatever goes
+    wrong while opening becomes a StoreError (or InvalidInputError) saying what to do.
+    """
     # Imported here so that `memos --help` does not load SQLAlchemy and FAISS.
     from memos.facade import MemOS
 
-    with MemOS.open(store, index_dir=index_dir, embedder=embedder) as mem:
+    if store is not None and not store.strip():
+        raise InvalidInputError("--store is empty: pass a folder or a database URL")
+    if index_dir is not None and not index_dir.strip():
+        raise InvalidInputError("--index-dir is empty: pass a folder, or leave it out")
+    if create is None:
+        create = _command.get() in CREATING_COMMANDS
+    try:
+        mem = MemOS.open(store, index_dir=index_dir, embedder=embedder, create=create)
+    except MemosError:
+        raise
+    except Exception as exc:
+        converted = open_error(exc, store or os.environ.get("MEMOS_URL") or ".memos")
+        if converted is None:
+            raise
+        raise converted from exc
+    with mem:
         yield mem
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own message (SQLAlchemy's `orig`), first line only."""
+    inner = getattr(exc, "orig", None) or exc
+    text = str(inner).strip() or type(inner).__name__
+    return text.splitlines()[0]
+
+
+def open_error(exc: Exception, location: str) -> MemosError | None:
+    """The memos error for what opening the store at `location` raised; None: unexpected."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+    from memos.config import shown_location
+
+    where = shown_location(location)
+    if isinstance(exc, NoSuchModuleError | ArgumentError | ModuleNotFoundError):
+        return StoreError(f"cannot open the store at {where}: {_first_line(exc)}; --store takes "
+                          "a folder, a .db file or a sqlite:/// or postgresql+psycopg:// URL")
+    if isinstance(exc, DBAPIError | SQLAlchemyError):
+        return StoreError(f"cannot open the store at {where}: {_first_line(exc)}; is it a memos "
+                          "store? Pass the folder `memos init` made (or its memos.db), or run "
+                          "`memos init --store NEW_FOLDER`")
+    if isinstance(exc, OSError):
+        return StoreError(f"cannot open the store at {where}: "
+                          f"{exc.strerror or _first_line(exc)}; pass as --store a folder you can write to")
+    if isinstance(exc, ValueError | TypeError | OverflowError):
+        return InvalidInputError(f"cannot open the store at {where}: {_first_line(exc)}; check "
+                                 "--store, --index-dir and --embedder")
+    return None
+
+
+def library_error(exc: BaseException) -> MemosError | None:
+    """The memos error for an exception a command let through, if it is an expected kind."""
+    if isinstance(exc, RecursionError):
+        return InvalidInputError("the input is nested too deeply (e.g. --filter); flatten it")
+    if isinstance(exc, OverflowError):
+        return InvalidInputError(f"a number is out of range ({_first_line(exc)}); "
+                                 "use a smaller value")
+    if "sqlalchemy" in sys.modules:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            return StoreError(f"the database refused the request: {_first_line(exc)}; run "
+                              "`memos check`, and retry with a smaller request")
+    if isinstance(exc, OSError):
+        name = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        return StoreError(f"cannot use{name}: {exc.strerror or _first_line(exc)}; check the "
+                          "path and its permissions")
+    return None
+
+
+# SDK words in library messages, as the CLI user would type them.
+_SDK_CALLS = {"get": "show", "import_": "import", "history": "history", "diff": "diff",
+              "update": "update", "rollback": "rollback", "forget": "forget", "purge": "purge",
+              "search": "search", "export": "export", "link": "link", "add": "add",
+              "check": "check", "reindex": "reindex", "gc": "gc", "stats": "stats"}
+_SDK_ARGS = {"on_error='skip'": "--on-error skip", "on_error='abort'": "--on-error abort",
+             "all_of_user=True": "--all", "include_superseded=True": "--include-superseded"}
+_CUBE_ID = re.compile(r"\bcube ([0-9a-f]{32})\b")
+
+
+def cli_words(message: str) -> str:
+    """`message` with SDK calls and keyword arguments named as CLI commands and options.
+
+    "cube X was forgotten; history() still lists it" -> "...; `memos history X` still lists
+    it"; "use on_error='skip'" -> "use --on-error skip" (a repeated "(--on-error skip)" is
+    dropped).
+    """
+    found = _CUBE_ID.search(message)
+    cube_id = found.group(1) if found else "ID"
+    for sdk, cli in _SDK_ARGS.items():
+        message = message.replace(f"{sdk} ({cli})", cli).replace(sdk, cli)
+    message = re.sub(r"\s*\(MemOS\.open\([^)]*\)\)", "", message)  # SDK advice, in parentheses
+
+    def command(match: re.Match[str]) -> str:
+        name = _SDK_CALLS[match.group(1)]
+        arg = f" {cube_id}" if name in ("history", "diff", "show", "update", "rollback") else ""
+        return f"`memos {name}{arg}`"
+
+    pattern = r"(?<![\w.`])(" + "|".join(map(re.escape, _SDK_CALLS)) + r")\(\)"
+    return re.sub(pattern, command, message)
 
 
 def parse_meta(pairs: list[str] | None) -> dict[str, Any] | None:
@@ -110,10 +235,24 @@ def read_content(content: str) -> str | bytes:
     return sys.stdin.read().rstrip("\r\n")
 
 
+class CountColumn(ProgressColumn):
+    """"done/total" once the total is known; before that "done" alone, never "0/?"."""
+
+    def render(self, task: Task) -> Text:
+        done = int(task.completed)
+        if task.total is None:
+            return Text(f"{done:,}", style="progress.download")
+        return Text(f"{done:,}/{int(task.total):,}", style="progress.download")
+
+
 @contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[int, int | None], None]]:
-    """A rich progress bar on stderr (stdout stays clean for --json), as a progress callback."""
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    """A rich progress bar on stderr (stdout stays clean for --json), as a progress callback.
+
+    A spinner runs until the library reports a total (an import reads and checks the whole
+    file first); the bar and "done/total" follow.
+    """
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), CountColumn(),
                    TimeElapsedColumn(), console=Console(stderr=True))
     task = bar.add_task(description, total=None)
 
@@ -121,4 +260,8 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int | None], None]
         bar.update(task, completed=done, total=total)
 
     with bar:
-        yield update
+        try:
+            yield update
+        except BaseException:
+            bar.live.transient = True  # the error line, not a half-drawn bar, is what remains
+            raise

@@ -41,7 +41,7 @@ def init(store: StoreOpt = None, index_dir: IndexDirOpt = None,
 
     Example: memos init --store ./my-memories
     """
-    with open_store(store, index_dir, embedder) as mem:
+    with open_store(store, index_dir, embedder, create=True) as mem:
         stats = mem.stats()
     if json_out:
         render.print_json(stats)
@@ -128,16 +128,22 @@ def export_(dest: Annotated[Path | None, typer.Argument(
             = None,
             user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
             superseded: Annotated[bool, typer.Option(help="Include superseded cubes.")] = True,
+            force: Annotated[bool, typer.Option(
+                "--force", help="Replace FILE if it exists (never a store's own files).")]
+            = False,
             store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
             ) -> None:
     """Write a user's memories with their full history as JSON Lines (memos-export/1).
+
+    FILE is written atomically and never replaces an existing file unless --force is given;
+    a store's files (its database, its index folder) are refused even then.
 
     Example: memos export alice.jsonl -u alice    (or: memos export -u alice > alice.jsonl)
     """
     scope = scope_of(user, agent, session)
     with open_store(store, index_dir) as mem:
         report = mem.export(scope, dest if dest is not None else sys.stdout,
-                            include_superseded=superseded)
+                            include_superseded=superseded, overwrite=force)
     if dest is None:  # stdout carries the export itself; the summary goes to stderr
         Console(stderr=True).print(f"exported {report.cubes} cube(s), {report.edges} edge(s)")
     elif json_out:
@@ -172,9 +178,11 @@ def import_(source: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
     if json_out:
         render.print_json(report)
     else:
+        renamed = (f"; {len(report.renamed)} given a new id (their id was taken)"
+                   if report.renamed else "")
         render.print_message(f"imported {report.imported} cube(s), {report.edges} edge(s); "
                              f"{report.skipped_existing} already present; "
-                             f"{len(report.errors)} bad line(s) skipped")
+                             f"{len(report.errors)} bad line(s) skipped{renamed}")
     for line in render.import_errors_text(report.errors):
         stderr.print(f"[yellow]{line}[/yellow]", markup=True)
 

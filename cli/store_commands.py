@@ -38,7 +38,7 @@ from memos.errors import InvalidInputError
 @app.command(rich_help_panel=MEMORIES)
 def add(content: Annotated[str, typer.Argument(help="The memory's text, or - to read stdin.")],
         user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
-        kind: Annotated[str, typer.Option("--kind", "-k", help="fact, preference, episode, "
+        kind: Annotated[str, typer.Option("--kind", help="fact, preference, episode, "
                                           "event, profile, document, message.")] = "fact",
         tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeat).")] = None,
         meta: Annotated[list[str] | None, typer.Option(help="key=value metadata (repeat).")] = None,
@@ -56,7 +56,7 @@ def add(content: Annotated[str, typer.Argument(help="The memory's text, or - to 
     """
     scope = scope_of(user, agent, session, visibility)
     text = read_content(content)
-    with open_store(store, index_dir) as mem:
+    with open_store(store, index_dir, create=True) as mem:  # a first add creates the store
         result = mem.add(text, scope, kind=kind, tags=tag or (), metadata=parse_meta(meta),
                          importance=importance, ttl=ttl, entities=entity or (),
                          supersedes=supersedes or ())
@@ -73,9 +73,10 @@ def add(content: Annotated[str, typer.Argument(help="The memory's text, or - to 
 @app.command(rich_help_panel=MEMORIES)
 def search(query: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
            user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
-           k: Annotated[int, typer.Option("--k", "-n", min=1, help="How many hits.")] = 10,
+           k: Annotated[int, typer.Option("--k", "-k", min=1, help="How many hits.")] = 10,
            kind: Annotated[list[str] | None, typer.Option(help="Only this kind (repeat).")] = None,
-           tag: Annotated[list[str] | None, typer.Option(help="Has any of these tags.")] = None,
+           tag: Annotated[list[str] | None, typer.Option(
+               "--tag", "-t", help="Has any of these tags (repeat).")] = None,
            since: Annotated[datetime | None, typer.Option(help="Recorded at or after.")] = None,
            until: Annotated[datetime | None, typer.Option(help="Recorded before.")] = None,
            meta: Annotated[list[str] | None, typer.Option(help="key=value equality.")] = None,
@@ -96,6 +97,8 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in plain
             filters = json.loads(filter_json)
         except json.JSONDecodeError as exc:
             raise InvalidInputError(f"--filter is not valid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise InvalidInputError("--filter is nested too deeply; flatten it") from None
     with open_store(store, index_dir) as mem:
         hits = mem.search(query, scope, k, filters=filters, kind=kind or None,
                           tags=tag or None, since=since, until=until,
@@ -166,7 +169,9 @@ def update(cube_id: IdArg,
            content: Annotated[str | None, typer.Option(
                help="New text, or - to read stdin.", show_default=False)] = None,
            user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
-           kind: Annotated[str | None, typer.Option("--kind", "-k")] = None,
+           kind: Annotated[str | None, typer.Option(
+               "--kind", help="fact, preference, episode, event, profile, document, message.")
+           ] = None,
            tag: Annotated[list[str] | None, typer.Option(
                "--tag", "-t", help="Replace the tags (repeat).")] = None,
            meta: Annotated[list[str] | None, typer.Option(

@@ -7,11 +7,16 @@ fills the fields that have an environment variable.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from memos.errors import StoreError
+
 DEFAULT_FOLDER = ".memos"
+# Database backends memos runs on (the dialect part of a SQLAlchemy URL, before any "+driver").
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
 class RetrievalConfig(BaseModel):
@@ -70,11 +75,60 @@ def is_database_url(location: str) -> bool:
     return "://" in location
 
 
+def shown_location(location: str) -> str:
+    """`location` fit for a message: a URL's password replaced by ***."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", location)
+
+
+def check_backend(url: str) -> None:
+    """Refuse a database URL of a backend memos does not run on (mysql://, foo://, ...).
+
+    Only the scheme is named in the message: the rest of a URL may hold a password.
+    """
+    scheme = url.split("://", 1)[0]
+    backend = scheme.split("+", 1)[0].lower()
+    if backend not in SUPPORTED_BACKENDS:
+        raise StoreError(
+            f"unsupported database URL scheme {scheme!r}: memos stores live in SQLite (a folder, "
+            "a .db file or sqlite:///path/memos.db) or PostgreSQL "
+            "(postgresql+psycopg://user@host/dbname); pass one of those as --store or $MEMOS_URL")
+
+
+def store_exists(url: str) -> bool:
+    """Whether a memos store is already at `url` (a SQLAlchemy URL from `resolve_location`).
+
+    SQLite: the database file exists (an in-memory database always "exists"). Other backends:
+    the database has memos' tables; a server that cannot be reached counts as existing, so that
+    opening it reports the connection error itself.
+    """
+    if url.startswith("sqlite:"):
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        if path in ("", ":memory:") or path.startswith("file:"):
+            return True
+        return Path(path).is_file()
+    # Imported here: `memos.config` stays light for `memos --help` and the model tier.
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
+    try:
+        engine = create_engine(url, poolclass=NullPool)
+    except (SQLAlchemyError, ImportError, ValueError):
+        return True  # a bad URL or a missing driver: opening it says what is wrong
+    try:
+        return inspect(engine).has_table("cubes")
+    except SQLAlchemyError:
+        return True
+    finally:
+        engine.dispose()
+
+
 def resolve_location(location: str | os.PathLike[str] | None, config: MemosConfig
                      ) -> tuple[str, Path]:
     """Return (SQLAlchemy URL, folder for FAISS files) for a folder, a URL or None."""
     raw = str(location) if location is not None else (config.url or DEFAULT_FOLDER)
     if is_database_url(raw):
+        check_backend(raw)
         folder = Path(config.index_dir or DEFAULT_FOLDER)
         if raw.startswith("sqlite:///") and not config.index_dir:
             # Keep a SQLite file's vectors beside it, not in whatever the cwd is.

@@ -148,7 +148,13 @@ class SentenceTransformerEmbedder:
                     "the sentence-transformers embedder needs the `embed` extra: "
                     "pip install 'memos-os[embed]' (or use embedder='hashing')"
                 ) from exc
-            self._model = SentenceTransformer(self._resolve(), device=self.device)
+            try:
+                self._model = SentenceTransformer(self._resolve(), device=self.device)
+            except Exception as exc:  # a folder that is not a model, a corrupt download, ...
+                detail = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+                raise InvalidInputError(
+                    f"cannot load {self.name_or_path!r} as a sentence-transformers model "
+                    f"({detail}); use 'hashing', 'minilm' or a model folder") from exc
         return self._model
 
     def _resolve(self) -> str:
