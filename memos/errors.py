@@ -64,3 +64,8 @@ class CheckpointError(ModelError):
 
 class KernelError(MemosError):
     """A kernel was asked for on a device or with shapes it does not support."""
+
+
+class BlobError(StoreError):
+    """A blob (an activation or parametric tensor file) is missing or does not match its
+    hash. Callers treat it as a cache miss and re-derive it; `memos check --repair` does too."""

@@ -37,6 +37,44 @@ class SessionState:
                 f"{fingerprint[:12]}; read the session again with this model (read_session)"
             )
 
+    def to_tensors(self) -> dict[str, torch.Tensor]:
+        """The state as named tensors (scalars as 1-element tensors), for the blob store.
+        The fingerprint travels beside it, in the blob's metadata."""
+        tensors: dict[str, torch.Tensor] = {
+            "last_logits": self.last_logits.contiguous().cpu(),
+            "length": torch.tensor([self.length], dtype=torch.int64),
+            "layers": torch.tensor([len(self.mixers)], dtype=torch.int64),
+        }
+        for i, m in enumerate(self.mixers):
+            tensors[f"{i}.ssm"] = m.ssm.contiguous().cpu()
+            tensors[f"{i}.conv"] = m.conv.contiguous().cpu()
+        for i, p in enumerate(self.pools):
+            if p is None:
+                continue
+            for name in _POOL_FIELDS:
+                tensors[f"{i}.pool.{name}"] = getattr(p, name).contiguous().cpu()
+            tensors[f"{i}.pool.filled"] = torch.tensor([p.filled], dtype=torch.int64)
+        return tensors
+
+    @staticmethod
+    def from_tensors(t: dict[str, torch.Tensor], fingerprint: str) -> SessionState:
+        """Inverse of `to_tensors`; raises ModelError if a tensor is missing."""
+        try:
+            layers = int(t["layers"][0])
+            mixers = [MixerState(ssm=t[f"{i}.ssm"], conv=t[f"{i}.conv"]) for i in range(layers)]
+            pools: list[PoolState | None] = []
+            for i in range(layers):
+                if f"{i}.pool.k" in t:
+                    fields = {name: t[f"{i}.pool.{name}"] for name in _POOL_FIELDS}
+                    fields["mask"] = fields["mask"].bool()
+                    pools.append(PoolState(**fields, filled=int(t[f"{i}.pool.filled"][0])))
+                else:
+                    pools.append(None)
+            return SessionState(mixers, pools, t["last_logits"], int(t["length"][0]), fingerprint)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ModelError(f"not a complete session state (missing {exc}); read the session "
+                             f"again") from exc
+
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)

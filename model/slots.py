@@ -88,6 +88,33 @@ class MemorySlots:
             text_hashes=[h for p in parts for h in p.text_hashes],
         )
 
+    def to_tensors(self) -> dict[str, torch.Tensor]:
+        """The bundle as named tensors, for the blob store (fingerprint kept beside it)."""
+        return {"k": self.k.contiguous().cpu(), "v": self.v.contiguous().cpu(),
+                "slot_mask": self.slot_mask.contiguous().cpu(),
+                "pooled": self.pooled.contiguous().cpu()}
+
+    @staticmethod
+    def from_tensors(t: dict[str, torch.Tensor], fingerprint: str,
+                     text_hashes: list[str] | None = None) -> MemorySlots:
+        """Inverse of `to_tensors`."""
+        if set(t) != {"k", "v", "slot_mask", "pooled"}:
+            raise ModelError(f"not a memory slots bundle (tensors {sorted(t)}); re-encode the "
+                             f"memories")
+        return MemorySlots(t["k"], t["v"], t["slot_mask"].bool(), t["pooled"], fingerprint,
+                           list(text_hashes or []))
+
+    def trimmed(self) -> MemorySlots:
+        """The same memories without trailing slots that no memory uses (smaller blobs)."""
+        used = int(self.slot_mask.any(dim=0).nonzero().max()) + 1 if self.slot_mask.any() else 1
+        return MemorySlots(self.k[:, :, :used].contiguous(), self.v[:, :, :used].contiguous(),
+                           self.slot_mask[:, :used].contiguous(), self.pooled.contiguous(),
+                           self.fingerprint, list(self.text_hashes))
+
+    def nbytes(self) -> int:
+        return sum(t.numel() * t.element_size()
+                   for t in (self.k, self.v, self.slot_mask, self.pooled))
+
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)

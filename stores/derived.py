@@ -1,0 +1,76 @@
+"""Queries on derived cubes (activation slots, session states, adapters) through the
+`derivations` table: which derived cube serves a (source cube, version, model), which ones a
+new version makes stale, which blobs a set of cubes holds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from memos.cube import Lifecycle, Tier
+from memos.stores.schema import CubeRow, DerivationRow
+
+CHUNK = 200  # (id, version) pairs per query: two bind parameters each
+
+
+def live_derived(session: Session, pairs: Sequence[tuple[str, int]], *, kind: str,
+                 fingerprint: str) -> dict[tuple[str, int], CubeRow]:
+    """For each (source id, source version), the active derived cube of `kind` made by the
+    model `fingerprint`, if there is one (the newest when several)."""
+    out: dict[tuple[str, int], CubeRow] = {}
+    d = DerivationRow
+    wanted = list(dict.fromkeys(pairs))
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start:start + CHUNK]
+        match = or_(*[and_(d.source_id == cid, d.source_version == ver) for cid, ver in chunk])
+        stmt = (select(d.source_id, d.source_version, CubeRow)
+                .join(CubeRow, CubeRow.pk == d.derived_pk)
+                .where(match, CubeRow.kind == kind, CubeRow.model_fingerprint == fingerprint,
+                       CubeRow.tier == Tier.ACTIVATION.value,
+                       CubeRow.state == Lifecycle.ACTIVE.value)
+                .order_by(CubeRow.pk))
+        for source_id, source_version, row in session.execute(stmt):
+            out[(source_id, source_version)] = row  # ordered by pk: the newest wins
+    return out
+
+
+def stale_derived(session: Session, cube_id: str, current_version: int) -> list[CubeRow]:
+    """Active derived cubes made from an older version of `cube_id` than `current_version`."""
+    d = DerivationRow
+    stmt = (select(CubeRow).join(d, d.derived_pk == CubeRow.pk)
+            .where(d.source_id == cube_id, d.source_version < current_version,
+                   CubeRow.state == Lifecycle.ACTIVE.value).distinct().order_by(CubeRow.pk))
+    return list(session.execute(stmt).scalars())
+
+
+def derived_by_source(session: Session, cube_id: str, *, kind: str) -> list[CubeRow]:
+    """Every derived cube of `kind` made from any version of `cube_id` (any state)."""
+    d = DerivationRow
+    stmt = (select(CubeRow).join(d, d.derived_pk == CubeRow.pk)
+            .where(d.source_id == cube_id, CubeRow.kind == kind).distinct()
+            .order_by(CubeRow.pk))
+    return list(session.execute(stmt).scalars())
+
+
+def session_states(session: Session, user_id: str, agent_id: str | None,
+                   session_id: str) -> list[CubeRow]:
+    """State cubes of one session owned by (user, agent), newest first, forgotten ones left
+    out (a retired state still names the session's transcript)."""
+    stmt = (select(CubeRow).where(
+        CubeRow.tier == Tier.ACTIVATION.value, CubeRow.kind == "state",
+        CubeRow.user_id == user_id, CubeRow.session_id == session_id,
+        CubeRow.agent_id.is_(None) if agent_id is None else CubeRow.agent_id == agent_id,
+        CubeRow.state != Lifecycle.FORGOTTEN.value).order_by(CubeRow.pk.desc()))
+    return list(session.execute(stmt).scalars())
+
+
+def blob_hashes(rows: Sequence[CubeRow]) -> list[str]:
+    """The blob each derived cube points at (metadata["blob"]), in order, without repeats."""
+    return list(dict.fromkeys(str(r.meta["blob"]) for r in rows
+                              if isinstance(r.meta, dict) and r.meta.get("blob")))
+
+
+__all__ = ["blob_hashes", "derived_by_source", "live_derived", "session_states",
+           "stale_derived"]

@@ -1,0 +1,85 @@
+"""Read-only queries the scheduler and `memos tiers` ask: access statistics of live
+plaintext cubes, the live activation cubes with their blob sizes, and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from memos.cube import Lifecycle, Tier
+from memos.stores.schema import AuditRow, CubeRow, DerivationRow
+
+
+def live_plaintext_stats(session: Session, now: datetime, user_id: str | None = None,
+                         min_hits: int = 1) -> list[tuple[str, int, int, datetime | None,
+                                                           datetime, Any]]:
+    """(id, version, hits, last_access, recorded_at, user_id) of live plaintext cubes read at
+    least `min_hits` times (the only ones promotion can choose)."""
+    stmt = select(CubeRow.id, CubeRow.version, CubeRow.hits, CubeRow.last_access,
+                  CubeRow.recorded_at, CubeRow.user_id).where(
+        CubeRow.tier == Tier.PLAINTEXT.value, CubeRow.state == Lifecycle.ACTIVE.value,
+        CubeRow.hits >= min_hits,
+        (CubeRow.expires_at.is_(None)) | (CubeRow.expires_at > now))
+    if user_id is not None:
+        stmt = stmt.where(CubeRow.user_id == user_id)
+    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
+
+
+def live_activation(session: Session, kind: str | None = None) -> list[tuple[CubeRow, str, int]]:
+    """Active activation cubes with the (source id, source version) they were made from."""
+    d = DerivationRow
+    stmt = (select(CubeRow, d.source_id, d.source_version)
+            .join(d, d.derived_pk == CubeRow.pk)
+            .where(CubeRow.tier == Tier.ACTIVATION.value,
+                   CubeRow.state == Lifecycle.ACTIVE.value).order_by(CubeRow.pk))
+    if kind is not None:
+        stmt = stmt.where(CubeRow.kind == kind)
+    return [(row, sid, int(sver)) for row, sid, sver in session.execute(stmt)]
+
+
+def source_access(session: Session, ids: list[str]) -> dict[str, tuple[int, datetime | None]]:
+    """hits and last access of these cubes (the access signal of what was derived from them)."""
+    out: dict[str, tuple[int, datetime | None]] = {}
+    for start in range(0, len(ids), 500):
+        for cid, hits, last in session.execute(select(
+                CubeRow.id, CubeRow.hits, CubeRow.last_access).where(
+                CubeRow.id.in_(ids[start:start + 500]))):
+            out[cid] = (int(hits or 0), last)
+    return out
+
+
+def tier_totals(session: Session, user_id: str | None = None) -> list[dict[str, Any]]:
+    """Cubes and bytes per (tier, user, state): plaintext bytes are UTF-8 content, derived
+    tiers' bytes are their blobs' (metadata["bytes"])."""
+    stmt = select(CubeRow.tier, CubeRow.user_id, CubeRow.state, func.count(),
+                  func.sum(func.length(CubeRow.content))).group_by(
+        CubeRow.tier, CubeRow.user_id, CubeRow.state)
+    if user_id is not None:
+        stmt = stmt.where(CubeRow.user_id == user_id)
+    rows = {(t, u, s): {"tier": t, "user_id": u, "state": s, "cubes": int(n),
+                        "bytes": int(b or 0) if t == Tier.PLAINTEXT.value else 0}
+            for t, u, s, n, b in session.execute(stmt)}
+    derived_stmt = select(CubeRow.tier, CubeRow.user_id, CubeRow.state, CubeRow.meta).where(
+        CubeRow.tier != Tier.PLAINTEXT.value)
+    if user_id is not None:
+        derived_stmt = derived_stmt.where(CubeRow.user_id == user_id)
+    for t, u, s, meta in session.execute(derived_stmt):
+        if isinstance(meta, dict) and isinstance(meta.get("bytes"), int):
+            rows[(t, u, s)]["bytes"] += meta["bytes"]
+    return sorted(rows.values(), key=lambda r: (r["tier"], r["user_id"], r["state"]))
+
+
+def audit_entries(session: Session, *, actor: str | None = None, limit: int = 100
+                  ) -> list[AuditRow]:
+    """The newest audit rows (of one actor, if given), newest first."""
+    stmt = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+    if actor is not None:
+        stmt = stmt.where(AuditRow.actor == actor)
+    return list(session.execute(stmt).scalars())
+
+
+__all__ = ["audit_entries", "live_activation", "live_plaintext_stats", "source_access",
+           "tier_totals"]
