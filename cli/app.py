@@ -94,6 +94,7 @@ def _register() -> None:
     _hide_flag_types()
     for module in (
         "memos.cli.store_commands",  # init, add, search, show, history, ... (plaintext tier)
+        "memos.cli.tier_commands",  # recall, answer, tiers, session, scheduler, bench tiers
         "memos.cli.bench_commands",  # bench retrieval, eval locomo
         "memos.cli.kernel_commands",  # bench kernels
         "memos.cli.model_commands",  # model train, model eval

@@ -18,6 +18,8 @@ from memos.embedders import Embedder, make_embedder
 from memos.errors import EmbedderMismatchError, InvalidInputError
 from memos.policies import retention
 from memos.results import CheckReport, GcReport, IndexCheck, PurgeReport, ReindexReport, StoreStats
+from memos.stores import derived as derived_queries
+from memos.stores import tier_stats
 from memos.stores.repository import (
     Repository,
     bulk_clause,
@@ -131,6 +133,7 @@ def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: boo
         rows += [r for r in derived if allowed(r, scope)]
         kept = sum(1 for r in derived if not allowed(r, scope))
         pks, ids = [r.pk for r in rows], [r.id for r in rows]
+        blob_files = derived_queries.blob_hashes(rows)  # tensors of erased slots and states
         counts = {"versions": 0, "edges": 0, "sources": 0, "changelog_rows": 0}
         for start in range(0, len(pks), 500):
             p, i = pks[start:start + 500], ids[start:start + 500]
@@ -156,6 +159,7 @@ def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: boo
             # Merge the full-text segments in the same transaction: no segment keeps a term
             # of the erased text once this commits.
             store.fulltext.compact(session)
+        blobs = store.blobs.erase(session, blob_files) if blob_files else 0
         audit_id = repo.audit(session, "purge", cube_id or f"user:{scope.user_id}", reason,
                               {"cube_ids": ids, "cubes": len(ids), **counts}, actor)
     store.catch_up()
@@ -178,7 +182,7 @@ def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: boo
             log.warning("purge: %s", notes[-1])
     log.info("purged %d cubes (%s)", len(ids), cube_id or f"user {scope.user_id}")
     return PurgeReport(cube_ids=ids, cubes=len(ids), audit_id=audit_id, derived_kept=kept,
-                       erased_from_files=erased, notes=notes, **counts)
+                       erased_from_files=erased, notes=notes, blobs=blobs, **counts)
 
 
 def stats(store: StoreParts, scope: Scope | None) -> StoreStats:
@@ -254,7 +258,17 @@ def check(store: StoreParts, repair: bool) -> CheckReport:
                                   expected=sql_edges, actual=graph_edges, ok=graph_ok)
     if not graph_ok:
         problems.append(f"graph: {graph_edges} edges in memory, {sql_edges} in SQL")
-    report = CheckReport(ok=not problems, changelog_seq=head, indexes=indexes, problems=problems)
+    with store.repo.read() as session:
+        blobs = store.blobs.check(session)
+    if not blobs.ok:
+        problems.append(f"blobs: {len(blobs.missing)} missing, {len(blobs.corrupt)} corrupt, "
+                        f"{len(blobs.orphaned)} files without a row")
+    report = CheckReport(ok=not problems, changelog_seq=head, indexes=indexes, problems=problems,
+                         blobs={"missing": blobs.missing, "corrupt": blobs.corrupt,
+                                "orphaned": blobs.orphaned})
+    if repair and not blobs.ok:
+        rederived = _repair_blobs(store, blobs.missing + blobs.corrupt, blobs.orphaned)
+        report.blobs["rederived"] = [str(rederived)]
     if repair and problems:
         store.catch_up()
         after = check(store, repair=False)
@@ -268,6 +282,29 @@ def check(store: StoreParts, repair: bool) -> CheckReport:
             store.vectors.save()
         report.repaired = True
     return report
+
+
+def _repair_blobs(store: StoreParts, broken: list[str], orphaned: list[str]) -> int:
+    """Missing or corrupt blobs: a slots blob made by the shipped checkpoint is encoded again
+    from the exact source version it was made from (the same tensors, so the same hash);
+    any other (another model's, a session state) is retired, and its next use encodes it
+    again. Files without a row (a crash between writing a blob and committing it) are
+    deleted. Returns how many blobs were re-derived."""
+    from memos.activation import rederive_slots
+
+    rederived = rederive_slots(store, broken) if broken else set()
+    with store.repo.write() as session:
+        left = [h for h in broken if h not in rederived]
+        if left:
+            from memos.activation import _retire_row
+
+            for row, _sid, _sver in tier_stats.live_activation(session):
+                if derived_queries.blob_of(row) in left:
+                    _retire_row(store, session, row, "its blob is missing or corrupt")
+            store.blobs.erase(session, left)
+        store.blobs.remove_files(orphaned)
+        store.blobs.remove_orphans()
+    return len(rederived)
 
 
 def reindex(store: StoreParts, embedder: Embedder | str | None, progress: ProgressFn | None,
@@ -311,8 +348,17 @@ def gc(store: StoreParts, now: datetime | None, scope: Scope | None) -> GcReport
                 archived.append(row.id)
         if archived:
             store.repo.audit(session, "gc", None, "ttl expired", {"archived": archived})
+        # Store-wide gc also deletes blobs no cube references any more (old versions' slots)
+        # and files no row names (written by a transaction that then failed).
+        blobs = store.blobs.collect(session) if scope is None else []
+        if scope is None:  # inside the write lock: no writer is between a put and its commit
+            orphaned = store.blobs.check(session).orphaned
+            store.blobs.remove_files(orphaned)
+            blobs += orphaned
+    if scope is None:
+        store.blobs.remove_orphans()
     store.after_write(len(archived))
-    return GcReport(archived=archived)
+    return GcReport(archived=archived, blobs_deleted=len(blobs))
 
 
 __all__ = ["check", "gc", "purge", "reindex", "stats"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -57,6 +58,9 @@ class MemosConfig(BaseModel):
     batch_size: int = Field(default=500, ge=1)
     busy_timeout_ms: int = Field(default=30_000, ge=0)
     save_every: int = Field(default=5_000, ge=1)  # vector changes between FAISS file saves
+    # RAM cache of pre-encoded slots per open store, and its eviction policy (lru, lfu, cost).
+    slot_cache_bytes: int = Field(default=256 << 20, ge=0)
+    slot_cache_policy: Literal["lru", "lfu", "cost"] = "cost"
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
 
     @classmethod

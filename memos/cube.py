@@ -114,6 +114,21 @@ def _check_json(value: Any, where: str, depth: int = 0) -> None:
             _check_json(item, f"{where}[{i}]", depth + 1)
 
 
+RESERVED_KEY_PREFIX = "memos:"  # metadata keys only the OS writes (blob names, sessions)
+
+
+def check_user_metadata(metadata: Any) -> None:
+    """Refuse metadata keys the OS reserves for itself: a caller (or an import file) naming a
+    blob or a session in a cube's metadata could otherwise point the OS at another user's
+    tensors."""
+    if isinstance(metadata, dict):
+        for key in metadata:
+            if isinstance(key, str) and key.startswith(RESERVED_KEY_PREFIX):
+                raise ValueError(f"metadata key {key!r} is reserved: keys starting with "
+                                 f"{RESERVED_KEY_PREFIX!r} are written by memos itself; "
+                                 f"rename the key")
+
+
 def check_metadata_key(key: Any) -> str:
     """A top-level metadata key: one that search filters can name (`meta` filter)."""
     if not isinstance(key, str) or not key or is_blank(key):

@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -26,9 +27,23 @@ from memos.config import (
     shown_location,
     store_exists,
 )
-from memos.cube import Lifecycle, MemCube, Scope, check_stored_text, content_hash, utcnow
+from memos.cube import (
+    Lifecycle,
+    MemCube,
+    Scope,
+    check_stored_text,
+    check_user_metadata,
+    content_hash,
+    utcnow,
+)
 from memos.embedders import Embedder
-from memos.errors import InvalidInputError, NotFoundError, ScopeError, StoreError
+from memos.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ScopeError,
+    StoreError,
+)
 from memos.parts import StoreParts, not_found
 from memos.results import (
     AddResult,
@@ -68,6 +83,11 @@ from memos.writes import (
     mark_superseded,
     write_batch,
 )
+
+if TYPE_CHECKING:
+    from memos.activation import ActivationTier, Answer, Recall, SavedSession
+    from memos.model.session import SessionState
+    from memos.scheduler import SchedulerConfig, SchedulerReport, SchedulerThread
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +144,20 @@ def _id_arg(value: Any, name: str) -> str:
     return value
 
 
+def _check_k(k: Any) -> int:
+    return _int_arg(k, "k", 1, 256)
+
+
+def _check_session_id(session_id: Any) -> str:
+    if not isinstance(session_id, str):
+        raise InvalidInputError(f"session_id must be a string, got {type(session_id).__name__}")
+    # The same rules as a scope's session id (NFC, no control or invisible-only ids).
+    normalized = Scope(user_id="x", session_id=session_id).session_id
+    if not normalized:
+        raise InvalidInputError("session_id is empty; give the session an id")
+    return normalized
+
+
 def as_scope(scope: Any) -> Scope:
     if scope is None:
         raise InvalidInputError("scope is required: pass a user id or memos.Scope(user_id=...)")
@@ -141,6 +175,9 @@ class MemOS:
     def __init__(self, repo: Repository, sync: IndexSync, embedder: Embedder,
                  config: MemosConfig, location: str) -> None:
         self._store = StoreParts(repo, sync, embedder, config, location, AccessBuffer(repo))
+        self._tier: ActivationTier | None = None  # made on first recall (loads torch)
+        self._tier_lock = threading.Lock()
+        self._scheduler: SchedulerThread | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -200,6 +237,7 @@ class MemOS:
     def close(self) -> None:
         if self._store.closed:
             return
+        self.stop_scheduler()
         self.flush()
         self._store.repo.close()
         self._store.closed = True
@@ -241,8 +279,29 @@ class MemOS:
                 self._store.repo.audit(session, op, cube_id, reason, {"version": cube.version},
                                  actor=sc.agent_id or sc.user_id)
             also = cascade(session) if cascade is not None else []
+            self._derived_in(session, cube_id, cube.version, sc,
+                             forgotten=cube.state == Lifecycle.FORGOTTEN)
         self._store.after_write(1 + len(also))
+        self._drop_cached(cube_id, keep_version=None if cube.state == Lifecycle.FORGOTTEN
+                          else cube.version)
         return cube
+
+    def _derived_in(self, session: Any, cube_id: str, version: int, sc: Scope, *,
+                    forgotten: bool) -> None:
+        """In the transaction of a new version: retire the slots and states of older
+        versions; after forget, delete the blobs derived from the cube (DESIGN invariants 3
+        and 4). Both commit or fail with the version itself."""
+        from memos import activation
+
+        if forgotten:
+            activation.erase_in(session, self._store, [cube_id], sc)
+        else:
+            activation.invalidate_in(session, self._store, cube_id, version, sc)
+
+    def _drop_cached(self, cube_id: str, keep_version: int | None) -> None:
+        """Drop this process's RAM slots of a cube (all, or all but one version)."""
+        if self._tier is not None:
+            self._tier.cache.discard(lambda k: k[0] == cube_id and k[1] != keep_version)
 
     # -- writes ----------------------------------------------------------------------
 
@@ -298,6 +357,11 @@ class MemOS:
             raise InvalidInputError("update() needs at least one field to change")
         sc = as_scope(scope)
         _text_arg(reason, "reason", MAX_REASON_CHARS)
+        if "metadata" in changes:
+            try:
+                check_user_metadata(changes["metadata"])
+            except ValueError as exc:
+                raise InvalidInputError(str(exc)) from None
         with self._store.repo.read() as session:
             current = cube_from_row(self._store.row(session, cube_id, sc, write=True))
         if all(getattr(current, k) == v for k, v in changes.items()):
@@ -349,13 +413,16 @@ class MemOS:
             new = self._store.row(session, by, sc, write=True)
             if old.pk == new.pk:
                 raise InvalidInputError("a cube cannot supersede itself")
+            superseded_version = old.version + 1
             mark_superseded(self._store, session, old, new.pk, new.id, now, reason)
+            self._derived_in(session, cube_id, superseded_version, sc, forgotten=False)
             if reason is not None:
                 self._store.repo.audit(session, "supersede", cube_id, reason, {"by": new.id},
                                  actor=sc.agent_id or sc.user_id)
             result = AddResult(id=new.id, version=new.version, action="added",
                                superseded=[cube_id], cube=cube_from_row(new))
         self._store.after_write(1)
+        self._drop_cached(cube_id, keep_version=superseded_version)
         return result
 
     def rollback(self, cube_id: str, scope: ScopeLike, to_version: int) -> MemCube:
@@ -537,9 +604,13 @@ class MemOS:
         if cube_id is not None:
             _id_arg(cube_id, "cube_id")
         _bool_arg(all_of_user, "all_of_user")
-        return admin.purge(self._store, cube_id, sc, all_of_user,
-                           _text_arg(reason, "reason", MAX_REASON_CHARS),
-                           _text_arg(actor, "actor", 256))
+        report = admin.purge(self._store, cube_id, sc, all_of_user,
+                             _text_arg(reason, "reason", MAX_REASON_CHARS),
+                             _text_arg(actor, "actor", 256))
+        if self._tier is not None:  # nothing erased stays in this process's RAM cache
+            erased = set(report.cube_ids)
+            self._tier.cache.discard(lambda k: k[0] in erased)
+        return report
 
     def stats(self, scope: ScopeLike | None = None) -> StoreStats:
         return admin.stats(self._store, as_scope(scope) if scope is not None else None)
@@ -582,6 +653,172 @@ class MemOS:
                                     f"got {source!r:.40}")
         return transfer.import_(self._store, source, sc, on_error, progress)
 
+    # -- activation tier -----------------------------------------------------------------
+
+    def _activation(self) -> ActivationTier:
+        """The store's activation tier (made on first use: torch loads only then)."""
+        with self._tier_lock:
+            if self._tier is None:
+                from memos.activation import ActivationTier
+
+                self._tier = ActivationTier(self._store, self.config.slot_cache_bytes,
+                                            self.config.slot_cache_policy)
+            return self._tier
+
+    def recall(self, query: str, scope: ScopeLike, k: int = 8, *,
+               model: Any = None) -> Recall:
+        """Retrieval, then the pre-encoded slots of the retrieved cubes (cache, stored blob,
+        or one batched encode of the misses, stored for next time). `model`: a MemoryModel,
+        a checkpoint path, or None for the shipped checkpoint."""
+        from memos import activation
+
+        sc = as_scope(scope)
+        k = _check_k(k)
+        return activation.recall(self._activation(),
+                                 lambda q, s, n: self.search(q, s, k=n), query, sc, k, model)
+
+    def answer(self, question: str, scope: ScopeLike, k: int = 8, *, model: Any = None,
+               max_new_tokens: int = 32) -> Answer:
+        """Retrieval -> recall -> the model's answer from the slots (no prompt stuffing)."""
+        from memos import activation
+
+        sc = as_scope(scope)
+        k = _check_k(k)
+        return activation.answer(self._activation(),
+                                 lambda q, s, n: self.search(q, s, k=n), question, sc, k,
+                                 model, max_new_tokens)
+
+    def _transcript(self, sc: Scope, session_id: str) -> MemCube | None:
+        """The current transcript cube of a session (through its newest state cube)."""
+        from memos.stores import derived
+
+        with self._store.repo.read() as session:
+            states = derived.session_states(session, sc.user_id, sc.agent_id, session_id)
+            for row in states:
+                for src in row.derived_from or []:
+                    source = self._store.repo.row_by_id(session, str(src.get("cube_id")))
+                    if (source is not None and source.state == Lifecycle.ACTIVE.value
+                            and can_write(source, sc)):
+                        return cube_from_row(source)
+        return None
+
+    def save_session(self, scope: ScopeLike, session_id: str, text: str, *,
+                     model: Any = None) -> SavedSession:
+        """Read `text` with the model and keep the state: the text is stored as the
+        session's transcript cube (a new version when the session was saved before), the
+        state as an activation cube derived from it."""
+        from memos.activation import SavedSession
+
+        sc = as_scope(scope)
+        sid = _check_session_id(session_id)
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInputError("session text must be a non-empty string")
+        tier = self._activation()
+        m = tier.model(model)
+        current = self._transcript(sc, sid)
+        if current is None:
+            # Its own cube, never merged into another (add's dedup could hand back an
+            # unrelated memory with the same text, which a later save would then rewrite).
+            transcript = MemCube(kind="episode", content=check_content(text),
+                                 scope=Scope(user_id=sc.user_id, agent_id=sc.agent_id,
+                                             session_id=sid, visibility=sc.visibility))
+            with self._store.repo.write() as session:
+                self._store.repo.insert_cubes(session, [transcript], op="add")
+            self._store.after_write(1)
+        elif current.content != text:
+            transcript = self.update(current.id, sc, content=text)
+        else:
+            transcript = current
+        start = time.perf_counter()
+        state = tier.load_state(transcript, m.fingerprint)
+        if state is None:
+            with tier.model_lock:
+                state = m.read_session(text)
+            tier.save_state(transcript, state, sid)
+        return SavedSession(session_id=sid, transcript_id=transcript.id,
+                            transcript_version=transcript.version, tokens=state.length,
+                            model_fingerprint=m.fingerprint,
+                            seconds=time.perf_counter() - start)
+
+    def resume_session(self, scope: ScopeLike, session_id: str, more_text: str = "", *,
+                       model: Any = None) -> SessionState:
+        """The saved state of a session, continued through `more_text`: generating from it
+        gives what reading the whole text in one pass gives."""
+        sc = as_scope(scope)
+        sid = _check_session_id(session_id)
+        if not isinstance(more_text, str):
+            raise InvalidInputError("more_text must be a string")
+        transcript = self._transcript(sc, sid)
+        if transcript is None:
+            raise NotFoundError(f"no saved session {sid!r} in your scope; save it first "
+                                f"(MemOS.save_session / memos session save)")
+        tier = self._activation()
+        m = tier.model(model)
+        state = tier.load_state(transcript, m.fingerprint)
+        with tier.model_lock:
+            if state is None:  # another model, or its blob is gone: read the text again
+                state = m.read_session(transcript.content)
+                tier.save_state(transcript, state, sid)
+            if more_text:
+                _, state = m.generate_ids(more_text, state=state, max_new_tokens=0)
+        return state
+
+    def continue_session(self, scope: ScopeLike, session_id: str, text: str = "", *,
+                         max_new_tokens: int = 32, model: Any = None) -> str:
+        """Resume a saved session through `text` and return what the model writes next."""
+        max_new_tokens = _int_arg(max_new_tokens, "max_new_tokens", 1, 4096)
+        state = self.resume_session(scope, session_id, text, model=model)
+        tier = self._activation()
+        m = tier.model(model)
+        with tier.model_lock:
+            return m.generate(None, state=state, max_new_tokens=max_new_tokens)
+
+    def tiers(self, scope: ScopeLike | None = None) -> list[dict[str, Any]]:
+        """Cubes and bytes per tier, user and state (scope: one user's only)."""
+        from memos.stores import tier_stats
+
+        user = as_scope(scope).user_id if scope is not None else None
+        with self._store.repo.read() as session:
+            return tier_stats.tier_totals(session, user)
+
+    # -- scheduler -----------------------------------------------------------------------
+
+    def run_scheduler(self, *, dry_run: bool = False, config: SchedulerConfig | None = None,
+                      now: datetime | None = None) -> SchedulerReport:
+        """One scheduler pass: expire, promote hot cubes to slots, evict cold blobs."""
+        from memos import scheduler
+
+        return scheduler.run_once(self._store, self._activation(), config, dry_run=dry_run,
+                                  now=now)
+
+    def start_scheduler(self, interval: float = 60.0, *,
+                        config: SchedulerConfig | None = None) -> None:
+        """Run the scheduler every `interval` seconds on a background thread (until close)."""
+        from memos.scheduler import SchedulerThread
+
+        with self._tier_lock:
+            if self._scheduler is not None:
+                raise ConflictError("the scheduler is already running; stop_scheduler() first")
+            self._scheduler = SchedulerThread(lambda: self.run_scheduler(config=config),
+                                              interval)
+
+    def stop_scheduler(self) -> None:
+        """Stop the background scheduler, waiting for a pass in progress to finish."""
+        with self._tier_lock:
+            thread, self._scheduler = self._scheduler, None
+        if thread is not None:
+            thread.stop(timeout=None)
+
+    def scheduler_log(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The scheduler's newest decisions (audit rows of actor "scheduler")."""
+        from memos.scheduler import ACTOR
+        from memos.stores import tier_stats
+
+        limit = _int_arg(limit, "limit", 1, 100_000)
+        with self._store.repo.read() as session:
+            return [{"id": r.id, "at": r.at, "action": r.action, "cube_id": r.target,
+                     "reason": r.reason} for r in tier_stats.audit_entries(
+                         session, actor=ACTOR, limit=limit)]
 
 
 __all__ = ["MemOS", "ScopeLike", "as_scope"]

@@ -86,6 +86,8 @@ class PurgeReport(BaseModel):
     audit_id: int
     # Derived cubes of this one the caller may not change (another agent's): left in place.
     derived_kept: int = 0
+    # Activation blob files (slots, session states) of the erased cubes deleted from disk.
+    blobs: int = 0
     # SQLite: True when no file of the store holds the erased bytes any more (WAL
     # checkpointed and truncated); False when a reader in another process kept the WAL
     # (`notes` says why and what to do). None on PostgreSQL, whose
@@ -110,6 +112,9 @@ class CheckReport(BaseModel):
     indexes: dict[str, IndexCheck]
     problems: list[str] = Field(default_factory=list)
     repaired: bool = False
+    # Blob hashes (activation tensors) whose file is missing, does not match its hash, or
+    # has no row in SQL.
+    blobs: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class StoreStats(BaseModel):
@@ -140,6 +145,7 @@ class ReindexReport(BaseModel):
 
 class GcReport(BaseModel):
     archived: list[str] = Field(default_factory=list)
+    blobs_deleted: int = 0  # unreferenced activation blobs removed (store-wide gc only)
 
 
 class ExportReport(BaseModel):

@@ -32,9 +32,10 @@ from pydantic import ValidationError
 from sqlalchemy import and_, select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from memos.cube import MemCube, Scope, content_hash, new_id, utcnow
+from memos.cube import MemCube, Scope, check_user_metadata, content_hash, new_id, utcnow
 from memos.errors import ConflictError, ImportFormatError, InvalidInputError
 from memos.results import ExportReport, ImportReport
+from memos.stores.derived import blob_of
 from memos.stores.filters import parse_time
 from memos.stores.graph import ENTITY_PREFIX, entity_node
 from memos.stores.repository import can_write, cube_from_row, live_clause, visible_clause
@@ -244,6 +245,9 @@ def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextI
     with repo.read() as session:
         rows = list(session.execute(select(CubeRow).where(where)
                                     .order_by(CubeRow.recorded_at, CubeRow.id)).scalars())
+        # Slots and session states the OS made are caches of the exported text, and their
+        # blobs stay behind: they are encoded again where the file is imported.
+        rows = [r for r in rows if blob_of(r) is None]
         pk_to_id = {r.pk: r.id for r in rows}
         pks = list(pk_to_id)
         edges = []
@@ -331,6 +335,8 @@ def _parse_cube(obj: dict[str, Any], scope: Scope) -> tuple[MemCube, list[MemCub
         message = str(first.get("msg")).removeprefix("Value error, ")
         raise ValueError(f"invalid cube: {where}: {message}") from None
     check_cube_id(cube.id)
+    for c in (cube, *history):
+        check_user_metadata(c.metadata)
     for c in (cube, *history):
         if c.id != cube.id:
             raise ValueError(f"history of cube {cube.id} holds a version of {c.id}")

@@ -20,6 +20,7 @@ from memos.cube import (
     Scope,
     SourceRef,
     check_stored_text,
+    check_user_metadata,
     utcnow,
 )
 from memos.errors import InvalidInputError, NotFoundError, ScopeError
@@ -133,6 +134,10 @@ def check_field_types(**fields: Any) -> None:
         if name == "metadata":
             if value is not None and not isinstance(value, Mapping):
                 raise InvalidInputError(f"metadata must be a dict, got {value!r:.80}")
+            try:
+                check_user_metadata(dict(value or {}))
+            except ValueError as exc:
+                raise InvalidInputError(str(exc)) from None
         elif not isinstance(value, (list, tuple, set, frozenset)):
             raise InvalidInputError(f"{name} must be a list, got {value!r:.80}")
     for name in fields.get("entities", ()):

@@ -91,8 +91,12 @@ class BlobStore:
     # -- writes ------------------------------------------------------------------------
 
     def put(self, session: Session, tensors: dict[str, torch.Tensor], *, kind: str,
-            fingerprint: str | None = None) -> BlobInfo:
-        """Write a bundle (or find it already written) and count one more reference."""
+            fingerprint: str | None = None, header: dict[str, str] | None = None) -> BlobInfo:
+        """Write a bundle (or find it already written) and count one more reference.
+
+        `header` (e.g. the owner and the source cube version) goes into the file's metadata:
+        it makes the name differ per owner and source, so no two owners ever share a file,
+        and `load(expect=...)` checks it."""
         from safetensors.torch import save as save_safetensors
 
         if not tensors:
@@ -101,8 +105,8 @@ class BlobStore:
             raise InvalidInputError("blob kind must be 1 to 32 characters")
         # One metadata key: safetensors keeps metadata in a hash map, so two keys could be
         # written in either order and the same tensors would get two names.
-        meta = {"memos": json.dumps({"kind": kind, "fingerprint": fingerprint or ""},
-                                    sort_keys=True)}
+        meta = {"memos": json.dumps({**(header or {}), "kind": kind,
+                                     "fingerprint": fingerprint or ""}, sort_keys=True)}
         data = save_safetensors({k: v.detach().contiguous().cpu() for k, v in tensors.items()},
                                 metadata=meta)
         blob_hash = _digest(data)
@@ -169,9 +173,11 @@ class BlobStore:
         except (OSError, ValueError):  # missing, unreadable, or empty (mmap of 0 bytes)
             return False
 
-    def load(self, blob_hash: str, *, fingerprint: str | None = None) -> dict[str, torch.Tensor]:
+    def load(self, blob_hash: str, *, fingerprint: str | None = None,
+             expect: dict[str, str] | None = None) -> dict[str, torch.Tensor]:
         """The bundle's tensors, after checking the file's hash (and, if given, that the
-        model fingerprint matches the one the blob was made with)."""
+        model fingerprint matches the one the blob was made with, and that the header holds
+        `expect`'s values)."""
         from safetensors import SafetensorError, safe_open
 
         path = self.path(blob_hash)
@@ -191,9 +197,15 @@ class BlobStore:
             raise BlobError(f"blob {blob_hash[:12]} cannot be read ({exc}); it is re-derived "
                             f"on next use, or run `memos check --repair`") from exc
         try:
-            made_by = json.loads(header_meta.get("memos", "{}")).get("fingerprint") or None
+            header = json.loads(header_meta.get("memos", "{}"))
         except ValueError:
-            made_by = None
+            header = {}
+        header = header if isinstance(header, dict) else {}
+        made_by = header.get("fingerprint") or None
+        for key, value in (expect or {}).items():
+            if header.get(key) != value:
+                raise BlobError(f"blob {blob_hash[:12]} was not made for this cube ({key} "
+                                f"differs); it is encoded again")
         if fingerprint is not None and made_by != fingerprint:
             raise FingerprintMismatchError(
                 f"blob {blob_hash[:12]} was made by model {str(made_by)[:12]}, not "

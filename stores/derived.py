@@ -10,9 +10,37 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from memos.cube import Lifecycle, Tier
-from memos.stores.schema import CubeRow, DerivationRow
+from memos.stores.schema import CubeRow, CubeVersionRow, DerivationRow
 
 CHUNK = 200  # (id, version) pairs per query: two bind parameters each
+
+# Metadata keys only the OS writes (memos.cube.RESERVED_KEY_PREFIX: callers and import
+# files cannot set them), so a blob is never named by anything a caller wrote.
+BLOB_KEY = "memos:blob"
+BYTES_KEY = "memos:bytes"
+COST_KEY = "memos:encode_seconds"
+_HEX = frozenset("0123456789abcdef")
+
+
+def blob_of(row: CubeRow) -> str | None:
+    """The blob an OS-made activation cube names, or None (anything else: None)."""
+    meta = row.meta if isinstance(row.meta, dict) else {}
+    blob = meta.get(BLOB_KEY)
+    if (row.tier != Tier.ACTIVATION.value or not isinstance(blob, str) or len(blob) != 64
+            or not set(blob) <= _HEX):
+        return None
+    return blob
+
+
+def blob_bytes(row: CubeRow) -> int:
+    value = row.meta.get(BYTES_KEY) if isinstance(row.meta, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def encode_cost(row: CubeRow) -> float:
+    value = row.meta.get(COST_KEY) if isinstance(row.meta, dict) else None
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    return float(value) if ok and value < 1e6 else 0.0
 
 
 def live_derived(session: Session, pairs: Sequence[tuple[str, int]], *, kind: str,
@@ -32,7 +60,8 @@ def live_derived(session: Session, pairs: Sequence[tuple[str, int]], *, kind: st
                        CubeRow.state == Lifecycle.ACTIVE.value)
                 .order_by(CubeRow.pk))
         for source_id, source_version, row in session.execute(stmt):
-            out[(source_id, source_version)] = row  # ordered by pk: the newest wins
+            if blob_of(row) is not None:  # made by the OS (a caller cannot name a blob)
+                out[(source_id, source_version)] = row  # ordered by pk: the newest wins
     return out
 
 
@@ -66,11 +95,18 @@ def session_states(session: Session, user_id: str, agent_id: str | None,
     return list(session.execute(stmt).scalars())
 
 
+def version_content(session: Session, cube_id: str, version: int) -> str | None:
+    """The text of one version of a cube (from its immutable snapshot), or None."""
+    snap = session.execute(select(CubeVersionRow.snapshot).where(
+        CubeVersionRow.cube_id == cube_id, CubeVersionRow.version == version)).scalar()
+    return str(snap["content"]) if isinstance(snap, dict) and "content" in snap else None
+
+
 def blob_hashes(rows: Sequence[CubeRow]) -> list[str]:
-    """The blob each derived cube points at (metadata["blob"]), in order, without repeats."""
-    return list(dict.fromkeys(str(r.meta["blob"]) for r in rows
-                              if isinstance(r.meta, dict) and r.meta.get("blob")))
+    """The blobs these OS-made activation cubes name, in order, without repeats."""
+    return list(dict.fromkeys(b for b in (blob_of(r) for r in rows) if b is not None))
 
 
-__all__ = ["blob_hashes", "derived_by_source", "live_derived", "session_states",
-           "stale_derived"]
+__all__ = ["BLOB_KEY", "BYTES_KEY", "COST_KEY", "blob_bytes", "blob_hashes", "blob_of",
+           "encode_cost", "derived_by_source", "live_derived", "session_states",
+           "stale_derived", "version_content"]

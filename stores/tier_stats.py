@@ -6,16 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import LargeBinary, cast, func, select
 from sqlalchemy.orm import Session
 
 from memos.cube import Lifecycle, Tier
 from memos.stores.schema import AuditRow, CubeRow, DerivationRow
 
 
-def live_plaintext_stats(session: Session, now: datetime, user_id: str | None = None,
-                         min_hits: int = 1) -> list[tuple[str, int, int, datetime | None,
-                                                           datetime, Any]]:
+def live_plaintext_stats(session: Session, now: datetime, min_hits: int = 1
+                         ) -> list[tuple[str, int, int, datetime | None, datetime, Any]]:
     """(id, version, hits, last_access, recorded_at, user_id) of live plaintext cubes read at
     least `min_hits` times (the only ones promotion can choose)."""
     stmt = select(CubeRow.id, CubeRow.version, CubeRow.hits, CubeRow.last_access,
@@ -23,8 +22,6 @@ def live_plaintext_stats(session: Session, now: datetime, user_id: str | None = 
         CubeRow.tier == Tier.PLAINTEXT.value, CubeRow.state == Lifecycle.ACTIVE.value,
         CubeRow.hits >= min_hits,
         (CubeRow.expires_at.is_(None)) | (CubeRow.expires_at > now))
-    if user_id is not None:
-        stmt = stmt.where(CubeRow.user_id == user_id)
     return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
 
 
@@ -40,35 +37,39 @@ def live_activation(session: Session, kind: str | None = None) -> list[tuple[Cub
     return [(row, sid, int(sver)) for row, sid, sver in session.execute(stmt)]
 
 
-def source_access(session: Session, ids: list[str]) -> dict[str, tuple[int, datetime | None]]:
-    """hits and last access of these cubes (the access signal of what was derived from them)."""
-    out: dict[str, tuple[int, datetime | None]] = {}
+def source_access(session: Session, ids: list[str]
+                  ) -> dict[str, tuple[int, datetime | None, int, str]]:
+    """hits, last access, current version and state of these cubes: the access signal of
+    what was derived from them, and whether that is still current."""
+    out: dict[str, tuple[int, datetime | None, int, str]] = {}
     for start in range(0, len(ids), 500):
-        for cid, hits, last in session.execute(select(
-                CubeRow.id, CubeRow.hits, CubeRow.last_access).where(
-                CubeRow.id.in_(ids[start:start + 500]))):
-            out[cid] = (int(hits or 0), last)
+        for cid, hits, last, version, state in session.execute(select(
+                CubeRow.id, CubeRow.hits, CubeRow.last_access, CubeRow.version,
+                CubeRow.state).where(CubeRow.id.in_(ids[start:start + 500]))):
+            out[cid] = (int(hits or 0), last, int(version), str(state))
     return out
 
 
 def tier_totals(session: Session, user_id: str | None = None) -> list[dict[str, Any]]:
-    """Cubes and bytes per (tier, user, state): plaintext bytes are UTF-8 content, derived
-    tiers' bytes are their blobs' (metadata["bytes"])."""
+    """Cubes and bytes per (tier, user, state): plaintext bytes are UTF-8 content, activation
+    bytes are the blobs of live OS-made activation cubes (retired ones have none)."""
+    from memos.stores.derived import blob_bytes
+
+    text_bytes = (func.octet_length(CubeRow.content) if session.get_bind().dialect.name
+                  == "postgresql" else func.length(cast(CubeRow.content, LargeBinary)))
     stmt = select(CubeRow.tier, CubeRow.user_id, CubeRow.state, func.count(),
-                  func.sum(func.length(CubeRow.content))).group_by(
-        CubeRow.tier, CubeRow.user_id, CubeRow.state)
+                  func.sum(text_bytes)).group_by(CubeRow.tier, CubeRow.user_id, CubeRow.state)
     if user_id is not None:
         stmt = stmt.where(CubeRow.user_id == user_id)
     rows = {(t, u, s): {"tier": t, "user_id": u, "state": s, "cubes": int(n),
                         "bytes": int(b or 0) if t == Tier.PLAINTEXT.value else 0}
             for t, u, s, n, b in session.execute(stmt)}
-    derived_stmt = select(CubeRow.tier, CubeRow.user_id, CubeRow.state, CubeRow.meta).where(
-        CubeRow.tier != Tier.PLAINTEXT.value)
+    derived_stmt = select(CubeRow).where(CubeRow.tier == Tier.ACTIVATION.value,
+                                         CubeRow.state == Lifecycle.ACTIVE.value)
     if user_id is not None:
         derived_stmt = derived_stmt.where(CubeRow.user_id == user_id)
-    for t, u, s, meta in session.execute(derived_stmt):
-        if isinstance(meta, dict) and isinstance(meta.get("bytes"), int):
-            rows[(t, u, s)]["bytes"] += meta["bytes"]
+    for row in session.execute(derived_stmt).scalars():
+        rows[(row.tier, row.user_id, row.state)]["bytes"] += blob_bytes(row)
     return sorted(rows.values(), key=lambda r: (r["tier"], r["user_id"], r["state"]))
 
 

@@ -1,0 +1,284 @@
+"""The activation tier and the scheduler: `memos recall | answer | tiers | session save |
+session resume | scheduler run | scheduler log`, and `memos bench tiers`.
+
+Each command makes one call on `memos.MemOS` (or the bench module) and renders the result.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from memos.cli import render
+from memos.cli.app import app, bench_app
+from memos.cli.options import (
+    MEMORIES,
+    STORE,
+    AgentOpt,
+    IndexDirOpt,
+    JsonOpt,
+    SessionOpt,
+    StoreOpt,
+    UserOpt,
+    open_store,
+    optional_scope,
+    read_content,
+    scope_of,
+)
+from memos.errors import InvalidInputError
+
+session_app = typer.Typer(help="Save a session's state and resume it later.",
+                          no_args_is_help=True)
+scheduler_app = typer.Typer(help="Move cubes between tiers by policy; read its decisions.",
+                            no_args_is_help=True)
+app.add_typer(session_app, name="session", rich_help_panel=MEMORIES)
+app.add_typer(scheduler_app, name="scheduler", rich_help_panel=STORE)
+
+ModelOpt = Annotated[str | None, typer.Option(
+    "--model", help="Checkpoint folder of the model (default: the shipped memqa-small).")]
+KOpt = Annotated[int, typer.Option("--k", "-k", min=1, max=256,
+                                   help="How many memories to retrieve.")]
+
+
+@app.command(rich_help_panel=MEMORIES)
+def recall(query: Annotated[str, typer.Argument(help="What to recall, in plain words.")],
+           user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+           k: KOpt = 8, model: ModelOpt = None, store: StoreOpt = None,
+           index_dir: IndexDirOpt = None, json_out: JsonOpt = False) -> None:
+    """Retrieve memories and their pre-encoded slots (cached per cube version and model).
+
+    Example: memos recall "where does alice live?" -u alice -k 8
+    """
+    with open_store(store, index_dir) as mem:
+        got = mem.recall(query, scope_of(user, agent, session), k, model=model)
+    data = {"cubes": [{"id": c, "version": v} for c, v in got.cubes], "hits": got.hits,
+            "misses": got.misses, "skipped": [{"id": c, "why": w} for c, w in got.skipped],
+            "slots": got.slots.num_slots if got.slots is not None else 0,
+            "seconds": got.seconds, "model_fingerprint": got.model_fingerprint}
+    if json_out:
+        render.print_json(data)
+        return
+    table = render.new_table(f"recall: {len(got.cubes)} memories, {data['slots']} slots",
+                             ["cube", "version"])
+    for c, v in got.cubes:
+        table.add_row(c, str(v))
+    render.print_table(table)
+    render.print_message(f"cache/blob hits {got.hits}, encoded {got.misses}; "
+                         f"retrieve {got.seconds['retrieve'] * 1000:.1f} ms, "
+                         f"recall {got.seconds['recall'] * 1000:.1f} ms")
+    for c, why in got.skipped:
+        render.print_message(f"skipped {c}: {why}", style="yellow")
+
+
+@app.command(rich_help_panel=MEMORIES)
+def answer(question: Annotated[str, typer.Argument(help="The question to answer.")],
+           user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+           k: KOpt = 8, model: ModelOpt = None,
+           max_new_tokens: Annotated[int, typer.Option(min=1, max=4096,
+                                                       help="Longest answer, in bytes.")] = 32,
+           store: StoreOpt = None, index_dir: IndexDirOpt = None,
+           json_out: JsonOpt = False) -> None:
+    """Answer from memory: retrieve, read the memories' slots, generate with the model.
+
+    Example: memos answer "What is Bo's city?" -u alice
+    """
+    with open_store(store, index_dir) as mem:
+        got = mem.answer(question, scope_of(user, agent, session), k, model=model,
+                         max_new_tokens=max_new_tokens)
+    if json_out:
+        render.print_json({"text": got.text, "cubes": [{"id": c, "version": v}
+                                                       for c, v in got.cubes],
+                           "hits": got.hits, "misses": got.misses, "seconds": got.seconds,
+                           "model_fingerprint": got.model_fingerprint})
+        return
+    render.console().print(got.text, markup=False, highlight=False)
+    stages = ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in got.seconds.items())
+    render.print_message(f"read {len(got.cubes)} memories (cached {got.hits}, encoded "
+                         f"{got.misses}); {stages}", style="dim")
+
+
+@app.command(rich_help_panel=STORE)
+def tiers(user: UserOpt = None, store: StoreOpt = None, index_dir: IndexDirOpt = None,
+          all_users: Annotated[bool, typer.Option("--all", help="Every user (admin view).")]
+          = False, json_out: JsonOpt = False) -> None:
+    """Cubes and bytes per tier, user and state.
+
+    Example: memos tiers -u alice
+    """
+    scope = None if all_users else optional_scope(user, None, None)
+    with open_store(store, index_dir) as mem:
+        rows = mem.tiers(scope)
+    if json_out:
+        render.print_json(rows)
+        return
+    table = render.new_table("tiers", ["tier", "user", "state", "cubes", "bytes"])
+    for r in rows:
+        table.add_row(r["tier"], r["user_id"], r["state"], f"{r['cubes']:,}", f"{r['bytes']:,}")
+    render.print_table(table)
+
+
+@session_app.command("save")
+def session_save(session_id: Annotated[str, typer.Argument(help="The session's id.")],
+                 text: Annotated[str, typer.Argument(help="The session's text, or - for stdin.")],
+                 user: UserOpt = None, agent: AgentOpt = None, model: ModelOpt = None,
+                 store: StoreOpt = None, index_dir: IndexDirOpt = None,
+                 json_out: JsonOpt = False) -> None:
+    """Read a session's text with the model and keep its state (and the text) in the store.
+
+    Example: memos session save s1 - -u alice < transcript.txt
+    """
+    content = read_content(text)
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(f"the session text is not valid UTF-8 ({exc.reason} at "
+                                    f"byte {exc.start}); convert it to UTF-8 first") from None
+    with open_store(store, index_dir, create=True) as mem:
+        saved = mem.save_session(scope_of(user, agent), session_id, content, model=model)
+    if json_out:
+        render.print_json(saved.__dict__)
+        return
+    render.print_message(f"saved session {saved.session_id}: {saved.tokens:,} tokens read "
+                         f"(transcript {saved.transcript_id} v{saved.transcript_version})")
+
+
+@session_app.command("resume")
+def session_resume(session_id: Annotated[str, typer.Argument(help="The session's id.")],
+                   prompt: Annotated[str, typer.Argument(help="Text to continue with.")] = "",
+                   user: UserOpt = None, agent: AgentOpt = None, model: ModelOpt = None,
+                   max_new_tokens: Annotated[int, typer.Option(min=1, max=4096)] = 32,
+                   store: StoreOpt = None, index_dir: IndexDirOpt = None,
+                   json_out: JsonOpt = False) -> None:
+    """Continue a saved session from its state (no re-reading) and print what follows.
+
+    Example: memos session resume s1 " What is the pass key?" -u alice
+    """
+    with open_store(store, index_dir) as mem:
+        text = mem.continue_session(scope_of(user, agent), session_id, prompt,
+                                    max_new_tokens=max_new_tokens, model=model)
+    if json_out:
+        render.print_json({"session_id": session_id, "text": text})
+        return
+    render.console().print(text, markup=False, highlight=False)
+
+
+@scheduler_app.command("run")
+def scheduler_run(dry_run: Annotated[bool, typer.Option(
+                      "--dry-run", help="Decide, print, change nothing.")] = False,
+                  disk_budget: Annotated[int, typer.Option(
+                      "--disk-budget", min=0, help="Bytes of activation blobs to keep.")]
+                  = 1 << 30,
+                  policy: Annotated[str, typer.Option(
+                      "--policy", help="Eviction policy: lru, lfu or cost.")] = "cost",
+                  min_hits: Annotated[int, typer.Option(
+                      "--min-hits", min=1, help="Reads before a cube is pre-encoded.")] = 3,
+                  model: ModelOpt = None, store: StoreOpt = None,
+                  index_dir: IndexDirOpt = None, json_out: JsonOpt = False) -> None:
+    """One scheduler pass: expire TTL cubes, pre-encode hot cubes, evict cold blobs.
+
+    Example: memos scheduler run --dry-run --disk-budget 100000000
+    """
+    from memos.scheduler import SchedulerConfig
+
+    cfg = SchedulerConfig(disk_budget_bytes=disk_budget, eviction_policy=policy,
+                          promote_min_hits=min_hits, model=model)
+    with open_store(store, index_dir) as mem:
+        report = mem.run_scheduler(dry_run=dry_run, config=cfg)
+    if json_out:
+        render.print_json(report)
+        return
+    table = render.new_table(f"scheduler{' (dry run)' if dry_run else ''}",
+                             ["job", "cube", "reason"])
+    for d in report.decisions:
+        table.add_row(d.job, d.cube_id or "", d.reason)
+    render.print_table(table)
+    render.print_message(f"{report.expired} expired, {report.promoted} promoted, "
+                         f"{report.evicted} evicted, {report.blobs_deleted} blobs deleted; "
+                         f"{report.activation_bytes:,} activation bytes")
+
+
+@scheduler_app.command("log")
+def scheduler_log(limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100_000)]
+                  = 50, store: StoreOpt = None, index_dir: IndexDirOpt = None,
+                  json_out: JsonOpt = False) -> None:
+    """The scheduler's newest decisions, each with its reason.
+
+    Example: memos scheduler log -n 20
+    """
+    with open_store(store, index_dir) as mem:
+        rows = mem.scheduler_log(limit)
+    if json_out:
+        render.print_json(rows)
+        return
+    table = render.new_table("scheduler log", ["at", "action", "cube", "reason"])
+    for r in rows:
+        table.add_row(render.fmt(r["at"]), r["action"], r["cube_id"] or "", r["reason"] or "")
+    render.print_table(table)
+
+
+@bench_app.command("tiers")
+def bench_tiers(
+    sizes: Annotated[str, typer.Option(help="Fact counts, comma-separated.")] = "100,1000,10000",
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=256)] = 8,
+    questions: Annotated[int, typer.Option(min=1, help="Timed questions per size.")] = 20,
+    repeats: Annotated[int, typer.Option(min=1)] = 3,
+    accuracy_facts: Annotated[int, typer.Option(min=0, help="0 skips accuracy.")] = 1000,
+    accuracy_questions: Annotated[int, typer.Option(min=1)] = 200,
+    session_bytes: Annotated[int, typer.Option(min=0, help="0 skips the resume table.")]
+    = 65_536,
+    trace_recalls: Annotated[int, typer.Option(min=0, help="0 skips the policy table.")]
+    = 10_000,
+    seed: int = 0, model: ModelOpt = None, json_out: JsonOpt = False) -> None:
+    """Answer time per stage, accuracy through MemOS.answer, session resume, eviction policies.
+
+    Example: memos bench tiers --sizes 100,1000,10000 --json
+    """
+    from memos.bench.tiers import run_tiers_bench
+    from memos.cli.bench_commands import _progress
+    from memos.errors import InvalidInputError
+
+    try:
+        size_list = tuple(int(s) for s in sizes.split(",") if s.strip())
+    except ValueError as exc:
+        raise InvalidInputError(f"--sizes takes comma-separated integers, got {sizes!r}") from exc
+    with _progress() as update:
+        report = run_tiers_bench(sizes=size_list, k=k, questions=questions, repeats=repeats,
+                                 accuracy_facts=accuracy_facts,
+                                 accuracy_questions=accuracy_questions,
+                                 session_bytes=session_bytes, trace_recalls=trace_recalls,
+                                 seed=seed, model_path=model, progress=update)
+    if json_out:
+        sys.stdout.write(json.dumps(report.to_dict(), default=str) + "\n")
+        return
+    _print_tiers(report)
+
+
+def _print_tiers(report: Any) -> None:
+    out = render.console()
+    table = render.new_table(f"answer time per stage, k={report.k} (median ms)",
+                             ["facts", "condition", "retrieve", "recall", "generate", "total",
+                              "prompt bytes", "exact match"])
+    for p in report.answer:
+        table.add_row(f"{p.facts:,}", p.condition, f"{p.retrieve_ms:.1f}", f"{p.recall_ms:.2f}",
+                      f"{p.generate_ms:.1f}", f"{p.total_ms:.1f}", f"{p.prompt_bytes:,}",
+                      f"{p.exact_match:.2f} of {p.answers}")
+    out.print(table)
+    out.print(f"encode / warm recall: {report.warm_vs_encode:.1f}x; warm answer at the largest "
+              f"size / smallest: {report.answer_growth:.2f}x")
+    if report.accuracy:
+        out.print(f"accuracy through MemOS.answer: {json.dumps(report.accuracy)}")
+    if report.session:
+        out.print(f"session resume: {json.dumps(report.session)}")
+    if report.policies:
+        pt = render.new_table("RAM slot cache on a Zipf(1.1) trace",
+                              ["budget bytes", "policy", "hit rate", "resident bytes",
+                               "evictions"])
+        for p in report.policies:
+            pt.add_row(f"{p.budget_bytes:,}", p.policy, f"{p.hit_rate:.3f}",
+                       f"{p.resident_bytes:,}", f"{p.evictions:,}")
+        out.print(pt)
+    out.print(f"machine: {report.machine}, {report.date}")

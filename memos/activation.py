@@ -1,0 +1,458 @@
+"""The activation tier: pre-encoded memory slots and saved session states as cubes.
+
+A **slots cube** is the pre-encoded form of one plaintext cube *version* under one model
+fingerprint: tier ``activation``, kind ``slots``, private to the source's owner,
+``derived_from = [(cube id, version)]``, ``model_fingerprint`` set, and
+``metadata["memos:blob"]`` naming an immutable blob (stores/blobs.py) that holds the tensors.
+Only the OS writes ``memos:`` keys (callers and import files cannot), so a blob is never named
+by anything a caller wrote. A **state cube** (kind ``state``) holds a `SessionState` the same
+way, derived from the transcript cube the session's text is kept in.
+
+Serving (`ActivationTier.slots_for`): the RAM cache (memos/slot_cache.py), then the slots
+cube's blob (its header checked against the cube), and only then the model, with every miss
+encoded in one batch and stored for next time. Every lookup is keyed by (cube id, version,
+text hash, fingerprint), so a new version of a cube or another model never reads old slots.
+`invalidate_in` retires the slots of older versions inside the transaction that writes the
+new one; `erase_in` deletes the blob files of a forgotten cube inside the forget's
+transaction.
+
+torch and the model load on first use: opening a store and reading plaintext never pay them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from memos.cube import (
+    DerivedFrom,
+    Kind,
+    Lifecycle,
+    MemCube,
+    Scope,
+    Tier,
+    content_hash,
+    utcnow,
+)
+from memos.errors import BlobError, InvalidInputError, ModelError
+from memos.slot_cache import SlotCache
+from memos.stores import derived
+from memos.stores.blobs import BlobStore
+
+if TYPE_CHECKING:
+    from memos.model.memory_model import MemoryModel
+    from memos.model.session import SessionState
+    from memos.model.slots import MemorySlots
+    from memos.parts import StoreParts
+    from memos.stores.schema import CubeRow
+
+log = logging.getLogger(__name__)
+
+ModelLike = Any  # MemoryModel | str | Path | None (the shipped checkpoint)
+CACHE_KINDS = (Kind.SLOTS.value, Kind.STATE.value)  # derived cubes that are caches of text
+
+
+@dataclass
+class Recall:
+    """What `MemOS.recall` returns: the slots of the retrieved cubes, in retrieval order."""
+
+    slots: MemorySlots | None  # None when nothing was retrieved
+    cubes: list[tuple[str, int]]  # (cube id, version) of each memory in `slots`, in order
+    hits: int  # memories served from the RAM cache or a stored blob
+    misses: int  # memories encoded by the model for this call
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (cube id, why not read)
+    seconds: dict[str, float] = field(default_factory=dict)  # retrieve, recall
+    model_fingerprint: str = ""
+
+
+@dataclass
+class Answer:
+    """What `MemOS.answer` returns."""
+
+    text: str
+    cubes: list[tuple[str, int]]  # the memories the model was given
+    hits: int
+    misses: int
+    seconds: dict[str, float]  # retrieve, recall, generate
+    model_fingerprint: str
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class SavedSession:
+    """What `MemOS.save_session` returns."""
+
+    session_id: str
+    transcript_id: str  # the plaintext cube holding the session's text
+    transcript_version: int
+    tokens: int  # tokens the state has read
+    model_fingerprint: str
+    seconds: float  # loading the saved state, or reading the text when there was none
+
+
+def _slot_key(cube: MemCube, fingerprint: str) -> tuple[str, int, str, str]:
+    """A RAM cache key: the cube version *and its text*, so an id given to other text later
+    (a purged id reused by an import) can never hit an old entry."""
+    return (cube.id, cube.version, cube.content_hash, fingerprint)
+
+
+def _blob_header(cube: MemCube) -> dict[str, str]:
+    """What a slots blob is of: written into the file and checked when it is loaded."""
+    return {"owner": cube.scope.user_id, "source": f"{cube.id}@{cube.version}",
+            "text": cube.content_hash}
+
+
+class ActivationTier:
+    """Slots and session states of one open store (one per `MemOS`, shared by threads)."""
+
+    def __init__(self, store: StoreParts, cache_bytes: int = 256 << 20,
+                 policy: str = "cost") -> None:
+        self.store = store
+        self.cache = SlotCache(cache_bytes, policy)
+        self._models: dict[str, MemoryModel] = {}
+        self.model_lock = threading.RLock()  # one forward pass at a time per tier
+
+    @property
+    def blobs(self) -> BlobStore:
+        return self.store.blobs
+
+    # -- models --------------------------------------------------------------------------
+
+    def model(self, model: ModelLike = None) -> MemoryModel:
+        """A loaded model: the one given, or a checkpoint path (None: the shipped one)."""
+        from memos.model.memory_model import MemoryModel
+
+        if isinstance(model, MemoryModel):
+            return model
+        if model is not None and not isinstance(model, (str, Path)):
+            raise InvalidInputError(f"model must be a MemoryModel, a checkpoint path or None, "
+                                    f"got {type(model).__name__}")
+        key = str(model) if model is not None else ""
+        with self.model_lock:
+            if key not in self._models:
+                from memos.model.checkpoint import load_checkpoint
+
+                self._models[key] = load_checkpoint(model)
+            return self._models[key]
+
+    # -- slots ---------------------------------------------------------------------------
+
+    def slots_for(self, cubes: Sequence[MemCube], model: ModelLike = None
+                  ) -> tuple[MemorySlots | None, list[tuple[str, int]], int, int,
+                             list[tuple[str, str]]]:
+        """Slots of these cube versions, in order: (bundle, pairs, hits, misses, skipped).
+
+        Cache, then stored blob, then one batched encode of the rest (stored as slots cubes).
+        A cube too long for the model is skipped (listed with the reason), never truncated.
+        """
+        from memos.model.slots import MemorySlots
+
+        m = self.model(model)
+        fp = m.fingerprint
+        limit = m.cfg.max_memory_tokens
+        found: dict[tuple[str, int], MemorySlots] = {}
+        skipped: list[tuple[str, str]] = []
+        wanted: list[MemCube] = []
+        for cube in cubes:
+            if len(cube.content.encode("utf-8")) > limit:
+                skipped.append((cube.id, f"{len(cube.content.encode('utf-8'))} bytes, over the "
+                                         f"model's {limit}-byte memory limit"))
+                continue
+            wanted.append(cube)
+        hits = 0
+        need: list[MemCube] = []
+        for cube in wanted:
+            cached = self.cache.get(_slot_key(cube, fp))
+            if cached is not None:
+                found[(cube.id, cube.version)] = cached
+                hits += 1
+            else:
+                need.append(cube)
+        broken: list[CubeRow] = []
+        if need:
+            with self.store.repo.read() as session:
+                rows = derived.live_derived(session, [(c.id, c.version) for c in need],
+                                            kind=Kind.SLOTS.value, fingerprint=fp)
+            still: list[MemCube] = []
+            for cube in need:
+                row = rows.get((cube.id, cube.version))
+                slots = self._load_slots(row, fp, cube) if row is not None else None
+                if slots is None:
+                    if row is not None:
+                        broken.append(row)
+                    still.append(cube)
+                    continue
+                found[(cube.id, cube.version)] = slots
+                self.cache.put(_slot_key(cube, fp), slots, slots.nbytes(),
+                               derived.encode_cost(row))
+                hits += 1
+            need = still
+        if need:
+            self._encode_and_store(need, m, found, broken)
+        pairs = [(c.id, c.version) for c in wanted]
+        if not pairs:
+            return None, [], hits, len(need), skipped
+        bundle = MemorySlots.concat([found[p] for p in pairs])
+        return bundle, pairs, hits, len(need), skipped
+
+    def _load_slots(self, row: CubeRow, fp: str, cube: MemCube) -> MemorySlots | None:
+        from memos.model.slots import MemorySlots
+
+        blob = derived.blob_of(row)
+        if blob is None:
+            return None
+        try:
+            tensors = self.blobs.load(blob, fingerprint=fp, expect=_blob_header(cube))
+            return MemorySlots.from_tensors(tensors, fp, [_text_hash(cube.content)])
+        except (BlobError, ModelError, InvalidInputError) as exc:  # never served: re-derive
+            log.warning("slots cube %s: %s; encoding again", row.id, exc)
+            return None
+
+    def _encode_and_store(self, cubes: list[MemCube], m: MemoryModel,
+                          found: dict[tuple[str, int], MemorySlots],
+                          broken: list[CubeRow]) -> None:
+        start = time.perf_counter()
+        with self.model_lock:
+            bundle = m.encode_memory([c.content for c in cubes])
+        per = (time.perf_counter() - start) / len(cubes)
+        fp = bundle.fingerprint
+        made: list[MemCube] = []
+        now = utcnow()
+        for i, cube in enumerate(cubes):  # served to this caller whatever is stored below
+            found[(cube.id, cube.version)] = bundle.select([i]).trimmed()
+        with self.store.repo.write() as session:
+            for row in broken:  # a slots cube whose blob is gone or corrupt: retire it
+                retire_if_active(self.store, session, row.id, "blob missing or corrupt")
+            for cube in cubes:
+                # Stored only if the source is still this version and live: a forget or
+                # purge that committed while the model was encoding wins.
+                source = self.store.repo.row_by_id(session, cube.id)
+                if (source is None or source.version != cube.version
+                        or source.content_hash != cube.content_hash
+                        or source.state not in (Lifecycle.ACTIVE.value,
+                                                Lifecycle.SUPERSEDED.value)):
+                    continue
+                one = found[(cube.id, cube.version)]
+                info = self.blobs.put(session, one.to_tensors(), kind=Kind.SLOTS.value,
+                                      fingerprint=fp, header=_blob_header(cube))
+                self.cache.put(_slot_key(cube, fp), one, one.nbytes(), per)
+                made.append(MemCube(
+                    tier=Tier.ACTIVATION, kind=Kind.SLOTS,
+                    content=f"memory slots of cube {cube.id} version {cube.version} "
+                            f"(model {fp[:12]})",
+                    # The source's owner, always private: only the OS reads slots cubes.
+                    scope=Scope(user_id=source.user_id, agent_id=source.agent_id),
+                    derived_from=[DerivedFrom(cube_id=cube.id, version=cube.version)],
+                    model_fingerprint=fp, recorded_at=now,
+                    metadata={derived.BLOB_KEY: info.hash, derived.BYTES_KEY: info.bytes,
+                              derived.COST_KEY: round(per, 6)}))
+            self.store.repo.insert_cubes(session, made, op="derive")
+        if made:
+            self.store.after_write(len(made))
+
+    # -- session states ------------------------------------------------------------------
+
+    def save_state(self, source: MemCube, state: SessionState, session_id: str) -> MemCube:
+        """Store `state` (read from the transcript cube `source`) as a state cube."""
+        with self.store.repo.write() as session:
+            info = self.blobs.put(session, state.to_tensors(), kind=Kind.STATE.value,
+                                  fingerprint=state.fingerprint, header=_blob_header(source))
+            cube = MemCube(
+                tier=Tier.ACTIVATION, kind=Kind.STATE,
+                content=f"session state of session {session_id!r} after {state.length} "
+                        f"tokens (model {state.fingerprint[:12]})",
+                scope=Scope(user_id=source.scope.user_id, agent_id=source.scope.agent_id,
+                            session_id=session_id),
+                derived_from=[DerivedFrom(cube_id=source.id, version=source.version)],
+                model_fingerprint=state.fingerprint,
+                metadata={derived.BLOB_KEY: info.hash, derived.BYTES_KEY: info.bytes,
+                          "tokens": state.length})
+            self.store.repo.insert_cubes(session, [cube], op="derive")
+        self.store.after_write(1)
+        return cube
+
+    def load_state(self, source: MemCube, fingerprint: str) -> SessionState | None:
+        """The saved state of this transcript version under this model, or None."""
+        from memos.model.session import SessionState
+
+        with self.store.repo.read() as session:
+            row = derived.live_derived(session, [(source.id, source.version)],
+                                       kind=Kind.STATE.value, fingerprint=fingerprint
+                                       ).get((source.id, source.version))
+        blob = derived.blob_of(row) if row is not None else None
+        if row is None or blob is None:
+            return None
+        try:
+            tensors = self.blobs.load(blob, fingerprint=fingerprint,
+                                      expect=_blob_header(source))
+            return SessionState.from_tensors(tensors, fingerprint)
+        except (BlobError, ModelError, InvalidInputError) as exc:
+            log.warning("state cube %s: %s; reading the session again", row.id, exc)
+            return None
+
+
+def invalidate_in(session: Any, store: StoreParts, cube_id: str, current_version: int,
+                  scope: Scope | None = None) -> int:
+    """Inside the caller's write transaction: retire (archive) the active slots and states
+    made from versions of `cube_id` other than `current_version` and release their blobs
+    (gc and the scheduler delete unreferenced ones). Lookups are by exact version, so they
+    were never served again anyway: this frees them. With `scope`, only derived cubes that
+    scope could change itself are touched (the rule of every bulk path). Returns how many
+    derived cubes were retired; a store without activation cubes pays one indexed read."""
+    stale = [r for r in derived.stale_derived(session, cube_id, current_version)
+             if r.kind in CACHE_KINDS and _may_change(r, scope)]
+    for row in stale:
+        _retire_row(store, session, row, f"cube {cube_id} has version {current_version}")
+        blob = derived.blob_of(row)
+        if blob is not None:
+            store.blobs.release(session, blob)
+    return len(stale)
+
+
+def erase_in(session: Any, store: StoreParts, cube_ids: Sequence[str],
+             scope: Scope | None = None) -> int:
+    """Inside the caller's write transaction (forget): delete the blobs, rows and files, of
+    every slots or state cube made from these cubes, whatever its state, so no tensor
+    derived from them stays on disk once the forget commits (a failed commit leaves
+    missing blobs, which are encoded again on use). With `scope`, only those of derived
+    cubes that scope could change (forget leaves another agent's derived cubes to that
+    agent, see `admin.forget_derived`). Returns the number of files removed."""
+    rows: list[CubeRow] = []
+    for cube_id in cube_ids:
+        for kind in CACHE_KINDS:
+            rows += derived.derived_by_source(session, cube_id, kind=kind)
+    hashes = derived.blob_hashes([r for r in rows if _may_change(r, scope)])
+    return store.blobs.erase(session, hashes) if hashes else 0
+
+
+def rederive_slots(store: StoreParts, blob_hashes: Sequence[str]) -> set[str]:
+    """Encode again, with the shipped checkpoint, the slots of every live slots cube whose
+    blob is in `blob_hashes` and was made by that checkpoint, from the exact source version
+    it was made from. Encoded alone rather than in its first batch, the tensors may differ in
+    the last bits: then the cube gets a new version naming the new blob. Returns the broken
+    hashes dealt with."""
+    from memos.model.checkpoint import load_checkpoint
+    from memos.stores import tier_stats
+    from memos.stores.repository import cube_from_row
+
+    wanted = set(blob_hashes)
+    with store.repo.read() as session:
+        todo = []
+        for row, sid, sver in tier_stats.live_activation(session, Kind.SLOTS.value):
+            blob = derived.blob_of(row)
+            if blob in wanted:
+                content = derived.version_content(session, sid, sver)
+                if content is not None:
+                    todo.append((row.id, str(blob), row.model_fingerprint, content, row.user_id,
+                                 f"{sid}@{sver}"))
+    if not todo:
+        return set()
+    model = load_checkpoint()
+    restored: set[str] = set()
+    changed = 0
+    with store.repo.write() as session:
+        for cube_id, blob, fingerprint, content, owner, source in todo:
+            if fingerprint != model.fingerprint:
+                continue
+            one = model.encode_memory([content]).trimmed()
+            header = {"owner": owner, "source": source, "text": content_hash(content)}
+            info = store.blobs.put(session, one.to_tensors(), kind=Kind.SLOTS.value,
+                                   fingerprint=fingerprint, header=header)
+            if info.hash == blob:
+                store.blobs.release(session, blob)  # the row was there: no new reference
+            else:
+                row = store.repo.row_by_id(session, cube_id)
+                cube = cube_from_row(row)
+                cube = cube.model_copy(update={
+                    "version": row.version + 1,
+                    "metadata": {**cube.metadata, derived.BLOB_KEY: info.hash,
+                                 derived.BYTES_KEY: info.bytes}})
+                store.repo.write_version(session, row, cube, "rederive",
+                                         "its blob was missing or corrupt")
+                store.blobs.erase(session, [blob])
+                changed += 1
+            restored.add(blob)
+    if changed:
+        store.after_write(changed)
+    return restored
+
+
+def _may_change(row: CubeRow, scope: Scope | None) -> bool:
+    from memos.stores.repository import can_write
+
+    return scope is None or can_write(row, scope)
+
+
+def _retire_row(store: StoreParts, session: Any, row: CubeRow, why: str) -> None:
+    from memos.stores.repository import cube_from_row
+
+    cube = cube_from_row(row).model_copy(
+        update={"version": row.version + 1, "state": Lifecycle.ARCHIVED})
+    store.repo.write_version(session, row, cube, "invalidate", why)
+
+
+def retire_if_active(store: StoreParts, session: Any, cube_id: str, why: str) -> bool:
+    """Archive a derived cube read in an earlier transaction, if it is still active now (the
+    scheduler or another thread may have retired or forgotten it meanwhile), and release
+    its blob. Returns whether it was retired."""
+    row = store.repo.row_by_id(session, cube_id)
+    if row is None or row.state != Lifecycle.ACTIVE.value:
+        return False
+    session.refresh(row)  # the current version, not one cached in this session
+    if row.state != Lifecycle.ACTIVE.value:
+        return False
+    _retire_row(store, session, row, why)
+    blob = derived.blob_of(row)
+    if blob is not None:
+        store.blobs.release(session, blob)
+    return True
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# -- the MemOS methods (the facade delegates here) -------------------------------------------
+
+
+def recall(tier: ActivationTier, search: Any, query: str, scope: Scope, k: int,
+           model: ModelLike) -> Recall:
+    """Retrieval (`search(query, scope, k)`), then the retrieved cubes' slots. Loading the
+    model (first call only) is not part of either stage's time."""
+    tier.model(model)
+    t0 = time.perf_counter()
+    hits = search(query, scope, k)
+    t1 = time.perf_counter()
+    slots, pairs, cached, encoded, skipped = tier.slots_for([h.cube for h in hits], model)
+    t2 = time.perf_counter()
+    fp = slots.fingerprint if slots is not None else tier.model(model).fingerprint
+    return Recall(slots=slots, cubes=pairs, hits=cached, misses=encoded, skipped=skipped,
+                  seconds={"retrieve": t1 - t0, "recall": t2 - t1}, model_fingerprint=fp)
+
+
+def answer(tier: ActivationTier, search: Any, question: str, scope: Scope, k: int,
+           model: ModelLike, max_new_tokens: int) -> Answer:
+    """Retrieval -> recall -> `model.generate(question, memory=slots)`."""
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidInputError("question must be a non-empty string")
+    if (not isinstance(max_new_tokens, int) or isinstance(max_new_tokens, bool)
+            or not 1 <= max_new_tokens <= 4096):
+        raise InvalidInputError("max_new_tokens must be an integer from 1 to 4096")
+    got = recall(tier, search, question, scope, k, model)
+    m = tier.model(model)
+    t0 = time.perf_counter()
+    with tier.model_lock:
+        text = m.generate(question, memory=got.slots, max_new_tokens=max_new_tokens)
+    seconds = {**got.seconds, "generate": time.perf_counter() - t0}
+    return Answer(text=text.strip(), cubes=got.cubes, hits=got.hits, misses=got.misses,
+                  seconds=seconds, model_fingerprint=m.fingerprint, skipped=got.skipped)
+
+
+__all__ = ["ActivationTier", "Answer", "Recall", "SavedSession", "answer", "erase_in",
+           "invalidate_in", "recall", "retire_if_active"]

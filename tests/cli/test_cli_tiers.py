@@ -1,0 +1,50 @@
+"""The tier commands: recall, answer, tiers, session save/resume, scheduler run/log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+Run = Callable[..., Any]
+
+COMMANDS = [["recall"], ["answer"], ["tiers"], ["session", "save"], ["session", "resume"],
+            ["scheduler", "run"], ["scheduler", "log"], ["bench", "tiers"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_has_an_example(memos_cli: Run, command: list[str]) -> None:
+    result = memos_cli(*command, "--help")
+    assert result.code == 0 and "Example:" in result.out
+
+
+def test_answer_recall_tiers_json(memos_cli: Run) -> None:
+    for fact in ("Ann's city is Oslo.", "Bo's city is Lima."):
+        assert memos_cli("add", fact, "-u", "alice").code == 0
+    ans = memos_cli("answer", "What is Bo's city?", "-u", "alice", "--json")
+    assert ans.code == 0, ans.err
+    assert ans.json()["text"] == "Lima" and ans.json()["misses"] == 2
+    rec = memos_cli("recall", "What is Bo's city?", "-u", "alice", "--json")
+    assert rec.json()["hits"] == 2 and rec.json()["misses"] == 0
+    rows = memos_cli("tiers", "-u", "alice", "--json").json()
+    tiers = {r["tier"]: r for r in rows}
+    assert tiers["activation"]["cubes"] == 2 and tiers["activation"]["bytes"] > 0
+    bob = memos_cli("answer", "What is Bo's city?", "-u", "bob", "--json").json()
+    assert bob["cubes"] == [] and "Lima" not in bob["text"]
+
+
+def test_session_and_scheduler_commands(memos_cli: Run) -> None:
+    saved = memos_cli("session", "save", "s1", "Notes: the key is 4471.", "-u", "alice",
+                      "--json")
+    assert saved.code == 0, saved.err
+    assert saved.json()["tokens"] > 0
+    resumed = memos_cli("session", "resume", "s1", " ok", "-u", "alice", "--json")
+    assert resumed.code == 0 and isinstance(resumed.json()["text"], str)
+    missing = memos_cli("session", "resume", "s1", "-u", "bob")
+    assert missing.code == 1 and len(missing.err_lines) == 1 and "no saved session" in missing.err
+    run = memos_cli("scheduler", "run", "--dry-run", "--json")
+    assert run.code == 0 and run.json()["dry_run"] is True
+    assert memos_cli("scheduler", "log", "--json").json() == []
+    bad = memos_cli("scheduler", "run", "--policy", "fifo")
+    assert bad.code == 2 and len(bad.err_lines) == 1

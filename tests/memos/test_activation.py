@@ -1,0 +1,367 @@
+"""The activation tier through the OS: recall and answer from pre-encoded slots, cached per
+cube version and model, invalidated by new versions, erased by forget and purge."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+
+from memos import MemOS, Scope
+from memos.errors import InvalidInputError, NotFoundError
+from memos.model.checkpoint import load_checkpoint
+
+FACTS = ["Ann's city is Oslo.", "Bo's city is Lima.", "Cy's pet is a newt.",
+         "Dee's color is teal."]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_checkpoint()
+
+
+@pytest.fixture
+def facts(mem):
+    return [mem.add(f, "alice", kind="fact") for f in FACTS]
+
+
+def _blob_files(mem) -> set[Path]:
+    folder = mem._store.blobs.folder
+    return set(folder.glob("*/*.safetensors")) if folder.exists() else set()
+
+
+def test_recall_encodes_once_then_serves_from_cache_and_blobs(mem, facts, model, open_store):
+    first = mem.recall("What is Bo's city?", "alice", k=4, model=model)
+    assert first.misses == len(first.cubes) > 0 and first.hits == 0
+    assert len(first.slots) == len(first.cubes)
+    assert first.slots.fingerprint == model.fingerprint
+    again = mem.recall("What is Bo's city?", "alice", k=4, model=model)
+    assert (again.hits, again.misses) == (len(first.cubes), 0)  # the RAM cache
+    assert torch.equal(again.slots.k, first.slots.k)
+    assert len(_blob_files(mem)) == len(first.cubes)
+    mem.close()
+    other = open_store()  # a new process's view: empty RAM cache, blobs on disk
+    cold = other.recall("What is Bo's city?", "alice", k=4, model=model)
+    assert (cold.hits, cold.misses) == (len(first.cubes), 0)
+    assert torch.allclose(cold.slots.k, first.slots.k)
+
+
+def test_answer_reads_the_right_fact(mem, facts, model):
+    ans = mem.answer("What is Bo's city?", "alice", k=4, model=model)
+    assert ans.text == "Lima"
+    assert set(ans.seconds) == {"retrieve", "recall", "generate"}
+    assert any(cid == facts[1].id for cid, _ in ans.cubes)
+    assert ans.model_fingerprint == model.fingerprint
+
+
+def test_activation_cubes_are_not_searchable_text(mem, facts, model):
+    mem.recall("What is Ann's city?", "alice", k=4, model=model)
+    hits = mem.search("memory slots of cube", "alice", k=20)
+    assert all(h.cube.tier.value == "plaintext" for h in hits)
+    assert mem.check().ok
+
+
+def test_new_version_is_never_served_old_slots(mem, facts, model):
+    mem.answer("What is Ann's city?", "alice", k=4, model=model)
+    mem.update(facts[0].id, "alice", content="Ann's city is Rome.")
+    ans = mem.answer("What is Ann's city?", "alice", k=4, model=model)
+    assert ans.text == "Rome"
+    assert (facts[0].id, 2) in ans.cubes and (facts[0].id, 1) not in ans.cubes
+    assert not any(k[0] == facts[0].id and k[1] == 1 for k in mem._activation().cache._entries)
+
+
+def test_forget_deletes_the_blobs_and_the_answer(mem, facts, model):
+    got = mem.recall("What is Dee's color?", "alice", k=4, model=model)
+    assert (facts[3].id, 1) in got.cubes
+    before = _blob_files(mem)
+    mem.forget(facts[3].id, "alice")
+    after = _blob_files(mem)
+    assert len(after) == len(before) - 1
+    cache = mem._activation().cache  # nothing of the forgotten cube stays in RAM either
+    assert not any(k[0] == facts[3].id for k in cache._entries)
+    ans = mem.answer("What is Dee's color?", "alice", k=4, model=model)
+    assert "teal" not in ans.text and all(cid != facts[3].id for cid, _ in ans.cubes)
+
+
+def test_purge_erases_the_blobs_and_counts_them(mem, facts, model):
+    mem.recall("What is Cy's pet?", "alice", k=4, model=model)
+    n = len(_blob_files(mem))
+    report = mem.purge(facts[2].id, "alice")
+    assert report.blobs == 1 and len(_blob_files(mem)) == n - 1
+
+
+def test_another_model_gets_its_own_slots(mem, facts, model):
+    mem.recall("What is Bo's city?", "alice", k=4, model=model)
+    other = load_checkpoint()
+    with torch.no_grad():
+        other.embed.weight[0, 0] += 1.0  # other weights, other fingerprint
+    assert other.fingerprint != model.fingerprint
+    got = mem.recall("What is Bo's city?", "alice", k=4, model=other)
+    assert got.hits == 0 and got.misses == len(got.cubes)
+    assert got.slots.fingerprint == other.fingerprint
+    with pytest.raises(Exception, match="fingerprint|model"):
+        blob = next(iter(_blob_files(mem)))
+        mem._store.blobs.load(blob.stem, fingerprint="0" * 64)
+
+
+def test_corrupt_blob_is_never_served(mem, facts, model, open_store):
+    first = mem.recall("What is Bo's city?", "alice", k=1, model=model)
+    for p in _blob_files(mem):
+        data = bytearray(p.read_bytes())
+        data[-3] ^= 0x55
+        p.write_bytes(bytes(data))
+    mem.close()
+    fresh = open_store()
+    got = fresh.recall("What is Bo's city?", "alice", k=1, model=model)
+    assert (got.hits, got.misses) == (0, len(first.cubes))
+    assert torch.allclose(got.slots.k, first.slots.k)
+    assert fresh.answer("What is Bo's city?", "alice", k=1, model=model).text == "Lima"
+
+
+def test_scope_holds_in_recall(mem, facts, model):
+    got = mem.recall("What is Bo's city?", "bob", k=4, model=model)
+    assert got.cubes == [] and got.slots is None
+    bob = mem.answer("What is Bo's city?", "bob", k=4, model=model)
+    assert bob.cubes == [] and "Lima" not in bob.text
+
+
+def test_memory_too_long_for_the_model_is_skipped_not_truncated(mem, model):
+    long = mem.add("Eve's motto is " + "very " * 80 + "long.", "alice")
+    got = mem.recall("What is Eve's motto?", "alice", k=2, model=model)
+    assert long.id in [cid for cid, _ in got.skipped]
+    assert all(cid != long.id for cid, _ in got.cubes)
+
+
+def test_bad_arguments_are_input_errors(mem, facts, model):
+    for call in (lambda: mem.answer("", "alice", model=model),
+                 lambda: mem.answer("x?", "alice", model=model, max_new_tokens=0),
+                 lambda: mem.recall("x", "alice", k=0, model=model),
+                 lambda: mem.recall("x", "alice", model=42)):
+        with pytest.raises(InvalidInputError):
+            call()
+
+
+def test_session_resume_matches_one_pass(mem, model):
+    text = "Notes from Monday. The pass key is 4471. We met Zorb, whose color is red. " * 3
+    saved = mem.save_session(Scope(user_id="alice"), "s1", text, model=model)
+    assert saved.tokens > len(text)
+    state = mem.resume_session(Scope(user_id="alice"), "s1", " What is the pass key?",
+                               model=model)
+    whole = model.generate(text + " What is the pass key?", max_new_tokens=8)
+    assert model.generate(None, state=state, max_new_tokens=8) == whole
+    with pytest.raises(NotFoundError):
+        mem.resume_session("bob", "s1", model=model)  # another user's session reads as none
+    with pytest.raises(NotFoundError):
+        mem.resume_session("alice", "no-such-session", model=model)
+
+
+def test_kill_during_recall_leaves_nothing_half_written(store_location, tmp_path):
+    if store_location["backend"] != "sqlite":
+        pytest.skip("one backend is enough: the blob files are the same on both")
+    path = store_location["path_or_url"]
+    script = textwrap.dedent(f"""
+        import os
+        from memos import MemOS
+        from memos.stores import blobs
+        calls = []
+        real = os.replace
+        def replace(src, dst):
+            calls.append(dst)
+            if len(calls) == 2:
+                os._exit(9)  # killed mid-recall: one blob renamed, the second not
+            return real(src, dst)
+        blobs.os.replace = replace
+        mem = MemOS.open({path!r})
+        for f in {FACTS!r}:
+            mem.add(f, "alice")
+        mem.flush()
+        mem.recall("What is Bo's city?", "alice", k=4)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], env=dict(os.environ), timeout=300)
+    assert proc.returncode == 9
+    with MemOS.open(path) as mem:
+        got = mem.recall("What is Bo's city?", "alice", k=4)
+        assert got.misses == len(got.cubes)  # nothing from the killed run is served
+        assert mem.answer("What is Bo's city?", "alice", k=4).text == "Lima"
+        report = mem.check()
+        assert report.ok, report.problems
+
+
+def test_check_reports_broken_blobs_and_repair_rederives_them(mem, facts, model):
+    mem.recall("What is Bo's city?", "alice", k=4, model=model)
+    files = sorted(_blob_files(mem))
+    gone, damaged = files[0], files[1]
+    original = damaged.read_bytes()
+    gone.unlink()
+    damaged.write_bytes(original[:-7] + b"garbage")
+    stray = mem._store.blobs.folder / "ab" / ("ab" + "0" * 62 + ".safetensors")
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"left by a crash")
+    report = mem.check()
+    assert not report.ok
+    assert report.blobs["missing"] == [gone.stem] and report.blobs["corrupt"] == [damaged.stem]
+    assert report.blobs["orphaned"] == [stray.stem]
+    fixed = mem.check(repair=True)
+    assert fixed.blobs["rederived"] == ["2"]
+    assert not stray.exists() and not damaged.exists() or damaged.read_bytes() == original
+    assert mem.check().ok
+    mem._activation().cache.clear()  # served from the re-derived blobs, not re-encoded
+    again = mem.recall("What is Bo's city?", "alice", k=4, model=model)
+    assert again.misses == 0 and again.hits == len(again.cubes)
+
+
+def test_gc_deletes_blobs_no_cube_references(mem, facts, model):
+    mem.recall("What is Ann's city?", "alice", k=4, model=model)
+    before = _blob_files(mem)
+    mem.update(facts[0].id, "alice", content="Ann's city is Rome.")  # v1's slots retired
+    assert mem.gc().blobs_deleted == 1
+    assert len(_blob_files(mem)) == len(before) - 1
+    assert mem.check().ok
+
+
+# -- what a hostile or careless caller can and cannot do with the activation tier ---------
+
+
+def _slots_rows(mem):
+    from sqlalchemy import select
+
+    from memos.stores.schema import CubeRow
+    with mem._store.repo.read() as s:
+        return list(s.execute(select(CubeRow).where(CubeRow.tier == "activation")).scalars())
+
+
+def test_callers_cannot_name_blobs(mem, facts, model, tmp_path):
+    mem.recall("What is Bo's city?", "alice", k=1, model=model)
+    alice_blob = next(iter(_blob_files(mem))).stem
+    for key in ("memos:blob", "memos:bytes", "memos:anything"):
+        with pytest.raises(InvalidInputError, match="reserved"):
+            mem.add("Mallory's note", "mallory", metadata={key: alice_blob})
+    note = mem.add("Mallory's note", "mallory", metadata={"topic": "x"})
+    with pytest.raises(InvalidInputError, match="reserved"):
+        mem.update(note.id, "mallory", metadata={"memos:blob": alice_blob})
+    line = {"cube": {**note.cube.model_dump(mode="json"), "id": "f" * 32,
+                     "metadata": {"memos:blob": alice_blob}}}
+    bad = tmp_path / "forged.jsonl"
+    bad.write_text('{"format": "memos-export/1"}\n' + __import__("json").dumps(line) + "\n")
+    with pytest.raises(InvalidInputError):
+        mem.import_(bad, "mallory")
+    # A derived cube of his own that claims Alice's blob in a non-reserved key is ignored:
+    # the OS only serves blobs it named itself.
+    mine = mem.add("What is Bo's city?", "mallory")
+    mem.add("forged slots", "mallory", tier="activation", kind="slots",
+            derived_from=[{"cube_id": mine.id, "version": 1}],
+            model_fingerprint=model.fingerprint, metadata={"blob": alice_blob})
+    got = mem.recall("What is Bo's city?", "mallory", k=2, model=model)
+    assert got.hits == 0 and mine.id in [c for c, _ in got.cubes]
+    assert "Lima" not in mem.answer("What is Bo's city?", "mallory", k=2, model=model).text
+    # ... and purging such a cube deletes no blob (nor fails on a value that is no hash).
+    junk = mem.add("junk", "mallory", metadata={"blob": "junk"})
+    assert mem.purge(junk.id, "mallory").blobs == 0
+    assert alice_blob in {p.stem for p in _blob_files(mem)}
+
+
+def test_same_text_of_two_users_shares_no_blob(mem, model, open_store):
+    a = mem.add("Ann's city is Oslo.", "alice")
+    b = mem.add("Ann's city is Oslo.", "bob")
+    mem.recall("What is Ann's city?", "alice", k=1, model=model)
+    mem.recall("What is Ann's city?", "bob", k=1, model=model)
+    assert len(_blob_files(mem)) == 2  # the owner and source are part of each blob's name
+    mem.forget(a.id, "alice")
+    assert len(_blob_files(mem)) == 1
+    mem.close()
+    cold = open_store()
+    got = cold.recall("What is Ann's city?", "bob", k=1, model=model)
+    assert got.cubes == [(b.id, 1)] and got.hits == 1
+
+
+def test_slots_of_a_public_cube_are_private_to_its_owner(mem, model, tmp_path):
+    public = mem.add("Dee's color is teal.", Scope(user_id="bob", visibility="public"))
+    mem.recall("What is Dee's color?", "alice", k=1, model=model)
+    (row,) = _slots_rows(mem)
+    assert (row.user_id, row.visibility) == ("bob", "private")
+    assert row.derived_from == [{"cube_id": public.id, "version": 1}]
+    assert mem.tiers("alice") == []  # nothing was written into Alice's scope either
+    out = tmp_path / "bob.jsonl"
+    assert mem.export("bob", out).cubes == 1  # the cache is not exported, only the text
+
+
+def test_purge_leaves_nothing_in_the_ram_cache(mem, facts, model):
+    mem.recall("What is Bo's city?", "alice", k=4, model=model)
+    cache = mem._activation().cache
+    assert any(k[0] == facts[1].id for k in cache._entries)
+    mem.purge(facts[1].id, "alice")
+    assert not any(k[0] == facts[1].id for k in cache._entries)
+
+
+def test_recall_racing_forget_stores_nothing_of_the_forgotten_cube(mem, facts, model):
+    real = model.encode_memory
+
+    def encode_then_forget(texts, *args, **kwargs):
+        out = real(texts, *args, **kwargs)
+        mem.forget(facts[1].id, "alice")  # commits while the model is encoding
+        return out
+
+    model.encode_memory = encode_then_forget
+    try:
+        got = mem.recall("What is Bo's city?", "alice", k=1, model=model)
+    finally:
+        model.encode_memory = real
+    assert got.cubes == [(facts[1].id, 1)]  # the caller still gets what it asked for
+    assert [r for r in _slots_rows(mem) if r.state == "active"] == []
+    assert _blob_files(mem) == set()
+    assert mem.check().ok
+
+
+def test_save_session_never_rewrites_an_existing_memory(mem, model):
+    text = "Notes: the key is 4471."
+    fact = mem.add(text, "alice")
+    mem.save_session("alice", "s1", text, model=model)
+    mem.save_session("alice", "s1", text + " And the door code is 12.", model=model)
+    assert mem.get(fact.id, "alice").content == text and mem.get(fact.id, "alice").version == 1
+
+
+def test_scheduler_retires_slots_left_stale_by_other_write_paths(mem, model):
+    old = mem.add("Ann's city is Oslo.", "alice", metadata={"subject": "ann", "attribute": "city"})
+    mem.recall("What is Ann's city?", "alice", k=1, model=model)
+    new = mem.add("Ann's city is Rome.", "alice", metadata={"subject": "ann", "attribute": "city"})
+    assert old.id in new.superseded  # an automatic supersede inside add, not the facade's
+    report = mem.run_scheduler()
+    assert [d.cube_id for d in report.decisions if d.job == "stale"] == \
+        [r.id for r in _slots_rows(mem)]
+    assert report.stale == 1 and report.blobs_deleted == 1
+    assert _blob_files(mem) == set()
+
+
+def test_recall_update_and_scheduler_threads_on_one_instance(mem, facts, model):
+    """Recalls, updates, forgets and scheduler passes from several threads: no exception
+    (a raw IntegrityError from two threads retiring one cube was one), and `check` holds."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def run(fn) -> None:
+        try:
+            for i in range(6):
+                fn(i)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    workers = [
+        lambda i: mem.recall("What is Ann's city?", "alice", k=4, model=model),
+        lambda i: mem.answer("What is Bo's city?", "alice", k=4, model=model),
+        lambda i: mem.update(facts[0].id, "alice", content=f"Ann's city is Oslo {i}."),
+        lambda i: mem.run_scheduler(),
+    ]
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert errors == []
+    mem.run_scheduler()
+    assert mem.check().ok
