@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, distinct, func, insert, or_, select, update
+from sqlalchemy import distinct, func, or_, select
 
 from memos.config import MemosConfig
 from memos.cube import Lifecycle, Scope, utcnow
@@ -28,13 +28,9 @@ from memos.stores.repository import (
     cube_from_row,
 )
 from memos.stores.schema import (
-    AuditRow,
-    ChangelogRow,
     CubeRow,
-    CubeTagRow,
     CubeVersionRow,
     EdgeRow,
-    SourceRow,
 )
 from memos.stores.vector_index import VectorIndex
 
@@ -134,28 +130,9 @@ def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: boo
         kept = sum(1 for r in derived if not allowed(r, scope))
         pks, ids = [r.pk for r in rows], [r.id for r in rows]
         blob_files = derived_queries.blob_hashes(rows)  # tensors of erased slots and states
-        counts = {"versions": 0, "edges": 0, "sources": 0, "changelog_rows": 0}
-        for start in range(0, len(pks), 500):
-            p, i = pks[start:start + 500], ids[start:start + 500]
-            counts["versions"] += session.execute(
-                delete(CubeVersionRow).where(CubeVersionRow.cube_id.in_(i))).rowcount
-            counts["edges"] += session.execute(delete(EdgeRow).where(
-                or_(EdgeRow.src_pk.in_(p), EdgeRow.dst_pk.in_(p)))).rowcount
-            counts["sources"] += session.execute(
-                delete(SourceRow).where(SourceRow.cube_pk.in_(p))).rowcount
-            counts["changelog_rows"] += session.execute(
-                delete(ChangelogRow).where(ChangelogRow.cube_pk.in_(p))).rowcount
-            session.execute(delete(CubeTagRow).where(CubeTagRow.cube_pk.in_(p)))
-            session.execute(delete(CubeRow).where(CubeRow.pk.in_(p)))
-            # Reasons are the callers' words about these cubes and may quote them.
-            session.execute(update(AuditRow).where(AuditRow.target.in_(i))
-                            .values(reason=None))
-            store.fulltext.remove(session, p)
-        if pks:  # derived indexes learn of the erase from the changelog (no cube id kept)
-            now = utcnow()
-            session.execute(insert(ChangelogRow), [
-                {"cube_pk": pk, "cube_id": None, "version": None, "op": "purge", "at": now}
-                for pk in pks])
+        store.fulltext.remove(session, pks)
+        counts = repo.erase_cubes(session, pks, ids)
+        if pks:
             # Merge the full-text segments in the same transaction: no segment keeps a term
             # of the erased text once this commits.
             store.fulltext.compact(session)

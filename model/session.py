@@ -78,18 +78,14 @@ class SessionState:
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tensors: dict[str, torch.Tensor] = {"last_logits": self.last_logits.contiguous().cpu()}
-        meta = {"format": FORMAT, "fingerprint": self.fingerprint, "length": str(self.length)}
-        for i, m in enumerate(self.mixers):
-            tensors[f"{i}.ssm"] = m.ssm.contiguous().cpu()
-            tensors[f"{i}.conv"] = m.conv.contiguous().cpu()
+        # The file format keeps the scalars in its metadata, not as tensors.
+        tensors = {name: t for name, t in self.to_tensors().items()
+                   if name not in ("length", "layers") and not name.endswith(".pool.filled")}
+        meta = {"format": FORMAT, "fingerprint": self.fingerprint, "length": str(self.length),
+                "layers": str(len(self.mixers))}
         for i, p in enumerate(self.pools):
-            if p is None:
-                continue
-            for name in _POOL_FIELDS:
-                tensors[f"{i}.pool.{name}"] = getattr(p, name).contiguous().cpu()
-            meta[f"{i}.pool.filled"] = str(p.filled)
-        meta["layers"] = str(len(self.mixers))
+            if p is not None:
+                meta[f"{i}.pool.filled"] = str(p.filled)
         save_file(tensors, str(path), metadata=meta)
         return path
 

@@ -448,6 +448,34 @@ class Repository:
              "edge_id": eid, "at": now} for e, src, eid in zip(edges, src_ids, ids, strict=True)])
         return ids
 
+    def erase_cubes(self, session: Session, pks: Sequence[int], ids: Sequence[str]
+                    ) -> dict[str, int]:
+        """Purge's deletes, table by table in chunks (drivers cap bind parameters): every
+        version, edge (with its entity name), source, changelog row, tag and cube row of these
+        cubes, and the `reason` of earlier audit rows about them (callers' words, which may
+        quote the cubes). Then one `purge` changelog row per cube, without its id, so the
+        derived indexes learn of the erase. Returns the counts the purge report shows."""
+        counts = {"versions": 0, "edges": 0, "sources": 0, "changelog_rows": 0}
+        for start in range(0, len(pks), ID_CHUNK):
+            p, i = list(pks[start:start + ID_CHUNK]), list(ids[start:start + ID_CHUNK])
+            counts["versions"] += session.execute(
+                delete(CubeVersionRow).where(CubeVersionRow.cube_id.in_(i))).rowcount
+            counts["edges"] += session.execute(delete(EdgeRow).where(
+                or_(EdgeRow.src_pk.in_(p), EdgeRow.dst_pk.in_(p)))).rowcount
+            counts["sources"] += session.execute(
+                delete(SourceRow).where(SourceRow.cube_pk.in_(p))).rowcount
+            counts["changelog_rows"] += session.execute(
+                delete(ChangelogRow).where(ChangelogRow.cube_pk.in_(p))).rowcount
+            session.execute(delete(CubeTagRow).where(CubeTagRow.cube_pk.in_(p)))
+            session.execute(delete(CubeRow).where(CubeRow.pk.in_(p)))
+            session.execute(update(AuditRow).where(AuditRow.target.in_(i)).values(reason=None))
+        if pks:
+            now = utcnow()
+            session.execute(insert(ChangelogRow), [
+                {"cube_pk": pk, "cube_id": None, "version": None, "op": "purge", "at": now}
+                for pk in pks])
+        return counts
+
     def audit(self, session: Session, action: str, target: str | None, reason: str | None,
               details: dict[str, Any], actor: str | None = None) -> int:
         entry = AuditRow(at=utcnow(), actor=actor, action=action, target=target, reason=reason,

@@ -47,7 +47,7 @@ def _worker(mem: Any, t: int, start: threading.Barrier, ledger: Ledger) -> None:
         for i in range(OPS):
             live = [cid for cid, (_, gone, _) in ledger.cubes.items() if not gone]
             op = rng.choice(["add", "add", "add_many", "search", "search", "update", "forget",
-                             "get", "history", "link", "shared"]) if live else "add"
+                             "get", "history", "link", "shared", "recall"]) if live else "add"
             if op == "add":
                 content = _text(rng, f"t{t} n{i}")
                 r = mem.add(content, user, entities=[f"topic{i % 3}"])
@@ -81,6 +81,10 @@ def _worker(mem: Any, t: int, start: threading.Barrier, ledger: Ledger) -> None:
             elif op == "history":
                 cid = rng.choice(live)
                 assert len(mem.history(cid, user)) == ledger.cubes[cid][2]
+            elif op == "recall":  # pre-encoded slots: cache, blobs and encoding across threads
+                got = mem.recall(" ".join(rng.sample(WORDS, 2)), user, k=3)
+                assert all(cid in ledger.cubes for cid, _ in got.cubes)
+                assert (len(got.slots) if got.slots is not None else 0) == len(got.cubes)
             elif op == "link":
                 a, b = rng.choice(live), rng.choice(live)
                 if a != b:
@@ -124,7 +128,8 @@ def _assert_nothing_lost(mem: Any, ledgers: list[Ledger]) -> None:
         for cid in ledger.shared:
             assert mem.get(cid, "shared").state == Lifecycle.ACTIVE
     total = sum(len(ledger.cubes) + len(ledger.shared) for ledger in ledgers)
-    assert mem.stats().cubes == total
+    stats = mem.stats()  # plus the slots cubes that recalls made
+    assert stats.cubes - stats.by_kind.get("slots", 0) == total
     # The vector of every live cube is the one of its last content (no catch-up applied an
     # older state over a newer one), and full text finds it by that content's words.
     store = mem._store
