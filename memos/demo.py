@@ -119,7 +119,8 @@ def step_export(tour: Tour) -> None:
 
 
 def step_model(tour: Tour) -> None:
-    """Retrieval picks the facts; the shipped model reads them pre-encoded, not in its prompt."""
+    """MemOS.answer: retrieval picks the facts, the activation tier serves them pre-encoded
+    (encoded once, then from the cache), the shipped model reads them, not its prompt."""
     from memos.model import load_checkpoint
 
     tour.console.print(Rule("6. The model reads retrieved memories pre-encoded"))
@@ -130,16 +131,18 @@ def step_model(tour: Tour) -> None:
     tour.console.print(f"  shipped checkpoint, fingerprint {model.fingerprint[:12]}; "
                        "facts are in the format it was trained on (issue 3's memory QA)")
     table = Table(title_justify="left")
-    for name in ("question", "facts read", "answer from memory", "answer without memory"):
+    for name in ("question", "memories read", "slots cached / encoded", "answer from memory",
+                 "answer without memory"):
         table.add_column(name, overflow="fold")
-    for question in ("What is Carol's city?", "What is Dan's pet?", "What is Carol's team?"):
-        hits = tour.mem.search(question, "carol", k=3)
-        slots = model.encode_memory([hit.cube.content for hit in hits])
-        table.add_row(question, str(len(hits)), model.generate(question, memory=slots).strip(),
+    for question in ("What is Carol's city?", "What is Dan's pet?", "What is Carol's team?",
+                     "What is Carol's city?"):
+        ans = tour.mem.answer(question, "carol", k=3, model=model)
+        table.add_row(question, str(len(ans.cubes)), f"{ans.hits} / {ans.misses}", ans.text,
                       model.generate(question, max_new_tokens=12).strip())
     tour.console.print(table)
     tour.console.print("  The prompt stays the question's length however many facts are read; "
-                       "a 1M-parameter model on made-up strings, not a chat model.")
+                       "slots are stored per cube version, so a repeated question encodes "
+                       "nothing. A 1M-parameter model on made-up strings, not a chat model.")
 
 
 STEPS: list[Callable[[Tour], None]] = [step_add, step_search, step_versions, step_forget,

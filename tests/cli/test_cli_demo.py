@@ -21,3 +21,4 @@ def test_demo_tour_runs_and_shows_each_step(capsys: pytest.CaptureFixture[str]) 
     assert "check: consistent" in out
     model_part = out.split("6. The model reads")[1]
     assert "Porto" in model_part and "Falcons" in model_part  # answers read from memory slots
+    assert "3 / 0" in model_part  # the repeated question is served from cached slots
