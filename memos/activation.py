@@ -362,10 +362,12 @@ def rederive_slots(store: StoreParts, blob_hashes: Sequence[str]) -> set[str]:
                 continue
             one = model.encode_memory([content]).trimmed()
             header = {"owner": owner, "source": source, "text": content_hash(content)}
+            had_row = store.blobs.info(session, blob) is not None
             info = store.blobs.put(session, one.to_tensors(), kind=Kind.SLOTS.value,
                                    fingerprint=fingerprint, header=header)
             if info.hash == blob:
-                store.blobs.release(session, blob)  # the row was there: no new reference
+                if had_row:  # the row was there: this put added no reference
+                    store.blobs.release(session, blob)
             else:
                 row = store.repo.row_by_id(session, cube_id)
                 cube = cube_from_row(row)

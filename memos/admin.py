@@ -237,6 +237,12 @@ def check(store: StoreParts, repair: bool) -> CheckReport:
         problems.append(f"graph: {graph_edges} edges in memory, {sql_edges} in SQL")
     with store.repo.read() as session:
         blobs = store.blobs.check(session)
+        # A live slots or state cube whose blob has no row at all is missing too.
+        named = {derived_queries.blob_of(r) for r, _, _ in tier_stats.live_activation(session)}
+        known = set(blobs.missing) | set(blobs.corrupt)
+        unlisted = sorted(b for b in named - known if b is not None
+                          and store.blobs.info(session, b) is None)
+        blobs.missing = sorted(set(blobs.missing) | set(unlisted))
     if not blobs.ok:
         problems.append(f"blobs: {len(blobs.missing)} missing, {len(blobs.corrupt)} corrupt, "
                         f"{len(blobs.orphaned)} files without a row")
@@ -279,7 +285,8 @@ def _repair_blobs(store: StoreParts, broken: list[str], orphaned: list[str]) -> 
                 if derived_queries.blob_of(row) in left:
                     _retire_row(store, session, row, "its blob is missing or corrupt")
             store.blobs.erase(session, left)
-        store.blobs.remove_files(orphaned)
+        # Files still without a row (a re-derived blob may have just got its row back).
+        store.blobs.remove_files([h for h in orphaned if store.blobs.info(session, h) is None])
         store.blobs.remove_orphans()
     return len(rederived)
 

@@ -365,3 +365,21 @@ def test_recall_update_and_scheduler_threads_on_one_instance(mem, facts, model):
     assert errors == []
     mem.run_scheduler()
     assert mem.check().ok
+
+
+def test_check_finds_a_slots_cube_whose_blob_row_is_gone(mem, facts, model):
+    from sqlalchemy import delete
+
+    from memos.stores.schema import BlobRow
+
+    mem.recall("What is Bo's city?", "alice", k=1, model=model)
+    (blob,) = [p.stem for p in _blob_files(mem)]
+    with mem._store.repo.write() as s:
+        s.execute(delete(BlobRow).where(BlobRow.hash == blob))
+    report = mem.check()
+    assert blob in report.blobs["missing"] and blob in report.blobs["orphaned"]
+    mem.check(repair=True)
+    assert mem.check().ok
+    mem._activation().cache.clear()
+    got = mem.recall("What is Bo's city?", "alice", k=1, model=model)
+    assert (got.hits, got.misses) == (1, 0)
