@@ -208,7 +208,8 @@ class ActivationTier:
         if blob is None:
             return None
         try:
-            tensors = self.blobs.load(blob, fingerprint=fp, expect=_blob_header(cube))
+            tensors = self.blobs.load(blob, fingerprint=fp,
+                                      expect={**_blob_header(cube), "kind": Kind.SLOTS.value})
             return MemorySlots.from_tensors(tensors, fp, [_text_hash(cube.content)])
         except (BlobError, ModelError, InvalidInputError) as exc:  # never served: re-derive
             log.warning("slots cube %s: %s; encoding again", row.id, exc)
@@ -290,7 +291,8 @@ class ActivationTier:
             return None
         try:
             tensors = self.blobs.load(blob, fingerprint=fingerprint,
-                                      expect=_blob_header(source))
+                                      expect={**_blob_header(source),
+                                              "kind": Kind.STATE.value})
             return SessionState.from_tensors(tensors, fingerprint)
         except (BlobError, ModelError, InvalidInputError) as exc:
             log.warning("state cube %s: %s; reading the session again", row.id, exc)
@@ -324,9 +326,8 @@ def erase_in(session: Any, store: StoreParts, cube_ids: Sequence[str],
     cubes that scope could change (forget leaves another agent's derived cubes to that
     agent, see `admin.forget_derived`). Returns the number of files removed."""
     rows: list[CubeRow] = []
-    for cube_id in cube_ids:
-        for kind in CACHE_KINDS:
-            rows += derived.derived_by_source(session, cube_id, kind=kind)
+    for cube_id in cube_ids:  # every kind: a blob is named only by cubes the OS made
+        rows += derived.derived_by_source(session, cube_id)
     hashes = derived.blob_hashes([r for r in rows if _may_change(r, scope)])
     return store.blobs.erase(session, hashes) if hashes else 0
 

@@ -121,8 +121,10 @@ def check_user_metadata(metadata: Any) -> None:
     """Refuse metadata keys the OS reserves for itself: a caller (or an import file) naming a
     blob or a session in a cube's metadata could otherwise point the OS at another user's
     tensors."""
-    if isinstance(metadata, dict):
-        for key in metadata:
+    from collections.abc import Mapping
+
+    if isinstance(metadata, Mapping):
+        for key in list(metadata):
             if isinstance(key, str) and key.startswith(RESERVED_KEY_PREFIX):
                 raise ValueError(f"metadata key {key!r} is reserved: keys starting with "
                                  f"{RESERVED_KEY_PREFIX!r} are written by memos itself; "

@@ -28,6 +28,7 @@ from memos.config import (
     store_exists,
 )
 from memos.cube import (
+    RESERVED_KEY_PREFIX,
     Lifecycle,
     MemCube,
     Scope,
@@ -142,6 +143,15 @@ def _id_arg(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInputError(f"{name} must be a cube id (a non-empty string), got {value!r:.40}")
     return value
+
+
+def _not_managed(cube: MemCube) -> None:
+    """Slots and session states that memos made are caches it manages: a caller changing
+    one (its metadata names its blob) could strand or misname tensors."""
+    if any(key.startswith(RESERVED_KEY_PREFIX) for key in cube.metadata):
+        raise InvalidInputError(f"cube {cube.id} is managed by memos (activation tier): it "
+                                f"cannot be updated or rolled back; change or forget its "
+                                f"source cube instead")
 
 
 def _check_k(k: Any) -> int:
@@ -358,12 +368,17 @@ class MemOS:
         sc = as_scope(scope)
         _text_arg(reason, "reason", MAX_REASON_CHARS)
         if "metadata" in changes:
+            if not isinstance(changes["metadata"], Mapping):
+                raise InvalidInputError(f"metadata must be a dict, got "
+                                        f"{type(changes['metadata']).__name__}")
+            changes["metadata"] = dict(changes["metadata"])  # one copy: checked and stored
             try:
                 check_user_metadata(changes["metadata"])
             except ValueError as exc:
                 raise InvalidInputError(str(exc)) from None
         with self._store.repo.read() as session:
             current = cube_from_row(self._store.row(session, cube_id, sc, write=True))
+        _not_managed(current)
         if all(getattr(current, k) == v for k, v in changes.items()):
             raise InvalidInputError(f"update() changes nothing on cube {cube_id}")
         return self._new_version(cube_id, sc, "update", reason, **changes)
@@ -427,6 +442,8 @@ class MemOS:
 
     def rollback(self, cube_id: str, scope: ScopeLike, to_version: int) -> MemCube:
         sc = as_scope(scope)
+        with self._store.repo.read() as session:
+            _not_managed(cube_from_row(self._store.row(session, cube_id, sc, write=True)))
         to_version = _version_arg(to_version, "to_version")
         kept = {"id", "version", "access", "scope", "recorded_at", "content_hash"}
         with self._store.repo.read() as session:
@@ -719,9 +736,12 @@ class MemOS:
         if current is None:
             # Its own cube, never merged into another (add's dedup could hand back an
             # unrelated memory with the same text, which a later save would then rewrite).
-            transcript = MemCube(kind="episode", content=check_content(text),
-                                 scope=Scope(user_id=sc.user_id, agent_id=sc.agent_id,
-                                             session_id=sid, visibility=sc.visibility))
+            try:
+                transcript = MemCube(kind="episode", content=check_content(text),
+                                     scope=Scope(user_id=sc.user_id, agent_id=sc.agent_id,
+                                                 session_id=sid, visibility=sc.visibility))
+            except ValidationError as exc:
+                raise invalid(exc) from exc
             with self._store.repo.write() as session:
                 self._store.repo.insert_cubes(session, [transcript], op="add")
             self._store.after_write(1)

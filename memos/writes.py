@@ -108,6 +108,10 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
                        model_fingerprint=model_fingerprint)
     except ValidationError as exc:
         raise invalid(exc) from exc
+    try:  # on the built cube: a mapping that answered the first check differently is caught
+        check_user_metadata(cube.metadata)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
     vector = None
     if embedding is not None:
         try:

@@ -74,12 +74,15 @@ def stale_derived(session: Session, cube_id: str, current_version: int) -> list[
     return list(session.execute(stmt).scalars())
 
 
-def derived_by_source(session: Session, cube_id: str, *, kind: str) -> list[CubeRow]:
-    """Every derived cube of `kind` made from any version of `cube_id` (any state)."""
+def derived_by_source(session: Session, cube_id: str, *, kind: str | None = None
+                      ) -> list[CubeRow]:
+    """Every derived cube (of `kind`, if given) made from any version of `cube_id`, in any
+    state."""
     d = DerivationRow
     stmt = (select(CubeRow).join(d, d.derived_pk == CubeRow.pk)
-            .where(d.source_id == cube_id, CubeRow.kind == kind).distinct()
-            .order_by(CubeRow.pk))
+            .where(d.source_id == cube_id).distinct().order_by(CubeRow.pk))
+    if kind is not None:
+        stmt = stmt.where(CubeRow.kind == kind)
     return list(session.execute(stmt).scalars())
 
 
@@ -92,7 +95,8 @@ def session_states(session: Session, user_id: str, agent_id: str | None,
         CubeRow.user_id == user_id, CubeRow.session_id == session_id,
         CubeRow.agent_id.is_(None) if agent_id is None else CubeRow.agent_id == agent_id,
         CubeRow.state != Lifecycle.FORGOTTEN.value).order_by(CubeRow.pk.desc()))
-    return list(session.execute(stmt).scalars())
+    # Only states the OS made: a caller's own "state" cube never redirects a session.
+    return [r for r in session.execute(stmt).scalars() if blob_of(r) is not None]
 
 
 def version_content(session: Session, cube_id: str, version: int) -> str | None:

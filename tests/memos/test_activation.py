@@ -383,3 +383,29 @@ def test_check_finds_a_slots_cube_whose_blob_row_is_gone(mem, facts, model):
     mem._activation().cache.clear()
     got = mem.recall("What is Bo's city?", "alice", k=1, model=model)
     assert (got.hits, got.misses) == (1, 0)
+
+
+def test_managed_cubes_and_reserved_keys_hold_against_python_callers(mem, facts, model):
+    import types
+
+    mem.recall("What is Bo's city?", "alice", k=1, model=model)
+    (slots,) = _slots_rows(mem)
+    mine = mem.add("Mallory's note", "mallory")
+    proxy = types.MappingProxyType({"memos:blob": "ab" * 32})  # a Mapping, not a dict
+    with pytest.raises(InvalidInputError, match="reserved"):
+        mem.update(mine.id, "mallory", metadata=proxy)
+    with pytest.raises(InvalidInputError, match="reserved"):
+        mem.add("x", "mallory", metadata=proxy)
+    for call in (lambda: mem.update(slots.id, "alice", metadata={"x": 1}),
+                 lambda: mem.update(slots.id, "alice", kind="fact"),
+                 lambda: mem.rollback(slots.id, "alice", 1)):
+        with pytest.raises(InvalidInputError, match="managed by memos"):
+            call()
+    # A caller's own "state" cube never redirects a session to another of its cubes.
+    fact = mem.add("Notes: the key is 4471.", "alice")
+    mem.add("my state", Scope(user_id="alice", session_id="s1"), tier="activation",
+            kind="state", derived_from=[{"cube_id": fact.id, "version": 1}])
+    mem.save_session("alice", "s1", "Totally different session text.", model=model)
+    assert mem.get(fact.id, "alice").version == 1
+    with pytest.raises(InvalidInputError):
+        mem.save_session("alice", "s2", "hi\x00", model=model)
