@@ -141,8 +141,9 @@ def _make_old_store(mem) -> tuple[str, str, str, str]:
         store.vectors.save()
     with store.repo.write() as session:
         store.fulltext.upsert(session, [(pk, c, "") for pk, c in derived])
-        session.execute(text("DROP TABLE derivations"))
     assert not mem.check().ok  # the old indexes hold what they should not
+    with store.repo.write() as session:
+        session.execute(text("DROP TABLE derivations"))
     return ids
 
 
