@@ -7,7 +7,6 @@ Each command makes one call on `memos.MemOS` (or the bench module) and renders t
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -130,17 +129,13 @@ def session_save(session_id: Annotated[str, typer.Argument(help="The session's i
 
     Example: memos session save s1 - -u alice < transcript.txt
     """
-    content = read_content(text)
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidInputError(f"the session text is not valid UTF-8 ({exc.reason} at "
-                                    f"byte {exc.start}); convert it to UTF-8 first") from None
+    from memos.writes import check_content
+
+    content = check_content(read_content(text))  # add's rules: UTF-8, size, not empty
     with open_store(store, index_dir, create=True) as mem:
         saved = mem.save_session(scope_of(user, agent), session_id, content, model=model)
     if json_out:
-        render.print_json(saved.__dict__)
+        render.print_json(saved)
         return
     render.print_message(f"saved session {saved.session_id}: {saved.tokens:,} tokens read "
                          f"(transcript {saved.transcript_id} v{saved.transcript_version})")
@@ -196,7 +191,8 @@ def scheduler_run(dry_run: Annotated[bool, typer.Option(
     for d in report.decisions:
         table.add_row(d.job, d.cube_id or "", d.reason)
     render.print_table(table)
-    render.print_message(f"{report.expired} expired, {report.promoted} promoted, "
+    render.print_message(f"{report.expired} expired, {report.stale} stale, "
+                         f"{report.promoted} promoted, "
                          f"{report.evicted} evicted, {report.blobs_deleted} blobs deleted; "
                          f"{report.activation_bytes:,} activation bytes")
 
@@ -239,7 +235,6 @@ def bench_tiers(
     """
     from memos.bench.tiers import run_tiers_bench
     from memos.cli.bench_commands import _progress
-    from memos.errors import InvalidInputError
 
     try:
         size_list = tuple(int(s) for s in sizes.split(",") if s.strip())
@@ -252,7 +247,7 @@ def bench_tiers(
                                  session_bytes=session_bytes, trace_recalls=trace_recalls,
                                  seed=seed, model_path=model, progress=update)
     if json_out:
-        sys.stdout.write(json.dumps(report.to_dict(), default=str) + "\n")
+        render.print_json(report.to_dict())
         return
     _print_tiers(report)
 

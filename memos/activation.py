@@ -13,8 +13,8 @@ cube's blob (its header checked against the cube), and only then the model, with
 encoded in one batch and stored for next time. Every lookup is keyed by (cube id, version,
 text hash, fingerprint), so a new version of a cube or another model never reads old slots.
 `invalidate_in` retires the slots of older versions inside the transaction that writes the
-new one; `erase_in` deletes the blob files of a forgotten cube inside the forget's
-transaction.
+new one; `admin.forget_derived` deletes the blob files of a forgotten cube's derived cubes
+inside the forget's transaction.
 
 torch and the model load on first use: opening a store and reading plaintext never pay them.
 """
@@ -317,21 +317,6 @@ def invalidate_in(session: Any, store: StoreParts, cube_id: str, current_version
     return len(stale)
 
 
-def erase_in(session: Any, store: StoreParts, cube_ids: Sequence[str],
-             scope: Scope | None = None) -> int:
-    """Inside the caller's write transaction (forget): delete the blobs, rows and files, of
-    every slots or state cube made from these cubes, whatever its state, so no tensor
-    derived from them stays on disk once the forget commits (a failed commit leaves
-    missing blobs, which are encoded again on use). With `scope`, only those of derived
-    cubes that scope could change (forget leaves another agent's derived cubes to that
-    agent, see `admin.forget_derived`). Returns the number of files removed."""
-    rows: list[CubeRow] = []
-    for cube_id in cube_ids:  # every kind: a blob is named only by cubes the OS made
-        rows += derived.derived_by_source(session, cube_id)
-    hashes = derived.blob_hashes([r for r in rows if _may_change(r, scope)])
-    return store.blobs.erase(session, hashes) if hashes else 0
-
-
 def rederive_slots(store: StoreParts, blob_hashes: Sequence[str]) -> set[str]:
     """Encode again, with the shipped checkpoint, the slots of every live slots cube whose
     blob is in `blob_hashes` and was made by that checkpoint, from the exact source version
@@ -457,5 +442,5 @@ def answer(tier: ActivationTier, search: Any, question: str, scope: Scope, k: in
                   seconds=seconds, model_fingerprint=m.fingerprint, skipped=got.skipped)
 
 
-__all__ = ["ActivationTier", "Answer", "Recall", "SavedSession", "answer", "erase_in",
-           "invalidate_in", "recall", "retire_if_active"]
+__all__ = ["ActivationTier", "Answer", "Recall", "SavedSession", "answer", "invalidate_in",
+           "recall", "retire_if_active"]

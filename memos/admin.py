@@ -67,19 +67,22 @@ def resolve_embedder(repo: Repository, spec: Embedder | str | None, config: Memo
 
 
 def forget_derived(store: StoreParts, session: Session, cube_id: str,
-                   scope: Scope | None = None) -> list[str]:
+                   scope: Scope) -> list[str]:
     """Forget every cube derived from `cube_id` (transitively), inside the caller's write
     transaction: slots, adapters and the like must not outlive the memory they were made
-    from. Returns their ids.
+    from, and the blob files of those the OS made (slots, session states) are deleted in the
+    same transaction, whatever their state. Returns the ids forgotten.
 
-    With `scope`, only derived cubes that scope may change (`can_write`, the rule of
-    `forget` by id): another agent's derived cube is never touched by a caller who could not
-    forget it directly. Other users' cubes are never reached (`derived_rows`)."""
+    Only derived cubes `scope` may change (`can_write`, the rule of `forget` by id): another
+    agent's derived cube is never touched by a caller who could not forget it directly.
+    Other users' cubes are never reached (`derived_rows`)."""
+    rows = [r for r in store.repo.derived_rows(session, [cube_id]) if can_write(r, scope)]
+    blobs = derived_queries.blob_hashes(rows)
+    if blobs:
+        store.blobs.erase(session, blobs)
     done = []
-    for row in store.repo.derived_rows(session, [cube_id]):
+    for row in rows:
         if row.state == Lifecycle.FORGOTTEN.value:
-            continue
-        if scope is not None and not can_write(row, scope):
             continue
         derived = cube_from_row(row).model_copy(
             update={"version": row.version + 1, "state": Lifecycle.FORGOTTEN})
@@ -336,7 +339,7 @@ def gc(store: StoreParts, now: datetime | None, scope: Scope | None) -> GcReport
         # and files no row names (written by a transaction that then failed).
         blobs = store.blobs.collect(session) if scope is None else []
         if scope is None:  # inside the write lock: no writer is between a put and its commit
-            orphaned = store.blobs.check(session).orphaned
+            orphaned = store.blobs.unnamed_files(session)
             store.blobs.remove_files(orphaned)
             blobs += orphaned
     if scope is None:

@@ -295,16 +295,7 @@ class MemCube(BaseModel):
                 f"content is {size:,} bytes, over the {MAX_CONTENT_BYTES:,}-byte limit; "
                 "split it into smaller memories or store it as chunked documents"
             )
-        if "\x00" in value:  # PostgreSQL cannot store it; SQLite would, so refuse it on both
-            raise ValueError("content contains a NUL character (\\x00); remove it or replace "
-                             "it with a space")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ValueError(
-                "content is not valid Unicode (lone surrogates); decode the source bytes "
-                "as UTF-8 with errors='replace' first"
-            ) from exc
+        check_stored_text(value, "content")  # NUL, lone surrogates: refused on both backends
         return value
 
     def model_post_init(self, __context: Any) -> None:

@@ -7,7 +7,6 @@ Every method takes the caller's scope and checks it before touching a cube.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import threading
 import time
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from memos import admin, search, transfer
+from memos import activation, admin, search, transfer
 from memos.config import (
     MemosConfig,
     is_database_url,
@@ -35,6 +34,7 @@ from memos.cube import (
     check_stored_text,
     check_user_metadata,
     content_hash,
+    normalize_id,
     utcnow,
 )
 from memos.embedders import Embedder
@@ -161,11 +161,12 @@ def _check_k(k: Any) -> int:
 def _check_session_id(session_id: Any) -> str:
     if not isinstance(session_id, str):
         raise InvalidInputError(f"session_id must be a string, got {type(session_id).__name__}")
-    # The same rules as a scope's session id (NFC, no control or invisible-only ids).
-    normalized = Scope(user_id="x", session_id=session_id).session_id
-    if not normalized:
-        raise InvalidInputError("session_id is empty; give the session an id")
-    return normalized
+    if len(session_id) > 256:
+        raise InvalidInputError("session_id is over 256 characters; use a shorter id")
+    try:  # the rules of a scope's session id: NFC, no control or invisible-only ids
+        return normalize_id(session_id, "session_id")
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
 
 
 def as_scope(scope: Any) -> Scope:
@@ -289,24 +290,12 @@ class MemOS:
                 self._store.repo.audit(session, op, cube_id, reason, {"version": cube.version},
                                  actor=sc.agent_id or sc.user_id)
             also = cascade(session) if cascade is not None else []
-            self._derived_in(session, cube_id, cube.version, sc,
-                             forgotten=cube.state == Lifecycle.FORGOTTEN)
+            if cube.state != Lifecycle.FORGOTTEN:  # forget_derived erased the blobs
+                activation.invalidate_in(session, self._store, cube_id, cube.version, sc)
         self._store.after_write(1 + len(also))
         self._drop_cached(cube_id, keep_version=None if cube.state == Lifecycle.FORGOTTEN
                           else cube.version)
         return cube
-
-    def _derived_in(self, session: Any, cube_id: str, version: int, sc: Scope, *,
-                    forgotten: bool) -> None:
-        """In the transaction of a new version: retire the slots and states of older
-        versions; after forget, delete the blobs derived from the cube (DESIGN invariants 3
-        and 4). Both commit or fail with the version itself."""
-        from memos import activation
-
-        if forgotten:
-            activation.erase_in(session, self._store, [cube_id], sc)
-        else:
-            activation.invalidate_in(session, self._store, cube_id, version, sc)
 
     def _drop_cached(self, cube_id: str, keep_version: int | None) -> None:
         """Drop this process's RAM slots of a cube (all, or all but one version)."""
@@ -430,7 +419,7 @@ class MemOS:
                 raise InvalidInputError("a cube cannot supersede itself")
             superseded_version = old.version + 1
             mark_superseded(self._store, session, old, new.pk, new.id, now, reason)
-            self._derived_in(session, cube_id, superseded_version, sc, forgotten=False)
+            activation.invalidate_in(session, self._store, cube_id, superseded_version, sc)
             if reason is not None:
                 self._store.repo.audit(session, "supersede", cube_id, reason, {"by": new.id},
                                  actor=sc.agent_id or sc.user_id)
@@ -476,18 +465,14 @@ class MemOS:
         sc = as_scope(scope)
         _id_arg(src_id, "src_id")
         dst_id = _id_arg(dst_id, "dst_id")
-        if relation is None:
-            raise InvalidInputError("relation must be text of 1 to 64 characters, got None")
-        relation = str(_text_arg(relation, "relation", 64))
-        if not isinstance(weight, (int, float)) or isinstance(weight, bool):
-            raise InvalidInputError(f"weight must be a number, got {weight!r:.40}")
-        try:
-            weight = float(weight)
+        try:  # the same rules as an import file's edges
+            relation = transfer.check_relation(relation)
+            weight = transfer.check_weight(weight)
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
         except OverflowError:
-            weight = math.inf
-        if not math.isfinite(weight):
-            raise InvalidInputError(f"weight must be a finite number, got {weight!r:.40}; "
-                                    f"use a value such as 1.0")
+            raise InvalidInputError("weight must be a finite number; use a value such as "
+                                    "1.0") from None
         now = utcnow()
         with self._store.repo.write() as session:
             src = self._store.row(session, src_id, sc, write=True)
@@ -687,8 +672,6 @@ class MemOS:
         """Retrieval, then the pre-encoded slots of the retrieved cubes (cache, stored blob,
         or one batched encode of the misses, stored for next time). `model`: a MemoryModel,
         a checkpoint path, or None for the shipped checkpoint."""
-        from memos import activation
-
         sc = as_scope(scope)
         k = _check_k(k)
         return activation.recall(self._activation(),
@@ -697,8 +680,6 @@ class MemOS:
     def answer(self, question: str, scope: ScopeLike, k: int = 8, *, model: Any = None,
                max_new_tokens: int = 32) -> Answer:
         """Retrieval -> recall -> the model's answer from the slots (no prompt stuffing)."""
-        from memos import activation
-
         sc = as_scope(scope)
         k = _check_k(k)
         return activation.answer(self._activation(),

@@ -61,7 +61,7 @@ class SchedulerConfig(BaseModel):
 
 
 class Decision(BaseModel):
-    job: str  # expire | promote | evict | collect
+    job: str  # expire | stale | promote | evict
     cube_id: str | None
     reason: str
 
@@ -118,17 +118,23 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
                          for cid in expired]
 
     # 2. promote --------------------------------------------------------------------------
-    model = tier.model(cfg.model)
-    fp = model.fingerprint
     promo = PromotionConfig(min_hits=cfg.promote_min_hits, window_s=cfg.promote_window_s,
                             max_per_run=cfg.promote_max_per_run)
     with store.repo.read() as session:
         candidates = tier_stats.live_plaintext_stats(session, now, min_hits=promo.min_hits)
-        encoded = {(sid, sver) for row, sid, sver in tier_stats.live_activation(
-            session, Kind.SLOTS.value) if row.model_fingerprint == fp}
-    stats = {cid: CubeStats(key=cid, hits=hits, last_access=_ts(last), created=_ts(rec) or 0.0)
-             for cid, ver, hits, last, rec, _user in candidates if (cid, ver) not in encoded}
-    chosen = select_promotions(list(stats.values()), clock, promo)
+    stats: dict[str, CubeStats] = {}
+    chosen: list[str] = []
+    if candidates:  # the model (torch) loads only when something could be promoted
+        model = tier.model(cfg.model)
+        fp = model.fingerprint
+        with store.repo.read() as session:
+            encoded = {(sid, sver) for row, sid, sver in tier_stats.live_activation(
+                session, Kind.SLOTS.value) if row.model_fingerprint == fp}
+        stats = {cid: CubeStats(key=cid, hits=hits, last_access=_ts(last),
+                                created=_ts(rec) or 0.0)
+                 for cid, ver, hits, last, rec, _user in candidates
+                 if (cid, ver) not in encoded}
+        chosen = select_promotions(list(stats.values()), clock, promo)
     if chosen:
         with store.repo.read() as session:
             rows = [store.repo.row_by_id(session, cid) for cid in chosen]

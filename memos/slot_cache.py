@@ -61,7 +61,6 @@ class SlotCache:
         self.policy = policy
         self.clock = clock
         self._entries: dict[Hashable, _Entry] = {}
-        self._keys: dict[str, Hashable] = {}  # str(key) -> key, for the policy's CubeStats
         self._bytes = 0
         self._hits = self._misses = self._evictions = 0
         self._lock = threading.Lock()
@@ -89,10 +88,8 @@ class SlotCache:
             if old is not None:
                 self._bytes -= old.bytes
             if nbytes > self.budget_bytes:
-                self._keys.pop(str(key), None)
                 return
             self._entries[key] = _Entry(value, nbytes, encode_seconds, 1, now, now)
-            self._keys[str(key)] = key
             self._bytes += nbytes
             if self._bytes > self.budget_bytes:
                 self._evict(now)
@@ -101,9 +98,10 @@ class SlotCache:
         stats = [CubeStats(key=str(k), bytes=e.bytes, hits=e.hits, last_access=e.last_access,
                            created=e.created, encode_seconds=e.encode_seconds)
                  for k, e in self._entries.items()]
+        keys = {str(k): k for k in self._entries}  # the policy names entries by str(key)
         for skey in select_evictions(stats, self.budget_bytes, now, self.policy,
                                      target=EVICT_TO):
-            key = self._keys.pop(skey)
+            key = keys[skey]
             self._bytes -= self._entries.pop(key).bytes
             self._evictions += 1
 
@@ -114,13 +112,11 @@ class SlotCache:
             dead = [k for k in self._entries if predicate(k)]
             for k in dead:
                 self._bytes -= self._entries.pop(k).bytes
-                self._keys.pop(str(k), None)
             return len(dead)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-            self._keys.clear()
             self._bytes = 0
 
     def __len__(self) -> int:

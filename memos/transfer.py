@@ -32,7 +32,15 @@ from pydantic import ValidationError
 from sqlalchemy import and_, select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from memos.cube import MemCube, Scope, check_user_metadata, content_hash, new_id, utcnow
+from memos.cube import (
+    MemCube,
+    Scope,
+    check_stored_text,
+    check_user_metadata,
+    content_hash,
+    new_id,
+    utcnow,
+)
 from memos.errors import ConflictError, ImportFormatError, InvalidInputError
 from memos.results import ExportReport, ImportReport
 from memos.stores.derived import blob_of
@@ -87,6 +95,7 @@ def check_relation(relation: Any) -> str:
     if not isinstance(relation, str) or not relation or len(relation) > MAX_RELATION_CHARS:
         size = len(relation) if isinstance(relation, str) else type(relation).__name__
         raise ValueError(f"relation must be 1 to {MAX_RELATION_CHARS} characters (got {size})")
+    check_stored_text(relation, "relation")  # NUL, lone surrogates: said as such
     if not all(ch.isprintable() for ch in relation) or not relation.strip():
         raise ValueError(f"relation {relation!r} holds control or invalid characters (or only "
                          "spaces); use printable text")

@@ -100,18 +100,12 @@ class SessionState:
                 t = {name: f.get_tensor(name) for name in f.keys()}
             if meta.get("format") != FORMAT:
                 raise KeyError("format")
-            layers = int(meta["layers"])
-            mixers = [MixerState(ssm=t[f"{i}.ssm"], conv=t[f"{i}.conv"]) for i in range(layers)]
-            pools: list[PoolState | None] = []
-            for i in range(layers):
-                if f"{i}.pool.k" in t:
-                    fields = {name: t[f"{i}.pool.{name}"] for name in _POOL_FIELDS}
-                    fields["mask"] = fields["mask"].bool()
-                    pools.append(PoolState(**fields, filled=int(meta[f"{i}.pool.filled"])))
-                else:
-                    pools.append(None)
-            state = SessionState(mixers, pools, t["last_logits"], int(meta["length"]), meta["fingerprint"])
-        except (KeyError, ValueError, OSError) as exc:
+            # The file keeps the scalars in its metadata; to_tensors keeps them as tensors.
+            scalars = {name: torch.tensor([int(value)], dtype=torch.int64)
+                       for name, value in meta.items()
+                       if name in ("length", "layers") or name.endswith(".pool.filled")}
+            state = SessionState.from_tensors({**t, **scalars}, meta["fingerprint"])
+        except (KeyError, ValueError, OSError, ModelError) as exc:
             raise ModelError(f"{path} is not a readable memos session state ({exc}); read the session again") from exc
         except Exception as exc:  # safetensors' own errors for corrupt files
             raise ModelError(f"{path} is not a readable memos session state ({exc}); read the session again") from exc

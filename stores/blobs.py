@@ -221,11 +221,22 @@ class BlobStore:
     def check(self, session: Session) -> BlobCheck:
         """Compare rows with files: missing files, files without a row, corrupt files."""
         rows = set(session.execute(select(BlobRow.hash)).scalars())
-        files = {p.name[:-len(SUFFIX)]: p for p in self.folder.glob(f"*/*{SUFFIX}")
-                 if not p.name.startswith(".tmp-")} if self.folder.exists() else {}
+        files = self._files()
         corrupt = sorted(h for h, p in files.items() if h in rows and not self._verified(p, h))
         return BlobCheck(missing=sorted(rows - set(files)), orphaned=sorted(set(files) - rows),
                          corrupt=corrupt)
+
+    def unnamed_files(self, session: Session) -> list[str]:
+        """Hash-named files that no row names (what `check` calls orphaned), found from file
+        and row names alone: no file is read."""
+        rows = set(session.execute(select(BlobRow.hash)).scalars())
+        return sorted(set(self._files()) - rows)
+
+    def _files(self) -> dict[str, Path]:
+        if not self.folder.exists():
+            return {}
+        return {p.name[:-len(SUFFIX)]: p for p in self.folder.glob(f"*/*{SUFFIX}")
+                if not p.name.startswith(".tmp-")}
 
     def remove_files(self, blob_hashes: list[str]) -> int:
         """Delete these files (ones `check` found without a row)."""

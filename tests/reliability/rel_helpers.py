@@ -89,3 +89,17 @@ def snapshot(mem: Any, users: list[str]) -> tuple[Any, ...]:
     counts = (stats.cubes, stats.live, stats.versions, stats.edges, stats.changelog_seq,
               stats.vectors)
     return counts, tuple(json.dumps(export_lines(mem, u), sort_keys=True) for u in users)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the `memos` entry point in-process: (exit code, stdout, stderr)."""
+    from memos.cli.app import main
+
+    capsys.readouterr()
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -6,46 +6,33 @@ import json
 from pathlib import Path
 
 import pytest
-from rel_helpers import StoreSpec
-
-from memos.cli.app import main
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from rel_helpers import StoreSpec, run_cli
 
 
 def test_cli_round_trip(store_spec: StoreSpec, tmp_path: Path,
                         capsys: pytest.CaptureFixture[str]) -> None:
     store = store_spec.cli_args()
-    code, out, err = _run(capsys, "add", "Alice keeps bees", "-u", "alice", "--json", *store)
+    code, out, err = run_cli(capsys, "add", "Alice keeps bees", "-u", "alice", "--json", *store)
     assert code == 0, err
     cube_id = json.loads(out)["id"]
-    assert _run(capsys, "update", cube_id, "-u", "alice", "--content",
+    assert run_cli(capsys, "update", cube_id, "-u", "alice", "--content",
                 "Alice keeps bees and hens", *store)[0] == 0
 
-    code, out, _ = _run(capsys, "search", "hens", "-u", "alice", "--json", *store)
+    code, out, _ = run_cli(capsys, "search", "hens", "-u", "alice", "--json", *store)
     assert json.loads(out)[0]["cube"]["id"] == cube_id
-    code, out, _ = _run(capsys, "history", cube_id, "-u", "alice", "--json", *store)
+    code, out, _ = run_cli(capsys, "history", cube_id, "-u", "alice", "--json", *store)
     assert [v["version"] for v in json.loads(out)] == [1, 2]
-    code, _, err = _run(capsys, "show", cube_id, "-u", "bob", *store)
+    code, _, err = run_cli(capsys, "show", cube_id, "-u", "bob", *store)
     assert code == 1 and err.startswith("error:")
 
     dump = tmp_path / "alice.jsonl"
-    assert _run(capsys, "export", str(dump), "-u", "alice", *store)[0] == 0
-    code, out, _ = _run(capsys, "stats", "--json", *store)
+    assert run_cli(capsys, "export", str(dump), "-u", "alice", *store)[0] == 0
+    code, out, _ = run_cli(capsys, "stats", "--json", *store)
     stats = json.loads(out)
     assert (stats["backend"], stats["live"], stats["versions"]) == (store_spec.backend, 1, 2)
-    code, out, _ = _run(capsys, "check", "--json", *store)
+    code, out, _ = run_cli(capsys, "check", "--json", *store)
     assert code == 0 and json.loads(out)["ok"] is True
-    code, out, _ = _run(capsys, "purge", "--all", "-u", "alice", "--yes", "--json", *store)
+    code, out, _ = run_cli(capsys, "purge", "--all", "-u", "alice", "--yes", "--json", *store)
     assert code == 0 and json.loads(out)["cubes"] == 1
-    code, out, _ = _run(capsys, "import", str(dump), "-u", "alice", "--json", *store)
+    code, out, _ = run_cli(capsys, "import", str(dump), "-u", "alice", "--json", *store)
     assert code == 0 and json.loads(out)["imported"] == 1

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rel_helpers import StoreSpec, export_lines, fresh_store, snapshot
+from rel_helpers import StoreSpec, export_lines, fresh_store, run_cli, snapshot
 
-from memos.cli.app import main
 from memos.cube import new_id
 from memos.errors import ConflictError, ImportFormatError, InvalidInputError, NotFoundError
 
@@ -459,59 +458,48 @@ def test_export_replaces_a_file_only_when_asked_and_atomically(
     assert mem.export("alice", os.devnull).cubes == report.cubes  # a device: nothing replaced
 
 
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_cli_export_over_the_store_database_is_refused(
         store_spec: StoreSpec, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = store_spec.cli_args()
-    assert _run(capsys, "add", "Alice keeps bees", "-u", "alice", *store)[0] == 0
+    assert run_cli(capsys, "add", "Alice keeps bees", "-u", "alice", *store)[0] == 0
     with store_spec.open() as mem:
         mem.flush()
     files = _store_files(store_spec)
     before = {p: _digest(p) for p in files}
     for target in files:
         for force in ([], ["--force"]):
-            code, out, err = _run(capsys, "export", str(target), "-u", "alice", *force, *store)
+            code, out, err = run_cli(capsys, "export", str(target), "-u", "alice", *force, *store)
             assert code == 2, (target, out, err)
             assert err.startswith("error:") and "Traceback" not in err
             assert "store" in err
     assert {p: _digest(p) for p in files} == before
-    code, out, err = _run(capsys, "stats", "--json", *store)
+    code, out, err = run_cli(capsys, "stats", "--json", *store)
     assert code == 0 and json.loads(out)["live"] == 1, err
 
     dump = tmp_path / "alice.jsonl"
-    assert _run(capsys, "export", str(dump), "-u", "alice", *store)[0] == 0
+    assert run_cli(capsys, "export", str(dump), "-u", "alice", *store)[0] == 0
     dump.write_text("older export\n")
-    code, _, err = _run(capsys, "export", str(dump), "-u", "alice", *store)
+    code, _, err = run_cli(capsys, "export", str(dump), "-u", "alice", *store)
     assert code == 1 and "--force" in err and "Traceback" not in err
     assert dump.read_text() == "older export\n"
-    assert _run(capsys, "export", str(dump), "-u", "alice", "--force", *store)[0] == 0
+    assert run_cli(capsys, "export", str(dump), "-u", "alice", "--force", *store)[0] == 0
     assert "Alice keeps bees" in dump.read_text()
 
 
 def test_cli_import_reports_refused_lines_and_new_ids(
         store_spec: StoreSpec, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = store_spec.cli_args()
-    code, out, _ = _run(capsys, "add", "Bob's diary entry", "-u", "bob", "--json", *store)
+    code, out, _ = run_cli(capsys, "add", "Bob's diary entry", "-u", "bob", "--json", *store)
     bob_id = json.loads(out)["id"]
-    _run(capsys, "add", "Alice keeps bees", "-u", "alice", *store)
-    lines = _run(capsys, "export", "-u", "alice", *store)[1].splitlines()
+    run_cli(capsys, "add", "Alice keeps bees", "-u", "alice", *store)
+    lines = run_cli(capsys, "export", "-u", "alice", *store)[1].splitlines()
     cube = json.loads(lines[1])
     cube["cube"]["id"] = bob_id
     path = _write(tmp_path / "f.jsonl", [lines[0], cube, _edge(bob_id, "entity:x",
                                                               relation="r" * 1000)])
-    code, _, err = _run(capsys, "import", str(path), "-u", "alice", *store)
+    code, _, err = run_cli(capsys, "import", str(path), "-u", "alice", *store)
     assert code == 2 and "line 3" in err and "Traceback" not in err
-    code, out, err = _run(capsys, "import", str(path), "-u", "alice", "--on-error", "skip",
+    code, out, err = run_cli(capsys, "import", str(path), "-u", "alice", "--on-error", "skip",
                           *store)
     assert code == 0 and "already present" in out and "0 already present" in out
     assert "new id" in out and "line 3" in err
