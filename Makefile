@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH)"
-	$(BIN)/python -m pip install -q -e ".[dev,postgres,embed]"
+	$(BIN)/python -m pip install -q -e ".[dev,postgres,embed,server,parametric,llm]"
 	touch $(STAMP)
 
 demo: $(STAMP)

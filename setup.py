@@ -13,6 +13,7 @@ PACKAGE_DIRS = {
     "memos.stores": "stores",
     "memos.policies": "policies",
     "memos.cli": "cli",
+    "memos.server": "server",
 }
 
 packages: list[str] = []
