@@ -252,6 +252,40 @@ def bench_tiers(
     _print_tiers(report)
 
 
+@bench_app.command("blobs")
+def bench_blobs(
+    url: Annotated[str | None, typer.Option(
+        help="Database for the bytes-in-SQL column (e.g. postgresql+psycopg://...); default "
+             "a scratch SQLite file. A scratch table is made and dropped.")] = None,
+    n: Annotated[int, typer.Option("--n", min=1, help="Blobs written (real slots).")] = 200,
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=256,
+                                   help="Blobs read per recall.")] = 8,
+    reads: Annotated[int, typer.Option(min=1, help="Timed recalls.")] = 100,
+    seed: int = 0, model: ModelOpt = None, json_out: JsonOpt = False) -> None:
+    """Where activation blobs live: files per machine vs bytes in SQL vs encoding again.
+
+    Example: memos bench blobs --url postgresql+psycopg://user@host/db --json
+    """
+    from memos.bench.blobs import run_blob_bench
+    from memos.cli.bench_commands import _progress
+
+    with _progress() as update:
+        report = run_blob_bench(url=url, n=n, k=k, reads=reads, seed=seed, model_path=model,
+                                progress=update)
+    if json_out:
+        render.print_json(report.to_dict())
+        return
+    table = render.new_table(f"slots of k={report.k} memories ({report.blob_bytes:,} bytes "
+                             f"per blob), {report.backend}",
+                             ["way", "read k p50 ms", "read k p95 ms", "write one p50 ms"])
+    for way in ("file", "sql", "encode"):
+        write = report.write_ms.get(way)
+        table.add_row(way, f"{report.read_ms[way]:.2f}", f"{report.read_p95_ms[way]:.2f}",
+                      "" if write is None else f"{write:.2f}")
+    render.print_table(table)
+    render.console().print(f"machine: {report.machine}, {report.date}")
+
+
 def _print_tiers(report: Any) -> None:
     out = render.console()
     table = render.new_table(f"answer time per stage, k={report.k} (median ms)",
