@@ -21,17 +21,23 @@ __version__ = "0.1.0"
 # name -> module that defines it; resolved on first attribute access.
 _LAZY: dict[str, str] = {
     "MemOS": "memos.facade",
+    "Assistant": "memos.assistant",
     "MemosError": "memos.errors",
+    "Client": "memos.client",
+    "KeyInfo": "memos.keys",
     **{name: "memos.cube" for name in (
         "DerivedFrom", "Kind", "Lifecycle", "MemCube", "Scope", "SourceRef", "Tier",
         "Visibility")},
     **{name: "memos.results" for name in (
         "AddResult", "CheckReport", "CubeDiff", "Edge", "ExportReport", "GcReport",
         "ImportReport", "IndexCheck", "Neighbor", "PurgeReport", "ReindexReport", "SearchHit",
-        "StoreStats")},
+        "StoreStats", "IngestFailure", "IngestReport", "ConsolidationReport",
+        "AdapterInfo")},
 }
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ resolves these
+    from memos.assistant import Assistant
+    from memos.client import Client
     from memos.cube import (
         DerivedFrom,
         Kind,
@@ -44,15 +50,20 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ resolve
     )
     from memos.errors import MemosError
     from memos.facade import MemOS
+    from memos.keys import KeyInfo
     from memos.results import (
+        AdapterInfo,
         AddResult,
         CheckReport,
+        ConsolidationReport,
         CubeDiff,
         Edge,
         ExportReport,
         GcReport,
         ImportReport,
         IndexCheck,
+        IngestFailure,
+        IngestReport,
         Neighbor,
         PurgeReport,
         ReindexReport,
@@ -75,7 +86,11 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AdapterInfo",
     "AddResult",
+    "ConsolidationReport",
+    "Assistant",
+    "Client",
     "CheckReport",
     "CubeDiff",
     "DerivedFrom",
@@ -84,6 +99,9 @@ __all__ = [
     "GcReport",
     "ImportReport",
     "IndexCheck",
+    "IngestFailure",
+    "IngestReport",
+    "KeyInfo",
     "Kind",
     "Lifecycle",
     "MemCube",

@@ -82,6 +82,14 @@ class Answer:
     seconds: dict[str, float]  # retrieve, recall, generate
     model_fingerprint: str
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Which tier served it: "parametric" (the scope's active adapter, closed-book: no
+    # retrieval, no memory read), "activation" (pre-encoded slots of the retrieved cubes,
+    # base model) or "plaintext" (nothing retrieved could be read as slots: the model saw the
+    # question alone). docs/PARAMETRIC.md says how answer picks.
+    tier: str = "activation"
+    adapter_id: str | None = None  # parametric: the adapter cube (and version) that answered
+    adapter_version: int | None = None
+    adapter_fingerprint: str | None = None  # with model_fingerprint: base + adapter
 
 
 @dataclass
@@ -439,7 +447,8 @@ def answer(tier: ActivationTier, search: Any, question: str, scope: Scope, k: in
         text = m.generate(question, memory=got.slots, max_new_tokens=max_new_tokens)
     seconds = {**got.seconds, "generate": time.perf_counter() - t0}
     return Answer(text=text.strip(), cubes=got.cubes, hits=got.hits, misses=got.misses,
-                  seconds=seconds, model_fingerprint=m.fingerprint, skipped=got.skipped)
+                  seconds=seconds, model_fingerprint=m.fingerprint, skipped=got.skipped,
+                  tier="activation" if got.slots is not None else "plaintext")
 
 
 __all__ = ["ActivationTier", "Answer", "Recall", "SavedSession", "answer", "invalidate_in",

@@ -76,11 +76,17 @@ def forget_derived(store: StoreParts, session: Session, cube_id: str,
     Only derived cubes `scope` may change (`can_write`, the rule of `forget` by id): another
     agent's derived cube is never touched by a caller who could not forget it directly.
     Other users' cubes are never reached (`derived_rows`)."""
-    rows = [r for r in store.repo.derived_rows(session, [cube_id]) if can_write(r, scope)]
+    reached = store.repo.derived_rows(session, [cube_id])
+    # Adapters trained on this cube leave service here, whoever owns them (same user):
+    # their weights are erased and re-consolidation is scheduled (memos/parametric/tier.py).
+    from memos.parametric.tier import taint_in
+
+    tainted = taint_in(store, session, reached, cube_id)
+    rows = [r for r in reached if can_write(r, scope) and r.id not in tainted]
     blobs = derived_queries.blob_hashes(rows)
     if blobs:
         store.blobs.erase(session, blobs)
-    done = []
+    done = list(tainted)
     for row in rows:
         if row.state == Lifecycle.FORGOTTEN.value:
             continue
@@ -133,6 +139,9 @@ def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: boo
         kept = sum(1 for r in derived if not allowed(r, scope))
         pks, ids = [r.pk for r in rows], [r.id for r in rows]
         blob_files = derived_queries.blob_hashes(rows)  # tensors of erased slots and states
+        from memos.parametric.tier import adapter_blobs
+
+        blob_files += adapter_blobs(rows)  # and the weights of erased adapters
         store.fulltext.remove(session, pks)
         counts = repo.erase_cubes(session, pks, ids)
         if pks:

@@ -30,6 +30,14 @@ class ScopeError(MemosError, PermissionError):
     """The object exists but belongs to another scope than the caller's."""
 
 
+class UnauthorizedError(MemosError):
+    """No API key, or a key that is unknown or revoked (the REST and MCP servers: 401)."""
+
+
+class ForbiddenError(MemosError, PermissionError):
+    """The caller is known but may not do this (an admin endpoint without an admin key: 403)."""
+
+
 class ConflictError(MemosError):
     """The request contradicts the current state (stale version, duplicate id, locked store)."""
 

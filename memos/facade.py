@@ -54,6 +54,7 @@ from memos.results import (
     ExportReport,
     GcReport,
     ImportReport,
+    IngestReport,
     Neighbor,
     ProgressFn,
     PurgeReport,
@@ -87,7 +88,10 @@ from memos.writes import (
 
 if TYPE_CHECKING:
     from memos.activation import ActivationTier, Answer, Recall, SavedSession
+    from memos.keys import KeyInfo
     from memos.model.session import SessionState
+    from memos.parametric.tier import ConsolidationConfig, ParametricTier
+    from memos.results import AdapterInfo, ConsolidationReport, CubePage
     from memos.scheduler import SchedulerConfig, SchedulerReport, SchedulerThread
 
 log = logging.getLogger(__name__)
@@ -187,6 +191,7 @@ class MemOS:
                  config: MemosConfig, location: str) -> None:
         self._store = StoreParts(repo, sync, embedder, config, location, AccessBuffer(repo))
         self._tier: ActivationTier | None = None  # made on first recall (loads torch)
+        self._param: ParametricTier | None = None  # made on first adapter use
         self._tier_lock = threading.Lock()
         self._scheduler: SchedulerThread | None = None
 
@@ -344,6 +349,21 @@ class MemOS:
                 progress(len(out), total)
         return out
 
+    def ingest(self, messages: Sequence[Mapping[str, Any]], scope: ScopeLike, *,
+               session_id: str, at: datetime | None = None, mode: str = "rules",
+               user_name: str | None = None) -> IngestReport:
+        """MemReader: chat messages ({"role", "content", "name"?, "at"?}) -> one episode cube
+        per turn plus the facts and preferences stated in them, with provenance; a new value
+        supersedes the old fact, a negation ends it. mode "rules" (offline) or "llm"
+        ($MEMOS_LLM_URL). Bad messages raise InvalidInputError before anything is written.
+        See docs/READER.md."""
+        from memos.reader.ingest import ingest_messages
+
+        sc = as_scope(scope)
+        sid = _check_session_id(session_id)
+        return ingest_messages(self, messages, sc, session_id=sid, at=at, mode=mode,
+                               user_name=user_name)
+
     def update(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None,
                **changes: Any) -> MemCube:
         allowed = {"content", "kind", "tags", "metadata", "importance", "confidence",
@@ -418,7 +438,8 @@ class MemOS:
             if old.pk == new.pk:
                 raise InvalidInputError("a cube cannot supersede itself")
             superseded_version = old.version + 1
-            mark_superseded(self._store, session, old, new.pk, new.id, now, reason)
+            mark_superseded(self._store, session, old, new.pk, new.id, now, reason,
+                            new_valid_from=cube_from_row(new).valid_from)
             activation.invalidate_in(session, self._store, cube_id, superseded_version, sc)
             if reason is not None:
                 self._store.repo.audit(session, "supersede", cube_id, reason, {"by": new.id},
@@ -455,10 +476,39 @@ class MemOS:
     def forget(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None) -> MemCube:
         # Cubes derived from this one (activation slots, adapters) are forgotten in the same
         # transaction: cross-tier forgetting (invariant 3) cannot be left half done.
-        return self._new_version(
+        forgotten = self._new_version(
             cube_id, scope, "forget", reason, state=Lifecycle.FORGOTTEN,
             cascade=lambda session: admin.forget_derived(self._store, session, cube_id,
                                                          as_scope(scope)))
+        self._unquote(cube_id, as_scope(scope), erase=False)
+        return forgotten
+
+    def _unquote(self, cube_id: str, sc: Scope, *, erase: bool) -> None:
+        """A conversation turn's words are copied into its neighbours' metadata["context"]
+        (MemReader episodes, LoCoMo turns; searchable). When the turn is forgotten, each live
+        neighbour quoting it gets a new version without those words (search and full text
+        follow); when it is purged (`erase`), every version of every cube the caller owns
+        loses them too (docs/SECURITY.md). Only a cube that carries a context itself is a
+        turn that neighbours quote."""
+        from memos.stores.repository import drop_quote
+
+        with self._store.repo.read() as session:
+            snaps = [v.snapshot for v in self._store.repo.versions(session, cube_id)]
+        if not any("context" in (snap.get("metadata") or {}) for snap in snaps):
+            return
+        quoted = sorted({str(snap["content"]) for snap in snaps if snap.get("content")})
+        why = f"a neighbouring turn it quoted ({cube_id}) was {'purged' if erase else 'forgotten'}"
+        for text in quoted:
+            with self._store.repo.read() as session:
+                live = [cube_from_row(r) for r in self._store.repo.quoting_rows(
+                    session, sc, text, exclude=cube_id) if r.state == Lifecycle.ACTIVE.value]
+            for cube in live:
+                meta = dict(cube.metadata)
+                meta["context"] = drop_quote(str(meta["context"]), text)
+                self._new_version(cube.id, sc, "update", why, metadata=meta)
+            if erase:
+                with self._store.repo.write() as session:
+                    self._store.repo.scrub_quotes(session, sc, text, exclude=cube_id)
 
     def link(self, src_id: str, dst_id: str, scope: ScopeLike, *, relation: str = "related",
              weight: float = 1.0) -> Edge:
@@ -488,8 +538,8 @@ class MemOS:
                     raise InvalidInputError(str(exc)) from None
                 values = {"dst_pk": None, "entity": name}
                 dst_label = ENTITY_PREFIX + name
-            else:
-                dst = self._store.row(session, dst_id, sc)
+            else:  # another scope's forgotten or expired cube reads as missing, as in get
+                dst, _ = self._visible_row(session, dst_id, sc)
                 values = {"dst_pk": dst.pk, "entity": None}
                 dst_label = dst.id
             edge = {"src_pk": src.pk, **values, "relation": relation, "weight": float(weight),
@@ -582,7 +632,7 @@ class MemOS:
         relation = _text_arg(relation, "relation", 64)
         self._store.catch_up()
         with self._store.repo.read() as session:
-            row = self._store.row(session, cube_id, sc)
+            row, _ = self._visible_row(session, cube_id, sc)
             with self._store.index_lock:
                 found = self._store.graph.neighbors(row.pk, depth, relation)
             rows = self._store.repo.rows_by_pks(session, [n.pk for n in found],
@@ -590,6 +640,42 @@ class MemOS:
         return [Neighbor(cube=cube_from_row(rows[n.pk]), relation=n.relation,
                          direction=n.direction, weight=n.weight, depth=n.depth)
                 for n in found if n.pk in rows]
+
+    def list_memories(self, scope: ScopeLike, *, limit: int = 50, cursor: str | None = None,
+                      kind: str | None = None) -> CubePage:
+        """The scope's own live plaintext memories, newest first, `limit` a page; `cursor`:
+        the `next_cursor` of the previous page (None on the last page)."""
+        from memos.cube import Kind, Tier
+        from memos.results import CubePage
+        from memos.stores.schema import CubeRow
+
+        sc = as_scope(scope)
+        limit = _int_arg(limit, "limit", 1, 1000)
+        where = (CubeRow.user_id == sc.user_id) & visible_clause(sc) & live_clause(utcnow()) & (
+            CubeRow.tier == Tier.PLAINTEXT.value)
+        if kind is not None:
+            try:
+                where &= CubeRow.kind == Kind(kind).value
+            except ValueError:
+                raise InvalidInputError(f"unknown kind {kind!r:.40}; use one of "
+                                        f"{[k.value for k in Kind]}") from None
+        bad_cursor = "bad cursor: pass the next_cursor of the previous page"
+        if cursor is not None and (not isinstance(cursor, str) or not 0 < len(cursor) <= 64):
+            raise InvalidInputError(bad_cursor)
+        with self._store.repo.read() as session:
+            if cursor is not None:  # the id of the last cube of the previous page: a row
+                # number would tell a server's caller how many cubes every user has added
+                after = session.execute(select(CubeRow.pk).where(
+                    CubeRow.id == cursor, CubeRow.user_id == sc.user_id)).scalar_one_or_none()
+                if after is None:
+                    raise InvalidInputError(bad_cursor)
+                where &= CubeRow.pk < after
+            rows = list(session.execute(select(CubeRow).where(where).order_by(
+                CubeRow.pk.desc()).limit(limit + 1)).scalars())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return CubePage(items=[cube_from_row(r) for r in rows],
+                        next_cursor=rows[-1].id if more else None)
 
     def search(self, query: str, scope: ScopeLike, k: int = 10, **options: Any) -> list[SearchHit]:
         unknown = set(options) - SEARCH_OPTIONS
@@ -606,6 +692,10 @@ class MemOS:
         if cube_id is not None:
             _id_arg(cube_id, "cube_id")
         _bool_arg(all_of_user, "all_of_user")
+        if cube_id is not None and not all_of_user:
+            with self._store.repo.read() as session:  # the caller may erase it, or NotFound
+                self._store.row(session, cube_id, sc, write=True)
+            self._unquote(cube_id, sc, erase=True)  # its words out of neighbours' context
         report = admin.purge(self._store, cube_id, sc, all_of_user,
                              _text_arg(reason, "reason", MAX_REASON_CHARS),
                              _text_arg(actor, "actor", 256))
@@ -655,6 +745,33 @@ class MemOS:
                                     f"got {source!r:.40}")
         return transfer.import_(self._store, source, sc, on_error, progress)
 
+    # -- API keys (memos/keys.py) ---------------------------------------------------------
+
+    def create_key(self, user: str, agent: str | None = None, *,
+                   admin: bool = False) -> tuple[KeyInfo, str]:
+        """A server API key for `user` (and `agent`): its info and the secret, shown once."""
+        from memos import keys
+
+        return keys.create_key(self._store, user, agent, admin)
+
+    def list_keys(self, user: str | None = None) -> list[KeyInfo]:
+        """Every API key (or one user's), revoked ones included; never their secrets."""
+        from memos import keys
+
+        return keys.list_keys(self._store, user)
+
+    def revoke_key(self, key_id: str) -> KeyInfo:
+        """Revoke an API key: every server on this store refuses it from the next request."""
+        from memos import keys
+
+        return keys.revoke_key(self._store, key_id)
+
+    def verify_key(self, token: str | None) -> KeyInfo:
+        """The live key a token is; UnauthorizedError when missing, unknown or revoked."""
+        from memos import keys
+
+        return keys.verify_token(self._store, token)
+
     # -- activation tier -----------------------------------------------------------------
 
     def _activation(self) -> ActivationTier:
@@ -678,13 +795,88 @@ class MemOS:
                                  lambda q, s, n: self.search(q, s, k=n), query, sc, k, model)
 
     def answer(self, question: str, scope: ScopeLike, k: int = 8, *, model: Any = None,
-               max_new_tokens: int = 32) -> Answer:
-        """Retrieval -> recall -> the model's answer from the slots (no prompt stuffing)."""
+               max_new_tokens: int = 80) -> Answer:
+        """Retrieval -> recall -> the model's answer from the slots (no prompt stuffing).
+
+        The default bound (80 bytes) lets every value the model was trained on (up to 64 bytes,
+        plus the leading space) end at the end token instead of being cut."""
         sc = as_scope(scope)
         k = _check_k(k)
+        if isinstance(question, str) and question.strip() and isinstance(max_new_tokens, int):
+            # The scope's active adapter answers its own consolidated facts closed-book; any
+            # other question (or no adapter) goes to retrieval + slots (docs/PARAMETRIC.md).
+            served = self._parametric().closed_book(question, sc, model,
+                                                    _int_arg(max_new_tokens, "max_new_tokens",
+                                                             1, 4096))
+            if served is not None:
+                return served
         return activation.answer(self._activation(),
                                  lambda q, s, n: self.search(q, s, k=n), question, sc, k,
                                  model, max_new_tokens)
+
+    # -- parametric tier -----------------------------------------------------------------
+
+    def _parametric(self) -> ParametricTier:
+        """The store's parametric tier (made on first use; shares the activation tier's model)."""
+        tier = self._activation()
+        with self._tier_lock:
+            if self._param is None:
+                from memos.parametric.tier import ParametricTier
+
+                self._param = ParametricTier(self._store, tier)
+            return self._param
+
+    def consolidate(self, scope: ScopeLike, *, facts: Sequence[str] | None = None,
+                    steps: int | None = None, dry_run: bool = False,
+                    config: ConsolidationConfig | None = None,
+                    progress: ProgressFn | None = None) -> ConsolidationReport:
+        """Train a LoRA adapter on the scope's facts (chosen by the consolidation policy, or
+        these cube ids) so the model answers them closed-book; activate it only if the
+        evaluation gate passes (docs/PARAMETRIC.md). `dry_run`: the candidates only."""
+        sc = as_scope(scope)
+        _bool_arg(dry_run, "dry_run")
+        _callable_arg(progress, "progress")
+        if facts is not None:
+            if isinstance(facts, (str, bytes)) or not isinstance(facts, Sequence):
+                raise InvalidInputError("facts must be a list of cube ids")
+            facts = [_id_arg(f, "fact id") for f in facts]
+        return self._parametric().consolidate(sc, facts=facts, steps=steps, dry_run=dry_run,
+                                              config=config, progress=progress)
+
+    def adapters(self, scope: ScopeLike) -> list[AdapterInfo]:
+        """The scope's adapters, newest first (active, retired, rejected, tainted)."""
+        from memos.parametric.tier import ParametricTier
+
+        return ParametricTier.list(self._parametric_light(), as_scope(scope))
+
+    def _parametric_light(self) -> ParametricTier:
+        """A parametric tier for SQL-only reads (no model is loaded)."""
+        if self._param is not None:
+            return self._param
+        from memos.parametric.tier import ParametricTier
+
+        return ParametricTier(self._store, None)  # type: ignore[arg-type]
+
+    def adapter(self, adapter_id: str, scope: ScopeLike) -> AdapterInfo:
+        """One adapter of the scope, with the (cube id, version) pairs it was trained on."""
+        return self._parametric_light().show(_id_arg(adapter_id, "adapter_id"), as_scope(scope))
+
+    def activate_adapter(self, adapter_id: str, scope: ScopeLike, *,
+                         force: bool = False) -> AdapterInfo:
+        """Put a retired (or, with `force`, rejected) adapter in service."""
+        return self._parametric().activate(_id_arg(adapter_id, "adapter_id"), as_scope(scope),
+                                           force=_bool_arg(force, "force"))
+
+    def rollback_adapter(self, scope: ScopeLike) -> AdapterInfo:
+        """Retire the active adapter and serve the previous one again."""
+        return self._parametric().rollback(as_scope(scope))
+
+    def purge_remains(self, cube_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """What is left of these cube ids in every tier: rows, index entries without a row,
+        activation cubes and blobs, adapters trained on them (`memos purge --verify`)."""
+        from memos.parametric.tier import remains
+
+        return remains(self._store, [_id_arg(c, "cube id") for c in cube_ids])
 
     def _transcript(self, sc: Scope, session_id: str) -> MemCube | None:
         """The current transcript cube of a session (through its newest state cube)."""

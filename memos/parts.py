@@ -104,9 +104,15 @@ class StoreParts:
         if row is None or not can_read(row, scope):
             raise not_found(cube_id)
         if write and not can_write(row, scope):
-            # Visible (public or shared) but not the caller's: saying so reveals nothing the
-            # caller cannot already read.
+            # A forgotten, archived or expired cube of another scope reads as missing (as
+            # `get` says); a live one is visible (public or shared) but not the caller's:
+            # saying so reveals nothing the caller cannot already read.
+            from memos.cube import Lifecycle, utcnow
             from memos.errors import ScopeError
+
+            if (row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value)
+                    or (row.expires_at is not None and row.expires_at <= utcnow())):
+                raise not_found(cube_id)
             raise ScopeError(f"cube {cube_id} belongs to another user or agent: you can read "
                              f"it, but only its owner can change it; add your own memory "
                              f"instead")

@@ -38,6 +38,14 @@ class SearchHit(BaseModel):
         return self.cube.content
 
 
+class CubePage(BaseModel):
+    """One page of `MemOS.list_memories`: memories newest first, and the cursor of the next
+    page (None on the last one)."""
+
+    items: list[MemCube]
+    next_cursor: str | None = None
+
+
 class CubeDiff(BaseModel):
     cube_id: str
     from_version: int
@@ -154,6 +162,32 @@ class ExportReport(BaseModel):
     edges: int
 
 
+class IngestFailure(BaseModel):
+    """One thing `MemOS.ingest` could not do: `turn` is the message index (None: the whole
+    call), `stage` what failed ("extract", "llm", "write-facts", ...), `error` why."""
+
+    turn: int | None = None
+    stage: str
+    error: str
+
+
+class IngestReport(BaseModel):
+    """What `MemOS.ingest` wrote (memos.reader; docs/READER.md). Ids may repeat where a turn
+    or a fact was already stored (dedup returns the existing cube, with the new source)."""
+
+    session_id: str
+    mode: Literal["rules", "llm"]
+    user_name: str  # the subject first-person statements were written about
+    turns: int
+    episodes: list[str] = Field(default_factory=list)  # one cube id per turn, in order
+    facts: list[str] = Field(default_factory=list)  # fact/preference cubes written
+    superseded: list[str] = Field(default_factory=list)  # older facts a new value replaced
+    ended: list[str] = Field(default_factory=list)  # facts a negation ended (no new value)
+    failed: list[IngestFailure] = Field(default_factory=list)
+    extract_seconds: float = 0.0  # rules or LLM extraction only
+    seconds: float = 0.0  # the whole call: extraction, embedding, writes
+
+
 class ImportReport(BaseModel):
     imported: int = 0
     edges: int = 0
@@ -162,3 +196,47 @@ class ImportReport(BaseModel):
     renamed: dict[str, str] = Field(default_factory=dict)
     errors: list[tuple[int, str]] = Field(default_factory=list)
     aborted: bool = False
+
+
+class ConsolidationReport(BaseModel):
+    """What `MemOS.consolidate` did (docs/PARAMETRIC.md): the adapter it made, the evaluation
+    numbers and the gate's decision. `status` "dry-run": the candidates only, nothing trained."""
+
+    status: Literal["active", "rejected", "dry-run"]
+    adapter_id: str | None = None
+    adapter_version: int | None = None
+    cube_ids: list[str] = Field(default_factory=list)  # the facts, as (id, version) below
+    sources: list[tuple[str, int]] = Field(default_factory=list)
+    skipped: list[tuple[str, str]] = Field(default_factory=list)  # (cube id, why not)
+    base_fingerprint: str = ""
+    adapter_fingerprint: str | None = None
+    adapter_bytes: int = 0
+    steps: int = 0
+    train_seconds: float = 0.0
+    seconds: float = 0.0
+    closed_book_before: float | None = None  # exact match on the facts, base model, no memory
+    closed_book_after: float | None = None  # the same with the adapter
+    memory_qa_base: float | None = None  # unseen facts, pre-encoded, base model
+    memory_qa_adapter: float | None = None  # the same with the adapter active
+    gate: dict[str, float] = Field(default_factory=dict)  # min_closed_book, max_memory_drop
+    reasons: list[str] = Field(default_factory=list)  # why the gate rejected it
+    previous_adapter: str | None = None  # the adapter this one replaced (accepted only)
+    config: dict[str, Any] = Field(default_factory=dict)  # the training config
+
+
+class AdapterInfo(BaseModel):
+    """One parametric adapter of a scope (`MemOS.adapters`, `memos adapters list`)."""
+
+    id: str
+    version: int
+    status: Literal["active", "retired", "rejected", "tainted"]
+    state: str
+    facts: int
+    base_fingerprint: str
+    adapter_fingerprint: str
+    bytes: int
+    created_at: datetime
+    numbers: dict[str, float | None] = Field(default_factory=dict)
+    config: dict[str, Any] = Field(default_factory=dict)
+    reason: str | None = None  # why rejected, retired or tainted
+    sources: list[tuple[str, int]] = Field(default_factory=list)  # `show` only

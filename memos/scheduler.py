@@ -58,10 +58,14 @@ class SchedulerConfig(BaseModel):
     promote_window_s: float = Field(default=7 * 24 * 3600.0, gt=0)
     promote_max_per_run: int = Field(default=256, ge=0)
     model: str | None = None  # checkpoint path for promotion; None: the shipped one
+    # Consolidation into adapters (memos/parametric/tier.py): at most this many trainings
+    # per run (0: the job is off); `consolidation` is a ConsolidationConfig (None: defaults).
+    consolidate_max_per_run: int = Field(default=1, ge=0)
+    consolidation: Any = None
 
 
 class Decision(BaseModel):
-    job: str  # expire | stale | promote | evict
+    job: str  # expire | stale | promote | evict | consolidate | reconsolidate | ...
     cube_id: str | None
     reason: str
 
@@ -198,6 +202,14 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
         if retired:
             # The RAM cache has its own budget: an entry there may outlive its blob on disk.
             store.after_write(retired)
+    # 4. consolidate (re-consolidate adapters a forget tainted; the policy's candidates) --
+    if cfg.consolidate_max_per_run:
+        from memos.parametric.tier import run_consolidation_job
+
+        made = run_consolidation_job(store, tier, cfg.consolidation, clock, dry_run,
+                                     cfg.consolidate_max_per_run)
+        report.decisions += [Decision(job=job, cube_id=target, reason=why)
+                             for job, target, why in made]
     report.seconds = time.perf_counter() - start
     log.info("scheduler: %d expired, %d promoted, %d evicted, %d blobs deleted%s",
              report.expired, report.promoted, report.evicted, report.blobs_deleted,

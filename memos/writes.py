@@ -400,18 +400,28 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
                 raise type(exc)(f"supersedes: {exc}") from None
         ids = conflict.find_superseded(cube.metadata, cube.content_hash, candidates, cand.supersedes)
         for old_id in ids:
-            mark_superseded(store, session, rows[old_id], pk, cube.id, now)
+            mark_superseded(store, session, rows[old_id], pk, cube.id, now,
+                            new_valid_from=cube.valid_from)
         if ids:
             out[cube.id] = ids
     return out
 
 
 def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, new_id: str,
-                    now: datetime, reason: str | None = None) -> MemCube:
-    """Old cube -> new version (superseded, valid_to=now) plus edge new --supersedes--> old."""
+                    now: datetime, reason: str | None = None,
+                    new_valid_from: datetime | None = None) -> MemCube:
+    """Old cube -> new version (superseded, valid_to) plus edge new --supersedes--> old.
+
+    valid_to is when the new cube began to hold (`new_valid_from`, e.g. an older
+    conversation ingested today) when that lies between the old cube's valid_from and now;
+    otherwise now. One version either way: no second write to correct the end time."""
     old = cube_from_row(row)
+    until = now
+    if new_valid_from is not None and new_valid_from < now and (
+            old.valid_from is None or new_valid_from >= old.valid_from):
+        until = new_valid_from
     updated = old.model_copy(update={"version": old.version + 1,
-                                     "state": Lifecycle.SUPERSEDED, "valid_to": now})
+                                     "state": Lifecycle.SUPERSEDED, "valid_to": until})
     store.repo.write_version(session, row, updated, "supersede", reason)
     store.repo.insert_edges(session, [{"src_pk": new_pk, "dst_pk": row.pk, "entity": None,
                                       "relation": "supersedes", "weight": 1.0,

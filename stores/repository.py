@@ -7,6 +7,7 @@ instead of failing on a read-to-write lock upgrade.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -146,6 +147,11 @@ def visible_clause(scope: Scope) -> ColumnElement[bool]:
             CubeRow.agent_id == scope.agent_id),
     )
     return or_(own, CubeRow.visibility == Visibility.PUBLIC.value)
+
+
+def drop_quote(context: str, quoted: str) -> str:
+    """`context` (neighbouring turns joined by spaces) without any copy of `quoted`."""
+    return " ".join(part.strip() for part in context.split(quoted) if part.strip())
 
 
 def owned_clause(scope: Scope) -> ColumnElement[bool]:
@@ -499,6 +505,51 @@ class Repository:
             return {}
         stmt = select(*CUBE_COLUMNS).where(CubeRow.pk.in_(bindparam("pks", expanding=True)), where)
         return {r.pk: r for r in session.connection().execute(stmt, {"pks": list(pks)})}
+
+    def quoting_rows(self, session: Session, scope: Scope, quoted: str,
+                     exclude: str | None = None) -> list[CubeRow]:
+        """Plaintext cubes `scope` may change (any state) whose metadata["context"] quotes
+        `quoted`: neighbouring turns copied as searchable context (MemReader, LoCoMo)."""
+        ctx = CubeRow.meta["context"].as_string()
+        rows = session.execute(select(CubeRow).where(
+            owned_clause(scope), CubeRow.tier == Tier.PLAINTEXT.value,
+            ctx.contains(quoted, autoescape=True))).scalars()
+        return [r for r in rows if r.id != exclude
+                and quoted in str((r.meta or {}).get("context", ""))]
+
+    def scrub_quotes(self, session: Session, scope: Scope, quoted: str,
+                     exclude: str | None = None) -> list[str]:
+        """Take `quoted` out of the metadata["context"] of every version snapshot of the
+        cubes `scope` may change, and of the current row of those no longer live (a live one
+        gets a new version through the SDK first: its indexes follow). The one edit of
+        history, made only by purge (MemOS.purge): no version keeps an erased cube's words.
+        Returns the ids of the cubes whose versions changed."""
+        changed: set[str] = set()
+        for row in self.quoting_rows(session, scope, quoted, exclude):
+            if row.state != Lifecycle.ACTIVE.value:
+                meta = dict(row.meta)
+                meta["context"] = drop_quote(str(meta["context"]), quoted)
+                session.execute(update(CubeRow).where(CubeRow.pk == row.pk).values(meta=meta))
+                changed.add(row.id)
+        owned = select(CubeRow.id).where(owned_clause(scope),
+                                          CubeRow.tier == Tier.PLAINTEXT.value)
+        versions = session.execute(select(CubeVersionRow).where(
+            CubeVersionRow.cube_id.in_(owned),
+            CubeVersionRow.snapshot.contains('"context"'))).scalars()
+        for ver in versions:
+            if ver.cube_id == exclude:
+                continue
+            snap = dict(ver.snapshot)
+            meta = dict(snap.get("metadata") or {})
+            if quoted not in str(meta.get("context", "")):
+                continue
+            meta["context"] = drop_quote(str(meta["context"]), quoted)
+            snap["metadata"] = meta
+            session.execute(update(CubeVersionRow).where(CubeVersionRow.pk == ver.pk)
+                            .values(snapshot=json.dumps(snap, ensure_ascii=False)))
+            changed.add(ver.cube_id)
+        session.flush()
+        return sorted(changed)
 
     def derived_rows(self, session: Session, cube_ids: Sequence[str]) -> list[CubeRow]:
         """Cubes made from these cubes, transitively (cubes derived from cubes derived from

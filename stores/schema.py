@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -242,6 +243,22 @@ class IndexMetaRow(Base):
     embedder: Mapped[str | None] = mapped_column(String(256))
     dim: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ApiKeyRow(Base):
+    """An API key of the REST/MCP servers: the sha256 of its secret (never the secret), the
+    scope it grants (user, optional agent), whether it may call admin endpoints, and when it
+    was revoked. `key_id` is public: listed, shown in logs, used to revoke."""
+
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(String(256))
+    agent_id: Mapped[str | None] = mapped_column(String(256))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class BlobRow(Base):
