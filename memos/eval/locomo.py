@@ -134,8 +134,13 @@ def evaluate_conversations(
     retrievers: Sequence[str] | None = None,
     store_dir: str | Path | None = None,
     progress: ProgressFn | None = None,
+    ingest: str = "turns",
 ) -> LocomoReport:
     """Ingest the conversations into a fresh store, ask every evidence question, score recall.
+
+    `ingest`: "turns" (one cube per turn through add_many) or "reader" (MemReader: each
+    session through `MemOS.ingest`, episodes plus extracted facts; a fact stands for its
+    source turns, see memos.reader.locomo).
 
     `store_dir` must be empty or absent (default: a temporary folder removed afterwards).
     `progress(done, total)` counts turns ingested plus questions asked. `context_window`
@@ -146,7 +151,13 @@ def evaluate_conversations(
 
     if k < 1 or budget_words < 1 or context_window < 0:
         raise InvalidInputError("--k and --budget-words must be at least 1, --context-window >= 0")
-    setup = _Setup(k, budget_words, context_window, tuple(retrievers) if retrievers else None)
+    if ingest not in ("turns", "reader"):
+        raise InvalidInputError(f"--ingest must be 'turns' or 'reader', got {ingest!r}")
+    if ingest == "reader" and context_window != CONTEXT_WINDOW:
+        raise InvalidInputError(f"--ingest reader stores the reader's own context of "
+                                f"{CONTEXT_WINDOW} turns; leave --context-window out")
+    setup = _Setup(k, budget_words, context_window, tuple(retrievers) if retrievers else None,
+                   ingest)
     name, note = resolve_embedder(embedder)
     if note:
         log.warning(note)
@@ -196,6 +207,7 @@ class _Setup:
     budget_words: int
     context_window: int
     retrievers: tuple[str, ...] | None
+    ingest: str = "turns"
 
 
 def _run(
@@ -220,6 +232,7 @@ def _run(
     n_search = max(k, budget_words // 8 + 1)
     scores: dict[int, list[tuple[float, float]]] = {c: [] for c in EVIDENCE_CATEGORIES}
     latencies: list[float] = []
+    facts_written = 0
     with MemOS.open(folder, embedder=embedder) as mem:
         embedder_identity = mem.embedder.identity
         for conv in conversations:
@@ -230,7 +243,13 @@ def _run(
                 tick(n - ingested)
                 ingested = n
 
-            held = _ingest(mem, conv, setup.context_window, on_ingest)
+            if setup.ingest == "reader":
+                from memos.reader.locomo import ingest_conversation
+
+                held, n_facts = ingest_conversation(mem, conv, on_ingest)
+                facts_written += n_facts
+            else:
+                held = _ingest(mem, conv, setup.context_window, on_ingest)
             tick(len(conv.turns) - ingested)
             for question in conv.questions:
                 start = time.perf_counter()
@@ -272,7 +291,9 @@ def _run(
             "p50": round(percentile(latencies, 50), 2),
             "p95": round(percentile(latencies, 95), 2),
         },
-        notes=[note] if note else [],
+        notes=([note] if note else []) + (
+            [f"ingest reader: {facts_written} fact cubes beside the episodes"]
+            if setup.ingest == "reader" else []),
     )
 
 
@@ -295,6 +316,7 @@ def evaluate_locomo(
     retrievers: Sequence[str] | None = None,
     store_dir: str | Path | None = None,
     progress: ProgressFn | None = None,
+    ingest: str = "turns",
 ) -> LocomoReport:
     """Load LoCoMo from `path` (optionally only the first `conversations`) and evaluate it."""
     data = load_locomo(path)
@@ -303,5 +325,5 @@ def evaluate_locomo(
     return evaluate_conversations(
         data, k=k, budget_words=budget_words, embedder=embedder,
         context_window=context_window, retrievers=retrievers, store_dir=store_dir,
-        progress=progress,
+        progress=progress, ingest=ingest,
     )

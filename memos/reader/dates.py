@@ -1,0 +1,245 @@
+"""Relative dates in a turn ("yesterday", "last Friday", "in March", "on 3 May", "two weeks
+ago") resolved against the turn's time to calendar dates.
+
+Pure functions of (text, turn time): no clock is read, so a conversation ingested a year
+later resolves its dates the same way. Each mention carries its precision (a "day", a
+"week", a "month" or a "year"); a month or year resolves to its first day. A month or a
+day of the year without a year is read backward (the latest one not after the turn), unless
+its sentence looks forward: "next August", "for August", or a future marker ("will", "'ll",
+"going to", "I'm flying ...") and no past one ("was", "went", "ago").
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+           "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+           "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3, "few": 3,
+           "several": 3}
+
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
+_NUM = r"(?P<n>\d{1,3}|" + "|".join(sorted((re.escape(k) for k in NUMBERS), key=len,
+                                           reverse=True)) + r")"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A phrase of the text, where it is, and the date it names."""
+
+    text: str
+    start: int
+    end: int
+    date: date
+    precision: str  # day | week | month | year
+
+
+def _shift_months(d: date, months: int) -> date:
+    total = d.year * 12 + (d.month - 1) + months
+    year, month = divmod(total, 12)
+    return date(year, month + 1, min(d.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _recent_year(month: int, day: int, ref: date) -> date | None:
+    """month/day in the turn's year, or the year before when that is more than 60 days
+    ahead: people mostly tell what happened ("on 3 May" said in November is last May)."""
+    try:
+        this = date(ref.year, month, day)
+    except ValueError:
+        return None
+    if (this - ref).days > 60:
+        try:
+            return date(ref.year - 1, month, day)
+        except ValueError:
+            return None
+    return this
+
+
+def _count(raw: str) -> int:
+    raw = raw.lower()
+    return int(raw) if raw.isdigit() else NUMBERS.get(raw, 1)
+
+
+def _relative(m: re.Match[str], ref: date) -> tuple[date, str] | None:
+    word = m.group(0).lower()
+    if word in ("today", "tonight", "this morning", "this afternoon", "this evening"):
+        return ref, "day"
+    if word == "yesterday" or word == "last night":
+        return ref - timedelta(days=1), "day"
+    if word == "the day before yesterday":
+        return ref - timedelta(days=2), "day"
+    if word == "tomorrow":
+        return ref + timedelta(days=1), "day"
+    if word == "last week":
+        return ref - timedelta(days=7), "week"
+    if word == "last weekend":
+        back = (ref.weekday() - 5) % 7 or 7
+        return ref - timedelta(days=back), "week"
+    if word == "last month":
+        return _shift_months(ref.replace(day=1), -1), "month"
+    if word == "last year":
+        return date(ref.year - 1, 1, 1), "year"
+    if word == "next week":
+        return ref + timedelta(days=7), "week"
+    if word == "next month":
+        return _shift_months(ref.replace(day=1), 1), "month"
+    if word == "next year":
+        return date(ref.year + 1, 1, 1), "year"
+    return None
+
+
+def _ago(m: re.Match[str], ref: date) -> tuple[date, str]:
+    n, unit = _count(m.group("n")), m.group("unit").lower().rstrip("s")
+    if unit == "day":
+        return ref - timedelta(days=n), "day"
+    if unit == "week":
+        return ref - timedelta(weeks=n), "week"
+    if unit == "month":
+        return _shift_months(ref, -n), "month"
+    return date(ref.year - n, ref.month, min(ref.day, 28)), "year"
+
+
+def _weekday(m: re.Match[str], ref: date) -> tuple[date, str]:
+    target = WEEKDAYS[m.group("weekday").lower()]
+    which = (m.group("which") or "").lower()
+    if which == "next":
+        ahead = (target - ref.weekday()) % 7 or 7
+        return ref + timedelta(days=ahead + (7 if ahead <= 7 - ref.weekday() - 1 else 0)), "day"
+    if which == "this":
+        return ref + timedelta(days=(target - ref.weekday()) % 7), "day"
+    # "last Friday", "on Friday": the latest one before the turn's day
+    back = (ref.weekday() - target) % 7 or 7
+    return ref - timedelta(days=back), "day"
+
+
+# Tense of the sentence around a date phrase: "we'll go in August", "I'm flying out in
+# August", "the trip for August" look forward; "was", "went", "ago" look back and win.
+_FUTURE = re.compile(r"\b(?:will|shall|gonna|going to|plan(?:ning)? to|hope to|want to|"
+                     r"intend to|upcoming|(?:i'm|i’m|am|are|is|we're|we’re|they're|they’re|"
+                     r"he's|she's) \w+ing)\b|\w(?:'ll|’ll)\b", re.I)
+_PAST = re.compile(r"\b(?:was|were|did|had|went|came|got|spent|ago|used to)\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+
+
+def _sentence(m: re.Match[str]) -> str:
+    """The sentence of the text that holds the match."""
+    text = m.string
+    ends = [e.start() for e in _SENTENCE_END.finditer(text)]
+    lo = max((e + 1 for e in ends if e < m.start()), default=0)
+    hi = min((e for e in ends if e >= m.end()), default=len(text))
+    return text[lo:hi]
+
+
+def _looks_forward(m: re.Match[str], default: bool = False) -> bool:
+    """Whether the sentence around `m` speaks of what is to come: a future marker and no
+    past one; with no marker either way, `default`."""
+    sentence = _sentence(m)
+    if _PAST.search(sentence):
+        return False
+    return bool(_FUTURE.search(sentence)) or default
+
+
+def _month(m: re.Match[str], ref: date) -> tuple[date, str]:
+    month = MONTHS[m.group("month").lower().rstrip(".")]
+    which = (m.group("which") or "").lower()
+    if m.group("year"):
+        return date(int(m.group("year")), month, 1), "month"
+    if which == "next" or (which in ("for", "in", "")
+                           and _looks_forward(m, default=which == "for")):
+        # "next August", "for August", "we'll move in August": the next one from the turn
+        # (this month included, except after "next")
+        year = ref.year + (1 if month < ref.month or (which == "next" and month == ref.month)
+                           else 0)
+    elif which == "last":
+        year = ref.year - (1 if month >= ref.month else 0)
+    else:  # "in March": the latest March not after the turn (people tell what happened)
+        year = ref.year - (1 if month > ref.month else 0)
+    return date(year, month, 1), "month"
+
+
+def _calendar(m: re.Match[str], ref: date) -> tuple[date, str] | None:
+    month = MONTHS[m.group("month").lower().rstrip(".")]
+    day = int(m.group("day"))
+    if m.group("year"):
+        try:
+            return date(int(m.group("year")), month, day), "day"
+        except ValueError:
+            return None
+    if _looks_forward(m):  # "we'll fly on 3 August": the next 3 August from the turn
+        for year in (ref.year, ref.year + 1):
+            try:
+                ahead = date(year, month, day)
+            except ValueError:
+                continue
+            if ahead >= ref:
+                return ahead, "day"
+    found = _recent_year(month, day, ref)
+    return (found, "day") if found else None
+
+
+_RULES = [
+    (re.compile(r"\b(?:the day before yesterday|yesterday|today|tonight|tomorrow|last night|"
+                r"this (?:morning|afternoon|evening)|(?:last|next) (?:week(?:end)?|month|year))"
+                r"\b", re.I), _relative),
+    (re.compile(rf"\b{_NUM} (?P<unit>days?|weeks?|months?|years?) ago\b", re.I), _ago),
+    (re.compile(rf"\b(?:(?P<which>last|this|next|on) )?{_WEEKDAY}s?\b", re.I), _weekday),
+    (re.compile(rf"\b(?:on )?(?:the )?{_DAY} (?:of )?{_MONTH}(?:,? {_YEAR})?\b", re.I),
+     _calendar),
+    (re.compile(rf"\b(?:on )?{_MONTH} {_DAY}(?:,? {_YEAR})?\b", re.I), _calendar),
+    (re.compile(rf"\b(?:(?P<which>in|for|last|next|this) )?{_MONTH}(?: {_YEAR})?\b", re.I),
+     _month),
+    (re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"), None),
+    (re.compile(r"\bin (?P<y>(?:19|20)\d\d)\b"), None),
+]
+
+
+def resolve_dates(text: str, at: datetime | date) -> list[DateMention]:
+    """Every date phrase of `text` resolved against `at` (the turn's time), in text order;
+    overlapping phrases keep the first rule's (the most specific) reading."""
+    ref = at.date() if isinstance(at, datetime) else at
+    out: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, fn in _RULES:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            if fn is None:
+                groups = m.groupdict()
+                if groups.get("m"):
+                    try:
+                        found: tuple[date, str] | None = (
+                            date(int(groups["y"]), int(groups["m"]), int(groups["d"])), "day")
+                    except ValueError:
+                        found = None
+                else:
+                    found = (date(int(groups["y"]), 1, 1), "year")
+            else:
+                if fn is _month and m.group("month").lower() in ("may", "march", "mar", "jan",
+                                                                 "sun", "sat") \
+                        and not m.group("which") and not m.group("year") \
+                        and m.group("month")[0].islower():
+                    continue  # "may" the verb, "march" the walk
+                if fn is _month and m.group("month").lower() in ("dec", "oct", "nov", "aug",
+                                                                 "jun", "jul", "apr", "feb",
+                                                                 "sep", "sept") \
+                        and not m.group("which") and not m.group("year"):
+                    continue  # a bare abbreviation is too often a word
+                found = fn(m, ref)
+            taken.append((m.start(), m.end()))  # an impossible date ("31 February") too
+            if found is None:
+                continue
+            out.append(DateMention(m.group(0), m.start(), m.end(), found[0], found[1]))
+    return sorted(out, key=lambda d: d.start)
+
+
+__all__ = ["DateMention", "resolve_dates"]

@@ -1,0 +1,396 @@
+"""`MemOS.ingest`: chat messages -> episode cubes and fact cubes, through the SDK's writes.
+
+1. Every message is checked before anything is written (InvalidInputError naming the
+   message index and field): nothing is half written on bad input.
+2. Each turn becomes an episode cube: "<speaker>: <text>", kind "episode", `valid_from` the
+   turn's time, metadata {speaker, role, session, turn, context, dates} where `context` is
+   the neighbouring turns, the representation the LoCoMo path indexes
+   (memos.eval.locomo_data.turn_context), and `dates` the relative dates resolved. Forgetting
+   a turn takes its text out of its neighbours' `context` (MemOS.forget), purging it out of
+   their history too (MemOS.purge): docs/READER.md, "Forgetting a turn".
+3. Facts are extracted (rules, or an LLM) and written in turn order as
+   `<subject>'s <attribute> is <value>.` with sources pointing at the turn (the message and
+   its episode cube) and `valid_from` the turn's time (or the date the statement gives).
+   Metadata {subject, attribute, value, relation, family, reader, session, turn} keys the
+   conflict policy: a new value for the same (subject, attribute) supersedes the old one;
+   multi-valued attributes (allergy, likes, ...) key on the value too, so a second allergy
+   adds a fact. A negation supersedes the facts it ends by the turn's episode, so history
+   shows which turn ended them. Superseded and ended facts get `valid_to` = the turn's time
+   (the superseding cube's valid_from), in the one version the supersede writes.
+4. Extraction failures never lose turns: the episodes are stored and `report.failed` says
+   which turn and stage failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from datetime import time as dtime
+from typing import TYPE_CHECKING, Any
+
+from memos.cube import MAX_CONTENT_BYTES, Scope, check_stored_text, is_blank, normalize_id
+from memos.errors import InvalidInputError, MemosError
+from memos.reader.dates import resolve_dates
+from memos.reader.questions import user_display_name, user_key
+from memos.reader.rules import Extraction, extract, stated_name
+
+if TYPE_CHECKING:
+    from memos.facade import MemOS
+    from memos.results import IngestReport
+
+log = logging.getLogger(__name__)
+
+ROLES = frozenset({"user", "assistant", "system", "tool"})
+MESSAGE_FIELDS = frozenset({"role", "content", "name", "at"})
+MAX_MESSAGES = 100_000
+CONTEXT_WINDOW = 2  # the LoCoMo path's (memos.eval.locomo.CONTEXT_WINDOW)
+MODES = ("rules", "llm")
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """One checked message."""
+
+    index: int
+    role: str
+    content: str
+    name: str | None
+    at: datetime
+
+    def speaker(self, user_name: str) -> str:
+        if self.name:
+            return self.name
+        return {"user": user_name, "assistant": "Assistant", "system": "System"}.get(
+            self.role, self.role.capitalize())
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _parse_at(value: Any, where: str) -> datetime:
+    if isinstance(value, datetime):
+        return _as_utc(value)
+    if isinstance(value, date):
+        return datetime.combine(value, dtime(12, 0), tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            return _as_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
+        except ValueError:
+            pass
+    raise InvalidInputError(f"{where}: 'at' must be a datetime or an ISO 8601 string such as "
+                            f"'2026-03-01T09:30:00Z', got {value!r:.60}")
+
+
+def check_messages(messages: Any, at: datetime | None = None) -> list[ChatTurn]:
+    """Every message checked (InvalidInputError naming the index and field) and made a
+    ChatTurn; a message without 'at' gets `at`, else now."""
+    if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
+        raise InvalidInputError(
+            f"messages must be a list of dicts such as {{'role': 'user', 'content': 'I live "
+            f"in Lisbon'}}, got {type(messages).__name__}")
+    if not messages:
+        raise InvalidInputError("messages is empty; pass at least one {'role', 'content'} dict")
+    if len(messages) > MAX_MESSAGES:
+        raise InvalidInputError(f"{len(messages):,} messages in one call, over "
+                                f"{MAX_MESSAGES:,}; ingest the conversation in parts")
+    if at is not None and not isinstance(at, datetime):
+        raise InvalidInputError(f"at must be a datetime, got {at!r:.40}")
+    default_at = _as_utc(at) if at is not None else datetime.now(UTC)
+    turns: list[ChatTurn] = []
+    for i, msg in enumerate(messages):
+        where = f"message {i}"
+        if not isinstance(msg, Mapping):
+            raise InvalidInputError(f"{where}: must be a dict with 'role' and 'content', "
+                                    f"got {type(msg).__name__}")
+        unknown = set(msg) - MESSAGE_FIELDS
+        if unknown:
+            raise InvalidInputError(f"{where}: unknown field(s) {sorted(map(str, unknown))}; "
+                                    f"a message has role, content, name and at")
+        role = msg.get("role")
+        if not isinstance(role, str) or role not in ROLES:
+            raise InvalidInputError(f"{where}: field 'role' must be one of {sorted(ROLES)}, "
+                                    f"got {role!r:.40}")
+        content = msg.get("content")
+        if not isinstance(content, str) or not content.strip() or is_blank(content):
+            raise InvalidInputError(f"{where}: field 'content' must be non-empty text, "
+                                    f"got {content!r:.40}")
+        if len(content.encode("utf-8", errors="surrogatepass")) > MAX_CONTENT_BYTES // 2:
+            raise InvalidInputError(f"{where}: field 'content' is over "
+                                    f"{MAX_CONTENT_BYTES // 2:,} bytes; split the message")
+        try:
+            check_stored_text(content, f"{where}: field 'content'")
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
+        name = msg.get("name")
+        if name is not None:
+            if not isinstance(name, str) or not name.strip() or len(name) > 128:
+                raise InvalidInputError(f"{where}: field 'name' must be text of 1 to 128 "
+                                        f"characters, got {name!r:.40}")
+            try:
+                name = normalize_id(name.strip(), f"{where}: field 'name'")
+            except ValueError as exc:
+                raise InvalidInputError(str(exc)) from None
+        when = _parse_at(msg["at"], where) if msg.get("at") is not None else default_at
+        turns.append(ChatTurn(i, role, content, name, when))
+    return turns
+
+
+@dataclass
+class FactCandidate:
+    """An extraction tied to its turn, ready to write."""
+
+    turn: int
+    extraction: Extraction
+    supersedes: list[str] = field(default_factory=list)  # stored facts it replaces
+
+
+@dataclass
+class _Run:
+    mem: MemOS
+    scope: Scope
+    session_id: str
+    mode: str
+    user_id: str
+    report: IngestReport
+    turns: list[ChatTurn]
+    episodes: list[str] = field(default_factory=list)
+    episode_versions: list[int] = field(default_factory=list)
+    pending: list[FactCandidate] = field(default_factory=list)
+
+
+def _ref(session_id: str, index: int) -> str:
+    return f"{session_id}#{index}"[:512]
+
+
+def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[str, Any]:
+    ext, turn = cand.extraction, run.turns[cand.turn]
+    valid_from = (datetime.combine(ext.when, dtime(12, 0), tzinfo=UTC)
+                  if ext.when is not None else turn.at)
+    from memos.cube import SourceRef
+
+    episode = run.episodes[cand.turn]
+    version = run.episode_versions[cand.turn]
+    return {
+        "content": ext.text,
+        "kind": ext.kind,
+        "valid_from": valid_from,
+        "metadata": {"subject": ext.subject_key, "attribute": conflict_attribute(ext),
+                     "relation": ext.attribute, "value": ext.value, "family": ext.family,
+                     "reader": run.mode, "session": run.session_id, "turn": cand.turn},
+        "sources": [
+            # No copy of the turn's words: they live in the episode only, so forgetting the
+            # episode forgets them (and, through derived_from, this fact).
+            SourceRef(kind="message", ref=_ref(run.session_id, cand.turn),
+                      role=turn.speaker(run.report.user_name)[:128], at=turn.at),
+            SourceRef(kind="cube", ref=f"{episode}@{version}", role="episode", at=turn.at),
+        ],
+        "derived_from": [{"cube_id": episode, "version": version}],
+        "supersedes": supersedes,
+    }
+
+
+def conflict_attribute(ext: Extraction) -> str:
+    """The metadata attribute the conflict policy keys on: the attribute, and for a
+    multi-valued one (allergy, likes) the value too."""
+    if ext.multi_valued:
+        return f"{ext.attribute}={ext.value.lower()}"
+    return ext.attribute
+
+
+def _live_facts(run: _Run, subject_key: str, attribute: str, query: str) -> list[Any]:
+    """Live facts of this owner with metadata (subject, attribute)."""
+    hits = run.mem.search(query, run.scope, k=50, kind=["fact", "preference"],
+                          record_access=False,
+                          metadata={"subject": subject_key, "attribute": attribute})
+    return [h.cube for h in hits]
+
+
+def _flush(run: _Run) -> None:
+    """Write the pending facts (one add_many) and record what they superseded."""
+    if not run.pending:
+        return
+    batch, run.pending = run.pending, []
+    items = [_fact_item(run, c, c.supersedes) for c in batch]
+    try:
+        results = run.mem.add_many(items, run.scope)
+    except MemosError as exc:
+        for cand in batch:
+            run.report.failed.append(_failure(cand.turn, "write-facts", str(exc)))
+        return
+    _record(run, batch, results)
+
+
+def _record(run: _Run, batch: list[FactCandidate], results: list[Any]) -> None:
+    for _cand, result in zip(batch, results, strict=True):
+        if result.id not in run.report.facts:
+            run.report.facts.append(result.id)
+        if result.superseded:  # valid_to = this fact's valid_from (writes.mark_superseded)
+            run.report.superseded.extend(i for i in result.superseded
+                                         if i not in run.report.superseded)
+
+
+def _failure(turn: int | None, stage: str, error: str) -> Any:
+    from memos.results import IngestFailure
+
+    return IngestFailure(turn=turn, stage=stage, error=error[:1000])
+
+
+def _opposite(ext: Extraction) -> str | None:
+    if ext.attribute.endswith("dislikes"):
+        return ext.attribute[: -len("dislikes")] + "likes"
+    if ext.attribute.endswith("likes"):
+        return ext.attribute[: -len("likes")] + "dislikes"
+    return None
+
+
+def _apply(run: _Run, cand: FactCandidate) -> None:
+    """Queue a fact; a negation or a like/dislike flip first writes what is queued, then
+    ends or supersedes the stored facts it names."""
+    ext = cand.extraction
+    turn = run.turns[cand.turn]
+    opposite = _opposite(ext)
+    if not ext.negated and opposite is None:
+        run.pending.append(cand)
+        return
+    if not ext.negated:  # likes <-> dislikes of the same thing: the new one supersedes
+        flipped = Extraction(ext.subject, ext.subject_key, opposite or "", ext.value,
+                             ext.family)
+        key = (ext.subject_key.lower(), conflict_attribute(flipped))
+        if any((p.extraction.subject_key.lower(), conflict_attribute(p.extraction)) == key
+               for p in run.pending):
+            _flush(run)  # the opposite is queued: write it first, then supersede it
+        cand.supersedes = [c.id for c in _live_facts(run, ext.subject_key, key[1], ext.value)]
+        run.pending.append(cand)
+        return
+    _flush(run)
+    # A negation: end the live facts with this (subject, attribute) and value.
+    attr = conflict_attribute(ext)
+    ended = [c for c in _live_facts(run, ext.subject_key, attr, ext.value)
+             if _same_value(c.metadata.get("value"), ext.value)]
+    for cube in ended:
+        try:
+            run.mem.supersede(cube.id, run.scope, by=run.episodes[cand.turn],
+                              reason=f"ended by {_ref(run.session_id, cand.turn)}: "
+                                     f"{turn.content[:200]}")
+        except MemosError as exc:
+            run.report.failed.append(_failure(cand.turn, "end-fact", str(exc)))
+            continue
+        run.report.ended.append(cube.id)  # valid_to = the episode's valid_from, the turn's time
+
+
+def _same_value(stored: Any, said: str) -> bool:
+    if not isinstance(stored, str):
+        return False
+    a, b = " ".join(stored.lower().split()), " ".join(said.lower().split())
+    return a == b or a.startswith(b + " ") or b.startswith(a + " ")
+
+
+def _speaker_key(turn: ChatTurn, user_id: str, user_name: str) -> str | None:
+    """Whose first person a turn's "I" is: the user's key, a named speaker's name, or None
+    (assistant, system and tool turns state no facts about people)."""
+    if turn.role != "user":
+        return None
+    if turn.name is None or turn.name.lower() == user_name.lower():
+        return user_key(user_id)
+    return turn.name
+
+
+def extract_rules(turns: Sequence[ChatTurn], user_id: str,
+                  user_name: str) -> tuple[list[FactCandidate], list[tuple[int, str]]]:
+    """mode="rules" over every user turn; returns candidates and (turn, error) failures."""
+    out: list[FactCandidate] = []
+    failed: list[tuple[int, str]] = []
+    for turn in turns:
+        key = _speaker_key(turn, user_id, user_name)
+        if key is None:
+            continue
+        speaker = turn.speaker(user_name)
+        try:
+            found = extract(turn.content, speaker, key, turn.at)
+        except Exception as exc:  # a rule bug must not lose the turn: it is reported
+            log.exception("rules failed on turn %d", turn.index)
+            failed.append((turn.index, f"{type(exc).__name__}: {exc}"))
+            continue
+        out.extend(FactCandidate(turn.index, e) for e in found)
+    return out, failed
+
+
+def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
+                    at: datetime | None = None, mode: str = "rules",
+                    user_name: str | None = None, llm: Any = None) -> IngestReport:
+    """The body of `MemOS.ingest` (scope and session id already checked)."""
+    from memos.cube import SourceRef
+    from memos.eval.locomo_data import Turn, turn_context
+    from memos.reader.questions import stored_user_name
+    from memos.results import IngestReport
+
+    start = time.perf_counter()
+    if mode not in MODES:
+        raise InvalidInputError(f"mode must be 'rules' or 'llm', got {mode!r:.40}")
+    if user_name is not None:
+        if not isinstance(user_name, str) or not user_name.strip() or len(user_name) > 128:
+            raise InvalidInputError(f"user_name must be text of 1 to 128 characters, "
+                                    f"got {user_name!r:.40}")
+        try:
+            user_name = normalize_id(user_name.strip(), "user_name")
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
+    turns = check_messages(messages, at)
+    client = None
+    if mode == "llm":
+        from memos.reader.llm import LLMExtractor
+
+        client = llm if llm is not None else LLMExtractor.from_env()
+    # Whose "I": given, else stated in these turns, else stored, else the user id.
+    said = [stated_name(t.content) for t in turns if t.role == "user" and t.name is None]
+    said = [s for s in said if s]
+    name = user_name or (said[-1] if said else None) or stored_user_name(mem, scope)
+    display = user_display_name(scope.user_id, name)
+    cube_scope = Scope(user_id=scope.user_id, agent_id=scope.agent_id, session_id=session_id,
+                       visibility=scope.visibility)
+    report = IngestReport(session_id=session_id, mode=mode, user_name=display,
+                          turns=len(turns))
+    # Extraction first (no writes), timed on its own.
+    t0 = time.perf_counter()
+    if client is not None:
+        speakers = [(t.speaker(display), _speaker_key(t, scope.user_id, display))
+                    for t in turns]
+        cands, failures = client.extract_turns(turns, speakers)
+    else:
+        cands, failures = extract_rules(turns, scope.user_id, display)
+    report.extract_seconds = time.perf_counter() - t0
+    for index, error in failures:
+        report.failed.append(_failure(index, "llm" if client is not None else "extract",
+                                      error))
+    # Episodes: one cube per turn, in one add_many.
+    lo_turns = [Turn(dia_id=_ref(session_id, t.index), speaker=t.speaker(display),
+                     text=t.content, session=0, session_date=t.at) for t in turns]
+    items = []
+    for t, lt in zip(turns, lo_turns, strict=True):
+        meta: dict[str, Any] = {"speaker": lt.speaker, "role": t.role, "session": session_id,
+                                "turn": t.index,
+                                "context": turn_context(lo_turns, t.index, CONTEXT_WINDOW)}
+        dates = resolve_dates(t.content, t.at)
+        if dates:
+            meta["dates"] = [{"text": d.text, "date": d.date.isoformat(),
+                              "precision": d.precision} for d in dates]
+        items.append({"content": lt.content(), "kind": "episode", "valid_from": t.at,
+                      "metadata": meta,
+                      "sources": [SourceRef(kind="message", ref=lt.dia_id,
+                                            role=lt.speaker[:128], at=t.at)]})
+    results = mem.add_many(items, cube_scope)
+    report.episodes = [r.id for r in results]
+    run = _Run(mem, cube_scope, session_id, mode, scope.user_id, report, turns,
+               report.episodes, [r.version for r in results])
+    for cand in cands:
+        _apply(run, cand)
+    _flush(run)
+    report.seconds = time.perf_counter() - start
+    return report
+
+__all__ = ["ChatTurn", "FactCandidate", "check_messages", "conflict_attribute",
+           "extract_rules", "ingest_messages"]

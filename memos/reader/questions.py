@@ -1,0 +1,172 @@
+"""Questions -> the canonical question the model answers, and whose name "I" is.
+
+Facts are written as `<subject>'s <attribute> is <value>.` (memos.reader.rules); the built-in
+model answers `What is <subject>'s <attribute>?` from such facts. `canonical_question` maps
+a person's question to that form by the same vocabulary the rules write with, so "where do I
+live?" asks for the attribute "I live in Lisbon" was stored under ("city").
+
+Whose name is "I" (`user_display_name`), decided once for both directions:
+
+1. a name the user states in the conversation being ingested ("my name is Alice Moreau",
+   "call me Ali", "I'm Alice." at the start of a sentence) — the last one stated wins;
+2. else the name stored earlier: the reader writes a stated name as the fact cube
+   `<name>'s name is <name>.` with metadata `{"subject": "user:<user_id>", "attribute":
+   "name", "value": <name>}`, so it survives the session and the process, and a newer
+   name supersedes it (same subject key). `stored_user_name(mem, scope)` reads it back;
+3. else the user id made readable: "alice" -> "Alice", "alice.moreau@example.com" ->
+   "Alice Moreau"; an id that is not a name ("u_1234") is used as it is.
+
+First-person facts carry the metadata subject key `user:<user_id>` (stable when the name
+changes), and the display name in their text. Facts about other people carry their name
+("Ana") as subject. The assistant should call `resolve_user_name(mem, scope)` once per
+reply and pass it to `canonical_question(text, user_name)`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from memos.reader.vocab import RELATION_RE, attribute_name, relation_name
+
+if TYPE_CHECKING:
+    from memos.cube import Scope
+    from memos.facade import MemOS
+
+USER_KEY_PREFIX = "user:"
+
+
+@dataclass(frozen=True)
+class CanonicalQuestion:
+    """A question in the model's form. `subject_key` is the metadata subject facts about
+    this subject are stored under (`user:<id>` for the user, else the subject's name);
+    `None` when the caller did not give the user id."""
+
+    subject: str
+    attribute: str
+    question: str
+    about_user: bool
+
+    def subject_key(self, user_id: str) -> str:
+        return user_key(user_id) if self.about_user else self.subject
+
+
+def user_key(user_id: str) -> str:
+    """The metadata subject of the user's own facts."""
+    return USER_KEY_PREFIX + user_id
+
+
+def user_display_name(user_id: str, stated: str | None = None) -> str:
+    """The name first-person statements are written about: `stated` when given, else the
+    user id made readable ("alice" -> "Alice", "alice.moreau@x.org" -> "Alice Moreau");
+    an id that is not made of letters is used as it is."""
+    if stated and stated.strip():
+        return " ".join(stated.split())
+    local = user_id.split("@", 1)[0]
+    parts = [p for p in re.split(r"[._\-\s]+", local) if p]
+    if parts and all(p.isalpha() for p in parts):
+        return " ".join(p[:1].upper() + p[1:] for p in parts)
+    return user_id
+
+
+def stored_user_name(mem: MemOS, scope: Scope | str) -> str | None:
+    """The user's name as the reader stored it in an earlier ingest (the live `name` fact
+    with subject `user:<user_id>`), or None."""
+    from memos.facade import as_scope
+
+    sc = as_scope(scope)
+    hits = mem.search("name", sc, k=5, kind="fact", record_access=False,
+                      metadata={"subject": user_key(sc.user_id), "attribute": "name"})
+    for hit in hits:
+        value = hit.cube.metadata.get("value")
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def resolve_user_name(mem: MemOS, scope: Scope | str, stated: str | None = None) -> str:
+    """`stated`, else the stored name, else the readable user id (see the module doc)."""
+    from memos.facade import as_scope
+
+    sc = as_scope(scope)
+    if stated and stated.strip():
+        return user_display_name(sc.user_id, stated)
+    return user_display_name(sc.user_id, stored_user_name(mem, sc))
+
+
+def _q(subject: str, attribute: str, about_user: bool) -> CanonicalQuestion:
+    return CanonicalQuestion(subject, attribute, f"What is {subject}'s {attribute}?", about_user)
+
+
+_NAME = r"(?P<who>[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,2})"
+_REL = rf"(?P<rel>{RELATION_RE})"
+_ATTR = r"(?P<attr>[a-z][a-z' -]{0,40}?)"
+
+# (pattern, subject: "user" | "rel" | "who", attribute or None to take it from the text)
+_PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I), s, a)
+                                                             for p, s, a in [
+    (rf"^(?:what|who)(?:'s| is| was)? my {_REL}'s {_ATTR}$", "rel", None),
+    (rf"^(?:what|who)(?:'s| is| was)? my {_REL}(?:'s)? name$", "rel", "name"),
+    (rf"^who is my {_REL}$", "rel", "name"),
+    (r"^what(?:'s| is| was) my " + _ATTR + "$", "user", None),
+    (r"^(?:do you (?:know|remember) )?what my " + _ATTR + " is$", "user", None),
+    (r"^(?:tell me|remind me of) my " + _ATTR + "$", "user", None),
+    (r"^where do i (?:live|stay)(?: now| these days)?$", "user", "city"),
+    (r"^(?:which|what) city do i live in$", "user", "city"),
+    (r"^where do i work(?: now)?$", "user", "employer"),
+    (r"^(?:who|which company) do i work (?:for|at)$", "user", "employer"),
+    (r"^what do i do(?: for (?:a living|work))?$", "user", "job"),
+    (r"^what(?:'s| is) my (?:job|occupation|profession)$", "user", "job"),
+    (r"^what am i allergic to$", "user", "allergy"),
+    (r"^(?:do i have any|what are my) allerg(?:y|ies)$", "user", "allergy"),
+    (r"^where (?:am i|do i come) from$", "user", "home town"),
+    (r"^where did i grow up$", "user", "home town"),
+    (r"^when(?:'s| is) my birthday$", "user", "birthday"),
+    (r"^how old am i$", "user", "age"),
+    (r"^what(?:'s| is) my name$", "user", "name"),
+    (r"^who am i$", "user", "name"),
+    (r"^what do i prefer$", "user", "preference"),
+    (rf"^where does my {_REL} live$", "rel", "city"),
+    (rf"^where does my {_REL} work$", "rel", "employer"),
+    (rf"^where does {_NAME} live$", "who", "city"),
+    (rf"^where does {_NAME} work$", "who", "employer"),
+    (rf"^what is {_NAME} allergic to$", "who", "allergy"),
+    (rf"^where is {_NAME} from$", "who", "home town"),
+    (rf"^when is {_NAME}'s birthday$", "who", "birthday"),
+    (rf"^(?:what|who)(?:'s| is| was) {_NAME}'s {_ATTR}$", "who", None),
+]]
+
+
+def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
+    """The model's question for `text` ("what is my sister's name?" -> "What is Alice's
+    sister's name?"), or None when the question is not about one stated fact (then the
+    assistant answers another way). `user_name` is the name "I/my" stands for
+    (`resolve_user_name`)."""
+    q = " ".join(text.strip().replace("’", "'").split())
+    q = re.sub(r"^(?:hey|hi|hello|ok|okay|so|and|quick question|remind me)[,:!]?\s+", "", q,
+               flags=re.I)
+    q = re.sub(r"^(?:can|could) you (?:tell|remind) me\s+", "", q, flags=re.I)
+    q = re.sub(r"[?.!\s]+$", "", q)
+    q = re.sub(r"\s+(?:again|please|now)$", "", q, flags=re.I)
+    for pattern, subject, attr in _PATTERNS:
+        m = pattern.match(q)
+        if m is None:
+            continue
+        groups: dict[str, Any] = m.groupdict()
+        attribute = attr or attribute_name(groups["attr"])
+        if not attribute or attribute in ("it", "that", "this", "problem", "question"):
+            return None
+        if subject == "user":
+            return _q(user_name, attribute, True)
+        if subject == "rel":
+            return _q(user_name, f"{relation_name(groups['rel'])}'s {attribute}", True)
+        who = groups["who"]
+        if who.lower() in ("i", "you", "it", "he", "she", "they", "we", "my", "your"):
+            return None
+        return _q(who, attribute, False)
+    return None
+
+
+__all__ = ["CanonicalQuestion", "canonical_question", "resolve_user_name", "stored_user_name",
+           "user_display_name", "user_key"]

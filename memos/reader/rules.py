@@ -1,0 +1,567 @@
+"""mode="rules": facts and preferences in first-person statements, offline, by pattern.
+
+One turn's text -> `Extraction`s. Each is a (subject, attribute, value) with the rule
+family that found it; `negated` marks a statement that ends a stored fact without giving a
+new value ("I'm not allergic to peanuts any more"). The subject of "I"/"my" is the speaker
+(`speaker`, key `speaker_key`); "my sister Ana lives in Lisbon" is about Ana and also says
+"<speaker>'s sister's name is Ana"; "my sister lives in Lisbon" is "<speaker>'s sister's city".
+
+What the rules leave alone, on purpose: questions, hedges and plans ("if", "would",
+"might", "I want to move to ..."), the past ("I used to live in ..."), other people's
+statements in pronouns ("she lives in ..."), and `my X is Y` where X is not a fact's
+attribute ("my point is ...", "my phone is dead"). The corpus in memos/reader/corpus holds
+such turns; `memos eval reader` measures precision and recall on it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from memos.reader.dates import DateMention, resolve_dates
+from memos.reader.vocab import (
+    MULTI_VALUED,
+    RELATION_RE,
+    attribute_name,
+    clean_value,
+    relation_name,
+    value_end,
+)
+
+FAMILIES = ("name", "attribute", "relation", "residence", "work", "allergy", "preference",
+            "likes", "origin", "age", "negation")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """One fact a turn states. `text` is the sentence written as the cube's content."""
+
+    subject: str  # as written in the fact ("Alice", "Ana")
+    subject_key: str  # metadata subject: "user:<id>" for the speaker, else the name
+    attribute: str
+    value: str
+    family: str
+    negated: bool = False
+    when: date | None = None  # the date the statement gives ("moved to Rome in March")
+    kind: str = "fact"  # fact | preference
+
+    @property
+    def text(self) -> str:
+        if self.attribute == "likes":
+            return f"{self.subject} likes {self.value}."
+        if self.attribute == "dislikes":
+            return f"{self.subject} dislikes {self.value}."
+        return f"{self.subject}'s {self.attribute} is {self.value}."
+
+    @property
+    def multi_valued(self) -> bool:
+        return self.attribute.rsplit(" ", 1)[-1] in MULTI_VALUED or self.attribute in MULTI_VALUED
+
+    def key(self) -> tuple[str, str, str]:
+        """What identifies the fact for scoring and negation: subject key, attribute, value
+        (lowercased)."""
+        return (self.subject_key.lower(), self.attribute, self.value.lower())
+
+
+# Attribute heads `my X is Y` may store (the last word of X), besides "favorite ...".
+ATTRIBUTE_HEADS = frozenset({
+    "name", "number", "address", "email", "birthday", "color", "colour", "food", "drink",
+    "movie", "film", "book", "song", "band", "artist", "singer", "sport", "team", "city",
+    "job", "employer", "age", "hobby", "town", "surname", "nickname", "type", "dish",
+    "restaurant", "cuisine", "game", "show", "author", "season", "animal", "flower",
+    "breed", "car", "language", "occupation", "profession", "workplace", "company", "school",
+    "university", "major", "degree", "salary", "height", "weight", "size", "diet", "allergy",
+    "sign", "zodiac", "username", "handle", "license", "plate", "passport", "pin", "code",
+    "anniversary", "date", "coffee", "tea", "beer", "wine", "snack", "dessert", "pet",
+    "e-mail", "hometown", "mobile", "cell",
+})
+# Capitalised words that start sentences but are no one's name.
+NOT_NAMES = frozenset({
+    "i", "it", "this", "that", "there", "here", "what", "who", "he", "she", "they", "we",
+    "you", "my", "your", "our", "his", "her", "their", "let", "today", "yesterday", "also",
+    "so", "and", "but", "well", "oh", "yes", "no", "ok", "okay", "sure", "thanks", "sorry",
+    "hi", "hello", "hey", "good", "great", "fine", "not", "just", "really", "very", "still",
+    "glad", "happy", "back", "home", "done", "ready", "tired", "busy", "afraid", "american",
+    "british", "english", "french", "german", "italian", "spanish", "portuguese", "chinese",
+    "japanese", "korean", "indian", "canadian", "mexican", "brazilian", "irish", "scottish",
+    "dutch", "swedish", "polish", "russian", "greek", "turkish", "vegan", "vegetarian",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "everyone",
+    "nobody", "someone", "everything", "nothing", "mine", "new", "old", "in", "on", "at",
+    "the", "a", "an", "from", "with", "always", "never", "maybe", "probably", "honestly",
+    "anyway", "actually", "thank", "nice", "wow", "cool", "lol", "haha", "please", "same",
+})
+# A sentence with one of these is a plan, a wish, a hypothesis or the past: no fact.
+_HEDGE = re.compile(
+    r"\b(?:if|would|wouldn't|might|maybe|perhaps|wish|want to|wanna|hope to|hoping to|"
+    r"plan(?:ning)? to|thinking (?:of|about)|going to|gonna|could|should|someday|one day|"
+    r"not sure|dream(?:ing)? (?:of|about)|pretend|imagine|used to|when i was|considering|"
+    r"might|may be|unless|whether|supposed to|trying to)\b|\bI'd\b|\bI'll\b",
+    re.IGNORECASE)
+_STOP_VALUES = frozenset({"it", "that", "this", "them", "him", "her", "you", "home", "the moment",
+                          "all", "everything", "nothing", "something", "anything", "night",
+                          "the same", "both", "one", "me", "us", "there", "here", "a lot",
+                          "lots", "a bit", "so much", "too", "mine"})
+# A value never starts or ends with these: "I love how you ...", "my job was hard".
+_STOP_FIRST = frozenset({"to", "that", "it", "it's", "you", "them", "him", "her", "like", "how",
+                         "when", "what", "why", "where", "who", "whether", "so", "very",
+                         "super", "really", "pretty", "quite", "too", "kind", "sort", "great",
+                         "amazing", "awesome", "nice", "good", "bad", "hard", "tough", "fine",
+                         "ok", "okay", "not", "always", "never", "still", "just", "also",
+                         "getting", "going", "doing", "is", "are", "was", "this", "these",
+                         "those", "such", "about", "much", "more", "most", "being"})
+_STOP_LAST = frozenset({"is", "are", "was", "were", "be", "it", "so", "the", "a", "an", "my",
+                        "to", "of", "with", "for", "and", "or", "i", "me", "you"})
+# A like or preference that points at the conversation ("your", "this") or needs its
+# pronoun rewritten ("my job": whose?) is a reaction, not a lasting preference.
+_DEICTIC = frozenset({"your", "this", "that", "these", "those", "all", "both", "my", "our",
+                      "his", "her", "their", "its", "every", "each", "some", "any", "yours",
+                      "hearing", "seeing", "watching", "reading"})
+_NAME_RE = r"[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|[A-Z]\.))*"
+_TITLE_NAME = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?" + _NAME_RE
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“])|\n+")
+_TITLE_END = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|Mt)|\b[A-Z])\.$")
+
+
+def sentences(text: str) -> list[str]:
+    """The text's sentences (a title's or an initial's period does not end one)."""
+    parts = _SENTENCE.split(text)
+    out: list[str] = []
+    for part in parts:
+        if out and _TITLE_END.search(out[-1]):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return [p.strip() for p in out if p and p.strip()]
+
+
+_CLAUSE_SPLIT = re.compile(r"(?:,|;|\s+(?:and|but|so))\s+(?=I\b(?!'d|'ll))")
+
+
+def clauses(text: str) -> list[str]:
+    """Sentences, split again where a new first-person clause starts ("I no longer live in
+    Cairo, I moved to Dubai" is two statements)."""
+    out = []
+    for sentence in sentences(text):
+        question = sentence.rstrip().endswith("?")
+        parts = [p.strip() for p in _CLAUSE_SPLIT.split(sentence) if p.strip()]
+        out.extend(p + "?" if question and not p.endswith("?") else p for p in parts)
+    return out
+
+
+def _value(sentence: str, start: int, *, listing: bool = False) -> str:
+    """The value that starts at sentence[start:]; a listing keeps "and"/commas (allergies,
+    likes) so that it can be split."""
+    if listing:
+        m = re.compile(r"[.;!?(]|\s+and\s+(?=(?:it|it's|i|i'm|we|they|he|she|that|this|"
+                       r"there|so|then)\b)|\s+(?:but|because|since|so|though|although|which|when|"
+                       r"now|anymore|any more|these days|too|as well|especially|including)\b|"
+                       r"\s[-–—]\s",
+                       re.I).search(sentence, start)
+        end = m.start() if m else len(sentence)
+    else:
+        end = value_end(sentence, start)
+    return clean_value(sentence[start:end])
+
+
+def _split_list(value: str) -> list[str]:
+    """"peanuts, shellfish and eggs" -> three values; a phrase whose parts are not short
+    items ("a safe and inviting place") stays one value."""
+    parts = [clean_value(p) for p in re.split(
+        r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*", value) if clean_value(p)]
+    if len(parts) > 1 and all(len(p.split()) <= 3 for p in parts):
+        return parts
+    return [value] if len(value.split()) <= 6 else []
+
+
+def _ok_value(value: str, *, place: bool = False) -> bool:
+    if not value or len(value) > 64 or value.lower() in _STOP_VALUES:
+        return False
+    words = value.lower().split()
+    if words[0] in _STOP_FIRST or words[-1] in _STOP_LAST:
+        return False
+    if place and not value[:1].isupper() and not value[:1].isdigit():
+        return False
+    return True
+
+
+def _residence_attr(value: str) -> str:
+    return "address" if value[:1].isdigit() else "city"
+
+
+@dataclass
+class _Subject:
+    name: str
+    key: str
+    prefix: str = ""  # "sister's " when the statement is about an unnamed relative
+
+
+@dataclass
+class _Turn:
+    speaker: str
+    speaker_key: str
+    out: list[Extraction] = field(default_factory=list)
+    seen: set[tuple[str, str, str, bool]] = field(default_factory=set)
+    dates: list[DateMention] = field(default_factory=list)  # of the current sentence
+
+    def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
+            negated: bool = False, kind: str = "fact") -> None:
+        attr = f"{subj.prefix}{attribute}"
+        when = None
+        for mention in self.dates:
+            pos = value.lower().find(mention.text.lower())
+            if pos == 0:
+                when = None  # the value is a date ("my birthday is 3 May")
+                break
+            if pos > 0:  # "Berlin last March": the value ends where its date starts
+                value, when = clean_value(value[:pos]), mention.date
+                break
+        else:
+            if self.dates:
+                when = self.dates[0].date
+        if attribute == "preference":
+            value = clean_value(re.split(r"\s+(?:over|to|rather than|instead of)\s+", value)[0])
+        value = re.sub(r"^on\s+", "", value) if attr.endswith(("birthday", "anniversary")) \
+            else value
+        if not _ok_value(value):
+            return
+        ident = (subj.key.lower(), attr, value.lower(), negated)
+        if ident in self.seen:
+            return
+        self.seen.add(ident)
+        self.out.append(Extraction(subj.name, subj.key, attr, value, family, negated, when,
+                                   kind=kind))
+
+
+_I = r"\bI(?:'m|’m|'ve|’ve| am| have| really| also| now| just| still| actually| recently|" \
+     r" finally| currently)*"
+_SUBJECT = re.compile(
+    rf"(?P<i>{_I})\s+|\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>{_NAME_RE}),?)?"
+    rf"(?:'s| is| has| just| also| now| recently| still| currently)*\s+|"
+    rf"(?:^|(?<=[,;] ))(?P<name>[A-Z][a-z]+)(?:'s| is| has| just| also| now| recently)*\s+")
+_AUX = r"(?:(?:'m|’m|'s|’s|am|is|are|have|has|'ve|’ve|just|recently|finally|now|also|" \
+       r"actually|still|currently|really|officially)\s+)*"
+
+# (predicate after the subject, attribute (None: from the value), family, listing, place)
+_PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
+    (re.compile(_AUX + r"(?:live|lives|living|reside|resides|based)\s+in\s+(?:the city of\s+)?",
+                re.I), "residence", "residence", False, True),
+    (re.compile(_AUX + r"(?:live|lives|living)\s+(?:at|on)\s+", re.I), "address", "residence",
+     False, False),
+    (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?to\s+", re.I), "residence",
+     "residence", False, True),
+    (re.compile(_AUX + r"(?:work|works|working|employed)\s+(?:at|for|with|by)\s+", re.I),
+     "employer", "work", False, False),
+    (re.compile(_AUX + r"(?:started|got)\s+(?:a\s+new\s+job|a\s+job|working)\s+(?:at|for|with)\s+",
+                re.I), "employer", "work", False, False),
+    (re.compile(_AUX + r"(?:joined)\s+(?=[A-Z])", re.I), "employer", "work", False, True),
+    (re.compile(_AUX + r"(?:work|works|working)\s+as\s+(?:an?\s+)?", re.I), "job", "work",
+     False, False),
+    (re.compile(_AUX + r"allergic\s+to\s+", re.I), "allergy", "allergy", True, False),
+    (re.compile(_AUX + r"(?:prefer|prefers)\s+", re.I), "preference", "preference", False, False),
+    (re.compile(_AUX + r"(?:like|likes|love|loves|enjoy|enjoys|adore|adores)\s+(?!to\s+(?:think|"
+                r"say|believe|know|imagine)\b)", re.I), "likes", "likes", True, False),
+    (re.compile(_AUX + r"(?:into|a\s+(?:big|huge)\s+fan\s+of|a\s+fan\s+of|crazy\s+about|"
+                r"passionate\s+about)\s+", re.I), "likes", "likes", True, False),
+    (re.compile(_AUX + r"(?:hate|hates|dislike|dislikes|can't\s+stand|cannot\s+stand|"
+                r"don't\s+like|do\s+not\s+like|doesn't\s+like|does\s+not\s+like|"
+                r"don't\s+enjoy|do\s+not\s+enjoy|doesn't\s+enjoy)\s+", re.I),
+     "dislikes", "likes", True, False),
+    (re.compile(_AUX + r"(?:from|originally\s+from|grew\s+up\s+in|born\s+and\s+raised\s+in|"
+                r"come\s+from|comes\s+from)\s+", re.I), "home town", "origin", False, True),
+]
+_JOB_GUESS = re.compile(r"an?\s+(?=[a-z])", re.I)  # "I'm a nurse": kept when it names a job
+_JOB_WORD = re.compile(r"(?:er|or|ist|ian|ant|ent|eon|nurse|chef|pilot|cook|clerk|medic|vet|"
+                       r"student|midwife|dj|ceo|cto)$", re.I)
+_NOT_JOBS = frozenset({"fan", "member", "lover", "beginner", "user", "foreigner", "newcomer",
+                       "father", "mother", "brother", "sister", "daughter", "winner", "loser",
+                       "runner", "gamer", "smoker", "drinker", "believer", "talker", "patient",
+                       "parent", "resident", "vegetarian", "christian", "other", "number",
+                       "fighter", "introvert", "extrovert", "person", "grandmother",
+                       "grandfather", "customer", "partner", "survivor", "veteran", "monster",
+                       "disaster", "wreck", "mess", "sucker", "worrier", "perfectionist",
+                       "optimist", "pessimist", "realist", "feminist", "tourist", "cyclist",
+                       "guitarist", "pianist", "regular", "dreamer", "thinker", "leader",
+                       "follower", "listener", "reader", "learner", "quick learner",
+                       "insider", "outsider", "stranger", "grader", "first-timer", "lifer"})
+_AS_JOB = re.compile(r"\s+as\s+an?\s+(?P<job>[a-z][a-z -]{1,40}?)\s*(?:[.,!;]|$)", re.I)
+_AT_EMPLOYER = re.compile(r"\s+(?:at|for|with)\s+(?=[A-Z])")
+
+
+def _job(value: str) -> str | None:
+    words = value.split()
+    if not words or len(words) > 4 or not words[0][:1].islower():
+        return None
+    last = words[-1].lower()
+    if last in _NOT_JOBS or value.lower() in _NOT_JOBS or not _JOB_WORD.search(last):
+        return None
+    return value
+
+
+_AGE = re.compile(_AUX + r"(?P<n>\d{1,3})\s+(?:years?\s+old|yrs?\s+old|y/o)\b", re.I)
+_NEGATIONS: list[tuple[re.Pattern[str], str, bool]] = [
+    (re.compile(_AUX + r"(?:not|no\s+longer|n't)\s+allergic\s+to\s+", re.I), "allergy", True),
+    (re.compile(r"(?:'m|’m|am|is|'s)?\s*(?:not\s+)?(?:don't|do\s+not|doesn't|does\s+not|"
+                r"no\s+longer)\s+(?:live|lives|living)\s+(?:in|at)\s+", re.I), "residence", False),
+    (re.compile(r"(?:don't|do\s+not|doesn't|does\s+not|no\s+longer)\s+(?:work|works|working)\s+"
+                r"(?:at|for|with)\s+", re.I), "employer", False),
+    (re.compile(r"(?:'ve|’ve|have|has)?\s*(?:just\s+)?(?:left|quit)\s+(?:my\s+job\s+at\s+)?(?=[A-Z])",
+                re.I), "employer", False),
+    (re.compile(r"(?:don't|do\s+not|doesn't|does\s+not|no\s+longer)\s+(?:really\s+)?"
+                r"(?:like|likes|love|loves|enjoy|enjoys)\s+", re.I), "likes", True),
+    (re.compile(r"(?:don't|do\s+not|doesn't|does\s+not|no\s+longer)\s+prefer\s+", re.I),
+     "preference", False),
+]
+_ANY_MORE = re.compile(r"\b(?:any\s?more|no\s+longer)\b", re.I)
+_MY_ATTR = re.compile(
+    rf"\b(?:[Mm]y|(?P<owner>{_NAME_RE})'s)\s+(?:(?P<rel>{RELATION_RE})'s\s+)?"
+    r"(?P<attr>(?i:favou?rite\s+[a-z]+(?:\s+[a-z]+)?|[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}?))"
+    r"\s+is\s+(?P<neg>no\s+longer\s+|not\s+)?")
+_REL_NAMED = re.compile(
+    rf"\b(?:[Mm]y|[Oo]ur)\s+(?P<rel>{RELATION_RE})(?:'s\s+name\s+is|\s+is\s+(?:called|named)|,)\s+"
+    rf"(?P<name>{_TITLE_NAME})|\b[Mm]y\s+(?P<rel2>{RELATION_RE})\s+(?P<name2>{_TITLE_NAME})\b|"
+    rf"\b[Mm]y\s+(?P<rel3>{RELATION_RE})\s+is\s+(?P<name3>{_TITLE_NAME})\s*(?:[.,!;]|$)")
+_MY_NAME = re.compile(
+    rf"\b(?:[Mm]y\s+name(?:'s|\s+is)|[Cc]all\s+me|[Mm]y\s+friends\s+call\s+me)\s+"
+    rf"(?P<name>{_TITLE_NAME})|(?:^|[.!]\s+|,\s*)(?:[Hh]i|[Hh]ello|[Hh]ey)?[,!]?\s*"
+    rf"I(?:'m|’m|\s+am)\s+(?P<short>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s*(?:[,.!]|$|\s+and\b|"
+    rf"\s+by\s+the\s+way)")
+
+
+def _named(name: str) -> bool:
+    return bool(name) and name.split()[0].lower().rstrip(".") not in NOT_NAMES
+
+
+def _person(name: str) -> str:
+    """A captured name without a possessive ("my daughter Sara's birthday" -> "Sara")."""
+    return re.sub(r"['’]s$", "", clean_value(name))
+
+
+def stated_name(text: str) -> str | None:
+    """The name a speaker gives for themself in `text` ("my name is Alice Moreau", "call
+    me Ali", "Hi, I'm Alice."), or None."""
+    found = None
+    for sentence in sentences(text):
+        if sentence.rstrip().endswith("?"):
+            continue
+        for m in _MY_NAME.finditer(sentence):
+            name = clean_value(m.group("name") or m.group("short") or "")
+            if m.group("name"):
+                name = clean_value(sentence[m.start("name"):value_end(sentence,
+                                                                      m.start("name"))])
+            if name and _named(name) and len(name) <= 64 and name.split()[0][:1].isupper():
+                found = name  # the last one stated wins ("my name's Joanna, call me Jo")
+    return found
+
+
+def extract(text: str, speaker: str, speaker_key: str,
+            at: datetime | date | None = None) -> list[Extraction]:
+    """The facts a turn by `speaker` states (see the module doc); dates in a statement are
+    resolved against `at`, the turn's time ("moved to Rome in March" -> `when`)."""
+    turn = _Turn(speaker, speaker_key)
+    me = _Subject(speaker, speaker_key)
+    for sentence in clauses(text):
+        if sentence.rstrip().endswith("?") or len(sentence) > 600:
+            continue
+        turn.dates = resolve_dates(sentence, at) if at is not None else []
+        if "not" in sentence or "n't" in sentence or _ANY_MORE.search(sentence) \
+                or re.search(r"\b(?:left|quit)\b", sentence):
+            if _negations(sentence, turn, me):
+                continue
+        if _HEDGE.search(sentence):
+            continue
+        name = stated_name(sentence)
+        if name and speaker_key.startswith("user:"):
+            turn.add(_Subject(name, speaker_key), "name", name, "name")
+        _relatives(sentence, turn, me)
+        _my_attributes(sentence, turn, me)
+        _predicates(sentence, turn, me)
+    return turn.out
+
+
+def _subject_of(m: re.Match[str], me: _Subject) -> _Subject | None:
+    if m.group("i") is not None:
+        return me
+    if m.group("rel"):
+        rel = relation_name(m.group("rel"))
+        if m.group("relname") and _named(m.group("relname")):
+            name = _person(m.group("relname"))
+            return _Subject(name, name)
+        return _Subject(me.name, me.key, f"{rel}'s ")
+    name = m.group("name")
+    if name and _named(name):
+        return _Subject(name, name)
+    return None
+
+
+def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
+    for sm in _SUBJECT.finditer(sentence):
+        subj = _subject_of(sm, me)
+        if subj is None:
+            continue
+        rest = sm.end()
+        if re.match(r"(?:'m|’m|am|is|are|'s)?\s*(?:not|no\s+longer|never)\b|(?:don't|do\s+not|"
+                    r"doesn't|does\s+not|didn't|did\s+not|can't)\s+(?!stand\b)",
+                    sentence[rest:], re.I) and not re.match(
+                    r"(?:don't|do\s+not|doesn't|does\s+not)\s+(?:like|enjoy)\b",
+                    sentence[rest:], re.I):
+            continue
+        age = _AGE.match(sentence, rest)
+        if age and subj.prefix == "":
+            turn.add(subj, "age", age.group("n"), "age")
+            continue
+        guess = _JOB_GUESS.match(sentence, rest)
+        if guess and subj.prefix == "" and re.search(r"(?:'m|’m|\bam)\s*$", sentence[:rest]):
+            raw = clean_value(sentence[guess.end():value_end(sentence, guess.end())])
+            job, employer = _split_job(raw)
+            if _job(job):
+                turn.add(subj, "job", job, "work")
+                if employer and _ok_value(employer, place=True):
+                    turn.add(subj, "employer", employer, "work")
+                continue
+        for pattern, attribute, family, listing, place in _PREDICATES:
+            pm = pattern.match(sentence, rest)
+            if pm is None:
+                continue
+            if sm.group("name") is not None and family in ("likes", "preference", "origin"):
+                break  # "Paris is into ..." - only people's statements in the first person
+            raw = _value(sentence, pm.end(), listing=listing)
+            values = _split_list(raw) if listing else [_trim_place(raw, attribute)]
+            for value in values:
+                if not _ok_value(value, place=place):
+                    continue
+                if family in ("likes", "preference") and value.split()[0].lower() in _DEICTIC:
+                    continue  # "I love your turtles", "I love this photo": a reaction
+                attr = _residence_attr(value) if attribute == "residence" else attribute
+                kind = "preference" if family in ("preference", "likes") else "fact"
+                turn.add(subj, attr, value, family, kind=kind)
+            if attribute == "employer":  # "I work at a hospital as a surgeon"
+                after = _AS_JOB.match(sentence, pm.end() + len(raw)) if raw and \
+                    sentence.find(raw, pm.end()) == pm.end() else None
+                if after and _job(after.group("job")):
+                    turn.add(subj, "job", clean_value(after.group("job")), "work")
+            break
+
+
+_PLACE_TAIL = re.compile(r"\s+(?:for|with|near|because|since|to|from)\s+.*$", re.I)
+_ORG_TAIL = re.compile(r"\s+(?:in|for|with|near|on|at|since|from)\s+.*$", re.I)
+
+
+def _trim_place(value: str, attribute: str) -> str:
+    """A city or an organisation without what follows it: "Copenhagen for work" ->
+    "Copenhagen", "Turkish Airlines in Istanbul" -> "Turkish Airlines" (a lowercase
+    description keeps its place: "a café in Melbourne")."""
+    if attribute == "residence" and value[:1].isupper():
+        return clean_value(_PLACE_TAIL.sub("", value))
+    if attribute == "employer" and value[:1].isupper():
+        return clean_value(_ORG_TAIL.sub("", value))
+    return value
+
+
+def _split_job(raw: str) -> tuple[str, str]:
+    """"software engineer at Infosys" -> ("software engineer", "Infosys")."""
+    parts = _AT_EMPLOYER.split(raw, maxsplit=1)
+    return clean_value(parts[0]), clean_value(parts[1]) if len(parts) > 1 else ""
+
+
+def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
+    for m in _REL_NAMED.finditer(sentence):
+        if m.group("name3"):
+            name = clean_value(m.group("name3"))
+            if _named(name) and len(name) <= 64:
+                turn.add(me, f"{relation_name(m.group('rel3'))}'s name", name, "relation")
+            continue
+        rel = relation_name(m.group("rel") or m.group("rel2"))
+        raw = m.group("name") or m.group("name2")
+        start = m.start("name") if m.group("name") else m.start("name2")
+        name = clean_value(sentence[start:value_end(sentence, start)]) if m.group("name") \
+            else clean_value(raw)
+        if m.group("name2"):
+            # "my sister Ana lives ...": only the name (stop before a lowercase word)
+            name = _person(raw)
+        if _named(name) and len(name) <= 64:
+            turn.add(me, f"{rel}'s name", name, "relation")
+
+
+def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
+    for m in _MY_ATTR.finditer(sentence):
+        attr_words = m.group("attr")
+        attribute = attribute_name(attr_words)
+        head = attr_words.lower().split()[-1]
+        if head not in ATTRIBUTE_HEADS and not attribute.startswith("favorite "):
+            continue
+        if m.group("neg"):
+            continue  # "my X is no longer Y" is a negation (handled there)
+        owner = m.group("owner")
+        if owner is not None:
+            if not _named(owner) or owner in ("It", "That", "What", "Here", "There"):
+                continue
+            subj = _Subject(clean_value(owner), clean_value(owner))
+        else:
+            subj = me
+        rel = m.group("rel")
+        if rel:
+            if owner is not None:
+                continue
+            subj = _Subject(me.name, me.key, f"{relation_name(rel)}'s ")
+        value = _value(sentence, m.end())
+        first = value.split(" ", 1)[0]
+        if "@" in first or "://" in first:
+            value = first.rstrip(".,;")  # an address or a link ends at its first space
+        if not _ok_value(value):
+            continue
+        if attribute == "name" and not rel:
+            if not subj.key.startswith("user:") and owner is None:
+                continue
+            turn.add(_Subject(value, subj.key), "name", value, "name")
+            continue
+        if attribute == "name" and rel:
+            continue  # written by _relatives
+        turn.add(subj, attribute, value, "attribute")
+
+
+def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
+    """Negations in the sentence; True when one was found (the sentence then states no
+    new fact)."""
+    found = False
+    for m in re.finditer(rf"\bI\b|\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>"
+                         rf"{_NAME_RE}),?)?\s+", sentence):
+        subj = me
+        if m.group("rel"):
+            if m.group("relname") and _named(m.group("relname")):
+                name = clean_value(m.group("relname"))
+                subj = _Subject(name, name)
+            else:
+                subj = _Subject(me.name, me.key, f"{relation_name(m.group('rel'))}'s ")
+        rest = m.end()
+        for pattern, attribute, listing in _NEGATIONS:
+            pm = pattern.match(sentence, rest) or pattern.match(sentence, rest + 1)
+            if pm is None:
+                continue
+            if attribute == "likes" and not _ANY_MORE.search(sentence):
+                break  # "I don't like X": a dislike, not an ended like (predicates)
+            raw = _value(sentence, pm.end(), listing=listing)
+            values = _split_list(raw) if listing else [raw]
+            for value in values:
+                if _ok_value(value):
+                    attr = _residence_attr(value) if attribute == "residence" else attribute
+                    turn.add(subj, attr, value, "negation", negated=True)
+                    found = True
+            break
+    for m in _MY_ATTR.finditer(sentence):
+        if not m.group("neg") or m.group("owner") is not None:
+            continue
+        attribute = attribute_name(m.group("attr"))
+        if attribute.split()[-1] not in ATTRIBUTE_HEADS and not attribute.startswith("favorite"):
+            continue
+        value = _value(sentence, m.end())
+        if _ok_value(value):
+            subj = me if not m.group("rel") else _Subject(
+                me.name, me.key, f"{relation_name(m.group('rel'))}'s ")
+            turn.add(subj, attribute, value, "negation", negated=True)
+            found = True
+    return found
+
+
+__all__ = ["FAMILIES", "Extraction", "extract", "sentences", "stated_name"]

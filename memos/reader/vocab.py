@@ -1,0 +1,102 @@
+"""The words facts are written with: attribute names, relatives, and how a value ends.
+
+`rules` (statements -> facts) and `questions` (questions -> the canonical question) both use
+these tables, so a fact is always asked for with the attribute it was written with.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Spoken attribute -> the attribute a fact is stored under ("my e-mail" -> "email").
+ATTRIBUTE_ALIASES: dict[str, str] = {
+    "favourite": "favorite",
+    "home town": "home town", "hometown": "home town",
+    "phone": "phone number", "phone number": "phone number", "number": "phone number",
+    "cell": "phone number", "cell number": "phone number", "mobile": "phone number",
+    "mobile number": "phone number", "telephone number": "phone number",
+    "e-mail": "email", "email": "email", "email address": "email", "e-mail address": "email",
+    "date of birth": "birthday", "birth date": "birthday", "birthday": "birthday",
+    "occupation": "job", "profession": "job", "job": "job", "line of work": "job",
+    "company": "employer", "employer": "employer", "workplace": "employer",
+    "home address": "address", "address": "address", "street address": "address",
+    "city": "city", "town": "city",
+    "surname": "last name", "last name": "last name", "family name": "last name",
+    "first name": "name", "name": "name", "full name": "name",
+}
+
+# Relatives and companions a statement can be about ("my sister Ana ...").
+RELATIONS = (
+    "sister", "brother", "mother", "mom", "mum", "father", "dad", "wife", "husband",
+    "partner", "boyfriend", "girlfriend", "son", "daughter", "friend", "best friend", "boss",
+    "manager", "colleague", "roommate", "neighbour", "neighbor", "cousin", "aunt", "uncle",
+    "grandmother", "grandma", "grandfather", "grandpa", "fiancé", "fiancee", "fiance",
+    "niece", "nephew", "doctor", "dentist", "therapist", "cat", "dog", "puppy", "kitten",
+    "flatmate", "housemate", "coworker", "co-worker", "teammate", "classmate", "landlord",
+    "landlady", "stepmother", "stepfather", "stepson", "stepdaughter", "twin", "godmother",
+    "godfather", "mentor", "trainer", "coach", "baby", "kid", "parrot", "rabbit", "horse",
+)
+RELATION_ALIASES = {"mum": "mother", "mom": "mother", "dad": "father", "grandma": "grandmother",
+                    "grandpa": "grandfather", "neighbor": "neighbour", "fiancee": "fiancé",
+                    "fiance": "fiancé", "puppy": "dog", "kitten": "cat"}
+RELATION_RE = "|".join(sorted((re.escape(r) for r in RELATIONS), key=len, reverse=True))
+
+# Multi-valued attributes: a second value adds a fact instead of replacing the first.
+MULTI_VALUED = frozenset({"allergy", "preference", "likes", "dislikes"})
+
+# Titles whose period does not end a value ("Dr. Okonkwo").
+TITLES = ("dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "mt", "ave", "rd", "no", "apt")
+
+
+def attribute_name(spoken: str) -> str:
+    """The stored attribute for a spoken one: lowercased, aliases applied, "favourite"
+    spelt "favorite", whitespace collapsed."""
+    words = " ".join(spoken.lower().replace("’", "'").split())
+    words = words.replace("favourite", "favorite").replace("colour", "color")
+    words = re.sub(r"^(?:new|current|present|actual|real|main|usual)\s+", "", words)
+    return ATTRIBUTE_ALIASES.get(words, words)
+
+
+def relation_name(spoken: str) -> str:
+    word = " ".join(spoken.lower().split())
+    return RELATION_ALIASES.get(word, word)
+
+
+_CLAUSE_END = re.compile(
+    r"\s+(?:and|but|because|since|so|though|although|while|which|who|where|when|after|"
+    r"before|until|unless|if|as|these days|nowadays|right now|for now|anymore|any more|"
+    r"now|too|as well|lol|haha|btw|by the way|especially|including|like)\b|[,;:!?()\"]|"
+    r"\s[-–—]\s",
+    re.IGNORECASE)
+
+
+def value_end(text: str, start: int) -> int:
+    """Where a value that starts at `text[start:]` ends: at a clause word (and, but,
+    because, now, ...), punctuation, or a sentence's period (not a title's, an initial's or
+    a decimal's: "Dr. Okonkwo", "J. R. Smith", "3.5")."""
+    end = len(text)
+    m = _CLAUSE_END.search(text, start)
+    if m:
+        end = m.start()
+    for i in range(start, end):
+        if text[i] != ".":
+            continue
+        before = text[start:i].split()
+        word = before[-1].lower() if before else ""
+        if text[i + 1:i + 2].isalnum():
+            continue  # inside a token: 3.5, ivan.petrov@example.com, example.org
+        if (word in TITLES or (len(word) == 1 and word.isalpha())) and re.match(
+                r" ?[A-Z0-9]", text[i + 1:i + 3]):
+            continue  # a title or an initial: Dr. Okonkwo, J. R. Smith
+        return i
+    return end
+
+
+def clean_value(value: str) -> str:
+    """A value without surrounding blanks, quotes and trailing filler words."""
+    value = value.strip().strip("\"'“”‘’").strip()
+    value = re.sub(r"\s+", " ", value)
+    value = re.sub(r"(?:\s+(?:now|then|too|again|actually|anyway|originally|though|"
+                   r"ironically|honestly|really|after all|for sure|lol|haha))+$", "", value,
+                   flags=re.I)
+    return value.rstrip(" .,;:")

@@ -1,0 +1,79 @@
+"""Forgetting one ingested turn reaches the words its neighbours quote (MemOS.forget) and
+every byte of the store once it is purged (MemOS.purge)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from memos import MemOS
+from memos.cube import Lifecycle
+
+T1 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+SECRET = "kumquatzzle"
+SAID = f"Also, I'm allergic to {SECRET}."
+CONVERSATION = [
+    {"role": "user", "content": "Hi, I'm Alice. I live in Lisbon."},
+    {"role": "assistant", "content": "Nice to meet you, Alice!"},
+    {"role": "user", "content": SAID},
+    {"role": "assistant", "content": "Noted, I will remember that."},
+    {"role": "user", "content": "My sister Ana lives in Porto."},
+]
+
+
+def files_holding(folder: Path, needle: bytes) -> list[str]:
+    return [str(p) for p in folder.rglob("*") if p.is_file() and needle in p.read_bytes()]
+
+
+def test_forget_then_purge_of_one_turn_leaves_none_of_its_words(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    with MemOS.open(str(folder)) as mem:
+        report = mem.ingest(CONVERSATION, "alice", session_id="s1", at=T1)
+        turn = report.episodes[2]
+        neighbours = [report.episodes[i] for i in (0, 1, 3, 4)]
+        [fact] = [f for f in report.facts if SECRET in mem.get(f, "alice").content]
+        # Before: its words are in every neighbour's searchable context (the test can fail).
+        assert all(SAID in mem.get(n, "alice").metadata["context"] for n in neighbours)
+        assert len(mem.search(SECRET, "alice", k=10, retrievers=["fulltext"])) >= 5
+
+        mem.forget(turn, "alice", reason="test: forget one turn")
+        assert mem.search(SECRET, "alice", k=10, retrievers=["fulltext"]) == []
+        for hit in mem.search(SECRET, "alice", k=10):  # dense returns neighbours anyway
+            assert SECRET not in hit.content + str(hit.cube.metadata.get("context", ""))
+        for n in neighbours:
+            cube = mem.get(n, "alice")
+            assert SECRET not in cube.metadata["context"] and cube.state == Lifecycle.ACTIVE
+        # The neighbours keep the rest of their context, and the fact made from the turn
+        # (derived_from it) is forgotten with it.
+        assert "Alice: My sister Ana lives in Porto." in mem.get(neighbours[2], "alice"
+                                                              ).metadata["context"]
+        assert mem.history(fact, "alice")[-1].state == Lifecycle.FORGOTTEN
+        # forget keeps the words in the owner's version history (docs/SECURITY.md) ...
+        assert any(SAID in str(v.metadata.get("context", ""))
+                   for v in mem.history(neighbours[1], "alice"))
+
+        purged = mem.purge(turn, "alice", reason="test: erase it")
+        assert set(purged.cube_ids) >= {turn, fact}
+        # ... purge erases them from every version too, and from every file.
+        for n in neighbours:
+            assert all(SECRET not in str(v.metadata.get("context", ""))
+                       for v in mem.history(n, "alice"))
+        assert "Alice: Hi, I'm Alice. I live in Lisbon." in mem.get(neighbours[1], "alice"
+                                                                    ).metadata["context"]
+        assert purged.erased_from_files
+        mem.flush()
+    assert files_holding(folder, SECRET.encode()) == []
+    with MemOS.open(str(folder)) as mem:  # the rest of the conversation is still there
+        hits = mem.search("Ana Porto", "alice", k=5, retrievers=["fulltext"])
+        assert any(h.id == report.episodes[4] for h in hits)
+
+
+def test_a_cube_without_context_forgets_as_before(tmp_path: Path) -> None:
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        kept = mem.add(f"Alice: {SAID}", "alice", kind="episode",
+                       metadata={"note": f"Alice: {SAID}"})
+        quoting = mem.add("Bob: hello", "alice", kind="episode",
+                          metadata={"context": f"Alice: {SAID}"})
+        mem.forget(kept.id, "alice")
+        # Only a turn that carries a context is one its neighbours quote.
+        assert mem.get(quoting.id, "alice").version == 1

@@ -1,0 +1,203 @@
+"""MemOS.ingest: episodes, facts with provenance, conflicts, negations, bad input, scope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from memos import MemOS
+from memos.cube import Lifecycle
+from memos.errors import InvalidInputError, NotFoundError
+from memos.reader.questions import canonical_question, resolve_user_name
+
+T1 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+T2 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def user(text: str, **extra: Any) -> dict[str, Any]:
+    return {"role": "user", "content": text, **extra}
+
+
+def contents(mem: MemOS, ids: list[str], scope: str = "alice") -> list[str]:
+    return [mem.get(i, scope).content for i in ids]
+
+
+def test_turns_become_episodes_and_facts_keep_their_source(mem: MemOS) -> None:
+    report = mem.ingest([user("Hi, I'm Alice. I live in Lisbon."),
+                         {"role": "assistant", "content": "Nice to meet you!"},
+                         user("My sister Ana lives in Porto.")], "alice", session_id="s1", at=T1)
+    assert report.turns == 3 and len(report.episodes) == 3 and not report.failed
+    assert report.user_name == "Alice"
+    episodes = [mem.get(i, "alice") for i in report.episodes]
+    assert [e.content for e in episodes] == ["Alice: Hi, I'm Alice. I live in Lisbon.",
+                                            "Assistant: Nice to meet you!",
+                                            "Alice: My sister Ana lives in Porto."]
+    first = episodes[0]
+    assert first.kind.value == "episode" and first.valid_from == T1
+    assert first.scope.session_id == "s1"
+    assert first.metadata["speaker"] == "Alice" and first.metadata["turn"] == 0
+    assert "Assistant: Nice to meet you!" in first.metadata["context"]  # neighbouring turns
+    assert sorted(contents(mem, report.facts)) == sorted([
+        "Alice's name is Alice.", "Alice's city is Lisbon.", "Alice's sister's name is Ana.",
+        "Ana's city is Porto."])
+    porto = next(mem.get(i, "alice") for i in report.facts
+                 if mem.get(i, "alice").content == "Ana's city is Porto.")
+    assert porto.valid_from == T1
+    assert porto.metadata["subject"] == "Ana" and porto.metadata["attribute"] == "city"
+    refs = {(s.kind, s.ref) for s in porto.sources}
+    assert ("message", "s1#2") in refs and ("cube", f"{report.episodes[2]}@1") in refs
+    # The turn's words live in its episode only (forgetting it forgets them, and the fact
+    # derived from it): the fact keeps references, not a copy.
+    assert next(s for s in porto.sources if s.kind == "message").text is None
+    assert [(d.cube_id, d.version) for d in porto.derived_from] == [(report.episodes[2], 1)]
+
+
+def test_a_new_value_supersedes_and_history_keeps_both(mem: MemOS) -> None:
+    first = mem.ingest([user("I live in Lisbon.")], "alice", session_id="s1", at=T1)
+    [lisbon] = first.facts
+    second = mem.ingest([user("I moved to Berlin.")], "alice", session_id="s2", at=T2)
+    assert second.superseded == [lisbon]
+    old = mem.history(lisbon, "alice")
+    assert old[0].state == Lifecycle.ACTIVE and old[0].valid_to is None
+    assert old[-1].state == Lifecycle.SUPERSEDED and old[-1].valid_to == T2
+    assert [v.version for v in old] == [1, 2]  # one version ends it, already dated
+    [berlin] = second.facts
+    assert mem.get(berlin, "alice").content == "Alice's city is Berlin."
+    hits = [h.content for h in mem.search("Alice city", "alice", kind="fact")]
+    assert "Alice's city is Berlin." in hits and "Alice's city is Lisbon." not in hits
+
+
+def test_a_negation_ends_the_fact_without_a_new_value(mem: MemOS) -> None:
+    [peanuts, cats] = mem.ingest([user("I'm allergic to peanuts and cats.")], "alice",
+                                 session_id="s1", at=T1).facts
+    report = mem.ingest([user("Good news: I'm not allergic to peanuts any more!")], "alice",
+                        session_id="s2", at=T2)
+    assert report.ended == [peanuts] and report.facts == [] and report.superseded == []
+    ended = mem.history(peanuts, "alice")
+    assert ended[-1].state == Lifecycle.SUPERSEDED and ended[-1].valid_to == T2
+    assert [v.version for v in ended] == [1, 2]
+    assert ended[0].content == "Alice's allergy is peanuts."  # history keeps it
+    assert mem.get(cats, "alice").state == Lifecycle.ACTIVE  # the other allergy stays
+    live = [h.content for h in mem.search("allergy", "alice", kind="fact")]
+    assert live == ["Alice's allergy is cats."]
+    # The negating turn's episode is what superseded it.
+    assert any(n.cube.id == peanuts for n in mem.neighbors(report.episodes[0], "alice",
+                                                           relation="supersedes"))
+
+
+def test_a_negation_of_something_never_stored_ends_nothing(mem: MemOS) -> None:
+    report = mem.ingest([user("I'm not allergic to shellfish any more.")], "alice",
+                        session_id="s1", at=T1)
+    assert report.ended == [] and report.facts == [] and len(report.episodes) == 1
+
+
+def test_dislike_supersedes_like(mem: MemOS) -> None:
+    [jazz] = mem.ingest([user("I love jazz.")], "alice", session_id="s1", at=T1).facts
+    report = mem.ingest([user("I can't stand jazz.")], "alice", session_id="s2", at=T2)
+    assert report.superseded == [jazz]
+    assert contents(mem, report.facts) == ["Alice dislikes jazz."]
+
+
+def test_within_one_call_the_later_statement_wins(mem: MemOS) -> None:
+    report = mem.ingest([user("I live in Paris."), user("Actually, I moved to Lyon."),
+                         user("I'm allergic to peanuts."),
+                         user("Update: I'm no longer allergic to peanuts.")],
+                        "alice", session_id="s1", at=T1)
+    live = {mem.get(i, "alice").content: mem.get(i, "alice").state for i in report.facts}
+    assert live["Alice's city is Lyon."] == Lifecycle.ACTIVE
+    assert live["Alice's city is Paris."] == Lifecycle.SUPERSEDED
+    assert live["Alice's allergy is peanuts."] == Lifecycle.SUPERSEDED
+    assert len(report.ended) == 1
+
+
+def test_stated_negated_and_restated_ends_live(mem: MemOS) -> None:
+    report = mem.ingest([user("I'm allergic to peanuts."),
+                         user("I'm not allergic to peanuts any more."),
+                         user("Oops, I'm allergic to peanuts after all.")],
+                        "alice", session_id="s1", at=T1)
+    first, again = report.facts
+    assert report.ended == [first]
+    assert mem.get(first, "alice").state == Lifecycle.SUPERSEDED
+    assert mem.get(again, "alice").content == "Alice's allergy is peanuts."
+    assert [h.id for h in mem.search("allergy", "alice", kind="fact")] == [again]
+
+
+def test_the_stated_name_persists_across_processes(open_store: Any) -> None:
+    mem = open_store()
+    mem.ingest([user("My name is Alice Moreau.")], "alice", session_id="s1", at=T1)
+    mem.close()
+    mem = open_store()
+    assert resolve_user_name(mem, "alice") == "Alice Moreau"
+    report = mem.ingest([user("I live in Rome.")], "alice", session_id="s2", at=T2)
+    assert report.user_name == "Alice Moreau"
+    assert contents(mem, report.facts) == ["Alice Moreau's city is Rome."]
+    q = canonical_question("where do I live?", resolve_user_name(mem, "alice"))
+    assert q is not None and q.question == "What is Alice Moreau's city?"
+    # A user who never said a name is called by the user id.
+    assert resolve_user_name(mem, "bob") == "Bob"
+
+
+@pytest.mark.parametrize(("messages", "words"), [
+    ("I live in Lisbon", ["messages must be a list"]),
+    ([], ["messages is empty"]),
+    ([user("ok"), "hello"], ["message 1", "dict"]),
+    ([user("ok"), {"role": "bot", "content": "x"}], ["message 1", "'role'"]),
+    ([user("ok"), {"role": "user"}], ["message 1", "'content'"]),
+    ([user("ok"), user("   ")], ["message 1", "'content'"]),
+    ([user("ok"), user("x", mood="happy")], ["message 1", "unknown field", "mood"]),
+    ([user("ok"), user("x", at="yesterday")], ["message 1", "'at'", "ISO 8601"]),
+    ([user("ok"), user("x", name=7)], ["message 1", "'name'"]),
+    ([user("ok"), user("bad \x00 byte")], ["message 1", "NUL"]),
+])
+def test_bad_messages_raise_and_write_nothing(mem: MemOS, messages: Any,
+                                              words: list[str]) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        mem.ingest(messages, "alice", session_id="s1")
+    for word in words:
+        assert word in str(err.value)
+    assert mem.stats().cubes == 0
+
+
+def test_bad_arguments(mem: MemOS) -> None:
+    with pytest.raises(InvalidInputError, match="mode"):
+        mem.ingest([user("hi")], "alice", session_id="s1", mode="magic")
+    with pytest.raises(InvalidInputError, match="session_id"):
+        mem.ingest([user("hi")], "alice", session_id="")
+    with pytest.raises(InvalidInputError, match="scope"):
+        mem.ingest([user("hi")], None, session_id="s1")  # type: ignore[arg-type]
+    assert mem.stats().cubes == 0
+
+
+def test_one_users_ingest_is_invisible_to_another(mem: MemOS) -> None:
+    report = mem.ingest([user("I live in Lisbon and I work at Feedzai.")], "alice",
+                        session_id="s1", at=T1)
+    assert mem.search("Lisbon Feedzai", "bob") == []
+    for cube_id in report.facts + report.episodes:
+        with pytest.raises(NotFoundError) as theirs:
+            mem.get(cube_id, "bob")
+        with pytest.raises(NotFoundError) as missing:
+            mem.get("0" * 32, "bob")
+        assert str(theirs.value).replace(cube_id, "ID") == \
+            str(missing.value).replace("0" * 32, "ID")
+    # Bob's own statement about the same city does not touch Alice's fact.
+    bob = mem.ingest([user("I moved to Porto.")], "bob", session_id="s1", at=T2)
+    assert bob.superseded == []
+    assert mem.get(report.facts[0], "alice").state == Lifecycle.ACTIVE
+
+
+def test_named_speakers_are_their_own_subjects(mem: MemOS) -> None:
+    report = mem.ingest([user("I live in Boston now.", name="Caroline"),
+                         user("I work at a school library.", name="Melanie")],
+                        "conv-1", session_id="session_1", at=T1)
+    assert sorted(contents(mem, report.facts, "conv-1")) == [
+        "Caroline's city is Boston.", "Melanie's employer is a school library."]
+
+
+def test_a_turn_said_twice_is_stored_once_with_both_sources(mem: MemOS) -> None:
+    first = mem.ingest([user("I live in Lisbon.")], "alice", session_id="s1", at=T1)
+    again = mem.ingest([user("I live in Lisbon.")], "alice", session_id="s2", at=T2)
+    assert again.facts == first.facts and again.superseded == []
+    refs = {s.ref for s in mem.get(first.facts[0], "alice").sources if s.kind == "message"}
+    assert refs == {"s1#0", "s2#0"}

@@ -1,0 +1,82 @@
+"""Questions -> the canonical question, by the vocabulary facts are written with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from memos.reader.questions import canonical_question, user_display_name
+from memos.reader.rules import extract
+
+
+@pytest.mark.parametrize(("question", "canonical"), [
+    ("what is my sister's name?", "What is Alice's sister's name?"),
+    ("What's my sister's name", "What is Alice's sister's name?"),
+    ("who is my boss?", "What is Alice's boss's name?"),
+    ("where do I live?", "What is Alice's city?"),
+    ("Where do I live now?", "What is Alice's city?"),
+    ("what am I allergic to?", "What is Alice's allergy?"),
+    ("where do I work?", "What is Alice's employer?"),
+    ("who do I work for?", "What is Alice's employer?"),
+    ("what do I do for a living?", "What is Alice's job?"),
+    ("What's my favourite colour?", "What is Alice's favorite color?"),
+    ("what is my phone number?", "What is Alice's phone number?"),
+    ("what's my e-mail?", "What is Alice's email?"),
+    ("when is my birthday?", "What is Alice's birthday?"),
+    ("where am I from?", "What is Alice's home town?"),
+    ("how old am I?", "What is Alice's age?"),
+    ("what is my name?", "What is Alice's name?"),
+    ("what is my dog's name?", "What is Alice's dog's name?"),
+    ("where does my sister live?", "What is Alice's sister's city?"),
+    ("where does Ana live?", "What is Ana's city?"),
+    ("What is Ana's phone number?", "What is Ana's phone number?"),
+    ("Can you remind me what my address is?", "What is Alice's address?"),
+    ("hey, what's my doctor's name again?", "What is Alice's doctor's name?"),
+])
+def test_maps_to_the_canonical_question(question: str, canonical: str) -> None:
+    found = canonical_question(question, "Alice")
+    assert found is not None, question
+    assert found.question == canonical
+
+
+@pytest.mark.parametrize("question", [
+    "how are you?", "what should I cook tonight?", "tell me a joke", "what is it?",
+    "what did we talk about last week?", "why is the sky blue?", "where is the station?",
+])
+def test_other_questions_do_not_map(question: str) -> None:
+    assert canonical_question(question, "Alice") is None
+
+
+@pytest.mark.parametrize(("statement", "question"), [
+    ("My sister's name is Ana.", "what is my sister's name?"),
+    ("I live in Lisbon.", "where do I live?"),
+    ("I'm allergic to peanuts.", "what am I allergic to?"),
+    ("I work at Feedzai.", "where do I work?"),
+    ("My favourite colour is green.", "what is my favorite color?"),
+    ("My doctor is Dr. Okonkwo.", "who is my doctor?"),
+    ("I work as a nurse.", "what is my job?"),
+    ("I'm from Kumasi.", "where am I from?"),
+    ("My e-mail is a.b@example.com.", "what is my email?"),
+])
+def test_a_stated_fact_is_asked_for_with_its_own_attribute(statement: str,
+                                                           question: str) -> None:
+    """The question mapping and the rules agree: the fact written for a statement is the one
+    the canonical question asks for."""
+    [fact] = extract(statement, "Alice", "user:alice", datetime(2026, 1, 1))
+    q = canonical_question(question, "Alice")
+    assert q is not None
+    assert (q.subject, q.attribute) == (fact.subject, fact.attribute)
+    assert q.subject_key("alice") == fact.subject_key
+    assert fact.text.startswith(q.question.removeprefix("What is ").removesuffix("?"))
+
+
+@pytest.mark.parametrize(("user_id", "stated", "name"), [
+    ("alice", None, "Alice"),
+    ("alice.moreau@example.com", None, "Alice Moreau"),
+    ("jean-luc", None, "Jean Luc"),
+    ("u_1234", None, "u_1234"),
+    ("alice", "  Alice   Moreau ", "Alice Moreau"),
+])
+def test_user_display_name(user_id: str, stated: str | None, name: str) -> None:
+    assert user_display_name(user_id, stated) == name
