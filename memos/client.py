@@ -1,0 +1,502 @@
+"""`memos.Client`: the REST API (`memos serve`) behind the methods and result types of
+`MemOS`, so agent code moves from an embedded store to a server by one line:
+
+    mem = memos.MemOS.open("./.memos")                          # embedded
+    mem = memos.Client("http://127.0.0.1:8000", key="memos-...")  # remote
+
+Differences that follow from the server owning the scope (docs/SERVER.md):
+- the scope of every call is the API key's. `scope` may be left out (None); when given, its
+  user and agent must be the key's (ScopeError otherwise), and for `add` its visibility and
+  session id are sent with the new memory;
+- `stats(None)` is the key's user's; `purge` erases a whole user (admin key) and `gc` takes
+  no `now`; `recall` returns the cubes it loaded without their tensors (`slots` is None);
+  `model=` is the server's choice.
+
+Errors are the same `memos.errors` classes, rebuilt from the server's problem details.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import to_jsonable_python
+
+from memos import errors
+from memos.cube import MemCube, Scope
+from memos.errors import InvalidInputError, MemosError, ScopeError, StoreError
+from memos.results import (
+    AddResult,
+    CheckReport,
+    CubeDiff,
+    CubePage,
+    Edge,
+    ExportReport,
+    GcReport,
+    ImportReport,
+    IngestReport,
+    Neighbor,
+    ProgressFn,
+    PurgeReport,
+    ReindexReport,
+    SearchHit,
+    StoreStats,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from memos.activation import Answer, Recall
+
+PAGE = 1000  # the server's largest page
+BATCH = 500  # items per request of add_many (well under the server's body limit)
+_ADD_RESULTS = TypeAdapter(list[AddResult])
+
+
+def error_from_problem(status: int, body: Any, fallback: str = "") -> MemosError:
+    """The memos error a problem-details response describes (MemosError for an unknown
+    class; StoreError when the body is not problem details at all)."""
+    if not isinstance(body, Mapping) or "memos_error" not in body:
+        return StoreError(f"the server answered HTTP {status}: {fallback[:200]!r}; is the URL "
+                          f"a memos server (memos serve)?")
+    name = str(body.get("memos_error"))
+    detail = str(body.get("detail") or body.get("title") or f"HTTP {status}")
+    cls = getattr(errors, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, MemosError)):
+        cls = MemosError
+    if cls is errors.ImportFormatError:
+        found = [tuple(e) for e in body.get("errors") or [] if isinstance(e, list | tuple)]
+        return errors.ImportFormatError(detail, found)  # type: ignore[arg-type]
+    return cls(detail)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(f"content is not valid UTF-8 ({exc.reason} at byte "
+                                    f"{exc.start}); decode it first") from None
+    try:
+        return to_jsonable_python(value, fallback=_unsendable)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInputError(str(exc)) from None
+
+
+def _unsendable(value: Any) -> Any:
+    raise InvalidInputError(f"{type(value).__name__} cannot be sent to a memos server; pass "
+                            f"JSON values (str, number, bool, list, dict, datetime)")
+
+
+def _fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _jsonable(v) for k, v in fields.items()}
+
+
+def _ndjson_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The lines of a JSON-lines stream, split on "\n" only: the text may hold U+2028 and
+    other characters that str.splitlines (and httpx's iter_lines) would split on."""
+    rest = b""
+    for chunk in chunks:
+        rest += chunk
+        *lines, rest = rest.split(b"\n")
+        for line in lines:
+            if line.strip():
+                yield line.decode("utf-8")
+    if rest.strip():
+        yield rest.decode("utf-8")
+
+
+def _checked_key(key: Any) -> str:
+    """The API key, stripped of the surrounding whitespace a key file's last line brings.
+    A key that cannot be an HTTP header value is refused here, without its text: sent, the
+    HTTP library's error would quote the whole header, secret included."""
+    if not isinstance(key, str):
+        raise InvalidInputError(f"key must be the API key's text (memos keys create), got a "
+                                f"{type(key).__name__}")
+    key = key.strip()
+    if not key or len(key) > 256 or not all("!" <= ch <= "~" for ch in key):
+        raise InvalidInputError("key is not an API key (printable ASCII without spaces, as "
+                                "`memos keys create` prints it); check where it was read from")
+    return key
+
+
+class Client:
+    """A memos server, with the methods of `MemOS` (see the module docstring)."""
+
+    def __init__(self, url: str, key: str | None = None, *, timeout: float = 60.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        import httpx
+
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise InvalidInputError(f"url must be the server's http(s):// address, such as "
+                                    f"http://127.0.0.1:8000, got {url!r:.80}")
+        headers = {"Authorization": f"Bearer {_checked_key(key)}"} if key else {}
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout,
+                                  transport=transport)
+        self._me: dict[str, Any] | None = None
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        import httpx
+
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise StoreError(f"cannot reach the memos server at {self.url}: {exc}; is `memos "
+                             f"serve` running there?") from None
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            raise error_from_problem(response.status_code, body, response.text)
+        return response
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._send(method, path, **kwargs).json()
+
+    def whoami(self) -> dict[str, Any]:
+        """The key's id, user, agent and whether it is an admin key."""
+        if self._me is None:
+            self._me = self._call("GET", "/v1/whoami")
+        return dict(self._me)
+
+    def _check_scope(self, scope: Any) -> Scope | None:
+        """None, or the caller's scope after checking that it is the key's user and agent."""
+        if scope is None:
+            return None
+        try:
+            sc = Scope.of(scope)
+        except (ValidationError, TypeError) as exc:
+            raise InvalidInputError(f"invalid scope {scope!r:.80}: {exc}") from None
+        me = self.whoami()
+        if (sc.user_id, sc.agent_id) != (me["user_id"], me["agent_id"]):
+            raise ScopeError(f"this client's key is for user {me['user_id']!r} (agent "
+                             f"{me['agent_id']!r}); scope asks for user {sc.user_id!r} (agent "
+                             f"{sc.agent_id!r}): leave scope out, or use that user's key")
+        return sc
+
+    @staticmethod
+    def _path(cube_id: Any) -> str:
+        if not isinstance(cube_id, str) or not cube_id:
+            raise InvalidInputError(f"cube id must be a non-empty string, got {cube_id!r:.80}")
+        from urllib.parse import quote
+
+        return "/v1/memories/" + quote(cube_id, safe="")
+
+    def _pages(self, method: str, path: str, limit: int, want: int | None = None,
+               body: dict[str, Any] | None = None,
+               params: dict[str, Any] | None = None) -> Iterator[Any]:
+        cursor: str | None = None
+        got = 0
+        while True:
+            if body is not None:
+                page = self._call(method, path, json={**body, "limit": limit,
+                                                      **({"cursor": cursor} if cursor else {})})
+            else:
+                page = self._call(method, path, params={**(params or {}), "limit": limit,
+                                                        **({"cursor": cursor} if cursor else {})})
+            for item in page["items"]:
+                yield item
+                got += 1
+                if want is not None and got >= want:
+                    return
+            cursor = page.get("next_cursor")
+            if not cursor or not page["items"]:
+                return
+
+    # -- writes --------------------------------------------------------------------------
+
+    def add(self, content: str | bytes, scope: Any = None, **fields: Any) -> AddResult:
+        sc = self._check_scope(scope)
+        body = {"content": _jsonable(content), **_fields(fields)}
+        if sc is not None:
+            body.update(visibility=sc.visibility.value, session_id=sc.session_id)
+        return AddResult.model_validate(self._call("POST", "/v1/memories", json=body))
+
+    def add_many(self, items: Iterable[Any], scope: Any = None, *,
+                 batch_size: int | None = None,
+                 progress: ProgressFn | None = None) -> list[AddResult]:
+        sc = self._check_scope(scope)
+        if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+            raise InvalidInputError("add_many() takes a list of items (texts, or dicts with "
+                                    "'content' and the fields of add())")
+        size = BATCH if batch_size is None else batch_size
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise InvalidInputError(f"batch_size must be a positive integer, got {size!r:.40}")
+        todo = [_fields(i) if isinstance(i, Mapping) else _jsonable(i) for i in items]
+        extra = {} if sc is None else {"visibility": sc.visibility.value,
+                                       "session_id": sc.session_id}
+        out: list[AddResult] = []
+        if not todo:
+            return out
+        for start in range(0, len(todo), min(size, BATCH)):
+            chunk = todo[start:start + min(size, BATCH)]
+            out += _ADD_RESULTS.validate_python(self._call(
+                "POST", "/v1/memories/batch", json={"items": chunk, **extra}))
+            if progress:
+                progress(len(out), len(todo))
+        return out
+
+    def update(self, cube_id: str, scope: Any = None, *, reason: str | None = None,
+               **changes: Any) -> MemCube:
+        self._check_scope(scope)
+        body = {**_fields(changes), **({"reason": reason} if reason is not None else {})}
+        return MemCube.model_validate(self._call("PATCH", self._path(cube_id), json=body))
+
+    def supersede(self, cube_id: str, scope: Any = None, *, content: str | None = None,
+                  by: str | None = None, reason: str | None = None,
+                  **add_fields: Any) -> AddResult:
+        self._check_scope(scope)
+        if (content is None) == (by is None):
+            raise InvalidInputError("supersede() needs exactly one of content= or by=")
+        body = _fields({k: v for k, v in {"content": content, "by": by, "reason": reason,
+                                          **add_fields}.items() if v is not None})
+        return AddResult.model_validate(self._call(
+            "POST", self._path(cube_id) + "/supersede", json=body))
+
+    def rollback(self, cube_id: str, scope: Any, to_version: int) -> MemCube:
+        self._check_scope(scope)
+        return MemCube.model_validate(self._call(
+            "POST", self._path(cube_id) + "/rollback", json={"to_version": to_version}))
+
+    def forget(self, cube_id: str, scope: Any = None, *, reason: str | None = None) -> MemCube:
+        self._check_scope(scope)
+        return MemCube.model_validate(self._call(
+            "POST", self._path(cube_id) + "/forget",
+            json={"reason": reason} if reason is not None else {}))
+
+    def link(self, src_id: str, dst_id: str, scope: Any = None, *, relation: str = "related",
+             weight: float = 1.0) -> Edge:
+        self._check_scope(scope)
+        return Edge.model_validate(self._call(
+            "POST", self._path(src_id) + "/links",
+            json={"dst_id": dst_id, "relation": relation, "weight": _jsonable(weight)}))
+
+    def ingest(self, messages: Any, scope: Any = None, *, session_id: str,
+               at: Any = None, mode: str = "rules", user_name: str | None = None
+               ) -> IngestReport:
+        self._check_scope(scope)
+        body = _fields({k: v for k, v in {"messages": messages, "session_id": session_id,
+                                          "at": at, "mode": mode,
+                                          "user_name": user_name}.items() if v is not None})
+        return IngestReport.model_validate(self._call("POST", "/v1/ingest", json=body))
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def get(self, cube_id: str, scope: Any = None, *, version: int | None = None) -> MemCube:
+        self._check_scope(scope)
+        params = {"version": version} if version is not None else None
+        return MemCube.model_validate(self._call("GET", self._path(cube_id), params=params))
+
+    def list_memories(self, scope: Any = None, *, limit: int = 50, cursor: str | None = None,
+                      kind: str | None = None) -> CubePage:
+        self._check_scope(scope)
+        params = {k: v for k, v in {"limit": limit, "cursor": cursor, "kind": kind}.items()
+                  if v is not None}
+        return CubePage.model_validate(self._call("GET", "/v1/memories", params=params))
+
+    def history(self, cube_id: str, scope: Any = None) -> list[MemCube]:
+        self._check_scope(scope)
+        return [MemCube.model_validate(c)
+                for c in self._pages("GET", self._path(cube_id) + "/history", PAGE)]
+
+    def diff(self, cube_id: str, scope: Any = None, from_version: int | None = None,
+             to_version: int | None = None) -> CubeDiff:
+        self._check_scope(scope)
+        params = {k: v for k, v in {"from_version": from_version,
+                                    "to_version": to_version}.items() if v is not None}
+        return CubeDiff.model_validate(self._call("GET", self._path(cube_id) + "/diff",
+                                                  params=params))
+
+    def neighbors(self, cube_id: str, scope: Any = None, *, relation: str | None = None,
+                  depth: int = 1) -> list[Neighbor]:
+        self._check_scope(scope)
+        params: dict[str, Any] = {"depth": depth}
+        if relation is not None:
+            params["relation"] = relation
+        return [Neighbor.model_validate(n) for n in self._pages(
+            "GET", self._path(cube_id) + "/neighbors", PAGE, params=params)]
+
+    def search(self, query: str, scope: Any = None, k: int = 10,
+               **options: Any) -> list[SearchHit]:
+        self._check_scope(scope)
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 10_000:
+            raise InvalidInputError(f"k must be an integer from 1 to 10,000, got {k!r:.40}")
+        body = {"query": query, **_fields(options)}
+        return [SearchHit.model_validate(h)
+                for h in self._pages("POST", "/v1/search", min(k, PAGE), k, body=body)]
+
+    def stats(self, scope: Any = None) -> StoreStats:
+        """The key's user's counts (an admin key's store-wide counts: `admin_stats`)."""
+        self._check_scope(scope)
+        return StoreStats.model_validate(self._call("GET", "/v1/stats"))
+
+    def admin_stats(self) -> StoreStats:
+        return StoreStats.model_validate(self._call("GET", "/v1/admin/stats"))
+
+    # -- the model -----------------------------------------------------------------------
+
+    def recall(self, query: str, scope: Any = None, k: int = 8, *, model: Any = None) -> Recall:
+        """The cubes the server loaded slots for (`slots` is None: tensors stay there)."""
+        from memos.activation import Recall
+
+        self._check_scope(scope)
+        if model is not None:
+            raise InvalidInputError("the server chooses the model; call recall() without model=")
+        got = self._call("POST", "/v1/recall", json={"query": query, "k": k})
+        return Recall(slots=None, cubes=[tuple(c) for c in got["cubes"]], hits=got["hits"],
+                      misses=got["misses"], skipped=[tuple(s) for s in got["skipped"]],
+                      seconds=got["seconds"], model_fingerprint=got["model_fingerprint"])
+
+    def answer(self, question: str, scope: Any = None, k: int = 8, *, model: Any = None,
+               max_new_tokens: int = 80) -> Answer:
+        from memos.activation import Answer
+
+        self._check_scope(scope)
+        if model is not None:
+            raise InvalidInputError("the server chooses the model; call answer() without model=")
+        got = self._call("POST", "/v1/answer", json={"question": question, "k": k,
+                                                      "max_new_tokens": max_new_tokens})
+        return Answer(text=got["text"], cubes=[tuple(c) for c in got["cubes"]],
+                      hits=got["hits"], misses=got["misses"], seconds=got["seconds"],
+                      model_fingerprint=got["model_fingerprint"],
+                      skipped=[tuple(s) for s in got["skipped"]])
+
+    # -- export and import ---------------------------------------------------------------
+
+    def export(self, scope: Any = None, dest: str | os.PathLike[str] | TextIO | None = None, *,
+               include_superseded: bool = True, overwrite: bool = False) -> ExportReport:
+        """Stream the key's memories into `dest` (a path or an open text file)."""
+        self._check_scope(scope)
+        if dest is None:
+            raise InvalidInputError("export() needs a destination: a file path or an open "
+                                    "text file")
+        path: Path | None = None
+        if isinstance(dest, (str, os.PathLike)):
+            path = Path(dest)
+            if not str(dest):
+                raise InvalidInputError("export() needs a destination: the path is empty")
+            if path.exists() and not overwrite:
+                raise InvalidInputError(f"{dest} exists; pass overwrite=True to replace it")
+        elif not callable(getattr(dest, "write", None)):
+            raise InvalidInputError(f"dest must be a path or an open text file, got "
+                                    f"{dest!r:.40}")
+        import httpx
+
+        cubes = edges = 0
+        params = {"include_superseded": "true" if include_superseded else "false"}
+        try:
+            with self._http.stream("GET", "/v1/export", params=params) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    try:
+                        body = response.json()
+                    except ValueError:
+                        body = None
+                    raise error_from_problem(response.status_code, body, response.text)
+                handle: Any = (open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+                               if path is not None else dest)
+                try:
+                    for line in _ndjson_lines(response.iter_bytes()):
+                        kind = json.loads(line).get("type")
+                        cubes += kind == "cube"
+                        edges += kind == "edge"
+                        handle.write(line + "\n")
+                finally:
+                    if path is not None:
+                        handle.close()
+        except httpx.TransportError as exc:
+            raise StoreError(f"the export from {self.url} broke off: {exc}; retry") from None
+        return ExportReport(path=str(path) if path is not None else None, cubes=cubes,
+                            edges=edges)
+
+    def import_(self, source: str | os.PathLike[str] | TextIO, scope: Any = None, *,
+                on_error: Literal["skip", "abort"] = "abort",
+                progress: ProgressFn | None = None) -> ImportReport:
+        """Upload an export file (a path or an open text file) into the key's scope."""
+        self._check_scope(scope)
+        if on_error not in ("skip", "abort"):
+            raise InvalidInputError(f"on_error must be 'skip' or 'abort', got {on_error!r:.40}")
+        if isinstance(source, (str, os.PathLike)):
+            try:
+                data = Path(source).read_bytes()
+            except OSError as exc:
+                raise InvalidInputError(f"cannot read {source} ({exc.strerror}); check the "
+                                        f"path") from None
+        elif callable(getattr(source, "read", None)):
+            text = source.read()
+            data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        else:
+            raise InvalidInputError(f"source must be a path or an open text file, got "
+                                    f"{source!r:.40}")
+        report = ImportReport.model_validate(self._call(
+            "POST", "/v1/import", params={"on_error": on_error}, content=data,
+            headers={"Content-Type": "application/x-ndjson"}))
+        if progress:
+            progress(report.imported, report.imported)
+        return report
+
+    # -- administration (admin keys) -----------------------------------------------------
+
+    def check(self, *, repair: bool = False) -> CheckReport:
+        return CheckReport.model_validate(self._call("POST", "/v1/admin/check",
+                                                     json={"repair": repair}))
+
+    def reindex(self, *, embedder: str | None = None,
+                progress: ProgressFn | None = None) -> ReindexReport:
+        if embedder is not None and not isinstance(embedder, str):
+            raise InvalidInputError("over HTTP, embedder is a name such as 'hashing'")
+        report = ReindexReport.model_validate(self._call(
+            "POST", "/v1/admin/reindex", json={"embedder": embedder} if embedder else {}))
+        if progress:
+            progress(report.cubes, report.cubes)
+        return report
+
+    def gc(self, *, now: Any = None, scope: Any = None) -> GcReport:
+        if now is not None:
+            raise InvalidInputError("gc() over HTTP runs at the server's time; leave now out")
+        try:
+            user = Scope.of(scope).user_id if scope is not None else None
+        except (ValidationError, TypeError) as exc:
+            raise InvalidInputError(f"invalid scope {scope!r:.80}: {exc}") from None
+        return GcReport.model_validate(self._call(
+            "POST", "/v1/admin/gc", json={"user_id": user} if user else {}))
+
+    def purge(self, cube_id: str | None, scope: Any, *, all_of_user: bool = False,
+              reason: str | None = None, actor: str | None = None) -> PurgeReport:
+        """Erase every memory of a user (scope's user, or its agent's): an admin key only.
+        One cube's purge is not offered over HTTP (forget it, or run `memos purge`)."""
+        if cube_id is not None or all_of_user is not True:
+            raise InvalidInputError("over HTTP, purge erases a whole user: call "
+                                    "purge(None, scope, all_of_user=True); forget() one cube")
+        if actor is not None:
+            raise InvalidInputError("over HTTP, the actor of a purge is the admin key")
+        try:
+            sc = Scope.of(scope)
+        except (ValidationError, TypeError) as exc:
+            raise InvalidInputError(f"invalid scope {scope!r:.80}: {exc}") from None
+        body = _fields({k: v for k, v in {"user_id": sc.user_id, "agent_id": sc.agent_id,
+                                          "reason": reason}.items() if v is not None})
+        return PurgeReport.model_validate(self._call("POST", "/v1/admin/purge", json=body))
+
+
+__all__ = ["Client", "error_from_problem"]

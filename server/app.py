@@ -1,0 +1,675 @@
+"""The REST API: `create_app(mem)` -> a FastAPI app over one open `MemOS` (docs/SERVER.md).
+
+As thin as the CLI: each endpoint calls one SDK method and returns the SDK's own result
+type. The scope of every call is the caller's API key's (server/auth.py), never a field of
+the request. Errors are RFC 9457 problem details naming the memos error class, which the
+Python client (memos.Client) raises again on its side.
+
+Endpoints are plain `def` functions: FastAPI runs them on its thread pool, and one MemOS
+serves those threads (writes are serialised inside it, reads run concurrently).
+No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations, and
+the aliases they use (Who, Admin, ...) live inside `create_app`.
+"""
+
+import contextlib
+import ipaddress
+import json
+import logging
+import os
+import queue
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import Scope as AsgiScope
+
+from memos import __version__
+from memos.config import shown_location
+from memos.cube import MemCube, Scope, Visibility
+from memos.errors import (
+    ConflictError,
+    EmbedderMismatchError,
+    FingerprintMismatchError,
+    ForbiddenError,
+    ImportFormatError,
+    InvalidInputError,
+    KernelError,
+    MemosError,
+    ModelError,
+    NotFoundError,
+    ScopeError,
+    StoreError,
+    UnauthorizedError,
+)
+from memos.facade import MemOS, as_scope
+from memos.results import (
+    AddResult,
+    CheckReport,
+    CubeDiff,
+    CubePage,
+    Edge,
+    GcReport,
+    ImportReport,
+    IngestReport,
+    PurgeReport,
+    ReindexReport,
+    StoreStats,
+)
+from memos.server import wire
+from memos.server.auth import Principal, local_principal, principal_for_token
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024  # one request; an import over this goes in parts
+PROBLEM_JSON = "application/problem+json"
+NDJSON = "application/x-ndjson"
+# StoreStats fields that count the whole store whatever the scope: hidden from a user's key
+# (the changelog and index counters rise with every user's writes, `vectors` counts every
+# user's cubes, `disk_bytes` is the store's size).
+STORE_WIDE_STATS: dict[str, Any] = {"location": "(server)", "changelog_seq": 0, "vectors": 0,
+                                    "index_seq": {}, "disk_bytes": None}
+
+# memos error class -> HTTP status; the first match along the class's MRO wins.
+STATUS: dict[type[MemosError], int] = {
+    UnauthorizedError: 401,
+    ForbiddenError: 403,
+    ScopeError: 403,
+    NotFoundError: 404,
+    ImportFormatError: 400,
+    InvalidInputError: 400,
+    ConflictError: 409,
+    EmbedderMismatchError: 409,
+    FingerprintMismatchError: 409,
+    StoreError: 503,
+    ModelError: 503,
+    KernelError: 503,
+    MemosError: 400,
+}
+TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+          405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
+          415: "Unsupported Media Type", 422: "Unprocessable Content",
+          500: "Internal Server Error", 503: "Service Unavailable"}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": wire.Problem, "description": TITLES[status],
+             "content": {PROBLEM_JSON: {}}}
+    for status in (400, 401, 403, 404, 409, 413, 422)}
+
+
+def status_of(exc: MemosError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]  # type: ignore[index]
+    return 400
+
+
+def problem(status: int, detail: str, memos_error: str,
+            errors: list[Any] | None = None) -> JSONResponse:
+    body = wire.Problem(title=TITLES.get(status, "Error"), status=status, detail=detail,
+                        memos_error=memos_error, errors=errors)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status,
+                        media_type=PROBLEM_JSON, headers=headers)
+
+
+def validation_errors(found: Sequence[Any]) -> list[dict[str, Any]]:
+    """pydantic's errors without the values that failed: the caller sent them (echoing a
+    megabyte back helps nobody), and a NaN or Infinity among them cannot be written as JSON
+    at all, which turned a 422 into a 500."""
+    out = []
+    for error in found:
+        item = {k: error[k] for k in ("type", "loc", "msg") if k in error}
+        if isinstance(error.get("ctx"), dict):
+            item["ctx"] = {k: str(v)[:200] for k, v in error["ctx"].items()}
+        out.append(jsonable_encoder(item))
+    return out
+
+
+def error_response(exc: BaseException) -> JSONResponse:
+    """The problem details of an exception an endpoint raised."""
+    if isinstance(exc, MemosError):
+        extra = ([list(e) for e in exc.errors] if isinstance(exc, ImportFormatError)
+                 else None)
+        return problem(status_of(exc), str(exc), type(exc).__name__, extra)
+    if isinstance(exc, (RecursionError, OverflowError)):
+        return problem(400, "the input is nested too deeply or holds a number out of range; "
+                       "simplify it", "InvalidInputError")
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError):  # locked or unreachable database: worth a retry
+        log.warning("database error: %s", exc)
+        return problem(503, "the database could not serve the request (busy or unreachable); "
+                       "retry, and run `memos check` if it persists", "StoreError")
+    log.exception("internal error", exc_info=exc)
+    return problem(500, f"internal error ({type(exc).__name__}); the server log has the "
+                   f"details; please report it", "MemosError")
+
+
+def require_publisher(who: Principal, where: str = "") -> None:
+    """A public memory reaches every user of the store (their searches, recalls, answers):
+    only an admin key may write one, so that no tenant can plant memories in the others'."""
+    if not who.admin:
+        raise ForbiddenError(f"public memories are read by every user of this server, so only "
+                             f"an admin key may write them{where}; use visibility 'private' "
+                             f"or 'shared' (your agents)")
+
+
+def public_lines(path: str) -> list[int]:
+    """Numbers of the lines of an export file that hold a public cube (current version or
+    history). Lines that are not JSON are left to the import's own checks."""
+    found = []
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if b"public" not in raw and b"\\" not in raw:  # "\u0070ublic" is public too
+                continue
+            try:
+                obj = json.loads(raw)
+            except (ValueError, RecursionError):
+                continue
+            if not isinstance(obj, dict):
+                continue
+            history = obj.get("history")
+            versions = [obj.get("cube"), *(history if isinstance(history, list) else [])]
+            if any(isinstance(v, dict) and isinstance(v.get("scope"), dict)
+                   and v["scope"].get("visibility") == Visibility.PUBLIC.value
+                   for v in versions):
+                found.append(number)
+    return found
+
+
+def host_name(authority: str) -> str:
+    """The host of a Host header or an origin's authority: "[::1]:8000" -> "::1",
+    "localhost:80" -> "localhost", "[::1]" -> "::1" (lower case, no trailing dot)."""
+    text = authority.strip().lower()
+    if text.startswith("["):
+        name, bracket, _ = text[1:].partition("]")
+        return name if bracket else ""
+    return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+
+
+def is_loopback_name(name: str) -> bool:
+    """localhost, or a loopback address (127.0.0.0/8, ::1)."""
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_local_request(host: str | None, origin: str | None) -> None:
+    """A server without keys answers only requests that a local program made to a loopback
+    name. A web page can reach a loopback server too: through a name of its own resolved to
+    127.0.0.1 (DNS rebinding; its Host header names it), or by a cross-site request straight
+    to 127.0.0.1, which browsers send with the page's Origin (a form post or a fetch "no-cors"
+    needs no CORS preflight, and /v1/import reads any body). Both are refused."""
+    if not is_loopback_name(host_name(host or "").rstrip(".")):
+        raise ForbiddenError(f"a server without auth answers requests to loopback names only "
+                             f"(localhost, 127.0.0.1, [::1]), not {(host or '')[:80]!r}")
+    if origin is not None:
+        scheme, sep, authority = origin.partition("://")
+        if not (sep and scheme.lower() in ("http", "https")
+                and is_loopback_name(host_name(authority).rstrip("."))):
+            raise ForbiddenError(f"a server without auth refuses requests from web pages "
+                                 f"(Origin {origin[:80]!r}); use API keys (memos keys create) "
+                                 f"to serve a browser application")
+
+
+class BodyLimit:
+    """413 for a request body over `limit` bytes. A declared Content-Length is checked before
+    anything is read; a chunked body is read up to the limit first, then handed on."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                declared = -1
+            if declared < 0:
+                await self._refuse(scope, receive, send, 400, "invalid Content-Length header")
+                return
+            if declared > self.limit:
+                await self._refuse(scope, receive, send, 413, self._too_large())
+                return
+            await self.app(scope, receive, send)
+            return
+        # No length (chunked): read it all, up to the limit, then replay it.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client went away mid-body: a cut body is not a request
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.limit:
+                await self._refuse(scope, receive, send, 413, self._too_large())
+                return
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    def _too_large(self) -> str:
+        return (f"the request body is over the server's limit of {self.limit:,} bytes; send "
+                f"less per request (an import in several parts)")
+
+    @staticmethod
+    async def _refuse(scope: AsgiScope, receive: Receive, send: Send, status: int,
+                      detail: str) -> None:
+        await problem(status, detail, "InvalidInputError")(scope, receive, send)
+
+
+class _QueueWriter:
+    """A text file whose writes go to a queue, so an export streams while it is written."""
+
+    CHUNK = 64 * 1024
+    # A client that stops reading (or a response that is never sent) must not hold the
+    # export's thread, and the export's rows in memory, for ever: after this long without
+    # room in the queue, the export gives up.
+    STALL_S = 300.0
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=64)
+        self.cancelled = threading.Event()
+        self._buffer: list[str] = []
+        self._size = 0
+
+    def write(self, text: str) -> int:
+        self._buffer.append(text)
+        self._size += len(text)
+        if self._size >= self.CHUNK:
+            self.flush()
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self.put("".join(self._buffer).encode("utf-8"))
+            self._buffer, self._size = [], 0
+
+    def put(self, item: bytes | BaseException | None) -> None:
+        deadline = time.monotonic() + self.STALL_S
+        while not self.cancelled.is_set():
+            with contextlib.suppress(queue.Full):
+                self.queue.put(item, timeout=min(0.5, self.STALL_S))
+                return
+            if time.monotonic() > deadline:
+                self.cancelled.set()
+                break
+        raise BrokenPipeError("the client stopped reading the export")
+
+
+def _stream_export(mem: MemOS, scope: Scope, include_superseded: bool) -> Iterator[bytes]:
+    """Run the export on its own thread; raise its error if it fails before writing."""
+    writer = _QueueWriter()
+
+    def work() -> None:
+        try:
+            mem.export(scope, writer, include_superseded=include_superseded)  # type: ignore[arg-type]
+            writer.flush()
+            writer.put(None)
+        except BaseException as exc:  # handed to the reader, which raises or ends the stream
+            with contextlib.suppress(BrokenPipeError):
+                writer.put(exc)
+
+    threading.Thread(target=work, name="memos-export", daemon=True).start()
+    first = writer.queue.get()
+    if isinstance(first, BaseException):
+        raise first
+
+    def chunks() -> Iterator[bytes]:
+        item: bytes | BaseException | None = first
+        try:
+            while isinstance(item, bytes):
+                yield item
+                item = writer.queue.get()
+            if isinstance(item, BaseException):  # after the first bytes: the stream ends short
+                log.error("export failed mid-stream: %s", item)
+        finally:
+            writer.cancelled.set()
+
+    return chunks()
+
+
+def _mount_mcp(app: FastAPI, mem: MemOS, auth: bool, default_scope: Scope | None) -> None:
+    try:
+        from memos.server.mcp_server import mount_mcp
+    except ImportError:  # the MCP server is an optional part (the `mcp` package)
+        log.info("MCP endpoint not mounted: memos.server.mcp_server is not importable")
+        return
+    mount_mcp(app, mem, auth=auth, default_scope=default_scope)
+
+
+def create_app(mem: MemOS, *, auth: bool = True,
+               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+               default_scope: Scope | str | None = None, mcp: bool = True) -> FastAPI:
+    """The REST app over `mem` (which the caller opens and closes).
+
+    auth=True: every /v1 call needs `Authorization: Bearer <key>` (memos keys create) and
+    runs in that key's scope. auth=False (local development; `memos serve --no-auth` binds
+    to loopback only): every call runs in `default_scope`, and admin endpoints are refused.
+    """
+    if not isinstance(max_body_bytes, int) or max_body_bytes < 1:
+        raise InvalidInputError(f"max_body_bytes must be a positive integer, got "
+                                f"{max_body_bytes!r:.40}")
+    local: Principal | None = None
+    if not auth:
+        if default_scope is None:
+            raise InvalidInputError("a server without auth needs the user its calls run as: "
+                                    "pass default_scope (memos serve --no-auth --user ID)")
+        sc = as_scope(default_scope)
+        local = local_principal(sc.user_id, sc.agent_id)
+    app = FastAPI(title="memos", version=__version__,
+                  description="Memory operating system for AI agents: the REST API. Every "
+                  "call runs in the scope of its API key (Authorization: Bearer <key>).",
+                  responses=ERROR_RESPONSES)
+    app.state.mem = mem
+    app.state.auth = auth
+    bearer = HTTPBearer(auto_error=False, description="An API key from `memos keys create`.")
+
+    def caller(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None,
+                                                  Depends(bearer)]) -> Principal:
+        if local is not None:
+            check_local_request(request.headers.get("host"), request.headers.get("origin"))
+            return local
+        return principal_for_token(mem, creds.credentials if creds is not None else None)
+
+    def admin_caller(who: Annotated[Principal, Depends(caller)]) -> Principal:
+        who.require_admin()
+        return who
+
+    Who = Annotated[Principal, Depends(caller)]
+    Admin = Annotated[Principal, Depends(admin_caller)]
+    Limit = Annotated[int, Query(ge=1, le=wire.MAX_PAGE, description="Items per page.")]
+    Cursor = Annotated[str | None, Query(description="next_cursor of the previous page.")]
+
+    def add_scope(who: Principal, visibility: Any, session_id: str | None) -> dict[str, Any]:
+        """The key's user and agent; the request may only say how visible the new memory is
+        and which session it belongs to."""
+        fields: dict[str, Any] = {"user_id": who.user_id, "agent_id": who.agent_id,
+                                  "session_id": session_id}
+        if visibility is not None:
+            if Visibility(visibility) is Visibility.PUBLIC:
+                require_publisher(who)
+            fields["visibility"] = visibility
+        return fields
+
+    # -- errors ------------------------------------------------------------------------
+
+    @app.exception_handler(MemosError)
+    async def _memos_error(request: Request, exc: MemosError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(exc.errors())
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        detail = f"invalid request: {where}: {first.get('msg', 'invalid value')}"
+        return problem(422, detail, "InvalidInputError", errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        name = "NotFoundError" if exc.status_code == 404 else (
+            "UnauthorizedError" if exc.status_code == 401 else "InvalidInputError")
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404:
+            detail = f"no such endpoint {request.url.path}; see /openapi.json"
+        return problem(exc.status_code, detail, name)
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        return error_response(exc)
+
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+
+    # -- service -----------------------------------------------------------------------
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers (no key needed, no store access)."""
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/v1/whoami", tags=["service"])
+    def whoami(who: Who) -> wire.WhoAmI:
+        """The key's id and the scope it grants."""
+        return wire.WhoAmI(**who.model_dump())
+
+    # -- memories ----------------------------------------------------------------------
+
+    @app.post("/v1/memories", tags=["memories"])
+    def add(body: wire.AddRequest, who: Who) -> AddResult:
+        """Add one memory (MemOS.add): deduplicated, versioned, indexed."""
+        return mem.add(body.content, add_scope(who, body.visibility, body.session_id),
+                       **body.fields(exclude={"content", "visibility", "session_id"}))
+
+    @app.post("/v1/memories/batch", tags=["memories"])
+    def add_many(body: wire.BatchAddRequest, who: Who) -> list[AddResult]:
+        """Add many memories in batched transactions (MemOS.add_many)."""
+        items = [item if isinstance(item, str) else item.fields() for item in body.items]
+        return mem.add_many(items, add_scope(who, body.visibility, body.session_id))
+
+    @app.get("/v1/memories", tags=["memories"])
+    def list_memories(who: Who, limit: Annotated[int, Query(ge=1, le=wire.MAX_PAGE)] = 50,
+                      cursor: Cursor = None, kind: str | None = None) -> CubePage:
+        """The key's own live memories, newest first, a page at a time (MemOS.list_memories)."""
+        return mem.list_memories(who.scope, limit=limit, cursor=cursor, kind=kind)
+
+    @app.get("/v1/memories/{cube_id}", tags=["memories"])
+    def get(cube_id: str, who: Who,
+            version: Annotated[int | None, Query(ge=1)] = None) -> MemCube:
+        """A memory (its current version, or `version`)."""
+        return mem.get(cube_id, who.scope, version=version)
+
+    @app.patch("/v1/memories/{cube_id}", tags=["memories"])
+    def update(cube_id: str, body: wire.UpdateRequest, who: Who) -> MemCube:
+        """Write a new version with the given fields changed (MemOS.update)."""
+        fields = body.fields(exclude={"reason"})
+        return mem.update(cube_id, who.scope, reason=body.reason, **fields)
+
+    @app.post("/v1/memories/{cube_id}/supersede", tags=["memories"])
+    def supersede(cube_id: str, body: wire.SupersedeRequest, who: Who) -> AddResult:
+        """Replace a memory by new content, or by another cube (`by`); the old one is kept
+        as superseded (MemOS.supersede)."""
+        return mem.supersede(cube_id, who.scope, **body.fields())
+
+    @app.post("/v1/memories/{cube_id}/forget", tags=["memories"])
+    def forget(cube_id: str, body: wire.ReasonRequest, who: Who) -> MemCube:
+        """Forget a memory in every tier (a new, forgotten version; MemOS.forget)."""
+        return mem.forget(cube_id, who.scope, reason=body.reason)
+
+    @app.get("/v1/memories/{cube_id}/history", tags=["memories"])
+    def history(cube_id: str, who: Who, limit: Limit = 100,
+                cursor: Cursor = None) -> wire.HistoryPage:
+        """Every version, oldest first (MemOS.history), a page at a time."""
+        key = wire.request_key({"history": cube_id})
+        start = wire.decode_cursor(cursor, key)
+        versions = mem.history(cube_id, who.scope)
+        page = [c for c in versions if c.version > start][:limit]
+        more = bool(page) and page[-1].version < versions[-1].version
+        return wire.HistoryPage(items=page, next_cursor=wire.encode_cursor(
+            page[-1].version, key) if more else None)
+
+    @app.get("/v1/memories/{cube_id}/diff", tags=["memories"])
+    def diff(cube_id: str, who: Who,
+             from_version: Annotated[int | None, Query(ge=1)] = None,
+             to_version: Annotated[int | None, Query(ge=1)] = None) -> CubeDiff:
+        """What changed between two versions (default: the last two)."""
+        return mem.diff(cube_id, who.scope, from_version, to_version)
+
+    @app.post("/v1/memories/{cube_id}/rollback", tags=["memories"])
+    def rollback(cube_id: str, body: wire.RollbackRequest, who: Who) -> MemCube:
+        """A new version equal to `to_version` (MemOS.rollback)."""
+        return mem.rollback(cube_id, who.scope, body.to_version)
+
+    @app.post("/v1/memories/{cube_id}/links", tags=["graph"])
+    def link(cube_id: str, body: wire.LinkRequest, who: Who) -> Edge:
+        """An edge from this memory to another one, or to an entity (entity:<name>)."""
+        return mem.link(cube_id, body.dst_id, who.scope, relation=body.relation,
+                        weight=body.weight)
+
+    @app.get("/v1/memories/{cube_id}/neighbors", tags=["graph"])
+    def neighbors(cube_id: str, who: Who, relation: str | None = None,
+                  depth: Annotated[int, Query(ge=1, le=5)] = 1, limit: Limit = 100,
+                  cursor: Cursor = None) -> wire.NeighborPage:
+        """Memories linked to this one, up to `depth` hops (MemOS.neighbors)."""
+        key = wire.request_key({"neighbors": cube_id, "relation": relation, "depth": depth})
+        start = wire.decode_cursor(cursor, key)
+        found = mem.neighbors(cube_id, who.scope, relation=relation, depth=depth)
+        end = start + limit
+        return wire.NeighborPage(items=found[start:end], next_cursor=wire.encode_cursor(
+            end, key) if end < len(found) else None)
+
+    # -- search ------------------------------------------------------------------------
+
+    @app.post("/v1/search", tags=["search"])
+    def search(body: wire.SearchRequest, who: Who) -> wire.SearchPage:
+        """Hybrid search (dense, full text, graph) in the key's scope, with filters. A page
+        holds `limit` hits; `next_cursor` gives the next ones."""
+        options = body.fields(exclude={"query", "limit", "cursor"})
+        key = wire.request_key({"query": body.query, **options})
+        start = wire.decode_cursor(body.cursor, key)
+        hits = mem.search(body.query, who.scope, k=start + body.limit, **options)
+        page = hits[start:]
+        full = len(hits) == start + body.limit
+        return wire.SearchPage(items=page, next_cursor=wire.encode_cursor(
+            start + body.limit, key) if full else None)
+
+    # -- the model ---------------------------------------------------------------------
+
+    @app.post("/v1/recall", tags=["model"])
+    def recall(body: wire.RecallRequest, who: Who) -> wire.RecallResult:
+        """Retrieve, then load (or encode) the memories' activation slots on the server;
+        the response names them (the tensors stay on the server)."""
+        got = mem.recall(body.query, who.scope, body.k)
+        return wire.RecallResult(cubes=got.cubes, hits=got.hits, misses=got.misses,
+                                 skipped=got.skipped, seconds=got.seconds,
+                                 model_fingerprint=got.model_fingerprint)
+
+    @app.post("/v1/answer", tags=["model"])
+    def answer(body: wire.AnswerRequest, who: Who) -> wire.AnswerResult:
+        """The memory model's answer from the retrieved memories' slots."""
+        got = mem.answer(body.question, who.scope, body.k, max_new_tokens=body.max_new_tokens)
+        return wire.AnswerResult(text=got.text, cubes=got.cubes, hits=got.hits,
+                                 misses=got.misses, seconds=got.seconds,
+                                 model_fingerprint=got.model_fingerprint, skipped=got.skipped)
+
+    if hasattr(MemOS, "ingest"):
+        @app.post("/v1/ingest", tags=["memories"])
+        def ingest(body: wire.IngestRequest, who: Who) -> IngestReport:
+            """Chat messages -> episodes, facts and preferences (MemOS.ingest)."""
+            return mem.ingest(body.messages, who.scope, **body.fields(exclude={"messages"}))
+
+    # -- stats, export, import ---------------------------------------------------------
+
+    @app.get("/v1/stats", tags=["store"])
+    def stats(who: Who) -> StoreStats:
+        """Counts of the key's user's memories. What describes the whole store (where it
+        lives, its size, its write and index counters, the vectors of every user) is not the
+        key's to see: those fields read "(server)", 0, {} and null (/v1/admin/stats has them)."""
+        return mem.stats(who.scope).model_copy(update=STORE_WIDE_STATS)
+
+    @app.get("/v1/export", tags=["store"], response_class=StreamingResponse,
+             responses={200: {"content": {NDJSON: {}},
+                              "description": "The export file (JSON lines), streamed."}})
+    def export(who: Who, include_superseded: bool = True) -> StreamingResponse:
+        """The key's own live memories as a memos export file (JSON lines), streamed."""
+        return StreamingResponse(_stream_export(mem, who.scope, include_superseded),
+                                 media_type=NDJSON)
+
+    @app.post("/v1/import", tags=["store"],
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  NDJSON: {"schema": {"type": "string"}}}}})
+    async def import_(request: Request, who: Who,
+                      on_error: Annotated[str, Query(pattern="^(skip|abort)$")] = "abort"
+                      ) -> ImportReport:
+        """Import a memos export file (the request body, JSON lines) into the key's scope."""
+        fd, path = tempfile.mkstemp(prefix="memos-import-", suffix=".jsonl")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                async for chunk in request.stream():
+                    await run_in_threadpool(handle.write, chunk)
+            if not who.admin:
+                public = await run_in_threadpool(public_lines, path)
+                if public:
+                    require_publisher(who, f" (lines {', '.join(map(str, public[:10]))}"
+                                           f"{' ...' if len(public) > 10 else ''})")
+            return await run_in_threadpool(mem.import_, path, who.scope,
+                                           on_error=on_error)  # type: ignore[arg-type]
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+    # -- administration (admin keys) -----------------------------------------------------
+
+    @app.get("/v1/admin/stats", tags=["admin"])
+    def admin_stats(who: Admin) -> StoreStats:
+        """Counts over the whole store (a database URL's password shown as ***)."""
+        found = mem.stats()
+        return found.model_copy(update={"location": shown_location(found.location)})
+
+    @app.post("/v1/admin/check", tags=["admin"])
+    def check(body: wire.CheckRequest, who: Admin) -> CheckReport:
+        """Compare the derived indexes with SQL (and rebuild them with repair=true)."""
+        return mem.check(repair=body.repair)
+
+    @app.post("/v1/admin/reindex", tags=["admin"])
+    def reindex(body: wire.ReindexRequest, who: Admin) -> ReindexReport:
+        """Rebuild the indexes from SQL, re-embedding every cube (optionally with another
+        embedder, by name)."""
+        name = body.embedder
+        if name is not None and ("/" in name or "\\" in name or name.startswith(".")):
+            raise ForbiddenError("an embedder folder cannot be named over HTTP; give a name "
+                                 "such as 'hashing', or run `memos reindex` on the server")
+        return mem.reindex(embedder=name)
+
+    @app.post("/v1/admin/gc", tags=["admin"])
+    def gc(body: wire.GcRequest, who: Admin) -> GcReport:
+        """Archive expired memories (of every user, or of `user_id`)."""
+        return mem.gc(scope=body.user_id)
+
+    @app.post("/v1/admin/purge", tags=["admin"])
+    def purge(body: wire.PurgeUserRequest, who: Admin) -> PurgeReport:
+        """Erase every memory of a user (or of one agent of the user) from every tier and
+        file: an erasure request. Audited with the admin key's id."""
+        return mem.purge(None, {"user_id": body.user_id, "agent_id": body.agent_id},
+                         all_of_user=True, reason=body.reason, actor=f"key:{who.key_id}")
+
+    if mcp:
+        _mount_mcp(app, mem, auth, as_scope(default_scope) if default_scope else None)
+    return app
+
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "STATUS", "create_app", "status_of"]

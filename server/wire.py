@@ -1,0 +1,274 @@
+"""Request bodies and the few response types the SDK has no pydantic model for.
+
+Responses are the SDK's own result types (MemCube, AddResult, SearchHit, ...): this module
+adds pages (a list and an opaque cursor), the JSON forms of the `Recall` and `Answer`
+dataclasses, and problem details (RFC 9457). Requests forbid unknown fields, so a misspelled
+option is a 422, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from memos.cube import MemCube, SourceRef, Visibility
+from memos.errors import InvalidInputError
+from memos.results import Neighbor, SearchHit
+
+T = TypeVar("T")
+
+MAX_PAGE = 1000  # items per page of search, history and neighbors
+MAX_QUERY_CHARS = 10_000
+# Generation holds the server's one model for its whole run (256 tokens took 3.5 s on
+# 2 CPU cores): a bound keeps one caller from holding it for long (SDK callers: no bound).
+MAX_NEW_TOKENS = 80  # MemOS.answer's default: every trained value ends before it
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def fields(self, *, exclude: set[str] | None = None) -> dict[str, Any]:
+        """The fields the caller set to a value (the SDK's defaults apply to the others)."""
+        return {name: getattr(self, name) for name in self.model_fields_set
+                if name not in (exclude or set()) and getattr(self, name) is not None}
+
+
+class CubeFields(Request):
+    """Optional fields of a new memory (MemOS.add's keyword arguments)."""
+
+    kind: str | None = Field(None, description="fact, preference, episode, event, profile, "
+                             "document or message (default fact)")
+    tags: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+    sources: list[SourceRef] | None = None
+    importance: float | None = Field(None, ge=0.0, le=1.0)
+    confidence: float | None = Field(None, ge=0.0, le=1.0)
+    valid_from: datetime | None = None
+    expires_at: datetime | None = None
+    ttl: float | None = Field(None, description="Seconds until the memory expires.")
+    entities: list[str] | None = None
+    supersedes: list[str] | None = None
+
+
+class AddRequest(CubeFields):
+    content: str = Field(description="The memory's text (up to 1 MB of UTF-8).")
+    visibility: Visibility | None = Field(
+        None, description="private (default), shared with the user's agents, or public.")
+    session_id: str | None = Field(None, description="Session of the scope, if any.")
+
+
+class BatchItem(CubeFields):
+    content: str
+
+
+class BatchAddRequest(Request):
+    items: list[BatchItem | str] = Field(description="Texts, or objects with content and "
+                                         "the fields of a single add.")
+    visibility: Visibility | None = None
+    session_id: str | None = None
+
+
+class UpdateRequest(Request):
+    content: str | None = None
+    kind: str | None = None
+    tags: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+    importance: float | None = Field(None, ge=0.0, le=1.0)
+    confidence: float | None = Field(None, ge=0.0, le=1.0)
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    expires_at: datetime | None = None
+    reason: str | None = None
+
+
+class SupersedeRequest(Request):
+    content: str | None = Field(None, description="The new text (exactly one of content, by).")
+    by: str | None = Field(None, description="Id of an existing cube that replaces this one.")
+    reason: str | None = None
+    kind: str | None = None
+    tags: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+    sources: list[SourceRef] | None = None
+    importance: float | None = Field(None, ge=0.0, le=1.0)
+    confidence: float | None = Field(None, ge=0.0, le=1.0)
+    valid_from: datetime | None = None
+
+
+class ReasonRequest(Request):
+    reason: str | None = None
+
+
+class RollbackRequest(Request):
+    to_version: int
+
+
+class LinkRequest(Request):
+    dst_id: str = Field(description="A cube id, or entity:<name>.")
+    relation: str = "related"
+    weight: float = 1.0
+
+
+class SearchRequest(Request):
+    query: str = Field(max_length=MAX_QUERY_CHARS)
+    limit: int = Field(10, ge=1, le=MAX_PAGE, description="Hits per page (k of one page).")
+    cursor: str | None = Field(None, description="next_cursor of the previous page.")
+    filters: dict[str, Any] | None = Field(None, description="A filter expression "
+                                           "(docs/SDK.md): kind, tag, meta, and/or/not, ...")
+    kind: str | list[str] | None = None
+    tags: list[str] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    metadata: dict[str, Any] | None = None
+    tiers: list[str] | None = None
+    retrievers: list[str] | None = None
+    include_superseded: bool | None = None
+    record_access: bool | None = None
+
+
+class RecallRequest(Request):
+    query: str = Field(max_length=MAX_QUERY_CHARS)
+    k: int = Field(8, ge=1, le=256)
+
+
+class AnswerRequest(Request):
+    question: str = Field(max_length=MAX_QUERY_CHARS)
+    k: int = Field(8, ge=1, le=256)
+    max_new_tokens: int = Field(MAX_NEW_TOKENS, ge=1, le=MAX_NEW_TOKENS)
+
+
+class IngestRequest(Request):
+    messages: list[dict[str, Any]] = Field(description='Chat messages: {"role", "content", '
+                                           '"name"?, "at"?}.')
+    session_id: str
+    at: datetime | None = None
+    mode: str = "rules"
+    user_name: str | None = None
+
+
+class CheckRequest(Request):
+    repair: bool = False
+
+
+class ReindexRequest(Request):
+    embedder: str | None = Field(None, description="An embedder name such as 'hashing' or "
+                                 "'minilm' (a folder path is refused over HTTP).")
+
+
+class GcRequest(Request):
+    user_id: str | None = Field(None, description="Only this user's cubes (default: all).")
+
+
+class PurgeUserRequest(Request):
+    user_id: str
+    agent_id: str | None = Field(None, description="Only what this agent of the user may "
+                                 "change (default: every cube of the user).")
+    reason: str | None = None
+
+
+# -- responses --------------------------------------------------------------------------
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; "
+                                    "null on the last page.")
+
+
+class SearchPage(Page[SearchHit]):
+    pass
+
+
+class HistoryPage(Page[MemCube]):
+    pass
+
+
+class NeighborPage(Page[Neighbor]):
+    pass
+
+
+class WhoAmI(BaseModel):
+    key_id: str
+    user_id: str
+    agent_id: str | None = None
+    admin: bool = False
+
+
+class RecallResult(BaseModel):
+    """`memos.activation.Recall` without its tensors (slots stay on the server)."""
+
+    cubes: list[tuple[str, int]]
+    hits: int
+    misses: int
+    skipped: list[tuple[str, str]] = Field(default_factory=list)
+    seconds: dict[str, float] = Field(default_factory=dict)
+    model_fingerprint: str = ""
+
+
+class AnswerResult(BaseModel):
+    """`memos.activation.Answer`."""
+
+    text: str
+    cubes: list[tuple[str, int]]
+    hits: int
+    misses: int
+    seconds: dict[str, float] = Field(default_factory=dict)
+    model_fingerprint: str
+    skipped: list[tuple[str, str]] = Field(default_factory=list)
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with the memos error class that the Python client raises."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    memos_error: str
+    errors: list[Any] | None = None
+
+
+# -- cursors ----------------------------------------------------------------------------
+
+
+def request_key(params: dict[str, Any]) -> str:
+    """A short fingerprint of the parameters a cursor belongs to."""
+    text = json.dumps(params, sort_keys=True, default=str, ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def encode_cursor(position: int, key: str) -> str:
+    raw = json.dumps({"p": position, "k": key}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, key: str) -> int:
+    """The position a cursor points at (0 without one). A cursor is opaque: one that was not
+    made by this server for these parameters is bad input."""
+    if cursor is None:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        position = data["p"]
+        same = data["k"] == key
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInputError("invalid cursor: pass the next_cursor of the previous page "
+                                "unchanged, or leave it out for the first page") from None
+    if not same or not isinstance(position, int) or isinstance(position, bool) or position < 0:
+        raise InvalidInputError("this cursor belongs to another request: repeat the same "
+                                "parameters with it, or leave it out for the first page")
+    return position
+
+
+__all__ = ["AddRequest", "AnswerRequest", "AnswerResult", "BatchAddRequest", "CheckRequest",
+           "GcRequest", "HistoryPage", "IngestRequest", "LinkRequest", "MAX_PAGE",
+           "NeighborPage", "Page", "Problem", "PurgeUserRequest", "ReasonRequest",
+           "RecallRequest", "RecallResult", "ReindexRequest", "RollbackRequest",
+           "SearchPage", "SearchRequest", "SupersedeRequest", "UpdateRequest", "WhoAmI",
+           "decode_cursor", "encode_cursor", "request_key"]

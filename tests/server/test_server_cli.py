@@ -1,0 +1,98 @@
+"""`memos keys create | list | revoke` and `memos serve` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from memos.cli.app import main
+
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize("command", [("serve",), ("keys", "create"), ("keys", "list"),
+                                     ("keys", "revoke")])
+def test_help_teaches_an_example(capsys: Any, command: tuple[str, ...]) -> None:
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0 and "Example:" in out and f"memos {' '.join(command)}" in out
+
+
+def test_keys_create_list_revoke(capsys: Any, tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    assert run(capsys, "init", "--store", store)[0] == 0
+    code, out, err = run(capsys, "keys", "create", "--user", "alice", "--agent", "a1",
+                         "--admin", "--store", store, "--json")
+    assert code == 0, err
+    made = json.loads(out)
+    assert made["secret"].startswith("memos-" + made["key"]["key_id"])
+    assert made["key"] | {"created_at": None} == {
+        "key_id": made["key"]["key_id"], "user_id": "alice", "agent_id": "a1", "admin": True,
+        "created_at": None, "revoked_at": None}
+    code, out, _ = run(capsys, "keys", "create", "-u", "bob", "--store", store)
+    assert code == 0 and "shown only now" in out and "memos-k" in out
+
+    listed = json.loads(run(capsys, "keys", "list", "--store", store, "--json")[1])
+    assert {k["user_id"] for k in listed} == {"alice", "bob"}
+    assert all("secret" not in k for k in listed) and made["secret"] not in json.dumps(listed)
+    only = json.loads(run(capsys, "keys", "list", "-u", "bob", "--store", store, "--json")[1])
+    assert [k["user_id"] for k in only] == ["bob"]
+
+    key_id = made["key"]["key_id"]
+    code, out, _ = run(capsys, "keys", "revoke", key_id, "--store", store, "--json")
+    assert code == 0 and json.loads(out)["revoked_at"] is not None
+    code, _, err = run(capsys, "keys", "revoke", "k000000000000", "--store", store)
+    assert code == 1 and "no API key" in err and "Traceback" not in err
+    code, _, err = run(capsys, "keys", "create", "--store", store)
+    assert code == 2 and "--user" in err
+
+
+def test_serve_refuses_no_auth_off_loopback(capsys: Any, tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    run(capsys, "init", "--store", store)
+    code, _, err = run(capsys, "serve", "--no-auth", "--user", "dev", "--host", "0.0.0.0",
+                       "--store", store)
+    assert code == 2 and "loopback only" in err
+    code, _, err = run(capsys, "serve", "--no-auth", "--store", store)
+    assert code == 2 and "--user" in err
+    code, _, err = run(capsys, "serve", "--user", "dev", "--store", store)
+    assert code == 2 and "--no-auth" in err
+    code, _, err = run(capsys, "serve", "--store", str(tmp_path / "missing"))
+    assert code == 1 and "memos init" in err
+
+
+def test_serve_no_auth_says_so_and_serves_the_user(capsys: Any, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real command up to uvicorn, whose run() here answers one request in-process
+    (a subprocess `memos serve` is tested in test_server_concurrency.py)."""
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    store = str(tmp_path / "store")
+    run(capsys, "init", "--store", store)
+    seen: dict[str, Any] = {}
+
+    def fake_run(app: Any, host: str, port: int, **options: Any) -> None:
+        seen.update(host=host, port=port)
+        with TestClient(app, base_url=f"http://127.0.0.1:{port}") as client:
+            seen["added"] = client.post("/v1/memories", json={"content": "a local note"}).json()
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    code, _, err = run(capsys, "serve", "--no-auth", "--user", "dev", "--port", "8765",
+                       "--store", store)
+    assert code == 0, err
+    assert "auth is OFF" in err and "dev" in err and "loopback" in err
+    assert (seen["host"], seen["port"]) == ("127.0.0.1", 8765)
+    assert seen["added"]["cube"]["scope"]["user_id"] == "dev"
+    code, _, err = run(capsys, "serve", "--port", "8765", "--store", store)
+    assert code == 0 and "no API key yet" in err

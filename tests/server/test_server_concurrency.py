@@ -1,0 +1,85 @@
+"""Many clients at once: concurrent writers and searchers through one server lose no write,
+and several `memos serve` processes on one SQLite store see each other's writes."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+from server_helpers import free_port, start_serve_process, stop, wait_ready
+
+THREADS = 8
+WRITES = 8  # per thread
+
+
+def test_concurrent_clients_lose_no_write(live: Any, key_for: Any, new_user: Any) -> None:
+    import memos
+
+    user = new_user()
+    written: list[list[str]] = [[] for _ in range(THREADS)]
+    failures: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def work(n: int) -> None:
+        try:
+            with memos.Client(live.url, key_for(user, f"agent{n}")) as client:
+                start.wait()
+                for i in range(WRITES):
+                    added = client.add(f"thread {n} note {i} about rivers", tags=[f"t{n}"])
+                    written[n].append(added.id)
+                    hits = client.search("rivers", k=5)
+                    assert all(h.cube.scope.user_id == user for h in hits)
+                mine = client.search("rivers", k=1000, tags=[f"t{n}"])
+                assert {h.id for h in mine} == set(written[n])
+                assert all(client.get(cid).content.startswith(f"thread {n} ")
+                           for cid in written[n])
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not failures, failures[0]
+    ids = [cid for batch in written for cid in batch]
+    assert len(ids) == THREADS * WRITES == len(set(ids))
+    with memos.Client(live.url, key_for(user)) as owner:
+        assert owner.stats().live == THREADS * WRITES  # the user's count: every agent's
+
+
+def test_two_server_processes_share_one_store(tmp_path: Path) -> None:
+    from memos.facade import MemOS
+
+    store = str(tmp_path / "store")
+    with MemOS.open(store) as mem:
+        secret = mem.create_key("alice")[1]
+    ports = [free_port(), free_port()]
+    procs = [start_serve_process(store, port) for port in ports]
+    try:
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        for url, proc in zip(urls, procs, strict=True):
+            wait_ready(url, proc)
+        headers = {"Authorization": f"Bearer {secret}"}
+        clients = [httpx.Client(base_url=url, headers=headers, timeout=60) for url in urls]
+        ids = []
+        for i in range(6):  # writes alternate between the two processes
+            response = clients[i % 2].post("/v1/memories", json={"content": f"shared fact {i}"})
+            assert response.status_code == 200, response.text
+            ids.append(response.json()["id"])
+        for client in clients:
+            for cid in ids:  # each process reads what the other wrote
+                assert client.get(f"/v1/memories/{cid}").status_code == 200
+            hits = client.post("/v1/search", json={"query": "shared fact", "limit": 10}).json()
+            assert {h["cube"]["id"] for h in hits["items"]} == set(ids)
+        # A key revoked through one store handle is refused by both servers at once.
+        with MemOS.open(store) as mem:
+            mem.revoke_key(mem.list_keys("alice")[0].key_id)
+        for client in clients:
+            assert client.get("/v1/stats").status_code == 401
+            client.close()
+    finally:
+        outputs = [stop(proc) for proc in procs]
+    assert all("Traceback" not in out for out in outputs), outputs

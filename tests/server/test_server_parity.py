@@ -1,0 +1,195 @@
+"""The SDK's behaviour, run twice: on an embedded `MemOS` and on `memos.Client` talking to a
+live server. Each test gets `api(user, agent=None)`: the object that user's agent code holds
+(the shared MemOS, or a Client with that user's key), and writes the same code against it."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from memos.cube import MemCube, Scope
+from memos.errors import InvalidInputError, NotFoundError, ScopeError
+from memos.results import AddResult, CubeDiff, SearchHit
+
+Api = Callable[..., Any]
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def api(request: pytest.FixtureRequest, server_mem: Any) -> Api:
+    if request.param == "embedded":
+        return lambda user, agent=None: server_mem
+    client_for = request.getfixturevalue("client_for")
+    return lambda user, agent=None: client_for(user, agent)
+
+
+def test_add_get_search(api: Api, new_user: Any) -> None:
+    user = new_user()
+    mem = api(user)
+    added = mem.add("Alice prefers green tea in the morning", user, tags=["drink"],
+                    metadata={"source": "chat"}, kind="preference")
+    assert isinstance(added, AddResult) and added.action == "added"
+    cube = mem.get(added.id, user)
+    assert isinstance(cube, MemCube) and cube.kind == "preference" and cube.tags == ["drink"]
+    mem.add("Bob's car is red", user)
+    hits = mem.search("what does alice drink", user, k=5)
+    assert isinstance(hits[0], SearchHit) and hits[0].id == added.id
+    assert [h.id for h in mem.search("tea", user, k=5, kind="preference")] == [added.id]
+    assert mem.search("tea", user, k=5, tags=["nope"]) == []
+    assert mem.add("Alice prefers green tea in the morning", user).action == "duplicate"
+
+
+def test_update_history_diff_rollback(api: Api, new_user: Any) -> None:
+    user = new_user()
+    mem = api(user)
+    cid = mem.add("the meeting is on Monday", user).id
+    v2 = mem.update(cid, user, content="the meeting is on Tuesday", reason="moved")
+    assert v2.version == 2
+    with pytest.raises(InvalidInputError, match="changes nothing"):
+        mem.update(cid, user, content="the meeting is on Tuesday")
+    assert [c.version for c in mem.history(cid, user)] == [1, 2]
+    diff = mem.diff(cid, user)
+    assert isinstance(diff, CubeDiff) and diff.from_version == 1 and diff.to_version == 2
+    assert mem.get(cid, user, version=1).content == "the meeting is on Monday"
+    back = mem.rollback(cid, user, 1)
+    assert back.version == 3 and back.content == "the meeting is on Monday"
+    with pytest.raises(NotFoundError):
+        mem.rollback(cid, user, 9)
+
+
+def test_supersede_and_forget(api: Api, new_user: Any) -> None:
+    user = new_user()
+    mem = api(user)
+    old = mem.add("Alice lives in Paris", user).id
+    new = mem.supersede(old, user, content="Alice lives in Berlin", reason="moved")
+    assert old in new.superseded
+    assert mem.get(old, user).state == "superseded"
+    gone = mem.forget(new.id, user, reason="asked")
+    assert gone.state == "forgotten"
+    with pytest.raises(NotFoundError):
+        mem.get(new.id, user)
+    assert all(h.id != new.id for h in mem.search("Berlin", user, k=5))
+
+
+def test_scope_isolation(api: Api, new_user: Any) -> None:
+    alice, bob = new_user(), new_user()
+    a, b = api(alice), api(bob)
+    cid = a.add("alice's private diary entry", alice).id
+    missing_id = "0" * 32
+    for call in (lambda i: b.get(i, bob), lambda i: b.history(i, bob),
+                 lambda i: b.update(i, bob, content="mine now"),
+                 lambda i: b.forget(i, bob), lambda i: b.diff(i, bob),
+                 lambda i: b.neighbors(i, bob)):
+        with pytest.raises(NotFoundError) as theirs:
+            call(cid)
+        with pytest.raises(NotFoundError) as missing:
+            call(missing_id)
+        assert str(theirs.value).replace(cid, "ID") == str(missing.value).replace(
+            missing_id, "ID")
+    assert b.search("diary entry", bob, k=5) == []
+    assert a.get(cid, alice).content == "alice's private diary entry"
+
+
+def test_agent_scopes(api: Api, new_user: Any) -> None:
+    user = new_user()
+    planner, critic = api(user, "planner"), api(user, "critic")
+    own = Scope(user_id=user, agent_id="planner")
+    cid = planner.add("planner's scratch note", own).id
+    with pytest.raises(NotFoundError):
+        critic.get(cid, Scope(user_id=user, agent_id="critic"))
+    shared = planner.add("note for all agents",
+                         Scope(user_id=user, agent_id="planner", visibility="shared")).id
+    critic_scope = Scope(user_id=user, agent_id="critic")
+    assert critic.get(shared, critic_scope).content == "note for all agents"
+    with pytest.raises(ScopeError):
+        critic.update(shared, critic_scope, content="critic edits it")
+
+
+def test_links_neighbors_batch_stats(api: Api, new_user: Any) -> None:
+    user = new_user()
+    mem = api(user)
+    results = mem.add_many(["fact one", {"content": "fact two", "tags": ["t"]}, "fact three"],
+                           user)
+    assert [r.action for r in results] == ["added"] * 3
+    edge = mem.link(results[0].id, results[1].id, user, relation="next")
+    assert edge.relation == "next"
+    near = mem.neighbors(results[0].id, user)
+    assert [n.cube.id for n in near] == [results[1].id] and near[0].direction == "out"
+    assert mem.stats(user).live == 3
+
+
+def test_export_import_round_trip(api: Api, new_user: Any, tmp_path: Any) -> None:
+    user = new_user()
+    mem = api(user)
+    mem.add("kept across export\u2028with a line separator\x85inside", user)
+    buffer = io.StringIO()
+    report = mem.export(user, buffer)
+    assert report.cubes == 1
+    path = tmp_path / "out.jsonl"
+    assert mem.export(user, str(path)).cubes == 1
+    assert path.read_text().count("\n") == 2
+    again = mem.import_(io.StringIO(buffer.getvalue()), user)
+    assert again.skipped_existing == 1 and again.imported == 0
+
+
+def test_errors_are_the_sdks(api: Api, new_user: Any) -> None:
+    user = new_user()
+    mem = api(user)
+    with pytest.raises(InvalidInputError):
+        mem.add("", user)
+    with pytest.raises(InvalidInputError):
+        mem.add("x", user, importance=3.0)
+    with pytest.raises(InvalidInputError):
+        mem.search("x", user, k=0)
+    with pytest.raises(InvalidInputError):
+        mem.search("x", user, filters={"bogus": 1})
+    with pytest.raises(NotFoundError):
+        mem.get("f" * 32, user)
+
+
+def test_ingest(api: Api, new_user: Any) -> None:
+    from memos.facade import MemOS
+    from memos.results import IngestReport
+
+    if not hasattr(MemOS, "ingest"):
+        pytest.skip("MemOS.ingest is not in this build")
+    user = new_user()
+    mem = api(user)
+    report = mem.ingest([{"role": "user", "content": "I live in Paris and I love jazz."}],
+                        user, session_id="s1")
+    assert isinstance(report, IngestReport) and report.turns == 1 and report.episodes
+    assert mem.get(report.episodes[0], user).kind == "episode"
+    with pytest.raises(InvalidInputError):
+        mem.ingest([{"role": "user"}], user, session_id="s1")
+
+
+def test_the_client_loads_no_store_stack() -> None:
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, sys, memos\nmemos.Client\n"
+            "print(json.dumps([m for m in ('sqlalchemy', 'faiss', 'networkx', 'fastapi', "
+            "'torch') if m in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_list_memories_pages(api: Api, new_user: Any) -> None:
+    user = new_user()
+    mem = api(user)
+    ids = [r.id for r in mem.add_many([f"listed memory {i}" for i in range(5)], user)]
+    mem.add("a preference of theirs", user, kind="preference")
+    seen, cursor = [], None
+    while True:
+        page = mem.list_memories(user, limit=2, cursor=cursor, kind="fact")
+        seen += [c.id for c in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == ids[::-1]  # newest first, every fact once, the preference left out
+    with pytest.raises(InvalidInputError):
+        mem.list_memories(user, kind="nonsense")
