@@ -1,0 +1,39 @@
+"""`memos mcp`: the MCP server over stdio, for desktop agents (server/mcp_server.py).
+
+stdout carries the protocol, so this command prints nothing there; errors go to stderr.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from memos.cli.app import app
+from memos.cli.options import AgentOpt, IndexDirOpt, StoreOpt, UserOpt, open_store, scope_of
+
+
+@app.command("mcp", rich_help_panel="Server")
+def mcp(user: UserOpt = None, agent: AgentOpt = None, store: StoreOpt = None,
+        index_dir: IndexDirOpt = None,
+        model: Annotated[str | None, typer.Option(
+            "--model", help="Checkpoint folder the answer tool reads with (default: the "
+            "shipped memqa-small).")] = None) -> None:
+    """Serve memos as an MCP server over stdio (for Claude Desktop, Cursor and other agents).
+
+    Every tool (add_memory, search_memories, get_memory, update_memory,
+    forget_memory, list_memories, answer, ingest_conversation) acts on the
+    memories of --user (and --agent): the model calling the tools cannot
+    name another user. A missing store is created, as `memos add` does.
+    The agent starts this command itself; docs/MCP.md has its config.
+
+    Example: memos mcp --user alice --store ~/.memos
+    """
+    import anyio
+
+    from memos.server.mcp_server import build_mcp_server
+
+    scope = scope_of(user, agent)
+    with open_store(store, index_dir, create=True) as mem:
+        server = build_mcp_server(mem, scope, model=model)
+        anyio.run(server.run_stdio_async)

@@ -1,0 +1,448 @@
+"""The MCP server: memos's memories as Model Context Protocol tools (the official `mcp` SDK).
+
+Two transports share one set of tools:
+
+- stdio (`memos mcp --user alice`): a desktop agent starts the process; every call runs in
+  the scope the command line configured.
+- streamable HTTP, mounted at `/mcp` in the REST app by `mount_mcp`: every HTTP request shows
+  an API key, and its tool call runs in the scope of that key (`server.auth`).
+
+No tool takes a user, agent or scope argument: the scope comes from the transport, never from
+what the model sends. Each tool calls one `MemOS` method in a worker thread; a memos error
+comes back as an MCP tool error carrying the memos message (another user's cube reads as a
+missing one, as in the SDK), and anything unexpected as the SDK's bare "Error executing tool".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+
+import anyio.to_thread
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from memos.cube import MemCube, Scope
+from memos.errors import MemosError, UnauthorizedError
+from memos.results import IngestReport
+from memos.server.wire import MAX_NEW_TOKENS
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from starlette.types import Receive, Send
+    from starlette.types import Scope as AsgiScope
+
+    from memos.facade import MemOS
+
+log = logging.getLogger(__name__)
+
+SCOPE_KEY = "memos.scope"  # the ASGI scope entry where mount_mcp's gate puts the caller's Scope
+MCP_PATH = "/mcp"
+MAX_K = 100  # search_memories / answer: most memories one call returns or reads
+MAX_LIST = 200  # list_memories: most memories one page holds
+
+T = TypeVar("T")
+
+# The kinds a caller may write (activation and parametric kinds are made by memos itself).
+WritableKind = Literal["fact", "preference", "episode", "event", "profile", "document", "message"]
+
+INSTRUCTIONS = (
+    "memos is this user's long-term memory. Save durable facts, preferences and events with "
+    "add_memory; look things up with search_memories before answering questions about the "
+    "user; correct a memory with update_memory and remove one with forget_memory. All tools "
+    "act on the memories of the user this server was configured (or keyed) for; there is no "
+    "way, and no need, to name a user."
+)
+
+
+# -- what the tools return --------------------------------------------------------------
+
+
+class Memory(BaseModel):
+    """One memory (the current version of a cube, or the version asked for)."""
+
+    id: str
+    version: int
+    kind: str
+    content: str
+    state: str
+    tags: list[str]
+    metadata: dict[str, Any]
+    importance: float
+    recorded_at: datetime
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    expires_at: datetime | None = None
+
+    @classmethod
+    def of(cls, cube: MemCube) -> Memory:
+        return cls(id=cube.id, version=cube.version, kind=str(cube.kind), content=cube.content,
+                   state=str(cube.state), tags=list(cube.tags), metadata=dict(cube.metadata),
+                   importance=cube.importance, recorded_at=cube.recorded_at,
+                   valid_from=cube.valid_from, valid_to=cube.valid_to,
+                   expires_at=cube.expires_at)
+
+
+class Added(BaseModel):
+    """What add_memory did: `added` a new memory, found a `duplicate`, or `merged` into one."""
+
+    id: str
+    version: int
+    action: str
+    superseded: list[str] = Field(description="ids of older memories this one replaces")
+
+
+class Hit(BaseModel):
+    memory: Memory
+    score: float
+    found_by: list[str] = Field(description="the retrievers that found it (dense, bm25, graph)")
+
+
+class SearchResults(BaseModel):
+    hits: list[Hit]
+
+
+class Forgotten(BaseModel):
+    id: str
+    version: int = Field(description="the new version, which records the forgetting")
+    state: str
+
+
+class MemoryPage(BaseModel):
+    memories: list[Memory]
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null on the last page")
+
+
+class MemoryRef(BaseModel):
+    id: str
+    version: int
+
+
+class Answered(BaseModel):
+    text: str
+    memories: list[MemoryRef] = Field(description="the memories the model read")
+    seconds: dict[str, float]
+
+
+# -- the scope of a call --------------------------------------------------------------------
+
+
+def _caller(ctx: Context, stdio_scope: Scope | None) -> Scope:
+    """The scope a tool call runs in: the one mount_mcp's gate put on the HTTP request, or
+    (no HTTP request: stdio) the one `memos mcp` was started with. Fails closed."""
+    request = ctx.request_context.request
+    if request is None:
+        if stdio_scope is None:
+            raise ToolError("this MCP server has no user: start it with `memos mcp --user NAME`")
+        return stdio_scope
+    asgi_scope = getattr(request, "scope", None)
+    scope = asgi_scope.get(SCOPE_KEY) if isinstance(asgi_scope, dict) else None
+    if not isinstance(scope, Scope):
+        raise ToolError("this request carries no API key: send `Authorization: Bearer <key>` "
+                        "(create a key with `memos keys create --user NAME`)")
+    return scope
+
+
+async def _run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """One SDK call in a worker thread (MemOS is thread-safe; the event loop stays free); a
+    memos error becomes the tool error the model reads."""
+    try:
+        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
+    except MemosError as exc:
+        raise ToolError(str(exc)) from None
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+# -- the tools ----------------------------------------------------------------------------
+
+CubeId = Annotated[str, Field(min_length=1, max_length=64, description="The memory's id.")]
+Reason = Annotated[str | None, Field(
+    max_length=10_000, description="Why (kept in the memory's history and the audit log).")]
+Tags = Annotated[list[str] | None, Field(description="Short labels, e.g. [\"work\", \"travel\"].")]
+Meta = Annotated[dict[str, Any] | None, Field(description="Free-form JSON metadata.")]
+Importance = Annotated[float | None, Field(
+    ge=0.0, le=1.0, description="0..1; higher is kept longer and ranked higher (default 0.5).")]
+
+
+def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
+                     model: str | None = None) -> MCPServer:
+    """The MCP server over one open store. `stdio_scope`: the scope of every call that comes
+    without an HTTP request (the stdio transport); None for a server behind mount_mcp.
+    `model`: the checkpoint `answer` reads with (None: the shipped one)."""
+    from memos import __version__
+
+    server: MCPServer = MCPServer(name="memos", version=__version__, instructions=INSTRUCTIONS,
+                                  log_level="WARNING")
+    read_only = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
+    writes = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
+
+    def scope_of(ctx: Context) -> Scope:
+        return _caller(ctx, stdio_scope)
+
+    @server.tool(annotations=writes)
+    async def add_memory(
+        content: Annotated[str, Field(min_length=1, description="The memory, as one plain "
+                                      "sentence or short paragraph (e.g. \"Alice lives in "
+                                      "Lisbon.\").")],
+        ctx: Context,
+        kind: Annotated[WritableKind, Field(description="What sort of memory it is.")] = "fact",
+        tags: Tags = None, metadata: Meta = None, importance: Importance = None,
+        valid_from: Annotated[datetime | None, Field(
+            description="When it became true in the world (ISO 8601); default: now.")] = None,
+    ) -> Added:
+        """Save a memory about the user. An exact or near duplicate is not stored twice (the
+        existing memory is returned), and a new fact about the same thing supersedes the old
+        one, which stays in history."""
+        got = await _run(mem.add, content, scope_of(ctx), kind=kind, **_given(
+            tags=tags, metadata=metadata, importance=importance, valid_from=valid_from))
+        return Added(id=got.id, version=got.version, action=got.action,
+                     superseded=list(got.superseded))
+
+    @server.tool(annotations=read_only)
+    async def search_memories(
+        query: Annotated[str, Field(min_length=1, description="What to look for, in plain "
+                                    "words (a question works).")],
+        ctx: Context,
+        k: Annotated[int, Field(ge=1, le=MAX_K, description="How many memories to return.")] = 10,
+        kind: Annotated[WritableKind | None, Field(description="Only this kind.")] = None,
+        tags: Annotated[list[str] | None, Field(
+            description="Only memories carrying all these tags.")] = None,
+        since: Annotated[datetime | None, Field(
+            description="Only memories recorded at or after this time (ISO 8601).")] = None,
+        until: Annotated[datetime | None, Field(
+            description="Only memories recorded before this time (ISO 8601).")] = None,
+    ) -> SearchResults:
+        """Find the user's memories relevant to a query (hybrid: meaning, keywords and links
+        between memories), best first, with a score and the retrievers that found each."""
+        hits = await _run(mem.search, query, scope_of(ctx), k, **_given(
+            kind=kind, tags=tags, since=since, until=until))
+        return SearchResults(hits=[Hit(memory=Memory.of(h.cube), score=h.score,
+                                       found_by=list(h.retrievers)) for h in hits])
+
+    @server.tool(annotations=read_only)
+    async def get_memory(
+        cube_id: CubeId, ctx: Context,
+        version: Annotated[int | None, Field(
+            ge=1, description="An earlier version (default: the current one).")] = None,
+    ) -> Memory:
+        """Read one memory by id (its current version, or an earlier one)."""
+        return Memory.of(await _run(mem.get, cube_id, scope_of(ctx), version=version))
+
+    @server.tool(annotations=writes)
+    async def update_memory(
+        cube_id: CubeId, ctx: Context,
+        content: Annotated[str | None, Field(min_length=1, description="New text.")] = None,
+        kind: Annotated[WritableKind | None, Field(description="New kind.")] = None,
+        tags: Annotated[list[str] | None, Field(description="New tags (replace the old).")] = None,
+        metadata: Annotated[dict[str, Any] | None, Field(
+            description="New metadata (replaces the old).")] = None,
+        importance: Importance = None, reason: Reason = None,
+    ) -> Memory:
+        """Change a memory: give at least one field. The change is a new version; the old one
+        stays in history."""
+        changed = await _run(mem.update, cube_id, scope_of(ctx), reason=reason, **_given(
+            content=content, kind=kind, tags=tags, metadata=metadata, importance=importance))
+        return Memory.of(changed)
+
+    @server.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True,
+                                             idempotentHint=False, openWorldHint=False))
+    async def forget_memory(cube_id: CubeId, ctx: Context, reason: Reason = None) -> Forgotten:
+        """Forget a memory: no search, recall or answer returns it any more, in any tier. Its
+        history records the forgetting."""
+        cube = await _run(mem.forget, cube_id, scope_of(ctx), reason=reason)
+        return Forgotten(id=cube.id, version=cube.version, state=str(cube.state))
+
+    @server.tool(annotations=read_only)
+    async def list_memories(
+        ctx: Context,
+        limit: Annotated[int, Field(ge=1, le=MAX_LIST,
+                                    description="How many memories per page.")] = 50,
+        cursor: Annotated[str | None, Field(
+            max_length=64, description="The next_cursor of the previous page.")] = None,
+        kind: Annotated[WritableKind | None, Field(description="Only this kind.")] = None,
+    ) -> MemoryPage:
+        """List the user's live memories, newest first, a page at a time (next_cursor gives
+        the next page). To find memories about something, search_memories is better."""
+        page = await _run(mem.list_memories, scope_of(ctx), limit=limit, cursor=cursor,
+                          kind=kind)
+        return MemoryPage(memories=[Memory.of(c) for c in page.items],
+                          next_cursor=page.next_cursor)
+
+    @server.tool(annotations=read_only)
+    async def answer(
+        question: Annotated[str, Field(min_length=1, description="The question.")],
+        ctx: Context,
+        k: Annotated[int, Field(ge=1, le=MAX_K, description="How many memories to read.")] = 8,
+        max_new_tokens: Annotated[int, Field(
+            ge=1, le=MAX_NEW_TOKENS, description="Longest answer, in bytes.")] = MAX_NEW_TOKENS,
+    ) -> Answered:
+        """Answer a question from the user's memories with memos's own memory model: it
+        retrieves the relevant memories and reads their pre-encoded form (no prompt stuffing).
+        Short factual answers; use search_memories to see the memories themselves."""
+        got = await _run(mem.answer, question, scope_of(ctx), k, model=model,
+                         max_new_tokens=max_new_tokens)
+        return Answered(text=got.text, memories=[MemoryRef(id=c, version=v) for c, v in got.cubes],
+                        seconds=dict(got.seconds))
+
+    if callable(getattr(type(mem), "ingest", None)):
+        _add_ingest_tool(server, mem, scope_of, writes)
+    return server
+
+
+class Message(BaseModel):
+    role: str = Field(min_length=1, max_length=64, description="Who spoke: user, assistant, ...")
+    content: str = Field(min_length=1, description="What was said.")
+    name: str | None = Field(default=None, max_length=256,
+                             description="The speaker's name, if known.")
+    at: datetime | None = Field(default=None, description="When (ISO 8601), if known.")
+
+
+def _add_ingest_tool(server: MCPServer, mem: MemOS, scope_of: Callable[[Context], Scope],
+                     annotations: ToolAnnotations) -> None:
+    @server.tool(annotations=annotations)
+    async def ingest_conversation(
+        messages: Annotated[list[Message], Field(min_length=1, description="The conversation, "
+                                                 "oldest message first.")],
+        session_id: Annotated[str, Field(min_length=1, max_length=256, description="An id of "
+                                         "this conversation (the same id again updates it).")],
+        ctx: Context,
+        at: Annotated[datetime | None, Field(
+            description="When the conversation happened (ISO 8601); default: now.")] = None,
+        user_name: Annotated[str | None, Field(max_length=256, description=(
+            "The user's name, the subject of what they say about themselves (default: "
+            "the user id)."))] = None,
+    ) -> IngestReport:
+        """Read a chat conversation and store what is worth remembering from it: one episode
+        per turn, plus the facts and preferences stated in it; a new value supersedes the old
+        fact, a negation ends it."""
+        items = [m.model_dump(exclude_none=True) for m in messages]
+        return await _run(mem.ingest, items, scope_of(ctx), session_id=session_id, at=at,
+                          **_given(user_name=user_name))
+
+
+# -- streamable HTTP inside the REST app --------------------------------------------------------
+
+
+class _McpEndpoint:
+    """The ASGI app at /mcp: the API-key gate, then the SDK's streamable HTTP handler.
+
+    The gate puts the caller's Scope on the ASGI scope (SCOPE_KEY), where the tools read it
+    through the request the SDK hands them: each HTTP request is authorised on its own, and
+    the scope never passes through a contextvar that a session task could outlive.
+    Stateless, JSON responses: no session lives in a process, so any of several server
+    processes can answer any request."""
+
+    def __init__(self, server: MCPServer, mem: MemOS, auth: bool,
+                 default_scope: Scope | None) -> None:
+        self.server = server
+        self.mem = mem
+        self.auth = auth
+        self.default_scope = default_scope
+        self.handler: Callable[[AsgiScope, Receive, Send], Any] | None = None
+
+    def _security(self) -> TransportSecuritySettings:
+        if self.auth:
+            # A browser page on another origin cannot send the key, so DNS rebinding gains
+            # nothing; Host checks would only break deployments behind real host names.
+            return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+        # --no-auth binds to loopback: refuse pages that reach it through a rebound name.
+        return TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=["127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1]",
+                           "[::1]:*"],
+            allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"])
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Run a fresh session manager for one lifespan of the app (the SDK's manager runs
+        once per instance, and a test may start the app several times)."""
+        self.server.streamable_http_app(stateless_http=True, json_response=True,
+                                        transport_security=self._security())
+        manager = self.server.session_manager
+        async with manager.run():
+            self.handler = manager.handle_request
+            try:
+                yield
+            finally:
+                self.handler = None
+
+    async def _scope_of(self, headers: Sequence[tuple[bytes, bytes]]) -> Scope:
+        from memos.server.auth import bearer_token, principal_for_token
+
+        if not self.auth:
+            if self.default_scope is None:
+                raise UnauthorizedError("a server without auth needs a user: pass --user <id>")
+            return self.default_scope
+        raw = next((v for k, v in headers if k.lower() == b"authorization"), None)
+        token = bearer_token(raw.decode("latin-1") if raw is not None else None)
+        if token is None:
+            raise UnauthorizedError("no API key: send `Authorization: Bearer <key>` (create a "
+                                    "key with `memos keys create --user NAME`)")
+        principal = await anyio.to_thread.run_sync(principal_for_token, self.mem, token)
+        return principal.scope
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        try:
+            caller = await self._scope_of(scope.get("headers", []))
+        except MemosError as exc:
+            status = 401 if isinstance(exc, UnauthorizedError) else 403
+            await _problem(send, status, exc)
+            return
+        if self.handler is None:
+            await _problem(send, 503, MemosError(
+                "the MCP endpoint is not running: serve the app through its lifespan "
+                "(uvicorn does; in tests use `with TestClient(app)`)"))
+            return
+        await self.handler({**scope, SCOPE_KEY: caller}, receive, send)
+
+
+async def _problem(send: Send, status: int, exc: MemosError) -> None:
+    """The REST app's RFC 9457 problem details (server/wire.py), from before any routing."""
+    from http import HTTPStatus
+
+    from memos.server.wire import Problem
+
+    body = Problem(title=HTTPStatus(status).phrase, status=status, detail=str(exc),
+                   memos_error=type(exc).__name__).model_dump_json(exclude_none=True).encode()
+    headers = [(b"content-type", b"application/problem+json"),
+               (b"content-length", str(len(body)).encode())]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def mount_mcp(app: FastAPI, mem: MemOS, *, auth: bool, default_scope: Scope | None) -> None:
+    """Serve the MCP tools over streamable HTTP at /mcp of the REST app, behind its API keys
+    (`auth=True`: each request's Bearer key gives its scope; missing, bad or revoked: 401) or,
+    for a loopback `--no-auth` server, in `default_scope`. Runs the SDK's session manager
+    inside the app's lifespan."""
+    from starlette.routing import Route
+
+    endpoint = _McpEndpoint(build_mcp_server(mem), mem, auth, default_scope)
+    for path in (MCP_PATH, MCP_PATH + "/"):
+        app.router.routes.append(Route(path, endpoint=endpoint, include_in_schema=False))
+    previous = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(asgi_app: Any) -> AsyncIterator[Any]:
+        async with endpoint.running(), previous(asgi_app) as state:
+            yield state
+
+    app.router.lifespan_context = lifespan
+
+
+__all__ = ["MCP_PATH", "SCOPE_KEY", "build_mcp_server", "mount_mcp"]

@@ -1,0 +1,94 @@
+"""`memos bench serve` (memos/bench/serve.py): a tiny run through a real `memos serve`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("uvicorn")
+pytest.importorskip("httpx")
+
+
+def test_tiny_serve_bench_measures_both_modes_and_stops_the_server(tmp_path: Path) -> None:
+    from memos.bench.serve import run_serve_bench
+    from memos.facade import MemOS
+
+    stages: set[str] = set()
+    report = run_serve_bench(30, clients=(1, 2), requests=5, seconds=30, k=3,
+                             batch_size=7, store_dir=tmp_path / "store",
+                             progress=lambda stage, done, total: stages.add(stage))
+    assert {"build", "start server", "served search x2", "in-process add x1"} <= stages
+    assert len(report.points) == 8  # 2 ops x 2 modes x 2 client counts
+    for p in report.points:
+        assert p.requests == 5 and p.errors == 0 and p.stopped_by == "requests", p
+        assert 0 < p.p50_ms <= p.p95_ms and p.requests_per_s > 0
+    served_cpu = [p.cpu_ms_per_call for p in report.points if p.mode == "served"]
+    assert sum(served_cpu) > 0  # the server process's CPU time was read (Linux /proc)
+    assert {(o.op, o.clients) for o in report.overheads} == {
+        (op, c) for op in ("add", "search") for c in (1, 2)}
+    for o in report.overheads:
+        assert o.overhead_p50_ms == pytest.approx(o.served_p50_ms - o.in_process_p50_ms,
+                                                  abs=0.002)
+    assert "add_overhead_p50_1_client_met" in report.targets
+    assert "search_p95_8_clients_ms" not in report.targets  # no run with 8 clients
+    # Every timed and warm-up add reached the store, in-process and through the server:
+    # 1 + 2 warm-up calls in each mode, 5 timed calls per run.
+    with MemOS.open(tmp_path / "store", embedder="hashing") as mem:
+        assert mem.stats().cubes == 30 + 2 * (3 + 2 * 5)
+        assert mem.list_keys("bench")  # the key the served runs used
+    assert _live_children() == []  # `memos serve` was stopped
+
+
+def _live_children() -> list[int]:
+    """Pids of this process's children that are still running (Linux /proc; [] elsewhere)."""
+    import os
+
+    me, found = os.getpid(), []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if int(fields[1]) == me and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_run_stops_at_its_time_limit(tmp_path: Path) -> None:
+    from memos.bench.serve import _in_process
+
+    def slow(_: int) -> None:
+        import time
+
+        time.sleep(0.05)
+
+    point = _in_process("search", slow, 2, 10_000, 0.3, lambda done: None)
+    assert point.stopped_by == "time" and 2 <= point.requests <= 20
+
+
+def test_bad_arguments_are_refused_before_any_work() -> None:
+    from memos.bench.serve import run_serve_bench
+    from memos.errors import InvalidInputError
+
+    for kwargs in ({"clients": (0,)}, {"clients": ()}, {"requests": 0}, {"seconds": 0}):
+        with pytest.raises(InvalidInputError):
+            run_serve_bench(10, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="at least 1"):
+        run_serve_bench(0)
+
+
+def test_cli_help_and_bad_clients(capsys: pytest.CaptureFixture[str]) -> None:
+    from memos.cli.app import main
+
+    try:
+        main(["bench", "serve", "--help"])
+    except SystemExit as stop:
+        assert stop.code in (0, None)
+    assert "Example:" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as done:
+        main(["bench", "serve", "--clients", "1,x"])
+    out, err = capsys.readouterr()
+    assert done.value.code == 2 and out == ""
+    assert " ".join(err.split()).startswith("error: --clients takes comma-separated numbers")
