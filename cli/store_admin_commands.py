@@ -59,6 +59,10 @@ def purge(cube_id: Annotated[str | None, typer.Argument(help="Cube id (omit with
           = False,
           reason: Annotated[str | None, typer.Option(help="Why, for the audit log.")] = None,
           yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+          verify: Annotated[bool, typer.Option(
+              "--verify", help="Then show, per tier, what remains of the erased cubes (rows, "
+                               "index entries, activation blobs, adapters trained on them) "
+                               "and fail if anything does.")] = False,
           store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
           ) -> None:
     """Erase a memory (or all of a user's) with every version, for good; audited.
@@ -75,13 +79,33 @@ def purge(cube_id: Annotated[str | None, typer.Argument(help="Cube id (omit with
         typer.confirm(f"Erase {what} for good?", abort=True)
     with open_store(store, index_dir) as mem:
         report = mem.purge(cube_id, scope, all_of_user=all_of_user, reason=reason)
+        remains = mem.purge_remains(report.cube_ids + ([cube_id] if cube_id else [])) \
+            if verify else None
     if json_out:
-        render.print_json(report)
-        return
-    shown = render.to_jsonable(report)
-    if len(shown["cube_ids"]) > 10:  # a whole user can be thousands of ids
-        shown["cube_ids"] = f"{len(shown['cube_ids'])} ids (--json lists them)"
-    render.print_table(render.kv_table("purged", shown))
+        render.print_json(report if remains is None
+                          else {**render.to_jsonable(report), "remains": remains})
+    else:
+        shown = render.to_jsonable(report)
+        if len(shown["cube_ids"]) > 10:  # a whole user can be thousands of ids
+            shown["cube_ids"] = f"{len(shown['cube_ids'])} ids (--json lists them)"
+        render.print_table(render.kv_table("purged", shown))
+    if remains is not None:
+        from memos.errors import StoreError
+
+        left = {f"{tier} {what}": n for tier, part in remains.items()
+                for what, n in part.items() if n}
+        if not json_out:
+            table = render.new_table("what remains, per tier", ["tier", "what", "left"])
+            for tier, part in remains.items():
+                for what, n in part.items():
+                    table.add_row(tier, what, str(n))
+            render.print_table(table)
+        if left:
+            shown_left = ", ".join(f"{k}: {v}" for k, v in left.items())
+            raise StoreError(f"purge --verify: something remains ({shown_left}); run "
+                             f"`memos check --repair` and purge again")
+        if not json_out:
+            render.print_message("verified: nothing of the erased cubes remains in any tier")
 
 
 @app.command(rich_help_panel=STORE)

@@ -1,0 +1,714 @@
+"""Adapters as cubes: consolidation with an evaluation gate, activation, rollback, the taint
+that forgetting puts on them, and closed-book serving.
+
+An **adapter cube** is tier ``parametric``, kind ``adapter``, private to the owner it was
+made for (user and agent of the consolidating scope), ``derived_from`` the exact (cube id,
+version) pairs it was trained on (rows of the `derivations` table, written in its own
+transaction), ``model_fingerprint`` the *base* model's fingerprint, and OS-only metadata:
+
+- ``memos:blob`` (its LoRA weights, a blob of kind ``adapter``), ``memos:bytes``,
+  ``memos:adapter_fingerprint`` (sha256 of base fingerprint, LoRA shape and weights);
+- ``memos:status``: ``active`` | ``retired`` | ``rejected`` | ``tainted``;
+- ``memos:config`` (training config), ``memos:numbers`` (evaluation), ``memos:facts``
+  (hash of each normalised question -> [cube id, version], for serving),
+  ``memos:reason`` (why rejected, retired or tainted).
+
+Status changes are new versions of the cube (history keeps them). At most one adapter per
+owner is active. Forgetting a cube an adapter was trained on taints the adapter inside the
+forget's own transaction (`taint_in`, called by `admin.forget_derived`): state
+``forgotten``, status ``tainted``, weights erased, ``memos:reconsolidate`` ``pending`` for the
+scheduler, which trains a new adapter on the other facts.
+
+Serving (`closed_book`): when the question is one of the active adapter's consolidated facts
+(same normalised text) and that fact's cube is still live at the version the adapter was
+trained on, the adapter answers closed-book (no retrieval, no memory read); otherwise the
+caller falls back to the activation tier (retrieval + pre-encoded slots, base model).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from memos.cube import DerivedFrom, Kind, Lifecycle, MemCube, Scope, Tier, utcnow
+from memos.errors import (
+    BlobError,
+    FingerprintMismatchError,
+    InvalidInputError,
+    ModelError,
+    NotFoundError,
+)
+from memos.policies.consolidation import (
+    ConsolidationPolicy,
+    FactStats,
+    select_candidates,
+    should_consolidate,
+    why_not,
+)
+from memos.results import AdapterInfo, ConsolidationReport
+from memos.stores import adapters as q
+
+if TYPE_CHECKING:
+    from memos.activation import ActivationTier, Answer
+    from memos.model.memory_model import MemoryModel
+    from memos.parametric.lora import QA, AdapterServer, MemorySet, TrainConfig
+    from memos.parts import StoreParts
+    from memos.stores.schema import CubeRow
+
+log = logging.getLogger(__name__)
+
+BLOB_KIND = "adapter"
+STATUS = q.STATUS_KEY
+AFP_KEY = "memos:adapter_fingerprint"
+BYTES_KEY = "memos:bytes"
+CONFIG_KEY = "memos:config"
+NUMBERS_KEY = "memos:numbers"
+FACTS_KEY = "memos:facts"
+REASON_KEY = "memos:reason"
+RECON_KEY = "memos:reconsolidate"
+MAX_ADAPTER_BYTES = 1 << 20
+_FACT_TEXT = re.compile(r"^(?P<s>.+?)'s (?P<a>.+?) is (?P<v>.+?)\.?$", re.S)
+
+
+@dataclass
+class ConsolidationConfig:
+    """Gate thresholds, training settings and the policy (all configurable)."""
+
+    min_closed_book: float = 0.9  # closed-book exact match on the consolidated facts
+    max_memory_drop: float = 0.02  # memory-QA on unseen facts: adapter vs base
+    gate_sets: int = 2  # unseen fact sets for the memory-QA check ...
+    gate_facts: int = 48  # ... of this many facts, every fact asked once
+    gate_styles: tuple[str, ...] = ("random", "realistic")
+    train: Any = None  # a memos.parametric.lora.TrainConfig (None: its defaults)
+    policy: ConsolidationPolicy = field(default_factory=ConsolidationPolicy)
+
+
+def gate_reasons(closed_book: float, memory_base: float, memory_adapter: float,
+                 nbytes: int, cfg: ConsolidationConfig) -> list[str]:
+    """Why the evaluation gate rejects an adapter (empty: it passes)."""
+    reasons = []
+    if closed_book < cfg.min_closed_book:
+        reasons.append(f"closed-book exact match {closed_book:.3f} < {cfg.min_closed_book}")
+    drop = memory_base - memory_adapter
+    if drop > cfg.max_memory_drop + 1e-9:
+        reasons.append(f"memory-QA on unseen facts fell {drop:.3f} (> {cfg.max_memory_drop}):"
+                       f" {memory_base:.3f} -> {memory_adapter:.3f}")
+    if nbytes > MAX_ADAPTER_BYTES:
+        reasons.append(f"adapter is {nbytes} bytes (> {MAX_ADAPTER_BYTES})")
+    return reasons
+
+
+def normalise_question(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def question_key(text: str) -> str:
+    return hashlib.sha256(normalise_question(text).encode("utf-8")).hexdigest()[:32]
+
+
+def fact_of(row: CubeRow) -> tuple[str, str, str] | None:
+    """(subject, attribute, value) of a fact cube: metadata subject and attribute, the value
+    from metadata `value` or from text of the form "<subject>'s <attribute> is <value>."."""
+    meta = row.meta if isinstance(row.meta, dict) else {}
+    subject, attribute = meta.get("subject"), meta.get("attribute")
+    if not isinstance(subject, str) or not isinstance(attribute, str):
+        return None
+    if not subject.strip() or not attribute.strip():
+        return None
+    value = meta.get("value")
+    if not isinstance(value, str) or not value.strip():
+        m = _FACT_TEXT.match(row.content.strip())
+        if m is None or m.group("s") != subject or m.group("a") != attribute:
+            return None
+        value = m.group("v")
+    return subject, attribute, value
+
+
+def _question(subject: str, attribute: str) -> str:
+    return f"What is {subject}'s {attribute}?"
+
+
+def _ts(moment: Any) -> float | None:
+    return moment.timestamp() if moment is not None else None
+
+
+def _status(row: CubeRow) -> str:
+    return str((row.meta or {}).get(STATUS, ""))
+
+
+def _new_version(store: StoreParts, session: Any, row: CubeRow, op: str, why: str,
+                 state: Lifecycle, meta: dict[str, Any]) -> MemCube:
+    from memos.stores.repository import cube_from_row
+
+    session.refresh(row)
+    cube = cube_from_row(row)
+    cube = cube.model_copy(update={"version": row.version + 1, "state": state,
+                                   "metadata": {**cube.metadata, **meta}})
+    store.repo.write_version(session, row, cube, op, why)
+    session.refresh(row)
+    return cube
+
+
+# -- forgetting reaches weights (called inside the forget's own transaction) ---------------
+
+
+def taint_in(store: StoreParts, session: Any, rows: Sequence[CubeRow], cube_id: str) -> list[str]:
+    """Inside the caller's write transaction: take every adapter among `rows` (cubes derived
+    from `cube_id`) out of service, erase its weights and ask for re-consolidation. Returns
+    the ids tainted. Adapters that are already tainted only lose their weights (none left)."""
+    done: list[str] = []
+    for row in rows:
+        if not q.is_adapter(row):
+            continue
+        blob = q.adapter_blob(row)
+        if blob is not None:
+            store.blobs.erase(session, [blob])
+        if row.state == Lifecycle.FORGOTTEN.value:
+            continue
+        was_active = row.state == Lifecycle.ACTIVE.value
+        why = f"trained on cube {cube_id}, which was forgotten"
+        _new_version(store, session, row, "forget", why, Lifecycle.FORGOTTEN, {
+            STATUS: "tainted", REASON_KEY: why,
+            RECON_KEY: "pending" if was_active else "none"})
+        store.repo.audit(session, "taint", row.id, why,
+                         {"adapter": row.id, "source": cube_id, "was_active": was_active})
+        done.append(row.id)
+    return done
+
+
+def adapter_blobs(rows: Sequence[CubeRow]) -> list[str]:
+    """The weight blobs of the OS-made adapters among `rows` (purge erases them)."""
+    return list(dict.fromkeys(b for b in (q.adapter_blob(r) for r in rows) if b is not None))
+
+
+def remains(store: StoreParts, cube_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """What is left of these cubes in every tier (`memos purge --verify`)."""
+    with store.index_lock:
+        indexed = set(store.vectors.ids())
+    with store.repo.read() as session:
+        indexed |= set(store.fulltext.all_pks(session))
+        files = set(store.blobs._files())
+        return q.remains(session, cube_ids, indexed, files)
+
+
+# -- the tier --------------------------------------------------------------------------------
+
+
+def _info(row: CubeRow, with_sources: bool = False) -> AdapterInfo:
+    meta = row.meta or {}
+    status = _status(row) if _status(row) in ("active", "retired", "rejected", "tainted") \
+        else "retired"
+    return AdapterInfo(
+        id=row.id, version=row.version, status=status, state=row.state,  # type: ignore[arg-type]
+        facts=len(row.derived_from or []), base_fingerprint=row.model_fingerprint or "",
+        adapter_fingerprint=str(meta.get(AFP_KEY, "")), bytes=int(meta.get(BYTES_KEY, 0) or 0),
+        created_at=row.recorded_at, numbers=dict(meta.get(NUMBERS_KEY) or {}),
+        config=dict(meta.get(CONFIG_KEY) or {}), reason=meta.get(REASON_KEY),
+        sources=[(str(d["cube_id"]), int(d["version"])) for d in row.derived_from or []]
+        if with_sources else [])
+
+
+@dataclass
+class _Route:
+    adapter_id: str
+    adapter_version: int
+    adapter_fp: str
+    base_fp: str
+    blob: str
+    owner: str
+    config: dict[str, Any]
+    facts: dict[str, tuple[str, int]]
+
+
+class ParametricTier:
+    """Adapters of one open store (one per `MemOS`, shared by threads). Training and serving
+    use the activation tier's model (one base model in memory) and its model lock."""
+
+    def __init__(self, store: StoreParts, activation: ActivationTier) -> None:
+        self.store = store
+        self.activation = activation
+        if activation is not None:  # the scheduler's job finds this instance through it
+            activation.parametric = self  # type: ignore[attr-defined]
+        self._server: AdapterServer | None = None
+        self._gate_sets: dict[tuple[str, int, int, tuple[str, ...]], list[MemorySet]] = {}
+        self._routes: dict[tuple[str, int], _Route] = {}
+        self._base_scores: dict[tuple[str, int], float] = {}
+        self._lock = threading.RLock()  # one consolidation at a time per process
+
+    # -- reading ------------------------------------------------------------------------
+
+    def list(self, scope: Scope) -> list[AdapterInfo]:
+        with self.store.repo.read() as session:
+            return [_info(r) for r in q.adapters_of(session, scope.user_id, scope.agent_id)]
+
+    def _own_adapter(self, session: Any, adapter_id: str, scope: Scope) -> CubeRow:
+        row = self.store.repo.row_by_id(session, adapter_id)
+        if (row is None or not q.is_adapter(row) or row.user_id != scope.user_id
+                or row.agent_id != scope.agent_id):
+            # The same error as a missing id: another owner's adapter is not acknowledged.
+            raise NotFoundError(f"no adapter {adapter_id!r} in your scope; list them with "
+                                f"`memos adapters list`")
+        return row
+
+    def show(self, adapter_id: str, scope: Scope) -> AdapterInfo:
+        with self.store.repo.read() as session:
+            return _info(self._own_adapter(session, adapter_id, scope), with_sources=True)
+
+    # -- activation and rollback --------------------------------------------------------
+
+    def activate(self, adapter_id: str, scope: Scope, *, force: bool = False,
+                 actor: str | None = None) -> AdapterInfo:
+        """Put this adapter in service (the active one is retired). A rejected adapter needs
+        `force`; a tainted one, or one made on another base model, is refused."""
+        base_fp = self.activation.model(None).fingerprint
+        with self.store.repo.write() as session:
+            row = self._own_adapter(session, adapter_id, scope)
+            status = _status(row)
+            if status == "tainted" or row.state == Lifecycle.FORGOTTEN.value:
+                raise InvalidInputError(
+                    f"adapter {adapter_id} is tainted (a cube it was trained on was forgotten) "
+                    f"and its weights are erased; consolidate again")
+            if row.model_fingerprint != base_fp:
+                raise FingerprintMismatchError(
+                    f"adapter {adapter_id} was trained on base model "
+                    f"{str(row.model_fingerprint)[:12]}, not the loaded {base_fp[:12]}; "
+                    f"consolidate again on this model")
+            if status == "active":
+                return _info(row)
+            if status == "rejected" and not force:
+                raise InvalidInputError(
+                    f"adapter {adapter_id} failed the evaluation gate "
+                    f"({(row.meta or {}).get(REASON_KEY)}); pass force=True (--force) to "
+                    f"serve it anyway")
+            self._check_sources_live(session, row)
+            self._retire_active(session, scope, f"replaced by adapter {adapter_id}")
+            _new_version(self.store, session, row, "activate",
+                         "activated" + (" (forced)" if force else ""), Lifecycle.ACTIVE,
+                         {STATUS: "active", REASON_KEY: None})
+            self.store.repo.audit(session, "adapter-activate", row.id, None,
+                                  {"force": force}, actor=actor or scope.agent_id or
+                                  scope.user_id)
+            info = _info(row)
+        self.store.after_write(1)
+        return info
+
+    def rollback(self, scope: Scope, *, actor: str | None = None) -> AdapterInfo:
+        """Retire the active adapter and put the previous accepted one back in service."""
+        with self.store.repo.read() as session:
+            rows = q.adapters_of(session, scope.user_id, scope.agent_id)
+        active = [r for r in rows if r.state == Lifecycle.ACTIVE.value]
+        previous = [r for r in rows if _status(r) == "retired"
+                    and (not active or r.pk < active[0].pk)]
+        if not previous:
+            raise NotFoundError("no previous adapter to roll back to (none was retired before "
+                                "the active one); see `memos adapters list`")
+        return self.activate(previous[0].id, scope, actor=actor)
+
+    def _retire_active(self, session: Any, scope: Scope, why: str) -> str | None:
+        row = q.active_adapter(session, scope.user_id, scope.agent_id)
+        if row is None:
+            return None
+        _new_version(self.store, session, row, "retire", why, Lifecycle.ARCHIVED,
+                     {STATUS: "retired", REASON_KEY: why})
+        return row.id
+
+    def _check_sources_live(self, session: Any, row: CubeRow) -> None:
+        pairs = [(str(d["cube_id"]), int(d["version"])) for d in row.derived_from or []]
+        current = q.rows_by_ids(session, [cid for cid, _ in pairs])
+        for cid, ver in pairs:
+            src = current.get(cid)
+            if src is None or src.state == Lifecycle.FORGOTTEN.value:
+                raise InvalidInputError(f"adapter {row.id} was trained on cube {cid}, which is "
+                                        f"forgotten or erased; consolidate again")
+            del ver  # a newer version is served by the other tiers (see closed_book)
+
+    # -- consolidation ------------------------------------------------------------------
+
+    def _choose(self, scope: Scope, facts: Sequence[str] | None, cfg: ConsolidationConfig,
+                now: float) -> tuple[list[CubeRow], list[tuple[str, str]]]:
+        skipped: list[tuple[str, str]] = []
+        with self.store.repo.read() as session:
+            if facts is not None:
+                ids = list(dict.fromkeys(facts))
+                if not ids:
+                    raise InvalidInputError("facts is empty: name at least one fact cube id, "
+                                            "or leave facts out to let the policy choose")
+                found = q.rows_by_ids(session, ids)
+                rows = []
+                for cid in ids:
+                    row = found.get(cid)
+                    if row is None or row.user_id != scope.user_id or not _readable(row, scope):
+                        raise NotFoundError(f"no cube {cid!r} in your scope")
+                    if row.state != Lifecycle.ACTIVE.value:
+                        skipped.append((cid, f"{row.state}"))
+                    elif fact_of(row) is None:
+                        skipped.append((cid, "not a subject/attribute/value fact"))
+                    else:
+                        rows.append(row)
+                return rows, skipped
+            pairs = q.fact_rows(session, scope.user_id, scope.agent_id)
+        stats = []
+        by_id = {}
+        for row, changed in pairs:
+            by_id[row.id] = row
+            stats.append(FactStats(key=row.id, version=row.version,
+                                   changed_at=_ts(changed) or _ts(row.recorded_at) or 0.0,
+                                   confidence=float(row.confidence), hits=int(row.hits or 0),
+                                   last_access=_ts(row.last_access),
+                                   has_fact=fact_of(row) is not None))
+        chosen = select_candidates(stats, now, cfg.policy)
+        picked = {s.key for s in chosen}
+        for s in stats:
+            if s.key not in picked:
+                skipped.append((s.key, why_not(s, now, cfg.policy) or "over max_facts"))
+        return [by_id[s.key] for s in chosen], skipped
+
+    def _gate_sets_for(self, base: MemoryModel, cfg: ConsolidationConfig) -> list[MemorySet]:
+        from memos.parametric import lora
+
+        key = (base.fingerprint, cfg.gate_sets, cfg.gate_facts, tuple(cfg.gate_styles))
+        if key not in self._gate_sets:
+            with self.activation.model_lock:
+                self._gate_sets[key] = lora.memory_sets(base, lora.GATE_SEED, cfg.gate_sets,
+                                                        cfg.gate_facts, cfg.gate_styles)
+        return self._gate_sets[key]
+
+    def consolidate(self, scope: Scope, *, facts: Sequence[str] | None = None,
+                    steps: int | None = None, dry_run: bool = False,
+                    config: ConsolidationConfig | None = None,
+                    progress: Callable[[int, int | None], None] | None = None,
+                    actor: str | None = None) -> ConsolidationReport:
+        from memos.parametric import lora
+
+        cfg = config or ConsolidationConfig()
+        if not isinstance(cfg, ConsolidationConfig):
+            raise InvalidInputError("config must be a memos.parametric.tier.ConsolidationConfig")
+        tcfg: TrainConfig = cfg.train or lora.TrainConfig()
+        if steps is not None:
+            if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= 100_000:
+                raise InvalidInputError("steps must be an integer from 1 to 100000")
+            import dataclasses
+
+            tcfg = dataclasses.replace(tcfg, steps=steps)
+        tcfg.check()
+        start = time.perf_counter()
+        rows, skipped = self._choose(scope, facts, cfg, utcnow().timestamp())
+        if not rows:
+            why = ("every fact given is forgotten, archived or not a subject/attribute/value "
+                   "fact" if facts is not None else
+                   "no fact of this scope passes the consolidation policy")
+            raise InvalidInputError(f"nothing to consolidate: {why} ({len(skipped)} skipped; "
+                                    f"see `memos consolidate --dry-run`)")
+        base = self.activation.model(None)
+        base_fp = base.fingerprint
+        sources = [(r.id, r.version) for r in rows]
+        qa: list[QA] = []
+        keys: dict[str, tuple[str, int]] = {}
+        for r in rows:
+            s, a, v = fact_of(r)  # type: ignore[misc]
+            question = _question(s, a)
+            qa.append(lora.QA(question, v))
+            keys[question_key(question)] = (r.id, r.version)
+        report = ConsolidationReport(status="dry-run", cube_ids=[r.id for r in rows],
+                                     sources=sources, skipped=skipped, base_fingerprint=base_fp,
+                                     config=tcfg.to_json(),
+                                     gate={"min_closed_book": cfg.min_closed_book,
+                                           "max_memory_drop": cfg.max_memory_drop})
+        if dry_run:
+            report.seconds = time.perf_counter() - start
+            return report
+        with self._lock:
+            gate_sets = self._gate_sets_for(base, cfg)
+            with self.activation.model_lock:
+                before = lora.accuracy(lora.exact_match(base, qa))
+                key = (base_fp, id(gate_sets))
+                if key not in self._base_scores:  # the base model's score never changes
+                    self._base_scores[key] = lora.memory_qa(base, gate_sets)
+                mem_base = self._base_scores[key]
+            trained = lora.train_adapter(base, qa, tcfg, progress=progress)
+            afp = lora.adapter_fingerprint(trained.tensors, base_fp, tcfg.to_json())
+            nbytes = lora.adapter_bytes(trained.tensors)
+            with self.activation.model_lock:
+                model = self._serving().model_with(afp, base_fp, tcfg.to_json(),
+                                                   lambda: trained.tensors)
+                after = lora.accuracy(lora.exact_match(model, qa))
+                mem_adapter = lora.memory_qa(model, gate_sets)
+        reasons = gate_reasons(after, mem_base, mem_adapter, nbytes, cfg)
+        numbers = {"closed_book_before": round(before, 4), "closed_book_after": round(after, 4),
+                   "memory_qa_base": round(mem_base, 4),
+                   "memory_qa_adapter": round(mem_adapter, 4),
+                   "train_seconds": round(trained.seconds, 2), "loss": round(trained.loss, 4)}
+        report = report.model_copy(update={
+            "adapter_fingerprint": afp, "adapter_bytes": nbytes, "steps": trained.steps,
+            "train_seconds": trained.seconds, "closed_book_before": before,
+            "closed_book_after": after, "memory_qa_base": mem_base,
+            "memory_qa_adapter": mem_adapter, "reasons": reasons})
+        cube, previous = self._store_adapter(scope, trained.tensors, afp, nbytes, base_fp,
+                                             sources, keys, tcfg, numbers, reasons, actor)
+        report.status = "rejected" if _status_of(cube) == "rejected" else "active"
+        if report.status == "rejected" and not reasons:
+            report.reasons = [str(cube.metadata.get(REASON_KEY))]
+        report.adapter_id, report.adapter_version = cube.id, cube.version
+        report.previous_adapter = previous
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def _store_adapter(self, scope: Scope, tensors: dict[str, Any], afp: str, nbytes: int,
+                       base_fp: str, sources: list[tuple[str, int]],
+                       keys: dict[str, tuple[str, int]], tcfg: TrainConfig,
+                       numbers: dict[str, float], reasons: list[str],
+                       actor: str | None) -> tuple[MemCube, str | None]:
+        previous = None
+        with self.store.repo.write() as session:
+            # A source forgotten or changed while we trained: never serve these weights.
+            current = q.rows_by_ids(session, [cid for cid, _ in sources])
+            moved = [cid for cid, ver in sources
+                     if current.get(cid) is None or current[cid].version != ver
+                     or current[cid].state != Lifecycle.ACTIVE.value]
+            if moved:
+                reasons = [*reasons, f"{len(moved)} fact(s) changed or were forgotten while "
+                                     f"training (e.g. {moved[0]})"]
+            status = "rejected" if reasons else "active"
+            info = self.store.blobs.put(session, tensors, kind=BLOB_KIND, fingerprint=base_fp,
+                                        header={"owner": scope.user_id, "adapter": afp})
+            if status == "active":
+                previous = self._retire_active(session, scope, "replaced by a new adapter")
+            cube = MemCube(
+                tier=Tier.PARAMETRIC, kind=Kind.ADAPTER,
+                content=f"LoRA adapter of {len(sources)} facts (base model {base_fp[:12]}, "
+                        f"adapter {afp[:12]})",
+                scope=Scope(user_id=scope.user_id, agent_id=scope.agent_id),
+                state=Lifecycle.ACTIVE if status == "active" else Lifecycle.ARCHIVED,
+                derived_from=[DerivedFrom(cube_id=c, version=v) for c, v in sources],
+                model_fingerprint=base_fp,
+                metadata={q.BLOB_KEY: info.hash, BYTES_KEY: nbytes, AFP_KEY: afp,
+                          STATUS: status, CONFIG_KEY: tcfg.to_json(), NUMBERS_KEY: numbers,
+                          FACTS_KEY: {k: [c, v] for k, (c, v) in keys.items()},
+                          REASON_KEY: "; ".join(reasons) or None})
+            self.store.repo.insert_cubes(session, [cube], op="derive")
+            self.store.repo.audit(session, "consolidate", cube.id,
+                                  "; ".join(reasons) or "gate passed",
+                                  {"status": status, "facts": len(sources), **numbers,
+                                   "previous": previous},
+                                  actor=actor or scope.agent_id or scope.user_id)
+        self.store.after_write(1 + (previous is not None))
+        return cube, previous
+
+    # -- serving ------------------------------------------------------------------------
+
+    def _serving(self) -> AdapterServer:
+        from memos.parametric.lora import AdapterServer
+
+        base = self.activation.model(None)
+        if self._server is None or self._server.base is not base:
+            self._server = AdapterServer(base)
+        return self._server
+
+    def _route(self, row: CubeRow) -> _Route:
+        key = (row.id, row.version)
+        route = self._routes.get(key)
+        if route is None:
+            meta = row.meta or {}
+            facts = {k: (str(v[0]), int(v[1])) for k, v in (meta.get(FACTS_KEY) or {}).items()}
+            route = _Route(row.id, row.version, str(meta.get(AFP_KEY, "")),
+                           str(row.model_fingerprint or ""), str(q.adapter_blob(row) or ""),
+                           row.user_id, dict(meta.get(CONFIG_KEY) or {}), facts)
+            if len(self._routes) > 256:
+                self._routes.clear()
+            self._routes[key] = route
+        return route
+
+    def model_for(self, scope: Scope) -> tuple[MemoryModel, _Route] | None:
+        """The twin with the scope's active adapter switched in (hold the model lock while
+        using it), or None when the scope has none in service."""
+        with self.store.repo.read() as session:
+            row = q.active_adapter(session, scope.user_id, scope.agent_id)
+            if row is None:
+                return None
+            route = self._route(row)
+        with self.activation.model_lock:
+            return self._load(route), route
+
+    def _load(self, route: _Route) -> MemoryModel:
+        base = self.activation.model(None)
+
+        def tensors() -> dict[str, Any]:
+            return self.store.blobs.load(route.blob, fingerprint=route.base_fp,
+                                         expect={"owner": route.owner, "kind": BLOB_KIND,
+                                                 "adapter": route.adapter_fp})
+
+        if route.base_fp != base.fingerprint:
+            raise FingerprintMismatchError(
+                f"adapter {route.adapter_id} was trained on base model {route.base_fp[:12]}, "
+                f"not the loaded {base.fingerprint[:12]}; consolidate again on this model")
+        return self._serving().model_with(route.adapter_fp, route.base_fp, route.config,
+                                          tensors)
+
+    def closed_book(self, question: str, scope: Scope, model: Any,
+                    max_new_tokens: int) -> Answer | None:
+        """The adapter's closed-book answer when the question is one of its consolidated facts
+        (still live at the trained version) and `model` is its base; else None."""
+        from memos.activation import Answer
+
+        t0 = time.perf_counter()
+        with self.store.repo.read() as session:
+            row = q.active_adapter(session, scope.user_id, scope.agent_id)
+            if row is None:
+                return None
+            route = self._route(row)
+            hit = route.facts.get(question_key(question))
+            if hit is None:
+                return None
+            src = self.store.repo.row_by_id(session, hit[0])
+            if (src is None or src.version != hit[1]
+                    or src.state != Lifecycle.ACTIVE.value):
+                return None
+        base = self.activation.model(model)
+        if base.fingerprint != route.base_fp:
+            return None  # another model than the adapter's base: the other tiers answer
+        t1 = time.perf_counter()
+        with self.activation.model_lock:
+            try:
+                twin = self._load(route)
+            except (BlobError, ModelError) as exc:
+                log.warning("adapter %s cannot be served (%s); falling back", route.adapter_id,
+                            exc)
+                return None
+            text = twin.generate(question, memory=None, max_new_tokens=max_new_tokens)
+        t2 = time.perf_counter()
+        return Answer(text=text.strip(), cubes=[hit], hits=0, misses=0,
+                      seconds={"route": t1 - t0, "generate": t2 - t1},
+                      model_fingerprint=route.base_fp, tier="parametric",
+                      adapter_id=route.adapter_id, adapter_version=route.adapter_version,
+                      adapter_fingerprint=route.adapter_fp)
+
+    # -- the scheduler's job ------------------------------------------------------------
+
+    def scheduler_job(self, cfg: ConsolidationConfig, now: float, dry_run: bool,
+                      max_runs: int) -> list[tuple[str, str, str]]:
+        """Decide (and unless `dry_run`, run) consolidations: pending re-consolidations of
+        tainted adapters first, then owners the policy picks. At most `max_runs` trainings.
+        Returns (job, target, reason) decisions."""
+        decisions: list[tuple[str, str, str]] = []
+        runs = 0
+        with self.store.repo.read() as session:
+            pending = q.pending_reconsolidations(session)
+            owners = q.owners_with_facts(session)
+            last: dict[tuple[str, str | None], float] = {}
+            actives: dict[tuple[str, str | None], set[tuple[str, int]]] = {}
+            for u, a in owners:
+                rows = q.adapters_of(session, u, a)
+                if rows:
+                    last[(u, a)] = max(_ts(r.recorded_at) or 0.0 for r in rows)
+                act = q.active_adapter(session, u, a)
+                actives[(u, a)] = {(str(d["cube_id"]), int(d["version"]))
+                                   for d in (act.derived_from or [])} if act else set()
+        done_owners: set[tuple[str, str | None]] = set()
+        for row in pending:
+            owner = (row.user_id, row.agent_id)
+            scope = Scope(user_id=row.user_id, agent_id=row.agent_id)
+            keep = [str(d["cube_id"]) for d in row.derived_from or []]
+            reason = f"adapter {row.id} was tainted; re-consolidating without forgotten facts"
+            if runs >= max_runs:
+                decisions.append(("consolidate-deferred", row.id, reason + " (rate limit)"))
+                continue
+            decisions.append(("reconsolidate", row.id, reason))
+            if dry_run:
+                continue
+            runs += 1
+            done_owners.add(owner)
+            outcome = self._run_for(scope, keep, cfg, row.id)
+            decisions.append(("consolidate-result", row.id, outcome))
+        for owner in owners:
+            if owner in done_owners:
+                continue
+            scope = Scope(user_id=owner[0], agent_id=owner[1])
+            rows, _ = self._choose(scope, None, cfg, now)
+            stats = [FactStats(key=r.id, version=r.version, changed_at=0.0, confidence=1.0,
+                               hits=int(r.hits or 0)) for r in rows]
+            ok, why = should_consolidate(stats, actives.get(owner, set()), last.get(owner),
+                                         now, cfg.policy)
+            target = f"user:{owner[0]}" + (f"/agent:{owner[1]}" if owner[1] else "")
+            if not ok:
+                continue  # nothing to do is not a decision worth an audit row
+            if runs >= max_runs:
+                decisions.append(("consolidate-deferred", target, why + " (rate limit)"))
+                continue
+            decisions.append(("consolidate", target, why))
+            if dry_run:
+                continue
+            runs += 1
+            outcome = self._run_for(scope, [r.id for r in rows], cfg, None)
+            decisions.append(("consolidate-result", target, outcome))
+        return decisions
+
+    def _run_for(self, scope: Scope, ids: list[str], cfg: ConsolidationConfig,
+                 tainted: str | None) -> str:
+        from memos.scheduler import ACTOR
+
+        try:
+            live = self._live_ids(ids)
+            rep = self.consolidate(scope, facts=live, config=cfg, actor=ACTOR)
+            outcome = (f"adapter {rep.adapter_id} {rep.status}: closed-book "
+                       f"{rep.closed_book_after:.2f}, memory-QA {rep.memory_qa_base:.2f} -> "
+                       f"{rep.memory_qa_adapter:.2f}")
+        except InvalidInputError as exc:
+            outcome = f"not consolidated: {exc}"
+        if tainted is not None:
+            with self.store.repo.write() as session:
+                row = self.store.repo.row_by_id(session, tainted)
+                if row is not None:
+                    _new_version(self.store, session, row, "reconsolidate", outcome,
+                                 Lifecycle.FORGOTTEN, {RECON_KEY: "done"})
+        return outcome
+
+    def _live_ids(self, ids: list[str]) -> list[str]:
+        with self.store.repo.read() as session:
+            rows = q.rows_by_ids(session, ids)
+        live = [i for i in ids if i in rows and rows[i].state == Lifecycle.ACTIVE.value]
+        if not live:
+            raise InvalidInputError("every fact the adapter was trained on is forgotten")
+        return live
+
+
+def _readable(row: CubeRow, scope: Scope) -> bool:
+    from memos.stores.repository import can_read
+
+    return can_read(row, scope)
+
+
+def _status_of(cube: MemCube) -> str:
+    return str(cube.metadata.get(STATUS, ""))
+
+
+__all__ = ["ConsolidationConfig", "ParametricTier", "adapter_blobs", "fact_of",
+           "gate_reasons", "question_key", "remains", "run_consolidation_job", "taint_in"]
+
+
+def run_consolidation_job(store: StoreParts, activation: ActivationTier, config: Any,
+                          now: float, dry_run: bool, max_runs: int
+                          ) -> list[tuple[str, str, str]]:
+    """The scheduler's consolidation job (memos/scheduler.py): decide, run unless `dry_run`,
+    and audit every decision (actor "scheduler"). Uses the store's parametric tier when the
+    facade made one (its serving twin), else a fresh one."""
+    from memos.scheduler import ACTOR
+
+    cfg = config if config is not None else ConsolidationConfig()
+    if not isinstance(cfg, ConsolidationConfig):
+        raise InvalidInputError("SchedulerConfig.consolidation must be a "
+                                "memos.parametric.tier.ConsolidationConfig")
+    ptier = getattr(activation, "parametric", None)
+    if ptier is None:
+        ptier = ParametricTier(store, activation)
+    decisions = ptier.scheduler_job(cfg, now, dry_run, max_runs)
+    if decisions and not dry_run:
+        with store.repo.write() as session:
+            for job, target, why in decisions:
+                store.repo.audit(session, job, target, why, {}, actor=ACTOR)
+    return decisions

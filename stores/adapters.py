@@ -1,0 +1,176 @@
+"""Queries of the parametric tier: adapter cubes (tier ``parametric``, kind ``adapter``) of
+one owner, the facts a consolidation may choose from, and what remains of purged cubes.
+
+An OS-made adapter names its weights blob under ``memos:blob`` (a reserved key only the OS
+writes) and its status under ``memos:status``: ``active`` (in service; at most one per
+owner), ``retired`` (replaced or rolled back), ``rejected`` (failed the evaluation gate) or
+``tainted`` (a cube it was trained on was forgotten: out of service, weights erased).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from memos.cube import Kind, Lifecycle, Tier
+from memos.stores.schema import (
+    BlobRow,
+    ChangelogRow,
+    CubeRow,
+    CubeVersionRow,
+    DerivationRow,
+)
+
+BLOB_KEY = "memos:blob"
+STATUS_KEY = "memos:status"
+_HEX = frozenset("0123456789abcdef")
+
+
+def _owner(stmt: Any, user_id: str, agent_id: str | None) -> Any:
+    return stmt.where(CubeRow.user_id == user_id,
+                      CubeRow.agent_id.is_(None) if agent_id is None
+                      else CubeRow.agent_id == agent_id)
+
+
+def is_adapter(row: CubeRow) -> bool:
+    """An adapter the OS made (a caller cannot write `memos:` keys)."""
+    meta = row.meta if isinstance(row.meta, dict) else {}
+    return (row.tier == Tier.PARAMETRIC.value and row.kind == Kind.ADAPTER.value
+            and STATUS_KEY in meta)
+
+
+def adapter_blob(row: CubeRow) -> str | None:
+    meta = row.meta if isinstance(row.meta, dict) else {}
+    blob = meta.get(BLOB_KEY)
+    if (not is_adapter(row) or not isinstance(blob, str) or len(blob) != 64
+            or not set(blob) <= _HEX):
+        return None
+    return blob
+
+
+def adapters_of(session: Session, user_id: str, agent_id: str | None) -> list[CubeRow]:
+    """Every OS-made adapter of this owner, newest first."""
+    stmt = _owner(select(CubeRow).where(CubeRow.tier == Tier.PARAMETRIC.value,
+                                        CubeRow.kind == Kind.ADAPTER.value),
+                  user_id, agent_id).order_by(CubeRow.pk.desc())
+    return [r for r in session.execute(stmt).scalars() if is_adapter(r)]
+
+
+def active_adapter(session: Session, user_id: str, agent_id: str | None) -> CubeRow | None:
+    """The owner's adapter in service, or None (the newest, should two ever be active)."""
+    stmt = _owner(select(CubeRow).where(CubeRow.tier == Tier.PARAMETRIC.value,
+                                        CubeRow.kind == Kind.ADAPTER.value,
+                                        CubeRow.state == Lifecycle.ACTIVE.value),
+                  user_id, agent_id).order_by(CubeRow.pk.desc())
+    for row in session.execute(stmt).scalars():
+        if is_adapter(row):
+            return row
+    return None
+
+
+def pending_reconsolidations(session: Session) -> list[CubeRow]:
+    """Tainted adapters whose re-consolidation has not been attempted yet."""
+    stmt = select(CubeRow).where(CubeRow.tier == Tier.PARAMETRIC.value,
+                                 CubeRow.kind == Kind.ADAPTER.value,
+                                 CubeRow.state == Lifecycle.FORGOTTEN.value).order_by(CubeRow.pk)
+    return [r for r in session.execute(stmt).scalars()
+            if is_adapter(r) and r.meta.get("memos:reconsolidate") == "pending"]
+
+
+def owners_with_facts(session: Session) -> list[tuple[str, str | None]]:
+    """(user, agent) pairs that own live plaintext facts (the scheduler's consolidation job
+    walks them)."""
+    stmt = select(CubeRow.user_id, CubeRow.agent_id).where(
+        CubeRow.tier == Tier.PLAINTEXT.value, CubeRow.state == Lifecycle.ACTIVE.value,
+        CubeRow.kind == Kind.FACT.value).distinct()
+    return [(u, a) for u, a in session.execute(stmt)]
+
+
+def fact_rows(session: Session, user_id: str, agent_id: str | None
+              ) -> list[tuple[CubeRow, datetime | None]]:
+    """Live plaintext facts of this owner, each with when its current version was written."""
+    v = CubeVersionRow
+    stmt = _owner(select(CubeRow, v.created_at).join(
+        v, (v.cube_id == CubeRow.id) & (v.version == CubeRow.version), isouter=True).where(
+        CubeRow.tier == Tier.PLAINTEXT.value, CubeRow.state == Lifecycle.ACTIVE.value,
+        CubeRow.kind == Kind.FACT.value), user_id, agent_id).order_by(CubeRow.pk)
+    return [(row, at) for row, at in session.execute(stmt)]
+
+
+def rows_by_ids(session: Session, ids: Sequence[str]) -> dict[str, CubeRow]:
+    out: dict[str, CubeRow] = {}
+    wanted = list(dict.fromkeys(ids))
+    for start in range(0, len(wanted), 500):
+        for row in session.execute(select(CubeRow).where(
+                CubeRow.id.in_(wanted[start:start + 500]))).scalars():
+            out[row.id] = row
+    return out
+
+
+def adapters_from(session: Session, cube_ids: Sequence[str]) -> list[CubeRow]:
+    """Adapters (any state) trained on any version of these cubes."""
+    d = DerivationRow
+    out: list[CubeRow] = []
+    ids = list(dict.fromkeys(cube_ids))
+    for start in range(0, len(ids), 500):
+        stmt = (select(CubeRow).join(d, d.derived_pk == CubeRow.pk)
+                .where(d.source_id.in_(ids[start:start + 500]),
+                       CubeRow.tier == Tier.PARAMETRIC.value).distinct())
+        out += [r for r in session.execute(stmt).scalars() if is_adapter(r)]
+    return out
+
+
+def remains(session: Session, cube_ids: Sequence[str], indexed_pks: set[int],
+            blob_files: set[str]) -> dict[str, dict[str, Any]]:
+    """What is left of these (purged) cubes, per tier.
+
+    `indexed_pks`: the cube pks the vector and full-text indexes hold (an entry whose cube row
+    is gone is a remain); `blob_files`: hashes of the blob files on disk."""
+    ids = list(dict.fromkeys(cube_ids))
+    rows = rows_by_ids(session, ids)
+    versions = changelog = derivations = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        versions += session.execute(select(func.count()).select_from(CubeVersionRow).where(
+            CubeVersionRow.cube_id.in_(chunk))).scalar_one()
+        changelog += session.execute(select(func.count()).select_from(ChangelogRow).where(
+            ChangelogRow.cube_id.in_(chunk))).scalar_one()
+        derivations += session.execute(select(func.count()).select_from(DerivationRow).where(
+            DerivationRow.source_id.in_(chunk))).scalar_one()
+    live_pks: set[int] = set()
+    pk_list = sorted(indexed_pks)
+    for start in range(0, len(pk_list), 500):
+        live_pks.update(session.execute(select(CubeRow.pk).where(
+            CubeRow.pk.in_(pk_list[start:start + 500]))).scalars())
+    d = DerivationRow
+    activation: list[CubeRow] = []
+    for start in range(0, len(ids), 500):
+        activation += session.execute(
+            select(CubeRow).join(d, d.derived_pk == CubeRow.pk)
+            .where(d.source_id.in_(ids[start:start + 500]),
+                   CubeRow.tier == Tier.ACTIVATION.value).distinct()).scalars()
+    act_blobs = {str(r.meta.get(BLOB_KEY)) for r in activation if isinstance(r.meta, dict)}
+    adapters = adapters_from(session, ids)
+    ad_blobs = {b for b in (adapter_blob(r) for r in adapters) if b is not None}
+    blob_rows = set(session.execute(select(BlobRow.hash).where(
+        BlobRow.hash.in_(sorted(act_blobs | ad_blobs)))).scalars()) if act_blobs | ad_blobs \
+        else set()
+    return {
+        "plaintext": {"rows": len(rows), "versions": versions, "changelog_rows": changelog,
+                      "derivation_rows": derivations},
+        "indexes": {"entries_without_row": len(indexed_pks - live_pks)},
+        "activation": {"cubes": len(activation),
+                       "blobs": len((act_blobs & blob_files) | (act_blobs & blob_rows))},
+        "parametric": {"adapters": len(adapters),
+                       "active": sum(1 for r in adapters if r.state == Lifecycle.ACTIVE.value),
+                       "blobs": len((ad_blobs & blob_files) | (ad_blobs & blob_rows))},
+    }
+
+
+__all__ = ["BLOB_KEY", "STATUS_KEY", "active_adapter", "adapter_blob", "adapters_from",
+           "adapters_of", "fact_rows", "is_adapter", "owners_with_facts",
+           "pending_reconsolidations", "remains", "rows_by_ids"]
