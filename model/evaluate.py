@@ -56,7 +56,8 @@ def memory_qa(
     `full_attention` every memory (the training-time path). Questions are about distinct facts of the set when possible (several facts per subject,
     shared attributes), so answering needs the (subject, attribute) binding. `style` picks the
     fact generator: "random" (the training distribution's kind of strings, unseen seeds),
-    "realistic" (names, attributes and values from word lists training never samples) or one of
+    "realistic" (names, attributes and values from word lists training never samples), "training"
+    (the training mix: random strings plus values as people state them) or one of
     `families.FAMILIES` (strings of one particular kind)."""
     if n_facts < 1 or questions < 1 or sets < 1:
         raise InvalidInputError("facts, questions and sets must be >= 1")

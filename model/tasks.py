@@ -241,6 +241,204 @@ def make_facts(rng: random.Random, n: int) -> list[Fact]:
     return bind_facts(rng, n, subjects, attr_pool, per_subject, lambda s, a: make_value(rng))
 
 
+# ---- values as people state them --------------------------------------------------------------
+# What people actually say about themselves: names with titles and initials ("Dr. A. Okonkwo"),
+# street addresses ("221B Baker St., London"), dates in many spellings, phone numbers with
+# brackets and dots, e-mail addresses, and long values (33-64 bytes) mixing all of these. A
+# period inside a value ("Dr. A. Okonkwo", "St., London") reads, one byte at a time, exactly like
+# the period that ends a fact ("... is Paris."), so the model must learn to look past it; the
+# random strings above almost never put ". " inside a value. Names and places are made-up words
+# (the robustness families use real-looking word lists that training never samples); month
+# names, titles and street kinds are closed sets and are sampled as they are written.
+_MONTHS = ("January February March April May June July August September October November "
+           "December").split()
+_TITLES = ("Dr. Mr. Mrs. Ms. Mx. Prof. Rev. Fr. Sr. Sra. Capt. Col. Gen. Lt. Sgt. Hon. Sir Dame "
+           "Lady Lord Dr Mr Mrs Ms Prof Herr Frau Mme. Mlle. M.").split()
+_SUFFIXES = ("Jr. Sr. II III PhD Ph.D. MD M.D. Esq. MBA B.Sc. QC").split()
+_STREETS = ("St. Street Rd. Road Ave. Avenue Ln. Lane Blvd. Dr. Drive Ct. Pl. Sq. Way Cres. "
+            "Terr. Hwy. Pkwy. Close Row Gardens Str. Stra\u00dfe").split()
+_ORDINAL = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd", 31: "st"}
+
+
+def _name_word(rng: random.Random, lo: int = 2, hi: int = 10) -> str:
+    """A capitalised made-up name; sometimes with an apostrophe or hyphen (O'Brien, Smith-Jones)."""
+    name = _word(rng, lo, hi).capitalize()
+    r = rng.random()
+    if r < 0.06:
+        return f"{rng.choice(['O', 'D', 'L'])}'{name}"
+    if r < 0.14:
+        return f"{name}-{_word(rng, 2, 8).capitalize()}"
+    if r < 0.18:
+        return f"{rng.choice(['Mc', 'Mac', 'van ', 'de ', 'von ', 'al-'])}{name}"
+    return name
+
+
+def _initials(rng: random.Random) -> str:
+    letters = [rng.choice(_LETTERS.upper()) for _ in range(rng.randint(1, 3))]
+    return rng.choice([" ".join(c + "." for c in letters), "".join(c + "." for c in letters),
+                       " ".join(letters)])
+
+
+def _titled_name(rng: random.Random) -> str:
+    """"Dr. A. Okonkwo", "Mrs. J. R. Smith", "Prof. Ada Lin-Moe PhD", "A. B. Zuri", "Mr. Ng"."""
+    parts = [rng.choice(_TITLES)] if rng.random() < 0.8 else []
+    r = rng.random()
+    if r < 0.45:
+        parts.append(_initials(rng))
+    elif r < 0.7:
+        parts.append(_name_word(rng, 2, 8))
+        if rng.random() < 0.4:
+            parts.append(_initials(rng))
+    if not parts or rng.random() < 0.9:
+        parts.append(_name_word(rng))
+    if rng.random() < 0.12:
+        parts.append(("," if rng.random() < 0.3 else "") + rng.choice(_SUFFIXES))
+    return " ".join(parts).replace(" ,", ",")
+
+
+def _address(rng: random.Random) -> str:
+    """"221B Baker St., London", "Flat 3, 14 Kelo Rd., Lumbridge LS6 2AB", "Rua Vena 12, Pirto"."""
+    number = str(rng.randint(1, 9999)) + (rng.choice(_LETTERS.upper()) if rng.random() < 0.15 else "")
+    street = " ".join(_name_word(rng, 3, 9) for _ in range(rng.randint(1, 2)))
+    kind = rng.choice(_STREETS)
+    line = f"{number} {street} {kind}" if rng.random() < 0.75 else f"{street} {kind} {number}"
+    if rng.random() < 0.2:
+        line = f"{rng.choice(['Flat', 'Apt.', 'Unit', 'Suite', '#'])} {rng.randint(1, 99)}, {line}"
+    extras = []
+    if rng.random() < 0.75:
+        extras.append(_name_word(rng, 3, 10))
+    if rng.random() < 0.35:
+        extras.append(rng.choice([
+            str(rng.randint(10000, 99999)),
+            f"{rng.choice(_LETTERS.upper())}{rng.choice(_LETTERS.upper())}{rng.randint(1, 20)} "
+            f"{rng.randint(1, 9)}{rng.choice(_LETTERS.upper())}{rng.choice(_LETTERS.upper())}",
+            rng.choice(_LETTERS.upper()) + rng.choice(_LETTERS.upper()),
+        ]))
+    if extras and rng.random() < 0.2:
+        extras.append(_name_word(rng, 3, 9))
+    return ", ".join([line, *extras]) if rng.random() < 0.85 else " ".join([line, *extras])
+
+
+def _date(rng: random.Random) -> str:
+    """"3 March 2024", "2024-03-03", "March 3rd", "Mar. 3, 2024", "03/03/2024", "3.3.2024"."""
+    y, m, d = rng.randint(1900, 2099), rng.randint(1, 12), rng.randint(1, 31)
+    month = _MONTHS[m - 1]
+    short = month[:3] + ("." if rng.random() < 0.5 else "")
+    name = rng.choice([month, month, short, month.lower()])
+    nth = f"{d}{_ORDINAL.get(d, 'th')}"
+    return rng.choice([
+        f"{d} {name} {y}", f"{name} {d}, {y}", f"{name} {nth}", f"{nth} {name}", f"{nth} of {name}",
+        f"{y}-{m:02d}-{d:02d}", f"{d:02d}/{m:02d}/{y}", f"{m}/{d}/{y}", f"{d}.{m}.{y}",
+        f"{d}. {name} {y}", f"{name} {y}", f"{name} {nth}, {y}", f"{d} {name}",
+        f"{rng.choice(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'])}, {d} {short} {y}",
+    ])
+
+
+def _phone(rng: random.Random) -> str:
+    """"+44 20 7946 0958", "(555) 012-3456", "555.012.3456", "+1-555-012-3456 ext. 12"."""
+    def digits(n: int) -> str:
+        return "".join(rng.choice("0123456789") for _ in range(n))
+
+    r = rng.random()
+    if r < 0.3:
+        groups = [digits(rng.randint(1, 4)) for _ in range(rng.randint(2, 4))]
+        text = f"+{rng.randint(1, 999)} " + rng.choice([" ", "-", "."]).join(groups)
+    elif r < 0.55:
+        text = f"({digits(3)}) {digits(3)}-{digits(4)}"
+        if rng.random() < 0.3:
+            text = f"+1 {text}"
+    elif r < 0.8:
+        sep = rng.choice(["-", ".", " "])
+        text = sep.join([digits(3), digits(3), digits(4)])
+    else:
+        text = f"0{digits(rng.randint(2, 4))} {digits(rng.randint(3, 4))} {digits(rng.randint(3, 4))}"
+    if rng.random() < 0.1:
+        text += rng.choice([" ext. ", " x", " ext "]) + digits(rng.randint(1, 4))
+    return text
+
+
+def _email(rng: random.Random) -> str:
+    local = rng.choice([".", "_", "-", ""]).join(_word(rng, 1, 8) for _ in range(rng.randint(1, 3)))
+    if rng.random() < 0.3:
+        local += str(rng.randint(1, 999))
+    domain = ".".join(_word(rng, 2, 8) for _ in range(rng.randint(1, 2)))
+    return f"{local}@{domain}.{rng.choice(['com', 'org', 'net', 'io', 'co.uk', 'de', 'edu', 'fr'])}"
+
+
+def _sentence(rng: random.Random, lo: int, hi: int) -> str:
+    """A phrase with commas, periods inside ("St. Ives, nr. Penzance") and digits, lo..hi bytes."""
+    limit = rng.randint(lo, hi)
+    words: list[str] = []
+    while len(" ".join(words).encode()) < limit:
+        r = rng.random()
+        if r < 0.12:
+            words.append(_cased(rng, _word(rng, 1, 4)) + ".")
+        elif r < 0.22 and words:
+            words[-1] += rng.choice([",", ";", ":", " -", " &"])
+        elif r < 0.3:
+            words.append(str(rng.randint(0, 10 ** rng.randint(1, 4))))
+        elif r < 0.38:
+            words.append(rng.choice([_titled_name, _date, _phone])(rng))
+        else:
+            words.append(_cased(rng, _word(rng, 1, 9)) if rng.random() < 0.4 else _word(rng, 1, 9))
+    text = " ".join(words)
+    while len(text.encode()) > hi and " " in text:
+        text = text.rsplit(" ", 1)[0]
+    return text.rstrip(",;:-& ")
+
+
+def _long(rng: random.Random) -> str:
+    """33-64 bytes: several stated values joined ("Dr. A. Lin, 12 Kelo Rd., Pirto, 3 May 2021")."""
+    hi = rng.randint(33, 64)
+    parts = [rng.choice(_STATED_KINDS[:5])(rng)]
+    while len(", ".join(parts).encode()) < 33:
+        parts.append(rng.choice((_titled_name, _address, _date, _phone, _email, _name_word))(rng))
+    text = ", ".join(parts) if rng.random() < 0.7 else " ".join(parts)
+    if len(text.encode()) > hi:
+        cut = text.encode()[:hi].decode(errors="ignore").rstrip(".")
+        text = cut.rsplit(" ", 1)[0] if " " in cut and len(cut.rsplit(" ", 1)[0].encode()) >= 33 else cut
+    return text.rstrip(",;:-& ") if len(text.rstrip(",;:-& ").encode()) >= 33 else _sentence(rng, 33, 64)
+
+
+_STATED_KINDS: tuple[Callable[[random.Random], str], ...] = (
+    _titled_name, _address, _date, _phone, _email, lambda r: _sentence(r, 4, 32), _long, _long,
+)
+
+
+def make_stated_value(rng: random.Random) -> str:
+    """A value as people state it: a titled name, an address, a date, a phone number, an e-mail
+    address, a phrase with periods and commas, or a long (33-64 bytes) mixture; 1-64 bytes. A few
+    end with a period of their own ("Jr.", "etc.")."""
+    value = rng.choice(_STATED_KINDS)(rng)
+    if len(value.encode()) > 64:
+        value = value.encode()[:64].decode(errors="ignore").rstrip(",;:-&. ")
+    if rng.random() < 0.03 and len(value.encode()) < 61:
+        value += rng.choice([" Jr.", " etc.", " Ltd.", "."])
+    return value
+
+
+def make_stated_subject(rng: random.Random) -> str:
+    """A subject as people name one: a titled name ("Dr. A. Okonkwo") or first and last name."""
+    if rng.random() < 0.6:
+        return _titled_name(rng)
+    return f"{_name_word(rng, 2, 8)} {_name_word(rng)}"
+
+
+STATED_SHARE = 0.35  # share of training values (and a fifth of that for subjects) drawn as stated
+
+
+def make_training_facts(rng: random.Random, n: int) -> list[Fact]:
+    """The training mix: `make_facts` (random strings of many shapes) with a STATED_SHARE of the
+    values replaced by values as people state them, and in some sets titled people as subjects."""
+    facts = make_facts(rng, n)
+    if rng.random() < 0.15:
+        names = distinct(len({f.subject for f in facts}), lambda: make_stated_subject(rng))
+        rename = dict(zip(dict.fromkeys(f.subject for f in facts), names, strict=True))
+        facts = [Fact(rename[f.subject], f.attribute, f.value) for f in facts]
+    return [Fact(f.subject, f.attribute, make_stated_value(rng)) if rng.random() < STATED_SHARE else f
+            for f in facts]
+
+
 # Held-out style: facts about people with realistic names, attributes and values, built from
 # word lists that training never samples. Evaluation only (`--style realistic`), to check that
 # what the model learned carries over to strings unlike its training strings.
@@ -295,7 +493,7 @@ def make_facts_realistic(rng: random.Random, n: int) -> list[Fact]:
     return bind_facts(rng, n, people, _REAL_ATTRS, per_person, lambda p, a: _realistic_value(rng, p, a))
 
 
-FACT_STYLES = {"random": make_facts, "realistic": make_facts_realistic}
+FACT_STYLES = {"random": make_facts, "realistic": make_facts_realistic, "training": make_training_facts}
 
 
 def question_tokens(fact: Fact) -> tuple[list[int], list[int]]:
@@ -341,7 +539,7 @@ def memory_qa_batch(
     prompts, answers, sel, fact_sets, mem_seqs = [], [], [], [], []
     allowed = torch.zeros(groups * questions, groups * n_facts, dtype=torch.bool)
     for g in range(groups):
-        facts = make_facts(rng, n_facts)
+        facts = make_training_facts(rng, n_facts)
         fact_sets.append(facts)
         mem_seqs += [[tok.BOS, *tok.encode_raw(f.text)] for f in facts]
         for q in range(questions):

@@ -140,8 +140,13 @@ def train(
     progress: bool = True,
     keep_train_state: bool = False,
     eval_fn: Any = None,
+    init: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Train (or resume) a model on `tc.task` and save it to `out_dir`. Returns a summary."""
+    """Train (or resume) a model on `tc.task` and save it to `out_dir`. Returns a summary.
+
+    `init`: a checkpoint directory whose weights the run starts from (fine-tuning) instead of a
+    fresh initialisation; its config replaces `model_cfg`. A run that resumes from its own train
+    state ignores it (the state already holds the fine-tuned weights)."""
     if tc.task not in TASKS:
         raise InvalidInputError(f"unknown task {tc.task!r}; use one of {', '.join(TASKS)}")
     if tc.steps <= 0:
@@ -153,9 +158,22 @@ def train(
     rank, world = _dist_setup()
     device = torch.device(f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(tc.seed)
-    model = build_model(model_cfg)
-    opt_state, start, rng_state = None, 0, None
     state_file = out / TRAIN_STATE_FILE
+    init_meta: dict[str, Any] = {}
+    if init is not None and not (resume and state_file.is_file()):
+        init_dir = Path(init)
+        if not (init_dir / "config.json").is_file():
+            raise InvalidInputError(f"--init {init_dir} is not a checkpoint directory (no config.json); "
+                                    "pass a directory written by `memos model train`")
+        model = load_checkpoint(init_dir)
+        init_meta = {"init": {"path": str(init_dir), "fingerprint": model.fingerprint}}
+    else:
+        model = build_model(model_cfg)
+        if resume and state_file.is_file() and (out / "meta.json").is_file():
+            import json
+
+            init_meta = {k: v for k, v in json.loads((out / "meta.json").read_text()).items() if k == "init"}
+    opt_state, start, rng_state = None, 0, None
     if resume and state_file.is_file():
         model = load_checkpoint(out)
         saved = torch.load(state_file, weights_only=False)
@@ -177,7 +195,7 @@ def train(
     if world > 1:
         loss_mod = nn.parallel.DistributedDataParallel(loss_mod, find_unused_parameters=True)
     history: list[dict[str, Any]] = []
-    meta = {"train": asdict(tc), "task": tc.task}
+    meta = {"train": asdict(tc), "task": tc.task, **init_meta}
 
     def save(step: int) -> None:
         if rank != 0:

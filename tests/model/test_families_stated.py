@@ -1,0 +1,92 @@
+"""Values as people state them: the robustness families and the training generator (issue 13),
+and fine-tuning from a checkpoint (`train(..., init=...)`)."""
+
+import json
+import random
+import re
+
+import pytest
+import torch
+
+from memos.errors import InvalidInputError
+from memos.model import families, tasks
+from memos.model.baselines import build_model
+from memos.model.checkpoint import load_checkpoint, save_checkpoint
+from memos.model.config import preset
+from memos.model.train import TrainConfig, train
+
+STATED = ("titled-names", "titled-subjects", "addresses", "dates", "phone-numbers", "emails", "stated-long-values")
+
+
+def _values(family: str, seeds: int = 4) -> list[str]:
+    return [f.value for s in range(seeds) for f in families.FAMILIES[family](random.Random(s), 32)]
+
+
+def test_stated_families_are_registered_and_styles_of_eval() -> None:
+    assert set(STATED) <= set(families.FAMILIES) and set(STATED) <= set(families.STYLES)
+    assert "training" in families.STYLES  # the training mix, evaluated on unseen seeds
+
+
+def test_titled_names_have_a_title_and_periods_inside() -> None:
+    values = _values("titled-names")
+    assert all(v.split()[0] in families._FAM_TITLES and v.split()[-1] in families._SURNAMES for v in values)
+    assert all(re.search(r"\.\s", v) for v in values)  # the period that used to end the answer
+    assert any(re.search(r"\s[A-Z]\. [A-Z]\. ", v) for v in values)  # "Mrs. J. R. Smith"
+    subjects = [f.subject for f in families.FAMILIES["titled-subjects"](random.Random(0), 32)]
+    assert all(s.split()[0] in families._FAM_TITLES for s in subjects)
+
+
+def test_addresses_dates_phones_emails_look_as_claimed() -> None:
+    assert all(re.match(r"^(Flat \d+, )?\d+[AB]? \w+ [\w.]+, \w+", v) for v in _values("addresses"))
+    assert any(", " in v and "." in v.split(",")[0] for v in _values("addresses"))  # "221B Baker St., London"
+    dates = _values("dates")
+    month = "|".join(families._MONTH_NAMES)
+    patterns = (rf"\d{{1,2}} ({month}) \d{{4}}", r"\d{4}-\d\d-\d\d", rf"({month}) \d{{1,2}}(st|nd|rd|th)",
+                rf"({month}) \d{{1,2}}, \d{{4}}", r"\d\d/\d\d/\d{4}")
+    assert all(any(re.fullmatch(p, d) for p in patterns) for d in dates)
+    assert {next(i for i, p in enumerate(patterns) if re.fullmatch(p, d)) for d in dates} == set(range(5))
+    phones = _values("phone-numbers")
+    assert all(re.fullmatch(r"[+()\d][\d ()+-]+\d", p) and sum(c.isdigit() for c in p) >= 10 for p in phones)
+    assert any(p.startswith("(") for p in phones) and any(p.startswith("+44 20 ") for p in phones)
+    assert all(re.fullmatch(r"[a-z0-9.-]+@[a-z-]+\.[a-z.]+", e) for e in _values("emails"))
+
+
+def test_stated_long_values_are_33_to_64_bytes() -> None:
+    sizes = [len(v.encode()) for v in _values("stated-long-values")]
+    assert min(sizes) >= 33 and max(sizes) <= 64
+
+
+def test_training_generator_states_values_and_keeps_the_random_style() -> None:
+    rng = random.Random(0)
+    values = [tasks.make_stated_value(rng) for _ in range(3000)]
+    assert all(1 <= len(v.encode()) <= 64 and v == v.strip() for v in values)
+    assert sum(bool(re.search(r"\.\s", v)) for v in values) > 300  # periods inside a value
+    assert sum(len(v.encode()) > 32 for v in values) > 600  # long values are no longer rare
+    assert sum(v.endswith(".") for v in values) > 20  # a few end with their own period
+    # Training draws from the mix, seeded; the `random` style (make_facts) is unchanged by it.
+    mix = tasks.make_training_facts(random.Random(7), 64)
+    assert mix == tasks.make_training_facts(random.Random(7), 64)
+    plain = tasks.make_facts(random.Random(7), 64)
+    assert len({(f.subject, f.attribute) for f in mix}) == 64
+    changed = sum(a.value != b.value for a, b in zip(mix, plain, strict=True))
+    assert 0 < changed < 64
+    batch = tasks.memory_qa_batch(random.Random(1), n_facts=8, groups=1, questions=2)
+    assert batch.facts[0] == tasks.make_training_facts(random.Random(1), 8)
+
+
+def test_train_init_starts_from_a_checkpoint(tmp_path) -> None:
+    torch.set_num_threads(1)
+    cfg = preset("tiny")
+    torch.manual_seed(1)
+    start = build_model(cfg)
+    save_checkpoint(start, tmp_path / "init")
+    tc = TrainConfig(steps=1, warmup=1, max_facts=4, questions=2, lr=1e-9, stuffed_every=0)
+    train(cfg, tc, tmp_path / "out", progress=False, init=tmp_path / "init")
+    meta = json.loads((tmp_path / "out" / "meta.json").read_text())
+    assert meta["init"]["fingerprint"] == start.fingerprint
+    tuned = load_checkpoint(tmp_path / "out")
+    # lr 1e-9: the weights are the init's up to the one tiny step (a fresh init would differ by O(1)).
+    for (name, a), b in zip(start.state_dict().items(), tuned.state_dict().values(), strict=True):
+        assert torch.allclose(a, b, atol=1e-5), name
+    with pytest.raises(InvalidInputError, match="not a checkpoint directory"):
+        train(cfg, tc, tmp_path / "other", progress=False, init=tmp_path / "missing")
