@@ -75,6 +75,14 @@ def locomo(
     retrievers: str | None = typer.Option(
         None, "--retrievers", help="Comma-separated subset of dense,fulltext,graph (ablations)."
     ),
+    ingest: str = typer.Option(
+        "turns", "--ingest",
+        help="'turns' (one cube per turn) or 'reader' (MemOS.ingest per session: episodes "
+        "plus extracted facts; a fact hit retrieves its source turns).",
+    ),
+    answer: bool = typer.Option(
+        False, "--answer", help="Instead of recall: memos.Assistant answers every question "
+        "(token F1 per category, context words; LLM-judge when $MEMOS_LLM_URL is set)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Evidence recall of search on LoCoMo: every turn a cube, every evidence question a search.
@@ -83,6 +91,12 @@ def locomo(
     """
     from memos.eval.locomo import evaluate_locomo, resolve_embedder
 
+    if answer:  # the assistant's answers (cli/chat_commands.py renders them)
+        from memos.cli.chat_commands import locomo_answers
+
+        locomo_answers(str(data), conversations=conversations, embedder=embedder,
+                       ingest=ingest, context_window=context_window, as_json=as_json)
+        return
     _name, note = resolve_embedder(embedder)
     if note:
         _err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
@@ -92,6 +106,7 @@ def locomo(
             conversations=conversations, context_window=context_window,
             retrievers=[r.strip() for r in retrievers.split(",") if r.strip()] if retrievers else None,
             progress=lambda done, total: update("ingest + search", done, total),
+            ingest=ingest,
         )
     if as_json:
         sys.stdout.write(json.dumps(report.to_json()) + "\n")
@@ -111,6 +126,8 @@ def locomo(
     out.print(table)
     out.print(f"search latency: p50 {report.latency_ms['p50']:.1f} ms, "
               f"p95 {report.latency_ms['p95']:.1f} ms")
+    for line in report.notes:
+        out.print(line)
 
 
 @bench_app.command("retrieval")

@@ -1,0 +1,269 @@
+"""`memos chat` (talk to the assistant) and `memos eval assistant` (its scenario suite).
+
+`memos chat` is a loop around `memos.Assistant.reply`: rich in a terminal, plain lines when
+stdin is a pipe (one reply line per input line, so it can be scripted). The library decides
+everything; this file reads lines and prints replies.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from memos.cli import render
+from memos.cli.app import app, eval_app
+from memos.cli.options import (
+    MEMORIES,
+    AgentOpt,
+    IndexDirOpt,
+    JsonOpt,
+    StoreOpt,
+    UserOpt,
+    open_store,
+    scope_of,
+)
+from memos.errors import InvalidInputError, MemosError
+
+HELP = ("/quit (or Ctrl-D) ends the session and exits · /end ends the session and starts a "
+        "new one · /memories shows or hides the memories each reply used · /help")
+
+
+class BackendChoice(StrEnum):
+    auto = "auto"
+    model = "model"
+    extractive = "extractive"
+    llm = "llm"
+
+
+def _read_line(interactive: bool, console: Any) -> str | None:
+    """The next line, or None at the end of input (Ctrl-D, Ctrl-C, end of the pipe)."""
+    try:
+        if interactive:
+            return str(console.input("[bold cyan]you>[/bold cyan] "))
+        line = sys.stdin.readline()
+        return None if line == "" else line.rstrip("\n")
+    except (EOFError, KeyboardInterrupt):
+        return None
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"the input is not UTF-8 text ({exc.reason} at byte "
+                                f"{exc.start}); send UTF-8") from None
+
+
+def _show_reply(reply: Any, console: Any, interactive: bool, streamed: bool,
+                show_memories: bool) -> None:
+    if not interactive:
+        sys.stdout.write(" ".join(reply.text.split()) + "\n")
+        sys.stdout.flush()
+        return
+    if streamed:
+        console.print()
+    else:
+        console.print(f"[bold green]memos>[/bold green] {escape(reply.text)}")
+    total_ms = reply.seconds.get("total", 0.0) * 1000
+    n = len(reply.memories)
+    console.print(f"[dim]{reply.backend} · {n} memor{'y' if n == 1 else 'ies'} · "
+                  f"{total_ms:.0f} ms · {escape(reply.route)}[/dim]")
+    if show_memories and reply.memories:
+        table = render.new_table(None, ["#", "score", "why", "when", "memory"])
+        for rank, m in enumerate(reply.memories, start=1):
+            table.add_row(str(rank), f"{m.score:.3f}", m.why,
+                          m.at.date().isoformat() if m.at else "", render.short(m.content, 90))
+        console.print(table)
+
+
+def _end(bot: Any, console: Any, interactive: bool) -> None:
+    ended = bot.end_session()
+    if not ended.turns:
+        return
+    saved = ended.saved
+    line = (f"session {ended.session_id} ended: {ended.turns} turn(s), summary "
+            f"{ended.summary_id}" + (f", state saved ({saved.tokens} tokens read)"
+                                     if saved is not None else ""))
+    if interactive:
+        console.print(f"[dim]{escape(line)}[/dim]")
+    else:
+        sys.stderr.write(line + "\n")
+
+
+@app.command(rich_help_panel=MEMORIES)
+def chat(
+    user: UserOpt = None,
+    agent: AgentOpt = None,
+    session: Annotated[str | None, typer.Option(
+        "--session", help="Session id to continue (default: a new one).")] = None,
+    backend: Annotated[BackendChoice, typer.Option(
+        "--backend", "-b", help="How replies are made: auto (llm when $MEMOS_LLM_URL is set, "
+        "else the built-in model for a stored fact it reads reliably, else extractive), "
+        "model, extractive or llm.")] = BackendChoice.auto,
+    show_memories: Annotated[bool, typer.Option(
+        "--memories", help="Show the memories each reply used, and why.")] = False,
+    store: StoreOpt = None,
+    index_dir: IndexDirOpt = None,
+) -> None:
+    """Talk to an assistant that remembers you across sessions.
+
+    Each message is answered from your memories, then remembered.
+
+    A new value replaces the old one; "forget my address" forgets it everywhere.
+
+    Piped (stdin not a terminal): one plain reply line per input line.
+
+    Example: memos chat --user alice
+
+    Example: printf 'I live in Porto.\\nwhere do I live?\\n' | memos chat -u alice
+    """
+    from memos.assistant import Assistant
+
+    scope = scope_of(user, agent)
+    interactive = sys.stdin.isatty()
+    console = render.console()
+    with open_store(store, index_dir, create=True) as mem:
+        bot = Assistant(mem, scope.user_id, agent=scope.agent_id, backend=backend.value,
+                        session_id=session)
+        if interactive:
+            console.print(f"[bold]memos chat[/bold] as {escape(bot.user_name)} "
+                          f"({escape(scope.user_id)}), session {escape(bot.session_id)}, "
+                          f"backend {backend.value}")
+            console.print(f"[dim]{escape(HELP)}[/dim]")
+        while True:
+            try:
+                line = _read_line(interactive, console)
+            except InvalidInputError as exc:  # unreadable input ends the chat, not the session
+                _turn_error(exc, interactive, console)
+                break
+            if line is None:
+                break
+            text = line.strip()
+            if not text:
+                continue
+            if text.lower() in ("/quit", "/exit", "/q"):
+                break
+            if text.lower() == "/help":
+                console.print(escape(HELP))
+                continue
+            if text.lower() == "/memories":
+                show_memories = not show_memories
+                continue
+            if text.lower() == "/end":
+                _end(bot, console, interactive)
+                if interactive:
+                    console.print(f"[dim]new session {escape(bot.session_id)}[/dim]")
+                continue
+            streamed = False
+
+            def token(piece: str) -> None:
+                nonlocal streamed
+                if not streamed:
+                    console.print("[bold green]memos>[/bold green] ", end="")
+                    streamed = True
+                console.print(piece, end="", markup=False, highlight=False)
+
+            try:
+                reply = bot.reply(text, on_token=token if interactive else None)
+            except MemosError as exc:
+                if streamed:
+                    console.print()
+                _turn_error(exc, interactive, console)
+                continue
+            _show_reply(reply, console, interactive, streamed, show_memories)
+        _end(bot, console, interactive)
+
+
+def _turn_error(exc: MemosError, interactive: bool, console: Any) -> None:
+    """A failed turn is reported and the chat goes on (the store is unchanged by it)."""
+    from memos.cli.options import cli_words
+
+    message = " ".join(cli_words(str(exc)).split())
+    if interactive:
+        console.print(f"[red]error:[/red] {escape(message)}")
+    else:
+        sys.stderr.write(f"error: {message}\n")
+
+
+@eval_app.command("assistant")
+def eval_assistant(
+    scenarios: Annotated[str | None, typer.Option(
+        "--scenarios", help="Scenario file (default: the suite shipped with memos).")] = None,
+    backend: Annotated[BackendChoice, typer.Option(
+        "--backend", "-b", help="Backend of the assistant under test.")] = BackendChoice.auto,
+    embedder: Annotated[str, typer.Option(
+        "--embedder", help="Embedder of the scenario stores: hashing (default) or minilm.")
+    ] = "hashing",
+    first: Annotated[int | None, typer.Option(
+        "--first", min=1, help="Play only the first N scenarios.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Accuracy of the assistant's replies on multi-session scenarios (offline).
+
+    A reply is right when it holds the expected value and none of the wrong ones.
+
+    Example: memos eval assistant --json
+    """
+    from memos.eval.assistant_eval import evaluate_assistant
+
+    with render_progress() as update:
+        report = evaluate_assistant(scenarios, backend=backend.value, embedder=embedder,
+                                    first=first, progress=update)
+    if json_out:
+        render.print_json(report.to_json())
+        return
+    table = render.new_table(f"assistant scenarios: {report.scenarios} scenarios, "
+                             f"{report.questions} questions, backend {report.backend}",
+                             ["tag", "accuracy"])
+    for tag, acc in report.by_tag.items():
+        table.add_row(tag, f"{acc:.3f}")
+    table.add_row("[bold]overall[/bold]", f"[bold]{report.accuracy:.3f}[/bold]")
+    render.print_table(table)
+    used = ", ".join(f"{b} {v['questions']:.0f} ({v['accuracy']:.2f})"
+                     for b, v in report.by_backend.items())
+    render.print_message(f"answered by: {used}; reply p50 {report.reply_ms['p50']} ms")
+    for o in report.outcomes:
+        if not o.right:
+            render.print_message(f"wrong [{o.scenario}] {o.user}: {o.ask!r} -> {o.reply!r} "
+                                 f"(expected {o.expect!r}, not {o.wrong})", style="yellow")
+
+
+def locomo_answers(data: str, *, conversations: int | None, embedder: str, ingest: str,
+                   context_window: int, as_json: bool) -> None:
+    """`memos eval locomo --answer` (called from that command): the assistant answers
+    every question; token F1 per category, context words per question."""
+    from memos.eval.locomo import resolve_embedder
+    from memos.eval.locomo_answer import evaluate_answers, format_rows
+
+    name, note = resolve_embedder(embedder)
+    if note:
+        sys.stderr.write(f"note: {note}\n")
+    with render_progress("ingest + answer") as update:
+        report = evaluate_answers(data, conversations=conversations, embedder=name,
+                                  ingest=ingest, context_window=context_window,
+                                  progress=update)
+    if as_json:
+        render.print_json(report.to_json())
+        return
+    table = render.new_table(
+        f"LoCoMo answers ({report.conversations} conversations, {report.questions} "
+        f"questions, ingest {report.ingest}, embedder {report.embedder})",
+        ["category", "questions", "token F1"])
+    for row in format_rows(report):
+        table.add_row(*row)
+    table.add_row("[bold]overall (1-4)[/bold]", "", f"[bold]{report.f1_overall:.3f}[/bold]")
+    render.print_table(table)
+    used = ", ".join(f"{b} {n}" for b, n in sorted(report.backends.items()))
+    render.print_message(f"answered by: {used}; context words per question: mean "
+                         f"{report.context_words['mean']}, p50 {report.context_words['p50']}; "
+                         f"{report.seconds_per_question * 1000:.0f} ms per question")
+    if report.judge_accuracy is not None:
+        render.print_message(f"LLM judge ({report.judge_model}): {report.judge_accuracy:.3f}")
+
+
+def render_progress(what: str = "scenarios") -> Any:
+    from memos.cli.options import progress_bar
+
+    return progress_bar(what)
+
+
+__all__ = ["chat", "eval_assistant", "locomo_answers"]

@@ -1,0 +1,865 @@
+"""`memos.Assistant`: a personal assistant that remembers one user across sessions.
+
+Each `reply(text)` retrieves the user's memories (`MemOS.search`), answers with one backend,
+and then writes the turn through MemReader (`MemOS.ingest`: the user's words become an
+episode plus the facts they state, the reply an episode). `end_session()` writes a summary
+cube and saves the session's state in the activation tier (`MemOS.save_session`).
+
+Backends (docs/ASSISTANT.md):
+
+- ``model``: the built-in model answers a question about one stored fact from the fact's
+  pre-encoded slots (`MemOS.answer`); the question is first mapped to the canonical
+  "What is <subject>'s <attribute>?" (`memos.reader.questions.canonical_question`).
+- ``extractive``: offline, for everything else: the best memories with their dates
+  ("On 3 March 2026 you said: ...").
+- ``llm``: an OpenAI-compatible endpoint ($MEMOS_LLM_URL, $MEMOS_LLM_MODEL, $MEMOS_LLM_KEY)
+  given the memories in a compact, dated, de-duplicated block; tokens stream to a callback.
+- ``auto``: llm when configured; else model when the question names one stored fact whose
+  value is of a kind the model reads reliably (`model_value_problem`, from the model's own
+  measurements in `memos.model.values`); else extractive.
+
+"forget my address" forgets every cube that holds the address (facts, their superseded
+versions, the turns that stated it, summaries and transcripts), through `MemOS.forget`,
+which also forgets what was derived from them in the other tiers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from memos.cube import Kind, MemCube, Scope, check_stored_text, normalize_id, utcnow
+from memos.errors import InvalidInputError, ModelError, NotFoundError
+
+if TYPE_CHECKING:
+    from memos.activation import SavedSession
+    from memos.facade import MemOS
+    from memos.reader.questions import CanonicalQuestion
+    from memos.results import IngestReport, SearchHit
+
+log = logging.getLogger(__name__)
+
+Backend = Literal["auto", "model", "extractive", "llm"]
+BACKENDS: tuple[str, ...] = ("auto", "model", "extractive", "llm")
+TokenFn = Callable[[str], None]
+
+SEARCH_K = 8  # memories retrieved per turn
+MODEL_K = 4  # memories the model reads (the fact asked about ranks first)
+EXTRACTIVE_MAX = 2  # memories an extractive reply quotes at most
+CLOSE_SCORE = 0.8  # ... the second only when its score is this close to the best one's
+CONTEXT_WORDS = 300  # word budget of the llm backend's memory block
+HISTORY_TURNS = 6  # earlier turns of this session the llm backend sees
+SUMMARY_TAG = "session-summary"
+MAX_TURN_CHARS = 20_000
+
+def model_value_problem(value: str) -> str | None:
+    """None when the built-in model reads values like `value` reliably, else why not (auto
+    then answers extractively). The rule and its numbers are the model's own
+    (`memos.model.values`: exact match per kind of value, measured on the shipped checkpoint
+    by `memos model eval --task robustness`, at least 0.95 to answer)."""
+    from memos.model import values
+
+    if values.model_can_answer(value):
+        return None
+    kind = values.value_kind(value)
+    if kind in ("empty", "too-long") or "\n" in value:
+        return f"the model cannot hold this value ({kind})"
+    if value.strip().endswith("."):
+        return "the value ends with a period, where the model's answer stops"
+    measured = values.MEASURED.get(kind, 0.0)
+    return (f"the model answers {kind} values exactly in {measured:.0%} of measured cases "
+            f"(below {values.THRESHOLD:.0%})")
+
+
+@dataclass
+class LLMConfig:
+    """An OpenAI-compatible chat endpoint (Ollama, vLLM, llama.cpp's server, hosted APIs)."""
+
+    url: str
+    model: str
+    key: str | None = None
+    timeout: float = 120.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LLMConfig | None:
+        """$MEMOS_LLM_URL / $MEMOS_LLM_MODEL / $MEMOS_LLM_KEY, or None when no URL is set."""
+        env = os.environ if env is None else env
+        url = (env.get("MEMOS_LLM_URL") or "").strip()
+        if not url:
+            return None
+        model = (env.get("MEMOS_LLM_MODEL") or "").strip()
+        if not model:
+            raise InvalidInputError("MEMOS_LLM_URL is set but MEMOS_LLM_MODEL is not: set it to "
+                                    "the model name the endpoint serves (e.g. llama3.1:8b)")
+        return cls(url=url, model=model, key=(env.get("MEMOS_LLM_KEY") or None))
+
+
+@dataclass
+class MemoryUsed:
+    """One memory a reply used, and why it was used."""
+
+    id: str
+    content: str
+    kind: str
+    score: float  # the search score (0 when the memory was not found by search)
+    why: str  # the retrievers that found it ("dense#1 fulltext#2"), or how it was used
+    at: datetime | None  # when it was said or became true
+
+
+@dataclass
+class Reply:
+    """What `Assistant.reply` returns."""
+
+    text: str
+    backend: str  # the backend that answered: model | extractive | llm | forget
+    memories: list[MemoryUsed]
+    seconds: dict[str, float]  # retrieve, answer, ingest, total
+    session_id: str
+    route: str = ""  # why auto chose this backend
+    question: str | None = None  # the canonical question, when the text mapped to one
+    forgotten: list[str] = field(default_factory=list)  # cube ids, for a forget request
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "backend": self.backend, "route": self.route,
+                "question": self.question, "session_id": self.session_id,
+                "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
+                "forgotten": self.forgotten, "notes": self.notes,
+                "memories": [{"id": m.id, "content": m.content, "kind": m.kind,
+                              "score": round(m.score, 4), "why": m.why,
+                              "at": m.at.isoformat() if m.at else None}
+                             for m in self.memories]}
+
+
+@dataclass
+class SessionEnd:
+    """What `Assistant.end_session` returns (None fields: the session had no turns)."""
+
+    session_id: str
+    turns: int
+    summary_id: str | None
+    saved: SavedSession | None
+
+
+@dataclass
+class _Turn:
+    role: str
+    text: str
+    at: datetime
+
+
+def date_text(when: datetime | None) -> str:
+    """'3 March 2026' (the day as people say it)."""
+    if when is None:
+        return ""
+    return f"{when.day} {when:%B %Y}"
+
+
+def _when(cube: MemCube) -> datetime | None:
+    if cube.valid_from is not None:
+        return cube.valid_from
+    for src in cube.sources:
+        if src.at is not None:
+            return src.at
+    return cube.recorded_at
+
+
+def _told(cube: MemCube) -> datetime | None:
+    """When memos was told: the source message's time, else when it was recorded."""
+    for src in cube.sources:
+        if src.at is not None:
+            return src.at
+    return cube.recorded_at
+
+
+def _dates_note(cube: MemCube) -> str:
+    """The calendar dates MemReader resolved in an episode ("last Friday = 10 April 2026")."""
+    out = []
+    for item in cube.metadata.get("dates") or []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            day = datetime.fromisoformat(str(item.get("date")))
+        except ValueError:
+            continue
+        precision = item.get("precision")
+        shown = (str(day.year) if precision == "year" else f"{day:%B %Y}"
+                 if precision == "month" else f"the week of {date_text(day)}"
+                 if precision == "week" else date_text(day))
+        out.append(f"{item.get('text')} = {shown}")
+    return "; ".join(out)
+
+
+def _role(cube: MemCube) -> str | None:
+    role = cube.metadata.get("role")
+    if isinstance(role, str):
+        return role
+    for src in cube.sources:
+        if src.role:
+            return src.role
+    return None
+
+
+def _speaker(cube: MemCube) -> str | None:
+    for key in ("speaker", "name"):
+        value = cube.metadata.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _said(cube: MemCube) -> str:
+    """An episode's words without a leading "Speaker: "."""
+    text = cube.content.strip()
+    speaker = _speaker(cube)
+    for prefix in filter(None, (speaker, _role(cube))):
+        if text.lower().startswith(prefix.lower() + ":"):
+            return text[len(prefix) + 1:].strip()
+    return text
+
+
+def _why(hit: SearchHit) -> str:
+    return " ".join(f"{r}#{hit.ranks[r]}" if r in hit.ranks else r for r in hit.retrievers)
+
+
+def _used(hit: SearchHit, why: str | None = None) -> MemoryUsed:
+    return MemoryUsed(id=hit.id, content=hit.content, kind=hit.cube.kind.value,
+                      score=hit.score, why=why or _why(hit), at=_when(hit.cube))
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+_QUESTION_START = re.compile(
+    r"^(?:what|what's|whats|where|where's|who|who's|whom|whose|when|which|why|how|do|does|"
+    r"did|is|are|was|were|am|can|could|would|will|should|have|has|tell me|remind me|"
+    r"any idea|do you know)\b", re.IGNORECASE)
+
+
+def is_question(text: str) -> bool:
+    """A question (answered from memory), as opposed to a statement (remembered)."""
+    text = text.strip()
+    return text.endswith("?") or bool(_QUESTION_START.match(text))
+
+
+_FORGET = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?forget\s+"
+                     r"(?:about\s+|that\s+|everything\s+about\s+|all\s+about\s+)?(?P<what>.+?)"
+                     r"[\s.!?]*$", re.IGNORECASE)
+_STOP = frozenset("a an the my me i i'm im that this is was of to in on at for and or about "
+                  "you your it please".split())
+
+
+class Assistant:
+    """A personal assistant over one `MemOS` store for one user (and optionally one agent).
+
+    `backend`: "auto" (default), "model", "extractive" or "llm". `llm`: the endpoint of the
+    llm backend (default: $MEMOS_LLM_URL...). `learn=False` answers without writing the
+    turns (evaluations). `user_name`: the name "I" stands for (default: the name the user
+    stated earlier, else the user id made readable).
+    """
+
+    def __init__(self, mem: MemOS, user: str, *, agent: str | None = None,
+                 backend: Backend = "auto", llm: LLMConfig | None = None,
+                 session_id: str | None = None, learn: bool = True,
+                 user_name: str | None = None, model: Any = None) -> None:
+        from memos.facade import MemOS, as_scope
+
+        if not isinstance(mem, MemOS):
+            raise InvalidInputError(f"mem must be an open memos.MemOS, got {mem!r:.40}")
+        if backend not in BACKENDS:
+            raise InvalidInputError(f"backend must be one of {', '.join(BACKENDS)}, "
+                                    f"got {backend!r:.40}")
+        if not isinstance(user, str) or not user.strip():
+            raise InvalidInputError("user must be a user id (a non-empty string)")
+        if llm is not None and not isinstance(llm, LLMConfig):
+            raise InvalidInputError("llm must be a memos.assistant.LLMConfig or None")
+        self.mem = mem
+        self.scope = as_scope({"user_id": user, "agent_id": agent})
+        self.backend: str = backend
+        self.llm = llm if llm is not None else LLMConfig.from_env()
+        if backend == "llm" and self.llm is None:
+            raise InvalidInputError("the llm backend needs an endpoint: set MEMOS_LLM_URL and "
+                                    "MEMOS_LLM_MODEL (and MEMOS_LLM_KEY if it needs one), or "
+                                    "use --backend auto")
+        self.learn = learn
+        self.model = model
+        self._stated_name = user_name
+        self._name: str | None = None  # the resolved name, kept for the length of one turn
+        self.session_id = _session_arg(session_id) if session_id is not None else new_session_id()
+        self._turns: dict[str, list[_Turn]] = {}
+        self._facts: dict[str, list[str]] = {}  # session -> fact cube ids its turns wrote
+
+    # -- names and questions -------------------------------------------------------------
+
+    @property
+    def user_name(self) -> str:
+        """The name "I" stands for (read again each turn: the user may state it in one)."""
+        from memos.reader.questions import resolve_user_name
+
+        if self._name is not None:
+            return self._name
+        return resolve_user_name(self.mem, self.scope, self._stated_name)
+
+    def canonical(self, text: str, user_name: str | None = None) -> CanonicalQuestion | None:
+        from memos.reader.questions import canonical_question
+
+        return canonical_question(text, user_name or self.user_name)
+
+    def _facts_for(self, cq: CanonicalQuestion, *, include_superseded: bool = False,
+                   k: int = 32) -> list[SearchHit]:
+        """The stored facts for the question's (subject, attribute), best first: live ones,
+        or every version's cube with `include_superseded`. A multi-valued attribute
+        (allergy, likes) has one fact per value."""
+        hits = self.mem.search(cq.question, self.scope, k=k, record_access=False,
+                               kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                               metadata={"subject": cq.subject_key(self.scope.user_id)},
+                               include_superseded=include_superseded)
+        return [h for h in hits if _fact_attribute(h.cube) == cq.attribute]
+
+    def route(self, text: str) -> tuple[str, str, CanonicalQuestion | None, list[SearchHit]]:
+        """(backend, why, canonical question, facts found) for a question under this
+        assistant's backend setting."""
+        cq = self.canonical(text)
+        facts = self._facts_for(cq) if cq is not None else []
+        if self.backend == "llm" or (self.backend == "auto" and self.llm is not None):
+            return "llm", "an LLM endpoint is configured", cq, facts
+        if self.backend == "extractive":
+            return "extractive", "backend extractive", cq, facts
+        if self.backend == "model":
+            return "model", "backend model", cq, facts
+        if cq is None:
+            return "extractive", "the question does not ask for one stated fact", cq, facts
+        if not facts:
+            return "extractive", f"no stored fact answers {cq.question!r}", cq, facts
+        if len(facts) > 1:
+            return "extractive", f"{len(facts)} facts answer {cq.question!r}", cq, facts
+        value = facts[0].cube.metadata.get("value")
+        if not isinstance(value, str):
+            value = _value_of(facts[0].content, cq)
+        why_not = model_value_problem(value)
+        if why_not is not None:
+            return "extractive", f"the model cannot answer this value: {why_not}", cq, facts
+        return "model", f"one stored fact answers {cq.question!r}", cq, facts
+
+    # -- one turn ------------------------------------------------------------------------
+
+    def reply(self, text: str, *, session_id: str | None = None,
+              on_token: TokenFn | None = None, at: datetime | None = None) -> Reply:
+        """Answer `text` from memory, then remember the turn (unless `learn=False`).
+        `on_token` receives the llm backend's tokens as they arrive; `at` is when the user
+        said it (default: now; an imported or replayed conversation gives its own times)."""
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInputError("say something: the message is empty")
+        if len(text) > MAX_TURN_CHARS:
+            raise InvalidInputError(f"the message is over {MAX_TURN_CHARS:,} characters; "
+                                    f"split it")
+        if at is not None and not isinstance(at, datetime):
+            raise InvalidInputError(f"at must be a datetime, got {at!r:.40}")
+        try:
+            check_stored_text(text, "the message")
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
+        sid = _session_arg(session_id) if session_id is not None else self.session_id
+        start = time.perf_counter()
+        now = utcnow() if at is None else (at if at.tzinfo else at.replace(tzinfo=UTC))
+        self._name = None
+        self._name = self.user_name
+        try:
+            return self._reply(text, sid, now, start, on_token)
+        finally:
+            self._name = None
+
+    def _reply(self, text: str, sid: str, now: datetime, start: float,
+               on_token: TokenFn | None) -> Reply:
+        forget = _FORGET.match(text)
+        if forget:
+            reply = self._forget(forget.group("what"), sid)
+            reply.seconds["total"] = time.perf_counter() - start
+            return reply
+        if not is_question(text) and self.learn and not (
+                self.backend == "llm" or (self.backend == "auto" and self.llm is not None)):
+            return self._note(text, sid, now, start)
+        t0 = time.perf_counter()
+        backend, why, cq, facts = self.route(text)
+        hits = self.mem.search(text, self.scope, k=SEARCH_K)
+        seconds = {"retrieve": time.perf_counter() - t0}
+        t1 = time.perf_counter()
+        notes: list[str] = []
+        if backend == "model":
+            answer_text, used = self._answer_model(text, cq, facts, hits)
+        elif backend == "llm":
+            try:
+                answer_text, used = self._answer_llm(text, sid, hits, facts, on_token)
+            except ModelError as exc:
+                if self.backend == "llm":
+                    raise
+                notes.append(f"the LLM failed ({exc}); answered extractively")
+                backend = "extractive"
+                answer_text, used = self._answer_extractive(cq, facts, hits, text)
+        else:
+            answer_text, used = self._answer_extractive(cq, facts, hits, text)
+        seconds["answer"] = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        self._remember(sid, [("user", text), ("assistant", answer_text)], now)
+        seconds["ingest"] = time.perf_counter() - t2
+        seconds["total"] = time.perf_counter() - start
+        return Reply(text=answer_text, backend=backend, memories=used, seconds=seconds,
+                     session_id=sid, route=why, question=cq.question if cq else None,
+                     notes=notes)
+
+    def _note(self, text: str, sid: str, now: datetime, start: float) -> Reply:
+        """A statement, with no LLM to chat: remember it, and say what was learned."""
+        t0 = time.perf_counter()
+        report = self._remember(sid, [("user", text)], now)
+        self._name = None  # the turn may have stated the user's name
+        learned: list[MemCube] = []
+        for cube_id in dict.fromkeys(report.facts if report is not None else []):
+            try:
+                learned.append(self.mem.get(cube_id, self.scope))
+            except NotFoundError:
+                continue
+        before: dict[str, str] = {}
+        ended: list[str] = []
+        for cube_id in (report.superseded + report.ended) if report is not None else []:
+            try:
+                old = self.mem.history(cube_id, self.scope)[-1]
+            except NotFoundError:
+                continue
+            if cube_id in report.ended:
+                ended.append(self._second_person(old))
+            else:
+                before[str(_fact_attribute(old))] = str(old.metadata.get("value", ""))
+        parts = []
+        for cube in learned:
+            was = before.get(str(_fact_attribute(cube)))
+            parts.append(self._second_person(cube) + (f" (it was {was})" if was else ""))
+        answer = "Noted: " + "; ".join(parts) + "." if parts else "Noted."
+        if ended:
+            answer += " No longer: " + "; ".join(ended) + "."
+        seconds = {"ingest": time.perf_counter() - t0}
+        t1 = time.perf_counter()
+        self._remember(sid, [("assistant", answer)], now)
+        seconds["ingest"] += time.perf_counter() - t1
+        seconds["total"] = time.perf_counter() - start
+        return Reply(text=answer, backend="note", memories=[], seconds=seconds,
+                     session_id=sid, route="a statement: remembered, nothing to answer")
+
+    def _second_person(self, cube: MemCube) -> str:
+        """A fact about the user in the second person ("your city is Porto"): the
+        assistant's own words are stored too, and must not read as the fact itself."""
+        text = cube.content.rstrip(".")
+        subject = cube.metadata.get("subject")
+        if subject == f"user:{self.scope.user_id}":
+            name = self.user_name
+            if text.startswith(f"{name}'s "):
+                return "your " + text[len(name) + 3:]
+            if text.startswith(f"{name} "):
+                return "you " + text[len(name) + 1:]
+        return text
+
+    def _remember(self, sid: str, messages: list[tuple[str, str]],
+                  now: datetime) -> IngestReport | None:
+        """Write the turns through MemReader and keep them for the session's transcript."""
+        report = None
+        if self.learn:
+            report = self.mem.ingest([{"role": role, "content": text, "at": now}
+                                      for role, text in messages], self.scope, session_id=sid,
+                                     at=now, user_name=self._stated_name)
+        self._turns.setdefault(sid, []).extend(_Turn(role, text, now)
+                                               for role, text in messages)
+        if report is None:
+            return None
+        self._facts.setdefault(sid, []).extend(report.facts)
+        for failure in report.failed:
+            log.warning("ingest of a turn: %s failed: %s", failure.stage, failure.error)
+        return report
+
+    # -- backends ------------------------------------------------------------------------
+
+    def _answer_model(self, text: str, cq: CanonicalQuestion | None, facts: list[SearchHit],
+                      hits: list[SearchHit]) -> tuple[str, list[MemoryUsed]]:
+        question = cq.question if cq is not None else text
+        got = self.mem.answer(question, self.scope, k=MODEL_K, model=self.model)
+        found = {h.id: h for h in [*facts, *hits]}
+        used: list[MemoryUsed] = []
+        for cube_id, version in got.cubes:
+            hit = found.get(cube_id)
+            if hit is not None:
+                used.append(_used(hit, f"read by the model (slots v{version}; {_why(hit)})"))
+                continue
+            try:
+                cube = self.mem.get(cube_id, self.scope)
+            except NotFoundError:
+                continue
+            used.append(MemoryUsed(cube.id, cube.content, cube.kind.value, 0.0,
+                                   f"read by the model (slots v{version})", _when(cube)))
+        if getattr(got, "tier", "activation") == "parametric":  # an adapter answered closed-book
+            adapter = str(getattr(got, "adapter_id", "") or "")[:12]
+            used = [_used(h, f"consolidated into adapter {adapter}: answered closed-book")
+                    for h in facts]
+        value = got.text.strip().rstrip(".").strip()
+        if not value:
+            return "I don't know.", used
+        if cq is None:
+            return value, used
+        owner = "Your" if cq.about_user and cq.subject == self.user_name else f"{cq.subject}'s"
+        attribute = cq.attribute
+        if cq.about_user and cq.subject != self.user_name:
+            owner = f"{cq.subject}'s"
+        return f"{owner} {attribute} is {value}.", used
+
+    def _useful(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """Memories worth quoting: not the assistant's own words, not bare questions, not
+        session summaries (they repeat the turns they summarise)."""
+        out = []
+        for hit in hits:
+            cube = hit.cube
+            if SUMMARY_TAG in cube.tags or "\nassistant: " in cube.content:
+                continue  # a summary or a saved transcript repeats the turns themselves
+            if cube.kind == Kind.EPISODE and (_role(cube) == "assistant"
+                                              or _said(cube).rstrip().endswith("?")):
+                continue
+            out.append(hit)
+        return out
+
+    def _answer_extractive(self, cq: CanonicalQuestion | None, facts: list[SearchHit],
+                           hits: list[SearchHit], text: str = ""
+                           ) -> tuple[str, list[MemoryUsed]]:
+        if not facts and cq is None:
+            facts = self._facts_named(hits, text)
+        if facts:  # stored facts answer the question: those, newest first
+            chosen = sorted(facts, key=lambda h: _when(h.cube) or utcnow(), reverse=True)
+            chosen = chosen[:EXTRACTIVE_MAX]
+        else:
+            useful = self._useful(hits)
+            if cq is not None and not cq.about_user:  # about someone: only what names them
+                words = set(_norm(cq.subject).split())
+                useful = [h for h in useful if words <= set(_norm(h.content).split())]
+            if not useful:
+                return "I don't have anything about that yet.", []
+            top = useful[0].score  # the best memory, and any about as good: a short answer
+            chosen = [h for h in useful if h.score >= CLOSE_SCORE * top][:EXTRACTIVE_MAX]
+        lines = [self._quote(h.cube) for h in chosen]
+        return " ".join(lines), [_used(h) for h in chosen]
+
+    def _facts_named(self, hits: list[SearchHit], text: str) -> list[SearchHit]:
+        """Retrieved live facts whose attribute the question names in other words than the
+        canonical ones ("which city am I living in?": the user's city), about the user or
+        a person the question names."""
+        asked = set(_norm(text).split())
+        user = f"user:{self.scope.user_id}"
+        out = []
+        for hit in hits:
+            cube = hit.cube
+            attribute = _fact_attribute(cube)
+            if cube.kind not in (Kind.FACT, Kind.PREFERENCE) or not attribute:
+                continue
+            words = set(_norm(attribute).split()) - _STOP - {"s"}
+            subject = cube.metadata.get("subject")
+            about = subject == user or (isinstance(subject, str)
+                                        and set(_norm(subject).split()) <= asked)
+            if words and words <= asked and about:
+                out.append(hit)
+        return out
+
+    def _quote(self, cube: MemCube) -> str:
+        """One memory as a sentence with its dates: an episode as who said it when (and
+        the dates its relative words name), a fact with when it became true and when it
+        was told."""
+        if cube.kind == Kind.EPISODE:
+            when = date_text(_when(cube))
+            speaker = _speaker(cube)
+            who = "you" if speaker in (None, self.scope.user_id, self.user_name) else speaker
+            text = _said(cube).rstrip()
+            dates = _dates_note(cube)
+            if dates:
+                text = f"{text.rstrip('.!')} ({dates})"
+            text = f"On {when} {who} said: {text}" if when else f"{who} said: {text}"
+        else:
+            told = date_text(_told(cube))
+            since = date_text(cube.valid_from)
+            text = cube.content.rstrip().rstrip(".")
+            notes = []
+            if since and since != told:
+                notes.append(f"since {since}")
+            if told:
+                notes.append(f"you told me on {told}")
+            if notes:
+                text += f" ({'; '.join(notes)})"
+        text = text[:1].upper() + text[1:]
+        return text if text.endswith((".", "!", "?")) else text + "."
+
+    def context_block(self, hits: list[SearchHit], facts: list[SearchHit] | None = None,
+                      budget_words: int = CONTEXT_WORDS) -> tuple[str, list[MemoryUsed]]:
+        """The llm backend's memory block: one dated line per memory, facts first, the same
+        text once, within `budget_words`."""
+        seen: set[str] = set()
+        lines: list[str] = []
+        used: list[MemoryUsed] = []
+        words = 0
+        for hit in [*(facts or []), *self._useful(hits)]:
+            key = _norm(_said(hit.cube))
+            if not key or key in seen:
+                continue
+            when = _when(hit.cube)
+            day = when.date().isoformat() if when else "undated"
+            text = hit.content if hit.cube.kind != Kind.EPISODE else (
+                f"{_speaker(hit.cube) or self.user_name} said: {_said(hit.cube)}")
+            line = f"- [{day}] {text}"
+            n = len(line.split())
+            if words + n > budget_words:
+                break
+            seen.add(key)
+            words += n
+            lines.append(line)
+            used.append(_used(hit))
+        return "\n".join(lines), used
+
+    def _answer_llm(self, text: str, sid: str, hits: list[SearchHit],
+                    facts: list[SearchHit], on_token: TokenFn | None
+                    ) -> tuple[str, list[MemoryUsed]]:
+        assert self.llm is not None
+        block, used = self.context_block(hits, facts)
+        name = self.user_name
+        system = (f"You are a personal assistant with a long-term memory of {name}. "
+                  f"Today is {date_text(utcnow())}. Answer from the memories below when they "
+                  "are relevant; when two disagree, the newer one is true. If they do not hold "
+                  "the answer, say you don't know. Be brief.\n\nMemories:\n"
+                  + (block or "(none)"))
+        messages: list[dict[str, str]] = [{"role": "system", "content": system}]
+        for turn in self._turns.get(sid, [])[-HISTORY_TURNS:]:
+            messages.append({"role": turn.role, "content": turn.text})
+        messages.append({"role": "user", "content": text})
+        parts = list(stream_chat(self.llm, messages, on_token))
+        return "".join(parts).strip() or "I don't know.", used
+
+    # -- forgetting ----------------------------------------------------------------------
+
+    def _forget(self, what: str, sid: str) -> Reply:
+        """Forget every cube of this user that holds `what` (see `forget_matching`)."""
+        t0 = time.perf_counter()
+        done = self.forget_matching(what)
+        names = [content for _id, content, how in done if how == "forgotten"]
+        moved = sum(how == "rewritten" for _id, _c, how in done)
+        if not done:
+            text = f"I had nothing stored about {what!r}."
+        else:
+            shown = "; ".join(_short(c).rstrip(".") for c in names[:5])
+            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            text = (f"Forgotten {len(names)} memor{'y' if len(names) == 1 else 'ies'} about "
+                    f"{what}: {shown}{more}.")
+            if moved:
+                text += (f" {moved} neighbouring turn(s) quoted it as context: stored again "
+                         f"without it.")
+        seconds = {"forget": time.perf_counter() - t0}
+        return Reply(text=text, backend="forget", memories=[], seconds=seconds,
+                     session_id=sid, route="a forget request",
+                     forgotten=[i for i, _c, _h in done])
+
+    def forget_matching(self, what: str) -> list[tuple[str, str, str]]:
+        """Forget the cubes that hold `what` ("my address", "Ana's phone number", "that I
+        like jazz"): the facts (every version), their values wherever they were said or
+        repeated (turns, replies, summaries, transcripts), through `MemOS.forget`, which
+        also forgets what other tiers derived from them and takes a forgotten turn's words
+        out of its neighbours' searchable context. A turn whose context still holds it (a
+        neighbour that was not forgotten said it too) is forgotten and stored again without
+        that context.
+        Returns (cube id, content, "forgotten" | "rewritten") for each cube forgotten."""
+        what = " ".join(what.split())
+        name = self.user_name
+        cq = None
+        for form in (f"what is {what}?", f"{what}?",
+                     re.sub(r"^(where|what|who|when) i (\w+)", r"\1 do i \2", what,
+                            flags=re.I) + "?"):
+            cq = self.canonical(form, name)
+            if cq is not None:
+                break
+        needles: list[str] = []
+        found: dict[str, MemCube] = {}
+        context: dict[str, MemCube] = {}  # turns that quote it only in their context
+        if cq is not None:
+            for hit in self._facts_for(cq, include_superseded=True, k=256):
+                found[hit.id] = hit.cube
+                value = hit.cube.metadata.get("value")
+                if isinstance(value, str) and len(value.strip()) >= 3:
+                    needles.append(value)
+        needles.append(re.sub(r"^(?:that|about)\s+", "", what, flags=re.I))
+        for needle in needles:
+            key = _norm(needle)
+            if not key or all(w in _STOP for w in key.split()):
+                continue
+            for hit in self.mem.search(needle, self.scope, k=256, record_access=False,
+                                       include_superseded=True):
+                if f" {key} " in f" {_norm(hit.content)} ":
+                    found.setdefault(hit.id, hit.cube)
+                elif f" {key} " in f" {_norm(str(hit.cube.metadata.get('context', '')))} ":
+                    context.setdefault(hit.id, hit.cube)
+        for turns in self._turns.values():  # nor does this process's transcript keep it
+            keys = [_norm(n) for n in needles if _norm(n)]
+            turns[:] = [t for t in turns if not any(f" {k} " in f" {_norm(t.text)} "
+                                                    for k in keys)]
+        reason = f"the user asked: forget {what}"
+        out: list[tuple[str, str, str]] = []
+        for cube_id, cube in found.items():
+            try:
+                self.mem.forget(cube_id, self.scope, reason=reason)
+            except NotFoundError:  # another agent's cube, or already gone
+                continue
+            out.append((cube_id, cube.content, "forgotten"))
+        for cube_id, cube in context.items():
+            if cube_id in found or cube.state.value != "active":
+                continue
+            try:  # MemOS.forget above took forgotten turns out of their neighbours' context
+                cube = self.mem.get(cube_id, self.scope)
+            except NotFoundError:
+                continue
+            if not any(f" {_norm(n)} " in f" {_norm(str(cube.metadata.get('context', '')))} "
+                       for n in needles if _norm(n)):
+                continue
+            try:
+                self.mem.forget(cube_id, self.scope, reason=reason + " (in its context)")
+            except NotFoundError:
+                continue
+            meta = {k: v for k, v in cube.metadata.items() if k != "context"}
+            self.mem.add(cube.content, cube.scope, kind=cube.kind.value, tags=cube.tags,
+                         metadata=meta, valid_from=cube.valid_from,
+                         sources=[src.model_dump() for src in cube.sources])
+            out.append((cube_id, cube.content, "rewritten"))
+        return out
+
+    # -- sessions ------------------------------------------------------------------------
+
+    def transcript(self, session_id: str | None = None) -> str:
+        """This process's turns of a session as text ("Alice: ...\\nassistant: ...")."""
+        name = self.user_name
+        return "\n".join(f"{name if t.role == 'user' else 'assistant'}: {t.text}"
+                         for t in self._turns.get(session_id or self.session_id, []))
+
+    def end_session(self, session_id: str | None = None) -> SessionEnd:
+        """Write the session's summary cube and save its state (activation tier); the next
+        `reply` starts a new session when this was the current one."""
+        sid = session_id or self.session_id
+        turns = self._turns.get(sid, [])
+        if sid == self.session_id:
+            self.session_id = new_session_id()
+        said = sum(t.role == "user" for t in turns)
+        if not turns or not self.learn:
+            self._turns.pop(sid, None)
+            return SessionEnd(session_id=sid, turns=said, summary_id=None, saved=None)
+        summary = self._summary(sid, turns)
+        added = self.mem.add(summary, Scope(user_id=self.scope.user_id,
+                                            agent_id=self.scope.agent_id, session_id=sid),
+                             kind="episode", tags=[SUMMARY_TAG], valid_from=turns[0].at,
+                             metadata={"session": sid, "turns": said})
+        saved = self.mem.save_session(self.scope, sid, self.transcript(sid), model=self.model)
+        self._turns.pop(sid, None)
+        self._facts.pop(sid, None)
+        return SessionEnd(session_id=sid, turns=said, summary_id=added.id,
+                          saved=saved)
+
+    def _summary(self, sid: str, turns: list[_Turn]) -> str:
+        """What the session was about, as a dated episode. Facts appear as "attribute:
+        value" (not in the fact form the model answers from), so a summary never competes
+        with the live fact after a later correction."""
+        told: list[str] = []
+        for cube_id in dict.fromkeys(self._facts.get(sid, [])):
+            try:
+                cube = self.mem.get(cube_id, self.scope)
+            except NotFoundError:
+                continue
+            attribute, value = _fact_attribute(cube), cube.metadata.get("value")
+            if attribute and isinstance(value, str):
+                told.append(f"{attribute.replace(chr(39) + 's', '')}: {value}")
+        said = [t.text for t in turns if t.role == "user"]
+        text = (f"Conversation with {self.user_name} on {date_text(turns[0].at)} "
+                f"({len(said)} message(s), session {sid}).")
+        if told:
+            text += " Topics: " + "; ".join(told) + "."
+        asked = [s for s in said if is_question(s)]
+        if asked:
+            text += " Asked: " + " ".join(_short(a, 80) for a in asked[:5])
+        return text[:4000]
+
+
+def _fact_attribute(cube: MemCube) -> str | None:
+    """The attribute a reader fact is about ("allergy" for the multi-valued key
+    "allergy=peanuts")."""
+    for key in ("relation", "attribute"):
+        value = cube.metadata.get(key)
+        if isinstance(value, str) and value:
+            return value.split("=", 1)[0]
+    return None
+
+
+def _value_of(content: str, cq: CanonicalQuestion) -> str:
+    prefix = f"{cq.subject}'s {cq.attribute} is "
+    if content.lower().startswith(prefix.lower()):
+        return content[len(prefix):].rstrip().removesuffix(".")
+    return content
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _session_arg(session_id: Any) -> str:
+    """A session id by the rules of a scope's (InvalidInputError saying what is wrong)."""
+    if not isinstance(session_id, str) or len(session_id) > 256:
+        raise InvalidInputError(f"session_id must be text of up to 256 characters, got "
+                                f"{session_id!r:.40}")
+    try:
+        return normalize_id(session_id, "session_id")
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+
+
+def new_session_id() -> str:
+    """A session id that sorts by time: chat-20261130-081502-3fa9."""
+    return f"chat-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def stream_chat(cfg: LLMConfig, messages: list[dict[str, str]],
+                on_token: TokenFn | None = None) -> Iterator[str]:
+    """The endpoint's reply to `messages`, streamed: yields (and passes to `on_token`) each
+    piece of text as it arrives. Failures are ModelError saying what to check."""
+    try:
+        import openai
+    except ImportError:
+        raise InvalidInputError("the llm backend needs the openai package: pip install "
+                                "'memos-os[llm]'") from None
+    client = openai.OpenAI(base_url=cfg.url, api_key=cfg.key or "not-needed",
+                           timeout=cfg.timeout, max_retries=0)
+    try:
+        stream = client.chat.completions.create(model=cfg.model, messages=messages,
+                                                stream=True, temperature=0)
+        for chunk in stream:
+            if not chunk.choices:
+                continue
+            piece = chunk.choices[0].delta.content
+            if piece:
+                if on_token is not None:
+                    on_token(piece)
+                yield piece
+    except openai.OpenAIError as exc:
+        raise ModelError(f"the LLM at {cfg.url} (model {cfg.model}) failed: "
+                         f"{type(exc).__name__}: {exc}; check MEMOS_LLM_URL, MEMOS_LLM_MODEL "
+                         f"and MEMOS_LLM_KEY, or use the extractive backend") from None
+
+
+def complete_chat(cfg: LLMConfig, messages: list[dict[str, str]]) -> str:
+    """The endpoint's whole reply to `messages` (streamed, joined)."""
+    return "".join(stream_chat(cfg, messages)).strip()
+
+
+__all__ = ["BACKENDS", "Assistant", "LLMConfig", "MemoryUsed", "Reply", "SessionEnd",
+           "complete_chat", "date_text", "is_question", "model_value_problem", "new_session_id",
+           "stream_chat"]
