@@ -98,6 +98,12 @@ def _register() -> None:
         "memos.cli.bench_commands",  # bench retrieval, eval locomo
         "memos.cli.kernel_commands",  # bench kernels
         "memos.cli.model_commands",  # model train, model eval
+        "memos.cli.reader_commands",  # ingest, eval reader
+        "memos.cli.chat_commands",  # chat, eval assistant
+        "memos.cli.server_commands",  # serve, keys create | list | revoke
+        "memos.cli.mcp_commands",  # mcp (stdio MCP server)
+        "memos.cli.serve_bench_commands",  # bench serve
+        "memos.cli.parametric_commands",  # consolidate, adapters ..., bench consolidate
     ):
         importlib.import_module(module)
 

@@ -77,7 +77,7 @@ def answer(question: Annotated[str, typer.Argument(help="The question to answer.
            user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
            k: KOpt = 8, model: ModelOpt = None,
            max_new_tokens: Annotated[int, typer.Option(min=1, max=4096,
-                                                       help="Longest answer, in bytes.")] = 32,
+                                                       help="Longest answer, in bytes.")] = 80,
            store: StoreOpt = None, index_dir: IndexDirOpt = None,
            json_out: JsonOpt = False) -> None:
     """Answer from memory: retrieve, read the memories' slots, generate with the model.
@@ -91,10 +91,16 @@ def answer(question: Annotated[str, typer.Argument(help="The question to answer.
         render.print_json({"text": got.text, "cubes": [{"id": c, "version": v}
                                                        for c, v in got.cubes],
                            "hits": got.hits, "misses": got.misses, "seconds": got.seconds,
-                           "model_fingerprint": got.model_fingerprint})
+                           "model_fingerprint": got.model_fingerprint, "tier": got.tier,
+                           "adapter_id": got.adapter_id,
+                           "adapter_fingerprint": got.adapter_fingerprint})
         return
     render.console().print(got.text, markup=False, highlight=False)
     stages = ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in got.seconds.items())
+    if got.tier == "parametric":
+        render.print_message(f"answered closed-book by adapter {got.adapter_id} (parametric "
+                             f"tier); {stages}", style="dim")
+        return
     render.print_message(f"read {len(got.cubes)} memories (cached {got.hits}, encoded "
                          f"{got.misses}); {stages}", style="dim")
 

@@ -26,8 +26,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-# Commands under these groups train models or run long measurements.
-LONG_GROUPS = ("model", "bench", "eval")
+# Commands under these groups train models or run long measurements; `serve` serves until
+# stopped. Each gets a bad numeric option, so it stops at argument checking.
+LONG_GROUPS = ("model", "bench", "eval", "serve")
 EXAMPLES = 10  # per command: ~20 commands x 10 runs of ~50 ms CPU
 
 
