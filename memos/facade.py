@@ -802,14 +802,14 @@ class MemOS:
         plus the leading space) end at the end token instead of being cut."""
         sc = as_scope(scope)
         k = _check_k(k)
-        if isinstance(question, str) and question.strip() and isinstance(max_new_tokens, int):
-            # The scope's active adapter answers its own consolidated facts closed-book; any
-            # other question (or no adapter) goes to retrieval + slots (docs/PARAMETRIC.md).
-            served = self._parametric().closed_book(question, sc, model,
-                                                    _int_arg(max_new_tokens, "max_new_tokens",
-                                                             1, 4096))
-            if served is not None:
-                return served
+        if not isinstance(question, str) or not question.strip():
+            raise InvalidInputError("question must be a non-empty string")
+        max_new_tokens = _int_arg(max_new_tokens, "max_new_tokens", 1, 4096)
+        # The scope's active adapter answers its own consolidated facts closed-book; any other
+        # question (or no adapter) goes to retrieval + slots (docs/PARAMETRIC.md).
+        served = self._parametric().closed_book(question, sc, model, max_new_tokens)
+        if served is not None:
+            return served
         return activation.answer(self._activation(),
                                  lambda q, s, n: self.search(q, s, k=n), question, sc, k,
                                  model, max_new_tokens)
