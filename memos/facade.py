@@ -254,6 +254,7 @@ class MemOS:
         if self._store.closed:
             return
         self.stop_scheduler()
+        self._store.close_workers()
         self.flush()
         self._store.repo.close()
         self._store.closed = True

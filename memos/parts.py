@@ -14,7 +14,8 @@ SQL reads run concurrently.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ from memos.cube import Scope, check_stored_text
 from memos.errors import InvalidInputError, NotFoundError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from memos.embedders import Embedder
     from memos.stores.access import AccessBuffer
     from memos.stores.blobs import BlobStore
@@ -55,6 +58,8 @@ class StoreParts:
         self.index_lock = threading.RLock()
         self._blobs: BlobStore | None = None
         self.closed = False
+        self._pool: ThreadPoolExecutor | None = None  # query embeddings (see below)
+        self._pool_lock = threading.Lock()
 
     # The indexes live in the sync object; these names are the parts' own.
     @property
@@ -135,6 +140,30 @@ class StoreParts:
             # bytes written stay proportional to the store, however it grows.
             if self.vectors.dirty >= max(self.config.save_every, len(self.vectors) // 2):
                 self.vectors.save()
+
+    def start_query_embedding(self, query: str) -> Callable[[], np.ndarray]:
+        """Begin embedding a search query; the returned function gives its vector.
+
+        An embedder that says it releases the GIL while it computes (`overlaps = True`:
+        torch models) runs on a worker thread, so search's full-text and SQL work happen
+        meanwhile instead of after it; any other runs here and now (a pure-Python embedder
+        would only fight the searching thread for the GIL)."""
+        embedder = self.embedder
+        if not getattr(embedder, "overlaps", False):
+            vector = embedder.embed([query])
+            return lambda: vector
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=4,
+                                                thread_name_prefix="memos-query-embed")
+            future = self._pool.submit(embedder.embed, [query])
+        return future.result
+
+    def close_workers(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
 
     def note_access(self, pks: Sequence[int]) -> None:
         self.access.note(pks)

@@ -125,6 +125,12 @@ class IndexSync:
 
     # -- catch up ----------------------------------------------------------------------
 
+    def is_current(self, session: Session) -> bool:
+        """Whether every index has applied the whole changelog, read on the caller's own
+        session (search asks this on every call: no second connection, one statement)."""
+        head, fts_seq = self.repo.index_heads(session, self.fulltext.name)
+        return self.vectors.seq >= head and fts_seq >= head and self.graph.seq >= head
+
     def catch_up(self) -> int:
         """Bring every index to the changelog head; returns the head seq."""
         # Every search starts here, so both seqs come from one statement on a bare connection.

@@ -61,6 +61,8 @@ ID_CHUNK = 500
 
 CUBE_COLUMNS = [CubeRow.__table__.c[attr.columns[0].name].label(attr.key)
                  for attr in CubeRow.__mapper__.column_attrs]
+_ROWS_BY_PK = select(*CUBE_COLUMNS).where(CubeRow.pk.in_(bindparam("pks", expanding=True)))
+_UTC_TYPE = CubeRow.__table__.c.expires_at.type
 
 
 def _set_wal(cursor: Any, timeout_s: float) -> None:
@@ -295,6 +297,8 @@ class Repository:
                 f"cannot open the store at {url}: {exc.orig}; check the path or URL "
                 "and that the database server is running") from exc
         self._write_lock = threading.RLock()
+        self._datetime_bind = _UTC_TYPE.impl.dialect_impl(self.engine.dialect).bind_processor(
+            self.engine.dialect)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(memos_write=True),
                                    expire_on_commit=False)
@@ -505,6 +509,61 @@ class Repository:
             return {}
         stmt = select(*CUBE_COLUMNS).where(CubeRow.pk.in_(bindparam("pks", expanding=True)), where)
         return {r.pk: r for r in session.connection().execute(stmt, {"pks": list(pks)})}
+
+    def rows_by_admitted_pks(self, session: Session, pks: Sequence[int]) -> dict[int, Any]:
+        """Rows of pks that `admit_default` (or an equal filter) has just admitted in this
+        same read transaction: selected by pk alone, with one prepared statement."""
+        if not pks:
+            return {}
+        return {r.pk: r for r in session.connection().execute(_ROWS_BY_PK, {"pks": list(pks)})}
+
+    def admit_default(self, session: Session, pks: Sequence[int], scope: Scope,
+                      tiers: Sequence[str], include_superseded: bool, now: datetime) -> list[int]:
+        """The pks among `pks` that search's default filter admits: exactly
+        `visible_clause(scope) & live_clause(now, include_superseded) & tier IN tiers`.
+
+        One statement on the driver: every search runs it over its ~100 candidates, and
+        building and compiling the same clause through SQLAlchemy cost more than SQLite's
+        own work. tests/stores/test_admit_default.py checks it admits what the SQLAlchemy
+        clauses admit over every combination of visibility, agent, state, expiry and tier."""
+        if not pks:
+            return []
+        states = [Lifecycle.ACTIVE.value] + (
+            [Lifecycle.SUPERSEDED.value] if include_superseded else [])
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        marks = ", ".join([mark] * len(states))
+        tier_marks = ", ".join([mark] * len(tiers))
+        if self.dialect == "sqlite":  # ints from our own indexes, coerced: literal is safe
+            pk_sql, pk_params = ", ".join(str(int(pk)) for pk in pks), []
+            pk_test = f"pk IN ({pk_sql})"
+        else:
+            pk_test, pk_params = f"pk = ANY({mark})", [[int(pk) for pk in pks]]
+        sql = (f"SELECT pk FROM cubes WHERE {pk_test}"
+               f" AND ((user_id = {mark} AND (visibility != {mark} OR agent_id IS NULL"
+               f" OR agent_id = {mark})) OR visibility = {mark})"
+               f" AND state IN ({marks}) AND (expires_at IS NULL OR expires_at > {mark})"
+               f" AND tier IN ({tier_marks})")
+        params = [*pk_params, scope.user_id, Visibility.PRIVATE.value, scope.agent_id,
+                  Visibility.PUBLIC.value, *states, self._now_param(now), *tiers]
+        rows = session.connection().exec_driver_sql(sql, tuple(params))
+        return [int(r[0]) for r in rows]
+
+    def _now_param(self, now: datetime) -> Any:
+        """`now` as the driver receives a UtcDateTime parameter (SQLite: naive UTC text)."""
+        proc = self._datetime_bind
+        value = _UTC_TYPE.process_bind_param(now, self.engine.dialect)
+        return proc(value) if proc is not None else value
+
+    def index_heads(self, session: Session, index_name: str) -> tuple[int, int]:
+        """(changelog head seq, seq the named SQL index records), in one statement on the
+        session's own connection: search checks the indexes are current without a second
+        connection."""
+        row = session.connection().exec_driver_sql(
+            "SELECT (SELECT coalesce(max(seq), 0) FROM changelog),"
+            " (SELECT seq FROM index_meta WHERE name = " + ("?" if self.dialect == "sqlite"
+                                                          else "%s") + ")",
+            (index_name,)).one()
+        return int(row[0]), int(row[1] or 0)
 
     def quoting_rows(self, session: Session, scope: Scope, quoted: str,
                      exclude: str | None = None) -> list[CubeRow]:
