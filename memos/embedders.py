@@ -123,9 +123,6 @@ class SentenceTransformerEmbedder:
     the extra installed.
     """
 
-    # torch releases the GIL while it computes: search overlaps its SQL with the embedding.
-    overlaps = True
-
     def __init__(self, name_or_path: str = "sentence-transformers/all-MiniLM-L6-v2",
                  device: str = "cpu") -> None:
         self.name_or_path = name_or_path

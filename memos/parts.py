@@ -141,22 +141,38 @@ class StoreParts:
             if self.vectors.dirty >= max(self.config.save_every, len(self.vectors) // 2):
                 self.vectors.save()
 
-    def start_query_embedding(self, query: str) -> Callable[[], np.ndarray]:
-        """Begin embedding a search query; the returned function gives its vector.
+    def start_dense(self, query: str, n: int, *, in_parallel: bool
+                    ) -> Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Begin the dense half of a search: embed `query` and look up its `n` nearest
+        vectors. The returned function gives (query vector, scores, pks).
 
-        An embedder that says it releases the GIL while it computes (`overlaps = True`:
-        torch models) runs on a worker thread, so search's full-text and SQL work happen
-        meanwhile instead of after it; any other runs here and now (a pure-Python embedder
-        would only fight the searching thread for the GIL)."""
-        embedder = self.embedder
-        if not getattr(embedder, "overlaps", False):
-            vector = embedder.embed([query])
-            return lambda: vector
+        With `in_parallel` the work runs on a worker thread while the caller does the
+        full-text and SQL half: SQLite, FAISS and torch release the GIL while they compute,
+        so on two cores the halves overlap (a pure-Python embedder still overlaps with
+        SQLite's own work). Errors surface when the function is called."""
+
+        def job() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            import numpy as np
+
+            from memos.errors import InvalidInputError
+
+            vector = np.asarray(self.embedder.embed([query]), dtype=np.float32).reshape(-1)
+            if vector.shape != (self.vectors.dim,):
+                raise InvalidInputError(
+                    f"embedder {self.embedder.identity} gave a {vector.shape[0]}-d query "
+                    f"vector; the index holds {self.vectors.dim}-d vectors; run `memos reindex`")
+            with self.index_lock:
+                scores, found = self.vectors.search(vector[None, :], n)
+            return vector, scores[0], found[0]
+
+        if not in_parallel:
+            result = job()
+            return lambda: result
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=4,
-                                                thread_name_prefix="memos-query-embed")
-            future = self._pool.submit(embedder.embed, [query])
+                                                thread_name_prefix="memos-search-dense")
+            future = self._pool.submit(job)
         return future.result
 
     def close_workers(self) -> None:

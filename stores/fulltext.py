@@ -47,6 +47,10 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # Saturday!" is findable only through the question it answers. The context is indexed in a
 # second column that counts CONTEXT_WEIGHT as much as the content (measured on LoCoMo:
 # docs/RESULTS.md); it is never returned as content and never embedded.
+# Row counts of query words are reused across searches while fewer than COUNT_SLACK changes
+# have happened since they were counted (FullTextIndex.select_terms).
+COUNT_SLACK = 200
+COUNT_CACHE_WORDS = 50_000
 CONTEXT_KEY = "context"
 CONTEXT_WEIGHT = 0.3
 
@@ -66,6 +70,7 @@ class FullTextIndex(ABC):
     """Common interface; `for_engine` picks the backend."""
 
     name = "fulltext"
+    _counts: dict[str, tuple[int, int]]  # word -> (rows, seq counted at): see select_terms
 
     @staticmethod
     def for_engine(engine: Engine) -> FullTextIndex:
@@ -95,13 +100,33 @@ class FullTextIndex(ABC):
         """Every pk in the index (for `check`)."""
 
     def select_terms(self, session: Session, terms: Sequence[str],
-                     max_postings: int | None) -> list[str]:
+                     max_postings: int | None, seq: int | None = None) -> list[str]:
         """The words of `terms` to query: cleaned, and the most frequent dropped while the
-        query would match more than `max_postings` rows (see `keep_rare_terms`)."""
+        query would match more than `max_postings` rows (see `keep_rare_terms`).
+
+        With `seq` (the changelog seq the index reflects) a word's row count is remembered
+        and reused while fewer than COUNT_SLACK changes separate it from `seq`: a count can
+        be off by at most that many rows, and it only decides which frequent words to drop.
+        Counting is a scan of the word's postings, the cost that the bound exists to avoid."""
         words = _clean_terms(terms)
         if max_postings is None or len(words) < 2:
             return words
-        return keep_rare_terms(words, self.row_counts(session, words), max_postings)
+        if seq is None:
+            return keep_rare_terms(words, self.row_counts(session, words), max_postings)
+        cache = self._counts  # shared by threads: read each entry once, write whole entries
+        known: dict[str, int] = {}
+        for word in words:
+            entry = cache.get(word)
+            if entry is not None and abs(seq - entry[1]) <= COUNT_SLACK:
+                known[word] = entry[0]
+        missing = [w for w in words if w not in known]
+        if missing:
+            if len(cache) > COUNT_CACHE_WORDS:
+                cache.clear()
+            for word, count in zip(missing, self.row_counts(session, missing), strict=True):
+                known[word] = count
+                cache[word] = (count, seq)
+        return keep_rare_terms(words, [known[w] for w in words], max_postings)
 
     @abstractmethod
     def row_counts(self, session: Session, words: Sequence[str]) -> list[int]:
@@ -153,6 +178,7 @@ class SqliteFullText(FullTextIndex):
     _fts = table("cube_fts", column("rowid"), column("content"), column("context"))
 
     def __init__(self, engine: Engine) -> None:
+        self._counts = {}
         # A write transaction from the start (BEGIN IMMEDIATE): reading the layout and then
         # creating the table in one deferred transaction fails "database is locked" when
         # another process opens the same new store at the same moment.
@@ -237,6 +263,7 @@ class PostgresFullText(FullTextIndex):
                  Column("tsv", TSVECTOR))
 
     def __init__(self, engine: Engine) -> None:
+        self._counts = {}
         with engine.begin() as conn:
             pg_xact_lock(conn, SCHEMA_LOCK)
             self._meta.create_all(conn)

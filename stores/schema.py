@@ -109,6 +109,11 @@ class CubeRow(Base):
         Index("ix_cubes_user_hash", "user_id", "content_hash"),
         Index("ix_cubes_visibility", "visibility"),
         Index("ix_cubes_expires", "expires_at"),
+        # Every search admits its ~150 candidates by pk against scope, state, tier and
+        # expiry: this index holds exactly those columns, so SQLite answers from small index
+        # pages instead of reading each candidate's whole row (Repository.admit_default).
+        Index("ix_cubes_admit", "pk", "user_id", "visibility", "agent_id", "state", "tier",
+              "expires_at"),
         {"sqlite_autoincrement": True},  # a purged cube's pk is never given to another
     )
 

@@ -76,3 +76,9 @@ def test_search_with_and_without_filters_agree_on_scope(mem: Any) -> None:
     assert [h.cube.id for h in plain] == [h.cube.id for h in filtered]
     owners = {h.cube.scope.user_id for h in plain}
     assert owners == {"alice", "carol"}
+
+
+def test_no_tier_admits_nothing_on_either_backend(mem: Any) -> None:
+    mem.add("the red kite circles the hill", scope="alice")
+    assert mem.search("red kite", scope="alice", tiers=[]) == []
+    assert len(mem.search("red kite", scope="alice")) == 1
