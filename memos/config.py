@@ -34,6 +34,10 @@ class RetrievalConfig(BaseModel):
     recency_half_life_days: float = Field(default=30.0, gt=0)
     importance_weight: float = Field(default=0.002, ge=0)
     candidates: int = Field(default=50, ge=1)  # per retriever, before fusion
+    # Query vectors remembered per store, by query text (0: off). An agent asks the same
+    # thing more than once (the assistant searches, then answers, with one question): a
+    # repeated query skips the embedding, the largest part of a search with a model.
+    query_cache: int = Field(default=1024, ge=0)
     # Full-text rows scored per query at most (frequent terms are dropped past it): bounds
     # search time on large stores; small stores never reach it. None: no bound. 3,000 keeps
     # BM25 scoring near 2 ms at 100k cubes (docs/BENCHMARKS.md). Quality barely notices:

@@ -25,7 +25,10 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 @runtime_checkable
 class Embedder(Protocol):
-    """Maps texts to L2-normalised float32 vectors of a fixed dimension."""
+    """Maps texts to L2-normalised float32 vectors of a fixed dimension.
+
+    An embedder may also set `overlaps = True` when embedding a query takes long and
+    releases the GIL (a torch model): search then embeds on a worker thread meanwhile."""
 
     identity: str
     dim: int
@@ -122,6 +125,10 @@ class SentenceTransformerEmbedder:
     The import happens on first use so that `import memos` stays light and works without
     the extra installed.
     """
+
+    # A model takes ~10 ms a query and torch releases the GIL meanwhile: search runs its
+    # full-text and SQL work on the calling thread while a worker embeds (StoreParts.start_dense).
+    overlaps = True
 
     def __init__(self, name_or_path: str = "sentence-transformers/all-MiniLM-L6-v2",
                  device: str = "cpu") -> None:

@@ -103,7 +103,7 @@ MAX_DEPTH = 5  # neighbors(): hops; every hop can multiply the cubes returned
 MAX_BATCH = 100_000
 MAX_REASON_CHARS = 10_000
 SEARCH_OPTIONS = frozenset({"filters", "kind", "tags", "since", "until", "metadata", "tiers",
-                            "retrievers", "include_superseded", "record_access"})
+                            "retrievers", "include_superseded", "record_access", "fold"})
 
 
 def _int_arg(value: Any, name: str, low: int, high: int) -> int:
@@ -700,6 +700,7 @@ class MemOS:
         report = admin.purge(self._store, cube_id, sc, all_of_user,
                              _text_arg(reason, "reason", MAX_REASON_CHARS),
                              _text_arg(actor, "actor", 256))
+        self._store.forget_queries()
         if self._tier is not None:  # nothing erased stays in this process's RAM cache
             erased = set(report.cube_ids)
             self._tier.cache.discard(lambda k: k[0] in erased)
@@ -812,8 +813,10 @@ class MemOS:
         if served is not None:
             return served
         return activation.answer(self._activation(),
-                                 lambda q, s, n: self.search(q, s, k=n), question, sc, k,
-                                 model, max_new_tokens)
+                                 # The model reads facts and the turns they came from
+                                 # side by side: its slots are not a word budget.
+                                 lambda q, s, n: self.search(q, s, k=n, fold=False), question,
+                                 sc, k, model, max_new_tokens)
 
     # -- parametric tier -----------------------------------------------------------------
 

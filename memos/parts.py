@@ -14,6 +14,7 @@ SQL reads run concurrently.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -58,8 +59,10 @@ class StoreParts:
         self.index_lock = threading.RLock()
         self._blobs: BlobStore | None = None
         self.closed = False
-        self._pool: ThreadPoolExecutor | None = None  # query embeddings (see below)
+        self._pool: ThreadPoolExecutor | None = None  # dense halves of searches (see below)
         self._pool_lock = threading.Lock()
+        # (embedder identity, query) -> vector, most recent last: RetrievalConfig.query_cache
+        self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
     # The indexes live in the sync object; these names are the parts' own.
     @property
@@ -151,29 +154,53 @@ class StoreParts:
         so on two cores the halves overlap (a pure-Python embedder still overlaps with
         SQLite's own work). Errors surface when the function is called."""
 
+        embedder = self.embedder
+        cache_size = self.config.retrieval.query_cache
+        key = (embedder.identity, query)
+        with self._pool_lock:
+            cached = self._query_vectors.get(key) if cache_size else None
+            if cached is not None:
+                self._query_vectors.move_to_end(key)
+
         def job() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             import numpy as np
 
             from memos.errors import InvalidInputError
 
-            vector = np.asarray(self.embedder.embed([query]), dtype=np.float32).reshape(-1)
-            if vector.shape != (self.vectors.dim,):
-                raise InvalidInputError(
-                    f"embedder {self.embedder.identity} gave a {vector.shape[0]}-d query "
-                    f"vector; the index holds {self.vectors.dim}-d vectors; run `memos reindex`")
+            vector = cached
+            if vector is None:
+                vector = np.asarray(embedder.embed([query]), dtype=np.float32).reshape(-1)
+                if vector.shape != (self.vectors.dim,):
+                    raise InvalidInputError(
+                        f"embedder {embedder.identity} gave a {vector.shape[0]}-d query vector; "
+                        f"the index holds {self.vectors.dim}-d vectors; run `memos reindex`")
+                if cache_size:
+                    vector.setflags(write=False)
+                    with self._pool_lock:
+                        self._query_vectors[key] = vector
+                        while len(self._query_vectors) > cache_size:
+                            self._query_vectors.popitem(last=False)
             with self.index_lock:
                 scores, found = self.vectors.search(vector[None, :], n)
             return vector, scores[0], found[0]
 
-        if not in_parallel:
+        if not in_parallel or cached is not None:
             result = job()
             return lambda: result
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=4,
+                from memos.stores.vector_index import configure_threads
+
+                # OpenMP's thread count is per thread: the workers need FAISS's setting too
+                self._pool = ThreadPoolExecutor(max_workers=4, initializer=configure_threads,
                                                 thread_name_prefix="memos-search-dense")
             future = self._pool.submit(job)
         return future.result
+
+    def forget_queries(self) -> None:
+        """Drop remembered query vectors (a purge leaves no caller's words in this process)."""
+        with self._pool_lock:
+            self._query_vectors.clear()
 
     def close_workers(self) -> None:
         with self._pool_lock:

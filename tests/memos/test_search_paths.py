@@ -1,0 +1,81 @@
+"""Search's cheaper paths give the same answers as the plain one: the dense half on a worker
+thread (for embedders that release the GIL), remembered query vectors, and a search that
+finds its indexes behind another process's writes."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import pytest
+
+from memos import MemOS
+from memos.embedders import HashingEmbedder
+from memos.errors import InvalidInputError
+
+
+class CountingEmbedder(HashingEmbedder):
+    """The hashing embedder, counting query calls and the threads that make them."""
+
+    def __init__(self, overlaps: bool) -> None:
+        super().__init__()
+        self.overlaps = overlaps
+        self.identity = "hashing-v1:384"  # same vectors as the plain one
+        self.threads: list[str] = []
+
+    def embed(self, texts: Any) -> np.ndarray:
+        if len(texts) == 1:
+            self.threads.append(threading.current_thread().name)
+        return super().embed(texts)
+
+
+FACTS = [f"{name} keeps {pet} called {label}" for name, pet, label in
+         [("ana", "a parrot", "kiwi"), ("ben", "a dog", "rex"), ("cy", "two cats", "tom"),
+          ("dee", "a tortoise", "shelly"), ("eve", "bees", "buzz")]]
+
+
+@pytest.mark.parametrize("overlaps", [False, True])
+def test_worker_thread_and_cache_give_the_plain_answers(tmp_path: Any, overlaps: bool) -> None:
+    with MemOS.open(tmp_path / "plain", embedder="hashing") as plain:
+        plain.config.retrieval.query_cache = 0
+        plain.add_many(FACTS, scope="u")
+        expected = {q: [(h.cube.content, h.retrievers) for h in plain.search(q, scope="u")]
+                    for q in ("who keeps a parrot", "cats", "buzz bees")}
+    emb = CountingEmbedder(overlaps)
+    with MemOS.open(tmp_path / "fast", embedder=emb) as mem:
+        mem.add_many(FACTS, scope="u")
+        for _ in range(2):  # the second round answers from remembered vectors
+            for q, want in expected.items():
+                assert [(h.cube.content, h.retrievers) for h in mem.search(q, scope="u")] == want
+        assert len(emb.threads) == 3  # each query embedded once
+        on_worker = [t.startswith("memos-search-dense") for t in emb.threads]
+        assert all(on_worker) if overlaps else not any(on_worker)
+        mem.purge(None, "u", all_of_user=True)
+        mem.add_many(FACTS[:2], scope="u")  # (a batch: not counted as a query)
+        mem.search("cats", scope="u")
+        assert len(emb.threads) == 4  # purge forgot the remembered queries
+
+
+def test_errors_of_the_worker_reach_the_caller(tmp_path: Any) -> None:
+    class Wrong(CountingEmbedder):
+        def embed(self, texts: Any) -> np.ndarray:
+            out = super().embed(texts)
+            return out[:, :10] if len(texts) == 1 else out
+
+    with MemOS.open(tmp_path / "s", embedder=Wrong(overlaps=True)) as mem:
+        mem.add_many(FACTS, scope="u")
+        with pytest.raises(InvalidInputError, match="reindex"):
+            mem.search("parrot", scope="u")
+
+
+def test_search_sees_another_process_writes(tmp_path: Any) -> None:
+    """A second handle writes; the first one's next search catches its indexes up first."""
+    path = tmp_path / "shared"
+    with MemOS.open(path, embedder="hashing") as first, MemOS.open(path, embedder="hashing") as second:
+        first.add("ana keeps a parrot called kiwi", scope="u")
+        assert first.search("osprey", scope="u") == []
+        second.add("ben watched an osprey dive", scope="u")
+        hits = first.search("osprey", scope="u")
+        assert [h.cube.content for h in hits] == ["ben watched an osprey dive"]
+        assert set(hits[0].retrievers) == {"dense", "fulltext"}
