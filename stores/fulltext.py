@@ -50,6 +50,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # Row counts of query words are reused across searches while fewer than COUNT_SLACK changes
 # have happened since they were counted (FullTextIndex.select_terms).
 COUNT_SLACK = 200
+# Counting a word's rows stops at COUNT_CAP_FACTOR times the bound on rows scored: a word
+# past that is dropped whenever a rarer one exists, so its exact count changes nothing.
+COUNT_CAP_FACTOR = 10
 COUNT_CACHE_WORDS = 50_000
 CONTEXT_KEY = "context"
 CONTEXT_WEIGHT = 0.3
@@ -111,8 +114,9 @@ class FullTextIndex(ABC):
         words = _clean_terms(terms)
         if max_postings is None or len(words) < 2:
             return words
+        cap = COUNT_CAP_FACTOR * max_postings
         if seq is None:
-            return keep_rare_terms(words, self.row_counts(session, words), max_postings)
+            return keep_rare_terms(words, self.row_counts(session, words, cap), max_postings)
         cache = self._counts  # shared by threads: read each entry once, write whole entries
         known: dict[str, int] = {}
         for word in words:
@@ -123,20 +127,28 @@ class FullTextIndex(ABC):
         if missing:
             if len(cache) > COUNT_CACHE_WORDS:
                 cache.clear()
-            for word, count in zip(missing, self.row_counts(session, missing), strict=True):
+            for word, count in zip(missing, self.row_counts(session, missing, cap),
+                                   strict=True):
                 known[word] = count
                 cache[word] = (count, seq)
         return keep_rare_terms(words, [known[w] for w in words], max_postings)
 
     @abstractmethod
-    def row_counts(self, session: Session, words: Sequence[str]) -> list[int]:
-        """How many indexed rows match each word (cheap: no scoring)."""
+    def row_counts(self, session: Session, words: Sequence[str], cap: int | None = None
+                   ) -> list[int]:
+        """How many indexed rows match each word (no scoring), each count stopping at
+        `cap` when given: past it a word is "frequent", and counting further would cost
+        what the bound on full-text work is there to save."""
 
     @abstractmethod
-    def top(self, session: Session, terms: Sequence[str], limit: int
-            ) -> list[tuple[int, float]]:
+    def top(self, session: Session, terms: Sequence[str], limit: int,
+            max_rows: int | None = None) -> list[tuple[int, float]]:
         """Best `limit` (pk, score) over the WHOLE index (no scope): the caller filters.
-        Cheaper than `search` when the caller's scope holds most of the best rows."""
+        Cheaper than `search` when the caller's scope holds most of the best rows.
+
+        `max_rows` bounds the rows scored: when the terms match more, only the most
+        recently indexed `max_rows` of them are scored (a query whose rarest word is in
+        hundreds of thousands of memories would otherwise cost a millisecond per thousand)."""
 
     @abstractmethod
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
@@ -221,21 +233,34 @@ class SqliteFullText(FullTextIndex):
     def all_pks(self, session: Session) -> set[int]:
         return {r[0] for r in session.execute(text("SELECT rowid FROM cube_fts"))}
 
-    def row_counts(self, session: Session, words: Sequence[str]) -> list[int]:
+    def row_counts(self, session: Session, words: Sequence[str], cap: int | None = None
+                   ) -> list[int]:
         # One statement for all counts, on the driver: this runs on every large-store search.
-        counts = ", ".join("(SELECT count(*) FROM cube_fts WHERE cube_fts MATCH ?)" for _ in words)
+        # FTS5 yields matches lazily, so a LIMIT stops the count at the cap.
+        one = ("(SELECT count(*) FROM cube_fts WHERE cube_fts MATCH ?)" if cap is None else
+               "(SELECT count(*) FROM (SELECT 1 FROM cube_fts WHERE cube_fts MATCH ? LIMIT ?))")
+        params: list[Any] = []
+        for w in words:
+            params += [_quote([w])] if cap is None else [_quote([w]), int(cap)]
         row = session.connection().exec_driver_sql(
-            f"SELECT {counts}", tuple(_quote([w]) for w in words)).one()
+            "SELECT " + ", ".join(one for _ in words), tuple(params)).one()
         return [int(n) for n in row]
 
-    def top(self, session: Session, terms: Sequence[str], limit: int
-            ) -> list[tuple[int, float]]:
+    def top(self, session: Session, terms: Sequence[str], limit: int,
+            max_rows: int | None = None) -> list[tuple[int, float]]:
         words = _clean_terms(terms)
         if not words:
             return []
-        rows = session.connection().exec_driver_sql(
-            "SELECT rowid, bm25(cube_fts, 1.0, ?) AS s FROM cube_fts WHERE cube_fts MATCH ? "
-            "ORDER BY s LIMIT ?", (CONTEXT_WEIGHT, _quote(words), limit)).all()
+        if max_rows is None:
+            sql, params = ("SELECT rowid, bm25(cube_fts, 1.0, ?) AS s FROM cube_fts "
+                           "WHERE cube_fts MATCH ? ORDER BY s LIMIT ?",
+                           (CONTEXT_WEIGHT, _quote(words), limit))
+        else:  # FTS5 walks matches in rowid order natively: newest first, then scored
+            sql, params = ("SELECT rowid, s FROM (SELECT rowid, bm25(cube_fts, 1.0, ?) AS s "
+                           "FROM cube_fts WHERE cube_fts MATCH ? ORDER BY rowid DESC LIMIT ?) "
+                           "ORDER BY s LIMIT ?",
+                           (CONTEXT_WEIGHT, _quote(words), int(max_rows), limit))
+        rows = session.connection().exec_driver_sql(sql, params).all()
         return [(int(r[0]), -float(r[1])) for r in rows]
 
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
@@ -300,11 +325,16 @@ class PostgresFullText(FullTextIndex):
     def all_pks(self, session: Session) -> set[int]:
         return {r[0] for r in session.execute(select(self._fts.c.pk))}
 
-    def row_counts(self, session: Session, words: Sequence[str]) -> list[int]:
-        counts = session.execute(select(*[
-            select(func.count()).select_from(self._fts).where(
-                self._fts.c.tsv.op("@@")(self._query([w], f"w{i}"))).scalar_subquery()
-            for i, w in enumerate(words)])).one()
+    def row_counts(self, session: Session, words: Sequence[str], cap: int | None = None
+                   ) -> list[int]:
+        def count(i: int, w: str) -> Any:
+            matches = select(self._fts.c.pk).where(
+                self._fts.c.tsv.op("@@")(self._query([w], f"w{i}")))
+            if cap is not None:
+                matches = matches.limit(int(cap))
+            return select(func.count()).select_from(matches.subquery()).scalar_subquery()
+
+        counts = session.execute(select(*[count(i, w) for i, w in enumerate(words)])).one()
         return [int(c) for c in counts]
 
     @staticmethod
@@ -316,15 +346,25 @@ class PostgresFullText(FullTextIndex):
         weights = literal_column(f"'{{{CONTEXT_WEIGHT}, {CONTEXT_WEIGHT}, 1.0, 1.0}}'::float4[]")
         return func.ts_rank_cd(weights, self._fts.c.tsv, query).label("score")
 
-    def top(self, session: Session, terms: Sequence[str], limit: int
-            ) -> list[tuple[int, float]]:
+    def top(self, session: Session, terms: Sequence[str], limit: int,
+            max_rows: int | None = None) -> list[tuple[int, float]]:
         words = _clean_terms(terms)
         if not words:
             return []
         query = self._query(words)
-        score = self._score(query)
-        stmt = (select(self._fts.c.pk, score).where(self._fts.c.tsv.op("@@")(query))
-                .order_by(desc(score), self._fts.c.pk).limit(limit))
+        if max_rows is None:
+            score = self._score(query)
+            stmt = (select(self._fts.c.pk, score).where(self._fts.c.tsv.op("@@")(query))
+                    .order_by(desc(score), self._fts.c.pk).limit(limit))
+        else:  # the newest max_rows matches, then scored
+            newest = (select(self._fts.c.pk, self._fts.c.tsv)
+                      .where(self._fts.c.tsv.op("@@")(query))
+                      .order_by(desc(self._fts.c.pk)).limit(int(max_rows)).subquery())
+            weights = literal_column(
+                f"'{{{CONTEXT_WEIGHT}, {CONTEXT_WEIGHT}, 1.0, 1.0}}'::float4[]")
+            score = func.ts_rank_cd(weights, newest.c.tsv, query).label("score")
+            stmt = (select(newest.c.pk, score).order_by(desc(score), newest.c.pk)
+                    .limit(limit))
         return [(int(r[0]), float(r[1])) for r in session.execute(stmt)]
 
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],

@@ -13,9 +13,9 @@ def _counting(mem: Any) -> list[list[str]]:
     calls: list[list[str]] = []
     inner = fts.row_counts
 
-    def row_counts(session: Any, words: Any) -> list[int]:
+    def row_counts(session: Any, words: Any, cap: Any = None) -> list[int]:
         calls.append(list(words))
-        return inner(session, words)
+        return inner(session, words, cap)
 
     fts.row_counts = row_counts
     return calls
@@ -49,3 +49,16 @@ def test_search_results_do_not_depend_on_the_cache(mem: Any) -> None:
     again = [h.cube.id for h in mem.search("heron garden", scope="alice", k=5)]
     assert first == again
     assert mem.search("heron garden", scope="alice", k=1)[0].cube.content.startswith("the heron")
+
+
+def test_scoring_is_bounded_to_the_newest_matches(mem: Any) -> None:
+    mem.add_many([f"kite number {i}" for i in range(30)], scope="alice")
+    fts = mem._store.fulltext
+    with mem._store.repo.read() as session:
+        every = fts.top(session, ["kite"], 100)
+        bounded = fts.top(session, ["kite"], 100, max_rows=8)
+        counts = fts.row_counts(session, ["kite", "number", "absent"], cap=12)
+    assert len(every) == 30
+    newest = sorted(pk for pk, _ in every)[-8:]
+    assert sorted(pk for pk, _ in bounded) == newest
+    assert counts == [12, 12, 0]
