@@ -6,6 +6,7 @@ Parsing input is all that happens here; every decision about memories is the lib
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -111,7 +112,19 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
     if create is None:
         create = _command.get() in CREATING_COMMANDS
     try:
-        mem = MemOS.open(store, index_dir=index_dir, embedder=embedder, create=create)
+        with contextlib.ExitStack() as bars:
+            shown: list[Callable[[int, int | None], None]] = []
+
+            def rebuilding(done: int, total: int | None) -> None:
+                """A bar only when open has a vector index to rebuild (old format, other
+                embedder, files missing); nothing for the usual open."""
+                if not shown:
+                    shown.append(bars.enter_context(progress_bar(
+                        "rebuilding the vector index from SQL")))
+                shown[0](done, total)
+
+            mem = MemOS.open(store, index_dir=index_dir, embedder=embedder, create=create,
+                             progress=rebuilding)
     except MemosError:
         raise
     except Exception as exc:

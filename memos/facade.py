@@ -220,10 +220,14 @@ class MemOS:
     def open(cls, path_or_url: str | os.PathLike[str] | None = None, *,
              embedder: Embedder | str | None = None,
              index_dir: str | os.PathLike[str] | None = None,
-             config: MemosConfig | None = None, create: bool = True) -> MemOS:
+             config: MemosConfig | None = None, create: bool = True,
+             progress: ProgressFn | None = None) -> MemOS:
         """Open the store at a folder, a SQLite file or a database URL (None: $MEMOS_URL, else
         ./.memos). `create=False` raises StoreError when no store is there yet, instead of
-        creating one (what a read of a mistyped path wants)."""
+        creating one (what a read of a mistyped path wants). `progress(done, total)` is
+        called while the vector index is rebuilt from SQL, when its files are missing or
+        were written by an older version (the CLI shows it as a progress bar)."""
+        _callable_arg(progress, "progress")
         config = config or MemosConfig.from_env()
         if index_dir is not None:
             config = config.model_copy(update={"index_dir": str(index_dir)})
@@ -244,7 +248,7 @@ class MemOS:
                                   config.retrieval.ivf_nprobe, store_id, basename)
             sync = IndexSync(repo, vectors, FullTextIndex.for_engine(repo.engine), GraphIndex(),
                              emb.embed)
-            sync.open()
+            sync.open(progress)
         except BaseException:
             repo.close()
             raise

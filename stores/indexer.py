@@ -91,8 +91,9 @@ class IndexSync:
 
     # -- open ------------------------------------------------------------------------
 
-    def open(self) -> None:
-        """Load what is on disk, rebuild what is unusable, then catch up."""
+    def open(self, progress: ProgressFn | None = None) -> None:
+        """Load what is on disk, rebuild what is unusable (missing files, another embedder,
+        an older index format: `progress(done, total)` follows the rebuild), then catch up."""
         with self.repo.read() as session:
             head = self.repo.max_seq(session)
             self.graph.load(session, head)
@@ -100,12 +101,16 @@ class IndexSync:
         if loaded and self.vectors.seq > self.head():  # head read after the file: see save()
             # A file ahead of SQL belongs to another database (or a restored backup): it is
             # not "newer" than this store, so the rebuilt index replaces it at once.
-            self.rebuild_vectors()
+            self.rebuild_vectors(progress)
             self.catch_up()
             self.vectors.save(force=True)
             return
         if not loaded:
-            self.rebuild_vectors()
+            self.rebuild_vectors(progress)
+            if len(self.vectors):  # written now: the next open loads it instead
+                self.catch_up()
+                self.vectors.save()
+                return
         self.catch_up()
 
     def head(self) -> int:

@@ -79,3 +79,22 @@ def test_search_sees_another_process_writes(tmp_path: Any) -> None:
         hits = first.search("osprey", scope="u")
         assert [h.cube.content for h in hits] == ["ben watched an osprey dive"]
         assert set(hits[0].retrievers) == {"dense", "fulltext"}
+
+
+def test_open_rebuilds_a_missing_vector_index_with_progress(tmp_path: Any) -> None:
+    path = tmp_path / "s"
+    with MemOS.open(path, embedder="hashing") as mem:
+        mem.add_many([f"fact number {i}" for i in range(30)], scope="u")
+    for f in path.glob("vectors.*"):
+        f.unlink()
+    seen: list[tuple[int, int | None]] = []
+    with MemOS.open(path, embedder="hashing", progress=lambda d, t: seen.append((d, t))) as mem:
+        assert seen and seen[-1] == (30, 30)
+        assert mem.search("fact number 7", scope="u")[0].cube.content == "fact number 7"
+    assert (path / "vectors.faiss").exists()  # saved at once: the next open loads it
+    seen.clear()
+    with MemOS.open(path, embedder="hashing", progress=lambda d, t: seen.append((d, t))):
+        assert seen == []
+    with pytest.raises(InvalidInputError):
+        MemOS.open(path, progress=5)  # type: ignore[arg-type]
+
