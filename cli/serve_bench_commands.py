@@ -42,6 +42,9 @@ def serve(
     batch_size: Annotated[int, typer.Option(
         "--batch-size", min=1, help="Cubes per add_many call while building.")] = 2_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic corpus.")] = 0,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64,
+        help="Server processes (memos serve --workers); in-process runs are unchanged.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Requests/s and p50/p95 of add and search through `memos serve` on loopback, beside the
@@ -58,12 +61,13 @@ def serve(
     with _progress() as update:
         report = run_serve_bench(n, clients=_clients(clients), requests=requests,
                                  seconds=seconds, k=k, batch_size=batch_size, seed=seed,
-                                 progress=update)
+                                 workers=workers, progress=update)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json()) + "\n")
         return
     out = Console(file=sys.stdout, highlight=False)
-    table = Table(title=f"serve bench: {report.n:,} cubes, embedder {report.embedder}, "
+    table = Table(title=f"serve bench: {report.n:,} cubes, {report.workers} server "
+                        f"process(es), embedder {report.embedder}, "
                         f"k={report.k}, up to {report.requests} calls or "
                         f"{report.seconds_per_run:g} s a run")
     for col in ("op", "clients", "mode", "calls", "errors", "req/s", "p50 ms", "p95 ms",

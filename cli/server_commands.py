@@ -7,6 +7,7 @@ and renders the result.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import sys
 from typing import Annotated
@@ -71,11 +72,14 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
               help="With --no-auth: the agent every request runs as.")] = None,
           max_body_mb: Annotated[int, typer.Option(
               min=1, max=4096, help="Largest request body, in MiB (413 above it).")] = 32,
+          workers: Annotated[int, typer.Option(
+              min=1, max=64, help="Server processes sharing the port (one per core serves "
+              "that many requests at once; each opens the store itself).")] = 1,
           store: StoreOpt = None, index_dir: IndexDirOpt = None) -> None:
     """Serve the REST API (and MCP at /mcp) until Ctrl-C. Every call needs an API key
     (memos keys create) and runs in that key's scope.
 
-    Example: memos keys create --user alice && memos serve --port 8000
+    Example: memos keys create --user alice && memos serve --port 8000 --workers 2
     """
     import uvicorn
 
@@ -97,7 +101,7 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     err = Console(stderr=True)
     with open_store(store, index_dir) as mem:
         web = create_app(mem, auth=not no_auth, max_body_bytes=max_body_mb * 1024 * 1024,
-                         default_scope=default_scope)
+                         default_scope=default_scope) if workers == 1 else None
         shown = f"[{host}]" if ":" in host else host
         err.print(f"memos serve: http://{shown}:{port} (store {shown_location(mem.location)}); "
                   f"API docs at "
@@ -110,8 +114,21 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
         elif not any(k.revoked_at is None for k in mem.list_keys()):
             err.print("[yellow]no API key yet[/yellow]: create one with `memos keys create "
                       "--user ID` (every request needs one)", highlight=False)
-        uvicorn.run(web, host=host.strip("[]"), port=port, log_level="warning",
-                    access_log=False)
+        if workers == 1:
+            uvicorn.run(web, host=host.strip("[]"), port=port, log_level="warning",
+                        access_log=False)
+            return
+    # Several processes: this one only supervises; each worker opens the store itself
+    # (memos.server.workers), after this process has closed it (FAISS files saved).
+    from memos.server.workers import ENV, worker_spec
+
+    os.environ[ENV] = worker_spec(store, index_dir, auth=not no_auth,
+                                  max_body_bytes=max_body_mb * 1024 * 1024,
+                                  user=default_scope.user_id if default_scope else None,
+                                  agent=default_scope.agent_id if default_scope else None)
+    err.print(f"{workers} worker processes", highlight=False)
+    uvicorn.run("memos.server.workers:worker_app", factory=True, workers=workers,
+                host=host.strip("[]"), port=port, log_level="warning", access_log=False)
 
 
 @keys_app.command("create")

@@ -101,6 +101,7 @@ class ServeBenchReport:
     build_seconds: float = 0.0
     cubes_per_s: float = 0.0
     server_start_seconds: float = 0.0
+    workers: int = 1  # `memos serve --workers`
     points: list[LoadPoint] = field(default_factory=list)
     overheads: list[Overhead] = field(default_factory=list)
     targets: dict[str, Any] = field(default_factory=dict)
@@ -116,20 +117,23 @@ class ServeBenchReport:
 def run_serve_bench(n: int = 100_000, *, clients: tuple[int, ...] = DEFAULT_CLIENTS,
                     requests: int = 300, seconds: float = 20.0, k: int = 10,
                     batch_size: int = 2_000, seed: int = 0,
-                    store_dir: str | Path | None = None,
+                    store_dir: str | Path | None = None, workers: int = 1,
                     progress: StageProgress | None = None) -> ServeBenchReport:
     """Fill a fresh store with n cubes, then time add and search in-process and through
-    `memos serve` on loopback at each number of concurrent clients."""
+    `memos serve` (with `workers` processes) on loopback at each number of concurrent
+    clients."""
     _check_args(n, clients, requests, seconds, k, batch_size)
+    if not isinstance(workers, int) or not 1 <= workers <= 64:
+        raise InvalidInputError(f"--workers takes 1 to 64, got {workers!r}")
     if store_dir is None:
         with tempfile.TemporaryDirectory(prefix="memos-bench-serve-") as tmp:
             return _run(n, clients, requests, seconds, k, batch_size, seed, Path(tmp) / "store",
-                        progress)
+                        progress, workers)
     folder = Path(store_dir)
     if folder.exists() and any(folder.iterdir()):
         raise InvalidInputError(f"{folder} is not empty; give an empty or new folder for the "
                                 "bench store")
-    return _run(n, clients, requests, seconds, k, batch_size, seed, folder, progress)
+    return _run(n, clients, requests, seconds, k, batch_size, seed, folder, progress, workers)
 
 
 def _check_args(n: int, clients: tuple[int, ...], requests: int, seconds: float, k: int,
@@ -147,7 +151,8 @@ def _check_args(n: int, clients: tuple[int, ...], requests: int, seconds: float,
 
 def _run(n: int, clients: tuple[int, ...], requests: int, seconds: float, k: int,
          batch_size: int, seed: int, folder: Path,
-         progress: StageProgress | None) -> ServeBenchReport:
+         progress: StageProgress | None,
+         workers: int = 1) -> ServeBenchReport:
     from memos.facade import MemOS
 
     def report(stage: str, done: int, total: int) -> None:
@@ -159,7 +164,7 @@ def _run(n: int, clients: tuple[int, ...], requests: int, seconds: float, k: int
     with MemOS.open(folder, embedder="hashing") as mem:
         result = ServeBenchReport(n=n, k=k, requests=requests, seconds_per_run=seconds,
                                   clients=list(clients), embedder=mem.embedder.identity,
-                                  machine=machine_description())
+                                  machine=machine_description(), workers=workers)
         start = time.perf_counter()
         corpus = synthetic_sentences(n, seed=seed)
         have = 0
@@ -185,7 +190,7 @@ def _run(n: int, clients: tuple[int, ...], requests: int, seconds: float, k: int
         report("start server", 0, 1)
         # The server shares the store with this process (as several servers do); each
         # in-process run is followed at once by its served twin, so both meet the same load.
-        with _Server(folder) as server:
+        with _Server(folder, workers) as server:
             result.server_start_seconds = round(server.started_s, 3)
             report("start server", 1, 1)
             for op in OPS:
@@ -332,30 +337,36 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 class _Server:
     """`memos serve --store FOLDER` on a free loopback port, stopped on exit."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, workers: int = 1) -> None:
         self.folder = folder
+        self.workers = workers
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = tempfile.TemporaryFile()
         self.url = ""
         self.started_s = 0.0
 
     def cpu_seconds(self) -> float:
-        """CPU time the server process has used (Linux /proc; 0.0 elsewhere)."""
+        """CPU time the server has used: its process and, with --workers, the worker
+        processes it started (Linux /proc; 0.0 elsewhere)."""
         if self.proc is None:
             return 0.0
-        try:
-            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
-        except OSError:
-            return 0.0
-        fields = stat.rsplit(")", 1)[-1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        pid, ticks = self.proc.pid, 0
+        for stat_file in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat_file.read_text().rsplit(")", 1)[-1].split()
+            except OSError:
+                continue
+            if stat_file.parent.name == str(pid) or fields[1] == str(pid):  # itself, a child
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def __enter__(self) -> _Server:
         import httpx
 
         port = _free_loopback_port()
         cmd = [sys.executable, "-c", "from memos.cli.app import main; main()", "serve",
-               "--host", "127.0.0.1", "--port", str(port), "--store", str(self.folder)]
+               "--host", "127.0.0.1", "--port", str(port), "--store", str(self.folder),
+               "--workers", str(self.workers)]
         env = {k: v for k, v in os.environ.items()
                if k not in ("MEMOS_URL", "MEMOS_INDEX_DIR", "MEMOS_USER")}
         start = time.perf_counter()
