@@ -12,6 +12,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -62,6 +63,8 @@ ID_CHUNK = 500
 CUBE_COLUMNS = [CubeRow.__table__.c[attr.columns[0].name].label(attr.key)
                  for attr in CubeRow.__mapper__.column_attrs]
 _ROWS_BY_PK = select(*CUBE_COLUMNS).where(CubeRow.pk.in_(bindparam("pks", expanding=True)))
+# A row of `cubes` with CubeRow's attribute names, as SQLite's fast path builds it.
+CubeTuple = namedtuple("CubeTuple", [attr.key for attr in CubeRow.__mapper__.column_attrs])  # type: ignore[misc]
 _UTC_TYPE = CubeRow.__table__.c.expires_at.type
 
 
@@ -315,6 +318,14 @@ class Repository:
         self._write_lock = threading.RLock()
         self._datetime_bind = _UTC_TYPE.impl.dialect_impl(self.engine.dialect).bind_processor(
             self.engine.dialect)
+        dialect = self.engine.dialect
+        columns = [attr.columns[0] for attr in CubeRow.__mapper__.column_attrs]
+        self._row_select = "SELECT " + ", ".join(f'"{c.name}"' for c in columns) + " FROM cubes"
+        self._row_procs: list[tuple[int, Any]] = []
+        if self.dialect == "sqlite":  # the fast row path is SQLite's (rows_by_admitted_pks)
+            self._row_procs = [(i, proc) for i, c in enumerate(columns)
+                               if (proc := c.type.dialect_impl(dialect).result_processor(
+                                   dialect, None)) is not None]
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(memos_write=True),
                                    expire_on_commit=False)
@@ -531,7 +542,21 @@ class Repository:
         same read transaction: selected by pk alone, with one prepared statement."""
         if not pks:
             return {}
-        return {r.pk: r for r in session.connection().execute(_ROWS_BY_PK, {"pks": list(pks)})}
+        if self.dialect != "sqlite":
+            return {r.pk: r for r in session.connection().execute(_ROWS_BY_PK,
+                                                                  {"pks": list(pks)})}
+        # SQLite: the driver's tuples, converted by the columns' own result processors (the
+        # same SQLAlchemy would apply; tests/stores/test_admit_default.py compares the two).
+        sql = f"{self._row_select} WHERE pk IN ({', '.join(str(int(pk)) for pk in pks)})"
+        procs = self._row_procs
+        out: dict[int, Any] = {}
+        for raw in session.connection().exec_driver_sql(sql):
+            values = list(raw)
+            for i, proc in procs:
+                values[i] = proc(values[i])
+            row = CubeTuple(*values)
+            out[row.pk] = row
+        return out
 
     def admit_default(self, session: Session, pks: Sequence[int], scope: Scope,
                       tiers: Sequence[str], include_superseded: bool, now: datetime) -> list[int]:

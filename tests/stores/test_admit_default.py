@@ -82,3 +82,28 @@ def test_no_tier_admits_nothing_on_either_backend(mem: Any) -> None:
     mem.add("the red kite circles the hill", scope="alice")
     assert mem.search("red kite", scope="alice", tiers=[]) == []
     assert len(mem.search("red kite", scope="alice")) == 1
+
+
+def test_rows_by_admitted_pks_match_the_sqlalchemy_rows(mem: Any) -> None:
+    """SQLite reads search's rows on the driver with the columns' own result processors:
+    every field must come back as SQLAlchemy gives it (datetimes, JSON, None)."""
+    from sqlalchemy import true
+
+    now = utcnow()
+    first = mem.add("Ana: my parrot Kiwi turned ten", scope="u", kind="episode",
+                    tags=["pets", "birthday"], metadata={"speaker": "Ana", "n": [1, 2.5]},
+                    sources=[{"kind": "message", "ref": "m1", "role": "user", "at": now}],
+                    valid_from=now - timedelta(days=3), expires_at=now + timedelta(days=9))
+    mem.add("Ana's parrot is Kiwi.", scope="u", derived_from=[{"cube_id": first.id,
+                                                                "version": 1}])
+    mem.add("a plain memory", scope="u")
+    mem.search("parrot", scope="u")  # records hits: last_access set on some rows
+    mem.flush()
+    repo = mem._store.repo
+    with repo.read() as session:
+        pks = sorted(session.execute(select(CubeRow.pk)).scalars())
+        fast = repo.rows_by_admitted_pks(session, pks)
+        slow = repo.rows_by_pks(session, pks, true())
+    assert sorted(fast) == sorted(slow) == pks
+    for pk in pks:
+        assert fast[pk]._asdict() == dict(slow[pk]._mapping), pk
