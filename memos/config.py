@@ -48,8 +48,32 @@ class RetrievalConfig(BaseModel):
     dense_min_score: float = Field(default=0.0, ge=-1.0, le=1.0)
     graph_seeds: int = Field(default=5, ge=0)  # top fused hits whose neighbours are added
     graph_max_degree: int = Field(default=50, ge=1)  # entities linked to more cubes are skipped
-    # IVF lists visited per query: at 100k cubes (~1.1k lists) 64 kept about nine in ten of
-    # the exact top 10 where 32 kept about eight, for well under a millisecond more.
+    # Query priors (memos.query, memos.retrieval.query_prior), in fused-score units (a first
+    # full-text rank is worth 1/(rrf_k+1) ~ 0.09): a query naming a memory's speaker adds
+    # speaker_weight; one naming a date adds date_weight to memories from that period or up
+    # to date_after_days after it. LoCoMo ablation: docs/RESULTS.md.
+    speaker_weight: float = Field(default=0.03, ge=0)
+    date_weight: float = Field(default=0.04, ge=0)
+    date_after_days: float = Field(default=7.0, ge=0)
+    # Candidates (best fused first) whose rows the priors and session grouping may read: at
+    # most max(3k, prior_pool). LoCoMo, k=10: R@10 0.003 (hashing) / 0.005 (MiniLM) below
+    # reading all ~100 candidates' rows, which costs ~1 ms more SQL (docs/RESULTS.md).
+    prior_pool: int = Field(default=40, ge=1)
+    # Session grouping (memos.retrieval.session_bonus): cubes of the same conversation
+    # session (metadata "session") within session_window turns (metadata "turn"; 0: the
+    # whole session) of one of the first session_top hits gain session_weight times that
+    # hit's score. Weights 0.2-0.3, 5-10 hits and windows of 2-10 turns are one plateau on
+    # LoCoMo (docs/RESULTS.md); session_weight 0 turns it off.
+    session_weight: float = Field(default=0.2, ge=0)
+    session_top: int = Field(default=5, ge=0)
+    session_window: int = Field(default=5, ge=0)
+    # A cube derived from one other (a MemReader fact from its turn) and its source take one
+    # place in the hits: the source's, at the better rank, the derived one in
+    # `SearchHit.folded` (memos.retrieval.fold_derived; search(fold=False) lists both).
+    fold_derived: bool = True
+    # Search effort of the HNSW vector index (efSearch) up to 50k vectors; the index doubles
+    # it past 50k, 4x past 250k, 8x past 500k (stores/vector_index.py). The name is from the
+    # IVF index HNSW replaced.
     ivf_nprobe: int = Field(default=64, ge=1)
 
 

@@ -28,6 +28,10 @@ class SearchHit(BaseModel):
     score: float
     retrievers: list[str]
     ranks: dict[str, int] = Field(default_factory=dict)
+    # Ids of cubes derived from this one that ranked too (MemReader facts read from this
+    # turn): folded into this hit, at the better rank, instead of taking places of their
+    # own (search(fold=False) lists them apart).
+    folded: list[str] = Field(default_factory=list)
 
     @property
     def id(self) -> str:

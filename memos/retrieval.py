@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from memos.config import RetrievalConfig
+from memos.query import QueryHints, analyze
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -49,6 +51,7 @@ class Fused:
     pk: int
     score: float = 0.0
     ranks: dict[str, int] = field(default_factory=dict)
+    folded: list[int] = field(default_factory=list)  # pks folded into this hit (fold_derived)
 
     @property
     def retrievers(self) -> list[str]:
@@ -94,17 +97,19 @@ def final_score(fused: Fused, recorded_at: datetime | None, importance: float, n
             + config.importance_weight * importance)
 
 
-def contenders(fused: Mapping[int, Fused], k: int, config: RetrievalConfig) -> list[int]:
+def contenders(fused: Mapping[int, Fused], k: int, config: RetrievalConfig,
+               margin: float = 0.0) -> list[int]:
     """Candidates that can still reach the top k once the priors are added.
 
-    Recency and importance each add at most their weight, so a candidate whose fusion score
-    trails the k-th by more than their sum cannot enter the top k; only contenders need
-    their rows read (that is what keeps a search to a few rows whatever the candidates).
+    Recency and importance each add at most their weight (plus `margin`: what the query's
+    own priors can add), so a candidate whose fusion score trails the k-th by more than
+    their sum cannot enter the top k; only contenders need their rows read (that is what
+    keeps a search to a few rows whatever the candidates).
     """
     order = sorted(fused.values(), key=lambda f: (-f.score, f.pk))
     if len(order) <= k:
         return [f.pk for f in order]
-    floor = order[k - 1].score - (config.recency_weight + config.importance_weight)
+    floor = order[k - 1].score - (config.recency_weight + config.importance_weight + margin)
     return [f.pk for f in order if f.score >= floor]
 
 
@@ -120,3 +125,241 @@ def rank(fused: Mapping[int, Fused], recorded_at: Mapping[int, datetime | None],
         scored.append(entry)
     scored.sort(key=lambda e: (-e.score, e.pk))
     return scored[:k]
+
+
+# -- query priors and folding (memos.query says what the query names) -----------------------
+
+# The metadata keys naming who said a memory, in which conversation session and at which
+# turn of it (LoCoMo turns, MemReader episodes and facts).
+SPEAKER_KEY = "speaker"
+SUBJECT_KEY = "subject"
+SESSION_KEY = "session"
+TURN_KEY = "turn"
+# Name words too short or too common to identify a person ("Dr", "Mr", "the").
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "sir", "jr", "sr"})
+
+
+def speaker_of(meta: Any) -> str | None:
+    """The person a cube's metadata says it is by or about: its speaker (a turn), else its
+    subject (a MemReader fact: "Dana's city is Tromsø." has subject "Dana"); None when it
+    names neither. A subject that is a key ("user:alice") names no one by name."""
+    if not isinstance(meta, dict):
+        return None
+    value = meta.get(SPEAKER_KEY)
+    if type(value) is str and value.strip():
+        return value
+    value = meta.get(SUBJECT_KEY)
+    return value if type(value) is str and value.strip() and ":" not in value else None
+
+
+def name_words(name: str) -> frozenset[str]:
+    """The words of a person's name that identify them in a query: lowercased, without titles,
+    stopwords and one- or two-letter initials ("Dr. Ana M. Lopez" -> {ana, lopez})."""
+    return frozenset(w for w in (x.lower() for x in _WORD.findall(name))
+                     if len(w) > 2 and w not in STOPWORDS and w not in _TITLES)
+
+
+def names_speaker(hints: QueryHints, speaker: str | None) -> bool:
+    """Whether the query names this speaker (any identifying word of the name, any case)."""
+    return speaker is not None and not name_words(speaker).isdisjoint(hints.words)
+
+
+def in_periods(moment: datetime | None, periods: Sequence[tuple[datetime, datetime]],
+               after_days: float) -> bool:
+    """Whether `moment` falls in one of the periods, or up to `after_days` after its end
+    (people tell on Monday what they did "last Friday")."""
+    if moment is None:
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    grace = timedelta(days=after_days)
+    return any(start <= moment < end + grace for start, end in periods)
+
+
+def query_prior(hints: QueryHints, speaker: str | None, moment: datetime | None,
+                config: RetrievalConfig) -> float:
+    """What the query's names and dates add to a memory's score.
+
+    speaker_weight when the query names the memory's speaker ("What does Melanie do to
+    destress?" is answered in Melanie's own words); date_weight when the memory's time
+    (valid_from, else recorded_at) falls in a period the query names.
+    """
+    bonus = 0.0
+    if config.speaker_weight and names_speaker(hints, speaker):
+        bonus += config.speaker_weight
+    if config.date_weight and hints.periods and in_periods(moment, hints.periods,
+                                                           config.date_after_days):
+        bonus += config.date_weight
+    return bonus
+
+
+def fold_derived(order: Sequence[int], ids: Mapping[int, str],
+                 sources: Mapping[int, Sequence[str]]) -> tuple[list[int], dict[int, list[int]]]:
+    """Give a cube derived from ONE other cube and that source a single place in the hits.
+
+    `order`: pks best first; `ids`: pk -> cube id; `sources`: pk -> the cube ids it was
+    derived from. A derived cube (a fact MemReader read from a turn) and the cube it came
+    from say the same thing: the source is the hit (it holds the words, the speaker and
+    the time), at the better rank of the two, and the derived cubes are attached to it.
+    A cube derived from several (a session summary), or whose source is not ranked,
+    stands on its own. Returns (pks in order, source pk -> the pks folded into it).
+    """
+    pk_of = {ids[pk]: pk for pk in order if pk in ids}
+    source: dict[int, int] = {}  # derived pk -> its ranked source's pk
+    for pk in order:
+        src = sources.get(pk) or ()
+        if len(src) == 1 and src[0] in pk_of and pk_of[src[0]] != pk:
+            source[pk] = pk_of[src[0]]
+    if not source:
+        return list(order), {}
+    kept: list[int] = []
+    placed: set[int] = set()
+    folded: dict[int, list[int]] = {}
+    for pk in order:
+        host = source.get(pk, pk)
+        if host != pk:
+            folded.setdefault(host, []).append(pk)
+        if host not in placed:
+            placed.add(host)
+            kept.append(host)
+    return kept, folded
+
+
+def _source_ids(derived_from: Any) -> list[str]:
+    refs = derived_from if isinstance(derived_from, list) else []
+    out = []
+    for ref in refs:
+        value = ref.get("cube_id") if isinstance(ref, Mapping) else None
+        if isinstance(value, str):
+            out.append(value)
+    return out
+
+
+def session_of(meta: Any) -> Hashable | None:
+    """The conversation session a cube's metadata names (None when it names none)."""
+    value = meta.get(SESSION_KEY) if isinstance(meta, dict) else None
+    return value if type(value) is str or type(value) is int else None
+
+
+def turn_of(meta: Any) -> int | None:
+    """The position of a turn in its session, from metadata "turn" (None when absent)."""
+    value = meta.get(TURN_KEY) if isinstance(meta, dict) else None
+    return value if type(value) is int else None
+
+
+def session_bonus(order: Sequence[int], final: Mapping[int, float],
+                  places: Mapping[int, tuple[Hashable | None, int | None]],
+                  config: RetrievalConfig) -> dict[int, float]:
+    """What each cube gains from the best strong hit near it in its conversation session.
+
+    `order`: pks best first by `final` score; `places`: pk -> (session, turn) from the
+    metadata. Each of the first `session_top` hits that has a session lends
+    `session_weight` times its score to the cubes of the same session within
+    `session_window` turns of it (the whole session when either turn is unknown, or the
+    window is 0); a cube takes the largest such loan. A conversation stays on a subject
+    for a while, so the turns around a strong match are more likely to be about the same
+    thing than turns elsewhere (passage retrieval's document-score interpolation, with the
+    stretch of conversation as the document). The window keeps the loans local: multi-hop
+    questions need turns from several sessions, which lending a whole session crowds out.
+    """
+    if not config.session_weight or not config.session_top:
+        return {}
+    lenders: dict[Hashable, list[tuple[int | None, float]]] = {}
+    for pk in order[:config.session_top]:
+        session, turn = places.get(pk, (None, None))
+        if session is not None:
+            lenders.setdefault(session, []).append((turn, final[pk]))
+    if not lenders:
+        return {}
+    window = config.session_window
+    out: dict[int, float] = {}
+    for pk, (session, turn) in places.items():
+        near = lenders.get(session) if session is not None else None
+        if not near:
+            continue
+        best = max((score for t, score in near if not window or t is None or turn is None
+                    or abs(t - turn) <= window), default=None)
+        if best is not None:
+            out[pk] = config.session_weight * best
+    return out
+
+
+def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: RetrievalConfig,
+                now: datetime, load: Callable[[Sequence[int]], dict[int, Any]], *,
+                fold: bool = True) -> tuple[list[Fused], dict[int, Any]]:
+    """The top k of `fused` after the priors, folding and the session bonus, and the rows
+    read for them.
+
+    `load(pks)` reads rows (with CubeRow's attribute names) of admitted pks, at most
+    three times: the contenders; when the query names a date or a speaker found among them,
+    or they carry sessions, the further candidates those can lift into the top k; when
+    folding left fewer than k, the next ones in fusion order. Each returned Fused has its
+    final score and, in `folded`, the pks of the cubes folded into it. `fold=False` (or
+    config.fold_derived off) returns every cube on its own.
+    """
+    hints = analyze(query)
+    rows = load(contenders(fused, k, config))
+    margin = 0.0
+    if config.date_weight and hints.periods:
+        margin += config.date_weight
+    metas = [r.meta for r in rows.values()]
+    if config.speaker_weight and any(names_speaker(hints, speaker_of(m)) for m in metas):
+        margin += config.speaker_weight
+    if config.session_weight and config.session_top and fused and any(
+            session_of(m) is not None for m in metas):
+        best = max(f.score for f in fused.values())
+        margin += config.session_weight * (best + margin + config.recency_weight
+                                           + config.importance_weight)
+    if margin:
+        # Rows cost ~15 us each (JSON metadata); the priors rarely lift a candidate from deep
+        # in the fused order into a short top k, so they read at most this many.
+        pool = max(3 * k, config.prior_pool)
+        extra = [pk for pk in contenders(fused, k, config, margin)[:pool] if pk not in rows]
+        if extra:
+            rows.update(load(extra))
+    named: dict[str | None, bool] = {}  # speaker -> named by the query (a few per search)
+    places: dict[int, tuple[Hashable | None, int | None]] = {}
+
+    def prior(pk: int, row: Any) -> float:
+        """final_score + query_prior, with the speaker test done once per speaker."""
+        meta = row.meta if isinstance(row.meta, dict) else {}
+        speaker = speaker_of(meta)
+        if speaker not in named:
+            named[speaker] = bool(config.speaker_weight) and names_speaker(hints, speaker)
+        bonus = config.speaker_weight if named[speaker] else 0.0
+        if hints.periods and config.date_weight and in_periods(
+                row.valid_from or row.recorded_at, hints.periods, config.date_after_days):
+            bonus += config.date_weight
+        places[pk] = (session_of(meta), turn_of(meta))
+        return final_score(fused[pk], row.recorded_at, row.importance, now, config) + bonus
+
+    final: dict[int, float] = {}
+    for attempt in (0, 1):
+        final.update({pk: prior(pk, row) for pk, row in rows.items()
+                      if pk in fused and pk not in final})
+        order = sorted(final, key=lambda pk: (-final[pk], pk))
+        folded: dict[int, list[int]] = {}
+        if fold and config.fold_derived and any(rows[pk].derived_from for pk in order):
+            order, folded = fold_derived(
+                order, {pk: rows[pk].id for pk in order},
+                {pk: _source_ids(rows[pk].derived_from) for pk in order})
+        if attempt or len(order) >= k or not folded:
+            break
+        more = [f.pk for f in sorted(fused.values(), key=lambda f: (-f.score, f.pk))
+                if f.pk not in rows][:k - len(order) + sum(map(len, folded.values()))]
+        if not more:
+            break
+        rows.update(load(more))
+    score = dict(final)
+    for host, inside in folded.items():  # a fold keeps the better of the scores
+        score[host] = max([final[host]] + [final[pk] for pk in inside])
+    lift = session_bonus(order, score, places, config)
+    if lift:
+        order = sorted(order, key=lambda pk: (-(score[pk] + lift.get(pk, 0.0)), pk))
+    top: list[Fused] = []
+    for pk in order[:k]:
+        entry = fused[pk]
+        entry.score = score[pk] + lift.get(pk, 0.0)
+        entry.folded = list(folded.get(pk, ()))
+        top.append(entry)
+    return top, rows

@@ -7,7 +7,7 @@ a fixed handful of queries whatever k is: candidates are filtered with one SELEC
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,13 @@ def _ordered(scores: Any, pks: Any, floor: float) -> list[int]:
     return [p for _, p in sorted(pairs, key=lambda sp: (-sp[0], sp[1]))]
 
 
+def tier_values(tiers: Sequence[Any]) -> list[str]:
+    try:
+        return [Tier(t).value for t in _names(tiers, "tiers")]
+    except ValueError as exc:
+        raise InvalidInputError(f"{exc}; tiers are {[t.value for t in Tier]}") from exc
+
+
 def build_where(scope: Scope, now: datetime, dialect: str, filters: Mapping[str, Any] | None,
                 kind: Any, tags: Sequence[str] | None, since: Any, until: Any,
                 metadata: Mapping[str, Any] | None, tiers: Sequence[Any],
@@ -72,13 +79,17 @@ def build_where(scope: Scope, now: datetime, dialect: str, filters: Mapping[str,
             raise InvalidInputError(f"metadata must be a dict of key -> value, got {metadata!r:.80}")
         if metadata:
             extra["meta"] = dict(metadata)
-    try:
-        tier_values = [Tier(t).value for t in _names(tiers, "tiers")]
-    except ValueError as exc:
-        raise InvalidInputError(f"{exc}; tiers are {[t.value for t in Tier]}") from exc
     return and_(visible_clause(scope), live_clause(now, include_superseded),
-                CubeRow.tier.in_(tier_values), compile_filter(filters, dialect),
+                CubeRow.tier.in_(tier_values(tiers)), compile_filter(filters, dialect),
                 compile_filter(extra, dialect))
+
+
+def _plain(filters: Any, kind: Any, tags: Any, since: Any, until: Any, metadata: Any) -> bool:
+    """No filter beyond scope, liveness and tiers (build_where would add nothing): search
+    admits its candidates with the repository's prepared statement for that case."""
+    return (filters is None and kind is None and (tags is None or tags == [])
+            and since is None and until is None
+            and (metadata is None or (isinstance(metadata, Mapping) and not metadata)))
 
 
 def run_search(store: StoreParts, query: str, scope: Scope, k: int = 10, *,
@@ -87,7 +98,7 @@ def run_search(store: StoreParts, query: str, scope: Scope, k: int = 10, *,
                metadata: Mapping[str, Any] | None = None,
                tiers: Sequence[Any] = (Tier.PLAINTEXT,),
                retrievers: Sequence[str] = RETRIEVERS, include_superseded: bool = False,
-               record_access: bool = True) -> list[SearchHit]:
+               record_access: bool = True, fold: bool = True) -> list[SearchHit]:
     if not isinstance(query, str) or is_blank(query):
         raise InvalidInputError("search query is empty; give some words to look for")
     try:
@@ -96,92 +107,153 @@ def run_search(store: StoreParts, query: str, scope: Scope, k: int = 10, *,
         raise InvalidInputError(str(exc)) from None
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
         raise InvalidInputError(f"k must be an integer from 1 to {MAX_K:,}, got {k!r:.40}")
-    for name, flag in (("include_superseded", include_superseded), ("record_access", record_access)):
+    for name, flag in (("include_superseded", include_superseded), ("record_access", record_access),
+                       ("fold", fold)):
         if not isinstance(flag, bool):
             raise InvalidInputError(f"{name} must be True or False, got {flag!r:.40}")
     unknown = set(_names(retrievers, "retrievers")) - set(RETRIEVERS)
     if unknown:
         raise InvalidInputError(f"unknown retriever(s) {sorted(unknown)}; use {list(RETRIEVERS)}")
-    cfg = store.config.retrieval
     now = utcnow()
-    repo = store.repo
-    where = build_where(scope, now, repo.dialect, filters, kind, tags, since, until, metadata,
-                        tiers, include_superseded)
-    store.catch_up()
-    n = max(cfg.candidates, k)
-    ranked: dict[str, list[int]] = {}
-    info: set[int] = set()  # pks known to pass scope and filters
+    request = _Request(store, query, scope, k, retrievers, tier_values(tiers), include_superseded,
+                       now)
+    if not _plain(filters, kind, tags, since, until, metadata):
+        request.where = build_where(scope, now, store.repo.dialect, filters, kind, tags, since,
+                                    until, metadata, tiers, include_superseded)
+    request.fold = fold and not include_superseded
+    top, rows = request.run()
+    hits_out = [SearchHit(cube=cube_from_row(rows[f.pk]), score=f.score,
+                          retrievers=f.retrievers, ranks=dict(f.ranks),
+                          folded=[rows[p].id for p in f.folded if p in rows])
+                for f in top if f.pk in rows]
+    if record_access and hits_out:
+        store.note_access([f.pk for f in top if f.pk in rows])
+    return hits_out
 
-    def admit(session: Any, pks: Sequence[int]) -> list[int]:
+
+class _Request:
+    """One search: candidates from each retriever, admitted by scope and filters, fused.
+
+    Every search needs the same few things from SQL (are the indexes current, the
+    full-text candidates, which candidates pass the filters, the rows of the winners); they
+    all run on one read transaction, while a worker thread embeds the query and searches
+    the vector index (StoreParts.start_dense)."""
+
+    def __init__(self, store: StoreParts, query: str, scope: Scope, k: int,
+                 retrievers: Sequence[str], tiers: list[str], include_superseded: bool,
+                 now: datetime) -> None:
+        self.store, self.query, self.scope, self.k = store, query, scope, k
+        self.retrievers, self.tiers = retrievers, tiers
+        self.include_superseded, self.now = include_superseded, now
+        # None: no filter beyond scope, liveness and tiers (admitted by a prepared statement)
+        self.where: ColumnElement[bool] | None = None
+        self.info: set[int] = set()  # pks known to pass scope and filters
+        self.fold = True  # derived cubes fold into their sources (memos.retrieval.fold_derived)
+
+    def full_where(self) -> ColumnElement[bool]:
+        if self.where is None:
+            return build_where(self.scope, self.now, self.store.repo.dialect, None, None, None,
+                               None, None, None, self.tiers, self.include_superseded)
+        return self.where
+
+    def admit(self, session: Any, pks: Sequence[int]) -> list[int]:
         """The pks that pass scope and filters, in the given order (one SELECT)."""
+        info = self.info
         todo = [pk for pk in dict.fromkeys(pks) if pk not in info]
         if todo:
-            info.update(session.connection().execute(
-                select(CubeRow.pk).where(CubeRow.pk.in_(_PKS), where), {"pks": todo}).scalars())
+            if self.where is None:
+                info.update(self.store.repo.admit_default(
+                    session, todo, self.scope, self.tiers, self.include_superseded, self.now))
+            else:
+                info.update(session.connection().execute(
+                    select(CubeRow.pk).where(CubeRow.pk.in_(_PKS), self.where),
+                    {"pks": todo}).scalars())
         return [pk for pk in dict.fromkeys(pks) if pk in info]
 
-    with repo.read() as session:
+    def run(self) -> tuple[list[retrieval.Fused], dict[int, Any]]:
+        store = self.store
+        n = max(store.config.retrieval.candidates, self.k)
+        for attempt in (0, 1):
+            dense = None
+            if "dense" in self.retrievers and len(store.vectors):
+                # Overlap only a slow embedder (a model): for a fast one the hand-off to a
+                # thread costs more than the overlap saves (docs/BENCHMARKS.md, Retrieval).
+                dense = store.start_dense(
+                    self.query, n, in_parallel="fulltext" in self.retrievers
+                    and getattr(store.embedder, "overlaps", False))
+            with store.repo.read() as session:
+                # An index behind the changelog (another process wrote) is caught up first,
+                # then the search runs again on a new transaction that sees what it applied.
+                if attempt == 1 or store.sync.is_current(session):
+                    return self._gather(session, dense)
+            if dense is not None:
+                dense()  # let the worker finish (and drop its answer) before catching up
+            store.catch_up()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _gather(self, session: Any,
+                dense_job: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]] | None
+                ) -> tuple[list[retrieval.Fused], dict[int, Any]]:
+        store, cfg, k = self.store, self.store.config.retrieval, self.k
+        n = max(cfg.candidates, k)
+        ranked: dict[str, list[int]] = {}
+        info = self.info
         # Phase 1: global candidates from each retriever, then ONE SELECT admits those in
         # scope and filters. When the scope holds most of the best rows (one user, the common
         # case) that is all; otherwise phase 2 asks each retriever again, scoped.
-        qv: np.ndarray | None = None
-        dense_glob: list[int] = []
-        if "dense" in retrievers and len(store.vectors):
-            qv = np.asarray(store.embedder.embed([query]), dtype=np.float32).reshape(-1)
-            if qv.shape != (store.vectors.dim,):
-                raise InvalidInputError(
-                    f"embedder {store.embedder.identity} gave a {qv.shape[0]}-d query vector; the "
-                    f"index holds {store.vectors.dim}-d vectors; run `memos reindex`")
-            with store.index_lock:
-                scores, found = store.vectors.search(qv[None, :], n)
-            dense_glob = _ordered(scores[0], found[0], cfg.dense_min_score)
         words: list[str] = []
         fts_glob: list[int] = []
         wide = 2 * n
-        if "fulltext" in retrievers:
+        if "fulltext" in self.retrievers:
             # A store smaller than the bound cannot exceed it: skip the per-term counts.
             bound = cfg.fulltext_max_postings
             if bound is not None and len(store.vectors) <= bound:
                 bound = None
-            words = store.fulltext.select_terms(session, retrieval.query_terms(query), bound)
-            fts_glob = [pk for pk, _ in store.fulltext.top(session, words, wide)] if words else []
-        admit(session, dense_glob + fts_glob)
+            words = store.fulltext.select_terms(session, retrieval.query_terms(self.query), bound,
+                                                seq=store.vectors.seq)
+            fts_glob = ([pk for pk, _ in store.fulltext.top(session, words, wide, bound)]
+                        if words else [])
+        qv: np.ndarray | None = None
+        dense_glob: list[int] = []
+        if dense_job is not None:
+            qv, scores, found = dense_job()
+            dense_glob = _ordered(scores, found, cfg.dense_min_score)
+        self.admit(session, dense_glob + fts_glob)
         if qv is not None:
             dense = [pk for pk in dense_glob if pk in info]
             if len(dense) < min(n, len(dense_glob)) / 2 and len(store.vectors) > n:
-                subset = session.execute(select(CubeRow.pk).where(where).limit(SUBSET_MAX + 1)
-                                         ).scalars().all()
+                subset = session.execute(select(CubeRow.pk).where(self.full_where()).limit(
+                    SUBSET_MAX + 1)).scalars().all()
                 if len(subset) <= SUBSET_MAX:
-                    info.update(subset)  # selected with `where`: admitted already
+                    info.update(subset)  # selected with the full filter: admitted already
                     with store.index_lock:
                         sub_scores, top = store.vectors.search_subset(qv, subset, n)
                     dense = _ordered(sub_scores, top, cfg.dense_min_score)
                 else:  # a large scope: widen the approximate search instead
                     with store.index_lock:
                         scores, found = store.vectors.search(qv[None, :], n * 8)
-                    dense = admit(session, _ordered(scores[0], found[0], cfg.dense_min_score))[:n]
+                    dense = self.admit(session, _ordered(scores[0], found[0],
+                                                         cfg.dense_min_score))[:n]
             ranked["dense"] = dense
-        if "fulltext" in retrievers:
+        if "fulltext" in self.retrievers:
             fts = [pk for pk in fts_glob if pk in info][:n]
             if len(fts) < n and len(fts_glob) == wide:
-                scoped = store.fulltext.search(session, words, where, n)
-                fts = admit(session, [pk for pk, _ in scoped])
+                scoped = store.fulltext.search(session, words, self.full_where(), n)
+                fts = self.admit(session, [pk for pk, _ in scoped])
             ranked["fulltext"] = fts
         weights = retrieval.retriever_weights(cfg)
         fused = retrieval.reciprocal_rank_fusion(ranked, weights, cfg.rrf_k)
-        if "graph" in retrievers and cfg.graph_seeds and store.graph.edge_count():
+        if "graph" in self.retrievers and cfg.graph_seeds and store.graph.edge_count():
             seeds = sorted(fused.values(), key=lambda f: (-f.score, f.pk))[:cfg.graph_seeds]
             with store.index_lock:
                 expanded = store.graph.expand([f.pk for f in seeds], cfg.graph_max_degree)
             order = sorted(expanded, key=lambda pk: (-expanded[pk], pk))[:n]
-            ranked["graph"] = admit(session, order)
+            ranked["graph"] = self.admit(session, order)
             fused = retrieval.reciprocal_rank_fusion(ranked, weights, cfg.rrf_k)
-        rows = repo.rows_by_pks(session, retrieval.contenders(fused, k, cfg), where)
-        top = retrieval.rank(fused, {pk: r.recorded_at for pk, r in rows.items()},
-                             {pk: r.importance for pk, r in rows.items()}, now, cfg, k)
-    hits_out = [SearchHit(cube=cube_from_row(rows[f.pk]), score=f.score,
-                          retrievers=f.retrievers, ranks=dict(f.ranks))
-                for f in top if f.pk in rows]
-    if record_access and hits_out:
-        store.note_access([f.pk for f in top if f.pk in rows])
-    return hits_out
+        # Every fused candidate was admitted above, in this transaction: load by pk alone.
+        # Priors for the speaker and dates the query names, session grouping and folding of
+        # derived cubes: memos.retrieval. A search of history (include_superseded) does not
+        # fold: every cube stands on its own there.
+        return retrieval.select_hits(fused, self.query, k, cfg, self.now, lambda pks: (
+            store.repo.rows_by_admitted_pks(session, [pk for pk in pks if pk in info])),
+            fold=self.fold)

@@ -129,6 +129,8 @@ class SearchRequest(Request):
     retrievers: list[str] | None = None
     include_superseded: bool | None = None
     record_access: bool | None = None
+    fold: bool | None = Field(None, description="false: a derived fact and the turn it came "
+                              "from are two hits (default: one hit, the other in `folded`)")
 
 
 class RecallRequest(Request):

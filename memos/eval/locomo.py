@@ -9,8 +9,10 @@ which the full-text index searches at a lower weight than the content (see
 memos.stores.fulltext). The session's date becomes `valid_from`.
 
 Then every evidence question (categories 1-4) is asked through `MemOS.search` in the
-conversation's scope and scored with the metrics of memos.eval.locomo_data. Only search time
-is in the latency numbers; ingest and the recall bookkeeping are not.
+conversation's scope and scored with the metrics of memos.eval.locomo_data: R@k on a
+search for k hits, the word budgets on searches for enough hits to fill them. The latency
+numbers are those of the k-hit search alone; ingest and the recall bookkeeping are not in
+them.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ import logging
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from memos.config import RetrievalConfig
 from memos.eval.locomo_data import (
     EVIDENCE_CATEGORIES,
     Conversation,
@@ -51,6 +54,7 @@ class LocomoReport:
 
     k: int
     budget_words: int
+    wide_budget_words: int
     embedder: str
     conversations: int
     questions: int
@@ -59,19 +63,23 @@ class LocomoReport:
     questions_by_category: dict[str, int]
     latency_ms: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    by_conversation: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The `--json` object: overall, by_category, latency_ms (metric keys follow k and W)."""
+        """The `--json` object: overall, by_category, by_conversation, latency_ms (metric
+        keys follow k, W and the wide budget)."""
         return {
             "overall": self.overall,
             "by_category": self.by_category,
+            "by_conversation": self.by_conversation,
             "latency_ms": self.latency_ms,
         }
 
 
-def metric_names(k: int, budget_words: int) -> tuple[str, str]:
-    """The two metric keys, e.g. ("R@10", "R@500w")."""
-    return f"R@{k}", f"R@{budget_words}w"
+def metric_names(k: int, budget_words: int, wide_budget_words: int = 2000
+                 ) -> tuple[str, str, str]:
+    """The three metric keys, e.g. ("R@10", "R@500w", "R@2000w")."""
+    return f"R@{k}", f"R@{budget_words}w", f"R@{wide_budget_words}w"
 
 
 def resolve_embedder(name: str) -> tuple[str, str | None]:
@@ -95,7 +103,9 @@ def _ingest(mem: Any, conv: Conversation, window: int,
             progress: Callable[[int], None]) -> dict[str, list[str]]:
     """Add every turn of `conv`; return cube id -> the dia_ids that cube holds."""
     items: list[dict[str, Any]] = []
+    position: dict[int, int] = {}  # turns seen so far in each session
     for i, turn in enumerate(conv.turns):
+        position[turn.session] = position.get(turn.session, -1) + 1
         items.append(
             {
                 "content": turn.content(),
@@ -105,6 +115,7 @@ def _ingest(mem: Any, conv: Conversation, window: int,
                     "dia_id": turn.dia_id,
                     "speaker": turn.speaker,
                     "session": turn.session,
+                    "turn": position[turn.session],  # as MemReader's episodes have it
                     "context": turn_context(conv.turns, i, window),
                 },
                 "sources": [
@@ -135,6 +146,8 @@ def evaluate_conversations(
     store_dir: str | Path | None = None,
     progress: ProgressFn | None = None,
     ingest: str = "turns",
+    wide_budget_words: int = 2000,
+    retrieval: Mapping[str, Any] | None = None,
 ) -> LocomoReport:
     """Ingest the conversations into a fresh store, ask every evidence question, score recall.
 
@@ -142,22 +155,28 @@ def evaluate_conversations(
     session through `MemOS.ingest`, episodes plus extracted facts; a fact stands for its
     source turns, see memos.reader.locomo).
 
+    `wide_budget_words`: a second, roomier budget (R@2000w by default: multi-hop evidence is
+    spread over several turns); its hits come from a second, untimed search when it needs
+    more hits than the first.
+
     `store_dir` must be empty or absent (default: a temporary folder removed afterwards).
     `progress(done, total)` counts turns ingested plus questions asked. `context_window`
     (turns each side stored as a turn's context; 0 = none) and `retrievers` (default: all
-    of search's) exist for ablations.
+    of search's) exist for ablations, as does `retrieval`: RetrievalConfig fields to
+    override, e.g. {"speaker_weight": 0} (memos.config).
     """
     from memos.errors import InvalidInputError
 
-    if k < 1 or budget_words < 1 or context_window < 0:
-        raise InvalidInputError("--k and --budget-words must be at least 1, --context-window >= 0")
+    if k < 1 or budget_words < 1 or wide_budget_words < 1 or context_window < 0:
+        raise InvalidInputError("--k, --budget-words and --wide-budget-words must be at least 1, "
+                                "--context-window >= 0")
     if ingest not in ("turns", "reader"):
         raise InvalidInputError(f"--ingest must be 'turns' or 'reader', got {ingest!r}")
     if ingest == "reader" and context_window != CONTEXT_WINDOW:
         raise InvalidInputError(f"--ingest reader stores the reader's own context of "
                                 f"{CONTEXT_WINDOW} turns; leave --context-window out")
     setup = _Setup(k, budget_words, context_window, tuple(retrievers) if retrievers else None,
-                   ingest)
+                   ingest, wide_budget_words, retrieval_overrides(retrieval or {}))
     name, note = resolve_embedder(embedder)
     if note:
         log.warning(note)
@@ -208,6 +227,8 @@ class _Setup:
     context_window: int
     retrievers: tuple[str, ...] | None
     ingest: str = "turns"
+    wide_budget_words: int = 2000
+    retrieval: RetrievalConfig | None = None
 
 
 def _run(
@@ -227,13 +248,17 @@ def _run(
         options["retrievers"] = setup.retrievers
     if folder.exists() and any(folder.iterdir()):
         raise InvalidInputError(f"{folder} is not empty; give an empty or new folder for the eval store")
-    r_k, r_w = metric_names(k, budget_words)
+    r_k, r_w, r_wide = metric_names(k, budget_words, setup.wide_budget_words)
     # Enough hits to fill the word budget with short turns, never fewer than k.
     n_search = max(k, budget_words // 8 + 1)
-    scores: dict[int, list[tuple[float, float]]] = {c: [] for c in EVIDENCE_CATEGORIES}
+    n_wide = max(k, setup.wide_budget_words // 8 + 1)
+    scores: dict[int, list[tuple[float, float, float]]] = {c: [] for c in EVIDENCE_CATEGORIES}
+    by_conv: dict[str, list[tuple[float, float, float]]] = {}
     latencies: list[float] = []
     facts_written = 0
     with MemOS.open(folder, embedder=embedder) as mem:
+        if setup.retrieval is not None:
+            mem.config.retrieval = setup.retrieval
         embedder_identity = mem.embedder.identity
         for conv in conversations:
             ingested = 0
@@ -252,40 +277,43 @@ def _run(
                 held = _ingest(mem, conv, setup.context_window, on_ingest)
             tick(len(conv.turns) - ingested)
             for question in conv.questions:
+                # R@k from a search for k hits (what a caller asking for k gets: ranking may
+                # read fewer rows for a small k, memos.retrieval.select_hits), timed; the
+                # word budgets walk longer, untimed searches.
                 start = time.perf_counter()
-                hits = mem.search(question.text, scope=conv.sample_id, k=n_search, **options)
+                first = mem.search(question.text, scope=conv.sample_id, k=k, **options)
                 latencies.append((time.perf_counter() - start) * 1000.0)
-                ranked_text: list[tuple[str, str]] = []
-                for hit in hits:
-                    ids = held.get(hit.id, [])
-                    # A cube holding several turns costs its words once; its ids all count.
-                    ranked_text.extend((d, hit.content if j == 0 else "") for j, d in enumerate(ids))
-                top_k = _first_k_cubes(hits, held, k)
-                scores[question.category].append(
-                    (
-                        recall_at_k(top_k, question.evidence, len(top_k)),
-                        recall_within_budget(ranked_text, question.evidence, budget_words),
-                    )
-                )
+                hits = (mem.search(question.text, scope=conv.sample_id, k=n_search, **options)
+                        if n_search > k else first)
+                wide = (mem.search(question.text, scope=conv.sample_id, k=n_wide, **options)
+                        if n_wide > n_search else hits)
+                top_k = _first_k_cubes(first, held, k)
+                row = (recall_at_k(top_k, question.evidence, len(top_k)),
+                       recall_within_budget(_ranked_text(hits, held), question.evidence,
+                                            budget_words),
+                       recall_within_budget(_ranked_text(wide, held), question.evidence,
+                                            setup.wide_budget_words))
+                scores[question.category].append(row)
+                by_conv.setdefault(conv.sample_id, []).append(row)
                 tick()
     flat = [s for cat in EVIDENCE_CATEGORIES for s in scores[cat]]
     if not flat:
         raise InvalidInputError("the data has no questions with evidence (categories 1-4)")
 
-    def summary(rows: list[tuple[float, float]]) -> dict[str, float]:
-        return {
-            r_k: round(sum(r[0] for r in rows) / len(rows), 4),
-            r_w: round(sum(r[1] for r in rows) / len(rows), 4),
-        }
+    def summary(rows: list[tuple[float, float, float]]) -> dict[str, float]:
+        return {name: round(sum(r[i] for r in rows) / len(rows), 4)
+                for i, name in enumerate((r_k, r_w, r_wide))}
 
     return LocomoReport(
         k=k,
         budget_words=budget_words,
+        wide_budget_words=setup.wide_budget_words,
         embedder=embedder_identity,
         conversations=len(conversations),
         questions=len(flat),
         overall=summary(flat),
         by_category={str(c): summary(scores[c]) for c in EVIDENCE_CATEGORIES if scores[c]},
+        by_conversation={sid: summary(rows) for sid, rows in by_conv.items()},
         questions_by_category={str(c): len(scores[c]) for c in EVIDENCE_CATEGORIES if scores[c]},
         latency_ms={
             "p50": round(percentile(latencies, 50), 2),
@@ -295,6 +323,39 @@ def _run(
             [f"ingest reader: {facts_written} fact cubes beside the episodes"]
             if setup.ingest == "reader" else []),
     )
+
+
+def retrieval_overrides(values: Mapping[str, Any]) -> RetrievalConfig | None:
+    """The default RetrievalConfig with `values` applied and validated (None: no values).
+
+    Values may be strings ("0.05", "false"), as the CLI's --retrieval name=value gives them.
+    """
+    from pydantic import ValidationError
+
+    from memos.errors import InvalidInputError
+
+    if not values:
+        return None
+    unknown = set(values) - set(RetrievalConfig.model_fields)
+    if unknown:
+        raise InvalidInputError(f"unknown retrieval setting(s) {sorted(unknown)}; settings are "
+                                f"{sorted(RetrievalConfig.model_fields)}")
+    try:
+        return RetrievalConfig.model_validate(
+            {**RetrievalConfig().model_dump(), **dict(values)})
+    except ValidationError as exc:
+        raise InvalidInputError(f"bad retrieval setting: {exc.errors()[0]['msg']} "
+                                f"({exc.errors()[0]['loc']})") from None
+
+
+def _ranked_text(hits: Sequence[Any], held: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(dia_id, text) in rank order for the budget walk. A cube holding several turns costs
+    its words once; its ids all count."""
+    out: list[tuple[str, str]] = []
+    for hit in hits:
+        ids = held.get(hit.id, [])
+        out.extend((d, hit.content if j == 0 else "") for j, d in enumerate(ids))
+    return out
 
 
 def _first_k_cubes(hits: Sequence[Any], held: dict[str, list[str]], k: int) -> list[str]:
@@ -317,6 +378,8 @@ def evaluate_locomo(
     store_dir: str | Path | None = None,
     progress: ProgressFn | None = None,
     ingest: str = "turns",
+    wide_budget_words: int = 2000,
+    retrieval: Mapping[str, Any] | None = None,
 ) -> LocomoReport:
     """Load LoCoMo from `path` (optionally only the first `conversations`) and evaluate it."""
     data = load_locomo(path)
@@ -325,5 +388,6 @@ def evaluate_locomo(
     return evaluate_conversations(
         data, k=k, budget_words=budget_words, embedder=embedder,
         context_window=context_window, retrievers=retrievers, store_dir=store_dir,
-        progress=progress, ingest=ingest,
+        progress=progress, ingest=ingest, wide_budget_words=wide_budget_words,
+        retrieval=retrieval,
     )

@@ -21,7 +21,8 @@ def test_tiny_conversation_is_found(tiny_locomo: Path, tmp_path: Path) -> None:
                              store_dir=tmp_path / "store",
                              progress=lambda d, t: progress.append((d, t)))
     assert report.questions == 4
-    assert set(report.overall) == {"R@3", "R@40w"}
+    assert set(report.overall) == {"R@3", "R@40w", "R@2000w"}
+    assert set(report.by_conversation) == {"tiny-1"}
     assert set(report.by_category) == {"1", "2", "4"}
     assert report.questions_by_category == {"1": 1, "2": 1, "4": 2}
     # Single-hop questions with a distinctive word ("cousin", "kitten") are answered in the top 3.
@@ -40,7 +41,7 @@ def test_budget_limits_recall(tiny_locomo: Path, tmp_path: Path) -> None:
     roomy = evaluate_locomo(tiny_locomo, k=8, budget_words=10_000, embedder="hashing",
                             store_dir=tmp_path / "b")
     # With every turn returned and no budget pressure, all evidence is found.
-    assert roomy.overall == {"R@8": 1.0, "R@10000w": 1.0}
+    assert roomy.overall == {"R@8": 1.0, "R@10000w": 1.0, "R@2000w": 1.0}
 
 
 def test_bad_arguments(tiny_locomo: Path, tmp_path: Path) -> None:
@@ -75,11 +76,30 @@ def test_cli_json_shape(tiny_locomo: Path, capsys: pytest.CaptureFixture[str]) -
     main(["eval", "locomo", "--data", str(tiny_locomo), "--k", "5", "--budget-words", "60",
           "--embedder", "hashing", "--json"])
     out = json.loads(capsys.readouterr().out)  # exactly one JSON object on stdout
-    assert set(out) == {"overall", "by_category", "latency_ms"}
-    assert set(out["overall"]) == {"R@5", "R@60w"}
+    assert set(out) == {"overall", "by_category", "by_conversation", "latency_ms"}
+    assert set(out["overall"]) == {"R@5", "R@60w", "R@2000w"}
     assert set(out["by_category"]) == {"1", "2", "4"}
-    assert all(set(v) == {"R@5", "R@60w"} for v in out["by_category"].values())
+    assert all(set(v) == {"R@5", "R@60w", "R@2000w"} for v in out["by_category"].values())
+    assert set(out["by_conversation"]) == {"tiny-1"}
     assert set(out["latency_ms"]) == {"p50", "p95"}
+
+
+def test_retrieval_settings_for_ablations(tiny_locomo: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from memos.cli.app import main
+    from memos.eval.locomo import retrieval_overrides
+
+    assert retrieval_overrides({}) is None
+    cfg = retrieval_overrides({"speaker_weight": "0", "fold_derived": "false"})
+    assert cfg is not None and cfg.speaker_weight == 0.0 and cfg.fold_derived is False
+    with pytest.raises(InvalidInputError, match="unknown retrieval setting"):
+        retrieval_overrides({"speeker_weight": 0})
+    with pytest.raises(InvalidInputError, match="bad retrieval setting"):
+        retrieval_overrides({"speaker_weight": "-1"})
+    main(["eval", "locomo", "--data", str(tiny_locomo), "--embedder", "hashing", "--json",
+          "--wide-budget-words", "30", "--retrieval", "session_weight=0"])
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["overall"]) == {"R@10", "R@500w", "R@30w"}
 
 
 def test_cli_table(tiny_locomo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,7 +107,8 @@ def test_cli_table(tiny_locomo: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
     main(["eval", "locomo", "--data", str(tiny_locomo), "--embedder", "hashing"])
     out = capsys.readouterr().out
-    assert "R@10" in out and "R@500w" in out and "overall" in out and "p95" in out
+    assert "R@10" in out and "R@500w" in out and "R@2000w" in out and "overall" in out
+    assert "p95" in out
 
 
 @pytest.mark.skipif(not REAL_DATA.is_file(), reason="LoCoMo dev data not present")
@@ -95,6 +116,6 @@ def test_real_conversation_beats_bm25_reference(tmp_path: Path) -> None:
     # One conversation with the hashing embedder keeps this fast; the recipe's gain over raw
     # BM25 (context-indexed turns, stemming, stopword-free queries) holds without MiniLM.
     report = evaluate_locomo(REAL_DATA, embedder="hashing", conversations=1,
-                             store_dir=tmp_path / "store")
+                             store_dir=tmp_path / "store", wide_budget_words=500)
     assert report.questions > 100
     assert report.overall["R@500w"] > BM25_REFERENCE_R500W

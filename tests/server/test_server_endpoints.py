@@ -330,3 +330,16 @@ def test_no_auth_mode(server_mem: Any) -> None:
         rebound = httpx.get(dev.url + "/v1/whoami", headers={"Host": "evil.example:8000"})
         assert "loopback names only" in problem(rebound, 403, "ForbiddenError")["detail"]
         assert httpx.get(dev.url.replace("127.0.0.1", "localhost") + "/v1/whoami").is_success
+
+
+def test_search_folds_a_derived_fact_into_its_turn(http_for: Any, new_user: Any,
+                                                   server_mem: Any) -> None:
+    user = new_user()
+    turn = server_mem.add("Ana: my parrot Kiwi turned ten yesterday", user, kind="episode")
+    server_mem.add("Ana's parrot is Kiwi.", user, kind="fact",
+                   derived_from=[{"cube_id": turn.id, "version": 1}])
+    client = http_for(user)
+    folded = client.post("/v1/search", json={"query": "Ana parrot Kiwi"}).json()["items"]
+    apart = client.post("/v1/search", json={"query": "Ana parrot Kiwi", "fold": False}).json()
+    assert len(folded) == 1 and len(folded[0]["folded"]) == 1
+    assert len(apart["items"]) == 2
