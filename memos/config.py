@@ -82,7 +82,7 @@ class MemosConfig(BaseModel):
     index_dir: str | None = None  # FAISS files folder when `url` is a database URL
     embedder: str = "hashing"
     dedup_threshold: float | None = Field(default=0.95, gt=0, le=1.0)
-    flat_max: int = Field(default=20_000, ge=1)
+    flat_max: int = Field(default=10_000, ge=1)  # exact below; HNSW above (BENCHMARKS.md)
     batch_size: int = Field(default=500, ge=1)
     busy_timeout_ms: int = Field(default=30_000, ge=0)
     save_every: int = Field(default=5_000, ge=1)  # vector changes between FAISS file saves

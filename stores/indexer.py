@@ -243,6 +243,9 @@ class IndexSync:
         with self.repo.read() as session:
             head = self.repo.max_seq(session)
             total = self._indexed_total(session)
+            # A graph index (past flat_max) takes as long to build as to embed: the bar then
+            # runs over both halves (embedding, then graph inserts) instead of restarting.
+            steps = 2 * total if total > self.vectors.flat_max else total
             last_pk, done = 0, 0
             while True:
                 rows = session.execute(
@@ -255,9 +258,13 @@ class IndexSync:
                 parts.append(np.asarray(self.embed([r[1] for r in rows]), dtype=np.float32))
                 last_pk, done = rows[-1][0], done + len(rows)
                 if progress:
-                    progress(done, total)
+                    progress(done, steps)
         empty = np.zeros((0, self.vectors.dim), dtype=np.float32)
-        self.vectors.build(pks, np.concatenate(parts) if parts else empty)
+        built = None if progress is None else (
+            lambda inserted, _n: progress(min(steps, done + inserted), steps))
+        self.vectors.build(pks, np.concatenate(parts) if parts else empty, progress=built)
+        if progress and steps != done:
+            progress(steps, steps)
         self.vectors.seq = head
         log.info("vector index rebuilt: %d vectors at seq %d", done, head)
         return done

@@ -1,12 +1,28 @@
 """Dense vector index over cube pks, persisted as FAISS files in the store folder.
 
-Below `flat_max` vectors the index is exact (IndexFlatIP); above it, an inverted-file index
-(IVF) searches a few lists instead of every vector. IVF rather than HNSW because IVF
-supports removal: `forget` and `purge` really take a vector out of the index, where HNSW
-could only hide it. The index is retrained when it grows 4x past its training size.
+Up to `flat_max` vectors the index is exact (IndexFlatIP). Above it, a graph index (HNSW,
+`hnsw_m` links per node, built with `ef_construction` candidates per insertion, FAISS's
+IndexHNSWFlat) finds the nearest vectors by walking the graph; `effort()` candidates are
+kept per walk (at least the number of hits asked for): `ef_search` up to 50k vectors,
+doubled up to 250k, 4x up to 500k, 8x above, because a larger graph needs a wider walk for
+the same recall. Why HNSW, and what it does and does not reach (docs/BENCHMARKS.md,
+"Vector index: recall against exact search"): on templated facts that embed close together
+it keeps at least 0.95 of the exact top 10 from 10k to 1M vectors where IVF had to scan a
+tenth of the store for it; a wide build (ef_construction 200 rather than FAISS's 40) is
+what keeps groups of near-duplicate sentences reachable. Adding a vector costs a graph
+search, not a retraining, so ingest stays flat in store size.
 
-`vectors.json` beside `vectors.faiss` records the changelog seq the file reflects and the
-embedder identity; a file that is missing, unreadable or inconsistent is rebuilt from SQL.
+FAISS's HNSW cannot remove vectors, so removal here is done by hand and is real where it
+matters: the removed label's pk is overwritten with -1 in the id map, its vector bytes with
+zeros in the flat storage (in memory at once, so the next save writes zeros), searches skip
+labels whose pk is -1, and before every save the graph forgets the label (its own links and
+every link to it are dropped), so the file does not even say which vectors it lay near.
+Replacing a pk tombstones its old label and adds a new one. When tombstones pass
+`max_dead` of the labels, the graph is rebuilt from the live vectors.
+
+`vectors.json` beside `vectors.faiss` records the format, the changelog seq the file
+reflects and the embedder identity; a file that is missing, unreadable, of another format
+(memos-vectors/1 held IVF indexes) or inconsistent is rebuilt from SQL.
 """
 
 from __future__ import annotations
@@ -15,9 +31,9 @@ import contextlib
 import fcntl
 import json
 import logging
-import math
 import os
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +42,19 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-FORMAT = "memos-vectors/1"
+FORMAT = "memos-vectors/2"
+# Search effort: candidates each HNSW walk keeps (at least the hits asked for). A larger
+# graph needs a wider walk for the same recall: on the hard corpus (docs/BENCHMARKS.md) a
+# fixed 64 kept 0.98 of the exact top 10 at 30k vectors but 0.93 at 300k and 0.89 at 1M.
+# So the effort is `ef_search` up to 50k vectors and doubles at each step below.
+DEFAULT_EF_SEARCH = 64
+EF_SCALE = ((50_000, 1), (250_000, 2), (500_000, 4))  # (up to this many vectors, factor)
+EF_SCALE_MAX = 8  # beyond the last step
+# Candidates kept when `search(..., nprobe=...)` asks for a quick look (near-duplicates
+# sit right next to their twin).
+QUICK_EF_SEARCH = 16
+_ALIVE = faiss.IDSelectorRange(0, 1 << 62)  # pks are positive; tombstones are -1
+BuildProgress = Callable[[int, int], None]
 
 
 def _fsync(path: Path) -> None:
@@ -52,11 +80,34 @@ def configure_threads() -> None:
     faiss.omp_set_num_threads(max(1, int(os.environ.get("MEMOS_FAISS_THREADS", "1"))))
 
 
+_thread_state = threading.local()
+
+
+def configure_this_thread() -> None:
+    """configure_threads() once per thread. OpenMP's thread count is a per-thread setting:
+    a search on a thread that never set it (a server's request threads, a worker pool) ran
+    FAISS with one OpenMP thread per core, which spin-wait between queries: measured, that
+    quadrupled the CPU time of a served search on 2 cores."""
+    if not getattr(_thread_state, "configured", False):
+        configure_threads()
+        _thread_state.configured = True
+
+
+def _view(vector: Any, size: int | None = None) -> np.ndarray:
+    """A writable numpy view of a FAISS vector (no copy; invalid once the vector grows)."""
+    size = vector.size() if size is None else size
+    if not size:
+        return np.zeros(0)
+    return faiss.rev_swig_ptr(vector.data(), size)
+
+
 class VectorIndex:
     """FAISS index keyed by cube pk (int64). Vectors must be L2-normalised (cosine = dot)."""
 
-    def __init__(self, folder: Path, dim: int, embedder: str, flat_max: int = 20_000,
-                 nprobe: int = 32, store_id: str = "", basename: str = "vectors") -> None:
+    def __init__(self, folder: Path, dim: int, embedder: str, flat_max: int = 10_000,
+                 ef_search: int = DEFAULT_EF_SEARCH, store_id: str = "",
+                 basename: str = "vectors", *, hnsw_m: int = 32, ef_construction: int = 200,
+                 max_dead: float = 0.2) -> None:
         configure_threads()
         self.folder = Path(folder)
         # Several databases may share one index folder (PostgreSQL URLs default to ./.memos):
@@ -67,21 +118,50 @@ class VectorIndex:
         self.dim = dim
         self.embedder = embedder
         self.flat_max = flat_max
-        self.nprobe = nprobe
+        self.ef_search = ef_search  # effort at <= 50k vectors; scaled with size (EF_SCALE)
+        self.ef_fixed: int | None = None  # an effort used as is, whatever the size (benches)
+        self.hnsw_m = hnsw_m
+        self.ef_construction = ef_construction
+        self.max_dead = max_dead
         self.seq = 0  # changelog seq this index reflects
-        self.trained_n = 0  # vectors the IVF was trained for (0 = flat)
         self.dirty = 0  # changes since the files were written
         self._ids: set[int] = set()
+        self._hnsw = False
+        self._unlinked: list[int] = []  # tombstoned labels still in the graph's links
         self._index: Any = self._new_flat()
+
+    def effort(self) -> int:
+        """The efSearch a full search uses at the index's present size (before the at
+        least k rule)."""
+        if self.ef_fixed is not None:
+            return self.ef_fixed
+        n = len(self._ids)
+        factor = next((f for limit, f in EF_SCALE if n <= limit), EF_SCALE_MAX)
+        return self.ef_search * factor
+
+    @property
+    def nprobe(self) -> int:
+        """The search effort under its IVF-era name (callers that copy an index's settings)."""
+        return self.ef_search
 
     # -- structure -------------------------------------------------------------------
 
     def _new_flat(self) -> Any:
         return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
 
+    def _new_hnsw(self) -> Any:
+        graph = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efConstruction = self.ef_construction
+        return faiss.IndexIDMap2(graph)
+
     @property
     def kind(self) -> str:
-        return "ivf" if self.trained_n else "flat"
+        return "hnsw" if self._hnsw else "flat"
+
+    @property
+    def dead(self) -> int:
+        """Tombstoned labels still taking space in the graph (0 for the flat index)."""
+        return int(self._index.ntotal) - len(self._ids)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -93,39 +173,59 @@ class VectorIndex:
         return set(self._ids)
 
     def reset(self) -> None:
-        self._index, self._ids, self.trained_n, self.seq = self._new_flat(), set(), 0, 0
+        self._index, self._ids, self._hnsw, self.seq = self._new_flat(), set(), False, 0
+        self._unlinked = []
         self.dirty += 1
 
-    def _rebuild_ivf(self) -> None:
-        """Retrain as IVF on the current vectors (called when crossing size thresholds)."""
-        ids = np.fromiter(self._ids, dtype=np.int64, count=len(self._ids))
-        self._train_ivf(ids, self._index.reconstruct_batch(ids))
+    def build(self, pks: Sequence[int], vectors: np.ndarray,
+              progress: BuildProgress | None = None) -> None:
+        """Replace the whole index with these vectors, flat or HNSW by their number.
 
-    def build(self, pks: Sequence[int], vectors: np.ndarray) -> None:
-        """Replace the whole index with these vectors, choosing flat or IVF by their number
-        once (a rebuild trains one IVF at the final size instead of one per threshold)."""
+        MEMOS_FAISS_BUILD_THREADS lets a graph build use more cores (default: as many as
+        searches, one): on an idle machine two threads nearly halve a 1M rebuild, on a busy
+        one OpenMP's spin-waiting made a small build ten times slower."""
         self.reset()
         if len(pks) > self.flat_max:
-            self._train_ivf(np.asarray(pks, dtype=np.int64), np.ascontiguousarray(vectors))
-            self._ids = {int(pk) for pk in pks}
-            self.dirty += len(pks)
+            self._build_hnsw(np.asarray(pks, dtype=np.int64),
+                             np.ascontiguousarray(vectors, dtype=np.float32), progress)
         else:
             self.add(pks, vectors)
 
-    def _train_ivf(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        n = len(ids)
-        # ~4 sqrt(n) lists, but at least 39 training points per list (FAISS warns below that)
-        nlist = max(16, min(int(4 * math.sqrt(n)), n // 39))
-        quantizer = faiss.IndexFlatIP(self.dim)
-        ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
-        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
-        rng = np.random.default_rng(0)  # deterministic training sample: same data, same index
-        # 40 points per list: enough for k-means (FAISS asks 39), and training time is linear in it
-        sample = vectors[rng.choice(n, size=min(n, 40 * nlist), replace=False)]
-        ivf.train(sample)
-        ivf.add_with_ids(vectors, ids)
-        self._index, self.trained_n = ivf, n
-        log.info("vector index: trained IVF with %d lists on %d vectors", nlist, n)
+    def _build_hnsw(self, ids: np.ndarray, vectors: np.ndarray,
+                    progress: BuildProgress | None = None) -> None:
+        index = self._new_hnsw()
+        threads = os.environ.get("MEMOS_FAISS_BUILD_THREADS")
+        if threads:
+            faiss.omp_set_num_threads(max(1, int(threads)))
+        try:
+            step = 20_000
+            for start in range(0, len(ids), step):
+                index.add_with_ids(vectors[start:start + step], ids[start:start + step])
+                if progress is not None:
+                    progress(min(len(ids), start + step), len(ids))
+        finally:
+            configure_threads()
+        self._index, self._hnsw, self._unlinked = index, True, []
+        self._ids = {int(pk) for pk in ids}
+        self.dirty += len(ids)
+        log.info("vector index: built HNSW (M=%d) over %d vectors", self.hnsw_m, len(ids))
+
+    def _live(self) -> tuple[np.ndarray, np.ndarray]:
+        """(pks, vectors) of every live vector, in label order."""
+        id_map = _view(self._index.id_map)
+        labels = np.flatnonzero(id_map >= 0)
+        if self._hnsw:
+            return id_map[labels].copy(), self._storage()[labels].copy()
+        pks = id_map[labels].copy()
+        return pks, self._index.reconstruct_batch(pks)
+
+    def _storage(self) -> np.ndarray:
+        """The HNSW graph's vectors, (labels, dim), writable in place."""
+        flat = faiss.downcast_index(faiss.downcast_index(self._index.index).storage)
+        n = int(flat.ntotal)
+        if not n:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return faiss.rev_swig_ptr(flat.get_xb(), n * self.dim).reshape(n, self.dim)
 
     # -- changes ---------------------------------------------------------------------
 
@@ -133,23 +233,88 @@ class VectorIndex:
         """Add or replace vectors (N, dim) for these pks."""
         if not len(pks):
             return
+        configure_this_thread()
         ids = np.asarray(pks, dtype=np.int64)
-        present = [pk for pk in pks if pk in self._ids]
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        present = [int(pk) for pk in pks if pk in self._ids]
         if present:
-            self._index.remove_ids(np.asarray(present, dtype=np.int64))
-        self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+            self._drop(present)
+        self._index.add_with_ids(vectors, ids)
         self._ids.update(int(pk) for pk in pks)
         self.dirty += len(pks)
-        n = len(self._ids)
-        if (self.trained_n == 0 and n > self.flat_max) or (self.trained_n and n > 4 * self.trained_n):
-            self._rebuild_ivf()
+        if not self._hnsw and len(self._ids) > self.flat_max:
+            # Crossing the threshold once: the flat vectors become the graph's first nodes.
+            self._build_hnsw(*self._live())
+        elif self._hnsw and self.dead > self.max_dead * self._index.ntotal:
+            self._compact()
 
     def remove(self, pks: Sequence[int]) -> None:
         present = [int(pk) for pk in pks if pk in self._ids]
         if present:
-            self._index.remove_ids(np.asarray(present, dtype=np.int64))
-            self._ids.difference_update(present)
+            self._drop(present)
             self.dirty += len(present)
+            if self._hnsw and self.dead > self.max_dead * self._index.ntotal:
+                self._compact()
+
+    def _drop(self, pks: list[int]) -> None:
+        """Take these (present) pks out: removed from a flat index, tombstoned in HNSW."""
+        self._ids.difference_update(pks)
+        if not self._hnsw:
+            self._index.remove_ids(np.asarray(pks, dtype=np.int64))
+            return
+        id_map = _view(self._index.id_map)
+        labels = np.flatnonzero(np.isin(id_map, np.asarray(pks, dtype=np.int64)))
+        id_map[labels] = -1
+        self._storage()[labels] = 0.0  # the bytes are gone from memory, and from the next save
+        self._unlinked.extend(int(label) for label in labels)
+
+    def _compact(self) -> None:
+        """Rebuild the graph from the live vectors (too many tombstones slow the walks)."""
+        pks, vectors = self._live()
+        log.info("vector index: %d of %d labels are tombstones; rebuilding", self.dead,
+                 self._index.ntotal)
+        if len(pks) > self.flat_max:
+            self._build_hnsw(pks, vectors)
+        else:
+            self._index, self._hnsw, self._unlinked = self._new_flat(), False, []
+            self._ids = set()
+            self.add(pks.tolist(), vectors)
+
+    def _unlink(self) -> None:
+        """Drop tombstoned labels from the graph: their own links and every link to them.
+
+        A removed vector's neighbours say where it lay; the saved file must not. FAISS
+        reads a neighbour list up to its first -1, so lists are compacted, not holed."""
+        if not self._unlinked:
+            return
+        graph = faiss.downcast_index(self._index.index).hnsw
+        n = int(self._index.ntotal)
+        dead = np.zeros(n, dtype=bool)
+        dead[np.asarray(self._unlinked, dtype=np.int64)] = True
+        neighbors = _view(graph.neighbors)
+        offsets = _view(graph.offsets).astype(np.int64)
+        levels = _view(graph.levels)
+        cum = _view(graph.cum_nneighbor_per_level).astype(np.int64)
+        for label in np.flatnonzero(dead):
+            neighbors[offsets[label]:offsets[label + 1]] = -1
+        hits = np.flatnonzero(dead[np.maximum(neighbors, 0)] & (neighbors >= 0))
+        if len(hits):
+            nodes = np.searchsorted(offsets, hits, side="right") - 1
+            level = np.searchsorted(cum, hits - offsets[nodes], side="right") - 1
+            starts, first = np.unique(offsets[nodes] + cum[level], return_index=True)
+            ends = starts + (cum[level + 1] - cum[level])[first]
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+                links = neighbors[start:end]
+                keep = links[links >= 0]
+                keep = keep[~dead[keep]]
+                links[:] = -1
+                links[:len(keep)] = keep
+        if dead[graph.entry_point]:
+            live = np.flatnonzero(_view(self._index.id_map) >= 0)
+            if len(live):  # the highest live node enters the graph instead
+                top = int(live[np.argmax(levels[live])])
+                graph.entry_point, graph.max_level = top, int(levels[top]) - 1
+        self._unlinked = []
 
     def vectors(self, pks: Sequence[int]) -> np.ndarray:
         """Stored vectors of these pks (all must be present), shape (N, dim)."""
@@ -161,17 +326,24 @@ class VectorIndex:
 
     def search(self, queries: np.ndarray, n: int, nprobe: int | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
-        """Approximate top-n over all vectors: (scores, pks), each (Q, n); pk -1 = no hit.
+        """Approximate top-n over all vectors: (scores, pks), each (Q, min(n, len(self)));
+        pk -1 = no hit.
 
-        `nprobe` overrides the lists an IVF index visits (fewer: faster, less recall)."""
+        Any `nprobe` asks for a quick look instead of the full effort (near-duplicate
+        checks: a twin sits right next to its vector)."""
+        configure_this_thread()
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
         if not self._ids:
             shape = (queries.shape[0], n)
             return np.zeros(shape, dtype=np.float32), -np.ones(shape, dtype=np.int64)
+        k = min(n, len(self._ids))
         params = None
-        if self.trained_n:
-            params = faiss.SearchParametersIVF(nprobe=min(nprobe or self.nprobe, self._index.nlist))
-        return self._index.search(queries, min(n, len(self._ids)), params=params)
+        if self._hnsw:
+            ef = max(k, QUICK_EF_SEARCH if nprobe is not None else self.effort())
+            params = faiss.SearchParametersHNSW(efSearch=ef)
+            if self.dead:
+                params.sel = _ALIVE  # id map entries of tombstones are -1
+        return self._index.search(queries, k, params=params)
 
     def search_subset(self, query: np.ndarray, pks: Sequence[int], n: int
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -183,6 +355,29 @@ class VectorIndex:
         scores = vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
         top = np.argsort(-scores, kind="stable")[:n]
         return scores[top], np.asarray(subset, dtype=np.int64)[top]
+
+    def exact_search(self, queries: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Brute-force top-n over every live vector (the reference recall is measured
+        against): (scores, pks), each (Q, n)."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
+        k = min(n, len(self._ids))
+        if not k:
+            return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
+        if not self._hnsw:  # the flat index is exact already
+            return self._index.search(queries, k)
+        # Scan the graph's own storage (no copy); tombstones are zero vectors, so ask for
+        # enough rows to drop them and still have k.
+        id_map = _view(self._index.id_map)
+        scores, rows = faiss.knn(queries, self._storage(), min(k + self.dead, len(id_map)),
+                                 metric=faiss.METRIC_INNER_PRODUCT)
+        out_scores = np.zeros((len(queries), k), np.float32)
+        out_pks = np.full((len(queries), k), -1, np.int64)
+        for i in range(len(queries)):
+            pks = np.where(rows[i] >= 0, id_map[np.maximum(rows[i], 0)], -1)
+            keep = pks >= 0
+            out_pks[i] = pks[keep][:k]
+            out_scores[i] = scores[i][keep][:k]
+        return out_scores, out_pks
 
     # -- files -----------------------------------------------------------------------
 
@@ -206,11 +401,13 @@ class VectorIndex:
         catches up and saves again. `force` overwrites anyway (a file found ahead of SQL at
         open belongs to another database or a restored backup)."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        if self._hnsw:
+            self._unlink()
         tmp = self.index_path.with_name(f"{self.index_path.name}.{os.getpid()}.tmp")
         tmp_meta = self.meta_path.with_name(f"{self.meta_path.name}.{os.getpid()}.tmp")
         meta = {"format": FORMAT, "store_id": self.store_id, "seq": self.seq,
                 "embedder": self.embedder, "dim": self.dim, "kind": self.kind,
-                "trained_n": self.trained_n, "count": len(self._ids)}
+                "count": len(self._ids), "labels": int(self._index.ntotal)}
         try:
             faiss.write_index(self._index, str(tmp))
             _fsync(tmp)
@@ -264,44 +461,36 @@ class VectorIndex:
                 pass
 
     def load(self) -> bool:
-        """Read the files; False (index left empty) when missing, corrupt or for another embedder."""
+        """Read the files; False (index left empty) when missing, corrupt, of another format
+        or for another embedder."""
         index_path, meta_path = self.index_path, self.meta_path
         if not index_path.exists() or not meta_path.exists():
             return False
         try:
             with self._file_lock(exclusive=False):
                 meta = json.loads(meta_path.read_text())
+                if meta.get("format") != FORMAT:  # checked first: old files are not parsed
+                    raise ValueError(f"format {meta.get('format')!r}, not {FORMAT!r}")
                 index = faiss.read_index(str(index_path))
-            if (meta.get("format") != FORMAT or meta.get("store_id") != self.store_id
-                    or meta.get("embedder") != self.embedder
+            hnsw = meta.get("kind") == "hnsw"
+            inner = faiss.downcast_index(index.index) if hasattr(index, "id_map") else None
+            expected = faiss.IndexHNSWFlat if hnsw else faiss.IndexFlatIP
+            ids = faiss.vector_to_array(index.id_map) if inner is not None else None
+            if (meta.get("store_id") != self.store_id or meta.get("embedder") != self.embedder
                     or meta.get("dim") != self.dim or index.d != self.dim
-                    or index.ntotal != meta.get("count")):
+                    or not isinstance(inner, expected) or ids is None
+                    or index.ntotal != meta.get("labels")
+                    or int((ids >= 0).sum()) != meta.get("count")):
                 raise ValueError(f"metadata does not match the index file: {meta}")
-            if meta.get("trained_n"):
-                if index.direct_map.type != faiss.DirectMap.Hashtable:
-                    index.set_direct_map_type(faiss.DirectMap.Hashtable)
-                ids = self._ivf_ids(index)
-            else:
-                ids = faiss.vector_to_array(index.id_map)
         except (OSError, ValueError, RuntimeError) as exc:
             log.warning("vector index files in %s are unusable (%s); rebuilding from SQL",
                         self.folder, exc)
             return False
-        self._index, self.trained_n, self.seq = index, int(meta.get("trained_n") or 0), int(meta["seq"])
-        self._ids = {int(i) for i in ids}
+        self._index, self._hnsw, self.seq = index, hnsw, int(meta["seq"])
+        self._ids = {int(i) for i in ids if i >= 0}
+        self._unlinked = []
         self.dirty = 0
         return True
-
-    @staticmethod
-    def _ivf_ids(index: Any) -> np.ndarray:
-        invlists = index.invlists
-        parts = []
-        for list_no in range(index.nlist):
-            size = invlists.list_size(list_no)
-            if size:
-                ptr = invlists.get_ids(list_no)
-                parts.append(faiss.rev_swig_ptr(ptr, size).copy())
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def remove_files(self) -> None:
         for path in (self.index_path, self.meta_path):

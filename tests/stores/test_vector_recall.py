@@ -1,0 +1,148 @@
+"""The HNSW vector index: recall against exact search, real removal, files, migration."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from memos.bench.corpus import hard_facts, hard_queries
+from memos.bench.retrieval import recall_against_exact
+from memos.embedders import HashingEmbedder
+from memos.stores.vector_index import FORMAT, VectorIndex
+
+
+def _unit(rows: int, dim: int, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal((rows, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def _graph_links(index: VectorIndex) -> tuple[np.ndarray, np.ndarray]:
+    """(neighbour array, offsets) of the index's HNSW graph, copied."""
+    graph = faiss.downcast_index(index._index.index).hnsw
+    neighbors = faiss.rev_swig_ptr(graph.neighbors.data(), graph.neighbors.size()).copy()
+    return neighbors, faiss.vector_to_array(graph.offsets).astype(np.int64)
+
+
+@pytest.fixture(scope="module")
+def hard() -> tuple[np.ndarray, np.ndarray]:
+    """3,000 templated facts and 100 rare-word questions about them, hashing-embedded."""
+    emb = HashingEmbedder(384)
+    facts = emb.embed(list(hard_facts(3_000, seed=0)))
+    queries = emb.embed(hard_queries(100, seed=1, within=3_000, corpus_seed=0))
+    return facts, queries
+
+
+def test_hnsw_recall_against_exact_on_the_hard_corpus(tmp_path: Path, hard) -> None:
+    facts, queries = hard
+    vi = VectorIndex(tmp_path, 384, "e", flat_max=500)
+    for start in range(0, len(facts), 500):  # crosses flat_max, then grows the graph
+        vi.add(list(range(start + 1, start + 501)), facts[start:start + 500])
+    assert vi.kind == "hnsw" and len(vi) == 3_000
+    recall = recall_against_exact(vi, queries, 10, 50)
+    assert recall >= 0.95, recall
+    # The reference really is exact: it agrees with numpy on every query.
+    scores, pks = vi.exact_search(queries[:5], 10)
+    best = np.argsort(-(facts @ queries[:5].T), axis=0)[0] + 1
+    assert (pks[:, 0] == best).all() or np.allclose(scores[:, 0], (facts @ queries[:5].T).max(0))
+
+
+def test_removed_and_replaced_vectors_leave_results_graph_and_file(tmp_path: Path) -> None:
+    x = _unit(1_200, 32)
+    vi = VectorIndex(tmp_path, 32, "e", flat_max=100, store_id="s", max_dead=0.5)
+    vi.add(list(range(1, 1_201)), x)
+    entry = faiss.downcast_index(vi._index.index).hnsw.entry_point
+    gone = [5, 6, 7, int(vi._index.id_map.at(entry))]  # the graph's entry point too
+    vi.remove(gone)
+    vi.add([9], x[0:1])  # replace pk 9: its old vector must go as well
+    assert len(vi) == 1_196 and vi.dead == 5 and 9 in vi and 5 not in vi
+    _, found = vi.search(x[[pk - 1 for pk in gone]], 10)
+    assert not set(found.ravel().tolist()) & set(gone)
+    np.testing.assert_allclose(vi.vectors([9]), x[0:1], rtol=1e-6)
+    vi.seq = 4
+    assert vi.save()
+    raw = vi.index_path.read_bytes()
+    for pk in [*gone, 9]:
+        assert x[pk - 1].tobytes() not in raw, pk  # the float32 bytes are erased
+    assert x[9].tobytes() in raw  # a live vector is there (the scan can find one)
+    # The graph no longer says where the removed vectors lay.
+    id_map = faiss.vector_to_array(vi._index.id_map)
+    dead = np.flatnonzero(id_map < 0)
+    neighbors, offsets = _graph_links(vi)
+    assert len(dead) == 5 and not np.isin(neighbors, dead).any()
+    for label in dead:
+        assert (neighbors[offsets[label]:offsets[label + 1]] == -1).all()
+    again = VectorIndex(tmp_path, 32, "e", flat_max=100, store_id="s")
+    assert again.load() and again.kind == "hnsw" and again.ids() == vi.ids()
+    assert again.dead == 5 and again.seq == 4
+    for q in range(20, 40):  # after the entry point went, every vector still finds itself
+        assert again.search(x[q:q + 1], 1)[1][0][0] == q + 1
+
+
+def test_tombstones_past_max_dead_rebuild_the_graph(tmp_path: Path) -> None:
+    x = _unit(600, 16)
+    vi = VectorIndex(tmp_path, 16, "e", flat_max=100, max_dead=0.2)
+    vi.add(list(range(1, 601)), x)
+    vi.remove(list(range(1, 100)))
+    assert vi.dead == 99 and vi.kind == "hnsw"
+    vi.remove(list(range(100, 130)))  # past a fifth: rebuilt from the live vectors
+    assert vi.dead == 0 and vi._index.ntotal == 471 and vi.kind == "hnsw"
+    assert vi.search(x[200:201], 1)[1][0][0] == 201
+    vi.remove(list(range(130, 560)))  # few enough left for the exact index again
+    assert vi.kind == "flat" and len(vi) == 41 and vi.dead == 0
+    assert vi.search(x[580:581], 1)[1][0][0] == 581
+
+
+def test_other_formats_are_rejected(tmp_path: Path) -> None:
+    vi = VectorIndex(tmp_path, 8, "e", flat_max=10, store_id="s")
+    vi.add(list(range(1, 41)), _unit(40, 8))
+    assert vi.save()
+    meta = json.loads(vi.meta_path.read_text())
+    assert meta["format"] == FORMAT == "memos-vectors/2" and meta["kind"] == "hnsw"
+    meta["format"] = "memos-vectors/1"
+    vi.meta_path.write_text(json.dumps(meta))
+    assert not VectorIndex(tmp_path, 8, "e", flat_max=10, store_id="s").load()
+    meta["format"], meta["count"] = FORMAT, 39
+    vi.meta_path.write_text(json.dumps(meta))
+    assert not VectorIndex(tmp_path, 8, "e", flat_max=10, store_id="s").load()
+
+
+def test_store_with_old_vector_files_rebuilds_them_and_purge_erases_bytes(tmp_path: Path
+                                                                          ) -> None:
+    from memos import MemOS
+    from memos.config import MemosConfig
+
+    cfg = MemosConfig(flat_max=40, dedup_threshold=None)
+    texts = [f"{name} keeps a note about topic {i}" for i, name in
+             enumerate(["Kalo", "Mira", "Tenvo", "Sali"] * 30)]
+    with MemOS.open(tmp_path / "s", config=cfg) as mem:
+        rs = mem.add_many(texts, "u", batch_size=50)
+        assert mem.stats().vector_index == "hnsw"
+    meta_path = next((tmp_path / "s").rglob("vectors.json"))
+    meta = json.loads(meta_path.read_text())
+    meta["format"] = "memos-vectors/1"  # what an older memos left behind
+    meta_path.write_text(json.dumps(meta))
+    with MemOS.open(tmp_path / "s", config=cfg) as mem:
+        assert mem.stats().vectors == 120 and mem.check().ok
+        top = mem.search(texts[17], "u", k=1, retrievers=["dense"])
+        assert top[0].id == rs[17].id
+        index = mem._store.vectors
+        pk = next(p for p in index.ids() if np.allclose(
+            index.vectors([p])[0], mem.embedder.embed([texts[17]])[0], atol=1e-6))
+        vector = index.vectors([pk])[0]
+        mem.purge(rs[17].id, "u")
+    assert json.loads(meta_path.read_text())["format"] == FORMAT
+    assert vector.tobytes() not in meta_path.with_suffix(".faiss").read_bytes()
+
+
+def test_search_effort_grows_with_the_index(tmp_path: Path) -> None:
+    vi = VectorIndex(tmp_path, 4, "e", flat_max=10**7, ef_search=32)
+    vi.add(list(range(1, 1_001)), _unit(1_000, 4))
+    assert vi.effort() == 32
+    vi.add(list(range(1_001, 60_001)), _unit(59_000, 4, seed=1))
+    assert vi.effort() == 64  # past 50k vectors: twice the walk
+    vi.ef_fixed = 40
+    assert vi.effort() == 40 and vi.nprobe == 32
