@@ -237,8 +237,8 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
     threshold = cfg.dedup_threshold
     near_hits: list[list[tuple[int, float]]] = [[] for _ in cands]
     if threshold is not None and len(vectors):
-        # A near-duplicate sits right next to its twin, in the same IVF list or a neighbour:
-        # a few lists suffice, and this search runs for every cube written.
+        # A near-duplicate sits right next to its twin: a short graph walk (or a few IVF
+        # lists) suffices, and this search runs for every cube written.
         # Other scopes' cubes can fill the nearest few (many copies of one text): widen the
         # search while a candidate's last hit still reaches the threshold, so what another
         # user stores never decides whether this cube merges (nor shows in what add returns).
