@@ -151,8 +151,10 @@ class StoreParts:
 
         With `in_parallel` the work runs on a worker thread while the caller does the
         full-text and SQL half: SQLite, FAISS and torch release the GIL while they compute,
-        so on two cores the halves overlap (a pure-Python embedder still overlaps with
-        SQLite's own work). Errors surface when the function is called."""
+        so on two cores the halves overlap (search asks for it with model embedders only:
+        for the hashing embedder the hand-off cost as much as it saved). A vector in the
+        query cache skips the embedding and the thread. Errors surface when the function is
+        called."""
 
         embedder = self.embedder
         cache_size = self.config.retrieval.query_cache
