@@ -136,8 +136,8 @@ class _Request:
 
     Every search needs the same few things from SQL (are the indexes current, the
     full-text candidates, which candidates pass the filters, the rows of the winners); they
-    all run on one read transaction, while a worker thread embeds the query and searches
-    the vector index (StoreParts.start_dense)."""
+    all run on one read transaction. The dense half (embedding, FAISS) runs first, or on a
+    worker thread meanwhile when the embedder is a model (StoreParts.start_dense)."""
 
     def __init__(self, store: StoreParts, query: str, scope: Scope, k: int,
                  retrievers: Sequence[str], tiers: list[str], include_superseded: bool,
