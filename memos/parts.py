@@ -152,7 +152,7 @@ class StoreParts:
         With `in_parallel` the work runs on a worker thread while the caller does the
         full-text and SQL half: SQLite, FAISS and torch release the GIL while they compute,
         so on two cores the halves overlap (search asks for it with model embedders only:
-        for the hashing embedder the hand-off cost as much as it saved). A vector in the
+        for the hashing embedder the hand-off cost about what the overlap saved). A vector in the
         query cache skips the embedding and the thread. Errors surface when the function is
         called."""
 
@@ -190,11 +190,8 @@ class StoreParts:
             result = job()
             return lambda: result
         with self._pool_lock:
-            if self._pool is None:
-                from memos.stores.vector_index import configure_threads
-
-                # OpenMP's thread count is per thread: the workers need FAISS's setting too
-                self._pool = ThreadPoolExecutor(max_workers=4, initializer=configure_threads,
+            if self._pool is None:  # (VectorIndex.search sets FAISS's threads per thread)
+                self._pool = ThreadPoolExecutor(max_workers=4,
                                                 thread_name_prefix="memos-search-dense")
             future = self._pool.submit(job)
         return future.result

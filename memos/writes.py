@@ -261,7 +261,7 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
         # The state test goes through coalesce() (same value: the column is NOT NULL) so that
         # SQLite, which keeps no statistics, looks the hashes up in (user_id, content_hash)
         # rather than scanning every live cube of the user through (user_id, state): that
-        # scan made each add of one cube cost ~30 ms at 100,000 cubes, growing with the store.
+        # scan made each add cost more the larger the user's store (docs/BENCHMARKS.md, Serving).
         states = func.coalesce(CubeRow.state, "").in_([Lifecycle.ACTIVE.value])
         unexpired = or_(CubeRow.expires_at.is_(None), CubeRow.expires_at > now)
         for row in session.connection().execute(select(*CUBE_COLUMNS).where(

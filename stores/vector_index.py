@@ -89,8 +89,8 @@ _thread_state = threading.local()
 def configure_this_thread() -> None:
     """configure_threads() once per thread. OpenMP's thread count is a per-thread setting:
     a search on a thread that never set it (a server's request threads, a worker pool) ran
-    FAISS with one OpenMP thread per core, which spin-wait between queries: measured, that
-    quadrupled the CPU time of a served search on 2 cores."""
+    FAISS with one OpenMP thread per core, which spin-wait between queries and burn the
+    cores the other requests need (docs/BENCHMARKS.md, Serving)."""
     if not getattr(_thread_state, "configured", False):
         configure_threads()
         _thread_state.configured = True
