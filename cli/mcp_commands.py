@@ -10,7 +10,15 @@ from typing import Annotated
 import typer
 
 from memos.cli.app import app
-from memos.cli.options import AgentOpt, IndexDirOpt, StoreOpt, UserOpt, open_store, scope_of
+from memos.cli.options import (
+    AgentOpt,
+    IndexDirOpt,
+    StoreOpt,
+    UserOpt,
+    exit_cleanly_on_sigterm,
+    open_store,
+    scope_of,
+)
 
 
 @app.command("mcp", rich_help_panel="Server")
@@ -34,6 +42,7 @@ def mcp(user: UserOpt = None, agent: AgentOpt = None, store: StoreOpt = None,
     from memos.server.mcp_server import build_mcp_server
 
     scope = scope_of(user, agent)
+    exit_cleanly_on_sigterm()
     with open_store(store, index_dir, create=True) as mem:
         server = build_mcp_server(mem, scope, model=model)
         anyio.run(server.run_stdio_async)

@@ -136,6 +136,21 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
         yield mem
 
 
+def exit_cleanly_on_sigterm() -> None:
+    """Make SIGTERM (how systemd, docker and kill stop a server) end this process through
+    Python's own exit, so an open store is closed and its FAISS files saved.
+
+    uvicorn stops on SIGTERM and then raises the signal again under the handler that was
+    there before it started; the default handler would kill the process with the store
+    still open. Call from the main thread before the server runs."""
+    import signal
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, leave)
+
+
 def _first_line(exc: BaseException) -> str:
     """The driver's own message (SQLAlchemy's `orig`), first line only."""
     inner = getattr(exc, "orig", None) or exc

@@ -23,6 +23,7 @@ from memos.cli.options import (
     JsonOpt,
     StoreOpt,
     UserOpt,
+    exit_cleanly_on_sigterm,
     open_store,
     scope_of,
 )
@@ -99,6 +100,7 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
                                 "request's scope is its key's (memos keys create --user ...)")
     _check_port_free(host, port)
     err = Console(stderr=True)
+    exit_cleanly_on_sigterm()
     with open_store(store, index_dir) as mem:
         web = create_app(mem, auth=not no_auth, max_body_bytes=max_body_mb * 1024 * 1024,
                          default_scope=default_scope) if workers == 1 else None

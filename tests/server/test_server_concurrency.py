@@ -1,17 +1,22 @@
 """Many clients at once: concurrent writers and searchers through one server lose no write,
-and several `memos serve` processes on one SQLite store see each other's writes."""
+and several `memos serve` processes on one store (SQLite, or PostgreSQL with an index
+folder per machine) see each other's writes."""
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from server_helpers import free_port, start_serve_process, stop, wait_ready
 
 THREADS = 8
 WRITES = 8  # per thread
+PG_URL = os.environ.get("MEMOS_TEST_PG_URL")
 
 
 def test_concurrent_clients_lose_no_write(live: Any, key_for: Any, new_user: Any) -> None:
@@ -83,3 +88,82 @@ def test_two_server_processes_share_one_store(tmp_path: Path) -> None:
     finally:
         outputs = [stop(proc) for proc in procs]
     assert all("Traceback" not in out for out in outputs), outputs
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs MEMOS_TEST_PG_URL (a PostgreSQL server)")
+def test_servers_on_postgresql_with_their_own_index_folders(tmp_path: Path) -> None:
+    """Two `memos serve` processes on one PostgreSQL database, each with the index folder of
+    its own machine (--index-dir), written to at once by concurrent clients: no write is lost,
+    each server finds what the other wrote, and a forget through one is gone from the other."""
+    from sqlalchemy import create_engine, text
+
+    from memos.facade import MemOS
+
+    assert PG_URL is not None
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+    folders = [tmp_path / "machine-a", tmp_path / "machine-b"]
+    procs: list[Any] = []
+    try:
+        with MemOS.open(url, index_dir=folders[0], create=True) as mem:
+            secret = mem.create_key("alice")[1]
+        ports = [free_port(), free_port()]
+        procs = [start_serve_process(url, port, "--index-dir", str(folder))
+                 for port, folder in zip(ports, folders, strict=True)]
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        for server, proc in zip(urls, procs, strict=True):
+            wait_ready(server, proc)
+        headers = {"Authorization": f"Bearer {secret}"}
+        written: list[list[str]] = [[] for _ in range(THREADS)]
+        failures: list[BaseException] = []
+        start = threading.Barrier(THREADS)
+
+        def work(n: int) -> None:
+            try:
+                with httpx.Client(base_url=urls[n % 2], headers=headers, timeout=120) as client:
+                    start.wait()
+                    for i in range(WRITES):
+                        response = client.post("/v1/memories",
+                                               json={"content": f"writer {n} saw heron {i}"})
+                        assert response.status_code == 200, response.text
+                        written[n].append(response.json()["id"])
+                        found = client.post("/v1/search", json={"query": "heron", "limit": 5})
+                        assert found.status_code == 200, found.text
+            except BaseException as exc:  # reported by the main thread
+                failures.append(exc)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+        assert not failures, failures[0]
+        ids = {cid for batch in written for cid in batch}
+        assert len(ids) == THREADS * WRITES
+        clients = [httpx.Client(base_url=server, headers=headers, timeout=60) for server in urls]
+        try:
+            for client in clients:
+                assert client.get("/v1/stats").json()["live"] == len(ids)
+                hits = client.post("/v1/search",
+                                   json={"query": "heron", "limit": 1000}).json()["items"]
+                assert {h["cube"]["id"] for h in hits} == ids
+            gone = sorted(ids)[0]
+            forgot = clients[0].post(f"/v1/memories/{gone}/forget", json={})
+            assert forgot.status_code == 200, forgot.text
+            hits = clients[1].post("/v1/search",
+                                   json={"query": "heron", "limit": 1000}).json()["items"]
+            assert {h["cube"]["id"] for h in hits} == ids - {gone}
+        finally:
+            for client in clients:
+                client.close()
+    finally:
+        outputs = [stop(proc) for proc in procs]
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    assert all("Traceback" not in out for out in outputs), outputs
+    # each machine wrote its own vector files (on stop)
+    assert all(any(folder.rglob("*.faiss")) for folder in folders)
