@@ -62,6 +62,10 @@ def train_cmd(
     prompt_loss: float = typer.Option(
         0.0, min=0.0, help="memory-qa: weight of a next-byte loss over stuffed prompts (teaches in-context copying)"
     ),
+    stated_share: float = typer.Option(
+        0.35, min=0.0, max=1.0,
+        help="memory-qa: share of values drawn as people state them (names with titles, addresses, "
+             "e-mails, phone numbers, long values); the rest are random strings"),
     resume: bool = typer.Option(True),
     threads: int = typer.Option(1, help="torch CPU threads (1 is fastest on a busy machine)"),
     init: Path | None = typer.Option(
@@ -103,7 +107,7 @@ def train_cmd(
     else:
         cfg = get_preset(preset, **overrides)
     tc = TrainConfig(task=task, steps=steps, seed=seed, lr=lr, seq_len=seq_len, n_pairs=n_pairs, batch=batch,
-                     prompt_loss=prompt_loss)
+                     prompt_loss=prompt_loss, stated_share=stated_share)
     result = train(cfg, tc, out, resume=resume, eval_fn=_eval_fn(task, seq_len, n_pairs, cfg.cross_attention),
                    init=init)
     if result["rank"] == 0:

@@ -427,15 +427,15 @@ def make_stated_subject(rng: random.Random) -> str:
 STATED_SHARE = 0.35  # share of training values (and a fifth of that for subjects) drawn as stated
 
 
-def make_training_facts(rng: random.Random, n: int) -> list[Fact]:
-    """The training mix: `make_facts` (random strings of many shapes) with a STATED_SHARE of the
+def make_training_facts(rng: random.Random, n: int, stated_share: float = STATED_SHARE) -> list[Fact]:
+    """The training mix: `make_facts` (random strings of many shapes) with `stated_share` of the
     values replaced by values as people state them, and in some sets titled people as subjects."""
     facts = make_facts(rng, n)
     if rng.random() < 0.15:
         names = distinct(len({f.subject for f in facts}), lambda: make_stated_subject(rng))
         rename = dict(zip(dict.fromkeys(f.subject for f in facts), names, strict=True))
         facts = [Fact(rename[f.subject], f.attribute, f.value) for f in facts]
-    return [Fact(f.subject, f.attribute, make_stated_value(rng)) if rng.random() < STATED_SHARE else f
+    return [Fact(f.subject, f.attribute, make_stated_value(rng)) if rng.random() < stated_share else f
             for f in facts]
 
 
@@ -529,7 +529,8 @@ def _rows(prompts: list[list[int]], answers: list[list[int]]) -> tuple[torch.Ten
 
 
 def memory_qa_batch(
-    rng: random.Random, n_facts: int, groups: int, questions: int, stuffed: bool = False
+    rng: random.Random, n_facts: int, groups: int, questions: int, stuffed: bool = False,
+    stated_share: float = STATED_SHARE,
 ) -> Batch:
     """`groups` fact sets of `n_facts`, `questions` questions about each.
 
@@ -539,7 +540,7 @@ def memory_qa_batch(
     prompts, answers, sel, fact_sets, mem_seqs = [], [], [], [], []
     allowed = torch.zeros(groups * questions, groups * n_facts, dtype=torch.bool)
     for g in range(groups):
-        facts = make_training_facts(rng, n_facts)
+        facts = make_training_facts(rng, n_facts, stated_share)
         fact_sets.append(facts)
         mem_seqs += [[tok.BOS, *tok.encode_raw(f.text)] for f in facts]
         for q in range(questions):

@@ -51,6 +51,7 @@ class TrainConfig:
     stuffed_every: int = 4  # every k-th step trains the stuffed condition (0: never)
     max_stuffed_facts: int = 12
     prompt_loss: float = 0.0  # weight of a next-byte loss over stuffed prompts (in-context copying)
+    stated_share: float = tasks.STATED_SHARE  # share of values drawn as people state them
     # passkey / mqar
     batch: int = 16
     seq_len: int = 256
@@ -75,9 +76,10 @@ def sample_batch(rng: random.Random, step: int, tc: TrainConfig) -> tasks.Batch:
         top = facts_at(step, tc)
         if tc.stuffed_every and step % tc.stuffed_every == tc.stuffed_every - 1:
             n = rng.randint(1, min(top, tc.max_stuffed_facts))
-            return tasks.memory_qa_batch(rng, n, tc.groups * 2, tc.questions // 2, stuffed=True)
+            return tasks.memory_qa_batch(rng, n, tc.groups * 2, tc.questions // 2, stuffed=True,
+                                         stated_share=tc.stated_share)
         n = rng.randint(max(1, top // 2), top)
-        return tasks.memory_qa_batch(rng, n, tc.groups, tc.questions)
+        return tasks.memory_qa_batch(rng, n, tc.groups, tc.questions, stated_share=tc.stated_share)
     if tc.task == "passkey":
         return tasks.passkey_batch(rng, tc.batch, tc.seq_len)
     if tc.task == "mqar":
