@@ -72,6 +72,18 @@ def test_training_generator_states_values_and_keeps_the_random_style() -> None:
     assert 0 < changed < 64
     batch = tasks.memory_qa_batch(random.Random(1), n_facts=8, groups=1, questions=2)
     assert batch.facts[0] == tasks.make_training_facts(random.Random(1), 8)
+    # --stated-share: how many values are drawn as stated (0: none, 1: all).
+    many = [f for seed in range(20) for f in tasks.make_training_facts(random.Random(seed), 64)]
+    never = [f for seed in range(20)
+             for f in tasks.make_training_facts(random.Random(seed), 64, stated_share=0.0)]
+    always = [f for seed in range(20)
+              for f in tasks.make_training_facts(random.Random(seed), 64, stated_share=1.0)]
+    stated = [sum(bool(re.search(r"\.\s|@", f.value)) for f in facts)
+              for facts in (never, many, always)]
+    assert stated[0] < stated[1] < stated[2], stated
+    batch = tasks.memory_qa_batch(random.Random(1), n_facts=8, groups=1, questions=2,
+                                  stated_share=0.0)
+    assert batch.facts[0] == tasks.make_training_facts(random.Random(1), 8, stated_share=0.0)
 
 
 def test_train_init_starts_from_a_checkpoint(tmp_path) -> None:
