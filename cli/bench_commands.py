@@ -170,8 +170,9 @@ def retrieval(
         "FAISS time and add throughput at 10k, 30k, 100k, 300k, 1M vectors."),
     ef_search: str = typer.Option(
         "auto", "--ef-search",
-        help="With --index-only: HNSW search efforts to compare, e.g. auto,64,256 ('auto': the "
-        "index's own, which grows with its size)."),
+        help="With --index-only: search efforts to compare, e.g. auto,64,256 ('auto': the "
+        "index's own; HNSW: efSearch, which grows with its size; IVF: lists probed, an "
+        "eighth of them)."),
     flat_max: int | None = typer.Option(
         None, "--flat-max", min=1,
         help="With --index-only: vectors kept in the exact index before HNSW (default: the "
@@ -181,8 +182,12 @@ def retrieval(
         help="With --index-only: HNSW build width (default: the index's own, 200)."),
     ivf_probes: str = typer.Option(
         "", "--compare-ivf",
-        help="With --index-only: also measure the IVF index memos used before HNSW, probing "
+        help="With --index-only: also measure a separate IVF over the same vectors, probing "
         "these shares of its lists, e.g. 0.05,0.1,0.2 (slow above 100k: it trains k-means)."),
+    vector_index: str = typer.Option(
+        "auto", "--vector-index",
+        help="With --index-only: the approximate index past --flat-max: 'auto' (the "
+        "embedder's own: IVF for hashing, HNSW for minilm), 'hnsw' or 'ivf'."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Add throughput, search latency (full search, FAISS only, beyond the query embedding),
@@ -196,7 +201,7 @@ def retrieval(
 
     if index_only:
         _index_bench(n, k, queries, batch_size, seed, embedder, corpus, ef_search, flat_max,
-                     ef_construction, ivf_probes, as_json)
+                     ef_construction, ivf_probes, vector_index, as_json)
         return
     with _progress() as update:
         report = run_retrieval_bench(n, k=k, queries=queries, batch_size=batch_size, seed=seed,
@@ -232,7 +237,8 @@ def retrieval(
 
 def _index_bench(n: int, k: int, queries: int, batch_size: int, seed: int, embedder: str,
                  corpus: str, ef_search: str, flat_max: int | None,
-                 ef_construction: int | None, ivf_probes: str, as_json: bool) -> None:
+                 ef_construction: int | None, ivf_probes: str, vector_index: str,
+                 as_json: bool) -> None:
     from memos.bench.retrieval import run_index_bench
     from memos.errors import InvalidInputError
 
@@ -256,22 +262,25 @@ def _index_bench(n: int, k: int, queries: int, batch_size: int, seed: int, embed
         report = run_index_bench(n, k=k, queries=queries, batch_size=batch_size, seed=seed,
                                  embedder=embedder, corpus=corpus, ef_search=efs,
                                  flat_max=flat_max, ef_construction=ef_construction,
-                                 ivf_probes=probes, progress=update)
+                                 ivf_probes=probes, vector_index=vector_index,
+                                 progress=update)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json()) + "\n")
         return
+    approx = (f"HNSW M={report.hnsw_m} efConstruction={report.ef_construction}"
+              if report.approx == "hnsw" else
+              f"IVF probing {report.probe_share:g} of its lists")
     table = Table(title=f"vector index alone: embedder {report.embedder}, {report.corpus} "
                         f"corpus, recall@{report.k} of {report.candidates} candidates, "
-                        f"{report.queries} queries, HNSW M={report.hnsw_m} "
-                        f"efConstruction={report.ef_construction} above "
-                        f"{report.flat_max:,}")
+                        f"{report.queries} queries, {approx} above {report.flat_max:,}")
     for col in ("vectors", "index", "ef_search / nprobe", f"recall@{report.k} vs exact", "faiss p50 ms",
                 "faiss p95 ms", "CPU p50 ms", "CPU p95 ms", "add/s", "save s", "file MB",
                 "RSS peak MB"):
         table.add_column(col, justify="right")
     for p in report.points:
         effort = f"{p.ef_search} (auto)" if p.ef_policy == "auto" else str(p.ef_search)
-        table.add_row(f"{p.vectors:,}", p.index, effort, f"{p.recall_at_k:.3f}",
+        table.add_row(f"{p.vectors:,}", p.index + (" (compare)" if p.ef_policy == "compare" else ""),
+                      effort, f"{p.recall_at_k:.3f}",
                       f"{p.faiss_p50_ms:.3f}", f"{p.faiss_p95_ms:.3f}",
                       f"{p.faiss_cpu_p50_ms:.3f}", f"{p.faiss_cpu_p95_ms:.3f}", f"{p.add_per_s:,.0f}",
                       f"{p.save_seconds:.2f}", f"{p.file_mb:,.1f}", f"{p.rss_peak_mb:,.0f}")

@@ -14,7 +14,7 @@ from sqlalchemy import distinct, func, or_, select
 
 from memos.config import MemosConfig
 from memos.cube import Lifecycle, Scope, utcnow
-from memos.embedders import Embedder, make_embedder
+from memos.embedders import Embedder, approx_index_for, make_embedder
 from memos.errors import EmbedderMismatchError, InvalidInputError
 from memos.policies import retention
 from memos.results import CheckReport, GcReport, IndexCheck, PurgeReport, ReindexReport, StoreStats
@@ -311,7 +311,9 @@ def reindex(store: StoreParts, embedder: Embedder | str | None, progress: Progre
         old_files = store.vectors
         store.set_embedder(new, VectorIndex(
             old_files.folder, new.dim, new.identity, store.config.flat_max,
-            store.config.retrieval.ivf_nprobe, old_files.store_id, old_files.index_path.stem))
+            store.config.retrieval.ivf_nprobe, old_files.store_id, old_files.index_path.stem,
+            approx=approx_index_for(new, store.config.vector_index),
+            probe_share=store.config.retrieval.ivf_probe_share))
         with store.repo.write() as session:
             store.repo.set_index_meta(session, "vector", 0, new.identity, new.dim)
     with store.index_lock:

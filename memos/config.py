@@ -73,8 +73,12 @@ class RetrievalConfig(BaseModel):
     fold_derived: bool = True
     # Search effort of the HNSW vector index (efSearch) up to 50k vectors; the index doubles
     # it past 50k, 4x past 250k, 8x past 500k (stores/vector_index.py). The name is from the
-    # IVF index HNSW replaced.
+    # IVF index HNSW replaced for model embedders.
     ivf_nprobe: int = Field(default=64, ge=1)
+    # Share of an IVF vector index's lists a search visits (the hashing embedder's index):
+    # 0.125 keeps recall@10 against exact at least 0.95 from 10k to 1M on both bench corpora
+    # (docs/BENCHMARKS.md, "Vector index: recall against exact search").
+    ivf_probe_share: float = Field(default=0.125, gt=0, le=1)
 
 
 class MemosConfig(BaseModel):
@@ -82,7 +86,10 @@ class MemosConfig(BaseModel):
     index_dir: str | None = None  # FAISS files folder when `url` is a database URL
     embedder: str = "hashing"
     dedup_threshold: float | None = Field(default=0.95, gt=0, le=1.0)
-    flat_max: int = Field(default=10_000, ge=1)  # exact below; HNSW above (BENCHMARKS.md)
+    flat_max: int = Field(default=10_000, ge=1)  # exact below; approximate above (BENCHMARKS.md)
+    # The approximate index above flat_max: "auto" (the embedder's choice: IVF for the hashing
+    # embedder, HNSW for models; memos.embedders.approx_index_for), "hnsw" or "ivf".
+    vector_index: Literal["auto", "hnsw", "ivf"] = "auto"
     batch_size: int = Field(default=500, ge=1)
     busy_timeout_ms: int = Field(default=30_000, ge=0)
     save_every: int = Field(default=5_000, ge=1)  # vector changes between FAISS file saves

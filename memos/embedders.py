@@ -28,7 +28,9 @@ class Embedder(Protocol):
     """Maps texts to L2-normalised float32 vectors of a fixed dimension.
 
     An embedder may also set `overlaps = True` when embedding a query takes long and
-    releases the GIL (a torch model): search then embeds on a worker thread meanwhile."""
+    releases the GIL (a torch model): search then embeds on a worker thread meanwhile; and
+    `approx_index` to the approximate vector index its vectors need past `flat_max`
+    ("hnsw", the default, or "ivf": see approx_index_for)."""
 
     identity: str
     dim: int
@@ -36,6 +38,20 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Return an array of shape (len(texts), dim), float32, each row of unit norm."""
         ...
+
+
+def approx_index_for(embedder: Embedder, setting: str = "auto") -> str:
+    """The approximate index for this embedder's vectors: `setting` ("hnsw" or "ivf") when
+    not "auto", else what the embedder asks for (`approx_index`), else HNSW.
+
+    Model embedders (MiniLM) give vectors that HNSW graphs walk well. The hashing embedder's
+    vectors of everyday sentences are near-orthogonal bags of words where greedy graph
+    walks stop short (recall@10 against exact 0.78 at 100k, 0.68 at 1M), and an IVF that
+    scans an eighth of its lists keeps at least 0.95 on both bench corpora
+    (docs/BENCHMARKS.md, "Vector index: recall against exact search")."""
+    if setting != "auto":
+        return setting
+    return str(getattr(embedder, "approx_index", "hnsw"))
 
 
 def _normalise_rows(vectors: np.ndarray) -> np.ndarray:
@@ -51,6 +67,8 @@ class HashingEmbedder:
     tests and benchmarks are reproducible. Word unigrams carry most of the weight; trigrams
     of each word make morphological variants ("drink"/"drinks") land near each other.
     """
+
+    approx_index = "ivf"  # its vectors lose recall in graph walks (approx_index_for)
 
     def __init__(self, dim: int = 384, trigram_weight: float = 0.5) -> None:
         if dim < 8:

@@ -37,7 +37,7 @@ from memos.cube import (
     normalize_id,
     utcnow,
 )
-from memos.embedders import Embedder
+from memos.embedders import Embedder, approx_index_for
 from memos.errors import (
     ConflictError,
     InvalidInputError,
@@ -245,7 +245,9 @@ class MemOS:
             emb, store_id = admin.resolve_embedder(repo, embedder, config)
             basename = "vectors" if not is_database_url(location) else f"vectors-{store_id[:12]}"
             vectors = VectorIndex(folder, emb.dim, emb.identity, config.flat_max,
-                                  config.retrieval.ivf_nprobe, store_id, basename)
+                                  config.retrieval.ivf_nprobe, store_id, basename,
+                                  approx=approx_index_for(emb, config.vector_index),
+                                  probe_share=config.retrieval.ivf_probe_share)
             sync = IndexSync(repo, vectors, FullTextIndex.for_engine(repo.engine), GraphIndex(),
                              emb.embed)
             sync.open(progress)

@@ -1,31 +1,36 @@
 """Dense vector index over cube pks, persisted as FAISS files in the store folder.
 
-Up to `flat_max` vectors the index is exact (IndexFlatIP). Above it, a graph index (HNSW,
-`hnsw_m` links per node, built with `ef_construction` candidates per insertion, FAISS's
-IndexHNSWFlat) finds the nearest vectors by walking the graph; `effort()` candidates are
-kept per walk (at least the number of hits asked for): `ef_search` up to 50k vectors,
-doubled up to 250k, 4x up to 500k, 8x above, because a larger graph needs a wider walk for
-the same recall. Why HNSW, and what it does and does not reach (docs/BENCHMARKS.md,
-"Vector index: recall against exact search"): on templated facts that embed close together
-it keeps at least 0.95 of the exact top 10 from 10k to 1M vectors where IVF had to scan a
-tenth of the store for it, and so it does for MiniLM vectors of everyday sentences; for the
-hashing embedder's vectors of everyday sentences it does not (0.85 at 30k, 0.78 at 100k:
-those vectors are near-orthogonal bags of words, where graph walks lose their way, and
-full-text search carries their retrieval). A wide build (ef_construction 200 rather than
-FAISS's 40) is what keeps groups of near-duplicate sentences reachable. Adding a vector costs a graph
-search, not a retraining, so ingest stays flat in store size.
+Up to `flat_max` vectors the index is exact (IndexFlatIP). Above it, one of two approximate
+indexes, chosen by the embedder (`approx`; memos.embedders.approx_index_for), because the
+two kinds of vectors memos meets want different ones (docs/BENCHMARKS.md, "Vector index:
+recall against exact search"):
 
-FAISS's HNSW cannot remove vectors, so removal here is done by hand and is real where it
-matters: the removed label's pk is overwritten with -1 in the id map, its vector bytes with
-zeros in the flat storage (in memory at once, so the next save writes zeros), searches skip
-labels whose pk is -1, and before every save the graph forgets the label (its own links and
-every link to it are dropped), so the file does not even say which vectors it lay near.
-Replacing a pk tombstones its old label and adds a new one. When tombstones pass
-`max_dead` of the labels, the graph is rebuilt from the live vectors.
+- **HNSW** (model embedders such as MiniLM). A graph (`hnsw_m` links per node, built with
+  `ef_construction` candidates per insertion, FAISS's IndexHNSWFlat) walked with
+  `effort()` candidates (at least the hits asked for): `ef_search` up to 50k vectors,
+  doubled up to 250k, 4x up to 500k, 8x above. A wide build (200 rather than FAISS's 40)
+  keeps groups of near-duplicate sentences reachable; adding a vector costs a graph search.
+- **IVF** (the hashing embedder). Its vectors of everyday sentences are near-orthogonal
+  bags of words: greedy graph walks stop short of the exact top 10 (0.78 of it at 100k,
+  0.68 at 1M). An inverted file of about 4 sqrt(n) lists (k-means on 40 points a list,
+  retrained when the index has grown 4x) whose searches visit `probe_share` of the lists
+  keeps at least 0.95 on templated facts and everyday sentences alike. The lists hold the
+  exact vectors; searches scan an 8-bit twin of them (a quarter of the bytes) for REFINE x
+  the hits asked for and rank those by their exact vectors, so scores are exact.
 
-`vectors.json` beside `vectors.faiss` records the format, the changelog seq the file
-reflects and the embedder identity; a file that is missing, unreadable, of another format
-(memos-vectors/1 held IVF indexes) or inconsistent is rebuilt from SQL.
+Removal is real in every kind. Flat and IVF remove the vector (IVF first overwrites its
+bytes, exact and 8-bit, with zeros: FAISS fills the hole with a list's last entry, and a
+removed last entry would linger in spare capacity). FAISS's HNSW cannot remove, so there
+the removed label's pk is overwritten with -1 in the id map, its vector bytes with zeros
+(in memory at once, so the next save writes zeros), searches skip labels whose pk is -1,
+and before every save the graph forgets the label (its links and every link to it), so
+the file does not even say which vectors it lay near. When tombstones pass `max_dead` of
+the labels, the graph is rebuilt from the live vectors.
+
+`vectors.json` beside `vectors.faiss` records the format, the kind, the changelog seq the
+file reflects and the embedder identity; a file that is missing, unreadable, of another
+format (memos-vectors/1 held an IVF without the twin or the probe share), of the other
+approximate kind, or inconsistent is rebuilt from SQL.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import contextlib
 import fcntl
 import json
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -56,6 +62,18 @@ EF_SCALE_MAX = 8  # beyond the last step
 # Candidates kept when `search(..., nprobe=...)` asks for a quick look (near-duplicates
 # sit right next to their twin).
 QUICK_EF_SEARCH = 16
+# IVF (the approximate index for embedders that ask for it, `approx="ivf"`): about 4 sqrt(n)
+# lists, trained on 40 points per list, retrained when the index has grown 4x past its
+# training size; a full search visits IVF_PROBE_SHARE of the lists (at least
+# IVF_MIN_PROBES), a quick look QUICK_PROBES of them.
+# The lists hold the exact float32 vectors; searches scan a twin of them with one byte per
+# dimension (scalar quantization, 4x less to read) for REFINE x the hits asked for, then
+# rank those by their exact vectors.
+REFINE = 2
+IVF_PROBE_SHARE = 0.125
+IVF_MIN_PROBES = 16  # a small IVF has few, wide lists: a query's neighbours straddle several
+QUICK_PROBES = 4
+APPROX_KINDS = ("hnsw", "ivf")
 _ALIVE = faiss.IDSelectorRange(0, 1 << 62)  # pks are positive; tombstones are -1
 BuildProgress = Callable[[int, int], None]
 
@@ -110,7 +128,10 @@ class VectorIndex:
     def __init__(self, folder: Path, dim: int, embedder: str, flat_max: int = 10_000,
                  ef_search: int = DEFAULT_EF_SEARCH, store_id: str = "",
                  basename: str = "vectors", *, hnsw_m: int = 32, ef_construction: int = 200,
-                 max_dead: float = 0.2) -> None:
+                 max_dead: float = 0.2, approx: str = "hnsw",
+                 probe_share: float = IVF_PROBE_SHARE) -> None:
+        if approx not in APPROX_KINDS:
+            raise ValueError(f"approx must be one of {APPROX_KINDS}, got {approx!r}")
         configure_threads()
         self.folder = Path(folder)
         # Several databases may share one index folder (PostgreSQL URLs default to ./.memos):
@@ -126,6 +147,10 @@ class VectorIndex:
         self.hnsw_m = hnsw_m
         self.ef_construction = ef_construction
         self.max_dead = max_dead
+        self.approx = approx  # the index above flat_max: "hnsw" or "ivf"
+        self.probe_share = probe_share  # IVF: share of the lists a full search visits
+        self.trained_n = 0  # IVF: vectors it was trained on (0: not IVF)
+        self._scan: Any = None  # IVF: the 8-bit twin searches scan (_build_scan)
         self.seq = 0  # changelog seq this index reflects
         self.dirty = 0  # changes since the files were written
         self._ids: set[int] = set()
@@ -135,9 +160,12 @@ class VectorIndex:
 
     def effort(self) -> int:
         """The efSearch a full search uses at the index's present size (before the at
-        least k rule)."""
+        least k rule); for IVF, the lists it visits."""
         if self.ef_fixed is not None:
             return self.ef_fixed
+        if self.trained_n:
+            nlist = int(self._index.nlist)
+            return min(nlist, max(IVF_MIN_PROBES, math.ceil(self.probe_share * nlist)))
         n = len(self._ids)
         factor = next((f for limit, f in EF_SCALE if n <= limit), EF_SCALE_MAX)
         return self.ef_search * factor
@@ -157,9 +185,17 @@ class VectorIndex:
         graph.hnsw.efConstruction = self.ef_construction
         return faiss.IndexIDMap2(graph)
 
+    def _new_ivf(self, n: int) -> Any:
+        # ~4 sqrt(n) lists, but at least 39 training points per list (FAISS warns below that)
+        nlist = max(16, min(int(4 * math.sqrt(n)), n // 39))
+        ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dim), self.dim, nlist,
+                                 faiss.METRIC_INNER_PRODUCT)
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # removal and reconstruct by pk
+        return ivf
+
     @property
     def kind(self) -> str:
-        return "hnsw" if self._hnsw else "flat"
+        return "hnsw" if self._hnsw else "ivf" if self.trained_n else "flat"
 
     @property
     def dead(self) -> int:
@@ -177,22 +213,48 @@ class VectorIndex:
 
     def reset(self) -> None:
         self._index, self._ids, self._hnsw, self.seq = self._new_flat(), set(), False, 0
-        self._unlinked = []
+        self._unlinked, self.trained_n, self._scan = [], 0, None
         self.dirty += 1
 
     def build(self, pks: Sequence[int], vectors: np.ndarray,
               progress: BuildProgress | None = None) -> None:
-        """Replace the whole index with these vectors, flat or HNSW by their number.
+        """Replace the whole index with these vectors, flat or approximate by their number.
 
         MEMOS_FAISS_BUILD_THREADS lets a graph build use more cores (default: as many as
         searches, one): on an idle machine two threads nearly halve a 1M rebuild, on a busy
         one OpenMP's spin-waiting made a small build ten times slower."""
         self.reset()
         if len(pks) > self.flat_max:
-            self._build_hnsw(np.asarray(pks, dtype=np.int64),
-                             np.ascontiguousarray(vectors, dtype=np.float32), progress)
+            self._build_approx(np.asarray(pks, dtype=np.int64),
+                               np.ascontiguousarray(vectors, dtype=np.float32), progress)
         else:
             self.add(pks, vectors)
+
+    def _build_approx(self, ids: np.ndarray, vectors: np.ndarray,
+                      progress: BuildProgress | None = None) -> None:
+        if self.approx == "ivf":
+            self._build_ivf(ids, vectors, progress)
+        else:
+            self._build_hnsw(ids, vectors, progress)
+
+    def _build_ivf(self, ids: np.ndarray, vectors: np.ndarray,
+                   progress: BuildProgress | None = None) -> None:
+        """Train an IVF for these vectors (k-means on a fixed sample: the same vectors give
+        the same index) and add them."""
+        n = len(ids)
+        ivf = self._new_ivf(n)
+        rng = np.random.default_rng(0)
+        ivf.train(vectors[rng.choice(n, size=min(n, 40 * ivf.nlist), replace=False)])
+        step = 50_000
+        for start in range(0, n, step):
+            ivf.add_with_ids(vectors[start:start + step], ids[start:start + step])
+            if progress is not None:
+                progress(min(n, start + step), n)
+        scan = self._scan_twin(ivf)
+        self._index, self._hnsw, self._unlinked, self.trained_n = ivf, False, [], n
+        self._ids, self._scan = {int(pk) for pk in ids}, scan
+        self.dirty += n
+        log.info("vector index: trained IVF with %d lists on %d vectors", ivf.nlist, n)
 
     def _build_hnsw(self, ids: np.ndarray, vectors: np.ndarray,
                     progress: BuildProgress | None = None) -> None:
@@ -208,13 +270,17 @@ class VectorIndex:
                     progress(min(len(ids), start + step), len(ids))
         finally:
             configure_threads()
-        self._index, self._hnsw, self._unlinked = index, True, []
+        self._index, self._hnsw, self._unlinked, self.trained_n = index, True, [], 0
+        self._scan = None
         self._ids = {int(pk) for pk in ids}
         self.dirty += len(ids)
         log.info("vector index: built HNSW (M=%d) over %d vectors", self.hnsw_m, len(ids))
 
     def _live(self) -> tuple[np.ndarray, np.ndarray]:
-        """(pks, vectors) of every live vector, in label order."""
+        """(pks, vectors) of every live vector, in label order (IVF: list order)."""
+        if self.trained_n:
+            pks = self._ivf_ids(self._index)
+            return pks, self._index.reconstruct_batch(pks)
         id_map = _view(self._index.id_map)
         labels = np.flatnonzero(id_map >= 0)
         if self._hnsw:
@@ -243,11 +309,16 @@ class VectorIndex:
         if present:
             self._drop(present)
         self._index.add_with_ids(vectors, ids)
+        if self._scan is not None:
+            self._scan.add_with_ids(vectors, ids)
         self._ids.update(int(pk) for pk in pks)
         self.dirty += len(pks)
-        if not self._hnsw and len(self._ids) > self.flat_max:
-            # Crossing the threshold once: the flat vectors become the graph's first nodes.
-            self._build_hnsw(*self._live())
+        if self.kind == "flat" and len(self._ids) > self.flat_max:
+            # Crossing the threshold once: the flat vectors become the graph's first nodes
+            # (or the IVF's training set).
+            self._build_approx(*self._live())
+        elif self.trained_n and len(self._ids) > 4 * self.trained_n:
+            self._build_ivf(*self._live())  # lists 4x fuller than trained for: retrain
         elif self._hnsw and self.dead > self.max_dead * self._index.ntotal:
             self._compact()
 
@@ -260,8 +331,12 @@ class VectorIndex:
                 self._compact()
 
     def _drop(self, pks: list[int]) -> None:
-        """Take these (present) pks out: removed from a flat index, tombstoned in HNSW."""
+        """Take these (present) pks out: removed from a flat index or IVF, tombstoned in
+        HNSW."""
         self._ids.difference_update(pks)
+        if self.trained_n:
+            self._zero_ivf(pks)
+            self._scan.remove_ids(np.asarray(pks, dtype=np.int64))
         if not self._hnsw:
             self._index.remove_ids(np.asarray(pks, dtype=np.int64))
             return
@@ -270,6 +345,55 @@ class VectorIndex:
         id_map[labels] = -1
         self._storage()[labels] = 0.0  # the bytes are gone from memory, and from the next save
         self._unlinked.extend(int(label) for label in labels)
+
+    def _scan_twin(self, ivf: Any) -> Any:
+        """The 8-bit twin of an IVF's lists: the same quantizer and list of every vector,
+        one byte per dimension (ranges trained on a fixed sample). Not saved: made again
+        from the exact lists when they are loaded or retrained."""
+        scan = faiss.IndexIVFScalarQuantizer(ivf.quantizer, self.dim, ivf.nlist,
+                                             faiss.ScalarQuantizer.QT_8bit,
+                                             faiss.METRIC_INNER_PRODUCT, False)
+        pks = self._ivf_ids(ivf)
+        rng = np.random.default_rng(0)
+        sample = pks[rng.choice(len(pks), size=min(len(pks), 50_000), replace=False)]
+        scan.sq.train(ivf.reconstruct_batch(sample))
+        scan.is_trained = True
+        lists, twin = ivf.invlists, scan.invlists
+        for list_no in range(ivf.nlist):
+            size = lists.list_size(list_no)
+            if not size:
+                continue
+            exact = faiss.rev_swig_ptr(lists.get_codes(list_no), size * lists.code_size)
+            codes = np.ascontiguousarray(scan.sq.compute_codes(
+                exact.view(np.float32).reshape(size, self.dim)), dtype=np.uint8)
+            twin.add_entries(list_no, size, lists.get_ids(list_no), faiss.swig_ptr(codes))
+        scan.ntotal = ivf.ntotal
+        scan.set_direct_map_type(faiss.DirectMap.Hashtable)
+        return scan
+
+    def _zero_ivf(self, pks: list[int]) -> None:
+        """Overwrite these vectors' bytes in the inverted lists (exact and 8-bit) with zeros
+        before removal: FAISS moves a list's last entry into the hole, but a removed last
+        entry's bytes would stay in the list's spare capacity."""
+        for index in (self._index, self._scan):
+            direct, invlists = index.direct_map, index.invlists
+            size = int(invlists.code_size)
+            for pk in pks:
+                lo = int(direct.get(int(pk)))
+                list_no, offset = faiss.lo_listno(lo), faiss.lo_offset(lo)
+                codes = faiss.rev_swig_ptr(invlists.get_codes(list_no),
+                                           invlists.list_size(list_no) * size)
+                codes[offset * size:(offset + 1) * size] = 0
+
+    @staticmethod
+    def _ivf_ids(index: Any) -> np.ndarray:
+        invlists = index.invlists
+        parts = []
+        for list_no in range(index.nlist):
+            size = invlists.list_size(list_no)
+            if size:
+                parts.append(faiss.rev_swig_ptr(invlists.get_ids(list_no), size).copy())
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def _compact(self) -> None:
         """Rebuild the graph from the live vectors (too many tombstones slow the walks)."""
@@ -341,12 +465,33 @@ class VectorIndex:
             return np.zeros(shape, dtype=np.float32), -np.ones(shape, dtype=np.int64)
         k = min(n, len(self._ids))
         params = None
+        if self.trained_n:
+            probes = (min(int(self._index.nlist), QUICK_PROBES) if nprobe is not None
+                      else self.effort())
+            return self._search_ivf(queries, k, probes)
         if self._hnsw:
             ef = max(k, QUICK_EF_SEARCH if nprobe is not None else self.effort())
             params = faiss.SearchParametersHNSW(efSearch=ef)
             if self.dead:
                 params.sel = _ALIVE  # id map entries of tombstones are -1
         return self._index.search(queries, k, params=params)
+
+    def _search_ivf(self, queries: np.ndarray, k: int, probes: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Scan the 8-bit twin for REFINE * k candidates, then rank them by their exact
+        vectors (the scores returned are exact)."""
+        _, found = self._scan.search(queries, min(len(self._ids), REFINE * k),
+                                     params=faiss.SearchParametersIVF(nprobe=probes))
+        out_scores = np.zeros((len(queries), k), dtype=np.float32)
+        out_pks = np.full((len(queries), k), -1, dtype=np.int64)
+        for row, query in enumerate(queries):
+            pks = found[row][found[row] >= 0]
+            if not len(pks):
+                continue
+            scores = self._index.reconstruct_batch(pks) @ query
+            best = np.argsort(-scores, kind="stable")[:k]
+            out_scores[row, :len(best)], out_pks[row, :len(best)] = scores[best], pks[best]
+        return out_scores, out_pks
 
     def search_subset(self, query: np.ndarray, pks: Sequence[int], n: int
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -366,6 +511,10 @@ class VectorIndex:
         k = min(n, len(self._ids))
         if not k:
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
+        if self.trained_n:
+            pks, vectors = self._live()
+            scores, rows = faiss.knn(queries, vectors, k, metric=faiss.METRIC_INNER_PRODUCT)
+            return scores, np.where(rows >= 0, pks[np.maximum(rows, 0)], -1)
         if not self._hnsw:  # the flat index is exact already
             return self._index.search(queries, k)
         # Scan the graph's own storage (no copy); tombstones are zero vectors, so ask for
@@ -410,7 +559,8 @@ class VectorIndex:
         tmp_meta = self.meta_path.with_name(f"{self.meta_path.name}.{os.getpid()}.tmp")
         meta = {"format": FORMAT, "store_id": self.store_id, "seq": self.seq,
                 "embedder": self.embedder, "dim": self.dim, "kind": self.kind,
-                "count": len(self._ids), "labels": int(self._index.ntotal)}
+                "count": len(self._ids), "labels": int(self._index.ntotal),
+                "trained_n": self.trained_n}
         try:
             faiss.write_index(self._index, str(tmp))
             _fsync(tmp)
@@ -475,22 +625,36 @@ class VectorIndex:
                 if meta.get("format") != FORMAT:  # checked first: old files are not parsed
                     raise ValueError(f"format {meta.get('format')!r}, not {FORMAT!r}")
                 index = faiss.read_index(str(index_path))
-            hnsw = meta.get("kind") == "hnsw"
-            inner = faiss.downcast_index(index.index) if hasattr(index, "id_map") else None
-            expected = faiss.IndexHNSWFlat if hnsw else faiss.IndexFlatIP
-            ids = faiss.vector_to_array(index.id_map) if inner is not None else None
+            kind = meta.get("kind")
+            if kind not in ("flat", self.approx):  # the other approximate kind: rebuilt
+                raise ValueError(f"the file holds a {kind} index, this embedder uses {self.approx}")
+            hnsw, ivf = kind == "hnsw", kind == "ivf"
+            if ivf:
+                inner, ids = index, None
+                if isinstance(index, faiss.IndexIVFFlat):
+                    if index.direct_map.type != faiss.DirectMap.Hashtable:
+                        index.set_direct_map_type(faiss.DirectMap.Hashtable)
+                    ids = self._ivf_ids(index)
+                expected: Any = faiss.IndexIVFFlat
+            else:
+                inner = faiss.downcast_index(index.index) if hasattr(index, "id_map") else None
+                expected = faiss.IndexHNSWFlat if hnsw else faiss.IndexFlatIP
+                ids = faiss.vector_to_array(index.id_map) if inner is not None else None
             if (meta.get("store_id") != self.store_id or meta.get("embedder") != self.embedder
                     or meta.get("dim") != self.dim or index.d != self.dim
                     or not isinstance(inner, expected) or ids is None
                     or index.ntotal != meta.get("labels")
-                    or int((ids >= 0).sum()) != meta.get("count")):
+                    or int((ids >= 0).sum()) != meta.get("count")
+                    or (ivf and not meta.get("trained_n"))):
                 raise ValueError(f"metadata does not match the index file: {meta}")
         except (OSError, ValueError, RuntimeError) as exc:
             log.warning("vector index files in %s are unusable (%s); rebuilding from SQL",
                         self.folder, exc)
             return False
         self._index, self._hnsw, self.seq = index, hnsw, int(meta["seq"])
+        self.trained_n = int(meta["trained_n"]) if ivf else 0
         self._ids = {int(i) for i in ids if i >= 0}
+        self._scan = self._scan_twin(index) if ivf else None
         self._unlinked = []
         self.dirty = 0
         return True

@@ -310,7 +310,7 @@ class IndexPoint:
     """The vector index alone (no SQL store) with `vectors` vectors, at one search effort."""
 
     vectors: int
-    index: str  # flat or hnsw (or ivf: --compare-ivf)
+    index: str  # flat, hnsw or ivf (ef_policy "compare": --compare-ivf's separate IVF)
     ef_search: int  # the effort used (ivf: lists probed)
     ef_policy: str  # "auto" (the index's own, scaled with size) or "fixed"
     recall_at_k: float  # against brute force, as recall_against_exact
@@ -334,6 +334,8 @@ class IndexBenchReport:
     embedder: str
     corpus: str
     flat_max: int
+    approx: str  # the approximate index past flat_max: hnsw or ivf
+    probe_share: float  # ivf: share of the lists a search visits
     hnsw_m: int
     ef_construction: int
     machine: str
@@ -364,21 +366,28 @@ def run_index_bench(
     flat_max: int | None = None,
     ef_construction: int | None = None,
     ivf_probes: tuple[float, ...] = (),
+    vector_index: str = "auto",
     progress: StageProgress | None = None,
 ) -> IndexBenchReport:
     """Recall against exact search, search time and add throughput of memos's VectorIndex
     alone, filled batch by batch with the bench corpus up to n (checkpoints 10k, 30k, 100k,
     300k, 1M). `ef_search` lists the search efforts to measure at every checkpoint (None:
-    the index's own, scaled with its size).
+    the index's own, scaled with its size; for an IVF, the lists it probes).
+    `vector_index` picks the approximate index as MemosConfig.vector_index does ("auto":
+    the embedder's own, memos.embedders.approx_index_for).
 
     `ivf_probes` (fractions of the lists, e.g. 0.05, 0.1) adds, at every checkpoint, the
     index memos used before HNSW for comparison: an IVF (IndexIVFFlat, 4 sqrt(n) lists,
     trained on 40 points per list) over the same vectors, probing that share of its lists;
     its rows have index "ivf", ef_search = the lists probed, add_per_s = vectors per second
     of training plus adding."""
-    from memos.embedders import make_embedder
-    from memos.stores.vector_index import VectorIndex
+    from memos.config import RetrievalConfig
+    from memos.embedders import approx_index_for, make_embedder
+    from memos.stores.vector_index import APPROX_KINDS, VectorIndex
 
+    if vector_index not in ("auto", *APPROX_KINDS):
+        raise InvalidInputError(f"--vector-index must be auto, {' or '.join(APPROX_KINDS)}, "
+                                f"got {vector_index!r}")
     if k < 1 or queries < 1 or batch_size < 1 or candidates < k:
         raise InvalidInputError("--k, --queries and --batch-size must be at least 1, and the "
                                 "candidates at least k")
@@ -397,11 +406,13 @@ def run_index_bench(
         kwargs: dict[str, Any] = {} if flat_max is None else {"flat_max": flat_max}
         if ef_construction is not None:
             kwargs["ef_construction"] = ef_construction
-        index = VectorIndex(Path(tmp), emb.dim, emb.identity, **kwargs)
+        index = VectorIndex(Path(tmp), emb.dim, emb.identity, **kwargs,
+                            approx=approx_index_for(emb, vector_index),
+                            probe_share=RetrievalConfig().ivf_probe_share)
         report = IndexBenchReport(
             n=n, k=k, candidates=candidates, queries=queries, batch_size=batch_size,
             embedder=emb.identity, corpus=corpus, flat_max=index.flat_max,
-            hnsw_m=index.hnsw_m, ef_construction=index.ef_construction,
+            approx=index.approx, probe_share=index.probe_share, hnsw_m=index.hnsw_m, ef_construction=index.ef_construction,
             machine=machine_description())
         have, embed_s = 0, 0.0
         for size in sizes:
@@ -452,7 +463,8 @@ def run_index_bench(
 
 def _ivf_points(index: Any, qv: np.ndarray, k: int, candidates: int,
                 probes: tuple[float, ...]) -> list[IndexPoint]:
-    """The IVF index of memos-vectors/1 over `index`'s vectors, at several probe shares."""
+    """A separate IVF over `index`'s vectors, trained as VectorIndex trains its own, at
+    several probe shares (to compare with the index measured, whatever its kind)."""
     import math
 
     import faiss
@@ -484,7 +496,7 @@ def _ivf_points(index: Any, qv: np.ndarray, k: int, candidates: int,
                    if p >= 0 and (p in want or s >= floor)}
             found += min(len(hit), len(want)) / max(1, len(want))
         out.append(IndexPoint(
-            vectors=n, index="ivf", ef_search=nprobe, ef_policy="fixed", recall_at_k=round(found / len(qv), 4),
+            vectors=n, index="ivf", ef_search=nprobe, ef_policy="compare", recall_at_k=round(found / len(qv), 4),
             faiss_p50_ms=round(percentile(times, 50), 3),
             faiss_p95_ms=round(percentile(times, 95), 3),
             faiss_cpu_p50_ms=round(percentile(cpu, 50), 3),

@@ -43,7 +43,7 @@ def test_bench_at_tiny_size(tmp_path: Path) -> None:
     assert 0 <= point.search_cpu_p50_ms <= point.search_cpu_p95_ms
     assert 0 < point.faiss_p50_ms <= point.faiss_p95_ms
     assert point.embed_p50_ms > 0
-    assert point.vector_index in {"flat", "hnsw"}
+    assert point.vector_index in {"flat", "ivf"}  # the hashing embedder's choice
     data = report.to_json()
     json.dumps(data)  # plain JSON values only
     assert data["n"] == 200 and data["embedder"].startswith("hashing")
@@ -91,14 +91,32 @@ def test_index_bench_measures_hnsw_recall_against_exact() -> None:
     from memos.bench.retrieval import run_index_bench
 
     report = run_index_bench(1_500, k=10, queries=30, batch_size=250, corpus="hard",
-                             ef_search=(16, 64), flat_max=400, ivf_probes=(1.0,))
+                             ef_search=(16, 64), flat_max=400, ivf_probes=(1.0,),
+                             vector_index="hnsw")
     # The IVF row probes all its lists: 1,500 // 39 of them (39 training points per list).
-    assert [(p.vectors, p.index, p.ef_search) for p in report.points] == [
-        (1_500, "hnsw", 16), (1_500, "hnsw", 64), (1_500, "ivf", 38)]
+    assert [(p.vectors, p.index, p.ef_search, p.ef_policy) for p in report.points] == [
+        (1_500, "hnsw", 16, "fixed"), (1_500, "hnsw", 64, "fixed"),
+        (1_500, "ivf", 38, "compare")]
+    assert report.approx == "hnsw"
     for p in report.points[:2]:
         assert 0.9 <= p.recall_at_k <= 1.0
         assert 0 < p.faiss_p50_ms <= p.faiss_p95_ms and p.add_per_s > 0 and p.file_mb > 1
     assert report.points[2].recall_at_k == 1.0  # every list probed: exact
+
+
+def test_index_bench_uses_the_embedders_index_by_default() -> None:
+    from memos.bench.retrieval import run_index_bench
+
+    report = run_index_bench(1_500, k=10, queries=30, batch_size=250, corpus="easy",
+                             flat_max=400)
+    (point,) = report.points
+    # hashing: IVF, trained at 500 vectors on its fewest lists (16), all of them probed;
+    # not quite exact even so: the 8-bit scan picks the candidates that are then ranked
+    # exactly, and near-ties among hundreds of similar sentences can swap at its precision
+    assert (report.approx, point.index, point.ef_policy) == ("ivf", "ivf", "auto")
+    assert point.ef_search == 16 and point.recall_at_k >= 0.99
+    with pytest.raises(InvalidInputError, match="--vector-index"):
+        run_index_bench(100, vector_index="annoy")
 
 
 def test_bench_options_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,7 +144,7 @@ def test_cli_hard_corpus_and_index_only(capsys: pytest.CaptureFixture[str],
     out = json.loads(capsys.readouterr().out)
     assert out["corpus"] == "hard" and out["points"][0]["recall_at_k"] == 1.0
     main(["bench", "retrieval", "--index-only", "--n", "600", "--queries", "5", "--flat-max",
-          "200", "--ef-search", "32,64", "--ef-construction", "40"])
+          "200", "--ef-search", "32,64", "--ef-construction", "40", "--vector-index", "hnsw"])
     text = capsys.readouterr().out
     assert "recall@10 vs exact" in text and "hnsw" in text and "efConstruction=40" in text
     with pytest.raises(SystemExit) as exit_info:

@@ -172,7 +172,7 @@ def test_vector_index_switches_to_ivf_and_survives_reopen(open_store):
     mem = open_store(config=cfg)
     texts = [f"note {i}: topic {i % 13} colour {i % 7} item {i * 31 % 97}" for i in range(120)]
     rs = mem.add_many(texts, "u", batch_size=50)
-    assert mem.stats().vector_index == "hnsw" and mem.stats().vectors == 120
+    assert mem.stats().vector_index == "ivf" and mem.stats().vectors == 120  # hashing: IVF
     top = mem.search(texts[17], "u", k=3, retrievers=["dense"])
     assert top[0].id == rs[17].id
     mem.forget(rs[17].id, "u")
@@ -180,7 +180,7 @@ def test_vector_index_switches_to_ivf_and_survives_reopen(open_store):
     assert mem.stats().vectors == 119
     mem.close()
     again = open_store(config=cfg)
-    assert again.stats().vector_index == "hnsw" and again.check().ok
+    assert again.stats().vector_index == "ivf" and again.check().ok
     assert again.search(texts[18], "u", k=1, retrievers=["dense"])[0].id == rs[18].id
 
 

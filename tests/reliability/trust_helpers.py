@@ -90,7 +90,8 @@ def faiss_on_disk(mem: Any) -> tuple[int, set[int]] | None:
 
     live = mem._store.vectors
     copy = VectorIndex(live.folder, live.dim, live.embedder, live.flat_max, live.nprobe,
-                       live.store_id, live.index_path.stem)
+                       live.store_id, live.index_path.stem, approx=live.approx,
+                       probe_share=live.probe_share)
     if not copy.load():
         return None
     return copy.seq, copy.ids()

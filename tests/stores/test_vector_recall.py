@@ -1,4 +1,5 @@
-"""The HNSW vector index: recall against exact search, real removal, files, migration."""
+"""The approximate vector indexes (HNSW, IVF): recall against exact search, real removal,
+files, migration, and which one a store uses."""
 
 from __future__ import annotations
 
@@ -120,7 +121,7 @@ def test_store_with_old_vector_files_rebuilds_them_and_purge_erases_bytes(tmp_pa
              enumerate(["Kalo", "Mira", "Tenvo", "Sali"] * 30)]
     with MemOS.open(tmp_path / "s", config=cfg) as mem:
         rs = mem.add_many(texts, "u", batch_size=50)
-        assert mem.stats().vector_index == "hnsw"
+        assert mem.stats().vector_index == "ivf"  # the hashing embedder's choice
     meta_path = next((tmp_path / "s").rglob("vectors.json"))
     meta = json.loads(meta_path.read_text())
     meta["format"] = "memos-vectors/1"  # what an older memos left behind
@@ -146,3 +147,94 @@ def test_search_effort_grows_with_the_index(tmp_path: Path) -> None:
     assert vi.effort() == 64  # past 50k vectors: twice the walk
     vi.ef_fixed = 40
     assert vi.effort() == 40 and vi.nprobe == 32
+
+
+@pytest.fixture(scope="module")
+def easy() -> tuple[np.ndarray, np.ndarray]:
+    """3,000 everyday memory sentences and 100 short questions, hashing-embedded: the vectors
+    where graph walks stop short (docs/BENCHMARKS.md)."""
+    from memos.bench.corpus import synthetic_queries, synthetic_sentences
+
+    emb = HashingEmbedder(384)
+    return emb.embed(list(synthetic_sentences(3_000))), emb.embed(synthetic_queries(100))
+
+
+@pytest.mark.parametrize("corpus", ["hard", "easy"])
+def test_ivf_recall_against_exact_on_both_corpora(tmp_path: Path, corpus: str,
+                                                  request: pytest.FixtureRequest) -> None:
+    facts, queries = request.getfixturevalue(corpus)
+    vi = VectorIndex(tmp_path, 384, "e", flat_max=500, approx="ivf")
+    for start in range(0, len(facts), 500):  # trained when crossing flat_max, then grows 3x
+        vi.add(list(range(start + 1, start + 501)), facts[start:start + 500])
+    assert vi.kind == "ivf" and len(vi) == 3_000 and vi.trained_n == 1_000
+    assert vi.effort() == min(vi._index.nlist, 16)
+    recall = recall_against_exact(vi, queries, 10, 50)
+    assert recall >= 0.95, recall
+
+
+def test_ivf_removal_erases_bytes_and_survives_reload(tmp_path: Path) -> None:
+    x = _unit(2_000, 32)
+    vi = VectorIndex(tmp_path, 32, "e", flat_max=100, store_id="s", approx="ivf")
+    vi.add(list(range(1, 1_201)), x[:1_200])
+    assert vi.kind == "ivf" and vi.trained_n == 1_200
+    gone = [5, 6, 7, 1_200]
+    codes_before = {pk: vi.vectors([pk])[0].tobytes() for pk in gone}
+    vi.remove(gone)
+    vi.add([9], x[1_500:1_501])  # replace pk 9: its old vector must go as well
+    assert len(vi) == 1_196 and 9 in vi and 5 not in vi and vi.dead == 0
+    _, found = vi.search(x[[pk - 1 for pk in gone]], 10)
+    assert not set(found.ravel().tolist()) & set(gone)
+    np.testing.assert_allclose(vi.vectors([9]), x[1_500:1_501], rtol=1e-6)
+    # Gone from memory too: no inverted list holds the removed bytes, even past its size.
+    lists = vi._index.invlists
+    held = b"".join(faiss.rev_swig_ptr(lists.get_codes(i), lists.list_size(i) * lists.code_size
+                                       ).tobytes() for i in range(vi._index.nlist)
+                    if lists.list_size(i))
+    assert not any(code in held for code in codes_before.values())
+    vi.seq = 4
+    assert vi.save()
+    raw = vi.index_path.read_bytes()
+    for pk in [*gone, 9]:
+        assert x[pk - 1].tobytes() not in raw, pk  # the float32 bytes are erased
+    assert x[9].tobytes() in raw  # a live vector is there (the scan can find one)
+    again = VectorIndex(tmp_path, 32, "e", flat_max=100, store_id="s", approx="ivf")
+    assert again.load() and again.kind == "ivf" and again.ids() == vi.ids()
+    assert again.seq == 4 and again.trained_n == 1_200
+    for q in range(20, 40):
+        assert again.search(x[q:q + 1], 1)[1][0][0] == q + 1
+    # Grown 4x past its training size: retrained for the new size (more lists).
+    nlist = again._index.nlist
+    again.add(list(range(2_001, 2_001 + 3_700)), _unit(3_700, 32, seed=3))
+    assert again.trained_n == 4_896 and again._index.nlist > nlist
+    # A file of the other approximate kind is not loaded (the store rebuilds it from SQL).
+    assert not VectorIndex(tmp_path, 32, "e", flat_max=100, store_id="s").load()
+
+
+def test_the_embedder_chooses_the_approximate_index_and_config_overrides(tmp_path: Path
+                                                                          ) -> None:
+    from memos import MemOS
+    from memos.config import MemosConfig
+    from memos.embedders import approx_index_for
+
+    texts = [f"note {i}: topic {i % 13} colour {i % 7} item {i * 31 % 97}" for i in range(90)]
+    for setting, expected in (("auto", "ivf"), ("hnsw", "hnsw"), ("ivf", "ivf")):
+        cfg = MemosConfig(flat_max=40, dedup_threshold=None, vector_index=setting)
+        with MemOS.open(tmp_path / setting, config=cfg) as mem:
+            rs = mem.add_many(texts, "u", batch_size=50)
+            assert mem.stats().vector_index == expected
+            assert mem.search(texts[17], "u", k=1, retrievers=["dense"])[0].id == rs[17].id
+    # A store that saved an HNSW index for the hashing embedder (an older memos) rebuilds
+    # it as IVF on open, and finds the same memories.
+    cfg = MemosConfig(flat_max=40, dedup_threshold=None)
+    with MemOS.open(tmp_path / "hnsw", config=cfg) as mem:
+        assert mem.stats().vector_index == "ivf" and mem.check().ok
+        assert mem.search(texts[18], "u", k=1, retrievers=["dense"])[0].content == texts[18]
+    meta = json.loads(next((tmp_path / "hnsw").rglob("vectors.json")).read_text())
+    assert meta["kind"] == "ivf"
+
+    class ModelLike:
+        identity, dim = "m", 8
+
+    assert approx_index_for(HashingEmbedder(), "auto") == "ivf"
+    assert approx_index_for(ModelLike(), "auto") == "hnsw"  # type: ignore[arg-type]
+    assert approx_index_for(HashingEmbedder(), "hnsw") == "hnsw"
