@@ -85,9 +85,14 @@ def test_two_server_processes_share_one_store(tmp_path: Path) -> None:
         for client in clients:
             assert client.get("/v1/stats").status_code == 401
             client.close()
+        saved = (Path(store) / "vectors.faiss").stat().st_mtime_ns  # by the handle above
     finally:
         outputs = [stop(proc) for proc in procs]
     assert all("Traceback" not in out for out in outputs), outputs
+    # SIGTERM (what stop sends) closes the store: exit status 0, and each server saves the
+    # vectors it added (uvicorn re-raises the signal it stopped on; memos catches it).
+    assert [proc.returncode for proc in procs] == [0, 0], outputs
+    assert (Path(store) / "vectors.faiss").stat().st_mtime_ns > saved
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs MEMOS_TEST_PG_URL (a PostgreSQL server)")
