@@ -149,11 +149,13 @@ class StoreParts:
         """Begin the dense half of a search: embed `query` and look up its `n` nearest
         vectors. The returned function gives (query vector, scores, pks).
 
-        With `in_parallel` the work runs on a worker thread while the caller does the
-        full-text and SQL half: SQLite, FAISS and torch release the GIL while they compute,
-        so on two cores the halves overlap (search asks for it with model embedders only:
-        for the hashing embedder the hand-off cost about what the overlap saved). A vector in the
-        query cache skips the embedding and the thread. Errors surface when the function is
+        With `in_parallel` (the caller has the full-text and SQL half to do meanwhile) the
+        work runs on a worker thread when it is slow enough to be worth the hand-off: a
+        model's embedding (`overlaps`; a vector in the query cache skips it) or a search of
+        an approximate index (an IVF scans an eighth of a large store). SQLite, FAISS and
+        torch release the GIL while they compute, so on two cores the halves overlap. The
+        hashing embedder over the exact index stays on the calling thread: there the
+        hand-off cost about what the overlap saved. Errors surface when the function is
         called."""
 
         embedder = self.embedder
@@ -186,7 +188,9 @@ class StoreParts:
                 scores, found = self.vectors.search(vector[None, :], n)
             return vector, scores[0], found[0]
 
-        if not in_parallel or cached is not None:
+        slow = ((cached is None and getattr(embedder, "overlaps", False))
+                or self.vectors.kind != "flat")
+        if not in_parallel or not slow:
             result = job()
             return lambda: result
         with self._pool_lock:

@@ -176,11 +176,10 @@ class _Request:
         for attempt in (0, 1):
             dense = None
             if "dense" in self.retrievers and len(store.vectors):
-                # Overlap only a slow embedder (a model): for a fast one the hand-off to a
-                # thread costs more than the overlap saves (docs/BENCHMARKS.md, Retrieval).
-                dense = store.start_dense(
-                    self.query, n, in_parallel="fulltext" in self.retrievers
-                    and getattr(store.embedder, "overlaps", False))
+                # The dense half overlaps the full-text and SQL half when it is slow
+                # (StoreParts.start_dense decides).
+                dense = store.start_dense(self.query, n,
+                                          in_parallel="fulltext" in self.retrievers)
             with store.repo.read() as session:
                 # An index behind the changelog (another process wrote) is caught up first,
                 # then the search runs again on a new transaction that sees what it applied.

@@ -57,6 +57,38 @@ def test_worker_thread_and_cache_give_the_plain_answers(tmp_path: Any, overlaps:
         assert len(emb.threads) == 4  # purge forgot the remembered queries
 
 
+def test_an_approximate_index_is_searched_on_the_worker_thread(tmp_path: Any,
+                                                               monkeypatch: Any) -> None:
+    """Past flat_max (an IVF for the hashing embedder) the FAISS search is the slow part of
+    the dense half: it runs on a worker thread, also for a remembered query vector, and
+    gives the answers the calling thread gives."""
+    from memos.config import MemosConfig
+    from memos.stores.vector_index import VectorIndex
+
+    searched_on: list[str] = []
+    real = VectorIndex.search
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        searched_on.append(threading.current_thread().name)
+        return real(self, *args, **kwargs)
+
+    facts = [f"{FACTS[i % 5]} number {i}" for i in range(60)]
+    cfg = MemosConfig(flat_max=20, dedup_threshold=None)
+    with MemOS.open(tmp_path / "s", embedder=CountingEmbedder(False), config=cfg) as mem:
+        mem.add_many(facts, scope="u")
+        assert mem.stats().vector_index == "ivf"
+        inline = [h.id for h in mem.search("who keeps a parrot", scope="u",
+                                           retrievers=["dense"])]
+        monkeypatch.setattr(VectorIndex, "search", spy)
+        for _ in range(2):  # the second time from the remembered vector
+            hits = mem.search("who keeps a parrot", scope="u", retrievers=["dense", "fulltext"])
+            assert set(inline[:3]) <= {h.id for h in hits}
+        assert len(searched_on) == 2 and all(t.startswith("memos-search-dense")
+                                             for t in searched_on)
+        mem.search("who keeps a parrot", scope="u", retrievers=["dense"])  # nothing to overlap
+        assert not searched_on[-1].startswith("memos-search-dense")
+
+
 def test_errors_of_the_worker_reach_the_caller(tmp_path: Any) -> None:
     class Wrong(CountingEmbedder):
         def embed(self, texts: Any) -> np.ndarray:
