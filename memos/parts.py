@@ -45,6 +45,13 @@ def not_found(cube_id: object) -> NotFoundError:
                          f"(memos search lists ids)")
 
 
+# From this many vectors a FAISS search costs more than handing it to a worker thread. In
+# development timings with the hashing embedder, one search at a time on an idle 2-core
+# machine, the worker thread made search slower at 3,000 vectors and faster at 10,000 (flat)
+# and 100,000 (IVF); `memos bench retrieval` gives the resulting latency (BENCHMARKS.md).
+OVERLAP_VECTORS = 5_000
+
+
 class StoreParts:
     """Repository, index sync (vectors, full text, graph), embedder, config and locks."""
 
@@ -151,12 +158,11 @@ class StoreParts:
 
         With `in_parallel` (the caller has the full-text and SQL half to do meanwhile) the
         work runs on a worker thread when it is slow enough to be worth the hand-off: a
-        model's embedding (`overlaps`; a vector in the query cache skips it) or a search of
-        an approximate index (an IVF scans an eighth of a large store). SQLite, FAISS and
-        torch release the GIL while they compute, so on two cores the halves overlap. The
-        hashing embedder over the exact index stays on the calling thread: there the
-        hand-off cost about what the overlap saved. Errors surface when the function is
-        called."""
+        model's embedding (`overlaps`; a vector in the query cache skips it) or a FAISS
+        search of at least OVERLAP_VECTORS vectors. SQLite, FAISS and torch release the GIL
+        while they compute, so on two cores the halves overlap. Below that, with the
+        hashing embedder, the work stays on the calling thread. Errors surface when the
+        function is called."""
 
         embedder = self.embedder
         cache_size = self.config.retrieval.query_cache
@@ -189,7 +195,7 @@ class StoreParts:
             return vector, scores[0], found[0]
 
         slow = ((cached is None and getattr(embedder, "overlaps", False))
-                or self.vectors.kind != "flat")
+                or len(self.vectors) >= OVERLAP_VECTORS)
         if not in_parallel or not slow:
             result = job()
             return lambda: result

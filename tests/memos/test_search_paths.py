@@ -57,11 +57,12 @@ def test_worker_thread_and_cache_give_the_plain_answers(tmp_path: Any, overlaps:
         assert len(emb.threads) == 4  # purge forgot the remembered queries
 
 
-def test_an_approximate_index_is_searched_on_the_worker_thread(tmp_path: Any,
-                                                               monkeypatch: Any) -> None:
-    """Past flat_max (an IVF for the hashing embedder) the FAISS search is the slow part of
-    the dense half: it runs on a worker thread, also for a remembered query vector, and
-    gives the answers the calling thread gives."""
+def test_a_large_index_is_searched_on_the_worker_thread(tmp_path: Any,
+                                                        monkeypatch: Any) -> None:
+    """From OVERLAP_VECTORS vectors the FAISS search is the slow part of the dense half: it
+    runs on a worker thread, also for a remembered query vector, and gives the answers the
+    calling thread gives."""
+    import memos.parts
     from memos.config import MemosConfig
     from memos.stores.vector_index import VectorIndex
 
@@ -80,6 +81,10 @@ def test_an_approximate_index_is_searched_on_the_worker_thread(tmp_path: Any,
         inline = [h.id for h in mem.search("who keeps a parrot", scope="u",
                                            retrievers=["dense"])]
         monkeypatch.setattr(VectorIndex, "search", spy)
+        mem.search("who keeps a parrot", scope="u")  # 60 vectors: on the calling thread
+        assert searched_on == [threading.current_thread().name]
+        searched_on.clear()
+        monkeypatch.setattr(memos.parts, "OVERLAP_VECTORS", 50)
         for _ in range(2):  # the second time from the remembered vector
             hits = mem.search("who keeps a parrot", scope="u", retrievers=["dense", "fulltext"])
             assert set(inline[:3]) <= {h.id for h in hits}
