@@ -6,10 +6,11 @@ reads back exactly in at least `THRESHOLD` of questions, as measured by
 
     memos model eval --task robustness --facts 64 --seed 0
     memos model eval --task robustness --facts 64 --seed 1
+    memos model eval --task robustness --facts 64 --seed 2
 
 (docs/RESULTS.md, section "Model"). `value_kind` sorts a value into the kind of string whose
 robustness families measure it; `MEASURED` holds the lowest exact match of those families over
-both seeds for the checkpoint whose fingerprint is `MEASURED_FINGERPRINT`. A test checks that
+the three seeds for the checkpoint whose fingerprint is `MEASURED_FINGERPRINT`. A test checks that
 this fingerprint is the shipped checkpoint's, so a new checkpoint cannot ship with the old table.
 
 Pure: string rules only (no torch, no I/O), cheap enough to call for every fact.
@@ -25,26 +26,30 @@ THRESHOLD = 0.95
 MAX_VALUE_BYTES = 64  # longest value in training; families of 65-120 bytes fail (very-long-values)
 
 # Fingerprint of the checkpoint the table below was measured on (meta.json "fingerprint"): the
-# session-3 checkpoint fine-tuned on values as people state them (docs/RESULTS.md, "Values as
-# people state them"). Measured 2026-11-30, 2-core CPU, no GPU.
-MEASURED_FINGERPRINT = "c93a18308a599c06cd643e27675deebdac82b961d9c2b026382ca766df3bfcee"
+# session-3 checkpoint fine-tuned twice on values as people state them (docs/RESULTS.md,
+# "Values as people state them"). Measured 2026-11-30, 2-core CPU, no GPU.
+MEASURED_FINGERPRINT = "5da2db1bf8cfb30cd092a045c125da10c6c181eba62ca971002f9ed39f767a5b"
 
-# kind -> lowest exact match over seeds 0 and 1 of the families that measure it (64 facts,
-# 64 questions per family and seed), memory condition with top-4 reading. In the comments: the
-# families' numbers for seed 0 / seed 1, and (before: ...) those of the checkpoint it replaced.
+# kind -> lowest exact match over seeds 0, 1 and 2 of the families that measure it (64 facts,
+# 64 questions per family and seed), memory condition with top-4 reading. Three seeds, not two:
+# a family's 64 questions move by a few points between seeds (phone numbers 0.984, 0.984 and
+# 0.906 on this checkpoint), and the lowest of three routes less by chance. In the comments:
+# the families' numbers for seeds 0 / 1 / 2, and (before: ...) those of the checkpoint it
+# replaced (c93a18308a59, the first fine-tune).
 MEASURED: dict[str, float] = {
-    "titled-name": 0.969,  # titled-names ("Dr. A. Okonkwo"): 0.969 / 0.969 (before: 0.297 / 0.312)
-    "email": 0.766,  # emails ("a.okonkwo@mail.co.uk"): 0.766 / 0.812 (before: 0.469 / 0.469)
-    "address": 0.844,  # addresses ("221B Baker St., London"): 0.844 / 0.844 (before: 0.750 / 0.781)
-    "date": 0.969,  # dates ("3 March 2024", "2024-03-03"): 0.969 / 0.969 (before: 0.938 / 0.953)
-    "phone": 0.906,  # phone-numbers ("+44 20 7946 0958"): 0.969 / 0.906 (before: 0.797 / 0.812)
-    "inner-period": 0.766,  # other values with a period inside: as emails and addresses, which
+    "titled-name": 0.969,  # titled-names ("Dr. A. Okonkwo"): 0.969 / 0.984 / 0.984 (before: 0.969 / 0.969 / 0.969)
+    "email": 0.828,  # emails ("a.okonkwo@mail.co.uk"): 0.906 / 0.906 / 0.828 (before: 0.766 / 0.812 / 0.750)
+    "address": 0.859,  # addresses ("221B Baker St., London"): 0.906 / 0.922 / 0.859 (before: 0.844 / 0.844 / 0.812)
+    "date": 0.953,  # dates ("3 March 2024", "2024-03-03"): 0.969 / 0.969 / 0.953 (before: 0.969 / 0.969 / 0.922)
+    "phone": 0.906,  # phone-numbers ("+44 20 7946 0958"): 0.984 / 0.984 / 0.906 (before: 0.969 / 0.906 / 0.875)
+    "inner-period": 0.828,  # other values with a period inside: as emails and addresses, which
     #                         still fail there (stopping at an inner period, or copying the last)
-    "digits": 0.922,  # digits (numbers of up to 13 digits): 0.922 / 0.984 (before: 0.906 / 0.938)
-    "all-caps": 0.906,  # all-caps: 0.906 / 0.969 (before: 0.828 / 0.953)
-    "phrase": 0.969,  # phrase-values ("the kelp of Mora and vin"): 0.984 / 0.969 (before: 0.969 / 0.938)
-    "long": 0.625,  # long-values 0.812 / 0.641, stated-long-values 0.703 / 0.625 (before: 0.531, 0.219)
-    "other": 0.969,  # random, realistic, cjk, emoji, titled subjects, ...: 0.969-1.000 in both seeds
+    "digits": 0.953,  # digits (numbers of up to 13 digits): 0.953 / 1.000 / 1.000 (before: 0.922 / 0.984 / 0.922)
+    "all-caps": 0.906,  # all-caps: 0.906 / 0.953 / 0.984 (before: 0.906 / 0.969 / 0.953)
+    "phrase": 0.938,  # phrase-values ("the kelp of Mora and vin"): 0.953 / 0.938 / 0.953 (before: 0.984 / 0.969 / 0.969)
+    "long": 0.609,  # long-values 0.781 / 0.609 / 0.672, stated-long-values 0.828 / 0.844 / 0.781
+    #                 (before: 0.812 / 0.641 / 0.719 and 0.703 / 0.625 / 0.594)
+    "other": 0.969,  # random, realistic, cjk, emoji, titled subjects, ...: 0.969-1.000 in every seed
 }
 
 _TITLE = re.compile(

@@ -62,8 +62,9 @@ class TrainConfig:
     rehearsal_every: int = 1  # a memory-QA batch every k-th step (0: never)
     rehearsal_sets: int = 16  # pre-encoded fact sets drawn from
     rehearsal_facts: int = 16  # facts per rehearsal set
-    # 16 questions at weight 2: measured on the shipped checkpoint c93a18308a59 (RESULTS.md,
-    # "Parametric tier"): 8 at weight 1 (and 8 at weight 3) let memory-QA fall 0.021-0.032.
+    # 16 questions at weight 2: measured on checkpoint c93a18308a59 (RESULTS.md, "Parametric
+    # tier"): 8 at weight 1 (and 8 at weight 3) let memory-QA fall 0.021-0.032; on the one
+    # shipped since (5da2db1bf8cf) this default kept memory-QA at 1.000.
     rehearsal_questions: int = 16  # questions per rehearsal batch
     rehearsal_weight: float = 2.0
     rehearsal_styles: tuple[str, ...] = ("random", "realistic")  # the model's eval styles

@@ -36,8 +36,9 @@ def test_demo_tells_the_whole_story(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"\(8/0\)", model)  # the repeated question is served from cached slots
     assistant = _part(out, "6. The assistant", "7. Consolidation")
     assert "Your city is Porto." in assistant
-    # The model reads titled names since the stated-values fine-tune; phone numbers it reads
-    # below 95 %, so auto answers that one extractively (memos.model.values decides).
+    # The model reads titled names since the first stated-values fine-tune and phone numbers
+    # since the second; where it reads a kind below 95 %, auto answers extractively
+    # (memos.model.values decides).
     from memos.model import values
 
     doctor = "Your doctor's name is Dr. Okonkwo."
