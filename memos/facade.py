@@ -102,6 +102,8 @@ MAX_VERSION = 2**31 - 1  # a version number beyond any a cube can reach (and SQL
 MAX_DEPTH = 5  # neighbors(): hops; every hop can multiply the cubes returned
 MAX_BATCH = 100_000
 MAX_REASON_CHARS = 10_000
+# Kinds of cube `answer` gives the built-in model: those in the form it was trained to read.
+MODEL_KINDS = ("fact", "preference")
 SEARCH_OPTIONS = frozenset({"filters", "kind", "tags", "since", "until", "metadata", "tiers",
                             "retrievers", "include_superseded", "record_access", "fold"})
 
@@ -818,11 +820,16 @@ class MemOS:
         served = self._parametric().closed_book(question, sc, model, max_new_tokens)
         if served is not None:
             return served
+        # The model reads memories in the form it was trained on: facts and preferences
+        # ("<subject>'s <attribute> is <value>."). Conversation turns, summaries and the
+        # assistant's own replies beside them took its top-4 selection away from the fact
+        # asked about (a scenario answered "bbbi" for "orange" once the user's earlier
+        # question and its reply were in the store), so they are not given to it. Derived
+        # facts are not folded into their turns here (fold=False).
         return activation.answer(self._activation(),
-                                 # The model reads facts and the turns they came from
-                                 # side by side: its slots are not a word budget.
-                                 lambda q, s, n: self.search(q, s, k=n, fold=False), question,
-                                 sc, k, model, max_new_tokens)
+                                 lambda q, s, n: self.search(q, s, k=n, fold=False,
+                                                             kind=list(MODEL_KINDS)),
+                                 question, sc, k, model, max_new_tokens)
 
     # -- parametric tier -----------------------------------------------------------------
 
