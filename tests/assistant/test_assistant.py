@@ -106,6 +106,25 @@ def test_model_backend_answers_from_pre_encoded_memory(store_path: str) -> None:
         assert (reply.backend, reply.text) == ("model", "Your sister's name is Ana.")
 
 
+def test_the_model_reads_facts_not_the_conversation_around_them(store_path: str) -> None:
+    """Earlier questions, the assistant's replies and session summaries sit beside the facts
+    in the store; the model is given the facts only (it once read a turn and answered
+    "bbbi" for "orange")."""
+    with MemOS.open(store_path) as mem:
+        for user, city, colour in (("alice", "Oslo", "teal"), ("bob", "Nairobi", "orange")):
+            bot = Assistant(mem, user)
+            tell(bot, f"I live in {city}.", f"My favorite color is {colour}.")
+            bot.end_session()
+        bob, alice = Assistant(mem, "bob"), Assistant(mem, "alice")
+        assert bob.reply("Where do I live?").text == "Your city is Nairobi."
+        assert alice.reply("Where do I live?").text == "Your city is Oslo."
+        reply = bob.reply("What is my favorite color?")
+        assert (reply.backend, reply.text) == ("model", "Your favorite color is orange.")
+        got = mem.answer("What is Bob's favorite color?", "bob")
+        kinds = {mem.get(cube_id, "bob").kind.value for cube_id, _ in got.cubes}
+        assert got.text == "orange" and kinds <= {"fact", "preference"}
+
+
 @pytest.mark.parametrize("backend", ["auto", "extractive"])
 def test_a_correction_wins_across_sessions(store_path: str, backend: Any) -> None:
     with MemOS.open(store_path) as mem:
