@@ -288,8 +288,9 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
             ge=1, le=MAX_NEW_TOKENS, description="Longest answer, in bytes.")] = MAX_NEW_TOKENS,
     ) -> Answered:
         """Answer a question from the user's memories with memos's own memory model: it
-        retrieves the relevant memories and reads their pre-encoded form (no prompt stuffing).
-        Short factual answers; use search_memories to see the memories themselves."""
+        retrieves the relevant facts and preferences and reads their pre-encoded form (no
+        prompt stuffing). Short factual answers; use search_memories for anything else and to
+        see the memories themselves."""
         got = await _run(mem.answer, question, scope_of(ctx), k, model=model,
                          max_new_tokens=max_new_tokens)
         return Answered(text=got.text, memories=[MemoryRef(id=c, version=v) for c, v in got.cubes],
