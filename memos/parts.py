@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,26 @@ def not_found(cube_id: object) -> NotFoundError:
 # machine, the worker thread made search slower at 3,000 vectors and faster at 10,000 (flat)
 # and 100,000 (IVF); `memos bench retrieval` gives the resulting latency (BENCHMARKS.md).
 OVERLAP_VECTORS = 5_000
+
+
+DenseResult = tuple["np.ndarray", "np.ndarray", "np.ndarray"]
+
+
+class DenseJob:
+    """The dense half of a search, done (on the calling thread) or under way on a worker."""
+
+    def __init__(self, result: DenseResult | None = None,
+                 future: Future[DenseResult] | None = None) -> None:
+        self._result, self._future = result, future
+
+    def done(self) -> bool:
+        return self._future is None or self._future.done()
+
+    def __call__(self) -> DenseResult:
+        if self._future is not None:
+            return self._future.result()
+        assert self._result is not None
+        return self._result
 
 
 class StoreParts:
@@ -151,10 +171,10 @@ class StoreParts:
             if self.vectors.dirty >= max(self.config.save_every, len(self.vectors) // 2):
                 self.vectors.save()
 
-    def start_dense(self, query: str, n: int, *, in_parallel: bool
-                    ) -> Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def start_dense(self, query: str, n: int, *, in_parallel: bool) -> DenseJob:
         """Begin the dense half of a search: embed `query` and look up its `n` nearest
-        vectors. The returned function gives (query vector, scores, pks).
+        vectors. Calling the returned job gives (query vector, scores, pks); `done()` says
+        whether that would wait.
 
         With `in_parallel` (the caller has the full-text and SQL half to do meanwhile) the
         work runs on a worker thread when it is slow enough to be worth the hand-off: a
@@ -197,14 +217,13 @@ class StoreParts:
         slow = ((cached is None and getattr(embedder, "overlaps", False))
                 or len(self.vectors) >= OVERLAP_VECTORS)
         if not in_parallel or not slow:
-            result = job()
-            return lambda: result
+            return DenseJob(result=job())
         with self._pool_lock:
             if self._pool is None:  # (VectorIndex.search sets FAISS's threads per thread)
                 self._pool = ThreadPoolExecutor(max_workers=4,
                                                 thread_name_prefix="memos-search-dense")
             future = self._pool.submit(job)
-        return future.result
+        return DenseJob(future=future)
 
     def forget_queries(self) -> None:
         """Drop remembered query vectors (a purge leaves no caller's words in this process)."""
@@ -225,4 +244,4 @@ class StoreParts:
             self.access.flush()
 
 
-__all__ = ["StoreParts", "not_found"]
+__all__ = ["DenseJob", "StoreParts", "not_found"]

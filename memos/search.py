@@ -7,7 +7,7 @@ a fixed handful of queries whatever k is: candidates are filtered with one SELEC
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from memos.stores.repository import cube_from_row, live_clause, visible_clause
 from memos.stores.schema import CubeRow
 
 if TYPE_CHECKING:
-    from memos.parts import StoreParts
+    from memos.parts import DenseJob, StoreParts
 
 RETRIEVERS = ("dense", "fulltext", "graph")
 # One expanding parameter for pk lists: SQLAlchemy would otherwise coerce every pk literal.
@@ -190,8 +190,7 @@ class _Request:
             store.catch_up()
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _gather(self, session: Any,
-                dense_job: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]] | None
+    def _gather(self, session: Any, dense_job: DenseJob | None
                 ) -> tuple[list[retrieval.Fused], dict[int, Any]]:
         store, cfg, k = self.store, self.store.config.retrieval, self.k
         n = max(cfg.candidates, k)
@@ -212,6 +211,10 @@ class _Request:
                                                 seq=store.vectors.seq)
             fts_glob = ([pk for pk, _ in store.fulltext.top(session, words, wide, bound)]
                         if words else [])
+            if dense_job is not None and not dense_job.done():
+                # Still embedding (a model): admit the full-text candidates meanwhile; the
+                # dense ones are then all the admission below has left to ask about.
+                self.admit(session, fts_glob)
         qv: np.ndarray | None = None
         dense_glob: list[int] = []
         if dense_job is not None:
