@@ -212,8 +212,9 @@ class _Request:
             fts_glob = ([pk for pk, _ in store.fulltext.top(session, words, wide, bound)]
                         if words else [])
             if dense_job is not None and not dense_job.done():
-                # Still embedding (a model): admit the full-text candidates meanwhile; the
-                # dense ones are then all the admission below has left to ask about.
+                # The dense half is still running (a model embedding, a large FAISS
+                # search): admit the full-text candidates meanwhile; the dense ones are
+                # then all the admission below has left to ask about.
                 self.admit(session, fts_glob)
         qv: np.ndarray | None = None
         dense_glob: list[int] = []
