@@ -243,8 +243,9 @@ class IndexSync:
         with self.repo.read() as session:
             head = self.repo.max_seq(session)
             total = self._indexed_total(session)
-            # A graph index (past flat_max) takes as long to build as to embed: the bar then
-            # runs over both halves (embedding, then graph inserts) instead of restarting.
+            # An approximate index (past flat_max) takes a while to build (an HNSW graph as
+            # long as the embedding; an IVF its k-means and list appends): the bar then runs
+            # over both halves (embedding, then building) instead of restarting.
             steps = 2 * total if total > self.vectors.flat_max else total
             last_pk, done = 0, 0
             while True:
