@@ -186,8 +186,9 @@ class VectorIndex:
         return faiss.IndexIDMap2(graph)
 
     def _new_ivf(self, n: int) -> Any:
-        # ~4 sqrt(n) lists, but at least 39 training points per list (FAISS warns below that)
-        nlist = max(16, min(int(4 * math.sqrt(n)), n // 39))
+        # ~4 sqrt(n) lists, at least 39 training points per list (FAISS warns below that)
+        # down to 16 lists, and never more lists than points (k-means needs one each)
+        nlist = min(n, max(16, min(int(4 * math.sqrt(n)), n // 39)))
         ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dim), self.dim, nlist,
                                  faiss.METRIC_INNER_PRODUCT)
         ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # removal and reconstruct by pk
@@ -346,17 +347,25 @@ class VectorIndex:
         self._storage()[labels] = 0.0  # the bytes are gone from memory, and from the next save
         self._unlinked.extend(int(label) for label in labels)
 
-    def _scan_twin(self, ivf: Any) -> Any:
+    def _scan_twin(self, ivf: Any, ranges: np.ndarray | None = None) -> Any:
         """The 8-bit twin of an IVF's lists: the same quantizer and list of every vector,
-        one byte per dimension (ranges trained on a fixed sample). Not saved: made again
-        from the exact lists when they are loaded or retrained."""
+        one byte per dimension. Its ranges (`ranges`, as saved beside the file) are trained
+        when the IVF is, on a fixed sample of its vectors, and kept with the file: a twin
+        made again at load must not learn them from whatever vectors survived removals.
+        The lists themselves are not saved twice: they are encoded again from the exact
+        ones at load."""
         scan = faiss.IndexIVFScalarQuantizer(ivf.quantizer, self.dim, ivf.nlist,
                                              faiss.ScalarQuantizer.QT_8bit,
                                              faiss.METRIC_INNER_PRODUCT, False)
-        pks = self._ivf_ids(ivf)
-        rng = np.random.default_rng(0)
-        sample = pks[rng.choice(len(pks), size=min(len(pks), 50_000), replace=False)]
-        scan.sq.train(ivf.reconstruct_batch(sample))
+        if ranges is not None:
+            faiss.copy_array_to_vector(np.asarray(ranges, dtype=np.float32), scan.sq.trained)
+        else:
+            pks = self._ivf_ids(ivf)
+            rng = np.random.default_rng(0)
+            sample = pks[rng.choice(len(pks), size=min(len(pks), 50_000), replace=False)]
+            # no vector left (all removed): the centroids stand for the data's ranges
+            scan.sq.train(ivf.reconstruct_batch(sample) if len(sample)
+                          else ivf.quantizer.reconstruct_n(0, ivf.nlist))
         scan.is_trained = True
         lists, twin = ivf.invlists, scan.invlists
         for list_no in range(ivf.nlist):
@@ -561,6 +570,8 @@ class VectorIndex:
                 "embedder": self.embedder, "dim": self.dim, "kind": self.kind,
                 "count": len(self._ids), "labels": int(self._index.ntotal),
                 "trained_n": self.trained_n}
+        if self._scan is not None:  # the twin's 8-bit ranges (_scan_twin)
+            meta["ranges"] = faiss.vector_to_array(self._scan.sq.trained).tolist()
         try:
             faiss.write_index(self._index, str(tmp))
             _fsync(tmp)
@@ -644,17 +655,24 @@ class VectorIndex:
                     or meta.get("dim") != self.dim or index.d != self.dim
                     or not isinstance(inner, expected) or ids is None
                     or index.ntotal != meta.get("labels")
-                    or int((ids >= 0).sum()) != meta.get("count")
-                    or (ivf and not meta.get("trained_n"))):
+                    or int((ids >= 0).sum()) != meta.get("count")):
                 raise ValueError(f"metadata does not match the index file: {meta}")
-        except (OSError, ValueError, RuntimeError) as exc:
+            trained_n, scan = 0, None
+            if ivf:
+                trained_n = int(meta.get("trained_n") or 0)
+                ranges = np.asarray(meta.get("ranges") or [], dtype=np.float32)
+                if (trained_n < 1 or index.metric_type != faiss.METRIC_INNER_PRODUCT
+                        or ranges.shape != (2 * self.dim,)):
+                    raise ValueError(f"metadata does not match the IVF file: {meta}")
+                scan = self._scan_twin(index, ranges)
+            seq = int(meta["seq"])
+        except (OSError, ValueError, RuntimeError, TypeError) as exc:
             log.warning("vector index files in %s are unusable (%s); rebuilding from SQL",
                         self.folder, exc)
             return False
-        self._index, self._hnsw, self.seq = index, hnsw, int(meta["seq"])
-        self.trained_n = int(meta["trained_n"]) if ivf else 0
+        self._index, self._hnsw, self.seq = index, hnsw, seq
+        self.trained_n, self._scan = trained_n, scan
         self._ids = {int(i) for i in ids if i >= 0}
-        self._scan = self._scan_twin(index) if ivf else None
         self._unlinked = []
         self.dirty = 0
         return True

@@ -238,3 +238,43 @@ def test_the_embedder_chooses_the_approximate_index_and_config_overrides(tmp_pat
     assert approx_index_for(HashingEmbedder(), "auto") == "ivf"
     assert approx_index_for(ModelLike(), "auto") == "hnsw"  # type: ignore[arg-type]
     assert approx_index_for(HashingEmbedder(), "hnsw") == "hnsw"
+
+
+def test_ivf_survives_removing_everything_keeps_its_ranges_and_tiny_sizes(tmp_path: Path
+                                                                          ) -> None:
+    x = _unit(3_000, 16, seed=5)
+    vi = VectorIndex(tmp_path / "a", 16, "e", flat_max=100, store_id="s", approx="ivf")
+    vi.add(list(range(1, 2_001)), x[:2_000])
+    ranges = faiss.vector_to_array(vi._scan.sq.trained).copy()
+    vi.remove(list(range(1, 1_999)))  # two survive
+    vi.seq = 1
+    assert vi.save()
+    again = VectorIndex(tmp_path / "a", 16, "e", flat_max=100, store_id="s", approx="ivf")
+    assert again.load() and len(again) == 2 and again.kind == "ivf"
+    # the twin's 8-bit ranges are the ones trained with the index, not the survivors'
+    np.testing.assert_array_equal(faiss.vector_to_array(again._scan.sq.trained), ranges)
+    again.add(list(range(3_001, 4_001)), x[2_000:])
+    vi.add(list(range(3_001, 4_001)), x[2_000:])  # the same, never saved and loaded
+    queries = _unit(50, 16, seed=6)
+    assert (recall_against_exact(again, queries, 10, 50)
+            == recall_against_exact(vi, queries, 10, 50))
+    again.remove(again.ids() and sorted(again.ids()))  # every vector gone
+    again.seq = 2
+    assert again.save()
+    empty = VectorIndex(tmp_path / "a", 16, "e", flat_max=100, store_id="s", approx="ivf")
+    assert empty.load() and len(empty) == 0 and empty.kind == "ivf"
+    assert empty.search(x[:1], 5)[1][0].tolist() == [-1] * 5
+    empty.add([7], x[:1])
+    assert empty.search(x[:1], 1)[1][0][0] == 7
+    # A flat_max below FAISS's 16 lists: never more lists than training points.
+    tiny = VectorIndex(tmp_path / "b", 16, "e", flat_max=5, approx="ivf")
+    for pk in range(1, 21):  # crosses flat_max at 6 vectors: 6 lists, not 16
+        tiny.add([pk], x[pk - 1:pk])
+    assert tiny.kind == "ivf" and tiny._index.nlist == 6
+    assert tiny.search(x[3:4], 1)[1][0][0] == 4
+    # A meta file that lost the ranges (or says nonsense) is rebuilt, not trusted.
+    meta = json.loads(empty.meta_path.read_text())
+    for broken in ({**meta, "ranges": [0.0]}, {**meta, "trained_n": "x"}):
+        empty.meta_path.write_text(json.dumps(broken))
+        assert not VectorIndex(tmp_path / "a", 16, "e", flat_max=100, store_id="s",
+                               approx="ivf").load()
