@@ -175,8 +175,8 @@ def retrieval(
         "eighth of them)."),
     flat_max: int | None = typer.Option(
         None, "--flat-max", min=1,
-        help="With --index-only: vectors kept in the exact index before HNSW (default: the "
-        "index's own)."),
+        help="With --index-only: vectors kept in the exact index before the approximate one "
+        "(default: the index's own)."),
     ef_construction: int | None = typer.Option(
         None, "--ef-construction", min=1,
         help="With --index-only: HNSW build width (default: the index's own, 200)."),

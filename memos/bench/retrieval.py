@@ -37,7 +37,7 @@ import platform
 import resource
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,11 +101,11 @@ class RetrievalBenchReport:
         return asdict(self)
 
 
-def checkpoints_for(n: int) -> list[int]:
-    """The sizes to measure at: the default checkpoints below n, and n itself."""
+def checkpoints_for(n: int, defaults: Sequence[int] = DEFAULT_CHECKPOINTS) -> list[int]:
+    """The sizes to measure at: the `defaults` below n, and n itself."""
     if n < 1:
         raise InvalidInputError(f"--n must be at least 1, got {n}")
-    return sorted({c for c in DEFAULT_CHECKPOINTS if c < n} | {n})
+    return sorted({c for c in defaults if c < n} | {n})
 
 
 def machine_description() -> str:
@@ -349,12 +349,6 @@ class IndexBenchReport:
         return asdict(self)
 
 
-def index_checkpoints_for(n: int) -> list[int]:
-    if n < 1:
-        raise InvalidInputError(f"--n must be at least 1, got {n}")
-    return sorted({c for c in INDEX_CHECKPOINTS if c < n} | {n})
-
-
 def run_index_bench(
     n: int = 100_000,
     *,
@@ -397,7 +391,7 @@ def run_index_bench(
     if not ef_search or any(ef is not None and ef < 1 for ef in ef_search):
         raise InvalidInputError("--ef-search needs one or more positive numbers, e.g. 64,128")
     _check_options(embedder, corpus)
-    sizes = index_checkpoints_for(n)
+    sizes = checkpoints_for(n, INDEX_CHECKPOINTS)
     if corpus == "hard":
         texts: Iterator[str] = hard_facts(n, seed=seed)
         qs = hard_queries(queries, seed=seed + 1, within=sizes[0], corpus_seed=seed)

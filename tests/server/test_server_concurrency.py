@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,36 +20,45 @@ WRITES = 8  # per thread
 PG_URL = os.environ.get("MEMOS_TEST_PG_URL")
 
 
-def test_concurrent_clients_lose_no_write(live: Any, key_for: Any, new_user: Any) -> None:
-    import memos
-
-    user = new_user()
-    written: list[list[str]] = [[] for _ in range(THREADS)]
+def run_together(work: Callable[[int, threading.Barrier], None]) -> None:
+    """work(n, barrier) on THREADS threads at once; the first failure is raised here."""
     failures: list[BaseException] = []
     start = threading.Barrier(THREADS)
 
-    def work(n: int) -> None:
+    def guarded(n: int) -> None:
         try:
-            with memos.Client(live.url, key_for(user, f"agent{n}")) as client:
-                start.wait()
-                for i in range(WRITES):
-                    added = client.add(f"thread {n} note {i} about rivers", tags=[f"t{n}"])
-                    written[n].append(added.id)
-                    hits = client.search("rivers", k=5)
-                    assert all(h.cube.scope.user_id == user for h in hits)
-                mine = client.search("rivers", k=1000, tags=[f"t{n}"])
-                assert {h.id for h in mine} == set(written[n])
-                assert all(client.get(cid).content.startswith(f"thread {n} ")
-                           for cid in written[n])
+            work(n, start)
         except BaseException as exc:  # reported by the main thread
             failures.append(exc)
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
+    threads = [threading.Thread(target=guarded, args=(n,)) for n in range(THREADS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=300)
     assert not failures, failures[0]
+
+
+def test_concurrent_clients_lose_no_write(live: Any, key_for: Any, new_user: Any) -> None:
+    import memos
+
+    user = new_user()
+    written: list[list[str]] = [[] for _ in range(THREADS)]
+
+    def work(n: int, start: threading.Barrier) -> None:
+        with memos.Client(live.url, key_for(user, f"agent{n}")) as client:
+            start.wait()
+            for i in range(WRITES):
+                added = client.add(f"thread {n} note {i} about rivers", tags=[f"t{n}"])
+                written[n].append(added.id)
+                hits = client.search("rivers", k=5)
+                assert all(h.cube.scope.user_id == user for h in hits)
+            mine = client.search("rivers", k=1000, tags=[f"t{n}"])
+            assert {h.id for h in mine} == set(written[n])
+            assert all(client.get(cid).content.startswith(f"thread {n} ")
+                       for cid in written[n])
+
+    run_together(work)
     ids = [cid for batch in written for cid in batch]
     assert len(ids) == THREADS * WRITES == len(set(ids))
     with memos.Client(live.url, key_for(user)) as owner:
@@ -123,29 +133,19 @@ def test_servers_on_postgresql_with_their_own_index_folders(tmp_path: Path) -> N
             wait_ready(server, proc)
         headers = {"Authorization": f"Bearer {secret}"}
         written: list[list[str]] = [[] for _ in range(THREADS)]
-        failures: list[BaseException] = []
-        start = threading.Barrier(THREADS)
 
-        def work(n: int) -> None:
-            try:
-                with httpx.Client(base_url=urls[n % 2], headers=headers, timeout=120) as client:
-                    start.wait()
-                    for i in range(WRITES):
-                        response = client.post("/v1/memories",
-                                               json={"content": f"writer {n} saw heron {i}"})
-                        assert response.status_code == 200, response.text
-                        written[n].append(response.json()["id"])
-                        found = client.post("/v1/search", json={"query": "heron", "limit": 5})
-                        assert found.status_code == 200, found.text
-            except BaseException as exc:  # reported by the main thread
-                failures.append(exc)
+        def work(n: int, start: threading.Barrier) -> None:
+            with httpx.Client(base_url=urls[n % 2], headers=headers, timeout=120) as client:
+                start.wait()
+                for i in range(WRITES):
+                    response = client.post("/v1/memories",
+                                           json={"content": f"writer {n} saw heron {i}"})
+                    assert response.status_code == 200, response.text
+                    written[n].append(response.json()["id"])
+                    found = client.post("/v1/search", json={"query": "heron", "limit": 5})
+                    assert found.status_code == 200, found.text
 
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=300)
-        assert not failures, failures[0]
+        run_together(work)
         ids = {cid for batch in written for cid in batch}
         assert len(ids) == THREADS * WRITES
         clients = [httpx.Client(base_url=server, headers=headers, timeout=60) for server in urls]

@@ -21,6 +21,17 @@ def _unit(rows: int, dim: int, seed: int = 0) -> np.ndarray:
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
+def _assert_saved_without(vi: VectorIndex, x: np.ndarray, erased: list[int]) -> None:
+    """Save at seq 4; the file holds none of the `erased` pks' float32 bytes (pk p is row
+    p - 1 of x) and does hold a live one (pk 10), so the scan can find bytes at all."""
+    vi.seq = 4
+    assert vi.save()
+    raw = vi.index_path.read_bytes()
+    for pk in erased:
+        assert x[pk - 1].tobytes() not in raw, pk  # the float32 bytes are erased
+    assert x[9].tobytes() in raw  # a live vector is there (the scan can find one)
+
+
 def _graph_links(index: VectorIndex) -> tuple[np.ndarray, np.ndarray]:
     """(neighbour array, offsets) of the index's HNSW graph, copied."""
     graph = faiss.downcast_index(index._index.index).hnsw
@@ -63,12 +74,7 @@ def test_removed_and_replaced_vectors_leave_results_graph_and_file(tmp_path: Pat
     _, found = vi.search(x[[pk - 1 for pk in gone]], 10)
     assert not set(found.ravel().tolist()) & set(gone)
     np.testing.assert_allclose(vi.vectors([9]), x[0:1], rtol=1e-6)
-    vi.seq = 4
-    assert vi.save()
-    raw = vi.index_path.read_bytes()
-    for pk in [*gone, 9]:
-        assert x[pk - 1].tobytes() not in raw, pk  # the float32 bytes are erased
-    assert x[9].tobytes() in raw  # a live vector is there (the scan can find one)
+    _assert_saved_without(vi, x, [*gone, 9])
     # The graph no longer says where the removed vectors lay.
     id_map = faiss.vector_to_array(vi._index.id_map)
     dead = np.flatnonzero(id_map < 0)
@@ -191,12 +197,7 @@ def test_ivf_removal_erases_bytes_and_survives_reload(tmp_path: Path) -> None:
                                        ).tobytes() for i in range(vi._index.nlist)
                     if lists.list_size(i))
     assert not any(code in held for code in codes_before.values())
-    vi.seq = 4
-    assert vi.save()
-    raw = vi.index_path.read_bytes()
-    for pk in [*gone, 9]:
-        assert x[pk - 1].tobytes() not in raw, pk  # the float32 bytes are erased
-    assert x[9].tobytes() in raw  # a live vector is there (the scan can find one)
+    _assert_saved_without(vi, x, [*gone, 9])
     again = VectorIndex(tmp_path, 32, "e", flat_max=100, store_id="s", approx="ivf")
     assert again.load() and again.kind == "ivf" and again.ids() == vi.ids()
     assert again.seq == 4 and again.trained_n == 1_200
