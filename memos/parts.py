@@ -45,10 +45,11 @@ def not_found(cube_id: object) -> NotFoundError:
                          f"(memos search lists ids)")
 
 
-# From this many vectors a FAISS search costs more than handing it to a worker thread. In
-# development timings with the hashing embedder, one search at a time on an idle 2-core
-# machine, the worker thread made search slower at 3,000 vectors and faster at 10,000 (flat)
-# and 100,000 (IVF); `memos bench retrieval` gives the resulting latency (BENCHMARKS.md).
+# From this many vectors the dense half goes to a worker thread. Chosen from development
+# timings (not a repo command): the hand-off cost more than it saved at 3,000 vectors and
+# less at 10,000 and 100,000. `memos bench retrieval --n 100000` (BENCHMARKS.md, "Then: IVF
+# for the hashing embedder ...") shows the gain at 100k; at 10k it stayed within the spread
+# between runs.
 OVERLAP_VECTORS = 5_000
 
 
