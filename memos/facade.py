@@ -250,8 +250,10 @@ class MemOS:
                                   config.retrieval.ivf_nprobe, store_id, basename,
                                   approx=approx_index_for(emb, config.vector_index),
                                   probe_share=config.retrieval.ivf_probe_share)
-            sync = IndexSync(repo, vectors, FullTextIndex.for_engine(repo.engine), GraphIndex(),
-                             emb.embed)
+            # Index upkeep runs holding the index lock: its connections come from a pool of
+            # their own (Repository.upkeep_twin).
+            sync = IndexSync(repo.upkeep_twin(), vectors, FullTextIndex.for_engine(repo.engine),
+                             GraphIndex(), emb.embed)
             sync.open(progress)
         except BaseException:
             repo.close()

@@ -7,6 +7,7 @@ instead of failing on a read-to-write lock upgrade.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import sqlite3
@@ -86,9 +87,11 @@ SQLITE_CACHE_KIB = 32 * 1024  # page cache per connection, filled as pages are r
 SQLITE_MMAP_BYTES = 1 << 30  # address space only: pages come in as they are touched
 
 
-def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
+def make_engine(url: str, busy_timeout_ms: int = 30_000, **pool: Any) -> Engine:
+    """An engine on `url` with memos's connection settings; `pool`: create_engine's pool
+    arguments (pool_size, max_overflow), else SQLAlchemy's defaults."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -114,7 +117,7 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def cube_from_row(row: CubeRow) -> MemCube:
@@ -228,6 +231,17 @@ def pg_xact_lock(conn: Any, key: int) -> None:
                      {"k": key})
 
 
+def driver_rows(session: Session, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """All rows of one statement, run on the session's own driver connection inside its
+    transaction. For the statements every search runs: on SQLite SQLAlchemy's result
+    machinery (per statement and per row) cost more than SQLite's own work for a
+    hundred-row answer. `sql` uses the driver's parameter style (`?` on SQLite)."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        return conn.connection.dbapi_connection.execute(sql, tuple(params)).fetchall()
+    return list(conn.exec_driver_sql(sql, tuple(params)).all())
+
+
 @contextmanager
 def _nul_is_bad_input() -> Iterator[None]:
     """PostgreSQL refuses NUL characters in text and JSON (SQLite keeps them): any id, scope,
@@ -298,6 +312,8 @@ class Repository:
 
     def __init__(self, url: str, busy_timeout_ms: int = 30_000) -> None:
         self.url = url
+        self._busy_timeout_ms = busy_timeout_ms
+        self._twins: list[Repository] = []
         try:
             self.engine = make_engine(url, busy_timeout_ms)
             self.dialect = self.engine.dialect.name
@@ -344,7 +360,32 @@ class Repository:
             pg_xact_lock(session, WRITE_LOCK)
             yield session
 
+    def upkeep_twin(self) -> Repository:
+        """A second handle on the same database with a small connection pool of its own,
+        sharing this one's write lock, for the index upkeep (catch-up, rebuilds) that runs
+        while holding the store's index lock.
+
+        Searches take a connection of the main pool and then wait for the index lock (their
+        dense half, graph walks). Upkeep drawing on that same pool while holding the lock
+        would wait for a connection that only a finished search gives back: with as many
+        concurrent searches as the pool has connections, everything stalls until the pool's
+        timeout. With its own pool the upkeep never waits on a search. Closed with this
+        repository. An in-memory SQLite database has no second handle: itself."""
+        if self.dialect == "sqlite" and self.engine.url.database in (None, "", ":memory:"):
+            return self
+        twin = copy.copy(self)
+        twin.engine = make_engine(self.url, self._busy_timeout_ms, pool_size=2,
+                                  max_overflow=2)
+        twin._read = sessionmaker(twin.engine, expire_on_commit=False)
+        twin._write = sessionmaker(twin.engine.execution_options(memos_write=True),
+                                   expire_on_commit=False)
+        twin._twins = []
+        self._twins.append(twin)
+        return twin
+
     def close(self) -> None:
+        for twin in self._twins:
+            twin.close()
         self.engine.dispose()
 
     def truncate_wal(self, wait_s: float = 5.0) -> str | None:
@@ -550,7 +591,7 @@ class Repository:
         sql = f"{self._row_select} WHERE pk IN ({', '.join(str(int(pk)) for pk in pks)})"
         procs = self._row_procs
         out: dict[int, Any] = {}
-        for raw in session.connection().exec_driver_sql(sql):
+        for raw in driver_rows(session, sql):
             values = list(raw)
             for i, proc in procs:
                 values[i] = proc(values[i])
@@ -586,11 +627,10 @@ class Repository:
                f" AND state IN ({marks}) AND (expires_at IS NULL OR expires_at > {mark})"
                f" AND tier IN ({tier_marks})")
         params = [*pk_params, scope.user_id, Visibility.PRIVATE.value, scope.agent_id,
-                  Visibility.PUBLIC.value, *states, self._now_param(now), *tiers]
-        rows = session.connection().exec_driver_sql(sql, tuple(params))
-        return [int(r[0]) for r in rows]
+                  Visibility.PUBLIC.value, *states, self.datetime_param(now), *tiers]
+        return [int(r[0]) for r in driver_rows(session, sql, params)]
 
-    def _now_param(self, now: datetime) -> Any:
+    def datetime_param(self, now: datetime) -> Any:
         """`now` as the driver receives a UtcDateTime parameter (SQLite: naive UTC text)."""
         proc = self._datetime_bind
         value = _UTC_TYPE.process_bind_param(now, self.engine.dialect)
@@ -600,11 +640,11 @@ class Repository:
         """(changelog head seq, seq the named SQL index records), in one statement on the
         session's own connection: search checks the indexes are current without a second
         connection."""
-        row = session.connection().exec_driver_sql(
-            "SELECT (SELECT coalesce(max(seq), 0) FROM changelog),"
+        row = driver_rows(
+            session, "SELECT (SELECT coalesce(max(seq), 0) FROM changelog),"
             " (SELECT seq FROM index_meta WHERE name = " + ("?" if self.dialect == "sqlite"
                                                           else "%s") + ")",
-            (index_name,)).one()
+            (index_name,))[0]
         return int(row[0]), int(row[1] or 0)
 
     def quoting_rows(self, session: Session, scope: Scope, quoted: str,

@@ -168,3 +168,64 @@ def test_threads_on_one_instance_then_reopen_agree(open_store):
     again = open_store()
     _assert_nothing_lost(again, ledgers)
     assert again.check().ok
+
+
+def test_index_upkeep_never_waits_for_a_connection_held_by_searches(tmp_path: Any,
+                                                                    monkeypatch: Any) -> None:
+    """Searches hold a pooled SQL connection while their dense half waits for the index
+    lock; a writer catches the indexes up while holding that lock. If the catch-up drew on
+    the same pool, as many concurrent searches as the pool has connections would keep it
+    waiting for the pool's timeout (30 s), and every search with it. Index upkeep has a pool
+    of its own: here every search connection is taken while the lock is held, and the
+    catch-up (of a change made by a second handle) still finishes at once."""
+    import time
+
+    import memos.parts
+    from memos import MemOS
+
+    monkeypatch.setattr(memos.parts, "OVERLAP_VECTORS", 1)  # the dense half on a worker,
+    monkeypatch.setattr(memos.parts, "CORES", 1_000)  # however many searches are under way
+    path = tmp_path / "s"
+    with MemOS.open(path, embedder="hashing") as mem, MemOS.open(path, embedder="hashing") as other:
+        mem.add_many([f"note {i} about the harbor and the lantern" for i in range(20)], "u")
+        store = mem._store
+        pool = store.repo.engine.pool
+        capacity = pool.size() + pool._max_overflow  # type: ignore[attr-defined]
+        failures: list[BaseException] = []
+        lock_held, release = threading.Event(), threading.Event()
+        caught_up: list[int] = []
+
+        def search() -> None:
+            try:
+                assert mem.search("harbor lantern", "u")
+            except BaseException as exc:  # reported by the main thread
+                failures.append(exc)
+
+        def writer() -> None:
+            with store.index_lock:  # as after_write holds it while catching up
+                lock_held.set()
+                release.wait(30)
+                try:
+                    caught_up.append(store.catch_up())
+                except BaseException as exc:
+                    failures.append(exc)
+
+        upkeep = threading.Thread(target=writer)
+        upkeep.start()
+        assert lock_held.wait(10)
+        searches = [threading.Thread(target=search) for _ in range(capacity + 2)]
+        for t in searches:
+            t.start()
+        deadline = time.monotonic() + 20
+        while pool.checkedout() < capacity and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pool.checkedout() == capacity  # every search connection is taken
+        head = other.add("a change the first handle has not applied", "u").id
+        release.set()
+        upkeep.join(timeout=10)
+        assert not upkeep.is_alive(), "the catch-up waited for a search's connection"
+        for t in searches:
+            t.join(timeout=60)
+        assert not failures, failures[0]
+        assert caught_up and caught_up[0] > 0
+        assert [h.id for h in mem.search("the first handle has not applied", "u")][:1] == [head]
