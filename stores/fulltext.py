@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from memos.stores.repository import SCHEMA_LOCK, pg_xact_lock
+from memos.stores.repository import SCHEMA_LOCK, driver_rows, pg_xact_lock
 from memos.stores.schema import CubeRow
 
 log = logging.getLogger(__name__)
@@ -242,8 +242,7 @@ class SqliteFullText(FullTextIndex):
         params: list[Any] = []
         for w in words:
             params += [_quote([w])] if cap is None else [_quote([w]), int(cap)]
-        row = session.connection().exec_driver_sql(
-            "SELECT " + ", ".join(one for _ in words), tuple(params)).one()
+        row = driver_rows(session, "SELECT " + ", ".join(one for _ in words), params)[0]
         return [int(n) for n in row]
 
     def top(self, session: Session, terms: Sequence[str], limit: int,
@@ -260,8 +259,7 @@ class SqliteFullText(FullTextIndex):
                            "FROM cube_fts WHERE cube_fts MATCH ? ORDER BY rowid DESC LIMIT ?) "
                            "ORDER BY s LIMIT ?",
                            (CONTEXT_WEIGHT, _quote(words), int(max_rows), limit))
-        rows = session.connection().exec_driver_sql(sql, params).all()
-        return [(int(r[0]), -float(r[1])) for r in rows]
+        return [(int(r[0]), -float(r[1])) for r in driver_rows(session, sql, params)]
 
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
                limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:

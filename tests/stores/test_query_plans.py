@@ -10,24 +10,33 @@ from sqlalchemy import event
 
 
 def _plans(mem: Any, action: Any) -> list[tuple[str, str]]:
-    """(statement, its SQLite plan) of every SELECT on `cubes` that `action` runs."""
+    """(statement, its SQLite plan) of every SELECT on `cubes` that `action` runs, through
+    SQLAlchemy or straight on the driver (stores.repository.driver_rows): SQLite's trace
+    callback sees both, with the parameters written in."""
     engine = mem._store.repo.engine
-    seen: list[tuple[str, Any]] = []
+    seen: list[str] = []
 
-    def record(conn: Any, cursor: Any, statement: str, params: Any, ctx: Any,
-               many: bool) -> None:
+    def record(statement: str) -> None:
         if statement.lstrip().upper().startswith("SELECT") and " cubes" in statement:
-            seen.append((statement, params))
+            seen.append(statement)
 
-    event.listen(engine, "before_cursor_execute", record)
+    def trace(dbapi_conn: Any, *_: Any) -> None:
+        dbapi_conn.set_trace_callback(record)
+
+    def untrace(dbapi_conn: Any, *_: Any) -> None:
+        dbapi_conn.set_trace_callback(None)
+
+    event.listen(engine, "checkout", trace)
+    event.listen(engine, "checkin", untrace)
     try:
         action()
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "checkout", trace)
+        event.remove(engine, "checkin", untrace)
     out = []
     with engine.connect() as conn:
-        for statement, params in seen:
-            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params or ()).all()
+        for statement in seen:
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement).all()
             out.append((statement, " | ".join(str(r[-1]) for r in rows)))
     return out
 
@@ -50,6 +59,8 @@ def test_search_admission_and_rows_are_lookups_by_pk(tmp_path: Any) -> None:
     with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
         mem.add_many([f"kite number {i} over the hill" for i in range(50)], scope="alice")
         plans = _plans(mem, lambda: mem.search("kite hill", scope="alice"))
-    assert plans
+    assert any("INDEXED BY ix_cubes_admit" in sql for sql, _ in plans), plans  # admission
+    assert any(sql.startswith("SELECT") and "WHERE pk IN" in sql and "INDEXED" not in sql
+               for sql, _ in plans), plans  # the winners' rows
     for sql, plan in plans:
         assert "SCAN cubes" not in plan, (sql, plan)
