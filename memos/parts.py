@@ -13,10 +13,12 @@ SQL reads run concurrently.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +46,11 @@ def not_found(cube_id: object) -> NotFoundError:
     return NotFoundError(f"no cube with id {cube_id!r} in your scope; check the id "
                          f"(memos search lists ids)")
 
+
+# A search's dense half goes to a worker thread only while fewer searches than cores are
+# under way in this process: with every core already busy with other searches, the hand-off
+# only adds work (thread wake-ups, GIL switches) and nothing can overlap.
+CORES = os.cpu_count() or 1
 
 # From this many vectors the dense half goes to a worker thread. Chosen from development
 # timings (not a repo command): the hand-off cost more than it saved at 3,000 vectors and
@@ -89,6 +96,7 @@ class StoreParts:
         self.closed = False
         self._pool: ThreadPoolExecutor | None = None  # dense halves of searches (see below)
         self._pool_lock = threading.Lock()
+        self._searches = 0  # searches under way in this process (guarded by _pool_lock)
         # (embedder identity, query) -> vector, most recent last: RetrievalConfig.query_cache
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
@@ -182,8 +190,9 @@ class StoreParts:
         model's embedding (`overlaps`; a vector in the query cache skips it) or a FAISS
         search of at least OVERLAP_VECTORS vectors. SQLite, FAISS and torch release the GIL
         while they compute, so on two cores the halves overlap. Below that, with the
-        hashing embedder, the work stays on the calling thread. Errors surface when the
-        function is called."""
+        hashing embedder, the work stays on the calling thread, and so it does while other
+        searches fill every core (`searching`). Errors surface when the function is
+        called."""
 
         embedder = self.embedder
         cache_size = self.config.retrieval.query_cache
@@ -217,7 +226,7 @@ class StoreParts:
 
         slow = ((cached is None and getattr(embedder, "overlaps", False))
                 or len(self.vectors) >= OVERLAP_VECTORS)
-        if not in_parallel or not slow:
+        if not in_parallel or not slow or self._searches >= CORES:
             return DenseJob(result=job())
         with self._pool_lock:
             if self._pool is None:  # (VectorIndex.search sets FAISS's threads per thread)
@@ -225,6 +234,17 @@ class StoreParts:
                                                 thread_name_prefix="memos-search-dense")
             future = self._pool.submit(job)
         return DenseJob(future=future)
+
+    @contextmanager
+    def searching(self) -> Iterator[None]:
+        """Count a search as under way for as long as the block runs (start_dense asks)."""
+        with self._pool_lock:
+            self._searches += 1
+        try:
+            yield
+        finally:
+            with self._pool_lock:
+                self._searches -= 1
 
     def forget_queries(self) -> None:
         """Drop remembered query vectors (a purge leaves no caller's words in this process)."""

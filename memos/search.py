@@ -121,7 +121,8 @@ def run_search(store: StoreParts, query: str, scope: Scope, k: int = 10, *,
         request.where = build_where(scope, now, store.repo.dialect, filters, kind, tags, since,
                                     until, metadata, tiers, include_superseded)
     request.fold = fold and not include_superseded
-    top, rows = request.run()
+    with store.searching():
+        top, rows = request.run()
     hits_out = [SearchHit(cube=cube_from_row(rows[f.pk]), score=f.score,
                           retrievers=f.retrievers, ranks=dict(f.ranks),
                           folded=[rows[p].id for p in f.folded if p in rows])

@@ -30,6 +30,15 @@ class CountingEmbedder(HashingEmbedder):
         return super().embed(texts)
 
 
+@pytest.fixture(autouse=True)
+def _cores_to_spare(monkeypatch: Any) -> None:
+    """The worker thread is used only while searches leave a core free: on any machine
+    these tests run as on one with cores to spare."""
+    import memos.parts
+
+    monkeypatch.setattr(memos.parts, "CORES", 8)
+
+
 FACTS = [f"{name} keeps {pet} called {label}" for name, pet, label in
          [("ana", "a parrot", "kiwi"), ("ben", "a dog", "rex"), ("cy", "two cats", "tom"),
           ("dee", "a tortoise", "shelly"), ("eve", "bees", "buzz")]]
@@ -92,6 +101,29 @@ def test_a_large_index_is_searched_on_the_worker_thread(tmp_path: Any,
                                              for t in searched_on)
         mem.search("who keeps a parrot", scope="u", retrievers=["dense"])  # nothing to overlap
         assert not searched_on[-1].startswith("memos-search-dense")
+
+
+def test_the_dense_half_stays_on_the_caller_while_searches_fill_the_cores(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """With as many searches under way as the machine has cores, a hand-off to a worker
+    thread could not overlap anything: the dense half runs on the calling thread, with the
+    same answers."""
+    import memos.parts
+
+    monkeypatch.setattr(memos.parts, "CORES", 2)
+    emb = CountingEmbedder(True)
+    with MemOS.open(tmp_path / "s", embedder=emb) as mem:
+        mem.config.retrieval.query_cache = 0
+        mem.add_many(FACTS, scope="u")
+        alone = [h.id for h in mem.search("who keeps a parrot", scope="u")]
+        assert emb.threads[-1].startswith("memos-search-dense")
+        with mem._store.searching():  # another search under way: both cores taken
+            busy = [h.id for h in mem.search("who keeps a parrot", scope="u")]
+        assert emb.threads[-1] == threading.current_thread().name
+        assert busy == alone
+        mem.search("who keeps a parrot", scope="u")  # the other search is done
+        assert emb.threads[-1].startswith("memos-search-dense")
+        assert mem._store._searches == 0
 
 
 def test_errors_of_the_worker_reach_the_caller(tmp_path: Any) -> None:
