@@ -71,12 +71,13 @@ def serve(
                         f"k={report.k}, up to {report.requests} calls or "
                         f"{report.seconds_per_run:g} s a run")
     for col in ("op", "clients", "mode", "calls", "errors", "req/s", "p50 ms", "p95 ms",
-                "CPU ms/call"):
+                "CPU ms/call", "client CPU ms/call"):
         table.add_column(col, justify="left" if col in ("op", "mode") else "right")
     for p in sorted(report.points, key=lambda p: (p.op, p.clients, p.mode)):
         table.add_row(p.op, str(p.clients), p.mode, str(p.requests), str(p.errors),
                       f"{p.requests_per_s:,.1f}", f"{p.p50_ms:.2f}", f"{p.p95_ms:.2f}",
-                      f"{p.cpu_ms_per_call:.2f}")
+                      f"{p.cpu_ms_per_call:.2f}",
+                      f"{p.client_cpu_ms_per_call:.2f}" if p.mode == "served" else "")
     out.print(table)
     for o in report.overheads:
         out.print(f"server overhead, {o.op} x{o.clients}: p50 {o.overhead_p50_ms:+.2f} ms "

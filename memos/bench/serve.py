@@ -7,8 +7,11 @@ in-process.
    loopback port, sharing the store with this process.
 3. For each op (add, search) and number of clients: first in-process (`clients` threads
    calling `MemOS.add` / `MemOS.search`), then at once served (`clients` concurrent HTTP
-   clients on one asyncio loop, keep-alive connections, `POST /v1/memories` /
+   clients on one asyncio loop, one keep-alive connection each, `POST /v1/memories` /
    `POST /v1/search`), so that both runs of a pair meet the same load on a shared machine.
+   The HTTP clients are a minimal HTTP/1.1 writer and reader (`_Connection`), so that they
+   take little of the CPU the server needs; their CPU per call is reported beside the
+   server's.
 
 Every run is bounded by `requests` and by `seconds`, whichever comes first; the server is
 stopped at the end (and, on Linux, dies with this process). Latency is wall-clock time per
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
 import os
 import signal
@@ -75,6 +79,9 @@ class LoadPoint:
     # server process served; the HTTP clients' own CPU is not counted): on a shared machine
     # wall-clock latency mostly measures waiting for a core, CPU time what memos spends.
     cpu_ms_per_call: float = 0.0
+    # Served runs: CPU time per call of the bench process, i.e. of the HTTP clients (they
+    # share the machine with the server).
+    client_cpu_ms_per_call: float = 0.0
 
 
 @dataclass
@@ -268,29 +275,98 @@ def _in_process(op: str, call: Callable[[int], Any], clients: int, requests: int
     return _point(op, "in-process", clients, latencies, errors[0], wall, stopped, cpu)
 
 
+class _Connection:
+    """One keep-alive HTTP/1.1 connection that POSTs JSON: the bench's load generator.
+
+    It writes the request in one piece and reads the status line, the headers and a
+    Content-Length or chunked body, nothing more, so that on a shared machine the clients
+    take as little CPU as they can from the server they measure (the role a C load
+    generator such as wrk plays elsewhere; by development timings httpx's own CPU per call
+    was about as large as the server overhead being measured)."""
+
+    def __init__(self, url: str, key: str) -> None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.head = (f"Host: {self.host}:{self.port}\r\nAuthorization: Bearer {key}\r\n"
+                     "Content-Type: application/json\r\n").encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
+        """(status, response body); reconnects once when the server closed the connection."""
+        payload = json.dumps(body).encode()
+        request = (f"POST {path} HTTP/1.1\r\n".encode() + self.head
+                   + f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+        for attempt in (0, 1):
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            try:
+                self.writer.write(request)
+                return await self._response()
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.close()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _response(self) -> tuple[int, bytes]:
+        assert self.reader is not None
+        status_line = await self.reader.readuntil(b"\r\n")
+        status = int(status_line.split(b" ", 2)[1])
+        length, chunked, keep = 0, False, True
+        while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+            elif name == b"connection":
+                keep = b"close" not in value.lower()
+        if not chunked:
+            body = await self.reader.readexactly(length)
+        else:
+            parts: list[bytes] = []
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                parts.append(await self.reader.readexactly(size))
+                await self.reader.readexactly(2)
+            while await self.reader.readuntil(b"\r\n") != b"\r\n":  # trailers
+                pass
+            body = b"".join(parts)
+        if not keep:
+            self.close()
+        return status, body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def _served_load(server: _Server, key: str, op: str, path: str,
                        body: Callable[[int], dict[str, Any]], clients: int, requests: int,
                        seconds: float, on_step: Callable[[int], None]) -> LoadPoint:
-    """`clients` concurrent HTTP callers (keep-alive) making `requests` calls in all."""
-    import httpx
-
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    """`clients` concurrent HTTP callers (one keep-alive connection each) making `requests`
+    calls in all."""
+    connections = [_Connection(server.url, key) for _ in range(clients)]
     latencies: list[float] = []
     errors = 0
-    async with httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {key}"},
-                                 limits=limits, timeout=60.0, trust_env=False) as http:
+    try:
         # Untimed: open the connections and warm the server's path.
-        warm = await asyncio.gather(*(http.post(path, json=body(-1 - i))
-                                      for i in range(clients)))
-        bad = [r for r in warm if r.status_code >= 400]
+        warm = await asyncio.gather(*(c.post(path, body(-1 - i))
+                                      for i, c in enumerate(connections)))
+        bad = [(status, text) for status, text in warm if status >= 400]
         if bad:
-            raise StoreError(f"the bench server refused {op}: HTTP {bad[0].status_code} "
-                             f"{bad[0].text[:200]}")
+            raise StoreError(f"the bench server refused {op}: HTTP {bad[0][0]} "
+                             f"{bad[0][1][:200].decode('utf-8', 'replace')}")
         counter = itertools.count()
         start, start_cpu = time.perf_counter(), server.cpu_seconds()
+        client_cpu = time.process_time()
         stop_at = start + seconds
 
-        async def worker() -> None:
+        async def worker(connection: _Connection) -> None:
             nonlocal errors
             while True:
                 i = next(counter)
@@ -298,24 +374,32 @@ async def _served_load(server: _Server, key: str, op: str, path: str,
                     return
                 t0 = time.perf_counter()
                 try:
-                    response = await http.post(path, json=body(i))
-                except httpx.HTTPError as exc:
+                    status, text = await connection.post(path, body(i))
+                except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
                     log.warning("served %s failed: %s %s", op, type(exc).__name__, exc)
+                    connection.close()
                     errors += 1
                     continue
                 took = (time.perf_counter() - t0) * 1000.0
-                if response.status_code >= 400:
-                    log.warning("served %s: HTTP %d %s", op, response.status_code,
-                                response.text[:200])
+                if status >= 400:
+                    log.warning("served %s: HTTP %d %s", op, status,
+                                text[:200].decode("utf-8", "replace"))
                     errors += 1
                     continue
                 latencies.append(took)
                 on_step(len(latencies))
 
-        await asyncio.gather(*(worker() for _ in range(clients)))
+        await asyncio.gather(*(worker(c) for c in connections))
         wall, cpu = time.perf_counter() - start, server.cpu_seconds() - start_cpu
+        client_cpu = time.process_time() - client_cpu
+    finally:
+        for c in connections:
+            c.close()
     stopped = "requests" if len(latencies) + errors >= requests else "time"
-    return _point(op, "served", clients, latencies, errors, wall, stopped, cpu)
+    point = _point(op, "served", clients, latencies, errors, wall, stopped, cpu)
+    point.client_cpu_ms_per_call = (round(client_cpu * 1000.0 / len(latencies), 3)
+                                    if latencies else 0.0)
+    return point
 
 
 def _free_loopback_port() -> int:

@@ -92,3 +92,54 @@ def test_cli_help_and_bad_clients(capsys: pytest.CaptureFixture[str]) -> None:
     out, err = capsys.readouterr()
     assert done.value.code == 2 and out == ""
     assert " ".join(err.split()).startswith("error: --clients takes comma-separated numbers")
+
+
+def test_the_load_generator_reads_every_response_framing() -> None:
+    """The bench's HTTP client (`_Connection`) against a loopback server that answers with a
+    Content-Length body, a chunked body with a trailer, and then closes the connection:
+    each body is read whole, and the next call opens a new connection."""
+    import asyncio
+    import json
+
+    from memos.bench.serve import _Connection
+
+    answers = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{\"a\":1}",
+        b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"4\r\n{\"b\"\r\n3;x=y\r\n:2}\r\n0\r\nX-Trailer: 1\r\n\r\n",
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]",
+    ]
+    requests: list[bytes] = []
+    connections = [0]
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections[0] += 1
+        while answers:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            requests.append(head + await reader.readexactly(length))
+            answer = answers.pop(0)
+            writer.write(answer)
+            await writer.drain()
+            if b"Connection: close" in answer:
+                break
+        writer.close()
+
+    async def main() -> list[tuple[int, bytes]]:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = _Connection(f"http://127.0.0.1:{port}", "k3y")
+        try:
+            return [await client.post("/v1/x", {"n": i}) for i in range(4)]
+        finally:
+            client.close()
+            server.close()
+
+    got = asyncio.run(main())
+    assert got == [(200, b'{"a":1}'), (201, b'{"b":2}'), (404, b"{}"), (200, b"[]")]
+    assert connections[0] == 2  # the server closed after the 404: one reconnect
+    assert all(r.startswith(b"POST /v1/x HTTP/1.1\r\n") and b"Bearer k3y" in r
+               for r in requests)
+    assert [json.loads(r.split(b"\r\n\r\n", 1)[1]) for r in requests] == [{"n": i}
+                                                                         for i in range(4)]
