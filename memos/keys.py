@@ -116,9 +116,8 @@ def verify_token(store: StoreParts, token: str | None) -> KeyInfo:
                                 "with `memos keys create --user <id>`)")
     if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS:
         raise UnauthorizedError("invalid API key; create one with `memos keys create`")
-    with store.repo.read() as session:
-        row = sql.key_by_hash(session, hash_token(token))
-        info = _info(row) if row is not None else None
+    row = sql.key_by_hash(store.repo.engine, hash_token(token))
+    info = KeyInfo.model_validate(row) if row is not None else None
     if info is None:
         raise UnauthorizedError("invalid API key; check it, or create one with "
                                 "`memos keys create --user <id>`")
