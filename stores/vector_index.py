@@ -238,17 +238,21 @@ class VectorIndex:
         else:
             self._build_hnsw(ids, vectors, progress)
 
-    def _build_ivf(self, ids: np.ndarray, vectors: np.ndarray,
+    def _build_ivf(self, ids: np.ndarray, vectors: np.ndarray | Callable[[np.ndarray], np.ndarray],
                    progress: BuildProgress | None = None) -> None:
         """Train an IVF for these vectors (k-means on a fixed sample: the same vectors give
-        the same index) and add them."""
+        the same index) and add them. `vectors`: an (N, dim) array, or a function giving
+        the vectors of positions of `ids` (a retrain reads them from the old index a batch
+        at a time instead of copying them all: 1.5 GB at a million)."""
         n = len(ids)
+        rows = vectors.__getitem__ if isinstance(vectors, np.ndarray) else vectors
         ivf = self._new_ivf(n)
         rng = np.random.default_rng(0)
-        ivf.train(vectors[rng.choice(n, size=min(n, 40 * ivf.nlist), replace=False)])
+        ivf.train(rows(rng.choice(n, size=min(n, 40 * ivf.nlist), replace=False)))
         step = 50_000
         for start in range(0, n, step):
-            ivf.add_with_ids(vectors[start:start + step], ids[start:start + step])
+            ivf.add_with_ids(rows(np.arange(start, min(n, start + step))),
+                             ids[start:start + step])
             if progress is not None:
                 progress(min(n, start + step), n)
         scan = self._scan_twin(ivf)
@@ -319,7 +323,10 @@ class VectorIndex:
             # (or the IVF's training set).
             self._build_approx(*self._live())
         elif self.trained_n and len(self._ids) > 4 * self.trained_n:
-            self._build_ivf(*self._live())  # lists 4x fuller than trained for: retrain
+            # Lists 4x fuller than trained for: retrain, reading the vectors from the old
+            # index as needed (_live() would hold a copy of them all besides both indexes).
+            old, live = self._index, self._ivf_ids(self._index)
+            self._build_ivf(live, lambda rows: old.reconstruct_batch(live[rows]))
         elif self._hnsw and self.dead > self.max_dead * self._index.ntotal:
             self._compact()
 

@@ -203,6 +203,18 @@ def test_ivf_removal_erases_bytes_and_survives_reload(tmp_path: Path) -> None:
     assert again.seq == 4 and again.trained_n == 1_200
     for q in range(20, 40):
         assert again.search(x[q:q + 1], 1)[1][0][0] == q + 1
+    # A retrain reads the vectors from the old index a batch at a time: the same index as a
+    # build from a copy of them all.
+    live = again._ivf_ids(again._index)
+    built = []
+    for vectors in (again._index.reconstruct_batch(live),
+                    lambda rows: again._index.reconstruct_batch(live[rows])):
+        other = VectorIndex(tmp_path / "other", 32, "e", flat_max=100, approx="ivf")
+        other._build_ivf(live, vectors)
+        lists = other._index.invlists
+        built.append([faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).tolist()
+                      for i in range(other._index.nlist)])
+    assert built[0] == built[1] and sum(map(len, built[0])) == len(live)
     # Grown 4x past its training size: retrained for the new size (more lists).
     nlist = again._index.nlist
     again.add(list(range(2_001, 2_001 + 3_700)), _unit(3_700, 32, seed=3))
