@@ -66,6 +66,10 @@ def train_cmd(
         0.35, min=0.0, max=1.0,
         help="memory-qa: share of values drawn as people state them (names with titles, addresses, "
              "e-mails, phone numbers, long values); the rest are random strings"),
+    memory_end: str | None = typer.Option(
+        None, help="memory-qa: how the model reads the end of a memory text: 'period' (as "
+                   "written) or 'eos' (a final period is not read, so a period inside a value "
+                   "is never the value's end); default: the --init checkpoint's or preset's"),
     resume: bool = typer.Option(True),
     threads: int = typer.Option(1, help="torch CPU threads (1 is fastest on a busy machine)"),
     init: Path | None = typer.Option(
@@ -107,7 +111,7 @@ def train_cmd(
     else:
         cfg = get_preset(preset, **overrides)
     tc = TrainConfig(task=task, steps=steps, seed=seed, lr=lr, seq_len=seq_len, n_pairs=n_pairs, batch=batch,
-                     prompt_loss=prompt_loss, stated_share=stated_share)
+                     prompt_loss=prompt_loss, stated_share=stated_share, memory_end=memory_end)
     result = train(cfg, tc, out, resume=resume, eval_fn=_eval_fn(task, seq_len, n_pairs, cfg.cross_attention),
                    init=init)
     if result["rank"] == 0:

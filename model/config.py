@@ -10,6 +10,7 @@ from typing import Any
 from memos.errors import CheckpointError
 
 CONFIG_VERSION = 1
+MEMORY_ENDS = ("period", "eos")  # ModelConfig.memory_end
 ARCHS = ("memory-ssm", "transformer")
 
 
@@ -40,7 +41,10 @@ class ModelConfig:
     pool_chunks: int = 32  # pool capacity in chunks; lowest importance is replaced when full
     norm_eps: float = 1e-5
     version: int = CONFIG_VERSION
-    extra: dict[str, Any] = field(default_factory=dict)  # free-form notes, e.g. training recipe
+    # Notes (e.g. the training recipe), and "memory_end": how the model reads the end of a
+    # memory text (the `memory_end` property below). A key here, not a field, so that the
+    # configs (and fingerprints) of checkpoints made before it stay as they were.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def d_inner(self) -> int:
@@ -54,7 +58,19 @@ class ModelConfig:
     def attn_head_dim(self) -> int:
         return self.d_model // self.n_heads
 
+    @property
+    def memory_end(self) -> str:
+        """How this model reads the end of a memory text: "period" (as written) or "eos"
+        (a final period is not read, so the last byte of "<subject>'s <attribute> is
+        <value>." is the value's, followed by the end itself). A slot carries its byte and
+        the next one; with "period" the byte before a period inside a value ("a.lin@x.org")
+        looks like the end of the value, which is what "eos" takes away."""
+        return str(self.extra.get("memory_end", "period"))
+
     def __post_init__(self) -> None:
+        if self.memory_end not in MEMORY_ENDS:
+            raise CheckpointError(f"unknown memory_end {self.memory_end!r} in the model config; "
+                                  f"this memos knows {', '.join(MEMORY_ENDS)}")
         if self.arch not in ARCHS:
             raise CheckpointError(f"unknown model arch {self.arch!r}; this memos knows {', '.join(ARCHS)}")
         if self.d_inner % self.n_heads or self.d_model % self.n_heads:

@@ -24,6 +24,8 @@ from memos.model.session import SessionState
 from memos.model.slots import MemorySlots
 from memos.model.ssm import MLP, MixerState, RMSNorm, SSMMixer
 
+_PERIOD = ord(".")
+
 log = logging.getLogger(__name__)
 
 
@@ -107,7 +109,10 @@ class MemoryModel(nn.Module):
 
     # ---- external memory ------------------------------------------------------------------
     def encode_tokens(self, seqs: list[list[int]]) -> tuple[list[tuple[torch.Tensor, ...]], torch.Tensor]:
-        """Differentiable memory encoding: token lists -> per layer (k, v, pooled), slot mask (M, S)."""
+        """Differentiable memory encoding: token lists -> per layer (k, v, pooled), slot mask (M, S).
+        A model whose config says memory_end "eos" does not read a memory's final period."""
+        if self.cfg.memory_end == "eos":
+            seqs = [s[:-1] if len(s) > 2 and s[-1] == _PERIOD else s for s in seqs]
         tokens = tok.pad_batch(seqs).to(self.device)  # (M, S)
         mask = tokens != tok.PAD
         x = self.embed(tokens)

@@ -6,6 +6,7 @@ each rank draws its own data (seed + rank) and only rank 0 logs, evaluates and s
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -23,7 +24,7 @@ from memos.errors import InvalidInputError
 from memos.model import tasks
 from memos.model.baselines import build_model
 from memos.model.checkpoint import TRAIN_STATE_FILE, load_checkpoint, save_checkpoint
-from memos.model.config import ModelConfig
+from memos.model.config import MEMORY_ENDS, ModelConfig
 from memos.model.cross_attention import LayerMemory
 from memos.model.memory_model import MemoryModel
 
@@ -52,6 +53,9 @@ class TrainConfig:
     max_stuffed_facts: int = 12
     prompt_loss: float = 0.0  # weight of a next-byte loss over stuffed prompts (in-context copying)
     stated_share: float = tasks.STATED_SHARE  # share of values drawn as people state them
+    # ModelConfig.memory_end to give the model (None: keep its config's); a fine-tune may
+    # change it, the weights then learn the other ending
+    memory_end: str | None = None
     # passkey / mqar
     batch: int = 16
     seq_len: int = 256
@@ -175,6 +179,13 @@ def train(
             import json
 
             init_meta = {k: v for k, v in json.loads((out / "meta.json").read_text()).items() if k == "init"}
+    if tc.memory_end is not None and not (resume and state_file.is_file()):
+        if tc.memory_end not in MEMORY_ENDS:
+            raise InvalidInputError(f"memory_end must be one of {', '.join(MEMORY_ENDS)}, got "
+                                    f"{tc.memory_end!r}")
+        model.cfg = dataclasses.replace(model.cfg, extra={**model.cfg.extra,
+                                                          "memory_end": tc.memory_end})
+        model._fp_key = None  # the config is part of the fingerprint
     opt_state, start, rng_state = None, 0, None
     if resume and state_file.is_file():
         model = load_checkpoint(out)

@@ -225,3 +225,45 @@ def test_baselines_have_similar_size_and_run() -> None:
     y = x.clone()
     y[0, 5] = (y[0, 5] + 1) % 256
     torch.testing.assert_close(t(x)[0, :5], t(y)[0, :5])
+
+
+def test_a_fine_tune_can_change_how_the_model_reads_a_memory_end(tmp_path) -> None:
+    """`memory_end`: a fine-tune from a checkpoint gives the model "eos" (its saved config
+    says so and the fingerprint changes with it); such a model does not read a memory's final
+    period, so a fact with and without it gives the same slots, and a period inside a value
+    is read as any byte. Checkpoints without the key read memories as written."""
+    from memos.model.checkpoint import load_checkpoint, save_checkpoint
+    from memos.model.memory_model import MemoryModel
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    base = MemoryModel(preset("tiny"))
+    save_checkpoint(base, tmp_path / "base")
+    tc = TrainConfig(task="memory-qa", steps=2, warmup=1, max_facts=4, questions=2,
+                     memory_end="eos")
+    result = train(preset("tiny"), tc, tmp_path / "eos", progress=False, init=tmp_path / "base")
+    tuned = load_checkpoint(tmp_path / "eos")
+    assert json.loads((tmp_path / "eos" / "config.json").read_text())["extra"] == {
+        "memory_end": "eos"}
+    assert tuned.cfg.memory_end == "eos" and base.cfg.memory_end == "period"
+    assert result["fingerprint"] == tuned.fingerprint != base.fingerprint
+    with torch.no_grad():
+        for model, same in ((tuned, True), (base, False)):
+            a, b = (model.encode_memory([text]).trimmed() for text in (
+                "Ann's email is a.lin@x.org.", "Ann's email is a.lin@x.org"))
+            pairs = [(a.k, b.k), (a.v, b.v), (a.slot_mask, b.slot_mask), (a.pooled, b.pooled)]
+            equal = all(x.shape == y.shape and torch.equal(x, y) for x, y in pairs)
+            assert equal is same, model.cfg.memory_end
+    with pytest.raises(InvalidInputError, match="memory_end"):
+        train(preset("tiny"), TrainConfig(**{**tc.__dict__, "memory_end": "comma"}),
+              tmp_path / "bad", progress=False, init=tmp_path / "base")
+
+
+def test_an_unknown_memory_end_in_a_config_is_refused() -> None:
+    from memos.errors import CheckpointError
+    from memos.model.config import ModelConfig
+
+    with pytest.raises(CheckpointError, match="memory_end"):
+        ModelConfig(extra={"memory_end": "semicolon"})
+    assert ModelConfig(extra={"memory_end": "eos"}).memory_end == "eos"
+    assert ModelConfig().memory_end == "period"
