@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, update
 
 from memos.cube import utcnow
-from memos.stores.repository import Repository
+from memos.stores.repository import Repository, sqlite_errors_wrapped
 from memos.stores.schema import CubeRow
 
 
@@ -48,9 +48,10 @@ class AccessBuffer:
                 # On the driver: SQLAlchemy's executemany cost several times SQLite's own
                 # work here, on the thread of whichever search filled the buffer.
                 at_param = self.repo.datetime_param
-                conn.connection.dbapi_connection.executemany(
-                    "UPDATE cubes SET hits = hits + ?, last_access = ? WHERE pk = ?",
-                    [(n, at_param(at), pk) for pk, (n, at) in pending.items()])
+                sql = "UPDATE cubes SET hits = hits + ?, last_access = ? WHERE pk = ?"
+                with sqlite_errors_wrapped(sql):
+                    conn.connection.dbapi_connection.executemany(
+                        sql, [(n, at_param(at), pk) for pk, (n, at) in pending.items()])
                 return
             cubes = CubeRow.__table__
             stmt = (update(cubes).where(cubes.c.pk == bindparam("b_pk"))

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from memos.stores.repository import sqlite_errors_wrapped
 from memos.stores.schema import ApiKeyRow
 
 
@@ -35,14 +36,14 @@ def key_by_hash(engine: Engine, secret_hash: str) -> dict[str, Any] | None:
             row = conn.execute(select(table).where(table.c.secret_hash == secret_hash)
                                ).one_or_none()
         return dict(row._mapping) if row is not None else None
-    names = [c.name for c in table.columns]
-    raw = engine.raw_connection()
-    try:
-        found = raw.driver_connection.execute(
-            f"SELECT {', '.join(names)} FROM {table.name} WHERE secret_hash = ?",
-            (secret_hash,)).fetchone()
-    finally:
-        raw.close()
+    sql = (f"SELECT {', '.join(c.name for c in table.columns)} FROM {table.name} "
+           "WHERE secret_hash = ?")
+    with sqlite_errors_wrapped(sql):
+        raw = engine.raw_connection()
+        try:
+            found = raw.driver_connection.execute(sql, (secret_hash,)).fetchone()
+        finally:
+            raw.close()
     if found is None:
         return None
     dialect = engine.dialect

@@ -36,8 +36,9 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from memos.cube import AccessStats, Lifecycle, MemCube, Scope, Tier, Visibility, utcnow
 from memos.errors import InvalidInputError, StoreError
@@ -238,8 +239,20 @@ def driver_rows(session: Session, sql: str, params: Sequence[Any] = ()) -> list[
     hundred-row answer. `sql` uses the driver's parameter style (`?` on SQLite)."""
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        return conn.connection.dbapi_connection.execute(sql, tuple(params)).fetchall()
+        with sqlite_errors_wrapped(sql, params):
+            return conn.connection.dbapi_connection.execute(sql, tuple(params)).fetchall()
     return list(conn.exec_driver_sql(sql, tuple(params)).all())
+
+
+@contextmanager
+def sqlite_errors_wrapped(sql: str, params: Any = ()) -> Iterator[None]:
+    """A statement run on the sqlite3 driver directly raises what SQLAlchemy would have:
+    its `OperationalError` ("database is locked", disk full) and the rest of the DBAPIError
+    family, which the server and the CLI turn into their retry and store messages."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
 
 
 @contextmanager
@@ -370,10 +383,18 @@ class Repository:
         would wait for a connection that only a finished search gives back: with as many
         concurrent searches as the pool has connections, everything stalls until the pool's
         timeout. With its own pool the upkeep never waits on a search. Closed with this
-        repository. An in-memory SQLite database has no second handle: itself."""
-        if self.dialect == "sqlite" and self.engine.url.database in (None, "", ":memory:"):
+        repository. A database SQLAlchemy does not pool per connection (in-memory SQLite,
+        one connection per thread) has no second handle: itself.
+
+        The twin has its own process write lock: upkeep waiting for the main one while a
+        writer holding it waited for a connection held by a search would be the same stall
+        one step removed. Writes of the two still take turns on the database's own lock
+        (SQLite BEGIN IMMEDIATE, the PostgreSQL advisory lock), which only a thread that
+        has its connection can hold."""
+        if not isinstance(self.engine.pool, QueuePool):
             return self
         twin = copy.copy(self)
+        twin._write_lock = threading.RLock()
         twin.engine = make_engine(self.url, self._busy_timeout_ms, pool_size=2,
                                   max_overflow=2)
         twin._read = sessionmaker(twin.engine, expire_on_commit=False)

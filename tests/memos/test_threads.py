@@ -173,11 +173,13 @@ def test_threads_on_one_instance_then_reopen_agree(open_store):
 def test_index_upkeep_never_waits_for_a_connection_held_by_searches(tmp_path: Any,
                                                                     monkeypatch: Any) -> None:
     """Searches hold a pooled SQL connection while their dense half waits for the index
-    lock; a writer catches the indexes up while holding that lock. If the catch-up drew on
-    the same pool, as many concurrent searches as the pool has connections would keep it
-    waiting for the pool's timeout (30 s), and every search with it. Index upkeep has a pool
-    of its own: here every search connection is taken while the lock is held, and the
-    catch-up (of a change made by a second handle) still finishes at once."""
+    lock; index upkeep (catch-up after writes) runs holding that lock. If it drew on the same
+    pool, or waited for the process write lock held by a writer that itself waits for a
+    pooled connection, as many concurrent searches as the pool has connections would stall
+    everything for the pool's timeout (30 s). Here, while the lock is held, searches take
+    every pooled connection, a writer takes the write lock and waits for a connection, and a
+    second handle's change (its own full-text catch-up switched off, so that ours must write
+    the full-text rows) is caught up all the same, at once."""
     import time
 
     import memos.parts
@@ -195,37 +197,53 @@ def test_index_upkeep_never_waits_for_a_connection_held_by_searches(tmp_path: An
         lock_held, release = threading.Event(), threading.Event()
         caught_up: list[int] = []
 
-        def search() -> None:
-            try:
-                assert mem.search("harbor lantern", "u")
-            except BaseException as exc:  # reported by the main thread
-                failures.append(exc)
+        def guarded(work: Any) -> Any:
+            def run() -> None:
+                try:
+                    work()
+                except BaseException as exc:  # reported by the main thread
+                    failures.append(exc)
+            return run
 
-        def writer() -> None:
+        def upkeep_work() -> None:
             with store.index_lock:  # as after_write holds it while catching up
                 lock_held.set()
                 release.wait(30)
-                try:
-                    caught_up.append(store.catch_up())
-                except BaseException as exc:
-                    failures.append(exc)
+                caught_up.append(store.catch_up())
 
-        upkeep = threading.Thread(target=writer)
+        def write_work() -> None:
+            with store.repo.write() as session:  # the write lock, then a pooled connection
+                session.connection()
+
+        upkeep = threading.Thread(target=guarded(upkeep_work))
         upkeep.start()
         assert lock_held.wait(10)
-        searches = [threading.Thread(target=search) for _ in range(capacity + 2)]
+        searches = [threading.Thread(target=guarded(lambda: mem.search("harbor lantern", "u")))
+                    for _ in range(capacity + 2)]
         for t in searches:
             t.start()
         deadline = time.monotonic() + 20
         while pool.checkedout() < capacity and time.monotonic() < deadline:
             time.sleep(0.01)
         assert pool.checkedout() == capacity  # every search connection is taken
+        other._store.after_write = lambda changes: None  # type: ignore[method-assign]
         head = other.add("a change the first handle has not applied", "u").id
+        fulltext_seq = other._store.sync.fulltext_seq
+        with other._store.repo.read() as session:
+            assert fulltext_seq(session) < other._store.sync.head()  # full text is behind
+        writer = threading.Thread(target=guarded(write_work))
+        writer.start()
+        write_lock = store.repo._write_lock
+        while write_lock.acquire(blocking=False) and time.monotonic() < deadline:
+            write_lock.release()  # not yet taken by the writer
+            time.sleep(0.01)
         release.set()
         upkeep.join(timeout=10)
-        assert not upkeep.is_alive(), "the catch-up waited for a search's connection"
-        for t in searches:
+        assert not upkeep.is_alive(), "the catch-up waited for a search or for the writer"
+        for t in [*searches, writer]:
             t.join(timeout=60)
         assert not failures, failures[0]
-        assert caught_up and caught_up[0] > 0
-        assert [h.id for h in mem.search("the first handle has not applied", "u")][:1] == [head]
+        with store.repo.read() as session:
+            assert fulltext_seq(session) == caught_up[0] == store.sync.head()
+        hits = mem.search("the first handle has not applied", "u", retrievers=["fulltext"])
+        assert [h.id for h in hits][:1] == [head]

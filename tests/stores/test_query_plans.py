@@ -64,3 +64,21 @@ def test_search_admission_and_rows_are_lookups_by_pk(tmp_path: Any) -> None:
                for sql, _ in plans), plans  # the winners' rows
     for sql, plan in plans:
         assert "SCAN cubes" not in plan, (sql, plan)
+
+
+def test_driver_statements_raise_what_sqlalchemy_would(tmp_path: Any) -> None:
+    """Statements run on the sqlite3 driver directly (driver_rows, the access-count flush,
+    the key check) raise SQLAlchemy's DBAPIError family, as the SQLAlchemy path did: the
+    server and the CLI turn an OperationalError ("database is locked", disk full) into their
+    retry and store messages, not a 500."""
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    from memos import MemOS
+    from memos.stores.repository import driver_rows
+
+    with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
+        repo = mem._store.repo
+        with repo.read() as session, pytest.raises(OperationalError, match="no such table"):
+            driver_rows(session, "SELECT pk FROM no_such_table WHERE pk = ?", (1,))
+        assert repo.upkeep_twin()._write_lock is not repo._write_lock
