@@ -50,7 +50,8 @@ def not_found(cube_id: object) -> NotFoundError:
 # A search's dense half goes to a worker thread only while fewer searches than cores are
 # under way in this process: with every core already busy with other searches, the hand-off
 # only adds work (thread wake-ups, GIL switches) and nothing can overlap.
-CORES = os.cpu_count() or 1
+CORES = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+         else os.cpu_count() or 1)  # the cores this process may run on
 
 # From this many vectors the dense half goes to a worker thread. Chosen from development
 # timings (not a repo command): the hand-off cost more than it saved at 3,000 vectors and

@@ -192,6 +192,11 @@ def train(
         saved = torch.load(state_file, weights_only=False)
         opt_state, start, rng_state = saved["optimizer"], saved["step"], saved["rng"]
         log.info("resuming %s from step %d", out, start)
+        if tc.memory_end is not None and tc.memory_end != model.cfg.memory_end:
+            raise InvalidInputError(
+                f"{out} holds a run whose model reads memory ends as {model.cfg.memory_end!r}; "
+                f"resume it with --memory-end {model.cfg.memory_end} (or none), or train into "
+                "a new --out")
     model.to(device).train()
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]

@@ -58,6 +58,7 @@ OPS = ("add", "search")
 MAX_CLIENTS = 256
 SEARCH_P95_TARGET_MS = 25.0  # with 8 concurrent clients (the issue's target)
 OVERHEAD_TARGET_MS = 2.0  # served p50 - in-process p50, one client
+CALL_TIMEOUT_S = 60.0  # one served call (as httpx's timeout was)
 SERVER_START_S = 300.0  # opening a large store (FAISS load, catch-up) may take a while
 
 
@@ -294,26 +295,32 @@ class _Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
-        """(status, response body); reconnects once when the server closed the connection."""
+    async def post(self, path: str, body: dict[str, Any],
+                   timeout: float = CALL_TIMEOUT_S) -> tuple[int, bytes]:
+        """(status, response body). A kept-alive connection the server has closed meanwhile
+        (no byte of an answer) is opened again once; a call that takes longer than
+        `timeout` seconds raises TimeoutError."""
         payload = json.dumps(body).encode()
         request = (f"POST {path} HTTP/1.1\r\n".encode() + self.head
                    + f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
-        for attempt in (0, 1):
-            if self.writer is None:
-                self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-            try:
+        async with asyncio.timeout(timeout):
+            for attempt in (0, 1):
+                if self.writer is None:
+                    self.reader, self.writer = await asyncio.open_connection(self.host,
+                                                                             self.port)
                 self.writer.write(request)
-                return await self._response()
-            except (ConnectionError, asyncio.IncompleteReadError):
-                self.close()
-                if attempt:
-                    raise
+                try:
+                    status_line = await self.reader.readuntil(b"\r\n")  # type: ignore[union-attr]
+                except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                    self.close()
+                    if attempt or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                        raise
+                    continue  # closed before answering: the request was not read
+                return await self._response(status_line)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _response(self) -> tuple[int, bytes]:
+    async def _response(self, status_line: bytes) -> tuple[int, bytes]:
         assert self.reader is not None
-        status_line = await self.reader.readuntil(b"\r\n")
         status = int(status_line.split(b" ", 2)[1])
         length, chunked, keep = 0, False, True
         while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
@@ -363,7 +370,7 @@ async def _served_load(server: _Server, key: str, op: str, path: str,
                              f"{bad[0][1][:200].decode('utf-8', 'replace')}")
         counter = itertools.count()
         start, start_cpu = time.perf_counter(), server.cpu_seconds()
-        client_cpu = time.process_time()
+        client_cpu = time.thread_time()  # every client runs on this thread's loop
         stop_at = start + seconds
 
         async def worker(connection: _Connection) -> None:
@@ -375,7 +382,8 @@ async def _served_load(server: _Server, key: str, op: str, path: str,
                 t0 = time.perf_counter()
                 try:
                     status, text = await connection.post(path, body(i))
-                except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                        TimeoutError, ValueError, IndexError) as exc:
                     log.warning("served %s failed: %s %s", op, type(exc).__name__, exc)
                     connection.close()
                     errors += 1
@@ -391,7 +399,7 @@ async def _served_load(server: _Server, key: str, op: str, path: str,
 
         await asyncio.gather(*(worker(c) for c in connections))
         wall, cpu = time.perf_counter() - start, server.cpu_seconds() - start_cpu
-        client_cpu = time.process_time() - client_cpu
+        client_cpu = time.thread_time() - client_cpu
     finally:
         for c in connections:
             c.close()

@@ -96,19 +96,21 @@ def test_cli_help_and_bad_clients(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_the_load_generator_reads_every_response_framing() -> None:
     """The bench's HTTP client (`_Connection`) against a loopback server that answers with a
-    Content-Length body, a chunked body with a trailer, and then closes the connection:
-    each body is read whole, and the next call opens a new connection."""
+    Content-Length body, a chunked body with a trailer, a `Connection: close` answer, and then
+    closes a kept-alive connection without saying so: each body is read whole, and the
+    call after each close opens a new connection (the silent close costs no call)."""
     import asyncio
     import json
 
     from memos.bench.serve import _Connection
 
-    answers = [
-        b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{\"a\":1}",
-        b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
-        b"4\r\n{\"b\"\r\n3;x=y\r\n:2}\r\n0\r\nX-Trailer: 1\r\n\r\n",
-        b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
-        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]",
+    answers = [  # (answer, close the connection after it)
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{\"a\":1}", False),
+        (b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+         b"4\r\n{\"b\"\r\n3;x=y\r\n:2}\r\n0\r\nX-Trailer: 1\r\n\r\n", False),
+        (b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}", True),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]", True),  # closed silently
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n5", False),
     ]
     requests: list[bytes] = []
     connections = [0]
@@ -119,10 +121,10 @@ def test_the_load_generator_reads_every_response_framing() -> None:
             head = await reader.readuntil(b"\r\n\r\n")
             length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
             requests.append(head + await reader.readexactly(length))
-            answer = answers.pop(0)
+            answer, close = answers.pop(0)
             writer.write(answer)
             await writer.drain()
-            if b"Connection: close" in answer:
+            if close:
                 break
         writer.close()
 
@@ -131,15 +133,20 @@ def test_the_load_generator_reads_every_response_framing() -> None:
         port = server.sockets[0].getsockname()[1]
         client = _Connection(f"http://127.0.0.1:{port}", "k3y")
         try:
-            return [await client.post("/v1/x", {"n": i}) for i in range(4)]
+            got = []
+            for i in range(5):
+                got.append(await client.post("/v1/x", {"n": i}))
+                await asyncio.sleep(0.05)  # the silent close reaches the client first
+            return got
         finally:
             client.close()
             server.close()
 
     got = asyncio.run(main())
-    assert got == [(200, b'{"a":1}'), (201, b'{"b":2}'), (404, b"{}"), (200, b"[]")]
-    assert connections[0] == 2  # the server closed after the 404: one reconnect
+    assert got == [(200, b'{"a":1}'), (201, b'{"b":2}'), (404, b"{}"), (200, b"[]"),
+                   (200, b"5")]
+    assert connections[0] == 3  # after the 404, and after the silent close
     assert all(r.startswith(b"POST /v1/x HTTP/1.1\r\n") and b"Bearer k3y" in r
                for r in requests)
     assert [json.loads(r.split(b"\r\n\r\n", 1)[1]) for r in requests] == [{"n": i}
-                                                                         for i in range(4)]
+                                                                         for i in range(5)]
