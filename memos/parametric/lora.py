@@ -64,7 +64,8 @@ class TrainConfig:
     rehearsal_facts: int = 16  # facts per rehearsal set
     # 16 questions at weight 2: measured on checkpoint c93a18308a59 (RESULTS.md, "Parametric
     # tier"): 8 at weight 1 (and 8 at weight 3) let memory-QA fall 0.021-0.032; on the one
-    # shipped since (5da2db1bf8cf) this default kept memory-QA at 1.000.
+    # shipped after it (5da2db1bf8cf) this default kept memory-QA at 1.000, and on the one
+    # shipped now (f00b809f51a4) at 1.00 and 0.99 (random / realistic).
     rehearsal_questions: int = 16  # questions per rehearsal batch
     rehearsal_weight: float = 2.0
     rehearsal_styles: tuple[str, ...] = ("random", "realistic")  # the model's eval styles
