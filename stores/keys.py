@@ -6,13 +6,14 @@ explains why a plain hash is enough for random tokens).
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from memos.stores.repository import sqlite_errors_wrapped
+from memos.stores.repository import driver_result_procs, sqlite_errors_wrapped
 from memos.stores.schema import ApiKeyRow
 
 
@@ -29,15 +30,14 @@ def key_by_hash(engine: Engine, secret_hash: str) -> dict[str, Any] | None:
     """The key's columns by name, or None. Every request of the servers runs this, so it
     skips the ORM: on SQLite one statement on a pooled driver connection (its own
     transaction: a revocation committed by any process is seen at once), with the columns'
-    own result processors; elsewhere Core on a bare connection."""
+    own result converters; elsewhere Core on a bare connection."""
     table = ApiKeyRow.__table__
     if engine.dialect.name != "sqlite":
         with engine.connect() as conn:
             row = conn.execute(select(table).where(table.c.secret_hash == secret_hash)
                                ).one_or_none()
         return dict(row._mapping) if row is not None else None
-    sql = (f"SELECT {', '.join(c.name for c in table.columns)} FROM {table.name} "
-           "WHERE secret_hash = ?")
+    sql, procs = _sqlite_key_read(engine.dialect)
     with sqlite_errors_wrapped(sql):
         raw = engine.raw_connection()
         try:
@@ -46,12 +46,19 @@ def key_by_hash(engine: Engine, secret_hash: str) -> dict[str, Any] | None:
             raw.close()
     if found is None:
         return None
-    dialect = engine.dialect
-    out: dict[str, Any] = {}
-    for column, value in zip(table.columns, found, strict=True):
-        proc = column.type.dialect_impl(dialect).result_processor(dialect, None)
-        out[column.name] = proc(value) if proc is not None else value
-    return out
+    values = list(found)
+    for i, proc in procs:
+        values[i] = proc(values[i])
+    return dict(zip((c.name for c in table.columns), values, strict=True))
+
+
+@functools.lru_cache(maxsize=8)
+def _sqlite_key_read(dialect: Any) -> tuple[str, list[tuple[int, Any]]]:
+    """The statement and column converters of `key_by_hash` on SQLite, made once."""
+    table = ApiKeyRow.__table__
+    sql = (f"SELECT {', '.join(c.name for c in table.columns)} FROM {table.name} "
+           "WHERE secret_hash = ?")
+    return sql, driver_result_procs(list(table.columns), dialect)
 
 
 def key_by_id(session: Session, key_id: str) -> ApiKeyRow | None:

@@ -236,12 +236,19 @@ def driver_rows(session: Session, sql: str, params: Sequence[Any] = ()) -> list[
     """All rows of one statement, run on the session's own driver connection inside its
     transaction. For the statements every search runs: on SQLite SQLAlchemy's result
     machinery (per statement and per row) cost more than SQLite's own work for a
-    hundred-row answer. `sql` uses the driver's parameter style (`?` on SQLite)."""
+    hundred-row answer (development timings, not a repo command). `sql` uses the driver's parameter style (`?` on SQLite)."""
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         with sqlite_errors_wrapped(sql, params):
             return conn.connection.dbapi_connection.execute(sql, tuple(params)).fetchall()
     return list(conn.exec_driver_sql(sql, tuple(params)).all())
+
+
+def driver_result_procs(columns: Sequence[Any], dialect: Any) -> list[tuple[int, Any]]:
+    """(position, converter) of the columns whose driver values SQLAlchemy would convert
+    (dates, booleans, JSON): what a row read on the driver needs to match a Core row."""
+    return [(i, proc) for i, c in enumerate(columns)
+            if (proc := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
 
 
 @contextmanager
@@ -352,9 +359,7 @@ class Repository:
         self._row_select = "SELECT " + ", ".join(f'"{c.name}"' for c in columns) + " FROM cubes"
         self._row_procs: list[tuple[int, Any]] = []
         if self.dialect == "sqlite":  # the fast row path is SQLite's (rows_by_admitted_pks)
-            self._row_procs = [(i, proc) for i, c in enumerate(columns)
-                               if (proc := c.type.dialect_impl(dialect).result_processor(
-                                   dialect, None)) is not None]
+            self._row_procs = driver_result_procs(columns, dialect)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(memos_write=True),
                                    expire_on_commit=False)
@@ -374,8 +379,8 @@ class Repository:
             yield session
 
     def upkeep_twin(self) -> Repository:
-        """A second handle on the same database with a small connection pool of its own,
-        sharing this one's write lock, for the index upkeep (catch-up, rebuilds) that runs
+        """A second handle on the same database with a small connection pool and a process
+        write lock of its own, for the index upkeep (catch-up, rebuilds) that runs
         while holding the store's index lock.
 
         Searches take a connection of the main pool and then wait for the index lock (their
