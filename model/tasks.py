@@ -405,6 +405,13 @@ _STATED_KINDS: tuple[Callable[[random.Random], str], ...] = (
 )
 
 
+def _fit(value: str, limit: int = 64) -> str:
+    """`value` cut to `limit` bytes at a character boundary, without loose ends."""
+    if len(value.encode()) > limit:
+        value = value.encode()[:limit].decode(errors="ignore").rstrip(",;:-&. ")
+    return value.strip() or "x"
+
+
 def make_stated_value(rng: random.Random) -> str:
     """A value as people state it: a titled name, an address, a date, a phone number, an e-mail
     address, a phrase with periods and commas, or a long (33-64 bytes) mixture; 1-64 bytes. A few
@@ -427,14 +434,44 @@ def make_stated_subject(rng: random.Random) -> str:
 STATED_SHARE = 0.35  # share of training values (and a fifth of that for subjects) drawn as stated
 
 
-def make_training_facts(rng: random.Random, n: int, stated_share: float = STATED_SHARE) -> list[Fact]:
+def _long_words(rng: random.Random) -> str:
+    """33-64 bytes of made-up words, mostly lower case ("vemo tarsik ul pendra kosimaret")."""
+    return _phrase(rng, 33, 64) if rng.random() < 0.5 else " ".join(
+        _word(rng, 1, 9) for _ in range(12)).encode()[:rng.randint(33, 64)].decode(
+        errors="ignore").rsplit(" ", 1)[0]
+
+
+# One kind of value for a whole set (`uniform_share`): values of one kind share their shape
+# and often their words, so telling 64 of them apart takes every byte — the sets where the
+# model's copying slips. (The robustness families are such sets, built from other generators.)
+_UNIFORM_KINDS: tuple[Callable[[random.Random], str], ...] = (
+    _long_words, _long, _email, _address, _phone, _date, _titled_name,
+    lambda r: str(r.randint(10 ** 7, 10 ** 14)), lambda r: _sentence(r, 12, 32),
+)
+
+
+def make_training_facts(rng: random.Random, n: int, stated_share: float = STATED_SHARE,
+                        uniform_share: float = 0.0) -> list[Fact]:
     """The training mix: `make_facts` (random strings of many shapes) with `stated_share` of the
-    values replaced by values as people state them, and in some sets titled people as subjects."""
+    values replaced by values as people state them, and in some sets titled people as subjects.
+
+    With `uniform_share`, that share of the sets draws every value from one kind (long
+    phrases, e-mail addresses, addresses, phone numbers, dates, titled names, long numbers,
+    ...) and a fifth of those sets is written in capitals throughout. At 0 (the default) the
+    draws are exactly those of the earlier mix, so earlier training commands reproduce."""
     facts = make_facts(rng, n)
     if rng.random() < 0.15:
         names = distinct(len({f.subject for f in facts}), lambda: make_stated_subject(rng))
         rename = dict(zip(dict.fromkeys(f.subject for f in facts), names, strict=True))
         facts = [Fact(rename[f.subject], f.attribute, f.value) for f in facts]
+    if uniform_share and rng.random() < uniform_share:
+        kind = rng.choice(_UNIFORM_KINDS)
+        facts = [Fact(f.subject, f.attribute, _fit(kind(rng))) for f in facts]
+        if rng.random() < 0.2:  # a set in capitals throughout; pairs stay distinct
+            shouted = [Fact(f.subject.upper(), f.attribute.upper(), f.value.upper()) for f in facts]
+            if len({(f.subject, f.attribute) for f in shouted}) == len(shouted):
+                facts = shouted
+        return facts
     return [Fact(f.subject, f.attribute, make_stated_value(rng)) if rng.random() < stated_share else f
             for f in facts]
 
@@ -530,7 +567,7 @@ def _rows(prompts: list[list[int]], answers: list[list[int]]) -> tuple[torch.Ten
 
 def memory_qa_batch(
     rng: random.Random, n_facts: int, groups: int, questions: int, stuffed: bool = False,
-    stated_share: float = STATED_SHARE,
+    stated_share: float = STATED_SHARE, uniform_share: float = 0.0,
 ) -> Batch:
     """`groups` fact sets of `n_facts`, `questions` questions about each.
 
@@ -540,7 +577,7 @@ def memory_qa_batch(
     prompts, answers, sel, fact_sets, mem_seqs = [], [], [], [], []
     allowed = torch.zeros(groups * questions, groups * n_facts, dtype=torch.bool)
     for g in range(groups):
-        facts = make_training_facts(rng, n_facts, stated_share)
+        facts = make_training_facts(rng, n_facts, stated_share, uniform_share)
         fact_sets.append(facts)
         mem_seqs += [[tok.BOS, *tok.encode_raw(f.text)] for f in facts]
         for q in range(questions):

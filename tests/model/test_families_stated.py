@@ -102,3 +102,27 @@ def test_train_init_starts_from_a_checkpoint(tmp_path) -> None:
         assert torch.allclose(a, b, atol=1e-5), name
     with pytest.raises(InvalidInputError, match="not a checkpoint directory"):
         train(cfg, tc, tmp_path / "other", progress=False, init=tmp_path / "missing")
+
+
+def test_uniform_sets_draw_every_value_of_one_kind() -> None:
+    # --uniform-share 0 (the default) leaves the earlier mix's draws exactly as they were.
+    assert (tasks.make_training_facts(random.Random(5), 64, uniform_share=0.0)
+            == tasks.make_training_facts(random.Random(5), 64))
+    sets = [tasks.make_training_facts(random.Random(seed), 32, uniform_share=1.0)
+            for seed in range(60)]
+    for facts in sets:
+        assert len(facts) == 32 and len({(f.subject, f.attribute) for f in facts}) == 32
+        assert all(1 <= len(f.value.encode()) <= 64 and f.value == f.value.strip() for f in facts)
+    # Whole sets of one shape: all e-mail addresses, all long values, all in capitals.
+    assert any(all("@" in f.value for f in facts) for facts in sets)
+    assert any(all(len(f.value.encode()) > 32 for f in facts) for facts in sets)
+    shouted = [facts for facts in sets
+               if all(f"{f.subject}{f.attribute}{f.value}".isupper() for f in facts)]
+    assert 0 < len(shouted) < len(sets)
+    # The random mix almost never does either.
+    mixed = [tasks.make_training_facts(random.Random(seed), 32) for seed in range(60)]
+    assert not any(all("@" in f.value for f in facts) for facts in mixed)
+    # And the batch passes the share through.
+    batch = tasks.memory_qa_batch(random.Random(2), n_facts=8, groups=1, questions=2,
+                                  uniform_share=1.0)
+    assert batch.facts[0] == tasks.make_training_facts(random.Random(2), 8, uniform_share=1.0)
