@@ -201,3 +201,21 @@ def test_a_turn_said_twice_is_stored_once_with_both_sources(mem: MemOS) -> None:
     assert again.facts == first.facts and again.superseded == []
     refs = {s.ref for s in mem.get(first.facts[0], "alice").sources if s.kind == "message"}
     assert refs == {"s1#0", "s2#0"}
+
+
+def test_a_fact_stated_in_its_own_words_is_kept_beside_its_turn(mem: MemOS) -> None:
+    # The turn already says everything the fact says (near-duplicate text); the fact is a
+    # different kind of memory and must not be merged into the turn's episode.
+    report = mem.ingest([user("Rosa's phone number is +1 415 555 0199."),
+                         user("Dave's phone number is +1 415 555 0134.")], "mei",
+                        session_id="s1", at=T1)
+    facts = [mem.get(i, "mei") for i in report.facts]
+    assert sorted(f.content for f in facts) == [
+        "Dave's phone number is +1 415 555 0134.", "Rosa's phone number is +1 415 555 0199."]
+    assert {f.kind.value for f in facts} == {"fact"}
+    assert all(f.metadata["attribute"] == "phone number" for f in facts)
+    # Said again in a later session: the same fact (a duplicate of it), not a second one.
+    again = mem.ingest([user("Rosa's phone number is +1 415 555 0199.")], "mei",
+                       session_id="s2", at=T2)
+    rosa = next(f.id for f in facts if f.content.startswith("Rosa"))
+    assert again.facts == [rosa]
