@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 from memos.reader.dates import DateMention, resolve_dates
 from memos.reader.vocab import (
+    KIN_NAMES,
     MULTI_VALUED,
     RELATION_RE,
     attribute_name,
@@ -109,7 +110,10 @@ _STOP_FIRST = frozenset({"to", "that", "it", "it's", "you", "them", "him", "her"
                          "amazing", "awesome", "nice", "good", "bad", "hard", "tough", "fine",
                          "ok", "okay", "not", "always", "never", "still", "just", "also",
                          "getting", "going", "doing", "is", "are", "was", "this", "these",
-                         "those", "such", "about", "much", "more", "most", "being"})
+                         "those", "such", "about", "much", "more", "most", "being", "in",
+                         "at", "on", "near", "by", "over", "under", "into", "from", "with",
+                         "out", "off", "up", "down", "away", "back", "here", "there", "no",
+                         "yes"})
 _STOP_LAST = frozenset({"is", "are", "was", "were", "be", "it", "so", "the", "a", "an", "my",
                         "to", "of", "with", "for", "and", "or", "i", "me", "you"})
 # A like or preference that points at the conversation ("your", "this") or needs its
@@ -136,17 +140,42 @@ def sentences(text: str) -> list[str]:
     return [p.strip() for p in out if p and p.strip()]
 
 
-_CLAUSE_SPLIT = re.compile(r"(?:,|;|\s+(?:and|but|so))\s+(?=I\b(?!'d|'ll))")
+# Where a sentence holds another clause: a comma, semicolon or dash before a word that
+# starts one (a pronoun, an auxiliary or question word, a hedge, a participle of the
+# statements the rules read), or "and"/"but"/"so" before a first-person subject.
+_CLAUSE_SPLIT = re.compile(
+    r"(?:,|;|\s[-–—])\s+(?=(?:and\s+|but\s+|so\s+|or\s+|then\s+|now\s+|also\s+)*"
+    r"(?:I|we|he|she|they|it|it's|you|there|this|that|is|are|am|was|were|can|could|would|"
+    r"will|do|does|did|should|shall|may|might|have|has|what|where|when|why|who|which|how|"
+    r"any|anything|anyone|maybe|perhaps|please|hope|thanks|thank|let's|lol|haha|idk|"
+    r"born|based|living|grew|originally|my|put|add|give|tell|show|make|help|send|find|play|"
+    r"suggest|recommend|check|look|remind|note|save|remember|write|book|get|let|need|"
+    r"trying|wondering)\b)"
+    r"|\s+(?:and|but|so)\s+(?=(?:now\s+|then\s+|also\s+|today\s+)?(?:I|we)\b)"
+    r"|\s+(?=(?:if|in\s+case)\s+(?:you|u)\b)",  # "My e-mail is a@b.org if you need it"
+    re.IGNORECASE)
+# A clause that asks: an auxiliary or question word first ("is it ok to ...?", "any ideas
+# for ...?", "do you know ...?").
+_ASKS = re.compile(
+    r"^(?:(?:and|but|so|or|then|ok|okay|oh|hey|also|btw),?\s+)*(?:is|are|am|was|were|can|could|"
+    r"would|will|do|does|did|should|shall|may|might|have|has|what|where|when|why|who|which|"
+    r"how|any|anything|anyone|isn't|aren't|don't|doesn't|right|no|yes|or)\b", re.IGNORECASE)
 
 
 def clauses(text: str) -> list[str]:
-    """Sentences, split again where a new first-person clause starts ("I no longer live in
-    Cairo, I moved to Dubai" is two statements)."""
+    """Sentences, split again where another clause starts ("I no longer live in Cairo, I
+    moved to Dubai" is two statements). In a sentence that ends with a question mark, the
+    question is the clause that asks and what follows it, and the whole sentence when it
+    opens with the question: "My email is a@b.org, is it ok to use it?" still states the
+    e-mail address; "Do you know if I live in Paris, or Rome?" states nothing. Each part
+    that is a question keeps a question mark, so the rules pass over it."""
     out = []
     for sentence in sentences(text):
-        question = sentence.rstrip().endswith("?")
-        parts = [p.strip() for p in _CLAUSE_SPLIT.split(sentence) if p.strip()]
-        out.extend(p + "?" if question and not p.endswith("?") else p for p in parts)
+        parts = [p.strip() for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()]
+        if sentence.rstrip().endswith("?") and parts:
+            asks = next((i for i, p in enumerate(parts) if _ASKS.match(p)), len(parts) - 1)
+            parts = [p if i < asks or p.endswith("?") else p + "?" for i, p in enumerate(parts)]
+        out.extend(parts)
     return out
 
 
@@ -204,6 +233,7 @@ class _Turn:
     out: list[Extraction] = field(default_factory=list)
     seen: set[tuple[str, str, str, bool]] = field(default_factory=set)
     dates: list[DateMention] = field(default_factory=list)  # of the current sentence
+    caseless: bool = False  # the turn has no capital letters: places may be lower case
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
             negated: bool = False, kind: str = "fact") -> None:
@@ -237,18 +267,22 @@ class _Turn:
 _I = r"\bI(?:'m|’m|'ve|’ve| am| have| really| also| now| just| still| actually| recently|" \
      r" finally| currently)*"
 _SUBJECT = re.compile(
-    rf"(?P<i>{_I})\s+|\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>{_NAME_RE}),?)?"
+    rf"(?P<i>{_I})\s+|(?P<we>\b[Ww]e(?:'ve|’ve| have| just| now| recently| finally| all| both|"
+    rf" currently)*)\s+|"
+    rf"\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>{_NAME_RE}),?)?"
     rf"(?:'s| is| has| just| also| now| recently| still| currently)*\s+|"
     rf"(?:^|(?<=[,;] ))(?P<name>[A-Z][a-z]+)(?:'s| is| has| just| also| now| recently)*\s+")
-_AUX = r"(?:(?:'m|’m|'s|’s|am|is|are|have|has|'ve|’ve|just|recently|finally|now|also|" \
-       r"actually|still|currently|really|officially)\s+)*"
+_AUX = r"(?:(?:'m|’m|'s|’s|'re|’re|am|is|are|have|has|'ve|’ve|just|recently|finally|now|also|" \
+       r"actually|still|currently|really|officially|been|do|does|truly|absolutely|totally|" \
+       r"honestly)\s+)*"
 
 # (predicate after the subject, attribute (None: from the value), family, listing, place)
 _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
-    (re.compile(_AUX + r"(?:live|lives|living|reside|resides|based)\s+in\s+(?:the city of\s+)?",
+    (re.compile(_AUX + r"(?:live|lives|living|reside|resides|based|stay|stays)\s+in\s+"
+                r"(?:the city of\s+)?",
                 re.I), "residence", "residence", False, True),
     (re.compile(_AUX + r"(?:live|lives|living)\s+(?:at|on)\s+", re.I), "address", "residence",
-     False, False),
+     False, True),
     (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?to\s+", re.I), "residence",
      "residence", False, True),
     (re.compile(_AUX + r"(?:work|works|working|employed)\s+(?:at|for|with|by)\s+", re.I),
@@ -256,6 +290,10 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
     (re.compile(_AUX + r"(?:started|got)\s+(?:a\s+new\s+job|a\s+job|working)\s+(?:at|for|with)\s+",
                 re.I), "employer", "work", False, False),
     (re.compile(_AUX + r"(?:joined)\s+(?=[A-Z])", re.I), "employer", "work", False, True),
+    (re.compile(_AUX + r"started\s+(?:at|with)\s+(?=[A-Z])", re.I), "employer", "work", False,
+     True),
+    (re.compile(_AUX + r"(?:work|works|working)\s+in\s+[a-z][a-z -]{0,30}?\s+(?:at|for|with)\s+"
+                r"(?=[A-Z])", re.I), "employer", "work", False, True),
     (re.compile(_AUX + r"(?:work|works|working)\s+as\s+(?:an?\s+)?", re.I), "job", "work",
      False, False),
     (re.compile(_AUX + r"allergic\s+to\s+", re.I), "allergy", "allergy", True, False),
@@ -271,9 +309,25 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
     (re.compile(_AUX + r"(?:from|originally\s+from|grew\s+up\s+in|born\s+and\s+raised\s+in|"
                 r"come\s+from|comes\s+from)\s+", re.I), "home town", "origin", False, True),
 ]
-_JOB_GUESS = re.compile(r"an?\s+(?=[a-z])", re.I)  # "I'm a nurse": kept when it names a job
-_JOB_WORD = re.compile(r"(?:er|or|ist|ian|ant|ent|eon|nurse|chef|pilot|cook|clerk|medic|vet|"
-                       r"student|midwife|dj|ceo|cto)$", re.I)
+_JOB_GUESS = re.compile(r"(?:an?|the)\s+(?=[a-z])", re.I)  # "I'm a nurse", "the head chef"
+_JOB_WORD = re.compile(r"(?:er|or|ist|yst|ista|ian|ant|ent|eon|nurse|chef|pilot|cook|clerk|"
+                       r"medic|vet|student|midwife|dj|ceo|cto|nanny|doula|coach|judge|priest|"
+                       r"rabbi|imam|monk|nun|(?:post|fire|police|sales|fisher|chair|business|"
+                       r"handy|delivery|crafts)(?:wo)?man)$", re.I)
+# Occupations named without an article ("product designer at Figma") or of another person
+# ("Sam's a chef"): the job's last word must be one of these, the suffixes above being too
+# loose there ("Coffee is a lifesaver").
+JOBS = frozenset("""
+accountant actor actress analyst architect artist assistant baker barista barber bartender
+builder butcher carer carpenter cashier chef chemist cleaner clerk coach consultant cook
+counsellor counselor courier dancer dentist designer developer director doctor driver
+economist editor electrician engineer farmer firefighter gardener hairdresser hygienist
+illustrator journalist judge lawyer lecturer librarian manager mechanic midwife musician
+nanny nurse officer optician painter paralegal paramedic pharmacist photographer
+physiotherapist physio pilot plumber policeman policewoman postman producer professor
+programmer psychologist receptionist researcher scientist secretary singer solicitor
+student surgeon teacher technician therapist translator tutor vet waiter waitress writer
+""".split())
 _NOT_JOBS = frozenset({"fan", "member", "lover", "beginner", "user", "foreigner", "newcomer",
                        "father", "mother", "brother", "sister", "daughter", "winner", "loser",
                        "runner", "gamer", "smoker", "drinker", "believer", "talker", "patient",
@@ -289,17 +343,27 @@ _AS_JOB = re.compile(r"\s+as\s+an?\s+(?P<job>[a-z][a-z -]{1,40}?)\s*(?:[.,!;]|$)
 _AT_EMPLOYER = re.compile(r"\s+(?:at|for|with)\s+(?=[A-Z])")
 
 
-def _job(value: str) -> str | None:
+def _job(value: str, *, known: bool = False) -> str | None:
+    """`value` when it names a job ("nurse", "software engineer"); with `known`, only when
+    its last word is an occupation of JOBS."""
     words = value.split()
     if not words or len(words) > 4 or not words[0][:1].islower():
         return None
     last = words[-1].lower()
+    if known:
+        return value if last in JOBS else None
     if last in _NOT_JOBS or value.lower() in _NOT_JOBS or not _JOB_WORD.search(last):
         return None
     return value
 
 
 _AGE = re.compile(_AUX + r"(?P<n>\d{1,3})\s+(?:years?\s+old|yrs?\s+old|y/o)\b", re.I)
+# "I'm 29", "I just turned 68": a bare number after "I'm" / "turned" that nothing follows
+# but the clause's end ("I'm 5 minutes away" is not an age).
+_AGE_BARE = re.compile(
+    r"I(?:(?:'m|’m|\s+am)\s+(?:(?:now|just|almost|nearly)\s+)?|\s+(?:(?:just|recently|finally)\s+)*"
+    r"turned\s+)(?P<n>\d{1,3})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|"
+    r"this|myself|haha|lol)\b))", re.I)
 _NEGATIONS: list[tuple[re.Pattern[str], str, bool]] = [
     (re.compile(_AUX + r"(?:not|no\s+longer|n't)\s+allergic\s+to\s+", re.I), "allergy", True),
     (re.compile(r"(?:'m|’m|am|is|'s)?\s*(?:not\s+)?(?:don't|do\s+not|doesn't|does\s+not|"
@@ -308,6 +372,8 @@ _NEGATIONS: list[tuple[re.Pattern[str], str, bool]] = [
                 r"(?:at|for|with)\s+", re.I), "employer", False),
     (re.compile(r"(?:'ve|’ve|have|has)?\s*(?:just\s+)?(?:left|quit)\s+(?:my\s+job\s+at\s+)?(?=[A-Z])",
                 re.I), "employer", False),
+    (re.compile(r"(?:'m|’m|am|is|'s)\s+(?:not|no\s+longer)\s+(?:with|at)\s+(?=[A-Z])(?=.*\b(?:any\s?more|"
+                r"no\s+longer)\b)", re.I), "employer", False),
     (re.compile(r"(?:don't|do\s+not|doesn't|does\s+not|no\s+longer)\s+(?:really\s+)?"
                 r"(?:like|likes|love|loves|enjoy|enjoys)\s+", re.I), "likes", True),
     (re.compile(r"(?:don't|do\s+not|doesn't|does\s+not|no\s+longer)\s+prefer\s+", re.I),
@@ -318,19 +384,23 @@ _MY_ATTR = re.compile(
     rf"\b(?:[Mm]y|(?P<owner>{_NAME_RE})'s)\s+(?:(?P<rel>{RELATION_RE})'s\s+)?"
     r"(?P<attr>(?i:favou?rite\s+[a-z]+(?:\s+[a-z]+)?|[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}?))"
     r"\s+is\s+(?P<neg>no\s+longer\s+|not\s+)?")
+_NEW = r"(?:(?:new|current|present)\s+)?"
 _REL_NAMED = re.compile(
-    rf"\b(?:[Mm]y|[Oo]ur)\s+(?P<rel>{RELATION_RE})(?:'s\s+name\s+is|\s+is\s+(?:called|named)|,)\s+"
+    rf"\b(?:[Mm]y|[Oo]ur)\s+{_NEW}(?P<rel>{RELATION_RE})(?:['’]s\s+name\s+is|['’]s\s+(?:called|named)|"
+    rf"\s+is\s+(?:called|named)|,)\s+"
     rf"(?P<name>{_TITLE_NAME})|\b[Mm]y\s+(?P<rel2>{RELATION_RE})\s+(?P<name2>{_TITLE_NAME})\b|"
-    rf"\b[Mm]y\s+(?P<rel3>{RELATION_RE})\s+is\s+(?P<name3>{_TITLE_NAME})\s*(?:[.,!;]|$)")
+    rf"\b[Mm]y\s+{_NEW}(?P<rel3>{RELATION_RE})\s+is\s+(?P<name3>{_TITLE_NAME})\s*(?:[.,!;]|$)")
 _MY_NAME = re.compile(
     rf"\b(?:[Mm]y\s+name(?:'s|\s+is)|[Cc]all\s+me|[Mm]y\s+friends\s+call\s+me)\s+"
     rf"(?P<name>{_TITLE_NAME})|(?:^|[.!]\s+|,\s*)(?:[Hh]i|[Hh]ello|[Hh]ey)?[,!]?\s*"
-    rf"I(?:'m|’m|\s+am)\s+(?P<short>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s*(?:[,.!]|$|\s+and\b|"
-    rf"\s+by\s+the\s+way)")
+    rf"I(?:'m|’m|\s+am)\s+(?P<short>[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?)\s*(?:[,.!]|$|"
+    rf"\s+and\b|\s+but\b|\s+by\s+the\s+way|\s+here\b)|"
+    rf"(?:^|[.!]\s+|,\s*)(?:[Hh]i|[Hh]ello|[Hh]ey)?[,!]?\s*(?P<here>[A-Z][^\W\d_]+)\s+here\s*(?:[,.!]|$)")
 
 
 def _named(name: str) -> bool:
-    return bool(name) and name.split()[0].lower().rstrip(".") not in NOT_NAMES
+    first = name.split()[0].lower().rstrip(".") if name.split() else ""
+    return bool(first) and first not in NOT_NAMES and first not in KIN_NAMES
 
 
 def _person(name: str) -> str:
@@ -346,7 +416,7 @@ def stated_name(text: str) -> str | None:
         if sentence.rstrip().endswith("?"):
             continue
         for m in _MY_NAME.finditer(sentence):
-            name = clean_value(m.group("name") or m.group("short") or "")
+            name = clean_value(m.group("name") or m.group("short") or m.group("here") or "")
             if m.group("name"):
                 name = clean_value(sentence[m.start("name"):value_end(sentence,
                                                                       m.start("name"))])
@@ -355,33 +425,85 @@ def stated_name(text: str) -> str | None:
     return found
 
 
+# Chat written in lower case: "im", "i", "ive" are the first person.
+_LOWER_I = re.compile(r"\b(?:i(?=\s|['’]|$)|im(?=\s)|ive(?=\s))")
+# A clause that starts with the statement's verb, its subject left out: "live in leeds atm",
+# "Context: based in Berlin.", "Grew up in Leeds.", "I'm Liam, born and raised in Cork".
+_BARE = re.compile(
+    r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
+    r"(?:currently\s+|now\s+|still\s+|originally\s+)?"
+    r"(?=(?:live|living|based|grew\s+up|born\s+and\s+raised|moved|relocated|from)\b)", re.I)
+# "Home is Boston these days": where the speaker lives.
+_HOME = re.compile(r"(?:^|\b[Mm]y\s+)[Hh]ome\s+(?:is|'s|’s)\s+(?:now\s+)?(?=[A-Z])")
+# "I changed jobs, I'm at Farfetch now": "I'm at X" names an employer only in a turn about work.
+_AT_ORG = re.compile(r"\bI(?:'m|’m|\s+am)\s+(?:now\s+)?(?:at|with)\s+(?=[A-Z])")
+_WORK_TALK = re.compile(r"\b(?:jobs?|work(?:ing)?|company|employer|hired|position|role|"
+                        r"offer|career)\b", re.I)
+# "I'm Ben, product designer at Figma": a job after the speaker's name.
+_APPOSITIVE_JOB = re.compile(
+    r"\bI(?:'m|’m|\s+am)\s+[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?,\s+(?:an?\s+|the\s+)?"
+    r"(?P<job>[a-z][a-z -]{1,40}?)\s+(?:at|for|with)\s+(?=[A-Z])")
+# "it's sofia@x.org now" right after "my email is no longer ...": the new value.
+_ITS_NOW = re.compile(r"^(?:and\s+|but\s+|now\s+)*it(?:'s|’s|\s+is)\s+(?:now\s+)?", re.I)
+
+
 def extract(text: str, speaker: str, speaker_key: str,
             at: datetime | date | None = None) -> list[Extraction]:
     """The facts a turn by `speaker` states (see the module doc); dates in a statement are
     resolved against `at`, the turn's time ("moved to Rome in March" -> `when`)."""
     turn = _Turn(speaker, speaker_key)
     me = _Subject(speaker, speaker_key)
+    # In a turn written all in lower case, a place's case says nothing.
+    turn.caseless = not any(c.isupper() for c in text)
+    text = _LOWER_I.sub(lambda m: {"i": "I", "im": "I'm", "ive": "I've"}[m.group(0)], text)
+    work_talk = bool(_WORK_TALK.search(text))
+    ended: str | None = None  # the attribute a "my X is no longer Y" clause just ended
     for sentence in clauses(text):
         if sentence.rstrip().endswith("?") or len(sentence) > 600:
+            ended = None
             continue
         turn.dates = resolve_dates(sentence, at) if at is not None else []
+        its = _ITS_NOW.match(sentence)
+        if ended and its:
+            turn.add(me, ended, _value(sentence, its.end()), "attribute")
+            ended = None
+            continue
+        ended = None
         if "not" in sentence or "n't" in sentence or _ANY_MORE.search(sentence) \
                 or re.search(r"\b(?:left|quit)\b", sentence):
+            before = len(turn.out)
             if _negations(sentence, turn, me):
+                last = turn.out[-1] if len(turn.out) > before else None
+                if last is not None and last.family == "negation" and last.subject_key == me.key:
+                    ended = last.attribute
                 continue
         if _HEDGE.search(sentence):
             continue
+        bare = _BARE.match(sentence)
+        if bare and not re.match(r"(?:I|we|my)\b", sentence[bare.end():], re.I):
+            sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
         name = stated_name(sentence)
         if name and speaker_key.startswith("user:"):
             turn.add(_Subject(name, speaker_key), "name", name, "name")
         _relatives(sentence, turn, me)
         _my_attributes(sentence, turn, me)
         _predicates(sentence, turn, me)
+        home = _HOME.search(sentence)
+        if home:
+            turn.add(me, "city", _trim_place(_value(sentence, home.end()), "residence"),
+                     "residence")
+        job = _APPOSITIVE_JOB.search(sentence)
+        if job and _job(clean_value(job.group("job")), known=True):
+            turn.add(me, "job", clean_value(job.group("job")), "work")
+            turn.add(me, "employer", _trim_place(_value(sentence, job.end()), "employer"), "work")
+        org = _AT_ORG.search(sentence) if work_talk else None
+        if org:
+            turn.add(me, "employer", _trim_place(_value(sentence, org.end()), "employer"), "work")
     return turn.out
 
 
 def _subject_of(m: re.Match[str], me: _Subject) -> _Subject | None:
-    if m.group("i") is not None:
+    if m.group("i") is not None or m.group("we") is not None:
         return me
     if m.group("rel"):
         rel = relation_name(m.group("rel"))
@@ -390,6 +512,8 @@ def _subject_of(m: re.Match[str], me: _Subject) -> _Subject | None:
             return _Subject(name, name)
         return _Subject(me.name, me.key, f"{rel}'s ")
     name = m.group("name")
+    if name and name.lower() in KIN_NAMES:  # "Mum lives in Brighton": the speaker's mother
+        return _Subject(me.name, me.key, f"{KIN_NAMES[name.lower()]}'s ")
     if name and _named(name):
         return _Subject(name, name)
     return None
@@ -407,41 +531,66 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
                     r"(?:don't|do\s+not|doesn't|does\s+not)\s+(?:like|enjoy)\b",
                     sentence[rest:], re.I):
             continue
-        age = _AGE.match(sentence, rest)
-        if age and subj.prefix == "":
+        we = sm.group("we") is not None  # "we live in Bristol": where the speaker lives too
+        age = _AGE.match(sentence, rest) or (
+            _AGE_BARE.match(sentence, sm.start()) if sm.group("i") is not None else None)
+        if age and subj.prefix == "" and not we and 0 < int(age.group("n")) <= 120:
             turn.add(subj, "age", age.group("n"), "age")
             continue
         guess = _JOB_GUESS.match(sentence, rest)
-        if guess and subj.prefix == "" and re.search(r"(?:'m|’m|\bam)\s*$", sentence[:rest]):
+        named = sm.group("name") is not None
+        if guess and subj.prefix == "" and not we and re.search(
+                r"(?:'m|’m|\bam)\s*$" if not named else r"(?:'s|’s|\bis)\s*$", sentence[:rest]):
             raw = clean_value(sentence[guess.end():value_end(sentence, guess.end())])
             job, employer = _split_job(raw)
-            if _job(job):
+            if _job(job, known=named):
                 turn.add(subj, "job", job, "work")
                 if employer and _ok_value(employer, place=True):
                     turn.add(subj, "employer", employer, "work")
                 continue
-        for pattern, attribute, family, listing, place in _PREDICATES:
-            pm = pattern.match(sentence, rest)
-            if pm is None:
-                continue
-            if sm.group("name") is not None and family in ("likes", "preference", "origin"):
-                break  # "Paris is into ..." - only people's statements in the first person
+        while rest is not None:
+            rest = _predicate_at(sentence, rest, sm, subj, turn, we)
+
+
+def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, turn: _Turn,
+                  we: bool) -> int | None:
+    """The first predicate at `sentence[rest:]` for `subj`; returns where a second one of the
+    same subject may start ("lives in Madrid and works at Santander"), or None."""
+    for pattern, attribute, family, listing, place in _PREDICATES:
+        pm = pattern.match(sentence, rest)
+        if pm is None:
+            continue
+        if sm.group("name") is not None and family in ("likes", "preference", "origin"):
+            return None  # "Paris is into ..." - only people's statements in the first person
+        if we and family != "residence":
+            return None  # "we love hiking" is not the speaker's own statement
+        if attribute == "address":
+            raw = clean_value(sentence[pm.end():value_end(sentence, pm.end(), address=True)])
+        else:
             raw = _value(sentence, pm.end(), listing=listing)
-            values = _split_list(raw) if listing else [_trim_place(raw, attribute)]
-            for value in values:
-                if not _ok_value(value, place=place):
-                    continue
-                if family in ("likes", "preference") and value.split()[0].lower() in _DEICTIC:
-                    continue  # "I love your turtles", "I love this photo": a reaction
-                attr = _residence_attr(value) if attribute == "residence" else attribute
-                kind = "preference" if family in ("preference", "likes") else "fact"
-                turn.add(subj, attr, value, family, kind=kind)
-            if attribute == "employer":  # "I work at a hospital as a surgeon"
-                after = _AS_JOB.match(sentence, pm.end() + len(raw)) if raw and \
-                    sentence.find(raw, pm.end()) == pm.end() else None
-                if after and _job(after.group("job")):
-                    turn.add(subj, "job", clean_value(after.group("job")), "work")
-            break
+        values = _split_list(raw) if listing else [_trim_place(raw, attribute)]
+        for value in values:
+            if not _ok_value(value, place=place and not turn.caseless):
+                continue
+            if family in ("likes", "preference") and value.split()[0].lower() in _DEICTIC:
+                continue  # "I love your turtles", "I love this photo": a reaction
+            attr = _residence_attr(value) if attribute == "residence" else attribute
+            kind = "preference" if family in ("preference", "likes") else "fact"
+            turn.add(subj, attr, value, family, kind=kind)
+        at = sentence.find(raw, pm.end()) if raw else -1
+        if attribute == "employer":  # "I work at a hospital as a surgeon"
+            after = _AS_JOB.match(sentence, pm.end() + len(raw)) if raw and at == pm.end() else None
+            if after and _job(after.group("job")):
+                turn.add(subj, "job", clean_value(after.group("job")), "work")
+        if at < 0:
+            return None
+        more = _AND_THEN.match(sentence, at + len(raw))
+        return more.end() if more else None
+    return None
+
+
+# After one predicate, another of the same subject: "... in Madrid and works at Santander".
+_AND_THEN = re.compile(r"[^,;.!?]{0,30}?,?\s+(?:and|&)\s+(?:also\s+|now\s+|then\s+)?(?=[a-z])")
 
 
 _PLACE_TAIL = re.compile(r"\s+(?:for|with|near|because|since|to|from)\s+.*$", re.I)
@@ -505,11 +654,13 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
             if owner is not None:
                 continue
             subj = _Subject(me.name, me.key, f"{relation_name(rel)}'s ")
-        value = _value(sentence, m.end())
+        value = _value(sentence, m.end()) if attribute != "address" else clean_value(
+            sentence[m.end():value_end(sentence, m.end(), address=True)])
         first = value.split(" ", 1)[0]
         if "@" in first or "://" in first:
             value = first.rstrip(".,;")  # an address or a link ends at its first space
-        if not _ok_value(value):
+        dated = attribute.endswith(("birthday", "anniversary"))  # "is on 3 May": turn.add
+        if not _ok_value(re.sub(r"^on\s+", "", value) if dated else value):
             continue
         if attribute == "name" and not rel:
             if not subj.key.startswith("user:") and owner is None:

@@ -35,10 +35,24 @@ RELATIONS = (
     "flatmate", "housemate", "coworker", "co-worker", "teammate", "classmate", "landlord",
     "landlady", "stepmother", "stepfather", "stepson", "stepdaughter", "twin", "godmother",
     "godfather", "mentor", "trainer", "coach", "baby", "kid", "parrot", "rabbit", "horse",
+    "assistant", "secretary", "nanny", "babysitter", "tutor", "lawyer", "solicitor",
+    "accountant", "vet", "physio", "physiotherapist", "carer", "stepsister", "stepbrother",
+    "grandson", "granddaughter", "fiancée", "supervisor", "hairdresser", "barber", "mechanic",
+    "pharmacist", "gp", "optician", "midwife", "sous chef", "teacher", "personal trainer",
+    "mother-in-law", "father-in-law", "sister-in-law", "brother-in-law", "son-in-law",
+    "daughter-in-law", "hamster", "tortoise", "guinea pig",
 )
 RELATION_ALIASES = {"mum": "mother", "mom": "mother", "dad": "father", "grandma": "grandmother",
                     "grandpa": "grandfather", "neighbor": "neighbour", "fiancee": "fiancé",
-                    "fiance": "fiancé", "puppy": "dog", "kitten": "cat"}
+                    "fiance": "fiancé", "puppy": "dog", "kitten": "cat", "fiancée": "fiancé",
+                    "physiotherapist": "physio", "gp": "doctor"}
+# Relatives people call by the relation itself, capitalised like a name ("Mum lives in
+# Brighton"): the speaker's relative, not a person named "Mum".
+KIN_NAMES = {"mum": "mother", "mom": "mother", "mummy": "mother", "mommy": "mother",
+             "mother": "mother", "ma": "mother", "dad": "father", "daddy": "father",
+             "father": "father", "pa": "father", "grandma": "grandmother", "granny": "grandmother",
+             "nan": "grandmother", "nana": "grandmother", "nanna": "grandmother",
+             "grandpa": "grandfather", "grandad": "grandfather", "granddad": "grandfather"}
 RELATION_RE = "|".join(sorted((re.escape(r) for r in RELATIONS), key=len, reverse=True))
 
 # Multi-valued attributes: a second value adds a fact instead of replacing the first.
@@ -65,17 +79,26 @@ def relation_name(spoken: str) -> str:
 _CLAUSE_END = re.compile(
     r"\s+(?:and|but|because|since|so|though|although|while|which|who|where|when|after|"
     r"before|until|unless|if|as|these days|nowadays|right now|for now|anymore|any more|"
-    r"now|too|as well|lol|haha|btw|by the way|especially|including|like)\b|[,;:!?()\"]|"
+    r"now|too|as well|lol|haha|btw|by the way|especially|including|like|atm|rn|tbh|tho|"
+    r"at the moment|currently|fyi|ngl)\b|[,;:!?()\"]|"
     r"\s[-–—]\s",
+    re.IGNORECASE)
+# An address runs on past commas that start another part of it ("14 Elm Road, Leeds LS6
+# 2AB"): it ends at a clause word, other punctuation, or a comma before a lowercase word.
+_ADDRESS_END = re.compile(
+    r"\s+(?:and|but|because|since|so|though|although|while|which|who|where|when|after|"
+    r"before|until|unless|if|with|for|near|these days|nowadays|right now|for now|now|too|"
+    r"lol|haha|btw|atm|rn|tbh|tho)\b|[;:!?()\"]|,\s*(?-i:(?=[a-z]))|\s[-–—]\s",
     re.IGNORECASE)
 
 
-def value_end(text: str, start: int) -> int:
+def value_end(text: str, start: int, *, address: bool = False) -> int:
     """Where a value that starts at `text[start:]` ends: at a clause word (and, but,
     because, now, ...), punctuation, or a sentence's period (not a title's, an initial's or
-    a decimal's: "Dr. Okonkwo", "J. R. Smith", "3.5")."""
+    a decimal's: "Dr. Okonkwo", "J. R. Smith", "3.5"). An `address` runs on past commas
+    that start another of its parts ("14 Elm Road, Leeds")."""
     end = len(text)
-    m = _CLAUSE_END.search(text, start)
+    m = (_ADDRESS_END if address else _CLAUSE_END).search(text, start)
     if m:
         end = m.start()
     for i in range(start, end):
@@ -96,7 +119,8 @@ def clean_value(value: str) -> str:
     """A value without surrounding blanks, quotes and trailing filler words."""
     value = value.strip().strip("\"'“”‘’").strip()
     value = re.sub(r"\s+", " ", value)
-    value = re.sub(r"(?:\s+(?:now|then|too|again|actually|anyway|originally|though|"
-                   r"ironically|honestly|really|after all|for sure|lol|haha))+$", "", value,
-                   flags=re.I)
+    value = re.sub(r"(?:\s+(?:now|then|too|again|actually|anyway|originally|though|tho|"
+                   r"ironically|honestly|really|after all|for sure|lol|haha|atm|rn|tbh|"
+                   r"very much|so much|that much|a lot|at all|these days|nowadays|currently))+$",
+                   "", value, flags=re.I)
     return value.rstrip(" .,;:")

@@ -60,6 +60,14 @@ def test_precision_and_recall_floor_on_the_corpus() -> None:
     "She lives in Lisbon.",
     "Thanks, that's all.",
     "I'm moving to Seoul next month.",
+    # The question is the whole sentence when it opens with it.
+    "Do you think I live in the right city, or should I move?",
+    # A number that is not an age, a place that is not a job's.
+    "I'm 5 minutes away.",
+    "I'm at Starbucks now.",
+    "Coffee is a lifesaver.",
+    "I love that idea, thanks!",
+    "My team is in Singapore.",
 ])
 def test_turns_that_state_no_fact(text: str) -> None:
     assert facts(text) == set()
@@ -96,6 +104,55 @@ def test_turns_that_state_no_fact(text: str) -> None:
     ("My new address is 40 Canal Street.", {("Alice", "address", "40 Canal Street", False)}),
     ("I'm allergic to horses and it's on a ranch.", {("Alice", "allergy", "horses", False)}),
     ("Our son is called Mateo.", {("Alice", "son's name", "Mateo", False)}),
+    # A statement before the question or the hedge of the same sentence still counts.
+    ("My email is jan.k@gmail.com, is it ok to use it for a formal letter?",
+     {("Alice", "email", "jan.k@gmail.com", False)}),
+    ("My daughter Susan lives in Toronto, so I'd like something to keep me busy.",
+     {("Alice", "daughter's name", "Susan", False), ("Susan", "city", "Toronto", False)}),
+    ("I'm a big fan of trad music, any sessions you'd recommend?",
+     {("Alice", "likes", "trad music", False)}),
+    ("I used to hate fish but now I like mackerel.", {("Alice", "likes", "mackerel", False)}),
+    # Ages without "years old".
+    ("My name is Margaret Ellis and I'm 71.",
+     {("Margaret Ellis", "name", "Margaret Ellis", False), ("Alice", "age", "71", False)}),
+    ("I just turned 68.", {("Alice", "age", "68", False)}),
+    # Chat in lower case, and clauses that leave the subject out.
+    ("im a data analyst at Ocado rn",
+     {("Alice", "job", "data analyst", False), ("Alice", "employer", "Ocado", False)}),
+    ("no. live in leeds atm, its an hour on the train", {("Alice", "city", "leeds", False)}),
+    ("Context: based in Berlin. Grew up in Leeds.",
+     {("Alice", "city", "Berlin", False), ("Alice", "home town", "Leeds", False)}),
+    ("I'm Liam, born and raised in Cork.",
+     {("Liam", "name", "Liam", False), ("Alice", "home town", "Cork", False)}),
+    # "We live in" includes the speaker; "Mum" is the speaker's mother.
+    ("We moved to Columbus last year.", {("Alice", "city", "Columbus", False)}),
+    ("Mum lives in Brighton.", {("Alice", "mother's city", "Brighton", False)}),
+    # Two predicates of one subject; an address with its town.
+    ("My sister Ana lives in Madrid and works at Santander.",
+     {("Alice", "sister's name", "Ana", False), ("Ana", "city", "Madrid", False),
+      ("Ana", "employer", "Santander", False)}),
+    ("I live at 14 Rosemary Lane, Harrogate, with two cats.",
+     {("Alice", "address", "14 Rosemary Lane, Harrogate", False)}),
+    # Jobs: another person's, after a name, "the", and "I'm at X" when the turn is about work.
+    ("Sam's a chef so I'm not allowed near the kitchen.", {("Sam", "job", "chef", False)}),
+    ("I'm Ben, product designer at Figma.",
+     {("Ben", "name", "Ben", False), ("Alice", "job", "product designer", False),
+      ("Alice", "employer", "Figma", False)}),
+    ("I'm the head chef at Brasa.",
+     {("Alice", "job", "head chef", False), ("Alice", "employer", "Brasa", False)}),
+    ("Actually I changed jobs, I'm at Farfetch now.", {("Alice", "employer", "Farfetch", False)}),
+    ("I just started at KPMG.", {("Alice", "employer", "KPMG", False)}),
+    # Relatives: "'s called", a new one.
+    ("My husband's called Rob.", {("Alice", "husband's name", "Rob", False)}),
+    ("I switched dentists, my new dentist is Dr. Fischer.",
+     {("Alice", "dentist's name", "Dr. Fischer", False)}),
+    # A value replaced in one breath; an employer left.
+    ("My email is no longer sofia.r@outlook.com, it's sofia@proton.me now.",
+     {("Alice", "email", "sofia.r@outlook.com", True), ("Alice", "email", "sofia@proton.me", False)}),
+    ("I'm not with Oslo Sports Clinic any more.",
+     {("Alice", "employer", "Oslo Sports Clinic", True)}),
+    ("Home is Boston these days.", {("Alice", "city", "Boston", False)}),
+    ("Hi, Aisha here.", {("Aisha", "name", "Aisha", False)}),
 ])
 def test_statements(text: str, expected: set[tuple[str, str, str, bool]]) -> None:
     assert facts(text) == expected
