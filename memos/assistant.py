@@ -255,6 +255,10 @@ _FORGET = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?forget\s+"
                      r"[\s.!?]*$", re.IGNORECASE)
 _STOP = frozenset("a an the my me i i'm im that this is was of to in on at for and or about "
                   "you your it please".split())
+# Words of asking, not of what is asked about.
+_ASK_WORDS = frozenset("what which who whom whose where when why how do does did am are is "
+                       "s what's who's where's when's tell remind give know remember again now "
+                       "these days currently kind sort type".split())
 
 
 class Assistant:
@@ -324,11 +328,32 @@ class Assistant:
                                include_superseded=include_superseded)
         return [h for h in hits if _fact_attribute(h.cube) == cq.attribute]
 
+    def _by_name(self, cq: CanonicalQuestion) -> CanonicalQuestion | None:
+        """"my brother's birthday" as "Jack's birthday" when the user named their brother
+        Jack (the reader writes a named relative's facts under the name)."""
+        from memos.reader.questions import CanonicalQuestion as CQ
+
+        rel, sep, attribute = cq.attribute.partition("'s ")
+        if not cq.about_user or not sep or not attribute or attribute == "name":
+            return None
+        named = self._facts_for(CQ(cq.subject, f"{rel}'s name",
+                                   f"What is {cq.subject}'s {rel}'s name?", True), k=4)
+        name = named[0].cube.metadata.get("value") if named else None
+        if not isinstance(name, str) or not name.strip():
+            return None
+        return CQ(name, attribute, f"What is {name}'s {attribute}?", False)
+
     def route(self, text: str) -> tuple[str, str, CanonicalQuestion | None, list[SearchHit]]:
         """(backend, why, canonical question, facts found) for a question under this
         assistant's backend setting."""
         cq = self.canonical(text)
         facts = self._facts_for(cq) if cq is not None else []
+        if cq is not None and not facts:
+            other = self._by_name(cq)
+            if other is not None:
+                found = self._facts_for(other)
+                if found:
+                    cq, facts = other, found
         if self.backend == "llm" or (self.backend == "auto" and self.llm is not None):
             return "llm", "an LLM endpoint is configured", cq, facts
         if self.backend == "extractive":
@@ -553,8 +578,10 @@ class Assistant:
     def _facts_named(self, hits: list[SearchHit], text: str) -> list[SearchHit]:
         """Retrieved live facts whose attribute the question names in other words than the
         canonical ones ("which city am I living in?": the user's city), about the user or
-        a person the question names."""
+        a person the question names. A question that says much more than the attribute
+        ("what did I celebrate after the allergy tests?") asks about something else."""
         asked = set(_norm(text).split())
+        content = asked - _STOP - _ASK_WORDS
         user = f"user:{self.scope.user_id}"
         out = []
         for hit in hits:
@@ -566,7 +593,9 @@ class Assistant:
             subject = cube.metadata.get("subject")
             about = subject == user or (isinstance(subject, str)
                                         and set(_norm(subject).split()) <= asked)
-            if words and words <= asked and about:
+            subject_words = (set(_norm(subject).split()) if isinstance(subject, str)
+                             and subject != user else set())
+            if words and words <= asked and about and len(content - words - subject_words) <= 1:
                 out.append(hit)
         return out
 

@@ -109,33 +109,82 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I)
     (rf"^(?:what|who)(?:'s| is| was)? my {_REL}'s {_ATTR}$", "rel", None),
     (rf"^(?:what|who)(?:'s| is| was)? my {_REL}(?:'s)? name$", "rel", "name"),
     (rf"^who is my {_REL}$", "rel", "name"),
-    (r"^what(?:'s| is| was) my " + _ATTR + "$", "user", None),
+    (rf"^what is my {_REL} (?:called|named)$", "rel", "name"),
+    (r"^(?:what|who|which)(?:'s| is| was) my " + _ATTR + "$", "user", None),
     (r"^(?:do you (?:know|remember) )?what my " + _ATTR + " is$", "user", None),
     (r"^(?:tell me|remind me of) my " + _ATTR + "$", "user", None),
     (r"^where do i (?:live|stay)(?: now| these days)?$", "user", "city"),
-    (r"^(?:which|what) city do i live in$", "user", "city"),
+    (r"^where am i (?:living|based|staying)$", "user", "city"),
+    (r"^(?:which|what) (?:city|town) (?:do i live|am i living|am i based|am i) in$", "user", "city"),
     (r"^where do i work(?: now)?$", "user", "employer"),
     (r"^(?:who|which company) do i work (?:for|at)$", "user", "employer"),
+    (r"^where am i working$", "user", "employer"),
     (r"^what do i do(?: for (?:a living|work))?$", "user", "job"),
     (r"^what(?:'s| is) my (?:job|occupation|profession)$", "user", "job"),
     (r"^what am i allergic to$", "user", "allergy"),
     (r"^(?:do i have any|what are my) allerg(?:y|ies)$", "user", "allergy"),
+    (r"^(?:what allergies do i have|am i allergic to anything|is there anything i'?m allergic to|"
+     r"is there any [a-z]+ (?:that )?i'?m allergic to|what [a-z]+ am i allergic to)$", "user",
+     "allergy"),
     (r"^where (?:am i|do i come) from$", "user", "home town"),
     (r"^where did i grow up$", "user", "home town"),
     (r"^when(?:'s| is) my birthday$", "user", "birthday"),
     (r"^how old am i$", "user", "age"),
     (r"^what(?:'s| is) my name$", "user", "name"),
+    (r"^(?:which|what) (?P<fav>[a-z]+) do i (?:like|love|prefer) (?:the )?(?:best|most)$", "user",
+     "favorite"),
     (r"^who am i$", "user", "name"),
     (r"^what do i prefer$", "user", "preference"),
     (rf"^where does my {_REL} live$", "rel", "city"),
-    (rf"^where does my {_REL} work$", "rel", "employer"),
+    (rf"^where is my {_REL} (?:living|based)$", "rel", "city"),
+    (rf"^(?:where does|who does) my {_REL} work(?: for| at)?$", "rel", "employer"),
+    (rf"^what does my {_REL} do(?: for (?:a living|work))?$", "rel", "job"),
+    (rf"^how old is my {_REL}$", "rel", "age"),
+    (rf"^when is my {_REL}'s (?P<attr>birthday|anniversary)$", "rel", None),
     (rf"^where does {_NAME} live$", "who", "city"),
-    (rf"^where does {_NAME} work$", "who", "employer"),
+    (rf"^where is {_NAME} (?:living|based)$", "who", "city"),
+    (rf"^(?:where does|who does) {_NAME} work(?: for| at)?$", "who", "employer"),
+    (rf"^what does {_NAME} do(?: for (?:a living|work))?$", "who", "job"),
+    (rf"^how old is {_NAME}$", "who", "age"),
     (rf"^what is {_NAME} allergic to$", "who", "allergy"),
     (rf"^where is {_NAME} from$", "who", "home town"),
     (rf"^when is {_NAME}'s birthday$", "who", "birthday"),
-    (rf"^(?:what|who)(?:'s| is| was) {_NAME}'s {_ATTR}$", "who", None),
+    (rf"^(?:what|who|which)(?:'s| is| was) {_NAME}'s {_ATTR}$", "who", None),
 ]]
+
+
+_TRAILING = re.compile(r"(?:,?\s+(?:again|please|now|these days|nowadays|currently|at the moment|"
+                       r"right now|originally|exactly|any ?more|still|then))+$", re.I)
+_ASKING = re.compile(r"^(?:(?:can|could|would|will) you (?:please )?|please )?(?:tell|remind|give|"
+                     r"show) me(?: again)?(?: of)?[,:]?\s+|^do you (?:know|remember|have)\s+|"
+                     r"^i (?:forgot|forget|can't remember)\s+|^any idea\s+", re.I)
+# Embedded questions ("where I live", "what my sister's name is") in the asking order.
+_EMBEDDED: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), r) for p, r in [
+    (r"^where i (live|work)$", r"where do i \1"),
+    (r"^where (.+?) (lives|works)$", r"where does \1 \2"),
+    (r"^how old i am$", "how old am i"),
+    (r"^(what|who|when) (my .+|[A-Z][\w'.-]*(?: [A-Z][\w'.-]*)?'s .+) is$", r"\1 is \2"),
+    (r"^what i(?:'m| am) allergic to$", "what am i allergic to"),
+]]
+
+
+def _plain_question(q: str) -> str:
+    """`q` without what only asks politely ("can you tell me ...", "... again"), in the
+    order the patterns read: "who's" as "who is", an embedded question as a direct one,
+    and a bare "Dave's phone number" as "what is Dave's phone number"."""
+    q = re.sub(r"^(who|what|where|when|how)['’]s\b", r"\1 is", q, flags=re.I)
+    q = _TRAILING.sub("", q)
+    asked = _ASKING.sub("", q, count=1)
+    if asked != q:
+        q = asked
+        for pattern, replacement in _EMBEDDED:
+            if pattern.match(q):
+                q = pattern.sub(replacement, q, count=1)
+                break
+        else:
+            if re.match(rf"^(?:my|{_NAME}'s)\s", q):
+                q = f"what is {q}"
+    return q
 
 
 def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
@@ -144,16 +193,17 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     assistant answers another way). `user_name` is the name "I/my" stands for
     (`resolve_user_name`)."""
     q = " ".join(text.strip().replace("’", "'").split())
-    q = re.sub(r"^(?:hey|hi|hello|ok|okay|so|and|quick question|remind me)[,:!]?\s+", "", q,
-               flags=re.I)
-    q = re.sub(r"^(?:can|could) you (?:tell|remind) me\s+", "", q, flags=re.I)
+    q = re.sub(r"^(?:(?:hey|hi|hello|ok|okay|so|and|quick question|sorry|um+|oh)[,:!]?\s+)+", "",
+               q, flags=re.I)
     q = re.sub(r"[?.!\s]+$", "", q)
-    q = re.sub(r"\s+(?:again|please|now)$", "", q, flags=re.I)
+    q = _plain_question(q)
     for pattern, subject, attr in _PATTERNS:
         m = pattern.match(q)
         if m is None:
             continue
         groups: dict[str, Any] = m.groupdict()
+        if attr == "favorite":
+            attr = attribute_name(f"favorite {groups['fav']}")
         attribute = attr or attribute_name(groups["attr"])
         if not attribute or attribute in ("it", "that", "this", "problem", "question"):
             return None

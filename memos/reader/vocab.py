@@ -18,6 +18,7 @@ ATTRIBUTE_ALIASES: dict[str, str] = {
     "e-mail": "email", "email": "email", "email address": "email", "e-mail address": "email",
     "date of birth": "birthday", "birth date": "birthday", "birthday": "birthday",
     "occupation": "job", "profession": "job", "job": "job", "line of work": "job",
+    "job title": "job", "role": "job", "position": "job",
     "company": "employer", "employer": "employer", "workplace": "employer",
     "home address": "address", "address": "address", "street address": "address",
     "city": "city", "town": "city",

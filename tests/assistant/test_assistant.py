@@ -143,6 +143,47 @@ def test_a_correction_wins_across_sessions(store_path: str, backend: Any) -> Non
         assert "Porto" in reply.text and "Lisbon" not in reply.text
 
 
+def test_a_relative_is_asked_about_by_relation_or_by_name(store_path: str) -> None:
+    # The reader writes a named relative's facts under the name ("Jack's birthday is ...");
+    # "my brother's birthday" finds them through the stated relation.
+    with MemOS.open(store_path) as mem:
+        bot = Assistant(mem, "olivia")
+        tell(bot, "My brother Jack lives in Cardiff.", "Jack's birthday is 3 November.",
+             "Mum lives in Brighton.")
+        reply = bot.reply("When is my brother's birthday?")
+        assert "3 November" in reply.text and reply.question == "What is Jack's birthday?"
+        assert "Brighton" in bot.reply("where does my mother live?").text
+        assert "Cardiff" in bot.reply("Where's Jack living now?").text
+
+
+def test_a_question_about_something_else_is_not_answered_with_a_fact() -> None:
+    # From a blind scenario: "allergy" in the question named the allergy facts, which were
+    # quoted instead of the turn it asks about.
+    from memos.eval.assistant_eval import Scenario, run_scenarios
+
+    scenario = Scenario.model_validate({
+        "name": "allergy-tests", "sessions": [
+            {"user": "tom", "at": "2026-01-10T12:30:00Z", "turns": [
+                "I'm allergic to peanuts and shellfish, so eating out is a pain."]},
+            {"user": "tom", "at": "2026-02-14T17:00:00Z", "turns": [
+                "Had the allergy tests redone at the clinic today.",
+                "Turns out I'm not allergic to shellfish anymore!",
+                "Celebrating with garlic prawns tonight."]},
+            {"user": "tom", "at": "2026-03-02T09:45:00Z", "turns": [
+                "Oh, and the GP found out I'm allergic to penicillin."]}],
+        "questions": [
+            {"user": "tom", "at": "2026-03-20T10:00:00Z", "ask": "what am I allergic to?",
+             "expect": "peanuts", "not": ["shellfish"]},
+            {"user": "tom", "at": "2026-03-20T10:03:00Z",
+             "ask": "Is there any medicine I'm allergic to?", "expect": "penicillin",
+             "not": ["shellfish"]},
+            {"user": "tom", "at": "2026-03-20T10:06:00Z",
+             "ask": "What did I celebrate with after the allergy tests?", "expect": "prawns"}]})
+    report = run_scenarios([scenario])
+    assert [o.right for o in report.outcomes] == [True, True, True], [
+        (o.ask, o.reply) for o in report.outcomes]
+
+
 def test_a_second_user_never_sees_the_first_users_memories(store_path: str) -> None:
     with MemOS.open(store_path) as mem:
         alice = Assistant(mem, "alice")

@@ -33,6 +33,27 @@ from memos.reader.rules import extract
     ("What is Ana's phone number?", "What is Ana's phone number?"),
     ("Can you remind me what my address is?", "What is Alice's address?"),
     ("hey, what's my doctor's name again?", "What is Alice's doctor's name?"),
+    # Phrasings from a blind suite (written without reading these rules).
+    ("where am I living these days?", "What is Alice's city?"),
+    ("What city am I living in?", "What is Alice's city?"),
+    ("where am I from originally?", "What is Alice's home town?"),
+    ("Is there any medicine I'm allergic to?", "What is Alice's allergy?"),
+    ("which colour do I like best?", "What is Alice's favorite color?"),
+    ("who's my dentist?", "What is Alice's dentist's name?"),
+    ("Who's my favourite band?", "What is Alice's favorite band?"),
+    ("what's my dog called?", "What is Alice's dog's name?"),
+    ("What's my job title now?", "What is Alice's job?"),
+    ("Who does Ana work for?", "What is Ana's employer?"),
+    ("what does Jack do for work?", "What is Jack's job?"),
+    ("Where's Beatriz living now?", "What is Beatriz's city?"),
+    ("When is my brother's birthday?", "What is Alice's brother's birthday?"),
+    ("how old is my son?", "What is Alice's son's age?"),
+    # Asked politely or as an embedded question.
+    ("Can you give me Dave's phone number?", "What is Dave's phone number?"),
+    ("remind me of Kim's email", "What is Kim's email?"),
+    ("remind me what my sister's name is", "What is Alice's sister's name?"),
+    ("do you know where I live?", "What is Alice's city?"),
+    ("remind me, where do I live?", "What is Alice's city?"),
 ])
 def test_maps_to_the_canonical_question(question: str, canonical: str) -> None:
     found = canonical_question(question, "Alice")
@@ -43,6 +64,8 @@ def test_maps_to_the_canonical_question(question: str, canonical: str) -> None:
 @pytest.mark.parametrize("question", [
     "how are you?", "what should I cook tonight?", "tell me a joke", "what is it?",
     "what did we talk about last week?", "why is the sky blue?", "where is the station?",
+    "what did I complain about at my old job?", "when did I move to Porto?",
+    "do you know a good recipe?", "tell me about my trip to Japan",
 ])
 def test_other_questions_do_not_map(question: str) -> None:
     assert canonical_question(question, "Alice") is None
