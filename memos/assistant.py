@@ -31,7 +31,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -54,6 +54,7 @@ SEARCH_K = 8  # memories retrieved per turn
 MODEL_K = 4  # memories the model reads (the fact asked about ranks first)
 EXTRACTIVE_MAX = 2  # memories an extractive reply quotes at most
 CLOSE_SCORE = 0.8  # ... the second only when its score is this close to the best one's
+QUESTION_SCORE = 0.7  # a turn that asks ranks as if its score were this much lower
 CONTEXT_WORDS = 300  # word budget of the llm backend's memory block
 HISTORY_TURNS = 6  # earlier turns of this session the llm backend sees
 SUMMARY_TAG = "session-summary"
@@ -253,6 +254,7 @@ def is_question(text: str) -> bool:
 _FORGET = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?forget\s+"
                      r"(?:about\s+|that\s+|everything\s+about\s+|all\s+about\s+)?(?P<what>.+?)"
                      r"[\s.!?]*$", re.IGNORECASE)
+_NAME_PARTS = ("last name", "first name")  # read from the stated name when not stated alone
 _STOP = frozenset("a an the my me i i'm im that this is was of to in on at for and or about "
                   "you your it please".split())
 # Words of asking, not of what is asked about.
@@ -354,6 +356,9 @@ class Assistant:
                 found = self._facts_for(other)
                 if found:
                     cq, facts = other, found
+        if cq is not None and not facts and cq.about_user and cq.attribute in _NAME_PARTS:
+            facts = self._facts_for(replace(cq, attribute="name",
+                                            question=f"What is {cq.subject}'s name?"))
         if self.backend == "llm" or (self.backend == "auto" and self.llm is not None):
             return "llm", "an LLM endpoint is configured", cq, facts
         if self.backend == "extractive":
@@ -366,6 +371,9 @@ class Assistant:
             return "extractive", f"no stored fact answers {cq.question!r}", cq, facts
         if len(facts) > 1:
             return "extractive", f"{len(facts)} facts answer {cq.question!r}", cq, facts
+        if cq.attribute in _NAME_PARTS or cq.attribute in ("likes", "dislikes"):
+            return ("extractive", f"the stored fact is not written as {cq.question!r}", cq,
+                    facts)
         value = facts[0].cube.metadata.get("value")
         if not isinstance(value, str):
             value = _value_of(facts[0].content, cq)
@@ -406,7 +414,10 @@ class Assistant:
                on_token: TokenFn | None) -> Reply:
         forget = _FORGET.match(text)
         if forget:
-            reply = self._forget(forget.group("what"), sid)
+            what = re.split(r",\s+(?=(?:she|he|they|it|i|we|you|please|because|as|since|so|"
+                            r"thanks|thank)\b)|\s+(?:because|since|as)\s+", forget.group("what"),
+                            maxsplit=1, flags=re.I)[0]
+            reply = self._forget(what.strip(" .,!") or forget.group("what"), sid)
             reply.seconds["total"] = time.perf_counter() - start
             return reply
         if not is_question(text) and self.learn and not (
@@ -512,6 +523,13 @@ class Assistant:
     def _answer_model(self, text: str, cq: CanonicalQuestion | None, facts: list[SearchHit],
                       hits: list[SearchHit]) -> tuple[str, list[MemoryUsed]]:
         question = cq.question if cq is not None else text
+        if cq is not None and len(facts) == 1:
+            # Asked about the subject as the fact names it: a fact written before the user's
+            # name changed says "Joanna Walsh's job is ...", and the model matches names.
+            head = f"'s {cq.attribute} is "
+            content = facts[0].cube.content
+            if head in content:
+                question = f"What is {content.split(head, 1)[0]}'s {cq.attribute}?"
         got = self.mem.answer(question, self.scope, k=MODEL_K, model=self.model)
         found = {h.id: h for h in [*facts, *hits]}
         used: list[MemoryUsed] = []
@@ -541,30 +559,44 @@ class Assistant:
             owner = f"{cq.subject}'s"
         return f"{owner} {attribute} is {value}.", used
 
-    def _useful(self, hits: list[SearchHit]) -> list[SearchHit]:
-        """Memories worth quoting: not the assistant's own words, not bare questions, not
+    def _useful(self, hits: list[SearchHit], text: str = "") -> list[SearchHit]:
+        """Memories worth quoting: not the assistant's own words, not bare questions (one
+        that says little beyond what `text` asks: "where do I live?" asked before), not
         session summaries (they repeat the turns they summarise)."""
+        asked = set(_norm(text).split())
         out = []
         for hit in hits:
             cube = hit.cube
             if SUMMARY_TAG in cube.tags or "\nassistant: " in cube.content:
                 continue  # a summary or a saved transcript repeats the turns themselves
-            if cube.kind == Kind.EPISODE and (_role(cube) == "assistant"
-                                              or _said(cube).rstrip().endswith("?")):
+            if cube.kind == Kind.EPISODE and _role(cube) == "assistant":
                 continue
+            if cube.kind == Kind.EPISODE and _only_asks(_said(cube)):
+                if len(set(_norm(_said(cube)).split()) - asked - _STOP - _ASK_WORDS) < 4:
+                    continue
+                # A question the user asked holds what it asks about ("... thanking her for
+                # taking in my parcel?") but answers nothing: after every statement as good.
+                # ("Leo wants a dinosaur party, any ideas?" also states something.)
+                hit = hit.model_copy(update={"score": hit.score * QUESTION_SCORE})
             out.append(hit)
-        return out
+        return sorted(out, key=lambda h: -h.score)
 
     def _answer_extractive(self, cq: CanonicalQuestion | None, facts: list[SearchHit],
                            hits: list[SearchHit], text: str = ""
                            ) -> tuple[str, list[MemoryUsed]]:
         if not facts and cq is None:
             facts = self._facts_named(hits, text)
+        if facts and cq is not None and cq.attribute in _NAME_PARTS and all(
+                _fact_attribute(h.cube) == "name" for h in facts):
+            value = str(facts[0].cube.metadata.get("value") or "").split()
+            if len(value) > 1:
+                part = value[-1] if cq.attribute == "last name" else value[0]
+                return f"Your {cq.attribute} is {part}.", [_used(facts[0], "your stated name")]
         if facts:  # stored facts answer the question: those, newest first
             chosen = sorted(facts, key=lambda h: _when(h.cube) or utcnow(), reverse=True)
             chosen = chosen[:EXTRACTIVE_MAX]
         else:
-            useful = self._useful(hits)
+            useful = self._useful(hits, text)
             if cq is not None and not cq.about_user:  # about someone: only what names them
                 words = set(_norm(cq.subject).split())
                 useful = [h for h in useful if words <= set(_norm(h.content).split())]
@@ -816,6 +848,14 @@ class Assistant:
         if asked:
             text += " Asked: " + " ".join(_short(a, 80) for a in asked[:5])
         return text[:4000]
+
+
+def _only_asks(text: str) -> bool:
+    """Every clause of `text` is a question (the reader's clause split)."""
+    from memos.reader.rules import clauses
+
+    parts = clauses(text)
+    return bool(parts) and all(p.rstrip().endswith("?") for p in parts)
 
 
 def _fact_attribute(cube: MemCube) -> str | None:

@@ -108,8 +108,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I)
                                                              for p, s, a in [
     (rf"^(?:what|who)(?:'s| is| was)? my {_REL}'s {_ATTR}$", "rel", None),
     (rf"^(?:what|who)(?:'s| is| was)? my {_REL}(?:'s)? name$", "rel", "name"),
-    (rf"^who is my {_REL}$", "rel", "name"),
+    (rf"^who(?: is|'s| was) my {_REL}$", "rel", "name"),
     (rf"^what is my {_REL} (?:called|named)$", "rel", "name"),
+    (rf"^what is my {_REL} allergic to$", "rel", "allergy"),
     (r"^(?:what|who|which)(?:'s| is| was) my " + _ATTR + "$", "user", None),
     (r"^(?:do you (?:know|remember) )?what my " + _ATTR + " is$", "user", None),
     (r"^(?:tell me|remind me of) my " + _ATTR + "$", "user", None),
@@ -122,7 +123,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I)
     (r"^what do i do(?: for (?:a living|work))?$", "user", "job"),
     (r"^what(?:'s| is) my (?:job|occupation|profession)$", "user", "job"),
     (r"^what am i allergic to$", "user", "allergy"),
-    (r"^(?:do i have any|what are my) allerg(?:y|ies)$", "user", "allergy"),
+    (r"^(?:do i have any|what are my)(?: [a-z]+)? allerg(?:y|ies)$", "user", "allergy"),
+    (r"^what (?:(?:kind|sort|type)s? of )?[a-z]+ (?:am i (?:into|a (?:big )?fan of)|do i (?:like|"
+     r"love|enjoy))$", "user", "likes"),
+    (r"^what (?:am i into|do i (?:like|love|enjoy))$", "user", "likes"),
     (r"^(?:what allergies do i have|am i allergic to anything|is there anything i'?m allergic to|"
      r"is there any [a-z]+ (?:that )?i'?m allergic to|what [a-z]+ am i allergic to)$", "user",
      "allergy"),
@@ -171,8 +175,16 @@ _EMBEDDED: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), r) for p, 
 def _plain_question(q: str) -> str:
     """`q` without what only asks politely ("can you tell me ...", "... again"), in the
     order the patterns read: "who's" as "who is", an embedded question as a direct one,
-    and a bare "Dave's phone number" as "what is Dave's phone number"."""
+    a bare "Dave's phone number" as "what is Dave's phone number", "our cat" and "the
+    vet" as "my cat" and "my vet", "my old boss" as "my boss", "the name of my cat" as "my
+    cat's name"."""
     q = re.sub(r"^(who|what|where|when|how)['’]s\b", r"\1 is", q, flags=re.I)
+    q = re.sub(rf"\b(?:our|the)\s+(?=(?:(?:old|former|previous|new|current)\s+)?(?:{RELATION_RE})\b)",
+               "my ", q, flags=re.I)
+    q = re.sub(rf"\bmy\s+(?:old|former|previous|new|current)\s+(?=(?:{RELATION_RE})\b)", "my ", q,
+               flags=re.I)
+    q = re.sub(rf"\bthe (name|age|birthday|email|phone number|number|address) of my ({RELATION_RE})\b",
+               r"my \2's \1", q, flags=re.I)
     q = _TRAILING.sub("", q)
     asked = _ASKING.sub("", q, count=1)
     if asked != q:

@@ -75,7 +75,9 @@ ATTRIBUTE_HEADS = frozenset({
     "university", "major", "degree", "salary", "height", "weight", "size", "diet", "allergy",
     "sign", "zodiac", "username", "handle", "license", "plate", "passport", "pin", "code",
     "anniversary", "date", "coffee", "tea", "beer", "wine", "snack", "dessert", "pet",
-    "e-mail", "hometown", "mobile", "cell",
+    "e-mail", "hometown", "mobile", "cell", "github", "website", "site", "blog", "instagram",
+    "twitter", "linkedin", "portfolio", "url", "discord", "telegram", "whatsapp", "youtube",
+    "tiktok", "mastodon", "bluesky",
 })
 # Capitalised words that start sentences but are no one's name.
 NOT_NAMES = frozenset({
@@ -119,8 +121,19 @@ _STOP_LAST = frozenset({"is", "are", "was", "were", "be", "it", "so", "the", "a"
 # A like or preference that points at the conversation ("your", "this") or needs its
 # pronoun rewritten ("my job": whose?) is a reaction, not a lasting preference.
 _DEICTIC = frozenset({"your", "this", "that", "these", "those", "all", "both", "my", "our",
-                      "his", "her", "their", "its", "every", "each", "some", "any", "yours",
-                      "hearing", "seeing", "watching", "reading"})
+                      "his", "her", "their", "its", "every", "each", "some", "any", "yours"})
+_GERUNDS = frozenset({"hearing", "seeing", "watching", "reading", "getting", "having"})
+
+
+def _reaction(value: str) -> bool:
+    """A like that points at the conversation ("your turtles", "this photo", "reading your
+    message") rather than a lasting taste ("reading papers on ranking")."""
+    words = value.lower().split()
+    if words[0] in _GERUNDS:
+        return len(words) < 2 or words[1] in _DEICTIC
+    return words[0] in _DEICTIC
+
+
 _NAME_RE = r"[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|[A-Z]\.))*"
 _TITLE_NAME = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?" + _NAME_RE
 
@@ -150,9 +163,11 @@ _CLAUSE_SPLIT = re.compile(
     r"any|anything|anyone|maybe|perhaps|please|hope|thanks|thank|let's|lol|haha|idk|"
     r"born|based|living|grew|originally|my|put|add|give|tell|show|make|help|send|find|play|"
     r"suggest|recommend|check|look|remind|note|save|remember|write|book|get|let|need|"
-    r"trying|wondering)\b)"
-    r"|\s+(?:and|but|so)\s+(?=(?:now\s+|then\s+|also\s+|today\s+)?(?:I|we)\b)"
-    r"|\s+(?=(?:if|in\s+case)\s+(?:you|u)\b)",  # "My e-mail is a@b.org if you need it"
+    r"trying|wondering|prefer)\b)"
+    r"|\s+(?:and|but|so)\s+(?=(?:now\s+|then\s+|also\s+|today\s+)?(?:I|we|he|she|they)\b)"
+    r"|,\s+(?=so\b)|\s+so\s+(?=(?:at\s+least|that|the|it|this|there)\b)"
+    r"|\s+(?=(?:if|in\s+case)\s+(?:you|u)\b)"  # "My e-mail is a@b.org if you need it"
+    r"|,?\s+so\s+(?=(?:can|could|would|will|do|does|is|are|what|where|how|any|please)\b)",
     re.IGNORECASE)
 # A clause that asks: an auxiliary or question word first ("is it ok to ...?", "any ideas
 # for ...?", "do you know ...?").
@@ -183,9 +198,10 @@ def _value(sentence: str, start: int, *, listing: bool = False) -> str:
     """The value that starts at sentence[start:]; a listing keeps "and"/commas (allergies,
     likes) so that it can be split."""
     if listing:
-        m = re.compile(r"[.;!?(]|\s+and\s+(?=(?:it|it's|i|i'm|we|they|he|she|that|this|"
-                       r"there|so|then)\b)|\s+(?:but|because|since|so|though|although|which|when|"
-                       r"now|anymore|any more|these days|too|as well|especially|including)\b|"
+        m = re.compile(r"[.;!?(]|,?\s+and\s+(?=(?:it|it's|i|i'm|we|they|he|she|that|this|"
+                       r"there|so|then|my|our|his|her|their)\b)|,\s+(?=(?:my|our|so)\b)|\s+(?:but|because|since|so|though|although|which|when|"
+                       r"now|anymore|any more|these days|too|as well|especially|including|myself|tho|"
+                       r"though|atm|rn|lol|haha|tbh|btw|ngl|already|way more)\b|"
                        r"\s[-–—]\s",
                        re.I).search(sentence, start)
         end = m.start() if m else len(sentence)
@@ -234,6 +250,7 @@ class _Turn:
     seen: set[tuple[str, str, str, bool]] = field(default_factory=set)
     dates: list[DateMention] = field(default_factory=list)  # of the current sentence
     caseless: bool = False  # the turn has no capital letters: places may be lower case
+    person: str | None = None  # the person the turn named last ("my vet is Dr. Mensah")
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
             negated: bool = False, kind: str = "fact") -> None:
@@ -281,6 +298,8 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
     (re.compile(_AUX + r"(?:live|lives|living|reside|resides|based|stay|stays)\s+in\s+"
                 r"(?:the city of\s+)?",
                 re.I), "residence", "residence", False, True),
+    (re.compile(r"(?:(?<='ve )|(?<=’ve )|(?<=have ))(?:always\s+|all\s+)?lived\s+in\s+", re.I),
+     "residence", "residence", False, True),
     (re.compile(_AUX + r"(?:live|lives|living)\s+(?:at|on)\s+", re.I), "address", "residence",
      False, True),
     (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?to\s+", re.I), "residence",
@@ -294,7 +313,8 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
      True),
     (re.compile(_AUX + r"(?:work|works|working)\s+in\s+[a-z][a-z -]{0,30}?\s+(?:at|for|with)\s+"
                 r"(?=[A-Z])", re.I), "employer", "work", False, True),
-    (re.compile(_AUX + r"(?:work|works|working)\s+as\s+(?:an?\s+)?", re.I), "job", "work",
+    (re.compile(_AUX + r"(?:work|works|working)\s+(?:(?:nights|days|weekends|shifts|full[- ]time|"
+                r"part[- ]time|remotely|freelance|mostly|now)\s+)*as\s+(?:an?\s+)?", re.I), "job", "work",
      False, False),
     (re.compile(_AUX + r"allergic\s+to\s+", re.I), "allergy", "allergy", True, False),
     (re.compile(_AUX + r"(?:prefer|prefers)\s+", re.I), "preference", "preference", False, False),
@@ -347,7 +367,8 @@ def _job(value: str, *, known: bool = False) -> str | None:
     """`value` when it names a job ("nurse", "software engineer"); with `known`, only when
     its last word is an occupation of JOBS."""
     words = value.split()
-    if not words or len(words) > 4 or not words[0][:1].islower():
+    if not words or len(words) > 4 or not (words[0][:1].islower() or (
+            words[0].isupper() and len(words) > 1)):
         return None
     last = words[-1].lower()
     if known:
@@ -364,6 +385,14 @@ _AGE_BARE = re.compile(
     r"I(?:(?:'m|’m|\s+am)\s+(?:(?:now|just|almost|nearly)\s+)?|\s+(?:(?:just|recently|finally)\s+)*"
     r"turned\s+)(?P<n>\d{1,3})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|"
     r"this|myself|haha|lol)\b))", re.I)
+_AGE_OF = re.compile(r"(?P<n>\d{1,2})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|years?|yrs?|"
+                     r"months?\s+old)\b))", re.I)
+# "I'm in Bologna": where the speaker lives, unless the clause says for how long.
+_IN_CITY = re.compile(r"\bI(?:'m|’m|\s+am)\s+(?:now\s+|still\s+)?(?:based\s+)?in\s+(?=[A-Z])")
+_PASSING = re.compile(r"\b(?:for|this|next|until|till|on\s+(?:holiday|vacation|business|a\s+trip)|"
+                      r"visiting|today|tonight|tomorrow|at\s+the\s+moment|right\s+now|"
+                      r"the\s+(?:hospital|office|airport|station|car|shop|gym|queue|meeting)|"
+                      r"trouble|love|charge|pain|bed|town)\b", re.I)
 _NEGATIONS: list[tuple[re.Pattern[str], str, bool]] = [
     (re.compile(_AUX + r"(?:not|no\s+longer|n't)\s+allergic\s+to\s+", re.I), "allergy", True),
     (re.compile(r"(?:'m|’m|am|is|'s)?\s*(?:not\s+)?(?:don't|do\s+not|doesn't|does\s+not|"
@@ -381,7 +410,7 @@ _NEGATIONS: list[tuple[re.Pattern[str], str, bool]] = [
 ]
 _ANY_MORE = re.compile(r"\b(?:any\s?more|no\s+longer)\b", re.I)
 _MY_ATTR = re.compile(
-    rf"\b(?:[Mm]y|(?P<owner>{_NAME_RE})'s)\s+(?:(?P<rel>{RELATION_RE})'s\s+)?"
+    rf"\b(?:[Mm]y|(?P<pron>[Hh]is|[Hh]er)|(?P<owner>{_TITLE_NAME})['’]s)\s+(?:(?P<rel>{RELATION_RE})'s\s+)?"
     r"(?P<attr>(?i:favou?rite\s+[a-z]+(?:\s+[a-z]+)?|[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}?))"
     r"\s+is\s+(?P<neg>no\s+longer\s+|not\s+)?")
 _NEW = r"(?:(?:new|current|present)\s+)?"
@@ -389,7 +418,11 @@ _REL_NAMED = re.compile(
     rf"\b(?:[Mm]y|[Oo]ur)\s+{_NEW}(?P<rel>{RELATION_RE})(?:['’]s\s+name\s+is|['’]s\s+(?:called|named)|"
     rf"\s+is\s+(?:called|named)|,)\s+"
     rf"(?P<name>{_TITLE_NAME})|\b[Mm]y\s+(?P<rel2>{RELATION_RE})\s+(?P<name2>{_TITLE_NAME})\b|"
-    rf"\b[Mm]y\s+{_NEW}(?P<rel3>{RELATION_RE})\s+is\s+(?P<name3>{_TITLE_NAME})\s*(?:[.,!;]|$)")
+    rf"\b[Mm]y\s+{_NEW}(?P<rel3>{RELATION_RE})\s+is\s+(?P<name3>{_TITLE_NAME})"
+    rf"(?=\s*(?:[.,!;]|$|\s+(?:and|but|who|so|because|though)\b))|"
+    rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
+    rf"an?\s+(?:new\s+|little\s+|baby\s+)?(?P<rel4>{RELATION_RE})\s+(?:called|named)\s+"
+    rf"(?P<name4>{_TITLE_NAME})")
 _MY_NAME = re.compile(
     rf"\b(?:[Mm]y\s+name(?:'s|\s+is)|[Cc]all\s+me|[Mm]y\s+friends\s+call\s+me)\s+"
     rf"(?P<name>{_TITLE_NAME})|(?:^|[.!]\s+|,\s*)(?:[Hh]i|[Hh]ello|[Hh]ey)?[,!]?\s*"
@@ -426,13 +459,18 @@ def stated_name(text: str) -> str | None:
 
 
 # Chat written in lower case: "im", "i", "ive" are the first person.
-_LOWER_I = re.compile(r"\b(?:i(?=\s|['’]|$)|im(?=\s)|ive(?=\s))")
+_LOWER_I = re.compile(r"\b(?:i(?=\s|['’]|$)|im(?=\s)|ive(?=\s)|dont|cant|doesnt|didnt|isnt|"
+                      r"wont|havent)\b")
+_CHAT = {"i": "I", "im": "I'm", "ive": "I've", "dont": "don't", "cant": "can't",
+         "doesnt": "doesn't", "didnt": "didn't", "isnt": "isn't", "wont": "won't",
+         "havent": "haven't"}
 # A clause that starts with the statement's verb, its subject left out: "live in leeds atm",
 # "Context: based in Berlin.", "Grew up in Leeds.", "I'm Liam, born and raised in Cork".
 _BARE = re.compile(
     r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
     r"(?:currently\s+|now\s+|still\s+|originally\s+)?"
-    r"(?=(?:live|living|based|grew\s+up|born\s+and\s+raised|moved|relocated|from)\b)", re.I)
+    r"(?=(?:live|living|based|grew\s+up|born\s+and\s+raised|moved|relocated|from|prefer)\b)",
+    re.I)
 # "Home is Boston these days": where the speaker lives.
 _HOME = re.compile(r"(?:^|\b[Mm]y\s+)[Hh]ome\s+(?:is|'s|’s)\s+(?:now\s+)?(?=[A-Z])")
 # "I changed jobs, I'm at Farfetch now": "I'm at X" names an employer only in a turn about work.
@@ -455,7 +493,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     me = _Subject(speaker, speaker_key)
     # In a turn written all in lower case, a place's case says nothing.
     turn.caseless = not any(c.isupper() for c in text)
-    text = _LOWER_I.sub(lambda m: {"i": "I", "im": "I'm", "ive": "I've"}[m.group(0)], text)
+    text = _LOWER_I.sub(lambda m: _CHAT[m.group(0)], text)
     work_talk = bool(_WORK_TALK.search(text))
     ended: str | None = None  # the attribute a "my X is no longer Y" clause just ended
     for sentence in clauses(text):
@@ -478,6 +516,9 @@ def extract(text: str, speaker: str, speaker_key: str,
                     ended = last.attribute
                 continue
         if _HEDGE.search(sentence):
+            # "I want to bake a cake for my grandson Jonas": the plan is a plan, the grandson's
+            # name is stated all the same.
+            _relatives(sentence, turn, me)
             continue
         bare = _BARE.match(sentence)
         if bare and not re.match(r"(?:I|we|my)\b", sentence[bare.end():], re.I):
@@ -496,6 +537,13 @@ def extract(text: str, speaker: str, speaker_key: str,
         if job and _job(clean_value(job.group("job")), known=True):
             turn.add(me, "job", clean_value(job.group("job")), "work")
             turn.add(me, "employer", _trim_place(_value(sentence, job.end()), "employer"), "work")
+        city = _IN_CITY.search(sentence)
+        if city:
+            place = _trim_place(_value(sentence, city.end()), "residence")
+            tail = sentence[city.end() + len(place):] if sentence.find(place, city.end()) == \
+                city.end() else ""
+            if place and not _PASSING.search(place + tail) and not re.search(r"\d", place):
+                turn.add(me, "city", place, "residence")
         org = _AT_ORG.search(sentence) if work_talk else None
         if org:
             turn.add(me, "employer", _trim_place(_value(sentence, org.end()), "employer"), "work")
@@ -534,18 +582,21 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
         we = sm.group("we") is not None  # "we live in Bristol": where the speaker lives too
         age = _AGE.match(sentence, rest) or (
             _AGE_BARE.match(sentence, sm.start()) if sm.group("i") is not None else None)
-        if age and subj.prefix == "" and not we and 0 < int(age.group("n")) <= 120:
+        if age is None and sm.group("rel") and re.search(r"\bis\s*$", sentence[:rest]):
+            age = _AGE_OF.match(sentence, rest)  # "my son Leo is 11"
+        if age and not we and 0 < int(age.group("n")) <= 120 and (
+                subj.prefix == "" or sm.group("rel")):
             turn.add(subj, "age", age.group("n"), "age")
             continue
         guess = _JOB_GUESS.match(sentence, rest)
-        named = sm.group("name") is not None
+        named = sm.group("name") is not None or bool(sm.group("relname"))
         if guess and subj.prefix == "" and not we and re.search(
                 r"(?:'m|’m|\bam)\s*$" if not named else r"(?:'s|’s|\bis)\s*$", sentence[:rest]):
             raw = clean_value(sentence[guess.end():value_end(sentence, guess.end())])
             job, employer = _split_job(raw)
             if _job(job, known=named):
                 turn.add(subj, "job", job, "work")
-                if employer and _ok_value(employer, place=True):
+                if employer and _ok_value(employer, place=not turn.caseless):
                     turn.add(subj, "employer", employer, "work")
                 continue
         while rest is not None:
@@ -569,10 +620,15 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         else:
             raw = _value(sentence, pm.end(), listing=listing)
         values = _split_list(raw) if listing else [_trim_place(raw, attribute)]
+        if attribute == "job":  # "I work as a physiotherapist at Salford Royal"
+            job, employer = _split_job(raw)
+            values = [job]
+            if employer and _ok_value(employer, place=True):
+                turn.add(subj, "employer", _trim_place(employer, "employer"), family)
         for value in values:
             if not _ok_value(value, place=place and not turn.caseless):
                 continue
-            if family in ("likes", "preference") and value.split()[0].lower() in _DEICTIC:
+            if family in ("likes", "preference") and _reaction(value):
                 continue  # "I love your turtles", "I love this photo": a reaction
             attr = _residence_attr(value) if attribute == "residence" else attribute
             kind = "preference" if family in ("preference", "likes") else "fact"
@@ -616,10 +672,12 @@ def _split_job(raw: str) -> tuple[str, str]:
 
 def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
     for m in _REL_NAMED.finditer(sentence):
-        if m.group("name3"):
-            name = clean_value(m.group("name3"))
-            if _named(name) and len(name) <= 64:
-                turn.add(me, f"{relation_name(m.group('rel3'))}'s name", name, "relation")
+        if m.group("name3") or m.group("name4"):
+            name = clean_value(m.group("name3") or m.group("name4"))
+            rel = m.group("rel3") or m.group("rel4")
+            if _named(name) and len(name) <= 64 and name.lower().rstrip(".") not in _TITLES:
+                turn.add(me, f"{relation_name(rel)}'s name", name, "relation")
+                turn.person = name
             continue
         rel = relation_name(m.group("rel") or m.group("rel2"))
         raw = m.group("name") or m.group("name2")
@@ -631,6 +689,10 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
             name = _person(raw)
         if _named(name) and len(name) <= 64:
             turn.add(me, f"{rel}'s name", name, "relation")
+            turn.person = name
+
+
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof", "mx", "sir", "dame"})
 
 
 def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
@@ -643,10 +705,17 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
         if m.group("neg"):
             continue  # "my X is no longer Y" is a negation (handled there)
         owner = m.group("owner")
-        if owner is not None:
-            if not _named(owner) or owner in ("It", "That", "What", "Here", "There"):
+        if m.group("pron"):  # "my vet is Dr. Mensah and her number is ...": that person's
+            if turn.person is None or m.group("rel"):
                 continue
-            subj = _Subject(clean_value(owner), clean_value(owner))
+            owner = turn.person
+        if owner is not None:
+            if owner.lower() in KIN_NAMES:  # "Mum's birthday is 3 May": the speaker's mother's
+                subj = _Subject(me.name, me.key, f"{KIN_NAMES[owner.lower()]}'s ")
+            elif not _named(owner) or owner in ("It", "That", "What", "Here", "There"):
+                continue
+            else:
+                subj = _Subject(clean_value(owner), clean_value(owner))
         else:
             subj = me
         rel = m.group("rel")
@@ -701,7 +770,7 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
                     found = True
             break
     for m in _MY_ATTR.finditer(sentence):
-        if not m.group("neg") or m.group("owner") is not None:
+        if not m.group("neg") or m.group("owner") is not None or m.group("pron"):
             continue
         attribute = attribute_name(m.group("attr"))
         if attribute.split()[-1] not in ATTRIBUTE_HEADS and not attribute.startswith("favorite"):

@@ -81,7 +81,8 @@ _CLAUSE_END = re.compile(
     r"\s+(?:and|but|because|since|so|though|although|while|which|who|where|when|after|"
     r"before|until|unless|if|as|these days|nowadays|right now|for now|anymore|any more|"
     r"now|too|as well|lol|haha|btw|by the way|especially|including|like|atm|rn|tbh|tho|"
-    r"at the moment|currently|fyi|ngl)\b|[,;:!?()\"]|"
+    r"at the moment|currently|fyi|ngl|myself|weirdly|funnily|already|way more)\b|"
+    r"[,;:!?()\"]|"
     r"\s[-–—]\s",
     re.IGNORECASE)
 # An address runs on past commas that start another part of it ("14 Elm Road, Leeds LS6
@@ -117,11 +118,15 @@ def value_end(text: str, start: int, *, address: bool = False) -> int:
 
 
 def clean_value(value: str) -> str:
-    """A value without surrounding blanks, quotes and trailing filler words."""
+    """A value without surrounding blanks, quotes and filler words around it ("actually 15
+    May" -> "15 May", "shellfish myself" -> "shellfish")."""
     value = value.strip().strip("\"'“”‘’").strip()
     value = re.sub(r"\s+", " ", value)
+    value = re.sub(r"^(?:(?:actually|really|now|still|definitely|officially|currently|just)\s+)+",
+                   "", value, flags=re.I)
     value = re.sub(r"(?:\s+(?:now|then|too|again|actually|anyway|originally|though|tho|"
                    r"ironically|honestly|really|after all|for sure|lol|haha|atm|rn|tbh|"
-                   r"very much|so much|that much|a lot|at all|these days|nowadays|currently))+$",
+                   r"very much|so much|that much|a lot|at all|these days|nowadays|currently|"
+                   r"myself|as well|already|way more|btw|my (?:whole|entire) life|all my life))+$",
                    "", value, flags=re.I)
     return value.rstrip(" .,;:")

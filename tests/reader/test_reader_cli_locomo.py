@@ -122,7 +122,7 @@ def test_locomo_through_the_reader(tmp_path: Path) -> None:
     assert reader.questions == turns.questions == 3
     assert reader.overall["R@3"] == 1.0  # fact hits count as their source turns
     assert reader.overall["R@3"] >= turns.overall["R@3"]
-    assert reader.notes[-1] == "ingest reader: 3 fact cubes beside the episodes"
+    assert reader.notes[-1] == "ingest reader: 4 fact cubes beside the episodes"
 
 
 def test_reader_facts_of_a_locomo_conversation(tmp_path: Path) -> None:
@@ -135,8 +135,9 @@ def test_reader_facts_of_a_locomo_conversation(tmp_path: Path) -> None:
         held, n_facts = ingest_conversation(mem, conv, lambda n: None)
         facts = {mem.get(i, "tiny-1").content: ids for i, ids in held.items()
                  if mem.get(i, "tiny-1").kind.value != "episode"}
-    assert n_facts == 3
+    assert n_facts == 4
     assert facts == {"Dana's city is Tromsø.": ["D1:3"],
                      "Dana likes the northern lights.": ["D1:5"],
+                     "Sam's cat's name is Miso.": ["D2:1"],  # "I adopted a kitten named Miso."
                      "Sam's favorite band is Khruangbin.": ["D2:3"]}
-    assert sum(len(ids) for ids in held.values()) == 9 + 3  # every turn, plus the facts
+    assert sum(len(ids) for ids in held.values()) == 9 + 4  # every turn, plus the facts
