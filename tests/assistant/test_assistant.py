@@ -184,6 +184,28 @@ def test_a_question_about_something_else_is_not_answered_with_a_fact() -> None:
         (o.ask, o.reply) for o in report.outcomes]
 
 
+def test_facts_written_before_a_name_change_still_answer(store_path: str) -> None:
+    # Facts keep the name they were written with ("Joanna Walsh's job is ..."); the model is
+    # asked about that name, and a surname comes from the name stated last.
+    with MemOS.open(store_path) as mem:
+        bot = Assistant(mem, "jo")
+        tell(bot, "Hi, I'm Joanna Walsh. I'm from Cork and I'm a primary school teacher.")
+        tell(bot, "My name is Joanna Byrne now, I got married last month!", at=MAY)
+        assert "primary school teacher" in bot.reply("What do I do for work?").text
+        assert "Cork" in bot.reply("where am I from?").text
+        reply = bot.reply("What's my surname?")
+        assert "Byrne" in reply.text and "Walsh" not in reply.text
+
+
+def test_forget_takes_the_thing_named_not_the_reason_given(store_path: str) -> None:
+    with MemOS.open(store_path) as mem:
+        bot = Assistant(mem, "tom")
+        tell(bot, "My partner Kim's email is kim.obi@fastmail.com.")
+        reply = bot.reply("Please forget Kim's email, she asked me not to keep it anywhere.")
+        assert reply.backend == "forget" and reply.forgotten
+        assert "kim.obi" not in bot.reply("What is Kim's email?").text
+
+
 def test_a_second_user_never_sees_the_first_users_memories(store_path: str) -> None:
     with MemOS.open(store_path) as mem:
         alice = Assistant(mem, "alice")
