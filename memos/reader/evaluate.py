@@ -26,7 +26,8 @@ from memos.errors import InvalidInputError
 CORPUS = "conversations.jsonl"
 # Shipped corpora by name: the one the rules were written against, and one written after
 # the rules were frozen (its first, blind score is recorded in docs/RESULTS.md).
-SHIPPED = {"conversations": "conversations.jsonl", "heldout": "heldout.jsonl"}
+SHIPPED = {"conversations": "conversations.jsonl", "heldout": "heldout.jsonl",
+           "blind-a": "blind-a.jsonl", "blind-b": "blind-b.jsonl"}
 
 
 @dataclass
@@ -39,7 +40,8 @@ class Conversation:
 
 
 def load_corpus(path: str | Path | None = None) -> list[Conversation]:
-    """The shipped corpus (None, "conversations" or "heldout"), or a JSONL file of the same
+    """The shipped corpus (None, "conversations", "heldout", "blind-a" or "blind-b"), or a
+    JSONL file of the same
     form."""
     if path is None or str(path) in SHIPPED:
         name = SHIPPED[str(path)] if path is not None else CORPUS
