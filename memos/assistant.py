@@ -315,9 +315,10 @@ class Assistant:
         return resolve_user_name(self.mem, self.scope, self._stated_name)
 
     def canonical(self, text: str, user_name: str | None = None) -> CanonicalQuestion | None:
-        from memos.reader.questions import canonical_question
+        from memos.reader.questions import canonical_question, past_question
 
-        return canonical_question(text, user_name or self.user_name)
+        name = user_name or self.user_name
+        return past_question(text, name) or canonical_question(text, name)
 
     def _facts_for(self, cq: CanonicalQuestion, *, include_superseded: bool = False,
                    k: int = 32) -> list[SearchHit]:
@@ -350,6 +351,14 @@ class Assistant:
         assistant's backend setting."""
         cq = self.canonical(text)
         facts = self._facts_for(cq) if cq is not None else []
+        if cq is not None and cq.past:
+            # The values it had before: superseded versions, newest first (when none was
+            # replaced, the one there is: "my old boss" may still be the boss).
+            older = [h for h in self._facts_for(cq, include_superseded=True)
+                     if h.cube.state.value == "superseded"]
+            if older:
+                return "extractive", f"the value before the current one of {cq.question!r}", \
+                    cq, older
         if cq is not None and not facts:
             other = self._by_name(cq)
             if other is not None:
@@ -592,6 +601,13 @@ class Assistant:
             if len(value) > 1:
                 part = value[-1] if cq.attribute == "last name" else value[0]
                 return f"Your {cq.attribute} is {part}.", [_used(facts[0], "your stated name")]
+        if facts and cq is not None and cq.past and facts[0].cube.state.value == "superseded":
+            chosen = sorted(facts, key=lambda h: h.cube.valid_to or utcnow(), reverse=True)[:1]
+            cube = chosen[0].cube
+            until = date_text(cube.valid_to)
+            line = cube.content.rstrip().rstrip(".").replace(" is ", " was ", 1)
+            return (f"{line}{f' (until {until})' if until else ''}.",
+                    [_used(chosen[0], "the value before the current one")])
         if facts:  # stored facts answer the question: those, newest first
             chosen = sorted(facts, key=lambda h: _when(h.cube) or utcnow(), reverse=True)
             chosen = chosen[:EXTRACTIVE_MAX]

@@ -47,6 +47,7 @@ class CanonicalQuestion:
     attribute: str
     question: str
     about_user: bool
+    past: bool = False  # asks for the value before the current one ("where did I live before?")
 
     def subject_key(self, user_id: str) -> str:
         return user_key(user_id) if self.about_user else self.subject
@@ -199,6 +200,41 @@ def _plain_question(q: str) -> str:
     return q
 
 
+# Questions about the value before the current one: (pattern, subject, attribute). The
+# rest of the question ("... before I moved to Leeds") only says when.
+_PAST: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I), s, a) for p, s, a in [
+    (r"^(?:where|(?:which|what) (?:city|town)) did i (?:use to )?live(?: in)?(?: before\b.*|"
+     r" previously)?$", "user", "city"),
+    (r"^where did i live before\b.*$", "user", "city"),
+    (r"^(?:where|who|which company) did i (?:use to )?work(?: for| at)?(?: before\b.*|"
+     r" previously)?$", "user", "employer"),
+    (r"^what (?:was|were) my (?:old|previous|former|last) " + _ATTR + "$", "user", None),
+    (rf"^who (?:was|were) my (?:old|previous|former|last) {_REL}$", "rel", "name"),
+]]
+
+
+def past_question(text: str, user_name: str) -> CanonicalQuestion | None:
+    """The canonical question for the value before the current one ("where did I live before
+    I moved to Leeds?" -> Alice's city, `past=True`), or None."""
+    q = " ".join(text.strip().replace("’", "'").split())
+    q = re.sub(r"[?.!\s]+$", "", q)
+    q = re.sub(r"^(?:(?:hey|hi|so|and|ok|okay|remind me|quick question)[,:!]?\s+)+", "", q,
+               flags=re.I)
+    for pattern, subject, attr in _PAST:
+        m = pattern.match(q)
+        if m is None:
+            continue
+        if "did" in q.lower() and not re.search(r"\b(?:before|previously|use to)\b", q, re.I):
+            return None  # "where did I live?" with nothing past about it: the present question
+        groups = m.groupdict()
+        attribute = attr or attribute_name(groups["attr"])
+        if subject == "rel":
+            attribute = f"{relation_name(groups['rel'])}'s {attribute}"
+        return CanonicalQuestion(user_name, attribute, f"What is {user_name}'s {attribute}?",
+                                 True, past=True)
+    return None
+
+
 def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     """The model's question for `text` ("what is my sister's name?" -> "What is Alice's
     sister's name?"), or None when the question is not about one stated fact (then the
@@ -230,5 +266,5 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     return None
 
 
-__all__ = ["CanonicalQuestion", "canonical_question", "resolve_user_name", "stored_user_name",
+__all__ = ["CanonicalQuestion", "canonical_question", "past_question", "resolve_user_name", "stored_user_name",
            "user_display_name", "user_key"]

@@ -197,6 +197,18 @@ def test_facts_written_before_a_name_change_still_answer(store_path: str) -> Non
         assert "Byrne" in reply.text and "Walsh" not in reply.text
 
 
+def test_the_value_before_the_current_one(store_path: str) -> None:
+    with MemOS.open(store_path) as mem:
+        bot = Assistant(mem, "priya")
+        tell(bot, "I live in Manchester and I work at Salford Royal.")
+        tell(bot, "I moved to Leeds last week.", "I started at Leeds General Infirmary.", at=MAY)
+        reply = bot.reply("Which city did I live in before I moved to Leeds?")
+        assert "Manchester" in reply.text and "Leeds" not in reply.text
+        assert "Salford Royal" in bot.reply("who did I work for before?").text
+        now = bot.reply("Where do I live?").text
+        assert "Leeds" in now and "Manchester" not in now
+
+
 def test_forget_takes_the_thing_named_not_the_reason_given(store_path: str) -> None:
     with MemOS.open(store_path) as mem:
         bot = Assistant(mem, "tom")

@@ -61,6 +61,21 @@ def test_maps_to_the_canonical_question(question: str, canonical: str) -> None:
     assert found.question == canonical
 
 
+@pytest.mark.parametrize(("question", "attribute"), [
+    ("Which city did I live in before I moved to Leeds?", "city"),
+    ("where did I use to live?", "city"),
+    ("who did I work for before?", "employer"),
+    ("what was my old address?", "address"),
+    ("who was my previous boss?", "boss's name"),
+])
+def test_questions_about_the_value_before(question: str, attribute: str) -> None:
+    from memos.reader.questions import past_question
+
+    found = past_question(question, "Alice")
+    assert found is not None and found.past and found.attribute == attribute
+    assert past_question("where did I live?", "Alice") is None  # nothing past about it
+
+
 @pytest.mark.parametrize("question", [
     "how are you?", "what should I cook tonight?", "tell me a joke", "what is it?",
     "what did we talk about last week?", "why is the sky blue?", "where is the station?",
