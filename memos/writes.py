@@ -202,17 +202,13 @@ def _merge(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> Me
         "version": cube.version + 1 if new_version else cube.version})
 
 
-def _owner(cube: MemCube) -> tuple[str, str | None, str, str, str]:
-    """What two cubes must share to be duplicates: user, agent, tier, visibility and kind.
+def _owner(cube: MemCube) -> tuple[str, str | None, str, str]:
+    """What two cubes must share to be duplicates: user, agent, tier and visibility (and, for
+    a near duplicate, the kind).
 
     Visibility is in it because a merge copies the new text into the old cube's sources: a
-    private text must never land in a cube that other agents or users can read. Kind is in
-    it because a fact is not the same memory as the turn that stated it: "Rosa's phone
-    number is 0199." read from the turn "Mei: Rosa's phone number is 0199." says nothing the
-    turn does not, and merging it there would lose the fact (its subject and attribute, what
-    a correction supersedes and the model answers from)."""
-    return (cube.scope.user_id, cube.scope.agent_id, cube.tier.value, cube.scope.visibility.value,
-            cube.kind.value)
+    private text must never land in a cube that other agents or users can read."""
+    return (cube.scope.user_id, cube.scope.agent_id, cube.tier.value, cube.scope.visibility.value)
 
 
 def embed_candidates(store: StoreParts, cands: Sequence[Candidate]) -> np.ndarray:
@@ -262,7 +258,7 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
     owners = {c.cube.scope.user_id for c in cands}
     with repo.write() as session:
         live = live_clause(now)
-        exact: dict[tuple[str, str | None, str, str, str, str], Any] = {}
+        exact: dict[tuple[str, str | None, str, str, str], Any] = {}
         # The state test goes through coalesce() (same value: the column is NOT NULL) so that
         # SQLite, which keeps no statistics, looks the hashes up in (user_id, content_hash)
         # rather than scanning every live cube of the user through (user_id, state): that
@@ -273,8 +269,8 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
                 CubeRow.user_id.in_(owners), states, unexpired,
                 CubeRow.content_hash.in_({c.cube.content_hash for c in cands}))
                 .order_by(CubeRow.pk)):
-            exact.setdefault((row.user_id, row.agent_id, row.tier, row.visibility, row.kind,
-                              row.content_hash), row)
+            exact.setdefault((row.user_id, row.agent_id, row.tier, row.visibility, row.content_hash),
+                             row)
         near_pks = {pk for hits in near_hits for pk, _ in hits}
         near_rows = (repo.rows_by_pks(session, list(near_pks), live & CubeRow.user_id.in_(owners))
                      if near_pks else {})  # only the writers' own cubes can absorb a new one
@@ -290,7 +286,7 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             gram = embs @ embs.T
             for j, i in np.argwhere(np.triu(gram >= threshold, 1)):
                 earlier.setdefault(int(i), []).append((int(j), float(gram[j, i])))
-        batch_exact: dict[tuple[str, str | None, str, str, str, str], int] = {}
+        batch_exact: dict[tuple[str, str | None, str, str, str], int] = {}
         # (action, True, index into `new`) or (action, False, id of an existing cube)
         results: list[tuple[str, bool, Any]] = []
         for i, cand in enumerate(cands):
@@ -304,7 +300,12 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             exact_ids = [exact[key].id] if key in exact else []
             near = [(near_rows[pk].id, sim) for pk, sim in near_hits[i] if pk in near_rows
                     and (near_rows[pk].user_id, near_rows[pk].agent_id, near_rows[pk].tier,
-                         near_rows[pk].visibility, near_rows[pk].kind) == owner]
+                         near_rows[pk].visibility) == owner
+                    # A near duplicate of another kind is another memory: "Rosa's phone number
+                    # is 0199." read from the turn "Mei: Rosa's phone number is 0199." says
+                    # nothing the turn does not, but merged there the fact (its subject and
+                    # attribute, what a correction supersedes and the model reads) is lost.
+                    and near_rows[pk].kind == cube.kind.value]
             # A merge keeps the new text only as provenance: it may fold only text that
             # adds nothing (dedup.adds_nothing); otherwise the new text is its own cube.
             near_texts = {near_rows[pk].id: near_rows[pk].content for pk, _ in near_hits[i]
@@ -313,7 +314,8 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             if decision.action == "added":
                 # Earlier new cubes of this batch, named by their index into `new`.
                 batch_near = [(str(new_pos[c]), sim) for c, sim in earlier.get(i, ())
-                              if c in new_pos and _owner(cands[c].cube) == owner]
+                              if c in new_pos and _owner(cands[c].cube) == owner
+                              and cands[c].cube.kind == cube.kind]
                 in_batch = dedup.decide_dedup(
                     [], batch_near, threshold, cube.content,
                     {ref: new[int(ref)].cube.content for ref, _ in batch_near})
