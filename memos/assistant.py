@@ -329,7 +329,9 @@ class Assistant:
                                kind=[Kind.FACT.value, Kind.PREFERENCE.value],
                                metadata={"subject": cq.subject_key(self.scope.user_id)},
                                include_superseded=include_superseded)
-        return [h for h in hits if _fact_attribute(h.cube) == cq.attribute]
+        # Only this user's own: another user's public cube can carry any subject key.
+        return [h for h in hits if _fact_attribute(h.cube) == cq.attribute
+                and h.cube.scope.user_id == self.scope.user_id]
 
     def _by_name(self, cq: CanonicalQuestion) -> CanonicalQuestion | None:
         """"my brother's birthday" as "Jack's birthday" when the user named their brother
@@ -356,9 +358,7 @@ class Assistant:
             # replaced, the one there is: "my old boss" may still be the boss).
             older = [h for h in self._facts_for(cq, include_superseded=True)
                      if h.cube.state.value == "superseded"]
-            if older:
-                return "extractive", f"the value before the current one of {cq.question!r}", \
-                    cq, older
+            facts = older or facts
         if cq is not None and not facts:
             other = self._by_name(cq)
             if other is not None:
@@ -374,6 +374,9 @@ class Assistant:
             return "extractive", "backend extractive", cq, facts
         if self.backend == "model":
             return "model", "backend model", cq, facts
+        if cq is not None and cq.past and facts and facts[0].cube.state.value == "superseded":
+            return "extractive", f"the value before the current one of {cq.question!r}", cq, \
+                facts
         if cq is None:
             return "extractive", "the question does not ask for one stated fact", cq, facts
         if not facts:
@@ -421,10 +424,10 @@ class Assistant:
 
     def _reply(self, text: str, sid: str, now: datetime, start: float,
                on_token: TokenFn | None) -> Reply:
-        forget = _FORGET.match(text)
+        forget = _FORGET.match(" ".join(text.split())) if len(text) <= 2_000 else None
         if forget:
-            what = re.split(r",\s+(?=(?:she|he|they|it|i|we|you|please|because|as|since|so|"
-                            r"thanks|thank)\b)|\s+(?:because|since|as)\s+", forget.group("what"),
+            what = re.split(r", (?=(?:she|he|they|it|i|we|you|please|because|as|since|so|"
+                            r"thanks|thank)\b)| (?:because|since) ", forget.group("what"),
                             maxsplit=1, flags=re.I)[0]
             reply = self._forget(what.strip(" .,!") or forget.group("what"), sid)
             reply.seconds["total"] = time.perf_counter() - start
@@ -539,7 +542,7 @@ class Assistant:
             content = facts[0].cube.content
             if head in content:
                 question = f"What is {content.split(head, 1)[0]}'s {cq.attribute}?"
-        got = self.mem.answer(question, self.scope, k=MODEL_K, model=self.model)
+        got = self.mem.answer(question, self.scope, k=MODEL_K, model=self.model, own_only=True)
         found = {h.id: h for h in [*facts, *hits]}
         used: list[MemoryUsed] = []
         for cube_id, version in got.cubes:
@@ -580,6 +583,8 @@ class Assistant:
                 continue  # a summary or a saved transcript repeats the turns themselves
             if cube.kind == Kind.EPISODE and _role(cube) == "assistant":
                 continue
+            if cube.scope.user_id != self.scope.user_id:
+                continue  # another user's public memory is not "what you said"
             if cube.kind == Kind.EPISODE and _only_asks(_said(cube)):
                 if len(set(_norm(_said(cube)).split()) - asked - _STOP - _ASK_WORDS) < 4:
                     continue
@@ -635,7 +640,8 @@ class Assistant:
         for hit in hits:
             cube = hit.cube
             attribute = _fact_attribute(cube)
-            if cube.kind not in (Kind.FACT, Kind.PREFERENCE) or not attribute:
+            if cube.kind not in (Kind.FACT, Kind.PREFERENCE) or not attribute \
+                    or cube.scope.user_id != self.scope.user_id:
                 continue
             words = set(_norm(attribute).split()) - _STOP - {"s"}
             subject = cube.metadata.get("subject")
@@ -867,9 +873,12 @@ class Assistant:
 
 
 def _only_asks(text: str) -> bool:
-    """Every clause of `text` is a question (the reader's clause split)."""
+    """Every clause of `text` is a question (the reader's clause split); a long text is not
+    one question."""
     from memos.reader.rules import clauses
 
+    if len(text) > 1_000:
+        return False
     parts = clauses(text)
     return bool(parts) and all(p.rstrip().endswith("?") for p in parts)
 

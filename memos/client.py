@@ -368,14 +368,15 @@ class Client:
                       seconds=got["seconds"], model_fingerprint=got["model_fingerprint"])
 
     def answer(self, question: str, scope: Any = None, k: int = 8, *, model: Any = None,
-               max_new_tokens: int = 80) -> Answer:
+               max_new_tokens: int = 80, own_only: bool = False) -> Answer:
         from memos.activation import Answer
 
         self._check_scope(scope)
         if model is not None:
             raise InvalidInputError("the server chooses the model; call answer() without model=")
         got = self._call("POST", "/v1/answer", json={"question": question, "k": k,
-                                                      "max_new_tokens": max_new_tokens})
+                                                      "max_new_tokens": max_new_tokens,
+                                                      "own_only": own_only})
         return Answer(text=got["text"], cubes=[tuple(c) for c in got["cubes"]],
                       hits=got["hits"], misses=got["misses"], seconds=got["seconds"],
                       model_fingerprint=got["model_fingerprint"],

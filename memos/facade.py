@@ -807,13 +807,16 @@ class MemOS:
                                  lambda q, s, n: self.search(q, s, k=n), query, sc, k, model)
 
     def answer(self, question: str, scope: ScopeLike, k: int = 8, *, model: Any = None,
-               max_new_tokens: int = 80) -> Answer:
+               max_new_tokens: int = 80, own_only: bool = False) -> Answer:
         """Retrieval -> recall -> the model's answer from the slots (no prompt stuffing).
 
         The default bound (80 bytes) lets every value the model was trained on (up to 64 bytes,
-        plus the leading space) end at the end token instead of being cut."""
+        plus the leading space) end at the end token instead of being cut. `own_only`: read
+        only the scope user's own memories, not other users' public ones (a question about
+        the user: a public cube can say anything about anyone)."""
         sc = as_scope(scope)
         k = _check_k(k)
+        _bool_arg(own_only, "own_only")
         if not isinstance(question, str) or not question.strip():
             raise InvalidInputError("question must be a non-empty string")
         max_new_tokens = _int_arg(max_new_tokens, "max_new_tokens", 1, 4096)
@@ -828,10 +831,15 @@ class MemOS:
         # asked about (a scenario answered "bbbi" for "orange" once the user's earlier
         # question and its reply were in the store), so they are not given to it. Derived
         # facts are not folded into their turns here (fold=False).
-        return activation.answer(self._activation(),
-                                 lambda q, s, n: self.search(q, s, k=n, fold=False,
-                                                             kind=list(MODEL_KINDS)),
-                                 question, sc, k, model, max_new_tokens)
+        def retrieve(q: str, s: Scope, n: int) -> list[SearchHit]:
+            if not own_only:
+                return self.search(q, s, k=n, fold=False, kind=list(MODEL_KINDS))
+            hits = self.search(q, s, k=min(search.MAX_K, 4 * n), fold=False,
+                               kind=list(MODEL_KINDS))
+            return [h for h in hits if h.cube.scope.user_id == s.user_id][:n]
+
+        return activation.answer(self._activation(), retrieve, question, sc, k, model,
+                                 max_new_tokens)
 
     # -- parametric tier -----------------------------------------------------------------
 

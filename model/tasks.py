@@ -468,7 +468,8 @@ def make_training_facts(rng: random.Random, n: int, stated_share: float = STATED
         kind = rng.choice(_UNIFORM_KINDS)
         facts = [Fact(f.subject, f.attribute, _fit(kind(rng))) for f in facts]
         if rng.random() < 0.2:  # a set in capitals throughout; pairs stay distinct
-            shouted = [Fact(f.subject.upper(), f.attribute.upper(), f.value.upper()) for f in facts]
+            shouted = [Fact(f.subject.upper(), f.attribute.upper(), _fit(f.value.upper()))
+                       for f in facts]
             if len({(f.subject, f.attribute) for f in shouted}) == len(shouted):
                 facts = shouted
         return facts

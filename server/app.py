@@ -583,7 +583,8 @@ def create_app(mem: MemOS, *, auth: bool = True,
     @app.post("/v1/answer", tags=["model"])
     def answer(body: wire.AnswerRequest, who: Who) -> wire.AnswerResult:
         """The memory model's answer from the retrieved memories' slots."""
-        got = mem.answer(body.question, who.scope, body.k, max_new_tokens=body.max_new_tokens)
+        got = mem.answer(body.question, who.scope, body.k, max_new_tokens=body.max_new_tokens,
+                         own_only=body.own_only)
         return wire.AnswerResult(text=got.text, cubes=got.cubes, hits=got.hits,
                                  misses=got.misses, seconds=got.seconds,
                                  model_fingerprint=got.model_fingerprint, skipped=got.skipped)

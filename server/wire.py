@@ -142,6 +142,8 @@ class AnswerRequest(Request):
     question: str = Field(max_length=MAX_QUERY_CHARS)
     k: int = Field(8, ge=1, le=256)
     max_new_tokens: int = Field(MAX_NEW_TOKENS, ge=1, le=MAX_NEW_TOKENS)
+    own_only: bool = Field(False, description="Read only the key user's own memories, not "
+                           "other users' public ones.")
 
 
 class IngestRequest(Request):

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from memos.facade import MemOS
 
 USER_KEY_PREFIX = "user:"
+MAX_QUESTION_CHARS = 300  # longer text is not a question about one fact
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _q(subject: str, attribute: str, about_user: bool) -> CanonicalQuestion:
     return CanonicalQuestion(subject, attribute, f"What is {subject}'s {attribute}?", about_user)
 
 
-_NAME = r"(?P<who>[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,2})"
+_NAME = r"(?P<who>(?-i:[A-Z])[\w'.-]*(?:\s+(?-i:[A-Z])[\w'.-]*){0,2})"
 _REL = rf"(?P<rel>{RELATION_RE})"
 _ATTR = r"(?P<attr>[a-z][a-z' -]{0,40}?)"
 
@@ -166,7 +167,8 @@ _ASKING = re.compile(r"^(?:(?:can|could|would|will) you (?:please )?|please )?(?
 # Embedded questions ("where I live", "what my sister's name is") in the asking order.
 _EMBEDDED: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), r) for p, r in [
     (r"^where i (live|work)$", r"where do i \1"),
-    (r"^where (.+?) (lives|works)$", r"where does \1 \2"),
+    (r"^where (.+?) lives$", r"where does \1 live"),
+    (r"^where (.+?) works$", r"where does \1 work"),
     (r"^how old i am$", "how old am i"),
     (r"^(what|who|when) (my .+|[A-Z][\w'.-]*(?: [A-Z][\w'.-]*)?'s .+) is$", r"\1 is \2"),
     (r"^what i(?:'m| am) allergic to$", "what am i allergic to"),
@@ -208,7 +210,7 @@ _PAST: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I), s,
     (r"^where did i live before\b.*$", "user", "city"),
     (r"^(?:where|who|which company) did i (?:use to )?work(?: for| at)?(?: before\b.*|"
      r" previously)?$", "user", "employer"),
-    (r"^what (?:was|were) my (?:old|previous|former|last) " + _ATTR + "$", "user", None),
+    (r"^what (?:was|were) my (?:old|previous|former|last) (?!name$)" + _ATTR + "$", "user", None),
     (rf"^who (?:was|were) my (?:old|previous|former|last) {_REL}$", "rel", "name"),
 ]]
 
@@ -216,8 +218,9 @@ _PAST: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I), s,
 def past_question(text: str, user_name: str) -> CanonicalQuestion | None:
     """The canonical question for the value before the current one ("where did I live before
     I moved to Leeds?" -> Alice's city, `past=True`), or None."""
-    q = " ".join(text.strip().replace("’", "'").split())
-    q = re.sub(r"[?.!\s]+$", "", q)
+    if len(text) > MAX_QUESTION_CHARS:
+        return None
+    q = " ".join(text.strip().replace("’", "'").split()).rstrip("?.! ")
     q = re.sub(r"^(?:(?:hey|hi|so|and|ok|okay|remind me|quick question)[,:!]?\s+)+", "", q,
                flags=re.I)
     for pattern, subject, attr in _PAST:
@@ -240,10 +243,12 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     sister's name?"), or None when the question is not about one stated fact (then the
     assistant answers another way). `user_name` is the name "I/my" stands for
     (`resolve_user_name`)."""
+    if len(text) > MAX_QUESTION_CHARS:
+        return None  # no canonical question is that long (and the patterns stay cheap)
     q = " ".join(text.strip().replace("’", "'").split())
     q = re.sub(r"^(?:(?:hey|hi|hello|ok|okay|so|and|quick question|sorry|um+|oh)[,:!]?\s+)+", "",
                q, flags=re.I)
-    q = re.sub(r"[?.!\s]+$", "", q)
+    q = q.rstrip("?.! ")
     q = _plain_question(q)
     for pattern, subject, attr in _PATTERNS:
         m = pattern.match(q)

@@ -141,16 +141,29 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“])|\n+")
 _TITLE_END = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|Mt)|\b[A-Z])\.$")
 
 
+_BLANKS = re.compile(r"[^\S\n]+")
+_LINES = re.compile(r"\s*\n\s*")
+
+
+def squeeze(text: str) -> str:
+    """Runs of blanks as one space and of line breaks as one: the clause patterns then scan
+    each position once (a run of 20,000 spaces made them quadratic)."""
+    return _LINES.sub("\n", _BLANKS.sub(" ", text))
+
+
 def sentences(text: str) -> list[str]:
     """The text's sentences (a title's or an initial's period does not end one)."""
-    parts = _SENTENCE.split(text)
-    out: list[str] = []
+    parts = _SENTENCE.split(squeeze(text))
+    out: list[list[str]] = []
     for part in parts:
-        if out and _TITLE_END.search(out[-1]):
-            out[-1] = f"{out[-1]} {part}"
+        # Only the end of the sentence so far can be a title: look at its last characters.
+        last = out[-1][-1] if out else ""
+        if out and _TITLE_END.search(last, max(0, len(last) - 6)):
+            out[-1].append(part)
         else:
-            out.append(part)
-    return [p.strip() for p in out if p and p.strip()]
+            out.append([part])
+    joined = (" ".join(p) for p in out)
+    return [p.strip() for p in joined if p and p.strip()]
 
 
 # Where a sentence holds another clause: a comma, semicolon or dash before a word that
@@ -185,7 +198,7 @@ def clauses(text: str) -> list[str]:
     e-mail address; "Do you know if I live in Paris, or Rome?" states nothing. Each part
     that is a question keeps a question mark, so the rules pass over it."""
     out = []
-    for sentence in sentences(text):
+    for sentence in sentences(text):  # (whitespace squeezed there)
         parts = [p.strip() for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()]
         if sentence.rstrip().endswith("?") and parts:
             asks = next((i for i, p in enumerate(parts) if _ASKS.match(p)), len(parts) - 1)
@@ -493,7 +506,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     me = _Subject(speaker, speaker_key)
     # In a turn written all in lower case, a place's case says nothing.
     turn.caseless = not any(c.isupper() for c in text)
-    text = _LOWER_I.sub(lambda m: _CHAT[m.group(0)], text)
+    text = _LOWER_I.sub(lambda m: _CHAT[m.group(0)], squeeze(text))
     work_talk = bool(_WORK_TALK.search(text))
     ended: str | None = None  # the attribute a "my X is no longer Y" clause just ended
     for sentence in clauses(text):
@@ -507,6 +520,7 @@ def extract(text: str, speaker: str, speaker_key: str,
             ended = None
             continue
         ended = None
+        turn.person = None  # "her number" refers to a person of this clause only
         if "not" in sentence or "n't" in sentence or _ANY_MORE.search(sentence) \
                 or re.search(r"\b(?:left|quit)\b", sentence):
             before = len(turn.out)
@@ -687,7 +701,7 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
         if m.group("name2"):
             # "my sister Ana lives ...": only the name (stop before a lowercase word)
             name = _person(raw)
-        if _named(name) and len(name) <= 64:
+        if _named(name) and len(name) <= 64 and name.lower().rstrip(".") not in _TITLES:
             turn.add(me, f"{rel}'s name", name, "relation")
             turn.person = name
 
@@ -730,6 +744,11 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
             value = first.rstrip(".,;")  # an address or a link ends at its first space
         dated = attribute.endswith(("birthday", "anniversary"))  # "is on 3 May": turn.add
         if not _ok_value(re.sub(r"^on\s+", "", value) if dated else value):
+            continue
+        if attribute == "name" and value.lower().rstrip(".") in _TITLES:
+            continue  # "my doctor's name is Dr." (the name is still to come)
+        if attribute == "name" and not rel and subj.prefix:
+            turn.add(subj, "name", value, "relation")  # "Mum's name is Sue": the mother's
             continue
         if attribute == "name" and not rel:
             if not subj.key.startswith("user:") and owner is None:

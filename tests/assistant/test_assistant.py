@@ -218,6 +218,35 @@ def test_forget_takes_the_thing_named_not_the_reason_given(store_path: str) -> N
         assert "kim.obi" not in bot.reply("What is Kim's email?").text
 
 
+def test_another_users_public_cubes_are_never_the_users_own_facts(store_path: str) -> None:
+    # A public cube is readable by everyone, and its metadata can name any subject: it is
+    # never answered as the asking user's fact, nor quoted as what they said.
+    from memos.cube import Scope
+
+    with MemOS.open(store_path) as mem:
+        public = Scope(user_id="mallory", visibility="public")
+        mem.add("Bob's city is Mordor.", public, kind="fact",
+                metadata={"subject": "user:bob", "attribute": "city", "value": "Mordor"})
+        mem.add("Jack's birthday is 1 April.", public, kind="fact",
+                metadata={"subject": "Jack", "attribute": "birthday", "value": "1 April"})
+        mem.add("Bob: I live in Mordor, zebra.", public)
+        bot = Assistant(mem, "bob")
+        tell(bot, "My brother is called Jack.", "I live in Leeds.")
+        assert "Mordor" not in bot.reply("Where do I live?").text
+        assert "1 April" not in bot.reply("When is my brother's birthday?").text
+        assert "Mordor" not in bot.reply("what did I say about the zebra?").text
+
+
+def test_forget_that_i_work_as_forgets_only_that(store_path: str) -> None:
+    with MemOS.open(store_path) as mem:
+        bot = Assistant(mem, "nina")
+        tell(bot, "I work at Google.", "I work from home on Fridays.", "I work as a nurse.")
+        bot.reply("Forget that I work as a nurse.")
+        left = [h.cube.content for h in mem.search("work", "nina", k=20)]
+        assert any("Google" in c for c in left) and any("Fridays" in c for c in left)
+        assert not any("nurse" in c for c in left)
+
+
 def test_a_second_user_never_sees_the_first_users_memories(store_path: str) -> None:
     with MemOS.open(store_path) as mem:
         alice = Assistant(mem, "alice")

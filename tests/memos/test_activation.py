@@ -130,6 +130,21 @@ def test_scope_holds_in_recall(mem, facts, model):
     assert bob.cubes == [] and "Lima" not in bob.text
 
 
+def test_answer_own_only_reads_no_other_users_public_memory(mem, facts, model):
+    from memos.cube import Scope
+
+    # Another user's public cube about alice's subject: read by default (public memories are
+    # shared), never with own_only.
+    spoof = mem.add("Bo's city is Mordor.", Scope(user_id="mallory", visibility="public"),
+                    kind="fact")
+    shared = mem.answer("What is Bo's city?", "alice", k=8, model=model)
+    assert any(cid == spoof.id for cid, _ in shared.cubes)
+    own = mem.answer("What is Bo's city?", "alice", k=8, model=model, own_only=True)
+    assert own.text == "Lima" and all(cid != spoof.id for cid, _ in own.cubes)
+    with pytest.raises(InvalidInputError):
+        mem.answer("What is Bo's city?", "alice", model=model, own_only="yes")
+
+
 def test_memory_too_long_for_the_model_is_skipped_not_truncated(mem, model):
     long = mem.add("Eve's motto is " + "very " * 80 + "long.", "alice")
     got = mem.recall("What is Eve's motto?", "alice", k=2, model=model)

@@ -54,6 +54,8 @@ from memos.reader.rules import extract
     ("remind me what my sister's name is", "What is Alice's sister's name?"),
     ("do you know where I live?", "What is Alice's city?"),
     ("remind me, where do I live?", "What is Alice's city?"),
+    ("do you know where my sister lives?", "What is Alice's sister's city?"),
+    ("can you tell me where Ana works?", "What is Ana's employer?"),
 ])
 def test_maps_to_the_canonical_question(question: str, canonical: str) -> None:
     found = canonical_question(question, "Alice")
@@ -74,6 +76,7 @@ def test_questions_about_the_value_before(question: str, attribute: str) -> None
     found = past_question(question, "Alice")
     assert found is not None and found.past and found.attribute == attribute
     assert past_question("where did I live?", "Alice") is None  # nothing past about it
+    assert past_question("What was my last name?", "Alice") is None  # a surname, not "previous"
 
 
 @pytest.mark.parametrize("question", [
@@ -81,6 +84,7 @@ def test_questions_about_the_value_before(question: str, attribute: str) -> None
     "what did we talk about last week?", "why is the sky blue?", "where is the station?",
     "what did I complain about at my old job?", "when did I move to Porto?",
     "do you know a good recipe?", "tell me about my trip to Japan",
+    "How old is the universe?", "What does this button do?", "where is " + "x " * 500,
 ])
 def test_other_questions_do_not_map(question: str) -> None:
     assert canonical_question(question, "Alice") is None

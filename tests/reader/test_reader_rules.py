@@ -192,9 +192,24 @@ def test_turns_that_state_no_fact(text: str) -> None:
     ("I really enjoy reading papers on ranking.",
      {("Alice", "likes", "reading papers on ranking", False)}),
     ("I love reading your messages.", set()),
+    # From a review: a kin's name is not the speaker's; "her" is someone of the same clause.
+    ("My name is Alice Moreau. Mum's name is Sue.",
+     {("Alice Moreau", "name", "Alice Moreau", False), ("Alice", "mother's name", "Sue", False)}),
+    ("My vet is Dr. Mensah. My daughter turns 5 soon and her birthday is 3 May.",
+     {("Alice", "vet's name", "Dr. Mensah", False)}),
+    ("My doctor's name is Dr.", set()),
 ])
 def test_statements(text: str, expected: set[tuple[str, str, str, bool]]) -> None:
     assert facts(text) == expected
+
+
+def test_runs_of_blanks_are_read_as_one() -> None:
+    # The clause patterns scan a squeezed text: a message of 50,000 spaces is one clause.
+    from memos.reader.rules import clauses
+
+    assert clauses("I live in Lisbon." + " " * 50_000 + "Ok.") == ["I live in Lisbon.", "Ok."]
+    assert clauses("a" + " " * 50_000 + "b") == ["a b"]
+    assert facts("I live in" + " " * 20_000 + "Lisbon.") == {("Alice", "city", "Lisbon", False)}
 
 
 def test_a_dated_statement_gives_the_fact_its_date() -> None:
