@@ -435,7 +435,8 @@ STATED_SHARE = 0.35  # share of training values (and a fifth of that for subject
 
 
 def _long_words(rng: random.Random) -> str:
-    """33-64 bytes of made-up words, mostly lower case ("vemo tarsik ul pendra kosimaret")."""
+    """About 33-64 bytes of made-up words, mostly lower case ("vemo tarsik ul pendra kosimaret");
+    cut at a word, so now and then a little shorter."""
     return _phrase(rng, 33, 64) if rng.random() < 0.5 else " ".join(
         _word(rng, 1, 9) for _ in range(12)).encode()[:rng.randint(33, 64)].decode(
         errors="ignore").rsplit(" ", 1)[0]

@@ -373,7 +373,7 @@ _NOT_JOBS = frozenset({"fan", "member", "lover", "beginner", "user", "foreigner"
                        "follower", "listener", "reader", "learner", "quick learner",
                        "insider", "outsider", "stranger", "grader", "first-timer", "lifer"})
 _AS_JOB = re.compile(r"\s+as\s+an?\s+(?P<job>[a-z][a-z -]{1,40}?)\s*(?:[.,!;]|$)", re.I)
-_AT_EMPLOYER = re.compile(r"\s+(?:at|for|with)\s+(?=[A-Z])")
+_AT_EMPLOYER = re.compile(r"\s+(?:at|for|with)\s+(?=(?:the\s+)?[A-Z])")
 
 
 def _job(value: str, *, known: bool = False) -> str | None:
@@ -681,7 +681,8 @@ def _trim_place(value: str, attribute: str) -> str:
 def _split_job(raw: str) -> tuple[str, str]:
     """"software engineer at Infosys" -> ("software engineer", "Infosys")."""
     parts = _AT_EMPLOYER.split(raw, maxsplit=1)
-    return clean_value(parts[0]), clean_value(parts[1]) if len(parts) > 1 else ""
+    employer = re.sub(r"^the\s+(?=[A-Z])", "", clean_value(parts[1])) if len(parts) > 1 else ""
+    return clean_value(parts[0]), employer
 
 
 def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:

@@ -198,6 +198,8 @@ def test_turns_that_state_no_fact(text: str) -> None:
     ("My vet is Dr. Mensah. My daughter turns 5 soon and her birthday is 3 May.",
      {("Alice", "vet's name", "Dr. Mensah", False)}),
     ("My doctor's name is Dr.", set()),
+    ("I work as a nurse at the Royal Infirmary.",
+     {("Alice", "job", "nurse", False), ("Alice", "employer", "Royal Infirmary", False)}),
 ])
 def test_statements(text: str, expected: set[tuple[str, str, str, bool]]) -> None:
     assert facts(text) == expected
