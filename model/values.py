@@ -26,30 +26,31 @@ THRESHOLD = 0.95
 MAX_VALUE_BYTES = 64  # longest value in training; families of 65-120 bytes fail (very-long-values)
 
 # Fingerprint of the checkpoint the table below was measured on (meta.json "fingerprint"): the
-# session-3 checkpoint fine-tuned four times on values as people state them, the last two
-# reading memories without their final period (memory_end "eos"; docs/RESULTS.md, "Values as
+# session-3 checkpoint fine-tuned five times on values as people state them, the last three
+# reading memories without their final period (memory_end "eos"), the fifth with a third of its
+# fact sets of one kind of value throughout (--uniform-share 0.3; docs/RESULTS.md, "Values as
 # people state them"). Measured 2026-11-30, 2-core CPU, no GPU.
-MEASURED_FINGERPRINT = "f00b809f51a4f002b036ea46b19be40ee38a7cc0d94cd40a66b5f51019febf75"
+MEASURED_FINGERPRINT = "f93f56f75831031f58a9cf466fd4067ba7a7383c7e9e523f1f6adc44348b6189"
 
 # kind -> lowest exact match over seeds 0, 1 and 2 of the families that measure it (64 facts,
 # 64 questions per family and seed), memory condition with top-4 reading. Three seeds, not two:
-# a family's 64 questions move by a few points between seeds (e-mail addresses 0.953, 0.922 and
-# 0.938 on this checkpoint), and the lowest of three routes less by chance. In the comments:
-# the families' numbers for seeds 0 / 1 / 2, and (before: ...) those of the checkpoint it
-# replaced (5da2db1bf8cf, the second fine-tune, which read the final period).
+# a family's 64 questions move by a few points between seeds (stated long values 0.922, 0.938
+# and 0.859 on this checkpoint), and the lowest of three routes less by chance. In the
+# comments: the families' numbers for seeds 0 / 1 / 2, and (before: ...) those of the
+# checkpoint it replaced (f00b809f51a4, the fourth fine-tune).
 MEASURED: dict[str, float] = {
-    "titled-name": 0.984,  # titled-names ("Dr. A. Okonkwo"): 0.984 / 1.000 / 1.000 (before: 0.969 / 0.984 / 0.984)
-    "email": 0.922,  # emails ("a.okonkwo@mail.co.uk"): 0.953 / 0.922 / 0.938 (before: 0.906 / 0.906 / 0.828)
-    "address": 0.922,  # addresses ("221B Baker St., London"): 0.938 / 0.953 / 0.922 (before: 0.906 / 0.922 / 0.859)
-    "date": 0.953,  # dates ("3 March 2024", "2024-03-03"): 0.953 / 0.984 / 0.984 (before: 0.969 / 0.969 / 0.953)
-    "phone": 0.953,  # phone-numbers ("+44 20 7946 0958"): 0.953 / 1.000 / 0.969 (before: 0.984 / 0.984 / 0.906)
-    "inner-period": 0.922,  # other values with a period inside: the lower of emails and
+    "titled-name": 0.984,  # titled-names ("Dr. A. Okonkwo"): 1.000 / 1.000 / 0.984 (before: 0.984 / 1.000 / 1.000)
+    "email": 0.969,  # emails ("a.okonkwo@mail.co.uk"): 0.984 / 0.969 / 0.969 (before: 0.953 / 0.922 / 0.938)
+    "address": 0.953,  # addresses ("221B Baker St., London"): 0.953 / 0.953 / 0.953 (before: 0.938 / 0.953 / 0.922)
+    "date": 0.984,  # dates ("3 March 2024", "2024-03-03"): 0.984 / 0.984 / 1.000 (before: 0.953 / 0.984 / 0.984)
+    "phone": 0.969,  # phone-numbers ("+44 20 7946 0958"): 0.969 / 1.000 / 0.984 (before: 0.953 / 1.000 / 0.969)
+    "inner-period": 0.953,  # other values with a period inside: the lower of emails and
     #                         addresses, the families that measure periods inside a value
-    "digits": 0.938,  # digits (numbers of up to 13 digits): 0.938 / 0.984 / 0.984 (before: 0.953 / 1.000 / 1.000)
-    "all-caps": 0.844,  # all-caps: 0.875 / 0.844 / 0.938 (before: 0.906 / 0.953 / 0.984)
-    "phrase": 0.938,  # phrase-values ("the kelp of Mora and vin"): 0.969 / 0.938 / 0.938 (before: 0.953 / 0.938 / 0.953)
-    "long": 0.734,  # long-values 0.797 / 0.812 / 0.734, stated-long-values 0.891 / 0.953 / 0.906
-    #                 (before: 0.781 / 0.609 / 0.672 and 0.828 / 0.844 / 0.781)
+    "digits": 0.984,  # digits (numbers of up to 13 digits): 0.984 / 1.000 / 1.000 (before: 0.938 / 0.984 / 0.984)
+    "all-caps": 1.000,  # all-caps: 1.000 / 1.000 / 1.000 (before: 0.875 / 0.844 / 0.938)
+    "phrase": 0.984,  # phrase-values ("the kelp of Mora and vin"): 1.000 / 1.000 / 0.984 (before: 0.969 / 0.938 / 0.938)
+    "long": 0.859,  # long-values 0.891 / 0.859 / 0.859, stated-long-values 0.922 / 0.938 / 0.859
+    #                 (before: 0.797 / 0.812 / 0.734 and 0.891 / 0.953 / 0.906)
     "other": 0.984,  # random, realistic, cjk, emoji, titled subjects, ...: 0.984-1.000 in every seed
 }
 

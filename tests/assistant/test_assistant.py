@@ -32,13 +32,16 @@ def test_the_model_answers_only_values_it_was_measured_to_read() -> None:
     from memos.model import values
 
     assert model_value_problem("Porto") is None
-    # Titled names are read since the checkpoint was fine-tuned on stated values; e-mail
-    # addresses still are not (both from the measured table, not from this test).
-    assert (model_value_problem("Dr. Okonkwo") is None) == (
-        values.MEASURED["titled-name"] >= values.THRESHOLD)
-    email = model_value_problem("a.okonkwo@mail.co.uk")
-    assert email is not None and f"{values.MEASURED['email']:.0%}" in email
-    assert "long" in model_value_problem("a value that goes on well past thirty-two bytes")
+    # Whether a kind goes to the model follows the measured table, not this test.
+    for value, kind in (("Dr. Okonkwo", "titled-name"), ("a.okonkwo@mail.co.uk", "email")):
+        problem = model_value_problem(value)
+        if values.MEASURED[kind] >= values.THRESHOLD:
+            assert problem is None
+        else:
+            assert problem is not None and f"{values.MEASURED[kind]:.0%}" in problem
+    # Values over 32 bytes are measured below the threshold (0.86 on the shipped checkpoint).
+    long_problem = model_value_problem("a value that goes on well past thirty-two bytes")
+    assert long_problem is not None and "long" in long_problem
     assert model_value_problem("   ") is not None
     for value in ("Madrid", "Ana", "+44 7700 900123", "12 Rua Augusta", "x@y.org"):
         assert (model_value_problem(value) is None) == values.model_can_answer(value)
@@ -62,9 +65,15 @@ def test_auto_routes_by_fact_and_value_kind(store_path: str) -> None:
         backend, why, _, _ = bot.route("Who is my doctor?")
         titled = values.MEASURED["titled-name"] >= values.THRESHOLD
         assert backend == ("model" if titled else "extractive"), why
-        tell(bot, "My email is a.okonkwo@mail.co.uk.")
+        tell(bot, "My email is a.okonkwo@mail.co.uk.",
+             "My address is Flat 3, 221B Baker Street, London NW1 6XE.")
         backend, why, _, _ = bot.route("What is my email?")
-        assert backend == "extractive" and f"{values.MEASURED['email']:.0%}" in why
+        if values.MEASURED["email"] >= values.THRESHOLD:
+            assert backend == "model", why
+        else:
+            assert backend == "extractive" and f"{values.MEASURED['email']:.0%}" in why
+        backend, why, _, _ = bot.route("What is my address?")  # 41 bytes: measured below 0.95
+        assert backend == "extractive" and f"{values.MEASURED['long']:.0%}" in why
         backend, why, _, _ = bot.route("What am I allergic to?")
         assert backend == "extractive" and "2 facts" in why  # the model gives one value
         backend, why, _, _ = bot.route("What is my favorite color?")
