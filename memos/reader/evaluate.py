@@ -41,8 +41,7 @@ class Conversation:
 
 def load_corpus(path: str | Path | None = None) -> list[Conversation]:
     """The shipped corpus (None, "conversations", "heldout", "blind-a" or "blind-b"), or a
-    JSONL file of the same
-    form."""
+    JSONL file of the same form."""
     if path is None or str(path) in SHIPPED:
         name = SHIPPED[str(path)] if path is not None else CORPUS
         text = resources.files("memos.reader").joinpath("corpus", name).read_text("utf-8")

@@ -215,14 +215,25 @@ _PAST: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I), s,
 ]]
 
 
+def _normalized(text: str) -> str | None:
+    """`text` as the question patterns read it: one space between words, no greeting before
+    and no question mark after; None for a text too long to be a question about one fact
+    (the patterns then stay cheap)."""
+    if len(text) > MAX_QUESTION_CHARS:
+        return None
+    q = " ".join(text.strip().replace("’", "'").split())
+    q = re.sub(r"^(?:(?:hey|hi|hello|ok|okay|so|and|quick question|sorry|um+|oh)[,:!]?\s+)+", "",
+               q, flags=re.I)
+    return q.rstrip("?.! ")
+
+
 def past_question(text: str, user_name: str) -> CanonicalQuestion | None:
     """The canonical question for the value before the current one ("where did I live before
     I moved to Leeds?" -> Alice's city, `past=True`), or None."""
-    if len(text) > MAX_QUESTION_CHARS:
+    q = _normalized(text)
+    if q is None:
         return None
-    q = " ".join(text.strip().replace("’", "'").split()).rstrip("?.! ")
-    q = re.sub(r"^(?:(?:hey|hi|so|and|ok|okay|remind me|quick question)[,:!]?\s+)+", "", q,
-               flags=re.I)
+    q = _ASKING.sub("", q, count=1)  # "remind me, where did I live before?"
     for pattern, subject, attr in _PAST:
         m = pattern.match(q)
         if m is None:
@@ -243,12 +254,9 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     sister's name?"), or None when the question is not about one stated fact (then the
     assistant answers another way). `user_name` is the name "I/my" stands for
     (`resolve_user_name`)."""
-    if len(text) > MAX_QUESTION_CHARS:
-        return None  # no canonical question is that long (and the patterns stay cheap)
-    q = " ".join(text.strip().replace("’", "'").split())
-    q = re.sub(r"^(?:(?:hey|hi|hello|ok|okay|so|and|quick question|sorry|um+|oh)[,:!]?\s+)+", "",
-               q, flags=re.I)
-    q = q.rstrip("?.! ")
+    q = _normalized(text)
+    if q is None:
+        return None
     q = _plain_question(q)
     for pattern, subject, attr in _PATTERNS:
         m = pattern.match(q)
@@ -271,5 +279,5 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     return None
 
 
-__all__ = ["CanonicalQuestion", "canonical_question", "past_question", "resolve_user_name", "stored_user_name",
-           "user_display_name", "user_key"]
+__all__ = ["CanonicalQuestion", "canonical_question", "past_question", "resolve_user_name",
+           "stored_user_name", "user_display_name", "user_key"]

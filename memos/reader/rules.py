@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 from memos.reader.dates import DateMention, resolve_dates
 from memos.reader.vocab import (
+    FILLERS,
     KIN_NAMES,
     MULTI_VALUED,
     RELATION_RE,
@@ -136,6 +137,12 @@ def _reaction(value: str) -> bool:
 
 _NAME_RE = r"[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|[A-Z]\.))*"
 _TITLE_NAME = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?" + _NAME_RE
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof", "mx", "sir", "dame"})
+
+
+def _bare_title(name: str) -> bool:
+    """"Dr." alone: a name still to come, no name."""
+    return name.lower().rstrip(".") in _TITLES
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“])|\n+")
 _TITLE_END = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|Mt)|\b[A-Z])\.$")
@@ -207,16 +214,20 @@ def clauses(text: str) -> list[str]:
     return out
 
 
+# Where a listing value ends ("peanuts, shellfish and eggs" runs on past its commas and
+# "and"): at a sentence's end, another subject, or a clause word.
+_LIST_END = re.compile(
+    r"[.;!?(]|,?\s+and\s+(?=(?:it|it's|i|i'm|we|they|he|she|that|this|there|so|then|my|our|"
+    r"his|her|their)\b)|,\s+(?=(?:my|our|so)\b)|\s+(?:but|because|since|so|though|although|"
+    r"which|when|now|anymore|any more|these days|too|as well|especially|including|myself|"
+    rf"though|already|way more|{FILLERS})\b|\s[-–—]\s", re.I)
+
+
 def _value(sentence: str, start: int, *, listing: bool = False) -> str:
     """The value that starts at sentence[start:]; a listing keeps "and"/commas (allergies,
     likes) so that it can be split."""
     if listing:
-        m = re.compile(r"[.;!?(]|,?\s+and\s+(?=(?:it|it's|i|i'm|we|they|he|she|that|this|"
-                       r"there|so|then|my|our|his|her|their)\b)|,\s+(?=(?:my|our|so)\b)|\s+(?:but|because|since|so|though|although|which|when|"
-                       r"now|anymore|any more|these days|too|as well|especially|including|myself|tho|"
-                       r"though|atm|rn|lol|haha|tbh|btw|ngl|already|way more)\b|"
-                       r"\s[-–—]\s",
-                       re.I).search(sentence, start)
+        m = _LIST_END.search(sentence, start)
         end = m.start() if m else len(sentence)
     else:
         end = value_end(sentence, start)
@@ -445,8 +456,15 @@ _MY_NAME = re.compile(
 
 
 def _named(name: str) -> bool:
-    first = name.split()[0].lower().rstrip(".") if name.split() else ""
+    words = name.split()
+    first = words[0].lower().rstrip(".") if words else ""
     return bool(first) and first not in NOT_NAMES and first not in KIN_NAMES
+
+
+def _kin(name: str, me: _Subject) -> _Subject | None:
+    """"Mum", "Dad", "Grandma" named like a person: the speaker's relative."""
+    relation = KIN_NAMES.get(name.lower())
+    return _Subject(me.name, me.key, f"{relation}'s ") if relation else None
 
 
 def _person(name: str) -> str:
@@ -552,11 +570,9 @@ def extract(text: str, speaker: str, speaker_key: str,
             turn.add(me, "job", clean_value(job.group("job")), "work")
             turn.add(me, "employer", _trim_place(_value(sentence, job.end()), "employer"), "work")
         city = _IN_CITY.search(sentence)
-        if city:
+        if city and not _PASSING.search(sentence, city.end()):
             place = _trim_place(_value(sentence, city.end()), "residence")
-            tail = sentence[city.end() + len(place):] if sentence.find(place, city.end()) == \
-                city.end() else ""
-            if place and not _PASSING.search(place + tail) and not re.search(r"\d", place):
+            if place and not re.search(r"\d", place):
                 turn.add(me, "city", place, "residence")
         org = _AT_ORG.search(sentence) if work_talk else None
         if org:
@@ -574,8 +590,9 @@ def _subject_of(m: re.Match[str], me: _Subject) -> _Subject | None:
             return _Subject(name, name)
         return _Subject(me.name, me.key, f"{rel}'s ")
     name = m.group("name")
-    if name and name.lower() in KIN_NAMES:  # "Mum lives in Brighton": the speaker's mother
-        return _Subject(me.name, me.key, f"{KIN_NAMES[name.lower()]}'s ")
+    kin = _kin(name, me) if name else None  # "Mum lives in Brighton": the speaker's mother
+    if kin is not None:
+        return kin
     if name and _named(name):
         return _Subject(name, name)
     return None
@@ -637,8 +654,8 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         if attribute == "job":  # "I work as a physiotherapist at Salford Royal"
             job, employer = _split_job(raw)
             values = [job]
-            if employer and _ok_value(employer, place=True):
-                turn.add(subj, "employer", _trim_place(employer, "employer"), family)
+            if employer and _ok_value(employer, place=not turn.caseless):
+                turn.add(subj, "employer", employer, family)
         for value in values:
             if not _ok_value(value, place=place and not turn.caseless):
                 continue
@@ -681,8 +698,10 @@ def _trim_place(value: str, attribute: str) -> str:
 def _split_job(raw: str) -> tuple[str, str]:
     """"software engineer at Infosys" -> ("software engineer", "Infosys")."""
     parts = _AT_EMPLOYER.split(raw, maxsplit=1)
-    employer = re.sub(r"^the\s+(?=[A-Z])", "", clean_value(parts[1])) if len(parts) > 1 else ""
-    return clean_value(parts[0]), employer
+    if len(parts) < 2:
+        return clean_value(parts[0]), ""
+    employer = re.sub(r"^the\s+(?=[A-Z])", "", clean_value(parts[1]))  # "the Royal Infirmary"
+    return clean_value(parts[0]), _trim_place(employer, "employer")
 
 
 def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
@@ -690,7 +709,7 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
         if m.group("name3") or m.group("name4"):
             name = clean_value(m.group("name3") or m.group("name4"))
             rel = m.group("rel3") or m.group("rel4")
-            if _named(name) and len(name) <= 64 and name.lower().rstrip(".") not in _TITLES:
+            if _named(name) and len(name) <= 64 and not _bare_title(name):
                 turn.add(me, f"{relation_name(rel)}'s name", name, "relation")
                 turn.person = name
             continue
@@ -702,12 +721,10 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
         if m.group("name2"):
             # "my sister Ana lives ...": only the name (stop before a lowercase word)
             name = _person(raw)
-        if _named(name) and len(name) <= 64 and name.lower().rstrip(".") not in _TITLES:
+        if _named(name) and len(name) <= 64 and not _bare_title(name):
             turn.add(me, f"{rel}'s name", name, "relation")
             turn.person = name
 
-
-_TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof", "mx", "sir", "dame"})
 
 
 def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
@@ -725,8 +742,9 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
                 continue
             owner = turn.person
         if owner is not None:
-            if owner.lower() in KIN_NAMES:  # "Mum's birthday is 3 May": the speaker's mother's
-                subj = _Subject(me.name, me.key, f"{KIN_NAMES[owner.lower()]}'s ")
+            kin = _kin(owner, me)  # "Mum's birthday is 3 May": the speaker's mother's
+            if kin is not None:
+                subj = kin
             elif not _named(owner) or owner in ("It", "That", "What", "Here", "There"):
                 continue
             else:
@@ -746,7 +764,7 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
         dated = attribute.endswith(("birthday", "anniversary"))  # "is on 3 May": turn.add
         if not _ok_value(re.sub(r"^on\s+", "", value) if dated else value):
             continue
-        if attribute == "name" and value.lower().rstrip(".") in _TITLES:
+        if attribute == "name" and _bare_title(value):
             continue  # "my doctor's name is Dr." (the name is still to come)
         if attribute == "name" and not rel and subj.prefix:
             turn.add(subj, "name", value, "relation")  # "Mum's name is Sue": the mother's

@@ -77,21 +77,29 @@ def relation_name(spoken: str) -> str:
     return RELATION_ALIASES.get(word, word)
 
 
+# Chat fillers that end a value and are never part of one ("leeds atm", "okra tbh").
+FILLERS = "lol|haha|btw|atm|rn|tbh|tho|ngl|fyi"
+# Words that start another clause after a value, whatever the value.
+_CLAUSE_WORDS = (r"and|but|because|since|so|though|although|while|which|who|where|when|after|"
+                 r"before|until|unless|if|these days|nowadays|right now|for now|now|too|"
+                 + FILLERS)
 _CLAUSE_END = re.compile(
-    r"\s+(?:and|but|because|since|so|though|although|while|which|who|where|when|after|"
-    r"before|until|unless|if|as|these days|nowadays|right now|for now|anymore|any more|"
-    r"now|too|as well|lol|haha|btw|by the way|especially|including|like|atm|rn|tbh|tho|"
-    r"at the moment|currently|fyi|ngl|myself|weirdly|funnily|already|way more)\b|"
-    r"[,;:!?()\"]|"
-    r"\s[-–—]\s",
+    rf"\s+(?:{_CLAUSE_WORDS}|as|anymore|any more|as well|by the way|especially|including|"
+    r"like|at the moment|currently|myself|weirdly|funnily|already|way more)\b|"
+    r"[,;:!?()\"]|\s[-–—]\s",
     re.IGNORECASE)
 # An address runs on past commas that start another part of it ("14 Elm Road, Leeds LS6
 # 2AB"): it ends at a clause word, other punctuation, or a comma before a lowercase word.
 _ADDRESS_END = re.compile(
-    r"\s+(?:and|but|because|since|so|though|although|while|which|who|where|when|after|"
-    r"before|until|unless|if|with|for|near|these days|nowadays|right now|for now|now|too|"
-    r"lol|haha|btw|atm|rn|tbh|tho)\b|[;:!?()\"]|,\s*(?-i:(?=[a-z]))|\s[-–—]\s",
+    rf"\s+(?:{_CLAUSE_WORDS}|with|for|near)\b|[;:!?()\"]|,\s*(?-i:(?=[a-z]))|\s[-–—]\s",
     re.IGNORECASE)
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:actually|really|now|still|definitely|officially|currently|just)\s+)+", re.I)
+_TRAILING_FILLER = re.compile(
+    r"(?:\s+(?:now|then|too|again|actually|anyway|originally|though|ironically|honestly|"
+    rf"really|after all|for sure|{FILLERS}|very much|so much|that much|a lot|at all|these days|"
+    r"nowadays|currently|myself|as well|already|way more|my (?:whole|entire) life|"
+    r"all my life))+$", re.I)
 
 
 def value_end(text: str, start: int, *, address: bool = False) -> int:
@@ -122,11 +130,5 @@ def clean_value(value: str) -> str:
     May" -> "15 May", "shellfish myself" -> "shellfish")."""
     value = value.strip().strip("\"'“”‘’").strip()
     value = re.sub(r"\s+", " ", value)
-    value = re.sub(r"^(?:(?:actually|really|now|still|definitely|officially|currently|just)\s+)+",
-                   "", value, flags=re.I)
-    value = re.sub(r"(?:\s+(?:now|then|too|again|actually|anyway|originally|though|tho|"
-                   r"ironically|honestly|really|after all|for sure|lol|haha|atm|rn|tbh|"
-                   r"very much|so much|that much|a lot|at all|these days|nowadays|currently|"
-                   r"myself|as well|already|way more|btw|my (?:whole|entire) life|all my life))+$",
-                   "", value, flags=re.I)
+    value = _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", value))
     return value.rstrip(" .,;:")
