@@ -320,18 +320,23 @@ class Assistant:
         name = user_name or self.user_name
         return past_question(text, name) or canonical_question(text, name)
 
+    def _search(self, query: str, k: int, **options: Any) -> list[SearchHit]:
+        """The best `k` of this user's own memories for `query`. Other users' public cubes
+        are left out: one can carry any subject key ("user:bob") and say anything, and what
+        another user wrote is not "what you said"."""
+        hits = self.mem.search(query, self.scope, k=2 * k, **options)
+        return [h for h in hits if h.cube.scope.user_id == self.scope.user_id][:k]
+
     def _facts_for(self, cq: CanonicalQuestion, *, include_superseded: bool = False,
                    k: int = 32) -> list[SearchHit]:
         """The stored facts for the question's (subject, attribute), best first: live ones,
         or every version's cube with `include_superseded`. A multi-valued attribute
         (allergy, likes) has one fact per value."""
-        hits = self.mem.search(cq.question, self.scope, k=k, record_access=False,
-                               kind=[Kind.FACT.value, Kind.PREFERENCE.value],
-                               metadata={"subject": cq.subject_key(self.scope.user_id)},
-                               include_superseded=include_superseded)
-        # Only this user's own: another user's public cube can carry any subject key.
-        return [h for h in hits if _fact_attribute(h.cube) == cq.attribute
-                and h.cube.scope.user_id == self.scope.user_id]
+        hits = self._search(cq.question, k, record_access=False,
+                            kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                            metadata={"subject": cq.subject_key(self.scope.user_id)},
+                            include_superseded=include_superseded)
+        return [h for h in hits if _fact_attribute(h.cube) == cq.attribute]
 
     def _by_name(self, cq: CanonicalQuestion) -> CanonicalQuestion | None:
         """"my brother's birthday" as "Jack's birthday" when the user named their brother
@@ -437,7 +442,7 @@ class Assistant:
             return self._note(text, sid, now, start)
         t0 = time.perf_counter()
         backend, why, cq, facts = self.route(text)
-        hits = self.mem.search(text, self.scope, k=SEARCH_K)
+        hits = self._search(text, SEARCH_K)
         seconds = {"retrieve": time.perf_counter() - t0}
         t1 = time.perf_counter()
         notes: list[str] = []
@@ -583,8 +588,6 @@ class Assistant:
                 continue  # a summary or a saved transcript repeats the turns themselves
             if cube.kind == Kind.EPISODE and _role(cube) == "assistant":
                 continue
-            if cube.scope.user_id != self.scope.user_id:
-                continue  # another user's public memory is not "what you said"
             if cube.kind == Kind.EPISODE and _only_asks(_said(cube)):
                 if len(set(_norm(_said(cube)).split()) - asked - _STOP - _ASK_WORDS) < 4:
                     continue
@@ -640,8 +643,7 @@ class Assistant:
         for hit in hits:
             cube = hit.cube
             attribute = _fact_attribute(cube)
-            if cube.kind not in (Kind.FACT, Kind.PREFERENCE) or not attribute \
-                    or cube.scope.user_id != self.scope.user_id:
+            if cube.kind not in (Kind.FACT, Kind.PREFERENCE) or not attribute:
                 continue
             words = set(_norm(attribute).split()) - _STOP - {"s"}
             subject = cube.metadata.get("subject")
