@@ -416,9 +416,7 @@ def make_stated_value(rng: random.Random) -> str:
     """A value as people state it: a titled name, an address, a date, a phone number, an e-mail
     address, a phrase with periods and commas, or a long (33-64 bytes) mixture; 1-64 bytes. A few
     end with a period of their own ("Jr.", "etc.")."""
-    value = rng.choice(_STATED_KINDS)(rng)
-    if len(value.encode()) > 64:
-        value = value.encode()[:64].decode(errors="ignore").rstrip(",;:-&. ")
+    value = _fit(rng.choice(_STATED_KINDS)(rng))
     if rng.random() < 0.03 and len(value.encode()) < 61:
         value += rng.choice([" Jr.", " etc.", " Ltd.", "."])
     return value

@@ -236,7 +236,8 @@ def driver_rows(session: Session, sql: str, params: Sequence[Any] = ()) -> list[
     """All rows of one statement, run on the session's own driver connection inside its
     transaction. For the statements every search runs: on SQLite SQLAlchemy's result
     machinery (per statement and per row) cost more than SQLite's own work for a
-    hundred-row answer (development timings, not a repo command). `sql` uses the driver's parameter style (`?` on SQLite)."""
+    hundred-row answer (development timings, not a repo command). `sql` uses the driver's
+    parameter style (`?` on SQLite)."""
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         with sqlite_errors_wrapped(sql, params):

@@ -64,8 +64,9 @@ class TrainConfig:
     rehearsal_facts: int = 16  # facts per rehearsal set
     # 16 questions at weight 2: measured on checkpoint c93a18308a59 (RESULTS.md, "Parametric
     # tier"): 8 at weight 1 (and 8 at weight 3) let memory-QA fall 0.021-0.032; on the one
-    # shipped after it (5da2db1bf8cf) this default kept memory-QA at 1.000, and on the one
-    # shipped now (f00b809f51a4) at 1.00 and 0.99 (random / realistic).
+    # shipped after it (5da2db1bf8cf) this default kept memory-QA at 1.000, on the fourth
+    # fine-tune (f00b809f51a4) at 1.00 and 0.99 (random / realistic), and on the one shipped
+    # now (f93f56f75831) it went 0.99 -> 1.00 for both.
     rehearsal_questions: int = 16  # questions per rehearsal batch
     rehearsal_weight: float = 2.0
     rehearsal_styles: tuple[str, ...] = ("random", "realistic")  # the model's eval styles
