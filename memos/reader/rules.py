@@ -124,15 +124,36 @@ _STOP_LAST = frozenset({"is", "are", "was", "were", "be", "it", "so", "the", "a"
 _DEICTIC = frozenset({"your", "this", "that", "these", "those", "all", "both", "my", "our",
                       "his", "her", "their", "its", "every", "each", "some", "any", "yours"})
 _GERUNDS = frozenset({"hearing", "seeing", "watching", "reading", "getting", "having"})
+# Anywhere in a like, a word that points back into the conversation ("holding them", "the
+# freedom it brings") or at the speaker ("running my own studio": the fact would have to say
+# whose): the like does not stand on its own.
+_POINTING = frozenset({"my", "me", "myself", "our", "us", "ourselves", "your", "you", "yours",
+                       "yourself", "them", "they", "it", "its", "this", "these", "those",
+                       "him", "he", "she", "her"})
+# "that" points only after a preposition ("escaping to that world"); after a noun it starts a
+# clause about it ("stories that tackle big issues").
+_PREPOSITIONS = frozenset({"to", "in", "into", "of", "about", "with", "for", "at", "on", "from",
+                           "by", "like"})
+# "I enjoy playing and pushing myself": the listing ends at the reflexive, which belongs to
+# the last item.
+_REFLEXIVE_NEXT = re.compile(r"\s+(?:myself|ourselves|yourself|yourselves)\b", re.I)
 
 
 def _reaction(value: str) -> bool:
     """A like that points at the conversation ("your turtles", "this photo", "reading your
-    message") rather than a lasting taste ("reading papers on ranking")."""
-    words = value.lower().split()
-    if words[0] in _GERUNDS:
-        return len(words) < 2 or words[1] in _DEICTIC
-    return words[0] in _DEICTIC
+    message", "holding them") rather than a lasting taste ("reading papers on ranking")."""
+    written = [w.strip(",;:!?") for w in value.split()]
+    words = [w.lower() for w in written]
+    if words[0] in _GERUNDS and (len(words) < 2 or words[1] in _DEICTIC):
+        return True
+    if words[0] in _DEICTIC:
+        return True
+    for i in range(1, len(words)):
+        if words[i] == "that" and (words[i - 1] in _PREPOSITIONS or i == len(words) - 1):
+            return True
+        if words[i] in _POINTING and not (written[i].isupper() and len(written[i]) > 1):
+            return True  # ("the US", "IT" are names)
+    return False
 
 
 _NAME_RE = r"[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|[A-Z]\.))*"
@@ -651,6 +672,10 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         else:
             raw = _value(sentence, pm.end(), listing=listing)
         values = _split_list(raw) if listing else [_trim_place(raw, attribute)]
+        if listing and values and raw:
+            at = sentence.find(raw, pm.end())
+            if at >= 0 and _REFLEXIVE_NEXT.match(sentence, at + len(raw)):
+                values = values[:-1]  # "pushing" of "pushing myself"
         if attribute == "job":  # "I work as a physiotherapist at Salford Royal"
             job, employer = _split_job(raw)
             values = [job]

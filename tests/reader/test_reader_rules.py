@@ -192,6 +192,16 @@ def test_turns_that_state_no_fact(text: str) -> None:
     ("I really enjoy reading papers on ranking.",
      {("Alice", "likes", "reading papers on ranking", False)}),
     ("I love reading your messages.", set()),
+    # A like that points back into the conversation or at the speaker does not stand alone;
+    # a reflexive belongs to the last item of a listing; "that" after a noun starts a clause.
+    ("I also like holding them.", set()),
+    ("I love the freedom and connection it brings.", {("Alice", "likes", "the freedom", False)}),
+    ("I love running my own studio.", set()),
+    ("It's why I enjoy playing and pushing myself.", {("Alice", "likes", "playing", False)}),
+    ("I love escaping to that world.", set()),
+    ("I love stories that tackle big issues.",
+     {("Alice", "likes", "stories that tackle big issues", False)}),
+    ("I love living in the US.", {("Alice", "likes", "living in the US", False)}),
     # From a review: a kin's name is not the speaker's; "her" is someone of the same clause.
     ("My name is Alice Moreau. Mum's name is Sue.",
      {("Alice Moreau", "name", "Alice Moreau", False), ("Alice", "mother's name", "Sue", False)}),
