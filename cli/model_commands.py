@@ -71,6 +71,10 @@ def train_cmd(
         help="memory-qa: share of fact sets whose values are all of one kind (long phrases, "
              "e-mail addresses, addresses, phone numbers, ...; a fifth of them in capitals), "
              "the sets hardest to tell apart; 0 keeps the earlier mix exactly"),
+    long_share: float = typer.Option(
+        0.0, min=0.0, max=1.0,
+        help="memory-qa: share of fact sets whose values are all 33-64 bytes long (made-up "
+             "words or mixtures of names, addresses, dates, ...); 0 keeps the earlier mix exactly"),
     memory_end: str | None = typer.Option(
         None, help="memory-qa: how the model reads the end of a memory text: 'period' (as "
                    "written) or 'eos' (a final period is not read, so a period inside a value "
@@ -117,7 +121,7 @@ def train_cmd(
         cfg = get_preset(preset, **overrides)
     tc = TrainConfig(task=task, steps=steps, seed=seed, lr=lr, seq_len=seq_len, n_pairs=n_pairs, batch=batch,
                      prompt_loss=prompt_loss, stated_share=stated_share,
-                     uniform_share=uniform_share, memory_end=memory_end)
+                     uniform_share=uniform_share, long_share=long_share, memory_end=memory_end)
     result = train(cfg, tc, out, resume=resume, eval_fn=_eval_fn(task, seq_len, n_pairs, cfg.cross_attention),
                    init=init)
     if result["rank"] == 0:

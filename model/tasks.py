@@ -449,20 +449,30 @@ _UNIFORM_KINDS: tuple[Callable[[random.Random], str], ...] = (
 )
 
 
+# Long values for a whole set (`long_share`): 33-64 bytes each, one kind per set. Copying
+# slips late in a long value (a byte at position 40-60), so these sets train the end of it.
+_LONG_KINDS: tuple[Callable[[random.Random], str], ...] = (_long_words, _long)
+
+
 def make_training_facts(rng: random.Random, n: int, stated_share: float = STATED_SHARE,
-                        uniform_share: float = 0.0) -> list[Fact]:
+                        uniform_share: float = 0.0, long_share: float = 0.0) -> list[Fact]:
     """The training mix: `make_facts` (random strings of many shapes) with `stated_share` of the
     values replaced by values as people state them, and in some sets titled people as subjects.
 
     With `uniform_share`, that share of the sets draws every value from one kind (long
     phrases, e-mail addresses, addresses, phone numbers, dates, titled names, long numbers,
-    ...) and a fifth of those sets is written in capitals throughout. At 0 (the default) the
-    draws are exactly those of the earlier mix, so earlier training commands reproduce."""
+    ...) and a fifth of those sets is written in capitals throughout. With `long_share`, that
+    share of the sets (drawn before the uniform ones) has every value 33-64 bytes long (made-up
+    words or a mixture of stated values). At 0 (the defaults) the draws are exactly those of
+    the earlier mix, so earlier training commands reproduce."""
     facts = make_facts(rng, n)
     if rng.random() < 0.15:
         names = distinct(len({f.subject for f in facts}), lambda: make_stated_subject(rng))
         rename = dict(zip(dict.fromkeys(f.subject for f in facts), names, strict=True))
         facts = [Fact(rename[f.subject], f.attribute, f.value) for f in facts]
+    if long_share and rng.random() < long_share:
+        kind = rng.choice(_LONG_KINDS)
+        return [Fact(f.subject, f.attribute, _fit(kind(rng))) for f in facts]
     if uniform_share and rng.random() < uniform_share:
         kind = rng.choice(_UNIFORM_KINDS)
         facts = [Fact(f.subject, f.attribute, _fit(kind(rng))) for f in facts]
@@ -567,7 +577,7 @@ def _rows(prompts: list[list[int]], answers: list[list[int]]) -> tuple[torch.Ten
 
 def memory_qa_batch(
     rng: random.Random, n_facts: int, groups: int, questions: int, stuffed: bool = False,
-    stated_share: float = STATED_SHARE, uniform_share: float = 0.0,
+    stated_share: float = STATED_SHARE, uniform_share: float = 0.0, long_share: float = 0.0,
 ) -> Batch:
     """`groups` fact sets of `n_facts`, `questions` questions about each.
 
@@ -577,7 +587,7 @@ def memory_qa_batch(
     prompts, answers, sel, fact_sets, mem_seqs = [], [], [], [], []
     allowed = torch.zeros(groups * questions, groups * n_facts, dtype=torch.bool)
     for g in range(groups):
-        facts = make_training_facts(rng, n_facts, stated_share, uniform_share)
+        facts = make_training_facts(rng, n_facts, stated_share, uniform_share, long_share)
         fact_sets.append(facts)
         mem_seqs += [[tok.BOS, *tok.encode_raw(f.text)] for f in facts]
         for q in range(questions):

@@ -54,6 +54,7 @@ class TrainConfig:
     prompt_loss: float = 0.0  # weight of a next-byte loss over stuffed prompts (in-context copying)
     stated_share: float = tasks.STATED_SHARE  # share of values drawn as people state them
     uniform_share: float = 0.0  # share of fact sets whose values are all of one kind
+    long_share: float = 0.0  # share of fact sets whose values are all 33-64 bytes long
     # ModelConfig.memory_end to give the model (None: keep its config's); a fine-tune may
     # change it, the weights then learn the other ending
     memory_end: str | None = None
@@ -82,10 +83,11 @@ def sample_batch(rng: random.Random, step: int, tc: TrainConfig) -> tasks.Batch:
         if tc.stuffed_every and step % tc.stuffed_every == tc.stuffed_every - 1:
             n = rng.randint(1, min(top, tc.max_stuffed_facts))
             return tasks.memory_qa_batch(rng, n, tc.groups * 2, tc.questions // 2, stuffed=True,
-                                         stated_share=tc.stated_share, uniform_share=tc.uniform_share)
+                                         stated_share=tc.stated_share, uniform_share=tc.uniform_share,
+                                         long_share=tc.long_share)
         n = rng.randint(max(1, top // 2), top)
         return tasks.memory_qa_batch(rng, n, tc.groups, tc.questions, stated_share=tc.stated_share,
-                                     uniform_share=tc.uniform_share)
+                                     uniform_share=tc.uniform_share, long_share=tc.long_share)
     if tc.task == "passkey":
         return tasks.passkey_batch(rng, tc.batch, tc.seq_len)
     if tc.task == "mqar":

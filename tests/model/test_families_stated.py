@@ -126,3 +126,22 @@ def test_uniform_sets_draw_every_value_of_one_kind() -> None:
     batch = tasks.memory_qa_batch(random.Random(2), n_facts=8, groups=1, questions=2,
                                   uniform_share=1.0)
     assert batch.facts[0] == tasks.make_training_facts(random.Random(2), 8, uniform_share=1.0)
+
+
+def test_long_sets_draw_every_value_33_to_64_bytes() -> None:
+    # --long-share 0 (the default) leaves the draws of every earlier command as they were.
+    for seed in range(20):
+        assert (tasks.make_training_facts(random.Random(seed), 32, 0.5, 0.3, long_share=0.0)
+                == tasks.make_training_facts(random.Random(seed), 32, 0.5, 0.3))
+    sets = [tasks.make_training_facts(random.Random(seed), 32, long_share=1.0) for seed in range(40)]
+    for facts in sets:
+        assert len({(f.subject, f.attribute) for f in facts}) == 32
+        assert all(len(f.value.encode()) <= 64 and f.value == f.value.strip() for f in facts)
+    # Nearly every value is long (a made-up phrase may be cut at a word a little short).
+    values = [f.value for facts in sets for f in facts]
+    assert sum(len(v.encode()) > 32 for v in values) >= 0.95 * len(values)
+    # Both kinds: made-up words and mixtures of stated values (digits, periods, commas).
+    assert any(sum(any(c.isdigit() for c in f.value) for f in facts) < 4 for facts in sets)
+    assert any(sum(any(c.isdigit() for c in f.value) for f in facts) > 16 for facts in sets)
+    batch = tasks.memory_qa_batch(random.Random(3), n_facts=8, groups=1, questions=2, long_share=1.0)
+    assert batch.facts[0] == tasks.make_training_facts(random.Random(3), 8, long_share=1.0)
