@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from typing import TYPE_CHECKING, Any
@@ -282,6 +282,54 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
         run.report.ended.append(cube.id)  # valid_to = the episode's valid_from, the turn's time
 
 
+_TITLE_WORDS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame", "rev", "fr"})
+
+
+def _name_words(name: str) -> frozenset[str]:
+    """The words of a person's name without titles and initials: "Dr. Helen Varga" ->
+    {"helen", "varga"}."""
+    words = (w.strip(".,") for w in name.split())
+    return frozenset(w.lower() for w in words if len(w) > 1 and w.lower() not in _TITLE_WORDS)
+
+
+def _known_person(run: _Run, cand: FactCandidate) -> FactCandidate:
+    """A person named by part of a name the user gave before ("Helen" after "my accountant
+    is Dr. Helen Varga") is that person: the fact is written under the full name, so it
+    supersedes that person's old value and is found under it. Left as said when no earlier
+    name, or more than one, contains it, or when facts are already stored under it."""
+    ext = cand.extraction
+    words = _name_words(ext.subject)
+    if ext.subject_key.startswith("user:") or not words or len(words) > 2:
+        return cand
+    if any(t.name and t.name.lower() == ext.subject_key.lower() for t in run.turns):
+        return cand  # a speaker of this conversation is who they say they are
+    known: dict[str, str] = {}  # lower-cased name -> as written
+    for p in run.pending:
+        if not p.extraction.subject_key.startswith("user:"):
+            known.setdefault(p.extraction.subject_key.lower(), p.extraction.subject_key)
+        if p.extraction.attribute.endswith("'s name"):  # "accountant's name", not the user's
+            known.setdefault(p.extraction.value.lower(), p.extraction.value)
+    try:
+        hits = run.mem.search(ext.subject, run.scope, k=20, kind=["fact"], record_access=False)
+    except MemosError:
+        hits = []
+    for hit in hits:
+        meta = hit.cube.metadata
+        subject, relation, value = meta.get("subject"), meta.get("relation"), meta.get("value")
+        if isinstance(subject, str) and not subject.startswith("user:"):
+            known.setdefault(subject.lower(), subject)
+        if isinstance(relation, str) and relation.endswith("'s name") and isinstance(value, str):
+            known.setdefault(value.lower(), value)
+    if ext.subject_key.lower() in known:
+        return cand  # facts already stored under this name: keep writing under it
+    fuller = {k: v for k, v in known.items() if words < _name_words(v)}
+    if len(fuller) != 1:
+        return cand
+    name = next(iter(fuller.values()))
+    cand.extraction = replace(ext, subject=name, subject_key=name)
+    return cand
+
+
 def _same_value(stored: Any, said: str) -> bool:
     if not isinstance(stored, str):
         return False
@@ -387,7 +435,7 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
     run = _Run(mem, cube_scope, session_id, mode, scope.user_id, report, turns,
                report.episodes, [r.version for r in results])
     for cand in cands:
-        _apply(run, cand)
+        _apply(run, _known_person(run, cand))
     _flush(run)
     report.seconds = time.perf_counter() - start
     return report

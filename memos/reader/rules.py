@@ -134,8 +134,8 @@ _POINTING = frozenset({"my", "me", "myself", "our", "us", "ourselves", "your", "
 # clause about it ("stories that tackle big issues").
 _PREPOSITIONS = frozenset({"to", "in", "into", "of", "about", "with", "for", "at", "on", "from",
                            "by", "like"})
-# "I enjoy playing and pushing myself": the listing ends at the reflexive, which belongs to
-# the last item.
+# "I enjoy playing and pushing myself": the listing ends at the reflexive, the object of its
+# last item ("I'm allergic to shellfish myself" only stresses who).
 _REFLEXIVE_NEXT = re.compile(r"\s+(?:myself|ourselves|yourself|yourselves)\b", re.I)
 
 
@@ -534,7 +534,22 @@ _APPOSITIVE_JOB = re.compile(
     r"\bI(?:'m|’m|\s+am)\s+[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?,\s+(?:an?\s+|the\s+)?"
     r"(?P<job>[a-z][a-z -]{1,40}?)\s+(?:at|for|with)\s+(?=[A-Z])")
 # "it's sofia@x.org now" right after "my email is no longer ...": the new value.
-_ITS_NOW = re.compile(r"^(?:and\s+|but\s+|now\s+)*it(?:'s|’s|\s+is)\s+(?:now\s+)?", re.I)
+_ITS_NOW = re.compile(r"^(?:and\s+|but\s+|now\s+)*(?:it|the\s+new\s+one)(?:'s|’s|\s+is)\s+(?:now\s+)?",
+                     re.I)
+# A change said as a change: "Helen changed her email, it's now ...", "I got a new number:
+# ...", "my email changed to ...". The value follows in the clause or the next ("it's ...").
+_CHANGE_ATTR = r"(?P<attr>[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}?)"
+_CHANGED = re.compile(
+    rf"(?:^|(?<=\s))(?:(?P<i>I)|(?P<owner>{_TITLE_NAME}))\s+"
+    r"(?:(?:has|have|'s|’s|'ve|’ve|just|recently|finally|also|now)\s+)*"
+    r"(?:(?:changed|updated|switched)\s+(?P<poss>my|his|her|their)\s+(?:(?:email|phone)\s+to\s+a\s+new\s+)?|"
+    r"(?:got|has|have|gets)\s+a\s+new\s+)" + _CHANGE_ATTR
+    + r"(?=\s*(?:$|[,:;.!]|\s+(?:to|now|again)\b|\s+[-–—]\s))")
+_ATTR_CHANGED = re.compile(
+    rf"(?:^|(?<=\s))(?:[Mm]y|(?P<owner>{_TITLE_NAME})['’]s)\s+" + _CHANGE_ATTR
+    + r"\s+(?:has\s+)?(?:changed|moved)\s+(?=to\s)")
+_CHANGE_VALUE = re.compile(r"\s*(?:(?:now\s+|again\s+)?to\s+|(?:\s+again)?(?:[:,]\s*|\s[-–—]\s+)"
+                           r"(?:(?:it|the\s+new\s+one)(?:'s|’s|\s+is)\s+(?:now\s+)?)?)")
 
 
 def extract(text: str, speaker: str, speaker_key: str,
@@ -547,7 +562,9 @@ def extract(text: str, speaker: str, speaker_key: str,
     turn.caseless = not any(c.isupper() for c in text)
     text = _LOWER_I.sub(lambda m: _CHAT[m.group(0)], squeeze(text))
     work_talk = bool(_WORK_TALK.search(text))
-    ended: str | None = None  # the attribute a "my X is no longer Y" clause just ended
+    # Whose attribute a clause just ended or changed without its value ("my email is no
+    # longer X", "Helen changed her email"): the next clause's "it's Y" is the new value.
+    ended: tuple[_Subject, str] | None = None
     for sentence in clauses(text):
         if sentence.rstrip().endswith("?") or len(sentence) > 600:
             ended = None
@@ -555,10 +572,14 @@ def extract(text: str, speaker: str, speaker_key: str,
         turn.dates = resolve_dates(sentence, at) if at is not None else []
         its = _ITS_NOW.match(sentence)
         if ended and its:
-            turn.add(me, ended, _value(sentence, its.end()), "attribute")
+            turn.add(ended[0], ended[1], _first_value(sentence, its.end(), ended[1]), "attribute")
             ended = None
             continue
         ended = None
+        change = _changes(sentence, turn, me)
+        if change is not None:
+            ended = change
+            continue
         turn.person = None  # "her number" refers to a person of this clause only
         if "not" in sentence or "n't" in sentence or _ANY_MORE.search(sentence) \
                 or re.search(r"\b(?:left|quit)\b", sentence):
@@ -566,7 +587,7 @@ def extract(text: str, speaker: str, speaker_key: str,
             if _negations(sentence, turn, me):
                 last = turn.out[-1] if len(turn.out) > before else None
                 if last is not None and last.family == "negation" and last.subject_key == me.key:
-                    ended = last.attribute
+                    ended = (me, last.attribute)
                 continue
         if _HEDGE.search(sentence):
             # "I want to bake a cake for my grandson Jonas": the plan is a plan, the grandson's
@@ -599,6 +620,56 @@ def extract(text: str, speaker: str, speaker_key: str,
         if org:
             turn.add(me, "employer", _trim_place(_value(sentence, org.end()), "employer"), "work")
     return turn.out
+
+
+def _first_value(sentence: str, start: int, attribute: str) -> str:
+    """The value at sentence[start:]; an e-mail address or a link ends at its first space."""
+    value = _value(sentence, start) if attribute != "address" else clean_value(
+        sentence[start:value_end(sentence, start, address=True)])
+    first = value.split(" ", 1)[0]
+    return first.rstrip(".,;") if "@" in first or "://" in first else value
+
+
+def _owner_subject(owner: str, me: _Subject) -> _Subject | None:
+    """The person a name or kin word names ("Mum": the speaker's mother), or None."""
+    kin = _kin(owner, me)
+    if kin is not None:
+        return kin
+    if not _named(owner) or owner in ("It", "That", "What", "Here", "There"):
+        return None
+    return _Subject(clean_value(owner), clean_value(owner))
+
+
+def _changes(sentence: str, turn: _Turn, me: _Subject) -> tuple[_Subject, str] | None:
+    """A change of an attribute said as a change. Its value, when the clause holds it, is
+    added; the (subject, attribute) is returned so the next clause's "it's Y" gives it
+    otherwise. None when the clause states no such change."""
+    m = _CHANGED.search(sentence) or _ATTR_CHANGED.search(sentence)
+    if m is None:
+        return None
+    attribute = attribute_name(m.group("attr"))
+    if attribute.split()[-1] not in ATTRIBUTE_HEADS or attribute == "name":
+        return None
+    owner = m.group("owner")
+    poss = m.groupdict().get("poss")
+    if owner is None:
+        if poss not in (None, "my"):
+            return None  # "I changed her email": whose?
+        subj = me
+    else:
+        if poss == "my":
+            return None  # "Helen changed my email": the speaker's, said by someone else
+        found = _owner_subject(owner, me)
+        if found is None:
+            return None
+        subj = found
+    rest = _CHANGE_VALUE.match(sentence, m.end())
+    if rest is not None and rest.end() < len(sentence):
+        value = _first_value(sentence, rest.end(), attribute)
+        if value:
+            turn.add(subj, attribute, value, "attribute")
+            return None
+    return (subj, attribute) if sentence[m.end():].strip(" ,:;.!") == "" else None
 
 
 def _subject_of(m: re.Match[str], me: _Subject) -> _Subject | None:
@@ -674,8 +745,9 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         values = _split_list(raw) if listing else [_trim_place(raw, attribute)]
         if listing and values and raw:
             at = sentence.find(raw, pm.end())
-            if at >= 0 and _REFLEXIVE_NEXT.match(sentence, at + len(raw)):
-                values = values[:-1]  # "pushing" of "pushing myself"
+            if (at >= 0 and values[-1].lower().endswith("ing")
+                    and _REFLEXIVE_NEXT.match(sentence, at + len(raw))):
+                values = values[:-1]  # "pushing" of "pushing myself" (not "shellfish myself")
         if attribute == "job":  # "I work as a physiotherapist at Salford Royal"
             job, employer = _split_job(raw)
             values = [job]

@@ -219,3 +219,22 @@ def test_a_fact_stated_in_its_own_words_is_kept_beside_its_turn(mem: MemOS) -> N
                        session_id="s2", at=T2)
     rosa = next(f.id for f in facts if f.content.startswith("Rosa"))
     assert again.facts == [rosa]
+
+
+def test_a_person_named_by_part_of_an_earlier_name_is_that_person(mem: MemOS) -> None:
+    first = mem.ingest([user("My accountant is Dr. Helen Varga, her email is h.varga@vargaco.uk.")],
+                       "alice", session_id="s1", at=T1)
+    old = [i for i in first.facts if "h.varga@" in mem.get(i, "alice").content]
+    assert len(old) == 1
+    # A later session names her by her first name and says the value as a change.
+    second = mem.ingest([user("Helen changed her email, it's now helen@vargaco.uk.")], "alice",
+                        session_id="s2", at=T2)
+    [new] = second.facts
+    assert mem.get(new, "alice").content == "Dr. Helen Varga's email is helen@vargaco.uk."
+    assert second.superseded == old
+    # Two people the part could name: it stays as said.
+    mem.ingest([user("My dentist is Dr. Helen Osei.")], "alice", session_id="s3", at=T2)
+    third = mem.ingest([user("Helen's phone number is 020 7946 0321.")], "alice",
+                       session_id="s4", at=T2)
+    assert [mem.get(i, "alice").content for i in third.facts] == [
+        "Helen's phone number is 020 7946 0321."]
