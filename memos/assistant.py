@@ -353,6 +353,18 @@ class Assistant:
             return None
         return CQ(name, attribute, f"What is {name}'s {attribute}?", False)
 
+    def _fuller(self, cq: CanonicalQuestion) -> CanonicalQuestion | None:
+        """"Dr. Varga's email" as "Dr. Helen Varga's email" when that is the one person of
+        the user's facts whose name holds every word asked (the reader writes a person's
+        facts under the fullest name the user gave)."""
+        from memos.reader.ingest import fuller_name, people_named
+
+        hits = self._search(cq.subject, 20, record_access=False, kind=[Kind.FACT.value])
+        name = fuller_name(cq.subject, people_named(h.cube for h in hits))
+        if name is None:
+            return None
+        return replace(cq, subject=name, question=f"What is {name}'s {cq.attribute}?")
+
     def route(self, text: str) -> tuple[str, str, CanonicalQuestion | None, list[SearchHit]]:
         """(backend, why, canonical question, facts found) for a question under this
         assistant's backend setting."""
@@ -368,6 +380,14 @@ class Assistant:
             other = self._by_name(cq)
             if other is not None:
                 found = self._facts_for(other)
+                if found:
+                    cq, facts = other, found
+        if cq is not None and not facts and not cq.about_user:
+            other = self._fuller(cq)
+            if other is not None:
+                found = self._facts_for(other, include_superseded=cq.past)
+                if cq.past:
+                    found = [h for h in found if h.cube.state.value == "superseded"]
                 if found:
                     cq, facts = other, found
         if cq is not None and not facts and cq.about_user and cq.attribute in _NAME_PARTS:

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from typing import TYPE_CHECKING, Any
 
-from memos.cube import MAX_CONTENT_BYTES, Scope, check_stored_text, is_blank, normalize_id
+from memos.cube import MAX_CONTENT_BYTES, MemCube, Scope, check_stored_text, is_blank, normalize_id
 from memos.errors import InvalidInputError, MemosError
 from memos.reader.dates import resolve_dates
 from memos.reader.questions import user_display_name, user_key
@@ -292,18 +292,44 @@ def _name_words(name: str) -> frozenset[str]:
     return frozenset(w.lower() for w in words if len(w) > 1 and w.lower() not in _TITLE_WORDS)
 
 
+def people_named(cubes: Iterable[MemCube]) -> dict[str, str]:
+    """The people facts name, lower-cased name -> as written: the subjects of facts about
+    others ("Dr. Helen Varga's email is ...") and the values of names ("Oliver's accountant's
+    name is Dr. Helen Varga.")."""
+    known: dict[str, str] = {}
+    for cube in cubes:
+        meta = cube.metadata
+        subject, relation, value = meta.get("subject"), meta.get("relation"), meta.get("value")
+        if isinstance(subject, str) and subject and not subject.startswith("user:"):
+            known.setdefault(subject.lower(), subject)
+        if isinstance(relation, str) and relation.endswith("'s name") and isinstance(value, str):
+            known.setdefault(value.lower(), value)
+    return known
+
+
+def fuller_name(name: str, known: Mapping[str, str]) -> str | None:
+    """The one known name that contains every word of `name` and more ("Helen", "Dr. Varga"
+    -> "Dr. Helen Varga"), titles and initials aside; None when `name` is itself known, has
+    more than two words, or no name or several fit."""
+    words = _name_words(name)
+    if not words or len(words) > 2 or name.lower() in known:
+        return None
+    fuller = {v.lower(): v for v in known.values() if words < _name_words(v)}
+    return next(iter(fuller.values())) if len(fuller) == 1 else None
+
+
 def _known_person(run: _Run, cand: FactCandidate) -> FactCandidate:
     """A person named by part of a name the user gave before ("Helen" after "my accountant
     is Dr. Helen Varga") is that person: the fact is written under the full name, so it
     supersedes that person's old value and is found under it. Left as said when no earlier
-    name, or more than one, contains it, or when facts are already stored under it."""
+    name, or more than one, contains it, when facts are already stored under it, or when it
+    is a speaker of the conversation."""
     ext = cand.extraction
-    words = _name_words(ext.subject)
-    if ext.subject_key.startswith("user:") or not words or len(words) > 2:
+    if ext.subject_key.startswith("user:") or not _name_words(ext.subject):
         return cand
     if any(t.name and t.name.lower() == ext.subject_key.lower() for t in run.turns):
         return cand  # a speaker of this conversation is who they say they are
-    known: dict[str, str] = {}  # lower-cased name -> as written
+    known: dict[str, str] = {}
     for p in run.pending:
         if not p.extraction.subject_key.startswith("user:"):
             known.setdefault(p.extraction.subject_key.lower(), p.extraction.subject_key)
@@ -313,20 +339,11 @@ def _known_person(run: _Run, cand: FactCandidate) -> FactCandidate:
         hits = run.mem.search(ext.subject, run.scope, k=20, kind=["fact"], record_access=False)
     except MemosError:
         hits = []
-    for hit in hits:
-        meta = hit.cube.metadata
-        subject, relation, value = meta.get("subject"), meta.get("relation"), meta.get("value")
-        if isinstance(subject, str) and not subject.startswith("user:"):
-            known.setdefault(subject.lower(), subject)
-        if isinstance(relation, str) and relation.endswith("'s name") and isinstance(value, str):
-            known.setdefault(value.lower(), value)
-    if ext.subject_key.lower() in known:
-        return cand  # facts already stored under this name: keep writing under it
-    fuller = {k: v for k, v in known.items() if words < _name_words(v)}
-    if len(fuller) != 1:
-        return cand
-    name = next(iter(fuller.values()))
-    cand.extraction = replace(ext, subject=name, subject_key=name)
+    for key, written in people_named(h.cube for h in hits).items():
+        known.setdefault(key, written)
+    name = fuller_name(ext.subject_key, known)
+    if name is not None:
+        cand.extraction = replace(ext, subject=name, subject_key=name)
     return cand
 
 
@@ -441,4 +458,4 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
     return report
 
 __all__ = ["ChatTurn", "FactCandidate", "check_messages", "conflict_attribute",
-           "extract_rules", "ingest_messages"]
+           "extract_rules", "fuller_name", "ingest_messages", "people_named"]

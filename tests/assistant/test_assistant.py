@@ -165,6 +165,24 @@ def test_a_relative_is_asked_about_by_relation_or_by_name(store_path: str) -> No
         assert "Cardiff" in bot.reply("Where's Jack living now?").text
 
 
+def test_a_person_is_asked_about_by_part_of_the_name(store_path: str) -> None:
+    # Facts about Dr. Helen Varga are written under that name, also when said of "Helen";
+    # "Dr. Varga's email" and "Helen's email" find them, and the newer value wins.
+    with MemOS.open(store_path) as mem:
+        bot = Assistant(mem, "oliver")
+        tell(bot, "My accountant is Dr. Helen Varga, her email is h.varga@vargaco.uk.")
+        tell(bot, "Helen changed her email, it's now helen@vargaco.uk.", at=MAY)
+        for question in ("What's Dr. Varga's email?", "What is Helen's email?",
+                         "Remind me of my accountant's email."):
+            reply = bot.reply(question, at=MAY)
+            assert "helen@vargaco.uk" in reply.text and "h.varga@" not in reply.text, question
+            assert reply.question == "What is Dr. Helen Varga's email?"
+        # A name two people share is not guessed.
+        tell(bot, "My dentist is Dr. Helen Osei.", at=MAY)
+        assert bot.reply("What is Helen's email?", at=MAY).question != \
+            "What is Dr. Helen Varga's email?"
+
+
 def test_a_question_about_something_else_is_not_answered_with_a_fact() -> None:
     # From a blind scenario: "allergy" in the question named the allergy facts, which were
     # quoted instead of the turn it asks about.
