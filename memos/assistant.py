@@ -535,7 +535,11 @@ class Assistant:
             if text.startswith(f"{name}'s "):
                 return "your " + text[len(name) + 3:]
             if text.startswith(f"{name} "):
-                return "you " + text[len(name) + 1:]
+                rest = text[len(name) + 1:]
+                for verb in ("likes ", "dislikes "):  # "Dan likes sushi" -> "you like sushi"
+                    if rest.startswith(verb):
+                        rest = verb[:-2] + " " + rest[len(verb):]
+                return "you " + rest
         return text
 
     def _remember(self, sid: str, messages: list[tuple[str, str]],
@@ -754,6 +758,7 @@ class Assistant:
         done = self.forget_matching(what)
         names = [content for _id, content, how in done if how == "forgotten"]
         moved = sum(how == "rewritten" for _id, _c, how in done)
+        kept = sum(how == "kept" for _id, _c, how in done)
         if not done:
             text = f"I had nothing stored about {what!r}."
         else:
@@ -764,6 +769,10 @@ class Assistant:
             if moved:
                 text += (f" {moved} neighbouring turn(s) quoted it as context: stored again "
                          f"without it.")
+            if kept:
+                text += (f" {kept} other fact(s) said in the same turn(s) kept: "
+                         + "; ".join(_short(c).rstrip(".") for _i, c, h in done if h == "kept")
+                         + ".")
         seconds = {"forget": time.perf_counter() - t0}
         return Reply(text=text, backend="forget", memories=[], seconds=seconds,
                      session_id=sid, route="a forget request",
@@ -777,7 +786,10 @@ class Assistant:
         out of its neighbours' searchable context. A turn whose context still holds it (a
         neighbour that was not forgotten said it too) is forgotten and stored again without
         that context.
-        Returns (cube id, content, "forgotten" | "rewritten") for each cube forgotten."""
+        A fact read from a forgotten turn that does not hold `what` ("I love sushi and I like
+        jazz" when forgetting the jazz) is stored again on its own, without that turn.
+        Returns (cube id, content, "forgotten" | "rewritten" | "kept") for each cube
+        forgotten."""
         what = " ".join(what.split())
         name = self.user_name
         cq = None
@@ -797,16 +809,31 @@ class Assistant:
                 if isinstance(value, str) and len(value.strip()) >= 3:
                     needles.append(value)
         needles.append(re.sub(r"^(?:that|about)\s+", "", what, flags=re.I))
-        for needle in needles:
-            key = _norm(needle)
-            if not key or all(w in _STOP for w in key.split()):
-                continue
-            for hit in self.mem.search(needle, self.scope, k=256, record_access=False,
-                                       include_superseded=True):
-                if f" {key} " in f" {_norm(hit.content)} ":
-                    found.setdefault(hit.id, hit.cube)
-                elif f" {key} " in f" {_norm(str(hit.cube.metadata.get('context', '')))} ":
-                    context.setdefault(hit.id, hit.cube)
+
+        def holding(todo: list[str]) -> None:
+            for needle in todo:
+                key = _norm(needle)
+                if not key or all(w in _STOP for w in key.split()):
+                    continue
+                for hit in self.mem.search(needle, self.scope, k=256, record_access=False,
+                                           include_superseded=True):
+                    if f" {key} " in f" {_norm(hit.content)} ":
+                        found.setdefault(hit.id, hit.cube)
+                    elif f" {key} " in f" {_norm(str(hit.cube.metadata.get('context', '')))} ":
+                        context.setdefault(hit.id, hit.cube)
+
+        holding(needles)
+        # The facts read from a turn being forgotten: the one the request names ("jazz" of
+        # "that I like jazz") is forgotten, and its value wherever else it was said (the
+        # assistant's "Noted: you like jazz"); the others are stored again on their own.
+        keep, named = self._said_beside(found, needles)
+        new = [v for v in dict.fromkeys(str(c.metadata.get("value", "")) for c in named)
+               if len(v.strip()) >= 3 and v not in needles]
+        for cube in named:
+            found.setdefault(cube.id, cube)
+        needles += new
+        holding(new)
+        keep = {i: c for i, c in keep.items() if i not in found}
         for turns in self._turns.values():  # nor does this process's transcript keep it
             keys = [_norm(n) for n in needles if _norm(n)]
             turns[:] = [t for t in turns if not any(f" {k} " in f" {_norm(t.text)} "
@@ -838,7 +865,38 @@ class Assistant:
                          metadata=meta, valid_from=cube.valid_from,
                          sources=[src.model_dump() for src in cube.sources])
             out.append((cube_id, cube.content, "rewritten"))
+        for cube in keep.values():  # forgotten with their turn above: stored again on their own
+            self.mem.add(cube.content, cube.scope, kind=cube.kind.value, tags=cube.tags,
+                         metadata=cube.metadata, valid_from=cube.valid_from,
+                         sources=[src.model_dump() for src in cube.sources if src.kind != "cube"])
+            out.append((cube.id, cube.content, "kept"))
         return out
+
+    def _said_beside(self, found: Mapping[str, MemCube], needles: list[str]
+                     ) -> tuple[dict[str, MemCube], list[MemCube]]:
+        """The live facts read from the turns about to be forgotten, as (those to keep, those
+        the request names). "I love sushi and I like jazz": forgetting that I like jazz
+        names the jazz fact and keeps the sushi one (forgetting the turn forgets what was
+        derived from it; the kept ones are stored again on their own)."""
+        keys = [_norm(n) for n in needles if _norm(n)]
+        keep: dict[str, MemCube] = {}
+        named: list[MemCube] = []
+        for cube_id, cube in found.items():
+            session, turn = cube.metadata.get("session"), cube.metadata.get("turn")
+            if cube.kind != Kind.EPISODE or session is None or turn is None:
+                continue
+            for hit in self._search(cube.content, 32, record_access=False,
+                                    kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                                    metadata={"session": session, "turn": turn}):
+                if hit.id in found or not any(d.cube_id == cube_id for d in hit.cube.derived_from):
+                    continue
+                value = _norm(str(hit.cube.metadata.get("value", ""))) or "\0"
+                if any(f" {k} " in f" {_norm(hit.content)} " or f" {value} " in f" {k} "
+                       for k in keys):
+                    named.append(hit.cube)  # the very thing forgotten ("jazz")
+                else:
+                    keep[hit.id] = hit.cube
+        return keep, named
 
     # -- sessions ------------------------------------------------------------------------
 

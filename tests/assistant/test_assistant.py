@@ -274,6 +274,21 @@ def test_forget_that_i_work_as_forgets_only_that(store_path: str) -> None:
         assert not any("nurse" in c for c in left)
 
 
+def test_forgetting_one_of_two_likes_said_in_one_turn_keeps_the_other(store_path: str) -> None:
+    with MemOS.open(store_path) as mem:
+        bot = Assistant(mem, "dan")
+        tell(bot, "I love sushi and I like jazz.")
+        reply = bot.reply("forget that I like jazz")
+        assert reply.backend == "forget" and "kept" in reply.text and "sushi" in reply.text
+        facts = [h.cube for h in mem.search("likes", "dan", k=20, kind=["preference", "fact"])]
+        assert [c.content for c in facts] == ["Dan likes sushi."]
+        assert not any(s.kind == "cube" for s in facts[0].sources)  # its turn is gone
+        left = [h.cube.content for h in mem.search("jazz", "dan", k=20)]
+        assert not any("jazz" in c for c in left)
+        answer = bot.reply("what do I like?")
+        assert "sushi" in answer.text and "jazz" not in answer.text
+
+
 def test_a_second_user_never_sees_the_first_users_memories(store_path: str) -> None:
     with MemOS.open(store_path) as mem:
         alice = Assistant(mem, "alice")
