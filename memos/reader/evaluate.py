@@ -27,7 +27,8 @@ CORPUS = "conversations.jsonl"
 # Shipped corpora by name: the one the rules were written against, and one written after
 # the rules were frozen (its first, blind score is recorded in docs/RESULTS.md).
 SHIPPED = {"conversations": "conversations.jsonl", "heldout": "heldout.jsonl",
-           "blind-a": "blind-a.jsonl", "blind-b": "blind-b.jsonl"}
+           "blind-a": "blind-a.jsonl", "blind-b": "blind-b.jsonl",
+           "blind-c": "blind-c.jsonl"}
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Conversation:
 
 
 def load_corpus(path: str | Path | None = None) -> list[Conversation]:
-    """The shipped corpus (None, "conversations", "heldout", "blind-a" or "blind-b"), or a
+    """The shipped corpus (None, "conversations", "heldout", "blind-a", "blind-b" or "blind-c"), or a
     JSONL file of the same form."""
     if path is None or str(path) in SHIPPED:
         name = SHIPPED[str(path)] if path is not None else CORPUS

@@ -165,8 +165,13 @@ def _bare_title(name: str) -> bool:
     """"Dr." alone: a name still to come, no name."""
     return name.lower().rstrip(".") in _TITLES
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“])|\n+")
+# A sentence ends at . ! or ? before any word: chat starts the next one in lower case too
+# ("I live at 9 Clifton Vale, Bristol. is there a gym near me?").
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[^\W\d_]|[\"'“])|\n+")
 _TITLE_END = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|Mt)|\b[A-Z])\.$")
+# Before a lower-case word, an abbreviation's period does not end a sentence either.
+_ABBREV_END = re.compile(r"\b(?:e\.g|i\.e|a\.m|p\.m|etc|vs|approx|incl|esp|ca|cf|no|nr|St|Dr|Mr|Mrs|Ms|"
+                         r"Prof)\.$", re.I)
 
 
 _BLANKS = re.compile(r"[^\S\n]+")
@@ -186,7 +191,9 @@ def sentences(text: str) -> list[str]:
     for part in parts:
         # Only the end of the sentence so far can be a title: look at its last characters.
         last = out[-1][-1] if out else ""
-        if out and _TITLE_END.search(last, max(0, len(last) - 6)):
+        tail = max(0, len(last) - 8)
+        if out and (_TITLE_END.search(last, tail)
+                    or (part[:1].islower() and _ABBREV_END.search(last, tail))):
             out[-1].append(part)
         else:
             out.append([part])
@@ -207,7 +214,7 @@ _CLAUSE_SPLIT = re.compile(
     r"trying|wondering|prefer)\b)"
     r"|\s+(?:and|but|so)\s+(?=(?:now\s+|then\s+|also\s+|today\s+)?(?:I|we|he|she|they)\b)"
     r"|,\s+(?=so\b)|\s+so\s+(?=(?:at\s+least|that|the|it|this|there)\b)"
-    r"|\s+(?=(?:if|in\s+case)\s+(?:you|u)\b)"  # "My e-mail is a@b.org if you need it"
+    r"|\s+(?=(?:if|in\s+case|unless)\s)"  # "My e-mail is a@b.org if you need it"
     r"|,?\s+so\s+(?=(?:can|could|would|will|do|does|is|are|what|where|how|any|please)\b)",
     re.IGNORECASE)
 # A clause that asks: an auxiliary or question word first ("is it ok to ...?", "any ideas
@@ -240,7 +247,7 @@ def clauses(text: str) -> list[str]:
 _LIST_END = re.compile(
     r"[.;!?(]|,?\s+and\s+(?=(?:it|it's|i|i'm|we|they|he|she|that|this|there|so|then|my|our|"
     r"his|her|their)\b)|,\s+(?=(?:my|our|so)\b)|\s+(?:but|because|since|so|though|although|"
-    r"which|when|now|anymore|any more|these days|too|as well|especially|including|myself|"
+    r"which|when|now|anymore|any more|these days|too|either|as well|especially|including|myself|"
     rf"though|already|way more|{FILLERS})\b|\s[-–—]\s", re.I)
 
 
@@ -260,8 +267,9 @@ def _split_list(value: str) -> list[str]:
     items ("a safe and inviting place") stays one value."""
     parts = [clean_value(p) for p in re.split(
         r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*", value) if clean_value(p)]
-    if len(parts) > 1 and all(len(p.split()) <= 3 for p in parts):
-        return parts
+    kept = [p for p in parts if len(p) > 1 or p.isdigit()]  # not the "e" of "e.g."
+    if kept and all(len(p.split()) <= 3 for p in kept) and (len(kept) > 1 or len(parts) > 1):
+        return kept
     return [value] if len(value.split()) <= 6 else []
 
 
@@ -368,8 +376,8 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
     (re.compile(_AUX + r"(?:into|a\s+(?:big|huge)\s+fan\s+of|a\s+fan\s+of|crazy\s+about|"
                 r"passionate\s+about)\s+", re.I), "likes", "likes", True, False),
     (re.compile(_AUX + r"(?:hate|hates|dislike|dislikes|can't\s+stand|cannot\s+stand|"
-                r"don't\s+like|do\s+not\s+like|doesn't\s+like|does\s+not\s+like|"
-                r"don't\s+enjoy|do\s+not\s+enjoy|doesn't\s+enjoy)\s+", re.I),
+                r"(?:don't|do\s+not|doesn't|does\s+not)\s+(?:really\s+|much\s+|particularly\s+)?"
+                r"(?:like|enjoy))\s+", re.I),
      "dislikes", "likes", True, False),
     (re.compile(_AUX + r"(?:from|originally\s+from|grew\s+up\s+in|born\s+and\s+raised\s+in|"
                 r"come\s+from|comes\s+from)\s+", re.I), "home town", "origin", False, True),
@@ -472,7 +480,7 @@ _MY_NAME = re.compile(
     rf"\b(?:[Mm]y\s+name(?:'s|\s+is)|[Cc]all\s+me|[Mm]y\s+friends\s+call\s+me)\s+"
     rf"(?P<name>{_TITLE_NAME})|(?:^|[.!]\s+|,\s*)(?:[Hh]i|[Hh]ello|[Hh]ey)?[,!]?\s*"
     rf"I(?:'m|’m|\s+am)\s+(?P<short>[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?)\s*(?:[,.!]|$|"
-    rf"\s+and\b|\s+but\b|\s+by\s+the\s+way|\s+here\b)|"
+    rf"\s+and\b|\s+but\b|\s+by\s+the\s+way|\s+btw\b|\s+here\b)|"
     rf"(?:^|[.!]\s+|,\s*)(?:[Hh]i|[Hh]ello|[Hh]ey)?[,!]?\s*(?P<here>[A-Z][^\W\d_]+)\s+here\s*(?:[,.!]|$)")
 
 
@@ -510,6 +518,21 @@ def stated_name(text: str) -> str | None:
     return found
 
 
+# "amara here!" opening lower-case chat gives the name; the words that come before "here" in
+# other clauses ("new here", "stuck here", "everyone here") do not.
+_LOWER_HERE = re.compile(r"^(?:(?:hi|hello|hey|hiya|ok|so)[,!]?\s+)?([a-z][a-z'-]{1,19})\s+here\s*[,.!]*$")
+_NOT_HERE = frozenset({
+    "new", "bored", "stuck", "lost", "cold", "hot", "warm", "quiet", "busy", "tired", "alone",
+    "safe", "home", "back", "still", "over", "out", "up", "down", "right", "there", "everyone",
+    "someone", "somebody", "nobody", "anyone", "anybody", "me", "you", "us", "them", "its",
+    "i'm", "just", "almost", "finally", "already", "all", "one", "been", "come", "came", "sit",
+    "stay", "wait", "look", "click", "start", "go", "get", "stop", "live", "work", "raining",
+    "sunny", "snowing", "late", "early", "nice", "bad", "same", "too", "nothing", "something",
+    "anything", "everything", "yep", "nope", "lonely", "sad", "stressed", "confused", "again",
+    "only", "more", "less", "cheaper", "better", "worse", "open", "closed", "free",
+})
+
+
 # Chat written in lower case: "im", "i", "ive" are the first person.
 _LOWER_I = re.compile(r"\b(?:i(?=\s|['’]|$)|im(?=\s)|ive(?=\s)|dont|cant|doesnt|didnt|isnt|"
                       r"wont|havent)\b")
@@ -521,7 +544,8 @@ _CHAT = {"i": "I", "im": "I'm", "ive": "I've", "dont": "don't", "cant": "can't",
 _BARE = re.compile(
     r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
     r"(?:currently\s+|now\s+|still\s+|originally\s+)?"
-    r"(?=(?:live|living|based|grew\s+up|born\s+and\s+raised|moved|relocated|from|prefer)\b)",
+    r"(?=(?:live|living|based|grew\s+up|born\s+and\s+raised|moved|relocated|from|prefer|joined|"
+    r"work\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like)\b)",
     re.I)
 # "Home is Boston these days": where the speaker lives.
 _HOME = re.compile(r"(?:^|\b[Mm]y\s+)[Hh]ome\s+(?:is|'s|’s)\s+(?:now\s+)?(?=[A-Z])")
@@ -598,6 +622,10 @@ def extract(text: str, speaker: str, speaker_key: str,
         if bare and not re.match(r"(?:I|we|my)\b", sentence[bare.end():], re.I):
             sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
         name = stated_name(sentence)
+        if name is None and turn.caseless:
+            here = _LOWER_HERE.match(sentence)
+            if here and here.group(1) not in NOT_NAMES and here.group(1) not in _NOT_HERE:
+                name = here.group(1).capitalize()  # "amara here!" in lower-case chat
         if name and speaker_key.startswith("user:"):
             turn.add(_Subject(name, speaker_key), "name", name, "name")
         _relatives(sentence, turn, me)
@@ -699,7 +727,8 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
         if re.match(r"(?:'m|’m|am|is|are|'s)?\s*(?:not|no\s+longer|never)\b|(?:don't|do\s+not|"
                     r"doesn't|does\s+not|didn't|did\s+not|can't)\s+(?!stand\b)",
                     sentence[rest:], re.I) and not re.match(
-                    r"(?:don't|do\s+not|doesn't|does\s+not)\s+(?:like|enjoy)\b",
+                    r"(?:don't|do\s+not|doesn't|does\s+not)\s+(?:really\s+|much\s+|particularly\s+)?"
+                    r"(?:like|enjoy)\b",
                     sentence[rest:], re.I):
             continue
         we = sm.group("we") is not None  # "we live in Bristol": where the speaker lives too
@@ -774,7 +803,8 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
 
 
 # After one predicate, another of the same subject: "... in Madrid and works at Santander".
-_AND_THEN = re.compile(r"[^,;.!?]{0,30}?,?\s+(?:and|&)\s+(?:also\s+|now\s+|then\s+)?(?=[a-z])")
+_AND_THEN = re.compile(r"[^,;.!?]{0,30}?(?:,?\s+(?:and|&)\s+(?:also\s+|now\s+|then\s+)?(?=[a-z])|"
+                       r",\s+(?=(?:work|works|live|lives|moved|joined)\s))")
 
 
 _PLACE_TAIL = re.compile(r"\s+(?:for|with|near|because|since|to|from)\s+.*$", re.I)
