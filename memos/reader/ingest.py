@@ -339,7 +339,9 @@ def _known_person(run: _Run, cand: FactCandidate) -> FactCandidate:
         hits = run.mem.search(ext.subject, run.scope, k=20, kind=["fact"], record_access=False)
     except MemosError:
         hits = []
-    for key, written in people_named(h.cube for h in hits).items():
+    # The user's own facts only: another user's public cube must not rename this user's people.
+    own = (h.cube for h in hits if h.cube.scope.user_id == run.scope.user_id)
+    for key, written in people_named(own).items():
         known.setdefault(key, written)
     name = fuller_name(ext.subject_key, known)
     if name is not None:

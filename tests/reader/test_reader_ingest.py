@@ -238,3 +238,15 @@ def test_a_person_named_by_part_of_an_earlier_name_is_that_person(mem: MemOS) ->
                        session_id="s4", at=T2)
     assert [mem.get(i, "alice").content for i in third.facts] == [
         "Helen's phone number is 020 7946 0321."]
+
+
+def test_another_users_public_facts_never_rename_this_users_people(mem: MemOS) -> None:
+    from memos.cube import Scope
+
+    mem.add("Dr. Helen Mallory's email is m@evil.example.", Scope(user_id="mallory",
+            visibility="public"), kind="fact",
+            metadata={"subject": "Dr. Helen Mallory", "attribute": "email"})
+    report = mem.ingest([user("Helen changed her email, it's now helen@vargaco.uk.")], "alice",
+                        session_id="s1", at=T1)
+    assert [mem.get(i, "alice").content for i in report.facts] == [
+        "Helen's email is helen@vargaco.uk."]
