@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from memos.cube import Kind, MemCube, Scope, check_stored_text, normalize_id, utcnow
-from memos.errors import InvalidInputError, ModelError, NotFoundError
+from memos.errors import InvalidInputError, ModelError, NotFoundError, ScopeError
 
 if TYPE_CHECKING:
     from memos.activation import SavedSession
@@ -357,9 +357,9 @@ class Assistant:
         """"Dr. Varga's email" as "Dr. Helen Varga's email" when that is the one person of
         the user's facts whose name holds every word asked (the reader writes a person's
         facts under the fullest name the user gave)."""
-        from memos.reader.ingest import fuller_name, people_named
+        from memos.reader.ingest import PEOPLE_K, fuller_name, people_named
 
-        hits = self._search(cq.subject, 20, record_access=False, kind=[Kind.FACT.value])
+        hits = self._search(cq.subject, PEOPLE_K, record_access=False, kind=[Kind.FACT.value])
         name = fuller_name(cq.subject, people_named(h.cube for h in hits))
         if name is None:
             return None
@@ -385,9 +385,11 @@ class Assistant:
         if cq is not None and not facts and not cq.about_user:
             other = self._fuller(cq)
             if other is not None:
-                found = self._facts_for(other, include_superseded=cq.past)
-                if cq.past:
-                    found = [h for h in found if h.cube.state.value == "superseded"]
+                found = self._facts_for(other)
+                if cq.past:  # as above: the values before the current one, else the current
+                    older = [h for h in self._facts_for(other, include_superseded=True)
+                             if h.cube.state.value == "superseded"]
+                    found = older or found
                 if found:
                     cq, facts = other, found
         if cq is not None and not facts and cq.about_user and cq.attribute in _NAME_PARTS:
@@ -826,7 +828,8 @@ class Assistant:
         # The facts read from a turn being forgotten: the one the request names ("jazz" of
         # "that I like jazz") is forgotten, and its value wherever else it was said (the
         # assistant's "Noted: you like jazz"); the others are stored again on their own.
-        keep, named = self._said_beside(found, needles)
+        asked = needles[-1]  # the request's own words ("I like jazz")
+        keep, named = self._said_beside(found, needles, asked)
         new = [v for v in dict.fromkeys(str(c.metadata.get("value", "")) for c in named)
                if len(v.strip()) >= 3 and v not in needles]
         for cube in named:
@@ -843,7 +846,7 @@ class Assistant:
         for cube_id, cube in found.items():
             try:
                 self.mem.forget(cube_id, self.scope, reason=reason)
-            except NotFoundError:  # another agent's cube, or already gone
+            except (NotFoundError, ScopeError):  # another agent's cube, or already gone
                 continue
             out.append((cube_id, cube.content, "forgotten"))
         for cube_id, cube in context.items():
@@ -858,7 +861,7 @@ class Assistant:
                 continue
             try:
                 self.mem.forget(cube_id, self.scope, reason=reason + " (in its context)")
-            except NotFoundError:
+            except (NotFoundError, ScopeError):
                 continue
             meta = {k: v for k, v in cube.metadata.items() if k != "context"}
             self.mem.add(cube.content, cube.scope, kind=cube.kind.value, tags=cube.tags,
@@ -866,19 +869,26 @@ class Assistant:
                          sources=[src.model_dump() for src in cube.sources])
             out.append((cube_id, cube.content, "rewritten"))
         for cube in keep.values():  # forgotten with their turn above: stored again on their own
+            try:
+                self.mem.get(cube.id, cube.scope)
+                continue  # still there: its turn was not forgotten (another agent's, say)
+            except NotFoundError:
+                pass
             self.mem.add(cube.content, cube.scope, kind=cube.kind.value, tags=cube.tags,
                          metadata=cube.metadata, valid_from=cube.valid_from,
                          sources=[src.model_dump() for src in cube.sources if src.kind != "cube"])
             out.append((cube.id, cube.content, "kept"))
         return out
 
-    def _said_beside(self, found: Mapping[str, MemCube], needles: list[str]
+    def _said_beside(self, found: Mapping[str, MemCube], needles: list[str], asked: str
                      ) -> tuple[dict[str, MemCube], list[MemCube]]:
         """The live facts read from the turns about to be forgotten, as (those to keep, those
         the request names). "I love sushi and I like jazz": forgetting that I like jazz
-        names the jazz fact and keeps the sushi one (forgetting the turn forgets what was
-        derived from it; the kept ones are stored again on their own)."""
+        names the jazz fact (its value is in the request's words, `asked`) and keeps the
+        sushi one (forgetting the turn forgets what was derived from it; the kept ones are
+        stored again on their own). A fact whose text holds a needle is named too."""
         keys = [_norm(n) for n in needles if _norm(n)]
+        request = f" {_norm(asked)} "
         keep: dict[str, MemCube] = {}
         named: list[MemCube] = []
         for cube_id, cube in found.items():
@@ -891,8 +901,8 @@ class Assistant:
                 if hit.id in found or not any(d.cube_id == cube_id for d in hit.cube.derived_from):
                     continue
                 value = _norm(str(hit.cube.metadata.get("value", ""))) or "\0"
-                if any(f" {k} " in f" {_norm(hit.content)} " or f" {value} " in f" {k} "
-                       for k in keys):
+                if f" {value} " in request or any(f" {k} " in f" {_norm(hit.content)} "
+                                                  for k in keys):
                     named.append(hit.cube)  # the very thing forgotten ("jazz")
                 else:
                     keep[hit.id] = hit.cube

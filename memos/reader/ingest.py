@@ -282,6 +282,10 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
         run.report.ended.append(cube.id)  # valid_to = the episode's valid_from, the turn's time
 
 
+# How many of the user's facts that best match a short name are read for the people they
+# name (the facts holding the name itself rank first; more than this many is a store where
+# a short name is no name).
+PEOPLE_K = 256
 _TITLE_WORDS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame", "rev", "fr"})
 
 
@@ -307,14 +311,33 @@ def people_named(cubes: Iterable[MemCube]) -> dict[str, str]:
     return known
 
 
+_TITLE_GENDER = {"mr": "m", "sir": "m", "mrs": "f", "ms": "f", "miss": "f", "dame": "f"}
+
+
+def _fits(short: str, full: str) -> bool:
+    """Whether `short` may name the person `full` names: every word of it in `full` and
+    `full` longer, its initials the first letters of words of `full` ("J. Varga" is not "Dr.
+    Helen Varga"), and no title of the other sex ("Mrs. Varga" is not "Mr. Peter Varga")."""
+    words, more = _name_words(short), _name_words(full)
+    if not words < more:
+        return False
+    firsts = {w[0] for w in more}
+    initials = [w.strip(".").lower() for w in short.split() if len(w.strip(".")) == 1]
+    if any(i not in firsts for i in initials):
+        return False
+    sexes = [{_TITLE_GENDER.get(w.strip(".").lower()) for w in n.split()} - {None}
+             for n in (short, full)]
+    return not (sexes[0] and sexes[1] and sexes[0] != sexes[1])
+
+
 def fuller_name(name: str, known: Mapping[str, str]) -> str | None:
     """The one known name that contains every word of `name` and more ("Helen", "Dr. Varga"
-    -> "Dr. Helen Varga"), titles and initials aside; None when `name` is itself known, has
-    more than two words, or no name or several fit."""
+    -> "Dr. Helen Varga"; see `_fits`); None when `name` is itself known, has more than two
+    words, or no name or several fit."""
     words = _name_words(name)
     if not words or len(words) > 2 or name.lower() in known:
         return None
-    fuller = {v.lower(): v for v in known.values() if words < _name_words(v)}
+    fuller = {v.lower(): v for v in known.values() if _fits(name, v)}
     return next(iter(fuller.values())) if len(fuller) == 1 else None
 
 
@@ -336,7 +359,8 @@ def _known_person(run: _Run, cand: FactCandidate) -> FactCandidate:
         if p.extraction.attribute.endswith("'s name"):  # "accountant's name", not the user's
             known.setdefault(p.extraction.value.lower(), p.extraction.value)
     try:
-        hits = run.mem.search(ext.subject, run.scope, k=20, kind=["fact"], record_access=False)
+        hits = run.mem.search(ext.subject, run.scope, k=PEOPLE_K, kind=["fact"],
+                              record_access=False)
     except MemosError:
         hits = []
     # The user's own facts only: another user's public cube must not rename this user's people.

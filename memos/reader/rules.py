@@ -124,9 +124,10 @@ _STOP_LAST = frozenset({"is", "are", "was", "were", "be", "it", "so", "the", "a"
 _DEICTIC = frozenset({"your", "this", "that", "these", "those", "all", "both", "my", "our",
                       "his", "her", "their", "its", "every", "each", "some", "any", "yours"})
 _GERUNDS = frozenset({"hearing", "seeing", "watching", "reading", "getting", "having"})
-# Anywhere in a like, a word that points back into the conversation ("holding them", "the
-# freedom it brings") or at the speaker ("running my own studio": the fact would have to say
-# whose): the like does not stand on its own.
+# In a like, a word that points back into the conversation ("holding them", "the freedom it
+# brings") or at the speaker ("running my own studio": the fact would have to say whose):
+# the like does not stand on its own — unless the word only ends it after a preposition
+# ("hiking with my dog": the like is "hiking").
 _POINTING = frozenset({"my", "me", "myself", "our", "us", "ourselves", "your", "you", "yours",
                        "yourself", "them", "they", "it", "its", "this", "these", "those",
                        "him", "he", "she", "her"})
@@ -139,24 +140,31 @@ _PREPOSITIONS = frozenset({"to", "in", "into", "of", "about", "with", "for", "at
 _REFLEXIVE_NEXT = re.compile(r"\s+(?:myself|ourselves|yourself|yourselves)\b", re.I)
 
 
-def _reaction(value: str) -> bool:
-    """A like that points at the conversation ("your turtles", "this photo", "reading your
-    message", "holding them") rather than a lasting taste ("reading papers on ranking")."""
+def _own_like(value: str) -> str | None:
+    """A like as a lasting taste: `value`, or its part before a preposition that leads to a
+    word pointing back into the conversation ("hiking with my dog" -> "hiking", "reading
+    books by her" -> "reading books"); None for a reaction ("your turtles", "this photo",
+    "reading your message", "holding them", "running my own studio")."""
     written = [w.strip(",;:!?") for w in value.split()]
     words = [w.lower() for w in written]
     if words[0] in _GERUNDS and (len(words) < 2 or words[1] in _DEICTIC):
-        return True
+        return None
     if words[0] in _DEICTIC:
-        return True
+        return None
     for i in range(1, len(words)):
-        if words[i] == "that" and (words[i - 1] in _PREPOSITIONS or i == len(words) - 1):
-            return True
-        if words[i] in _POINTING and not (written[i].isupper() and len(written[i]) > 1):
-            return True  # ("the US", "IT" are names)
-    return False
+        if words[i] == "that":
+            pointing = words[i - 1] in _PREPOSITIONS or i == len(words) - 1
+        else:  # a capitalised word is a name ("the band Them", "the US")
+            pointing = words[i] in _POINTING and not written[i][:1].isupper()
+        if not pointing:
+            continue
+        if i >= 2 and words[i - 1] in _PREPOSITIONS and words[i - 1] != "like":
+            return clean_value(" ".join(value.split()[:i - 1])) or None
+        return None
+    return value
 
 
-_NAME_RE = r"[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|[A-Z]\.))*"
+_NAME_RE = r"(?:[A-Z]\.\s+){0,2}[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|[A-Z]\.))*"  # "J. Varga" too
 _TITLE_NAME = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?" + _NAME_RE
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof", "mx", "sir", "dame"})
 
@@ -214,7 +222,7 @@ _CLAUSE_SPLIT = re.compile(
     r"trying|wondering|prefer)\b)"
     r"|\s+(?:and|but|so)\s+(?=(?:now\s+|then\s+|also\s+|today\s+)?(?:I|we|he|she|they)\b)"
     r"|,\s+(?=so\b)|\s+so\s+(?=(?:at\s+least|that|the|it|this|there)\b)"
-    r"|\s+(?=(?:if|in\s+case|unless)\s)"  # "My e-mail is a@b.org if you need it"
+    r"|\s+(?=(?:even\s+|only\s+|what\s+|as\s+|but\s+)?(?:if|in\s+case|unless)\s)"  # "... if you need it"
     r"|,?\s+so\s+(?=(?:can|could|would|will|do|does|is|are|what|where|how|any|please)\b)",
     re.IGNORECASE)
 # A clause that asks: an auxiliary or question word first ("is it ok to ...?", "any ideas
@@ -267,7 +275,7 @@ def _split_list(value: str) -> list[str]:
     items ("a safe and inviting place") stays one value."""
     parts = [clean_value(p) for p in re.split(
         r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*", value) if clean_value(p)]
-    kept = [p for p in parts if len(p) > 1 or p.isdigit()]  # not the "e" of "e.g."
+    kept = [p for p in parts if not (len(p) == 1 and p.islower())]  # not the "e" of "e.g."
     if kept and all(len(p.split()) <= 3 for p in kept) and (len(kept) > 1 or len(parts) > 1):
         return kept
     return [value] if len(value.split()) <= 6 else []
@@ -518,21 +526,6 @@ def stated_name(text: str) -> str | None:
     return found
 
 
-# "amara here!" opening lower-case chat gives the name; the words that come before "here" in
-# other clauses ("new here", "stuck here", "everyone here") do not.
-_LOWER_HERE = re.compile(r"^(?:(?:hi|hello|hey|hiya|ok|so)[,!]?\s+)?([a-z][a-z'-]{1,19})\s+here\s*[,.!]*$")
-_NOT_HERE = frozenset({
-    "new", "bored", "stuck", "lost", "cold", "hot", "warm", "quiet", "busy", "tired", "alone",
-    "safe", "home", "back", "still", "over", "out", "up", "down", "right", "there", "everyone",
-    "someone", "somebody", "nobody", "anyone", "anybody", "me", "you", "us", "them", "its",
-    "i'm", "just", "almost", "finally", "already", "all", "one", "been", "come", "came", "sit",
-    "stay", "wait", "look", "click", "start", "go", "get", "stop", "live", "work", "raining",
-    "sunny", "snowing", "late", "early", "nice", "bad", "same", "too", "nothing", "something",
-    "anything", "everything", "yep", "nope", "lonely", "sad", "stressed", "confused", "again",
-    "only", "more", "less", "cheaper", "better", "worse", "open", "closed", "free",
-})
-
-
 # Chat written in lower case: "im", "i", "ive" are the first person.
 _LOWER_I = re.compile(r"\b(?:i(?=\s|['’]|$)|im(?=\s)|ive(?=\s)|dont|cant|doesnt|didnt|isnt|"
                       r"wont|havent)\b")
@@ -563,15 +556,20 @@ _ITS_NOW = re.compile(r"^(?:and\s+|but\s+|now\s+)*(?:it|the\s+new\s+one)(?:'s|�
 # A change said as a change: "Helen changed her email, it's now ...", "I got a new number:
 # ...", "my email changed to ...". The value follows in the clause or the next ("it's ...").
 _CHANGE_ATTR = r"(?P<attr>[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}?)"
+# A person's name of at most four words (bounded: tried at every word of a clause).
+_OWNER = (r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?(?:[A-Z]\.\s+){0,2}(?!I\b|I['’])[A-Z][\w-]*"
+          r"(?:\s+(?:[A-Z][\w-]*|[A-Z]\.)){0,3}")
 _CHANGED = re.compile(
-    rf"(?:^|(?<=\s))(?:(?P<i>I)|(?P<owner>{_TITLE_NAME}))\s+"
-    r"(?:(?:has|have|'s|’s|'ve|’ve|just|recently|finally|also|now)\s+)*"
+    rf"(?:^|(?<=\s))(?:(?P<i>I)(?:['’]ve|['’]s|\s+have|\s+has)?|(?P<owner>{_OWNER})"
+    r"(?:['’]s|['’]ve)?)\s+"
+    r"(?:(?:has|have|just|recently|finally|also|now)\s+)*"
     r"(?:(?:changed|updated|switched)\s+(?P<poss>my|his|her|their)\s+(?:(?:email|phone)\s+to\s+a\s+new\s+)?|"
     r"(?:got|has|have|gets)\s+a\s+new\s+)" + _CHANGE_ATTR
     + r"(?=\s*(?:$|[,:;.!]|\s+(?:to|now|again)\b|\s+[-–—]\s))")
 _ATTR_CHANGED = re.compile(
-    rf"(?:^|(?<=\s))(?:[Mm]y|(?P<owner>{_TITLE_NAME})['’]s)\s+" + _CHANGE_ATTR
+    rf"(?:^|(?<=\s))(?:[Mm]y|(?P<owner>{_OWNER})['’]s)\s+" + _CHANGE_ATTR
     + r"\s+(?:has\s+)?(?:changed|moved)\s+(?=to\s)")
+_CHANGE_WORD = re.compile(r"\b(?:changed|updated|switched|new|moved)\b")
 _CHANGE_VALUE = re.compile(r"\s*(?:(?:now\s+|again\s+)?to\s+|(?:\s+again)?(?:[:,]\s*|\s[-–—]\s+)"
                            r"(?:(?:it|the\s+new\s+one)(?:'s|’s|\s+is)\s+(?:now\s+)?)?)")
 
@@ -596,7 +594,9 @@ def extract(text: str, speaker: str, speaker_key: str,
         turn.dates = resolve_dates(sentence, at) if at is not None else []
         its = _ITS_NOW.match(sentence)
         if ended and its:
-            turn.add(ended[0], ended[1], _first_value(sentence, its.end(), ended[1]), "attribute")
+            value = _first_value(sentence, its.end(), ended[1])
+            if _shaped(ended[1], value):  # not "It's a long story."
+                turn.add(ended[0], ended[1], value, "attribute")
             ended = None
             continue
         ended = None
@@ -622,10 +622,6 @@ def extract(text: str, speaker: str, speaker_key: str,
         if bare and not re.match(r"(?:I|we|my)\b", sentence[bare.end():], re.I):
             sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
         name = stated_name(sentence)
-        if name is None and turn.caseless:
-            here = _LOWER_HERE.match(sentence)
-            if here and here.group(1) not in NOT_NAMES and here.group(1) not in _NOT_HERE:
-                name = here.group(1).capitalize()  # "amara here!" in lower-case chat
         if name and speaker_key.startswith("user:"):
             turn.add(_Subject(name, speaker_key), "name", name, "name")
         _relatives(sentence, turn, me)
@@ -650,6 +646,30 @@ def extract(text: str, speaker: str, speaker_key: str,
     return turn.out
 
 
+_NOT_A_VALUE = frozenset({"a", "an", "the", "so", "very", "really", "nicer", "better", "worse",
+                          "lovely", "great", "nice", "fine", "ok", "okay", "not", "just", "too",
+                          "kind", "sort", "long", "complicated", "weird", "funny", "still"})
+_SENTENCE_ADVERBS = frozenset({"then", "yesterday", "today", "also", "so", "and", "but", "now",
+                               "btw", "anyway", "oh", "well", "actually", "apparently", "plus"})
+
+
+def _shaped(attribute: str, value: str) -> bool:
+    """Whether `value` has the shape of a value of `attribute` where the clause alone does not
+    say so ("it's a long story" after "I changed my email" is no e-mail address): an e-mail
+    address holds "@", a phone number is mostly digits, an address holds a number, anything
+    else is a few words that do not open as a description ("a long story", "nicer there")."""
+    head = attribute.split()[-1]
+    if head in ("email", "e-mail"):
+        return "@" in value and " " not in value.strip()
+    if head in ("number", "mobile", "cell", "phone"):
+        digits = sum(c.isdigit() for c in value)
+        return digits >= 5 and digits >= 0.6 * sum(not c.isspace() for c in value)
+    if head == "address":
+        return any(c.isdigit() for c in value)
+    words = value.lower().split()
+    return 0 < len(words) <= 3 and words[0] not in _NOT_A_VALUE
+
+
 def _first_value(sentence: str, start: int, attribute: str) -> str:
     """The value at sentence[start:]; an e-mail address or a link ends at its first space."""
     value = _value(sentence, start) if attribute != "address" else clean_value(
@@ -672,6 +692,8 @@ def _changes(sentence: str, turn: _Turn, me: _Subject) -> tuple[_Subject, str] |
     """A change of an attribute said as a change. Its value, when the clause holds it, is
     added; the (subject, attribute) is returned so the next clause's "it's Y" gives it
     otherwise. None when the clause states no such change."""
+    if not _CHANGE_WORD.search(sentence):
+        return None
     m = _CHANGED.search(sentence) or _ATTR_CHANGED.search(sentence)
     if m is None:
         return None
@@ -679,6 +701,13 @@ def _changes(sentence: str, turn: _Turn, me: _Subject) -> tuple[_Subject, str] |
     if attribute.split()[-1] not in ATTRIBUTE_HEADS or attribute == "name":
         return None
     owner = m.group("owner")
+    if owner is not None:  # "Then Helen changed ...": the name without the adverb
+        words = owner.split()
+        while words and words[0].lower() in _SENTENCE_ADVERBS:
+            words = words[1:]
+        owner = " ".join(words) or None
+        if owner is None:
+            return None
     poss = m.groupdict().get("poss")
     if owner is None:
         if poss not in (None, "my"):
@@ -694,9 +723,9 @@ def _changes(sentence: str, turn: _Turn, me: _Subject) -> tuple[_Subject, str] |
     rest = _CHANGE_VALUE.match(sentence, m.end())
     if rest is not None and rest.end() < len(sentence):
         value = _first_value(sentence, rest.end(), attribute)
-        if value:
+        if value and _shaped(attribute, value):
             turn.add(subj, attribute, value, "attribute")
-            return None
+        return None
     return (subj, attribute) if sentence[m.end():].strip(" ,:;.!") == "" else None
 
 
@@ -785,8 +814,11 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         for value in values:
             if not _ok_value(value, place=place and not turn.caseless):
                 continue
-            if family in ("likes", "preference") and _reaction(value):
-                continue  # "I love your turtles", "I love this photo": a reaction
+            if family in ("likes", "preference"):
+                own = _own_like(value)
+                if own is None or not _ok_value(own):
+                    continue  # "I love your turtles", "I love this photo": a reaction
+                value = own
             attr = _residence_attr(value) if attribute == "residence" else attribute
             kind = "preference" if family in ("preference", "likes") else "fact"
             turn.add(subj, attr, value, family, kind=kind)

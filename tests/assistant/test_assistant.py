@@ -289,6 +289,18 @@ def test_forgetting_one_of_two_likes_said_in_one_turn_keeps_the_other(store_path
         assert "sushi" in answer.text and "jazz" not in answer.text
 
 
+def test_forgetting_one_fact_of_a_turn_forgets_nothing_else(store_path: str) -> None:
+    # "Leeds" is a word of the forgotten e-mail address; the city facts stay.
+    with MemOS.open(store_path) as mem:
+        bot = Assistant(mem, "dan")
+        tell(bot, "My email is dan@leeds.ac.uk and I live in Leeds.", "My mum lives in Leeds too.")
+        bot.reply("forget my email")
+        facts = sorted(h.cube.content for h in mem.search("Leeds email", "dan", k=20,
+                                                          kind=["fact"]))
+        assert facts == ["Dan's city is Leeds.", "Dan's mother's city is Leeds."]
+        assert "Leeds" in bot.reply("where does my mum live?").text
+
+
 def test_a_second_user_never_sees_the_first_users_memories(store_path: str) -> None:
     with MemOS.open(store_path) as mem:
         alice = Assistant(mem, "alice")

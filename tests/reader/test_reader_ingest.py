@@ -232,6 +232,11 @@ def test_a_person_named_by_part_of_an_earlier_name_is_that_person(mem: MemOS) ->
     [new] = second.facts
     assert mem.get(new, "alice").content == "Dr. Helen Varga's email is helen@vargaco.uk."
     assert second.superseded == old
+    # An initial or a title that does not fit is another person.
+    other = mem.ingest([user("J. Varga's email is jv@example.org.")], "alice", session_id="s2b",
+                       at=T2)
+    assert [mem.get(i, "alice").content for i in other.facts] == [
+        "J. Varga's email is jv@example.org."] and not other.superseded
     # Two people the part could name: it stays as said.
     mem.ingest([user("My dentist is Dr. Helen Osei.")], "alice", session_id="s3", at=T2)
     third = mem.ingest([user("Helen's phone number is 020 7946 0321.")], "alice",

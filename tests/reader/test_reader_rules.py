@@ -195,6 +195,9 @@ def test_turns_that_state_no_fact(text: str) -> None:
     # A like that points back into the conversation or at the speaker does not stand alone;
     # a reflexive belongs to the last item of a listing; "that" after a noun starts a clause.
     ("I also like holding them.", set()),
+    ("I love hiking with my dog.", {("Alice", "likes", "hiking", False)}),
+    ("I love the band Them.", {("Alice", "likes", "the band Them", False)}),
+    ("I like Python, C and R.", {("Alice", "likes", v, False) for v in ("Python", "C", "R")}),
     ("I love the freedom and connection it brings.", {("Alice", "likes", "the freedom", False)}),
     ("I love running my own studio.", set()),
     ("It's why I enjoy playing and pushing myself.", {("Alice", "likes", "playing", False)}),
@@ -212,6 +215,12 @@ def test_turns_that_state_no_fact(text: str) -> None:
     ("Mum changed her number to 0161 496 0000.",
      {("Alice", "mother's phone number", "0161 496 0000", False)}),
     ("I changed my mind.", set()),
+    ("I've got a new number: 07700 900999.", {("Alice", "phone number", "07700 900999", False)}),
+    ("Then Helen changed her email to h@x.org.", {("Helen", "email", "h@x.org", False)}),
+    # A value must look like one when the clause alone does not say it is one.
+    ("I changed my email. It's a long story.", set()),
+    ("I got a new phone, it's an iPhone 15.", set()),
+    ("I changed my number to a new one.", set()),
     # Chat starts a sentence in lower case after a full stop; a condition is its own clause.
     ("I live at 9 Clifton Vale, Bristol. is there a decent gym nearby?",
      {("Alice", "address", "9 Clifton Vale, Bristol", False)}),
@@ -221,17 +230,17 @@ def test_turns_that_state_no_fact(text: str) -> None:
     ("My phone number is +34 612 345 678 if the hotel needs it.",
      {("Alice", "phone number", "+34 612 345 678", False)}),
     ("I'd move to Berlin if I could.", set()),
+    ("I live in Leeds even if I hate it.", {("Alice", "city", "Leeds", False)}),
     # Lower-case chat: "X here", "btw", subject-less "joined" / "work in ... at",
     # "don't really like ... either", two predicates joined by a comma.
-    ("amara here! quick q", {("Amara", "name", "Amara", False)}),
-    ("new here! quick q", set()),
+    ("hey mum here! can u help", set()),
     ("im Tomasz btw.", {("Tomasz", "name", "Tomasz", False)}),
     ("joined Boots in september and its been hectic", {("Alice", "employer", "Boots", False)}),
     ("dont really like coriander either", {("Alice", "dislikes", "coriander", False)}),
     ("I live in Leeds, work in research at Cardle Labs.",
      {("Alice", "city", "Leeds", False), ("Alice", "employer", "Cardle Labs", False)}),
     ("Helen changed my email to x@y.com.", set()),
-    ("I love escaping to that world.", set()),
+    ("I love escaping to that world.", {("Alice", "likes", "escaping", False)}),
     ("I love stories that tackle big issues.",
      {("Alice", "likes", "stories that tackle big issues", False)}),
     ("I love living in the US.", {("Alice", "likes", "living in the US", False)}),
