@@ -863,10 +863,7 @@ class Assistant:
                 self.mem.forget(cube_id, self.scope, reason=reason + " (in its context)")
             except (NotFoundError, ScopeError):
                 continue
-            meta = {k: v for k, v in cube.metadata.items() if k != "context"}
-            self.mem.add(cube.content, cube.scope, kind=cube.kind.value, tags=cube.tags,
-                         metadata=meta, valid_from=cube.valid_from,
-                         sources=[src.model_dump() for src in cube.sources])
+            self._store_again(cube, drop_context=True)
             out.append((cube_id, cube.content, "rewritten"))
         for cube in keep.values():  # forgotten with their turn above: stored again on their own
             try:
@@ -874,11 +871,20 @@ class Assistant:
                 continue  # still there: its turn was not forgotten (another agent's, say)
             except NotFoundError:
                 pass
-            self.mem.add(cube.content, cube.scope, kind=cube.kind.value, tags=cube.tags,
-                         metadata=cube.metadata, valid_from=cube.valid_from,
-                         sources=[src.model_dump() for src in cube.sources if src.kind != "cube"])
+            self._store_again(cube, drop_cube_sources=True)
             out.append((cube.id, cube.content, "kept"))
         return out
+
+    def _store_again(self, cube: MemCube, *, drop_context: bool = False,
+                     drop_cube_sources: bool = False) -> None:
+        """A forgotten cube written again as a new one: the same text, kind, tags, metadata
+        and time, without its searchable `context` or without its sources in other cubes
+        (the forgotten turn it was read from)."""
+        meta = {k: v for k, v in cube.metadata.items() if not (drop_context and k == "context")}
+        self.mem.add(cube.content, cube.scope, kind=cube.kind.value, tags=cube.tags,
+                     metadata=meta, valid_from=cube.valid_from,
+                     sources=[src.model_dump() for src in cube.sources
+                              if not (drop_cube_sources and src.kind == "cube")])
 
     def _said_beside(self, found: Mapping[str, MemCube], needles: list[str], asked: str
                      ) -> tuple[dict[str, MemCube], list[MemCube]]:

@@ -35,7 +35,7 @@ from memos.cube import MAX_CONTENT_BYTES, MemCube, Scope, check_stored_text, is_
 from memos.errors import InvalidInputError, MemosError
 from memos.reader.dates import resolve_dates
 from memos.reader.questions import user_display_name, user_key
-from memos.reader.rules import Extraction, extract, stated_name
+from memos.reader.rules import TITLES, Extraction, extract, stated_name
 
 if TYPE_CHECKING:
     from memos.facade import MemOS
@@ -286,14 +286,13 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
 # name (the facts holding the name itself rank first; more than this many is a store where
 # a short name is no name).
 PEOPLE_K = 256
-_TITLE_WORDS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame", "rev", "fr"})
 
 
 def _name_words(name: str) -> frozenset[str]:
     """The words of a person's name without titles and initials: "Dr. Helen Varga" ->
     {"helen", "varga"}."""
     words = (w.strip(".,") for w in name.split())
-    return frozenset(w.lower() for w in words if len(w) > 1 and w.lower() not in _TITLE_WORDS)
+    return frozenset(w.lower() for w in words if len(w) > 1 and w.lower() not in TITLES)
 
 
 def people_named(cubes: Iterable[MemCube]) -> dict[str, str]:

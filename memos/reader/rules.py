@@ -166,12 +166,12 @@ def _own_like(value: str) -> str | None:
 
 _NAME_RE = r"(?:[A-Z]\.\s+){0,2}[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|[A-Z]\.))*"  # "J. Varga" too
 _TITLE_NAME = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?" + _NAME_RE
-_TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof", "mx", "sir", "dame"})
+TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof", "mx", "sir", "dame", "rev", "fr"})
 
 
 def _bare_title(name: str) -> bool:
     """"Dr." alone: a name still to come, no name."""
-    return name.lower().rstrip(".") in _TITLES
+    return name.lower().rstrip(".") in TITLES
 
 # A sentence ends at . ! or ? before any word: chat starts the next one in lower case too
 # ("I live at 9 Clifton Vale, Bristol. is there a gym near me?").
