@@ -915,11 +915,7 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
             if owner is not None:
                 continue
             subj = _Subject(me.name, me.key, f"{relation_name(rel)}'s ")
-        value = _value(sentence, m.end()) if attribute != "address" else clean_value(
-            sentence[m.end():value_end(sentence, m.end(), address=True)])
-        first = value.split(" ", 1)[0]
-        if "@" in first or "://" in first:
-            value = first.rstrip(".,;")  # an address or a link ends at its first space
+        value = _first_value(sentence, m.end(), attribute)
         dated = attribute.endswith(("birthday", "anniversary"))  # "is on 3 May": turn.add
         if not _ok_value(re.sub(r"^on\s+", "", value) if dated else value):
             continue
