@@ -9,9 +9,17 @@ import torch
 
 from memos.errors import KernelError
 from memos.kernels.dispatch import backend_for
-from memos.kernels.memory_attention.reference import memory_attention_reference
+from memos.kernels.memory_attention.reference import (
+    memory_attention_dense,
+    memory_attention_reference,
+)
 
-__all__ = ["memory_attention", "memory_attention_reference"]
+__all__ = ["DENSE_MAX_ELEMENTS", "memory_attention", "memory_attention_dense", "memory_attention_reference"]
+
+# Off the Triton path, inference (no gradient) computes the scores over the union of chosen
+# memories (`memory_attention_dense`) when there are at most this many of them (64 MB of
+# float32); beyond that, and for training, the per-query gather of the reference.
+DENSE_MAX_ELEMENTS = 1 << 24
 
 
 class _MemoryAttentionTriton(torch.autograd.Function):
@@ -86,4 +94,8 @@ def memory_attention(
         if k.dtype != q.dtype or v.dtype != q.dtype:  # tl.dot wants one operand dtype
             k, v = k.to(q.dtype), v.to(q.dtype)
         return _MemoryAttentionTriton.apply(q, k, v, slot_mask, idx.long(), block_size, float(scale))
+    if not empty and not (torch.is_grad_enabled() and (q.requires_grad or k.requires_grad or v.requires_grad)):
+        chosen = int(torch.unique(idx[idx >= 0]).numel())
+        if bsz * length * heads * chosen * slots <= DENSE_MAX_ELEMENTS:
+            return memory_attention_dense(q, k, v, slot_mask, idx, block_size, scale)
     return memory_attention_reference(q, k, v, slot_mask, idx, block_size, scale)

@@ -7,7 +7,7 @@ import torch
 
 from memos.errors import KernelError
 from memos.kernels import memory_attention
-from memos.kernels.memory_attention import memory_attention_reference
+from memos.kernels.memory_attention import memory_attention_dense, memory_attention_reference
 
 TOL = 5e-3
 
@@ -57,6 +57,25 @@ def _parity(rel_rmse, q, k, v, slot_mask, idx, block, scale=None):
 def test_triton_matches_reference(triton_interp, rel_rmse, case):
     *shape, block = case
     _parity(rel_rmse, *_inputs(*shape, block), block)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "B{}L{}H{}D{}M{}S{}K{}blk{}".format(*c))
+def test_dense_inference_path_matches_the_gather(case, monkeypatch):
+    """The CPU inference path (scores over the union of chosen memories) == the per-query gather,
+    including repeated picks, -1 picks, all-padding memories and memory shared across the batch."""
+    monkeypatch.setenv("MEMOS_KERNELS", "reference")
+    *shape, block = case
+    q, k, v, slot_mask, idx = _inputs(*shape, block)
+    idx[..., 0] = idx[..., -1]  # the same memory twice in a selection (where K > 1)
+    slot_mask[:, -1] = False  # a memory with no slot at all
+    for kk, vv, mm in ((k, v, slot_mask), (k[:1].expand_as(k), v[:1].expand_as(v), slot_mask[:1].expand_as(slot_mask))):
+        want = memory_attention_reference(q, kk, vv, mm, idx, block)
+        torch.testing.assert_close(memory_attention_dense(q, kk, vv, mm, idx, block), want, atol=1e-5, rtol=1e-4)
+        with torch.no_grad():  # what the dispatcher picks for inference
+            torch.testing.assert_close(memory_attention(q, kk, vv, mm, idx, block_size=block), want,
+                                       atol=1e-5, rtol=1e-4)
+    nothing = torch.full_like(idx, -1)
+    assert torch.all(memory_attention_dense(q, k, v, slot_mask, nothing, block) == 0)
 
 
 def test_row_kernels_with_one_row_per_program_as_on_a_gpu(triton_interp, rel_rmse, monkeypatch):
