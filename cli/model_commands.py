@@ -129,6 +129,31 @@ def train_cmd(
                         f"loss {result['loss']:.3f}, {result['seconds']:.0f}s)")
 
 
+@model_app.command("copy")
+def copy_cmd(
+    out: Path = typer.Option(..., help="folder for the copy (not the source)"),
+    top_k: int = typer.Option(..., min=1, help="memories each token reads in the copy"),
+    checkpoint: Path | None = typer.Option(None, help="source checkpoint directory (default: the shipped one)"),
+    json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Copy a checkpoint with another inference setting; the weights stay as trained.
+
+    top_k (how many pre-encoded memories each token reads) is the one config field the weights
+    do not depend on: training reads every memory. The copy has a new fingerprint, so memory
+    slots and session states encoded by the source are re-encoded, and meta.json records the
+    source's fingerprint under "copied_from".
+
+    Example: memos model copy --top-k 16 --out /tmp/memqa-top16
+    """
+    from memos.model.checkpoint import copy_checkpoint
+
+    model = copy_checkpoint(checkpoint, out, top_k=top_k)
+    if json_out:
+        typer.echo(json.dumps({"out": str(out), "fingerprint": model.fingerprint, "top_k": top_k}))
+        return
+    Console().print(f"saved {out} (top_k {top_k}, fingerprint {model.fingerprint[:12]})")
+
+
 @model_app.command("eval")
 def eval_cmd(
     task: str = typer.Option("memory-qa", help=TASKS_HELP),
@@ -142,6 +167,8 @@ def eval_cmd(
     max_stuffed: int = typer.Option(1024, help="cost: largest fact count measured with stuffing"),
     threads: int = typer.Option(1),
     full_attention: bool = typer.Option(False, help="memory-qa: read every memory instead of the top-k"),
+    top_k: int | None = typer.Option(None, min=1, help="memories each token reads (default: the checkpoint's "
+                                     "top_k); the weights do not depend on it"),
     style: str = typer.Option(
         "random", help="memory-qa: fact strings, 'random' (made-up strings of many shapes, unseen seeds), "
         "'realistic' (names, attributes and values from word lists training never uses), 'training' (the "
@@ -167,7 +194,7 @@ def eval_cmd(
     from memos.model.checkpoint import load_checkpoint
 
     torch.set_num_threads(threads)
-    model = load_checkpoint(checkpoint)
+    model = load_checkpoint(checkpoint, top_k=top_k)
     console = Console(width=None if sys.stdout.isatty() else 140)
     if task == "memory-qa":
         counts = _ints(lengths, [facts])

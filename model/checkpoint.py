@@ -7,6 +7,7 @@ refused with `CheckpointError`, as is a weight file that does not match the conf
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -54,8 +55,16 @@ def read_config(path: str | Path) -> ModelConfig:
     return ModelConfig.from_dict(data)
 
 
-def load_checkpoint(path: str | Path | None = None, device: str | torch.device = "cpu") -> MemoryModel:
-    """Load a checkpoint directory (default: the shipped one) into a model in eval mode."""
+def load_checkpoint(
+    path: str | Path | None = None, device: str | torch.device = "cpu", top_k: int | None = None,
+) -> MemoryModel:
+    """Load a checkpoint directory (default: the shipped one) into a model in eval mode.
+
+    `top_k` overrides how many memories each token reads (`ModelConfig.top_k`; the weights do
+    not depend on it: training reads every memory). The files are checked against their recorded
+    fingerprint first; the model returned has the fingerprint of the overridden config."""
+    if top_k is not None and top_k < 1:
+        raise CheckpointError(f"top_k must be at least 1 (got {top_k}): it is how many memories each token reads")
     path = Path(path) if path is not None else DEFAULT_CHECKPOINT
     cfg = read_config(path)
     wfile = path / WEIGHTS_FILE
@@ -79,4 +88,28 @@ def load_checkpoint(path: str | Path | None = None, device: str | torch.device =
                 f"{path}: weights do not match the recorded fingerprint (files changed after saving); "
                 "re-create the checkpoint"
             )
+    if top_k is not None and top_k != cfg.top_k:
+        model = build_model(dataclasses.replace(cfg, top_k=top_k))
+        model.load_state_dict(tensors, strict=True)
+        model.to(device).eval()
     return model
+
+
+def copy_checkpoint(src: str | Path | None, out_dir: str | Path, *, top_k: int) -> MemoryModel:
+    """Copy a checkpoint (default: the shipped one) to `out_dir` with another `top_k`, the one
+    inference setting in the config that the weights do not depend on. The weights and the
+    training record in meta.json are kept; the fingerprint is the new config's, and meta.json
+    records the source's under "copied_from" so the derivation stays traceable."""
+    source = Path(src) if src is not None else DEFAULT_CHECKPOINT
+    out = Path(out_dir)
+    if out.resolve() == source.resolve():
+        raise CheckpointError(f"--out {out} is the source checkpoint; copy to another folder, then replace it")
+    model = load_checkpoint(source)
+    old_fp = model.fingerprint
+    copy = load_checkpoint(source, top_k=top_k)
+    meta_file = source / META_FILE
+    meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+    meta = {k: v for k, v in meta.items() if k not in ("fingerprint", "parameters")}
+    meta["copied_from"] = {"fingerprint": old_fp, "top_k": model.cfg.top_k, "changed": {"top_k": top_k}}
+    save_checkpoint(copy, out, meta)
+    return copy

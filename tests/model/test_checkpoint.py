@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from memos.errors import CheckpointError, FingerprintMismatchError, ModelError, NotFoundError
-from memos.model.checkpoint import load_checkpoint, save_checkpoint
+from memos.model.checkpoint import copy_checkpoint, load_checkpoint, save_checkpoint
 from memos.model.config import ModelConfig, preset
 from memos.model.memory_model import MemoryModel
 from memos.model.session import SessionState
@@ -32,6 +32,30 @@ def test_fingerprint_changes_with_weights_and_config(tiny: MemoryModel) -> None:
     other = MemoryModel(preset("tiny", top_k=2))
     other.load_state_dict(tiny.state_dict())
     assert other.fingerprint != tiny.fingerprint
+
+
+def test_top_k_override_and_copy_keep_the_weights(tiny: MemoryModel, tmp_path) -> None:
+    src = save_checkpoint(tiny, tmp_path / "ck", {"step": 7})
+    wide = load_checkpoint(src, top_k=tiny.cfg.top_k + 2)
+    assert wide.cfg.top_k == tiny.cfg.top_k + 2 and wide.fingerprint != tiny.fingerprint
+    for name, t in tiny.state_dict().items():
+        torch.testing.assert_close(wide.state_dict()[name], t)
+    assert load_checkpoint(src, top_k=tiny.cfg.top_k).fingerprint == tiny.fingerprint
+    with pytest.raises(CheckpointError, match="at least 1"):
+        load_checkpoint(src, top_k=0)
+    # Reading every memory of a set no larger than top_k is the same whatever top_k is above it.
+    facts = FACTS * 2
+    tokens = torch.randint(0, 256, (1, 12))
+    full, wider = load_checkpoint(src, top_k=len(facts)), load_checkpoint(src, top_k=len(facts) + 3)
+    torch.testing.assert_close(full(tokens, full.encode_memory(facts)), wider(tokens, wider.encode_memory(facts)))
+
+    copied = copy_checkpoint(src, tmp_path / "copy", top_k=tiny.cfg.top_k + 2)
+    again = load_checkpoint(tmp_path / "copy")  # the recorded fingerprint matches the new config
+    assert again.fingerprint == copied.fingerprint == wide.fingerprint
+    meta = json.loads((tmp_path / "copy" / "meta.json").read_text())
+    assert meta["step"] == 7 and meta["copied_from"]["fingerprint"] == tiny.fingerprint
+    with pytest.raises(CheckpointError, match="another folder"):
+        copy_checkpoint(src, src, top_k=3)
 
 
 def test_slots_from_another_model_are_refused(tiny: MemoryModel, tmp_path) -> None:
