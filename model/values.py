@@ -28,30 +28,32 @@ MAX_VALUE_BYTES = 64  # longest value in training; families of 65-120 bytes fail
 # Fingerprint of the checkpoint the table below was measured on (meta.json "fingerprint"): the
 # session-3 checkpoint fine-tuned five times on values as people state them, the last three
 # reading memories without their final period (memory_end "eos"), the fifth with a third of its
-# fact sets of one kind of value throughout (--uniform-share 0.3; docs/RESULTS.md, "Values as
-# people state them"). Measured 2026-11-30, 2-core CPU, no GPU.
-MEASURED_FINGERPRINT = "f93f56f75831031f58a9cf466fd4067ba7a7383c7e9e523f1f6adc44348b6189"
+# fact sets of one kind of value throughout (--uniform-share 0.3), then copied with each token
+# reading its top 16 memories instead of 4 (`memos model copy --top-k 16`: the weights are the
+# fifth fine-tune's, f93f56f75831; docs/RESULTS.md, "Values as people state them"). Measured
+# 2026-12-01, 2-core CPU, no GPU.
+MEASURED_FINGERPRINT = "67d81a66bf7bae1ac0d8cca6437b477a588c7840ce1bd3d9c7ce797722a660b2"
 
 # kind -> lowest exact match over seeds 0, 1 and 2 of the families that measure it (64 facts,
-# 64 questions per family and seed), memory condition with top-4 reading. Three seeds, not two:
-# a family's 64 questions move by a few points between seeds (stated long values 0.922, 0.938
-# and 0.859 on this checkpoint), and the lowest of three routes less by chance. In the
-# comments: the families' numbers for seeds 0 / 1 / 2, and (before: ...) those of the
-# checkpoint it replaced (f00b809f51a4, the fourth fine-tune).
+# 64 questions per family and seed), memory condition with top-16 reading. Three seeds, not two:
+# a family's 64 questions move by a few points between seeds, and the lowest of three routes
+# less by chance. In the comments: the families' numbers for seeds 0 / 1 / 2, and (before: ...)
+# those of the same weights reading the top 4 memories (fingerprint f93f56f75831).
 MEASURED: dict[str, float] = {
-    "titled-name": 0.984,  # titled-names ("Dr. A. Okonkwo"): 1.000 / 1.000 / 0.984 (before: 0.984 / 1.000 / 1.000)
-    "email": 0.969,  # emails ("a.okonkwo@mail.co.uk"): 0.984 / 0.969 / 0.969 (before: 0.953 / 0.922 / 0.938)
-    "address": 0.953,  # addresses ("221B Baker St., London"): 0.953 / 0.953 / 0.953 (before: 0.938 / 0.953 / 0.922)
-    "date": 0.984,  # dates ("3 March 2024", "2024-03-03"): 0.984 / 0.984 / 1.000 (before: 0.953 / 0.984 / 0.984)
-    "phone": 0.969,  # phone-numbers ("+44 20 7946 0958"): 0.969 / 1.000 / 0.984 (before: 0.953 / 1.000 / 0.969)
+    "titled-name": 0.969,  # titled-names ("Dr. A. Okonkwo"): 1.000 / 1.000 / 0.969 (before: 1.000 / 1.000 / 0.984)
+    "email": 0.984,  # emails ("a.okonkwo@mail.co.uk"): 0.984 / 1.000 / 0.984 (before: 0.984 / 0.969 / 0.969)
+    "address": 0.953,  # addresses ("221B Baker St., London"): 0.953 / 0.984 / 0.984 (before: 0.953 / 0.953 / 0.953)
+    "date": 0.984,  # dates ("3 March 2024", "2024-03-03"): 0.984 / 1.000 / 1.000 (before: 0.984 / 0.984 / 1.000)
+    "phone": 0.984,  # phone-numbers ("+44 20 7946 0958"): 0.984 / 1.000 / 0.984 (before: 0.969 / 1.000 / 0.984)
     "inner-period": 0.953,  # other values with a period inside: the lower of emails and
     #                         addresses, the families that measure periods inside a value
-    "digits": 0.984,  # digits (numbers of up to 13 digits): 0.984 / 1.000 / 1.000 (before: 0.938 / 0.984 / 0.984)
-    "all-caps": 1.000,  # all-caps: 1.000 / 1.000 / 1.000 (before: 0.875 / 0.844 / 0.938)
-    "phrase": 0.984,  # phrase-values ("the kelp of Mora and vin"): 1.000 / 1.000 / 0.984 (before: 0.969 / 0.938 / 0.938)
-    "long": 0.859,  # long-values 0.891 / 0.859 / 0.859, stated-long-values 0.922 / 0.938 / 0.859
-    #                 (before: 0.797 / 0.812 / 0.734 and 0.891 / 0.953 / 0.906)
-    "other": 0.984,  # random, realistic, cjk, emoji, titled subjects, ...: 0.984-1.000 in every seed
+    "digits": 0.984,  # digits (numbers of up to 13 digits): 0.984 / 1.000 / 1.000 (before: 0.984 / 1.000 / 1.000)
+    "all-caps": 1.000,  # all-caps: 1.000 / 1.000 / 1.000 (before: the same)
+    "phrase": 1.000,  # phrase-values ("the kelp of Mora and vin"): 1.000 / 1.000 / 1.000 (before: 1.000 / 1.000 / 0.984)
+    "long": 0.953,  # long-values 1.000 / 0.969 / 0.984, stated-long-values 0.969 / 0.969 / 0.953
+    #                 (before: 0.891 / 0.859 / 0.859 and 0.922 / 0.938 / 0.859)
+    "other": 0.969,  # random, realistic, training mix, cjk, emoji, titled subjects, ...: 0.969-1.000
+    #                  in every seed (the training mix 1.000 / 0.969 / 1.000)
 }
 
 _TITLE = re.compile(
