@@ -137,17 +137,6 @@ _PREPOSITIONS = frozenset({"to", "in", "into", "of", "about", "with", "for", "at
                            "by", "like"})
 # "I enjoy playing and pushing myself": the listing ends at the reflexive, the object of its
 # last item ("I'm allergic to shellfish myself" only stresses who).
-# A turn that reacts to something the other speaker showed or told ("Wow, that looks
-# amazing!", "Awww, so cute!"): there, "I love the colour and texture" praises that thing; a
-# like with a definite object ("the ...") is read as a lasting taste only outside such turns
-# ("I love the ocean.").
-_REACTING = re.compile(
-    r"\b(?:wow|aww+|omg|whoa)\b|\b(?:that|this|those)(?:'s|’s| is| are| looks?| sounds?)\b|\bit (?:looks|sounds)\b"
-    r"|\blooks?\s+(?:so\s+|really\s+|super\s+)?(?:good|great|amazing|awesome|beautiful|gorgeous|lovely|"
-    r"cute|delicious|fun|cool|nice|stunning|incredible|fantastic)\b"
-    r"|\bso\s+(?:cute|cool|pretty|beautiful|lovely|gorgeous)\b|\b(?:photo|picture|pic)\b",
-    re.IGNORECASE,
-)
 _REFLEXIVE_NEXT = re.compile(r"\s+(?:myself|ourselves|yourself|yourselves)\b", re.I)
 
 
@@ -322,7 +311,6 @@ class _Turn:
     seen: set[tuple[str, str, str, bool]] = field(default_factory=set)
     dates: list[DateMention] = field(default_factory=list)  # of the current sentence
     caseless: bool = False  # the turn has no capital letters: places may be lower case
-    reacting: bool = False  # the turn reacts to something shown or told (_REACTING)
     person: str | None = None  # the person the turn named last ("my vet is Dr. Mensah")
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
@@ -594,7 +582,6 @@ def extract(text: str, speaker: str, speaker_key: str,
     me = _Subject(speaker, speaker_key)
     # In a turn written all in lower case, a place's case says nothing.
     turn.caseless = not any(c.isupper() for c in text)
-    turn.reacting = bool(_REACTING.search(text))
     text = _LOWER_I.sub(lambda m: _CHAT[m.group(0)], squeeze(text))
     work_talk = bool(_WORK_TALK.search(text))
     # Whose attribute a clause just ended or changed without its value ("my email is no
@@ -824,8 +811,6 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
             values = [job]
             if employer and _ok_value(employer, place=not turn.caseless):
                 turn.add(subj, "employer", employer, family)
-        if family in ("likes", "preference") and turn.reacting and raw.lower().startswith("the "):
-            values = []  # "Wow, that looks amazing! I love the colour and texture": praise
         for value in values:
             if not _ok_value(value, place=place and not turn.caseless):
                 continue

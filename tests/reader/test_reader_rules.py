@@ -202,13 +202,6 @@ def test_turns_that_state_no_fact(text: str) -> None:
     ("I love running my own studio.", set()),
     ("It's why I enjoy playing and pushing myself.", {("Alice", "likes", "playing", False)}),
     ("I'm allergic to shellfish myself.", {("Alice", "allergy", "shellfish", False)}),
-    # Praise of something the other speaker showed or told is not a lasting taste; the same
-    # words outside such a turn are, and a generic like inside one still is.
-    ("Wow, that looks amazing! I love the colour and texture.", set()),
-    ("Awww, so cute! I love the thought.", set()),
-    ("That sounds fun. I love the idea of a road trip.", set()),
-    ("Thanks! I love the ocean.", {("Alice", "likes", "the ocean", False)}),
-    ("Wow, that looks amazing! I love pottery too.", {("Alice", "likes", "pottery", False)}),
     # A change said as a change, its value in the same clause or the next.
     ("Helen changed her email, it's now helen@vargaco.uk, please use that.",
      {("Helen", "email", "helen@vargaco.uk", False)}),
