@@ -104,6 +104,8 @@ def copy_checkpoint(src: str | Path | None, out_dir: str | Path, *, top_k: int) 
     out = Path(out_dir)
     if out.resolve() == source.resolve():
         raise CheckpointError(f"--out {out} is the source checkpoint; copy to another folder, then replace it")
+    if (out / CONFIG_FILE).exists():
+        raise CheckpointError(f"{out} already holds a checkpoint; remove it or give another folder for the copy")
     model = load_checkpoint(source)
     old_fp = model.fingerprint
     copy = load_checkpoint(source, top_k=top_k)

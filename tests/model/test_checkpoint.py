@@ -56,6 +56,8 @@ def test_top_k_override_and_copy_keep_the_weights(tiny: MemoryModel, tmp_path) -
     assert meta["step"] == 7 and meta["copied_from"]["fingerprint"] == tiny.fingerprint
     with pytest.raises(CheckpointError, match="another folder"):
         copy_checkpoint(src, src, top_k=3)
+    with pytest.raises(CheckpointError, match="already holds a checkpoint"):
+        copy_checkpoint(src, tmp_path / "copy", top_k=3)  # never over another checkpoint
 
 
 def test_slots_from_another_model_are_refused(tiny: MemoryModel, tmp_path) -> None:

@@ -83,3 +83,18 @@ def test_train_command_writes_a_checkpoint(tmp_path) -> None:
     main(["model", "train", "--task", "memory-qa", "--preset", "tiny", "--layers", "2", "--steps", "1",
           "--out", str(tmp_path / "two")])
     assert json.loads((tmp_path / "two" / "config.json").read_text())["n_layers"] == 2
+
+
+def test_copy_with_another_reading_width_and_eval_with_top_k(ckpt, tmp_path, capsys) -> None:
+    main(["model", "copy", "--checkpoint", str(ckpt), "--top-k", "3", "--out", str(tmp_path / "wide"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["top_k"] == 3 and json.loads((tmp_path / "wide" / "config.json").read_text())["top_k"] == 3
+    args = ["--task", "memory-qa", "--facts", "4", "--questions", "4", "--json"]
+    main(["model", "eval", "--checkpoint", str(tmp_path / "wide"), *args])
+    copied = json.loads(capsys.readouterr().out)
+    main(["model", "eval", "--checkpoint", str(ckpt), "--top-k", "3", *args])
+    assert json.loads(capsys.readouterr().out) == copied  # the same model either way
+    with pytest.raises(SystemExit) as exc:  # a clear error, no traceback, nothing overwritten
+        main(["model", "copy", "--checkpoint", str(ckpt), "--top-k", "5", "--out", str(tmp_path / "wide")])
+    assert exc.value.code != 0 and "already holds a checkpoint" in capsys.readouterr().err
+    assert json.loads((tmp_path / "wide" / "config.json").read_text())["top_k"] == 3
