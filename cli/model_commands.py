@@ -138,10 +138,9 @@ def copy_cmd(
 ) -> None:
     """Copy a checkpoint with another inference setting; the weights stay as trained.
 
-    top_k (how many pre-encoded memories each token reads) is the one config field the weights
-    do not depend on: training reads every memory. The copy has a new fingerprint, so memory
-    slots and session states encoded by the source are re-encoded, and meta.json records the
-    source's fingerprint under "copied_from".
+    top_k (how many pre-encoded memories each token reads) is the one config field the weights do not depend on: training reads every memory.
+
+    The copy has a new fingerprint, so memory slots and session states encoded by the source are encoded again, and meta.json records the source's fingerprint under "copied_from".
 
     Example: memos model copy --top-k 16 --out /tmp/memqa-top16
     """

@@ -827,7 +827,7 @@ class MemOS:
             return served
         # The model reads memories in the form it was trained on: facts and preferences
         # ("<subject>'s <attribute> is <value>."). Conversation turns, summaries and the
-        # assistant's own replies beside them took its top-4 selection away from the fact
+        # assistant's own replies beside them took its top-k selection away from the fact
         # asked about (a scenario answered "bbbi" for "orange" once the user's earlier
         # question and its reply were in the store), so they are not given to it. Derived
         # facts are not folded into their turns here (fold=False).

@@ -64,7 +64,8 @@ def load_checkpoint(
     not depend on it: training reads every memory). The files are checked against their recorded
     fingerprint first; the model returned has the fingerprint of the overridden config."""
     if top_k is not None and top_k < 1:
-        raise CheckpointError(f"top_k must be at least 1 (got {top_k}): it is how many memories each token reads")
+        raise CheckpointError(f"top_k must be at least 1 (got {top_k}): it is how many memories each token reads; "
+                              "pass 1 or more, or leave it out for the checkpoint's own")
     path = Path(path) if path is not None else DEFAULT_CHECKPOINT
     cfg = read_config(path)
     wfile = path / WEIGHTS_FILE
@@ -107,11 +108,16 @@ def copy_checkpoint(src: str | Path | None, out_dir: str | Path, *, top_k: int) 
     if (out / CONFIG_FILE).exists():
         raise CheckpointError(f"{out} already holds a checkpoint; remove it or give another folder for the copy")
     model = load_checkpoint(source)
+    if model.cfg.top_k == top_k:
+        raise CheckpointError(f"{source} already reads top_k={top_k} memories per token; give another --top-k "
+                              "(a copy would be the same checkpoint)")
     old_fp = model.fingerprint
     copy = load_checkpoint(source, top_k=top_k)
     meta_file = source / META_FILE
     meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
-    meta = {k: v for k, v in meta.items() if k not in ("fingerprint", "parameters")}
-    meta["copied_from"] = {"fingerprint": old_fp, "top_k": model.cfg.top_k, "changed": {"top_k": top_k}}
+    earlier = meta.get("copied_from")  # a copy of a copy keeps the chain back to the trained weights
+    meta = {k: v for k, v in meta.items() if k not in ("fingerprint", "parameters", "copied_from")}
+    meta["copied_from"] = {"fingerprint": old_fp, "top_k": model.cfg.top_k, "changed": {"top_k": top_k},
+                           **({"copied_from": earlier} if earlier else {})}
     save_checkpoint(copy, out, meta)
     return copy

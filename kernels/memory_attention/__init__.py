@@ -14,11 +14,15 @@ from memos.kernels.memory_attention.reference import (
     memory_attention_reference,
 )
 
-__all__ = ["DENSE_MAX_ELEMENTS", "memory_attention", "memory_attention_dense", "memory_attention_reference"]
+__all__ = ["DENSE_MAX_ELEMENTS", "DENSE_UNION_PER_K", "memory_attention", "memory_attention_dense", "memory_attention_reference"]
 
-# Off the Triton path, inference (no gradient) computes the scores over the union of chosen
-# memories (`memory_attention_dense`) when there are at most this many of them (64 MB of
-# float32); beyond that, and for training, the per-query gather of the reference.
+# Off the Triton path, inference (no gradient) computes the scores over the union U of the
+# memories the queries chose (`memory_attention_dense`) when that is less work than the
+# per-query gather — U at most DENSE_UNION_PER_K times K (the queries mostly share their
+# choices: a question's prefill, one decoding step) — and holds at most DENSE_MAX_ELEMENTS
+# scores (B x L x H x |U| x S; about 8 bytes each at the peak: scores with the mask added,
+# then the probabilities); otherwise, and for training, the per-query gather of the reference.
+DENSE_UNION_PER_K = 4
 DENSE_MAX_ELEMENTS = 1 << 24
 
 
@@ -95,7 +99,8 @@ def memory_attention(
             k, v = k.to(q.dtype), v.to(q.dtype)
         return _MemoryAttentionTriton.apply(q, k, v, slot_mask, idx.long(), block_size, float(scale))
     if not empty and not (torch.is_grad_enabled() and (q.requires_grad or k.requires_grad or v.requires_grad)):
-        chosen = int(torch.unique(idx[idx >= 0]).numel())
-        if bsz * length * heads * chosen * slots <= DENSE_MAX_ELEMENTS:
-            return memory_attention_dense(q, k, v, slot_mask, idx, block_size, scale)
+        union = torch.unique(idx[idx >= 0])
+        chosen = int(union.numel())
+        if chosen <= DENSE_UNION_PER_K * topk and bsz * length * heads * chosen * slots <= DENSE_MAX_ELEMENTS:
+            return memory_attention_dense(q, k, v, slot_mask, idx, block_size, scale, union=union)
     return memory_attention_reference(q, k, v, slot_mask, idx, block_size, scale)

@@ -62,22 +62,23 @@ def memory_attention_dense(
     idx: torch.Tensor,  # (B, NB, H, K) long; -1 = none
     block_size: int,
     scale: float | None = None,
+    union: torch.Tensor | None = None,  # torch.unique(idx[idx >= 0]) when the caller has it
 ) -> torch.Tensor:
     """The same result as `memory_attention_reference`, computed as two matrix products over the
     slots of every memory that any query chose (the union U), each query's unchosen memories
-    masked, instead of gathering K x S slots for every query. On a CPU that is several times
-    faster when the queries share their choices (a question's prefill: neighbouring tokens
-    choose mostly the same memories) and no slower for one query (U is its K). Memory use is
-    B x L x H x |U| x S scores: the caller bounds it (`memory_attention` uses it
-    for inference up to DENSE_MAX_ELEMENTS). A memory chosen twice
-    for one query block counts twice, as in the gather (the log of its count is added to its
-    scores)."""
+    masked, instead of gathering K x S slots for every query. Matrix products do the same work
+    faster than the gather on a CPU, so this wins when the queries share their choices (a
+    question's prefill: neighbouring tokens choose mostly the same memories; one decoding
+    step: U is its K) and loses when U grows far beyond K (`memory_attention` decides). It holds
+    B x L x H x |U| x S scores. A memory chosen twice for one query block counts twice, as in the
+    gather (the log of its count is added to its scores)."""
     bsz, length, heads, dim = q.shape
     slots = k.shape[2]
     nb = idx.shape[1]
     scale = scale if scale is not None else 1.0 / math.sqrt(dim)
     idx = idx.long()
-    union = torch.unique(idx[idx >= 0])  # sorted memory ids
+    if union is None:
+        union = torch.unique(idx[idx >= 0])  # sorted memory ids
     if length == 0 or union.numel() == 0 or slots == 0:
         return q.new_zeros(q.shape)
     n = union.numel()
@@ -85,13 +86,14 @@ def memory_attention_dense(
     where = torch.where(idx >= 0, where + 1, torch.zeros_like(where))  # 0: no memory
     count = torch.zeros(bsz, nb, heads, n + 1, dtype=torch.float32, device=q.device)
     count.scatter_add_(3, where, torch.ones(where.shape, dtype=torch.float32, device=q.device))
-    bias = count[..., 1:].log()  # (B, NB, H, U): 0 once, log 2 twice, -inf never chosen
-    bias = bias.repeat_interleave(block_size, dim=1)[:, :length]  # (B, L, H, U)
-    bias = bias[..., None].masked_fill(~slot_mask[:, union][:, None, None], float("-inf"))  # (B, L, H, U, S)
+    # (B, H, L, U, S): 0 for a memory chosen once, log 2 twice, -inf never chosen or a padding slot
+    bias = count[..., 1:].log().permute(0, 2, 1, 3).repeat_interleave(block_size, dim=2)[:, :, :length]
+    bias = bias[..., None].masked_fill(~slot_mask[:, union][:, None, None], float("-inf"))
     qh = q.float().transpose(1, 2)  # (B, H, L, D)
     kh = k[:, union].float().permute(0, 3, 4, 1, 2).reshape(bsz, heads, dim, n * slots)  # (B, H, D, U*S)
     vh = v[:, union].float().permute(0, 3, 1, 2, 4).reshape(bsz, heads, n * slots, dim)  # (B, H, U*S, D)
-    scores = (qh @ kh) * scale + bias.transpose(1, 2).reshape(bsz, heads, length, n * slots)
-    probs = torch.softmax(scores, dim=-1).nan_to_num(0.0)  # all-masked rows -> 0
+    scores = (qh @ kh).mul_(scale).add_(bias.reshape(bsz, heads, length, n * slots))
+    del bias
+    probs = torch.softmax(scores, dim=-1).nan_to_num_(0.0)  # all-masked rows -> 0
+    del scores
     return (probs @ vh).transpose(1, 2).to(q.dtype)  # (B, L, H, D)
-

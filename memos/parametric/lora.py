@@ -65,8 +65,9 @@ class TrainConfig:
     # 16 questions at weight 2: measured on checkpoint c93a18308a59 (RESULTS.md, "Parametric
     # tier"): 8 at weight 1 (and 8 at weight 3) let memory-QA fall 0.021-0.032; on the one
     # shipped after it (5da2db1bf8cf) this default kept memory-QA at 1.000, on the fourth
-    # fine-tune (f00b809f51a4) at 1.00 and 0.99 (random / realistic), and on the one shipped
-    # now (f93f56f75831) it went 0.99 -> 1.00 for both.
+    # fine-tune (f00b809f51a4) at 1.00 and 0.99 (random / realistic), on the fifth
+    # (f93f56f75831) it went 0.99 -> 1.00 for both, and on the one shipped now (67d81a66bf7b,
+    # the fifth's weights reading 16 memories per token) 0.99 -> 1.00 for both again.
     rehearsal_questions: int = 16  # questions per rehearsal batch
     rehearsal_weight: float = 2.0
     rehearsal_styles: tuple[str, ...] = ("random", "realistic")  # the model's eval styles

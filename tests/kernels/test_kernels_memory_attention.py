@@ -78,6 +78,41 @@ def test_dense_inference_path_matches_the_gather(case, monkeypatch):
     assert torch.all(memory_attention_dense(q, k, v, slot_mask, nothing, block) == 0)
 
 
+def test_dispatcher_takes_the_dense_path_only_for_inference_within_its_bounds(monkeypatch):
+    import importlib
+
+    ma = importlib.import_module("memos.kernels.memory_attention")  # the module, not the function
+    monkeypatch.setenv("MEMOS_KERNELS", "reference")
+    calls: list[int] = []
+    real = ma.memory_attention_dense
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ma, "memory_attention_dense", spy)
+    q, k, v, slot_mask, idx = _inputs(1, 12, 2, 16, 6, 8, 2, 1)
+
+    def dense_used(run) -> bool:
+        calls.clear()
+        run()
+        return bool(calls)
+
+    call = lambda: ma.memory_attention(q, k, v, slot_mask, idx, block_size=1)  # noqa: E731
+    with torch.no_grad():
+        assert dense_used(call)
+    with torch.inference_mode():
+        assert dense_used(call)
+    qg = q.clone().requires_grad_(True)
+    assert not dense_used(lambda: ma.memory_attention(qg, k, v, slot_mask, idx, block_size=1))  # training
+    with torch.no_grad():
+        monkeypatch.setattr(ma, "DENSE_UNION_PER_K", 1)  # 6 memories chosen, K = 2: the gather is less work
+        assert not dense_used(call)
+        monkeypatch.setattr(ma, "DENSE_UNION_PER_K", 4)
+        monkeypatch.setattr(ma, "DENSE_MAX_ELEMENTS", 10)  # too many scores to hold
+        assert not dense_used(call)
+
+
 def test_row_kernels_with_one_row_per_program_as_on_a_gpu(triton_interp, rel_rmse, monkeypatch):
     """The interpreter runs 16 rows per row-kernel program; a GPU runs 1. Check that layout too."""
     import importlib

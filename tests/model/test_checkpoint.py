@@ -35,6 +35,10 @@ def test_fingerprint_changes_with_weights_and_config(tiny: MemoryModel) -> None:
 
 
 def test_top_k_override_and_copy_keep_the_weights(tiny: MemoryModel, tmp_path) -> None:
+    with torch.no_grad():  # open the cross-attention gates (zero in a fresh model) so memory counts
+        for name, p in tiny.named_parameters():
+            if name.endswith("gate"):
+                p.fill_(1.0)
     src = save_checkpoint(tiny, tmp_path / "ck", {"step": 7})
     wide = load_checkpoint(src, top_k=tiny.cfg.top_k + 2)
     assert wide.cfg.top_k == tiny.cfg.top_k + 2 and wide.fingerprint != tiny.fingerprint
@@ -43,11 +47,17 @@ def test_top_k_override_and_copy_keep_the_weights(tiny: MemoryModel, tmp_path) -
     assert load_checkpoint(src, top_k=tiny.cfg.top_k).fingerprint == tiny.fingerprint
     with pytest.raises(CheckpointError, match="at least 1"):
         load_checkpoint(src, top_k=0)
-    # Reading every memory of a set no larger than top_k is the same whatever top_k is above it.
-    facts = FACTS * 2
+    # Reading fewer memories than there are changes the output; any top_k from the number of
+    # memories up reads them all (the training path).
+    facts = [f"Zorb{i}'s color is {c}." for i, c in enumerate(("blue", "red", "green", "teal", "gold"))]
     tokens = torch.randint(0, 256, (1, 12))
-    full, wider = load_checkpoint(src, top_k=len(facts)), load_checkpoint(src, top_k=len(facts) + 3)
-    torch.testing.assert_close(full(tokens, full.encode_memory(facts)), wider(tokens, wider.encode_memory(facts)))
+
+    def out(top_k: int) -> torch.Tensor:
+        model = load_checkpoint(src, top_k=top_k)
+        return model(tokens, model.encode_memory(facts))
+
+    assert not torch.allclose(out(1), out(len(facts)))
+    torch.testing.assert_close(out(len(facts)), out(len(facts) + 3))
 
     copied = copy_checkpoint(src, tmp_path / "copy", top_k=tiny.cfg.top_k + 2)
     again = load_checkpoint(tmp_path / "copy")  # the recorded fingerprint matches the new config
@@ -58,6 +68,12 @@ def test_top_k_override_and_copy_keep_the_weights(tiny: MemoryModel, tmp_path) -
         copy_checkpoint(src, src, top_k=3)
     with pytest.raises(CheckpointError, match="already holds a checkpoint"):
         copy_checkpoint(src, tmp_path / "copy", top_k=3)  # never over another checkpoint
+    with pytest.raises(CheckpointError, match="already reads"):
+        copy_checkpoint(src, tmp_path / "same", top_k=tiny.cfg.top_k)
+    # A copy of a copy keeps the chain back to the trained weights.
+    copy_checkpoint(tmp_path / "copy", tmp_path / "copy2", top_k=1)
+    chain = json.loads((tmp_path / "copy2" / "meta.json").read_text())["copied_from"]
+    assert chain["fingerprint"] == copied.fingerprint and chain["copied_from"]["fingerprint"] == tiny.fingerprint
 
 
 def test_slots_from_another_model_are_refused(tiny: MemoryModel, tmp_path) -> None:

@@ -85,15 +85,27 @@ def test_train_command_writes_a_checkpoint(tmp_path) -> None:
     assert json.loads((tmp_path / "two" / "config.json").read_text())["n_layers"] == 2
 
 
-def test_copy_with_another_reading_width_and_eval_with_top_k(ckpt, tmp_path, capsys) -> None:
+def test_copy_with_another_reading_width_and_eval_with_top_k(ckpt, tmp_path, capsys, monkeypatch) -> None:
+    from memos.model import checkpoint
+
     main(["model", "copy", "--checkpoint", str(ckpt), "--top-k", "3", "--out", str(tmp_path / "wide"), "--json"])
     out = json.loads(capsys.readouterr().out)
     assert out["top_k"] == 3 and json.loads((tmp_path / "wide" / "config.json").read_text())["top_k"] == 3
+    assert checkpoint.load_checkpoint(tmp_path / "wide").fingerprint == out["fingerprint"]
+    loaded: list[int] = []
+    real = checkpoint.load_checkpoint
+
+    def spy(*args, **kwargs):
+        model = real(*args, **kwargs)
+        loaded.append(model.cfg.top_k)
+        return model
+
+    monkeypatch.setattr(checkpoint, "load_checkpoint", spy)
     args = ["--task", "memory-qa", "--facts", "4", "--questions", "4", "--json"]
-    main(["model", "eval", "--checkpoint", str(tmp_path / "wide"), *args])
-    copied = json.loads(capsys.readouterr().out)
     main(["model", "eval", "--checkpoint", str(ckpt), "--top-k", "3", *args])
-    assert json.loads(capsys.readouterr().out) == copied  # the same model either way
+    main(["model", "eval", "--checkpoint", str(ckpt), *args])
+    assert loaded == [3, real(ckpt).cfg.top_k] and loaded[1] != 3  # the option reaches the model read
+    capsys.readouterr()
     with pytest.raises(SystemExit) as exc:  # a clear error, no traceback, nothing overwritten
         main(["model", "copy", "--checkpoint", str(ckpt), "--top-k", "5", "--out", str(tmp_path / "wide")])
     assert exc.value.code != 0 and "already holds a checkpoint" in capsys.readouterr().err
