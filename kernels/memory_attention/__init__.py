@@ -14,15 +14,22 @@ from memos.kernels.memory_attention.reference import (
     memory_attention_reference,
 )
 
-__all__ = ["DENSE_MAX_ELEMENTS", "DENSE_UNION_PER_K", "memory_attention", "memory_attention_dense", "memory_attention_reference"]
+__all__ = ["DENSE_MAX_ELEMENTS", "DENSE_PROMPT_TOKENS", "DENSE_PROMPT_UNION_PER_K", "DENSE_UNION_PER_K",
+           "memory_attention", "memory_attention_dense", "memory_attention_reference"]
 
-# Off the Triton path, inference (no gradient) computes the scores over the union U of the
-# memories the queries chose (`memory_attention_dense`) when that is less work than the
-# per-query gather — U at most DENSE_UNION_PER_K times K (the queries mostly share their
-# choices: a question's prefill, one decoding step) — and holds at most DENSE_MAX_ELEMENTS
-# scores (B x L x H x |U| x S; about 8 bytes each at the peak: scores with the mask added,
-# then the probabilities); otherwise, and for training, the per-query gather of the reference.
+# Off the Triton path, inference (no gradient) with a selection per query (block_size 1: the
+# cross-attention of `generate` and of evaluation) computes the scores over the union U of the
+# memories the queries chose (`memory_attention_dense`) instead of gathering K x S slots for
+# every query, when that is less work: U at most DENSE_UNION_PER_K times K, or, for a prompt
+# of at least DENSE_PROMPT_TOKENS tokens per row (a question's prefill, where matrix products
+# beat the per-query gather by the most), at most DENSE_PROMPT_UNION_PER_K times K; and when
+# the scores fit DENSE_MAX_ELEMENTS (B x L x H x |U| x S; about 8 bytes each at the peak:
+# scores with the mask added, then the probabilities). A selection per block of queries (the
+# chunk memory) already shares one gather among the block: it keeps the reference, as does
+# training.
 DENSE_UNION_PER_K = 4
+DENSE_PROMPT_TOKENS = 8
+DENSE_PROMPT_UNION_PER_K = 16
 DENSE_MAX_ELEMENTS = 1 << 24
 
 
@@ -98,9 +105,11 @@ def memory_attention(
         if k.dtype != q.dtype or v.dtype != q.dtype:  # tl.dot wants one operand dtype
             k, v = k.to(q.dtype), v.to(q.dtype)
         return _MemoryAttentionTriton.apply(q, k, v, slot_mask, idx.long(), block_size, float(scale))
-    if not empty and not (torch.is_grad_enabled() and (q.requires_grad or k.requires_grad or v.requires_grad)):
+    training = torch.is_grad_enabled() and (q.requires_grad or k.requires_grad or v.requires_grad)
+    if not empty and block_size == 1 and not training:
         union = torch.unique(idx[idx >= 0])
         chosen = int(union.numel())
-        if chosen <= DENSE_UNION_PER_K * topk and bsz * length * heads * chosen * slots <= DENSE_MAX_ELEMENTS:
+        per_k = DENSE_PROMPT_UNION_PER_K if length >= DENSE_PROMPT_TOKENS else DENSE_UNION_PER_K
+        if chosen <= per_k * topk and bsz * length * heads * chosen * slots <= DENSE_MAX_ELEMENTS:
             return memory_attention_dense(q, k, v, slot_mask, idx, block_size, scale, union=union)
     return memory_attention_reference(q, k, v, slot_mask, idx, block_size, scale)

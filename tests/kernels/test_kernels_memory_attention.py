@@ -106,9 +106,13 @@ def test_dispatcher_takes_the_dense_path_only_for_inference_within_its_bounds(mo
     qg = q.clone().requires_grad_(True)
     assert not dense_used(lambda: ma.memory_attention(qg, k, v, slot_mask, idx, block_size=1))  # training
     with torch.no_grad():
-        monkeypatch.setattr(ma, "DENSE_UNION_PER_K", 1)  # 6 memories chosen, K = 2: the gather is less work
+        blocks = _inputs(1, 12, 2, 16, 6, 8, 2, 4)
+        assert not dense_used(lambda: ma.memory_attention(*blocks, block_size=4))  # one gather per block
+        one = [t[:, :1] if i in (0, 4) else t for i, t in enumerate((q, k, v, slot_mask, idx))]
+        assert dense_used(lambda: ma.memory_attention(*one, block_size=1))  # one decoding step
+        monkeypatch.setattr(ma, "DENSE_PROMPT_UNION_PER_K", 2)  # 12 tokens: the prompt's bound
         assert not dense_used(call)
-        monkeypatch.setattr(ma, "DENSE_UNION_PER_K", 4)
+        monkeypatch.setattr(ma, "DENSE_PROMPT_UNION_PER_K", 16)
         monkeypatch.setattr(ma, "DENSE_MAX_ELEMENTS", 10)  # too many scores to hold
         assert not dense_used(call)
 
