@@ -140,7 +140,7 @@ def copy_cmd(
 
     top_k (how many pre-encoded memories each token reads) is the one config field the weights do not depend on: training reads every memory.
 
-    The copy has a new fingerprint, so memory slots and session states encoded by the source are encoded again, and meta.json records the source's fingerprint under "copied_from".
+    The copy has a new fingerprint, so memory slots and session states encoded by the source are encoded again, adapters consolidated on the source must be consolidated again (`memos consolidate`), and meta.json records the source's fingerprint under "copied_from".
 
     Example: memos model copy --top-k 16 --out /tmp/memqa-top16
     """
