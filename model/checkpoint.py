@@ -104,7 +104,7 @@ def copy_checkpoint(src: str | Path | None, out_dir: str | Path, *, top_k: int) 
     source = Path(src) if src is not None else DEFAULT_CHECKPOINT
     out = Path(out_dir)
     if out.resolve() == source.resolve():
-        raise CheckpointError(f"--out {out} is the source checkpoint; copy to another folder, then replace it")
+        raise CheckpointError(f"{out} is the source checkpoint itself; copy to another folder, then replace it")
     if (out / CONFIG_FILE).exists():
         raise CheckpointError(f"{out} already holds a checkpoint; remove it or give another folder for the copy")
     model = load_checkpoint(source)

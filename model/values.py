@@ -31,8 +31,7 @@ MAX_VALUE_BYTES = 64  # longest value in training; families of 65-120 bytes fail
 # fact sets of one kind of value throughout (--uniform-share 0.3), then copied with each token
 # reading its top 16 memories instead of 4 (`memos model copy --top-k 16`: the weights are the
 # fifth fine-tune's, f93f56f75831; docs/RESULTS.md, "Reading width: 16 memories per token instead
-# of 4"). Measured
-# 2026-12-01, 2-core CPU, no GPU.
+# of 4"). Measured 2026-12-01, 2-core CPU, no GPU.
 MEASURED_FINGERPRINT = "67d81a66bf7bae1ac0d8cca6437b477a588c7840ce1bd3d9c7ce797722a660b2"
 
 # kind -> lowest exact match over seeds 0, 1 and 2 of the families that measure it (64 facts,
