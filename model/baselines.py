@@ -13,8 +13,6 @@ Both expose the interface the trainer and evaluator use (`forward_full`, `finger
 
 from __future__ import annotations
 
-import hashlib
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -22,7 +20,7 @@ import torch.nn.functional as F
 from memos.errors import InvalidInputError
 from memos.model import tokenizer as tok
 from memos.model.config import ModelConfig
-from memos.model.memory_model import MemoryModel
+from memos.model.memory_model import MemoryModel, fingerprint_of
 from memos.model.ssm import MLP, RMSNorm
 
 
@@ -84,11 +82,7 @@ class Transformer(nn.Module):
 
     @property
     def fingerprint(self) -> str:
-        h = hashlib.sha256(self.cfg.to_json().encode())
-        for name, t in sorted(self.state_dict().items()):
-            h.update(name.encode())
-            h.update(t.detach().cpu().contiguous().float().numpy().tobytes())
-        return h.hexdigest()
+        return fingerprint_of(self.cfg, self.state_dict().items())
 
     @property
     def device(self) -> torch.device:

@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save_file
 from memos.errors import CheckpointError
 from memos.model.baselines import build_model
 from memos.model.config import ModelConfig
-from memos.model.memory_model import MemoryModel
+from memos.model.memory_model import MemoryModel, fingerprint_of
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,8 @@ def load_checkpoint(
         tensors = load_file(str(wfile))
     except Exception as exc:  # safetensors raises its own error types for corrupt files
         raise CheckpointError(f"{wfile} is corrupt ({exc}); re-create the checkpoint") from exc
-    model = build_model(cfg)
+    override = top_k is not None and top_k != cfg.top_k
+    model = build_model(dataclasses.replace(cfg, top_k=top_k) if override else cfg)
     try:
         model.load_state_dict(tensors, strict=True)
     except RuntimeError as exc:
@@ -84,15 +85,13 @@ def load_checkpoint(
     meta_file = path / META_FILE
     if meta_file.is_file():
         recorded = json.loads(meta_file.read_text()).get("fingerprint")
-        if recorded and recorded != model.fingerprint:
+        # The files' own fingerprint (config as written), whatever top_k the model reads with.
+        files_fp = fingerprint_of(cfg, tensors.items()) if override else model.fingerprint
+        if recorded and recorded != files_fp:
             raise CheckpointError(
                 f"{path}: weights do not match the recorded fingerprint (files changed after saving); "
                 "re-create the checkpoint"
             )
-    if top_k is not None and top_k != cfg.top_k:
-        model = build_model(dataclasses.replace(cfg, top_k=top_k))
-        model.load_state_dict(tensors, strict=True)
-        model.to(device).eval()
     return model
 
 
@@ -107,17 +106,17 @@ def copy_checkpoint(src: str | Path | None, out_dir: str | Path, *, top_k: int) 
         raise CheckpointError(f"{out} is the source checkpoint itself; copy to another folder, then replace it")
     if (out / CONFIG_FILE).exists():
         raise CheckpointError(f"{out} already holds a checkpoint; remove it or give another folder for the copy")
-    model = load_checkpoint(source)
-    if model.cfg.top_k == top_k:
+    cfg = read_config(source)
+    if cfg.top_k == top_k:
         raise CheckpointError(f"{source} already reads top_k={top_k} memories per token; give another --top-k "
                               "(a copy would be the same checkpoint)")
-    old_fp = model.fingerprint
     copy = load_checkpoint(source, top_k=top_k)
+    old_fp = fingerprint_of(cfg, copy.state_dict().items())
     meta_file = source / META_FILE
     meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
     earlier = meta.get("copied_from")  # a copy of a copy keeps the chain back to the trained weights
     meta = {k: v for k, v in meta.items() if k not in ("fingerprint", "parameters", "copied_from")}
-    meta["copied_from"] = {"fingerprint": old_fp, "top_k": model.cfg.top_k, "changed": {"top_k": top_k},
+    meta["copied_from"] = {"fingerprint": old_fp, "top_k": cfg.top_k, "changed": {"top_k": top_k},
                            **({"copied_from": earlier} if earlier else {})}
     save_checkpoint(copy, out, meta)
     return copy

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 
 import torch
 import torch.nn as nn
@@ -75,6 +76,16 @@ class DecoderBlock(nn.Module):
         return x + self.mlp(self.norm2(x)), mstate, pstate
 
 
+
+def fingerprint_of(cfg: ModelConfig, named_tensors: Iterable[tuple[str, torch.Tensor]]) -> str:
+    """sha256 of a config and named weights: a model's fingerprint (`MemoryModel.fingerprint`,
+    the baselines'), computable from a checkpoint's files without building the model."""
+    h = hashlib.sha256(cfg.to_json().encode())
+    for name, t in sorted(named_tensors, key=lambda item: item[0]):
+        h.update(name.encode())
+        h.update(t.detach().cpu().contiguous().float().numpy().tobytes())
+    return h.hexdigest()
+
 class MemoryModel(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
@@ -93,11 +104,7 @@ class MemoryModel(nn.Module):
         params = list(self.state_dict(keep_vars=True).items())
         key = tuple((n, t.data_ptr(), t._version) for n, t in params)
         if key != self._fp_key:
-            h = hashlib.sha256(self.cfg.to_json().encode())
-            for name, t in sorted(params):
-                h.update(name.encode())
-                h.update(t.detach().cpu().contiguous().float().numpy().tobytes())
-            self._fp, self._fp_key = h.hexdigest(), key
+            self._fp, self._fp_key = fingerprint_of(self.cfg, params), key
         return self._fp
 
     def num_parameters(self) -> int:
