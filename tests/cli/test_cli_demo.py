@@ -47,12 +47,30 @@ def test_demo_tells_the_whole_story(capsys: pytest.CaptureFixture[str]) -> None:
         "+351 912 345 678")
     assert "Noted: your favorite color is teal." in assistant
     consolidation = _part(out, "7. Consolidation", "8. A session")
-    assert "dry run" in consolidation or "skipped" in consolidation
+    adapter = re.search(r"adapter ([0-9a-f]{12}) \([\d,]+ bytes, 60 steps in [\d.]+ s\) on "
+                        r"10 facts: active", consolidation)
+    assert adapter, consolidation  # trained and through the gate
+    assert "closed-book exact match on those facts 0.00 -> 1.00" in consolidation
     session = _part(out, "8. A session", "9. \"forget")
     assert re.search(r"resume_session: (\d+) tokens in \d+ ms", session)
     forget = _part(out, "9. \"forget my address\"")
     assert "Forgotten 4 memories about my address" in forget
+    # the forget reaches the weights: step 7's adapter was trained on the address
+    assert f"adapter {adapter.group(1)}: tainted, weights erased" in forget
+    assert "'parametric': 1" in _part(forget, "before", "after")
+    assert "parametric" not in _part(forget, "after", "\n")
     assert "search for the addresses now finds 0 cube(s)" in forget
     assert "still hold the addresses' bytes: none" in forget
     assert "what remains per tier: nothing" in forget or "purge_remains" not in dir(MemOS)
     assert "check: consistent" in forget
+
+
+def test_demo_quick_and_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--bogus"]) == 2
+    assert "unknown argument(s) --bogus" in capsys.readouterr().err
+    assert main(["--help"]) == 0
+    assert "--quick" in capsys.readouterr().out
+    assert main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "dry run: 10 facts would be trained into a LoRA adapter" in out
+    assert "tainted" not in out and "check: consistent" in out
