@@ -464,7 +464,11 @@ def make_training_facts(rng: random.Random, n: int, stated_share: float = STATED
     ...) and a fifth of those sets is written in capitals throughout. With `long_share`, that
     share of the sets (drawn before the uniform ones) has every value 33-64 bytes long (made-up
     words or a mixture of stated values). At 0 (the defaults) the draws are exactly those of
-    the earlier mix, so earlier training commands reproduce."""
+    the earlier mix, so earlier training commands reproduce. With all three shares at 0 the
+    facts are `make_facts`'s, draw for draw: the mix the session-3 base model was trained on
+    (the first stage of model/checkpoints/memqa-small/recipe.json)."""
+    if not (stated_share or uniform_share or long_share):
+        return make_facts(rng, n)
     facts = make_facts(rng, n)
     if rng.random() < 0.15:
         names = distinct(len({f.subject for f in facts}), lambda: make_stated_subject(rng))

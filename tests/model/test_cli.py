@@ -110,3 +110,27 @@ def test_copy_with_another_reading_width_and_eval_with_top_k(ckpt, tmp_path, cap
         main(["model", "copy", "--checkpoint", str(ckpt), "--top-k", "5", "--out", str(tmp_path / "wide")])
     assert exc.value.code != 0 and "already holds a checkpoint" in capsys.readouterr().err
     assert json.loads((tmp_path / "wide" / "config.json").read_text())["top_k"] == 3
+
+
+def test_build_runs_a_recipe_and_reports_each_stage(tmp_path, capsys) -> None:
+    recipe = tmp_path / "r.json"
+    small = {"steps": 2, "warmup": 1, "max_facts": 4, "questions": 2, "stuffed_every": 0}
+    recipe.write_text(json.dumps({"name": "t", "stages": [
+        {"name": "base", "train": {"preset": "tiny", **small}},
+        {"name": "wide", "copy": {"top_k": 3}}]}))
+    out = tmp_path / "out"
+    main(["model", "build", "--recipe", str(recipe), "--out", str(out), "--no-evaluate", "--json"])
+    got = json.loads(capsys.readouterr().out)
+    assert [(s["name"], s["ran"]) for s in got["stages"]] == [("base", "run"), ("wide", "run")]
+    assert json.loads((out / "meta.json").read_text())["fingerprint"] == got["stages"][-1]["fingerprint"]
+    main(["model", "build", "--recipe", str(recipe), "--out", str(out), "--no-evaluate"])
+    assert "recipe t" in capsys.readouterr().out  # done already: the table of the run
+    with pytest.raises(SystemExit) as exc:
+        main(["model", "build", "--recipe", str(recipe), "--out", str(out), "--steps-scale", "0.5"])
+    assert exc.value.code != 0
+    err = capsys.readouterr().err
+    assert "already holds the result of this recipe" in err and "Traceback" not in err
+    recipe.write_text('{"stages": [{"name": "a", "copy": {"top_k": 2}}]}')
+    with pytest.raises(SystemExit):
+        main(["model", "build", "--recipe", str(recipe), "--out", str(tmp_path / "o2")])
+    assert "first stage must train" in capsys.readouterr().err

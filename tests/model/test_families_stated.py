@@ -81,6 +81,9 @@ def test_training_generator_states_values_and_keeps_the_random_style() -> None:
     stated = [sum(bool(re.search(r"\.\s|@", f.value)) for f in facts)
               for facts in (never, many, always)]
     assert stated[0] < stated[1] < stated[2], stated
+    # all shares at 0: the session-3 base model's random strings, draw for draw
+    assert all(tasks.make_training_facts(random.Random(seed), 64, stated_share=0.0)
+               == tasks.make_facts(random.Random(seed), 64) for seed in range(20))
     batch = tasks.memory_qa_batch(random.Random(1), n_facts=8, groups=1, questions=2,
                                   stated_share=0.0)
     assert batch.facts[0] == tasks.make_training_facts(random.Random(1), 8, stated_share=0.0)
