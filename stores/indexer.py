@@ -197,6 +197,8 @@ class IndexSync:
                 self.vectors.add(embed, self._vectors_for(embed, [current[pk][1] for pk in embed]))
             self.vectors.seq = changes[-1].seq
             self.vectors.dirty += 1
+            if len(changes) < PAGE:  # a short page was the whole rest of the changelog
+                return
 
     def _catch_up_fulltext(self) -> None:
         while True:
@@ -216,6 +218,8 @@ class IndexSync:
                 if removed:  # forgotten, archived or purged text leaves the index's storage
                     self.fulltext.compact(session)
                 self.repo.set_index_meta(session, self.fulltext.name, changes[-1].seq)
+            if len(changes) < PAGE:  # no second write transaction only to find nothing
+                return
 
     def _catch_up_graph(self) -> None:
         while True:
@@ -228,6 +232,8 @@ class IndexSync:
                 purged = [c.cube_pk for c in changes if c.op == "purge" and c.cube_pk]
             self.graph.remove_cubes(purged)
             self.graph.seq = changes[-1].seq
+            if len(changes) < PAGE:
+                return
 
     # -- rebuild -----------------------------------------------------------------------
 
