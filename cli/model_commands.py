@@ -65,7 +65,8 @@ def train_cmd(
     stated_share: float = typer.Option(
         0.35, min=0.0, max=1.0,
         help="memory-qa: share of values drawn as people state them (names with titles, addresses, "
-             "e-mails, phone numbers, long values); the rest are random strings"),
+             "e-mails, phone numbers, long values); the rest are random strings. 0 (with the other "
+             "shares at 0): random strings only, the session-3 base model's data draw for draw"),
     uniform_share: float = typer.Option(
         0.0, min=0.0, max=1.0,
         help="memory-qa: share of fact sets whose values are all of one kind (long phrases, "
@@ -137,9 +138,9 @@ def build_cmd(
     out: Path = typer.Option(..., help="folder for the result; each stage runs in out/stages/"),
     threads: int = typer.Option(1, min=1, help="torch CPU threads (1 is fastest on a busy machine)"),
     steps_scale: float = typer.Option(
-        1.0, min=0.0, max=1.0,
-        help="multiply every stage's steps (at least 1 each): a quick check of the chain, "
-             "recorded in meta.json, not the recipe's checkpoint"),
+        1.0, help="multiply every stage's steps by this, above 0 and at most 1 (at least 1 step "
+                  "each): a quick check of the chain, recorded in meta.json, not the recipe's "
+                  "checkpoint"),
     evaluate: bool = typer.Option(True, help="memory-QA evaluations during training, as `memos model train`"),
     json_out: bool = typer.Option(False, "--json", help="print the recipe record of meta.json as JSON"),
 ) -> None:
@@ -156,6 +157,9 @@ def build_cmd(
     from memos.model.checkpoint import DEFAULT_CHECKPOINT
     from memos.model.recipe import Stage, load_recipe, run_recipe
 
+    if not 0.0 < steps_scale <= 1.0:
+        raise InvalidInputError(f"--steps-scale must be above 0 and at most 1, got {steps_scale:g} "
+                                "(1 builds the recipe's checkpoint, e.g. 0.01 checks the chain)")
     rec = load_recipe(recipe if recipe is not None else DEFAULT_CHECKPOINT / "recipe.json")
     torch.set_num_threads(threads)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -168,7 +172,8 @@ def build_cmd(
 
     # The evaluation of `memos model train --task memory-qa`, where every stage trains that task.
     memory_qa = all(s.train is None or s.train.task == "memory-qa" for s in rec.stages)
-    eval_fn = _eval_fn("memory-qa", 256, 16) if evaluate and memory_qa else None
+    reads_memory = bool(rec.stages[0].config and rec.stages[0].config.cross_attention)
+    eval_fn = _eval_fn("memory-qa", 256, 16, reads_memory) if evaluate and memory_qa else None
     record = run_recipe(rec, out, steps_scale=steps_scale, eval_fn=eval_fn,
                         progress=not json_out, on_stage=told)
     if json_out:
@@ -176,11 +181,11 @@ def build_cmd(
         return
     table = Table(title=f"{out}: recipe {record['name']}"
                         + ("" if steps_scale == 1.0 else f" at {steps_scale:g} of its steps (a check, not the recipe's checkpoint)"))
-    for col in ("stage", "kind", "steps / top_k", "fingerprint", "s", "this run"):
+    for col in ("stage", "kind", "steps / top_k", "fingerprint", "this run", "s this run"):
         table.add_column(col)
     for st in record["stages"]:
         table.add_row(st["name"], st["kind"], str(st.get("steps", st.get("top_k"))),
-                      str(st["fingerprint"])[:12], f"{st['seconds']:.0f}", st["ran"])
+                      str(st["fingerprint"])[:12], st["ran"], f"{st['seconds_this_run']:.0f}")
     Console().print(table)
 
 

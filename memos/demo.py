@@ -218,10 +218,16 @@ def step_consolidate(tour: Tour) -> None:
     if consolidate is None:
         tour.console.print("  skipped: this build has no parametric tier (MemOS.consolidate)")
         return
+    import importlib.util
+
     from memos.errors import MemosError
     from memos.parametric.tier import ConsolidationConfig
 
     full = not tour.found.get("quick", False)
+    if full and importlib.util.find_spec("peft") is None:
+        tour.console.print("  peft is not installed, so no adapter is trained here (pip install "
+                           "'memos-os[parametric]'); the policy's dry run instead:")
+        full = False
     if full:
         tour.console.print(f"  training a LoRA adapter on Alice's {len(tour.live)} live facts: "
                            f"{DEMO_STEPS} steps, then the evaluation gate on one set of "
@@ -239,8 +245,9 @@ def step_consolidate(tour: Tour) -> None:
         tour.console.print(f"  dry run: {len(report.cube_ids)} facts would be trained into a "
                            f"LoRA adapter, {len(report.skipped)} skipped"
                            + (f" ({skipped})" if skipped else ""))
-        tour.console.print("  --quick: not trained; `python -m memos.demo` trains it (so does "
-                           "`memos consolidate -u alice`)")
+        if tour.found.get("quick", False):
+            tour.console.print("  --quick: not trained; `python -m memos.demo` trains it (so does "
+                               "`memos consolidate -u alice`)")
         return
     def pct(value: float | None) -> str:
         return "-" if value is None else f"{value:.2f}"

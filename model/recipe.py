@@ -5,12 +5,14 @@ each later stage starts from the one before it, either by training it further (a
 or by copying it with another inference setting (`copy_checkpoint`). `run_recipe` runs the
 stages in order, each into its own folder under ``<out>/stages/``, and writes the last
 stage's checkpoint to ``<out>`` with a ``recipe`` record in meta.json: the recipe file's
-hash and each stage's fingerprint and time.
+hash and, for each stage, its fingerprint, whether the last invocation ran, resumed or
+skipped it, and that invocation's seconds on it.
 
 Running it again goes on where it stopped: a finished stage (its folder holds the planned
 run, no train state left) is skipped, an interrupted training stage resumes from its last
 save (every 100 steps), so a chain of hours survives a restart. A stage folder that holds
-another run is refused rather than overwritten.
+another run (other settings, another starting checkpoint, another model config) is refused
+rather than overwritten, and so is a second build into the same folder while one runs.
 
 The file format (`model/checkpoints/memqa-small/recipe.json` is the shipped checkpoint's)::
 
@@ -28,7 +30,8 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -44,11 +47,18 @@ from memos.model.checkpoint import (
     read_config,
     save_checkpoint,
 )
-from memos.model.config import PRESETS, ModelConfig, preset
-from memos.model.train import TASKS, TrainConfig, train
+from memos.model.config import MEMORY_ENDS, PRESETS, ModelConfig, preset
+from memos.model.train import TASKS, TrainConfig, run_settings, train
 
 STAGES_DIR = "stages"
+RESULT_TMP = ".result.tmp"  # the result is written here first, inside OUT, then moved up
+LOCK_FILE = ".lock"
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
+_AT_LEAST_ONE = ("steps", "save_every", "eval_every", "max_facts", "groups", "questions",
+                 "max_stuffed_facts", "batch", "seq_len", "n_pairs")
+_NOT_NEGATIVE = ("warmup", "weight_decay", "clip", "aux_weight", "stuffed_every", "prompt_loss",
+                 "min_lr_ratio")
+_SHARES = ("stated_share", "uniform_share", "long_share")
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,7 @@ class Stage:
     train: TrainConfig | None = None
     preset: str | None = None  # the first stage only: the fresh model's preset
     top_k: int | None = None
+    config: ModelConfig | None = None  # the model's config after this stage (set by load_recipe)
 
     @property
     def kind(self) -> str:
@@ -100,7 +111,7 @@ def _stage(path: Path | str, i: int, raw: Any, first: bool) -> Stage:
         raise _fail(path, f"stage {name!r}: \"train\" must be an object of training settings")
     settings = dict(settings)
     chosen = settings.pop("preset", None)
-    if first and chosen not in PRESETS:
+    if first and (not isinstance(chosen, str) or chosen not in PRESETS):
         raise _fail(path, f"stage {name!r}: the first stage trains a fresh model and needs \"preset\", "
                           f"one of {', '.join(PRESETS)}")
     if not first and chosen is not None:
@@ -125,9 +136,40 @@ def _stage(path: Path | str, i: int, raw: Any, first: bool) -> Stage:
     tc = TrainConfig(**settings)
     if tc.task not in TASKS:
         raise _fail(path, f"stage {name!r}: unknown task {tc.task!r}; use one of {', '.join(TASKS)}")
-    if not isinstance(tc.steps, int) or isinstance(tc.steps, bool) or tc.steps < 1:
-        raise _fail(path, f"stage {name!r}: \"steps\" must be a positive integer")
+    for key in _AT_LEAST_ONE:
+        if getattr(tc, key) < 1:
+            raise _fail(path, f"stage {name!r}: \"{key}\" must be a positive integer")
+    for key in _NOT_NEGATIVE:
+        if getattr(tc, key) < 0:
+            raise _fail(path, f"stage {name!r}: \"{key}\" must not be negative")
+    for key in _SHARES:
+        if not 0.0 <= getattr(tc, key) <= 1.0:
+            raise _fail(path, f"stage {name!r}: \"{key}\" is a share, from 0 to 1")
+    if not tc.lr > 0:
+        raise _fail(path, f"stage {name!r}: \"lr\" must be positive")
+    if tc.memory_end is not None and tc.memory_end not in MEMORY_ENDS:
+        raise _fail(path, f"stage {name!r}: \"memory_end\" must be one of {', '.join(MEMORY_ENDS)}")
     return Stage(name=name, train=tc, preset=chosen)
+
+
+def _follow(path: Path | str, stages: list[Stage]) -> tuple[Stage, ...]:
+    """Each stage with the model config it leaves (a copy to the top_k the model already
+    reads is refused here, before any stage has run)."""
+    out: list[Stage] = []
+    cfg: ModelConfig | None = None
+    for stage in stages:
+        if stage.train is not None:
+            cfg = preset(str(stage.preset)) if cfg is None else cfg
+            if stage.train.memory_end is not None:
+                cfg = dataclasses.replace(cfg, extra={**cfg.extra, "memory_end": stage.train.memory_end})
+        else:
+            assert cfg is not None and stage.top_k is not None
+            if stage.top_k == cfg.top_k:
+                raise _fail(path, f"stage {stage.name!r}: the model already reads top_k {cfg.top_k}; "
+                                  "a copy needs another \"top_k\"")
+            cfg = dataclasses.replace(cfg, top_k=stage.top_k)
+        out.append(dataclasses.replace(stage, config=cfg))
+    return tuple(out)
 
 
 def load_recipe(path: str | Path) -> Recipe:
@@ -144,11 +186,12 @@ def load_recipe(path: str | Path) -> Recipe:
         raise _fail(path, f"not valid JSON ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("stages"), list) or not data["stages"]:
         raise _fail(path, "needs an object with a non-empty \"stages\" list")
-    stages = tuple(_stage(path, i, s, i == 0) for i, s in enumerate(data["stages"]))
+    stages = [_stage(path, i, s, i == 0) for i, s in enumerate(data["stages"])]
     names = [s.name for s in stages]
     if len(set(names)) != len(names):
         raise _fail(path, "stage names must differ")
-    return Recipe(name=str(data.get("name") or path.stem), stages=stages,
+    stages = _follow(path, stages)
+    return Recipe(name=str(data.get("name") or path.stem), stages=tuple(stages),
                   sha256=hashlib.sha256(raw_bytes).hexdigest(), about=str(data.get("about") or ""))
 
 
@@ -165,16 +208,66 @@ def _meta(folder: Path) -> dict[str, Any]:
         return {}
 
 
-def _train_done(folder: Path, tc: TrainConfig, init_fp: str | None) -> bool:
-    """Whether `folder` holds this stage's finished run; refuses one that holds another run."""
-    if not (folder / CONFIG_FILE).is_file():
-        return False
+def _another_run(folder: Path, why: str) -> CheckpointError:
+    return CheckpointError(f"{folder} holds another run than this stage's ({why}); remove the "
+                           "folder or give another --out")
+
+
+def _train_done(folder: Path, tc: TrainConfig, init_fp: str | None, cfg: ModelConfig) -> bool:
+    """Whether `folder` holds this stage's finished run; refuses one that holds another run.
+    A folder without a readable meta.json (a first save cut off) is a run not yet started."""
     meta = _meta(folder)
-    same = meta.get("train") == asdict(tc) and (meta.get("init") or {}).get("fingerprint") == init_fp
-    if not same:
-        raise CheckpointError(f"{folder} holds another run than this stage's (other settings or "
-                              "another starting checkpoint); remove the folder or give another --out")
+    if not (folder / CONFIG_FILE).is_file() or not meta:
+        return False
+    if meta.get("train") != asdict(tc):
+        raise _another_run(folder, "other training settings")
+    if (meta.get("init") or {}).get("fingerprint") != init_fp:
+        raise _another_run(folder, "another starting checkpoint")
+    try:
+        same_model = read_config(folder).to_dict() == cfg.to_dict()
+    except CheckpointError:
+        same_model = False
+    if not same_model:
+        raise _another_run(folder, "another model config")
     return not (folder / TRAIN_STATE_FILE).is_file() and meta.get("step") == tc.steps
+
+
+def _copy_done(folder: Path, src_fp: str | None, cfg: ModelConfig) -> bool:
+    meta = _meta(folder)
+    if not meta:  # nothing there, or a copy cut off before its meta.json: made again
+        if folder.exists():
+            shutil.rmtree(folder)
+        return False
+    try:
+        same = (meta.get("copied_from") or {}).get("fingerprint") == src_fp \
+            and read_config(folder).to_dict() == cfg.to_dict()
+    except CheckpointError:
+        same = False
+    if not same:
+        raise CheckpointError(f"{folder} holds a copy of another checkpoint or with another top_k; "
+                              "remove the folder or give another --out")
+    return True
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One build at a time per OUT (two would train the same stage folder at once)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks on this platform
+        yield
+        return
+    with open(folder / LOCK_FILE, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise CheckpointError(f"another `memos model build` is writing to {folder.parent}; wait "
+                                  "for it to finish or give another --out") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def run_recipe(recipe: Recipe | str | Path, out: str | Path, *, steps_scale: float = 1.0,
@@ -200,46 +293,52 @@ def run_recipe(recipe: Recipe | str | Path, out: str | Path, *, steps_scale: flo
                 "another recipe's result" if done else "a checkpoint not made by a recipe")
         raise CheckpointError(f"{out} already holds {what}; give another --out")
     stages_dir = out / STAGES_DIR
+    with _locked(stages_dir):
+        return _run(rec, out, stages_dir, steps_scale, eval_fn, progress, on_stage)
+
+
+def _run(rec: Recipe, out: Path, stages_dir: Path, steps_scale: float,
+         eval_fn: Callable[[Any], dict[str, float]] | None, progress: bool,
+         on_stage: Callable[[int, Stage, str], None] | None) -> dict[str, Any]:
     done_stages: list[dict[str, Any]] = []
     prev: Path | None = None
     prev_fp: str | None = None
     for i, stage in enumerate(rec.stages):
         folder = stages_dir / f"{i + 1}-{stage.name}"
         start = time.perf_counter()
+        assert stage.config is not None  # load_recipe sets it
         if stage.train is not None:
-            tc = _scaled(stage.train, steps_scale)
-            if _train_done(folder, tc, prev_fp):
+            start_cfg: ModelConfig = read_config(prev) if prev is not None else preset(str(stage.preset))
+            tc = run_settings(_scaled(stage.train, steps_scale), start_cfg)
+            if _train_done(folder, tc, prev_fp, stage.config):
                 what = "skip"
             else:
                 what = "resume" if (folder / TRAIN_STATE_FILE).is_file() else "run"
             if on_stage is not None:
                 on_stage(i, stage, what)
             if what != "skip":
-                cfg: ModelConfig = read_config(prev) if prev is not None else preset(str(stage.preset))
-                train(cfg, tc, folder, resume=True, progress=progress, eval_fn=eval_fn, init=prev)
+                train(start_cfg, tc, folder, resume=True, progress=progress, eval_fn=eval_fn,
+                      init=prev)
+            size: dict[str, Any] = {"steps": tc.steps}
         else:
             assert prev is not None and stage.top_k is not None  # load_recipe guarantees both
-            copied = (folder / CONFIG_FILE).is_file()
-            if copied and (_meta(folder).get("copied_from") or {}).get("fingerprint") != prev_fp:
-                raise CheckpointError(f"{folder} holds a copy of another checkpoint; remove the folder "
-                                      "or give another --out")
-            what = "skip" if copied else "run"
+            what = "skip" if _copy_done(folder, prev_fp, stage.config) else "run"
             if on_stage is not None:
                 on_stage(i, stage, what)
-            if not copied:
+            if what != "skip":
                 copy_checkpoint(prev, folder, top_k=stage.top_k)
+            size = {"top_k": stage.top_k}
         fingerprint = _meta(folder).get("fingerprint")
         done_stages.append({"name": stage.name, "kind": stage.kind, "fingerprint": fingerprint,
-                            **({"steps": _scaled(stage.train, steps_scale).steps} if stage.train else
-                               {"top_k": stage.top_k}),
-                            "seconds": round(time.perf_counter() - start, 1), "ran": what})
+                            **size, "ran": what,
+                            "seconds_this_run": round(time.perf_counter() - start, 1)})
         prev, prev_fp = folder, fingerprint
     assert prev is not None
     record = {"name": rec.name, "sha256": rec.sha256, "steps_scale": steps_scale,
               "stages": done_stages}
     model = load_checkpoint(prev)  # checks the files against their fingerprint
     meta = {k: v for k, v in _meta(prev).items() if k not in ("fingerprint", "parameters")}
-    tmp = out.with_name(out.name + ".tmp-result")
+    tmp = out / RESULT_TMP  # inside OUT: same file system, nothing left beside it
     if tmp.exists():
         shutil.rmtree(tmp)
     save_checkpoint(model, tmp, {**meta, "recipe": record})

@@ -142,6 +142,14 @@ def _dist_setup() -> tuple[int, int]:
     return rank, world
 
 
+def run_settings(tc: TrainConfig, model_cfg: ModelConfig) -> TrainConfig:
+    """The settings a run of `tc` on a model of `model_cfg` uses and records in meta.json."""
+    if tc.task == "memory-qa" and not model_cfg.cross_attention:
+        # A model that cannot read memory (the baselines) learns memory QA from stuffed prompts only.
+        return TrainConfig(**{**asdict(tc), "stuffed_every": 1})
+    return tc
+
+
 def train(
     model_cfg: ModelConfig,
     tc: TrainConfig,
@@ -161,9 +169,7 @@ def train(
         raise InvalidInputError(f"unknown task {tc.task!r}; use one of {', '.join(TASKS)}")
     if tc.steps <= 0:
         raise InvalidInputError("steps must be positive")
-    if tc.task == "memory-qa" and not model_cfg.cross_attention:
-        # A model that cannot read memory (the baselines) learns memory QA from stuffed prompts only.
-        tc = TrainConfig(**{**asdict(tc), "stuffed_every": 1})
+    tc = run_settings(tc, model_cfg)
     out = Path(out_dir)
     rank, world = _dist_setup()
     device = torch.device(f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu")

@@ -65,6 +65,19 @@ def test_demo_tells_the_whole_story(capsys: pytest.CaptureFixture[str]) -> None:
     assert "check: consistent" in forget
 
 
+def test_demo_without_peft_shows_the_dry_run(capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "peft" else real(name, *a))
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "peft is not installed" in out and "dry run: 10 facts would be trained" in out
+    assert "check: consistent" in out
+
+
 def test_demo_quick_and_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--bogus"]) == 2
     assert "unknown argument(s) --bogus" in capsys.readouterr().err

@@ -130,7 +130,22 @@ def test_build_runs_a_recipe_and_reports_each_stage(tmp_path, capsys) -> None:
     assert exc.value.code != 0
     err = capsys.readouterr().err
     assert "already holds the result of this recipe" in err and "Traceback" not in err
+    with pytest.raises(SystemExit):
+        main(["model", "build", "--recipe", str(recipe), "--out", str(tmp_path / "o3"), "--steps-scale", "0"])
+    assert "--steps-scale must be above 0" in capsys.readouterr().err
     recipe.write_text('{"stages": [{"name": "a", "copy": {"top_k": 2}}]}')
     with pytest.raises(SystemExit):
         main(["model", "build", "--recipe", str(recipe), "--out", str(tmp_path / "o2")])
     assert "first stage must train" in capsys.readouterr().err
+
+
+def test_build_a_baseline_recipe_with_evaluation(tmp_path, capsys) -> None:
+    recipe = tmp_path / "ssm.json"
+    recipe.write_text(json.dumps({"stages": [{"name": "base", "train": {
+        "preset": "ssm", "steps": 1, "warmup": 1, "max_facts": 2, "questions": 2,
+        "max_stuffed_facts": 2}}]}))
+    main(["model", "build", "--recipe", str(recipe), "--out", str(tmp_path / "o"), "--json"])
+    got = json.loads(capsys.readouterr().out)
+    assert got["stages"][0]["ran"] == "run"
+    history = json.loads((tmp_path / "o" / "meta.json").read_text())["history"]
+    assert history and all(k.startswith("stuffed@") for k in history[0] if "@" in k)

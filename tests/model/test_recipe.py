@@ -98,13 +98,64 @@ def test_a_stage_folder_of_another_run_is_refused(tmp_path: Path) -> None:
         {"name": "base", "train": {"preset": "tiny", **SMALL, "lr": 2e-3}},
         {"name": "ft", "train": {**SMALL, "steps": 3}},
     ])
-    with pytest.raises(CheckpointError, match="holds another run"):
+    with pytest.raises(CheckpointError, match="holds another run.*other training settings"):
         R.run_recipe(changed, out, progress=False)
+    # the same settings on another preset, and a copy to another top_k, are other runs too
+    text = path.read_text()
+    path.write_text(text.replace('"preset": "tiny"', '"preset": "small"'))
+    with pytest.raises(CheckpointError, match="another model config"):
+        R.run_recipe(path, out, progress=False)
+    path.write_text(text.replace('"top_k": 3', '"top_k": 2'))
+    with pytest.raises(CheckpointError, match="another top_k"):
+        R.run_recipe(path, out, progress=False)
+    path.write_text(text)
     R.run_recipe(path, out, progress=False)
     with pytest.raises(CheckpointError, match="already holds the result of this recipe at steps_scale 1.0"):
         R.run_recipe(path, out, progress=False, steps_scale=0.5)
     with pytest.raises(CheckpointError, match="not made by a recipe"):
         R.run_recipe(path, tmp_path / "out" / "stages" / "1-base", progress=False)
+
+
+def test_out_is_the_current_folder_and_a_cut_off_save_starts_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    torch.set_num_threads(1)
+    path = _chain(tmp_path)
+    out = tmp_path / "here"
+    base = out / "stages" / "1-base"
+    base.mkdir(parents=True)
+    (base / "config.json").write_text("{}")  # the first save stopped before its meta.json
+    monkeypatch.chdir(out)
+    seen: list[tuple[str, str]] = []
+    R.run_recipe(path, ".", progress=False, on_stage=lambda i, s, what: seen.append((s.name, what)))
+    assert seen == [("base", "run"), ("ft", "run"), ("wide", "run")]
+    assert load_checkpoint(out).cfg.top_k == 3
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "meta.json",
+                                                     "model.safetensors", "stages"]
+
+
+def test_a_second_build_into_the_same_folder_waits_its_turn(tmp_path: Path) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    out = tmp_path / "out"
+    (out / "stages").mkdir(parents=True)
+    with open(out / "stages" / ".lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(CheckpointError, match="another `memos model build` is writing"):
+            R.run_recipe(_chain(tmp_path), out, progress=False)
+
+
+def test_a_model_that_cannot_read_memory_builds_and_is_found_done(tmp_path: Path) -> None:
+    """Baselines train memory QA from stuffed prompts (train() changes stuffed_every); the
+    recipe's check of a finished stage compares the settings the run recorded."""
+    torch.set_num_threads(1)
+    path = _write(tmp_path / "ssm.json", [
+        {"name": "base", "train": {"preset": "ssm", **SMALL, "steps": 1, "max_stuffed_facts": 2}}])
+    out = tmp_path / "out"
+    R.run_recipe(path, out, progress=False)
+    for name in ("config.json", "model.safetensors", "meta.json"):
+        (out / name).unlink()
+    seen: list[str] = []
+    R.run_recipe(path, out, progress=False, on_stage=lambda i, s, what: seen.append(what))
+    assert seen == ["skip"]
 
 
 @pytest.mark.parametrize("stages, message", [
@@ -121,6 +172,12 @@ def test_a_stage_folder_of_another_run_is_refused(tmp_path: Path) -> None:
     ([{"name": "a", "train": {"preset": "tiny"}}, {"name": "b", "copy": {"top_k": 0}}], "top_k"),
     ([{"name": "a/b", "train": {"preset": "tiny"}}], "name"),
     ([{"name": "a", "train": {"preset": "tiny"}, "copy": {"top_k": 2}}], "exactly one"),
+    ([{"name": "a", "train": {"preset": "tiny", "save_every": 0}}], "save_every"),
+    ([{"name": "a", "train": {"preset": "tiny", "stated_share": 1.5}}], "share"),
+    ([{"name": "a", "train": {"preset": "tiny", "memory_end": "comma"}}], "memory_end"),
+    ([{"name": "a", "train": {"preset": ["small"]}}], "needs \"preset\""),
+    ([{"name": "a", "train": {"preset": "tiny"}}, {"name": "b", "copy": {"top_k": 4}}],
+     "already reads top_k 4"),
 ])
 def test_bad_recipes_say_what_to_fix(tmp_path: Path, stages: list, message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
