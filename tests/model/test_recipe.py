@@ -209,3 +209,27 @@ def test_the_shipped_recipe_is_the_shipped_checkpoint_chain() -> None:
     assert trains[0].train.stated_share == 0.0 and trains[0].train.steps == 3000
     assert [s.train.memory_end for s in trains].count("eos") == 1
     assert cfg.memory_end == "eos"
+
+
+def test_the_first_stage_draws_the_session_3_training_data() -> None:
+    """The shipped recipe's first stage must draw what the session-3 base model was trained on.
+    The digest was computed with the session-3 generator (model/tasks.py of commit e6d1605)
+    and equals today's: a change to the generator that breaks the recipe's reproduction fails
+    here. (Settings added since keep their defaults, which keep those draws.)"""
+    import hashlib
+    import random
+
+    from memos.model.train import run_settings, sample_batch
+
+    first = R.load_recipe(DEFAULT_CHECKPOINT / "recipe.json").stages[0]
+    assert first.train is not None and first.config is not None
+    tc = run_settings(first.train, first.config)
+    digest = hashlib.sha256()
+    rng = random.Random(tc.seed * 1000)  # train()'s data stream on one process
+    picked = (0, 1, 2, 3, 1499, 1500, tc.steps - 1)
+    for step in range(tc.steps):
+        batch = sample_batch(rng, step, tc)
+        if step in picked:
+            digest.update(repr((batch.tokens.tolist(), batch.targets.tolist(),
+                                batch.memory_seqs)).encode())
+    assert digest.hexdigest() == "fa188d4ab7756886097eb959b51970e94d8b0fb8b8f7e2bd7b82c21b7d5ab79b"
