@@ -165,7 +165,10 @@ def build_cmd(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     console = Console(stderr=json_out)
 
+    ran: list[str] = []
+
     def told(i: int, stage: Stage, what: str) -> None:
+        ran.append(what)
         steps = (f"{max(1, round(stage.train.steps * steps_scale))} steps" if stage.train is not None
                  else f"top_k {stage.top_k}")
         console.print(f"stage {i + 1}/{len(rec.stages)} {stage.name} ({stage.kind}, {steps}): {what}")
@@ -179,6 +182,9 @@ def build_cmd(
     if json_out:
         typer.echo(json.dumps({"out": str(out), **record}))
         return
+    if not ran:
+        console.print(f"{out} already holds this recipe's result; nothing to do. The table is the "
+                      "record of the run that finished it.")
     table = Table(title=f"{out}: recipe {record['name']}"
                         + ("" if steps_scale == 1.0 else f" at {steps_scale:g} of its steps (a check, not the recipe's checkpoint)"))
     for col in ("stage", "kind", "steps / top_k", "fingerprint", "this run", "s this run"):
