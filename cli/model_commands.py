@@ -155,7 +155,7 @@ def build_cmd(
     import torch
 
     from memos.model.checkpoint import DEFAULT_CHECKPOINT
-    from memos.model.recipe import Stage, load_recipe, run_recipe
+    from memos.model.recipe import Stage, load_recipe, run_recipe, scaled
 
     if not 0.0 < steps_scale <= 1.0:
         raise InvalidInputError(f"--steps-scale must be above 0 and at most 1, got {steps_scale:g} "
@@ -169,7 +169,7 @@ def build_cmd(
 
     def told(i: int, stage: Stage, what: str) -> None:
         ran.append(what)
-        steps = (f"{max(1, round(stage.train.steps * steps_scale))} steps" if stage.train is not None
+        steps = (f"{scaled(stage.train, steps_scale).steps} steps" if stage.train is not None
                  else f"top_k {stage.top_k}")
         console.print(f"stage {i + 1}/{len(rec.stages)} {stage.name} ({stage.kind}, {steps}): {what}")
 

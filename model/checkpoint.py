@@ -110,10 +110,10 @@ def copy_checkpoint(src: str | Path | None, out_dir: str | Path, *, top_k: int) 
     if cfg.top_k == top_k:
         raise CheckpointError(f"{source} already reads top_k={top_k} memories per token; give another --top-k "
                               "(a copy would be the same checkpoint)")
-    copy = load_checkpoint(source, top_k=top_k)
-    old_fp = fingerprint_of(cfg, copy.state_dict().items())
+    copy = load_checkpoint(source, top_k=top_k)  # checks the files against meta.json's fingerprint
     meta_file = source / META_FILE
     meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+    old_fp = meta.get("fingerprint") or fingerprint_of(cfg, copy.state_dict().items())
     earlier = meta.get("copied_from")  # a copy of a copy keeps the chain back to the trained weights
     meta = {k: v for k, v in meta.items() if k not in ("fingerprint", "parameters", "copied_from")}
     meta["copied_from"] = {"fingerprint": old_fp, "top_k": cfg.top_k, "changed": {"top_k": top_k},

@@ -76,7 +76,6 @@ class DecoderBlock(nn.Module):
         return x + self.mlp(self.norm2(x)), mstate, pstate
 
 
-
 def fingerprint_of(cfg: ModelConfig, named_tensors: Iterable[tuple[str, torch.Tensor]]) -> str:
     """sha256 of a config and named weights: a model's fingerprint (`MemoryModel.fingerprint`,
     the baselines'), computable from a checkpoint's files without building the model."""

@@ -195,7 +195,8 @@ def load_recipe(path: str | Path) -> Recipe:
                   sha256=hashlib.sha256(raw_bytes).hexdigest(), about=str(data.get("about") or ""))
 
 
-def _scaled(tc: TrainConfig, scale: float) -> TrainConfig:
+def scaled(tc: TrainConfig, scale: float) -> TrainConfig:
+    """`tc` with its steps multiplied by `scale` (at least 1)."""
     if scale == 1.0:
         return tc
     return dataclasses.replace(tc, steps=max(1, round(tc.steps * scale)))
@@ -309,7 +310,7 @@ def _run(rec: Recipe, out: Path, stages_dir: Path, steps_scale: float,
         assert stage.config is not None  # load_recipe sets it
         if stage.train is not None:
             start_cfg: ModelConfig = read_config(prev) if prev is not None else preset(str(stage.preset))
-            tc = run_settings(_scaled(stage.train, steps_scale), start_cfg)
+            tc = run_settings(scaled(stage.train, steps_scale), start_cfg)
             if _train_done(folder, tc, prev_fp, stage.config):
                 what = "skip"
             else:
@@ -348,4 +349,4 @@ def _run(rec: Recipe, out: Path, stages_dir: Path, steps_scale: float,
     return record
 
 
-__all__ = ["Recipe", "Stage", "load_recipe", "run_recipe"]
+__all__ = ["Recipe", "Stage", "load_recipe", "run_recipe", "scaled"]
