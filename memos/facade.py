@@ -499,13 +499,15 @@ class MemOS:
         (MemReader episodes, LoCoMo turns; searchable). When the turn is forgotten, each live
         neighbour quoting it gets a new version without those words (search and full text
         follow); when it is purged (`erase`), every version of every cube the caller owns
-        loses them too (docs/SECURITY.md). Only a cube that carries a context itself is a
-        turn that neighbours quote."""
+        loses them too (docs/SECURITY.md). Only a cube that carries a context itself and was
+        read from no other cube is a turn that neighbours quote (a MemReader fact carries its
+        turn's context, but no context quotes a fact)."""
         from memos.stores.repository import drop_quote
 
         with self._store.repo.read() as session:
             snaps = [v.snapshot for v in self._store.repo.versions(session, cube_id)]
-        if not any("context" in (snap.get("metadata") or {}) for snap in snaps):
+        if not any("context" in (snap.get("metadata") or {}) and not snap.get("derived_from")
+                   for snap in snaps):
             return
         quoted = sorted({str(snap["content"]) for snap in snaps if snap.get("content")})
         why = f"a neighbouring turn it quoted ({cube_id}) was {'purged' if erase else 'forgotten'}"

@@ -14,7 +14,8 @@
    Metadata {subject, attribute, value, relation, family, reader, session, turn} keys the
    conflict policy: a new value for the same (subject, attribute) supersedes the old one;
    multi-valued attributes (allergy, likes, ...) key on the value too, so a second allergy
-   adds a fact. A negation supersedes the facts it ends by the turn's episode, so history
+   adds a fact. A fact also carries its turn's `context`, indexed as the turn's is, so that
+   full text ranks a four-word fact among turns by its words, not by its brevity. A negation supersedes the facts it ends by the turn's episode, so history
    shows which turn ended them. Superseded and ended facts get `valid_to` = the turn's time
    (the superseding cube's valid_from), in the one version the supersede writes.
 4. Extraction failures never lose turns: the episodes are stored and `report.failed` says
@@ -160,6 +161,7 @@ class _Run:
     episodes: list[str] = field(default_factory=list)
     episode_versions: list[int] = field(default_factory=list)
     pending: list[FactCandidate] = field(default_factory=list)
+    contexts: list[str] = field(default_factory=list)  # each turn's episode context
 
 
 def _ref(session_id: str, index: int) -> str:
@@ -174,13 +176,21 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
 
     episode = run.episodes[cand.turn]
     version = run.episode_versions[cand.turn]
+    meta: dict[str, Any] = {
+        "subject": ext.subject_key, "attribute": conflict_attribute(ext),
+        "relation": ext.attribute, "value": ext.value, "family": ext.family,
+        "reader": run.mode, "session": run.session_id, "turn": cand.turn}
+    context = run.contexts[cand.turn] if cand.turn < len(run.contexts) else ""
+    if context:
+        # Indexed as the turn's own context is (full text, at the context weight): a short
+        # fact then competes with turns at a turn's length instead of outscoring them on
+        # brevity alone (docs/READER.md, "Facts in search").
+        meta["context"] = context
     return {
         "content": ext.text,
         "kind": ext.kind,
         "valid_from": valid_from,
-        "metadata": {"subject": ext.subject_key, "attribute": conflict_attribute(ext),
-                     "relation": ext.attribute, "value": ext.value, "family": ext.family,
-                     "reader": run.mode, "session": run.session_id, "turn": cand.turn},
+        "metadata": meta,
         "sources": [
             # No copy of the turn's words: they live in the episode only, so forgetting the
             # episode forgets them (and, through derived_from, this fact).
@@ -475,7 +485,8 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
     results = mem.add_many(items, cube_scope)
     report.episodes = [r.id for r in results]
     run = _Run(mem, cube_scope, session_id, mode, scope.user_id, report, turns,
-               report.episodes, [r.version for r in results])
+               report.episodes, [r.version for r in results],
+               contexts=[item["metadata"]["context"] for item in items])
     for cand in cands:
         _apply(run, _known_person(run, cand))
     _flush(run)

@@ -32,15 +32,20 @@ def test_forget_then_purge_of_one_turn_leaves_none_of_its_words(tmp_path: Path) 
         turn = report.episodes[2]
         neighbours = [report.episodes[i] for i in (0, 1, 3, 4)]
         [fact] = [f for f in report.facts if SECRET in mem.get(f, "alice").content]
+        # The facts read from the neighbours (Lisbon, Ana in Porto) carry their turn's
+        # context, so they quote the turn too.
+        near_facts = [f for f in report.facts if f != fact]
+        assert {mem.get(f, "alice").metadata["turn"] for f in near_facts} == {0, 4}
         # Before: its words are in every neighbour's searchable context (the test can fail).
-        assert all(SAID in mem.get(n, "alice").metadata["context"] for n in neighbours)
+        assert all(SAID in mem.get(n, "alice").metadata["context"]
+                   for n in neighbours + near_facts)
         assert len(mem.search(SECRET, "alice", k=10, retrievers=["fulltext"])) >= 5
 
         mem.forget(turn, "alice", reason="test: forget one turn")
         assert mem.search(SECRET, "alice", k=10, retrievers=["fulltext"]) == []
         for hit in mem.search(SECRET, "alice", k=10):  # dense returns neighbours anyway
             assert SECRET not in hit.content + str(hit.cube.metadata.get("context", ""))
-        for n in neighbours:
+        for n in neighbours + near_facts:
             cube = mem.get(n, "alice")
             assert SECRET not in cube.metadata["context"] and cube.state == Lifecycle.ACTIVE
         # The neighbours keep the rest of their context, and the fact made from the turn
@@ -55,7 +60,7 @@ def test_forget_then_purge_of_one_turn_leaves_none_of_its_words(tmp_path: Path) 
         purged = mem.purge(turn, "alice", reason="test: erase it")
         assert set(purged.cube_ids) >= {turn, fact}
         # ... purge erases them from every version too, and from every file.
-        for n in neighbours:
+        for n in neighbours + near_facts:
             assert all(SECRET not in str(v.metadata.get("context", ""))
                        for v in mem.history(n, "alice"))
         assert "Alice: Hi, I'm Alice. I live in Lisbon." in mem.get(neighbours[1], "alice"
@@ -77,3 +82,14 @@ def test_a_cube_without_context_forgets_as_before(tmp_path: Path) -> None:
         mem.forget(kept.id, "alice")
         # Only a turn that carries a context is one its neighbours quote.
         assert mem.get(quoting.id, "alice").version == 1
+
+
+def test_forgetting_a_fact_leaves_the_turns_that_neighbour_its_own(tmp_path: Path) -> None:
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        report = mem.ingest(CONVERSATION, "alice", session_id="s1", at=T1)
+        [lisbon] = [f for f in report.facts if "Lisbon" in mem.get(f, "alice").content]
+        assert "context" in mem.get(lisbon, "alice").metadata
+        versions = {e: mem.get(e, "alice").version for e in report.episodes}
+        mem.forget(lisbon, "alice", reason="test: forget a fact")
+        # A fact carries its turn's context but no context quotes a fact: no turn changes.
+        assert {e: mem.get(e, "alice").version for e in report.episodes} == versions
