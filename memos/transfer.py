@@ -267,8 +267,11 @@ def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextI
         lines = [_line({"format": FORMAT, "exported_at": utcnow().isoformat(),
                         "user_id": scope.user_id, "embedder": store.embedder.identity})]
         for row in rows:
+            # Earlier versions are the owner's only (the rule of history and get(version=)):
+            # a cube the caller may read but not change goes out at its current version.
             history = [MemCube.model_validate(v.snapshot).model_dump(mode="json")
-                       for v in repo.versions(session, row.id) if v.version < row.version]
+                       for v in repo.versions(session, row.id) if v.version < row.version
+                       ] if can_write(row, scope) else []
             lines.append(_line({"type": "cube", "cube": cube_from_row(row).model_dump(mode="json"),
                                 "history": history}))
     n_edges = 0

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import math
 import time
 import unicodedata
@@ -144,6 +146,36 @@ def test_only_the_owner_reads_earlier_versions(world, which, reader):
         assert cls is NotFoundError and msg.replace(cube_id, MISSING) == missing_msg
         assert "history" not in msg
     assert [c.version for c in mem.history(cube_id, owner)] == [1, 2, 3]  # the owner's own
+
+
+def test_an_export_holds_earlier_versions_of_the_callers_own_cubes_only(mem):
+    """Before: export wrote every earlier version of every cube it exported, including
+    cubes the caller may read but not change (another agent's shared cube, read by a second
+    agent or by the user's agentless key), whose history and get(version=) refuse them."""
+    owner = Scope(user_id="carol", agent_id="a1")
+    shared = mem.add("the vault code is 7731", {"user_id": "carol", "agent_id": "a1",
+                                               "visibility": "shared"}).id
+    mem.update(shared, owner, content="the vault code is kept elsewhere now")
+    mine = mem.add("Carol's own note", Scope(user_id="carol", agent_id="a2")).id
+    mem.update(mine, Scope(user_id="carol", agent_id="a2"), content="Carol's own note, v2")
+    for reader in (Scope(user_id="carol", agent_id="a2"), "carol"):
+        with pytest.raises(ScopeError):
+            mem.get(shared, reader, version=1)
+        buf = io.StringIO()
+        mem.export(reader, buf)
+        lines = {line["cube"]["id"]: line for line in map(json.loads, buf.getvalue().splitlines())
+                 if line.get("type") == "cube"}
+        assert lines[shared]["cube"]["content"] == "the vault code is kept elsewhere now"
+        assert "7731" not in buf.getvalue(), reader
+        assert lines[shared]["history"] == []
+    buf = io.StringIO()
+    mem.export(owner, buf)
+    assert "7731" in buf.getvalue()  # the owner's export keeps its history
+    buf = io.StringIO()
+    mem.export(Scope(user_id="carol", agent_id="a2"), buf)
+    own = next(line for line in map(json.loads, buf.getvalue().splitlines())
+               if line.get("cube", {}).get("id") == mine)
+    assert [h["content"] for h in own["history"]] == ["Carol's own note"]
 
 
 # -- point 11: normalisation, and one rule on both backends -------------------------------
