@@ -677,9 +677,11 @@ class MemOS:
             raise InvalidInputError(bad_cursor)
         with self._store.repo.read() as session:
             if cursor is not None:  # the id of the last cube of the previous page: a row
-                # number would tell a server's caller how many cubes every user has added
+                # number would tell a server's caller how many cubes every user has added;
+                # a cube the caller cannot read is no cursor (as an id nobody has)
                 after = session.execute(select(CubeRow.pk).where(
-                    CubeRow.id == cursor, CubeRow.user_id == sc.user_id)).scalar_one_or_none()
+                    CubeRow.id == cursor, CubeRow.user_id == sc.user_id,
+                    visible_clause(sc))).scalar_one_or_none()
                 if after is None:
                     raise InvalidInputError(bad_cursor)
                 where &= CubeRow.pk < after

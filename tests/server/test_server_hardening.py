@@ -187,6 +187,27 @@ def test_list_cursor_is_no_row_number(app_client: Any, server_mem: Any, new_user
     assert replayed.json()["detail"] == unknown.json()["detail"]
 
 
+def test_list_cursor_of_another_agents_private_cube_is_the_unknown_cursor_400(
+        app_client: Any, server_mem: Any, new_user: Any) -> None:
+    """Before: the cursor was looked up among every cube of the key's user, so an agent's key
+    given another agent's private cube id got a page (200) where an id nobody has got a
+    400: an oracle for the ids (and, by the page, the place) of the other agent's cubes."""
+    user = new_user()
+    a1, a2 = ({"Authorization": f"Bearer {server_mem.create_key(user, agent)[1]}"}
+              for agent in ("a1", "a2"))
+    app_client.post("/v1/memories", json={"content": "a1's own note"}, headers=a1)
+    hidden = app_client.post("/v1/memories", json={"content": "a2's private note"},
+                             headers=a2).json()["id"]
+    assert app_client.get(f"/v1/memories/{hidden}", headers=a1).status_code == 404
+    probed = app_client.get("/v1/memories", params={"cursor": hidden}, headers=a1)
+    unknown = app_client.get("/v1/memories", params={"cursor": "f" * 32}, headers=a1)
+    assert probed.status_code == unknown.status_code == 400, probed.text
+    assert probed.json()["detail"] == unknown.json()["detail"]
+    # The owner's own cursor still pages.
+    assert app_client.get("/v1/memories", params={"cursor": hidden},
+                          headers=a2).status_code == 200
+
+
 def _gone_public_cubes(app_client: Any, server_mem: Any, owner: str) -> list[str]:
     """Two public cubes of `owner` that no longer read: one forgotten, one expired."""
     headers = _key(server_mem, owner, admin=True)  # only an admin key may publish
