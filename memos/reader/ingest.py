@@ -261,7 +261,6 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     """Queue a fact; a negation or a like/dislike flip first writes what is queued, then
     ends or supersedes the stored facts it names."""
     ext = cand.extraction
-    turn = run.turns[cand.turn]
     opposite = _opposite(ext)
     if not ext.negated and opposite is None:
         run.pending.append(cand)
@@ -283,9 +282,10 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
              if _same_value(c.metadata.get("value"), ext.value)]
     for cube in ended:
         try:
+            # The turn by reference only, no copy of its words (as in a fact's sources):
+            # a reason stays in this fact's history, which purging the turn does not reach.
             run.mem.supersede(cube.id, run.scope, by=run.episodes[cand.turn],
-                              reason=f"ended by {_ref(run.session_id, cand.turn)}: "
-                                     f"{turn.content[:200]}")
+                              reason=f"ended by {_ref(run.session_id, cand.turn)}")
         except MemosError as exc:
             run.report.failed.append(_failure(cand.turn, "end-fact", str(exc)))
             continue

@@ -93,3 +93,25 @@ def test_forgetting_a_fact_leaves_the_turns_that_neighbour_its_own(tmp_path: Pat
         mem.forget(lisbon, "alice", reason="test: forget a fact")
         # A fact carries its turn's context but no context quotes a fact: no turn changes.
         assert {e: mem.get(e, "alice").version for e in report.episodes} == versions
+
+
+def test_purge_of_a_turn_that_ended_a_fact_leaves_none_of_its_words(tmp_path: Path) -> None:
+    """Before: a negation that ended a stored fact wrote the turn's first 200 characters into
+    the `reason` of the fact's new version and of its audit row. Purging the turn left them
+    there (the fact is not derived from the turn), so memos.db kept its words although the
+    purge reported them erased from every file."""
+    folder = tmp_path / "store"
+    with MemOS.open(str(folder)) as mem:
+        first = mem.ingest([{"role": "user", "content": "My favourite colour is blue."}],
+                           "alice", session_id="s1", at=T1)
+        said = f"My favourite colour is not blue any more, {SECRET}."
+        second = mem.ingest([{"role": "user", "content": said}], "alice", session_id="s2",
+                            at=T1)
+        assert second.ended == first.facts
+        [turn] = second.episodes
+        purged = mem.purge(turn, "alice", reason="test: erase it")
+        assert purged.erased_from_files is True
+        # The fact stays ended, and its history still names the turn that ended it.
+        [ended] = first.facts
+        assert mem.history(ended, "alice")[-1].state == Lifecycle.SUPERSEDED
+    assert files_holding(folder, SECRET.encode()) == []
