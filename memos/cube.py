@@ -59,6 +59,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def check_utc_range(value: datetime | None, name: str) -> datetime | None:
+    """A time the store can keep: SQL holds UTC, so an aware time whose UTC equivalent falls
+    outside years 1..9999 ("0001-01-01T00:00:00+14:00") is refused here (ValueError) instead
+    of failing inside the database driver."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(f"{name} {value.isoformat()} is out of range in UTC; give a "
+                             f"time from year 1 to year 9999 in UTC") from None
+    return value
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -194,6 +207,11 @@ class SourceRef(BaseModel):
     at: datetime | None = None
     text: str | None = None  # a short excerpt, for audit; not the full source
 
+    @field_validator("at")
+    @classmethod
+    def _at_storable(cls, value: datetime | None) -> datetime | None:
+        return check_utc_range(value, "source at")
+
     @field_validator("kind", "ref", "role", "text")
     @classmethod
     def _storable(cls, value: str | None, info: Any) -> str | None:
@@ -217,6 +235,11 @@ class DerivedFrom(BaseModel):
 class AccessStats(BaseModel):
     hits: int = 0
     last_access: datetime | None = None
+
+    @field_validator("last_access")
+    @classmethod
+    def _time_storable(cls, value: datetime | None) -> datetime | None:
+        return check_utc_range(value, "last_access")
 
 
 class MemCube(BaseModel):
@@ -277,6 +300,11 @@ class MemCube(BaseModel):
                 raise ValueError(f"tag {tag[:40]!r}... is {len(tag)} characters, over "
                                  f"{MAX_TAG_CHARS}; shorten it")
         return value
+
+    @field_validator("valid_from", "valid_to", "recorded_at", "expires_at")
+    @classmethod
+    def _time_storable(cls, value: datetime | None, info: Any) -> datetime | None:
+        return check_utc_range(value, info.field_name)
 
     @field_validator("model_fingerprint")
     @classmethod

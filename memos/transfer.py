@@ -37,6 +37,7 @@ from memos.cube import (
     Scope,
     check_stored_text,
     check_user_metadata,
+    check_utc_range,
     content_hash,
     new_id,
     utcnow,
@@ -381,10 +382,12 @@ def _time(value: Any) -> datetime:
     if value is None or value == "":
         return utcnow()
     try:
-        return parse_time(value, "created_at")
+        parsed = parse_time(value, "created_at")
     except InvalidInputError:
         raise ValueError(f"created_at {str(value)[:60]!r} is not an ISO date/time such as "
                          "2026-01-31T12:00:00+00:00") from None
+    check_utc_range(parsed, "created_at")
+    return parsed
 
 
 def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope

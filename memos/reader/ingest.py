@@ -69,7 +69,11 @@ class ChatTurn:
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInputError(f"'at' {value.isoformat()} is out of range in UTC; give a "
+                                f"time from year 1 to year 9999 in UTC") from None
 
 
 def _parse_at(value: Any, where: str) -> datetime:

@@ -23,7 +23,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from memos import Scope
-from memos.errors import InvalidInputError, MemosError, NotFoundError, ScopeError
+from memos.errors import (
+    ImportFormatError,
+    InvalidInputError,
+    MemosError,
+    NotFoundError,
+    ScopeError,
+)
 from memos.stores.filters import MAX_FILTER_DEPTH, MAX_FILTER_NODES
 from memos.stores.schema import AuditRow, ChangelogRow, CubeRow, CubeVersionRow, EdgeRow
 
@@ -176,6 +182,33 @@ def test_an_export_holds_earlier_versions_of_the_callers_own_cubes_only(mem):
     own = next(line for line in map(json.loads, buf.getvalue().splitlines())
                if line.get("cube", {}).get("id") == mine)
     assert [h["content"] for h in own["history"]] == ["Carol's own note"]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+def test_a_time_out_of_range_in_utc_is_invalid_input_and_changes_nothing(world, when):
+    """Before: such a time (valid ISO, but outside years 1..9999 once in UTC, as SQL keeps
+    it) raised OverflowError, or SQLAlchemy's StatementError, from every write path."""
+    mem, cid = world["mem"], world["alice"]
+    t = datetime.fromisoformat(when)
+    before = snapshot(mem)
+    calls = [lambda: mem.add("x", "alice", valid_from=t), lambda: mem.add("x", "alice", expires_at=t),
+             lambda: mem.add("x", "alice", sources=[{"at": t}]),
+             lambda: mem.add_many([{"content": "y", "valid_from": t}], "alice"),
+             lambda: mem.update(cid, "alice", valid_to=t),
+             lambda: mem.update(cid, "alice", expires_at=t),
+             lambda: mem.supersede(cid, "alice", content="z", valid_from=t),
+             lambda: mem.ingest([{"role": "user", "content": "I live in Rome."}], "alice",
+                                session_id="s", at=t),
+             lambda: mem.ingest([{"role": "user", "content": "I live in Rome.", "at": when}],
+                                "alice", session_id="s")]
+    for call in calls:
+        with pytest.raises(InvalidInputError):
+            call()
+    cube = mem.get(cid, "alice").model_dump(mode="json")
+    line = json.dumps({"type": "cube", "cube": {**cube, "id": "t1", "recorded_at": when}})
+    with pytest.raises(ImportFormatError):
+        mem.import_(io.StringIO(line + "\n"), "alice")
+    assert snapshot(mem) == before
 
 
 # -- point 11: normalisation, and one rule on both backends -------------------------------

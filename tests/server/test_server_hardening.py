@@ -42,6 +42,48 @@ def test_nan_or_a_huge_value_in_a_refused_field_is_a_422(app_client: Any, server
     assert response.json()["errors"][0]["loc"] == ["body", "query"]
 
 
+# Valid ISO times whose UTC equivalent falls outside years 1..9999 (the store keeps UTC).
+OUT_OF_RANGE_TIMES = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00")
+
+
+def test_a_time_out_of_range_in_utc_is_a_4xx_on_every_write_path(
+        app_client: Any, server_mem: Any, new_user: Any) -> None:
+    """Before: every write path took such a time, and converting it to UTC for SQL raised
+    OverflowError inside SQLAlchemy: 500 "internal error (StatementError)" from add, batch
+    add, update, supersede, a source's `at`, and every time field of an import line."""
+    user = new_user()
+    headers = _key(server_mem, user)
+    cid = app_client.post("/v1/memories", json={"content": "a note to change"},
+                          headers=headers).json()["id"]
+    cube = server_mem.get(cid, user).model_dump(mode="json")
+    before = server_mem.stats(user)
+    for when in OUT_OF_RANGE_TIMES:
+        calls = [("POST", "/v1/memories", {"content": f"x {f}", f: when})
+                 for f in ("valid_from", "expires_at")]
+        calls += [("POST", "/v1/memories/batch", {"items": [{"content": "y", f: when}]})
+                  for f in ("valid_from", "expires_at")]
+        calls += [("PATCH", f"/v1/memories/{cid}", {f: when})
+                  for f in ("valid_from", "valid_to", "expires_at")]
+        calls += [("POST", f"/v1/memories/{cid}/supersede", {"content": "z", "valid_from": when}),
+                  ("POST", "/v1/memories", {"content": "w", "sources": [{"at": when}]})]
+        for method, path, body in calls:
+            response = app_client.request(method, path, json=body, headers=headers)
+            assert response.status_code in (400, 422), (path, body, response.text)
+        lines = [{"type": "cube", "cube": {**cube, "id": f"t{i}", f: when}} for i, f in
+                 enumerate(("valid_from", "valid_to", "expires_at", "recorded_at"))]
+        lines.append({"type": "cube", "cube": {**cube, "id": "t9", "access": {
+            "hits": 0, "last_access": when}}})
+        files = [[line] for line in lines]
+        files.append([{"type": "cube", "cube": {**cube, "id": "t10"}},
+                      {"type": "edge", "src": "t10", "dst": "entity:x", "created_at": when}])
+        for file in files:
+            body = "".join(json.dumps(line) + "\n" for line in file).encode()
+            response = app_client.post("/v1/import", content=body, headers=headers)
+            assert response.status_code == 400, (file, response.text)
+            assert response.json()["memos_error"] == "ImportFormatError"
+    assert server_mem.stats(user) == before
+
+
 def test_a_users_stats_hide_what_counts_the_whole_store(app_client: Any, server_mem: Any,
                                                         new_user: Any) -> None:
     """Before: /v1/stats gave every key the store's vector count (every user's cubes), its
