@@ -644,15 +644,23 @@ class MemOS:
         depth = _int_arg(depth, "depth", 1, MAX_DEPTH)
         relation = _text_arg(relation, "relation", 64)
         self._store.catch_up()
+        shown = visible_clause(sc) & live_clause(utcnow(), True)
+        rows: dict[int, Any] = {}
         with self._store.repo.read() as session:
             row, _ = self._visible_row(session, cube_id, sc)
+
+            def allowed(pks: list[int]) -> dict[int, Any]:
+                # Each hop only through cubes the caller sees: a cube it may not read (another
+                # scope's private cube) would show that scope's links and their relations.
+                got = self._store.repo.rows_by_pks(session, pks, shown)
+                rows.update(got)
+                return got
+
             with self._store.index_lock:
-                found = self._store.graph.neighbors(row.pk, depth, relation)
-            rows = self._store.repo.rows_by_pks(session, [n.pk for n in found],
-                                          visible_clause(sc) & live_clause(utcnow(), True))
+                found = self._store.graph.neighbors(row.pk, depth, relation, allowed=allowed)
         return [Neighbor(cube=cube_from_row(rows[n.pk]), relation=n.relation,
                          direction=n.direction, weight=n.weight, depth=n.depth)
-                for n in found if n.pk in rows]
+                for n in found]
 
     def list_memories(self, scope: ScopeLike, *, limit: int = 50, cursor: str | None = None,
                       kind: str | None = None) -> CubePage:

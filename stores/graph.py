@@ -12,7 +12,7 @@ known here — callers filter neighbours in SQL.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -110,9 +110,12 @@ class GraphIndex:
         return out + inc
 
     def neighbors(self, pk: int, depth: int = 1, relation: str | None = None,
-                  max_entity_degree: int | None = None) -> list[GraphNeighbor]:
+                  max_entity_degree: int | None = None,
+                  allowed: Callable[[list[int]], Collection[int]] | None = None
+                  ) -> list[GraphNeighbor]:
         """Cubes reachable from `pk` within `depth` cube hops; entities are passed through
-        (cube -> entity -> cube counts as one hop)."""
+        (cube -> entity -> cube counts as one hop). `allowed(pks)`: which of a hop's cubes
+        the caller may see; the others are neither returned nor walked through."""
         if pk not in self.graph:
             return []
         seen: set[Node] = {pk}
@@ -120,6 +123,7 @@ class GraphIndex:
         frontier: list[int] = [pk]
         for level in range(1, depth + 1):
             nxt: list[int] = []
+            start = len(found)
             for node in frontier:
                 for other, rel, direction, weight in self._hops(node):
                     if relation is not None and rel != relation:
@@ -139,6 +143,10 @@ class GraphIndex:
                             seen.add(target)
                             found.append(GraphNeighbor(target, trel, tdir, tweight, level))
                             nxt.append(target)
+            if allowed is not None and nxt:
+                ok = allowed(nxt)
+                found[start:] = [n for n in found[start:] if n.pk in ok]
+                nxt = [p for p in nxt if p in ok]
             frontier = nxt
         return found
 

@@ -184,6 +184,35 @@ def test_an_export_holds_earlier_versions_of_the_callers_own_cubes_only(mem):
     assert [h["content"] for h in own["history"]] == ["Carol's own note"]
 
 
+def test_neighbors_never_walk_through_a_cube_the_caller_cannot_read(mem):
+    """Before: neighbors(depth=2) walked through any cube, so a cube the caller may read
+    came back at depth 2 through another scope's private cube, with the relation that scope
+    wrote: agent a2's private links ("resignation-letter") read by agent a1, and a user's
+    links between two public cubes through their own private cube read by every user."""
+    a1, a2 = Scope(user_id="dana", agent_id="a1"), Scope(user_id="dana", agent_id="a2")
+    shared = {"user_id": "dana", "agent_id": "a1", "visibility": "shared"}
+    y, z = mem.add("a1's project note", shared).id, mem.add("a1's travel note", shared).id
+    hidden = mem.add("a2 private: dana plans to resign", a2).id
+    mem.link(hidden, y, a2, relation="secret-plan")
+    mem.link(hidden, z, a2, relation="resignation-letter")
+    assert mem.neighbors(y, a1, depth=2) == []
+    assert {n.cube.id for n in mem.neighbors(y, a2, depth=2)} == {hidden, z}  # a2 sees it all
+    x = mem.add("office hours are 9 to 5", {"user_id": "ops", "visibility": "public"}).id
+    q = mem.add("the holidays are listed", {"user_id": "ops", "visibility": "public"}).id
+    private = mem.add("bob's own note", "bob").id
+    mem.link(private, x, "bob", relation="bob-hidden")
+    mem.link(private, q, "bob", relation="bob-hidden-too")
+    for reader in ("carol", "ops"):
+        assert mem.neighbors(x, reader, depth=2) == [], reader
+    assert [n.cube.id for n in mem.neighbors(x, "bob", depth=2)] == [private, q]
+    # A path through cubes the caller reads is walked as before.
+    mem.link(y, z, a1, relation="next")
+    assert [(n.cube.id, n.depth) for n in mem.neighbors(y, a1, depth=2)] == [(z, 1)]
+    w = mem.add("a1's third note", a1).id
+    mem.link(z, w, a1)
+    assert [(n.cube.id, n.depth) for n in mem.neighbors(y, a1, depth=2)] == [(z, 1), (w, 2)]
+
+
 @pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
 def test_a_time_out_of_range_in_utc_is_invalid_input_and_changes_nothing(world, when):
     """Before: such a time (valid ISO, but outside years 1..9999 once in UTC, as SQL keeps
