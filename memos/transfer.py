@@ -462,16 +462,17 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
                 id_map[cid] = new_id()
         report.renamed = {old: new for old, new in id_map.items() if old != new}
 
-        # derived_from must name cubes the caller may change: in this file or in the store.
+        # derived_from must name cubes the caller may change: in this file or in the store
+        # (in every version: rollback makes an earlier one current again).
         accepted = {c.id: (n, c, h) for n, c, h in cubes if c.id not in present}
         refused: set[str] = set()
         changed = True
         while changed:  # a refused cube refuses the cubes derived from it, transitively
             changed = False
-            for cid, (number, cube, _) in accepted.items():
+            for cid, (number, cube, history) in accepted.items():
                 if cid in refused:
                     continue
-                for ref in cube.derived_from:
+                for ref in dict.fromkeys(r for v in (cube, *history) for r in v.derived_from):
                     ok = (ref.cube_id in id_map and ref.cube_id not in refused) or \
                         _writable(store, session, ref.cube_id, scope, taken)
                     if not ok:

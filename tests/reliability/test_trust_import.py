@@ -226,6 +226,27 @@ def test_derived_from_another_users_cube_reads_as_a_missing_one(
     assert messages[0] == messages[1] == messages[2]
 
 
+def test_derived_from_in_an_earlier_version_obeys_the_same_rule(
+        shared: tuple[Any, dict[str, str]], tmp_path: Path) -> None:
+    """Before: only the line's current version was checked, so a history version could name
+    another scope's cube; rolling back to it then gave the caller a live cube derived from a
+    cube it may not change, which add and the line's own cube refuse."""
+    mem, ids = shared
+    messages = []
+    for target in (ids["bob_private"], ids["a1_private"], "0" * 32):
+        line = _tea_line(mem, ids, new_id())
+        line["history"][0]["derived_from"] = [{"cube_id": target, "version": 1}]
+        path = _write(tmp_path / "f.jsonl", [line])
+        error = _refused(mem, path, "alice", 1)
+        messages.append(error.errors[0][1].replace(target, "ID"))
+    assert messages[0] == messages[1] == messages[2]
+    # An earlier version derived from a cube of the same file is fine.
+    source, line = _tea_line(mem, ids, new_id()), _tea_line(mem, ids, new_id())
+    line["history"][0]["derived_from"] = [{"cube_id": source["cube"]["id"], "version": 1}]
+    report = mem.import_(_write(tmp_path / "g.jsonl", [source, line]), "alice")
+    assert (report.imported, report.errors) == (2, [])
+
+
 # -- ids of other scopes: no existence oracle, nothing of theirs touched -------------
 
 @pytest.mark.parametrize("holder", ["bob_private", "bob_public", "a1_private", "a1_shared"])
