@@ -216,11 +216,15 @@ def conflict_attribute(ext: Extraction) -> str:
 
 
 def _live_facts(run: _Run, subject_key: str, attribute: str, query: str) -> list[Any]:
-    """Live facts of this owner with metadata (subject, attribute)."""
+    """Live facts of this owner with metadata (subject, attribute). Only those the scope may
+    change: search also returns facts it may only read (another agent's shared fact, another
+    user's public one), which are not its to end or supersede."""
     hits = run.mem.search(query, run.scope, k=50, kind=["fact", "preference"],
                           record_access=False,
                           metadata={"subject": subject_key, "attribute": attribute})
-    return [h.cube for h in hits]
+    owner = run.scope
+    return [h.cube for h in hits if h.cube.scope.user_id == owner.user_id
+            and h.cube.scope.agent_id in (None, owner.agent_id)]
 
 
 def _flush(run: _Run) -> None:

@@ -255,3 +255,28 @@ def test_another_users_public_facts_never_rename_this_users_people(mem: MemOS) -
                         session_id="s1", at=T1)
     assert [mem.get(i, "alice").content for i in report.facts] == [
         "Helen's email is helen@vargaco.uk."]
+
+
+def test_facts_the_caller_may_not_change_never_block_its_ingest(mem: MemOS) -> None:
+    """Before: a like/dislike flip or a negation looked for the facts to end with a search,
+    which also returns facts the caller may read but not change (another agent's shared
+    fact, another user's public one); superseding them failed, and with them every fact of
+    the call: another scope's cube decided whether this scope's memories were written."""
+    from memos.cube import Scope
+
+    a1, a2 = Scope(user_id="alice", agent_id="a1"), Scope(user_id="alice", agent_id="a2")
+    [theirs] = mem.ingest([user("I like green tea.")], Scope(
+        user_id="alice", agent_id="a2", visibility="shared"), session_id="s0", at=T1).facts
+    mem.add("Alice likes black tea.", Scope(user_id="mallory", visibility="public"),
+            kind="fact", metadata={"subject": "user:alice", "attribute": "likes=black tea",
+                                   "relation": "likes", "value": "black tea"})
+    report = mem.ingest([user("I like coffee."), user("I dislike green tea."),
+                         user("I dislike black tea."), user("I live in Oslo.")], a1,
+                        session_id="s1", at=T2)
+    assert report.failed == []
+    assert sorted(contents(mem, report.facts, a1)) == [
+        "Alice dislikes black tea.", "Alice dislikes green tea.", "Alice likes coffee.",
+        "Alice's city is Oslo."]
+    ended = mem.ingest([user("I don't like green tea any more.")], a1, session_id="s2", at=T2)
+    assert ended.failed == [] and ended.ended == []
+    assert mem.get(theirs, a2).state == Lifecycle.ACTIVE  # a2's fact is a2's to change
