@@ -678,9 +678,15 @@ class ParametricTier:
 
 
 def _readable(row: CubeRow, scope: Scope) -> bool:
-    from memos.stores.repository import can_read
+    """The rule of `get`: a cube the scope may read, and, when it may not change it, live (a
+    forgotten, archived or expired cube of another scope reads as missing)."""
+    from memos.stores.repository import can_read, can_write
 
-    return can_read(row, scope)
+    if not can_read(row, scope):
+        return False
+    gone = (row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value)
+            or (row.expires_at is not None and row.expires_at <= utcnow()))
+    return can_write(row, scope) or not gone
 
 
 def _status_of(cube: MemCube) -> str:

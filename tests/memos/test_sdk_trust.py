@@ -213,6 +213,24 @@ def test_neighbors_never_walk_through_a_cube_the_caller_cannot_read(mem):
     assert [(n.cube.id, n.depth) for n in mem.neighbors(y, a1, depth=2)] == [(z, 1), (w, 2)]
 
 
+def test_consolidate_reads_another_agents_gone_fact_as_a_missing_one(mem):
+    """Before: consolidate(facts=[id]) named another agent's forgotten shared fact
+    "forgotten" (InvalidInputError, nothing to consolidate) where an id nobody has got
+    NotFoundError: the existence and state of a cube get() reads as missing."""
+    a1, a2 = Scope(user_id="erin", agent_id="a1"), Scope(user_id="erin", agent_id="a2")
+    fact = {"subject": "user:erin", "attribute": "city", "value": "Oslo"}
+    gone = mem.add("Erin's city is Oslo.", {"user_id": "erin", "agent_id": "a2",
+                                            "visibility": "shared"}, metadata=fact).id
+    mem.forget(gone, a2)
+    _, missing_msg = _error(lambda: mem.consolidate(a1, facts=[MISSING], dry_run=True))
+    cls, msg = _error(lambda: mem.consolidate(a1, facts=[gone], dry_run=True))
+    assert cls is NotFoundError and msg.replace(gone, MISSING) == missing_msg
+    _error(lambda: mem.get(gone, a1))  # as get says
+    # The owner's own forgotten fact is still reported as such.
+    with pytest.raises(InvalidInputError, match="forgotten"):
+        mem.consolidate(a2, facts=[gone], dry_run=True)
+
+
 @pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
 def test_a_time_out_of_range_in_utc_is_invalid_input_and_changes_nothing(world, when):
     """Before: such a time (valid ISO, but outside years 1..9999 once in UTC, as SQL keeps
