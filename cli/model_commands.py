@@ -54,9 +54,9 @@ def train_cmd(
     steps: int = typer.Option(2000, min=1),
     seed: int = typer.Option(0),
     lr: float = typer.Option(1.5e-3),
-    seq_len: int = typer.Option(256, help="passkey/mqar training length"),
-    n_pairs: int = typer.Option(16, help="mqar key-value pairs"),
-    batch: int = typer.Option(16, help="passkey/mqar sequences per step"),
+    seq_len: int = typer.Option(256, min=1, help="passkey/mqar training length"),
+    n_pairs: int = typer.Option(16, min=1, max=127, help="mqar key-value pairs"),
+    batch: int = typer.Option(16, min=1, help="passkey/mqar sequences per step"),
     internal_memory: bool | None = typer.Option(None, help="override the preset's internal memory"),
     layers: int | None = typer.Option(None, min=1, help="override the preset's number of blocks"),
     prompt_loss: float = typer.Option(
@@ -81,7 +81,7 @@ def train_cmd(
                    "written) or 'eos' (a final period is not read, so a period inside a value "
                    "is never the value's end); default: the --init checkpoint's or preset's"),
     resume: bool = typer.Option(True),
-    threads: int = typer.Option(1, help="torch CPU threads (1 is fastest on a busy machine)"),
+    threads: int = typer.Option(1, min=1, help="torch CPU threads (1 is fastest on a busy machine)"),
     init: Path | None = typer.Option(
         None, help="start from this checkpoint's weights and config (fine-tuning) instead of a fresh model"
     ),
@@ -228,9 +228,9 @@ def eval_cmd(
     lengths: str | None = typer.Option(None, help="passkey/mqar: sequence lengths; memory-qa/cost: fact counts"),
     questions: int = typer.Option(64, min=1, help="questions (memory-qa per set; cost per size)"),
     sets: int = typer.Option(1, min=1, help="memory-qa: fact sets"),
-    n_pairs: int = typer.Option(16, help="mqar key-value pairs"),
+    n_pairs: int = typer.Option(16, min=1, max=127, help="mqar key-value pairs"),
     max_stuffed: int = typer.Option(1024, help="cost: largest fact count measured with stuffing"),
-    threads: int = typer.Option(1),
+    threads: int = typer.Option(1, min=1),
     full_attention: bool = typer.Option(False, help="memory-qa: read every memory instead of the top-k"),
     top_k: int | None = typer.Option(None, min=1, help="memories each token reads (default: the checkpoint's "
                                      "top_k); the weights do not depend on it"),

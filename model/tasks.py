@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import torch
 
+from memos.errors import InvalidInputError
 from memos.model import tokenizer as tok
 
 IGNORE = -100
@@ -641,10 +642,14 @@ def mqar_batch(rng: random.Random, batch: int, seq_len: int = 256, n_pairs: int 
     from the power law p(g) ~ g^(a-1) (Zoology). Loss only where a queried key's value is due."""
     tokens = torch.zeros(batch, seq_len, dtype=torch.long)
     targets = torch.full((batch, seq_len), IGNORE, dtype=torch.long)
+    if not 1 <= n_pairs <= 127:  # keys are distinct bytes of the lower half
+        raise InvalidInputError(f"n_pairs must be from 1 to 127, got {n_pairs}")
     context = 1 + 2 * n_pairs
     space = seq_len - context
     if space < n_pairs:
-        raise ValueError(f"seq_len {seq_len} too short for {n_pairs} pairs")
+        raise InvalidInputError(f"seq_len {seq_len} too short for {n_pairs} pairs; use a length "
+                                f"of at least {1 + 3 * n_pairs} (--seq-len, --lengths) or fewer "
+                                "--n-pairs")
     gaps = torch.arange(1, space + 1, dtype=torch.float)
     probs = (power_a * gaps ** (power_a - 1)).tolist()
     for b in range(batch):

@@ -150,3 +150,27 @@ def test_build_a_baseline_recipe_with_evaluation(tmp_path, capsys) -> None:
     assert got["stages"][0]["ran"] == "run"
     history = json.loads((tmp_path / "o" / "meta.json").read_text())["history"]
     assert history and all(k.startswith("stuffed@") for k in history[0] if "@" in k)
+
+
+@pytest.mark.parametrize("args", [
+    ["model", "eval", "--threads", "0"],
+    ["model", "eval", "--task", "mqar", "--n-pairs", "0", "--lengths", "16"],
+    ["model", "eval", "--task", "mqar", "--n-pairs", "-1", "--lengths", "16"],
+    ["model", "eval", "--task", "mqar", "--n-pairs", "1000", "--lengths", "16"],
+    ["model", "eval", "--task", "mqar", "--n-pairs", "200", "--lengths", "4096"],
+    ["model", "train", "--threads", "0", "--preset", "tiny", "--steps", "1"],
+    ["model", "train", "--task", "passkey", "--batch", "0", "--preset", "tiny", "--steps", "1"],
+    ["model", "train", "--task", "mqar", "--n-pairs", "0", "--preset", "tiny", "--steps", "1"],
+    ["model", "train", "--task", "mqar", "--n-pairs", "40", "--seq-len", "32", "--preset", "tiny",
+     "--steps", "1"],
+], ids=lambda a: " ".join(a[1:4]))
+def test_bad_numbers_are_usage_errors_not_crashes(ckpt, tmp_path, capsys, args) -> None:
+    """A thread count, batch or pair count the model cannot use is bad input (exit 2, one
+    line), not an internal error, nor a run on NaN (`--n-pairs 0` printed `NaN` under --json)."""
+    where = ["--checkpoint", str(ckpt)] if args[1] == "eval" else ["--out", str(tmp_path / "run")]
+    with pytest.raises(SystemExit) as exc:
+        main([*args, "--questions", "1", *where] if args[1] == "eval" else [*args, *where])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2, err
+    assert "internal error" not in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists()
