@@ -23,6 +23,7 @@ from memos.cli.options import (
     progress_bar,
     scope_of,
 )
+from memos.errors import InvalidInputError
 
 adapters_app = typer.Typer(help="A user's parametric adapters: list, show, activate, "
                                 "roll back.", no_args_is_help=True)
@@ -200,9 +201,14 @@ def bench_consolidate(
     """
     from memos.bench import consolidate as bench
 
+    try:
+        sizes = [int(x) for x in scaling.split(",") if x.strip()]
+    except ValueError:
+        raise InvalidInputError(f"--scaling takes fact counts, comma-separated, e.g. 25,100,400 "
+                                f"('' to skip); got {scaling!r}") from None
     with progress_bar("bench consolidate") as bar:
         result = bench.run(facts=facts, styles=style or ["random", "realistic"], steps=steps,
-                           scaling=[int(x) for x in scaling.split(",") if x.strip()],
+                           scaling=sizes,
                            forget=forget, reject_steps=reject_steps, threads=threads,
                            progress=bar, out=out)
     if json_out:

@@ -66,7 +66,7 @@ def load_scenarios(path: str | Path | None = None) -> list[Scenario]:
         return [Scenario.model_validate(s) for s in data["scenarios"]]
     except FileNotFoundError:
         raise InvalidInputError(f"scenario file not found: {p}") from None
-    except (json.JSONDecodeError, KeyError, TypeError, ValidationError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValidationError) as exc:
         raise InvalidInputError(f"{p} is not a scenario file ({exc}); see "
                                 f"{SCENARIOS_PATH.name} for the format") from None
 

@@ -50,13 +50,18 @@ def load_corpus(path: str | Path | None = None) -> list[Conversation]:
         p = Path(path)
         if not p.is_file():
             raise InvalidInputError(f"corpus file not found: {p}")
-        text = p.read_text("utf-8")
+        try:
+            text = p.read_text("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(f"corpus {p} is not UTF-8 text (byte {exc.start}); save it "
+                                    "as UTF-8 JSON Lines") from None
     out = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
+            _check_row(row)
             out.append(Conversation(row["id"], row["user"],
                                     datetime.fromisoformat(row["at"].replace("Z", "+00:00")),
                                     row["messages"], row["expected"]))
@@ -64,6 +69,27 @@ def load_corpus(path: str | Path | None = None) -> list[Conversation]:
             raise InvalidInputError(f"corpus line {n}: {exc}; each line needs id, user, at, "
                                     f"messages and expected") from None
     return out
+
+
+_FACT_FIELDS = {"turn": int, "subject": str, "attribute": str, "value": str, "negated": bool,
+                "family": str}
+
+
+def _check_row(row: Any) -> None:
+    """Raise ValueError (or KeyError) naming what a corpus line lacks or has of a wrong type."""
+    if not isinstance(row, dict):
+        raise ValueError("a line must be a JSON object")
+    for key in ("id", "user", "at"):
+        if not isinstance(row[key], str):
+            raise ValueError(f"{key!r} must be a string, got {row[key]!r}")
+    if not isinstance(row["expected"], list):
+        raise ValueError(f"'expected' must be a list of facts, got {row['expected']!r}")
+    for fact in row["expected"]:
+        if not isinstance(fact, dict) or any(not isinstance(fact.get(k), t)
+                                             for k, t in _FACT_FIELDS.items()):
+            raise ValueError(f"an expected fact needs {', '.join(_FACT_FIELDS)} "
+                             f"({', '.join(t.__name__ for t in _FACT_FIELDS.values())}), "
+                             f"got {fact!r}")
 
 
 def _norm(text: str) -> str:

@@ -97,3 +97,37 @@ def test_unreachable_database_is_one_line_exit_1(memos_cli: Run) -> None:
     result = memos_cli("stats", "--store", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     assert result.code == 1
     assert "cannot open the store" in _one_error_line(result)
+
+
+_CORPUS_ROW = {"id": "c1", "user": "ann", "at": "2026-03-01T09:00:00Z",
+               "messages": [{"role": "user", "content": "I live in Lisbon."}], "expected": []}
+_FACT = {"turn": 0, "subject": "@", "attribute": "city", "value": "Lisbon", "negated": False,
+         "family": "residence"}
+
+
+@pytest.mark.parametrize("command,content", [
+    (("eval", "reader", "--repeat", "1", "--corpus", "{file}"), b"\xff\xfe not UTF-8\n"),
+    (("eval", "reader", "--repeat", "1", "--corpus", "{file}"), {**_CORPUS_ROW, "expected": 5}),
+    (("eval", "reader", "--repeat", "1", "--corpus", "{file}"),
+     {**_CORPUS_ROW, "expected": [{"turn": 0}]}),
+    (("eval", "reader", "--repeat", "1", "--corpus", "{file}"),
+     {**_CORPUS_ROW, "expected": [{**_FACT, "value": 7}]}),
+    (("eval", "reader", "--repeat", "1", "--corpus", "{file}"), {**_CORPUS_ROW, "user": 5}),
+    (("eval", "reader", "--repeat", "1", "--corpus", "{file}"), {**_CORPUS_ROW, "id": None}),
+    (("eval", "assistant", "--scenarios", "{file}"), b"\xff\xfe not UTF-8\n"),
+    (("bench", "consolidate", "--scaling", "25,many"), None),
+], ids=["reader-bytes", "reader-expected-int", "reader-fact-keys", "reader-fact-value",
+        "reader-user-int", "reader-id-null", "assistant-bytes", "consolidate-scaling"])
+def test_malformed_eval_and_bench_input_is_exit_2(memos_cli: Run, tmp_path: Path,
+                                                  command: tuple[str, ...], content: Any) -> None:
+    """A corpus, scenario file or list option the command cannot read is bad input named in
+    one line, not an internal error."""
+    import json
+
+    file = tmp_path / "input.jsonl"
+    if content is not None:
+        file.write_bytes(content if isinstance(content, bytes) else
+                         json.dumps(content).encode() + b"\n")
+    result = memos_cli(*[part.format(file=file) for part in command], store_args=False)
+    assert result.code == 2, result.err
+    assert "internal error" not in _one_error_line(result)
