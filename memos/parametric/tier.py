@@ -399,7 +399,7 @@ class ParametricTier:
         tcfg.check()
         start = time.perf_counter()
         rows, skipped = self._choose(scope, facts, cfg, utcnow().timestamp())
-        if not rows:
+        if not rows and not dry_run:  # a dry run shows what was skipped, and why
             why = ("every fact given is forgotten, archived or not a subject/attribute/value "
                    "fact" if facts is not None else
                    "no fact of this scope passes the consolidation policy")

@@ -131,3 +131,20 @@ def test_malformed_eval_and_bench_input_is_exit_2(memos_cli: Run, tmp_path: Path
     result = memos_cli(*[part.format(file=file) for part in command], store_args=False)
     assert result.code == 2, result.err
     assert "internal error" not in _one_error_line(result)
+
+
+def test_a_dry_run_with_nothing_to_consolidate_shows_why(memos_cli: Run) -> None:
+    """The error of a consolidation with nothing to train says to look at `memos consolidate
+    --dry-run`; the dry run itself must then show the skipped facts and why, not the same
+    error again."""
+    pytest.importorskip("peft")
+    assert memos_cli("add", "Alice prefers green tea", "-u", "alice").code == 0
+    refused = memos_cli("consolidate", "-u", "alice")
+    assert refused.code == 2 and "--dry-run" in _one_error_line(refused)
+    dry = memos_cli("consolidate", "-u", "alice", "--dry-run", "--json")
+    assert dry.code == 0, dry.err
+    report = dry.json()
+    assert report["status"] == "dry-run" and report["cube_ids"] == []
+    assert len(report["skipped"]) == 1
+    table = memos_cli("consolidate", "-u", "alice", "--dry-run")
+    assert table.code == 0 and "1 facts skipped" in table.out
