@@ -230,6 +230,13 @@ class MemOS:
         called while the vector index is rebuilt from SQL, when its files are missing or
         were written by an older version (the CLI shows it as a progress bar)."""
         _callable_arg(progress, "progress")
+        if config is not None and not isinstance(config, MemosConfig):
+            raise InvalidInputError(f"config must be a memos.config.MemosConfig, got "
+                                    f"{type(config).__name__}")
+        for given in (path_or_url, index_dir):
+            if isinstance(given, (str, os.PathLike)) and "\x00" in str(given):
+                raise InvalidInputError(f"the store path {str(given)!r:.60} contains a NUL "
+                                        "character; pass a folder, a .db file or a database URL")
         config = config or MemosConfig.from_env()
         if index_dir is not None:
             config = config.model_copy(update={"index_dir": str(index_dir)})
@@ -915,6 +922,8 @@ class MemOS:
         activation cubes and blobs, adapters trained on them (`memos purge --verify`)."""
         from memos.parametric.tier import remains
 
+        if isinstance(cube_ids, str) or not isinstance(cube_ids, Iterable):
+            raise InvalidInputError(f"cube_ids must be a list of cube ids, got {cube_ids!r:.40}")
         return remains(self._store, [_id_arg(c, "cube id") for c in cube_ids])
 
     def _transcript(self, sc: Scope, session_id: str) -> MemCube | None:

@@ -84,6 +84,8 @@ def create_key(store: StoreParts, user: str, agent: str | None = None,
 def list_keys(store: StoreParts, user: str | None = None) -> list[KeyInfo]:
     from memos.stores import keys as sql
 
+    if user is not None and not isinstance(user, str):
+        raise InvalidInputError(f"user must be a user id (a string) or None, got {user!r:.40}")
     with store.repo.read() as session:
         return [_info(row) for row in sql.list_keys(session, user)]
 

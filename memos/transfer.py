@@ -247,6 +247,9 @@ def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextI
     if isinstance(dest, (str, os.PathLike)):
         if not str(dest):
             raise InvalidInputError("export() needs a destination: the path is empty")
+        if "\x00" in str(dest):
+            raise InvalidInputError(f"cannot export to {str(dest)!r:.60}: the path contains a "
+                                    "NUL character; name a file such as alice.jsonl")
         target, in_place = _check_destination(store, Path(dest), overwrite)
     store.flush_access()
     repo = store.repo

@@ -225,3 +225,22 @@ def test_export_keeps_every_edge_past_one_query_chunk(mem):
         mem.link(a, b, "u")
     report = mem.export("u", _io.StringIO())
     assert report.cubes == len(ids) and report.edges == len(ids) - 1
+
+
+@pytest.mark.parametrize("call", [
+    lambda mem, tmp: mem.export("alice", "bad\x00name.jsonl"),
+    lambda mem, tmp: mem.list_keys(["alice"]),
+    lambda mem, tmp: mem.list_keys({"user": "alice"}),
+    lambda mem, tmp: mem.list_keys(10 ** 30),
+    lambda mem, tmp: mem.purge_remains(None),
+    lambda mem, tmp: mem.purge_remains(5),
+    lambda mem, tmp: type(mem).open(str(tmp / "bad\x00store")),
+    lambda mem, tmp: type(mem).open(str(tmp / "other"), config=5),
+], ids=["export-nul", "list_keys-list", "list_keys-dict", "list_keys-huge", "purge_remains-none",
+        "purge_remains-int", "open-nul", "open-config-int"])
+def test_wrong_types_and_nul_paths_are_invalid_input(mem, tmp_path, call):
+    """Bad arguments raise InvalidInputError, never ValueError, TypeError, AttributeError or
+    a SQLAlchemy error from inside."""
+    with pytest.raises(InvalidInputError):
+        call(mem, tmp_path)
+    assert not (tmp_path / "other").exists()
