@@ -192,6 +192,10 @@ def library_error(exc: BaseException) -> MemosError | None:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
+            if "malformed" in _first_line(exc):  # SQLite's SQLITE_CORRUPT: the SQL is damaged
+                return StoreError(f"the database file is damaged: {_first_line(exc)}; restore "
+                                  "the store from a backup (SQL is the source of truth: "
+                                  "rebuilding the indexes cannot mend it)")
             return StoreError(f"the database refused the request: {_first_line(exc)}; run "
                               "`memos check`, and retry with a smaller request")
     if isinstance(exc, OSError):

@@ -152,6 +152,19 @@ def test_a_database_failure_during_a_command_is_a_store_error(
     assert "disk I/O error" in line and "memos check" in line
 
 
+def test_a_damaged_database_file_says_restore_not_check(memos_cli: Run, store: str) -> None:
+    """SQLite's "database disk image is malformed" is damage to the SQL itself, which `memos
+    check` does not look at (it compares the indexes with SQL, and says "consistent"):
+    the error must not send the user there."""
+    _add(memos_cli)
+    assert memos_cli("check").code == 0
+    with open(Path(store) / "memos.db", "r+b") as db:  # a page of the tables, overwritten
+        db.seek(4096)
+        db.write(b"\xab" * 4096)
+    line = _one_error_line(memos_cli("search", "tea", "-u", "alice"), codes=(1,))
+    assert "malformed" in line and "backup" in line and "memos check" not in line
+
+
 # -- point 10: a mistyped store is not created ------------------------------------------
 
 READS_AND_CHANGES = [
