@@ -69,10 +69,10 @@ def locomo(
         "'hashing', 'minilm' or a model folder.",
     ),
     conversations: int | None = typer.Option(
-        None, "--conversations", help="Evaluate only the first N conversations."
+        None, "--conversations", min=1, help="Evaluate only the first N conversations."
     ),
     context_window: int = typer.Option(
-        2, "--context-window",
+        2, "--context-window", min=0,
         help="Neighbouring turns (each side) stored as a turn's searchable context; 0 = none.",
     ),
     retrievers: str | None = typer.Option(

@@ -148,3 +148,19 @@ def test_a_dry_run_with_nothing_to_consolidate_shows_why(memos_cli: Run) -> None
     assert len(report["skipped"]) == 1
     table = memos_cli("consolidate", "-u", "alice", "--dry-run")
     assert table.code == 0 and "1 facts skipped" in table.out
+
+
+@pytest.mark.parametrize("option", [("--conversations", "-1"), ("--conversations", "0"),
+                                    ("--context-window", "-3")])
+@pytest.mark.parametrize("mode", [(), ("--answer",)], ids=["recall", "answer"])
+def test_eval_locomo_refuses_counts_below_range(memos_cli: Run, tmp_path: Path,
+                                                option: tuple[str, str],
+                                                mode: tuple[str, ...]) -> None:
+    """`--conversations -1` evaluated every conversation but the last (a Python slice) and
+    `--answer --context-window -3` ran; both are usage errors before any data is read."""
+    data = tmp_path / "locomo.json"
+    data.write_text("[]")
+    result = memos_cli("eval", "locomo", "--data", str(data), "--embedder", "hashing", *option,
+                       *mode, store_args=False)
+    assert result.code == 2, result.err
+    assert option[0] in result.err and "Traceback" not in result.err
