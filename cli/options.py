@@ -211,7 +211,8 @@ _SDK_CALLS = {"get": "show", "import_": "import", "history": "history", "diff": 
               "search": "search", "export": "export", "link": "link", "add": "add",
               "check": "check", "reindex": "reindex", "gc": "gc", "stats": "stats"}
 _SDK_ARGS = {"on_error='skip'": "--on-error skip", "on_error='abort'": "--on-error abort",
-             "all_of_user=True": "--all", "include_superseded=True": "--include-superseded"}
+             "all_of_user=True": "--all", "include_superseded=True": "--include-superseded",
+             "mode='llm'": "--mode llm", "mode='rules'": "--mode rules"}
 _CUBE_ID = re.compile(r"\bcube ([0-9a-f]{32})\b")
 
 

@@ -276,7 +276,8 @@ def test_short_flags_are_consistent(memos_cli: Run) -> None:
                 assert "--k " in line, (command, line)
 
 
-def test_messages_use_cli_words(memos_cli: Run, tmp_path: Path) -> None:
+def test_messages_use_cli_words(memos_cli: Run, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
     from memos.cli.options import cli_words
 
     cube = "0123456789abcdef0123456789abcdef"
@@ -298,6 +299,12 @@ def test_messages_use_cli_words(memos_cli: Run, tmp_path: Path) -> None:
     aborted = memos_cli("import", str(bad), "-u", "alice", "--store", str(tmp_path / "other"))
     assert aborted.code == 2
     assert "on_error=" not in aborted.err and "--on-error skip" in aborted.err
+    monkeypatch.delenv("MEMOS_LLM_URL", raising=False)
+    convo = tmp_path / "chat.json"
+    convo.write_text('[{"role": "user", "content": "I live in Lisbon."}]')
+    llm = memos_cli("ingest", str(convo), "-u", "alice", "--session", "s1", "--mode", "llm")
+    line = _one_error_line(llm, codes=(2,))
+    assert "mode=" not in line and "--mode llm" in line
 
 
 def test_progress_column_never_shows_an_unknown_total() -> None:
