@@ -109,6 +109,11 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
         raise InvalidInputError("--store is empty: pass a folder or a database URL")
     if index_dir is not None and not index_dir.strip():
         raise InvalidInputError("--index-dir is empty: pass a folder, or leave it out")
+    where = store or os.environ.get("MEMOS_URL") or ""
+    if where.startswith("sqlite:") and where.partition(":///")[2] in ("", ":memory:"):
+        raise InvalidInputError(f"{where} is an in-memory database: nothing in it outlives this "
+                                "command; pass a folder or a file such as "
+                                "sqlite:///path/memos.db")
     if create is None:
         create = _command.get() in CREATING_COMMANDS
     try:

@@ -195,6 +195,20 @@ def test_a_missing_sqlite_file_or_database_url_is_not_created(memos_cli: Run,
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_refused(memos_cli: Run, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Each command is a process of its own: an in-memory SQLite store forgot what `add`
+    reported as "added ... (v1)" the moment the command ended (and left FAISS files in the
+    working directory)."""
+    monkeypatch.chdir(tmp_path)
+    added = memos_cli("add", "Alice keeps bees", "-u", "alice", "--store", url)
+    assert "in-memory" in _one_error_line(added, codes=(2,))
+    assert "in-memory" in _one_error_line(memos_cli("search", "bees", "-u", "alice",
+                                                    "--store", url), codes=(2,))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_init_add_and_import_create_a_store(memos_cli: Run, tmp_path: Path) -> None:
     assert memos_cli("init", "--store", str(tmp_path / "a")).code == 0
     assert memos_cli("add", "Alice keeps bees", "-u", "alice", "--store",
