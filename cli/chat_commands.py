@@ -187,7 +187,8 @@ def _turn_error(exc: MemosError, interactive: bool, console: Any) -> None:
 @eval_app.command("assistant")
 def eval_assistant(
     scenarios: Annotated[str | None, typer.Option(
-        "--scenarios", help="Scenario file, or 'blind-a' / 'blind-b' / 'blind-c' (suites written from the "
+        "--scenarios", help="Scenario file, or 'blind-a' / 'blind-b' / 'blind-c' / 'blind-d' (suites "
+        "written from the "
         "docs alone by another author); default: the suite shipped with memos.")] = None,
     backend: Annotated[BackendChoice, typer.Option(
         "--backend", "-b", help="Backend of the assistant under test.")] = BackendChoice.auto,

@@ -31,7 +31,8 @@ SCENARIOS_PATH = Path(__file__).with_name("data") / "assistant_scenarios.json"
 # first, blind scores), by the name `--scenarios` takes.
 SHIPPED_SUITES = {"blind-a": SCENARIOS_PATH.with_name("assistant_blind_a.json"),
                   "blind-b": SCENARIOS_PATH.with_name("assistant_blind_b.json"),
-                  "blind-c": SCENARIOS_PATH.with_name("assistant_blind_c.json")}
+                  "blind-c": SCENARIOS_PATH.with_name("assistant_blind_c.json"),
+                  "blind-d": SCENARIOS_PATH.with_name("assistant_blind_d.json")}
 ProgressFn = Callable[[int, int | None], None]
 
 
@@ -58,7 +59,7 @@ class Scenario(BaseModel):
 
 def load_scenarios(path: str | Path | None = None) -> list[Scenario]:
     """The scenarios of `path` (default: the suite shipped with memos; "blind-a",
-    "blind-b" and "blind-c": the suites written blind, SHIPPED_SUITES)."""
+    "blind-b", "blind-c" and "blind-d": the suites written blind, SHIPPED_SUITES)."""
     p = (SCENARIOS_PATH if path is None else SHIPPED_SUITES[str(path)]
          if str(path) in SHIPPED_SUITES else Path(path))
     try:

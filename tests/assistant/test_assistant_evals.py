@@ -47,14 +47,15 @@ def test_the_shipped_suite_loads() -> None:
     assert sum(len(s.questions) for s in scenarios) >= 30
 
 
-@pytest.mark.parametrize("suite", ["blind-a", "blind-b", "blind-c"])
-def test_the_suites_written_blind_stay_answered(suite: str) -> None:
+@pytest.mark.parametrize(("suite", "questions"), [("blind-a", 68), ("blind-b", 59),
+                                                  ("blind-c", 62), ("blind-d", 45)])
+def test_the_suites_written_blind_stay_answered(suite: str, questions: int) -> None:
     # Written from the docs alone by another author; their first (blind) scores were 0.81,
-    # 0.64 and 0.97 (docs/RESULTS.md). Floors below today's, so a regression fails here.
+    # 0.64, 0.97 and 0.96 (docs/RESULTS.md). Floors below today's, so a regression fails here.
     from memos.eval.assistant_eval import evaluate_assistant
 
     report = evaluate_assistant(suite)
-    assert report.questions >= 59
+    assert report.questions >= questions
     assert report.accuracy >= 0.9, [(o.ask, o.reply) for o in report.outcomes if not o.right]
 
 
