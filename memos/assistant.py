@@ -810,7 +810,16 @@ class Assistant:
                 value = hit.cube.metadata.get("value")
                 if isinstance(value, str) and len(value.strip()) >= 3:
                     needles.append(value)
-        needles.append(re.sub(r"^(?:that|about)\s+", "", what, flags=re.I))
+        said = re.sub(r"^(?:that|about)\s+", "", what, flags=re.I)
+        # A request said as a statement ("that I like Studio Ghibli", "that I'm allergic to
+        # kiwi"): the value the reader reads from it is in the fact, in the turn that stated
+        # it in other words ("I'm a big fan of Studio Ghibli") and in the replies.
+        from memos.reader.rules import extract
+
+        for ext in extract(said, name or "User", self.scope.user_id):
+            if not ext.negated and len(ext.value.strip()) >= 3 and ext.value not in needles:
+                needles.append(ext.value)
+        needles.append(said)  # last: the request's own words
 
         def holding(todo: list[str]) -> None:
             for needle in todo:

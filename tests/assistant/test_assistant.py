@@ -297,6 +297,21 @@ def test_forgetting_one_of_two_likes_said_in_one_turn_keeps_the_other(store_path
         assert "sushi" in answer.text and "jazz" not in answer.text
 
 
+def test_forget_a_like_said_in_other_words(store_path: str) -> None:
+    """Found by the blind-d suite: "forget that I like Studio Ghibli" after "I'm a big fan of
+    Studio Ghibli" answered "I had nothing stored" (no cube held the request's own words).
+    The value the reader reads from the request is what is looked for."""
+    with MemOS.open(store_path) as mem:
+        bot = Assistant(mem, "zoe")
+        tell(bot, "I'm a big fan of Studio Ghibli.", "I'm into reggaeton.")
+        reply = bot.reply("forget that I like Studio Ghibli")
+        assert reply.backend == "forget" and "nothing stored" not in reply.text
+        assert not any("Ghibli" in h.cube.content for h in mem.search("Studio Ghibli", "zoe",
+                                                                     k=20))
+        answer = bot.reply("what do I like?")
+        assert "reggaeton" in answer.text and "Ghibli" not in answer.text
+
+
 def test_forgetting_one_fact_of_a_turn_forgets_nothing_else(store_path: str) -> None:
     # "Leeds" is a word of the forgotten e-mail address; the city facts stay.
     with MemOS.open(store_path) as mem:
