@@ -567,8 +567,9 @@ class ParametricTier:
                 return None
             src = self.store.repo.row_by_id(session, hit[0])
             if (src is None or src.version != hit[1]
-                    or src.state != Lifecycle.ACTIVE.value):
-                return None
+                    or src.state != Lifecycle.ACTIVE.value
+                    or (src.expires_at is not None and src.expires_at <= utcnow())):
+                return None  # changed, forgotten, archived, or past its TTL (reads as gone)
         base = self.activation.model(model)
         if base.fingerprint != route.base_fp:
             return None  # another model than the adapter's base: the other tiers answer

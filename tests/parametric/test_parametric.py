@@ -289,3 +289,27 @@ def test_training_with_rehearsal_leaves_the_base_model_untouched() -> None:
     assert [p.requires_grad for p in base.parameters()] == flags
     with pytest.raises(InvalidInputError, match="cross-attention"):
         lora.TrainConfig(targets=("blocks.0.xattn.q_proj",)).check()
+
+
+def test_an_expired_fact_is_not_answered_closed_book(tmp_path: Path) -> None:
+    """A fact past its TTL reads as missing (get, search) before gc archives it: the adapter
+    trained on it must not answer it closed-book either."""
+    from datetime import timedelta
+
+    from memos.cube import utcnow
+
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        facts = _facts(51, 3)
+        ids = _add(mem, "alice", facts)
+        rep = mem.consolidate("alice", facts=ids, config=CHEAP)
+        assert rep.status == "active"
+        assert mem.answer(facts[0].question, "alice").tier == "parametric"
+        store = mem._store
+        with store.repo.write() as session:  # time passes beyond its expiry (no gc ran)
+            store.repo.row_by_id(session, ids[0]).expires_at = utcnow() - timedelta(seconds=1)
+        with pytest.raises(NotFoundError, match="expired"):
+            mem.get(ids[0], "alice")
+        ans = mem.answer(facts[0].question, "alice")
+        assert ans.tier != "parametric" and (ids[0], 1) not in ans.cubes
+        assert mem.answer(facts[1].question, "alice").tier == "parametric"
+
