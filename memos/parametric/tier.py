@@ -451,7 +451,7 @@ class ParametricTier:
             "memory_qa_adapter": mem_adapter, "reasons": reasons})
         cube, previous = self._store_adapter(scope, trained.tensors, afp, nbytes, base_fp,
                                              sources, keys, tcfg, numbers, reasons, actor)
-        report.status = "rejected" if _status_of(cube) == "rejected" else "active"
+        report.status = "active" if _status_of(cube) == "active" else "rejected"
         if report.status == "rejected" and not reasons:
             report.reasons = [str(cube.metadata.get(REASON_KEY))]
         report.adapter_id, report.adapter_version = cube.id, cube.version
@@ -474,23 +474,35 @@ class ParametricTier:
             if moved:
                 reasons = [*reasons, f"{len(moved)} fact(s) changed or were forgotten while "
                                      f"training (e.g. {moved[0]})"]
-            status = "rejected" if reasons else "active"
-            info = self.store.blobs.put(session, tensors, kind=BLOB_KIND, fingerprint=base_fp,
-                                        header={"owner": scope.user_id, "adapter": afp})
+            # Forgotten or purged meanwhile: the forget's taint could not reach weights that
+            # did not exist yet, so they are never stored (tainted, as taint_in leaves it),
+            # and a purged fact leaves no derivation row or question key behind.
+            erased = [cid for cid, _ in sources if current.get(cid) is None
+                      or current[cid].state == Lifecycle.FORGOTTEN.value]
+            status = "tainted" if erased else "rejected" if reasons else "active"
+            kept = [(c, v) for c, v in sources if c in current]
+            meta: dict[str, Any] = {
+                BYTES_KEY: nbytes, AFP_KEY: afp, STATUS: status, CONFIG_KEY: tcfg.to_json(),
+                NUMBERS_KEY: numbers,
+                FACTS_KEY: {k: [c, v] for k, (c, v) in keys.items() if c in current},
+                REASON_KEY: "; ".join(reasons) or None}
+            if erased:
+                meta[RECON_KEY] = "none"
+            else:
+                meta[q.BLOB_KEY] = self.store.blobs.put(
+                    session, tensors, kind=BLOB_KIND, fingerprint=base_fp,
+                    header={"owner": scope.user_id, "adapter": afp}).hash
             if status == "active":
                 previous = self._retire_active(session, scope, "replaced by a new adapter")
             cube = MemCube(
                 tier=Tier.PARAMETRIC, kind=Kind.ADAPTER,
-                content=f"LoRA adapter of {len(sources)} facts (base model {base_fp[:12]}, "
+                content=f"LoRA adapter of {len(kept)} facts (base model {base_fp[:12]}, "
                         f"adapter {afp[:12]})",
                 scope=Scope(user_id=scope.user_id, agent_id=scope.agent_id),
-                state=Lifecycle.ACTIVE if status == "active" else Lifecycle.ARCHIVED,
-                derived_from=[DerivedFrom(cube_id=c, version=v) for c, v in sources],
-                model_fingerprint=base_fp,
-                metadata={q.BLOB_KEY: info.hash, BYTES_KEY: nbytes, AFP_KEY: afp,
-                          STATUS: status, CONFIG_KEY: tcfg.to_json(), NUMBERS_KEY: numbers,
-                          FACTS_KEY: {k: [c, v] for k, (c, v) in keys.items()},
-                          REASON_KEY: "; ".join(reasons) or None})
+                state={"active": Lifecycle.ACTIVE, "tainted": Lifecycle.FORGOTTEN}.get(
+                    status, Lifecycle.ARCHIVED),
+                derived_from=[DerivedFrom(cube_id=c, version=v) for c, v in kept],
+                model_fingerprint=base_fp, metadata=meta)
             self.store.repo.insert_cubes(session, [cube], op="derive")
             self.store.repo.audit(session, "consolidate", cube.id,
                                   "; ".join(reasons) or "gate passed",

@@ -313,3 +313,29 @@ def test_an_expired_fact_is_not_answered_closed_book(tmp_path: Path) -> None:
         assert ans.tier != "parametric" and (ids[0], 1) not in ans.cubes
         assert mem.answer(facts[1].question, "alice").tier == "parametric"
 
+
+@pytest.mark.parametrize("erase", ["forget", "purge"])
+def test_a_fact_erased_while_training_leaves_no_weights(tmp_path: Path, erase: str) -> None:
+    """A fact forgotten or purged while its adapter trains: the weights trained on it are
+    never stored (no blob file), the adapter cannot be activated, and purge --verify finds
+    nothing of the purged fact."""
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        ids = _add(mem, "alice", _facts(52, 3))
+
+        def erase_first(step: int, total: int) -> None:
+            if step == 1:
+                getattr(mem, erase)(ids[0], "alice")
+
+        rep = mem.consolidate("alice", facts=ids, config=CHEAP, progress=erase_first)
+        assert rep.status == "rejected" and ids[0] in " ".join(rep.reasons)
+        info = mem.adapter(rep.adapter_id, "alice")
+        assert info.status == "tainted" and info.state == "forgotten"
+        assert _blob_of(mem, rep.adapter_id) == "None"
+        assert not list(mem._store.blobs.folder.glob("**/*.safetensors"))
+        with pytest.raises(InvalidInputError, match="tainted"):
+            mem.activate_adapter(rep.adapter_id, "alice", force=True)
+        if erase == "purge":
+            left = mem.purge_remains([ids[0]])
+            assert all(n == 0 for part in left.values() for n in part.values()), left
+            assert {c for c, _ in mem.adapter(rep.adapter_id, "alice").sources} == set(ids[1:])
+
