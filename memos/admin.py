@@ -136,11 +136,16 @@ def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: boo
         derived = [r for r in repo.derived_rows(session, [r.id for r in rows])
                    if r.id not in chosen]
         rows += [r for r in derived if allowed(r, scope)]
-        kept = sum(1 for r in derived if not allowed(r, scope))
+        kept_rows = [r for r in derived if not allowed(r, scope)]
+        kept = len(kept_rows)
+        from memos.parametric.tier import adapter_blobs, taint_in
+
+        # An adapter kept (another agent's) still leaves service and loses its weights, as
+        # forget's taint does: a purged fact is never served from weights.
+        taint_in(store, session, kept_rows, cube_id or f"user:{scope.user_id}",
+                 how="purged")
         pks, ids = [r.pk for r in rows], [r.id for r in rows]
         blob_files = derived_queries.blob_hashes(rows)  # tensors of erased slots and states
-        from memos.parametric.tier import adapter_blobs
-
         blob_files += adapter_blobs(rows)  # and the weights of erased adapters
         store.fulltext.remove(session, pks)
         counts = repo.erase_cubes(session, pks, ids)

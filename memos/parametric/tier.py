@@ -158,10 +158,12 @@ def _new_version(store: StoreParts, session: Any, row: CubeRow, op: str, why: st
 # -- forgetting reaches weights (called inside the forget's own transaction) ---------------
 
 
-def taint_in(store: StoreParts, session: Any, rows: Sequence[CubeRow], cube_id: str) -> list[str]:
+def taint_in(store: StoreParts, session: Any, rows: Sequence[CubeRow], cube_id: str,
+             how: str = "forgotten") -> list[str]:
     """Inside the caller's write transaction: take every adapter among `rows` (cubes derived
-    from `cube_id`) out of service, erase its weights and ask for re-consolidation. Returns
-    the ids tainted. Adapters that are already tainted only lose their weights (none left)."""
+    from `cube_id`, which was `how`: forgotten, or purged) out of service, erase its weights
+    and ask for re-consolidation. Returns the ids tainted. Adapters that are already tainted
+    only lose their weights (none left)."""
     done: list[str] = []
     for row in rows:
         if not q.is_adapter(row):
@@ -172,7 +174,7 @@ def taint_in(store: StoreParts, session: Any, rows: Sequence[CubeRow], cube_id: 
         if row.state == Lifecycle.FORGOTTEN.value:
             continue
         was_active = row.state == Lifecycle.ACTIVE.value
-        why = f"trained on cube {cube_id}, which was forgotten"
+        why = f"trained on cube {cube_id}, which was {how}"
         _new_version(store, session, row, "forget", why, Lifecycle.FORGOTTEN, {
             STATUS: "tainted", REASON_KEY: why,
             RECON_KEY: "pending" if was_active else "none"})

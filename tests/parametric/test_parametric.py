@@ -339,3 +339,23 @@ def test_a_fact_erased_while_training_leaves_no_weights(tmp_path: Path, erase: s
             assert all(n == 0 for part in left.values() for n in part.values()), left
             assert {c for c, _ in mem.adapter(rep.adapter_id, "alice").sources} == set(ids[1:])
 
+
+def test_purge_takes_another_agents_adapter_out_of_service(tmp_path: Path) -> None:
+    """Forgetting a fact taints every adapter of its user trained on it, another agent's
+    too; purging it (the stronger erasure) must not leave that adapter serving its weights."""
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        facts = _facts(53, 3)
+        ids = _add(mem, "alice", facts)
+        agent = Scope(user_id="alice", agent_id="a1")
+        rep = mem.consolidate(agent, facts=ids, config=CHEAP)
+        assert rep.status == "active"
+        assert mem.answer(facts[1].question, agent).tier == "parametric"
+        blob = mem._store.blobs.path(_blob_of(mem, rep.adapter_id))
+        assert blob.exists()
+        report = mem.purge(ids[0], "alice")  # the user without an agent: a1's adapter is kept
+        assert rep.adapter_id not in report.cube_ids
+        info = mem.adapter(rep.adapter_id, agent)
+        assert info.status == "tainted" and info.state == "forgotten"
+        assert not blob.exists()
+        assert mem.purge_remains([ids[0]])["parametric"]["blobs"] == 0
+        assert mem.answer(facts[1].question, agent).tier != "parametric"
