@@ -267,9 +267,17 @@ class ActivationTier:
 
     # -- session states ------------------------------------------------------------------
 
-    def save_state(self, source: MemCube, state: SessionState, session_id: str) -> MemCube:
-        """Store `state` (read from the transcript cube `source`) as a state cube."""
+    def save_state(self, source: MemCube, state: SessionState, session_id: str
+                   ) -> MemCube | None:
+        """Store `state` (read from the transcript cube `source`) as a state cube; nothing
+        (None) when the transcript is no longer this live version (a forget, purge or new
+        version committed while the model was reading it wins, as in recall)."""
         with self.store.repo.write() as session:
+            row = self.store.repo.row_by_id(session, source.id)
+            if (row is None or row.version != source.version
+                    or row.content_hash != source.content_hash
+                    or row.state not in (Lifecycle.ACTIVE.value, Lifecycle.SUPERSEDED.value)):
+                return None
             info = self.blobs.put(session, state.to_tensors(), kind=Kind.STATE.value,
                                   fingerprint=state.fingerprint, header=_blob_header(source))
             cube = MemCube(

@@ -424,3 +424,30 @@ def test_managed_cubes_and_reserved_keys_hold_against_python_callers(mem, facts,
     assert mem.get(fact.id, "alice").version == 1
     with pytest.raises(InvalidInputError):
         mem.save_session("alice", "s2", "hi\x00", model=model)
+
+
+@pytest.mark.parametrize("erase", ["forget", "purge"])
+def test_save_session_racing_forget_stores_no_state_of_the_erased_transcript(mem, model,
+                                                                             erase):
+    """As for recall: a forget or purge of the transcript that commits while the model is
+    reading the session leaves no state cube and no state blob behind."""
+    saved = mem.save_session("alice", "s1", "Notes from Monday. The pass key is 4471.",
+                             model=model)
+    real = model.read_session
+
+    def read_then_erase(text, *args, **kwargs):
+        out = real(text, *args, **kwargs)
+        getattr(mem, erase)(saved.transcript_id, "alice")  # commits while reading
+        return out
+
+    model.read_session = read_then_erase
+    try:
+        mem.save_session("alice", "s1", "Notes from Monday. The pass key is 4471. And 12.",
+                         model=model)
+    finally:
+        model.read_session = real
+    assert [r for r in _slots_rows(mem) if r.state == "active"] == []
+    assert _blob_files(mem) == set()
+    with pytest.raises(NotFoundError):
+        mem.resume_session("alice", "s1", model=model)
+    assert mem.check().ok
