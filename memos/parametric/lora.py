@@ -86,6 +86,13 @@ class TrainConfig:
         if self.batch < 1 or self.rehearsal_every < 0 or self.rehearsal_sets < 1:
             raise InvalidInputError("batch and rehearsal_sets must be >= 1, "
                                     "rehearsal_every >= 0")
+        from memos.model import families
+
+        if (isinstance(self.rehearsal_styles, str) or not self.rehearsal_styles
+                or not all(isinstance(s, str) and s in families.STYLES
+                           for s in self.rehearsal_styles)):
+            raise InvalidInputError(f"rehearsal_styles must name fact styles of "
+                                    f"{sorted(families.STYLES)}")
         for target in self.targets:
             leaf = target.rsplit(".", 1)[-1]
             if leaf not in TARGET_MODULES or "xattn" in target or "internal" in target:

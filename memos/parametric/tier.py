@@ -88,6 +88,32 @@ class ConsolidationConfig:
     train: Any = None  # a memos.parametric.lora.TrainConfig (None: its defaults)
     policy: ConsolidationPolicy = field(default_factory=ConsolidationPolicy)
 
+    def check(self) -> None:
+        """InvalidInputError for a value the gate or training could not use."""
+        from memos.model import families
+        from memos.parametric.lora import TrainConfig
+
+        for name in ("min_closed_book", "max_memory_drop"):
+            value = getattr(self, name)
+            if (not isinstance(value, (int, float)) or isinstance(value, bool)
+                    or not 0 <= value <= 1):
+                raise InvalidInputError(f"{name} must be a number from 0 to 1, got {value!r:.40}")
+        for name in ("gate_sets", "gate_facts"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10_000:
+                raise InvalidInputError(f"{name} must be an integer from 1 to 10000, "
+                                        f"got {value!r:.40}")
+        if (isinstance(self.gate_styles, str) or not self.gate_styles
+                or not all(isinstance(s, str) and s in families.STYLES
+                           for s in self.gate_styles)):
+            raise InvalidInputError(f"gate_styles must name fact styles of "
+                                    f"{sorted(families.STYLES)}, got {self.gate_styles!r:.60}")
+        if self.train is not None and not isinstance(self.train, TrainConfig):
+            raise InvalidInputError("train must be a memos.parametric.lora.TrainConfig or None")
+        if not isinstance(self.policy, ConsolidationPolicy):
+            raise InvalidInputError("policy must be a memos.policies.consolidation."
+                                    "ConsolidationPolicy")
+
 
 def gate_reasons(closed_book: float, memory_base: float, memory_adapter: float,
                  nbytes: int, cfg: ConsolidationConfig) -> list[str]:
@@ -391,6 +417,7 @@ class ParametricTier:
         cfg = config or ConsolidationConfig()
         if not isinstance(cfg, ConsolidationConfig):
             raise InvalidInputError("config must be a memos.parametric.tier.ConsolidationConfig")
+        cfg.check()
         tcfg: TrainConfig = cfg.train or lora.TrainConfig()
         if steps is not None:
             if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= 100_000:

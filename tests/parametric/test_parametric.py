@@ -359,3 +359,19 @@ def test_purge_takes_another_agents_adapter_out_of_service(tmp_path: Path) -> No
         assert not blob.exists()
         assert mem.purge_remains([ids[0]])["parametric"]["blobs"] == 0
         assert mem.answer(facts[1].question, agent).tier != "parametric"
+
+
+def test_bad_consolidation_configs_are_input_errors(tmp_path: Path) -> None:
+    """A malformed ConsolidationConfig (or TrainConfig) is an InvalidInputError before any
+    training, never an AttributeError, KeyError or pydantic error from deep inside."""
+    bad = [ConsolidationConfig(train="fast"), ConsolidationConfig(gate_styles=("nope",)),
+           ConsolidationConfig(gate_styles=()), ConsolidationConfig(gate_sets=0),
+           ConsolidationConfig(gate_facts=0), ConsolidationConfig(min_closed_book="high"),
+           ConsolidationConfig(max_memory_drop=float("nan")), ConsolidationConfig(policy=None),
+           ConsolidationConfig(train=lora.TrainConfig(rehearsal_styles=("nope",)))]
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        ids = _add(mem, "alice", _facts(54, 2))
+        for cfg in bad:
+            with pytest.raises(InvalidInputError):
+                mem.consolidate("alice", facts=ids, config=cfg)
+        assert mem.adapters("alice") == []
