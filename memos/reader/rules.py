@@ -219,7 +219,7 @@ _CLAUSE_SPLIT = re.compile(
     r"any|anything|anyone|maybe|perhaps|please|hope|thanks|thank|let's|lol|haha|idk|"
     r"born|based|living|grew|originally|my|put|add|give|tell|show|make|help|send|find|play|"
     r"suggest|recommend|check|look|remind|note|save|remember|write|book|get|let|need|"
-    r"trying|wondering|prefer)\b)"
+    r"trying|wondering|prefer|home\s+is|home's)\b)"
     r"|\s+(?:and|but|so)\s+(?=(?:now\s+|then\s+|also\s+|today\s+)?(?:I|we|he|she|they)\b)"
     r"|,\s+(?=so\b)|\s+so\s+(?=(?:at\s+least|that|the|it|this|there)\b)"
     r"|\s+(?=(?:even\s+|only\s+|what\s+|as\s+|but\s+)?(?:if|in\s+case|unless)\s)"  # "... if you need it"
@@ -541,7 +541,8 @@ _BARE = re.compile(
     r"work\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like)\b)",
     re.I)
 # "Home is Boston these days": where the speaker lives.
-_HOME = re.compile(r"(?:^|\b[Mm]y\s+)[Hh]ome\s+(?:is|'s|’s)\s+(?:now\s+)?(?=[A-Z])")
+_HOME = re.compile(r"(?:^(?:(?:[Bb]ut|[Aa]nd|[Ss]o)\s+)?|\b[Mm]y\s+)[Hh]ome\s+(?:is|'s|’s)\s+"
+                   r"(?:now\s+)?(?=[A-Z])")
 # "I changed jobs, I'm at Farfetch now": "I'm at X" names an employer only in a turn about work.
 _AT_ORG = re.compile(r"\bI(?:'m|’m|\s+am)\s+(?:now\s+)?(?:at|with)\s+(?=[A-Z])")
 _WORK_TALK = re.compile(r"\b(?:jobs?|work(?:ing)?|company|employer|hired|position|role|"

@@ -31,6 +31,11 @@ MONDAY = datetime(2026, 11, 30, 10, 0)  # a Monday
     ("last year", date(2025, 1, 1), "year"),
     ("last month", date(2026, 10, 1), "month"),
     ("last weekend", date(2026, 11, 28), "week"),
+    # "this week / month / year": the current one (from the blind-d corpus: "I joined Wise
+    # this week" wrote the employer "Wise this week").
+    ("I joined this week", date(2026, 11, 30), "week"),
+    ("earlier this month", date(2026, 11, 1), "month"),
+    ("we moved this year", date(2026, 1, 1), "year"),
 ])
 def test_resolves_against_the_turn_time(text: str, expected: date, precision: str) -> None:
     found = resolve_dates(text, MONDAY)
