@@ -110,7 +110,7 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
     if index_dir is not None and not index_dir.strip():
         raise InvalidInputError("--index-dir is empty: pass a folder, or leave it out")
     where = store or os.environ.get("MEMOS_URL") or ""
-    if where.startswith("sqlite:") and where.partition(":///")[2] in ("", ":memory:"):
+    if _in_memory_sqlite(where):
         raise InvalidInputError(f"{where} is an in-memory database: nothing in it outlives this "
                                 "command; pass a folder or a file such as "
                                 "sqlite:///path/memos.db")
@@ -184,6 +184,17 @@ def open_error(exc: Exception, location: str) -> MemosError | None:
         return InvalidInputError(f"cannot open the store at {where}: {_first_line(exc)}; check "
                                  "--store, --index-dir and --embedder")
     return None
+
+
+def _in_memory_sqlite(url: str) -> bool:
+    """Whether `url` names an in-memory SQLite database ("sqlite://", "sqlite:///:memory:",
+    "sqlite+pysqlite:///:memory:?cache=shared", "sqlite:///file:m?mode=memory&uri=true")."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.split("+", 1)[0].lower() != "sqlite":
+        return False
+    path, _, query = rest.removeprefix("/").partition("?")
+    return (path in ("", ":memory:") or "mode=memory" in query.lower()
+            or (path.startswith("file:") and "mode=memory" in path.lower()))
 
 
 def library_error(exc: BaseException) -> MemosError | None:

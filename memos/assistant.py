@@ -812,13 +812,33 @@ class Assistant:
                     needles.append(value)
         said = re.sub(r"^(?:that|about)\s+", "", what, flags=re.I)
         # A request said as a statement ("that I like Studio Ghibli", "that I'm allergic to
-        # kiwi"): the value the reader reads from it is in the fact, in the turn that stated
-        # it in other words ("I'm a big fan of Studio Ghibli") and in the replies.
+        # kiwi"): the stored facts it states, read by the reader's own rules, are what it
+        # names; their values then lead to the turn that stated them in other words ("I'm a
+        # big fan of Studio Ghibli") and to the replies. Only a statement whose every fact
+        # is stored names them: "that my sister Anna lives in Leeds", when she lives in
+        # York, names nothing (its words alone are looked for, as any request's).
+        from memos.reader.ingest import conflict_attribute
+        from memos.reader.questions import user_key
         from memos.reader.rules import extract
 
-        for ext in extract(said, name or "User", self.scope.user_id):
-            if not ext.negated and len(ext.value.strip()) >= 3 and ext.value not in needles:
-                needles.append(ext.value)
+        stated: dict[str, MemCube] = {}
+        for ext in extract(said, name or "User", user_key(self.scope.user_id)):
+            if ext.negated:
+                continue
+            same = {hit.id: hit.cube for hit in self._search(
+                ext.value, 32, record_access=False, include_superseded=True,
+                kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                metadata={"subject": ext.subject_key, "attribute": conflict_attribute(ext)})
+                if _norm(str(hit.cube.metadata.get("value", ""))) == _norm(ext.value)}
+            if not same:
+                stated = {}
+                break
+            stated.update(same)
+        for cube_id, cube in stated.items():
+            found[cube_id] = cube
+            value = str(cube.metadata.get("value", ""))
+            if len(value.strip()) >= 3 and value not in needles:
+                needles.append(value)
         needles.append(said)  # last: the request's own words
 
         def holding(todo: list[str]) -> None:
@@ -880,7 +900,8 @@ class Assistant:
                 continue  # still there: its turn was not forgotten (another agent's, say)
             except NotFoundError:
                 pass
-            self._store_again(cube, drop_cube_sources=True)
+            # Without its context: the snapshot's context may quote a turn forgotten above.
+            self._store_again(cube, drop_context=True, drop_cube_sources=True)
             out.append((cube.id, cube.content, "kept"))
         return out
 

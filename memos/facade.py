@@ -33,6 +33,7 @@ from memos.cube import (
     Scope,
     check_stored_text,
     check_user_metadata,
+    check_utc_range,
     content_hash,
     normalize_id,
     utcnow,
@@ -143,6 +144,19 @@ def _callable_arg(value: Any, name: str) -> None:
     if value is not None and not callable(value):
         raise InvalidInputError(f"{name} must be a function (done, total) -> None, "
                                 f"got {value!r:.40}")
+
+
+def _now_arg(now: Any) -> datetime | None:
+    """A `now=` argument: None, or a datetime the store can keep (years 1-9999 in UTC)."""
+    if now is None:
+        return None
+    if not isinstance(now, datetime):
+        raise InvalidInputError(f"now must be a datetime, got {now!r:.40}")
+    try:
+        check_utc_range(now, "now")
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+    return now
 
 
 def _id_arg(value: Any, name: str) -> str:
@@ -751,9 +765,7 @@ class MemOS:
         return admin.reindex(self._store, embedder, progress, start)
 
     def gc(self, *, now: datetime | None = None, scope: ScopeLike | None = None) -> GcReport:
-        if now is not None and not isinstance(now, datetime):
-            raise InvalidInputError(f"now must be a datetime, got {now!r:.40}")
-        return admin.gc(self._store, now, as_scope(scope) if scope is not None else None)
+        return admin.gc(self._store, _now_arg(now), as_scope(scope) if scope is not None else None)
 
     def export(self, scope: ScopeLike, dest: str | os.PathLike[str] | TextIO | None = None, *,
                include_superseded: bool = True, overwrite: bool = False) -> ExportReport:
@@ -1030,7 +1042,7 @@ class MemOS:
         from memos import scheduler
 
         return scheduler.run_once(self._store, self._activation(), config, dry_run=dry_run,
-                                  now=now)
+                                  now=_now_arg(now))
 
     def start_scheduler(self, interval: float = 60.0, *,
                         config: SchedulerConfig | None = None) -> None:

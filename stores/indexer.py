@@ -46,6 +46,14 @@ def indexed_clause() -> ColumnElement[bool]:
     return and_(CubeRow.state.in_(INDEXED_STATES), CubeRow.tier.not_in(UNINDEXED_TIERS))
 
 
+def fulltext_context(state: str, meta: Any) -> str:
+    """The context a cube is full-text indexed with: its `metadata["context"]` (the
+    neighbouring turns) while it is live, none once superseded. A superseded cube is found
+    by its own words (a search of history); the neighbours' words it quotes would keep a
+    forgotten turn's words findable through every old fact read near it."""
+    return context_of(meta) if state == Lifecycle.ACTIVE.value else ""
+
+
 def is_indexed(state: str, tier: str) -> bool:
     """`indexed_clause` for one cube."""
     return state in INDEXED_STATES and tier not in UNINDEXED_TIERS
@@ -168,12 +176,14 @@ class IndexSync:
     @staticmethod
     def _current(session: Session, pks: set[int], with_context: bool = False
                  ) -> dict[int, tuple[bool, str, str]]:
-        """pk -> (indexed?, content, full-text context; '' unless with_context)."""
+        """pk -> (indexed?, content, full-text context; '' unless with_context, see
+        `fulltext_context`)."""
         cols = [CubeRow.pk, CubeRow.state, CubeRow.tier, CubeRow.content]
         if with_context:
             cols.append(CubeRow.meta)
         rows = session.execute(select(*cols).where(CubeRow.pk.in_(list(pks))))
-        return {r[0]: (is_indexed(r[1], r[2]), r[3], context_of(r[4]) if with_context else "")
+        return {r[0]: (is_indexed(r[1], r[2]), r[3],
+                       fulltext_context(r[1], r[4]) if with_context else "")
                 for r in rows}
 
     def _catch_up_vectors(self) -> None:
@@ -211,7 +221,10 @@ class IndexSync:
                 current = self._current(session, touched, with_context=True)
                 drop = [pk for pk in touched
                         if pk not in current or not current[pk][0]]
-                docs = [(pk, current[pk][1], current[pk][2]) for pk in sorted(content)
+                # Content changes, and cubes superseded since: indexed by their own words
+                # from then on (fulltext_context).
+                ended = {c.cube_pk for c in changes if c.op == "supersede"}
+                docs = [(pk, current[pk][1], current[pk][2]) for pk in sorted(content | ended)
                         if pk in current and current[pk][0]]
                 removed = self.fulltext.remove(session, drop)
                 self.fulltext.upsert(session, docs)
@@ -283,12 +296,13 @@ class IndexSync:
             last_pk, done = 0, 0
             while True:
                 rows = session.execute(
-                    select(CubeRow.pk, CubeRow.content, CubeRow.meta)
+                    select(CubeRow.pk, CubeRow.content, CubeRow.state, CubeRow.meta)
                     .where(indexed_clause(), CubeRow.pk > last_pk)
                     .order_by(CubeRow.pk).limit(PAGE)).all()
                 if not rows:
                     break
-                self.fulltext.upsert(session, [(r[0], r[1], context_of(r[2])) for r in rows])
+                self.fulltext.upsert(session, [(r[0], r[1], fulltext_context(r[2], r[3]))
+                                               for r in rows])
                 last_pk, done = rows[-1][0], done + len(rows)
             self.repo.set_index_meta(session, self.fulltext.name, head)
         return done

@@ -82,11 +82,14 @@ def _relative(m: re.Match[str], ref: date) -> tuple[date, str] | None:
         return ref + timedelta(days=1), "day"
     if word == "last week":
         return ref - timedelta(days=7), "week"
-    if word in ("this week", "earlier this week"):
+    # The current week, month or year, at that precision ("later this month" too: the
+    # month is known, the day is not).
+    current = word.removeprefix("earlier ").removeprefix("later ")
+    if current == "this week":
         return ref - timedelta(days=ref.weekday()), "week"
-    if word in ("this month", "earlier this month"):
+    if current == "this month":
         return ref.replace(day=1), "month"
-    if word in ("this year", "earlier this year"):
+    if current == "this year":
         return date(ref.year, 1, 1), "year"
     if word == "last weekend":
         back = (ref.weekday() - 5) % 7 or 7
@@ -196,7 +199,7 @@ def _calendar(m: re.Match[str], ref: date) -> tuple[date, str] | None:
 _RULES = [
     (re.compile(r"\b(?:the day before yesterday|yesterday|today|tonight|tomorrow|last night|"
                 r"this (?:morning|afternoon|evening)|(?:last|next) (?:week(?:end)?|month|year)|"
-                r"(?:earlier )?this (?:week|month|year))"
+                r"(?:(?i:earlier|later) )?(?-i:[Tt]his (?:week|month|year)))"
                 r"\b", re.I), _relative),
     (re.compile(rf"\b{_NUM} (?P<unit>days?|weeks?|months?|years?) ago\b", re.I), _ago),
     (re.compile(rf"\b(?:(?P<which>last|this|next|on) )?{_WEEKDAY}s?\b", re.I), _weekday),

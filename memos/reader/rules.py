@@ -541,6 +541,8 @@ _BARE = re.compile(
     r"work\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like)\b)",
     re.I)
 # "Home is Boston these days": where the speaker lives.
+# "... home is Madrid for them now": someone else's home, not the speaker's.
+_FOR_OTHERS = re.compile(r"\bfor\s+(?:him|her|them|us|my|his|their|our)\b", re.I)
 _HOME = re.compile(r"(?:^(?:(?:[Bb]ut|[Aa]nd|[Ss]o)\s+)?|\b[Mm]y\s+)[Hh]ome\s+(?:is|'s|’s)\s+"
                    r"(?:now\s+)?(?=[A-Z])")
 # "I changed jobs, I'm at Farfetch now": "I'm at X" names an employer only in a turn about work.
@@ -629,7 +631,7 @@ def extract(text: str, speaker: str, speaker_key: str,
         _my_attributes(sentence, turn, me)
         _predicates(sentence, turn, me)
         home = _HOME.search(sentence)
-        if home:
+        if home and not _FOR_OTHERS.search(sentence, home.end()):  # "home is Madrid for them"
             turn.add(me, "city", _trim_place(_value(sentence, home.end()), "residence"),
                      "residence")
         job = _APPOSITIVE_JOB.search(sentence)

@@ -312,6 +312,36 @@ def test_forget_a_like_said_in_other_words(store_path: str) -> None:
         assert "reggaeton" in answer.text and "Ghibli" not in answer.text
 
 
+def test_forget_a_statement_no_fact_makes_forgets_nothing_else(store_path: str) -> None:
+    """The values read from a request count only where a stored fact states them: "forget
+    that my sister Anna lives in Leeds" (she lives in York) must not forget the user's own
+    city, "I teach music in Leeds" or the sister's name (review of the change above)."""
+    with MemOS.open(store_path) as mem:
+        bot = Assistant(mem, "zoe")
+        tell(bot, "I live in Leeds.", "My sister Anna lives in York.", "I like tea.",
+             "I teach music at a school in Leeds.")
+        before = {h.id for h in mem.search("Leeds York Anna tea music", "zoe", k=50)}
+        bot.reply("forget that my sister Anna lives in Leeds")
+        after = {h.id for h in mem.search("Leeds York Anna tea music", "zoe", k=50)}
+        assert before == after
+        assert "Leeds" in bot.reply("where do I live?").text
+
+
+def test_a_fact_kept_by_a_forget_quotes_no_forgotten_turn(store_path: str) -> None:
+    """A fact read from a forgotten turn and stored again on its own ("sushi" when forgetting
+    the jazz) must not carry a context that quotes another turn forgotten by the same request
+    (review: facts carry their turn's context)."""
+    with MemOS.open(store_path) as mem:
+        mem.ingest([{"role": "user", "content": t} for t in (
+            "I love sushi and I like zorblax jazz.", "Nice!",
+            "Zorblax jazz is the best genre, honestly.", "I live in Leeds.")], "zoe",
+            session_id="s1", at=MARCH)
+        reply = Assistant(mem, "zoe").reply("forget that I like zorblax jazz")
+        assert "kept" in reply.text
+        for hit in mem.search("zorblax", "zoe", k=20):
+            assert "zorblax" not in (hit.cube.content + str(hit.cube.metadata)).lower()
+
+
 def test_forgetting_one_fact_of_a_turn_forgets_nothing_else(store_path: str) -> None:
     # "Leeds" is a word of the forgotten e-mail address; the city facts stay.
     with MemOS.open(store_path) as mem:

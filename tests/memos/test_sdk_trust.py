@@ -247,7 +247,8 @@ def test_a_time_out_of_range_in_utc_is_invalid_input_and_changes_nothing(world, 
              lambda: mem.ingest([{"role": "user", "content": "I live in Rome."}], "alice",
                                 session_id="s", at=t),
              lambda: mem.ingest([{"role": "user", "content": "I live in Rome.", "at": when}],
-                                "alice", session_id="s")]
+                                "alice", session_id="s"),
+             lambda: mem.gc(now=t), lambda: mem.run_scheduler(now=t, dry_run=True)]
     for call in calls:
         with pytest.raises(InvalidInputError):
             call()

@@ -115,3 +115,27 @@ def test_purge_of_a_turn_that_ended_a_fact_leaves_none_of_its_words(tmp_path: Pa
         [ended] = first.facts
         assert mem.history(ended, "alice")[-1].state == Lifecycle.SUPERSEDED
     assert files_holding(folder, SECRET.encode()) == []
+
+
+def test_a_superseded_fact_keeps_no_forgotten_turn_findable(tmp_path: Path) -> None:
+    """Review of facts carrying their turn's context: the Lisbon fact (read from the turn
+    before the secret one, so its context quotes it) superseded by a move was still a
+    full-text hit for the forgotten turn's words with include_superseded, and still held
+    them in the index's bytes after purge. A superseded cube is indexed by its own words."""
+    folder = tmp_path / "store"
+    with MemOS.open(str(folder)) as mem:
+        report = mem.ingest(CONVERSATION, "alice", session_id="s1", at=T1)
+        [lisbon] = [f for f in report.facts if "Lisbon" in mem.get(f, "alice").content]
+        assert SAID in mem.get(lisbon, "alice").metadata["context"]
+        moved = mem.ingest([{"role": "user", "content": "I moved, I live in Madrid now."}],
+                           "alice", session_id="s2", at=T1)
+        assert lisbon in moved.superseded
+        turn = report.episodes[2]
+        mem.forget(turn, "alice", reason="test")
+        assert mem.search(SECRET, "alice", k=10, retrievers=["fulltext"],
+                          include_superseded=True) == []
+        assert mem.search("Lisbon", "alice", k=10, retrievers=["fulltext"],
+                          include_superseded=True)  # still found by its own words
+        mem.purge(turn, "alice", reason="test: erase it")
+        mem.flush()
+    assert files_holding(folder, SECRET.encode()) == []
