@@ -167,6 +167,8 @@ def test_turns_that_state_no_fact(text: str) -> None:
     ("I joined Wise this week, pretty nervous tbh.", {("Alice", "employer", "Wise", False)}),
     ("I'm from Graz, but home is Vienna.",
      {("Alice", "home town", "Graz", False), ("Alice", "city", "Vienna", False)}),
+    ("My parents retired to Spain, so home is Madrid for them now.", set()),
+    ("I love the podcast Not This Year.", {("Alice", "likes", "the podcast Not This Year", False)}),
     ("Hi, Aisha here.", {("Aisha", "name", "Aisha", False)}),
     # From a second blind corpus: facts said in passing inside a request.
     ("My vet is Dr. Mensah and her number is 0161 496 0192. Should I call her?",
