@@ -103,6 +103,7 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
     wrong while opening becomes a StoreError (or InvalidInputError) saying what to do.
     """
     # Imported here so that `memos --help` does not load SQLAlchemy and FAISS.
+    from memos.config import is_in_memory_sqlite
     from memos.facade import MemOS
 
     if store is not None and not store.strip():
@@ -110,7 +111,7 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
     if index_dir is not None and not index_dir.strip():
         raise InvalidInputError("--index-dir is empty: pass a folder, or leave it out")
     where = store or os.environ.get("MEMOS_URL") or ""
-    if _in_memory_sqlite(where):
+    if is_in_memory_sqlite(where):
         raise InvalidInputError(f"{where} is an in-memory database: nothing in it outlives this "
                                 "command; pass a folder or a file such as "
                                 "sqlite:///path/memos.db")
@@ -186,17 +187,6 @@ def open_error(exc: Exception, location: str) -> MemosError | None:
     return None
 
 
-def _in_memory_sqlite(url: str) -> bool:
-    """Whether `url` names an in-memory SQLite database ("sqlite://", "sqlite:///:memory:",
-    "sqlite+pysqlite:///:memory:?cache=shared", "sqlite:///file:m?mode=memory&uri=true")."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or scheme.split("+", 1)[0].lower() != "sqlite":
-        return False
-    path, _, query = rest.removeprefix("/").partition("?")
-    return (path in ("", ":memory:") or "mode=memory" in query.lower()
-            or (path.startswith("file:") and "mode=memory" in path.lower()))
-
-
 def library_error(exc: BaseException) -> MemosError | None:
     """The memos error for an exception a command let through, if it is an expected kind."""
     if isinstance(exc, RecursionError):
@@ -208,7 +198,8 @@ def library_error(exc: BaseException) -> MemosError | None:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
-            if "malformed" in _first_line(exc):  # SQLite's SQLITE_CORRUPT: the SQL is damaged
+            # SQLITE_CORRUPT (11) or SQLITE_NOTADB (26): the database file itself is damaged
+            if getattr(getattr(exc, "orig", None), "sqlite_errorcode", None) in (11, 26):
                 return StoreError(f"the database file is damaged: {_first_line(exc)}; restore "
                                   "the store from a backup (SQL is the source of truth: "
                                   "rebuilding the indexes cannot mend it)")

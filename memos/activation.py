@@ -241,11 +241,8 @@ class ActivationTier:
             for cube in cubes:
                 # Stored only if the source is still this version and live: a forget or
                 # purge that committed while the model was encoding wins.
-                source = self.store.repo.row_by_id(session, cube.id)
-                if (source is None or source.version != cube.version
-                        or source.content_hash != cube.content_hash
-                        or source.state not in (Lifecycle.ACTIVE.value,
-                                                Lifecycle.SUPERSEDED.value)):
+                source = self._still_source(session, cube)
+                if source is None:
                     continue
                 one = found[(cube.id, cube.version)]
                 info = self.blobs.put(session, one.to_tensors(), kind=Kind.SLOTS.value,
@@ -265,6 +262,16 @@ class ActivationTier:
         if made:
             self.store.after_write(len(made))
 
+    def _still_source(self, session: Any, cube: MemCube) -> Any:
+        """The row of `cube` when it is still this version, text and a current state (active
+        or superseded), else None: a forget, purge or new version that committed while the
+        model was reading it wins, and nothing derived from it is stored."""
+        row = self.store.repo.row_by_id(session, cube.id)
+        if (row is None or row.version != cube.version or row.content_hash != cube.content_hash
+                or row.state not in (Lifecycle.ACTIVE.value, Lifecycle.SUPERSEDED.value)):
+            return None
+        return row
+
     # -- session states ------------------------------------------------------------------
 
     def save_state(self, source: MemCube, state: SessionState, session_id: str
@@ -273,10 +280,7 @@ class ActivationTier:
         (None) when the transcript is no longer this live version (a forget, purge or new
         version committed while the model was reading it wins, as in recall)."""
         with self.store.repo.write() as session:
-            row = self.store.repo.row_by_id(session, source.id)
-            if (row is None or row.version != source.version
-                    or row.content_hash != source.content_hash
-                    or row.state not in (Lifecycle.ACTIVE.value, Lifecycle.SUPERSEDED.value)):
+            if self._still_source(session, source) is None:
                 return None
             info = self.blobs.put(session, state.to_tensors(), kind=Kind.STATE.value,
                                   fingerprint=state.fingerprint, header=_blob_header(source))

@@ -133,6 +133,18 @@ def check_backend(url: str) -> None:
             "(postgresql+psycopg://user@host/dbname); pass one of those as --store or $MEMOS_URL")
 
 
+def is_in_memory_sqlite(url: str) -> bool:
+    """Whether `url` names an in-memory SQLite database ("sqlite://", "sqlite:///:memory:",
+    "sqlite+pysqlite:///:memory:?cache=shared", "sqlite:///file:m?mode=memory&uri=true"):
+    nothing in it outlives the process."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.split("+", 1)[0].lower() != "sqlite":
+        return False
+    path, _, query = rest.removeprefix("/").partition("?")
+    return (path in ("", ":memory:") or "mode=memory" in query.lower()
+            or (path.startswith("file:") and "mode=memory" in path.lower()))
+
+
 def store_exists(url: str) -> bool:
     """Whether a memos store is already at `url` (a SQLAlchemy URL from `resolve_location`).
 
@@ -142,7 +154,7 @@ def store_exists(url: str) -> bool:
     """
     if url.startswith("sqlite:"):
         path = url.split(":///", 1)[1] if ":///" in url else ""
-        if path in ("", ":memory:") or path.startswith("file:"):
+        if is_in_memory_sqlite(url) or path.startswith("file:"):
             return True
         return Path(path).is_file()
     # Imported here: `memos.config` stays light for `memos --help` and the model tier.

@@ -71,6 +71,7 @@ from memos.stores.repository import (
     Repository,
     can_write,
     cube_from_row,
+    gone_to,
     live_clause,
     visible_clause,
 )
@@ -589,11 +590,9 @@ class MemOS:
         """The row and whether the caller owns it. A non-owner sees only the live current
         version: a forgotten, archived or expired cube of another scope reads as missing."""
         row = self._store.row(session, cube_id, sc)
-        owner = can_write(row, sc)
-        if not owner and (row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value)
-                          or (row.expires_at is not None and row.expires_at <= utcnow())):
+        if gone_to(row, sc):
             raise not_found(cube_id)
-        return row, owner
+        return row, can_write(row, sc)
 
     @staticmethod
     def _owner_only(cube_id: str, current: int) -> ScopeError:

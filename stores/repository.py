@@ -212,8 +212,17 @@ def can_read(row: CubeRow, scope: Scope) -> bool:
     return row.visibility != Visibility.PRIVATE.value or row.agent_id in (None, scope.agent_id)
 
 
-def can_write(row: CubeRow, scope: Scope) -> bool:
+def can_write(row: CubeRow | Scope, scope: Scope) -> bool:
+    """Whether `scope` may change a cube (its row, or the scope it was written with)."""
     return row.user_id == scope.user_id and row.agent_id in (None, scope.agent_id)
+
+
+def gone_to(row: CubeRow, scope: Scope) -> bool:
+    """Whether `get` reads a cube `scope` may read as missing: a forgotten, archived or
+    expired cube of another scope (its owner still sees it, in history)."""
+    return not can_write(row, scope) and (
+        row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value)
+        or (row.expires_at is not None and row.expires_at <= utcnow()))
 
 
 # Advisory locks (key 1: "memo" in ASCII, +1; key 2: the schema, so stores in different

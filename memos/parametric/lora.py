@@ -50,6 +50,17 @@ GATE_SEED = 9_000_011  # unseen facts of the gate's memory-QA check
 FORMAT = "memos-lora-1"
 
 
+def check_styles(styles: Any, name: str) -> None:
+    """InvalidInputError unless `styles` is a non-empty sequence of fact style names
+    (memos.model.families.STYLES)."""
+    from memos.model import families
+
+    if (isinstance(styles, str) or not styles
+            or not all(isinstance(s, str) and s in families.STYLES for s in styles)):
+        raise InvalidInputError(f"{name} must name fact styles of {sorted(families.STYLES)}, "
+                                f"got {styles!r:.60}")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """How an adapter is trained (recorded on the adapter cube)."""
@@ -79,6 +90,7 @@ class TrainConfig:
     targets: tuple[str, ...] = TARGET_MODULES
 
     def check(self) -> None:
+        """InvalidInputError for a value training could not use."""
         if not 1 <= self.steps <= 100_000:
             raise InvalidInputError("steps must be 1 to 100000")
         if not 1 <= self.rank <= 256:
@@ -86,13 +98,7 @@ class TrainConfig:
         if self.batch < 1 or self.rehearsal_every < 0 or self.rehearsal_sets < 1:
             raise InvalidInputError("batch and rehearsal_sets must be >= 1, "
                                     "rehearsal_every >= 0")
-        from memos.model import families
-
-        if (isinstance(self.rehearsal_styles, str) or not self.rehearsal_styles
-                or not all(isinstance(s, str) and s in families.STYLES
-                           for s in self.rehearsal_styles)):
-            raise InvalidInputError(f"rehearsal_styles must name fact styles of "
-                                    f"{sorted(families.STYLES)}")
+        check_styles(self.rehearsal_styles, "rehearsal_styles")
         for target in self.targets:
             leaf = target.rsplit(".", 1)[-1]
             if leaf not in TARGET_MODULES or "xattn" in target or "internal" in target:

@@ -90,8 +90,7 @@ class ConsolidationConfig:
 
     def check(self) -> None:
         """InvalidInputError for a value the gate or training could not use."""
-        from memos.model import families
-        from memos.parametric.lora import TrainConfig
+        from memos.parametric.lora import TrainConfig, check_styles
 
         for name in ("min_closed_book", "max_memory_drop"):
             value = getattr(self, name)
@@ -103,11 +102,7 @@ class ConsolidationConfig:
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10_000:
                 raise InvalidInputError(f"{name} must be an integer from 1 to 10000, "
                                         f"got {value!r:.40}")
-        if (isinstance(self.gate_styles, str) or not self.gate_styles
-                or not all(isinstance(s, str) and s in families.STYLES
-                           for s in self.gate_styles)):
-            raise InvalidInputError(f"gate_styles must name fact styles of "
-                                    f"{sorted(families.STYLES)}, got {self.gate_styles!r:.60}")
+        check_styles(self.gate_styles, "gate_styles")
         if self.train is not None and not isinstance(self.train, TrainConfig):
             raise InvalidInputError("train must be a memos.parametric.lora.TrainConfig or None")
         if not isinstance(self.policy, ConsolidationPolicy):
@@ -720,15 +715,11 @@ class ParametricTier:
 
 
 def _readable(row: CubeRow, scope: Scope) -> bool:
-    """The rule of `get`: a cube the scope may read, and, when it may not change it, live (a
-    forgotten, archived or expired cube of another scope reads as missing)."""
-    from memos.stores.repository import can_read, can_write
+    """The rule of `get` (a forgotten, archived or expired cube of another scope reads as
+    missing)."""
+    from memos.stores.repository import can_read, gone_to
 
-    if not can_read(row, scope):
-        return False
-    gone = (row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value)
-            or (row.expires_at is not None and row.expires_at <= utcnow()))
-    return can_write(row, scope) or not gone
+    return can_read(row, scope) and not gone_to(row, scope)
 
 
 def _status_of(cube: MemCube) -> str:

@@ -32,7 +32,15 @@ from datetime import UTC, date, datetime
 from datetime import time as dtime
 from typing import TYPE_CHECKING, Any
 
-from memos.cube import MAX_CONTENT_BYTES, MemCube, Scope, check_stored_text, is_blank, normalize_id
+from memos.cube import (
+    MAX_CONTENT_BYTES,
+    MemCube,
+    Scope,
+    check_stored_text,
+    check_utc_range,
+    is_blank,
+    normalize_id,
+)
 from memos.errors import InvalidInputError, MemosError
 from memos.reader.dates import resolve_dates
 from memos.reader.questions import user_display_name, user_key
@@ -70,10 +78,10 @@ class ChatTurn:
 
 def _as_utc(value: datetime) -> datetime:
     try:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    except OverflowError:
-        raise InvalidInputError(f"'at' {value.isoformat()} is out of range in UTC; give a "
-                                f"time from year 1 to year 9999 in UTC") from None
+        check_utc_range(value, "'at'")
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _parse_at(value: Any, where: str) -> datetime:
@@ -222,9 +230,9 @@ def _live_facts(run: _Run, subject_key: str, attribute: str, query: str) -> list
     hits = run.mem.search(query, run.scope, k=50, kind=["fact", "preference"],
                           record_access=False,
                           metadata={"subject": subject_key, "attribute": attribute})
-    owner = run.scope
-    return [h.cube for h in hits if h.cube.scope.user_id == owner.user_id
-            and h.cube.scope.agent_id in (None, owner.agent_id)]
+    from memos.stores.repository import can_write
+
+    return [h.cube for h in hits if can_write(h.cube.scope, run.scope)]
 
 
 def _flush(run: _Run) -> None:
