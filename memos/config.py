@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -79,6 +79,12 @@ class RetrievalConfig(BaseModel):
     # 0.125 keeps recall@10 against exact at least 0.95 from 10k to 1M on both bench corpora
     # (docs/BENCHMARKS.md, "Vector index: recall against exact search").
     ivf_probe_share: float = Field(default=0.125, gt=0, le=1)
+    # Searches one process runs at once; the others wait their turn, first come first served
+    # (memos.parts.FairGate). "auto": as many as the cores the process may use on SQLite,
+    # where a search is CPU work, and no limit on PostgreSQL, where it waits on the network.
+    # With eight threads searching a 100k store on two cores, a limit of two took p95 from
+    # about 40 to about 24 ms (docs/BENCHMARKS.md, "Searches take turns").
+    search_concurrency: Annotated[int, Field(ge=1)] | Literal["auto"] | None = "auto"
 
 
 class MemosConfig(BaseModel):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -64,6 +64,77 @@ OVERLAP_VECTORS = 5_000
 DenseResult = tuple["np.ndarray", "np.ndarray", "np.ndarray"]
 
 
+class FairGate:
+    """At most `limit` holders at a time; the others wait and enter in the order they came.
+
+    Searches go through one (RetrievalConfig.search_concurrency): with more searching
+    threads than cores they only take turns on the cores and the GIL, each switch costing
+    CPU, and a plain semaphore lets a thread that has just left take its place again ahead
+    of one that has waited for many turns, which makes the slowest calls far slower. The
+    limit is read at each entry, so a changed config applies to the next one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._limit = 1
+        self._waiting: deque[threading.Event] = deque()
+
+    @contextmanager
+    def held(self, limit: int | None) -> Iterator[None]:
+        """Hold a place for the block; `limit` None: no limit (nothing waits)."""
+        if limit is None:
+            yield
+            return
+        self._enter(limit)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._pass_on()
+
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._waiting)
+
+    def _enter(self, limit: int) -> None:
+        with self._lock:
+            self._limit = limit
+            self._let_in()  # places a raised limit has opened go to those waiting first
+            if self._inside < limit and not self._waiting:
+                self._inside += 1
+                return
+            turn = self._turn()
+            self._waiting.append(turn)
+        try:
+            turn.wait()
+        except BaseException:  # interrupted while waiting: give up the place, or pass it on
+            with self._lock:
+                if turn.is_set():
+                    self._pass_on()
+                else:
+                    self._waiting.remove(turn)
+            raise
+
+    def _turn(self) -> threading.Event:
+        return threading.Event()
+
+    def _pass_on(self) -> None:
+        """One holder leaves (self._lock held): the longest waiter takes its place, while
+        the number inside is within the limit."""
+        if self._waiting and self._inside <= self._limit:
+            self._waiting.popleft().set()  # the place changes hands: _inside stays
+        else:
+            self._inside -= 1
+            self._let_in()
+
+    def _let_in(self) -> None:
+        """Waiters take the places free under the limit, longest waiting first (lock held)."""
+        while self._waiting and self._inside < self._limit:
+            self._inside += 1
+            self._waiting.popleft().set()
+
+
 class DenseJob:
     """The dense half of a search, done (on the calling thread) or under way on a worker."""
 
@@ -98,6 +169,7 @@ class StoreParts:
         self._pool: ThreadPoolExecutor | None = None  # dense halves of searches (see below)
         self._pool_lock = threading.Lock()
         self._searches = 0  # searches under way in this process (guarded by _pool_lock)
+        self._search_gate = FairGate()  # RetrievalConfig.search_concurrency
         # (embedder identity, query) -> vector, most recent last: RetrievalConfig.query_cache
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
@@ -236,16 +308,27 @@ class StoreParts:
             future = self._pool.submit(job)
         return DenseJob(future=future)
 
+    def search_limit(self) -> int | None:
+        """Searches this process runs at once (RetrievalConfig.search_concurrency); None:
+        no limit."""
+        limit = self.config.retrieval.search_concurrency
+        if limit == "auto":
+            return CORES if self.repo.dialect == "sqlite" else None
+        return limit
+
     @contextmanager
     def searching(self) -> Iterator[None]:
-        """Count a search as under way for as long as the block runs (start_dense asks)."""
-        with self._pool_lock:
-            self._searches += 1
-        try:
-            yield
-        finally:
+        """Run the block as one of the searches under way: wait for a place first
+        (`search_limit`, in arrival order), and count it while it runs (start_dense asks).
+        The block must not search again (it would wait on itself)."""
+        with self._search_gate.held(self.search_limit()):
             with self._pool_lock:
-                self._searches -= 1
+                self._searches += 1
+            try:
+                yield
+            finally:
+                with self._pool_lock:
+                    self._searches -= 1
 
     def forget_queries(self) -> None:
         """Drop remembered query vectors (a purge leaves no caller's words in this process)."""
