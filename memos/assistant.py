@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from memos.cube import Kind, MemCube, Scope, check_stored_text, normalize_id, utcnow
-from memos.errors import InvalidInputError, ModelError, NotFoundError, ScopeError
+from memos.errors import ConflictError, InvalidInputError, ModelError, NotFoundError, ScopeError
 
 if TYPE_CHECKING:
     from memos.activation import SavedSession
@@ -141,7 +141,9 @@ class Reply:
 
 @dataclass
 class SessionEnd:
-    """What `Assistant.end_session` returns (None fields: the session had no turns)."""
+    """What `Assistant.end_session` returns. None fields: the session had no turns or the
+    assistant does not learn; `saved` alone None: the transcript was changed or erased while
+    the model read it, so no state was kept."""
 
     session_id: str
     turns: int
@@ -968,7 +970,12 @@ class Assistant:
                                             agent_id=self.scope.agent_id, session_id=sid),
                              kind="episode", tags=[SUMMARY_TAG], valid_from=turns[0].at,
                              metadata={"session": sid, "turns": said})
-        saved = self.mem.save_session(self.scope, sid, self.transcript(sid), model=self.model)
+        try:
+            saved = self.mem.save_session(self.scope, sid, self.transcript(sid),
+                                          model=self.model)
+        except ConflictError as exc:  # the transcript was erased meanwhile: no state to keep
+            log.info("session %s ended without a saved state: %s", sid, exc)
+            saved = None
         self._turns.pop(sid, None)
         self._facts.pop(sid, None)
         return SessionEnd(session_id=sid, turns=said, summary_id=added.id,

@@ -986,7 +986,11 @@ class MemOS:
         if state is None:
             with tier.model_lock:
                 state = m.read_session(text)
-            tier.save_state(transcript, state, sid)
+            if tier.save_state(transcript, state, sid) is None:
+                raise ConflictError(
+                    f"session {sid!r} was not saved: its transcript was changed, forgotten or "
+                    f"purged while the model was reading it; call save_session again to save "
+                    f"the text as it should be now")
         return SavedSession(session_id=sid, transcript_id=transcript.id,
                             transcript_version=transcript.version, tokens=state.length,
                             model_fingerprint=m.fingerprint,

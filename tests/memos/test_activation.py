@@ -13,7 +13,12 @@ import pytest
 import torch
 
 from memos import MemOS, Scope
-from memos.errors import FingerprintMismatchError, InvalidInputError, NotFoundError
+from memos.errors import (
+    ConflictError,
+    FingerprintMismatchError,
+    InvalidInputError,
+    NotFoundError,
+)
 from memos.model.checkpoint import load_checkpoint
 
 FACTS = ["Ann's city is Oslo.", "Bo's city is Lima.", "Cy's pet is a newt.",
@@ -442,8 +447,9 @@ def test_save_session_racing_forget_stores_no_state_of_the_erased_transcript(mem
 
     model.read_session = read_then_erase
     try:
-        mem.save_session("alice", "s1", "Notes from Monday. The pass key is 4471. And 12.",
-                         model=model)
+        with pytest.raises(ConflictError, match="not saved.*save_session again"):
+            mem.save_session("alice", "s1", "Notes from Monday. The pass key is 4471. And 12.",
+                             model=model)
     finally:
         model.read_session = real
     assert [r for r in _slots_rows(mem) if r.state == "active"] == []
