@@ -475,6 +475,12 @@ class ParametricTier:
             "memory_qa_adapter": mem_adapter, "reasons": reasons})
         cube, previous = self._store_adapter(scope, trained.tensors, afp, nbytes, base_fp,
                                              sources, keys, tcfg, numbers, reasons, actor)
+        if cube is None:
+            report.status = "rejected"
+            report.reasons = [*reasons, "every fact it was trained on was purged while it "
+                                        "trained; nothing was stored"]
+            report.seconds = time.perf_counter() - start
+            return report
         report.status = "active" if _status_of(cube) == "active" else "rejected"
         if report.status == "rejected" and not reasons:
             report.reasons = [str(cube.metadata.get(REASON_KEY))]
@@ -487,11 +493,16 @@ class ParametricTier:
                        base_fp: str, sources: list[tuple[str, int]],
                        keys: dict[str, tuple[str, int]], tcfg: TrainConfig,
                        numbers: dict[str, float], reasons: list[str],
-                       actor: str | None) -> tuple[MemCube, str | None]:
+                       actor: str | None) -> tuple[MemCube | None, str | None]:
+        """The adapter cube (weights only when it may serve) and the adapter it replaced.
+        (None, None) when every fact was purged while training: a purged user, or purged
+        facts, leave no adapter cube, audit row or numbers behind."""
         previous = None
         with self.store.repo.write() as session:
             # A source forgotten or changed while we trained: never serve these weights.
             current = q.rows_by_ids(session, [cid for cid, _ in sources])
+            if not current:
+                return None, None
             moved = [cid for cid, ver in sources
                      if current.get(cid) is None or current[cid].version != ver
                      or current[cid].state != Lifecycle.ACTIVE.value]

@@ -22,6 +22,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
+from sqlalchemy import text  # noqa: E402
+
 from memos import MemOS  # noqa: E402
 from memos.cube import Scope  # noqa: E402
 from memos.errors import (  # noqa: E402
@@ -338,6 +340,29 @@ def test_a_fact_erased_while_training_leaves_no_weights(tmp_path: Path, erase: s
             left = mem.purge_remains([ids[0]])
             assert all(n == 0 for part in left.values() for n in part.values()), left
             assert {c for c, _ in mem.adapter(rep.adapter_id, "alice").sources} == set(ids[1:])
+
+
+def test_a_user_purged_while_training_leaves_no_adapter_cube(tmp_path: Path) -> None:
+    """Every fact purged while the adapter trains (the whole user purged): nothing of it
+    is stored, not even a tainted cube with the training numbers."""
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        ids = _add(mem, "alice", _facts(53, 3))
+
+        def purge_user(step: int, total: int) -> None:
+            if step == 1:
+                mem.purge(None, "alice", all_of_user=True)
+
+        rep = mem.consolidate("alice", facts=ids, config=CHEAP, progress=purge_user)
+        assert rep.status == "rejected" and rep.adapter_id is None
+        assert "purged while it trained; nothing was stored" in rep.reasons[-1]
+        assert mem.adapters("alice") == []
+        with mem._store.repo.read() as session:
+            assert session.execute(text("SELECT count(*) FROM cubes")).scalar() == 0
+            assert session.execute(text(
+                "SELECT count(*) FROM audit_log WHERE action = 'consolidate'")).scalar() == 0
+        assert not list(mem._store.blobs.folder.glob("**/*.safetensors"))
+        left = mem.purge_remains(ids)
+        assert all(n == 0 for part in left.values() for n in part.values()), left
 
 
 def test_purge_takes_another_agents_adapter_out_of_service(tmp_path: Path) -> None:
