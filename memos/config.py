@@ -82,8 +82,8 @@ class RetrievalConfig(BaseModel):
     # Searches one process runs at once; the others wait their turn, first come first served
     # (memos.parts.FairGate). "auto": as many as the cores the process may use on SQLite,
     # where a search is CPU work, and no limit on PostgreSQL, where it waits on the network.
-    # With eight threads searching a 100k store on two cores, a limit of two took p95 from
-    # about 40 to about 24 ms (docs/BENCHMARKS.md, "Searches take turns").
+    # Eight callers searching a 100k store on two cores: p95 42-48 -> 30-31 ms in-process,
+    # 63-71 -> 46-51 ms through `memos serve` (docs/BENCHMARKS.md, "searches take turns").
     search_concurrency: Annotated[int, Field(ge=1)] | Literal["auto"] | None = "auto"
 
 
