@@ -400,3 +400,30 @@ def test_bad_consolidation_configs_are_input_errors(tmp_path: Path) -> None:
             with pytest.raises(InvalidInputError):
                 mem.consolidate("alice", facts=ids, config=cfg)
         assert mem.adapters("alice") == []
+
+
+def test_the_scheduler_reports_no_adapter_when_the_user_is_purged_while_training(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scheduler's re-consolidation trains while the whole user is purged: nothing is
+    stored, and its log says so instead of naming "adapter None" with the training's
+    numbers."""
+    from memos.scheduler import SchedulerConfig
+
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        ids = _add(mem, "alice", _facts(54, 4))
+        rep = mem.consolidate("alice", facts=ids, config=CHEAP)
+        assert rep.status == "active"
+        mem.forget(ids[0], "alice")  # taints it: the scheduler re-consolidates the rest
+        real = lora.train_adapter
+
+        def purge_then_train(*args: Any, **kwargs: Any) -> Any:
+            mem.purge(None, "alice", all_of_user=True)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(lora, "train_adapter", purge_then_train)
+        done = mem.run_scheduler(config=SchedulerConfig(consolidation=CHEAP))
+        results = [d.reason for d in done.decisions if d.job == "consolidate-result"]
+        assert len(results) == 1
+        assert "adapter None" not in results[0], results[0]
+        assert "purged" in results[0], results[0]
+        assert mem.adapters("alice") == []
