@@ -703,9 +703,12 @@ class ParametricTier:
         try:
             live = self._live_ids(ids)
             rep = self.consolidate(scope, facts=live, config=cfg, actor=ACTOR)
-            outcome = (f"adapter {rep.adapter_id} {rep.status}: closed-book "
-                       f"{rep.closed_book_after:.2f}, memory-QA {rep.memory_qa_base:.2f} -> "
-                       f"{rep.memory_qa_adapter:.2f}")
+            if rep.adapter_id is None:  # every fact purged while it trained: nothing stored
+                outcome = f"not consolidated: {rep.reasons[-1]}"
+            else:
+                outcome = (f"adapter {rep.adapter_id} {rep.status}: closed-book "
+                           f"{rep.closed_book_after:.2f}, memory-QA {rep.memory_qa_base:.2f} "
+                           f"-> {rep.memory_qa_adapter:.2f}")
         except InvalidInputError as exc:
             outcome = f"not consolidated: {exc}"
         if tainted is not None:
