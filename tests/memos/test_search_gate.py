@@ -219,3 +219,31 @@ def test_concurrent_searches_take_turns_with_the_same_answers(tmp_path: Any,
         assert len(got) == 40 and all(ids == alone for ids in got)
         assert most[0] == limit
         assert mem._store._searches == 0 and mem._store._search_gate.waiting == 0
+
+
+@pytest.mark.parametrize("bad", [0, -1, "Auto"])
+def test_a_bad_limit_set_on_an_open_store_is_an_error_not_a_hang(tmp_path: Any,
+                                                                 bad: Any) -> None:
+    """The config of an open store can be changed (as the tests above do), which pydantic
+    does not check: a limit of 0 made every search wait forever for a place that never
+    frees."""
+    from memos.errors import InvalidInputError
+
+    with MemOS.open(tmp_path / "s") as mem:
+        mem.add_many(FACTS, scope="u")
+        mem.config.retrieval.search_concurrency = bad
+        got: list[BaseException] = []
+
+        def search() -> None:
+            try:
+                mem.search("who keeps a parrot", scope="u")
+            except BaseException as exc:  # noqa: BLE001 (reported below)
+                got.append(exc)
+
+        t = threading.Thread(target=search, daemon=True)
+        t.start()
+        t.join(10)
+        assert not t.is_alive(), "the search waits forever"
+        assert len(got) == 1 and isinstance(got[0], InvalidInputError), got
+        mem.config.retrieval.search_concurrency = "auto"
+        assert mem.search("who keeps a parrot", scope="u")
