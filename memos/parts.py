@@ -314,6 +314,12 @@ class StoreParts:
         limit = self.config.retrieval.search_concurrency
         if limit == "auto":
             return CORES if self.repo.dialect == "sqlite" else None
+        # The config of an open store can be changed unchecked: a limit under 1 would make
+        # every search wait forever for a place that never frees.
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                                  or limit < 1):
+            raise InvalidInputError(f"retrieval.search_concurrency must be \"auto\", an "
+                                    f"integer of at least 1 or None, got {limit!r:.40}")
         return limit
 
     @contextmanager
