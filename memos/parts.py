@@ -342,10 +342,13 @@ class StoreParts:
             self._query_vectors.clear()
 
     def close_workers(self) -> None:
+        """Stop the dense-half workers, waiting for those under way. The pool leaves under
+        `_pool_lock` and is shut down outside it: a worker finishing a search takes that lock
+        to remember its query vector."""
         with self._pool_lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-                self._pool = None
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def note_access(self, pks: Sequence[int]) -> None:
         self.access.note(pks)

@@ -194,3 +194,38 @@ def test_faiss_thread_setting_holds_on_every_searching_thread(tmp_path: Any,
 
     configure_threads()  # this thread too was set to 5 (by the open): back to the default
     assert seen == [5, 5]
+
+
+def test_close_while_a_worker_embeds_does_not_deadlock(tmp_path: Any) -> None:
+    """close() waits for the dense-half workers; a worker that finishes meanwhile takes the
+    pool lock to remember its query vector, so close must not hold that lock while waiting."""
+
+    class Slow(CountingEmbedder):
+        def __init__(self) -> None:
+            super().__init__(True)
+            self.started, self.go = threading.Event(), threading.Event()
+
+        def embed(self, texts: Any) -> np.ndarray:
+            if len(texts) == 1 and threading.current_thread().name.startswith(
+                    "memos-search-dense"):
+                self.started.set()
+                self.go.wait(10)
+            return super().embed(texts)
+
+    emb = Slow()
+    mem = MemOS.open(tmp_path / "s", embedder=emb)
+    mem.add_many(FACTS, scope="u")
+    searched: list[Any] = []
+    searcher = threading.Thread(target=lambda: searched.append(
+        [h.id for h in mem.search("who keeps a parrot", scope="u")]), daemon=True)
+    searcher.start()
+    assert emb.started.wait(10)
+    closer = threading.Thread(target=mem._store.close_workers, daemon=True)
+    closer.start()
+    closer.join(0.2)  # close is now waiting for the worker
+    emb.go.set()
+    closer.join(10)
+    searcher.join(10)
+    assert not closer.is_alive() and not searcher.is_alive()
+    assert searched and searched[0]
+    mem.close()
