@@ -87,7 +87,10 @@ def consolidate(
                              f"why)", style="dim")
         return
     render.print_table(render.kv_table("consolidation", _report_rows(rep)))
-    if rep.status == "rejected":
+    if rep.status == "rejected" and rep.adapter_id is None:
+        render.print_message("nothing was stored: " + "; ".join(rep.reasons[-1:]),
+                             style="yellow")
+    elif rep.status == "rejected":
         render.print_message("the gate rejected the adapter: nothing changed for this user",
                              style="yellow")
 
