@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 from memos.cube import MemCube, Scope
 from memos.errors import MemosError, UnauthorizedError
 from memos.results import IngestReport
-from memos.server.wire import MAX_NEW_TOKENS
+from memos.server.wire import MAX_NEW_TOKENS, MAX_QUERY_CHARS
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -211,8 +211,9 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
 
     @server.tool(annotations=read_only)
     async def search_memories(
-        query: Annotated[str, Field(min_length=1, description="What to look for, in plain "
-                                    "words (a question works).")],
+        query: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
+                                    description="What to look for, in plain words (a "
+                                    "question works).")],
         ctx: Context,
         k: Annotated[int, Field(ge=1, le=MAX_K, description="How many memories to return.")] = 10,
         kind: Annotated[WritableKind | None, Field(description="Only this kind.")] = None,
@@ -281,7 +282,10 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
 
     @server.tool(annotations=read_only)
     async def answer(
-        question: Annotated[str, Field(min_length=1, description="The question.")],
+        # Bounded as over REST: the model reads the whole question before it answers, and
+        # the server has one model (100,000 characters held it for 22 s on 2 CPU cores).
+        question: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
+                                       description="The question.")],
         ctx: Context,
         k: Annotated[int, Field(ge=1, le=MAX_K, description="How many memories to read.")] = 8,
         max_new_tokens: Annotated[int, Field(
