@@ -75,8 +75,9 @@ def _line(obj: dict[str, Any]) -> str:
 
 
 def check_cube_id(value: Any, what: str = "cube id") -> str:
-    """A cube id a file may give: 1 to 64 printable characters, no spaces, not `entity:...`
-    (those name entity nodes). Raises ValueError saying what is wrong."""
+    """A cube id a file may give: 1 to 64 printable characters, no spaces and no '/', not
+    '.' or '..', not `entity:...` (those name entity nodes). Raises ValueError saying what
+    is wrong."""
     if not isinstance(value, str) or not value:
         raise ValueError(f"{what} must be a non-empty string, got {value!r}")
     if len(value) > MAX_ID_CHARS:
@@ -88,6 +89,12 @@ def check_cube_id(value: Any, what: str = "cube id") -> str:
     if not all(ch.isprintable() and not ch.isspace() for ch in value):
         raise ValueError(f"{what} {value!r} contains a space, control, format or invalid "
                          f"character; use printable characters only")
+    if "/" in value or value in (".", ".."):
+        # A URL path names a cube by its id (/v1/memories/<id>): the server routes on the
+        # decoded path, so such a cube could not be read, changed or forgotten over HTTP.
+        raise ValueError(f"{what} {value!r} holds '/' or is a dot segment, which a URL "
+                         f"path cannot carry as one id; give the cube another id (or leave "
+                         f"it to memos)")
     return value
 
 

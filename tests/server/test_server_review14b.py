@@ -3,7 +3,11 @@ caller's requests. Each test's docstring says what happened before its fix."""
 
 from __future__ import annotations
 
+import io
+import json
 from typing import Any
+
+import pytest
 
 
 def _mcp_tool_schema(mem: Any, name: str) -> dict[str, Any]:
@@ -33,3 +37,31 @@ def test_mcp_question_and_query_are_bounded_like_rest(server_mem: Any) -> None:
     assert query["maxLength"] == MAX_QUERY_CHARS
     assert SearchRequest.model_json_schema()["properties"]["query"]["maxLength"] == \
         MAX_QUERY_CHARS
+
+
+def test_an_imported_cube_id_is_one_the_rest_api_can_name(client_for: Any, server_mem: Any,
+                                                          new_user: Any) -> None:
+    """Before: an import (through /v1/import too) kept cube ids holding '/' or being '.' or
+    '..'. The HTTP server routes on the decoded path, so GET /v1/memories/notes%2Fa reached
+    "no such endpoint": such a memory could not be read, updated or even forgotten through
+    the REST API or memos.Client, only found by search."""
+    user = new_user()
+    client = client_for(user)
+    cube = server_mem.add("a template memory", user).cube.model_dump(mode="json")
+    header = json.dumps({"format": "memos-export/1", "user_id": user})
+    odd = ("notes/2024/trip", "..", ".")
+    lines = [header] + [json.dumps({"type": "cube", "cube": {
+        **cube, "id": cid, "content": f"imported memory {n}", "content_hash": ""}})
+        for n, cid in enumerate(odd)]
+    report = client.import_(io.StringIO("\n".join(lines) + "\n"), on_error="skip")
+    assert report.imported == 0 and [n for n, _ in report.errors] == [2, 3, 4]
+    for cid in odd:
+        with pytest.raises(Exception):
+            server_mem.get(cid, user)
+    # Ids that a URL path carries (quoted) still come through unchanged.
+    fine = "a?b#c%2Fd"
+    line = json.dumps({"type": "cube", "cube": {**cube, "id": fine, "content": "kept id",
+                                                "content_hash": ""}})
+    assert client.import_(io.StringIO(f"{header}\n{line}\n")).imported == 1
+    assert client.get(fine).content == "kept id"
+    assert client.forget(fine).state == "forgotten"
