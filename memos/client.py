@@ -99,6 +99,23 @@ def _fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _jsonable(v) for k, v in fields.items()}
 
 
+def _json_body(value: Any) -> bytes:
+    """A request body as JSON (UTF-8). NaN, Infinity, lone surrogates and values that are
+    not JSON are InvalidInputError, as MemOS raises for them (httpx's own encoder raised a
+    bare ValueError, UnicodeEncodeError or TypeError)."""
+    try:
+        return json.dumps(value, allow_nan=False, ensure_ascii=False,
+                          separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInputError("the text is not valid Unicode (lone surrogates); decode the "
+                                "source bytes as UTF-8 with errors='replace'") from None
+    except ValueError:
+        raise InvalidInputError("a number is NaN or infinite; pass finite numbers") from None
+    except (TypeError, RecursionError) as exc:
+        raise InvalidInputError(f"the arguments cannot be sent as JSON ({exc}); pass JSON "
+                                f"values (str, number, bool, list, dict, datetime)") from None
+
+
 def _ndjson_lines(chunks: Iterable[bytes]) -> Iterator[str]:
     """The lines of a JSON-lines stream, split on "\n" only: the text may hold U+2028 and
     other characters that str.splitlines (and httpx's iter_lines) would split on."""
@@ -157,6 +174,10 @@ class Client:
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         import httpx
 
+        if "json" in kwargs:  # encoded here, so what JSON cannot carry is MemOS's error
+            kwargs["content"] = _json_body(kwargs.pop("json"))
+            kwargs["headers"] = {**kwargs.get("headers", {}),
+                                 "Content-Type": "application/json"}
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from memos.errors import InvalidInputError
+
 
 def _mcp_tool_schema(mem: Any, name: str) -> dict[str, Any]:
     import anyio
@@ -65,3 +67,39 @@ def test_an_imported_cube_id_is_one_the_rest_api_can_name(client_for: Any, serve
     assert client.import_(io.StringIO(f"{header}\n{line}\n")).imported == 1
     assert client.get(fine).content == "kept id"
     assert client.forget(fine).state == "forgotten"
+
+
+@pytest.mark.parametrize("call", [
+    lambda c: c.add("a note", importance=float("nan")),
+    lambda c: c.add("a note", ttl=float("inf")),
+    lambda c: c.add("a note", metadata={"x": float("nan")}),
+    lambda c: c.add("a \ud800 note"),
+    lambda c: c.search("a \udc00 query"),
+    lambda c: c.search(b"bytes are no query"),
+    lambda c: c.add_many(["fine", "lone \ud800"]),
+], ids=["nan", "inf", "nan-in-metadata", "surrogate-add", "surrogate-search", "bytes-query",
+        "surrogate-batch"])
+def test_client_refuses_what_json_cannot_carry_as_memos_does(client_for: Any, server_mem: Any,
+                                                             new_user: Any, call: Any) -> None:
+    """Before: memos.Client raised the JSON encoder's bare ValueError ("Out of range float
+    values are not JSON compliant"), UnicodeEncodeError or TypeError where MemOS raises
+    InvalidInputError for the same arguments; agent code catching memos errors crashed only
+    when it ran against a server."""
+    user = new_user()
+    client = client_for(user)
+    with pytest.raises(InvalidInputError):
+        call(client)
+    with pytest.raises(InvalidInputError):
+        call(_Embedded(server_mem, user))
+    assert server_mem.stats(user).cubes == 0
+
+
+class _Embedded:
+    """MemOS with the Client's call shape (scope left out)."""
+
+    def __init__(self, mem: Any, user: str) -> None:
+        self.mem, self.user = mem, user
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.mem, name)
+        return lambda first, *a, **kw: method(first, self.user, *a, **kw)
