@@ -17,8 +17,11 @@ Errors are the same `memos.errors` classes, rebuilt from the server's problem de
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -426,6 +429,7 @@ class Client:
 
         cubes = edges = 0
         params = {"include_superseded": "true" if include_superseded else "false"}
+        tmp: str | None = None  # a path's export goes to a file beside it, renamed when whole
         try:
             with self._http.stream("GET", "/v1/export", params=params) as response:
                 if response.status_code >= 400:
@@ -435,8 +439,15 @@ class Client:
                     except ValueError:
                         body = None
                     raise error_from_problem(response.status_code, body, response.text)
-                handle: Any = (open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
-                               if path is not None else dest)
+                handle: Any = dest
+                if path is not None:
+                    try:
+                        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                                   dir=path.parent)
+                    except OSError as exc:
+                        raise InvalidInputError(f"cannot write in {path.parent} "
+                                                f"({exc.strerror}); check the folder") from None
+                    handle = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
                 try:
                     for line in _ndjson_lines(response.iter_bytes()):
                         kind = json.loads(line).get("type")
@@ -446,8 +457,18 @@ class Client:
                 finally:
                     if path is not None:
                         handle.close()
+            if tmp is not None and path is not None:
+                with contextlib.suppress(OSError):  # a replaced file keeps its mode
+                    os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+                os.replace(tmp, path)
+                tmp = None
         except httpx.TransportError as exc:
-            raise StoreError(f"the export from {self.url} broke off: {exc}; retry") from None
+            raise StoreError(f"the export from {self.url} broke off: {exc}; nothing was "
+                             f"written; retry") from None
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
         return ExportReport(path=str(path) if path is not None else None, cubes=cubes,
                             edges=edges)
 

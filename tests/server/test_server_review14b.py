@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from memos.errors import InvalidInputError
+from memos.errors import InvalidInputError, StoreError
 
 
 def _mcp_tool_schema(mem: Any, name: str) -> dict[str, Any]:
@@ -103,3 +103,37 @@ class _Embedded:
     def __getattr__(self, name: str) -> Any:
         method = getattr(self.mem, name)
         return lambda first, *a, **kw: method(first, self.user, *a, **kw)
+
+
+def test_client_export_leaves_no_partial_file(server_mem: Any, new_user: Any,
+                                              tmp_path: Any) -> None:
+    """Before: memos.Client.export wrote straight into `dest`: a stream that broke off left a
+    truncated export there (with overwrite=True, in place of the good file it replaced),
+    where MemOS.export writes a whole file or nothing."""
+    import httpx
+
+    import memos
+
+    head = b'{"format": "memos-export/1", "user_id": "u"}\n'
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/whoami":
+            return httpx.Response(200, json={"key_id": "k", "user_id": "u", "agent_id": None,
+                                             "admin": False})
+
+        def body() -> Any:
+            yield head
+            raise httpx.ReadError("connection reset")
+        return httpx.Response(200, content=body(),
+                              headers={"content-type": "application/x-ndjson"})
+
+    dest = tmp_path / "alice.jsonl"
+    dest.write_text("the good export\n")
+    with memos.Client("http://memos.test", "memos-kx-y",
+                      transport=httpx.MockTransport(broken)) as client:
+        with pytest.raises(StoreError):
+            client.export(None, dest, overwrite=True)
+        assert dest.read_text() == "the good export\n"
+        with pytest.raises(StoreError):
+            client.export(None, tmp_path / "new.jsonl")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alice.jsonl"]
