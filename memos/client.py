@@ -365,6 +365,10 @@ class Client:
         self._check_scope(scope)
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 10_000:
             raise InvalidInputError(f"k must be an integer from 1 to 10,000, got {k!r:.40}")
+        paging = sorted({"limit", "cursor"} & set(options))
+        if paging:  # the pages are this method's own; MemOS.search has no such options
+            raise InvalidInputError(f"search() got unknown option(s) {paging}; k says how "
+                                    f"many hits")
         body = {"query": query, **_fields(options)}
         return [SearchHit.model_validate(h)
                 for h in self._pages("POST", "/v1/search", min(k, PAGE), k, body=body)]

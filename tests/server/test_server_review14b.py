@@ -137,3 +137,16 @@ def test_client_export_leaves_no_partial_file(server_mem: Any, new_user: Any,
         with pytest.raises(StoreError):
             client.export(None, tmp_path / "new.jsonl")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alice.jsonl"]
+
+
+def test_client_search_refuses_the_options_memos_refuses(client_for: Any, server_mem: Any,
+                                                         new_user: Any) -> None:
+    """Before: Client.search(q, k=5, limit=2) silently returned 5 hits (the client's own
+    paging overwrote `limit`); MemOS.search refuses the unknown option."""
+    user = new_user()
+    client = client_for(user)
+    for option in ("limit", "cursor"):
+        with pytest.raises(InvalidInputError):
+            server_mem.search("note", user, k=5, **{option: 2})
+        with pytest.raises(InvalidInputError):
+            client.search("note", k=5, **{option: 2})
