@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from memos.errors import InvalidInputError, StoreError
+from memos.errors import InvalidInputError, NotFoundError, StoreError
 
 
 def _mcp_tool_schema(mem: Any, name: str) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def test_an_imported_cube_id_is_one_the_rest_api_can_name(client_for: Any, serve
     report = client.import_(io.StringIO("\n".join(lines) + "\n"), on_error="skip")
     assert report.imported == 0 and [n for n, _ in report.errors] == [2, 3, 4]
     for cid in odd:
-        with pytest.raises(Exception):
+        with pytest.raises(NotFoundError):
             server_mem.get(cid, user)
     # Ids that a URL path carries (quoted) still come through unchanged.
     fine = "a?b#c%2Fd"
