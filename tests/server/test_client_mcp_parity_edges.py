@@ -1,5 +1,6 @@
-"""Review 14b of the REST and MCP servers and of memos.Client: an attacker's and a careless
-caller's requests. Each test's docstring says what happened before its fix."""
+"""memos.Client and the MCP server at their edges, as an attacker or a careless caller
+meets them: bounded MCP questions, ids REST can name, JSON the client cannot send, whole
+exports, the options search refuses. Each test's docstring says what happened before."""
 
 from __future__ import annotations
 
