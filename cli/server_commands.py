@@ -10,7 +10,7 @@ import ipaddress
 import os
 import socket
 import sys
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -60,6 +60,23 @@ def _check_port_free(host: str, port: int) -> None:
                                     f"another --port or --host") from None
 
 
+def search_concurrency_arg(value: str) -> int | Literal["auto"] | None:
+    """--search-concurrency as RetrievalConfig.search_concurrency: "auto", N >= 1 or "none"."""
+    text = value.strip().lower()
+    if text == "auto":
+        return "auto"
+    if text == "none":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise InvalidInputError(f"--search-concurrency takes auto, a whole number of at least "
+                                f"1, or none (no limit); got {value!r:.40}")
+    return n
+
+
 @app.command(rich_help_panel=SERVER)
 def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
@@ -76,6 +93,11 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
           workers: Annotated[int, typer.Option(
               min=1, max=64, help="Server processes sharing the port (one per core serves "
               "that many requests at once; each opens the store itself).")] = 1,
+          search_concurrency: Annotated[str, typer.Option(
+              "--search-concurrency", metavar="auto|N|none",
+              help="Searches each server process runs at once; the others wait their "
+              "turn, first come first served. auto: one per core on SQLite, no limit on "
+              "PostgreSQL.")] = "auto",
           store: StoreOpt = None, index_dir: IndexDirOpt = None) -> None:
     """Serve the REST API (and MCP at /mcp) until Ctrl-C. Every call needs an API key
     (memos keys create) and runs in that key's scope.
@@ -98,10 +120,12 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     elif user is not None or agent is not None:
         raise InvalidInputError("--user and --agent go with --no-auth; with API keys each "
                                 "request's scope is its key's (memos keys create --user ...)")
+    concurrency = search_concurrency_arg(search_concurrency)
     _check_port_free(host, port)
     err = Console(stderr=True)
     exit_cleanly_on_sigterm()
     with open_store(store, index_dir) as mem:
+        mem.config.retrieval.search_concurrency = concurrency
         web = create_app(mem, auth=not no_auth, max_body_bytes=max_body_mb * 1024 * 1024,
                          default_scope=default_scope) if workers == 1 else None
         shown = f"[{host}]" if ":" in host else host
@@ -127,7 +151,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     os.environ[ENV] = worker_spec(store, index_dir, auth=not no_auth,
                                   max_body_bytes=max_body_mb * 1024 * 1024,
                                   user=default_scope.user_id if default_scope else None,
-                                  agent=default_scope.agent_id if default_scope else None)
+                                  agent=default_scope.agent_id if default_scope else None,
+                                  search_concurrency=concurrency)
     err.print(f"{workers} worker processes", highlight=False)
     uvicorn.run("memos.server.workers:worker_app", factory=True, workers=workers,
                 host=host.strip("[]"), port=port, log_level="warning", access_log=False)

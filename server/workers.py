@@ -23,10 +23,12 @@ ENV = "MEMOS_SERVE_WORKER"
 
 
 def worker_spec(store: str | None, index_dir: str | None, *, auth: bool, max_body_bytes: int,
-                user: str | None, agent: str | None) -> str:
+                user: str | None, agent: str | None,
+                search_concurrency: int | str | None = "auto") -> str:
     """What each worker needs to open the same store the same way, as the ENV value."""
     return json.dumps({"store": store, "index_dir": index_dir, "auth": auth,
-                       "max_body_bytes": max_body_bytes, "user": user, "agent": agent})
+                       "max_body_bytes": max_body_bytes, "user": user, "agent": agent,
+                       "search_concurrency": search_concurrency})
 
 
 def worker_app() -> Any:
@@ -39,6 +41,7 @@ def worker_app() -> Any:
         raise StoreError(f"{ENV} is not set: start workers with `memos serve --workers N`")
     spec = json.loads(raw)
     mem = MemOS.open(spec["store"], index_dir=spec["index_dir"], create=False)
+    mem.config.retrieval.search_concurrency = spec.get("search_concurrency", "auto")
     scope = None if spec["auth"] else {"user_id": spec["user"], "agent_id": spec["agent"]}
     try:
         app = create_app(mem, auth=spec["auth"], max_body_bytes=spec["max_body_bytes"],

@@ -96,3 +96,33 @@ def test_serve_no_auth_says_so_and_serves_the_user(capsys: Any, tmp_path: Path,
     assert seen["added"]["cube"]["scope"]["user_id"] == "dev"
     code, _, err = run(capsys, "serve", "--port", "8765", "--store", store)
     assert code == 0 and "no API key yet" in err
+
+
+def test_serve_search_concurrency_reaches_the_store(capsys: Any, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """--search-concurrency sets RetrievalConfig.search_concurrency of the served store, in
+    one process and in every worker; a bad value stops before anything listens."""
+    import uvicorn
+
+    from memos.server.workers import ENV, worker_app, worker_spec
+
+    store = str(tmp_path / "store")
+    run(capsys, "init", "--store", store)
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(
+        limit=app.state.mem.config.retrieval.search_concurrency))
+    for given, limit in (("1", 1), ("auto", "auto"), ("None", None), (" 3 ", 3)):
+        code, _, err = run(capsys, "serve", "--search-concurrency", given, "--store", store)
+        assert code == 0 and seen["limit"] == limit, err
+    for bad in ("0", "-2", "many", "1.5", ""):
+        seen.clear()
+        code, _, err = run(capsys, "serve", "--search-concurrency", bad, "--store", store)
+        assert code == 2 and "--search-concurrency takes auto" in err and not seen
+    monkeypatch.setenv(ENV, worker_spec(store, None, auth=True, max_body_bytes=1024,
+                                        user=None, agent=None, search_concurrency=2))
+    app = worker_app()
+    try:
+        assert app.state.mem.config.retrieval.search_concurrency == 2
+        assert app.state.mem._store.search_limit() == 2
+    finally:
+        app.state.mem.close()
