@@ -98,8 +98,22 @@ def _unsendable(value: Any) -> Any:
                             f"JSON values (str, number, bool, list, dict, datetime)")
 
 
-def _fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _jsonable(v) for k, v in fields.items()}
+def _fields(fields: Mapping[str, Any], *, adding: bool = False) -> dict[str, Any]:
+    """Keyword arguments as JSON values, refused or shaped where JSON would change them
+    before MemOS's own checks on the server see them: a metadata key that is not a string
+    (JSON makes 1 the key "1", which MemOS refuses) and, for add, one tag given as a string
+    (MemOS stores ["abc"] for tags="abc")."""
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == "metadata" and isinstance(value, Mapping):
+            for key in value:
+                if not isinstance(key, str):
+                    raise InvalidInputError(f"invalid memory: metadata key {key!r:.40} must "
+                                            f"be a string")
+        if adding and name == "tags" and isinstance(value, str):
+            value = [value]
+        out[name] = _jsonable(value)
+    return out
 
 
 def _json_body(value: Any) -> bytes:
@@ -251,7 +265,7 @@ class Client:
 
     def add(self, content: str | bytes, scope: Any = None, **fields: Any) -> AddResult:
         sc = self._check_scope(scope)
-        body = {"content": _jsonable(content), **_fields(fields)}
+        body = {"content": _jsonable(content), **_fields(fields, adding=True)}
         if sc is not None:
             body.update(visibility=sc.visibility.value, session_id=sc.session_id)
         return AddResult.model_validate(self._call("POST", "/v1/memories", json=body))
@@ -266,7 +280,8 @@ class Client:
         size = BATCH if batch_size is None else batch_size
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise InvalidInputError(f"batch_size must be a positive integer, got {size!r:.40}")
-        todo = [_fields(i) if isinstance(i, Mapping) else _jsonable(i) for i in items]
+        todo = [_fields(i, adding=True) if isinstance(i, Mapping) else _jsonable(i)
+                for i in items]
         extra = {} if sc is None else {"visibility": sc.visibility.value,
                                        "session_id": sc.session_id}
         out: list[AddResult] = []

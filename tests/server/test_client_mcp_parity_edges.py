@@ -151,3 +151,24 @@ def test_client_search_refuses_the_options_memos_refuses(client_for: Any, server
             server_mem.search("note", user, k=5, **{option: 2})
         with pytest.raises(InvalidInputError):
             client.search("note", k=5, **{option: 2})
+
+
+def test_client_add_shapes_tags_and_metadata_keys_as_memos_does(client_for: Any,
+                                                                 server_mem: Any,
+                                                                 new_user: Any) -> None:
+    """Before: add(tags="abc") stored ["abc"] in MemOS but was a 422 through the client, and
+    add(metadata={1: ...}) was refused by MemOS but stored under the key "1" by the client
+    (JSON turns the key into a string)."""
+    user = new_user()
+    client = client_for(user)
+    for target, scope in ((server_mem, user), (client, None)):
+        one = target.add(f"a tagged note {id(target)}", scope, tags="abc")
+        assert one.cube.tags == ["abc"]
+        many = target.add_many([{"content": f"another note {id(target)}", "tags": "xyz"}],
+                               scope)
+        assert many[0].cube.tags == ["xyz"]
+        with pytest.raises(InvalidInputError, match="metadata"):
+            target.add(f"a keyed note {id(target)}", scope, metadata={1: "x"})
+        with pytest.raises(InvalidInputError, match="metadata"):
+            target.update(one.cube.id, scope, metadata={2: "y"})
+    assert not [h for h in server_mem.search("keyed note", user) if "keyed" in h.cube.content]
