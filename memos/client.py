@@ -482,8 +482,10 @@ class Client:
                 os.replace(tmp, path)
                 tmp = None
         except httpx.TransportError as exc:
-            raise StoreError(f"the export from {self.url} broke off: {exc}; nothing was "
-                             f"written; retry") from None
+            left = ("nothing was written" if path is not None
+                    else "what was written to the stream is partial")
+            raise StoreError(f"the export from {self.url} broke off: {exc}; {left}; "
+                             f"retry") from None
         finally:
             if tmp is not None:
                 with contextlib.suppress(OSError):

@@ -135,8 +135,11 @@ def test_client_export_leaves_no_partial_file(server_mem: Any, new_user: Any,
         with pytest.raises(StoreError):
             client.export(None, dest, overwrite=True)
         assert dest.read_text() == "the good export\n"
-        with pytest.raises(StoreError):
+        with pytest.raises(StoreError, match="nothing was written"):
             client.export(None, tmp_path / "new.jsonl")
+        stream = io.StringIO()
+        with pytest.raises(StoreError, match="stream is partial"):
+            client.export(None, stream)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alice.jsonl"]
 
 
