@@ -78,9 +78,11 @@ def stored_user_name(mem: MemOS, scope: Scope | str) -> str | None:
     from memos.facade import as_scope
 
     sc = as_scope(scope)
-    hits = mem.search("name", sc, k=5, kind="fact", record_access=False,
+    hits = mem.search("name", sc, k=256, kind="fact", record_access=False,
                       metadata={"subject": user_key(sc.user_id), "attribute": "name"})
     for hit in hits:
+        if hit.cube.scope.user_id != sc.user_id:
+            continue  # another user's public cube can name any subject: never this user's name
         value = hit.cube.metadata.get("value")
         if isinstance(value, str) and value.strip():
             return value

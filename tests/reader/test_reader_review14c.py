@@ -1,0 +1,31 @@
+"""Adversarial review 14c of MemReader: scope, forgetting and bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from memos import MemOS
+from memos.cube import Scope
+
+MARCH = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+
+
+def test_another_users_public_name_fact_never_renames_the_user(tmp_path: Path) -> None:
+    """A public cube is readable by all and can carry any metadata subject: mallory's
+    public "name" fact with subject "user:bob" must not become bob's name (it did: bob's
+    own turns and facts were then written as "Mallory: ..." / "Mallory's city is ...")."""
+    from memos.reader.questions import resolve_user_name, stored_user_name
+
+    with MemOS.open(str(tmp_path / "s")) as mem:
+        pub = Scope(user_id="mallory", visibility="public")
+        mem.add("Mallory's name is Mallory.", pub, kind="fact",
+                metadata={"subject": "user:bob", "attribute": "name", "value": "Mallory"})
+        assert stored_user_name(mem, "bob") is None
+        assert resolve_user_name(mem, "bob") == "Bob"
+        report = mem.ingest([{"role": "user", "content": "I live in Leeds."}], "bob",
+                            session_id="s1", at=MARCH)
+        assert report.user_name == "Bob"
+        contents = [h.cube.content for h in mem.search("Leeds", "bob", k=10)
+                    if h.cube.scope.user_id == "bob"]
+        assert contents and not any("Mallory" in c for c in contents)
