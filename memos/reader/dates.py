@@ -232,7 +232,10 @@ def resolve_dates(text: str, at: datetime | date) -> list[DateMention]:
                     except ValueError:
                         found = None
                 else:
-                    found = (date(int(groups["y"]), 1, 1), "year")
+                    try:
+                        found = (date(int(groups["y"]), 1, 1), "year")
+                    except ValueError:  # "in 0000"
+                        found = None
             else:
                 if fn is _month and m.group("month").lower() in ("may", "march", "mar", "jan",
                                                                  "sun", "sat") \
@@ -244,7 +247,10 @@ def resolve_dates(text: str, at: datetime | date) -> list[DateMention]:
                                                                  "sep", "sept") \
                         and not m.group("which") and not m.group("year"):
                     continue  # a bare abbreviation is too often a word
-                found = fn(m, ref)
+                try:
+                    found = fn(m, ref)
+                except (OverflowError, ValueError):  # before year 1 or after 9999
+                    found = None
             taken.append((m.start(), m.end()))  # an impossible date ("31 February") too
             if found is None:
                 continue
