@@ -304,6 +304,7 @@ class Assistant:
         self.session_id = _session_arg(session_id) if session_id is not None else new_session_id()
         self._turns: dict[str, list[_Turn]] = {}
         self._facts: dict[str, list[str]] = {}  # session -> fact cube ids its turns wrote
+        self._episodes: dict[str, list[str]] = {}  # session -> its turns' episode cube ids
 
     # -- names and questions -------------------------------------------------------------
 
@@ -559,6 +560,7 @@ class Assistant:
         if report is None:
             return None
         self._facts.setdefault(sid, []).extend(report.facts)
+        self._episodes.setdefault(sid, []).extend(report.episodes)
         for failure in report.failed:
             log.warning("ingest of a turn: %s failed: %s", failure.stage, failure.error)
         return report
@@ -964,12 +966,24 @@ class Assistant:
         said = sum(t.role == "user" for t in turns)
         if not turns or not self.learn:
             self._turns.pop(sid, None)
+            self._facts.pop(sid, None)
+            self._episodes.pop(sid, None)
             return SessionEnd(session_id=sid, turns=said, summary_id=None, saved=None)
         summary = self._summary(sid, turns)
+        # Derived from the turns and facts it was made from: forgetting or purging any of
+        # them (MemOS.forget / purge by any caller) forgets or erases the summary with it.
+        sources: dict[str, int] = {}
+        for cube_id in dict.fromkeys([*self._episodes.get(sid, []), *self._facts.get(sid, [])]):
+            try:
+                sources[cube_id] = self.mem.get(cube_id, self.scope).version
+            except NotFoundError:
+                continue
         added = self.mem.add(summary, Scope(user_id=self.scope.user_id,
                                             agent_id=self.scope.agent_id, session_id=sid),
                              kind="episode", tags=[SUMMARY_TAG], valid_from=turns[0].at,
-                             metadata={"session": sid, "turns": said})
+                             metadata={"session": sid, "turns": said},
+                             derived_from=[{"cube_id": i, "version": v}
+                                           for i, v in sources.items()])
         try:
             saved = self.mem.save_session(self.scope, sid, self.transcript(sid),
                                           model=self.model)
@@ -978,6 +992,7 @@ class Assistant:
             saved = None
         self._turns.pop(sid, None)
         self._facts.pop(sid, None)
+        self._episodes.pop(sid, None)
         return SessionEnd(session_id=sid, turns=said, summary_id=added.id,
                           saved=saved)
 

@@ -380,8 +380,13 @@ def test_forget_my_address_reaches_every_cube_that_holds_it(store_path: str) -> 
         assert reply.backend == "forget" and len(reply.forgotten) >= 4
         assert re.match(r"Forgotten \d+ memories about my address: Ivan's address is 12 Rua "
                         r"Augusta; ", reply.text)
+        from memos.errors import NotFoundError
+
         for cube_id in reply.forgotten:  # purge can now erase every byte of it
-            mem.purge(cube_id, "ivan")
+            try:
+                mem.purge(cube_id, "ivan")
+            except NotFoundError:  # erased already with a cube it was derived from (summary)
+                pass
         mem.flush()
         assert not [p for p in Path(store_path).rglob("*") if p.is_file()
                     and b"Rua Augusta" in p.read_bytes()]
