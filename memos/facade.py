@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from memos import activation, admin, search, transfer
 from memos.config import (
@@ -73,9 +73,10 @@ from memos.stores.repository import (
     cube_from_row,
     gone_to,
     live_clause,
+    owned_clause,
     visible_clause,
 )
-from memos.stores.schema import CubeVersionRow
+from memos.stores.schema import CubeRow, CubeVersionRow
 from memos.stores.vector_index import VectorIndex
 from memos.writes import (
     ADD_FIELDS,
@@ -173,6 +174,17 @@ def _not_managed(cube: MemCube) -> None:
         raise InvalidInputError(f"cube {cube.id} is managed by memos (activation tier): it "
                                 f"cannot be updated or rolled back; change or forget its "
                                 f"source cube instead")
+
+
+def _words_of_turn(snap: Mapping[str, Any]) -> str:
+    """A conversation turn's words (a version snapshot): its content without the leading
+    "Speaker: " its speaker, name or role gives it."""
+    text = str(snap.get("content") or "").strip()
+    meta = snap.get("metadata") or {}
+    for prefix in (meta.get("speaker"), meta.get("name"), meta.get("role")):
+        if isinstance(prefix, str) and prefix and text.lower().startswith(prefix.lower() + ":"):
+            return text[len(prefix) + 1:].strip()
+    return text
 
 
 def _check_k(k: Any) -> int:
@@ -514,6 +526,7 @@ class MemOS:
             cascade=lambda session: admin.forget_derived(self._store, session, cube_id,
                                                          as_scope(scope)))
         self._unquote(cube_id, as_scope(scope), erase=False)
+        self._forget_copies(cube_id, as_scope(scope), erase=False)
         return forgotten
 
     def _unquote(self, cube_id: str, sc: Scope, *, erase: bool) -> None:
@@ -544,6 +557,65 @@ class MemOS:
             if erase:
                 with self._store.repo.write() as session:
                     self._store.repo.scrub_quotes(session, sc, text, exclude=cube_id)
+
+    def _forget_copies(self, cube_id: str, sc: Scope, *, erase: bool) -> None:
+        """A conversation turn's words are also copied whole into its session's saved
+        transcript (`save_session`: one "Name: words" line per turn) and into an assistant
+        reply that quoted it ("On ... you said: words"). Forgetting the turn forgets those
+        copies (the transcript's saved state with it); purging it purges them. Only the
+        caller's own copies in the turn's session are touched, and only where the turn's
+        words are a whole transcript line or follow "said: " in a reply."""
+        with self._store.repo.read() as session:
+            snaps = [v.snapshot for v in self._store.repo.versions(session, cube_id)]
+        sessions: set[str] = set()
+        said: set[str] = set()
+        for snap in snaps:
+            meta = snap.get("metadata") or {}
+            sid, words = meta.get("session"), _words_of_turn(snap)
+            if snap.get("derived_from") or not isinstance(sid, str) or not sid or not words:
+                continue
+            sessions.add(sid)
+            said.add(words)
+            # The same words said again in another session were stored once, on this cube
+            # (dedup), with that message as a further source ("<session>#<turn>").
+            for src in snap.get("sources") or []:
+                if not isinstance(src, Mapping) or src.get("kind") != "message":
+                    continue
+                ref = src.get("ref")
+                if isinstance(ref, str) and "#" in ref:
+                    sessions.add(ref.rsplit("#", 1)[0])
+        if not sessions:
+            return
+        quotes = sorted({"said: " + w.rstrip(".!? ") for w in said})
+        with self._store.repo.read() as session:
+            rows = session.execute(select(CubeRow).where(
+                owned_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
+                CubeRow.id != cube_id,
+                or_(CubeRow.session_id.in_(sorted(sessions)),
+                    *[CubeRow.content.contains(q, autoescape=True) for q in quotes])
+            )).scalars().all()
+            candidates = [r for r in rows if erase or r.state == Lifecycle.ACTIVE.value]
+        copies: list[str] = []
+        for row in candidates:
+            meta = row.meta or {}
+            text = str(row.content or "")
+            if "role" not in meta and row.session_id in sessions:  # a saved transcript
+                lines = {line.partition(": ")[2].strip() for line in text.splitlines()}
+                if lines & said:
+                    copies.append(row.id)
+            elif meta.get("role") == "assistant" and any(q in text for q in quotes):
+                # an assistant reply of the session quoting the turn
+                copies.append(row.id)
+        why = f"it copied a conversation turn ({cube_id}) that was " + (
+            "purged" if erase else "forgotten")
+        for copy_id in copies:
+            try:
+                if erase:
+                    self.purge(copy_id, sc, reason=why)
+                else:
+                    self.forget(copy_id, sc, reason=why)
+            except NotFoundError:  # gone already (erased as another copy's copy)
+                continue
 
     def link(self, src_id: str, dst_id: str, scope: ScopeLike, *, relation: str = "related",
              weight: float = 1.0) -> Edge:
@@ -739,6 +811,7 @@ class MemOS:
             with self._store.repo.read() as session:  # the caller may erase it, or NotFound
                 self._store.row(session, cube_id, sc, write=True)
             self._unquote(cube_id, sc, erase=True)  # its words out of neighbours' context
+            self._forget_copies(cube_id, sc, erase=True)  # transcripts, replies quoting it
         report = admin.purge(self._store, cube_id, sc, all_of_user,
                              _text_arg(reason, "reason", MAX_REASON_CHARS),
                              _text_arg(actor, "actor", 256))

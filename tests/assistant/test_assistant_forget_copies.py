@@ -1,4 +1,5 @@
-"""Adversarial review 14c of the assistant: what forgetting a turn leaves behind."""
+"""What forgetting or purging a conversation turn leaves behind: the session summary, the
+saved transcript and the assistant's replies that quote it (found by an adversarial review)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from memos import MemOS
 from memos.assistant import Assistant
+from memos.errors import NotFoundError
 
 
 def _user_turn(mem: MemOS, user: str, words: str) -> str:
@@ -51,15 +53,12 @@ def test_forget_and_purge_of_a_turn_or_fact_reach_the_session_summary(store_path
             mem.get(ended.summary_id, "bob")
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed (review 14c): the saved transcript of "
-                   "save_session and the assistant's own replies copy a turn's words and "
-                   "are not derived from it, so forget/purge of the turn leave them")
 def test_forget_and_purge_of_a_turn_reach_the_transcript_and_replies_quoting_it(
         store_path: str) -> None:
     """The session's saved transcript (and the state read from it) holds every turn word for
     word, and an extractive reply quotes the user's turn ("On ... you said: I live in Leeds
-    and I collect quirkophone zithers."). After MemOS.forget of the turn search still finds
-    both, and after purge memos.db still holds them."""
+    and I collect quirkophone zithers."). Before: after MemOS.forget of the turn search still
+    found both, and after purge memos.db still held them."""
     with MemOS.open(store_path) as mem:
         bot = Assistant(mem, "bob", session_id="s1")
         bot.reply("I live in Leeds and I collect quirkophone zithers.")
@@ -71,3 +70,30 @@ def test_forget_and_purge_of_a_turn_reach_the_transcript_and_replies_quoting_it(
         mem.purge(turn, "bob")
         mem.flush()
         assert not _files_holding(store_path, b"collect quirkophone zithers")
+
+
+def test_only_copies_of_the_turn_go(store_path: str) -> None:
+    """Forgetting one turn forgets the transcripts and replies that hold its words (also in
+    a later session where the same words were said again: stored once, on this turn), and
+    nothing else: another turn of the session and another session's transcript, turns and
+    saved state stay."""
+    with MemOS.open(store_path) as mem:
+        talks = {"s1": ["I collect quirkophone zithers.", "I like mint tea.",
+                        "what did I say about quirkophone zithers?"],
+                 "s2": ["I keep a pet newt named Olm.", "what is my newt called?"],
+                 "s3": ["I collect quirkophone zithers.", "any hobby of mine?"]}
+        for sid, lines in talks.items():
+            bot = Assistant(mem, "bob", session_id=sid)
+            for line in lines:
+                bot.reply(line)
+            assert bot.end_session().saved is not None
+        mem.forget(_user_turn(mem, "bob", "collect quirkophone zithers"), "bob")
+        assert not _left(mem, "bob", "collect quirkophone zithers")
+        assert [c for c in _left(mem, "bob", "mint tea") if c.startswith("Bob: I like")]
+        newt = _left(mem, "bob", "pet newt named Olm")
+        assert any(c.startswith("Bob: I keep") for c in newt)  # s2's turn
+        assert any("\n" in c for c in newt)  # s2's transcript
+        assert mem.resume_session("bob", "s2") is not None
+        for sid in ("s1", "s3"):
+            with pytest.raises(NotFoundError):
+                mem.resume_session("bob", sid)

@@ -1,4 +1,5 @@
-"""Adversarial review 14c of MemReader: scope, forgetting and bad input."""
+"""MemReader at its edges, as an adversarial review found them: another user's public cube
+naming a user, and relative dates at the ends of the calendar."""
 
 from __future__ import annotations
 
