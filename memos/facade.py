@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -595,16 +596,22 @@ class MemOS:
                     *[CubeRow.content.contains(q, autoescape=True) for q in quotes])
             )).scalars().all()
             candidates = [r for r in rows if erase or r.state == Lifecycle.ACTIVE.value]
+        # A quote is the turn's words whole: followed by its closing marks and the next
+        # sentence or the end, by its dates note (" (...)") or by the end; never by more of
+        # a word or sentence ("said: yes" is no quote of "said: yesterday ...").
+        whole = re.compile("|".join(re.escape(q) + r"(?:[.!?]+(?=\s|$)|(?= \()|$)"
+                                    for q in quotes))
         copies: list[str] = []
         for row in candidates:
-            meta = row.meta or {}
+            meta = row.meta if isinstance(row.meta, Mapping) else {}
             text = str(row.content or "")
-            if "role" not in meta and row.session_id in sessions:  # a saved transcript
+            if ("role" not in meta and "session" not in meta
+                    and row.session_id in sessions):  # a saved transcript (not a turn)
                 lines = {line.partition(": ")[2].strip() for line in text.splitlines()}
                 if lines & said:
                     copies.append(row.id)
-            elif meta.get("role") == "assistant" and any(q in text for q in quotes):
-                # an assistant reply of the session quoting the turn
+            elif meta.get("role") == "assistant" and whole.search(text):
+                # an assistant reply quoting the turn
                 copies.append(row.id)
         why = f"it copied a conversation turn ({cube_id}) that was " + (
             "purged" if erase else "forgotten")

@@ -9,6 +9,7 @@ import pytest
 
 from memos import MemOS
 from memos.assistant import Assistant
+from memos.cube import Scope
 from memos.errors import NotFoundError
 
 
@@ -97,3 +98,46 @@ def test_only_copies_of_the_turn_go(store_path: str) -> None:
         for sid in ("s1", "s3"):
             with pytest.raises(NotFoundError):
                 mem.resume_session("bob", sid)
+
+
+def test_a_reply_quoting_a_longer_turn_is_no_copy_of_a_shorter_one(store_path: str) -> None:
+    """A reply is a copy of a turn only where it quotes the turn's words whole: "said: I like
+    mint tea" begins "said: I like mint tea and biscuits" and "said: yes" begins "said:
+    yesterday", which quote other turns. Before: forgetting "I like mint tea." or "yes" in
+    another session forgot that reply."""
+    with MemOS.open(store_path) as mem:
+        mem.ingest([{"role": "user", "content": "I like mint tea and biscuits."},
+                    {"role": "user", "content": "yesterday I went to Leeds."},
+                    {"role": "user", "content": "what do I like?"},
+                    {"role": "assistant", "content": "On 1 December 2026 you said: I like mint "
+                     "tea and biscuits. On 1 December 2026 you said: yesterday I went to Leeds."}],
+                   "bob", session_id="s1")
+        mem.ingest([{"role": "user", "content": "I like mint tea."},
+                    {"role": "user", "content": "yes"}], "bob", session_id="s2")
+        mem.ingest([{"role": "user", "content": "what do I drink?"},
+                    {"role": "assistant", "content": "On 1 December 2026 you said: I like mint "
+                     "tea. On 1 December 2026 you said: yes."}], "bob", session_id="s3")
+        episodes = mem.list_memories("bob", limit=100, kind="episode").items
+        for cube in episodes:
+            if cube.scope.session_id == "s2":
+                mem.forget(cube.id, "bob")
+        live = {c.content for c in mem.list_memories("bob", limit=100, kind="episode").items}
+        assert any("you said: I like mint tea and biscuits" in c for c in live)  # s1's reply
+        assert not any("what do I drink" not in c and "you said: I like mint tea." in c
+                       for c in live)  # s3's reply quoted them whole: a copy, forgotten
+
+
+def test_episodes_of_a_session_without_a_role_are_no_transcripts(store_path: str) -> None:
+    """An episode a caller added with metadata "session" and no "role" (an imported turn) is
+    a turn, not a saved transcript. Before: forgetting Alice's "ok" forgot Carol's "ok" in the
+    same session, and purging it raised RecursionError (each purged the other first)."""
+    with MemOS.open(store_path) as mem:
+        sc = Scope(user_id="bob", session_id="s1")
+        alice = mem.add("Alice: ok", sc, kind="episode",
+                        metadata={"session": "s1", "speaker": "Alice"}).id
+        carol = mem.add("Carol: ok", sc, kind="episode",
+                        metadata={"session": "s1", "speaker": "Carol"}).id
+        mem.forget(alice, "bob")
+        assert mem.get(carol, "bob").state.value == "active"
+        mem.purge(alice, "bob")
+        assert mem.get(carol, "bob").state.value == "active"
