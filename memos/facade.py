@@ -620,6 +620,10 @@ class MemOS:
                 if erase:
                     self.purge(copy_id, sc, reason=why)
                 else:
+                    with self._store.repo.read() as session:
+                        row = self._store.repo.row_by_id(session, copy_id)
+                    if row is None or row.state != Lifecycle.ACTIVE.value:
+                        continue  # forgotten already (as a copy of a reply forgotten here)
                     self.forget(copy_id, sc, reason=why)
             except NotFoundError:  # gone already (erased as another copy's copy)
                 continue

@@ -64,10 +64,14 @@ def test_forget_and_purge_of_a_turn_reach_the_transcript_and_replies_quoting_it(
         bot = Assistant(mem, "bob", session_id="s1")
         bot.reply("I live in Leeds and I collect quirkophone zithers.")
         bot.reply("what did I say about quirkophone zithers?")
-        assert bot.end_session().saved is not None
+        saved = bot.end_session().saved
+        assert saved is not None
         turn = _user_turn(mem, "bob", "collect quirkophone zithers")
         mem.forget(turn, "bob")
         assert not _left(mem, "bob", "collect quirkophone zithers")
+        # forgotten once (not again as a copy of the reply, which it also holds)
+        assert [v.state.value for v in mem.history(saved.transcript_id, "bob")] == [
+            "active", "forgotten"]
         mem.purge(turn, "bob")
         mem.flush()
         assert not _files_holding(store_path, b"collect quirkophone zithers")
