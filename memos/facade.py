@@ -564,8 +564,9 @@ class MemOS:
         transcript (`save_session`: one "Name: words" line per turn) and into an assistant
         reply that quoted it ("On ... you said: words"). Forgetting the turn forgets those
         copies (the transcript's saved state with it); purging it purges them. Only the
-        caller's own copies in the turn's session are touched, and only where the turn's
-        words are a whole transcript line or follow "said: " in a reply."""
+        caller's own cubes are touched: transcripts of the turn's sessions that hold its words
+        as a whole line, and assistant replies (of any session) that quote them whole after
+        "said: "."""
         with self._store.repo.read() as session:
             snaps = [v.snapshot for v in self._store.repo.versions(session, cube_id)]
         sessions: set[str] = set()
