@@ -35,7 +35,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from memos.cube import Kind, MemCube, Scope, check_stored_text, normalize_id, utcnow
+from memos.cube import (
+    Kind,
+    MemCube,
+    Scope,
+    check_stored_text,
+    normalize_id,
+    utcnow,
+    without_speaker,
+)
 from memos.errors import ConflictError, InvalidInputError, ModelError, NotFoundError, ScopeError
 
 if TYPE_CHECKING:
@@ -220,12 +228,7 @@ def _speaker(cube: MemCube) -> str | None:
 
 def _said(cube: MemCube) -> str:
     """An episode's words without a leading "Speaker: "."""
-    text = cube.content.strip()
-    speaker = _speaker(cube)
-    for prefix in filter(None, (speaker, _role(cube))):
-        if text.lower().startswith(prefix.lower() + ":"):
-            return text[len(prefix) + 1:].strip()
-    return text
+    return without_speaker(cube.content, (_speaker(cube), _role(cube)))
 
 
 def _why(hit: SearchHit) -> str:
@@ -965,9 +968,7 @@ class Assistant:
             self.session_id = new_session_id()
         said = sum(t.role == "user" for t in turns)
         if not turns or not self.learn:
-            self._turns.pop(sid, None)
-            self._facts.pop(sid, None)
-            self._episodes.pop(sid, None)
+            self._drop_session(sid)
             return SessionEnd(session_id=sid, turns=said, summary_id=None, saved=None)
         summary = self._summary(sid, turns)
         # Derived from the turns and facts it was made from: forgetting or purging any of
@@ -990,11 +991,14 @@ class Assistant:
         except ConflictError as exc:  # the transcript was erased meanwhile: no state to keep
             log.info("session %s ended without a saved state: %s", sid, exc)
             saved = None
-        self._turns.pop(sid, None)
-        self._facts.pop(sid, None)
-        self._episodes.pop(sid, None)
+        self._drop_session(sid)
         return SessionEnd(session_id=sid, turns=said, summary_id=added.id,
                           saved=saved)
+
+    def _drop_session(self, sid: str) -> None:
+        """Forget this process's record of an ended session: its turns, facts and episodes."""
+        for record in (self._turns, self._facts, self._episodes):
+            record.pop(sid, None)
 
     def _summary(self, sid: str, turns: list[_Turn]) -> str:
         """What the session was about, as a dated episode. Facts appear as "attribute:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -88,6 +89,16 @@ def content_hash(text: str) -> str:
 _BLANK_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 # Letters that render as nothing (Hangul fillers, braille blank).
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def without_speaker(text: str, speakers: Iterable[Any]) -> str:
+    """A conversation turn's words: `text` stripped, without the leading "Speaker: " of the
+    first of `speakers` (its speaker, name or role; non-strings skipped) that begins it."""
+    text = text.strip()
+    for who in speakers:
+        if isinstance(who, str) and who and text.lower().startswith(who.lower() + ":"):
+            return text[len(who) + 1:].strip()
+    return text
 
 
 def is_blank(text: str) -> bool:

@@ -38,6 +38,7 @@ from memos.cube import (
     content_hash,
     normalize_id,
     utcnow,
+    without_speaker,
 )
 from memos.embedders import Embedder, approx_index_for
 from memos.errors import (
@@ -175,17 +176,6 @@ def _not_managed(cube: MemCube) -> None:
         raise InvalidInputError(f"cube {cube.id} is managed by memos (activation tier): it "
                                 f"cannot be updated or rolled back; change or forget its "
                                 f"source cube instead")
-
-
-def _words_of_turn(snap: Mapping[str, Any]) -> str:
-    """A conversation turn's words (a version snapshot): its content without the leading
-    "Speaker: " its speaker, name or role gives it."""
-    text = str(snap.get("content") or "").strip()
-    meta = snap.get("metadata") or {}
-    for prefix in (meta.get("speaker"), meta.get("name"), meta.get("role")):
-        if isinstance(prefix, str) and prefix and text.lower().startswith(prefix.lower() + ":"):
-            return text[len(prefix) + 1:].strip()
-    return text
 
 
 def _check_k(k: Any) -> int:
@@ -526,11 +516,20 @@ class MemOS:
             cube_id, scope, "forget", reason, state=Lifecycle.FORGOTTEN,
             cascade=lambda session: admin.forget_derived(self._store, session, cube_id,
                                                          as_scope(scope)))
-        self._unquote(cube_id, as_scope(scope), erase=False)
-        self._forget_copies(cube_id, as_scope(scope), erase=False)
+        self._reach_copies(cube_id, as_scope(scope), erase=False)
         return forgotten
 
-    def _unquote(self, cube_id: str, sc: Scope, *, erase: bool) -> None:
+    def _reach_copies(self, cube_id: str, sc: Scope, *, erase: bool) -> None:
+        """Forget (or, with `erase`, purge) what copies a conversation turn's words: its
+        neighbours' contexts (`_unquote`), its sessions' transcripts and the replies quoting
+        it (`_forget_copies`), both from the turn's version snapshots, read once."""
+        with self._store.repo.read() as session:
+            snaps = [v.snapshot for v in self._store.repo.versions(session, cube_id)]
+        self._unquote(cube_id, sc, snaps, erase=erase)
+        self._forget_copies(cube_id, sc, snaps, erase=erase)
+
+    def _unquote(self, cube_id: str, sc: Scope, snaps: list[dict[str, Any]], *,
+                 erase: bool) -> None:
         """A conversation turn's words are copied into its neighbours' metadata["context"]
         (MemReader episodes, LoCoMo turns; searchable). When the turn is forgotten, each live
         neighbour quoting it gets a new version without those words (search and full text
@@ -540,8 +539,6 @@ class MemOS:
         turn's context, but no context quotes a fact)."""
         from memos.stores.repository import drop_quote
 
-        with self._store.repo.read() as session:
-            snaps = [v.snapshot for v in self._store.repo.versions(session, cube_id)]
         if not any("context" in (snap.get("metadata") or {}) and not snap.get("derived_from")
                    for snap in snaps):
             return
@@ -559,7 +556,8 @@ class MemOS:
                 with self._store.repo.write() as session:
                     self._store.repo.scrub_quotes(session, sc, text, exclude=cube_id)
 
-    def _forget_copies(self, cube_id: str, sc: Scope, *, erase: bool) -> None:
+    def _forget_copies(self, cube_id: str, sc: Scope, snaps: list[dict[str, Any]], *,
+                       erase: bool) -> None:
         """A conversation turn's words are also copied whole into its session's saved
         transcript (`save_session`: one "Name: words" line per turn) and into an assistant
         reply that quoted it ("On ... you said: words"). Forgetting the turn forgets those
@@ -567,13 +565,13 @@ class MemOS:
         caller's own cubes are touched: transcripts of the turn's sessions that hold its words
         as a whole line, and assistant replies (of any session) that quote them whole after
         "said: "."""
-        with self._store.repo.read() as session:
-            snaps = [v.snapshot for v in self._store.repo.versions(session, cube_id)]
         sessions: set[str] = set()
         said: set[str] = set()
         for snap in snaps:
             meta = snap.get("metadata") or {}
-            sid, words = meta.get("session"), _words_of_turn(snap)
+            sid = meta.get("session")
+            words = without_speaker(str(snap.get("content") or ""),
+                                    (meta.get("speaker"), meta.get("name"), meta.get("role")))
             if snap.get("derived_from") or not isinstance(sid, str) or not sid or not words:
                 continue
             sessions.add(sid)
@@ -822,8 +820,7 @@ class MemOS:
         if cube_id is not None and not all_of_user:
             with self._store.repo.read() as session:  # the caller may erase it, or NotFound
                 self._store.row(session, cube_id, sc, write=True)
-            self._unquote(cube_id, sc, erase=True)  # its words out of neighbours' context
-            self._forget_copies(cube_id, sc, erase=True)  # transcripts, replies quoting it
+            self._reach_copies(cube_id, sc, erase=True)  # contexts, transcripts, replies
         report = admin.purge(self._store, cube_id, sc, all_of_user,
                              _text_arg(reason, "reason", MAX_REASON_CHARS),
                              _text_arg(actor, "actor", 256))

@@ -283,7 +283,8 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
     @server.tool(annotations=read_only)
     async def answer(
         # Bounded as over REST: the model reads the whole question before it answers, and
-        # the server has one model (100,000 characters held it for 22 s on 2 CPU cores).
+        # the server has one model (100,000 characters held it for about 22 s on 2 CPU
+        # cores, a development timing, not a repo command).
         question: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
                                        description="The question.")],
         ctx: Context,
