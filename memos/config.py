@@ -83,7 +83,8 @@ class RetrievalConfig(BaseModel):
     # (memos.parts.FairGate). "auto": as many as the cores the process may use on SQLite,
     # where a search is CPU work, and no limit on PostgreSQL, where it waits on the network.
     # Eight callers searching a 100k store on two cores: p95 42-48 -> 30-31 ms in-process,
-    # 63-71 -> 46-51 ms through `memos serve` (docs/BENCHMARKS.md, "searches take turns").
+    # 63-71 -> 46-51 ms through `memos serve` (`memos bench serve --n 100000 --json`;
+    # docs/BENCHMARKS.md, "searches take turns").
     search_concurrency: Annotated[int, Field(ge=1)] | Literal["auto"] | None = "auto"
 
 
