@@ -31,7 +31,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
 from memos import errors
-from memos.cube import MemCube, Scope
+from memos.cube import MAX_BATCH, MemCube, Scope
 from memos.errors import InvalidInputError, MemosError, ScopeError, StoreError
 from memos.results import (
     AddResult,
@@ -278,8 +278,9 @@ class Client:
             raise InvalidInputError("add_many() takes a list of items (texts, or dicts with "
                                     "'content' and the fields of add())")
         size = BATCH if batch_size is None else batch_size
-        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise InvalidInputError(f"batch_size must be a positive integer, got {size!r:.40}")
+        if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_BATCH:
+            raise InvalidInputError(f"batch_size must be an integer from 1 to {MAX_BATCH:,}, "
+                                    f"got {size!r:.40}")
         todo = [_fields(i, adding=True) if isinstance(i, Mapping) else _jsonable(i)
                 for i in items]
         extra = {} if sc is None else {"visibility": sc.visibility.value,

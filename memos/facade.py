@@ -28,6 +28,7 @@ from memos.config import (
     store_exists,
 )
 from memos.cube import (
+    MAX_BATCH,
     RESERVED_KEY_PREFIX,
     Lifecycle,
     MemCube,
@@ -105,7 +106,6 @@ ScopeLike = Scope | str | Mapping[str, Any]
 
 MAX_VERSION = 2**31 - 1  # a version number beyond any a cube can reach (and SQL can bind)
 MAX_DEPTH = 5  # neighbors(): hops; every hop can multiply the cubes returned
-MAX_BATCH = 100_000
 MAX_REASON_CHARS = 10_000
 # Kinds of cube `answer` gives the built-in model: those in the form it was trained to read.
 MODEL_KINDS = ("fact", "preference")

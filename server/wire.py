@@ -15,7 +15,7 @@ import json
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
 from memos.cube import MemCube, SourceRef, Visibility
 from memos.errors import InvalidInputError
@@ -47,11 +47,11 @@ class CubeFields(Request):
     tags: list[str] | None = None
     metadata: dict[str, Any] | None = None
     sources: list[SourceRef] | None = None
-    importance: float | None = Field(None, ge=0.0, le=1.0)
-    confidence: float | None = Field(None, ge=0.0, le=1.0)
+    importance: StrictFloat | None = Field(None, ge=0.0, le=1.0)
+    confidence: StrictFloat | None = Field(None, ge=0.0, le=1.0)
     valid_from: datetime | None = None
     expires_at: datetime | None = None
-    ttl: float | None = Field(None, description="Seconds until the memory expires.")
+    ttl: StrictFloat | None = Field(None, description="Seconds until the memory expires.")
     entities: list[str] | None = None
     supersedes: list[str] | None = None
 
@@ -79,8 +79,8 @@ class UpdateRequest(Request):
     kind: str | None = None
     tags: list[str] | None = None
     metadata: dict[str, Any] | None = None
-    importance: float | None = Field(None, ge=0.0, le=1.0)
-    confidence: float | None = Field(None, ge=0.0, le=1.0)
+    importance: StrictFloat | None = Field(None, ge=0.0, le=1.0)
+    confidence: StrictFloat | None = Field(None, ge=0.0, le=1.0)
     valid_from: datetime | None = None
     valid_to: datetime | None = None
     expires_at: datetime | None = None
@@ -95,8 +95,8 @@ class SupersedeRequest(Request):
     tags: list[str] | None = None
     metadata: dict[str, Any] | None = None
     sources: list[SourceRef] | None = None
-    importance: float | None = Field(None, ge=0.0, le=1.0)
-    confidence: float | None = Field(None, ge=0.0, le=1.0)
+    importance: StrictFloat | None = Field(None, ge=0.0, le=1.0)
+    confidence: StrictFloat | None = Field(None, ge=0.0, le=1.0)
     valid_from: datetime | None = None
 
 
@@ -105,18 +105,19 @@ class ReasonRequest(Request):
 
 
 class RollbackRequest(Request):
-    to_version: int
+    to_version: StrictInt
 
 
 class LinkRequest(Request):
     dst_id: str = Field(description="A cube id, or entity:<name>.")
     relation: str = "related"
-    weight: float = 1.0
+    weight: StrictFloat = 1.0
 
 
 class SearchRequest(Request):
     query: str = Field(max_length=MAX_QUERY_CHARS)
-    limit: int = Field(10, ge=1, le=MAX_PAGE, description="Hits per page (k of one page).")
+    limit: StrictInt = Field(10, ge=1, le=MAX_PAGE,
+                             description="Hits per page (k of one page).")
     cursor: str | None = Field(None, description="next_cursor of the previous page.")
     filters: dict[str, Any] | None = Field(None, description="A filter expression "
                                            "(docs/SDK.md): kind, tag, meta, and/or/not, ...")
@@ -127,22 +128,22 @@ class SearchRequest(Request):
     metadata: dict[str, Any] | None = None
     tiers: list[str] | None = None
     retrievers: list[str] | None = None
-    include_superseded: bool | None = None
-    record_access: bool | None = None
-    fold: bool | None = Field(None, description="false: a derived fact and the turn it came "
+    include_superseded: StrictBool | None = None
+    record_access: StrictBool | None = None
+    fold: StrictBool | None = Field(None, description="false: a derived fact and the turn it came "
                               "from are two hits (default: one hit, the other in `folded`)")
 
 
 class RecallRequest(Request):
     query: str = Field(max_length=MAX_QUERY_CHARS)
-    k: int = Field(8, ge=1, le=256)
+    k: StrictInt = Field(8, ge=1, le=256)
 
 
 class AnswerRequest(Request):
     question: str = Field(max_length=MAX_QUERY_CHARS)
-    k: int = Field(8, ge=1, le=256)
-    max_new_tokens: int = Field(MAX_NEW_TOKENS, ge=1, le=MAX_NEW_TOKENS)
-    own_only: bool = Field(False, description="Read only the key user's own memories, not "
+    k: StrictInt = Field(8, ge=1, le=256)
+    max_new_tokens: StrictInt = Field(MAX_NEW_TOKENS, ge=1, le=MAX_NEW_TOKENS)
+    own_only: StrictBool = Field(False, description="Read only the key user's own memories, not "
                            "other users' public ones.")
 
 
@@ -156,7 +157,7 @@ class IngestRequest(Request):
 
 
 class CheckRequest(Request):
-    repair: bool = False
+    repair: StrictBool = False
 
 
 class ReindexRequest(Request):

@@ -328,3 +328,36 @@ def test_only_an_admin_key_may_publish_to_every_user(app_client: Any, server_mem
     assert app_client.post("/v1/memories", json={"content": "office hours are 9 to 5",
                                                  "visibility": "public"},
                            headers=admin).status_code == 200
+
+
+def test_json_numbers_and_flags_are_not_read_from_strings(app_client: Any, server_mem: Any,
+                                                          new_user: Any) -> None:
+    """Before: pydantic's lax mode read {"to_version": "1"}, {"record_access": "no"} and
+    {"own_only": 1} as 1, False and True, where MemOS refuses each; the same call then
+    behaved differently through `memos.Client` and embedded."""
+    headers = _key(server_mem, new_user())
+    added = app_client.post("/v1/memories", json={"content": "the sky is green"},
+                            headers=headers).json()
+    cube_id = added["cube"]["id"]
+    bad = [("/v1/search", {"query": "sky", "record_access": "no"}),
+           ("/v1/search", {"query": "sky", "fold": 0}),
+           ("/v1/search", {"query": "sky", "limit": "5"}),
+           ("/v1/search", {"query": "sky", "limit": 5.0}),
+           ("/v1/memories", {"content": "x", "importance": "0.5"}),
+           ("/v1/memories", {"content": "x", "confidence": True}),
+           ("/v1/memories", {"content": "x", "ttl": "60"}),
+           (f"/v1/memories/{cube_id}/rollback", {"to_version": "1"}),
+           (f"/v1/memories/{cube_id}/links", {"dst_id": "entity:sky", "weight": "2"}),
+           ("/v1/answer", {"question": "sky?", "own_only": 1})]
+    for path, body in bad:
+        response = app_client.post(path, json=body, headers=headers)
+        assert response.status_code == 422, (path, body, response.text)
+        assert response.json()["memos_error"] == "InvalidInputError"
+    # JSON numbers of the right kind still pass: an integer where a float is asked for.
+    good = app_client.post("/v1/memories", json={"content": "the sea is red", "importance": 1,
+                                                  "ttl": 60}, headers=headers)
+    assert good.status_code == 200, good.text
+    page = app_client.post("/v1/search", json={"query": "sea", "limit": 5,
+                                               "record_access": False}, headers=headers)
+    assert page.status_code == 200 and page.json()["items"], page.text
+

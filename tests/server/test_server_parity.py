@@ -193,3 +193,24 @@ def test_list_memories_pages(api: Api, new_user: Any) -> None:
     assert seen == ids[::-1]  # newest first, every fact once, the preference left out
     with pytest.raises(InvalidInputError):
         mem.list_memories(user, kind="nonsense")
+
+
+def test_loosely_typed_arguments_are_refused_alike(api: Api, new_user: Any) -> None:
+    """Before: the server read "1" as 1 and "no" as False, so these passed through
+    `memos.Client` (rolling back, searching without counting) and failed embedded; and the
+    Client took any batch size."""
+    from memos.cube import MAX_BATCH
+
+    user = new_user()
+    mem = api(user)
+    cid = mem.add("the moon is blue", user).id
+    mem.update(cid, user, content="the moon is grey")
+    for call in (lambda: mem.rollback(cid, user, "1"),
+                 lambda: mem.search("moon", user, record_access="no"),
+                 lambda: mem.search("moon", user, include_superseded=1),
+                 lambda: mem.add_many(["a", "b"], user, batch_size=MAX_BATCH + 1),
+                 lambda: mem.add_many(["a", "b"], user, batch_size=True)):
+        with pytest.raises(InvalidInputError):
+            call()
+    assert mem.get(cid, user).content == "the moon is grey"
+    assert mem.search("moon", user, record_access=False)[0].id == cid
