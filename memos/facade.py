@@ -592,14 +592,31 @@ class MemOS:
                 owned_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
                 CubeRow.id != cube_id,
                 or_(CubeRow.session_id.in_(sorted(sessions)),
-                    *[CubeRow.content.contains(q, autoescape=True) for q in quotes])
+                    *[CubeRow.content.contains(w, autoescape=True) for w in sorted(said)])
             )).scalars().all()
             candidates = [r for r in rows if erase or r.state == Lifecycle.ACTIVE.value]
+        # Other turns of the caller's that start with the turn's words and say more ("I like
+        # tea. And I walk daily." against "I like tea."): a reply quoting one of those whole
+        # quotes it, not this turn.
+        longer = sorted({"said: " + w.rstrip(".!? ") for r in rows
+                         if (meta := r.meta if isinstance(r.meta, Mapping) else {}).get("role")
+                         != "assistant" and "session" in meta
+                         and (w := without_speaker(str(r.content or ""), (
+                             meta.get("speaker"), meta.get("name"), meta.get("role"))))
+                         and any(w.startswith(t) and len(w.rstrip(".!? ")) > len(t.rstrip(
+                             ".!? ")) for t in said)})
         # A quote is the turn's words whole: followed by its closing marks and the next
         # sentence or the end, by its dates note (" (...)") or by the end; never by more of
         # a word or sentence ("said: yes" is no quote of "said: yesterday ...").
-        whole = re.compile("|".join(re.escape(q) + r"(?:[.!?]+(?=\s|$)|(?= \()|$)"
-                                    for q in quotes))
+        end = r"(?:[.!?]+(?=\s|$)|(?= \()|$)"
+        whole = re.compile("|".join(re.escape(q) + end for q in quotes))
+        whole_longer = (re.compile("|".join(re.escape(q) + end for q in longer))
+                        if longer else None)
+
+        def quotes_turn(text: str) -> bool:
+            """Whether `text` quotes the turn whole somewhere a longer turn is not quoted."""
+            return any(whole_longer is None or not whole_longer.match(text, m.start())
+                       for m in whole.finditer(text))
         copies: list[str] = []
         for row in candidates:
             meta = row.meta if isinstance(row.meta, Mapping) else {}
@@ -609,7 +626,7 @@ class MemOS:
                 lines = {line.partition(": ")[2].strip() for line in text.splitlines()}
                 if lines & said:
                     copies.append(row.id)
-            elif meta.get("role") == "assistant" and whole.search(text):
+            elif meta.get("role") == "assistant" and quotes_turn(text):
                 # an assistant reply quoting the turn
                 copies.append(row.id)
         why = f"it copied a conversation turn ({cube_id}) that was " + (

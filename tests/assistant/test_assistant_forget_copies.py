@@ -145,3 +145,25 @@ def test_episodes_of_a_session_without_a_role_are_no_transcripts(store_path: str
         assert mem.get(carol, "bob").state.value == "active"
         mem.purge(alice, "bob")
         assert mem.get(carol, "bob").state.value == "active"
+
+
+def test_a_reply_quoting_a_longer_turn_of_several_sentences_is_no_copy(store_path: str) -> None:
+    """Before: a reply quoting "I like tea. And I walk daily." whole was taken for a copy of
+    another session's "I like tea." (the words, then a full stop and more text), and
+    forgetting that turn forgot the reply."""
+    with MemOS.open(store_path) as mem:
+        mem.ingest([{"role": "user", "content": "I like tea. And I walk daily."},
+                    {"role": "user", "content": "what do I do?"},
+                    {"role": "assistant", "content": "On 1 December 2026 you said: I like "
+                     "tea. And I walk daily."}], "bob", session_id="s1")
+        mem.ingest([{"role": "user", "content": "I like tea."}], "bob", session_id="s2")
+        mem.ingest([{"role": "user", "content": "what do I drink?"},
+                    {"role": "assistant", "content": "On 1 December 2026 you said: I like "
+                     "tea. On 2 December 2026 you said: I like tea. And I walk daily."}],
+                   "bob", session_id="s3")
+        for cube in mem.list_memories("bob", limit=100, kind="episode").items:
+            if cube.scope.session_id == "s2":
+                mem.forget(cube.id, "bob")
+        live = {c.content for c in mem.list_memories("bob", limit=100, kind="episode").items}
+        assert "Assistant: On 1 December 2026 you said: I like tea. And I walk daily." in live
+        assert not any("you said: I like tea. On" in c for c in live)  # s3's quoted it too
