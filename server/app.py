@@ -26,8 +26,9 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Send
@@ -372,6 +373,14 @@ def _mount_mcp(app: FastAPI, mem: MemOS, auth: bool, default_scope: Scope | None
     mount_mcp(app, mem, auth=auth, default_scope=default_scope)
 
 
+def model_json(value: BaseModel) -> Response:
+    """`value` as its JSON response, serialized once. Returned by the endpoints every agent
+    calls in a loop (add, search) with `response_model` naming the type for OpenAPI: a
+    model FastAPI serializes itself is validated again first, and for a plain `def`
+    endpoint on one more worker-thread hand-off per request."""
+    return Response(value.__pydantic_serializer__.to_json(value), media_type="application/json")
+
+
 def create_app(mem: MemOS, *, auth: bool = True,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
                default_scope: Scope | str | None = None, mcp: bool = True) -> FastAPI:
@@ -471,11 +480,12 @@ def create_app(mem: MemOS, *, auth: bool = True,
 
     # -- memories ----------------------------------------------------------------------
 
-    @app.post("/v1/memories", tags=["memories"])
-    def add(body: wire.AddRequest, who: Who) -> AddResult:
+    @app.post("/v1/memories", tags=["memories"], response_model=AddResult)
+    def add(body: wire.AddRequest, who: Who) -> Any:
         """Add one memory (MemOS.add): deduplicated, versioned, indexed."""
-        return mem.add(body.content, add_scope(who, body.visibility, body.session_id),
-                       **body.fields(exclude={"content", "visibility", "session_id"}))
+        added = mem.add(body.content, add_scope(who, body.visibility, body.session_id),
+                        **body.fields(exclude={"content", "visibility", "session_id"}))
+        return model_json(added)
 
     @app.post("/v1/memories/batch", tags=["memories"])
     def add_many(body: wire.BatchAddRequest, who: Who) -> list[AddResult]:
@@ -556,8 +566,8 @@ def create_app(mem: MemOS, *, auth: bool = True,
 
     # -- search ------------------------------------------------------------------------
 
-    @app.post("/v1/search", tags=["search"])
-    def search(body: wire.SearchRequest, who: Who) -> wire.SearchPage:
+    @app.post("/v1/search", tags=["search"], response_model=wire.SearchPage)
+    def search(body: wire.SearchRequest, who: Who) -> Any:
         """Hybrid search (dense, full text, graph) in the key's scope, with filters. A page
         holds `limit` hits; `next_cursor` gives the next ones."""
         options = body.fields(exclude={"query", "limit", "cursor"})
@@ -566,8 +576,8 @@ def create_app(mem: MemOS, *, auth: bool = True,
         hits = mem.search(body.query, who.scope, k=start + body.limit, **options)
         page = hits[start:]
         full = len(hits) == start + body.limit
-        return wire.SearchPage(items=page, next_cursor=wire.encode_cursor(
-            start + body.limit, key) if full else None)
+        return model_json(wire.SearchPage(items=page, next_cursor=wire.encode_cursor(
+            start + body.limit, key) if full else None))
 
     # -- the model ---------------------------------------------------------------------
 
