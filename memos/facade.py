@@ -169,6 +169,16 @@ def _id_arg(value: Any, name: str) -> str:
     return value
 
 
+def _wordings(snap: Mapping[str, Any]) -> list[str]:
+    """The texts a version snapshot holds as said: its content, and the near-duplicate
+    wordings merged into it (a "merge" source keeps each as it was said, and its session's
+    neighbours and transcript quote it in those words)."""
+    texts = [str(snap.get("content") or "")]
+    texts += [src["text"] for src in snap.get("sources") or [] if isinstance(src, Mapping)
+              and src.get("kind") == "merge" and isinstance(src.get("text"), str)]
+    return [t for t in texts if t]
+
+
 def _not_managed(cube: MemCube) -> None:
     """Slots and session states that memos made are caches it manages: a caller changing
     one (its metadata names its blob) could strand or misname tensors."""
@@ -542,7 +552,7 @@ class MemOS:
         if not any("context" in (snap.get("metadata") or {}) and not snap.get("derived_from")
                    for snap in snaps):
             return
-        quoted = sorted({str(snap["content"]) for snap in snaps if snap.get("content")})
+        quoted = sorted({text for snap in snaps for text in _wordings(snap)})
         why = f"a neighbouring turn it quoted ({cube_id}) was {'purged' if erase else 'forgotten'}"
         for text in quoted:
             with self._store.repo.read() as session:
@@ -570,12 +580,12 @@ class MemOS:
         for snap in snaps:
             meta = snap.get("metadata") or {}
             sid = meta.get("session")
-            words = without_speaker(str(snap.get("content") or ""),
-                                    (meta.get("speaker"), meta.get("name"), meta.get("role")))
+            speakers = (meta.get("speaker"), meta.get("name"), meta.get("role"))
+            words = {w for text in _wordings(snap) if (w := without_speaker(text, speakers))}
             if snap.get("derived_from") or not isinstance(sid, str) or not sid or not words:
                 continue
             sessions.add(sid)
-            said.add(words)
+            said |= words
             # The same words said again in another session were stored once, on this cube
             # (dedup), with that message as a further source ("<session>#<turn>").
             for src in snap.get("sources") or []:

@@ -139,3 +139,30 @@ def test_a_superseded_fact_keeps_no_forgotten_turn_findable(tmp_path: Path) -> N
         mem.purge(turn, "alice", reason="test: erase it")
         mem.flush()
     assert files_holding(folder, SECRET.encode()) == []
+
+
+def test_forget_and_purge_reach_a_near_duplicate_turn_merged_into_the_turn(
+        tmp_path: Path) -> None:
+    """The same turn said again in other words that add nothing ("i like ..." for "I like
+    ...") is merged into the stored turn (its text kept as a "merge" source), but its
+    neighbours in the second session quote it as it was said. Before: forgetting the turn
+    left the second wording in those neighbours' searchable context, and after purge memos.db
+    still held it."""
+    folder = tmp_path / "store"
+    with MemOS.open(str(folder), embedder="hashing") as mem:
+        first = mem.ingest([{"role": "user", "content": f"I like {SECRET} a lot"},
+                            {"role": "user", "content": "other stuff here"}],
+                           "alice", session_id="s1", at=T1)
+        second = mem.ingest([{"role": "user", "content": f"i like {SECRET} a lot"},
+                             {"role": "user", "content": "more things there"}],
+                            "alice", session_id="s2", at=T1)
+        turn = first.episodes[0]
+        assert second.episodes[0] == turn  # merged: one cube for both wordings
+        neighbour = second.episodes[1]
+        assert SECRET in mem.get(neighbour, "alice").metadata["context"]  # the test can fail
+        mem.forget(turn, "alice")
+        assert SECRET not in mem.get(neighbour, "alice").metadata.get("context", "")
+        assert not [h for h in mem.search(SECRET, "alice", k=20) if SECRET in str(
+            h.cube.metadata.get("context", "")) or SECRET in h.content]
+        mem.purge(turn, "alice")
+    assert not files_holding(folder, SECRET.encode())
