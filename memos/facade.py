@@ -179,6 +179,28 @@ def _wordings(snap: Mapping[str, Any]) -> list[str]:
     return [t for t in texts if t]
 
 
+def _holds_turn(transcript: str, said: set[str]) -> bool:
+    """Whether a saved transcript ("Name: words" per turn, joined by newlines) holds one of
+    the turns `said` whole: after a line's "Name: ", up to the end of a line (a turn of
+    several lines is several lines of the transcript)."""
+    start = 0
+    while start <= len(transcript):
+        end = transcript.find("\n", start)
+        end = len(transcript) if end < 0 else end
+        colon = transcript.find(": ", start, end)
+        if colon >= 0:
+            at = colon + 2
+            while at < len(transcript) and transcript[at].isspace():
+                at += 1
+            for words in said:
+                if transcript.startswith(words, at):
+                    rest = transcript[at + len(words):].lstrip(" \t\r")
+                    if not rest or rest.startswith("\n"):
+                        return True
+        start = end + 1
+    return False
+
+
 def _not_managed(cube: MemCube) -> None:
     """Slots and session states that memos made are caches it manages: a caller changing
     one (its metadata names its blob) could strand or misname tensors."""
@@ -633,8 +655,7 @@ class MemOS:
             text = str(row.content or "")
             if ("role" not in meta and "session" not in meta
                     and row.session_id in sessions):  # a saved transcript (not a turn)
-                lines = {line.partition(": ")[2].strip() for line in text.splitlines()}
-                if lines & said:
+                if _holds_turn(text, said):
                     copies.append(row.id)
             elif meta.get("role") == "assistant" and quotes_turn(text):
                 # an assistant reply quoting the turn

@@ -167,3 +167,23 @@ def test_a_reply_quoting_a_longer_turn_of_several_sentences_is_no_copy(store_pat
         live = {c.content for c in mem.list_memories("bob", limit=100, kind="episode").items}
         assert "Assistant: On 1 December 2026 you said: I like tea. And I walk daily." in live
         assert not any("you said: I like tea. On" in c for c in live)  # s3's quoted it too
+
+
+def test_purge_of_a_turn_of_several_lines_reaches_the_transcript(store_path: str) -> None:
+    """A message of several lines is several lines of the saved transcript ("Bob: My
+    notes:\\nthe code word is ...\\nremember it"). Before: the transcript was taken for a copy
+    only when one line was the whole turn, so forget left it searchable and after purge
+    memos.db still held the turn's words."""
+    with MemOS.open(store_path, embedder="hashing") as mem:
+        bot = Assistant(mem, "bob", session_id="s1")
+        bot.reply("My notes:\nthe code word is quirkozax\nremember it")
+        bot.reply("I like mint tea.")
+        saved = bot.end_session().saved
+        assert saved is not None
+        turn = _user_turn(mem, "bob", "code word is quirkozax")
+        mem.forget(turn, "bob")
+        assert not _left(mem, "bob", "quirkozax")
+        assert mem.history(saved.transcript_id, "bob")[-1].state.value == "forgotten"
+        mem.purge(turn, "bob")
+        mem.flush()
+        assert not _files_holding(store_path, b"quirkozax")
