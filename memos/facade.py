@@ -201,6 +201,29 @@ def _holds_turn(transcript: str, said: set[str]) -> bool:
     return False
 
 
+def _statement(snap: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A regex of the ways the assistant states a MemReader fact (its snapshot) in a reply:
+    "<Name>'s <attribute> is|was <value>" or "your <attribute> ...", and "<Name> likes
+    <value>" or "you like <value>" (dislikes alike), the value whole, and the value; None
+    for other cubes."""
+    meta = snap.get("metadata") or {}
+    relation, value = meta.get("relation"), meta.get("value")
+    content = str(snap.get("content") or "")
+    if (not isinstance(relation, str) or not isinstance(value, str) or not relation.strip()
+            or len(value.strip()) < 3):
+        return None
+    tail = r"(?!\w)"
+    if relation in ("likes", "dislikes"):
+        name = content.partition(f" {relation} ")[0]
+        who = "you" + (f"|{re.escape(name)}" if name else "")
+        verb = relation[:-1]
+        return rf"\b(?:{who})\s+{verb}s?\s+{re.escape(value)}{tail}", value
+    name = content.partition(f"'s {relation} is ")[0]
+    whose = "your" + (f"|{re.escape(name)}'s" if name and name != content else "")
+    return (rf"\b(?:{whose})\s+{re.escape(relation)}\s+(?:is|was)\s+{re.escape(value)}{tail}"
+            rf"|\(it was {re.escape(value)}\)"), value
+
+
 def _not_managed(cube: MemCube) -> None:
     """Slots and session states that memos made are caches it manages: a caller changing
     one (its metadata names its blob) could strand or misname tensors."""
@@ -559,6 +582,35 @@ class MemOS:
             snaps = [v.snapshot for v in self._store.repo.versions(session, cube_id)]
         self._unquote(cube_id, sc, snaps, erase=erase)
         self._forget_copies(cube_id, sc, snaps, erase=erase)
+        self._forget_statements(cube_id, sc, snaps, erase=erase)
+
+    def _forget_statements(self, cube_id: str, sc: Scope, snaps: list[dict[str, Any]], *,
+                           erase: bool) -> None:
+        """The assistant states a fact in its own words ("Noted: your city is Porto.", "Your
+        city is Porto.", "Ana's city was Porto (until ...)"): forgetting (purging) a fact, or
+        the turn it was read from, forgets (purges) the caller's assistant replies that state
+        it: its subject ("your"/"you" or the name as the fact writes it), attribute and value,
+        the value whole."""
+        with self._store.repo.read() as session:
+            facts = [{"content": r.content, "metadata": r.meta}
+                     for r in self._store.repo.derived_rows(session, [cube_id])
+                     if r.kind in ("fact", "preference") and can_write(r, sc)]
+        stated = dict(s for snap in [*snaps, *facts] if (s := _statement(snap)) is not None)
+        if not stated:
+            return
+        said = re.compile("|".join(stated), re.IGNORECASE)
+        with self._store.repo.read() as session:
+            rows = session.execute(select(CubeRow).where(
+                owned_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
+                CubeRow.id != cube_id,
+                or_(*[CubeRow.content.contains(v, autoescape=True)  # the value as stored
+                      for v in sorted(set(stated.values()))]))).scalars().all()
+            replies = [r.id for r in rows if isinstance(r.meta, Mapping)
+                       and r.meta.get("role") == "assistant"
+                       and (erase or r.state == Lifecycle.ACTIVE.value)
+                       and said.search(str(r.content or ""))]
+        self._drop_copies(replies, sc, f"it stated a fact of cube {cube_id}, which was "
+                          + ("purged" if erase else "forgotten"), erase=erase)
 
     def _unquote(self, cube_id: str, sc: Scope, snaps: list[dict[str, Any]], *,
                  erase: bool) -> None:
@@ -662,6 +714,10 @@ class MemOS:
                 copies.append(row.id)
         why = f"it copied a conversation turn ({cube_id}) that was " + (
             "purged" if erase else "forgotten")
+        self._drop_copies(copies, sc, why, erase=erase)
+
+    def _drop_copies(self, copies: list[str], sc: Scope, why: str, *, erase: bool) -> None:
+        """Purge (`erase`) or forget each copy that is still there."""
         for copy_id in copies:
             try:
                 if erase:

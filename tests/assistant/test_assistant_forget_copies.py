@@ -187,3 +187,35 @@ def test_purge_of_a_turn_of_several_lines_reaches_the_transcript(store_path: str
         mem.purge(turn, "bob")
         mem.flush()
         assert not _files_holding(store_path, b"quirkozax")
+
+
+def test_forget_and_purge_of_a_turn_or_fact_reach_the_replies_stating_its_fact(
+        store_path: str) -> None:
+    """The assistant states a fact read from a turn in its own words: "Noted: your city is
+    Quorbridge." when told, "Your city is Quorbridge." when asked (also in a later session).
+    Before: MemOS.forget / purge of the turn (or of the fact) left both replies searchable,
+    and after purge memos.db still held them. Replies stating another fact stay."""
+    with MemOS.open(store_path, embedder="hashing") as mem:
+        bot = Assistant(mem, "bob", session_id="s1")
+        assert bot.reply("I live in Quorbridge.").text == "Noted: your city is Quorbridge."
+        bot.reply("My sister's city is Zaxby.")
+        bot.end_session()
+        bot = Assistant(mem, "bob", session_id="s2")
+        assert "Quorbridge" in bot.reply("where do I live?").text
+        bot.end_session()
+        turn = _user_turn(mem, "bob", "live in Quorbridge")
+        mem.forget(turn, "bob")
+        assert not _left(mem, "bob", "Quorbridge")
+        assert _left(mem, "bob", "Zaxby")
+        mem.purge(turn, "bob")
+        mem.flush()
+        assert not _files_holding(store_path, b"Quorbridge")
+        assert _left(mem, "bob", "Zaxby")
+    with MemOS.open(store_path, embedder="hashing") as mem:  # the fact itself, by id
+        bot = Assistant(mem, "bob", session_id="s3")
+        bot.reply("My email is qzx@quorbridge.example.")
+        fact = next(h.id for h in mem.search("qzx@quorbridge.example", "bob", k=20,
+                                             kind="fact"))
+        mem.purge(fact, "bob")
+        assert not [c for c in _left(mem, "bob", "qzx@quorbridge.example")
+                    if c.startswith("Assistant:")]
