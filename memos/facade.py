@@ -220,8 +220,10 @@ def _statement(snap: Mapping[str, Any]) -> tuple[str, str] | None:
         return rf"\b(?:{who})\s+{verb}s?\s+{re.escape(value)}{tail}", value
     name = content.partition(f"'s {relation} is ")[0]
     whose = "your" + (f"|{re.escape(name)}'s" if name and name != content else "")
-    return (rf"\b(?:{whose})\s+{re.escape(relation)}\s+(?:is|was)\s+{re.escape(value)}{tail}"
-            rf"|\(it was {re.escape(value)}\)"), value
+    # "...; your city is Lisbon (it was Porto)": the value this attribute had before
+    attribute = rf"\b(?:{whose})\s+{re.escape(relation)}\s+"
+    return (rf"{attribute}(?:is|was)\s+{re.escape(value)}{tail}"
+            rf"|{attribute}is\s[^();]*\(it was {re.escape(value)}\)"), value
 
 
 def _not_managed(cube: MemCube) -> None:

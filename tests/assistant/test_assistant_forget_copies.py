@@ -219,3 +219,23 @@ def test_forget_and_purge_of_a_turn_or_fact_reach_the_replies_stating_its_fact(
         mem.purge(fact, "bob")
         assert not [c for c in _left(mem, "bob", "qzx@quorbridge.example")
                     if c.startswith("Assistant:")]
+
+
+def test_a_fact_is_stated_by_its_own_attribute_only() -> None:
+    """The forms `_forget_statements` reaches: the fact's subject, attribute and value, and
+    the value this attribute had before a change ("your employer is Acme (it was Porto)"),
+    never another attribute's old value."""
+    import re
+
+    from memos.facade import _statement
+
+    stated = _statement({"content": "Bob's employer is Porto.",
+                         "metadata": {"relation": "employer", "value": "Porto"}})
+    assert stated is not None
+    said = re.compile(stated[0], re.IGNORECASE)
+    for reply in ("Your employer is Porto.", "Noted: your employer is Acme (it was Porto).",
+                  "Bob's employer was Porto (until 2 May 2026)."):
+        assert said.search(reply), reply
+    for reply in ("Noted: your city is Lisbon (it was Porto).", "Your employer is Portofino.",
+                  "Noted: your city is Lisbon; your employer is Acme (it was Braga)."):
+        assert not said.search(reply), reply
