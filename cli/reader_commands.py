@@ -111,7 +111,7 @@ def ingest(file: Annotated[str, typer.Argument(
            ) -> None:
     """Read a conversation into memory: every turn an episode, every stated fact a fact.
 
-    Messages: {"role": "user", "content": "I live in Lisbon", "name"?, "at"?}.
+    Messages: {"role": "user", "content": "I live in Lisbon", "name"?, "at"?, "used"?}.
 
     A new value supersedes the old fact; "I'm not allergic to X any more" ends it.
 

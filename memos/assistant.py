@@ -30,7 +30,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -45,6 +45,7 @@ from memos.cube import (
     without_speaker,
 )
 from memos.errors import ConflictError, InvalidInputError, ModelError, NotFoundError, ScopeError
+from memos.reader.ingest import MAX_USED
 
 if TYPE_CHECKING:
     from memos.activation import SavedSession
@@ -489,7 +490,8 @@ class Assistant:
             answer_text, used = self._answer_extractive(cq, facts, hits, text)
         seconds["answer"] = time.perf_counter() - t1
         t2 = time.perf_counter()
-        self._remember(sid, [("user", text), ("assistant", answer_text)], now)
+        self._remember(sid, [("user", text), ("assistant", answer_text)], now,
+                       used=[u.id for u in used])
         seconds["ingest"] = time.perf_counter() - t2
         seconds["total"] = time.perf_counter() - start
         return Reply(text=answer_text, backend=backend, memories=used, seconds=seconds,
@@ -527,7 +529,10 @@ class Assistant:
             answer += " No longer: " + "; ".join(ended) + "."
         seconds = {"ingest": time.perf_counter() - t0}
         t1 = time.perf_counter()
-        self._remember(sid, [("assistant", answer)], now)
+        # The note states the facts learned and the values they replaced or ended.
+        self._remember(sid, [("assistant", answer)], now, used=[
+            *(c.id for c in learned), *((report.superseded + report.ended)
+                                        if report is not None else [])])
         seconds["ingest"] += time.perf_counter() - t1
         seconds["total"] = time.perf_counter() - start
         return Reply(text=answer, backend="note", memories=[], seconds=seconds,
@@ -550,12 +555,16 @@ class Assistant:
                 return "you " + rest
         return text
 
-    def _remember(self, sid: str, messages: list[tuple[str, str]],
-                  now: datetime) -> IngestReport | None:
-        """Write the turns through MemReader and keep them for the session's transcript."""
+    def _remember(self, sid: str, messages: list[tuple[str, str]], now: datetime, *,
+                  used: Sequence[str] = ()) -> IngestReport | None:
+        """Write the turns through MemReader and keep them for the session's transcript.
+        `used`: the memories the assistant's reply drew on, recorded on its episode, so that
+        forgetting or purging one of them forgets or purges the reply (MemOS.forget)."""
         report = None
         if self.learn:
-            report = self.mem.ingest([{"role": role, "content": text, "at": now}
+            ids = list(dict.fromkeys(used))[:MAX_USED]
+            report = self.mem.ingest([{"role": role, "content": text, "at": now,
+                                       **({"used": ids} if role == "assistant" and ids else {})}
                                       for role, text in messages], self.scope, session_id=sid,
                                      at=now, user_name=self._stated_name)
         self._turns.setdefault(sid, []).extend(_Turn(role, text, now)

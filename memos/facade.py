@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from pydantic import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import Text, cast, or_, select
 
 from memos import activation, admin, search, transfer
 from memos.config import (
@@ -445,10 +445,10 @@ class MemOS:
     def ingest(self, messages: Sequence[Mapping[str, Any]], scope: ScopeLike, *,
                session_id: str, at: datetime | None = None, mode: str = "rules",
                user_name: str | None = None) -> IngestReport:
-        """MemReader: chat messages ({"role", "content", "name"?, "at"?}) -> one episode cube
-        per turn plus the facts and preferences stated in them, with provenance; a new value
-        supersedes the old fact, a negation ends it. mode "rules" (offline) or "llm"
-        ($MEMOS_LLM_URL). Bad messages raise InvalidInputError before anything is written.
+        """MemReader: chat messages ({"role", "content", "name"?, "at"?, "used"?}) -> one
+        episode cube per turn plus the facts and preferences stated in them, with provenance;
+        a new value supersedes the old fact, a negation ends it. mode "rules" (offline) or
+        "llm" ($MEMOS_LLM_URL). Bad messages raise InvalidInputError before anything is written.
         See docs/READER.md."""
         from memos.reader.ingest import ingest_messages
 
@@ -585,6 +585,28 @@ class MemOS:
         self._unquote(cube_id, sc, snaps, erase=erase)
         self._forget_copies(cube_id, sc, snaps, erase=erase)
         self._forget_statements(cube_id, sc, snaps, erase=erase)
+        self._forget_users(cube_id, sc, erase=erase)
+
+    def _forget_users(self, cube_id: str, sc: Scope, *, erase: bool) -> None:
+        """The caller's assistant replies that name this cube, or a cube derived from it (a
+        fact read from the turn), among the memories they drew on (an ingested message's
+        "used", which `Assistant` records for every reply, whatever its backend): forgotten
+        (purged) with it, since their words may restate it in any form."""
+        with self._store.repo.read() as session:
+            ids = {cube_id, *(r.id for r in self._store.repo.derived_rows(session, [cube_id])
+                              if can_write(r, sc))}
+            meta_text = cast(CubeRow.meta, Text)
+            rows = session.execute(select(CubeRow).where(
+                owned_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
+                CubeRow.id.not_in(sorted(ids)),
+                or_(*[meta_text.contains(f'"{i}"', autoescape=True) for i in sorted(ids)])
+            )).scalars().all()
+            replies = [r.id for r in rows if isinstance(r.meta, Mapping)
+                       and isinstance(r.meta.get("used"), list)
+                       and ids.intersection(map(str, r.meta["used"]))
+                       and (erase or r.state == Lifecycle.ACTIVE.value)]
+        self._drop_copies(replies, sc, f"it drew on cube {cube_id}, which was "
+                          + ("purged" if erase else "forgotten"), erase=erase)
 
     def _forget_statements(self, cube_id: str, sc: Scope, snaps: list[dict[str, Any]], *,
                            erase: bool) -> None:

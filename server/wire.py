@@ -149,7 +149,7 @@ class AnswerRequest(Request):
 
 class IngestRequest(Request):
     messages: list[dict[str, Any]] = Field(description='Chat messages: {"role", "content", '
-                                           '"name"?, "at"?}.')
+                                           '"name"?, "at"?, "used"?}.')
     session_id: str
     at: datetime | None = None
     mode: str = "rules"

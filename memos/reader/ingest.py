@@ -53,7 +53,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ROLES = frozenset({"user", "assistant", "system", "tool"})
-MESSAGE_FIELDS = frozenset({"role", "content", "name", "at"})
+MESSAGE_FIELDS = frozenset({"role", "content", "name", "at", "used"})
+MAX_USED = 1_000  # ids a message may name as the memories it drew on
 MAX_MESSAGES = 100_000
 CONTEXT_WINDOW = 2  # the LoCoMo path's (memos.eval.locomo.CONTEXT_WINDOW)
 MODES = ("rules", "llm")
@@ -68,12 +69,25 @@ class ChatTurn:
     content: str
     name: str | None
     at: datetime
+    used: tuple[str, ...] = ()  # ids of the memories the message drew on (a reply's)
 
     def speaker(self, user_name: str) -> str:
         if self.name:
             return self.name
         return {"user": user_name, "assistant": "Assistant", "system": "System"}.get(
             self.role, self.role.capitalize())
+
+
+def _used(value: Any, where: str) -> tuple[str, ...]:
+    """A message's "used": the ids of the memories it drew on (an assistant reply's), kept
+    in its episode's metadata so that forgetting or purging one of them reaches the reply."""
+    if value is None:
+        return ()
+    if (not isinstance(value, (list, tuple)) or len(value) > MAX_USED
+            or not all(isinstance(v, str) and 0 < len(v) <= 64 for v in value)):
+        raise InvalidInputError(f"{where}: field 'used' must be a list of up to {MAX_USED:,} "
+                                f"memory ids, got {value!r:.60}")
+    return tuple(dict.fromkeys(value))
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -122,7 +136,7 @@ def check_messages(messages: Any, at: datetime | None = None) -> list[ChatTurn]:
         unknown = set(msg) - MESSAGE_FIELDS
         if unknown:
             raise InvalidInputError(f"{where}: unknown field(s) {sorted(map(str, unknown))}; "
-                                    f"a message has role, content, name and at")
+                                    f"a message has role, content, name, at and used")
         role = msg.get("role")
         if not isinstance(role, str) or role not in ROLES:
             raise InvalidInputError(f"{where}: field 'role' must be one of {sorted(ROLES)}, "
@@ -148,7 +162,7 @@ def check_messages(messages: Any, at: datetime | None = None) -> list[ChatTurn]:
             except ValueError as exc:
                 raise InvalidInputError(str(exc)) from None
         when = _parse_at(msg["at"], where) if msg.get("at") is not None else default_at
-        turns.append(ChatTurn(i, role, content, name, when))
+        turns.append(ChatTurn(i, role, content, name, when, _used(msg.get("used"), where)))
     return turns
 
 
@@ -490,6 +504,8 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
         meta: dict[str, Any] = {"speaker": lt.speaker, "role": t.role, "session": session_id,
                                 "turn": t.index,
                                 "context": turn_context(lo_turns, t.index, CONTEXT_WINDOW)}
+        if t.used:
+            meta["used"] = list(t.used)
         dates = resolve_dates(t.content, t.at)
         if dates:
             meta["dates"] = [{"text": d.text, "date": d.date.isoformat(),

@@ -4,6 +4,7 @@ saved transcript and the assistant's replies that quote it (found by an adversar
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -239,3 +240,46 @@ def test_a_fact_is_stated_by_its_own_attribute_only() -> None:
     for reply in ("Noted: your city is Lisbon (it was Porto).", "Your employer is Portofino.",
                   "Noted: your city is Lisbon; your employer is Acme (it was Braga)."):
         assert not said.search(reply), reply
+
+
+@pytest.mark.parametrize("erase", [False, True])
+def test_a_reply_in_any_words_goes_with_a_memory_it_drew_on(store_path: str, fake_llm: Any,
+                                                            erase: bool) -> None:
+    """An LLM reply restates a memory in words of its own ("Quorbridge, on the east side."):
+    no quote or fact form finds it. Before: forgetting or purging the turn (or the fact read
+    from it) left the reply searchable and in memos.db. Each reply now records the memories it
+    drew on (its episode's "used"), and those go with it; a reply that drew only on other
+    memories stays (the LLM is shown a whole context block: every memory in it counts as
+    drawn on)."""
+    from memos.assistant import LLMConfig
+
+    fake_llm.answer = lambda body: "Quorbridge, on the east side, if I remember well."
+    cfg = LLMConfig(url=fake_llm.url, model="fake-model", key="k")
+    with MemOS.open(store_path) as mem:
+        Assistant(mem, "bob", backend="extractive", session_id="s1").reply(
+            "I live in Quorbridge.")
+        Assistant(mem, "bob", backend="extractive", session_id="s2").reply(
+            "My sister is called Wenlow.")
+        reply = Assistant(mem, "bob", llm=cfg, session_id="s3").reply("Where do I live?")
+        assert reply.backend == "llm" and reply.memories
+        fact = next(h.id for h in mem.search("Quorbridge", "bob", k=20, kind="fact"))
+        assert fact in {m.id for m in reply.memories}
+        other = Assistant(mem, "bob", backend="extractive", session_id="s4").reply(
+            "Who is my sister?")
+        assert "Wenlow" in other.text and fact not in {m.id for m in other.memories}
+        kept = sorted(h.id for h in mem.search("sister Wenlow", "bob", k=50)
+                      if h.cube.metadata.get("role") == "assistant" and "Wenlow" in h.content)
+        assert len(kept) == 2  # "Noted: your sister is Wenlow." and the answer
+        turn = _user_turn(mem, "bob", "I live in Quorbridge")
+        if erase:
+            mem.purge(turn, "bob")
+            mem.flush()
+        else:
+            mem.forget(turn, "bob")
+        assert not [h for h in mem.search("east side remember", "bob", k=50)
+                    if "east side" in h.content]
+        assert sorted(h.id for h in mem.search("sister Wenlow", "bob", k=50)
+                      if h.cube.metadata.get("role") == "assistant"
+                      and "Wenlow" in h.content) == kept
+    if erase:
+        assert _files_holding(store_path, b"on the east side") == []

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from memos import MemOS
 from memos.cube import Lifecycle
@@ -166,3 +169,17 @@ def test_forget_and_purge_reach_a_near_duplicate_turn_merged_into_the_turn(
             h.cube.metadata.get("context", "")) or SECRET in h.content]
         mem.purge(turn, "alice")
     assert not files_holding(folder, SECRET.encode())
+
+
+def test_a_messages_used_must_be_memory_ids(tmp_path: Any) -> None:
+    """"used" names the memories a message drew on: a list of ids, nothing else."""
+    from memos.errors import InvalidInputError
+
+    with MemOS.open(str(tmp_path / "s"), embedder="hashing") as mem:
+        for bad in ("abc", [1], ["x" * 65], [""], {"a": 1}, ["a"] * 1_001):
+            with pytest.raises(InvalidInputError, match="used"):
+                mem.ingest([{"role": "assistant", "content": "hi", "used": bad}], "bob",
+                           session_id="s1")
+        report = mem.ingest([{"role": "assistant", "content": "hi there", "used": ["a", "a"]}],
+                            "bob", session_id="s1")
+        assert mem.get(report.episodes[0], "bob").metadata["used"] == ["a"]
