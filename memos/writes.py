@@ -194,7 +194,9 @@ def _bump(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> Mem
 def _merge(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> MemCube:
     merged = dedup.merge_fields(cube.tags, cand.tags, cube.metadata, cand.metadata,
                                 cube.importance, cand.importance, cube.confidence, cand.confidence)
-    note = SourceRef(kind="merge", at=now, text=cand.content[:500])
+    # The wording whole: its session's neighbours and transcript quote it as said, and
+    # forget and purge find those copies by it (MemOS._unquote, _forget_copies).
+    note = SourceRef(kind="merge", at=now, text=cand.content)
     return cube.model_copy(update={
         "sources": [*cube.sources, *cand.sources, note], "tags": merged.tags,
         "metadata": merged.metadata, "importance": merged.importance,

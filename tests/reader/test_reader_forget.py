@@ -183,3 +183,23 @@ def test_a_messages_used_must_be_memory_ids(tmp_path: Any) -> None:
         report = mem.ingest([{"role": "assistant", "content": "hi there", "used": ["a", "a"]}],
                             "bob", session_id="s1")
         assert mem.get(report.episodes[0], "bob").metadata["used"] == ["a"]
+
+
+def test_purge_reaches_a_long_near_duplicate_wording_whole(tmp_path: Path) -> None:
+    """A merged wording was kept as its first 500 characters only: the rest of a long message,
+    quoted whole by its neighbours in the second session, stayed in memos.db after purge."""
+    folder = tmp_path / "store"
+    tail = "quillbrackentide"
+    long_turn = "I like " + " ".join(f"word{i}" for i in range(120)) + f" and {tail} a lot"
+    assert len(long_turn) > 600
+    with MemOS.open(str(folder), embedder="hashing") as mem:
+        first = mem.ingest([{"role": "user", "content": long_turn},
+                            {"role": "user", "content": "other stuff here"}],
+                           "alice", session_id="s1", at=T1)
+        second = mem.ingest([{"role": "user", "content": long_turn.lower()},
+                             {"role": "user", "content": "more things there"}],
+                            "alice", session_id="s2", at=T1)
+        turn = first.episodes[0]
+        assert second.episodes[0] == turn  # merged: one cube for both wordings
+        mem.purge(turn, "alice")
+    assert not files_holding(folder, tail.encode())
