@@ -179,15 +179,30 @@ def candidate_from_item(item: Any, index: int, scope: Scope, dim: int, now: date
         raise InvalidInputError(f"item {index}: {exc}") from exc
 
 
+def _used(old: dict[str, Any], new: dict[str, Any]) -> list[Any] | None:
+    """The memories a message drew on (metadata "used", an assistant reply's) when the same
+    words come again: both messages' ids, so that forgetting what either drew on reaches the
+    one cube that holds the words. None when that adds nothing."""
+    before, more = old.get("used"), new.get("used")
+    if not isinstance(more, list) or not more:
+        return None
+    kept = before if isinstance(before, list) else []
+    union = list(dict.fromkeys([*kept, *more]))
+    return union if union != kept else None
+
+
 def _bump(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> MemCube:
     known = {(s.kind, s.ref, s.text) for s in cube.sources}
     extra = [s for s in cand.sources if (s.kind, s.ref, s.text) not in known]
     update_fields: dict[str, Any] = {
         "access": cube.access.model_copy(update={"hits": cube.access.hits + 1, "last_access": now})}
+    used = _used(cube.metadata, cand.metadata)
+    if used is not None:
+        update_fields["metadata"] = {**cube.metadata, "used": used}
     if extra:
         update_fields["sources"] = [*cube.sources, *extra]
-        if new_version:
-            update_fields["version"] = cube.version + 1
+    if (extra or used is not None) and new_version:
+        update_fields["version"] = cube.version + 1
     return cube.model_copy(update=update_fields)
 
 
@@ -197,9 +212,10 @@ def _merge(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> Me
     # The wording whole: its session's neighbours and transcript quote it as said, and
     # forget and purge find those copies by it (MemOS._unquote, _forget_copies).
     note = SourceRef(kind="merge", at=now, text=cand.content)
+    used = _used(cube.metadata, cand.metadata)
     return cube.model_copy(update={
         "sources": [*cube.sources, *cand.sources, note], "tags": merged.tags,
-        "metadata": merged.metadata, "importance": merged.importance,
+        "metadata": merged.metadata if used is None else {**merged.metadata, "used": used}, "importance": merged.importance,
         "confidence": merged.confidence,
         "version": cube.version + 1 if new_version else cube.version})
 

@@ -203,3 +203,20 @@ def test_purge_reaches_a_long_near_duplicate_wording_whole(tmp_path: Path) -> No
         assert second.episodes[0] == turn  # merged: one cube for both wordings
         mem.purge(turn, "alice")
     assert not files_holding(folder, tail.encode())
+
+
+def test_the_same_reply_again_keeps_what_both_drew_on(tmp_path: Path) -> None:
+    """Words said again are stored once: the second reply's "used" was dropped, so forgetting
+    what only it drew on left the words in place."""
+    with MemOS.open(str(tmp_path / "s"), embedder="hashing") as mem:
+        a = mem.add("Bob's city is Quorbridge.", "bob", kind="fact").id
+        b = mem.add("Bob's town is Quorbridge.", "bob", kind="fact").id
+        first = mem.ingest([{"role": "assistant", "content": "You live in Quorbridge.",
+                             "used": [a]}], "bob", session_id="s1")
+        second = mem.ingest([{"role": "assistant", "content": "You live in Quorbridge.",
+                              "used": [b]}], "bob", session_id="s2")
+        reply = first.episodes[0]
+        assert second.episodes == [reply]
+        assert mem.get(reply, "bob").metadata["used"] == [a, b]
+        mem.forget(b, "bob")
+        assert mem.history(reply, "bob")[-1].state == Lifecycle.FORGOTTEN
