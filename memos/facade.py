@@ -567,27 +567,38 @@ class MemOS:
         return self._new_version(cube_id, sc, "rollback", **fields)
 
     def forget(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None) -> MemCube:
+        return self._forget(cube_id, scope, reason=reason)
+
+    def _forget(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None,
+                reaching: frozenset[str] = frozenset()) -> MemCube:
         # Cubes derived from this one (activation slots, adapters) are forgotten in the same
         # transaction: cross-tier forgetting (invariant 3) cannot be left half done.
         forgotten = self._new_version(
             cube_id, scope, "forget", reason, state=Lifecycle.FORGOTTEN,
             cascade=lambda session: admin.forget_derived(self._store, session, cube_id,
                                                          as_scope(scope)))
-        self._reach_copies(cube_id, as_scope(scope), erase=False)
+        self._reach_copies(cube_id, as_scope(scope), erase=False, reaching=reaching)
         return forgotten
 
-    def _reach_copies(self, cube_id: str, sc: Scope, *, erase: bool) -> None:
+    def _reach_copies(self, cube_id: str, sc: Scope, *, erase: bool,
+                      reaching: frozenset[str] = frozenset()) -> None:
         """Forget (or, with `erase`, purge) what copies a conversation turn's words: its
         neighbours' contexts (`_unquote`), its sessions' transcripts and the replies quoting
-        it (`_forget_copies`), both from the turn's version snapshots, read once."""
+        it (`_forget_copies`), both from the turn's version snapshots, read once. `reaching`:
+        the cubes whose copies are being reached further up this call (a purged cube is
+        erased only after its copies), never taken for a copy again: replies may name each
+        other in their "used", and purging one would otherwise purge the other, and it
+        again, without end."""
         with self._store.repo.read() as session:
             snaps = [v.snapshot for v in self._store.repo.versions(session, cube_id)]
+        reaching = reaching | {cube_id}
         self._unquote(cube_id, sc, snaps, erase=erase)
-        self._forget_copies(cube_id, sc, snaps, erase=erase)
-        self._forget_statements(cube_id, sc, snaps, erase=erase)
-        self._forget_users(cube_id, sc, erase=erase)
+        self._forget_copies(cube_id, sc, snaps, erase=erase, reaching=reaching)
+        self._forget_statements(cube_id, sc, snaps, erase=erase, reaching=reaching)
+        self._forget_users(cube_id, sc, erase=erase, reaching=reaching)
 
-    def _forget_users(self, cube_id: str, sc: Scope, *, erase: bool) -> None:
+    def _forget_users(self, cube_id: str, sc: Scope, *, erase: bool,
+                      reaching: frozenset[str]) -> None:
         """The caller's assistant replies that name this cube, or a cube derived from it (a
         fact read from the turn), among the memories they drew on (an ingested message's
         "used", which `Assistant` records for every reply, whatever its backend): forgotten
@@ -606,10 +617,10 @@ class MemOS:
                        and ids.intersection(map(str, r.meta["used"]))
                        and (erase or r.state == Lifecycle.ACTIVE.value)]
         self._drop_copies(replies, sc, f"it drew on cube {cube_id}, which was "
-                          + ("purged" if erase else "forgotten"), erase=erase)
+                          + ("purged" if erase else "forgotten"), erase=erase, reaching=reaching)
 
     def _forget_statements(self, cube_id: str, sc: Scope, snaps: list[dict[str, Any]], *,
-                           erase: bool) -> None:
+                           erase: bool, reaching: frozenset[str]) -> None:
         """The assistant states a fact in its own words ("Noted: your city is Porto.", "Your
         city is Porto.", "Ana's city was Porto (until ...)"): forgetting (purging) a fact, or
         the turn it was read from, forgets (purges) the caller's assistant replies that state
@@ -634,7 +645,7 @@ class MemOS:
                        and (erase or r.state == Lifecycle.ACTIVE.value)
                        and said.search(str(r.content or ""))]
         self._drop_copies(replies, sc, f"it stated a fact of cube {cube_id}, which was "
-                          + ("purged" if erase else "forgotten"), erase=erase)
+                          + ("purged" if erase else "forgotten"), erase=erase, reaching=reaching)
 
     def _unquote(self, cube_id: str, sc: Scope, snaps: list[dict[str, Any]], *,
                  erase: bool) -> None:
@@ -665,7 +676,7 @@ class MemOS:
                     self._store.repo.scrub_quotes(session, sc, text, exclude=cube_id)
 
     def _forget_copies(self, cube_id: str, sc: Scope, snaps: list[dict[str, Any]], *,
-                       erase: bool) -> None:
+                       erase: bool, reaching: frozenset[str]) -> None:
         """A conversation turn's words are also copied whole into its session's saved
         transcript (`save_session`: one "Name: words" line per turn) and into an assistant
         reply that quoted it ("On ... you said: words"). Forgetting the turn forgets those
@@ -738,20 +749,23 @@ class MemOS:
                 copies.append(row.id)
         why = f"it copied a conversation turn ({cube_id}) that was " + (
             "purged" if erase else "forgotten")
-        self._drop_copies(copies, sc, why, erase=erase)
+        self._drop_copies(copies, sc, why, erase=erase, reaching=reaching)
 
-    def _drop_copies(self, copies: list[str], sc: Scope, why: str, *, erase: bool) -> None:
-        """Purge (`erase`) or forget each copy that is still there."""
+    def _drop_copies(self, copies: list[str], sc: Scope, why: str, *, erase: bool,
+                     reaching: frozenset[str]) -> None:
+        """Purge (`erase`) or forget each copy that is still there (and not `reaching`)."""
         for copy_id in copies:
+            if copy_id in reaching:
+                continue  # its copies are being reached further up: it goes there
             try:
                 if erase:
-                    self.purge(copy_id, sc, reason=why)
+                    self._purge(copy_id, sc, reason=why, reaching=reaching)
                 else:
                     with self._store.repo.read() as session:
                         row = self._store.repo.row_by_id(session, copy_id)
                     if row is None or row.state != Lifecycle.ACTIVE.value:
                         continue  # forgotten already (as a copy of a reply forgotten here)
-                    self.forget(copy_id, sc, reason=why)
+                    self._forget(copy_id, sc, reason=why, reaching=reaching)
             except NotFoundError:  # gone already (erased as another copy's copy)
                 continue
 
@@ -941,6 +955,11 @@ class MemOS:
 
     def purge(self, cube_id: str | None, scope: ScopeLike, *, all_of_user: bool = False,
               reason: str | None = None, actor: str | None = None) -> PurgeReport:
+        return self._purge(cube_id, scope, all_of_user=all_of_user, reason=reason, actor=actor)
+
+    def _purge(self, cube_id: str | None, scope: ScopeLike, *, all_of_user: bool = False,
+               reason: str | None = None, actor: str | None = None,
+               reaching: frozenset[str] = frozenset()) -> PurgeReport:
         sc = as_scope(scope)
         if cube_id is not None:
             _id_arg(cube_id, "cube_id")
@@ -948,7 +967,8 @@ class MemOS:
         if cube_id is not None and not all_of_user:
             with self._store.repo.read() as session:  # the caller may erase it, or NotFound
                 self._store.row(session, cube_id, sc, write=True)
-            self._reach_copies(cube_id, sc, erase=True)  # contexts, transcripts, replies
+            self._reach_copies(cube_id, sc, erase=True,  # contexts, transcripts, replies
+                               reaching=reaching)
         report = admin.purge(self._store, cube_id, sc, all_of_user,
                              _text_arg(reason, "reason", MAX_REASON_CHARS),
                              _text_arg(actor, "actor", 256))

@@ -11,6 +11,7 @@ import pytest
 
 from memos import MemOS
 from memos.cube import Lifecycle
+from memos.errors import NotFoundError
 
 T1 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 SECRET = "kumquatzzle"
@@ -220,3 +221,24 @@ def test_the_same_reply_again_keeps_what_both_drew_on(tmp_path: Path) -> None:
         assert mem.get(reply, "bob").metadata["used"] == [a, b]
         mem.forget(b, "bob")
         assert mem.history(reply, "bob")[-1].state == Lifecycle.FORGOTTEN
+
+
+def test_purge_of_replies_naming_each_other_in_used_ends(tmp_path: Path) -> None:
+    """Two replies may name each other in "used" (the same words said again are stored once,
+    with both messages' ids). Before: purging one purged the other first, which purged the
+    first again, without end (RecursionError, a 500 through the server)."""
+    folder = tmp_path / "store"
+    with MemOS.open(str(folder), embedder="hashing") as mem:
+        first = mem.ingest([{"role": "assistant", "content": f"Alpha {SECRET} words."}],
+                           "alice", session_id="s1").episodes[0]
+        second = mem.ingest([{"role": "assistant", "content": "Beta other words.",
+                              "used": [first]}], "alice", session_id="s2").episodes[0]
+        again = mem.ingest([{"role": "assistant", "content": f"Alpha {SECRET} words.",
+                             "used": [second]}], "alice", session_id="s3").episodes[0]
+        assert again == first and mem.get(first, "alice").metadata["used"] == [second]
+        report = mem.purge(first, "alice")
+        assert first in report.cube_ids
+        for cube_id in (first, second):
+            with pytest.raises(NotFoundError):
+                mem.get(cube_id, "alice")
+    assert files_holding(folder, SECRET.encode()) == []
