@@ -201,25 +201,32 @@ def _holds_turn(transcript: str, said: set[str]) -> bool:
     return False
 
 
-def _statement(snap: Mapping[str, Any]) -> tuple[str, str] | None:
+def _statement(snap: Mapping[str, Any], user: str | None = None) -> tuple[str, str] | None:
     """A regex of the ways the assistant states a MemReader fact (its snapshot) in a reply:
     "<Name>'s <attribute> is|was <value>" or "your <attribute> ...", and "<Name> likes
     <value>" or "you like <value>" (dislikes alike), the value whole, and the value; None
-    for other cubes."""
+    for other cubes. The second person only for a fact about the user (its subject
+    "user:<user>", or none given): "your city is Porto" never states Ana's city."""
     meta = snap.get("metadata") or {}
     relation, value = meta.get("relation"), meta.get("value")
     content = str(snap.get("content") or "")
     if (not isinstance(relation, str) or not isinstance(value, str) or not relation.strip()
             or len(value.strip()) < 3):
         return None
+    subject = meta.get("subject")
+    yours = user is None or not isinstance(subject, str) or subject == f"user:{user}"
     tail = r"(?!\w)"
     if relation in ("likes", "dislikes"):
         name = content.partition(f" {relation} ")[0]
-        who = "you" + (f"|{re.escape(name)}" if name else "")
+        who = "|".join([*(["you"] if yours else []),
+                        *([re.escape(name)] if name and name != content else [])])
         verb = relation[:-1]
-        return rf"\b(?:{who})\s+{verb}s?\s+{re.escape(value)}{tail}", value
+        return (rf"\b(?:{who})\s+{verb}s?\s+{re.escape(value)}{tail}", value) if who else None
     name = content.partition(f"'s {relation} is ")[0]
-    whose = "your" + (f"|{re.escape(name)}'s" if name and name != content else "")
+    whose = "|".join([*(["your"] if yours else []),
+                      *([f"{re.escape(name)}'s"] if name and name != content else [])])
+    if not whose:
+        return None
     # "...; your city is Lisbon (it was Porto)": the value this attribute had before
     attribute = rf"\b(?:{whose})\s+{re.escape(relation)}\s+"
     return (rf"{attribute}(?:is|was)\s+{re.escape(value)}{tail}"
@@ -630,7 +637,8 @@ class MemOS:
             facts = [{"content": r.content, "metadata": r.meta}
                      for r in self._store.repo.derived_rows(session, [cube_id])
                      if r.kind in ("fact", "preference") and can_write(r, sc)]
-        stated = dict(s for snap in [*snaps, *facts] if (s := _statement(snap)) is not None)
+        stated = dict(s for snap in [*snaps, *facts]
+                      if (s := _statement(snap, sc.user_id)) is not None)
         if not stated:
             return
         said = re.compile("|".join(stated), re.IGNORECASE)

@@ -283,3 +283,22 @@ def test_a_reply_in_any_words_goes_with_a_memory_it_drew_on(store_path: str, fak
                       and "Wenlow" in h.content) == kept
     if erase:
         assert _files_holding(store_path, b"on the east side") == []
+
+
+def test_forgetting_another_persons_fact_keeps_the_reply_stating_the_users_own(
+        store_path: str) -> None:
+    """"your city is Porto" states the user's own city. Before: forgetting (purging) Ana's
+    fact "Ana's city is Porto", or the turn it was read from, also forgot the reply "Noted:
+    your city is Porto.", since every fact's forms took "your" for its subject."""
+    with MemOS.open(store_path, embedder="hashing") as mem:
+        bot = Assistant(mem, "bob", session_id="s1")
+        assert bot.reply("I live in Porto.").text == "Noted: your city is Porto."
+        assert bot.reply("My friend Ana likes tea.").text.endswith("; Ana likes tea.")
+        assert bot.reply("I like tea.").text == "Noted: you like tea."
+        assert bot.reply("Ana lives in Porto.").text == "Noted: Ana's city is Porto."
+        for words in ("Ana lives in Porto", "Ana likes tea"):  # the turns stating Ana's
+            mem.forget(_user_turn(mem, "bob", words), "bob")
+        live = {c.content for c in mem.list_memories("bob", limit=100, kind="episode").items}
+        assert "Assistant: Noted: your city is Porto." in live
+        assert "Assistant: Noted: you like tea." in live
+        assert not [c for c in live if "Ana's city" in c or "Ana likes" in c]
