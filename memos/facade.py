@@ -227,10 +227,13 @@ def _statement(snap: Mapping[str, Any], user: str | None = None) -> tuple[str, s
                       *([f"{re.escape(name)}'s"] if name and name != content else [])])
     if not whose:
         return None
-    # "...; your city is Lisbon (it was Porto)": the value this attribute had before
+    # "...; your city is Lisbon (it was Porto)": the value this attribute had before. The
+    # words between stop at the attribute said again: a reply saying it many times over
+    # is read once, not again from each time (quadratic in a long reply).
     attribute = rf"\b(?:{whose})\s+{re.escape(relation)}\s+"
     return (rf"{attribute}(?:is|was)\s+{re.escape(value)}{tail}"
-            rf"|{attribute}is\s[^();]*\(it was {re.escape(value)}\)"), value
+            rf"|{attribute}is\s(?:(?!{attribute})[^();])*\(it was {re.escape(value)}\)"
+            ), value
 
 
 def _not_managed(cube: MemCube) -> None:
