@@ -75,6 +75,7 @@ from memos.stores.repository import (
     can_write,
     cube_from_row,
     gone_to,
+    like_part,
     live_clause,
     owned_clause,
     visible_clause,
@@ -649,7 +650,7 @@ class MemOS:
             rows = session.execute(select(CubeRow).where(
                 owned_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
                 CubeRow.id != cube_id,
-                or_(*[CubeRow.content.contains(v, autoescape=True)  # the value as stored
+                or_(*[CubeRow.content.contains(like_part(v), autoescape=True)  # the value
                       for v in sorted(set(stated.values()))]))).scalars().all()
             replies = [r.id for r in rows if isinstance(r.meta, Mapping)
                        and r.meta.get("role") == "assistant"
@@ -722,7 +723,8 @@ class MemOS:
                 owned_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
                 CubeRow.id != cube_id,
                 or_(CubeRow.session_id.in_(sorted(sessions)),
-                    *[CubeRow.content.contains(w, autoescape=True) for w in sorted(said)])
+                    *[CubeRow.content.contains(like_part(w), autoescape=True)
+                      for w in sorted(said)])
             )).scalars().all()
             candidates = [r for r in rows if erase or r.state == Lifecycle.ACTIVE.value]
         # Other turns of the caller's that start with the turn's words and say more ("I like

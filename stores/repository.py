@@ -168,6 +168,16 @@ def visible_clause(scope: Scope) -> ColumnElement[bool]:
     return or_(own, CubeRow.visibility == Visibility.PUBLIC.value)
 
 
+MAX_LIKE_CHARS = 4_000  # of a LIKE needle: SQLite refuses patterns over 50,000 bytes
+
+
+def like_part(text: str) -> str:
+    """The part of `text` a SQL `contains` looks for: its first MAX_LIKE_CHARS characters
+    (4 bytes each at most in UTF-8, twice that escaped, under SQLite's 50,000-byte limit on a
+    LIKE pattern). A prefilter only: the caller checks the whole text in Python."""
+    return text[:MAX_LIKE_CHARS]
+
+
 def drop_quote(context: str, quoted: str) -> str:
     """`context` (neighbouring turns joined by spaces) without any copy of `quoted`."""
     return " ".join(part.strip() for part in context.split(quoted) if part.strip())
@@ -690,7 +700,7 @@ class Repository:
         ctx = CubeRow.meta["context"].as_string()
         rows = session.execute(select(CubeRow).where(
             owned_clause(scope), CubeRow.tier == Tier.PLAINTEXT.value,
-            ctx.contains(quoted, autoescape=True))).scalars()
+            ctx.contains(like_part(quoted), autoescape=True))).scalars()
         return [r for r in rows if r.id != exclude
                 and quoted in str((r.meta or {}).get("context", ""))]
 

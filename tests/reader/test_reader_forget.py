@@ -242,3 +242,21 @@ def test_purge_of_replies_naming_each_other_in_used_ends(tmp_path: Path) -> None
             with pytest.raises(NotFoundError):
                 mem.get(cube_id, "alice")
     assert files_holding(folder, SECRET.encode()) == []
+
+
+def test_forget_and_purge_of_a_long_turn(tmp_path: Path) -> None:
+    """A turn may hold up to 500,000 bytes; its neighbours quote it whole. Before: forgetting
+    or purging a turn of over 50,000 bytes raised sqlite3's OperationalError ("LIKE or GLOB
+    pattern too complex": the turn's words were the pattern), so it could not be erased."""
+    folder = tmp_path / "store"
+    long_turn = f"I like {SECRET} " + "and more words " * 5_000
+    with MemOS.open(str(folder), embedder="hashing") as mem:
+        report = mem.ingest([{"role": "user", "content": long_turn},
+                             {"role": "user", "content": "other stuff here"}],
+                            "alice", session_id="s1", at=T1)
+        turn, neighbour = report.episodes
+        assert SECRET in mem.get(neighbour, "alice").metadata["context"]
+        mem.forget(turn, "alice")
+        assert SECRET not in mem.get(neighbour, "alice").metadata.get("context", "")
+        mem.purge(turn, "alice")
+    assert files_holding(folder, SECRET.encode()) == []
