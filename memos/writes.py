@@ -210,11 +210,14 @@ def _merge(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> Me
     merged = dedup.merge_fields(cube.tags, cand.tags, cube.metadata, cand.metadata,
                                 cube.importance, cand.importance, cube.confidence, cand.confidence)
     # The wording whole: its session's neighbours and transcript quote it as said, and
-    # forget and purge find those copies by it (MemOS._unquote, _forget_copies).
-    note = SourceRef(kind="merge", at=now, text=cand.content)
+    # forget and purge find those copies by it (MemOS._unquote, _forget_copies). Once: the
+    # same wording merged again (up to 1 MB each time) adds nothing but bytes to every version.
+    merged_before = {s.text for s in cube.sources if s.kind == "merge"}
+    notes = ([] if cand.content in merged_before
+             else [SourceRef(kind="merge", at=now, text=cand.content)])
     used = _used(cube.metadata, cand.metadata)
     return cube.model_copy(update={
-        "sources": [*cube.sources, *cand.sources, note], "tags": merged.tags,
+        "sources": [*cube.sources, *cand.sources, *notes], "tags": merged.tags,
         "metadata": merged.metadata if used is None else {**merged.metadata, "used": used}, "importance": merged.importance,
         "confidence": merged.confidence,
         "version": cube.version + 1 if new_version else cube.version})

@@ -260,3 +260,24 @@ def test_forget_and_purge_of_a_long_turn(tmp_path: Path) -> None:
         assert SECRET not in mem.get(neighbour, "alice").metadata.get("context", "")
         mem.purge(turn, "alice")
     assert files_holding(folder, SECRET.encode()) == []
+
+
+def test_the_same_near_duplicate_wording_is_kept_once(tmp_path: Path) -> None:
+    """A merged wording is kept whole (up to 1 MB) in a "merge" source. Before: each time the
+    same wording came again it was appended again, and every new version's snapshot held
+    every copy (quadratic bytes for a long message repeated)."""
+    folder = tmp_path / "store"
+    words = f"I like {SECRET} a lot " + "and more words " * 50
+    with MemOS.open(str(folder), embedder="hashing") as mem:
+        turn = mem.ingest([{"role": "user", "content": words}], "alice",
+                          session_id="s0", at=T1).episodes[0]
+        for i in range(1, 4):
+            again = mem.ingest([{"role": "user", "content": words.lower()}], "alice",
+                               session_id=f"s{i}", at=T1).episodes[0]
+            assert again == turn  # merged
+        cube = mem.get(turn, "alice")
+        merges = [s.text for s in cube.sources if s.kind == "merge"]
+        assert len(merges) == 1 and f"i like {SECRET} a lot" in str(merges[0])
+        assert len([s for s in cube.sources if s.kind == "message"]) == 4  # every message
+        mem.purge(turn, "alice")
+    assert files_holding(folder, SECRET.encode()) == []
