@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from memos.cube import (
+    MAX_USED,
     Kind,
     MemCube,
     Scope,
@@ -45,7 +46,6 @@ from memos.cube import (
     without_speaker,
 )
 from memos.errors import ConflictError, InvalidInputError, ModelError, NotFoundError, ScopeError
-from memos.reader.ingest import MAX_USED
 
 if TYPE_CHECKING:
     from memos.activation import SavedSession

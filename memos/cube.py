@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_CONTENT_BYTES = 1_000_000  # 1 MB of UTF-8: larger texts belong in a document store, chunked
 MAX_BATCH = 100_000  # add_many's batch_size: cubes per transaction (MemOS and memos.Client)
+# Ids a message may name as the memories it drew on (metadata "used"); the same words said
+# again keep the newest this many of both lists.
+MAX_USED = 1_000
 MAX_TAG_CHARS = 256  # the width of cube_tags.tag (PostgreSQL enforces it; SQLite would not)
 # Bidirectional overrides and isolates: they make an id display as another id.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

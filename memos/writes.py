@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 
 from memos.cube import (
     MAX_CONTENT_BYTES,
+    MAX_USED,
     Lifecycle,
     MemCube,
     Scope,
@@ -182,12 +183,14 @@ def candidate_from_item(item: Any, index: int, scope: Scope, dim: int, now: date
 def _used(old: dict[str, Any], new: dict[str, Any]) -> list[Any] | None:
     """The memories a message drew on (metadata "used", an assistant reply's) when the same
     words come again: both messages' ids, so that forgetting what either drew on reaches the
-    one cube that holds the words. None when that adds nothing."""
+    one cube that holds the words, the newest MAX_USED of them (words said again and again,
+    "I don't know.", would otherwise gather every memory ever shown with them). None when
+    that adds nothing."""
     before, more = old.get("used"), new.get("used")
     if not isinstance(more, list) or not more:
         return None
     kept = before if isinstance(before, list) else []
-    union = list(dict.fromkeys([*kept, *more]))
+    union = list(dict.fromkeys([*kept, *more]))[-MAX_USED:]
     return union if union != kept else None
 
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from memos.cube import (
     MAX_CONTENT_BYTES,
+    MAX_USED,
     MemCube,
     Scope,
     check_stored_text,
@@ -54,7 +55,6 @@ log = logging.getLogger(__name__)
 
 ROLES = frozenset({"user", "assistant", "system", "tool"})
 MESSAGE_FIELDS = frozenset({"role", "content", "name", "at", "used"})
-MAX_USED = 1_000  # ids a message may name as the memories it drew on
 MAX_MESSAGES = 100_000
 CONTEXT_WINDOW = 2  # the LoCoMo path's (memos.eval.locomo.CONTEXT_WINDOW)
 MODES = ("rules", "llm")

@@ -281,3 +281,17 @@ def test_the_same_near_duplicate_wording_is_kept_once(tmp_path: Path) -> None:
         assert len([s for s in cube.sources if s.kind == "message"]) == 4  # every message
         mem.purge(turn, "alice")
     assert files_holding(folder, SECRET.encode()) == []
+
+
+def test_words_said_again_and_again_keep_the_newest_ids_they_drew_on(tmp_path: Path) -> None:
+    """A reply said many times ("I don't know.") gathered every id it was ever shown with,
+    into every later version: the union keeps the newest MAX_USED."""
+    from memos.cube import MAX_USED
+
+    with MemOS.open(str(tmp_path / "s"), embedder="hashing") as mem:
+        ids = [f"{i:032x}" for i in range(MAX_USED + 300)]
+        first = mem.ingest([{"role": "assistant", "content": "I don't know.",
+                             "used": ids[:MAX_USED]}], "bob", session_id="s1").episodes[0]
+        mem.ingest([{"role": "assistant", "content": "I don't know.", "used": ids[MAX_USED:]}],
+                   "bob", session_id="s2")
+        assert mem.get(first, "bob").metadata["used"] == ids[-MAX_USED:]
