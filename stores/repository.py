@@ -40,6 +40,7 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from memos.config import shown_location
 from memos.cube import AccessStats, Lifecycle, MemCube, Scope, Tier, Visibility, utcnow
 from memos.errors import InvalidInputError, StoreError
 from memos.stores.schema import (
@@ -368,9 +369,12 @@ class Repository:
                 if not had_derivations:
                     _backfill_derivations(conn)
         except OperationalError as exc:
+            # shown_location: a URL's password never goes into a message.
+            advice = ("another process holds its write lock for longer than the busy timeout; "
+                      "retry when that process is done" if "locked" in str(exc.orig) else
+                      "check the path or URL and that the database server is running")
             raise StoreError(
-                f"cannot open the store at {url}: {exc.orig}; check the path or URL "
-                "and that the database server is running") from exc
+                f"cannot open the store at {shown_location(url)}: {exc.orig}; {advice}") from exc
         self._write_lock = threading.RLock()
         self._datetime_bind = _UTC_TYPE.impl.dialect_impl(self.engine.dialect).bind_processor(
             self.engine.dialect)

@@ -164,3 +164,15 @@ def test_eval_locomo_refuses_counts_below_range(memos_cli: Run, tmp_path: Path,
                        *mode, store_args=False)
     assert result.code == 2, result.err
     assert option[0] in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("command", [("stats",), ("add", "some text", "-u", "alice")])
+def test_unreachable_database_never_prints_its_password(memos_cli: Run,
+                                                        command: tuple[str, ...]) -> None:
+    # Port 1 refuses connections: the open fails after the URL passed the scheme check.
+    result = memos_cli(*command, "--store", "postgresql+psycopg://bob:hunter2@127.0.0.1:1/db")
+    assert result.code == 1
+    line = _one_error_line(result)
+    assert "cannot open the store" in line
+    assert "hunter2" not in result.err + result.out
+    assert "bob:***@127.0.0.1" in line
