@@ -218,7 +218,11 @@ def make_embedder(spec: Embedder | str | None) -> Embedder:
             return HashingEmbedder(dim=int(match.group(1)))
         if spec.lower() in _MINILM_NAMES or spec.startswith("st:"):
             return SentenceTransformerEmbedder("sentence-transformers/all-MiniLM-L6-v2")
-        if Path(spec).exists():
+        try:
+            is_path = Path(spec).exists()
+        except OSError:  # e.g. a name too long for the file system: no model folder
+            is_path = False
+        if is_path:
             return SentenceTransformerEmbedder(spec)
         raise InvalidInputError(
             f"unknown embedder {spec!r}; use 'hashing', 'hashing:DIM', 'minilm' or a local "

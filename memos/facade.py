@@ -21,6 +21,7 @@ from sqlalchemy import Text, cast, or_, select
 
 from memos import activation, admin, search, transfer
 from memos.config import (
+    DEFAULT_FOLDER,
     MemosConfig,
     is_database_url,
     resolve_location,
@@ -326,15 +327,21 @@ class MemOS:
         config = config or MemosConfig.from_env()
         if index_dir is not None:
             config = config.model_copy(update={"index_dir": str(index_dir)})
-        url, folder = resolve_location(path_or_url, config)
-        location = str(path_or_url or config.url or folder)
-        if not create and not store_exists(url):
+        try:
+            url, folder = resolve_location(path_or_url, config)
+            location = str(path_or_url or config.url or folder)
+            exists = create or store_exists(url)
+            if exists and url.startswith("sqlite:///"):
+                Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # /proc, a file where the folder goes, a name too long, ...
+            shown = shown_location(str(path_or_url or config.url or DEFAULT_FOLDER))
+            raise StoreError(f"cannot open the store at {shown}: {exc.strerror or exc}; pass "
+                             "a folder you can write to as --store (or $MEMOS_URL)") from None
+        if not exists:
             shown = shown_location(location)
             raise StoreError(
                 f"no memos store at {shown}: create it with `memos init --store {shown}` "
                 "(MemOS.open(..., create=True)), or pass the right --store (or $MEMOS_URL)")
-        if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         repo = Repository(url, config.busy_timeout_ms)
         try:
             emb, store_id = admin.resolve_embedder(repo, embedder, config)

@@ -446,8 +446,18 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
             on_error: str, progress: ProgressFn | None) -> ImportReport:
     if on_error not in ("skip", "abort"):
         raise InvalidInputError("on_error must be 'skip' or 'abort'")
-    if isinstance(source, (str, os.PathLike)) and not Path(source).is_file():
-        raise InvalidInputError(f"import file {source} does not exist")
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            is_dir, is_file = Path(source).is_dir(), Path(source).is_file()
+        except OSError as exc:  # e.g. a name too long for the file system
+            raise InvalidInputError(f"cannot read import file {str(source)!r:.80}: "
+                                    f"{exc.strerror}; pass the path of a memos export") from None
+        if is_dir:
+            raise InvalidInputError(f"import file {source} is a folder; pass the .jsonl file "
+                                    "that `memos export` wrote")
+        if not is_file:
+            raise InvalidInputError(f"import file {source} does not exist; pass the path of a "
+                                    "memos export (`memos export FILE` writes one)")
     errors, cubes, edges = _parse_file(source, scope)
     report = ImportReport()
     repo = store.repo

@@ -46,7 +46,11 @@ def save_checkpoint(model: MemoryModel, out_dir: str | Path, meta: dict[str, Any
 def read_config(path: str | Path) -> ModelConfig:
     path = Path(path)
     cfg_file = path / CONFIG_FILE
-    if not cfg_file.is_file():
+    try:
+        found = cfg_file.is_file()
+    except OSError:  # a name too long for the file system is no checkpoint either
+        found = False
+    if not found:
         raise CheckpointError(f"{path} is not a checkpoint (no {CONFIG_FILE}); train one with `memos model train`")
     try:
         data = json.loads(cfg_file.read_text())
