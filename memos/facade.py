@@ -1294,8 +1294,8 @@ class MemOS:
         """One scheduler pass: expire, promote hot cubes to slots, evict cold blobs."""
         from memos import scheduler
 
-        return scheduler.run_once(self._store, self._activation(), config, dry_run=dry_run,
-                                  now=_now_arg(now))
+        return scheduler.run_once(self._store, self._activation(), config,
+                                  dry_run=_bool_arg(dry_run, "dry_run"), now=_now_arg(now))
 
     def start_scheduler(self, interval: float = 60.0, *,
                         config: SchedulerConfig | None = None) -> None:

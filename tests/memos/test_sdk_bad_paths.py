@@ -1,6 +1,6 @@
 """Paths and names the file system refuses (a name too long, /proc, a file where a folder
 goes, a folder where a file goes) are bad input to the SDK: a memos error that says what
-to do, never a bare OSError."""
+to do, never a bare OSError; a flag of the wrong type is InvalidInputError before any work."""
 
 from __future__ import annotations
 
@@ -52,3 +52,9 @@ def test_import_of_a_path_that_is_no_file_is_invalid_input(mem: Any, tmp_path: P
 def test_a_model_path_too_long_is_a_memos_error(mem: Any) -> None:
     with pytest.raises(MemosError, match="not a checkpoint"):
         mem.recall("What is Ann's city?", "alice", model=TOO_LONG)
+
+
+@pytest.mark.parametrize("flag", [[], "yes", None, 1])
+def test_run_scheduler_refuses_a_dry_run_that_is_no_bool(mem: Any, flag: Any) -> None:
+    with pytest.raises(InvalidInputError, match="dry_run"):
+        mem.run_scheduler(dry_run=flag)
