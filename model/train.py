@@ -142,6 +142,22 @@ def _dist_setup() -> tuple[int, int]:
     return rank, world
 
 
+def _check_out(out: Path) -> None:
+    """Refuse an output folder no checkpoint can be written to (a file, a folder under a file,
+    one not writable), creating nothing: a run refused later for its settings leaves no folder."""
+    try:
+        there = out
+        while not there.exists():
+            there = there.parent
+        reason = (None if there.is_dir() and os.access(there, os.W_OK) else
+                  f"{there} is {'not writable' if there.is_dir() else 'not a folder'}")
+    except OSError as exc:  # e.g. a name too long for the file system
+        reason = str(exc.strerror or exc)
+    if reason is not None:
+        raise InvalidInputError(f"--out {out} cannot hold a checkpoint ({reason}); pass a folder "
+                                "you can write to (it is created if missing)")
+
+
 def run_settings(tc: TrainConfig, model_cfg: ModelConfig) -> TrainConfig:
     """The settings a run of `tc` on a model of `model_cfg` uses and records in meta.json."""
     if tc.task == "memory-qa" and not model_cfg.cross_attention:
@@ -172,6 +188,8 @@ def train(
     tc = run_settings(tc, model_cfg)
     out = Path(out_dir)
     rank, world = _dist_setup()
+    if rank == 0:  # before any training: the first save is 100 steps away
+        _check_out(out)
     device = torch.device(f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(tc.seed)
     state_file = out / TRAIN_STATE_FILE

@@ -176,3 +176,23 @@ def test_unreachable_database_never_prints_its_password(memos_cli: Run,
     assert "cannot open the store" in line
     assert "hunter2" not in result.err + result.out
     assert "bob:***@127.0.0.1" in line
+
+
+def test_model_train_refuses_an_out_it_cannot_write_before_training(
+        memos_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first checkpoint is written at step 100: an --out that is a file used to fail
+    # there, after the training it was to keep.
+    import memos.model.train as train_module
+
+    def no_training(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("trained although --out cannot hold a checkpoint")
+
+    monkeypatch.setattr(train_module, "build_model", no_training)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me\n")
+    for out in (notes, notes / "run"):
+        result = memos_cli("model", "train", "--preset", "tiny", "--steps", "1",
+                           "--out", str(out), store_args=False)
+        assert result.code == 2, result.err
+        assert "--out" in _one_error_line(result)
+    assert notes.read_text() == "keep me\n"
