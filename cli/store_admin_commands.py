@@ -243,5 +243,7 @@ def gc(user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
         render.print_json(report)
         return
     render.print_message(f"archived {len(report.archived)} expired cube(s)")
+    if report.blobs_deleted:  # store-wide gc only
+        render.print_message(f"deleted {report.blobs_deleted} unreferenced activation blob(s)")
     for cube_id in report.archived:
         render.print_message(f"  {cube_id}", style="")

@@ -211,3 +211,15 @@ def test_reindex_switches_the_embedder_for_later_commands(memos_cli: Run) -> Non
     assert (stats["dim"], stats["vectors"]) == (128, 1)
     hits = memos_cli("search", "green tea", "-u", "alice", "--json").json()
     assert hits[0]["cube"]["id"] == cube and "dense" in hits[0]["retrievers"]
+
+
+def test_gc_says_how_many_unreferenced_blobs_it_deleted(memos_cli: Run, store: str) -> None:
+    _add(memos_cli, "Alice prefers green tea")
+    stray = Path(store) / "blobs" / "ab" / ("ab" * 32 + ".safetensors")  # a file no row names
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"left by a failed write")
+    result = memos_cli("gc")
+    assert result.code == 0, result.err
+    assert "archived 0 expired cube(s)" in result.out
+    assert "deleted 1 unreferenced activation blob(s)" in result.out
+    assert not stray.exists()
