@@ -313,16 +313,26 @@ def reindex(store: StoreParts, embedder: Embedder | str | None, progress: Progre
     """Rebuild every derived index from SQL, optionally with another embedder."""
     if embedder is not None:
         new = make_embedder(embedder)
-        old_files = store.vectors
+        old_embedder, old_files = store.embedder, store.vectors
         store.set_embedder(new, VectorIndex(
             old_files.folder, new.dim, new.identity, store.config.flat_max,
             store.config.retrieval.ivf_nprobe, old_files.store_id, old_files.index_path.stem,
             approx=approx_index_for(new, store.config.vector_index),
             probe_share=store.config.retrieval.ivf_probe_share))
+        # The new embedder is recorded once every vector is embedded: a re-embed that fails
+        # part-way (out of memory, a broken model) leaves the store on its old embedder,
+        # whose index files are still on disk, instead of one no open can rebuild.
+        try:
+            with store.index_lock:
+                count = store.sync.rebuild_vectors(progress)
+        except BaseException:
+            store.set_embedder(old_embedder, old_files)
+            raise
         with store.repo.write() as session:
             store.repo.set_index_meta(session, "vector", 0, new.identity, new.dim)
     with store.index_lock:
-        count = store.sync.rebuild_vectors(progress)
+        if embedder is None:
+            count = store.sync.rebuild_vectors(progress)
         store.sync.rebuild_fulltext()
         store.sync.rebuild_graph()
         store.catch_up()

@@ -60,6 +60,10 @@ def _normalise_rows(vectors: np.ndarray) -> np.ndarray:
     return (vectors / norms).astype(np.float32, copy=False)
 
 
+# Every vector of a store is held in memory: 16,384 float32s are 64 KiB per cube.
+MAX_HASHING_DIM = 16_384
+
+
 class HashingEmbedder:
     """Deterministic bag of words and character trigrams, hashed into `dim` buckets.
 
@@ -73,6 +77,9 @@ class HashingEmbedder:
     def __init__(self, dim: int = 384, trigram_weight: float = 0.5) -> None:
         if dim < 8:
             raise InvalidInputError(f"embedder dimension {dim} is too small; use at least 8")
+        if dim > MAX_HASHING_DIM:
+            raise InvalidInputError(f"embedder dimension {dim} is too large; use at most "
+                                    f"{MAX_HASHING_DIM:,} (the default is 384)")
         self.dim = dim
         self.trigram_weight = trigram_weight
         self.identity = f"hashing-v1:{dim}"

@@ -167,6 +167,31 @@ def test_reindex_and_embedder_identity(open_store):
     assert reopened.check().ok
 
 
+class _FailingEmbedder:
+    """An embedder that breaks part-way through a re-embed (a model that runs out of memory)."""
+
+    identity, dim = "failing:8", 8
+
+    def embed(self, texts):
+        raise MemoryError("out of memory while embedding")
+
+
+@pytest.mark.parametrize("embedder", [_FailingEmbedder(), "hashing:99999999999"],
+                         ids=["fails-midway", "huge-dimension"])
+def test_a_reindex_that_fails_leaves_the_store_on_its_embedder(open_store, embedder):
+    mem = open_store()
+    _fill(mem)
+    before = _answers(mem)
+    with pytest.raises((MemoryError, InvalidInputError)):
+        mem.reindex(embedder=embedder)
+    assert mem.embedder.identity == "hashing-v1:384" and mem.stats().embedder == "hashing-v1:384"
+    assert _answers(mem) == before
+    mem.close()
+    reopened = open_store()  # the recorded embedder is still the one the index was built with
+    assert reopened.embedder.identity == "hashing-v1:384"
+    assert _answers(reopened) == before and reopened.check().ok
+
+
 def test_vector_index_switches_to_ivf_and_survives_reopen(open_store):
     cfg = MemosConfig(flat_max=40, dedup_threshold=None)
     mem = open_store(config=cfg)
