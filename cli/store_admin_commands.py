@@ -162,8 +162,15 @@ def export_(dest: Annotated[Path | None, typer.Argument(
     FILE is written atomically and never replaces an existing file unless --force is given;
     a store's files (its database, its index folder) are refused even then.
 
+    --json prints the report of an export to FILE as JSON; without FILE, stdout carries the
+    export itself (JSON Lines), so --json needs FILE.
+
     Example: memos export alice.jsonl -u alice    (or: memos export -u alice > alice.jsonl)
     """
+    if dest is None and json_out:
+        raise InvalidInputError("--json prints the report of an export to FILE, and without FILE "
+                                "stdout is the export itself (JSON Lines): give FILE, or leave "
+                                "out --json")
     scope = scope_of(user, agent, session)
     with open_store(store, index_dir) as mem:
         report = mem.export(scope, dest if dest is not None else sys.stdout,

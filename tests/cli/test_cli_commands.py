@@ -223,3 +223,11 @@ def test_gc_says_how_many_unreferenced_blobs_it_deleted(memos_cli: Run, store: s
     assert "archived 0 expired cube(s)" in result.out
     assert "deleted 1 unreferenced activation blob(s)" in result.out
     assert not stray.exists()
+
+
+def test_export_json_without_a_file_is_refused_not_json_lines(memos_cli: Run) -> None:
+    # --json promises one JSON document on stdout; without FILE stdout is the export itself
+    _add(memos_cli, "Alice prefers green tea")
+    result = memos_cli("export", "-u", "alice", "--json")
+    assert result.code == 2 and result.out == ""
+    assert result.err_lines[-1].startswith("error:") and "FILE" in result.err
