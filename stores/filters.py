@@ -27,13 +27,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from memos.cube import check_metadata_key, check_stored_text
+from memos.cube import Kind, check_metadata_key, check_stored_text
 from memos.errors import InvalidInputError
 from memos.stores.schema import CubeRow, CubeTagRow
 
 _LEAVES = {"kind", "tag", "tags_all", "recorded_after", "recorded_before", "valid_after",
            "valid_before", "meta", "agent_id", "session_id"}
 _KEYS = sorted(_LEAVES | {"and", "or", "not"})
+_KINDS = frozenset(k.value for k in Kind)
 # Bounds checked before anything is compiled: a filter is a handful of conditions, and SQL
 # engines fail (or take minutes) on expressions thousands of terms wide or deep.
 MAX_FILTER_NODES = 256  # leaf values: a list-valued leaf counts each of its values
@@ -177,7 +178,12 @@ def _compile(expr: Mapping[str, Any], dialect: str) -> ColumnElement[bool]:
         elif key == "not":
             clauses.append(not_(_compile(value, dialect)))
         elif key == "kind":
-            clauses.append(CubeRow.kind.in_(_strings(value, key)))
+            kinds = _strings(value, key)
+            for kind in kinds:  # a typo would match nothing, silently
+                if kind not in _KINDS:
+                    raise InvalidInputError(f"filter 'kind' value {kind!r:.80} is not a kind; "
+                                            f"kinds are {sorted(_KINDS)}")
+            clauses.append(CubeRow.kind.in_(kinds))
         elif key == "tag":
             tags = _strings(value, key)
             clauses.append(CubeRow.pk.in_(select(CubeTagRow.cube_pk).where(CubeTagRow.tag.in_(tags))))

@@ -350,6 +350,17 @@ def test_malformed_filters_raise_invalid_input(mem, bad):
         mem.search("memory", "alice", filters=bad)
 
 
+@pytest.mark.parametrize("bad", [{"kind": "facts"}, {"kind": ["fact", "Fact"]},
+                                 {"or": [{"tag": "x"}, {"not": {"kind": "bogus"}}]}])
+def test_an_unknown_kind_in_a_filter_is_refused_as_the_kind_keyword_is(mem, bad):
+    # A typo in a filter's kind matched nothing, silently; kind="facts" says what is wrong.
+    mem.add("a memory about filters", "alice")
+    with pytest.raises(InvalidInputError, match="kinds are"):
+        mem.search("memory", "alice", kind="facts")
+    with pytest.raises(InvalidInputError, match="kinds are"):
+        mem.search("memory", "alice", filters=bad)
+
+
 def test_filter_size_and_depth_are_bounded_before_compiling(mem):
     mem.add("a memory about bounds", "alice")
     wide = {"or": [{"tag": f"t{i}"} for i in range(MAX_FILTER_NODES + 1)]}
