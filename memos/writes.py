@@ -100,7 +100,11 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
     try:
         expiry = retention.expiry(now, ttl, expires_at)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidInputError(f"invalid ttl: {exc}") from exc
+        # The positive check says what is wrong; Python's own (NaN, infinity, past year
+        # 9999: "Python int too large to convert to C int") do not.
+        why = str(exc) if "must be positive" in str(exc) else f"{ttl!r:.40} is not a usable time"
+        raise InvalidInputError(f"invalid ttl: {why}; give a positive number of seconds (or a "
+                                "timedelta) that ends before the year 9999") from exc
     try:
         cube = MemCube(content=text, scope=scope, kind=kind, tier=tier, tags=list(tags),
                        metadata=dict(metadata or {}), sources=list(sources),

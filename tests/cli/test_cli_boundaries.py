@@ -389,3 +389,12 @@ def test_eval_locomo_prints_no_model_loading_noise(tmp_path: Path) -> None:
     assert "overall" in json.loads(out.stdout)
     for noise in ("Loading weights", "it/s]", "%|", "Warning", "warn("):
         assert noise not in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("ttl", ["inf", "nan", "1e400", "1e20", "1e12"])
+def test_a_ttl_too_large_says_what_to_give(memos_cli: Run, ttl: str) -> None:
+    # "Python int too large to convert to C int" and "date value out of range" said nothing
+    # a user could act on.
+    line = _one_error_line(memos_cli("add", "x y", "-u", "alice", "--ttl", ttl), codes=(2,))
+    assert "ttl" in line and "seconds" in line and "before the year 9999" in line
+    assert "C int" not in line and "date value" not in line and "convert" not in line
