@@ -331,12 +331,19 @@ class MemOS:
             url, folder = resolve_location(path_or_url, config)
             location = str(path_or_url or config.url or folder)
             exists = create or store_exists(url)
+            # A file named as the store folder (notes.txt, not a .db): `memos init` there fails.
+            a_file = not exists and path_or_url is not None and \
+                not is_database_url(str(path_or_url)) and Path(path_or_url).is_file()
             if exists and url.startswith("sqlite:///"):
                 Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # /proc, a file where the folder goes, a name too long, ...
             shown = shown_location(str(path_or_url or config.url or DEFAULT_FOLDER))
             raise StoreError(f"cannot open the store at {shown}: {exc.strerror or exc}; pass "
                              "a folder you can write to as --store (or $MEMOS_URL)") from None
+        if a_file:
+            raise StoreError(f"{shown_location(location)} is a file, not a memos store: pass the "
+                             "store's folder (or its memos.db) as --store, or create a store "
+                             "with `memos init --store NEW_FOLDER`")
         if not exists:
             shown = shown_location(location)
             raise StoreError(

@@ -398,3 +398,15 @@ def test_a_ttl_too_large_says_what_to_give(memos_cli: Run, ttl: str) -> None:
     line = _one_error_line(memos_cli("add", "x y", "-u", "alice", "--ttl", ttl), codes=(2,))
     assert "ttl" in line and "seconds" in line and "before the year 9999" in line
     assert "C int" not in line and "date value" not in line and "convert" not in line
+
+
+@pytest.mark.parametrize("command", [("stats",), ("search", "tea", "-u", "alice")])
+def test_a_file_given_as_the_store_folder_is_named_a_file(memos_cli: Run, tmp_path: Path,
+                                                          command: tuple[str, ...]) -> None:
+    # It said "create it with `memos init --store notes.txt`", which fails: a file is there.
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list\n")
+    line = _one_error_line(memos_cli(*command, "--store", str(notes)), codes=(1,))
+    assert "is a file, not a memos store" in line and "--store" in line
+    assert f"memos init --store {notes}" not in line
+    assert notes.read_text() == "shopping list\n"
