@@ -25,6 +25,7 @@ from memos.cli.options import (
     StoreOpt,
     UserOpt,
     open_store,
+    progress_bar,
     scope_of,
 )
 from memos.errors import InvalidInputError
@@ -122,8 +123,9 @@ def ingest(file: Annotated[str, typer.Argument(
     scope = scope_of(user, agent)
     messages = read_messages(file)
     with open_store(store, index_dir, create=True) as mem:
-        report = mem.ingest(messages, scope, session_id=session, at=at, mode=mode.value,
-                            user_name=user_name)
+        with progress_bar("ingesting") as progress:  # on stderr: stdout stays clean for --json
+            report = mem.ingest(messages, scope, session_id=session, at=at, mode=mode.value,
+                                user_name=user_name, progress=progress)
         facts = [mem.get(i, scope) if i not in report.superseded + report.ended else None
                  for i in report.facts]
     if json_out:

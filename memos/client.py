@@ -332,13 +332,19 @@ class Client:
             json={"dst_id": dst_id, "relation": relation, "weight": _jsonable(weight)}))
 
     def ingest(self, messages: Any, scope: Any = None, *, session_id: str,
-               at: Any = None, mode: str = "rules", user_name: str | None = None
-               ) -> IngestReport:
+               at: Any = None, mode: str = "rules", user_name: str | None = None,
+               progress: ProgressFn | None = None) -> IngestReport:
         self._check_scope(scope)
+        if progress is not None and not callable(progress):
+            raise InvalidInputError(f"progress must be a function (done, total) -> None, "
+                                    f"got {progress!r:.40}")
         body = _fields({k: v for k, v in {"messages": messages, "session_id": session_id,
                                           "at": at, "mode": mode,
                                           "user_name": user_name}.items() if v is not None})
-        return IngestReport.model_validate(self._call("POST", "/v1/ingest", json=body))
+        report = IngestReport.model_validate(self._call("POST", "/v1/ingest", json=body))
+        if progress:  # one request: done when it returns
+            progress(report.turns, report.turns)
+        return report
 
     # -- reads ---------------------------------------------------------------------------
 

@@ -469,18 +469,21 @@ class MemOS:
 
     def ingest(self, messages: Sequence[Mapping[str, Any]], scope: ScopeLike, *,
                session_id: str, at: datetime | None = None, mode: str = "rules",
-               user_name: str | None = None) -> IngestReport:
+               user_name: str | None = None,
+               progress: ProgressFn | None = None) -> IngestReport:
         """MemReader: chat messages ({"role", "content", "name"?, "at"?, "used"?}) -> one
         episode cube per turn plus the facts and preferences stated in them, with provenance;
         a new value supersedes the old fact, a negation ends it. mode "rules" (offline) or
         "llm" ($MEMOS_LLM_URL). Bad messages raise InvalidInputError before anything is written.
+        `progress(done, total)` is called as the episodes and then the facts are written.
         See docs/READER.md."""
         from memos.reader.ingest import ingest_messages
 
+        _callable_arg(progress, "progress")
         sc = as_scope(scope)
         sid = _check_session_id(session_id)
         return ingest_messages(self, messages, sc, session_id=sid, at=at, mode=mode,
-                               user_name=user_name)
+                               user_name=user_name, progress=progress)
 
     def update(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None,
                **changes: Any) -> MemCube:

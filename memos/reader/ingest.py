@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from datetime import time as dtime
@@ -188,6 +188,10 @@ class _Run:
     episode_versions: list[int] = field(default_factory=list)
     pending: list[FactCandidate] = field(default_factory=list)
     contexts: list[str] = field(default_factory=list)  # each turn's episode context
+    # progress(done, total) over the episodes and then the fact candidates
+    progress: Callable[[int, int | None], None] | None = None
+    total: int = 0
+    done: int = 0
 
 
 def _ref(session_id: str, index: int) -> str:
@@ -255,12 +259,17 @@ def _flush(run: _Run) -> None:
         return
     batch, run.pending = run.pending, []
     items = [_fact_item(run, c, c.supersedes) for c in batch]
+    shown = run.progress
+    step = None if shown is None else (
+        lambda done, _total: shown(run.done + done, run.total))  # noqa: E731
     try:
-        results = run.mem.add_many(items, run.scope)
+        results = run.mem.add_many(items, run.scope, progress=step)
     except MemosError as exc:
         for cand in batch:
             run.report.failed.append(_failure(cand.turn, "write-facts", str(exc)))
         return
+    finally:
+        run.done += len(batch)
     _record(run, batch, results)
 
 
@@ -451,7 +460,8 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str,
 
 def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
                     at: datetime | None = None, mode: str = "rules",
-                    user_name: str | None = None, llm: Any = None) -> IngestReport:
+                    user_name: str | None = None, llm: Any = None,
+                    progress: Callable[[int, int | None], None] | None = None) -> IngestReport:
     """The body of `MemOS.ingest` (scope and session id already checked)."""
     from memos.cube import SourceRef
     from memos.eval.locomo_data import Turn, turn_context
@@ -514,14 +524,19 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
                       "metadata": meta,
                       "sources": [SourceRef(kind="message", ref=lt.dia_id,
                                             role=lt.speaker[:128], at=t.at)]})
-    results = mem.add_many(items, cube_scope)
+    total = len(items) + len(cands)  # episodes, then at most one fact per candidate
+    results = mem.add_many(items, cube_scope, progress=None if progress is None else (
+        lambda done, _total: progress(done, total)))
     report.episodes = [r.id for r in results]
     run = _Run(mem, cube_scope, session_id, mode, scope.user_id, report, turns,
                report.episodes, [r.version for r in results],
-               contexts=[item["metadata"]["context"] for item in items])
+               contexts=[item["metadata"]["context"] for item in items],
+               progress=progress, total=total, done=len(items))
     for cand in cands:
         _apply(run, _known_person(run, cand))
     _flush(run)
+    if progress is not None:
+        progress(total, total)
     report.seconds = time.perf_counter() - start
     return report
 

@@ -73,6 +73,33 @@ def test_cli_ingest_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert len(lines) == 1 and words in lines[0] and "Traceback" not in err
 
 
+def test_cli_ingest_shows_progress_on_stderr_and_the_sdk_reports_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 3,000 turns took 30 s with nothing on the screen.
+    chat = tmp_path / "chat.json"
+    chat.write_text(json.dumps([{"role": "user", "content": f"I live in City{i}."}
+                                for i in range(40)]), encoding="utf-8")
+    code, out, err = run(capsys, "ingest", str(chat), "--user", "alice", "--session", "s1",
+                         "--store", str(tmp_path / "store"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["turns"] == 40  # stdout holds the JSON only
+    assert "ingesting" in err and "/" in err  # the bar, with done/total
+    from memos import MemOS
+    from memos.errors import InvalidInputError
+
+    seen: list[tuple[int, int | None]] = []
+    with MemOS.open(tmp_path / "store") as mem:
+        mem.ingest([{"role": "user", "content": "I work at Acme."}, {"role": "assistant",
+                    "content": "Nice."}], "bob", session_id="s2",
+                   progress=lambda done, total: seen.append((done, total)))
+        with pytest.raises(InvalidInputError, match="progress"):
+            mem.ingest([{"role": "user", "content": "hi"}], "bob", session_id="s3",
+                       progress=5)  # type: ignore[arg-type]
+    assert seen and seen[-1][0] == seen[-1][1] == 3  # two episodes, one fact
+    assert all(total == 3 for _, total in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
 def test_cli_ingest_needs_a_session(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "chat.json"
     path.write_text('[{"role": "user", "content": "hi"}]', encoding="utf-8")
