@@ -250,12 +250,13 @@ def train(
         torch.save({"optimizer": opt.state_dict(), "step": step, "rng": rng.getstate()}, out / (TRAIN_STATE_FILE + ".tmp"))
         (out / (TRAIN_STATE_FILE + ".tmp")).replace(state_file)
 
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    bar = Progress(
+    bar = Progress(  # on stderr: stdout holds results (`memos model train/build ... --json`)
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TextColumn("loss {task.fields[loss]:.3f} sel {task.fields[sel]:.3f}"), TextColumn("{task.fields[tps]:.0f} tok/s"),
-        TimeRemainingColumn(), disable=not progress or rank != 0,
+        TimeRemainingColumn(), disable=not progress or rank != 0, console=Console(stderr=True),
     )
     t0, tokens_seen, ema = time.time(), 0, None
     with bar:

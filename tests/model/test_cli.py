@@ -174,3 +174,11 @@ def test_bad_numbers_are_usage_errors_not_crashes(ckpt, tmp_path, capsys, args) 
     assert exc.value.code == 2, err
     assert "internal error" not in err and "Traceback" not in err
     assert not (tmp_path / "run").exists()
+
+
+def test_model_train_draws_its_progress_bar_on_stderr(tmp_path, capsys) -> None:
+    # stdout holds the result line only: `memos model train ... > run.log` kept the bar in it.
+    main(["model", "train", "--preset", "tiny", "--steps", "1", "--out", str(tmp_path / "run")])
+    captured = capsys.readouterr()
+    assert captured.out.startswith("saved ") and "tok/s" not in captured.out, captured.out
+    assert "tok/s" in captured.err and "1/1" in captured.err
