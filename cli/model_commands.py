@@ -85,8 +85,10 @@ def train_cmd(
     init: Path | None = typer.Option(
         None, help="start from this checkpoint's weights and config (fine-tuning) instead of a fresh model"
     ),
+    json_out: bool = typer.Option(False, "--json", help="print the result (folder, fingerprint, loss, "
+                                                        "seconds, evaluations) as one JSON object"),
 ) -> None:
-    """Train a model; progress bar with loss and tokens/s; checkpoint every 100 steps.
+    """Train a model; progress bar with loss and tokens/s (on stderr); checkpoint every 100 steps.
 
     Re-running the same command resumes from the last checkpoint in --out.
 
@@ -126,7 +128,10 @@ def train_cmd(
                      uniform_share=uniform_share, long_share=long_share, memory_end=memory_end)
     result = train(cfg, tc, out, resume=resume, eval_fn=_eval_fn(task, seq_len, n_pairs, cfg.cross_attention),
                    init=init)
-    if result["rank"] == 0:
+    if result["rank"] == 0 and json_out:
+        typer.echo(json.dumps({k: result[k] for k in ("out", "fingerprint", "steps", "loss", "seconds",
+                                                      "history")}))
+    elif result["rank"] == 0:
         Console().print(f"saved {result['out']} (fingerprint {result['fingerprint'][:12]}, "
                         f"loss {result['loss']:.3f}, {result['seconds']:.0f}s)")
 

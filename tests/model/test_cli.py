@@ -182,3 +182,11 @@ def test_model_train_draws_its_progress_bar_on_stderr(tmp_path, capsys) -> None:
     captured = capsys.readouterr()
     assert captured.out.startswith("saved ") and "tok/s" not in captured.out, captured.out
     assert "tok/s" in captured.err and "1/1" in captured.err
+
+
+def test_model_train_json_is_one_object_on_stdout(tmp_path, capsys) -> None:
+    main(["model", "train", "--preset", "tiny", "--steps", "1", "--out", str(tmp_path / "run"),
+          "--json"])
+    got = json.loads(capsys.readouterr().out)
+    assert got["out"] == str(tmp_path / "run") and got["steps"] == 1
+    assert len(got["fingerprint"]) >= 12 and got["history"][0]["step"] == 1
