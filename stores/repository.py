@@ -298,6 +298,21 @@ def _nul_is_bad_input() -> Iterator[None]:
         raise
 
 
+@contextmanager
+def _busy_is_store_error(timeout_ms: int) -> Iterator[None]:
+    """SQLite's "database is locked" after the busy timeout: another process holds the write
+    lock. A StoreError that says to retry, not the driver's error."""
+    try:
+        yield
+    except OperationalError as exc:
+        code = getattr(exc.orig, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED
+            raise StoreError(f"the store is locked: another process held its write lock for "
+                             f"longer than the busy timeout ({timeout_ms / 1000:g} s); retry "
+                             "when that process is done") from exc
+        raise
+
+
 def _add_missing_columns(conn: Any) -> None:
     """Stores made by an earlier version lack columns and indexes added since: add them
     (all such columns are nullable, so old rows stay valid). `create_all` only creates whole
@@ -390,7 +405,8 @@ class Repository:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with _nul_is_bad_input(), self._read() as session, session.begin():
+        with _busy_is_store_error(self._busy_timeout_ms), _nul_is_bad_input(), \
+                self._read() as session, session.begin():
             yield session
 
     @contextmanager
@@ -398,7 +414,8 @@ class Repository:
         """One transaction: committed on exit, rolled back (store unchanged) on any error."""
         # Threads of this process take turns here; other processes wait on the database's
         # own lock (SQLite BEGIN IMMEDIATE, a PostgreSQL advisory lock).
-        with self._write_lock, _nul_is_bad_input(), self._write() as session, session.begin():
+        with self._write_lock, _busy_is_store_error(self._busy_timeout_ms), \
+                _nul_is_bad_input(), self._write() as session, session.begin():
             pg_xact_lock(session, WRITE_LOCK)
             yield session
 
