@@ -10,17 +10,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import distinct, func, or_, select, text
 
 from memos.config import MemosConfig
 from memos.cube import Lifecycle, Scope, utcnow
 from memos.embedders import Embedder, approx_index_for, make_embedder
-from memos.errors import EmbedderMismatchError, InvalidInputError
+from memos.errors import EmbedderMismatchError, InvalidInputError, StoreError
 from memos.policies import retention
 from memos.results import CheckReport, GcReport, IndexCheck, PurgeReport, ReindexReport, StoreStats
 from memos.stores import derived as derived_queries
 from memos.stores import tier_stats
 from memos.stores.repository import (
+    DAMAGED,
     Repository,
     bulk_clause,
     can_bulk_write,
@@ -227,6 +228,13 @@ def _ids_of(store: StoreParts, pks: set[int]) -> list[str]:
 
 def check(store: StoreParts, repair: bool) -> CheckReport:
     """Compare each derived index with SQL (without catching up first, so lag shows)."""
+    if store.repo.dialect == "sqlite":  # a damaged file first: nothing else it says is sure
+        with store.repo.read() as session:
+            found = [" ".join(str(r[0]).split())
+                     for r in session.execute(text("PRAGMA quick_check(5)")).all()]
+        if found != ["ok"]:
+            raise StoreError(f"the database file is damaged (quick_check: "
+                             f"{'; '.join(found):.300}); {DAMAGED}")
     sync = store.sync
     with store.repo.read() as session:
         head = store.repo.max_seq(session)

@@ -298,18 +298,26 @@ def _nul_is_bad_input() -> Iterator[None]:
         raise
 
 
+DAMAGED = ("restore the store from a backup (SQL is the source of truth: rebuilding the "
+           "indexes cannot mend it)")
+
+
 @contextmanager
-def _busy_is_store_error(timeout_ms: int) -> Iterator[None]:
-    """SQLite's "database is locked" after the busy timeout: another process holds the write
-    lock. A StoreError that says to retry, not the driver's error."""
+def _driver_errors(timeout_ms: int) -> Iterator[None]:
+    """SQLite's "database is locked" after the busy timeout (another process holds the write
+    lock) and "database disk image is malformed" (a damaged file) as StoreErrors that say what
+    to do, not the driver's errors."""
     try:
         yield
-    except OperationalError as exc:
+    except DBAPIError as exc:
         code = getattr(exc.orig, "sqlite_errorcode", None)
-        if code is not None and code & 0xFF in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED
+        code = None if code is None else code & 0xFF
+        if code in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED
             raise StoreError(f"the store is locked: another process held its write lock for "
                              f"longer than the busy timeout ({timeout_ms / 1000:g} s); retry "
                              "when that process is done") from exc
+        if code in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
+            raise StoreError(f"the database file is damaged ({exc.orig}); {DAMAGED}") from exc
         raise
 
 
@@ -405,7 +413,7 @@ class Repository:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with _busy_is_store_error(self._busy_timeout_ms), _nul_is_bad_input(), \
+        with _driver_errors(self._busy_timeout_ms), _nul_is_bad_input(), \
                 self._read() as session, session.begin():
             yield session
 
@@ -414,7 +422,7 @@ class Repository:
         """One transaction: committed on exit, rolled back (store unchanged) on any error."""
         # Threads of this process take turns here; other processes wait on the database's
         # own lock (SQLite BEGIN IMMEDIATE, a PostgreSQL advisory lock).
-        with self._write_lock, _busy_is_store_error(self._busy_timeout_ms), \
+        with self._write_lock, _driver_errors(self._busy_timeout_ms), \
                 _nul_is_bad_input(), self._write() as session, session.begin():
             pg_xact_lock(session, WRITE_LOCK)
             yield session

@@ -28,3 +28,40 @@ def test_a_write_on_a_locked_store_is_a_store_error_that_says_retry(tmp_path: Pa
             other.close()
         assert mem.get(first.id, "alice").version == 1
         assert mem.stats().live == 1
+
+
+def _damage(db: Path) -> None:
+    """Overwrite the middle of the database file, as a bad disk or a half-copied file does."""
+    size = db.stat().st_size
+    with open(db, "r+b") as handle:
+        handle.seek(size // 3)
+        handle.write(b"\xde\xad\xbe\xef" * (size // 12))
+
+
+@pytest.mark.parametrize("call", ["export", "check"])
+def test_a_damaged_database_is_a_store_error_and_check_finds_it(tmp_path: Path,
+                                                                call: str) -> None:
+    # The SDK raised SQLAlchemy's DatabaseError, and check() said "consistent".
+    with MemOS.open(tmp_path / "store") as mem:
+        mem.add_many([f"Ann planted {i} tulips in row {i} of her garden" for i in range(1500)],
+                     "alice")
+    _damage(tmp_path / "store" / "memos.db")
+    with pytest.raises(StoreError, match="damaged.*backup"):  # on open, or in the call
+        with MemOS.open(tmp_path / "store") as mem:
+            if call == "export":
+                mem.export("alice", tmp_path / "alice.jsonl")
+            else:
+                mem.check()
+
+
+def test_check_reports_a_damaged_file_that_still_opens(tmp_path: Path) -> None:
+    with MemOS.open(tmp_path / "store") as mem:
+        mem.add_many([f"Ann planted {i} tulips in row {i} of her garden" for i in range(3000)],
+                     "alice")
+    db = tmp_path / "store" / "memos.db"
+    with open(db, "r+b") as handle:  # a few pages in the middle of the file
+        handle.seek(db.stat().st_size // 2)
+        handle.write(b"\xde\xad\xbe\xef" * 5000)
+    with MemOS.open(tmp_path / "store") as mem:  # its index files still answer searches
+        with pytest.raises(StoreError, match="damaged.*backup"):
+            mem.check()
