@@ -220,6 +220,11 @@ _SDK_CALLS = {"get": "show", "import_": "import", "history": "history", "diff": 
 _SDK_ARGS = {"on_error='skip'": "--on-error skip", "on_error='abort'": "--on-error abort",
              "all_of_user=True": "--all", "include_superseded=True": "--include-superseded",
              "mode='llm'": "--mode llm", "mode='rules'": "--mode rules"}
+# SDK advice a CLI user cannot follow, and what to do instead.
+_SDK_ADVICE = {"decode them with errors='replace' or pass text":
+               "send UTF-8 text (convert it with e.g. iconv -f latin1 -t utf-8)",
+               "decode the source bytes as UTF-8 with errors='replace' first":
+               "send UTF-8 text (convert it with e.g. iconv -f latin1 -t utf-8)"}
 _CUBE_ID = re.compile(r"\bcube ([0-9a-f]{32})\b")
 
 
@@ -234,6 +239,8 @@ def cli_words(message: str) -> str:
     cube_id = found.group(1) if found else "ID"
     for sdk, cli in _SDK_ARGS.items():
         message = message.replace(f"{sdk} ({cli})", cli).replace(sdk, cli)
+    for sdk, cli in _SDK_ADVICE.items():
+        message = message.replace(sdk, cli)
     message = re.sub(r"\s*\(MemOS\.open\([^)]*\)\)", "", message)  # SDK advice, in parentheses
 
     def command(match: re.Match[str]) -> str:

@@ -196,3 +196,11 @@ def test_model_train_refuses_an_out_it_cannot_write_before_training(
         assert result.code == 2, result.err
         assert "--out" in _one_error_line(result)
     assert notes.read_text() == "keep me\n"
+
+
+@pytest.mark.parametrize("command", [("add", "-"), ("session", "save", "s1", "-")])
+def test_invalid_utf8_on_stdin_says_send_utf8_in_cli_words(memos_cli: Run,
+                                                           command: tuple[str, ...]) -> None:
+    # The advice was the SDK's: "decode them with errors='replace' or pass text".
+    line = _one_error_line(memos_cli(*command, "-u", "alice", stdin=b"caf\xe9 \xff\xfe"))
+    assert "UTF-8" in line and "errors=" not in line and "iconv" in line
