@@ -242,6 +242,7 @@ def cli_words(message: str) -> str:
     for sdk, cli in _SDK_ADVICE.items():
         message = message.replace(sdk, cli)
     message = re.sub(r"\s*\(MemOS\.open\([^)]*\)\)", "", message)  # SDK advice, in parentheses
+    message = re.sub(r"\(MemOS\.\w+ / (memos [^)]+)\)", r"(\1)", message)  # "(MemOS.x / memos y)"
 
     def command(match: re.Match[str]) -> str:
         name = _SDK_CALLS[match.group(1)]

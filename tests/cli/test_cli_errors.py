@@ -204,3 +204,9 @@ def test_invalid_utf8_on_stdin_says_send_utf8_in_cli_words(memos_cli: Run,
     # The advice was the SDK's: "decode them with errors='replace' or pass text".
     line = _one_error_line(memos_cli(*command, "-u", "alice", stdin=b"caf\xe9 \xff\xfe"))
     assert "UTF-8" in line and "errors=" not in line and "iconv" in line
+
+
+def test_a_missing_session_names_the_cli_command_not_the_sdk_call(memos_cli: Run) -> None:
+    assert memos_cli("add", "Alice keeps bees", "-u", "alice").code == 0
+    line = _one_error_line(memos_cli("session", "resume", "nosuch", "-u", "alice"))
+    assert "memos session save" in line and "MemOS." not in line
