@@ -18,9 +18,9 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from memos.cube import Scope, utcnow
+from memos.cube import Scope, normalize_id, utcnow
 from memos.errors import InvalidInputError, NotFoundError, UnauthorizedError
 
 if TYPE_CHECKING:
@@ -66,6 +66,11 @@ def create_key(store: StoreParts, user: str, agent: str | None = None,
         raise InvalidInputError(f"admin must be True or False, got {admin!r:.40}")
     try:
         scope = Scope(user_id=user, agent_id=agent)
+    except ValidationError as exc:  # its first problem, without pydantic's report around it
+        problem = exc.errors()[0]
+        raise InvalidInputError(f"invalid {problem['loc'][0] if problem['loc'] else 'user'} for "
+                                f"a key: {problem['msg'].removeprefix('Value error, ')}; pass a "
+                                "user id such as 'alice'") from None
     except (ValueError, TypeError) as exc:
         raise InvalidInputError(f"invalid user or agent for a key: {exc}; pass a user id such "
                                 f"as 'alice'") from None
@@ -86,6 +91,11 @@ def list_keys(store: StoreParts, user: str | None = None) -> list[KeyInfo]:
 
     if user is not None and not isinstance(user, str):
         raise InvalidInputError(f"user must be a user id (a string) or None, got {user!r:.40}")
+    if user is not None:  # the id rule of every scope: NFC, nothing blank or hidden
+        try:
+            user = normalize_id(user, "user")
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
     with store.repo.read() as session:
         return [_info(row) for row in sql.list_keys(session, user)]
 

@@ -61,3 +61,17 @@ def test_a_store_made_before_keys_gets_the_table(tmp_path: Path) -> None:
         info, secret = mem.create_key("alice")
         assert mem.verify_key(secret).user_id == "alice"
         assert mem.get(cid, "alice").content == "made before keys"
+
+
+def test_list_keys_reads_a_user_id_as_every_other_call_does(tmp_path: Path) -> None:
+    # list_keys("") answered [] and the decomposed spelling of "josé" missed josé's key;
+    # create_key("") showed pydantic's multi-line report with its URL.
+    with MemOS.open(tmp_path / "store") as mem:
+        info, _ = mem.create_key("jos\u00e9")
+        assert [k.key_id for k in mem.list_keys("jose\u0301")] == [info.key_id]
+        for bad in ("", " ", "\u200b", "a\x00b"):
+            with pytest.raises(InvalidInputError, match="user"):
+                mem.list_keys(bad)
+            with pytest.raises(InvalidInputError) as refused:
+                mem.create_key(bad)
+            assert "pydantic" not in str(refused.value) and "\n" not in str(refused.value)
