@@ -74,7 +74,8 @@ def scope_of(user: str | None, agent: str | None = None, session: str | None = N
         return Scope(**fields)
     except ValidationError as exc:
         problem = exc.errors()[0]
-        raise InvalidInputError(f"bad scope ({problem['loc'][0]}): {problem['msg']}") from None
+        raise InvalidInputError(f"bad scope ({problem['loc'][0]}): "
+                                f"{problem['msg'].removeprefix('Value error, ')}") from None
 
 
 def optional_scope(user: str | None, agent: str | None, session: str | None) -> Scope | None:

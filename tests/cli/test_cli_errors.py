@@ -210,3 +210,9 @@ def test_a_missing_session_names_the_cli_command_not_the_sdk_call(memos_cli: Run
     assert memos_cli("add", "Alice keeps bees", "-u", "alice").code == 0
     line = _one_error_line(memos_cli("session", "resume", "nosuch", "-u", "alice"))
     assert "memos session save" in line and "MemOS." not in line
+
+
+@pytest.mark.parametrize("flag", ["--agent", "--session"])
+def test_a_blank_scope_id_is_refused_without_pydantic_words(memos_cli: Run, flag: str) -> None:
+    line = _one_error_line(memos_cli("add", "Alice keeps bees", "-u", "alice", flag, " "))
+    assert "is empty or only whitespace" in line and "Value error" not in line
