@@ -53,9 +53,14 @@ def read_messages(path: str) -> list[Any]:
         name = "stdin"
     else:
         p = Path(path)
-        if not p.is_file():
-            raise InvalidInputError(f"no such file: {path}; pass a .json or .jsonl file of "
-                                    f"messages (or - for stdin)")
+        try:
+            is_dir, is_file = p.is_dir(), p.is_file()
+        except OSError:  # e.g. a name too long for the file system
+            is_dir = is_file = False
+        if not is_file:
+            what = f"{path} is a folder" if is_dir else f"no such file: {path}"
+            raise InvalidInputError(f"{what}; pass a .json or .jsonl file of messages (or - "
+                                    "for stdin)")
         try:
             text = p.read_text(encoding="utf-8")
         except UnicodeDecodeError:

@@ -171,3 +171,14 @@ def test_reader_facts_of_a_locomo_conversation(tmp_path: Path) -> None:
                      "Sam's cat's name is Miso.": ["D2:1"],  # "I adopted a kitten named Miso."
                      "Sam's favorite band is Khruangbin.": ["D2:3"]}
     assert sum(len(ids) for ids in held.values()) == 9 + 4  # every turn, plus the facts
+
+
+def test_cli_ingest_of_a_folder_says_it_is_a_folder(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # It said "no such file" of a folder that is there.
+    code, _, err = run(capsys, "ingest", str(tmp_path), "--user", "alice", "--session", "s1",
+                       "--store", str(tmp_path / "store"))
+    assert code == 2 and "is a folder" in err and "no such file" not in err
+    code, _, err = run(capsys, "ingest", str(tmp_path / ("n" * 300)), "--user", "alice",
+                       "--session", "s1", "--store", str(tmp_path / "store"))
+    assert code == 2 and "no such file" in err
