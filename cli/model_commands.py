@@ -129,8 +129,10 @@ def train_cmd(
     result = train(cfg, tc, out, resume=resume, eval_fn=_eval_fn(task, seq_len, n_pairs, cfg.cross_attention),
                    init=init)
     if result["rank"] == 0 and json_out:
-        typer.echo(json.dumps({k: result[k] for k in ("out", "fingerprint", "steps", "loss", "seconds",
-                                                      "history")}))
+        from memos.cli.render import to_jsonable
+
+        typer.echo(json.dumps(to_jsonable({k: result[k] for k in (
+            "out", "fingerprint", "steps", "loss", "seconds", "history")}), allow_nan=False))
     elif result["rank"] == 0:
         Console().print(f"saved {result['out']} (fingerprint {result['fingerprint'][:12]}, "
                         f"loss {result['loss']:.3f}, {result['seconds']:.0f}s)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -32,7 +33,10 @@ def console() -> Console:
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Pydantic models, dataclasses, enums, datetimes and paths as plain JSON values."""
+    """Pydantic models, dataclasses, enums, datetimes and paths as plain JSON values; a float
+    that JSON cannot hold (NaN, infinity: a diverged loss) as null."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj
     if isinstance(obj, Enum):

@@ -49,7 +49,8 @@ def load_corpus(path: str | Path | None = None) -> list[Conversation]:
     else:
         p = Path(path)
         if not p.is_file():
-            raise InvalidInputError(f"corpus file not found: {p}")
+            raise InvalidInputError(f"corpus file not found: {p}; pass a JSONL file of "
+                                    f"conversations or a shipped corpus: {', '.join(SHIPPED)}")
         try:
             text = p.read_text("utf-8")
         except UnicodeDecodeError as exc:

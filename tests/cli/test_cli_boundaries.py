@@ -410,3 +410,16 @@ def test_a_file_given_as_the_store_folder_is_named_a_file(memos_cli: Run, tmp_pa
     assert "is a file, not a memos store" in line and "--store" in line
     assert f"memos init --store {notes}" not in line
     assert notes.read_text() == "shopping list\n"
+
+
+def test_json_output_never_holds_nan() -> None:
+    """A diverged loss (NaN) or an infinite value was written as NaN / Infinity, which is not
+    JSON: --json output gives null for them."""
+    import json
+    import math
+
+    from memos.cli.render import to_jsonable
+
+    out = json.dumps(to_jsonable({"loss": math.nan, "history": [{"loss": math.inf}], "ok": 1.5}),
+                     allow_nan=False)
+    assert json.loads(out) == {"loss": None, "history": [{"loss": None}], "ok": 1.5}
