@@ -151,13 +151,16 @@ class ActivationTier:
 
     # -- slots ---------------------------------------------------------------------------
 
-    def slots_for(self, cubes: Sequence[MemCube], model: ModelLike = None
+    def slots_for(self, cubes: Sequence[MemCube], model: ModelLike = None, *,
+                  persist: bool = False
                   ) -> tuple[MemorySlots | None, list[tuple[str, int]], int, int,
                              list[tuple[str, str]]]:
         """Slots of these cube versions, in order: (bundle, pairs, hits, misses, skipped).
 
         Cache, then stored blob, then one batched encode of the rest (stored as slots cubes).
         A cube too long for the model is skipped (listed with the reason), never truncated.
+        `persist` (the scheduler's promotion): every cube ends with a stored slots cube, so
+        the RAM cache is not enough (an entry there may outlive its blob on disk).
         """
         from memos.model.slots import MemorySlots
 
@@ -176,7 +179,7 @@ class ActivationTier:
         hits = 0
         need: list[MemCube] = []
         for cube in wanted:
-            cached = self.cache.get(_slot_key(cube, fp))
+            cached = None if persist else self.cache.get(_slot_key(cube, fp))
             if cached is not None:
                 found[(cube.id, cube.version)] = cached
                 hits += 1

@@ -144,7 +144,7 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
             rows = [store.repo.row_by_id(session, cid) for cid in chosen]
             cubes = [cube_from_row(r) for r in rows if r is not None]
         if not dry_run:
-            _, _, _, _, skipped = tier.slots_for(cubes, model)
+            _, _, _, _, skipped = tier.slots_for(cubes, model, persist=True)
             skipped_ids = {cid for cid, _ in skipped}
             chosen = [c.id for c in cubes if c.id not in skipped_ids]
         for cid in chosen:

@@ -99,3 +99,28 @@ def test_bad_scheduler_settings_are_input_errors(mem):
         mem.start_scheduler(0)
     with pytest.raises(InvalidInputError):
         mem.scheduler_log(0)
+
+
+def test_promotion_stores_slots_the_ram_cache_still_holds(mem, model):
+    """A cube evicted from disk keeps its slots in the RAM cache (its own budget). When it is
+    hot again, promotion must store its slots on disk: a run that reports (and audits) a
+    promotion leaves a slots cube and blob behind, and the next run does not promote it
+    again."""
+    cubes = [mem.add(f"Person {i}'s code is K{i:03d}.", "alice") for i in range(3)]
+    mem.recall("code", "alice", k=3, model=model)  # encoded, stored, and in the RAM cache
+    folder = mem._store.blobs.folder
+    assert len(list(folder.glob("*/*.safetensors"))) == 3
+    evict = mem.run_scheduler(config=SchedulerConfig(disk_budget_bytes=0,
+                                                     consolidate_max_per_run=0))
+    assert evict.evicted == 3 and not list(folder.glob("*/*.safetensors"))
+    for c in cubes:
+        _read(mem, c.id, 3)
+    cfg = SchedulerConfig(consolidate_max_per_run=0)
+    report = mem.run_scheduler(config=cfg)
+    assert report.promoted == 3
+    assert len(list(folder.glob("*/*.safetensors"))) == 3
+    assert sum(r["cubes"] for r in mem.tiers("alice")
+               if r["tier"] == "activation" and r["state"] == "active") == 3
+    again = mem.run_scheduler(config=cfg)
+    assert again.promoted == 0
+    assert mem.check().ok
