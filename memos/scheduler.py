@@ -9,7 +9,7 @@ One run (`run_once`) does three jobs, each decision audited with its reason (act
    supersede or an import, leaves them to this job; they are never served either way);
 2. **promote**: hot plaintext cubes (policies.tiering.select_promotions on their access
    statistics) are pre-encoded into slots for the scheduler's model, so the next recall of
-   them is a cache hit instead of an encode;
+   them is a cache hit instead of an encode (none with a disk budget of 0);
 3. **evict**: when the activation blobs of the store exceed the disk budget, the coldest slots
    cubes (by the configured eviction policy: lru, lfu or cost) are retired and their blobs
    deleted; blobs no cube references any more (old versions' slots) are deleted too.
@@ -128,7 +128,9 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
         candidates = tier_stats.live_plaintext_stats(session, now, min_hits=promo.min_hits)
     stats: dict[str, CubeStats] = {}
     chosen: list[str] = []
-    if candidates:  # the model (torch) loads only when something could be promoted
+    # With no disk budget every promoted blob would be evicted by this same run (and
+    # promoted again by the next): nothing is promoted.
+    if candidates and cfg.disk_budget_bytes > 0:  # torch loads only when needed
         model = tier.model(cfg.model)
         fp = model.fingerprint
         with store.repo.read() as session:

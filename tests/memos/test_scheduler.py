@@ -124,3 +124,17 @@ def test_promotion_stores_slots_the_ram_cache_still_holds(mem, model):
     again = mem.run_scheduler(config=cfg)
     assert again.promoted == 0
     assert mem.check().ok
+
+
+def test_a_zero_disk_budget_promotes_nothing(mem, model):
+    """With no disk for blobs, promotion would encode and store hot cubes only for the same
+    run's eviction to delete them, again on every run (and audit both each time)."""
+    cubes = [mem.add(f"Person {i}'s code is K{i:03d}.", "alice") for i in range(3)]
+    for c in cubes:
+        _read(mem, c.id, 3)
+    cfg = SchedulerConfig(disk_budget_bytes=0, consolidate_max_per_run=0)
+    for _ in range(2):
+        report = mem.run_scheduler(config=cfg)
+        assert report.promoted == 0 and report.evicted == 0
+    assert mem.scheduler_log() == []
+    assert not list(mem._store.blobs.folder.glob("*/*.safetensors"))
