@@ -191,6 +191,7 @@ class ActivationTier:
                 rows = derived.live_derived(session, [(c.id, c.version) for c in need],
                                             kind=Kind.SLOTS.value, fingerprint=fp)
             still: list[MemCube] = []
+            loaded: list[MemCube] = []
             for cube in need:
                 row = rows.get((cube.id, cube.version))
                 slots = self._load_slots(row, fp, cube) if row is not None else None
@@ -202,7 +203,10 @@ class ActivationTier:
                 found[(cube.id, cube.version)] = slots
                 self.cache.put(_slot_key(cube, fp), slots, slots.nbytes(),
                                derived.encode_cost(row))
+                loaded.append(cube)
                 hits += 1
+            if loaded:
+                self._drop_gone(loaded, fp)
             need = still
         if need:
             self._encode_and_store(need, m, found, broken)
@@ -211,6 +215,15 @@ class ActivationTier:
             return None, [], hits, len(need), skipped
         bundle = MemorySlots.concat([found[p] for p in pairs])
         return bundle, pairs, hits, len(need), skipped
+
+    def _drop_gone(self, cubes: Sequence[MemCube], fp: str) -> None:
+        """After putting loaded slots in the RAM cache, drop those whose source a forget,
+        purge or new version changed meanwhile. Such a write drops the cube from the cache
+        after it commits, so checking after the put never leaves an entry behind."""
+        with self.store.repo.read() as session:
+            gone = {_slot_key(c, fp) for c in cubes if self._still_source(session, c) is None}
+        if gone:
+            self.cache.discard(lambda k: k in gone)
 
     def _load_slots(self, row: CubeRow, fp: str, cube: MemCube) -> MemorySlots | None:
         from memos.model.slots import MemorySlots

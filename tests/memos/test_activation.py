@@ -457,3 +457,28 @@ def test_save_session_racing_forget_stores_no_state_of_the_erased_transcript(mem
     with pytest.raises(NotFoundError):
         mem.resume_session("alice", "s1", model=model)
     assert mem.check().ok
+
+
+@pytest.mark.parametrize("erase", ["forget", "purge"])
+def test_recall_loading_a_blob_racing_forget_leaves_nothing_in_the_ram_cache(mem, facts, model,
+                                                                             erase):
+    """A recall that reads a cube's stored blob while a forget or purge of the cube commits
+    (and drops it from the RAM cache) must not put the slots back into the cache after."""
+    mem.recall("What is Bo's city?", "alice", k=1, model=model)  # stored as a blob
+    cache = mem._activation().cache
+    cache.clear()
+    blobs = mem._store.blobs
+    real = blobs.load
+
+    def load_then_erase(*args, **kwargs):
+        out = real(*args, **kwargs)
+        getattr(mem, erase)(facts[1].id, "alice")  # commits while the recall reads the blob
+        return out
+
+    blobs.load = load_then_erase
+    try:
+        got = mem.recall("What is Bo's city?", "alice", k=1, model=model)
+    finally:
+        blobs.load = real
+    assert got.cubes == [(facts[1].id, 1)] and got.hits == 1
+    assert not any(k[0] == facts[1].id for k in cache._entries)
