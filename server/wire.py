@@ -87,17 +87,12 @@ class UpdateRequest(Request):
     reason: str | None = None
 
 
-class SupersedeRequest(Request):
+class SupersedeRequest(CubeFields):
+    """The new memory's fields are add's (MemOS.supersede hands them to add)."""
+
     content: str | None = Field(None, description="The new text (exactly one of content, by).")
     by: str | None = Field(None, description="Id of an existing cube that replaces this one.")
     reason: str | None = None
-    kind: str | None = None
-    tags: list[str] | None = None
-    metadata: dict[str, Any] | None = None
-    sources: list[SourceRef] | None = None
-    importance: StrictFloat | None = Field(None, ge=0.0, le=1.0)
-    confidence: StrictFloat | None = Field(None, ge=0.0, le=1.0)
-    valid_from: datetime | None = None
 
 
 class ReasonRequest(Request):

@@ -73,6 +73,23 @@ def test_supersede_and_forget(api: Api, new_user: Any) -> None:
     assert all(h.id != new.id for h in mem.search("Berlin", user, k=5))
 
 
+def test_supersede_takes_every_field_of_add(api: Api, new_user: Any) -> None:
+    """Before: the server's supersede body knew only some of add's fields, so `ttl`,
+    `expires_at`, `entities` and `supersedes` (which MemOS.supersede hands to add) were a 422
+    through `memos.Client` and worked embedded."""
+    from datetime import UTC, datetime
+
+    user = new_user()
+    mem = api(user)
+    old, other = (mem.add(text, user).id for text in ("Ana lives in Faro", "Ana is in Faro"))
+    new = mem.supersede(old, user, content="Ana lives in Braga", ttl=3600,
+                        entities=["Ana"], supersedes=[other])
+    assert set(new.superseded) == {old, other} and new.cube.expires_at is not None
+    until = datetime(2031, 1, 1, tzinfo=UTC)
+    later = mem.supersede(new.id, user, content="Ana lives in Porto", expires_at=until)
+    assert later.cube.expires_at == until
+
+
 def test_scope_isolation(api: Api, new_user: Any) -> None:
     alice, bob = new_user(), new_user()
     a, b = api(alice), api(bob)
