@@ -147,6 +147,14 @@ def _ndjson_lines(chunks: Iterable[bytes]) -> Iterator[str]:
         yield rest.decode("utf-8")
 
 
+def _query_int(value: Any, name: str) -> int:
+    """An integer sent in the query string, checked here as MemOS checks it: there "1", 1.0
+    and True would read as the number 1 (the server checks the range)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInputError(f"{name} must be an integer, got {value!r:.40}")
+    return value
+
+
 def _checked_key(key: Any) -> str:
     """The API key, stripped of the surrounding whitespace a key file's last line brings.
     A key that cannot be an HTTP header value is refused here, without its text: sent, the
@@ -350,14 +358,14 @@ class Client:
 
     def get(self, cube_id: str, scope: Any = None, *, version: int | None = None) -> MemCube:
         self._check_scope(scope)
-        params = {"version": version} if version is not None else None
+        params = {"version": _query_int(version, "version")} if version is not None else None
         return MemCube.model_validate(self._call("GET", self._path(cube_id), params=params))
 
     def list_memories(self, scope: Any = None, *, limit: int = 50, cursor: str | None = None,
                       kind: str | None = None) -> CubePage:
         self._check_scope(scope)
-        params = {k: v for k, v in {"limit": limit, "cursor": cursor, "kind": kind}.items()
-                  if v is not None}
+        params = {k: v for k, v in {"limit": _query_int(limit, "limit"), "cursor": cursor,
+                                    "kind": kind}.items() if v is not None}
         return CubePage.model_validate(self._call("GET", "/v1/memories", params=params))
 
     def history(self, cube_id: str, scope: Any = None) -> list[MemCube]:
@@ -368,15 +376,16 @@ class Client:
     def diff(self, cube_id: str, scope: Any = None, from_version: int | None = None,
              to_version: int | None = None) -> CubeDiff:
         self._check_scope(scope)
-        params = {k: v for k, v in {"from_version": from_version,
-                                    "to_version": to_version}.items() if v is not None}
+        params = {k: _query_int(v, k) for k, v in {"from_version": from_version,
+                                                   "to_version": to_version}.items()
+                  if v is not None}
         return CubeDiff.model_validate(self._call("GET", self._path(cube_id) + "/diff",
                                                   params=params))
 
     def neighbors(self, cube_id: str, scope: Any = None, *, relation: str | None = None,
                   depth: int = 1) -> list[Neighbor]:
         self._check_scope(scope)
-        params: dict[str, Any] = {"depth": depth}
+        params: dict[str, Any] = {"depth": _query_int(depth, "depth")}
         if relation is not None:
             params["relation"] = relation
         return [Neighbor.model_validate(n) for n in self._pages(
@@ -451,6 +460,9 @@ class Client:
         elif not callable(getattr(dest, "write", None)):
             raise InvalidInputError(f"dest must be a path or an open text file, got "
                                     f"{dest!r:.40}")
+        if not isinstance(include_superseded, bool):
+            raise InvalidInputError(f"include_superseded must be True or False, got "
+                                    f"{include_superseded!r:.40}")
         import httpx
 
         cubes = edges = 0

@@ -231,3 +231,24 @@ def test_loosely_typed_arguments_are_refused_alike(api: Api, new_user: Any) -> N
             call()
     assert mem.get(cid, user).content == "the moon is grey"
     assert mem.search("moon", user, record_access=False)[0].id == cid
+
+
+def test_query_numbers_and_flags_are_refused_alike(api: Api, new_user: Any,
+                                                   tmp_path: Any) -> None:
+    """Before: `memos.Client` sent these in the query string, where "1", 1.0 and "no" read
+    as 1 and true, so they passed through the Client and failed embedded."""
+    user = new_user()
+    mem = api(user)
+    cid = mem.add("the sea is green", user).id
+    mem.update(cid, user, content="the sea is grey")
+    for call in (lambda: mem.get(cid, user, version="1"),
+                 lambda: mem.get(cid, user, version=1.0),
+                 lambda: mem.diff(cid, user, "1"),
+                 lambda: mem.diff(cid, user, 1, 2.0),
+                 lambda: mem.neighbors(cid, user, depth="1"),
+                 lambda: mem.list_memories(user, limit="5"),
+                 lambda: mem.list_memories(user, limit=None),
+                 lambda: mem.export(user, tmp_path / "out.jsonl", include_superseded="no")):
+        with pytest.raises(InvalidInputError):
+            call()
+    assert not (tmp_path / "out.jsonl").exists()
