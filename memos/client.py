@@ -23,7 +23,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -316,8 +316,9 @@ class Client:
         self._check_scope(scope)
         if (content is None) == (by is None):
             raise InvalidInputError("supersede() needs exactly one of content= or by=")
-        body = _fields({k: v for k, v in {"content": content, "by": by, "reason": reason,
-                                          **add_fields}.items() if v is not None})
+        body = _fields({**{k: v for k, v in {"content": content, "by": by,
+                                             "reason": reason}.items() if v is not None},
+                        **add_fields})
         return AddResult.model_validate(self._call(
             "POST", self._path(cube_id) + "/supersede", json=body))
 
@@ -346,9 +347,11 @@ class Client:
         if progress is not None and not callable(progress):
             raise InvalidInputError(f"progress must be a function (done, total) -> None, "
                                     f"got {progress!r:.40}")
-        body = _fields({k: v for k, v in {"messages": messages, "session_id": session_id,
-                                          "at": at, "mode": mode,
-                                          "user_name": user_name}.items() if v is not None})
+        if at is not None and not isinstance(at, datetime):  # JSON has no datetime type
+            raise InvalidInputError(f"at must be a datetime, got {at!r:.40}")
+        body = _fields({"messages": messages, "session_id": session_id, "mode": mode,
+                        **{k: v for k, v in {"at": at, "user_name": user_name}.items()
+                           if v is not None}})
         report = IngestReport.model_validate(self._call("POST", "/v1/ingest", json=body))
         if progress:  # one request: done when it returns
             progress(report.turns, report.turns)

@@ -34,9 +34,11 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     def fields(self, *, exclude: set[str] | None = None) -> dict[str, Any]:
-        """The fields the caller set to a value (the SDK's defaults apply to the others)."""
+        """The fields the caller sent (the SDK's defaults apply to the others). A null sent
+        is handed on as None, for the SDK to take or refuse as MemOS does ("tags": null is
+        refused as tags=None is; "metadata": null is no metadata)."""
         return {name: getattr(self, name) for name in self.model_fields_set
-                if name not in (exclude or set()) and getattr(self, name) is not None}
+                if name not in (exclude or set())}
 
 
 class CubeFields(Request):

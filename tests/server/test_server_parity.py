@@ -252,3 +252,31 @@ def test_query_numbers_and_flags_are_refused_alike(api: Api, new_user: Any,
         with pytest.raises(InvalidInputError):
             call()
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_none_is_refused_where_memos_refuses_it(api: Api, new_user: Any) -> None:
+    """Before: the server read a JSON null as "leave it out" (the SDK's default), so these
+    passed through `memos.Client` and failed embedded; the Client dropped a None kind of
+    supersede and a None mode of ingest itself."""
+    user = new_user()
+    mem = api(user)
+    cid = mem.add("the hill is tall", user).id
+    calls = [lambda f=f: mem.add("the hill is steep", user, **{f: None})
+             for f in ("kind", "tags", "sources", "importance", "confidence", "entities",
+                       "supersedes")]
+    calls += [lambda f=f: mem.search("hill", user, **{f: None})
+              for f in ("tiers", "retrievers", "include_superseded", "record_access", "fold")]
+    calls += [lambda: mem.add_many([{"content": "the hill is green", "tags": None}], user),
+              lambda: mem.supersede(cid, user, content="the hill is low", kind=None),
+              lambda: mem.ingest([{"role": "user", "content": "I like hills"}], user,
+                                 session_id="s1", mode=None),
+              lambda: mem.ingest([{"role": "user", "content": "I like hills"}], user,
+                                 session_id="s1", at="2026-01-01T00:00:00Z")]
+    for call in calls:
+        with pytest.raises(InvalidInputError):
+            call()
+    assert [c.id for c in mem.list_memories(user).items] == [cid]
+    # None where MemOS takes it as "not given" still is
+    assert mem.add("the hill is far", user, metadata=None, valid_from=None, expires_at=None,
+                   ttl=None).action == "added"
+    assert mem.search("hill", user, kind=None, tags=None, since=None, filters=None)
