@@ -8,9 +8,10 @@ over a file of a store (a SQLite database, anything in a store or index folder),
 
 Import treats its file as untrusted input: every cube goes through MemCube's validation (the
 rules of `add`), must belong to a scope the caller may write, and every edge through the
-rules of `link`. Ids keep their value unless a cube that is not the caller's already has it;
-then the line's cube gets a new id (`ImportReport.renamed`), exactly as a new cube would, so
-nothing of that other cube is touched or reported. Everything is written in ONE
+rules of `link`. Ids keep their value unless a cube that is not the caller's already has it,
+or the id is not of memos's own form (32 lowercase hex characters, random): then the line's
+cube gets a new id (`ImportReport.renamed`), exactly as a new cube would, so nothing of that
+other cube is touched or reported, and a chosen id tells nobody whether it is taken. Everything is written in ONE
 transaction, so `on_error="abort"` really means nothing was imported.
 """
 
@@ -21,6 +22,7 @@ import json
 import logging
 import math
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -58,6 +60,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = "memos-export/1"
 MAX_ID_CHARS = 64  # the width of cubes.id
+_MEMOS_ID = re.compile(r"[0-9a-f]{32}")  # memos.cube.new_id: uuid4().hex
 MAX_RELATION_CHARS = 64  # the width of edges.relation; `link` refuses longer relations
 MAX_ENTITY_CHARS = 256  # the width of edges.entity
 MAX_HITS = 2**31 - 1  # cubes.hits is a 32-bit integer on PostgreSQL
@@ -475,10 +478,13 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
         # A cube the caller may change with the same id is this cube, already imported.
         # Any other holder of the id (another user, another agent, or a row the caller
         # cannot see) is not named: the line's cube gets a fresh id, as if the id were new.
+        # An id of another form than memos's own (random 128-bit hex) is never kept: kept
+        # when free and renamed when taken, a chosen id ("bob-diary-2026") would tell the
+        # importer whether anyone holds it. A memos id cannot be guessed.
         present = {cid for cid, row in taken.items() if row is not None and can_write(row, scope)}
         id_map = {cid: cid for cid in file_ids}
         for cid in file_ids:
-            if cid in taken and cid not in present:
+            if cid not in present and (cid in taken or not _MEMOS_ID.fullmatch(cid)):
                 id_map[cid] = new_id()
         report.renamed = {old: new for old, new in id_map.items() if old != new}
 

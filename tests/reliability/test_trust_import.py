@@ -283,6 +283,33 @@ def test_id_of_a_cube_that_is_not_the_callers_gets_a_new_id(
         assert mem.get(taken, "bob").scope.user_id == "bob"
 
 
+def test_a_chosen_id_tells_nobody_whether_it_is_taken(tmp_path: Path) -> None:
+    """Before: an import kept a chosen id ("bob-diary-2026") when free and renamed it when
+    another user held it, so `renamed` told Alice which ids Bob had chosen. An id not of
+    memos's own form is now never kept: both come back renamed alike."""
+    from memos import MemOS
+
+    with MemOS.open(str(tmp_path / "s"), embedder="hashing") as mem:
+        def one(cid: str, user: str, text: str) -> Any:
+            header = json.dumps({"format": "memos-export/1", "user_id": user})
+            cube = mem.add("a template", user).cube.model_dump(mode="json")
+            line = json.dumps({"type": "cube", "cube": {**cube, "id": cid, "content": text,
+                                                        "content_hash": ""}})
+            return mem.import_(io.StringIO(f"{header}\n{line}\n"), user)
+
+        bobs = one("bob-diary-2026", "bob", "Bob's diary")
+        assert bobs.imported == 1 and list(bobs.renamed) == ["bob-diary-2026"]
+        taken, free = (one(cid, "alice", "Alice's notes")
+                       for cid in ("bob-diary-2026", "bob-diary-2027"))
+        assert list(taken.renamed) == ["bob-diary-2026"] and list(free.renamed) == [
+            "bob-diary-2027"]
+        assert (taken.imported, taken.skipped_existing) == (free.imported,
+                                                            free.skipped_existing) == (1, 0)
+        kept = new_id()  # memos's own form: kept when free (exports round-trip)
+        assert one(kept, "alice", "Alice's kept").renamed == {}
+        assert mem.get(kept, "alice").content == "Alice's kept"
+
+
 def test_own_cube_id_is_already_present(shared: tuple[Any, dict[str, str]],
                                         tmp_path: Path) -> None:
     mem, ids = shared

@@ -61,13 +61,14 @@ def test_an_imported_cube_id_is_one_the_rest_api_can_name(client_for: Any, serve
     for cid in odd:
         with pytest.raises(NotFoundError):
             server_mem.get(cid, user)
-    # Ids that a URL path carries (quoted) still come through unchanged.
+    # Any other chosen id gets a memos id (listed in `renamed`), which a URL path carries.
     fine = "a?b#c%2Fd"
     line = json.dumps({"type": "cube", "cube": {**cube, "id": fine, "content": "kept id",
                                                 "content_hash": ""}})
-    assert client.import_(io.StringIO(f"{header}\n{line}\n")).imported == 1
-    assert client.get(fine).content == "kept id"
-    assert client.forget(fine).state == "forgotten"
+    report = client.import_(io.StringIO(f"{header}\n{line}\n"))
+    assert report.imported == 1 and set(report.renamed) == {fine}
+    assert client.get(report.renamed[fine]).content == "kept id"
+    assert client.forget(report.renamed[fine]).state == "forgotten"
 
 
 @pytest.mark.parametrize("call", [
