@@ -199,11 +199,11 @@ def library_error(exc: BaseException) -> MemosError | None:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
+            from memos.stores.repository import DAMAGED
+
             # SQLITE_CORRUPT (11) or SQLITE_NOTADB (26): the database file itself is damaged
             if getattr(getattr(exc, "orig", None), "sqlite_errorcode", None) in (11, 26):
-                return StoreError(f"the database file is damaged: {_first_line(exc)}; restore "
-                                  "the store from a backup (SQL is the source of truth: "
-                                  "rebuilding the indexes cannot mend it)")
+                return StoreError(f"the database file is damaged: {_first_line(exc)}; {DAMAGED}")
             return StoreError(f"the database refused the request: {_first_line(exc)}; run "
                               "`memos check`, and retry with a smaller request")
     if isinstance(exc, OSError):

@@ -610,30 +610,33 @@ class MemOS:
 
     def _reach_copies(self, cube_id: str, sc: Scope, *, erase: bool,
                       reaching: frozenset[str] = frozenset()) -> None:
-        """Forget (or, with `erase`, purge) what copies a conversation turn's words: its
-        neighbours' contexts (`_unquote`), its sessions' transcripts and the replies quoting
-        it (`_forget_copies`), both from the turn's version snapshots, read once. `reaching`:
+        """Forget (or, with `erase`, purge) what copies a cube's words outside the derivation
+        graph: a turn's neighbours' contexts (`_unquote`), its sessions' transcripts and the
+        replies quoting it (`_forget_copies`), replies stating its facts (`_forget_statements`)
+        and replies that drew on it (`_forget_users`), from its version snapshots and the
+        cubes derived from it that the caller may change, read once. `reaching`:
         the cubes whose copies are being reached further up this call (a purged cube is
         erased only after its copies), never taken for a copy again: replies may name each
         other in their "used", and purging one would otherwise purge the other, and it
         again, without end."""
         with self._store.repo.read() as session:
             snaps = [v.snapshot for v in self._store.repo.versions(session, cube_id)]
+            derived = [r for r in self._store.repo.derived_rows(session, [cube_id])
+                       if can_write(r, sc)]
         reaching = reaching | {cube_id}
         self._unquote(cube_id, sc, snaps, erase=erase)
         self._forget_copies(cube_id, sc, snaps, erase=erase, reaching=reaching)
-        self._forget_statements(cube_id, sc, snaps, erase=erase, reaching=reaching)
-        self._forget_users(cube_id, sc, erase=erase, reaching=reaching)
+        self._forget_statements(cube_id, sc, snaps, derived, erase=erase, reaching=reaching)
+        self._forget_users(cube_id, sc, derived, erase=erase, reaching=reaching)
 
-    def _forget_users(self, cube_id: str, sc: Scope, *, erase: bool,
+    def _forget_users(self, cube_id: str, sc: Scope, derived: list[CubeRow], *, erase: bool,
                       reaching: frozenset[str]) -> None:
         """The caller's assistant replies that name this cube, or a cube derived from it (a
         fact read from the turn), among the memories they drew on (an ingested message's
         "used", which `Assistant` records for every reply, whatever its backend): forgotten
         (purged) with it, since their words may restate it in any form."""
+        ids = {cube_id, *(r.id for r in derived)}
         with self._store.repo.read() as session:
-            ids = {cube_id, *(r.id for r in self._store.repo.derived_rows(session, [cube_id])
-                              if can_write(r, sc))}
             meta_text = cast(CubeRow.meta, Text)
             rows = session.execute(select(CubeRow).where(
                 owned_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
@@ -647,17 +650,16 @@ class MemOS:
         self._drop_copies(replies, sc, f"it drew on cube {cube_id}, which was "
                           + ("purged" if erase else "forgotten"), erase=erase, reaching=reaching)
 
-    def _forget_statements(self, cube_id: str, sc: Scope, snaps: list[dict[str, Any]], *,
-                           erase: bool, reaching: frozenset[str]) -> None:
+    def _forget_statements(self, cube_id: str, sc: Scope, snaps: list[dict[str, Any]],
+                           derived: list[CubeRow], *, erase: bool,
+                           reaching: frozenset[str]) -> None:
         """The assistant states a fact in its own words ("Noted: your city is Porto.", "Your
         city is Porto.", "Ana's city was Porto (until ...)"): forgetting (purging) a fact, or
         the turn it was read from, forgets (purges) the caller's assistant replies that state
         it: its subject ("your"/"you" or the name as the fact writes it), attribute and value,
         the value whole."""
-        with self._store.repo.read() as session:
-            facts = [{"content": r.content, "metadata": r.meta}
-                     for r in self._store.repo.derived_rows(session, [cube_id])
-                     if r.kind in ("fact", "preference") and can_write(r, sc)]
+        facts = [{"content": r.content, "metadata": r.meta} for r in derived
+                 if r.kind in ("fact", "preference")]
         stated = dict(s for snap in [*snaps, *facts]
                       if (s := _statement(snap, sc.user_id)) is not None)
         if not stated:

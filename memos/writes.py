@@ -184,7 +184,7 @@ def candidate_from_item(item: Any, index: int, scope: Scope, dim: int, now: date
         raise InvalidInputError(f"item {index}: {exc}") from exc
 
 
-def _used(old: dict[str, Any], new: dict[str, Any]) -> list[Any] | None:
+def _used_union(old: dict[str, Any], new: dict[str, Any]) -> list[Any] | None:
     """The memories a message drew on (metadata "used", an assistant reply's) when the same
     words come again: both messages' ids, so that forgetting what either drew on reaches the
     one cube that holds the words, the newest MAX_USED of them (words said again and again,
@@ -203,7 +203,7 @@ def _bump(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> Mem
     extra = [s for s in cand.sources if (s.kind, s.ref, s.text) not in known]
     update_fields: dict[str, Any] = {
         "access": cube.access.model_copy(update={"hits": cube.access.hits + 1, "last_access": now})}
-    used = _used(cube.metadata, cand.metadata)
+    used = _used_union(cube.metadata, cand.metadata)
     if used is not None:
         update_fields["metadata"] = {**cube.metadata, "used": used}
     if extra:
@@ -222,7 +222,7 @@ def _merge(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> Me
     merged_before = {s.text for s in cube.sources if s.kind == "merge"}
     notes = ([] if cand.content in merged_before
              else [SourceRef(kind="merge", at=now, text=cand.content)])
-    used = _used(cube.metadata, cand.metadata)
+    used = _used_union(cube.metadata, cand.metadata)
     return cube.model_copy(update={
         "sources": [*cube.sources, *cand.sources, *notes], "tags": merged.tags,
         "metadata": merged.metadata if used is None else {**merged.metadata, "used": used}, "importance": merged.importance,

@@ -300,6 +300,8 @@ def _nul_is_bad_input() -> Iterator[None]:
 
 DAMAGED = ("restore the store from a backup (SQL is the source of truth: rebuilding the "
            "indexes cannot mend it)")
+LOCKED = ("another process held its write lock for longer than the busy timeout; retry when "
+          "that process is done")
 
 
 @contextmanager
@@ -313,9 +315,8 @@ def _driver_errors(timeout_ms: int) -> Iterator[None]:
         code = getattr(exc.orig, "sqlite_errorcode", None)
         code = None if code is None else code & 0xFF
         if code in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED
-            raise StoreError(f"the store is locked: another process held its write lock for "
-                             f"longer than the busy timeout ({timeout_ms / 1000:g} s); retry "
-                             "when that process is done") from exc
+            raise StoreError(f"the store is locked ({timeout_ms / 1000:g} s busy timeout): "
+                             f"{LOCKED}") from exc
         if code in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
             raise StoreError(f"the database file is damaged ({exc.orig}); {DAMAGED}") from exc
         raise
@@ -393,8 +394,7 @@ class Repository:
                     _backfill_derivations(conn)
         except OperationalError as exc:
             # shown_location: a URL's password never goes into a message.
-            advice = ("another process holds its write lock for longer than the busy timeout; "
-                      "retry when that process is done" if "locked" in str(exc.orig) else
+            advice = (LOCKED if "locked" in str(exc.orig) else
                       "check the path or URL and that the database server is running")
             raise StoreError(
                 f"cannot open the store at {shown_location(url)}: {exc.orig}; {advice}") from exc

@@ -20,6 +20,16 @@ def _user_turn(mem: MemOS, user: str, words: str) -> str:
                 and words in h.content)
 
 
+def _saved_session(mem: MemOS, *said: str) -> Any:
+    """Bob says each line to the assistant in session s1, which then ends: its saved state."""
+    bot = Assistant(mem, "bob", session_id="s1")
+    for text in said:
+        bot.reply(text)
+    saved = bot.end_session().saved
+    assert saved is not None
+    return saved
+
+
 def _files_holding(store_path: str, data: bytes) -> list[str]:
     return [str(p) for p in Path(store_path).rglob("*") if p.is_file() and data in p.read_bytes()]
 
@@ -62,11 +72,8 @@ def test_forget_and_purge_of_a_turn_reach_the_transcript_and_replies_quoting_it(
     and I collect quirkophone zithers."). Before: after MemOS.forget of the turn search still
     found both, and after purge memos.db still held them."""
     with MemOS.open(store_path) as mem:
-        bot = Assistant(mem, "bob", session_id="s1")
-        bot.reply("I live in Leeds and I collect quirkophone zithers.")
-        bot.reply("what did I say about quirkophone zithers?")
-        saved = bot.end_session().saved
-        assert saved is not None
+        saved = _saved_session(mem, "I live in Leeds and I collect quirkophone zithers.",
+                               "what did I say about quirkophone zithers?")
         turn = _user_turn(mem, "bob", "collect quirkophone zithers")
         mem.forget(turn, "bob")
         assert not _left(mem, "bob", "collect quirkophone zithers")
@@ -176,11 +183,8 @@ def test_purge_of_a_turn_of_several_lines_reaches_the_transcript(store_path: str
     only when one line was the whole turn, so forget left it searchable and after purge
     memos.db still held the turn's words."""
     with MemOS.open(store_path, embedder="hashing") as mem:
-        bot = Assistant(mem, "bob", session_id="s1")
-        bot.reply("My notes:\nthe code word is quirkozax\nremember it")
-        bot.reply("I like mint tea.")
-        saved = bot.end_session().saved
-        assert saved is not None
+        saved = _saved_session(mem, "My notes:\nthe code word is quirkozax\nremember it",
+                               "I like mint tea.")
         turn = _user_turn(mem, "bob", "code word is quirkozax")
         mem.forget(turn, "bob")
         assert not _left(mem, "bob", "quirkozax")
