@@ -43,6 +43,10 @@ class RetrievalConfig(BaseModel):
     # BM25 scoring near 2 ms at 100k cubes (docs/BENCHMARKS.md). Quality barely notices:
     # forcing a bound of 1,000 on LoCoMo's 2,760 turns left R@500w at 0.773 (hashing).
     fulltext_max_postings: int | None = Field(default=3_000, ge=1)
+    # On SQLite, stores past that bound score full-text queries from an in-memory copy of
+    # the index (stores/bm25.py: the same scores as FTS5's bm25(), several times faster),
+    # loaded by the first such search. False: FTS5 scores every query.
+    fulltext_in_memory: bool = True
     # Dense hits at or below this cosine share nothing with the query; ranking them would
     # only order noise (and ties at 0 would make rankings depend on insertion order).
     dense_min_score: float = Field(default=0.0, ge=-1.0, le=1.0)

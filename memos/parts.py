@@ -308,6 +308,34 @@ class StoreParts:
             future = self._pool.submit(job)
         return DenseJob(future=future)
 
+    def fulltext_in_memory(self, session: Any, terms: Sequence[str], limit: int,
+                           max_postings: int) -> tuple[list[str], list[int]] | None:
+        """(query words kept, best `limit` pks) from the in-memory copy of the full-text
+        index (stores/bm25.py): what `FullTextIndex.select_terms` and `top` give, without
+        FTS5's per-row scoring. None where the copy is not used: not SQLite, turned off
+        (RetrievalConfig.fulltext_in_memory), or a query word FTS5 reads as a phrase.
+        `session` is the search's: the copy is loaded from its snapshot the first time."""
+        from memos.stores.fulltext import COUNT_CAP_FACTOR, clean_terms, keep_rare_terms
+
+        if self.repo.dialect != "sqlite" or not self.config.retrieval.fulltext_in_memory:
+            return None
+        words = clean_terms(terms)
+        if not words:
+            return [], []
+        with self.index_lock:
+            memory = self.sync.fulltext_memory(session)
+            tokens = memory.tokens_of(words)
+            if tokens is None:
+                return None
+            if len(words) >= 2:
+                cap = COUNT_CAP_FACTOR * max_postings
+                counts = [min(n, cap) for n in memory.counts(tokens)]
+                keep = keep_rare_terms(words, counts, max_postings)
+                tokens = [t for w, t in zip(words, tokens, strict=True) if w in keep]
+                words = keep
+            hits = memory.top(tokens, limit, max_postings)
+        return words, [pk for pk, _ in hits]
+
     def search_limit(self) -> int | None:
         """Searches this process runs at once (RetrievalConfig.search_concurrency); None:
         no limit."""

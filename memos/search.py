@@ -208,10 +208,15 @@ class _Request:
             bound = cfg.fulltext_max_postings
             if bound is not None and len(store.vectors) <= bound:
                 bound = None
-            words = store.fulltext.select_terms(session, retrieval.query_terms(self.query), bound,
-                                                seq=store.vectors.seq)
-            fts_glob = ([pk for pk, _ in store.fulltext.top(session, words, wide, bound)]
-                        if words else [])
+            found = (store.fulltext_in_memory(session, retrieval.query_terms(self.query),
+                                              wide, bound) if bound is not None else None)
+            if found is not None:  # the in-memory copy scored it (stores/bm25.py)
+                words, fts_glob = found
+            else:
+                words = store.fulltext.select_terms(
+                    session, retrieval.query_terms(self.query), bound, seq=store.vectors.seq)
+                fts_glob = ([pk for pk, _ in store.fulltext.top(session, words, wide, bound)]
+                            if words else [])
             if dense_job is not None and not dense_job.done():
                 # The dense half is still running (a model embedding, a large FAISS
                 # search): admit the full-text candidates meanwhile; the dense ones are

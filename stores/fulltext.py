@@ -56,6 +56,8 @@ COUNT_CAP_FACTOR = 10
 COUNT_CACHE_WORDS = 50_000
 CONTEXT_KEY = "context"
 CONTEXT_WEIGHT = 0.3
+# The FTS5 tokenizer of SQLite's index (stores/bm25.py tokenizes with the same one).
+TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 
 def context_of(meta: Any) -> str:
@@ -111,7 +113,7 @@ class FullTextIndex(ABC):
         and reused while fewer than COUNT_SLACK changes separate it from `seq`: a count can
         be off by at most that many rows, and it only decides which frequent words to drop.
         Counting is a scan of the word's postings, the cost that the bound exists to avoid."""
-        words = _clean_terms(terms)
+        words = clean_terms(terms)
         if max_postings is None or len(words) < 2:
             return words
         cap = COUNT_CAP_FACTOR * max_postings
@@ -178,7 +180,7 @@ def keep_rare_terms(words: Sequence[str], counts: Sequence[int], max_postings: i
     return [w for w in words if w in kept]
 
 
-def _clean_terms(terms: Sequence[str]) -> list[str]:
+def clean_terms(terms: Sequence[str]) -> list[str]:
     """Keep word characters only: the one guarantee both query syntaxes need."""
     out: list[str] = []
     for term in terms:
@@ -203,7 +205,7 @@ class SqliteFullText(FullTextIndex):
                 log.info("full-text index has an old layout; rebuilding it from the changelog")
             conn.exec_driver_sql(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS cube_fts USING fts5("
-                "content, context, tokenize='porter unicode61 remove_diacritics 2')")
+                f"content, context, tokenize='{TOKENIZE}')")
 
     def upsert(self, session: Session, docs: Sequence[tuple[Any, ...]]) -> None:
         if not docs:
@@ -247,7 +249,7 @@ class SqliteFullText(FullTextIndex):
 
     def top(self, session: Session, terms: Sequence[str], limit: int,
             max_rows: int | None = None) -> list[tuple[int, float]]:
-        words = _clean_terms(terms)
+        words = clean_terms(terms)
         if not words:
             return []
         if max_rows is None:
@@ -346,7 +348,7 @@ class PostgresFullText(FullTextIndex):
 
     def top(self, session: Session, terms: Sequence[str], limit: int,
             max_rows: int | None = None) -> list[tuple[int, float]]:
-        words = _clean_terms(terms)
+        words = clean_terms(terms)
         if not words:
             return []
         query = self._query(words)

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from memos.cube import Lifecycle, Tier
+from memos.stores.bm25 import MemoryFullText, Tokenizer
 from memos.stores.fulltext import FullTextIndex, context_of
 from memos.stores.graph import GraphIndex
 from memos.stores.repository import Repository
@@ -67,6 +68,10 @@ class IndexSync:
         self.fulltext = fulltext
         self.graph = graph
         self.embed = embed
+        # The in-memory copy of the SQLite full-text index (stores/bm25.py): loaded by the
+        # first search that needs it (`fulltext_memory`), then caught up like the graph.
+        self.memory: MemoryFullText | None = None
+        self._tokenizer: Tokenizer | None = None
         # pk -> (the text the vector was computed from, the vector)
         self._primed: dict[int, tuple[str, np.ndarray]] = {}
         self._primed_lock = threading.Lock()  # writers prime outside the index lock
@@ -142,7 +147,8 @@ class IndexSync:
         """Whether every index has applied the whole changelog, read on the caller's own
         session (search asks this on every call: no second connection, one statement)."""
         head, fts_seq = self.repo.index_heads(session, self.fulltext.name)
-        return self.vectors.seq >= head and fts_seq >= head and self.graph.seq >= head
+        return (self.vectors.seq >= head and fts_seq >= head and self.graph.seq >= head
+                and (self.memory is None or self.memory.seq >= head))
 
     def catch_up(self) -> int:
         """Bring every index to the changelog head; returns the head seq."""
@@ -158,6 +164,8 @@ class IndexSync:
             self._catch_up_fulltext()
         if self.graph.seq < head:
             self._catch_up_graph()
+        if self.memory is not None and self.memory.seq < head:
+            self._catch_up_memory()
         return head
 
     @staticmethod
@@ -217,21 +225,54 @@ class IndexSync:
                 changes = self.repo.changes_after(session, seq, PAGE)
                 if not changes:
                     return
-                content, touched = self._plan(changes)
-                current = self._current(session, touched, with_context=True)
-                drop = [pk for pk in touched
-                        if pk not in current or not current[pk][0]]
-                # Content changes, and cubes superseded since: indexed by their own words
-                # from then on (fulltext_context).
-                ended = {c.cube_pk for c in changes if c.op == "supersede"}
-                docs = [(pk, current[pk][1], current[pk][2]) for pk in sorted(content | ended)
-                        if pk in current and current[pk][0]]
+                drop, docs = self._fulltext_changes(session, changes)
                 removed = self.fulltext.remove(session, drop)
                 self.fulltext.upsert(session, docs)
                 if removed:  # forgotten, archived or purged text leaves the index's storage
                     self.fulltext.compact(session)
                 self.repo.set_index_meta(session, self.fulltext.name, changes[-1].seq)
             if len(changes) < PAGE:  # no second write transaction only to find nothing
+                return
+
+    def _fulltext_changes(self, session: Session, changes: Sequence[Any]
+                          ) -> tuple[list[int], list[tuple[int, str, str]]]:
+        """(pks to drop from the full-text index, (pk, content, context) to index again)
+        after `changes`, from the cubes' current rows."""
+        content, touched = self._plan(changes)
+        current = self._current(session, touched, with_context=True)
+        drop = [pk for pk in touched if pk not in current or not current[pk][0]]
+        # Content changes, and cubes superseded since: indexed by their own words from
+        # then on (fulltext_context).
+        ended = {c.cube_pk for c in changes if c.op == "supersede"}
+        docs = [(pk, current[pk][1], current[pk][2]) for pk in sorted(content | ended)
+                if pk in current and current[pk][0]]
+        return drop, docs
+
+    def fulltext_memory(self, session: Session) -> MemoryFullText:
+        """The in-memory copy of the SQLite full-text index, loaded from `session`'s
+        snapshot the first time (the caller holds the index lock and has checked that the
+        index is current in that snapshot)."""
+        if self.memory is None:
+            if self._tokenizer is None:
+                self._tokenizer = Tokenizer()
+            seq = self.fulltext_seq(session)
+            self.memory = MemoryFullText.load(session.connection().connection.dbapi_connection,
+                                              self._tokenizer, seq)
+            log.info("full-text index loaded into memory: %d rows, %d MB at seq %d",
+                     self.memory.rows, self.memory.nbytes() >> 20, seq)
+        return self.memory
+
+    def _catch_up_memory(self) -> None:
+        memory = self.memory
+        assert memory is not None
+        while True:
+            with self.repo.read() as session:
+                changes = self.repo.changes_after(session, memory.seq, PAGE)
+                if not changes:
+                    return
+                drop, docs = self._fulltext_changes(session, changes)
+            memory.apply(drop, docs, changes[-1].seq)
+            if len(changes) < PAGE:
                 return
 
     def _catch_up_graph(self) -> None:
@@ -290,6 +331,7 @@ class IndexSync:
         return done
 
     def rebuild_fulltext(self) -> int:
+        self.memory = None  # loaded again from the rebuilt index when next needed
         with self.repo.write() as session:
             head = self.repo.max_seq(session)
             self.fulltext.clear(session)

@@ -1,0 +1,347 @@
+"""An in-process copy of the SQLite full-text index that scores queries as FTS5's bm25() does.
+
+FTS5 spends about 0.75 µs per matching row in `bm25()` (it walks each row's token instances
+through its auxiliary-function API), so a query whose words are in thousands of memories
+costs milliseconds on a large store. This copy keeps, per token, the rows that hold it and
+how often (content and context apart), and each row's length in tokens; a query is then a
+few numpy operations over the tokens' rows. It answers exactly what `SqliteFullText.top`
+answers: the same matches, the same scores (the formula of SQLite's fts5_aux.c: IDF
+`log((N - n + 0.5) / (n + 0.5))` floored at 1e-6, k1 = 1.2, b = 0.75, frequencies weighted
+per column, a row's length counted over all its columns) and the same bound on rows scored.
+
+Tokens come from SQLite itself: the copy is loaded from the store's own index (`fts5vocab`,
+read in the transaction of the search that asked for it) and kept current from the changelog
+by tokenizing changed texts through a private in-memory FTS5 table with the same tokenizer.
+A query word that does not make exactly one token (FTS5 then reads it as a phrase) is left
+to FTS5: `top` returns None.
+
+Layout: a *base* (per token, a slice of row pks, ascending, and weighted frequencies) from the
+last load or merge, a mask of rows whose base postings are still current, and a *delta* of
+rows written since (pk -> token -> frequency); the delta is merged into a new base when it
+grows past a fraction of the rows. Callers hold the store's index lock for every call.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from memos.stores.fulltext import CONTEXT_WEIGHT, TOKENIZE
+
+K1 = 1.2
+B = 0.75
+IDF_FLOOR = 1e-6
+# Merge the delta into a new base past this many changed rows (or a twentieth of all rows).
+MERGE_MIN = 2_000
+WORD_CACHE = 50_000  # query words remembered with their token
+_FETCH = 100_000  # rows per fetch while loading
+
+
+class Tokenizer:
+    """SQLite's FTS5 tokenizer, reached through a private in-memory FTS5 table."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._lock = threading.Lock()
+        self._words: dict[str, tuple[str, ...]] = {}
+
+    def _fill(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        db = self._db
+        db.execute("DROP TABLE IF EXISTS t")  # a fresh table: no tombstones pile up
+        db.execute("DROP TABLE IF EXISTS v")
+        db.execute(f"CREATE VIRTUAL TABLE t USING fts5(content, context, tokenize='{TOKENIZE}')")
+        db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+        db.executemany("INSERT INTO t(rowid, content, context) VALUES (?, ?, ?)", rows)
+
+    def docs(self, rows: Sequence[tuple[int, str, str]]
+             ) -> dict[int, tuple[int, dict[str, float]]]:
+        """pk -> (tokens in all columns, token -> frequency weighted by column) for
+        (pk, content, context) rows. Every pk is in the answer, with 0 tokens if it has none."""
+        out: dict[int, tuple[int, dict[str, float]]] = {pk: (0, {}) for pk, _, _ in rows}
+        if not rows:
+            return out
+        with self._lock:
+            self._fill(rows)
+            found = self._db.execute(
+                "SELECT doc, term, sum(col = 'content'), sum(col = 'context') FROM v "
+                "GROUP BY doc, term").fetchall()
+        lengths: dict[int, int] = {}
+        for pk, term, nc, nx in found:
+            out[pk][1][term] = weighted(nc, nx)
+            lengths[pk] = lengths.get(pk, 0) + nc + nx
+        return {pk: (lengths.get(pk, 0), freqs) for pk, (_, freqs) in out.items()}
+
+    def word(self, word: str) -> tuple[str, ...]:
+        """The tokens FTS5 makes of one query word (cached)."""
+        hit = self._words.get(word)
+        if hit is not None:
+            return hit
+        with self._lock:
+            self._fill([(1, word, "")])
+            tokens = tuple(r[0] for r in self._db.execute(
+                "SELECT term FROM v ORDER BY offset"))
+        if len(self._words) >= WORD_CACHE:
+            self._words.clear()
+        self._words[word] = tokens
+        return tokens
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def weighted(nc: int, nx: int, context_weight: float = CONTEXT_WEIGHT) -> float:
+    """A token's frequency in a row as bm25() sums it: 1.0 per content instance, then the
+    context weight per context instance (added one by one, as FTS5 adds them)."""
+    f = float(nc)
+    for _ in range(nx):
+        f += context_weight
+    return f
+
+
+class MemoryFullText:
+    """The postings of `cube_fts`, in numpy; see the module docstring."""
+
+    def __init__(self, tokenizer: Tokenizer, seq: int = 0) -> None:
+        self.tokenizer = tokenizer
+        self.seq = seq
+        self._ids: dict[str, int] = {}  # token -> id
+        # base: postings of token i are _pks[_off[i]:_off[i+1]] (ascending), _freq likewise
+        self._off = np.zeros(1, dtype=np.int64)
+        self._pks = np.zeros(0, dtype=np.int64)
+        self._freq = np.zeros(0, dtype=np.float64)
+        self._valid = np.zeros(0, dtype=bool)  # by pk: its base postings are current
+        self._len = np.zeros(0, dtype=np.float64)  # by pk: tokens in all columns
+        self._present = np.zeros(0, dtype=bool)  # by pk: in the index
+        self.rows = 0
+        self.tokens = 0.0
+        self._delta: dict[int, dict[str, float]] = {}
+        self._delta_terms: dict[str, set[int]] = {}
+
+    # -- load and change ----------------------------------------------------------------
+
+    @classmethod
+    def load(cls, conn: Any, tokenizer: Tokenizer, seq: int) -> MemoryFullText:
+        """Read the store's index through `conn` (a DB-API connection inside the caller's
+        transaction, which sees the index at `seq`)."""
+        index = cls(tokenizer, seq)
+        cur = conn.cursor()
+        try:
+            cur.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.memos_fts_rows "
+                        "USING fts5vocab(main, cube_fts, row)")
+            cur.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.memos_fts_inst "
+                        "USING fts5vocab(main, cube_fts, instance)")
+            lengths: list[np.ndarray] = []
+            cur.execute("SELECT id, sz FROM cube_fts_docsize")
+            while chunk := cur.fetchmany(_FETCH):
+                lengths.append(np.array([(pk, _varints_sum(sz)) for pk, sz in chunk],
+                                        dtype=np.int64).reshape(-1, 2))
+            cur.execute("SELECT term, doc FROM temp.memos_fts_rows ORDER BY term")
+            terms = cur.fetchall()
+            pks: list[np.ndarray] = []
+            cnt: list[np.ndarray] = []
+            cur.execute("SELECT doc, sum(col = 'content'), sum(col = 'context') "
+                        "FROM temp.memos_fts_inst GROUP BY term, doc ORDER BY term, doc")
+            while chunk := cur.fetchmany(_FETCH):
+                block = np.array(chunk, dtype=np.int64).reshape(-1, 3)
+                pks.append(block[:, 0])
+                cnt.append(block[:, 1:])
+        finally:
+            cur.close()
+        doc_len = np.concatenate(lengths) if lengths else np.zeros((0, 2), dtype=np.int64)
+        size = int(doc_len[:, 0].max()) + 1 if len(doc_len) else 0
+        index._grow(size)
+        index._len[doc_len[:, 0]] = doc_len[:, 1]
+        index._present[doc_len[:, 0]] = True
+        index._valid[doc_len[:, 0]] = True
+        index.rows = len(doc_len)
+        index.tokens = float(doc_len[:, 1].sum())
+        index._ids = {t: i for i, (t, _) in enumerate(terms)}
+        index._off = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum([n for _, n in terms], out=index._off[1:])
+        index._pks = np.concatenate(pks) if pks else np.zeros(0, dtype=np.int64)
+        counts = np.concatenate(cnt) if cnt else np.zeros((0, 2), dtype=np.int64)
+        index._freq = _weighted_array(counts[:, 0], counts[:, 1])
+        if len(index._pks) != index._off[-1]:  # the two reads disagree: never serve it
+            raise RuntimeError("full-text vocabulary and instances disagree")
+        return index
+
+    def _grow(self, size: int) -> None:
+        if size <= len(self._valid):
+            return
+        size = max(size, int(len(self._valid) * 1.5) + 1024)
+        for name in ("_valid", "_len", "_present"):
+            old = getattr(self, name)
+            new = np.zeros(size, dtype=old.dtype)
+            new[:len(old)] = old
+            setattr(self, name, new)
+
+    def _unset(self, pk: int) -> None:
+        if pk < len(self._valid):
+            self._valid[pk] = False
+            if self._present[pk]:
+                self._present[pk] = False
+                self.rows -= 1
+                self.tokens -= self._len[pk]
+                self._len[pk] = 0
+        old = self._delta.pop(pk, None)
+        if old:
+            for term in old:
+                holders = self._delta_terms.get(term)
+                if holders is not None:
+                    holders.discard(pk)
+                    if not holders:
+                        del self._delta_terms[term]
+
+    def apply(self, drop: Iterable[int], docs: Sequence[tuple[int, str, str]], seq: int) -> None:
+        """Remove `drop`, (re)index `docs` ((pk, content, context)), then stand at `seq`."""
+        for pk in drop:
+            self._unset(int(pk))
+        tokenized = self.tokenizer.docs(docs)
+        if tokenized:
+            self._grow(max(tokenized) + 1)
+        for pk, (length, freqs) in tokenized.items():
+            self._unset(pk)
+            self._present[pk] = True
+            self._len[pk] = length
+            self.rows += 1
+            self.tokens += length
+            self._delta[pk] = freqs
+            for term in freqs:
+                self._delta_terms.setdefault(term, set()).add(pk)
+        self.seq = seq
+        if len(self._delta) > max(MERGE_MIN, self.rows // 20):
+            self._merge()
+
+    def _merge(self) -> None:
+        """Fold the delta into a new base (tokens no row holds any more are dropped)."""
+        ids = np.repeat(np.arange(len(self._ids), dtype=np.int64), np.diff(self._off))
+        keep = self._valid[self._pks]
+        names = list(self._ids)  # in id order: ids are given in insertion order
+        base_terms = ids[keep]
+        base_pks, base_freq = self._pks[keep], self._freq[keep]
+        kept = np.unique(base_terms)
+        d_terms: list[str] = []
+        d_pks: list[int] = []
+        d_freq: list[float] = []
+        for pk, freqs in self._delta.items():
+            for term, f in freqs.items():
+                d_terms.append(term)
+                d_pks.append(pk)
+                d_freq.append(f)
+        # One vocabulary for both, sorted like FTS5's (ids only need to be consistent).
+        vocab = sorted({names[i] for i in kept.tolist()} | set(d_terms))
+        new_ids = {t: i for i, t in enumerate(vocab)}
+        remap = np.full(len(names), -1, dtype=np.int64)
+        for old_id in kept.tolist():
+            remap[old_id] = new_ids[names[old_id]]
+        all_terms = np.concatenate([remap[base_terms],
+                                    np.array([new_ids[t] for t in d_terms], dtype=np.int64)])
+        all_pks = np.concatenate([base_pks, np.array(d_pks, dtype=np.int64)])
+        all_freq = np.concatenate([base_freq, np.array(d_freq, dtype=np.float64)])
+        order = np.lexsort((all_pks, all_terms))
+        self._pks, self._freq = all_pks[order], all_freq[order]
+        self._off = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(all_terms, minlength=len(vocab)), out=self._off[1:])
+        self._ids = new_ids
+        self._valid = self._present.copy()
+        self._delta, self._delta_terms = {}, {}
+
+    # -- query ------------------------------------------------------------------------
+
+    def _postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+        i = self._ids.get(token)
+        if i is None:
+            pks, freq = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        else:
+            pks, freq = self._pks[self._off[i]:self._off[i + 1]], \
+                self._freq[self._off[i]:self._off[i + 1]]
+            ok = self._valid[pks]
+            if not ok.all():
+                pks, freq = pks[ok], freq[ok]
+        extra = self._delta_terms.get(token)
+        if extra:
+            more = np.fromiter(sorted(extra), dtype=np.int64, count=len(extra))
+            pks = np.concatenate([pks, more])
+            freq = np.concatenate([freq, [self._delta[int(p)][token] for p in more]])
+            order = np.argsort(pks, kind="stable")
+            pks, freq = pks[order], freq[order]
+        return pks, freq
+
+    def tokens_of(self, words: Sequence[str]) -> list[str] | None:
+        """Each word's one token, or None when some word is not exactly one token."""
+        out = []
+        for word in words:
+            tokens = self.tokenizer.word(word)
+            if len(tokens) != 1:
+                return None
+            out.append(tokens[0])
+        return out
+
+    def counts(self, tokens: Sequence[str]) -> list[int]:
+        """How many rows hold each token."""
+        return [len(self._postings(t)[0]) for t in tokens]
+
+    def top(self, tokens: Sequence[str], limit: int, max_rows: int | None = None
+            ) -> list[tuple[int, float]]:
+        """Best `limit` (pk, score) of the rows holding any token (one per query word, in
+        the query's order), as `SqliteFullText.top` with the same arguments gives them:
+        with `max_rows`, only the `max_rows` newest matching rows are scored."""
+        if not tokens or self.rows == 0:
+            return []
+        lists = [self._postings(t) for t in tokens]
+        everyone = np.unique(np.concatenate([p for p, _ in lists]))
+        if not len(everyone):
+            return []
+        if max_rows is not None and len(everyone) > max_rows:
+            everyone = everyone[-max_rows:]
+        n_rows = float(self.rows)
+        avgdl = self.tokens / n_rows
+        norm = K1 * (1 - B + B * self._len[everyone] / avgdl) if avgdl > 0 else \
+            np.full(len(everyone), K1 * (1 - B))
+        score = np.zeros(len(everyone), dtype=np.float64)
+        for pks, freq in lists:
+            n = len(pks)
+            idf = math.log((n_rows - n + 0.5) / (n + 0.5))
+            if idf <= 0.0:
+                idf = IDF_FLOOR
+            at = np.searchsorted(everyone, pks)
+            inside = at < len(everyone)
+            inside[inside] &= everyone[at[inside]] == pks[inside]
+            at, f = at[inside], freq[inside]
+            score[at] += idf * (f * (K1 + 1.0)) / (f + norm[at])
+        best = np.lexsort((-everyone, -score))[:limit]
+        return list(zip(everyone[best].tolist(), score[best].tolist(), strict=True))
+
+    def nbytes(self) -> int:
+        """Bytes held in numpy arrays (the token dictionary and delta aside)."""
+        return sum(a.nbytes for a in (self._off, self._pks, self._freq, self._valid,
+                                      self._len, self._present))
+
+
+def _weighted_array(nc: np.ndarray, nx: np.ndarray,
+                    context_weight: float = CONTEXT_WEIGHT) -> np.ndarray:
+    """`weighted` over arrays, adding the context weight one instance at a time."""
+    f = nc.astype(np.float64)
+    todo = np.flatnonzero(nx > 0)
+    step = 0
+    while len(todo):
+        f[todo] += context_weight
+        step += 1
+        todo = todo[nx[todo] > step]
+    return f
+
+
+def _varints_sum(blob: bytes) -> int:
+    """Sum of the SQLite varints in an FTS5 docsize record (tokens per column)."""
+    total, value = 0, 0
+    for byte in blob:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            total += value
+            value = 0
+    return total

@@ -1,0 +1,172 @@
+"""The in-memory copy of SQLite's full-text index (stores/bm25.py) answers what FTS5 answers:
+the same rows with the same bm25() scores, under the same bound, after any mix of adds,
+updates, supersedes, forgets and purges, and after another process wrote."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from memos import MemOS
+from memos.stores import bm25
+from memos.stores.fulltext import clean_terms
+
+# Words that stem alike ("walking", "walked"), share prefixes, carry diacritics or case, and
+# make several tokens in FTS5 ("x_y": a phrase), so the copy's tokens meet FTS5's own.
+VOCAB = ["walk", "walking", "walked", "Zürich", "zurich", "café", "cafe", "garden", "gardens",
+         "heron", "kite", "Kite", "sushi", "falafel", "allergic", "allergy", "the", "a",
+         "running", "runs", "ran", "x_y", "naïve", "42", "1984", "über", "OVER"]
+
+
+def _text(rng: random.Random, longest: int = 12) -> str:
+    return " ".join(rng.choice(VOCAB) for _ in range(rng.randint(0, longest))) or "!!"
+
+
+def _compare(mem: Any, queries: list[list[str]]) -> int:
+    """Check every query against FTS5 at several bounds; returns how many the copy took."""
+    store = mem._store
+    store.catch_up()
+    taken = 0
+    with store.repo.read() as session:
+        memory = store.sync.fulltext_memory(session)
+        for terms in queries:
+            words = clean_terms(terms)
+            tokens = memory.tokens_of(words)
+            if tokens is None:
+                assert any("_" in w for w in words)  # only phrases are left to FTS5
+                continue
+            taken += 1
+            assert memory.counts(tokens) == store.fulltext.row_counts(session, words)
+            for max_rows in (None, 7, 1):
+                ref = store.fulltext.top(session, words, 50, max_rows)
+                got = memory.top(tokens, 50, max_rows)
+                assert len(got) == len(ref)
+                # Same scores in the same order (rows with equal scores may swap places).
+                assert [round(s, 9) for _, s in got] == [round(s, 9) for _, s in ref]
+                ref_scores = dict(ref)
+                for pk, score in got:
+                    if pk in ref_scores:
+                        assert abs(ref_scores[pk] - score) < 1e-9
+                    else:  # a row FTS5 left out can only be one tied with its last
+                        assert abs(score - ref[-1][1]) < 1e-9
+    return taken
+
+
+def _queries(rng: random.Random, n: int) -> list[list[str]]:
+    return [[rng.choice(VOCAB) for _ in range(rng.randint(1, 4))] for _ in range(n)]
+
+
+def test_the_copy_scores_as_fts5_through_every_kind_of_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bm25, "MERGE_MIN", 15)  # merge often: base, delta and merged bases
+    rng = random.Random(7)
+    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
+    try:
+        ids = [r.id for r in mem.add_many(
+            [{"content": _text(rng), "metadata": {"context": _text(rng)} if i % 3 else {}}
+             for i in range(60)], "alice")]
+        assert _compare(mem, _queries(rng, 40)) > 20  # loaded from the store's index
+        for i, cube_id in enumerate(list(ids)):
+            step = i % 6
+            if ids.index(cube_id) != i:  # the same words twice: stored once
+                continue
+            if step == 0:
+                mem.update(cube_id, "alice", content=_text(rng))
+            elif step == 1:
+                mem.update(cube_id, "alice", metadata={"context": _text(rng)})
+            elif step == 2:
+                ids[i] = mem.supersede(cube_id, "alice", content=_text(rng)).id
+            elif step == 3:
+                mem.forget(cube_id, "alice")
+            elif step == 4 and i % 4 == 0:
+                mem.purge(cube_id, "alice")
+            if i % 10 == 9:
+                _compare(mem, _queries(rng, 10))
+        mem.add_many([_text(rng) for _ in range(40)], "bob")
+        assert _compare(mem, _queries(rng, 40)) > 20
+    finally:
+        mem.close()
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40), merge=st.integers(1, 30))
+def test_any_store_and_query_score_alike(tmp_path_factory: pytest.TempPathFactory, seed: int,
+                                         n: int, merge: int) -> None:
+    rng = random.Random(seed)
+    old = bm25.MERGE_MIN
+    bm25.MERGE_MIN = merge
+    mem = MemOS.open(str(tmp_path_factory.mktemp("s")), embedder="hashing")
+    try:
+        first = mem.add_many([_text(rng) for _ in range(n)], "alice")
+        _compare(mem, _queries(rng, 5))
+        mem.add_many([{"content": _text(rng), "metadata": {"context": _text(rng, 4)}}
+                      for _ in range(rng.randint(0, 30))], "alice")
+        for r in first[: rng.randint(0, n)]:
+            mem.forget(r.id, "alice")
+        _compare(mem, _queries(rng, 10))
+    finally:
+        bm25.MERGE_MIN = old
+        mem.close()
+
+
+def _search(mem: Any, query: str) -> list[tuple[str, float]]:
+    # (scores to 5 places: the recency prior moves with the clock between two searches)
+    return [(h.cube.id, round(h.score, 5)) for h in mem.search(query, scope="alice", k=10,
+                                                          record_access=False)]
+
+
+def test_search_gives_the_same_hits_with_and_without_the_copy(tmp_path: Path) -> None:
+    rng = random.Random(3)
+    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
+    try:
+        mem.config.retrieval.fulltext_max_postings = 8  # a "large" store: the copy is used
+        mem.add_many([_text(rng) for _ in range(80)], "alice")
+        queries = [" ".join(q) for q in _queries(rng, 30)] + ["x_y garden", "walking gardens"]
+        with_copy = [_search(mem, q) for q in queries]
+        assert mem._store.sync.memory is not None
+        mem.config.retrieval.fulltext_in_memory = False
+        assert [_search(mem, q) for q in queries] == with_copy
+    finally:
+        mem.close()
+
+
+def test_another_process_writes_reach_the_copy(tmp_path: Path) -> None:
+    path = str(tmp_path / "s")
+    mem = MemOS.open(path, embedder="hashing")
+    other = MemOS.open(path, embedder="hashing")
+    try:
+        mem.config.retrieval.fulltext_max_postings = 5
+        mem.add_many([f"kite number {i} over the hill" for i in range(30)], "alice")
+        assert mem.search("kite hill", scope="alice", k=3)
+        assert mem._store.sync.memory is not None
+        osprey = other.add("an osprey over the hill", "alice").id
+        assert mem.search("osprey", scope="alice", k=1)[0].cube.id == osprey
+        other.forget(osprey, "alice")
+        assert all(h.cube.id != osprey for h in mem.search("osprey hill", scope="alice", k=40))
+    finally:
+        other.close()
+        mem.close()
+
+
+def test_purged_rows_leave_the_copy(tmp_path: Path) -> None:
+    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
+    try:
+        mem.config.retrieval.fulltext_max_postings = 5
+        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+        secret = mem.add("the vault code is quokka", "alice").id
+        assert mem.search("quokka", scope="alice", k=1, retrievers=["fulltext"])
+        mem.purge(secret, "alice")
+        assert len(mem.search("kite", scope="alice", k=50, retrievers=["fulltext"])) == 5
+        assert not mem.search("quokka", scope="alice", k=5, retrievers=["fulltext"])
+        store = mem._store
+        with store.repo.read() as session:
+            memory = store.sync.fulltext_memory(session)
+            assert memory.counts(memory.tokens_of(["quokka"]) or []) == [0]
+    finally:
+        mem.close()
