@@ -13,7 +13,9 @@ SQL reads run concurrently.
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Sequence
@@ -25,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 from memos.config import MemosConfig
 from memos.cube import Scope, check_stored_text
 from memos.errors import InvalidInputError, NotFoundError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -170,6 +174,7 @@ class StoreParts:
         self._pool_lock = threading.Lock()
         self._searches = 0  # searches under way in this process (guarded by _pool_lock)
         self._search_gate = FairGate()  # RetrievalConfig.search_concurrency
+        self._memory_failed = False  # the in-memory full-text copy could not be loaded
         # (embedder identity, query) -> vector, most recent last: RetrievalConfig.query_cache
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
@@ -317,13 +322,21 @@ class StoreParts:
         `session` is the search's: the copy is loaded from its snapshot the first time."""
         from memos.stores.fulltext import COUNT_CAP_FACTOR, clean_terms, keep_rare_terms
 
-        if self.repo.dialect != "sqlite" or not self.config.retrieval.fulltext_in_memory:
+        if (self.repo.dialect != "sqlite" or not self.config.retrieval.fulltext_in_memory
+                or self._memory_failed):
             return None
         words = clean_terms(terms)
         if not words:
             return [], []
         with self.index_lock:
-            memory = self.sync.fulltext_memory(session)
+            try:
+                memory = self.sync.fulltext_memory(session)
+            except (sqlite3.Error, RuntimeError, MemoryError) as exc:
+                # Only a shortcut: FTS5 answers the same. Not tried again in this process.
+                log.warning("full-text index not loaded into memory (%s); FTS5 scores "
+                            "queries instead", exc)
+                self._memory_failed = True
+                return None
             tokens = memory.tokens_of(words)
             if tokens is None:
                 return None

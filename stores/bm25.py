@@ -43,52 +43,64 @@ _FETCH = 100_000  # rows per fetch while loading
 
 
 class Tokenizer:
-    """SQLite's FTS5 tokenizer, reached through a private in-memory FTS5 table."""
+    """SQLite's FTS5 tokenizer, reached through a private in-memory FTS5 table (rows are
+    written, their tokens read back from `fts5vocab`, then deleted: about 50 µs a call; the
+    table is made anew every RENEW_AFTER calls, before deleted rows' tombstones pile up)."""
+
+    RENEW_AFTER = 1_000
 
     def __init__(self) -> None:
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._lock = threading.Lock()
         self._words: dict[str, tuple[str, ...]] = {}
+        self._calls = self.RENEW_AFTER
 
-    def _fill(self, rows: Sequence[tuple[int, str, str]]) -> None:
+    def _tokens(self, rows: Sequence[tuple[int, str, str]]) -> list[tuple[Any, ...]]:
+        """(doc, term, col, offset) of every token of (rowid, content, context) rows."""
         db = self._db
-        db.execute("DROP TABLE IF EXISTS t")  # a fresh table: no tombstones pile up
-        db.execute("DROP TABLE IF EXISTS v")
-        db.execute(f"CREATE VIRTUAL TABLE t USING fts5(content, context, tokenize='{TOKENIZE}')")
-        db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
-        db.executemany("INSERT INTO t(rowid, content, context) VALUES (?, ?, ?)", rows)
+        with self._lock:
+            if self._calls >= self.RENEW_AFTER:
+                db.execute("DROP TABLE IF EXISTS v")
+                db.execute("DROP TABLE IF EXISTS t")
+                db.execute(f"CREATE VIRTUAL TABLE t USING fts5(content, context, "
+                           f"tokenize='{TOKENIZE}')")
+                db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+                self._calls = 0
+            self._calls += 1
+            try:
+                db.executemany("INSERT INTO t(rowid, content, context) VALUES (?, ?, ?)", rows)
+                return db.execute("SELECT doc, term, col, offset FROM v").fetchall()
+            finally:
+                db.execute("DELETE FROM t")
 
     def docs(self, rows: Sequence[tuple[int, str, str]]
              ) -> dict[int, tuple[int, dict[str, float]]]:
         """pk -> (tokens in all columns, token -> frequency weighted by column) for
         (pk, content, context) rows. Every pk is in the answer, with 0 tokens if it has none."""
-        out: dict[int, tuple[int, dict[str, float]]] = {pk: (0, {}) for pk, _, _ in rows}
+        counts: dict[int, dict[str, list[int]]] = {pk: {} for pk, _, _ in rows}
         if not rows:
-            return out
-        with self._lock:
-            self._fill(rows)
-            found = self._db.execute(
-                "SELECT doc, term, sum(col = 'content'), sum(col = 'context') FROM v "
-                "GROUP BY doc, term").fetchall()
-        lengths: dict[int, int] = {}
-        for pk, term, nc, nx in found:
-            out[pk][1][term] = weighted(nc, nx)
-            lengths[pk] = lengths.get(pk, 0) + nc + nx
-        return {pk: (lengths.get(pk, 0), freqs) for pk, (_, freqs) in out.items()}
+            return {}
+        for pk, term, col, _ in self._tokens(rows):
+            n = counts[pk].setdefault(term, [0, 0])
+            n[col != "content"] += 1
+        return {pk: (sum(c + x for c, x in terms.values()),
+                     {t: weighted(c, x) for t, (c, x) in terms.items()})
+                for pk, terms in counts.items()}
 
-    def word(self, word: str) -> tuple[str, ...]:
-        """The tokens FTS5 makes of one query word (cached)."""
-        hit = self._words.get(word)
-        if hit is not None:
-            return hit
-        with self._lock:
-            self._fill([(1, word, "")])
-            tokens = tuple(r[0] for r in self._db.execute(
-                "SELECT term FROM v ORDER BY offset"))
-        if len(self._words) >= WORD_CACHE:
-            self._words.clear()
-        self._words[word] = tokens
-        return tokens
+    def words(self, words: Sequence[str]) -> list[tuple[str, ...]]:
+        """The tokens FTS5 makes of each query word, in order (remembered per word)."""
+        cache = self._words
+        missing = [w for w in dict.fromkeys(words) if w not in cache]
+        if missing:
+            found: dict[int, list[tuple[int, str]]] = {i: [] for i in range(len(missing))}
+            for doc, term, _, offset in self._tokens(
+                    [(i, w, "") for i, w in enumerate(missing)]):
+                found[doc].append((offset, term))
+            if len(cache) + len(missing) > WORD_CACHE:
+                cache.clear()
+            for i, word in enumerate(missing):
+                cache[word] = tuple(t for _, t in sorted(found[i]))
+        return [cache[w] for w in words]
 
     def close(self) -> None:
         self._db.close()
@@ -197,8 +209,11 @@ class MemoryFullText:
                     if not holders:
                         del self._delta_terms[term]
 
-    def apply(self, drop: Iterable[int], docs: Sequence[tuple[int, str, str]], seq: int) -> None:
-        """Remove `drop`, (re)index `docs` ((pk, content, context)), then stand at `seq`."""
+    def apply(self, drop: Iterable[int], docs: Sequence[tuple[int, str, str]], seq: int,
+              *, compact: bool = False) -> None:
+        """Remove `drop`, (re)index `docs` ((pk, content, context)), then stand at `seq`.
+        `compact` (after a purge) merges at once, so that no token of a removed row is left
+        in the copy's vocabulary or postings."""
         for pk in drop:
             self._unset(int(pk))
         tokenized = self.tokenizer.docs(docs)
@@ -214,7 +229,7 @@ class MemoryFullText:
             for term in freqs:
                 self._delta_terms.setdefault(term, set()).add(pk)
         self.seq = seq
-        if len(self._delta) > max(MERGE_MIN, self.rows // 20):
+        if compact or len(self._delta) > max(MERGE_MIN, self.rows // 20):
             self._merge()
 
     def _merge(self) -> None:
@@ -275,8 +290,7 @@ class MemoryFullText:
     def tokens_of(self, words: Sequence[str]) -> list[str] | None:
         """Each word's one token, or None when some word is not exactly one token."""
         out = []
-        for word in words:
-            tokens = self.tokenizer.word(word)
+        for tokens in self.tokenizer.words(words):
             if len(tokens) != 1:
                 return None
             out.append(tokens[0])

@@ -37,6 +37,10 @@ UNINDEXED_TIERS = (Tier.ACTIVATION.value, Tier.PARAMETRIC.value)
 CONTENT_OPS = {"add", "import", "update", "rollback"}
 PAGE = 5_000
 PRIMED_MAX = 100_000  # vectors kept for the next catch-up, at most
+# The in-memory full-text copy is loaded again, not caught up, when more changes than this
+# share of its rows (and at least RELOAD_MIN) came since it was current (fulltext_memory).
+RELOAD_FRACTION = 0.25
+RELOAD_MIN = 2_000
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 ProgressFn = Callable[[int, int | None], None]
@@ -147,8 +151,7 @@ class IndexSync:
         """Whether every index has applied the whole changelog, read on the caller's own
         session (search asks this on every call: no second connection, one statement)."""
         head, fts_seq = self.repo.index_heads(session, self.fulltext.name)
-        return (self.vectors.seq >= head and fts_seq >= head and self.graph.seq >= head
-                and (self.memory is None or self.memory.seq >= head))
+        return self.vectors.seq >= head and fts_seq >= head and self.graph.seq >= head
 
     def catch_up(self) -> int:
         """Bring every index to the changelog head; returns the head seq."""
@@ -164,8 +167,6 @@ class IndexSync:
             self._catch_up_fulltext()
         if self.graph.seq < head:
             self._catch_up_graph()
-        if self.memory is not None and self.memory.seq < head:
-            self._catch_up_memory()
         return head
 
     @staticmethod
@@ -249,18 +250,27 @@ class IndexSync:
         return drop, docs
 
     def fulltext_memory(self, session: Session) -> MemoryFullText:
-        """The in-memory copy of the SQLite full-text index, loaded from `session`'s
-        snapshot the first time (the caller holds the index lock and has checked that the
-        index is current in that snapshot)."""
-        if self.memory is None:
+        """The in-memory copy of the SQLite full-text index, current for a search running
+        on `session` (the caller holds the index lock, and the search has checked that the
+        indexes are current in its snapshot: `vectors.seq` is at least the snapshot's head).
+
+        Writes never wait for the copy: it is caught up here, by the first search after
+        them. Far behind (more changes than RELOAD_FRACTION of its rows: a bulk import),
+        it is loaded again from the snapshot's own index, which costs less than tokenizing
+        every changed text again."""
+        memory = self.memory
+        behind = self.vectors.seq - memory.seq if memory is not None else 0
+        if memory is None or behind > max(RELOAD_MIN, RELOAD_FRACTION * memory.rows):
             if self._tokenizer is None:
                 self._tokenizer = Tokenizer()
             seq = self.fulltext_seq(session)
-            self.memory = MemoryFullText.load(session.connection().connection.dbapi_connection,
-                                              self._tokenizer, seq)
+            self.memory = memory = MemoryFullText.load(
+                session.connection().connection.dbapi_connection, self._tokenizer, seq)
             log.info("full-text index loaded into memory: %d rows, %d MB at seq %d",
-                     self.memory.rows, self.memory.nbytes() >> 20, seq)
-        return self.memory
+                     memory.rows, memory.nbytes() >> 20, seq)
+        if memory.seq < self.vectors.seq:
+            self._catch_up_memory()
+        return memory
 
     def _catch_up_memory(self) -> None:
         memory = self.memory
@@ -271,7 +281,8 @@ class IndexSync:
                 if not changes:
                     return
                 drop, docs = self._fulltext_changes(session, changes)
-            memory.apply(drop, docs, changes[-1].seq)
+            memory.apply(drop, docs, changes[-1].seq,
+                         compact=any(c.op == "purge" for c in changes))
             if len(changes) < PAGE:
                 return
 
