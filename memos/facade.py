@@ -376,6 +376,20 @@ class MemOS:
         self._store.repo.close()
         self._store.closed = True
 
+    def warm(self) -> None:
+        """Load now what a long-running process keeps in memory for searching, instead of
+        after its first searches: on SQLite stores larger than
+        `RetrievalConfig.fulltext_max_postings`, the in-memory copy of the full-text index
+        (stores/bm25.py; a few seconds per 100,000 memories). `memos serve` calls it before
+        it answers. Searches are correct without it; they are slower until it is loaded."""
+        store = self._store
+        store.catch_up()
+        bound = store.config.retrieval.fulltext_max_postings
+        if (store.repo.dialect == "sqlite" and store.config.retrieval.fulltext_in_memory
+                and bound is not None and len(store.vectors) > bound
+                and store.sync.memory is None):
+            store.sync.load_memory()
+
     def flush(self) -> None:
         """Write buffered access statistics and the FAISS files."""
         self._store.flush_access()

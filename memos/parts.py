@@ -13,9 +13,7 @@ SQL reads run concurrently.
 
 from __future__ import annotations
 
-import logging
 import os
-import sqlite3
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Sequence
@@ -27,8 +25,6 @@ from typing import TYPE_CHECKING, Any
 from memos.config import MemosConfig
 from memos.cube import Scope, check_stored_text
 from memos.errors import InvalidInputError, NotFoundError
-
-log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -174,7 +170,6 @@ class StoreParts:
         self._pool_lock = threading.Lock()
         self._searches = 0  # searches under way in this process (guarded by _pool_lock)
         self._search_gate = FairGate()  # RetrievalConfig.search_concurrency
-        self._memory_failed = False  # the in-memory full-text copy could not be loaded
         # (embedder identity, query) -> vector, most recent last: RetrievalConfig.query_cache
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
@@ -313,29 +308,23 @@ class StoreParts:
             future = self._pool.submit(job)
         return DenseJob(future=future)
 
-    def fulltext_in_memory(self, session: Any, terms: Sequence[str], limit: int,
+    def fulltext_in_memory(self, terms: Sequence[str], limit: int,
                            max_postings: int) -> tuple[list[str], list[int]] | None:
         """(query words kept, best `limit` pks) from the in-memory copy of the full-text
         index (stores/bm25.py): what `FullTextIndex.select_terms` and `top` give, without
         FTS5's per-row scoring. None where the copy is not used: not SQLite, turned off
-        (RetrievalConfig.fulltext_in_memory), or a query word FTS5 reads as a phrase.
-        `session` is the search's: the copy is loaded from its snapshot the first time."""
+        (RetrievalConfig.fulltext_in_memory), not loaded yet, or a query word FTS5 reads as
+        a phrase. The search must have checked that the indexes are current."""
         from memos.stores.fulltext import COUNT_CAP_FACTOR, clean_terms, keep_rare_terms
 
-        if (self.repo.dialect != "sqlite" or not self.config.retrieval.fulltext_in_memory
-                or self._memory_failed):
+        if self.repo.dialect != "sqlite" or not self.config.retrieval.fulltext_in_memory:
             return None
         words = clean_terms(terms)
         if not words:
             return [], []
         with self.index_lock:
-            try:
-                memory = self.sync.fulltext_memory(session)
-            except (sqlite3.Error, RuntimeError, MemoryError) as exc:
-                # Only a shortcut: FTS5 answers the same. Not tried again in this process.
-                log.warning("full-text index not loaded into memory (%s); FTS5 scores "
-                            "queries instead", exc)
-                self._memory_failed = True
+            memory = self.sync.fulltext_memory()
+            if memory is None:
                 return None
             tokens = memory.tokens_of(words)
             if tokens is None:
@@ -390,6 +379,7 @@ class StoreParts:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
+        self.sync.stop_memory()
 
     def note_access(self, pks: Sequence[int]) -> None:
         self.access.note(pks)

@@ -208,8 +208,8 @@ class _Request:
             bound = cfg.fulltext_max_postings
             if bound is not None and len(store.vectors) <= bound:
                 bound = None
-            found = (store.fulltext_in_memory(session, retrieval.query_terms(self.query),
-                                              wide, bound) if bound is not None else None)
+            found = (store.fulltext_in_memory(retrieval.query_terms(self.query), wide, bound)
+                     if bound is not None else None)
             if found is not None:  # the in-memory copy scored it (stores/bm25.py)
                 words, fts_glob = found
             else:

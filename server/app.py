@@ -406,6 +406,7 @@ def create_app(mem: MemOS, *, auth: bool = True,
                   responses=ERROR_RESPONSES)
     app.state.mem = mem
     app.state.auth = auth
+    mem.warm()  # a server searches often: load its in-memory indexes before it answers
     bearer = HTTPBearer(auto_error=False, description="An API key from `memos keys create`.")
 
     # async: FastAPI runs a plain `def` dependency on a worker thread, one more hand-off per

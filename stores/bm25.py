@@ -137,9 +137,10 @@ class MemoryFullText:
     # -- load and change ----------------------------------------------------------------
 
     @classmethod
-    def load(cls, conn: Any, tokenizer: Tokenizer, seq: int) -> MemoryFullText:
+    def load(cls, conn: Any, tokenizer: Tokenizer, seq: int,
+             stop: threading.Event | None = None) -> MemoryFullText:
         """Read the store's index through `conn` (a DB-API connection inside the caller's
-        transaction, which sees the index at `seq`)."""
+        transaction, which sees the index at `seq`). `stop` set: give up (RuntimeError)."""
         index = cls(tokenizer, seq)
         cur = conn.cursor()
         try:
@@ -159,6 +160,8 @@ class MemoryFullText:
             cur.execute("SELECT doc, sum(col = 'content'), sum(col = 'context') "
                         "FROM temp.memos_fts_inst GROUP BY term, doc ORDER BY term, doc")
             while chunk := cur.fetchmany(_FETCH):
+                if stop is not None and stop.is_set():
+                    raise RuntimeError("loading stopped: the store is closing")
                 block = np.array(chunk, dtype=np.int64).reshape(-1, 3)
                 pks.append(block[:, 0])
                 cnt.append(block[:, 1:])

@@ -41,6 +41,7 @@ PRIMED_MAX = 100_000  # vectors kept for the next catch-up, at most
 # share of its rows (and at least RELOAD_MIN) came since it was current (fulltext_memory).
 RELOAD_FRACTION = 0.25
 RELOAD_MIN = 2_000
+LOAD_AFTER = 3  # searches that would use the copy before it is loaded
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 ProgressFn = Callable[[int, int | None], None]
@@ -75,7 +76,11 @@ class IndexSync:
         # The in-memory copy of the SQLite full-text index (stores/bm25.py): loaded by the
         # first search that needs it (`fulltext_memory`), then caught up like the graph.
         self.memory: MemoryFullText | None = None
+        self.memory_failed = False  # a load failed: not tried again in this process
         self._tokenizer: Tokenizer | None = None
+        self._memory_asks = 0  # searches that found no copy
+        self._loader: threading.Thread | None = None
+        self._stop_loading = threading.Event()
         # pk -> (the text the vector was computed from, the vector)
         self._primed: dict[int, tuple[str, np.ndarray]] = {}
         self._primed_lock = threading.Lock()  # writers prime outside the index lock
@@ -249,28 +254,62 @@ class IndexSync:
                 if pk in current and current[pk][0]]
         return drop, docs
 
-    def fulltext_memory(self, session: Session) -> MemoryFullText:
-        """The in-memory copy of the SQLite full-text index, current for a search running
-        on `session` (the caller holds the index lock, and the search has checked that the
-        indexes are current in its snapshot: `vectors.seq` is at least the snapshot's head).
+    def fulltext_memory(self) -> MemoryFullText | None:
+        """The in-memory copy of the SQLite full-text index, current for a search that has
+        checked that the indexes are current in its snapshot (so `vectors.seq` is at least
+        the snapshot's head); None while there is none: that search scores with FTS5. The
+        caller holds the store's index lock.
 
-        Writes never wait for the copy: it is caught up here, by the first search after
-        them. Far behind (more changes than RELOAD_FRACTION of its rows: a bulk import),
-        it is loaded again from the snapshot's own index, which costs less than tokenizing
-        every changed text again."""
+        The copy is loaded on a background thread (`load_memory`) once LOAD_AFTER searches
+        have asked for it, so a process that searches once (a CLI command) never pays for
+        it and no search waits for it. Writes never wait for it either: it is caught up
+        here, by the first search after them. Far behind (more changes than
+        RELOAD_FRACTION of its rows: a bulk import) it is dropped and loaded again, which
+        costs less than tokenizing every changed text."""
         memory = self.memory
-        behind = self.vectors.seq - memory.seq if memory is not None else 0
-        if memory is None or behind > max(RELOAD_MIN, RELOAD_FRACTION * memory.rows):
-            if self._tokenizer is None:
-                self._tokenizer = Tokenizer()
-            seq = self.fulltext_seq(session)
-            self.memory = memory = MemoryFullText.load(
-                session.connection().connection.dbapi_connection, self._tokenizer, seq)
-            log.info("full-text index loaded into memory: %d rows, %d MB at seq %d",
-                     memory.rows, memory.nbytes() >> 20, seq)
+        if memory is not None and self.vectors.seq - memory.seq > max(
+                RELOAD_MIN, RELOAD_FRACTION * memory.rows):
+            self.memory = memory = None
+        if memory is None:
+            self._memory_asks += 1
+            if (self._memory_asks >= LOAD_AFTER and not self.memory_failed
+                    and (self._loader is None or not self._loader.is_alive())):
+                self._loader = threading.Thread(target=self.load_memory, daemon=True,
+                                                name="memos-fulltext-load")
+                self._loader.start()
+            return None
         if memory.seq < self.vectors.seq:
             self._catch_up_memory()
         return memory
+
+    def load_memory(self) -> MemoryFullText | None:
+        """Load the in-memory full-text copy from one snapshot of the store's index and put
+        it in place (the background thread's work; tests call it directly). A failure is
+        logged and not tried again in this process: FTS5 answers the same."""
+        try:
+            if self._tokenizer is None:
+                self._tokenizer = Tokenizer()
+            with self.repo.read() as session:
+                seq = self.fulltext_seq(session)
+                memory = MemoryFullText.load(session.connection().connection.dbapi_connection,
+                                             self._tokenizer, seq, stop=self._stop_loading)
+        except Exception as exc:  # noqa: BLE001 - only a shortcut; logged, FTS5 goes on
+            if not self._stop_loading.is_set():
+                log.warning("full-text index not loaded into memory (%s); FTS5 scores "
+                            "queries instead", exc)
+                self.memory_failed = True
+            return None
+        self.memory = memory  # one assignment: a search sees the old value or this one
+        log.info("full-text index loaded into memory: %d rows, %d MB at seq %d",
+                 memory.rows, memory.nbytes() >> 20, seq)
+        return memory
+
+    def stop_memory(self) -> None:
+        """Stop a background load under way and wait for it (the store is closing)."""
+        self._stop_loading.set()
+        loader = self._loader
+        if loader is not None:
+            loader.join()
 
     def _catch_up_memory(self) -> None:
         memory = self.memory

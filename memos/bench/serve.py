@@ -185,6 +185,7 @@ def _run(n: int, clients: tuple[int, ...], requests: int, seconds: float, k: int
         result.cubes_per_s = round(n / result.build_seconds, 1) if result.build_seconds else 0.0
         _, key = mem.create_key(BENCH_USER)
         mem.search(queries[0], BENCH_USER, k=k)  # warm: FAISS, SQLite pages
+        mem.warm()  # and the full-text copy, as `memos serve` does before it answers
         mem.flush()  # the FAISS files, so the server loads them instead of rebuilding
         calls: dict[str, Callable[[int], Any]] = {
             "add": lambda i: mem.add(fresh(), BENCH_USER),

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from memos import MemOS
 from memos.stores import bm25
+from memos.stores.indexer import LOAD_AFTER, RELOAD_MIN
 from memos.stores.fulltext import clean_terms
 
 # Words that stem alike ("walking", "walked"), share prefixes, carry diacritics or case, and
@@ -28,13 +29,24 @@ def _text(rng: random.Random, longest: int = 12) -> str:
     return " ".join(rng.choice(VOCAB) for _ in range(rng.randint(0, longest))) or "!!"
 
 
+def _copy(mem: Any) -> bm25.MemoryFullText:
+    """The store's copy, loaded now if it is not yet, and caught up."""
+    store = mem._store
+    store.catch_up()
+    with store.index_lock:
+        if store.sync.memory is None:
+            store.sync.load_memory()
+        memory = store.sync.fulltext_memory()
+    assert memory is not None
+    return memory
+
+
 def _compare(mem: Any, queries: list[list[str]]) -> int:
     """Check every query against FTS5 at several bounds; returns how many the copy took."""
     store = mem._store
-    store.catch_up()
+    memory = _copy(mem)
     taken = 0
     with store.repo.read() as session:
-        memory = store.sync.fulltext_memory(session)
         for terms in queries:
             words = clean_terms(terms)
             tokens = memory.tokens_of(words)
@@ -127,6 +139,7 @@ def test_search_gives_the_same_hits_with_and_without_the_copy(tmp_path: Path) ->
     try:
         mem.config.retrieval.fulltext_max_postings = 8  # a "large" store: the copy is used
         mem.add_many([_text(rng) for _ in range(80)], "alice")
+        _copy(mem)
         queries = [" ".join(q) for q in _queries(rng, 30)] + ["x_y garden", "walking gardens"]
         with_copy = [_search(mem, q) for q in queries]
         assert mem._store.sync.memory is not None
@@ -148,8 +161,7 @@ def test_another_process_writes_reach_the_copy(tmp_path: Path) -> None:
     try:
         mem.config.retrieval.fulltext_max_postings = 5
         mem.add_many([f"kite number {i} over the hill" for i in range(30)], "alice")
-        assert mem.search("kite hill", scope="alice", k=3)
-        assert mem._store.sync.memory is not None
+        _copy(mem)
         osprey = other.add("an osprey over the hill", "alice").id
         assert mem.search("osprey", scope="alice", k=1)[0].cube.id == osprey
         other.forget(osprey, "alice")
@@ -165,15 +177,15 @@ def test_purged_rows_leave_the_copy(tmp_path: Path) -> None:
         mem.config.retrieval.fulltext_max_postings = 5
         mem.add_many([f"kite number {i}" for i in range(20)], "alice")
         secret = mem.add("the vault code is quokka", "alice").id
+        memory = _copy(mem)
+        assert "quokka" in memory._ids
         assert mem.search("quokka", scope="alice", k=1, retrievers=["fulltext"])
         mem.purge(secret, "alice")
         assert len(mem.search("kite", scope="alice", k=50, retrievers=["fulltext"])) == 5
         assert not mem.search("quokka", scope="alice", k=5, retrievers=["fulltext"])
-        store = mem._store
-        with store.repo.read() as session:
-            memory = store.sync.fulltext_memory(session)
-            assert memory.counts(memory.tokens_of(["quokka"]) or []) == [0]
-            assert "quokka" not in memory._ids  # the purge merged it out of the vocabulary
+        assert _copy(mem) is memory  # caught up, not loaded again
+        assert memory.counts(memory.tokens_of(["quokka"]) or []) == [0]
+        assert "quokka" not in memory._ids  # the purge merged it out of the vocabulary
     finally:
         mem.close()
 
@@ -192,9 +204,63 @@ def test_a_copy_that_cannot_load_leaves_search_to_fts5(
         mem.config.retrieval.fulltext_max_postings = 5
         mem.add_many([f"kite number {i}" for i in range(20)], "alice")
         heron = mem.add("a heron by the kite", "alice").id
-        assert mem.search("heron kite", scope="alice", k=1)[0].cube.id == heron
-        assert mem.search("heron", scope="alice", k=1)[0].cube.id == heron
-        assert calls == [1]  # tried once per process
+        for _ in range(LOAD_AFTER + 2):
+            assert mem.search("heron kite", scope="alice", k=1)[0].cube.id == heron
+        sync = mem._store.sync
+        assert sync._loader is not None
+        sync._loader.join()
+        assert calls == [1] and sync.memory_failed and sync.memory is None
+        for _ in range(LOAD_AFTER + 2):
+            assert mem.search("heron", scope="alice", k=1)[0].cube.id == heron
+        assert calls == [1]  # not tried again in this process
+    finally:
+        mem.close()
+
+
+def test_the_copy_is_loaded_in_the_background_only_for_a_process_that_searches_often(
+        tmp_path: Path) -> None:
+    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
+    try:
+        mem.config.retrieval.fulltext_max_postings = 5
+        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+        sync = mem._store.sync
+        mem.search("kite", scope="alice")  # a one-off search (a CLI command) loads nothing
+        assert sync._loader is None and sync.memory is None
+        for _ in range(LOAD_AFTER):
+            mem.search("kite", scope="alice")
+        assert sync._loader is not None
+        sync._loader.join()
+        assert sync.memory is not None and sync.memory.rows == 20
+        # A bulk write leaves it far behind: dropped, and loaded again in the background.
+        mem.add_many([f"heron number {i}" for i in range(RELOAD_MIN + 10)], "alice")
+        for _ in range(LOAD_AFTER):
+            mem.search("heron", scope="alice")
+        sync._loader.join()
+        assert sync.memory is not None and sync.memory.rows == RELOAD_MIN + 30
+    finally:
+        mem.close()
+
+
+def test_closing_stops_a_load_without_calling_it_a_failure(tmp_path: Path) -> None:
+    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
+    try:
+        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+        sync = mem._store.sync
+        sync.stop_memory()
+        assert sync.load_memory() is None
+        assert sync.memory is None and not sync.memory_failed
+    finally:
+        mem.close()
+
+
+def test_warm_loads_the_copy_of_a_store_past_the_bound_only(tmp_path: Path) -> None:
+    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
+    try:
+        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+        mem.warm()  # 20 memories, bound 3,000: FTS5 is cheap there, nothing is loaded
         assert mem._store.sync.memory is None
+        mem.config.retrieval.fulltext_max_postings = 5
+        mem.warm()
+        assert mem._store.sync.memory is not None and mem._store.sync.memory.rows == 20
     finally:
         mem.close()
