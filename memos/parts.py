@@ -322,7 +322,9 @@ class StoreParts:
         words = clean_terms(terms)
         if not words:
             return [], []
-        with self.index_lock:
+        # The copy's own lock, not index_lock: the dense half holds that one while FAISS
+        # searches (on a worker thread), and the two halves are meant to overlap.
+        with self.sync.memory_lock:
             memory = self.sync.fulltext_memory()
             if memory is None:
                 return None

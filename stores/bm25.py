@@ -18,7 +18,7 @@ to FTS5: `top` returns None.
 Layout: a *base* (per token, a slice of row pks, ascending, and weighted frequencies) from the
 last load or merge, a mask of rows whose base postings are still current, and a *delta* of
 rows written since (pk -> token -> frequency); the delta is merged into a new base when it
-grows past a fraction of the rows. Callers hold the store's index lock for every call.
+grows past a fraction of the rows. Callers hold `IndexSync.memory_lock` for every call.
 """
 
 from __future__ import annotations

@@ -81,6 +81,8 @@ class IndexSync:
         self._memory_asks = 0  # searches that found no copy
         self._loader: threading.Thread | None = None
         self._stop_loading = threading.Event()
+        # Held while the copy is caught up or queried (fulltext_memory and its callers).
+        self.memory_lock = threading.Lock()
         # pk -> (the text the vector was computed from, the vector)
         self._primed: dict[int, tuple[str, np.ndarray]] = {}
         self._primed_lock = threading.Lock()  # writers prime outside the index lock
@@ -257,15 +259,14 @@ class IndexSync:
     def fulltext_memory(self) -> MemoryFullText | None:
         """The in-memory copy of the SQLite full-text index, current for a search that has
         checked that the indexes are current in its snapshot (so `vectors.seq` is at least
-        the snapshot's head); None while there is none: that search scores with FTS5. The
-        caller holds the store's index lock.
+        the snapshot's head); None while there is none: that search scores with FTS5.
 
         The copy is loaded on a background thread (`load_memory`) once LOAD_AFTER searches
         have asked for it, so a process that searches once (a CLI command) never pays for
         it and no search waits for it. Writes never wait for it either: it is caught up
         here, by the first search after them. Far behind (more changes than
         RELOAD_FRACTION of its rows: a bulk import) it is dropped and loaded again, which
-        costs less than tokenizing every changed text."""
+        costs less than tokenizing every changed text. The caller holds `memory_lock`."""
         memory = self.memory
         if memory is not None and self.vectors.seq - memory.seq > max(
                 RELOAD_MIN, RELOAD_FRACTION * memory.rows):

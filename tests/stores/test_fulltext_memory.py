@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from memos import MemOS
 from memos.stores import bm25
-from memos.stores.indexer import LOAD_AFTER, RELOAD_MIN
 from memos.stores.fulltext import clean_terms
+from memos.stores.indexer import LOAD_AFTER, RELOAD_MIN
 
 # Words that stem alike ("walking", "walked"), share prefixes, carry diacritics or case, and
 # make several tokens in FTS5 ("x_y": a phrase), so the copy's tokens meet FTS5's own.
@@ -33,7 +33,7 @@ def _copy(mem: Any) -> bm25.MemoryFullText:
     """The store's copy, loaded now if it is not yet, and caught up."""
     store = mem._store
     store.catch_up()
-    with store.index_lock:
+    with store.sync.memory_lock:
         if store.sync.memory is None:
             store.sync.load_memory()
         memory = store.sync.fulltext_memory()
