@@ -55,10 +55,20 @@ class Tokenizer:
         self._words: dict[str, tuple[str, ...]] = {}
         self._calls = self.RENEW_AFTER
 
+    def forget(self) -> None:
+        """Drop every text and query word this tokenizer has seen (after a purge): a
+        deleted row's text stays in the private table's freed pages and its tokens in the
+        table's old segments until they are reused or merged."""
+        with self._lock:
+            self._db.close()
+            self._db = sqlite3.connect(":memory:", check_same_thread=False)
+            self._calls = self.RENEW_AFTER
+            self._words.clear()
+
     def _tokens(self, rows: Sequence[tuple[int, str, str]]) -> list[tuple[Any, ...]]:
         """(doc, term, col, offset) of every token of (rowid, content, context) rows."""
-        db = self._db
         with self._lock:
+            db = self._db
             if self._calls >= self.RENEW_AFTER:
                 db.execute("DROP TABLE IF EXISTS v")
                 db.execute("DROP TABLE IF EXISTS t")
@@ -90,7 +100,8 @@ class Tokenizer:
     def words(self, words: Sequence[str]) -> list[tuple[str, ...]]:
         """The tokens FTS5 makes of each query word, in order (remembered per word)."""
         cache = self._words
-        missing = [w for w in dict.fromkeys(words) if w not in cache]
+        known = {w: cache[w] for w in dict.fromkeys(words) if w in cache}
+        missing = [w for w in dict.fromkeys(words) if w not in known]
         if missing:
             found: dict[int, list[tuple[int, str]]] = {i: [] for i in range(len(missing))}
             for doc, term, _, offset in self._tokens(
@@ -99,8 +110,8 @@ class Tokenizer:
             if len(cache) + len(missing) > WORD_CACHE:
                 cache.clear()
             for i, word in enumerate(missing):
-                cache[word] = tuple(t for _, t in sorted(found[i]))
-        return [cache[w] for w in words]
+                known[word] = cache[word] = tuple(t for _, t in sorted(found[i]))
+        return [known[w] for w in words]
 
     def close(self) -> None:
         self._db.close()
@@ -153,18 +164,48 @@ class MemoryFullText:
             while chunk := cur.fetchmany(_FETCH):
                 lengths.append(np.array([(pk, _varints_sum(sz)) for pk, sz in chunk],
                                         dtype=np.int64).reshape(-1, 2))
-            cur.execute("SELECT term, doc FROM temp.memos_fts_rows ORDER BY term")
+            # Per token: rows holding it and instances, in the index's own (term) order.
+            cur.execute("SELECT term, doc, cnt FROM temp.memos_fts_rows ORDER BY term")
             terms = cur.fetchall()
+            inst_end = np.cumsum(np.array([c for _, _, c in terms], dtype=np.int64))
             pks: list[np.ndarray] = []
             cnt: list[np.ndarray] = []
-            cur.execute("SELECT doc, sum(col = 'content'), sum(col = 'context') "
-                        "FROM temp.memos_fts_inst GROUP BY term, doc ORDER BY term, doc")
+            # Every token instance in the index's native order (term, doc, col, offset),
+            # folded here into (term, doc) runs: a GROUP BY would sort every instance of the
+            # index in a temp b-tree, which spills to a temporary file on disk (the index's
+            # tokens written out) and costs a sort of the whole index.
+            cur.execute("SELECT doc, col = 'context' FROM temp.memos_fts_inst")
+            pos = 0
+            last: tuple[int, int] | None = None  # (term id, pk) of the previous chunk's last run
             while chunk := cur.fetchmany(_FETCH):
                 if stop is not None and stop.is_set():
                     raise RuntimeError("loading stopped: the store is closing")
-                block = np.array(chunk, dtype=np.int64).reshape(-1, 3)
-                pks.append(block[:, 0])
-                cnt.append(block[:, 1:])
+                block = np.array(chunk, dtype=np.int64).reshape(-1, 2)
+                doc, ctx = block[:, 0], block[:, 1]
+                term = np.searchsorted(inst_end, np.arange(pos, pos + len(block)), side="right")
+                pos += len(block)
+                new = np.ones(len(block), dtype=bool)
+                new[1:] = (term[1:] != term[:-1]) | (doc[1:] != doc[:-1])
+                starts = np.flatnonzero(new)
+                run_pk, run_term = doc[starts], term[starts]
+                nx = np.add.reduceat(ctx, starts)
+                nc = np.diff(np.append(starts, len(block))) - nx
+                same = run_term[1:] == run_term[:-1]
+                if (same & (run_pk[1:] <= run_pk[:-1])).any() or (
+                        last is not None and last[0] == run_term[0] and last[1] > run_pk[0]):
+                    raise RuntimeError("full-text instances not in (term, doc) order")
+                counts = np.stack([nc, nx], axis=1)
+                if last is not None and last == (int(run_term[0]), int(run_pk[0])):
+                    cnt[-1][-1] += counts[0]  # a run split between two chunks
+                    run_pk, counts = run_pk[1:], counts[1:]
+                    last = (int(run_term[-1]), int(doc[starts[-1]]))
+                else:
+                    last = (int(run_term[-1]), int(run_pk[-1]))
+                if len(run_pk):  # never empty: the next split run adds to cnt[-1][-1]
+                    pks.append(run_pk)
+                    cnt.append(counts)
+            if pos != (int(inst_end[-1]) if len(inst_end) else 0):
+                raise RuntimeError("full-text vocabulary and instances disagree")
         finally:
             cur.close()
         doc_len = np.concatenate(lengths) if lengths else np.zeros((0, 2), dtype=np.int64)
@@ -175,9 +216,9 @@ class MemoryFullText:
         index._valid[doc_len[:, 0]] = True
         index.rows = len(doc_len)
         index.tokens = float(doc_len[:, 1].sum())
-        index._ids = {t: i for i, (t, _) in enumerate(terms)}
+        index._ids = {t: i for i, (t, _, _) in enumerate(terms)}
         index._off = np.zeros(len(terms) + 1, dtype=np.int64)
-        np.cumsum([n for _, n in terms], out=index._off[1:])
+        np.cumsum([n for _, n, _ in terms], out=index._off[1:])
         index._pks = np.concatenate(pks) if pks else np.zeros(0, dtype=np.int64)
         counts = np.concatenate(cnt) if cnt else np.zeros((0, 2), dtype=np.int64)
         index._freq = _weighted_array(counts[:, 0], counts[:, 1])
@@ -234,6 +275,8 @@ class MemoryFullText:
         self.seq = seq
         if compact or len(self._delta) > max(MERGE_MIN, self.rows // 20):
             self._merge()
+        if compact:
+            self.tokenizer.forget()
 
     def _merge(self) -> None:
         """Fold the delta into a new base (tokens no row holds any more are dropped)."""
@@ -330,7 +373,8 @@ class MemoryFullText:
             inside = at < len(everyone)
             inside[inside] &= everyone[at[inside]] == pks[inside]
             at, f = at[inside], freq[inside]
-            score[at] += idf * (f * (K1 + 1.0)) / (f + norm[at])
+            # fts5_aux.c's grouping: idf * ((f * (k1 + 1)) / (f + norm)), for the same bits
+            score[at] += idf * ((f * (K1 + 1.0)) / (f + norm[at]))
         best = np.lexsort((-everyone, -score))[:limit]
         return list(zip(everyone[best].tolist(), score[best].tolist(), strict=True))
 

@@ -35,6 +35,9 @@ INDEXED_STATES = (Lifecycle.ACTIVE.value, Lifecycle.SUPERSEDED.value)
 UNINDEXED_TIERS = (Tier.ACTIVATION.value, Tier.PARAMETRIC.value)
 # Changelog ops after which a cube's text may differ from what the index holds.
 CONTENT_OPS = {"add", "import", "update", "rollback"}
+# Ops after which a cube's full-text row may differ: its text, or its context (an ingest
+# "merge" takes metadata keys the kept cube lacked, "context" among them: policies/dedup.py).
+FULLTEXT_OPS = CONTENT_OPS | {"merge"}
 PAGE = 5_000
 PRIMED_MAX = 100_000  # vectors kept for the next catch-up, at most
 # The in-memory full-text copy is loaded again, not caught up, when more changes than this
@@ -81,8 +84,11 @@ class IndexSync:
         self._memory_asks = 0  # searches that found no copy
         self._loader: threading.Thread | None = None
         self._stop_loading = threading.Event()
+        # Bumped (under memory_lock) when the store's index is rebuilt: a load that read the
+        # index before that is dropped instead of put in place.
+        self._memory_gen = 0
         # Held while the copy is caught up or queried (fulltext_memory and its callers).
-        self.memory_lock = threading.Lock()
+        self.memory_lock = threading.RLock()
         # pk -> (the text the vector was computed from, the vector)
         self._primed: dict[int, tuple[str, np.ndarray]] = {}
         self._primed_lock = threading.Lock()  # writers prime outside the index lock
@@ -177,7 +183,8 @@ class IndexSync:
         return head
 
     @staticmethod
-    def _plan(changes: Sequence[Any]) -> tuple[set[int], set[int]]:
+    def _plan(changes: Sequence[Any], ops: set[str] = CONTENT_OPS
+              ) -> tuple[set[int], set[int]]:
         """(pks whose text may have changed, every pk named)."""
         touched: set[int] = set()
         content: set[int] = set()
@@ -185,7 +192,7 @@ class IndexSync:
             if change.cube_pk is None:
                 continue
             touched.add(change.cube_pk)
-            if change.op in CONTENT_OPS:
+            if change.op in ops:
                 content.add(change.cube_pk)
         return content, touched
 
@@ -246,7 +253,7 @@ class IndexSync:
                           ) -> tuple[list[int], list[tuple[int, str, str]]]:
         """(pks to drop from the full-text index, (pk, content, context) to index again)
         after `changes`, from the cubes' current rows."""
-        content, touched = self._plan(changes)
+        content, touched = self._plan(changes, FULLTEXT_OPS)
         current = self._current(session, touched, with_context=True)
         drop = [pk for pk in touched if pk not in current or not current[pk][0]]
         # Content changes, and cubes superseded since: indexed by their own words from
@@ -280,13 +287,16 @@ class IndexSync:
                 self._loader.start()
             return None
         if memory.seq < self.vectors.seq:
-            self._catch_up_memory()
+            # This copy, not whatever `self.memory` is by now: a load or a rebuild may have
+            # replaced or dropped that (neither waits for memory_lock to read the store).
+            self._catch_up_memory(memory)
         return memory
 
     def load_memory(self) -> MemoryFullText | None:
         """Load the in-memory full-text copy from one snapshot of the store's index and put
         it in place (the background thread's work; tests call it directly). A failure is
         logged and not tried again in this process: FTS5 answers the same."""
+        gen = self._memory_gen
         try:
             if self._tokenizer is None:
                 self._tokenizer = Tokenizer()
@@ -300,7 +310,10 @@ class IndexSync:
                             "queries instead", exc)
                 self.memory_failed = True
             return None
-        self.memory = memory  # one assignment: a search sees the old value or this one
+        with self.memory_lock:
+            if gen != self._memory_gen:  # the index was rebuilt meanwhile: read it again
+                return None
+            self.memory = memory
         log.info("full-text index loaded into memory: %d rows, %d MB at seq %d",
                  memory.rows, memory.nbytes() >> 20, seq)
         return memory
@@ -312,9 +325,7 @@ class IndexSync:
         if loader is not None:
             loader.join()
 
-    def _catch_up_memory(self) -> None:
-        memory = self.memory
-        assert memory is not None
+    def _catch_up_memory(self, memory: MemoryFullText) -> None:
         while True:
             with self.repo.read() as session:
                 changes = self.repo.changes_after(session, memory.seq, PAGE)
@@ -382,7 +393,13 @@ class IndexSync:
         return done
 
     def rebuild_fulltext(self) -> int:
-        self.memory = None  # loaded again from the rebuilt index when next needed
+        done = self._rebuild_fulltext()
+        with self.memory_lock:  # loaded again from the rebuilt index when next needed
+            self.memory = None
+            self._memory_gen += 1
+        return done
+
+    def _rebuild_fulltext(self) -> int:
         with self.repo.write() as session:
             head = self.repo.max_seq(session)
             self.fulltext.clear(session)
