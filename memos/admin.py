@@ -107,6 +107,14 @@ PURGE_WAL_WAIT_S = 5.0
 
 def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bool,
           reason: str | None, actor: str | None) -> PurgeReport:
+    """`_purge`, with no background load of the in-memory full-text copy running: its read
+    snapshot, held for seconds, would keep the WAL from being truncated."""
+    with store.sync.loading_held():
+        return _purge(store, cube_id, scope, all_of_user, reason, actor)
+
+
+def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bool,
+           reason: str | None, actor: str | None) -> PurgeReport:
     """Hard erase (the one operation that deletes history), audited.
 
     What it erases: the cubes' rows, every version, tags, sources, edges (with their entity

@@ -9,16 +9,16 @@ answers: the same matches, the same scores (the formula of SQLite's fts5_aux.c: 
 `log((N - n + 0.5) / (n + 0.5))` floored at 1e-6, k1 = 1.2, b = 0.75, frequencies weighted
 per column, a row's length counted over all its columns) and the same bound on rows scored.
 
-Tokens come from SQLite itself: the copy is loaded from the store's own index (`fts5vocab`,
-read in the transaction of the search that asked for it) and kept current from the changelog
-by tokenizing changed texts through a private in-memory FTS5 table with the same tokenizer.
-A query word that does not make exactly one token (FTS5 then reads it as a phrase) is left
-to FTS5: `top` returns None.
+Tokens come from SQLite itself: the copy is loaded from the store's own index (`fts5vocab`
+and `cube_fts_docsize`, read in one transaction) and kept current from the changelog by
+tokenizing changed texts through a private in-memory FTS5 table with the same tokenizer. A
+query word that does not make exactly one token (FTS5 then reads it as a phrase) is left to
+FTS5 (`tokens_of` returns None).
 
 Layout: a *base* (per token, a slice of row pks, ascending, and weighted frequencies) from the
-last load or merge, a mask of rows whose base postings are still current, and a *delta* of
-rows written since (pk -> token -> frequency); the delta is merged into a new base when it
-grows past a fraction of the rows. Callers hold `IndexSync.memory_lock` for every call.
+load, a mask of rows whose base postings are still current, and a *delta* of rows written
+since (pk -> token -> frequency); `IndexSync` loads a fresh copy when the delta grows past a
+share of the rows. Callers hold `IndexSync.memory_lock` for every call.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,8 +36,6 @@ from memos.stores.fulltext import CONTEXT_WEIGHT, TOKENIZE
 K1 = 1.2
 B = 0.75
 IDF_FLOOR = 1e-6
-# Merge the delta into a new base past this many changed rows (or a twentieth of all rows).
-MERGE_MIN = 2_000
 WORD_CACHE = 50_000  # query words remembered with their token
 _FETCH = 100_000  # rows per fetch while loading
 
@@ -149,9 +147,9 @@ class MemoryFullText:
 
     @classmethod
     def load(cls, conn: Any, tokenizer: Tokenizer, seq: int,
-             stop: threading.Event | None = None) -> MemoryFullText:
+             stop: Callable[[], bool] | None = None) -> MemoryFullText:
         """Read the store's index through `conn` (a DB-API connection inside the caller's
-        transaction, which sees the index at `seq`). `stop` set: give up (RuntimeError)."""
+        transaction, which sees the index at `seq`). `stop()` true: give up (RuntimeError)."""
         index = cls(tokenizer, seq)
         cur = conn.cursor()
         try:
@@ -178,8 +176,8 @@ class MemoryFullText:
             pos = 0
             last: tuple[int, int] | None = None  # (term id, pk) of the previous chunk's last run
             while chunk := cur.fetchmany(_FETCH):
-                if stop is not None and stop.is_set():
-                    raise RuntimeError("loading stopped: the store is closing")
+                if stop is not None and stop():
+                    raise RuntimeError("loading stopped (the store is closing or purging)")
                 block = np.array(chunk, dtype=np.int64).reshape(-1, 2)
                 doc, ctx = block[:, 0], block[:, 1]
                 term = np.searchsorted(inst_end, np.arange(pos, pos + len(block)), side="right")
@@ -253,11 +251,11 @@ class MemoryFullText:
                     if not holders:
                         del self._delta_terms[term]
 
-    def apply(self, drop: Iterable[int], docs: Sequence[tuple[int, str, str]], seq: int,
-              *, compact: bool = False) -> None:
+    def apply(self, drop: Iterable[int], docs: Sequence[tuple[int, str, str]], seq: int
+              ) -> None:
         """Remove `drop`, (re)index `docs` ((pk, content, context)), then stand at `seq`.
-        `compact` (after a purge) merges at once, so that no token of a removed row is left
-        in the copy's vocabulary or postings."""
+        Written rows go to the delta; the base only ever shrinks (`IndexSync` loads a fresh
+        copy when the delta grows large)."""
         for pk in drop:
             self._unset(int(pk))
         tokenized = self.tokenizer.docs(docs)
@@ -273,44 +271,10 @@ class MemoryFullText:
             for term in freqs:
                 self._delta_terms.setdefault(term, set()).add(pk)
         self.seq = seq
-        if compact or len(self._delta) > max(MERGE_MIN, self.rows // 20):
-            self._merge()
-        if compact:
-            self.tokenizer.forget()
 
-    def _merge(self) -> None:
-        """Fold the delta into a new base (tokens no row holds any more are dropped)."""
-        ids = np.repeat(np.arange(len(self._ids), dtype=np.int64), np.diff(self._off))
-        keep = self._valid[self._pks]
-        names = list(self._ids)  # in id order: ids are given in insertion order
-        base_terms = ids[keep]
-        base_pks, base_freq = self._pks[keep], self._freq[keep]
-        kept = np.unique(base_terms)
-        d_terms: list[str] = []
-        d_pks: list[int] = []
-        d_freq: list[float] = []
-        for pk, freqs in self._delta.items():
-            for term, f in freqs.items():
-                d_terms.append(term)
-                d_pks.append(pk)
-                d_freq.append(f)
-        # One vocabulary for both, sorted like FTS5's (ids only need to be consistent).
-        vocab = sorted({names[i] for i in kept.tolist()} | set(d_terms))
-        new_ids = {t: i for i, t in enumerate(vocab)}
-        remap = np.full(len(names), -1, dtype=np.int64)
-        for old_id in kept.tolist():
-            remap[old_id] = new_ids[names[old_id]]
-        all_terms = np.concatenate([remap[base_terms],
-                                    np.array([new_ids[t] for t in d_terms], dtype=np.int64)])
-        all_pks = np.concatenate([base_pks, np.array(d_pks, dtype=np.int64)])
-        all_freq = np.concatenate([base_freq, np.array(d_freq, dtype=np.float64)])
-        order = np.lexsort((all_pks, all_terms))
-        self._pks, self._freq = all_pks[order], all_freq[order]
-        self._off = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(all_terms, minlength=len(vocab)), out=self._off[1:])
-        self._ids = new_ids
-        self._valid = self._present.copy()
-        self._delta, self._delta_terms = {}, {}
+    def changed_rows(self) -> int:
+        """Rows indexed since the load (held in the delta)."""
+        return len(self._delta)
 
     # -- query ------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,9 @@ PRIMED_MAX = 100_000  # vectors kept for the next catch-up, at most
 # share of its rows (and at least RELOAD_MIN) came since it was current (fulltext_memory).
 RELOAD_FRACTION = 0.25
 RELOAD_MIN = 2_000
+# A fresh copy is loaded in the background once rows changed since the last load pass this
+# share of its rows (and RELOAD_MIN): they sit in its delta, which costs Python work per query.
+REFRESH_FRACTION = 0.05
 LOAD_AFTER = 3  # searches that would use the copy before it is loaded
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
@@ -84,6 +88,7 @@ class IndexSync:
         self._memory_asks = 0  # searches that found no copy
         self._loader: threading.Thread | None = None
         self._stop_loading = threading.Event()
+        self._hold = threading.Event()  # loading_held
         # Bumped (under memory_lock) when the store's index is rebuilt: a load that read the
         # index before that is dropped instead of put in place.
         self._memory_gen = 0
@@ -266,31 +271,50 @@ class IndexSync:
     def fulltext_memory(self) -> MemoryFullText | None:
         """The in-memory copy of the SQLite full-text index, current for a search that has
         checked that the indexes are current in its snapshot (so `vectors.seq` is at least
-        the snapshot's head); None while there is none: that search scores with FTS5.
+        the snapshot's head); None while there is none: that search scores with FTS5. The
+        caller holds `memory_lock`.
 
         The copy is loaded on a background thread (`load_memory`) once LOAD_AFTER searches
         have asked for it, so a process that searches once (a CLI command) never pays for
-        it and no search waits for it. Writes never wait for it either: it is caught up
-        here, by the first search after them. Far behind (more changes than
-        RELOAD_FRACTION of its rows: a bulk import) it is dropped and loaded again, which
-        costs less than tokenizing every changed text. The caller holds `memory_lock`."""
+        it, and no search waits for a load. Writes never wait for it either: it is caught
+        up here, by the first search after them, rows written since its load going to its
+        delta. When the delta passes REFRESH_FRACTION of the rows, a fresh copy is loaded in
+        the background while this one serves; more changes than RELOAD_FRACTION of its rows
+        at once (a bulk import), or a purge, drop it at once (FTS5 serves until the new one
+        is in place), so that no token of purged text stays in it."""
         memory = self.memory
         if memory is not None and self.vectors.seq - memory.seq > max(
                 RELOAD_MIN, RELOAD_FRACTION * memory.rows):
             self.memory = memory = None
-        if memory is None:
-            self._memory_asks += 1
-            if (self._memory_asks >= LOAD_AFTER and not self.memory_failed
-                    and (self._loader is None or not self._loader.is_alive())):
-                self._loader = threading.Thread(target=self.load_memory, daemon=True,
-                                                name="memos-fulltext-load")
-                self._loader.start()
-            return None
-        if memory.seq < self.vectors.seq:
+        if memory is not None and memory.seq < self.vectors.seq:
             # This copy, not whatever `self.memory` is by now: a load or a rebuild may have
             # replaced or dropped that (neither waits for memory_lock to read the store).
-            self._catch_up_memory(memory)
+            if self._catch_up_memory(memory):  # a purge: the erased tokens go with it
+                memory = None
+                if self.memory is not None:
+                    self.memory = None
+                if self._tokenizer is not None:
+                    self._tokenizer.forget()
+                self._memory_asks = LOAD_AFTER - 1  # load a new one now
+        if memory is None:
+            self._memory_asks += 1
+            if self._memory_asks >= LOAD_AFTER:
+                self._start_loader()
+            return None
+        if memory.changed_rows() > max(RELOAD_MIN, REFRESH_FRACTION * memory.rows):
+            if self.memory_failed:  # no fresh copy to come: FTS5 from now on
+                self.memory = None
+                return None
+            self._start_loader()
         return memory
+
+    def _start_loader(self) -> None:
+        if self.memory_failed or self._hold.is_set():
+            return
+        if self._loader is None or not self._loader.is_alive():
+            self._loader = threading.Thread(target=self.load_memory, daemon=True,
+                                            name="memos-fulltext-load")
+            self._loader.start()
 
     def load_memory(self) -> MemoryFullText | None:
         """Load the in-memory full-text copy from one snapshot of the store's index and put
@@ -303,9 +327,9 @@ class IndexSync:
             with self.repo.read() as session:
                 seq = self.fulltext_seq(session)
                 memory = MemoryFullText.load(session.connection().connection.dbapi_connection,
-                                             self._tokenizer, seq, stop=self._stop_loading)
+                                             self._tokenizer, seq, stop=self._stopped)
         except Exception as exc:  # noqa: BLE001 - only a shortcut; logged, FTS5 goes on
-            if not self._stop_loading.is_set():
+            if not self._stopped():
                 log.warning("full-text index not loaded into memory (%s); FTS5 scores "
                             "queries instead", exc)
                 self.memory_failed = True
@@ -318,6 +342,9 @@ class IndexSync:
                  memory.rows, memory.nbytes() >> 20, seq)
         return memory
 
+    def _stopped(self) -> bool:
+        return self._stop_loading.is_set() or self._hold.is_set()
+
     def stop_memory(self) -> None:
         """Stop a background load under way and wait for it (the store is closing)."""
         self._stop_loading.set()
@@ -325,17 +352,34 @@ class IndexSync:
         if loader is not None:
             loader.join()
 
-    def _catch_up_memory(self, memory: MemoryFullText) -> None:
+    @contextmanager
+    def loading_held(self) -> Iterator[None]:
+        """No background load runs inside the block: one under way is stopped (not counted
+        as a failure) and none starts. A purge runs in one: a load's read snapshot, held for
+        seconds, would keep the WAL from being truncated (docs/SECURITY.md)."""
+        self._hold.set()
+        try:
+            loader = self._loader
+            if loader is not None:
+                loader.join()
+            yield
+        finally:
+            self._hold.clear()
+
+    def _catch_up_memory(self, memory: MemoryFullText) -> bool:
+        """Apply the changes after `memory.seq` to it; True (and nothing applied) when a
+        purge is among them."""
         while True:
             with self.repo.read() as session:
                 changes = self.repo.changes_after(session, memory.seq, PAGE)
                 if not changes:
-                    return
+                    return False
+                if any(c.op == "purge" for c in changes):
+                    return True
                 drop, docs = self._fulltext_changes(session, changes)
-            memory.apply(drop, docs, changes[-1].seq,
-                         compact=any(c.op == "purge" for c in changes))
+            memory.apply(drop, docs, changes[-1].seq)
             if len(changes) < PAGE:
-                return
+                return False
 
     def _catch_up_graph(self) -> None:
         while True:
