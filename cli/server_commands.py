@@ -63,15 +63,13 @@ def _check_port_free(host: str, port: int) -> None:
 def search_concurrency_arg(value: str) -> int | Literal["auto"] | None:
     """--search-concurrency as RetrievalConfig.search_concurrency ("none": None), checked
     by that field's own rule."""
-    from pydantic import ValidationError
-
     from memos.config import RetrievalConfig
 
     text = value.strip().lower()
     try:
         return RetrievalConfig(search_concurrency=None if text == "none" else text
                                ).search_concurrency
-    except ValidationError:
+    except InvalidInputError:
         raise InvalidInputError(f"--search-concurrency takes auto, a whole number of at least "
                                 f"1, or none (no limit); got {value!r:.40}") from None
 

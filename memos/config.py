@@ -11,16 +11,55 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from memos.errors import StoreError
+from memos.errors import InvalidInputError, StoreError
 
 DEFAULT_FOLDER = ".memos"
 # Database backends memos runs on (the dialect part of a SQLAlchemy URL, before any "+driver").
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
-class RetrievalConfig(BaseModel):
+def _refused(exc: ValidationError, model: str) -> InvalidInputError:
+    """A settings error in memos's words: which setting, what it takes, what it got."""
+    by_field: dict[str, list[str]] = {}
+    got: dict[str, str] = {}
+    for err in exc.errors():
+        inner = (err.get("ctx") or {}).get("error")
+        if isinstance(inner, InvalidInputError):  # a nested settings model said it already
+            return inner
+        loc = err.get("loc") or ("?",)
+        name = f"{model}.{loc[0]}"
+        by_field.setdefault(name, []).append(
+            str(err.get("msg", "")).removeprefix("Value error, "))
+        if "input" in err:
+            got.setdefault(name, f" (got {err['input']!r:.40})")
+    parts = [f"{name}: {', or '.join(dict.fromkeys(msgs))}{got.get(name, '')}"
+             for name, msgs in list(by_field.items())[:3]]
+    return InvalidInputError("invalid setting " + "; ".join(parts)
+                             + "; the settings and their ranges are in docs/SDK.md")
+
+
+class _Settings(BaseModel):
+    """Settings are checked when made and when changed on an open store
+    (`mem.config.retrieval.candidates = 0` is refused at once), raising InvalidInputError."""
+
+    model_config = ConfigDict(validate_assignment=True)
+
+    def __init__(self, **data: object) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise _refused(exc, type(self).__name__) from None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            raise _refused(exc, type(self).__name__) from None
+
+
+class RetrievalConfig(_Settings):
     """Knobs of hybrid search (memos.retrieval). The retrieval-quality work tunes these."""
 
     # rrf_k=10 lets a retriever's first ranks dominate its tail; full text outvotes dense 2:1
@@ -92,7 +131,7 @@ class RetrievalConfig(BaseModel):
     search_concurrency: Annotated[int, Field(ge=1)] | Literal["auto"] | None = "auto"
 
 
-class MemosConfig(BaseModel):
+class MemosConfig(_Settings):
     url: str | None = None  # SQLAlchemy URL or a folder; None: ./.memos
     index_dir: str | None = None  # FAISS files folder when `url` is a database URL
     embedder: str = "hashing"

@@ -7,11 +7,11 @@ import time
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 import memos.parts
 from memos import MemOS
 from memos.config import RetrievalConfig
+from memos.errors import InvalidInputError
 from memos.parts import FairGate
 
 FACTS = ["Ana keeps a parrot named Kiwi.", "Ben runs on Tuesdays.", "Cleo bakes sourdough."]
@@ -161,7 +161,7 @@ def test_search_concurrency_is_checked() -> None:
     assert RetrievalConfig(search_concurrency=None).search_concurrency is None
     assert RetrievalConfig(search_concurrency=3).search_concurrency == 3
     for bad in (0, -2, 1.5, "many"):
-        with pytest.raises(ValidationError):
+        with pytest.raises(InvalidInputError, match="search_concurrency"):
             RetrievalConfig(search_concurrency=bad)
 
 
@@ -224,14 +224,16 @@ def test_concurrent_searches_take_turns_with_the_same_answers(tmp_path: Any,
 @pytest.mark.parametrize("bad", [0, -1, "Auto"])
 def test_a_bad_limit_set_on_an_open_store_is_an_error_not_a_hang(tmp_path: Any,
                                                                  bad: Any) -> None:
-    """The config of an open store can be changed (as the tests above do), which pydantic
-    does not check: a limit of 0 made every search wait forever for a place that never
+    """The config of an open store can be changed (as the tests above do): a bad value is
+    refused when set, and one that got in unchecked (model_construct, __dict__) is an error
+    at search time: a limit of 0 made every search wait forever for a place that never
     frees."""
-    from memos.errors import InvalidInputError
-
     with MemOS.open(tmp_path / "s") as mem:
         mem.add_many(FACTS, scope="u")
-        mem.config.retrieval.search_concurrency = bad
+        with pytest.raises(InvalidInputError, match="search_concurrency"):
+            mem.config.retrieval.search_concurrency = bad
+        assert mem.config.retrieval.search_concurrency == "auto"
+        mem.config.retrieval.__dict__["search_concurrency"] = bad  # past the check
         got: list[BaseException] = []
 
         def search() -> None:
