@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 IDS = st.text(st.characters(codec="utf-8", categories=["L", "N"]), min_size=1, max_size=16)
 TEXTS = st.text(st.characters(codec="utf-8", categories=["L", "N", "Zs"]), min_size=3,
                 max_size=60).filter(lambda t: len(t.strip()) >= 3)
+# httpx's default of 5 s is shorter than a request can wait on a loaded 2-core CI machine.
+TIMEOUT = 60.0
 SETTINGS = settings(max_examples=8, deadline=None, database=None,
                     suppress_health_check=list(HealthCheck))
 
@@ -46,8 +48,10 @@ def test_a_key_never_reaches_another_users_memory(live: Any, server_mem: Any, ow
     assume(unicodedata.normalize("NFC", owner) != unicodedata.normalize("NFC", other))
     owner_key = server_mem.create_key(owner)[1]
     other_key = server_mem.create_key(other, agent)[1]
-    with httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {owner_key}"}) as a, \
-            httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {other_key}"}) as b:
+    with httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {owner_key}"},
+                      timeout=TIMEOUT) as a, \
+            httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {other_key}"},
+                         timeout=TIMEOUT) as b:
         added = a.post("/v1/memories", json={"content": text})
         assert added.status_code == 200, added.text
         cid = added.json()["id"]
@@ -71,7 +75,7 @@ def test_a_key_never_reaches_another_users_memory(live: Any, server_mem: Any, ow
 def test_any_other_token_is_401(live: Any, token: str) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     try:
-        response = httpx.get(live.url + "/v1/stats", headers=headers)
+        response = httpx.get(live.url + "/v1/stats", headers=headers, timeout=TIMEOUT)
     except (httpx.LocalProtocolError, UnicodeEncodeError):
         return  # not sendable as a header at all: no request reached the server
     assert _status(response) == (401, "UnauthorizedError")
@@ -83,8 +87,8 @@ def test_a_revoked_key_is_401_at_once(live: Any, server_mem: Any, user: str,
                                       admin: bool) -> None:
     info, secret = server_mem.create_key(user, admin=admin)
     headers = {"Authorization": f"Bearer {secret}"}
-    assert httpx.get(live.url + "/v1/whoami", headers=headers).status_code == 200
+    assert httpx.get(live.url + "/v1/whoami", headers=headers, timeout=TIMEOUT).status_code == 200
     server_mem.revoke_key(info.key_id)
     for path in ("/v1/whoami", "/v1/stats", "/v1/admin/stats"):
-        assert _status(httpx.get(live.url + path, headers=headers)) == (401,
-                                                                        "UnauthorizedError")
+        assert _status(httpx.get(live.url + path, headers=headers,
+                                 timeout=TIMEOUT)) == (401, "UnauthorizedError")
