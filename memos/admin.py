@@ -304,7 +304,8 @@ def _repair_blobs(store: StoreParts, broken: list[str], orphaned: list[str]) -> 
     """Missing or corrupt blobs: a slots blob made by the shipped checkpoint is encoded again
     from the exact source version it was made from (the same tensors, so the same hash);
     any other (another model's, a session state) is retired, and its next use encodes it
-    again. Files without a row (a crash between writing a blob and committing it) are
+    again; an adapter whose weights they were is taken out of service (tainted) and, if it
+    was active, consolidated again by the scheduler. Files without a row (a crash between writing a blob and committing it) are
     deleted. Returns how many blobs were re-derived."""
     from memos.activation import rederive_slots
 
@@ -317,6 +318,9 @@ def _repair_blobs(store: StoreParts, broken: list[str], orphaned: list[str]) -> 
             for row, _sid, _sver in tier_stats.live_activation(session):
                 if derived_queries.blob_of(row) in left:
                     _retire_row(store, session, row, "its blob is missing or corrupt")
+            from memos.parametric.tier import weights_lost
+
+            weights_lost(store, session, left)  # adapters: out of service, re-consolidated
             store.blobs.erase(session, left)
         # Files still without a row (a re-derived blob may have just got its row back).
         store.blobs.remove_files([h for h in orphaned if store.blobs.info(session, h) is None])

@@ -60,6 +60,14 @@ def adapters_of(session: Session, user_id: str, agent_id: str | None) -> list[Cu
     return [r for r in session.execute(stmt).scalars() if is_adapter(r)]
 
 
+def adapters_with_blobs(session: Session, blobs: Sequence[str]) -> list[CubeRow]:
+    """Every OS-made adapter, of any owner, whose weights are one of `blobs`."""
+    wanted = set(blobs)
+    stmt = select(CubeRow).where(CubeRow.tier == Tier.PARAMETRIC.value,
+                                 CubeRow.kind == Kind.ADAPTER.value)
+    return [r for r in session.execute(stmt).scalars() if adapter_blob(r) in wanted]
+
+
 def active_adapter(session: Session, user_id: str, agent_id: str | None) -> CubeRow | None:
     """The owner's adapter in service, or None (the newest, should two ever be active)."""
     stmt = _owner(select(CubeRow).where(CubeRow.tier == Tier.PARAMETRIC.value,

@@ -205,6 +205,27 @@ def taint_in(store: StoreParts, session: Any, rows: Sequence[CubeRow], cube_id: 
     return done
 
 
+def weights_lost(store: StoreParts, session: Any, blobs: Sequence[str]) -> list[str]:
+    """Inside the caller's write transaction (`check --repair`, which erases the rows of
+    missing or corrupt blobs): take every adapter whose weights are one of `blobs` out of
+    service for good, as a taint does, and ask for re-consolidation of those that were
+    active. Returns their ids. Left active, an adapter would point at weights no longer
+    there: every closed-book answer of its owner would fail."""
+    done: list[str] = []
+    for row in q.adapters_with_blobs(session, blobs):
+        if row.state == Lifecycle.FORGOTTEN.value:
+            continue
+        was_active = row.state == Lifecycle.ACTIVE.value
+        why = "its weights were missing or corrupt (memos check --repair)"
+        _new_version(store, session, row, "forget", why, Lifecycle.FORGOTTEN, {
+            STATUS: "tainted", REASON_KEY: why,
+            RECON_KEY: "pending" if was_active else "none"})
+        store.repo.audit(session, "taint", row.id, why,
+                         {"adapter": row.id, "was_active": was_active})
+        done.append(row.id)
+    return done
+
+
 def adapter_blobs(rows: Sequence[CubeRow]) -> list[str]:
     """The weight blobs of the OS-made adapters among `rows` (purge erases them)."""
     return list(dict.fromkeys(b for b in (q.adapter_blob(r) for r in rows) if b is not None))
@@ -294,9 +315,10 @@ class ParametricTier:
             row = self._own_adapter(session, adapter_id, scope)
             status = _status(row)
             if status == "tainted" or row.state == Lifecycle.FORGOTTEN.value:
+                why = (row.meta or {}).get(REASON_KEY) or "a cube it was trained on was forgotten"
                 raise InvalidInputError(
-                    f"adapter {adapter_id} is tainted (a cube it was trained on was forgotten) "
-                    f"and its weights are erased; consolidate again")
+                    f"adapter {adapter_id} is tainted ({why}) and its weights are erased; "
+                    f"consolidate again")
             if row.model_fingerprint != base_fp:
                 raise FingerprintMismatchError(
                     f"adapter {adapter_id} was trained on base model "

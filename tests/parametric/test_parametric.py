@@ -386,6 +386,32 @@ def test_purge_takes_another_agents_adapter_out_of_service(tmp_path: Path) -> No
         assert mem.answer(facts[1].question, agent).tier != "parametric"
 
 
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_repairing_lost_weights_takes_the_adapter_out_of_service(tmp_path: Path,
+                                                                 damage: str) -> None:
+    """`check --repair` erases the row of a missing or corrupt blob: an adapter whose weights
+    those were must leave service (it stayed active, pointing at weights no longer there)."""
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        facts = _facts(61, 3)
+        ids = _add(mem, "alice", facts)
+        rep = mem.consolidate("alice", facts=ids, config=CHEAP)
+        assert rep.status == "active"
+        blob = mem._store.blobs.path(_blob_of(mem, rep.adapter_id))
+        if damage == "missing":
+            blob.unlink()
+        else:
+            blob.write_bytes(b"not the weights")
+        assert not mem.check().ok
+        assert mem.check(repair=True).repaired
+        info = mem.adapter(rep.adapter_id, "alice")
+        assert info.status == "tainted" and info.state == "forgotten"
+        assert "missing or corrupt" in (info.reason or "")
+        assert mem.check().ok
+        assert mem.answer(facts[1].question, "alice").tier != "parametric"  # no error either
+        with pytest.raises(InvalidInputError, match="missing or corrupt"):
+            mem.activate_adapter(rep.adapter_id, "alice")
+
+
 def test_bad_consolidation_configs_are_input_errors(tmp_path: Path) -> None:
     """A malformed ConsolidationConfig (or TrainConfig) is an InvalidInputError before any
     training, never an AttributeError, KeyError or pydantic error from deep inside."""
