@@ -270,8 +270,13 @@ def check(store: StoreParts, repair: bool) -> CheckReport:
         problems.append(f"graph: {graph_edges} edges in memory, {sql_edges} in SQL")
     with store.repo.read() as session:
         blobs = store.blobs.check(session)
-        # A live slots or state cube whose blob has no row at all is missing too.
+        # A live slots or state cube, or an adapter in service, whose blob has no row at all
+        # is missing too (an adapter's, for one: what `check --repair` left before it took
+        # such adapters out of service).
+        from memos.stores.adapters import blobs_in_service
+
         named = {derived_queries.blob_of(r) for r, _, _ in tier_stats.live_activation(session)}
+        named |= blobs_in_service(session)
         known = set(blobs.missing) | set(blobs.corrupt)
         unlisted = sorted(b for b in named - known if b is not None
                           and store.blobs.info(session, b) is None)

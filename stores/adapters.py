@@ -68,6 +68,17 @@ def adapters_with_blobs(session: Session, blobs: Sequence[str]) -> list[CubeRow]
     return [r for r in session.execute(stmt).scalars() if adapter_blob(r) in wanted]
 
 
+def blobs_in_service(session: Session) -> set[str]:
+    """The weight blobs of every OS-made adapter not taken out of service (not forgotten):
+    `check` looks for each of them (a row erased under an adapter left it pointing at
+    nothing)."""
+    stmt = select(CubeRow).where(CubeRow.tier == Tier.PARAMETRIC.value,
+                                 CubeRow.kind == Kind.ADAPTER.value,
+                                 CubeRow.state != Lifecycle.FORGOTTEN.value)
+    return {b for b in (adapter_blob(r) for r in session.execute(stmt).scalars())
+            if b is not None}
+
+
 def active_adapter(session: Session, user_id: str, agent_id: str | None) -> CubeRow | None:
     """The owner's adapter in service, or None (the newest, should two ever be active)."""
     stmt = _owner(select(CubeRow).where(CubeRow.tier == Tier.PARAMETRIC.value,
@@ -180,5 +191,5 @@ def remains(session: Session, cube_ids: Sequence[str], indexed_pks: set[int],
 
 
 __all__ = ["BLOB_KEY", "STATUS_KEY", "active_adapter", "adapter_blob", "adapters_from",
-           "adapters_of", "fact_rows", "is_adapter", "owners_with_facts",
-           "pending_reconsolidations", "remains", "rows_by_ids"]
+           "adapters_of", "adapters_with_blobs", "blobs_in_service", "fact_rows", "is_adapter",
+           "owners_with_facts", "pending_reconsolidations", "remains", "rows_by_ids"]

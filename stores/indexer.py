@@ -84,11 +84,10 @@ class IndexSync:
         # first search that needs it (`fulltext_memory`), then caught up like the graph.
         self.memory: MemoryFullText | None = None
         self.memory_failed = False  # a load failed: not tried again in this process
-        self._tokenizer: Tokenizer | None = None
         self._memory_asks = 0  # searches that found no copy
         self._loader: threading.Thread | None = None
         self._stop_loading = threading.Event()
-        self._hold = threading.Event()  # loading_held
+        self._holds = 0  # loading_held blocks under way (changed under memory_lock)
         # Bumped (under memory_lock) when the store's index is rebuilt: a load that read the
         # index before that is dropped instead of put in place.
         self._memory_gen = 0
@@ -285,16 +284,16 @@ class IndexSync:
         memory = self.memory
         if memory is not None and self.vectors.seq - memory.seq > max(
                 RELOAD_MIN, RELOAD_FRACTION * memory.rows):
-            self.memory = memory = None
+            # (a purge may be among those changes: its words go with the copy's tokenizer)
+            self._drop_memory()
+            memory = None
         if memory is not None and memory.seq < self.vectors.seq:
             # This copy, not whatever `self.memory` is by now: a load or a rebuild may have
             # replaced or dropped that (neither waits for memory_lock to read the store).
             if self._catch_up_memory(memory):  # a purge: the erased tokens go with it
+                memory.tokenizer.forget()
                 memory = None
-                if self.memory is not None:
-                    self.memory = None
-                if self._tokenizer is not None:
-                    self._tokenizer.forget()
+                self._drop_memory()
                 self._memory_asks = LOAD_AFTER - 1  # load a new one now
         if memory is None:
             self._memory_asks += 1
@@ -303,13 +302,23 @@ class IndexSync:
             return None
         if memory.changed_rows() > max(RELOAD_MIN, REFRESH_FRACTION * memory.rows):
             if self.memory_failed:  # no fresh copy to come: FTS5 from now on
-                self.memory = None
+                self._drop_memory()
                 return None
             self._start_loader()
         return memory
 
+    def _drop_memory(self, replacement: MemoryFullText | None = None) -> None:
+        """Put `replacement` in place of the copy (caller holds memory_lock). The copy
+        dropped takes with it every text and query word its tokenizer saw: each copy has
+        its own, so no tokenizer outlives its copy (a purge's words would stay in it)."""
+        old, self.memory = self.memory, replacement
+        if old is not None and old is not replacement:
+            old.tokenizer.forget()
+
     def _start_loader(self) -> None:
-        if self.memory_failed or self._hold.is_set():
+        """Start a background load unless one runs (caller holds memory_lock, which
+        `loading_held` takes to count itself, so none starts once a hold has begun)."""
+        if self.memory_failed or self._holds:
             return
         if self._loader is None or not self._loader.is_alive():
             self._loader = threading.Thread(target=self.load_memory, daemon=True,
@@ -322,12 +331,10 @@ class IndexSync:
         logged and not tried again in this process: FTS5 answers the same."""
         gen = self._memory_gen
         try:
-            if self._tokenizer is None:
-                self._tokenizer = Tokenizer()
             with self.repo.read() as session:
                 seq = self.fulltext_seq(session)
                 memory = MemoryFullText.load(session.connection().connection.dbapi_connection,
-                                             self._tokenizer, seq, stop=self._stopped)
+                                             Tokenizer(), seq, stop=self._stopped)
         except Exception as exc:  # noqa: BLE001 - only a shortcut; logged, FTS5 goes on
             if not self._stopped():
                 log.warning("full-text index not loaded into memory (%s); FTS5 scores "
@@ -337,13 +344,13 @@ class IndexSync:
         with self.memory_lock:
             if gen != self._memory_gen:  # the index was rebuilt meanwhile: read it again
                 return None
-            self.memory = memory
+            self._drop_memory(memory)
         log.info("full-text index loaded into memory: %d rows, %d MB at seq %d",
                  memory.rows, memory.nbytes() >> 20, seq)
         return memory
 
     def _stopped(self) -> bool:
-        return self._stop_loading.is_set() or self._hold.is_set()
+        return self._stop_loading.is_set() or self._holds > 0
 
     def stop_memory(self) -> None:
         """Stop a background load under way and wait for it (the store is closing)."""
@@ -356,15 +363,18 @@ class IndexSync:
     def loading_held(self) -> Iterator[None]:
         """No background load runs inside the block: one under way is stopped (not counted
         as a failure) and none starts. A purge runs in one: a load's read snapshot, held for
-        seconds, would keep the WAL from being truncated (docs/SECURITY.md)."""
-        self._hold.set()
-        try:
+        seconds, would keep the WAL from being truncated (docs/SECURITY.md). Holds nest and
+        overlap (two purges on two threads): loads resume when the last one ends."""
+        with self.memory_lock:  # no search is between its check and starting a loader
+            self._holds += 1
             loader = self._loader
+        try:
             if loader is not None:
-                loader.join()
+                loader.join()  # (outside memory_lock: a finishing load takes it)
             yield
         finally:
-            self._hold.clear()
+            with self.memory_lock:
+                self._holds -= 1
 
     def _catch_up_memory(self, memory: MemoryFullText) -> bool:
         """Apply the changes after `memory.seq` to it; True (and nothing applied) when a
@@ -439,7 +449,7 @@ class IndexSync:
     def rebuild_fulltext(self) -> int:
         done = self._rebuild_fulltext()
         with self.memory_lock:  # loaded again from the rebuilt index when next needed
-            self.memory = None
+            self._drop_memory()
             self._memory_gen += 1
         return done
 

@@ -412,6 +412,27 @@ def test_repairing_lost_weights_takes_the_adapter_out_of_service(tmp_path: Path,
             mem.activate_adapter(rep.adapter_id, "alice")
 
 
+def test_check_finds_an_adapter_whose_weights_have_no_row(tmp_path: Path) -> None:
+    """What `check --repair` left before it took such adapters out of service: the blob's row
+    erased under an active adapter. `check` found nothing (it looked for rowless blobs of
+    activation cubes only), so the adapter stayed active on weights no longer there and its
+    owner was never consolidated again."""
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        facts = _facts(61, 3)
+        ids = _add(mem, "alice", facts)
+        rep = mem.consolidate("alice", facts=ids, config=CHEAP)
+        assert rep.status == "active"
+        blob = _blob_of(mem, rep.adapter_id)
+        with mem._store.repo.write() as session:
+            mem._store.blobs.erase(session, [blob])
+        found = mem.check()
+        assert not found.ok and found.blobs["missing"] == [blob]
+        assert mem.check(repair=True).repaired
+        info = mem.adapter(rep.adapter_id, "alice")
+        assert info.status == "tainted" and "missing or corrupt" in (info.reason or "")
+        assert mem.check().ok
+
+
 def test_bad_consolidation_configs_are_input_errors(tmp_path: Path) -> None:
     """A malformed ConsolidationConfig (or TrainConfig) is an InvalidInputError before any
     training, never an AttributeError, KeyError or pydantic error from deep inside."""

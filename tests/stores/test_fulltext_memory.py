@@ -72,6 +72,14 @@ def _compare(mem: Any, queries: list[list[str]]) -> int:
     return taken
 
 
+def _db_bytes(tokenizer: bm25.Tokenizer) -> bytes:
+    """The bytes of a tokenizer's private database (none yet: a new, empty one)."""
+    try:
+        return tokenizer._db.serialize()
+    except sqlite3.OperationalError:  # nothing written to it since it was made
+        return b""
+
+
 def _queries(rng: random.Random, n: int) -> list[list[str]]:
     return [[rng.choice(VOCAB) for _ in range(rng.randint(1, 4))] for _ in range(n)]
 
@@ -189,7 +197,7 @@ def test_purged_rows_leave_the_copy(tmp_path: Path) -> None:
         assert sync.memory is not memory
         assert sync._loader is not None
         sync._loader.join()
-        assert b"vault" not in memory.tokenizer._db.serialize()
+        assert b"vault" not in _db_bytes(memory.tokenizer)
         fresh = _copy(mem)
         assert fresh is not memory and "quokka" not in fresh._ids and fresh.rows == 20
     finally:
@@ -412,5 +420,56 @@ def test_no_load_runs_while_a_purge_does(tmp_path: Path) -> None:
         assert sync._loader is not None
         sync._loader.join()
         assert sync.memory is not None and "quokka" not in sync.memory._ids
+    finally:
+        mem.close()
+
+
+def test_a_purge_among_many_changes_leaves_no_word_in_the_tokenizer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A copy far behind at the next search (a purge of many cubes, or a purge after a bulk
+    # write) is dropped before its catch-up could see the purge: its tokenizer, which
+    # tokenized the purged text and remembers the query words, was kept for the next copy.
+    monkeypatch.setattr("memos.stores.indexer.RELOAD_MIN", 5)
+    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
+    try:
+        mem.config.retrieval.fulltext_max_postings = 5
+        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+        memory = _copy(mem)
+        secret = mem.add("the vault code is quokka", "alice").id
+        assert mem.search("quokka", scope="alice", k=1, retrievers=["fulltext"])
+        tokenizer = memory.tokenizer
+        assert "quokka" in tokenizer._words and b"vault" in _db_bytes(tokenizer)
+        mem.add_many([f"heron number {i}" for i in range(10)], "alice")
+        mem.purge(secret, "alice")
+        mem.search("kite", scope="alice", retrievers=["fulltext"])
+        sync = mem._store.sync
+        if sync._loader is not None:
+            sync._loader.join()
+        assert sync.memory is not memory
+        for tok in {id(t): t for t in (tokenizer, _copy(mem).tokenizer)}.values():
+            assert "quokka" not in tok._words and b"vault" not in _db_bytes(tok)
+    finally:
+        mem.close()
+
+
+def test_loads_stay_held_until_the_last_of_overlapping_purges_ends(tmp_path: Path) -> None:
+    # Two purges on two threads overlap: the first to end must not let a load start while
+    # the other still runs (an Event cleared by the first did).
+    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
+    try:
+        mem.config.retrieval.fulltext_max_postings = 5
+        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+        sync = mem._store.sync
+        with sync.loading_held():
+            with sync.loading_held():
+                pass
+            for _ in range(LOAD_AFTER + 1):
+                mem.search("kite", scope="alice")
+            assert sync._loader is None
+            assert sync.load_memory() is None and not sync.memory_failed
+        mem.search("kite", scope="alice")
+        assert sync._loader is not None
+        sync._loader.join()
+        assert sync.memory is not None
     finally:
         mem.close()
