@@ -160,6 +160,8 @@ class MemoryFullText:
             lengths: list[np.ndarray] = []
             cur.execute("SELECT id, sz FROM cube_fts_docsize")
             while chunk := cur.fetchmany(_FETCH):
+                if stop is not None and stop():
+                    raise RuntimeError("loading stopped (the store is closing or purging)")
                 lengths.append(np.array([(pk, _varints_sum(sz)) for pk, sz in chunk],
                                         dtype=np.int64).reshape(-1, 2))
             # Per token: rows holding it and instances, in the index's own (term) order.

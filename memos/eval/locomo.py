@@ -330,7 +330,6 @@ def retrieval_overrides(values: Mapping[str, Any]) -> RetrievalConfig | None:
 
     Values may be strings ("0.05", "false"), as the CLI's --retrieval name=value gives them.
     """
-    from pydantic import ValidationError
 
     from memos.errors import InvalidInputError
 
@@ -341,11 +340,9 @@ def retrieval_overrides(values: Mapping[str, Any]) -> RetrievalConfig | None:
         raise InvalidInputError(f"unknown retrieval setting(s) {sorted(unknown)}; settings are "
                                 f"{sorted(RetrievalConfig.model_fields)}")
     try:
-        return RetrievalConfig.model_validate(
-            {**RetrievalConfig().model_dump(), **dict(values)})
-    except ValidationError as exc:
-        raise InvalidInputError(f"bad retrieval setting: {exc.errors()[0]['msg']} "
-                                f"({exc.errors()[0]['loc']})") from None
+        return RetrievalConfig(**{**RetrievalConfig().model_dump(), **dict(values)})
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"bad retrieval setting: {exc}") from None
 
 
 def _ranked_text(hits: Sequence[Any], held: dict[str, list[str]]) -> list[tuple[str, str]]:
