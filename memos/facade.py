@@ -388,11 +388,7 @@ class MemOS:
         if (store.repo.dialect == "sqlite" and store.config.retrieval.fulltext_in_memory
                 and bound is not None and len(store.vectors) > bound
                 and store.sync.memory is None):
-            loader = store.sync._loader
-            if loader is not None and loader.is_alive():  # a background load under way
-                loader.join()
-            if store.sync.memory is None:
-                store.sync.load_memory()
+            store.sync.warm_memory()
 
     def flush(self) -> None:
         """Write buffered access statistics and the FAISS files."""

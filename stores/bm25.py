@@ -166,7 +166,11 @@ class MemoryFullText:
                                         dtype=np.int64).reshape(-1, 2))
             # Per token: rows holding it and instances, in the index's own (term) order.
             cur.execute("SELECT term, doc, cnt FROM temp.memos_fts_rows ORDER BY term")
-            terms = cur.fetchall()
+            terms = []
+            while chunk := cur.fetchmany(_FETCH):
+                if stop is not None and stop():
+                    raise RuntimeError("loading stopped (the store is closing or purging)")
+                terms.extend(chunk)
             inst_end = np.cumsum(np.array([c for _, _, c in terms], dtype=np.int64))
             pks: list[np.ndarray] = []
             cnt: list[np.ndarray] = []

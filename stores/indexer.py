@@ -315,15 +315,25 @@ class IndexSync:
         if old is not None and old is not replacement:
             old.tokenizer.forget()
 
-    def _start_loader(self) -> None:
+    def _start_loader(self) -> threading.Thread | None:
         """Start a background load unless one runs (caller holds memory_lock, which
-        `loading_held` takes to count itself, so none starts once a hold has begun)."""
+        `loading_held` takes to count itself, so none starts once a hold has begun).
+        Returns the load under way, if any."""
         if self.memory_failed or self._holds:
-            return
+            return None
         if self._loader is None or not self._loader.is_alive():
             self._loader = threading.Thread(target=self.load_memory, daemon=True,
                                             name="memos-fulltext-load")
             self._loader.start()
+        return self._loader
+
+    def warm_memory(self) -> None:
+        """Load the copy now and wait for it (`MemOS.warm`): on the loader thread, so that
+        a purge's `loading_held` stops and waits for it as for any background load."""
+        with self.memory_lock:
+            loader = self._start_loader() if self.memory is None else None
+        if loader is not None:
+            loader.join()
 
     def load_memory(self) -> MemoryFullText | None:
         """Load the in-memory full-text copy from one snapshot of the store's index and put
