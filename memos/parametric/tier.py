@@ -684,7 +684,10 @@ class ParametricTier:
             owner = (row.user_id, row.agent_id)
             scope = Scope(user_id=row.user_id, agent_id=row.agent_id)
             keep = [str(d["cube_id"]) for d in row.derived_from or []]
-            reason = f"adapter {row.id} was tainted; re-consolidating without forgotten facts"
+            why = (row.meta or {}).get(REASON_KEY)
+            reason = (f"adapter {row.id} was tainted ({why}); re-consolidating from its live "
+                      f"facts" if why else
+                      f"adapter {row.id} was tainted; re-consolidating without forgotten facts")
             if runs >= max_runs:
                 decisions.append(("consolidate-deferred", row.id, reason + " (rate limit)"))
                 continue

@@ -410,6 +410,12 @@ def test_repairing_lost_weights_takes_the_adapter_out_of_service(tmp_path: Path,
         assert mem.answer(facts[1].question, "alice").tier != "parametric"  # no error either
         with pytest.raises(InvalidInputError, match="missing or corrupt"):
             mem.activate_adapter(rep.adapter_id, "alice")
+        from memos.scheduler import SchedulerConfig
+
+        plan = mem.run_scheduler(dry_run=True, config=SchedulerConfig(consolidation=CHEAP))
+        asked = [d for d in plan.decisions if d.job == "reconsolidate"]
+        assert [d.cube_id for d in asked] == [rep.adapter_id]
+        assert "missing or corrupt" in asked[0].reason  # the reason is this one, not a forget
 
 
 def test_check_finds_an_adapter_whose_weights_have_no_row(tmp_path: Path) -> None:
