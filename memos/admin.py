@@ -310,8 +310,8 @@ def _repair_blobs(store: StoreParts, broken: list[str], orphaned: list[str]) -> 
     from the exact source version it was made from (the same tensors, so the same hash);
     any other (another model's, a session state) is retired, and its next use encodes it
     again; an adapter whose weights they were is taken out of service (tainted) and, if it
-    was active, consolidated again by the scheduler. Files without a row (a crash between writing a blob and committing it) are
-    deleted. Returns how many blobs were re-derived."""
+    was active, consolidated again by the scheduler. Files without a row (a crash between
+    writing a blob and committing it) are deleted. Returns how many blobs were re-derived."""
     from memos.activation import rederive_slots
 
     rederived = rederive_slots(store, broken) if broken else set()

@@ -83,8 +83,9 @@ class RetrievalConfig(_Settings):
     # forcing a bound of 1,000 on LoCoMo's 2,760 turns left R@500w at 0.773 (hashing).
     fulltext_max_postings: int | None = Field(default=3_000, ge=1)
     # On SQLite, stores past that bound score full-text queries from an in-memory copy of
-    # the index (stores/bm25.py: the same scores as FTS5's bm25(), several times faster),
-    # loaded by the first such search. False: FTS5 scores every query.
+    # the index (stores/bm25.py: the same scores as FTS5's bm25(), less CPU: BENCHMARKS.md),
+    # loaded in the background after a process's third such search, or by MemOS.warm().
+    # False: FTS5 scores every query.
     fulltext_in_memory: bool = True
     # Dense hits at or below this cosine share nothing with the query; ranking them would
     # only order noise (and ties at 0 would make rankings depend on insertion order).

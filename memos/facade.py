@@ -380,14 +380,11 @@ class MemOS:
         """Load now what a long-running process keeps in memory for searching, instead of
         after its first searches: on SQLite stores larger than
         `RetrievalConfig.fulltext_max_postings`, the in-memory copy of the full-text index
-        (stores/bm25.py; a few seconds per 100,000 memories). `memos serve` calls it before
+        (stores/bm25.py; its cost at 100k memories is in docs/SDK.md). `memos serve` calls it before
         it answers. Searches are correct without it; they are slower until it is loaded."""
         store = self._store
         store.catch_up()
-        bound = store.config.retrieval.fulltext_max_postings
-        if (store.repo.dialect == "sqlite" and store.config.retrieval.fulltext_in_memory
-                and bound is not None and len(store.vectors) > bound
-                and store.sync.memory is None):
+        if store.uses_fulltext_memory():
             store.sync.warm_memory()
 
     def flush(self) -> None:

@@ -308,16 +308,28 @@ class StoreParts:
             future = self._pool.submit(job)
         return DenseJob(future=future)
 
+    def fulltext_bound(self) -> int | None:
+        """`RetrievalConfig.fulltext_max_postings` when this store holds more cubes than it
+        (a smaller store cannot exceed it: no per-term counts, no bound), else None."""
+        bound = self.config.retrieval.fulltext_max_postings
+        return bound if bound is not None and len(self.vectors) > bound else None
+
+    def uses_fulltext_memory(self) -> bool:
+        """Whether searches score full text from the in-memory copy (stores/bm25.py): SQLite,
+        turned on (RetrievalConfig.fulltext_in_memory), and a store past the bound."""
+        return (self.repo.dialect == "sqlite" and self.config.retrieval.fulltext_in_memory
+                and self.fulltext_bound() is not None)
+
     def fulltext_in_memory(self, terms: Sequence[str], limit: int,
                            max_postings: int) -> tuple[list[str], list[int]] | None:
         """(query words kept, best `limit` pks) from the in-memory copy of the full-text
-        index (stores/bm25.py): what `FullTextIndex.select_terms` and `top` give, without
-        FTS5's per-row scoring. None where the copy is not used: not SQLite, turned off
-        (RetrievalConfig.fulltext_in_memory), not loaded yet, or a query word FTS5 reads as
-        a phrase. The search must have checked that the indexes are current."""
+        index: what `FullTextIndex.select_terms` and `top` give, without FTS5's per-row
+        scoring. None where the copy is not used (`uses_fulltext_memory`), not loaded yet,
+        or a query word FTS5 reads as a phrase. The search must have checked that the
+        indexes are current."""
         from memos.stores.fulltext import COUNT_CAP_FACTOR, clean_terms, keep_rare_terms
 
-        if self.repo.dialect != "sqlite" or not self.config.retrieval.fulltext_in_memory:
+        if not self.uses_fulltext_memory():
             return None
         words = clean_terms(terms)
         if not words:

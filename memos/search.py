@@ -204,10 +204,7 @@ class _Request:
         fts_glob: list[int] = []
         wide = 2 * n
         if "fulltext" in self.retrievers:
-            # A store smaller than the bound cannot exceed it: skip the per-term counts.
-            bound = cfg.fulltext_max_postings
-            if bound is not None and len(store.vectors) <= bound:
-                bound = None
+            bound = store.fulltext_bound()
             found = (store.fulltext_in_memory(retrieval.query_terms(self.query), wide, bound)
                      if bound is not None else None)
             if found is not None:  # the in-memory copy scored it (stores/bm25.py)

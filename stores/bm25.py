@@ -1,8 +1,8 @@
 """An in-process copy of the SQLite full-text index that scores queries as FTS5's bm25() does.
 
-FTS5 spends about 0.75 µs per matching row in `bm25()` (it walks each row's token instances
+FTS5 spends its time per matching row in `bm25()` (it walks each row's token instances
 through its auxiliary-function API), so a query whose words are in thousands of memories
-costs milliseconds on a large store. This copy keeps, per token, the rows that hold it and
+costs milliseconds on a large store (docs/BENCHMARKS.md). This copy keeps, per token, the rows that hold it and
 how often (content and context apart), and each row's length in tokens; a query is then a
 few numpy operations over the tokens' rows. It answers exactly what `SqliteFullText.top`
 answers: the same matches, the same scores (the formula of SQLite's fts5_aux.c: IDF
@@ -91,8 +91,11 @@ class Tokenizer:
         for pk, term, col, _ in self._tokens(rows):
             n = counts[pk].setdefault(term, [0, 0])
             n[col != "content"] += 1
+        pairs = np.array([n for terms in counts.values() for n in terms.values()],
+                         dtype=np.int64).reshape(-1, 2)
+        freqs = iter(weighted(pairs[:, 0], pairs[:, 1]).tolist())
         return {pk: (sum(c + x for c, x in terms.values()),
-                     {t: weighted(c, x) for t, (c, x) in terms.items()})
+                     {t: next(freqs) for t in terms})
                 for pk, terms in counts.items()}
 
     def words(self, words: Sequence[str]) -> list[tuple[str, ...]]:
@@ -110,19 +113,6 @@ class Tokenizer:
             for i, word in enumerate(missing):
                 known[word] = cache[word] = tuple(t for _, t in sorted(found[i]))
         return [known[w] for w in words]
-
-    def close(self) -> None:
-        self._db.close()
-
-
-def weighted(nc: int, nx: int, context_weight: float = CONTEXT_WEIGHT) -> float:
-    """A token's frequency in a row as bm25() sums it: 1.0 per content instance, then the
-    context weight per context instance (added one by one, as FTS5 adds them)."""
-    f = float(nc)
-    for _ in range(nx):
-        f += context_weight
-    return f
-
 
 class MemoryFullText:
     """The postings of `cube_fts`, in numpy; see the module docstring."""
@@ -225,7 +215,7 @@ class MemoryFullText:
         np.cumsum([n for _, n, _ in terms], out=index._off[1:])
         index._pks = np.concatenate(pks) if pks else np.zeros(0, dtype=np.int64)
         counts = np.concatenate(cnt) if cnt else np.zeros((0, 2), dtype=np.int64)
-        index._freq = _weighted_array(counts[:, 0], counts[:, 1])
+        index._freq = weighted(counts[:, 0], counts[:, 1])
         if len(index._pks) != index._off[-1]:  # the two reads disagree: never serve it
             raise RuntimeError("full-text vocabulary and instances disagree")
         return index
@@ -354,14 +344,15 @@ class MemoryFullText:
                                       self._len, self._present))
 
 
-def _weighted_array(nc: np.ndarray, nx: np.ndarray,
-                    context_weight: float = CONTEXT_WEIGHT) -> np.ndarray:
-    """`weighted` over arrays, adding the context weight one instance at a time."""
+def weighted(nc: np.ndarray, nx: np.ndarray) -> np.ndarray:
+    """Tokens' frequencies in rows as bm25() sums them, from their instances in the content
+    (`nc`) and the context (`nx`): 1.0 per content instance, then CONTEXT_WEIGHT per context
+    instance, added one at a time as FTS5 adds them (so the sums are FTS5's to the bit)."""
     f = nc.astype(np.float64)
     todo = np.flatnonzero(nx > 0)
     step = 0
     while len(todo):
-        f[todo] += context_weight
+        f[todo] += CONTEXT_WEIGHT
         step += 1
         todo = todo[nx[todo] > step]
     return f

@@ -291,9 +291,11 @@ class IndexSync:
             # This copy, not whatever `self.memory` is by now: a load or a rebuild may have
             # replaced or dropped that (neither waits for memory_lock to read the store).
             if self._catch_up_memory(memory):  # a purge: the erased tokens go with it
-                memory.tokenizer.forget()
+                if self.memory is memory:
+                    self._drop_memory()
+                else:  # (replaced meanwhile: the replacement's catch-up sees the purge)
+                    memory.tokenizer.forget()
                 memory = None
-                self._drop_memory()
                 self._memory_asks = LOAD_AFTER - 1  # load a new one now
         if memory is None:
             self._memory_asks += 1
