@@ -318,7 +318,8 @@ def test_purge_leaves_nothing_in_the_ram_cache(mem, facts, model):
     assert not any(k[0] == facts[1].id for k in cache._entries)
 
 
-def test_recall_racing_forget_stores_nothing_of_the_forgotten_cube(mem, facts, model):
+def test_recall_racing_forget_stores_nothing_of_the_forgotten_cube(mem, facts, model,
+                                                                   monkeypatch):
     real = model.encode_memory
 
     def encode_then_forget(texts, *args, **kwargs):
@@ -326,11 +327,9 @@ def test_recall_racing_forget_stores_nothing_of_the_forgotten_cube(mem, facts, m
         mem.forget(facts[1].id, "alice")  # commits while the model is encoding
         return out
 
-    model.encode_memory = encode_then_forget
-    try:
-        got = mem.recall("What is Bo's city?", "alice", k=1, model=model)
-    finally:
-        model.encode_memory = real
+    monkeypatch.setattr(model, "encode_memory", encode_then_forget)
+    got = mem.recall("What is Bo's city?", "alice", k=1, model=model)
+    monkeypatch.undo()
     assert got.cubes == [(facts[1].id, 1)]  # the caller still gets what it asked for
     assert [r for r in _slots_rows(mem) if r.state == "active"] == []
     assert _blob_files(mem) == set()
@@ -461,7 +460,7 @@ def test_save_session_racing_forget_stores_no_state_of_the_erased_transcript(mem
 
 @pytest.mark.parametrize("erase", ["forget", "purge"])
 def test_recall_loading_a_blob_racing_forget_leaves_nothing_in_the_ram_cache(mem, facts, model,
-                                                                             erase):
+                                                                             erase, monkeypatch):
     """A recall that reads a cube's stored blob while a forget or purge of the cube commits
     (and drops it from the RAM cache) must not put the slots back into the cache after."""
     mem.recall("What is Bo's city?", "alice", k=1, model=model)  # stored as a blob
@@ -475,10 +474,8 @@ def test_recall_loading_a_blob_racing_forget_leaves_nothing_in_the_ram_cache(mem
         getattr(mem, erase)(facts[1].id, "alice")  # commits while the recall reads the blob
         return out
 
-    blobs.load = load_then_erase
-    try:
-        got = mem.recall("What is Bo's city?", "alice", k=1, model=model)
-    finally:
-        blobs.load = real
+    monkeypatch.setattr(blobs, "load", load_then_erase)
+    got = mem.recall("What is Bo's city?", "alice", k=1, model=model)
+    monkeypatch.undo()
     assert got.cubes == [(facts[1].id, 1)] and got.hits == 1
     assert not any(k[0] == facts[1].id for k in cache._entries)

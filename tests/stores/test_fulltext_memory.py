@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,21 @@ VOCAB = ["walk", "walking", "walked", "Zürich", "zurich", "café", "cafe", "gar
 
 def _text(rng: random.Random, longest: int = 12) -> str:
     return " ".join(rng.choice(VOCAB) for _ in range(rng.randint(0, longest))) or "!!"
+
+
+@contextmanager
+def _store(path: Path, kites: int = 0, bound: int | None = None) -> Iterator[Any]:
+    """A store at `path` (hashing embedder) with the full-text bound set to `bound` (a
+    "large" store: the copy is used past it) and alice's `kites` memories "kite number i"."""
+    mem = MemOS.open(str(path), embedder="hashing")
+    try:
+        if bound is not None:
+            mem.config.retrieval.fulltext_max_postings = bound
+        if kites:
+            mem.add_many([f"kite number {i}" for i in range(kites)], "alice")
+        yield mem
+    finally:
+        mem.close()
 
 
 def _copy(mem: Any) -> bm25.MemoryFullText:
@@ -86,8 +103,7 @@ def _queries(rng: random.Random, n: int) -> list[list[str]]:
 
 def test_the_copy_scores_as_fts5_through_every_kind_of_change(tmp_path: Path) -> None:
     rng = random.Random(7)
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
+    with _store(tmp_path / "s") as mem:
         ids = [r.id for r in mem.add_many(
             [{"content": _text(rng), "metadata": {"context": _text(rng)} if i % 3 else {}}
              for i in range(60)], "alice")]
@@ -110,8 +126,6 @@ def test_the_copy_scores_as_fts5_through_every_kind_of_change(tmp_path: Path) ->
                 _compare(mem, _queries(rng, 10))
         mem.add_many([_text(rng) for _ in range(40)], "bob")
         assert _compare(mem, _queries(rng, 40)) > 20
-    finally:
-        mem.close()
 
 
 @settings(max_examples=25, deadline=None,
@@ -140,8 +154,7 @@ def _search(mem: Any, query: str) -> list[tuple[str, float]]:
 
 def test_search_gives_the_same_hits_with_and_without_the_copy(tmp_path: Path) -> None:
     rng = random.Random(3)
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
+    with _store(tmp_path / "s") as mem:
         mem.config.retrieval.fulltext_max_postings = 8  # a "large" store: the copy is used
         mem.add_many([_text(rng) for _ in range(80)], "alice")
         _copy(mem)
@@ -155,8 +168,6 @@ def test_search_gives_the_same_hits_with_and_without_the_copy(tmp_path: Path) ->
         # (scores to 1e-6: the recency prior moves with the clock between two searches)
         assert all(abs(a[1] - b[1]) < 1e-6 for x, y in zip(without, with_copy, strict=True)
                    for a, b in zip(x, y, strict=True))
-    finally:
-        mem.close()
 
 
 def test_another_process_writes_reach_the_copy(tmp_path: Path) -> None:
@@ -177,10 +188,7 @@ def test_another_process_writes_reach_the_copy(tmp_path: Path) -> None:
 
 
 def test_purged_rows_leave_the_copy(tmp_path: Path) -> None:
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
-        mem.config.retrieval.fulltext_max_postings = 5
-        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+    with _store(tmp_path / "s", kites=20, bound=5) as mem:
         memory = _copy(mem)
         # written after the load: the copy tokenizes it through its private FTS5 table
         secret = mem.add("the vault code is quokka", "alice").id
@@ -200,8 +208,6 @@ def test_purged_rows_leave_the_copy(tmp_path: Path) -> None:
         assert b"vault" not in _db_bytes(memory.tokenizer)
         fresh = _copy(mem)
         assert fresh is not memory and "quokka" not in fresh._ids and fresh.rows == 20
-    finally:
-        mem.close()
 
 
 def test_a_copy_that_cannot_load_leaves_search_to_fts5(
@@ -213,10 +219,7 @@ def test_a_copy_that_cannot_load_leaves_search_to_fts5(
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(bm25.MemoryFullText, "load", broken)
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
-        mem.config.retrieval.fulltext_max_postings = 5
-        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+    with _store(tmp_path / "s", kites=20, bound=5) as mem:
         heron = mem.add("a heron by the kite", "alice").id
         for _ in range(LOAD_AFTER + 2):
             assert mem.search("heron kite", scope="alice", k=1)[0].cube.id == heron
@@ -227,16 +230,11 @@ def test_a_copy_that_cannot_load_leaves_search_to_fts5(
         for _ in range(LOAD_AFTER + 2):
             assert mem.search("heron", scope="alice", k=1)[0].cube.id == heron
         assert calls == [1]  # not tried again in this process
-    finally:
-        mem.close()
 
 
 def test_the_copy_is_loaded_in_the_background_only_for_a_process_that_searches_often(
         tmp_path: Path) -> None:
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
-        mem.config.retrieval.fulltext_max_postings = 5
-        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+    with _store(tmp_path / "s", kites=20, bound=5) as mem:
         sync = mem._store.sync
         mem.search("kite", scope="alice")  # a one-off search (a CLI command) loads nothing
         assert sync._loader is None and sync.memory is None
@@ -251,33 +249,23 @@ def test_the_copy_is_loaded_in_the_background_only_for_a_process_that_searches_o
             mem.search("heron", scope="alice")
         sync._loader.join()
         assert sync.memory is not None and sync.memory.rows == RELOAD_MIN + 30
-    finally:
-        mem.close()
 
 
 def test_closing_stops_a_load_without_calling_it_a_failure(tmp_path: Path) -> None:
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
-        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+    with _store(tmp_path / "s", kites=20) as mem:
         sync = mem._store.sync
         sync.stop_memory()
         assert sync.load_memory() is None
         assert sync.memory is None and not sync.memory_failed
-    finally:
-        mem.close()
 
 
 def test_warm_loads_the_copy_of_a_store_past_the_bound_only(tmp_path: Path) -> None:
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
-        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+    with _store(tmp_path / "s", kites=20) as mem:
         mem.warm()  # 20 memories, bound 3,000: FTS5 is cheap there, nothing is loaded
         assert mem._store.sync.memory is None
         mem.config.retrieval.fulltext_max_postings = 5
         mem.warm()
         assert mem._store.sync.memory is not None and mem._store.sync.memory.rows == 20
-    finally:
-        mem.close()
 
 
 def test_a_copy_dropped_or_replaced_during_a_search_is_not_caught_up_in_its_place(
@@ -286,10 +274,7 @@ def test_a_copy_dropped_or_replaced_during_a_search_is_not_caught_up_in_its_plac
     # memory_lock, and a load puts one in place likewise: a search between reading
     # `sync.memory` and catching it up must catch up the copy it holds (it failed an assert
     # on None, or returned a copy that was never caught up).
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
-        mem.config.retrieval.fulltext_max_postings = 5
-        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+    with _store(tmp_path / "s", kites=20, bound=5) as mem:
         sync = mem._store.sync
         memory = _copy(mem)
         osprey = mem.add("an osprey over the hill", "alice").id
@@ -312,15 +297,11 @@ def test_a_copy_dropped_or_replaced_during_a_search_is_not_caught_up_in_its_plac
         assert got is memory and memory.seq >= sync.vectors.seq
         assert memory.counts(memory.tokens_of(["osprey"]) or []) == [1]
         assert mem.search("osprey", scope="alice", k=1)[0].cube.id == osprey
-    finally:
-        mem.close()
 
 
 def test_a_load_that_read_the_index_before_a_rebuild_is_not_put_in_place(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
-        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+    with _store(tmp_path / "s", kites=20) as mem:
         sync = mem._store.sync
         real = bm25.MemoryFullText.load
 
@@ -333,16 +314,13 @@ def test_a_load_that_read_the_index_before_a_rebuild_is_not_put_in_place(
         assert sync.load_memory() is None and sync.memory is None
         monkeypatch.setattr(bm25.MemoryFullText, "load", real)
         assert sync.load_memory() is sync.memory is not None
-    finally:
-        mem.close()
 
 
 def test_a_merge_that_brings_a_context_reaches_both_indexes(tmp_path: Path) -> None:
     # An ingest merge keeps metadata keys the kept cube lacked, "context" among them: FTS5
     # ignored the "merge" change, while a copy that caught the add and the merge up together
     # indexed the new context (FTS5 and the copy then disagreed; a reindex sided with the copy).
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
+    with _store(tmp_path / "s") as mem:
         mem.add_many([f"filler number {i}" for i in range(10)], "alice")
         _copy(mem)
         kept = mem.add("the kite flew over the hill today", "alice").id
@@ -354,8 +332,6 @@ def test_a_merge_that_brings_a_context_reaches_both_indexes(tmp_path: Path) -> N
         with store.repo.read() as session:
             ref = store.fulltext.top(session, ["zebra"], 10)
         assert [pk for pk, _ in ref] == [pk for pk, _ in memory.top(["zebra"], 10)] != []
-    finally:
-        mem.close()
 
 
 @pytest.mark.parametrize("fetch", [1, 2, 3, 5])
@@ -365,23 +341,17 @@ def test_loading_in_any_chunk_size_reads_the_same_postings(
     # with no GROUP BY (whose sort spilled the whole index to a temporary file); a run may
     # be split between two chunks.
     rng = random.Random(fetch)
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
+    with _store(tmp_path / "s") as mem:
         mem.add_many([{"content": _text(rng), "metadata": {"context": _text(rng, 4)}}
                       for _ in range(25)], "alice")
         monkeypatch.setattr(bm25, "_FETCH", fetch)
         assert _compare(mem, _queries(rng, 15)) > 5
-    finally:
-        mem.close()
 
 
 def test_a_large_delta_is_replaced_by_a_fresh_copy_loaded_in_the_background(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("memos.stores.indexer.RELOAD_MIN", 5)
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
-        mem.config.retrieval.fulltext_max_postings = 5
-        mem.add_many([f"kite number {i}" for i in range(40)], "alice")
+    with _store(tmp_path / "s", kites=40, bound=5) as mem:
         memory = _copy(mem)
         for i in range(3):  # small writes: caught up into the delta, served meanwhile
             mem.add(f"heron number {i}", "alice")
@@ -397,15 +367,10 @@ def test_a_large_delta_is_replaced_by_a_fresh_copy_loaded_in_the_background(
         assert fresh is not memory and fresh.rows == 47 and fresh.changed_rows() <= 1
         assert REFRESH_FRACTION * 47 < 5  # (the share did not decide here; RELOAD_MIN did)
         assert _compare(mem, [["osprey"], ["heron", "kite"]]) == 2
-    finally:
-        mem.close()
 
 
 def test_no_load_runs_while_a_purge_does(tmp_path: Path) -> None:
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
-        mem.config.retrieval.fulltext_max_postings = 5
-        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+    with _store(tmp_path / "s", kites=20, bound=5) as mem:
         secret = mem.add("the vault code is quokka", "alice").id
         sync = mem._store.sync
         with sync.loading_held():
@@ -420,8 +385,6 @@ def test_no_load_runs_while_a_purge_does(tmp_path: Path) -> None:
         assert sync._loader is not None
         sync._loader.join()
         assert sync.memory is not None and "quokka" not in sync.memory._ids
-    finally:
-        mem.close()
 
 
 def test_a_purge_among_many_changes_leaves_no_word_in_the_tokenizer(
@@ -430,10 +393,7 @@ def test_a_purge_among_many_changes_leaves_no_word_in_the_tokenizer(
     # write) is dropped before its catch-up could see the purge: its tokenizer, which
     # tokenized the purged text and remembers the query words, was kept for the next copy.
     monkeypatch.setattr("memos.stores.indexer.RELOAD_MIN", 5)
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
-        mem.config.retrieval.fulltext_max_postings = 5
-        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+    with _store(tmp_path / "s", kites=20, bound=5) as mem:
         memory = _copy(mem)
         secret = mem.add("the vault code is quokka", "alice").id
         assert mem.search("quokka", scope="alice", k=1, retrievers=["fulltext"])
@@ -448,17 +408,12 @@ def test_a_purge_among_many_changes_leaves_no_word_in_the_tokenizer(
         assert sync.memory is not memory
         for tok in {id(t): t for t in (tokenizer, _copy(mem).tokenizer)}.values():
             assert "quokka" not in tok._words and b"vault" not in _db_bytes(tok)
-    finally:
-        mem.close()
 
 
 def test_loads_stay_held_until_the_last_of_overlapping_purges_ends(tmp_path: Path) -> None:
     # Two purges on two threads overlap: the first to end must not let a load start while
     # the other still runs (an Event cleared by the first did).
-    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing")
-    try:
-        mem.config.retrieval.fulltext_max_postings = 5
-        mem.add_many([f"kite number {i}" for i in range(20)], "alice")
+    with _store(tmp_path / "s", kites=20, bound=5) as mem:
         sync = mem._store.sync
         with sync.loading_held():
             with sync.loading_held():
@@ -471,5 +426,3 @@ def test_loads_stay_held_until_the_last_of_overlapping_purges_ends(tmp_path: Pat
         assert sync._loader is not None
         sync._loader.join()
         assert sync.memory is not None
-    finally:
-        mem.close()
