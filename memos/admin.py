@@ -110,7 +110,10 @@ def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: boo
     """`_purge`, with no background load of the in-memory full-text copy running: its read
     snapshot, held for seconds, would keep the WAL from being truncated."""
     with store.sync.loading_held():
-        return _purge(store, cube_id, scope, all_of_user, reason, actor)
+        try:
+            return _purge(store, cube_id, scope, all_of_user, reason, actor)
+        finally:  # its ids may be erased ones; other processes drop theirs at the purge row
+            store.sync.drop_admission()
 
 
 def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bool,

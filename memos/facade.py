@@ -378,14 +378,18 @@ class MemOS:
 
     def warm(self) -> None:
         """Load now what a long-running process keeps in memory for searching, instead of
-        after its first searches: on SQLite stores larger than
+        after its first searches: on SQLite stores, the copy of the columns that admit
+        search candidates (stores/admit.py), and on those larger than
         `RetrievalConfig.fulltext_max_postings`, the in-memory copy of the full-text index
-        (stores/bm25.py; its cost at 100k memories is in docs/SDK.md). `memos serve` calls it before
-        it answers. Searches are correct without it; they are slower until it is loaded."""
+        (stores/bm25.py; its cost at 100k memories is in docs/SDK.md). `memos serve` calls it
+        before it answers. Searches are correct without it; they are slower until it is
+        loaded."""
         store = self._store
         store.catch_up()
         if store.uses_fulltext_memory():
             store.sync.warm_memory()
+        if store.config.retrieval.admission_in_memory:
+            store.sync.warm_admission()
 
     def flush(self) -> None:
         """Write buffered access statistics and the FAISS files."""

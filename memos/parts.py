@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from memos.config import MemosConfig
-from memos.cube import Scope, check_stored_text
+from memos.cube import Lifecycle, Scope, Visibility, check_stored_text
 from memos.errors import InvalidInputError, NotFoundError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import numpy as np
 
     from memos.embedders import Embedder
@@ -351,6 +353,24 @@ class StoreParts:
                 words = keep
             hits = memory.top(tokens, limit, max_postings)
         return words, [pk for pk, _ in hits]
+
+    def admit_default(self, session: Any, head: int, pks: Sequence[int], scope: Scope,
+                      tiers: Sequence[str], include_superseded: bool, now: datetime
+                      ) -> list[int]:
+        """`Repository.admit_default` for a search whose read snapshot has changelog head
+        `head`: answered by the in-memory admission copy (stores/admit.py) when it is
+        current at that head, by SQL otherwise."""
+        if self.config.retrieval.admission_in_memory and self.repo.dialect == "sqlite":
+            states = [Lifecycle.ACTIVE.value] + (
+                [Lifecycle.SUPERSEDED.value] if include_superseded else [])
+            with self.sync.admit_lock:
+                mirror = self.sync.admission(session, head)
+                now_param = self.repo.datetime_param(now)
+                if mirror is not None and isinstance(now_param, str) and scope.user_id:
+                    return mirror.admit(pks, scope.user_id, scope.agent_id, states, tiers,
+                                        now_param, Visibility.PRIVATE.value,
+                                        Visibility.PUBLIC.value)
+        return self.repo.admit_default(session, pks, scope, tiers, include_superseded, now)
 
     def search_limit(self) -> int | None:
         """Searches this process runs at once (RetrievalConfig.search_concurrency); None:

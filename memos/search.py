@@ -150,6 +150,7 @@ class _Request:
         self.where: ColumnElement[bool] | None = None
         self.info: set[int] = set()  # pks known to pass scope and filters
         self.fold = True  # derived cubes fold into their sources (memos.retrieval.fold_derived)
+        self.head = 0  # the changelog head of the search's read snapshot
 
     def full_where(self) -> ColumnElement[bool]:
         if self.where is None:
@@ -163,8 +164,9 @@ class _Request:
         todo = [pk for pk in dict.fromkeys(pks) if pk not in info]
         if todo:
             if self.where is None:
-                info.update(self.store.repo.admit_default(
-                    session, todo, self.scope, self.tiers, self.include_superseded, self.now))
+                info.update(self.store.admit_default(session, self.head, todo, self.scope,
+                                                     self.tiers, self.include_superseded,
+                                                     self.now))
             else:
                 info.update(session.connection().execute(
                     select(CubeRow.pk).where(CubeRow.pk.in_(_PKS), self.where),
@@ -184,7 +186,8 @@ class _Request:
             with store.repo.read() as session:
                 # An index behind the changelog (another process wrote) is caught up first,
                 # then the search runs again on a new transaction that sees what it applied.
-                if attempt == 1 or store.sync.is_current(session):
+                self.head, current = store.sync.current_head(session)
+                if attempt == 1 or current:
                     return self._gather(session, dense)
             if dense is not None:
                 dense()  # let the worker finish (and drop its answer) before catching up

@@ -19,10 +19,12 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from memos.cube import Lifecycle, Tier
+from memos.stores.admit import COLUMNS as ADMIT_COLUMNS
+from memos.stores.admit import AdmitMirror, MirrorUnfit
 from memos.stores.bm25 import MemoryFullText, Tokenizer
 from memos.stores.fulltext import FullTextIndex, context_of
 from memos.stores.graph import GraphIndex
-from memos.stores.repository import Repository
+from memos.stores.repository import Repository, driver_rows
 from memos.stores.schema import ChangelogRow, CubeRow, IndexMetaRow
 from memos.stores.vector_index import VectorIndex
 
@@ -93,6 +95,15 @@ class IndexSync:
         self._memory_gen = 0
         # Held while the copy is caught up or queried (fulltext_memory and its callers).
         self.memory_lock = threading.RLock()
+        # The in-memory copy of the admission columns (stores/admit.py, SQLite only): the
+        # same life as the full-text copy (loaded in the background after LOAD_AFTER asks,
+        # caught up by searches, dropped by a purge), under its own lock. Lock order:
+        # admit_lock may be held while memory_lock is taken, never the other way round.
+        self.admission_copy: AdmitMirror | None = None
+        self.admit_failed = False
+        self._admit_asks = 0
+        self._admit_loader: threading.Thread | None = None
+        self.admit_lock = threading.RLock()
         # pk -> (the text the vector was computed from, the vector)
         self._primed: dict[int, tuple[str, np.ndarray]] = {}
         self._primed_lock = threading.Lock()  # writers prime outside the index lock
@@ -167,8 +178,13 @@ class IndexSync:
     def is_current(self, session: Session) -> bool:
         """Whether every index has applied the whole changelog, read on the caller's own
         session (search asks this on every call: no second connection, one statement)."""
+        return self.current_head(session)[1]
+
+    def current_head(self, session: Session) -> tuple[int, bool]:
+        """(the changelog head of the caller's snapshot, whether every index has applied
+        the changelog up to it): `is_current` with the head it compared."""
         head, fts_seq = self.repo.index_heads(session, self.fulltext.name)
-        return self.vectors.seq >= head and fts_seq >= head and self.graph.seq >= head
+        return head, self.vectors.seq >= head and fts_seq >= head and self.graph.seq >= head
 
     def catch_up(self) -> int:
         """Bring every index to the changelog head; returns the head seq."""
@@ -367,9 +383,9 @@ class IndexSync:
     def stop_memory(self) -> None:
         """Stop a background load under way and wait for it (the store is closing)."""
         self._stop_loading.set()
-        loader = self._loader
-        if loader is not None:
-            loader.join()
+        for loader in (self._loader, self._admit_loader):
+            if loader is not None:
+                loader.join()
 
     @contextmanager
     def loading_held(self) -> Iterator[None]:
@@ -379,14 +395,112 @@ class IndexSync:
         overlap (two purges on two threads): loads resume when the last one ends."""
         with self.memory_lock:  # no search is between its check and starting a loader
             self._holds += 1
-            loader = self._loader
+            loaders = (self._loader, self._admit_loader)
         try:
-            if loader is not None:
-                loader.join()  # (outside memory_lock: a finishing load takes it)
+            for loader in loaders:
+                if loader is not None:
+                    loader.join()  # (outside memory_lock: a finishing load takes it)
             yield
         finally:
             with self.memory_lock:
                 self._holds -= 1
+
+    # -- the in-memory admission copy (stores/admit.py) -----------------------------------
+
+    def admission(self, session: Session, head: int) -> AdmitMirror | None:
+        """The admission copy at exactly `head`, the changelog head of the caller's read
+        snapshot (`current_head`), caught up from the changelog on `session` if it was
+        behind; None when there is none yet or it cannot serve this snapshot (it is ahead
+        of it: another search caught it up to a later head). The caller holds `admit_lock`
+        for as long as it uses the copy, and admits with SQL when this is None."""
+        mirror = self.admission_copy
+        if mirror is not None and mirror.seq < head:
+            if head - mirror.seq > max(RELOAD_MIN, RELOAD_FRACTION * mirror.rows):
+                self.drop_admission()  # a bulk change: loaded again, not replayed here
+                mirror = None
+            else:
+                try:
+                    purged = self._catch_up_admission(session, mirror, head)
+                except MirrorUnfit as exc:
+                    log.warning("admission copy dropped (%s); SQL admits candidates", exc)
+                    self.admit_failed = True
+                    self.drop_admission()
+                    return None
+                if purged:  # its user and agent ids may be erased ones: a new copy
+                    self.drop_admission()
+                    self._admit_asks = LOAD_AFTER - 1
+                    mirror = None
+        if mirror is None:
+            self._admit_asks += 1
+            if self._admit_asks >= LOAD_AFTER:
+                self._start_admit_loader()
+            return None
+        return mirror if mirror.seq == head else None
+
+    def _catch_up_admission(self, session: Session, mirror: AdmitMirror, head: int) -> bool:
+        """Apply the changes after `mirror.seq` (all at most `head`: the snapshot's) to it;
+        True (nothing more applied) when a purge is among them."""
+        while mirror.seq < head:
+            changes = self.repo.changes_after(session, mirror.seq, PAGE)
+            if not changes:  # (rows of purged cubes leave the changelog, purge rows stay)
+                mirror.seq = head
+                break
+            if any(c.op == "purge" for c in changes):
+                return True
+            named = sorted({int(c.cube_pk) for c in changes if c.cube_pk is not None})
+            rows = driver_rows(session, f"SELECT {ADMIT_COLUMNS} FROM cubes WHERE pk IN ("
+                               + ", ".join(map(str, named)) + ")") if named else []
+            mirror.update(rows, named, changes[-1].seq)
+        return False
+
+    def drop_admission(self) -> None:
+        """Forget the admission copy (a purge in this process; the next load reads anew)."""
+        with self.admit_lock:
+            self.admission_copy = None
+
+    def _start_admit_loader(self) -> threading.Thread | None:
+        """Start a background load of the admission copy unless one runs, it failed before,
+        the store is not SQLite, or a purge holds loading (`loading_held`)."""
+        if self.admit_failed or self.repo.dialect != "sqlite":
+            return None
+        with self.memory_lock:  # `_holds` changes under it
+            if self._holds:
+                return None
+            if self._admit_loader is None or not self._admit_loader.is_alive():
+                self._admit_loader = threading.Thread(target=self.load_admission, daemon=True,
+                                                      name="memos-admission-load")
+                self._admit_loader.start()
+            return self._admit_loader
+
+    def warm_admission(self) -> None:
+        """Load the admission copy now and wait for it (`MemOS.warm`)."""
+        with self.admit_lock:
+            loader = self._start_admit_loader() if self.admission_copy is None else None
+        if loader is not None:
+            loader.join()
+
+    def load_admission(self) -> AdmitMirror | None:
+        """Load the admission copy from one snapshot and put it in place, unless a newer one
+        is there already (the background thread's work; tests call it directly). A failure
+        is logged and not tried again in this process: SQL admits the same."""
+        try:
+            with self.repo.read() as session:
+                head = self.repo.max_seq(session)
+                mirror = AdmitMirror.load(session.connection().connection.dbapi_connection,
+                                          head, stop=self._stopped)
+        except Exception as exc:  # noqa: BLE001 - only a shortcut; logged, SQL goes on
+            if not self._stopped():
+                log.warning("admission columns not loaded into memory (%s); SQL admits "
+                            "candidates instead", exc)
+                self.admit_failed = True
+            return None
+        with self.admit_lock:
+            current = self.admission_copy
+            if current is None or current.seq < mirror.seq:
+                self.admission_copy = mirror
+        log.info("admission columns loaded into memory: %d rows, %d MB at seq %d",
+                 mirror.rows, mirror.nbytes() >> 20, head)
+        return mirror
 
     def _catch_up_memory(self, memory: MemoryFullText) -> bool:
         """Apply the changes after `memory.seq` to it; True (and nothing applied) when a

@@ -1,0 +1,179 @@
+"""An in-memory copy of the columns that decide whether a search may return a cube.
+
+Every search admits its candidates (about 150 pks from the vector and full-text indexes)
+against the caller's scope, the cubes' state, expiry and tier (`Repository.admit_default`).
+On SQLite that statement was the largest single cost of a search at 100,000 cubes
+(`memos bench retrieval`, docs/BENCHMARKS.md). `AdmitMirror` holds the same columns, one
+array slot per pk, and answers the same test with numpy:
+
+    ((user_id = :user AND (visibility != 'private' OR agent_id IS NULL OR agent_id = :agent))
+     OR visibility = 'public')
+    AND state IN :states AND (expires_at IS NULL OR expires_at > :now) AND tier IN :tiers
+
+It is exact, not approximate: strings are compared as SQLite compares them (byte for byte;
+`expires_at` as the stored text, which is how SQLite compares it with `:now`), and a value
+the copy could not compare the same way (a NULL where the schema forbids one, a non-text
+expiry) makes the load or the update fail, so that the caller falls back to SQL. It holds
+ids and codes, no text of any memory.
+
+A copy is current at one changelog seq. `IndexSync.admission` uses it only for a search
+whose read snapshot has exactly that head, catching it up first from the changelog in that
+same snapshot (every change of these columns writes a changelog row); a purge among the
+changes drops it instead (its user and agent ids go with it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+# The columns, in the order every statement here reads them.
+COLUMNS = "pk, user_id, visibility, agent_id, state, tier, expires_at"
+LOAD_SQL = f"SELECT {COLUMNS} FROM cubes INDEXED BY ix_cubes_admit"
+EXPIRY_BYTES = 40  # longest stored expiry text kept (SQLAlchemy writes 26 characters)
+CHUNK = 20_000
+NULL = -1  # the code of a NULL agent_id
+NEVER = -2  # a code no row has (a scope user or agent the copy has never seen)
+
+
+class MirrorUnfit(ValueError):
+    """A row the copy cannot compare exactly as SQLite would: the caller uses SQL."""
+
+
+class AdmitMirror:
+    """Admission columns by pk (see the module docstring). Not thread-safe: the caller
+    (`IndexSync`) holds its lock around every call."""
+
+    def __init__(self, seq: int, capacity: int = 1024) -> None:
+        self.seq = seq
+        self.users: dict[str, int] = {}
+        self.agents: dict[str, int] = {}
+        self.codes: dict[str, int] = {}  # visibility, state and tier values share one table
+        cap = max(16, capacity)
+        self.present = np.zeros(cap, dtype=bool)
+        self.user = np.full(cap, NEVER, dtype=np.int32)
+        self.agent = np.full(cap, NEVER, dtype=np.int32)
+        self.visibility = np.full(cap, NEVER, dtype=np.int16)
+        self.state = np.full(cap, NEVER, dtype=np.int16)
+        self.tier = np.full(cap, NEVER, dtype=np.int16)
+        self.expires = np.zeros(cap, dtype=f"S{EXPIRY_BYTES}")
+        self.expiring = np.zeros(cap, dtype=bool)  # expires_at is not NULL
+        self.rows = 0
+
+    # -- building ------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, conn: Any, seq: int, stop: Callable[[], bool] | None = None,
+             chunk: int = CHUNK) -> AdmitMirror:
+        """Every cube's admission columns, read on `conn` (a DB-API sqlite3 connection inside
+        the read snapshot whose changelog head is `seq`). `stop()` is asked between chunks:
+        True abandons the load (InterruptedError)."""
+        (top,) = conn.execute("SELECT coalesce(max(pk), 0) FROM cubes").fetchone()
+        mirror = cls(seq, capacity=int(top) + 1)
+        cursor = conn.execute(LOAD_SQL)
+        while True:
+            if stop is not None and stop():
+                raise InterruptedError("admission copy load stopped")
+            rows = cursor.fetchmany(chunk)
+            if not rows:
+                break
+            mirror._put(rows)
+        return mirror
+
+    def _code(self, table: dict[str, int], value: Any) -> int:
+        if not isinstance(value, str):
+            raise MirrorUnfit(f"a cube column holds {type(value).__name__}, not text")
+        code = table.get(value)
+        if code is None:
+            code = table[value] = len(table)
+        return code
+
+    def _grow(self, top: int) -> None:
+        cap = len(self.present)
+        if top < cap:
+            return
+        new = max(top + 1, cap * 2)
+        for name in ("present", "user", "agent", "visibility", "state", "tier", "expires",
+                     "expiring"):
+            old = getattr(self, name)
+            grown = np.zeros(new, dtype=old.dtype) if old.dtype.kind in "bS" else np.full(
+                new, NEVER, dtype=old.dtype)
+            grown[:cap] = old
+            setattr(self, name, grown)
+
+    def _put(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Set the columns of these rows (pk first, in COLUMNS order)."""
+        if not rows:
+            return
+        self._grow(max(int(r[0]) for r in rows))
+        code, users, agents, codes = self._code, self.users, self.agents, self.codes
+        for pk, user, visibility, agent, state, tier, expires in rows:
+            pk = int(pk)
+            if expires is not None:
+                if not isinstance(expires, str) or not expires.isascii() or len(
+                        expires) > EXPIRY_BYTES:
+                    raise MirrorUnfit("an expires_at value is not short ASCII text")
+                self.expires[pk] = expires.encode("ascii")
+            self.expiring[pk] = expires is not None
+            self.user[pk] = code(users, user)
+            self.agent[pk] = NULL if agent is None else code(agents, agent)
+            self.visibility[pk] = code(codes, visibility)
+            self.state[pk] = code(codes, state)
+            self.tier[pk] = code(codes, tier)
+            if not self.present[pk]:
+                self.rows += 1
+            self.present[pk] = True
+
+    def update(self, rows: Sequence[Sequence[Any]], named: Iterable[int], seq: int) -> None:
+        """Apply the changes up to `seq`: `named` are the pks the changelog names, `rows`
+        their current columns (those without a row are gone). On MirrorUnfit the copy is
+        left half changed: the caller drops it."""
+        have = {int(r[0]) for r in rows}
+        for pk in named:
+            if pk not in have and 0 <= pk < len(self.present) and self.present[pk]:
+                self.present[pk] = False
+                self.rows -= 1
+        self._put(rows)
+        self.seq = seq
+
+    # -- asking ----------------------------------------------------------------------------
+
+    def admit(self, pks: Sequence[int], user_id: str, agent_id: str | None,
+              states: Sequence[str], tiers: Sequence[str], now: str, private: str,
+              public: str) -> list[int]:
+        """The pks among `pks` that `Repository.admit_default` admits (same order, no
+        duplicates removed). `now` is the expiry bound as the driver receives it (text);
+        `private` and `public` are the two visibility values the test names."""
+        p = np.fromiter(pks, dtype=np.int64, count=len(pks))
+        inside = p[(p >= 0) & (p < len(self.present))]
+        if not len(inside):
+            return []
+        codes = self.codes
+        vis = self.visibility[inside]
+        agent = self.agent[inside]
+        user_code = self.users.get(user_id, NEVER)
+        agent_code = NEVER if agent_id is None else self.agents.get(agent_id, NEVER)
+        own = (self.user[inside] == user_code) & (
+            (vis != codes.get(private, NEVER)) | (agent == NULL) | (agent == agent_code))
+        ok = self.present[inside] & (own | (vis == codes.get(public, NEVER)))
+        # state IN / tier IN: a table of the codes allowed, indexed by code (0..len-1; the
+        # two slots after them, never set, are where NULL and NEVER (-1, -2) land)
+        allowed = np.zeros(len(codes) + 2, dtype=bool)
+        allowed[[codes[s] for s in states if s in codes]] = True
+        ok &= allowed[self.state[inside]]
+        allowed[:] = False
+        allowed[[codes[t] for t in tiers if t in codes]] = True
+        ok &= allowed[self.tier[inside]]
+        expiring = self.expiring[inside]
+        if expiring.any():
+            ok[expiring] &= self.expires[inside[expiring]] > now.encode("ascii")
+        return inside[ok].tolist()
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, n).nbytes for n in (
+            "present", "user", "agent", "visibility", "state", "tier", "expires", "expiring"))
+
+
+__all__ = ["AdmitMirror", "MirrorUnfit"]
