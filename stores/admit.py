@@ -34,6 +34,10 @@ COLUMNS = "pk, user_id, visibility, agent_id, state, tier, expires_at"
 LOAD_SQL = f"SELECT {COLUMNS} FROM cubes INDEXED BY ix_cubes_admit"
 EXPIRY_BYTES = 40  # longest stored expiry text kept (SQLAlchemy writes 26 characters)
 CHUNK = 20_000
+# The arrays have one slot per pk up to the largest: pks far sparser than the rows (only
+# raw SQL makes them) would cost more memory than the copy is worth.
+SPARSE_MIN = 1_000_000
+SPARSE_FACTOR = 8
 NULL = -1  # the code of a NULL agent_id
 NEVER = -2  # a code no row has (a scope user or agent the copy has never seen)
 
@@ -55,9 +59,9 @@ class AdmitMirror:
         self.present = np.zeros(cap, dtype=bool)
         self.user = np.full(cap, NEVER, dtype=np.int32)
         self.agent = np.full(cap, NEVER, dtype=np.int32)
-        self.visibility = np.full(cap, NEVER, dtype=np.int16)
-        self.state = np.full(cap, NEVER, dtype=np.int16)
-        self.tier = np.full(cap, NEVER, dtype=np.int16)
+        self.visibility = np.full(cap, NEVER, dtype=np.int32)
+        self.state = np.full(cap, NEVER, dtype=np.int32)
+        self.tier = np.full(cap, NEVER, dtype=np.int32)
         self.expires = np.zeros(cap, dtype=f"S{EXPIRY_BYTES}")
         self.expiring = np.zeros(cap, dtype=bool)  # expires_at is not NULL
         self.rows = 0
@@ -70,8 +74,9 @@ class AdmitMirror:
         """Every cube's admission columns, read on `conn` (a DB-API sqlite3 connection inside
         the read snapshot whose changelog head is `seq`). `stop()` is asked between chunks:
         True abandons the load (InterruptedError)."""
-        (top,) = conn.execute("SELECT coalesce(max(pk), 0) FROM cubes").fetchone()
-        mirror = cls(seq, capacity=int(top) + 1)
+        count, top = conn.execute("SELECT count(*), coalesce(max(pk), 0) FROM cubes").fetchone()
+        mirror = cls(seq, capacity=1)
+        mirror._grow(int(top), int(count))
         cursor = conn.execute(LOAD_SQL)
         while True:
             if stop is not None and stop():
@@ -90,11 +95,14 @@ class AdmitMirror:
             code = table[value] = len(table)
         return code
 
-    def _grow(self, top: int) -> None:
+    def _grow(self, top: int, rows: int) -> None:
+        """Room for pks up to `top` in a copy of `rows` rows."""
         cap = len(self.present)
         if top < cap:
             return
-        new = max(top + 1, cap * 2)
+        if top > max(SPARSE_MIN, SPARSE_FACTOR * rows):
+            raise MirrorUnfit(f"pks reach {top:,} for {rows:,} rows: too sparse for a copy")
+        new = min(max(top + 1, cap * 2), max(SPARSE_MIN, SPARSE_FACTOR * rows) + 1)
         for name in ("present", "user", "agent", "visibility", "state", "tier", "expires",
                      "expiring"):
             old = getattr(self, name)
@@ -107,13 +115,16 @@ class AdmitMirror:
         """Set the columns of these rows (pk first, in COLUMNS order)."""
         if not rows:
             return
-        self._grow(max(int(r[0]) for r in rows))
+        if min(int(r[0]) for r in rows) < 0:  # (a negative index would land on another pk)
+            raise MirrorUnfit("a cube has a negative pk")
+        self._grow(max(int(r[0]) for r in rows), self.rows + len(rows))
         code, users, agents, codes = self._code, self.users, self.agents, self.codes
         for pk, user, visibility, agent, state, tier, expires in rows:
             pk = int(pk)
             if expires is not None:
+                # ('S' arrays drop trailing NUL bytes; SQLite compares them)
                 if not isinstance(expires, str) or not expires.isascii() or len(
-                        expires) > EXPIRY_BYTES:
+                        expires) > EXPIRY_BYTES or "\x00" in expires:
                     raise MirrorUnfit("an expires_at value is not short ASCII text")
                 self.expires[pk] = expires.encode("ascii")
             self.expiring[pk] = expires is not None

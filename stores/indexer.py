@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from memos.cube import Lifecycle, Tier
 from memos.stores.admit import COLUMNS as ADMIT_COLUMNS
-from memos.stores.admit import AdmitMirror, MirrorUnfit
+from memos.stores.admit import AdmitMirror
 from memos.stores.bm25 import MemoryFullText, Tokenizer
 from memos.stores.fulltext import FullTextIndex, context_of
 from memos.stores.graph import GraphIndex
@@ -421,7 +421,8 @@ class IndexSync:
             else:
                 try:
                     purged = self._catch_up_admission(session, mirror, head)
-                except MirrorUnfit as exc:
+                except Exception as exc:  # noqa: BLE001 - MirrorUnfit, or any other: only a
+                    # shortcut, half changed now; SQL admits from here on in this process
                     log.warning("admission copy dropped (%s); SQL admits candidates", exc)
                     self.admit_failed = True
                     self.drop_admission()
@@ -436,6 +437,13 @@ class IndexSync:
                 self._start_admit_loader()
             return None
         return mirror if mirror.seq == head else None
+
+    def _purged_since(self, seq: int) -> bool:
+        """Whether a purge (of another process: this one's hold no load) came after `seq`:
+        a copy read before it would hold its ids until a search caught it up."""
+        with self.repo.read() as session:
+            return bool(driver_rows(session, "SELECT 1 FROM changelog WHERE seq > ? AND"
+                                    " op = 'purge' LIMIT 1", (seq,)))
 
     def _catch_up_admission(self, session: Session, mirror: AdmitMirror, head: int) -> bool:
         """Apply the changes after `mirror.seq` (all at most `head`: the snapshot's) to it;
@@ -496,7 +504,8 @@ class IndexSync:
             return None
         with self.admit_lock:
             current = self.admission_copy
-            if current is None or current.seq < mirror.seq:
+            if (current is None or current.seq < mirror.seq) and not self._purged_since(
+                    mirror.seq):
                 self.admission_copy = mirror
         log.info("admission columns loaded into memory: %d rows, %d MB at seq %d",
                  mirror.rows, mirror.nbytes() >> 20, head)

@@ -48,8 +48,10 @@ def _fill(mem: Any, rng: random.Random, n: int) -> list[str]:
 
 def _all_pks(mem: Any) -> list[int]:
     with mem._store.repo.read() as session:
-        top = session.execute(select(CubeRow.pk).order_by(CubeRow.pk.desc()).limit(1)).scalar()
-    return list(range(-1, (top or 0) + 3))  # and pks that were never given, or are gone
+        pks = set(session.execute(select(CubeRow.pk)).scalars())
+    top = max(pks, default=0)
+    # and pks that were never given, or are gone
+    return sorted(pks | set(range(-1, min(top, 10_000) + 3)) | {top + 1, top + 2})
 
 
 def _agree(mem: Any, now: Any = None) -> int:
@@ -233,3 +235,60 @@ def test_loading_in_any_chunk_size_reads_the_same_columns(tmp_path: Path, chunk:
         for name in ("present", "user", "agent", "visibility", "state", "tier", "expires",
                      "expiring"):
             assert (getattr(whole, name) == getattr(parts, name)).all(), name
+
+
+@pytest.mark.parametrize("raw", [
+    "UPDATE cubes SET pk = -1 WHERE pk = (SELECT min(pk) FROM cubes)",  # lands on max pk
+    "UPDATE cubes SET expires_at = '2999-01-01 00:00:00' || char(0)"
+    " WHERE pk = (SELECT min(pk) FROM cubes)",  # 'S' arrays drop a trailing NUL
+    "UPDATE cubes SET pk = 4000000000 WHERE pk = (SELECT max(pk) FROM cubes)",  # far sparse
+])
+def test_rows_only_raw_sql_makes_leave_admission_to_sql(tmp_path: Path, raw: str) -> None:
+    with _open(tmp_path / "s") as mem:
+        _fill(mem, random.Random(11), 20)
+        with mem._store.repo.write() as session:
+            session.connection().exec_driver_sql(raw)
+        sync = mem._store.sync
+        assert sync.load_admission() is None and sync.admit_failed
+        _agree(mem)
+
+
+def test_a_catch_up_that_fails_leaves_admission_to_sql(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    with _open(tmp_path / "s") as mem:
+        _fill(mem, random.Random(12), 20)
+        _mirror(mem)
+
+        def broken(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr(admit.AdmitMirror, "update", broken)
+        _fill(mem, random.Random(13), 2)
+        _agree(mem)  # the search that met the failure, and every one after it, answer
+        sync = mem._store.sync
+        assert sync.admission_copy is None and sync.admit_failed
+        assert [h.cube.id for h in mem.search("kites", "u1", k=5)]
+
+
+def test_a_load_that_read_the_store_before_a_purge_is_not_put_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import memos.admin
+
+    monkeypatch.setattr(memos.admin, "PURGE_WAL_WAIT_S", 0.1)  # (the load's snapshot is open)
+    with _open(tmp_path / "s") as mem, _open(tmp_path / "s") as other:
+        mem.add_many([f"secret {i}" for i in range(3)], "erased-user")
+        _fill(mem, random.Random(14), 5)
+        load = admit.AdmitMirror.load
+
+        def load_then_purge(*args: Any, **kwargs: Any) -> admit.AdmitMirror:
+            mirror = load(*args, **kwargs)
+            assert "erased-user" in mirror.users
+            mem.purge(None, "erased-user", all_of_user=True)  # another process's purge
+            return mirror
+
+        monkeypatch.setattr(admit.AdmitMirror, "load", load_then_purge)
+        assert other._store.sync.load_admission() is not None  # read, then not installed
+        assert other._store.sync.admission_copy is None
+        monkeypatch.setattr(admit.AdmitMirror, "load", load)
+        assert "erased-user" not in _mirror(other).users
+        _agree(other)
