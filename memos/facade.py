@@ -388,7 +388,7 @@ class MemOS:
         store.catch_up()
         if store.uses_fulltext_memory():
             store.sync.warm_memory()
-        if store.config.retrieval.admission_in_memory:
+        if store.config.retrieval.admission_in_memory and store.repo.dialect == "sqlite":
             store.sync.warm_admission()
 
     def flush(self) -> None:

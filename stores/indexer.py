@@ -346,11 +346,16 @@ class IndexSync:
         return self._loader
 
     def warm_memory(self) -> None:
-        """Load the copy now and wait for it (`MemOS.warm`): on the loader thread, so that
-        a purge's `loading_held` stops and waits for it as for any background load."""
+        """Bring the copy up to date now and wait for it (`MemOS.warm`, after `catch_up`):
+        load it if there is none, catch it up, or replace it if it is too far behind or its
+        delta too large, as the next search would, but without waiting for searches to ask.
+        Loads run on the loader thread, so that a purge's `loading_held` stops and waits
+        for them as for any background load."""
         with self.memory_lock:
-            loader = self._start_loader() if self.memory is None else None
-        if loader is not None:
+            self._memory_asks = max(self._memory_asks, LOAD_AFTER - 1)
+            self.fulltext_memory()
+            loader = self._loader
+        if loader is not None and loader.is_alive():
             loader.join()
 
     def load_memory(self) -> MemoryFullText | None:
@@ -481,10 +486,16 @@ class IndexSync:
             return self._admit_loader
 
     def warm_admission(self) -> None:
-        """Load the admission copy now and wait for it (`MemOS.warm`)."""
-        with self.admit_lock:
-            loader = self._start_admit_loader() if self.admission_copy is None else None
-        if loader is not None:
+        """Bring the admission copy up to date now and wait for it (`MemOS.warm`): load it
+        if there is none or it is too far behind, else catch it up."""
+        for _ in range(2):  # (a load, then the catch-up of what was written meanwhile)
+            with self.repo.read() as session, self.admit_lock:
+                self._admit_asks = max(self._admit_asks, LOAD_AFTER - 1)
+                if self.admission(session, self.repo.max_seq(session)) is not None:
+                    return
+                loader = self._admit_loader
+            if loader is None or not loader.is_alive():
+                return
             loader.join()
 
     def load_admission(self) -> AdmitMirror | None:

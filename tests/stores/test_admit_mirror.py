@@ -292,3 +292,32 @@ def test_a_load_that_read_the_store_before_a_purge_is_not_put_in_place(
         monkeypatch.setattr(admit.AdmitMirror, "load", load)
         assert "erased-user" not in _mirror(other).users
         _agree(other)
+
+
+def test_warm_brings_stale_copies_up_to_date(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy far behind (a bulk add since it was loaded) is replaced by warm(), one a
+    little behind is caught up: a bench or a server that warms then searches finds both
+    copies current, with no load left running in the background."""
+    import memos.stores.indexer as indexer
+
+    monkeypatch.setattr(indexer, "RELOAD_MIN", 5)
+    with _open(tmp_path / "s") as mem:
+        mem.config.retrieval.fulltext_max_postings = 5  # a "large" store: the full-text copy
+        _fill(mem, random.Random(15), 20)
+        mem.warm()
+        sync = mem._store.sync
+        first = sync.admission_copy
+        assert first is not None and sync.memory is not None
+        for many in (False, True):
+            _fill(mem, random.Random(16), 40 if many else 2)
+            mem.warm()
+            with mem._store.repo.read() as session:
+                head = mem._store.repo.max_seq(session)
+            assert sync.admission_copy is not None and sync.admission_copy.seq == head
+            assert (sync.admission_copy is first) is not many  # replaced only when far behind
+            assert sync.memory is not None and sync.memory.seq == head
+            assert sync.memory.changed_rows() <= 2  # a fresh copy, not a long delta
+            for loader in (sync._loader, sync._admit_loader):
+                assert loader is None or not loader.is_alive()
+            _agree(mem)
