@@ -420,7 +420,8 @@ class IndexSync:
         for as long as it uses the copy, and admits with SQL when this is None."""
         mirror = self.admission_copy
         if mirror is not None and mirror.seq < head:
-            if head - mirror.seq > max(RELOAD_MIN, RELOAD_FRACTION * mirror.rows):
+            # (a catch-up runs on the search's thread, holding the others' admissions)
+            if head - mirror.seq > max(RELOAD_MIN, REFRESH_FRACTION * mirror.rows):
                 self.drop_admission()  # a bulk change: loaded again, not replayed here
                 mirror = None
             else:
@@ -515,8 +516,11 @@ class IndexSync:
             return None
         with self.admit_lock:
             current = self.admission_copy
-            if (current is None or current.seq < mirror.seq) and not self._purged_since(
-                    mirror.seq):
+            try:
+                purged = self._purged_since(mirror.seq)
+            except Exception:  # noqa: BLE001 - the store closing under the load: not put
+                purged = True
+            if (current is None or current.seq < mirror.seq) and not purged:
                 self.admission_copy = mirror
         log.info("admission columns loaded into memory: %d rows, %d MB at seq %d",
                  mirror.rows, mirror.nbytes() >> 20, head)
