@@ -54,9 +54,10 @@ def _all_pks(mem: Any) -> list[int]:
     return sorted(pks | set(range(-1, min(top, 10_000) + 3)) | {top + 1, top + 2})
 
 
-def _agree(mem: Any, now: Any = None) -> int:
+def _agree(mem: Any, now: Any = None, used: bool = True) -> int:
     """Admit every pk through the store (the copy, when it is current) and through SQL, for
-    every scope, tier set and state set; assert they agree. Returns the admitted count."""
+    every scope, tier set and state set; assert they agree, and (`used`) that the copy was
+    current and answered. Returns the admitted count."""
     store = mem._store
     pks = _all_pks(mem)
     now = now or utcnow()
@@ -70,6 +71,9 @@ def _agree(mem: Any, now: Any = None) -> int:
             got = store.admit_default(session, head, pks, scope, tiers, superseded, now)
             assert sorted(got) == sorted(want), (user, agent, tiers, superseded)
             admitted += len(want)
+        if used:
+            copy = store.sync.admission_copy
+            assert copy is not None and copy.seq == head
     return admitted
 
 
@@ -185,7 +189,7 @@ def test_a_purge_drops_the_copy_in_this_process_and_the_others(tmp_path: Path) -
         assert mem._store.sync.admission_copy is None
         # the other process's next search sees the purge row: the copy goes (SQL admits)
         # and a new one is loaded at once, from the purged store
-        _agree(other)
+        _agree(other, used=False)
         sync = other._store.sync
         assert sync.admission_copy is not old
         assert sync._admit_loader is not None
@@ -204,7 +208,7 @@ def test_a_row_the_copy_cannot_compare_leaves_admission_to_sql(tmp_path: Path) -
         sync = mem._store.sync
         assert sync.load_admission() is None
         assert sync.admit_failed and sync.admission_copy is None
-        _agree(mem)
+        _agree(mem, used=False)
 
 
 def test_search_loads_the_copy_in_the_background_and_finds_the_same(tmp_path: Path) -> None:
@@ -250,7 +254,7 @@ def test_rows_only_raw_sql_makes_leave_admission_to_sql(tmp_path: Path, raw: str
             session.connection().exec_driver_sql(raw)
         sync = mem._store.sync
         assert sync.load_admission() is None and sync.admit_failed
-        _agree(mem)
+        _agree(mem, used=False)
 
 
 def test_a_catch_up_that_fails_leaves_admission_to_sql(tmp_path: Path,
@@ -264,7 +268,7 @@ def test_a_catch_up_that_fails_leaves_admission_to_sql(tmp_path: Path,
 
         monkeypatch.setattr(admit.AdmitMirror, "update", broken)
         _fill(mem, random.Random(13), 2)
-        _agree(mem)  # the search that met the failure, and every one after it, answer
+        _agree(mem, used=False)  # the search that met the failure, and every one after it
         sync = mem._store.sync
         assert sync.admission_copy is None and sync.admit_failed
         assert [h.cube.id for h in mem.search("kites", "u1", k=5)]
