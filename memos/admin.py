@@ -107,8 +107,9 @@ PURGE_WAL_WAIT_S = 5.0
 
 def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bool,
           reason: str | None, actor: str | None) -> PurgeReport:
-    """`_purge`, with no background load of the in-memory full-text copy running: its read
-    snapshot, held for seconds, would keep the WAL from being truncated."""
+    """`_purge`, with no background load of an in-memory copy (full text, admission)
+    running: its read snapshot, held for seconds, would keep the WAL from being truncated.
+    The admission copy, which holds user and agent ids, is dropped when it ends."""
     with store.sync.loading_held():
         try:
             return _purge(store, cube_id, scope, all_of_user, reason, actor)

@@ -89,8 +89,8 @@ class RetrievalConfig(_Settings):
     fulltext_in_memory: bool = True
     # On SQLite, searches admit their candidates (scope, state, expiry, tier) from an
     # in-memory copy of those columns (stores/admit.py: exactly the SQL test, without a
-    # statement per search), loaded in the background after a process's third search or by
-    # MemOS.warm(). False: one SELECT per search admits them.
+    # statement per search), loaded in the background after a process's third admission
+    # (within its first three searches) or by MemOS.warm(). False: one SELECT per search admits.
     admission_in_memory: bool = True
     # Dense hits at or below this cosine share nothing with the query; ranking them would
     # only order noise (and ties at 0 would make rankings depend on insertion order).

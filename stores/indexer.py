@@ -47,10 +47,12 @@ PRIMED_MAX = 100_000  # vectors kept for the next catch-up, at most
 # share of its rows (and at least RELOAD_MIN) came since it was current (fulltext_memory).
 RELOAD_FRACTION = 0.25
 RELOAD_MIN = 2_000
-# A fresh copy is loaded in the background once rows changed since the last load pass this
-# share of its rows (and RELOAD_MIN): they sit in its delta, which costs Python work per query.
+# A fresh full-text copy is loaded in the background once rows changed since the last load
+# pass this share of its rows (and RELOAD_MIN): they sit in its delta, which costs Python
+# work per query. The admission copy is loaded again, not caught up, past the same share
+# (and RELOAD_MIN) of changes: its catch-up holds the other searches' admissions.
 REFRESH_FRACTION = 0.05
-LOAD_AFTER = 3  # searches that would use the copy before it is loaded
+LOAD_AFTER = 3  # asks for a copy (searches; admissions for the admission copy) before a load
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 ProgressFn = Callable[[int, int | None], None]
@@ -175,14 +177,10 @@ class IndexSync:
 
     # -- catch up ----------------------------------------------------------------------
 
-    def is_current(self, session: Session) -> bool:
-        """Whether every index has applied the whole changelog, read on the caller's own
-        session (search asks this on every call: no second connection, one statement)."""
-        return self.current_head(session)[1]
-
     def current_head(self, session: Session) -> tuple[int, bool]:
         """(the changelog head of the caller's snapshot, whether every index has applied
-        the changelog up to it): `is_current` with the head it compared."""
+        the changelog up to it), read on the caller's own session (search asks this on every
+        call: no second connection, one statement)."""
         head, fts_seq = self.repo.index_heads(session, self.fulltext.name)
         return head, self.vectors.seq >= head and fts_seq >= head and self.graph.seq >= head
 
@@ -351,11 +349,13 @@ class IndexSync:
         delta too large, as the next search would, but without waiting for searches to ask.
         Loads run on the loader thread, so that a purge's `loading_held` stops and waits
         for them as for any background load."""
-        with self.memory_lock:
-            self._memory_asks = max(self._memory_asks, LOAD_AFTER - 1)
-            self.fulltext_memory()
-            loader = self._loader
-        if loader is not None and loader.is_alive():
+        for _ in range(2):  # (a load, then the catch-up of what was written meanwhile)
+            with self.memory_lock:
+                self._memory_asks = max(self._memory_asks, LOAD_AFTER - 1)
+                self.fulltext_memory()
+                loader = self._loader
+            if loader is None or not loader.is_alive():
+                return
             loader.join()
 
     def load_memory(self) -> MemoryFullText | None:
@@ -501,8 +501,9 @@ class IndexSync:
 
     def load_admission(self) -> AdmitMirror | None:
         """Load the admission copy from one snapshot and put it in place, unless a newer one
-        is there already (the background thread's work; tests call it directly). A failure
-        is logged and not tried again in this process: SQL admits the same."""
+        is there already or a purge came after that snapshot (the background thread's
+        work; tests call it directly); returns the copy read, or None if none could be. A
+        failure is logged and not tried again in this process: SQL admits the same."""
         try:
             with self.repo.read() as session:
                 head = self.repo.max_seq(session)
@@ -514,14 +515,21 @@ class IndexSync:
                             "candidates instead", exc)
                 self.admit_failed = True
             return None
+        # Asked before taking admit_lock (a search holding it may wait for a connection);
+        # a purge after this check is seen by the next catch-up, which drops the copy.
+        try:
+            purged = self._purged_since(mirror.seq)
+        except Exception as exc:  # noqa: BLE001 - the store closing under the load
+            log.info("admission copy not put in place (%s)", exc)
+            return mirror
+        if purged:
+            log.info("admission copy not put in place: a purge came after its read")
+            return mirror
         with self.admit_lock:
             current = self.admission_copy
-            try:
-                purged = self._purged_since(mirror.seq)
-            except Exception:  # noqa: BLE001 - the store closing under the load: not put
-                purged = True
-            if (current is None or current.seq < mirror.seq) and not purged:
-                self.admission_copy = mirror
+            if current is not None and current.seq >= mirror.seq:
+                return mirror
+            self.admission_copy = mirror
         log.info("admission columns loaded into memory: %d rows, %d MB at seq %d",
                  mirror.rows, mirror.nbytes() >> 20, head)
         return mirror

@@ -133,17 +133,22 @@ def test_the_copy_follows_every_kind_of_write(tmp_path: Path) -> None:
         assert mem._store.sync.admission_copy.rows == len(_all_pks(mem)) - 4
 
 
-def test_writes_of_another_process_reach_the_copy(tmp_path: Path) -> None:
+def test_writes_of_another_process_reach_the_copy(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import memos.stores.indexer as indexer
+
+    monkeypatch.setattr(indexer, "PAGE", 100)  # so that the catch-up reads several pages
     with _open(tmp_path / "s") as mem, _open(tmp_path / "s") as other:
         ids = _fill(mem, random.Random(3), 20)
-        _mirror(mem)
-        _fill(other, random.Random(4), 2_000)  # past the first catch-up page's pks
+        copy = _mirror(mem)
+        # fewer changes than RELOAD_MIN: caught up (a reload would go to the background)
+        _fill(other, random.Random(4), 1_500)
         for cid in ids[:10]:
             with other._store.repo.read() as session:
                 row = session.execute(select(CubeRow).where(CubeRow.id == cid)).scalar_one()
             other.forget(cid, Scope(user_id=row.user_id, agent_id=row.agent_id))
         _agree(mem)
-        assert mem._store.sync.admission_copy.rows == 2_020
+        assert mem._store.sync.admission_copy is copy and copy.rows == 1_520
 
 
 def test_a_copy_ahead_of_the_search_snapshot_is_not_used(tmp_path: Path) -> None:
@@ -221,8 +226,11 @@ def test_search_loads_the_copy_in_the_background_and_finds_the_same(tmp_path: Pa
         loader = mem._store.sync._admit_loader
         assert loader is not None
         loader.join(30)
-        assert mem._store.sync.admission_copy is not None
+        copy = mem._store.sync.admission_copy
+        assert copy is not None
         assert [h.cube.id for h in mem.search("kites and herons", scope, k=20)] == before
+        with mem._store.repo.read() as session:  # current: the search above admitted from it
+            assert copy.seq == mem._store.repo.max_seq(session)
         mem.config.retrieval.admission_in_memory = False
         assert [h.cube.id for h in mem.search("kites and herons", scope, k=20)] == before
 

@@ -426,3 +426,24 @@ def test_loads_stay_held_until_the_last_of_overlapping_purges_ends(tmp_path: Pat
         assert sync._loader is not None
         sync._loader.join()
         assert sync.memory is not None
+
+
+def test_warm_catches_up_what_was_written_while_its_load_ran(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """warm() waits for the load, then catches the copy up with the writes made meanwhile:
+    it returns with the copy current, not a load's worth behind."""
+    with _store(tmp_path / "s", kites=30, bound=5) as mem:
+        load = bm25.MemoryFullText.load
+
+        def load_then_write(*args: Any, **kwargs: Any) -> bm25.MemoryFullText:
+            memory = load(*args, **kwargs)  # read at the old head
+            mem.add_many([f"kite written during the load {i}" for i in range(20)], "alice")
+            return memory
+
+        monkeypatch.setattr(bm25.MemoryFullText, "load", load_then_write)
+        mem.warm()
+        sync = mem._store.sync
+        with mem._store.repo.read() as session:
+            head = mem._store.repo.max_seq(session)
+        assert sync.memory is not None and sync.memory.seq == head
+        assert sync.memory.changed_rows() == 20  # caught up into its delta, not reloaded
