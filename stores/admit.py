@@ -1,10 +1,11 @@
 """An in-memory copy of the columns that decide whether a search may return a cube.
 
 Every search admits its candidates (about 150 pks from the vector and full-text indexes)
-against the caller's scope, the cubes' state, expiry and tier (`Repository.admit_default`).
-On SQLite that statement was the largest single cost of a search at 100,000 cubes
-(`memos bench retrieval`, docs/BENCHMARKS.md). `AdmitMirror` holds the same columns, one
-array slot per pk, and answers the same test with numpy:
+against the caller's scope, the cubes' state, expiry and tier (`Repository.admit_default`):
+one SQL statement per search, and on SQLite at 100,000 cubes one of its larger costs (a
+development profile; `memos bench retrieval` shows the effect, docs/BENCHMARKS.md).
+`AdmitMirror` holds the same columns, one array slot per pk, and answers the same test with
+numpy:
 
     ((user_id = :user AND (visibility != 'private' OR agent_id IS NULL OR agent_id = :agent))
      OR visibility = 'public')

@@ -71,6 +71,16 @@ def fulltext_context(state: str, meta: Any) -> str:
     return context_of(meta) if state == Lifecycle.ACTIVE.value else ""
 
 
+def _running(thread: threading.Thread | None, target: Callable[[], Any],
+             name: str) -> threading.Thread:
+    """`thread` while it runs; else a new daemon thread running `target`, started (the
+    background loads of the in-memory copies: one at a time each)."""
+    if thread is None or not thread.is_alive():
+        thread = threading.Thread(target=target, daemon=True, name=name)
+        thread.start()
+    return thread
+
+
 def is_indexed(state: str, tier: str) -> bool:
     """`indexed_clause` for one cube."""
     return state in INDEXED_STATES and tier not in UNINDEXED_TIERS
@@ -337,10 +347,7 @@ class IndexSync:
         Returns the load under way, if any."""
         if self.memory_failed or self._holds:
             return None
-        if self._loader is None or not self._loader.is_alive():
-            self._loader = threading.Thread(target=self.load_memory, daemon=True,
-                                            name="memos-fulltext-load")
-            self._loader.start()
+        self._loader = _running(self._loader, self.load_memory, "memos-fulltext-load")
         return self._loader
 
     def warm_memory(self) -> None:
@@ -480,10 +487,8 @@ class IndexSync:
         with self.memory_lock:  # `_holds` changes under it
             if self._holds:
                 return None
-            if self._admit_loader is None or not self._admit_loader.is_alive():
-                self._admit_loader = threading.Thread(target=self.load_admission, daemon=True,
-                                                      name="memos-admission-load")
-                self._admit_loader.start()
+            self._admit_loader = _running(self._admit_loader, self.load_admission,
+                                          "memos-admission-load")
             return self._admit_loader
 
     def warm_admission(self) -> None:
