@@ -372,6 +372,7 @@ class MemOS:
             return
         self.stop_scheduler()
         self._store.close_workers()
+        self._store.access.stop()  # its background writer; flush() writes what is left
         self.flush()
         self._store.repo.close()
         self._store.closed = True

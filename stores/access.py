@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from datetime import datetime
@@ -12,20 +13,34 @@ from memos.cube import utcnow
 from memos.stores.repository import Repository, sqlite_errors_wrapped
 from memos.stores.schema import CubeRow
 
+log = logging.getLogger(__name__)
+
 
 class AccessBuffer:
     """Access statistics (hits, last access) of reads, written in batches.
 
     Searches stay read-only transactions: counts gather here and go to SQL in one
-    executemany every `limit` cubes, and on flush (close, stats, export). A crash loses at
-    most the unwritten counts, never a memory.
+    executemany once `limit` cubes wait, and on flush (close, stats, export). A crash loses
+    at most the unwritten counts, never a memory.
+
+    The batch a full buffer starts is written by a background thread, not by the search
+    that filled it: the counts live in the wide `cubes` rows, so a thousand scattered
+    updates rewrite about a thousand pages (and may end in a WAL checkpoint), tens of
+    milliseconds that one unlucky search would otherwise wait for. `flush()` writes
+    synchronously, after any batch under way. A background batch that fails (the database
+    locked past its timeout, a full disk) is logged and its counts wait for the next one.
     """
 
-    def __init__(self, repo: Repository, limit: int = 1000) -> None:
+    def __init__(self, repo: Repository, limit: int = 1000, background: bool = True) -> None:
         self.repo = repo
         self.limit = limit
+        self.background = background
         self.pending: dict[int, tuple[int, datetime]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards pending and the writer thread's state
+        self._writing = threading.Lock()  # one batch goes to SQL at a time
+        self._wake = threading.Event()
+        self._writer: threading.Thread | None = None
+        self._stopped = False
 
     def note(self, pks: Sequence[int]) -> None:
         now = utcnow()
@@ -34,25 +49,71 @@ class AccessBuffer:
                 count = self.pending.get(pk, (0, now))[0]
                 self.pending[pk] = (count + 1, now)
             full = len(self.pending) >= self.limit
-        if full:
+            later = full and self.background and not self._stopped
+            if later and (self._writer is None or not self._writer.is_alive()):
+                self._writer = threading.Thread(target=self._run, name="memos-access",
+                                                daemon=True)
+                self._writer.start()
+        if later:
+            self._wake.set()
+        elif full:
             self.flush()
 
     def flush(self) -> None:
+        """Write every count noted so far (after any batch under way); errors raise."""
+        with self._writing:
+            with self._lock:
+                if not self.pending:
+                    return
+                pending, self.pending = self.pending, {}
+            try:
+                self._write(pending)
+            except BaseException:
+                self._restore(pending)
+                raise
+
+    def stop(self) -> None:
+        """End the background writer (after the batch it is writing); `flush()` still
+        writes. Called when the store closes."""
         with self._lock:
-            if not self.pending:
+            self._stopped = True
+            writer = self._writer
+        self._wake.set()
+        if writer is not None and writer is not threading.current_thread():
+            writer.join()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopped:
                 return
-            pending, self.pending = self.pending, {}
+            try:
+                self.flush()
+            except Exception as exc:  # the counts are back in pending for the next batch
+                log.warning("access statistics not written yet (%s: %s); they are kept for "
+                            "the next batch", type(exc).__name__, exc)
+
+    def _restore(self, pending: dict[int, tuple[int, datetime]]) -> None:
+        """Put the counts of a batch that failed back under those noted since."""
+        with self._lock:
+            for pk, (n, at) in pending.items():
+                later_n, later_at = self.pending.get(pk, (0, at))
+                self.pending[pk] = (n + later_n, max(at, later_at))
+
+    def _write(self, pending: dict[int, tuple[int, datetime]]) -> None:
         with self.repo.write() as session:
             conn = session.connection()
             if conn.dialect.name == "sqlite":
                 # On the driver: by development timings SQLAlchemy's executemany cost more
-                # than SQLite's own work here, on the thread of whichever search filled the
-                # buffer.
-                at_param = self.repo.datetime_param
+                # than SQLite's own work here.
+                # Each search's cubes share its one timestamp: converted once per search.
+                texts = {at: self.repo.datetime_param(at)
+                         for at in {at for _, at in pending.values()}}
                 sql = "UPDATE cubes SET hits = hits + ?, last_access = ? WHERE pk = ?"
                 with sqlite_errors_wrapped(sql):
                     conn.connection.dbapi_connection.executemany(
-                        sql, [(n, at_param(at), pk) for pk, (n, at) in pending.items()])
+                        sql, [(n, texts[at], pk) for pk, (n, at) in pending.items()])
                 return
             cubes = CubeRow.__table__
             stmt = (update(cubes).where(cubes.c.pk == bindparam("b_pk"))

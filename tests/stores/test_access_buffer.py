@@ -1,0 +1,113 @@
+"""Access statistics: a full buffer is written by a background thread (the search that
+filled it does not wait for SQL), nothing is lost when a batch fails, and close writes the
+rest."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from memos.facade import MemOS
+from memos.stores.access import AccessBuffer
+
+WAIT_S = 30.0  # a generous bound for a thread that should finish at once (no timing claim)
+
+
+def _hits(mem: MemOS, ids: list[str]) -> list[int]:
+    return [mem.get(i, "u").access.hits for i in ids]
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Any:
+    mem = MemOS.open(tmp_path / "s")
+    ids = [mem.add(f"note number {i} about the {w} kite", "u").id
+           for i, w in enumerate(["red", "green", "blue", "amber", "violet", "grey"])]
+    yield mem, ids
+    mem.close()
+
+
+def _pks(mem: MemOS, ids: list[str]) -> list[int]:
+    with mem._store.repo.read() as session:
+        return [mem._store.repo.row_by_id(session, i).pk for i in ids]
+
+
+def test_a_full_buffer_is_written_by_the_background_writer(store: Any,
+                                                           monkeypatch: Any) -> None:
+    mem, ids = store
+    buf: AccessBuffer = mem._store.access
+    buf.limit = 3
+    pks = _pks(mem, ids)
+    started, release = threading.Event(), threading.Event()
+    writers: list[str] = []
+    real_write = buf._write
+
+    def slow_write(pending: dict[int, Any]) -> None:
+        writers.append(threading.current_thread().name)
+        started.set()
+        assert release.wait(WAIT_S)
+        real_write(pending)
+
+    monkeypatch.setattr(buf, "_write", slow_write)
+    noter = threading.Thread(target=buf.note, args=(pks[:3],))
+    noter.start()
+    assert started.wait(WAIT_S)
+    # The batch is held in SQL's place, yet the caller that filled the buffer returned.
+    noter.join(WAIT_S)
+    assert not noter.is_alive()
+    assert writers == ["memos-access"]
+    release.set()
+    buf.flush()  # waits for the batch under way
+    assert _hits(mem, ids[:3]) == [1, 1, 1]
+
+
+def test_a_failed_background_batch_keeps_its_counts(store: Any, monkeypatch: Any,
+                                                    caplog: Any) -> None:
+    mem, ids = store
+    buf: AccessBuffer = mem._store.access
+    buf.limit = 2
+    pks = _pks(mem, ids)
+    real_write = buf._write
+    failed = threading.Event()
+
+    def failing_write(pending: dict[int, Any]) -> None:
+        monkeypatch.setattr(buf, "_write", real_write)  # only the first batch fails
+        failed.set()
+        raise OSError("disk full")
+
+    monkeypatch.setattr(buf, "_write", failing_write)
+    buf.note(pks[:2])  # fills the buffer: the background batch fails
+    assert failed.wait(WAIT_S)
+    with buf._writing:  # the failed batch has put its counts back
+        pass
+    buf.note(pks[:1])
+    mem.flush()
+    assert _hits(mem, ids[:2]) == [2, 1]
+    assert "access statistics not written yet" in caplog.text
+
+
+def test_close_stops_the_writer_and_writes_the_rest(tmp_path: Path) -> None:
+    mem = MemOS.open(tmp_path / "s")
+    ids = [mem.add(f"fact {i} about herons", "u").id for i in range(4)]
+    buf = mem._store.access
+    buf.limit = 2
+    pks = _pks(mem, ids)
+    buf.note(pks[:2])  # a background batch
+    buf.note(pks[2:3])  # waits in the buffer
+    writer = buf._writer
+    mem.close()
+    assert writer is not None and not writer.is_alive()
+    with MemOS.open(tmp_path / "s") as again:
+        assert _hits(again, ids) == [1, 1, 1, 0]
+
+
+def test_after_stop_a_full_buffer_is_written_by_its_caller(store: Any) -> None:
+    mem, ids = store
+    buf: AccessBuffer = mem._store.access
+    buf.limit = 2
+    buf.stop()
+    buf.note(_pks(mem, ids[:2]))
+    assert buf.pending == {} and buf._writer is None
+    assert _hits(mem, ids[:2]) == [1, 1]
