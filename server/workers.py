@@ -1,9 +1,11 @@
 """`memos serve --workers N`: N server processes on one port, each with its own store handle.
 
-A Python process serves one request at a time however many cores the machine has (the GIL);
-uvicorn's supervisor starts N worker processes that share the listening socket. Each opens
-the store itself through `worker_app`, the factory uvicorn imports in every worker: the
-store, the auth mode and the body limit come from one environment variable the `serve`
+A Python process serves one request at a time however many cores the machine has (the GIL),
+so `serve` starts N worker processes. On Linux `serve_workers` supervises them and each
+listens on a socket of its own for the port (SO_REUSEPORT: the kernel spreads connections
+over the workers); elsewhere uvicorn's supervisor starts them on one shared socket. Each
+opens the store itself through `worker_app`, the factory uvicorn imports in every worker:
+the store, the auth mode and the body limit come from one environment variable the `serve`
 command sets before starting them. Several processes on one store is a supported setup (the
 changelog orders their writes; each catches its indexes up before it reads), so the workers
 need nothing more to agree.
@@ -12,14 +14,22 @@ need nothing more to agree.
 from __future__ import annotations
 
 import json
+import logging
+import multiprocessing
 import os
-from collections.abc import AsyncIterator
+import signal
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from multiprocessing.connection import wait as wait_for_any
 from typing import Any
 
 from memos.errors import StoreError
 
 ENV = "MEMOS_SERVE_WORKER"
+log = logging.getLogger(__name__)
 
 
 def worker_spec(store: str | None, index_dir: str | None, *, auth: bool, max_body_bytes: int,
@@ -63,4 +73,111 @@ def worker_app() -> Any:
     return app
 
 
-__all__ = ["ENV", "worker_app", "worker_spec"]
+
+
+# -- the supervisor ----------------------------------------------------------------------
+
+STARTUP_GRACE_S = 10.0  # a worker that ends sooner after its start failed to start
+STOP_WAIT_S = 30.0  # how long a stop waits for the workers to close their stores
+
+
+def spread_by_kernel() -> bool:
+    """True where each worker can listen on a socket of its own for one port and the kernel
+    spreads new connections over them (Linux SO_REUSEPORT)."""
+    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A listening socket for host:port that other workers' sockets may share (SO_REUSEPORT):
+    the kernel gives each new connection to one of them, by a hash of its addresses."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _leave(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _worker_main(host: str, port: int, spec: str) -> None:  # pragma: no cover - a child
+    """One worker process: its own socket on the shared port, then uvicorn until a signal.
+
+    uvicorn stops gracefully on SIGINT / SIGTERM (the app's lifespan closes the store) and
+    then raises the signal again under the handler that was there before: this one, a
+    clean exit instead of a KeyboardInterrupt traceback."""
+    import uvicorn
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _leave)
+    os.environ[ENV] = spec
+    config = uvicorn.Config("memos.server.workers:worker_app", factory=True,
+                            log_level="warning", access_log=False)
+    config.load()  # the app (store opened, in-memory indexes warmed) before the socket:
+    # the kernel gives connections only to workers that listen, so none waits on a start
+    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+
+
+def serve_workers(workers: int, host: str, port: int, spec: str) -> None:
+    """Run `workers` server processes on host:port until SIGINT or SIGTERM (Linux).
+
+    Each worker listens on a socket of its own bound with SO_REUSEPORT, so the kernel spreads
+    the connections over the workers. With one shared socket (uvicorn's supervisor) the
+    worker that wakes first accepts every connection of a burst, and clients that keep
+    their connections open (HTTP keep-alive) may all end up on one process while the others
+    idle. A worker that dies is started again; one that ends within STARTUP_GRACE_S of its
+    start failed to start, and the server stops with its exit code."""
+    context = multiprocessing.get_context("spawn")
+    procs: list[tuple[Any, float]] = []
+
+    def start() -> tuple[Any, float]:
+        proc = context.Process(target=_worker_main, args=(host, port, spec),
+                               name="memos-worker", daemon=False)
+        proc.start()
+        return proc, time.monotonic()
+
+    try:
+        procs = [start() for _ in range(workers)]
+        while True:
+            wait_for_any([p.sentinel for p, _ in procs], timeout=1.0)
+            for i, (proc, since) in enumerate(procs):
+                if proc.is_alive():
+                    continue
+                if time.monotonic() - since < STARTUP_GRACE_S:
+                    raise StoreError(f"a server worker exited with code {proc.exitcode} while "
+                                     "starting (its message is above); fix that and start "
+                                     "`memos serve` again")
+                log.warning("server worker %s exited with code %s; starting another",
+                            proc.pid, proc.exitcode)
+                procs[i] = start()
+    except KeyboardInterrupt:  # Ctrl-C: the workers got it too and are stopping
+        pass
+    finally:
+        _stop(p for p, _ in procs)
+
+
+def _stop(procs: Iterable[Any]) -> None:
+    """SIGTERM each live worker (each closes its store), then wait; kill what is left."""
+    procs = list(procs)
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    deadline = time.monotonic() + STOP_WAIT_S
+    for proc in procs:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            log.warning("server worker %s did not stop within %.0f s; killing it", proc.pid,
+                        STOP_WAIT_S)
+            proc.kill()
+            proc.join()
+
+
+__all__ = ["ENV", "listening_socket", "serve_workers", "spread_by_kernel", "worker_app",
+           "worker_spec"]

@@ -4,9 +4,13 @@ answering concurrent clients; a stop leaves the store whole (each worker saves o
 from __future__ import annotations
 
 import concurrent.futures
+import os
+import sys
+import time
 from pathlib import Path
 
 import httpx
+import pytest
 from server_helpers import free_port, start_serve_process, stop, wait_ready
 
 
@@ -47,3 +51,93 @@ def test_two_workers_serve_one_port_and_stop_cleanly(tmp_path: Path) -> None:
     with MemOS.open(store) as mem:
         assert mem.check().ok
         assert len(mem.search("kite fact", "alice", k=50)) == 16
+
+
+def _port_sockets(port: int, state: str) -> set[str]:
+    """Inodes of the TCP sockets on local `port` in `state` (01 established, 0A listening),
+    from Linux's /proc/net tables."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == state and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    return inodes
+
+
+def _held(pid: int, inodes: set[str]) -> int:
+    """How many of these sockets process `pid` holds."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            link = os.readlink(fd)
+        except OSError:
+            continue
+        count += link.startswith("socket:[") and link[8:-1] in inodes
+    return count
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid):
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT spreading "
+                    "and /proc are Linux's")
+def test_a_burst_of_kept_alive_connections_spreads_over_the_workers(tmp_path: Path) -> None:
+    """Each worker listens on its own SO_REUSEPORT socket: a burst of new connections
+    reaches every worker (with one shared socket the first worker awake could take them
+    all, and keep-alive clients then never use the others)."""
+    from memos.facade import MemOS
+
+    store = str(tmp_path / "store")
+    with MemOS.open(store) as mem:
+        secret = mem.create_key("alice")[1]
+    port = free_port()
+    proc = start_serve_process(store, port, "--workers", "2")
+    clients: list[httpx.Client] = []
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(url, proc)
+        deadline = time.monotonic() + 60
+        while True:  # until both workers listen (a worker opens its socket once it is ready)
+            listening = _port_sockets(port, "0A")
+            workers = [p for p in _children(proc.pid) if _held(p, listening)]
+            if len(workers) == 2:
+                break
+            assert time.monotonic() < deadline, f"listening workers: {workers}"
+            time.sleep(0.2)
+        headers = {"Authorization": f"Bearer {secret}"}
+        clients = [httpx.Client(base_url=url, headers=headers, timeout=60) for _ in range(32)]
+        with concurrent.futures.ThreadPoolExecutor(32) as pool:
+            codes = list(pool.map(lambda c: c.get("/v1/stats").status_code, clients))
+        assert codes == [200] * 32
+        established = _port_sockets(port, "01")
+        held = {pid: _held(pid, established) for pid in workers}
+        assert sum(held.values()) == 32, held
+        assert all(n > 0 for n in held.values()), held
+    finally:
+        for c in clients:
+            c.close()
+        out = stop(proc)
+    assert "Traceback" not in out, out
+    assert "2 worker processes, a socket each" in out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor with a "
+                    "socket per worker is Linux's")
+def test_a_worker_that_cannot_start_stops_the_server_with_an_error(tmp_path: Path) -> None:
+    from memos.errors import StoreError
+    from memos.server.workers import serve_workers, worker_spec
+
+    spec = worker_spec(str(tmp_path / "no-such-store"), None, auth=True, max_body_bytes=1024,
+                       user=None, agent=None)
+    with pytest.raises(StoreError, match="exited with code 1 while starting"):
+        serve_workers(2, "127.0.0.1", free_port(), spec)
