@@ -93,7 +93,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
           search_concurrency: Annotated[str, typer.Option(
               "--search-concurrency", metavar="auto|N|none",
               help="Searches each server process runs at once; the others wait their "
-              "turn, first come first served. auto: one per core on SQLite, no limit on "
+              "turn, first come first served. auto: one per core on SQLite, the cores "
+              "shared among the --workers processes (at least one each); no limit on "
               "PostgreSQL.")] = "auto",
           store: StoreOpt = None, index_dir: IndexDirOpt = None) -> None:
     """Serve the REST API (and MCP at /mcp) until Ctrl-C. Every call needs an API key
@@ -149,7 +150,7 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
                        max_body_bytes=max_body_mb * 1024 * 1024,
                        user=default_scope.user_id if default_scope else None,
                        agent=default_scope.agent_id if default_scope else None,
-                       search_concurrency=concurrency)
+                       search_concurrency=concurrency, workers=workers)
     if spread_by_kernel():  # a socket per worker: connections spread over all of them
         err.print(f"{workers} worker processes, a socket each", highlight=False)
         serve_workers(workers, host.strip("[]"), port, spec)

@@ -299,6 +299,11 @@ class MemOS:
         self._store.config = value
 
     @property
+    def backend(self) -> str:
+        """The SQL database under the store: "sqlite" or "postgresql"."""
+        return self._store.repo.dialect
+
+    @property
     def location(self) -> str:
         """The folder or URL the store was opened from."""
         return self._store.location

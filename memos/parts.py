@@ -55,6 +55,18 @@ def not_found(cube_id: object) -> NotFoundError:
 CORES = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
          else os.cpu_count() or 1)  # the cores this process may run on
 
+
+
+def auto_search_limit(backend: str, processes: int = 1) -> int | None:
+    """What `search_concurrency="auto"` means: on SQLite, where a search is CPU work, the
+    cores this process may use, shared among `processes` processes serving on this machine
+    (`memos serve --workers`), at least one each; on PostgreSQL, where a search waits on
+    the network, no limit."""
+    if backend != "sqlite":
+        return None
+    return max(1, CORES // max(1, processes))
+
+
 # From this many vectors the dense half goes to a worker thread. Chosen from development
 # timings (not a repo command): the hand-off cost more than it saved at 3,000 vectors and
 # less at 10,000 and 100,000. `memos bench retrieval --n 100000` (BENCHMARKS.md, "Then: IVF
@@ -377,7 +389,7 @@ class StoreParts:
         no limit."""
         limit = self.config.retrieval.search_concurrency
         if limit == "auto":
-            return CORES if self.repo.dialect == "sqlite" else None
+            return auto_search_limit(self.repo.dialect)
         # The config of an open store can be changed unchecked: a limit under 1 would make
         # every search wait forever for a place that never frees.
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
@@ -423,4 +435,4 @@ class StoreParts:
             self.access.flush()
 
 
-__all__ = ["DenseJob", "StoreParts", "not_found"]
+__all__ = ["DenseJob", "StoreParts", "auto_search_limit", "not_found"]

@@ -34,16 +34,17 @@ log = logging.getLogger(__name__)
 
 def worker_spec(store: str | None, index_dir: str | None, *, auth: bool, max_body_bytes: int,
                 user: str | None, agent: str | None,
-                search_concurrency: int | str | None = "auto") -> str:
+                search_concurrency: int | str | None = "auto", workers: int = 1) -> str:
     """What each worker needs to open the same store the same way, as the ENV value."""
     return json.dumps({"store": store, "index_dir": index_dir, "auth": auth,
                        "max_body_bytes": max_body_bytes, "user": user, "agent": agent,
-                       "search_concurrency": search_concurrency})
+                       "search_concurrency": search_concurrency, "workers": workers})
 
 
 def worker_app() -> Any:
     """The app of one worker process (uvicorn calls this with factory=True)."""
     from memos.facade import MemOS
+    from memos.parts import auto_search_limit
     from memos.server.app import create_app
 
     raw = os.environ.get(ENV)
@@ -51,7 +52,11 @@ def worker_app() -> Any:
         raise StoreError(f"{ENV} is not set: start workers with `memos serve --workers N`")
     spec = json.loads(raw)
     mem = MemOS.open(spec["store"], index_dir=spec["index_dir"], create=False)
-    mem.config.retrieval.search_concurrency = spec.get("search_concurrency", "auto")
+    concurrency = spec.get("search_concurrency", "auto")
+    if concurrency == "auto":  # the cores shared among the workers: searches of several
+        # processes running at once on one core only wait for each other there
+        concurrency = auto_search_limit(mem.backend, int(spec.get("workers", 1)))
+    mem.config.retrieval.search_concurrency = concurrency
     scope = None if spec["auth"] else {"user_id": spec["user"], "agent_id": spec["agent"]}
     try:
         app = create_app(mem, auth=spec["auth"], max_body_bytes=spec["max_body_bytes"],

@@ -118,11 +118,18 @@ def test_serve_search_concurrency_reaches_the_store(capsys: Any, tmp_path: Path,
         seen.clear()
         code, _, err = run(capsys, "serve", "--search-concurrency", bad, "--store", store)
         assert code == 2 and "--search-concurrency takes auto" in err and not seen
-    monkeypatch.setenv(ENV, worker_spec(store, None, auth=True, max_body_bytes=1024,
-                                        user=None, agent=None, search_concurrency=2))
-    app = worker_app()
-    try:
-        assert app.state.mem.config.retrieval.search_concurrency == 2
-        assert app.state.mem._store.search_limit() == 2
-    finally:
-        app.state.mem.close()
+    from memos.parts import CORES
+
+    # In a worker: a number as given; "auto" shares the cores among the workers.
+    for given, workers, limit in ((2, 1, 2), (2, 4, 2), ("auto", 1, CORES),
+                                  ("auto", 2, max(1, CORES // 2)), ("auto", 64, 1),
+                                  (None, 2, None)):
+        monkeypatch.setenv(ENV, worker_spec(store, None, auth=True, max_body_bytes=1024,
+                                            user=None, agent=None, search_concurrency=given,
+                                            workers=workers))
+        app = worker_app()
+        try:
+            assert app.state.mem.config.retrieval.search_concurrency == limit
+            assert app.state.mem._store.search_limit() == limit
+        finally:
+            app.state.mem.close()
