@@ -130,7 +130,8 @@ class RetrievalConfig(_Settings):
     ivf_probe_share: float = Field(default=0.125, gt=0, le=1)
     # Searches one process runs at once; the others wait their turn, first come first served
     # (memos.parts.FairGate). "auto": as many as the cores the process may use on SQLite,
-    # where a search is CPU work, and no limit on PostgreSQL, where it waits on the network.
+    # where a search is CPU work, and no limit on PostgreSQL, where it waits on the network
+    # (`memos serve --workers N` shares the cores among its N processes: auto_search_limit).
     # Eight callers searching a 100k store on two cores: p95 42-48 -> 30-31 ms in-process,
     # 63-71 -> 46-51 ms through `memos serve` (`memos bench serve --n 100000 --json`;
     # docs/BENCHMARKS.md, "searches take turns").

@@ -112,16 +112,27 @@ def _leave(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def _worker_main(host: str, port: int, spec: str) -> None:  # pragma: no cover - a child
-    """One worker process: its own socket on the shared port, then uvicorn until a signal.
+def _worker_main(host: str, port: int, spec: str, parent: int) -> None:  # pragma: no cover
+    """One worker process (a child): its app, then its own socket on the shared port, then
+    uvicorn until a signal.
 
     uvicorn stops gracefully on SIGINT / SIGTERM (the app's lifespan closes the store) and
     then raises the signal again under the handler that was there before: this one, a
-    clean exit instead of a KeyboardInterrupt traceback."""
+    clean exit instead of a KeyboardInterrupt traceback. A supervisor killed outright
+    (SIGKILL) sends SIGTERM to its workers through the kernel (PR_SET_PDEATHSIG), so none
+    is left holding the port."""
     import uvicorn
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _leave)
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the supervisor died before the line above
+        return
     os.environ[ENV] = spec
     config = uvicorn.Config("memos.server.workers:worker_app", factory=True,
                             log_level="warning", access_log=False)
@@ -141,15 +152,19 @@ def serve_workers(workers: int, host: str, port: int, spec: str) -> None:
     start failed to start, and the server stops with its exit code."""
     context = multiprocessing.get_context("spawn")
     procs: list[tuple[Any, float]] = []
+    # Ctrl-C / SIGINT stops the server even where it was started with SIGINT ignored (a
+    # background job of a non-interactive shell): as uvicorn's own supervisor does.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def start() -> tuple[Any, float]:
-        proc = context.Process(target=_worker_main, args=(host, port, spec),
+        proc = context.Process(target=_worker_main, args=(host, port, spec, os.getpid()),
                                name="memos-worker", daemon=False)
         proc.start()
         return proc, time.monotonic()
 
     try:
-        procs = [start() for _ in range(workers)]
+        for _ in range(workers):
+            procs.append(start())
         while True:
             wait_for_any([p.sentinel for p, _ in procs], timeout=1.0)
             for i, (proc, since) in enumerate(procs):

@@ -141,3 +141,45 @@ def test_a_worker_that_cannot_start_stops_the_server_with_an_error(tmp_path: Pat
                        user=None, agent=None)
     with pytest.raises(StoreError, match="exited with code 1 while starting"):
         serve_workers(2, "127.0.0.1", free_port(), spec)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc "
+                    "are Linux's")
+def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
+    """SIGKILL gives the supervisor no chance to stop its workers: the kernel sends them
+    SIGTERM (PR_SET_PDEATHSIG), so none is left holding the port and the store."""
+    import signal
+
+    from memos.facade import MemOS
+
+    store = str(tmp_path / "store")
+    MemOS.open(store).close()
+    port = free_port()
+    proc = start_serve_process(store, port, "--workers", "2")
+    workers: list[int] = []
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", proc)
+        deadline = time.monotonic() + 60
+        while len(workers := [p for p in _children(proc.pid)
+                              if _held(p, _port_sockets(port, "0A"))]) < 2:
+            assert time.monotonic() < deadline, f"listening workers: {workers}"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        while any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in workers):
+            assert time.monotonic() < deadline + 30, "a worker outlived its supervisor"
+            time.sleep(0.2)
+    finally:
+        for pid in workers:  # a worker left over holds the output pipe stop() reads to its end
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        stop(proc)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except OSError:
+        return "Z"
