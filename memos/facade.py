@@ -278,7 +278,8 @@ class MemOS:
 
     def __init__(self, repo: Repository, sync: IndexSync, embedder: Embedder,
                  config: MemosConfig, location: str) -> None:
-        self._store = StoreParts(repo, sync, embedder, config, location, AccessBuffer(repo))
+        self._store = StoreParts(repo, sync, embedder, config, location,
+                                 AccessBuffer(repo, background=repo.shares_connections()))
         self._tier: ActivationTier | None = None  # made on first recall (loads torch)
         self._param: ParametricTier | None = None  # made on first adapter use
         self._tier_lock = threading.Lock()
@@ -887,16 +888,23 @@ class MemOS:
                 raise NotFoundError(f"cube {cube_id} was {row.state}; history() still lists it")
             if row.expires_at is not None and row.expires_at <= utcnow():
                 raise NotFoundError(f"cube {cube_id} expired at {row.expires_at.isoformat()}")
+            current = None
             if version is None or (version == row.version and not owner):
-                self._store.note_access([row.pk])
-                return cube_from_row(row)
-            if version > row.version:
+                current, pk = cube_from_row(row), row.pk
+            elif version > row.version:
                 raise NotFoundError(f"cube {cube_id} has no version {version} (versions "
                                     f"1..{row.version})")
-            if not owner:
+            elif not owner:
                 raise self._owner_only(cube_id, row.version)
-            snap = session.execute(select(CubeVersionRow.snapshot).where(
-                CubeVersionRow.cube_id == cube_id, CubeVersionRow.version == version)).scalar()
+            else:
+                snap = session.execute(select(CubeVersionRow.snapshot).where(
+                    CubeVersionRow.cube_id == cube_id, CubeVersionRow.version == version)
+                ).scalar()
+        if current is not None:
+            # after the read closed: a count that fills the buffer may write, and in-memory
+            # SQLite has one connection, the read's
+            self._store.note_access([pk])
+            return current
         if snap is None:
             raise NotFoundError(f"cube {cube_id} has no version {version}; see history()")
         return MemCube.model_validate(snap)

@@ -427,6 +427,12 @@ class Repository:
             pg_xact_lock(session, WRITE_LOCK)
             yield session
 
+    def shares_connections(self) -> bool:
+        """True when any thread may use this database through the pool (a pooled file or
+        server); False for in-memory SQLite, where SQLAlchemy gives each thread its own
+        connection and so its own empty database."""
+        return isinstance(self.engine.pool, QueuePool)
+
     def upkeep_twin(self) -> Repository:
         """A second handle on the same database with a small connection pool and a process
         write lock of its own, for the index upkeep (catch-up, rebuilds) that runs
@@ -445,7 +451,7 @@ class Repository:
         one step removed. Writes of the two still take turns on the database's own lock
         (SQLite BEGIN IMMEDIATE, the PostgreSQL advisory lock), which only a thread that
         has its connection can hold."""
-        if not isinstance(self.engine.pool, QueuePool):
+        if not self.shares_connections():
             return self
         twin = copy.copy(self)
         twin._write_lock = threading.RLock()

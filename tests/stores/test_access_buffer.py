@@ -85,7 +85,47 @@ def test_a_failed_background_batch_keeps_its_counts(store: Any, monkeypatch: Any
     buf.note(pks[:1])
     mem.flush()
     assert _hits(mem, ids[:2]) == [2, 1]
+    buf.stop()  # joins the writer: its warning is logged by now
     assert "access statistics not written yet" in caplog.text
+
+
+def test_counts_noted_during_a_failing_batch_add_up(store: Any, monkeypatch: Any) -> None:
+    mem, ids = store
+    buf: AccessBuffer = mem._store.access
+    buf.limit = 2
+    pks = _pks(mem, ids)
+    real_write = buf._write
+    inside, release = threading.Event(), threading.Event()
+
+    def failing_write(pending: dict[int, Any]) -> None:
+        monkeypatch.setattr(buf, "_write", real_write)
+        inside.set()
+        assert release.wait(WAIT_S)
+        raise OSError("database is locked")
+
+    monkeypatch.setattr(buf, "_write", failing_write)
+    buf.note(pks[:2])  # the batch that will fail
+    assert inside.wait(WAIT_S)
+    before = buf.pending.get(pks[0])
+    buf.note(pks[:1])  # noted while that batch is under way
+    later_at = buf.pending[pks[0]][1]
+    release.set()
+    buf.flush()  # after the failed batch put its counts back under the later ones
+    assert before is None
+    assert _hits(mem, ids[:2]) == [2, 1]
+    assert mem.get(ids[0], "u").access.last_access == later_at
+
+
+def test_an_in_memory_store_writes_counts_on_the_callers_thread() -> None:
+    """In-memory SQLite gives each thread its own empty database: no background writer."""
+    with MemOS.open("sqlite://") as mem:
+        ids = [mem.add(f"fact {i} about owls", "u").id for i in range(2)]
+        buf = mem._store.access
+        assert buf.background is False
+        buf.limit = 2
+        buf.note(_pks(mem, ids))
+        assert buf.pending == {} and buf._writer is None
+        assert _hits(mem, ids) == [1, 1]
 
 
 def test_close_stops_the_writer_and_writes_the_rest(tmp_path: Path) -> None:
