@@ -82,8 +82,8 @@ def worker_app() -> Any:
 
 # -- the supervisor ----------------------------------------------------------------------
 
-STARTUP_GRACE_S = 10.0  # a worker that ends sooner after its start failed to start
 STOP_WAIT_S = 30.0  # how long a stop waits for the workers to close their stores
+RESTARTS_PER_MINUTE = 5  # more deaths of ready workers than this in a minute stop the server
 
 
 def spread_by_kernel() -> bool:
@@ -112,16 +112,20 @@ def _leave(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def _worker_main(host: str, port: int, spec: str, parent: int) -> None:  # pragma: no cover
-    """One worker process (a child): its app, then its own socket on the shared port, then
-    uvicorn until a signal.
+def _worker_main(host: str, port: int, spec: str, parent: int,
+                 ready: Any) -> None:  # pragma: no cover - runs in a child process
+    """One worker process: its app, then its own socket on the shared port (`ready` set),
+    then uvicorn until a signal.
 
     uvicorn stops gracefully on SIGINT / SIGTERM (the app's lifespan closes the store) and
     then raises the signal again under the handler that was there before: this one, a
     clean exit instead of a KeyboardInterrupt traceback. A supervisor killed outright
     (SIGKILL) sends SIGTERM to its workers through the kernel (PR_SET_PDEATHSIG), so none
-    is left holding the port."""
+    is left holding the port. A memos error while starting is printed as one line and
+    ends the worker with that error's exit code."""
     import uvicorn
+
+    from memos.errors import MemosError
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _leave)
@@ -136,9 +140,33 @@ def _worker_main(host: str, port: int, spec: str, parent: int) -> None:  # pragm
     os.environ[ENV] = spec
     config = uvicorn.Config("memos.server.workers:worker_app", factory=True,
                             log_level="warning", access_log=False)
-    config.load()  # the app (store opened, in-memory indexes warmed) before the socket:
-    # the kernel gives connections only to workers that listen, so none waits on a start
-    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+    try:
+        config.load()  # the app (store opened, in-memory indexes warmed) before the socket:
+        # the kernel gives connections only to workers that listen, so none waits on a start
+        sock = listening_socket(host, port)
+    except MemosError as exc:
+        print(f"memos serve worker: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(exc.exit_code) from None
+    except OSError as exc:
+        print(f"memos serve worker: cannot listen on {host}:{port} ({exc.strerror})",
+              file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
+    ready.set()
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _port_lock(port: int) -> socket.socket:
+    """Held while a supervisor runs: a second `memos serve --workers` on the same port
+    (whose workers could join this one's SO_REUSEPORT group while either is starting)
+    stops instead. An abstract Unix socket: the kernel frees it when the process ends."""
+    lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        lock.bind(f"\0memos-serve-port-{port}")
+    except OSError:
+        lock.close()
+        raise StoreError(f"another memos serve is starting or running on port {port}; stop "
+                         f"it or pass another --port") from None
+    return lock
 
 
 def serve_workers(workers: int, host: str, port: int, spec: str) -> None:
@@ -148,39 +176,53 @@ def serve_workers(workers: int, host: str, port: int, spec: str) -> None:
     the connections over the workers. With one shared socket (uvicorn's supervisor) the
     worker that wakes first accepts every connection of a burst, and clients that keep
     their connections open (HTTP keep-alive) may all end up on one process while the others
-    idle. A worker that dies is started again; one that ends within STARTUP_GRACE_S of its
-    start failed to start, and the server stops with its exit code."""
+    idle. A worker that ends before it is ready (app loaded, socket open) failed to start:
+    the server stops with a StoreError. A ready worker that dies is started again, up to
+    RESTARTS_PER_MINUTE times a minute."""
     context = multiprocessing.get_context("spawn")
-    procs: list[tuple[Any, float]] = []
+    procs: list[tuple[Any, Any]] = []  # (process, its ready event)
+    deaths: list[float] = []
+    lock = _port_lock(port)
     # Ctrl-C / SIGINT stops the server even where it was started with SIGINT ignored (a
     # background job of a non-interactive shell): as uvicorn's own supervisor does.
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    def start() -> tuple[Any, float]:
-        proc = context.Process(target=_worker_main, args=(host, port, spec, os.getpid()),
-                               name="memos-worker", daemon=False)
+    def start() -> tuple[Any, Any]:
+        ready = context.Event()
+        proc = context.Process(target=_worker_main, name="memos-worker", daemon=False,
+                               args=(host, port, spec, os.getpid(), ready))
         proc.start()
-        return proc, time.monotonic()
+        return proc, ready
 
     try:
         for _ in range(workers):
             procs.append(start())
         while True:
             wait_for_any([p.sentinel for p, _ in procs], timeout=1.0)
-            for i, (proc, since) in enumerate(procs):
+            for i, (proc, ready) in enumerate(procs):
                 if proc.is_alive():
                     continue
-                if time.monotonic() - since < STARTUP_GRACE_S:
-                    raise StoreError(f"a server worker exited with code {proc.exitcode} while "
-                                     "starting (its message is above); fix that and start "
-                                     "`memos serve` again")
+                if not ready.is_set():
+                    raise StoreError(f"a server worker could not start (exit code "
+                                     f"{proc.exitcode}; its message is above); fix that and "
+                                     "start `memos serve` again")
+                now = time.monotonic()
+                deaths[:] = [t for t in deaths if now - t < 60.0] + [now]
+                if len(deaths) > RESTARTS_PER_MINUTE:
+                    raise StoreError(f"server workers died {len(deaths)} times within a "
+                                     "minute (the last with exit code "
+                                     f"{proc.exitcode}); see the messages above")
                 log.warning("server worker %s exited with code %s; starting another",
                             proc.pid, proc.exitcode)
                 procs[i] = start()
     except KeyboardInterrupt:  # Ctrl-C: the workers got it too and are stopping
         pass
     finally:
-        _stop(p for p, _ in procs)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: still wait for them
+        try:
+            _stop(p for p, _ in procs)
+        finally:
+            lock.close()
 
 
 def _stop(procs: Iterable[Any]) -> None:

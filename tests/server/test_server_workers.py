@@ -139,8 +139,28 @@ def test_a_worker_that_cannot_start_stops_the_server_with_an_error(tmp_path: Pat
 
     spec = worker_spec(str(tmp_path / "no-such-store"), None, auth=True, max_body_bytes=1024,
                        user=None, agent=None)
-    with pytest.raises(StoreError, match="exited with code 1 while starting"):
+    with pytest.raises(StoreError, match=r"a server worker could not start \(exit code \d"):
         serve_workers(2, "127.0.0.1", free_port(), spec)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor with a "
+                    "socket per worker is Linux's")
+def test_a_second_supervisor_on_the_same_port_stops(tmp_path: Path) -> None:
+    """Workers of two supervisors on one port would share it (SO_REUSEPORT) once both
+    listen; the second stops before it starts any worker, even while the first is still
+    starting (no socket listens yet)."""
+    from memos.errors import StoreError
+    from memos.server.workers import _port_lock, serve_workers
+
+    port = free_port()
+    held = _port_lock(port)
+    try:
+        with pytest.raises(StoreError, match=f"another memos serve is starting or running on "
+                                             f"port {port}"):
+            serve_workers(2, "127.0.0.1", port, "{}")
+    finally:
+        held.close()
+    _port_lock(port).close()  # free again once the holder closed it
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc "
