@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -14,6 +15,8 @@ from memos.stores.repository import Repository, sqlite_errors_wrapped
 from memos.stores.schema import CubeRow
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_S = 5.0  # after a failed background batch, the next waits at least this long
 
 
 class AccessBuffer:
@@ -28,7 +31,8 @@ class AccessBuffer:
     updates rewrite about a thousand pages (and may end in a WAL checkpoint), tens of
     milliseconds that one unlucky search would otherwise wait for. `flush()` writes
     synchronously, after any batch under way. A background batch that fails (the database
-    locked past its timeout, a full disk) is logged and its counts wait for the next one.
+    locked past its timeout, a full disk) is logged and its counts wait for the next one,
+    no sooner than RETRY_AFTER_S later.
     """
 
     def __init__(self, repo: Repository, limit: int = 1000, background: bool = True) -> None:
@@ -41,6 +45,7 @@ class AccessBuffer:
         self._wake = threading.Event()
         self._writer: threading.Thread | None = None
         self._stopped = False
+        self._retry_at = 0.0  # monotonic time before which no background batch starts
 
     def note(self, pks: Sequence[int]) -> None:
         now = utcnow()
@@ -50,6 +55,8 @@ class AccessBuffer:
                 self.pending[pk] = (count + 1, now)
             full = len(self.pending) >= self.limit
             later = full and self.background and not self._stopped
+            if later and time.monotonic() < self._retry_at:  # a batch failed just now:
+                return  # the counts wait here for the next try
             if later and (self._writer is None or not self._writer.is_alive()):
                 self._writer = threading.Thread(target=self._run, name="memos-access",
                                                 daemon=True)
@@ -91,6 +98,7 @@ class AccessBuffer:
             try:
                 self.flush()
             except Exception as exc:  # the counts are back in pending for the next batch
+                self._retry_at = time.monotonic() + RETRY_AFTER_S
                 log.warning("access statistics not written yet (%s: %s); they are kept for "
                             "the next batch", type(exc).__name__, exc)
 

@@ -71,21 +71,26 @@ def test_a_failed_background_batch_keeps_its_counts(store: Any, monkeypatch: Any
     pks = _pks(mem, ids)
     real_write = buf._write
     failed = threading.Event()
+    batches: list[int] = []
 
     def failing_write(pending: dict[int, Any]) -> None:
-        monkeypatch.setattr(buf, "_write", real_write)  # only the first batch fails
-        failed.set()
-        raise OSError("disk full")
+        batches.append(len(pending))
+        if len(batches) == 1:  # only the first batch fails
+            failed.set()
+            raise OSError("disk full")
+        real_write(pending)
 
     monkeypatch.setattr(buf, "_write", failing_write)
     buf.note(pks[:2])  # fills the buffer: the background batch fails
     assert failed.wait(WAIT_S)
-    with buf._writing:  # the failed batch has put its counts back
-        pass
-    buf.note(pks[:1])
+    buf.stop()  # joins the writer: the failed batch has put its counts back
+    assert batches == [2]
+    buf._stopped = False  # the writer may run again (stop() is for close)
+    buf.note(pks[:1])  # full again, but just after a failure: no batch starts yet
+    assert buf._writer is not None and not buf._writer.is_alive() and batches == [2]
     mem.flush()
     assert _hits(mem, ids[:2]) == [2, 1]
-    buf.stop()  # joins the writer: its warning is logged by now
+    assert batches == [2, 2]
     assert "access statistics not written yet" in caplog.text
 
 
