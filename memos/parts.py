@@ -56,7 +56,6 @@ CORES = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
          else os.cpu_count() or 1)  # the cores this process may run on
 
 
-
 def auto_search_limit(backend: str, processes: int = 1) -> int | None:
     """What `search_concurrency="auto"` means: on SQLite, where a search is CPU work, the
     cores this process may use, shared among `processes` processes serving on this machine
