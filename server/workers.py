@@ -143,13 +143,14 @@ def _worker_main(host: str, port: int, spec: str, parent: int,
     try:
         config.load()  # the app (store opened, in-memory indexes warmed) before the socket:
         # the kernel gives connections only to workers that listen, so none waits on a start
-        sock = listening_socket(host, port)
     except MemosError as exc:
         print(f"memos serve worker: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(exc.exit_code) from None
+    try:
+        sock = listening_socket(host, port)
     except OSError as exc:
-        print(f"memos serve worker: cannot listen on {host}:{port} ({exc.strerror})",
-              file=sys.stderr, flush=True)
+        print(f"memos serve worker: cannot listen on {host}:{port} "
+              f"({exc.strerror or exc})", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
     ready.set()
     uvicorn.Server(config).run(sockets=[sock])
@@ -183,9 +184,7 @@ def serve_workers(workers: int, host: str, port: int, spec: str) -> None:
     procs: list[tuple[Any, Any]] = []  # (process, its ready event)
     deaths: list[float] = []
     lock = _port_lock(port)
-    # Ctrl-C / SIGINT stops the server even where it was started with SIGINT ignored (a
-    # background job of a non-interactive shell): as uvicorn's own supervisor does.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    previous = signal.getsignal(signal.SIGINT)
 
     def start() -> tuple[Any, Any]:
         ready = context.Event()
@@ -195,6 +194,9 @@ def serve_workers(workers: int, host: str, port: int, spec: str) -> None:
         return proc, ready
 
     try:
+        # Ctrl-C / SIGINT stops the server even where it was started with SIGINT ignored
+        # (a background job of a non-interactive shell): as uvicorn's own supervisor does.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         for _ in range(workers):
             procs.append(start())
         while True:
@@ -218,11 +220,12 @@ def serve_workers(workers: int, host: str, port: int, spec: str) -> None:
     except KeyboardInterrupt:  # Ctrl-C: the workers got it too and are stopping
         pass
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: still wait for them
         try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: still wait
             _stop(p for p, _ in procs)
         finally:
             lock.close()
+            signal.signal(signal.SIGINT, previous)
 
 
 def _stop(procs: Iterable[Any]) -> None:

@@ -95,6 +95,8 @@ class AccessBuffer:
             self._wake.clear()
             if self._stopped:
                 return
+            if time.monotonic() < self._retry_at:  # woken during a failing batch: the
+                continue  # counts wait in pending; the next note() after the wait wakes it
             try:
                 self.flush()
             except Exception as exc:  # the counts are back in pending for the next batch

@@ -68,7 +68,11 @@ def _port_sockets(port: int, state: str) -> set[str]:
 def _held(pid: int, inodes: set[str]) -> int:
     """How many of these sockets process `pid` holds."""
     count = 0
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # gone meanwhile
+        return 0
+    for fd in fds:
         try:
             link = os.readlink(fd)
         except OSError:
@@ -139,8 +143,16 @@ def test_a_worker_that_cannot_start_stops_the_server_with_an_error(tmp_path: Pat
 
     spec = worker_spec(str(tmp_path / "no-such-store"), None, auth=True, max_body_bytes=1024,
                        user=None, agent=None)
+    import signal
+
+    from memos.server.workers import _port_lock
+
+    port = free_port()
+    before = signal.getsignal(signal.SIGINT)
     with pytest.raises(StoreError, match=r"a server worker could not start \(exit code \d"):
-        serve_workers(2, "127.0.0.1", free_port(), spec)
+        serve_workers(2, "127.0.0.1", port, spec)
+    assert signal.getsignal(signal.SIGINT) is before  # Ctrl-C handling is given back
+    _port_lock(port).close()  # and the port's lock
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor with a "
@@ -203,3 +215,34 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
     except OSError:
         return "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor with a "
+                    "socket per worker and /proc are Linux's")
+def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
+    import signal
+
+    from memos.facade import MemOS
+
+    store = str(tmp_path / "store")
+    MemOS.open(store).close()
+    port = free_port()
+    proc = start_serve_process(store, port, "--workers", "2")
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", proc)
+        deadline = time.monotonic() + 90
+
+        def listening() -> list[int]:
+            return [p for p in _children(proc.pid) if _held(p, _port_sockets(port, "0A"))]
+
+        while len(first := listening()) < 2:
+            assert time.monotonic() < deadline, f"listening workers: {first}"
+            time.sleep(0.2)
+        os.kill(first[0], signal.SIGKILL)
+        while len(now := listening()) < 2 or first[0] in now:
+            assert time.monotonic() < deadline, f"listening workers: {now}"
+            time.sleep(0.2)
+        assert first[1] in now and proc.poll() is None
+    finally:
+        out = stop(proc)
+    assert "starting another" in out

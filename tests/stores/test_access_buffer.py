@@ -65,6 +65,9 @@ def test_a_full_buffer_is_written_by_the_background_writer(store: Any,
 
 def test_a_failed_background_batch_keeps_its_counts(store: Any, monkeypatch: Any,
                                                     caplog: Any) -> None:
+    from memos.stores import access
+
+    monkeypatch.setattr(access, "RETRY_AFTER_S", 3600.0)  # no retry during the test
     mem, ids = store
     buf: AccessBuffer = mem._store.access
     buf.limit = 2
@@ -156,3 +159,51 @@ def test_after_stop_a_full_buffer_is_written_by_its_caller(store: Any) -> None:
     buf.note(_pks(mem, ids[:2]))
     assert buf.pending == {} and buf._writer is None
     assert _hits(mem, ids[:2]) == [1, 1]
+
+
+def test_notes_during_a_failing_batch_do_not_retry_it_at_once(store: Any,
+                                                              monkeypatch: Any) -> None:
+    """Notes that fill the buffer while a batch is failing wake the writer; it waits out
+    RETRY_AFTER_S before the next batch instead of starting it at once."""
+    from memos.stores import access
+
+    monkeypatch.setattr(access, "RETRY_AFTER_S", 3600.0)
+    mem, ids = store
+    buf: AccessBuffer = mem._store.access
+    buf.limit = 1
+    pks = _pks(mem, ids)
+    inside, release = threading.Event(), threading.Event()
+    batches: list[int] = []
+
+    def failing_write(pending: dict[int, Any]) -> None:
+        batches.append(len(pending))
+        inside.set()
+        assert release.wait(WAIT_S)
+        raise OSError("database is locked")
+
+    class Watched(threading.Event):
+        """The writer's wake-up event, counting the writer's waits on it."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.waits = 0
+            self.third = threading.Event()
+
+        def wait(self, timeout: float | None = None) -> bool:
+            self.waits += 1
+            if self.waits == 3:  # 1: first batch; 2: woken during it; 3: what came next
+                self.third.set()
+            return super().wait(timeout)
+
+    wake = Watched()
+    monkeypatch.setattr(buf, "_wake", wake)
+    monkeypatch.setattr(buf, "_write", failing_write)
+    buf.note(pks[:1])
+    assert inside.wait(WAIT_S)
+    buf.note(pks[1:2])  # fills the buffer again while the batch fails: wakes the writer
+    release.set()
+    assert wake.third.wait(WAIT_S)  # the writer waits again: after a retry, or not
+    assert batches == [1]
+    buf.stop()
+    assert sum(n for n, _ in buf.pending.values()) == 2  # nothing lost
+    monkeypatch.undo()  # the store's close writes them with the real writer
