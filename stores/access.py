@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from memos.stores.schema import CubeRow
 
 log = logging.getLogger(__name__)
 
+UPDATE_CHUNK = 2000  # counts per UPDATE statement (3 parameters each; SQLite allows 32,766)
 RETRY_AFTER_S = 5.0  # after a failed background batch, the next waits at least this long
 
 
@@ -120,10 +122,24 @@ class AccessBuffer:
                 # Each search's cubes share its one timestamp: converted once per search.
                 texts = {at: self.repo.datetime_param(at)
                          for at in {at for _, at in pending.values()}}
+                rows = [(pk, n, texts[at]) for pk, (n, at) in pending.items()]
+                driver = conn.connection.dbapi_connection
+                if sqlite3.sqlite_version_info >= (3, 33):
+                    # One statement per chunk (UPDATE ... FROM): SQLite does the chunk in one
+                    # step without the GIL, where executemany takes the GIL back between
+                    # rows, contending with the searches of this process all batch long.
+                    for start in range(0, len(rows), UPDATE_CHUNK):
+                        chunk = rows[start:start + UPDATE_CHUNK]
+                        sql = ("UPDATE cubes SET hits = hits + v.n, last_access = v.at FROM "
+                               "(SELECT column1 AS pk, column2 AS n, column3 AS at FROM "
+                               f"(VALUES {', '.join(['(?, ?, ?)'] * len(chunk))})) AS v "
+                               "WHERE cubes.pk = v.pk")
+                        with sqlite_errors_wrapped(sql):
+                            driver.execute(sql, [x for row in chunk for x in row])
+                    return
                 sql = "UPDATE cubes SET hits = hits + ?, last_access = ? WHERE pk = ?"
                 with sqlite_errors_wrapped(sql):
-                    conn.connection.dbapi_connection.executemany(
-                        sql, [(n, texts[at], pk) for pk, (n, at) in pending.items()])
+                    driver.executemany(sql, [(n, at, pk) for pk, n, at in rows])
                 return
             cubes = CubeRow.__table__
             stmt = (update(cubes).where(cubes.c.pk == bindparam("b_pk"))

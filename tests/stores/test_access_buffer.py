@@ -207,3 +207,24 @@ def test_notes_during_a_failing_batch_do_not_retry_it_at_once(store: Any,
     buf.stop()
     assert sum(n for n, _ in buf.pending.values()) == 2  # nothing lost
     monkeypatch.undo()  # the store's close writes them with the real writer
+
+
+@pytest.mark.parametrize("version", [(3, 40), (3, 30)], ids=["update-from", "executemany"])
+def test_a_batch_writes_every_count_in_chunks_or_row_by_row(store: Any, monkeypatch: Any,
+                                                            version: tuple[int, int]) -> None:
+    """SQLite from 3.33 takes a batch as UPDATE ... FROM (VALUES ...) statements of
+    UPDATE_CHUNK counts; older SQLite row by row. Both write the same counts and times."""
+    from memos.stores import access
+
+    mem, ids = store
+    buf: AccessBuffer = mem._store.access
+    monkeypatch.setattr(access, "UPDATE_CHUNK", 4)  # 6 cubes: two statements
+    monkeypatch.setattr(access.sqlite3, "sqlite_version_info", version)
+    pks = _pks(mem, ids)
+    buf.stop()  # this caller's thread writes: the test reads right after
+    buf.note(pks)
+    buf.note(pks[:2])
+    at = buf.pending[pks[0]][1]
+    buf.flush()
+    assert _hits(mem, ids) == [2, 2, 1, 1, 1, 1]
+    assert mem.get(ids[0], "u").access.last_access == at
