@@ -108,6 +108,18 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def die_with_parent() -> None:  # pragma: no cover - runs in a child process
+    """Linux: this process gets SIGTERM when its parent dies, however it dies
+    (PR_SET_PDEATHSIG); a no-op elsewhere. Also a subprocess preexec_fn (memos bench
+    serve's server)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _leave(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
@@ -129,12 +141,7 @@ def _worker_main(host: str, port: int, spec: str, parent: int,
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _leave)
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    die_with_parent()
     if os.getppid() != parent:  # the supervisor died before the line above
         return
     os.environ[ENV] = spec
@@ -244,5 +251,5 @@ def _stop(procs: Iterable[Any]) -> None:
             proc.join()
 
 
-__all__ = ["ENV", "listening_socket", "serve_workers", "spread_by_kernel", "worker_app",
-           "worker_spec"]
+__all__ = ["ENV", "die_with_parent", "listening_socket", "serve_workers", "spread_by_kernel",
+           "worker_app", "worker_spec"]

@@ -417,16 +417,6 @@ def _free_loopback_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Linux: the server gets SIGTERM when the bench process dies, however it dies."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 class _Server:
     """`memos serve --store FOLDER` on a free loopback port, stopped on exit."""
 
@@ -456,6 +446,9 @@ class _Server:
     def __enter__(self) -> _Server:
         import httpx
 
+        # the server's own rule (its workers use it too): the bench runs `memos serve`
+        from memos.server.workers import die_with_parent
+
         port = _free_loopback_port()
         cmd = [sys.executable, "-c", "from memos.cli.app import main; main()", "serve",
                "--host", "127.0.0.1", "--port", str(port), "--store", str(self.folder),
@@ -465,7 +458,7 @@ class _Server:
         start = time.perf_counter()
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=env,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
         self.url = url = f"http://127.0.0.1:{port}"
         try:
             while time.perf_counter() - start < SERVER_START_S:

@@ -29,6 +29,15 @@ def store(tmp_path: Path) -> Any:
     mem.close()
 
 
+def _buffer(store: Any, limit: int) -> tuple[MemOS, list[str], AccessBuffer, list[int]]:
+    """The fixture's store, its cubes' ids, its access buffer (full at `limit` cubes) and
+    the cubes' pks."""
+    mem, ids = store
+    buf: AccessBuffer = mem._store.access
+    buf.limit = limit
+    return mem, ids, buf, _pks(mem, ids)
+
+
 def _pks(mem: MemOS, ids: list[str]) -> list[int]:
     with mem._store.repo.read() as session:
         return [mem._store.repo.row_by_id(session, i).pk for i in ids]
@@ -36,10 +45,7 @@ def _pks(mem: MemOS, ids: list[str]) -> list[int]:
 
 def test_a_full_buffer_is_written_by_the_background_writer(store: Any,
                                                            monkeypatch: Any) -> None:
-    mem, ids = store
-    buf: AccessBuffer = mem._store.access
-    buf.limit = 3
-    pks = _pks(mem, ids)
+    mem, ids, buf, pks = _buffer(store, 3)
     started, release = threading.Event(), threading.Event()
     writers: list[str] = []
     real_write = buf._write
@@ -68,10 +74,7 @@ def test_a_failed_background_batch_keeps_its_counts(store: Any, monkeypatch: Any
     from memos.stores import access
 
     monkeypatch.setattr(access, "RETRY_AFTER_S", 3600.0)  # no retry during the test
-    mem, ids = store
-    buf: AccessBuffer = mem._store.access
-    buf.limit = 2
-    pks = _pks(mem, ids)
+    mem, ids, buf, pks = _buffer(store, 2)
     real_write = buf._write
     failed = threading.Event()
     batches: list[int] = []
@@ -98,10 +101,7 @@ def test_a_failed_background_batch_keeps_its_counts(store: Any, monkeypatch: Any
 
 
 def test_counts_noted_during_a_failing_batch_add_up(store: Any, monkeypatch: Any) -> None:
-    mem, ids = store
-    buf: AccessBuffer = mem._store.access
-    buf.limit = 2
-    pks = _pks(mem, ids)
+    mem, ids, buf, pks = _buffer(store, 2)
     real_write = buf._write
     inside, release = threading.Event(), threading.Event()
 
@@ -168,10 +168,7 @@ def test_notes_during_a_failing_batch_do_not_retry_it_at_once(store: Any,
     from memos.stores import access
 
     monkeypatch.setattr(access, "RETRY_AFTER_S", 3600.0)
-    mem, ids = store
-    buf: AccessBuffer = mem._store.access
-    buf.limit = 1
-    pks = _pks(mem, ids)
+    mem, ids, buf, pks = _buffer(store, 1)
     inside, release = threading.Event(), threading.Event()
     batches: list[int] = []
 
