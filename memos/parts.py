@@ -277,8 +277,10 @@ class StoreParts:
         search of at least OVERLAP_VECTORS vectors. SQLite, FAISS and torch release the GIL
         while they compute, so on two cores the halves overlap. Below that, with the
         hashing embedder, the work stays on the calling thread, and so it does while other
-        searches fill every core (`searching`). Errors surface when the function is
-        called."""
+        searches fill the cores this process may use (`searching`; `search_limit`, which
+        `memos serve --workers N` sets to each worker's share of the machine). A hand-off
+        with no spare core overlaps nothing and costs CPU. Errors surface when the function
+        is called."""
 
         embedder = self.embedder
         cache_size = self.config.retrieval.query_cache
@@ -312,7 +314,9 @@ class StoreParts:
 
         slow = ((cached is None and getattr(embedder, "overlaps", False))
                 or len(self.vectors) >= OVERLAP_VECTORS)
-        if not in_parallel or not slow or self._searches >= CORES:
+        limit = self.search_limit()
+        cores = CORES if limit is None else min(CORES, limit)
+        if not in_parallel or not slow or self._searches >= cores:
             return DenseJob(result=job())
         with self._pool_lock:
             if self._pool is None:  # (VectorIndex.search sets FAISS's threads per thread)

@@ -126,6 +126,35 @@ def test_the_dense_half_stays_on_the_caller_while_searches_fill_the_cores(
         assert mem._store._searches == 0
 
 
+def test_the_dense_half_stays_on_the_caller_without_a_spare_core_of_its_own(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """A process allowed fewer searching cores than the machine has (search_concurrency,
+    as `memos serve --workers N` sets it to each worker's share) keeps the dense half on
+    the caller once its searches fill that share: the other cores belong to the other
+    workers, so a hand-off would only cost CPU. Without a limit (PostgreSQL's default) the
+    machine's cores count, as before."""
+    import memos.parts
+
+    monkeypatch.setattr(memos.parts, "CORES", 2)
+    emb = CountingEmbedder(True)
+    with MemOS.open(tmp_path / "s", embedder=emb) as mem:
+        mem.config.retrieval.query_cache = 0
+        mem.add_many(FACTS, scope="u")
+        alone = [h.id for h in mem.search("who keeps a parrot", scope="u")]
+        assert emb.threads[-1].startswith("memos-search-dense")  # auto: both cores
+        mem.config.retrieval.search_concurrency = 1  # one core for this process's searches
+        one = [h.id for h in mem.search("who keeps a parrot", scope="u")]
+        assert emb.threads[-1] == threading.current_thread().name
+        assert one == alone
+        mem.config.retrieval.search_concurrency = None  # no limit: the machine's cores
+        mem.search("who keeps a parrot", scope="u")
+        assert emb.threads[-1].startswith("memos-search-dense")
+        mem.config.retrieval.search_concurrency = 3  # more than the cores: the cores bound it
+        with mem._store.searching(), mem._store.searching():  # two under way: both taken
+            mem.search("who keeps a parrot", scope="u")
+        assert emb.threads[-1] == threading.current_thread().name
+
+
 def test_errors_of_the_worker_reach_the_caller(tmp_path: Any) -> None:
     class Wrong(CountingEmbedder):
         def embed(self, texts: Any) -> np.ndarray:
