@@ -305,6 +305,12 @@ class MemOS:
         return self._store.repo.dialect
 
     @property
+    def search_limit(self) -> int | None:
+        """How many searches this process runs at once (RetrievalConfig.search_concurrency,
+        "auto" resolved); None: no limit."""
+        return self._store.search_limit()
+
+    @property
     def location(self) -> str:
         """The folder or URL the store was opened from."""
         return self._store.location

@@ -568,9 +568,20 @@ def create_app(mem: MemOS, *, auth: bool = True,
     # -- search ------------------------------------------------------------------------
 
     @app.post("/v1/search", tags=["search"], response_model=wire.SearchPage)
-    def search(body: wire.SearchRequest, who: Who) -> Any:
+    async def search(body: wire.SearchRequest, who: Who) -> Any:
         """Hybrid search (dense, full text, graph) in the key's scope, with filters. A page
         holds `limit` hits; `next_cursor` gives the next ones."""
+        # A process that runs one search at a time (`memos serve --workers N` on N cores:
+        # each worker's share is one) runs it on the event loop, as a sync worker would:
+        # searches queue as requests instead of threads waiting for the search gate, and
+        # the search pays no hand-off to a worker thread and back, nor GIL turns with the
+        # loop. Other requests of this worker wait for it (a few ms; adds still run on
+        # worker threads). With more searches at once they overlap on worker threads.
+        if mem.search_limit == 1:
+            return search_page(body, who)
+        return await run_in_threadpool(search_page, body, who)
+
+    def search_page(body: wire.SearchRequest, who: Principal) -> Response:
         options = body.fields(exclude={"query", "limit", "cursor"})
         key = wire.request_key({"query": body.query, **options})
         start = wire.decode_cursor(body.cursor, key)

@@ -39,7 +39,18 @@ def run_together(work: Callable[[int, threading.Barrier], None]) -> None:
     assert not failures, failures[0]
 
 
-def test_concurrent_clients_lose_no_write(live: Any, key_for: Any, new_user: Any) -> None:
+@pytest.fixture(params=["auto", 1], ids=["searches-on-threads", "searches-on-the-loop"])
+def search_limit(request: Any, server_mem: Any) -> Any:
+    """The served store's search_concurrency for one test (1: the server runs each search
+    on its event loop), set back after it."""
+    before = server_mem.config.retrieval.search_concurrency
+    server_mem.config.retrieval.search_concurrency = request.param
+    yield request.param
+    server_mem.config.retrieval.search_concurrency = before
+
+
+def test_concurrent_clients_lose_no_write(live: Any, key_for: Any, new_user: Any,
+                                          search_limit: Any) -> None:
     import memos
 
     user = new_user()
@@ -63,6 +74,46 @@ def test_concurrent_clients_lose_no_write(live: Any, key_for: Any, new_user: Any
     assert len(ids) == THREADS * WRITES == len(set(ids))
     with memos.Client(live.url, key_for(user)) as owner:
         assert owner.stats().live == THREADS * WRITES  # the user's count: every agent's
+
+
+def test_a_server_that_searches_one_at_a_time_searches_on_its_event_loop(
+        live: Any, server_mem: Any, key_for: Any, new_user: Any, monkeypatch: Any) -> None:
+    """search_concurrency 1 (each worker of `memos serve --workers N` on N cores): the
+    search runs on the event loop, no hand-off to a worker thread; any other limit (or
+    none): on a worker thread, so that searches overlap. Same answers either way."""
+    import asyncio
+
+    from memos.parts import auto_search_limit
+
+    ran_on: list[str] = []
+    real = server_mem.search
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            ran_on.append("loop")
+        except RuntimeError:
+            ran_on.append("thread")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(server_mem, "search", spy)
+    user = new_user()
+    server_mem.add_many(["the parrot sings at dawn", "rivers run to the sea"], user)
+    before = server_mem.config.retrieval.search_concurrency
+    auto = "loop" if auto_search_limit(server_mem.backend) == 1 else "thread"
+    answers = []
+    try:
+        with httpx.Client(base_url=live.url, timeout=60, headers={
+                "Authorization": f"Bearer {key_for(user)}"}) as http:
+            for limit, where in ((1, "loop"), (2, "thread"), (None, "thread"), ("auto", auto)):
+                server_mem.config.retrieval.search_concurrency = limit
+                got = http.post("/v1/search", json={"query": "parrot rivers", "limit": 2})
+                assert got.status_code == 200, got.text
+                assert ran_on[-1] == where, limit
+                answers.append([h["cube"]["id"] for h in got.json()["items"]])
+    finally:
+        server_mem.config.retrieval.search_concurrency = before
+    assert len(answers[0]) == 2 and all(a == answers[0] for a in answers)
 
 
 def test_two_server_processes_share_one_store(tmp_path: Path) -> None:
