@@ -144,16 +144,18 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
             return
     # Several processes: this one only supervises; each worker opens the store itself
     # (memos.server.workers), after this process has closed it (FAISS files saved).
-    from memos.server.workers import ENV, serve_workers, spread_by_kernel, worker_spec
+    from memos.server.workers import ENV, hands_off_connections, serve_workers, worker_spec
 
     spec = worker_spec(store, index_dir, auth=not no_auth,
                        max_body_bytes=max_body_mb * 1024 * 1024,
                        user=default_scope.user_id if default_scope else None,
                        agent=default_scope.agent_id if default_scope else None,
                        search_concurrency=concurrency, workers=workers)
-    if spread_by_kernel():  # a socket per worker: connections spread over all of them
-        err.print(f"{workers} worker processes, a socket each", highlight=False)
-        serve_workers(workers, host.strip("[]"), port, spec)
+    if hands_off_connections():  # this process accepts; connections shared in turn
+        err.print(f"{workers} worker processes, connections handed to them in turn",
+                  highlight=False)
+        serve_workers(workers, host.strip("[]"), port, spec, on_ready=lambda n: err.print(
+            f"memos serve: {n} of {n} workers ready", highlight=False))
         return
     os.environ[ENV] = spec
     err.print(f"{workers} worker processes", highlight=False)

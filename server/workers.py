@@ -1,14 +1,15 @@
 """`memos serve --workers N`: N server processes on one port, each with its own store handle.
 
 A Python process serves one request at a time however many cores the machine has (the GIL),
-so `serve` starts N worker processes. On Linux `serve_workers` supervises them and each
-listens on a socket of its own for the port (SO_REUSEPORT: the kernel spreads connections
-over the workers); elsewhere uvicorn's supervisor starts them on one shared socket. Each
-opens the store itself through `worker_app`, the factory uvicorn imports in every worker:
-the store, the auth mode and the body limit come from one environment variable the `serve`
-command sets before starting them. Several processes on one store is a supported setup (the
-changelog orders their writes; each catches its indexes up before it reads), so the workers
-need nothing more to agree.
+so `serve` starts N worker processes. On Linux `serve_workers` supervises them: it listens on
+the port itself and hands each accepted connection to the next ready worker in turn (the
+file descriptor passed over a Unix socket, as Node's cluster module does by default), so
+kept-alive connections are shared evenly among the workers. Elsewhere uvicorn's supervisor
+starts them on one shared socket. Each opens the store itself through `worker_app`, the
+factory uvicorn imports in every worker: the store, the auth mode and the body limit come
+from one environment variable the `serve` command sets before starting them. Several
+processes on one store is a supported setup (the changelog orders their writes; each
+catches its indexes up before it reads), so the workers need nothing more to agree.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from multiprocessing.connection import wait as wait_for_any
 from typing import Any
@@ -86,25 +87,29 @@ STOP_WAIT_S = 30.0  # how long a stop waits for the workers to close their store
 RESTARTS_PER_MINUTE = 5  # more deaths of ready workers than this in a minute stop the server
 
 
-def spread_by_kernel() -> bool:
-    """True where each worker can listen on a socket of its own for one port and the kernel
-    spreads new connections over them (Linux SO_REUSEPORT)."""
-    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+def hands_off_connections() -> bool:
+    """True where `serve_workers` runs the workers: it accepts the connections and passes
+    each to a worker over a Unix socket (SCM_RIGHTS on an AF_UNIX SOCK_SEQPACKET pair),
+    which Linux has."""
+    return sys.platform.startswith("linux") and hasattr(socket, "send_fds") and hasattr(
+        socket, "SOCK_SEQPACKET")
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    """A listening socket for host:port that other workers' sockets may share (SO_REUSEPORT):
-    the kernel gives each new connection to one of them, by a hash of its addresses."""
+    """The supervisor's listening socket for host:port; StoreError when it is taken (by
+    another `memos serve`, or anything else)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
         sock.listen(2048)
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise StoreError(f"cannot listen on {host}:{port} ({exc.strerror or exc}): another "
+                         f"memos serve or program may hold it; stop it or pass another "
+                         f"--port") from None
+    sock.setblocking(False)
     return sock
 
 
@@ -124,17 +129,17 @@ def _leave(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def _worker_main(host: str, port: int, spec: str, parent: int,
+def _worker_main(channel: socket.socket, spec: str, parent: int,
                  ready: Any) -> None:  # pragma: no cover - runs in a child process
-    """One worker process: its app, then its own socket on the shared port (`ready` set),
-    then uvicorn until a signal.
+    """One worker process: its app (`ready` set once loaded), then uvicorn serving the
+    connections the supervisor hands over on `channel`, until a signal.
 
     uvicorn stops gracefully on SIGINT / SIGTERM (the app's lifespan closes the store) and
     then raises the signal again under the handler that was there before: this one, a
     clean exit instead of a KeyboardInterrupt traceback. A supervisor killed outright
-    (SIGKILL) sends SIGTERM to its workers through the kernel (PR_SET_PDEATHSIG), so none
-    is left holding the port. A memos error while starting is printed as one line and
-    ends the worker with that error's exit code."""
+    (SIGKILL) sends SIGTERM to its workers through the kernel (PR_SET_PDEATHSIG), and its
+    end of the channel closes, which stops the worker too. A memos error while starting is
+    printed as one line and ends the worker with that error's exit code."""
     import uvicorn
 
     from memos.errors import MemosError
@@ -148,70 +153,161 @@ def _worker_main(host: str, port: int, spec: str, parent: int,
     config = uvicorn.Config("memos.server.workers:worker_app", factory=True,
                             log_level="warning", access_log=False)
     try:
-        config.load()  # the app (store opened, in-memory indexes warmed) before the socket:
-        # the kernel gives connections only to workers that listen, so none waits on a start
+        config.load()  # the app (store opened, in-memory indexes warmed) before any
+        # connection comes: the supervisor hands connections only to ready workers
     except MemosError as exc:
         print(f"memos serve worker: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(exc.exit_code) from None
-    try:
-        sock = listening_socket(host, port)
-    except OSError as exc:
-        print(f"memos serve worker: cannot listen on {host}:{port} "
-              f"({exc.strerror or exc})", file=sys.stderr, flush=True)
-        raise SystemExit(1) from None
     ready.set()
-    uvicorn.Server(config).run(sockets=[sock])
+    _handed_server_class()(config, channel).run(sockets=[])
 
 
-def _port_lock(port: int) -> socket.socket:
-    """Held while a supervisor runs: a second `memos serve --workers` on the same port
-    (whose workers could join this one's SO_REUSEPORT group while either is starting)
-    stops instead. An abstract Unix socket: the kernel frees it when the process ends."""
-    lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        lock.bind(f"\0memos-serve-port-{port}")
-    except OSError:
-        lock.close()
-        raise StoreError(f"another memos serve is starting or running on port {port}; stop "
-                         f"it or pass another --port") from None
-    return lock
+def _handed_server_class() -> type:
+    """uvicorn.Server serving connections handed over on a Unix socket instead of its own
+    listening socket (made on first use: uvicorn loads only in a server)."""
+    import asyncio
+
+    import uvicorn
+
+    class HandedServer(uvicorn.Server):
+        def __init__(self, config: Any, channel: socket.socket) -> None:
+            super().__init__(config)
+            self.channel = channel
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=[])  # no socket of its own
+            if self.should_exit:
+                return
+            config, state, loop = self.config, self.server_state, asyncio.get_running_loop()
+
+            def protocol() -> asyncio.Protocol:  # as uvicorn's own listening server makes
+                return config.http_protocol_class(config=config, server_state=state,
+                                                  app_state=self.lifespan.state)
+
+            self.channel.setblocking(False)
+            loop.add_reader(self.channel.fileno(), self._take, loop, protocol)
+
+        def _take(self, loop: Any, protocol: Any) -> None:
+            """Serve every connection waiting on the channel; stop when the supervisor
+            closed its end."""
+            while True:
+                try:
+                    message, fds, _, _ = socket.recv_fds(self.channel, 16, 64)
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError:
+                    message, fds = b"", []
+                if not message and not fds:  # the supervisor is gone: stop
+                    loop.remove_reader(self.channel.fileno())
+                    self.should_exit = True
+                    return
+                for fd in fds:
+                    sock = socket.socket(fileno=fd)
+                    sock.setblocking(False)
+                    loop.create_task(loop.connect_accepted_socket(protocol, sock))
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            try:
+                asyncio.get_running_loop().remove_reader(self.channel.fileno())
+            except (ValueError, OSError):  # already closed
+                pass
+            await super().shutdown(sockets=sockets)
+
+    return HandedServer
 
 
-def serve_workers(workers: int, host: str, port: int, spec: str) -> None:
+class _Worker:
+    """A worker process, its ready event and the supervisor's end of its channel."""
+
+    def __init__(self, context: Any, spec: str) -> None:
+        self.channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.ready = context.Event()
+        self.proc = context.Process(target=_worker_main, name="memos-worker", daemon=False,
+                                    args=(theirs, spec, os.getpid(), self.ready))
+        try:
+            self.proc.start()
+        finally:
+            theirs.close()  # the worker has its copy
+        self.channel.setblocking(False)
+
+    def hand(self, conn: socket.socket) -> bool:
+        """Pass `conn` to the worker; False when it cannot take it now (not ready, gone, or
+        its channel full)."""
+        if not self.ready.is_set():
+            return False
+        try:
+            socket.send_fds(self.channel, [b"c"], [conn.fileno()])
+        except OSError:  # BlockingIOError (full), BrokenPipeError (gone), ...
+            return False
+        return True
+
+
+def serve_workers(workers: int, host: str, port: int, spec: str,
+                  on_ready: Callable[[int], None] | None = None) -> None:
     """Run `workers` server processes on host:port until SIGINT or SIGTERM (Linux).
 
-    Each worker listens on a socket of its own bound with SO_REUSEPORT, so the kernel spreads
-    the connections over the workers. With one shared socket (uvicorn's supervisor) the
-    worker that wakes first accepts every connection of a burst, and clients that keep
-    their connections open (HTTP keep-alive) may all end up on one process while the others
-    idle. A worker that ends before it is ready (app loaded, socket open) failed to start:
-    the server stops with a StoreError. A ready worker that dies is started again, up to
-    RESTARTS_PER_MINUTE times a minute."""
+    This process listens on the port and hands each new connection to the next ready worker
+    in turn, so that clients keeping their connections open (HTTP keep-alive) are shared
+    evenly: with a socket per worker (SO_REUSEPORT) the kernel picks a worker by a hash of
+    the addresses, and 8 connections landed 6 and 2 on two workers as often as not; with
+    one shared socket the worker that wakes first accepts a whole burst. A worker that ends
+    before it is ready (app loaded) failed to start: the server stops with a StoreError. A
+    ready worker that dies is started again, up to RESTARTS_PER_MINUTE times a minute; the
+    connections it held are closed with it. StoreError too when the port is taken.
+    `on_ready(n)` is called each time all n workers have become ready (at the start, and
+    after a replacement)."""
     context = multiprocessing.get_context("spawn")
-    procs: list[tuple[Any, Any]] = []  # (process, its ready event)
+    listener = listening_socket(host, port)
+    procs: list[_Worker] = []
     deaths: list[float] = []
-    lock = _port_lock(port)
+    turn = 0
+    announced = False
     previous = signal.getsignal(signal.SIGINT)
 
-    def start() -> tuple[Any, Any]:
-        ready = context.Event()
-        proc = context.Process(target=_worker_main, name="memos-worker", daemon=False,
-                               args=(host, port, spec, os.getpid(), ready))
-        proc.start()
-        return proc, ready
+    def accept_all() -> None:
+        """Hand every waiting connection to a ready worker, in turn; leave them waiting
+        while no worker can take one."""
+        nonlocal turn
+        while any(w.ready.is_set() for w in procs):
+            try:
+                conn, _ = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. too many open files: wait for the next round
+                log.warning("accepting a connection failed: %s", exc)
+                return
+            with conn:
+                for step in range(len(procs)):
+                    worker = procs[(turn + step) % len(procs)]
+                    if worker.hand(conn):
+                        turn = (turn + step + 1) % len(procs)
+                        break
+                else:
+                    log.warning("no server worker could take a connection; closed it")
 
     try:
         # Ctrl-C / SIGINT stops the server even where it was started with SIGINT ignored
         # (a background job of a non-interactive shell): as uvicorn's own supervisor does.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         for _ in range(workers):
-            procs.append(start())
+            procs.append(_Worker(context, spec))
         while True:
-            wait_for_any([p.sentinel for p, _ in procs], timeout=1.0)
-            for i, (proc, ready) in enumerate(procs):
-                if proc.is_alive():
+            # (before the first worker is ready, connections wait in the listen backlog)
+            waiting = [w.proc.sentinel for w in procs]
+            ready = sum(w.ready.is_set() for w in procs)
+            if ready:
+                waiting.append(listener)
+            if ready == len(procs) and not announced:
+                announced = True
+                if on_ready is not None:
+                    on_ready(ready)
+            if listener in wait_for_any(waiting, timeout=0.2):
+                accept_all()
+            for i, worker in enumerate(procs):
+                if worker.proc.is_alive():
                     continue
-                if not ready.is_set():
+                proc = worker.proc
+                if not worker.ready.is_set():
                     raise StoreError(f"a server worker could not start (exit code "
                                      f"{proc.exitcode}; its message is above); fix that and "
                                      "start `memos serve` again")
@@ -223,15 +319,19 @@ def serve_workers(workers: int, host: str, port: int, spec: str) -> None:
                                      f"{proc.exitcode}); see the messages above")
                 log.warning("server worker %s exited with code %s; starting another",
                             proc.pid, proc.exitcode)
-                procs[i] = start()
+                worker.channel.close()
+                procs[i] = _Worker(context, spec)
+                announced = False
     except KeyboardInterrupt:  # Ctrl-C: the workers got it too and are stopping
         pass
     finally:
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: still wait
-            _stop(p for p, _ in procs)
+            listener.close()
+            _stop(w.proc for w in procs)
         finally:
-            lock.close()
+            for w in procs:
+                w.channel.close()
             signal.signal(signal.SIGINT, previous)
 
 
@@ -251,5 +351,5 @@ def _stop(procs: Iterable[Any]) -> None:
             proc.join()
 
 
-__all__ = ["ENV", "die_with_parent", "listening_socket", "serve_workers", "spread_by_kernel",
-           "worker_app", "worker_spec"]
+__all__ = ["ENV", "die_with_parent", "hands_off_connections", "listening_socket",
+           "serve_workers", "worker_app", "worker_spec"]

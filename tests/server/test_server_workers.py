@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import select
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -93,12 +95,39 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT spreading "
-                    "and /proc are Linux's")
-def test_a_burst_of_kept_alive_connections_spreads_over_the_workers(tmp_path: Path) -> None:
-    """Each worker listens on its own SO_REUSEPORT socket: a burst of new connections
-    reaches every worker (with one shared socket the first worker awake could take them
-    all, and keep-alive clients then never use the others)."""
+def _workers(supervisor: int) -> list[int]:
+    """The worker processes of a `memos serve --workers` supervisor (its spawned children;
+    multiprocessing's resource tracker is a child too)."""
+    out = []
+    for pid in _children(supervisor):
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                out.append(pid)
+        except OSError:
+            pass
+    return sorted(out)
+
+
+def _read_until(proc: Any, text: str, seen: list[str], timeout: float = 90.0) -> None:
+    """Read the server's output line by line (kept in `seen`) until a line holds `text`."""
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in seen):
+        left = deadline - time.monotonic()
+        assert left > 0, f"no {text!r} in the output: {''.join(seen)}"
+        readable, _, _ = select.select([proc.stdout], [], [], left)
+        if readable:
+            line = proc.stdout.readline().decode(errors="replace")
+            assert line, f"the server ended: {''.join(seen)}"
+            seen.append(line)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor that hands "
+                    "connections to the workers, and /proc, are Linux's")
+def test_kept_alive_connections_are_shared_evenly_among_the_workers(tmp_path: Path) -> None:
+    """The supervisor accepts and hands each connection to the next ready worker: 32
+    kept-alive connections opened at once land 16 and 16 (a socket per worker left it to a
+    hash of the addresses, often 6 and 2 of 8; one shared socket let the first worker awake
+    take a whole burst)."""
     from memos.facade import MemOS
 
     store = str(tmp_path / "store")
@@ -107,17 +136,12 @@ def test_a_burst_of_kept_alive_connections_spreads_over_the_workers(tmp_path: Pa
     port = free_port()
     proc = start_serve_process(store, port, "--workers", "2")
     clients: list[httpx.Client] = []
+    seen: list[str] = []
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_ready(url, proc)
-        deadline = time.monotonic() + 60
-        while True:  # until both workers listen (a worker opens its socket once it is ready)
-            listening = _port_sockets(port, "0A")
-            workers = [p for p in _children(proc.pid) if _held(p, listening)]
-            if len(workers) == 2:
-                break
-            assert time.monotonic() < deadline, f"listening workers: {workers}"
-            time.sleep(0.2)
+        _read_until(proc, "2 of 2 workers ready", seen)
+        workers = _workers(proc.pid)
+        assert len(workers) == 2, workers
         headers = {"Authorization": f"Bearer {secret}"}
         clients = [httpx.Client(base_url=url, headers=headers, timeout=60) for _ in range(32)]
         with concurrent.futures.ThreadPoolExecutor(32) as pool:
@@ -125,61 +149,63 @@ def test_a_burst_of_kept_alive_connections_spreads_over_the_workers(tmp_path: Pa
         assert codes == [200] * 32
         established = _port_sockets(port, "01")
         held = {pid: _held(pid, established) for pid in workers}
-        assert sum(held.values()) == 32, held
-        assert all(n > 0 for n in held.values()), held
+        assert sorted(held.values()) == [16, 16], held
+        assert _held(proc.pid, established) == 0  # the supervisor keeps none
     finally:
         for c in clients:
             c.close()
-        out = stop(proc)
+        out = "".join(seen) + stop(proc)
     assert "Traceback" not in out, out
-    assert "2 worker processes, a socket each" in out
+    assert "2 worker processes, connections handed to them in turn" in out
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor with a "
-                    "socket per worker is Linux's")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor that hands "
+                    "connections to the workers is Linux's")
 def test_a_worker_that_cannot_start_stops_the_server_with_an_error(tmp_path: Path) -> None:
+    import signal
+    import socket
+
     from memos.errors import StoreError
     from memos.server.workers import serve_workers, worker_spec
 
     spec = worker_spec(str(tmp_path / "no-such-store"), None, auth=True, max_body_bytes=1024,
                        user=None, agent=None)
-    import signal
-
-    from memos.server.workers import _port_lock
-
     port = free_port()
     before = signal.getsignal(signal.SIGINT)
     with pytest.raises(StoreError, match=r"a server worker could not start \(exit code \d"):
         serve_workers(2, "127.0.0.1", port, spec)
     assert signal.getsignal(signal.SIGINT) is before  # Ctrl-C handling is given back
-    _port_lock(port).close()  # and the port's lock
+    with socket.socket() as again:  # and the port
+        again.bind(("127.0.0.1", port))
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor with a "
-                    "socket per worker is Linux's")
-def test_a_second_supervisor_on_the_same_port_stops(tmp_path: Path) -> None:
-    """Workers of two supervisors on one port would share it (SO_REUSEPORT) once both
-    listen; the second stops before it starts any worker, even while the first is still
-    starting (no socket listens yet)."""
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor that hands "
+                    "connections to the workers is Linux's")
+def test_a_second_server_on_the_same_port_stops(tmp_path: Path) -> None:
+    """The supervisor listens on the port before it starts any worker: a second `memos
+    serve --workers` on a port in use stops at once with an error naming it."""
+    import signal
+
     from memos.errors import StoreError
-    from memos.server.workers import _port_lock, serve_workers
+    from memos.server.workers import listening_socket, serve_workers
 
     port = free_port()
-    held = _port_lock(port)
+    before = signal.getsignal(signal.SIGINT)
+    held = listening_socket("127.0.0.1", port)
     try:
-        with pytest.raises(StoreError, match=f"another memos serve is starting or running on "
-                                             f"port {port}"):
+        with pytest.raises(StoreError, match=f"cannot listen on 127.0.0.1:{port}"):
             serve_workers(2, "127.0.0.1", port, "{}")
     finally:
         held.close()
-    _port_lock(port).close()  # free again once the holder closed it
+    assert signal.getsignal(signal.SIGINT) is before
+    listening_socket("127.0.0.1", port).close()  # free again once the holder closed it
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc "
                     "are Linux's")
 def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
     """SIGKILL gives the supervisor no chance to stop its workers: the kernel sends them
-    SIGTERM (PR_SET_PDEATHSIG), so none is left holding the port and the store."""
+    SIGTERM (PR_SET_PDEATHSIG), so none is left holding the store."""
     import signal
 
     from memos.facade import MemOS
@@ -189,17 +215,16 @@ def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
     port = free_port()
     proc = start_serve_process(store, port, "--workers", "2")
     workers: list[int] = []
+    seen: list[str] = []
     try:
-        wait_ready(f"http://127.0.0.1:{port}", proc)
-        deadline = time.monotonic() + 60
-        while len(workers := [p for p in _children(proc.pid)
-                              if _held(p, _port_sockets(port, "0A"))]) < 2:
-            assert time.monotonic() < deadline, f"listening workers: {workers}"
-            time.sleep(0.2)
+        _read_until(proc, "2 of 2 workers ready", seen)
+        workers = _workers(proc.pid)
+        assert len(workers) == 2, workers
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        deadline = time.monotonic() + 60
         while any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in workers):
-            assert time.monotonic() < deadline + 30, "a worker outlived its supervisor"
+            assert time.monotonic() < deadline, "a worker outlived its supervisor"
             time.sleep(0.2)
     finally:
         for pid in workers:  # a worker left over holds the output pipe stop() reads to its end
@@ -217,32 +242,41 @@ def _state(pid: int) -> str:
         return "Z"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor with a "
-                    "socket per worker and /proc are Linux's")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor that hands "
+                    "connections to the workers, and /proc, are Linux's")
 def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
+    """A ready worker killed is started again; once ready it takes its turn of the new
+    connections."""
     import signal
 
     from memos.facade import MemOS
 
     store = str(tmp_path / "store")
-    MemOS.open(store).close()
+    with MemOS.open(store) as mem:
+        secret = mem.create_key("alice")[1]
     port = free_port()
     proc = start_serve_process(store, port, "--workers", "2")
+    seen: list[str] = []
+    clients: list[httpx.Client] = []
     try:
-        wait_ready(f"http://127.0.0.1:{port}", proc)
-        deadline = time.monotonic() + 90
-
-        def listening() -> list[int]:
-            return [p for p in _children(proc.pid) if _held(p, _port_sockets(port, "0A"))]
-
-        while len(first := listening()) < 2:
-            assert time.monotonic() < deadline, f"listening workers: {first}"
-            time.sleep(0.2)
+        _read_until(proc, "2 of 2 workers ready", seen)
+        first = _workers(proc.pid)
         os.kill(first[0], signal.SIGKILL)
-        while len(now := listening()) < 2 or first[0] in now:
-            assert time.monotonic() < deadline, f"listening workers: {now}"
-            time.sleep(0.2)
-        assert first[1] in now and proc.poll() is None
+        _read_until(proc, "starting another", seen)
+        del seen[:]
+        _read_until(proc, "2 of 2 workers ready", seen)
+        now = _workers(proc.pid)
+        assert len(now) == 2 and first[1] in now and first[0] not in now
+        assert proc.poll() is None
+        headers = {"Authorization": f"Bearer {secret}"}
+        clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers,
+                                timeout=60) for _ in range(8)]
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(lambda c: c.get("/v1/stats").status_code, clients))
+        assert codes == [200] * 8
+        established = _port_sockets(port, "01")
+        assert sorted(_held(pid, established) for pid in now) == [4, 4]
     finally:
-        out = stop(proc)
-    assert "starting another" in out
+        for c in clients:
+            c.close()
+        stop(proc)
