@@ -447,7 +447,7 @@ class _Server:
         import httpx
 
         # the server's own rule (its workers use it too): the bench runs `memos serve`
-        from memos.server.workers import die_with_parent
+        from memos.server.workers import die_with_parent, hands_off_connections
 
         port = _free_loopback_port()
         cmd = [sys.executable, "-c", "from memos.cli.app import main; main()", "serve",
@@ -460,11 +460,18 @@ class _Server:
             cmd, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=env,
             preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
         self.url = url = f"http://127.0.0.1:{port}"
+        # With several workers on Linux the first ready one already answers: the runs wait
+        # for all (the supervisor says so), else their connections would all go to it.
+        every = (f"{self.workers} of {self.workers} workers ready"
+                 if self.workers > 1 and hands_off_connections() else "")
         try:
             while time.perf_counter() - start < SERVER_START_S:
                 if self.proc.poll() is not None:
                     raise StoreError(f"`memos serve` exited with code {self.proc.returncode} "
                                      f"before answering: {self._output()}")
+                if every and every not in self._output(tail=1 << 20):
+                    time.sleep(0.1)
+                    continue
                 try:
                     if httpx.get(url + "/healthz", timeout=2.0,
                                  trust_env=False).status_code == 200:
@@ -478,9 +485,10 @@ class _Server:
             self.__exit__(None, None, None)
             raise
 
-    def _output(self) -> str:
+    def _output(self, tail: int = 500) -> str:
+        """The server's output so far, whitespace folded, its last `tail` characters."""
         self.log.seek(0)
-        return " ".join(self.log.read().decode("utf-8", "replace").split())[-500:]
+        return " ".join(self.log.read().decode("utf-8", "replace").split())[-tail:]
 
     def __exit__(self, *exc: object) -> None:
         proc, self.proc = self.proc, None

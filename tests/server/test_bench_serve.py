@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,31 @@ def test_tiny_serve_bench_measures_both_modes_and_stops_the_server(tmp_path: Pat
         assert mem.stats().cubes == 30 + 2 * (3 + 2 * 5)
         assert mem.list_keys("bench")  # the key the served runs used
     assert set(_live_children()) - before == set()  # `memos serve` was stopped
+
+
+def test_with_workers_the_runs_wait_for_every_worker(tmp_path: Path, monkeypatch: Any) -> None:
+    """--workers 2: the bench starts its runs once the server says all workers are ready
+    (else the first run's connections would all go to the first one ready), and its served
+    calls succeed through both."""
+    import sys
+
+    import memos.bench.serve as bench
+
+    monkeypatch.setattr(bench, "SERVER_START_S", 120.0)
+    waited: list[str] = []
+    real = bench._Server._output
+
+    def output(self: Any, tail: int = 500) -> str:
+        text = real(self, tail)
+        waited.append(text)
+        return text
+
+    monkeypatch.setattr(bench._Server, "_output", output)
+    report = bench.run_serve_bench(20, clients=(2,), requests=4, seconds=30, k=3,
+                                   batch_size=10, store_dir=tmp_path / "store", workers=2)
+    assert all(p.errors == 0 and p.requests == 4 for p in report.points)
+    if sys.platform.startswith("linux"):
+        assert any("2 of 2 workers ready" in text for text in waited)
 
 
 def _live_children() -> list[int]:
