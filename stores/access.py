@@ -24,8 +24,9 @@ RETRY_AFTER_S = 5.0  # after a failed background batch, the next waits at least 
 class AccessBuffer:
     """Access statistics (hits, last access) of reads, written in batches.
 
-    Searches stay read-only transactions: counts gather here and go to SQL in one
-    executemany once `limit` cubes wait, and on flush (close, stats, export). A crash loses
+    Searches stay read-only transactions: counts gather here and go to SQL in one batch
+    once `limit` cubes wait (on SQLite 3.33+ one `UPDATE ... FROM (VALUES ...)` statement per
+    UPDATE_CHUNK counts, else executemany), and on flush (close, stats, export). A crash loses
     at most the unwritten counts, never a memory.
 
     The batch a full buffer starts is written by a background thread, not by the search
