@@ -129,10 +129,11 @@ def _leave(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def _worker_main(channel: socket.socket, spec: str, parent: int,
-                 ready: Any) -> None:  # pragma: no cover - runs in a child process
-    """One worker process: its app (`ready` set once loaded), then uvicorn serving the
-    connections the supervisor hands over on `channel`, until a signal.
+def _worker_main(channel: socket.socket, spec: str,
+                 parent: int) -> None:  # pragma: no cover - runs in a child process
+    """One worker process: its app, then uvicorn serving the connections the supervisor
+    hands over on `channel` (READY sent there once uvicorn has started: app loaded, its
+    lifespan started), until a signal.
 
     uvicorn stops gracefully on SIGINT / SIGTERM (the app's lifespan closes the store) and
     then raises the signal again under the handler that was there before: this one, a
@@ -162,8 +163,10 @@ def _worker_main(channel: socket.socket, spec: str, parent: int,
     except MemosError as exc:
         print(f"memos serve worker: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(exc.exit_code) from None
-    ready.set()
     _handed_server_class()(config, channel).run(sockets=[])
+
+
+READY = b"ready"  # a worker's one message to the supervisor, once it serves
 
 
 def _handed_server_class() -> type:
@@ -177,6 +180,7 @@ def _handed_server_class() -> type:
         def __init__(self, config: Any, channel: socket.socket) -> None:
             super().__init__(config)
             self.channel = channel
+            self.connecting: set[asyncio.Task[Any]] = set()
 
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=[])  # no socket of its own
@@ -190,58 +194,101 @@ def _handed_server_class() -> type:
 
             self.channel.setblocking(False)
             loop.add_reader(self.channel.fileno(), self._take, loop, protocol)
+            self.channel.send(READY)  # started: the supervisor may hand connections now
 
         def _take(self, loop: Any, protocol: Any) -> None:
             """Serve every connection waiting on the channel; stop when the supervisor
             closed its end."""
             while True:
                 try:
-                    message, fds, _, _ = socket.recv_fds(self.channel, 16, 64)
+                    message, fds, flags, _ = socket.recv_fds(self.channel, 16, 64)
                 except (BlockingIOError, InterruptedError):
                     return
                 except OSError:
-                    message, fds = b"", []
-                if not message and not fds:  # the supervisor is gone: stop
+                    message, fds, flags = b"", [], 0
+                if flags & socket.MSG_CTRUNC:  # at its open-file limit: the kernel dropped
+                    log.warning("a connection handed to this worker was lost: too many "
+                                "open files")
+                if not message and not fds:  # the supervisor is gone (or this worker
+                    # stops, below): no more connections
                     loop.remove_reader(self.channel.fileno())
                     self.should_exit = True
                     return
                 for fd in fds:
                     sock = socket.socket(fileno=fd)
                     sock.setblocking(False)
-                    loop.create_task(loop.connect_accepted_socket(protocol, sock))
+                    task = loop.create_task(loop.connect_accepted_socket(protocol, sock))
+                    self.connecting.add(task)
+                    task.add_done_callback(self._connected)
+
+        def _connected(self, task: asyncio.Task[Any]) -> None:
+            self.connecting.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                log.warning("a handed connection could not be served: %s", task.exception())
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            # Told to stop: take no new connection (the supervisor's next hand-off to this
+            # worker fails and goes to another), serve those already handed, then stop.
+            try:
+                self.channel.shutdown(socket.SHUT_RD)  # (those queued stay readable)
+            except OSError:
+                pass
+            super().handle_exit(sig, frame)
 
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
             try:
                 asyncio.get_running_loop().remove_reader(self.channel.fileno())
             except (ValueError, OSError):  # already closed
                 pass
+            self.channel.close()  # connections still queued there are closed with it
             await super().shutdown(sockets=sockets)
 
     return HandedServer
 
 
 class _Worker:
-    """A worker process, its ready event and the supervisor's end of its channel."""
+    """A worker process and the supervisor's end of its channel (which the worker says
+    READY on once it serves, and which the supervisor hands connections over)."""
 
     def __init__(self, context: Any, spec: str) -> None:
         self.channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.ready = context.Event()
+        self.ready = False  # serving and taking connections
+        self.served = False  # was ready once (its death is then no failure to start)
         self.proc = context.Process(target=_worker_main, name="memos-worker", daemon=False,
-                                    args=(theirs, spec, os.getpid(), self.ready))
+                                    args=(theirs, spec, os.getpid()))
         try:
             self.proc.start()
+        except BaseException:
+            self.channel.close()
+            raise
         finally:
             theirs.close()  # the worker has its copy
         self.channel.setblocking(False)
 
+    def fileno(self) -> int:  # (waited on for READY, or for the end of the channel)
+        return self.channel.fileno()
+
+    def read(self) -> None:
+        """Take the worker's message: READY, or the end of the channel (it stops)."""
+        try:
+            message = self.channel.recv(16)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            message = b""
+        self.ready = message == READY
+
     def hand(self, conn: socket.socket) -> bool:
-        """Pass `conn` to the worker; False when it cannot take it now (not ready, gone, or
-        its channel full)."""
-        if not self.ready.is_set():
+        """Pass `conn` to the worker; False when it cannot take it now (not ready, stopping
+        or gone, or its channel full)."""
+        if not self.ready:
             return False
         try:
             socket.send_fds(self.channel, [b"c"], [conn.fileno()])
-        except OSError:  # BlockingIOError (full), BrokenPipeError (gone), ...
+        except BlockingIOError:  # its channel is full: it is busy; try another
+            return False
+        except OSError:  # stopping or gone: no more connections for it
+            self.ready = False
             return False
         return True
 
@@ -254,40 +301,69 @@ def serve_workers(workers: int, host: str, port: int, spec: str,
     in turn, so that clients keeping their connections open (HTTP keep-alive) are shared
     evenly: with a socket per worker (SO_REUSEPORT) the kernel picks a worker by a hash of
     the addresses, and 8 connections landed 6 and 2 on two workers as often as not; with
-    one shared socket the worker that wakes first accepts a whole burst. A worker that ends
-    before it is ready (app loaded) failed to start: the server stops with a StoreError. A
-    ready worker that dies is started again, up to RESTARTS_PER_MINUTE times a minute; the
-    connections it held are closed with it. StoreError too when the port is taken.
-    `on_ready(n)` is called each time all n workers have become ready (at the start, and
-    after a replacement)."""
+    one shared socket the worker that wakes first accepts a whole burst. A connection no
+    worker can take (none ready, or every one busy with a full channel) waits here, and the
+    others in the listen backlog, until one can. A worker that ends before it is ready
+    (serving) failed to start: the server stops with a StoreError. A ready worker that dies
+    is started again, up to RESTARTS_PER_MINUTE times a minute; the connections it held are
+    closed with it. A worker told to stop takes no more connections. StoreError too when
+    the port is taken. `on_ready(n)` is called each time all n workers have become ready
+    (at the start, and after a replacement)."""
     context = multiprocessing.get_context("spawn")
     listener = listening_socket(host, port)
     procs: list[_Worker] = []
     deaths: list[float] = []
     turn = 0
+    waiting_conn: socket.socket | None = None  # accepted, not yet taken by any worker
     announced = False
     previous = signal.getsignal(signal.SIGINT)
 
-    def accept_all() -> None:
-        """Hand every waiting connection to a ready worker, in turn; leave them waiting
-        while no worker can take one."""
-        nonlocal turn
-        while any(w.ready.is_set() for w in procs):
-            try:
-                conn, _ = listener.accept()
-            except (BlockingIOError, InterruptedError):
+    def hand_out() -> None:
+        """Hand the waiting connection, then every new one, to the ready workers in turn;
+        stop at the first that none can take (it waits for the next round)."""
+        nonlocal turn, waiting_conn
+        while True:
+            if waiting_conn is None:
+                try:
+                    waiting_conn, _ = listener.accept()
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError as exc:  # e.g. too many open files: wait a little
+                    log.warning("accepting a connection failed: %s", exc)
+                    time.sleep(0.1)
+                    return
+            for step in range(len(procs)):
+                if procs[(turn + step) % len(procs)].hand(waiting_conn):
+                    turn = (turn + step + 1) % len(procs)
+                    waiting_conn.close()
+                    waiting_conn = None
+                    break
+            else:
                 return
-            except OSError as exc:  # e.g. too many open files: wait for the next round
-                log.warning("accepting a connection failed: %s", exc)
-                return
-            with conn:
-                for step in range(len(procs)):
-                    worker = procs[(turn + step) % len(procs)]
-                    if worker.hand(conn):
-                        turn = (turn + step + 1) % len(procs)
-                        break
-                else:
-                    log.warning("no server worker could take a connection; closed it")
+
+    def reap() -> None:
+        """Start again a ready worker that died; stop the server when one died before it
+        was ready, or too many died."""
+        nonlocal announced
+        for i, worker in enumerate(procs):
+            if worker.proc.is_alive():
+                continue
+            proc = worker.proc
+            if not worker.ready and not worker.served:
+                raise StoreError(f"a server worker could not start (exit code "
+                                 f"{proc.exitcode}; its message is above); fix that and "
+                                 "start `memos serve` again")
+            now = time.monotonic()
+            deaths[:] = [t for t in deaths if now - t < 60.0] + [now]
+            if len(deaths) > RESTARTS_PER_MINUTE:
+                raise StoreError(f"server workers died {len(deaths)} times within a "
+                                 "minute (the last with exit code "
+                                 f"{proc.exitcode}); see the messages above")
+            log.warning("server worker %s exited with code %s; starting another",
+                        proc.pid, proc.exitcode)
+            worker.channel.close()
+            procs[i] = _Worker(context, spec)
+            announced = False
 
     try:
         # Ctrl-C / SIGINT stops the server even where it was started with SIGINT ignored
@@ -296,41 +372,35 @@ def serve_workers(workers: int, host: str, port: int, spec: str,
         for _ in range(workers):
             procs.append(_Worker(context, spec))
         while True:
-            # (before the first worker is ready, connections wait in the listen backlog)
-            waiting = [w.proc.sentinel for w in procs]
-            ready = sum(w.ready.is_set() for w in procs)
-            if ready:
-                waiting.append(listener)
+            reap()
+            ready = sum(w.ready for w in procs)
             if ready == len(procs) and not announced:
                 announced = True
                 if on_ready is not None:
-                    on_ready(ready)
-            if listener in wait_for_any(waiting, timeout=0.2):
-                accept_all()
-            for i, worker in enumerate(procs):
-                if worker.proc.is_alive():
-                    continue
-                proc = worker.proc
-                if not worker.ready.is_set():
-                    raise StoreError(f"a server worker could not start (exit code "
-                                     f"{proc.exitcode}; its message is above); fix that and "
-                                     "start `memos serve` again")
-                now = time.monotonic()
-                deaths[:] = [t for t in deaths if now - t < 60.0] + [now]
-                if len(deaths) > RESTARTS_PER_MINUTE:
-                    raise StoreError(f"server workers died {len(deaths)} times within a "
-                                     "minute (the last with exit code "
-                                     f"{proc.exitcode}); see the messages above")
-                log.warning("server worker %s exited with code %s; starting another",
-                            proc.pid, proc.exitcode)
-                worker.channel.close()
-                procs[i] = _Worker(context, spec)
-                announced = False
+                    try:
+                        on_ready(ready)
+                    except Exception as exc:  # noqa: BLE001 - a report, not the server
+                        log.warning("could not report the workers ready: %s", exc)
+            # New connections are accepted while some worker is ready and none waits
+            # here (before that they wait in the listen backlog); a waiting one is tried
+            # again each round.
+            watch: list[Any] = [w.proc.sentinel for w in procs] + procs
+            if ready and waiting_conn is None:
+                watch.append(listener)
+            found = wait_for_any(watch, timeout=0.05 if waiting_conn is not None else 1.0)
+            for worker in procs:
+                if worker in found:
+                    worker.read()
+                    worker.served = worker.served or worker.ready
+            if waiting_conn is not None or listener in found:
+                hand_out()
     except KeyboardInterrupt:  # Ctrl-C: the workers got it too and are stopping
         pass
     finally:
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: still wait
+            if waiting_conn is not None:
+                waiting_conn.close()
             listener.close()
             _stop(w.proc for w in procs)
         finally:

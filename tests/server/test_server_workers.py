@@ -108,17 +108,25 @@ def _workers(supervisor: int) -> list[int]:
     return sorted(out)
 
 
-def _read_until(proc: Any, text: str, seen: list[str], timeout: float = 90.0) -> None:
-    """Read the server's output line by line (kept in `seen`) until a line holds `text`."""
-    deadline = time.monotonic() + timeout
-    while not any(text in line for line in seen):
-        left = deadline - time.monotonic()
-        assert left > 0, f"no {text!r} in the output: {''.join(seen)}"
-        readable, _, _ = select.select([proc.stdout], [], [], left)
-        if readable:
-            line = proc.stdout.readline().decode(errors="replace")
-            assert line, f"the server ended: {''.join(seen)}"
-            seen.append(line)
+class _Output:
+    """The server's output, read from its pipe's file descriptor (no Python buffer, which
+    select() would not see into) as it comes."""
+
+    def __init__(self, proc: Any) -> None:
+        self.proc, self.text, self.at = proc, "", 0
+
+    def wait_for(self, text: str, timeout: float = 90.0) -> None:
+        """Read until `text` appears after the previous match."""
+        deadline = time.monotonic() + timeout
+        while (found := self.text.find(text, self.at)) < 0:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no {text!r} in the output: {self.text}"
+            readable, _, _ = select.select([self.proc.stdout], [], [], left)
+            if readable:
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+                assert chunk, f"the server ended: {self.text}"
+                self.text += chunk.decode(errors="replace")
+        self.at = found + len(text)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor that hands "
@@ -136,10 +144,10 @@ def test_kept_alive_connections_are_shared_evenly_among_the_workers(tmp_path: Pa
     port = free_port()
     proc = start_serve_process(store, port, "--workers", "2")
     clients: list[httpx.Client] = []
-    seen: list[str] = []
+    seen = _Output(proc)
     try:
         url = f"http://127.0.0.1:{port}"
-        _read_until(proc, "2 of 2 workers ready", seen)
+        seen.wait_for("2 of 2 workers ready")
         workers = _workers(proc.pid)
         assert len(workers) == 2, workers
         headers = {"Authorization": f"Bearer {secret}"}
@@ -154,7 +162,7 @@ def test_kept_alive_connections_are_shared_evenly_among_the_workers(tmp_path: Pa
     finally:
         for c in clients:
             c.close()
-        out = "".join(seen) + stop(proc)
+        out = seen.text + stop(proc)
     assert "Traceback" not in out, out
     assert "2 worker processes, connections handed to them in turn" in out
 
@@ -215,9 +223,9 @@ def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
     port = free_port()
     proc = start_serve_process(store, port, "--workers", "2")
     workers: list[int] = []
-    seen: list[str] = []
+    seen = _Output(proc)
     try:
-        _read_until(proc, "2 of 2 workers ready", seen)
+        seen.wait_for("2 of 2 workers ready")
         workers = _workers(proc.pid)
         assert len(workers) == 2, workers
         proc.send_signal(signal.SIGKILL)
@@ -256,15 +264,14 @@ def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
         secret = mem.create_key("alice")[1]
     port = free_port()
     proc = start_serve_process(store, port, "--workers", "2")
-    seen: list[str] = []
+    seen = _Output(proc)
     clients: list[httpx.Client] = []
     try:
-        _read_until(proc, "2 of 2 workers ready", seen)
+        seen.wait_for("2 of 2 workers ready")
         first = _workers(proc.pid)
         os.kill(first[0], signal.SIGKILL)
-        _read_until(proc, "starting another", seen)
-        del seen[:]
-        _read_until(proc, "2 of 2 workers ready", seen)
+        seen.wait_for("starting another")
+        seen.wait_for("2 of 2 workers ready")
         now = _workers(proc.pid)
         assert len(now) == 2 and first[1] in now and first[0] not in now
         assert proc.poll() is None
@@ -279,4 +286,50 @@ def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
     finally:
         for c in clients:
             c.close()
+        stop(proc)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor that hands "
+                    "connections to the workers, and /proc, are Linux's")
+def test_a_worker_told_to_stop_takes_no_new_connection(tmp_path: Path) -> None:
+    """A worker that got SIGTERM finishes the request it is serving; the connections that
+    come meanwhile go to the other worker (before, the supervisor kept handing them to the
+    stopping one, which closed them unanswered)."""
+    import signal
+    import socket
+
+    from memos.facade import MemOS
+
+    store = str(tmp_path / "store")
+    with MemOS.open(store) as mem:
+        secret = mem.create_key("alice")[1]
+    port = free_port()
+    proc = start_serve_process(store, port, "--workers", "2")
+    seen = _Output(proc)
+    opened: list[socket.socket] = []
+    try:
+        seen.wait_for("2 of 2 workers ready")
+        workers = _workers(proc.pid)
+        slow = socket.create_connection(("127.0.0.1", port))  # an import, its body unsent
+        opened.append(slow)
+        slow.sendall(f"POST /v1/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {secret}"
+                     "\r\nContent-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n"
+                     .encode())
+        deadline = time.monotonic() + 60
+        while not (busy := [p for p in workers if _held(p, _port_sockets(port, "01"))]):
+            assert time.monotonic() < deadline, "the slow request reached no worker"
+            time.sleep(0.1)
+        os.kill(busy[0], signal.SIGTERM)  # it waits for the import before it exits
+        time.sleep(1)  # lets its stop begin (the answers below do not depend on it)
+        answers = []
+        for _ in range(6):
+            with socket.create_connection(("127.0.0.1", port)) as s:
+                s.settimeout(60)
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                answers.append(s.recv(100).split(b"\r\n")[0])
+        assert answers == [b"HTTP/1.1 200 OK"] * 6
+        slow.sendall(b"\n" * 1000)  # the import ends; the stopped worker may exit now
+    finally:
+        for s in opened:
+            s.close()
         stop(proc)
