@@ -310,6 +310,14 @@ class MemOS:
         "auto" resolved); None: no limit."""
         return self._store.search_limit()
 
+    def can_search_at_once(self) -> bool:
+        """Whether a search started now would most likely not wait: no other search of this
+        process under way or waiting, no index upkeep (reindex, repair) holding the indexes,
+        and no commit to the database since the last call (after one, a search may first
+        catch up with other processes' writes). A server runs such a search on its event
+        loop (memos serve --workers N); the answer never changes what a search finds."""
+        return self._store.search_at_once()
+
     @property
     def location(self) -> str:
         """The folder or URL the store was opened from."""

@@ -110,6 +110,11 @@ class FairGate:
         with self._lock:
             return len(self._waiting)
 
+    def idle(self) -> bool:
+        """Nobody holds a place and nobody waits for one."""
+        with self._lock:
+            return self._inside == 0 and not self._waiting
+
     def _enter(self, limit: int) -> None:
         with self._lock:
             self._limit = limit
@@ -400,6 +405,20 @@ class StoreParts:
             raise InvalidInputError(f"retrieval.search_concurrency must be \"auto\", an "
                                     f"integer of at least 1 or None, got {limit!r:.40}")
         return limit
+
+    def search_at_once(self) -> bool:
+        """Whether a search started now would most likely run straight through: no search
+        of this process under way or waiting for a place, the indexes not held by upkeep (a
+        rebuild, a repair), and no commit to the database since the last look
+        (`Repository.changed_since_look`), after which the search may first catch its
+        indexes up, embedding what other processes wrote. A hint for where to run it (a
+        server's event loop, or a thread): what it finds does not depend on it."""
+        if not self._search_gate.idle():
+            return False
+        if not self.index_lock.acquire(blocking=False):
+            return False
+        self.index_lock.release()
+        return not self.repo.changed_since_look()
 
     @contextmanager
     def searching(self) -> Iterator[None]:

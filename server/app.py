@@ -576,8 +576,12 @@ def create_app(mem: MemOS, *, auth: bool = True,
         # searches queue as requests instead of threads waiting for the search gate, and
         # the search pays no hand-off to a worker thread and back, nor GIL turns with the
         # loop. Other requests of this worker wait for it (a few ms; adds still run on
-        # worker threads). With more searches at once they overlap on worker threads.
-        if mem.search_limit == 1:
+        # worker threads). Only a search that can start at once does so: one that would
+        # wait (another search under way, a reindex holding the indexes) or may first
+        # catch up with writes (the database changed since the last look) runs on a
+        # worker thread, so that it never stalls the loop. With more searches at once
+        # they overlap on worker threads.
+        if mem.search_limit == 1 and mem.can_search_at_once():
             return search_page(body, who)
         return await run_in_threadpool(search_page, body, who)
 

@@ -258,3 +258,37 @@ def test_close_while_a_worker_embeds_does_not_deadlock(tmp_path: Any) -> None:
     assert not closer.is_alive() and not searcher.is_alive()
     assert searched and searched[0]
     mem.close()
+
+
+def test_can_search_at_once_says_when_a_search_would_wait(tmp_path: Any) -> None:
+    """The hint a server uses to run a search on its event loop: no while another search
+    holds the place, while upkeep holds the indexes, or once after the database changed
+    (the search may have writes of another handle to catch up); yes otherwise."""
+    with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
+        mem.add_many(FACTS, scope="u")
+        mem.can_search_at_once()  # a first look: the store was just written
+        assert mem.can_search_at_once()
+        with mem._store.searching():
+            assert not mem.can_search_at_once()
+        held = threading.Event()
+        done = threading.Event()
+
+        def upkeep() -> None:
+            with mem._store.index_lock:
+                held.set()
+                done.wait(30)
+
+        worker = threading.Thread(target=upkeep)
+        worker.start()
+        try:
+            assert held.wait(30)
+            assert not mem.can_search_at_once()
+        finally:
+            done.set()
+            worker.join()
+        assert mem.can_search_at_once()
+        with MemOS.open(tmp_path / "s", embedder="hashing") as other:  # another handle
+            other.add("the heron nests by the lake", scope="u")
+        assert not mem.can_search_at_once()  # changed: may need a catch-up
+        assert mem.search("heron", scope="u")[0].cube.content.startswith("the heron")
+        assert mem.can_search_at_once()

@@ -78,9 +78,10 @@ def test_concurrent_clients_lose_no_write(live: Any, key_for: Any, new_user: Any
 
 def test_a_server_that_searches_one_at_a_time_searches_on_its_event_loop(
         live: Any, server_mem: Any, key_for: Any, new_user: Any, monkeypatch: Any) -> None:
-    """search_concurrency 1 (each worker of `memos serve --workers N` on N cores): the
-    search runs on the event loop, no hand-off to a worker thread; any other limit (or
-    none): on a worker thread, so that searches overlap. Same answers either way."""
+    """search_concurrency 1 (each worker of `memos serve --workers N` on N cores): a search
+    that can start at once runs on the event loop, no hand-off to a worker thread; any
+    other limit (or none): on a worker thread, so that searches overlap. Same answers
+    either way."""
     import asyncio
 
     from memos.parts import auto_search_limit
@@ -107,10 +108,18 @@ def test_a_server_that_searches_one_at_a_time_searches_on_its_event_loop(
                 "Authorization": f"Bearer {key_for(user)}"}) as http:
             for limit, where in ((1, "loop"), (2, "thread"), (None, "thread"), ("auto", auto)):
                 server_mem.config.retrieval.search_concurrency = limit
+                http.post("/v1/search", json={"query": "warm", "limit": 1})  # (a first look)
                 got = http.post("/v1/search", json={"query": "parrot rivers", "limit": 2})
                 assert got.status_code == 200, got.text
                 assert ran_on[-1] == where, limit
                 answers.append([h["cube"]["id"] for h in got.json()["items"]])
+            # A search that could not start at once (another under way, a reindex, writes
+            # to catch up) runs on a thread even then, so that it never stalls the loop.
+            server_mem.config.retrieval.search_concurrency = 1
+            monkeypatch.setattr(server_mem, "can_search_at_once", lambda: False)
+            got = http.post("/v1/search", json={"query": "parrot rivers", "limit": 2})
+            assert got.status_code == 200 and ran_on[-1] == "thread"
+            answers.append([h["cube"]["id"] for h in got.json()["items"]])
     finally:
         server_mem.config.retrieval.search_concurrency = before
     assert len(answers[0]) == 2 and all(a == answers[0] for a in answers)
