@@ -134,7 +134,11 @@ class RetrievalConfig(_Settings):
     # (`memos serve --workers N` shares the cores among its N processes: auto_search_limit).
     # Eight callers searching a 100k store on two cores: p95 42-48 -> 30-31 ms in-process,
     # 63-71 -> 46-51 ms through `memos serve` (`memos bench serve --n 100000 --json`;
-    # docs/BENCHMARKS.md, "searches take turns").
+    # docs/BENCHMARKS.md, "searches take turns"). It also bounds the cores one search may
+    # spread over: the dense half goes to a worker thread only while fewer searches than
+    # this (and than the cores) are under way (StoreParts.start_dense); with 1 a search
+    # runs on its caller's thread, and a server runs one that can start at once on its
+    # event loop.
     search_concurrency: Annotated[int, Field(ge=1)] | Literal["auto"] | None = "auto"
 
 
