@@ -140,8 +140,11 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
             err.print("[yellow]no API key yet[/yellow]: create one with `memos keys create "
                       "--user ID` (every request needs one)", highlight=False)
         if workers == 1:
+            # One search at a time runs on the event loop (server/app.py): asyncio's own
+            # loop then, which served kept-alive connections in turn where uvloop did not
+            # (memos.server.workers).
             uvicorn.run(web, host=host.strip("[]"), port=port, log_level="warning",
-                        access_log=False)
+                        access_log=False, loop="asyncio" if mem.search_limit == 1 else "auto")
             return
     # Several processes: this one only supervises; each worker opens the store itself
     # (memos.server.workers), after this process has closed it (FAISS files saved).
@@ -161,7 +164,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     os.environ[ENV] = spec
     err.print(f"{workers} worker processes", highlight=False)
     uvicorn.run("memos.server.workers:worker_app", factory=True, workers=workers,
-                host=host.strip("[]"), port=port, log_level="warning", access_log=False)
+                host=host.strip("[]"), port=port, log_level="warning", access_log=False,
+                loop="asyncio")  # as serve_workers' workers (memos.server.workers)
 
 
 @keys_app.command("create")

@@ -110,10 +110,15 @@ def test_serve_search_concurrency_reaches_the_store(capsys: Any, tmp_path: Path,
     run(capsys, "init", "--store", store)
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(
-        limit=app.state.mem.config.retrieval.search_concurrency))
+        limit=app.state.mem.config.retrieval.search_concurrency, loop=kw.get("loop")))
+    from memos.parts import auto_search_limit
+
     for given, limit in (("1", 1), ("auto", "auto"), ("None", None), (" 3 ", 3)):
         code, _, err = run(capsys, "serve", "--search-concurrency", given, "--store", store)
         assert code == 0 and seen["limit"] == limit, err
+        # one search at a time runs on the event loop: asyncio's, which takes turns fairly
+        one = (auto_search_limit("sqlite") if limit == "auto" else limit) == 1
+        assert seen["loop"] == ("asyncio" if one else "auto")
     for bad in ("0", "-2", "many", "1.5", ""):
         seen.clear()
         code, _, err = run(capsys, "serve", "--search-concurrency", bad, "--store", store)
