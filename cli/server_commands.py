@@ -95,8 +95,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
               help="Searches each server process runs at once (and cores one search may "
               "spread over); the others wait their turn, first come first served. auto: "
               "one per core on SQLite, the cores shared among the --workers processes (at "
-              "least one each); no limit on PostgreSQL. With 1, a search that can start at "
-              "once runs on the event loop.")] = "auto",
+              "least one each); no limit on PostgreSQL. With 1, on a SQLite file, a search "
+              "that can start at once runs on the event loop.")] = "auto",
           store: StoreOpt = None, index_dir: IndexDirOpt = None) -> None:
     """Serve the REST API (and MCP at /mcp) until Ctrl-C. Every call needs an API key
     (memos keys create) and runs in that key's scope.

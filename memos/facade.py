@@ -313,9 +313,10 @@ class MemOS:
     def can_search_at_once(self) -> bool:
         """Whether a search started now would most likely not wait: no other search of this
         process under way or waiting, no index upkeep (reindex, repair) holding the indexes,
-        and no commit to the database since the last call (after one, a search may first
-        catch up with other processes' writes). A server runs such a search on its event
-        loop (memos serve --workers N); the answer never changes what a search finds."""
+        and (a SQLite file) no commit to the database since a search last found every index
+        current (after one, a search may first catch up with other processes' writes). A
+        server runs such a search on its event loop (memos serve --workers N); the answer
+        never changes what a search finds."""
         return self._store.search_at_once()
 
     @property

@@ -187,6 +187,7 @@ class StoreParts:
         self._pool: ThreadPoolExecutor | None = None  # dense halves of searches (see below)
         self._pool_lock = threading.Lock()
         self._searches = 0  # searches under way in this process (guarded by _pool_lock)
+        self._current_marks: tuple[Any, ...] | None = None  # search_at_once
         self._search_gate = FairGate()  # RetrievalConfig.search_concurrency
         # (embedder identity, query) -> vector, most recent last: RetrievalConfig.query_cache
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
@@ -409,16 +410,22 @@ class StoreParts:
     def search_at_once(self) -> bool:
         """Whether a search started now would most likely run straight through: no search
         of this process under way or waiting for a place, the indexes not held by upkeep (a
-        rebuild, a repair), and no commit to the database since the last look
-        (`Repository.changed_since_look`), after which the search may first catch its
-        indexes up, embedding what other processes wrote. A hint for where to run it (a
-        server's event loop, or a thread): what it finds does not depend on it."""
+        rebuild, a repair), and the database's files as they were when a search last found
+        every index current (`Repository.file_marks`; SQLite files only): after any commit
+        since, a search may first catch its indexes up, embedding what other processes
+        wrote. A hint for where to run it (a server's event loop, or a thread): what it
+        finds does not depend on it."""
         if not self._search_gate.idle():
             return False
         if not self.index_lock.acquire(blocking=False):
             return False
         self.index_lock.release()
-        return not self.repo.changed_since_look()
+        marks = self.repo.file_marks()
+        return marks is not None and marks == self._current_marks
+
+    def note_current(self, marks: tuple[Any, ...] | None) -> None:
+        """A search found every index current in a snapshot read after `marks` were taken."""
+        self._current_marks = marks
 
     @contextmanager
     def searching(self) -> Iterator[None]:

@@ -183,10 +183,13 @@ class _Request:
                 # (StoreParts.start_dense decides).
                 dense = store.start_dense(self.query, n,
                                           in_parallel="fulltext" in self.retrievers)
+            marks = store.repo.file_marks()  # (before the snapshot: StoreParts.search_at_once)
             with store.repo.read() as session:
                 # An index behind the changelog (another process wrote) is caught up first,
                 # then the search runs again on a new transaction that sees what it applied.
                 self.head, current = store.sync.current_head(session)
+                if current:
+                    store.note_current(marks)
                 if attempt == 1 or current:
                     return self._gather(session, dense)
             if dense is not None:

@@ -14,6 +14,7 @@ catches its indexes up before it reads), so the workers need nothing more to agr
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import multiprocessing
@@ -236,6 +237,8 @@ def _handed_server_class() -> type:
             super().handle_exit(sig, frame)
 
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            for task in list(self.connecting):  # a hand-off not yet a connection
+                task.cancel()
             try:
                 asyncio.get_running_loop().remove_reader(self.channel.fileno())
             except (ValueError, OSError):  # already closed
@@ -246,37 +249,65 @@ def _handed_server_class() -> type:
     return HandedServer
 
 
+_GONE = {errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.EBADF}
+
+
+def _watched(procs: list[_Worker], listener: socket.socket, accepting: bool) -> list[Any]:
+    """What the supervisor waits on: every worker's death, the channels still open (READY,
+    or their end), and new connections while `accepting`."""
+    out: list[Any] = [w.proc.sentinel for w in procs] + [w for w in procs if not w.ended]
+    if accepting:
+        out.append(listener)
+    return out
+
+
 class _Worker:
     """A worker process and the supervisor's end of its channel (which the worker says
     READY on once it serves, and which the supervisor hands connections over)."""
 
     def __init__(self, context: Any, spec: str) -> None:
-        self.channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        except OSError as exc:
+            raise StoreError(f"cannot start a server worker ({exc.strerror or exc}); free "
+                             "some resources or run fewer --workers") from None
         self.ready = False  # serving and taking connections
         self.served = False  # was ready once (its death is then no failure to start)
+        self.ended = False  # its end of the channel closed: nothing more to read
         self.proc = context.Process(target=_worker_main, name="memos-worker", daemon=False,
                                     args=(theirs, spec, os.getpid()))
         try:
             self.proc.start()
+        except OSError as exc:
+            self.channel.close()
+            raise StoreError(f"cannot start a server worker ({exc.strerror or exc}); free "
+                             "some resources or run fewer --workers") from None
         except BaseException:
             self.channel.close()
             raise
         finally:
             theirs.close()  # the worker has its copy
         self.channel.setblocking(False)
+        # A small send buffer: a worker whose loop is held up (a long search) stops taking
+        # connections after a few queued ones, and the next go to the other workers.
+        self.channel.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)
 
     def fileno(self) -> int:  # (waited on for READY, or for the end of the channel)
         return self.channel.fileno()
 
     def read(self) -> None:
-        """Take the worker's message: READY, or the end of the channel (it stops)."""
+        """Take the worker's message: READY, or the end of the channel (it stops; the
+        channel stays readable from then on, so it is watched no more)."""
         try:
             message = self.channel.recv(16)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             message = b""
-        self.ready = message == READY
+        if message == READY:
+            self.ready = self.served = True
+        elif not message:
+            self.ready, self.ended = False, True
 
     def hand(self, conn: socket.socket) -> bool:
         """Pass `conn` to the worker; False when it cannot take it now (not ready, stopping
@@ -287,8 +318,12 @@ class _Worker:
             socket.send_fds(self.channel, [b"c"], [conn.fileno()])
         except BlockingIOError:  # its channel is full: it is busy; try another
             return False
-        except OSError:  # stopping or gone: no more connections for it
-            self.ready = False
+        except OSError as exc:
+            if exc.errno in _GONE:  # stopping or gone: no more connections for it
+                self.ready = False
+            else:  # e.g. too many descriptors in flight: this one, this time
+                log.warning("handing a connection to worker %s failed: %s", self.proc.pid,
+                            exc)
             return False
         return True
 
@@ -317,6 +352,7 @@ def serve_workers(workers: int, host: str, port: int, spec: str,
     waiting_conn: socket.socket | None = None  # accepted, not yet taken by any worker
     announced = False
     previous = signal.getsignal(signal.SIGINT)
+    previous_term = signal.getsignal(signal.SIGTERM)
 
     def hand_out() -> None:
         """Hand the waiting connection, then every new one, to the ready workers in turn;
@@ -328,10 +364,13 @@ def serve_workers(workers: int, host: str, port: int, spec: str,
                     waiting_conn, _ = listener.accept()
                 except (BlockingIOError, InterruptedError):
                     return
-                except OSError as exc:  # e.g. too many open files: wait a little
-                    log.warning("accepting a connection failed: %s", exc)
-                    time.sleep(0.1)
-                    return
+                except OSError as exc:
+                    if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS,
+                                     errno.ENOMEM):  # out of something: wait a little
+                        log.warning("accepting a connection failed: %s", exc)
+                        time.sleep(0.1)
+                        return
+                    continue  # that connection's own error (reset before accepted...)
             for step in range(len(procs)):
                 if procs[(turn + step) % len(procs)].hand(waiting_conn):
                     turn = (turn + step + 1) % len(procs)
@@ -349,7 +388,9 @@ def serve_workers(workers: int, host: str, port: int, spec: str,
             if worker.proc.is_alive():
                 continue
             proc = worker.proc
-            if not worker.ready and not worker.served:
+            if not worker.ended:
+                worker.read()  # a READY it sent before it died counts
+            if not worker.served:
                 raise StoreError(f"a server worker could not start (exit code "
                                  f"{proc.exitcode}; its message is above); fix that and "
                                  "start `memos serve` again")
@@ -384,14 +425,11 @@ def serve_workers(workers: int, host: str, port: int, spec: str,
             # New connections are accepted while some worker is ready and none waits
             # here (before that they wait in the listen backlog); a waiting one is tried
             # again each round.
-            watch: list[Any] = [w.proc.sentinel for w in procs] + procs
-            if ready and waiting_conn is None:
-                watch.append(listener)
+            watch = _watched(procs, listener, accepting=bool(ready) and waiting_conn is None)
             found = wait_for_any(watch, timeout=0.05 if waiting_conn is not None else 1.0)
             for worker in procs:
                 if worker in found:
                     worker.read()
-                    worker.served = worker.served or worker.ready
             if waiting_conn is not None or listener in found:
                 hand_out()
     except KeyboardInterrupt:  # Ctrl-C: the workers got it too and are stopping
@@ -399,6 +437,7 @@ def serve_workers(workers: int, host: str, port: int, spec: str,
     finally:
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: still wait
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM too
             if waiting_conn is not None:
                 waiting_conn.close()
             listener.close()
@@ -407,6 +446,7 @@ def serve_workers(workers: int, host: str, port: int, spec: str,
             for w in procs:
                 w.channel.close()
             signal.signal(signal.SIGINT, previous)
+            signal.signal(signal.SIGTERM, previous_term)
 
 
 def _stop(procs: Iterable[Any]) -> None:

@@ -411,8 +411,6 @@ class Repository:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(memos_write=True),
                                    expire_on_commit=False)
-        self._look_lock = threading.Lock()
-        self._last_look: tuple[Any, ...] | None = None  # changed_since_look
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -430,14 +428,14 @@ class Repository:
             pg_xact_lock(session, WRITE_LOCK)
             yield session
 
-    def changed_since_look(self) -> bool:
-        """Whether the database may have changed since the previous call (by any connection,
-        any process): on a SQLite file, its and its WAL's size and modification time
-        differ; elsewhere always True. A hint, never a guarantee either way (timestamps are
-        coarse): callers use it to choose how to run work, not what it reads."""
+    def file_marks(self) -> tuple[Any, ...] | None:
+        """The size and modification time of a SQLite store's file and its WAL, which any
+        commit (of any connection, any process) changes; None for other databases. A hint,
+        never a guarantee (timestamps are coarse): callers use it to choose how to run work,
+        not what it reads."""
         path = self.engine.url.database if self.dialect == "sqlite" else None
         if not path or path == ":memory:":
-            return True
+            return None
         marks: list[Any] = []
         for name in (path, path + "-wal"):
             try:
@@ -445,9 +443,7 @@ class Repository:
                 marks += [st.st_size, st.st_mtime_ns]
             except OSError:
                 marks += [None, None]
-        with self._look_lock:
-            changed, self._last_look = tuple(marks) != self._last_look, tuple(marks)
-        return changed
+        return tuple(marks)
 
     def shares_connections(self) -> bool:
         """True when any thread may use this database through the pool (a pooled file or

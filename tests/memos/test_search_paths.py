@@ -262,11 +262,14 @@ def test_close_while_a_worker_embeds_does_not_deadlock(tmp_path: Any) -> None:
 
 def test_can_search_at_once_says_when_a_search_would_wait(tmp_path: Any) -> None:
     """The hint a server uses to run a search on its event loop: no while another search
-    holds the place, while upkeep holds the indexes, or once after the database changed
-    (the search may have writes of another handle to catch up); yes otherwise."""
+    holds the place, while upkeep holds the indexes, or after the database changed until a
+    search has found the indexes current again (it may have writes of another handle to
+    catch up); yes otherwise."""
     with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
         mem.add_many(FACTS, scope="u")
-        mem.can_search_at_once()  # a first look: the store was just written
+        assert not mem.can_search_at_once()  # written since any search found it current
+        assert not mem.can_search_at_once()  # (a look changes nothing)
+        mem.search("parrot", scope="u")
         assert mem.can_search_at_once()
         with mem._store.searching():
             assert not mem.can_search_at_once()
@@ -290,5 +293,6 @@ def test_can_search_at_once_says_when_a_search_would_wait(tmp_path: Any) -> None
         with MemOS.open(tmp_path / "s", embedder="hashing") as other:  # another handle
             other.add("the heron nests by the lake", scope="u")
         assert not mem.can_search_at_once()  # changed: may need a catch-up
+        assert not mem.can_search_at_once()  # still, until a search has caught up
         assert mem.search("heron", scope="u")[0].cube.content.startswith("the heron")
         assert mem.can_search_at_once()

@@ -333,3 +333,76 @@ def test_a_worker_told_to_stop_takes_no_new_connection(tmp_path: Path) -> None:
         for s in opened:
             s.close()
         stop(proc)
+
+
+def _fake_worker(alive_end: Any) -> Any:
+    """A `_Worker` over one end of a socketpair, its process a stand-in (no process)."""
+    from memos.server.workers import _Worker
+
+    worker = object.__new__(_Worker)
+    worker.channel, worker.ready, worker.served, worker.ended = alive_end, False, False, False
+
+    class Proc:
+        sentinel, pid = -1, 0
+
+    worker.proc = Proc()
+    return worker
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor that hands "
+                    "connections to the workers is Linux's")
+def test_a_channel_that_ended_is_watched_no_more() -> None:
+    """A worker that closed its channel (it stops, draining its requests) leaves it readable
+    for good: the supervisor must stop waiting on it, or it would spin until the worker
+    exits."""
+    import socket
+
+    from memos.server.workers import READY, _watched
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener = socket.socket()
+    try:
+        worker = _fake_worker(ours)
+        assert worker in _watched([worker], listener, accepting=False)
+        theirs.send(READY)
+        worker.read()
+        assert worker.ready and worker.served and not worker.ended
+        assert listener in _watched([worker], listener, accepting=True)
+        theirs.close()
+        worker.read()
+        assert not worker.ready and worker.ended and worker.served
+        assert worker not in _watched([worker], listener, accepting=False)
+    finally:
+        ours.close()
+        listener.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor that hands "
+                    "connections to the workers is Linux's")
+def test_a_hand_off_that_fails_for_a_passing_reason_keeps_the_worker(monkeypatch: Any) -> None:
+    """Only a channel whose worker is gone or stopping (EPIPE and the like) takes the worker
+    out of the rotation; a full channel or a passing error (too many descriptors in
+    flight) skips it this once."""
+    import errno
+    import socket
+
+    import memos.server.workers as workers
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    conn_a, conn_b = socket.socketpair()
+    try:
+        worker = _fake_worker(ours)
+        worker.ready = True
+        assert worker.hand(conn_a)  # taken
+        for error in (BlockingIOError(errno.EAGAIN, "full"),
+                      OSError(errno.ETOOMANYREFS, "too many references")):
+            def fail(*args: Any, error: BaseException = error) -> None:
+                raise error
+            monkeypatch.setattr(workers.socket, "send_fds", fail)
+            assert not worker.hand(conn_a) and worker.ready
+        monkeypatch.undo()
+        theirs.shutdown(socket.SHUT_RD)  # the worker stops taking connections
+        assert not worker.hand(conn_a) and not worker.ready
+    finally:
+        for s in (ours, theirs, conn_a, conn_b):
+            s.close()
