@@ -249,6 +249,7 @@ def _handed_server_class() -> type:
     return HandedServer
 
 
+CHANNEL_SNDBUF = 16384  # bytes: about 40 queued hand-offs (the kernel doubles it)
 _GONE = {errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.EBADF}
 
 
@@ -288,9 +289,10 @@ class _Worker:
         finally:
             theirs.close()  # the worker has its copy
         self.channel.setblocking(False)
-        # A small send buffer: a worker whose loop is held up (a long search) stops taking
-        # connections after a few queued ones, and the next go to the other workers.
-        self.channel.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)
+        # A small send buffer (about 40 hand-offs; the default holds about 280): a worker
+        # whose loop is held up (a long search) stops taking connections after a few
+        # queued ones, and the next go to the other workers.
+        self.channel.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, CHANNEL_SNDBUF)
 
     def fileno(self) -> int:  # (waited on for READY, or for the end of the channel)
         return self.channel.fileno()
@@ -426,7 +428,7 @@ def serve_workers(workers: int, host: str, port: int, spec: str,
             # here (before that they wait in the listen backlog); a waiting one is tried
             # again each round.
             watch = _watched(procs, listener, accepting=bool(ready) and waiting_conn is None)
-            found = wait_for_any(watch, timeout=0.05 if waiting_conn is not None else 1.0)
+            found = wait_for_any(watch, timeout=0.01 if waiting_conn is not None else 1.0)
             for worker in procs:
                 if worker in found:
                     worker.read()
