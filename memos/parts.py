@@ -188,6 +188,7 @@ class StoreParts:
         self._pool_lock = threading.Lock()
         self._searches = 0  # searches under way in this process (guarded by _pool_lock)
         self._current_marks: tuple[Any, ...] | None = None  # search_at_once
+        self.marks_wanted = False  # searches note file marks once search_at_once is asked
         self._search_gate = FairGate()  # RetrievalConfig.search_concurrency
         # (embedder identity, query) -> vector, most recent last: RetrievalConfig.query_cache
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
@@ -415,6 +416,7 @@ class StoreParts:
         since, a search may first catch its indexes up, embedding what other processes
         wrote. A hint for where to run it (a server's event loop, or a thread): what it
         finds does not depend on it."""
+        self.marks_wanted = True
         if not self._search_gate.idle():
             return False
         if not self.index_lock.acquire(blocking=False):

@@ -183,12 +183,13 @@ class _Request:
                 # (StoreParts.start_dense decides).
                 dense = store.start_dense(self.query, n,
                                           in_parallel="fulltext" in self.retrievers)
-            marks = store.repo.file_marks()  # (before the snapshot: StoreParts.search_at_once)
+            # (before the snapshot, for StoreParts.search_at_once, once anybody asks it)
+            marks = store.repo.file_marks() if store.marks_wanted else None
             with store.repo.read() as session:
                 # An index behind the changelog (another process wrote) is caught up first,
                 # then the search runs again on a new transaction that sees what it applied.
                 self.head, current = store.sync.current_head(session)
-                if current:
+                if current and marks is not None:
                     store.note_current(marks)
                 if attempt == 1 or current:
                     return self._gather(session, dense)

@@ -578,9 +578,9 @@ def create_app(mem: MemOS, *, auth: bool = True,
         # loop. Other requests of this worker wait for it (a few ms; adds still run on
         # worker threads). Only a search that can start at once does so: one that would
         # wait (another search under way, a reindex holding the indexes) or may first
-        # catch up with writes (the database changed since a search last found its indexes current) runs on a
-        # worker thread, so that it never stalls the loop. With more searches at once
-        # they overlap on worker threads.
+        # catch up with writes (the database changed since a search last found its
+        # indexes current) runs on a worker thread, so that it never stalls the loop. With
+        # more searches at once they overlap on worker threads.
         if mem.search_limit == 1 and mem.can_search_at_once():
             return search_page(body, who)
         return await run_in_threadpool(search_page, body, who)

@@ -153,9 +153,8 @@ def _worker_main(channel: socket.socket, spec: str,
         return
     os.environ[ENV] = spec
     # asyncio's own loop, not uvloop: a worker runs its searches on the loop (search_limit
-    # 1), and under uvloop the kept-alive connections of one worker were served unevenly
-    # (development runs, 4 clients a worker: 11 ms mean for some against 20 ms for others,
-    # for as long as the run lasted); asyncio's loop served them in turn (14-17 ms each).
+    # 1), and in development runs uvloop served one worker's kept-alive connections
+    # unevenly for as long as a run lasted; asyncio's loop served them in turn.
     config = uvicorn.Config("memos.server.workers:worker_app", factory=True, loop="asyncio",
                             log_level="warning", access_log=False)
     try:
@@ -249,7 +248,7 @@ def _handed_server_class() -> type:
     return HandedServer
 
 
-CHANNEL_SNDBUF = 16384  # bytes: about 40 queued hand-offs (the kernel doubles it)
+CHANNEL_SNDBUF = 16384  # bytes of a channel's send buffer (the kernel doubles it)
 _GONE = {errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.EBADF}
 
 
@@ -289,9 +288,9 @@ class _Worker:
         finally:
             theirs.close()  # the worker has its copy
         self.channel.setblocking(False)
-        # A small send buffer (about 40 hand-offs; the default holds about 280): a worker
-        # whose loop is held up (a long search) stops taking connections after a few
-        # queued ones, and the next go to the other workers.
+        # A small send buffer (the default takes hundreds of hand-offs): a worker whose
+        # loop is held up (a long search) stops taking connections after a few queued
+        # ones, and the next go to the other workers.
         self.channel.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, CHANNEL_SNDBUF)
 
     def fileno(self) -> int:  # (waited on for READY, or for the end of the channel)
@@ -337,7 +336,7 @@ def serve_workers(workers: int, host: str, port: int, spec: str,
     This process listens on the port and hands each new connection to the next ready worker
     in turn, so that clients keeping their connections open (HTTP keep-alive) are shared
     evenly: with a socket per worker (SO_REUSEPORT) the kernel picks a worker by a hash of
-    the addresses, and 8 connections landed 6 and 2 on two workers as often as not; with
+    the addresses, which spreads a few kept-alive connections unevenly; with
     one shared socket the worker that wakes first accepts a whole burst. A connection no
     worker can take (none ready, or every one busy with a full channel) waits here, and the
     others in the listen backlog, until one can. A worker that ends before it is ready

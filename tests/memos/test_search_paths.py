@@ -5,6 +5,8 @@ finds its indexes behind another process's writes."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -103,11 +105,10 @@ def test_a_large_index_is_searched_on_the_worker_thread(tmp_path: Any,
         assert not searched_on[-1].startswith("memos-search-dense")
 
 
-def test_the_dense_half_stays_on_the_caller_while_searches_fill_the_cores(
-        tmp_path: Any, monkeypatch: Any) -> None:
-    """With as many searches under way as the machine has cores, a hand-off to a worker
-    thread could not overlap anything: the dense half runs on the calling thread, with the
-    same answers."""
+@contextmanager
+def _two_core_store(tmp_path: Any, monkeypatch: Any) -> Iterator[tuple[MemOS, CountingEmbedder]]:
+    """A store of FACTS on a machine of two cores, its embedder one that overlaps (a model
+    would), counting the threads it runs on; no query cache (each search embeds)."""
     import memos.parts
 
     monkeypatch.setattr(memos.parts, "CORES", 2)
@@ -115,6 +116,15 @@ def test_the_dense_half_stays_on_the_caller_while_searches_fill_the_cores(
     with MemOS.open(tmp_path / "s", embedder=emb) as mem:
         mem.config.retrieval.query_cache = 0
         mem.add_many(FACTS, scope="u")
+        yield mem, emb
+
+
+def test_the_dense_half_stays_on_the_caller_while_searches_fill_the_cores(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """With as many searches under way as the machine has cores, a hand-off to a worker
+    thread could not overlap anything: the dense half runs on the calling thread, with the
+    same answers."""
+    with _two_core_store(tmp_path, monkeypatch) as (mem, emb):
         alone = [h.id for h in mem.search("who keeps a parrot", scope="u")]
         assert emb.threads[-1].startswith("memos-search-dense")
         with mem._store.searching():  # another search under way: both cores taken
@@ -133,13 +143,7 @@ def test_the_dense_half_stays_on_the_caller_without_a_spare_core_of_its_own(
     the caller once its searches fill that share: the other cores belong to the other
     workers, so a hand-off would only cost CPU. Without a limit (PostgreSQL's default) the
     machine's cores count, as before."""
-    import memos.parts
-
-    monkeypatch.setattr(memos.parts, "CORES", 2)
-    emb = CountingEmbedder(True)
-    with MemOS.open(tmp_path / "s", embedder=emb) as mem:
-        mem.config.retrieval.query_cache = 0
-        mem.add_many(FACTS, scope="u")
+    with _two_core_store(tmp_path, monkeypatch) as (mem, emb):
         alone = [h.id for h in mem.search("who keeps a parrot", scope="u")]
         assert emb.threads[-1].startswith("memos-search-dense")  # auto: both cores
         mem.config.retrieval.search_concurrency = 1  # one core for this process's searches

@@ -129,13 +129,9 @@ class _Output:
         self.at = found + len(text)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor that hands "
-                    "connections to the workers, and /proc, are Linux's")
-def test_kept_alive_connections_are_shared_evenly_among_the_workers(tmp_path: Path) -> None:
-    """The supervisor accepts and hands each connection to the next ready worker: 32
-    kept-alive connections opened at once land 16 and 16 (a socket per worker left it to a
-    hash of the addresses, often 6 and 2 of 8; one shared socket let the first worker awake
-    take a whole burst)."""
+def _serve_two(tmp_path: Path) -> tuple[Any, int, str, _Output]:
+    """`memos serve --workers 2` on a new store with a key of alice's, once both workers are
+    ready: (process, port, the key's secret, its output). The caller stops it."""
     from memos.facade import MemOS
 
     store = str(tmp_path / "store")
@@ -143,18 +139,39 @@ def test_kept_alive_connections_are_shared_evenly_among_the_workers(tmp_path: Pa
         secret = mem.create_key("alice")[1]
     port = free_port()
     proc = start_serve_process(store, port, "--workers", "2")
-    clients: list[httpx.Client] = []
     seen = _Output(proc)
     try:
-        url = f"http://127.0.0.1:{port}"
         seen.wait_for("2 of 2 workers ready")
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, port, secret, seen
+
+
+def _connect(port: int, secret: str, n: int) -> list[httpx.Client]:
+    """n kept-alive clients, each with one answered call (so each holds its connection)."""
+    headers = {"Authorization": f"Bearer {secret}"}
+    clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60)
+               for _ in range(n)]
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        codes = list(pool.map(lambda c: c.get("/v1/stats").status_code, clients))
+    assert codes == [200] * n
+    return clients
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor that hands "
+                    "connections to the workers, and /proc, are Linux's")
+def test_kept_alive_connections_are_shared_evenly_among_the_workers(tmp_path: Path) -> None:
+    """The supervisor accepts and hands each connection to the next ready worker: 32
+    kept-alive connections opened at once land 16 and 16 (a socket per worker left it to a
+    hash of the addresses; one shared socket let the first worker awake take a whole
+    burst)."""
+    proc, port, secret, seen = _serve_two(tmp_path)
+    clients: list[httpx.Client] = []
+    try:
         workers = _workers(proc.pid)
         assert len(workers) == 2, workers
-        headers = {"Authorization": f"Bearer {secret}"}
-        clients = [httpx.Client(base_url=url, headers=headers, timeout=60) for _ in range(32)]
-        with concurrent.futures.ThreadPoolExecutor(32) as pool:
-            codes = list(pool.map(lambda c: c.get("/v1/stats").status_code, clients))
-        assert codes == [200] * 32
+        clients = _connect(port, secret, 32)
         established = _port_sockets(port, "01")
         held = {pid: _held(pid, established) for pid in workers}
         assert sorted(held.values()) == [16, 16], held
@@ -216,16 +233,9 @@ def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
     SIGTERM (PR_SET_PDEATHSIG), so none is left holding the store."""
     import signal
 
-    from memos.facade import MemOS
-
-    store = str(tmp_path / "store")
-    MemOS.open(store).close()
-    port = free_port()
-    proc = start_serve_process(store, port, "--workers", "2")
+    proc, _, _, _ = _serve_two(tmp_path)
     workers: list[int] = []
-    seen = _Output(proc)
     try:
-        seen.wait_for("2 of 2 workers ready")
         workers = _workers(proc.pid)
         assert len(workers) == 2, workers
         proc.send_signal(signal.SIGKILL)
@@ -257,17 +267,9 @@ def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
     connections."""
     import signal
 
-    from memos.facade import MemOS
-
-    store = str(tmp_path / "store")
-    with MemOS.open(store) as mem:
-        secret = mem.create_key("alice")[1]
-    port = free_port()
-    proc = start_serve_process(store, port, "--workers", "2")
-    seen = _Output(proc)
+    proc, port, secret, seen = _serve_two(tmp_path)
     clients: list[httpx.Client] = []
     try:
-        seen.wait_for("2 of 2 workers ready")
         first = _workers(proc.pid)
         os.kill(first[0], signal.SIGKILL)
         seen.wait_for("starting another")
@@ -275,12 +277,7 @@ def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
         now = _workers(proc.pid)
         assert len(now) == 2 and first[1] in now and first[0] not in now
         assert proc.poll() is None
-        headers = {"Authorization": f"Bearer {secret}"}
-        clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers,
-                                timeout=60) for _ in range(8)]
-        with concurrent.futures.ThreadPoolExecutor(8) as pool:
-            codes = list(pool.map(lambda c: c.get("/v1/stats").status_code, clients))
-        assert codes == [200] * 8
+        clients = _connect(port, secret, 8)
         established = _port_sockets(port, "01")
         assert sorted(_held(pid, established) for pid in now) == [4, 4]
     finally:
@@ -298,17 +295,9 @@ def test_a_worker_told_to_stop_takes_no_new_connection(tmp_path: Path) -> None:
     import signal
     import socket
 
-    from memos.facade import MemOS
-
-    store = str(tmp_path / "store")
-    with MemOS.open(store) as mem:
-        secret = mem.create_key("alice")[1]
-    port = free_port()
-    proc = start_serve_process(store, port, "--workers", "2")
-    seen = _Output(proc)
+    proc, port, secret, _ = _serve_two(tmp_path)
     opened: list[socket.socket] = []
     try:
-        seen.wait_for("2 of 2 workers ready")
         workers = _workers(proc.pid)
         slow = socket.create_connection(("127.0.0.1", port))  # an import, its body unsent
         opened.append(slow)
