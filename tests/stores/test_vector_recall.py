@@ -32,6 +32,19 @@ def _assert_saved_without(vi: VectorIndex, x: np.ndarray, erased: list[int]) -> 
     assert x[9].tobytes() in raw  # a live vector is there (the scan can find one)
 
 
+def _twin_bytes(vi: VectorIndex, scan: object = None) -> list[tuple[list[int], bytes]]:
+    """Each of the twin's lists: its ids and every packed byte of its blocks (padding too)."""
+    blocks = faiss.downcast_InvertedLists((scan or vi._scan).invlists)
+    out = []
+    for list_no in range(vi._index.nlist):
+        size = blocks.list_size(list_no)
+        held = -(-size // 32) * blocks.block_size
+        out.append((faiss.rev_swig_ptr(blocks.get_ids(list_no), size).tolist() if size else [],
+                    faiss.rev_swig_ptr(blocks.get_codes(list_no), held).tobytes()
+                    if size else b""))
+    return out
+
+
 def _graph_links(index: VectorIndex) -> tuple[np.ndarray, np.ndarray]:
     """(neighbour array, offsets) of the index's HNSW graph, copied."""
     graph = faiss.downcast_index(index._index.index).hnsw
@@ -108,7 +121,7 @@ def test_other_formats_are_rejected(tmp_path: Path) -> None:
     vi.add(list(range(1, 41)), _unit(40, 8))
     assert vi.save()
     meta = json.loads(vi.meta_path.read_text())
-    assert meta["format"] == FORMAT == "memos-vectors/2" and meta["kind"] == "hnsw"
+    assert meta["format"] == FORMAT == "memos-vectors/3" and meta["kind"] == "hnsw"
     meta["format"] = "memos-vectors/1"
     vi.meta_path.write_text(json.dumps(meta))
     assert not VectorIndex(tmp_path, 8, "e", flat_max=10, store_id="s").load()
@@ -197,6 +210,12 @@ def test_ivf_removal_erases_bytes_and_survives_reload(tmp_path: Path) -> None:
                                        ).tobytes() for i in range(vi._index.nlist)
                     if lists.list_size(i))
     assert not any(code in held for code in codes_before.values())
+    # The twin searches scan: byte for byte the twin a fresh encoding of the survivors gives
+    # (removed codes zeroed, lists packed again; appended entries packed where they belong).
+    twin = _twin_bytes(vi)
+    assert twin == _twin_bytes(vi, vi._scan_twin(vi._index, vi._codebooks()))
+    assert not {pk for ids, _ in twin for pk in ids} & set(gone)
+    assert sum(len(ids) for ids, _ in twin) == vi._scan.ntotal == 1_196
     _assert_saved_without(vi, x, [*gone, 9])
     again = VectorIndex(tmp_path, 32, "e", flat_max=100, store_id="s", approx="ivf")
     assert again.load() and again.kind == "ivf" and again.ids() == vi.ids()
@@ -221,6 +240,58 @@ def test_ivf_removal_erases_bytes_and_survives_reload(tmp_path: Path) -> None:
     assert again.trained_n == 4_896 and again._index.nlist > nlist
     # A file of the other approximate kind is not loaded (the store rebuilds it from SQL).
     assert not VectorIndex(tmp_path, 32, "e", flat_max=100, store_id="s").load()
+
+
+def test_ivf_twin_stays_a_fresh_encoding_through_adds_removals_and_replacements(
+        tmp_path: Path) -> None:
+    x = _unit(4_000, 16, seed=11)
+    vi = VectorIndex(tmp_path, 16, "e", flat_max=200, store_id="s", approx="ivf")
+    vi.add(list(range(1, 1_001)), x[:1_000])
+    assert vi.kind == "ivf"
+    rng = np.random.default_rng(4)
+    nxt = 1_001
+    for step in range(12):
+        size = int(rng.choice([1, 5, 37, 150]))  # partial blocks topped up, whole ones added
+        vi.add(list(range(nxt, nxt + size)), x[nxt - 1:nxt - 1 + size])
+        nxt += size
+        live = sorted(vi.ids())
+        gone = rng.choice(live, size=int(rng.integers(1, 60)), replace=False).tolist()
+        vi.remove(gone)
+        again = rng.choice(sorted(vi.ids()), size=5, replace=False).tolist()
+        vi.add(again, _unit(5, 16, seed=100 + step))  # replaced: removed, then appended
+        assert vi.trained_n == 1_000, "no retraining in this test"
+        twin = _twin_bytes(vi)
+        assert twin == _twin_bytes(vi, vi._scan_twin(vi._index, vi._codebooks())), step
+        assert sorted(pk for ids, _ in twin for pk in ids) == sorted(vi.ids())
+        assert vi._scan.ntotal == len(vi)
+    for pk in sorted(vi.ids())[:40]:  # each vector still finds itself first
+        assert vi.search(vi.vectors([pk]), 1)[1][0][0] == pk
+
+
+def test_ivf_file_with_the_8bit_twin_loads_and_saves_in_the_new_format(tmp_path: Path
+                                                                         ) -> None:
+    x = _unit(2_500, 32, seed=2)
+    vi = VectorIndex(tmp_path, 32, "e", flat_max=100, store_id="s", approx="ivf")
+    vi.add(list(range(1, 2_001)), x[:2_000])
+    vi.seq = 3
+    assert vi.save()
+    # What memos-vectors/2 wrote: the same IVF file, 8-bit ranges instead of codebooks.
+    meta = json.loads(vi.meta_path.read_text())
+    meta = {k: v for k, v in meta.items() if k != "codebooks"}
+    vi.meta_path.write_text(json.dumps({**meta, "format": "memos-vectors/2",
+                                        "ranges": [0.0] * 64}))
+    old = VectorIndex(tmp_path, 32, "e", flat_max=100, store_id="s", approx="ivf")
+    assert old.load() and old.seq == 3 and old.ids() == vi.ids() and old.dirty
+    # its twin is trained again from the vectors (the same sample, so the same codebooks
+    # while nothing was removed) and searches find what the index saved found
+    np.testing.assert_array_equal(old._codebooks(), vi._codebooks())
+    queries = _unit(30, 32, seed=9)
+    assert np.array_equal(old.search(queries, 10)[1], vi.search(queries, 10)[1])
+    assert old.save()
+    assert json.loads(old.meta_path.read_text())["format"] == FORMAT
+    again = VectorIndex(tmp_path, 32, "e", flat_max=100, store_id="s", approx="ivf")
+    assert again.load() and not again.dirty
+    np.testing.assert_array_equal(again._codebooks(), vi._codebooks())
 
 
 def test_the_embedder_chooses_the_approximate_index_and_config_overrides(tmp_path: Path
@@ -253,19 +324,19 @@ def test_the_embedder_chooses_the_approximate_index_and_config_overrides(tmp_pat
     assert approx_index_for(HashingEmbedder(), "hnsw") == "hnsw"
 
 
-def test_ivf_survives_removing_everything_keeps_its_ranges_and_tiny_sizes(tmp_path: Path
-                                                                          ) -> None:
+def test_ivf_survives_removing_everything_keeps_its_codebooks_and_tiny_sizes(tmp_path: Path
+                                                                             ) -> None:
     x = _unit(3_000, 16, seed=5)
     vi = VectorIndex(tmp_path / "a", 16, "e", flat_max=100, store_id="s", approx="ivf")
     vi.add(list(range(1, 2_001)), x[:2_000])
-    ranges = faiss.vector_to_array(vi._scan.sq.trained).copy()
+    codebooks = vi._codebooks().copy()
     vi.remove(list(range(1, 1_999)))  # two survive
     vi.seq = 1
     assert vi.save()
     again = VectorIndex(tmp_path / "a", 16, "e", flat_max=100, store_id="s", approx="ivf")
     assert again.load() and len(again) == 2 and again.kind == "ivf"
-    # the twin's 8-bit ranges are the ones trained with the index, not the survivors'
-    np.testing.assert_array_equal(faiss.vector_to_array(again._scan.sq.trained), ranges)
+    # the twin's codebooks are the ones trained with the index, not the survivors'
+    np.testing.assert_array_equal(again._codebooks(), codebooks)
     again.add(list(range(3_001, 4_001)), x[2_000:])
     vi.add(list(range(3_001, 4_001)), x[2_000:])  # the same, never saved and loaded
     queries = _unit(50, 16, seed=6)
@@ -285,9 +356,11 @@ def test_ivf_survives_removing_everything_keeps_its_ranges_and_tiny_sizes(tmp_pa
         tiny.add([pk], x[pk - 1:pk])
     assert tiny.kind == "ivf" and tiny._index.nlist == 6
     assert tiny.search(x[3:4], 1)[1][0][0] == 4
-    # A meta file that lost the ranges (or says nonsense) is rebuilt, not trusted.
+    # A meta file that lost the codebooks (or says nonsense) is rebuilt, not trusted.
     meta = json.loads(empty.meta_path.read_text())
-    for broken in ({**meta, "ranges": [0.0]}, {**meta, "trained_n": "x"}):
+    for broken in ({**meta, "codebooks": "AAAA"}, {**meta, "codebooks": "not base64!"},
+                   {k: v for k, v in meta.items() if k != "codebooks"},
+                   {**meta, "trained_n": "x"}):
         empty.meta_path.write_text(json.dumps(broken))
         assert not VectorIndex(tmp_path / "a", 16, "e", flat_max=100, store_id="s",
                                approx="ivf").load()
