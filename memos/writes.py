@@ -273,7 +273,8 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
         # user stores never decides whether this cube merges (nor shows in what add returns).
         width, todo = 4, list(range(len(cands)))
         while todo:
-            scores, pks = vectors.search(embs[todo], width, nprobe=4)
+            with store.index_lock:  # another thread's catch-up may be changing the index
+                scores, pks = vectors.search(embs[todo], width, nprobe=4)
             for row, i in enumerate(todo):
                 near_hits[i] = [(int(p), float(s)) for p, s in zip(pks[row], scores[row],
                                                                     strict=True)

@@ -87,7 +87,10 @@ TWIN_BITS = 4
 TWIN_BLOCK = 32  # vectors per packed block (FAISS's bbs)
 TWIN_TRAIN = 16_384  # vectors sampled to train the twin's codebooks
 TWIN_POINTS_PER_CODE = 64  # of which each subspace's k-means uses 64 a code (1,024)
-TWIN_MIN_TRAIN = 256  # fewer are repeated up to this (16 codes a subspace need 16 points)
+# Fewer training vectors are repeated up to this many (k-means of 16 codes wants 39 points
+# a code). A memos-vectors/2 file holding fewer live vectors is rebuilt from SQL rather than
+# have its twin trained on the few that survived removals.
+TWIN_MIN_TRAIN = 1_024
 IVF_PROBE_SHARE = 0.125
 IVF_MIN_PROBES = 16  # a small IVF has few, wide lists: a query's neighbours straddle several
 QUICK_PROBES = 4
@@ -242,6 +245,7 @@ class VectorIndex:
         MEMOS_FAISS_BUILD_THREADS lets a graph build use more cores (default: as many as
         searches, one): on an idle machine two threads nearly halve a 1M rebuild, on a busy
         one OpenMP's spin-waiting made a small build ten times slower."""
+        configure_this_thread()
         self.reset()
         if len(pks) > self.flat_max:
             self._build_approx(np.asarray(pks, dtype=np.int64),
@@ -328,6 +332,8 @@ class VectorIndex:
         configure_this_thread()
         ids = np.asarray(pks, dtype=np.int64)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        if not np.isfinite(vectors).all():  # before any change: FAISS would place it nowhere
+            raise ValueError("vectors must be finite (no NaN or infinity)")
         present = [int(pk) for pk in pks if pk in self._ids]
         if present:
             self._drop(present)
@@ -350,6 +356,7 @@ class VectorIndex:
             self._compact()
 
     def remove(self, pks: Sequence[int]) -> None:
+        configure_this_thread()  # the twin's lists are encoded again (FAISS uses OpenMP)
         present = [int(pk) for pk in pks if pk in self._ids]
         if present:
             self._drop(present)
@@ -400,11 +407,11 @@ class VectorIndex:
             scan.is_trained = True
         else:
             pks = self._ivf_ids(ivf)
+            if not len(pks):  # offsets of centroids from themselves would all be zero
+                raise ValueError("no vectors to train the IVF's twin on")
             rng = np.random.default_rng(0)
             sample = pks[rng.choice(len(pks), size=min(len(pks), TWIN_TRAIN), replace=False)]
-            # no vector left (all removed): the centroids stand for the data
-            train = (ivf.reconstruct_batch(sample) if len(sample)
-                     else ivf.quantizer.reconstruct_n(0, ivf.nlist))
+            train = ivf.reconstruct_batch(sample)
             if len(train) < TWIN_MIN_TRAIN:  # 16 codes a subspace need at least 16 points
                 train = np.resize(train, (TWIN_MIN_TRAIN, self.dim))
             # k-means of 16 codes in 2 dimensions: 64 points a code are plenty (FAISS's
@@ -739,6 +746,7 @@ class VectorIndex:
         index_path, meta_path = self.index_path, self.meta_path
         if not index_path.exists() or not meta_path.exists():
             return False
+        configure_this_thread()  # an IVF's twin is encoded here (FAISS uses OpenMP)
         try:
             with self._file_lock(exclusive=False):
                 meta = json.loads(meta_path.read_text())
@@ -775,6 +783,9 @@ class VectorIndex:
                                               dtype="<f4").astype(np.float32)
                     if codebooks.shape != ((1 << TWIN_BITS) * self.dim,):
                         raise ValueError("the twin's codebooks do not fit the dimension")
+                elif index.ntotal < TWIN_MIN_TRAIN:
+                    raise ValueError(f"{index.ntotal} vectors are too few to train the twin "
+                                     "again")
                 if trained_n < 1 or index.metric_type != faiss.METRIC_INNER_PRODUCT:
                     raise ValueError(f"metadata does not match the IVF file: {meta}")
                 scan = self._scan_twin(index, codebooks)
