@@ -412,7 +412,7 @@ class VectorIndex:
             rng = np.random.default_rng(0)
             sample = pks[rng.choice(len(pks), size=min(len(pks), TWIN_TRAIN), replace=False)]
             train = ivf.reconstruct_batch(sample)
-            if len(train) < TWIN_MIN_TRAIN:  # 16 codes a subspace need at least 16 points
+            if len(train) < TWIN_MIN_TRAIN:  # tiny indexes (flat_max set low): repeated
                 train = np.resize(train, (TWIN_MIN_TRAIN, self.dim))
             # k-means of 16 codes in 2 dimensions: 64 points a code are plenty (FAISS's
             # default 256 made training 4x slower for the same codes' quality)
@@ -778,7 +778,7 @@ class VectorIndex:
             if ivf:
                 trained_n = int(meta.get("trained_n") or 0)
                 codebooks = None
-                if meta["format"] == FORMAT:  # /2: an 8-bit twin, trained again below
+                if meta["format"] == FORMAT:  # /3 keeps the codebooks; /2 (8-bit) had none
                     codebooks = np.frombuffer(base64.b64decode(meta.get("codebooks") or ""),
                                               dtype="<f4").astype(np.float32)
                     if codebooks.shape != ((1 << TWIN_BITS) * self.dim,):
