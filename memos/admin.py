@@ -218,8 +218,8 @@ def stats(store: StoreParts, scope: Scope | None) -> StoreStats:
     if repo.dialect == "sqlite":
         db = Path(repo.url[len("sqlite:///"):])
         disk = sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file())
-        disk += sum(p.stat().st_size for p in (store.vectors.index_path, store.vectors.meta_path)
-                    if p.exists())
+        disk += sum(p.stat().st_size for p in (store.vectors.index_path, store.vectors.meta_path,
+                                               store.vectors.twin_path) if p.exists())
     return StoreStats(
         location=store.location, backend=repo.dialect, cubes=sum(by_state.values()), live=live,
         by_state=by_state, by_kind=by_kind, versions=versions, edges=edges, users=users,

@@ -21,6 +21,9 @@ recall against exact search"):
   packed for FAISS's fast scan (lookup tables held in SIMD registers; a sixteenth of the
   exact lists' bytes). It replaced an 8-bit scalar twin: FAISS time at 1M vectors under
   half, recall against exact still at least 0.95 (docs/BENCHMARKS.md, "Vector index").
+  The twin is saved beside the index (`vectors.twin`, FAISS's own format) so that an open
+  need not encode it again; `vectors.json` names it by its SHA-256, and a twin file that is
+  not that one, or whose lists do not hold the index's ids in order, is encoded again.
 
 Removal is real in every kind. Flat and IVF remove the vector (IVF first overwrites its
 exact bytes with zeros: FAISS fills the hole with a list's last entry, and a removed last
@@ -33,7 +36,8 @@ the file does not even say which vectors it lay near. When tombstones pass `max_
 the labels, the graph is rebuilt from the live vectors.
 
 `vectors.json` beside `vectors.faiss` records the format, the kind, the changelog seq the
-file reflects and the embedder identity; a file that is missing, unreadable, of another
+file reflects, the embedder identity and, for IVF, the twin's codebooks and the digest of
+`vectors.twin`; a file that is missing, unreadable, of another
 format (memos-vectors/1 held an IVF without the twin or the probe share), of the other
 approximate kind, or inconsistent is rebuilt from SQL. A memos-vectors/2 file (its twin was
 8-bit) is read as is and its twin trained again from its vectors.
@@ -44,6 +48,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import math
@@ -160,6 +165,7 @@ class VectorIndex:
         self.store_id = store_id
         self.index_path = self.folder / f"{basename}.faiss"
         self.meta_path = self.folder / f"{basename}.json"
+        self.twin_path = self.folder / f"{basename}.twin"  # IVF: the twin's packed codes
         self.dim = dim
         self.embedder = embedder
         self.flat_max = flat_max
@@ -395,8 +401,8 @@ class VectorIndex:
         centroid, packed for fast scan. Its codebooks (`codebooks`, as saved beside the
         file) are trained when the IVF is, on a fixed sample of its vectors, and kept with
         the file: a twin made again at load must not learn them from whatever vectors
-        survived removals. The codes themselves are not saved: they are encoded again from
-        the exact lists at load."""
+        survived removals. The codes are saved too (`twin_path`); they are encoded again
+        from the exact lists when that file is missing or not this index's."""
         m = self._twin_m()
         scan = faiss.IndexIVFPQFastScan(ivf.quantizer, self.dim, ivf.nlist, m, TWIN_BITS,
                                         faiss.METRIC_INNER_PRODUCT, TWIN_BLOCK)
@@ -681,6 +687,7 @@ class VectorIndex:
             self._unlink()
         tmp = self.index_path.with_name(f"{self.index_path.name}.{os.getpid()}.tmp")
         tmp_meta = self.meta_path.with_name(f"{self.meta_path.name}.{os.getpid()}.tmp")
+        tmp_twin = self.twin_path.with_name(f"{self.twin_path.name}.{os.getpid()}.tmp")
         meta = {"format": FORMAT, "store_id": self.store_id, "seq": self.seq,
                 "embedder": self.embedder, "dim": self.dim, "kind": self.kind,
                 "count": len(self._ids), "labels": int(self._index.ntotal),
@@ -691,6 +698,18 @@ class VectorIndex:
         try:
             faiss.write_index(self._index, str(tmp))
             _fsync(tmp)
+            if self._scan is not None:
+                # The twin's codes too (encoding a million again at open took seconds),
+                # written from memory like the lists: a removed vector's code is not in it.
+                # The meta records its digest: a twin file that is not this save's (a crash
+                # between the renames) is never taken for it.
+                twin = faiss.serialize_index(self._scan)
+                meta["twin_sha256"] = hashlib.sha256(twin).hexdigest()
+                with open(tmp_twin, "wb") as handle:
+                    handle.write(memoryview(twin))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                del twin
             with open(tmp_meta, "w", encoding="utf-8") as handle:
                 handle.write(json.dumps(meta, sort_keys=True))
                 handle.flush()
@@ -703,11 +722,16 @@ class VectorIndex:
                              self.seq)
                     return False
                 os.replace(tmp, self.index_path)
+                if self._scan is not None:
+                    os.replace(tmp_twin, self.twin_path)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        self.twin_path.unlink()
                 os.replace(tmp_meta, self.meta_path)
                 _fsync_dir(self.folder)
                 self._remove_stale_temps()
         finally:
-            for path in (tmp, tmp_meta):
+            for path in (tmp, tmp_meta, tmp_twin):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
         self.dirty = 0
@@ -753,6 +777,7 @@ class VectorIndex:
                 if meta.get("format") not in READ_FORMATS:  # checked first: old files are not parsed
                     raise ValueError(f"format {meta.get('format')!r}, not {FORMAT!r}")
                 index = faiss.read_index(str(index_path))
+                saved_twin = self._read_twin(meta)
             kind = meta.get("kind")
             if kind not in ("flat", self.approx):  # the other approximate kind: rebuilt
                 raise ValueError(f"the file holds a {kind} index, this embedder uses {self.approx}")
@@ -788,7 +813,9 @@ class VectorIndex:
                                      "again")
                 if trained_n < 1 or index.metric_type != faiss.METRIC_INNER_PRODUCT:
                     raise ValueError(f"metadata does not match the IVF file: {meta}")
-                scan = self._scan_twin(index, codebooks)
+                scan = self._saved_twin(saved_twin, index, codebooks)
+                if scan is None:  # none saved, or not this index's: encoded again
+                    scan = self._scan_twin(index, codebooks)
             seq = int(meta["seq"])
         except (OSError, ValueError, RuntimeError, TypeError) as exc:  # base64: ValueError
             log.warning("vector index files in %s are unusable (%s); rebuilding from SQL",
@@ -802,7 +829,42 @@ class VectorIndex:
         self.dirty = 0 if meta["format"] == FORMAT else 1
         return True
 
+    def _read_twin(self, meta: dict[str, Any]) -> bytes | None:
+        """The twin file's bytes when the meta file names them (its digest), else None."""
+        digest = meta.get("twin_sha256")
+        if not isinstance(digest, str):
+            return None
+        try:
+            data = self.twin_path.read_bytes()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == digest else None
+
+    def _saved_twin(self, data: bytes | None, ivf: Any, codebooks: np.ndarray | None) -> Any:
+        """The saved twin, when it is the one made for this IVF with these codebooks."""
+        if data is None or codebooks is None:
+            return None
+        try:
+            # (read_index gives the subclass and owns it: no downcast, whose proxy would not)
+            scan = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+        except RuntimeError:
+            return None
+        if (not isinstance(scan, faiss.IndexIVFPQFastScan) or scan.nlist != ivf.nlist
+                or scan.d != self.dim or scan.ntotal != ivf.ntotal or not scan.by_residual
+                or scan.M != self._twin_m() or scan.bbs != TWIN_BLOCK
+                or not np.array_equal(self._centroids(scan), self._centroids(ivf))
+                or not np.array_equal(faiss.vector_to_array(scan.pq.centroids), codebooks)):
+            return None
+        exact, packed = ivf.invlists, scan.invlists  # every list: the same ids, in order
+        for list_no in range(ivf.nlist):
+            size = exact.list_size(list_no)
+            if packed.list_size(list_no) != size or (size and not np.array_equal(
+                    faiss.rev_swig_ptr(exact.get_ids(list_no), size),
+                    faiss.rev_swig_ptr(packed.get_ids(list_no), size))):
+                return None
+        return scan
+
     def remove_files(self) -> None:
-        for path in (self.index_path, self.meta_path):
+        for path in (self.index_path, self.meta_path, self.twin_path):
             if path.exists():
                 path.unlink()

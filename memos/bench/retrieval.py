@@ -324,8 +324,9 @@ class IndexPoint:
     faiss_cpu_p95_ms: float
     add_per_s: float  # VectorIndex.add in batches, one thread, since the last checkpoint
     save_seconds: float  # writing the index files
-    file_mb: float
+    file_mb: float  # the files a load reads: the index and, for IVF, its twin's codes
     rss_peak_mb: float
+    load_seconds: float = 0.0  # VectorIndex.load of the files just saved (0: not measured)
 
 
 @dataclass
@@ -429,7 +430,9 @@ def run_index_bench(
             start = time.perf_counter()
             index.save(force=True)
             save_s = time.perf_counter() - start
-            file_mb = index.index_path.stat().st_size / (1 << 20)
+            file_mb = sum(path.stat().st_size for path in (index.index_path, index.twin_path)
+                          if path.exists()) / (1 << 20)
+            first = len(report.points)
             for ef in ef_search:
                 index.ef_fixed = ef
                 index.search(qv[:1], candidates)  # warm
@@ -448,11 +451,22 @@ def run_index_bench(
                     faiss_cpu_p50_ms=round(percentile(cpu, 50), 3),
                     faiss_cpu_p95_ms=round(percentile(cpu, 95), 3),
                     add_per_s=round(added / add_s, 1) if add_s > 0 else 0.0,
-                    save_seconds=round(save_s, 3), file_mb=round(file_mb, 1),
+                    save_seconds=round(save_s, 3), file_mb=round(file_mb, 2),
                     rss_peak_mb=round(peak_rss_mb(), 1)))
                 log.info("index bench: %s", report.points[-1])
                 if progress is not None:
                     progress(f"search@{size}", ef_search.index(ef) + 1, len(ef_search))
+            # Opening the saved files, as a store's next open does (after the RSS readings
+            # above: the copy is dropped, and the next size's index is larger).
+            start = time.perf_counter()
+            loaded = VectorIndex(Path(tmp), emb.dim, emb.identity, **kwargs,
+                                 approx=index.approx, probe_share=index.probe_share)
+            if not loaded.load():
+                raise RuntimeError("the index bench's saved files did not load")
+            load_s = time.perf_counter() - start
+            del loaded
+            for point in report.points[first:]:
+                point.load_seconds = round(load_s, 3)
             if ivf_probes:
                 report.points.extend(_ivf_points(index, qv, k, candidates, ivf_probes))
         report.embed_seconds = round(embed_s, 1)

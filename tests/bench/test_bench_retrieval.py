@@ -101,6 +101,7 @@ def test_index_bench_measures_hnsw_recall_against_exact() -> None:
     for p in report.points[:2]:
         assert 0.9 <= p.recall_at_k <= 1.0
         assert 0 < p.faiss_p50_ms <= p.faiss_p95_ms and p.add_per_s > 0 and p.file_mb > 1
+        assert p.load_seconds > 0  # the saved files, opened again
     assert report.points[2].recall_at_k == 1.0  # every list probed: exact
 
 
@@ -111,10 +112,14 @@ def test_index_bench_uses_the_embedders_index_by_default() -> None:
                              flat_max=400)
     (point,) = report.points
     # hashing: IVF, trained at 500 vectors on its fewest lists (16), all of them probed;
-    # not quite exact even so: the 8-bit scan picks the candidates that are then ranked
+    # not quite exact even so: the 4-bit scan picks the candidates that are then ranked
     # exactly, and near-ties among hundreds of similar sentences can swap at its precision
     assert (report.approx, point.index, point.ef_policy) == ("ivf", "ivf", "auto")
     assert point.ef_search == 16 and point.recall_at_k >= 0.99
+    # the files a load reads: the IVF (float32: 2.2 MiB of vectors) and its twin's codes
+    # (4 bits a pair of dimensions: 96 bytes a vector)
+    assert point.load_seconds > 0
+    assert point.file_mb >= round((1_500 * 384 * 4 + 1_500 * 96) / (1 << 20), 1)
     with pytest.raises(InvalidInputError, match="--vector-index"):
         run_index_bench(100, vector_index="annoy")
 

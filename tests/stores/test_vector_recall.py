@@ -293,6 +293,59 @@ def test_ivf_twin_stays_a_fresh_encoding_through_adds_removals_and_replacements(
     assert (vi.ids(), _twin_bytes(vi), int(vi._index.ntotal)) == before
 
 
+def test_ivf_twin_is_saved_loaded_without_encoding_and_checked(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    x = _unit(2_500, 16, seed=21)
+    vi = VectorIndex(tmp_path, 16, "e", flat_max=100, store_id="s", approx="ivf")
+    vi.add(list(range(1, 2_001)), x[:2_000])
+    vi.seq = 1
+    assert vi.save() and vi.twin_path.exists()
+    first = vi.twin_path.read_bytes()
+    vi.remove(list(range(1, 2_000, 7)))
+    vi.add([5, 6], x[2_100:2_102])  # replaced
+    vi.seq = 2
+    assert vi.save()
+
+    def no_encoding(*args: object) -> None:
+        raise AssertionError("the twin was encoded again")
+
+    loaded = VectorIndex(tmp_path, 16, "e", flat_max=100, store_id="s", approx="ivf")
+    with monkeypatch.context() as patch:
+        patch.setattr(VectorIndex, "_scan_twin", no_encoding)
+        assert loaded.load()
+    # what was saved is what FAISS's own encoding gives for the survivors, removed codes gone
+    assert _twin_bytes(loaded) == _twin_bytes(loaded, _faiss_twin(loaded)) == _twin_bytes(vi)
+    queries = _unit(20, 16, seed=22)
+    assert np.array_equal(loaded.search(queries, 10)[1], vi.search(queries, 10)[1])
+    loaded.add([3_001], x[2_200:2_201])  # the loaded twin takes adds like a built one
+    assert _twin_bytes(loaded) == _twin_bytes(loaded, _faiss_twin(loaded))
+    # A twin file that is not the one the meta file names (an older save, a damaged file)
+    # is not used: the twin is encoded again from the lists.
+    current = vi.twin_path.read_bytes()
+    calls: list[int] = []
+    real = VectorIndex._scan_twin
+
+    def counted(self: VectorIndex, *args: object) -> object:
+        calls.append(1)
+        return real(self, *args)
+
+    for other in (first, current[:-1] + bytes([current[-1] ^ 1])):
+        vi.twin_path.write_bytes(other)
+        again = VectorIndex(tmp_path, 16, "e", flat_max=100, store_id="s", approx="ivf")
+        calls.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(VectorIndex, "_scan_twin", counted)
+            assert again.load()
+        assert calls and _twin_bytes(again) == _twin_bytes(vi)
+    vi.twin_path.unlink()  # none at all: encoded again too
+    assert VectorIndex(tmp_path, 16, "e", flat_max=100, store_id="s", approx="ivf").load()
+    # An index that is no longer an IVF leaves no twin file behind.
+    vi.build(list(range(1, 51)), x[:50])
+    vi.seq = 3
+    assert vi.save() and vi.kind == "flat" and not vi.twin_path.exists()
+
+
 def test_ivf_file_with_the_8bit_twin_loads_and_saves_in_the_new_format(tmp_path: Path
                                                                          ) -> None:
     x = _unit(2_500, 32, seed=2)
