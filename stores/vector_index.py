@@ -118,6 +118,11 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def configure_threads() -> None:
     """One FAISS thread unless MEMOS_FAISS_THREADS says otherwise.
 
@@ -665,8 +670,8 @@ class VectorIndex:
 
     @contextlib.contextmanager
     def _file_lock(self, exclusive: bool) -> Iterator[None]:
-        """Several processes may save and load one folder: the two files must be replaced
-        and read as a pair, or a meta file could describe another process's index."""
+        """Several processes may save and load one folder: the files must be replaced and
+        read together, or a meta file could describe another process's index."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.index_path.with_suffix(".lock"), "a+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
@@ -676,8 +681,8 @@ class VectorIndex:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def save(self, force: bool = False) -> bool:
-        """Write both files atomically (temp file, fsync, rename, fsync of the folder, under
-        the folder's lock). Never moves the files backwards: when the files on disk record a
+        """Write the files atomically (the index, an IVF's twin, then the meta file that
+        names them: temp file, fsync, rename, fsync of the folder, under the folder's lock). Never moves the files backwards: when the files on disk record a
         later changelog seq than this index (another process saved after a change this one
         has not applied, e.g. a purge), nothing is written and False is returned; the caller
         catches up and saves again. `force` overwrites anyway (a file found ahead of SQL at
@@ -699,17 +704,14 @@ class VectorIndex:
             faiss.write_index(self._index, str(tmp))
             _fsync(tmp)
             if self._scan is not None:
-                # The twin's codes too (encoding a million again at open took seconds),
-                # written from memory like the lists: a removed vector's code is not in it.
-                # The meta records its digest: a twin file that is not this save's (a crash
-                # between the renames) is never taken for it.
-                twin = faiss.serialize_index(self._scan)
-                meta["twin_sha256"] = hashlib.sha256(twin).hexdigest()
-                with open(tmp_twin, "wb") as handle:
-                    handle.write(memoryview(twin))
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                del twin
+                # The twin's codes too, so that an open reads them instead of encoding every
+                # vector again; written from memory like the lists, so a removed vector's
+                # code is not in it. The meta records its digest: a twin file that is not
+                # this save's (a crash between the renames, an older memos's save) is never
+                # taken for it.
+                faiss.write_index(self._scan, str(tmp_twin))
+                _fsync(tmp_twin)
+                meta["twin_sha256"] = _sha256(tmp_twin)
             with open(tmp_meta, "w", encoding="utf-8") as handle:
                 handle.write(json.dumps(meta, sort_keys=True))
                 handle.flush()
@@ -777,7 +779,7 @@ class VectorIndex:
                 if meta.get("format") not in READ_FORMATS:  # checked first: old files are not parsed
                     raise ValueError(f"format {meta.get('format')!r}, not {FORMAT!r}")
                 index = faiss.read_index(str(index_path))
-                saved_twin = self._read_twin(meta)
+                saved_twin = self._read_twin(meta)  # under the lock: the file hashed is read
             kind = meta.get("kind")
             if kind not in ("flat", self.approx):  # the other approximate kind: rebuilt
                 raise ValueError(f"the file holds a {kind} index, this embedder uses {self.approx}")
@@ -799,7 +801,10 @@ class VectorIndex:
                     or index.ntotal != meta.get("labels")
                     or int((ids >= 0).sum()) != meta.get("count")):
                 raise ValueError(f"metadata does not match the index file: {meta}")
-            trained_n, scan = 0, None
+            # A twin file this load did not use (none named, or not this index's; or the index
+            # is no longer an IVF) is rewritten or removed by the next save: it may hold
+            # the code of a vector removed since (an older memos saved without it).
+            trained_n, scan, stale = 0, None, self.twin_path.exists()
             if ivf:
                 trained_n = int(meta.get("trained_n") or 0)
                 codebooks = None
@@ -814,6 +819,7 @@ class VectorIndex:
                 if trained_n < 1 or index.metric_type != faiss.METRIC_INNER_PRODUCT:
                     raise ValueError(f"metadata does not match the IVF file: {meta}")
                 scan = self._saved_twin(saved_twin, index, codebooks)
+                stale = scan is None  # then the next save writes this index's twin file
                 if scan is None:  # none saved, or not this index's: encoded again
                     scan = self._scan_twin(index, codebooks)
             seq = int(meta["seq"])
@@ -825,29 +831,28 @@ class VectorIndex:
         self.trained_n, self._scan = trained_n, scan
         self._ids = {int(i) for i in ids if i >= 0}
         self._unlinked = []
-        # a /2 file's twin was trained again here: saved with the next save (format /3)
-        self.dirty = 0 if meta["format"] == FORMAT else 1
+        # A /2 file's twin was trained again here, or the twin file is stale: the next save
+        # (flush, close) writes the files again.
+        self.dirty = 0 if meta["format"] == FORMAT and not stale else 1
         return True
 
-    def _read_twin(self, meta: dict[str, Any]) -> bytes | None:
-        """The twin file's bytes when the meta file names them (its digest), else None."""
+    def _read_twin(self, meta: dict[str, Any]) -> Any:
+        """The twin file as FAISS reads it, when it is the file the meta names (its
+        digest); else None. (read_index gives the subclass and owns it: no downcast,
+        whose proxy would not.)"""
         digest = meta.get("twin_sha256")
-        if not isinstance(digest, str):
+        if meta.get("kind") != "ivf" or not isinstance(digest, str):
             return None
         try:
-            data = self.twin_path.read_bytes()
-        except OSError:
+            if _sha256(self.twin_path) != digest:
+                return None
+            return faiss.read_index(str(self.twin_path))
+        except (OSError, RuntimeError):
             return None
-        return data if hashlib.sha256(data).hexdigest() == digest else None
 
-    def _saved_twin(self, data: bytes | None, ivf: Any, codebooks: np.ndarray | None) -> Any:
+    def _saved_twin(self, scan: Any, ivf: Any, codebooks: np.ndarray | None) -> Any:
         """The saved twin, when it is the one made for this IVF with these codebooks."""
-        if data is None or codebooks is None:
-            return None
-        try:
-            # (read_index gives the subclass and owns it: no downcast, whose proxy would not)
-            scan = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
-        except RuntimeError:
+        if scan is None or codebooks is None:
             return None
         if (not isinstance(scan, faiss.IndexIVFPQFastScan) or scan.nlist != ivf.nlist
                 or scan.d != self.dim or scan.ntotal != ivf.ntotal or not scan.by_residual

@@ -257,7 +257,10 @@ def _index_ids(spec: StoreSpec, mem: Any) -> tuple[int, set[int]]:
     meta = json.loads(vectors.meta_path.read_text())
     index = faiss.read_index(str(vectors.index_path))
     if meta.get("trained_n"):
-        return int(meta["seq"]), {int(i) for i in vectors._ivf_ids(index)}
+        ids = {int(i) for i in vectors._ivf_ids(index)}
+        if vectors.twin_path.exists():  # the twin's codes, saved beside the IVF
+            ids |= {int(i) for i in vectors._ivf_ids(faiss.read_index(str(vectors.twin_path)))}
+        return int(meta["seq"]), ids
     return int(meta["seq"]), {int(i) for i in faiss.vector_to_array(index.id_map)}
 
 

@@ -338,11 +338,33 @@ def test_ivf_twin_is_saved_loaded_without_encoding_and_checked(tmp_path: Path,
             patch.setattr(VectorIndex, "_scan_twin", counted)
             assert again.load()
         assert calls and _twin_bytes(again) == _twin_bytes(vi)
-    vi.twin_path.unlink()  # none at all: encoded again too
-    assert VectorIndex(tmp_path, 16, "e", flat_max=100, store_id="s", approx="ivf").load()
+    # Loaded without its twin file, or with one that is not this index's, the index is
+    # dirty: the next save (flush, close) writes this index's twin over the other.
+    assert again.dirty
+    again.seq = 3
+    assert again.save() and again.twin_path.read_bytes() != current[:-1] + bytes([current[-1] ^ 1])
+    vi.twin_path.unlink()  # none at all: encoded again too, and written by the next save
+    none = VectorIndex(tmp_path, 16, "e", flat_max=100, store_id="s", approx="ivf")
+    assert none.load() and none.dirty
+    # The meta names this twin, but the index file is an older save's whose lists hold the
+    # same ids in another order (a replaced vector moved): encoded again, not trusted.
+    none.seq = 4
+    assert none.save()
+    older = none.index_path.read_bytes()
+    moved = next(pk for ids, _ in _twin_bytes(none) if len(ids) > 1 for pk in ids[:1])
+    none.add([moved], none.vectors([moved]))  # the same vector, now last in its list
+    none.seq = 5
+    assert none.save()
+    none.index_path.write_bytes(older)
+    mixed = VectorIndex(tmp_path, 16, "e", flat_max=100, store_id="s", approx="ivf")
+    calls.clear()
+    with monkeypatch.context() as patch:
+        patch.setattr(VectorIndex, "_scan_twin", counted)
+        assert mixed.load()
+    assert calls and _twin_bytes(mixed) == _twin_bytes(mixed, _faiss_twin(mixed))
     # An index that is no longer an IVF leaves no twin file behind.
     vi.build(list(range(1, 51)), x[:50])
-    vi.seq = 3
+    vi.seq = 6
     assert vi.save() and vi.kind == "flat" and not vi.twin_path.exists()
 
 
