@@ -682,10 +682,11 @@ class VectorIndex:
 
     def save(self, force: bool = False) -> bool:
         """Write the files atomically (the index, an IVF's twin, then the meta file that
-        names them: temp file, fsync, rename, fsync of the folder, under the folder's lock). Never moves the files backwards: when the files on disk record a
-        later changelog seq than this index (another process saved after a change this one
-        has not applied, e.g. a purge), nothing is written and False is returned; the caller
-        catches up and saves again. `force` overwrites anyway (a file found ahead of SQL at
+        names them: temp file, fsync, rename, fsync of the folder, under the folder's lock).
+        Never moves the files backwards: when the files on disk record a later changelog seq
+        than this index (another process saved after a change this one has not applied, e.g.
+        a purge), nothing is written and False is returned; the caller catches up and saves
+        again. `force` overwrites anyway (a file found ahead of SQL at
         open belongs to another database or a restored backup)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         if self._hnsw:
