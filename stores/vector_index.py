@@ -425,8 +425,8 @@ class VectorIndex:
             train = ivf.reconstruct_batch(sample)
             if len(train) < TWIN_MIN_TRAIN:  # tiny indexes (flat_max set low): repeated
                 train = np.resize(train, (TWIN_MIN_TRAIN, self.dim))
-            # k-means of 16 codes in 2 dimensions: 64 points a code are plenty (FAISS's
-            # default 256 made training 4x slower for the same codes' quality)
+            # k-means of 16 codes in 2 dimensions: 64 points a code, not FAISS's default
+            # 256, for a faster training (docs/BENCHMARKS.md's recall is with 64)
             scan.pq.cp.max_points_per_centroid = TWIN_POINTS_PER_CODE
             scan.train(np.ascontiguousarray(train, dtype=np.float32))
         for list_no in range(ivf.nlist):

@@ -293,6 +293,23 @@ def test_ivf_twin_stays_a_fresh_encoding_through_adds_removals_and_replacements(
     assert (vi.ids(), _twin_bytes(vi), int(vi._index.ntotal)) == before
 
 
+def _load_counting_encodings(folder: Path, monkeypatch: pytest.MonkeyPatch
+                             ) -> tuple[VectorIndex, int]:
+    """An IVF (dim 16) loaded from `folder`, and how many times its twin was encoded."""
+    index = VectorIndex(folder, 16, "e", flat_max=100, store_id="s", approx="ivf")
+    calls: list[int] = []
+    real = VectorIndex._scan_twin
+
+    def counted(self: VectorIndex, *args: object) -> object:
+        calls.append(1)
+        return real(self, *args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(VectorIndex, "_scan_twin", counted)
+        assert index.load()
+    return index, len(calls)
+
+
 def test_ivf_twin_is_saved_loaded_without_encoding_and_checked(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch
                                                                  ) -> None:
@@ -307,13 +324,8 @@ def test_ivf_twin_is_saved_loaded_without_encoding_and_checked(tmp_path: Path,
     vi.seq = 2
     assert vi.save()
 
-    def no_encoding(*args: object) -> None:
-        raise AssertionError("the twin was encoded again")
-
-    loaded = VectorIndex(tmp_path, 16, "e", flat_max=100, store_id="s", approx="ivf")
-    with monkeypatch.context() as patch:
-        patch.setattr(VectorIndex, "_scan_twin", no_encoding)
-        assert loaded.load()
+    loaded, encoded = _load_counting_encodings(tmp_path, monkeypatch)
+    assert encoded == 0  # read from the file, not encoded again
     # what was saved is what FAISS's own encoding gives for the survivors, removed codes gone
     assert _twin_bytes(loaded) == _twin_bytes(loaded, _faiss_twin(loaded)) == _twin_bytes(vi)
     queries = _unit(20, 16, seed=22)
@@ -323,21 +335,10 @@ def test_ivf_twin_is_saved_loaded_without_encoding_and_checked(tmp_path: Path,
     # A twin file that is not the one the meta file names (an older save, a damaged file)
     # is not used: the twin is encoded again from the lists.
     current = vi.twin_path.read_bytes()
-    calls: list[int] = []
-    real = VectorIndex._scan_twin
-
-    def counted(self: VectorIndex, *args: object) -> object:
-        calls.append(1)
-        return real(self, *args)
-
     for other in (first, current[:-1] + bytes([current[-1] ^ 1])):
         vi.twin_path.write_bytes(other)
-        again = VectorIndex(tmp_path, 16, "e", flat_max=100, store_id="s", approx="ivf")
-        calls.clear()
-        with monkeypatch.context() as patch:
-            patch.setattr(VectorIndex, "_scan_twin", counted)
-            assert again.load()
-        assert calls and _twin_bytes(again) == _twin_bytes(vi)
+        again, encoded = _load_counting_encodings(tmp_path, monkeypatch)
+        assert encoded and _twin_bytes(again) == _twin_bytes(vi)
     # Loaded without its twin file, or with one that is not this index's, the index is
     # dirty: the next save (flush, close) writes this index's twin over the other.
     assert again.dirty
@@ -356,12 +357,8 @@ def test_ivf_twin_is_saved_loaded_without_encoding_and_checked(tmp_path: Path,
     none.seq = 5
     assert none.save()
     none.index_path.write_bytes(older)
-    mixed = VectorIndex(tmp_path, 16, "e", flat_max=100, store_id="s", approx="ivf")
-    calls.clear()
-    with monkeypatch.context() as patch:
-        patch.setattr(VectorIndex, "_scan_twin", counted)
-        assert mixed.load()
-    assert calls and _twin_bytes(mixed) == _twin_bytes(mixed, _faiss_twin(mixed))
+    mixed, encoded = _load_counting_encodings(tmp_path, monkeypatch)
+    assert encoded and _twin_bytes(mixed) == _twin_bytes(mixed, _faiss_twin(mixed))
     # An index that is no longer an IVF leaves no twin file behind.
     vi.build(list(range(1, 51)), x[:50])
     vi.seq = 6
