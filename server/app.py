@@ -11,6 +11,7 @@ No `from __future__ import annotations` here: FastAPI reads the endpoints' annot
 the aliases they use (Who, Admin, ...) live inside `create_app`.
 """
 
+import asyncio
 import contextlib
 import ipaddress
 import json
@@ -20,6 +21,7 @@ import queue
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Annotated, Any
 
@@ -373,6 +375,23 @@ def _mount_mcp(app: FastAPI, mem: MemOS, auth: bool, default_scope: Scope | None
     mount_mcp(app, mem, auth=auth, default_scope=default_scope)
 
 
+class LoopLocks:
+    """One asyncio.Lock per running event loop (an asyncio lock belongs to the loop it
+    was first waited on, and an app may be served by more than one loop, as test clients
+    do). Waiters get the lock in arrival order."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary())
+
+    def for_running_loop(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+
 def model_json(value: BaseModel) -> Response:
     """`value` as its JSON response, serialized once. Returned by the endpoints every agent
     calls in a loop (add, search) with `response_model` naming the type for OpenAPI: a
@@ -567,6 +586,8 @@ def create_app(mem: MemOS, *, auth: bool = True,
 
     # -- search ------------------------------------------------------------------------
 
+    search_turns = LoopLocks()
+
     @app.post("/v1/search", tags=["search"], response_model=wire.SearchPage)
     async def search(body: wire.SearchRequest, who: Who) -> Any:
         """Hybrid search (dense, full text, graph) in the key's scope, with filters. A page
@@ -581,8 +602,16 @@ def create_app(mem: MemOS, *, auth: bool = True,
         # catch up with writes (the database changed since a search last found its
         # indexes current) runs on a worker thread, so that it never stalls the loop. With
         # more searches at once they overlap on worker threads.
-        if mem.search_limit == 1 and mem.can_search_at_once():
-            return search_page(body, who)
+        #
+        # With one search at a time, the searches of this worker also take turns here, on
+        # the loop, in arrival order: a search that had to go to a thread (a catch-up, say)
+        # is waited for before the next one looks, which would otherwise find it under way
+        # and go to a thread as well, and so would the ones after it.
+        if mem.search_limit == 1:
+            async with search_turns.for_running_loop():
+                if mem.can_search_at_once():
+                    return search_page(body, who)
+                return await run_in_threadpool(search_page, body, who)
         return await run_in_threadpool(search_page, body, who)
 
     def search_page(body: wire.SearchRequest, who: Principal) -> Response:

@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 UPDATE_CHUNK = 2000  # counts per UPDATE statement (3 parameters each; SQLite allows 32,766)
 RETRY_AFTER_S = 5.0  # after a failed background batch, the next waits at least this long
+BATCH_EVERY_S = 1.0  # background batches start at most this often...
+HOLD_AT_MOST = 50_000  # ...unless this many cubes wait (bounds the buffer's memory)
+_now = time.monotonic  # the clock of the two limits above (tests replace it)
 
 
 class AccessBuffer:
@@ -32,10 +35,14 @@ class AccessBuffer:
     The batch a full buffer starts is written by a background thread, not by the search
     that filled it: the counts live in the wide `cubes` rows, so a thousand scattered
     updates rewrite about a thousand pages (and may end in a WAL checkpoint), tens of
-    milliseconds that one unlucky search would otherwise wait for. `flush()` writes
-    synchronously, after any batch under way. A background batch that fails (the database
-    locked past its timeout, a full disk) is logged and its counts wait for the next one,
-    no sooner than RETRY_AFTER_S later.
+    milliseconds that one unlucky search would otherwise wait for. Background batches start
+    at most every BATCH_EVERY_S (unless HOLD_AT_MOST cubes wait): each is a commit, and a
+    commit tells every server process sharing the SQLite file that its indexes may be
+    behind (`Repository.file_marks`), which sends its next search to a worker thread; a
+    busy server also gathers repeated hits of the same cubes into one row update.
+    `flush()` writes synchronously, after any batch under way. A background batch that
+    fails (the database locked past its timeout, a full disk) is logged and its counts wait
+    for the next one, no sooner than RETRY_AFTER_S later.
     """
 
     def __init__(self, repo: Repository, limit: int = 1000, background: bool = True) -> None:
@@ -48,7 +55,9 @@ class AccessBuffer:
         self._wake = threading.Event()
         self._writer: threading.Thread | None = None
         self._stopped = False
-        self._retry_at = 0.0  # monotonic time before which no background batch starts
+        self._retry_at = 0.0  # _now() before which no background batch starts
+        self._next_batch_at = 0.0  # _now() before which no background batch starts unless
+        # HOLD_AT_MOST cubes wait
 
     def note(self, pks: Sequence[int]) -> None:
         now = utcnow()
@@ -58,8 +67,10 @@ class AccessBuffer:
                 self.pending[pk] = (count + 1, now)
             full = len(self.pending) >= self.limit
             later = full and self.background and not self._stopped
-            if later and time.monotonic() < self._retry_at:  # a batch failed just now:
+            if later and _now() < self._retry_at:  # a batch failed just now:
                 return  # the counts wait here for the next try
+            if later and _now() < self._next_batch_at and len(self.pending) < HOLD_AT_MOST:
+                return  # a batch started less than BATCH_EVERY_S ago
             if later and (self._writer is None or not self._writer.is_alive()):
                 self._writer = threading.Thread(target=self._run, name="memos-access",
                                                 daemon=True)
@@ -98,12 +109,13 @@ class AccessBuffer:
             self._wake.clear()
             if self._stopped:
                 return
-            if time.monotonic() < self._retry_at:  # woken during a failing batch: the
+            if _now() < self._retry_at:  # woken during a failing batch: the
                 continue  # counts wait in pending; the next note() after the wait wakes it
+            self._next_batch_at = _now() + BATCH_EVERY_S
             try:
                 self.flush()
             except Exception as exc:  # the counts are back in pending for the next batch
-                self._retry_at = time.monotonic() + RETRY_AFTER_S
+                self._retry_at = _now() + RETRY_AFTER_S
                 log.warning("access statistics not written yet (%s: %s); they are kept for "
                             "the next batch", type(exc).__name__, exc)
 

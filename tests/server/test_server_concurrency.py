@@ -125,6 +125,74 @@ def test_a_server_that_searches_one_at_a_time_searches_on_its_event_loop(
     assert len(answers[0]) == 2 and all(a == answers[0] for a in answers)
 
 
+def test_searches_on_the_loop_wait_for_one_on_a_thread_and_stay_on_the_loop(
+        live: Any, server_mem: Any, key_for: Any, new_user: Any, monkeypatch: Any) -> None:
+    """search_concurrency 1: a search that had to go to a worker thread (here: the store
+    changed since a search last found its indexes current) is waited for, in turn, by the
+    searches that come while it runs; they then run on the loop. Before, each found it
+    under way and went to a thread too, and so did the ones after them."""
+    import asyncio
+    import contextlib
+    import time
+
+    store = server_mem._store
+    user = new_user()
+    server_mem.add_many(["the heron waits by the reeds", "a kingfisher dives"], user)
+    ran_on: list[str] = []
+    real_search, real_searching = server_mem.search, store.searching
+    inside = threading.Event()
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            ran_on.append("loop")
+        except RuntimeError:
+            ran_on.append("thread")
+        return real_search(*args, **kwargs)
+
+    @contextlib.contextmanager
+    def held_on_a_thread() -> Any:
+        with real_searching():
+            if ran_on[-1:] == ["thread"] and not inside.is_set():
+                inside.set()
+                time.sleep(0.5)  # so that the others arrive while it runs (no timing claim)
+            yield
+
+    before = server_mem.config.retrieval.search_concurrency
+    server_mem.config.retrieval.search_concurrency = 1
+    monkeypatch.setattr(server_mem, "search", spy)
+    monkeypatch.setattr(store, "searching", held_on_a_thread)
+    answers: list[list[str]] = []
+    failures: list[BaseException] = []
+    headers = {"Authorization": f"Bearer {key_for(user)}"}
+
+    def one() -> None:
+        try:
+            with httpx.Client(base_url=live.url, timeout=60, headers=headers) as http:
+                got = http.post("/v1/search", json={"query": "heron kingfisher", "limit": 2})
+                assert got.status_code == 200, got.text
+                answers.append([h["cube"]["id"] for h in got.json()["items"]])
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    try:
+        store.note_current(None)  # as after another process's commit: the next search
+        first = threading.Thread(target=one)  # may catch up, so it goes to a thread
+        first.start()
+        assert inside.wait(60)
+        rest = [threading.Thread(target=one) for _ in range(THREADS - 1)]
+        for t in rest:
+            t.start()
+        for t in [first, *rest]:
+            t.join(timeout=120)
+    finally:
+        server_mem.config.retrieval.search_concurrency = before
+    assert not failures, failures[0]
+    assert ran_on == ["thread"] + ["loop"] * (THREADS - 1)
+    assert len(answers) == THREADS and len(answers[0]) == 2
+    assert all(a == answers[0] for a in answers)
+
+
 def test_two_server_processes_share_one_store(tmp_path: Path) -> None:
     from memos.facade import MemOS
 

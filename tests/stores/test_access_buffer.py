@@ -168,6 +168,7 @@ def test_notes_during_a_failing_batch_do_not_retry_it_at_once(store: Any,
     from memos.stores import access
 
     monkeypatch.setattr(access, "RETRY_AFTER_S", 3600.0)
+    monkeypatch.setattr(access, "BATCH_EVERY_S", 0.0)  # (only failures hold batches back)
     mem, ids, buf, pks = _buffer(store, 1)
     inside, release = threading.Event(), threading.Event()
     batches: list[int] = []
@@ -225,3 +226,38 @@ def test_a_batch_writes_every_count_in_chunks_or_row_by_row(store: Any, monkeypa
     buf.flush()
     assert _hits(mem, ids) == [2, 2, 1, 1, 1, 1]
     assert mem.get(ids[0], "u").access.last_access == at
+
+
+def test_background_batches_start_at_most_every_batch_every_s(store: Any,
+                                                              monkeypatch: Any) -> None:
+    """Each batch is a commit that tells other server processes their indexes may be
+    behind: a buffer that fills again within BATCH_EVERY_S of the last batch waits, unless
+    HOLD_AT_MOST cubes wait. Counts are never lost either way."""
+    from memos.stores import access
+
+    clock = [1000.0]
+    monkeypatch.setattr(access, "_now", lambda: clock[0])
+    monkeypatch.setattr(access, "HOLD_AT_MOST", 4)
+    mem, ids, buf, pks = _buffer(store, 2)
+    real_write = buf._write
+    batches: list[int] = []
+    written = threading.Semaphore(0)
+
+    def counting_write(pending: dict[int, Any]) -> None:
+        real_write(pending)
+        batches.append(len(pending))
+        written.release()
+
+    monkeypatch.setattr(buf, "_write", counting_write)
+    buf.note(pks[:2])  # full: the first batch starts at once
+    assert written.acquire(timeout=WAIT_S) and batches == [2]
+    buf.note(pks[2:4])  # full again at the same instant: held
+    assert not buf._wake.is_set() and len(buf.pending) == 2 and batches == [2]
+    clock[0] += access.BATCH_EVERY_S
+    buf.note(pks[4:5])  # the interval has passed: this note starts the batch
+    assert written.acquire(timeout=WAIT_S) and batches == [2, 3]
+    buf.note(pks[:2])  # held again...
+    assert len(buf.pending) == 2 and batches == [2, 3]
+    buf.note(pks[2:4])  # ...until HOLD_AT_MOST cubes wait
+    assert written.acquire(timeout=WAIT_S) and batches == [2, 3, 4]
+    assert _hits(mem, ids) == [2, 2, 2, 2, 1, 0]
