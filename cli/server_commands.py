@@ -107,6 +107,7 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
 
     from memos.config import shown_location
     from memos.server.app import create_app
+    from memos.server.protocol import CorkedHttpProtocol
 
     default_scope = None
     if no_auth:
@@ -144,7 +145,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
             # loop then, which served kept-alive connections in turn where uvloop did not
             # (memos.server.workers).
             uvicorn.run(web, host=host.strip("[]"), port=port, log_level="warning",
-                        access_log=False, loop="asyncio" if mem.search_limit == 1 else "auto")
+                        access_log=False, loop="asyncio" if mem.search_limit == 1 else "auto",
+                        http=CorkedHttpProtocol)
             return
     # Several processes: this one only supervises; each worker opens the store itself
     # (memos.server.workers), after this process has closed it (FAISS files saved).
@@ -165,7 +167,7 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     err.print(f"{workers} worker processes", highlight=False)
     uvicorn.run("memos.server.workers:worker_app", factory=True, workers=workers,
                 host=host.strip("[]"), port=port, log_level="warning", access_log=False,
-                loop="asyncio")  # as serve_workers' workers (memos.server.workers)
+                loop="asyncio", http=CorkedHttpProtocol)  # as serve_workers' workers
 
 
 @keys_app.command("create")

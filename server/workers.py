@@ -155,8 +155,10 @@ def _worker_main(channel: socket.socket, spec: str,
     # asyncio's own loop, not uvloop: a worker runs its searches on the loop (search_limit
     # 1), and in development runs uvloop served one worker's kept-alive connections
     # unevenly for as long as a run lasted; asyncio's loop served them in turn.
+    from memos.server.protocol import CorkedHttpProtocol
+
     config = uvicorn.Config("memos.server.workers:worker_app", factory=True, loop="asyncio",
-                            log_level="warning", access_log=False)
+                            http=CorkedHttpProtocol, log_level="warning", access_log=False)
     try:
         config.load()  # the app (store opened, in-memory indexes warmed) before any
         # connection comes: the supervisor hands connections only to ready workers

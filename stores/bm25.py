@@ -132,6 +132,9 @@ class MemoryFullText:
         self.tokens = 0.0
         self._delta: dict[int, dict[str, float]] = {}
         self._delta_terms: dict[str, set[int]] = {}
+        # Per token, its delta postings as sorted arrays (pks, freqs): made by the first
+        # query that needs them, dropped when a row holding the token changes.
+        self._delta_arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     # -- load and change ----------------------------------------------------------------
 
@@ -241,6 +244,7 @@ class MemoryFullText:
         old = self._delta.pop(pk, None)
         if old:
             for term in old:
+                self._delta_arrays.pop(term, None)
                 holders = self._delta_terms.get(term)
                 if holders is not None:
                     holders.discard(pk)
@@ -266,6 +270,7 @@ class MemoryFullText:
             self._delta[pk] = freqs
             for term in freqs:
                 self._delta_terms.setdefault(term, set()).add(pk)
+                self._delta_arrays.pop(term, None)
         self.seq = seq
 
     def changed_rows(self) -> int:
@@ -274,23 +279,43 @@ class MemoryFullText:
 
     # -- query ------------------------------------------------------------------------
 
-    def _postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+    def _base_postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+        """The token's postings in the base still current (pks ascending, freqs)."""
         i = self._ids.get(token)
         if i is None:
-            pks, freq = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        else:
-            pks, freq = self._pks[self._off[i]:self._off[i + 1]], \
-                self._freq[self._off[i]:self._off[i + 1]]
-            ok = self._valid[pks]
-            if not ok.all():
-                pks, freq = pks[ok], freq[ok]
-        extra = self._delta_terms.get(token)
-        if extra:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        pks, freq = self._pks[self._off[i]:self._off[i + 1]], \
+            self._freq[self._off[i]:self._off[i + 1]]
+        ok = self._valid[pks]
+        if not ok.all():
+            pks, freq = pks[ok], freq[ok]
+        return pks, freq
+
+    def _delta_postings(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The token's postings among rows written since the load (pks ascending,
+        freqs), or None."""
+        got = self._delta_arrays.get(token)
+        if got is None:
+            extra = self._delta_terms.get(token)
+            if not extra:
+                return None
             more = np.fromiter(sorted(extra), dtype=np.int64, count=len(extra))
+            got = more, np.fromiter((self._delta[int(p)][token] for p in more),
+                                    dtype=np.float64, count=len(more))
+            self._delta_arrays[token] = got
+        return got
+
+    def _postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+        pks, freq = self._base_postings(token)
+        extra = self._delta_postings(token)
+        if extra is not None:
+            more, more_freq = extra
+            sorted_already = not len(pks) or more[0] > pks[-1]  # new rows: the usual case
             pks = np.concatenate([pks, more])
-            freq = np.concatenate([freq, [self._delta[int(p)][token] for p in more]])
-            order = np.argsort(pks, kind="stable")
-            pks, freq = pks[order], freq[order]
+            freq = np.concatenate([freq, more_freq])
+            if not sorted_already:
+                order = np.argsort(pks, kind="stable")
+                pks, freq = pks[order], freq[order]
         return pks, freq
 
     def tokens_of(self, words: Sequence[str]) -> list[str] | None:
@@ -304,7 +329,14 @@ class MemoryFullText:
 
     def counts(self, tokens: Sequence[str]) -> list[int]:
         """How many rows hold each token."""
-        return [len(self._postings(t)[0]) for t in tokens]
+        out = []
+        for t in tokens:  # (a row is never in both: a row written again leaves the base)
+            i = self._ids.get(t)
+            base = 0 if i is None else int(
+                np.count_nonzero(self._valid[self._pks[self._off[i]:self._off[i + 1]]]))
+            extra = self._delta_terms.get(t)
+            out.append(base + (len(extra) if extra else 0))
+        return out
 
     def top(self, tokens: Sequence[str], limit: int, max_rows: int | None = None
             ) -> list[tuple[int, float]]:

@@ -31,6 +31,7 @@ class LiveServer:
         import uvicorn
 
         from memos.server.app import create_app
+        from memos.server.protocol import CorkedHttpProtocol
 
         self.app = create_app(mem, **options)
         # uvicorn binds the port itself: handed a bound socket instead, each request on this
@@ -38,7 +39,8 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False, lifespan="on")
+                                access_log=False, lifespan="on",
+                                http=CorkedHttpProtocol)  # as `memos serve`
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

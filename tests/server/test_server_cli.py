@@ -78,12 +78,14 @@ def test_serve_no_auth_says_so_and_serves_the_user(capsys: Any, tmp_path: Path,
     import uvicorn
     from fastapi.testclient import TestClient
 
+    from memos.server.protocol import CorkedHttpProtocol
+
     store = str(tmp_path / "store")
     run(capsys, "init", "--store", store)
     seen: dict[str, Any] = {}
 
     def fake_run(app: Any, host: str, port: int, **options: Any) -> None:
-        seen.update(host=host, port=port)
+        seen.update(host=host, port=port, http=options.get("http"))
         with TestClient(app, base_url=f"http://127.0.0.1:{port}") as client:
             seen["added"] = client.post("/v1/memories", json={"content": "a local note"}).json()
 
@@ -93,6 +95,7 @@ def test_serve_no_auth_says_so_and_serves_the_user(capsys: Any, tmp_path: Path,
     assert code == 0, err
     assert "auth is OFF" in err and "dev" in err and "loopback" in err
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 8765)
+    assert seen["http"] is CorkedHttpProtocol  # a response's writes leave together
     assert seen["added"]["cube"]["scope"]["user_id"] == "dev"
     code, _, err = run(capsys, "serve", "--port", "8765", "--store", store)
     assert code == 0 and "no API key yet" in err

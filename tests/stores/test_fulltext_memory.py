@@ -128,6 +128,31 @@ def test_the_copy_scores_as_fts5_through_every_kind_of_change(tmp_path: Path) ->
         assert _compare(mem, _queries(rng, 40)) > 20
 
 
+def test_rows_written_since_the_load_change_again_in_the_copy(tmp_path: Path) -> None:
+    """Rows written after the copy loaded (its delta), queried, then changed again (new
+    words, words dropped, forgotten, purged, written again): each query after each change
+    scores as FTS5, so nothing the copy prepared for an earlier query outlives a change."""
+    rng = random.Random(11)
+    with _store(tmp_path / "s") as mem:
+        mem.add_many([_text(rng) for _ in range(30)], "alice")
+        _copy(mem)  # loaded: what follows goes to its delta
+        queries = [["heron"], ["kite"], ["garden", "heron"], ["sushi"], ["walk", "kite"],
+                   ["falafel"]]
+        new = [mem.add(t, "alice").id for t in (
+            "heron by the kite garden", "kite over the heron", "sushi and falafel",
+            "walk to the garden with a kite")]
+        assert _compare(mem, queries) == len(queries)
+        mem.update(new[0], "alice", content="sushi on the walk")  # heron, kite dropped
+        _compare(mem, queries)
+        mem.forget(new[1], "alice")
+        _compare(mem, queries)
+        mem.purge(new[2], "alice")
+        _compare(mem, queries)
+        mem.update(new[0], "alice", content="heron heron kite")  # words back, new counts
+        mem.update(new[3], "alice", metadata={"context": "falafel garden"})
+        _compare(mem, queries)
+
+
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 40))
