@@ -346,7 +346,9 @@ class MemoryFullText:
         if not tokens or self.rows == 0:
             return []
         lists = [self._postings(t) for t in tokens]
-        everyone = np.unique(np.concatenate([p for p, _ in lists]))
+        # (one token's postings are sorted and unique already)
+        everyone = lists[0][0] if len(lists) == 1 else \
+            np.unique(np.concatenate([p for p, _ in lists]))
         if not len(everyone):
             return []
         if max_rows is not None and len(everyone) > max_rows:
@@ -367,7 +369,12 @@ class MemoryFullText:
             at, f = at[inside], freq[inside]
             # fts5_aux.c's grouping: idf * ((f * (k1 + 1)) / (f + norm)), for the same bits
             score[at] += idf * ((f * (K1 + 1.0)) / (f + norm[at]))
-        best = np.lexsort((-everyone, -score))[:limit]
+        if len(score) > limit > 0:  # sort only the rows scoring at least the limit-th best
+            kth = np.partition(score, len(score) - limit)[len(score) - limit]
+            some = np.flatnonzero(score >= kth)
+            best = some[np.lexsort((-everyone[some], -score[some]))[:limit]]
+        else:
+            best = np.lexsort((-everyone, -score))[:limit]
         return list(zip(everyone[best].tolist(), score[best].tolist(), strict=True))
 
     def nbytes(self) -> int:
