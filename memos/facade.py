@@ -320,6 +320,12 @@ class MemOS:
         return self._store.search_at_once()
 
     @property
+    def may_search_at_once(self) -> bool:
+        """False where `can_search_at_once()` never says yes (PostgreSQL, in-memory
+        SQLite: no file whose changes it could watch)."""
+        return self._store.repo.has_file_marks()
+
+    @property
     def location(self) -> str:
         """The folder or URL the store was opened from."""
         return self._store.location

@@ -606,8 +606,9 @@ def create_app(mem: MemOS, *, auth: bool = True,
         # With one search at a time, the searches of this worker also take turns here, on
         # the loop, in arrival order: a search that had to go to a thread (a catch-up, say)
         # is waited for before the next one looks, which would otherwise find it under way
-        # and go to a thread as well, and so would the ones after it.
-        if mem.search_limit == 1:
+        # and go to a thread as well, and so would the ones after it. (Where no search can
+        # run on the loop, PostgreSQL or in-memory SQLite, they wait in the search gate.)
+        if mem.search_limit == 1 and mem.may_search_at_once:
             async with search_turns.for_running_loop():
                 if mem.can_search_at_once():
                     return search_page(body, who)

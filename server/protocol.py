@@ -1,12 +1,13 @@
-"""uvicorn's HTTP/1.1 protocol with each response's writes sent together.
+"""uvicorn's HTTP/1.1 protocol with a response's headers and body sent in one write.
 
 uvicorn writes a response's status line and headers, then its body, as two writes to the
-socket. Kept-alive clients that wait for the whole response then wake twice, and on
-loopback each write is a system call that hands the client a packet (and, on a busy
-machine, often the core). `CorkedHttpProtocol` gathers what one step of the event loop
-writes to a connection and sends it as one write at the loop's next step: a small JSON
-response leaves as one packet. Nothing else changes: the transport underneath keeps its
-own buffering and flow control.
+socket: two system calls and, on loopback, two packets, and a kept-alive client may wake
+for each. `CorkedHttpProtocol` holds a write back until the next one comes and sends the
+two joined: the headers leave with the first part of the body. A held write never waits
+long: it goes out with the next write, when the response is complete, when the
+connection closes or ends, or at the event loop's next step, whichever comes first. So a
+body reaches the transport underneath at most one write late, and the transport's own
+buffering and flow control apply to it as before; nothing waits for other requests' work.
 """
 
 from __future__ import annotations
@@ -21,35 +22,47 @@ except ImportError:  # pragma: no cover - httptools is part of memos[server]
 
 
 class CorkedTransport:
-    """A transport that passes writes on to `transport` once per loop step, joined."""
+    """A transport that holds one write back until the next (then sends both as one), the
+    end of the response (`flush`), close, write_eof, or the loop's next step."""
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
-        self._parts: list[bytes] = []
+        self._held: bytes | None = None
+        self._flush_scheduled = False
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
             return
-        self._parts.append(bytes(data))
-        if len(self._parts) == 1:
-            self._loop.call_soon(self.flush)
+        if self._held is None:
+            self._held = bytes(data)
+            if not self._flush_scheduled:
+                self._flush_scheduled = True
+                self._loop.call_soon(self._scheduled_flush)
+            return
+        held, self._held = self._held, None
+        self._send(held + bytes(data))
 
     def writelines(self, lines: Any) -> None:
         for data in lines:
             self.write(data)
 
     def flush(self) -> None:
-        """Hand what was written to the transport now (a no-op when nothing waits)."""
-        if not self._parts:
-            return
-        data = self._parts[0] if len(self._parts) == 1 else b"".join(self._parts)
-        self._parts.clear()
-        if not self._transport.is_closing():
-            self._transport.write(data)
+        """Send the held write now (a no-op when none is held)."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._send(held)
+
+    def _scheduled_flush(self) -> None:
+        self._flush_scheduled = False
+        self.flush()
+
+    def _send(self, data: bytes) -> None:
+        self._transport.write(data)
 
     def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + sum(map(len, self._parts))
+        held = len(self._held) if self._held is not None else 0
+        return self._transport.get_write_buffer_size() + held
 
     def write_eof(self) -> None:
         self.flush()
@@ -60,7 +73,7 @@ class CorkedTransport:
         self._transport.close()
 
     def abort(self) -> None:
-        self._parts.clear()
+        self._held = None
         self._transport.abort()
 
     def __getattr__(self, name: str) -> Any:  # is_closing, get_extra_info, pause_reading...
@@ -73,3 +86,9 @@ class CorkedHttpProtocol(_Base):  # type: ignore[misc,valid-type]
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(CorkedTransport(transport, asyncio.get_running_loop()))
+
+    def on_response_complete(self) -> None:
+        # The whole response out now: with a worker's searches on its event loop, the next
+        # search may start before the loop's next step (and hold this response back).
+        self.transport.flush()
+        super().on_response_complete()

@@ -142,8 +142,6 @@ def _worker_main(channel: socket.socket, spec: str,
     (SIGKILL) sends SIGTERM to its workers through the kernel (PR_SET_PDEATHSIG), and its
     end of the channel closes, which stops the worker too. A memos error while starting is
     printed as one line and ends the worker with that error's exit code."""
-    import uvicorn
-
     from memos.errors import MemosError
 
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -152,13 +150,7 @@ def _worker_main(channel: socket.socket, spec: str,
     if os.getppid() != parent:  # the supervisor died before the line above
         return
     os.environ[ENV] = spec
-    # asyncio's own loop, not uvloop: a worker runs its searches on the loop (search_limit
-    # 1), and in development runs uvloop served one worker's kept-alive connections
-    # unevenly for as long as a run lasted; asyncio's loop served them in turn.
-    from memos.server.protocol import CorkedHttpProtocol
-
-    config = uvicorn.Config("memos.server.workers:worker_app", factory=True, loop="asyncio",
-                            http=CorkedHttpProtocol, log_level="warning", access_log=False)
+    config = worker_config()
     try:
         config.load()  # the app (store opened, in-memory indexes warmed) before any
         # connection comes: the supervisor hands connections only to ready workers
@@ -169,6 +161,20 @@ def _worker_main(channel: socket.socket, spec: str,
 
 
 READY = b"ready"  # a worker's one message to the supervisor, once it serves
+
+
+def worker_config() -> Any:
+    """The uvicorn.Config a worker serves with (its app: `worker_app`)."""
+    import uvicorn
+
+    from memos.server.protocol import CorkedHttpProtocol
+
+    # asyncio's own loop, not uvloop: a worker runs its searches on the loop (search_limit
+    # 1), and in development runs uvloop served one worker's kept-alive connections
+    # unevenly for as long as a run lasted; asyncio's loop served them in turn. HTTP through
+    # server/protocol.py: a response's headers and body in one write.
+    return uvicorn.Config("memos.server.workers:worker_app", factory=True, loop="asyncio",
+                          http=CorkedHttpProtocol, log_level="warning", access_log=False)
 
 
 def _handed_server_class() -> type:

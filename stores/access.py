@@ -36,7 +36,8 @@ class AccessBuffer:
     that filled it: the counts live in the wide `cubes` rows, so a thousand scattered
     updates rewrite about a thousand pages (and may end in a WAL checkpoint), tens of
     milliseconds that one unlucky search would otherwise wait for. Background batches start
-    at most every BATCH_EVERY_S (unless HOLD_AT_MOST cubes wait): each is a commit, and a
+    at most every BATCH_EVERY_S (unless HOLD_AT_MOST cubes wait; counts held back are
+    written when the interval ends, with no further read needed): each is a commit, and a
     commit tells every server process sharing the SQLite file that its indexes may be
     behind (`Repository.file_marks`), which sends its next search to a worker thread; a
     busy server also gathers repeated hits of the same cubes into one row update.
@@ -58,6 +59,8 @@ class AccessBuffer:
         self._retry_at = 0.0  # _now() before which no background batch starts
         self._next_batch_at = 0.0  # _now() before which no background batch starts unless
         # HOLD_AT_MOST cubes wait
+        self._held_until: float | None = None  # _now() at which held counts are due: the
+        # writer starts their batch then by itself (None: none held)
 
     def note(self, pks: Sequence[int]) -> None:
         now = utcnow()
@@ -70,7 +73,14 @@ class AccessBuffer:
             if later and _now() < self._retry_at:  # a batch failed just now:
                 return  # the counts wait here for the next try
             if later and _now() < self._next_batch_at and len(self.pending) < HOLD_AT_MOST:
-                return  # a batch started less than BATCH_EVERY_S ago
+                # A batch started less than BATCH_EVERY_S ago: the counts are held, and
+                # the writer starts their batch when the interval ends (woken once to
+                # learn when).
+                if self._held_until is not None:
+                    return
+                self._held_until = self._next_batch_at
+            elif later:
+                self._held_until = None  # due now
             if later and (self._writer is None or not self._writer.is_alive()):
                 self._writer = threading.Thread(target=self._run, name="memos-access",
                                                 daemon=True)
@@ -105,10 +115,17 @@ class AccessBuffer:
 
     def _run(self) -> None:
         while True:
-            self._wake.wait()
+            with self._lock:
+                held_until = self._held_until
+            woken = self._wake.wait(None if held_until is None else
+                                    max(0.0, held_until - _now()))
             self._wake.clear()
             if self._stopped:
                 return
+            with self._lock:
+                if woken and self._held_until is not None:  # counts held: wait for their
+                    continue  # time (a timed-out wait means it has come)
+                self._held_until = None
             if _now() < self._retry_at:  # woken during a failing batch: the
                 continue  # counts wait in pending; the next note() after the wait wakes it
             self._next_batch_at = _now() + BATCH_EVERY_S

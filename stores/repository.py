@@ -428,14 +428,20 @@ class Repository:
             pg_xact_lock(session, WRITE_LOCK)
             yield session
 
+    def has_file_marks(self) -> bool:
+        """Whether `file_marks` gives marks (a SQLite file), not None (other databases,
+        in-memory SQLite)."""
+        path = self.engine.url.database if self.dialect == "sqlite" else None
+        return bool(path) and path != ":memory:"
+
     def file_marks(self) -> tuple[Any, ...] | None:
         """The size and modification time of a SQLite store's file and its WAL, which any
         commit (of any connection, any process) changes; None for other databases. A hint,
         never a guarantee (timestamps are coarse): callers use it to choose how to run work,
         not what it reads."""
-        path = self.engine.url.database if self.dialect == "sqlite" else None
-        if not path or path == ":memory:":
+        if not self.has_file_marks():
             return None
+        path = self.engine.url.database
         marks: list[Any] = []
         for name in (path, path + "-wal"):
             try:

@@ -300,3 +300,14 @@ def test_can_search_at_once_says_when_a_search_would_wait(tmp_path: Any) -> None
         assert not mem.can_search_at_once()  # still, until a search has caught up
         assert mem.search("heron", scope="u")[0].cube.content.startswith("the heron")
         assert mem.can_search_at_once()
+        assert mem.may_search_at_once
+
+
+def test_an_in_memory_store_never_searches_at_once() -> None:
+    """No file to watch for other handles' writes: the hint is always no, and says so
+    (a server then leaves its searches to the search gate on threads)."""
+    with MemOS.open("sqlite://", embedder="hashing") as mem:
+        mem.add_many(FACTS, scope="u")
+        mem.search("parrot", scope="u")
+        assert not mem.may_search_at_once
+        assert not mem.can_search_at_once()

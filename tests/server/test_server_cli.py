@@ -101,6 +101,16 @@ def test_serve_no_auth_says_so_and_serves_the_user(capsys: Any, tmp_path: Path,
     assert code == 0 and "no API key yet" in err
 
 
+def test_workers_serve_through_the_one_write_protocol_on_asyncios_loop() -> None:
+    """Each worker of `memos serve --workers N` speaks HTTP through server/protocol.py (a
+    response in one write) on asyncio's own loop, as one `memos serve` process does."""
+    from memos.server.protocol import CorkedHttpProtocol
+    from memos.server.workers import worker_config
+
+    config = worker_config()
+    assert config.http is CorkedHttpProtocol and config.loop == "asyncio"
+
+
 def test_serve_search_concurrency_reaches_the_store(capsys: Any, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """--search-concurrency sets RetrievalConfig.search_concurrency of the served store, in

@@ -238,6 +238,8 @@ def test_background_batches_start_at_most_every_batch_every_s(store: Any,
     clock = [1000.0]
     monkeypatch.setattr(access, "_now", lambda: clock[0])
     monkeypatch.setattr(access, "HOLD_AT_MOST", 4)
+    # (long: the writer's own wait for held counts, in real seconds, never ends in the test)
+    monkeypatch.setattr(access, "BATCH_EVERY_S", 3600.0)
     mem, ids, buf, pks = _buffer(store, 2)
     real_write = buf._write
     batches: list[int] = []
@@ -252,7 +254,8 @@ def test_background_batches_start_at_most_every_batch_every_s(store: Any,
     buf.note(pks[:2])  # full: the first batch starts at once
     assert written.acquire(timeout=WAIT_S) and batches == [2]
     buf.note(pks[2:4])  # full again at the same instant: held
-    assert not buf._wake.is_set() and len(buf.pending) == 2 and batches == [2]
+    buf.note(pks[2:3])  # (still held)
+    assert len(buf.pending) == 2 and batches == [2]
     clock[0] += access.BATCH_EVERY_S
     buf.note(pks[4:5])  # the interval has passed: this note starts the batch
     assert written.acquire(timeout=WAIT_S) and batches == [2, 3]
@@ -260,4 +263,30 @@ def test_background_batches_start_at_most_every_batch_every_s(store: Any,
     assert len(buf.pending) == 2 and batches == [2, 3]
     buf.note(pks[2:4])  # ...until HOLD_AT_MOST cubes wait
     assert written.acquire(timeout=WAIT_S) and batches == [2, 3, 4]
-    assert _hits(mem, ids) == [2, 2, 2, 2, 1, 0]
+    assert _hits(mem, ids) == [2, 2, 3, 2, 1, 0]
+
+
+def test_held_counts_are_written_when_the_interval_ends_with_no_further_read(
+        store: Any, monkeypatch: Any) -> None:
+    """Counts held back by BATCH_EVERY_S do not wait for the next search to be written:
+    the writer starts their batch itself when the interval is over."""
+    from memos.stores import access
+
+    monkeypatch.setattr(access, "_now", lambda: 1000.0)  # no note ever sees the interval end
+    monkeypatch.setattr(access, "BATCH_EVERY_S", 0.05)  # the writer's own wait: 50 ms
+    mem, ids, buf, pks = _buffer(store, 2)
+    real_write = buf._write
+    batches: list[int] = []
+    written = threading.Semaphore(0)
+
+    def counting_write(pending: dict[int, Any]) -> None:
+        real_write(pending)
+        batches.append(len(pending))
+        written.release()
+
+    monkeypatch.setattr(buf, "_write", counting_write)
+    buf.note(pks[:2])
+    assert written.acquire(timeout=WAIT_S) and batches == [2]
+    buf.note(pks[2:4])  # held: a batch started "just now"
+    assert written.acquire(timeout=WAIT_S) and batches == [2, 2]  # written all the same
+    assert _hits(mem, ids) == [1, 1, 1, 1, 0, 0]
