@@ -49,6 +49,26 @@ def search_limit(request: Any, server_mem: Any) -> Any:
     server_mem.config.retrieval.search_concurrency = before
 
 
+def _record_where_searches_run(mem: Any, monkeypatch: Any) -> list[str]:
+    """From now on, each `mem.search` call appends where it ran: "loop" (on an event loop)
+    or "thread"."""
+    import asyncio
+
+    ran_on: list[str] = []
+    real = mem.search
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            ran_on.append("loop")
+        except RuntimeError:
+            ran_on.append("thread")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mem, "search", spy)
+    return ran_on
+
+
 def test_concurrent_clients_lose_no_write(live: Any, key_for: Any, new_user: Any,
                                           search_limit: Any) -> None:
     import memos
@@ -82,22 +102,10 @@ def test_a_server_that_searches_one_at_a_time_searches_on_its_event_loop(
     that can start at once runs on the event loop, no hand-off to a worker thread; any
     other limit (or none): on a worker thread, so that searches overlap. Same answers
     either way."""
-    import asyncio
 
     from memos.parts import auto_search_limit
 
-    ran_on: list[str] = []
-    real = server_mem.search
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        try:
-            asyncio.get_running_loop()
-            ran_on.append("loop")
-        except RuntimeError:
-            ran_on.append("thread")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(server_mem, "search", spy)
+    ran_on = _record_where_searches_run(server_mem, monkeypatch)
     user = new_user()
     server_mem.add_many(["the parrot sings at dawn", "rivers run to the sea"], user)
     before = server_mem.config.retrieval.search_concurrency
@@ -131,24 +139,14 @@ def test_searches_on_the_loop_wait_for_one_on_a_thread_and_stay_on_the_loop(
     changed since a search last found its indexes current) is waited for, in turn, by the
     searches that come while it runs; they then run on the loop. Before, each found it
     under way and went to a thread too, and so did the ones after them."""
-    import asyncio
     import contextlib
     import time
 
     store = server_mem._store
     user = new_user()
     server_mem.add_many(["the heron waits by the reeds", "a kingfisher dives"], user)
-    ran_on: list[str] = []
-    real_search, real_searching = server_mem.search, store.searching
+    real_searching = store.searching
     inside = threading.Event()
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        try:
-            asyncio.get_running_loop()
-            ran_on.append("loop")
-        except RuntimeError:
-            ran_on.append("thread")
-        return real_search(*args, **kwargs)
 
     @contextlib.contextmanager
     def held_on_a_thread() -> Any:
@@ -160,7 +158,7 @@ def test_searches_on_the_loop_wait_for_one_on_a_thread_and_stay_on_the_loop(
 
     before = server_mem.config.retrieval.search_concurrency
     server_mem.config.retrieval.search_concurrency = 1
-    monkeypatch.setattr(server_mem, "search", spy)
+    ran_on = _record_where_searches_run(server_mem, monkeypatch)
     monkeypatch.setattr(store, "searching", held_on_a_thread)
     answers: list[list[str]] = []
     failures: list[BaseException] = []

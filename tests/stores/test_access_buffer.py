@@ -228,6 +228,22 @@ def test_a_batch_writes_every_count_in_chunks_or_row_by_row(store: Any, monkeypa
     assert mem.get(ids[0], "u").access.last_access == at
 
 
+def _counting_batches(buf: AccessBuffer, monkeypatch: Any
+                      ) -> tuple[list[int], threading.Semaphore]:
+    """(sizes of the batches written from now on, a semaphore released after each)."""
+    real_write = buf._write
+    batches: list[int] = []
+    written = threading.Semaphore(0)
+
+    def counting_write(pending: dict[int, Any]) -> None:
+        real_write(pending)
+        batches.append(len(pending))
+        written.release()
+
+    monkeypatch.setattr(buf, "_write", counting_write)
+    return batches, written
+
+
 def test_background_batches_start_at_most_every_batch_every_s(store: Any,
                                                               monkeypatch: Any) -> None:
     """Each batch is a commit that tells other server processes their indexes may be
@@ -241,16 +257,7 @@ def test_background_batches_start_at_most_every_batch_every_s(store: Any,
     # (long: the writer's own wait for held counts, in real seconds, never ends in the test)
     monkeypatch.setattr(access, "BATCH_EVERY_S", 3600.0)
     mem, ids, buf, pks = _buffer(store, 2)
-    real_write = buf._write
-    batches: list[int] = []
-    written = threading.Semaphore(0)
-
-    def counting_write(pending: dict[int, Any]) -> None:
-        real_write(pending)
-        batches.append(len(pending))
-        written.release()
-
-    monkeypatch.setattr(buf, "_write", counting_write)
+    batches, written = _counting_batches(buf, monkeypatch)
     buf.note(pks[:2])  # full: the first batch starts at once
     assert written.acquire(timeout=WAIT_S) and batches == [2]
     buf.note(pks[2:4])  # full again at the same instant: held
@@ -275,16 +282,7 @@ def test_held_counts_are_written_when_the_interval_ends_with_no_further_read(
     monkeypatch.setattr(access, "_now", lambda: 1000.0)  # no note ever sees the interval end
     monkeypatch.setattr(access, "BATCH_EVERY_S", 0.05)  # the writer's own wait: 50 ms
     mem, ids, buf, pks = _buffer(store, 2)
-    real_write = buf._write
-    batches: list[int] = []
-    written = threading.Semaphore(0)
-
-    def counting_write(pending: dict[int, Any]) -> None:
-        real_write(pending)
-        batches.append(len(pending))
-        written.release()
-
-    monkeypatch.setattr(buf, "_write", counting_write)
+    batches, written = _counting_batches(buf, monkeypatch)
     buf.note(pks[:2])
     assert written.acquire(timeout=WAIT_S) and batches == [2]
     buf.note(pks[2:4])  # held: a batch started "just now"
