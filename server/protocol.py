@@ -3,11 +3,14 @@
 uvicorn writes a response's status line and headers, then its body, as two writes to the
 socket: two system calls and, on loopback, two packets, and a kept-alive client may wake
 for each. `CorkedHttpProtocol` holds a write back until the next one comes and sends the
-two joined: the headers leave with the first part of the body. A held write never waits
-long: it goes out with the next write, when the response is complete, when the
-connection closes or ends, or at the event loop's next step, whichever comes first. So a
-body reaches the transport underneath at most one write late, and the transport's own
-buffering and flow control apply to it as before; nothing waits for other requests' work.
+two joined: the headers leave with the first part of the body. A held write goes out with
+the next write, when the response is complete, when the connection closes or ends, or at
+the event loop's next step, whichever comes first. A whole response written in one step
+(every JSON answer of the API) so leaves before any other work of the loop; only a write
+whose next part comes in a later step (a streamed body, a "100 Continue") may wait for the
+callbacks already queued on the loop, one step. A body reaches the transport underneath at
+most one write late, and the transport's own buffering and flow control apply to it as
+before; writes to a closing transport are dropped, as uvicorn never makes them.
 """
 
 from __future__ import annotations
@@ -58,7 +61,8 @@ class CorkedTransport:
         self.flush()
 
     def _send(self, data: bytes) -> None:
-        self._transport.write(data)
+        if not self._transport.is_closing():
+            self._transport.write(data)
 
     def get_write_buffer_size(self) -> int:
         held = len(self._held) if self._held is not None else 0

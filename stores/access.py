@@ -21,7 +21,8 @@ UPDATE_CHUNK = 2000  # counts per UPDATE statement (3 parameters each; SQLite al
 RETRY_AFTER_S = 5.0  # after a failed background batch, the next waits at least this long
 BATCH_EVERY_S = 1.0  # background batches start at most this often...
 HOLD_AT_MOST = 50_000  # ...unless this many cubes wait (bounds the buffer's memory)
-_now = time.monotonic  # the clock of the two limits above (tests replace it)
+_now = time.monotonic  # the clock of the two limits above (tests replace it; the writer's
+# own wait for held counts still sleeps in real seconds)
 
 
 class AccessBuffer:
@@ -37,7 +38,8 @@ class AccessBuffer:
     updates rewrite about a thousand pages (and may end in a WAL checkpoint), tens of
     milliseconds that one unlucky search would otherwise wait for. Background batches start
     at most every BATCH_EVERY_S (unless HOLD_AT_MOST cubes wait; counts held back are
-    written when the interval ends, with no further read needed): each is a commit, and a
+    written when the interval ends, with no further read needed, except after a failed
+    batch, whose counts wait for a read after RETRY_AFTER_S): each is a commit, and a
     commit tells every server process sharing the SQLite file that its indexes may be
     behind (`Repository.file_marks`), which sends its next search to a worker thread; a
     busy server also gathers repeated hits of the same cubes into one row update.
@@ -128,6 +130,9 @@ class AccessBuffer:
                 self._held_until = None
             if _now() < self._retry_at:  # woken during a failing batch: the
                 continue  # counts wait in pending; the next note() after the wait wakes it
+            with self._lock:
+                if not self.pending:  # (a wake-up whose counts a flush already wrote)
+                    continue
             self._next_batch_at = _now() + BATCH_EVERY_S
             try:
                 self.flush()

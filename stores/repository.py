@@ -432,7 +432,8 @@ class Repository:
         """Whether `file_marks` gives marks (a SQLite file), not None (other databases,
         in-memory SQLite)."""
         path = self.engine.url.database if self.dialect == "sqlite" else None
-        return bool(path) and path != ":memory:"
+        return bool(path) and path != ":memory:" and \
+            self.engine.url.query.get("mode") != "memory"  # (a URI of a shared memory db)
 
     def file_marks(self) -> tuple[Any, ...] | None:
         """The size and modification time of a SQLite store's file and its WAL, which any

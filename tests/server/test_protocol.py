@@ -96,6 +96,9 @@ def test_close_and_eof_send_what_waits_first(end: str) -> None:
         assert under.calls == [("write", b"body"), ("close" if end == "close" else "eof", b"")]
         await _step()  # the scheduled flush finds nothing left
         assert len(under.calls) == 2
+        corked.write(b"late")  # written to a closing transport: dropped
+        await _step()
+        assert len(under.calls) == (2 if end == "close" else 3)
 
     asyncio.run(go())
 
@@ -138,6 +141,31 @@ def test_a_served_response_is_one_write(live: Any, monkeypatch: Any) -> None:
             assert got.startswith(b"HTTP/1.1 200")
     assert len(sent) == 3 and sent == [sent[0]] * 3
     assert sent[0].startswith(b"HTTP/1.1 200") and sent[0].endswith(b"}")
+
+
+def test_a_held_write_leaves_when_its_response_completes(live: Any,
+                                                        monkeypatch: Any) -> None:
+    """A response whose last write is held (HEAD: uvicorn writes the headers only) is
+    sent when it completes, before uvicorn moves on to the connection's next request, not
+    at some later step of the loop."""
+    from memos.server import protocol
+
+    sent = _sent_by_corked_transports(monkeypatch)
+    at_completion: list[int] = []
+    real = protocol._Base.on_response_complete
+
+    def spy(self: Any) -> None:
+        at_completion.append(len(sent))
+        real(self)
+
+    monkeypatch.setattr(protocol._Base, "on_response_complete", spy)
+    with socket.create_connection(("127.0.0.1", live.port), timeout=30) as conn:
+        conn.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        got = b""
+        while b"\r\n\r\n" not in got:
+            got += conn.recv(65536)
+    assert at_completion == [1]  # sent by the time uvicorn's completion runs
+    assert sent[0].startswith(b"HTTP/1.1 ") and sent[0].endswith(b"\r\n\r\n")
 
 
 def test_each_response_leaves_before_the_next_search_on_the_loop(
