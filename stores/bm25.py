@@ -279,13 +279,17 @@ class MemoryFullText:
 
     # -- query ------------------------------------------------------------------------
 
+    def _base_range(self, token: str) -> slice | None:
+        """Where the token's postings lie in the base arrays (current or not), or None."""
+        i = self._ids.get(token)
+        return None if i is None else slice(self._off[i], self._off[i + 1])
+
     def _base_postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
         """The token's postings in the base still current (pks ascending, freqs)."""
-        i = self._ids.get(token)
-        if i is None:
+        at = self._base_range(token)
+        if at is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        pks, freq = self._pks[self._off[i]:self._off[i + 1]], \
-            self._freq[self._off[i]:self._off[i + 1]]
+        pks, freq = self._pks[at], self._freq[at]
         ok = self._valid[pks]
         if not ok.all():
             pks, freq = pks[ok], freq[ok]
@@ -331,9 +335,8 @@ class MemoryFullText:
         """How many rows hold each token."""
         out = []
         for t in tokens:  # (a row is never in both: a row written again leaves the base)
-            i = self._ids.get(t)
-            base = 0 if i is None else int(
-                np.count_nonzero(self._valid[self._pks[self._off[i]:self._off[i + 1]]]))
+            at = self._base_range(t)
+            base = 0 if at is None else int(np.count_nonzero(self._valid[self._pks[at]]))
             extra = self._delta_terms.get(t)
             out.append(base + (len(extra) if extra else 0))
         return out

@@ -383,6 +383,11 @@ class Repository:
         try:
             self.engine = make_engine(url, busy_timeout_ms)
             self.dialect = self.engine.dialect.name
+            # The file `file_marks` watches (a SQLite file; None for other databases and
+            # in-memory SQLite, a shared one named by a URI included): fixed for the engine.
+            path = self.engine.url.database if self.dialect == "sqlite" else None
+            self._marks_path = (path if path and path != ":memory:" and
+                                self.engine.url.query.get("mode") != "memory" else None)
             # A write transaction from its start (SQLite: BEGIN IMMEDIATE; PostgreSQL: the
             # advisory lock): two first opens at once would both CREATE TABLE, and a deferred
             # SQLite transaction that reads before it writes fails "locked" without waiting.
@@ -431,18 +436,16 @@ class Repository:
     def has_file_marks(self) -> bool:
         """Whether `file_marks` gives marks (a SQLite file), not None (other databases,
         in-memory SQLite)."""
-        path = self.engine.url.database if self.dialect == "sqlite" else None
-        return bool(path) and path != ":memory:" and \
-            self.engine.url.query.get("mode") != "memory"  # (a URI of a shared memory db)
+        return self._marks_path is not None
 
     def file_marks(self) -> tuple[Any, ...] | None:
         """The size and modification time of a SQLite store's file and its WAL, which any
         commit (of any connection, any process) changes; None for other databases. A hint,
         never a guarantee (timestamps are coarse): callers use it to choose how to run work,
         not what it reads."""
-        if not self.has_file_marks():
+        path = self._marks_path
+        if path is None:
             return None
-        path = self.engine.url.database
         marks: list[Any] = []
         for name in (path, path + "-wal"):
             try:
