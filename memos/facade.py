@@ -438,7 +438,7 @@ class MemOS:
         same transaction (and returns their ids), so the two commit or fail together."""
         sc = as_scope(scope)
         reason = _text_arg(reason, "reason", MAX_REASON_CHARS)
-        with self._store.repo.write() as session:
+        with self._store.write() as session:
             row = self._store.row(session, cube_id, sc, write=True)
             current = cube_from_row(row)
             data = current.model_dump()
@@ -596,7 +596,7 @@ class MemOS:
                                      {"by": added.id}, actor=sc.agent_id or sc.user_id)
             return added
         now = utcnow()
-        with self._store.repo.write() as session:
+        with self._store.write() as session:
             old = self._store.row(session, cube_id, sc, write=True)
             new = self._store.row(session, by, sc, write=True)
             if old.pk == new.pk:
@@ -858,7 +858,7 @@ class MemOS:
             raise InvalidInputError("weight must be a finite number; use a value such as "
                                     "1.0") from None
         now = utcnow()
-        with self._store.repo.write() as session:
+        with self._store.write() as session:
             src = self._store.row(session, src_id, sc, write=True)
             if dst_id.startswith(ENTITY_PREFIX):
                 name = entity_node(dst_id[len(ENTITY_PREFIX):]).removeprefix(ENTITY_PREFIX)
@@ -1286,7 +1286,7 @@ class MemOS:
                                                  session_id=sid, visibility=sc.visibility))
             except ValidationError as exc:
                 raise invalid(exc) from exc
-            with self._store.repo.write() as session:
+            with self._store.write() as session:
                 self._store.repo.insert_cubes(session, [transcript], op="add")
             self._store.after_write(1)
         elif current.content != text:

@@ -30,13 +30,14 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     import numpy as np
+    from sqlalchemy.orm import Session
 
     from memos.embedders import Embedder
     from memos.stores.access import AccessBuffer
     from memos.stores.blobs import BlobStore
     from memos.stores.fulltext import FullTextIndex
     from memos.stores.graph import GraphIndex
-    from memos.stores.indexer import IndexSync
+    from memos.stores.indexer import Followed, IndexSync
     from memos.stores.repository import Repository
     from memos.stores.schema import CubeRow
     from memos.stores.vector_index import VectorIndex
@@ -192,6 +193,7 @@ class StoreParts:
         self._search_gate = FairGate()  # RetrievalConfig.search_concurrency
         # (embedder identity, query) -> vector, most recent last: RetrievalConfig.query_cache
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._followed = threading.local()  # .last: what this thread's last `write` read
 
     # The indexes live in the sync object; these names are the parts' own.
     @property
@@ -265,13 +267,32 @@ class StoreParts:
         with self.index_lock:  # catch up first: never write back what another process erased
             self.sync.save_vectors()
 
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction (Repository.write) that the indexes follow: before it
+        commits, the SQL full-text index takes its changes and what the in-memory indexes
+        need is read (IndexSync.follow), which the `after_write` call that follows the
+        block applies without a transaction of its own."""
+        self._followed.last = None
+        with self.repo.write() as session:
+            yield session
+            self._followed.last = self.sync.follow(session)
+
     def after_write(self, changes: int) -> None:
+        """Bring the indexes up to the write just committed: from what its transaction
+        read (`write`) where it can, else by catching up."""
+        followed: Followed | None = getattr(self._followed, "last", None)
+        self._followed.last = None
         with self.index_lock:
-            self.sync.catch_up()
+            if followed is None or not self.sync.apply_followed(followed):
+                self.sync.catch_up()
             # Saving rewrites the whole file, so wait for changes worth half the index: the
             # bytes written stay proportional to the store, however it grows.
             if self.vectors.dirty >= max(self.config.save_every, len(self.vectors) // 2):
                 self.vectors.save()
+        if followed is not None:
+            with self.sync.memory_lock:
+                self.sync.follow_memory(followed)
 
     def start_dense(self, query: str, n: int, *, in_parallel: bool) -> DenseJob:
         """Begin the dense half of a search: embed `query` and look up its `n` nearest

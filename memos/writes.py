@@ -285,7 +285,7 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
                     if len(near_hits[i]) == width and len(pks[row]) == width]
             width *= 4
     owners = {c.cube.scope.user_id for c in cands}
-    with repo.write() as session:
+    with store.write() as session:  # the indexes follow it (StoreParts.write)
         live = live_clause(now)
         exact: dict[tuple[str, str | None, str, str, str], Any] = {}
         # The state test goes through coalesce() (same value: the column is NOT NULL) so that

@@ -80,10 +80,19 @@ class GraphIndex:
         self.seq = seq
 
     def apply_edges(self, session: Session, edge_ids: Sequence[int]) -> None:
+        self.add_rows(self.edge_rows(session, edge_ids))
+
+    @staticmethod
+    def edge_rows(session: Session, edge_ids: Sequence[int]) -> list[Any]:
+        """The edges `edge_ids` as rows `add_rows` takes (read on the caller's transaction,
+        added once it has committed: IndexSync.follow)."""
         if not edge_ids:
-            return
-        for row in session.connection().execute(
-                select(*_EDGE_COLUMNS).where(EdgeRow.id.in_(list(edge_ids)))):
+            return []
+        return list(session.connection().execute(
+            select(*_EDGE_COLUMNS).where(EdgeRow.id.in_(list(edge_ids)))))
+
+    def add_rows(self, rows: Sequence[Any]) -> None:
+        for row in rows:
             self._add_row(row)
 
     def remove_cubes(self, pks: Iterable[int]) -> None:

@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from memos.stores.bm25 import MemoryFullText, Tokenizer
 from memos.stores.fulltext import FullTextIndex, context_of
 from memos.stores.graph import GraphIndex
 from memos.stores.repository import Repository, driver_rows
-from memos.stores.schema import ChangelogRow, CubeRow, IndexMetaRow
+from memos.stores.schema import CubeRow
 from memos.stores.vector_index import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,27 @@ def _running(thread: threading.Thread | None, target: Callable[[], Any],
         thread = threading.Thread(target=target, daemon=True, name=name)
         thread.start()
     return thread
+
+
+def _linked(changes: Sequence[Any]) -> list[int]:
+    """The edge ids `changes` link."""
+    return [c.edge_id for c in changes if c.op == "link" and c.edge_id]
+
+
+@dataclass
+class Followed:
+    """What `IndexSync._read_changes` read on one transaction (a writer's, for `follow`, or
+    a catch-up's): a page of the changelog from the furthest-behind index, the cubes' rows,
+    the seq each index stood at, the rows of the edges linked, and the full-text plan."""
+
+    changes: list[Any]
+    current: dict[int, tuple[bool, str, str]]
+    vectors_from: int
+    graph_from: int
+    fulltext_from: int
+    edge_rows: list[Any]
+    fulltext_drop: list[int]
+    fulltext_docs: list[tuple[int, str, str]]
 
 
 def is_indexed(state: str, tier: str) -> bool:
@@ -182,8 +204,7 @@ class IndexSync:
         return self.vectors.save()
 
     def fulltext_seq(self, session: Session) -> int:
-        meta = self.repo.index_meta(session, self.fulltext.name)
-        return meta.seq if meta else 0
+        return self.repo.index_seq(session, self.fulltext.name)
 
     # -- catch up ----------------------------------------------------------------------
 
@@ -196,18 +217,19 @@ class IndexSync:
 
     def catch_up(self) -> int:
         """Bring every index to the changelog head; returns the head seq."""
-        # Every search starts here, so both seqs come from one statement on a bare connection.
-        head_q = select(func.coalesce(func.max(ChangelogRow.seq), 0)).scalar_subquery()
-        fts_q = select(IndexMetaRow.seq).where(IndexMetaRow.name == self.fulltext.name)
-        with self.repo.engine.connect() as conn:
-            head, fts_seq = conn.execute(select(head_q, fts_q.scalar_subquery())).one()
-        fts_seq = fts_seq or 0
-        if self.vectors.seq < head:
-            self._catch_up_vectors()
+        # Every write starts here, so both seqs come from one statement on a bare connection.
+        head, fts_seq = self.repo.heads_now(self.fulltext.name)
         if fts_seq < head:
             self._catch_up_fulltext()
-        if self.graph.seq < head:
-            self._catch_up_graph()
+        # The vector index and the graph from one reading of the changelog and the rows.
+        while self.vectors.seq < head or self.graph.seq < head:
+            with self.repo.read() as session:
+                page = self._read_changes(session, self.vectors.seq, self.graph.seq, head)
+            if page is None:
+                break
+            self.apply_followed(page)
+            if len(page.changes) < PAGE:  # a short page was the whole rest of the changelog
+                break
         return head
 
     @staticmethod
@@ -243,23 +265,29 @@ class IndexSync:
                 changes = self.repo.changes_after(session, self.vectors.seq, PAGE)
                 if not changes:
                     return
-                content, touched = self._plan(changes)
-                current = self._current(session, touched)
-            drop = [pk for pk in touched
-                    if pk not in current or not current[pk][0]]
-            embed = [pk for pk in sorted(touched) if pk in current
-                     and current[pk][0]
-                     and (pk in content or pk not in self.vectors)]
-            self.vectors.remove(drop)
-            with self._primed_lock:
-                for pk in drop:
-                    self._primed.pop(pk, None)
-            if embed:
-                self.vectors.add(embed, self._vectors_for(embed, [current[pk][1] for pk in embed]))
-            self.vectors.seq = changes[-1].seq
-            self.vectors.dirty += 1
+                current = self._current(session, self._plan(changes)[1])
+            self._apply_vectors(changes, current)
             if len(changes) < PAGE:  # a short page was the whole rest of the changelog
                 return
+
+    def _apply_vectors(self, changes: Sequence[Any],
+                       current: dict[int, tuple[bool, str, str]]) -> None:
+        """Apply `changes` (the changelog after `vectors.seq`) given the cubes' `current`
+        rows (`_current`)."""
+        content, touched = self._plan(changes)
+        drop = [pk for pk in touched
+                if pk not in current or not current[pk][0]]
+        embed = [pk for pk in sorted(touched) if pk in current
+                 and current[pk][0]
+                 and (pk in content or pk not in self.vectors)]
+        self.vectors.remove(drop)
+        with self._primed_lock:
+            for pk in drop:
+                self._primed.pop(pk, None)
+        if embed:
+            self.vectors.add(embed, self._vectors_for(embed, [current[pk][1] for pk in embed]))
+        self.vectors.seq = changes[-1].seq
+        self.vectors.dirty += 1
 
     def _catch_up_fulltext(self) -> None:
         while True:
@@ -268,21 +296,34 @@ class IndexSync:
                 changes = self.repo.changes_after(session, seq, PAGE)
                 if not changes:
                     return
-                drop, docs = self._fulltext_changes(session, changes)
-                removed = self.fulltext.remove(session, drop)
-                self.fulltext.upsert(session, docs)
-                if removed:  # forgotten, archived or purged text leaves the index's storage
-                    self.fulltext.compact(session)
-                self.repo.set_index_meta(session, self.fulltext.name, changes[-1].seq)
+                self._write_fulltext(session, changes, *self._fulltext_changes(session, changes))
             if len(changes) < PAGE:  # no second write transaction only to find nothing
                 return
+
+    def _write_fulltext(self, session: Session, changes: Sequence[Any], drop: list[int],
+                        docs: list[tuple[int, str, str]]) -> None:
+        """Apply `changes` (the changelog after the SQL index's seq), planned as `drop` and
+        `docs` (`_fulltext_plan`), to the SQL full-text index on the caller's write
+        transaction, with its new seq."""
+        removed = self.fulltext.remove(session, drop)
+        self.fulltext.upsert(session, docs)
+        if removed:  # forgotten, archived or purged text leaves the index's storage
+            self.fulltext.compact(session)
+        self.repo.set_index_meta(session, self.fulltext.name, changes[-1].seq)
 
     def _fulltext_changes(self, session: Session, changes: Sequence[Any]
                           ) -> tuple[list[int], list[tuple[int, str, str]]]:
         """(pks to drop from the full-text index, (pk, content, context) to index again)
         after `changes`, from the cubes' current rows."""
+        _, touched = self._plan(changes, FULLTEXT_OPS)
+        return self._fulltext_plan(changes,
+                                   self._current(session, touched, with_context=True))
+
+    def _fulltext_plan(self, changes: Sequence[Any], current: dict[int, tuple[bool, str, str]]
+                       ) -> tuple[list[int], list[tuple[int, str, str]]]:
+        """`_fulltext_changes` given the `current` rows (with their context) of every cube
+        `changes` name."""
         content, touched = self._plan(changes, FULLTEXT_OPS)
-        current = self._current(session, touched, with_context=True)
         drop = [pk for pk in touched if pk not in current or not current[pk][0]]
         # Content changes, and cubes superseded since: indexed by their own words from
         # then on (fulltext_context).
@@ -554,19 +595,80 @@ class IndexSync:
             if len(changes) < PAGE:
                 return False
 
-    def _catch_up_graph(self) -> None:
-        while True:
-            with self.repo.read() as session:
-                changes = self.repo.changes_after(session, self.graph.seq, PAGE)
-                if not changes:
-                    return
-                edge_ids = [c.edge_id for c in changes if c.op == "link" and c.edge_id]
-                self.graph.apply_edges(session, edge_ids)
-                purged = [c.cube_pk for c in changes if c.op == "purge" and c.cube_pk]
-            self.graph.remove_cubes(purged)
-            self.graph.seq = changes[-1].seq
-            if len(changes) < PAGE:
-                return
+    def _apply_graph(self, changes: Sequence[Any], edge_rows: Sequence[Any]) -> None:
+        """Apply `changes` (the changelog after `graph.seq`), with the rows of the edges
+        they link (`GraphIndex.edge_rows`)."""
+        self.graph.add_rows(edge_rows)
+        self.graph.remove_cubes([c.cube_pk for c in changes if c.op == "purge" and c.cube_pk])
+        self.graph.seq = changes[-1].seq
+
+    # -- a writer's own changes --------------------------------------------------------
+
+    def follow(self, session: Session) -> Followed | None:
+        """Bring the indexes along with a writer, on its own write transaction just before
+        it commits: the SQL full-text index is brought to the transaction's head there (its
+        rows and seq commit with the write), and what the in-memory indexes need is read
+        there too, for `apply_followed` once the write has committed. The write's own
+        changes thus cost no transaction of their own to index, nor a second reading of the
+        changelog and the rows by each index. None (the catch-up after the write does it
+        all) when no index is behind, or more than a PAGE of changes is."""
+        followed = self._read_changes(session, self.vectors.seq, self.graph.seq,
+                                      self.fulltext_seq(session))
+        if followed is None or len(followed.changes) >= PAGE:
+            return None
+        text = [c for c in followed.changes if c.seq > followed.fulltext_from]
+        if text:
+            self._write_fulltext(session, text, followed.fulltext_drop, followed.fulltext_docs)
+        return followed
+
+    def _read_changes(self, session: Session, vectors_from: int, graph_from: int,
+                      fulltext_from: int) -> Followed | None:
+        """One page of the changelog after the furthest behind of the three seqs, with what
+        each index needs of it: the cubes' rows (with their full-text context), the rows of
+        the edges linked after `graph_from`, and the full-text plan of the changes after
+        `fulltext_from`. None when there is nothing after them. (The in-memory seqs are
+        passed in, read once: another thread's catch-up may move them, and apply_followed
+        then leaves those indexes alone.)"""
+        changes = self.repo.changes_after(session, min(fulltext_from, vectors_from, graph_from),
+                                          PAGE)
+        if not changes:
+            return None
+        text = [c for c in changes if c.seq > fulltext_from]
+        current = self._current(session, self._plan(changes)[1], with_context=bool(text))
+        drop, docs = self._fulltext_plan(text, current) if text else ([], [])
+        edge_rows = self.graph.edge_rows(session, _linked(
+            [c for c in changes if c.seq > graph_from]))
+        return Followed(changes, current, vectors_from, graph_from, fulltext_from, edge_rows,
+                        drop, docs)
+
+    def apply_followed(self, followed: Followed) -> bool:
+        """Apply what `follow` read to the vector index and the graph, after the write
+        committed (the caller holds the index lock). An index another thread moved
+        meanwhile is left to `catch_up`. Returns whether both are now at the write's head."""
+        done = True
+        last = followed.changes[-1].seq
+        for index, start, apply in (
+                (self.vectors, followed.vectors_from, lambda ch: self._apply_vectors(
+                    ch, followed.current)),
+                (self.graph, followed.graph_from, lambda ch: self._apply_graph(
+                    ch, followed.edge_rows))):
+            if index.seq == start:
+                changes = [c for c in followed.changes if c.seq > start]
+                if changes:
+                    apply(changes)
+            done = done and index.seq >= last
+        return done
+
+    def follow_memory(self, followed: Followed) -> None:
+        """Apply what `follow` read to the in-memory full-text copy, when that copy stood
+        where the SQL index did (else the next search catches it up, as it does a purge's
+        changes, which drop it). The caller holds memory_lock."""
+        memory = self.memory
+        text = [c for c in followed.changes if c.seq > followed.fulltext_from]
+        if (memory is None or memory.seq != followed.fulltext_from or not text
+                or any(c.op == "purge" for c in text)):
+            return
+        memory.apply(followed.fulltext_drop, followed.fulltext_docs, text[-1].seq)
 
     # -- rebuild -----------------------------------------------------------------------
 

@@ -745,16 +745,38 @@ class Repository:
         value = _UTC_TYPE.process_bind_param(now, self.engine.dialect)
         return proc(value) if proc is not None else value
 
+    def _param(self) -> str:
+        """The driver's placeholder for one parameter (driver_rows)."""
+        return "?" if self.dialect == "sqlite" else "%s"
+
+    def _heads_sql(self) -> str:
+        return ("SELECT (SELECT coalesce(max(seq), 0) FROM changelog), (SELECT seq FROM "
+                "index_meta WHERE name = " + self._param() + ")")
+
     def index_heads(self, session: Session, index_name: str) -> tuple[int, int]:
         """(changelog head seq, seq the named SQL index records), in one statement on the
         session's own connection: search checks the indexes are current without a second
         connection."""
-        row = driver_rows(
-            session, "SELECT (SELECT coalesce(max(seq), 0) FROM changelog),"
-            " (SELECT seq FROM index_meta WHERE name = " + ("?" if self.dialect == "sqlite"
-                                                          else "%s") + ")",
-            (index_name,))[0]
+        row = driver_rows(session, self._heads_sql(), (index_name,))[0]
         return int(row[0]), int(row[1] or 0)
+
+    def heads_now(self, index_name: str) -> tuple[int, int]:
+        """`index_heads` as of now, on a connection of its own: one statement, which on
+        SQLite runs without a transaction around it (one statement reads one snapshot)."""
+        sql = self._heads_sql()
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                with sqlite_errors_wrapped(sql, (index_name,)):
+                    row = conn.connection.dbapi_connection.execute(sql, (index_name,)).fetchone()
+            else:
+                row = conn.exec_driver_sql(sql, (index_name,)).one()
+        return int(row[0]), int(row[1] or 0)
+
+    def index_seq(self, session: Session, name: str) -> int:
+        """The changelog seq the named SQL index records (0 when it has none yet)."""
+        rows = driver_rows(session, "SELECT seq FROM index_meta WHERE name = " + self._param(),
+                           (name,))
+        return int(rows[0][0] or 0) if rows else 0
 
     def quoting_rows(self, session: Session, scope: Scope, quoted: str,
                      exclude: str | None = None) -> list[CubeRow]:
@@ -858,6 +880,14 @@ class Repository:
 
     def set_index_meta(self, session: Session, name: str, seq: int,
                        embedder: str | None = None, dim: int | None = None) -> None:
+        if embedder is None and session.identity_map.get(
+                session.identity_key(IndexMetaRow, name)) is None:
+            # The seq alone of a row this session holds no object of (each catch-up and
+            # write): one UPDATE, without the ORM's load of the row first.
+            table = IndexMetaRow.__table__
+            if session.connection().execute(update(table).where(table.c.name == name).values(
+                    seq=seq, updated_at=utcnow())).rowcount:
+                return
         meta = session.get(IndexMetaRow, name)
         if meta is None:
             meta = IndexMetaRow(name=name, seq=seq)

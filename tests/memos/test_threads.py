@@ -226,7 +226,8 @@ def test_index_upkeep_never_waits_for_a_connection_held_by_searches(tmp_path: An
         while pool.checkedout() < capacity and time.monotonic() < deadline:
             time.sleep(0.01)
         assert pool.checkedout() == capacity  # every search connection is taken
-        other._store.after_write = lambda changes: None  # type: ignore[method-assign]
+        other._store.after_write = lambda *a: None  # type: ignore[method-assign]
+        other._store.sync.follow = lambda session: None  # type: ignore[method-assign]
         head = other.add("a change the first handle has not applied", "u").id
         fulltext_seq = other._store.sync.fulltext_seq
         with other._store.repo.read() as session:
