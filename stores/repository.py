@@ -86,6 +86,36 @@ def _set_wal(cursor: Any, timeout_s: float) -> None:
             time.sleep(0.01)
 
 
+WRITE_POLL_S = 0.0005  # a writer waiting for another process's write lock tries this often
+
+
+def _begin_write_polling(raw: Any, timeout_ms: float) -> float | None:
+    """BEGIN IMMEDIATE on the driver connection `raw`, trying again every WRITE_POLL_S
+    while another process holds the write lock, up to `timeout_ms`. None once begun; else
+    the milliseconds spent (the timeout ran out, or an error other than a busy database).
+
+    SQLite's own busy handler sleeps 1, 2, 5, ... up to 100 ms between tries, so a process
+    waiting on it for a lock that another process's threads take one after another can
+    wait seconds while each of them waits a few milliseconds (server workers adding
+    memories at once: docs/BENCHMARKS.md, Serving). Trying every half millisecond finds
+    the lock free in the gaps between their transactions."""
+    start = time.monotonic()
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return None
+            except sqlite3.OperationalError as exc:
+                spent = (time.monotonic() - start) * 1000.0
+                busy = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in (5, 6)
+                if not busy or spent >= timeout_ms:
+                    return spent
+            time.sleep(WRITE_POLL_S)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(timeout_ms)}")
+
+
 SQLITE_CACHE_KIB = 32 * 1024  # page cache per connection, filled as pages are read
 SQLITE_MMAP_BYTES = 1 << 30  # address space only: pages come in as they are touched
 
@@ -116,8 +146,20 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000, **pool: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            write = conn.get_execution_options().get("memos_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            if not conn.get_execution_options().get("memos_write", False):
+                conn.exec_driver_sql("BEGIN")
+                return
+            raw = conn.connection.dbapi_connection
+            waited_ms = _begin_write_polling(raw, busy_timeout_ms)
+            if waited_ms is None:
+                return
+            # Not taken by polling (the timeout ran out, or another error): SQLite's own
+            # attempt, for the rest of the timeout, raises the error as a statement would.
+            raw.execute(f"PRAGMA busy_timeout={max(1, int(busy_timeout_ms - waited_ms))}")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                raw.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **pool)
