@@ -274,9 +274,11 @@ class StoreParts:
         need is read (IndexSync.follow), which the `after_write` call that follows the
         block applies without a transaction of its own."""
         self._followed.last = None
+        followed: Followed | None = None
         with self.repo.write() as session:
             yield session
-            self._followed.last = self.sync.follow(session)
+            followed = self.sync.follow(session)
+        self._followed.last = followed  # only once committed: a failed commit leaves none
 
     def after_write(self, changes: int) -> None:
         """Bring the indexes up to the write just committed: from what its transaction

@@ -156,3 +156,33 @@ def test_a_write_that_fails_leaves_every_index_as_it_was(tmp_path: Path,
         assert store.sync.head() == head
         assert _fulltext_current(mem)
         assert not mem.search("quartz", "u", retrievers=["fulltext"])
+
+
+def test_a_commit_that_fails_after_the_follow_leaves_nothing_to_apply(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `follow` read belongs to a transaction that may still fail to commit: a later
+    `after_write` (of a write made another way) must not apply the rolled-back changes."""
+    from memos.errors import StoreError
+
+    with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
+        mem.add_many([f"note {i} about the harbor" for i in range(10)], "u")
+        store = mem._store
+        real = store.repo.write
+
+        @contextmanager
+        def commit_fails() -> Iterator[Any]:
+            with real() as session:
+                yield session
+                raise StoreError("the commit failed")  # rolled back by the real write
+
+        monkeypatch.setattr(store.repo, "write", commit_fails)
+        with pytest.raises(StoreError):
+            mem.add("a note that never lands: quartz", "u")
+        monkeypatch.undo()
+        store.after_write(0)  # as a write that does not go through StoreParts.write does
+        assert len(store.vectors) == 10
+        assert store.vectors.seq == _head(mem)
+        assert mem.search("quartz", "u", retrievers=["fulltext"]) == []
+        added = mem.add("a note that lands: basalt", "u")
+        assert mem.search("basalt", "u", retrievers=["dense"])[0].id == added.id
+        assert len(store.vectors) == 11
