@@ -278,13 +278,18 @@ class StoreParts:
         with self.repo.write() as session:
             yield session
             followed = self.sync.follow(session)
-        self._followed.last = followed  # only once committed: a failed commit leaves none
+        # Only once committed (a failed commit leaves none), and tied to this transaction:
+        # `after_write` uses it only if no other write began on this thread since.
+        self._followed.last = (followed, self.repo.writes_on_this_thread())
 
     def after_write(self, changes: int) -> None:
         """Bring the indexes up to the write just committed: from what its transaction
         read (`write`) where it can, else by catching up."""
-        followed: Followed | None = getattr(self._followed, "last", None)
+        last = getattr(self._followed, "last", None)
         self._followed.last = None
+        followed: Followed | None = None
+        if last is not None and last[1] == self.repo.writes_on_this_thread():
+            followed = last[0]
         with self.index_lock:
             if followed is None or not self.sync.apply_followed(followed):
                 self.sync.catch_up()
@@ -293,6 +298,8 @@ class StoreParts:
             if self.vectors.dirty >= max(self.config.save_every, len(self.vectors) // 2):
                 self.vectors.save()
         if followed is not None:
+            # (a write waits here for a search's turn with the copy: a query's scoring, not
+            # a load, which runs on its own thread)
             with self.sync.memory_lock:
                 self.sync.follow_memory(followed)
 

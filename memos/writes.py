@@ -256,7 +256,8 @@ def embed_candidates(store: StoreParts, cands: Sequence[Candidate]) -> np.ndarra
 
 
 def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
-    """Dedup, conflict and insert one batch in ONE transaction; indexes catch up after."""
+    """Dedup, conflict and insert one batch in ONE transaction, which the indexes follow
+    (StoreParts.write)."""
     if not cands:
         return []
     repo, vectors, cfg = store.repo, store.vectors, store.config

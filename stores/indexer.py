@@ -224,7 +224,7 @@ class IndexSync:
         # The vector index and the graph from one reading of the changelog and the rows.
         while self.vectors.seq < head or self.graph.seq < head:
             with self.repo.read() as session:
-                page = self._read_changes(session, self.vectors.seq, self.graph.seq, head)
+                page = self._read_changes(session, self.vectors.seq, self.graph.seq, None)
             if page is None:
                 break
             self.apply_followed(page)
@@ -340,8 +340,10 @@ class IndexSync:
 
         The copy is loaded on a background thread (`load_memory`) once LOAD_AFTER searches
         have asked for it, so a process that searches once (a CLI command) never pays for
-        it, and no search waits for a load. Writes never wait for it either: it is caught
-        up here, by the first search after them, rows written since its load going to its
+        it, and no search waits for a load. Writes never wait for a load either: a write
+        hands its own changes to the copy when the copy stood where the SQL index did
+        (`follow_memory`, a wait for memory_lock at most); the rest is caught up here, by
+        the first search after them, rows written since its load going to its
         delta. When the delta passes REFRESH_FRACTION of the rows, a fresh copy is loaded in
         the background while this one serves; more changes than RELOAD_FRACTION of its rows
         at once (a bulk import), or a purge, drop it at once (FTS5 serves until the new one
@@ -611,7 +613,7 @@ class IndexSync:
         there too, for `apply_followed` once the write has committed. The write's own
         changes thus cost no transaction of their own to index, nor a second reading of the
         changelog and the rows by each index. None (the catch-up after the write does it
-        all) when no index is behind, or more than a PAGE of changes is."""
+        all) when no index is behind, or a PAGE of changes or more is."""
         followed = self._read_changes(session, self.vectors.seq, self.graph.seq,
                                       self.fulltext_seq(session))
         if followed is None or len(followed.changes) >= PAGE:
@@ -622,17 +624,20 @@ class IndexSync:
         return followed
 
     def _read_changes(self, session: Session, vectors_from: int, graph_from: int,
-                      fulltext_from: int) -> Followed | None:
+                      fulltext_from: int | None) -> Followed | None:
         """One page of the changelog after the furthest behind of the three seqs, with what
         each index needs of it: the cubes' rows (with their full-text context), the rows of
         the edges linked after `graph_from`, and the full-text plan of the changes after
-        `fulltext_from`. None when there is nothing after them. (The in-memory seqs are
+        `fulltext_from` (None: no full-text plan, and `Followed.fulltext_from` is the last
+        seq read). None when there is nothing after them. (The in-memory seqs are
         passed in, read once: another thread's catch-up may move them, and apply_followed
         then leaves those indexes alone.)"""
-        changes = self.repo.changes_after(session, min(fulltext_from, vectors_from, graph_from),
-                                          PAGE)
+        seqs = [vectors_from, graph_from] + ([] if fulltext_from is None else [fulltext_from])
+        changes = self.repo.changes_after(session, min(seqs), PAGE)
         if not changes:
             return None
+        if fulltext_from is None:
+            fulltext_from = changes[-1].seq
         text = [c for c in changes if c.seq > fulltext_from]
         current = self._current(session, self._plan(changes)[1], with_context=bool(text))
         drop, docs = self._fulltext_plan(text, current) if text else ([], [])
@@ -668,7 +673,13 @@ class IndexSync:
         if (memory is None or memory.seq != followed.fulltext_from or not text
                 or any(c.op == "purge" for c in text)):
             return
-        memory.apply(followed.fulltext_drop, followed.fulltext_docs, text[-1].seq)
+        try:
+            memory.apply(followed.fulltext_drop, followed.fulltext_docs, text[-1].seq)
+        except Exception:  # the copy is a shortcut: the committed write stands, FTS5 serves
+            log.exception("the in-memory full-text copy could not take a write; dropped "
+                          "(searches use FTS5 until a fresh copy is loaded)")
+            if self.memory is memory:
+                self._drop_memory()
 
     # -- rebuild -----------------------------------------------------------------------
 

@@ -106,7 +106,7 @@ def _begin_write_polling(raw: Any, timeout_ms: float) -> float | None:
             try:
                 raw.execute("BEGIN IMMEDIATE")
                 return None
-            except sqlite3.OperationalError as exc:
+            except sqlite3.Error as exc:  # (a damaged file raises DatabaseError)
                 spent = (time.monotonic() - start) * 1000.0
                 busy = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in (5, 6)
                 if not busy or spent >= timeout_ms:
@@ -447,6 +447,7 @@ class Repository:
             raise StoreError(
                 f"cannot open the store at {shown_location(url)}: {exc.orig}; {advice}") from exc
         self._write_lock = threading.RLock()
+        self._thread_writes = threading.local()  # .n: write transactions begun by a thread
         self._datetime_bind = _UTC_TYPE.impl.dialect_impl(self.engine.dialect).bind_processor(
             self.engine.dialect)
         dialect = self.engine.dialect
@@ -472,8 +473,13 @@ class Repository:
         # own lock (SQLite BEGIN IMMEDIATE, a PostgreSQL advisory lock).
         with self._write_lock, _driver_errors(self._busy_timeout_ms), \
                 _nul_is_bad_input(), self._write() as session, session.begin():
+            self._thread_writes.n = self.writes_on_this_thread() + 1
             pg_xact_lock(session, WRITE_LOCK)
             yield session
+
+    def writes_on_this_thread(self) -> int:
+        """How many write transactions the calling thread has begun on this handle."""
+        return int(getattr(self._thread_writes, "n", 0))
 
     def has_file_marks(self) -> bool:
         """Whether `file_marks` gives marks (a SQLite file), not None (other databases,
@@ -525,6 +531,7 @@ class Repository:
             return self
         twin = copy.copy(self)
         twin._write_lock = threading.RLock()
+        twin._thread_writes = threading.local()
         twin.engine = make_engine(self.url, self._busy_timeout_ms, pool_size=2,
                                   max_overflow=2)
         twin._read = sessionmaker(twin.engine, expire_on_commit=False)

@@ -186,3 +186,42 @@ def test_a_commit_that_fails_after_the_follow_leaves_nothing_to_apply(
         added = mem.add("a note that lands: basalt", "u")
         assert mem.search("basalt", "u", retrievers=["dense"])[0].id == added.id
         assert len(store.vectors) == 11
+
+
+def test_a_copy_that_cannot_take_a_write_is_dropped_and_the_write_stands(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
+        mem.config.retrieval.fulltext_max_postings = 3
+        mem.add_many([f"kite number {i}" for i in range(40)], "u")
+        mem.warm()
+        sync = mem._store.sync
+        assert sync.memory is not None
+
+        def broken(*args: Any) -> None:
+            raise RuntimeError("tokenizer gone")
+
+        monkeypatch.setattr(sync.memory, "apply", broken)
+        added = mem.add("kite with a crimson tail", "u").id
+        assert sync.memory is None
+        assert mem.search("crimson kite", "u", retrievers=["fulltext"])[0].id == added
+
+
+def test_what_a_write_read_is_not_applied_after_another_write_of_the_thread(
+        tmp_path: Path) -> None:
+    """`after_write` takes what `StoreParts.write` read only for that transaction: after a
+    write made another way in between, the indexes catch up from the changelog instead."""
+    from memos.cube import MemCube, Scope
+
+    with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
+        mem.add_many([f"note {i} about the harbor" for i in range(10)], "u")
+        store = mem._store
+        first = MemCube(content="a followed write: amber", scope=Scope(user_id="u"))
+        second = MemCube(content="a write made another way: cobalt", scope=Scope(user_id="u"))
+        with store.write() as session:  # (its after_write never comes)
+            store.repo.insert_cubes(session, [first])
+        with store.repo.write() as session:
+            pk = store.repo.insert_cubes(session, [second])[0]
+        store.after_write(1)
+        assert pk in store.vectors
+        assert store.vectors.seq == store.graph.seq == _head(mem)
+        assert mem.search("cobalt", "u", retrievers=["dense"])[0].id == second.id

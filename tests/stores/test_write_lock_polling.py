@@ -51,6 +51,11 @@ def test_other_errors_and_a_spent_timeout_are_left_to_sqlite(
     raw = _FakeConnection([sqlite3.OperationalError("disk I/O error")])
     assert repository._begin_write_polling(raw, 30_000) is not None
     assert raw.statements.count("BEGIN IMMEDIATE") == 1
+    damaged = sqlite3.DatabaseError("file is not a database")
+    damaged.sqlite_errorcode = 26  # type: ignore[attr-defined]
+    raw = _FakeConnection([damaged])  # (DatabaseError, not OperationalError)
+    assert repository._begin_write_polling(raw, 30_000) is not None
+    assert raw.statements.count("BEGIN IMMEDIATE") == 1
     raw = _FakeConnection([_busy()] * 5)
     assert repository._begin_write_polling(raw, 0) is not None  # no time left to wait
     assert raw.statements.count("BEGIN IMMEDIATE") == 1
