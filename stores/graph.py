@@ -79,9 +79,6 @@ class GraphIndex:
             self._add_row(row)
         self.seq = seq
 
-    def apply_edges(self, session: Session, edge_ids: Sequence[int]) -> None:
-        self.add_rows(self.edge_rows(session, edge_ids))
-
     @staticmethod
     def edge_rows(session: Session, edge_ids: Sequence[int]) -> list[Any]:
         """The edges `edge_ids` as rows `add_rows` takes (read on the caller's transaction,

@@ -425,6 +425,12 @@ class Repository:
         try:
             self.engine = make_engine(url, busy_timeout_ms)
             self.dialect = self.engine.dialect.name
+            # The two index_meta statements every write and search runs, in the driver's
+            # parameter style (driver_rows): fixed for the engine, so built once.
+            marker = "?" if self.dialect == "sqlite" else "%s"
+            self._seq_sql = "SELECT seq FROM index_meta WHERE name = " + marker
+            self._heads_sql = ("SELECT (SELECT coalesce(max(seq), 0) FROM changelog), ("
+                               + self._seq_sql + ")")
             # The file `file_marks` watches (a SQLite file; None for other databases and
             # in-memory SQLite, a shared one named by a URI included): fixed for the engine.
             path = self.engine.url.database if self.dialect == "sqlite" else None
@@ -794,25 +800,17 @@ class Repository:
         value = _UTC_TYPE.process_bind_param(now, self.engine.dialect)
         return proc(value) if proc is not None else value
 
-    def _param(self) -> str:
-        """The driver's placeholder for one parameter (driver_rows)."""
-        return "?" if self.dialect == "sqlite" else "%s"
-
-    def _heads_sql(self) -> str:
-        return ("SELECT (SELECT coalesce(max(seq), 0) FROM changelog), (SELECT seq FROM "
-                "index_meta WHERE name = " + self._param() + ")")
-
     def index_heads(self, session: Session, index_name: str) -> tuple[int, int]:
         """(changelog head seq, seq the named SQL index records), in one statement on the
         session's own connection: search checks the indexes are current without a second
         connection."""
-        row = driver_rows(session, self._heads_sql(), (index_name,))[0]
+        row = driver_rows(session, self._heads_sql, (index_name,))[0]
         return int(row[0]), int(row[1] or 0)
 
     def heads_now(self, index_name: str) -> tuple[int, int]:
         """`index_heads` as of now, on a connection of its own: one statement, which on
         SQLite runs without a transaction around it (one statement reads one snapshot)."""
-        sql = self._heads_sql()
+        sql = self._heads_sql
         with self.engine.connect() as conn:
             if self.dialect == "sqlite":
                 with sqlite_errors_wrapped(sql, (index_name,)):
@@ -823,8 +821,7 @@ class Repository:
 
     def index_seq(self, session: Session, name: str) -> int:
         """The changelog seq the named SQL index records (0 when it has none yet)."""
-        rows = driver_rows(session, "SELECT seq FROM index_meta WHERE name = " + self._param(),
-                           (name,))
+        rows = driver_rows(session, self._seq_sql, (name,))
         return int(rows[0][0] or 0) if rows else 0
 
     def quoting_rows(self, session: Session, scope: Scope, quoted: str,
