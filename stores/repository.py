@@ -158,10 +158,13 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000, **pool: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            if not conn.get_execution_options().get("memos_write", False):
-                conn.exec_driver_sql("BEGIN")
-                return
             raw = conn.connection.dbapi_connection
+            if not conn.get_execution_options().get("memos_write", False):
+                # (on the driver: every search begins one, and a statement through
+                # SQLAlchemy's execution machinery costs more than SQLite's BEGIN itself)
+                with sqlite_errors_wrapped("BEGIN"):
+                    raw.execute("BEGIN")
+                return
             waited_ms = _begin_write_polling(raw, busy_timeout_ms)
             if waited_ms is None:
                 return
