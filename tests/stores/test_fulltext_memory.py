@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -472,3 +473,15 @@ def test_warm_catches_up_what_was_written_while_its_load_ran(
             head = mem._store.repo.max_seq(session)
         assert sync.memory is not None and sync.memory.seq == head
         assert sync.memory.changed_rows() == 20  # caught up into its delta, not reloaded
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 300), max_size=60), min_size=1, max_size=5))
+def test_sorted_union_is_numpys_unique_of_the_lists(lists: list[list[int]]) -> None:
+    """Postings lists (sorted, no repeats) joined as `np.unique` of their concatenation
+    joins them: the same values, ascending, once each."""
+    arrays = [np.array(sorted(set(values)), dtype=np.int64) for values in lists]
+    got = bm25.sorted_union(arrays)
+    want = np.unique(np.concatenate(arrays))
+    assert got.dtype == np.int64
+    assert got.tolist() == want.tolist()
