@@ -42,19 +42,9 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from memos import cube as cube_types
 from memos.config import shown_location
-from memos.cube import (
-    AccessStats,
-    DerivedFrom,
-    Kind,
-    Lifecycle,
-    MemCube,
-    Scope,
-    SourceRef,
-    Tier,
-    Visibility,
-    utcnow,
-)
+from memos.cube import AccessStats, Lifecycle, MemCube, Scope, Tier, Visibility, utcnow
 from memos.errors import InvalidInputError, StoreError
 from memos.stores.schema import (
     AuditRow,
@@ -192,10 +182,10 @@ def cube_from_row(row: CubeRow) -> MemCube:
                                   session_id=row.session_id,
                                   visibility=Visibility(row.visibility))
     return MemCube.model_construct(
-        id=row.id, tier=Tier(row.tier), kind=Kind(row.kind), content=row.content, scope=scope,
-        version=int(row.version), state=Lifecycle(row.state),
-        sources=[SourceRef.model_validate(s) for s in row.sources or ()],
-        derived_from=[DerivedFrom.model_validate(d) for d in row.derived_from or ()],
+        id=row.id, tier=Tier(row.tier), kind=cube_types.Kind(row.kind), content=row.content,
+        scope=scope, version=int(row.version), state=Lifecycle(row.state),
+        sources=[cube_types.SourceRef.model_validate(s) for s in row.sources or ()],
+        derived_from=[cube_types.DerivedFrom.model_validate(d) for d in row.derived_from or ()],
         model_fingerprint=row.model_fingerprint, valid_from=row.valid_from,
         valid_to=row.valid_to, recorded_at=row.recorded_at,
         confidence=float(row.confidence), importance=float(row.importance),
