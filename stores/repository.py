@@ -356,8 +356,11 @@ def _sqlite_fast_proc(column_type: Any, proc: Any) -> Any:
 
         def utc_datetime(value: Any) -> Any:
             if (type(value) is str and len(value) == 26 and value[10] == " "
-                    and value[19] == "." and value[:4].isdigit()):
-                return fromiso(value).replace(tzinfo=UTC)
+                    and value[19] == "."):
+                try:
+                    return fromiso(value).replace(tzinfo=UTC)
+                except ValueError:
+                    pass  # not SQLAlchemy's own text: its converter decides
             return proc(value)
         return utc_datetime
     if isinstance(column_type, JSON):

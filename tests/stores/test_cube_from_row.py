@@ -88,3 +88,39 @@ def test_cube_from_row_gives_each_cube_its_own_lists(mem: Any) -> None:
         one.metadata["k2"] = 1
         assert two.tags == ["a"] and two.metadata == {"k": "v"}
         assert row.tags == ["a"] and row.meta == {"k": "v"}
+
+
+def test_sqlite_driver_converters_give_what_sqlalchemys_give() -> None:
+    """The fast converters of driver rows (`driver_result_procs` on SQLite) against
+    SQLAlchemy's own, value by value: what memos writes and whatever else a column holds."""
+    from sqlalchemy import create_engine
+
+    from memos.stores.repository import driver_result_procs
+
+    dialect = create_engine("sqlite://").dialect
+    table = CubeRow.__table__
+    columns = [table.c.recorded_at, table.c.expires_at, table.c.tags, table.c.metadata]
+    fast = dict(driver_result_procs(columns, dialect))
+    slow = {i: c.type.dialect_impl(dialect).result_processor(dialect, None)
+            for i, c in enumerate(columns)}
+    assert set(fast) == set(slow) == {0, 1, 2, 3}
+    times = [None, "2026-12-02 13:40:01.032973", "0999-01-02 03:04:05.000000",
+             "2026-12-02 13:40:01", "2026-12-02", "2026-12-02T13:40:01.032973",
+             "2026-12-02 13:40:01.5", "２０２６-12-02 13:40:01.032973"]
+    for i in (0, 1):
+        for value in times:
+            try:
+                want: Any = slow[i](value)
+            except ValueError:
+                want = ValueError
+            try:
+                got: Any = fast[i](value)
+            except ValueError:
+                got = ValueError
+            assert got == want and type(got) is type(want), value
+    for i in (2, 3):
+        for value in (None, "[]", "{}", '["a", "b"]', '{"k": [1, {}]}', "[ ]", "5", "null"):
+            got, want = fast[i](value), slow[i](value)
+            assert got == want and type(got) is type(want), value
+        one, two = fast[i]("[]"), fast[i]("[]")
+        assert one is not two  # a fresh list each time: callers may change it
