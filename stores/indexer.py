@@ -102,6 +102,11 @@ class Followed:
     fulltext_drop: list[int]
     fulltext_docs: list[tuple[int, str, str]]
 
+    @property
+    def fulltext_changes(self) -> list[Any]:
+        """The changes after `fulltext_from`: what the full-text plan covers."""
+        return [c for c in self.changes if c.seq > self.fulltext_from]
+
 
 def is_indexed(state: str, tier: str) -> bool:
     """`indexed_clause` for one cube."""
@@ -200,7 +205,7 @@ class IndexSync:
         """Catch the vector index up with the changelog, then write its files (which refuse
         to move backwards: see VectorIndex.save). A process that opened the store before a
         purge thus never writes the purged vectors back, nor an older seq over a newer one."""
-        self._catch_up_vectors()
+        self._catch_up_vectors_and_graph()
         return self.vectors.save()
 
     def fulltext_seq(self, session: Session) -> int:
@@ -221,16 +226,21 @@ class IndexSync:
         head, fts_seq = self.repo.heads_now(self.fulltext.name)
         if fts_seq < head:
             self._catch_up_fulltext()
-        # The vector index and the graph from one reading of the changelog and the rows.
-        while self.vectors.seq < head or self.graph.seq < head:
+        if self.vectors.seq < head or self.graph.seq < head:
+            self._catch_up_vectors_and_graph()
+        return head
+
+    def _catch_up_vectors_and_graph(self) -> None:
+        """The vector index and the graph to the changelog head, both from one reading of
+        the changelog and the rows per page."""
+        while True:
             with self.repo.read() as session:
                 page = self._read_changes(session, self.vectors.seq, self.graph.seq, None)
             if page is None:
-                break
+                return
             self.apply_followed(page)
             if len(page.changes) < PAGE:  # a short page was the whole rest of the changelog
-                break
-        return head
+                return
 
     @staticmethod
     def _plan(changes: Sequence[Any], ops: set[str] = CONTENT_OPS
@@ -258,17 +268,6 @@ class IndexSync:
         return {r[0]: (is_indexed(r[1], r[2]), r[3],
                        fulltext_context(r[1], r[4]) if with_context else "")
                 for r in rows}
-
-    def _catch_up_vectors(self) -> None:
-        while True:
-            with self.repo.read() as session:
-                changes = self.repo.changes_after(session, self.vectors.seq, PAGE)
-                if not changes:
-                    return
-                current = self._current(session, self._plan(changes)[1])
-            self._apply_vectors(changes, current)
-            if len(changes) < PAGE:  # a short page was the whole rest of the changelog
-                return
 
     def _apply_vectors(self, changes: Sequence[Any],
                        current: dict[int, tuple[bool, str, str]]) -> None:
@@ -618,7 +617,7 @@ class IndexSync:
                                       self.fulltext_seq(session))
         if followed is None or len(followed.changes) >= PAGE:
             return None
-        text = [c for c in followed.changes if c.seq > followed.fulltext_from]
+        text = followed.fulltext_changes
         if text:
             self._write_fulltext(session, text, followed.fulltext_drop, followed.fulltext_docs)
         return followed
@@ -669,7 +668,7 @@ class IndexSync:
         where the SQL index did (else the next search catches it up, as it does a purge's
         changes, which drop it). The caller holds memory_lock."""
         memory = self.memory
-        text = [c for c in followed.changes if c.seq > followed.fulltext_from]
+        text = followed.fulltext_changes
         if (memory is None or memory.seq != followed.fulltext_from or not text
                 or any(c.op == "purge" for c in text)):
             return

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    Connection,
     Engine,
     and_,
     bindparam,
@@ -312,13 +313,14 @@ def pg_xact_lock(conn: Any, key: int) -> None:
                      {"k": key})
 
 
-def driver_rows(session: Session, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+def driver_rows(session: Session | Connection, sql: str, params: Sequence[Any] = ()
+                ) -> list[Any]:
     """All rows of one statement, run on the session's own driver connection inside its
-    transaction. For the statements every search runs: on SQLite SQLAlchemy's result
-    machinery (per statement and per row) cost more than SQLite's own work for a
-    hundred-row answer (development timings, not a repo command). `sql` uses the driver's
-    parameter style (`?` on SQLite)."""
-    conn = session.connection()
+    transaction (or on a bare connection's). For the statements every search runs: on
+    SQLite SQLAlchemy's result machinery (per statement and per row) cost more than
+    SQLite's own work for a hundred-row answer (development timings, not a repo command).
+    `sql` uses the driver's parameter style (`?` on SQLite)."""
+    conn = session.connection() if isinstance(session, Session) else session
     if conn.dialect.name == "sqlite":
         with sqlite_errors_wrapped(sql, params):
             return conn.connection.dbapi_connection.execute(sql, tuple(params)).fetchall()
@@ -350,7 +352,7 @@ def _sqlite_fast_proc(column_type: Any, proc: Any) -> Any:
     ("2026-12-02 13:40:01.032973", always six fraction digits) read by
     `datetime.fromisoformat`, where SQLAlchemy matches a regular expression and builds the
     datetime in Python; an empty JSON list or object made directly. Every other value,
-    None included, goes to `proc`. tests/stores/test_admit_default.py compares the two."""
+    None included, goes to `proc`. tests/stores/test_cube_from_row.py compares the two."""
     if isinstance(column_type, UtcDateTime):
         fromiso = datetime.fromisoformat
 
@@ -872,13 +874,8 @@ class Repository:
     def heads_now(self, index_name: str) -> tuple[int, int]:
         """`index_heads` as of now, on a connection of its own: one statement, which on
         SQLite runs without a transaction around it (one statement reads one snapshot)."""
-        sql = self._heads_sql
         with self.engine.connect() as conn:
-            if self.dialect == "sqlite":
-                with sqlite_errors_wrapped(sql, (index_name,)):
-                    row = conn.connection.dbapi_connection.execute(sql, (index_name,)).fetchone()
-            else:
-                row = conn.exec_driver_sql(sql, (index_name,)).one()
+            row = driver_rows(conn, self._heads_sql, (index_name,))[0]
         return int(row[0]), int(row[1] or 0)
 
     def index_seq(self, session: Session, name: str) -> int:

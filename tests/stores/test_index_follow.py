@@ -23,7 +23,7 @@ def _no_catch_up(monkeypatch: pytest.MonkeyPatch, mem: MemOS) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("an index was caught up after a write it followed")
 
-    for name in ("_catch_up_vectors", "_catch_up_fulltext", "_catch_up_memory"):
+    for name in ("_catch_up_vectors_and_graph", "_catch_up_fulltext", "_catch_up_memory"):
         monkeypatch.setattr(sync, name, refuse)
     for name in ("read", "write"):  # index upkeep's own handle (Repository.upkeep_twin)
         monkeypatch.setattr(sync.repo, name, refuse)
@@ -105,8 +105,14 @@ def test_an_index_moved_meanwhile_is_left_to_the_catch_up(tmp_path: Path,
         real = sync.apply_followed
         applied: list[bool] = []
 
+        catching_up: list[bool] = []
+
         def moved_first(followed: Any) -> bool:
-            sync._catch_up_vectors()  # as another thread would, before this one's turn
+            if catching_up:  # the catch-up's own pages (it applies them the same way)
+                return real(followed)
+            catching_up.append(True)
+            sync._catch_up_vectors_and_graph()  # as another thread would, before this one's turn
+            catching_up.clear()
             done = real(followed)
             applied.append(done)
             return done
