@@ -190,8 +190,10 @@ def retrieval(
         "embedder's own: IVF for hashing, HNSW for minilm), 'hnsw' or 'ivf'."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Add throughput, search latency (full search, FAISS only, beyond the query embedding),
-    vector recall against exact search, peak RSS and disk at 10k, 100k, ... cubes.
+    """Add throughput, search latency, vector recall, RSS and disk at 10k, 100k, ... cubes.
+
+    Search latency is reported three ways: the full search, FAISS alone, and beyond the
+    query embedding; vector recall is against exact search.
 
     Example: memos bench retrieval --n 100000 --corpus hard --json
 

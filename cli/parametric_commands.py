@@ -57,8 +57,10 @@ def consolidate(
             "--dry-run", help="Show the chosen facts; train nothing.")] = False,
         store: StoreOpt = None, index_dir: IndexDirOpt = None,
         json_out: JsonOpt = False) -> None:
-    """Distil a user's stable facts into a LoRA adapter, served closed-book if it passes the
-    gate (closed-book exact match >= 0.9 on the facts, memory-QA on unseen facts within 0.02).
+    """Distil a user's stable facts into a LoRA adapter, served if it passes the gate.
+
+    The gate: closed-book exact match >= 0.9 on the facts, and memory-QA on unseen facts
+    at most 0.02 below the model without the adapter.
 
     A rejected adapter is kept with its numbers and changes nothing for the user.
 

@@ -47,8 +47,9 @@ def serve(
         help="Server processes (memos serve --workers); in-process runs are unchanged.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Requests/s and p50/p95 of add and search through `memos serve` on loopback, beside the
-    same calls in-process, at 1, 8 and 32 concurrent clients; stops by itself.
+    """Requests/s and p50/p95 of add and search through `memos serve`, beside in-process.
+
+    At 1, 8 and 32 concurrent clients on loopback by default; stops by itself.
 
     Builds a temporary store of --n cubes (hashing embedder), starts
     `memos serve` with an API key on a free 127.0.0.1 port, and stops it at

@@ -98,8 +98,9 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
               "least one each); no limit on PostgreSQL. With 1, on a SQLite file, a search "
               "that can start at once runs on the event loop.")] = "auto",
           store: StoreOpt = None, index_dir: IndexDirOpt = None) -> None:
-    """Serve the REST API (and MCP at /mcp) until Ctrl-C. Every call needs an API key
-    (memos keys create) and runs in that key's scope.
+    """Serve the REST API (and MCP at /mcp) until Ctrl-C; each call runs in its key's scope.
+
+    Every call needs an API key (memos keys create) and runs in that key's scope.
 
     Example: memos keys create --user alice && memos serve --port 8000 --workers 2
     """

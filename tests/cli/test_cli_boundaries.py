@@ -274,6 +274,27 @@ def test_help_shows_no_type_for_flags(memos_cli: Run) -> None:
     assert "--version" in helps[0].out
 
 
+def test_command_lists_show_one_line_summaries(memos_cli: Run) -> None:
+    """A group's --help lists each command with the first paragraph of its docstring; one that
+    spans lines breaks the list's column (the rest belongs in the command's own --help)."""
+    import typer
+
+    from memos.cli.app import _register, app
+
+    _register()
+
+    def walk(group: Any, path: tuple[str, ...]) -> None:
+        for name, command in group.commands.items():
+            summary = (command.help or "").strip().split("\n\n")[0]
+            assert summary and "\n" not in summary, (*path, name, summary)
+            if hasattr(command, "commands"):
+                walk(command, (*path, name))
+
+    walk(typer.main.get_command(app), ())
+    listing = memos_cli("--help", store_args=False).out
+    assert "Distil a user's stable facts" in listing
+
+
 def test_short_flags_are_consistent(memos_cli: Run) -> None:
     _add(memos_cli, "Alice prefers green tea")
     _add(memos_cli, "Alice prefers black coffee")
