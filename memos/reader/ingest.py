@@ -173,6 +173,10 @@ class FactCandidate:
     turn: int
     extraction: Extraction
     supersedes: list[str] = field(default_factory=list)  # stored facts it replaces
+    # The cube version a fuller name of its subject came from (`_known_person`): the fact
+    # then carries words of that cube, so it is derived from it too (forget and purge of
+    # that cube reach the fact).
+    named_from: dict[str, Any] | None = None
 
 
 @dataclass
@@ -228,7 +232,9 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
                       role=turn.speaker(run.report.user_name)[:128], at=turn.at),
             SourceRef(kind="cube", ref=f"{episode}@{version}", role="episode", at=turn.at),
         ],
-        "derived_from": [{"cube_id": episode, "version": version}],
+        "derived_from": [{"cube_id": episode, "version": version}] + (
+            [cand.named_from] if cand.named_from and cand.named_from["cube_id"] != episode
+            else []),
         "supersedes": supersedes,
     }
 
@@ -394,30 +400,41 @@ def _known_person(run: _Run, cand: FactCandidate) -> FactCandidate:
     is Dr. Helen Varga") is that person: the fact is written under the full name, so it
     supersedes that person's old value and is found under it. Left as said when no earlier
     name, or more than one, contains it, when facts are already stored under it, or when it
-    is a speaker of the conversation."""
+    is a speaker of the conversation. The fact is then also derived from the cube the name
+    came from (`FactCandidate.named_from`): it carries that cube's words."""
     ext = cand.extraction
     if ext.subject_key.startswith("user:") or not _name_words(ext.subject):
         return cand
     if any(t.name and t.name.lower() == ext.subject_key.lower() for t in run.turns):
         return cand  # a speaker of this conversation is who they say they are
     known: dict[str, str] = {}
-    for p in run.pending:
+    origin: dict[str, dict[str, Any]] = {}  # lower-cased name -> the cube version naming it
+
+    def learn(written: str, source: dict[str, Any]) -> None:
+        if written.lower() not in known:
+            known[written.lower()] = written
+            origin[written.lower()] = source
+
+    for p in run.pending:  # named by a turn of this conversation: that turn's episode
+        episode = {"cube_id": run.episodes[p.turn], "version": run.episode_versions[p.turn]}
         if not p.extraction.subject_key.startswith("user:"):
-            known.setdefault(p.extraction.subject_key.lower(), p.extraction.subject_key)
+            learn(p.extraction.subject_key, episode)
         if p.extraction.attribute.endswith("'s name"):  # "accountant's name", not the user's
-            known.setdefault(p.extraction.value.lower(), p.extraction.value)
+            learn(p.extraction.value, episode)
     try:
         hits = run.mem.search(ext.subject, run.scope, k=PEOPLE_K, kind=["fact"],
                               record_access=False)
     except MemosError:
         hits = []
     # The user's own facts only: another user's public cube must not rename this user's people.
-    own = (h.cube for h in hits if h.cube.scope.user_id == run.scope.user_id)
-    for key, written in people_named(own).items():
-        known.setdefault(key, written)
+    for hit in hits:
+        if hit.cube.scope.user_id == run.scope.user_id:
+            for written in people_named([hit.cube]).values():
+                learn(written, {"cube_id": hit.cube.id, "version": hit.cube.version})
     name = fuller_name(ext.subject_key, known)
     if name is not None:
         cand.extraction = replace(ext, subject=name, subject_key=name)
+        cand.named_from = origin[name.lower()]
     return cand
 
 

@@ -295,3 +295,40 @@ def test_words_said_again_and_again_keep_the_newest_ids_they_drew_on(tmp_path: P
         mem.ingest([{"role": "assistant", "content": "I don't know.", "used": ids[MAX_USED:]}],
                    "bob", session_id="s2")
         assert mem.get(first, "bob").metadata["used"] == ids[-MAX_USED:]
+
+
+@pytest.mark.parametrize("earlier_session", [False, True])
+def test_purge_of_the_turn_that_gave_a_full_name_reaches_facts_written_under_it(
+        tmp_path: Path, earlier_session: bool) -> None:
+    """Review: "Helen's email ..." is written under the full name an earlier turn gave ("My
+    accountant's name is Helen <surname>"), so the email fact carries the surname; it was
+    derived from its own turn only, and purging the naming turn left the surname in the
+    store. The fact is now derived from the cube the name came from too: the naming turn of
+    this conversation, or the stored fact of an earlier one."""
+    folder = tmp_path / "store"
+    surname = "Zqvarkolt"
+    naming = [{"role": "user", "content": "Hi."},
+              {"role": "user", "content": f"My accountant's name is Helen {surname}."}]
+    email = [{"role": "user", "content": "Helen's email is helen@example.com."}]
+    with MemOS.open(str(folder)) as mem:
+        if earlier_session:
+            first = mem.ingest(naming, "alice", session_id="s1", at=T1)
+            second = mem.ingest(email, "alice", session_id="s2", at=T1)
+            turn, email_facts = first.episodes[1], second.facts
+        else:
+            report = mem.ingest(naming + email, "alice", session_id="s1", at=T1)
+            turn = report.episodes[1]
+            email_facts = [f for f in report.facts
+                           if "email" in mem.get(f, "alice").content]
+        [fact] = email_facts
+        cube = mem.get(fact, "alice")
+        # Before: the fact holds the surname (the test can fail) and names both sources.
+        assert surname in cube.content
+        assert len(cube.derived_from) == 2
+        purged = mem.purge(turn, "alice", reason="test: erase the accountant")
+        assert fact in purged.cube_ids and purged.erased_from_files is True
+        with pytest.raises(NotFoundError):
+            mem.get(fact, "alice")
+        mem.flush()
+    assert files_holding(folder, surname.encode()) == []
+    assert files_holding(folder, surname.lower().encode()) == []
