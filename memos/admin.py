@@ -167,8 +167,12 @@ def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bo
             # of the erased text once this commits.
             store.fulltext.compact(session)
         blobs = store.blobs.erase(session, blob_files) if blob_files else 0
+        if bulk:  # earlier purges of these cubes' owner: their reasons may quote them
+            repo.clear_purge_reasons(session, scope.user_id, scope.agent_id)
+        owners = {"user_id": scope.user_id,
+                  "agent_ids": sorted({r.agent_id or "" for r in rows})}
         audit_id = repo.audit(session, "purge", cube_id or f"user:{scope.user_id}", reason,
-                              {"cube_ids": ids, "cubes": len(ids), **counts}, actor)
+                              {"cube_ids": ids, "cubes": len(ids), **counts, **owners}, actor)
     store.catch_up()
     store.save_vectors()  # erased vectors leave the files now, not at close
     notes: list[str] = []

@@ -251,6 +251,18 @@ def owned_clause(scope: Scope) -> ColumnElement[bool]:
                 or_(CubeRow.agent_id.is_(None), CubeRow.agent_id == scope.agent_id))
 
 
+def _purge_row_of(target: str | None, details: Any, user_id: str, agent_id: str | None
+                  ) -> bool:
+    """Whether a purge audit row erased only cubes `bulk_clause` gives a purge of `user_id`
+    (with `agent_id`: that agent's cubes and the user's cubes of no agent, "" in the row's
+    `agent_ids`): `Repository.clear_purge_reasons`."""
+    details = details if isinstance(details, dict) else {}
+    if details.get("user_id") == user_id:
+        agents = details.get("agent_ids")
+        return agent_id is None or (isinstance(agents, list) and set(agents) <= {"", agent_id})
+    return agent_id is None and "user_id" not in details and target == f"user:{user_id}"
+
+
 def bulk_clause(scope: Scope) -> ColumnElement[bool]:
     """Cubes a bulk admin call (purge of a user, gc) made with `scope` may change.
 
@@ -781,6 +793,22 @@ class Repository:
                 {"cube_pk": pk, "cube_id": None, "version": None, "op": "purge", "at": now}
                 for pk in pks])
         return counts
+
+    def clear_purge_reasons(self, session: Session, user_id: str, agent_id: str | None) -> int:
+        """Clear the `reason` of earlier purge rows about this user's cubes (with `agent_id`:
+        about that agent's cubes only), inside a purge of all of them: `erase_cubes` clears
+        the reasons of rows naming the cubes it erases, but a purge row names cubes erased
+        before. Purge rows record their cubes' user and agents in `details` (of rows written
+        before they did, only those of a purge of all the user's cubes, target `user:<id>`,
+        are recognised).
+        Returns how many were cleared."""
+        rows = session.execute(select(AuditRow.id, AuditRow.target, AuditRow.details).where(
+            AuditRow.action == "purge", AuditRow.reason.is_not(None))).all()
+        ids = [r.id for r in rows if _purge_row_of(r.target, r.details, user_id, agent_id)]
+        for start in range(0, len(ids), ID_CHUNK):
+            session.execute(update(AuditRow).where(
+                AuditRow.id.in_(ids[start:start + ID_CHUNK])).values(reason=None))
+        return len(ids)
 
     def audit(self, session: Session, action: str, target: str | None, reason: str | None,
               details: dict[str, Any], actor: str | None = None) -> int:

@@ -352,6 +352,38 @@ def test_bulk_purge_with_an_agent_takes_only_what_that_agent_may_purge(store_spe
         mem.close()
 
 
+def test_purge_of_a_user_clears_the_reasons_of_earlier_purges_of_her_cubes(
+        store_spec: StoreSpec, tmp_path: Path) -> None:
+    """Review: a purge's own audit row keeps the caller's reason ("remove PIN 4821"), which
+    may quote the cube; a later purge of the whole user cleared the reasons of rows naming
+    the cubes it erased, but not of the rows of earlier purges (their cubes were gone).
+    A purge of the user (or of what one agent may purge) now clears those too, and only
+    those: another user's and another agent's purge reasons stay."""
+    markers = {f: _marker(f) for f in ("one", "agent", "other_agent", "bob")}
+    a1, a2 = {"user_id": "alice", "agent_id": "a1"}, {"user_id": "alice", "agent_id": "a2"}
+    mem = store_spec.open()
+    try:
+        mem.purge(mem.add("alice's PIN", "alice").id, "alice", reason=f"PIN {markers['one']}")
+        mem.purge(mem.add("a2 note", a2).id, a2, reason=f"a2 {markers['agent']}")
+        mem.purge(mem.add("a1 note", a1).id, a1, reason=f"a1 {markers['other_agent']}")
+        mem.purge(mem.add("bob's PIN", "bob").id, "bob", reason=f"bob {markers['bob']}")
+        mem.add("alice keeps this", "alice")
+        needles = _needles(markers)
+
+        def reasons_left() -> set[str]:
+            return set(_tables_holding(mem, needles, only="audit").get("audit_log", []))
+
+        assert reasons_left() == set(markers)  # before (the test can fail): every reason
+        mem.purge(None, a2, all_of_user=True)  # a2's cubes and alice's of no agent
+        assert reasons_left() == {"bob", "other_agent"}
+        mem.purge(None, "alice", all_of_user=True)
+        assert reasons_left() == {"bob"}
+        assert _files_holding(_store_folder(store_spec), {
+            k: v for k, v in needles.items() if k != "bob"}) == {}
+    finally:
+        mem.close()
+
+
 def test_gc_with_an_agent_scope_archives_only_what_that_agent_may_change(store_spec: StoreSpec
                                                                          ) -> None:
     from datetime import timedelta
