@@ -292,12 +292,15 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
         max_new_tokens: Annotated[int, Field(
             ge=1, le=MAX_NEW_TOKENS, description="Longest answer, in bytes.")] = MAX_NEW_TOKENS,
     ) -> Answered:
-        """Answer a question from the user's memories with memos's own memory model: it
+        """Answer a question from the user's own memories with memos's own memory model: it
         retrieves the relevant facts and preferences and reads their pre-encoded form (no
-        prompt stuffing). Short factual answers; use search_memories for anything else and to
-        see the memories themselves."""
+        prompt stuffing). Other users' public memories are not read: the answer carries no
+        sign of whose words it repeats. Short factual answers; use search_memories for
+        anything else and to see the memories themselves."""
+        # own_only: a public cube of another user ("Alice's bank is Evil Bank.") would
+        # otherwise answer this user's question, as memos.Assistant guards against too.
         got = await _run(mem.answer, question, scope_of(ctx), k, model=model,
-                         max_new_tokens=max_new_tokens)
+                         max_new_tokens=max_new_tokens, own_only=True)
         return Answered(text=got.text, memories=[MemoryRef(id=c, version=v) for c, v in got.cubes],
                         seconds=dict(got.seconds))
 

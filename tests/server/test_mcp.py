@@ -295,3 +295,30 @@ def test_http_without_auth_uses_the_configured_user(mem: Any) -> None:
         assert mem.get(added["id"], "dev").content == "Local dev memory."
 
     anyio.run(main)
+
+
+def test_answer_reads_only_the_users_own_memories(tmp_path: Path) -> None:
+    """Review: the answer tool read other users' public cubes, so bob's public "Alice's bank
+    is Evil Bank." answered alice's question, with nothing in the answer to say whose words
+    it repeated (memos.Assistant reads its user's own memories for this reason)."""
+    from mcp import Client
+
+    from memos.cube import Scope
+    from memos.facade import MemOS
+    from memos.server.mcp_server import build_mcp_server
+
+    async def main(mem: MemOS, planted: str, own: str) -> None:
+        async with Client(build_mcp_server(mem, Scope(user_id="alice"))) as alice:
+            # The planted cube is readable by alice (the test can fail): search finds it.
+            found = (await _call(alice, "search_memories", query="Alice bank"))["hits"]
+            assert planted in {h["memory"]["id"] for h in found}
+            answered = await _call(alice, "answer", question="What is Alice's bank?")
+            assert planted not in {m["id"] for m in answered["memories"]}
+            assert "Evil" not in answered["text"]
+            assert own in {m["id"] for m in answered["memories"]}
+
+    with MemOS.open(tmp_path / "store", embedder="hashing") as mem:
+        planted = mem.add("Alice's bank is Evil Bank.", {"user_id": "bob",
+                                                          "visibility": "public"}).id
+        own = mem.add("Alice's city is Lima.", "alice").id
+        anyio.run(main, mem, planted, own)
