@@ -32,7 +32,7 @@ from pydantic_core import to_jsonable_python
 
 from memos import errors
 from memos.cube import MAX_BATCH, MemCube, Scope
-from memos.errors import InvalidInputError, MemosError, ScopeError, StoreError
+from memos.errors import ConflictError, InvalidInputError, MemosError, ScopeError, StoreError
 from memos.results import (
     AddResult,
     CheckReport,
@@ -98,11 +98,13 @@ def _unsendable(value: Any) -> Any:
                             f"JSON values (str, number, bool, list, dict, datetime)")
 
 
-def _fields(fields: Mapping[str, Any], *, adding: bool = False) -> dict[str, Any]:
+def _fields(fields: Mapping[str, Any], *, adding: bool = False,
+            stored: bool = True) -> dict[str, Any]:
     """Keyword arguments as JSON values, refused or shaped where JSON would change them
     before MemOS's own checks on the server see them: a metadata key that is not a string
-    (JSON makes 1 the key "1", which MemOS refuses) and, for add, one tag given as a string
-    (MemOS stores ["abc"] for tags="abc")."""
+    (JSON makes 1 the key "1", which MemOS refuses), metadata to store (`stored`) holding a
+    value JSON has not (a datetime or a set would arrive as a string or a list; MemOS refuses
+    them) and, for add, one tag given as a string (MemOS stores ["abc"] for tags="abc")."""
     out: dict[str, Any] = {}
     for name, value in fields.items():
         if name == "metadata" and isinstance(value, Mapping):
@@ -110,6 +112,13 @@ def _fields(fields: Mapping[str, Any], *, adding: bool = False) -> dict[str, Any
                 if not isinstance(key, str):
                     raise InvalidInputError(f"invalid memory: metadata key {key!r:.40} must "
                                             f"be a string")
+            if stored:
+                try:
+                    json.dumps(value, allow_nan=False)
+                except (TypeError, ValueError, RecursionError) as exc:
+                    raise InvalidInputError(
+                        f"invalid memory: metadata must hold JSON values (str, finite number, "
+                        f"bool, null, list, dict): {exc}") from None
         if adding and name == "tags" and isinstance(value, str):
             value = [value]
         out[name] = _jsonable(value)
@@ -205,6 +214,11 @@ class Client:
                                  "Content-Type": "application/json"}
         try:
             response = self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise StoreError(f"the memos server at {self.url} did not answer within "
+                             f"{self._http.timeout.read} s; a write may have been made all the "
+                             f"same (check before retrying), or give Client(timeout=...) "
+                             f"more") from None
         except httpx.TransportError as exc:
             raise StoreError(f"cannot reach the memos server at {self.url}: {exc}; is `memos "
                              f"serve` running there?") from None
@@ -217,7 +231,39 @@ class Client:
         return response
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self._send(method, path, **kwargs).json()
+        response = self._send(method, path, **kwargs)
+        if response.status_code != 200 or not response.headers.get(
+                "content-type", "").startswith("application/json"):
+            raise self._not_memos(response)
+        try:
+            return response.json()
+        except ValueError:
+            raise self._not_memos(response) from None
+
+    def _not_memos(self, response: httpx.Response) -> StoreError:
+        """A success answer that is not a memos server's: a redirect, a proxy's or a web
+        server's page, an empty answer."""
+        where = response.headers.get("location")
+        said = (f"a redirect to {where}" if where else
+                f"HTTP {response.status_code} "
+                f"({response.headers.get('content-type') or 'no content type'})")
+        return StoreError(f"{self.url} answered {response.request.method} "
+                          f"{response.request.url.path} with {said}, not a memos answer; is "
+                          f"the URL a memos server's (memos serve)?")
+
+    def _parse(self, model: Any, data: Any, name: str | None = None) -> Any:
+        """`data` read as `model` (a pydantic model, a TypeAdapter or a function of the
+        data), where data of another shape is the server's fault, not the caller's: a
+        StoreError."""
+        read = (getattr(model, "model_validate", None) or getattr(model, "validate_python", None)
+                or model)
+        try:
+            return read(data)
+        except (ValidationError, TypeError, KeyError, ValueError, IndexError) as exc:
+            what = name or getattr(model, "__name__", "memos result")
+            raise StoreError(f"{self.url} answered with data that is not a {what} "
+                             f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__});"
+                             f" is the server a memos server of this version?") from None
 
     def whoami(self) -> dict[str, Any]:
         """The key's id, user, agent and whether it is an admin key."""
@@ -246,7 +292,9 @@ class Client:
             raise InvalidInputError(f"cube id must be a non-empty string, got {cube_id!r:.80}")
         from urllib.parse import quote
 
-        return "/v1/memories/" + quote(cube_id, safe="")
+        # "." and ".." are path segments to an HTTP client (httpx drops them: "." would
+        # read the list, "../x" another endpoint), so their dots are sent escaped.
+        return "/v1/memories/" + quote(cube_id, safe="").replace(".", "%2E")
 
     def _pages(self, method: str, path: str, limit: int, want: int | None = None,
                body: dict[str, Any] | None = None,
@@ -260,6 +308,9 @@ class Client:
             else:
                 page = self._call(method, path, params={**(params or {}), "limit": limit,
                                                         **({"cursor": cursor} if cursor else {})})
+            if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+                raise StoreError(f"{self.url} answered {path} with no page of items; is the "
+                                 f"server a memos server of this version?")
             for item in page["items"]:
                 yield item
                 got += 1
@@ -276,7 +327,7 @@ class Client:
         body = {"content": _jsonable(content), **_fields(fields, adding=True)}
         if sc is not None:
             body.update(visibility=sc.visibility.value, session_id=sc.session_id)
-        return AddResult.model_validate(self._call("POST", "/v1/memories", json=body))
+        return self._parse(AddResult, self._call("POST", "/v1/memories", json=body))
 
     def add_many(self, items: Iterable[Any], scope: Any = None, *,
                  batch_size: int | None = None,
@@ -298,8 +349,8 @@ class Client:
             return out
         for start in range(0, len(todo), min(size, BATCH)):
             chunk = todo[start:start + min(size, BATCH)]
-            out += _ADD_RESULTS.validate_python(self._call(
-                "POST", "/v1/memories/batch", json={"items": chunk, **extra}))
+            out += self._parse(_ADD_RESULTS, self._call(
+                "POST", "/v1/memories/batch", json={"items": chunk, **extra}), "list of AddResult")
             if progress:
                 progress(len(out), len(todo))
         return out
@@ -308,7 +359,7 @@ class Client:
                **changes: Any) -> MemCube:
         self._check_scope(scope)
         body = {**_fields(changes), **({"reason": reason} if reason is not None else {})}
-        return MemCube.model_validate(self._call("PATCH", self._path(cube_id), json=body))
+        return self._parse(MemCube, self._call("PATCH", self._path(cube_id), json=body))
 
     def supersede(self, cube_id: str, scope: Any = None, *, content: str | None = None,
                   by: str | None = None, reason: str | None = None,
@@ -319,24 +370,24 @@ class Client:
         body = _fields({**{k: v for k, v in {"content": content, "by": by,
                                              "reason": reason}.items() if v is not None},
                         **add_fields})
-        return AddResult.model_validate(self._call(
+        return self._parse(AddResult, self._call(
             "POST", self._path(cube_id) + "/supersede", json=body))
 
     def rollback(self, cube_id: str, scope: Any, to_version: int) -> MemCube:
         self._check_scope(scope)
-        return MemCube.model_validate(self._call(
+        return self._parse(MemCube, self._call(
             "POST", self._path(cube_id) + "/rollback", json={"to_version": to_version}))
 
     def forget(self, cube_id: str, scope: Any = None, *, reason: str | None = None) -> MemCube:
         self._check_scope(scope)
-        return MemCube.model_validate(self._call(
+        return self._parse(MemCube, self._call(
             "POST", self._path(cube_id) + "/forget",
             json={"reason": reason} if reason is not None else {}))
 
     def link(self, src_id: str, dst_id: str, scope: Any = None, *, relation: str = "related",
              weight: float = 1.0) -> Edge:
         self._check_scope(scope)
-        return Edge.model_validate(self._call(
+        return self._parse(Edge, self._call(
             "POST", self._path(src_id) + "/links",
             json={"dst_id": dst_id, "relation": relation, "weight": _jsonable(weight)}))
 
@@ -352,7 +403,7 @@ class Client:
         body = _fields({"messages": messages, "session_id": session_id, "mode": mode,
                         **{k: v for k, v in {"at": at, "user_name": user_name}.items()
                            if v is not None}})
-        report = IngestReport.model_validate(self._call("POST", "/v1/ingest", json=body))
+        report = self._parse(IngestReport, self._call("POST", "/v1/ingest", json=body))
         if progress:  # one request: done when it returns
             progress(report.turns, report.turns)
         return report
@@ -362,18 +413,18 @@ class Client:
     def get(self, cube_id: str, scope: Any = None, *, version: int | None = None) -> MemCube:
         self._check_scope(scope)
         params = {"version": _query_int(version, "version")} if version is not None else None
-        return MemCube.model_validate(self._call("GET", self._path(cube_id), params=params))
+        return self._parse(MemCube, self._call("GET", self._path(cube_id), params=params))
 
     def list_memories(self, scope: Any = None, *, limit: int = 50, cursor: str | None = None,
                       kind: str | None = None) -> CubePage:
         self._check_scope(scope)
         params = {k: v for k, v in {"limit": _query_int(limit, "limit"), "cursor": cursor,
                                     "kind": kind}.items() if v is not None}
-        return CubePage.model_validate(self._call("GET", "/v1/memories", params=params))
+        return self._parse(CubePage, self._call("GET", "/v1/memories", params=params))
 
     def history(self, cube_id: str, scope: Any = None) -> list[MemCube]:
         self._check_scope(scope)
-        return [MemCube.model_validate(c)
+        return [self._parse(MemCube, c)
                 for c in self._pages("GET", self._path(cube_id) + "/history", PAGE)]
 
     def diff(self, cube_id: str, scope: Any = None, from_version: int | None = None,
@@ -382,7 +433,7 @@ class Client:
         params = {k: _query_int(v, k) for k, v in {"from_version": from_version,
                                                    "to_version": to_version}.items()
                   if v is not None}
-        return CubeDiff.model_validate(self._call("GET", self._path(cube_id) + "/diff",
+        return self._parse(CubeDiff, self._call("GET", self._path(cube_id) + "/diff",
                                                   params=params))
 
     def neighbors(self, cube_id: str, scope: Any = None, *, relation: str | None = None,
@@ -391,7 +442,7 @@ class Client:
         params: dict[str, Any] = {"depth": _query_int(depth, "depth")}
         if relation is not None:
             params["relation"] = relation
-        return [Neighbor.model_validate(n) for n in self._pages(
+        return [self._parse(Neighbor, n) for n in self._pages(
             "GET", self._path(cube_id) + "/neighbors", PAGE, params=params)]
 
     def search(self, query: str, scope: Any = None, k: int = 10,
@@ -403,17 +454,17 @@ class Client:
         if paging:  # the pages are this method's own; MemOS.search has no such options
             raise InvalidInputError(f"search() got unknown option(s) {paging}; k says how "
                                     f"many hits")
-        body = {"query": query, **_fields(options)}
-        return [SearchHit.model_validate(h)
+        body = {"query": query, **_fields(options, stored=False)}
+        return [self._parse(SearchHit, h)
                 for h in self._pages("POST", "/v1/search", min(k, PAGE), k, body=body)]
 
     def stats(self, scope: Any = None) -> StoreStats:
         """The key's user's counts (an admin key's store-wide counts: `admin_stats`)."""
         self._check_scope(scope)
-        return StoreStats.model_validate(self._call("GET", "/v1/stats"))
+        return self._parse(StoreStats, self._call("GET", "/v1/stats"))
 
     def admin_stats(self) -> StoreStats:
-        return StoreStats.model_validate(self._call("GET", "/v1/admin/stats"))
+        return self._parse(StoreStats, self._call("GET", "/v1/admin/stats"))
 
     # -- the model -----------------------------------------------------------------------
 
@@ -424,10 +475,11 @@ class Client:
         self._check_scope(scope)
         if model is not None:
             raise InvalidInputError("the server chooses the model; call recall() without model=")
-        got = self._call("POST", "/v1/recall", json={"query": query, "k": k})
-        return Recall(slots=None, cubes=[tuple(c) for c in got["cubes"]], hits=got["hits"],
-                      misses=got["misses"], skipped=[tuple(s) for s in got["skipped"]],
-                      seconds=got["seconds"], model_fingerprint=got["model_fingerprint"])
+        return self._parse(lambda got: Recall(
+            slots=None, cubes=[tuple(c) for c in got["cubes"]], hits=got["hits"],
+            misses=got["misses"], skipped=[tuple(s) for s in got["skipped"]],
+            seconds=got["seconds"], model_fingerprint=got["model_fingerprint"]),
+            self._call("POST", "/v1/recall", json={"query": query, "k": k}), "Recall")
 
     def answer(self, question: str, scope: Any = None, k: int = 8, *, model: Any = None,
                max_new_tokens: int = 80, own_only: bool = False) -> Answer:
@@ -439,10 +491,11 @@ class Client:
         got = self._call("POST", "/v1/answer", json={"question": question, "k": k,
                                                       "max_new_tokens": max_new_tokens,
                                                       "own_only": own_only})
-        return Answer(text=got["text"], cubes=[tuple(c) for c in got["cubes"]],
-                      hits=got["hits"], misses=got["misses"], seconds=got["seconds"],
-                      model_fingerprint=got["model_fingerprint"],
-                      skipped=[tuple(s) for s in got["skipped"]])
+        return self._parse(lambda got: Answer(
+            text=got["text"], cubes=[tuple(c) for c in got["cubes"]], hits=got["hits"],
+            misses=got["misses"], seconds=got["seconds"],
+            model_fingerprint=got["model_fingerprint"],
+            skipped=[tuple(s) for s in got["skipped"]]), got, "Answer")
 
     # -- export and import ---------------------------------------------------------------
 
@@ -458,8 +511,12 @@ class Client:
             path = Path(dest)
             if not str(dest):
                 raise InvalidInputError("export() needs a destination: the path is empty")
+            if path.is_dir():  # as MemOS.export says
+                raise InvalidInputError(f"cannot export to {dest}: it is a folder; name a file "
+                                        f"in it, e.g. {path / 'export.jsonl'}")
             if path.exists() and not overwrite:
-                raise InvalidInputError(f"{dest} exists; pass overwrite=True to replace it")
+                raise ConflictError(f"{dest} already exists; replace it with overwrite=True or "
+                                    f"choose another path")
         elif not callable(getattr(dest, "write", None)):
             raise InvalidInputError(f"dest must be a path or an open text file, got "
                                     f"{dest!r:.40}")
@@ -491,7 +548,13 @@ class Client:
                     handle = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
                 try:
                     for line in _ndjson_lines(response.iter_bytes()):
-                        kind = json.loads(line).get("type")
+                        try:
+                            kind = json.loads(line).get("type")
+                        except (ValueError, AttributeError):
+                            raise StoreError(
+                                f"{self.url} sent an export line that is not a JSON object "
+                                f"({line[:60]!r}); nothing was written to a path; is the "
+                                f"server a memos server of this version?") from None
                         cubes += kind == "cube"
                         edges += kind == "edge"
                         handle.write(line + "\n")
@@ -534,7 +597,7 @@ class Client:
         else:
             raise InvalidInputError(f"source must be a path or an open text file, got "
                                     f"{source!r:.40}")
-        report = ImportReport.model_validate(self._call(
+        report = self._parse(ImportReport, self._call(
             "POST", "/v1/import", params={"on_error": on_error}, content=data,
             headers={"Content-Type": "application/x-ndjson"}))
         if progress:
@@ -544,14 +607,14 @@ class Client:
     # -- administration (admin keys) -----------------------------------------------------
 
     def check(self, *, repair: bool = False) -> CheckReport:
-        return CheckReport.model_validate(self._call("POST", "/v1/admin/check",
+        return self._parse(CheckReport, self._call("POST", "/v1/admin/check",
                                                      json={"repair": repair}))
 
     def reindex(self, *, embedder: str | None = None,
                 progress: ProgressFn | None = None) -> ReindexReport:
         if embedder is not None and not isinstance(embedder, str):
             raise InvalidInputError("over HTTP, embedder is a name such as 'hashing'")
-        report = ReindexReport.model_validate(self._call(
+        report = self._parse(ReindexReport, self._call(
             "POST", "/v1/admin/reindex", json={"embedder": embedder} if embedder else {}))
         if progress:
             progress(report.cubes, report.cubes)
@@ -564,7 +627,7 @@ class Client:
             user = Scope.of(scope).user_id if scope is not None else None
         except (ValidationError, TypeError) as exc:
             raise InvalidInputError(f"invalid scope {scope!r:.80}: {exc}") from None
-        return GcReport.model_validate(self._call(
+        return self._parse(GcReport, self._call(
             "POST", "/v1/admin/gc", json={"user_id": user} if user else {}))
 
     def purge(self, cube_id: str | None, scope: Any, *, all_of_user: bool = False,
@@ -582,7 +645,7 @@ class Client:
             raise InvalidInputError(f"invalid scope {scope!r:.80}: {exc}") from None
         body = _fields({k: v for k, v in {"user_id": sc.user_id, "agent_id": sc.agent_id,
                                           "reason": reason}.items() if v is not None})
-        return PurgeReport.model_validate(self._call("POST", "/v1/admin/purge", json=body))
+        return self._parse(PurgeReport, self._call("POST", "/v1/admin/purge", json=body))
 
 
 __all__ = ["Client", "error_from_problem"]

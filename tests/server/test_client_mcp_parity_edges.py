@@ -176,3 +176,115 @@ def test_client_add_shapes_tags_and_metadata_keys_as_memos_does(client_for: Any,
         with pytest.raises(InvalidInputError, match="metadata"):
             target.update(one.cube.id, scope, metadata={2: "y"})
     assert not [h for h in server_mem.search("keyed note", user) if "keyed" in h.cube.content]
+
+
+def test_client_refuses_metadata_json_cannot_hold_as_memos_does(client_for: Any,
+                                                                server_mem: Any,
+                                                                new_user: Any) -> None:
+    """Review: add(metadata={"when": datetime}) or a set value was refused by MemOS but the
+    client turned the value into a string or a list and stored it."""
+    from datetime import UTC, datetime
+
+    user = new_user()
+    client = client_for(user)
+    for value in (datetime(2026, 1, 1, tzinfo=UTC), {1, 2}, b"raw"):
+        for target, scope in ((server_mem, user), (client, None)):
+            with pytest.raises(InvalidInputError, match="metadata must hold JSON values"):
+                target.add("a note with odd metadata", scope, metadata={"v": value})
+        added = client.add("a note to change", metadata={"v": 1})
+        with pytest.raises(InvalidInputError, match="metadata must hold JSON values"):
+            client.update(added.id, metadata={"v": value})
+    assert server_mem.get(added.id, user).metadata == {"v": 1}
+
+
+@pytest.mark.parametrize("cube_id", [".", "..", "./x", "../stats", "a.b"])
+def test_client_dot_ids_name_a_cube_not_another_endpoint(client_for: Any, server_mem: Any,
+                                                         new_user: Any, cube_id: str) -> None:
+    """Review: Client.get(".") read GET /v1/memories/ (the list) and failed with a pydantic
+    ValidationError; history(".") looked up a cube named "history"; ".." reached "no such
+    endpoint". HTTP clients drop dot segments; the client now escapes the dots."""
+    user = new_user()
+    client = client_for(user)
+    client.add("a note so that the list is not empty")
+    for call in (lambda: client.get(cube_id), lambda: client.history(cube_id),
+                 lambda: client.diff(cube_id), lambda: client.forget(cube_id),
+                 lambda: client.update(cube_id, importance=0.9),
+                 lambda: client.neighbors(cube_id)):
+        with pytest.raises(NotFoundError) as remote:
+            call()
+        assert repr(cube_id) in str(remote.value) or cube_id in str(remote.value)
+    with pytest.raises(NotFoundError):
+        server_mem.get(cube_id, user)
+
+
+def _fake_server(answer: Any) -> Any:
+    """A memos.Client whose server answers every call but whoami with `answer(request)`."""
+    import httpx
+
+    import memos
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/whoami":
+            return httpx.Response(200, json={"key_id": "k", "user_id": "u", "agent_id": None,
+                                             "admin": False})
+        return answer(request)
+
+    return memos.Client("http://memos.test", "memos-kx-y", transport=httpx.MockTransport(handle))
+
+
+@pytest.mark.parametrize("answer", [
+    lambda r: __import__("httpx").Response(200, html="<html>Sign in to the Wi-Fi</html>"),
+    lambda r: __import__("httpx").Response(301, headers={"location": "https://memos.test/"}),
+    lambda r: __import__("httpx").Response(204),
+    lambda r: __import__("httpx").Response(200, json={"unexpected": True}),
+    lambda r: __import__("httpx").Response(200, json=[1, 2, 3]),
+    lambda r: __import__("httpx").Response(200, json={"items": "nope"}),
+    lambda r: __import__("httpx").Response(200, json={"text": "x", "cubes": 5}),
+], ids=["html", "redirect", "empty", "other-object", "list", "bad-page", "bad-answer"])
+def test_client_meets_a_server_that_is_not_memos_with_a_store_error(answer: Any,
+                                                                    tmp_path: Any) -> None:
+    """Review: a 200 HTML page (a wrong URL, a captive portal), a redirect or an empty answer
+    raised json.JSONDecodeError, and JSON of another shape a pydantic ValidationError or a
+    KeyError: agent code catching memos errors crashed. Each is now a StoreError naming the
+    URL."""
+    with _fake_server(answer) as client:
+        calls = [lambda: client.get("f" * 32), lambda: client.add("note"),
+                 lambda: client.search("note"), lambda: client.list_memories(),
+                 lambda: client.answer("what?"), lambda: client.stats(),
+                 lambda: client.add_many(["one", "two"])]
+        for call in calls:
+            with pytest.raises(StoreError, match="memos.test"):
+                call()
+
+
+def test_client_export_of_lines_that_are_not_json_is_a_store_error(tmp_path: Any) -> None:
+    """Review: an export stream with a line that is not JSON raised json.JSONDecodeError."""
+    import httpx
+
+    def garbage(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b'{"format": "memos-export/1"}\nnot json\n',
+                              headers={"content-type": "application/x-ndjson"})
+
+    with _fake_server(garbage) as client:
+        with pytest.raises(StoreError, match="not a JSON object"):
+            client.export(None, tmp_path / "out.jsonl")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_client_export_over_a_file_is_a_conflict_as_in_memos(server_mem: Any, client_for: Any,
+                                                             new_user: Any,
+                                                             tmp_path: Any) -> None:
+    """Review: MemOS.export to an existing file without overwrite raised ConflictError, the
+    client InvalidInputError."""
+    from memos.errors import ConflictError
+
+    user = new_user()
+    client = client_for(user)
+    dest = tmp_path / "there.jsonl"
+    dest.write_text("kept\n")
+    for target, scope in ((server_mem, user), (client, None)):
+        with pytest.raises(ConflictError):
+            target.export(scope, dest)
+        with pytest.raises(InvalidInputError, match="folder"):
+            target.export(scope, tmp_path)
+    assert dest.read_text() == "kept\n"
