@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from memos.cube import Kind, check_metadata_key, check_stored_text
+from memos.cube import Kind, check_metadata_key, check_stored_text, check_utc_range
 from memos.errors import InvalidInputError
 from memos.stores.schema import CubeRow, CubeTagRow
 
@@ -108,17 +108,25 @@ def _strings(value: Any, key: str) -> list[str]:
 
 
 def parse_time(value: Any, key: str) -> datetime:
+    """A filter's time, aware (naive is UTC) and within what SQL can hold in UTC: a time
+    such as 0001-01-01T00:00:00+01:00 is an InvalidInputError here, not an overflow inside
+    the database driver."""
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str):
+        parsed = value
+    elif isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError as exc:
             raise InvalidInputError(
                 f"filter {key!r}: {value!r} is not an ISO date/time such as 2026-01-31T12:00:00"
             ) from exc
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise InvalidInputError(f"filter {key!r} needs a datetime or an ISO string, got {value!r}")
+    else:
+        raise InvalidInputError(f"filter {key!r} needs a datetime or an ISO string, got {value!r}")
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return check_utc_range(parsed, f"filter {key!r}:")  # type: ignore[return-value]
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
 
 
 def _meta_clause(key: str, value: Any, dialect: str) -> ColumnElement[bool]:

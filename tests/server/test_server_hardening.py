@@ -84,6 +84,31 @@ def test_a_time_out_of_range_in_utc_is_a_4xx_on_every_write_path(
     assert server_mem.stats(user) == before
 
 
+def test_a_time_out_of_range_in_utc_is_a_4xx_in_search_filters(
+        app_client: Any, server_mem: Any, new_user: Any) -> None:
+    """Review: the read path's times were not checked: `since`, `until` and the filters'
+    recorded_/valid_ after/before took such a time into SQL, and the driver's overflow came
+    back as 500 "internal error (StatementError)" (a StatementError from MemOS.search)."""
+    user = new_user()
+    headers = _key(server_mem, user)
+    app_client.post("/v1/memories", json={"content": "a tea note"}, headers=headers)
+    for when in OUT_OF_RANGE_TIMES:
+        bodies = [{"query": "tea", "since": when}, {"query": "tea", "until": when}]
+        bodies += [{"query": "tea", "filters": {key: when}} for key in (
+            "recorded_after", "recorded_before", "valid_after", "valid_before")]
+        for body in bodies:
+            response = app_client.post("/v1/search", json=body, headers=headers)
+            assert response.status_code in (400, 422), (body, response.text)
+            assert response.json()["memos_error"] == "InvalidInputError"
+            assert "out of range in UTC" in response.json()["detail"]
+            with pytest.raises(InvalidInputError, match="out of range in UTC"):
+                server_mem.search(body["query"], user, **{k: v for k, v in body.items()
+                                                           if k != "query"})
+    hits = app_client.post("/v1/search", json={"query": "tea", "since": "0001-01-01T00:00:00Z"},
+                           headers=headers).json()["items"]
+    assert [h["cube"]["content"] for h in hits] == ["a tea note"]
+
+
 def test_a_users_stats_hide_what_counts_the_whole_store(app_client: Any, server_mem: Any,
                                                         new_user: Any) -> None:
     """Before: /v1/stats gave every key the store's vector count (every user's cubes), its
