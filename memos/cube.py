@@ -142,6 +142,10 @@ def _check_json(value: Any, where: str, depth: int = 0) -> None:
             _check_json(item, f"{where}[{i}]", depth + 1)
 
 
+# A version number beyond any a cube can reach: SQL binds it as a 32-bit integer, and an
+# import line claiming more must not make anyone count that far.
+MAX_VERSION = 2**31 - 1
+
 RESERVED_KEY_PREFIX = "memos:"  # metadata keys only the OS writes (blob names, sessions)
 
 
@@ -244,7 +248,7 @@ class DerivedFrom(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     cube_id: str = Field(min_length=1, max_length=64)
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_VERSION)
 
 
 class AccessStats(BaseModel):
@@ -265,7 +269,7 @@ class MemCube(BaseModel):
     kind: Kind = Kind.FACT
     content: str
     scope: Scope
-    version: int = Field(default=1, ge=1)
+    version: int = Field(default=1, ge=1, le=MAX_VERSION)
     state: Lifecycle = Lifecycle.ACTIVE
     sources: list[SourceRef] = Field(default_factory=list)
     derived_from: list[DerivedFrom] = Field(default_factory=list)

@@ -30,6 +30,7 @@ from memos.config import (
 )
 from memos.cube import (
     MAX_BATCH,
+    MAX_VERSION,
     RESERVED_KEY_PREFIX,
     Lifecycle,
     MemCube,
@@ -106,7 +107,6 @@ log = logging.getLogger(__name__)
 
 ScopeLike = Scope | str | Mapping[str, Any]
 
-MAX_VERSION = 2**31 - 1  # a version number beyond any a cube can reach (and SQL can bind)
 MAX_DEPTH = 5  # neighbors(): hops; every hop can multiply the cubes returned
 MAX_REASON_CHARS = 10_000
 # Kinds of cube `answer` gives the built-in model: those in the form it was trained to read.

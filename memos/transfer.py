@@ -371,7 +371,9 @@ def _parse_cube(obj: dict[str, Any], scope: Scope) -> tuple[MemCube, list[MemCub
             raise ValueError(f"cube {c.id} v{c.version}: content_hash does not match its content")
         if not 0 <= c.access.hits <= MAX_HITS:
             raise ValueError(f"cube {c.id} v{c.version}: access.hits must be 0..{MAX_HITS}")
-    if [h.version for h in history] != list(range(1, cube.version)):
+    # (the length first: a line claiming version 2,000,000,000 must not build that list)
+    if len(history) != cube.version - 1 or [h.version for h in history] != list(
+            range(1, cube.version)):
         raise ValueError(f"cube {cube.id}: history must hold versions 1..{cube.version - 1}")
     return cube, history
 

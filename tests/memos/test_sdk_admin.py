@@ -103,6 +103,31 @@ def test_import_reports_bad_lines_and_aborts_or_skips(mem, tmp_path):
     assert [n for n, _ in bad.errors] == [1, 2, 3] and "UTF-8" in bad.errors[0][1]
 
 
+@pytest.mark.parametrize("version", [2 * 10**7, 2 * 10**9, 2**63])
+def test_an_import_line_claiming_a_huge_version_is_refused_without_counting(mem, version):
+    """Review: a 250-byte line {"cube": {..., "version": 2000000000}} made import build the
+    list of versions 1..2e9 before refusing it (peak memory up 0.8 GB at 2e7; the OS killed
+    the process at 2e9; 2**63 a MemoryError, a 500 over REST)."""
+    import tracemalloc
+
+    from memos.cube import content_hash
+
+    line = {"type": "cube", "cube": {"id": "a" * 32, "content": "imp",
+                                     "content_hash": content_hash("imp"),
+                                     "scope": {"user_id": "alice"}, "version": version}}
+    body = io.StringIO(json.dumps({"format": "memos-export/1"}) + "\n" + json.dumps(line) + "\n")
+    tracemalloc.start()
+    try:
+        report = mem.import_(body, "alice", on_error="skip")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.imported == 0 and [n for n, _ in report.errors] == [2]
+    assert "version" in report.errors[0][1]
+    assert peak < 50 * 2**20  # the line's own size, not a list of `version` numbers
+    assert mem.stats().cubes == 0
+
+
 def test_deleted_faiss_files_are_rebuilt_with_same_answers(store_location, open_store):
     mem = open_store()
     _fill(mem)
