@@ -74,6 +74,7 @@ from memos.stores.graph import ENTITY_PREFIX, GraphIndex, entity_node
 from memos.stores.indexer import IndexSync
 from memos.stores.repository import (
     Repository,
+    as_read_by,
     can_write,
     cube_from_row,
     gone_to,
@@ -922,6 +923,8 @@ class MemOS:
                     CubeVersionRow.cube_id == cube_id, CubeVersionRow.version == version)
                 ).scalar()
         if current is not None:
+            if row.user_id != sc.user_id:  # another user's read neither counts nor sees
+                return as_read_by(current, sc)
             # after the read closed: a count that fills the buffer may write, and in-memory
             # SQLite has one connection, the read's
             self._store.note_access([pk])
@@ -940,7 +943,8 @@ class MemOS:
                 snap = session.execute(select(CubeVersionRow.snapshot).where(
                     CubeVersionRow.cube_id == cube_id,
                     CubeVersionRow.version == row.version)).scalar()
-                return [MemCube.model_validate(snap) if snap is not None else cube_from_row(row)]
+                return [as_read_by(MemCube.model_validate(snap) if snap is not None
+                                   else cube_from_row(row), sc)]
             return [MemCube.model_validate(v.snapshot)
                     for v in self._store.repo.versions(session, cube_id)]
 
@@ -984,7 +988,7 @@ class MemOS:
 
             with self._store.index_lock:
                 found = self._store.graph.neighbors(row.pk, depth, relation, allowed=allowed)
-        return [Neighbor(cube=cube_from_row(rows[n.pk]), relation=n.relation,
+        return [Neighbor(cube=as_read_by(cube_from_row(rows[n.pk]), sc), relation=n.relation,
                          direction=n.direction, weight=n.weight, depth=n.depth)
                 for n in found]
 

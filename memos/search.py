@@ -19,7 +19,12 @@ from memos.cube import Kind, Scope, Tier, check_stored_text, is_blank, utcnow
 from memos.errors import InvalidInputError
 from memos.results import SearchHit
 from memos.stores.filters import compile_filter, parse_time
-from memos.stores.repository import cube_from_row, live_clause, visible_clause
+from memos.stores.repository import (
+    as_read_by,
+    cube_from_row,
+    live_clause,
+    visible_clause,
+)
 from memos.stores.schema import CubeRow
 
 if TYPE_CHECKING:
@@ -123,12 +128,16 @@ def run_search(store: StoreParts, query: str, scope: Scope, k: int = 10, *,
     request.fold = fold and not include_superseded
     with store.searching():
         top, rows = request.run()
-    hits_out = [SearchHit(cube=cube_from_row(rows[f.pk]), score=f.score,
+    # Reads of a cube count for its own user only, and only that user sees them: another
+    # user's searches of a public cube would otherwise show in its access statistics.
+    mine = {f.pk for f in top if f.pk in rows and rows[f.pk].user_id == scope.user_id}
+    hits_out = [SearchHit(cube=cube_from_row(rows[f.pk]) if f.pk in mine
+                          else as_read_by(cube_from_row(rows[f.pk]), scope), score=f.score,
                           retrievers=f.retrievers, ranks=dict(f.ranks),
                           folded=[rows[p].id for p in f.folded if p in rows])
                 for f in top if f.pk in rows]
-    if record_access and hits_out:
-        store.note_access([f.pk for f in top if f.pk in rows])
+    if record_access and mine:
+        store.note_access([f.pk for f in top if f.pk in mine])
     return hits_out
 
 

@@ -301,6 +301,16 @@ def can_write(row: CubeRow | Scope, scope: Scope) -> bool:
     return row.user_id == scope.user_id and row.agent_id in (None, scope.agent_id)
 
 
+def as_read_by(cube: MemCube, scope: Scope) -> MemCube:
+    """The cube as `scope` sees it: its access statistics (how often and when its user read
+    it) only for its own user; another user reading a public cube sees no reads
+    (docs/SECURITY.md)."""
+    if cube.scope.user_id == scope.user_id or (cube.access.hits == 0
+                                               and cube.access.last_access is None):
+        return cube
+    return cube.model_copy(update={"access": AccessStats()})
+
+
 def gone_to(row: CubeRow, scope: Scope) -> bool:
     """Whether `get` reads a cube `scope` may read as missing: a forgotten, archived or
     expired cube of another scope (its owner still sees it, in history)."""

@@ -212,6 +212,34 @@ def test_neighbors_never_walk_through_a_cube_the_caller_cannot_read(mem):
     assert [(n.cube.id, n.depth) for n in mem.neighbors(y, a1, depth=2)] == [(z, 1), (w, 2)]
 
 
+def test_reads_of_a_public_cube_neither_count_nor_show_for_other_users(mem):
+    """Review: bob's searches of ops's public cube ("The clinic for HIV testing is on Main
+    Street") counted in its access statistics, which every reader of the cube saw: alice
+    learnt that someone had searched for those words, and when, to the microsecond. A read
+    now counts only for the cube's own user (any of her agents), and only she sees the
+    counts (get, search, neighbors, history)."""
+    clinic = mem.add("The clinic for HIV testing is on Main Street",
+                     {"user_id": "ops", "visibility": "public"}).id
+    bobs = mem.add("Bob's note: the dentist is on Friday", "bob").id
+    mem.link(bobs, clinic, "bob")
+    for _ in range(3):
+        assert clinic in [h.id for h in mem.search("HIV testing clinic", "bob", k=3)]
+        assert mem.get(clinic, "bob").access.hits == 0
+    mem.flush()
+    assert mem.get(clinic, "ops").access.hits == 0  # bob's reads did not count
+    ops_agent = {"user_id": "ops", "agent_id": "desk"}
+    mem.search("HIV testing clinic", ops_agent, k=3)  # the user's agents count, and see
+    mem.get(clinic, "ops")
+    mem.flush()
+    owner = mem.get(clinic, ops_agent).access
+    assert owner.hits >= 2 and owner.last_access is not None
+    seen = [mem.get(clinic, "bob"),
+            *[h.cube for h in mem.search("HIV clinic", "bob", k=3) if h.id == clinic],
+            *mem.history(clinic, "bob"), *[n.cube for n in mem.neighbors(bobs, "bob")]]
+    assert len(seen) == 4 and all(c.id == clinic and c.access.hits == 0
+                                  and c.access.last_access is None for c in seen)
+
+
 def test_consolidate_reads_another_agents_gone_fact_as_a_missing_one(mem):
     """Before: consolidate(facts=[id]) named another agent's forgotten shared fact
     "forgotten" (InvalidInputError, nothing to consolidate) where an id nobody has got
