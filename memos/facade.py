@@ -93,6 +93,7 @@ from memos.writes import (
     invalid,
     make_candidate,
     mark_superseded,
+    refuse_forgotten,
     write_batch,
 )
 
@@ -551,7 +552,9 @@ class MemOS:
             except ValueError as exc:
                 raise InvalidInputError(str(exc)) from None
         with self._store.repo.read() as session:
-            current = cube_from_row(self._store.row(session, cube_id, sc, write=True))
+            row = self._store.row(session, cube_id, sc, write=True)
+            refuse_forgotten(row)
+            current = cube_from_row(row)
         _not_managed(current)
         if all(getattr(current, k) == v for k, v in changes.items()):
             raise InvalidInputError(f"update() changes nothing on cube {cube_id}")
@@ -572,7 +575,9 @@ class MemOS:
             raise InvalidInputError(f"supersedes must be a list of cube ids, got {extra!r:.40}")
         if content is not None:
             with self._store.repo.read() as session:
-                old_hash = self._store.row(session, cube_id, sc, write=True).content_hash
+                old_row = self._store.row(session, cube_id, sc, write=True)
+                refuse_forgotten(old_row)
+                old_hash = old_row.content_hash
             text = check_content(content)
             try:
                 check_stored_text(text, "content")
@@ -602,6 +607,8 @@ class MemOS:
             new = self._store.row(session, by, sc, write=True)
             if old.pk == new.pk:
                 raise InvalidInputError("a cube cannot supersede itself")
+            refuse_forgotten(old)
+            refuse_forgotten(new, "by: ")
             superseded_version = old.version + 1
             mark_superseded(self._store, session, old, new.pk, new.id, now, reason,
                             new_valid_from=cube_from_row(new).valid_from)
@@ -643,6 +650,12 @@ class MemOS:
 
     def _forget(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None,
                 reaching: frozenset[str] = frozenset()) -> MemCube:
+        with self._store.repo.read() as session:
+            row = self._store.row(session, _id_arg(cube_id, "cube_id"), as_scope(scope),
+                                  write=True)
+            if row.state == Lifecycle.FORGOTTEN.value:
+                # Forgotten already (a retried call): no version that says nothing new.
+                return cube_from_row(row)
         # Cubes derived from this one (activation slots, adapters) are forgotten in the same
         # transaction: cross-tier forgetting (invariant 3) cannot be left half done.
         forgotten = self._new_version(

@@ -24,7 +24,7 @@ from memos.cube import (
     check_user_metadata,
     utcnow,
 )
-from memos.errors import InvalidInputError, NotFoundError, ScopeError
+from memos.errors import ConflictError, InvalidInputError, NotFoundError, ScopeError
 from memos.policies import conflict, dedup, retention
 from memos.results import AddResult
 from memos.stores.graph import entity_node
@@ -441,6 +441,7 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
                 rows[old_id] = store.row(session, old_id, cube.scope, write=True)
             except (NotFoundError, ScopeError) as exc:
                 raise type(exc)(f"supersedes: {exc}") from None
+            refuse_forgotten(rows[old_id], "supersedes: ")
         ids = conflict.find_superseded(cube.metadata, cube.content_hash, candidates, cand.supersedes)
         for old_id in ids:
             mark_superseded(store, session, rows[old_id], pk, cube.id, now,
@@ -448,6 +449,16 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
         if ids:
             out[cube.id] = ids
     return out
+
+
+def refuse_forgotten(row: Any, where: str = "") -> None:
+    """A forgotten cube is not written to (update, supersede): a new version would hold new
+    words under a forgotten state, or take the cube out of the forgotten state (superseded
+    cubes are searched with include_superseded). Its owner rolls it back first."""
+    if row.state == Lifecycle.FORGOTTEN.value:
+        raise ConflictError(f"{where}cube {row.id} was forgotten; restore it with "
+                            f"rollback(cube_id, scope, to_version) (memos rollback) before "
+                            f"changing it, or add a new memory")
 
 
 def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, new_id: str,

@@ -176,3 +176,34 @@ def test_forget_and_purge_reach_derived_cubes(mem):
     report = mem.purge(base.id, "alice")
     assert set(report.cube_ids) == {base.id, slots.id, adapter.id, again.id}
     assert mem.get(other.id, "alice").content == "Alice likes tea" and mem.check().ok
+
+
+def test_a_forgotten_cube_is_not_written_to_until_it_is_rolled_back(mem) -> None:
+    """Review: update() of a forgotten cube wrote new words into a version still marked
+    forgotten; supersede() of it (or add(supersedes=[it])) turned it from forgotten into
+    superseded, which searches with include_superseded return; every repeated forget() wrote
+    one more version. Now the writes are a ConflictError that names rollback, and forget is
+    idempotent."""
+    from memos.errors import ConflictError
+
+    cube = mem.add("Alice's locker code is 7731", "alice")
+    other = mem.add("Alice's bike is blue", "alice")
+    mem.forget(cube.id, "alice")
+    before = [(c.version, c.state, c.content) for c in mem.history(cube.id, "alice")]
+    for write in (lambda: mem.update(cube.id, "alice", content="Alice's locker code is 1"),
+                  lambda: mem.update(cube.id, "alice", importance=0.9),
+                  lambda: mem.supersede(cube.id, "alice", content="Alice has no locker"),
+                  lambda: mem.supersede(cube.id, "alice", by=other.id),
+                  lambda: mem.supersede(other.id, "alice", by=cube.id),
+                  lambda: mem.add("Alice's new locker code is 2", "alice",
+                                  supersedes=[cube.id])):
+        with pytest.raises(ConflictError, match="rollback"):
+            write()
+    again = mem.forget(cube.id, "alice")
+    assert again.version == 2 and again.state == Lifecycle.FORGOTTEN
+    assert [(c.version, c.state, c.content) for c in mem.history(cube.id, "alice")] == before
+    assert mem.search("locker code", "alice", include_superseded=True) == []
+    assert mem.get(other.id, "alice").state == Lifecycle.ACTIVE
+    # Rolled back, it is the owner's to change again.
+    mem.rollback(cube.id, "alice", 1)
+    assert mem.update(cube.id, "alice", content="Alice's locker code is 1").version == 4
