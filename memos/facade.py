@@ -443,6 +443,9 @@ class MemOS:
         with self._store.write() as session:
             row = self._store.row(session, cube_id, sc, write=True)
             current = cube_from_row(row)
+            if op == "forget" and current.state == Lifecycle.FORGOTTEN:
+                # Forgotten already (a retried call): no version that says nothing new.
+                return current
             data = current.model_dump()
             data.update(changes)
             data["version"] = row.version + 1
@@ -650,12 +653,6 @@ class MemOS:
 
     def _forget(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None,
                 reaching: frozenset[str] = frozenset()) -> MemCube:
-        with self._store.repo.read() as session:
-            row = self._store.row(session, _id_arg(cube_id, "cube_id"), as_scope(scope),
-                                  write=True)
-            if row.state == Lifecycle.FORGOTTEN.value:
-                # Forgotten already (a retried call): no version that says nothing new.
-                return cube_from_row(row)
         # Cubes derived from this one (activation slots, adapters) are forgotten in the same
         # transaction: cross-tier forgetting (invariant 3) cannot be left half done.
         forgotten = self._new_version(

@@ -128,16 +128,16 @@ def run_search(store: StoreParts, query: str, scope: Scope, k: int = 10, *,
     request.fold = fold and not include_superseded
     with store.searching():
         top, rows = request.run()
-    # Reads of a cube count for its own user only, and only that user sees them: another
-    # user's searches of a public cube would otherwise show in its access statistics.
-    mine = {f.pk for f in top if f.pk in rows and rows[f.pk].user_id == scope.user_id}
-    hits_out = [SearchHit(cube=cube_from_row(rows[f.pk]) if f.pk in mine
-                          else as_read_by(cube_from_row(rows[f.pk]), scope), score=f.score,
+    hits_out = [SearchHit(cube=as_read_by(cube_from_row(rows[f.pk]), scope), score=f.score,
                           retrievers=f.retrievers, ranks=dict(f.ranks),
                           folded=[rows[p].id for p in f.folded if p in rows])
                 for f in top if f.pk in rows]
-    if record_access and mine:
-        store.note_access([f.pk for f in top if f.pk in mine])
+    if record_access:
+        # Reads of a cube count for its own user only (as_read_by: only she sees them);
+        # another user's searches of a public cube would show in its access statistics.
+        mine = [f.pk for f in top if f.pk in rows and rows[f.pk].user_id == scope.user_id]
+        if mine:
+            store.note_access(mine)
     return hits_out
 
 
