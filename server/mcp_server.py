@@ -30,7 +30,7 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from memos.cube import MemCube, Scope
-from memos.errors import MemosError, UnauthorizedError
+from memos.errors import InvalidInputError, MemosError, UnauthorizedError
 from memos.results import IngestReport
 from memos.server.wire import MAX_NEW_TOKENS, MAX_QUERY_CHARS
 
@@ -404,6 +404,14 @@ class _McpEndpoint:
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        if scope.get("method") != "POST":
+            # Stateless: no server-to-client stream to GET (the transport lets a server answer
+            # 405; a GET would otherwise hold a connection open) and no session to DELETE.
+            await _problem(send, 405, InvalidInputError(
+                f"{scope.get('method')} is not served at {MCP_PATH}: MCP clients POST their "
+                "JSON-RPC messages here (this stateless server keeps no stream to GET and no "
+                "session to DELETE)"), [(b"allow", b"POST")])
+            return
         try:
             caller = await self._scope_of(scope.get("headers", []))
         except MemosError as exc:
@@ -418,7 +426,8 @@ class _McpEndpoint:
         await self.handler({**scope, SCOPE_KEY: caller}, receive, send)
 
 
-async def _problem(send: Send, status: int, exc: MemosError) -> None:
+async def _problem(send: Send, status: int, exc: MemosError,
+                   extra: Sequence[tuple[bytes, bytes]] = ()) -> None:
     """The REST app's RFC 9457 problem details (server/wire.py), from before any routing."""
     from http import HTTPStatus
 
@@ -430,6 +439,7 @@ async def _problem(send: Send, status: int, exc: MemosError) -> None:
                (b"content-length", str(len(body)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b"Bearer"))
+    headers.extend(extra)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

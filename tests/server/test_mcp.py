@@ -129,6 +129,10 @@ async def _exercise_every_tool(session: ClientSession) -> None:
     # Bad arguments: the schema's checks (min length, bounds, enums) and the SDK's own.
     assert "content" in await _error(session, "add_memory", content="")
     assert "k" in await _error(session, "search_memories", query="x", k=0)
+    assert "k" in await _error(session, "search_memories", query="x", k="five")
+    # Lax numbers (docs/MCP.md): a quoted number, as models write it, is that number.
+    quoted = (await _call(session, "search_memories", query="city", k="1"))["hits"]
+    assert len(quoted) == 1
     assert await _error(session, "add_memory", content="x", kind="slots")
     assert "at least one field" in await _error(session, "update_memory", cube_id=added["id"])
 
@@ -277,6 +281,30 @@ def test_http_needs_a_key_and_a_key_sees_only_its_user(mem: Any) -> None:
                     "Bob likes tea."
                 hits = (await _call(alice, "search_memories", query="tea"))["hits"]
                 assert mine["id"] not in {h["memory"]["id"] for h in hits}
+
+    anyio.run(main)
+
+
+def test_http_serves_only_post(mem: Any) -> None:
+    """Stateless: a GET (server-to-client stream) or DELETE (session end) is a 405 problem
+    with Allow: POST, before any key is needed, and holds no connection open."""
+    import httpx2
+
+    _, key = mem.create_key("alice")
+    app = _rest_app(mem, auth=True)
+
+    async def main() -> None:
+        async with app.router.lifespan_context(app), httpx2.AsyncClient(
+                transport=httpx2.ASGITransport(app=app), base_url="http://127.0.0.1") as http:
+            for method in ("GET", "DELETE", "PUT"):
+                for headers in ({"Authorization": f"Bearer {key}"}, {}):
+                    with anyio.fail_after(30):
+                        got = await http.request(method, "/mcp", headers={
+                            "Accept": "application/json, text/event-stream", **headers})
+                    assert got.status_code == 405, (method, got.text)
+                    assert got.headers["allow"] == "POST"
+                    assert got.headers["content-type"] == "application/problem+json"
+                    assert got.json()["status"] == 405 and "POST" in got.json()["detail"]
 
     anyio.run(main)
 
