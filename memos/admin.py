@@ -201,7 +201,9 @@ def stats(store: StoreParts, scope: Scope | None) -> StoreStats:
     repo = store.repo
     now = utcnow()
     with repo.read() as session:
-        own = CubeRow.user_id == scope.user_id if scope is not None else True  # noqa: E712
+        # With a scope: the cubes it owns (`bulk_clause`: an agent's and its user's agentless
+        # ones; the user's all, without an agent). Never a sibling agent's cubes.
+        own = bulk_clause(scope) if scope is not None else True  # noqa: E712
 
         def grouped(column: object) -> dict[str, int]:
             return {str(k): int(v) for k, v in session.execute(
@@ -213,8 +215,8 @@ def stats(store: StoreParts, scope: Scope | None) -> StoreStats:
             or_(CubeRow.expires_at.is_(None), CubeRow.expires_at > now))).scalar_one()
         versions = session.execute(select(func.count()).select_from(CubeVersionRow).join(
             CubeRow, CubeRow.id == CubeVersionRow.cube_id).where(own)).scalar_one()
-        edges = session.execute(select(func.count()).select_from(EdgeRow).where(
-            EdgeRow.user_id == scope.user_id if scope is not None else True)).scalar_one()
+        edges = session.execute(select(func.count()).select_from(EdgeRow).join(
+            CubeRow, CubeRow.pk == EdgeRow.src_pk).where(own)).scalar_one()
         users = session.execute(select(func.count(distinct(CubeRow.user_id))).where(own)).scalar_one()
         head = repo.max_seq(session)
         fts_seq = store.sync.fulltext_seq(session)

@@ -245,6 +245,27 @@ def test_stats_counts(mem):
     assert mine.cubes == 6 and mine.live == 5 and mine.versions == 8
 
 
+def test_an_agents_stats_count_only_what_it_owns(mem):
+    """An agent's stats count its own cubes and its user's agentless ones, never a sibling
+    agent's (a private cube it cannot read, or a shared one it cannot change), nor their
+    versions or links; the user as a whole counts them all."""
+    a1, a2 = Scope(user_id="u", agent_id="a1"), Scope(user_id="u", agent_id="a2")
+    mine = mem.add("a1 keeps the grocery list", a1).id
+    mem.add("the user likes plums", "u")
+    secret = mem.add("a2 knows the door code is 7731", a2).id
+    shared = mem.add("a2 plans the trip to Oslo", Scope(user_id="u", agent_id="a2",
+                                                         visibility="shared")).id
+    mem.update(secret, a2, content="a2 knows the door code is 7732")
+    mem.link(secret, "entity:door", a2)
+    mem.link(shared, "entity:oslo", a2)
+    mem.link(mine, "entity:groceries", a1)
+    own = mem.stats(a1)
+    assert (own.cubes, own.live, own.versions, own.edges) == (2, 2, 2, 1)
+    assert own.by_kind == {"fact": 2} and own.users == 1
+    whole = mem.stats("u")
+    assert (whole.cubes, whole.versions, whole.edges) == (4, 5, 3)
+
+
 def test_open_default_folder_and_memos_url(tmp_path, monkeypatch):
     from memos import MemOS
 
