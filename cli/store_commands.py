@@ -237,7 +237,8 @@ def link(src: Annotated[str, typer.Argument(help="Cube id.")],
          dst: Annotated[str, typer.Argument(help="Cube id or entity:NAME.")],
          user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
          relation: Annotated[str, typer.Option(help="Name of the relation.")] = "related",
-         weight: Annotated[float, typer.Option(min=0.0)] = 1.0,
+         weight: Annotated[float, typer.Option(
+             help="Strength of the link in graph retrieval: a number above 0.")] = 1.0,
          store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False) -> None:
     """Link two memories (or a memory and an entity) in the graph.
 

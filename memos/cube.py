@@ -77,6 +77,18 @@ def check_utc_range(value: datetime | None, name: str) -> datetime | None:
     return value
 
 
+def check_validity(valid_from: datetime | None, valid_to: datetime | None) -> None:
+    """A validity interval that can hold: `valid_from` not after `valid_to` (a time without a
+    zone is UTC, as the store reads it). ValueError otherwise."""
+    if valid_from is None or valid_to is None:
+        return
+    start, end = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (valid_from, valid_to))
+    if start > end:
+        raise ValueError(f"valid_from {valid_from.isoformat()} is after valid_to "
+                         f"{valid_to.isoformat()}; a memory stops being true after it starts: "
+                         "give a later valid_to or an earlier valid_from")
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 

@@ -38,6 +38,7 @@ from memos.cube import (
     check_stored_text,
     check_user_metadata,
     check_utc_range,
+    check_validity,
     content_hash,
     normalize_id,
     utcnow,
@@ -454,8 +455,12 @@ class MemOS:
                 data["content_hash"] = ""
             try:
                 cube = MemCube.model_validate(data)
+                if changes.keys() & {"valid_from", "valid_to"}:
+                    check_validity(cube.valid_from, cube.valid_to)
             except ValidationError as exc:
                 raise invalid(exc) from exc
+            except ValueError as exc:
+                raise InvalidInputError(str(exc)) from None
             self._store.repo.write_version(session, row, cube, op, reason)
             if reason is not None or op == "forget":
                 self._store.repo.audit(session, op, cube_id, reason, {"version": cube.version},
@@ -860,6 +865,9 @@ class MemOS:
         sc = as_scope(scope)
         _id_arg(src_id, "src_id")
         dst_id = _id_arg(dst_id, "dst_id")
+        if dst_id == src_id:
+            raise InvalidInputError(f"link() joins two cubes; src_id and dst_id are both "
+                                    f"{src_id!r:.80}")
         try:  # the same rules as an import file's edges
             relation = transfer.check_relation(relation)
             weight = transfer.check_weight(weight)

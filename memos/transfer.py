@@ -40,6 +40,7 @@ from memos.cube import (
     check_stored_text,
     check_user_metadata,
     check_utc_range,
+    check_validity,
     content_hash,
     new_id,
     utcnow,
@@ -114,12 +115,15 @@ def check_relation(relation: Any) -> str:
 
 
 def check_weight(weight: Any) -> float:
-    """An edge weight: a finite number."""
+    """An edge weight: a positive finite number (the edge's strength in graph retrieval,
+    which adds weight / seed rank to a neighbour's score: zero or less would make a cube a
+    graph candidate that the edge says nothing for)."""
     if isinstance(weight, bool) or not isinstance(weight, (int, float)):
         raise ValueError(f"weight must be a number, got {weight!r}")
     value = float(weight)
-    if not math.isfinite(value):
-        raise ValueError(f"weight must be a finite number, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"weight must be a positive finite number, got {value!r}; use a "
+                         "value such as 1.0 (larger: a stronger link)")
     return value
 
 
@@ -361,6 +365,10 @@ def _parse_cube(obj: dict[str, Any], scope: Scope) -> tuple[MemCube, list[MemCub
         message = str(first.get("msg")).removeprefix("Value error, ")
         raise ValueError(f"invalid cube: {where}: {message}") from None
     check_cube_id(cube.id)
+    try:  # of the cube as it stands (older versions are kept as they were written)
+        check_validity(cube.valid_from, cube.valid_to)
+    except ValueError as exc:
+        raise ValueError(f"cube {cube.id}: {exc}") from None
     for c in (cube, *history):
         check_user_metadata(c.metadata)
     for c in (cube, *history):
@@ -387,6 +395,8 @@ def _parse_edge(obj: dict[str, Any]) -> dict[str, Any]:
         entity = check_entity(dst[len(ENTITY_PREFIX):])
     else:
         check_cube_id(dst, "edge dst")
+        if dst == src:
+            raise ValueError(f"edge links cube {src} to itself; an edge joins two cubes")
         entity = None
     return {"src": src, "dst": dst, "entity": entity, "relation": check_relation(obj.get("relation")),
             "weight": check_weight(obj.get("weight", 1.0)),

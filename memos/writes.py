@@ -468,12 +468,17 @@ def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, 
 
     valid_to is when the new cube began to hold (`new_valid_from`, e.g. an older
     conversation ingested today) when that lies between the old cube's valid_from and now;
-    otherwise now. One version either way: no second write to correct the end time."""
+    otherwise now, or the old cube's valid_from when that is later still (a fact set to
+    begin in the future, superseded before it began: it never held, and its interval is
+    empty rather than ending before it starts). One version either way: no second write
+    to correct the end time."""
     old = cube_from_row(row)
     until = now
     if new_valid_from is not None and new_valid_from < now and (
             old.valid_from is None or new_valid_from >= old.valid_from):
         until = new_valid_from
+    elif old.valid_from is not None and old.valid_from > now:
+        until = old.valid_from
     updated = old.model_copy(update={"version": old.version + 1,
                                      "state": Lifecycle.SUPERSEDED, "valid_to": until})
     store.repo.write_version(session, row, updated, "supersede", reason)

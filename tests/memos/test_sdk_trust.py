@@ -355,13 +355,29 @@ def test_every_storable_metadata_key_can_be_filtered_on(mem):
         mem.search("memory", "alice", filters={"meta": {'a"b': 1}})
 
 
-@pytest.mark.parametrize("weight", [math.inf, -math.inf, math.nan, 10**400, "1.0", None, True])
-def test_link_weights_must_be_finite_numbers(world, weight):
+@pytest.mark.parametrize("weight", [math.inf, -math.inf, math.nan, 10**400, "1.0", None, True,
+                                    0, 0.0, -0.5, -1])
+def test_link_weights_must_be_positive_finite_numbers(world, weight):
+    """A weight is the edge's strength in graph retrieval (weight / seed rank is added to the
+    neighbour's score): zero or less would make the neighbour a candidate the edge says
+    nothing for."""
     mem = world["mem"]
     before = snapshot(mem)
     with pytest.raises(InvalidInputError, match="weight"):
         mem.link(world["alice"], world["alice2"], "alice", weight=weight)
     assert snapshot(mem) == before
+
+
+def test_a_cube_is_not_linked_to_itself(world):
+    mem = world["mem"]
+    before = snapshot(mem)
+    for scope in ("alice", "bob"):  # the owner, and a caller who may not even read it
+        with pytest.raises(InvalidInputError, match="two cubes") as refused:
+            mem.link(world["alice"], world["alice"], scope)
+        assert "not found" not in str(refused.value).lower()
+    assert snapshot(mem) == before
+    edge = mem.link(world["alice"], world["alice2"], "alice", weight=1e-3)
+    assert edge.weight == 1e-3
 
 
 @pytest.mark.parametrize("bad", [

@@ -207,3 +207,35 @@ def test_a_forgotten_cube_is_not_written_to_until_it_is_rolled_back(mem) -> None
     # Rolled back, it is the owner's to change again.
     mem.rollback(cube.id, "alice", 1)
     assert mem.update(cube.id, "alice", content="Alice's locker code is 1").version == 4
+
+
+def test_a_validity_interval_never_ends_before_it_starts(mem) -> None:
+    """update() refuses valid_from later than valid_to, as given or against the stored other
+    end (a time without a zone read as UTC); nothing is written. Superseding a fact set to
+    begin in the future ends it where it begins (an empty interval), not before."""
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    r = mem.add("The lease runs from June", "alice", valid_from=start)
+    for changes in ({"valid_from": start, "valid_to": start - timedelta(seconds=1)},
+                    {"valid_to": start - timedelta(days=1)},
+                    {"valid_to": datetime(2026, 5, 31, 23, 0)},  # naive: UTC
+                    {"valid_to": datetime(2026, 6, 1, 1, 0, tzinfo=timezone_of(2))}):
+        with pytest.raises(InvalidInputError, match="valid_from .* is after valid_to"):
+            mem.update(r.id, "alice", **changes)
+    assert [c.version for c in mem.history(r.id, "alice")] == [1]
+    assert mem.update(r.id, "alice", valid_to=start).valid_to == start  # an instant holds
+    with pytest.raises(InvalidInputError, match="after valid_to"):
+        mem.update(r.id, "alice", valid_from=start + timedelta(microseconds=1))
+
+    future = datetime.now(UTC) + timedelta(days=30)
+    plan = mem.add("The office move is set for next month", "alice", valid_from=future)
+    mem.supersede(plan.id, "alice", content="The office move is cancelled")
+    old = mem.get(plan.id, "alice")
+    assert old.state == Lifecycle.SUPERSEDED and old.valid_to == old.valid_from
+
+
+def timezone_of(hours: int):
+    from datetime import timedelta, timezone
+
+    return timezone(timedelta(hours=hours))

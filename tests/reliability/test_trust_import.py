@@ -188,6 +188,8 @@ BAD_CUBES: dict[str, Callable[[dict[str, Any]], None]] = {
     "history content does not match its hash": _hash,
     "NUL in a tag": _nul_tag,
     "history missing": _history_gap,
+    "validity ending before it starts": lambda line: line["cube"].update(
+        valid_from="2026-06-02T00:00:00+00:00", valid_to="2026-06-01T00:00:00+00:00"),
 }
 
 
@@ -361,6 +363,9 @@ BAD_EDGES: dict[str, Callable[[str, dict[str, str]], Any]] = {
     "infinite weight": lambda s, ids: json.dumps(_edge(s, "entity:x")).replace("1.0", "1e999"),
     "text weight": lambda s, ids: _edge(s, "entity:x", weight="heavy"),
     "boolean weight": lambda s, ids: _edge(s, "entity:x", weight=True),
+    "zero weight": lambda s, ids: _edge(s, "entity:x", weight=0),
+    "negative weight": lambda s, ids: _edge(s, "entity:x", weight=-1.0),
+    "from a cube to itself": lambda s, ids: _edge(s, s),
     "to another user's private cube": lambda s, ids: _edge(s, ids["bob_private"]),
     "to another user's public cube": lambda s, ids: _edge(s, ids["bob_public"]),
     "to another agent's private cube": lambda s, ids: _edge(s, ids["a1_private"]),
