@@ -95,6 +95,11 @@ def answer(question: Annotated[str, typer.Argument(help="The question to answer.
                            "adapter_id": got.adapter_id,
                            "adapter_fingerprint": got.adapter_fingerprint})
         return
+    if not got.cubes:
+        render.print_message("no memory of yours answers this: nothing was retrieved that the "
+                             "model can read (add one with `memos add`, or check -u)",
+                             style="dim")
+        return
     render.console().print(got.text, markup=False, highlight=False)
     stages = ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in got.seconds.items())
     if got.tier == "parametric":

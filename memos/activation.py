@@ -64,8 +64,8 @@ class Recall:
 
     slots: MemorySlots | None  # None when nothing was retrieved
     cubes: list[tuple[str, int]]  # (cube id, version) of each memory in `slots`, in order
-    hits: int  # memories served from the RAM cache or a stored blob
-    misses: int  # memories encoded by the model for this call
+    hits: int  # the caller's own memories served from the RAM cache or a stored blob
+    misses: int  # the others: encoded for this call, or another user's (never said which)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (cube id, why not read)
     seconds: dict[str, float] = field(default_factory=dict)  # retrieve, recall
     model_fingerprint: str = ""
@@ -84,8 +84,9 @@ class Answer:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     # Which tier served it: "parametric" (the scope's active adapter, closed-book: no
     # retrieval, no memory read), "activation" (pre-encoded slots of the retrieved cubes,
-    # base model) or "plaintext" (nothing retrieved could be read as slots: the model saw the
-    # question alone). docs/PARAMETRIC.md says how answer picks.
+    # base model) or "plaintext" (nothing retrieved could be read as slots: `text` is "",
+    # since the model answers from memory and has none). docs/PARAMETRIC.md says how answer
+    # picks.
     tier: str = "activation"
     adapter_id: str | None = None  # parametric: the adapter cube (and version) that answered
     adapter_version: int | None = None
@@ -152,7 +153,7 @@ class ActivationTier:
     # -- slots ---------------------------------------------------------------------------
 
     def slots_for(self, cubes: Sequence[MemCube], model: ModelLike = None, *,
-                  persist: bool = False
+                  persist: bool = False, reader: str | None = None
                   ) -> tuple[MemorySlots | None, list[tuple[str, int]], int, int,
                              list[tuple[str, str]]]:
         """Slots of these cube versions, in order: (bundle, pairs, hits, misses, skipped).
@@ -161,6 +162,9 @@ class ActivationTier:
         A cube too long for the model is skipped (listed with the reason), never truncated.
         `persist` (the scheduler's promotion): every cube ends with a stored slots cube, so
         the RAM cache is not enough (an entry there may outlive its blob on disk).
+        `reader` (a user id): count as hits only that user's own cubes. Another user's
+        public cube is reported as a miss whether or not its slots were ready, since
+        whether they were tells when someone last read it.
         """
         from memos.model.slots import MemorySlots
 
@@ -182,7 +186,7 @@ class ActivationTier:
             cached = None if persist else self.cache.get(_slot_key(cube, fp))
             if cached is not None:
                 found[(cube.id, cube.version)] = cached
-                hits += 1
+                hits += int(reader is None or cube.scope.user_id == reader)
             else:
                 need.append(cube)
         broken: list[CubeRow] = []
@@ -204,7 +208,7 @@ class ActivationTier:
                 self.cache.put(_slot_key(cube, fp), slots, slots.nbytes(),
                                derived.encode_cost(row))
                 loaded.append(cube)
-                hits += 1
+                hits += int(reader is None or cube.scope.user_id == reader)
             if loaded:
                 self._drop_gone(loaded, fp)
             need = still
@@ -212,9 +216,9 @@ class ActivationTier:
             self._encode_and_store(need, m, found, broken)
         pairs = [(c.id, c.version) for c in wanted]
         if not pairs:
-            return None, [], hits, len(need), skipped
+            return None, [], hits, len(wanted) - hits, skipped
         bundle = MemorySlots.concat([found[p] for p in pairs])
-        return bundle, pairs, hits, len(need), skipped
+        return bundle, pairs, hits, len(wanted) - hits, skipped
 
     def _drop_gone(self, cubes: Sequence[MemCube], fp: str) -> None:
         """After putting loaded slots in the RAM cache, drop those whose source a forget,
@@ -453,7 +457,8 @@ def recall(tier: ActivationTier, search: Any, query: str, scope: Scope, k: int,
     t0 = time.perf_counter()
     hits = search(query, scope, k)
     t1 = time.perf_counter()
-    slots, pairs, cached, encoded, skipped = tier.slots_for([h.cube for h in hits], model)
+    slots, pairs, cached, encoded, skipped = tier.slots_for([h.cube for h in hits], model,
+                                                            reader=scope.user_id)
     t2 = time.perf_counter()
     fp = slots.fingerprint if slots is not None else tier.model(model).fingerprint
     return Recall(slots=slots, cubes=pairs, hits=cached, misses=encoded, skipped=skipped,
@@ -471,8 +476,10 @@ def answer(tier: ActivationTier, search: Any, question: str, scope: Scope, k: in
     got = recall(tier, search, question, scope, k, model)
     m = tier.model(model)
     t0 = time.perf_counter()
-    with tier.model_lock:
-        text = m.generate(question, memory=got.slots, max_new_tokens=max_new_tokens)
+    text = ""
+    if got.slots is not None:  # with no memory to read, the model would only guess
+        with tier.model_lock:
+            text = m.generate(question, memory=got.slots, max_new_tokens=max_new_tokens)
     seconds = {**got.seconds, "generate": time.perf_counter() - t0}
     return Answer(text=text.strip(), cubes=got.cubes, hits=got.hits, misses=got.misses,
                   seconds=seconds, model_fingerprint=m.fingerprint, skipped=got.skipped,

@@ -31,7 +31,12 @@ def test_answer_recall_tiers_json(memos_cli: Run) -> None:
     tiers = {r["tier"]: r for r in rows}
     assert tiers["activation"]["cubes"] == 2 and tiers["activation"]["bytes"] > 0
     bob = memos_cli("answer", "What is Bo's city?", "-u", "bob", "--json").json()
-    assert bob["cubes"] == [] and "Lima" not in bob["text"]
+    assert bob["cubes"] == [] and bob["text"] == "" and bob["tier"] == "plaintext"
+    # Without --json: no guess of the model's (once bytes that were no text at all), a
+    # line that says why there is no answer.
+    plain = memos_cli("answer", "What is Bo's city?", "-u", "bob")
+    assert plain.code == 0 and "\ufffd" not in plain.out + plain.err
+    assert "no memory of yours answers this" in plain.out + plain.err
 
 
 def test_session_and_scheduler_commands(memos_cli: Run) -> None:

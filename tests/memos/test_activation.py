@@ -132,7 +132,7 @@ def test_scope_holds_in_recall(mem, facts, model):
     got = mem.recall("What is Bo's city?", "bob", k=4, model=model)
     assert got.cubes == [] and got.slots is None
     bob = mem.answer("What is Bo's city?", "bob", k=4, model=model)
-    assert bob.cubes == [] and "Lima" not in bob.text
+    assert bob.cubes == [] and bob.text == "" and bob.tier == "plaintext"  # no guess
 
 
 def test_answer_own_only_reads_no_other_users_public_memory(mem, facts, model):
@@ -308,6 +308,21 @@ def test_slots_of_a_public_cube_are_private_to_its_owner(mem, model, tmp_path):
     assert mem.tiers("alice") == []  # nothing was written into Alice's scope either
     out = tmp_path / "bob.jsonl"
     assert mem.export("bob", out).cubes == 1  # the cache is not exported, only the text
+
+
+def test_recall_counts_tell_nothing_of_another_users_reads(mem, model):
+    """Whether another user's public cube had its slots ready (its owner asked about it a
+    moment ago) is not the reader's to learn: such a cube is a miss every time; the owner's
+    own reads still count hits."""
+    mem.add("Dee's color is teal.", Scope(user_id="bob", visibility="public"))
+    first = mem.recall("What is Dee's color?", "alice", k=1, model=model)
+    mem.recall("What is Dee's color?", "bob", k=1, model=model)  # bob reads it too
+    again = mem.recall("What is Dee's color?", "alice", k=1, model=model)
+    assert (first.hits, first.misses) == (again.hits, again.misses) == (0, 1)
+    owner = mem.recall("What is Dee's color?", "bob", k=1, model=model)
+    assert (owner.hits, owner.misses) == (1, 0)
+    ans = mem.answer("What is Dee's color?", "alice", k=1, model=model)
+    assert (ans.hits, ans.misses) == (0, 1)
 
 
 def test_purge_leaves_nothing_in_the_ram_cache(mem, facts, model):
