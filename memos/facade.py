@@ -31,7 +31,6 @@ from memos.config import (
 from memos.cube import (
     MAX_BATCH,
     MAX_VERSION,
-    RESERVED_KEY_PREFIX,
     Lifecycle,
     MemCube,
     Scope,
@@ -95,6 +94,7 @@ from memos.writes import (
     make_candidate,
     mark_superseded,
     refuse_forgotten,
+    refuse_managed,
     write_batch,
 )
 
@@ -241,13 +241,9 @@ def _statement(snap: Mapping[str, Any], user: str | None = None) -> tuple[str, s
             ), value
 
 
-def _not_managed(cube: MemCube) -> None:
-    """Slots and session states that memos made are caches it manages: a caller changing
-    one (its metadata names its blob) could strand or misname tensors."""
-    if any(key.startswith(RESERVED_KEY_PREFIX) for key in cube.metadata):
-        raise InvalidInputError(f"cube {cube.id} is managed by memos (activation tier): it "
-                                f"cannot be updated or rolled back; change or forget its "
-                                f"source cube instead")
+def _not_managed(cube: MemCube, action: str = "updated or rolled back") -> None:
+    """Slots, session states and adapters are made and managed by memos (writes.refuse_managed)."""
+    refuse_managed(cube.id, cube.metadata, action)
 
 
 def _check_k(k: Any) -> int:
@@ -447,6 +443,8 @@ class MemOS:
             if op == "forget" and current.state == Lifecycle.FORGOTTEN:
                 # Forgotten already (a retried call): no version that says nothing new.
                 return current
+            if op == "forget":
+                _not_managed(current, "forgotten")
             data = current.model_dump()
             data.update(changes)
             data["version"] = row.version + 1
@@ -486,7 +484,15 @@ class MemOS:
         if unknown:
             raise InvalidInputError(f"add() got unknown argument(s) {sorted(unknown)}")
         cand = make_candidate(content, sc, self.embedder.dim, now=utcnow(), **fields)
-        return write_batch(self._store, [cand])[0]
+        return self._written(write_batch(self._store, [cand]))[0]
+
+    def _written(self, results: list[AddResult]) -> list[AddResult]:
+        """After a write batch: the RAM slots of the cubes it superseded are dropped (their
+        stored slots were retired in the write's transaction, writes.mark_superseded)."""
+        for result in results:
+            for old_id in result.superseded:
+                self._drop_cached(old_id, keep_version=None)
+        return results
 
     def add_many(self, items: Iterable[Any], scope: ScopeLike, *, batch_size: int | None = None,
                  progress: ProgressFn | None = None) -> list[AddResult]:
@@ -510,12 +516,12 @@ class MemOS:
             batch.append(item if isinstance(item, Candidate)
                          else candidate_from_item(item, i, sc, self.embedder.dim, now))
             if len(batch) >= size:
-                out.extend(write_batch(self._store, batch))
+                out.extend(self._written(write_batch(self._store, batch)))
                 batch, now = [], utcnow()
                 if progress:
                     progress(len(out), total)
         if batch:
-            out.extend(write_batch(self._store, batch))
+            out.extend(self._written(write_batch(self._store, batch)))
             if progress:
                 progress(len(out), total)
         return out
@@ -585,6 +591,7 @@ class MemOS:
             with self._store.repo.read() as session:
                 old_row = self._store.row(session, cube_id, sc, write=True)
                 refuse_forgotten(old_row)
+                refuse_managed(cube_id, old_row.meta, "superseded")
                 old_hash = old_row.content_hash
             text = check_content(content)
             try:
@@ -617,10 +624,11 @@ class MemOS:
                 raise InvalidInputError("a cube cannot supersede itself")
             refuse_forgotten(old)
             refuse_forgotten(new, "by: ")
+            refuse_managed(old.id, old.meta, "superseded")
+            refuse_managed(new.id, new.meta, "superseded", "by: ")
             superseded_version = old.version + 1
             mark_superseded(self._store, session, old, new.pk, new.id, now, reason,
-                            new_valid_from=cube_from_row(new).valid_from)
-            activation.invalidate_in(session, self._store, cube_id, superseded_version, sc)
+                            new_valid_from=cube_from_row(new).valid_from, scope=sc)
             if reason is not None:
                 self._store.repo.audit(session, "supersede", cube_id, reason, {"by": new.id},
                                  actor=sc.agent_id or sc.user_id)

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from memos.cube import (
     MAX_CONTENT_BYTES,
     MAX_USED,
+    RESERVED_KEY_PREFIX,
     Lifecycle,
     MemCube,
     Scope,
@@ -442,10 +443,11 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
             except (NotFoundError, ScopeError) as exc:
                 raise type(exc)(f"supersedes: {exc}") from None
             refuse_forgotten(rows[old_id], "supersedes: ")
+            refuse_managed(old_id, rows[old_id].meta, "superseded", "supersedes: ")
         ids = conflict.find_superseded(cube.metadata, cube.content_hash, candidates, cand.supersedes)
         for old_id in ids:
             mark_superseded(store, session, rows[old_id], pk, cube.id, now,
-                            new_valid_from=cube.valid_from)
+                            new_valid_from=cube.valid_from, scope=cube.scope)
         if ids:
             out[cube.id] = ids
     return out
@@ -461,9 +463,24 @@ def refuse_forgotten(row: Any, where: str = "") -> None:
                             f"changing it, or add a new memory")
 
 
+def refuse_managed(cube_id: str, metadata: Mapping[str, Any] | None, action: str,
+                   where: str = "") -> None:
+    """Slots, session states and adapters are made and kept by memos: their metadata names
+    their blob under reserved keys. A caller changing one (`action`: "updated", "forgotten",
+    "superseded", ...) could strand or misname tensors, or leave an adapter listed active
+    with no weights: InvalidInputError."""
+    if isinstance(metadata, Mapping) and any(
+            str(key).startswith(RESERVED_KEY_PREFIX) for key in metadata):
+        raise InvalidInputError(
+            f"{where}cube {cube_id} is managed by memos (activation or parametric tier): it "
+            f"cannot be {action}; change or forget the memory it was made from instead "
+            f"(an adapter: activate or roll back adapters, or purge it)")
+
+
 def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, new_id: str,
                     now: datetime, reason: str | None = None,
-                    new_valid_from: datetime | None = None) -> MemCube:
+                    new_valid_from: datetime | None = None,
+                    scope: Scope | None = None) -> MemCube:
     """Old cube -> new version (superseded, valid_to) plus edge new --supersedes--> old.
 
     valid_to is when the new cube began to hold (`new_valid_from`, e.g. an older
@@ -471,7 +488,14 @@ def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, 
     otherwise now, or the old cube's valid_from when that is later still (a fact set to
     begin in the future, superseded before it began: it never held, and its interval is
     empty rather than ending before it starts). One version either way: no second write
-    to correct the end time."""
+    to correct the end time.
+
+    In the same transaction, the slots and states made from the old cube's earlier versions
+    are retired (`activation.invalidate_in`, derived cubes `scope` may change): whichever
+    path supersedes (supersede, add(supersedes=...), the conflict policy, ingest), no cache
+    of the replaced words stays active."""
+    from memos.activation import invalidate_in
+
     old = cube_from_row(row)
     until = now
     if new_valid_from is not None and new_valid_from < now and (
@@ -482,6 +506,7 @@ def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, 
     updated = old.model_copy(update={"version": old.version + 1,
                                      "state": Lifecycle.SUPERSEDED, "valid_to": until})
     store.repo.write_version(session, row, updated, "supersede", reason)
+    invalidate_in(session, store, row.id, updated.version, scope)
     store.repo.insert_edges(session, [{"src_pk": new_pk, "dst_pk": row.pk, "entity": None,
                                       "relation": "supersedes", "weight": 1.0,
                                       "user_id": row.user_id, "created_at": now}], [new_id])

@@ -80,6 +80,36 @@ def test_new_version_is_never_served_old_slots(mem, facts, model):
     assert not any(k[0] == facts[0].id and k[1] == 1 for k in mem._activation().cache._entries)
 
 
+@pytest.mark.parametrize("how", ["supersede content", "supersede by", "add supersedes",
+                                 "conflict policy"])
+def test_a_superseded_cubes_slots_leave_service_with_it(mem, model, how):
+    """Whichever path supersedes a cube, the slots of its replaced words are retired in the
+    same write (their blob released) and dropped from the RAM cache."""
+    from memos.cube import Lifecycle
+
+    meta = {"subject": "Ann", "attribute": "city", "value": "Oslo"}
+    old = mem.add("Ann's city is Oslo.", "alice", kind="fact", metadata=meta)
+    mem.recall("What is Ann's city?", "alice", k=1, model=model)
+    (slots,) = _slots_rows(mem)
+    assert slots.state == Lifecycle.ACTIVE.value
+    text = "Ann's city is Rome."
+    if how == "supersede content":
+        mem.supersede(old.id, "alice", content=text)
+    elif how == "supersede by":
+        mem.supersede(old.id, "alice", by=mem.add(text, "alice", kind="fact").id)
+    elif how == "add supersedes":
+        mem.add(text, "alice", kind="fact", supersedes=[old.id])
+    else:
+        mem.add(text, "alice", kind="fact", metadata={**meta, "value": "Rome"})
+    assert mem.get(old.id, "alice").state == Lifecycle.SUPERSEDED
+    (slots,) = _slots_rows(mem)
+    assert slots.state == Lifecycle.ARCHIVED.value
+    blob = slots.meta["memos:blob"]
+    with mem._store.repo.read() as session:
+        assert mem._store.blobs.info(session, blob).refs == 0
+    assert not any(k[0] == old.id for k in mem._activation().cache._entries)
+
+
 def test_forget_deletes_the_blobs_and_the_answer(mem, facts, model):
     got = mem.recall("What is Dee's color?", "alice", k=4, model=model)
     assert (facts[3].id, 1) in got.cubes
@@ -360,10 +390,17 @@ def test_save_session_never_rewrites_an_existing_memory(mem, model):
 
 
 def test_scheduler_retires_slots_left_stale_by_other_write_paths(mem, model):
+    from memos.stores.repository import cube_from_row
+
     old = mem.add("Ann's city is Oslo.", "alice", metadata={"subject": "ann", "attribute": "city"})
     mem.recall("What is Ann's city?", "alice", k=1, model=model)
-    new = mem.add("Ann's city is Rome.", "alice", metadata={"subject": "ann", "attribute": "city"})
-    assert old.id in new.superseded  # an automatic supersede inside add, not the facade's
+    # A new version written by a path that does not retire slots itself (as a store written
+    # by an older memos left them): the scheduler's "stale" job retires them.
+    with mem._store.write() as session:
+        row = mem._store.repo.row_by_id(session, old.id)
+        cube = cube_from_row(row)
+        mem._store.repo.write_version(session, row, cube.model_copy(
+            update={"version": row.version + 1, "tags": ["moved"]}), "update", None)
     report = mem.run_scheduler()
     assert [d.cube_id for d in report.decisions if d.job == "stale"] == \
         [r.id for r in _slots_rows(mem)]
@@ -432,9 +469,21 @@ def test_managed_cubes_and_reserved_keys_hold_against_python_callers(mem, facts,
         mem.add("x", "mallory", metadata=proxy)
     for call in (lambda: mem.update(slots.id, "alice", metadata={"x": 1}),
                  lambda: mem.update(slots.id, "alice", kind="fact"),
-                 lambda: mem.rollback(slots.id, "alice", 1)):
+                 lambda: mem.rollback(slots.id, "alice", 1),
+                 # Forgotten or superseded, it would keep its blob (or an adapter would be
+                 # listed active with no weights): refused, and nothing is written.
+                 lambda: mem.forget(slots.id, "alice"),
+                 lambda: mem.supersede(slots.id, "alice", content="Bo's city is Rome."),
+                 lambda: mem.supersede(slots.id, "alice", by=facts[0].id),
+                 lambda: mem.supersede(facts[0].id, "alice", by=slots.id),
+                 lambda: mem.add("Bo's city is Rome.", "alice", supersedes=[slots.id])):
         with pytest.raises(InvalidInputError, match="managed by memos"):
             call()
+    (still,) = _slots_rows(mem)
+    assert (still.version, still.state) == (slots.version, "active")
+    assert mem._store.blobs.path(still.meta["memos:blob"]).exists()
+    assert mem.get(facts[0].id, "alice").state == "active"
+    assert mem.search("Rome", "alice", k=5) == []  # no half-made superseding cube
     # A caller's own "state" cube never redirects a session to another of its cubes.
     fact = mem.add("Notes: the key is 4471.", "alice")
     mem.add("my state", Scope(user_id="alice", session_id="s1"), tier="activation",
