@@ -149,6 +149,19 @@ def _text_arg(value: Any, name: str, max_chars: int) -> str | None:
         raise InvalidInputError(str(exc)) from None
 
 
+def _model_text(value: Any, name: str, *, required: bool) -> str:
+    """Text the model reads (a question, a session's continuation): a string, non-blank when
+    `required`, that encodes as UTF-8 (the model reads bytes) and holds no NUL (the text
+    rules of what is stored, which the question's search also applies)."""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InvalidInputError(f"{name} must be a {'non-empty ' if required else ''}string, "
+                                f"got {value!r:.40}")
+    try:
+        return check_stored_text(value, name)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+
+
 def _callable_arg(value: Any, name: str) -> None:
     if value is not None and not callable(value):
         raise InvalidInputError(f"{name} must be a function (done, total) -> None, "
@@ -1189,8 +1202,7 @@ class MemOS:
         sc = as_scope(scope)
         k = _check_k(k)
         _bool_arg(own_only, "own_only")
-        if not isinstance(question, str) or not question.strip():
-            raise InvalidInputError("question must be a non-empty string")
+        question = _model_text(question, "question", required=True)
         max_new_tokens = _int_arg(max_new_tokens, "max_new_tokens", 1, 4096)
         # The scope's active adapter answers its own consolidated facts closed-book; any other
         # question (or no adapter) goes to retrieval + slots (docs/PARAMETRIC.md).
@@ -1272,7 +1284,10 @@ class MemOS:
 
     def purge_remains(self, cube_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """What is left of these cube ids in every tier: rows, index entries without a row,
-        activation cubes and blobs, adapters trained on them (`memos purge --verify`)."""
+        activation cubes and blobs, adapters trained on them (`memos purge --verify`).
+
+        A store-wide administrator's check, like `check` and `gc`: it takes no scope and
+        counts what is left of any id, whoever owned it (not served over REST or MCP)."""
         from memos.parametric.tier import remains
 
         if isinstance(cube_ids, str) or not isinstance(cube_ids, Iterable):
@@ -1344,8 +1359,7 @@ class MemOS:
         gives what reading the whole text in one pass gives."""
         sc = as_scope(scope)
         sid = _check_session_id(session_id)
-        if not isinstance(more_text, str):
-            raise InvalidInputError("more_text must be a string")
+        more_text = _model_text(more_text, "more_text", required=False)
         transcript = self._transcript(sc, sid)
         if transcript is None:
             raise NotFoundError(f"no saved session {sid!r} in your scope; save it first "

@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from memos.cube import DerivedFrom, Kind, Lifecycle, MemCube, Scope, Tier, utcnow
+from memos.cube import DerivedFrom, Kind, Lifecycle, MemCube, Scope, Tier, new_id, utcnow
 from memos.errors import (
     BlobError,
     FingerprintMismatchError,
@@ -543,16 +543,20 @@ class ParametricTier:
                 NUMBERS_KEY: numbers,
                 FACTS_KEY: {k: [c, v] for k, (c, v) in keys.items() if c in current},
                 REASON_KEY: "; ".join(reasons) or None}
+            cube_id = new_id()
             if erased:
                 meta[RECON_KEY] = "none"
             else:
+                # The adapter cube's id is in the header: two adapters with the same weights
+                # (the same facts trained again) get two files, so erasing one adapter's
+                # weights (a purge, a taint) never takes the other's.
                 meta[q.BLOB_KEY] = self.store.blobs.put(
                     session, tensors, kind=BLOB_KIND, fingerprint=base_fp,
-                    header={"owner": scope.user_id, "adapter": afp}).hash
+                    header={"owner": scope.user_id, "adapter": afp, "cube": cube_id}).hash
             if status == "active":
                 previous = self._retire_active(session, scope, "replaced by a new adapter")
             cube = MemCube(
-                tier=Tier.PARAMETRIC, kind=Kind.ADAPTER,
+                id=cube_id, tier=Tier.PARAMETRIC, kind=Kind.ADAPTER,
                 content=f"LoRA adapter of {len(kept)} facts (base model {base_fp[:12]}, "
                         f"adapter {afp[:12]})",
                 scope=Scope(user_id=scope.user_id, agent_id=scope.agent_id),

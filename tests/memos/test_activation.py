@@ -191,7 +191,11 @@ def test_bad_arguments_are_input_errors(mem, facts, model):
     for call in (lambda: mem.answer("", "alice", model=model),
                  lambda: mem.answer("x?", "alice", model=model, max_new_tokens=0),
                  lambda: mem.recall("x", "alice", k=0, model=model),
-                 lambda: mem.recall("x", "alice", model=42)):
+                 lambda: mem.recall("x", "alice", model=42),
+                 lambda: mem.answer("What is \ud800?", "alice", model=model),
+                 lambda: mem.resume_session("alice", "s1", "\udfff more", model=model),
+                 lambda: mem.continue_session("alice", "s1", "a\x00b", model=model),
+                 lambda: mem.resume_session("alice", "s1", 7, model=model)):
         with pytest.raises(InvalidInputError):
             call()
 

@@ -106,6 +106,10 @@ def test_two_users_adapters_each_answer_their_own(world: Any) -> None:
         assert all(a.adapter_fingerprint == rep.adapter_fingerprint for a in answers)
         right = sum(a.text == f.value for a, f in zip(answers, facts, strict=True))
         assert right >= 4, [a.text for a in answers]
+    # Text the model cannot read is an input error on the adapter's path too.
+    for bad in ("\ud800?", world["alice"][0].question + "\udfff", "a\x00b"):
+        with pytest.raises(InvalidInputError, match="question"):
+            mem.answer(bad, "alice")
     # Bob's question asked by alice is not one of her facts: the other tiers answer.
     assert mem.answer(world["bob"][0].question, "alice").tier != "parametric"
     # A caller without an adapter gets bit-identical logits from the base model.
@@ -269,6 +273,27 @@ def test_purge_erases_adapters_and_verify_finds_nothing(tmp_path: Path) -> None:
         left = mem.purge_remains(report.cube_ids)
         assert all(n == 0 for part in left.values() for n in part.values()), left
         assert mem.adapters(Scope(user_id="alice")) == []
+
+
+def test_purging_a_retired_adapter_leaves_the_active_ones_weights(tmp_path: Path) -> None:
+    """The same facts consolidated twice train the same weights. The retired adapter and the
+    active one still hold their own files: purging the retired one (its own cube, not a
+    fact) erases its weights and leaves the active adapter serving."""
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        facts = _facts(61, 3)
+        ids = _add(mem, "alice", facts)
+        first = mem.consolidate("alice", facts=ids, config=CHEAP)
+        second = mem.consolidate("alice", facts=ids, config=CHEAP)
+        assert (first.status, second.status) == ("active", "active")
+        assert first.adapter_fingerprint == second.adapter_fingerprint  # the same weights
+        old, new = (mem._store.blobs.path(_blob_of(mem, r.adapter_id)) for r in (first, second))
+        assert old != new
+        mem.purge(first.adapter_id, "alice")
+        assert not old.exists() and new.exists()
+        assert [a.id for a in mem.adapters("alice") if a.status == "active"] == [
+            second.adapter_id]
+        got = mem.answer(facts[0].question, "alice")
+        assert got.tier == "parametric" and got.adapter_id == second.adapter_id
 
 
 def test_training_with_rehearsal_leaves_the_base_model_untouched() -> None:
