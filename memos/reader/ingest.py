@@ -70,6 +70,7 @@ class ChatTurn:
     name: str | None
     at: datetime
     used: tuple[str, ...] = ()  # ids of the memories the message drew on (a reply's)
+    dated: bool = True  # `at` was given (the message's or the call's), not defaulted to now
 
     def speaker(self, user_name: str) -> str:
         if self.name:
@@ -162,7 +163,8 @@ def check_messages(messages: Any, at: datetime | None = None) -> list[ChatTurn]:
             except ValueError as exc:
                 raise InvalidInputError(str(exc)) from None
         when = _parse_at(msg["at"], where) if msg.get("at") is not None else default_at
-        turns.append(ChatTurn(i, role, content, name, when, _used(msg.get("used"), where)))
+        turns.append(ChatTurn(i, role, content, name, when, _used(msg.get("used"), where),
+                              dated=msg.get("at") is not None or at is not None))
     return turns
 
 
@@ -192,6 +194,9 @@ class _Run:
     episode_versions: list[int] = field(default_factory=list)
     pending: list[FactCandidate] = field(default_factory=list)
     contexts: list[str] = field(default_factory=list)  # each turn's episode context
+    # Turns whose words were stored before this call (their episode is an existing cube):
+    # they may have been read already (`_read_before`).
+    stored: frozenset[int] = frozenset()
     # progress(done, total) over the episodes and then the fact candidates
     progress: Callable[[int, int | None], None] | None = None
     total: int = 0
@@ -302,12 +307,50 @@ def _opposite(ext: Extraction) -> str | None:
     return None
 
 
+def _key(ext: Extraction) -> tuple[str, str]:
+    """What the conflict policy keys a fact on: (subject, attribute)."""
+    return ext.subject_key.lower(), conflict_attribute(ext)
+
+
+def _read_before(run: _Run, cand: FactCandidate) -> bool:
+    """Whether a turn stored before this call (`_Run.stored`) was already read for this
+    fact's (subject, attribute): a fact of it, in any live or superseded state, has this
+    turn as its source (the same "<session>#<turn>" and, when the turn's time was given,
+    the same time) and was read from the same episode cube. Reading it again would write
+    the old value once more, superseding what later turns said (a re-ingested session
+    brought back a value another session had replaced). An active one is reported as the
+    turn's fact, as a duplicate would be."""
+    ext, turn = cand.extraction, run.turns[cand.turn]
+    ref, episode = _ref(run.session_id, cand.turn), run.episodes[cand.turn] + "@"
+    try:
+        hits = run.mem.search(ext.value or ext.text, run.scope, k=50,
+                              kind=["fact", "preference"], record_access=False,
+                              include_superseded=True,
+                              metadata={"subject": ext.subject_key,
+                                        "attribute": conflict_attribute(ext)})
+    except MemosError:
+        return False
+    found = [h.cube for h in hits if h.id not in run.report.facts
+             and any(s.kind == "message" and s.ref == ref and (not turn.dated or s.at == turn.at)
+                     for s in h.cube.sources)
+             and any(s.kind == "cube" and (s.ref or "").startswith(episode)
+                     for s in h.cube.sources)]
+    for cube in found:
+        if cube.state.value == "active" and cube.id not in run.report.facts:
+            run.report.facts.append(cube.id)
+    return bool(found)
+
+
 def _apply(run: _Run, cand: FactCandidate) -> None:
     """Queue a fact; a negation or a like/dislike flip first writes what is queued, then
-    ends or supersedes the stored facts it names."""
+    ends or supersedes the stored facts it names. A value for a (subject, attribute) already
+    queued first writes the queue, so that the later value supersedes the earlier one (in one
+    add_many neither would)."""
     ext = cand.extraction
     opposite = _opposite(ext)
     if not ext.negated and opposite is None:
+        if any(_key(p.extraction) == _key(ext) for p in run.pending):
+            _flush(run)
         run.pending.append(cand)
         return
     if not ext.negated:  # likes <-> dislikes of the same thing: the new one supersedes
@@ -323,8 +366,13 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     _flush(run)
     # A negation: end the live facts with this (subject, attribute) and value.
     attr = conflict_attribute(ext)
+    said_at = run.turns[cand.turn].at
     ended = [c for c in _live_facts(run, ext.subject_key, attr, ext.value)
-             if _same_value(c.metadata.get("value"), ext.value)]
+             if _same_value(c.metadata.get("value"), ext.value)
+             # A turn stored before (read again) ends no fact that began after it was said:
+             # that value was stated again later.
+             and (cand.turn not in run.stored or c.valid_from is None
+                  or c.valid_from <= said_at)]
     for cube in ended:
         try:
             # The turn by reference only, no copy of its words (as in a fact's sources):
@@ -545,12 +593,18 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
     results = mem.add_many(items, cube_scope, progress=None if progress is None else (
         lambda done, _total: progress(done, total)))
     report.episodes = [r.id for r in results]
+    added = {r.id for r in results if r.action == "added"}
     run = _Run(mem, cube_scope, session_id, mode, scope.user_id, report, turns,
                report.episodes, [r.version for r in results],
                contexts=[item["metadata"]["context"] for item in items],
+               stored=frozenset(t.index for t, r in zip(turns, results, strict=True)
+                                if r.id not in added),
                progress=progress, total=total, done=len(items))
     for cand in cands:
-        _apply(run, _known_person(run, cand))
+        cand = _known_person(run, cand)
+        if cand.turn in run.stored and not cand.extraction.negated and _read_before(run, cand):
+            continue  # read already (the same session ingested again): idempotent
+        _apply(run, cand)
     _flush(run)
     if progress is not None:
         progress(total, total)
