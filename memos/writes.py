@@ -202,6 +202,14 @@ def _used_union(old: dict[str, Any], new: dict[str, Any]) -> list[Any] | None:
 def _bump(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> MemCube:
     known = {(s.kind, s.ref, s.text) for s in cube.sources}
     extra = [s for s in cand.sources if (s.kind, s.ref, s.text) not in known]
+    # An exact duplicate by hash (NFC, whitespace collapsed) may be spelled otherwise: its
+    # spelling is kept as a "merge" source, as a near duplicate's is (`_merge`), since its
+    # session's neighbours and transcript quote it as said and forget and purge find those
+    # copies by the cube's wordings (MemOS._unquote, _forget_copies). Once per spelling.
+    if (cand.content != cube.content
+            and ("merge", None, cand.content) not in known
+            and all(s.text != cand.content for s in extra)):
+        extra.append(SourceRef(kind="merge", at=now, text=cand.content))
     update_fields: dict[str, Any] = {
         "access": cube.access.model_copy(update={"hits": cube.access.hits + 1, "last_access": now})}
     used = _used_union(cube.metadata, cand.metadata)

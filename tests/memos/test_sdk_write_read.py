@@ -22,7 +22,9 @@ def test_exact_duplicate_bumps_instead_of_adding(mem):
     b = mem.add("  Alice prefers   green tea ", "alice", sources=[{"ref": "m2"}])
     assert b.action == "duplicate" and b.id == a.id
     cube = mem.get(a.id, "alice")
-    assert [s.ref for s in cube.sources] == ["m1", "m2"]  # provenance kept
+    assert [s.ref for s in cube.sources if s.kind != "merge"] == ["m1", "m2"]  # provenance
+    # the duplicate's own spelling is kept (forget and purge find its copies by it)
+    assert [s.text for s in cube.sources if s.kind == "merge"] == ["  Alice prefers   green tea "]
     assert cube.access.hits >= 1 and cube.version == 2
     c = mem.add("Alice prefers green tea", "alice")
     assert c.action == "duplicate" and c.version == 2  # nothing new to record: no version
