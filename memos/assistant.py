@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from memos.cube import (
+    MAX_CONTENT_BYTES,
     MAX_USED,
     Kind,
     MemCube,
@@ -165,6 +166,7 @@ class _Turn:
     role: str
     text: str
     at: datetime
+    episode: str | None = None  # the episode cube holding its words (None: not learned)
 
 
 def date_text(when: datetime | None) -> str:
@@ -293,6 +295,13 @@ class Assistant:
             raise InvalidInputError("user must be a user id (a non-empty string)")
         if llm is not None and not isinstance(llm, LLMConfig):
             raise InvalidInputError("llm must be a memos.assistant.LLMConfig or None")
+        if not isinstance(learn, bool):
+            raise InvalidInputError(f"learn must be True or False, got {learn!r:.40}")
+        if user_name is not None and (not isinstance(user_name, str) or not user_name.strip()
+                                      or len(user_name) > 128):
+            raise InvalidInputError(f"user_name must be text of 1 to 128 characters or None, "
+                                    f"got {user_name!r:.40}")
+        _check_model(model)
         self.mem = mem
         self.scope = as_scope({"user_id": user, "agent_id": agent})
         self.backend: str = backend
@@ -324,6 +333,9 @@ class Assistant:
     def canonical(self, text: str, user_name: str | None = None) -> CanonicalQuestion | None:
         from memos.reader.questions import canonical_question, past_question
 
+        _text_arg(text, "text", "a question such as 'Where do I live?'")
+        if user_name is not None:
+            _text_arg(user_name, "user_name", "the name 'I' stands for, or None")
         name = user_name or self.user_name
         return past_question(text, name) or canonical_question(text, name)
 
@@ -375,6 +387,7 @@ class Assistant:
     def route(self, text: str) -> tuple[str, str, CanonicalQuestion | None, list[SearchHit]]:
         """(backend, why, canonical question, facts found) for a question under this
         assistant's backend setting."""
+        _text_arg(text, "text", "a question such as 'Where do I live?'")
         cq = self.canonical(text)
         facts = self._facts_for(cq) if cq is not None else []
         if cq is not None and cq.past:
@@ -435,8 +448,12 @@ class Assistant:
         """Answer `text` from memory, then remember the turn (unless `learn=False`).
         `on_token` receives the llm backend's tokens as they arrive; `at` is when the user
         said it (default: now; an imported or replayed conversation gives its own times)."""
-        if not isinstance(text, str) or not text.strip():
+        _text_arg(text, "text", "the user's message")
+        if not text.strip():
             raise InvalidInputError("say something: the message is empty")
+        if on_token is not None and not callable(on_token):
+            raise InvalidInputError(f"on_token must be a function taking each piece of text, "
+                                    f"or None, got {on_token!r:.40}")
         if len(text) > MAX_TURN_CHARS:
             raise InvalidInputError(f"the message is over {MAX_TURN_CHARS:,} characters; "
                                     f"split it")
@@ -567,8 +584,11 @@ class Assistant:
                                        **({"used": ids} if role == "assistant" and ids else {})}
                                       for role, text in messages], self.scope, session_id=sid,
                                      at=now, user_name=self._stated_name)
-        self._turns.setdefault(sid, []).extend(_Turn(role, text, now)
-                                               for role, text in messages)
+        episodes: list[str | None] = (list(report.episodes) if report is not None
+                                      else [None] * len(messages))
+        self._turns.setdefault(sid, []).extend(
+            _Turn(role, text, now, episode)
+            for (role, text), episode in zip(messages, episodes, strict=True))
         if report is None:
             return None
         self._facts.setdefault(sid, []).extend(report.facts)
@@ -728,6 +748,17 @@ class Assistant:
                       budget_words: int = CONTEXT_WORDS) -> tuple[str, list[MemoryUsed]]:
         """The llm backend's memory block: one dated line per memory, facts first, the same
         text once, within `budget_words`."""
+        from memos.results import SearchHit
+
+        for name, given in (("hits", hits), ("facts", [] if facts is None else facts)):
+            if (not isinstance(given, (list, tuple))
+                    or not all(isinstance(h, SearchHit) for h in given)):
+                raise InvalidInputError(f"{name} must be a list of SearchHit (what "
+                                        f"MemOS.search returns), got {given!r:.60}")
+        if (not isinstance(budget_words, int) or isinstance(budget_words, bool)
+                or budget_words < 0):
+            raise InvalidInputError(f"budget_words must be a whole number of words (0 or more), "
+                                    f"got {budget_words!r:.40}")
         seen: set[str] = set()
         lines: list[str] = []
         used: list[MemoryUsed] = []
@@ -808,6 +839,8 @@ class Assistant:
         jazz" when forgetting the jazz) is stored again on its own, without that turn.
         Returns (cube id, content, "forgotten" | "rewritten" | "kept") for each cube
         forgotten."""
+        if not _text_arg(what, "what", "what to forget, such as 'my address'").strip():
+            raise InvalidInputError("what is empty; say what to forget, such as 'my address'")
         what = " ".join(what.split())
         name = self.user_name
         cq = None
@@ -964,21 +997,57 @@ class Assistant:
 
     def transcript(self, session_id: str | None = None) -> str:
         """This process's turns of a session as text ("Alice: ...\\nassistant: ...")."""
+        sid = _session_arg(session_id) if session_id is not None else self.session_id
+        return "\n".join(self._lines(self._turns.get(sid, [])))
+
+    def _lines(self, turns: Sequence[_Turn]) -> list[str]:
         name = self.user_name
-        return "\n".join(f"{name if t.role == 'user' else 'assistant'}: {t.text}"
-                         for t in self._turns.get(session_id or self.session_id, []))
+        return [f"{name if t.role == 'user' else 'assistant'}: {t.text}" for t in turns]
+
+    def _live_turns(self, sid: str) -> list[_Turn]:
+        """The session's turns whose episodes are still there: a turn forgotten or purged
+        meanwhile (MemOS.forget / purge by any caller) is left out of what the session's end
+        writes, so its words are not stored again."""
+        kept: list[_Turn] = []
+        live: dict[str, bool] = {}
+        for turn in self._turns.get(sid, []):
+            if turn.episode is not None and turn.episode not in live:
+                try:
+                    live[turn.episode] = self.mem.get(turn.episode, self.scope).is_live()
+                except NotFoundError:
+                    live[turn.episode] = False
+            if turn.episode is None or live[turn.episode]:
+                kept.append(turn)
+        return kept
+
+    def _saved_text(self, turns: Sequence[_Turn]) -> str:
+        """The transcript `end_session` saves: the session's newest whole turns within a
+        memory's size limit (MAX_CONTENT_BYTES). Every turn is stored as its own episode
+        already; the saved state then continues the session from its last megabyte."""
+        lines = self._lines(turns)
+        size, start = 0, len(lines)
+        while start > 0:
+            more = len(lines[start - 1].encode("utf-8", errors="surrogatepass")) + 1
+            if size + more > MAX_CONTENT_BYTES + 1:  # + 1: no newline after the last line
+                break
+            size += more
+            start -= 1
+        return "\n".join(lines[start:])
 
     def end_session(self, session_id: str | None = None) -> SessionEnd:
         """Write the session's summary cube and save its state (activation tier); the next
-        `reply` starts a new session when this was the current one."""
-        sid = session_id or self.session_id
-        turns = self._turns.get(sid, [])
+        `reply` starts a new session when this was the current one. Turns forgotten or
+        purged during the session are left out of both; a transcript over MAX_CONTENT_BYTES
+        is saved as its newest whole turns that fit."""
+        sid = _session_arg(session_id) if session_id is not None else self.session_id
+        turns = self._live_turns(sid) if self.learn else self._turns.get(sid, [])
         if sid == self.session_id:
             self.session_id = new_session_id()
         said = sum(t.role == "user" for t in turns)
         if not turns or not self.learn:
             self._drop_session(sid)
             return SessionEnd(session_id=sid, turns=said, summary_id=None, saved=None)
+        text = self._saved_text(turns)
         summary = self._summary(sid, turns)
         # Derived from the turns and facts it was made from: forgetting or purging any of
         # them (MemOS.forget / purge by any caller) forgets or erases the summary with it.
@@ -995,8 +1064,7 @@ class Assistant:
                              derived_from=[{"cube_id": i, "version": v}
                                            for i, v in sources.items()])
         try:
-            saved = self.mem.save_session(self.scope, sid, self.transcript(sid),
-                                          model=self.model)
+            saved = self.mem.save_session(self.scope, sid, text, model=self.model)
         except ConflictError as exc:  # the transcript was erased meanwhile: no state to keep
             log.info("session %s ended without a saved state: %s", sid, exc)
             saved = None
@@ -1064,6 +1132,25 @@ def _value_of(content: str, cq: CanonicalQuestion) -> str:
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _text_arg(value: Any, name: str, what: str) -> str:
+    """A text argument, or InvalidInputError saying what to pass."""
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{name} must be a string ({what}), got "
+                                f"{type(value).__name__} {value!r:.40}")
+    return value
+
+
+def _check_model(model: Any) -> None:
+    """None (the shipped checkpoint), a checkpoint path or a loaded MemoryModel."""
+    if model is None or isinstance(model, (str, os.PathLike)):
+        return
+    from memos.model.memory_model import MemoryModel
+
+    if not isinstance(model, MemoryModel):
+        raise InvalidInputError(f"model must be a MemoryModel, a checkpoint path or None, "
+                                f"got {type(model).__name__}")
 
 
 def _session_arg(session_id: Any) -> str:
