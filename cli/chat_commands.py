@@ -110,7 +110,9 @@ def chat(
 
     A new value replaces the old one; "forget my address" forgets it everywhere.
 
-    Piped (stdin not a terminal): one plain reply line per input line.
+    Piped (stdin not a terminal): one plain reply line per input line; a failed turn prints
+    an error line on stderr, the chat goes on, and the exit code is then the first failed
+    turn's (1, or 2 for bad input).
 
     Example: memos chat --user alice
 
@@ -121,6 +123,7 @@ def chat(
     scope = scope_of(user, agent)
     interactive = sys.stdin.isatty()
     console = render.console()
+    failed: list[int] = []  # exit codes of the turns that failed
     with open_store(store, index_dir, create=True) as mem:
         bot = Assistant(mem, scope.user_id, agent=scope.agent_id, backend=backend.value,
                         session_id=session)
@@ -134,6 +137,7 @@ def chat(
                 line = _read_line(interactive, console)
             except InvalidInputError as exc:  # unreadable input ends the chat, not the session
                 _turn_error(exc, interactive, console)
+                failed.append(exc.exit_code)
                 break
             if line is None:
                 break
@@ -168,9 +172,14 @@ def chat(
                 if streamed:
                     console.print()
                 _turn_error(exc, interactive, console)
+                failed.append(exc.exit_code)
                 continue
             _show_reply(reply, console, interactive, streamed, show_memories)
         _end(bot, console, interactive)
+    if failed and not interactive:
+        # A script learns that a turn failed (its error line is on stderr): the exit code of
+        # the first failed turn, 1 or 2 (bad input), once every other line is answered.
+        raise typer.Exit(failed[0])
 
 
 def _turn_error(exc: MemosError, interactive: bool, console: Any) -> None:

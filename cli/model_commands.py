@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -19,6 +20,33 @@ from memos.errors import InvalidInputError
 
 TASKS_HELP = "memory-qa | robustness | passkey | mqar | cost | generation"
 
+# Bounds of the numeric options: far above any real run, below what overflows torch's C
+# integers or asks for more memory than a machine has (a usage error, not an internal one).
+SEED_MIN, SEED_MAX = -(2**63), 2**63 - 1
+MAX_THREADS = 1024
+MAX_STEPS = 10**9
+MAX_SEQ_LEN = 1 << 20
+MAX_BATCH = 1 << 16
+MAX_LAYERS = 256
+MAX_COUNT = 1 << 20  # facts, questions, sets, fact counts of --lengths
+
+
+def _path(value: str | Path) -> Path:
+    """A folder or file option: an empty value is refused (Path("") is the current folder,
+    where a training run would then write its checkpoint)."""
+    if isinstance(value, Path):
+        return value
+    if not value.strip():
+        raise typer.BadParameter("is empty: give a path, e.g. ./memqa (. for the current folder)")
+    return Path(value)
+
+
+def _learning_rate(value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise typer.BadParameter(f"must be a finite number above 0, got {value:g} "
+                                 "(e.g. 1.5e-3 from scratch, 2e-4 to fine-tune)")
+    return value
+
 
 def _ints(text: str | None, default: list[int]) -> list[int]:
     if not text:
@@ -27,8 +55,9 @@ def _ints(text: str | None, default: list[int]) -> list[int]:
         values = [int(x) for x in text.replace(" ", "").split(",") if x]
     except ValueError as exc:
         raise InvalidInputError(f"--lengths must be comma-separated integers, got {text!r}") from exc
-    if not values or min(values) < 1:
-        raise InvalidInputError("--lengths needs positive integers, e.g. 256,1024,4096")
+    if not values or min(values) < 1 or max(values) > MAX_SEQ_LEN:
+        raise InvalidInputError(f"--lengths needs integers from 1 to {MAX_SEQ_LEN}, e.g. "
+                                "256,1024,4096")
     return values
 
 
@@ -48,17 +77,20 @@ def _eval_fn(task: str, seq_len: int, n_pairs: int, reads_memory: bool = True):
 
 @model_app.command("train")
 def train_cmd(
-    out: Path = typer.Option(..., help="checkpoint directory (resumed if it holds a train state)"),
+    out: Path = typer.Option(..., parser=_path, metavar="DIR",
+                             help="checkpoint directory (resumed if it holds a train state)"),
     task: str = typer.Option("memory-qa", help="memory-qa | passkey | mqar"),
     preset: str = typer.Option("small", help="small | tiny | ssm (no memory) | transformer (baselines)"),
-    steps: int = typer.Option(2000, min=1),
-    seed: int = typer.Option(0),
-    lr: float = typer.Option(1.5e-3),
-    seq_len: int = typer.Option(256, min=1, help="passkey/mqar training length"),
+    steps: int = typer.Option(2000, min=1, max=MAX_STEPS, help="training steps"),
+    seed: int = typer.Option(0, min=SEED_MIN, max=SEED_MAX),
+    lr: float = typer.Option(1.5e-3, callback=_learning_rate,
+                             help="learning rate, a number above 0"),
+    seq_len: int = typer.Option(256, min=1, max=MAX_SEQ_LEN, help="passkey/mqar training length"),
     n_pairs: int = typer.Option(16, min=1, max=127, help="mqar key-value pairs"),
-    batch: int = typer.Option(16, min=1, help="passkey/mqar sequences per step"),
+    batch: int = typer.Option(16, min=1, max=MAX_BATCH, help="passkey/mqar sequences per step"),
     internal_memory: bool | None = typer.Option(None, help="override the preset's internal memory"),
-    layers: int | None = typer.Option(None, min=1, help="override the preset's number of blocks"),
+    layers: int | None = typer.Option(None, min=1, max=MAX_LAYERS,
+                                      help="override the preset's number of blocks"),
     prompt_loss: float = typer.Option(
         0.0, min=0.0, help="memory-qa: weight of a next-byte loss over stuffed prompts (teaches in-context copying)"
     ),
@@ -81,9 +113,10 @@ def train_cmd(
                    "written) or 'eos' (a final period is not read, so a period inside a value "
                    "is never the value's end); default: the --init checkpoint's or preset's"),
     resume: bool = typer.Option(True),
-    threads: int = typer.Option(1, min=1, help="torch CPU threads (1 is fastest on a busy machine)"),
+    threads: int = typer.Option(1, min=1, max=MAX_THREADS,
+                                help="torch CPU threads (1 is fastest on a busy machine)"),
     init: Path | None = typer.Option(
-        None, help="start from this checkpoint's weights and config (fine-tuning) instead of a fresh model"
+        None, parser=_path, metavar="DIR", help="start from this checkpoint's weights and config (fine-tuning) instead of a fresh model"
     ),
     json_out: bool = typer.Option(False, "--json", help="print the result (folder, fingerprint, loss, "
                                                         "seconds, evaluations) as one JSON object"),
@@ -140,10 +173,12 @@ def train_cmd(
 
 @model_app.command("build")
 def build_cmd(
-    recipe: Path | None = typer.Option(None, help="recipe file (default: the shipped checkpoint's, "
+    recipe: Path | None = typer.Option(None, parser=_path, metavar="FILE", help="recipe file (default: the shipped checkpoint's, "
                                                  "model/checkpoints/memqa-small/recipe.json)"),
-    out: Path = typer.Option(..., help="folder for the result; each stage runs in out/stages/"),
-    threads: int = typer.Option(1, min=1, help="torch CPU threads (1 is fastest on a busy machine)"),
+    out: Path = typer.Option(..., parser=_path, metavar="DIR",
+                             help="folder for the result; each stage runs in out/stages/"),
+    threads: int = typer.Option(1, min=1, max=MAX_THREADS,
+                                help="torch CPU threads (1 is fastest on a busy machine)"),
     steps_scale: float = typer.Option(
         1.0, help="multiply every stage's steps by this, above 0 and at most 1 (at least 1 step "
                   "each): a quick check of the chain, recorded in meta.json, not the recipe's "
@@ -204,9 +239,11 @@ def build_cmd(
 
 @model_app.command("copy")
 def copy_cmd(
-    out: Path = typer.Option(..., help="folder for the copy (not the source)"),
+    out: Path = typer.Option(..., parser=_path, metavar="DIR",
+                             help="folder for the copy (not the source)"),
     top_k: int = typer.Option(..., min=1, help="memories each token reads in the copy"),
-    checkpoint: Path | None = typer.Option(None, help="source checkpoint directory (default: the shipped one)"),
+    checkpoint: Path | None = typer.Option(None, parser=_path, metavar="DIR",
+                                           help="source checkpoint directory (default: the shipped one)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Copy a checkpoint with another inference setting; the weights stay as trained.
@@ -229,15 +266,18 @@ def copy_cmd(
 @model_app.command("eval")
 def eval_cmd(
     task: str = typer.Option("memory-qa", help=TASKS_HELP),
-    checkpoint: Path | None = typer.Option(None, help="checkpoint directory (default: the shipped one)"),
-    facts: int = typer.Option(64, min=1, help="memory-qa: facts per set"),
-    seed: int = typer.Option(0),
+    checkpoint: Path | None = typer.Option(None, parser=_path, metavar="DIR",
+                                           help="checkpoint directory (default: the shipped one)"),
+    facts: int = typer.Option(64, min=1, max=MAX_COUNT, help="memory-qa: facts per set"),
+    seed: int = typer.Option(0, min=SEED_MIN, max=SEED_MAX),
     lengths: str | None = typer.Option(None, help="passkey/mqar: sequence lengths; memory-qa/cost: fact counts"),
-    questions: int = typer.Option(64, min=1, help="questions (memory-qa per set; cost per size)"),
-    sets: int = typer.Option(1, min=1, help="memory-qa: fact sets"),
+    questions: int = typer.Option(64, min=1, max=MAX_COUNT,
+                                  help="questions (memory-qa per set; cost per size)"),
+    sets: int = typer.Option(1, min=1, max=MAX_COUNT, help="memory-qa: fact sets"),
     n_pairs: int = typer.Option(16, min=1, max=127, help="mqar key-value pairs"),
-    max_stuffed: int = typer.Option(1024, help="cost: largest fact count measured with stuffing"),
-    threads: int = typer.Option(1, min=1),
+    max_stuffed: int = typer.Option(1024, min=0, max=MAX_COUNT,
+                                    help="cost: largest fact count measured with stuffing"),
+    threads: int = typer.Option(1, min=1, max=MAX_THREADS, help="torch CPU threads"),
     full_attention: bool = typer.Option(False, help="memory-qa: read every memory instead of the top-k"),
     top_k: int | None = typer.Option(None, min=1, help="memories each token reads (default: the checkpoint's "
                                      "top_k); the weights do not depend on it"),

@@ -7,6 +7,7 @@ Parsing input is all that happens here; every decision about memories is the lib
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -84,8 +85,9 @@ def optional_scope(user: str | None, agent: str | None, session: str | None) -> 
 
 
 # Commands that may create a missing store: `init`, and the writes that bring memories in
-# (`add`, `import`). Every other command on a missing store is an error that says to run
-# `memos init`, so a mistyped --store never leaves a new empty store behind.
+# (`add`, `import`); `ingest`, `session save`, `mcp` and `chat` pass create=True themselves
+# (docs/CLI.md lists all seven). Every other command on a missing store is an error that says
+# to run `memos init`, so a mistyped --store never leaves a new empty store behind.
 CREATING_COMMANDS = frozenset({"init", "add", "import"})
 _command: ContextVar[str | None] = ContextVar("memos_command", default=None)
 
@@ -118,6 +120,7 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
                                 "sqlite:///path/memos.db")
     if create is None:
         create = _command.get() in CREATING_COMMANDS
+    created = NewStore.before_open(store, index_dir) if create else None
     try:
         with contextlib.ExitStack() as bars:
             shown: list[Callable[[int, int | None], None]] = []
@@ -133,14 +136,97 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
             mem = MemOS.open(store, index_dir=index_dir, embedder=embedder, create=create,
                              progress=rebuilding)
     except MemosError:
+        if created is not None:
+            created.remove_if_empty()
         raise
     except Exception as exc:
+        if created is not None:
+            created.remove_if_empty()
         converted = open_error(exc, store or os.environ.get("MEMOS_URL") or ".memos")
         if converted is None:
             raise
         raise converted from exc
-    with mem:
-        yield mem
+    try:
+        with mem:
+            yield mem
+    except Exception as exc:
+        # A command that fails (bad input, an unknown id) leaves no store it created behind.
+        # typer.Exit and Abort are how a command ends itself, not failures.
+        if created is not None and (isinstance(exc, MemosError) or
+                                    type(exc).__name__ not in ("Exit", "Abort")):
+            created.remove_if_empty()
+        raise
+
+
+_STORE_TABLES = ("cubes", "cube_versions", "changelog", "edges", "audit_log", "api_keys",
+                 "blobs")
+
+
+class NewStore:
+    """The files and folders that opening a missing SQLite store creates, noted before the
+    open, so that a creating command that fails (on its input, or while opening) removes
+    them again: a bad `memos add "" --store new/` leaves no empty store behind.
+
+    Only what did not exist before is removed, and only while the store holds nothing (no
+    cube, version, change, edge, audit entry, key or blob): a store another process has
+    meanwhile written to stays."""
+
+    def __init__(self, db: str, new_folders: list[str]) -> None:
+        self.db = db
+        self.new_folders = new_folders  # the topmost folders the open will create
+
+    @classmethod
+    def before_open(cls, store: str | None, index_dir: str | None) -> NewStore | None:
+        """None when there is nothing the open could create (the store exists, a database
+        server, a location that will not open anyway)."""
+        from memos.config import MemosConfig, resolve_location
+        from memos.stores.repository import sqlite_file_of
+
+        try:
+            config = MemosConfig.from_env()
+            if index_dir is not None:
+                config = config.model_copy(update={"index_dir": index_dir})
+            url, folder = resolve_location(store, config)
+            db = sqlite_file_of(url)
+            if db is None or os.path.lexists(db):
+                return None
+            new: list[str] = []
+            for path in (os.path.dirname(os.path.abspath(db)), os.path.abspath(folder)):
+                top = None
+                while not os.path.lexists(path):
+                    top, path = path, os.path.dirname(path)
+                if top is not None and top not in new:
+                    new.append(top)
+            return cls(os.path.abspath(db), new)
+        except Exception:  # the open itself reports a location that cannot work
+            return None
+
+    def holds_nothing(self) -> bool:
+        import sqlite3
+        from pathlib import Path
+
+        try:
+            conn = sqlite3.connect(Path(self.db).as_uri() + "?mode=ro", uri=True, timeout=1.0)
+        except (sqlite3.Error, OSError):
+            return False
+        try:
+            return all(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+                       for table in _STORE_TABLES)
+        except sqlite3.Error:
+            return False
+        finally:
+            conn.close()
+
+    def remove_if_empty(self) -> None:
+        import shutil
+
+        if os.path.lexists(self.db) and not self.holds_nothing():
+            return
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                os.remove(self.db + suffix)
+        for folder in self.new_folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def exit_cleanly_on_sigterm() -> None:
@@ -180,6 +266,12 @@ def open_error(exc: Exception, location: str) -> MemosError | None:
                           "store? Pass the folder `memos init` made (or its memos.db), or run "
                           "`memos init --store NEW_FOLDER`")
     if isinstance(exc, OSError):
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            from memos.stores.repository import READ_ONLY_ADVICE
+
+            name = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            return StoreError(f"the store at {where} is read-only: {exc.strerror}{name}; "
+                              f"{READ_ONLY_ADVICE}")
         return StoreError(f"cannot open the store at {where}: "
                           f"{exc.strerror or _first_line(exc)}; pass as --store a folder you can write to")
     if isinstance(exc, ValueError | TypeError | OverflowError):
@@ -192,6 +284,9 @@ def library_error(exc: BaseException) -> MemosError | None:
     """The memos error for an exception a command let through, if it is an expected kind."""
     if isinstance(exc, RecursionError):
         return InvalidInputError("the input is nested too deeply (e.g. --filter); flatten it")
+    if isinstance(exc, MemoryError):
+        return InvalidInputError("not enough memory for what was asked; use smaller sizes (a "
+                                 "smaller --batch, --seq-len, --n, --facts, --lengths, ...)")
     if isinstance(exc, OverflowError):
         return InvalidInputError(f"a number is out of range ({_first_line(exc)}); "
                                  "use a smaller value")
@@ -220,12 +315,18 @@ _SDK_CALLS = {"get": "show", "import_": "import", "history": "history", "diff": 
               "check": "check", "reindex": "reindex", "gc": "gc", "stats": "stats"}
 _SDK_ARGS = {"on_error='skip'": "--on-error skip", "on_error='abort'": "--on-error abort",
              "all_of_user=True": "--all", "include_superseded=True": "--include-superseded",
-             "mode='llm'": "--mode llm", "mode='rules'": "--mode rules"}
+             "mode='llm'": "--mode llm", "mode='rules'": "--mode rules",
+             "overwrite=True": "--force", "force=True": "--force"}
+# Argument names of SDK calls, as the CLI's usage names them (memos link SRC DST).
+_SDK_ARG_NAMES = {"src_id": "SRC", "dst_id": "DST"}
+# A CLI command named after an SDK call, with what it needs to run.
+_CLI_USAGE = {"memos rollback": "memos rollback {id} --to VERSION"}
 # SDK advice a CLI user cannot follow, and what to do instead.
 _SDK_ADVICE = {"decode them with errors='replace' or pass text":
                "send UTF-8 text (convert it with e.g. iconv -f latin1 -t utf-8)",
                "decode the source bytes as UTF-8 with errors='replace' first":
-               "send UTF-8 text (convert it with e.g. iconv -f latin1 -t utf-8)"}
+               "send UTF-8 text (convert it with e.g. iconv -f latin1 -t utf-8)",
+               "open it without an embedder": "leave out --embedder"}
 _CUBE_ID = re.compile(r"\bcube ([0-9a-f]{32})\b")
 
 
@@ -238,6 +339,15 @@ def cli_words(message: str) -> str:
     """
     found = _CUBE_ID.search(message)
     cube_id = found.group(1) if found else "ID"
+    message = re.sub(r"\s*\(SDK: [^()]*\)", "", message)  # "--force (SDK: overwrite=True)"
+    message = re.sub(r"\s*/\s*MemOS\.\w+\([^()]*\)", "", message)  # "`memos x` / MemOS.x(...)"
+
+    def usage(match: re.Match[str]) -> str:  # "rollback(cube_id, ...) (memos rollback)"
+        return f"`{_CLI_USAGE.get(match.group(1), match.group(1)).format(id=cube_id)}`"
+
+    message = re.sub(r"(?<![\w.`])[a-z_]+\([^()]*\) \((memos [a-z -]+)\)", usage, message)
+    for sdk, cli in _SDK_ARG_NAMES.items():
+        message = re.sub(rf"\b{sdk}\b", cli, message)
     for sdk, cli in _SDK_ARGS.items():
         message = message.replace(f"{sdk} ({cli})", cli).replace(sdk, cli)
     for sdk, cli in _SDK_ADVICE.items():
@@ -252,6 +362,26 @@ def cli_words(message: str) -> str:
 
     pattern = r"(?<![\w.`])(" + "|".join(map(re.escape, _SDK_CALLS)) + r")\(\)"
     return re.sub(pattern, command, message)
+
+
+def check_writable_file(path: str, flag: str) -> None:
+    """Refuse, before any work, a file option the command could not write at its end: empty,
+    a folder, in a folder that does not exist, or not writable by this user."""
+    if not path.strip():
+        raise InvalidInputError(f"{flag} is empty: give a file, e.g. {flag} results.json")
+    if "\x00" in path:
+        raise InvalidInputError(f"{flag} contains a NUL character; give a file name")
+    if os.path.isdir(path):
+        raise InvalidInputError(f"{flag} {path} is a folder: give a file, e.g. "
+                                f"{os.path.join(path, 'results.json')}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InvalidInputError(f"{flag} {path}: the folder {folder} does not exist; create it "
+                                "or give a file in a folder that does")
+    target = path if os.path.exists(path) else folder
+    if not os.access(target, os.W_OK):
+        raise InvalidInputError(f"{flag} {path}: this user cannot write {target}; give a file "
+                                "in a folder you can write to")
 
 
 def parse_meta(pairs: list[str] | None) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from memos.cli.options import (
     JsonOpt,
     StoreOpt,
     UserOpt,
+    check_writable_file,
     open_store,
     progress_bar,
     scope_of,
@@ -211,6 +212,8 @@ def bench_consolidate(
     except ValueError:
         raise InvalidInputError(f"--scaling takes fact counts, comma-separated, e.g. 25,100,400 "
                                 f"('' to skip); got {scaling!r}") from None
+    if out is not None:
+        check_writable_file(out, "--out")  # now, not after the first stage's minutes of work
     with progress_bar("bench consolidate") as bar:
         result = bench.run(facts=facts, styles=style or ["random", "realistic"], steps=steps,
                            scaling=sizes,

@@ -117,6 +117,10 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
                                     f"loopback only (127.0.0.1, ::1, localhost), not {host}; "
                                     f"drop --no-auth and create keys (memos keys create) to "
                                     f"serve other machines")
+        if not user:  # serve reads no $MEMOS_USER: the no-auth scope is always spelt out
+            raise InvalidInputError("--no-auth needs --user NAME, the user every request runs "
+                                    "as (memos serve does not read $MEMOS_USER), e.g. "
+                                    "memos serve --no-auth --user dev")
         default_scope = scope_of(user, agent)
     elif user is not None or agent is not None:
         raise InvalidInputError("--user and --agent go with --no-auth; with API keys each "

@@ -146,9 +146,23 @@ def check(repair: Annotated[bool, typer.Option(help="Rebuild indexes that disagr
         raise StoreError(f"{len(report.problems)} problem(s) found; run `memos check --repair`")
 
 
+def _export_dest(value: str | Path) -> Path | None:
+    """FILE of `memos export`: `-` is stdout, as `memos add -` reads stdin (`./-` is a file
+    named -); an empty FILE is refused."""
+    if isinstance(value, Path):
+        return value
+    if value == "-":
+        return None
+    if not value.strip():
+        raise typer.BadParameter("is empty: give a file, or - (or nothing) for stdout")
+    return Path(value)
+
+
 @app.command("export", rich_help_panel=STORE)
 def export_(dest: Annotated[Path | None, typer.Argument(
-                help="File to write (JSON Lines); stdout when omitted.", show_default=False)]
+                parser=_export_dest, metavar="FILE",
+                help="File to write (JSON Lines); stdout when omitted or -.",
+                show_default=False)]
             = None,
             user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
             superseded: Annotated[bool, typer.Option(help="Include superseded cubes.")] = True,
@@ -166,6 +180,8 @@ def export_(dest: Annotated[Path | None, typer.Argument(
     export itself (JSON Lines), so --json needs FILE.
 
     Example: memos export alice.jsonl -u alice    (or: memos export -u alice > alice.jsonl)
+
+    Example: memos export - -u alice | gzip > alice.jsonl.gz
     """
     if dest is None and json_out:
         raise InvalidInputError("--json prints the report of an export to FILE, and without FILE "

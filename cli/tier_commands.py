@@ -27,7 +27,7 @@ from memos.cli.options import (
     read_content,
     scope_of,
 )
-from memos.errors import InvalidInputError
+from memos.errors import InvalidInputError, StoreError
 
 session_app = typer.Typer(help="Save a session's state and resume it later.",
                           no_args_is_help=True)
@@ -277,12 +277,23 @@ def bench_blobs(
 
     Example: memos bench blobs --url postgresql+psycopg://user@host/db --json
     """
+    from sqlalchemy.exc import DBAPIError
+
     from memos.bench.blobs import run_blob_bench
     from memos.cli.bench_commands import _progress
+    from memos.config import shown_location
 
-    with _progress() as update:
-        report = run_blob_bench(url=url, n=n, k=k, reads=reads, seed=seed, model_path=model,
-                                progress=update)
+    _check_bench_url(url)  # before the model loads: a bad --url fails at once
+    try:
+        with _progress() as update:
+            report = run_blob_bench(url=url, n=n, k=k, reads=reads, seed=seed,
+                                    model_path=model, progress=update)
+    except DBAPIError as exc:  # the server refused the connection or the scratch table
+        first = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() \
+            else type(exc).__name__
+        raise StoreError(f"cannot use the database at --url {shown_location(url or '')}: "
+                         f"{first}; check the URL and that the database server is running "
+                         "and lets this user create a table") from None
     if json_out:
         render.print_json(report.to_dict())
         return
@@ -295,6 +306,38 @@ def bench_blobs(
                       "" if write is None else f"{write:.2f}")
     render.print_table(table)
     render.console().print(f"machine: {report.machine}, {report.date}")
+
+
+BENCH_URLS = ("sqlite:///path/blobs.db or postgresql+psycopg://user@host/dbname (or leave "
+              "--url out: a scratch SQLite file)")
+
+
+def _check_bench_url(url: str | None) -> None:
+    """Refuse a --url memos cannot run on (mysql://, no scheme, a driver that is not
+    installed), saying which URLs it takes. Only the scheme is named: the rest of a URL may
+    hold a password."""
+    if url is None:
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from memos.config import SUPPORTED_BACKENDS, is_database_url
+
+    if not is_database_url(url):
+        raise InvalidInputError(f"--url takes a database URL, got {url[:60]!r}; pass {BENCH_URLS}")
+    scheme = url.split("://", 1)[0]
+    if scheme.split("+", 1)[0].lower() not in SUPPORTED_BACKENDS:
+        raise InvalidInputError(f"--url: unsupported database URL scheme {scheme!r}; memos runs "
+                                f"on SQLite and PostgreSQL only: pass {BENCH_URLS}")
+    try:
+        make_url(url).get_dialect().import_dbapi()
+    except (NoSuchModuleError, ImportError) as exc:  # NoSuchModuleError: an ArgumentError
+        raise InvalidInputError(f"--url: the database driver of {scheme!r} is not available "
+                                f"({exc}); pass {BENCH_URLS} (PostgreSQL needs pip install "
+                                "'memos-os[postgres]')") from None
+    except (ArgumentError, ValueError) as exc:
+        raise InvalidInputError(f"--url is not a valid database URL ({exc}); pass "
+                                f"{BENCH_URLS}") from None
 
 
 def _print_tiers(report: Any) -> None:

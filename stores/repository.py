@@ -18,6 +18,7 @@ from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -495,6 +496,111 @@ def _backfill_derivations(conn: Any) -> None:
         .order_by(cubes.c.pk)))
 
 
+NOT_A_STORE_ADVICE = ("memos left it as it is. Pass a memos store as --store (the folder "
+                      "`memos init` made, or its memos.db), or a path where nothing is yet to "
+                      "create a new store there")
+READ_ONLY_ADVICE = ("memos writes to its store on every command, reads included (the schema "
+                    "check on opening, access statistics, index files), so it cannot use a "
+                    "read-only store: make the store's folder and files writable for this user "
+                    "(e.g. chmod -R u+w FOLDER), or copy the store somewhere writable and pass "
+                    "the copy as --store")
+
+
+def sqlite_file_of(url: str) -> str | None:
+    """The file of a SQLite URL; None for other databases and in-memory or URI-named ones."""
+    if not url.startswith("sqlite"):
+        return None
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # a malformed URL: create_engine says what is wrong
+        return None
+    path = parsed.database
+    if (not path or path == ":memory:" or path.startswith("file:")
+            or parsed.query.get("mode") == "memory"):
+        return None
+    return path
+
+
+def refuse_foreign_sqlite(url: str, *, settle_s: float = 0.1) -> None:
+    """Raise StoreError when `url` names an existing file that is not a memos store: an empty
+    file, a file that is not a SQLite database, or a SQLite database with tables but no
+    `cubes` table (another application's). Looked at read-only, before memos' own connection
+    (which switches the file to WAL and creates tables): such a file is left byte for byte as
+    it was. A missing file (a new store), a database without any table yet (one another
+    process is creating) and one that cannot be read here (damaged, locked, unreadable: the
+    open itself says what is wrong) pass."""
+    path = sqlite_file_of(url)
+    if path is None or not os.path.isfile(path):
+        return
+    if os.path.getsize(path) == 0:
+        # Another process opening a new store at the same path creates the file empty and
+        # writes its first page at once: look again after a moment before refusing.
+        time.sleep(settle_s)
+        if os.path.isfile(path) and os.path.getsize(path) == 0:
+            raise StoreError(f"{path} is an empty file, not a memos store; "
+                             f"{NOT_A_STORE_ADVICE} (or delete the empty file first)")
+        return
+    try:
+        # Read-only; without a -wal file beside it (a database closed cleanly, WAL or not)
+        # as immutable, so that not even SQLite's -wal and -shm files appear next to it.
+        wal = os.path.exists(path + "-wal")
+        uri = Path(path).resolve().as_uri() + ("?mode=ro" if wal else "?immutable=1")
+        conn = sqlite3.connect(uri, uri=True, timeout=1.0)
+    except (sqlite3.Error, OSError, ValueError):
+        return
+    try:
+        names = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF == 26:  # SQLITE_NOTADB
+            raise StoreError(f"{path} is not a memos store: it is not a SQLite database "
+                             f"({exc}); {NOT_A_STORE_ADVICE}. If it was a memos store, it is "
+                             f"damaged: {DAMAGED}") from None
+        return
+    finally:
+        conn.close()
+    if names and CubeRow.__tablename__ not in names:
+        shown = ", ".join(repr(name[:40]) for name in names[:3])
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        raise StoreError(f"{path} is not a memos store: it is a SQLite database of something "
+                         f"else (tables {shown}{more}, none of memos'); {NOT_A_STORE_ADVICE}")
+
+
+def refuse_read_only_sqlite(url: str) -> None:
+    """Raise StoreError when `url` names an existing SQLite file this process cannot write:
+    the file itself, or its folder where SQLite keeps the -wal and -shm files beside it."""
+    path = sqlite_file_of(url)
+    if path is None or not os.path.isfile(path):
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    sidecars = [path + "-wal", path + "-shm"]
+    writable = os.access(path, os.W_OK) and (os.access(folder, os.W_OK) or all(
+        os.path.isfile(f) and os.access(f, os.W_OK) for f in sidecars))
+    if not writable:
+        raise StoreError(f"the store at {path} is read-only (this user cannot write "
+                         f"{path if not os.access(path, os.W_OK) else folder}); "
+                         f"{READ_ONLY_ADVICE}")
+
+
+def is_read_only_error(exc: BaseException, url: str) -> bool:
+    """Whether a driver error means the store cannot be written: SQLite's SQLITE_READONLY
+    (a read-only file, folder or file system), or SQLITE_CANTOPEN on an existing file whose
+    folder this process cannot write (its -wal and -shm files cannot be made)."""
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlite_errorcode", None)
+    code = None if code is None else code & 0xFF
+    if code == 8 or "readonly database" in str(orig):  # SQLITE_READONLY
+        return True
+    path = sqlite_file_of(url)
+    if code == 14 and path is not None and os.path.isfile(path):  # SQLITE_CANTOPEN
+        folder = os.path.dirname(os.path.abspath(path))
+        return not os.access(path, os.W_OK) or not os.access(folder, os.W_OK)
+    return False
+
+
 class Repository:
     """The SQL store. Sessions are explicit; nothing happens at import time."""
 
@@ -502,6 +608,9 @@ class Repository:
         self.url = url
         self._busy_timeout_ms = busy_timeout_ms
         self._twins: list[Repository] = []
+        # Before any connection of memos' own: it would write to another application's file.
+        refuse_foreign_sqlite(url)
+        refuse_read_only_sqlite(url)
         try:
             self.engine = make_engine(url, busy_timeout_ms)
             self.dialect = self.engine.dialect.name
@@ -528,6 +637,9 @@ class Repository:
                     _backfill_derivations(conn)
         except OperationalError as exc:
             # shown_location: a URL's password never goes into a message.
+            if is_read_only_error(exc, url):
+                raise StoreError(f"the store at {shown_location(url)} is read-only "
+                                 f"({exc.orig}); {READ_ONLY_ADVICE}") from exc
             advice = (LOCKED if "locked" in str(exc.orig) else
                       "check the path or URL and that the database server is running")
             raise StoreError(
