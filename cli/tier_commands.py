@@ -111,14 +111,15 @@ def answer(question: Annotated[str, typer.Argument(help="The question to answer.
 
 
 @app.command(rich_help_panel=STORE)
-def tiers(user: UserOpt = None, store: StoreOpt = None, index_dir: IndexDirOpt = None,
+def tiers(user: UserOpt = None, agent: AgentOpt = None, store: StoreOpt = None,
+          index_dir: IndexDirOpt = None,
           all_users: Annotated[bool, typer.Option("--all", help="Every user (admin view).")]
           = False, json_out: JsonOpt = False) -> None:
-    """Cubes and bytes per tier, user and state.
+    """Cubes and bytes per tier, user and state (of what --user, or --user and --agent, own).
 
     Example: memos tiers -u alice
     """
-    scope = None if all_users else optional_scope(user, None, None)
+    scope = None if all_users else optional_scope(user, agent, None)
     with open_store(store, index_dir) as mem:
         rows = mem.tiers(scope)
     if json_out:
@@ -176,7 +177,9 @@ def session_resume(session_id: Annotated[str, typer.Argument(help="The session's
 def scheduler_run(dry_run: Annotated[bool, typer.Option(
                       "--dry-run", help="Decide, print, change nothing.")] = False,
                   disk_budget: Annotated[int, typer.Option(
-                      "--disk-budget", min=0, help="Bytes of activation blobs to keep.")]
+                      "--disk-budget", min=0,
+                      help="Bytes of activation blobs (slots and session states) to keep; "
+                           "promotion fills only the room left.")]
                   = 1 << 30,
                   policy: Annotated[str, typer.Option(
                       "--policy", help="Eviction policy: lru, lfu or cost.")] = "cost",
@@ -184,7 +187,7 @@ def scheduler_run(dry_run: Annotated[bool, typer.Option(
                       "--min-hits", min=1, help="Reads before a cube is pre-encoded.")] = 3,
                   model: ModelOpt = None, store: StoreOpt = None,
                   index_dir: IndexDirOpt = None, json_out: JsonOpt = False) -> None:
-    """One scheduler pass: expire TTL cubes, pre-encode hot cubes, evict cold blobs.
+    """One scheduler pass: expire TTL cubes, retire stale and cold blobs, pre-encode hot cubes.
 
     Example: memos scheduler run --dry-run --disk-budget 100000000
     """

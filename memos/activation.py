@@ -12,6 +12,10 @@ Serving (`ActivationTier.slots_for`): the RAM cache (memos/slot_cache.py), then 
 cube's blob (its header checked against the cube), and only then the model, with every miss
 encoded in one batch and stored for next time. Every lookup is keyed by (cube id, version,
 text hash, fingerprint), so a new version of a cube or another model never reads old slots.
+Slots are stored (and cached under that key) only by the source's owner's reads and the OS's
+own work: another user reading a public cube is served what its owner's reads stored, or an
+encoding of its own that is kept in the RAM cache under that reader's key and nowhere else,
+so nothing the owner can see (`tiers`, hit counts) tells that someone else read the cube.
 `invalidate_in` retires the slots of older versions inside the transaction that writes the
 new one; `admin.forget_derived` deletes the blob files of a forgotten cube's derived cubes
 inside the forget's transaction.
@@ -111,6 +115,19 @@ def _slot_key(cube: MemCube, fingerprint: str) -> tuple[str, int, str, str]:
     return (cube.id, cube.version, cube.content_hash, fingerprint)
 
 
+def _cache_key(cube: MemCube, fingerprint: str, reader: str | None) -> tuple[Any, ...]:
+    """The RAM cache key of `cube`'s slots as put by a read of `reader`: the owner's key
+    (`_slot_key`) for the owner's reads and the OS's (reader None), else one of the reader's
+    own, so another user's read never fills what the owner's reads look up."""
+    key = _slot_key(cube, fingerprint)
+    return key if _owns(cube, reader) else (*key, reader)
+
+
+def _owns(cube: MemCube, reader: str | None) -> bool:
+    """Whether a read by `reader` (None: the OS's own work) is the cube owner's."""
+    return reader is None or cube.scope.user_id == reader
+
+
 def _blob_header(cube: MemCube) -> dict[str, str]:
     """What a slots blob is of: written into the file and checked when it is loaded."""
     return {"owner": cube.scope.user_id, "source": f"{cube.id}@{cube.version}",
@@ -164,7 +181,9 @@ class ActivationTier:
         the RAM cache is not enough (an entry there may outlive its blob on disk).
         `reader` (a user id): count as hits only that user's own cubes. Another user's
         public cube is reported as a miss whether or not its slots were ready, since
-        whether they were tells when someone last read it.
+        whether they were tells when someone last read it; and what such a read encodes is
+        served to it but never stored as a slots cube nor cached under the owner's key, so
+        the owner's `tiers` and hit counts tell nothing of it either.
         """
         from memos.model.slots import MemorySlots
 
@@ -184,9 +203,11 @@ class ActivationTier:
         need: list[MemCube] = []
         for cube in wanted:
             cached = None if persist else self.cache.get(_slot_key(cube, fp))
+            if cached is None and not persist and not _owns(cube, reader):
+                cached = self.cache.get(_cache_key(cube, fp, reader))  # its own encoding
             if cached is not None:
                 found[(cube.id, cube.version)] = cached
-                hits += int(reader is None or cube.scope.user_id == reader)
+                hits += int(_owns(cube, reader))
             else:
                 need.append(cube)
         broken: list[CubeRow] = []
@@ -205,27 +226,28 @@ class ActivationTier:
                     still.append(cube)
                     continue
                 found[(cube.id, cube.version)] = slots
-                self.cache.put(_slot_key(cube, fp), slots, slots.nbytes(),
+                self.cache.put(_cache_key(cube, fp, reader), slots, slots.nbytes(),
                                derived.encode_cost(row))
                 loaded.append(cube)
-                hits += int(reader is None or cube.scope.user_id == reader)
+                hits += int(_owns(cube, reader))
             if loaded:
-                self._drop_gone(loaded, fp)
+                self._drop_gone(loaded, fp, reader)
             need = still
         if need:
-            self._encode_and_store(need, m, found, broken)
+            self._encode_and_store(need, m, found, broken, reader)
         pairs = [(c.id, c.version) for c in wanted]
         if not pairs:
             return None, [], hits, len(wanted) - hits, skipped
         bundle = MemorySlots.concat([found[p] for p in pairs])
         return bundle, pairs, hits, len(wanted) - hits, skipped
 
-    def _drop_gone(self, cubes: Sequence[MemCube], fp: str) -> None:
+    def _drop_gone(self, cubes: Sequence[MemCube], fp: str, reader: str | None) -> None:
         """After putting loaded slots in the RAM cache, drop those whose source a forget,
         purge or new version changed meanwhile. Such a write drops the cube from the cache
         after it commits, so checking after the put never leaves an entry behind."""
         with self.store.repo.read() as session:
-            gone = {_slot_key(c, fp) for c in cubes if self._still_source(session, c) is None}
+            gone = {_cache_key(c, fp, reader) for c in cubes
+                    if self._still_source(session, c) is None}
         if gone:
             self.cache.discard(lambda k: k in gone)
 
@@ -245,7 +267,7 @@ class ActivationTier:
 
     def _encode_and_store(self, cubes: list[MemCube], m: MemoryModel,
                           found: dict[tuple[str, int], MemorySlots],
-                          broken: list[CubeRow]) -> None:
+                          broken: list[CubeRow], reader: str | None) -> None:
         start = time.perf_counter()
         with self.model_lock:
             bundle = m.encode_memory([c.content for c in cubes])
@@ -258,6 +280,12 @@ class ActivationTier:
         with self.store.repo.write() as session:
             for row in broken:  # a slots cube whose blob is gone or corrupt: retire it
                 retire_if_active(self.store, session, row.id, "blob missing or corrupt")
+            # Another thread or process may have encoded and stored some of these while the
+            # model was encoding them here: one slots cube per (cube version, model), so
+            # those are served to this caller but not stored (nor cached) a second time.
+            mine = [(c.id, c.version) for c in cubes if _owns(c, reader)]
+            done = set(derived.live_derived(session, mine, kind=Kind.SLOTS.value,
+                                            fingerprint=fp)) if mine else set()
             for cube in cubes:
                 # Stored only if the source is still this version and live: a forget or
                 # purge that committed while the model was encoding wins.
@@ -265,6 +293,14 @@ class ActivationTier:
                 if source is None:
                     continue
                 one = found[(cube.id, cube.version)]
+                if not _owns(cube, reader):
+                    # Another user's public cube: kept for this reader's next reads only
+                    # (put inside this transaction, so a forget committing after it drops it).
+                    self.cache.put(_cache_key(cube, fp, reader), one, one.nbytes(), per)
+                    continue
+                if (cube.id, cube.version) in done:
+                    continue
+                done.add((cube.id, cube.version))
                 info = self.blobs.put(session, one.to_tensors(), kind=Kind.SLOTS.value,
                                       fingerprint=fp, header=_blob_header(cube))
                 self.cache.put(_slot_key(cube, fp), one, one.nbytes(), per)
@@ -284,11 +320,13 @@ class ActivationTier:
 
     def _still_source(self, session: Any, cube: MemCube) -> Any:
         """The row of `cube` when it is still this version, text and a current state (active
-        or superseded), else None: a forget, purge or new version that committed while the
-        model was reading it wins, and nothing derived from it is stored."""
+        or superseded, and not past its expiry), else None: a forget, purge, new version or
+        expiry that came while the model was reading it wins, and nothing derived from it is
+        stored."""
         row = self.store.repo.row_by_id(session, cube.id)
         if (row is None or row.version != cube.version or row.content_hash != cube.content_hash
-                or row.state not in (Lifecycle.ACTIVE.value, Lifecycle.SUPERSEDED.value)):
+                or row.state not in (Lifecycle.ACTIVE.value, Lifecycle.SUPERSEDED.value)
+                or (row.expires_at is not None and row.expires_at <= utcnow())):
             return None
         return row
 

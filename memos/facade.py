@@ -1295,15 +1295,19 @@ class MemOS:
         return remains(self._store, [_id_arg(c, "cube id") for c in cube_ids])
 
     def _transcript(self, sc: Scope, session_id: str) -> MemCube | None:
-        """The current transcript cube of a session (through its newest state cube)."""
+        """The current transcript cube of a session (through its newest state cube); None
+        when there is none live: never saved, or forgotten, archived or past its expiry
+        (as `get` reads it, gone even before gc archives it)."""
         from memos.stores import derived
 
+        now = utcnow()
         with self._store.repo.read() as session:
             states = derived.session_states(session, sc.user_id, sc.agent_id, session_id)
             for row in states:
                 for src in row.derived_from or []:
                     source = self._store.repo.row_by_id(session, str(src.get("cube_id")))
                     if (source is not None and source.state == Lifecycle.ACTIVE.value
+                            and (source.expires_at is None or source.expires_at > now)
                             and can_write(source, sc)):
                         return cube_from_row(source)
         return None
@@ -1362,7 +1366,8 @@ class MemOS:
         more_text = _model_text(more_text, "more_text", required=False)
         transcript = self._transcript(sc, sid)
         if transcript is None:
-            raise NotFoundError(f"no saved session {sid!r} in your scope; save it first "
+            raise NotFoundError(f"no saved session {sid!r} in your scope (never saved, or its "
+                                f"transcript was forgotten or expired); save it first "
                                 f"(MemOS.save_session / memos session save)")
         tier = self._activation()
         m = tier.model(model)
@@ -1386,12 +1391,14 @@ class MemOS:
             return m.generate(None, state=state, max_new_tokens=max_new_tokens)
 
     def tiers(self, scope: ScopeLike | None = None) -> list[dict[str, Any]]:
-        """Cubes and bytes per tier, user and state (scope: one user's only)."""
+        """Cubes and bytes per tier, user and state. With a scope, only the cubes it owns
+        (the rule of `stats`): a user's all; with an agent, that agent's and its user's
+        cubes of no agent, never a sibling agent's. None: the whole store (admin view)."""
         from memos.stores import tier_stats
 
-        user = as_scope(scope).user_id if scope is not None else None
+        sc = as_scope(scope) if scope is not None else None
         with self._store.repo.read() as session:
-            return tier_stats.tier_totals(session, user)
+            return tier_stats.tier_totals(session, sc)
 
     # -- scheduler -----------------------------------------------------------------------
 

@@ -1,32 +1,43 @@
 """The scheduler: moves cubes between tiers by policy, and writes down why.
 
-One run (`run_once`) does three jobs, each decision audited with its reason (actor
+One run (`run_once`) does these jobs, each decision audited with its reason (actor
 "scheduler", read back with `memos scheduler log`):
 
-1. **expire**: active cubes past their TTL are archived (what `gc` did alone before), and
-   slots cubes made from a version that is no longer their source's current one are retired
-   (``stale``: a write path that does not go through the facade, such as an automatic
-   supersede or an import, leaves them to this job; they are never served either way);
-2. **promote**: hot plaintext cubes (policies.tiering.select_promotions on their access
+1. **expire**: active cubes past their TTL are archived (what `gc` does);
+2. **stale**: activation cubes (slots and session states) made from a version that is no
+   longer their source's current one, or from a source that has expired, are retired (a
+   write path that does not go through the facade, such as an automatic supersede or an
+   import, leaves them to this job; they are never served either way);
+3. **evict**: when the activation blobs of the store (slots and session states) exceed the
+   disk budget, the coldest blobs (by the configured eviction policy: lru, lfu or cost) are
+   retired and deleted; blobs no cube references any more are deleted too;
+4. **promote**: hot plaintext cubes (policies.tiering.select_promotions on their access
    statistics) are pre-encoded into slots for the scheduler's model, so the next recall of
-   them is a cache hit instead of an encode (none with a disk budget of 0);
-3. **evict**: when the activation blobs of the store exceed the disk budget, the coldest slots
-   cubes (by the configured eviction policy: lru, lfu or cost) are retired and their blobs
-   deleted; blobs no cube references any more (old versions' slots) are deleted too.
+   them is a cache hit instead of an encode. Promotion only fills the room the budget has
+   left after eviction: a blob's size is known before encoding (an upper bound from the
+   text's byte length), so nothing is encoded that this run or the next would evict, and a
+   budget smaller than the hot set leaves the store unchanged from one run to the next.
+   Cubes longer than the model's memory limit are never chosen, nor a cube whose slots
+   this same run evicted;
+5. **consolidate**: adapters (memos/parametric/tier.py).
 
-`dry_run=True` decides the same and changes nothing (the decisions are returned, not audited).
+`dry_run=True` makes the same decisions and changes nothing (the decisions are returned, not
+audited). Two things only a real run knows: a promotion whose source a forget or new version
+changed while it was being encoded is not stored (nor reported), and the bytes a promotion
+adds are the blob's real size, where a dry run counts the upper bound.
 `MemOS.start_scheduler(interval)` runs it on a background thread.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from memos.cube import Kind, Lifecycle, utcnow
 from memos.errors import InvalidInputError
@@ -42,6 +53,7 @@ from memos.stores import derived, tier_stats
 
 if TYPE_CHECKING:
     from memos.activation import ActivationTier
+    from memos.model.memory_model import MemoryModel
     from memos.parts import StoreParts
 
 log = logging.getLogger(__name__)
@@ -52,7 +64,7 @@ ACTOR = "scheduler"
 class SchedulerConfig(BaseModel):
     """What the scheduler may do in one run."""
 
-    disk_budget_bytes: int = Field(default=1 << 30, ge=0)  # activation blobs on disk
+    disk_budget_bytes: int = Field(default=1 << 30, ge=0)  # slots and state blobs on disk
     eviction_policy: str = "cost"
     promote_min_hits: int = Field(default=3, ge=1)
     promote_window_s: float = Field(default=7 * 24 * 3600.0, gt=0)
@@ -65,7 +77,7 @@ class SchedulerConfig(BaseModel):
 
 
 class Decision(BaseModel):
-    job: str  # expire | stale | promote | evict | consolidate | reconsolidate | ...
+    job: str  # expire | stale | evict | promote | consolidate | reconsolidate | ...
     cube_id: str | None
     reason: str
 
@@ -76,33 +88,94 @@ class SchedulerReport(BaseModel):
     expired: int = 0
     promoted: int = 0
     evicted: int = 0
-    stale: int = 0  # slots cubes of a source version that is no longer current, retired
+    stale: int = 0  # activation cubes of a source version that is no longer current, retired
     blobs_deleted: int = 0
-    activation_bytes: int = 0  # blobs of live slots cubes after the run
+    activation_bytes: int = 0  # blobs of live slots and state cubes after the run
     seconds: float = 0.0
 
 
 def _ts(moment: datetime | None) -> float | None:
-    return moment.timestamp() if moment is not None else None
+    return _aware(moment).timestamp() if moment is not None else None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _checked(config: SchedulerConfig | None) -> SchedulerConfig:
+    """The config, validated now: fields assigned after construction skip pydantic's checks,
+    and a bad value must stop the run before any job has changed the store."""
+    cfg = config if config is not None else SchedulerConfig()
+    if not isinstance(cfg, SchedulerConfig):
+        raise InvalidInputError("config must be a memos.scheduler.SchedulerConfig")
+    try:
+        cfg = SchedulerConfig.model_validate(
+            {name: getattr(cfg, name) for name in SchedulerConfig.model_fields})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInputError(f"scheduler config {where}: {first['msg']}; fix the value "
+                                f"(see memos.scheduler.SchedulerConfig)") from None
+    if cfg.eviction_policy not in EVICTION_POLICIES:
+        raise InvalidInputError(f"unknown eviction policy {cfg.eviction_policy!r}; choose one "
+                                f"of {sorted(EVICTION_POLICIES)}")
+    if cfg.consolidate_max_per_run and cfg.consolidation is not None:
+        from memos.parametric.tier import ConsolidationConfig
+
+        if not isinstance(cfg.consolidation, ConsolidationConfig):
+            raise InvalidInputError("SchedulerConfig.consolidation must be a "
+                                    "memos.parametric.tier.ConsolidationConfig")
+        cfg.consolidation.check()
+    return cfg
+
+
+# (model fingerprint, text bytes) -> (header bytes, tensor bytes) of the blob of such a
+# memory's slots with an empty header: an upper bound, since a single memory's untrimmed
+# slots are the most a blob of that length holds.
+_SLOT_LAYOUT: dict[tuple[str, int], tuple[int, int]] = {}
+_SLOT_LAYOUT_MAX = 4096
+_EMPTY_HEADER = {"owner": "", "source": "", "text": ""}
+
+
+def _json_growth(value: str) -> int:
+    """How much longer a blob header gets when an empty value of it becomes `value`: the
+    header is JSON inside a JSON string, so the value is escaped twice."""
+    return len(json.dumps(json.dumps(value))) - len(json.dumps(json.dumps("")))
+
+
+def slot_blob_bound(tier: ActivationTier, model: MemoryModel, text_bytes: int, owner: str,
+                    source: str) -> int:
+    """At least the size of the blob file that storing the slots of a `text_bytes`-byte
+    memory of `owner` (`source` = "id@version") writes: what promotion budgets with before
+    encoding anything. The slots' shape depends only on the text's byte length, so it is
+    measured once per length on a probe text."""
+    key = (model.fingerprint, text_bytes)
+    layout = _SLOT_LAYOUT.get(key)
+    if layout is None:
+        with tier.model_lock:
+            probe = model.encode_memory(["x" * text_bytes])
+        layout = tier.blobs.file_layout(probe.to_tensors(), kind=Kind.SLOTS.value,
+                                        fingerprint=model.fingerprint, header=_EMPTY_HEADER)
+        if len(_SLOT_LAYOUT) >= _SLOT_LAYOUT_MAX:
+            _SLOT_LAYOUT.clear()
+        _SLOT_LAYOUT[key] = layout
+    header, tensors = layout
+    grown = header + sum(_json_growth(v) for v in (owner, source, "0" * 64))
+    return tier.blobs.file_size(grown, tensors)
 
 
 def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | None = None,
              *, dry_run: bool = False, now: datetime | None = None) -> SchedulerReport:
     """One pass of every job; see the module docstring."""
     from memos import admin
-    from memos.activation import retire_if_active
+    from memos.activation import CACHE_KINDS, retire_if_active
     from memos.stores.repository import cube_from_row
 
-    cfg = config if config is not None else SchedulerConfig()
-    if not isinstance(cfg, SchedulerConfig):
-        raise InvalidInputError("config must be a memos.scheduler.SchedulerConfig")
+    cfg = _checked(config)
     if now is not None and not isinstance(now, datetime):
         raise InvalidInputError(f"now must be a datetime, got {type(now).__name__}")
-    if cfg.eviction_policy not in EVICTION_POLICIES:
-        raise InvalidInputError(f"unknown eviction policy {cfg.eviction_policy!r}; choose one "
-                                f"of {sorted(EVICTION_POLICIES)}")
     start = time.perf_counter()
-    now = now or utcnow()
+    now = _aware(now) if now is not None else utcnow()
     clock = now.timestamp()
     report = SchedulerReport(dry_run=dry_run)
 
@@ -117,70 +190,45 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
         expired = retention.select_expired([tuple(r) for r in rows], now)
     else:
         expired = admin.gc(store, now, None).archived
+    gone = set(expired)
     report.expired = len(expired)
     report.decisions += [Decision(job="expire", cube_id=cid, reason="ttl expired")
                          for cid in expired]
 
-    # 2. promote --------------------------------------------------------------------------
-    promo = PromotionConfig(min_hits=cfg.promote_min_hits, window_s=cfg.promote_window_s,
-                            max_per_run=cfg.promote_max_per_run)
+    # 2. stale and 3. evict ---------------------------------------------------------------
     with store.repo.read() as session:
-        candidates = tier_stats.live_plaintext_stats(session, now, min_hits=promo.min_hits)
-    stats: dict[str, CubeStats] = {}
-    chosen: list[str] = []
-    # With no disk budget every promoted blob would be evicted by this same run (and
-    # promoted again by the next): nothing is promoted.
-    if candidates and cfg.disk_budget_bytes > 0:  # torch loads only when needed
-        model = tier.model(cfg.model)
-        fp = model.fingerprint
-        with store.repo.read() as session:
-            encoded = {(sid, sver) for row, sid, sver in tier_stats.live_activation(
-                session, Kind.SLOTS.value) if row.model_fingerprint == fp}
-        stats = {cid: CubeStats(key=cid, hits=hits, last_access=_ts(last),
-                                created=_ts(rec) or 0.0)
-                 for cid, ver, hits, last, rec, _user in candidates
-                 if (cid, ver) not in encoded}
-        chosen = select_promotions(list(stats.values()), clock, promo)
-    if chosen:
-        with store.repo.read() as session:
-            rows = [store.repo.row_by_id(session, cid) for cid in chosen]
-            cubes = [cube_from_row(r) for r in rows if r is not None]
-        if not dry_run:
-            _, _, _, _, skipped = tier.slots_for(cubes, model, persist=True)
-            skipped_ids = {cid for cid, _ in skipped}
-            chosen = [c.id for c in cubes if c.id not in skipped_ids]
-        for cid in chosen:
-            s = stats[cid]
-            report.decisions.append(Decision(
-                job="promote", cube_id=cid,
-                reason=f"{s.hits} reads, last {int(clock - (s.last_access or clock))} s ago"))
-        report.promoted = len(chosen)
-
-    # 3. stale and evict ------------------------------------------------------------------
-    with store.repo.read() as session:
-        live = [(row, sid, sver) for row, sid, sver in
-                tier_stats.live_activation(session, Kind.SLOTS.value)
-                if derived.blob_of(row) is not None]
+        live = [(row, sid, sver) for row, sid, sver in tier_stats.live_activation(session)
+                if row.kind in CACHE_KINDS and derived.blob_of(row) is not None]
         access = tier_stats.source_access(session, sorted({sid for _, sid, _ in live}))
     current_states = (Lifecycle.ACTIVE.value, Lifecycle.SUPERSEDED.value)
     stale: list[str] = []
-    entries: dict[str, int] = {}
+    blobs: dict[str, CubeStats] = {}  # the eviction unit is a blob: all its cubes go with it
+    cubes_of: dict[str, list[tuple[str, str]]] = {}  # blob -> (cube id, source id)
+    encoded: set[tuple[str, int, str]] = set()  # (source, version, fingerprint) with slots
     for row, sid, sver in live:
-        hits, last, version, state = access.get(sid, (0, None, -1, ""))
-        if version != sver or state not in current_states:
-            stale.append(row.id)  # made from a version that is no longer the source's
-            report.decisions.append(Decision(
-                job="stale", cube_id=row.id,
-                reason=f"made from version {sver} of {sid}, which is now "
-                       f"{'gone' if version < 0 else f'version {version}, {state}'}"))
+        hits, last, version, state, expires = access.get(sid, (0, None, -1, "", None))
+        if sid in gone or (expires is not None and _aware(expires) <= now):
+            why = f"made from {sid}, which has expired"
+        elif version != sver or state not in current_states:
+            why = (f"made from version {sver} of {sid}, which is now "
+                   f"{'gone' if version < 0 else f'version {version}, {state}'}")
+        else:
+            blob = str(derived.blob_of(row))
+            cubes_of.setdefault(blob, []).append((row.id, sid))
+            if blob not in blobs:
+                blobs[blob] = CubeStats(key=blob, bytes=derived.blob_bytes(row), hits=hits,
+                                        last_access=_ts(last),
+                                        created=_ts(row.recorded_at) or 0.0,
+                                        encode_seconds=derived.encode_cost(row))
+            if row.kind == Kind.SLOTS.value:
+                encoded.add((sid, sver, str(row.model_fingerprint)))
             continue
-        entries[row.id] = derived.blob_bytes(row)
-        stats[row.id] = CubeStats(key=row.id, bytes=entries[row.id], hits=hits,
-                                  last_access=_ts(last), created=_ts(row.recorded_at) or 0.0,
-                                  encode_seconds=derived.encode_cost(row))
-    total = sum(entries.values())
-    victims = select_evictions([stats[i] for i in entries], cfg.disk_budget_bytes, clock,
-                               cfg.eviction_policy) if total > cfg.disk_budget_bytes else []
+        stale.append(row.id)
+        report.decisions.append(Decision(job="stale", cube_id=row.id, reason=why))
+    total = sum(s.bytes for s in blobs.values())
+    victim_blobs = select_evictions(list(blobs.values()), cfg.disk_budget_bytes, clock,
+                                    cfg.eviction_policy) if total > cfg.disk_budget_bytes else []
+    victims = [cid for b in victim_blobs for cid, _ in cubes_of[b]]
     for vid in victims:
         report.decisions.append(Decision(
             job="evict", cube_id=vid,
@@ -188,7 +236,7 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
                    f"{cfg.disk_budget_bytes}-byte budget"))
     report.evicted = len(victims)
     report.stale = len(stale)
-    report.activation_bytes = total - sum(entries[v] for v in victims)
+    report.activation_bytes = total - sum(blobs[b].bytes for b in victim_blobs)
     if not dry_run:
         retired = 0
         with store.repo.write() as session:
@@ -199,12 +247,19 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
             dead = store.blobs.collect(session)
             report.blobs_deleted = len(dead)
             for d in report.decisions:
-                if d.job != "expire":  # gc audits its own archive
-                    store.repo.audit(session, d.job, d.cube_id, d.reason, {}, actor=ACTOR)
+                store.repo.audit(session, d.job, d.cube_id, d.reason, {}, actor=ACTOR)
         if retired:
             # The RAM cache has its own budget: an entry there may outlive its blob on disk.
             store.after_write(retired)
-    # 4. consolidate (re-consolidate adapters a forget tainted; the policy's candidates) --
+
+    # 4. promote into the room left -------------------------------------------------------
+    room = cfg.disk_budget_bytes - report.activation_bytes
+    if room > 0 and cfg.promote_max_per_run:
+        _promote(store, tier, cfg, report, clock, now, room, encoded,
+                 {sid for b in victim_blobs for _, sid in cubes_of[b]}, dry_run,
+                 cube_from_row)
+
+    # 5. consolidate (re-consolidate adapters a forget tainted; the policy's candidates) --
     if cfg.consolidate_max_per_run:
         from memos.parametric.tier import run_consolidation_job
 
@@ -213,10 +268,75 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
         report.decisions += [Decision(job=job, cube_id=target, reason=why)
                              for job, target, why in made]
     report.seconds = time.perf_counter() - start
-    log.info("scheduler: %d expired, %d promoted, %d evicted, %d blobs deleted%s",
-             report.expired, report.promoted, report.evicted, report.blobs_deleted,
-             " (dry run)" if dry_run else "")
+    log.info("scheduler: %d expired, %d stale, %d evicted, %d promoted, %d blobs deleted%s",
+             report.expired, report.stale, report.evicted, report.promoted,
+             report.blobs_deleted, " (dry run)" if dry_run else "")
     return report
+
+
+def _promote(store: StoreParts, tier: ActivationTier, cfg: SchedulerConfig,
+             report: SchedulerReport, clock: float, now: datetime, room: int,
+             encoded: set[tuple[str, int, str]], evicted_sources: set[str], dry_run: bool,
+             cube_from_row: Any) -> None:
+    """Pre-encode the hottest cubes whose blobs fit in `room` bytes (step 4 of `run_once`)."""
+    with store.repo.read() as session:
+        candidates = tier_stats.live_plaintext_stats(session, now, min_hits=cfg.promote_min_hits)
+    if not candidates:
+        return
+    model = tier.model(cfg.model)  # torch loads only when there is something to promote
+    fp, limit = model.fingerprint, model.cfg.max_memory_tokens
+    stats: dict[str, CubeStats] = {}
+    facts: dict[str, tuple[int, int, str]] = {}  # id -> (version, text bytes, owner)
+    for cid, ver, hits, last, rec, user, nbytes in candidates:
+        if (cid, ver, fp) in encoded or cid in evicted_sources or int(nbytes or 0) > limit:
+            continue  # already encoded, evicted by this run, or too long to ever encode
+        stats[cid] = CubeStats(key=cid, hits=hits, last_access=_ts(last),
+                               created=_ts(rec) or 0.0)
+        facts[cid] = (int(ver), int(nbytes or 0), str(user))
+    hottest = select_promotions(list(stats.values()), clock, PromotionConfig(
+        min_hits=cfg.promote_min_hits, window_s=cfg.promote_window_s, max_per_run=len(stats)))
+    chosen: list[str] = []
+    cost: dict[str, int] = {}
+    for cid in hottest:
+        ver, nbytes, owner = facts[cid]
+        need = slot_blob_bound(tier, model, nbytes, owner, f"{cid}@{ver}")
+        if need > room:
+            continue  # a smaller, colder one may still fit
+        chosen.append(cid)
+        cost[cid] = need
+        room -= need
+        if len(chosen) >= cfg.promote_max_per_run:
+            break
+    if not chosen:
+        return
+    added = sum(cost.values())
+    if not dry_run:
+        with store.repo.read() as session:
+            rows = [store.repo.row_by_id(session, cid) for cid in chosen]
+            cubes = [cube_from_row(r) for r in rows if r is not None]
+        tier.slots_for(cubes, model, persist=True)
+        # Report what was stored: a forget, purge or new version that committed while the
+        # model was encoding wins, and nothing derived from it is kept.
+        with store.repo.read() as session:
+            have = derived.live_derived(session, [(c.id, c.version) for c in cubes],
+                                        kind=Kind.SLOTS.value, fingerprint=fp)
+            stored = {c.id: derived.blob_bytes(have[(c.id, c.version)]) for c in cubes
+                      if (c.id, c.version) in have}
+        chosen = [cid for cid in chosen if cid in stored]
+        added = sum(stored.values())
+    decisions = []
+    for cid in chosen:
+        s = stats[cid]
+        decisions.append(Decision(
+            job="promote", cube_id=cid,
+            reason=f"{s.hits} reads, last {int(clock - (s.last_access or clock))} s ago"))
+    if decisions and not dry_run:
+        with store.repo.write() as session:
+            for d in decisions:
+                store.repo.audit(session, d.job, d.cube_id, d.reason, {}, actor=ACTOR)
+    report.decisions += decisions
+    report.promoted = len(chosen)
+    report.activation_bytes += added
 
 
 class SchedulerThread:

@@ -77,6 +77,23 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _serialize(tensors: dict[str, torch.Tensor], kind: str, fingerprint: str | None,
+               header: dict[str, str] | None) -> bytes:
+    """A bundle as the bytes of its blob file (safetensors, the header in its metadata)."""
+    from safetensors.torch import save as save_safetensors
+
+    if not tensors:
+        raise InvalidInputError("a blob needs at least one tensor")
+    if not kind or len(kind) > 32:
+        raise InvalidInputError("blob kind must be 1 to 32 characters")
+    # One metadata key: safetensors keeps metadata in a hash map, so two keys could be
+    # written in either order and the same tensors would get two names.
+    meta = {"memos": json.dumps({**(header or {}), "kind": kind,
+                                 "fingerprint": fingerprint or ""}, sort_keys=True)}
+    return save_safetensors({k: v.detach().contiguous().cpu() for k, v in tensors.items()},
+                            metadata=meta)
+
+
 class BlobStore:
     """Tensor bundles on disk under `folder`, rows in SQL (through the caller's session)."""
 
@@ -97,18 +114,7 @@ class BlobStore:
         `header` (e.g. the owner and the source cube version) goes into the file's metadata:
         it makes the name differ per owner and source, so no two owners ever share a file,
         and `load(expect=...)` checks it."""
-        from safetensors.torch import save as save_safetensors
-
-        if not tensors:
-            raise InvalidInputError("a blob needs at least one tensor")
-        if not kind or len(kind) > 32:
-            raise InvalidInputError("blob kind must be 1 to 32 characters")
-        # One metadata key: safetensors keeps metadata in a hash map, so two keys could be
-        # written in either order and the same tensors would get two names.
-        meta = {"memos": json.dumps({**(header or {}), "kind": kind,
-                                     "fingerprint": fingerprint or ""}, sort_keys=True)}
-        data = save_safetensors({k: v.detach().contiguous().cpu() for k, v in tensors.items()},
-                                metadata=meta)
+        data = _serialize(tensors, kind, fingerprint, header)
         blob_hash = _digest(data)
         target = self.path(blob_hash)
         if not (target.exists() and self._verified(target, blob_hash)):
@@ -123,6 +129,22 @@ class BlobStore:
             session.execute(update(BlobRow).where(BlobRow.hash == blob_hash)
                             .values(refs=BlobRow.refs + 1))
         return BlobInfo(blob_hash, len(data), kind, fingerprint, (row.refs or 0))
+
+    @staticmethod
+    def file_layout(tensors: dict[str, torch.Tensor], *, kind: str,
+                    fingerprint: str | None = None, header: dict[str, str] | None = None
+                    ) -> tuple[int, int]:
+        """(header JSON bytes without padding, tensor bytes) of the file `put` would write
+        for this bundle, writing nothing: with `file_size`, what a blob of the same tensors
+        and a longer header will take (the scheduler budgets promotions with it)."""
+        data = _serialize(tensors, kind, fingerprint, header)
+        n = int.from_bytes(data[:8], "little")
+        return len(data[8:8 + n].rstrip(b" ")), len(data) - 8 - n
+
+    @staticmethod
+    def file_size(header_bytes: int, tensor_bytes: int) -> int:
+        """A safetensors file's size: 8 length bytes, the header padded to 8, the data."""
+        return 8 + -(-header_bytes // 8) * 8 + tensor_bytes
 
     def _write_atomic(self, target: Path, data: bytes) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)

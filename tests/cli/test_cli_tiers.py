@@ -53,3 +53,14 @@ def test_session_and_scheduler_commands(memos_cli: Run) -> None:
     assert memos_cli("scheduler", "log", "--json").json() == []
     bad = memos_cli("scheduler", "run", "--policy", "fifo")
     assert bad.code == 2 and len(bad.err_lines) == 1
+
+
+def test_tiers_of_an_agent_counts_only_what_it_owns(memos_cli: Run) -> None:
+    for fact, agent in (("bot2 private one", "bot2"), ("bot2 private two", "bot2"),
+                        ("bot1 note", "bot1")):
+        assert memos_cli("add", fact, "-u", "alice", "--agent", agent).code == 0
+    rows = memos_cli("tiers", "-u", "alice", "--agent", "bot1", "--json")
+    assert rows.code == 0, rows.err
+    assert [(r["tier"], r["cubes"]) for r in rows.json()] == [("plaintext", 1)]
+    whole = memos_cli("tiers", "-u", "alice", "--json").json()
+    assert [(r["tier"], r["cubes"]) for r in whole] == [("plaintext", 3)]

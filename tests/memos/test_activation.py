@@ -336,6 +336,8 @@ def test_same_text_of_two_users_shares_no_blob(mem, model, open_store):
 def test_slots_of_a_public_cube_are_private_to_its_owner(mem, model, tmp_path):
     public = mem.add("Dee's color is teal.", Scope(user_id="bob", visibility="public"))
     mem.recall("What is Dee's color?", "alice", k=1, model=model)
+    assert _slots_rows(mem) == []  # another user's read stores nothing (see below)
+    mem.recall("What is Dee's color?", "bob", k=1, model=model)
     (row,) = _slots_rows(mem)
     assert (row.user_id, row.visibility) == ("bob", "private")
     assert row.derived_from == [{"cube_id": public.id, "version": 1}]
@@ -547,3 +549,136 @@ def test_recall_loading_a_blob_racing_forget_leaves_nothing_in_the_ram_cache(mem
     monkeypatch.undo()
     assert got.cubes == [(facts[1].id, 1)] and got.hits == 1
     assert not any(k[0] == facts[1].id for k in cache._entries)
+
+
+# -- regressions: expired transcripts, tiers of an agent, concurrent encodes, public reads --
+
+
+def _expire(mem, cube_id: str, scope) -> None:
+    from datetime import timedelta
+
+    from memos.cube import utcnow
+
+    mem.update(cube_id, scope, expires_at=utcnow() - timedelta(seconds=1))
+
+
+def test_an_expired_session_transcript_is_gone_to_resume_and_derives_nothing(mem, model):
+    """A transcript past its expiry (gc has not archived it yet) reads as gone, as get()
+    reads it: resume and continue say so, and no state is saved again from its text."""
+    text = "We agreed the pass key is 4417. Keep it secret."
+    saved = mem.save_session("alice", "s1", text, model=model)
+    _expire(mem, saved.transcript_id, "alice")
+    states_before = [r.id for r in _slots_rows(mem) if r.kind == "state"]
+    with pytest.raises(NotFoundError):
+        mem.get(saved.transcript_id, "alice")
+    with pytest.raises(NotFoundError, match="no saved session 's1'.*expired"):
+        mem.resume_session("alice", "s1", " The pass key is", model=model)
+    with pytest.raises(NotFoundError, match="no saved session 's1'"):
+        mem.continue_session("alice", "s1", " The pass key is", max_new_tokens=4, model=model)
+    assert [r.id for r in _slots_rows(mem) if r.kind == "state"] == states_before
+    # Saving the session again starts a new transcript, which resumes.
+    again = mem.save_session("alice", "s1", "A new start. The door code is 12.", model=model)
+    assert again.transcript_id != saved.transcript_id
+    assert mem.resume_session("alice", "s1", model=model).length == again.tokens
+
+
+def test_nothing_derived_from_an_expired_cube_is_stored(mem, model):
+    """An expiry that came while the model was reading wins, as a forget does: neither a
+    state nor slots are stored from text past its expiry."""
+    text = "We agreed the pass key is 4417. Keep it secret."
+    saved = mem.save_session("alice", "s1", text, model=model)
+    transcript = mem.get(saved.transcript_id, "alice")
+    fact = mem.add("Ann's city is Oslo.", "alice").cube
+    _expire(mem, saved.transcript_id, "alice")
+    _expire(mem, fact.id, "alice")
+    transcript = transcript.model_copy(update={"version": transcript.version + 1})
+    fact = fact.model_copy(update={"version": fact.version + 1})
+    rows, blobs = len(_slots_rows(mem)), _blob_files(mem)
+    tier = mem._activation()
+    assert tier.save_state(transcript, model.read_session(text), "s1") is None
+    slots, pairs, _, _, _ = tier.slots_for([fact], model, persist=True)
+    assert pairs == [(fact.id, fact.version)] and len(slots) == 1  # served, not stored
+    assert len(_slots_rows(mem)) == rows and _blob_files(mem) == blobs
+
+
+def test_tiers_of_an_agent_count_only_what_it_owns(mem):
+    """tiers(scope) counts what stats(scope) counts: with an agent, never a sibling agent's
+    private cubes (their number and size are not that agent's to learn)."""
+    bot1, bot2 = Scope(user_id="alice", agent_id="bot1"), Scope(user_id="alice", agent_id="bot2")
+    mem.add("bot2's private diary line about the surprise party", bot2)
+    mem.add("bot2 second private secret", bot2)
+    mem.add("bot1 note", bot1)
+    mem.add("alice's own note", "alice")  # no agent: every agent of hers may change it
+    mem.add("bob's note", "bob")
+
+    def counted(scope) -> int:
+        return sum(r["cubes"] for r in mem.tiers(scope))
+
+    assert counted(bot1) == mem.stats(bot1).cubes == 2
+    assert counted(bot2) == mem.stats(bot2).cubes == 3
+    assert counted("alice") == mem.stats("alice").cubes == 4  # the user as a whole: all
+    assert {r["user_id"] for r in mem.tiers(None)} == {"alice", "bob"}
+    bot1_bytes = sum(r["bytes"] for r in mem.tiers(bot1))
+    assert bot1_bytes == len("bot1 note") + len("alice's own note")
+
+
+def test_concurrent_recalls_of_one_cold_cube_store_one_slots_cube(mem, model, monkeypatch):
+    """Two recalls that both miss and both encode the same cube version: the second to
+    write finds the first one's slots cube and stores no second one (nor a second blob)."""
+    import threading
+    import time
+
+    fact = mem.add("Ann's city is Oslo.", "alice")
+    real = model.encode_memory
+
+    def slow(texts, *args, **kwargs):
+        time.sleep(1.0)  # both recalls miss before either stores
+        return real(texts, *args, **kwargs)
+
+    monkeypatch.setattr(model, "encode_memory", slow)
+    got: list = []
+    threads = [threading.Thread(target=lambda: got.append(
+        mem.recall("What is Ann's city?", "alice", k=1, model=model))) for _ in range(2)]
+    for t in threads:
+        t.start()
+        time.sleep(0.2)
+    for t in threads:
+        t.join(120)
+    monkeypatch.undo()
+    assert len(got) == 2 and all(r.cubes == [(fact.id, 1)] for r in got)
+    assert all(len(r.slots) == 1 for r in got)  # both callers were served
+    active = [r for r in _slots_rows(mem) if r.state == "active"]
+    assert len(active) == 1 and len(_blob_files(mem)) == 1
+    (act,) = [r for r in mem.tiers("alice") if r["tier"] == "activation"]
+    assert act["cubes"] == 1 and act["bytes"] == next(iter(_blob_files(mem))).stat().st_size
+    assert mem.check().ok
+
+
+def test_another_users_read_of_a_public_cube_leaves_no_trace_for_its_owner(mem, model):
+    """Bob reading Alice's public cube stores no slots cube in Alice's scope and fills no
+    cache entry her reads use: her tiers and her first recall's hits say nothing of it."""
+    pub = mem.add("Ann's city is Oslo.", Scope(user_id="alice", visibility="public"))
+    for read in (lambda: mem.recall("What is Ann's city?", "bob", k=1, model=model),
+                 lambda: mem.answer("What is Ann's city?", "bob", k=1, model=model)):
+        got = read()
+        assert got.cubes == [(pub.id, 1)] and (got.hits, got.misses) == (0, 1)
+    assert _slots_rows(mem) == [] and _blob_files(mem) == set()
+    assert [r for r in mem.tiers("alice") if r["tier"] == "activation"] == []
+    first = mem.recall("What is Ann's city?", "alice", k=1, model=model)
+    assert (first.hits, first.misses) == (0, 1)  # as if nobody had read it before
+    (row,) = _slots_rows(mem)  # her own read stores her slots, in her scope
+    assert (row.user_id, row.visibility) == ("alice", "private")
+    again = mem.recall("What is Ann's city?", "bob", k=1, model=model)
+    assert (again.hits, again.misses) == (0, 1) and len(_slots_rows(mem)) == 1
+    assert mem.answer("What is Ann's city?", "bob", k=1, model=model).text == "Oslo"
+    mine = mem.recall("What is Ann's city?", "alice", k=1, model=model)
+    assert (mine.hits, mine.misses) == (1, 0)
+
+
+def test_promotion_of_a_public_cube_still_stores_its_slots(mem, model):
+    """The OS's own work (the scheduler's promotion: no reader) stores slots in the
+    owner's scope, public cube or not."""
+    pub = mem.add("Ann's city is Oslo.", Scope(user_id="alice", visibility="public"))
+    mem._activation().slots_for([pub.cube], model, persist=True)
+    (row,) = _slots_rows(mem)
+    assert (row.user_id, row.visibility, row.state) == ("alice", "private", "active")

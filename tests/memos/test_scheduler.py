@@ -138,3 +138,126 @@ def test_a_zero_disk_budget_promotes_nothing(mem, model):
         assert report.promoted == 0 and report.evicted == 0
     assert mem.scheduler_log() == []
     assert not list(mem._store.blobs.folder.glob("*/*.safetensors"))
+
+
+def _blob_files(mem) -> list:
+    return sorted(mem._store.blobs.folder.glob("*/*.safetensors"))
+
+
+def _bound(mem, model, cube_id: str) -> int:
+    from memos.scheduler import slot_blob_bound
+
+    cube = mem.get(cube_id, "alice")
+    return slot_blob_bound(mem._activation(), model, len(cube.content.encode("utf-8")),
+                           cube.scope.user_id, f"{cube.id}@{cube.version}")
+
+
+def test_a_budget_smaller_than_the_hot_set_is_filled_once_then_left_alone(mem, model):
+    """Promotion fills only the room the budget leaves: it never encodes what the same run,
+    or the next, evicts. Runs after the first change nothing: no blob written or deleted, no
+    version, no audit row."""
+    cubes = [mem.add(f"Person {i}'s code is K{i:03d}.", "alice") for i in range(4)]
+    for c in cubes:
+        _read(mem, c.id, 4)
+    budget = sum(_bound(mem, model, c.id) for c in cubes[:2]) + 100
+    cfg = SchedulerConfig(disk_budget_bytes=budget, consolidate_max_per_run=0,
+                          eviction_policy="lru")
+    first = mem.run_scheduler(config=cfg)
+    assert first.promoted == 2 and first.evicted == 0
+    assert first.activation_bytes == sum(p.stat().st_size for p in _blob_files(mem)) <= budget
+    files, log, stats = _blob_files(mem), mem.scheduler_log(1000), mem.stats()
+    for _ in range(3):
+        again = mem.run_scheduler(config=cfg)
+        assert (again.promoted, again.evicted, again.stale, again.blobs_deleted) == (0, 0, 0, 0)
+    assert _blob_files(mem) == files
+    assert mem.scheduler_log(1000) == log
+    assert mem.stats() == stats
+
+
+def test_cubes_too_long_for_the_model_do_not_take_the_promotion_slots(mem, model):
+    long = mem.add("Ann's note: " + "x" * 400 + ".", "alice")  # over the model's limit
+    short = mem.add("Bo's city is Lima.", "alice")
+    _read(mem, long.id, 10)
+    _read(mem, short.id, 5)
+    cfg = SchedulerConfig(promote_max_per_run=1, consolidate_max_per_run=0)
+    dry = mem.run_scheduler(dry_run=True, config=cfg)
+    assert [d.cube_id for d in dry.decisions if d.job == "promote"] == [short.id]
+    report = mem.run_scheduler(config=cfg)
+    assert [d.cube_id for d in report.decisions if d.job == "promote"] == [short.id]
+    assert len(_blob_files(mem)) == 1
+
+
+def test_session_state_blobs_count_against_the_disk_budget(mem):
+    text = " ".join(f"Turn {i}: the pass key is {i * 7919 % 10000}." for i in range(20))
+    mem.save_session("alice", "s1", text)
+    assert _blob_files(mem)
+    on_disk = sum(p.stat().st_size for p in _blob_files(mem))
+    cfg = SchedulerConfig(disk_budget_bytes=on_disk - 1, consolidate_max_per_run=0)
+    dry = mem.run_scheduler(dry_run=True, config=cfg)
+    assert dry.evicted == 1 and dry.activation_bytes == 0
+    report = mem.run_scheduler(config=cfg)
+    assert report.evicted == 1 and report.blobs_deleted == 1 and not _blob_files(mem)
+    assert mem.tiers("alice") == [r for r in mem.tiers("alice") if r["tier"] != "activation"
+                                  or r["state"] != "active"]
+
+
+def test_an_expired_source_retires_what_was_derived_from_it_and_the_log_says_so(mem, model):
+    """Slots and session states of an expired cube are retired in the run that expires it;
+    a dry run decides the same; expiry shows in the scheduler log."""
+    note = mem.add("Ann's city is Oslo.", "alice", ttl=60)
+    mem.recall("Ann's city", "alice", k=1, model=model)
+    saved = mem.save_session("alice", "s1", "We agreed the pass key is 4417.")
+    mem.update(saved.transcript_id, "alice", expires_at=utcnow() + timedelta(seconds=60))
+    mem.resume_session("alice", "s1")  # a state of the transcript's new version
+    assert sum(r["cubes"] for r in mem.tiers("alice")
+               if r["tier"] == "activation" and r["state"] == "active") == 2
+    later = utcnow() + timedelta(seconds=120)
+    cfg = SchedulerConfig(consolidate_max_per_run=0)
+    dry = mem.run_scheduler(dry_run=True, config=cfg, now=later)
+    real = mem.run_scheduler(config=cfg, now=later)
+    assert ([(d.job, d.reason) for d in dry.decisions]
+            == [(d.job, d.reason) for d in real.decisions])
+    assert (dry.expired, dry.stale, dry.activation_bytes) == (2, 2, 0)
+    assert (real.expired, real.stale, real.activation_bytes) == (2, 2, 0)
+    assert not _blob_files(mem)
+    logged = {(r["action"], r["cube_id"]) for r in mem.scheduler_log()}
+    assert {("expire", note.id), ("expire", saved.transcript_id)} <= logged
+
+
+def test_a_bad_config_stops_the_run_before_any_job(mem):
+    from memos.parametric.tier import ConsolidationConfig
+
+    short = mem.add("temporary note about the meeting room", "alice", ttl=60)
+    later = utcnow() + timedelta(seconds=120)
+    cfg = SchedulerConfig(consolidate_max_per_run=0)
+    cfg.promote_max_per_run = -1  # assigned after construction: pydantic did not check it
+    with pytest.raises(InvalidInputError, match="promote_max_per_run"):
+        mem.run_scheduler(config=cfg, now=later)
+    cfg = SchedulerConfig(consolidation=ConsolidationConfig(min_closed_book=2.0))
+    with pytest.raises(InvalidInputError, match="min_closed_book"):
+        mem.run_scheduler(config=cfg, now=later)
+    cfg = SchedulerConfig(consolidation="fast")
+    with pytest.raises(InvalidInputError, match="ConsolidationConfig"):
+        mem.run_scheduler(config=cfg, now=later)
+    assert mem.get(short.id, "alice").state.value == "active"  # not archived
+    assert mem.scheduler_log() == []
+
+
+def test_a_promotion_whose_source_is_forgotten_meanwhile_is_not_reported(mem, model):
+    hot = mem.add("Ann's city is Oslo.", "alice")
+    _read(mem, hot.id, 4)
+    tier = mem._activation()
+    real = tier.slots_for
+
+    def forget_first(cubes, *args, **kwargs):
+        mem.forget(hot.id, "alice")  # commits while the scheduler is about to encode
+        return real(cubes, *args, **kwargs)
+
+    tier.slots_for = forget_first
+    try:
+        report = mem.run_scheduler(config=SchedulerConfig(consolidate_max_per_run=0))
+    finally:
+        tier.slots_for = real
+    assert report.promoted == 0 and report.activation_bytes == 0
+    assert not [d for d in report.decisions if d.job == "promote"]
+    assert mem.scheduler_log() == [] and not _blob_files(mem)
