@@ -401,6 +401,12 @@ class MemOS:
             sync = IndexSync(repo.upkeep_twin(), vectors, FullTextIndex.for_engine(repo.engine),
                              GraphIndex(), emb.embed)
             sync.open(progress)
+        except OSError as exc:  # the index files: not writable, a folder in their place, ...
+            repo.close()
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise StoreError(f"cannot use the vector index files of {shown_location(location)}"
+                             f"{where}: {exc.strerror or exc}; make them writable, or move "
+                             "them away (they are rebuilt from SQL on the next open)") from None
         except BaseException:
             repo.close()
             raise

@@ -58,3 +58,21 @@ def test_a_model_path_too_long_is_a_memos_error(mem: Any) -> None:
 def test_run_scheduler_refuses_a_dry_run_that_is_no_bool(mem: Any, flag: Any) -> None:
     with pytest.raises(InvalidInputError, match="dry_run"):
         mem.run_scheduler(dry_run=flag)
+
+
+@pytest.mark.parametrize("name", ["vectors.lock", "vectors.json", "vectors.faiss"])
+def test_index_files_that_cannot_be_written_are_a_store_error(tmp_path: Path, name: str
+                                                              ) -> None:
+    """A folder (or any file the OS refuses) where an index file goes is a StoreError that
+    names the file and what to do, not a bare OSError; the store opens once it is moved."""
+    folder = tmp_path / "s"
+    with MemOS.open(folder) as mem:
+        kept = mem.add("Ann lives in Oslo.", "alice")
+    (folder / name).unlink()
+    (folder / name).mkdir()
+    with pytest.raises(StoreError, match=f"index files.*{name}.*move"):
+        with MemOS.open(folder) as mem:
+            mem.add("Bo lives in Lima.", "alice")
+    (folder / name).rmdir()
+    with MemOS.open(folder) as mem:
+        assert [h.id for h in mem.search("Oslo", "alice")] == [kept.id]
