@@ -793,7 +793,8 @@ class Assistant:
                   "the answer, say you don't know. Be brief.\n\nMemories:\n"
                   + (block or "(none)"))
         messages: list[dict[str, str]] = [{"role": "system", "content": system}]
-        for turn in self._turns.get(sid, [])[-HISTORY_TURNS:]:
+        # Only turns still stored: one forgotten or purged meanwhile is not sent again.
+        for turn in self._live_turns(sid)[-HISTORY_TURNS:]:
             messages.append({"role": turn.role, "content": turn.text})
         messages.append({"role": "user", "content": text})
         parts = list(stream_chat(self.llm, messages, on_token))
@@ -996,9 +997,10 @@ class Assistant:
     # -- sessions ------------------------------------------------------------------------
 
     def transcript(self, session_id: str | None = None) -> str:
-        """This process's turns of a session as text ("Alice: ...\\nassistant: ...")."""
+        """This process's turns of a session as text ("Alice: ...\\nassistant: ..."), less
+        turns forgotten or purged since (by any caller)."""
         sid = _session_arg(session_id) if session_id is not None else self.session_id
-        return "\n".join(self._lines(self._turns.get(sid, [])))
+        return "\n".join(self._lines(self._live_turns(sid)))
 
     def _lines(self, turns: Sequence[_Turn]) -> list[str]:
         name = self.user_name
@@ -1012,9 +1014,10 @@ class Assistant:
         live: dict[str, bool] = {}
         for turn in self._turns.get(sid, []):
             if turn.episode is not None and turn.episode not in live:
-                try:
-                    live[turn.episode] = self.mem.get(turn.episode, self.scope).is_live()
-                except NotFoundError:
+                try:  # history, not get: looking does not count as a read of the episode
+                    live[turn.episode] = self.mem.history(turn.episode,
+                                                          self.scope)[-1].is_live()
+                except (NotFoundError, ScopeError):
                     live[turn.episode] = False
             if turn.episode is None or live[turn.episode]:
                 kept.append(turn)

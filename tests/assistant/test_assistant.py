@@ -438,6 +438,25 @@ def test_llm_backend_streams_from_a_dated_deduplicated_context(store_path: str,
         assert [m["role"] for m in history] == ["user", "assistant"]  # this session's turns
 
 
+def test_a_turn_purged_mid_session_is_not_sent_to_the_llm_again(store_path: str,
+                                                                fake_llm: Any) -> None:
+    """The LLM sees this session's earlier turns. A turn purged meanwhile (by any caller)
+    was still sent on every later reply, and still in transcript()."""
+    cfg = LLMConfig(url=fake_llm.url, model="fake-model", key="k")
+    with MemOS.open(store_path) as mem:
+        bot = Assistant(mem, "alice", llm=cfg)
+        bot.reply("My locker code word is quirkozax.")
+        bot.reply("I like mint tea.")
+        turn = next(h.id for h in mem.search("quirkozax", "alice", k=20)
+                    if h.cube.kind.value == "episode" and "quirkozax" in h.content)
+        mem.purge(turn, "alice")
+        bot.reply("What else?")
+        history = fake_llm.requests[-1]["messages"][1:-1]
+        assert history and all("quirkozax" not in m["content"] for m in history)
+        assert any("mint tea" in m["content"] for m in history)
+        assert "quirkozax" not in bot.transcript() and "mint tea" in bot.transcript()
+
+
 def test_context_block_keeps_the_word_budget(store_path: str) -> None:
     with MemOS.open(store_path) as mem:
         bot = Assistant(mem, "alice", backend="extractive")
