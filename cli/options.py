@@ -80,7 +80,13 @@ def scope_of(user: str | None, agent: str | None = None, session: str | None = N
 
 
 def optional_scope(user: str | None, agent: str | None, session: str | None) -> Scope | None:
-    """A Scope when --user was given, else None (store-wide admin commands)."""
+    """A Scope when --user was given, else None (store-wide admin commands). --agent or
+    --session without --user is an error: dropping them would widen the command to the
+    whole store (a gc of one agent's cubes run on everyone's)."""
+    if not user and (agent or session):
+        given = " and ".join(f for f, v in (("--agent", agent), ("--session", session)) if v)
+        raise InvalidInputError(f"{given} needs --user (or $MEMOS_USER): whose cubes? Without "
+                                f"them the command covers the whole store")
     return scope_of(user, agent, session) if user else None
 
 

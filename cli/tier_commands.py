@@ -119,6 +119,9 @@ def tiers(user: UserOpt = None, agent: AgentOpt = None, store: StoreOpt = None,
 
     Example: memos tiers -u alice
     """
+    if all_users and agent:
+        raise InvalidInputError("--all is every user's cubes: leave out --agent, or use "
+                                "--user with --agent for one agent's")
     scope = None if all_users else optional_scope(user, agent, None)
     with open_store(store, index_dir) as mem:
         rows = mem.tiers(scope)

@@ -221,7 +221,10 @@ class ActivationTier:
                 row = rows.get((cube.id, cube.version))
                 slots = self._load_slots(row, fp, cube) if row is not None else None
                 if slots is None:
-                    if row is not None:
+                    # Retired by the owner's reads and the OS's only: another user's read
+                    # changes nothing in the owner's scope (check --repair and the owner's
+                    # next read deal with it).
+                    if row is not None and _owns(cube, reader):
                         broken.append(row)
                     still.append(cube)
                     continue
@@ -332,8 +335,8 @@ class ActivationTier:
 
     # -- session states ------------------------------------------------------------------
 
-    def save_state(self, source: MemCube, state: SessionState, session_id: str
-                   ) -> MemCube | None:
+    def save_state(self, source: MemCube, state: SessionState, session_id: str,
+                   seconds: float = 0.0) -> MemCube | None:
         """Store `state` (read from the transcript cube `source`) as a state cube; nothing
         (None) when the transcript is no longer this live version (a forget, purge or new
         version committed while the model was reading it wins, as in recall)."""
@@ -350,7 +353,10 @@ class ActivationTier:
                             session_id=session_id),
                 derived_from=[DerivedFrom(cube_id=source.id, version=source.version)],
                 model_fingerprint=state.fingerprint,
+                # seconds: what reading the text took, so the cost eviction policy weighs
+                # a state as what it would cost to rebuild
                 metadata={derived.BLOB_KEY: info.hash, derived.BYTES_KEY: info.bytes,
+                          derived.COST_KEY: round(max(0.0, seconds), 6),
                           "tokens": state.length})
             self.store.repo.insert_cubes(session, [cube], op="derive")
         self.store.after_write(1)

@@ -1352,8 +1352,10 @@ class MemOS:
         state = tier.load_state(transcript, m.fingerprint)
         if state is None:
             with tier.model_lock:
+                began = time.perf_counter()
                 state = m.read_session(text)
-            if tier.save_state(transcript, state, sid) is None:
+                took = time.perf_counter() - began
+            if tier.save_state(transcript, state, sid, took) is None:
                 raise ConflictError(
                     f"session {sid!r} was not saved: its transcript was changed, forgotten or "
                     f"purged while the model was reading it; call save_session again to save "
@@ -1380,8 +1382,9 @@ class MemOS:
         state = tier.load_state(transcript, m.fingerprint)
         with tier.model_lock:
             if state is None:  # another model, or its blob is gone: read the text again
+                began = time.perf_counter()
                 state = m.read_session(transcript.content)
-                tier.save_state(transcript, state, sid)
+                tier.save_state(transcript, state, sid, time.perf_counter() - began)
             if more_text:
                 _, state = m.generate_ids(more_text, state=state, max_new_tokens=0)
         return state

@@ -164,6 +164,16 @@ def slot_blob_bound(tier: ActivationTier, model: MemoryModel, text_bytes: int, o
     return tier.blobs.file_size(grown, tensors)
 
 
+def _slots_model(tier: ActivationTier, model: str | None) -> MemoryModel:
+    m = tier.model(model)
+    if not m.cfg.cross_attention:
+        raise InvalidInputError(f"the scheduler's model {model or 'memqa-small'} has no "
+                                "cross-attention layers, so it cannot read slots: set "
+                                "SchedulerConfig.model to a checkpoint that has them "
+                                "(or None for the shipped one)")
+    return m
+
+
 def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | None = None,
              *, dry_run: bool = False, now: datetime | None = None) -> SchedulerReport:
     """One pass of every job; see the module docstring."""
@@ -174,6 +184,10 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
     cfg = _checked(config)
     if now is not None and not isinstance(now, datetime):
         raise InvalidInputError(f"now must be a datetime, got {type(now).__name__}")
+    if cfg.model is not None and cfg.disk_budget_bytes and cfg.promote_max_per_run:
+        # A checkpoint that cannot be loaded, or cannot read slots, stops the run before
+        # any job (the shipped one loads only when there is something to promote).
+        _slots_model(tier, cfg.model)
     start = time.perf_counter()
     now = _aware(now) if now is not None else utcnow()
     clock = now.timestamp()
@@ -283,7 +297,7 @@ def _promote(store: StoreParts, tier: ActivationTier, cfg: SchedulerConfig,
         candidates = tier_stats.live_plaintext_stats(session, now, min_hits=cfg.promote_min_hits)
     if not candidates:
         return
-    model = tier.model(cfg.model)  # torch loads only when there is something to promote
+    model = _slots_model(tier, cfg.model)  # torch loads only when there is something to do
     fp, limit = model.fingerprint, model.cfg.max_memory_tokens
     stats: dict[str, CubeStats] = {}
     facts: dict[str, tuple[int, int, str]] = {}  # id -> (version, text bytes, owner)
@@ -313,7 +327,10 @@ def _promote(store: StoreParts, tier: ActivationTier, cfg: SchedulerConfig,
     if not dry_run:
         with store.repo.read() as session:
             rows = [store.repo.row_by_id(session, cid) for cid in chosen]
-            cubes = [cube_from_row(r) for r in rows if r is not None]
+            # A cube given a new version since it was chosen is left to the next run: its
+            # blob was budgeted for the chosen version's length.
+            cubes = [cube_from_row(r) for r in rows
+                     if r is not None and int(r.version) == facts[r.id][0]]
         tier.slots_for(cubes, model, persist=True)
         # Report what was stored: a forget, purge or new version that committed while the
         # model was encoding wins, and nothing derived from it is kept.

@@ -93,19 +93,26 @@ def select_evictions(stats: Sequence[CubeStats], budget_bytes: int, now: float,
     """Keys to evict, in order, until the rest fit in `target * budget_bytes`.
 
     `target` below 1 leaves headroom so that a cache evicting in batches does not call this
-    on every insert. An entry larger than the whole budget is always evicted.
+    on every insert. An entry larger than the whole budget is always evicted. An entry that
+    a later, larger eviction made room for is kept after all (newest choice first), so no
+    more is evicted than the budget needs: what is evicted for nothing would be encoded
+    and stored again by the next promotion.
     """
     if budget_bytes < 0:
         raise ValueError("budget_bytes must be >= 0")
     limit = budget_bytes * target
     total = sum(s.bytes for s in stats)
-    out: list[str] = []
+    out: list[CubeStats] = []
     for s in eviction_order(policy)(stats, now):
         if total <= limit and s.bytes <= budget_bytes:
             continue
-        out.append(s.key)
+        out.append(s)
         total -= s.bytes
-    return out
+    for s in reversed(list(out)):
+        if s.bytes <= budget_bytes and total + s.bytes <= limit:
+            out.remove(s)
+            total += s.bytes
+    return [s.key for s in out]
 
 
 def select_promotions(stats: Sequence[CubeStats], now: float,

@@ -64,3 +64,15 @@ def test_tiers_of_an_agent_counts_only_what_it_owns(memos_cli: Run) -> None:
     assert [(r["tier"], r["cubes"]) for r in rows.json()] == [("plaintext", 1)]
     whole = memos_cli("tiers", "-u", "alice", "--json").json()
     assert [(r["tier"], r["cubes"]) for r in whole] == [("plaintext", 3)]
+
+
+@pytest.mark.parametrize("command", [["tiers"], ["stats"], ["gc"]])
+def test_agent_without_a_user_is_refused_not_widened_to_the_store(memos_cli: Run,
+                                                                 command: list[str]) -> None:
+    """--agent without --user used to be dropped: `memos gc --agent bot1` ran on every
+    user's cubes, `tiers`/`stats` showed the whole store."""
+    assert memos_cli("add", "bob's note", "-u", "bob").code == 0
+    out = memos_cli(*command, "--agent", "bot1", "--json")  # MEMOS_USER is unset here
+    assert out.code == 2 and "--agent needs --user" in out.err
+    both = memos_cli("tiers", "--all", "--agent", "bot1", "-u", "alice")
+    assert both.code == 2 and "--all" in both.err

@@ -675,6 +675,24 @@ def test_another_users_read_of_a_public_cube_leaves_no_trace_for_its_owner(mem, 
     assert (mine.hits, mine.misses) == (1, 0)
 
 
+def test_another_users_read_of_a_broken_slots_blob_retires_nothing_of_the_owner(mem, model):
+    """Alice's stored slots whose blob file is gone: Bob's read is served an encoding of its
+    own and leaves her slots cube as it was (her history would tell when he read it); her
+    own next read retires and replaces it."""
+    pub = mem.add("Bo's city is Lima.", Scope(user_id="alice", visibility="public"))
+    mem.recall("What is Bo's city?", "alice", k=1, model=model)
+    (row,) = _slots_rows(mem)
+    mem._activation().cache.clear()
+    for path in _blob_files(mem):
+        Path(path).unlink()
+    got = mem.recall("What is Bo's city?", "bob", k=1, model=model)
+    assert got.cubes == [(pub.id, 1)] and (got.hits, got.misses) == (0, 1)
+    assert [(r.id, r.version, r.state) for r in _slots_rows(mem)] == [(row.id, 1, "active")]
+    mine = mem.recall("What is Bo's city?", "alice", k=1, model=model)
+    assert mine.misses == 1
+    assert sorted(r.state for r in _slots_rows(mem)) == ["active", "archived"]
+
+
 def test_promotion_of_a_public_cube_still_stores_its_slots(mem, model):
     """The OS's own work (the scheduler's promotion: no reader) stores slots in the
     owner's scope, public cube or not."""

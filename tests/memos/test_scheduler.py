@@ -261,3 +261,49 @@ def test_a_promotion_whose_source_is_forgotten_meanwhile_is_not_reported(mem, mo
     assert report.promoted == 0 and report.activation_bytes == 0
     assert not [d for d in report.decisions if d.job == "promote"]
     assert mem.scheduler_log() == [] and not _blob_files(mem)
+
+
+def test_a_model_that_cannot_be_loaded_stops_the_run_before_any_job(mem, tmp_path):
+    from memos.errors import MemosError
+
+    short = mem.add("temporary note about the meeting room", "alice", ttl=60)
+    cfg = SchedulerConfig(model=str(tmp_path / "no-such-checkpoint"), consolidate_max_per_run=0)
+    with pytest.raises(MemosError):
+        mem.run_scheduler(config=cfg, now=utcnow() + timedelta(seconds=120))
+    assert mem.get(short.id, "alice").state.value == "active"  # not archived
+    assert mem.scheduler_log() == []
+
+
+def test_a_cube_given_a_new_version_after_it_was_chosen_is_left_to_the_next_run(mem, model):
+    """The blob was budgeted for the chosen version's length: a longer new version written
+    meanwhile is not encoded by this run (it would pass the budget)."""
+    import memos.scheduler as sched
+
+    hot = mem.add("Ann's city is Oslo.", "alice")
+    _read(mem, hot.id, 4)
+    budget = _bound(mem, model, hot.id) + 10
+    real = sched.select_promotions
+
+    def then_update(*args, **kwargs):
+        chosen = real(*args, **kwargs)
+        mem.update(hot.id, "alice", content="Ann's city is Oslo. " + "y" * 200)
+        return chosen
+
+    sched.select_promotions = then_update
+    try:
+        report = mem.run_scheduler(config=SchedulerConfig(disk_budget_bytes=budget,
+                                                          consolidate_max_per_run=0))
+    finally:
+        sched.select_promotions = real
+    assert report.promoted == 0 and report.activation_bytes == 0 and not _blob_files(mem)
+
+
+def test_a_session_state_records_what_reading_it_cost(mem):
+    """The cost eviction policy weighs a blob by what rebuilding it costs: a state with no
+    recorded cost was always the first one evicted, however long its text took to read."""
+    from memos.stores import derived, tier_stats
+
+    mem.save_session("alice", "s1", "We agreed the pass key is 4417. " * 20)
+    with mem._store.repo.read() as session:
+        (row,) = [r for r, _, _ in tier_stats.live_activation(session, "state")]
+    assert derived.encode_cost(row) > 0

@@ -34,10 +34,16 @@ def test_evictions_fit_the_budget_and_follow_the_policy(stats, budget, policy, t
     assert sum(s.bytes for s in kept) <= budget * target
     assert all(s.bytes <= budget for s in kept)  # an oversize entry never stays
     evicted = [s for s in stats if s.key in set(out) and s.bytes <= budget]
+    # No more than needed: putting back any one entry evicted for the budget would not fit.
+    room = budget * target - sum(s.bytes for s in kept)
+    assert all(e.bytes > room for e in evicted)
     recency = {s.key: s.last_access if s.last_access is not None else s.created for s in stats}
-    # Every entry evicted for the budget ranks no better than every entry kept.
+    # Every entry evicted for the budget ranks no better than every entry kept that is at
+    # least as large (a smaller, colder one may stay in the room a larger eviction made).
     for e in evicted:
         for k in kept:
+            if k.bytes < e.bytes:
+                continue
             if policy == "lru":
                 assert recency[e.key] <= recency[k.key]
             elif policy == "lfu":
@@ -61,6 +67,15 @@ def test_cost_policy_keeps_expensive_small_and_hot_entries():
     order = select_evictions([cheap_big, dear_small, cold], 150, now, "cost")
     assert order[:2] == ["cold", "cheap"] or order[:2] == ["cheap", "cold"]
     assert "dear" not in order
+
+
+def test_an_entry_a_larger_eviction_made_room_for_is_kept():
+    """lru evicts the coldest first; when the next, larger eviction frees enough for both,
+    the coldest is kept after all (evicting it too would only have it encoded again)."""
+    small = CubeStats("small", bytes=50, last_access=1.0)
+    large = CubeStats("large", bytes=700, last_access=2.0)
+    mid = CubeStats("mid", bytes=200, last_access=3.0)
+    assert select_evictions([small, large, mid], 899, 10.0, "lru") == ["large"]
 
 
 @settings(max_examples=100, deadline=None)
