@@ -456,7 +456,9 @@ class Client:
                                     f"many hits")
         body = {"query": query, **_fields(options, stored=False)}
         return [self._parse(SearchHit, h)
-                for h in self._pages("POST", "/v1/search", min(k, PAGE), k, body=body)]
+                # one page of k: a search ranks within a pool that grows with k, so only
+                # one request gives exactly what MemOS.search(k) gives
+                for h in self._pages("POST", "/v1/search", k, k, body=body)]
 
     def stats(self, scope: Any = None) -> StoreStats:
         """The key's user's counts (an admin key's store-wide counts: `admin_stats`)."""

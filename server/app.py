@@ -66,8 +66,10 @@ from memos.results import (
     IngestReport,
     PurgeReport,
     ReindexReport,
+    SearchHit,
     StoreStats,
 )
+from memos.search import MAX_K as search_max_k
 from memos.server import wire
 from memos.server.auth import Principal, local_principal, principal_for_token
 
@@ -618,12 +620,38 @@ def create_app(mem: MemOS, *, auth: bool = True,
     def search_page(body: wire.SearchRequest, who: Principal) -> Response:
         options = body.fields(exclude={"query", "limit", "cursor"})
         key = wire.request_key({"query": body.query, **options})
-        start = wire.decode_cursor(body.cursor, key)
-        hits = mem.search(body.query, who.scope, k=start + body.limit, **options)
-        page = hits[start:]
-        full = len(hits) == start + body.limit
-        return model_json(wire.SearchPage(items=page, next_cursor=wire.encode_cursor(
-            start + body.limit, key) if full else None))
+        start, pool = wire.decode_search_cursor(body.cursor, key)
+        end = start + body.limit
+        if pool is None:  # the first page: exactly MemOS.search(k=limit)
+            pool = max(mem.config.retrieval.candidates, body.limit)
+            hits = mem.search(body.query, who.scope, k=body.limit, **options)
+            more = len(hits) == body.limit
+        else:
+            hits, more = search_walk(body.query, who.scope, options, pool, end)
+        return model_json(wire.SearchPage(items=hits[start:end], next_cursor=wire.encode_cursor(
+            end, key, pool) if more and len(hits) >= end else None))
+
+    def search_walk(query: str, scope: Any, options: dict[str, Any], pool: int,
+                    need: int) -> tuple[list[SearchHit], bool]:
+        """The hits of a paged search, in one order every page of it agrees on, as far as
+        `need` of them. A search ranks its hits within a candidate pool that grows with k,
+        so the hits 51-100 of search(k=100) are not what follows the hits of search(k=50)
+        (some of those may come again, others never). A walk ranks with the first page's
+        pool, then with pools twice as large in turn, each adding only hits not yet in the
+        order: so a page is always the next slice of the same order. Returns the hits and
+        whether the search may have more."""
+        order: list[SearchHit] = []
+        seen: set[str] = set()
+        while True:
+            hits = mem.search(query, scope, k=min(pool, search_max_k), **options)
+            for hit in hits:
+                if hit.id not in seen:
+                    seen.add(hit.id)
+                    order.append(hit)
+            exhausted = len(hits) < min(pool, search_max_k) or pool >= search_max_k
+            if exhausted or len(order) >= need:
+                return order, not exhausted or len(order) > need
+            pool *= 2
 
     # -- the model ---------------------------------------------------------------------
 

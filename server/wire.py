@@ -23,7 +23,8 @@ from memos.results import Neighbor, SearchHit
 
 T = TypeVar("T")
 
-MAX_PAGE = 1000  # items per page of search, history and neighbors
+MAX_PAGE = 1000  # items per page of history, lists and neighbors
+MAX_SEARCH_PAGE = 10_000  # hits per page of search: the SDK's largest k (memos.search.MAX_K)
 MAX_QUERY_CHARS = 10_000
 # Generation holds the server's one model for its whole run (256 tokens took 3.5 s on
 # 2 CPU cores): a bound keeps one caller from holding it for long (SDK callers: no bound).
@@ -113,7 +114,7 @@ class LinkRequest(Request):
 
 class SearchRequest(Request):
     query: str = Field(max_length=MAX_QUERY_CHARS)
-    limit: StrictInt = Field(10, ge=1, le=MAX_PAGE,
+    limit: StrictInt = Field(10, ge=1, le=MAX_SEARCH_PAGE,
                              description="Hits per page (k of one page).")
     cursor: str | None = Field(None, description="next_cursor of the previous page.")
     filters: dict[str, Any] | None = Field(None, description="A filter expression "
@@ -244,33 +245,53 @@ def request_key(params: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def encode_cursor(position: int, key: str) -> str:
-    raw = json.dumps({"p": position, "k": key}, separators=(",", ":")).encode()
+def encode_cursor(position: int, key: str, pool: int | None = None) -> str:
+    """An opaque cursor: the position of the next page, the request it belongs to, and for
+    search the candidate pool its first page was ranked with."""
+    data: dict[str, Any] = {"p": position, "k": key}
+    if pool is not None:
+        data["n"] = pool
+    raw = json.dumps(data, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str | None, key: str) -> int:
     """The position a cursor points at (0 without one). A cursor is opaque: one that was not
     made by this server for these parameters is bad input."""
+    return decode_search_cursor(cursor, key)[0]
+
+
+def decode_search_cursor(cursor: str | None, key: str) -> tuple[int, int | None]:
+    """(position, the first page's candidate pool or None) of a cursor; (0, None) without
+    one. A cursor is opaque: one that was not made by this server for these parameters is
+    bad input."""
     if cursor is None:
-        return 0
+        return 0, None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
         position = data["p"]
+        pool = data.get("n")
         same = data["k"] == key
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, KeyError, AttributeError, binascii.Error,
+            UnicodeDecodeError):
         raise InvalidInputError("invalid cursor: pass the next_cursor of the previous page "
                                 "unchanged, or leave it out for the first page") from None
-    if not same or not isinstance(position, int) or isinstance(position, bool) or position < 0:
+    if not same or not _count(position, 0) or not (pool is None or _count(pool, 1)):
         raise InvalidInputError("this cursor belongs to another request: repeat the same "
                                 "parameters with it, or leave it out for the first page")
-    return position
+    return position, pool
+
+
+def _count(value: Any, least: int) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and least <= value <= 1 << 40)
 
 
 __all__ = ["AddRequest", "AnswerRequest", "AnswerResult", "BatchAddRequest", "CheckRequest",
            "GcRequest", "HistoryPage", "IngestRequest", "LinkRequest", "MAX_PAGE",
+           "MAX_SEARCH_PAGE",
            "NeighborPage", "Page", "Problem", "PurgeUserRequest", "ReasonRequest",
            "RecallRequest", "RecallResult", "ReindexRequest", "RollbackRequest",
            "SearchPage", "SearchRequest", "SupersedeRequest", "UpdateRequest", "WhoAmI",
-           "decode_cursor", "encode_cursor", "request_key"]
+           "decode_cursor", "decode_search_cursor", "encode_cursor", "request_key"]

@@ -157,6 +157,22 @@ def test_client_search_refuses_the_options_memos_refuses(client_for: Any, server
             client.search("note", k=5, **{option: 2})
 
 
+def test_client_search_of_more_than_a_page_is_memos_search(client_for: Any, server_mem: Any,
+                                                             new_user: Any) -> None:
+    """Before: Client.search(k > 1000) followed the server's pages of 1000, each ranked in a
+    larger candidate pool, so it repeated some hits and missed others that MemOS.search(k)
+    gives."""
+    user = new_user()
+    client = client_for(user)
+    words = ["green", "tea", "lisbon", "piano", "music", "river", "garden", "train"]
+    server_mem.add_many([f"memo {i}: {words[i % 8]} {words[(i * 3) % 8]} "
+                         f"{words[(i * 5 + 1) % 8]} and {words[(i * 7 + 2) % 8]}"
+                         for i in range(2000)], user)
+    local = [h.id for h in server_mem.search("green tea in lisbon", user, k=1500)]
+    remote = [h.id for h in client.search("green tea in lisbon", k=1500)]
+    assert len(local) > 1000 and remote == local
+
+
 def test_client_add_shapes_tags_and_metadata_keys_as_memos_does(client_for: Any,
                                                                  server_mem: Any,
                                                                  new_user: Any) -> None:
