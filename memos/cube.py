@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 import uuid
 from collections.abc import Iterable
@@ -74,6 +75,21 @@ def check_utc_range(value: datetime | None, name: str) -> datetime | None:
         except OverflowError:
             raise ValueError(f"{name} {value.isoformat()} is out of range in UTC; give a "
                              f"time from year 1 to year 9999 in UTC") from None
+    return value
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def iso_time_only(value: Any) -> Any:
+    """Before pydantic parses a time: refuse a number, or a string of one. pydantic reads
+    it as seconds since 1970, or as milliseconds when it is large, so a "keep until 9999"
+    of 253402300800 became 1978 and the memory expired on arrival. A time is a datetime, or
+    an ISO 8601 string on the wire."""
+    if isinstance(value, (int, float)) or (isinstance(value, str)
+                                           and _NUMBER.fullmatch(value.strip())):
+        raise ValueError(f"a time is a datetime or an ISO 8601 string such as "
+                         f"2026-05-01T12:00:00Z, not a number ({value!r:.30})")
     return value
 
 
@@ -238,6 +254,11 @@ class SourceRef(BaseModel):
     at: datetime | None = None
     text: str | None = None  # a short excerpt, for audit; not the full source
 
+    @field_validator("at", mode="before")
+    @classmethod
+    def _at_not_a_number(cls, value: Any) -> Any:
+        return iso_time_only(value)
+
     @field_validator("at")
     @classmethod
     def _at_storable(cls, value: datetime | None) -> datetime | None:
@@ -266,6 +287,11 @@ class DerivedFrom(BaseModel):
 class AccessStats(BaseModel):
     hits: int = 0
     last_access: datetime | None = None
+
+    @field_validator("last_access", mode="before")
+    @classmethod
+    def _time_not_a_number(cls, value: Any) -> Any:
+        return iso_time_only(value)
 
     @field_validator("last_access")
     @classmethod
@@ -331,6 +357,11 @@ class MemCube(BaseModel):
                 raise ValueError(f"tag {tag[:40]!r}... is {len(tag)} characters, over "
                                  f"{MAX_TAG_CHARS}; shorten it")
         return value
+
+    @field_validator("valid_from", "valid_to", "recorded_at", "expires_at", mode="before")
+    @classmethod
+    def _time_not_a_number(cls, value: Any) -> Any:
+        return iso_time_only(value)
 
     @field_validator("valid_from", "valid_to", "recorded_at", "expires_at")
     @classmethod

@@ -27,9 +27,9 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
-from memos.cube import MemCube, Scope
+from memos.cube import MemCube, Scope, iso_time_only
 from memos.errors import InvalidInputError, MemosError, UnauthorizedError
 from memos.results import IngestReport
 from memos.server.wire import MAX_NEW_TOKENS, MAX_QUERY_CHARS
@@ -198,7 +198,7 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
         ctx: Context,
         kind: Annotated[WritableKind, Field(description="What sort of memory it is.")] = "fact",
         tags: Tags = None, metadata: Meta = None, importance: Importance = None,
-        valid_from: Annotated[datetime | None, Field(
+        valid_from: Annotated[datetime | None, BeforeValidator(iso_time_only), Field(
             description="When it became true in the world (ISO 8601); default: now.")] = None,
     ) -> Added:
         """Save a memory about the user. An exact or near duplicate is not stored twice (the
@@ -219,9 +219,9 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
         kind: Annotated[WritableKind | None, Field(description="Only this kind.")] = None,
         tags: Annotated[list[str] | None, Field(
             description="Only memories carrying all these tags.")] = None,
-        since: Annotated[datetime | None, Field(
+        since: Annotated[datetime | None, BeforeValidator(iso_time_only), Field(
             description="Only memories recorded at or after this time (ISO 8601).")] = None,
-        until: Annotated[datetime | None, Field(
+        until: Annotated[datetime | None, BeforeValidator(iso_time_only), Field(
             description="Only memories recorded before this time (ISO 8601).")] = None,
     ) -> SearchResults:
         """Find the user's memories relevant to a query (hybrid: meaning, keywords and links
@@ -314,7 +314,8 @@ class Message(BaseModel):
     content: str = Field(min_length=1, description="What was said.")
     name: str | None = Field(default=None, max_length=256,
                              description="The speaker's name, if known.")
-    at: datetime | None = Field(default=None, description="When (ISO 8601), if known.")
+    at: Annotated[datetime | None, BeforeValidator(iso_time_only)] = Field(
+        default=None, description="When (ISO 8601), if known.")
 
 
 def _add_ingest_tool(server: MCPServer, mem: MemOS, scope_of: Callable[[Context], Scope],
@@ -326,7 +327,7 @@ def _add_ingest_tool(server: MCPServer, mem: MemOS, scope_of: Callable[[Context]
         session_id: Annotated[str, Field(min_length=1, max_length=256, description="An id of "
                                          "this conversation (the same id again updates it).")],
         ctx: Context,
-        at: Annotated[datetime | None, Field(
+        at: Annotated[datetime | None, BeforeValidator(iso_time_only), Field(
             description="When the conversation happened (ISO 8601); default: now.")] = None,
         user_name: Annotated[str | None, Field(max_length=256, description=(
             "The user's name, the subject of what they say about themselves (default: "

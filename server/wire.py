@@ -13,15 +13,26 @@ import binascii
 import hashlib
 import json
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+)
 
-from memos.cube import MemCube, SourceRef, Visibility
+from memos.cube import MemCube, SourceRef, Visibility, iso_time_only
 from memos.errors import InvalidInputError
 from memos.results import Neighbor, SearchHit
 
 T = TypeVar("T")
+
+# A time on the wire is an ISO 8601 string, never a number (memos.cube.iso_time_only).
+Time = Annotated[datetime | None, BeforeValidator(iso_time_only)]
 
 MAX_PAGE = 1000  # items per page of history, lists and neighbors
 MAX_SEARCH_PAGE = 10_000  # hits per page of search: the SDK's largest k (memos.search.MAX_K)
@@ -52,8 +63,8 @@ class CubeFields(Request):
     sources: list[SourceRef] | None = None
     importance: StrictFloat | None = Field(None, ge=0.0, le=1.0)
     confidence: StrictFloat | None = Field(None, ge=0.0, le=1.0)
-    valid_from: datetime | None = None
-    expires_at: datetime | None = None
+    valid_from: Time = None
+    expires_at: Time = None
     ttl: StrictFloat | None = Field(None, description="Seconds until the memory expires.")
     entities: list[str] | None = None
     supersedes: list[str] | None = None
@@ -84,9 +95,9 @@ class UpdateRequest(Request):
     metadata: dict[str, Any] | None = None
     importance: StrictFloat | None = Field(None, ge=0.0, le=1.0)
     confidence: StrictFloat | None = Field(None, ge=0.0, le=1.0)
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
-    expires_at: datetime | None = None
+    valid_from: Time = None
+    valid_to: Time = None
+    expires_at: Time = None
     reason: str | None = None
 
 
@@ -121,8 +132,8 @@ class SearchRequest(Request):
                                            "(docs/SDK.md): kind, tag, meta, and/or/not, ...")
     kind: str | list[str] | None = None
     tags: list[str] | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Time = None
+    until: Time = None
     metadata: dict[str, Any] | None = None
     tiers: list[str] | None = None
     retrievers: list[str] | None = None
@@ -149,7 +160,7 @@ class IngestRequest(Request):
     messages: list[dict[str, Any]] = Field(description='Chat messages: {"role", "content", '
                                            '"name"?, "at"?, "used"?}.')
     session_id: str
-    at: datetime | None = None
+    at: Time = None
     mode: str = "rules"
     user_name: str | None = None
 

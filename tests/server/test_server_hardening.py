@@ -386,3 +386,44 @@ def test_json_numbers_and_flags_are_not_read_from_strings(app_client: Any, serve
                                                "record_access": False}, headers=headers)
     assert page.status_code == 200 and page.json()["items"], page.text
 
+
+
+# Numbers pydantic would read as seconds (or, when large, milliseconds) since 1970.
+NUMBER_TIMES = (253402300800, 0, 1.5, "1700000000", " 5 ", True)
+
+
+def test_a_time_given_as_a_number_is_refused_on_every_path(
+        app_client: Any, server_mem: Any, new_user: Any) -> None:
+    """Before: {"expires_at": 253402300800} ("keep until 9999") was read as milliseconds:
+    stored as 1978, so the memory was gone on arrival; "1700000000" and `since: 5` were read
+    as dates. MemOS.add(valid_from="5") stored 1970-01-01T00:00:05."""
+    user = new_user()
+    headers = _key(server_mem, user)
+    cid = app_client.post("/v1/memories", json={"content": "a note to change"},
+                          headers=headers).json()["id"]
+    cube = server_mem.get(cid, user).model_dump(mode="json")
+    before = server_mem.stats(user)
+    for when in NUMBER_TIMES:
+        calls = [("POST", "/v1/memories", {"content": f"x {f}", f: when})
+                 for f in ("valid_from", "expires_at")]
+        calls += [("POST", "/v1/memories/batch", {"items": [{"content": "y", f: when}]})
+                  for f in ("valid_from", "expires_at")]
+        calls += [("PATCH", f"/v1/memories/{cid}", {f: when})
+                  for f in ("valid_from", "valid_to", "expires_at")]
+        calls += [("POST", f"/v1/memories/{cid}/supersede", {"content": "z", "valid_from": when}),
+                  ("POST", "/v1/memories", {"content": "w", "sources": [{"at": when}]}),
+                  ("POST", "/v1/search", {"query": "note", "since": when}),
+                  ("POST", "/v1/search", {"query": "note", "until": when})]
+        for method, path, body in calls:
+            response = app_client.request(method, path, json=body, headers=headers)
+            assert response.status_code in (400, 422), (path, body, response.text)
+            assert response.json()["memos_error"] == "InvalidInputError"
+        for f in ("valid_from", "valid_to", "expires_at", "recorded_at"):
+            line = {"type": "cube", "cube": {**cube, "id": "t1", f: when}}
+            response = app_client.post("/v1/import", content=json.dumps(line) + "\n",
+                                       headers=headers)
+            assert response.status_code == 400, (f, when, response.text)
+        with pytest.raises(InvalidInputError, match="not a number"):
+            server_mem.add("a dated note", user, valid_from=when)
+    assert server_mem.stats(user) == before
+    assert server_mem.get(cid, user).version == 1
