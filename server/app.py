@@ -360,8 +360,12 @@ def _stream_export(mem: MemOS, scope: Scope, include_superseded: bool) -> Iterat
             while isinstance(item, bytes):
                 yield item
                 item = writer.queue.get()
-            if isinstance(item, BaseException):  # after the first bytes: the stream ends short
+            if isinstance(item, BaseException):
+                # After the first bytes the status is sent: raising aborts the response
+                # without its last chunk, so a client sees a broken stream (memos.Client
+                # deletes the partial file) rather than a short export ending like a whole.
                 log.error("export failed mid-stream: %s", item)
+                raise item
         finally:
             writer.cancelled.set()
 

@@ -144,6 +144,49 @@ def test_client_export_leaves_no_partial_file(server_mem: Any, new_user: Any,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alice.jsonl"]
 
 
+def test_an_export_failing_mid_stream_breaks_the_response(client_for: Any, server_mem: Any,
+                                                         new_user: Any, tmp_path: Any,
+                                                         monkeypatch: Any) -> None:
+    """Before: an export that failed after its first bytes (a database or disk error) ended
+    the chunked response as if it were whole, and Client.export saved the partial file as
+    complete (over a good one, with overwrite=True). Now the response is aborted."""
+    from memos.facade import MemOS
+
+    user = new_user()
+    client = client_for(user)
+    server_mem.add_many([f"export line {i} " + "x" * 500 for i in range(600)], user)
+    real = MemOS.export
+
+    def failing(self: Any, scope: Any, dest: Any = None, **options: Any) -> Any:
+        class Cut:
+            written = 0
+
+            def write(self, text: str) -> int:
+                Cut.written += len(text)
+                if Cut.written > 200_000:  # after the first 64 KiB chunk went out
+                    raise OSError("disk error while exporting")
+                return dest.write(text)
+
+            def writelines(self, lines: Any) -> None:
+                for line in lines:
+                    self.write(line)
+
+            def flush(self) -> None:
+                dest.flush()
+        return real(self, scope, Cut(), **options)
+
+    good = tmp_path / "backup.jsonl"
+    client.export(None, good)
+    whole = good.read_text()
+    monkeypatch.setattr(server_mem, "export", failing.__get__(server_mem))
+    with pytest.raises(StoreError, match="broke off"):
+        client.export(None, good, overwrite=True)
+    assert good.read_text() == whole
+    with pytest.raises(StoreError):
+        client.export(None, tmp_path / "new.jsonl")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.jsonl"]
+
+
 def test_client_search_refuses_the_options_memos_refuses(client_for: Any, server_mem: Any,
                                                          new_user: Any) -> None:
     """Before: Client.search(q, k=5, limit=2) silently returned 5 hits (the client's own
