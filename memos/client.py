@@ -188,9 +188,23 @@ class Client:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise InvalidInputError(f"url must be the server's http(s):// address, such as "
                                     f"http://127.0.0.1:8000, got {url!r:.80}")
+        if (not isinstance(timeout, (int, float)) or isinstance(timeout, bool)
+                or not 0 < timeout <= 86_400):
+            raise InvalidInputError(f"timeout must be seconds above 0 (at most 86400), got "
+                                    f"{timeout!r:.40}")
+        try:
+            parsed = httpx.URL(url)
+            if not parsed.host:
+                raise httpx.InvalidURL("no host")
+        except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+            raise InvalidInputError(f"url {url[:80]!r} is not a valid address ({exc}); give "
+                                    f"one such as http://127.0.0.1:8000") from None
         headers = {"Authorization": f"Bearer {_checked_key(key)}"} if key else {}
-        self.url = url.rstrip("/")
-        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout,
+        base = url.rstrip("/")
+        # shown in messages without any user:password@ it holds
+        self.url = str(parsed.copy_with(username=None, password=None)).rstrip("/") \
+            if parsed.userinfo else base
+        self._http = httpx.Client(base_url=base, headers=headers, timeout=timeout,
                                   transport=transport)
         self._me: dict[str, Any] | None = None
 
@@ -626,11 +640,12 @@ class Client:
         if now is not None:
             raise InvalidInputError("gc() over HTTP runs at the server's time; leave now out")
         try:
-            user = Scope.of(scope).user_id if scope is not None else None
+            sc = Scope.of(scope) if scope is not None else None
         except (ValidationError, TypeError) as exc:
             raise InvalidInputError(f"invalid scope {scope!r:.80}: {exc}") from None
-        return self._parse(GcReport, self._call(
-            "POST", "/v1/admin/gc", json={"user_id": user} if user else {}))
+        body = {} if sc is None else {"user_id": sc.user_id, **(
+            {"agent_id": sc.agent_id} if sc.agent_id is not None else {})}
+        return self._parse(GcReport, self._call("POST", "/v1/admin/gc", json=body))
 
     def purge(self, cube_id: str | None, scope: Any, *, all_of_user: bool = False,
               reason: str | None = None, actor: str | None = None) -> PurgeReport:

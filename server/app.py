@@ -748,8 +748,12 @@ def create_app(mem: MemOS, *, auth: bool = True,
 
     @app.post("/v1/admin/gc", tags=["admin"])
     def gc(body: wire.GcRequest, who: Admin) -> GcReport:
-        """Archive expired memories (of every user, or of `user_id`)."""
-        return mem.gc(scope=body.user_id)
+        """Archive expired memories (of every user, of `user_id`, or of one agent of it)."""
+        if body.agent_id is not None and body.user_id is None:
+            raise InvalidInputError("agent_id needs user_id: whose agent? (without both, gc "
+                                    "covers the whole store)")
+        scope = {"user_id": body.user_id, "agent_id": body.agent_id} if body.user_id else None
+        return mem.gc(scope=scope)
 
     @app.post("/v1/admin/purge", tags=["admin"])
     def purge(body: wire.PurgeUserRequest, who: Admin) -> PurgeReport:

@@ -131,12 +131,12 @@ class SearchRequest(Request):
     filters: dict[str, Any] | None = Field(None, description="A filter expression "
                                            "(docs/SDK.md): kind, tag, meta, and/or/not, ...")
     kind: str | list[str] | None = None
-    tags: list[str] | None = None
+    tags: str | list[str] | None = None
     since: Time = None
     until: Time = None
     metadata: dict[str, Any] | None = None
-    tiers: list[str] | None = None
-    retrievers: list[str] | None = None
+    tiers: str | list[str] | None = None
+    retrievers: str | list[str] | None = None
     include_superseded: StrictBool | None = None
     record_access: StrictBool | None = None
     fold: StrictBool | None = Field(None, description="false: a derived fact and the turn it came "
@@ -176,6 +176,9 @@ class ReindexRequest(Request):
 
 class GcRequest(Request):
     user_id: str | None = Field(None, description="Only this user's cubes (default: all).")
+    agent_id: str | None = Field(None, description="With user_id: only what this agent of the "
+                                 "user may change, as MemOS.gc(scope=...) (default: every cube "
+                                 "of the user).")
 
 
 class PurgeUserRequest(Request):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from typing import Any
 
 import pytest
@@ -347,3 +348,54 @@ def test_client_export_over_a_file_is_a_conflict_as_in_memos(server_mem: Any, cl
         with pytest.raises(InvalidInputError, match="folder"):
             target.export(scope, tmp_path)
     assert dest.read_text() == "kept\n"
+
+
+@pytest.mark.parametrize(("url", "timeout"), [
+    ("http://[::1", 60.0), ("http://\udcff.example", 60.0), ("http://", 60.0),
+    ("http://127.0.0.1:9", -1), ("http://127.0.0.1:9", "5"), ("http://127.0.0.1:9", True)])
+def test_a_client_with_a_bad_address_or_timeout_is_invalid_input(url: str, timeout: Any
+                                                                   ) -> None:
+    """Before: httpx.InvalidURL, UnicodeEncodeError, ValueError or TypeError (some only at
+    the first call)."""
+    import memos
+
+    with pytest.raises(InvalidInputError):
+        memos.Client(url, "memos-kx-y", timeout=timeout)
+
+
+def test_client_messages_do_not_show_the_urls_password() -> None:
+    import memos
+
+    with memos.Client("http://user:s3cret@127.0.0.1:9", "memos-kx-y", timeout=5) as client:
+        with pytest.raises(StoreError) as caught:
+            client.stats()
+    assert "s3cret" not in str(caught.value) and "127.0.0.1:9" in str(caught.value)
+
+
+def test_client_search_takes_one_tag_tier_or_retriever_as_memos_does(
+        client_for: Any, server_mem: Any, new_user: Any) -> None:
+    """Before: search(tags="abc"), tiers="plaintext" and retrievers="dense" worked on MemOS
+    and were a 422 through the client."""
+    user = new_user()
+    client = client_for(user)
+    server_mem.add("a tagged tea note", user, tags=["abc"])
+    server_mem.add("an untagged tea note", user)
+    for options in ({"tags": "abc"}, {"tiers": "plaintext"}, {"retrievers": "dense"}):
+        local = [h.id for h in server_mem.search("tea note", user, **options)]
+        assert [h.id for h in client.search("tea note", **options)] == local, options
+
+
+def test_client_gc_of_an_agent_scope_archives_only_that_agents(client_for: Any,
+                                                              server_mem: Any) -> None:
+    """Before: the client sent only the user, so gc(scope=alice/a1) archived every expired
+    cube of alice, where MemOS.gc archives only what the agent may change."""
+    import uuid
+
+    user = "u-" + uuid.uuid4().hex[:10]
+    admin = client_for("root", admin=True)
+    mine = server_mem.add("agent a1's reminder", {"user_id": user, "agent_id": "a1"}, ttl=1)
+    other = server_mem.add("agent a2's reminder", {"user_id": user, "agent_id": "a2"}, ttl=1)
+    time.sleep(1.2)
+    report = admin.gc(scope={"user_id": user, "agent_id": "a1"})
+    assert report.archived == [mine.id]
+    assert server_mem.gc(scope={"user_id": user, "agent_id": "a2"}).archived == [other.id]
