@@ -1300,13 +1300,16 @@ class MemOS:
             raise InvalidInputError(f"cube_ids must be a list of cube ids, got {cube_ids!r:.40}")
         return remains(self._store, [_id_arg(c, "cube id") for c in cube_ids])
 
-    def _transcript(self, sc: Scope, session_id: str) -> MemCube | None:
+    def _transcript(self, sc: Scope, session_id: str, *, read: bool = False
+                    ) -> MemCube | None:
         """The current transcript cube of a session (through its newest state cube); None
         when there is none live: never saved, or forgotten, archived or past its expiry
-        (as `get` reads it, gone even before gc archives it)."""
+        (as `get` reads it, gone even before gc archives it). `read`: count a read of it
+        (a resume), the access signal by which the scheduler keeps the session's state."""
         from memos.stores import derived
 
         now = utcnow()
+        found: tuple[MemCube, int] | None = None
         with self._store.repo.read() as session:
             states = derived.session_states(session, sc.user_id, sc.agent_id, session_id)
             for row in states:
@@ -1315,8 +1318,15 @@ class MemOS:
                     if (source is not None and source.state == Lifecycle.ACTIVE.value
                             and (source.expires_at is None or source.expires_at > now)
                             and can_write(source, sc)):
-                        return cube_from_row(source)
-        return None
+                        found = cube_from_row(source), source.pk
+                        break
+                if found is not None:
+                    break
+        if found is None:
+            return None
+        if read:  # after the read closed (see `get`)
+            self._store.note_access([found[1]])
+        return found[0]
 
     def save_session(self, scope: ScopeLike, session_id: str, text: str, *,
                      model: Any = None) -> SavedSession:
@@ -1372,7 +1382,7 @@ class MemOS:
         sc = as_scope(scope)
         sid = _check_session_id(session_id)
         more_text = _model_text(more_text, "more_text", required=False)
-        transcript = self._transcript(sc, sid)
+        transcript = self._transcript(sc, sid, read=True)
         if transcript is None:
             raise NotFoundError(f"no saved session {sid!r} in your scope (never saved, or its "
                                 f"transcript was forgotten or expired); save it first "

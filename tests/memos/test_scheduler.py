@@ -199,6 +199,8 @@ def test_session_state_blobs_count_against_the_disk_budget(mem):
     assert report.evicted == 1 and report.blobs_deleted == 1 and not _blob_files(mem)
     assert mem.tiers("alice") == [r for r in mem.tiers("alice") if r["tier"] != "activation"
                                   or r["state"] != "active"]
+    # An evicted state is a cache: the session resumes by reading its text again.
+    assert mem.resume_session("alice", "s1").length > 0 and len(_blob_files(mem)) == 1
 
 
 def test_an_expired_source_retires_what_was_derived_from_it_and_the_log_says_so(mem, model):
@@ -307,3 +309,15 @@ def test_a_session_state_records_what_reading_it_cost(mem):
     with mem._store.repo.read() as session:
         (row,) = [r for r, _, _ in tier_stats.live_activation(session, "state")]
     assert derived.encode_cost(row) > 0
+
+
+def test_resuming_a_session_counts_as_a_read_of_its_transcript(mem):
+    """lru and lfu keep a state by its transcript's reads: resumes did not count, so the
+    state of a session resumed all day looked as cold as one never resumed."""
+    saved = mem.save_session("alice", "s1", "We agreed the pass key is 4417.")
+    for _ in range(3):
+        mem.resume_session("alice", "s1")
+    mem.flush()
+    with mem._store.repo.read() as session:
+        row = mem._store.repo.row_by_id(session, saved.transcript_id)
+        assert row.hits == 3 and row.last_access is not None
