@@ -362,16 +362,12 @@ class _McpEndpoint:
         self.handler: Callable[[AsgiScope, Receive, Send], Any] | None = None
 
     def _security(self) -> TransportSecuritySettings:
-        if self.auth:
-            # A browser page on another origin cannot send the key, so DNS rebinding gains
-            # nothing; Host checks would only break deployments behind real host names.
-            return TransportSecuritySettings(enable_dns_rebinding_protection=False)
-        # --no-auth binds to loopback: refuse pages that reach it through a rebound name.
-        return TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=["127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1]",
-                           "[::1]:*"],
-            allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"])
+        # With keys, a browser page on another origin cannot send the key, so DNS rebinding
+        # gains nothing, and Host checks would only break deployments behind real host
+        # names. Without keys (--no-auth, loopback only), `__call__` refuses a rebound name
+        # or a web page's Origin itself, by the REST app's rule (check_local_request) and
+        # in its problem details, so the SDK's own check (plain-text 421/403) is off.
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -414,6 +410,13 @@ class _McpEndpoint:
                 "session to DELETE)"), [(b"allow", b"POST")])
             return
         try:
+            if not self.auth:
+                from memos.server.app import check_local_request
+
+                headers = dict((k.lower(), v) for k, v in scope.get("headers", []))
+                origin = headers.get(b"origin")
+                check_local_request(headers.get(b"host", b"").decode("latin-1"),
+                                    origin.decode("latin-1") if origin is not None else None)
             caller = await self._scope_of(scope.get("headers", []))
         except MemosError as exc:
             status = 401 if isinstance(exc, UnauthorizedError) else 403

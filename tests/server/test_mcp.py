@@ -318,8 +318,19 @@ def test_http_without_auth_uses_the_configured_user(mem: Any) -> None:
         async with _http(app) as session:
             async with session(None) as dev:
                 added = await _call(dev, "add_memory", content="Local dev memory.")
-            rebound = await _post(app, {"Host": "evil.example"})
-            assert rebound.status_code in (403, 421), rebound.text
+            # Refused as the REST endpoints refuse them, in problem details (before: the
+            # MCP SDK's plain-text 421 / 403, and 127.0.0.2 or "localhost." refused here
+            # while the REST endpoints took them).
+            for headers in ({"Host": "evil.example"}, {"Origin": "https://evil.example"},
+                            {"Host": "localhost.evil.example:8000"}):
+                refused = await _post(app, headers)
+                assert refused.status_code == 403, (headers, refused.text)
+                assert refused.headers["content-type"] == "application/problem+json"
+                assert refused.json()["memos_error"] == "ForbiddenError"
+            for headers in ({"Host": "127.0.0.2:8000"}, {"Host": "localhost."},
+                            {"Origin": "http://localhost:3000"}):
+                listed = await _post(app, headers)
+                assert listed.status_code == 200, (headers, listed.text)
         assert mem.get(added["id"], "dev").content == "Local dev memory."
 
     anyio.run(main)
