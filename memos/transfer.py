@@ -458,7 +458,8 @@ def _no_constant(name: str) -> Any:
 
 
 def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: Scope,
-            on_error: str, progress: ProgressFn | None) -> ImportReport:
+            on_error: str, progress: ProgressFn | None, keep_ids: bool = True
+            ) -> ImportReport:
     if on_error not in ("skip", "abort"):
         raise InvalidInputError("on_error must be 'skip' or 'abort'")
     if isinstance(source, (str, os.PathLike)):
@@ -492,11 +493,14 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
         # cannot see) is not named: the line's cube gets a fresh id, as if the id were new.
         # An id of another form than memos's own (random 128-bit hex) is never kept: kept
         # when free and renamed when taken, a chosen id ("bob-diary-2026") would tell the
-        # importer whether anyone holds it. A memos id cannot be guessed.
+        # importer whether anyone holds it. A memos id cannot be guessed, but it can be
+        # known (a cube once public, a log): with `keep_ids=False` (the REST server) every id
+        # the caller does not hold is replaced, so an import tells nothing of other users.
         present = {cid for cid, row in taken.items() if row is not None and can_write(row, scope)}
         id_map = {cid: cid for cid in file_ids}
         for cid in file_ids:
-            if cid not in present and (cid in taken or not _MEMOS_ID.fullmatch(cid)):
+            if cid not in present and (not keep_ids or cid in taken
+                                       or not _MEMOS_ID.fullmatch(cid)):
                 id_map[cid] = new_id()
         report.renamed = {old: new for old, new in id_map.items() if old != new}
 

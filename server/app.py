@@ -717,8 +717,11 @@ def create_app(mem: MemOS, *, auth: bool = True,
                 if public:
                     require_publisher(who, f" (lines {', '.join(map(str, public[:10]))}"
                                            f"{' ...' if len(public) > 10 else ''})")
+            # keep_ids=False: an id kept when free and replaced when taken would tell the
+            # key whether another user holds it
             return await run_in_threadpool(mem.import_, path, who.scope,
-                                           on_error=on_error)  # type: ignore[arg-type]
+                                           on_error=on_error,  # type: ignore[arg-type]
+                                           keep_ids=False)
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(path)

@@ -631,3 +631,29 @@ def test_random_arguments_raise_memos_errors_or_succeed_never_crash(world, name,
         assert snapshot(mem) == before, f"{name}={value!r:.60} failed but changed the store"
     except Exception as exc:  # noqa: BLE001
         pytest.fail(f"{name}={value!r:.60} raised {type(exc).__name__}: {exc}")
+
+
+def test_import_with_keep_ids_false_replaces_every_id_the_caller_does_not_hold(mem: Any
+                                                                               ) -> None:
+    """With keep_ids=False (the REST server's import) a free memos id and another user's are
+    both replaced, so the report does not tell whether another user holds an id; the
+    default keeps a free one (a restore keeps its ids)."""
+    import uuid
+
+    theirs = mem.add("bob's private note", "bob").id
+    mine = mem.add("alice's own note", "alice").id
+    free = uuid.uuid4().hex
+
+    def file(*ids: str) -> io.StringIO:
+        lines = [json.dumps({"format": "memos-export/1", "user_id": "alice"})]
+        lines += [json.dumps({"type": "cube", "cube": {
+            "id": cid, "content": f"imported note {n}", "kind": "fact",
+            "scope": {"user_id": "alice"}}}) for n, cid in enumerate(ids)]
+        return io.StringIO("\n".join(lines) + "\n")
+
+    strict = mem.import_(file(theirs, free, mine), "alice", keep_ids=False)
+    assert set(strict.renamed) == {theirs, free} and strict.skipped_existing == 1
+    kept = mem.import_(file(theirs, uuid.uuid4().hex), "alice")
+    assert list(kept.renamed) == [theirs]
+    with pytest.raises(InvalidInputError):
+        mem.import_(file(free), "alice", keep_ids="no")

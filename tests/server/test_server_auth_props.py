@@ -4,6 +4,7 @@ always a 401."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 import uuid
 from typing import Any
@@ -63,7 +64,19 @@ def test_a_key_never_reaches_another_users_memory(live: Any, server_mem: Any, ow
         hits = b.post("/v1/search", json={"query": text, "limit": 50}).json()["items"]
         assert cid not in {h["cube"]["id"] for h in hits}
         with b.stream("GET", "/v1/export") as response:
-            assert cid not in response.read().decode()
+            exported = response.read().decode()
+            assert cid not in exported
+        # Importing a cube under the owner's id and under a free one: the same answer (both
+        # replaced; before, a free memos id was kept and a taken one replaced).
+        header = exported.splitlines()[0]
+        for probe in (cid, missing):
+            line = json.dumps({"type": "cube", "cube": {
+                "id": probe, "content": "an imported note", "kind": "fact",
+                "scope": {"user_id": other, "agent_id": agent}}})
+            report = b.post("/v1/import", content=f"{header}\n{line}\n".encode(),
+                            headers={"Content-Type": "application/x-ndjson"})
+            assert report.status_code == 200, report.text
+            assert list(report.json()["renamed"]) == [probe], report.json()
         after = a.get(f"/v1/memories/{cid}").json()  # the owner's memory is as it was
         assert after["state"] == "active" and after["version"] == before["version"]
         assert after["content"] == before["content"]
