@@ -32,11 +32,16 @@ _LAZY: dict[str, str] = {
         "AddResult", "CheckReport", "CubeDiff", "Edge", "ExportReport", "GcReport",
         "ImportReport", "IndexCheck", "Neighbor", "PurgeReport", "ReindexReport", "SearchHit",
         "StoreStats", "IngestFailure", "IngestReport", "ConsolidationReport",
-        "AdapterInfo")},
+        "AdapterInfo", "Answer", "Recall", "SavedSession")},
+    "SessionState": "memos.model.session",
+    "Reply": "memos.assistant",
+    "SessionEnd": "memos.assistant",
+    "SchedulerConfig": "memos.scheduler",
+    "SchedulerReport": "memos.scheduler",
 }
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ resolves these
-    from memos.assistant import Assistant
+    from memos.assistant import Assistant, Reply, SessionEnd
     from memos.client import Client
     from memos.cube import (
         DerivedFrom,
@@ -51,9 +56,11 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ resolve
     from memos.errors import MemosError
     from memos.facade import MemOS
     from memos.keys import KeyInfo
+    from memos.model.session import SessionState
     from memos.results import (
         AdapterInfo,
         AddResult,
+        Answer,
         CheckReport,
         ConsolidationReport,
         CubeDiff,
@@ -66,10 +73,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ resolve
         IngestReport,
         Neighbor,
         PurgeReport,
+        Recall,
         ReindexReport,
+        SavedSession,
         SearchHit,
         StoreStats,
     )
+    from memos.scheduler import SchedulerConfig, SchedulerReport
 
 
 def __getattr__(name: str) -> Any:
@@ -88,10 +98,11 @@ def __dir__() -> list[str]:
 __all__ = [
     "AdapterInfo",
     "AddResult",
-    "ConsolidationReport",
+    "Answer",
     "Assistant",
-    "Client",
     "CheckReport",
+    "Client",
+    "ConsolidationReport",
     "CubeDiff",
     "DerivedFrom",
     "Edge",
@@ -109,9 +120,16 @@ __all__ = [
     "MemosError",
     "Neighbor",
     "PurgeReport",
+    "Recall",
     "ReindexReport",
+    "Reply",
+    "SavedSession",
+    "SchedulerConfig",
+    "SchedulerReport",
     "Scope",
     "SearchHit",
+    "SessionEnd",
+    "SessionState",
     "SourceRef",
     "StoreStats",
     "Tier",

@@ -54,7 +54,7 @@ from memos.results import (
 if TYPE_CHECKING:
     import httpx
 
-    from memos.activation import Answer, Recall
+    from memos.results import Answer, Recall
 
 PAGE = 1000  # the server's largest page
 BATCH = 500  # items per request of add_many (well under the server's body limit)
@@ -486,7 +486,7 @@ class Client:
 
     def recall(self, query: str, scope: Any = None, k: int = 8, *, model: Any = None) -> Recall:
         """The cubes the server loaded slots for (`slots` is None: tensors stay there)."""
-        from memos.activation import Recall
+        from memos.results import Recall
 
         self._check_scope(scope)
         if model is not None:
@@ -499,7 +499,7 @@ class Client:
 
     def answer(self, question: str, scope: Any = None, k: int = 8, *, model: Any = None,
                max_new_tokens: int = 80, own_only: bool = False) -> Answer:
-        from memos.activation import Answer
+        from memos.results import Answer
 
         self._check_scope(scope)
         if model is not None:

@@ -7,13 +7,13 @@ fills the fields that have an environment variable.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from memos.errors import InvalidInputError, StoreError
+from memos.errors import shown_location as shown_location  # re-exported: callers import it here
 
 DEFAULT_FOLDER = ".memos"
 # Database backends memos runs on (the dialect part of a SQLAlchemy URL, before any "+driver").
@@ -173,11 +173,6 @@ class MemosConfig(_Settings):
 
 def is_database_url(location: str) -> bool:
     return "://" in location
-
-
-def shown_location(location: str) -> str:
-    """`location` fit for a message: a URL's password replaced by ***."""
-    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", location)
 
 
 def check_backend(url: str) -> None:

@@ -6,6 +6,8 @@ prints `str(error)` as one red line and exits with `error.exit_code`.
 
 from __future__ import annotations
 
+import re
+
 
 class MemosError(Exception):
     """Base class of every user-facing memos error."""
@@ -77,3 +79,10 @@ class KernelError(MemosError):
 class BlobError(StoreError):
     """A blob (an activation or parametric tensor file) is missing or does not match its
     hash. Callers treat it as a cache miss and re-derive it; `memos check --repair` does too."""
+
+
+def shown_location(location: str) -> str:
+    """`location` (a folder or a database URL) fit for a message: a URL's password replaced
+    by ***. Here, beside the errors, so that stores/ can name a location without importing
+    the OS's config."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", location)

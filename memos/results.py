@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from memos.cube import MemCube
+
+if TYPE_CHECKING:
+    from memos.model.slots import MemorySlots
 
 ProgressFn = Callable[[int, int | None], None]
 
@@ -244,3 +248,52 @@ class AdapterInfo(BaseModel):
     config: dict[str, Any] = Field(default_factory=dict)
     reason: str | None = None  # why rejected, retired or tainted
     sources: list[tuple[str, int]] = Field(default_factory=list)  # `show` only
+
+
+@dataclass
+class Recall:
+    """What `MemOS.recall` returns: the slots of the retrieved cubes, in retrieval order."""
+
+    slots: MemorySlots | None  # None when nothing was retrieved
+    cubes: list[tuple[str, int]]  # (cube id, version) of each memory in `slots`, in order
+    hits: int  # the caller's own memories served from the RAM cache or a stored blob
+    misses: int  # the others: encoded for this call, or another user's (never said which)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (cube id, why not read)
+    seconds: dict[str, float] = field(default_factory=dict)  # retrieve, recall
+    model_fingerprint: str = ""
+
+
+@dataclass
+class Answer:
+    """What `MemOS.answer` returns."""
+
+    text: str
+    cubes: list[tuple[str, int]]  # the memories the model was given
+    hits: int
+    misses: int
+    seconds: dict[str, float]  # retrieve, recall, generate
+    model_fingerprint: str
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Which tier served it: "parametric" (the scope's active adapter, closed-book: no
+    # retrieval, no memory read), "activation" (pre-encoded slots of the retrieved cubes,
+    # base model) or "plaintext" (nothing retrieved could be read as slots: `text` is "",
+    # since the model answers from memory and has none). docs/PARAMETRIC.md says how answer
+    # picks.
+    tier: str = "activation"
+    adapter_id: str | None = None  # parametric: the adapter cube (and version) that answered
+    adapter_version: int | None = None
+    adapter_fingerprint: str | None = None  # with model_fingerprint: base + adapter
+
+
+@dataclass
+class SavedSession:
+    """What `MemOS.save_session` returns."""
+
+    session_id: str
+    transcript_id: str  # the plaintext cube holding the session's text
+    transcript_version: int
+    tokens: int  # tokens the state has read
+    model_fingerprint: str
+    seconds: float  # loading the saved state, or reading the text when there was none
+
+

@@ -45,9 +45,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from memos import cube as cube_types
-from memos.config import shown_location
 from memos.cube import AccessStats, Lifecycle, MemCube, Scope, Tier, Visibility, utcnow
-from memos.errors import InvalidInputError, StoreError
+from memos.errors import InvalidInputError, StoreError, shown_location
 from memos.stores.schema import (
     AuditRow,
     Base,
