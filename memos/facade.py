@@ -1245,7 +1245,10 @@ class MemOS:
             if self._param is None:
                 from memos.parametric.tier import ParametricTier
 
-                self._param = ParametricTier(self._store, tier)
+                # The scheduler's consolidation job may have made it first: one tier (one
+                # lock, one serving copy) per store, so one consolidation at a time.
+                made = getattr(tier, "parametric", None)
+                self._param = made if made is not None else ParametricTier(self._store, tier)
             return self._param
 
     def consolidate(self, scope: ScopeLike, *, facts: Sequence[str] | None = None,

@@ -47,6 +47,7 @@ from memos.cube import (
 )
 from memos.errors import ConflictError, ImportFormatError, InvalidInputError
 from memos.results import ExportReport, ImportReport
+from memos.stores.adapters import is_adapter
 from memos.stores.derived import blob_of
 from memos.stores.filters import parse_time
 from memos.stores.graph import ENTITY_PREFIX, entity_node
@@ -273,8 +274,10 @@ def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextI
         rows = list(session.execute(select(CubeRow).where(where)
                                     .order_by(CubeRow.recorded_at, CubeRow.id)).scalars())
         # Slots and session states the OS made are caches of the exported text, and their
-        # blobs stay behind: they are encoded again where the file is imported.
-        rows = [r for r in rows if blob_of(r) is None]
+        # blobs stay behind: they are encoded again where the file is imported. So do
+        # adapters (weights of this store's model, trained again from the facts there):
+        # their `memos:` keys are the OS's own, which no import may write.
+        rows = [r for r in rows if blob_of(r) is None and not is_adapter(r)]
         pk_to_id = {r.pk: r.id for r in rows}
         pks = list(pk_to_id)
         edges = []

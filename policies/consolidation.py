@@ -10,8 +10,11 @@ adapter, and the rate limit respected.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from memos.errors import InvalidInputError
 
 DAY_S = 86_400.0
 
@@ -28,12 +31,22 @@ class ConsolidationPolicy:
     min_interval_s: float = 24 * 3600.0  # per user: at most one consolidation per interval
 
     def __post_init__(self) -> None:
+        for name in ("min_hits", "min_facts", "max_facts"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value > 1_000_000:
+                raise InvalidInputError(f"{name} must be an integer (at most 1000000), "
+                                        f"got {value!r:.40}")
+        for name in ("stable_days", "min_confidence", "min_interval_s"):
+            value = getattr(self, name)
+            if (not isinstance(value, (int, float)) or isinstance(value, bool)
+                    or not math.isfinite(value)):
+                raise InvalidInputError(f"{name} must be a finite number, got {value!r:.40}")
         if self.stable_days < 0 or not 0.0 <= self.min_confidence <= 1.0:
-            raise ValueError("stable_days must be >= 0 and min_confidence in [0, 1]")
+            raise InvalidInputError("stable_days must be >= 0 and min_confidence in [0, 1]")
         if self.min_hits < 0 or self.min_facts < 1 or self.max_facts < self.min_facts:
-            raise ValueError("min_hits >= 0, min_facts >= 1 and max_facts >= min_facts")
+            raise InvalidInputError("min_hits >= 0, min_facts >= 1 and max_facts >= min_facts")
         if self.min_interval_s < 0:
-            raise ValueError("min_interval_s must be >= 0")
+            raise InvalidInputError("min_interval_s must be >= 0")
 
 
 @dataclass(frozen=True)

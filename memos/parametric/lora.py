@@ -90,15 +90,32 @@ class TrainConfig:
     targets: tuple[str, ...] = TARGET_MODULES
 
     def check(self) -> None:
-        """InvalidInputError for a value training could not use."""
-        if not 1 <= self.steps <= 100_000:
-            raise InvalidInputError("steps must be 1 to 100000")
-        if not 1 <= self.rank <= 256:
-            raise InvalidInputError("rank must be 1 to 256")
-        if self.batch < 1 or self.rehearsal_every < 0 or self.rehearsal_sets < 1:
-            raise InvalidInputError("batch and rehearsal_sets must be >= 1, "
-                                    "rehearsal_every >= 0")
+        """InvalidInputError for a value training could not use, before any training."""
+        for name, low, high in (("steps", 1, 100_000), ("rank", 1, 256), ("batch", 1, 4096),
+                                ("rehearsal_every", 0, 100_000), ("rehearsal_sets", 1, 4096),
+                                ("rehearsal_facts", 1, 4096), ("rehearsal_questions", 1, 4096),
+                                ("seed", 0, 2**32 - 1)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise InvalidInputError(f"{name} must be an integer from {low} to {high}, "
+                                        f"got {value!r:.40}")
+        for name, low, high in (("alpha", 0.0, 1e4), ("lr", 0.0, 10.0),
+                                ("rehearsal_weight", 0.0, 1e4)):
+            value = getattr(self, name)
+            if (not isinstance(value, (int, float)) or isinstance(value, bool)
+                    or not math.isfinite(value) or not low < value <= high
+                    and not (name == "rehearsal_weight" and value == 0)):
+                raise InvalidInputError(f"{name} must be a finite number above {low:g} and at "
+                                        f"most {high:g}, got {value!r:.40}")
+        for name in ("rehearsal_full", "distil"):
+            if not isinstance(getattr(self, name), bool):
+                raise InvalidInputError(f"{name} must be True or False, "
+                                        f"got {getattr(self, name)!r:.40}")
         check_styles(self.rehearsal_styles, "rehearsal_styles")
+        if (isinstance(self.targets, str) or not isinstance(self.targets, (tuple, list))
+                or not self.targets or not all(isinstance(t, str) for t in self.targets)):
+            raise InvalidInputError(f"targets must be a non-empty list of module names "
+                                    f"({', '.join(TARGET_MODULES)}), got {self.targets!r:.60}")
         for target in self.targets:
             leaf = target.rsplit(".", 1)[-1]
             if leaf not in TARGET_MODULES or "xattn" in target or "internal" in target:

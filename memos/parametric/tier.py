@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 import threading
 import time
@@ -72,6 +73,10 @@ NUMBERS_KEY = "memos:numbers"
 FACTS_KEY = "memos:facts"
 REASON_KEY = "memos:reason"
 RECON_KEY = "memos:reconsolidate"
+# Why the evaluation gate rejected an adapter, kept for good: a forced activation clears
+# REASON_KEY, and the adapter it replaces later is "retired" like any other, so without this
+# a rollback (or an activate without force) could serve weights the gate refused.
+GATE_KEY = "memos:gate_failed"
 MAX_ADAPTER_BYTES = 1 << 20
 _FACT_TEXT = re.compile(r"^(?P<s>.+?)'s (?P<a>.+?) is (?P<v>.+?)\.?$", re.S)
 
@@ -105,6 +110,8 @@ class ConsolidationConfig:
         check_styles(self.gate_styles, "gate_styles")
         if self.train is not None and not isinstance(self.train, TrainConfig):
             raise InvalidInputError("train must be a memos.parametric.lora.TrainConfig or None")
+        if self.train is not None:
+            self.train.check()
         if not isinstance(self.policy, ConsolidationPolicy):
             raise InvalidInputError("policy must be a memos.policies.consolidation."
                                     "ConsolidationPolicy")
@@ -326,11 +333,12 @@ class ParametricTier:
                     f"consolidate again on this model")
             if status == "active":
                 return _info(row)
-            if status == "rejected" and not force:
+            failed = (row.meta or {}).get(GATE_KEY)
+            if (status == "rejected" or failed) and not force:
                 raise InvalidInputError(
                     f"adapter {adapter_id} failed the evaluation gate "
-                    f"({(row.meta or {}).get(REASON_KEY)}); pass force=True (--force) to "
-                    f"serve it anyway")
+                    f"({failed or (row.meta or {}).get(REASON_KEY)}); pass force=True "
+                    f"(--force) to serve it anyway")
             self._check_sources_live(session, row)
             self._retire_active(session, scope, f"replaced by adapter {adapter_id}")
             _new_version(self.store, session, row, "activate",
@@ -348,11 +356,14 @@ class ParametricTier:
         with self.store.repo.read() as session:
             rows = q.adapters_of(session, scope.user_id, scope.agent_id)
         active = [r for r in rows if r.state == Lifecycle.ACTIVE.value]
+        # Never one the gate rejected, even if it was served once by force.
         previous = [r for r in rows if _status(r) == "retired"
+                    and not (r.meta or {}).get(GATE_KEY)
                     and (not active or r.pk < active[0].pk)]
         if not previous:
-            raise NotFoundError("no previous adapter to roll back to (none was retired before "
-                                "the active one); see `memos adapters list`")
+            raise NotFoundError("no previous adapter to roll back to (none that passed the "
+                                "evaluation gate was retired before the active one); see "
+                                "`memos adapters list`, or activate one with --force")
         return self.activate(previous[0].id, scope, actor=actor)
 
     def _retire_active(self, session: Any, scope: Scope, why: str) -> str | None:
@@ -486,10 +497,14 @@ class ParametricTier:
                 after = lora.accuracy(lora.exact_match(model, qa))
                 mem_adapter = lora.memory_qa(model, gate_sets)
         reasons = gate_reasons(after, mem_base, mem_adapter, nbytes, cfg)
-        numbers = {"closed_book_before": round(before, 4), "closed_book_after": round(after, 4),
-                   "memory_qa_base": round(mem_base, 4),
-                   "memory_qa_adapter": round(mem_adapter, 4),
-                   "train_seconds": round(trained.seconds, 2), "loss": round(trained.loss, 4)}
+        if not math.isfinite(trained.loss):
+            reasons = [*reasons, f"training diverged (final loss {trained.loss}); lower the "
+                                 f"learning rate"]
+        numbers = {name: round(value, digits) if math.isfinite(value) else None
+                   for name, value, digits in (
+                       ("closed_book_before", before, 4), ("closed_book_after", after, 4),
+                       ("memory_qa_base", mem_base, 4), ("memory_qa_adapter", mem_adapter, 4),
+                       ("train_seconds", trained.seconds, 2), ("loss", trained.loss, 4))}
         report = report.model_copy(update={
             "adapter_fingerprint": afp, "adapter_bytes": nbytes, "steps": trained.steps,
             "train_seconds": trained.seconds, "closed_book_before": before,
@@ -514,7 +529,7 @@ class ParametricTier:
     def _store_adapter(self, scope: Scope, tensors: dict[str, Any], afp: str, nbytes: int,
                        base_fp: str, sources: list[tuple[str, int]],
                        keys: dict[str, tuple[str, int]], tcfg: TrainConfig,
-                       numbers: dict[str, float], reasons: list[str],
+                       numbers: dict[str, float | None], reasons: list[str],
                        actor: str | None) -> tuple[MemCube | None, str | None]:
         """The adapter cube (weights only when it may serve) and the adapter it replaced.
         (None, None) when every fact was purged while training: a purged user, or purged
@@ -543,18 +558,13 @@ class ParametricTier:
                 NUMBERS_KEY: numbers,
                 FACTS_KEY: {k: [c, v] for k, (c, v) in keys.items() if c in current},
                 REASON_KEY: "; ".join(reasons) or None}
+            if status == "rejected":
+                meta[GATE_KEY] = "; ".join(reasons)
             cube_id = new_id()
             if erased:
                 meta[RECON_KEY] = "none"
-            else:
-                # The adapter cube's id is in the header: two adapters with the same weights
-                # (the same facts trained again) get two files, so erasing one adapter's
-                # weights (a purge, a taint) never takes the other's.
-                meta[q.BLOB_KEY] = self.store.blobs.put(
-                    session, tensors, kind=BLOB_KIND, fingerprint=base_fp,
-                    header={"owner": scope.user_id, "adapter": afp, "cube": cube_id}).hash
-            if status == "active":
-                previous = self._retire_active(session, scope, "replaced by a new adapter")
+            # Built (and so validated) before any file is written: a value the cube cannot
+            # hold fails here, with nothing on disk.
             cube = MemCube(
                 id=cube_id, tier=Tier.PARAMETRIC, kind=Kind.ADAPTER,
                 content=f"LoRA adapter of {len(kept)} facts (base model {base_fp[:12]}, "
@@ -564,12 +574,31 @@ class ParametricTier:
                     status, Lifecycle.ARCHIVED),
                 derived_from=[DerivedFrom(cube_id=c, version=v) for c, v in kept],
                 model_fingerprint=base_fp, metadata=meta)
-            self.store.repo.insert_cubes(session, [cube], op="derive")
-            self.store.repo.audit(session, "consolidate", cube.id,
-                                  "; ".join(reasons) or "gate passed",
-                                  {"status": status, "facts": len(sources), **numbers,
-                                   "previous": previous},
-                                  actor=actor or scope.agent_id or scope.user_id)
+            written: str | None = None
+            try:
+                if not erased:
+                    # The adapter cube's id is in the header: two adapters with the same
+                    # weights (the same facts trained again) get two files, so erasing one
+                    # adapter's weights (a purge, a taint) never takes the other's.
+                    written = self.store.blobs.put(
+                        session, tensors, kind=BLOB_KIND, fingerprint=base_fp,
+                        header={"owner": scope.user_id, "adapter": afp, "cube": cube_id}).hash
+                    cube = cube.model_copy(update={"metadata": {**meta, q.BLOB_KEY: written}})
+                if status == "active":
+                    previous = self._retire_active(session, scope, "replaced by a new adapter")
+                self.store.repo.insert_cubes(session, [cube], op="derive")
+                self.store.repo.audit(session, "consolidate", cube.id,
+                                      "; ".join(reasons) or "gate passed",
+                                      {"status": status, "facts": len(sources), **numbers,
+                                       "previous": previous},
+                                      actor=actor or scope.agent_id or scope.user_id)
+                session.flush()
+            except BaseException:
+                # The transaction rolls back; the file (unique to this cube) goes with it,
+                # so no weights of the user outlive the row that would name them.
+                if written is not None:
+                    self.store.blobs.remove_files([written])
+                raise
         self.store.after_write(1 + (previous is not None))
         return cube, previous
 
@@ -696,10 +725,10 @@ class ParametricTier:
                 decisions.append(("consolidate-deferred", row.id, reason + " (rate limit)"))
                 continue
             decisions.append(("reconsolidate", row.id, reason))
+            runs += 1  # counted in a dry run too, so that it decides what a real run does
+            done_owners.add(owner)
             if dry_run:
                 continue
-            runs += 1
-            done_owners.add(owner)
             outcome = self._run_for(scope, keep, cfg, row.id)
             decisions.append(("consolidate-result", row.id, outcome))
         for owner in owners:
@@ -718,9 +747,9 @@ class ParametricTier:
                 decisions.append(("consolidate-deferred", target, why + " (rate limit)"))
                 continue
             decisions.append(("consolidate", target, why))
+            runs += 1
             if dry_run:
                 continue
-            runs += 1
             outcome = self._run_for(scope, [r.id for r in rows], cfg, None)
             decisions.append(("consolidate-result", target, outcome))
         return decisions

@@ -1,0 +1,159 @@
+"""The parametric tier's edges found by a review: what each case did before its fix is in
+its docstring. Cheap trainings (one step) only."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from memos import MemOS
+from memos.errors import InvalidInputError
+from memos.model import families
+from memos.parametric import lora
+from memos.parametric.tier import ConsolidationConfig
+from memos.policies.consolidation import ConsolidationPolicy
+
+pytestmark = pytest.mark.slow
+
+CHEAP = ConsolidationConfig(min_closed_book=0.0, max_memory_drop=1.0, gate_sets=1,
+                            gate_facts=4, gate_styles=("random",),
+                            train=lora.TrainConfig(steps=1, batch=4, rehearsal_every=0))
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+def _add(mem: MemOS, user: str, seed: int, n: int) -> list[str]:
+    facts = families.STYLES["realistic"](random.Random(seed), n)
+    out = mem.add_many([{"content": f.text, "metadata": {
+        "subject": f.subject, "attribute": f.attribute, "value": f.value}} for f in facts], user)
+    return [r.id for r in out]
+
+
+def _weight_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.safetensors"))
+
+
+def test_an_adapter_that_cannot_be_stored_leaves_no_weights_file(tmp_path: Path,
+                                                                  monkeypatch: Any) -> None:
+    """Before: the weights file was written before the adapter cube was built and checked;
+    a value the cube could not hold (a NaN loss, an infinite config number) or a failure
+    before the commit left a file of the user's weights that no row named, which a purge of
+    the user did not erase and purge --verify did not see."""
+    folder = tmp_path / "store"
+    with MemOS.open(str(folder)) as mem:
+        ids = _add(mem, "alice", 61, 3)
+
+        def fail(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr(mem._store.repo, "insert_cubes", fail)
+        with pytest.raises(RuntimeError):
+            mem.consolidate("alice", facts=ids, config=CHEAP)
+        monkeypatch.undo()
+        assert _weight_files(folder) == [] and mem.adapters("alice") == []
+        report = mem.consolidate("alice", facts=ids, config=CHEAP)
+        assert report.status == "active" and len(_weight_files(folder)) == 1
+
+
+@pytest.mark.parametrize("change", [
+    {"steps": 2.5}, {"steps": "5"}, {"rank": 2.5}, {"batch": 1.5}, {"lr": float("nan")},
+    {"lr": -1.0}, {"lr": 0.0}, {"alpha": float("inf")}, {"rehearsal_weight": float("nan")},
+    {"seed": 2**70}, {"targets": ()}, {"rehearsal_questions": 0}, {"distil": "yes"}])
+def test_a_bad_training_setting_is_invalid_input_before_training(tmp_path: Path,
+                                                                 change: dict[str, Any]
+                                                                 ) -> None:
+    """Before: TypeError, ValueError, a pydantic error after training (with a weights file
+    left behind), peft's NoMatchingPeftModuleError or a RuntimeError."""
+    cfg = dataclasses.replace(CHEAP, train=dataclasses.replace(CHEAP.train, **change))
+    folder = tmp_path / "store"
+    with MemOS.open(str(folder)) as mem:
+        ids = _add(mem, "alice", 62, 2)
+        with pytest.raises(InvalidInputError):
+            mem.consolidate("alice", facts=ids, config=cfg)
+        assert mem.adapters("alice") == [] and _weight_files(folder) == []
+
+
+@pytest.mark.parametrize("change", [{"max_facts": float("inf")}, {"min_hits": 1.5},
+                                    {"stable_days": float("nan")}])
+def test_a_bad_policy_setting_is_invalid_input(change: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInputError):
+        ConsolidationPolicy(**change)
+
+
+def test_a_user_with_an_adapter_can_import_their_own_export(tmp_path: Path) -> None:
+    """Before: the active adapter cube was exported with its `memos:` keys, which import
+    refuses: the whole file was refused (or that line, with on_error="skip")."""
+    with MemOS.open(str(tmp_path / "a")) as mem:
+        ids = _add(mem, "alice", 63, 3)
+        assert mem.consolidate("alice", facts=ids, config=CHEAP).status == "active"
+        out = io.StringIO()
+        exported = mem.export("alice", out)
+    assert exported.cubes == 3
+    with MemOS.open(str(tmp_path / "b")) as other:
+        report = other.import_(io.StringIO(out.getvalue()), "alice")
+        assert report.imported == 3 and report.errors == []
+
+
+def test_a_gate_rejected_adapter_is_never_served_again_without_force(tmp_path: Path) -> None:
+    """Before: one forced activation cleared the rejection; once replaced, the adapter was
+    "retired" like any other, so rollback (or an activate without force) served weights the
+    gate had refused."""
+    strict = dataclasses.replace(CHEAP, min_closed_book=1.0)  # one step learns nothing
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        ids = _add(mem, "alice", 64, 4)
+        good = mem.consolidate("alice", facts=ids, config=CHEAP)
+        bad = mem.consolidate("alice", facts=ids, config=strict)
+        assert (good.status, bad.status) == ("active", "rejected")
+        mem.activate_adapter(bad.adapter_id, "alice", force=True)
+        mem.activate_adapter(good.adapter_id, "alice")  # the forced one is retired now
+        with pytest.raises(InvalidInputError, match="evaluation gate"):
+            mem.activate_adapter(bad.adapter_id, "alice")
+        newer = mem.consolidate("alice", facts=ids, config=CHEAP)
+        assert newer.status == "active"
+        back = mem.rollback_adapter("alice")
+        assert back.id == good.adapter_id  # not the gate-rejected one, though newer
+
+
+def test_a_scheduler_dry_run_plans_what_the_real_run_does(tmp_path: Path) -> None:
+    """Before: a dry run did not count the trainings it planned, so with one training per
+    run it listed a re-consolidation and every owner's consolidation, where the real run
+    re-consolidated and deferred the rest."""
+    from memos.scheduler import SchedulerConfig
+
+    policy = ConsolidationPolicy(stable_days=0, min_hits=0, min_facts=1, min_interval_s=0)
+    cfg = SchedulerConfig(consolidation=dataclasses.replace(CHEAP, policy=policy),
+                          consolidate_max_per_run=1)
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        alice = _add(mem, "alice", 65, 3)
+        _add(mem, "bob", 66, 3)
+        assert mem.consolidate("alice", facts=alice, config=CHEAP).status == "active"
+        mem.forget(alice[0], "alice")  # alice's adapter is tainted: a re-consolidation waits
+        plan = mem.run_scheduler(dry_run=True, config=cfg)
+        done = mem.run_scheduler(config=cfg)
+
+        def jobs(report: Any) -> list[tuple[str, str | None]]:
+            return [(d.job, d.cube_id) for d in report.decisions
+                    if d.job not in ("consolidate-result", "expire", "stale", "evict",
+                                     "promote")]
+        assert jobs(plan) == jobs(done)
+        assert [j for j, _ in jobs(done)] == ["reconsolidate", "consolidate-deferred"]
+
+
+def test_the_facade_uses_the_parametric_tier_the_scheduler_made(tmp_path: Path) -> None:
+    """Before: when the scheduler's job ran first, the facade made a second tier (its own
+    lock and serving copy), so a manual consolidate could train beside the scheduler's."""
+    from memos.scheduler import SchedulerConfig
+
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        mem.run_scheduler(config=SchedulerConfig(consolidation=CHEAP))
+        made = mem._activation().parametric
+        assert mem._parametric() is made
