@@ -42,6 +42,7 @@ from memos.errors import (
     BlobError,
     FingerprintMismatchError,
     InvalidInputError,
+    MemosError,
     ModelError,
     NotFoundError,
 )
@@ -767,7 +768,7 @@ class ParametricTier:
                 outcome = (f"adapter {rep.adapter_id} {rep.status}: closed-book "
                            f"{rep.closed_book_after:.2f}, memory-QA {rep.memory_qa_base:.2f} "
                            f"-> {rep.memory_qa_adapter:.2f}")
-        except InvalidInputError as exc:
+        except MemosError as exc:  # one owner's failure is its outcome, not the job's end
             outcome = f"not consolidated: {exc}"
         if tainted is not None:
             with self.store.repo.write() as session:
