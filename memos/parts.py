@@ -474,9 +474,11 @@ class StoreParts:
                     self._searches -= 1
 
     def forget_queries(self) -> None:
-        """Drop remembered query vectors (a purge leaves no caller's words in this process)."""
+        """Drop remembered query vectors and the full-text index's remembered word counts
+        (a purge leaves no caller's words in this process)."""
         with self._pool_lock:
             self._query_vectors.clear()
+        self.fulltext.forget_counts()
 
     def close_workers(self) -> None:
         """Stop the dense-half workers, waiting for those under way. The pool leaves under

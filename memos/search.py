@@ -67,13 +67,13 @@ def build_where(scope: Scope, now: datetime, dialect: str, filters: Mapping[str,
                 metadata: Mapping[str, Any] | None, tiers: Sequence[Any],
                 include_superseded: bool) -> ColumnElement[bool]:
     extra: dict[str, Any] = {}
-    if kind is not None:
+    if not _empty(kind):
         kinds = _names(kind, "kind")
         try:
             extra["kind"] = [Kind(k).value for k in kinds]
         except ValueError as exc:
             raise InvalidInputError(f"{exc}; kinds are {[k.value for k in Kind]}") from exc
-    if tags is not None and tags != []:
+    if not _empty(tags):
         extra["tag"] = _names(tags, "tags")
     if since is not None:
         extra["recorded_after"] = parse_time(since, "since")
@@ -89,10 +89,15 @@ def build_where(scope: Scope, now: datetime, dialect: str, filters: Mapping[str,
                 compile_filter(extra, dialect))
 
 
+def _empty(value: Any) -> bool:
+    """No kind or tag filter: None, or an empty list, tuple or set (all mean the same)."""
+    return value is None or (isinstance(value, (list, tuple, set, frozenset)) and not value)
+
+
 def _plain(filters: Any, kind: Any, tags: Any, since: Any, until: Any, metadata: Any) -> bool:
     """No filter beyond scope, liveness and tiers (build_where would add nothing): search
     admits its candidates with the repository's prepared statement for that case."""
-    return (filters is None and kind is None and (tags is None or tags == [])
+    return (filters is None and _empty(kind) and _empty(tags)
             and since is None and until is None
             and (metadata is None or (isinstance(metadata, Mapping) and not metadata)))
 
@@ -116,9 +121,14 @@ def run_search(store: StoreParts, query: str, scope: Scope, k: int = 10, *,
                        ("fold", fold)):
         if not isinstance(flag, bool):
             raise InvalidInputError(f"{name} must be True or False, got {flag!r:.40}")
-    unknown = set(_names(retrievers, "retrievers")) - set(RETRIEVERS)
+    named = set(_names(retrievers, "retrievers"))
+    unknown = named - set(RETRIEVERS)
     if unknown:
         raise InvalidInputError(f"unknown retriever(s) {sorted(unknown)}; use {list(RETRIEVERS)}")
+    if not named & {"dense", "fulltext"}:
+        raise InvalidInputError(f"retrievers {sorted(named)} find nothing: the graph expands "
+                                f"from what dense or full-text search found, so name at least "
+                                f"one of those (default: {list(RETRIEVERS)})")
     now = utcnow()
     request = _Request(store, query, scope, k, retrievers, tier_values(tiers), include_superseded,
                        now)
@@ -259,7 +269,10 @@ class _Request:
             ranked["dense"] = dense
         if "fulltext" in self.retrievers:
             fts = [pk for pk in fts_glob if pk in info][:n]
-            if len(fts) < n and len(fts_glob) == wide:
+            # The global list was cut (by `wide`, or by the bound on scored rows, which is
+            # smaller when k is large): the caller's own matches may lie past it.
+            cut = wide if bound is None else min(wide, bound)
+            if len(fts) < n and len(fts_glob) >= cut:
                 scoped = store.fulltext.search(session, words, self.full_where(), n)
                 fts = self.admit(session, [pk for pk, _ in scoped])
             ranked["fulltext"] = fts

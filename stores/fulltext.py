@@ -110,9 +110,11 @@ class FullTextIndex(ABC):
         query would match more than `max_postings` rows (see `keep_rare_terms`).
 
         With `seq` (the changelog seq the index reflects) a word's row count is remembered
-        and reused while fewer than COUNT_SLACK changes separate it from `seq`: a count can
-        be off by at most that many rows, and it only decides which frequent words to drop.
-        Counting is a scan of the word's postings, the cost that the bound exists to avoid."""
+        and reused while the changes since it was counted are at most a hundredth of it
+        (and at most COUNT_SLACK): a count is then off by at most 1 %, so a handle that has
+        run for a while drops the words a fresh one would, but at the edge of the bound.
+        Counting is a scan of the word's postings, the cost that the bound exists to avoid,
+        and only large counts are worth remembering."""
         words = clean_terms(terms)
         if max_postings is None or len(words) < 2:
             return words
@@ -123,7 +125,7 @@ class FullTextIndex(ABC):
         known: dict[str, int] = {}
         for word in words:
             entry = cache.get(word)
-            if entry is not None and abs(seq - entry[1]) <= COUNT_SLACK:
+            if entry is not None and abs(seq - entry[1]) <= min(COUNT_SLACK, entry[0] // 100):
                 known[word] = entry[0]
         missing = [w for w in words if w not in known]
         if missing:
@@ -134,6 +136,10 @@ class FullTextIndex(ABC):
                 known[word] = count
                 cache[word] = (count, seq)
         return keep_rare_terms(words, [known[w] for w in words], max_postings)
+
+    def forget_counts(self) -> None:
+        """Drop the remembered row counts (their keys are words callers searched for)."""
+        self._counts = {}
 
     @abstractmethod
     def row_counts(self, session: Session, words: Sequence[str], cap: int | None = None

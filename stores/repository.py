@@ -613,6 +613,7 @@ class Repository:
         try:
             self.engine = make_engine(url, busy_timeout_ms)
             self.dialect = self.engine.dialect.name
+            self._snapshot_reads = self.dialect == "postgresql"  # see read()
             # The two index_meta statements every write and search runs, in the driver's
             # parameter style (driver_rows): fixed for the engine, so built once.
             marker = "?" if self.dialect == "sqlite" else "%s"
@@ -664,9 +665,17 @@ class Repository:
         The transaction is the connection's own, begun and ended here, and the session
         joins it: an ORM session that begins and commits its own costs about twice as much
         in SQLAlchemy's machinery (a tenth of a millisecond more, development timings, not
-        a repo command), and every search opens one."""
+        a repo command), and every search opens one.
+
+        On PostgreSQL the transaction is REPEATABLE READ: under the default READ COMMITTED
+        each statement sees its own snapshot, so a search that admits candidates in one
+        statement and loads the winners by pk in the next could return a cube a forget,
+        supersede or expiry committed in between. (SQLite's read transactions are snapshots
+        already.)"""
         with _driver_errors(self._busy_timeout_ms), _nul_is_bad_input(), \
                 self.engine.connect() as conn, conn.begin(), self._read(bind=conn) as session:
+            if self._snapshot_reads:
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             yield session
 
     @contextmanager

@@ -467,6 +467,10 @@ def _valid_text(v: Any) -> bool:
 # name -> (call(mem, ids, value), valid(value)): `valid` says which pool values the argument
 # accepts (those are skipped: the call would rightly succeed and write).
 Call = Callable[[Any, dict[str, Any], Any], Any]
+def _no_filter(value: Any) -> bool:
+    return value is None or (isinstance(value, (list, tuple, set, frozenset)) and not value)
+
+
 TABLE: dict[str, tuple[Call, Callable[[Any], bool]]] = {
     "add.content": (lambda m, i, v: m.add(v, "alice"), _valid_text),
     "add.scope": (lambda m, i, v: m.add("a new memory", v), _valid_text),
@@ -556,9 +560,10 @@ TABLE: dict[str, tuple[Call, Callable[[Any], bool]]] = {
                  lambda v: _is(int)(v) and 1 <= v <= 10_000),
     "search.filters": (lambda m, i, v: m.search("bees", "alice", filters=v),
                        lambda v: v is None or v == {}),
-    "search.kind": (lambda m, i, v: m.search("bees", "alice", kind=v), lambda v: v is None),
+    # an empty list, tuple or set of kinds or tags is no filter, as None is
+    "search.kind": (lambda m, i, v: m.search("bees", "alice", kind=v), _no_filter),
     "search.tags": (lambda m, i, v: m.search("bees", "alice", tags=v),
-                    lambda v: v is None or v == [] or _is(str)(v) and "\x00" not in v
+                    lambda v: _no_filter(v) or _is(str)(v) and "\x00" not in v
                     and "\ud800" not in v),
     "search.since": (lambda m, i, v: m.search("bees", "alice", since=v), lambda v: v is None),
     "search.metadata": (lambda m, i, v: m.search("bees", "alice", metadata=v),

@@ -261,3 +261,25 @@ def test_search_records_access_statistics(mem):
     mem.flush()
     cube = mem.get(r.id, "u", version=None)
     assert cube.access.hits == 3 and cube.access.last_access is not None
+
+
+def test_a_read_transaction_is_one_snapshot(mem):
+    """A search admits candidates in one statement and loads the winners by pk in the next.
+    On PostgreSQL's default READ COMMITTED each statement saw its own snapshot, so a forget
+    committed in between came back in the results. Reads are REPEATABLE READ there (SQLite's
+    read transactions are snapshots already)."""
+    if mem._store.repo.dialect != "postgresql":
+        pytest.skip("SQLite reads are snapshots by construction")
+    from sqlalchemy import text
+
+    with mem._store.repo.read() as session:
+        level = session.execute(text("SHOW transaction_isolation")).scalar()
+    assert level == "repeatable read"
+    cube = mem.add("a secret apple plan", "alice")
+    with mem._store.repo.read() as session:
+        first = session.execute(text("SELECT state FROM cubes WHERE id = :i"),
+                                {"i": cube.id}).scalar()
+        mem.forget(cube.id, "alice")  # commits on another connection meanwhile
+        again = session.execute(text("SELECT state FROM cubes WHERE id = :i"),
+                                {"i": cube.id}).scalar()
+    assert first == again == "active"

@@ -311,3 +311,91 @@ def test_an_in_memory_store_never_searches_at_once() -> None:
         mem.search("parrot", scope="u")
         assert not mem.may_search_at_once
         assert not mem.can_search_at_once()
+
+
+def _tuned(path: Any, fast: bool, **retrieval: Any) -> MemOS:
+    from memos.config import MemosConfig, RetrievalConfig
+
+    return MemOS.open(str(path), embedder="hashing", config=MemosConfig(
+        dedup_threshold=None, retrieval=RetrievalConfig(
+            fulltext_in_memory=fast, admission_in_memory=fast, **retrieval)))
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_large_k_keeps_the_callers_full_text_hits(tmp_path: Any, fast: bool) -> None:
+    """Before: once 2*max(candidates, k) passed the bound on scored rows, the global
+    full-text list could never fill, so the scoped full-text search never ran: a caller
+    whose matches were older than other users' newer ones lost them for k > bound / 2
+    (with the defaults, every k over 1,500 on a store of more than 3,000 cubes)."""
+    mem = _tuned(tmp_path / "s", fast, fulltext_max_postings=20, candidates=5)
+    try:
+        mine = mem.add("zebra crossing near the office", "alice").id
+        for i in range(25):
+            mem.add(f"zebra stripes note {i}", "bob")  # newer matches, another user's
+        mem.warm()
+        for k in (10, 11, 50):
+            hits = mem.search("zebra", "alice", k, record_access=False,
+                              retrievers=["fulltext"])
+            assert [h.id for h in hits] == [mine], k
+    finally:
+        mem.close()
+
+
+def test_a_long_running_handle_keeps_the_words_a_fresh_one_keeps(tmp_path: Any) -> None:
+    """Before: word counts were reused for up to 200 changes, so a handle that had run a
+    while dropped other query words than a fresh handle (or the in-memory copy) did, and
+    returned other hits."""
+    path = tmp_path / "s"
+    fast, plain = _tuned(path, True, fulltext_max_postings=5), \
+        _tuned(path, False, fulltext_max_postings=5)
+    try:
+        for i in range(3):
+            fast.add(f"alpha item {i}", "alice")
+        betas = [fast.add(f"beta item {i}", "alice").id for i in range(6)]
+        fast.warm()
+
+        def ask(mem: MemOS) -> list[str]:
+            return [h.content for h in mem.search("alpha beta", "alice", 3, record_access=False,
+                                                  retrievers=["fulltext"])]
+        assert ask(fast) == ask(plain)
+        for i in range(10):
+            fast.add(f"alpha more {i}", "alice")  # alpha: 13 rows
+        for cube_id in betas[:4]:
+            fast.forget(cube_id, "alice")  # beta: 2 rows
+        fresh = _tuned(path, False, fulltext_max_postings=5)
+        try:
+            assert ask(plain) == ask(fresh) == ask(fast)
+        finally:
+            fresh.close()
+    finally:
+        fast.close()
+        plain.close()
+
+
+def test_purge_leaves_no_searched_words_in_memory(tmp_path: Any) -> None:
+    mem = _tuned(tmp_path / "s", False, fulltext_max_postings=5)
+    try:
+        for i in range(8):
+            mem.add(f"zurich clinic visit {i}", "alice")
+        mem.add("oncology appointment", "alice")
+        mem.search("oncology zurich", "alice", record_access=False)
+        assert mem._store.fulltext._counts  # remembered word counts, keyed by the words
+        mem.purge(None, "alice", all_of_user=True)
+        assert not mem._store.fulltext._counts
+    finally:
+        mem.close()
+
+
+def test_empty_kind_or_tag_lists_are_no_filter_and_graph_alone_is_refused(tmp_path: Any
+                                                                          ) -> None:
+    """Before: tags=[] was no filter but tags=() an error (kind=[] too), and
+    retrievers=["graph"] always returned nothing (the graph expands from the other two)."""
+    with MemOS.open(str(tmp_path / "s"), embedder="hashing") as mem:
+        mem.add("a note about tea", "alice", tags=["drinks"])
+        plain = [h.id for h in mem.search("tea", "alice")]
+        for empty in ([], (), set()):
+            assert [h.id for h in mem.search("tea", "alice", tags=empty)] == plain
+            assert [h.id for h in mem.search("tea", "alice", kind=empty)] == plain
+        for retrievers in (["graph"], []):
+            with pytest.raises(InvalidInputError, match="retriever"):
+                mem.search("tea", "alice", retrievers=retrievers)
