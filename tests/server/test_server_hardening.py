@@ -46,27 +46,38 @@ def test_nan_or_a_huge_value_in_a_refused_field_is_a_422(app_client: Any, server
 OUT_OF_RANGE_TIMES = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00")
 
 
+def _a_user_with_a_note(app_client: Any, server_mem: Any, new_user: Any
+                        ) -> tuple[str, dict[str, str], str, dict[str, Any]]:
+    """A new user, their key's headers, and a cube of theirs (id and JSON) to write at."""
+    user = new_user()
+    headers = _key(server_mem, user)
+    cid = app_client.post("/v1/memories", json={"content": "a note to change"},
+                          headers=headers).json()["id"]
+    return user, headers, cid, server_mem.get(cid, user).model_dump(mode="json")
+
+
+def _time_writes(cid: str, when: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every write that takes a time, with `when` in each time field (cube `cid` to change)."""
+    calls = [("POST", "/v1/memories", {"content": f"x {f}", f: when})
+             for f in ("valid_from", "expires_at")]
+    calls += [("POST", "/v1/memories/batch", {"items": [{"content": "y", f: when}]})
+              for f in ("valid_from", "expires_at")]
+    calls += [("PATCH", f"/v1/memories/{cid}", {f: when})
+              for f in ("valid_from", "valid_to", "expires_at")]
+    return calls + [
+        ("POST", f"/v1/memories/{cid}/supersede", {"content": "z", "valid_from": when}),
+        ("POST", "/v1/memories", {"content": "w", "sources": [{"at": when}]})]
+
+
 def test_a_time_out_of_range_in_utc_is_a_4xx_on_every_write_path(
         app_client: Any, server_mem: Any, new_user: Any) -> None:
     """Before: every write path took such a time, and converting it to UTC for SQL raised
     OverflowError inside SQLAlchemy: 500 "internal error (StatementError)" from add, batch
     add, update, supersede, a source's `at`, and every time field of an import line."""
-    user = new_user()
-    headers = _key(server_mem, user)
-    cid = app_client.post("/v1/memories", json={"content": "a note to change"},
-                          headers=headers).json()["id"]
-    cube = server_mem.get(cid, user).model_dump(mode="json")
+    user, headers, cid, cube = _a_user_with_a_note(app_client, server_mem, new_user)
     before = server_mem.stats(user)
     for when in OUT_OF_RANGE_TIMES:
-        calls = [("POST", "/v1/memories", {"content": f"x {f}", f: when})
-                 for f in ("valid_from", "expires_at")]
-        calls += [("POST", "/v1/memories/batch", {"items": [{"content": "y", f: when}]})
-                  for f in ("valid_from", "expires_at")]
-        calls += [("PATCH", f"/v1/memories/{cid}", {f: when})
-                  for f in ("valid_from", "valid_to", "expires_at")]
-        calls += [("POST", f"/v1/memories/{cid}/supersede", {"content": "z", "valid_from": when}),
-                  ("POST", "/v1/memories", {"content": "w", "sources": [{"at": when}]})]
-        for method, path, body in calls:
+        for method, path, body in _time_writes(cid, when):
             response = app_client.request(method, path, json=body, headers=headers)
             assert response.status_code in (400, 422), (path, body, response.text)
         lines = [{"type": "cube", "cube": {**cube, "id": f"t{i}", f: when}} for i, f in
@@ -397,23 +408,12 @@ def test_a_time_given_as_a_number_is_refused_on_every_path(
     """Before: {"expires_at": 253402300800} ("keep until 9999") was read as milliseconds:
     stored as 1978, so the memory was gone on arrival; "1700000000" and `since: 5` were read
     as dates. MemOS.add(valid_from="5") stored 1970-01-01T00:00:05."""
-    user = new_user()
-    headers = _key(server_mem, user)
-    cid = app_client.post("/v1/memories", json={"content": "a note to change"},
-                          headers=headers).json()["id"]
-    cube = server_mem.get(cid, user).model_dump(mode="json")
+    user, headers, cid, cube = _a_user_with_a_note(app_client, server_mem, new_user)
     before = server_mem.stats(user)
     for when in NUMBER_TIMES:
-        calls = [("POST", "/v1/memories", {"content": f"x {f}", f: when})
-                 for f in ("valid_from", "expires_at")]
-        calls += [("POST", "/v1/memories/batch", {"items": [{"content": "y", f: when}]})
-                  for f in ("valid_from", "expires_at")]
-        calls += [("PATCH", f"/v1/memories/{cid}", {f: when})
-                  for f in ("valid_from", "valid_to", "expires_at")]
-        calls += [("POST", f"/v1/memories/{cid}/supersede", {"content": "z", "valid_from": when}),
-                  ("POST", "/v1/memories", {"content": "w", "sources": [{"at": when}]}),
-                  ("POST", "/v1/search", {"query": "note", "since": when}),
-                  ("POST", "/v1/search", {"query": "note", "until": when})]
+        calls = [*_time_writes(cid, when),
+                 ("POST", "/v1/search", {"query": "note", "since": when}),
+                 ("POST", "/v1/search", {"query": "note", "until": when})]
         for method, path, body in calls:
             response = app_client.request(method, path, json=body, headers=headers)
             assert response.status_code in (400, 422), (path, body, response.text)
