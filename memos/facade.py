@@ -75,12 +75,12 @@ from memos.stores.indexer import IndexSync
 from memos.stores.repository import (
     Repository,
     as_read_by,
+    bulk_clause,
     can_write,
     cube_from_row,
     gone_to,
     like_part,
     live_clause,
-    owned_clause,
     visible_clause,
 )
 from memos.stores.schema import CubeRow, CubeVersionRow
@@ -725,7 +725,7 @@ class MemOS:
         with self._store.repo.read() as session:
             meta_text = cast(CubeRow.meta, Text)
             rows = session.execute(select(CubeRow).where(
-                owned_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
+                bulk_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
                 CubeRow.id.not_in(sorted(ids)),
                 or_(*[meta_text.contains(f'"{i}"', autoescape=True) for i in sorted(ids)])
             )).scalars().all()
@@ -753,7 +753,7 @@ class MemOS:
         said = re.compile("|".join(stated), re.IGNORECASE)
         with self._store.repo.read() as session:
             rows = session.execute(select(CubeRow).where(
-                owned_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
+                bulk_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
                 CubeRow.id != cube_id,
                 or_(*[CubeRow.content.contains(like_part(v), autoescape=True)  # the value
                       for v in sorted(set(stated.values()))]))).scalars().all()
@@ -825,7 +825,7 @@ class MemOS:
         quotes = sorted({"said: " + w.rstrip(".!? ") for w in said})
         with self._store.repo.read() as session:
             rows = session.execute(select(CubeRow).where(
-                owned_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
+                bulk_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
                 CubeRow.id != cube_id,
                 or_(CubeRow.session_id.in_(sorted(sessions)),
                     *[CubeRow.content.contains(like_part(w), autoescape=True)
@@ -871,20 +871,30 @@ class MemOS:
 
     def _drop_copies(self, copies: list[str], sc: Scope, why: str, *, erase: bool,
                      reaching: frozenset[str]) -> None:
-        """Purge (`erase`) or forget each copy that is still there (and not `reaching`)."""
+        """Purge (`erase`) or forget each copy that is still there (and not `reaching`).
+
+        A caller without an agent is the user as a whole (the rule of `bulk_clause`): the
+        copies it reaches include those its agents wrote (an agent's assistant quotes the
+        user's facts in its own replies), each forgotten or purged in its agent's scope."""
         for copy_id in copies:
             if copy_id in reaching:
                 continue  # its copies are being reached further up: it goes there
             try:
+                with self._store.repo.read() as session:
+                    row = self._store.repo.row_by_id(session, copy_id)
+                if row is None:
+                    continue
+                owner = sc
+                if sc.agent_id is None and row.agent_id is not None and \
+                        row.user_id == sc.user_id:
+                    owner = Scope(user_id=sc.user_id, agent_id=row.agent_id)
                 if erase:
-                    self._purge(copy_id, sc, reason=why, reaching=reaching)
+                    self._purge(copy_id, owner, reason=why, reaching=reaching)
                 else:
-                    with self._store.repo.read() as session:
-                        row = self._store.repo.row_by_id(session, copy_id)
-                    if row is None or row.state != Lifecycle.ACTIVE.value:
+                    if row.state != Lifecycle.ACTIVE.value:
                         continue  # forgotten already (as a copy of a reply forgotten here)
-                    self._forget(copy_id, sc, reason=why, reaching=reaching)
-            except NotFoundError:  # gone already (erased as another copy's copy)
+                    self._forget(copy_id, owner, reason=why, reaching=reaching)
+            except (NotFoundError, ScopeError):  # gone already (another copy's copy)
                 continue
 
     def link(self, src_id: str, dst_id: str, scope: ScopeLike, *, relation: str = "related",

@@ -432,9 +432,14 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
             # Narrow in SQL by lowercased subject; the policy compares the normalised keys.
             subject = func.lower(CubeRow.meta["subject"].as_string())
             raw = str(cube.metadata["subject"]).lower()
+            # Only what every reader of the old fact can read the new one in place of: an
+            # agent's fact supersedes that agent's facts, not the user's own (agentless)
+            # ones, which the user and the other agents would be left without.
+            same_readers = (CubeRow.agent_id == cube.scope.agent_id
+                            if cube.scope.agent_id is not None else owned_clause(cube.scope))
             for row in session.execute(select(CubeRow).where(
-                    owned_clause(cube.scope), CubeRow.tier == cube.tier.value, live_clause(now),
-                    subject.in_(list({raw, raw.strip(), key.subject})),
+                    owned_clause(cube.scope), same_readers, CubeRow.tier == cube.tier.value,
+                    live_clause(now), subject.in_(list({raw, raw.strip(), key.subject})),
                     CubeRow.pk < pk)).scalars():  # older cubes only: later facts win
                 rows[row.id] = row
                 candidates.append((row.id, row.meta, row.content_hash))

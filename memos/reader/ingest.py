@@ -255,13 +255,17 @@ def conflict_attribute(ext: Extraction) -> str:
 def _live_facts(run: _Run, subject_key: str, attribute: str, query: str) -> list[Any]:
     """Live facts of this owner with metadata (subject, attribute). Only those the scope may
     change: search also returns facts it may only read (another agent's shared fact, another
-    user's public one), which are not its to end or supersede."""
+    user's public one), which are not its to end or supersede. An agent ends or supersedes
+    only its own facts, not the user's agentless ones, which the user and the other agents
+    would be left without (the rule of the conflict policy, memos/writes.py)."""
     hits = run.mem.search(query, run.scope, k=50, kind=["fact", "preference"],
                           record_access=False,
                           metadata={"subject": subject_key, "attribute": attribute})
     from memos.stores.repository import can_write
 
-    return [h.cube for h in hits if can_write(h.cube.scope, run.scope)]
+    agent = run.scope.agent_id
+    return [h.cube for h in hits if can_write(h.cube.scope, run.scope)
+            and (agent is None or h.cube.scope.agent_id == agent)]
 
 
 def _flush(run: _Run) -> None:

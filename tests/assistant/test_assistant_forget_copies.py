@@ -323,3 +323,44 @@ def test_forgetting_a_fact_reads_a_long_reply_once(store_path: str) -> None:
         assert mem.get(long_reply, "bob").state.value == "active"  # it states no fact
         assert "Assistant: Noted: your city is Porto." not in {
             c.content for c in mem.list_memories("bob", limit=100, kind="episode").items}
+
+
+def test_a_users_purge_reaches_the_copies_her_agents_wrote(store_path: str) -> None:
+    """An agent's assistant reads the user's facts and quotes them in its own (agent-
+    private) replies and transcript. Before: a purge (or forget) made by the user as a whole
+    looked for copies in cubes she may write by id only, which leave out her agents' cubes:
+    memos.db kept "Your email is zq7secret@mail.org." in agent A's reply and transcript."""
+    from memos import Scope
+
+    with MemOS.open(store_path, embedder="hashing") as mem:
+        user = Assistant(mem, "alice", session_id="s1")
+        user.reply("My email is zq7secret@mail.org.")
+        user.end_session()
+        agent = Assistant(mem, "alice", agent="A", session_id="a1")
+        assert "zq7secret" in agent.reply("What is my email?").text
+        agent.end_session()
+        turn = _user_turn(mem, "alice", "My email is zq7secret")
+        mem.forget(turn, "alice")
+        assert not _left(mem, Scope(user_id="alice", agent_id="A"), "zq7secret")
+        mem.purge(turn, "alice")
+        mem.flush()
+    assert not _files_holding(store_path, b"zq7secret")
+
+
+def test_an_agents_correction_leaves_the_users_own_fact(store_path: str) -> None:
+    """Before: agent A's "I moved to Lisbon." superseded the user's own (agentless) "Porto"
+    with a fact private to A, so the user's assistant and every other agent were left with
+    no city at all. An agent's facts replace only that agent's."""
+    with MemOS.open(store_path, embedder="hashing") as mem:
+        user = Assistant(mem, "alice", session_id="s1")
+        user.reply("I live in Porto.")
+        user.end_session()
+        agent = Assistant(mem, "alice", agent="A", session_id="a1")
+        agent.reply("I moved to Lisbon.")
+        agent.reply("I don't live in Porto any more.")
+        agent.end_session()
+        facts = [h.content for h in mem.search("city", "alice", k=20, kind="fact")]
+        assert facts == ["Alice's city is Porto."]  # the user's own, still live
+        reply = Assistant(mem, "alice").reply("Where do I live?")
+        assert reply.text == "Your city is Porto."
+        assert "Lisbon" in Assistant(mem, "alice", agent="A").reply("Where do I live?").text
