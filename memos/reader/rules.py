@@ -521,9 +521,22 @@ def stated_name(text: str) -> str | None:
             if m.group("name"):
                 name = clean_value(sentence[m.start("name"):value_end(sentence,
                                                                       m.start("name"))])
-            if name and _named(name) and len(name) <= 64 and name.split()[0][:1].isupper():
+            if name and _named(name) and len(name) <= 64 and name.split()[0][:1].isupper() \
+                    and _printable_name(name):
                 found = name  # the last one stated wins ("my name's Joanna, call me Jo")
     return found
+
+
+def _printable_name(name: str) -> bool:
+    """The check a name given as `name=` gets (memos.cube.normalize_id): no control or
+    bidirectional-override characters, which would then lead every fact the user states."""
+    from memos.cube import normalize_id
+
+    try:
+        normalize_id(name, "name")
+    except ValueError:
+        return False
+    return True
 
 
 # Chat written in lower case: "im", "i", "ive" are the first person.

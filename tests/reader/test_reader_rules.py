@@ -292,6 +292,11 @@ def test_canonical_text() -> None:
     ("I'm tired.", None),
     ("I'm Italian.", None),
     ("Is my name Alice?", None),
+    # a bidirectional override (or a control character) in a stated name, refused as the
+    # name= argument refuses it: it would lead every fact the user states afterwards
+    ("My name is \u202eecilA.", None),
+    ("My name is \u202eecilA. I live in Cairo.", None),
+    ("My name is Ali\u0007ce.", None),
 ])
 def test_stated_name(text: str, name: str | None) -> None:
     assert stated_name(text) == name
