@@ -54,19 +54,14 @@ def add(content: Annotated[str, typer.Argument(help="The memory's text, or - to 
 
     Example: memos add "Alice prefers green tea" -u alice --kind preference --tag drinks
     """
-    from memos.cube import utcnow
-    from memos.writes import make_candidate
-
     scope = scope_of(user, agent, session, visibility)
     text = read_content(content)
-    fields = {"kind": kind, "tags": tag or (), "metadata": parse_meta(meta),
-              "importance": importance, "ttl": ttl, "entities": entity or (),
-              "supersedes": supersedes or ()}
-    # The library's own checks of a new memory, before a first add creates the store: bad
-    # input leaves no empty store behind (open_store also removes one a failed add made).
-    make_candidate(text, scope, 1, now=utcnow(), **fields)
-    with open_store(store, index_dir, create=True) as mem:  # a first add creates the store
-        result = mem.add(text, scope, **fields)
+    # A first add creates the store; one that fails on its input leaves none behind
+    # (open_store removes what it created).
+    with open_store(store, index_dir, create=True) as mem:
+        result = mem.add(text, scope, kind=kind, tags=tag or (), metadata=parse_meta(meta),
+                         importance=importance, ttl=ttl, entities=entity or (),
+                         supersedes=supersedes or ())
     if json_out:
         render.print_json(result)
         return

@@ -327,14 +327,16 @@ def _check_bench_url(url: str | None) -> None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-    from memos.config import SUPPORTED_BACKENDS, is_database_url
+    from memos.config import check_backend, is_database_url
 
     if not is_database_url(url):
         raise InvalidInputError(f"--url takes a database URL, got {url[:60]!r}; pass {BENCH_URLS}")
     scheme = url.split("://", 1)[0]
-    if scheme.split("+", 1)[0].lower() not in SUPPORTED_BACKENDS:
+    try:
+        check_backend(url)
+    except StoreError:
         raise InvalidInputError(f"--url: unsupported database URL scheme {scheme!r}; memos runs "
-                                f"on SQLite and PostgreSQL only: pass {BENCH_URLS}")
+                                f"on SQLite and PostgreSQL only: pass {BENCH_URLS}") from None
     try:
         make_url(url).get_dialect().import_dbapi()
     except (NoSuchModuleError, ImportError) as exc:  # NoSuchModuleError: an ArgumentError

@@ -794,7 +794,7 @@ class Assistant:
                   + (block or "(none)"))
         messages: list[dict[str, str]] = [{"role": "system", "content": system}]
         # Only turns still stored: one forgotten or purged meanwhile is not sent again.
-        for turn in self._live_turns(sid)[-HISTORY_TURNS:]:
+        for turn in self._live_turns(sid, last=HISTORY_TURNS):
             messages.append({"role": turn.role, "content": turn.text})
         messages.append({"role": "user", "content": text})
         parts = list(stream_chat(self.llm, messages, on_token))
@@ -1006,13 +1006,17 @@ class Assistant:
         name = self.user_name
         return [f"{name if t.role == 'user' else 'assistant'}: {t.text}" for t in turns]
 
-    def _live_turns(self, sid: str) -> list[_Turn]:
+    def _live_turns(self, sid: str, last: int | None = None) -> list[_Turn]:
         """The session's turns whose episodes are still there: a turn forgotten or purged
         meanwhile (MemOS.forget / purge by any caller) is left out of what the session's end
-        writes, so its words are not stored again."""
+        writes, so its words are not stored again. `last`: only the newest so many of them
+        (looked up from the end, so a long session costs no more per reply)."""
         kept: list[_Turn] = []
         live: dict[str, bool] = {}
-        for turn in self._turns.get(sid, []):
+        turns = self._turns.get(sid, [])
+        for turn in reversed(turns) if last is not None else turns:
+            if last is not None and len(kept) >= last:
+                break
             if turn.episode is not None and turn.episode not in live:
                 try:  # history, not get: looking does not count as a read of the episode
                     live[turn.episode] = self.mem.history(turn.episode,
@@ -1021,7 +1025,7 @@ class Assistant:
                     live[turn.episode] = False
             if turn.episode is None or live[turn.episode]:
                 kept.append(turn)
-        return kept
+        return kept[::-1] if last is not None else kept
 
     def _saved_text(self, turns: Sequence[_Turn]) -> str:
         """The transcript `end_session` saves: the session's newest whole turns within a

@@ -1327,24 +1327,21 @@ class MemOS:
         from memos.stores import derived
 
         now = utcnow()
-        found: tuple[MemCube, int] | None = None
         with self._store.repo.read() as session:
-            states = derived.session_states(session, sc.user_id, sc.agent_id, session_id)
-            for row in states:
-                for src in row.derived_from or []:
-                    source = self._store.repo.row_by_id(session, str(src.get("cube_id")))
-                    if (source is not None and source.state == Lifecycle.ACTIVE.value
-                            and (source.expires_at is None or source.expires_at > now)
-                            and can_write(source, sc)):
-                        found = cube_from_row(source), source.pk
-                        break
-                if found is not None:
-                    break
-        if found is None:
-            return None
+            sources = (self._store.repo.row_by_id(session, str(src.get("cube_id")))
+                       for row in derived.session_states(session, sc.user_id, sc.agent_id,
+                                                         session_id)
+                       for src in row.derived_from or [])
+            live = next((r for r in sources if r is not None
+                         and r.state == Lifecycle.ACTIVE.value
+                         and (r.expires_at is None or r.expires_at > now)
+                         and can_write(r, sc)), None)
+            if live is None:
+                return None
+            cube, pk = cube_from_row(live), live.pk
         if read:  # after the read closed (see `get`)
-            self._store.note_access([found[1]])
-        return found[0]
+            self._store.note_access([pk])
+        return cube
 
     def save_session(self, scope: ScopeLike, session_id: str, text: str, *,
                      model: Any = None) -> SavedSession:

@@ -179,7 +179,6 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
     """One pass of every job; see the module docstring."""
     from memos import admin
     from memos.activation import CACHE_KINDS, retire_if_active
-    from memos.stores.repository import cube_from_row
 
     cfg = _checked(config)
     if now is not None and not isinstance(now, datetime):
@@ -270,8 +269,7 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
     room = cfg.disk_budget_bytes - report.activation_bytes
     if room > 0 and cfg.promote_max_per_run:
         _promote(store, tier, cfg, report, clock, now, room, encoded,
-                 {sid for b in victim_blobs for _, sid in cubes_of[b]}, dry_run,
-                 cube_from_row)
+                 {sid for b in victim_blobs for _, sid in cubes_of[b]}, dry_run)
 
     # 5. consolidate (re-consolidate adapters a forget tainted; the policy's candidates) --
     if cfg.consolidate_max_per_run:
@@ -290,9 +288,11 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
 
 def _promote(store: StoreParts, tier: ActivationTier, cfg: SchedulerConfig,
              report: SchedulerReport, clock: float, now: datetime, room: int,
-             encoded: set[tuple[str, int, str]], evicted_sources: set[str], dry_run: bool,
-             cube_from_row: Any) -> None:
+             encoded: set[tuple[str, int, str]], evicted_sources: set[str], dry_run: bool
+             ) -> None:
     """Pre-encode the hottest cubes whose blobs fit in `room` bytes (step 4 of `run_once`)."""
+    from memos.stores.repository import cube_from_row
+
     with store.repo.read() as session:
         candidates = tier_stats.live_plaintext_stats(session, now, min_hits=cfg.promote_min_hits)
     if not candidates:

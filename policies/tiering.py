@@ -108,11 +108,12 @@ def select_evictions(stats: Sequence[CubeStats], budget_bytes: int, now: float,
             continue
         out.append(s)
         total -= s.bytes
-    for s in reversed(list(out)):
+    kept: set[str] = set()
+    for s in reversed(out):
         if s.bytes <= budget_bytes and total + s.bytes <= limit:
-            out.remove(s)
+            kept.add(s.key)
             total += s.bytes
-    return [s.key for s in out]
+    return [s.key for s in out if s.key not in kept]
 
 
 def select_promotions(stats: Sequence[CubeStats], now: float,

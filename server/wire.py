@@ -28,6 +28,7 @@ from pydantic import (
 from memos.cube import MemCube, SourceRef, Visibility, iso_time_only
 from memos.errors import InvalidInputError
 from memos.results import Neighbor, SearchHit
+from memos.search import MAX_K
 
 T = TypeVar("T")
 
@@ -35,7 +36,7 @@ T = TypeVar("T")
 Time = Annotated[datetime | None, BeforeValidator(iso_time_only)]
 
 MAX_PAGE = 1000  # items per page of history, lists and neighbors
-MAX_SEARCH_PAGE = 10_000  # hits per page of search: the SDK's largest k (memos.search.MAX_K)
+MAX_SEARCH_PAGE = MAX_K  # hits per page of search: the SDK's largest k
 MAX_QUERY_CHARS = 10_000
 # Generation holds the server's one model for its whole run (256 tokens took 3.5 s on
 # 2 CPU cores): a bound keeps one caller from holding it for long (SDK callers: no bound).

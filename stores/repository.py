@@ -622,9 +622,7 @@ class Repository:
                                + self._seq_sql + ")")
             # The file `file_marks` watches (a SQLite file; None for other databases and
             # in-memory SQLite, a shared one named by a URI included): fixed for the engine.
-            path = self.engine.url.database if self.dialect == "sqlite" else None
-            self._marks_path = (path if path and path != ":memory:" and
-                                self.engine.url.query.get("mode") != "memory" else None)
+            self._marks_path = sqlite_file_of(url) if self.dialect == "sqlite" else None
             # A write transaction from its start (SQLite: BEGIN IMMEDIATE; PostgreSQL: the
             # advisory lock): two first opens at once would both CREATE TABLE, and a deferred
             # SQLite transaction that reads before it writes fails "locked" without waiting.
