@@ -11,11 +11,15 @@ whose next part comes in a later step (a streamed body, a "100 Continue") may wa
 callbacks already queued on the loop, one step. A body reaches the transport underneath at
 most one write late, and the transport's own buffering and flow control apply to it as
 before; writes to a closing transport are dropped, as uvicorn never makes them.
+
+A request the HTTP parser cannot read (before the app runs) gets the API's problem details
+too, not uvicorn's plain-text 400.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 try:  # C parser when installed (the server extra installs it), else uvicorn's h11 one
@@ -96,3 +100,20 @@ class CorkedHttpProtocol(_Base):  # type: ignore[misc,valid-type]
         # search may start before the loop's next step (and hold this response back).
         self.transport.flush()
         super().on_response_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        """The parser's 400 (a request line, header or body framing it cannot read) as RFC
+        9457 problem details, the shape of every other error of the API."""
+        body = json.dumps({
+            "type": "about:blank", "title": "Bad Request", "status": 400,
+            "detail": f"the HTTP request could not be parsed ({msg.rstrip('.')}); "
+                      "send a well-formed HTTP/1.1 request",
+            "memos_error": "InvalidInputError"}).encode()
+        head = [b"HTTP/1.1 400 Bad Request\r\n"]
+        for name, value in getattr(self.server_state, "default_headers", []):
+            head.append(name + b": " + value + b"\r\n")
+        head.append(b"content-type: application/problem+json\r\n"
+                    b"content-length: " + str(len(body)).encode("ascii") + b"\r\n"
+                    b"connection: close\r\n\r\n")
+        self.transport.write(b"".join(head) + body)
+        self.transport.close()

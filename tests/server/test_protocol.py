@@ -218,3 +218,33 @@ def test_each_response_leaves_before_the_next_search_on_the_loop(
     # The i-th search starts after the responses of the i searches before it were sent
     # (a search that went to a thread instead is waited for in turn, the same way).
     assert [int(e.split()[1]) for e in searches] == list(range(30)), events
+
+
+@pytest.mark.parametrize("raw", [
+    b"GARBAGE\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n",
+    b"POST /v1/memories HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: x\r\n\r\n",
+])
+def test_a_request_the_parser_cannot_read_gets_problem_details(live: Any,
+                                                               raw: bytes) -> None:
+    """uvicorn answers such a request before the app runs; the answer is still the API's
+    one error shape (RFC 9457 problem details), not a plain-text line."""
+    import json
+
+    with socket.create_connection(("127.0.0.1", live.port), timeout=30) as conn:
+        conn.sendall(raw)
+        got = b""
+        while True:
+            part = conn.recv(65536)
+            if not part:
+                break
+            got += part
+    head, _, body = got.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    headers = {line.split(b":", 1)[0].lower(): line.split(b":", 1)[1].strip()
+               for line in head.split(b"\r\n")[1:]}
+    assert headers[b"content-type"] == b"application/problem+json"
+    assert int(headers[b"content-length"]) == len(body)
+    problem = json.loads(body)
+    assert problem["status"] == 400 and problem["memos_error"] == "InvalidInputError"
+    assert "well-formed" in problem["detail"]
