@@ -282,8 +282,16 @@ class _Request:
             seeds = sorted(fused.values(), key=lambda f: (-f.score, f.pk))[:cfg.graph_seeds]
             with store.index_lock:
                 expanded = store.graph.expand([f.pk for f in seeds], cfg.graph_max_degree)
-            order = sorted(expanded, key=lambda pk: (-expanded[pk], pk))[:n]
-            ranked["graph"] = self.admit(session, order)
+            order = sorted(expanded, key=lambda pk: (-expanded[pk], pk))
+            # Cut after admission, not before: cubes the caller may not see (another user's
+            # private neighbours of a public seed) must not take the places of hers. Admitted
+            # n at a time, so the common case (all hers) stays one SELECT of n.
+            graph: list[int] = []
+            for start in range(0, len(order), n):
+                graph += self.admit(session, order[start:start + n])
+                if len(graph) >= n:
+                    break
+            ranked["graph"] = graph[:n]
             fused = retrieval.reciprocal_rank_fusion(ranked, weights, cfg.rrf_k)
         # Every fused candidate was admitted above, in this transaction: load by pk alone.
         # Priors for the speaker and dates the query names, session grouping and folding of

@@ -157,3 +157,22 @@ def test_other_users_copies_never_decide_whether_a_cube_merges(mem):
     mine = mem.add("Bob: the vault code is kept offsite", "bob", embedding=vec)
     again = mem.add("bob: the vault code is kept offsite!", "bob", embedding=vec)
     assert (again.action, again.id) == ("merged", mine.id)
+
+
+def test_another_users_private_neighbours_of_a_public_seed_take_no_graph_places(mem):
+    """Graph candidates are cut after admission: Alice's private cubes linked to her public
+    cube (which Bob's search may seed from) neither show nor push Bob's own linked cube out
+    of the graph's ranks, however many there are."""
+    mem.config.retrieval.candidates = 3
+    public = mem.add("The Zurich office guide lists the fire exits",
+                     Scope(user_id="alice", visibility="public"))
+    for i in range(8):  # created first: lower pks, so they sort ahead of Bob's cube
+        private = mem.add(f"Alice's private aside number {i}", "alice")
+        mem.link(public.id, private.id, "alice")
+    bobs = mem.add("Bob keeps a spare badge in the second drawer", "bob")
+    mem.link(bobs.id, public.id, "bob")
+    hits = mem.search("Zurich office guide fire exits", "bob", k=3)
+    assert hits[0].id == public.id
+    by_id = {h.id: h for h in hits}
+    assert bobs.id in by_id and "graph" in by_id[bobs.id].retrievers
+    assert all(h.id in (public.id, bobs.id) for h in hits)
