@@ -43,6 +43,22 @@ def save_checkpoint(model: MemoryModel, out_dir: str | Path, meta: dict[str, Any
     return out
 
 
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """A checkpoint's meta.json ({} when it has none); CheckpointError when it is not a JSON
+    object."""
+    meta_file = Path(path) / META_FILE
+    if not meta_file.is_file():
+        return {}
+    try:
+        data = json.loads(meta_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{meta_file} is not valid JSON ({exc}); re-create the "
+                              "checkpoint") from exc
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{meta_file} is not a JSON object; re-create the checkpoint")
+    return data
+
+
 def read_config(path: str | Path) -> ModelConfig:
     path = Path(path)
     cfg_file = path / CONFIG_FILE
@@ -86,9 +102,9 @@ def load_checkpoint(
     except RuntimeError as exc:
         raise CheckpointError(f"weights in {path} do not match its config ({exc}); re-create the checkpoint") from exc
     model.to(device).eval()
-    meta_file = path / META_FILE
-    if meta_file.is_file():
-        recorded = json.loads(meta_file.read_text()).get("fingerprint")
+    meta = read_meta(path)
+    if meta:
+        recorded = meta.get("fingerprint")
         # The files' own fingerprint (config as written), whatever top_k the model reads with.
         files_fp = fingerprint_of(cfg, tensors.items()) if override else model.fingerprint
         if recorded and recorded != files_fp:
@@ -115,8 +131,7 @@ def copy_checkpoint(src: str | Path | None, out_dir: str | Path, *, top_k: int) 
         raise CheckpointError(f"{source} already reads top_k={top_k} memories per token; give another --top-k "
                               "(a copy would be the same checkpoint)")
     copy = load_checkpoint(source, top_k=top_k)  # checks the files against meta.json's fingerprint
-    meta_file = source / META_FILE
-    meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+    meta = read_meta(source)
     old_fp = meta.get("fingerprint") or fingerprint_of(cfg, copy.state_dict().items())
     earlier = meta.get("copied_from")  # a copy of a copy keeps the chain back to the trained weights
     meta = {k: v for k, v in meta.items() if k not in ("fingerprint", "parameters", "copied_from")}

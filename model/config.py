@@ -12,6 +12,7 @@ from memos.errors import CheckpointError
 CONFIG_VERSION = 1
 MEMORY_ENDS = ("period", "eos")  # ModelConfig.memory_end
 ARCHS = ("memory-ssm", "transformer")
+VOCAB_SIZE = 260  # tokenizer.VOCAB_SIZE (256 bytes + 4 specials), without importing torch
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,29 @@ class ModelConfig:
         return str(self.extra.get("memory_end", "period"))
 
     def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("arch",):
+                ok = isinstance(value, str)
+            elif f.name == "extra":
+                ok = isinstance(value, dict)
+            elif f.name == "norm_eps":
+                ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+                      and 0 < value < 1)
+            elif f.name in ("cross_attention", "internal_memory"):
+                ok = isinstance(value, bool)
+            else:  # sizes and counts (and the version): whole numbers, at least 1
+                ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            if not ok:
+                raise CheckpointError(f"model config field {f.name} has the invalid value "
+                                      f"{value!r:.60}; re-create the checkpoint")
+        if self.vocab_size < VOCAB_SIZE:
+            raise CheckpointError(f"model config vocab_size {self.vocab_size} is below the "
+                                  f"tokenizer's {VOCAB_SIZE}; re-create the checkpoint")
+        if self.slots_per_chunk > self.memory_chunk:
+            raise CheckpointError(f"model config keeps {self.slots_per_chunk} slots of a "
+                                  f"{self.memory_chunk}-token chunk; slots_per_chunk must not "
+                                  "exceed memory_chunk")
         if self.memory_end not in MEMORY_ENDS:
             raise CheckpointError(f"unknown memory_end {self.memory_end!r} in the model config; "
                                   f"this memos knows {', '.join(MEMORY_ENDS)}")

@@ -204,9 +204,10 @@ def scaled(tc: TrainConfig, scale: float) -> TrainConfig:
 
 def _meta(folder: Path) -> dict[str, Any]:
     try:
-        return json.loads((folder / META_FILE).read_text())
-    except (OSError, json.JSONDecodeError):
+        data = json.loads((folder / META_FILE).read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _another_run(folder: Path, why: str) -> CheckpointError:

@@ -20,10 +20,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from memos.errors import InvalidInputError
+from memos.errors import CheckpointError, InvalidInputError
 from memos.model import tasks
 from memos.model.baselines import build_model
-from memos.model.checkpoint import TRAIN_STATE_FILE, load_checkpoint, save_checkpoint
+from memos.model.checkpoint import (
+    TRAIN_STATE_FILE,
+    load_checkpoint,
+    read_meta,
+    save_checkpoint,
+)
 from memos.model.config import MEMORY_ENDS, ModelConfig
 from memos.model.cross_attention import LayerMemory
 from memos.model.memory_model import MemoryModel
@@ -203,10 +208,8 @@ def train(
         init_meta = {"init": {"path": str(init_dir), "fingerprint": model.fingerprint}}
     else:
         model = build_model(model_cfg)
-        if resume and state_file.is_file() and (out / "meta.json").is_file():
-            import json
-
-            init_meta = {k: v for k, v in json.loads((out / "meta.json").read_text()).items() if k == "init"}
+        if resume and state_file.is_file():
+            init_meta = {k: v for k, v in read_meta(out).items() if k == "init"}
     if tc.memory_end is not None and not (resume and state_file.is_file()):
         if tc.memory_end not in MEMORY_ENDS:
             raise InvalidInputError(f"memory_end must be one of {', '.join(MEMORY_ENDS)}, got "
@@ -217,8 +220,16 @@ def train(
     opt_state, start, rng_state = None, 0, None
     if resume and state_file.is_file():
         model = load_checkpoint(out)
-        saved = torch.load(state_file, weights_only=False)
-        opt_state, start, rng_state = saved["optimizer"], saved["step"], saved["rng"]
+        try:  # tensors, numbers and tuples only: nothing in the file runs as code
+            saved = torch.load(state_file, weights_only=True)
+            opt_state, start, rng_state = saved["optimizer"], saved["step"], saved["rng"]
+        except Exception as exc:  # a pickle with anything else, a truncated file, ...
+            raise CheckpointError(f"{state_file} is not a training state this memos wrote "
+                                  f"({type(exc).__name__}); remove it to train from the "
+                                  "checkpoint's weights, or give another --out") from exc
+        if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+            raise CheckpointError(f"{state_file} records no valid step; remove it or give "
+                                  "another --out")
         log.info("resuming %s from step %d", out, start)
         if tc.memory_end is not None and tc.memory_end != model.cfg.memory_end:
             raise InvalidInputError(

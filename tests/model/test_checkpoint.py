@@ -150,3 +150,37 @@ def test_shipped_checkpoint_loads_if_present() -> None:
     # Held-out string style (realistic names and values from word lists training never samples).
     real = evaluate.memory_qa(model, 8, seed=4242, questions=8, style="realistic", conditions=("memory", "none"))
     assert real["memory"] >= 0.75 and real["none"] == 0.0
+
+
+@pytest.mark.parametrize("change", [
+    {"n_heads": 0}, {"memory_chunk": 0}, {"extra": [1]}, {"top_k": 0},
+    {"max_memory_tokens": -5}, {"d_model": "128"}, {"cross_attention": 1},
+    {"norm_eps": 0}, {"vocab_size": 10}, {"slots_per_chunk": 99},
+])
+def test_a_config_with_bad_values_is_a_checkpoint_error(tiny: MemoryModel, tmp_path,
+                                                        change: dict) -> None:
+    """Bad values in config.json are refused with a message, not an internal error (a
+    ZeroDivisionError, an AttributeError) or a model that loads and misbehaves."""
+    save_checkpoint(tiny, tmp_path)
+    data = json.loads((tmp_path / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**data, **change}))
+    (tmp_path / "meta.json").unlink()  # the fingerprint check would refuse it anyway
+    with pytest.raises(CheckpointError, match="re-create the checkpoint|must"):
+        load_checkpoint(tmp_path)
+
+
+@pytest.mark.parametrize("meta", ["{not json", "[1, 2]", '"a string"'])
+def test_a_meta_file_that_is_no_json_object_is_a_checkpoint_error(tiny: MemoryModel, tmp_path,
+                                                                  meta: str) -> None:
+    save_checkpoint(tiny, tmp_path)
+    (tmp_path / "meta.json").write_text(meta)
+    with pytest.raises(CheckpointError, match="meta.json"):
+        load_checkpoint(tmp_path)
+    with pytest.raises(CheckpointError, match="meta.json"):
+        copy_checkpoint(tmp_path, tmp_path.parent / "copy", top_k=tiny.cfg.top_k + 1)
+
+
+def test_the_tokenizer_and_the_config_agree_on_the_vocabulary() -> None:
+    from memos.model import config, tokenizer
+
+    assert config.VOCAB_SIZE == tokenizer.VOCAB_SIZE

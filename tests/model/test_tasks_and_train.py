@@ -267,3 +267,30 @@ def test_an_unknown_memory_end_in_a_config_is_refused() -> None:
         ModelConfig(extra={"memory_end": "semicolon"})
     assert ModelConfig(extra={"memory_end": "eos"}).memory_end == "eos"
     assert ModelConfig().memory_end == "period"
+
+
+class _RunsOnLoad:
+    """A pickle that runs code when loaded."""
+
+    def __reduce__(self) -> tuple:
+        import pathlib
+
+        return (pathlib.Path.touch, (pathlib.Path(_RunsOnLoad.target),))
+
+
+def test_a_training_state_is_loaded_as_data_never_as_code(tmp_path) -> None:
+    """Resume reads train_state.pt with torch's weights-only loader: a state file holding a
+    pickle of anything else is refused (a CheckpointError saying what to do), never run."""
+    from memos.errors import CheckpointError
+
+    torch.set_num_threads(1)
+    cfg = preset("tiny")
+    tc = TrainConfig(task="memory-qa", steps=2, save_every=1, warmup=1, seq_len=32, n_pairs=4,
+                     batch=2, max_facts=4, questions=2)
+    train(cfg, tc, tmp_path, progress=False, keep_train_state=True)
+    assert (tmp_path / "train_state.pt").exists()
+    _RunsOnLoad.target = str(tmp_path / "ran")
+    torch.save({"optimizer": _RunsOnLoad(), "step": 1, "rng": None}, tmp_path / "train_state.pt")
+    with pytest.raises(CheckpointError, match="train_state.pt"):
+        train(cfg, TrainConfig(**{**tc.__dict__, "steps": 3}), tmp_path, progress=False)
+    assert not (tmp_path / "ran").exists()
