@@ -39,6 +39,7 @@ from memos.cube import (
     Scope,
     check_stored_text,
     check_utc_range,
+    content_hash,
     is_blank,
     normalize_id,
 )
@@ -58,6 +59,11 @@ MESSAGE_FIELDS = frozenset({"role", "content", "name", "at", "used"})
 MAX_MESSAGES = 100_000
 CONTEXT_WINDOW = 2  # the LoCoMo path's (memos.eval.locomo.CONTEXT_WINDOW)
 MODES = ("rules", "llm")
+# Metadata of an episode, and of a fact read from it, whose turn had no time given (neither
+# the message's "at" nor the call's): its time, `valid_from` and the message source's `at`,
+# is the time of the ingest, the latest it can have been said. A turn of it ingested again
+# with a time at or before that is the same message, read already (`_read_before`).
+UNDATED = "undated"
 
 
 @dataclass(frozen=True)
@@ -197,6 +203,9 @@ class _Run:
     # Turns whose words were stored before this call (their episode is an existing cube):
     # they may have been read already (`_read_before`).
     stored: frozenset[int] = frozenset()
+    # When each turn was said, as far as this call and the store know (`_said_times`): the
+    # turn's time, or for a stored turn given no time now, the time stored for it.
+    said: list[datetime] = field(default_factory=list)
     # progress(done, total) over the episodes and then the fact candidates
     progress: Callable[[int, int | None], None] | None = None
     total: int = 0
@@ -219,6 +228,8 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
         "subject": ext.subject_key, "attribute": conflict_attribute(ext),
         "relation": ext.attribute, "value": ext.value, "family": ext.family,
         "reader": run.mode, "session": run.session_id, "turn": cand.turn}
+    if not turn.dated:
+        meta[UNDATED] = True  # its message source's time is assumed (`_read_before`)
     context = run.contexts[cand.turn] if cand.turn < len(run.contexts) else ""
     if context:
         # Indexed as the turn's own context is (full text, at the context weight): a short
@@ -316,14 +327,27 @@ def _key(ext: Extraction) -> tuple[str, str]:
     return ext.subject_key.lower(), conflict_attribute(ext)
 
 
+def _same_message(turn: ChatTurn, source: Any, assumed: bool) -> bool:
+    """Whether a stored message source of this turn's "<session>#<turn>" is this message:
+    always when no time is given now (the stored one is the better time); else at the same
+    time; or, when the stored time was assumed (the turn had no time given then: the time of
+    that ingest), at a time given now at or before it: a message said after it was stored is
+    another message. The times given now are not compared with an assumed time as if given:
+    a session ingested without times and again with its real (earlier) ones read its turns
+    again, and an old value came back over a later session's."""
+    if not turn.dated or source.at == turn.at:
+        return True
+    return assumed and source.at is not None and turn.at <= source.at
+
+
 def _read_before(run: _Run, cand: FactCandidate) -> bool:
     """Whether a turn stored before this call (`_Run.stored`) was already read for this
     fact's (subject, attribute): a fact of it, in any live or superseded state, has this
-    turn as its source (the same "<session>#<turn>" and, when the turn's time was given,
-    the same time) and was read from the same episode cube. Reading it again would write
-    the old value once more, superseding what later turns said (a re-ingested session
-    brought back a value another session had replaced). An active one is reported as the
-    turn's fact, as a duplicate would be."""
+    turn as its source (the same "<session>#<turn>" and the same message: `_same_message`)
+    and was read from the same episode cube. Reading it again would write the old value once
+    more, superseding what later turns said (a re-ingested session brought back a value
+    another session had replaced). An active one is reported as the turn's fact, as a
+    duplicate would be."""
     ext, turn = cand.extraction, run.turns[cand.turn]
     ref, episode = _ref(run.session_id, cand.turn), run.episodes[cand.turn] + "@"
     try:
@@ -334,15 +358,44 @@ def _read_before(run: _Run, cand: FactCandidate) -> bool:
                                         "attribute": conflict_attribute(ext)})
     except MemosError:
         return False
+
+    def assumed(cube: MemCube) -> bool:
+        # The flag describes the message the fact was first read from (its metadata's
+        # session and turn); a source a later duplicate added counts as given.
+        meta = cube.metadata
+        return (meta.get(UNDATED) is True and meta.get("session") == run.session_id
+                and meta.get("turn") == cand.turn)
+
     found = [h.cube for h in hits if h.id not in run.report.facts
-             and any(s.kind == "message" and s.ref == ref and (not turn.dated or s.at == turn.at)
-                     for s in h.cube.sources)
+             and any(s.kind == "message" and s.ref == ref
+                     and _same_message(turn, s, assumed(h.cube)) for s in h.cube.sources)
              and any(s.kind == "cube" and (s.ref or "").startswith(episode)
                      for s in h.cube.sources)]
     for cube in found:
         if cube.state.value == "active" and cube.id not in run.report.facts:
             run.report.facts.append(cube.id)
     return bool(found)
+
+
+def _replaced_later(run: _Run, cand: FactCandidate) -> bool:
+    """Whether a value read again from a turn stored before (a message of a session ingested
+    again at another time) would supersede a live fact that began after the turn was said:
+    another value of its (subject, attribute), or, for a like or dislike, the opposite one.
+    It is then history, not written (its words stay in the episode): the later value stands,
+    as a negation read again ends no fact that began after it was said (`_apply`)."""
+    ext = cand.extraction
+    said = run.said[cand.turn]
+    keys = [conflict_attribute(ext)]
+    opposite = _opposite(ext)
+    if opposite is not None:
+        keys.append(conflict_attribute(Extraction(ext.subject, ext.subject_key, opposite,
+                                                  ext.value, ext.family)))
+    pending = {(ext.subject_key.lower(), k) for k in keys}
+    if any(_key(p.extraction) in pending for p in run.pending):
+        _flush(run)  # a value queued by this call for the key: written first, then seen
+    own = content_hash(ext.text)
+    return any(c.valid_from is not None and c.valid_from > said and c.content_hash != own
+               for key in keys for c in _live_facts(run, ext.subject_key, key, ext.value))
 
 
 def _apply(run: _Run, cand: FactCandidate) -> None:
@@ -370,7 +423,7 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     _flush(run)
     # A negation: end the live facts with this (subject, attribute) and value.
     attr = conflict_attribute(ext)
-    said_at = run.turns[cand.turn].at
+    said_at = run.said[cand.turn]
     ended = [c for c in _live_facts(run, ext.subject_key, attr, ext.value)
              if _same_value(c.metadata.get("value"), ext.value)
              # A turn stored before (read again) ends no fact that began after it was said:
@@ -527,6 +580,23 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str,
     return out, failed
 
 
+def _said_times(run: _Run, episodes: Sequence[MemCube]) -> list[datetime]:
+    """When each turn was said: its time, except a stored turn given no time now, which was
+    said when its stored message source says (this "<session>#<turn>"), else when its
+    episode began: ingested again without times, an old session is not newer than what
+    came after it."""
+    out = []
+    for turn, episode in zip(run.turns, episodes, strict=True):
+        when = turn.at
+        if not turn.dated and turn.index in run.stored:
+            ref = _ref(run.session_id, turn.index)
+            stored = [s.at for s in episode.sources
+                      if s.kind == "message" and s.ref == ref and s.at is not None]
+            when = stored[0] if stored else episode.valid_from or turn.at
+        out.append(when)
+    return out
+
+
 def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
                     at: datetime | None = None, mode: str = "rules",
                     user_name: str | None = None, llm: Any = None,
@@ -585,6 +655,8 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
                                 "context": turn_context(lo_turns, t.index, CONTEXT_WINDOW)}
         if t.used:
             meta["used"] = list(t.used)
+        if not t.dated:
+            meta[UNDATED] = True  # `valid_from` is the time of this ingest (`UNDATED`)
         dates = resolve_dates(t.content, t.at)
         if dates:
             meta["dates"] = [{"text": d.text, "date": d.date.isoformat(),
@@ -604,10 +676,14 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
                stored=frozenset(t.index for t, r in zip(turns, results, strict=True)
                                 if r.id not in added),
                progress=progress, total=total, done=len(items))
+    run.said = _said_times(run, [r.cube for r in results])
     for cand in cands:
         cand = _known_person(run, cand)
-        if cand.turn in run.stored and not cand.extraction.negated and _read_before(run, cand):
-            continue  # read already (the same session ingested again): idempotent
+        if cand.turn in run.stored and not cand.extraction.negated:
+            if _read_before(run, cand):
+                continue  # read already (the same session ingested again): idempotent
+            if _replaced_later(run, cand):
+                continue  # said before a value that replaced it: history, not written
         _apply(run, cand)
     _flush(run)
     if progress is not None:
