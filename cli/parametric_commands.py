@@ -43,7 +43,7 @@ def _report_rows(rep: Any) -> dict[str, Any]:
             "adapter bytes": rep.adapter_bytes, "steps": rep.steps,
             "train seconds": round(rep.train_seconds, 1), "seconds": round(rep.seconds, 1),
             "replaced": rep.previous_adapter or "-",
-            "why rejected": "; ".join(rep.reasons) or "-"}
+            "why not in service": "; ".join(rep.reasons) or "-"}
 
 
 @app.command(rich_help_panel=MEMORIES)
@@ -63,7 +63,8 @@ def consolidate(
     The gate: closed-book exact match >= 0.9 on the facts, and memory-QA on unseen facts
     at most 0.02 below the model without the adapter.
 
-    A rejected adapter is kept with its numbers and changes nothing for the user.
+    A rejected adapter is kept with its numbers and changes nothing for the user; so does a
+    tainted one (a fact it trained on was forgotten or purged meanwhile), without weights.
 
     Example: memos consolidate -u alice --dry-run
     """
@@ -90,9 +91,13 @@ def consolidate(
                              f"why)", style="dim")
         return
     render.print_table(render.kv_table("consolidation", _report_rows(rep)))
-    if rep.status == "rejected" and rep.adapter_id is None:
+    if rep.status in ("rejected", "tainted") and rep.adapter_id is None:
         render.print_message("nothing was stored: " + "; ".join(rep.reasons[-1:]),
                              style="yellow")
+    elif rep.status == "tainted":
+        render.print_message("the adapter is tainted (a fact it trained on was forgotten or "
+                             "purged while it trained): its weights were not stored and "
+                             "nothing changed for this user", style="yellow")
     elif rep.status == "rejected":
         render.print_message("the gate rejected the adapter: nothing changed for this user",
                              style="yellow")

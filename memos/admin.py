@@ -153,11 +153,12 @@ def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bo
         kept = len(kept_rows)
         from memos.parametric.tier import adapter_blobs, taint_in
 
-        # An adapter kept (another agent's) still leaves service and loses its weights, as
-        # forget's taint does: a purged fact is never served from weights.
-        taint_in(store, session, kept_rows, cube_id or f"user:{scope.user_id}",
-                 how="purged")
         pks, ids = [r.pk for r in rows], [r.id for r in rows]
+        # An adapter kept (another agent's) still leaves service and loses its weights, as
+        # forget's taint does: a purged fact is never served from weights. It loses what it
+        # held of the erased cubes too (question keys, derivations), in every version.
+        taint_in(store, session, kept_rows, cube_id or f"user:{scope.user_id}",
+                 how="purged", erased=ids)
         blob_files = derived_queries.blob_hashes(rows)  # tensors of erased slots and states
         blob_files += adapter_blobs(rows)  # and the weights of erased adapters
         store.fulltext.remove(session, pks)

@@ -208,9 +208,12 @@ class ImportReport(BaseModel):
 
 class ConsolidationReport(BaseModel):
     """What `MemOS.consolidate` did (docs/PARAMETRIC.md): the adapter it made, the evaluation
-    numbers and the gate's decision. `status` "dry-run": the candidates only, nothing trained."""
+    numbers and the gate's decision. `status` "dry-run": the candidates only, nothing trained;
+    "tainted": a fact it trained on was forgotten or purged while it trained (the adapter is
+    stored tainted, without weights; `adapter_id` None when every fact was purged and nothing
+    was stored), whatever the gate said."""
 
-    status: Literal["active", "rejected", "dry-run"]
+    status: Literal["active", "rejected", "tainted", "dry-run"]
     adapter_id: str | None = None
     adapter_version: int | None = None
     cube_ids: list[str] = Field(default_factory=list)  # the facts, as (id, version) below
@@ -227,7 +230,7 @@ class ConsolidationReport(BaseModel):
     memory_qa_base: float | None = None  # unseen facts, pre-encoded, base model
     memory_qa_adapter: float | None = None  # the same with the adapter active
     gate: dict[str, float] = Field(default_factory=dict)  # min_closed_book, max_memory_drop
-    reasons: list[str] = Field(default_factory=list)  # why the gate rejected it
+    reasons: list[str] = Field(default_factory=list)  # why it is not in service
     previous_adapter: str | None = None  # the adapter this one replaced (accepted only)
     config: dict[str, Any] = Field(default_factory=dict)  # the training config
 

@@ -5,15 +5,19 @@ An OS-made adapter names its weights blob under ``memos:blob`` (a reserved key o
 writes) and its status under ``memos:status``: ``active`` (in service; at most one per
 owner), ``retired`` (replaced or rolled back), ``rejected`` (failed the evaluation gate) or
 ``tainted`` (a cube it was trained on was forgotten: out of service, weights erased).
+Under ``memos:facts`` it maps a hash of each consolidated question to the fact's
+[cube id, version]: a purge takes the erased cubes' entries out of every adapter it keeps,
+row and history (`scrub_history`), and `remains` counts any left (`question_keys`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from memos.cube import Kind, Lifecycle, Tier
@@ -27,6 +31,8 @@ from memos.stores.schema import (
 
 BLOB_KEY = "memos:blob"
 STATUS_KEY = "memos:status"
+# Question key (a hash of a fact's normalised question) -> [cube id, version] of the fact.
+FACTS_KEY = "memos:facts"
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -130,6 +136,61 @@ def rows_by_ids(session: Session, ids: Sequence[str]) -> dict[str, CubeRow]:
     return out
 
 
+def names_any(entry: Any, cube_ids: set[str]) -> bool:
+    """Whether a `memos:facts` entry ([cube id, version]) names one of `cube_ids`."""
+    return isinstance(entry, (list, tuple)) and bool(entry) and str(entry[0]) in cube_ids
+
+
+def _facts_naming(meta: Any, cube_ids: set[str]) -> int:
+    facts = meta.get(FACTS_KEY) if isinstance(meta, dict) else None
+    if not isinstance(facts, dict):
+        return 0
+    return sum(1 for v in facts.values() if names_any(v, cube_ids))
+
+
+def scrub_history(session: Session, adapter_id: str, cube_ids: set[str]) -> int:
+    """Take the question keys and (cube id, version) pairs naming `cube_ids` (cubes a purge
+    erases) out of every version snapshot of this adapter: an edit of history made only by
+    purge, as `Repository.scrub_quotes` makes one. Returns how many versions changed."""
+    changed = 0
+    versions = session.execute(select(CubeVersionRow).where(
+        CubeVersionRow.cube_id == adapter_id)).scalars().all()
+    for ver in versions:
+        snap = dict(ver.snapshot or {})
+        meta = dict(snap.get("metadata") or {})
+        facts = meta.get(FACTS_KEY)
+        pairs = snap.get("derived_from") or []
+        keep_facts = ({k: v for k, v in facts.items() if not names_any(v, cube_ids)}
+                      if isinstance(facts, dict) else facts)
+        keep_pairs = [d for d in pairs if not (isinstance(d, dict)
+                                               and str(d.get("cube_id")) in cube_ids)]
+        if keep_facts == facts and len(keep_pairs) == len(pairs):
+            continue
+        if isinstance(facts, dict):
+            meta[FACTS_KEY] = keep_facts
+        snap["metadata"], snap["derived_from"] = meta, keep_pairs
+        session.execute(update(CubeVersionRow).where(CubeVersionRow.pk == ver.pk)
+                        .values(snapshot=json.dumps(snap, ensure_ascii=False)))
+        changed += 1
+    if changed:
+        session.flush()
+    return changed
+
+
+def question_keys_naming(session: Session, cube_ids: Sequence[str]) -> int:
+    """How many question keys naming these cubes the adapters of the store hold, in their
+    rows and their versions' snapshots (any owner, any state)."""
+    wanted = set(cube_ids)
+    if not wanted:
+        return 0
+    adapter = (CubeRow.tier == Tier.PARAMETRIC.value) & (CubeRow.kind == Kind.ADAPTER.value)
+    found = sum(_facts_naming(meta, wanted)
+                for meta in session.execute(select(CubeRow.meta).where(adapter)).scalars())
+    snaps = session.execute(select(CubeVersionRow.snapshot).where(
+        CubeVersionRow.cube_id.in_(select(CubeRow.id).where(adapter)))).scalars()
+    return found + sum(_facts_naming((s or {}).get("metadata"), wanted) for s in snaps)
+
+
 def adapters_from(session: Session, cube_ids: Sequence[str]) -> list[CubeRow]:
     """Adapters (any state) trained on any version of these cubes."""
     d = DerivationRow
@@ -186,10 +247,13 @@ def remains(session: Session, cube_ids: Sequence[str], indexed_pks: set[int],
                        "blobs": len((act_blobs & blob_files) | (act_blobs & blob_rows))},
         "parametric": {"adapters": len(adapters),
                        "active": sum(1 for r in adapters if r.state == Lifecycle.ACTIVE.value),
-                       "blobs": len((ad_blobs & blob_files) | (ad_blobs & blob_rows))},
+                       "blobs": len((ad_blobs & blob_files) | (ad_blobs & blob_rows)),
+                       "question_keys": question_keys_naming(session, ids)},
     }
 
 
-__all__ = ["BLOB_KEY", "STATUS_KEY", "active_adapter", "adapter_blob", "adapters_from",
-           "adapters_of", "adapters_with_blobs", "blobs_in_service", "fact_rows", "is_adapter",
-           "owners_with_facts", "pending_reconsolidations", "remains", "rows_by_ids"]
+__all__ = ["BLOB_KEY", "FACTS_KEY", "STATUS_KEY", "active_adapter", "adapter_blob",
+           "adapters_from", "adapters_of", "adapters_with_blobs", "blobs_in_service",
+           "fact_rows", "is_adapter", "names_any", "owners_with_facts",
+           "pending_reconsolidations", "question_keys_naming", "remains", "rows_by_ids",
+           "scrub_history"]

@@ -17,7 +17,11 @@ Status changes are new versions of the cube (history keeps them). At most one ad
 owner is active. Forgetting a cube an adapter was trained on taints the adapter inside the
 forget's own transaction (`taint_in`, called by `admin.forget_derived`): state
 ``forgotten``, status ``tainted``, weights erased, ``memos:reconsolidate`` ``pending`` for the
-scheduler, which trains a new adapter on the other facts.
+scheduler, which trains a new adapter on the other facts. A purge that keeps an adapter
+(another agent's) taints it the same way and also erases, from its row and every version,
+what it held of the erased cubes: their question keys and (cube id, version) pairs. A fact
+forgotten or purged while an adapter trains on it makes the adapter ``tainted`` at once
+(never stored with weights), and the consolidation's report says ``tainted``.
 
 Serving (`closed_book`): when the question is one of the active adapter's consolidated facts
 (same normalised text) and that fact's cube is still live at the version the adapter was
@@ -33,7 +37,8 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +76,7 @@ AFP_KEY = "memos:adapter_fingerprint"
 BYTES_KEY = "memos:bytes"
 CONFIG_KEY = "memos:config"
 NUMBERS_KEY = "memos:numbers"
-FACTS_KEY = "memos:facts"
+FACTS_KEY = q.FACTS_KEY
 REASON_KEY = "memos:reason"
 RECON_KEY = "memos:reconsolidate"
 # Why the evaluation gate rejected an adapter, kept for good: a forced activation clears
@@ -172,13 +177,17 @@ def _status(row: CubeRow) -> str:
 
 
 def _new_version(store: StoreParts, session: Any, row: CubeRow, op: str, why: str,
-                 state: Lifecycle, meta: dict[str, Any]) -> MemCube:
+                 state: Lifecycle, meta: dict[str, Any],
+                 derived_from: list[DerivedFrom] | None = None) -> MemCube:
     from memos.stores.repository import cube_from_row
 
     session.refresh(row)
     cube = cube_from_row(row)
-    cube = cube.model_copy(update={"version": row.version + 1, "state": state,
-                                   "metadata": {**cube.metadata, **meta}})
+    update: dict[str, Any] = {"version": row.version + 1, "state": state,
+                              "metadata": {**cube.metadata, **meta}}
+    if derived_from is not None:  # write_version replaces the derivation rows to match
+        update["derived_from"] = derived_from
+    cube = cube.model_copy(update=update)
     store.repo.write_version(session, row, cube, op, why)
     session.refresh(row)
     return cube
@@ -188,29 +197,67 @@ def _new_version(store: StoreParts, session: Any, row: CubeRow, op: str, why: st
 
 
 def taint_in(store: StoreParts, session: Any, rows: Sequence[CubeRow], cube_id: str,
-             how: str = "forgotten") -> list[str]:
+             how: str = "forgotten", erased: Collection[str] = ()) -> list[str]:
     """Inside the caller's write transaction: take every adapter among `rows` (cubes derived
     from `cube_id`, which was `how`: forgotten, or purged) out of service, erase its weights
     and ask for re-consolidation. Returns the ids tainted. Adapters that are already tainted
-    only lose their weights (none left)."""
+    only lose their weights (none left).
+
+    `erased`: the ids a purge erases (purge keeps these adapters: another agent's). What
+    each adapter holds of them goes too, from its row and every version of its history:
+    the question key (`memos:facts`, a hash of the fact's question: derived from the erased
+    text) and the (cube id, version) pair with its derivation row. A forget erases nothing
+    of the sort: the forgotten fact's own text and history stay, and so do these."""
+    gone = set(erased)
     done: list[str] = []
+    scrubbed: list[str] = []
     for row in rows:
         if not q.is_adapter(row):
             continue
         blob = q.adapter_blob(row)
         if blob is not None:
             store.blobs.erase(session, [blob])
+        kept = _without_erased(row.meta, row.derived_from, gone) if gone else None
+        meta: dict[str, Any] = {FACTS_KEY: kept[0]} if kept is not None else {}
+        sources = kept[1] if kept is not None else None
+        if kept is not None:
+            scrubbed.append(row.id)
         if row.state == Lifecycle.FORGOTTEN.value:
+            if kept is not None:  # tainted before: the purge still erases what it held
+                n = len(row.derived_from or []) - len(kept[1])
+                _new_version(store, session, row, "forget",
+                             f"{n} cube(s) it was trained on purged: what it held of them "
+                             f"erased", Lifecycle.FORGOTTEN, meta, sources)
+                q.scrub_history(session, row.id, gone)
             continue
         was_active = row.state == Lifecycle.ACTIVE.value
         why = f"trained on cube {cube_id}, which was {how}"
         _new_version(store, session, row, "forget", why, Lifecycle.FORGOTTEN, {
             STATUS: "tainted", REASON_KEY: why,
-            RECON_KEY: "pending" if was_active else "none"})
+            RECON_KEY: "pending" if was_active else "none", **meta}, sources)
+        if kept is not None:
+            q.scrub_history(session, row.id, gone)
         store.repo.audit(session, "taint", row.id, why,
                          {"adapter": row.id, "source": cube_id, "was_active": was_active})
         done.append(row.id)
+    if gone:  # the routes of these adapters, and of erased ones, held the keys in memory
+        _drop_routes(store, gone | set(scrubbed))
     return done
+
+
+def _without_erased(meta: Any, derived_from: Any, gone: set[str]
+                    ) -> tuple[dict[str, Any], list[DerivedFrom]] | None:
+    """An adapter's `memos:facts` and `derived_from` without the entries naming the `gone`
+    cubes, or None when it names none of them."""
+    facts = (meta or {}).get(FACTS_KEY) if isinstance(meta, dict) else None
+    facts = facts if isinstance(facts, dict) else {}
+    pairs = [d for d in derived_from or [] if isinstance(d, dict)]
+    keep_facts = {k: v for k, v in facts.items() if not q.names_any(v, gone)}
+    keep_pairs = [d for d in pairs if str(d.get("cube_id")) not in gone]
+    if len(keep_facts) == len(facts) and len(keep_pairs) == len(pairs):
+        return None
+    return keep_facts, [DerivedFrom(cube_id=str(d["cube_id"]), version=int(d["version"]))
+                        for d in keep_pairs]
 
 
 def weights_lost(store: StoreParts, session: Any, blobs: Sequence[str]) -> list[str]:
@@ -278,12 +325,25 @@ class _Route:
     facts: dict[str, tuple[str, int]]
 
 
+# The tiers of this process, so that a purge drops the routes (question keys) it erased
+# from their caches: nothing erased stays in this process's memory.
+_TIERS: weakref.WeakSet[ParametricTier] = weakref.WeakSet()
+
+
+def _drop_routes(store: StoreParts, adapter_ids: Collection[str]) -> None:
+    wanted = set(adapter_ids)
+    for tier in list(_TIERS):
+        if tier.store is store:
+            tier._routes = {k: r for k, r in list(tier._routes.items()) if k[0] not in wanted}
+
+
 class ParametricTier:
     """Adapters of one open store (one per `MemOS`, shared by threads). Training and serving
     use the activation tier's model (one base model in memory) and its model lock."""
 
     def __init__(self, store: StoreParts, activation: ActivationTier) -> None:
         self.store = store
+        _TIERS.add(self)
         self.activation = activation
         if activation is not None:  # the scheduler's job finds this instance through it
             activation.parametric = self  # type: ignore[attr-defined]
@@ -511,17 +571,23 @@ class ParametricTier:
             "train_seconds": trained.seconds, "closed_book_before": before,
             "closed_book_after": after, "memory_qa_base": mem_base,
             "memory_qa_adapter": mem_adapter, "reasons": reasons})
-        cube, previous = self._store_adapter(scope, trained.tensors, afp, nbytes, base_fp,
-                                             sources, keys, tcfg, numbers, reasons, actor)
+        cube, previous, reasons = self._store_adapter(scope, trained.tensors, afp, nbytes,
+                                                      base_fp, sources, keys, tcfg, numbers,
+                                                      reasons, actor)
         if cube is None:
-            report.status = "rejected"
+            # Trained on facts all purged since: tainted (whatever the gate said), and no
+            # adapter cube to name.
+            report.status = "tainted"
             report.reasons = [*reasons, "every fact it was trained on was purged while it "
                                         "trained; nothing was stored"]
             report.seconds = time.perf_counter() - start
             return report
-        report.status = "active" if _status_of(cube) == "active" else "rejected"
-        if report.status == "rejected" and not reasons:
-            report.reasons = [str(cube.metadata.get(REASON_KEY))]
+        # What was stored, said as the adapter cube says it: a fact forgotten or purged while
+        # it trained makes it `tainted` (not `rejected`: the gate's word is not the reason it
+        # is out of service), with the taint's reason first.
+        status = _status_of(cube)
+        report.status = status if status in ("active", "tainted") else "rejected"
+        report.reasons = reasons
         report.adapter_id, report.adapter_version = cube.id, cube.version
         report.previous_adapter = previous
         report.seconds = time.perf_counter() - start
@@ -531,27 +597,32 @@ class ParametricTier:
                        base_fp: str, sources: list[tuple[str, int]],
                        keys: dict[str, tuple[str, int]], tcfg: TrainConfig,
                        numbers: dict[str, float | None], reasons: list[str],
-                       actor: str | None) -> tuple[MemCube | None, str | None]:
-        """The adapter cube (weights only when it may serve) and the adapter it replaced.
-        (None, None) when every fact was purged while training: a purged user, or purged
-        facts, leave no adapter cube, audit row or numbers behind."""
+                       actor: str | None) -> tuple[MemCube | None, str | None, list[str]]:
+        """The adapter cube (weights only when it may serve), the adapter it replaced and why
+        the cube is not in service (empty: it is). (None, None, reasons) when every fact was
+        purged while training: a purged user, or purged facts, leave no adapter cube, audit
+        row or numbers behind."""
         previous = None
         with self.store.repo.write() as session:
             # A source forgotten or changed while we trained: never serve these weights.
             current = q.rows_by_ids(session, [cid for cid, _ in sources])
             if not current:
-                return None, None
-            moved = [cid for cid, ver in sources
-                     if current.get(cid) is None or current[cid].version != ver
-                     or current[cid].state != Lifecycle.ACTIVE.value]
-            if moved:
-                reasons = [*reasons, f"{len(moved)} fact(s) changed or were forgotten while "
-                                     f"training (e.g. {moved[0]})"]
+                return None, None, reasons
             # Forgotten or purged meanwhile: the forget's taint could not reach weights that
             # did not exist yet, so they are never stored (tainted, as taint_in leaves it),
             # and a purged fact leaves no derivation row or question key behind.
-            erased = [cid for cid, _ in sources if current.get(cid) is None
-                      or current[cid].state == Lifecycle.FORGOTTEN.value]
+            purged = [cid for cid, _ in sources if cid not in current]
+            forgotten = [cid for cid, _ in sources if cid in current
+                         and current[cid].state == Lifecycle.FORGOTTEN.value]
+            erased = purged + forgotten
+            moved = [cid for cid, ver in sources if cid in current and cid not in forgotten
+                     and (current[cid].version != ver
+                          or current[cid].state != Lifecycle.ACTIVE.value)]
+            if moved:
+                reasons = [*reasons, f"{len(moved)} fact(s) changed while training "
+                                     f"(e.g. {moved[0]})"]
+            if erased:
+                reasons = [_erased_while_training(forgotten, purged), *reasons]
             status = "tainted" if erased else "rejected" if reasons else "active"
             kept = [(c, v) for c, v in sources if c in current]
             meta: dict[str, Any] = {
@@ -601,7 +672,7 @@ class ParametricTier:
                     self.store.blobs.remove_files([written])
                 raise
         self.store.after_write(1 + (previous is not None))
-        return cube, previous
+        return cube, previous, reasons
 
     # -- serving ------------------------------------------------------------------------
 
@@ -763,11 +834,13 @@ class ParametricTier:
             live = self._live_ids(ids)
             rep = self.consolidate(scope, facts=live, config=cfg, actor=ACTOR)
             if rep.adapter_id is None:  # every fact purged while it trained: nothing stored
-                outcome = f"not consolidated: {rep.reasons[-1]}"
+                outcome = f"not consolidated ({rep.status}): {rep.reasons[-1]}"
             else:
                 outcome = (f"adapter {rep.adapter_id} {rep.status}: closed-book "
                            f"{rep.closed_book_after:.2f}, memory-QA {rep.memory_qa_base:.2f} "
                            f"-> {rep.memory_qa_adapter:.2f}")
+                if rep.status == "tainted":  # why, as the report and the adapter say it
+                    outcome += f" ({rep.reasons[0]})"
         except MemosError as exc:  # one owner's failure is its outcome, not the job's end
             outcome = f"not consolidated: {exc}"
         if tainted is not None:
@@ -797,6 +870,14 @@ def _readable(row: CubeRow, scope: Scope) -> bool:
 
 def _status_of(cube: MemCube) -> str:
     return str(cube.metadata.get(STATUS, ""))
+
+
+def _erased_while_training(forgotten: Sequence[str], purged: Sequence[str]) -> str:
+    """The taint's reason for an adapter whose facts were forgotten or purged while it
+    trained (the report's first reason and the adapter cube's `memos:reason`)."""
+    parts = [f"{len(ids)} fact(s) {how} while it trained (e.g. {ids[0]})"
+             for ids, how in ((forgotten, "forgotten"), (purged, "purged")) if ids]
+    return f"tainted: trained on {' and '.join(parts)}; its weights were not stored"
 
 
 __all__ = ["ConsolidationConfig", "ParametricTier", "adapter_blobs", "fact_of",

@@ -3,6 +3,8 @@ entry point: JSON for scripts, one red line and the right exit code for mistakes
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.cli.conftest import Result, Run, memos_cli, store  # noqa: F401
@@ -73,3 +75,38 @@ def test_consolidate_adapters_and_purge_verify(memos_cli: Run,  # noqa: F811
     assert "nothing of the erased cubes remains" in r.out
     r = memos_cli("adapters", "list", "-u", "alice", "--json")
     assert r.json() == []
+
+
+@pytest.mark.parametrize("json_out", [True, False])
+def test_consolidate_says_tainted_when_a_fact_is_forgotten_while_training(
+        memos_cli: Run, store: str, small_gate: None,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch, json_out: bool) -> None:
+    """`memos consolidate` of a fact forgotten while its adapter trains said `rejected`
+    (and "the gate rejected the adapter") for an adapter stored tainted."""
+    import torch
+
+    from memos import MemOS
+    from memos.parametric import lora
+
+    torch.set_num_threads(1)
+    fid = _add_fact(memos_cli, "Ann Kim's favorite color is teal.", "Ann Kim", "favorite color")
+    other = _add_fact(memos_cli, "Bo Lee's car is a Volvo.", "Bo Lee", "car")
+    real = lora.train_adapter
+
+    def forget_then_train(*args: Any, **kwargs: Any) -> Any:
+        with MemOS.open(store) as mem:  # another MemOS on the store: a concurrent forget
+            mem.forget(fid, "alice")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lora, "train_adapter", forget_then_train)
+    r = memos_cli("consolidate", "-u", "alice", "--fact", fid, "--fact", other,
+                  *(["--json"] if json_out else []))
+    assert r.code == 0, r.err
+    if json_out:
+        rep = r.json()
+        assert rep["status"] == "tainted" and fid in " ".join(rep["reasons"])
+        assert rep["adapter_id"]
+    else:
+        assert "the adapter is tainted" in r.out and "gate rejected" not in r.out
+    r = memos_cli("adapters", "list", "-u", "alice", "--json")
+    assert [a["status"] for a in r.json()] == ["tainted"]

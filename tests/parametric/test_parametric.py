@@ -266,7 +266,8 @@ def test_purge_erases_adapters_and_verify_finds_nothing(tmp_path: Path) -> None:
         rep = mem.consolidate("alice", facts=ids, config=CHEAP)
         blob = mem._store.blobs.path(_blob_of(mem, rep.adapter_id))
         before = mem.purge_remains([ids[0]])
-        assert before["parametric"] == {"adapters": 1, "active": 1, "blobs": 1}
+        assert before["parametric"] == {"adapters": 1, "active": 1, "blobs": 1,
+                                        "question_keys": 2}  # its row and its one version
         assert before["plaintext"]["rows"] == 1
         report = mem.purge(ids[0], "alice")
         assert rep.adapter_id in report.cube_ids and not blob.exists()
@@ -354,7 +355,7 @@ def test_a_fact_erased_while_training_leaves_no_weights(tmp_path: Path, erase: s
                 getattr(mem, erase)(ids[0], "alice")
 
         rep = mem.consolidate("alice", facts=ids, config=CHEAP, progress=erase_first)
-        assert rep.status == "rejected" and ids[0] in " ".join(rep.reasons)
+        assert rep.status == "tainted" and ids[0] in " ".join(rep.reasons)
         info = mem.adapter(rep.adapter_id, "alice")
         assert info.status == "tainted" and info.state == "forgotten"
         assert _blob_of(mem, rep.adapter_id) == "None"
@@ -378,7 +379,7 @@ def test_a_user_purged_while_training_leaves_no_adapter_cube(tmp_path: Path) -> 
                 mem.purge(None, "alice", all_of_user=True)
 
         rep = mem.consolidate("alice", facts=ids, config=CHEAP, progress=purge_user)
-        assert rep.status == "rejected" and rep.adapter_id is None
+        assert rep.status == "tainted" and rep.adapter_id is None
         assert "purged while it trained; nothing was stored" in rep.reasons[-1]
         assert mem.adapters("alice") == []
         with mem._store.repo.read() as session:

@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 import torch
+from sqlalchemy import text
 
 from memos import MemOS
+from memos.cube import Scope
 from memos.errors import InvalidInputError
 from memos.model import families
 from memos.parametric import lora
-from memos.parametric.tier import ConsolidationConfig
+from memos.parametric.tier import ConsolidationConfig, question_key
 from memos.policies.consolidation import ConsolidationPolicy
 
 pytestmark = pytest.mark.slow
@@ -157,3 +159,105 @@ def test_the_facade_uses_the_parametric_tier_the_scheduler_made(tmp_path: Path) 
         mem.run_scheduler(config=SchedulerConfig(consolidation=CHEAP))
         made = mem._activation().parametric
         assert mem._parametric() is made
+
+
+@pytest.mark.parametrize("erase", ["forget", "purge"])
+def test_a_fact_erased_while_training_is_reported_tainted(tmp_path: Path, erase: str) -> None:
+    """A fact forgotten or purged while its adapter trains: the adapter is stored `tainted`,
+    and the report said `rejected` (as if the gate had refused it), with the gate's reasons
+    or none, never the taint."""
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        ids = _add(mem, "alice", 71, 3)
+
+        def erase_first(step: int, total: int) -> None:
+            if step == 1:
+                getattr(mem, erase)(ids[0], "alice")
+
+        rep = mem.consolidate("alice", facts=ids, config=CHEAP, progress=erase_first)
+        info = mem.adapter(str(rep.adapter_id), "alice")
+        assert (rep.status, info.status) == ("tainted", "tainted"), rep.reasons
+        said = " ".join(rep.reasons)
+        assert ids[0] in said and ("purged" if erase == "purge" else "forgotten") in said
+        assert info.reason and ids[0] in info.reason
+        assert rep.previous_adapter is None
+
+
+def test_the_scheduler_logs_a_tainted_consolidation_as_tainted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scheduler's re-consolidation trains while one of its facts is forgotten: its log
+    (decision and audit row) said "adapter ... rejected" for an adapter stored tainted."""
+    from memos.scheduler import SchedulerConfig
+
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        ids = _add(mem, "alice", 72, 4)
+        assert mem.consolidate("alice", facts=ids, config=CHEAP).status == "active"
+        mem.forget(ids[0], "alice")  # taints it: the scheduler re-consolidates the rest
+        real = lora.train_adapter
+
+        def forget_then_train(*args: Any, **kwargs: Any) -> Any:
+            mem.forget(ids[1], "alice")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(lora, "train_adapter", forget_then_train)
+        done = mem.run_scheduler(config=SchedulerConfig(consolidation=CHEAP))
+        results = [d.reason for d in done.decisions if d.job == "consolidate-result"]
+        assert len(results) == 1 and "tainted" in results[0] and "rejected" not in results[0]
+        assert ids[1] in results[0], results[0]
+        newest = mem.adapters("alice")[0]
+        assert newest.status == "tainted" and newest.id in results[0]
+        with mem._store.repo.read() as session:
+            logged = session.execute(text(
+                "SELECT reason FROM audit_log WHERE action = 'consolidate-result'")).scalars()
+            assert list(logged) == results
+
+
+def _holding(mem: MemOS, key: str) -> tuple[int, int]:
+    with mem._store.repo.read() as session:
+        rows = session.execute(text("SELECT count(*) FROM cubes WHERE metadata LIKE :k"),
+                               {"k": f"%{key}%"}).scalar()
+        versions = session.execute(text(
+            "SELECT count(*) FROM cube_versions WHERE snapshot LIKE :k"), {"k": f"%{key}%"}
+        ).scalar()
+    return int(rows or 0), int(versions or 0)
+
+
+@pytest.mark.parametrize("case", ["active", "tainted", "bulk"])
+def test_purge_erases_the_purged_facts_question_key_from_kept_adapters(
+        tmp_path: Path, case: str) -> None:
+    """Adapters a purge keeps (another agent's; tainted before or by the purge) kept the
+    purged fact's question key (`memos:facts`, a hash of its question) in their row and every
+    version, and its derivation row: purge --verify found the adapter and the row."""
+    folder = tmp_path / "store"
+    with MemOS.open(str(folder)) as mem:
+        facts = families.STYLES["realistic"](random.Random(73), 3)
+        ids = _add(mem, "alice", 73, 3)
+        key = question_key(facts[0].question)
+        kept_key = question_key(facts[1].question)
+        a1, a2 = (Scope(user_id="alice", agent_id=a) for a in ("a1", "a2"))
+        reps = [mem.consolidate(a, facts=ids, config=CHEAP) for a in (a1, a2)]
+        assert [r.status for r in reps] == ["active", "active"]
+        assert _holding(mem, key) == (2, 2)
+        if case == "tainted":
+            mem.forget(ids[0], "alice")  # both adapters tainted, the key still theirs
+            assert _holding(mem, key)[0] == 2
+        if case == "bulk":  # a2 erases its cubes and the user's agentless ones
+            report = mem.purge(None, a2, all_of_user=True)
+            assert reps[0].adapter_id not in report.cube_ids
+            assert reps[1].adapter_id in report.cube_ids
+            kept = [(reps[0], a1)]
+        else:
+            report = mem.purge(ids[0], "alice")  # the user without an agent: both kept
+            kept = [(reps[0], a1), (reps[1], a2)]
+        assert report.erased_from_files
+        assert _holding(mem, key) == (0, 0)
+        for rep, scope in kept:
+            info = mem.adapter(str(rep.adapter_id), scope)
+            assert info.status == "tainted" and ids[0] not in {c for c, _ in info.sources}
+        left = mem.purge_remains(report.cube_ids + [ids[0]])
+        assert all(n == 0 for part in left.values() for n in part.values()), left
+        if case != "bulk":  # only the purged fact's key goes: the others' stay
+            assert _holding(mem, kept_key)[0] == 2
+            assert mem.purge_remains(ids[1:])["parametric"]["adapters"] == 2
+        held = [p.name for p in folder.rglob("*") if p.is_file()
+                and key.encode() in p.read_bytes()]
+        assert held == []
