@@ -1336,6 +1336,12 @@ class MemOS:
                          and r.state == Lifecycle.ACTIVE.value
                          and (r.expires_at is None or r.expires_at > now)
                          and can_write(r, sc)), None)
+            if live is None:  # no state names one (an imported store: states are not
+                # exported): the newest live transcript cube save_session marked
+                live = next((r for r in derived.session_transcripts(
+                    session, sc.user_id, sc.agent_id, session_id)
+                    if (r.expires_at is None or r.expires_at > now) and can_write(r, sc)),
+                    None)
             if live is None:
                 return None
             cube, pk = cube_from_row(live), live.pk
@@ -1358,12 +1364,15 @@ class MemOS:
         m = tier.model(model)
         current = self._transcript(sc, sid)
         if current is None:
+            from memos.stores.derived import TRANSCRIPT_KEY
+
             # Its own cube, never merged into another (add's dedup could hand back an
             # unrelated memory with the same text, which a later save would then rewrite).
             try:
                 transcript = MemCube(kind="episode", content=check_content(text),
                                      scope=Scope(user_id=sc.user_id, agent_id=sc.agent_id,
-                                                 session_id=sid, visibility=sc.visibility))
+                                                 session_id=sid, visibility=sc.visibility),
+                                     metadata={TRANSCRIPT_KEY: True})
             except ValidationError as exc:
                 raise invalid(exc) from exc
             with self._store.write() as session:

@@ -99,6 +99,24 @@ def session_states(session: Session, user_id: str, agent_id: str | None,
     return [r for r in session.execute(stmt).scalars() if blob_of(r) is not None]
 
 
+# Metadata of the transcript cube `MemOS.save_session` writes: how a session is found when
+# no state cube names its transcript (states are not exported, so after an import).
+TRANSCRIPT_KEY = "session_transcript"
+
+
+def session_transcripts(session: Session, user_id: str, agent_id: str | None,
+                        session_id: str) -> list[CubeRow]:
+    """Active transcript cubes (`TRANSCRIPT_KEY`) of one session owned by (user, agent),
+    newest first."""
+    stmt = (select(CubeRow).where(
+        CubeRow.kind == "episode", CubeRow.user_id == user_id,
+        CubeRow.session_id == session_id,
+        CubeRow.agent_id.is_(None) if agent_id is None else CubeRow.agent_id == agent_id,
+        CubeRow.state == Lifecycle.ACTIVE.value).order_by(CubeRow.pk.desc()))
+    return [r for r in session.execute(stmt).scalars()
+            if isinstance(r.meta, dict) and r.meta.get(TRANSCRIPT_KEY) is True]
+
+
 def version_content(session: Session, cube_id: str, version: int) -> str | None:
     """The text of one version of a cube (from its immutable snapshot), or None."""
     snap = session.execute(select(CubeVersionRow.snapshot).where(
@@ -111,6 +129,6 @@ def blob_hashes(rows: Sequence[CubeRow]) -> list[str]:
     return list(dict.fromkeys(b for b in (blob_of(r) for r in rows) if b is not None))
 
 
-__all__ = ["BLOB_KEY", "BYTES_KEY", "COST_KEY", "blob_bytes", "blob_hashes", "blob_of",
-           "encode_cost", "derived_by_source", "live_derived", "session_states",
-           "stale_derived", "version_content"]
+__all__ = ["BLOB_KEY", "BYTES_KEY", "COST_KEY", "TRANSCRIPT_KEY", "blob_bytes", "blob_hashes",
+           "blob_of", "derived_by_source", "encode_cost", "live_derived", "session_states",
+           "session_transcripts", "stale_derived", "version_content"]

@@ -700,3 +700,29 @@ def test_promotion_of_a_public_cube_still_stores_its_slots(mem, model):
     mem._activation().slots_for([pub.cube], model, persist=True)
     (row,) = _slots_rows(mem)
     assert (row.user_id, row.visibility, row.state) == ("alice", "private", "active")
+
+
+def test_a_saved_session_survives_export_and_import(mem, model, tmp_path):
+    """States are not exported (their blobs are the model's, made again from the text), so
+    an imported store finds the session by its transcript: resume reads the text again,
+    and the next save updates that transcript instead of starting a second one."""
+    import io
+
+    text = "Notes from the call: the launch moved to Friday and Ana owns the demo."
+    saved = mem.save_session(Scope(user_id="alice", agent_id="a1"), "call-7", text, model=model)
+    mem.ingest([{"role": "user", "content": "unrelated turn of the same session id"}],
+               Scope(user_id="alice", agent_id="a1"), session_id="call-7")
+    out = io.StringIO()
+    mem.export(Scope(user_id="alice", agent_id="a1"), out)
+    other = MemOS.open(str(tmp_path / "restored"), embedder=mem.embedder)
+    other.import_(io.StringIO(out.getvalue()), Scope(user_id="alice", agent_id="a1"))
+    scope = Scope(user_id="alice", agent_id="a1")
+    state = other.resume_session(scope, "call-7", model=model)
+    assert state.length == mem.resume_session(scope, "call-7", model=model).length
+    again = other.save_session(scope, "call-7", text + " Ana also books the room.", model=model)
+    assert again.transcript_id == saved.transcript_id and again.transcript_version == 2
+    with pytest.raises(NotFoundError):
+        other.resume_session(Scope(user_id="alice", agent_id="a2"), "call-7", model=model)
+    with pytest.raises(NotFoundError):
+        other.resume_session(scope, "call-8", model=model)
+    other.close()
