@@ -22,6 +22,7 @@ import json
 import mmap
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,9 @@ if TYPE_CHECKING:  # torch and safetensors load on first put/load: purge and gc 
     import torch
 
 SUFFIX = ".safetensors"
+# A temp file older than this is a crash's leftover, not a write in progress (a blob, even
+# an adapter's weights, is written in well under a second).
+ORPHAN_AGE_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -270,14 +274,24 @@ class BlobStore:
                 removed += 1
         return removed
 
-    def remove_orphans(self) -> int:
-        """Delete temp files a crash left behind (never served: they have no hash name)."""
+    def remove_orphans(self, min_age_s: float = ORPHAN_AGE_S) -> int:
+        """Delete temp files a crash left behind (never served: they have no hash name),
+        those last written at least `min_age_s` ago: a younger one may be a write still in
+        progress, in another thread or process (gc ran beside a `put` and took its file
+        from under its rename)."""
         if not self.folder.exists():
             return 0
-        stale = list(self.folder.glob(f"*/.tmp-*{SUFFIX}"))
-        for p in stale:
-            p.unlink(missing_ok=True)
-        return len(stale)
+        cutoff = time.time() - min_age_s
+        removed = 0
+        for p in self.folder.glob(f"*/.tmp-*{SUFFIX}"):
+            try:
+                if p.stat().st_mtime > cutoff:
+                    continue
+                p.unlink()
+            except FileNotFoundError:  # renamed or removed meanwhile
+                continue
+            removed += 1
+        return removed
 
 
-__all__ = ["BlobCheck", "BlobInfo", "BlobStore"]
+__all__ = ["ORPHAN_AGE_S", "BlobCheck", "BlobInfo", "BlobStore"]
