@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from memos.reader.vocab import RELATION_RE
+
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
@@ -209,8 +211,26 @@ _RULES = [
     (re.compile(rf"\b(?:(?P<which>in|for|last|next|this) )?{_MONTH}(?: {_YEAR})?\b", re.I),
      _month),
     (re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"), None),
-    (re.compile(r"\bin (?P<y>(?:19|20)\d\d)\b"), None),
+    # "in 2019", "since 2019", "in late 2019", "in the summer of 2019": the year
+    (re.compile(r"\b(?:[Ii]n|[Ss]ince|[Dd]uring) (?:the )?(?:(?:early|late|mid)[- ]?)?"
+                r"(?:(?:summer|winter|spring|autumn|fall) (?:of )?)?(?P<y>(?:19|20)\d\d)\b"), None),
 ]
+# A month's name that names a person or a place: "Jan Kowalski", "in May Street", "my sister
+# April", "a girl called June".
+_NAME_NEXT = re.compile(r"\s+(?!(?:I|" + "|".join(n.title() for n in (*MONTHS, *WEEKDAYS))
+                        + r")\b)[A-Z][a-z]")
+_NAME_BEFORE = re.compile(r"\b(?:" + RELATION_RE + r"|named|called|with)\s+$", re.I)
+
+
+def _month_is_a_name(m: re.Match[str]) -> bool:
+    """Whether the month `m` matched is a name's word: a capitalised word follows it (no year
+    between), or, said bare, a relation or "called" comes before it."""
+    if m.group("year"):
+        return False
+    if _NAME_NEXT.match(m.string, m.end()):
+        return True
+    before = m.string[max(0, m.start() - 40):m.start()]  # (bounded: a turn may be long)
+    return not m.group("which") and bool(_NAME_BEFORE.search(before))
 
 
 def resolve_dates(text: str, at: datetime | date) -> list[DateMention]:
@@ -242,6 +262,8 @@ def resolve_dates(text: str, at: datetime | date) -> list[DateMention]:
                         and not m.group("which") and not m.group("year") \
                         and m.group("month")[0].islower():
                     continue  # "may" the verb, "march" the walk
+                if fn is _month and _month_is_a_name(m):
+                    continue
                 if fn is _month and m.group("month").lower() in ("dec", "oct", "nov", "aug",
                                                                  "jun", "jul", "apr", "feb",
                                                                  "sep", "sept") \

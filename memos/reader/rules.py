@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from memos.reader.dates import DateMention, resolve_dates
+from memos.reader.dates import MONTHS, WEEKDAYS, DateMention, resolve_dates
 from memos.reader.vocab import (
     FILLERS,
     KIN_NAMES,
@@ -259,15 +259,134 @@ _LIST_END = re.compile(
     rf"though|already|way more|{FILLERS})\b|\s[-–—]\s", re.I)
 
 
-def _value(sentence: str, start: int, *, listing: bool = False) -> str:
+# Time phrases a value runs into: "I moved to New York City last summer", "... to Rome back
+# then", "... to Berlin a while back", "I joined Acme in late 2019". The value ends where
+# one starts. A date memos.reader.dates resolves ends it as well and gives the fact its date
+# (`_Turn.add`); these patterns add the shapes it does not resolve, or resolves only a part
+# of ("back in 2019", "about a year ago"). A phrase opens with a lower-case word, so a name
+# or a title keeps its words ("USA Today", "Last Christmas", "Winter Park"), or with a
+# month and its day ("Berlin March 3rd"); a month or a season followed by a capitalised
+# word is a name ("in May Street", "in Spring Valley"), and "last"/"this" after an article,
+# a possessive or "of" is no date ("the last week of June", "my next year abroad").
+_T_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|"
+            r"november|december|sept|jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)\.?")
+_T_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_T_SEASON = r"(?:summer|winter|spring|autumn|fall)"
+_T_YEAR = r"(?:19|20)\d\d\b"
+_T_NOT_NAME = r"(?![\w'’-]|\s+(?-i:[A-Z])[a-z])"  # not "May's", "May Street", "Spring Valley"
+_T_PART = r"(?:\s+(?:morning|afternoon|evening|night))?"
+_T_PERIOD = (rf"(?:(?:week(?:end)?|month|year|semester|term|season|quarter|night|morning|"
+             rf"afternoon|evening|{_T_SEASON}|christmas|easter|thanksgiving|halloween|"
+             rf"new\s+year['’]?s?){_T_PART}|{_T_WEEKDAY}{_T_PART}|{_T_MONTH})"
+             r"(?![\w'’-]|\s+of\b)")
+_T_NUM = (r"(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+          r"thirty|a\s+few|few|a\s+couple(?:\s+of)?|couple\s+of|several|some|many|\d{1,3})")
+_T_UNIT = r"(?:minutes?|hours?|days?|nights?|weeks?|weekends?|months?|years?|decades?)"
+_T_EDGE = r"(?:early|late|mid)[-\s]?"
+# What follows "in", "since", "back in", ...: a year, a decade, a month (with its day, its
+# year), a day of a month, an ISO date, a weekday; "in the summer" only where the value is a
+# place or an organisation (`_T_SEASONAL`).
+_T_DATE = (rf"(?:{_T_EDGE})?(?:{_T_YEAR}(?!-)|(?:19|20)?\d0['’]?s\b|['’]\d0s\b|"
+           r"(?:nine|eigh|seven|six)ties\b|noughties\b)"
+           rf"|(?:{_T_EDGE})?{_T_MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+{_T_YEAR})?|"
+           rf",?\s+{_T_YEAR}|{_T_NOT_NAME})"
+           rf"|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_T_MONTH}(?:,?\s+{_T_YEAR})?"
+           rf"(?![\w'’-])|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)(?=\s*(?:$|[^\w\s]))"
+           rf"|{_T_YEAR}-[01]\d-[0-3]\d\b|{_T_WEEKDAY}{_T_PART}(?![\w'’-])"
+           rf"|(?:the\s+)?(?:{_T_EDGE})?{_T_SEASON}\s+(?:of\s+)?{_T_YEAR}")
+_T_ANCHORED = (
+    # "two years ago", "about a year ago", "a few months back", "the week before last"
+    rf"(?:(?:just|only|about|around|roughly|nearly|almost|over|under|like|maybe|probably|"
+    rf"at\s+least|more\s+than|less\s+than|a\s+good)\s+)?{_T_NUM}\s+{_T_UNIT}"
+    r"(?:\s+and\s+a\s+half)?\s+(?:ago|back)\b"
+    r"|(?:quite\s+)?(?:a\s+(?:(?:long|short|little|good)\s+)?|some\s+)(?:time|while)\s+"
+    r"(?:ago|back)\b"
+    r"|(?:not\s+(?:so\s+|that\s+)?)?(?:long|ages|years|months|weeks|days|decades)\s+"
+    r"(?:ago|back)\b"
+    r"|the\s+(?:day|week|weekend|month|year)\s+before\s+(?:last|yesterday)\b"
+    r"|the\s+(?:other|previous|following)\s+(?:day|night|week|weekend|month|year)\b"
+    # "back then", "back in 2019", "back in the day", "way back when"
+    r"|(?:way\s+)?back\s+(?:then|when|in\s+the\s+day|in\s+(?:high\s+)?school|in\s+college|"
+    rf"in\s+uni(?:versity)?|(?:in|around|during)\s+(?:the\s+)?(?:{_T_DATE}))"
+    # "last summer", "this past spring", "next Monday night", "earlier this year"
+    r"|(?:(?:earlier|later|early|late)\s+)?(?:last|this|next|this\s+past|this\s+coming|past)\s+"
+    rf"{_T_PERIOD}"
+    r"|(?:in|over|during|for|within)\s+the\s+(?:past|last)\s+"
+    rf"(?:(?:few|couple\s+of|{_T_NUM})\s+)?{_T_UNIT}\b"
+    # "in late 2019", "since March", "on March 3rd", "in the summer of 2019", "on Monday"
+    r"|(?:in|on|since|during|around|from|until|till|as\s+of|sometime\s+in|(?:early|late)\s+in|"
+    r"(?:at|by)\s+the\s+(?:start|end|beginning|middle)\s+of)\s+(?:the\s+)?"
+    rf"(?:{_T_DATE})"
+    rf"|{_T_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+{_T_YEAR})?"
+    r"|at\s+(?:present|the\s+minute|this\s+point)\b"
+    r"|over\s+the\s+weekend\b"
+    # "yesterday", "recently", "yesterday morning": an adverb that ends the value, not a
+    # title's ("the day after tomorrow")
+    r"|(?<!\bafter )(?<!\bbefore )(?<!\buntil )(?<!\btill )(?<!\bfor )(?<!\bfrom )(?<!\bby )"
+    r"(?:yesterday|today|tonight|tomorrow|recently|lately|earlier|overnight|just\s+now)"
+    r"(?:\s+(?:morning|afternoon|evening|night))?"
+    r"(?=\s*(?:$|[^\w\s'’-])|\s+(?:with|for|from|to|at|in|on|and|but|after|before|because|so|"
+    r"as|when|though|too|again|already|" + FILLERS + r")\b)")
+# A season or a holiday said without which one: a time of year for a place or an employer
+# ("I moved to Berlin in the spring"), part of a taste in a like ("hiking in the fall").
+_T_SEASONAL = (rf"(?:in|during|over|through(?:out)?|since|until|till)\s+(?:the\s+)?"
+               rf"(?:(?:{_T_EDGE})?{_T_SEASON}{_T_NOT_NAME})"
+               r"|(?:at|over|around|since|until)\s+(?:christmas|easter|thanksgiving|"
+               r"new\s+year['’]?s?)(?![\w'’-])"
+               r"|(?:on|at)\s+the\s+weekend\b")
+# The word before a phrase: not an article, a possessive or "of" ("the last week of June").
+_T_LEAD = (r"(?<!\bthe)(?<!\ba)(?<!\ban)(?<!\bmy)(?<!\bour)(?<!\byour)(?<!\bhis)(?<!\bher)"
+           r"(?<!\btheir)(?<!\bits)(?<!\bof)\s+(?=(?-i:[a-z])|" + _T_MONTH + r"\s+\d)")
+_TIME = re.compile(rf"{_T_LEAD}(?:{_T_ANCHORED})", re.I)
+_TIME_OR_SEASON = re.compile(rf"{_T_LEAD}(?:{_T_ANCHORED}|{_T_SEASONAL})", re.I)
+# Where a time of year ends a value too: a place's or an organisation's.
+_SEASONAL_ATTRS = frozenset({"residence", "city", "address", "employer", "job", "home town"})
+# Values that are dates themselves ("my birthday is on 3 May"): never cut.
+_DATE_ATTRS = ("birthday", "anniversary", "date", "season", "day", "month", "year", "time")
+
+
+def _in_a_name(value: str, phrase: str) -> bool:
+    """Whether the date `phrase` is a word of a name inside `value` ("USA Today", "The Day
+    Today"): capitalised after the value's first word, and no month or weekday."""
+    pos = value.lower().find(phrase.lower())
+    first = phrase.split()[0].lower().rstrip(".") if phrase.split() else ""
+    return pos > 0 and value[pos].isupper() and first not in MONTHS and first not in WEEKDAYS
+
+
+def _time_at(text: str, start: int, attribute: str | None, end: int | None = None) -> int | None:
+    """Where a time phrase starts in text[start:end] after at least one word of a value of
+    `attribute` (the phrase may run on past `end`), or None; always None for a value that is
+    itself a date."""
+    if attribute is not None and attribute.endswith(_DATE_ATTRS):
+        return None
+    pattern = _TIME_OR_SEASON if attribute in _SEASONAL_ATTRS else _TIME
+    end = len(text) if end is None else end
+    # (a phrase is under 80 characters: what lies further cannot change a match before `end`)
+    m = pattern.search(text, start, min(len(text), end + 80))
+    if m is None or m.start() >= end or not text[start:m.start()].strip():
+        return None
+    return m.start()
+
+
+def _value(sentence: str, start: int, *, listing: bool = False,
+           attribute: str | None = None) -> str:
     """The value that starts at sentence[start:]; a listing keeps "and"/commas (allergies,
-    likes) so that it can be split."""
+    likes) so that it can be split. It ends before a time phrase ("Rome back then", "Berlin
+    a while back": the phrase can run past a clause word that would end it midway)."""
     if listing:
         m = _LIST_END.search(sentence, start)
         end = m.start() if m else len(sentence)
     else:
         end = value_end(sentence, start)
-    return clean_value(sentence[start:end])
+    cut = _time_at(sentence, start, attribute, end)
+    return clean_value(sentence[start:end if cut is None else cut])
+
+
+def _address_value(sentence: str, start: int) -> str:
+    """An address at sentence[start:] ("14 Elm Road, Leeds"), up to a time phrase."""
+    end = value_end(sentence, start, address=True)
+    cut = _time_at(sentence, start, "address", end)
+    return clean_value(sentence[start:end if cut is None else cut])
 
 
 def _split_list(value: str) -> list[str]:
@@ -317,17 +436,28 @@ class _Turn:
             negated: bool = False, kind: str = "fact") -> None:
         attr = f"{subj.prefix}{attribute}"
         when = None
-        for mention in self.dates:
+        # "New York City last summer", "Berlin back in 2019": where a time phrase starts,
+        # resolved or not (a resolved one still gives the date)
+        cut = _time_at(value, 0, attribute)
+        # A date word capitalised inside a value is part of a name: "USA Today".
+        dates = [m for m in self.dates if not _in_a_name(value, m.text)]
+        for mention in dates:
             pos = value.lower().find(mention.text.lower())
             if pos == 0:
                 when = None  # the value is a date ("my birthday is 3 May")
                 break
             if pos > 0:  # "Berlin last March": the value ends where its date starts
-                value, when = clean_value(value[:pos]), mention.date
+                value, when = clean_value(value[:pos if cut is None else min(pos, cut)]), \
+                    mention.date
                 break
         else:
-            if self.dates:
-                when = self.dates[0].date
+            if dates:
+                when = dates[0].date
+            if cut is not None:
+                value = clean_value(value[:cut])
+        words = value.split()
+        if len(words) > 1 and words[-1].lower() == "back" and words[-2][:1].isupper():
+            value = " ".join(words[:-1])  # "Rome back" (of "Rome back then")
         if attribute == "preference":
             value = clean_value(re.split(r"\s+(?:over|to|rather than|instead of)\s+", value)[0])
         value = re.sub(r"^on\s+", "", value) if attr.endswith(("birthday", "anniversary")) \
@@ -645,20 +775,23 @@ def extract(text: str, speaker: str, speaker_key: str,
         _predicates(sentence, turn, me)
         home = _HOME.search(sentence)
         if home and not _FOR_OTHERS.search(sentence, home.end()):  # "home is Madrid for them"
-            turn.add(me, "city", _trim_place(_value(sentence, home.end()), "residence"),
+            turn.add(me, "city", _trim_place(_value(sentence, home.end(), attribute="city"),
+                                             "residence"),
                      "residence")
         job = _APPOSITIVE_JOB.search(sentence)
         if job and _job(clean_value(job.group("job")), known=True):
             turn.add(me, "job", clean_value(job.group("job")), "work")
-            turn.add(me, "employer", _trim_place(_value(sentence, job.end()), "employer"), "work")
+            turn.add(me, "employer", _trim_place(_value(sentence, job.end(), attribute="employer"),
+                                                 "employer"), "work")
         city = _IN_CITY.search(sentence)
         if city and not _PASSING.search(sentence, city.end()):
-            place = _trim_place(_value(sentence, city.end()), "residence")
+            place = _trim_place(_value(sentence, city.end(), attribute="city"), "residence")
             if place and not re.search(r"\d", place):
                 turn.add(me, "city", place, "residence")
         org = _AT_ORG.search(sentence) if work_talk else None
         if org:
-            turn.add(me, "employer", _trim_place(_value(sentence, org.end()), "employer"), "work")
+            turn.add(me, "employer", _trim_place(_value(sentence, org.end(), attribute="employer"),
+                                                 "employer"), "work")
     return turn.out
 
 
@@ -688,8 +821,8 @@ def _shaped(attribute: str, value: str) -> bool:
 
 def _first_value(sentence: str, start: int, attribute: str) -> str:
     """The value at sentence[start:]; an e-mail address or a link ends at its first space."""
-    value = _value(sentence, start) if attribute != "address" else clean_value(
-        sentence[start:value_end(sentence, start, address=True)])
+    value = _value(sentence, start, attribute=attribute) if attribute != "address" else \
+        _address_value(sentence, start)
     first = value.split(" ", 1)[0]
     return first.rstrip(".,;") if "@" in first or "://" in first else value
 
@@ -813,9 +946,9 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         if we and family != "residence":
             return None  # "we love hiking" is not the speaker's own statement
         if attribute == "address":
-            raw = clean_value(sentence[pm.end():value_end(sentence, pm.end(), address=True)])
+            raw = _address_value(sentence, pm.end())
         else:
-            raw = _value(sentence, pm.end(), listing=listing)
+            raw = _value(sentence, pm.end(), listing=listing, attribute=attribute)
         values = _split_list(raw) if listing else [_trim_place(raw, attribute)]
         if listing and values and raw:
             at = sentence.find(raw, pm.end())
@@ -839,13 +972,22 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
             kind = "preference" if family in ("preference", "likes") else "fact"
             turn.add(subj, attr, value, family, kind=kind)
         at = sentence.find(raw, pm.end()) if raw else -1
-        if attribute == "employer":  # "I work at a hospital as a surgeon"
-            after = _AS_JOB.match(sentence, pm.end() + len(raw)) if raw and at == pm.end() else None
-            if after and _job(after.group("job")):
-                turn.add(subj, "job", clean_value(after.group("job")), "work")
+        if attribute == "employer" and raw and at == pm.end():
+            # "I work at a hospital as a surgeon", "I joined Revolut two weeks ago as a
+            # product manager" (past the time phrase that ended the employer), "... as a
+            # product manager two weeks ago" (the job ends where the phrase starts)
+            dated = _TIME_OR_SEASON.match(sentence, pm.end() + len(raw))
+            after = _AS_JOB.match(sentence, dated.end() if dated else pm.end() + len(raw))
+            job_text = after.group("job") if after else ""
+            cut = _time_at(job_text, 0, "job")
+            job_text = clean_value(job_text if cut is None else job_text[:cut])
+            if job_text and _job(job_text):
+                turn.add(subj, "job", job_text, "work")
         if at < 0:
             return None
-        more = _AND_THEN.match(sentence, at + len(raw))
+        after_value = at + len(raw)
+        dated = _TIME_OR_SEASON.match(sentence, after_value)  # "Lisbon last summer and ..."
+        more = _AND_THEN.match(sentence, dated.end() if dated else after_value)
         return more.end() if more else None
     return None
 
