@@ -11,7 +11,10 @@ Backends (docs/ASSISTANT.md):
   pre-encoded slots (`MemOS.answer`); the question is first mapped to the canonical
   "What is <subject>'s <attribute>?" (`memos.reader.questions.canonical_question`).
 - ``extractive``: offline, for everything else: the best memories with their dates
-  ("On 3 March 2026 you said: ...").
+  ("On 3 March 2026 you said: ..."); a turn whose fact has ended since (a later turn negated
+  it, a later value replaced it, its valid_to passed) is quoted with what ended it ("Later,
+  on 12 May 2026, you said: I left Acme."), never as if it still held. The llm backend's
+  memory block marks such memories the same way.
 - ``llm``: an OpenAI-compatible endpoint ($MEMOS_LLM_URL, $MEMOS_LLM_MODEL, $MEMOS_LLM_KEY)
   given the memories in a compact, dated, de-duplicated block; tokens stream to a callback.
 - ``auto``: llm when configured; else model when the question names one stored fact whose
@@ -69,6 +72,8 @@ CONTEXT_WORDS = 300  # word budget of the llm backend's memory block
 HISTORY_TURNS = 6  # earlier turns of this session the llm backend sees
 SUMMARY_TAG = "session-summary"
 MAX_TURN_CHARS = 20_000
+ENDS_K = 16  # facts read from one quoted turn that are looked at for an end
+END_CHAIN = 8  # replacements followed from an ended fact to the value now
 
 def model_value_problem(value: str) -> str | None:
     """None when the built-in model reads values like `value` reliably, else why not (auto
@@ -183,6 +188,27 @@ def _when(cube: MemCube) -> datetime | None:
         if src.at is not None:
             return src.at
     return cube.recorded_at
+
+
+def _ended(cube: MemCube, now: datetime | None = None) -> bool:
+    """Whether a fact no longer holds: superseded (a later value replaced it, or a later turn
+    ended it: the reader supersedes a negated fact by the turn that negated it) or past its
+    `valid_to` (an end set by `MemOS.update`)."""
+    if cube.state.value == "superseded":
+        return True
+    end = cube.valid_to
+    if end is None:
+        return False
+    end = end if end.tzinfo else end.replace(tzinfo=UTC)
+    return end <= (now or utcnow())
+
+
+def _past_line(cube: MemCube) -> str:
+    """An ended fact in the past tense with its end: "Alice's employer was Acme (until 12
+    May 2026)"."""
+    until = date_text(cube.valid_to)
+    line = cube.content.rstrip().rstrip(".").replace(" is ", " was ", 1)
+    return f"{line} (until {until})" if until else line
 
 
 def _told(cube: MemCube) -> datetime | None:
@@ -348,14 +374,16 @@ class Assistant:
 
     def _facts_for(self, cq: CanonicalQuestion, *, include_superseded: bool = False,
                    k: int = 32) -> list[SearchHit]:
-        """The stored facts for the question's (subject, attribute), best first: live ones,
-        or every version's cube with `include_superseded`. A multi-valued attribute
-        (allergy, likes) has one fact per value."""
+        """The stored facts for the question's (subject, attribute), best first: those that
+        hold now, or every version's cube with `include_superseded` (ended ones too). A
+        fact still active past its `valid_to` has ended: it is not among those that hold.
+        A multi-valued attribute (allergy, likes) has one fact per value."""
         hits = self._search(cq.question, k, record_access=False,
                             kind=[Kind.FACT.value, Kind.PREFERENCE.value],
                             metadata={"subject": cq.subject_key(self.scope.user_id)},
                             include_superseded=include_superseded)
-        return [h for h in hits if _fact_attribute(h.cube) == cq.attribute]
+        return [h for h in hits if _fact_attribute(h.cube) == cq.attribute
+                and (include_superseded or not _ended(h.cube))]
 
     def _by_name(self, cq: CanonicalQuestion) -> CanonicalQuestion | None:
         """"my brother's birthday" as "Jack's birthday" when the user named their brother
@@ -394,7 +422,7 @@ class Assistant:
             # The values it had before: superseded versions, newest first (when none was
             # replaced, the one there is: "my old boss" may still be the boss).
             older = [h for h in self._facts_for(cq, include_superseded=True)
-                     if h.cube.state.value == "superseded"]
+                     if _ended(h.cube)]
             facts = older or facts
         if cq is not None and not facts:
             other = self._by_name(cq)
@@ -408,7 +436,7 @@ class Assistant:
                 found = self._facts_for(other)
                 if cq.past:  # as above: the values before the current one, else the current
                     older = [h for h in self._facts_for(other, include_superseded=True)
-                             if h.cube.state.value == "superseded"]
+                             if _ended(h.cube)]
                     found = older or found
                 if found:
                     cq, facts = other, found
@@ -421,7 +449,7 @@ class Assistant:
             return "extractive", "backend extractive", cq, facts
         if self.backend == "model":
             return "model", "backend model", cq, facts
-        if cq is not None and cq.past and facts and facts[0].cube.state.value == "superseded":
+        if cq is not None and cq.past and facts and _ended(facts[0].cube):
             return "extractive", f"the value before the current one of {cq.question!r}", cq, \
                 facts
         if cq is None:
@@ -671,12 +699,9 @@ class Assistant:
             if len(value) > 1:
                 part = value[-1] if cq.attribute == "last name" else value[0]
                 return f"Your {cq.attribute} is {part}.", [_used(facts[0], "your stated name")]
-        if facts and cq is not None and cq.past and facts[0].cube.state.value == "superseded":
+        if facts and cq is not None and cq.past and _ended(facts[0].cube):
             chosen = sorted(facts, key=lambda h: h.cube.valid_to or utcnow(), reverse=True)[:1]
-            cube = chosen[0].cube
-            until = date_text(cube.valid_to)
-            line = cube.content.rstrip().rstrip(".").replace(" is ", " was ", 1)
-            return (f"{line}{f' (until {until})' if until else ''}.",
+            return (f"{_past_line(chosen[0].cube)}.",
                     [_used(chosen[0], "the value before the current one")])
         if facts:  # stored facts answer the question: those, newest first
             chosen = sorted(facts, key=lambda h: _when(h.cube) or utcnow(), reverse=True)
@@ -690,8 +715,99 @@ class Assistant:
                 return "I don't have anything about that yet.", []
             top = useful[0].score  # the best memory, and any about as good: a short answer
             chosen = [h for h in useful if h.score >= CLOSE_SCORE * top][:EXTRACTIVE_MAX]
-        lines = [self._quote(h.cube) for h in chosen]
-        return " ".join(lines), [_used(h) for h in chosen]
+        return self._quotes(chosen, hits)
+
+    def _quotes(self, chosen: Sequence[SearchHit], hits: Sequence[SearchHit]
+                ) -> tuple[str, list[MemoryUsed]]:
+        """The chosen memories quoted, each followed by what ended a fact it states (the
+        turn that ended it, or the value that replaced it: `_ends`): a turn or fact that no
+        longer holds is never quoted as if it did. A chosen memory that ends another one's
+        fact is quoted there, after it, and once."""
+        found = {h.id: h for h in [*hits, *chosen]}
+        ends = {h.id: self._ends(h.cube) for h in chosen}
+        enders = {e.id for h in chosen for _f, e in ends[h.id] if e is not None and e.id != h.id}
+        lines: list[str] = []
+        used: list[MemoryUsed] = []
+        shown: set[str] = set()
+        for hit in chosen:
+            if hit.id in enders or hit.id in shown:
+                continue
+            shown.add(hit.id)
+            lines.append(self._quote(hit.cube))
+            used.append(_used(hit))
+            for fact, ender in ends[hit.id]:
+                if ender is None:
+                    if hit.cube.kind == Kind.EPISODE:  # a fact's own quote says its end
+                        line = f"No longer so: {_past_line(fact)}."
+                        if line not in lines:
+                            lines.append(line)
+                    continue
+                if ender.id in shown:
+                    continue
+                shown.add(ender.id)
+                lines.append(self._quote(ender, later=True))
+                used.append(self._ender_used(ender, fact, found))
+        return " ".join(lines), used
+
+    def _ender_used(self, ender: MemCube, fact: MemCube, found: Mapping[str, SearchHit]
+                    ) -> MemoryUsed:
+        hit = found.get(ender.id)
+        why = f"ended {_short(fact.content, 40).rstrip('.')}"
+        if hit is not None:
+            return _used(hit, f"{why} ({_why(hit)})")
+        return MemoryUsed(ender.id, ender.content, ender.kind.value, 0.0, why, _when(ender))
+
+    def _ends(self, cube: MemCube) -> list[tuple[MemCube, MemCube | None]]:
+        """The facts `cube` states that no longer hold, each with what ended it (`_ender`):
+        a fact, itself when it has ended; a turn, the facts the reader read from it that
+        have ended since. Only facts this assistant's scope reads: an agent's turn ends
+        only that agent's own facts (the reader's rule), so another agent's ends never
+        show here."""
+        if cube.kind in (Kind.FACT, Kind.PREFERENCE):
+            facts = [cube] if _ended(cube) else []
+        elif cube.kind == Kind.EPISODE:
+            facts = self._ended_from(cube)
+        else:
+            facts = []
+        return [(fact, self._ender(fact)) for fact in facts]
+
+    def _ended_from(self, turn: MemCube) -> list[MemCube]:
+        """The ended facts read from one turn (facts derived from its episode, ended or
+        replaced since, or past their `valid_to`)."""
+        session, index = turn.metadata.get("session"), turn.metadata.get("turn")
+        said = _said(turn).strip() or turn.content.strip()
+        if session is None or index is None or not said or _role(turn) == "assistant":
+            return []
+        hits = self._search(said, ENDS_K, record_access=False, include_superseded=True,
+                            kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                            metadata={"session": session, "turn": index})
+        return [h.cube for h in hits if _ended(h.cube)
+                and any(d.cube_id == turn.id for d in h.cube.derived_from)]
+
+    def _ender(self, fact: MemCube) -> MemCube | None:
+        """What ended `fact`, followed to the newest: the turn that ended it (a negation:
+        the reader supersedes the fact by that turn's episode), or the value that replaced
+        it, followed through later replacements to the value now (or the turn that ended
+        the last one). None when nothing this scope reads ended it: its `valid_to` passed,
+        or what ended it was forgotten."""
+        seen = {fact.id}
+        last: MemCube | None = None
+        current = fact
+        for _ in range(END_CHAIN):
+            try:
+                near = self.mem.neighbors(current.id, self.scope, relation="supersedes")
+            except (NotFoundError, ScopeError):
+                break
+            by = [n.cube for n in near if n.direction == "in" and n.cube.id not in seen
+                  and n.cube.scope.user_id == self.scope.user_id]
+            if not by:
+                break
+            last = max(by, key=lambda c: (_when(c) or c.recorded_at, c.recorded_at))
+            seen.add(last.id)
+            if last.kind not in (Kind.FACT, Kind.PREFERENCE) or not _ended(last):
+                break
+            current = last
+        return last
 
     def _facts_named(self, hits: list[SearchHit], text: str) -> list[SearchHit]:
         """Retrieved live facts whose attribute the question names in other words than the
@@ -717,10 +833,11 @@ class Assistant:
                 out.append(hit)
         return out
 
-    def _quote(self, cube: MemCube) -> str:
+    def _quote(self, cube: MemCube, *, later: bool = False) -> str:
         """One memory as a sentence with its dates: an episode as who said it when (and
         the dates its relative words name), a fact with when it became true and when it
-        was told."""
+        was told; an ended fact in the past tense with its end. `later`: said as what
+        came after the memory quoted before it (what ended a fact it states)."""
         if cube.kind == Kind.EPISODE:
             when = date_text(_when(cube))
             speaker = _speaker(cube)
@@ -729,7 +846,15 @@ class Assistant:
             dates = _dates_note(cube)
             if dates:
                 text = f"{text.rstrip('.!')} ({dates})"
-            text = f"On {when} {who} said: {text}" if when else f"{who} said: {text}"
+            if later:
+                text = (f"Later, on {when}, {who} said: {text}" if when
+                        else f"Later {who} said: {text}")
+            else:
+                text = f"On {when} {who} said: {text}" if when else f"{who} said: {text}"
+        elif _ended(cube):
+            text = _past_line(cube)
+            if later:
+                text = f"Since then: {text}"
         else:
             told = date_text(_told(cube))
             since = date_text(cube.valid_from)
@@ -741,13 +866,17 @@ class Assistant:
                 notes.append(f"you told me on {told}")
             if notes:
                 text += f" ({'; '.join(notes)})"
+            if later:
+                text = f"Since then: {text}"
         text = text[:1].upper() + text[1:]
         return text if text.endswith((".", "!", "?")) else text + "."
 
     def context_block(self, hits: list[SearchHit], facts: list[SearchHit] | None = None,
                       budget_words: int = CONTEXT_WORDS) -> tuple[str, list[MemoryUsed]]:
         """The llm backend's memory block: one dated line per memory, facts first, the same
-        text once, within `budget_words`."""
+        text once, within `budget_words`. A memory stating a fact that has ended says so
+        ("(no longer true since 2026-05-12)"), and what ended it follows it (the turn that
+        ended it, or the value now) when the budget allows."""
         from memos.results import SearchHit
 
         for name, given in (("hits", hits), ("facts", [] if facts is None else facts)):
@@ -763,15 +892,17 @@ class Assistant:
         lines: list[str] = []
         used: list[MemoryUsed] = []
         words = 0
+        found = {h.id: h for h in [*(facts or []), *hits]}
         for hit in [*(facts or []), *self._useful(hits)]:
             key = _norm(_said(hit.cube))
             if not key or key in seen:
                 continue
-            when = _when(hit.cube)
-            day = when.date().isoformat() if when else "undated"
-            text = hit.content if hit.cube.kind != Kind.EPISODE else (
-                f"{_speaker(hit.cube) or self.user_name} said: {_said(hit.cube)}")
-            line = f"- [{day}] {text}"
+            ends = self._ends(hit.cube)
+            line = self._context_line(hit.cube)
+            if ends:
+                until = [f.valid_to for f, _e in ends if f.valid_to is not None]
+                line += (f" (no longer true since {min(until).date().isoformat()})" if until
+                         else " (no longer true)")
             n = len(line.split())
             if words + n > budget_words:
                 break
@@ -779,7 +910,29 @@ class Assistant:
             words += n
             lines.append(line)
             used.append(_used(hit))
+            for fact, ender in ends:
+                if ender is None:
+                    continue
+                key = _norm(_said(ender))
+                line = self._context_line(ender)
+                if ender.kind != Kind.EPISODE and _ended(ender):  # the last value also ended
+                    line += (f" (no longer true since {ender.valid_to.date().isoformat()})"
+                             if ender.valid_to is not None else " (no longer true)")
+                n = len(line.split())
+                if not key or key in seen or words + n > budget_words:
+                    continue  # the line above says the fact ended, whatever follows
+                seen.add(key)
+                words += n
+                lines.append(line)
+                used.append(self._ender_used(ender, fact, found))
         return "\n".join(lines), used
+
+    def _context_line(self, cube: MemCube) -> str:
+        when = _when(cube)
+        day = when.date().isoformat() if when else "undated"
+        text = cube.content if cube.kind != Kind.EPISODE else (
+            f"{_speaker(cube) or self.user_name} said: {_said(cube)}")
+        return f"- [{day}] {text}"
 
     def _answer_llm(self, text: str, sid: str, hits: list[SearchHit],
                     facts: list[SearchHit], on_token: TokenFn | None
