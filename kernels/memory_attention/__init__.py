@@ -15,7 +15,8 @@ from memos.kernels.memory_attention.reference import (
 )
 
 __all__ = ["DENSE_MAX_ELEMENTS", "DENSE_PROMPT_TOKENS", "DENSE_PROMPT_UNION_PER_K", "DENSE_UNION_PER_K",
-           "memory_attention", "memory_attention_dense", "memory_attention_reference"]
+           "SLICE_MAX_ELEMENTS", "memory_attention", "memory_attention_dense",
+           "memory_attention_reference"]
 
 # Off the Triton path, inference (no gradient) with a selection per query (block_size 1: the
 # cross-attention of `generate` and of evaluation) computes the scores over the union U of the
@@ -31,6 +32,12 @@ DENSE_UNION_PER_K = 4
 DENSE_PROMPT_TOKENS = 8
 DENSE_PROMPT_UNION_PER_K = 16
 DENSE_MAX_ELEMENTS = 1 << 24
+# Inference off the Triton path takes the queries in slices (whole query blocks; each
+# query's output depends on its own row and selection only) so that the reference's gather
+# of K x S slots per query (B x rows x H x K x S x D) stays within this many elements, and
+# the dense path's scores within DENSE_MAX_ELEMENTS: memory stays bounded whatever the
+# prompt's length (a 5,000-character question took 8.6 GB in one piece).
+SLICE_MAX_ELEMENTS = 1 << 24
 
 
 class _MemoryAttentionTriton(torch.autograd.Function):
@@ -106,6 +113,27 @@ def memory_attention(
             k, v = k.to(q.dtype), v.to(q.dtype)
         return _MemoryAttentionTriton.apply(q, k, v, slot_mask, idx.long(), block_size, float(scale))
     training = torch.is_grad_enabled() and (q.requires_grad or k.requires_grad or v.requires_grad)
+    if not empty and not training:
+        per_query = bsz * heads * topk * slots * max(dim, DENSE_PROMPT_UNION_PER_K)
+        rows = max(1, SLICE_MAX_ELEMENTS // per_query // block_size) * block_size
+        if length > rows:
+            return torch.cat([
+                _memory_attention_off_triton(q[:, start:start + rows], k, v, slot_mask,
+                                             idx[:, start // block_size:
+                                                 (start + rows) // block_size],
+                                             block_size, scale)
+                for start in range(0, length, rows)], dim=1)
+    return _memory_attention_off_triton(q, k, v, slot_mask, idx, block_size, scale,
+                                        training=training)
+
+
+def _memory_attention_off_triton(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                                 slot_mask: torch.Tensor, idx: torch.Tensor, block_size: int,
+                                 scale: float | None, training: bool = False) -> torch.Tensor:
+    """The dense path or the reference (see DENSE_UNION_PER_K)."""
+    bsz, length, heads, _dim = q.shape
+    mems, slots, topk = k.shape[1], k.shape[2], idx.shape[3]
+    empty = length == 0 or mems == 0 or slots == 0 or topk == 0
     if not empty and block_size == 1 and not training:
         union = torch.unique(idx[idx >= 0])
         chosen = int(union.numel())

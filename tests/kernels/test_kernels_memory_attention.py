@@ -117,6 +117,41 @@ def test_dispatcher_takes_the_dense_path_only_for_inference_within_its_bounds(mo
         assert not dense_used(call)
 
 
+@pytest.mark.parametrize("block", [1, 3, 4])
+def test_long_inference_prompts_are_taken_in_bounded_slices(monkeypatch, block):
+    """Off the Triton path, inference takes the queries in slices of whole blocks, each
+    within SLICE_MAX_ELEMENTS of gathered slots (a long question once took 8.6 GB in one
+    piece); the output is the unsliced one."""
+    import importlib
+
+    ma = importlib.import_module("memos.kernels.memory_attention")
+    monkeypatch.setenv("MEMOS_KERNELS", "reference")
+    bsz, length, heads, dim, mems, slots, topk = 2, 37, 2, 16, 6, 8, 3
+    q, k, v, slot_mask, idx = _inputs(bsz, length, heads, dim, mems, slots, topk, block)
+    want = memory_attention_reference(q, k, v, slot_mask, idx, block)
+    seen: list[int] = []
+    for name in ("memory_attention_dense", "memory_attention_reference"):
+        real = getattr(ma, name)
+
+        def spy(q_, *args, _real=real, **kwargs):
+            seen.append(q_.shape[1])
+            return _real(q_, *args, **kwargs)
+
+        monkeypatch.setattr(ma, name, spy)
+    per_query = bsz * heads * topk * slots * dim
+    monkeypatch.setattr(ma, "SLICE_MAX_ELEMENTS", per_query * 8)  # 8 queries a slice
+    with torch.no_grad():
+        got = ma.memory_attention(q, k, v, slot_mask, idx, block_size=block)
+    torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4)
+    rows = max(1, 8 // block) * block
+    assert sum(seen) == length and len(seen) == -(-length // rows)
+    assert max(seen) <= rows and all(n % block == 0 for n in seen[:-1])
+    seen.clear()
+    qg = q.clone().requires_grad_(True)  # training: one piece (autograd holds it all anyway)
+    ma.memory_attention(qg, k, v, slot_mask, idx, block_size=block)
+    assert seen == [length]
+
+
 def test_row_kernels_with_one_row_per_program_as_on_a_gpu(triton_interp, rel_rmse, monkeypatch):
     """The interpreter runs 16 rows per row-kernel program; a GPU runs 1. Check that layout too."""
     import importlib
