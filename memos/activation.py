@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -462,6 +463,26 @@ def recall(tier: ActivationTier, search: Any, query: str, scope: Scope, k: int,
                   seconds={"retrieve": t1 - t0, "recall": t2 - t1}, model_fingerprint=fp)
 
 
+_ASKED = re.compile(r"^\s*what\s+(?:is|are|was|were)\s+(?P<head>.+?['’]s?\s+\S.*?)\s*\?*\s*$",
+                    re.I | re.S)
+
+
+def _needed_unread(question: str, found: Sequence[MemCube], skipped: set[str]) -> bool:
+    """Whether a memory the model could not read is the one the question needs: the best
+    retrieved one, or one stating what a "What is <subject>'s <attribute>?" question asks
+    ("Ann's bio is ...")."""
+    if not skipped or not found:
+        return False
+    if found[0].id in skipped:
+        return True
+    m = _ASKED.match(question)
+    if m is None:
+        return False
+    head = " ".join(m.group("head").replace("’", "'").lower().split())
+    return any(c.id in skipped and " ".join(c.content.replace("’", "'").lower().split())
+               .startswith(head + " ") for c in found)
+
+
 def answer(tier: ActivationTier, search: Any, question: str, scope: Scope, k: int,
            model: ModelLike, max_new_tokens: int) -> Answer:
     """Retrieval -> recall -> `model.generate(question, memory=slots)`."""
@@ -470,17 +491,29 @@ def answer(tier: ActivationTier, search: Any, question: str, scope: Scope, k: in
     if (not isinstance(max_new_tokens, int) or isinstance(max_new_tokens, bool)
             or not 1 <= max_new_tokens <= 4096):
         raise InvalidInputError("max_new_tokens must be an integer from 1 to 4096")
-    got = recall(tier, search, question, scope, k, model)
+    found: list[MemCube] = []
+
+    def searched(query: str, sc: Scope, n: int) -> Any:
+        hits = search(query, sc, n)
+        found[:] = [h.cube for h in hits]
+        return hits
+
+    got = recall(tier, searched, question, scope, k, model)
     m = tier.model(model)
     t0 = time.perf_counter()
     text = ""
-    if got.slots is not None:  # with no memory to read, the model would only guess
+    # With no memory to read, the model would only guess; without the one the question asks
+    # for (too long to read as slots) it would answer from the others, another memory's
+    # value ("What is Ann's bio?" answered "Oslo"): the plaintext tier's, as `skipped` says.
+    skipped = {c for c, _ in got.skipped}
+    readable = got.slots is not None and not _needed_unread(question, found, skipped)
+    if readable:
         with tier.model_lock:
             text = m.generate(question, memory=got.slots, max_new_tokens=max_new_tokens)
     seconds = {**got.seconds, "generate": time.perf_counter() - t0}
-    return Answer(text=text.strip(), cubes=got.cubes, hits=got.hits, misses=got.misses,
-                  seconds=seconds, model_fingerprint=m.fingerprint, skipped=got.skipped,
-                  tier="activation" if got.slots is not None else "plaintext")
+    return Answer(text=text.strip(), cubes=got.cubes if readable else [], hits=got.hits,
+                  misses=got.misses, seconds=seconds, model_fingerprint=m.fingerprint,
+                  skipped=got.skipped, tier="activation" if readable else "plaintext")
 
 
 __all__ = ["ActivationTier", "Answer", "Recall", "SavedSession", "answer", "invalidate_in",

@@ -279,9 +279,9 @@ class Answer:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     # Which tier served it: "parametric" (the scope's active adapter, closed-book: no
     # retrieval, no memory read), "activation" (pre-encoded slots of the retrieved cubes,
-    # base model) or "plaintext" (nothing retrieved could be read as slots: `text` is "",
-    # since the model answers from memory and has none). docs/PARAMETRIC.md says how answer
-    # picks.
+    # base model) or "plaintext" (nothing retrieved, or not the memory the question needs,
+    # could be read as slots: `text` is "", since the model answers from memory and lacks
+    # the one it needs). docs/PARAMETRIC.md says how answer picks.
     tier: str = "activation"
     adapter_id: str | None = None  # parametric: the adapter cube (and version) that answered
     adapter_version: int | None = None

@@ -726,3 +726,34 @@ def test_a_saved_session_survives_export_and_import(mem, model, tmp_path):
     with pytest.raises(NotFoundError):
         other.resume_session(scope, "call-8", model=model)
     other.close()
+
+
+def test_answer_does_not_answer_from_other_memories_when_the_one_asked_for_is_too_long(
+        mem, model):
+    """The fact the question asks for too long to read as slots: no answer (plaintext tier,
+    the fact in `skipped`), not the value of another memory the model was given."""
+    city = mem.add("Ann's city is Oslo.", "alice", kind="fact")
+    bio = mem.add("Ann's bio is " + "a keen sailor and a patient teacher of chemistry, " * 8
+                  + "and more.", "alice", kind="fact")
+    assert len(bio.cube.content.encode()) > model.cfg.max_memory_tokens
+    got = mem.answer("What is Ann's bio?", "alice", k=4, model=model)
+    assert got.text == "" and got.tier == "plaintext" and got.cubes == []
+    assert bio.id in [cid for cid, _ in got.skipped]
+    fine = mem.answer("What is Ann's city?", "alice", k=4, model=model)
+    assert fine.tier == "activation" and "Oslo" in fine.text
+    assert (city.id, 1) in fine.cubes
+
+
+def test_a_skipped_memory_is_needed_when_it_ranks_first_or_states_what_is_asked():
+    from memos.activation import _needed_unread
+    from memos.cube import MemCube
+
+    city = MemCube(content="Ann's city is Oslo.", scope=Scope(user_id="a"))
+    bio = MemCube(content="Ann’s  Bio is long ...", scope=Scope(user_id="a"))
+    other = MemCube(content="Bo's bio is long ...", scope=Scope(user_id="a"))
+    assert _needed_unread("What is Ann's bio?", [city, bio], {bio.id})
+    assert _needed_unread("Tell me about sailing", [bio, city], {bio.id})  # the best hit
+    assert not _needed_unread("Tell me about sailing", [city, bio], {bio.id})
+    assert not _needed_unread("What is Ann's bio?", [city, other], {other.id})
+    assert not _needed_unread("What is Ann's city?", [city, bio], {bio.id})
+    assert not _needed_unread("What is Ann's bio?", [city, bio], set())
