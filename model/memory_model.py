@@ -149,6 +149,9 @@ class MemoryModel(nn.Module):
             texts = [texts]
         if not texts:
             raise InvalidInputError("encode_memory needs at least one memory text")
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise InvalidInputError(f"batch_size must be a whole number of at least 1, got "
+                                    f"{batch_size!r:.40}")
         seqs = [self._memory_tokens(t) for t in texts]
         hashes = [hashlib.sha256(bytes(s[1:])).hexdigest() for s in seqs]
         was_training = self.training
@@ -248,8 +251,10 @@ class MemoryModel(nn.Module):
     @torch.no_grad()
     def generate_ids(self, prompt, memory=None, max_new_tokens: int = 32, state: SessionState | None = None):
         """Like `generate`, returning the new token ids and the final state."""
-        if max_new_tokens < 0:
-            raise InvalidInputError("max_new_tokens must be >= 0")
+        if (not isinstance(max_new_tokens, int) or isinstance(max_new_tokens, bool)
+                or max_new_tokens < 0):
+            raise InvalidInputError(f"max_new_tokens must be a whole number >= 0, got "
+                                    f"{max_new_tokens!r:.40}")
         was_training = self.training
         self.eval()
         mems = self.layer_memories(memory)
@@ -260,8 +265,8 @@ class MemoryModel(nn.Module):
             state = self._prefill(torch.tensor([ids], device=self.device), mems)
         else:
             state.check(self.fingerprint)
-            if prompt is not None:
-                for t in tok.encode(prompt, bos=False, what="prompt"):
+            if prompt is not None:  # a continuation: whitespace is text too
+                for t in tok.encode(prompt, bos=False, what="prompt", blank_ok=True):
                     state = self.step(torch.tensor([t], device=self.device), state, mems)
         out: list[int] = []
         for _ in range(max_new_tokens):

@@ -53,6 +53,12 @@ class MemorySlots:
 
     def select(self, indices: list[int]) -> MemorySlots:
         """A bundle with only the memories at `indices`, in that order."""
+        n = self.slot_mask.shape[0]
+        bad = [i for i in indices if not isinstance(i, int) or isinstance(i, bool)
+               or not -n <= i < n]
+        if bad:
+            raise InvalidInputError(f"MemorySlots.select: index {bad[0]!r} is not one of the "
+                                    f"bundle's {n} memories; pass indices from 0 to {n - 1}")
         ix = torch.tensor(indices, dtype=torch.long, device=self.slot_mask.device)
         hashes = [self.text_hashes[i] for i in indices] if self.text_hashes else []
         return MemorySlots(self.k[:, ix], self.v[:, ix], self.slot_mask[ix], self.pooled[:, ix], self.fingerprint, hashes)
@@ -85,7 +91,10 @@ class MemorySlots:
             slot_mask=torch.cat([pad(p.slot_mask, 1) for p in parts], dim=0),
             pooled=torch.cat([p.pooled for p in parts], dim=1),
             fingerprint=fp,
-            text_hashes=[h for p in parts for h in p.text_hashes],
+            # the texts' hashes only when every part has them: one per memory, or none
+            text_hashes=([h for p in parts for h in p.text_hashes]
+                         if all(len(p.text_hashes) == p.slot_mask.shape[0] for p in parts)
+                         else []),
         )
 
     def to_tensors(self) -> dict[str, torch.Tensor]:

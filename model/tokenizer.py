@@ -11,8 +11,9 @@ N_SPECIAL = 4
 VOCAB_SIZE = 256 + N_SPECIAL
 
 
-def to_text(text: str | bytes, what: str = "text") -> str:
-    """Validate user text: non-empty, and valid UTF-8 when given as bytes."""
+def to_text(text: str | bytes, what: str = "text", blank_ok: bool = False) -> str:
+    """Validate user text: non-empty (non-blank unless `blank_ok`: a continuation, where
+    whitespace is text), and valid UTF-8 when given as bytes."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -23,14 +24,21 @@ def to_text(text: str | bytes, what: str = "text") -> str:
             ) from exc
     if not isinstance(text, str):
         raise InvalidInputError(f"{what} must be str or bytes, got {type(text).__name__}")
-    if not text.strip():
+    if not (text if blank_ok else text.strip()):
         raise InvalidInputError(f"{what} is empty; pass at least one non-blank character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800"): no UTF-8 for it
+        raise InvalidInputError(
+            f"{what} holds a character with no UTF-8 form (a lone surrogate at offset "
+            f"{exc.start}); pass well-formed text") from exc
     return text
 
 
-def encode(text: str | bytes, bos: bool = True, eos: bool = False, what: str = "text") -> list[int]:
+def encode(text: str | bytes, bos: bool = True, eos: bool = False, what: str = "text",
+           blank_ok: bool = False) -> list[int]:
     """Token ids of `text` (validated)."""
-    ids = list(to_text(text, what).encode("utf-8"))
+    ids = list(to_text(text, what, blank_ok).encode("utf-8"))
     return ([BOS] if bos else []) + ids + ([EOS] if eos else [])
 
 
