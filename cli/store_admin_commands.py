@@ -225,11 +225,14 @@ def import_(source: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
     if json_out:
         render.print_json(report)
     else:
-        renamed = (f"; {len(report.renamed)} given a new id (their id was taken)"
+        renamed = (f"; {len(report.renamed)} given a new id (their id was taken, or is not "
+                   "a memos id)"
                    if report.renamed else "")
+        left = (f"; {len(report.left)} line(s) left to other agents' imports"
+                if report.left else "")
         render.print_message(f"imported {report.imported} cube(s), {report.edges} edge(s); "
                              f"{report.skipped_existing} already present; "
-                             f"{len(report.errors)} bad line(s) skipped{renamed}")
+                             f"{len(report.errors)} bad line(s) skipped{renamed}{left}")
     for line in render.import_errors_text(report.errors):
         stderr.print(f"[yellow]{line}[/yellow]", markup=True)
 

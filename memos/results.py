@@ -200,10 +200,15 @@ class ImportReport(BaseModel):
     imported: int = 0
     edges: int = 0
     skipped_existing: int = 0
-    # File id -> the id the cube got: ids already used by a cube that is not the caller's.
+    # File id -> the id its cube has in the store, where that is not the file's id (an id
+    # taken by a cube that is not the caller's, one not of memos's form, keep_ids=False):
+    # also for cubes an earlier import of the file wrote (counted in skipped_existing).
     renamed: dict[str, str] = Field(default_factory=dict)
     errors: list[tuple[int, str]] = Field(default_factory=list)
     aborted: bool = False
+    # Lines left to another agent's import (line, why): its shared cubes, which every export
+    # of a sibling agent holds, and edges from them or to those not in the store yet.
+    left: list[tuple[int, str]] = Field(default_factory=list)
 
 
 class ConsolidationReport(BaseModel):

@@ -7,17 +7,25 @@ over it at the end), never over an existing file unless asked (`overwrite=True`)
 over a file of a store (a SQLite database, anything in a store or index folder), even then.
 
 Import treats its file as untrusted input: every cube goes through MemCube's validation (the
-rules of `add`), must belong to a scope the caller may write, and every edge through the
+rules of `add`) and the export format's fields (no others, numbers as JSON numbers), must
+belong to a scope the caller may write (another agent's shared cubes, which every export of
+a sibling holds, are left to that agent: `ImportReport.left`), and every edge through the
 rules of `link`. Ids keep their value unless a cube that is not the caller's already has it,
-or the id is not of memos's own form (32 lowercase hex characters, random): then the line's
-cube gets a new id (`ImportReport.renamed`), exactly as a new cube would, so nothing of that
-other cube is touched or reported, and a chosen id tells nobody whether it is taken. Everything is written in ONE
-transaction, so `on_error="abort"` really means nothing was imported.
+or the id is not of memos's own form (32 lowercase hex characters, random), or the import
+replaces every id (`keep_ids=False`, the REST server's): then the line's cube gets
+`scoped_id(user, agent, file id)` (`ImportReport.renamed`), which depends on nothing in the
+store, so nothing of that other cube is touched or reported, a chosen id tells nobody
+whether it is taken, and the same file imported again finds its cubes and adds nothing. Ids
+a cube names (derived_from, metadata "used", sources "<id>@<version>", edges) follow the
+rename. A refusal propagates through derived_from in one pass (a worklist), and the store is
+read in batches: the write lock is held for a time linear in the file. Everything is written
+in ONE transaction, so `on_error="abort"` really means nothing was imported.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import math
@@ -25,8 +33,10 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterator
-from datetime import datetime
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -35,8 +45,13 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from memos.cube import (
+    AccessStats,
+    DerivedFrom,
+    Lifecycle,
     MemCube,
     Scope,
+    SourceRef,
+    Visibility,
     check_stored_text,
     check_user_metadata,
     check_utc_range,
@@ -51,7 +66,14 @@ from memos.stores.adapters import is_adapter
 from memos.stores.derived import blob_of
 from memos.stores.filters import parse_time
 from memos.stores.graph import ENTITY_PREFIX, entity_node
-from memos.stores.repository import can_write, cube_from_row, live_clause, visible_clause
+from memos.stores.repository import (
+    can_read,
+    can_write,
+    cube_from_row,
+    gone_to,
+    live_clause,
+    visible_clause,
+)
 from memos.stores.schema import CubeRow, CubeVersionRow, EdgeRow
 
 if TYPE_CHECKING:
@@ -249,7 +271,10 @@ def _write_atomically(target: Path, lines: list[str], mode: int | None) -> None:
 
 def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextIO | None,
            include_superseded: bool, *, overwrite: bool = False) -> ExportReport:
-    """Write the scope's own live cubes (forgotten and expired ones are left out).
+    """Write the scope's own live cubes (forgotten and expired ones are left out), and the
+    cubes they were derived from that are not live (expired, archived, superseded), as they
+    are, so that the file restores; a source it may not write out (a forgotten cube, one
+    purged or not the caller's to read) is named in the line's `left_out`.
 
     "Own": cubes of the caller's user that the caller may read, the rule of `get` (an
     agent-scoped caller does not export another agent's private cubes). Edges are written
@@ -271,13 +296,14 @@ def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextI
     where = and_(CubeRow.user_id == scope.user_id, visible_clause(scope),
                  live_clause(utcnow(), include_superseded))
     with repo.read() as session:
-        rows = list(session.execute(select(CubeRow).where(where)
-                                    .order_by(CubeRow.recorded_at, CubeRow.id)).scalars())
+        rows = list(session.execute(select(CubeRow).where(where)).scalars())
         # Slots and session states the OS made are caches of the exported text, and their
         # blobs stay behind: they are encoded again where the file is imported. So do
         # adapters (weights of this store's model, trained again from the facts there):
         # their `memos:` keys are the OS's own, which no import may write.
         rows = [r for r in rows if blob_of(r) is None and not is_adapter(r)]
+        lines, left_out = _cube_lines(repo, session, rows, scope)
+        rows = sorted(lines, key=lambda r: (r.recorded_at, r.id))
         pk_to_id = {r.pk: r.id for r in rows}
         pks = list(pk_to_id)
         edges = []
@@ -285,31 +311,27 @@ def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextI
             edges += session.execute(select(EdgeRow).where(
                 EdgeRow.src_pk.in_(pks[start:start + 500]))).scalars()
         edges.sort(key=lambda e: e.id)
-        lines = [_line({"format": FORMAT, "exported_at": utcnow().isoformat(),
-                        "user_id": scope.user_id, "embedder": store.embedder.identity})]
-        for row in rows:
-            # Earlier versions are the owner's only (the rule of history and get(version=)):
-            # a cube the caller may read but not change goes out at its current version.
-            history = [MemCube.model_validate(v.snapshot).model_dump(mode="json")
-                       for v in repo.versions(session, row.id) if v.version < row.version
-                       ] if can_write(row, scope) else []
-            lines.append(_line({"type": "cube", "cube": cube_from_row(row).model_dump(mode="json"),
-                                "history": history}))
+    out = [_line({"format": FORMAT, "exported_at": utcnow().isoformat(),
+                  "user_id": scope.user_id, "embedder": store.embedder.identity})]
+    for row in rows:
+        cube, history = lines[row]
+        out.append(_line({"type": "cube", "cube": cube, "history": history,
+                          **({"left_out": left_out[row.id]} if row.id in left_out else {})}))
     n_edges = 0
     for edge in edges:
         if edge.dst_pk is not None and edge.dst_pk not in pk_to_id:
             continue  # outside the export (another scope's cube, or not live): not named
         dst = pk_to_id[edge.dst_pk] if edge.dst_pk is not None else ENTITY_PREFIX + (edge.entity or "")
-        lines.append(_line({"type": "edge", "src": pk_to_id[edge.src_pk], "dst": dst,
-                            "relation": edge.relation, "weight": edge.weight,
-                            "created_at": edge.created_at.isoformat()}))
+        out.append(_line({"type": "edge", "src": pk_to_id[edge.src_pk], "dst": dst,
+                          "relation": edge.relation, "weight": edge.weight,
+                          "created_at": edge.created_at.isoformat()}))
         n_edges += 1
     if target is None:
-        dest.writelines(lines)  # type: ignore[union-attr]  # an open text file
+        dest.writelines(out)  # type: ignore[union-attr]  # an open text file
     elif in_place:
         try:
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
-                handle.writelines(lines)
+                handle.writelines(out)
         except OSError as exc:
             raise InvalidInputError(f"cannot write {dest} ({exc.strerror}); check the path"
                                     ) from None
@@ -317,12 +339,104 @@ def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextI
         mode = None
         with contextlib.suppress(OSError):
             mode = stat.S_IMODE(os.stat(target).st_mode)  # a replaced file keeps its mode
-        _write_atomically(target, lines, mode)
+        _write_atomically(target, out, mode)
     path = str(dest) if isinstance(dest, (str, os.PathLike)) else None
     return ExportReport(path=path, cubes=len(rows), edges=n_edges)
 
 
+def _cube_lines(repo: Any, session: Any, rows: list[CubeRow], scope: Scope
+                ) -> tuple[dict[CubeRow, tuple[dict[str, Any], list[dict[str, Any]]]],
+                           dict[str, list[str]]]:
+    """Each row's cube and earlier versions as the file writes them, with the cubes they
+    were derived from added (transitively) when `scope` may export them though they are not
+    live: its own user's, readable, not forgotten (an expired, archived or superseded
+    cube; another agent's only where `get` shows it). What stays out is listed per line
+    (cube id -> the ids of its versions' `derived_from` that the file does not hold)."""
+    lines: dict[CubeRow, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    exported: set[str] = set()
+    refs_of: dict[str, set[str]] = {}
+    todo = rows
+    while todo:
+        wanted: set[str] = set()
+        for row in todo:
+            if row.id in exported:
+                continue
+            exported.add(row.id)
+            cube = cube_from_row(row).model_dump(mode="json")
+            # Earlier versions are the owner's only (the rule of history and get(version=)):
+            # a cube the caller may read but not change goes out at its current version.
+            history = [MemCube.model_validate(v.snapshot).model_dump(mode="json")
+                       for v in repo.versions(session, row.id) if v.version < row.version
+                       ] if can_write(row, scope) else []
+            lines[row] = (cube, history)
+            refs = {str(d.get("cube_id")) for v in (cube, *history)
+                    for d in v.get("derived_from") or ()}
+            refs_of[row.id] = refs
+            wanted |= refs
+        wanted -= exported
+        ids = sorted(wanted)
+        todo = []
+        for start in range(0, len(ids), 500):
+            todo += [r for r in session.execute(select(CubeRow).where(
+                CubeRow.id.in_(ids[start:start + 500]), CubeRow.user_id == scope.user_id,
+                visible_clause(scope), CubeRow.state != Lifecycle.FORGOTTEN.value)).scalars()
+                if blob_of(r) is None and not is_adapter(r) and not gone_to(r, scope)]
+    left_out = {cid: sorted(refs - exported) for cid, refs in refs_of.items() if refs - exported}
+    return lines, left_out
+
+
 # -- import ---------------------------------------------------------------------------
+
+IMPORT_NAMESPACE = "memos-import/1"
+# The fields each object of a line may hold (MemCube.model_dump's, and the line's own).
+CUBE_FIELDS = frozenset(MemCube.model_fields)
+SCOPE_FIELDS = frozenset(Scope.model_fields)
+ACCESS_FIELDS = frozenset(AccessStats.model_fields)
+SOURCE_FIELDS = frozenset(SourceRef.model_fields)
+DERIVED_FIELDS = frozenset(DerivedFrom.model_fields)
+HEADER_FIELDS = frozenset({"format", "exported_at", "user_id", "embedder"})
+CUBE_LINE_FIELDS = frozenset({"type", "cube", "history", "left_out"})
+EDGE_LINE_FIELDS = frozenset({"type", "src", "dst", "relation", "weight", "created_at"})
+MAX_WHY_CHARS = 160  # of a refused line's message quoted in another line's
+_CUBE_REF = re.compile(r"(.+)@([0-9]+)")  # a source of kind "cube": "<cube id>@<version>"
+
+
+def scoped_id(user_id: str, agent_id: str | None, file_id: str) -> str:
+    """The id an import gives a cube of its file whose id it does not keep: a hash of the
+    owner (user, agent or none) and the file's id, in the form of memos's own ids. The same
+    file imported again finds the cubes the first import wrote (and adds nothing); the id
+    depends on nothing in the store, so it tells nothing of other users' ids."""
+    text = "\x00".join((IMPORT_NAMESPACE, user_id, agent_id or "", file_id))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+@dataclass
+class _CubeLine:
+    number: int
+    cube: MemCube
+    history: list[MemCube]
+    left_out: frozenset[str] = frozenset()
+
+    @property
+    def agent(self) -> str | None:
+        return self.cube.scope.agent_id
+
+    @property
+    def versions(self) -> tuple[MemCube, ...]:
+        return (*self.history, self.cube)
+
+
+@dataclass
+class _Parsed:
+    """Every line checked on its own (no store access)."""
+
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    cubes: dict[str, _CubeLine] = field(default_factory=dict)  # the caller's, by file id
+    # Shared cubes of another agent of the caller's user (an agent's export holds its
+    # siblings' shared cubes): never written here, left to that agent's import.
+    others: dict[str, _CubeLine] = field(default_factory=dict)
+    refused: dict[str, tuple[int, str]] = field(default_factory=dict)  # file id -> line, why
+    edges: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
 def _lines(source: str | os.PathLike[str] | TextIO) -> Iterator[str | UnicodeDecodeError]:
@@ -353,12 +467,80 @@ def _owned_by_caller(cube: MemCube, scope: Scope) -> None:
                          f"import it with that agent's scope (--agent {owner.agent_id})")
 
 
-def _parse_cube(obj: dict[str, Any], scope: Scope) -> tuple[MemCube, list[MemCube]]:
+def _only_fields(obj: dict[str, Any], allowed: frozenset[str], what: str) -> None:
+    unknown = sorted(str(k) for k in obj if k not in allowed)
+    if unknown:
+        raise ValueError(f"unknown field {unknown[0][:60]!r} in {what}; a memos-export/1 "
+                         f"{what} holds only {', '.join(sorted(allowed))} (docs/SDK.md, "
+                         "Export format): remove it")
+
+
+def _number(value: Any, what: str, whole: bool = False) -> None:
+    """A JSON number (pydantic would also take "0.5", "2" or true)."""
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+        kind = "a whole number" if whole else "a number"
+        raise ValueError(f"{what} must be {kind}, got {json.dumps(value)[:40]}; write it "
+                         "without quotes")
+
+
+def _check_raw_cube(obj: Any, what: str) -> None:
+    """What MemCube's validation lets through but an export never holds: unknown fields
+    (at any level) and numbers written as text or booleans."""
+    if not isinstance(obj, dict):
+        return  # MemCube's validation says what it must be
+    _only_fields(obj, CUBE_FIELDS, what)
+    for key in ("confidence", "importance"):
+        if key in obj:
+            _number(obj[key], f"{what} {key}")
+    if "version" in obj:
+        _number(obj["version"], f"{what} version", whole=True)
+    if isinstance(obj.get("scope"), dict):
+        _only_fields(obj["scope"], SCOPE_FIELDS, f"{what} scope")
+    if isinstance(obj.get("access"), dict):
+        _only_fields(obj["access"], ACCESS_FIELDS, f"{what} access")
+        if "hits" in obj["access"]:
+            _number(obj["access"]["hits"], f"{what} access.hits", whole=True)
+    for item in obj.get("sources") if isinstance(obj.get("sources"), list) else ():
+        if isinstance(item, dict):
+            _only_fields(item, SOURCE_FIELDS, f"{what} source")
+    for item in obj.get("derived_from") if isinstance(obj.get("derived_from"), list) else ():
+        if isinstance(item, dict):
+            _only_fields(item, DERIVED_FIELDS, f"{what} derived_from entry")
+            if "version" in item:
+                _number(item["version"], f"{what} derived_from version", whole=True)
+
+
+def _not_after(cube: MemCube, now: datetime) -> MemCube:
+    """A time the file says is in the future is the import's time: a cube recorded or read
+    later than now would outrank every other cube for recency and promotion."""
+    update: dict[str, Any] = {}
+    if _after(cube.recorded_at, now):
+        update["recorded_at"] = now
+    if _after(cube.access.last_access, now):
+        update["access"] = cube.access.model_copy(update={"last_access": now})
+    return cube.model_copy(update=update) if update else cube
+
+
+def _after(value: datetime | None, now: datetime) -> bool:
+    """Whether `value` is later than `now` (a time without a zone is UTC, as the store
+    reads it)."""
+    if value is None:
+        return False
+    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)) > now
+
+
+def _parse_cube(obj: dict[str, Any], scope: Scope, now: datetime) -> tuple[_CubeLine, bool]:
+    """The line's cube and history, and whether it is a shared cube of another agent of
+    the caller's user (left to that agent's import: nothing of it is written here)."""
+    _only_fields(obj, CUBE_LINE_FIELDS, "cube line")
     if not isinstance(obj.get("cube"), dict):
         raise ValueError("a cube line needs a 'cube' object")
     raw_history = obj.get("history") or []
     if not isinstance(raw_history, list):
         raise ValueError("'history' must be a list of earlier versions")
+    _check_raw_cube(obj["cube"], "cube")
+    for i, raw in enumerate(raw_history):
+        _check_raw_cube(raw, f"history[{i}]")
     try:
         cube = MemCube.model_validate(obj["cube"])
         history = [MemCube.model_validate(h) for h in raw_history]
@@ -368,6 +550,17 @@ def _parse_cube(obj: dict[str, Any], scope: Scope) -> tuple[MemCube, list[MemCub
         message = str(first.get("msg")).removeprefix("Value error, ")
         raise ValueError(f"invalid cube: {where}: {message}") from None
     check_cube_id(cube.id)
+    for c in (cube, *history):
+        if c.id != cube.id:
+            raise ValueError(f"history of cube {cube.id} holds a version of {c.id}")
+    owner = cube.scope
+    if (owner.user_id == scope.user_id and owner.agent_id not in (None, scope.agent_id)
+            and owner.visibility != Visibility.PRIVATE
+            and all((h.scope.user_id, h.scope.agent_id) == (owner.user_id, owner.agent_id)
+                    for h in history)):
+        # Another agent's cube the caller may read: in every export of the caller's scope,
+        # and its agent's to import (a private one never is: it is refused below).
+        return _CubeLine(0, cube, history), True
     try:  # of the cube as it stands (older versions are kept as they were written)
         check_validity(cube.valid_from, cube.valid_to)
     except ValueError as exc:
@@ -375,8 +568,6 @@ def _parse_cube(obj: dict[str, Any], scope: Scope) -> tuple[MemCube, list[MemCub
     for c in (cube, *history):
         check_user_metadata(c.metadata)
     for c in (cube, *history):
-        if c.id != cube.id:
-            raise ValueError(f"history of cube {cube.id} holds a version of {c.id}")
         _owned_by_caller(c, scope)
         if c.content_hash != content_hash(c.content):
             raise ValueError(f"cube {c.id} v{c.version}: content_hash does not match its content")
@@ -386,10 +577,21 @@ def _parse_cube(obj: dict[str, Any], scope: Scope) -> tuple[MemCube, list[MemCub
     if len(history) != cube.version - 1 or [h.version for h in history] != list(
             range(1, cube.version)):
         raise ValueError(f"cube {cube.id}: history must hold versions 1..{cube.version - 1}")
-    return cube, history
+    raw_left = obj.get("left_out") or []
+    if not isinstance(raw_left, list):
+        raise ValueError("'left_out' must be a list of cube ids")
+    named = {ref.cube_id for c in (cube, *history) for ref in c.derived_from}
+    for left in raw_left:
+        check_cube_id(left, "left_out id")
+        if left not in named:
+            raise ValueError(f"left_out names {left!r}, which no derived_from of this line "
+                             "names; remove it")
+    return _CubeLine(0, _not_after(cube, now), [_not_after(h, now) for h in history],
+                     frozenset(raw_left)), False
 
 
-def _parse_edge(obj: dict[str, Any]) -> dict[str, Any]:
+def _parse_edge(obj: dict[str, Any], now: datetime) -> dict[str, Any]:
+    _only_fields(obj, EDGE_LINE_FIELDS, "edge line")
     src, dst = obj.get("src"), obj.get("dst")
     if not isinstance(src, str) or not isinstance(dst, str):
         raise ValueError("an edge needs string src and dst")
@@ -401,14 +603,20 @@ def _parse_edge(obj: dict[str, Any]) -> dict[str, Any]:
         if dst == src:
             raise ValueError(f"edge links cube {src} to itself; an edge joins two cubes")
         entity = None
+    created = _time(obj.get("created_at"), now)
+    if created.tzinfo is None:  # as the store reads it: an edge read back compares equal
+        created = created.replace(tzinfo=UTC)
+    # "dated": the line gives its time (not left out, not in the future): an edge already
+    # there is the same edge only at that time.
+    dated = obj.get("created_at") not in (None, "") and not _after(created, now)
     return {"src": src, "dst": dst, "entity": entity, "relation": check_relation(obj.get("relation")),
             "weight": check_weight(obj.get("weight", 1.0)),
-            "created_at": _time(obj.get("created_at"))}
+            "created_at": created if dated else now, "dated": dated}
 
 
-def _time(value: Any) -> datetime:
+def _time(value: Any, now: datetime) -> datetime:
     if value is None or value == "":
-        return utcnow()
+        return now
     try:
         parsed = parse_time(value, "created_at")
     except InvalidInputError:
@@ -418,20 +626,23 @@ def _time(value: Any) -> datetime:
     return parsed
 
 
-def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope
-                ) -> tuple[list[tuple[int, str]], list[tuple[int, MemCube, list[MemCube]]],
-                           list[tuple[int, dict[str, Any]]]]:
-    """Every line checked on its own (no store access): (errors, cubes, edges)."""
-    errors: list[tuple[int, str]] = []
-    cubes: list[tuple[int, MemCube, list[MemCube]]] = []
-    edges: list[tuple[int, dict[str, Any]]] = []
-    seen: set[str] = set()
+def _file_id(obj: Any) -> str | None:
+    """The cube id a refused line gives, if it gives one (to name it in other lines)."""
+    cube = obj.get("cube") if isinstance(obj, dict) else None
+    cid = cube.get("id") if isinstance(cube, dict) else None
+    return cid if isinstance(cid, str) and cid else None
+
+
+def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope, now: datetime
+                ) -> _Parsed:
+    parsed = _Parsed()
     for number, raw in enumerate(_lines(source), start=1):
         if isinstance(raw, UnicodeDecodeError):
-            errors.append((number, f"not UTF-8 (byte {raw.start}): {raw.reason}"))
+            parsed.errors.append((number, f"not UTF-8 (byte {raw.start}): {raw.reason}"))
             continue
         if not raw.strip():
             continue
+        obj: Any = None
         try:
             obj = json.loads(raw, parse_constant=_no_constant)
             if not isinstance(obj, dict):
@@ -439,25 +650,284 @@ def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope
             if "format" in obj and number == 1:
                 if obj["format"] != FORMAT:
                     raise ValueError(f"unknown format {str(obj['format'])[:60]!r}, expected {FORMAT!r}")
+                _only_fields(obj, HEADER_FIELDS, "header line")
             elif obj.get("type") == "cube":
-                cube, history = _parse_cube(obj, scope)
-                if cube.id in seen:
-                    raise ValueError(f"cube {cube.id} appears twice in the file")
-                seen.add(cube.id)
-                cubes.append((number, cube, history))
+                line, other = _parse_cube(obj, scope, now)
+                line.number = number
+                cid = line.cube.id
+                if cid in parsed.cubes or cid in parsed.others:
+                    raise ValueError(f"cube {cid} appears twice in the file")
+                (parsed.others if other else parsed.cubes)[cid] = line
             elif obj.get("type") == "edge":
-                edges.append((number, _parse_edge(obj)))
+                parsed.edges.append((number, _parse_edge(obj, now)))
             else:
                 raise ValueError("unknown line type; expected type 'cube' or 'edge'")
         except (ValueError, TypeError, RecursionError) as exc:
             # ValueError covers json's decode errors and InvalidInputError.
             message = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-            errors.append((number, message))
-    return errors, cubes, edges
+            parsed.errors.append((number, message))
+            cid = _file_id(obj)
+            if cid is not None and cid not in parsed.cubes and cid not in parsed.others:
+                parsed.refused.setdefault(cid, (number, message))
+    return parsed
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number; write a finite number")
+
+
+class _Store:
+    """The rows an import needs, looked up by id in batches (one SELECT per 500 ids), and
+    how the file's ids map onto them. Only the caller's own cubes (and, for another agent's
+    lines, cubes the caller may read, as `get` shows them) are ever reported or linked: any
+    other holder of an id answers exactly as no holder does."""
+
+    def __init__(self, session: Any, scope: Scope, keep_ids: bool, ids: set[str]) -> None:
+        self.scope = scope
+        self.keep_ids = keep_ids
+        self.rows: dict[str, CubeRow] = {}
+        self.taken: set[str] = set()  # ids some row holds (a cube's, or versions' alone)
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for row in session.execute(select(CubeRow).where(CubeRow.id.in_(chunk))).scalars():
+                self.rows[row.id] = row
+            # Version rows without a cube row would still collide: treat them as taken.
+            self.taken.update(session.execute(select(CubeVersionRow.cube_id).where(
+                CubeVersionRow.cube_id.in_(chunk)).distinct()).scalars())
+        self.taken.update(self.rows)
+
+    @staticmethod
+    def wanted(parsed: _Parsed, scope: Scope, keep_ids: bool) -> set[str]:
+        """Every id the import may look up: the file's ids and the ids an import gives them,
+        and the ids its lines name outside the file (and theirs)."""
+        user = scope.user_id
+        ids: set[str] = set()
+        for cid, line in (*parsed.cubes.items(), *parsed.others.items()):
+            ids |= {cid, scoped_id(user, line.agent, cid)}
+            ids |= {scoped_id(user, line.agent, r) for r in line.left_out}
+        outside: set[str] = set()
+        for line in parsed.cubes.values():
+            for version in line.versions:
+                outside.update(ref.cube_id for ref in version.derived_from)
+                outside.update(_named_ids(version))
+        for _, edge in parsed.edges:
+            outside.update(end for end in (edge["src"], edge["dst"])
+                           if not end.startswith(ENTITY_PREFIX))
+        outside -= parsed.cubes.keys() | parsed.others.keys()
+        ids |= outside
+        if not keep_ids:
+            agents = {None, scope.agent_id}
+            ids |= {scoped_id(user, agent, r) for r in outside for agent in agents}
+        return ids
+
+    def writable(self, cid: str) -> CubeRow | None:
+        row = self.rows.get(cid)
+        return row if row is not None and can_write(row, self.scope) else None
+
+    def stored(self, cid: str) -> CubeRow | None:
+        """The caller's cube that an id not of the file names: that id's, or (keep_ids=False)
+        the one an earlier import gave a cube of that id (a file imported in parts)."""
+        row = self.writable(cid)
+        if row is not None or self.keep_ids:
+            return row
+        user = self.scope.user_id
+        for agent in dict.fromkeys((None, self.scope.agent_id)):
+            row = self.writable(scoped_id(user, agent, cid))
+            if row is not None:
+                return row
+        return None
+
+    def readable(self, cid: str, agent: str | None) -> CubeRow | None:
+        """Another agent's cube, as `get` shows it to the caller (else: none)."""
+        row = self.rows.get(cid)
+        if row is None or row.user_id != self.scope.user_id or row.agent_id != agent:
+            return None
+        return row if can_read(row, self.scope) and not gone_to(row, self.scope) else None
+
+    def free(self, cid: str) -> bool:
+        return cid not in self.taken
+
+
+def _named_ids(cube: MemCube) -> list[str]:
+    """Cube ids a cube names outside `derived_from`: the memories a message drew on
+    (metadata "used", an assistant reply's) and the cube versions it was read from (a
+    source of kind "cube", "<id>@<version>")."""
+    used = cube.metadata.get("used")
+    ids = [u for u in used if isinstance(u, str)] if isinstance(used, list) else []
+    for source in cube.sources:
+        match = _CUBE_REF.fullmatch(source.ref or "") if source.kind == "cube" else None
+        if match:
+            ids.append(match.group(1))
+    return [i for i in ids if 0 < len(i) <= MAX_ID_CHARS]  # others name no cube
+
+
+@dataclass
+class _Plan:
+    target: dict[str, str] = field(default_factory=dict)  # the caller's lines: file id -> id
+    present: set[str] = field(default_factory=set)  # file ids whose cube is already there
+    others: dict[str, str | None] = field(default_factory=dict)  # another agent's: id there
+    refused: dict[str, int] = field(default_factory=dict)  # file id -> line number
+    refs: dict[str, dict[str, str]] = field(default_factory=dict)  # per line: ref -> id
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    left: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _targets(parsed: _Parsed, found: _Store, plan: _Plan) -> None:
+    """The id each line's cube has (already there) or gets. The caller's cube of the same
+    id, or of the id an earlier import gave this line (`scoped_id`), is this cube; else the
+    id is kept when asked, of memos's own form and held by no row; else the scoped id."""
+    user = found.scope.user_id
+    given: set[str] = set()
+    for cid, line in parsed.cubes.items():
+        scoped = scoped_id(user, line.agent, cid)
+        for there in (cid, scoped):
+            if found.writable(there) is not None and there not in given:
+                plan.target[cid] = there
+                plan.present.add(cid)
+                break
+        else:
+            if found.keep_ids and _MEMOS_ID.fullmatch(cid) and found.free(cid) \
+                    and cid not in given:
+                plan.target[cid] = cid
+            elif found.free(scoped) and scoped not in given:
+                plan.target[cid] = scoped
+            else:  # held by a cube the caller may not change: a fresh id, as `add` gives
+                plan.target[cid] = new_id()
+        given.add(plan.target[cid])
+    for cid, line in parsed.others.items():
+        scoped = scoped_id(user, line.agent, cid)
+        row = found.readable(cid, line.agent) or found.readable(scoped, line.agent)
+        plan.others[cid] = row.id if row is not None else None
+        plan.left.append((line.number, f"cube {cid} belongs to agent {line.agent!r}: not "
+                                       "imported here, that agent's import brings it"))
+
+
+def _derivations(parsed: _Parsed, found: _Store, plan: _Plan) -> None:
+    """`derived_from` (of every version) may name cubes of the file and cubes the caller
+    may change, at a version they have; or, where the line says export left it out, a cube
+    that is in neither. A refused line refuses the lines derived from it, transitively: one
+    pass over the references and a worklist over who depends on whom."""
+    dependents: dict[str, list[str]] = {}
+    queue: deque[str] = deque()
+    for cid, line in parsed.cubes.items():
+        if cid in plan.present:
+            continue
+        needs: dict[str, int] = {}
+        for version in line.versions:
+            for ref in version.derived_from:
+                needs[ref.cube_id] = max(needs.get(ref.cube_id, 0), ref.version)
+        mapping: dict[str, str] = {}
+        problem = None
+        for ref_id, version in needs.items():
+            has = 0
+            if ref_id in parsed.cubes:
+                source = parsed.cubes[ref_id]
+                has = source.cube.version
+                if ref_id in plan.present:
+                    has = max(has, found.rows[plan.target[ref_id]].version)
+                mapping[ref_id] = plan.target[ref_id]
+                if ref_id not in plan.present:
+                    dependents.setdefault(ref_id, []).append(cid)
+            elif ref_id in parsed.others:
+                other = parsed.others[ref_id]
+                problem = (f"derived_from names cube {ref_id!r} of agent {other.agent!r} "
+                           f"(line {other.number}); a cube is derived only from cubes of "
+                           "its own scope")
+            elif ref_id in parsed.refused:
+                number, why = parsed.refused[ref_id]
+                problem = (f"derived_from names cube {ref_id!r}, whose line {number} was "
+                           f"refused ({why[:MAX_WHY_CHARS]})")
+            elif (row := found.stored(ref_id)) is not None:
+                has = row.version
+                mapping[ref_id] = row.id
+            elif ref_id in line.left_out:
+                mapping[ref_id] = _left_out_id(found, line, ref_id)
+                has = version  # not in the store: no version to check it against
+            else:
+                problem = (f"derived_from names {ref_id!r}: no cube with that id in your "
+                           "scope or in this file")
+            if problem is None and version > has:
+                problem = (f"derived_from names version {version} of cube {ref_id!r}, which "
+                           f"has {has} version(s); name one of those")
+            if problem is not None:
+                break
+        if problem is not None:
+            plan.errors.append((line.number, problem))
+            plan.refused[cid] = line.number
+            queue.append(cid)
+        else:
+            plan.refs[cid] = mapping
+    while queue:
+        gone = queue.popleft()
+        for cid in dependents.get(gone, ()):
+            if cid in plan.refused:
+                continue
+            plan.errors.append((parsed.cubes[cid].number,
+                                f"derived_from names cube {gone!r}, whose line "
+                                f"{plan.refused[gone]} was refused"))
+            plan.refused[cid] = parsed.cubes[cid].number
+            queue.append(cid)
+
+
+def _left_out_id(found: _Store, line: _CubeLine, ref_id: str) -> str:
+    """The id a `derived_from` keeps for a cube export left out (it is not in the store):
+    its own when the ids are kept (a restore) and no row holds it; else the scoped id, which
+    no other user can hold, so the reference never names another user's cube."""
+    if found.keep_ids and _MEMOS_ID.fullmatch(ref_id) and found.free(ref_id):
+        return ref_id
+    scoped = scoped_id(found.scope.user_id, line.agent, ref_id)
+    return scoped if found.free(scoped) else new_id()
+
+
+def _edge_end(end: str, src: bool, parsed: _Parsed, found: _Store, plan: _Plan
+              ) -> tuple[str, str]:
+    """("ok", id there) / ("left", why) / ("error", why) for one end of an edge line."""
+    if end in parsed.cubes:
+        if end in plan.refused:
+            return "error", (f"edge refers to cube {end!r}, whose line {plan.refused[end]} "
+                             "was refused")
+        return "ok", plan.target[end]
+    if end in parsed.others:
+        other = parsed.others[end]
+        if src:
+            return "left", (f"edge from cube {end!r} of agent {other.agent!r} (line "
+                            f"{other.number}): that agent's import brings it")
+        there = plan.others[end]
+        if there is None:
+            return "left", (f"edge to cube {end!r} of agent {other.agent!r} (line "
+                            f"{other.number}), which is not in the store yet: import this "
+                            "file again after that agent's import")
+        return "ok", there
+    if end in parsed.refused:
+        number, why = parsed.refused[end]
+        return "error", (f"edge refers to cube {end!r}, whose line {number} was refused "
+                         f"({why[:MAX_WHY_CHARS]})")
+    row = found.stored(end)
+    if row is not None:
+        return "ok", row.id
+    return "error", (f"edge refers to cube {end!r}: no cube with that id in your scope or in "
+                     "this file")
+
+
+def _edges(parsed: _Parsed, found: _Store, plan: _Plan) -> list[tuple[int, dict[str, Any]]]:
+    """The edge lines to write, their ends as the store names them (the rules of `link`:
+    from a cube the caller may change, to one it may read)."""
+    out = []
+    for number, edge in parsed.edges:
+        ends = [_edge_end(edge["src"], True, parsed, found, plan)]
+        if edge["entity"] is None:
+            ends.append(_edge_end(edge["dst"], False, parsed, found, plan))
+        bad = next((why for kind, why in ends if kind == "error"), None)
+        left = next((why for kind, why in ends if kind == "left"), None)
+        if bad is not None:
+            plan.errors.append((number, bad))
+        elif left is not None:
+            plan.left.append((number, left))
+        else:
+            out.append((number, {**edge, "src": ends[0][1],
+                                 "dst": ends[1][1] if len(ends) > 1 else None}))
+    return out
 
 
 def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: Scope,
@@ -477,72 +947,22 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
         if not is_file:
             raise InvalidInputError(f"import file {source} does not exist; pass the path of a "
                                     "memos export (`memos export FILE` writes one)")
-    errors, cubes, edges = _parse_file(source, scope)
+    # Everything that needs no store is done before the write lock: every line checked, and
+    # the ids to look up gathered (then read in batches, not one SELECT per reference).
+    parsed = _parse_file(source, scope, utcnow())
+    wanted = _Store.wanted(parsed, scope, keep_ids)
     report = ImportReport()
-    repo = store.repo
-    with repo.write() as session:
-        file_ids = [c.id for _, c, _ in cubes]
-        taken: dict[str, CubeRow | None] = {}
-        for start in range(0, len(file_ids), 500):
-            chunk = file_ids[start:start + 500]
-            for row in session.execute(select(CubeRow).where(CubeRow.id.in_(chunk))).scalars():
-                taken[row.id] = row
-            # Version rows without a cube row would still collide: treat them as taken.
-            for cid in session.execute(select(CubeVersionRow.cube_id).where(
-                    CubeVersionRow.cube_id.in_(chunk)).distinct()).scalars():
-                taken.setdefault(cid, None)
-        # A cube the caller may change with the same id is this cube, already imported.
-        # Any other holder of the id (another user, another agent, or a row the caller
-        # cannot see) is not named: the line's cube gets a fresh id, as if the id were new.
-        # An id of another form than memos's own (random 128-bit hex) is never kept: kept
-        # when free and renamed when taken, a chosen id ("bob-diary-2026") would tell the
-        # importer whether anyone holds it. A memos id cannot be guessed, but it can be
-        # known (a cube once public, a log): with `keep_ids=False` (the REST server) every id
-        # the caller does not hold is replaced, so an import tells nothing of other users.
-        present = {cid for cid, row in taken.items() if row is not None and can_write(row, scope)}
-        id_map = {cid: cid for cid in file_ids}
-        for cid in file_ids:
-            if cid not in present and (not keep_ids or cid in taken
-                                       or not _MEMOS_ID.fullmatch(cid)):
-                id_map[cid] = new_id()
-        report.renamed = {old: new for old, new in id_map.items() if old != new}
-
-        # derived_from must name cubes the caller may change: in this file or in the store
-        # (in every version: rollback makes an earlier one current again).
-        accepted = {c.id: (n, c, h) for n, c, h in cubes if c.id not in present}
-        refused: set[str] = set()
-        changed = True
-        while changed:  # a refused cube refuses the cubes derived from it, transitively
-            changed = False
-            for cid, (number, cube, history) in accepted.items():
-                if cid in refused:
-                    continue
-                for ref in dict.fromkeys(r for v in (cube, *history) for r in v.derived_from):
-                    ok = (ref.cube_id in id_map and ref.cube_id not in refused) or \
-                        _writable(store, session, ref.cube_id, scope, taken)
-                    if not ok:
-                        errors.append((number, f"derived_from names {ref.cube_id!r}: no cube "
-                                               "with that id in your scope or in this file"))
-                        refused.add(cid)
-                        changed = True
-                        break
-        fresh = [(n, c, h) for cid, (n, c, h) in accepted.items() if cid not in refused]
-        report.skipped_existing = len(present)
-        good = {c.id for _, c, _ in fresh} | present
-        for number, edge in edges:
-            for end in (edge["src"], edge["dst"]):
-                if end.startswith(ENTITY_PREFIX):
-                    continue
-                if end not in id_map:
-                    errors.append((number, f"edge refers to cube {end!r}, which is not in the "
-                                           "file; an edge may join only cubes of the file"))
-                    break
-                if end not in good:
-                    errors.append((number, f"edge refers to cube {end!r}, whose line was "
-                                           "refused"))
-                    break
-        errors.sort()
+    with store.repo.write() as session:
+        found = _Store(session, scope, keep_ids, wanted)
+        plan = _Plan()
+        _targets(parsed, found, plan)
+        _derivations(parsed, found, plan)
+        edges = _edges(parsed, found, plan)
+        errors = sorted(parsed.errors + plan.errors)
         report.errors = errors
+        report.left = sorted(plan.left)
+        report.skipped_existing = len(plan.present)
+        report.renamed = {cid: new for cid, new in plan.target.items() if new != cid}
         if errors and on_error == "abort":
             report.aborted = True
             shown = "; ".join(f"line {n}: {m}" for n, m in errors[:5])
@@ -550,10 +970,11 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
                                     f"{' ...' if len(errors) > 5 else ''}; fix them or "
                                     "import the good lines with on_error='skip' "
                                     "(--on-error skip)", errors)
-        bad_lines = {n for n, _ in errors}
+        fresh = [line for cid, line in parsed.cubes.items()
+                 if cid not in plan.present and cid not in plan.refused]
         try:
-            report.imported, report.edges = _insert(store, session, fresh, edges, bad_lines,
-                                                     id_map, present, scope, progress)
+            report.imported, report.edges = _insert(store, session, fresh, edges, found, plan,
+                                                     parsed, progress)
         except (IntegrityError, DataError) as exc:  # a rule the checks above missed
             problem = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
             raise ImportFormatError(f"the store refused the import ({problem}); nothing was "
@@ -563,53 +984,96 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
     return report
 
 
-def _writable(store: StoreParts, session: Any, cube_id: str, scope: Scope,
-              taken: dict[str, CubeRow | None]) -> bool:
-    row = taken.get(cube_id) if cube_id in taken else store.repo.row_by_id(session, cube_id)
-    return row is not None and can_write(row, scope)
+def _mapped(cube: MemCube, target: str, refs: dict[str, str], id_of: Callable[[str], str],
+            keep_access: bool) -> MemCube:
+    """A version as the store keeps it: its id, and every id it names of the file (its
+    `derived_from`, metadata "used", sources "<id>@<version>") as the store names that cube,
+    so that forget and purge of the cube reach what names it."""
+    update: dict[str, Any] = {
+        "id": target,
+        "derived_from": [r.model_copy(update={"cube_id": refs[r.cube_id]})
+                         for r in cube.derived_from]}
+    used = cube.metadata.get("used")
+    if isinstance(used, list):
+        update["metadata"] = {**cube.metadata,
+                              "used": [id_of(u) if isinstance(u, str) else u for u in used]}
+    sources = []
+    for source in cube.sources:
+        match = _CUBE_REF.fullmatch(source.ref or "") if source.kind == "cube" else None
+        if match:
+            source = source.model_copy(update={
+                "ref": f"{id_of(match.group(1))}@{match.group(2)}"})
+        sources.append(source)
+    update["sources"] = sources
+    if not keep_access:
+        update["access"] = AccessStats()
+    return cube.model_copy(update=update)
 
 
-def _renamed(cube: MemCube, id_map: dict[str, str]) -> MemCube:
-    refs = [r.model_copy(update={"cube_id": id_map.get(r.cube_id, r.cube_id)})
-            for r in cube.derived_from]
-    return cube.model_copy(update={"id": id_map[cube.id], "derived_from": refs})
-
-
-def _insert(store: StoreParts, session: Any, fresh: list[tuple[int, MemCube, list[MemCube]]],
-            edges: list[tuple[int, dict[str, Any]]], bad_lines: set[int],
-            id_map: dict[str, str], present: set[str], scope: Scope,
-            progress: ProgressFn | None) -> tuple[int, int]:
+def _insert(store: StoreParts, session: Any, fresh: list[_CubeLine],
+            edges: list[tuple[int, dict[str, Any]]], found: _Store, plan: _Plan,
+            parsed: _Parsed, progress: ProgressFn | None) -> tuple[int, int]:
     repo = store.repo
+    user = found.scope.user_id
+
+    def id_of(cid: str) -> str:
+        if cid in plan.target:
+            return plan.target[cid]
+        if cid in parsed.others:  # where that agent's import puts it
+            there = plan.others[cid]
+            if there is not None:
+                return there
+            keep = found.keep_ids and _MEMOS_ID.fullmatch(cid) and found.free(cid)
+            return cid if keep else scoped_id(user, parsed.others[cid].agent, cid)
+        row = found.stored(cid)
+        return row.id if row is not None else cid
+
+    # Access statistics are kept by a restore (keep_ids=True, the operator's SDK call); an
+    # import that replaces ids (a key over REST) starts them afresh: counts a file claims
+    # would rank a tenant's cubes first in the store-wide promotion to the activation tier.
+    keep_access = found.keep_ids
     id_to_pk: dict[str, int] = {}
     for start in range(0, len(fresh), 1000):
         chunk = fresh[start:start + 1000]
-        pks = repo.insert_cubes(session, [_renamed(c, id_map) for _, c, _ in chunk], op="import",
-                                history=[[_renamed(v, id_map).model_dump(mode="json") for v in h]
-                                         for _, _, h in chunk])
-        id_to_pk.update({c.id: pk for (_, c, _), pk in zip(chunk, pks, strict=True)})
+        cubes, histories = [], []
+        for line in chunk:
+            target, refs = plan.target[line.cube.id], plan.refs[line.cube.id]
+            cubes.append(_mapped(line.cube, target, refs, id_of, keep_access))
+            histories.append([_mapped(v, target, refs, id_of, keep_access).model_dump(
+                mode="json") for v in line.history])
+        pks = repo.insert_cubes(session, cubes, op="import", history=histories)
+        id_to_pk.update({c.id: pk for c, pk in zip(cubes, pks, strict=True)})
         if progress:
             progress(start + len(chunk), len(fresh))
-    for cid in present:
-        row = repo.row_by_id(session, cid)
-        if row is not None:
-            id_to_pk[cid] = row.pk
+    for row in found.rows.values():
+        id_to_pk.setdefault(row.id, row.pk)
+    # An edge already there (the same ends, relation and weight, and time where the line
+    # gives one) is not added again: importing one file twice adds nothing.
+    old_pks = sorted({id_to_pk[e["src"]] for _, e in edges if e["src"] in found.rows})
+    full: set[tuple[Any, ...]] = set()
+    partial: set[tuple[Any, ...]] = set()
+    for start in range(0, len(old_pks), 500):
+        for e in session.execute(select(EdgeRow).where(
+                EdgeRow.src_pk.in_(old_pks[start:start + 500]))).scalars():
+            key = (e.src_pk, e.dst_pk, e.entity, e.relation, float(e.weight))
+            partial.add(key)
+            full.add((*key, e.created_at))
     rows, srcs = [], []
-    for number, edge in edges:
-        src, dst = edge["src"], edge["dst"]
-        # Edges of cubes already present were imported with them: not again.
-        if number in bad_lines or src in present or src not in id_to_pk:
+    for _, edge in edges:
+        dst_pk = None if edge["entity"] is not None else id_to_pk[edge["dst"]]
+        key = (id_to_pk[edge["src"]], dst_pk, edge["entity"], edge["relation"], edge["weight"])
+        if (edge["dated"] and (*key, edge["created_at"]) in full) or (
+                not edge["dated"] and key in partial):
             continue
-        if edge["entity"] is None and dst not in id_to_pk:
-            continue
-        rows.append({"src_pk": id_to_pk[src],
-                     "dst_pk": None if edge["entity"] is not None else id_to_pk[dst],
-                     "entity": edge["entity"], "relation": edge["relation"],
-                     "weight": edge["weight"], "user_id": scope.user_id,
-                     "created_at": edge["created_at"]})
-        srcs.append(id_map[src])
+        partial.add(key)
+        full.add((*key, edge["created_at"]))
+        rows.append({"src_pk": key[0], "dst_pk": dst_pk, "entity": edge["entity"],
+                     "relation": edge["relation"], "weight": edge["weight"],
+                     "user_id": user, "created_at": edge["created_at"]})
+        srcs.append(edge["src"])
     repo.insert_edges(session, rows, srcs)
     return len(fresh), len(rows)
 
 
 __all__ = ["FORMAT", "check_cube_id", "check_entity", "check_relation", "check_weight",
-           "export", "import_"]
+           "export", "import_", "scoped_id"]

@@ -1,0 +1,70 @@
+"""POST /v1/import as a restore (found by a review): the ids it replaces are the same on
+every import of a file, so sending a file twice (a retry) adds nothing, and a file cut into
+parts (docs/SERVER.md, Limits) keeps the references between its parts; imported access
+counts start afresh."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+NDJSON = {"Content-Type": "application/x-ndjson"}
+
+
+def _export(api: Any) -> list[dict[str, Any]]:
+    with api.stream("GET", "/v1/export") as response:
+        assert response.status_code == 200
+        return [json.loads(line) for line in response.iter_lines() if line]
+
+
+def _body(lines: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(x) + "\n" for x in lines).encode()
+
+
+def _seed(api: Any) -> list[dict[str, Any]]:
+    first = api.post("/v1/memories", json={"content": "restored one"}).json()["id"]
+    second = api.post("/v1/memories", json={
+        "content": "restored two"}).json()["id"]
+    api.post(f"/v1/memories/{first}/links", json={"dst_id": second})
+    for _ in range(3):  # reads: access counts the restore must not carry over REST
+        api.post("/v1/search", json={"query": "restored", "limit": 5})
+    return _export(api)
+
+
+def test_importing_one_file_twice_over_rest_adds_nothing(
+        http_for: Callable[..., Any], new_user: Callable[[], str]) -> None:
+    user = new_user()
+    lines = _seed(http_for(user))
+    assert any(x["cube"]["access"]["hits"] for x in lines if x.get("type") == "cube")
+    target = new_user()
+    api = http_for(target)
+    body = _body(lines).replace(user.encode(), target.encode())
+    first = api.post("/v1/import", content=body, headers=NDJSON).json()
+    again = api.post("/v1/import", content=body, headers=NDJSON).json()
+    assert (first["imported"], first["edges"], first["errors"]) == (2, 1, [])
+    assert (again["imported"], again["edges"], again["skipped_existing"]) == (0, 0, 2)
+    assert again["renamed"] == first["renamed"] and len(first["renamed"]) == 2
+    stats = api.get("/v1/stats").json()
+    assert (stats["live"], stats["edges"]) == (2, 1)
+    restored = [x for x in _export(api) if x.get("type") == "cube"]
+    assert all(x["cube"]["access"] == {"hits": 0, "last_access": None} for x in restored)
+
+
+def test_a_file_sent_in_parts_keeps_the_references_between_them(
+        http_for: Callable[..., Any], new_user: Callable[[], str]) -> None:
+    user = new_user()
+    lines = _seed(http_for(user))
+    cubes = [x for x in lines if x.get("type") == "cube"]
+    edges = [x for x in lines if x.get("type") == "edge"]
+    assert len(cubes) == 2 and len(edges) == 1
+    target = new_user()
+    api = http_for(target)
+    parts = [[lines[0], cubes[0]], [cubes[1], *edges]]
+    for _ in range(2):  # and a retry of both parts adds nothing
+        for part in parts:
+            body = _body(part).replace(user.encode(), target.encode())
+            report = api.post("/v1/import", content=body, headers=NDJSON).json()
+            assert report["errors"] == [], report
+    stats = api.get("/v1/stats").json()
+    assert (stats["live"], stats["edges"]) == (2, 1)
