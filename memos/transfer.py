@@ -310,7 +310,12 @@ def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextI
         for start in range(0, len(pks), 500):  # bounded IN lists: drivers cap bind parameters
             edges += session.execute(select(EdgeRow).where(
                 EdgeRow.src_pk.in_(pks[start:start + 500]))).scalars()
-        edges.sort(key=lambda e: e.id)
+        # by what they join, not by when this store inserted them: the same edges export
+        # as the same lines from a store the file was imported into
+        edges.sort(key=lambda e: (pk_to_id.get(e.src_pk, ""),
+                                  pk_to_id.get(e.dst_pk, "") if e.dst_pk is not None else "",
+                                  e.entity or "", e.relation, e.weight,
+                                  e.created_at.isoformat()))
     out = [_line({"format": FORMAT, "exported_at": utcnow().isoformat(),
                   "user_id": scope.user_id, "embedder": store.embedder.identity})]
     for row in rows:
@@ -716,9 +721,8 @@ class _Store:
                            if not end.startswith(ENTITY_PREFIX))
         outside -= parsed.cubes.keys() | parsed.others.keys()
         ids |= outside
-        if not keep_ids:
-            agents = {None, scope.agent_id}
-            ids |= {scoped_id(user, agent, r) for r in outside for agent in agents}
+        agents = {None, scope.agent_id}
+        ids |= {scoped_id(user, agent, r) for r in outside for agent in agents}
         return ids
 
     def writable(self, cid: str) -> CubeRow | None:
@@ -729,9 +733,9 @@ class _Store:
         """The caller's cube that an id not of the file names: that id's, or (keep_ids=False)
         the one an earlier import gave a cube of that id (a file imported in parts)."""
         row = self.writable(cid)
-        if row is not None or self.keep_ids:
+        if row is not None:
             return row
-        user = self.scope.user_id
+        user = self.scope.user_id  # (a restore in parts too: a part renamed a taken id)
         for agent in dict.fromkeys((None, self.scope.agent_id)):
             row = self.writable(scoped_id(user, agent, cid))
             if row is not None:
@@ -823,9 +827,9 @@ def _derivations(parsed: _Parsed, found: _Store, plan: _Plan) -> None:
             has = 0
             if ref_id in parsed.cubes:
                 source = parsed.cubes[ref_id]
-                has = source.cube.version
-                if ref_id in plan.present:
-                    has = max(has, found.rows[plan.target[ref_id]].version)
+                # a cube already there keeps its stored versions (the file's are not written)
+                has = (found.rows[plan.target[ref_id]].version if ref_id in plan.present
+                       else source.cube.version)
                 mapping[ref_id] = plan.target[ref_id]
                 if ref_id not in plan.present:
                     dependents.setdefault(ref_id, []).append(cid)
@@ -962,7 +966,12 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
         report.errors = errors
         report.left = sorted(plan.left)
         report.skipped_existing = len(plan.present)
-        report.renamed = {cid: new for cid, new in plan.target.items() if new != cid}
+        report.renamed = {cid: new for cid, new in plan.target.items()
+                          if new != cid and cid not in plan.refused}
+        report.differing = sorted(
+            cid for cid in plan.present
+            if (found.rows[plan.target[cid]].version, found.rows[plan.target[cid]].content_hash)
+            != (parsed.cubes[cid].cube.version, parsed.cubes[cid].cube.content_hash))
         if errors and on_error == "abort":
             report.aborted = True
             shown = "; ".join(f"line {n}: {m}" for n, m in errors[:5])
@@ -984,8 +993,8 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
     return report
 
 
-def _mapped(cube: MemCube, target: str, refs: dict[str, str], id_of: Callable[[str], str],
-            keep_access: bool) -> MemCube:
+def _mapped(cube: MemCube, target: str, refs: dict[str, str],
+            id_of: Callable[[str, str | None], str], keep_access: bool) -> MemCube:
     """A version as the store keeps it: its id, and every id it names of the file (its
     `derived_from`, metadata "used", sources "<id>@<version>") as the store names that cube,
     so that forget and purge of the cube reach what names it."""
@@ -996,13 +1005,14 @@ def _mapped(cube: MemCube, target: str, refs: dict[str, str], id_of: Callable[[s
     used = cube.metadata.get("used")
     if isinstance(used, list):
         update["metadata"] = {**cube.metadata,
-                              "used": [id_of(u) if isinstance(u, str) else u for u in used]}
+                              "used": [id_of(u, cube.scope.agent_id) if isinstance(u, str)
+                                       else u for u in used]}
     sources = []
     for source in cube.sources:
         match = _CUBE_REF.fullmatch(source.ref or "") if source.kind == "cube" else None
         if match:
             source = source.model_copy(update={
-                "ref": f"{id_of(match.group(1))}@{match.group(2)}"})
+                "ref": f"{id_of(match.group(1), cube.scope.agent_id)}@{match.group(2)}"})
         sources.append(source)
     update["sources"] = sources
     if not keep_access:
@@ -1016,7 +1026,7 @@ def _insert(store: StoreParts, session: Any, fresh: list[_CubeLine],
     repo = store.repo
     user = found.scope.user_id
 
-    def id_of(cid: str) -> str:
+    def id_of(cid: str, agent: str | None) -> str:
         if cid in plan.target:
             return plan.target[cid]
         if cid in parsed.others:  # where that agent's import puts it
@@ -1026,7 +1036,13 @@ def _insert(store: StoreParts, session: Any, fresh: list[_CubeLine],
             keep = found.keep_ids and _MEMOS_ID.fullmatch(cid) and found.free(cid)
             return cid if keep else scoped_id(user, parsed.others[cid].agent, cid)
         row = found.stored(cid)
-        return row.id if row is not None else cid
+        if row is not None:
+            return row.id
+        # Not in the file nor the caller's store (a cube of a later part, or none): the id
+        # that cube would get, never one another user may hold (forget and purge follow it).
+        if found.keep_ids and _MEMOS_ID.fullmatch(cid) and found.free(cid):
+            return cid
+        return scoped_id(user, agent, cid)
 
     # Access statistics are kept by a restore (keep_ids=True, the operator's SDK call); an
     # import that replaces ids (a key over REST) starts them afresh: counts a file claims

@@ -168,9 +168,11 @@ def require_publisher(who: Principal, where: str = "") -> None:
                              f"or 'shared' (your agents)")
 
 
-def public_lines(path: str) -> list[int]:
+def public_lines(path: str, scope: Scope | None = None) -> list[int]:
     """Numbers of the lines of an export file that hold a public cube (current version or
-    history). Lines that are not JSON are left to the import's own checks."""
+    history). Lines that are not JSON are left to the import's own checks, and so are, for
+    a caller's `scope`, lines every version of which is another agent's of its user: the
+    import never writes those (`ImportReport.left`)."""
     found = []
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -184,6 +186,13 @@ def public_lines(path: str) -> list[int]:
                 continue
             history = obj.get("history")
             versions = [obj.get("cube"), *(history if isinstance(history, list) else [])]
+            if scope is not None and all(
+                    isinstance(v, dict) and isinstance(v.get("scope"), dict)
+                    and v["scope"].get("user_id") == scope.user_id
+                    and v["scope"].get("agent_id") not in (None, scope.agent_id)
+                    and v["scope"].get("agent_id") == versions[0]["scope"].get("agent_id")
+                    for v in versions):
+                continue  # a sibling agent's: left to its import, never written here
             if any(isinstance(v, dict) and isinstance(v.get("scope"), dict)
                    and v["scope"].get("visibility") == Visibility.PUBLIC.value
                    for v in versions):
@@ -713,7 +722,7 @@ def create_app(mem: MemOS, *, auth: bool = True,
                 async for chunk in request.stream():
                     await run_in_threadpool(handle.write, chunk)
             if not who.admin:
-                public = await run_in_threadpool(public_lines, path)
+                public = await run_in_threadpool(public_lines, path, who.scope)
                 if public:
                     require_publisher(who, f" (lines {', '.join(map(str, public[:10]))}"
                                            f"{' ...' if len(public) > 10 else ''})")

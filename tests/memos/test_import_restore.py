@@ -493,3 +493,88 @@ def test_imported_access_counts_and_times_are_bounded(open_mem: Any, keep_ids: b
         assert parse_time(line["access"]["last_access"], "t") <= after
     else:  # ...an import over REST (a tenant's key) starts them afresh
         assert line["access"] == {"hits": 0, "last_access": None}
+
+
+# -- a second review of the rewritten import ----------------------------------------------
+
+def test_a_restore_in_parts_follows_a_renamed_id_into_later_parts(tmp_path: Path) -> None:
+    """keep_ids=True and a part whose fact's id another user holds (so it is renamed): a
+    later part's reply that drew on the fact names the renamed fact, never the other user's
+    cube, and purging the fact reaches the reply."""
+    secret = "PARTSREPLYSECRET"
+    with MemOS.open(str(tmp_path / "a"), embedder="hashing") as mem:
+        fact = mem.add("Alice's PIN is 4321", ALICE, kind="fact").id
+        reply = mem.add(f"Assistant: your PIN is 4321 {secret}", ALICE, kind="episode",
+                        metadata={"role": "assistant", "used": [fact]}).id
+        lines = [json.loads(x) for x in io.StringIO(_export_text(mem, ALICE))]
+    by_id = {x["cube"]["id"]: json.dumps(x) for x in lines if x.get("type") == "cube"}
+    folder = tmp_path / "b"
+    with MemOS.open(str(folder), embedder="hashing") as mem:
+        mem.import_(_file([_line(_cube("Bob's note", user="bob", id=fact))]), "bob")
+        first = mem.import_(_file([by_id[fact]]), ALICE)
+        second = mem.import_(_file([by_id[reply]]), ALICE)
+        renamed = first.renamed[fact]
+        got = second.renamed.get(reply, reply)
+        assert mem.get(got, ALICE).metadata["used"] == [renamed]
+        mem.purge(renamed, ALICE)
+        with pytest.raises(NotFoundError):
+            mem.get(got, ALICE)
+        assert mem.get(fact, "bob").content == "Bob's note"
+    assert _scan(folder, secret.encode()) == []
+
+
+def _export_text(mem: MemOS, scope: Any) -> str:
+    buffer = io.StringIO()
+    mem.export(scope, buffer)
+    return buffer.getvalue()
+
+
+def test_a_cube_already_there_with_other_content_is_reported_and_its_version_holds(
+        open_mem: Any) -> None:
+    """A line whose cube is already there is kept as stored; when the file's version or text
+    differs, the report says so (`differing`), and a new line derived from it may name only
+    versions the store has."""
+    mem = open_mem("s")
+    one = _cube("Meeting on Monday with Bo", id="note-1")
+    assert mem.import_(_file([_line(one)]), ALICE, keep_ids=False).imported == 1
+    other = _cube("Dentist appointment on Friday", id="note-1")
+    again = mem.import_(_file([_line(other)]), ALICE, keep_ids=False)
+    assert again.imported == 0 and again.skipped_existing == 1
+    assert again.differing == ["note-1"]
+    same = mem.import_(_file([_line(one)]), ALICE, keep_ids=False)
+    assert same.differing == [] and same.skipped_existing == 1
+    stored = mem.get(again.renamed["note-1"], ALICE)
+    assert stored.content == "Meeting on Monday with Bo" and stored.version == 1
+    v3 = _cube("Meeting moved to Tuesday", id="note-1", version=3)
+    history = [_cube("Meeting on Monday with Bo", id="note-1", version=1),
+               _cube("Meeting on Monday", id="note-1", version=2)]
+    child = _cube("Agenda for the meeting", id="note-2",
+                  derived_from=[{"cube_id": "note-1", "version": 3}])
+    with pytest.raises(ImportFormatError, match="version 3 of cube 'note-1'"):
+        mem.import_(_file([_line(v3, history), _line(child)]), ALICE, keep_ids=False)
+
+
+def test_renamed_lists_only_cubes_that_were_imported(open_mem: Any) -> None:
+    mem = open_mem("s")
+    good = _cube("A good note", id="n1")
+    bad = _cube("A note derived from nothing", id="n2",
+                derived_from=[{"cube_id": "missing", "version": 1}])
+    report = mem.import_(_file([_line(good), _line(bad)]), ALICE, on_error="skip",
+                         keep_ids=False)
+    assert set(report.renamed) == {"n1"} and [n for n, _ in report.errors] == [2]
+
+
+def test_export_orders_edges_by_what_they_join(open_mem: Any) -> None:
+    """The same edges export as the same lines whatever order a store inserted them in."""
+    first = open_mem("one")
+    a, b, c = (first.add(t, ALICE).id for t in ("alpha note", "beta note", "gamma note"))
+    first.link(c, a, ALICE, relation="z")
+    first.link(a, b, ALICE, relation="y")
+    first.link(a, c, ALICE, relation="x")
+    lines = _export(first, ALICE)
+    second = open_mem("two")
+    cubes = [x for x in lines[1:] if x["type"] == "cube"]
+    edges = [x for x in lines[1:] if x["type"] == "edge"]
+    second.import_(_text([lines[0], *cubes, *reversed(edges)]), ALICE)
+    assert _export(second, ALICE) == lines
+    assert edges == sorted(edges, key=lambda e: (e["src"], e["dst"], e["relation"]))

@@ -341,10 +341,22 @@ def test_import_of_another_users_export_rewritten_touches_nothing_of_theirs(
         assert mem.get(cube_id, "bob").scope.user_id == "bob"
         assert not [n for n in mem.neighbors(cube_id, "bob") if n.cube.scope.user_id == "alice"]
 
-    # Fresh ids for the cubes, edges still aimed at Bob's real cubes: refused.
+    # Fresh ids for the cubes, edges aimed at Bob's ids: they reach the cubes alice's
+    # import made of those ids (a restore in parts), never Bob's.
     fresh = [_tea_line(mem, ids, new_id())]
     fresh += [_edge(fresh[0]["cube"]["id"], cube_id) for cube_id in sorted(bob_ids)]
     path = _write(tmp_path / "aimed.jsonl", fresh)
+    linked = mem.import_(path, "alice")
+    assert linked.imported == 1 and linked.edges == len(bob_ids)
+    assert {n.cube.id for n in mem.neighbors(fresh[0]["cube"]["id"], "alice")} == {
+        report.renamed[c] for c in bob_ids}
+    assert _owned(mem, "bob") == bob_before
+    # An id of Bob's that alice's imports never held: refused.
+    later = mem.add("Bob's note written after the import", "bob").id
+    bob_before = _owned(mem, "bob")
+    aimed = [_tea_line(mem, ids, new_id())]
+    aimed += [_edge(aimed[0]["cube"]["id"], later)]
+    path = _write(tmp_path / "aimed2.jsonl", aimed)
     _refused(mem, path, "alice", 2)
     skipped = mem.import_(path, "alice", on_error="skip")
     assert skipped.imported == 1 and skipped.edges == 0
@@ -384,6 +396,12 @@ BAD_EDGES: dict[str, Callable[[str, dict[str, str]], Any]] = {
 def test_bad_edge_lines_are_line_errors(shared: tuple[Any, dict[str, str]], tmp_path: Path,
                                         case: str) -> None:
     mem, ids = shared
+    # Bob's cubes made here, so that no earlier test's import gave alice a cube of their
+    # ids (a file id names the caller's cube an import made of it: a restore in parts)
+    ids = {**ids, "bob_private": mem.add(f"Bob's private note for {case}", "bob").id,
+           "bob_public": mem.add(f"Bob's public note for {case}",
+                                 {"user_id": "bob", "visibility": "public"}).id,
+           "a1_private": mem.add(f"a1's private note for {case}", A1).id}
     src = new_id()
     lines = [_tea_line(mem, ids, src), BAD_EDGES[case](src, ids)]
     path = _write(tmp_path / "f.jsonl", lines)

@@ -68,3 +68,26 @@ def test_a_file_sent_in_parts_keeps_the_references_between_them(
             assert report["errors"] == [], report
     stats = api.get("/v1/stats").json()
     assert (stats["live"], stats["edges"]) == (2, 1)
+
+
+def test_a_sibling_agents_public_cube_in_the_file_does_not_block_the_import(
+        server_mem: Any, http_for: Callable[..., Any], new_user: Callable[[], str]) -> None:
+    """Every export of an agent's scope holds its siblings' shared and public cubes; the
+    import leaves those to their agent (`left`), so a key that may not publish is not
+    refused for them (it still is for a public cube of its own scope)."""
+    from memos import Scope
+
+    user = new_user()
+    server_mem.add("b2's public announcement",
+                   Scope(user_id=user, agent_id="b2", visibility="public"))
+    b1 = http_for(user, "b1")
+    b1.post("/v1/memories", json={"content": "b1's own note"})
+    lines = _export(b1)
+    assert any(x["cube"]["scope"]["agent_id"] == "b2" for x in lines if x.get("type") == "cube")
+    report = b1.post("/v1/import", content=_body(lines), headers=NDJSON)
+    assert report.status_code == 200, report.text
+    assert len(report.json()["left"]) == 1 and report.json()["errors"] == []
+    own = [x for x in lines if x.get("type") == "cube" and x["cube"]["scope"]["agent_id"] == "b1"]
+    own[0]["cube"]["scope"]["visibility"] = "public"
+    refused = b1.post("/v1/import", content=_body([own[0]]), headers=NDJSON)
+    assert refused.status_code == 403
