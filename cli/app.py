@@ -7,6 +7,7 @@ traceback of an unexpected error).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Annotated
@@ -108,10 +109,15 @@ def _register() -> None:
         importlib.import_module(module)
 
 
+def _shown(message: str) -> str:
+    """A library message as the user reads it: in CLI words, on one line."""
+    return " ".join(cli_words(message).split())
+
+
 def print_error(message: str) -> None:
     """One red `error:` line on stderr, however long (soft_wrap; a driver's multi-line message
     is joined), escaped because a message may contain [brackets], in CLI words."""
-    line = " ".join(cli_words(message).split())
+    line = _shown(message)
     err_console.print(f"[red]error:[/red] {escape(line)}", highlight=False, markup=True,
                       soft_wrap=True)
 
@@ -129,38 +135,88 @@ def _usage_error(exc: BaseException) -> int | None:
     return None
 
 
+def _asks_for_json(argv: list[str]) -> bool:
+    """Whether the command line gives --json to a command that has it: the leaf command is
+    found by its name(s), then its options are parsed again without checks (the failure
+    may have come from one of them)."""
+    from typer.main import get_command
+
+    try:
+        command = get_command(app)
+        args = list(argv)
+        name = "memos"
+        while hasattr(command, "commands"):  # a group: its own options are flags
+            at = next((i for i, arg in enumerate(args) if not arg.startswith("-")), None)
+            if at is None or args[at] not in command.commands:
+                return False
+            name, command, args = args[at], command.commands[args[at]], args[at + 1:]
+        flag = next((p for p in command.params if "--json" in getattr(p, "opts", ())), None)
+        if flag is None or "--json" not in args:
+            return False
+        ctx = command.make_context(name, args, resilient_parsing=True)
+        return bool(ctx.params.get(flag.name or ""))
+    except Exception:  # a command line that cannot be parsed even leniently
+        return False
+
+
+def _fail(code: int, kind: str, message: str, as_json: bool) -> None:
+    """Exit with `code`; under --json, stdout also gets {"error": {...}} (the error line
+    stays on stderr), unless the command already printed its JSON result there."""
+    from memos.cli.render import json_printed
+
+    if as_json and not json_printed():
+        sys.stdout.write(json.dumps({"error": {"type": kind, "message": message,
+                                               "exit_code": code}}, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    sys.exit(code)
+
+
+def _usage_message(exc: BaseException) -> str:
+    """What typer's usage box says (`Invalid value for '--k': ...`), on one line."""
+    format_message = getattr(exc, "format_message", None)
+    text = format_message() if callable(format_message) else str(exc)
+    return " ".join(str(text).split())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `memos` script."""
+    from memos.cli.render import json_printed
+
     _register()
     _quiet_model_loading()
+    json_printed(reset=True)
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = app(args=argv, prog_name="memos", standalone_mode=False)
+        result = app(args=args, prog_name="memos", standalone_mode=False)
     except SystemExit:
         raise
     except MemosError as exc:
         print_error(str(exc))
-        sys.exit(exc.exit_code)
+        _fail(exc.exit_code, type(exc).__name__, _shown(str(exc)), _asks_for_json(args))
     except (typer.Abort, KeyboardInterrupt) as exc:
         err_console.print("[red]aborted[/red]")
-        sys.exit(130 if isinstance(exc, KeyboardInterrupt) else 1)
+        code = 130 if isinstance(exc, KeyboardInterrupt) else 1
+        _fail(code, "Aborted", "aborted", _asks_for_json(args))
     except Exception as exc:  # click usage errors arrive here with standalone_mode=False
         if type(exc).__name__ == "Abort":  # typer's vendored click.Abort
             err_console.print("[red]aborted[/red]")
-            sys.exit(1)
+            _fail(1, "Aborted", "aborted", _asks_for_json(args))
         code = _usage_error(exc)
         if code is not None:
-            sys.exit(code)
+            _fail(code, "UsageError", _usage_message(exc), _asks_for_json(args))
         converted = library_error(exc)
         if converted is not None:
             if os.environ.get("MEMOS_DEBUG") == "1":
                 err_console.print_exception()
             print_error(str(converted))
-            sys.exit(converted.exit_code)
+            _fail(converted.exit_code, type(converted).__name__, _shown(str(converted)),
+                  _asks_for_json(args))
         if os.environ.get("MEMOS_DEBUG") == "1":
             err_console.print_exception()
-        print_error(f"internal error: {type(exc).__name__}: {exc}; please report it (with the "
-                    "command; MEMOS_DEBUG=1 shows the traceback)")
-        sys.exit(1)
+        message = (f"internal error: {type(exc).__name__}: {exc}; please report it (with the "
+                   "command; MEMOS_DEBUG=1 shows the traceback)")
+        print_error(message)
+        _fail(1, "InternalError", _shown(message), _asks_for_json(args))
     if isinstance(result, int) and result:  # typer.Exit(code) in non-standalone mode
         sys.exit(result)
 

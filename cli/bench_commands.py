@@ -96,8 +96,15 @@ def locomo(
 
     Example: memos eval locomo --data ../shared/data/locomo/locomo_dev.json --json
     """
+    from memos.errors import InvalidInputError
     from memos.eval.locomo import evaluate_locomo, resolve_embedder
 
+    chosen = None if retrievers is None else [r.strip() for r in retrievers.split(",")
+                                              if r.strip()]
+    if chosen is not None and not chosen:
+        raise InvalidInputError("--retrievers names none: give a comma-separated subset of "
+                                "dense,fulltext,graph, e.g. --retrievers dense,fulltext, or "
+                                "leave it out for all of them")
     if answer:  # the assistant's answers (cli/chat_commands.py renders them)
         from memos.cli.chat_commands import locomo_answers
 
@@ -111,7 +118,7 @@ def locomo(
         report = evaluate_locomo(
             data, k=k, budget_words=budget_words, embedder=embedder,
             conversations=conversations, context_window=context_window,
-            retrievers=[r.strip() for r in retrievers.split(",") if r.strip()] if retrievers else None,
+            retrievers=chosen,
             progress=lambda done, total: update("ingest + search", done, total),
             ingest=ingest, wide_budget_words=wide_budget_words,
             retrieval=_settings(retrieval_settings),

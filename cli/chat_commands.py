@@ -7,6 +7,7 @@ everything; this file reads lines and prints replies.
 
 from __future__ import annotations
 
+import re
 import sys
 from enum import StrEnum
 from typing import Annotated, Any
@@ -29,7 +30,27 @@ from memos.cli.options import (
 from memos.errors import InvalidInputError, MemosError
 
 HELP = ("/quit (or Ctrl-D) ends the session and exits · /end ends the session and starts a "
-        "new one · /memories shows or hides the memories each reply used · /help")
+        "new one · /memories shows or hides the memories each reply used · /help · a line "
+        "starting with // is said to the assistant with one / (\"//etc/hosts is ...\")")
+COMMANDS = ("/quit", "/exit", "/q", "/end", "/memories", "/help")
+_COMMAND = re.compile(r"/[A-Za-z][\w-]*")  # "/bogus" or "/help me", not "/etc/hosts ..."
+
+
+def _command_of(text: str) -> str | None:
+    """The slash command a line is (lower case, with any words after it), else None: the
+    line is said to the assistant."""
+    word = text.split(maxsplit=1)[0]
+    if text.startswith("//") or not _COMMAND.fullmatch(word):
+        return None
+    return " ".join(text.lower().split())
+
+
+def _unknown_command(command: str) -> InvalidInputError:
+    name = command.split()[0]
+    if name in COMMANDS:
+        return InvalidInputError(f"{name} takes nothing after it; /help lists the commands")
+    return InvalidInputError(f"unknown command {name}; /help lists them (a line starting "
+                             "with // is said to the assistant with one /)")
 
 
 class BackendChoice(StrEnum):
@@ -144,19 +165,27 @@ def chat(
             text = line.strip()
             if not text:
                 continue
-            if text.lower() in ("/quit", "/exit", "/q"):
+            command = _command_of(text)
+            if command in ("/quit", "/exit", "/q"):
                 break
-            if text.lower() == "/help":
+            if command == "/help":
                 console.print(escape(HELP))
                 continue
-            if text.lower() == "/memories":
+            if command == "/memories":
                 show_memories = not show_memories
                 continue
-            if text.lower() == "/end":
+            if command == "/end":
                 _end(bot, console, interactive)
                 if interactive:
                     console.print(f"[dim]new session {escape(bot.session_id)}[/dim]")
                 continue
+            if command is not None:  # nothing is said to the assistant, nothing stored
+                error = _unknown_command(command)
+                _turn_error(error, interactive, console)
+                failed.append(error.exit_code)
+                continue
+            if text.startswith("//"):
+                text = text[1:]
             streamed = False
 
             def token(piece: str) -> None:

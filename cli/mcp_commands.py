@@ -42,7 +42,30 @@ def mcp(user: UserOpt = None, agent: AgentOpt = None, store: StoreOpt = None,
     from memos.server.mcp_server import build_mcp_server
 
     scope = scope_of(user, agent)
+    if model is not None:
+        _check_checkpoint(model)
     exit_cleanly_on_sigterm()
     with open_store(store, index_dir, create=True) as mem:
         server = build_mcp_server(mem, scope, model=model)
         anyio.run(server.run_stdio_async)
+
+
+def _check_checkpoint(model: str) -> None:
+    """Refuse at start a --model that is not a checkpoint folder (no config.json), as `memos
+    recall --model` does, instead of on the agent's first `answer` call. The weights are
+    checked when `answer` loads them; torch is not loaded here (a server starts fast)."""
+    from pathlib import Path
+
+    from memos.errors import CheckpointError, InvalidInputError
+
+    if not model.strip():
+        raise InvalidInputError("--model is empty: give a checkpoint folder, or leave "
+                                "--model out for the shipped memqa-small")
+    try:
+        found = (Path(model) / "config.json").is_file()  # model.checkpoint.CONFIG_FILE
+    except (OSError, ValueError):  # a name too long, a NUL character
+        found = False
+    if not found:
+        raise CheckpointError(f"{model} is not a checkpoint (no config.json); train one with "
+                              "`memos model train`, or leave --model out for the shipped "
+                              "memqa-small")

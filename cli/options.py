@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import math
 import os
 import re
 import sys
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -54,6 +56,39 @@ AgentOpt = Annotated[str | None, typer.Option("--agent", help="Agent id of the s
 SessionOpt = Annotated[str | None, typer.Option("--session", help="Session id of the scope.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of tables.")]
 IdArg = Annotated[str, typer.Argument(help="Cube id.", show_default=False)]
+
+
+# The kinds a user's memory may have. `slots`, `state`, `adapter` and `checkpoint` are the
+# kinds of the cubes memos makes itself (activation and parametric tiers): the SDK accepts
+# them, the CLI does not offer them.
+USER_KINDS = ("fact", "preference", "episode", "event", "profile", "document", "message")
+KIND_HELP = "What it is: " + ", ".join(USER_KINDS) + "."
+
+
+def check_kind(kind: str | None) -> None:
+    """Refuse a --kind that is not one of USER_KINDS (before the store is opened)."""
+    if kind is None or kind in USER_KINDS:
+        return
+    accepted = ", ".join(USER_KINDS)
+    if kind in ("slots", "state", "adapter", "checkpoint"):
+        raise InvalidInputError(f"--kind {kind} is a kind memos gives its own activation and "
+                                f"parametric cubes; a memory's kind is one of {accepted}")
+    raise InvalidInputError(f"unknown --kind {kind[:60]!r}; pick one of {accepted}")
+
+
+def importance_value(value: str) -> float:
+    """--importance: a finite number from 0 to 1 (NaN and infinities are no importance)."""
+    if isinstance(value, float):
+        number = value
+    else:
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+    if not 0.0 <= number <= 1.0:  # NaN fails this too
+        raise typer.BadParameter(f"must be a number between 0 and 1 (e.g. 0.9 for something "
+                                 f"that matters a lot), got {str(value)[:40]!r}")
+    return number
 
 
 class OnError(StrEnum):
@@ -126,6 +161,7 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
                                 "sqlite:///path/memos.db")
     if create is None:
         create = _command.get() in CREATING_COMMANDS
+    _refuse_plain_file(store or os.environ.get("MEMOS_URL") or None)
     created = NewStore.before_open(store, index_dir) if create else None
     try:
         with contextlib.ExitStack() as bars:
@@ -162,6 +198,25 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
                                     type(exc).__name__ not in ("Exit", "Abort")):
             created.remove_if_empty()
         raise
+
+
+def _refuse_plain_file(where: str | None) -> None:
+    """A plain file named as the store folder (notes.txt; a .db file is a SQLite store):
+    what `memos stats` says of it, also for the commands that would create the store (which
+    would fail on making a folder there, "File exists")."""
+    from memos.config import is_database_url, shown_location
+
+    if not where or is_database_url(where):
+        return
+    try:
+        path = Path(where)
+        a_file = path.suffix not in (".db", ".sqlite", ".sqlite3") and path.is_file()
+    except (OSError, ValueError):  # a name too long, a NUL: MemOS.open says what is wrong
+        return
+    if a_file:
+        raise StoreError(f"{shown_location(where)} is a file, not a memos store: pass the "
+                         "store's folder (or its memos.db) as --store, or create a store with "
+                         "`memos init --store NEW_FOLDER`")
 
 
 _STORE_TABLES = ("cubes", "cube_versions", "changelog", "edges", "audit_log", "api_keys",
@@ -325,6 +380,16 @@ _SDK_ARGS = {"on_error='skip'": "--on-error skip", "on_error='abort'": "--on-err
              "overwrite=True": "--force", "force=True": "--force"}
 # Argument names of SDK calls, as the CLI's usage names them (memos link SRC DST).
 _SDK_ARG_NAMES = {"src_id": "SRC", "dst_id": "DST"}
+# SDK keyword arguments that start a library message ("to_version must be an integer ...",
+# "invalid ttl: ttl must be ..."), as the CLI option that sets them.
+_SDK_OPTIONS = {"to_version": "--to", "from_version": "--from", "version": "--version",
+                "k": "--k", "weight": "--weight", "relation": "--relation",
+                "reason": "--reason", "entities": "--entity", "ttl": "--ttl",
+                "importance": "--importance", "max_new_tokens": "--max-new-tokens",
+                "limit": "--limit", "steps": "--steps"}
+_SDK_OPTION = re.compile(r"(^|: )(" + "|".join(_SDK_OPTIONS) + r") must be\b")
+# SDK phrases of a library message, as CLI words ({id}: the cube the message names).
+_SDK_PHRASES = {"(get it without version=)": "(`memos show {id}` shows it)"}
 # A CLI command named after an SDK call, with what it needs to run.
 _CLI_USAGE = {"memos rollback": "memos rollback {id} --to VERSION"}
 # SDK advice a CLI user cannot follow, and what to do instead.
@@ -354,6 +419,10 @@ def cli_words(message: str) -> str:
     message = re.sub(r"(?<![\w.`])[a-z_]+\([^()]*\) \((memos [a-z -]+)\)", usage, message)
     for sdk, cli in _SDK_ARG_NAMES.items():
         message = re.sub(rf"\b{sdk}\b", cli, message)
+    message = _SDK_OPTION.sub(lambda m: f"{m.group(1)}{_SDK_OPTIONS[m.group(2)]} must be",
+                              message)
+    for sdk, cli in _SDK_PHRASES.items():
+        message = message.replace(sdk, cli.format(id=cube_id))
     for sdk, cli in _SDK_ARGS.items():
         message = message.replace(f"{sdk} ({cli})", cli).replace(sdk, cli)
     for sdk, cli in _SDK_ADVICE.items():

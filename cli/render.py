@@ -58,10 +58,24 @@ def to_jsonable(obj: Any) -> Any:
     return str(obj)
 
 
+# Whether this command has printed its JSON result: a command that fails after it printed
+# its report (`memos check --json` with problems) prints no second JSON document.
+_printed: list[bool] = [False]
+
+
+def json_printed(reset: bool = False) -> bool:
+    """Whether print_json ran since the last reset (`reset`: start over, for a new command)."""
+    done = _printed[0]
+    if reset:
+        _printed[0] = False
+    return done
+
+
 def print_json(obj: Any) -> None:
     """Write `obj` as indented JSON on stdout, with a trailing newline, and nothing else."""
     sys.stdout.write(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+    _printed[0] = True
 
 
 def get(obj: Any, name: str, default: Any = None) -> Any:
@@ -126,6 +140,13 @@ def print_message(message: str, style: str = "green") -> None:
     console().print(Text(message, style=style))
 
 
+def print_warning(message: str) -> None:
+    """A yellow `warning:` line on stderr: the command succeeded, but not quite as asked
+    (stdout stays clean for --json)."""
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        Text.assemble(("warning:", "yellow"), " ", message))
+
+
 def kv_table(title: str | None, mapping: Mapping[str, Any]) -> Table:
     """Two columns, field and value; nested mappings are flattened with dotted names."""
     table = new_table(title, ["field", "value"])
@@ -176,8 +197,10 @@ def why_text(hit: Any) -> str:
 
 def hits_table(query: str, hits: Sequence[Any]) -> Table:
     """Search results best first, with the fused score and the retrievers that found each."""
-    table = new_table(f"{len(hits)} hit(s) for {query!r}", ["#", "score", "why", "id", "kind",
-                                                             "content"])
+    # The query as a title: one line, cut at 80 characters (a pasted page would fill the
+    # screen).
+    table = new_table(f"{len(hits)} hit(s) for {short(query, 80)!r}",
+                      ["#", "score", "why", "id", "kind", "content"])
     for rank, hit in enumerate(hits, start=1):
         cube = get(hit, "cube")
         table.add_row(

@@ -6,9 +6,12 @@ Each command makes ONE call on `memos.MemOS` and renders the result (cli/render.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import stat
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -201,8 +204,9 @@ def export_(dest: Annotated[Path | None, typer.Argument(
 
 
 @app.command("import", rich_help_panel=STORE)
-def import_(source: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
-                                                   help="A memos-export/1 JSON Lines file.")],
+def import_(source: Annotated[str, typer.Argument(
+                metavar="FILE", show_default=False,
+                help="A memos-export/1 JSON Lines file, or - to read stdin.")],
             user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
             on_error: Annotated[OnError, typer.Option(
                 help="skip: import the good lines; abort: import nothing if a line is bad.")]
@@ -211,13 +215,26 @@ def import_(source: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
             ) -> None:
     """Import a JSON Lines export into a user's scope; bad lines are reported by number.
 
+    FILE may be - (stdin) or a pipe, so an export can go straight into another store.
+
     Example: memos import alice.jsonl -u alice --on-error skip
+
+    Example: memos export -u alice | memos import - -u alice --store ../copy
     """
     scope = scope_of(user, agent, session)
     stderr = Console(stderr=True, highlight=False)
     try:
-        with open_store(store, index_dir) as mem, progress_bar("importing") as progress:
-            report = mem.import_(source, scope, on_error=on_error.value, progress=progress)
+        with contextlib.ExitStack() as opened:
+            text = _import_source(source, opened)
+            mem = opened.enter_context(open_store(store, index_dir))
+            progress = opened.enter_context(progress_bar("importing"))
+            try:
+                report = mem.import_(text, scope, on_error=on_error.value, progress=progress)
+            except UnicodeDecodeError as exc:  # a stream: the file path decodes line by line
+                raise InvalidInputError(f"{'stdin' if source == '-' else source} is not UTF-8 "
+                                        f"text ({exc.reason} at byte {exc.start}); send UTF-8 "
+                                        "(convert it with e.g. iconv -f latin1 -t utf-8)"
+                                        ) from None
     except ImportFormatError as exc:
         for line in render.import_errors_text(exc.errors):
             stderr.print(f"[red]{line}[/red]", markup=True)
@@ -235,6 +252,53 @@ def import_(source: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
                              f"{len(report.errors)} bad line(s) skipped{renamed}{left}")
     for line in render.import_errors_text(report.errors):
         stderr.print(f"[yellow]{line}[/yellow]", markup=True)
+
+
+def _import_source(source: str, opened: contextlib.ExitStack) -> Path | TextIO:
+    """FILE of `memos import`: `-` is stdin (`./-` is a file named -) and a pipe is read as
+    a stream; a file is passed by path (the library reads it line by line). Checked before
+    the store opens, so a bad FILE never creates a store."""
+    if source == "-":
+        return _utf8(sys.stdin, opened)
+    if not source.strip():
+        raise InvalidInputError("FILE is empty: give a memos export file, or - to read stdin")
+    path = Path(source)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InvalidInputError(f"import file {source} does not exist; pass the path of a "
+                                "memos export (`memos export FILE` writes one), or - to read "
+                                "stdin") from None
+    except OSError as exc:  # permission, a name too long, ...
+        raise InvalidInputError(f"cannot read import file {source[:80]!r}: {exc.strerror}; "
+                                "pass the path of a memos export") from None
+    except ValueError:  # a NUL character
+        raise InvalidInputError(f"import file {source[:80]!r} contains a NUL character; give "
+                                "a file name") from None
+    if stat.S_ISDIR(mode):
+        raise InvalidInputError(f"import file {source} is a folder; pass the .jsonl file that "
+                                "`memos export` wrote")
+    if stat.S_ISFIFO(mode):  # `memos import <(memos export ...)`, a named pipe
+        try:
+            return _utf8(opened.enter_context(open(path, "rb")), opened)
+        except OSError as exc:
+            raise InvalidInputError(f"cannot read import file {source}: {exc.strerror}"
+                                    ) from None
+    if not stat.S_ISREG(mode):
+        raise InvalidInputError(f"{source} is not a regular file (a device or a socket): pass "
+                                "a memos export file (`memos export FILE` writes one), or - "
+                                "to read stdin")
+    return path
+
+
+def _utf8(stream: Any, opened: contextlib.ExitStack) -> TextIO:
+    """A stream as UTF-8 text, whatever the locale's encoding (an export is UTF-8)."""
+    binary = getattr(stream, "buffer", stream)
+    if isinstance(binary, io.TextIOBase):  # a text stream without its bytes: as it is
+        return binary
+    wrapper = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+    opened.callback(wrapper.detach)  # leave stdin itself open
+    return wrapper
 
 
 @app.command(rich_help_panel=STORE)

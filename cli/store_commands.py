@@ -10,14 +10,16 @@ are `memos.errors.MemosError`s; `memos.cli.app.main` prints them as one red line
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from memos.cli import render
 from memos.cli.app import app
 from memos.cli.options import (
+    KIND_HELP,
     MEMORIES,
     AgentOpt,
     IdArg,
@@ -26,6 +28,8 @@ from memos.cli.options import (
     SessionOpt,
     StoreOpt,
     UserOpt,
+    check_kind,
+    importance_value,
     open_store,
     parse_meta,
     read_content,
@@ -36,13 +40,14 @@ from memos.errors import InvalidInputError
 
 
 @app.command(rich_help_panel=MEMORIES)
-def add(content: Annotated[str, typer.Argument(help="The memory's text, or - to read stdin.")],
+def add(ctx: typer.Context,
+        content: Annotated[str, typer.Argument(help="The memory's text, or - to read stdin.")],
         user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
-        kind: Annotated[str, typer.Option("--kind", help="fact, preference, episode, "
-                                          "event, profile, document, message.")] = "fact",
+        kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)] = "fact",
         tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeat).")] = None,
         meta: Annotated[list[str] | None, typer.Option(help="key=value metadata (repeat).")] = None,
-        importance: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.5,
+        importance: Annotated[float, typer.Option(
+            parser=importance_value, help="How much it matters: a number from 0 to 1.")] = 0.5,
         ttl: Annotated[float | None, typer.Option(help="Seconds until it expires.")] = None,
         entity: Annotated[list[str] | None, typer.Option(help="Entity to link (repeat).")] = None,
         supersedes: Annotated[list[str] | None, typer.Option(
@@ -52,24 +57,101 @@ def add(content: Annotated[str, typer.Argument(help="The memory's text, or - to 
         store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False) -> None:
     """Add one memory for a user; the same text twice is stored once.
 
+    Adding text that is already stored keeps the stored memory as it is: --kind, --tag,
+    --meta, --importance, --ttl, --entity and --supersedes are not applied then (a warning
+    names them, with the `memos update ID ...` that applies them).
+
     Example: memos add "Alice prefers green tea" -u alice --kind preference --tag drinks
     """
     scope = scope_of(user, agent, session, visibility)
+    check_kind(kind)
+    if any(not name.strip() for name in entity or ()):
+        raise InvalidInputError("--entity is empty: give the name of an entity, e.g. "
+                                "--entity alice, or leave --entity out")
     text = read_content(content)
+    metadata = parse_meta(meta)
     # A first add creates the store; one that fails on its input leaves none behind
     # (open_store removes what it created).
     with open_store(store, index_dir, create=True) as mem:
-        result = mem.add(text, scope, kind=kind, tags=tag or (), metadata=parse_meta(meta),
+        result = mem.add(text, scope, kind=kind, tags=tag or (), metadata=metadata,
                          importance=importance, ttl=ttl, entities=entity or (),
                          supersedes=supersedes or ())
-    if json_out:
-        render.print_json(result)
-        return
     action = render.get(result, "action")
+    ignored: list[str] = []
+    if action == "duplicate":
+        ignored = _not_applied(ctx, result.cube, kind=kind, tags=tag, metadata=metadata,
+                               importance=importance)
+        if ignored:
+            render.print_warning(_duplicate_warning(result.cube, ignored, kind, tag, metadata,
+                                                    importance, entity))
+    if json_out:
+        render.print_json({**render.to_jsonable(result), "ignored_fields": ignored}
+                          if action == "duplicate" else result)
+        return
     verb = {"added": "added", "duplicate": "already known as", "merged": "merged into"}
     render.print_message(f"{verb.get(action, action)} {result.id} (v{result.version})")
     for old in render.get(result, "superseded") or []:
         render.print_message(f"superseded {old}", style="yellow")
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether option `name` was on the command line (or in its environment variable)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def _not_applied(ctx: typer.Context, stored: Any, *, kind: str, tags: list[str] | None,
+                 metadata: dict[str, Any] | None, importance: float) -> list[str]:
+    """The options of a duplicate add that the stored memory does not already have: the
+    library keeps the stored memory as it is (and adds no edge, supersedes nothing)."""
+    out = []
+    if _given(ctx, "kind") and kind != str(render.fmt(stored.kind)):
+        out.append("--kind")
+    if tags and not set(tags) <= set(stored.tags):
+        out.append("--tag")
+    if metadata and any(stored.metadata.get(k) != v for k, v in metadata.items()):
+        out.append("--meta")
+    if _given(ctx, "importance") and importance != stored.importance:
+        out.append("--importance")
+    for name, flag in (("ttl", "--ttl"), ("entity", "--entity"), ("supersedes", "--supersedes")):
+        if _given(ctx, name):
+            out.append(flag)
+    return out
+
+
+def _meta_arg(key: str, value: Any) -> str:
+    """key=value as --meta reads it back (a text that would parse as JSON is quoted)."""
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except json.JSONDecodeError:
+            return f"{key}={value}"
+    return f"{key}={json.dumps(value, ensure_ascii=False)}"
+
+
+def _duplicate_warning(stored: Any, ignored: list[str], kind: str, tags: list[str] | None,
+                       metadata: dict[str, Any] | None, importance: float,
+                       entities: list[str] | None) -> str:
+    """What was not applied, and the commands that apply it to the stored memory (`memos
+    update` replaces tags and metadata, so the stored ones are repeated)."""
+    update = [f"--kind {shlex.quote(kind)}"] if "--kind" in ignored else []
+    if "--tag" in ignored:
+        update += [f"-t {shlex.quote(t)}" for t in dict.fromkeys([*stored.tags, *(tags or [])])]
+    if "--meta" in ignored:
+        update += [f"--meta {shlex.quote(_meta_arg(k, v))}"
+                   for k, v in {**stored.metadata, **(metadata or {})}.items()]
+    if "--importance" in ignored:
+        update.append(f"--importance {importance:g}")
+    todo = [f"`memos update {stored.id} {' '.join(update)}`"] if update else []
+    if "--entity" in ignored:
+        todo += [f"`memos link {stored.id} {shlex.quote('entity:' + e)}`"
+                 for e in dict.fromkeys(entities or [])]
+    rest = [f for f in ignored if f in ("--ttl", "--supersedes")]
+    return (f"this text is already stored as {stored.id} (v{stored.version}) and was kept as "
+            f"it is: {', '.join(ignored)} not applied"
+            + (f"; to apply them, run {' and '.join(todo)}" if todo else "")
+            + (f"; {' and '.join(rest)} {'apply' if len(rest) > 1 else 'applies'} only to "
+               "a new memory" if rest else ""))
 
 
 @app.command(rich_help_panel=MEMORIES)
@@ -169,14 +251,14 @@ def update(cube_id: IdArg,
            content: Annotated[str | None, typer.Option(
                help="New text, or - to read stdin.", show_default=False)] = None,
            user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
-           kind: Annotated[str | None, typer.Option(
-               "--kind", help="fact, preference, episode, event, profile, document, message.")
-           ] = None,
+           kind: Annotated[str | None, typer.Option("--kind", help=KIND_HELP)] = None,
            tag: Annotated[list[str] | None, typer.Option(
                "--tag", "-t", help="Replace the tags (repeat).")] = None,
            meta: Annotated[list[str] | None, typer.Option(
                help="Replace the metadata with these key=value pairs (repeat).")] = None,
-           importance: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
+           importance: Annotated[float | None, typer.Option(
+               parser=importance_value, help="How much it matters: a number from 0 to 1.")
+           ] = None,
            reason: Annotated[str | None, typer.Option(help="Why, kept with the version.")]
            = None,
            store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
@@ -186,6 +268,7 @@ def update(cube_id: IdArg,
     Example: memos update 3f2a... -u alice --content "Alice prefers oolong tea"
     """
     scope = scope_of(user, agent, session)
+    check_kind(kind)
     text = read_content(content) if content is not None else None
     with open_store(store, index_dir) as mem:
         cube = mem.update(cube_id, scope, content=text, kind=kind, tags=tag,

@@ -62,10 +62,18 @@ class FactStats:
     has_fact: bool = True  # subject, attribute and value known
 
 
+# Why a memory is no fact to consolidate: the parametric tier reads subject, attribute and
+# value from its metadata (memos.parametric.tier.fact_of), never from free text alone.
+NOT_A_FACT = ("not a subject/attribute/value fact: its metadata needs subject and attribute "
+              "(and value, unless the text reads \"<subject>'s <attribute> is <value>.\"); "
+              "add them with --meta subject=... --meta attribute=... (`memos add` or `memos "
+              "update`), or let `memos ingest` extract facts from a conversation")
+
+
 def why_not(s: FactStats, now: float, policy: ConsolidationPolicy) -> str | None:
     """Why this memory is not a candidate, or None when it is."""
     if not s.has_fact:
-        return "not a subject/attribute/value fact"
+        return NOT_A_FACT
     age_days = (now - s.changed_at) / DAY_S
     if age_days < policy.stable_days:
         return f"changed {age_days:.1f} days ago (< {policy.stable_days:g})"
@@ -105,5 +113,5 @@ def should_consolidate(candidates: Sequence[FactStats], current: set[tuple[str, 
     return True, f"{len(candidates)} candidate facts, {new} not in the active adapter"
 
 
-__all__ = ["DAY_S", "ConsolidationPolicy", "FactStats", "select_candidates",
+__all__ = ["DAY_S", "NOT_A_FACT", "ConsolidationPolicy", "FactStats", "select_candidates",
            "should_consolidate", "why_not"]

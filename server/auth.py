@@ -37,6 +37,12 @@ class Principal(BaseModel):
         return Scope(user_id=self.user_id, agent_id=self.agent_id)
 
     def require_admin(self) -> None:
+        if not self.admin and self.key_id == NO_AUTH_KEY_ID:  # `memos serve --no-auth`
+            raise ForbiddenError("admin endpoints are off on a server without auth "
+                                 "(--no-auth has no keys, so no admin key); run the admin "
+                                 "command on this machine instead: `memos check`, `memos "
+                                 "reindex`, `memos gc`, `memos purge`, `memos stats` with "
+                                 "the server's --store")
         if not self.admin:
             raise ForbiddenError(f"this endpoint needs an admin key; key {self.key_id} is not "
                                  f"one (create one with `memos keys create --user <id> "

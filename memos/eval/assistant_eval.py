@@ -62,14 +62,35 @@ def load_scenarios(path: str | Path | None = None) -> list[Scenario]:
     "blind-b", "blind-c" and "blind-d": the suites written blind, SHIPPED_SUITES)."""
     p = (SCENARIOS_PATH if path is None else SHIPPED_SUITES[str(path)]
          if str(path) in SHIPPED_SUITES else Path(path))
+    shape = (f'a JSON object {{"scenarios": [...]}} holding at least one scenario, each with '
+             f'"name", "sessions" and "questions" (the shipped {SCENARIOS_PATH} is one)')
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
-        return [Scenario.model_validate(s) for s in data["scenarios"]]
     except FileNotFoundError:
         raise InvalidInputError(f"scenario file not found: {p}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValidationError) as exc:
-        raise InvalidInputError(f"{p} is not a scenario file ({exc}); see "
-                                f"{SCENARIOS_PATH.name} for the format") from None
+    except IsADirectoryError:
+        raise InvalidInputError(f"{p} is a folder; pass a scenario file: {shape}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"{p} is not a JSON file ({exc}); a scenario file is "
+                                f"{shape}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
+        names = {list: "a list", str: "a string", bool: "true or false", type(None): "null"}
+        got = ('an object without a "scenarios" list' if isinstance(data, dict)
+               else names.get(type(data), "a number"))
+        raise InvalidInputError(f"{p} is not a scenario file: expected {shape}; got {got}")
+    if not data["scenarios"]:
+        raise InvalidInputError(f"{p} holds no scenarios: expected {shape}")
+    scenarios = []
+    for number, item in enumerate(data["scenarios"], start=1):
+        try:
+            scenarios.append(Scenario.model_validate(item))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"]) or "itself"
+            raise InvalidInputError(f"{p} is not a scenario file: scenario {number}, "
+                                    f"{where}: {problem['msg']} ({exc.error_count()} "
+                                    f"problem(s)); expected {shape}") from None
+    return scenarios
 
 
 def normalize(text: str) -> str:
@@ -190,8 +211,9 @@ def evaluate_assistant(path: str | Path | None = None, *, backend: str = "auto",
 
     if backend not in BACKENDS:
         raise InvalidInputError(f"backend must be one of {', '.join(BACKENDS)}")
+    scenarios = load_scenarios(path)  # a bad file fails before torch loads
+    scenarios = scenarios[:first] if first else scenarios
     with _one_torch_thread(load=True):  # one question at a time: one thread does it
-        scenarios = load_scenarios(path)[:first] if first else load_scenarios(path)
         return run_scenarios(scenarios, backend=backend, embedder=embedder, progress=progress)
 
 

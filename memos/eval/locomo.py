@@ -172,6 +172,10 @@ def evaluate_conversations(
                                 "--context-window >= 0")
     if ingest not in ("turns", "reader"):
         raise InvalidInputError(f"--ingest must be 'turns' or 'reader', got {ingest!r}")
+    retrievers = None if retrievers is None else tuple(retrievers)
+    if retrievers is not None and not retrievers:
+        raise InvalidInputError("--retrievers names none: give a subset of dense, fulltext "
+                                "and graph, or leave it out (None) for all of them")
     if ingest == "reader" and context_window != CONTEXT_WINDOW:
         raise InvalidInputError(f"--ingest reader stores the reader's own context of "
                                 f"{CONTEXT_WINDOW} turns; leave --context-window out")

@@ -52,6 +52,7 @@ from memos.errors import (
     NotFoundError,
 )
 from memos.policies.consolidation import (
+    NOT_A_FACT,
     ConsolidationPolicy,
     FactStats,
     select_candidates,
@@ -465,7 +466,7 @@ class ParametricTier:
                     if row.state != Lifecycle.ACTIVE.value:
                         skipped.append((cid, f"{row.state}"))
                     elif fact_of(row) is None:
-                        skipped.append((cid, "not a subject/attribute/value fact"))
+                        skipped.append((cid, NOT_A_FACT))
                     else:
                         rows.append(row)
                 return rows, skipped

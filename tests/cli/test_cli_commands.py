@@ -229,5 +229,6 @@ def test_export_json_without_a_file_is_refused_not_json_lines(memos_cli: Run) ->
     # --json promises one JSON document on stdout; without FILE stdout is the export itself
     _add(memos_cli, "Alice prefers green tea")
     result = memos_cli("export", "-u", "alice", "--json")
-    assert result.code == 2 and result.out == ""
+    assert result.code == 2
+    assert result.json()["error"]["exit_code"] == 2  # --json's error object, no export lines
     assert result.err_lines[-1].startswith("error:") and "FILE" in result.err
