@@ -247,8 +247,11 @@ def import_(source: Annotated[str, typer.Argument(
                    if report.renamed else "")
         left = (f"; {len(report.left)} line(s) left to other agents' imports"
                 if report.left else "")
+        differing = (f" ({len(report.differing)} with another version or text in the file, "
+                     "kept as stored: update them, or forget them and import again)"
+                     if report.differing else "")
         render.print_message(f"imported {report.imported} cube(s), {report.edges} edge(s); "
-                             f"{report.skipped_existing} already present; "
+                             f"{report.skipped_existing} already present{differing}; "
                              f"{len(report.errors)} bad line(s) skipped{renamed}{left}")
     for line in render.import_errors_text(report.errors):
         stderr.print(f"[yellow]{line}[/yellow]", markup=True)

@@ -312,3 +312,18 @@ def test_search_title_is_cut(memos_cli: Run) -> None:
     assert result.code == 0, result.err
     assert len(result.out) < 5_000
     assert "…" in result.out
+
+
+def test_import_says_how_many_present_cubes_differ_from_the_file(memos_cli: Run,
+                                                                 tmp_path: Path) -> None:
+    """A cube already there is kept as stored; the summary says when the file holds another
+    version or text of it."""
+    added = _add(memos_cli)
+    exported = memos_cli("export", "-u", "alice")
+    assert exported.code == 0, exported.err
+    changed = memos_cli("update", added, "-u", "alice", "--content", "Alice prefers oolong")
+    assert changed.code == 0, changed.err
+    again = memos_cli("import", "-", "-u", "alice", stdin=exported.out.encode())
+    assert again.code == 0, again.err
+    said = " ".join((again.out + again.err).split())
+    assert "1 already present (1 with another version or text in the file" in said
