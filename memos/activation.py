@@ -463,8 +463,7 @@ def recall(tier: ActivationTier, search: Any, query: str, scope: Scope, k: int,
                   seconds={"retrieve": t1 - t0, "recall": t2 - t1}, model_fingerprint=fp)
 
 
-_ASKED = re.compile(r"^\s*what\s+(?:is|are|was|were)\s+(?P<head>.+?['’]s?\s+\S.*?)\s*\?*\s*$",
-                    re.I | re.S)
+_ASKED = re.compile(r"what\s+(?:is|are|was|were)\s+(?P<head>\S.*)", re.I | re.S)
 
 
 def _needed_unread(question: str, found: Sequence[MemCube], skipped: set[str]) -> bool:
@@ -475,10 +474,14 @@ def _needed_unread(question: str, found: Sequence[MemCube], skipped: set[str]) -
         return False
     if found[0].id in skipped:
         return True
-    m = _ASKED.match(question)
+    # (string operations around one linear match: a question of spaces cannot make a
+    # pattern backtrack)
+    m = _ASKED.match(question.strip().rstrip("?").rstrip())
     if m is None:
         return False
     head = " ".join(m.group("head").replace("’", "'").lower().split())
+    if "'s " not in head and "s' " not in head:
+        return False
     return any(c.id in skipped and " ".join(c.content.replace("’", "'").lower().split())
                .startswith(head + " ") for c in found)
 

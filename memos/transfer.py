@@ -534,6 +534,35 @@ def _after(value: datetime | None, now: datetime) -> bool:
     return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)) > now
 
 
+def _sibling_owned(scopes: list[Scope], scope: Scope) -> bool:
+    """Whether a line whose versions have these (validated) scopes, the current one first,
+    is a shared cube of another agent of the caller's user: left to that agent's import,
+    never written by this one."""
+    owner = scopes[0]
+    return (owner.user_id == scope.user_id and owner.agent_id not in (None, scope.agent_id)
+            and owner.visibility != Visibility.PRIVATE
+            and all((s.user_id, s.agent_id) == (owner.user_id, owner.agent_id)
+                    for s in scopes))
+
+
+def sibling_line(obj: Any, scope: Scope) -> bool:
+    """`_sibling_owned` for a raw line of an export file (its scopes validated as the
+    import validates them: ids in NFC), False for a line that is not a well-formed cube
+    line. The REST server's publisher check uses it to leave out exactly the lines the
+    import leaves to another agent."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("cube"), dict):
+        return False
+    history = obj.get("history") or []
+    if not isinstance(history, list):
+        return False
+    try:
+        scopes = [Scope.model_validate(v.get("scope") if isinstance(v, dict) else None)
+                  for v in (obj["cube"], *history)]
+    except (ValueError, TypeError):
+        return False
+    return _sibling_owned(scopes, scope)
+
+
 def _parse_cube(obj: dict[str, Any], scope: Scope, now: datetime) -> tuple[_CubeLine, bool]:
     """The line's cube and history, and whether it is a shared cube of another agent of
     the caller's user (left to that agent's import: nothing of it is written here)."""
@@ -558,11 +587,7 @@ def _parse_cube(obj: dict[str, Any], scope: Scope, now: datetime) -> tuple[_Cube
     for c in (cube, *history):
         if c.id != cube.id:
             raise ValueError(f"history of cube {cube.id} holds a version of {c.id}")
-    owner = cube.scope
-    if (owner.user_id == scope.user_id and owner.agent_id not in (None, scope.agent_id)
-            and owner.visibility != Visibility.PRIVATE
-            and all((h.scope.user_id, h.scope.agent_id) == (owner.user_id, owner.agent_id)
-                    for h in history)):
+    if _sibling_owned([cube.scope, *(h.scope for h in history)], scope):
         # Another agent's cube the caller may read: in every export of the caller's scope,
         # and its agent's to import (a private one never is: it is refused below).
         return _CubeLine(0, cube, history), True
@@ -1092,4 +1117,4 @@ def _insert(store: StoreParts, session: Any, fresh: list[_CubeLine],
 
 
 __all__ = ["FORMAT", "check_cube_id", "check_entity", "check_relation", "check_weight",
-           "export", "import_", "scoped_id"]
+           "export", "import_", "scoped_id", "sibling_line"]

@@ -72,6 +72,7 @@ from memos.results import (
 from memos.search import MAX_K as search_max_k
 from memos.server import wire
 from memos.server.auth import Principal, local_principal, principal_for_token
+from memos.transfer import sibling_line
 
 log = logging.getLogger(__name__)
 
@@ -186,12 +187,7 @@ def public_lines(path: str, scope: Scope | None = None) -> list[int]:
                 continue
             history = obj.get("history")
             versions = [obj.get("cube"), *(history if isinstance(history, list) else [])]
-            if scope is not None and all(
-                    isinstance(v, dict) and isinstance(v.get("scope"), dict)
-                    and v["scope"].get("user_id") == scope.user_id
-                    and v["scope"].get("agent_id") not in (None, scope.agent_id)
-                    and v["scope"].get("agent_id") == versions[0]["scope"].get("agent_id")
-                    for v in versions):
+            if scope is not None and sibling_line(obj, scope):
                 continue  # a sibling agent's: left to its import, never written here
             if any(isinstance(v, dict) and isinstance(v.get("scope"), dict)
                    and v["scope"].get("visibility") == Visibility.PUBLIC.value

@@ -91,3 +91,20 @@ def test_a_sibling_agents_public_cube_in_the_file_does_not_block_the_import(
     own[0]["cube"]["scope"]["visibility"] = "public"
     refused = b1.post("/v1/import", content=_body([own[0]]), headers=NDJSON)
     assert refused.status_code == 403
+
+
+def test_a_decomposed_agent_id_is_the_callers_own_for_the_publisher_check(
+        http_for: Callable[..., Any], new_user: Callable[[], str]) -> None:
+    """The check that leaves sibling agents' lines to them reads agent ids as the import
+    does (NFC): a public cube of the caller's own agent spelled decomposed ("cafe\\u0301"
+    for "café") is still the caller's, and still needs a key that may publish."""
+    user = new_user()
+    api = http_for(user, "café")
+    api.post("/v1/memories", json={"content": "a note of the café agent"})
+    lines = _export(api)
+    line = next(x for x in lines if x.get("type") == "cube")
+    line["cube"]["id"] = "f" * 32
+    line["cube"]["scope"]["agent_id"] = "cafe\u0301"
+    line["cube"]["scope"]["visibility"] = "public"
+    refused = api.post("/v1/import", content=_body([line]), headers=NDJSON)
+    assert refused.status_code == 403, refused.text
