@@ -222,15 +222,28 @@ _NAME_NEXT = re.compile(r"\s+(?!(?:I|" + "|".join(n.title() for n in (*MONTHS, *
 _NAME_BEFORE = re.compile(r"\b(?:" + RELATION_RE + r"|named|called|with)\s+$", re.I)
 
 
+# A month after one of these is a time ("Last May John and I moved", "In March Ana
+# started", "Since April Google has been my employer"), unless a street's word follows
+# ("in May Street").
+_TIME_BEFORE = re.compile(r"\b(?:in|for|last|next|this|since|until|till|from|by|before|"
+                          r"after|during|around|early|late|mid)\s+$", re.I)
+_STREET_NEXT = re.compile(r"\s+(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Park|"
+                          r"Square|Sq|Close|Way|Court|Ct|Place|Pl|Hill|Valley|Gardens|Grove|"
+                          r"Terrace|Crescent|Row|Boulevard|Blvd)\b")
+
+
 def _month_is_a_name(m: re.Match[str]) -> bool:
     """Whether the month `m` matched is a name's word: a capitalised word follows it (no year
-    between), or, said bare, a relation or "called" comes before it."""
+    between) and no time word comes before it ("last", "in", "since": then only a street's
+    word makes it a name), or, said bare, a relation or "called" comes before it."""
     if m.group("year"):
         return False
+    before = m.string[max(0, m.start() - 40):m.start()]  # (bounded: a turn may be long)
+    if m.group("which") or _TIME_BEFORE.search(before):
+        return bool(_STREET_NEXT.match(m.string, m.end()))
     if _NAME_NEXT.match(m.string, m.end()):
         return True
-    before = m.string[max(0, m.start() - 40):m.start()]  # (bounded: a turn may be long)
-    return not m.group("which") and bool(_NAME_BEFORE.search(before))
+    return bool(_NAME_BEFORE.search(before))
 
 
 def resolve_dates(text: str, at: datetime | date) -> list[DateMention]:

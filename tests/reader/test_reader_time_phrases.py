@@ -210,3 +210,20 @@ def test_a_second_predicate_after_a_long_time_phrase_is_read() -> None:
 def test_a_job_after_a_dated_employer_is_still_read(text: str, employer: str, job: str) -> None:
     got = {(a, v) for _s, a, v in facts(text)}
     assert ("employer", employer) in got and ("job", job) in got
+
+
+@pytest.mark.parametrize(("text", "phrase"), [
+    # a month after a time word is a date even before a capitalised word (a name's test
+    # is for a bare month: "Jan Kowalski", "my sister April")
+    ("Last May John and I moved to Rome.", "Last May"),
+    ("In March Ana started at Google.", "In March"),
+    ("Since April Google has been my employer.", "April"),
+])
+def test_a_month_after_a_time_word_is_a_date_before_a_name(text: str, phrase: str) -> None:
+    assert [d.text for d in resolve_dates(text, AT)] == [phrase]
+
+
+@pytest.mark.parametrize("text", ["I moved to Leeds in May Street.", "Jan Kowalski is my boss.",
+                                  "My sister April lives in Leeds."])
+def test_a_month_in_a_name_is_still_no_date(text: str) -> None:
+    assert resolve_dates(text, AT) == []
