@@ -73,7 +73,7 @@ HISTORY_TURNS = 6  # earlier turns of this session the llm backend sees
 SUMMARY_TAG = "session-summary"
 MAX_TURN_CHARS = 20_000
 ENDS_K = 16  # facts read from one quoted turn that are looked at for an end
-END_CHAIN = 8  # replacements followed from an ended fact to the value now
+END_CHAIN = 64  # replacements followed from an ended fact to the value now
 
 def model_value_problem(value: str) -> str | None:
     """None when the built-in model reads values like `value` reliably, else why not (auto
@@ -201,6 +201,24 @@ def _ended(cube: MemCube, now: datetime | None = None) -> bool:
         return False
     end = end if end.tzinfo else end.replace(tzinfo=UTC)
     return end <= (now or utcnow())
+
+
+def _ended_note(cube: MemCube, ended: Sequence[MemCube]) -> str:
+    """What the llm backend's memory block adds to a memory whose facts ended: " (no longer
+    true since 2026-05-12)" for a fact itself; for a turn, which of its facts ended (the
+    others it states may still hold): " (since 2026-05-12 no longer true: Alice's employer
+    is Acme)"."""
+    if not ended:
+        return ""
+    if cube.kind != Kind.EPISODE:
+        end = cube.valid_to
+        return f" (no longer true since {end.date().isoformat()})" if end else " (no longer true)"
+    parts = []
+    for fact in ended:
+        what = fact.content.strip().rstrip(".")
+        parts.append(f"since {fact.valid_to.date().isoformat()} no longer true: {what}"
+                     if fact.valid_to else f"no longer true: {what}")
+    return f" ({'; '.join(parts)})"
 
 
 def _past_line(cube: MemCube) -> str:
@@ -339,6 +357,8 @@ class Assistant:
         self.learn = learn
         self.model = model
         self._stated_name = user_name
+        # (fact id, version) -> what ended it (`_ender`), for one reply (reset by `reply`)
+        self._enders: dict[tuple[str, int], MemCube | None] = {}
         self._name: str | None = None  # the resolved name, kept for the length of one turn
         self.session_id = _session_arg(session_id) if session_id is not None else new_session_id()
         self._turns: dict[str, list[_Turn]] = {}
@@ -482,6 +502,7 @@ class Assistant:
         if on_token is not None and not callable(on_token):
             raise InvalidInputError(f"on_token must be a function taking each piece of text, "
                                     f"or None, got {on_token!r:.40}")
+        self._enders = {}  # what ended which fact: looked up once per reply
         if len(text) > MAX_TURN_CHARS:
             raise InvalidInputError(f"the message is over {MAX_TURN_CHARS:,} characters; "
                                     f"split it")
@@ -790,10 +811,17 @@ class Assistant:
         it, followed through later replacements to the value now (or the turn that ended
         the last one). None when nothing this scope reads ended it: its `valid_to` passed,
         or what ended it was forgotten."""
+        cached = self._enders.get((fact.id, fact.version))
+        if cached is not None or (fact.id, fact.version) in self._enders:
+            return cached
         seen = {fact.id}
         last: MemCube | None = None
         current = fact
+        path = [(fact.id, fact.version)]  # every ended fact on the way has the same end
         for _ in range(END_CHAIN):
+            if (current.id, current.version) in self._enders and current is not fact:
+                last = self._enders[(current.id, current.version)]
+                break
             try:
                 near = self.mem.neighbors(current.id, self.scope, relation="supersedes")
             except (NotFoundError, ScopeError):
@@ -807,6 +835,11 @@ class Assistant:
             if last.kind not in (Kind.FACT, Kind.PREFERENCE) or not _ended(last):
                 break
             current = last
+            path.append((current.id, current.version))
+        else:  # a chain longer than the bound: no value now to give, only that it ended
+            last = None
+        for key in path:
+            self._enders[key] = last
         return last
 
     def _facts_named(self, hits: list[SearchHit], text: str) -> list[SearchHit]:
@@ -875,8 +908,9 @@ class Assistant:
                       budget_words: int = CONTEXT_WORDS) -> tuple[str, list[MemoryUsed]]:
         """The llm backend's memory block: one dated line per memory, facts first, the same
         text once, within `budget_words`. A memory stating a fact that has ended says so
-        ("(no longer true since 2026-05-12)"), and what ended it follows it (the turn that
-        ended it, or the value now) when the budget allows."""
+        ("(no longer true since 2026-05-12)"; a turn names which of its facts ended), and
+        what ended it follows it (the turn that ended it, or the value now) when the budget
+        allows."""
         from memos.results import SearchHit
 
         for name, given in (("hits", hits), ("facts", [] if facts is None else facts)):
@@ -892,17 +926,17 @@ class Assistant:
         lines: list[str] = []
         used: list[MemoryUsed] = []
         words = 0
+        self._enders = {}  # (the store may have changed since the last call)
         found = {h.id: h for h in [*(facts or []), *hits]}
         for hit in [*(facts or []), *self._useful(hits)]:
             key = _norm(_said(hit.cube))
             if not key or key in seen:
                 continue
-            ends = self._ends(hit.cube)
             line = self._context_line(hit.cube)
-            if ends:
-                until = [f.valid_to for f, _e in ends if f.valid_to is not None]
-                line += (f" (no longer true since {min(until).date().isoformat()})" if until
-                         else " (no longer true)")
+            if words + len(line.split()) > budget_words:
+                break  # (ends are looked up only for lines the block holds)
+            ends = self._ends(hit.cube)
+            line += _ended_note(hit.cube, [f for f, _e in ends])
             n = len(line.split())
             if words + n > budget_words:
                 break
@@ -916,8 +950,7 @@ class Assistant:
                 key = _norm(_said(ender))
                 line = self._context_line(ender)
                 if ender.kind != Kind.EPISODE and _ended(ender):  # the last value also ended
-                    line += (f" (no longer true since {ender.valid_to.date().isoformat()})"
-                             if ender.valid_to is not None else " (no longer true)")
+                    line += _ended_note(ender, [ender])
                 n = len(line.split())
                 if not key or key in seen or words + n > budget_words:
                     continue  # the line above says the fact ended, whatever follows

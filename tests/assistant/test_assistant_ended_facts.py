@@ -132,3 +132,31 @@ def test_the_llm_context_says_a_quoted_turn_has_ended(store_path: str, fake_llm:
         bot.reply("Where do I work?")
         system = fake_llm.requests[-1]["messages"][0]["content"]
         assert "I left Acme" in system
+
+
+def test_a_long_chain_of_replacements_still_gives_the_value_now(store_path: str) -> None:
+    """More replacements than the old bound of 8: the value now, never one in between."""
+    cities = ["Lisbon", "Porto", "Braga", "Faro", "Evora", "Leiria", "Viseu", "Aveiro",
+              "Coimbra", "Tomar", "Sintra", "Setubal"]
+    with MemOS.open(store_path) as mem:
+        _say(mem, "alice", f"I live in {cities[0]}.", MARCH)
+        for day, city in enumerate(cities[1:], start=1):
+            _say(mem, "alice", f"I moved to {city}.", MARCH.replace(day=3 + day))
+        text = _ask(mem, "alice", f"What did I say about {cities[0]}?").text
+        assert f"I live in {cities[0]}" in text and cities[-1] in text, text
+        assert not any(c in text for c in cities[1:-1]), text
+
+
+def test_the_llm_block_names_which_fact_of_a_turn_ended(store_path: str) -> None:
+    """A turn stating several facts, one of which ended: the block says which, not that the
+    whole turn is no longer true."""
+    with MemOS.open(store_path) as mem:
+        _say(mem, "alice", "I work at Acme and my favorite color is teal.", MARCH)
+        _say(mem, "alice", "I left Acme.", MAY)
+        bot = Assistant(mem, "alice", backend="extractive", learn=False)
+        turn = _turn(mem, "alice", "I work at Acme")
+        block, _ = bot.context_block([turn])
+        first = block.splitlines()[0]
+        assert "I work at Acme" in first and "no longer true" in first, block
+        note = first[first.index("no longer true"):]
+        assert "Acme" in note and "teal" not in note, block
