@@ -10,18 +10,14 @@ from typing import Any
 
 import pytest
 
+from tests.cli.test_cli_guards import _one_error_line
+
 Run = Callable[..., Any]  # the `memos_cli` fixture of conftest.py
 UNKNOWN = "f" * 32
 USER_KINDS = ("fact", "preference", "episode", "event", "profile", "document", "message")
 
 
-def _error_line(result: Any, codes: tuple[int, ...] = (1, 2)) -> str:
-    assert result.code in codes, (result.code, result.err)
-    assert "Traceback" not in result.err + result.out
-    assert "internal error" not in result.err
-    lines = result.err_lines
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.err
-    return lines[0]
+_error_line = _one_error_line  # one "error:" line, no traceback (test_cli_guards)
 
 
 def _add(memos_cli: Run, text: str = "Alice prefers green tea", *args: str,
