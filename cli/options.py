@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -161,7 +160,6 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
                                 "sqlite:///path/memos.db")
     if create is None:
         create = _command.get() in CREATING_COMMANDS
-    _refuse_plain_file(store or os.environ.get("MEMOS_URL") or None)
     created = NewStore.before_open(store, index_dir) if create else None
     try:
         with contextlib.ExitStack() as bars:
@@ -198,25 +196,6 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
                                     type(exc).__name__ not in ("Exit", "Abort")):
             created.remove_if_empty()
         raise
-
-
-def _refuse_plain_file(where: str | None) -> None:
-    """A plain file named as the store folder (notes.txt; a .db file is a SQLite store):
-    what `memos stats` says of it, also for the commands that would create the store (which
-    would fail on making a folder there, "File exists")."""
-    from memos.config import is_database_url, shown_location
-
-    if not where or is_database_url(where):
-        return
-    try:
-        path = Path(where)
-        a_file = path.suffix not in (".db", ".sqlite", ".sqlite3") and path.is_file()
-    except (OSError, ValueError):  # a name too long, a NUL: MemOS.open says what is wrong
-        return
-    if a_file:
-        raise StoreError(f"{shown_location(where)} is a file, not a memos store: pass the "
-                         "store's folder (or its memos.db) as --store, or create a store with "
-                         "`memos init --store NEW_FOLDER`")
 
 
 _STORE_TABLES = ("cubes", "cube_versions", "changelog", "edges", "audit_log", "api_keys",

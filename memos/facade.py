@@ -369,10 +369,13 @@ class MemOS:
         try:
             url, folder = resolve_location(path_or_url, config)
             location = str(path_or_url or config.url or folder)
-            exists = create or store_exists(url)
-            # A file named as the store folder (notes.txt, not a .db): `memos init` there fails.
-            a_file = not exists and path_or_url is not None and \
-                not is_database_url(str(path_or_url)) and Path(path_or_url).is_file()
+            # A file named as the store folder (notes.txt, not a .db): no store is there, and
+            # none can be made there (creating or not); a .db file that holds no store either.
+            named_file = path_or_url is not None and not is_database_url(str(path_or_url)) \
+                and Path(path_or_url).is_file()
+            as_folder = named_file and url == f"sqlite:///{Path(path_or_url) / 'memos.db'}"
+            exists = not as_folder and (create or store_exists(url))
+            a_file = named_file and not exists
             if exists and url.startswith("sqlite:///"):
                 Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # /proc, a file where the folder goes, a name too long, ...
