@@ -268,9 +268,8 @@ _LIST_END = re.compile(
 # month and its day ("Berlin March 3rd"); a month or a season followed by a capitalised
 # word is a name ("in May Street", "in Spring Valley"), and "last"/"this" after an article,
 # a possessive or "of" is no date ("the last week of June", "my next year abroad").
-_T_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|"
-            r"november|december|sept|jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)\.?")
-_T_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_T_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_T_WEEKDAY = r"(?:" + "|".join(WEEKDAYS) + r")"
 _T_SEASON = r"(?:summer|winter|spring|autumn|fall)"
 _T_YEAR = r"(?:19|20)\d\d\b"
 _T_NOT_NAME = r"(?![\w'’-]|\s+(?-i:[A-Z])[a-z])"  # not "May's", "May Street", "Spring Valley"
