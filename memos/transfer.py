@@ -777,6 +777,16 @@ class _Store:
     def free(self, cid: str) -> bool:
         return cid not in self.taken
 
+    def absent_id(self, cid: str, agent: str | None) -> str:
+        """The id a reference keeps for a cube of (user, `agent`) that is neither in the file
+        nor in the store (left out by export, or in a later part): its own when the ids are
+        kept (a restore) and no row holds it; else the scoped id, which another import of it
+        gives it; never an id another user's cube holds (then a fresh one)."""
+        if self.keep_ids and _MEMOS_ID.fullmatch(cid) and self.free(cid):
+            return cid
+        scoped = scoped_id(self.scope.user_id, agent, cid)
+        return scoped if self.free(scoped) else new_id()
+
 
 def _named_ids(cube: MemCube) -> list[str]:
     """Cube ids a cube names outside `derived_from`: the memories a message drew on
@@ -871,7 +881,7 @@ def _derivations(parsed: _Parsed, found: _Store, plan: _Plan) -> None:
                 has = row.version
                 mapping[ref_id] = row.id
             elif ref_id in line.left_out:
-                mapping[ref_id] = _left_out_id(found, line, ref_id)
+                mapping[ref_id] = found.absent_id(ref_id, line.agent)
                 has = version  # not in the store: no version to check it against
             else:
                 problem = (f"derived_from names {ref_id!r}: no cube with that id in your "
@@ -897,16 +907,6 @@ def _derivations(parsed: _Parsed, found: _Store, plan: _Plan) -> None:
                                 f"{plan.refused[gone]} was refused"))
             plan.refused[cid] = parsed.cubes[cid].number
             queue.append(cid)
-
-
-def _left_out_id(found: _Store, line: _CubeLine, ref_id: str) -> str:
-    """The id a `derived_from` keeps for a cube export left out (it is not in the store):
-    its own when the ids are kept (a restore) and no row holds it; else the scoped id, which
-    no other user can hold, so the reference never names another user's cube."""
-    if found.keep_ids and _MEMOS_ID.fullmatch(ref_id) and found.free(ref_id):
-        return ref_id
-    scoped = scoped_id(found.scope.user_id, line.agent, ref_id)
-    return scoped if found.free(scoped) else new_id()
 
 
 def _edge_end(end: str, src: bool, parsed: _Parsed, found: _Store, plan: _Plan
@@ -1058,16 +1058,11 @@ def _insert(store: StoreParts, session: Any, fresh: list[_CubeLine],
             there = plan.others[cid]
             if there is not None:
                 return there
-            keep = found.keep_ids and _MEMOS_ID.fullmatch(cid) and found.free(cid)
-            return cid if keep else scoped_id(user, parsed.others[cid].agent, cid)
+            return found.absent_id(cid, parsed.others[cid].agent)
         row = found.stored(cid)
-        if row is not None:
-            return row.id
         # Not in the file nor the caller's store (a cube of a later part, or none): the id
-        # that cube would get, never one another user may hold (forget and purge follow it).
-        if found.keep_ids and _MEMOS_ID.fullmatch(cid) and found.free(cid):
-            return cid
-        return scoped_id(user, agent, cid)
+        # that cube would get (forget and purge follow it)
+        return row.id if row is not None else found.absent_id(cid, agent)
 
     # Access statistics are kept by a restore (keep_ids=True, the operator's SDK call); an
     # import that replaces ids (a key over REST) starts them afresh: counts a file claims
