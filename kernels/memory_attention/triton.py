@@ -66,7 +66,7 @@ def _mem_attn_fwd_kernel(
     q = tl.load(q_ptr + qp, mask=rmask[:, None] & dmask[None, :], other=0.0)
     sel_base = ((b * NB + j) * H + h) * K
 
-    m_i = tl.full([BLOCK_L], -1.0e30, dtype=tl.float32)  # finite: all-masked tiles keep alpha = 1
+    m_i = tl.full([BLOCK_L], float("-inf"), dtype=tl.float32)
     l_i = tl.zeros([BLOCK_L], dtype=tl.float32)
     acc = tl.zeros([BLOCK_L, BLOCK_D], dtype=tl.float32)
     for x0 in range(0, K * S, BLOCK_X):
@@ -78,8 +78,11 @@ def _mem_attn_fwd_kernel(
         s = tl.dot(q, tl.trans(kt), input_precision=PRECISION) * scale  # (BLOCK_L, BLOCK_X) fp32
         s = tl.where(ok[None, :], s, float("-inf"))
         m_new = tl.maximum(m_i, tl.max(s, 1))
-        alpha = tl.exp(m_i - m_new)
-        p = tl.exp(s - m_new[:, None])
+        # a row with no valid slot so far has m_new = -inf: shift by 0 there (p = 0, and
+        # alpha = 0 on the zeros it has), which any finite score, however low, is not
+        m_run = tl.where(m_new == float("-inf"), 0.0, m_new)
+        alpha = tl.exp(m_i - m_run)
+        p = tl.exp(s - m_run[:, None])
         l_i = l_i * alpha + tl.sum(p, 1)
         acc = acc * alpha[:, None] + tl.dot(p.to(vt.dtype), vt, input_precision=PRECISION)
         m_i = m_new
@@ -169,7 +172,7 @@ def _mem_attn_row_fwd_kernel(
     qm = rmask[:, None] & dmask[None, :]
     q = tl.load(q_ptr + qp, mask=qm, other=0.0).to(tl.float32)  # (ROWS, BLOCK_D)
     sel_base = ((b * NB + rows // block_size) * H + h) * K
-    m_i = tl.full([ROWS], -1.0e30, dtype=tl.float32)
+    m_i = tl.full([ROWS], float("-inf"), dtype=tl.float32)
     l_i = tl.zeros([ROWS], dtype=tl.float32)
     acc = tl.zeros([ROWS, BLOCK_D], dtype=tl.float32)
     for x0 in range(0, K * S, BLOCK_X):
@@ -180,8 +183,11 @@ def _mem_attn_row_fwd_kernel(
         vt = tl.load(v_ptr + b * v_b + kvo, mask=kvm, other=0.0).to(tl.float32)
         s = tl.where(ok, tl.sum(kt * q[:, None, :], 2) * scale, float("-inf"))  # (ROWS, X)
         m_new = tl.maximum(m_i, tl.max(s, 1))
-        alpha = tl.exp(m_i - m_new)
-        p = tl.exp(s - m_new[:, None])
+        # a row with no valid slot so far has m_new = -inf: shift by 0 there (p = 0, and
+        # alpha = 0 on the zeros it has), which any finite score, however low, is not
+        m_run = tl.where(m_new == float("-inf"), 0.0, m_new)
+        alpha = tl.exp(m_i - m_run)
+        p = tl.exp(s - m_run[:, None])
         l_i = l_i * alpha + tl.sum(p, 1)
         acc = acc * alpha[:, None] + tl.sum(p[:, :, None] * vt, 1)
         m_i = m_new

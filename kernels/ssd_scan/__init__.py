@@ -10,7 +10,13 @@ from memos.errors import KernelError
 from memos.kernels.dispatch import backend_for
 from memos.kernels.ssd_scan.reference import ssd_scan_reference, ssd_scan_sequential
 
-__all__ = ["ssd_scan", "ssd_scan_reference", "ssd_scan_sequential"]
+__all__ = ["LOG_A_MIN", "ssd_scan", "ssd_scan_reference", "ssd_scan_sequential"]
+
+# The lowest log decay the chunked forms see. Both take differences of log_a's running sum
+# within a chunk, and a log_a of -inf makes them -inf - (-inf) = NaN; exp(-110) is already
+# 0 in fp32 (below its smallest subnormal), where both compute, so a decay clamped here is
+# the same decay: nothing is forgotten less, and the state after it is exactly the input's.
+LOG_A_MIN = -110.0
 
 
 def _check(x: torch.Tensor, log_a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> None:
@@ -72,6 +78,7 @@ def ssd_scan(
             f"ssd_scan initial_state must be (B, H, P, N) = "
             f"{(x.shape[0], x.shape[2], x.shape[3], b.shape[3])}; got {tuple(initial_state.shape)}"
         )
+    log_a = log_a.clamp(min=LOG_A_MIN)  # (its gradient below: exp(log_a) = 0 there too)
     if backend_for(x) == "triton" and x.shape[1] > 0 and x.numel() > 0 and b.shape[-1] > 0:
         return _SSDScanTriton.apply(x, log_a, b, c, initial_state, chunk_size)
     return ssd_scan_reference(x, log_a, b, c, chunk_size, initial_state)

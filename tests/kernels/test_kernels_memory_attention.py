@@ -219,3 +219,18 @@ def test_bad_inputs_raise_kernel_error():
         memory_attention(q, k[..., :8], k[..., :8], mask, torch.zeros(1, 1, 2, 2, dtype=torch.long))
     with pytest.raises(KernelError, match="bool"):
         memory_attention(q, k, k, mask.float(), torch.zeros(1, 1, 2, 2, dtype=torch.long), block_size=16)
+
+
+@pytest.mark.parametrize("block", [1, 16])
+def test_scores_all_below_minus_1e30_still_weigh_the_slots(triton_interp, rel_rmse, block):
+    # Every valid score near -1e35: the softmax picks the least negative slot, as the
+    # reference does. A running max that started at -1e30 saw no score above it, kept a sum
+    # of 0 and gave 0 for every row.
+    q, k, v, slot_mask, idx = _inputs(1, 16, 2, 16, 3, 8, 2, block)
+    idx[idx < 0] = 0
+    q = torch.full_like(q, 1e16)
+    k = -1e16 * (k.abs() + 0.1)
+    out = memory_attention(q, k, v, slot_mask, idx, block_size=block)
+    ref = memory_attention_reference(q, k, v, slot_mask, idx, block, None)
+    assert torch.isfinite(ref).all() and ref.abs().sum() > 0
+    assert rel_rmse(out, ref) < TOL

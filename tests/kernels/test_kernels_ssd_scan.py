@@ -134,3 +134,21 @@ def test_bad_shapes_raise_kernel_error():
                  initial_state=torch.zeros(1, 2, 8, 5))
     with pytest.raises(KernelError, match="chunk_size"):
         ssd_scan(x, torch.zeros(1, 4, 2), torch.zeros(1, 4, 2, 4), torch.zeros(1, 4, 2, 4), chunk_size=0)
+
+
+@pytest.mark.parametrize("backend", ["reference", "triton"])
+def test_a_decay_of_minus_infinity_resets_the_state_without_nan(monkeypatch, rel_rmse, backend):
+    # log_a = -inf forgets everything before it (exp(-inf) = 0), as the step-by-step scan
+    # does; the chunked forms took -inf - (-inf) = NaN and spread it through the chunk.
+    monkeypatch.setenv("MEMOS_KERNELS", backend)
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    x, log_a, b, c, s0 = _inputs(1, 21, 2, 4, 8, True, 1.0)
+    log_a[0, 5, 0] = float("-inf")
+    log_a[0, 17, 1] = -1e6
+    leaves = _leaves((x, log_a, b, c, s0))
+    y, final = ssd_scan(*leaves[:4], chunk_size=8, initial_state=leaves[4])
+    y_seq, f_seq = ssd_scan_sequential(x, log_a, b, c, initial_state=s0)
+    assert rel_rmse(y, y_seq) < 1e-5 and rel_rmse(final, f_seq) < 1e-5
+    (y.sum() + final.sum()).backward()
+    for name, leaf in zip(("x", "log_a", "b", "c", "s0"), leaves, strict=True):
+        assert torch.isfinite(leaf.grad).all(), name
