@@ -355,7 +355,7 @@ def _in_a_name(value: str, phrase: str) -> bool:
 def _time_at(text: str, start: int, attribute: str | None, end: int | None = None) -> int | None:
     """Where a time phrase starts in text[start:end] after at least one word of a value of
     `attribute` (the phrase may run on past `end`), or None; always None for a value that is
-    itself a date."""
+    itself a date, and when the words before the phrase are a time phrase too."""
     if attribute is not None and attribute.endswith(_DATE_ATTRS):
         return None
     pattern = _TIME_OR_SEASON if attribute in _SEASONAL_ATTRS else _TIME
@@ -364,6 +364,8 @@ def _time_at(text: str, start: int, attribute: str | None, end: int | None = Non
     m = pattern.search(text, start, min(len(text), end + 80))
     if m is None or m.start() >= end or not text[start:m.start()].strip():
         return None
+    if pattern.fullmatch(" " + text[start:m.start()].strip()):
+        return None  # a value made only of time words ("tonight tonight", a song) is whole
     return m.start()
 
 

@@ -148,6 +148,10 @@ def test_a_resolved_date_still_dates_the_fact(
      ("favorite drink", "hot chocolate in the winter")),
     ("I love the recently opened cafe.", ("likes", "the recently opened cafe")),
     ("My favorite position is full back.", ("favorite position", "full back")),
+    # a value made only of time words keeps them all (it was cut to its first "tonight")
+    ("My favorite song is tonight tonight.", ("favorite song", "tonight tonight")),
+    ("My favorite song is last summer last summer.",
+     ("favorite song", "last summer last summer")),
 ])
 def test_values_with_date_words_are_left_whole(text: str, expected: tuple[str, str]) -> None:
     assert facts(text) == {("Alice", *expected)}
