@@ -27,10 +27,8 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 class Embedder(Protocol):
     """Maps texts to L2-normalised float32 vectors of a fixed dimension.
 
-    An embedder may also set `overlaps = True` when embedding a query takes long and
-    releases the GIL (a torch model): search then embeds on a worker thread meanwhile; and
-    `approx_index` to the approximate vector index its vectors need past `flat_max`
-    ("hnsw", the default, or "ivf": see approx_index_for)."""
+    An embedder may also set `approx_index` to the approximate vector index its vectors
+    need past `flat_max` ("hnsw", the default, or "ivf": see approx_index_for)."""
 
     identity: str
     dim: int
@@ -150,10 +148,6 @@ class SentenceTransformerEmbedder:
     The import happens on first use so that `import memos` stays light and works without
     the extra installed.
     """
-
-    # A model takes ~10 ms a query and torch releases the GIL meanwhile: search runs its
-    # full-text and SQL work on the calling thread while a worker embeds (StoreParts.start_dense).
-    overlaps = True
 
     def __init__(self, name_or_path: str = "sentence-transformers/all-MiniLM-L6-v2",
                  device: str = "cpu") -> None:

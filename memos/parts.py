@@ -308,16 +308,19 @@ class StoreParts:
         vectors. Calling the returned job gives (query vector, scores, pks); `done()` says
         whether that would wait.
 
+        The query is embedded on the calling thread (a vector in the query cache skips it).
         With `in_parallel` (the caller has the full-text and SQL half to do meanwhile) the
-        work runs on a worker thread when it is slow enough to be worth the hand-off: a
-        model's embedding (`overlaps`; a vector in the query cache skips it) or a FAISS
-        search of at least OVERLAP_VECTORS vectors. SQLite, FAISS and torch release the GIL
-        while they compute, so on two cores the halves overlap. Below that, with the
-        hashing embedder, the work stays on the calling thread, and so it does while other
-        searches fill the cores this process may use (`searching`; `search_limit`, which
-        `memos serve --workers N` sets to each worker's share of the machine). A hand-off
-        with no spare core overlaps nothing and costs CPU. Errors surface when the function
-        is called."""
+        FAISS lookup runs on a worker thread when the index holds at least OVERLAP_VECTORS
+        vectors: FAISS releases the GIL while it searches, so on two cores the halves
+        overlap. A model's embedding of one query is not handed off: a short text's
+        forward pass is mostly Python and small torch ops that hold the GIL, so on a worker
+        it overlapped little and each return from torch waited for the caller's thread to
+        let go of the GIL (`memos bench retrieval --embedder minilm`, BENCHMARKS.md). The
+        lookup stays on the calling thread too while other searches fill the cores this
+        process may use (`searching`; `search_limit`, which `memos serve --workers N` sets
+        to each worker's share of the machine): a hand-off with no spare core overlaps
+        nothing and costs CPU. An embedding error is raised here, a lookup's when the job is
+        called."""
 
         embedder = self.embedder
         cache_size = self.config.retrieval.query_cache
@@ -326,34 +329,17 @@ class StoreParts:
             cached = self._query_vectors.get(key) if cache_size else None
             if cached is not None:
                 self._query_vectors.move_to_end(key)
+        vector = cached if cached is not None else self._query_vector(query, key, cache_size)
 
-        def job() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            import numpy as np
-
-            from memos.errors import InvalidInputError
-
-            vector = cached
-            if vector is None:
-                vector = np.asarray(embedder.embed([query]), dtype=np.float32).reshape(-1)
-                if vector.shape != (self.vectors.dim,):
-                    raise InvalidInputError(
-                        f"embedder {embedder.identity} gave a {vector.shape[0]}-d query vector; "
-                        f"the index holds {self.vectors.dim}-d vectors; run `memos reindex`")
-                if cache_size:
-                    vector.setflags(write=False)
-                    with self._pool_lock:
-                        self._query_vectors[key] = vector
-                        while len(self._query_vectors) > cache_size:
-                            self._query_vectors.popitem(last=False)
+        def job() -> DenseResult:
             with self.index_lock:
                 scores, found = self.vectors.search(vector[None, :], n)
             return vector, scores[0], found[0]
 
-        slow = ((cached is None and getattr(embedder, "overlaps", False))
-                or len(self.vectors) >= OVERLAP_VECTORS)
         limit = self.search_limit()
         cores = CORES if limit is None else min(CORES, limit)
-        if not in_parallel or not slow or self._searches >= cores:
+        if (not in_parallel or len(self.vectors) < OVERLAP_VECTORS
+                or self._searches >= cores):
             return DenseJob(result=job())
         with self._pool_lock:
             if self._pool is None:  # (VectorIndex.search sets FAISS's threads per thread)
@@ -361,6 +347,26 @@ class StoreParts:
                                                 thread_name_prefix="memos-search-dense")
             future = self._pool.submit(job)
         return DenseJob(future=future)
+
+    def _query_vector(self, query: str, key: tuple[str, str], cache_size: int) -> np.ndarray:
+        """The query's vector from the embedder, checked against the index and remembered
+        in the query cache."""
+        import numpy as np
+
+        from memos.errors import InvalidInputError
+
+        vector = np.asarray(self.embedder.embed([query]), dtype=np.float32).reshape(-1)
+        if vector.shape != (self.vectors.dim,):
+            raise InvalidInputError(
+                f"embedder {self.embedder.identity} gave a {vector.shape[0]}-d query vector; "
+                f"the index holds {self.vectors.dim}-d vectors; run `memos reindex`")
+        if cache_size:
+            vector.setflags(write=False)
+            with self._pool_lock:
+                self._query_vectors[key] = vector
+                while len(self._query_vectors) > cache_size:
+                    self._query_vectors.popitem(last=False)
+        return vector
 
     def fulltext_bound(self) -> int | None:
         """`RetrievalConfig.fulltext_max_postings` when this store holds more cubes than it

@@ -1,6 +1,6 @@
-"""Search's cheaper paths give the same answers as the plain one: the dense half on a worker
-thread (for embedders that release the GIL), remembered query vectors, and a search that
-finds its indexes behind another process's writes."""
+"""Search's cheaper paths give the same answers as the plain one: the FAISS lookup on a worker
+thread (for a large index), remembered query vectors, and a search that finds its indexes
+behind another process's writes."""
 
 from __future__ import annotations
 
@@ -20,9 +20,8 @@ from memos.errors import InvalidInputError
 class CountingEmbedder(HashingEmbedder):
     """The hashing embedder, counting query calls and the threads that make them."""
 
-    def __init__(self, overlaps: bool) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.overlaps = overlaps
         self.identity = "hashing-v1:384"  # same vectors as the plain one
         self.threads: list[str] = []
 
@@ -30,6 +29,26 @@ class CountingEmbedder(HashingEmbedder):
         if len(texts) == 1:
             self.threads.append(threading.current_thread().name)
         return super().embed(texts)
+
+
+@contextmanager
+def lookups_seen(monkeypatch: Any) -> Iterator[list[str]]:
+    """The names of the threads that run the store's FAISS lookups."""
+    from memos.stores.vector_index import VectorIndex
+
+    seen: list[str] = []
+    real = VectorIndex.search
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(VectorIndex, "search", spy)
+    yield seen
+
+
+def on_worker(name: str) -> bool:
+    return name.startswith("memos-search-dense")
 
 
 @pytest.fixture(autouse=True)
@@ -46,22 +65,31 @@ FACTS = [f"{name} keeps {pet} called {label}" for name, pet, label in
           ("dee", "a tortoise", "shelly"), ("eve", "bees", "buzz")]]
 
 
-@pytest.mark.parametrize("overlaps", [False, True])
-def test_worker_thread_and_cache_give_the_plain_answers(tmp_path: Any, overlaps: bool) -> None:
+@pytest.mark.parametrize("handed_off", [False, True])
+def test_worker_thread_and_cache_give_the_plain_answers(tmp_path: Any, monkeypatch: Any,
+                                                        handed_off: bool) -> None:
+    import memos.parts
+
     with MemOS.open(tmp_path / "plain", embedder="hashing") as plain:
         plain.config.retrieval.query_cache = 0
         plain.add_many(FACTS, scope="u")
         expected = {q: [(h.cube.content, h.retrievers) for h in plain.search(q, scope="u")]
                     for q in ("who keeps a parrot", "cats", "buzz bees")}
-    emb = CountingEmbedder(overlaps)
+    if handed_off:
+        monkeypatch.setattr(memos.parts, "OVERLAP_VECTORS", 0)
+    emb = CountingEmbedder()
     with MemOS.open(tmp_path / "fast", embedder=emb) as mem:
         mem.add_many(FACTS, scope="u")
-        for _ in range(2):  # the second round answers from remembered vectors
-            for q, want in expected.items():
-                assert [(h.cube.content, h.retrievers) for h in mem.search(q, scope="u")] == want
+        with lookups_seen(monkeypatch) as lookups:
+            for _ in range(2):  # the second round answers from remembered vectors
+                for q, want in expected.items():
+                    assert [(h.cube.content, h.retrievers)
+                            for h in mem.search(q, scope="u")] == want
         assert len(emb.threads) == 3  # each query embedded once
-        on_worker = [t.startswith("memos-search-dense") for t in emb.threads]
-        assert all(on_worker) if overlaps else not any(on_worker)
+        # the query is always embedded on the calling thread; the lookup moves
+        assert emb.threads == [threading.current_thread().name] * 3
+        assert len(lookups) == 6
+        assert all(map(on_worker, lookups)) if handed_off else not any(map(on_worker, lookups))
         mem.purge(None, "u", all_of_user=True)
         mem.add_many(FACTS[:2], scope="u")  # (a batch: not counted as a query)
         mem.search("cats", scope="u")
@@ -86,7 +114,7 @@ def test_a_large_index_is_searched_on_the_worker_thread(tmp_path: Any,
 
     facts = [f"{FACTS[i % 5]} number {i}" for i in range(60)]
     cfg = MemosConfig(flat_max=20, dedup_threshold=None)
-    with MemOS.open(tmp_path / "s", embedder=CountingEmbedder(False), config=cfg) as mem:
+    with MemOS.open(tmp_path / "s", embedder=CountingEmbedder(), config=cfg) as mem:
         mem.add_many(facts, scope="u")
         assert mem.stats().vector_index == "ivf"
         inline = [h.id for h in mem.search("who keeps a parrot", scope="u",
@@ -106,68 +134,84 @@ def test_a_large_index_is_searched_on_the_worker_thread(tmp_path: Any,
 
 
 @contextmanager
-def _two_core_store(tmp_path: Any, monkeypatch: Any) -> Iterator[tuple[MemOS, CountingEmbedder]]:
-    """A store of FACTS on a machine of two cores, its embedder one that overlaps (a model
-    would), counting the threads it runs on; no query cache (each search embeds)."""
+def _two_core_store(tmp_path: Any, monkeypatch: Any) -> Iterator[tuple[MemOS, list[str]]]:
+    """A store of FACTS on a machine of two cores whose every FAISS lookup is worth a
+    hand-off, and the threads its lookups run on."""
     import memos.parts
 
     monkeypatch.setattr(memos.parts, "CORES", 2)
-    emb = CountingEmbedder(True)
-    with MemOS.open(tmp_path / "s", embedder=emb) as mem:
-        mem.config.retrieval.query_cache = 0
+    monkeypatch.setattr(memos.parts, "OVERLAP_VECTORS", 0)
+    with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
         mem.add_many(FACTS, scope="u")
-        yield mem, emb
+        with lookups_seen(monkeypatch) as lookups:
+            yield mem, lookups
 
 
 def test_the_dense_half_stays_on_the_caller_while_searches_fill_the_cores(
         tmp_path: Any, monkeypatch: Any) -> None:
     """With as many searches under way as the machine has cores, a hand-off to a worker
-    thread could not overlap anything: the dense half runs on the calling thread, with the
+    thread could not overlap anything: the lookup runs on the calling thread, with the
     same answers."""
-    with _two_core_store(tmp_path, monkeypatch) as (mem, emb):
+    with _two_core_store(tmp_path, monkeypatch) as (mem, lookups):
         alone = [h.id for h in mem.search("who keeps a parrot", scope="u")]
-        assert emb.threads[-1].startswith("memos-search-dense")
+        assert on_worker(lookups[-1])
         with mem._store.searching():  # another search under way: both cores taken
             busy = [h.id for h in mem.search("who keeps a parrot", scope="u")]
-        assert emb.threads[-1] == threading.current_thread().name
+        assert lookups[-1] == threading.current_thread().name
         assert busy == alone
         mem.search("who keeps a parrot", scope="u")  # the other search is done
-        assert emb.threads[-1].startswith("memos-search-dense")
+        assert on_worker(lookups[-1])
         assert mem._store._searches == 0
 
 
 def test_the_dense_half_stays_on_the_caller_without_a_spare_core_of_its_own(
         tmp_path: Any, monkeypatch: Any) -> None:
     """A process allowed fewer searching cores than the machine has (search_concurrency,
-    as `memos serve --workers N` sets it to each worker's share) keeps the dense half on
-    the caller once its searches fill that share: the other cores belong to the other
-    workers, so a hand-off would only cost CPU. Without a limit (PostgreSQL's default) the
-    machine's cores count, as before."""
-    with _two_core_store(tmp_path, monkeypatch) as (mem, emb):
+    as `memos serve --workers N` sets it to each worker's share) keeps the lookup on the
+    caller once its searches fill that share: the other cores belong to the other workers,
+    so a hand-off would only cost CPU. Without a limit (PostgreSQL's default) the machine's
+    cores count, as before."""
+    with _two_core_store(tmp_path, monkeypatch) as (mem, lookups):
         alone = [h.id for h in mem.search("who keeps a parrot", scope="u")]
-        assert emb.threads[-1].startswith("memos-search-dense")  # auto: both cores
+        assert on_worker(lookups[-1])  # auto: both cores
         mem.config.retrieval.search_concurrency = 1  # one core for this process's searches
         one = [h.id for h in mem.search("who keeps a parrot", scope="u")]
-        assert emb.threads[-1] == threading.current_thread().name
+        assert lookups[-1] == threading.current_thread().name
         assert one == alone
         mem.config.retrieval.search_concurrency = None  # no limit: the machine's cores
         mem.search("who keeps a parrot", scope="u")
-        assert emb.threads[-1].startswith("memos-search-dense")
+        assert on_worker(lookups[-1])
         mem.config.retrieval.search_concurrency = 3  # more than the cores: the cores bound it
         with mem._store.searching(), mem._store.searching():  # two under way: both taken
             mem.search("who keeps a parrot", scope="u")
-        assert emb.threads[-1] == threading.current_thread().name
+        assert lookups[-1] == threading.current_thread().name
 
 
-def test_errors_of_the_worker_reach_the_caller(tmp_path: Any) -> None:
+def test_errors_of_the_embedding_and_of_the_worker_reach_the_caller(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    import memos.parts
+    from memos.stores.vector_index import VectorIndex
+
     class Wrong(CountingEmbedder):
         def embed(self, texts: Any) -> np.ndarray:
             out = super().embed(texts)
             return out[:, :10] if len(texts) == 1 else out
 
-    with MemOS.open(tmp_path / "s", embedder=Wrong(overlaps=True)) as mem:
+    with MemOS.open(tmp_path / "s", embedder=Wrong()) as mem:
         mem.add_many(FACTS, scope="u")
         with pytest.raises(InvalidInputError, match="reindex"):
+            mem.search("parrot", scope="u")
+
+    def broken(self: Any, *args: Any, **kwargs: Any) -> Any:
+        assert on_worker(threading.current_thread().name)
+        raise InvalidInputError("the lookup failed")
+
+    monkeypatch.setattr(memos.parts, "OVERLAP_VECTORS", 0)
+    monkeypatch.setattr(memos.parts, "CORES", 8)
+    with MemOS.open(tmp_path / "t", embedder="hashing") as mem:
+        mem.add_many(FACTS, scope="u")
+        monkeypatch.setattr(VectorIndex, "search", broken)
+        with pytest.raises(InvalidInputError, match="the lookup failed"):
             mem.search("parrot", scope="u")
 
 
@@ -229,34 +273,36 @@ def test_faiss_thread_setting_holds_on_every_searching_thread(tmp_path: Any,
     assert seen == [5, 5]
 
 
-def test_close_while_a_worker_embeds_does_not_deadlock(tmp_path: Any) -> None:
-    """close() waits for the dense-half workers; a worker that finishes meanwhile takes the
-    pool lock to remember its query vector, so close must not hold that lock while waiting."""
+def test_close_while_a_worker_searches_does_not_deadlock(tmp_path: Any,
+                                                         monkeypatch: Any) -> None:
+    """close() waits for the dense-half workers; a search whose lookup is still under way on
+    a worker when close starts finishes, with its hits."""
+    import memos.parts
+    from memos.stores.vector_index import VectorIndex
 
-    class Slow(CountingEmbedder):
-        def __init__(self) -> None:
-            super().__init__(True)
-            self.started, self.go = threading.Event(), threading.Event()
+    monkeypatch.setattr(memos.parts, "OVERLAP_VECTORS", 0)
+    monkeypatch.setattr(memos.parts, "CORES", 8)
+    started, go = threading.Event(), threading.Event()
+    real = VectorIndex.search
 
-        def embed(self, texts: Any) -> np.ndarray:
-            if len(texts) == 1 and threading.current_thread().name.startswith(
-                    "memos-search-dense"):
-                self.started.set()
-                self.go.wait(10)
-            return super().embed(texts)
+    def slow(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if on_worker(threading.current_thread().name):
+            started.set()
+            go.wait(10)
+        return real(self, *args, **kwargs)
 
-    emb = Slow()
-    mem = MemOS.open(tmp_path / "s", embedder=emb)
+    mem = MemOS.open(tmp_path / "s", embedder="hashing")
     mem.add_many(FACTS, scope="u")
+    monkeypatch.setattr(VectorIndex, "search", slow)
     searched: list[Any] = []
     searcher = threading.Thread(target=lambda: searched.append(
         [h.id for h in mem.search("who keeps a parrot", scope="u")]), daemon=True)
     searcher.start()
-    assert emb.started.wait(10)
+    assert started.wait(10)
     closer = threading.Thread(target=mem._store.close_workers, daemon=True)
     closer.start()
     closer.join(0.2)  # close is now waiting for the worker
-    emb.go.set()
+    go.set()
     closer.join(10)
     searcher.join(10)
     assert not closer.is_alive() and not searcher.is_alive()
