@@ -405,6 +405,35 @@ class Assistant:
         return [h for h in hits if _fact_attribute(h.cube) == cq.attribute
                 and (include_superseded or not _ended(h.cube))]
 
+    def _older(self, cq: CanonicalQuestion, current: list[SearchHit]) -> list[SearchHit]:
+        """The ended facts of the question's (subject, attribute): first the ones the
+        current values replaced (the reader's supersedes edges), then the others a search
+        finds. A search ranks a long history by its words, all alike ("Alice's city is
+        ..."), and left the value just before the current one out once there were more
+        versions than it returns: "Where did I live before?" was answered with a city of a
+        year earlier."""
+        from memos.results import SearchHit
+
+        before: list[SearchHit] = []
+        seen: set[str] = set()
+        for hit in current:
+            try:
+                near = self.mem.neighbors(hit.id, self.scope, relation="supersedes")
+            except (NotFoundError, ScopeError):
+                continue
+            for n in near:
+                cube = n.cube
+                if (n.direction == "out" and cube.id not in seen
+                        and cube.scope.user_id == self.scope.user_id
+                        and cube.kind in (Kind.FACT, Kind.PREFERENCE)
+                        and _fact_attribute(cube) == cq.attribute and _ended(cube)):
+                    seen.add(cube.id)
+                    before.append(SearchHit(cube=cube, score=hit.score,
+                                            retrievers=["graph"]))
+        found = [h for h in self._facts_for(cq, include_superseded=True)
+                 if _ended(h.cube) and h.id not in seen]
+        return before + found
+
     def _by_name(self, cq: CanonicalQuestion) -> CanonicalQuestion | None:
         """"my brother's birthday" as "Jack's birthday" when the user named their brother
         Jack (the reader writes a named relative's facts under the name)."""
@@ -439,11 +468,9 @@ class Assistant:
         cq = self.canonical(text)
         facts = self._facts_for(cq) if cq is not None else []
         if cq is not None and cq.past:
-            # The values it had before: superseded versions, newest first (when none was
-            # replaced, the one there is: "my old boss" may still be the boss).
-            older = [h for h in self._facts_for(cq, include_superseded=True)
-                     if _ended(h.cube)]
-            facts = older or facts
+            # The values it had before (when none was replaced, the one there is: "my old
+            # boss" may still be the boss).
+            facts = self._older(cq, facts) or facts
         if cq is not None and not facts:
             other = self._by_name(cq)
             if other is not None:
@@ -455,9 +482,7 @@ class Assistant:
             if other is not None:
                 found = self._facts_for(other)
                 if cq.past:  # as above: the values before the current one, else the current
-                    older = [h for h in self._facts_for(other, include_superseded=True)
-                             if _ended(h.cube)]
-                    found = older or found
+                    found = self._older(other, found) or found
                 if found:
                     cq, facts = other, found
         if cq is not None and not facts and cq.about_user and cq.attribute in _NAME_PARTS:

@@ -160,3 +160,28 @@ def test_the_llm_block_names_which_fact_of_a_turn_ended(store_path: str) -> None
         assert "I work at Acme" in first and "no longer true" in first, block
         note = first[first.index("no longer true"):]
         assert "Acme" in note and "teal" not in note, block
+
+
+CITIES = ["Lisbon", "Porto", "Braga", "Faro", "Evora", "Leiria", "Viseu", "Aveiro", "Coimbra",
+          "Tomar", "Sintra", "Setubal", "Madrid", "Seville", "Valencia", "Bilbao", "Malaga",
+          "Granada", "Toledo", "Cadiz", "Murcia", "Oviedo", "Leon", "Burgos", "Segovia",
+          "Avila", "Cuenca", "Teruel", "Soria", "Lugo", "Vigo", "Girona", "Lleida", "Tarragona",
+          "Huesca", "Zaragoza", "Pamplona", "Logrono", "Santander", "Gijon", "Ourense", "Jaen"]
+
+
+@pytest.mark.parametrize("backend", ["auto", "extractive"])
+def test_the_value_before_the_current_one_after_many_replacements(store_path: str,
+                                                                  backend: Any) -> None:
+    """More replacements than a search of the attribute returns: "Where did I live before?"
+    is the city the current one replaced. Before, the answer was whichever ended city the
+    search ranked in (the newest of those), a year or more earlier."""
+    with MemOS.open(store_path) as mem:
+        for day, city in enumerate(CITIES):
+            at = datetime(2025, 1, 1, 9, 0, tzinfo=UTC) + (MAY - MARCH) * day / 7
+            mem.ingest([{"role": "user", "content": f"I moved to {city}.", "at": at}],
+                       "alice", session_id=f"s{day}")
+        now = _ask(mem, "alice", "Where do I live?", backend=backend).text
+        assert CITIES[-1] in now, now
+        before = _ask(mem, "alice", "Where did I live before?", backend=backend)
+        assert CITIES[-2] in before.text, before.text
+        assert not any(c in before.text for c in CITIES[:-2]), before.text
