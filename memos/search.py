@@ -278,7 +278,7 @@ class _Request:
             ranked["fulltext"] = fts
         weights = retrieval.retriever_weights(cfg)
         fused = retrieval.reciprocal_rank_fusion(ranked, weights, cfg.rrf_k)
-        if "graph" in self.retrievers and cfg.graph_seeds and store.graph.edge_count():
+        if "graph" in self.retrievers and cfg.graph_seeds and not store.graph.is_empty():
             seeds = sorted(fused.values(), key=lambda f: (-f.score, f.pk))[:cfg.graph_seeds]
             with store.index_lock:
                 expanded = store.graph.expand([f.pk for f in seeds], cfg.graph_max_degree)

@@ -98,7 +98,16 @@ class GraphIndex:
         self.graph.remove_nodes_from(isolated)
 
     def edge_count(self) -> int:
+        """The edges held (networkx counts them node by node: for `memos check`, not for a
+        search's path; see `is_empty`)."""
         return self.graph.number_of_edges()
+
+    def is_empty(self) -> bool:
+        """Whether the graph holds no node, in constant time. A node comes with an edge,
+        and leaves with its cube (an entity, with its last edge), so an empty graph has
+        no edges; one whose edges went with their other ends may keep a few lone cube
+        nodes, which expand to nothing."""
+        return self.graph.number_of_nodes() == 0
 
     def cube_pks(self) -> set[int]:
         return {n for n in self.graph.nodes if isinstance(n, int)}  # the rest are entities
