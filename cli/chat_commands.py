@@ -79,15 +79,21 @@ def _show_reply(reply: Any, console: Any, interactive: bool, streamed: bool,
     if not interactive:
         sys.stdout.write(" ".join(reply.text.split()) + "\n")
         sys.stdout.flush()
+        for note in reply.notes:  # e.g. the LLM failed and the reply is extractive
+            sys.stderr.write(f"note: {' '.join(note.split())}\n")
         return
     if streamed:
         console.print()
-    else:
+    if not streamed or reply.backend != "llm":
+        # Streamed tokens are the reply only when the LLM's answer is the reply: an LLM that
+        # failed after some tokens left an extractive reply (auto) to show in full.
         console.print(f"[bold green]memos>[/bold green] {escape(reply.text)}")
     total_ms = reply.seconds.get("total", 0.0) * 1000
     n = len(reply.memories)
     console.print(f"[dim]{reply.backend} · {n} memor{'y' if n == 1 else 'ies'} · "
                   f"{total_ms:.0f} ms · {escape(reply.route)}[/dim]")
+    for note in reply.notes:
+        console.print(f"[dim]note: {escape(note)}[/dim]")
     if show_memories and reply.memories:
         table = render.new_table(None, ["#", "score", "why", "when", "memory"])
         for rank, m in enumerate(reply.memories, start=1):

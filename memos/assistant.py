@@ -28,6 +28,7 @@ which also forgets what was derived from them in the other tiers.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -45,6 +46,7 @@ from memos.cube import (
     MemCube,
     Scope,
     check_stored_text,
+    is_blank,
     normalize_id,
     utcnow,
     without_speaker,
@@ -72,6 +74,12 @@ CONTEXT_WORDS = 300  # word budget of the llm backend's memory block
 HISTORY_TURNS = 6  # earlier turns of this session the llm backend sees
 SUMMARY_TAG = "session-summary"
 MAX_TURN_CHARS = 20_000
+MAX_ANSWER_CHARS = MAX_TURN_CHARS  # an LLM answer longer than a turn may be is cut there
+# What an LLM answer may not hold (taken out as it streams, before it is shown or stored):
+# control characters but line breaks and tabs (NUL, which the store refuses; ESC, which a
+# terminal obeys), bidirectional overrides and lone surrogates (not UTF-8).
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+                         "\ud800-\udfff]")
 ENDS_K = 16  # facts read from one quoted turn that are looked at for an end
 END_CHAIN = 64  # replacements followed from an ended fact to the value now
 
@@ -103,6 +111,14 @@ class LLMConfig:
     key: str | None = None
     timeout: float = 120.0
 
+    def __post_init__(self) -> None:
+        from memos.reader.llm import check_endpoint_url
+
+        check_endpoint_url(self.url, "LLMConfig url")
+        if not isinstance(self.model, str) or not self.model.strip():
+            raise InvalidInputError(f"LLMConfig model must be the name of a model the "
+                                    f"endpoint serves, got {self.model!r:.40}")
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LLMConfig | None:
         """$MEMOS_LLM_URL / $MEMOS_LLM_MODEL / $MEMOS_LLM_KEY, or None when no URL is set."""
@@ -110,6 +126,9 @@ class LLMConfig:
         url = (env.get("MEMOS_LLM_URL") or "").strip()
         if not url:
             return None
+        from memos.reader.llm import check_endpoint_url
+
+        url = check_endpoint_url(url, "MEMOS_LLM_URL")
         model = (env.get("MEMOS_LLM_MODEL") or "").strip()
         if not model:
             raise InvalidInputError("MEMOS_LLM_URL is set but MEMOS_LLM_MODEL is not: set it to "
@@ -570,7 +589,8 @@ class Assistant:
             answer_text, used = self._answer_model(text, cq, facts, hits)
         elif backend == "llm":
             try:
-                answer_text, used = self._answer_llm(text, sid, hits, facts, on_token)
+                answer_text, used, said = self._answer_llm(text, sid, hits, facts, on_token)
+                notes.extend(said)
             except ModelError as exc:
                 if self.backend == "llm":
                     raise
@@ -986,15 +1006,19 @@ class Assistant:
         return "\n".join(lines), used
 
     def _context_line(self, cube: MemCube) -> str:
+        """One memory as one line: its own line breaks are spaces, so that no memory adds
+        a line that reads as another memory (or as anything else) to the block."""
         when = _when(cube)
         day = when.date().isoformat() if when else "undated"
         text = cube.content if cube.kind != Kind.EPISODE else (
             f"{_speaker(cube) or self.user_name} said: {_said(cube)}")
-        return f"- [{day}] {text}"
+        return f"- [{day}] {' '.join(text.split())}"
 
     def _answer_llm(self, text: str, sid: str, hits: list[SearchHit],
                     facts: list[SearchHit], on_token: TokenFn | None
-                    ) -> tuple[str, list[MemoryUsed]]:
+                    ) -> tuple[str, list[MemoryUsed], list[str]]:
+        """(answer, memories shown, notes): the endpoint's answer as `stream_chat` passes it,
+        "I don't know." when it says nothing visible."""
         assert self.llm is not None
         block, used = self.context_block(hits, facts)
         name = self.user_name
@@ -1008,8 +1032,12 @@ class Assistant:
         for turn in self._live_turns(sid, last=HISTORY_TURNS):
             messages.append({"role": turn.role, "content": turn.text})
         messages.append({"role": "user", "content": text})
-        parts = list(stream_chat(self.llm, messages, on_token))
-        return "".join(parts).strip() or "I don't know.", used
+        said = "".join(stream_chat(self.llm, messages, on_token))
+        notes = []
+        if len(said) >= MAX_ANSWER_CHARS:
+            notes.append(f"the LLM's answer was cut at {MAX_ANSWER_CHARS:,} characters")
+        said = said.strip()
+        return (said if said and not is_blank(said) else "I don't know."), used, notes
 
     # -- forgetting ----------------------------------------------------------------------
 
@@ -1387,32 +1415,107 @@ def new_session_id() -> str:
     return f"chat-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
+class _NotAChat(Exception):
+    """The endpoint answered something that is not a chat completion (stream)."""
+
+
+def _completion_text(data: Any) -> str:
+    """The text of a whole (not streamed) chat completion, as parsed JSON."""
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        raise _NotAChat(f"the server answered an error: {data['error'].get('message')!r:.200}")
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(choices, list):
+        raise _NotAChat(f"the server's answer is not a chat completion ({data!r:.60})")
+    if not choices:
+        return ""
+    message = choices[0].get("message") if isinstance(choices[0], dict) else None
+    content = message.get("content") if isinstance(message, dict) else 0
+    if content is not None and not isinstance(content, str):
+        raise _NotAChat("the server's answer is not a chat completion (its first choice has "
+                        "no text message)")
+    return content or ""
+
+
+def _pieces(stream: Any) -> Iterator[str]:
+    """The text pieces of a streamed reply. A server that ignores `stream` and answers one
+    JSON completion gives its text as one piece; events without text (a role, a finish
+    reason, keep-alives) are skipped; anything that is not a chat completion (stream) is
+    _NotAChat."""
+    response = getattr(stream, "response", None)
+    ctype = str(response.headers.get("content-type", "")).lower() if response is not None \
+        else ""
+    if "event-stream" not in ctype and "json" in ctype:
+        try:
+            data = json.loads(response.read())
+        except (ValueError, RecursionError):
+            raise _NotAChat("the server's answer is not JSON nor an event stream") from None
+        yield _completion_text(data)
+        return
+    if "html" in ctype:
+        raise _NotAChat(f"the server answered a web page ({ctype}), not an event stream")
+    for chunk in stream:
+        if chunk is None or isinstance(chunk, (dict, list, str, bytes, int, float)):
+            raise _NotAChat(f"an event of the stream is not a chat completion chunk "
+                            f"({chunk!r:.60})")
+        choices = getattr(chunk, "choices", None)
+        if not choices:
+            continue
+        if not isinstance(choices, list):
+            raise _NotAChat(f"an event's 'choices' is {choices!r:.40}, not a list")
+        delta = getattr(choices[0], "delta", None)
+        piece = getattr(delta, "content", None)
+        if piece is None:
+            continue
+        if not isinstance(piece, str):
+            raise _NotAChat(f"an event's text is {piece!r:.40}, not text")
+        yield piece
+
+
 def stream_chat(cfg: LLMConfig, messages: list[dict[str, str]],
                 on_token: TokenFn | None = None) -> Iterator[str]:
     """The endpoint's reply to `messages`, streamed: yields (and passes to `on_token`) each
-    piece of text as it arrives. Failures are ModelError saying what to check."""
+    piece of text as it arrives, without the characters a memory or a terminal must not get
+    (`_UNSHOWABLE`), and at most MAX_ANSWER_CHARS of it (then the stream is closed).
+    Failures, including an answer that is not a chat completion, are ModelError saying what
+    to check."""
     try:
         import openai
     except ImportError:
         raise InvalidInputError("the llm backend needs the openai package: pip install "
                                 "'memos-os[llm]'") from None
+
+    def failed(what: str) -> ModelError:
+        return ModelError(f"the LLM at {cfg.url} (model {cfg.model}) failed: {what}; check "
+                          f"MEMOS_LLM_URL (the API's base URL, e.g. http://localhost:11434/v1),"
+                          f" MEMOS_LLM_MODEL and MEMOS_LLM_KEY, or use the extractive backend")
+
     client = openai.OpenAI(base_url=cfg.url, api_key=cfg.key or "not-needed",
                            timeout=cfg.timeout, max_retries=0)
+    stream = None
+    sent = 0
     try:
         stream = client.chat.completions.create(model=cfg.model, messages=messages,
                                                 stream=True, temperature=0)
-        for chunk in stream:
-            if not chunk.choices:
-                continue
-            piece = chunk.choices[0].delta.content
+        for raw in _pieces(stream):
+            piece = _UNSHOWABLE.sub("", raw)[:MAX_ANSWER_CHARS - sent]
             if piece:
+                sent += len(piece)
                 if on_token is not None:
                     on_token(piece)
                 yield piece
+            if sent >= MAX_ANSWER_CHARS:
+                break  # an endless answer: what was said so far
     except openai.OpenAIError as exc:
-        raise ModelError(f"the LLM at {cfg.url} (model {cfg.model}) failed: "
-                         f"{type(exc).__name__}: {exc}; check MEMOS_LLM_URL, MEMOS_LLM_MODEL "
-                         f"and MEMOS_LLM_KEY, or use the extractive backend") from None
+        raise failed(f"{type(exc).__name__}: {exc}") from None
+    except _NotAChat as exc:
+        raise failed(str(exc)) from None
+    except json.JSONDecodeError as exc:  # an event whose data is not JSON
+        raise failed(f"an event of the stream is not JSON ({exc.msg})") from None
+    finally:
+        if stream is not None:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
 
 
 def complete_chat(cfg: LLMConfig, messages: list[dict[str, str]]) -> str:

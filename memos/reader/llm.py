@@ -7,7 +7,14 @@ must be JSON matching `LLMFacts`. It is asked for as structured output (response
 json_schema); a server that refuses that gets the same request as plain JSON from then on.
 Output that does not validate is sent back once with the validation error (one retry); a
 chunk that still fails, or a server that cannot be reached, is reported per turn in
-`IngestReport.failed` and its turns are stored as episodes all the same.
+`IngestReport.failed` and its turns are stored as episodes all the same. A server that
+cannot be reached, refuses the key or does not know the model (or answers something that is
+no chat completion) is asked once: the later chunks are reported as not sent.
+
+The reply is untrusted: control and bidirectional-override characters are taken out of
+every string of a fact, a fact about nobody, about another user's key ("user:bob") or with
+an attribute in the conflict policy's own form ("allergy=peanuts") is left out, and a date
+after the turn's day is not used (the fact holds from the turn's time).
 """
 
 from __future__ import annotations
@@ -16,13 +23,17 @@ import json
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from memos.cube import BIDI_CONTROLS
 from memos.errors import InvalidInputError
+from memos.reader.questions import USER_KEY_PREFIX
 from memos.reader.rules import Extraction
 from memos.reader.vocab import attribute_name, clean_value
 
@@ -33,6 +44,58 @@ log = logging.getLogger(__name__)
 
 CHUNK_TURNS = 16  # user turns per request
 TIMEOUT_S = 60.0
+MAX_FACTS_PER_TURN = 64  # more (after repeats are dropped) is invalid output, not facts
+URL_EXAMPLE = "http://localhost:11434/v1"
+
+
+def check_endpoint_url(url: str, name: str = "MEMOS_LLM_URL") -> str:
+    """`url` when it is the http(s) base URL of an endpoint, else InvalidInputError saying
+    what to set (a URL that is not one otherwise fails inside the HTTP client)."""
+    problem = None
+    if not isinstance(url, str) or not url.strip():
+        problem = "is empty"
+    elif any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in url.strip()):
+        problem = "contains spaces or control characters"
+    else:
+        try:
+            parts = urlsplit(url.strip())
+            parts.port  # noqa: B018 (reading it checks it)
+        except ValueError as exc:
+            problem = f"is not a URL ({exc})"
+        else:
+            if parts.scheme.lower() not in ("http", "https"):
+                problem = "does not start with http:// or https://"
+            elif not parts.hostname:
+                problem = "names no host"
+    if problem is not None:
+        raise InvalidInputError(f"{name} {url!r:.80} {problem}; set it to the base URL of an "
+                                f"OpenAI-compatible endpoint, e.g. {URL_EXAMPLE}")
+    return url.strip()
+
+
+def _plain(text: str) -> str:
+    """`text` without control characters (a line break or tab becomes a space), bidirectional
+    overrides and lone surrogates: what an LLM may put in a fact and a fact may not hold."""
+    out = []
+    for ch in text:
+        if ch in BIDI_CONTROLS or "\ud800" <= ch <= "\udfff":
+            continue
+        if unicodedata.category(ch) == "Cc":
+            if ch.isspace():
+                out.append(" ")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def _sendable(text: str) -> str:
+    """`text` with lone surrogates replaced: a request body must be UTF-8."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+class _ReplyError(Exception):
+    """The server answered something that is not a chat completion (a web page, a bare
+    JSON value): not the model's output, so not sent back as invalid output."""
 
 
 class LLMFact(BaseModel):
@@ -81,6 +144,7 @@ class LLMExtractor:
     def __init__(self, url: str, model: str, key: str | None = None, *,
                  timeout: float = TIMEOUT_S, client: Any = None) -> None:
         if client is None:
+            url = check_endpoint_url(url)
             try:
                 import openai
             except ImportError:
@@ -114,28 +178,73 @@ class LLMExtractor:
             kwargs["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": "facts", "schema": LLMFacts.model_json_schema()}}
         try:
-            reply = self.client.chat.completions.create(**kwargs)
+            reply = self._create(kwargs)
         except openai.BadRequestError as exc:
             if not self.structured:
                 raise
             log.info("%s refused structured output (%s); asking for plain JSON", self.url, exc)
             self.structured = False
             kwargs.pop("response_format")
-            reply = self.client.chat.completions.create(**kwargs)
-        content = reply.choices[0].message.content if reply.choices else None
-        return content or ""
+            reply = self._create(kwargs)
+        return self._content(reply)
+
+    def _create(self, kwargs: dict[str, Any]) -> Any:
+        try:
+            return self.client.chat.completions.create(**kwargs)
+        except json.JSONDecodeError as exc:  # a body sent as JSON that is not JSON
+            raise _ReplyError(f"the server's answer is not a chat completion (its JSON body "
+                              f"does not parse: {exc.msg}); check that MEMOS_LLM_URL is the "
+                              f"base URL of an OpenAI-compatible API, e.g. {URL_EXAMPLE}"
+                              ) from None
+
+    @staticmethod
+    def _content(reply: Any) -> str:
+        """The text of a chat completion: "" when it has no choice or no content (the model
+        said nothing: invalid output, asked again); _ReplyError when it is no chat
+        completion at all (a web page at the URL, a bare JSON value, a choice without a
+        message)."""
+        what = None
+        choices = None
+        if isinstance(reply, (str, bytes, int, float, list, dict)) or reply is None:
+            what = f"it answered {reply!r:.60}"
+        else:
+            choices = getattr(reply, "choices", None)
+            if choices is not None and not isinstance(choices, list):
+                what = f"its 'choices' is {choices!r:.40}"
+        if what is None and choices:
+            message = getattr(choices[0], "message", None)
+            content = getattr(message, "content", None)
+            if message is None:
+                what = "its first choice has no message"
+            elif content is not None and not isinstance(content, str):
+                what = f"its message content is {content!r:.40}, not text"
+            else:
+                return content or ""
+        if what is not None:
+            raise _ReplyError(f"the server's answer is not a chat completion ({what}); "
+                              f"check that MEMOS_LLM_URL is the base URL of an "
+                              f"OpenAI-compatible API, e.g. {URL_EXAMPLE}")
+        return ""
 
     @staticmethod
     def parse(text: str, allowed_turns: set[int]) -> LLMFacts:
-        """The reply as LLMFacts; ValueError (with what is wrong) when it is not."""
+        """The reply as LLMFacts, each fact once; ValueError (with what is wrong) when it is
+        not."""
         body = text.strip()
         fenced = re.match(r"^```(?:json)?\s*(.*?)\s*```$", body, re.S)
         if fenced:
             body = fenced.group(1)
+        if not body:
+            raise ValueError("the reply is empty")
         try:
             data = json.loads(body)
         except json.JSONDecodeError as exc:
             raise ValueError(f"the reply is not JSON ({exc.msg} at {exc.pos})") from None
+        except RecursionError:
+            raise ValueError("the reply is not JSON this reader takes (nested too deeply)"
+                             ) from None
+        except ValueError as exc:  # e.g. an integer of thousands of digits
+            raise ValueError(f"the reply is not JSON this reader takes ({exc})"[:300]) from None
         try:
             facts = LLMFacts.model_validate(data)
         except ValidationError as exc:
@@ -143,16 +252,26 @@ class LLMExtractor:
             where = ".".join(str(p) for p in first.get("loc", ()))
             raise ValueError(f"the reply does not match the schema at {where}: "
                              f"{first.get('msg')}") from None
+        except RecursionError:
+            raise ValueError("the reply does not match the schema (nested too deeply)"
+                             ) from None
         bad = sorted({f.turn for f in facts.facts} - allowed_turns)
         if bad:
-            raise ValueError(f"facts name turns {bad} that are not in this request "
+            raise ValueError(f"facts name turns {bad[:20]} that are not in this request "
                              f"(turns {sorted(allowed_turns)})")
-        return facts
+        unique = {json.dumps(f.model_dump(), sort_keys=True): f for f in facts.facts}
+        limit = MAX_FACTS_PER_TURN * len(allowed_turns)
+        if len(unique) > limit:
+            raise ValueError(f"{len(unique)} facts for {len(allowed_turns)} turn(s), over "
+                             f"{MAX_FACTS_PER_TURN} per turn; list each stated fact once")
+        return LLMFacts(facts=list(unique.values()))
 
     def _chunk(self, turns: Sequence[ChatTurn],
                speakers: Sequence[tuple[str, str | None]]) -> LLMFacts:
-        lines = [f"[{t.index}] {t.at.date().isoformat()} {speakers[t.index][0]}: {t.content}"
-                 for t in turns]
+        # One line per turn: a turn's own line breaks must not start a line that reads as
+        # another (numbered) turn of the request.
+        lines = [f"[{t.index}] {t.at.date().isoformat()} {speakers[t.index][0]}: "
+                 f"{' '.join(t.content.split())}" for t in turns]
         messages = [{"role": "system", "content": SYSTEM_PROMPT},
                     {"role": "user", "content": "\n".join(lines)}]
         allowed = {t.index for t in turns}
@@ -161,7 +280,7 @@ class LLMExtractor:
             return self.parse(reply, allowed)
         except ValueError as exc:  # one retry, told what was wrong
             log.info("invalid LLM output (%s); retrying once", exc)
-            messages += [{"role": "assistant", "content": reply[:4000]},
+            messages += [{"role": "assistant", "content": _sendable(reply[:4000])},
                          {"role": "user", "content": f"That was invalid: {exc}. Answer again "
                           f"with JSON matching the schema only."}]
             return self.parse(self._complete(messages), allowed)
@@ -172,47 +291,90 @@ class LLMExtractor:
                       speakers: Sequence[tuple[str, str | None]]
                       ) -> tuple[list[FactCandidate], list[tuple[int, str]]]:
         """Facts of the turns whose speaker has a key (user turns); (turn, error) for every
-        turn of a chunk that failed."""
+        turn of a chunk that failed. After a failure that the next chunk would meet too (no
+        connection, a refused key, an unknown model or URL, an answer that is no chat
+        completion), the later chunks are not sent: their turns are reported with it."""
         import openai
 
         from memos.reader.ingest import FactCandidate
 
         todo = [t for t in turns if speakers[t.index][1] is not None]
+        said = {t.index: t.at.date() for t in turns}
         out: list[FactCandidate] = []
         failed: list[tuple[int, str]] = []
+        stop: str | None = None
         for lo in range(0, len(todo), CHUNK_TURNS):
             chunk = todo[lo:lo + CHUNK_TURNS]
+            if stop is not None:
+                failed.extend((t.index, f"not sent: {stop}") for t in chunk)
+                continue
             try:
                 facts = self._chunk(chunk, speakers)
             except ValueError as exc:
                 failed.extend((t.index, f"invalid output twice: {exc}") for t in chunk)
                 continue
+            except _ReplyError as exc:
+                stop = str(exc)
+                failed.extend((t.index, stop) for t in chunk)
+                continue
             except openai.OpenAIError as exc:
-                failed.extend((t.index, f"{type(exc).__name__}: {exc}"[:500]) for t in chunk)
+                error, fatal = self.describe(exc)
+                failed.extend((t.index, error) for t in chunk)
+                if fatal:
+                    stop = error
                 continue
             for fact in facts.facts:
-                ext = self._extraction(fact, *speakers[fact.turn])
+                ext = self._extraction(fact, *speakers[fact.turn], said=said.get(fact.turn))
                 if ext is not None:
                     out.append(FactCandidate(fact.turn, ext))
         return out, failed
 
+    def describe(self, exc: Exception) -> tuple[str, bool]:
+        """What failed and what to do about it, and whether the next request would fail the
+        same way (nothing more is then sent)."""
+        import openai
+
+        what = f"{type(exc).__name__}: {exc}"[:300]
+        again = "; then ingest the session again to read the facts of its turns"
+        if isinstance(exc, openai.APIConnectionError):  # (and APITimeoutError)
+            return (f"{what} (no answer from {self.url}); check that the server is running "
+                    f"and MEMOS_LLM_URL is its base URL, e.g. {URL_EXAMPLE}{again}", True)
+        if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+            return (f"{what}; the server refused the key: check MEMOS_LLM_KEY{again}", True)
+        if isinstance(exc, openai.NotFoundError):
+            return (f"{what}; check MEMOS_LLM_MODEL ({self.model!r:.60}: a model the server "
+                    f"serves) and MEMOS_LLM_URL (the API's base URL, e.g. {URL_EXAMPLE})"
+                    f"{again}", True)
+        return f"{what}; the server failed: ingest the session again later to read the " \
+            f"facts of its turns", False
+
     @staticmethod
-    def _extraction(fact: LLMFact, speaker: str, key: str | None) -> Extraction | None:
+    def _extraction(fact: LLMFact, speaker: str, key: str | None,
+                    said: date | None = None) -> Extraction | None:
+        """The fact as the reader writes it, or None when it is not one (see the module
+        doc). `said`: the day of the turn."""
         if key is None:
             return None
-        about = clean_value(fact.about)
-        if about.lower() in ("speaker", "i", "me", "user", "self", speaker.lower()):
+        about = clean_value(_plain(fact.about))
+        if not about:
+            return None
+        if about.lower() in ("speaker", "i", "me", "user", "self", speaker.lower(),
+                             key.lower()):
             subject, subject_key = speaker, key
+        elif about.lower().startswith(USER_KEY_PREFIX):
+            return None  # another user's key: not a person this conversation names
         else:
             subject, subject_key = about, about
-        attribute, value = attribute_name(fact.attribute), clean_value(fact.value)
-        if not attribute or not value:
-            return None
+        attribute, value = attribute_name(_plain(fact.attribute)), clean_value(_plain(fact.value))
+        if not attribute or not value or "=" in attribute:
+            return None  # "allergy=peanuts" is the conflict policy's key of another fact
         when = date.fromisoformat(fact.date) if fact.date else None
+        if when is not None and said is not None and when > said + timedelta(days=1):
+            when = None  # a fact stated as true now did not begin after the turn
         kind = "preference" if attribute in ("likes", "dislikes", "preference") \
             else fact.kind
         return Extraction(subject, subject_key, attribute, value, "llm", fact.negated, when,
                           kind=kind)
 
 
-__all__ = ["LLMExtractor", "LLMFact", "LLMFacts", "SYSTEM_PROMPT"]
+__all__ = ["LLMExtractor", "LLMFact", "LLMFacts", "SYSTEM_PROMPT", "check_endpoint_url"]
