@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ import pytest
 from memos import MemOS
 from memos.assistant import Assistant, LLMConfig
 from memos.errors import InvalidInputError, ModelError
+from tests.assistant.test_chat_cli import run_piped
 
 MARCH = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -198,27 +198,13 @@ def test_a_memory_cannot_add_lines_to_the_memory_block(mem: MemOS, sse: SSE) -> 
 
 # -- memos chat ----------------------------------------------------------------------------------
 
-def run_chat(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-             lines: list[str], *args: str) -> tuple[int, str, str]:
-    from memos.cli.app import main
-
-    monkeypatch.setattr(sys, "stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
-    try:
-        main(["chat", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def test_chat_with_a_broken_stream_answers_every_line_and_says_why(
         store_path: str, sse: SSE, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("MEMOS_LLM_URL", sse.cfg.url)
     monkeypatch.setenv("MEMOS_LLM_MODEL", "m")
     sse.answer(chunk("You live "), "data: {oops\n\n")
-    code, out, err = run_chat(monkeypatch, capsys, ["I live in Porto.", "where do I live?"],
+    code, out, err = run_piped(monkeypatch, capsys, ["I live in Porto.", "where do I live?"],
                               "--user", "alice", "--store", store_path)
     assert code == 0 and "internal error" not in err and "Traceback" not in err, err
     assert len(out.splitlines()) == 2 and "Porto" in out.splitlines()[1]
@@ -230,7 +216,7 @@ def test_chat_with_a_url_that_is_not_a_url_is_one_error_line(
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("MEMOS_LLM_URL", "http://[::1")
     monkeypatch.setenv("MEMOS_LLM_MODEL", "m")
-    code, _out, err = run_chat(monkeypatch, capsys, ["where do I live?"], "--user", "alice",
+    code, _out, err = run_piped(monkeypatch, capsys, ["where do I live?"], "--user", "alice",
                                "--store", store_path)
     assert code == 2 and "internal error" not in err and "MEMOS_LLM_URL" in err, err
 
