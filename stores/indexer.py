@@ -45,7 +45,8 @@ FULLTEXT_OPS = CONTENT_OPS | {"merge"}
 PAGE = 5_000
 PRIMED_MAX = 100_000  # vectors kept for the next catch-up, at most
 # The in-memory full-text copy is loaded again, not caught up, when more changes than this
-# share of its rows (and at least RELOAD_MIN) came since it was current (fulltext_memory).
+# share of its rows (and at least RELOAD_MIN) came since it was current (fulltext_memory),
+# or when writes handed to it would take its delta past that share (follow_memory).
 RELOAD_FRACTION = 0.25
 RELOAD_MIN = 2_000
 # A fresh full-text copy is loaded in the background once rows changed since the last load
@@ -666,11 +667,25 @@ class IndexSync:
     def follow_memory(self, followed: Followed) -> None:
         """Apply what `follow` read to the in-memory full-text copy, when that copy stood
         where the SQL index did (else the next search catches it up, as it does a purge's
-        changes, which drop it). The caller holds memory_lock."""
+        changes, which drop it). The caller holds memory_lock.
+
+        A write that would take the copy's delta past RELOAD_FRACTION of its rows drops it
+        instead, as a catch-up that far behind would (FTS5 serves until the next search
+        has a fresh copy loaded): only a search starts that load, so writes with no search
+        between them (a bulk add) would otherwise keep every row written since the load in
+        the delta's dicts, about 2.6 KB a row (`memos bench retrieval --n 1000000` held
+        900k of them, about 2.2 GB, in a copy loaded at 100k)."""
         memory = self.memory
         text = followed.fulltext_changes
         if (memory is None or memory.seq != followed.fulltext_from or not text
                 or any(c.op == "purge" for c in text)):
+            return
+        if memory.changed_rows() + len(followed.fulltext_docs) > max(
+                RELOAD_MIN, RELOAD_FRACTION * memory.rows):
+            log.info("the in-memory full-text copy is dropped: more rows written since its "
+                     "load than a quarter of its rows (the next search loads a fresh one)")
+            self._drop_memory()
+            self._memory_asks = max(self._memory_asks, LOAD_AFTER - 1)
             return
         try:
             memory.apply(followed.fulltext_drop, followed.fulltext_docs, text[-1].seq)

@@ -231,3 +231,35 @@ def test_what_a_write_read_is_not_applied_after_another_write_of_the_thread(
         assert pk in store.vectors
         assert store.vectors.seq == store.graph.seq == _head(mem)
         assert mem.search("cobalt", "u", retrievers=["dense"])[0].id == second.id
+
+
+def test_writes_with_no_search_between_do_not_pile_up_in_the_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a search starts a fresh load of the in-memory copy, so writes handed to it with
+    no search between (a bulk add) must not keep every row written since its load in its
+    delta: past the share of its rows a catch-up would have dropped it at, a write drops it
+    (`memos bench retrieval` held 900k delta rows at 1M cubes, about 2.2 GB), and the next search,
+    answered by FTS5 alike, has a fresh copy loaded."""
+    from memos.stores.indexer import RELOAD_FRACTION
+
+    monkeypatch.setattr("memos.stores.indexer.RELOAD_MIN", 5)
+    with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
+        mem.config.retrieval.fulltext_max_postings = 3  # past the bound: the copy is used
+        mem.add_many([f"kite number {i}" for i in range(40)], "u")
+        mem.warm()
+        sync = mem._store.sync
+        memory = sync.memory
+        assert memory is not None
+        for i in range(20):  # 80 rows written, twice the rows the copy was loaded with
+            mem.add_many([f"heron number {i} {j}" for j in range(4)], "u")
+            assert memory.changed_rows() <= max(5, RELOAD_FRACTION * memory.rows)
+        assert sync.memory is None  # dropped, with its delta
+        found = mem.search("heron number", "u", k=200, retrievers=["fulltext"])
+        assert len(found) == 80
+        assert sync._loader is not None  # the first search after the drop loads a copy
+        sync._loader.join()
+        fresh = sync.memory
+        assert fresh is not None and fresh.rows == 120 and fresh.changed_rows() == 0
+        again = mem.search("heron number", "u", k=200, retrievers=["fulltext"])
+        assert sync.memory is fresh  # (the copy answered this time)
+        assert [h.id for h in again] == [h.id for h in found]
