@@ -49,6 +49,7 @@ from memos.cube import (
     is_blank,
     normalize_id,
     utcnow,
+    without_controls,
     without_speaker,
 )
 from memos.errors import ConflictError, InvalidInputError, ModelError, NotFoundError, ScopeError
@@ -75,11 +76,6 @@ HISTORY_TURNS = 6  # earlier turns of this session the llm backend sees
 SUMMARY_TAG = "session-summary"
 MAX_TURN_CHARS = 20_000
 MAX_ANSWER_CHARS = MAX_TURN_CHARS  # an LLM answer longer than a turn may be is cut there
-# What an LLM answer may not hold (taken out as it streams, before it is shown or stored):
-# control characters but line breaks and tabs (NUL, which the store refuses; ESC, which a
-# terminal obeys), bidirectional overrides and lone surrogates (not UTF-8).
-_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
-                         "\ud800-\udfff]")
 ENDS_K = 16  # facts read from one quoted turn that are looked at for an end
 END_CHAIN = 64  # replacements followed from an ended fact to the value now
 
@@ -1475,7 +1471,9 @@ def stream_chat(cfg: LLMConfig, messages: list[dict[str, str]],
                 on_token: TokenFn | None = None) -> Iterator[str]:
     """The endpoint's reply to `messages`, streamed: yields (and passes to `on_token`) each
     piece of text as it arrives, without the characters a memory or a terminal must not get
-    (`_UNSHOWABLE`), and at most MAX_ANSWER_CHARS of it (then the stream is closed).
+    (`memos.cube.without_controls`: control characters but line breaks and tabs,
+    bidirectional overrides, lone surrogates), and at most MAX_ANSWER_CHARS of it (then the
+    stream is closed).
     Failures, including an answer that is not a chat completion, are ModelError saying what
     to check."""
     try:
@@ -1497,7 +1495,7 @@ def stream_chat(cfg: LLMConfig, messages: list[dict[str, str]],
         stream = client.chat.completions.create(model=cfg.model, messages=messages,
                                                 stream=True, temperature=0)
         for raw in _pieces(stream):
-            piece = _UNSHOWABLE.sub("", raw)[:MAX_ANSWER_CHARS - sent]
+            piece = without_controls(raw, keep_lines=True)[:MAX_ANSWER_CHARS - sent]
             if piece:
                 sent += len(piece)
                 if on_token is not None:

@@ -218,6 +218,24 @@ def normalize_id(value: str, what: str) -> str:
     return value
 
 
+# Control characters (C0, DEL, C1), bidirectional overrides and isolates, lone surrogates.
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def without_controls(text: str, *, keep_lines: bool = False) -> str:
+    """`text` without what untrusted text (an LLM's) may not bring into a memory or onto a
+    terminal: control characters (NUL, which the store refuses; ESC, which a terminal
+    obeys), bidirectional overrides and lone surrogates (not UTF-8). A whitespace control
+    becomes a space, or with `keep_lines` a line break or tab stays and the others go."""
+    def swap(m: re.Match[str]) -> str:
+        ch = m.group()
+        if keep_lines:
+            return ch if ch in "\n\t" else ""
+        return " " if ch.isspace() else ""
+
+    return _UNSAFE_CHARS.sub(swap, text)
+
+
 class Scope(BaseModel):
     """Who a cube belongs to. `user_id` is required; narrower fields are optional."""
 

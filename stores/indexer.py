@@ -673,8 +673,8 @@ class IndexSync:
         instead, as a catch-up that far behind would (FTS5 serves until the next search
         has a fresh copy loaded): only a search starts that load, so writes with no search
         between them (a bulk add) would otherwise keep every row written since the load in
-        the delta's dicts, about 2.6 KB a row (`memos bench retrieval --n 1000000` held
-        900k of them, about 2.2 GB, in a copy loaded at 100k)."""
+        the delta's dicts, about 2.7 KB a row (`memos bench retrieval --n 100000`: peak RSS
+        1,000 MB with 90k such rows, 760 MB without; docs/BENCHMARKS.md)."""
         memory = self.memory
         text = followed.fulltext_changes
         if (memory is None or memory.seq != followed.fulltext_from or not text

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from memos.cube import BIDI_CONTROLS
+from memos.cube import without_controls
 from memos.errors import InvalidInputError
 from memos.reader.questions import USER_KEY_PREFIX
 from memos.reader.rules import Extraction
@@ -71,21 +71,6 @@ def check_endpoint_url(url: str, name: str = "MEMOS_LLM_URL") -> str:
         raise InvalidInputError(f"{name} {url!r:.80} {problem}; set it to the base URL of an "
                                 f"OpenAI-compatible endpoint, e.g. {URL_EXAMPLE}")
     return url.strip()
-
-
-def _plain(text: str) -> str:
-    """`text` without control characters (a line break or tab becomes a space), bidirectional
-    overrides and lone surrogates: what an LLM may put in a fact and a fact may not hold."""
-    out = []
-    for ch in text:
-        if ch in BIDI_CONTROLS or "\ud800" <= ch <= "\udfff":
-            continue
-        if unicodedata.category(ch) == "Cc":
-            if ch.isspace():
-                out.append(" ")
-            continue
-        out.append(ch)
-    return "".join(out)
 
 
 def _sendable(text: str) -> str:
@@ -355,7 +340,7 @@ class LLMExtractor:
         doc). `said`: the day of the turn."""
         if key is None:
             return None
-        about = clean_value(_plain(fact.about))
+        about = clean_value(without_controls(fact.about))
         if not about:
             return None
         if about.lower() in ("speaker", "i", "me", "user", "self", speaker.lower(),
@@ -365,7 +350,7 @@ class LLMExtractor:
             return None  # another user's key: not a person this conversation names
         else:
             subject, subject_key = about, about
-        attribute, value = attribute_name(_plain(fact.attribute)), clean_value(_plain(fact.value))
+        attribute, value = attribute_name(without_controls(fact.attribute)), clean_value(without_controls(fact.value))
         if not attribute or not value or "=" in attribute:
             return None  # "allergy=peanuts" is the conflict policy's key of another fact
         when = date.fromisoformat(fact.date) if fact.date else None

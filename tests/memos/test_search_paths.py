@@ -103,14 +103,6 @@ def test_a_large_index_is_searched_on_the_worker_thread(tmp_path: Any,
     calling thread gives."""
     import memos.parts
     from memos.config import MemosConfig
-    from memos.stores.vector_index import VectorIndex
-
-    searched_on: list[str] = []
-    real = VectorIndex.search
-
-    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
-        searched_on.append(threading.current_thread().name)
-        return real(self, *args, **kwargs)
 
     facts = [f"{FACTS[i % 5]} number {i}" for i in range(60)]
     cfg = MemosConfig(flat_max=20, dedup_threshold=None)
@@ -119,18 +111,18 @@ def test_a_large_index_is_searched_on_the_worker_thread(tmp_path: Any,
         assert mem.stats().vector_index == "ivf"
         inline = [h.id for h in mem.search("who keeps a parrot", scope="u",
                                            retrievers=["dense"])]
-        monkeypatch.setattr(VectorIndex, "search", spy)
-        mem.search("who keeps a parrot", scope="u")  # 60 vectors: on the calling thread
-        assert searched_on == [threading.current_thread().name]
-        searched_on.clear()
-        monkeypatch.setattr(memos.parts, "OVERLAP_VECTORS", 50)
-        for _ in range(2):  # the second time from the remembered vector
-            hits = mem.search("who keeps a parrot", scope="u", retrievers=["dense", "fulltext"])
-            assert set(inline[:3]) <= {h.id for h in hits}
-        assert len(searched_on) == 2 and all(t.startswith("memos-search-dense")
-                                             for t in searched_on)
-        mem.search("who keeps a parrot", scope="u", retrievers=["dense"])  # nothing to overlap
-        assert not searched_on[-1].startswith("memos-search-dense")
+        with lookups_seen(monkeypatch) as searched_on:
+            mem.search("who keeps a parrot", scope="u")  # 60 vectors: on the calling thread
+            assert searched_on == [threading.current_thread().name]
+            searched_on.clear()
+            monkeypatch.setattr(memos.parts, "OVERLAP_VECTORS", 50)
+            for _ in range(2):  # the second time from the remembered vector
+                hits = mem.search("who keeps a parrot", scope="u", retrievers=["dense", "fulltext"])
+                assert set(inline[:3]) <= {h.id for h in hits}
+            assert len(searched_on) == 2 and all(t.startswith("memos-search-dense")
+                                                 for t in searched_on)
+            mem.search("who keeps a parrot", scope="u", retrievers=["dense"])  # nothing to overlap
+            assert not searched_on[-1].startswith("memos-search-dense")
 
 
 @contextmanager

@@ -4,12 +4,25 @@ of the real `memos` entry point."""
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A client that gave up (a timeout) is no error of a fake server's: socketserver would
+    print the broken pipe's traceback on stderr, from a thread, into whichever test then
+    captures stderr. Handler threads are daemons: one left hanging does not hold the close."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FakeLLM:
@@ -21,7 +34,8 @@ class FakeLLM:
         self.replies: list[Any] = []
         self.requests: list[dict[str, Any]] = []
         handler = self._handler()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.closing = threading.Event()  # set by close: a handler left waiting returns
+        self.server = QuietServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -66,6 +80,7 @@ class FakeLLM:
         return Handler
 
     def close(self) -> None:
+        self.closing.set()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)

@@ -6,11 +6,9 @@ InvalidInputError before anything is written; never another exception."""
 from __future__ import annotations
 
 import json
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -18,6 +16,7 @@ import pytest
 from memos import MemOS
 from memos.cube import Lifecycle
 from memos.errors import InvalidInputError
+from tests.reader.conftest import FakeLLM
 
 T1 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 TWO = [{"role": "user", "content": "I live in Lisbon."},
@@ -41,24 +40,16 @@ def fact(turn: int = 0, **fields: Any) -> dict[str, Any]:
 PEANUTS = fact(1, attribute="allergy", value="peanuts")
 
 
-class _QuietServer(ThreadingHTTPServer):
-    """A client that gave up (a timeout) is no error of the fake server's: socketserver would
-    print the broken pipe's traceback on stderr, from a thread, into whichever test then
-    captures stderr."""
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class RawLLM:
+class RawLLM(FakeLLM):
     """Answers every POST with `answer(body) -> (status, content type, raw body)`; keeps the
     request bodies."""
 
     def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
         self.answer: Callable[[dict[str, Any]], tuple[int, str, str]] = \
             lambda body: (200, "application/json", facts_reply())
+        super().__init__()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
         raw = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -76,24 +67,10 @@ class RawLLM:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.closing = threading.Event()  # set by close: a handler left hanging returns
-        self.server = _QuietServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True  # a handler left hanging does not hold the close
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        return Handler
 
     def reply(self, text: str, status: int = 200, ctype: str = "application/json") -> None:
         self.answer = lambda body: (status, ctype, text)
-
-    def close(self) -> None:
-        self.closing.set()
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture
