@@ -78,6 +78,7 @@ MAX_TURN_CHARS = 20_000
 MAX_ANSWER_CHARS = MAX_TURN_CHARS  # an LLM answer longer than a turn may be is cut there
 ENDS_K = 16  # facts read from one quoted turn that are looked at for an end
 END_CHAIN = 64  # replacements followed from an ended fact to the value now
+HISTORY_MAX = 12  # values "where have I lived?" lists at most (the newest)
 
 def model_value_problem(value: str) -> str | None:
     """None when the built-in model reads values like `value` reliably, else why not (auto
@@ -205,6 +206,11 @@ def _when(cube: MemCube) -> datetime | None:
     return cube.recorded_at
 
 
+def _aware(when: datetime) -> datetime:
+    """`when` with a time zone (a naive time is UTC, as the store writes it)."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def _ended(cube: MemCube, now: datetime | None = None) -> bool:
     """Whether a fact no longer holds: superseded (a later value replaced it, or a later turn
     ended it: the reader supersedes a negated fact by the turn that negated it) or past its
@@ -214,8 +220,7 @@ def _ended(cube: MemCube, now: datetime | None = None) -> bool:
     end = cube.valid_to
     if end is None:
         return False
-    end = end if end.tzinfo else end.replace(tzinfo=UTC)
-    return end <= (now or utcnow())
+    return _aware(end) <= (now or utcnow())
 
 
 def _ended_note(cube: MemCube, ended: Sequence[MemCube]) -> str:
@@ -392,13 +397,14 @@ class Assistant:
         return resolve_user_name(self.mem, self.scope, self._stated_name)
 
     def canonical(self, text: str, user_name: str | None = None) -> CanonicalQuestion | None:
-        from memos.reader.questions import canonical_question, past_question
+        from memos.reader.questions import canonical_question, history_question, past_question
 
         _text_arg(text, "text", "a question such as 'Where do I live?'")
         if user_name is not None:
             _text_arg(user_name, "user_name", "the name 'I' stands for, or None")
         name = user_name or self.user_name
-        return past_question(text, name) or canonical_question(text, name)
+        return (history_question(text, name) or past_question(text, name)
+                or canonical_question(text, name))
 
     def _search(self, query: str, k: int, **options: Any) -> list[SearchHit]:
         """The best `k` of this user's own memories for `query`. Other users' public cubes
@@ -449,6 +455,38 @@ class Assistant:
                  if _ended(h.cube) and h.id not in seen]
         return before + found
 
+    def _history(self, cq: CanonicalQuestion) -> list[SearchHit]:
+        """Every value the question's (subject, attribute) has had, oldest first: the values
+        that hold now, each followed back through what it replaced (the reader's supersedes
+        edges, at most END_CHAIN steps), and the ended ones a search finds (a value that
+        ended with nothing after it: "I left Acme"). A value said again later is a value of
+        its own time."""
+        from memos.results import SearchHit
+
+        current = self._facts_for(cq)
+        found: dict[str, SearchHit] = {h.id: h for h in current}
+        for hit in current:
+            step = hit
+            for _ in range(END_CHAIN):
+                try:
+                    near = self.mem.neighbors(step.id, self.scope, relation="supersedes")
+                except (NotFoundError, ScopeError):
+                    break
+                before = [n.cube for n in near
+                          if n.direction == "out" and n.cube.id not in found
+                          and n.cube.scope.user_id == self.scope.user_id
+                          and n.cube.kind in (Kind.FACT, Kind.PREFERENCE)
+                          and _fact_attribute(n.cube) == cq.attribute]
+                if not before:
+                    break
+                cube = max(before, key=lambda c: (_when(c) or c.recorded_at, c.recorded_at))
+                step = SearchHit(cube=cube, score=hit.score, retrievers=["graph"])
+                found[cube.id] = step
+        for hit in self._facts_for(cq, include_superseded=True):
+            found.setdefault(hit.id, hit)
+        return sorted(found.values(),
+                      key=lambda h: (_when(h.cube) or h.cube.recorded_at, h.cube.recorded_at))
+
     def _by_name(self, cq: CanonicalQuestion) -> CanonicalQuestion | None:
         """"my brother's birthday" as "Jack's birthday" when the user named their brother
         Jack (the reader writes a named relative's facts under the name)."""
@@ -482,7 +520,9 @@ class Assistant:
         _text_arg(text, "text", "a question such as 'Where do I live?'")
         cq = self.canonical(text)
         facts = self._facts_for(cq) if cq is not None else []
-        if cq is not None and cq.past:
+        if cq is not None and cq.history:
+            facts = self._history(cq)
+        elif cq is not None and cq.past:
             # The values it had before (when none was replaced, the one there is: "my old
             # boss" may still be the boss).
             facts = self._older(cq, facts) or facts
@@ -512,6 +552,8 @@ class Assistant:
         if cq is not None and cq.past and facts and _ended(facts[0].cube):
             return "extractive", f"the value before the current one of {cq.question!r}", cq, \
                 facts
+        if cq is not None and cq.history and facts:
+            return "extractive", f"every value over time of {cq.question!r}", cq, facts
         if cq is None:
             return "extractive", "the question does not ask for one stated fact", cq, facts
         if not facts:
@@ -761,6 +803,8 @@ class Assistant:
             if len(value) > 1:
                 part = value[-1] if cq.attribute == "last name" else value[0]
                 return f"Your {cq.attribute} is {part}.", [_used(facts[0], "your stated name")]
+        if facts and cq is not None and cq.history:
+            return self._over_time(cq, facts)
         if facts and cq is not None and cq.past and _ended(facts[0].cube):
             chosen = sorted(facts, key=lambda h: h.cube.valid_to or utcnow(), reverse=True)[:1]
             return (f"{_past_line(chosen[0].cube)}.",
@@ -778,6 +822,49 @@ class Assistant:
             top = useful[0].score  # the best memory, and any about as good: a short answer
             chosen = [h for h in useful if h.score >= CLOSE_SCORE * top][:EXTRACTIVE_MAX]
         return self._quotes(chosen, hits)
+
+    def _over_time(self, cq: CanonicalQuestion, facts: list[SearchHit]
+                   ) -> tuple[str, list[MemoryUsed]]:
+        """The values of `facts` (oldest first, `_history`) in one line: "Your city over time:
+        Lisbon (from 1 January 2024 to 20 June 2024), then Porto (from 20 June 2024 to 4
+        February 2025), and now Leeds (since 4 February 2025)." The newest HISTORY_MAX
+        values; the older ones are counted."""
+        owner = "Your" if cq.about_user and cq.subject == self.user_name else f"{cq.subject}'s"
+        shown = facts[-HISTORY_MAX:]
+        parts: list[str] = []
+        used: list[MemoryUsed] = []
+        last_end: datetime | None = None
+        for hit in shown:
+            cube = hit.cube
+            began = _when(cube)
+            # "then" only after a value that had ended by then (one of several values of
+            # a multi-valued attribute, an allergy, may have begun while another held)
+            then = bool(parts) and last_end is not None and began is not None and \
+                _aware(last_end) <= _aware(began)
+            last_end = cube.valid_to if _ended(cube) else None
+            value = cube.metadata.get("value")
+            if not isinstance(value, str) or not value.strip():
+                value = _value_of(cube.content, cq)
+            value = value.strip().rstrip(".")
+            start = date_text(_when(cube))
+            if _ended(cube):
+                end = date_text(cube.valid_to)
+                span = (f"from {start} to {end}" if start and end
+                        else f"from {start}" if start else f"until {end}" if end else "")
+                why = "a value it had"
+            else:
+                span = f"since {start}" if start else ""
+                value = f"now {value}"
+                why = "a value it has now"
+            said = f"{value} ({span})" if span else value
+            parts.append(f"then {said}" if then and not said.startswith("now ") else said)
+            used.append(_used(hit, f"{why} ({_why(hit)})"))
+        listed = ", ".join(parts[:-1]) + (", and " if len(parts) > 2 else " and ") + parts[-1] \
+            if len(parts) > 1 else parts[0]
+        earlier = len(facts) - len(shown)
+        more = f" ({earlier} earlier {'value' if earlier == 1 else 'values'} not shown)" \
+            if earlier else ""
+        return f"{owner} {cq.attribute} over time: {listed}{more}.", used
 
     def _quotes(self, chosen: Sequence[SearchHit], hits: Sequence[SearchHit]
                 ) -> tuple[str, list[MemoryUsed]]:

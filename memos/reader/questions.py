@@ -49,6 +49,7 @@ class CanonicalQuestion:
     question: str
     about_user: bool
     past: bool = False  # asks for the value before the current one ("where did I live before?")
+    history: bool = False  # asks for every value over time ("where have I lived?")
 
     def subject_key(self, user_id: str) -> str:
         return user_key(user_id) if self.about_user else self.subject
@@ -217,6 +218,82 @@ _PAST: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I), s,
 ]]
 
 
+# Questions about every value an attribute has had ("where have I lived?", "which companies
+# have I worked for?", "what were my previous addresses?"): (pattern, attribute or None to
+# take it, made singular, from the text's plural). The user's own attributes only.
+_SO_FAR = r"(?: so far| over the years| until now| till now| before| in the past| in my life)?"
+_ATTRS = r"(?P<attrs>[a-z][a-z' -]{0,40}?)"
+_HISTORY: list[tuple[re.Pattern[str], str | None]] = [(re.compile(p, re.I), a) for p, a in [
+    (r"^(?:where(?: all| else)?|(?:in )?(?:which|what) (?:cities|towns|places))(?: have| had|"
+     r"'ve) i (?:ever )?(?:lived|been living|resided)(?: in)?" + _SO_FAR + "$", "city"),
+    (r"^(?:(?:all )?the )?(?:cities|towns|places) i(?:'ve| have)(?: ever)? lived in" + _SO_FAR
+     + "$", "city"),
+    (r"^(?:where(?: all| else)?|who|(?:which|what) (?:companies|employers|firms))(?: have| had|"
+     r"'ve) i (?:ever )?worked(?: for| at)?" + _SO_FAR + "$", "employer"),
+    (r"^(?:(?:all )?the )?(?:companies|employers|firms|places) i(?:'ve| have)(?: ever)? worked"
+     r"(?: for| at)?" + _SO_FAR + "$", "employer"),
+    (r"^(?:what|which) (?:jobs|roles|positions|professions|occupations)(?: have| had|'ve) i "
+     r"(?:ever )?(?:had|held|done|worked(?: as)?)" + _SO_FAR + "$", "job"),
+    (r"^what (?:were|have been) (?:all )?(?:of )?my (?:old |previous |past |former |earlier )?"
+     + _ATTRS + _SO_FAR + "$", None),
+    (r"^what (?:are|were) (?:all )?(?:of )?my (?:old|previous|past|former|earlier) " + _ATTRS
+     + "$", None),
+    (r"^what (?:has|have) my " + _ATTRS + r" been(?: over (?:the years|time))?" + _SO_FAR + "$",
+     None),
+    (r"^(?:list|name) (?:all )?(?:of )?my (?:old |previous |past |former |earlier )?" + _ATTRS
+     + _SO_FAR + "$", None),
+]]
+_HISTORY_OF = re.compile(r"^(?:what is |what's )?(?:the )?history of my " + _ATTRS + "$", re.I)
+
+
+def _singular(words: str) -> str | None:
+    """The singular of a spoken plural attribute ("cities" -> "city", "phone numbers" ->
+    "phone number"), or None when its last word is no plural."""
+    if words in ("likes", "dislikes"):  # stored under the plural
+        return words
+    head, _, last = words.rpartition(" ")
+    if last.endswith("ies") and len(last) > 4:
+        last = last[:-3] + "y"
+    elif re.search(r"(?:ss|x|z|ch|sh)es$", last):
+        last = last[:-2]
+    elif last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 2:
+        last = last[:-1]
+    else:
+        return None
+    return f"{head} {last}".strip()
+
+
+def history_question(text: str, user_name: str) -> CanonicalQuestion | None:
+    """The canonical question for every value of one of the user's attributes over time
+    ("where have I lived?", "what were my previous jobs?" -> Alice's city or job,
+    `history=True`), or None. A plural the question names must be one: "what were my
+    previous address?" asks for one value (`past_question`)."""
+    q = _normalized(text)
+    if q is None:
+        return None
+    q = _ASKING.sub("", q, count=1)  # "tell me all the cities I've lived in"
+    attr: str | None = None
+    for pattern, named in _HISTORY:
+        m = pattern.match(q)
+        if m is None:
+            continue
+        if named is None:
+            spoken = _singular(m.group("attrs"))
+            if spoken is None:
+                return None
+            named = attribute_name(spoken)
+        attr = named
+        break
+    else:
+        m = _HISTORY_OF.match(q)  # "the history of my address(es)": either number
+        if m is not None:
+            attr = attribute_name(_singular(m.group("attrs")) or m.group("attrs"))
+    if attr is None:
+        return None
+    return CanonicalQuestion(user_name, attr, f"What is {user_name}'s {attr}?", True,
+                             history=True)
+
+
 def _normalized(text: str) -> str | None:
     """`text` as the question patterns read it: one space between words, no greeting before
     and no question mark after; None for a text too long to be a question about one fact
@@ -281,5 +358,6 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     return None
 
 
-__all__ = ["CanonicalQuestion", "canonical_question", "past_question", "resolve_user_name",
+__all__ = ["CanonicalQuestion", "canonical_question", "history_question", "past_question",
+           "resolve_user_name",
            "stored_user_name", "user_display_name", "user_key"]

@@ -79,6 +79,43 @@ def test_questions_about_the_value_before(question: str, attribute: str) -> None
     assert past_question("What was my last name?", "Alice") is None  # a surname, not "previous"
 
 
+@pytest.mark.parametrize(("question", "attribute"), [
+    ("Where have I lived?", "city"),
+    ("where all have I lived so far", "city"),
+    ("Which cities have I lived in?", "city"),
+    ("Can you tell me all the cities I've lived in?", "city"),
+    ("Where have I worked?", "employer"),
+    ("Which companies have I worked for over the years?", "employer"),
+    ("What jobs have I had?", "job"),
+    ("What were my previous addresses?", "address"),
+    ("what were my allergies", "allergy"),
+    ("List my past phone numbers", "phone number"),
+    ("What have my jobs been over the years?", "job"),
+    ("what's the history of my address?", "address"),
+    ("What were all my favourite colours?", "favorite color"),
+])
+def test_questions_about_every_value_over_time(question: str, attribute: str) -> None:
+    from memos.reader.questions import history_question
+
+    found = history_question(question, "Alice")
+    assert found is not None and found.history and not found.past, question
+    assert found.attribute == attribute and found.about_user
+    assert found.question == f"What is Alice's {attribute}?"
+
+
+@pytest.mark.parametrize("question", [
+    "Where do I live?", "Where did I live before?", "What are my allergies?",
+    "What was my previous address?", "what were my previous address?",
+    "where have I lived in Lisbon the longest?", "where have you been?",
+    "what have I told you about Lisbon?", "which cities have I visited?",
+    "where have I " + "lived " * 100,
+])
+def test_other_questions_are_no_history_question(question: str) -> None:
+    from memos.reader.questions import history_question
+
+    assert history_question(question, "Alice") is None
+
+
 @pytest.mark.parametrize("question", [
     "how are you?", "what should I cook tonight?", "tell me a joke", "what is it?",
     "what did we talk about last week?", "why is the sky blue?", "where is the station?",

@@ -1,0 +1,104 @@
+"""Questions about every value over time ("Where have I lived?", "What jobs have I had?").
+Before, the assistant quoted the one turn a search ranked first and the value now: the
+cities in between were left out ("On 1 January 2024 you said: I live in Lisbon. Since then:
+Alice's city is Leeds")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from memos import MemOS
+from memos.assistant import HISTORY_MAX, Assistant, LLMConfig
+
+START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
+
+
+def _tell(mem: MemOS, user: str, texts: list[str], every: timedelta = timedelta(days=100)
+          ) -> None:
+    """Each text said in a session of its own, `every` apart from START."""
+    for i, text in enumerate(texts):
+        mem.ingest([{"role": "user", "content": text, "at": START + every * i}], user,
+                   session_id=f"{user}-{i}")
+
+
+def _ask(mem: MemOS, question: str, backend: Any = "extractive", **kw: Any) -> Any:
+    return Assistant(mem, "alice", backend=backend, learn=False, **kw).reply(question)
+
+
+def _in_order(text: str, words: list[str]) -> bool:
+    at = [text.find(w) for w in words]
+    return all(a >= 0 for a in at) and at == sorted(at)
+
+
+@pytest.mark.parametrize("backend", ["auto", "extractive"])
+def test_every_city_in_order_with_the_current_one_last(store_path: str, backend: Any) -> None:
+    with MemOS.open(store_path) as mem:
+        _tell(mem, "alice", ["I live in Lisbon.", "I work at Acme.", "I moved to Porto.",
+                             "I just started at Globex.", "We moved to Leeds!"])
+        _tell(mem, "bob", ["I live in Paris.", "I moved to Rome."])
+        for question in ("Where have I lived?", "Which cities have I lived in so far?"):
+            reply = _ask(mem, question, backend=backend)
+            text = reply.text
+            assert reply.backend == "extractive", reply
+            assert _in_order(text, ["Lisbon", "Porto", "now Leeds"]), text
+            assert "Paris" not in text and "Rome" not in text, text  # another user's
+            assert "1 January 2024" in text and "since 4 February 2025" in text, text
+            facts = {m.content for m in reply.memories}
+            assert {"Alice's city is Lisbon.", "Alice's city is Porto.",
+                    "Alice's city is Leeds."} <= facts, facts
+        text = _ask(mem, "Which companies have I worked for?", backend=backend).text
+        assert _in_order(text, ["Acme", "now Globex"]) and "Leeds" not in text, text
+        # The questions about one value are answered as before.
+        assert "Porto" in _ask(mem, "Where did I live before?").text
+        now = _ask(mem, "Where do I live?", backend=backend).text
+        assert "Leeds" in now and "Porto" not in now, now
+
+
+def test_more_values_than_a_search_returns_are_followed_back(store_path: str) -> None:
+    """42 cities: a search of the attribute returns 32 facts, ranked by their (alike)
+    words. The newest HISTORY_MAX are listed in order, found through what each replaced,
+    and the older ones are counted."""
+    from tests.assistant.test_assistant_ended_facts import CITIES
+
+    with MemOS.open(store_path) as mem:
+        _tell(mem, "alice", [f"I moved to {city}." for city in CITIES], timedelta(days=9))
+        text = _ask(mem, "Where have I lived?").text
+        newest = CITIES[-HISTORY_MAX:]
+        assert _in_order(text, newest), text
+        assert f"now {CITIES[-1]}" in text, text
+        assert not any(f" {c} (" in text for c in CITIES[:-HISTORY_MAX]), text
+        assert f"({len(CITIES) - HISTORY_MAX} earlier values not shown)" in text, text
+
+
+def test_values_of_a_multi_valued_attribute_and_an_ended_one(store_path: str) -> None:
+    with MemOS.open(store_path) as mem:
+        _tell(mem, "alice", ["I'm allergic to peanuts.", "I'm also allergic to shellfish.",
+                             "I'm not allergic to peanuts anymore."])
+        text = _ask(mem, "What were my allergies?").text
+        assert _in_order(text, ["peanuts", "now shellfish"]), text
+        assert "now peanuts" not in text, text  # ended by the third turn
+        ended = text[text.index("peanuts"):text.index("shellfish")]
+        assert "to 19 July 2024" in ended, text  # the day the user said it ended
+        assert "then" not in text, text  # shellfish began while peanuts still held
+
+
+def test_nothing_stored_is_no_history(store_path: str) -> None:
+    with MemOS.open(store_path) as mem:
+        _tell(mem, "bob", ["I live in Paris.", "I moved to Rome."])
+        text = _ask(mem, "Where have I lived?").text
+        assert "over time" not in text and "Paris" not in text, text
+
+
+def test_the_llm_backend_is_given_every_value(store_path: str, fake_llm: Any) -> None:
+    with MemOS.open(store_path) as mem:
+        _tell(mem, "alice", [f"I moved to {city}." for city in
+                             ("Lisbon", "Porto", "Braga", "Faro", "Leeds")])
+        cfg = LLMConfig(url=fake_llm.url, model="fake-model", key="k")
+        reply = _ask(mem, "Where have I lived?", backend="llm", llm=cfg)
+        assert reply.backend == "llm"
+        block = "\n".join(m["content"] for m in fake_llm.requests[-1]["messages"])
+        for city in ("Lisbon", "Porto", "Braga", "Faro", "Leeds"):
+            assert f"Alice's city is {city}" in block, block
