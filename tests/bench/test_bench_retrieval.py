@@ -43,11 +43,40 @@ def test_bench_at_tiny_size(tmp_path: Path) -> None:
     assert 0 <= point.search_cpu_p50_ms <= point.search_cpu_p95_ms
     assert 0 < point.faiss_p50_ms <= point.faiss_p95_ms
     assert 0 < point.embed_p50_ms <= point.embed_p95_ms
+    assert 0 < point.cached_p50_ms <= point.cached_p95_ms
     assert point.vector_index in {"flat", "ivf"}  # the hashing embedder's choice
     data = report.to_json()
     json.dumps(data)  # plain JSON values only
     assert data["n"] == 200 and data["embedder"].startswith("hashing")
     assert data["points"][0]["cubes"] == 200
+
+
+def test_the_cached_pass_embeds_no_query_it_times(tmp_path: Path) -> None:
+    """The `cached` column's searches find each query's vector remembered: the embedder
+    runs only in the untimed pass that fills the cache, which is off again after."""
+    from memos import MemOS
+    from memos.bench.retrieval import BENCH_USER, _cached_searches
+
+    queries = ["green tea with Alice", "a trip to Oslo", "ramen in Kyoto"]
+    with MemOS.open(tmp_path / "store") as mem:
+        mem.add_many(["Alice drinks green tea.", "Bob flew to Oslo.", "Ramen in Kyoto."],
+                     scope=BENCH_USER)
+        mem.config.retrieval.query_cache = 0
+        embedded: list[str] = []
+        embed = mem.embedder.embed
+
+        def counting(texts: list[str]) -> object:
+            embedded.extend(texts)
+            return embed(texts)
+
+        mem.embedder.embed = counting  # type: ignore[method-assign]
+        timed: list[int] = []
+        ms = _cached_searches(mem, queries, 2, lambda i: timed.append(len(embedded)))
+        assert len(ms) == 3 and all(t > 0 for t in ms)
+        assert embedded == queries and timed == [3, 3, 3]  # none while timed
+        assert mem.config.retrieval.query_cache == 0
+        mem.search("green tea", scope=BENCH_USER)
+        assert embedded[-1] == "green tea"  # embedded again: the cache is off
 
 
 def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
