@@ -484,8 +484,8 @@ class Assistant:
                 found[cube.id] = step
         for hit in self._facts_for(cq, include_superseded=True):
             found.setdefault(hit.id, hit)
-        return sorted(found.values(),
-                      key=lambda h: (_when(h.cube) or h.cube.recorded_at, h.cube.recorded_at))
+        return sorted(found.values(), key=lambda h: (_aware(_when(h.cube) or h.cube.recorded_at),
+                                                     _aware(h.cube.recorded_at)))
 
     def _by_name(self, cq: CanonicalQuestion) -> CanonicalQuestion | None:
         """"my brother's birthday" as "Jack's birthday" when the user named their brother
