@@ -106,19 +106,23 @@ class LLMConfig:
     url: str
     model: str
     key: str | None = None
-    timeout: float = 120.0
+    timeout: float = 120.0  # seconds to connect, and between two reads of the answer
+    deadline: float = 300.0  # seconds a request may take in all ($MEMOS_LLM_DEADLINE)
 
     def __post_init__(self) -> None:
-        from memos.reader.llm import check_endpoint_url
+        from memos.reader.llm import check_endpoint_url, check_seconds
 
         check_endpoint_url(self.url, "LLMConfig url")
+        check_seconds(self.timeout, "LLMConfig timeout")
+        check_seconds(self.deadline, "LLMConfig deadline")
         if not isinstance(self.model, str) or not self.model.strip():
             raise InvalidInputError(f"LLMConfig model must be the name of a model the "
                                     f"endpoint serves, got {self.model!r:.40}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LLMConfig | None:
-        """$MEMOS_LLM_URL / $MEMOS_LLM_MODEL / $MEMOS_LLM_KEY, or None when no URL is set."""
+        """$MEMOS_LLM_URL / $MEMOS_LLM_MODEL / $MEMOS_LLM_KEY / $MEMOS_LLM_DEADLINE, or None
+        when no URL is set."""
         env = os.environ if env is None else env
         url = (env.get("MEMOS_LLM_URL") or "").strip()
         if not url:
@@ -130,7 +134,10 @@ class LLMConfig:
         if not model:
             raise InvalidInputError("MEMOS_LLM_URL is set but MEMOS_LLM_MODEL is not: set it to "
                                     "the model name the endpoint serves (e.g. llama3.1:8b)")
-        return cls(url=url, model=model, key=(env.get("MEMOS_LLM_KEY") or None))
+        from memos.reader.llm import deadline_from_env
+
+        return cls(url=url, model=model, key=(env.get("MEMOS_LLM_KEY") or None),
+                   deadline=deadline_from_env(env))
 
 
 @dataclass
@@ -1561,6 +1568,10 @@ def stream_chat(cfg: LLMConfig, messages: list[dict[str, str]],
     (`memos.cube.without_controls`: control characters but line breaks and tabs,
     bidirectional overrides, lone surrogates), and at most MAX_ANSWER_CHARS of it (then the
     stream is closed).
+    `cfg.deadline` bounds the whole request, from its start to the answer's end
+    (`cfg.timeout` each read): a server that trickles bytes, sends keep-alive or empty events, or text for ever
+    has its connection shut down then (`memos.reader.llm.RequestDeadline`); the pieces
+    passed until then stay passed, and the request is a ModelError saying it took too long.
     Failures, including an answer that is not a chat completion, are ModelError saying what
     to check."""
     try:
@@ -1568,39 +1579,57 @@ def stream_chat(cfg: LLMConfig, messages: list[dict[str, str]],
     except ImportError:
         raise InvalidInputError("the llm backend needs the openai package: pip install "
                                 "'memos-os[llm]'") from None
+    from memos.reader.llm import RequestDeadline, deadline_http_client
 
     def failed(what: str) -> ModelError:
         return ModelError(f"the LLM at {cfg.url} (model {cfg.model}) failed: {what}; check "
                           f"MEMOS_LLM_URL (the API's base URL, e.g. http://localhost:11434/v1),"
                           f" MEMOS_LLM_MODEL and MEMOS_LLM_KEY, or use the extractive backend")
 
+    def too_slow() -> ModelError:
+        return ModelError(f"the LLM at {cfg.url} (model {cfg.model}) took longer than "
+                          f"{cfg.deadline:g} s to answer; check that the server is running and "
+                          f"not overloaded (a smaller model answers sooner), allow it longer "
+                          f"(MEMOS_LLM_DEADLINE=<seconds>, or LLMConfig(deadline=...)), or use "
+                          f"the extractive backend")
+
     client = openai.OpenAI(base_url=cfg.url, api_key=cfg.key or "not-needed",
-                           timeout=cfg.timeout, max_retries=0)
+                           timeout=cfg.timeout, max_retries=0,
+                           http_client=deadline_http_client())
     stream = None
     sent = 0
-    try:
-        stream = client.chat.completions.create(model=cfg.model, messages=messages,
-                                                stream=True, temperature=0)
-        for raw in _pieces(stream):
-            piece = without_controls(raw, keep_lines=True)[:MAX_ANSWER_CHARS - sent]
-            if piece:
-                sent += len(piece)
-                if on_token is not None:
-                    on_token(piece)
-                yield piece
-            if sent >= MAX_ANSWER_CHARS:
-                break  # an endless answer: what was said so far
-    except openai.OpenAIError as exc:
-        raise failed(f"{type(exc).__name__}: {exc}") from None
-    except _NotAChat as exc:
-        raise failed(str(exc)) from None
-    except json.JSONDecodeError as exc:  # an event whose data is not JSON
-        raise failed(f"an event of the stream is not JSON ({exc.msg})") from None
-    finally:
-        if stream is not None:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
+    with RequestDeadline(cfg.deadline) as deadline:
+        try:
+            with deadline.sending():
+                stream = client.chat.completions.create(model=cfg.model, messages=messages,
+                                                        stream=True, temperature=0)
+            for raw in _pieces(stream):
+                piece = without_controls(raw, keep_lines=True)[:MAX_ANSWER_CHARS - sent]
+                if piece:
+                    sent += len(piece)
+                    if on_token is not None:
+                        on_token(piece)
+                    yield piece
+                if sent >= MAX_ANSWER_CHARS:
+                    break  # an endless answer: what was said so far
+            if deadline.expired:  # (a stream that ends where its connection closes)
+                raise too_slow()
+        except Exception as exc:
+            if deadline.expired:  # the read that was cut off, whatever it raised
+                raise too_slow() from None
+            if isinstance(exc, openai.OpenAIError):
+                raise failed(f"{type(exc).__name__}: {exc}") from None
+            if isinstance(exc, _NotAChat):
+                raise failed(str(exc)) from None
+            if isinstance(exc, json.JSONDecodeError):  # an event whose data is not JSON
+                raise failed(f"an event of the stream is not JSON ({exc.msg})") from None
+            raise
+        finally:
+            if stream is not None:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()
+            client.close()
 
 
 def complete_chat(cfg: LLMConfig, messages: list[dict[str, str]]) -> str:

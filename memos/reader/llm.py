@@ -9,7 +9,10 @@ Output that does not validate is sent back once with the validation error (one r
 chunk that still fails, or a server that cannot be reached, is reported per turn in
 `IngestReport.failed` and its turns are stored as episodes all the same. A server that
 cannot be reached, refuses the key or does not know the model (or answers something that is
-no chat completion) is asked once: the later chunks are reported as not sent.
+no chat completion) is asked once: the later chunks are reported as not sent. A request
+waits at most TIMEOUT_S for each read and has DEADLINE_S in all ($MEMOS_LLM_DEADLINE;
+`RequestDeadline`: httpx's timeouts start again with every byte, so a server sending its
+answer a byte at a time is cut off then); either ends it as a timeout.
 
 The reply is untrusted: control and bidirectional-override characters are taken out of
 every string of a fact, a fact about nobody, about another user's key ("user:bob") or with
@@ -23,8 +26,12 @@ import json
 import logging
 import os
 import re
+import socket
+import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -43,7 +50,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHUNK_TURNS = 16  # user turns per request
-TIMEOUT_S = 60.0
+TIMEOUT_S = 60.0  # seconds to connect, and between two reads of an answer
+DEADLINE_S = 300.0  # seconds one request may take in all ($MEMOS_LLM_DEADLINE)
+MAX_DEADLINE_S = 86_400.0
 MAX_FACTS_PER_TURN = 64  # more (after repeats are dropped) is invalid output, not facts
 URL_EXAMPLE = "http://localhost:11434/v1"
 
@@ -71,6 +80,145 @@ def check_endpoint_url(url: str, name: str = "MEMOS_LLM_URL") -> str:
         raise InvalidInputError(f"{name} {url!r:.80} {problem}; set it to the base URL of an "
                                 f"OpenAI-compatible endpoint, e.g. {URL_EXAMPLE}")
     return url.strip()
+
+
+class RequestDeadline:
+    """A total time limit for one HTTP request of an openai client whose HTTP client is
+    `deadline_http_client()`'s.
+
+    The openai client's `timeout=` is httpx's: it bounds each connect, write and read, and
+    starts again with every byte, so a server that trickles bytes (of the headers, of one
+    JSON body or event, keep-alive events, or text) would hold a request open for ever. Here
+    a timer started with the request (`with RequestDeadline(s):`) shuts its connection down
+    `seconds` later: `socket.shutdown` wakes a read that waits and ends every later one,
+    whatever the request was reading (a TLS handshake, the headers, the body), and `expired`
+    is set, for the caller to report the failure as a timeout. The connection's socket comes
+    from the request's `trace` extension (httpx's and httpcore's documented hook), kept as a
+    duplicate descriptor until `close`; requests are sent with `Connection: close`, so a
+    request's connection is its own and a later request opens (and reports) its own. Only
+    requests sent inside `sending()` (on that thread) are under the deadline. `close` (on
+    leaving the `with`) cancels the timer and waits for its thread: none is left behind."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self.request: Any = None  # the last HTTP request sent under it
+        self._lock = threading.Lock()
+        self._closed = False
+        self._sockets: list[socket.socket] = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.name = "memos-llm-deadline"
+        self._timer.daemon = True
+
+    def __enter__(self) -> RequestDeadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def sending(self) -> Iterator[None]:
+        """The requests the block sends (on this thread) are the ones the deadline ends."""
+        token = _SENDING.set(self)
+        try:
+            yield
+        finally:
+            _SENDING.reset(token)
+
+    def close(self) -> None:
+        """Cancel the timer (its thread ends) and let go of the connections' sockets."""
+        self._timer.cancel()
+        if self._timer.is_alive():
+            self._timer.join()
+        with self._lock:
+            self._closed = True
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            sock.close()
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def _watch(self, request: Any) -> None:
+        """A request hook of the HTTP client: the request is one of this deadline's."""
+        request.headers["Connection"] = "close"
+        request.extensions["trace"] = self._trace
+        self.request = request
+
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        if not event.endswith((".connect_tcp.complete", ".connect_unix_socket.complete")):
+            return
+        try:
+            sock = info["return_value"].get_extra_info("socket").dup()
+        except (AttributeError, KeyError, OSError) as exc:
+            log.warning("cannot watch the LLM request's connection (%s): it is bounded by "
+                        "the per-read timeout only", exc)
+            return
+        with self._lock:
+            if self._closed:
+                sock.close()
+                return
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+
+_SENDING: ContextVar[RequestDeadline | None] = ContextVar("memos_llm_sending", default=None)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed by the other end
+        pass
+
+
+def _under_deadline(request: Any) -> None:
+    deadline = _SENDING.get()
+    if deadline is not None:
+        deadline._watch(request)
+
+
+def deadline_http_client() -> Any:
+    """The HTTP client to give an openai client (`http_client=`) whose requests a
+    `RequestDeadline` can end: the openai package's defaults, and a request hook that puts
+    each request sent inside `RequestDeadline.sending()` under that deadline."""
+    import openai
+
+    return openai.DefaultHttpxClient(event_hooks={"request": [_under_deadline]})
+
+
+def deadline_from_env(env: Mapping[str, str] | None = None) -> float:
+    """$MEMOS_LLM_DEADLINE, the seconds one LLM request may take in all (the reader's and the
+    assistant's), or DEADLINE_S when it is not set."""
+    env = os.environ if env is None else env
+    raw = (env.get("MEMOS_LLM_DEADLINE") or "").strip()
+    if not raw:
+        return DEADLINE_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= MAX_DEADLINE_S:  # (NaN fails too)
+        raise InvalidInputError(f"MEMOS_LLM_DEADLINE must be the seconds one LLM request may "
+                                f"take in all, above 0 and at most {MAX_DEADLINE_S:,.0f}, got "
+                                f"{raw!r:.40}; unset it for the default ({DEADLINE_S:g} s)")
+    return seconds
+
+
+def check_seconds(value: Any, name: str) -> float:
+    """`value` as seconds above 0 (at most a day), else InvalidInputError naming `name`."""
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not 0 < value <= MAX_DEADLINE_S):
+        raise InvalidInputError(f"{name} must be seconds above 0 (at most "
+                                f"{MAX_DEADLINE_S:,.0f}), got {value!r:.40}")
+    return float(value)
 
 
 def _sendable(text: str) -> str:
@@ -127,7 +275,14 @@ class LLMExtractor:
     """An OpenAI-compatible endpoint that turns turns into facts (see the module doc)."""
 
     def __init__(self, url: str, model: str, key: str | None = None, *,
-                 timeout: float = TIMEOUT_S, client: Any = None) -> None:
+                 timeout: float = TIMEOUT_S, deadline: float = DEADLINE_S,
+                 client: Any = None) -> None:
+        """`timeout`: seconds to connect and between two reads; `deadline`: seconds one
+        request may take in all (its connection is shut down then, however slowly the
+        server keeps sending: `RequestDeadline`). `client`: an openai-like client to use
+        instead (its own timeouts apply; no deadline is added)."""
+        timeout = check_seconds(timeout, "timeout")
+        self.deadline: float | None = None
         if client is None:
             url = check_endpoint_url(url)
             try:
@@ -136,10 +291,12 @@ class LLMExtractor:
                 raise InvalidInputError("mode='llm' needs the openai package: pip install "
                                         "'memos-os[llm]'") from None
             client = openai.OpenAI(base_url=url, api_key=key or "not-needed", timeout=timeout,
-                                   max_retries=0)
+                                   max_retries=0, http_client=deadline_http_client())
+            self.deadline = check_seconds(deadline, "deadline")
         self.client = client
         self.model = model
         self.url = url
+        self.timeout = timeout
         self.structured = True  # cleared when the server refuses response_format
 
     @classmethod
@@ -150,7 +307,7 @@ class LLMExtractor:
                 "mode='llm' needs an OpenAI-compatible endpoint: set MEMOS_LLM_URL (e.g. "
                 "http://localhost:11434/v1) and MEMOS_LLM_MODEL (and MEMOS_LLM_KEY for hosted "
                 "APIs), or use mode='rules'")
-        return cls(url, model, os.environ.get("MEMOS_LLM_KEY"))
+        return cls(url, model, os.environ.get("MEMOS_LLM_KEY"), deadline=deadline_from_env())
 
     # -- one request -------------------------------------------------------------------
 
@@ -174,6 +331,25 @@ class LLMExtractor:
         return self._content(reply)
 
     def _create(self, kwargs: dict[str, Any]) -> Any:
+        """One request; openai.APITimeoutError when it took longer than the timeout in all
+        (whatever it then raised or returned: the answer was cut off)."""
+        if self.deadline is None:
+            return self._send(kwargs)
+        import openai
+
+        with RequestDeadline(self.deadline) as deadline:
+            try:
+                with deadline.sending():
+                    reply = self._send(kwargs)
+            except Exception as exc:
+                if not deadline.expired:
+                    raise
+                raise openai.APITimeoutError(request=deadline.request) from exc
+            if deadline.expired:
+                raise openai.APITimeoutError(request=deadline.request)
+            return reply
+
+    def _send(self, kwargs: dict[str, Any]) -> Any:
         try:
             return self.client.chat.completions.create(**kwargs)
         except json.JSONDecodeError as exc:  # a body sent as JSON that is not JSON
@@ -321,7 +497,14 @@ class LLMExtractor:
 
         what = f"{type(exc).__name__}: {exc}"[:300]
         again = "; then ingest the session again to read the facts of its turns"
-        if isinstance(exc, openai.APIConnectionError):  # (and APITimeoutError)
+        if isinstance(exc, openai.APITimeoutError):
+            limit = (f"{self.deadline:g} s in all (MEMOS_LLM_DEADLINE) or "
+                     if self.deadline is not None else "")
+            return (f"{what} (no complete answer from {self.url} within {limit}"
+                    f"{self.timeout:g} s between two reads); check that the server is running "
+                    f"and not overloaded and MEMOS_LLM_URL is its base URL, e.g. "
+                    f"{URL_EXAMPLE}{again}", True)
+        if isinstance(exc, openai.APIConnectionError):
             return (f"{what} (no answer from {self.url}); check that the server is running "
                     f"and MEMOS_LLM_URL is its base URL, e.g. {URL_EXAMPLE}{again}", True)
         if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
@@ -362,4 +545,6 @@ class LLMExtractor:
                           kind=kind)
 
 
-__all__ = ["LLMExtractor", "LLMFact", "LLMFacts", "SYSTEM_PROMPT", "check_endpoint_url"]
+__all__ = ["DEADLINE_S", "LLMExtractor", "LLMFact", "LLMFacts", "RequestDeadline",
+           "SYSTEM_PROMPT", "check_endpoint_url", "check_seconds", "deadline_from_env",
+           "deadline_http_client"]

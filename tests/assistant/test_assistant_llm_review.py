@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,7 @@ from memos import MemOS
 from memos.assistant import Assistant, LLMConfig
 from memos.errors import InvalidInputError, ModelError
 from tests.assistant.test_chat_cli import run_piped
+from tests.reader.conftest import TrickleLLM
 
 MARCH = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -148,6 +150,50 @@ def test_an_endless_answer_is_cut_and_the_turn_is_stored(mem: MemOS, sse: SSE) -
     assert len(reply.text) <= 20_000 and reply.text.startswith("blah blah")
     assert any("cut" in n for n in reply.notes)
     assert mem.stats().live > live  # the turn and the (cut) reply were stored
+
+
+# -- servers that never finish ------------------------------------------------------------------
+
+SLOW = 0.5  # LLMConfig.deadline of these tests
+SSE_HEADERS = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+
+
+@pytest.mark.parametrize(("start", "drip"), [
+    (b"HTTP/1.1 200 OK\r\nX-Slow: ", b"a"),  # headers that never end
+    (SSE_HEADERS + b'data: {"choices": [{"delta": {"content": "', b"a"),  # one endless event
+    (SSE_HEADERS, b": keep-alive\n\n"),  # comments only
+    (SSE_HEADERS, b'data: {"choices": []}\n\n'),  # events without text
+    (SSE_HEADERS, chunk("la ").encode()),  # text, slowly, for ever
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n",
+     b" "),  # stream ignored: one JSON completion that never ends (white space is JSON)
+], ids=["headers", "one-event", "keep-alive", "empty-events", "slow-tokens", "json"])
+def test_an_answer_that_never_ends_is_a_model_error_after_the_timeout(
+        mem: MemOS, start: bytes, drip: bytes) -> None:
+    """httpx's timeout starts again with every byte: only the request's deadline (the
+    config's `deadline`, from the request's start) ends these. Under `llm` it is a ModelError
+    that says so (nothing stored); under `auto` the extractive reply, with the note."""
+    slow = TrickleLLM(start, drip)
+    cfg = LLMConfig(url=slow.url, model="fake-model", deadline=SLOW)
+    live = mem.stats().live
+    tokens: list[str] = []
+    try:
+        began = time.monotonic()
+        with pytest.raises(ModelError, match=f"longer than {SLOW:g} s") as failed:
+            Assistant(mem, "alice", backend="llm", llm=cfg).reply("Where do I live?",
+                                                                 on_token=tokens.append)
+        took = time.monotonic() - began
+        assert mem.stats().live == live  # nothing of the failed turn stored
+        reply = Assistant(mem, "alice", llm=cfg).reply("Where do I live?")
+    finally:
+        slow.close()
+    assert took < 20 * SLOW  # bounded (it was not before: the server never stops)
+    assert "MEMOS_LLM_DEADLINE" in str(failed.value)  # what to change
+    assert mem.stats().live > live and reply.backend == "extractive" and "Porto" in reply.text
+    assert reply.notes and "the LLM failed" in reply.notes[0] and "longer than" in reply.notes[0]
+    assert len(slow.requests) == 2
+    if drip == chunk("la ").encode():  # the text shown as it came, then the error
+        assert tokens and set("".join(tokens)) == set("la ")
+    assert not [t for t in threading.enumerate() if t.name.startswith("memos-llm-deadline")]
 
 
 # -- servers that do not stream ------------------------------------------------------------------

@@ -86,6 +86,36 @@ class FakeLLM:
         self.thread.join(timeout=5)
 
 
+class TrickleLLM(FakeLLM):
+    """A server that never finishes its answer: it takes each POST, sends `start` (raw bytes:
+    the status line and headers, perhaps part of the body), then `drip` every `every` seconds
+    until the client goes or `close` is called (so its handler threads end with the test)."""
+
+    def __init__(self, start: bytes, drip: bytes, every: float = 0.05) -> None:
+        self.start, self.drip, self.every = start, drip, every
+        super().__init__()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        slow = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                slow.requests.append(json.loads(self.rfile.read(
+                    int(self.headers["Content-Length"]))))
+                self.close_connection = True
+                try:
+                    self.wfile.write(slow.start)
+                    while not slow.closing.wait(slow.every):
+                        self.wfile.write(slow.drip)
+                except OSError:  # the client went
+                    pass
+
+        return Handler
+
+
 @pytest.fixture
 def fake_llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
     fake = FakeLLM()
