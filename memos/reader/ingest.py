@@ -421,11 +421,15 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
         run.pending.append(cand)
         return
     _flush(run)
-    # A negation: end the live facts with this (subject, attribute) and value.
+    # A negation: end the live facts with this (subject, attribute) and value; one that
+    # names no value ("I quit my job": `Extraction.ends_current`) ends the current one,
+    # whatever its value (of a single-valued attribute only: an allergy is named).
     attr = conflict_attribute(ext)
     said_at = run.said[cand.turn]
-    ended = [c for c in _live_facts(run, ext.subject_key, attr, ext.value)
-             if _same_value(c.metadata.get("value"), ext.value)
+    if ext.ends_current and ext.multi_valued:
+        return
+    ended = [c for c in _live_facts(run, ext.subject_key, attr, ext.value or ext.attribute)
+             if (ext.ends_current or _same_value(c.metadata.get("value"), ext.value))
              # A turn stored before (read again) ends no fact that began after it was said:
              # that value was stated again later.
              and (cand.turn not in run.stored or c.valid_from is None

@@ -42,14 +42,22 @@ class Extraction:
     subject: str  # as written in the fact ("Alice", "Ana")
     subject_key: str  # metadata subject: "user:<id>" for the speaker, else the name
     attribute: str
-    value: str
+    value: str  # "" only in a negation that names no value: see `ends_current`
     family: str
     negated: bool = False
     when: date | None = None  # the date the statement gives ("moved to Rome in March")
     kind: str = "fact"  # fact | preference
 
     @property
+    def ends_current(self) -> bool:
+        """A negation without a value ("I quit my job"): it ends the current value of the
+        (subject, attribute), whatever that is."""
+        return self.negated and not self.value
+
+    @property
     def text(self) -> str:
+        if self.ends_current:
+            return f"{self.subject}'s {self.attribute} has ended."
         if self.attribute == "likes":
             return f"{self.subject} likes {self.value}."
         if self.attribute == "dislikes":
@@ -472,9 +480,19 @@ class _Turn:
         self.out.append(Extraction(subj.name, subj.key, attr, value, family, negated, when,
                                    kind=kind))
 
+    def end(self, subj: _Subject, attribute: str) -> None:
+        """A negation that names no value ("I quit my job"): the current value of the
+        (subject, attribute) ends, whatever it is (`Extraction.ends_current`)."""
+        attr = f"{subj.prefix}{attribute}"
+        ident = (subj.key.lower(), attr, "", True)
+        if ident in self.seen:
+            return
+        self.seen.add(ident)
+        self.out.append(Extraction(subj.name, subj.key, attr, "", "negation", True))
+
 
 _I = r"\bI(?:'m|’m|'ve|’ve| am| have| really| also| now| just| still| actually| recently|" \
-     r" finally| currently)*"
+     r" finally| currently| officially)*"
 _SUBJECT = re.compile(
     rf"(?P<i>{_I})\s+|(?P<we>\b[Ww]e(?:'ve|’ve| have| just| now| recently| finally| all| both|"
     rf" currently)*)\s+|"
@@ -508,12 +526,21 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
     (re.compile(_AUX + r"(?:work|works|working)\s+(?:(?:nights|days|weekends|shifts|full[- ]time|"
                 r"part[- ]time|remotely|freelance|mostly|now)\s+)*as\s+(?:an?\s+)?", re.I), "job", "work",
      False, False),
+    # A job taken up: "I got a job as a teacher", "I started working as a nurse", "I've been
+    # hired as a data analyst" ("as a result of ..." is no job).
+    (re.compile(_AUX + r"(?:(?:(?:got|found|landed|took|accepted|started|began|have)\s+|"
+                r"(?<=have )|(?<='ve )|(?<=’ve ))(?:(?:a|an|my|the)\s+)?(?:(?:new|first|"
+                r"full[- ]time|part[- ]time|permanent|temporary|summer)\s+)?(?:job|position|role)|"
+                r"(?:started|begun|began)\s+"
+                r"(?:working|work)|(?:(?:was|were|got|get|been)\s+)?(?:hired|employed|taken\s+on))"
+                r"\s+as\s+(?!an?\s+(?:result|consequence|favou?r)\b)(?:an?\s+|the\s+)?", re.I),
+     "job", "work", False, False),
     (re.compile(_AUX + r"allergic\s+to\s+", re.I), "allergy", "allergy", True, False),
     (re.compile(_AUX + r"(?:prefer|prefers)\s+", re.I), "preference", "preference", False, False),
     (re.compile(_AUX + r"(?:like|likes|love|loves|enjoy|enjoys|adore|adores)\s+(?!to\s+(?:think|"
                 r"say|believe|know|imagine)\b)", re.I), "likes", "likes", True, False),
-    (re.compile(_AUX + r"(?:into|a\s+(?:big|huge)\s+fan\s+of|a\s+fan\s+of|crazy\s+about|"
-                r"passionate\s+about)\s+", re.I), "likes", "likes", True, False),
+    (re.compile(_AUX + r"(?:(?:became|become)\s+)?(?:into|a\s+(?:big|huge)\s+fan\s+of|a\s+fan\s+of|"
+                r"crazy\s+about|passionate\s+about)\s+", re.I), "likes", "likes", True, False),
     (re.compile(_AUX + r"(?:hate|hates|dislike|dislikes|can't\s+stand|cannot\s+stand|"
                 r"(?:don't|do\s+not|doesn't|does\s+not)\s+(?:really\s+|much\s+|particularly\s+)?"
                 r"(?:like|enjoy))\s+", re.I),
@@ -550,24 +577,79 @@ _NOT_JOBS = frozenset({"fan", "member", "lover", "beginner", "user", "foreigner"
                        "optimist", "pessimist", "realist", "feminist", "tourist", "cyclist",
                        "guitarist", "pianist", "regular", "dreamer", "thinker", "leader",
                        "follower", "listener", "reader", "learner", "quick learner",
-                       "insider", "outsider", "stranger", "grader", "first-timer", "lifer"})
+                       "insider", "outsider", "stranger", "grader", "first-timer", "lifer",
+                       # what a person is, not what they do for a living ("I'm a heavy
+                       # sleeper", "I became a homeowner", "I'm not a teenager any more")
+                       "teenager", "homeowner", "owner", "eater", "riser", "sleeper",
+                       "bloomer", "pleaser", "buyer", "non-smoker", "senior", "junior",
+                       "sufferer", "supporter", "admirer", "commuter", "passenger", "tenant",
+                       "renter", "voter", "taxpayer", "pensioner", "subscriber", "citizen"})
+# "(I'm now) a lot better", "a bit older": a degree, not a job.
+_DEGREE = frozenset({"lot", "bit", "little", "tad", "touch", "whole", "far", "much"})
+# "I'm now a teacher", "I'm still a student", "Sam is now a chef": the job guess after "I'm"
+# (or a name's "is") and an adverb of time or stress.
+_IS_NOW = re.compile(r"(?:'m|’m|\bam)(?:\s+(?:now|also|still|actually|finally|currently|"
+                     r"officially))*\s*$")
+_IS_NOW_NAMED = re.compile(r"(?:'s|’s|\bis)(?:\s+(?:now|also|still|actually|finally|currently|"
+                           r"officially))*\s*$")
+# "I became a teacher", "I've become a nurse": a job guessed as after "I'm".
+_BECAME = re.compile(_AUX + r"(?:became|become)\s+(?:an?|the)\s+", re.I)
+# "I've been promoted to senior engineer", "I got promoted to team lead" (`_title`).
+_PROMOTED = re.compile(_AUX + r"(?:(?:was|were|got|get|been)\s+)*promoted\s+to\s+(?:an?\s+|the\s+)?"
+                       r"(?:(?:role|position|post|rank)\s+of\s+(?:an?\s+)?)?", re.I)
+# Ranks a promotion gives that the job words do not name ("team lead", "head of sales").
+_RANKS = frozenset({"lead", "head", "partner", "principal", "captain", "chief", "vp",
+                    "associate", "foreman", "sergeant", "lieutenant"})
 _AS_JOB = re.compile(r"\s+as\s+an?\s+(?P<job>[a-z][a-z -]{1,40}?)\s*(?:[.,!;]|$)", re.I)
 _AT_EMPLOYER = re.compile(r"\s+(?:at|for|with)\s+(?=(?:the\s+)?[A-Z])")
 
 
 def _job(value: str, *, known: bool = False) -> str | None:
     """`value` when it names a job ("nurse", "software engineer"); with `known`, only when
-    its last word is an occupation of JOBS."""
+    its last word is an occupation of JOBS. "X of Y" is a job only when X is one ("a fan of
+    soccer" is none)."""
     words = value.split()
     if not words or len(words) > 4 or not (words[0][:1].islower() or (
             words[0].isupper() and len(words) > 1)):
         return None
+    lower = [w.lower() for w in words]
+    if lower[0] in _DEGREE:
+        return None  # "a lot better", "a bit older", "a little worried"
+    if "of" in lower[1:]:
+        head = lower[lower.index("of", 1) - 1]
+        if head in _NOT_JOBS or not (head in JOBS or _JOB_WORD.search(head)):
+            return None
     last = words[-1].lower()
     if known:
         return value if last in JOBS else None
     if last in _NOT_JOBS or value.lower() in _NOT_JOBS or not _JOB_WORD.search(last):
         return None
     return value
+
+
+def _title(value: str) -> str | None:
+    """`value` after "promoted to" when it names a job or a rank, in any case ("Senior
+    Engineer", "team lead", "head of sales"); not "the next level"."""
+    low = value.lower()
+    words = low.split()
+    if not words or len(words) > 5:
+        return None
+    head = words[words.index("of", 1) - 1] if "of" in words[1:] else words[-1]
+    return value if head in _RANKS or _job(low) else None
+
+
+def _job_at(sentence: str, start: int, subj: _Subject, turn: _Turn, *, known: bool,
+            title: bool = False) -> bool:
+    """The job guessed at sentence[start:] ("nurse", "senior engineer at Google": its
+    employer too) when `_job` (`_title` with `title`) takes it; whether it was added."""
+    raw = _value(sentence, start, attribute="job")
+    job, employer = _split_job(raw)
+    if not (_title(job) if title else _job(job, known=known)):
+        return False
+    turn.add(subj, "job", job, "work")
+    if employer and _ok_value(employer, place=not turn.caseless):
+        turn.add(subj, "employer", employer, "work")
+    return True
 
 
 _AGE = re.compile(_AUX + r"(?P<n>\d{1,3})\s+(?:years?\s+old|yrs?\s+old|y/o)\b", re.I)
@@ -585,21 +667,60 @@ _PASSING = re.compile(r"\b(?:for|this|next|until|till|on\s+(?:holiday|vacation|b
                       r"visiting|today|tonight|tomorrow|at\s+the\s+moment|right\s+now|"
                       r"the\s+(?:hospital|office|airport|station|car|shop|gym|queue|meeting)|"
                       r"trouble|love|charge|pain|bed|town)\b", re.I)
-_NEGATIONS: list[tuple[re.Pattern[str], str, bool]] = [
-    (re.compile(_AUX + r"(?:not|no\s+longer|n't)\s+allergic\s+to\s+", re.I), "allergy", True),
+# (pattern after the subject, attribute, listing, check): check "ended" - only in a sentence
+# that says the fact ended ("any more", "no longer": "I'm not a nurse" alone denies, it ends
+# nothing); "job" - that, and the value is a job by `_job` ("I'm not a morning person any
+# more" names none); "left" - `_left_job` reads what follows ("I quit my job", "I left Acme").
+_NEGATIONS: list[tuple[re.Pattern[str], str, bool, str | None]] = [
+    (re.compile(_AUX + r"(?:not|no\s+longer|n't)\s+allergic\s+to\s+", re.I), "allergy", True,
+     None),
     (re.compile(r"(?:'m|’m|am|is|'s)?\s*(?:not\s+)?(?:don't|do\s+not|doesn't|does\s+not|"
-                r"no\s+longer)\s+(?:live|lives|living)\s+(?:in|at)\s+", re.I), "residence", False),
-    (re.compile(r"(?:don't|do\s+not|doesn't|does\s+not|no\s+longer)\s+(?:work|works|working)\s+"
-                r"(?:at|for|with)\s+", re.I), "employer", False),
-    (re.compile(r"(?:'ve|’ve|have|has)?\s*(?:just\s+)?(?:left|quit)\s+(?:my\s+job\s+at\s+)?(?=[A-Z])",
-                re.I), "employer", False),
+                r"no\s+longer)\s+(?:live|lives|living)\s+(?:in|at)\s+", re.I), "residence", False,
+     None),
+    # "I don't work at Acme", "I'm no longer working for Acme", "I stopped working at Acme"
+    (re.compile(r"(?:(?:'m|’m|am|is|'s)\s+no\s+longer\s+working|(?:don't|do\s+not|doesn't|"
+                r"does\s+not|no\s+longer)\s+(?:work|works|working)|(?:'ve|’ve|have|has)?\s*"
+                r"(?:just\s+)?(?:stopped|quit)\s+working)\s+(?:at|for|with)\s+", re.I),
+     "employer", False, None),
+    (re.compile(r"(?:'m|’m|am|is|'s)\s+not\s+working\s+(?:at|for|with)\s+", re.I), "employer",
+     False, "ended"),
+    # "I don't work as a nurse any more", "I stopped working as a nurse", "I quit being a nurse"
+    (re.compile(r"(?:(?:'m|’m|am|is|'s)\s+no\s+longer\s+working|(?:don't|do\s+not|doesn't|"
+                r"does\s+not|no\s+longer)\s+(?:work|works)|(?:'ve|’ve|have|has)?\s*(?:just\s+)?"
+                r"(?:stopped|quit|gave\s+up)\s+(?:working|work))\s+as\s+(?:an?\s+|the\s+)?|"
+                r"(?:'ve|’ve|have|has)?\s*(?:just\s+)?(?:stopped|quit|gave\s+up)\s+being\s+"
+                r"(?:an?|the)\s+", re.I), "job", False, None),
+    (re.compile(r"(?:'m|’m|am|is|'s)\s+not\s+working\s+as\s+(?:an?\s+|the\s+)?", re.I), "job",
+     False, "ended"),
+    # "I'm no longer a fan of jazz", "I'm not into jazz any more": a like that ended
+    (re.compile(r"(?:'m|’m|am|is|'s)\s+(?:not|no\s+longer)\s+(?:really\s+|much\s+of\s+)?"
+                r"(?:into|an?\s+(?:big\s+|huge\s+)?fan\s+of|crazy\s+about|passionate\s+about)\s+",
+                re.I), "likes", True, "ended"),
+    # "I'm no longer a nurse", "I'm not a teacher any more"
+    (re.compile(r"(?:'m|’m|am|is|'s)\s+(?:not|no\s+longer)\s+(?:an?|the)\s+", re.I), "job", False,
+     "job"),
+    (re.compile(r"(?:'ve|’ve|have|has)?\s*(?:just\s+|finally\s+|recently\s+)?(?P<verb>left|quit|lost)\s+",
+                re.I), "employer", False, "left"),
     (re.compile(r"(?:'m|’m|am|is|'s)\s+(?:not|no\s+longer)\s+(?:with|at)\s+(?=[A-Z])(?=.*\b(?:any\s?more|"
-                r"no\s+longer)\b)", re.I), "employer", False),
+                r"no\s+longer)\b)", re.I), "employer", False, None),
     (re.compile(r"(?:don't|do\s+not|doesn't|does\s+not|no\s+longer)\s+(?:really\s+)?"
-                r"(?:like|likes|love|loves|enjoy|enjoys)\s+", re.I), "likes", True),
+                r"(?:like|likes|love|loves|enjoy|enjoys)\s+", re.I), "likes", True, None),
     (re.compile(r"(?:don't|do\s+not|doesn't|does\s+not|no\s+longer)\s+prefer\s+", re.I),
-     "preference", False),
+     "preference", False, None),
 ]
+# "I quit my job", "I left my teaching job", "her job as a nurse": the job left (`_left_job`).
+_MY_JOB = re.compile(r"(?P<poss>my|his|her|their)\s+(?:[\w'’-]+\s+){0,2}?(?:job|position|role)\b"
+                     r"(?P<as>\s+as\s+(?!an?\s+(?:result|consequence)\b)(?:an?\s+|the\s+)?)?",
+                     re.I)
+# After "my job" of a job left: no more words of it ("I quit my job.", "... to travel", "...
+# last week", "... because ..."); "my job title", "my role model" are something else.
+_JOB_LEFT_END = re.compile(
+    r"\s*(?:$|[.,;:!?)]|\s[-–—]\s)|\s+(?:to|because|since|after|and|but|so|for|then|too|today|"
+    r"yesterday|recently|finally|last|this|in|on|over|a|an|two|three|four|five|six|few|"
+    rf"several|{FILLERS})\b", re.I)
+_JOB_AT = re.compile(r"\s+(?:at|with)\s+", re.I)  # "my job at Zara"
+# A job's value ends before what it was left for ("a nurse to travel").
+_JOB_LEFT_TAIL = re.compile(r"\s+(?:to|because|after|for|since)\s+.*$", re.I)
 _ANY_MORE = re.compile(r"\b(?:any\s?more|no\s+longer)\b", re.I)
 _MY_ATTR = re.compile(
     rf"\b(?:[Mm]y|(?P<pron>[Hh]is|[Hh]er)|(?P<owner>{_TITLE_NAME})['’]s)\s+(?:(?P<rel>{RELATION_RE})'s\s+)?"
@@ -753,7 +874,7 @@ def extract(text: str, speaker: str, speaker_key: str,
             continue
         turn.person = None  # "her number" refers to a person of this clause only
         if "not" in sentence or "n't" in sentence or _ANY_MORE.search(sentence) \
-                or re.search(r"\b(?:left|quit)\b", sentence):
+                or re.search(r"\b(?:left|quit|lost|stopped|gave\s+up)\b", sentence):
             before = len(turn.out)
             if _negations(sentence, turn, me):
                 last = turn.out[-1] if len(turn.out) > before else None
@@ -919,16 +1040,20 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
                 subj.prefix == "" or sm.group("rel")):
             turn.add(subj, "age", age.group("n"), "age")
             continue
-        guess = _JOB_GUESS.match(sentence, rest)
         named = sm.group("name") is not None or bool(sm.group("relname"))
-        if guess and subj.prefix == "" and not we and re.search(
-                r"(?:'m|’m|\bam)\s*$" if not named else r"(?:'s|’s|\bis)\s*$", sentence[:rest]):
-            raw = clean_value(sentence[guess.end():value_end(sentence, guess.end())])
-            job, employer = _split_job(raw)
-            if _job(job, known=named):
-                turn.add(subj, "job", job, "work")
-                if employer and _ok_value(employer, place=not turn.caseless):
-                    turn.add(subj, "employer", employer, "work")
+        if subj.prefix == "" and not we:
+            # "I'm a nurse", "I'm now a teacher", "I became a teacher", "Sam's a chef",
+            # "I've been promoted to senior engineer"
+            guess = _JOB_GUESS.match(sentence, rest)
+            if guess and (_IS_NOW_NAMED if named else _IS_NOW).search(sentence[:rest]):
+                if _job_at(sentence, guess.end(), subj, turn, known=named):
+                    continue
+            became = _BECAME.match(sentence, rest)
+            if became and _job_at(sentence, became.end(), subj, turn, known=named):
+                continue
+            promoted = _PROMOTED.match(sentence, rest)
+            if promoted and _job_at(sentence, promoted.end(), subj, turn, known=named,
+                                    title=True):
                 continue
         while rest is not None:
             rest = _predicate_at(sentence, rest, sm, subj, turn, we)
@@ -1106,13 +1231,34 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
                 subj = _Subject(name, name)
             else:
                 subj = _Subject(me.name, me.key, f"{relation_name(m.group('rel'))}'s ")
+        if _HEDGE.search(sentence, 0, m.start()):
+            continue  # "If I left Acme ...", "Maybe I quit my job": no statement
         rest = m.end()
-        for pattern, attribute, listing in _NEGATIONS:
+        for pattern, attribute, listing, check in _NEGATIONS:
             pm = pattern.match(sentence, rest) or pattern.match(sentence, rest + 1)
             if pm is None:
                 continue
+            if check in ("ended", "job") and not _ANY_MORE.search(sentence):
+                continue  # "I'm not a nurse": a denial, not an end
             if attribute == "likes" and not _ANY_MORE.search(sentence):
                 break  # "I don't like X": a dislike, not an ended like (predicates)
+            if check == "left":
+                if _left_job(sentence, pm.end(), subj, turn, mine=not m.group("rel"),
+                             lost=pm.group("verb").lower() == "lost"):
+                    found = True
+                    break
+                continue
+            if attribute == "job":  # "I'm no longer a nurse (at St Mary's)"
+                job, employer = _split_job(_value(sentence, pm.end(), attribute="job"))
+                job = clean_value(_JOB_LEFT_TAIL.sub("", job))
+                employer = clean_value(_JOB_LEFT_TAIL.sub("", employer))
+                if not (_job(job) if check == "job" else _ok_value(job)):
+                    continue
+                turn.add(subj, "job", job, "negation", negated=True)
+                if employer and _ok_value(employer):
+                    turn.add(subj, "employer", employer, "negation", negated=True)
+                found = True
+                break
             raw = _value(sentence, pm.end(), listing=listing)
             values = _split_list(raw) if listing else [raw]
             for value in values:
@@ -1134,6 +1280,50 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
             turn.add(subj, attribute, value, "negation", negated=True)
             found = True
     return found
+
+
+def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool,
+              lost: bool = False) -> bool:
+    """After "left", "quit", "lost": the job left. "I quit my job (at Zara)", "I left my
+    teaching job", "I lost my job last week": the employer ends, Zara or whichever is current
+    (`_Turn.end`); "I quit my job as a nurse": the job too; "I left Acme": Acme (a name:
+    capitalised, or in a turn all in lower case that talks about work). Whether one was
+    found: "I left my keys at home", "I quit smoking", "I lost my role model" name none."""
+    job = _MY_JOB.match(sentence, at)
+    if job is not None:
+        if (job.group("poss").lower() == "my") != mine:
+            return False  # "I quit her job", "my sister quit my job": whose?
+        if job.group("as"):
+            title, employer = _split_job(_value(sentence, job.end(), attribute="job"))
+            title = clean_value(_JOB_LEFT_TAIL.sub("", title))
+            employer = clean_value(_JOB_LEFT_TAIL.sub("", employer))
+            if not _ok_value(title):
+                return False
+            turn.add(subj, "job", title, "negation", negated=True)
+            if employer and _ok_value(employer):
+                turn.add(subj, "employer", employer, "negation", negated=True)
+            else:
+                turn.end(subj, "employer")
+            return True
+        org = _JOB_AT.match(sentence, job.end())
+        if org is not None:
+            employer = _trim_place(_value(sentence, org.end(), attribute="employer"), "employer")
+            if _ok_value(employer):
+                turn.add(subj, "employer", employer, "negation", negated=True)
+                return True
+            return False
+        if _JOB_LEFT_END.match(sentence, job.end()):
+            turn.end(subj, "employer")
+            return True
+        return False
+    if lost:
+        return False  # "I lost Max" is no employer
+    if sentence[at:at + 1].isupper() or (turn.caseless and _WORK_TALK.search(sentence)):
+        value = _value(sentence, at)
+        if _ok_value(value) and value.split()[0].lower() not in _DEICTIC:
+            turn.add(subj, "employer", value, "negation", negated=True)
+            return True
+    return False
 
 
 __all__ = ["FAMILIES", "Extraction", "extract", "sentences", "stated_name"]

@@ -93,6 +93,42 @@ def test_a_negation_of_something_never_stored_ends_nothing(mem: MemOS) -> None:
     assert report.ended == [] and report.facts == [] and len(report.episodes) == 1
 
 
+def test_a_job_ended_then_a_new_one_in_a_later_session(mem: MemOS) -> None:
+    [nurse] = mem.ingest([user("I work as a nurse.")], "alice", session_id="s1", at=T1).facts
+    assert mem.get(nurse, "alice").content == "Alice's job is nurse."
+    report = mem.ingest([user("I'm not a nurse anymore."), user("I'm now a teacher.")], "alice",
+                        session_id="s2", at=T2)
+    assert report.ended == [nurse] and report.superseded == []
+    history = mem.history(nurse, "alice")
+    assert [v.version for v in history] == [1, 2]
+    assert history[0].state == Lifecycle.ACTIVE and history[0].content == "Alice's job is nurse."
+    assert history[-1].state == Lifecycle.SUPERSEDED and history[-1].valid_to == T2
+    [teacher] = report.facts
+    current = mem.get(teacher, "alice")
+    assert current.content == "Alice's job is teacher." and current.state == Lifecycle.ACTIVE
+    assert current.valid_from == T2 and current.valid_to is None
+    assert [h.content for h in mem.search("job", "alice", kind="fact")] == [
+        "Alice's job is teacher."]
+
+
+def test_a_job_left_ends_the_current_employer_whatever_its_value(mem: MemOS) -> None:
+    [acme] = mem.ingest([user("I work at Acme.")], "alice", session_id="s1", at=T1).facts
+    report = mem.ingest([user("Big news: I quit my job.")], "alice", session_id="s2", at=T2)
+    assert report.ended == [acme] and report.facts == []
+    assert mem.history(acme, "alice")[-1].valid_to == T2
+    assert mem.search("employer", "alice", kind="fact") == []
+    # Nothing stored: nothing ends, and no employer called "my job" is written anywhere.
+    again = mem.ingest([user("I left my teaching job.")], "alice", session_id="s3", at=T2)
+    assert again.ended == [] and again.facts == []
+    # In one call the statements apply in turn order: Wise, said after, stays.
+    one = mem.ingest([user("I work for Initech."), user("I lost my job."),
+                      user("I joined Wise.")], "bob", session_id="s1", at=T1)
+    live = {mem.get(i, "bob").content: mem.get(i, "bob").state for i in one.facts}
+    assert live == {"Bob's employer is Initech.": Lifecycle.SUPERSEDED,
+                    "Bob's employer is Wise.": Lifecycle.ACTIVE}
+    assert len(one.ended) == 1
+
+
 def test_dislike_supersedes_like(mem: MemOS) -> None:
     [jazz] = mem.ingest([user("I love jazz.")], "alice", session_id="s1", at=T1).facts
     report = mem.ingest([user("I can't stand jazz.")], "alice", session_id="s2", at=T2)

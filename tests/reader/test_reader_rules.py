@@ -264,6 +264,104 @@ def test_statements(text: str, expected: set[tuple[str, str, str, bool]]) -> Non
     assert facts(text) == expected
 
 
+# A job taken up, left or ended, said as a change: each of these was read as nothing (or as a
+# value that is no value: "I quit my job" ended an employer called "my job").
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I'm now a teacher.", {("Alice", "job", "teacher", False)}),
+    ("I am now a teacher.", {("Alice", "job", "teacher", False)}),
+    ("I'm officially a nurse!", {("Alice", "job", "nurse", False)}),
+    ("I'm now a senior engineer at Google.",
+     {("Alice", "job", "senior engineer", False), ("Alice", "employer", "Google", False)}),
+    ("Sam is now a chef.", {("Sam", "job", "chef", False)}),
+    ("I became a teacher.", {("Alice", "job", "teacher", False)}),
+    ("I became a teacher two years ago.", {("Alice", "job", "teacher", False)}),
+    ("I've become a nurse at St Mary's.",
+     {("Alice", "job", "nurse", False), ("Alice", "employer", "St Mary's", False)}),
+    ("I got a job as a teacher.", {("Alice", "job", "teacher", False)}),
+    ("I got a new job as a waitress.", {("Alice", "job", "waitress", False)}),
+    ("I started working as a teacher.", {("Alice", "job", "teacher", False)}),
+    ("I've been hired as a data analyst at Ocado.",
+     {("Alice", "job", "data analyst", False), ("Alice", "employer", "Ocado", False)}),
+    ("I've been promoted to senior engineer.", {("Alice", "job", "senior engineer", False)}),
+    ("I got promoted to team lead.", {("Alice", "job", "team lead", False)}),
+    ("I was promoted to Head of Sales.", {("Alice", "job", "Head of Sales", False)}),
+    ("im now a teacher", {("Alice", "job", "teacher", False)}),
+    # A job that ended: the job (and an employer it names) negated.
+    ("I'm no longer a nurse.", {("Alice", "job", "nurse", True)}),
+    ("I'm not a nurse anymore.", {("Alice", "job", "nurse", True)}),
+    ("I'm no longer the head chef at Brasa.",
+     {("Alice", "job", "head chef", True), ("Alice", "employer", "Brasa", True)}),
+    ("I stopped working as a nurse.", {("Alice", "job", "nurse", True)}),
+    ("I don't work as a nurse any more.", {("Alice", "job", "nurse", True)}),
+    ("I'm not working as a nurse anymore.", {("Alice", "job", "nurse", True)}),
+    ("I quit being a teacher.", {("Alice", "job", "teacher", True)}),
+    ("I'm no longer working at Acme.", {("Alice", "employer", "Acme", True)}),
+    ("I stopped working for Acme.", {("Alice", "employer", "Acme", True)}),
+    ("I'm not a student anymore, I'm a nurse now.",
+     {("Alice", "job", "student", True), ("Alice", "job", "nurse", False)}),
+    # A job left without naming the employer: the current employer ends, whatever it is
+    # (value "": Extraction.ends_current).
+    ("I quit my job.", {("Alice", "employer", "", True)}),
+    ("I left my job.", {("Alice", "employer", "", True)}),
+    ("I left my teaching job.", {("Alice", "employer", "", True)}),
+    ("I quit my job last week to travel.", {("Alice", "employer", "", True)}),
+    ("I lost my job.", {("Alice", "employer", "", True)}),
+    ("i quit my job lol", {("Alice", "employer", "", True)}),
+    ("I quit my job as a nurse.",
+     {("Alice", "job", "nurse", True), ("Alice", "employer", "", True)}),
+    ("I lost my job at Door Dash.", {("Alice", "employer", "Door Dash", True)}),
+    ("My sister quit her job.", {("Alice", "sister's employer", "", True)}),
+    # A taste said with "fan", "into": a like, started or ended, never a job.
+    ("I became a big fan of jazz.", {("Alice", "likes", "jazz", False)}),
+    ("I'm a fan of soccer.", {("Alice", "likes", "soccer", False)}),
+    ("I'm no longer a fan of jazz.", {("Alice", "likes", "jazz", True)}),
+    ("I'm not into running anymore.", {("Alice", "likes", "running", True)}),
+])
+def test_a_job_taken_up_or_left(text: str, expected: set[tuple[str, str, str, bool]]) -> None:
+    assert facts(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "I'm now a bit tired.",
+    "I'm now a little worried.",
+    "I'm now a lot better.",
+    "I became aware of it.",
+    "I became a homeowner.",
+    "I've become a grandfather.",
+    "I got a job offer.",
+    "I got a job as a result of networking.",
+    "I started working out.",
+    "I got promoted!",
+    "I got promoted to the next level.",
+    "I'm not a morning person anymore.",
+    "I'm not a teenager any more.",
+    "I'm not a nurse.",  # a denial: it ends nothing
+    "I'm a heavy sleeper.",
+    "I quit smoking.",
+    "I quit.",
+    "I left my keys at home.",
+    "I left my job title blank.",
+    "I lost my role model.",
+    "I quit her job.",
+    "If I quit my job I'd travel.",
+    "Maybe I quit my job, who knows.",
+    "If I left Acme I'd be poor.",
+    "I want to get a job as a teacher.",
+    "I hope to be promoted to manager.",
+    "my wife and I just left for our European vacation!",
+])
+def test_job_changes_that_are_none(text: str) -> None:
+    assert facts(text) == set()
+
+
+def test_a_job_left_ends_the_current_employer_whatever_it_is() -> None:
+    [ended] = extract("I quit my job.", "Alice", "user:alice", AT)
+    assert ended.ends_current and ended.negated and ended.value == ""
+    assert ended.text == "Alice's employer has ended."
+    [named] = extract("I quit my job at Zara!", "Alice", "user:alice", AT)
+    assert not named.ends_current and named.value == "Zara"
+
+
 def test_runs_of_blanks_are_read_as_one() -> None:
     # The clause patterns scan a squeezed text: a message of 50,000 spaces is one clause.
     from memos.reader.rules import clauses
