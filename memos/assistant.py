@@ -529,6 +529,8 @@ class Assistant:
         facts = self._facts_for(cq) if cq is not None else []
         if cq is not None and cq.history:
             facts = self._history(cq)
+            if not facts:  # no such values: answered as a question about nothing stored
+                cq = None
         elif cq is not None and cq.past:
             # The values it had before (when none was replaced, the one there is: "my old
             # boss" may still be the boss).

@@ -90,6 +90,10 @@ def test_nothing_stored_is_no_history(store_path: str) -> None:
         _tell(mem, "bob", ["I live in Paris.", "I moved to Rome."])
         text = _ask(mem, "Where have I lived?").text
         assert "over time" not in text and "Paris" not in text, text
+        # answered as any question about nothing stored: no canonical question
+        _backend, _why, cq, facts = Assistant(mem, "alice", learn=False).route(
+            "Where have I lived?")
+        assert cq is None and facts == []
 
 
 def test_the_llm_backend_is_given_every_value(store_path: str, fake_llm: Any) -> None:
