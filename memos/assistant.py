@@ -486,7 +486,8 @@ class Assistant:
                           and _fact_attribute(n.cube) == cq.attribute]
                 if not before:
                     break
-                cube = max(before, key=lambda c: (_when(c) or c.recorded_at, c.recorded_at))
+                cube = max(before, key=lambda c: (_aware(_when(c) or c.recorded_at),
+                                                  _aware(c.recorded_at)))
                 step = SearchHit(cube=cube, score=hit.score, retrievers=["graph"])
                 found[cube.id] = step
         for hit in self._facts_for(cq, include_superseded=True):
@@ -871,7 +872,11 @@ class Assistant:
         listed = ", ".join(parts[:-1]) + (", and " if len(parts) > 2 else " and ") + parts[-1] \
             if len(parts) > 1 else parts[0]
         earlier = len(facts) - len(shown)
-        more = f" ({earlier} earlier {'value' if earlier == 1 else 'values'} not shown)" \
+        # values of a multi-valued attribute left out may hold now: not said to be past ones
+        held = sum(not _ended(h.cube) for h in facts[:earlier])
+        still = "" if not held else "; it holds now" if earlier == 1 else \
+            f"; {held} of them {'holds' if held == 1 else 'hold'} now"
+        more = f" ({earlier} earlier {'value' if earlier == 1 else 'values'} not shown{still})" \
             if earlier else ""
         return f"{owner} {cq.attribute} over time: {listed}{more}.", used
 

@@ -487,6 +487,11 @@ class _Turn:
         ident = (subj.key.lower(), attr, "", True)
         if ident in self.seen:
             return
+        if any(e.subject_key.lower() == ident[0] and e.attribute == attr and not e.negated
+               for e in self.out):
+            # "I just started at Globex. I quit my old job": the turn names the value now;
+            # the one left is the one before it (which the new value replaces)
+            return
         self.seen.add(ident)
         self.out.append(Extraction(subj.name, subj.key, attr, "", "negation", True))
 
@@ -587,13 +592,16 @@ _NOT_JOBS = frozenset({"fan", "member", "lover", "beginner", "user", "foreigner"
 # "(I'm now) a lot better", "a bit older": a degree, not a job.
 _DEGREE = frozenset({"lot", "bit", "little", "tad", "touch", "whole", "far", "much"})
 # "I'm now a teacher", "I'm still a student", "Sam is now a chef": the job guess after "I'm"
-# (or a name's "is") and an adverb of time or stress.
-_IS_NOW = re.compile(r"(?:'m|’m|\bam)(?:\s+(?:now|also|still|actually|finally|currently|"
+# (or a name's "is") and an adverb of time or stress. Not "also": "I'm also a student" is a
+# second role, not the job that replaces the one there is.
+_IS_NOW = re.compile(r"(?:'m|’m|\bam)(?:\s+(?:now|still|actually|finally|currently|"
                      r"officially))*\s*$")
-_IS_NOW_NAMED = re.compile(r"(?:'s|’s|\bis)(?:\s+(?:now|also|still|actually|finally|currently|"
+_IS_NOW_NAMED = re.compile(r"(?:'s|’s|\bis)(?:\s+(?:now|still|actually|finally|currently|"
                            r"officially))*\s*$")
-# "I became a teacher", "I've become a nurse": a job guessed as after "I'm".
-_BECAME = re.compile(_AUX + r"(?:became|become)\s+(?:an?|the)\s+", re.I)
+# "I became a teacher", "I've become a nurse": a job guessed as after "I'm". "become" only
+# after "have" ("Once I become a doctor", "I hope I become a chef": a plan, a wish).
+_BECAME = re.compile(_AUX + r"(?P<verb>became|become)\s+(?:an?|the)\s+", re.I)
+_PERFECT = re.compile(r"\b(?:have|has)\b|['’](?:ve|s)\b", re.I)
 # "I've been promoted to senior engineer", "I got promoted to team lead" (`_title`).
 _PROMOTED = re.compile(_AUX + r"(?:(?:was|were|got|get|been)\s+)*promoted\s+to\s+(?:an?\s+|the\s+)?"
                        r"(?:(?:role|position|post|rank)\s+of\s+(?:an?\s+)?)?", re.I)
@@ -716,8 +724,8 @@ _MY_JOB = re.compile(r"(?P<poss>my|his|her|their)\s+(?:[\w'’-]+\s+){0,2}?(?:jo
 # last week", "... because ..."); "my job title", "my role model" are something else.
 _JOB_LEFT_END = re.compile(
     r"\s*(?:$|[.,;:!?)]|\s[-–—]\s)|\s+(?:to|because|since|after|and|but|so|for|then|too|today|"
-    r"yesterday|recently|finally|last|this|in|on|over|a|an|two|three|four|five|six|few|"
-    rf"several|{FILLERS})\b", re.I)
+    r"yesterday|recently|finally|last|this|in|on|over|of|a|an|two|three|four|five|six|few|"
+    rf"several|\d+|{FILLERS})\b", re.I)
 _JOB_AT = re.compile(r"\s+(?:at|with)\s+", re.I)  # "my job at Zara"
 # A job's value ends before what it was left for ("a nurse to travel").
 _JOB_LEFT_TAIL = re.compile(r"\s+(?:to|because|after|for|since)\s+.*$", re.I)
@@ -1049,6 +1057,9 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
                 if _job_at(sentence, guess.end(), subj, turn, known=named):
                     continue
             became = _BECAME.match(sentence, rest)
+            if became and became.group("verb").lower() == "become" and not _PERFECT.search(
+                    sentence, sm.start(), became.start("verb")):
+                became = None  # "Once I become a doctor": not (yet) the job
             if became and _job_at(sentence, became.end(), subj, turn, known=named):
                 continue
             promoted = _PROMOTED.match(sentence, rest)

@@ -1,0 +1,80 @@
+"""Review of the job rules ("I'm now a teacher", "I became a chef", "I quit my job"): a
+second role said with "also" is no change of job, "become" without "have" is a plan or a
+wish, and a turn that names the new employer before it says the old job was left keeps
+the new one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from memos import MemOS
+from memos.cube import Lifecycle
+from memos.reader.rules import extract
+
+T1 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+T2 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def facts(text: str) -> set[tuple[str, str, str, bool]]:
+    return {(e.subject, e.attribute, e.value, e.negated)
+            for e in extract(text, "Alice", "user:alice", T1)}
+
+
+@pytest.mark.parametrize("text", [
+    "I'm also a student.",  # a nurse who also studies is still a nurse
+    "I'm also a yoga instructor.",
+    "Sam is also a chef.",
+    "Once I become a doctor, things will change.",  # a plan
+    "I hope I become a chef.",  # a wish
+])
+def test_no_change_of_job(text: str) -> None:
+    assert facts(text) == set()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I've become a nurse.", {("Alice", "job", "nurse", False)}),
+    ("I have just become a nurse.", {("Alice", "job", "nurse", False)}),
+    ("I became a chef.", {("Alice", "job", "chef", False)}),
+    ("I'm now a teacher.", {("Alice", "job", "teacher", False)}),
+])
+def test_a_change_of_job_still_read(text: str, expected: set[tuple[str, str, str, bool]]
+                                    ) -> None:
+    assert facts(text) == expected
+
+
+def test_a_second_role_does_not_end_the_job(mem: MemOS) -> None:
+    [nurse] = mem.ingest([{"role": "user", "content": "I'm a nurse."}], "alice",
+                         session_id="s1", at=T1).facts
+    report = mem.ingest([{"role": "user", "content": "I'm also a student."}], "alice",
+                        session_id="s2", at=T2)
+    assert report.superseded == [] and report.ended == []
+    assert mem.get(nurse, "alice").state == Lifecycle.ACTIVE
+
+
+def test_the_new_employer_named_before_the_old_job_was_left_stays(mem: MemOS) -> None:
+    """"I just started at Globex. I quit my old job last month.": the job left is the one
+    before Globex (Acme, which Globex replaces), not Globex."""
+    text = "I just started at Globex. I quit my old job last month."
+    assert facts(text) == {("Alice", "employer", "Globex", False)}
+    [acme] = mem.ingest([{"role": "user", "content": "I work at Acme."}], "alice",
+                        session_id="s1", at=T1).facts
+    report = mem.ingest([{"role": "user", "content": text}], "alice", session_id="s2", at=T2)
+    assert mem.get(acme, "alice").state == Lifecycle.SUPERSEDED
+    live = [h.cube.content for h in mem.search("employer", "alice", kind="fact")]
+    assert live == ["Alice's employer is Globex."], (live, report)
+    # the other order still ends the old one and keeps the new
+    report = mem.ingest([{"role": "user", "content": "I quit my job. I'm now at Initech."}],
+                        "bob", session_id="s1", at=T1)
+    assert "Bob's employer is Initech." in [
+        h.cube.content for h in mem.search("employer", "bob", kind="fact")]
+
+
+@pytest.mark.parametrize("text", [
+    "I quit my job 2 weeks ago.",  # as "two weeks ago"
+    "I lost my job of 5 years.",
+    "I left my job of ten years.",
+])
+def test_a_job_left_said_with_a_number_or_its_length(text: str) -> None:
+    assert facts(text) == {("Alice", "employer", "", True)}
