@@ -445,22 +445,26 @@ class Assistant:
         before: list[SearchHit] = []
         seen: set[str] = set()
         for hit in current:
-            try:
-                near = self.mem.neighbors(hit.id, self.scope, relation="supersedes")
-            except (NotFoundError, ScopeError):
-                continue
-            for n in near:
-                cube = n.cube
-                if (n.direction == "out" and cube.id not in seen
-                        and cube.scope.user_id == self.scope.user_id
-                        and cube.kind in (Kind.FACT, Kind.PREFERENCE)
-                        and _fact_attribute(cube) == cq.attribute and _ended(cube)):
+            for cube in self._replaced(hit.id, cq):
+                if cube.id not in seen and _ended(cube):
                     seen.add(cube.id)
                     before.append(SearchHit(cube=cube, score=hit.score,
                                             retrievers=["graph"]))
         found = [h for h in self._facts_for(cq, include_superseded=True)
                  if _ended(h.cube) and h.id not in seen]
         return before + found
+
+    def _replaced(self, cube_id: str, cq: CanonicalQuestion) -> list[MemCube]:
+        """The user's facts of the question's attribute that `cube_id` replaced (the
+        reader's supersedes edges out of it); none when it is gone."""
+        try:
+            near = self.mem.neighbors(cube_id, self.scope, relation="supersedes")
+        except (NotFoundError, ScopeError):
+            return []
+        return [n.cube for n in near
+                if n.direction == "out" and n.cube.scope.user_id == self.scope.user_id
+                and n.cube.kind in (Kind.FACT, Kind.PREFERENCE)
+                and _fact_attribute(n.cube) == cq.attribute]
 
     def _history(self, cq: CanonicalQuestion) -> list[SearchHit]:
         """Every value the question's (subject, attribute) has had, oldest first: the values
@@ -475,15 +479,7 @@ class Assistant:
         for hit in current:
             step = hit
             for _ in range(END_CHAIN):
-                try:
-                    near = self.mem.neighbors(step.id, self.scope, relation="supersedes")
-                except (NotFoundError, ScopeError):
-                    break
-                before = [n.cube for n in near
-                          if n.direction == "out" and n.cube.id not in found
-                          and n.cube.scope.user_id == self.scope.user_id
-                          and n.cube.kind in (Kind.FACT, Kind.PREFERENCE)
-                          and _fact_attribute(n.cube) == cq.attribute]
+                before = [c for c in self._replaced(step.id, cq) if c.id not in found]
                 if not before:
                     break
                 cube = max(before, key=lambda c: (_aware(_when(c) or c.recorded_at),
