@@ -246,13 +246,26 @@ _HISTORY: list[tuple[re.Pattern[str], str | None]] = [(re.compile(p, re.I), a) f
 _HISTORY_OF = re.compile(r"^(?:what is |what's )?(?:the )?history of my " + _ATTRS + "$", re.I)
 
 
+# Plurals of words in -ie, which "-ies -> -y" would get wrong.
+_IE_PLURALS = frozenset({"movies", "cookies", "smoothies", "pies", "ties", "selfies", "rookies",
+                         "calories", "zombies", "hoodies", "brownies", "genies", "sweeties"})
+
+
+# Plurals of words in -is.
+_IS_PLURALS = frozenset({"diagnoses", "prognoses", "analyses", "theses", "crises", "neuroses"})
+
+
 def _singular(words: str) -> str | None:
     """The singular of a spoken plural attribute ("cities" -> "city", "phone numbers" ->
     "phone number"), or None when its last word is no plural."""
     if words in ("likes", "dislikes"):  # stored under the plural
         return words
     head, _, last = words.rpartition(" ")
-    if last.endswith("ies") and len(last) > 4:
+    if last in _IE_PLURALS:
+        last = last[:-1]  # "movies" -> "movie", not "movy"
+    elif last in _IS_PLURALS:
+        last = last[:-2] + "is"  # "diagnoses" -> "diagnosis"
+    elif last.endswith("ies") and len(last) > 4:
         last = last[:-3] + "y"
     elif re.search(r"(?:ss|x|z|ch|sh)es$", last):
         last = last[:-2]

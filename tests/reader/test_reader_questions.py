@@ -93,6 +93,9 @@ def test_questions_about_the_value_before(question: str, attribute: str) -> None
     ("What have my jobs been over the years?", "job"),
     ("what's the history of my address?", "address"),
     ("What were all my favourite colours?", "favorite color"),
+    ("What were my favourite movies?", "favorite movie"),  # not "movy"
+    ("what were my diagnoses", "diagnosis"),
+    ("what were my previous hobbies", "hobby"),
 ])
 def test_questions_about_every_value_over_time(question: str, attribute: str) -> None:
     from memos.reader.questions import history_question
