@@ -717,7 +717,7 @@ _NEGATIONS: list[tuple[re.Pattern[str], str, bool, str | None]] = [
      "preference", False, None),
 ]
 # "I quit my job", "I left my teaching job", "her job as a nurse": the job left (`_left_job`).
-_MY_JOB = re.compile(r"(?P<poss>my|his|her|their)\s+(?:[\w'’-]+\s+){0,2}?(?:job|position|role)\b"
+_MY_JOB = re.compile(r"(?P<poss>my|his|her|their)\s+(?:[\w'’-]+\s+){0,2}?(?P<noun>job|position|role)\b"
                      r"(?P<as>\s+as\s+(?!an?\s+(?:result|consequence)\b)(?:an?\s+|the\s+)?)?",
                      re.I)
 # After "my job" of a job left: no more words of it ("I quit my job.", "... to travel", "...
@@ -1313,7 +1313,9 @@ def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool
             turn.add(subj, "job", title, "negation", negated=True)
             if employer and _ok_value(employer):
                 turn.add(subj, "employer", employer, "negation", negated=True)
-            else:
+            elif job.group("noun").lower() == "job":
+                # (a role or position left may be one of several at the same place: "I
+                # left my role as treasurer of the club" ends no employer)
                 turn.end(subj, "employer")
             return True
         org = _JOB_AT.match(sentence, job.end())

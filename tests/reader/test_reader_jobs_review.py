@@ -78,3 +78,19 @@ def test_the_new_employer_named_before_the_old_job_was_left_stays(mem: MemOS) ->
 ])
 def test_a_job_left_said_with_a_number_or_its_length(text: str) -> None:
     assert facts(text) == {("Alice", "employer", "", True)}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a role or position may be one of several at one place: only the title ends
+    ("I left my role as treasurer of the club.",
+     {("Alice", "job", "treasurer of the club", True)}),
+    ("I left my position as CTO.", {("Alice", "job", "CTO", True)}),
+    # a job left: its employer too, the named one or the current one
+    ("I quit my job as a nurse.", {("Alice", "job", "nurse", True),
+                                   ("Alice", "employer", "", True)}),
+    ("I left my position as CTO at Acme.", {("Alice", "job", "CTO", True),
+                                            ("Alice", "employer", "Acme", True)}),
+])
+def test_a_role_left_ends_the_employer_only_when_it_was_the_job(
+        text: str, expected: set[tuple[str, str, str, bool]]) -> None:
+    assert facts(text) == expected
