@@ -167,6 +167,9 @@ class SentenceTransformerEmbedder:
 
     def _load(self) -> Any:
         if self._model is None:
+            from memos.shadowing import import_installed_kernels
+
+            import_installed_kernels()  # (transformers imports it; the repository's kernels/)
             try:
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:

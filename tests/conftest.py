@@ -11,6 +11,13 @@ from typing import Any
 
 import pytest
 
+from memos.shadowing import import_installed_kernels
+
+# The tests run from the repository's root, whose kernels/ folder would be found as the
+# `kernels` distribution transformers imports (memos.shadowing): peft and
+# sentence-transformers are imported by tests directly too.
+import_installed_kernels()
+
 PG_URL = os.environ.get("MEMOS_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

@@ -41,8 +41,10 @@ from memos.model import tasks
 from memos.model import tokenizer as tok
 from memos.model.cross_attention import LayerMemory
 from memos.model.memory_model import MemoryModel
+from memos.shadowing import import_installed_kernels
 
 log = logging.getLogger(__name__)
+import_installed_kernels()  # before peft imports transformers (memos.shadowing)
 
 TARGET_MODULES = ("in_proj", "out_proj", "up", "down")  # mixer and MLP of every block
 REHEARSAL_SEED = 7_000_003  # rehearsal facts: a seed space neither training nor eval uses
