@@ -404,14 +404,19 @@ class Assistant:
         return resolve_user_name(self.mem, self.scope, self._stated_name)
 
     def canonical(self, text: str, user_name: str | None = None) -> CanonicalQuestion | None:
-        from memos.reader.questions import canonical_question, history_question, past_question
+        from memos.reader.questions import (
+            canonical_question,
+            ever_question,
+            history_question,
+            past_question,
+        )
 
         _text_arg(text, "text", "a question such as 'Where do I live?'")
         if user_name is not None:
             _text_arg(user_name, "user_name", "the name 'I' stands for, or None")
         name = user_name or self.user_name
-        return (history_question(text, name) or past_question(text, name)
-                or canonical_question(text, name))
+        return (history_question(text, name) or ever_question(text, name)
+                or past_question(text, name) or canonical_question(text, name))
 
     def _search(self, query: str, k: int, **options: Any) -> list[SearchHit]:
         """The best `k` of this user's own memories for `query`. Other users' public cubes
@@ -526,6 +531,8 @@ class Assistant:
         facts = self._facts_for(cq) if cq is not None else []
         if cq is not None and cq.history:
             facts = self._history(cq)
+            if cq.value is not None:  # "did I ever live in Porto?": the values that are Porto
+                facts = [h for h in facts if _same_value(_fact_value(h.cube, cq), cq.value)]
             if not facts:  # no such values: answered as a question about nothing stored
                 cq = None
         elif cq is not None and cq.past:
@@ -559,7 +566,8 @@ class Assistant:
             return "extractive", f"the value before the current one of {cq.question!r}", cq, \
                 facts
         if cq is not None and cq.history and facts:
-            return "extractive", f"every value over time of {cq.question!r}", cq, facts
+            what = f"the values {cq.value!r} of" if cq.value else "every value over time of"
+            return "extractive", f"{what} {cq.question!r}", cq, facts
         if cq is None:
             return "extractive", "the question does not ask for one stated fact", cq, facts
         if not facts:
@@ -810,7 +818,7 @@ class Assistant:
                 part = value[-1] if cq.attribute == "last name" else value[0]
                 return f"Your {cq.attribute} is {part}.", [_used(facts[0], "your stated name")]
         if facts and cq is not None and cq.history:
-            return self._over_time(cq, facts)
+            return self._ever(cq, facts) if cq.value else self._over_time(cq, facts)
         if facts and cq is not None and cq.past and _ended(facts[0].cube):
             chosen = sorted(facts, key=lambda h: h.cube.valid_to or utcnow(), reverse=True)[:1]
             return (f"{_past_line(chosen[0].cube)}.",
@@ -848,18 +856,10 @@ class Assistant:
             then = bool(parts) and last_end is not None and began is not None and \
                 _aware(last_end) <= _aware(began)
             last_end = cube.valid_to if _ended(cube) else None
-            value = cube.metadata.get("value")
-            if not isinstance(value, str) or not value.strip():
-                value = _value_of(cube.content, cq)
-            value = value.strip().rstrip(".")
-            start = date_text(_when(cube))
+            value, span = _fact_value(cube, cq), _span(cube)
             if _ended(cube):
-                end = date_text(cube.valid_to)
-                span = (f"from {start} to {end}" if start and end
-                        else f"from {start}" if start else f"until {end}" if end else "")
                 why = "a value it had"
             else:
-                span = f"since {start}" if start else ""
                 value = f"now {value}"
                 why = "a value it has now"
             said = f"{value} ({span})" if span else value
@@ -875,6 +875,21 @@ class Assistant:
         more = f" ({earlier} earlier {'value' if earlier == 1 else 'values'} not shown{still})" \
             if earlier else ""
         return f"{owner} {cq.attribute} over time: {listed}{more}.", used
+
+    def _ever(self, cq: CanonicalQuestion, facts: list[SearchHit]
+              ) -> tuple[str, list[MemoryUsed]]:
+        """"Did I ever live in Porto?" answered from the values of `facts` that are the one
+        asked (`route`: `_history`, kept where the value is the one asked): "Yes: your city
+        was Porto (from 12 July 2024 to 4 February 2025)."."""
+        owner = "your" if cq.about_user and cq.subject == self.user_name else f"{cq.subject}'s"
+        lines = []
+        for hit in facts:
+            verb = "was" if _ended(hit.cube) else "is"
+            span = _span(hit.cube)
+            line = f"{owner} {cq.attribute} {verb} {_fact_value(hit.cube, cq)}"
+            lines.append(f"{line} ({span})" if span else line)
+        return (f"Yes: {'; '.join(lines)}.",
+                [_used(h, f"the value asked about ({_why(h)})") for h in facts])
 
     def _quotes(self, chosen: Sequence[SearchHit], hits: Sequence[SearchHit]
                 ) -> tuple[str, list[MemoryUsed]]:
@@ -1459,6 +1474,32 @@ def _fact_attribute(cube: MemCube) -> str | None:
         if isinstance(value, str) and value:
             return value.split("=", 1)[0]
     return None
+
+
+def _fact_value(cube: MemCube, cq: CanonicalQuestion) -> str:
+    """The value a fact states ("Porto" of "Alice's city is Porto.")."""
+    value = cube.metadata.get("value")
+    if not isinstance(value, str) or not value.strip():
+        value = _value_of(cube.content, cq)
+    return value.strip().rstrip(".")
+
+
+def _span(cube: MemCube) -> str:
+    """When a fact held: "from 1 January 2024 to 19 July 2024", "since 4 February 2025"."""
+    start = date_text(_when(cube))
+    if not _ended(cube):
+        return f"since {start}" if start else ""
+    end = date_text(cube.valid_to)
+    return (f"from {start} to {end}" if start and end
+            else f"from {start}" if start else f"until {end}" if end else "")
+
+
+def _same_value(stored: str, asked: str) -> bool:
+    """Whether a stored value is the one asked about: the same words, whatever their case
+    and a leading "the" ("the Hague" / "The Hague")."""
+    def norm(text: str) -> str:
+        return re.sub(r"^the\s+", "", " ".join(text.casefold().split()))
+    return bool(asked.strip()) and norm(stored) == norm(asked)
 
 
 def _value_of(content: str, cq: CanonicalQuestion) -> str:

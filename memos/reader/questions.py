@@ -50,6 +50,7 @@ class CanonicalQuestion:
     about_user: bool
     past: bool = False  # asks for the value before the current one ("where did I live before?")
     history: bool = False  # asks for every value over time ("where have I lived?")
+    value: str | None = None  # with history: whether it ever was this ("did I live in Porto?")
 
     def subject_key(self, user_id: str) -> str:
         return user_key(user_id) if self.about_user else self.subject
@@ -255,6 +256,35 @@ _IE_PLURALS = frozenset({"movies", "cookies", "smoothies", "pies", "ties", "self
 _IS_PLURALS = frozenset({"diagnoses", "prognoses", "analyses", "theses", "crises", "neuroses"})
 
 
+# Questions whether an attribute of the user's ever had a value ("did I ever live in Porto?",
+# "have I worked at Acme?", "was I ever a nurse?"): (pattern with the value, attribute).
+_EVER_WORDS = r"(?:ever |once |previously |already )?"
+_VALUE = r"(?P<value>[\w'’.&-]+(?: [\w'’.&-]+){0,5}?)"
+_EVER: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), a) for p, a in [
+    (r"^(?:did|have|had) i " + _EVER_WORDS + r"(?:live|lived|been living|resided?) (?:in|at) "
+     + _VALUE + _SO_FAR + "$", "city"),
+    (r"^(?:did|have|had) i " + _EVER_WORDS + r"(?:work|worked|been working) (?:at|for) "
+     + _VALUE + _SO_FAR + "$", "employer"),
+    (r"^(?:did|have|had) i " + _EVER_WORDS + r"(?:work|worked|been working) as (?:an? )?"
+     + _VALUE + _SO_FAR + "$", "job"),
+    (r"^(?:was|have) i " + _EVER_WORDS + r"(?:been )?an? " + _VALUE + _SO_FAR + "$", "job"),
+]]
+
+
+def ever_question(text: str, user_name: str) -> CanonicalQuestion | None:
+    """The canonical question whether one of the user's attributes ever had a value ("did I
+    ever live in Porto?" -> Alice's city, `history=True`, `value="Porto"`), or None."""
+    q = _normalized(text)
+    if q is None:
+        return None
+    for pattern, attr in _EVER:
+        m = pattern.match(q)
+        if m is not None:
+            return CanonicalQuestion(user_name, attr, f"What is {user_name}'s {attr}?", True,
+                                     history=True, value=m.group("value"))
+    return None
+
+
 def _singular(words: str) -> str | None:
     """The singular of a spoken plural attribute ("cities" -> "city", "phone numbers" ->
     "phone number"), or None when its last word is no plural."""
@@ -371,6 +401,7 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     return None
 
 
-__all__ = ["CanonicalQuestion", "canonical_question", "history_question", "past_question",
+__all__ = ["CanonicalQuestion", "canonical_question", "ever_question", "history_question",
+           "past_question",
            "resolve_user_name",
            "stored_user_name", "user_display_name", "user_key"]

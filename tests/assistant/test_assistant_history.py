@@ -106,3 +106,29 @@ def test_the_llm_backend_is_given_every_value(store_path: str, fake_llm: Any) ->
         block = "\n".join(m["content"] for m in fake_llm.requests[-1]["messages"])
         for city in ("Lisbon", "Porto", "Braga", "Faro", "Leeds"):
             assert f"Alice's city is {city}" in block, block
+
+
+@pytest.mark.parametrize("backend", ["auto", "extractive"])
+def test_whether_a_value_ever_held(store_path: str, backend: Any) -> None:
+    """"Did I ever live in Porto?": yes with when, from the values over time. A value the
+    user never had (or only another user had) is answered as before, never with a yes."""
+    with MemOS.open(store_path) as mem:
+        _tell(mem, "alice", ["I live in Lisbon.", "I work at Acme as a nurse.",
+                             "I moved to Porto.", "I just started at Globex.",
+                             "We moved to Leeds!"])
+        _tell(mem, "bob", ["I live in Paris."])
+        cases = {"Did I ever live in Porto?": "Yes: your city was Porto (from 19 July 2024 "
+                                              "to 4 February 2025).",
+                 "Have I lived in leeds?": "Yes: your city is Leeds (since 4 February 2025).",
+                 "Have I ever worked at Acme?": "Yes: your employer was Acme (from 10 April "
+                                                "2024 to 27 October 2024).",
+                 "Was I ever a nurse?": "Yes: your job is nurse (since 10 April 2024)."}
+        for question, answer in cases.items():
+            reply = _ask(mem, question, backend=backend)
+            assert reply.backend == "extractive" and reply.text == answer, (question, reply)
+            assert all(answer.split(" ")[4].rstrip(".") in m.content for m in reply.memories)
+        for question in ("Did I ever live in Paris?", "Have I worked at Initech?"):
+            text = _ask(mem, question, backend=backend).text
+            assert not text.startswith("Yes"), text
+            _backend, _why, cq, _facts = Assistant(mem, "alice", learn=False).route(question)
+            assert cq is None

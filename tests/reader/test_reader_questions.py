@@ -106,6 +106,25 @@ def test_questions_about_every_value_over_time(question: str, attribute: str) ->
     assert found.question == f"What is Alice's {attribute}?"
 
 
+@pytest.mark.parametrize(("question", "attribute", "value"), [
+    ("Did I ever live in Porto?", "city", "Porto"),
+    ("have I lived in New York", "city", "New York"),
+    ("Have I ever worked at Acme Corp?", "employer", "Acme Corp"),
+    ("did I work for Globex before", "employer", "Globex"),
+    ("Was I ever a nurse?", "job", "nurse"),
+    ("Have I worked as a teacher?", "job", "teacher"),
+])
+def test_questions_whether_a_value_ever_held(question: str, attribute: str, value: str
+                                             ) -> None:
+    from memos.reader.questions import ever_question
+
+    found = ever_question(question, "Alice")
+    assert found is not None and found.history and found.value == value, question
+    assert found.attribute == attribute and found.about_user
+    assert ever_question("Do I live in Porto?", "Alice") is None  # the present: asked as is
+    assert ever_question("Where did I live?", "Alice") is None
+
+
 @pytest.mark.parametrize("question", [
     "Where do I live?", "Where did I live before?", "What are my allergies?",
     "What was my previous address?", "what were my previous address?",
