@@ -21,10 +21,11 @@ __all__ = ["import_installed_kernels"]
 
 
 def _repository_root() -> Path | None:
-    """The folder holding this checkout's `kernels/` (the parent of `memos/`), or None when
-    memos is installed without one beside it."""
+    """The checkout holding `memos/` and `kernels/` (with its pyproject.toml), or None when
+    memos is installed (site-packages may hold the distribution's own `kernels/`)."""
     root = Path(__file__).resolve().parent.parent
-    return root if (root / "kernels" / "__init__.py").is_file() else None
+    ours = (root / "kernels" / "__init__.py").is_file() and (root / "pyproject.toml").is_file()
+    return root if ours else None
 
 
 def import_installed_kernels() -> None:
