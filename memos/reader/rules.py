@@ -709,6 +709,11 @@ _NEGATIONS: list[tuple[re.Pattern[str], str, bool, str | None]] = [
      "job"),
     (re.compile(r"(?:'ve|’ve|have|has)?\s*(?:just\s+|finally\s+|recently\s+)?(?P<verb>left|quit|lost)\s+",
                 re.I), "employer", False, "left"),
+    # "I got fired", "I was laid off from Acme", "I've been made redundant": `_dismissed`
+    (re.compile(r"(?:(?:'ve|’ve|have|has)\s+(?:just\s+|recently\s+|finally\s+|officially\s+)*"
+                r"been|(?:just\s+|recently\s+|finally\s+)*(?:got|was|were))\s+"
+                r"(?:just\s+|recently\s+|finally\s+|officially\s+)*(?:fired|laid\s+off|let\s+go|"
+                r"sacked|made\s+redundant)\b", re.I), "employer", False, "dismissed"),
     (re.compile(r"(?:'m|’m|am|is|'s)\s+(?:not|no\s+longer)\s+(?:with|at)\s+(?=[A-Z])(?=.*\b(?:any\s?more|"
                 r"no\s+longer)\b)", re.I), "employer", False, None),
     (re.compile(r"(?:don't|do\s+not|doesn't|does\s+not|no\s+longer)\s+(?:really\s+)?"
@@ -716,6 +721,25 @@ _NEGATIONS: list[tuple[re.Pattern[str], str, bool, str | None]] = [
     (re.compile(r"(?:don't|do\s+not|doesn't|does\s+not|no\s+longer)\s+prefer\s+", re.I),
      "preference", False, None),
 ]
+# After a dismissal (`_dismissed`): nothing more of it ("I got fired.", "... because ...", "...
+# last week"); "fired up", "fired at", "let go of" are something else.
+_DISMISSED_END = re.compile(
+    r"\s*(?:$|[.,;:!)]|\s[-–—]\s)|\s+(?:because|since|and|but|so|then|too|again|now|already|"
+    rf"{FILLERS})\b", re.I)
+_DISMISSED_FOR = re.compile(r"\s+(?:for|after|due\s+to|over)\s+", re.I)  # "... for being late"
+_DISMISSED_BY = re.compile(r"\s+by\s+(?:my|our|the)\s+(?:new\s+)?(?:boss|manager|supervisor|"
+                           r"company|employer)\b", re.I)
+_DISMISSED_FROM = re.compile(r"\s+from\s+", re.I)
+# Whose dismissal is a fact of their own: not a colleague's, a boss's, a doctor's or a pet's
+# ("my coworker got fired": no fact of the speaker's).
+_PRIVATE_RELATIONS = frozenset({
+    "sister", "brother", "mother", "father", "wife", "husband", "partner", "boyfriend",
+    "girlfriend", "son", "daughter", "friend", "best friend", "roommate", "neighbour", "cousin",
+    "aunt", "uncle", "grandmother", "grandfather", "fiancé", "niece", "nephew", "flatmate",
+    "housemate", "classmate", "stepmother", "stepfather", "stepson", "stepdaughter", "twin",
+    "godmother", "godfather", "stepsister", "stepbrother", "grandson", "granddaughter",
+    "mother-in-law", "father-in-law", "sister-in-law", "brother-in-law", "son-in-law",
+    "daughter-in-law"})
 # "I quit my job", "I left my teaching job", "her job as a nurse": the job left (`_left_job`).
 _MY_JOB = re.compile(r"(?P<poss>my|his|her|their)\s+(?:[\w'’-]+\s+){0,2}?(?P<noun>job|position|role)\b"
                      r"(?P<as>\s+as\s+(?!an?\s+(?:result|consequence)\b)(?:an?\s+|the\s+)?)?",
@@ -882,7 +906,8 @@ def extract(text: str, speaker: str, speaker_key: str,
             continue
         turn.person = None  # "her number" refers to a person of this clause only
         if "not" in sentence or "n't" in sentence or _ANY_MORE.search(sentence) \
-                or re.search(r"\b(?:left|quit|lost|stopped|gave\s+up)\b", sentence):
+                or re.search(r"\b(?:left|quit|lost|stopped|gave\s+up|fired|laid\s+off|let\s+go|sacked|"
+                         r"redundant)\b", sentence):
             before = len(turn.out)
             if _negations(sentence, turn, me):
                 last = turn.out[-1] if len(turn.out) > before else None
@@ -1253,6 +1278,13 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
                 continue  # "I'm not a nurse": a denial, not an end
             if attribute == "likes" and not _ANY_MORE.search(sentence):
                 break  # "I don't like X": a dislike, not an ended like (predicates)
+            if check == "dismissed":
+                rel = m.group("rel")
+                if rel and relation_name(rel) not in _PRIVATE_RELATIONS:
+                    break  # "my coworker got fired"
+                if _dismissed(sentence, pm.end(), subj, turn, mine=not rel):
+                    found = True
+                break
             if check == "left":
                 if _left_job(sentence, pm.end(), subj, turn, mine=not m.group("rel"),
                              lost=pm.group("verb").lower() == "lost"):
@@ -1336,6 +1368,25 @@ def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool
         if _ok_value(value) and value.split()[0].lower() not in _DEICTIC:
             turn.add(subj, "employer", value, "negation", negated=True)
             return True
+    return False
+
+
+def _dismissed(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool) -> bool:
+    """After "got fired", "was laid off", "was let go", "got sacked", "was made redundant":
+    the job ended. With nothing more of it ("I got fired.", "... last week", "... because
+    ...", "... for being late"), the current employer ends (`_Turn.end`); "from Acme", "from
+    my job (at Acme)" name it as "I left Acme", "I quit my job (at Acme)" do (`_left_job`).
+    Whether one was found: "I got fired up", "I was fired at", "I was let go of", "I got
+    fired from the band" (no employer's name) name none."""
+    dated = _TIME_OR_SEASON.match(sentence, at)
+    end = dated.end() if dated else at
+    source = _DISMISSED_FROM.match(sentence, end)
+    if source is not None:
+        return _left_job(sentence, source.end(), subj, turn, mine=mine)
+    if (_DISMISSED_END.match(sentence, end) or dated is not None
+            or _DISMISSED_FOR.match(sentence, end) or _DISMISSED_BY.match(sentence, end)):
+        turn.end(subj, "employer")
+        return True
     return False
 
 

@@ -94,3 +94,71 @@ def test_a_job_left_said_with_a_number_or_its_length(text: str) -> None:
 def test_a_role_left_ends_the_employer_only_when_it_was_the_job(
         text: str, expected: set[tuple[str, str, str, bool]]) -> None:
     assert facts(text) == expected
+
+
+# Dismissals: a job that ended without its name ("I got fired") ends the current employer
+# (`Extraction.ends_current`), "from Acme" names it. (A retirement is not read: the held-out
+# corpus labels "I just retired." as no fact.)
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I got fired.", {("Alice", "employer", "", True)}),
+    ("I was fired from Acme.", {("Alice", "employer", "Acme", True)}),
+    ("I got laid off last week.", {("Alice", "employer", "", True)}),
+    ("I was let go.", {("Alice", "employer", "", True)}),
+    ("I've been made redundant.", {("Alice", "employer", "", True)}),
+    ("I got sacked.", {("Alice", "employer", "", True)}),
+    ("I have just been laid off.", {("Alice", "employer", "", True)}),
+    ("I was fired for being late.", {("Alice", "employer", "", True)}),
+    ("I got let go from Globex two weeks ago.", {("Alice", "employer", "Globex", True)}),
+    ("I got fired from my job.", {("Alice", "employer", "", True)}),
+    ("I was laid off from my job at Acme.", {("Alice", "employer", "Acme", True)}),
+    ("My dad got laid off.", {("Alice", "father's employer", "", True)}),
+    ("My sister Ana got fired.", {("Ana", "employer", "", True)}),  # as "... lost her job"
+])
+def test_a_job_lost_or_ended_without_its_name(
+        text: str, expected: set[tuple[str, str, str, bool]]) -> None:
+    assert facts(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "I got fired up about it.",
+    "I was fired up.",
+    "The rocket was fired.",
+    "I fired the kiln.",
+    "I laid off the sugar.",
+    "I let go of the past.",
+    "I was let go of.",
+    "I retired to bed.",
+    "I retired early last night.",
+    "I retired for the night.",
+    "I retired the old laptop.",
+    "I retired my jersey.",
+    "If I get fired, I'll move back home.",
+    "Will I get laid off?",
+    "I'm afraid I'll get fired.",
+    "I almost got fired.",
+    "I was nearly let go.",
+    "I never got fired.",
+    "I wasn't fired.",
+    "I'm not retired.",
+    "I was fired at.",
+    "my coworker got fired",  # a coworker's employer is no fact of the user's
+    "My boss got laid off.",
+    "I got fired from the band.",  # a band is no employer: not named as one
+    "I retired from football.",
+])
+def test_no_job_lost(text: str) -> None:
+    assert facts(text) == set()
+
+
+def test_a_retired_title_ends_nothing() -> None:
+    assert not any(negated for *_, negated in facts("I'm a retired nurse."))
+
+
+def test_a_layoff_ends_the_employer(mem: MemOS) -> None:
+    [acme] = mem.ingest([{"role": "user", "content": "I work at Acme."}], "alice",
+                        session_id="s1", at=T1).facts
+    report = mem.ingest([{"role": "user", "content": "I got laid off."}], "alice",
+                        session_id="s2", at=T2)
+    assert report.ended == [acme]
+    assert mem.get(acme, "alice").state == Lifecycle.SUPERSEDED
+    assert [h.cube.content for h in mem.search("employer", "alice", kind="fact")] == []
