@@ -45,6 +45,7 @@ from memos.cube import (
     Kind,
     MemCube,
     Scope,
+    check_seconds,
     check_stored_text,
     is_blank,
     normalize_id,
@@ -110,7 +111,7 @@ class LLMConfig:
     deadline: float = 300.0  # seconds a request may take in all ($MEMOS_LLM_DEADLINE)
 
     def __post_init__(self) -> None:
-        from memos.reader.llm import check_endpoint_url, check_seconds
+        from memos.reader.llm import check_endpoint_url
 
         check_endpoint_url(self.url, "LLMConfig url")
         check_seconds(self.timeout, "LLMConfig timeout")
@@ -216,6 +217,12 @@ def _when(cube: MemCube) -> datetime | None:
 def _aware(when: datetime) -> datetime:
     """`when` with a time zone (a naive time is UTC, as the store writes it)."""
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _began(cube: MemCube) -> tuple[datetime, datetime]:
+    """A fact's order in time: when it began to hold (else when it was recorded), then when
+    it was recorded; zone-aware, so naive and aware times compare."""
+    return _aware(_when(cube) or cube.recorded_at), _aware(cube.recorded_at)
 
 
 def _ended(cube: MemCube, now: datetime | None = None) -> bool:
@@ -487,14 +494,12 @@ class Assistant:
                 before = [c for c in self._replaced(step.id, cq) if c.id not in found]
                 if not before:
                     break
-                cube = max(before, key=lambda c: (_aware(_when(c) or c.recorded_at),
-                                                  _aware(c.recorded_at)))
+                cube = max(before, key=_began)
                 step = SearchHit(cube=cube, score=hit.score, retrievers=["graph"])
                 found[cube.id] = step
         for hit in self._facts_for(cq, include_superseded=True):
             found.setdefault(hit.id, hit)
-        return sorted(found.values(), key=lambda h: (_aware(_when(h.cube) or h.cube.recorded_at),
-                                                     _aware(h.cube.recorded_at)))
+        return sorted(found.values(), key=lambda h: _began(h.cube))
 
     def _by_name(self, cq: CanonicalQuestion) -> CanonicalQuestion | None:
         """"my brother's birthday" as "Jack's birthday" when the user named their brother
@@ -778,11 +783,12 @@ class Assistant:
             return "I don't know.", used
         if cq is None:
             return value, used
-        owner = "Your" if cq.about_user and cq.subject == self.user_name else f"{cq.subject}'s"
-        attribute = cq.attribute
-        if cq.about_user and cq.subject != self.user_name:
-            owner = f"{cq.subject}'s"
-        return f"{owner} {attribute} is {value}.", used
+        return f"{self._owner(cq)} {cq.attribute} is {value}.", used
+
+    def _owner(self, cq: CanonicalQuestion) -> str:
+        """Whose attribute an answer names: "Your" for the user under their own name, else
+        the subject's ("Jack's"; the user's facts written under a former name too)."""
+        return "Your" if cq.about_user and cq.subject == self.user_name else f"{cq.subject}'s"
 
     def _useful(self, hits: list[SearchHit], text: str = "") -> list[SearchHit]:
         """Memories worth quoting: not the assistant's own words, not bare questions (one
@@ -843,7 +849,6 @@ class Assistant:
         Lisbon (from 1 January 2024 to 20 June 2024), then Porto (from 20 June 2024 to 4
         February 2025), and now Leeds (since 4 February 2025)." The newest HISTORY_MAX
         values; the older ones are counted."""
-        owner = "Your" if cq.about_user and cq.subject == self.user_name else f"{cq.subject}'s"
         shown = facts[-HISTORY_MAX:]
         parts: list[str] = []
         used: list[MemoryUsed] = []
@@ -874,14 +879,15 @@ class Assistant:
             f"; {held} of them {'holds' if held == 1 else 'hold'} now"
         more = f" ({earlier} earlier {'value' if earlier == 1 else 'values'} not shown{still})" \
             if earlier else ""
-        return f"{owner} {cq.attribute} over time: {listed}{more}.", used
+        return f"{self._owner(cq)} {cq.attribute} over time: {listed}{more}.", used
 
     def _ever(self, cq: CanonicalQuestion, facts: list[SearchHit]
               ) -> tuple[str, list[MemoryUsed]]:
         """"Did I ever live in Porto?" answered from the values of `facts` that are the one
         asked (`route`: `_history`, kept where the value is the one asked): "Yes: your city
         was Porto (from 12 July 2024 to 4 February 2025)."."""
-        owner = "your" if cq.about_user and cq.subject == self.user_name else f"{cq.subject}'s"
+        owner = self._owner(cq)
+        owner = owner.lower() if owner == "Your" else owner
         lines = []
         for hit in facts:
             verb = "was" if _ended(hit.cube) else "is"
@@ -983,7 +989,7 @@ class Assistant:
                   and n.cube.scope.user_id == self.scope.user_id]
             if not by:
                 break
-            last = max(by, key=lambda c: (_when(c) or c.recorded_at, c.recorded_at))
+            last = max(by, key=_began)
             seen.add(last.id)
             if last.kind not in (Kind.FACT, Kind.PREFERENCE) or not _ended(last):
                 break

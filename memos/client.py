@@ -31,7 +31,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
 from memos import errors
-from memos.cube import MAX_BATCH, MemCube, Scope
+from memos.cube import MAX_BATCH, MemCube, Scope, check_seconds
 from memos.errors import ConflictError, InvalidInputError, MemosError, ScopeError, StoreError
 from memos.results import (
     AddResult,
@@ -188,10 +188,7 @@ class Client:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise InvalidInputError(f"url must be the server's http(s):// address, such as "
                                     f"http://127.0.0.1:8000, got {url!r:.80}")
-        if (not isinstance(timeout, (int, float)) or isinstance(timeout, bool)
-                or not 0 < timeout <= 86_400):
-            raise InvalidInputError(f"timeout must be seconds above 0 (at most 86400), got "
-                                    f"{timeout!r:.40}")
+        check_seconds(timeout, "timeout")
         try:
             parsed = httpx.URL(url)
             if not parsed.host:

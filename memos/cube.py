@@ -222,6 +222,21 @@ def normalize_id(value: str, what: str) -> str:
 _UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
+MAX_SECONDS = 86_400  # a time limit given in seconds is at most a day
+
+
+def check_seconds(value: Any, name: str) -> float:
+    """`value` as a time limit in seconds, above 0 and at most MAX_SECONDS, else
+    InvalidInputError naming `name` (the LLM timeouts, memos.Client's timeout)."""
+    from memos.errors import InvalidInputError
+
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not 0 < value <= MAX_SECONDS):  # (NaN fails too)
+        raise InvalidInputError(f"{name} must be seconds above 0 (at most {MAX_SECONDS}), got "
+                                f"{value!r:.40}")
+    return float(value)
+
+
 def without_controls(text: str, *, keep_lines: bool = False) -> str:
     """`text` without what untrusted text (an LLM's) may not bring into a memory or onto a
     terminal: control characters (NUL, which the store refuses; ESC, which a terminal

@@ -13,10 +13,9 @@ checkpoint the same seeded queries are timed three ways:
 is search minus the embedding time of the same query, per query, before percentiles (what
 memos adds to the floor every system pays). `cached` times the same searches again with
 each query's vector remembered (RetrievalConfig.query_cache): the search without a forward
-pass of the embedder before it. With a model embedder, `beyond_embed - cached` is what the
-forward pass costs the rest of the search: its weights (about 90 MB for MiniLM) stream
-through the caches and push out the store's pages and the search's own data. Throughput is cubes per second of wall time for
-the add_many calls between two checkpoints.
+pass of the embedder before it, so with a model embedder `beyond_embed - cached` is what
+running the model first costs the rest of the search. Throughput is cubes per second of
+wall time for the add_many calls between two checkpoints.
 
 `recall_at_k` is vector-only recall of the store's index against brute force over the same
 vectors: for each query, the share of the exact top k that the index's top k (of the

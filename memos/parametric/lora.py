@@ -44,7 +44,6 @@ from memos.model.memory_model import MemoryModel
 from memos.shadowing import import_installed_kernels
 
 log = logging.getLogger(__name__)
-import_installed_kernels()  # before peft imports transformers (memos.shadowing)
 
 TARGET_MODULES = ("in_proj", "out_proj", "up", "down")  # mixer and MLP of every block
 REHEARSAL_SEED = 7_000_003  # rehearsal facts: a seed space neither training nor eval uses
@@ -151,15 +150,24 @@ def _share_tensors(base: MemoryModel) -> dict[int, Any]:
     return memo
 
 
+def _peft() -> Any:
+    """The peft module, imported after the installed `kernels` distribution (peft imports
+    transformers, which imports it: memos.shadowing)."""
+    import_installed_kernels()
+    import peft
+
+    return peft
+
+
 def make_twin(base: MemoryModel, cfg: TrainConfig) -> Any:
     """A peft model over a module-tree copy of `base` that shares all its tensors."""
-    from peft import LoraConfig, get_peft_model
+    peft = _peft()
 
     twin = copy.deepcopy(base, memo=_share_tensors(base))
     requires = {id(p): p.requires_grad for p in base.parameters()}
-    lcfg = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=0.0,
+    lcfg = peft.LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=0.0,
                       target_modules=list(cfg.targets), bias="none")
-    peft_model = get_peft_model(twin, lcfg)
+    peft_model = peft.get_peft_model(twin, lcfg)
     for p in base.parameters():  # peft froze the shared tensors; the base keeps its flags
         p.requires_grad_(requires[id(p)])
     return peft_model
@@ -175,10 +183,10 @@ def _inner(peft_model: Any) -> MemoryModel:
 
 
 def lora_state(peft_model: Any, adapter: str = "default") -> dict[str, torch.Tensor]:
-    from peft import get_peft_model_state_dict
+    peft = _peft()
 
     return {k: v.detach().cpu().contiguous()
-            for k, v in get_peft_model_state_dict(peft_model, adapter_name=adapter).items()}
+            for k, v in peft.get_peft_model_state_dict(peft_model, adapter_name=adapter).items()}
 
 
 def adapter_fingerprint(tensors: dict[str, torch.Tensor], base_fp: str,
@@ -422,9 +430,9 @@ def _rehearsal_loss(model: MemoryModel, sets: Sequence[MemorySet], cfg: TrainCon
 
 
 def _adapter_config(cfg: dict[str, Any]) -> Any:
-    from peft import LoraConfig
+    peft = _peft()
 
-    return LoraConfig(r=int(cfg["rank"]), lora_alpha=float(cfg["alpha"]), lora_dropout=0.0,
+    return peft.LoraConfig(r=int(cfg["rank"]), lora_alpha=float(cfg["alpha"]), lora_dropout=0.0,
                       target_modules=list(cfg["targets"]), bias="none")
 
 
@@ -448,8 +456,7 @@ class AdapterServer:
     def model_with(self, fingerprint: str, base_fp: str, cfg: dict[str, Any],
                    tensors: Callable[[], dict[str, torch.Tensor]]) -> MemoryModel:
         """The twin with adapter `fingerprint` active (loaded on first use from `tensors()`)."""
-        from peft import set_peft_model_state_dict
-
+        peft = _peft()
         if base_fp != self.base_fp:
             raise FingerprintMismatchError(
                 f"adapter {fingerprint[:12]} was trained on base model {base_fp[:12]}, not on "
@@ -459,16 +466,14 @@ class AdapterServer:
         if name not in self._loaded:
             weights = tensors()
             if self._peft is None:
-                from peft import get_peft_model
-
                 twin = copy.deepcopy(self.base, memo=_share_tensors(self.base))
                 requires = {id(p): p.requires_grad for p in self.base.parameters()}
-                self._peft = get_peft_model(twin, _adapter_config(cfg), adapter_name=name)
+                self._peft = peft.get_peft_model(twin, _adapter_config(cfg), adapter_name=name)
                 for p in self.base.parameters():
                     p.requires_grad_(requires[id(p)])
             else:
                 self._peft.add_adapter(name, _adapter_config(cfg))
-            result = set_peft_model_state_dict(self._peft, weights, adapter_name=name)
+            result = peft.set_peft_model_state_dict(self._peft, weights, adapter_name=name)
             # Missing keys list every other loaded adapter too: only this one's count.
             missing = [k for k in getattr(result, "missing_keys", [])
                        if "lora_" in k and f".{name}." in k + "."]

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from memos.cube import without_controls
+from memos.cube import MAX_SECONDS, check_seconds, without_controls
 from memos.errors import InvalidInputError
 from memos.reader.questions import USER_KEY_PREFIX
 from memos.reader.rules import Extraction
@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 CHUNK_TURNS = 16  # user turns per request
 TIMEOUT_S = 60.0  # seconds to connect, and between two reads of an answer
 DEADLINE_S = 300.0  # seconds one request may take in all ($MEMOS_LLM_DEADLINE)
-MAX_DEADLINE_S = 86_400.0
 MAX_FACTS_PER_TURN = 64  # more (after repeats are dropped) is invalid output, not facts
 URL_EXAMPLE = "http://localhost:11434/v1"
 
@@ -202,23 +201,12 @@ def deadline_from_env(env: Mapping[str, str] | None = None) -> float:
     if not raw:
         return DEADLINE_S
     try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = float("nan")
-    if not 0 < seconds <= MAX_DEADLINE_S:  # (NaN fails too)
+        return check_seconds(float(raw), "MEMOS_LLM_DEADLINE")
+    except (ValueError, InvalidInputError):
         raise InvalidInputError(f"MEMOS_LLM_DEADLINE must be the seconds one LLM request may "
-                                f"take in all, above 0 and at most {MAX_DEADLINE_S:,.0f}, got "
-                                f"{raw!r:.40}; unset it for the default ({DEADLINE_S:g} s)")
-    return seconds
-
-
-def check_seconds(value: Any, name: str) -> float:
-    """`value` as seconds above 0 (at most a day), else InvalidInputError naming `name`."""
-    if (isinstance(value, bool) or not isinstance(value, (int, float))
-            or not 0 < value <= MAX_DEADLINE_S):
-        raise InvalidInputError(f"{name} must be seconds above 0 (at most "
-                                f"{MAX_DEADLINE_S:,.0f}), got {value!r:.40}")
-    return float(value)
+                                f"take in all, above 0 and at most {MAX_SECONDS:,}, got "
+                                f"{raw!r:.40}; unset it for the default ({DEADLINE_S:g} s)"
+                                ) from None
 
 
 def _sendable(text: str) -> str:
@@ -546,5 +534,5 @@ class LLMExtractor:
 
 
 __all__ = ["DEADLINE_S", "LLMExtractor", "LLMFact", "LLMFacts", "RequestDeadline",
-           "SYSTEM_PROMPT", "check_endpoint_url", "check_seconds", "deadline_from_env",
+           "SYSTEM_PROMPT", "check_endpoint_url", "deadline_from_env",
            "deadline_http_client"]

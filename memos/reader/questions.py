@@ -101,8 +101,10 @@ def resolve_user_name(mem: MemOS, scope: Scope | str, stated: str | None = None)
     return user_display_name(sc.user_id, stored_user_name(mem, sc))
 
 
-def _q(subject: str, attribute: str, about_user: bool) -> CanonicalQuestion:
-    return CanonicalQuestion(subject, attribute, f"What is {subject}'s {attribute}?", about_user)
+def _q(subject: str, attribute: str, about_user: bool, **marks: Any) -> CanonicalQuestion:
+    """The question for (subject, attribute); `marks`: past, history, value."""
+    return CanonicalQuestion(subject, attribute, f"What is {subject}'s {attribute}?", about_user,
+                             **marks)
 
 
 _NAME = r"(?P<who>(?-i:[A-Z])[\w'.-]*(?:\s+(?-i:[A-Z])[\w'.-]*){0,2})"
@@ -221,30 +223,33 @@ _PAST: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I), s,
 
 # Questions about every value an attribute has had ("where have I lived?", "which companies
 # have I worked for?", "what were my previous addresses?"): (pattern, attribute or None to
-# take it, made singular, from the text's plural). The user's own attributes only.
+# take it, made singular, from the text's plural; any number where the third is true). The
+# user's own attributes only.
 _SO_FAR = r"(?: so far| over the years| until now| till now| before| in the past| in my life)?"
 _ATTRS = r"(?P<attrs>[a-z][a-z' -]{0,40}?)"
-_HISTORY: list[tuple[re.Pattern[str], str | None]] = [(re.compile(p, re.I), a) for p, a in [
-    (r"^(?:where(?: all| else)?|(?:in )?(?:which|what) (?:cities|towns|places))(?: have| had|"
-     r"'ve) i (?:ever )?(?:lived|been living|resided)(?: in)?" + _SO_FAR + "$", "city"),
-    (r"^(?:(?:all )?the )?(?:cities|towns|places) i(?:'ve| have)(?: ever)? lived in" + _SO_FAR
-     + "$", "city"),
-    (r"^(?:where(?: all| else)?|who|(?:which|what) (?:companies|employers|firms))(?: have| had|"
-     r"'ve) i (?:ever )?worked(?: for| at)?" + _SO_FAR + "$", "employer"),
-    (r"^(?:(?:all )?the )?(?:companies|employers|firms|places) i(?:'ve| have)(?: ever)? worked"
-     r"(?: for| at)?" + _SO_FAR + "$", "employer"),
-    (r"^(?:what|which) (?:jobs|roles|positions|professions|occupations)(?: have| had|'ve) i "
-     r"(?:ever )?(?:had|held|done|worked(?: as)?)" + _SO_FAR + "$", "job"),
-    (r"^what (?:were|have been) (?:all )?(?:of )?my (?:old |previous |past |former |earlier )?"
-     + _ATTRS + _SO_FAR + "$", None),
-    (r"^what (?:are|were) (?:all )?(?:of )?my (?:old|previous|past|former|earlier) " + _ATTRS
-     + "$", None),
-    (r"^what (?:has|have) my " + _ATTRS + r" been(?: over (?:the years|time))?" + _SO_FAR + "$",
-     None),
-    (r"^(?:list|name) (?:all )?(?:of )?my (?:old |previous |past |former |earlier )?" + _ATTRS
-     + _SO_FAR + "$", None),
-]]
-_HISTORY_OF = re.compile(r"^(?:what is |what's )?(?:the )?history of my " + _ATTRS + "$", re.I)
+_HISTORY: list[tuple[re.Pattern[str], str | None, bool]] = [
+    (re.compile(p, re.I), a, either) for p, a, either in [
+        (r"^(?:where(?: all| else)?|(?:in )?(?:which|what) (?:cities|towns|places))(?: have|"
+         r" had|'ve) i (?:ever )?(?:lived|been living|resided)(?: in)?" + _SO_FAR + "$", "city",
+         False),
+        (r"^(?:(?:all )?the )?(?:cities|towns|places) i(?:'ve| have)(?: ever)? lived in"
+         + _SO_FAR + "$", "city", False),
+        (r"^(?:where(?: all| else)?|who|(?:which|what) (?:companies|employers|firms))(?: have|"
+         r" had|'ve) i (?:ever )?worked(?: for| at)?" + _SO_FAR + "$", "employer", False),
+        (r"^(?:(?:all )?the )?(?:companies|employers|firms|places) i(?:'ve| have)(?: ever)? "
+         r"worked(?: for| at)?" + _SO_FAR + "$", "employer", False),
+        (r"^(?:what|which) (?:jobs|roles|positions|professions|occupations)(?: have| had|'ve) "
+         r"i (?:ever )?(?:had|held|done|worked(?: as)?)" + _SO_FAR + "$", "job", False),
+        (r"^what (?:were|have been) (?:all )?(?:of )?my (?:old |previous |past |former "
+         r"|earlier )?" + _ATTRS + _SO_FAR + "$", None, False),
+        (r"^what (?:are|were) (?:all )?(?:of )?my (?:old|previous|past|former|earlier) "
+         + _ATTRS + "$", None, False),
+        (r"^what (?:has|have) my " + _ATTRS + r" been(?: over (?:the years|time))?" + _SO_FAR
+         + "$", None, False),
+        (r"^(?:list|name) (?:all )?(?:of )?my (?:old |previous |past |former |earlier )?"
+         + _ATTRS + _SO_FAR + "$", None, False),
+        (r"^(?:what is |what's )?(?:the )?history of my " + _ATTRS + "$", None, True),
+    ]]
 
 
 # Plurals of words in -ie, which "-ies -> -y" would get wrong.
@@ -280,8 +285,7 @@ def ever_question(text: str, user_name: str) -> CanonicalQuestion | None:
     for pattern, attr in _EVER:
         m = pattern.match(q)
         if m is not None:
-            return CanonicalQuestion(user_name, attr, f"What is {user_name}'s {attr}?", True,
-                                     history=True, value=m.group("value"))
+            return _q(user_name, attr, True, history=True, value=m.group("value"))
     return None
 
 
@@ -315,26 +319,18 @@ def history_question(text: str, user_name: str) -> CanonicalQuestion | None:
     if q is None:
         return None
     q = _ASKING.sub("", q, count=1)  # "tell me all the cities I've lived in"
-    attr: str | None = None
-    for pattern, named in _HISTORY:
+    for pattern, attr, either in _HISTORY:
         m = pattern.match(q)
         if m is None:
             continue
-        if named is None:
-            spoken = _singular(m.group("attrs"))
-            if spoken is None:
-                return None
-            named = attribute_name(spoken)
-        attr = named
-        break
-    else:
-        m = _HISTORY_OF.match(q)  # "the history of my address(es)": either number
-        if m is not None:
-            attr = attribute_name(_singular(m.group("attrs")) or m.group("attrs"))
-    if attr is None:
-        return None
-    return CanonicalQuestion(user_name, attr, f"What is {user_name}'s {attr}?", True,
-                             history=True)
+        if attr is None:
+            spoken = m.group("attrs")
+            singular = _singular(spoken)
+            if singular is None and not either:
+                return None  # a singular: one value ("what were my previous address?")
+            attr = attribute_name(singular or spoken)
+        return _q(user_name, attr, True, history=True)
+    return None
 
 
 def _normalized(text: str) -> str | None:
@@ -366,8 +362,7 @@ def past_question(text: str, user_name: str) -> CanonicalQuestion | None:
         attribute = attr or attribute_name(groups["attr"])
         if subject == "rel":
             attribute = f"{relation_name(groups['rel'])}'s {attribute}"
-        return CanonicalQuestion(user_name, attribute, f"What is {user_name}'s {attribute}?",
-                                 True, past=True)
+        return _q(user_name, attribute, True, past=True)
     return None
 
 

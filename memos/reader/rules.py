@@ -24,6 +24,7 @@ from memos.reader.vocab import (
     FILLERS,
     KIN_NAMES,
     MULTI_VALUED,
+    PERSONAL_RELATIONS,
     RELATION_RE,
     attribute_name,
     clean_value,
@@ -730,16 +731,6 @@ _DISMISSED_FOR = re.compile(r"\s+(?:for|after|due\s+to|over)\s+", re.I)  # "... 
 _DISMISSED_BY = re.compile(r"\s+by\s+(?:my|our|the)\s+(?:new\s+)?(?:boss|manager|supervisor|"
                            r"company|employer)\b", re.I)
 _DISMISSED_FROM = re.compile(r"\s+from\s+", re.I)
-# Whose dismissal is a fact of their own: not a colleague's, a boss's, a doctor's or a pet's
-# ("my coworker got fired": no fact of the speaker's).
-_PRIVATE_RELATIONS = frozenset({
-    "sister", "brother", "mother", "father", "wife", "husband", "partner", "boyfriend",
-    "girlfriend", "son", "daughter", "friend", "best friend", "roommate", "neighbour", "cousin",
-    "aunt", "uncle", "grandmother", "grandfather", "fiancé", "niece", "nephew", "flatmate",
-    "housemate", "classmate", "stepmother", "stepfather", "stepson", "stepdaughter", "twin",
-    "godmother", "godfather", "stepsister", "stepbrother", "grandson", "granddaughter",
-    "mother-in-law", "father-in-law", "sister-in-law", "brother-in-law", "son-in-law",
-    "daughter-in-law"})
 # "I quit my job", "I left my teaching job", "her job as a nurse": the job left (`_left_job`).
 _MY_JOB = re.compile(r"(?P<poss>my|his|her|their)\s+(?:[\w'’-]+\s+){0,2}?(?P<noun>job|position|role)\b"
                      r"(?P<as>\s+as\s+(?!an?\s+(?:result|consequence)\b)(?:an?\s+|the\s+)?)?",
@@ -1280,7 +1271,7 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
                 break  # "I don't like X": a dislike, not an ended like (predicates)
             if check == "dismissed":
                 rel = m.group("rel")
-                if rel and relation_name(rel) not in _PRIVATE_RELATIONS:
+                if rel and relation_name(rel) not in PERSONAL_RELATIONS:
                     break  # "my coworker got fired"
                 if _dismissed(sentence, pm.end(), subj, turn, mine=not rel):
                     found = True

@@ -43,6 +43,17 @@ RELATIONS = (
     "mother-in-law", "father-in-law", "sister-in-law", "brother-in-law", "son-in-law",
     "daughter-in-law", "hamster", "tortoise", "guinea pig",
 )
+# The relations (as relation_name gives them) whose job is their own news to the speaker: a
+# dismissal of one ends their employer ("my dad got laid off"); a colleague's, a boss's, a
+# doctor's or a pet's is no fact of the speaker's ("my coworker got fired").
+PERSONAL_RELATIONS = frozenset({
+    "sister", "brother", "mother", "father", "wife", "husband", "partner", "boyfriend",
+    "girlfriend", "son", "daughter", "friend", "best friend", "roommate", "neighbour", "cousin",
+    "aunt", "uncle", "grandmother", "grandfather", "fiancé", "niece", "nephew", "flatmate",
+    "housemate", "classmate", "stepmother", "stepfather", "stepson", "stepdaughter", "twin",
+    "godmother", "godfather", "stepsister", "stepbrother", "grandson", "granddaughter",
+    "mother-in-law", "father-in-law", "sister-in-law", "brother-in-law", "son-in-law",
+    "daughter-in-law"})
 RELATION_ALIASES = {"mum": "mother", "mom": "mother", "dad": "father", "grandma": "grandmother",
                     "grandpa": "grandfather", "neighbor": "neighbour", "fiancee": "fiancé",
                     "fiance": "fiancé", "puppy": "dog", "kitten": "cat", "fiancée": "fiancé",
