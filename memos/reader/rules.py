@@ -814,6 +814,44 @@ def _printable_name(name: str) -> bool:
     return True
 
 
+# Words another person says, quoted: "My friend told me 'I live in Paris'", '"I work at
+# Google," she said'. The quote's "I" is that person, so the quote states none of the
+# speaker's facts; a quote the speaker says ("I told him 'I live in Paris now'") stays.
+_SAY = (r"(?:(?:said|says|say|told|tells|asked|asks|wrote|writes|texted|texts|replied|replies|"
+        r"yelled|shouted|posted|tweeted|messaged|emailed|announced|added|explained|insisted|"
+        r"joked|claims|claimed|keeps\s+saying|kept\s+saying)(?:\s+(?:me|us|him|her|them|"
+        r"everyone|back))?|goes|went|was\s+like|is\s+like)")
+_QUOTE = re.compile(r"(?:(?<=^)|(?<=[\s:(\[]))(?:\"[^\"\n]{1,600}\"|“[^”\n]{1,600}”|"
+                    r"'[^\n]{1,600}?'(?=[\s.,!?;:)\]]|$)|‘[^\n]{1,600}?’(?=[\s.,!?;:)\]]|$))")
+# who says it: "my friend told me", "she's like", "Tom then wrote", "I told him"
+_WHO_SAYS = (rf"(?P<who>\b[A-Za-z]+)(?:(?:'s|’s|'re|’re|'m|’m)\s+(?:all\s+|just\s+)?like|"
+             rf"\s+(?:\w+\s+)?{_SAY})")
+_SAID_BEFORE = re.compile(rf"{_WHO_SAYS}\s*(?:to\s+\w+\s*)?[,:]?\s*$", re.I)
+_SAID_AFTER = re.compile(rf"\s*[,.!?]?\s*(?:{_WHO_SAYS}\b|{_SAY}\s+(?P<who2>[A-Za-z]+))", re.I)
+
+
+def _unquote_others(text: str) -> str:
+    """The text without the quotes of what somebody other than the speaker said (and
+    without the "she said" after one)."""
+    out: list[str] = []
+    at = 0
+    for m in _QUOTE.finditer(text):
+        if m.start() < at:
+            continue
+        before = _SAID_BEFORE.search(text, max(0, m.start() - 80), m.start())
+        after = None if before else _SAID_AFTER.match(text, m.end(), min(len(text),
+                                                                          m.end() + 60))
+        said = before or after
+        if said is None:
+            continue  # a title, a phrase: not speech
+        who = said.group("who") or said.groupdict().get("who2") or ""
+        if who in ("I", "i"):
+            continue
+        out.append(text[at:m.start()])
+        at = after.end() if after is not None else m.end()
+    return "".join(out) + text[at:] if out else text
+
+
 # Chat written in lower case: "im", "i", "ive" are the first person.
 _LOWER_I = re.compile(r"\b(?:i(?=\s|['’]|$)|im(?=\s)|ive(?=\s)|dont|cant|doesnt|didnt|isnt|"
                       r"wont|havent)\b")
@@ -836,7 +874,7 @@ _HOME = re.compile(r"(?:^(?:(?:[Bb]ut|[Aa]nd|[Ss]o)\s+)?|\b[Mm]y\s+)[Hh]ome\s+(?
 # "I changed jobs, I'm at Farfetch now": "I'm at X" names an employer only in a turn about work.
 _AT_ORG = re.compile(r"\bI(?:'m|’m|\s+am)\s+(?:now\s+)?(?:at|with)\s+(?=[A-Z])")
 _WORK_TALK = re.compile(r"\b(?:jobs?|work(?:ing)?|company|employer|hired|position|role|"
-                        r"offer|career)\b", re.I)
+                        r"offer|career|laid\s+off|sacked|redundant)\b", re.I)
 # "I'm Ben, product designer at Figma": a job after the speaker's name.
 _APPOSITIVE_JOB = re.compile(
     r"\bI(?:'m|’m|\s+am)\s+[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?,\s+(?:an?\s+|the\s+)?"
@@ -873,7 +911,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     me = _Subject(speaker, speaker_key)
     # In a turn written all in lower case, a place's case says nothing.
     turn.caseless = not any(c.isupper() for c in text)
-    text = _LOWER_I.sub(lambda m: _CHAT[m.group(0)], squeeze(text))
+    text = _unquote_others(_LOWER_I.sub(lambda m: _CHAT[m.group(0)], squeeze(text)))
     work_talk = bool(_WORK_TALK.search(text))
     # Whose attribute a clause just ended or changed without its value ("my email is no
     # longer X", "Helen changed her email"): the next clause's "it's Y" is the new value.
@@ -896,49 +934,92 @@ def extract(text: str, speaker: str, speaker_key: str,
             ended = change
             continue
         turn.person = None  # "her number" refers to a person of this clause only
-        if "not" in sentence or "n't" in sentence or _ANY_MORE.search(sentence) \
-                or re.search(r"\b(?:left|quit|lost|stopped|gave\s+up|fired|laid\s+off|let\s+go|sacked|"
-                         r"redundant)\b", sentence):
+        if "not" in sentence or "n't" in sentence or _NEGATION_CUE.search(sentence):
             before = len(turn.out)
             if _negations(sentence, turn, me):
                 last = turn.out[-1] if len(turn.out) > before else None
                 if last is not None and last.family == "negation" and last.subject_key == me.key:
                     ended = (me, last.attribute)
+                # "I work at Globex now because I quit my job", "I left Acme and joined
+                # Globex": the parts of the clause that negate nothing still state facts.
+                for part in _rest_of_negation(sentence):
+                    _statement(part, turn, me, work_talk)
                 continue
-        if _HEDGE.search(sentence):
-            # "I want to bake a cake for my grandson Jonas": the plan is a plan, the grandson's
-            # name is stated all the same.
-            _relatives(sentence, turn, me)
-            continue
-        bare = _BARE.match(sentence)
-        if bare and not re.match(r"(?:I|we|my)\b", sentence[bare.end():], re.I):
-            sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
-        name = stated_name(sentence)
-        if name and speaker_key.startswith("user:"):
-            turn.add(_Subject(name, speaker_key), "name", name, "name")
-        _relatives(sentence, turn, me)
-        _my_attributes(sentence, turn, me)
-        _predicates(sentence, turn, me)
-        home = _HOME.search(sentence)
-        if home and not _FOR_OTHERS.search(sentence, home.end()):  # "home is Madrid for them"
-            turn.add(me, "city", _trim_place(_value(sentence, home.end(), attribute="city"),
-                                             "residence"),
-                     "residence")
-        job = _APPOSITIVE_JOB.search(sentence)
-        if job and _job(clean_value(job.group("job")), known=True):
-            turn.add(me, "job", clean_value(job.group("job")), "work")
-            turn.add(me, "employer", _trim_place(_value(sentence, job.end(), attribute="employer"),
-                                                 "employer"), "work")
-        city = _IN_CITY.search(sentence)
-        if city and not _PASSING.search(sentence, city.end()):
-            place = _trim_place(_value(sentence, city.end(), attribute="city"), "residence")
-            if place and not re.search(r"\d", place):
-                turn.add(me, "city", place, "residence")
-        org = _AT_ORG.search(sentence) if work_talk else None
-        if org:
-            turn.add(me, "employer", _trim_place(_value(sentence, org.end(), attribute="employer"),
-                                                 "employer"), "work")
+        _statement(sentence, turn, me, work_talk)
     return turn.out
+
+
+# What negates or ends a fact somewhere in a clause (`_negations` reads which).
+_NEGATION_CUE = re.compile(
+    r"\bnot\b|n't\b|n’t\b|\b(?:any\s?more|no\s+longer|left|quit|lost|stopped|gave\s+up|fired|"
+    r"laid\s+off|let\s+go|sacked|redundant)\b", re.I)
+# Where a clause that negates goes on with another statement: "..., and (then) ...",
+# "... because ...", "... so ...", "... which is why ...".
+_NEGATION_REST = re.compile(
+    r",?\s+(?:and\s+(?:then\s+|now\s+|so\s+)?|but\s+|because\s+|since\s+(?=I\b|we\b)|"
+    r"so\s+(?=I\b|we\b|now\b)|which\s+is\s+why\s+|after\s+(?=I\b))|\s*[;,]\s+", re.I)
+# A part that goes on without its subject: "(I left Acme and) joined Globex".
+_SUBJECTLESS = re.compile(
+    r"(?:now\s+|then\s+|just\s+|recently\s+|finally\s+)*(?:joined|started|began|moved|"
+    r"relocated|took|landed|accepted|switched|signed|went|got|work|am\s+now|live)\b", re.I)
+
+
+def _rest_of_negation(sentence: str) -> list[str]:
+    """The parts of a clause that negates which negate nothing themselves, each with its
+    subject: "I left Acme and joined Globex" -> ["I joined Globex"]. A part without a
+    subject takes the speaker's only where the clause opens with "I"."""
+    parts = [p.strip() for p in _NEGATION_REST.split(sentence) if p and p.strip()]
+    if len(parts) < 2:
+        return []
+    mine = re.match(r"(?:\W*(?:so|and|but|well|oh|ok|okay|yeah|actually|btw),?\s+)*I\b",
+                    sentence, re.I) is not None
+    out = []
+    for part in parts:
+        if _NEGATION_CUE.search(part):
+            continue
+        if _SUBJECTLESS.match(part):
+            if not mine:
+                continue
+            part = f"I {part}"
+        out.append(part)
+    return out
+
+
+def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> None:
+    """The facts a clause that negates nothing states (`extract`)."""
+    if _HEDGE.search(sentence):
+        # "I want to bake a cake for my grandson Jonas": the plan is a plan, the grandson's
+        # name is stated all the same.
+        _relatives(sentence, turn, me)
+        return
+    bare = _BARE.match(sentence)
+    if bare and not re.match(r"(?:I|we|my)\b", sentence[bare.end():], re.I):
+        sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
+    name = stated_name(sentence)
+    if name and turn.speaker_key.startswith("user:"):
+        turn.add(_Subject(name, turn.speaker_key), "name", name, "name")
+    _relatives(sentence, turn, me)
+    _my_attributes(sentence, turn, me)
+    _predicates(sentence, turn, me)
+    home = _HOME.search(sentence)
+    if home and not _FOR_OTHERS.search(sentence, home.end()):  # "home is Madrid for them"
+        turn.add(me, "city", _trim_place(_value(sentence, home.end(), attribute="city"),
+                                         "residence"),
+                 "residence")
+    job = _APPOSITIVE_JOB.search(sentence)
+    if job and _job(clean_value(job.group("job")), known=True):
+        turn.add(me, "job", clean_value(job.group("job")), "work")
+        turn.add(me, "employer", _trim_place(_value(sentence, job.end(), attribute="employer"),
+                                             "employer"), "work")
+    city = _IN_CITY.search(sentence)
+    if city and not _PASSING.search(sentence, city.end()):
+        place = _trim_place(_value(sentence, city.end(), attribute="city"), "residence")
+        if place and not re.search(r"\d", place):
+            turn.add(me, "city", place, "residence")
+    org = _AT_ORG.search(sentence) if work_talk else None
+    if org:
+        turn.add(me, "employer", _trim_place(_value(sentence, org.end(), attribute="employer"),
+                                             "employer"), "work")
 
 
 _NOT_A_VALUE = frozenset({"a", "an", "the", "so", "very", "really", "nicer", "better", "worse",
