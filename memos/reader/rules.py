@@ -109,7 +109,16 @@ _HEDGE = re.compile(
     r"\b(?:if|would|wouldn't|might|maybe|perhaps|wish|want to|wanna|hope to|hoping to|"
     r"plan(?:ning)? to|thinking (?:of|about)|going to|gonna|could|should|someday|one day|"
     r"not sure|dream(?:ing)? (?:of|about)|pretend|imagine|used to|when i was|considering|"
-    r"might|may be|unless|whether|supposed to|trying to)\b|\bI'd\b|\bI'll\b",
+    r"might|may be|unless|whether|supposed to|trying to|"
+    # "I don't think I'm ...", "suppose I ...", "let's say I ...": no statement
+    r"(?:don't|do\s+not|didn't)\s+think|doubt|suppose|supposing|assuming|assume|let's\s+say|"
+    r"hypothetically|in\s+theory|"
+    # somebody else's belief about the speaker: "my doctor thinks I'm allergic to latex"
+    r"thinks|believes|assumes|reckons|thought|believed|assumed|"
+    r"(?:people|they|everyone|everybody|others)\s+(?:think|believe|assume)|"
+    # a change still to come: "from next month I work at Globex"
+    r"(?:from|starting|beginning|as\s+of)\s+(?:next\s+\w+|tomorrow)|by\s+the\s+time"
+    r")\b|\bI'd\b|\bI'll\b",
     re.IGNORECASE)
 _STOP_VALUES = frozenset({"it", "that", "this", "them", "him", "her", "you", "home", "the moment",
                           "all", "everything", "nothing", "something", "anything", "night",
@@ -173,7 +182,9 @@ def _own_like(value: str) -> str | None:
     return value
 
 
-_NAME_RE = r"(?:[A-Z]\.\s+){0,2}[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|[A-Z]\.))*"  # "J. Varga" too
+# (never "I", "I'm", "I'd": "I told my sister I live in Leeds" names no sister)
+_NAME_RE = (r"(?!I(?:['’][a-z]+)?(?![\w.'’-]))(?:[A-Z]\.\s+){0,2}[A-Z][\w'’-]*"
+            r"(?:\s+(?:[A-Z][\w'’-]*|[A-Z]\.))*")  # "J. Varga" too
 _TITLE_NAME = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?" + _NAME_RE
 TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof", "mx", "sir", "dame", "rev", "fr"})
 
@@ -242,6 +253,13 @@ _ASKS = re.compile(
     r"how|any|anything|anyone|isn't|aren't|don't|doesn't|right|no|yes|or)\b", re.IGNORECASE)
 
 
+# A word that makes the clause after it a supposition ("Hypothetically, I live in Tokyo"):
+# the two stay one clause, which `_HEDGE` then passes over.
+_OPENS_A_HEDGE = re.compile(r"(?:so\s+|and\s+|but\s+)?(?:hypothetically|theoretically|"
+                            r"in\s+theory|suppose|say|imagine|assuming|let's\s+say|ideally)"
+                            r"\s*[,:]?", re.I)
+
+
 def clauses(text: str) -> list[str]:
     """Sentences, split again where another clause starts ("I no longer live in Cairo, I
     moved to Dubai" is two statements). In a sentence that ends with a question mark, the
@@ -251,7 +269,12 @@ def clauses(text: str) -> list[str]:
     that is a question keeps a question mark, so the rules pass over it."""
     out = []
     for sentence in sentences(text):  # (whitespace squeezed there)
-        parts = [p.strip() for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()]
+        parts: list[str] = []
+        for part in (p.strip() for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()):
+            if parts and _OPENS_A_HEDGE.fullmatch(parts[-1]):
+                parts[-1] = f"{parts[-1]}, {part}"  # "Hypothetically, I live in Tokyo"
+            else:
+                parts.append(part)
         if sentence.rstrip().endswith("?") and parts:
             asks = next((i for i, p in enumerate(parts) if _ASKS.match(p)), len(parts) - 1)
             parts = [p if i < asks or p.endswith("?") else p + "?" for i, p in enumerate(parts)]
@@ -263,7 +286,9 @@ def clauses(text: str) -> list[str]:
 # "and"): at a sentence's end, another subject, or a clause word.
 _LIST_END = re.compile(
     r"[.;!?(]|,?\s+and\s+(?=(?:it|it's|i|i'm|we|they|he|she|that|this|there|so|then|my|our|"
-    r"his|her|their)\b)|,\s+(?=(?:my|our|so)\b)|\s+(?:but|because|since|so|though|although|"
+    r"his|her|their)\b)|,\s+(?=(?:my|our|so)\b)|"
+    # "no longer allergic to shellfish, just peanuts": the list ends before what is kept
+    r",\s+(?=(?:just|only|not|except|still|apart\s+from)\b)|\s+(?:but|because|since|so|though|although|"
     r"which|when|now|anymore|any more|these days|too|either|as well|especially|including|myself|"
     rf"though|already|way more|{FILLERS})\b|\s[-–—]\s", re.I)
 
@@ -443,7 +468,10 @@ class _Turn:
     person: str | None = None  # the person the turn named last ("my vet is Dr. Mensah")
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
-            negated: bool = False, kind: str = "fact") -> None:
+            negated: bool = False, kind: str = "fact", date_at: int | None = None) -> None:
+        """`date_at`: where, in the sentence, the time phrase right after the value starts
+        ("Munich in 2022" of "I moved to Berlin in 2019 and to Munich in 2022"); without
+        one, a date the value does not hold is the sentence's first."""
         attr = f"{subj.prefix}{attribute}"
         when = None
         # "New York City last summer", "Berlin back in 2019": where a time phrase starts,
@@ -462,7 +490,8 @@ class _Turn:
                 break
         else:
             if dates:
-                when = dates[0].date
+                when = next((m.date for m in dates if date_at is not None
+                             and date_at <= m.start <= date_at + 8), dates[0].date)
             if cut is not None:
                 value = clean_value(value[:cut])
         words = value.split()
@@ -520,8 +549,11 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
      False, True),
     (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?to\s+", re.I), "residence",
      "residence", False, True),
-    (re.compile(_AUX + r"(?:work|works|working|employed)\s+(?:at|for|with|by)\s+", re.I),
-     "employer", "work", False, False),
+    # "I moved to Berlin in 2019 and (then) to Munich in 2022": the second move too
+    (re.compile(r"(?:(?<=and )|(?<=and then )|(?<=and later ))(?:back\s+)?to\s+(?=[A-Z])"),
+     "residence", "residence", False, True),
+    (re.compile(_AUX + r"(?:work|works|working|employed)\s+(?:at|for|(?P<with>with)|by)\s+",
+                re.I), "employer", "work", False, False),
     (re.compile(_AUX + r"(?:started|got)\s+(?:a\s+new\s+job|a\s+job|working)\s+(?:at|for|with)\s+",
                 re.I), "employer", "work", False, False),
     (re.compile(_AUX + r"(?:joined)\s+(?=[A-Z])", re.I), "employer", "work", False, True),
@@ -826,7 +858,8 @@ _QUOTE = re.compile(r"(?:(?<=^)|(?<=[\s:(\[]))(?:\"[^\"\n]{1,600}\"|“[^”\n]{
 # who says it: "my friend told me", "she's like", "Tom then wrote", "I told him"
 _WHO_SAYS = (rf"(?P<who>\b[A-Za-z]+)(?:(?:'s|’s|'re|’re|'m|’m)\s+(?:all\s+|just\s+)?like|"
              rf"\s+(?:\w+\s+)?{_SAY})")
-_SAID_BEFORE = re.compile(rf"{_WHO_SAYS}\s*(?:to\s+\w+\s*)?[,:]?\s*$", re.I)
+_SAID_BEFORE = re.compile(rf"(?:{_WHO_SAYS}\s*(?:to\s+\w+\s*)?[,:]?|"
+                          rf"\b[Mm]y\s+(?:{RELATION_RE})\s*:)\s*$", re.I)  # "My daughter: '...'"
 _SAID_AFTER = re.compile(rf"\s*[,.!?]?\s*(?:{_WHO_SAYS}\b|{_SAY}\s+(?P<who2>[A-Za-z]+))", re.I)
 
 
@@ -1184,6 +1217,12 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         else:
             raw = _value(sentence, pm.end(), listing=listing, attribute=attribute)
         values = _split_list(raw) if listing else [_trim_place(raw, attribute)]
+        if pm.groupdict().get("with"):
+            # "I work with my brother at Apple", "... with Tom at Google": the employer is
+            # after "at"; "I work with children": people worked with, no employer
+            at_org = re.search(r"\s+at\s+(?:the\s+)?(?=[A-Z])", raw)
+            values = ([_trim_place(clean_value(raw[at_org.end():]), attribute)] if at_org
+                      else [] if raw[:1].islower() else values)
         if listing and values and raw:
             at = sentence.find(raw, pm.end())
             if (at >= 0 and values[-1].lower().endswith("ing")
@@ -1194,6 +1233,10 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
             values = [job]
             if employer and _ok_value(employer, place=not turn.caseless):
                 turn.add(subj, "employer", employer, family)
+        found_at = sentence.find(raw, pm.end()) if raw else -1
+        own_date = (_TIME_OR_SEASON.match(sentence, found_at + len(raw))
+                    if found_at >= 0 else None)
+        date_at = own_date.start() if own_date else None
         for value in values:
             if not _ok_value(value, place=place and not turn.caseless):
                 continue
@@ -1204,7 +1247,7 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
                 value = own
             attr = _residence_attr(value) if attribute == "residence" else attribute
             kind = "preference" if family in ("preference", "likes") else "fact"
-            turn.add(subj, attr, value, family, kind=kind)
+            turn.add(subj, attr, value, family, kind=kind, date_at=date_at)
         at = sentence.find(raw, pm.end()) if raw else -1
         if attribute == "employer" and raw and at == pm.end():
             # "I work at a hospital as a surgeon", "I joined Revolut two weeks ago as a
@@ -1255,6 +1298,14 @@ def _split_job(raw: str) -> tuple[str, str]:
     return clean_value(parts[0]), _trim_place(employer, "employer")
 
 
+# A verb that gives a relative something: the capitalised word after "my daughter" is the
+# thing ("I bought my daughter Lego"), not her name.
+_GIVEN_TO = re.compile(
+    r"\b(?:bought|buy|buying|got|get|getting|gave|give|giving|sent|send|sending|made|make|"
+    r"brought|bring|showed|show|lent|handed|offered|teach|taught|owe|owed|ordered|cooked|"
+    r"baked|found|left|sold|paid)\s+$", re.I)
+
+
 def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
     for m in _REL_NAMED.finditer(sentence):
         if m.group("name3") or m.group("name4"):
@@ -1270,6 +1321,8 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
         name = clean_value(sentence[start:value_end(sentence, start)]) if m.group("name") \
             else clean_value(raw)
         if m.group("name2"):
+            if _GIVEN_TO.search(sentence, 0, m.start()):
+                continue  # "I bought my daughter Lego": what was given, not her name
             # "my sister Ana lives ...": only the name (stop before a lowercase word)
             name = _person(raw)
         if _named(name) and len(name) <= 64 and not _bare_title(name):

@@ -97,6 +97,8 @@ _CLAUSE_WORDS = (r"and|but|because|since|so|though|although|while|which|who|wher
 _CLAUSE_END = re.compile(
     rf"\s+(?:{_CLAUSE_WORDS}|as|anymore|any more|as well|by the way|especially|including|"
     r"like|at the moment|currently|myself|weirdly|funnily|already|way more)\b|"
+    # chat without punctuation: "Leeds I guess", "Globex I have more free time"
+    r"\s+(?-i:I)(?:['’](?:m|ve|d|ll))?\s+(?-i:[a-z])|"
     r"[,;:!?()\"]|\s[-–—]\s",
     re.IGNORECASE)
 # An address runs on past commas that start another part of it ("14 Elm Road, Leeds LS6

@@ -1,0 +1,141 @@
+"""Turns a probe of the rules read wrongly: the rest of a list after "just"/"only"/"not" is
+kept, not ended; "I told my sister I ..." is the speaker's statement and "I'm" no name;
+chat without punctuation ends a value before the next "I"; doubts, suppositions, other
+people's beliefs and changes still to come state nothing; "work with" names the people
+worked with, not an employer; a thing given to a relative is no name; a relative quoted
+after a colon is not the speaker; two moves in one sentence are two dated moves."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from memos import MemOS
+from memos.cube import Lifecycle
+from memos.reader.rules import extract
+
+T1 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+T2 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+Fact = tuple[str, str, str, bool]
+
+
+def facts(text: str) -> set[Fact]:
+    return {(e.subject, e.attribute, e.value, e.negated)
+            for e in extract(text, "Alice", "user:alice", T1)}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I'm no longer allergic to shellfish, just peanuts.",
+     {("Alice", "allergy", "shellfish", True)}),
+    ("I'm not allergic to shellfish anymore, only peanuts.",
+     {("Alice", "allergy", "shellfish", True)}),
+    ("I'm allergic to walnuts, not peanuts.", {("Alice", "allergy", "walnuts", False)}),
+    ("I'm allergic to peanuts, shellfish and eggs.",  # a list still runs on
+     {("Alice", "allergy", v, False) for v in ("peanuts", "shellfish", "eggs")}),
+])
+def test_a_list_ends_before_what_is_kept_or_denied(text: str, expected: set[Fact]) -> None:
+    assert facts(text) == expected
+
+
+def test_ending_one_allergy_keeps_the_other(mem: MemOS) -> None:
+    report = mem.ingest([{"role": "user", "content": "I'm allergic to peanuts and shellfish."}],
+                        "alice", session_id="s1", at=T1)
+    ids = {mem.get(i, "alice").metadata["value"]: i for i in report.facts}
+    mem.ingest([{"role": "user", "content": "I'm no longer allergic to shellfish, just peanuts."}],
+               "alice", session_id="s2", at=T2)
+    assert mem.get(ids["peanuts"], "alice").state == Lifecycle.ACTIVE
+    assert mem.get(ids["shellfish"], "alice").state != Lifecycle.ACTIVE
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I told my sister I live in Leeds now.", {("Alice", "city", "Leeds", False)}),
+    ("I told my mum I work at Globex now.", {("Alice", "employer", "Globex", False)}),
+    ("I told my boss I'm allergic to nuts.", {("Alice", "allergy", "nuts", False)}),
+    ("I promised my wife I'd stop smoking.", set()),
+    # names that start with an I are names
+    ("My brother Ian lives in Leeds.",
+     {("Alice", "brother's name", "Ian", False), ("Ian", "city", "Leeds", False)}),
+    ("My dad Isaac works at Acme.",
+     {("Alice", "father's name", "Isaac", False), ("Isaac", "employer", "Acme", False)}),
+])
+def test_i_is_never_a_relatives_name(text: str, expected: set[Fact]) -> None:
+    assert facts(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I live in Leeds I guess.", {("Alice", "city", "Leeds", False)}),
+    ("i live in leeds i work at globex",
+     {("Alice", "city", "leeds", False), ("Alice", "employer", "globex", False)}),
+    ("Now that I work at Globex I have more free time.",
+     {("Alice", "employer", "Globex", False)}),
+    ("Ever since I moved to Leeds I've been happier.", {("Alice", "city", "Leeds", False)}),
+])
+def test_a_value_ends_before_the_next_i(text: str, expected: set[Fact]) -> None:
+    assert facts(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "I don't think I'm allergic to nuts.",
+    "I doubt I'm allergic to nuts.",
+    "Suppose I'm allergic to nuts, what should I eat?",
+    "Assuming I live in Tokyo, what's the best area?",
+    "Let's say I work at Google.",
+    "Hypothetically, I live in Tokyo.",
+    "My doctor thinks I'm allergic to latex.",
+    "Everyone thinks I work at Google.",
+    "People assume I live in London.",
+    "From next month I work at Globex.",
+    "Starting next month I'm working at Globex.",
+    "By the time I work at Globex, I'll be 40.",
+])
+def test_doubts_suppositions_beliefs_and_changes_to_come_state_nothing(text: str) -> None:
+    assert facts(text) == set()
+
+
+def test_anothers_belief_then_the_speakers_word() -> None:
+    assert facts("My mom thinks I live in London but I actually live in Leeds.") == {
+        ("Alice", "city", "Leeds", False)}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I work with my brother at Apple.", {("Alice", "employer", "Apple", False)}),
+    ("I work with Tom at Google.", {("Alice", "employer", "Google", False)}),
+    ("I work with children.", set()),
+    ("I work with animals at the zoo.", set()),
+    ("I work with my dad at his bakery.", set()),
+    ("I work at Acme.", {("Alice", "employer", "Acme", False)}),
+])
+def test_work_with_names_people_not_an_employer(text: str, expected: set[Fact]) -> None:
+    assert facts(text) == expected
+
+
+def test_a_thing_given_to_a_relative_is_no_name() -> None:
+    assert facts("I bought my daughter Lego for her birthday.") == set()
+    assert facts("I sent my sister Flowers & Co's catalogue.") == set()
+    assert facts("I visited my sister Ana in Porto.") == {("Alice", "sister's name", "Ana", False)}
+
+
+def test_a_relative_quoted_after_a_colon_is_not_the_speaker() -> None:
+    assert facts("My daughter: 'I'm allergic to strawberries'") == set()
+
+
+@pytest.mark.parametrize("text", ["I moved to Berlin in 2019 and to Munich in 2022.",
+                                  "I moved to Berlin in 2019 and then to Munich in 2022."])
+def test_two_moves_in_one_sentence_are_two_dated_moves(text: str) -> None:
+    got = {(e.value, e.when) for e in extract(text, "Alice", "user:alice", T1)}
+    assert got == {("Berlin", date(2019, 1, 1)), ("Munich", date(2022, 1, 1))}
+
+
+def test_the_later_of_two_moves_is_where_the_speaker_lives(mem: MemOS) -> None:
+    mem.ingest([{"role": "user", "content": "I moved to Berlin in 2019 and to Munich in 2022."}],
+               "alice", session_id="s1", at=T1)
+    live = [h.cube.content for h in mem.search("city", "alice", kind="fact")]
+    assert live == ["Alice's city is Munich."]
+
+
+def test_a_date_after_each_predicate_is_its_own() -> None:
+    got = {e.value: e.when for e in extract(
+        "I moved to Berlin last March and joined Siemens in May.", "Alice", "user:alice",
+        datetime(2025, 1, 10, tzinfo=UTC))}
+    assert got == {"Berlin": date(2024, 3, 1), "Siemens": date(2024, 5, 1)}
