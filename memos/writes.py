@@ -458,11 +458,27 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
             refuse_forgotten(rows[old_id], "supersedes: ")
             refuse_managed(old_id, rows[old_id].meta, "superseded", "supersedes: ")
         ids = conflict.find_superseded(cube.metadata, cube.content_hash, candidates, cand.supersedes)
+        # A fact that began before the live one it conflicts with is that one's past ("I
+        # joined Acme in 2018" told after "I joined Globex in 2023"): the live one stays,
+        # and the new one is stored already superseded by it, ending when it began. Later
+        # facts win by when they held, not by when they were written; one named in
+        # `supersedes` is replaced whatever its dates.
+        later = [old_id for old_id in ids if old_id not in cand.supersedes
+                 and conflict.began_later(rows[old_id].meta,
+                                          cube_from_row(rows[old_id]).valid_from,
+                                          cube.metadata, cube.valid_from)]
+        ids = [old_id for old_id in ids if old_id not in later]
         for old_id in ids:
             mark_superseded(store, session, rows[old_id], pk, cube.id, now,
                             new_valid_from=cube.valid_from, scope=cube.scope)
         if ids:
             out[cube.id] = ids
+        if later:
+            newest = max(later, key=lambda i: cube_from_row(rows[i]).valid_from)
+            mine = session.execute(select(CubeRow).where(CubeRow.pk == pk)).scalar_one()
+            cand.cube = mark_superseded(store, session, mine, rows[newest].pk, newest, now,
+                                        new_valid_from=cube_from_row(rows[newest]).valid_from,
+                                        scope=cube.scope)
     return out
 
 

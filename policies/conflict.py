@@ -3,12 +3,15 @@
 A fact is keyed by `metadata["subject"]` and `metadata["attribute"]` ("alice", "drink").
 A new cube with the same key as a live cube of the same owner and different content
 supersedes it: the old one gets `valid_to` and state `superseded`; nothing is deleted.
+Unless the new one began before the live one (`began_later`; both beginnings known): it is
+then the live one's past, and is the one superseded (memos/writes.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -45,3 +48,16 @@ def find_superseded(new_metadata: Mapping[str, Any], new_hash: str,
             if chash != new_hash and fact_key(metadata) == key and cube_id not in out:
                 out.append(cube_id)
     return out
+
+
+# Metadata flag of a cube whose `valid_from` is when it was recorded, not when it began to
+# hold (the reader's turns given no time): such a beginning is unknown.
+UNDATED = "undated"
+
+
+def began_later(live_metadata: Mapping[str, Any], live_from: datetime | None,
+                new_metadata: Mapping[str, Any], new_from: datetime | None) -> bool:
+    """Whether a live fact began after a new, conflicting one: the new one is then its
+    past, not its replacement. Unknown beginnings (none, or `UNDATED`) never say so."""
+    return (live_from is not None and new_from is not None and live_from > new_from
+            and not live_metadata.get(UNDATED) and not new_metadata.get(UNDATED))

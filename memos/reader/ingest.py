@@ -44,6 +44,7 @@ from memos.cube import (
     normalize_id,
 )
 from memos.errors import InvalidInputError, MemosError
+from memos.policies import conflict
 from memos.reader.dates import resolve_dates
 from memos.reader.questions import user_display_name, user_key
 from memos.reader.rules import TITLES, Extraction, extract, stated_name
@@ -62,8 +63,9 @@ MODES = ("rules", "llm")
 # Metadata of an episode, and of a fact read from it, whose turn had no time given (neither
 # the message's "at" nor the call's): its time, `valid_from` and the message source's `at`,
 # is the time of the ingest, the latest it can have been said. A turn of it ingested again
-# with a time at or before that is the same message, read already (`_read_before`).
-UNDATED = "undated"
+# with a time at or before that is the same message, read already (`_read_before`); its
+# fact's beginning is unknown to the conflict policy (`policies/conflict.began_later`).
+UNDATED = conflict.UNDATED
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
@@ -156,6 +158,32 @@ def test_conflict_inside_one_batch_keeps_the_later_fact(mem):
     assert rs[1].superseded == [rs[0].id] and rs[0].superseded == []
     assert mem.get(rs[0].id, "bob").state == Lifecycle.SUPERSEDED
     assert mem.get(rs[1].id, "bob").state == Lifecycle.ACTIVE
+
+
+def test_a_conflicting_fact_that_began_earlier_is_the_live_ones_past(mem) -> None:
+    """Later facts win by when they held, not by when they were written: a fact dated
+    before the live one is stored superseded by it, ending when the live one began."""
+    key = {"subject": "alice", "attribute": "employer"}
+    y2023, y2018 = datetime(2023, 1, 1, tzinfo=UTC), datetime(2018, 1, 1, tzinfo=UTC)
+    globex = mem.add("Alice works at Globex", "alice", metadata=key, valid_from=y2023)
+    acme = mem.add("Alice works at Acme", "alice", metadata=key, valid_from=y2018)
+    assert acme.superseded == [] and acme.cube.state == Lifecycle.SUPERSEDED
+    assert mem.get(globex.id, "alice").state == Lifecycle.ACTIVE
+    past = mem.get(acme.id, "alice")
+    assert past.state == Lifecycle.SUPERSEDED and past.valid_to == y2023
+    assert [n.cube.id for n in mem.neighbors(globex.id, "alice", relation="supersedes")] == [
+        acme.id]
+    # in one batch too, and named in `supersedes` it is replaced whatever its dates
+    rs = mem.add_many([{"content": "Bob lives in Bergen", "valid_from": y2023,
+                        "metadata": {"subject": "bob", "attribute": "city"}},
+                       {"content": "Bob lives in Oslo", "valid_from": y2018,
+                        "metadata": {"subject": "bob", "attribute": "city"}}], "bob")
+    assert mem.get(rs[0].id, "bob").state == Lifecycle.ACTIVE
+    assert mem.get(rs[1].id, "bob").state == Lifecycle.SUPERSEDED
+    named = mem.add("Alice works at Initech", "alice", metadata=key, valid_from=y2018,
+                    supersedes=[globex.id])
+    assert named.superseded == [globex.id]
+    assert mem.get(named.id, "alice").state == Lifecycle.ACTIVE
 
 
 def test_forget_and_purge_reach_derived_cubes(mem):
