@@ -47,7 +47,7 @@ from memos.errors import InvalidInputError, MemosError
 from memos.policies import conflict
 from memos.reader.dates import resolve_dates
 from memos.reader.questions import user_display_name, user_key
-from memos.reader.rules import TITLES, Extraction, extract, stated_name
+from memos.reader.rules import TITLES, Extraction, extract, looks_like_correction, stated_name
 
 if TYPE_CHECKING:
     from memos.facade import MemOS
@@ -66,6 +66,8 @@ MODES = ("rules", "llm")
 # with a time at or before that is the same message, read already (`_read_before`); its
 # fact's beginning is unknown to the conflict policy (`policies/conflict.began_later`).
 UNDATED = conflict.UNDATED
+# How many of the user's newest facts are looked through for her last turn's (`last_turn_facts`).
+LAST_TURN_FACTS = 32
 
 
 @dataclass(frozen=True)
@@ -566,24 +568,60 @@ def _speaker_key(turn: ChatTurn, user_id: str, user_name: str) -> str | None:
     return turn.name
 
 
-def extract_rules(turns: Sequence[ChatTurn], user_id: str,
-                  user_name: str) -> tuple[list[FactCandidate], list[tuple[int, str]]]:
-    """mode="rules" over every user turn; returns candidates and (turn, error) failures."""
+def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
+                  before: Sequence[Extraction] = ()
+                  ) -> tuple[list[FactCandidate], list[tuple[int, str]]]:
+    """mode="rules" over every user turn; returns candidates and (turn, error) failures.
+    A turn that corrects the speaker's previous one ("Sorry, I meant Lyon") corrects the
+    facts that turn stated; `before`: those of the first turn's previous one, stored by an
+    earlier call (`last_turn_facts`)."""
     out: list[FactCandidate] = []
     failed: list[tuple[int, str]] = []
+    previous: dict[str, Sequence[Extraction]] = {user_key(user_id): before}
     for turn in turns:
         key = _speaker_key(turn, user_id, user_name)
         if key is None:
             continue
         speaker = turn.speaker(user_name)
         try:
-            found = extract(turn.content, speaker, key, turn.at)
+            found = extract(turn.content, speaker, key, turn.at, previous=previous.get(key, ()))
         except Exception as exc:  # a rule bug must not lose the turn: it is reported
             log.exception("rules failed on turn %d", turn.index)
             failed.append((turn.index, f"{type(exc).__name__}: {exc}"))
+            previous[key] = ()
             continue
+        previous[key] = found
         out.extend(FactCandidate(turn.index, e) for e in found)
     return out, failed
+
+
+def last_turn_facts(mem: MemOS, scope: Scope, session_id: str) -> list[Extraction]:
+    """The facts the user's newest turn of the session stated, as the reader wrote them
+    (live ones, of the newest few): what a first turn that corrects it ("Sorry, I meant
+    Lyon") corrects, when the turns come one call at a time (the assistant)."""
+    newest = mem.list_memories(scope, limit=LAST_TURN_FACTS, kind="fact").items
+    mine = [c for c in newest if c.metadata.get("session") == session_id
+            and c.metadata.get("reader") and isinstance(c.metadata.get("value"), str)
+            and isinstance(c.metadata.get("relation"), str)]
+    if not mine:
+        return []
+    episode = _episode_of(mine[0])
+    out = []
+    for cube in reversed([c for c in mine if _episode_of(c) == episode]):
+        meta = cube.metadata
+        head = f"'s {meta['relation']} is "
+        name = cube.content.split(head, 1)[0] if head in cube.content else ""
+        if not name or not meta["value"]:
+            continue
+        out.append(Extraction(name, str(meta.get("subject", "")), meta["relation"],
+                              meta["value"], str(meta.get("family", "attribute")),
+                              kind=cube.kind.value if hasattr(cube.kind, "value")
+                              else str(cube.kind)))
+    return out
+
+
+def _episode_of(cube: MemCube) -> str | None:
+    return next((src.ref for src in cube.sources if src.role == "episode"), None)
 
 
 def _said_times(run: _Run, episodes: Sequence[MemCube]) -> list[datetime]:
@@ -646,7 +684,10 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
                     for t in turns]
         cands, failures = client.extract_turns(turns, speakers)
     else:
-        cands, failures = extract_rules(turns, scope.user_id, display)
+        first = next((t for t in turns if t.role == "user"), None)
+        before = (last_turn_facts(mem, scope, session_id)
+                  if first is not None and looks_like_correction(first.content) else [])
+        cands, failures = extract_rules(turns, scope.user_id, display, before)
     report.extract_seconds = time.perf_counter() - t0
     for index, error in failures:
         report.failed.append(_failure(index, "llm" if client is not None else "extract",

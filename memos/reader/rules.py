@@ -8,7 +8,8 @@ new value ("I'm not allergic to peanuts any more"). The subject of "I"/"my" is t
 
 What the rules leave alone, on purpose: questions, hedges and plans ("if", "would",
 "might", "I want to move to ..."), the past ("I used to live in ..."), other people's
-statements in pronouns ("she lives in ..."), and `my X is Y` where X is not a fact's
+statements in pronouns ("she lives in ...") or in quotes ("my friend told me 'I live in
+...'"), their beliefs ("my doctor thinks I'm ..."), and `my X is Y` where X is not a fact's
 attribute ("my point is ...", "my phone is dead"). The corpus in memos/reader/corpus holds
 such turns; `memos eval reader` measures precision and recall on it.
 """
@@ -16,8 +17,10 @@ such turns; `memos eval reader` measures precision and recall on it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from difflib import SequenceMatcher
 
 from memos.reader.dates import MONTHS, WEEKDAYS, DateMention, resolve_dates
 from memos.reader.vocab import (
@@ -936,10 +939,90 @@ _CHANGE_VALUE = re.compile(r"\s*(?:(?:now\s+|again\s+)?to\s+|(?:\s+again)?(?:[:,
                            r"(?:(?:it|the\s+new\s+one)(?:'s|’s|\s+is)\s+(?:now\s+)?)?)")
 
 
+# A turn that corrects the speaker's previous one: "Sorry, I meant Lyon", "Oops, I mean 35",
+# "Actually it's Berlin", "Correction: Lyon, not Lyons", "I meant Globex, not Acme". Only a
+# short turn, opened by a word that corrects (or "I meant"); what follows is the value.
+_CORRECTION = re.compile(
+    r"^\W*(?:(?:sorry|oops|whoops|oh|ah|wait|no|nope|sorry\s+no|correction|actually|my\s+bad|"
+    r"typo|damn|ugh|hmm|lol|haha)\b[\s,!.:;-]*)*"
+    r"(?:(?<![\w'’])(?:I\s+meant|I\s+mean|I\s+meant\s+to\s+say|make\s+(?:that|it)|"
+    r"that\s+should\s+(?:be|say|read)|should\s+(?:be|say)|(?:it's|it\s+is|it\s+was|that's)"
+    r"(?:\s+actually)?))\s+(?P<value>[^\n]{1,80}?)\s*(?:[.!]+|\s+(?:lol|haha|sorry))?\s*$",
+    re.I)
+_OPENS_CORRECTION = re.compile(r"^\W*(?:sorry|oops|whoops|wait|no\b|nope|correction|actually|"
+                               r"my\s+bad|typo|I\s+meant|I\s+mean\b)", re.I)
+_NOT_THAT = re.compile(r",?\s+(?:not|instead\s+of|rather\s+than)\s+.*$", re.I)
+# Values of these attributes are names: a correction of one is capitalised (unless the turn
+# is all lower case).
+_NAMED_ATTRS = frozenset({"city", "country", "home town", "employer", "name"})
+
+
+def looks_like_correction(text: str) -> bool:
+    """Whether a turn has the shape of a correction of the one before ("Sorry, I meant
+    Lyon"), whatever that one said."""
+    text = squeeze(text).strip()
+    return len(text) <= 200 and _OPENS_CORRECTION.match(text) is not None \
+        and _CORRECTION.match(text) is not None
+
+
+def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
+    """What a turn that corrects the speaker's previous turn says: the corrected fact of
+    `previous` (the facts that turn stated) with the new value, and, of a many-valued
+    attribute (an allergy), the old value's end. [] when the turn is no correction, or no
+    fact of `previous` takes a value of that shape."""
+    if not previous or not looks_like_correction(text):
+        return []
+    m = _CORRECTION.match(squeeze(text).strip())
+    if m is None:
+        return []
+    value = clean_value(_NOT_THAT.sub("", m.group("value")).strip(" .!,;"))
+    article = re.match(r"(?:an?|the)\s+(?=[a-z])", value)
+    if article:  # "I meant a teacher"
+        value = value[article.end():]
+    if not value or len(value.split()) > 4:
+        return []
+    caseless = not any(c.isupper() for c in text)
+
+    def fits(ext: Extraction) -> bool:
+        head = ext.attribute.rsplit(" ", 1)[-1]
+        if ext.negated or not ext.value or value.lower() == ext.value.lower():
+            return False
+        if head == "age":
+            return value.isdigit() and 0 < int(value) <= 120
+        if value.isdigit() and head not in ("number", "phone", "mobile", "cell"):
+            return False
+        if ext.attribute in _NAMED_ATTRS or head == "name":
+            if not (caseless or value[:1].isupper()):
+                return False
+        if head == "job" and _job(value) is None:
+            return False
+        return _shaped(ext.attribute, value) and _ok_value(value)
+
+    candidates = [e for e in previous if fits(e)]
+    if not candidates:
+        return []
+    # The fact whose value the new one resembles ("Lyons" -> "Lyon"), else the last stated.
+    close = [e for e in candidates
+             if SequenceMatcher(None, e.value.lower(), value.lower()).ratio() >= 0.6]
+    old = (close or candidates)[-1]
+    new = Extraction(old.subject, old.subject_key, old.attribute, value, old.family,
+                     kind=old.kind)
+    if old.multi_valued:
+        return [Extraction(old.subject, old.subject_key, old.attribute, old.value, "negation",
+                           True), new]
+    return [new]
+
+
 def extract(text: str, speaker: str, speaker_key: str,
-            at: datetime | date | None = None) -> list[Extraction]:
+            at: datetime | date | None = None,
+            previous: Sequence[Extraction] = ()) -> list[Extraction]:
     """The facts a turn by `speaker` states (see the module doc); dates in a statement are
-    resolved against `at`, the turn's time ("moved to Rome in March" -> `when`)."""
+    resolved against `at`, the turn's time ("moved to Rome in March" -> `when`).
+    `previous`: the facts the speaker's previous turn stated, which a turn that corrects it
+    ("Sorry, I meant Lyon") corrects (`correction`)."""
+    fixed = correction(text, previous)
+    if fixed:
+        return fixed
     turn = _Turn(speaker, speaker_key)
     me = _Subject(speaker, speaker_key)
     # In a turn written all in lower case, a place's case says nothing.
