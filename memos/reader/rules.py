@@ -607,6 +607,8 @@ nanny nurse officer optician painter paralegal paramedic pharmacist photographer
 physiotherapist physio pilot plumber policeman policewoman postman producer professor
 programmer psychologist receptionist researcher scientist secretary singer solicitor
 student surgeon teacher technician therapist translator tutor vet waiter waitress writer
+principal detective attorney intern guard entrepreneur salesperson cfo coo cmo dean maid
+housekeeper sheriff deputy captain sommelier chaplain
 """.split())
 _NOT_JOBS = frozenset({"fan", "member", "lover", "beginner", "user", "foreigner", "newcomer",
                        "father", "mother", "brother", "sister", "daughter", "winner", "loser",
@@ -666,7 +668,8 @@ def _job(value: str, *, known: bool = False) -> str | None:
     last = words[-1].lower()
     if known:
         return value if last in JOBS else None
-    if last in _NOT_JOBS or value.lower() in _NOT_JOBS or not _JOB_WORD.search(last):
+    if last in _NOT_JOBS or value.lower() in _NOT_JOBS or not (
+            last in JOBS or _JOB_WORD.search(last)):
         return None
     return value
 

@@ -139,3 +139,16 @@ def test_a_date_after_each_predicate_is_its_own() -> None:
         "I moved to Berlin last March and joined Siemens in May.", "Alice", "user:alice",
         datetime(2025, 1, 10, tzinfo=UTC))}
     assert got == {"Berlin": date(2024, 3, 1), "Siemens": date(2024, 5, 1)}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I'm now a principal.", {("Alice", "job", "principal", False)}),
+    ("I'm an intern at Google.",
+     {("Alice", "job", "intern", False), ("Alice", "employer", "Google", False)}),
+    ("I'm a secretary at Acme.",
+     {("Alice", "job", "secretary", False), ("Alice", "employer", "Acme", False)}),
+    ("I became a detective.", {("Alice", "job", "detective", False)}),
+    ("It's a guard dog.", set()),
+])
+def test_jobs_without_a_job_suffix(text: str, expected: set[Fact]) -> None:
+    assert facts(text) == expected
