@@ -50,14 +50,39 @@ def find_superseded(new_metadata: Mapping[str, Any], new_hash: str,
     return out
 
 
-# Metadata flag of a cube whose `valid_from` is when it was recorded, not when it began to
-# hold (the reader's turns given no time): such a beginning is unknown.
+# Metadata of a fact's beginning. UNDATED (true): its `valid_from` is when it was recorded
+# (the reader's turns given no time). BEGAN "said": its `valid_from` is when it was said, the
+# statement giving no date ("I live in Berlin": she may have lived there for years). Either
+# way the beginning is unknown. BEGAN_BY (an ISO date): the last day it can have begun, of
+# a beginning said as a month or a year ("in 2018": valid_from 1 January, began_by 31
+# December).
 UNDATED = "undated"
+BEGAN = "began"
+BEGAN_BY = "began_by"
+
+
+def _latest_beginning(metadata: Mapping[str, Any], valid_from: datetime) -> datetime:
+    raw = metadata.get(BEGAN_BY)
+    if isinstance(raw, str):
+        try:
+            bound = datetime.fromisoformat(raw)
+        except ValueError:
+            return valid_from
+        if bound.tzinfo is None:
+            bound = bound.replace(tzinfo=valid_from.tzinfo)
+        return max(bound, valid_from)
+    return valid_from
 
 
 def began_later(live_metadata: Mapping[str, Any], live_from: datetime | None,
                 new_metadata: Mapping[str, Any], new_from: datetime | None) -> bool:
-    """Whether a live fact began after a new, conflicting one: the new one is then its
-    past, not its replacement. Unknown beginnings (none, or `UNDATED`) never say so."""
-    return (live_from is not None and new_from is not None and live_from > new_from
-            and not live_metadata.get(UNDATED) and not new_metadata.get(UNDATED))
+    """Whether a live fact surely began after a new, conflicting one: the new one is then
+    its past, not its replacement. The new one's latest possible beginning (`BEGAN_BY`)
+    must be before the live one's; unknown beginnings (none, `UNDATED`, `BEGAN` "said")
+    never say so."""
+    if live_from is None or new_from is None:
+        return False
+    for meta in (live_metadata, new_metadata):
+        if meta.get(UNDATED) or meta.get(BEGAN) == "said":
+            return False
+    return live_from > _latest_beginning(new_metadata, new_from)

@@ -46,6 +46,18 @@ class DateMention:
     precision: str  # day | week | month | year
 
 
+def period_end(start: date, precision: str) -> date:
+    """The last day of the period a mention names from `start`: the day itself, its week,
+    month or year ("in 2018" -> 31 December 2018)."""
+    if precision == "week":
+        return start + timedelta(days=6)
+    if precision == "month":
+        return _shift_months(start.replace(day=1), 1) - timedelta(days=1)
+    if precision == "year":
+        return date(start.year, 12, 31)
+    return start
+
+
 def _shift_months(d: date, months: int) -> date:
     total = d.year * 12 + (d.month - 1) + months
     year, month = divmod(total, 12)

@@ -234,6 +234,14 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
         "reader": run.mode, "session": run.session_id, "turn": cand.turn}
     if not turn.dated:
         meta[UNDATED] = True  # its message source's time is assumed (`_read_before`)
+    # When it began, for the conflict policy (policies/conflict.began_later): "I live in
+    # Berlin" began at the latest when it was said; "I moved to Oslo in January" during
+    # January.
+    if ext.when is None:
+        meta[conflict.BEGAN] = "said"
+    elif ext.when_latest is not None and ext.when_latest > ext.when:
+        meta[conflict.BEGAN_BY] = datetime.combine(ext.when_latest, dtime(23, 59, 59),
+                                                   tzinfo=UTC).isoformat()
     context = run.contexts[cand.turn] if cand.turn < len(run.contexts) else ""
     if context:
         # Indexed as the turn's own context is (full text, at the context weight): a short

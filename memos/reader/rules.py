@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import SequenceMatcher
 
-from memos.reader.dates import MONTHS, WEEKDAYS, DateMention, resolve_dates
+from memos.reader.dates import MONTHS, WEEKDAYS, DateMention, period_end, resolve_dates
 from memos.reader.vocab import (
     FILLERS,
     KIN_NAMES,
@@ -51,6 +51,9 @@ class Extraction:
     negated: bool = False
     when: date | None = None  # the date the statement gives ("moved to Rome in March")
     kind: str = "fact"  # fact | preference
+    # the last day `when` allows: a date said as a month or a year ends later ("in March"
+    # -> 31 March); None: `when` is a day, or there is none
+    when_latest: date | None = None
 
     @property
     def ends_current(self) -> bool:
@@ -477,6 +480,8 @@ class _Turn:
         one, a date the value does not hold is the sentence's first."""
         attr = f"{subj.prefix}{attribute}"
         when = None
+        mention_of: DateMention | None = None
+        latest: date | None = None
         # "New York City last summer", "Berlin back in 2019": where a time phrase starts,
         # resolved or not (a resolved one still gives the date)
         cut = _time_at(value, 0, attribute)
@@ -488,13 +493,13 @@ class _Turn:
                 when = None  # the value is a date ("my birthday is 3 May")
                 break
             if pos > 0:  # "Berlin last March": the value ends where its date starts
-                value, when = clean_value(value[:pos if cut is None else min(pos, cut)]), \
-                    mention.date
+                value = clean_value(value[:pos if cut is None else min(pos, cut)])
+                mention_of = mention
                 break
         else:
             if dates:
-                when = next((m.date for m in dates if date_at is not None
-                             and date_at <= m.start <= date_at + 8), dates[0].date)
+                mention_of = next((m for m in dates if date_at is not None
+                                   and date_at <= m.start <= date_at + 8), dates[0])
             if cut is not None:
                 value = clean_value(value[:cut])
         words = value.split()
@@ -510,8 +515,12 @@ class _Turn:
         if ident in self.seen:
             return
         self.seen.add(ident)
+        if mention_of is not None:
+            when = mention_of.date
+            latest = period_end(when, mention_of.precision)
         self.out.append(Extraction(subj.name, subj.key, attr, value, family, negated, when,
-                                   kind=kind))
+                                   kind=kind,
+                                   when_latest=latest if when and latest != when else None))
 
     def end(self, subj: _Subject, attribute: str) -> None:
         """A negation that names no value ("I quit my job"): the current value of the

@@ -93,3 +93,20 @@ def test_ingested_again_is_idempotent(mem: MemOS) -> None:
     again = _say(mem, "I joined Acme in 2018.", "s2", T2)
     assert again.superseded == [] and acme not in again.facts[1:]
     assert mem.get(globex, "alice").state == Lifecycle.ACTIVE
+
+
+@pytest.mark.parametrize(("first", "later"), [
+    # "I live in Berlin" began at the latest when it was said: a move dated to a month that
+    # holds that day may be later, and is read as the change it is
+    ("I live in Berlin.", "I moved to Oslo last month."),
+    ("I live in Berlin.", "I moved to Oslo in 2026."),
+    # a year holds March: the move may have been after the one dated March
+    ("I moved to Berlin in March 2025.", "I moved to Oslo in 2025."),
+])
+def test_a_move_that_may_be_later_still_supersedes(mem: MemOS, first: str, later: str
+                                                   ) -> None:
+    [berlin] = _say(mem, first, "s1", datetime(2026, 1, 5, 9, 0, tzinfo=UTC)).facts
+    report = _say(mem, later, "s2", datetime(2026, 2, 4, 9, 0, tzinfo=UTC))
+    assert report.superseded == [berlin], report
+    answer = _ask(mem, "Where do I live?")
+    assert "Oslo" in answer and "Berlin" not in answer.split("(")[0], answer
