@@ -26,6 +26,7 @@ from memos.reader.dates import MONTHS, WEEKDAYS, DateMention, period_end, resolv
 from memos.reader.vocab import (
     FILLERS,
     KIN_NAMES,
+    MANY_OF,
     MULTI_VALUED,
     PERSONAL_RELATIONS,
     RELATION_RE,
@@ -73,6 +74,9 @@ class Extraction:
 
     @property
     def multi_valued(self) -> bool:
+        if self.attribute.endswith("'s name") and \
+                self.attribute[:-len("'s name")].rsplit("'s ", 1)[-1] in MANY_OF:
+            return True  # a second friend's name: another friend (vocab.MANY_OF)
         return self.attribute.rsplit(" ", 1)[-1] in MULTI_VALUED or self.attribute in MULTI_VALUED
 
     def key(self) -> tuple[str, str, str]:

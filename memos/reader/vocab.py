@@ -69,6 +69,17 @@ RELATION_RE = "|".join(sorted((re.escape(r) for r in RELATIONS), key=len, revers
 
 # Multi-valued attributes: a second value adds a fact instead of replacing the first.
 MULTI_VALUED = frozenset({"allergy", "preference", "likes", "dislikes"})
+# Relations (as relation_name gives them) one may have several of: a second name is another
+# friend, sister or dog, not the first one renamed ("My friend Bob ..." then "My friend
+# Carla ..."). Their other attributes stay single-valued: "my sister lives in Porto" names
+# no sister, so a later "my sister lives in Lisbon" is read as the same one moving.
+MANY_OF = frozenset({
+    "sister", "brother", "son", "daughter", "friend", "colleague", "coworker", "co-worker",
+    "roommate", "neighbour", "cousin", "aunt", "uncle", "grandmother", "grandfather", "niece",
+    "nephew", "cat", "dog", "flatmate", "housemate", "teammate", "classmate", "stepson",
+    "stepdaughter", "twin", "stepsister", "stepbrother", "grandson", "granddaughter", "kid",
+    "baby", "parrot", "rabbit", "horse", "hamster", "tortoise", "guinea pig",
+    "sister-in-law", "brother-in-law", "son-in-law", "daughter-in-law"})
 
 # Titles whose period does not end a value ("Dr. Okonkwo").
 TITLES = ("dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "mt", "ave", "rd", "no", "apt")

@@ -29,7 +29,10 @@ def corrected(first: str, second: str) -> set[Fact]:
     ("I'm 34.", "Oops, I mean 35.", {("age", "35", False)}),
     ("I work at Acme.", "I meant Globex, not Acme.", {("employer", "Globex", False)}),
     ("I'm a nurse.", "Sorry I meant a teacher lol", {("job", "teacher", False)}),
-    ("My sister's name is Ana.", "Oops, it's Anna.", {("sister's name", "Anna", False)}),
+    # one may have several sisters: the name said wrongly ends, the right one is added
+    ("My sister's name is Ana.", "Oops, it's Anna.",
+     {("sister's name", "Ana", True), ("sister's name", "Anna", False)}),
+    ("My husband's name is Sam.", "Sorry, I meant Tom.", {("husband's name", "Tom", False)}),
     ("My email is a@b.com", "Sorry, I meant a@c.com", {("email", "a@c.com", False)}),
     ("i live in lyons", "sorry i meant lyon", {("city", "lyon", False)}),
     # of two facts, the one the value resembles, else the last

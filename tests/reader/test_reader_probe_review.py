@@ -152,3 +152,26 @@ def test_a_date_after_each_predicate_is_its_own() -> None:
 ])
 def test_jobs_without_a_job_suffix(text: str, expected: set[Fact]) -> None:
     assert facts(text) == expected
+
+
+@pytest.mark.parametrize(("first", "second", "relation"), [
+    ("My friend Bob lives in Paris.", "My friend Carla lives in Rome.", "friend's name"),
+    ("My dog is called Rex.", "My dog Fido is a beagle.", "dog's name"),
+    ("My son Tom is 8.", "My son Ben is 5.", "son's name"),
+])
+def test_a_second_friend_sister_or_dog_is_another_one(mem: MemOS, first: str, second: str,
+                                                      relation: str) -> None:
+    one = mem.ingest([{"role": "user", "content": first}], "alice", session_id="s1", at=T1)
+    two = mem.ingest([{"role": "user", "content": second}], "alice", session_id="s2", at=T2)
+    assert two.superseded == []
+    names = [mem.get(i, "alice") for i in one.facts + two.facts]
+    named = [c for c in names if c.metadata.get("relation") == relation]
+    assert len(named) == 2 and all(c.state == Lifecycle.ACTIVE for c in named)
+
+
+def test_a_second_husband_name_replaces_the_first(mem: MemOS) -> None:
+    [sam] = mem.ingest([{"role": "user", "content": "My husband's name is Sam."}], "alice",
+                       session_id="s1", at=T1).facts
+    report = mem.ingest([{"role": "user", "content": "My husband's name is Tom."}], "alice",
+                        session_id="s2", at=T2)
+    assert report.superseded == [sam]
