@@ -14,7 +14,9 @@ Backends (docs/ASSISTANT.md):
   ("On 3 March 2026 you said: ..."); a turn whose fact has ended since (a later turn negated
   it, a later value replaced it, its valid_to passed) is quoted with what ended it ("Later,
   on 12 May 2026, you said: I left Acme."), never as if it still held. The llm backend's
-  memory block marks such memories the same way.
+  memory block marks such memories the same way. A question about one fact that no fact
+  answers quotes only a turn that speaks of its attribute and subject (`_relevant`), else
+  says nothing is remembered about it ("I don't have anything about that yet.").
 - ``llm``: an OpenAI-compatible endpoint ($MEMOS_LLM_URL, $MEMOS_LLM_MODEL, $MEMOS_LLM_KEY)
   given the memories in a compact, dated, de-duplicated block; tokens stream to a callback.
 - ``auto``: llm when configured; else model when the question names one stored fact whose
@@ -80,6 +82,8 @@ MAX_ANSWER_CHARS = MAX_TURN_CHARS  # an LLM answer longer than a turn may be is 
 ENDS_K = 16  # facts read from one quoted turn that are looked at for an end
 END_CHAIN = 64  # replacements followed from an ended fact to the value now
 HISTORY_MAX = 12  # values "where have I lived?" lists at most (the newest)
+ABOUT_K = 64  # the user's facts "what do you know about me?" reads
+ABOUT_MAX = 12  # ... and lists at most (the oldest; the others are counted)
 
 def model_value_problem(value: str) -> str | None:
     """None when the built-in model reads values like `value` reliably, else why not (auto
@@ -516,6 +520,34 @@ class Assistant:
             return None
         return CQ(name, attribute, f"What is {name}'s {attribute}?", False)
 
+    def _kin(self, cq: CanonicalQuestion) -> CanonicalQuestion:
+        """A question about a kind of relative ("who am I married to?": the user's spouse)
+        as the first of the relations of that kind with a stored fact (the user's husband,
+        wife or partner: `memos.reader.questions.kin_questions`), else as asked."""
+        from memos.reader.questions import kin_questions
+
+        forms = kin_questions(cq)
+        if len(forms) == 1:
+            return cq
+        for form in forms:
+            if self._facts_for(form, include_superseded=form.past, k=4):
+                return form
+            other = self._by_name(form)
+            if other is not None and self._facts_for(other, k=4):
+                return form
+        return cq
+
+    def _user_facts(self) -> list[SearchHit]:
+        """The user's facts that hold now (theirs and their relatives' by relation: "your
+        sister's name is Ana"), oldest first."""
+        from memos.reader.questions import user_key
+
+        hits = self._search(self.user_name, ABOUT_K, record_access=False,
+                            kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                            metadata={"subject": user_key(self.scope.user_id)})
+        return sorted((h for h in hits if not _ended(h.cube) and _fact_attribute(h.cube)),
+                      key=lambda h: _began(h.cube))
+
     def _fuller(self, cq: CanonicalQuestion) -> CanonicalQuestion | None:
         """"Dr. Varga's email" as "Dr. Helen Varga's email" when that is the one person of
         the user's facts whose name holds every word asked (the reader writes a person's
@@ -531,9 +563,18 @@ class Assistant:
     def route(self, text: str) -> tuple[str, str, CanonicalQuestion | None, list[SearchHit]]:
         """(backend, why, canonical question, facts found) for a question under this
         assistant's backend setting."""
+        from memos.reader.questions import about_me_question
+
         _text_arg(text, "text", "a question such as 'Where do I live?'")
         cq = self.canonical(text)
+        if cq is not None and not cq.history:
+            cq = self._kin(cq)
         facts = self._facts_for(cq) if cq is not None else []
+        if cq is None and about_me_question(text):
+            facts = self._user_facts()
+            if self.backend == "extractive" or (self.backend == "auto" and self.llm is None):
+                return "extractive", "a question about everything remembered of the user", \
+                    cq, facts
         if cq is not None and cq.history:
             facts = self._history(cq)
             if cq.value is not None:  # "did I ever live in Porto?": the values that are Porto
@@ -815,6 +856,10 @@ class Assistant:
     def _answer_extractive(self, cq: CanonicalQuestion | None, facts: list[SearchHit],
                            hits: list[SearchHit], text: str = ""
                            ) -> tuple[str, list[MemoryUsed]]:
+        from memos.reader.questions import about_me_question
+
+        if cq is None and about_me_question(text):
+            return self._about_user(facts)
         if not facts and cq is None:
             facts = self._facts_named(hits, text)
         if facts and cq is not None and cq.attribute in _NAME_PARTS and all(
@@ -834,14 +879,106 @@ class Assistant:
             chosen = chosen[:EXTRACTIVE_MAX]
         else:
             useful = self._useful(hits, text)
-            if cq is not None and not cq.about_user:  # about someone: only what names them
-                words = set(_norm(cq.subject).split())
-                useful = [h for h in useful if words <= set(_norm(h.content).split())]
+            if cq is not None:  # no fact answers it: only what speaks of it
+                names = self._kin_names(cq)
+                useful = [h for h in useful if self._relevant(h.cube, cq, names)]
             if not useful:
                 return "I don't have anything about that yet.", []
             top = useful[0].score  # the best memory, and any about as good: a short answer
             chosen = [h for h in useful if h.score >= CLOSE_SCORE * top][:EXTRACTIVE_MAX]
         return self._quotes(chosen, hits)
+
+    def _kin_names(self, cq: CanonicalQuestion) -> set[str]:
+        """The names the user gave the relative a question is about ("Jack" of "my brother
+        Jack"; every relative of a kind's: `memos.reader.questions.KIN_GROUPS`)."""
+        from memos.reader.questions import KIN_GROUPS
+        from memos.reader.questions import CanonicalQuestion as CQ
+
+        rel, sep, _attribute = cq.attribute.partition("'s ")
+        if not cq.about_user or not sep:
+            return set()
+        names: set[str] = set()
+        for kin in (rel, *KIN_GROUPS.get(rel, ())):
+            for hit in self._facts_for(CQ(cq.subject, f"{kin}'s name",
+                                          f"What is {cq.subject}'s {kin}'s name?", True), k=4):
+                value = hit.cube.metadata.get("value")
+                if isinstance(value, str) and value.strip():
+                    names.add(value)
+        return names
+
+    def _relevant(self, cube: MemCube, cq: CanonicalQuestion, names: set[str]) -> bool:
+        """Whether a memory speaks of what `cq` asks when no stored fact answers it: of the
+        attribute (its words, or words people say it with: "turned 40" of an age,
+        `memos.reader.questions.mentions_attribute`) and of the subject (the user: said in
+        the first person, not only of "my son"; a relative: by relation or by the name the
+        user gave them; anyone else: by name). A fact is relevant when it is the subject's
+        and its attribute speaks of the one asked (an ended value); a turn the reader reads
+        the asked fact from is, one it reads that attribute of someone else only from is
+        not ("My son is allergic to peanuts" for "What am I allergic to?")."""
+        from memos.reader.questions import mentions_attribute, relation_words, user_key
+        from memos.reader.rules import extract
+
+        rel, sep, attribute = cq.attribute.partition("'s ")
+        if not cq.about_user or not sep:
+            rel, attribute = "", cq.attribute
+        me = user_key(self.scope.user_id)
+        asked_key = cq.subject_key(self.scope.user_id)
+        kin = relation_words(rel) if rel else frozenset()
+        if cube.kind in (Kind.FACT, Kind.PREFERENCE):
+            stored = _fact_attribute(cube) or ""
+            f_rel, f_sep, f_attribute = stored.partition("'s ")
+            if not f_sep:
+                f_rel, f_attribute = "", stored
+            subject = cube.metadata.get("subject")
+            if not isinstance(subject, str):
+                return False
+            if subject == me:
+                if not cq.about_user or (f_rel != rel and f_rel not in kin):
+                    return False
+            elif cq.about_user:  # a relative's own fact, under the name the user gave them
+                if not rel or f_rel or subject not in names:
+                    return False
+            elif not set(_norm(cq.subject).split()) <= set(_norm(subject).split()):
+                return False
+            return mentions_attribute(set(_norm(f_attribute).split()), attribute)
+        if cube.kind != Kind.EPISODE:
+            return False
+        said = _said(cube)
+        if len(said) > MAX_TURN_CHARS:
+            return False
+        others = False
+        for ext in extract(said, self.user_name, me):
+            if ext.negated:
+                continue
+            if ext.subject_key == asked_key and ext.attribute == cq.attribute:
+                return True
+            if ext.attribute.rpartition("'s ")[2] == attribute:
+                others = True  # the attribute, of someone else
+        if others:
+            return False
+        norm = _norm(said)
+        words = set(norm.split())
+        if not mentions_attribute(words, attribute) and not (rel and attribute == "name"):
+            return False  # (who a relative is: any turn that speaks of them)
+        if not cq.about_user:
+            return set(_norm(cq.subject).split()) <= words
+        if rel:
+            spaced = f" {norm} "
+            return (any(f" {_norm(w)} " in spaced for w in kin)
+                    or any(set(_norm(n).split()) <= words for n in names if _norm(n)))
+        return bool(words & _FIRST_PERSON) or _my_own(norm)
+
+    def _about_user(self, facts: list[SearchHit]) -> tuple[str, list[MemoryUsed]]:
+        """"What do you know about me?": the user's facts that hold now, in the second
+        person, the oldest ABOUT_MAX (the others counted)."""
+        if not facts:
+            return "I don't know anything about you yet: tell me about yourself.", []
+        shown = facts[:ABOUT_MAX]
+        lines = list(dict.fromkeys(self._second_person(h.cube) for h in shown))
+        more = len(facts) - len(shown)
+        tail = f" (and {more} more)" if more else ""
+        return ("Here is what I know about you: " + "; ".join(lines) + tail + ".",
+                [_used(h, f"a fact about you ({_why(h)})") for h in shown])
 
     def _over_time(self, cq: CanonicalQuestion, facts: list[SearchHit]
                    ) -> tuple[str, list[MemoryUsed]]:
@@ -1459,6 +1596,19 @@ class Assistant:
         if asked:
             text += " Asked: " + " ".join(_short(a, 80) for a in asked[:5])
         return text[:4000]
+
+
+_FIRST_PERSON = frozenset("i im ive me myself mine we us ourselves".split())
+
+
+def _my_own(norm: str) -> bool:
+    """Whether a (normalised) text says "my"/"our" of something not a relative ("my age",
+    "our flat"; not "my son")."""
+    from memos.reader.questions import KIN_GROUPS
+    from memos.reader.vocab import RELATION_RE
+
+    kin = "|".join([RELATION_RE, *KIN_GROUPS])
+    return re.search(rf"\b(?:my|our) (?!(?:{kin})(?:s)?\b)\w", norm) is not None
 
 
 def _only_asks(text: str) -> bool:

@@ -28,7 +28,14 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from memos.reader.vocab import RELATION_RE, attribute_name, relation_name
+from memos.reader.vocab import (
+    KIN_NAMES,
+    RELATION_ALIASES,
+    RELATION_RE,
+    RELATIONS,
+    attribute_name,
+    relation_name,
+)
 
 if TYPE_CHECKING:
     from memos.cube import Scope
@@ -107,13 +114,33 @@ def _q(subject: str, attribute: str, about_user: bool, **marks: Any) -> Canonica
                              **marks)
 
 
+# Words that name a kind of relative rather than one ("my spouse", "my pet", "my kids"): the
+# reader writes the facts under the relation the user said ("Alice's husband's name is Tom.",
+# "Alice's dog's name is Rex."), so a question about the kind is asked of each of these, in
+# this order, the kind itself first (`kin_questions`).
+KIN_GROUPS: dict[str, tuple[str, ...]] = {
+    "spouse": ("husband", "wife", "partner"),
+    "partner": ("boyfriend", "girlfriend", "husband", "wife", "fiancé"),
+    "pet": ("dog", "cat", "puppy", "kitten", "parrot", "rabbit", "horse", "hamster", "tortoise",
+            "guinea pig"),
+    "parent": ("mother", "father", "stepmother", "stepfather"),
+    "sibling": ("sister", "brother", "twin", "stepsister", "stepbrother"),
+    "child": ("son", "daughter", "kid", "baby", "stepson", "stepdaughter"),
+    "kid": ("son", "daughter", "child", "baby"),
+    "grandparent": ("grandmother", "grandfather"),
+    "grandchild": ("grandson", "granddaughter"),
+}
+_KIN_RE = "|".join(sorted({*(re.escape(r) for r in RELATIONS), *KIN_GROUPS}, key=len,
+                          reverse=True))
 _NAME = r"(?P<who>(?-i:[A-Z])[\w'.-]*(?:\s+(?-i:[A-Z])[\w'.-]*){0,2})"
-_REL = rf"(?P<rel>{RELATION_RE})"
+_REL = rf"(?P<rel>{_KIN_RE})"
 _ATTR = r"(?P<attr>[a-z][a-z' -]{0,40}?)"
 
 # (pattern, subject: "user" | "rel" | "who", attribute or None to take it from the text)
 _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I), s, a)
                                                              for p, s, a in [
+    (r"^(?:what|which)(?: is)? my (?:home city|home base|city of residence|place of residence|"
+     r"current city|current town)$", "user", "city"),
     (rf"^(?:what|who)(?:'s| is| was)? my {_REL}'s {_ATTR}$", "rel", None),
     (rf"^(?:what|who)(?:'s| is| was)? my {_REL}(?:'s)? name$", "rel", "name"),
     (rf"^who(?: is|'s| was) my {_REL}$", "rel", "name"),
@@ -125,6 +152,11 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I)
     (r"^where do i (?:live|stay)(?: now| these days)?$", "user", "city"),
     (r"^where am i (?:living|based|staying)$", "user", "city"),
     (r"^(?:which|what) (?:city|town) (?:do i live|am i living|am i based|am i) in$", "user", "city"),
+    (r"^where is (?:my )?home(?: for me| base)?$", "user", "city"),
+    (r"^(?:where|(?:which|what) (?:city|town|place|country)) do i (?:call|consider|think of as)"
+     r" (?:my )?home$", "user", "city"),
+    (r"^(?:where|(?:which|what) (?:city|town|place)) (?:is|feels like) home(?: for| to) me$",
+     "user", "city"),
     (r"^where do i work(?: now)?$", "user", "employer"),
     (r"^(?:who|which company) do i work (?:for|at)$", "user", "employer"),
     (r"^where am i working$", "user", "employer"),
@@ -149,6 +181,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I)
     (r"^what do i prefer$", "user", "preference"),
     (rf"^where does my {_REL} live$", "rel", "city"),
     (rf"^where is my {_REL} (?:living|based)$", "rel", "city"),
+    (rf"^where is home for my {_REL}$", "rel", "city"),
+    (rf"^where is my {_REL}'s home$", "rel", "city"),
     (rf"^(?:where does|who does) my {_REL} work(?: for| at)?$", "rel", "employer"),
     (rf"^what does my {_REL} do(?: for (?:a living|work))?$", "rel", "job"),
     (rf"^how old is my {_REL}$", "rel", "age"),
@@ -181,6 +215,32 @@ _EMBEDDED: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), r) for p, 
 ]]
 
 
+# Other words for a kind of relative ("my other half" is "my spouse").
+_KIN_WORDS = re.compile(r"\b(?:(?:my|our) (?:significant other|other half|better half|husband or wife|"
+                        r"wife or husband|spouse)|(?:my|our) (?P<kind>children|kids|parents|siblings|"
+                        r"pets|grandparents|grandchildren))\b", re.I)
+_KIN_SINGULAR = {"children": "child", "kids": "kid", "parents": "parent", "siblings": "sibling",
+                 "pets": "pet", "grandparents": "grandparent", "grandchildren": "grandchild"}
+
+
+def _kin_word(m: re.Match[str]) -> str:
+    kind = m.group("kind")
+    return f"my {_KIN_SINGULAR[kind.lower()]}" if kind else "my spouse"
+
+
+# Questions that ask who a relative is by what binds them to the user ("who am I married
+# to?", "who did I marry?", "who am I dating?"), direct or embedded ("do you know who I'm
+# married to?"), as the question of the relative's name.
+_KIN_ASKED: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), r) for p, r in [
+    (r"^who (?:am i|i am|i'm|im) (?:married|wed|hitched) to$", "who is my spouse"),
+    (r"^who (?:did i|i) (?:marry|married|wed|get married to|got married to)$",
+     "who is my spouse"),
+    (r"^whom? (?:am i|i am|i'm|im) (?:engaged|betrothed) to$", "who is my fiancé"),
+    (r"^who (?:am i|i am|i'm|im) (?:dating|seeing|going out with|in a relationship with|"
+     r"together with)$", "who is my partner"),
+]]
+
+
 def _plain_question(q: str) -> str:
     """`q` without what only asks politely ("can you tell me ...", "... again"), in the
     order the patterns read: "who's" as "who is", an embedded question as a direct one,
@@ -190,9 +250,10 @@ def _plain_question(q: str) -> str:
     q = re.sub(r"^(who|what|where|when|how)['’]s\b", r"\1 is", q, flags=re.I)
     q = re.sub(rf"\b(?:our|the)\s+(?=(?:(?:old|former|previous|new|current)\s+)?(?:{RELATION_RE})\b)",
                "my ", q, flags=re.I)
-    q = re.sub(rf"\bmy\s+(?:old|former|previous|new|current)\s+(?=(?:{RELATION_RE})\b)", "my ", q,
+    q = _KIN_WORDS.sub(_kin_word, q)
+    q = re.sub(rf"\bmy\s+(?:old|former|previous|new|current)\s+(?=(?:{_KIN_RE})\b)", "my ", q,
                flags=re.I)
-    q = re.sub(rf"\bthe (name|age|birthday|email|phone number|number|address) of my ({RELATION_RE})\b",
+    q = re.sub(rf"\bthe (name|age|birthday|email|phone number|number|address) of my ({_KIN_RE})\b",
                r"my \2's \1", q, flags=re.I)
     q = _TRAILING.sub("", q)
     asked = _ASKING.sub("", q, count=1)
@@ -205,6 +266,9 @@ def _plain_question(q: str) -> str:
         else:
             if re.match(rf"^(?:my|{_NAME}'s)\s", q):
                 q = f"what is {q}"
+    for pattern, replacement in _KIN_ASKED:
+        if pattern.match(q):
+            return pattern.sub(replacement, q, count=1)
     return q
 
 
@@ -366,6 +430,121 @@ def past_question(text: str, user_name: str) -> CanonicalQuestion | None:
     return None
 
 
+def kin_questions(cq: CanonicalQuestion) -> list[CanonicalQuestion]:
+    """The questions a question about a kind of relative stands for: "What is Alice's
+    spouse's name?" is asked as itself, then of her husband, wife and partner (`KIN_GROUPS`);
+    any other question is itself alone."""
+    rel, sep, attribute = cq.attribute.partition("'s ")
+    if not cq.about_user or not sep or rel not in KIN_GROUPS:
+        return [cq]
+    return [cq, *(_q(cq.subject, f"{kin}'s {attribute}", True, past=cq.past)
+                  for kin in KIN_GROUPS[rel])]
+
+
+def relation_words(relation: str) -> frozenset[str]:
+    """The words a turn may name a relation by ("mother": mother, mum, mom, mummy, ...; a kind
+    of relative: its own word and every relation of the kind), lowercased."""
+    names = {relation, *KIN_GROUPS.get(relation, ())}
+    if relation == "spouse":
+        names |= {"married", "marry", "marriage", "wedding", "spouse"}
+    words = set(names)
+    for spoken, stored in [*RELATION_ALIASES.items(), *KIN_NAMES.items()]:
+        if stored in names:
+            words.add(spoken)
+    return frozenset(words)
+
+
+# Words a turn speaks of an attribute with when it does not name it ("How old am I?": "I
+# turned 40", "I'm 34 years old"), besides the attribute's own words. A word of five letters
+# or more also stands for its other endings ("allergic": allergies, allergy; `_stem`).
+_ATTRIBUTE_WORDS: dict[str, tuple[str, ...]] = {
+    "age": ("age", "aged", "old", "older", "year", "years", "turn", "turned", "turning",
+            "birthday", "born"),
+    "birthday": ("birthday", "bday", "birth", "born", "birthdate"),
+    "city": ("live", "lives", "lived", "living", "move", "moved", "moving", "relocated",
+             "relocating", "city", "town", "home", "based", "settled", "apartment", "flat",
+             "house", "neighbourhood", "neighborhood"),
+    "home town": ("grew", "grow", "growing", "raised", "born", "home", "town", "native",
+                  "originally", "childhood"),
+    "address": ("address", "street", "road", "avenue", "lane", "live", "lives", "living", "moved",
+                "flat", "apartment", "house", "postcode", "zip"),
+    "employer": ("work", "works", "worked", "working", "job", "jobs", "employer", "employed",
+                 "company", "hired", "joined", "office", "firm", "boss", "career", "colleagues",
+                 "coworkers"),
+    "job": ("work", "works", "worked", "working", "job", "jobs", "career", "profession",
+            "occupation", "employed", "hired", "promoted", "promotion", "role", "position",
+            "living", "trained", "training", "qualified"),
+    "allergy": ("allergic", "allergy", "allergies", "intolerant", "intolerance", "reaction",
+                "epipen", "anaphylaxis", "anaphylactic"),
+    "name": ("name", "named", "names", "call", "called", "calls"),
+    "last name": ("name", "named", "surname", "called", "maiden"),
+    "email": ("email", "mail", "gmail", "inbox", "address"),
+    "phone number": ("phone", "number", "mobile", "cell", "call", "text", "whatsapp"),
+    "likes": ("like", "likes", "love", "loves", "enjoy", "enjoys", "fan", "favorite", "favourite",
+              "adore", "prefer", "obsessed", "hobby", "hobbies"),
+    "dislikes": ("dislike", "dislikes", "hate", "hates", "stand", "detest", "avoid", "fan"),
+    "preference": ("prefer", "prefers", "preference", "rather", "like", "love", "favorite",
+                   "favourite"),
+    "favorite": ("favorite", "favourite", "love", "like", "best", "prefer", "fan"),
+}
+
+
+def _stem(word: str) -> str:
+    """What a word's other endings share: a word of five letters or more less its last two
+    ("allergic" -> "allerg"), a shorter one itself."""
+    return word[:max(4, len(word) - 2)] if len(word) >= 5 else word
+
+
+def attribute_words(attribute: str) -> frozenset[str]:
+    """The words (stems, `_stem`) a turn about `attribute` is likely to hold: the
+    attribute's own words and those of `_ATTRIBUTE_WORDS` ("age": old, years, turned, ...);
+    for a relative's attribute ("brother's employer"), those of the attribute itself."""
+    attribute = attribute.rpartition("'s ")[2].lower()
+    words = set(re.findall(r"[a-z]+", attribute)) - {"s", "my", "of", "the"}
+    words |= set(_ATTRIBUTE_WORDS.get(attribute, ()))
+    if attribute.startswith("favorite "):
+        words |= set(_ATTRIBUTE_WORDS["favorite"])
+    return frozenset(_stem(w) for w in words)
+
+
+def mentions_attribute(words: set[str] | frozenset[str], attribute: str) -> bool:
+    """Whether one of `words` (a text's lowercased words) speaks of `attribute`
+    (`attribute_words`: "turned" of an age, "allergies" of an allergy) or is one of the
+    values the reader knows it by (an occupation of a job: "physiotherapist")."""
+    if attribute.rpartition("'s ")[2].lower() == "job":
+        from memos.reader.rules import JOBS
+
+        if not JOBS.isdisjoint(words):
+            return True
+    stems = attribute_words(attribute)
+    return any(w in stems or (len(w) >= 5 and _stem(w) in stems)
+               or any(len(s) >= 5 and w.startswith(s) for s in stems) for w in words)
+
+
+# Questions for all the user's facts at once ("what do you know about me?").
+_ABOUT_ME = re.compile(
+    r"^(?:(?:so |and )?(?:what|how much)(?: else| all| exactly)? (?:do|did) you (?:know|remember|"
+    r"recall|have(?: stored| saved| on file)?)(?: about| on| of) (?:me|myself)|"
+    r"what (?:have|did) (?:i told|i tell|you (?:learned|learnt|stored|saved|kept|noted)) "
+    r"(?:you )?about (?:me|myself)|"
+    r"what (?:have i|did i) (?:told|tell) you(?: so far)?|"
+    r"(?:everything|all|what|anything) you (?:know|remember|have(?: stored| saved)?) about "
+    r"(?:me|myself)|"
+    r"(?:anything|everything|much|a lot) about (?:me|myself)|"
+    r"what do you know(?: about me)? so far|who am i to you)$", re.I)
+
+
+def about_me_question(text: str) -> bool:
+    """Whether `text` asks for everything remembered about the user ("What do you know about
+    me?", "Tell me everything you know about me", "What have I told you so far?")."""
+    q = _normalized(text)
+    if q is None:
+        return False
+    q = _TRAILING.sub("", q)
+    q = _ASKING.sub("", q, count=1)
+    return bool(_ABOUT_ME.match(q))
+
+
 def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     """The model's question for `text` ("what is my sister's name?" -> "What is Alice's
     sister's name?"), or None when the question is not about one stated fact (then the
@@ -396,7 +575,8 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     return None
 
 
-__all__ = ["CanonicalQuestion", "canonical_question", "ever_question", "history_question",
-           "past_question",
+__all__ = ["KIN_GROUPS", "CanonicalQuestion", "about_me_question", "attribute_words",
+           "canonical_question", "ever_question", "history_question", "kin_questions",
+           "mentions_attribute", "past_question", "relation_words",
            "resolve_user_name",
            "stored_user_name", "user_display_name", "user_key"]
