@@ -82,6 +82,7 @@ MAX_ANSWER_CHARS = MAX_TURN_CHARS  # an LLM answer longer than a turn may be is 
 ENDS_K = 16  # facts read from one quoted turn that are looked at for an end
 END_CHAIN = 64  # replacements followed from an ended fact to the value now
 HISTORY_MAX = 12  # values "where have I lived?" lists at most (the newest)
+LIST_MAX = 12  # values of a many-valued attribute ("what am I allergic to?") listed at most
 ABOUT_K = 64  # the user's facts "what do you know about me?" reads
 ABOUT_MAX = 12  # ... and lists at most (the oldest; the others are counted)
 
@@ -876,7 +877,11 @@ class Assistant:
                     [_used(chosen[0], "the value before the current one")])
         if facts:  # stored facts answer the question: those, newest first
             chosen = sorted(facts, key=lambda h: _when(h.cube) or utcnow(), reverse=True)
-            chosen = chosen[:EXTRACTIVE_MAX]
+            if not any(_many_valued(h.cube) for h in chosen):
+                chosen = chosen[:EXTRACTIVE_MAX]
+            elif len(chosen) > LIST_MAX:  # every allergy: one left out could harm
+                text, used = self._quotes(chosen[:LIST_MAX], hits)
+                return f"{text} (And {len(chosen) - LIST_MAX} more.)", used
         else:
             useful = self._useful(hits, text)
             if cq is not None:  # no fact answers it: only what speaks of it
@@ -1599,6 +1604,12 @@ class Assistant:
 
 
 _FIRST_PERSON = frozenset("i im ive me myself mine we us ourselves".split())
+
+
+def _many_valued(cube: MemCube) -> bool:
+    """A reader fact of an attribute with many values at once (an allergy, a like, a
+    friend's name): its conflict key holds the value ("allergy=peanuts")."""
+    return "=" in str(cube.metadata.get("attribute", ""))
 
 
 def _my_own(norm: str) -> bool:
