@@ -580,8 +580,10 @@ class Assistant:
             facts = self._history(cq)
             if cq.value is not None:  # "did I ever live in Porto?": the values that are Porto
                 facts = [h for h in facts if _same_value(_fact_value(h.cube, cq), cq.value)]
-            if not facts:  # no such values: answered as a question about nothing stored
-                cq = None
+            if not facts:
+                # No such values: answered from what speaks of the attribute, never with a
+                # "no" that a turn the reader missed could contradict.
+                cq = _q_plain(cq)
         elif cq is not None and cq.past:
             # The values it had before (when none was replaced, the one there is: "my old
             # boss" may still be the boss).
@@ -1034,9 +1036,13 @@ class Assistant:
         for hit in facts:
             verb = "was" if _ended(hit.cube) else "is"
             span = _span(hit.cube)
-            line = f"{owner} {cq.attribute} {verb} {_fact_value(hit.cube, cq)}"
+            line = (self._second_person(hit.cube).rstrip(".")
+                    if cq.attribute in ("likes", "dislikes") and cq.about_user
+                    else f"{owner} {cq.attribute} {verb} {_fact_value(hit.cube, cq)}")
             lines.append(f"{line} ({span})" if span else line)
-        return (f"Yes: {'; '.join(lines)}.",
+        # "Am I allergic to peanuts?" of an allergy that ended: no longer
+        yes = "Yes" if not cq.now or any(not _ended(h.cube) for h in facts) else "No longer"
+        return (f"{yes}: {'; '.join(lines)}.",
                 [_used(h, f"the value asked about ({_why(h)})") for h in facts])
 
     def _quotes(self, chosen: Sequence[SearchHit], hits: Sequence[SearchHit]
@@ -1604,6 +1610,13 @@ class Assistant:
 
 
 _FIRST_PERSON = frozenset("i im ive me myself mine we us ourselves".split())
+
+
+def _q_plain(cq: CanonicalQuestion) -> CanonicalQuestion:
+    """`cq` as the plain question of its (subject, attribute): no history, value or past."""
+    from dataclasses import replace
+
+    return replace(cq, history=False, value=None, now=False, past=False)
 
 
 def _many_valued(cube: MemCube) -> bool:

@@ -58,6 +58,7 @@ class CanonicalQuestion:
     past: bool = False  # asks for the value before the current one ("where did I live before?")
     history: bool = False  # asks for every value over time ("where have I lived?")
     value: str | None = None  # with history: whether it ever was this ("did I live in Porto?")
+    now: bool = False  # with value: whether it is this now ("am I allergic to peanuts?")
 
     def subject_key(self, user_id: str) -> str:
         return user_key(user_id) if self.about_user else self.subject
@@ -338,11 +339,28 @@ _EVER: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), a) for p, a in
      + _VALUE + _SO_FAR + "$", "job"),
     (r"^(?:was|have) i " + _EVER_WORDS + r"(?:been )?an? " + _VALUE + _SO_FAR + "$", "job"),
 ]]
+# ... and whether it is that now ("am I allergic to peanuts?", "do I still live in Porto?",
+# "do I like jazz?").
+_STILL = r"(?:still |also |currently |really |actually )?"
+_NOW: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), a) for p, a in [
+    (r"^(?:am|are) i " + _STILL + r"allergic to (?:any |the )?" + _VALUE + "$", "allergy"),
+    (r"^do i " + _STILL + r"have (?:an? )?(?:allergy|allergies) to (?:any |the )?" + _VALUE
+     + "$", "allergy"),
+    (r"^do i " + _STILL + r"(?:live|reside|stay) in " + _VALUE + "$", "city"),
+    (r"^(?:am|are) i " + _STILL + r"(?:living|based|staying) in " + _VALUE + "$", "city"),
+    (r"^do i " + _STILL + r"work (?:at|for) " + _VALUE + "$", "employer"),
+    (r"^(?:am|are) i " + _STILL + r"(?:working|employed) (?:at|for|by) " + _VALUE + "$",
+     "employer"),
+    (r"^do i " + _STILL + r"work as (?:an? )?" + _VALUE + "$", "job"),
+    (r"^do i " + _STILL + r"(?:like|love|enjoy) " + _VALUE + "$", "likes"),
+    (r"^do i " + _STILL + r"(?:dislike|hate) " + _VALUE + "$", "dislikes"),
+]]
 
 
 def ever_question(text: str, user_name: str) -> CanonicalQuestion | None:
     """The canonical question whether one of the user's attributes ever had a value ("did I
-    ever live in Porto?" -> Alice's city, `history=True`, `value="Porto"`), or None."""
+    ever live in Porto?" -> Alice's city, `history=True`, `value="Porto"`), or has it now
+    ("am I allergic to peanuts?": `now=True` too), or None."""
     q = _normalized(text)
     if q is None:
         return None
@@ -350,6 +368,10 @@ def ever_question(text: str, user_name: str) -> CanonicalQuestion | None:
         m = pattern.match(q)
         if m is not None:
             return _q(user_name, attr, True, history=True, value=m.group("value"))
+    for pattern, attr in _NOW:
+        m = pattern.match(q)
+        if m is not None:
+            return _q(user_name, attr, True, history=True, value=m.group("value"), now=True)
     return None
 
 

@@ -90,10 +90,10 @@ def test_nothing_stored_is_no_history(store_path: str) -> None:
         _tell(mem, "bob", ["I live in Paris.", "I moved to Rome."])
         text = _ask(mem, "Where have I lived?").text
         assert "over time" not in text and "Paris" not in text, text
-        # answered as any question about nothing stored: no canonical question
+        # answered as the plain question of the attribute, of which nothing is stored
         _backend, _why, cq, facts = Assistant(mem, "alice", learn=False).route(
             "Where have I lived?")
-        assert cq is None and facts == []
+        assert cq is not None and cq.attribute == "city" and not cq.history and facts == []
 
 
 def test_the_llm_backend_is_given_every_value(store_path: str, fake_llm: Any) -> None:
@@ -130,5 +130,6 @@ def test_whether_a_value_ever_held(store_path: str, backend: Any) -> None:
         for question in ("Did I ever live in Paris?", "Have I worked at Initech?"):
             text = _ask(mem, question, backend=backend).text
             assert not text.startswith("Yes"), text
-            _backend, _why, cq, _facts = Assistant(mem, "alice", learn=False).route(question)
-            assert cq is None
+            _backend, _why, cq, facts = Assistant(mem, "alice", learn=False).route(question)
+            assert cq is not None and cq.value is None and not cq.history  # the plain one
+            assert not any("Paris" in h.cube.content for h in facts)

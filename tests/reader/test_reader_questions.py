@@ -121,8 +121,29 @@ def test_questions_whether_a_value_ever_held(question: str, attribute: str, valu
     found = ever_question(question, "Alice")
     assert found is not None and found.history and found.value == value, question
     assert found.attribute == attribute and found.about_user
-    assert ever_question("Do I live in Porto?", "Alice") is None  # the present: asked as is
+    assert not found.now
     assert ever_question("Where did I live?", "Alice") is None
+
+
+@pytest.mark.parametrize(("question", "attribute", "value"), [
+    ("Do I live in Porto?", "city", "Porto"),
+    ("Am I still living in New York?", "city", "New York"),
+    ("Am I allergic to peanuts?", "allergy", "peanuts"),
+    ("am i still allergic to cats", "allergy", "cats"),
+    ("Do I have an allergy to penicillin?", "allergy", "penicillin"),
+    ("Do I work at Acme Corp?", "employer", "Acme Corp"),
+    ("Do I still work for Globex?", "employer", "Globex"),
+    ("Do I work as a nurse?", "job", "nurse"),
+    ("Do I like jazz?", "likes", "jazz"),
+    ("Do I hate coffee?", "dislikes", "coffee"),
+])
+def test_questions_whether_a_value_holds_now(question: str, attribute: str, value: str
+                                             ) -> None:
+    from memos.reader.questions import ever_question
+
+    found = ever_question(question, "Alice")
+    assert found is not None and found.now and found.value == value, question
+    assert found.attribute == attribute and found.about_user
 
 
 @pytest.mark.parametrize("question", [

@@ -1,0 +1,49 @@
+"""Questions whether something holds now ("Am I allergic to peanuts?", "Do I live in
+Porto?", "Do I like jazz?"): yes with since when, "no longer" with when of a value that
+ended, and, when the user never said so, never a yes and never another person's fact (a
+son's peanut allergy was quoted to "Am I allergic to peanuts?")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from memos import MemOS
+from memos.assistant import Assistant
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def _bot(mem: MemOS, turns: list[str]) -> Assistant:
+    bot = Assistant(mem, "alice", backend="extractive")
+    for day, turn in enumerate(turns):
+        bot.reply(turn, session_id=f"s{day}", at=T0 + timedelta(days=day))
+    return bot
+
+
+def _ask(bot: Assistant, question: str) -> str:
+    return bot.reply(question, session_id="q", at=T0 + timedelta(days=30)).text
+
+
+def test_yes_with_since_when(mem: MemOS) -> None:
+    bot = _bot(mem, ["I'm allergic to shellfish.", "I live in Porto.", "I love jazz."])
+    assert _ask(bot, "Am I allergic to shellfish?") == \
+        "Yes: your allergy is shellfish (since 5 January 2026)."
+    assert _ask(bot, "Do I live in Porto?") == "Yes: your city is Porto (since 6 January 2026)."
+    assert _ask(bot, "Do I like jazz?") == "Yes: you like jazz (since 7 January 2026)."
+
+
+def test_no_longer_of_a_value_that_ended(mem: MemOS) -> None:
+    bot = _bot(mem, ["I live in Lisbon.", "I moved to Porto."])
+    text = _ask(bot, "Do I still live in Lisbon?")
+    assert text.startswith("No longer: your city was Lisbon (from 5 January 2026 to 6 January "
+                           "2026)"), text
+
+
+def test_never_another_persons_fact(mem: MemOS) -> None:
+    bot = _bot(mem, ["My son Tom is allergic to peanuts.", "I'm allergic to shellfish."])
+    text = _ask(bot, "Am I allergic to peanuts?")
+    assert not text.startswith("Yes") and "Tom" not in text and "son" not in text, text
+    bot2 = Assistant(mem, "bob", backend="extractive")
+    bot2.reply("My sister lives in Porto.", session_id="b1", at=T0)
+    text = bot2.reply("Do I live in Porto?", session_id="q", at=T0 + timedelta(days=1)).text
+    assert not text.startswith("Yes") and "sister" not in text, text
