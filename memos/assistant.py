@@ -336,10 +336,26 @@ _QUESTION_START = re.compile(
     r"any idea|do you know)\b", re.IGNORECASE)
 
 
+# A statement that opens with a question word ("When I was a kid I lived in Rome.", "What I
+# love most is jazz.", "Which reminds me, I moved to Oslo."), when no "?" ends it.
+_STATEMENT_START = re.compile(
+    r"^(?:(?:when|whenever|what|where|which|who|how|why)\s+(?:I|I'm|I’m|I've|I’ve|we|we're|"
+    r"my|our)\b|which\s+reminds\b)", re.IGNORECASE)
+# A request for what is remembered, said as a command: "List my allergies.", "Give me my
+# address", "Show me my sister's number", "Name my pets".
+_ASKS_TO_TELL = re.compile(
+    r"^(?:please\s+)?(?:list|name|give\s+me|show\s+me|tell\s+me|remind\s+me\s+(?:of|about)?)"
+    r"\s+(?:all\s+(?:of\s+)?)?(?:my|me)\b", re.IGNORECASE)
+
+
 def is_question(text: str) -> bool:
     """A question (answered from memory), as opposed to a statement (remembered)."""
     text = text.strip()
-    return text.endswith("?") or bool(_QUESTION_START.match(text))
+    if text.endswith("?"):
+        return True
+    if _STATEMENT_START.match(text):
+        return False
+    return bool(_QUESTION_START.match(text) or _ASKS_TO_TELL.match(text))
 
 
 _FORGET = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?forget\s+"

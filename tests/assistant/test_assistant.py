@@ -58,6 +58,23 @@ def test_questions_and_statements_are_told_apart() -> None:
     assert not is_question("I live in Lisbon.") and not is_question("My sister is Ana")
 
 
+@pytest.mark.parametrize("text", ["When I was a kid I lived in Rome.",
+                                  "Which reminds me, I moved to Oslo last week.",
+                                  "What I love most is jazz.",
+                                  "How I met my wife is a long story.",
+                                  "Where we live now, it snows a lot."])
+def test_a_statement_that_opens_with_a_question_word_is_remembered(text: str) -> None:
+    assert not is_question(text)
+    assert is_question(text.rstrip(".") + "?")  # asked, it is a question
+
+
+@pytest.mark.parametrize("text", ["List my allergies.", "Give me my address",
+                                  "Show me my sister's number", "Name my pets",
+                                  "Please list all my allergies", "When do I fly"])
+def test_a_request_to_tell_is_a_question(text: str) -> None:
+    assert is_question(text)
+
+
 def test_auto_routes_by_fact_and_value_kind(store_path: str) -> None:
     from memos.model import values
 
