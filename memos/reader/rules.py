@@ -565,6 +565,10 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
      False, True),
     (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?to\s+", re.I), "residence",
      "residence", False, True),
+    # "I moved from Berlin to Paris": where to
+    (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?(?:all\s+the\s+way\s+)?from\s+"
+                r"\S+(?:\s+\S+){0,3}?\s+to\s+(?=[A-Z])", re.I), "residence", "residence", False,
+     True),
     # "I moved to Berlin in 2019 and (then) to Munich in 2022": the second move too
     (re.compile(r"(?:(?<=and )|(?<=and then )|(?<=and later ))(?:back\s+)?to\s+(?=[A-Z])"),
      "residence", "residence", False, True),
@@ -808,8 +812,15 @@ _REL_NAMED = re.compile(
     rf"\b[Mm]y\s+{_NEW}(?P<rel3>{RELATION_RE})\s+is\s+(?P<name3>{_TITLE_NAME})"
     rf"(?=\s*(?:[.,!;]|$|\s+(?:and|but|who|so|because|though)\b))|"
     rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
-    rf"an?\s+(?:new\s+|little\s+|baby\s+)?(?P<rel4>{RELATION_RE})\s+(?:called|named)\s+"
-    rf"(?P<name4>{_TITLE_NAME})")
+    rf"an?\s+(?:(?:new|little|baby|younger|older|big|twin|half)\s+)?(?P<rel4>{RELATION_RE})"
+    rf"(?:\s+(?:called|named)\s+|,\s+)(?P<name4>{_TITLE_NAME})|"
+    # "Ana is my sister", "Sam's my husband", "Tom is my best friend"
+    rf"(?:^|(?<=[,;] ))(?P<name5>{_TITLE_NAME})(?:['’]s|\s+is)\s+(?:also\s+)?my\s+"
+    rf"(?:(?:younger|older|little|big|baby|twin|half|new)\s+)?(?P<rel5>{RELATION_RE})"
+    rf"(?=\s*(?:[.,!;]|$|\s+(?:and|but|who|so|because|though)\b))|"
+    # "I'm married to Sam": the speaker's spouse
+    rf"\bI(?:['’]m|\s+am)\s+(?:(?:happily|now|also|still)\s+)?married\s+to\s+"
+    rf"(?P<name6>{_TITLE_NAME})")
 _MY_NAME = re.compile(
     rf"\b(?:[Mm]y\s+name(?:'s|\s+is)|[Cc]all\s+me|[Mm]y\s+friends\s+call\s+me)\s+"
     rf"(?P<name>{_TITLE_NAME})|(?:^|[.!]\s+|,\s*)(?:[Hh]i|[Hh]ello|[Hh]ey)?[,!]?\s*"
@@ -914,7 +925,7 @@ _CHAT = {"i": "I", "im": "I'm", "ive": "I've", "dont": "don't", "cant": "can't",
 # "Context: based in Berlin.", "Grew up in Leeds.", "I'm Liam, born and raised in Cork".
 _BARE = re.compile(
     r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
-    r"(?:currently\s+|now\s+|still\s+|originally\s+)?"
+    r"(?:currently\s+|now\s+|still\s+|originally\s+|just\s+|recently\s+|finally\s+)?"
     r"(?=(?:live|living|based|grew\s+up|born\s+and\s+raised|moved|relocated|from|prefer|joined|"
     r"work\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like)\b)",
     re.I)
@@ -1278,6 +1289,18 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
             turn.add(subj, "age", age.group("n"), "age")
             continue
         named = sm.group("name") is not None or bool(sm.group("relname"))
+        if subj.prefix and sm.group("rel") and not we:
+            # "My sister is a doctor (now)", "my husband became a chef": a relative's job,
+            # an occupation the rules know only ("my dog is a beagle", "my sister is a
+            # lifesaver" are none)
+            guess = _JOB_GUESS.match(sentence, rest)
+            if guess and _IS_NOW_NAMED.search(sentence[:rest]) and _job_at(
+                    sentence, guess.end(), subj, turn, known=True):
+                continue
+            became = _BECAME.match(sentence, rest)
+            if became and became.group("verb").lower() != "become" and _job_at(
+                    sentence, became.end(), subj, turn, known=True):
+                continue
         if subj.prefix == "" and not we:
             # "I'm a nurse", "I'm now a teacher", "I became a teacher", "Sam's a chef",
             # "I've been promoted to senior engineer"
@@ -1407,9 +1430,10 @@ _GIVEN_TO = re.compile(
 
 def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
     for m in _REL_NAMED.finditer(sentence):
-        if m.group("name3") or m.group("name4"):
-            name = clean_value(m.group("name3") or m.group("name4"))
-            rel = m.group("rel3") or m.group("rel4")
+        if m.group("name3") or m.group("name4") or m.group("name5") or m.group("name6"):
+            name = clean_value(m.group("name3") or m.group("name4") or m.group("name5")
+                               or _person(m.group("name6")))
+            rel = m.group("rel3") or m.group("rel4") or m.group("rel5") or "spouse"
             if _named(name) and len(name) <= 64 and not _bare_title(name):
                 turn.add(me, f"{relation_name(rel)}'s name", name, "relation")
                 turn.person = name

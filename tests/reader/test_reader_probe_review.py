@@ -175,3 +175,38 @@ def test_a_second_husband_name_replaces_the_first(mem: MemOS) -> None:
     report = mem.ingest([{"role": "user", "content": "My husband's name is Tom."}], "alice",
                         session_id="s2", at=T2)
     assert report.superseded == [sam]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I moved from Berlin to Paris.", {("Alice", "city", "Paris", False)}),
+    ("My sister moved from Madrid to Lisbon.", {("Alice", "sister's city", "Lisbon", False)}),
+    ("Just relocated to Manchester for work.", {("Alice", "city", "Manchester", False)}),
+    ("My sister is a doctor now.", {("Alice", "sister's job", "doctor", False)}),
+    ("My husband became a chef.", {("Alice", "husband's job", "chef", False)}),
+    ("My dad is a pilot, and my mom is a nurse.",
+     {("Alice", "father's job", "pilot", False), ("Alice", "mother's job", "nurse", False)}),
+    ("My dog is a beagle.", set()),
+    ("My sister is a lifesaver.", set()),
+    ("My boss is a nightmare.", set()),
+    ("Ana is my sister.", {("Alice", "sister's name", "Ana", False)}),
+    ("Sam's my husband.", {("Alice", "husband's name", "Sam", False)}),
+    ("Tom is my best friend.", {("Alice", "best friend's name", "Tom", False)}),
+    ("I have a sister, Ana.", {("Alice", "sister's name", "Ana", False)}),
+    ("I have a younger brother named Tom.", {("Alice", "brother's name", "Tom", False)}),
+    ("I'm married to Sam.", {("Alice", "spouse's name", "Sam", False)}),
+    ("I'm married to my job lol.", set()),
+    ("Paris is my favourite city.", set()),
+    ("He is my brother.", set()),
+])
+def test_moves_from_relatives_jobs_and_who_is_who(text: str, expected: set[Fact]) -> None:
+    assert facts(text) == expected
+
+
+def test_who_am_i_married_to(mem: MemOS) -> None:
+    from memos.assistant import Assistant
+
+    mem.ingest([{"role": "user", "content": "I'm married to Sam."}], "alice", session_id="s1",
+               at=T1)
+    bot = Assistant(mem, "alice", backend="extractive", learn=False)
+    for question in ("Who am I married to?", "What's my spouse's name?"):
+        assert "Sam" in bot.reply(question).text
