@@ -537,6 +537,25 @@ class Assistant:
             return None
         return CQ(name, attribute, f"What is {name}'s {attribute}?", False)
 
+    def _by_relation(self, cq: CanonicalQuestion) -> CanonicalQuestion | None:
+        """"Ana's city" as "my sister's city" when Ana is the name the user gave their
+        sister (a fact the reader wrote before the name was known is under the relation)."""
+        from memos.reader.questions import CanonicalQuestion as CQ
+        from memos.reader.questions import user_key
+
+        if cq.about_user or not cq.attribute or cq.attribute == "name" or "'s " in cq.attribute:
+            return None
+        hits = self._search(cq.subject, 16, record_access=False, kind=[Kind.FACT.value],
+                            metadata={"subject": user_key(self.scope.user_id)})
+        for hit in hits:
+            attribute = _fact_attribute(hit.cube) or ""
+            if attribute.endswith("'s name") and not _ended(hit.cube) and _same_value(
+                    str(hit.cube.metadata.get("value") or ""), cq.subject):
+                rel = attribute[:-len("'s name")]
+                return CQ(self.user_name, f"{rel}'s {cq.attribute}",
+                          f"What is {self.user_name}'s {rel}'s {cq.attribute}?", True)
+        return None
+
     def _kin(self, cq: CanonicalQuestion) -> CanonicalQuestion:
         """A question about a kind of relative ("who am I married to?": the user's spouse)
         as the first of the relations of that kind with a stored fact (the user's husband,
@@ -604,6 +623,16 @@ class Assistant:
             # The values it had before (when none was replaced, the one there is: "my old
             # boss" may still be the boss).
             facts = self._older(cq, facts) or facts
+        if cq is not None and not cq.past and not cq.history:
+            # A relative's facts are written under the relation ("my sister lives in Porto")
+            # or under the name the user gave them ("Ana moved to Lisbon"): asked either
+            # way, the newer of the two answers.
+            other = self._by_name(cq) if cq.about_user else self._by_relation(cq)
+            if other is not None:
+                found = self._facts_for(other)
+                if found and (not facts or (not any(_many_valued(h.cube) for h in facts)
+                                            and _newest(found) > _newest(facts))):
+                    cq, facts = other, found
         if cq is not None and not facts:
             other = self._by_name(cq)
             if other is not None:
@@ -1626,6 +1655,11 @@ class Assistant:
 
 
 _FIRST_PERSON = frozenset("i im ive me myself mine we us ourselves".split())
+
+
+def _newest(hits: Sequence[SearchHit]) -> tuple[datetime, datetime]:
+    """When the newest of the facts began (`_began`)."""
+    return max(_began(h.cube) for h in hits)
 
 
 def _q_plain(cq: CanonicalQuestion) -> CanonicalQuestion:
