@@ -440,12 +440,22 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     said_at = run.said[cand.turn]
     if ext.ends_current and ext.multi_valued:
         return
-    ended = [c for c in _live_facts(run, ext.subject_key, attr, ext.value or ext.attribute)
-             if (ext.ends_current or _same_value(c.metadata.get("value"), ext.value))
-             # A turn stored before (read again) ends no fact that began after it was said:
-             # that value was stated again later.
-             and (cand.turn not in run.stored or c.valid_from is None
-                  or c.valid_from <= said_at)]
+
+    def live(attribute: str) -> list[MemCube]:
+        return [c for c in _live_facts(run, ext.subject_key, attribute,
+                                       ext.value or ext.attribute)
+                if (ext.ends_current or _same_value(c.metadata.get("value"), ext.value))
+                # A turn stored before (read again) ends no fact that began after it was
+                # said: that value was stated again later.
+                and (cand.turn not in run.stored or c.valid_from is None
+                     or c.valid_from <= said_at)]
+
+    ended = live(attr)
+    if not ended and ext.value and attr.endswith("employer"):
+        # "I left Lisbon": the rules read a name left as an employer; no employer of that
+        # name, the place of that name the speaker lived in ends
+        head = attr[:-len("employer")]
+        ended = [c for place in ("city", "country") for c in live(head + place)]
     for cube in ended:
         try:
             # The turn by reference only, no copy of its words (as in a fact's sources):

@@ -210,3 +210,18 @@ def test_who_am_i_married_to(mem: MemOS) -> None:
     bot = Assistant(mem, "alice", backend="extractive", learn=False)
     for question in ("Who am I married to?", "What's my spouse's name?"):
         assert "Sam" in bot.reply(question).text
+
+
+def test_leaving_the_city_one_lives_in_ends_it(mem: MemOS) -> None:
+    [lisbon] = mem.ingest([{"role": "user", "content": "I live in Lisbon."}], "alice",
+                          session_id="s1", at=T1).facts
+    report = mem.ingest([{"role": "user", "content": "I left Lisbon last month."}], "alice",
+                        session_id="s2", at=T2)
+    assert report.ended == [lisbon]
+    # an employer of the name is what a name left ends first
+    [acme] = mem.ingest([{"role": "user", "content": "I work at Paris Bakery."}], "bob",
+                        session_id="s1", at=T1).facts
+    mem.ingest([{"role": "user", "content": "I live in Paris."}], "bob", session_id="s2", at=T1)
+    report = mem.ingest([{"role": "user", "content": "I left Paris Bakery."}], "bob",
+                        session_id="s3", at=T2)
+    assert report.ended == [acme]
