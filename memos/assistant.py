@@ -556,6 +556,17 @@ class Assistant:
                           f"What is {self.user_name}'s {rel}'s {cq.attribute}?", True)
         return None
 
+    def _every_kin(self, cq: CanonicalQuestion) -> list[SearchHit]:
+        """The names of every relative of the question's kind that hold ("my pets' names":
+        the dogs', the cats', ...), each once."""
+        from memos.reader.questions import kin_questions
+
+        out: dict[str, SearchHit] = {}
+        for form in kin_questions(cq):
+            for hit in self._facts_for(form):
+                out.setdefault(hit.id, hit)
+        return list(out.values())
+
     def _kin(self, cq: CanonicalQuestion) -> CanonicalQuestion:
         """A question about a kind of relative ("who am I married to?": the user's spouse)
         as the first of the relations of that kind with a stored fact (the user's husband,
@@ -603,9 +614,12 @@ class Assistant:
 
         _text_arg(text, "text", "a question such as 'Where do I live?'")
         cq = self.canonical(text)
-        if cq is not None and not cq.history:
-            cq = self._kin(cq)
-        facts = self._facts_for(cq) if cq is not None else []
+        if cq is not None and cq.every:  # "my pets' names": of every relation of the kind
+            facts = self._every_kin(cq)
+        else:
+            if cq is not None and not cq.history:
+                cq = self._kin(cq)
+            facts = self._facts_for(cq) if cq is not None else []
         if cq is None and about_me_question(text):
             facts = self._user_facts()
             if self.backend == "extractive" or (self.backend == "auto" and self.llm is None):

@@ -59,6 +59,7 @@ class CanonicalQuestion:
     history: bool = False  # asks for every value over time ("where have I lived?")
     value: str | None = None  # with history: whether it ever was this ("did I live in Porto?")
     now: bool = False  # with value: whether it is this now ("am I allergic to peanuts?")
+    every: bool = False  # of a relative's name: every one of the kind ("my pets' names")
 
     def subject_key(self, user_id: str) -> str:
         return user_key(user_id) if self.about_user else self.subject
@@ -567,11 +568,42 @@ def about_me_question(text: str) -> bool:
     return bool(_ABOUT_ME.match(q))
 
 
+# Questions for the names of every relative of a kind, said in the plural ("what are my
+# pets' names?", "who are my sisters?", "what are my kids called?").
+_PLURAL_KIN = re.compile(
+    r"^(?:(?:can you )?(?:tell me |remind me |list |name )(?:all )?(?:of )?|"
+    r"(?:what|who) (?:are|were) (?:all )?(?:the names of )?|(?:what|who) is )?"
+    r"(?:the names of )?my (?P<rels>[a-z][a-z -]*?s|children|grandchildren)['’]?"
+    r"(?: names?| called)?$", re.I)
+_PLURAL_IRREGULAR = {"children": "child", "grandchildren": "grandchild", "puppies": "puppy",
+                     "nieces": "niece", "wives": "wife"}
+
+
+def plural_kin_question(text: str, user_name: str) -> CanonicalQuestion | None:
+    """"What are my pets' names?" -> the names of each of the user's pets (`every`: of every
+    relation of the kind, `KIN_GROUPS`), or None."""
+    q = _normalized(text)
+    if q is None:
+        return None
+    m = _PLURAL_KIN.match(q)
+    if m is None:
+        return None
+    spoken = m.group("rels").lower()
+    one = _PLURAL_IRREGULAR.get(spoken) or (spoken[:-1] if spoken.endswith("s") else spoken)
+    rel = relation_name(one)
+    if rel not in KIN_GROUPS and rel not in {relation_name(r) for r in RELATIONS}:
+        return None
+    return _q(user_name, f"{rel}'s name", True, every=True)
+
+
 def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     """The model's question for `text` ("what is my sister's name?" -> "What is Alice's
     sister's name?"), or None when the question is not about one stated fact (then the
     assistant answers another way). `user_name` is the name "I/my" stands for
     (`resolve_user_name`)."""
+    plural = plural_kin_question(text, user_name)
+    if plural is not None:
+        return plural
     q = _normalized(text)
     if q is None:
         return None
@@ -599,6 +631,6 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
 
 __all__ = ["KIN_GROUPS", "CanonicalQuestion", "about_me_question", "attribute_words",
            "canonical_question", "ever_question", "history_question", "kin_questions",
-           "mentions_attribute", "past_question", "relation_words",
+           "mentions_attribute", "past_question", "plural_kin_question", "relation_words",
            "resolve_user_name",
            "stored_user_name", "user_display_name", "user_key"]

@@ -805,6 +805,14 @@ _MY_ATTR = re.compile(
     r"(?P<attr>(?i:favou?rite\s+[a-z]+(?:\s+[a-z]+)?|[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}?))"
     r"\s+is\s+(?P<neg>no\s+longer\s+|not\s+)?")
 _NEW = r"(?:(?:new|current|present)\s+)?"
+# Breeds a pet is said by ("a golden retriever named Biscuit"): the animal they are.
+BREEDS = {**dict.fromkeys(
+    "retriever labrador lab poodle beagle terrier spaniel collie shepherd husky bulldog "
+    "dachshund corgi pug chihuahua greyhound whippet schnauzer boxer rottweiler doberman "
+    "pomeranian maltese cockapoo labradoodle goldendoodle dalmatian mastiff sheepdog setter "
+    "pointer lurcher staffie".split(), "dog"), **dict.fromkeys(
+    "tabby siamese persian ragdoll bengal sphynx tomcat".split(), "cat")}
+_BREED_RE = "|".join(sorted(BREEDS, key=len, reverse=True))
 _REL_NAMED = re.compile(
     rf"\b(?:[Mm]y|[Oo]ur)\s+{_NEW}(?P<rel>{RELATION_RE})(?:['’]s\s+name\s+is|['’]s\s+(?:called|named)|"
     rf"\s+is\s+(?:called|named)|,)\s+"
@@ -818,6 +826,10 @@ _REL_NAMED = re.compile(
     rf"(?:^|(?<=[,;] ))(?P<name5>{_TITLE_NAME})(?:['’]s|\s+is)\s+(?:also\s+)?my\s+"
     rf"(?:(?:younger|older|little|big|baby|twin|half|new)\s+)?(?P<rel5>{RELATION_RE})"
     rf"(?=\s*(?:[.,!;]|$|\s+(?:and|but|who|so|because|though)\b))|"
+    # "I have a golden retriever named Biscuit": a dog, by its breed
+    rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
+    rf"an?\s+(?:[a-z]+\s+){{0,2}}?(?P<breed7>(?i:{_BREED_RE}))\s+(?:called|named)\s+"
+    rf"(?P<name7>{_TITLE_NAME})|"
     # "I'm married to Sam": the speaker's spouse
     rf"\bI(?:['’]m|\s+am)\s+(?:(?:happily|now|also|still)\s+)?married\s+to\s+"
     rf"(?P<name6>{_TITLE_NAME})")
@@ -1430,6 +1442,12 @@ _GIVEN_TO = re.compile(
 
 def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
     for m in _REL_NAMED.finditer(sentence):
+        if m.group("name7"):
+            name = _person(m.group("name7"))
+            if _named(name) and len(name) <= 64:
+                turn.add(me, f"{BREEDS[m.group('breed7').lower()]}'s name", name, "relation")
+                turn.person = name
+            continue
         if m.group("name3") or m.group("name4") or m.group("name5") or m.group("name6"):
             name = clean_value(m.group("name3") or m.group("name4") or m.group("name5")
                                or _person(m.group("name6")))
