@@ -1383,6 +1383,14 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
             kind = "preference" if family in ("preference", "likes") else "fact"
             turn.add(subj, attr, value, family, kind=kind, date_at=date_at)
         at = sentence.find(raw, pm.end()) if raw else -1
+        if family == "allergy" and at >= 0:
+            # "I'm allergic to walnuts, not peanuts": the one denied ends (many-valued: the
+            # new value replaces nothing by itself)
+            denied = _NOT_THAT_ONE.match(sentence, at + len(raw))
+            if denied:
+                for value in _split_list(_value(sentence, denied.end(), listing=True)):
+                    if _ok_value(value):
+                        turn.add(subj, attribute, value, "negation", negated=True)
         if attribute == "employer" and raw and at == pm.end():
             # "I work at a hospital as a surgeon", "I joined Revolut two weeks ago as a
             # product manager" (past the time phrase that ended the employer), "... as a
@@ -1403,6 +1411,8 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
     return None
 
 
+# ", not Y" after a value: Y denied.
+_NOT_THAT_ONE = re.compile(r",?\s+(?:but\s+)?not\s+(?:to\s+)?(?=[\w'’])", re.I)
 # After one predicate, another of the same subject: "... in Madrid and works at Santander".
 _AND_THEN = re.compile(r"[^,;.!?]{0,30}?(?:,?\s+(?:and|&)\s+(?:also\s+|now\s+|then\s+)?(?=[a-z])|"
                        r",\s+(?=(?:work|works|live|lives|moved|joined)\s))")

@@ -30,7 +30,12 @@ def facts(text: str) -> set[Fact]:
      {("Alice", "allergy", "shellfish", True)}),
     ("I'm not allergic to shellfish anymore, only peanuts.",
      {("Alice", "allergy", "shellfish", True)}),
-    ("I'm allergic to walnuts, not peanuts.", {("Alice", "allergy", "walnuts", False)}),
+    # the one denied ends (an allergy said by mistake before)
+    ("I'm allergic to walnuts, not peanuts.",
+     {("Alice", "allergy", "walnuts", False), ("Alice", "allergy", "peanuts", True)}),
+    ("I'm allergic to peanuts but not shellfish or eggs.",
+     {("Alice", "allergy", "peanuts", False), ("Alice", "allergy", "shellfish", True),
+      ("Alice", "allergy", "eggs", True)}),
     ("I'm allergic to peanuts, shellfish and eggs.",  # a list still runs on
      {("Alice", "allergy", v, False) for v in ("peanuts", "shellfish", "eggs")}),
 ])
@@ -46,6 +51,14 @@ def test_ending_one_allergy_keeps_the_other(mem: MemOS) -> None:
                "alice", session_id="s2", at=T2)
     assert mem.get(ids["peanuts"], "alice").state == Lifecycle.ACTIVE
     assert mem.get(ids["shellfish"], "alice").state != Lifecycle.ACTIVE
+
+
+def test_an_allergy_denied_ends(mem: MemOS) -> None:
+    [peanuts] = mem.ingest([{"role": "user", "content": "I'm allergic to peanuts."}], "alice",
+                           session_id="s1", at=T1).facts
+    report = mem.ingest([{"role": "user", "content": "I'm allergic to walnuts, not peanuts."}],
+                        "alice", session_id="s2", at=T2)
+    assert report.ended == [peanuts] and len(report.facts) == 1
 
 
 @pytest.mark.parametrize(("text", "expected"), [
