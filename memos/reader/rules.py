@@ -595,11 +595,13 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
      "job", "work", False, False),
     (re.compile(_AUX + r"allergic\s+to\s+", re.I), "allergy", "allergy", True, False),
     (re.compile(_AUX + r"(?:prefer|prefers)\s+", re.I), "preference", "preference", False, False),
-    (re.compile(_AUX + r"(?:like|likes|love|loves|enjoy|enjoys|adore|adores)\s+(?!to\s+(?:think|"
+    (re.compile(_AUX + r"(?:(?:started|starting|begun|began|come|came|grown|grew|learned|learnt)"
+                r"\s+to\s+)?(?:like|likes|love|loves|enjoy|enjoys|adore|adores)\s+(?!to\s+(?:think|"
                 r"say|believe|know|imagine)\b)", re.I), "likes", "likes", True, False),
     (re.compile(_AUX + r"(?:(?:became|become)\s+)?(?:into|a\s+(?:big|huge)\s+fan\s+of|a\s+fan\s+of|"
                 r"crazy\s+about|passionate\s+about)\s+", re.I), "likes", "likes", True, False),
-    (re.compile(_AUX + r"(?:hate|hates|dislike|dislikes|can't\s+stand|cannot\s+stand|"
+    (re.compile(_AUX + r"(?:(?:started|starting|begun|began|come|came|grown|grew)\s+to\s+)?"
+                r"(?:hate|hates|dislike|dislikes|can't\s+stand|cannot\s+stand|(?<=ve )gone\s+off|(?<=have )gone\s+off|"
                 r"(?:don't|do\s+not|doesn't|does\s+not)\s+(?:really\s+|much\s+|particularly\s+)?"
                 r"(?:like|enjoy))\s+", re.I),
      "dislikes", "likes", True, False),

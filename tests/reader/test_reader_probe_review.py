@@ -238,3 +238,23 @@ def test_leaving_the_city_one_lives_in_ends_it(mem: MemOS) -> None:
     report = mem.ingest([{"role": "user", "content": "I left Paris Bakery."}], "bob",
                         session_id="s3", at=T2)
     assert report.ended == [acme]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Actually I've started to love coffee.", {("Alice", "likes", "coffee", False)}),
+    ("I've grown to like jazz.", {("Alice", "likes", "jazz", False)}),
+    ("I've gone off sushi.", {("Alice", "dislikes", "sushi", False)}),
+    ("I've started to hate running.", {("Alice", "dislikes", "running", False)}),
+    ("I went off camping.", set()),
+    ("The alarm went off.", set()),
+])
+def test_a_taste_that_changed(text: str, expected: set[Fact]) -> None:
+    assert facts(text) == expected
+
+
+def test_a_new_taste_replaces_the_old_one(mem: MemOS) -> None:
+    [hate] = mem.ingest([{"role": "user", "content": "I hate coffee."}], "alice",
+                        session_id="s1", at=T1).facts
+    report = mem.ingest([{"role": "user", "content": "Actually I've started to love coffee."}],
+                        "alice", session_id="s2", at=T2)
+    assert report.superseded == [hate]
