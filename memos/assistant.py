@@ -83,6 +83,8 @@ ENDS_K = 16  # facts read from one quoted turn that are looked at for an end
 END_CHAIN = 64  # replacements followed from an ended fact to the value now
 HISTORY_MAX = 12  # values "where have I lived?" lists at most (the newest)
 LIST_MAX = 12  # values of a many-valued attribute ("what am I allergic to?") listed at most
+DATE_MATCH = 2.0  # score factor of a turn whose own date is one the question names
+DATE_MISS = 0.5  # ... and of one whose dates are all others (`_date_fit`)
 ABOUT_K = 64  # the user's facts "what do you know about me?" reads
 ABOUT_MAX = 12  # ... and lists at most (the oldest; the others are counted)
 
@@ -289,7 +291,8 @@ def _dates_note(cube: MemCube) -> str:
         precision = item.get("precision")
         shown = (str(day.year) if precision == "year" else f"{day:%B %Y}"
                  if precision == "month" else f"the week of {date_text(day)}"
-                 if precision == "week" else date_text(day))
+                 if precision == "week" else f"the weekend of {date_text(day)}"
+                 if precision == "weekend" else date_text(day))
         out.append(f"{item.get('text')} = {shown}")
     return "; ".join(out)
 
@@ -741,7 +744,7 @@ class Assistant:
             return self._note(text, sid, now, start)
         t0 = time.perf_counter()
         backend, why, cq, facts = self.route(text)
-        hits = self._search(text, SEARCH_K)
+        hits = _date_fit(self._search(dated_query(text, now), SEARCH_K), text, now)
         seconds = {"retrieve": time.perf_counter() - t0}
         t1 = time.perf_counter()
         notes: list[str] = []
@@ -1669,6 +1672,53 @@ class Assistant:
 
 
 _FIRST_PERSON = frozenset("i im ive me myself mine we us ourselves".split())
+
+
+def dated_query(text: str, now: datetime) -> str:
+    """`text` with the dates its relative phrases name, resolved against `now`, written out
+    ("What did I do last Saturday?" -> "... (17 January 2026)"): the search's date prior
+    (memos.query) reads absolute dates only, and then favours the memories of that time."""
+    from memos.query import query_periods
+    from memos.reader.dates import resolve_dates
+
+    out = []
+    for mention in resolve_dates(text, now):
+        if query_periods(mention.text):
+            continue  # said with its year already
+        day = mention.date
+        out.append(str(day.year) if mention.precision == "year" else f"{day:%B %Y}"
+                   if mention.precision == "month" else f"{day.day} {day:%B %Y}")
+    return f"{text} ({'; '.join(dict.fromkeys(out))})" if out else text
+
+
+def _date_fit(hits: list[SearchHit], text: str, now: datetime) -> list[SearchHit]:
+    """`hits` reordered by the dates a question names ("What did I do last Saturday?"): a
+    turn whose own dates (the reader's `metadata["dates"]`: "This weekend I painted the
+    kitchen" -> the weekend of 17 January) meet one of them scores DATE_MATCH times more, one
+    whose dates all miss DATE_MISS times; a turn without dates as it was."""
+    from datetime import date as Date
+
+    from memos.reader.dates import period_end, resolve_dates
+
+    asked = [(m.date, period_end(m.date, m.precision)) for m in resolve_dates(text, now)]
+    if not asked:
+        return hits
+    out = []
+    for hit in hits:
+        told = hit.cube.metadata.get("dates") if hit.cube.kind == Kind.EPISODE else None
+        spans = []
+        for item in told if isinstance(told, list) else []:
+            try:
+                day = Date.fromisoformat(str(item.get("date")))
+                spans.append((day, period_end(day, str(item.get("precision") or "day"))))
+            except (AttributeError, ValueError):
+                continue
+        if spans:
+            meets = any(lo <= hi2 and lo2 <= hi for lo, hi in spans for lo2, hi2 in asked)
+            hit = hit.model_copy(update={"score": hit.score * (DATE_MATCH if meets
+                                                               else DATE_MISS)})
+        out.append(hit)
+    return sorted(out, key=lambda h: -h.score)
 
 
 def _newest(hits: Sequence[SearchHit]) -> tuple[datetime, datetime]:

@@ -43,7 +43,7 @@ class DateMention:
     start: int
     end: int
     date: date
-    precision: str  # day | week | month | year
+    precision: str  # day | weekend | week | month | year
 
 
 def period_end(start: date, precision: str) -> date:
@@ -51,6 +51,8 @@ def period_end(start: date, precision: str) -> date:
     month or year ("in 2018" -> 31 December 2018)."""
     if precision == "week":
         return start + timedelta(days=6)
+    if precision == "weekend":
+        return start + timedelta(days=1)
     if precision == "month":
         return _shift_months(start.replace(day=1), 1) - timedelta(days=1)
     if precision == "year":
@@ -107,7 +109,7 @@ def _relative(m: re.Match[str], ref: date) -> tuple[date, str] | None:
         return date(ref.year, 1, 1), "year"
     if word == "last weekend":
         back = (ref.weekday() - 5) % 7 or 7
-        return ref - timedelta(days=back), "week"
+        return ref - timedelta(days=back), "weekend"
     if word == "last month":
         return _shift_months(ref.replace(day=1), -1), "month"
     if word == "last year":
@@ -119,6 +121,23 @@ def _relative(m: re.Match[str], ref: date) -> tuple[date, str] | None:
     if word == "next year":
         return date(ref.year + 1, 1, 1), "year"
     return None
+
+
+def _weekend(m: re.Match[str], ref: date) -> tuple[date, str]:
+    """"this weekend", "over the weekend", "the past weekend", "next weekend": its Saturday.
+    Said on a weekend, that one; else the one to come when the sentence looks forward (or,
+    with no tense marker, from Thursday on), the one just past otherwise ("This weekend I
+    painted the kitchen", said on a Monday)."""
+    word = " ".join(m.group(0).lower().split())
+    past = ref - timedelta(days=(ref.weekday() - 5) % 7)  # the latest Saturday (or today)
+    if word == "next weekend":
+        ahead = (5 - ref.weekday()) % 7 or 7
+        return ref + timedelta(days=ahead + (7 if ref.weekday() >= 5 else 0)), "weekend"
+    if ref.weekday() >= 5 or word == "the past weekend":
+        return past, "weekend"
+    if _looks_forward(m, default=ref.weekday() >= 3):
+        return ref + timedelta(days=5 - ref.weekday()), "weekend"
+    return past, "weekend"
 
 
 def _ago(m: re.Match[str], ref: date) -> tuple[date, str]:
@@ -211,6 +230,7 @@ def _calendar(m: re.Match[str], ref: date) -> tuple[date, str] | None:
 
 
 _RULES = [
+    (re.compile(r"\b(?:this|over the|the past|next) weekend\b(?!s)", re.I), _weekend),
     (re.compile(r"\b(?:the day before yesterday|yesterday|today|tonight|tomorrow|last night|"
                 r"this (?:morning|afternoon|evening)|(?:last|next) (?:week(?:end)?|month|year)|"
                 r"(?:(?i:earlier|later) )?(?-i:[Tt]his (?:week|month|year)))"

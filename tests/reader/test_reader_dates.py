@@ -30,7 +30,7 @@ MONDAY = datetime(2026, 11, 30, 10, 0)  # a Monday
     ("in 2019", date(2019, 1, 1), "year"),
     ("last year", date(2025, 1, 1), "year"),
     ("last month", date(2026, 10, 1), "month"),
-    ("last weekend", date(2026, 11, 28), "week"),
+    ("last weekend", date(2026, 11, 28), "weekend"),
     # "this week / month / year": the current one (from the blind-d corpus: "I joined Wise
     # this week" wrote the employer "Wise this week").
     ("I joined this week", date(2026, 11, 30), "week"),
@@ -91,3 +91,24 @@ def test_past_tense_month_still_resolves_backward(text: str, expected: date) -> 
 def test_future_marker_in_another_sentence_does_not_count() -> None:
     found = resolve_dates("In August I moved. I will call you", JUNE)
     assert [d.date for d in found] == [date(2025, 8, 1)]
+
+
+@pytest.mark.parametrize(("text", "at", "expected"), [
+    # said on a Monday in the past tense: the weekend just past
+    ("This weekend I painted the kitchen.", datetime(2026, 1, 19, 9), date(2026, 1, 17)),
+    ("I painted the kitchen over the weekend.", datetime(2026, 1, 19, 9), date(2026, 1, 17)),
+    # looking forward: the one to come
+    ("this weekend I'm going hiking", datetime(2026, 1, 19, 9), date(2026, 1, 24)),
+    ("What are you doing this weekend?", datetime(2026, 1, 22, 9), date(2026, 1, 24)),
+    # said on the weekend: that one
+    ("This weekend has been lovely", datetime(2026, 1, 18, 9), date(2026, 1, 17)),
+    ("next weekend we fly", datetime(2026, 1, 19, 9), date(2026, 1, 24)),
+    ("the past weekend was busy", datetime(2026, 1, 21, 9), date(2026, 1, 17)),
+])
+def test_weekends(text: str, at: datetime, expected: date) -> None:
+    [found] = resolve_dates(text, at)
+    assert (found.date, found.precision) == (expected, "weekend")
+
+
+def test_weekends_said_as_a_habit_are_no_date() -> None:
+    assert resolve_dates("I go hiking on weekends", MONDAY) == []
