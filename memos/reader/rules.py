@@ -24,6 +24,7 @@ from difflib import SequenceMatcher
 
 from memos.reader.dates import MONTHS, WEEKDAYS, DateMention, period_end, resolve_dates
 from memos.reader.vocab import (
+    APPS,
     FILLERS,
     KIN_NAMES,
     MANY_OF,
@@ -296,7 +297,7 @@ def clauses(text: str) -> list[str]:
 # "and"): at a sentence's end, another subject, or a clause word.
 _LIST_END = re.compile(
     r"[.;!?(]|,?\s+and\s+(?=(?:it|it's|i|i'm|we|they|he|she|that|this|there|so|then|my|our|"
-    r"his|her|their)\b)|,\s+(?=(?:my|our|so)\b)|"
+    r"his|her|their)\b)|,\s+(?=(?:my|our|so)\b)|,\s+(?=\w+ly\s*(?:[.,!;]|$))|"
     # "no longer allergic to shellfish, just peanuts": the list ends before what is kept
     r",\s+(?=(?:just|only|not|except|still|apart\s+from)\b)|\s+(?:but|because|since|so|though|although|"
     r"which|when|now|anymore|any more|these days|too|either|as well|especially|including|myself|"
@@ -567,7 +568,7 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
      "residence", False, True),
     # "I moved from Berlin to Paris": where to
     (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?(?:all\s+the\s+way\s+)?from\s+"
-                r"\S+(?:\s+\S+){0,3}?\s+to\s+(?=[A-Z])", re.I), "residence", "residence", False,
+                r"\S+(?:\s+\S+){0,3}?\s+to\s+(?=(?-i:[A-Z]))", re.I), "residence", "residence", False,
      True),
     # "I moved to Berlin in 2019 and (then) to Munich in 2022": the second move too
     (re.compile(r"(?:(?<=and )|(?<=and then )|(?<=and later ))(?:back\s+)?to\s+(?=[A-Z])"),
@@ -576,11 +577,11 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
                 re.I), "employer", "work", False, False),
     (re.compile(_AUX + r"(?:started|got)\s+(?:a\s+new\s+job|a\s+job|working)\s+(?:at|for|with)\s+",
                 re.I), "employer", "work", False, False),
-    (re.compile(_AUX + r"(?:joined)\s+(?=[A-Z])", re.I), "employer", "work", False, True),
-    (re.compile(_AUX + r"started\s+(?:at|with)\s+(?=[A-Z])", re.I), "employer", "work", False,
+    (re.compile(_AUX + r"(?:joined)\s+(?=(?-i:[A-Z]))", re.I), "employer", "work", False, True),
+    (re.compile(_AUX + r"started\s+(?:at|with)\s+(?=(?-i:[A-Z]))", re.I), "employer", "work", False,
      True),
     (re.compile(_AUX + r"(?:work|works|working)\s+in\s+[a-z][a-z -]{0,30}?\s+(?:at|for|with)\s+"
-                r"(?=[A-Z])", re.I), "employer", "work", False, True),
+                r"(?=(?-i:[A-Z]))", re.I), "employer", "work", False, True),
     (re.compile(_AUX + r"(?:work|works|working)\s+(?:(?:nights|days|weekends|shifts|full[- ]time|"
                 r"part[- ]time|remotely|freelance|mostly|now)\s+)*as\s+(?:an?\s+)?", re.I), "job", "work",
      False, False),
@@ -596,12 +597,13 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
     (re.compile(_AUX + r"allergic\s+to\s+", re.I), "allergy", "allergy", True, False),
     (re.compile(_AUX + r"(?:prefer|prefers)\s+", re.I), "preference", "preference", False, False),
     (re.compile(_AUX + r"(?:(?:started|starting|begun|began|come|came|grown|grew|learned|learnt)"
-                r"\s+to\s+)?(?:like|likes|love|loves|enjoy|enjoys|adore|adores)\s+(?!to\s+(?:think|"
-                r"say|believe|know|imagine)\b)", re.I), "likes", "likes", True, False),
+                r"\s+to\s+)?(?:(?<!'m )(?<!’m )(?<!am )(?<!was )(?<!is )(?<!'s )(?<!’s )like|likes|"
+                r"love|loves|enjoy|enjoys|adore|adores)\s+(?!to\s+(?:think|say|believe|know|imagine)"
+                r"\b)", re.I), "likes", "likes", True, False),  # (not "I'm like whatever")
     (re.compile(_AUX + r"(?:(?:became|become)\s+)?(?:into|a\s+(?:big|huge)\s+fan\s+of|a\s+fan\s+of|"
                 r"crazy\s+about|passionate\s+about)\s+", re.I), "likes", "likes", True, False),
     (re.compile(_AUX + r"(?:(?:started|starting|begun|began|come|came|grown|grew)\s+to\s+)?"
-                r"(?:hate|hates|dislike|dislikes|can't\s+stand|cannot\s+stand|(?<=ve )gone\s+off|(?<=have )gone\s+off|"
+                r"(?:hate|hates|dislike|dislikes|can't\s+stand|cannot\s+stand|(?<=ve )gone\s+off(?!\s+(?:the\s+(?:idea|rails|deep\s+end|boil|grid|radar|plan)|track|script|topic|piste)\b)|(?<=have )gone\s+off(?!\s+(?:the\s+(?:idea|rails|deep\s+end|boil|grid|radar|plan)|track|script|topic|piste)\b)|"
                 r"(?:don't|do\s+not|doesn't|does\s+not)\s+(?:really\s+|much\s+|particularly\s+)?"
                 r"(?:like|enjoy))\s+", re.I),
      "dislikes", "likes", True, False),
@@ -609,6 +611,17 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
                 r"come\s+from|comes\s+from)\s+", re.I), "home town", "origin", False, True),
 ]
 _JOB_GUESS = re.compile(r"(?:an?|the)\s+(?=[a-z])", re.I)  # "I'm a nurse", "the head chef"
+# A judgement before an occupation's word: how well someone does it, not their job ("a
+# terrible driver", "a natural teacher", "a backseat driver", "a proper chef").
+_JUDGED = re.compile(
+    r"(?:(?:very|really|truly|such\s+a|total|complete|real|born|natural|terrible|awful|"
+    r"horrible|bad|lousy|poor|useless|hopeless|great|good|amazing|brilliant|excellent|"
+    r"fantastic|wonderful|fabulous|incredible|decent|proper|keen|budding|aspiring|wannabe|"
+    r"amateur|backseat|slave|secret|frustrated|failed|hobby|weekend|sunday|part-time\s+genius|"
+    r"bit\s+of\s+a)\s+)+", re.I)
+# Relations that are animals: no job ("my dog is a terrible guard").
+PETS = frozenset({"dog", "cat", "parrot", "rabbit", "horse", "hamster", "tortoise",
+                  "guinea pig", "kitten", "puppy"})
 _JOB_WORD = re.compile(r"(?:er|or|ist|yst|ista|ian|ant|ent|eon|nurse|chef|pilot|cook|clerk|"
                        r"medic|vet|student|midwife|dj|ceo|cto|nanny|doula|coach|judge|priest|"
                        r"rabbi|imam|monk|nun|(?:post|fire|police|sales|fisher|chair|business|"
@@ -815,6 +828,13 @@ BREEDS = {**dict.fromkeys(
     "pointer lurcher staffie".split(), "dog"), **dict.fromkeys(
     "tabby siamese persian ragdoll bengal sphynx tomcat".split(), "cat")}
 _BREED_RE = "|".join(sorted(BREEDS, key=len, reverse=True))
+# The relations by blood or marriage: "X is my <one of these>" names a person ("Ana is my
+# sister"), where a friend, a teacher or a therapist is often a thing ("Coffee is my best
+# friend").
+_KIN_RE = ("sister|brother|mother|mum|mom|father|dad|wife|husband|son|daughter|cousin|aunt|uncle|"
+           "niece|nephew|grandmother|grandma|grandfather|grandpa|stepmother|stepfather|stepson|"
+           "stepdaughter|stepsister|stepbrother|twin|grandson|granddaughter|fiancé|fiancée|"
+           "fiance|fiancee|partner|(?:mother|father|sister|brother|son|daughter)-in-law")
 _REL_NAMED = re.compile(
     rf"\b(?:[Mm]y|[Oo]ur)\s+{_NEW}(?P<rel>{RELATION_RE})(?:['’]s\s+name\s+is|['’]s\s+(?:called|named)|"
     rf"\s+is\s+(?:called|named)|,)\s+"
@@ -824,17 +844,19 @@ _REL_NAMED = re.compile(
     rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
     rf"an?\s+(?:(?:new|little|baby|younger|older|big|twin|half)\s+)?(?P<rel4>{RELATION_RE})"
     rf"(?:\s+(?:called|named)\s+|,\s+)(?P<name4>{_TITLE_NAME})|"
-    # "Ana is my sister", "Sam's my husband", "Tom is my best friend"
+    # "Ana is my sister", "Sam's my husband": kin only ("Coffee is my best friend", "Wine is
+    # my therapist", "Karma is my boyfriend" are sayings)
     rf"(?:^|(?<=[,;] ))(?P<name5>{_TITLE_NAME})(?:['’]s|\s+is)\s+(?:also\s+)?my\s+"
-    rf"(?:(?:younger|older|little|big|baby|twin|half|new)\s+)?(?P<rel5>{RELATION_RE})"
-    rf"(?=\s*(?:[.,!;]|$|\s+(?:and|but|who|so|because|though)\b))|"
+    rf"(?:(?:younger|older|little|big|baby|twin|half|new)\s+)?(?P<rel5>{_KIN_RE})"
+    rf"(?=\s*(?:[.,;]|$|\s+(?:and|but|who|so|because|though)\b))|"
     # "I have a golden retriever named Biscuit": a dog, by its breed
     rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
     rf"an?\s+(?:[a-z]+\s+){{0,2}}?(?P<breed7>(?i:{_BREED_RE}))\s+(?:called|named)\s+"
     rf"(?P<name7>{_TITLE_NAME})|"
-    # "I'm married to Sam": the speaker's spouse
+    # "I'm married to Sam": the speaker's spouse (not "... to Sam's cousin", "... to Excel
+    # spreadsheets", "... to Netflix at this point")
     rf"\bI(?:['’]m|\s+am)\s+(?:(?:happily|now|also|still)\s+)?married\s+to\s+"
-    rf"(?P<name6>{_TITLE_NAME})")
+    rf"(?P<name6>{_TITLE_NAME})(?!['’])(?=\s*(?:[.;]|$|\s+(?:and|but|now|since|for|who)\b))")
 _MY_NAME = re.compile(
     rf"\b(?:[Mm]y\s+name(?:'s|\s+is)|[Cc]all\s+me|[Mm]y\s+friends\s+call\s+me)\s+"
     rf"(?P<name>{_TITLE_NAME})|(?:^|[.!]\s+|,\s*)(?:[Hh]i|[Hh]ello|[Hh]ey)?[,!]?\s*"
@@ -980,19 +1002,40 @@ _CHANGE_VALUE = re.compile(r"\s*(?:(?:now\s+|again\s+)?to\s+|(?:\s+again)?(?:[:,
                            r"(?:(?:it|the\s+new\s+one)(?:'s|’s|\s+is)\s+(?:now\s+)?)?)")
 
 
+# A turn taken back as a joke ("I quit my job lol jk", "my sister is a doctor lol no she
+# isn't"); "I'm not kidding" is in earnest.
+_RETRACTED = re.compile(r"(?<!not )(?<!no )\b(?:jk|j/k|just\s+kidding|just\s+joking|kidding|"
+                        r"lol\s+no)\b", re.I)
 # A turn that corrects the speaker's previous one: "Sorry, I meant Lyon", "Oops, I mean 35",
-# "Actually it's Berlin", "Correction: Lyon, not Lyons", "I meant Globex, not Acme". Only a
-# short turn, opened by a word that corrects (or "I meant"); what follows is the value.
+# "I meant Globex, not Acme", "Oops, it's Anna" (after "Ana"). Only a short turn; what
+# follows the correcting words is the value. "I meant X" corrects by itself; "it's X" only
+# after a word that corrects and only a value close to the one it corrects ("Wait, it's
+# Friday", "Actually it's fine" are no corrections).
 _CORRECTION = re.compile(
-    r"^\W*(?:(?:sorry|oops|whoops|oh|ah|wait|no|nope|sorry\s+no|correction|actually|my\s+bad|"
-    r"typo|damn|ugh|hmm|lol|haha)\b[\s,!.:;-]*)*"
-    r"(?:(?<![\w'’])(?:I\s+meant|I\s+mean|I\s+meant\s+to\s+say|make\s+(?:that|it)|"
-    r"that\s+should\s+(?:be|say|read)|should\s+(?:be|say)|(?:it's|it\s+is|it\s+was|that's)"
-    r"(?:\s+actually)?))\s+(?P<value>[^\n]{1,80}?)\s*(?:[.!]+|\s+(?:lol|haha|sorry))?\s*$",
+    r"^\W*(?P<opener>(?:(?:sorry|oops|whoops|oh|ah|wait|no|nope|correction|actually|my\s+bad|"
+    r"typo|damn|ugh|hmm|lol|haha)\b[\s,!.:;-]*)*)"
+    r"(?:(?<![\w'’])(?P<meant>I\s+meant\s+to\s+say|I\s+meant|I\s+mean|make\s+(?:that|it)|"
+    r"that\s+should\s+(?:be|say|read)|should\s+(?:be|say))|(?P<its>it's|it’s|it\s+is|it\s+was|"
+    r"that's|that’s))\s+(?P<value>[^\n?]{1,60}?)\s*(?:[.!]+|\s+(?:lol|haha|sorry))?\s*$",
     re.I)
+# Openers that say a correction by themselves; "I mean" (a filler too: "I mean, Spotify is
+# better") corrects only after one of them ("Oops, I mean 35").
+_SURE_OPENER = re.compile(r"\b(?:sorry|oops|whoops|correction|my\s+bad|typo)\b", re.I)
 _OPENS_CORRECTION = re.compile(r"^\W*(?:sorry|oops|whoops|wait|no\b|nope|correction|actually|"
                                r"my\s+bad|typo|I\s+meant|I\s+mean\b)", re.I)
 _NOT_THAT = re.compile(r",?\s+(?:not|instead\s+of|rather\s+than)\s+.*$", re.I)
+# Days and months: a corrected value of a date only ("Sorry, I meant 4 May").
+_CALENDAR_WORD = re.compile(
+    rf"\b(?:{'|'.join(WEEKDAYS)}|{'|'.join(m for m in MONTHS if len(m) > 3)})\b", re.I)
+_MONTH_WORD = re.compile(rf"\b(?:{'|'.join(m for m in MONTHS if len(m) > 3)})\b", re.I)
+# Words no corrected value holds: times, the weather, a verdict, a tail that adds or points
+# ("Wait, it's Friday", "oops it's late", "Actually it's cats too", "sorry, it's my bad").
+_NO_CORRECTION = re.compile(
+    r"\b(?:today|tomorrow|"
+    r"tonight|yesterday|already|here|there|now|too|also|both|either|late|early|fine|ok|okay|"
+    r"good|bad|great|raining|snowing|sunny|cold|hot|christmas|weekend|morning|evening|night|"
+    r"noon|midnight|am|pm|o'clock|degrees|mine|yours|his|hers|ours|theirs|my|your|our|their|"
+    r"it|this|that|what|wrong|right|true|joke|kidding)\b|['’]s\b|\d(?:am|pm)|\?", re.I)
 # Values of these attributes are names: a correction of one is capitalised (unless the turn
 # is all lower case).
 _NAMED_ATTRS = frozenset({"city", "country", "home town", "employer", "name"})
@@ -1002,8 +1045,8 @@ def looks_like_correction(text: str) -> bool:
     """Whether a turn has the shape of a correction of the one before ("Sorry, I meant
     Lyon"), whatever that one said."""
     text = squeeze(text).strip()
-    return len(text) <= 200 and _OPENS_CORRECTION.match(text) is not None \
-        and _CORRECTION.match(text) is not None
+    return len(text) <= 120 and not text.endswith("?") \
+        and _OPENS_CORRECTION.match(text) is not None and _CORRECTION.match(text) is not None
 
 
 def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
@@ -1016,24 +1059,49 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
     m = _CORRECTION.match(squeeze(text).strip())
     if m is None:
         return []
+    meant = m.group("meant") is not None
+    opener = m.group("opener")
+    if not meant and not opener.strip():
+        return []  # "It's Berlin": no word that corrects
+    if meant and m.group("meant").lower().split()[-1] == "mean" and not _SURE_OPENER.search(
+            opener):
+        return []  # "I mean Spotify", "no I mean the blue one": a filler
+    denied = _NOT_THAT.search(m.group("value"))
+    was = clean_value(re.sub(r"^,?\s+(?:not|instead\s+of|rather\s+than)\s+", "",
+                             denied.group(0), flags=re.I)) if denied else ""
     value = clean_value(_NOT_THAT.sub("", m.group("value")).strip(" .!,;"))
     article = re.match(r"(?:an?|the)\s+(?=[a-z])", value)
     if article:  # "I meant a teacher"
         value = value[article.end():]
-    if not value or len(value.split()) > 4:
+    if not value or len(value.split()) > 3 or _NO_CORRECTION.search(value):
         return []
     caseless = not any(c.isupper() for c in text)
+
+    def close(ext: Extraction) -> bool:
+        return SequenceMatcher(None, ext.value.lower(), value.lower()).ratio() >= 0.6
 
     def fits(ext: Extraction) -> bool:
         head = ext.attribute.rsplit(" ", 1)[-1]
         if ext.negated or not ext.value or value.lower() == ext.value.lower():
             return False
+        if not meant and not close(ext):
+            return False  # "it's X" corrects a value said a little wrong only
+        if was and SequenceMatcher(None, ext.value.lower(), was.lower()).ratio() < 0.6:
+            return False  # "I meant Globex, not Acme" corrects Acme only
+        if head in _DATE_ATTRS:  # a month, or a day and month in figures
+            return bool(_MONTH_WORD.search(value) or re.search(r"\d{1,4}[/.-]\d{1,2}", value))
+        if _CALENDAR_WORD.search(value):
+            return False  # "Sorry, I meant Tuesday" of a city
+        if not caseless and ext.value[:1].isupper() != value[:1].isupper():
+            return False  # a name for a word, or a word for a name ("green" -> "Lyon")
         if head == "age":
-            return value.isdigit() and 0 < int(value) <= 120
-        if value.isdigit() and head not in ("number", "phone", "mobile", "cell"):
+            return meant and value.isdigit() and ext.value.isdigit() and (
+                abs(int(value) - int(ext.value)) <= 10 or value == ext.value[::-1])
+        if any(c.isdigit() for c in value) and head not in ("number", "phone", "mobile", "cell",
+                                                            "address", "email"):
             return False
         if ext.attribute in _NAMED_ATTRS or head == "name":
-            if not (caseless or value[:1].isupper()):
+            if not (value[:1].isupper() or (caseless and close(ext))):
                 return False
         if head == "job" and _job(value) is None:
             return False
@@ -1043,9 +1111,7 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
     if not candidates:
         return []
     # The fact whose value the new one resembles ("Lyons" -> "Lyon"), else the last stated.
-    close = [e for e in candidates
-             if SequenceMatcher(None, e.value.lower(), value.lower()).ratio() >= 0.6]
-    old = (close or candidates)[-1]
+    old = ([e for e in candidates if close(e)] or candidates)[-1]
     new = Extraction(old.subject, old.subject_key, old.attribute, value, old.family,
                      kind=old.kind)
     if old.multi_valued:
@@ -1064,6 +1130,8 @@ def extract(text: str, speaker: str, speaker_key: str,
     fixed = correction(text, previous)
     if fixed:
         return fixed
+    if _RETRACTED.search(text):
+        return []  # "I quit my job lol jk": nothing said in earnest
     turn = _Turn(speaker, speaker_key)
     me = _Subject(speaker, speaker_key)
     # In a turn written all in lower case, a place's case says nothing.
@@ -1303,13 +1371,15 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
             turn.add(subj, "age", age.group("n"), "age")
             continue
         named = sm.group("name") is not None or bool(sm.group("relname"))
-        if subj.prefix and sm.group("rel") and not we:
+        if subj.prefix and sm.group("rel") and not we and relation_name(
+                sm.group("rel")) not in PETS:
             # "My sister is a doctor (now)", "my husband became a chef": a relative's job,
             # an occupation the rules know only ("my dog is a beagle", "my sister is a
-            # lifesaver" are none)
+            # lifesaver" are none), said without a judgement ("my dad is a terrible driver")
             guess = _JOB_GUESS.match(sentence, rest)
-            if guess and _IS_NOW_NAMED.search(sentence[:rest]) and _job_at(
-                    sentence, guess.end(), subj, turn, known=True):
+            if guess and _IS_NOW_NAMED.search(sentence[:rest]) and not _JUDGED.match(
+                    sentence, guess.end()) and _job_at(sentence, guess.end(), subj, turn,
+                                                       known=True):
                 continue
             became = _BECAME.match(sentence, rest)
             if became and became.group("verb").lower() != "become" and _job_at(
@@ -1376,6 +1446,10 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         for value in values:
             if not _ok_value(value, place=place and not turn.caseless):
                 continue
+            if family in ("residence", "work") and value.lower() in APPS and (
+                    family == "residence" or not (_WORK_TALK.search(sentence)
+                                                  or re.search(r"\bas\s+an?\s+", sentence))):
+                continue  # "we moved to Linear", "I joined Strava": no place, no employer
             if family in ("likes", "preference"):
                 own = _own_like(value)
                 if own is None or not _ok_value(own):
@@ -1389,9 +1463,10 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
             # "I'm allergic to walnuts, not peanuts": the one denied ends (many-valued: the
             # new value replaces nothing by itself)
             denied = _NOT_THAT_ONE.match(sentence, at + len(raw))
-            if denied:
+            if denied and not _NOT_DENIED.match(sentence, denied.end()):
                 for value in _split_list(_value(sentence, denied.end(), listing=True)):
-                    if _ok_value(value):
+                    if _ok_value(value) and not _NOT_DENIED.match(value) and \
+                            len(value.split()) <= 3:
                         turn.add(subj, attribute, value, "negation", negated=True)
         if attribute == "employer" and raw and at == pm.end():
             # "I work at a hospital as a surgeon", "I joined Revolut two weeks ago as a
@@ -1413,15 +1488,20 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
     return None
 
 
-# ", not Y" after a value: Y denied.
-_NOT_THAT_ONE = re.compile(r",?\s+(?:but\s+)?not\s+(?:to\s+)?(?=[\w'’])", re.I)
+# ", not Y" after a value: Y denied ("I'm allergic to walnuts, not peanuts"); not "not to
+# mention dust", "not kidding", "not badly", "not the worst allergy".
+_NOT_THAT_ONE = re.compile(r",?\s+(?:but\s+)?not\s+(?=[\w'’])", re.I)
+_NOT_DENIED = re.compile(
+    r"(?:to\s+mention|to\s+be|kidding|joking|really|seriously|sure|that|this|so|too|as|at\s+all|"
+    r"in|even|just|only|much|very|quite|exactly|the|a|an|wait|maybe|yet|always|any\s?more|now|"
+    r"for|because|anything|everything|all|people|everyone|everybody|\w+ly)\b", re.I)
 # After one predicate, another of the same subject: "... in Madrid and works at Santander".
 _AND_THEN = re.compile(r"[^,;.!?]{0,30}?(?:,?\s+(?:and|&)\s+(?:also\s+|now\s+|then\s+)?(?=[a-z])|"
                        r",\s+(?=(?:work|works|live|lives|moved|joined)\s))")
 
 
 _PLACE_TAIL = re.compile(r"\s+(?:for|with|near|because|since|to|from)\s+.*$", re.I)
-_ORG_TAIL = re.compile(r"\s+(?:in|for|with|near|on|at|since|from)\s+.*$", re.I)
+_ORG_TAIL = re.compile(r"\s+(?:in|for|with|near|on|at|since|from|to)\s+.*$", re.I)
 
 
 def _trim_place(value: str, attribute: str) -> str:

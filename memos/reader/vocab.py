@@ -156,3 +156,18 @@ def clean_value(value: str) -> str:
     value = re.sub(r"\s+", " ", value)
     value = _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", value))
     return value.rstrip(" .,;:")
+
+
+# Apps, services and tools people join, move to and leave as often as places and employers
+# ("I joined Strava", "we moved to Linear", "I quit Instagram"): read as an employer only in a
+# turn about work, never as a place.
+APPS = frozenset("""
+twitter x reddit strava facebook instagram tiktok mastodon bluesky threads discord slack teams
+zoom linkedin snapchat pinterest tumblr youtube twitch whatsapp telegram signal spotify netflix
+duolingo hinge tinder bumble github gitlab notion obsidian peloton goodreads letterboxd linear
+jira asana trello confluence figma canva excel word outlook gmail chrome firefox safari edge
+android iphone ios mac macos windows linux ubuntu python rust java javascript typescript go
+kotlin swift golang vscode vim emacs meet skype substack medium patreon onlyfans uber lyft
+airbnb etsy ebay amazon prime hulu disney+ hbo max paramount+ chatgpt claude gemini copilot
+""".split()) | {"google meet", "google sheets", "google docs", "apple music", "microsoft teams",
+                "visual studio code", "amazon prime", "disney plus", "youtube music"}

@@ -25,7 +25,6 @@ def corrected(first: str, second: str) -> set[Fact]:
 
 @pytest.mark.parametrize(("first", "second", "expected"), [
     ("I live in Lyons.", "Sorry, I meant Lyon.", {("city", "Lyon", False)}),
-    ("I live in Munich.", "Actually it's Berlin.", {("city", "Berlin", False)}),
     ("I'm 34.", "Oops, I mean 35.", {("age", "35", False)}),
     ("I work at Acme.", "I meant Globex, not Acme.", {("employer", "Globex", False)}),
     ("I'm a nurse.", "Sorry I meant a teacher lol", {("job", "teacher", False)}),
@@ -52,6 +51,22 @@ def test_a_correction_replaces_the_previous_turns_fact(first: str, second: str,
     ("I live in Munich.", "Sorry, I meant it."),
     ("I live in Munich.", "Actually it's great here."),
     ("I live in Munich.", "It's Berlin."),  # no word that corrects
+    # "it's X" corrects only a value said a little wrong; times, weather, verdicts never
+    ("I live in Munich.", "Actually it's Berlin."),
+    ("I live in Leeds.", "Wait, it's Friday"),
+    ("I live in Leeds.", "wait, it's Friday?"),
+    ("I live in Leeds.", "oops it's 2am"),
+    ("I live in Leeds.", "Actually that's Tom"),
+    ("I live in Leeds.", "no, it's Sam's"),
+    ("I live in Leeds.", "Sorry, I meant Tuesday"),
+    ("I live in Leeds.", "wait it's snowing!!"),
+    ("I'm allergic to peanuts.", "Wait, it's Friday"),
+    ("I'm allergic to peanuts.", "Actually it's cats too"),
+    ("I'm allergic to peanuts.", "Actually it's fine, don't worry"),
+    ("I'm allergic to peanuts.", "Sorry, it's my bad"),
+    ("I love hiking.", "oops, it's late"),
+    ("I'm 34 years old.", "Sorry I mean 2"),
+    ("My sister Ana lives in Lisbon.", "Sorry, it's Lisbon, not Porto"),
     ("I live in Munich.", "No, I mean it's lovely."),
     ("I live in Munich.", "Wait, I meant 35."),  # no fact of that shape
     ("I'm 34.", "Sorry, I meant Berlin."),
