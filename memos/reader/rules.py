@@ -567,9 +567,10 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
     (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?to\s+", re.I), "residence",
      "residence", False, True),
     # "I moved from Berlin to Paris": where to
+    # (both names: "from marketing to Sales", "from night shift to Days" are no moves)
     (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?(?:all\s+the\s+way\s+)?from\s+"
-                r"\S+(?:\s+\S+){0,3}?\s+to\s+(?=(?-i:[A-Z]))", re.I), "residence", "residence", False,
-     True),
+                r"(?-i:[A-Z])[\w'’.-]*(?:\s+(?-i:[A-Z])[\w'’.-]*){0,3}\s+to\s+(?=(?-i:[A-Z]))",
+                re.I), "residence", "residence", False, True),
     # "I moved to Berlin in 2019 and (then) to Munich in 2022": the second move too
     (re.compile(r"(?:(?<=and )|(?<=and then )|(?<=and later ))(?:back\s+)?to\s+(?=[A-Z])"),
      "residence", "residence", False, True),
@@ -1446,7 +1447,8 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         for value in values:
             if not _ok_value(value, place=place and not turn.caseless):
                 continue
-            if family in ("residence", "work") and value.lower() in APPS and (
+            if family in ("residence", "work") and (
+                    value.lower() in APPS or value.split()[0].lower() in APPS) and (
                     family == "residence" or not (_WORK_TALK.search(sentence)
                                                   or re.search(r"\bas\s+an?\s+", sentence))):
                 continue  # "we moved to Linear", "I joined Strava": no place, no employer

@@ -34,6 +34,8 @@ def facts(text: str, previous: str | None = None) -> set[Fact]:
     "I joined Strava to track my runs", "I joined Twitter in 2009",
     "we moved to Linear and it's so much better", "I moved from Spotify to Apple Music",
     "I moved from iPhone to Android", "we moved from Slack to Teams last month",
+    "I moved from Windows to Mac finally", "I moved from night shift to Days",
+    "I moved from marketing to Sales", "I moved from being a lurker to Posting",
     "I'm like whatever", "I'm like 5 minutes away", "I'm like a kid in a candy store",
     "I've gone off the idea", "I've gone off track", "I've gone off the rails this week",
     "I quit my job lol jk", "my sister is a doctor lol no she isn't",
@@ -64,6 +66,7 @@ def test_only_what_is_said(text: str, expected: set[Fact]) -> None:
      {("Alice", "employer", "Facebook", False)}),
     ("I joined Acme last month.", {("Alice", "employer", "Acme", False)}),
     ("I moved from London to Berlin.", {("Alice", "city", "Berlin", False)}),
+    ("We moved from New York City to Los Angeles.", {("Alice", "city", "Los Angeles", False)}),
     ("I like jazz.", {("Alice", "likes", "jazz", False)}),
     ("I've gone off sushi.", {("Alice", "dislikes", "sushi", False)}),
 ])
