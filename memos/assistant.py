@@ -633,9 +633,11 @@ class Assistant:
             if cq.value is not None:  # "did I ever live in Porto?": the values that are Porto
                 facts = [h for h in facts if _same_value(_fact_value(h.cube, cq), cq.value)]
             if not facts:
-                # No such values: answered from what speaks of the attribute, never with a
-                # "no" that a turn the reader missed could contradict.
+                # No such values: answered from the values there are ("Am I allergic to
+                # eggs?": every allergy) or what speaks of the attribute, never with a "no"
+                # that a turn the reader missed could contradict.
                 cq = _q_plain(cq)
+                facts = self._facts_for(cq)
         elif cq is not None and cq.past:
             # The values it had before (when none was replaced, the one there is: "my old
             # boss" may still be the boss).
@@ -1023,10 +1025,10 @@ class Assistant:
                 return True
             if ext.attribute.rpartition("'s ")[2] == attribute:
                 others = True  # the attribute, of someone else
-        if others:
-            return False
         norm = _norm(said)
         words = set(norm.split())
+        if others and not _JOINT.search(said):
+            return False  # of someone else only ("Me and my sister are ..." is the user's too)
         if not mentions_attribute(words, attribute) and not (rel and attribute == "name"):
             return False  # (who a relative is: any turn that speaks of them)
         if not cq.about_user:
@@ -1672,6 +1674,9 @@ class Assistant:
 
 
 _FIRST_PERSON = frozenset("i im ive me myself mine we us ourselves".split())
+# The user and someone else as one subject ("Me and my sister are allergic to cats", "my
+# husband and I", "we both"): what the reader read of the other is the user's too.
+_JOINT = re.compile(r"\b(?:me\s+and|and\s+me|and\s+I|I\s+and|we|us|both\s+of\s+us)\b", re.I)
 
 
 def dated_query(text: str, now: datetime) -> str:

@@ -130,14 +130,17 @@ def _weekend(m: re.Match[str], ref: date) -> tuple[date, str]:
     painted the kitchen", said on a Monday)."""
     word = " ".join(m.group(0).lower().split())
     past = ref - timedelta(days=(ref.weekday() - 5) % 7)  # the latest Saturday (or today)
+    coming = ref + timedelta(days=5 - ref.weekday()) if ref.weekday() < 5 else past
     if word == "next weekend":
-        ahead = (5 - ref.weekday()) % 7 or 7
-        return ref + timedelta(days=ahead + (7 if ref.weekday() >= 5 else 0)), "weekend"
+        return (past + timedelta(days=7) if ref.weekday() >= 5 else coming), "weekend"
     if ref.weekday() >= 5 or word == "the past weekend":
         return past, "weekend"
-    if _looks_forward(m, default=ref.weekday() >= 3):
-        return ref + timedelta(days=5 - ref.weekday()), "weekend"
-    return past, "weekend"
+    sentence = _sentence(m)
+    if _PAST.search(sentence) or _DID.search(sentence):
+        return past, "weekend"  # "This weekend I painted the kitchen", said on a Thursday
+    if _FUTURE.search(sentence) or re.search(r"\bplans?\b", sentence, re.I):
+        return coming, "weekend"  # "What are my plans this weekend?"
+    return (coming if ref.weekday() >= 3 else past), "weekend"
 
 
 def _ago(m: re.Match[str], ref: date) -> tuple[date, str]:
@@ -171,6 +174,10 @@ _FUTURE = re.compile(r"\b(?:will|shall|gonna|going to|plan(?:ning)? to|hope to|w
                      r"he's|she's) \w+ing)\b|\w(?:'ll|’ll)\b", re.I)
 _PAST = re.compile(r"\b(?:was|were|did|had|went|came|got|spent|ago|used to)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?;\n]")
+# A verb in the past after its subject ("I painted", "we saw"): a weekend that has been.
+_DID = re.compile(r"\b(?:I|we|you|he|she|they)\s+(?:\w+ed|saw|made|took|ran|ate|met|bought|"
+                  r"spent|went|did|had|got|came|drove|flew|wrote|read|sang|swam|won|lost|slept)\b",
+                  re.I)
 
 
 def _sentence(m: re.Match[str]) -> str:

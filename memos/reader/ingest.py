@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -237,7 +238,9 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
     # When it began, for the conflict policy (policies/conflict.began_later): "I live in
     # Berlin" began at the latest when it was said; "I moved to Oslo in January" during
     # January.
-    if ext.when is None:
+    if ext.when is None or not ext.when_sure:
+        # no date, or only a date the sentence holds elsewhere ("I joined Globex, a company
+        # founded in 1998"): no beginning to order facts by
         meta[conflict.BEGAN] = "said"
     elif ext.when_latest is not None and ext.when_latest > ext.when:
         meta[conflict.BEGAN_BY] = datetime.combine(ext.when_latest, dtime(23, 59, 59),
@@ -451,7 +454,8 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
                      or c.valid_from <= said_at)]
 
     ended = live(attr)
-    if not ended and ext.value and attr.endswith("employer"):
+    if not ended and ext.value and attr.endswith("employer") and not _TRIP.search(
+            run.turns[cand.turn].content):
         # "I left Lisbon": the rules read a name left as an employer; no employer of that
         # name, the place of that name the speaker lived in ends
         head = attr[:-len("employer")]
@@ -466,6 +470,13 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
             run.report.failed.append(_failure(cand.turn, "end-fact", str(exc)))
             continue
         run.report.ended.append(cube.id)  # valid_to = the episode's valid_from, the turn's time
+
+
+# A place left for a while, not for good ("I left Lisbon this morning for a conference"):
+# its name left ends no city (`_apply`).
+_TRIP = re.compile(r"\b(?:this\s+(?:morning|afternoon|evening)|tonight|today|on\s+\w+day|"
+                   r"at\s+\d|for\s+(?:a|an|the|my|our|\d+|two|three|few|some|work|business)\b|"
+                   r"(?:flew|drove|headed|went|back\s+(?:on|in))\b)", re.I)
 
 
 # How many of the user's facts that best match a short name are read for the people they
@@ -617,10 +628,19 @@ def last_turn_facts(mem: MemOS, scope: Scope, session_id: str) -> list[Extractio
     """The facts the user's newest turn of the session stated, as the reader wrote them
     (live ones, of the newest few): what a first turn that corrects it ("Sorry, I meant
     Lyon") corrects, when the turns come one call at a time (the assistant)."""
+    said = next((c for c in mem.list_memories(scope, limit=LAST_TURN_FACTS,
+                                               kind="episode").items
+                 if c.metadata.get("session") == session_id
+                 and c.metadata.get("role") == "user"), None)
+    if said is None:
+        return []
     newest = mem.list_memories(scope, limit=LAST_TURN_FACTS, kind="fact").items
     mine = [c for c in newest if c.metadata.get("session") == session_id
             and c.metadata.get("reader") and isinstance(c.metadata.get("value"), str)
-            and isinstance(c.metadata.get("relation"), str)]
+            and isinstance(c.metadata.get("relation"), str)
+            # the user's newest turn's own facts: a turn between that stated none ("Any
+            # tips for Lyons?") leaves nothing to correct
+            and (_episode_of(c) or "").split("@")[0] == said.id]
     if not mine:
         return []
     episode = _episode_of(mine[0])

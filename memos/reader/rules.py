@@ -25,6 +25,7 @@ from difflib import SequenceMatcher
 from memos.reader.dates import MONTHS, WEEKDAYS, DateMention, period_end, resolve_dates
 from memos.reader.vocab import (
     APPS,
+    DEPARTMENTS,
     FILLERS,
     KIN_NAMES,
     MANY_OF,
@@ -56,6 +57,9 @@ class Extraction:
     # the last day `when` allows: a date said as a month or a year ends later ("in March"
     # -> 31 March); None: `when` is a day, or there is none
     when_latest: date | None = None
+    # whether `when` is the value's own date ("Berlin in 2019", "Berlin last March") and not
+    # just a date the sentence holds somewhere ("I joined Globex, a company founded in 1998")
+    when_sure: bool = False
 
     @property
     def ends_current(self) -> bool:
@@ -122,13 +126,16 @@ _HEDGE = re.compile(
     r"not sure|dream(?:ing)? (?:of|about)|pretend|imagine|used to|when i was|considering|"
     r"might|may be|unless|whether|supposed to|trying to|"
     # "I don't think I'm ...", "suppose I ...", "let's say I ...": no statement
-    r"(?:don't|do\s+not|didn't)\s+think|doubt|suppose|supposing|assuming|assume|let's\s+say|"
-    r"hypothetically|in\s+theory|"
-    # somebody else's belief about the speaker: "my doctor thinks I'm allergic to latex"
-    r"thinks|believes|assumes|reckons|thought|believed|assumed|"
-    r"(?:people|they|everyone|everybody|others)\s+(?:think|believe|assume)|"
-    # a change still to come: "from next month I work at Globex"
-    r"(?:from|starting|beginning|as\s+of)\s+(?:next\s+\w+|tomorrow)|by\s+the\s+time"
+    r"(?:don't|do\s+not|didn't)\s+think|(?:(?<!a\s)(?<!no\s)doubt|suppose|supposing|assuming|"
+    r"assume)\s+(?:that\s+)?"
+    r"(?:I|I'm|my)|let's\s+say|hypothetically|in\s+theory|"
+    # somebody else's belief about the speaker: "my doctor thinks I'm allergic to latex" (not
+    # "I work at Google, everyone thinks it's cool")
+    r"(?:thinks|believes|assumes|reckons|thought|believed|assumed|(?:people|they|everyone|"
+    r"everybody|others|you)\s+(?:think|believe|assume))\s+(?:that\s+)?(?:I|I'm|I've|my)|"
+    # a change still to come: "from next month I work at Globex", "by the time I ..., I'll"
+    r"(?:from|starting|beginning|as\s+of)\s+(?:next\s+\w+|tomorrow)|"
+    r"by\s+the\s+time(?=.*\b(?:I'll|I\s+will|will|I'd)\b)"
     r")\b|\bI'd\b|\bI'll\b",
     re.IGNORECASE)
 _STOP_VALUES = frozenset({"it", "that", "this", "them", "him", "her", "you", "home", "the moment",
@@ -250,7 +257,7 @@ _CLAUSE_SPLIT = re.compile(
     r"any|anything|anyone|maybe|perhaps|please|hope|thanks|thank|let's|lol|haha|idk|"
     r"born|based|living|grew|originally|my|put|add|give|tell|show|make|help|send|find|play|"
     r"suggest|recommend|check|look|remind|note|save|remember|write|book|get|let|need|"
-    r"trying|wondering|prefer|home\s+is|home's)\b)"
+    r"trying|wondering|prefer|home\s+is|home's|everyone|everybody|people|nobody|no\s+doubt)\b)"
     r"|\s+(?:and|but|so)\s+(?=(?:now\s+|then\s+|also\s+|today\s+)?(?:I|we|he|she|they)\b)"
     r"|,\s+(?=so\b)|\s+so\s+(?=(?:at\s+least|that|the|it|this|there)\b)"
     r"|\s+(?=(?:even\s+|only\s+|what\s+|as\s+|but\s+)?(?:if|in\s+case|unless)\s)"  # "... if you need it"
@@ -282,7 +289,8 @@ def clauses(text: str) -> list[str]:
     for sentence in sentences(text):  # (whitespace squeezed there)
         parts: list[str] = []
         for part in (p.strip() for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()):
-            if parts and _OPENS_A_HEDGE.fullmatch(parts[-1]):
+            if parts and (_OPENS_A_HEDGE.fullmatch(parts[-1])
+                          or re.match(r"by\s+the\s+time\b", parts[-1], re.I)):
                 parts[-1] = f"{parts[-1]}, {part}"  # "Hypothetically, I live in Tokyo"
             else:
                 parts.append(part)
@@ -486,6 +494,7 @@ class _Turn:
         attr = f"{subj.prefix}{attribute}"
         when = None
         mention_of: DateMention | None = None
+        sure = False
         latest: date | None = None
         # "New York City last summer", "Berlin back in 2019": where a time phrase starts,
         # resolved or not (a resolved one still gives the date)
@@ -499,12 +508,13 @@ class _Turn:
                 break
             if pos > 0:  # "Berlin last March": the value ends where its date starts
                 value = clean_value(value[:pos if cut is None else min(pos, cut)])
-                mention_of = mention
+                mention_of, sure = mention, True
                 break
         else:
             if dates:
-                mention_of = next((m for m in dates if date_at is not None
-                                   and date_at <= m.start <= date_at + 8), dates[0])
+                own = next((m for m in dates if date_at is not None
+                            and date_at <= m.start <= date_at + 8), None)
+                mention_of, sure = own or dates[0], own is not None
             if cut is not None:
                 value = clean_value(value[:cut])
         words = value.split()
@@ -525,7 +535,8 @@ class _Turn:
             latest = period_end(when, mention_of.precision)
         self.out.append(Extraction(subj.name, subj.key, attr, value, family, negated, when,
                                    kind=kind,
-                                   when_latest=latest if when and latest != when else None))
+                                   when_latest=latest if when and latest != when else None,
+                                   when_sure=sure and when is not None))
 
     def end(self, subj: _Subject, attribute: str) -> None:
         """A negation that names no value ("I quit my job"): the current value of the
@@ -555,6 +566,9 @@ _AUX = r"(?:(?:'m|’m|'s|’s|'re|’re|am|is|are|have|has|'ve|’ve|just|recen
        r"actually|still|currently|really|officially|been|do|does|truly|absolutely|totally|" \
        r"honestly)\s+)*"
 
+# "... and (then) to Munich": a second move, after a move only (`_predicate_at`)
+_SECOND_MOVE = re.compile(r"(?:(?<=and )|(?<=and then )|(?<=and later ))(?:back\s+)?to\s+"
+                          r"(?=[A-Z])")
 # (predicate after the subject, attribute (None: from the value), family, listing, place)
 _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
     (re.compile(_AUX + r"(?:live|lives|living|reside|resides|based|stay|stays)\s+in\s+"
@@ -572,8 +586,7 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
                 r"(?-i:[A-Z])[\w'’.-]*(?:\s+(?-i:[A-Z])[\w'’.-]*){0,3}\s+to\s+(?=(?-i:[A-Z]))",
                 re.I), "residence", "residence", False, True),
     # "I moved to Berlin in 2019 and (then) to Munich in 2022": the second move too
-    (re.compile(r"(?:(?<=and )|(?<=and then )|(?<=and later ))(?:back\s+)?to\s+(?=[A-Z])"),
-     "residence", "residence", False, True),
+    (_SECOND_MOVE, "residence", "residence", False, True),
     (re.compile(_AUX + r"(?:work|works|working|employed)\s+(?:at|for|(?P<with>with)|by)\s+",
                 re.I), "employer", "work", False, False),
     (re.compile(_AUX + r"(?:started|got)\s+(?:a\s+new\s+job|a\s+job|working)\s+(?:at|for|with)\s+",
@@ -844,7 +857,8 @@ _REL_NAMED = re.compile(
     rf"(?=\s*(?:[.,!;]|$|\s+(?:and|but|who|so|because|though)\b))|"
     rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
     rf"an?\s+(?:(?:new|little|baby|younger|older|big|twin|half)\s+)?(?P<rel4>{RELATION_RE})"
-    rf"(?:\s+(?:called|named)\s+|,\s+)(?P<name4>{_TITLE_NAME})|"
+    rf"(?:\s+(?:called|named)\s+(?P<name4>{_TITLE_NAME})|,\s+(?P<name8>{_TITLE_NAME})"
+    rf"(?=\s*(?:[.,;!]|$|\s+(?:and|but|who|so|because|though)\b)))|"
     # "Ana is my sister", "Sam's my husband": kin only ("Coffee is my best friend", "Wine is
     # my therapist", "Karma is my boyfriend" are sayings)
     rf"(?:^|(?<=[,;] ))(?P<name5>{_TITLE_NAME})(?:['’]s|\s+is)\s+(?:also\s+)?my\s+"
@@ -921,7 +935,9 @@ _SAY = (r"(?:(?:said|says|say|told|tells|asked|asks|wrote|writes|texted|texts|re
         r"joked|claims|claimed|keeps\s+saying|kept\s+saying)(?:\s+(?:me|us|him|her|them|"
         r"everyone|back))?|goes|went|was\s+like|is\s+like)")
 _QUOTE = re.compile(r"(?:(?<=^)|(?<=[\s:(\[]))(?:\"[^\"\n]{1,600}\"|“[^”\n]{1,600}”|"
-                    r"'[^\n]{1,600}?'(?=[\s.,!?;:)\]]|$)|‘[^\n]{1,600}?’(?=[\s.,!?;:)\]]|$))")
+                    r"'(?!(?:cause|cos|em|til|tis|twas|bout|round|n)\b)(?=\w)[^\n]{1,600}?'"
+                    r"(?=[\s.,!?;:)\]]|$)|"
+                    r"‘[^\n]{1,600}?’(?=[\s.,!?;:)\]]|$))")
 # who says it: "my friend told me", "she's like", "Tom then wrote", "I told him"
 _WHO_SAYS = (rf"(?P<who>\b[A-Za-z]+)(?:(?:'s|’s|'re|’re|'m|’m)\s+(?:all\s+|just\s+)?like|"
              rf"\s+(?:\w+\s+)?{_SAY})")
@@ -1169,6 +1185,8 @@ def extract(text: str, speaker: str, speaker_key: str,
                 # "I work at Globex now because I quit my job", "I left Acme and joined
                 # Globex": the parts of the clause that negate nothing still state facts.
                 for part in _rest_of_negation(sentence):
+                    # (the part's own dates: where they are is read in the part)
+                    turn.dates = resolve_dates(part, at) if at is not None else []
                     _statement(part, turn, me, work_talk)
                 continue
         _statement(sentence, turn, me, work_talk)
@@ -1415,6 +1433,9 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         pm = pattern.match(sentence, rest)
         if pm is None:
             continue
+        if pattern is _SECOND_MOVE and not re.search(r"\b(?:moved|relocated)\b",
+                                                     sentence[sm.start():rest]):
+            return None  # "I live in Leeds and to London it's two hours"
         if sm.group("name") is not None and family in ("likes", "preference", "origin"):
             return None  # "Paris is into ..." - only people's statements in the first person
         if we and family != "residence":
@@ -1447,6 +1468,8 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         for value in values:
             if not _ok_value(value, place=place and not turn.caseless):
                 continue
+            if family == "residence" and value.lower() in DEPARTMENTS:
+                continue  # "I moved from Marketing to Sales"
             if family in ("residence", "work") and (
                     value.lower() in APPS or value.split()[0].lower() in APPS) and (
                     family == "residence" or not (_WORK_TALK.search(sentence)
@@ -1534,6 +1557,12 @@ _GIVEN_TO = re.compile(
     r"baked|found|left|sold|paid)\s+$", re.I)
 
 
+# After the capitalised word of "I bought my daughter Lego": the end, or a preposition (then
+# the word was the thing given; "I bought my daughter Emma a bike": Emma is her name).
+_THING_GIVEN_END = re.compile(r"\s*(?:$|[.,!?;:]|\s(?:for|from|at|in|on|with|because|last|"
+                              r"yesterday|today|this|to|as|and|lol)\b)", re.I)
+
+
 def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
     for m in _REL_NAMED.finditer(sentence):
         if m.group("name7"):
@@ -1542,9 +1571,10 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                 turn.add(me, f"{BREEDS[m.group('breed7').lower()]}'s name", name, "relation")
                 turn.person = name
             continue
-        if m.group("name3") or m.group("name4") or m.group("name5") or m.group("name6"):
+        if m.group("name3") or m.group("name4") or m.group("name5") or m.group("name6") or \
+                m.group("name8"):
             name = clean_value(m.group("name3") or m.group("name4") or m.group("name5")
-                               or _person(m.group("name6")))
+                               or m.group("name8") or _person(m.group("name6")))
             rel = m.group("rel3") or m.group("rel4") or m.group("rel5") or "spouse"
             if _named(name) and len(name) <= 64 and not _bare_title(name):
                 turn.add(me, f"{relation_name(rel)}'s name", name, "relation")
@@ -1556,13 +1586,20 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
         name = clean_value(sentence[start:value_end(sentence, start)]) if m.group("name") \
             else clean_value(raw)
         if m.group("name2"):
-            if _GIVEN_TO.search(sentence, 0, m.start()):
-                continue  # "I bought my daughter Lego": what was given, not her name
+            if _GIVEN_TO.search(sentence, 0, m.start()) and _THING_GIVEN_END.match(
+                    sentence, m.end("name2")):
+                continue  # "I bought my daughter Lego (for her birthday)": the thing given
             # "my sister Ana lives ...": only the name (stop before a lowercase word)
             name = _person(raw)
         if _named(name) and len(name) <= 64 and not _bare_title(name):
             turn.add(me, f"{rel}'s name", name, "relation")
             turn.person = name
+            at = sentence.find(name, start)
+            denied = _NOT_THAT_ONE.match(sentence, at + len(name)) if at >= 0 else None
+            if denied:  # "My daughter's name is Maya, not Mia": Mia, said before, ends
+                other = _person(sentence[denied.end():value_end(sentence, denied.end())])
+                if _named(other) and other != name:
+                    turn.add(me, f"{rel}'s name", other, "negation", negated=True)
 
 
 

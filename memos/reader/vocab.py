@@ -171,3 +171,9 @@ kotlin swift golang vscode vim emacs meet skype substack medium patreon onlyfans
 airbnb etsy ebay amazon prime hulu disney+ hbo max paramount+ chatgpt claude gemini copilot
 """.split()) | {"google meet", "google sheets", "google docs", "apple music", "microsoft teams",
                 "visual studio code", "amazon prime", "disney plus", "youtube music"}
+
+# Teams and departments one moves between at work ("I moved from Marketing to Sales"): no place.
+DEPARTMENTS = frozenset("""
+marketing sales engineering finance hr legal operations ops product design support it
+accounting research management devops qa compliance procurement logistics admin analytics
+""".split())
