@@ -463,10 +463,10 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
         # and the new one is stored already superseded by it, ending when it began. Later
         # facts win by when they held, not by when they were written; one named in
         # `supersedes` is replaced whatever its dates.
+        began = {old_id: cube_from_row(rows[old_id]).valid_from for old_id in ids}
         later = [old_id for old_id in ids if old_id not in cand.supersedes
-                 and conflict.began_later(rows[old_id].meta,
-                                          cube_from_row(rows[old_id]).valid_from,
-                                          cube.metadata, cube.valid_from)]
+                 and conflict.began_later(rows[old_id].meta, began[old_id], cube.metadata,
+                                          cube.valid_from)]
         ids = [old_id for old_id in ids if old_id not in later]
         for old_id in ids:
             mark_superseded(store, session, rows[old_id], pk, cube.id, now,
@@ -474,11 +474,11 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
         if ids:
             out[cube.id] = ids
         if later:
-            newest = max(later, key=lambda i: cube_from_row(rows[i]).valid_from)
+            # ended by the first of them to begin after it
+            first = min(later, key=lambda i: began[i])
             mine = session.execute(select(CubeRow).where(CubeRow.pk == pk)).scalar_one()
-            cand.cube = mark_superseded(store, session, mine, rows[newest].pk, newest, now,
-                                        new_valid_from=cube_from_row(rows[newest]).valid_from,
-                                        scope=cube.scope)
+            cand.cube = mark_superseded(store, session, mine, rows[first].pk, first, now,
+                                        new_valid_from=began[first], scope=cube.scope)
     return out
 
 

@@ -617,7 +617,7 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
     (re.compile(_AUX + r"(?:(?:became|become)\s+)?(?:into|a\s+(?:big|huge)\s+fan\s+of|a\s+fan\s+of|"
                 r"crazy\s+about|passionate\s+about)\s+", re.I), "likes", "likes", True, False),
     (re.compile(_AUX + r"(?:(?:started|starting|begun|began|come|came|grown|grew)\s+to\s+)?"
-                r"(?:hate|hates|dislike|dislikes|can't\s+stand|cannot\s+stand|(?<=ve )gone\s+off(?!\s+(?:the\s+(?:idea|rails|deep\s+end|boil|grid|radar|plan)|track|script|topic|piste)\b)|(?<=have )gone\s+off(?!\s+(?:the\s+(?:idea|rails|deep\s+end|boil|grid|radar|plan)|track|script|topic|piste)\b)|"
+                r"(?:hate|hates|dislike|dislikes|can't\s+stand|cannot\s+stand|(?:(?<=ve )|(?<=have ))gone\s+off(?!\s+(?:the\s+(?:idea|rails|deep\s+end|boil|grid|radar|plan)|track|script|topic|piste)\b)|"
                 r"(?:don't|do\s+not|doesn't|does\s+not)\s+(?:really\s+|much\s+|particularly\s+)?"
                 r"(?:like|enjoy))\s+", re.I),
      "dislikes", "likes", True, False),
@@ -835,7 +835,7 @@ _MY_ATTR = re.compile(
     r"\s+is\s+(?P<neg>no\s+longer\s+|not\s+)?")
 _NEW = r"(?:(?:new|current|present)\s+)?"
 # Breeds a pet is said by ("a golden retriever named Biscuit"): the animal they are.
-BREEDS = {**dict.fromkeys(
+BREEDS: dict[str, str] = {**dict.fromkeys(
     "retriever labrador lab poodle beagle terrier spaniel collie shepherd husky bulldog "
     "dachshund corgi pug chihuahua greyhound whippet schnauzer boxer rottweiler doberman "
     "pomeranian maltese cockapoo labradoodle goldendoodle dalmatian mastiff sheepdog setter "
@@ -1074,8 +1074,7 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
     if not previous or not looks_like_correction(text):
         return []
     m = _CORRECTION.match(squeeze(text).strip())
-    if m is None:
-        return []
+    assert m is not None  # (looks_like_correction matched it)
     meant = m.group("meant") is not None
     opener = m.group("opener")
     if not meant and not opener.strip():
@@ -1461,9 +1460,8 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
             values = [job]
             if employer and _ok_value(employer, place=not turn.caseless):
                 turn.add(subj, "employer", employer, family)
-        found_at = sentence.find(raw, pm.end()) if raw else -1
-        own_date = (_TIME_OR_SEASON.match(sentence, found_at + len(raw))
-                    if found_at >= 0 else None)
+        at = sentence.find(raw, pm.end()) if raw else -1
+        own_date = _TIME_OR_SEASON.match(sentence, at + len(raw)) if at >= 0 else None
         date_at = own_date.start() if own_date else None
         for value in values:
             if not _ok_value(value, place=place and not turn.caseless):
@@ -1483,7 +1481,6 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
             attr = _residence_attr(value) if attribute == "residence" else attribute
             kind = "preference" if family in ("preference", "likes") else "fact"
             turn.add(subj, attr, value, family, kind=kind, date_at=date_at)
-        at = sentence.find(raw, pm.end()) if raw else -1
         if family == "allergy" and at >= 0:
             # "I'm allergic to walnuts, not peanuts": the one denied ends (many-valued: the
             # new value replaces nothing by itself)
