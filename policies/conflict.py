@@ -53,7 +53,9 @@ def find_superseded(new_metadata: Mapping[str, Any], new_hash: str,
 # Metadata of a fact's beginning. UNDATED (true): its `valid_from` is when it was recorded
 # (the reader's turns given no time). BEGAN "said": its `valid_from` is when it was said, the
 # statement giving no date ("I live in Berlin": she may have lived there for years). Either
-# way the beginning is unknown. BEGAN_BY (an ISO date): the last day it can have begun, of
+# way the beginning is unknown; BEGAN "stated": the statement gave it ("in 2018"). A fact
+# MemReader wrote (metadata "reader") without BEGAN is of an earlier version: unknown too.
+# BEGAN_BY (an ISO date): the last day it can have begun, of
 # a beginning said as a month or a year ("in 2018": valid_from 1 January, began_by 31
 # December).
 UNDATED = "undated"
@@ -85,4 +87,6 @@ def began_later(live_metadata: Mapping[str, Any], live_from: datetime | None,
     for meta in (live_metadata, new_metadata):
         if meta.get(UNDATED) or meta.get(BEGAN) == "said":
             return False
+        if meta.get("reader") and BEGAN not in meta:
+            return False  # a fact of a reader that did not yet say how it knew its beginning
     return live_from > _latest_beginning(new_metadata, new_from)

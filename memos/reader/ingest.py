@@ -242,7 +242,10 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
         # no date, or only a date the sentence holds elsewhere ("I joined Globex, a company
         # founded in 1998"): no beginning to order facts by
         meta[conflict.BEGAN] = "said"
-    elif ext.when_latest is not None and ext.when_latest > ext.when:
+    else:
+        meta[conflict.BEGAN] = "stated"
+    if ext.when_sure and ext.when_latest is not None and ext.when is not None and \
+            ext.when_latest > ext.when:
         meta[conflict.BEGAN_BY] = datetime.combine(ext.when_latest, dtime(23, 59, 59),
                                                    tzinfo=UTC).isoformat()
     context = run.contexts[cand.turn] if cand.turn < len(run.contexts) else ""

@@ -110,3 +110,15 @@ def test_a_move_that_may_be_later_still_supersedes(mem: MemOS, first: str, later
     assert report.superseded == [berlin], report
     answer = _ask(mem, "Where do I live?")
     assert "Oslo" in answer and "Berlin" not in answer.split("(")[0], answer
+
+
+def test_a_reader_fact_written_before_beginnings_were_marked_orders_nothing(
+        mem: MemOS) -> None:
+    """A store written by an earlier reader has facts without metadata "began": their
+    beginnings are unknown, so a dated statement supersedes them as before."""
+    key = {"subject": "user:alice", "attribute": "employer", "relation": "employer",
+           "value": "Globex", "reader": "rules"}
+    old = mem.add("Alice's employer is Globex.", "alice", kind="fact", metadata=key,
+                  valid_from=datetime(2026, 1, 5, tzinfo=UTC))
+    report = _say(mem, "I joined Acme in 2018.", "s2", T2)
+    assert report.superseded == [old.id]
