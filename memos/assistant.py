@@ -38,7 +38,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from memos.cube import (
@@ -60,6 +60,7 @@ from memos.errors import ConflictError, InvalidInputError, ModelError, NotFoundE
 if TYPE_CHECKING:
     from memos.activation import SavedSession
     from memos.facade import MemOS
+    from memos.reader.dates import DateMention
     from memos.reader.questions import CanonicalQuestion
     from memos.results import IngestReport, SearchHit
 
@@ -205,7 +206,7 @@ class _Turn:
     episode: str | None = None  # the episode cube holding its words (None: not learned)
 
 
-def date_text(when: datetime | None) -> str:
+def date_text(when: date | datetime | None) -> str:
     """'3 March 2026' (the day as people say it)."""
     if when is None:
         return ""
@@ -278,23 +279,33 @@ def _told(cube: MemCube) -> datetime | None:
     return cube.recorded_at
 
 
-def _dates_note(cube: MemCube) -> str:
-    """The calendar dates MemReader resolved in an episode ("last Friday = 10 April 2026")."""
+def _told_dates(cube: MemCube) -> list[tuple[str, date, str]]:
+    """The calendar dates MemReader resolved in an episode (`metadata["dates"]`): (the words,
+    the day, its precision)."""
     out = []
     for item in cube.metadata.get("dates") or []:
         if not isinstance(item, dict):
             continue
         try:
-            day = datetime.fromisoformat(str(item.get("date")))
+            day = date.fromisoformat(str(item.get("date")))
         except ValueError:
             continue
-        precision = item.get("precision")
-        shown = (str(day.year) if precision == "year" else f"{day:%B %Y}"
-                 if precision == "month" else f"the week of {date_text(day)}"
-                 if precision == "week" else f"the weekend of {date_text(day)}"
-                 if precision == "weekend" else date_text(day))
-        out.append(f"{item.get('text')} = {shown}")
-    return "; ".join(out)
+        out.append((str(item.get("text")), day, str(item.get("precision") or "day")))
+    return out
+
+
+def _date_shown(day: date, precision: str) -> str:
+    """A resolved date as people say it, at its precision ("the weekend of 17 January 2026")."""
+    return (str(day.year) if precision == "year" else f"{day:%B %Y}" if precision == "month"
+            else f"the week of {date_text(day)}" if precision == "week"
+            else f"the weekend of {date_text(day)}" if precision == "weekend"
+            else date_text(day))
+
+
+def _dates_note(cube: MemCube) -> str:
+    """The calendar dates MemReader resolved in an episode ("last Friday = 10 April 2026")."""
+    return "; ".join(f"{words} = {_date_shown(day, precision)}"
+                     for words, day, precision in _told_dates(cube))
 
 
 def _role(cube: MemCube) -> str | None:
@@ -652,7 +663,7 @@ class Assistant:
                 if found and (not facts or (not any(_many_valued(h.cube) for h in facts)
                                             and _newest(found) > _newest(facts))):
                     cq, facts = other, found
-        if cq is not None and not facts:
+        if cq is not None and not facts and cq.past:  # (asked of the present just above)
             other = self._by_name(cq)
             if other is not None:
                 found = self._facts_for(other)
@@ -733,6 +744,8 @@ class Assistant:
 
     def _reply(self, text: str, sid: str, now: datetime, start: float,
                on_token: TokenFn | None) -> Reply:
+        from memos.reader.dates import resolve_dates
+
         forget = _FORGET.match(" ".join(text.split())) if len(text) <= 2_000 else None
         if forget:
             what = re.split(r", (?=(?:she|he|they|it|i|we|you|please|because|as|since|so|"
@@ -746,7 +759,8 @@ class Assistant:
             return self._note(text, sid, now, start)
         t0 = time.perf_counter()
         backend, why, cq, facts = self.route(text)
-        hits = _date_fit(self._search(dated_query(text, now), SEARCH_K), text, now)
+        asked = resolve_dates(text, now)  # the times the question names, resolved once
+        hits = _date_fit(self._search(dated_query(text, now, asked), SEARCH_K), asked)
         seconds = {"retrieve": time.perf_counter() - t0}
         t1 = time.perf_counter()
         notes: list[str] = []
@@ -1679,45 +1693,35 @@ _FIRST_PERSON = frozenset("i im ive me myself mine we us ourselves".split())
 _JOINT = re.compile(r"\b(?:me\s+and|and\s+me|and\s+I|I\s+and|we|us|both\s+of\s+us)\b", re.I)
 
 
-def dated_query(text: str, now: datetime) -> str:
-    """`text` with the dates its relative phrases name, resolved against `now`, written out
-    ("What did I do last Saturday?" -> "... (17 January 2026)"): the search's date prior
-    (memos.query) reads absolute dates only, and then favours the memories of that time."""
+def dated_query(text: str, now: datetime,
+                mentions: Sequence[DateMention] | None = None) -> str:
+    """`text` with the dates its relative phrases name, resolved against `now` (or given as
+    `mentions`), written out ("What did I do last Saturday?" -> "... (17 January 2026)"): the
+    search's date prior (memos.query) reads absolute dates only, and then favours the
+    memories of that time."""
     from memos.query import query_periods
     from memos.reader.dates import resolve_dates
 
-    out = []
-    for mention in resolve_dates(text, now):
-        if query_periods(mention.text):
-            continue  # said with its year already
-        day = mention.date
-        out.append(str(day.year) if mention.precision == "year" else f"{day:%B %Y}"
-                   if mention.precision == "month" else f"{day.day} {day:%B %Y}")
+    found = resolve_dates(text, now) if mentions is None else mentions
+    out = [_date_shown(m.date, m.precision) for m in found
+           if not query_periods(m.text)]  # (one said with its year already stands)
     return f"{text} ({'; '.join(dict.fromkeys(out))})" if out else text
 
 
-def _date_fit(hits: list[SearchHit], text: str, now: datetime) -> list[SearchHit]:
-    """`hits` reordered by the dates a question names ("What did I do last Saturday?"): a
-    turn whose own dates (the reader's `metadata["dates"]`: "This weekend I painted the
-    kitchen" -> the weekend of 17 January) meet one of them scores DATE_MATCH times more, one
-    whose dates all miss DATE_MISS times; a turn without dates as it was."""
-    from datetime import date as Date
+def _date_fit(hits: list[SearchHit], mentions: Sequence[DateMention]) -> list[SearchHit]:
+    """`hits` reordered by the dates a question names (`mentions`: "What did I do last
+    Saturday?"): a turn whose own dates (`_told_dates`: "This weekend I painted the kitchen"
+    -> the weekend of 17 January) meet one of them scores DATE_MATCH times more, one whose
+    dates all miss DATE_MISS times; a turn without dates as it was."""
+    from memos.reader.dates import period_end
 
-    from memos.reader.dates import period_end, resolve_dates
-
-    asked = [(m.date, period_end(m.date, m.precision)) for m in resolve_dates(text, now)]
+    asked = [(m.date, period_end(m.date, m.precision)) for m in mentions]
     if not asked:
         return hits
     out = []
     for hit in hits:
-        told = hit.cube.metadata.get("dates") if hit.cube.kind == Kind.EPISODE else None
-        spans = []
-        for item in told if isinstance(told, list) else []:
-            try:
-                day = Date.fromisoformat(str(item.get("date")))
-                spans.append((day, period_end(day, str(item.get("precision") or "day"))))
-            except (AttributeError, ValueError):
-                continue
+        spans = [(day, period_end(day, precision)) for _words, day, precision
+                 in (_told_dates(hit.cube) if hit.cube.kind == Kind.EPISODE else [])]
         if spans:
             meets = any(lo <= hi2 and lo2 <= hi for lo, hi in spans for lo2, hi2 in asked)
             hit = hit.model_copy(update={"score": hit.score * (DATE_MATCH if meets

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from memos.reader.vocab import (
     KIN_NAMES,
+    PETS,
     RELATION_ALIASES,
     RELATION_RE,
     RELATIONS,
@@ -123,8 +124,7 @@ def _q(subject: str, attribute: str, about_user: bool, **marks: Any) -> Canonica
 KIN_GROUPS: dict[str, tuple[str, ...]] = {
     "spouse": ("husband", "wife", "partner"),
     "partner": ("boyfriend", "girlfriend", "husband", "wife", "fiancé"),
-    "pet": ("dog", "cat", "puppy", "kitten", "parrot", "rabbit", "horse", "hamster", "tortoise",
-            "guinea pig"),
+    "pet": PETS,
     "parent": ("mother", "father", "stepmother", "stepfather"),
     "sibling": ("sister", "brother", "twin", "stepsister", "stepbrother"),
     "child": ("son", "daughter", "kid", "baby", "stepson", "stepdaughter"),

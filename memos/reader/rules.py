@@ -31,6 +31,7 @@ from memos.reader.vocab import (
     MANY_OF,
     MULTI_VALUED,
     PERSONAL_RELATIONS,
+    PETS,
     RELATION_RE,
     attribute_name,
     clean_value,
@@ -633,9 +634,7 @@ _JUDGED = re.compile(
     r"fantastic|wonderful|fabulous|incredible|decent|proper|keen|budding|aspiring|wannabe|"
     r"amateur|backseat|slave|secret|frustrated|failed|hobby|weekend|sunday|part-time\s+genius|"
     r"bit\s+of\s+a)\s+)+", re.I)
-# Relations that are animals: no job ("my dog is a terrible guard").
-PETS = frozenset({"dog", "cat", "parrot", "rabbit", "horse", "hamster", "tortoise",
-                  "guinea pig", "kitten", "puppy"})
+
 _JOB_WORD = re.compile(r"(?:er|or|ist|yst|ista|ian|ant|ent|eon|nurse|chef|pilot|cook|clerk|"
                        r"medic|vet|student|midwife|dj|ceo|cto|nanny|doula|coach|judge|priest|"
                        r"rabbi|imam|monk|nun|(?:post|fire|police|sales|fisher|chair|business|"
@@ -845,7 +844,7 @@ _BREED_RE = "|".join(sorted(BREEDS, key=len, reverse=True))
 # The relations by blood or marriage: "X is my <one of these>" names a person ("Ana is my
 # sister"), where a friend, a teacher or a therapist is often a thing ("Coffee is my best
 # friend").
-_KIN_RE = ("sister|brother|mother|mum|mom|father|dad|wife|husband|son|daughter|cousin|aunt|uncle|"
+_FAMILY_RE = ("sister|brother|mother|mum|mom|father|dad|wife|husband|son|daughter|cousin|aunt|uncle|"
            "niece|nephew|grandmother|grandma|grandfather|grandpa|stepmother|stepfather|stepson|"
            "stepdaughter|stepsister|stepbrother|twin|grandson|granddaughter|fiancé|fiancée|"
            "fiance|fiancee|partner|(?:mother|father|sister|brother|son|daughter)-in-law")
@@ -862,7 +861,7 @@ _REL_NAMED = re.compile(
     # "Ana is my sister", "Sam's my husband": kin only ("Coffee is my best friend", "Wine is
     # my therapist", "Karma is my boyfriend" are sayings)
     rf"(?:^|(?<=[,;] ))(?P<name5>{_TITLE_NAME})(?:['’]s|\s+is)\s+(?:also\s+)?my\s+"
-    rf"(?:(?:younger|older|little|big|baby|twin|half|new)\s+)?(?P<rel5>{_KIN_RE})"
+    rf"(?:(?:younger|older|little|big|baby|twin|half|new)\s+)?(?P<rel5>{_FAMILY_RE})"
     rf"(?=\s*(?:[.,;]|$|\s+(?:and|but|who|so|because|though)\b))|"
     # "I have a golden retriever named Biscuit": a dog, by its breed
     rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
@@ -1058,12 +1057,18 @@ _NO_CORRECTION = re.compile(
 _NAMED_ATTRS = frozenset({"city", "country", "home town", "employer", "name"})
 
 
+def _correction_shape(text: str) -> re.Match[str] | None:
+    """The match of a turn that has the shape of a correction (`_CORRECTION`), or None."""
+    text = squeeze(text).strip()
+    if len(text) > 120 or text.endswith("?") or not _OPENS_CORRECTION.match(text):
+        return None
+    return _CORRECTION.match(text)
+
+
 def looks_like_correction(text: str) -> bool:
     """Whether a turn has the shape of a correction of the one before ("Sorry, I meant
     Lyon"), whatever that one said."""
-    text = squeeze(text).strip()
-    return len(text) <= 120 and not text.endswith("?") \
-        and _OPENS_CORRECTION.match(text) is not None and _CORRECTION.match(text) is not None
+    return _correction_shape(text) is not None
 
 
 def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
@@ -1071,10 +1076,9 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
     `previous` (the facts that turn stated) with the new value, and, of a many-valued
     attribute (an allergy), the old value's end. [] when the turn is no correction, or no
     fact of `previous` takes a value of that shape."""
-    if not previous or not looks_like_correction(text):
+    m = _correction_shape(text) if previous else None
+    if m is None:
         return []
-    m = _CORRECTION.match(squeeze(text).strip())
-    assert m is not None  # (looks_like_correction matched it)
     meant = m.group("meant") is not None
     opener = m.group("opener")
     if not meant and not opener.strip():
@@ -1390,7 +1394,7 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
             continue
         named = sm.group("name") is not None or bool(sm.group("relname"))
         if subj.prefix and sm.group("rel") and not we and relation_name(
-                sm.group("rel")) not in PETS:
+                sm.group("rel")) not in PETS:  # (no job for a pet: "my dog is a terrible guard")
             # "My sister is a doctor (now)", "my husband became a chef": a relative's job,
             # an occupation the rules know only ("my dog is a beagle", "my sister is a
             # lifesaver" are none), said without a judgement ("my dad is a terrible driver")

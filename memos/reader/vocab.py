@@ -69,6 +69,10 @@ RELATION_RE = "|".join(sorted((re.escape(r) for r in RELATIONS), key=len, revers
 
 # Multi-valued attributes: a second value adds a fact instead of replacing the first.
 MULTI_VALUED = frozenset({"allergy", "preference", "likes", "dislikes"})
+# Pets, as relation_name gives them, the commonest first (a question about "my pet" is
+# asked of each in this order).
+PETS = ("dog", "cat", "puppy", "kitten", "parrot", "rabbit", "horse", "hamster", "tortoise",
+        "guinea pig")
 # Relations (as relation_name gives them) one may have several of: a second name is another
 # friend, sister or dog, not the first one renamed ("My friend Bob ..." then "My friend
 # Carla ..."). Their other attributes stay single-valued: "my sister lives in Porto" names
@@ -76,10 +80,9 @@ MULTI_VALUED = frozenset({"allergy", "preference", "likes", "dislikes"})
 MANY_OF = frozenset({
     "sister", "brother", "son", "daughter", "friend", "colleague", "coworker", "co-worker",
     "roommate", "neighbour", "cousin", "aunt", "uncle", "grandmother", "grandfather", "niece",
-    "nephew", "cat", "dog", "flatmate", "housemate", "teammate", "classmate", "stepson",
+    "nephew", "flatmate", "housemate", "teammate", "classmate", "stepson",
     "stepdaughter", "twin", "stepsister", "stepbrother", "grandson", "granddaughter", "kid",
-    "baby", "parrot", "rabbit", "horse", "hamster", "tortoise", "guinea pig",
-    "sister-in-law", "brother-in-law", "son-in-law", "daughter-in-law"})
+    "baby", "sister-in-law", "brother-in-law", "son-in-law", "daughter-in-law", *PETS})
 
 # Titles whose period does not end a value ("Dr. Okonkwo").
 TITLES = ("dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "mt", "ave", "rd", "no", "apt")
