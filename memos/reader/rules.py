@@ -30,9 +30,14 @@ from memos.reader.vocab import (
     KIN_NAMES,
     MANY_OF,
     MULTI_VALUED,
+    NOT_ALLERGENS,
+    NOT_EMPLOYERS,
+    NOT_ORIGINS,
     PERSONAL_RELATIONS,
     PETS,
     RELATION_RE,
+    SIZES,
+    VERDICTS,
     attribute_name,
     clean_value,
     relation_name,
@@ -119,6 +124,17 @@ NOT_NAMES = frozenset({
     "nobody", "someone", "everything", "nothing", "mine", "new", "old", "in", "on", "at",
     "the", "a", "an", "from", "with", "always", "never", "maybe", "probably", "honestly",
     "anyway", "actually", "thank", "nice", "wow", "cool", "lol", "haha", "please", "same",
+    # how one is ("I'm Hungry.", "I'm Bored"): no name
+    "hungry", "bored", "sick", "ill", "exhausted", "starving", "thirsty", "sleepy", "cold",
+    "hot", "late", "early", "excited", "nervous", "scared", "sad", "angry", "upset",
+    "stressed", "lost", "confused", "curious", "free", "off", "out", "alive", "serious",
+    "kidding", "joking", "stuck", "broke", "single", "married", "divorced", "pregnant",
+    "retired", "unemployed", "sober", "lonely", "proud", "grateful", "thankful", "alright",
+    "awake", "freezing", "dying", "moving", "leaving", "working", "trying", "going", "coming",
+    "looking", "thinking", "feeling", "doing", "relieved", "worried", "anxious",
+    "overwhelmed", "impressed", "jealous", "obsessed", "addicted", "allergic", "pescatarian",
+    "fed", "finished", "hooked", "broken", "drunk", "hungover", "full", "open", "available",
+    "interested",
 })
 # A sentence with one of these is a plan, a wish, a hypothesis or the past: no fact.
 _HEDGE = re.compile(
@@ -434,7 +450,7 @@ def _value(sentence: str, start: int, *, listing: bool = False,
     else:
         end = value_end(sentence, start)
     cut = _time_at(sentence, start, attribute, end)
-    return clean_value(sentence[start:end if cut is None else cut])
+    return clean_value(sentence[start:end if cut is None else cut], keep_quotes=listing)
 
 
 def _address_value(sentence: str, start: int) -> str:
@@ -444,11 +460,19 @@ def _address_value(sentence: str, start: int) -> str:
     return clean_value(sentence[start:end if cut is None else cut])
 
 
+_QUOTED_ITEM = re.compile(r'"[^"]+"|“[^”]+”')
+
+
 def _split_list(value: str) -> list[str]:
     """"peanuts, shellfish and eggs" -> three values; a phrase whose parts are not short
     items ("a safe and inviting place") stays one value."""
-    parts = [clean_value(p) for p in re.split(
-        r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*", value) if clean_value(p)]
+    # (a quoted title is one item: "Pride and Prejudice")
+    titles = [m.group(0) for m in _QUOTED_ITEM.finditer(value)]
+    value = _QUOTED_ITEM.sub(lambda m: f"\x00{titles.index(m.group(0))}\x00", value)
+    parts = [clean_value(re.sub(r"\x00(\d+)\x00", lambda m: titles[int(m.group(1))], p))
+             for p in re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*", value)]
+    parts = [p for p in parts if p]
+    value = clean_value(re.sub(r"\x00(\d+)\x00", lambda m: titles[int(m.group(1))], value))
     kept = [p for p in parts if not (len(p) == 1 and p.islower())]  # not the "e" of "e.g."
     if kept and all(len(p.split()) <= 3 for p in kept) and (len(kept) > 1 or len(parts) > 1):
         return kept
@@ -464,6 +488,29 @@ def _ok_value(value: str, *, place: bool = False) -> bool:
     if place and not value[:1].isupper() and not value[:1].isdigit():
         return False
     return True
+
+
+def _verdict(value: str, attribute: str) -> bool:
+    """A lower-case value that judges or says a state ("hell", "a joke", "so boring",
+    "broken again"): no value of "my job is ...", "my city is ..." (vocab.VERDICTS; a size
+    is one, but of a size, a height or a weight)."""
+    words = value.split()
+    if not words or not words[0][:1].islower():
+        return False
+    words = [w.lower().strip(".,!?") for w in words]
+    while len(words) > 1 and words[0] in ("a", "an", "the", "such", "total", "complete",
+                                           "absolute", "real", "bit", "of", "little"):
+        words = words[1:]
+    judged = words[0] in VERDICTS or (words[0] in SIZES and attribute.split()[-1] not in (
+        "size", "height", "weight"))
+    return judged and (len(words) == 1 or words[1] in _AFTER_VERDICT)
+
+
+# What follows a verdict ("beautiful in spring", "broken again", "hell on earth"), where a
+# value's next word would name it ("late autumn", "new order")
+_AFTER_VERDICT = frozenset({"in", "at", "on", "again", "lately", "today", "now", "right",
+                            "these", "this", "though", "tbh", "honestly", "af", "as", "to",
+                            "for", "of", "and", "but", "when", "since", "because", "with"})
 
 
 def _residence_attr(value: str) -> str:
@@ -1472,6 +1519,9 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
                 continue
             if family == "residence" and value.lower() in DEPARTMENTS:
                 continue  # "I moved from Marketing to Sales"
+            if value.lower() in {"work": NOT_EMPLOYERS, "allergy": NOT_ALLERGENS,
+                                 "origin": NOT_ORIGINS}.get(family, ()):
+                continue  # "I work for peanuts", "allergic to Mondays", "I'm from Mars"
             if family in ("residence", "work") and (
                     value.lower() in APPS or value.split()[0].lower() in APPS) and (
                     family == "residence" or not (_WORK_TALK.search(sentence)
@@ -1635,7 +1685,7 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
             subj = _Subject(me.name, me.key, f"{relation_name(rel)}'s ")
         value = _first_value(sentence, m.end(), attribute)
         dated = attribute.endswith(("birthday", "anniversary"))  # "is on 3 May": turn.add
-        if not _ok_value(re.sub(r"^on\s+", "", value) if dated else value):
+        if not _ok_value(re.sub(r"^on\s+", "", value) if dated else value) or _verdict(value, attribute):
             continue
         if attribute == "name" and _bare_title(value):
             continue  # "my doctor's name is Dr." (the name is still to come)

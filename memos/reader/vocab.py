@@ -135,6 +135,9 @@ def value_end(text: str, start: int, *, address: bool = False) -> int:
     a decimal's: "Dr. Okonkwo", "J. R. Smith", "3.5"). An `address` runs on past commas
     that start another of its parts ("14 Elm Road, Leeds")."""
     end = len(text)
+    close = _quoted_at(text, start)
+    if close is not None:  # a quoted title runs to its closing mark, then on ("by Queen")
+        return max(close + 1, value_end(text, close + 1, address=address))
     m = (_ADDRESS_END if address else _CLAUSE_END).search(text, start)
     if m:
         end = m.start()
@@ -152,10 +155,33 @@ def value_end(text: str, start: int, *, address: bool = False) -> int:
     return end
 
 
-def clean_value(value: str) -> str:
+_QUOTE_PAIRS = {'"': '"', "“": "”"}
+
+
+def _quoted_at(text: str, start: int) -> int | None:
+    """Where the quote that opens at text[start] ("Hey Jude", “Dune”) closes, or None when
+    none opens there or it never closes."""
+    mark = _QUOTE_PAIRS.get(text[start:start + 1])
+    if mark is None:
+        return None
+    close = text.find(mark, start + 1, start + 202)
+    return close if close > start + 1 else None
+
+
+# The marks of a title quoted inside a value ('"Bohemian Rhapsody" by Queen')
+_INNER_QUOTE = re.compile(r'"([^"]+)"|“([^”]+)”')
+
+
+def clean_value(value: str, *, keep_quotes: bool = False) -> str:
     """A value without surrounding blanks, quotes and filler words around it ("actually 15
-    May" -> "15 May", "shellfish myself" -> "shellfish")."""
-    value = value.strip().strip("\"'“”‘’").strip()
+    May" -> "15 May", "shellfish myself" -> "shellfish"), and without the marks of a title
+    quoted in it ('"Bohemian Rhapsody" by Queen' -> "Bohemian Rhapsody by Queen")."""
+    if not keep_quotes:  # (a list keeps them until it is split: rules._split_list)
+        value = _INNER_QUOTE.sub(lambda m: m.group(1) or m.group(2), value)
+    value = value.strip()
+    # (a kept quoted title keeps its marks: '"Pride and Prejudice" and "Emma"')
+    value = value.strip("'‘’" if keep_quotes and _INNER_QUOTE.search(value)
+                        else "\"'“”‘’").strip()
     value = re.sub(r"\s+", " ", value)
     value = _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", value))
     return value.rstrip(" .,;:")
@@ -179,4 +205,46 @@ airbnb etsy ebay amazon prime hulu disney+ hbo max paramount+ chatgpt claude gem
 DEPARTMENTS = frozenset("""
 marketing sales engineering finance hr legal operations ops product design support it
 accounting research management devops qa compliance procurement logistics admin analytics
+""".split())
+
+# Words that judge a thing or say its state rather than name it: "my job is hell", "my city
+# is beautiful", "my car is broken again", "my salary is a joke" state no job, city, car or
+# salary.
+VERDICTS = frozenset("""
+hell heaven beautiful gorgeous stunning lovely pretty ugly broken dead fixed dirty clean new old
+late early gone missing stolen done over finished ready busy hectic crazy insane mad wild
+chaotic chaos boring dull stressful exhausting draining killing brutal rough awful terrible
+horrible horrendous dreadful appalling atrocious shocking lousy crap crappy trash garbage
+rubbish shit shitty meh decent alright perfect wonderful fantastic fabulous brilliant
+excellent incredible fun weird strange odd cute cool lame sad depressing tragic hilarious
+funny expensive pricey cheap better worse best
+worst joke nightmare mess disaster pain drag dream blast headache zoo circus madhouse war
+struggle grind slog treadmill bore chore okay fine annoying frustrating ridiculous unreal
+wreck dump shithole tip
+amazing awesome great good bad nice hard tough easy fucked screwed toast doomed cursed
+""".split())
+# ... and sizes, a verdict but of a size, a height or a weight ("my hometown is small")
+SIZES = frozenset("small big huge tiny massive enormous low high short tall".split())
+
+# What one "works for" that is no employer: "I work for peanuts", "I work for the weekend",
+# "I work for myself".
+NOT_EMPLOYERS = frozenset(w.replace("-", " ") for w in """
+peanuts free nothing money food tips pennies cash exposure fun love myself yourself himself
+herself ourselves themselves me us weekends weekend the-weekend the-weekends a-living living
+the-money minimum-wage hours a-pittance beer coffee chocolate
+""".split())
+
+# What one is "allergic to" in jest: "allergic to Mondays", "allergic to exercise".
+NOT_ALLERGENS = frozenset(w.replace("-", " ") for w in """
+mondays monday mornings early-mornings exercise work hard-work effort people commitment
+commitments drama math maths homework responsibility responsibilities the-gym gym cardio
+running adulting small-talk meetings chores cleaning housework stupidity nonsense bs bullshit
+waking-up getting-up feelings emotions romance fun me you him her them everyone everybody
+marriage kids children babies deadlines alarms rules authority sports
+""".split())
+
+# No one's home town: "I'm from Mars", "from the future".
+NOT_ORIGINS = frozenset(w.replace("-", " ") for w in """
+mars venus jupiter saturn pluto the-moon space outer-space another-planet the-future the-past
+the-internet the-internets nowhere everywhere
 """.split())

@@ -48,7 +48,7 @@ def test_no_fact(text: str) -> None:
     ("I'm allergic to cats, not to mention dust", {("Alice", "allergy", "cats", False)}),
     ("I'm allergic to bees, not kidding", {("Alice", "allergy", "bees", False)}),
     ("I'm allergic to nuts, but not badly", {("Alice", "allergy", "nuts", False)}),
-    ("I'm allergic to drama, not people", {("Alice", "allergy", "drama", False)}),
+    ("I'm allergic to dogs, not people", {("Alice", "allergy", "dogs", False)}),
     ("I've started to love Mondays, weirdly", {("Alice", "likes", "Mondays", False)}),
     ("I'm not kidding, I live in Leeds now.", {("Alice", "city", "Leeds", False)}),
 ])
