@@ -324,7 +324,10 @@ _LIST_END = re.compile(
     r"[.;!?(]|,?\s+and\s+(?=(?:it|it's|i|i'm|we|they|he|she|that|this|there|so|then|my|our|"
     r"his|her|their)\b)|,\s+(?=(?:my|our|so)\b)|,\s+(?=\w+ly\s*(?:[.,!;]|$))|"
     # "no longer allergic to shellfish, just peanuts": the list ends before what is kept
-    r",\s+(?=(?:just|only|not|except|still|apart\s+from)\b)|\s+(?:but|because|since|so|though|although|"
+    r",\s+(?=(?:just|only|not|except|still|apart\s+from)\b)|"
+    # "allergic to penicillin, found out the hard way": a clause after the list, no item
+    r",\s+(?=(?:found|learned|learnt|discovered|figured|realised|realized|diagnosed|confirmed|"
+    r"tested|turns|turned|ever|since|thanks|who|according|as|like|it|it's|had|got|been)\b)|\s+(?:but|because|since|so|though|although|"
     r"which|when|now|anymore|any more|these days|too|either|as well|especially|including|myself|"
     rf"though|already|way more|{FILLERS})\b|\s[-–—]\s", re.I)
 
@@ -1591,9 +1594,16 @@ def _trim_place(value: str, attribute: str) -> str:
     return value
 
 
+# Where a job is done, after it: "(a vet) in Bristol", "(a nurse) in a care home"; not its
+# field ("an engineer in maintenance", "a PhD student in physics")
+_JOB_WHERE = re.compile(r"\s+in\s+(?:(?-i:[A-Z])|(?:a|an|the|my|our|this|that)\s).*$", re.I)
+
+
 def _split_job(raw: str) -> tuple[str, str]:
-    """"software engineer at Infosys" -> ("software engineer", "Infosys")."""
+    """"software engineer at Infosys" -> ("software engineer", "Infosys"); "vet in Bristol"
+    -> ("vet", "")."""
     parts = _AT_EMPLOYER.split(raw, maxsplit=1)
+    parts[0] = _JOB_WHERE.sub("", parts[0])  # "a vet in Bristol", "a nurse in a care home"
     if len(parts) < 2:
         return clean_value(parts[0]), ""
     employer = re.sub(r"^the\s+(?=[A-Z])", "", clean_value(parts[1]))  # "the Royal Infirmary"
