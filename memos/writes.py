@@ -302,14 +302,24 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
         # SQLite, which keeps no statistics, looks the hashes up in (user_id, content_hash)
         # rather than scanning every live cube of the user through (user_id, state): that
         # scan made each add cost more the larger the user's store (docs/BENCHMARKS.md, Serving).
-        states = func.coalesce(CubeRow.state, "").in_([Lifecycle.ACTIVE.value])
+        # The same lookup finds the superseded cubes with those hashes too, when the batch
+        # has facts (a fact key): a fact stored as a live fact's past, said again, is that
+        # one (`_restated_past`), not a second copy of it.
+        looked_up = [Lifecycle.ACTIVE.value] + (
+            [Lifecycle.SUPERSEDED.value]
+            if any(conflict.fact_key(c.cube.metadata) is not None for c in cands) else [])
+        states = func.coalesce(CubeRow.state, "").in_(looked_up)
         unexpired = or_(CubeRow.expires_at.is_(None), CubeRow.expires_at > now)
+        pasts: dict[tuple[str, str | None, str, str, str], list[Any]] = {}
         for row in session.connection().execute(select(*CUBE_COLUMNS).where(
                 CubeRow.user_id.in_(owners), states, unexpired,
                 CubeRow.content_hash.in_({c.cube.content_hash for c in cands}))
                 .order_by(CubeRow.pk)):
-            exact.setdefault((row.user_id, row.agent_id, row.tier, row.visibility, row.content_hash),
-                             row)
+            found = (row.user_id, row.agent_id, row.tier, row.visibility, row.content_hash)
+            if row.state == Lifecycle.SUPERSEDED.value:
+                pasts.setdefault(found, []).append(row)
+            else:
+                exact.setdefault(found, row)
         near_pks = {pk for hits in near_hits for pk, _ in hits}
         near_rows = (repo.rows_by_pks(session, list(near_pks), live & CubeRow.user_id.in_(owners))
                      if near_pks else {})  # only the writers' own cubes can absorb a new one
@@ -377,24 +387,24 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             new_pos[i] = len(new) - 1
             new_src.append(i)
             results.append(("added", True, len(new) - 1))
-        pks = repo.insert_cubes(session, [c.cube for c in new])
-        hit_updates = []
-        for cube_id, cube in changed.items():
-            row = existing[cube_id]
-            if cube.version > row.version:
-                repo.write_version(session, row, cube, "bump" if cube.metadata == row.meta
-                                   and cube.tags == row.tags else "merge")
-            else:
-                hit_updates.append({"b_pk": row.pk, "b_hits": cube.access.hits,
-                                    "b_at": cube.access.last_access})
-        if hit_updates:  # one executemany for every bumped cube of the batch
-            table = CubeRow.__table__
-            session.connection().execute(
-                update(table).where(table.c.pk == bindparam("b_pk"))
-                .values(hits=bindparam("b_hits"), last_access=bindparam("b_at")), hit_updates)
-        superseded = _apply_conflicts(store, session, new, pks, now)
+        _write_changed(store, session, existing, changed)
+        kept, pks, superseded, restated = _store_new(store, session, new, pasts, now)
+        for j, row in restated.items():
+            # Said again, a stored past fact is bumped as an exact duplicate is (`_bump`),
+            # the batch's own duplicates of it (counted on new[j]) included.
+            state = _bump(cube_from_row(row), new[j].cube, now, new_version=True)
+            hits = state.access.hits + new[j].cube.access.hits
+            changed[row.id] = state.model_copy(
+                update={"access": state.access.model_copy(update={"hits": hits})})
+            existing[row.id] = row
+            results = [("merged" if action == "merged" else "duplicate", False, row.id)
+                       if is_new and ref == j else (action, is_new, ref)
+                       for action, is_new, ref in results]
+        _write_changed(store, session, existing,
+                       {row.id: changed[row.id] for row in restated.values()})
+        stored = [new[k] for k in kept]
         edges, srcs = [], []
-        for cand, pk in zip(new, pks, strict=True):
+        for cand, pk in zip(stored, pks, strict=True):
             for name in dict.fromkeys(entity_node(e) for e in cand.entities):
                 edges.append({"src_pk": pk, "dst_pk": None, "entity": name.removeprefix("entity:"),
                               "relation": "mentions", "weight": 1.0,
@@ -403,8 +413,9 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
         repo.insert_edges(session, edges, srcs)
         # The catch-up after commit reuses these vectors instead of embedding the texts
         # again; primed before commit, so no other thread's catch-up sees the rows first.
-        store.sync.prime(pks, embs[new_src] if new_src else embs[:0],
-                         [c.cube.content for c in new])
+        rows_of = [new_src[k] for k in kept]
+        store.sync.prime(pks, embs[rows_of] if rows_of else embs[:0],
+                         [c.cube.content for c in stored])
     store.after_write(len(cands))
     out: list[AddResult] = []
     for action, is_new, ref in results:
@@ -419,55 +430,148 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
     return out
 
 
+def _write_changed(store: StoreParts, session: Any, existing: Mapping[str, Any],
+                   changed: Mapping[str, MemCube]) -> None:
+    """Write the new states of existing cubes a batch bumped or merged into: a version
+    where one was made, else the hit counts alone (one executemany)."""
+    hit_updates = []
+    for cube_id, cube in changed.items():
+        row = existing[cube_id]
+        if cube.version > row.version:
+            store.repo.write_version(session, row, cube, "bump" if cube.metadata == row.meta
+                                     and cube.tags == row.tags else "merge")
+        else:
+            hit_updates.append({"b_pk": row.pk, "b_hits": cube.access.hits,
+                                "b_at": cube.access.last_access})
+    if hit_updates:  # one executemany for every bumped cube of the batch
+        table = CubeRow.__table__
+        session.connection().execute(
+            update(table).where(table.c.pk == bindparam("b_pk"))
+            .values(hits=bindparam("b_hits"), last_access=bindparam("b_at")), hit_updates)
+
+
+def _store_new(store: StoreParts, session: Any, new: list[Candidate],
+               pasts: Mapping[tuple[str, str | None, str, str, str], list[Any]],
+               now: datetime) -> tuple[list[int], list[int], dict[str, list[str]], dict[int, Any]]:
+    """Insert the new cubes in batch order, each followed by the conflict policy, except a
+    fact that says a stored past fact again (`_restated_past`; `pasts`: the superseded cubes
+    of the batch's owners and hashes, oldest first, keyed as dedup keys them).
+
+    Returns the indexes into `new` inserted, their pks, new id -> ids it superseded, and
+    index into `new` -> the stored past fact's row for each one not inserted. Without such a
+    fact (nearly every batch) it is one insert and one conflict pass, as it always was; a
+    fact that may be one is judged after the batch's earlier cubes are in and theirs applied,
+    as its conflicts would be."""
+    kept: list[int] = []
+    pks: list[int] = []
+    superseded: dict[str, list[str]] = {}
+    restated: dict[int, Any] = {}
+    pending: list[int] = []
+
+    def flush() -> None:
+        if pending:
+            part = [new[k] for k in pending]
+            part_pks = store.repo.insert_cubes(session, [c.cube for c in part])
+            superseded.update(_apply_conflicts(store, session, part, part_pks, now))
+            kept.extend(pending)
+            pks.extend(part_pks)
+            pending.clear()
+
+    for j, cand in enumerate(new):
+        stored = pasts.get((*_owner(cand.cube), cand.cube.content_hash))
+        if stored and not cand.supersedes and conflict.fact_key(cand.cube.metadata) is not None:
+            flush()
+            row = _restated_past(store, session, cand, stored, now)
+            if row is not None:
+                restated[j] = row
+                continue
+        pending.append(j)
+    flush()
+    return kept, pks, superseded, restated
+
+
+def _restated_past(store: StoreParts, session: Any, cand: Candidate, stored: Sequence[Any],
+                   now: datetime) -> Any | None:
+    """The row of the stored past fact `cand` says again, or None.
+
+    Only a fact the conflict policy would store as a live fact's past and nothing more (it
+    supersedes no live fact, names none in `supersedes`), and only one of `stored`: superseded
+    cubes of the same user, agent, tier, visibility and content hash (as an exact duplicate
+    matches), neither forgotten nor expired, with the same fact key and a known beginning
+    that may be the new one's (`conflict.restates_past`). Another user's or agent's cube is
+    never among them."""
+    _rows, replaced, later, _began = _conflicts(store, session, cand, None, now)
+    if not later or replaced:
+        return None
+    cube = cand.cube
+    for row in stored:
+        past = cube_from_row(row)
+        if conflict.restates_past(past.metadata, past.content_hash, past.valid_from,
+                                  cube.metadata, cube.content_hash, cube.valid_from):
+            return row
+    return None
+
+
+def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
+               now: datetime) -> tuple[dict[str, CubeRow], list[str], list[str],
+                                       dict[str, datetime | None]]:
+    """What the conflict policy makes of a new cube (inserted as `pk`, or None when not yet
+    inserted: every cube there is older): the rows it concerns by id, the ids it supersedes,
+    the ids of live facts whose past it is (`later`), and when each of those began."""
+    cube = cand.cube
+    candidates: list[tuple[str, Mapping[str, Any], str]] = []
+    rows: dict[str, CubeRow] = {}
+    key = conflict.fact_key(cube.metadata)
+    if key is not None:
+        # Narrow in SQL by lowercased subject; the policy compares the normalised keys.
+        subject = func.lower(CubeRow.meta["subject"].as_string())
+        raw = str(cube.metadata["subject"]).lower()
+        # Only what every reader of the old fact can read the new one in place of: an
+        # agent's fact supersedes that agent's facts, not the user's own (agentless)
+        # ones, which the user and the other agents would be left without.
+        same_readers = (CubeRow.agent_id == cube.scope.agent_id
+                        if cube.scope.agent_id is not None else owned_clause(cube.scope))
+        where = [owned_clause(cube.scope), same_readers, CubeRow.tier == cube.tier.value,
+                 live_clause(now), subject.in_(list({raw, raw.strip(), key.subject}))]
+        if pk is not None:
+            where.append(CubeRow.pk < pk)  # older cubes only: later facts win
+        for row in session.execute(select(CubeRow).where(*where)).scalars():
+            rows[row.id] = row
+            candidates.append((row.id, row.meta, row.content_hash))
+    # Owner only (forgetting the source forgets this cube). Another scope's unreadable
+    # cube raises exactly what a missing id raises (store.row), so nothing is revealed.
+    for ref in cube.derived_from:
+        try:
+            store.row(session, ref.cube_id, cube.scope, write=True)
+        except (NotFoundError, ScopeError) as exc:
+            raise type(exc)(f"derived_from: {exc}") from None
+    for old_id in cand.supersedes:
+        try:
+            rows[old_id] = store.row(session, old_id, cube.scope, write=True)
+        except (NotFoundError, ScopeError) as exc:
+            raise type(exc)(f"supersedes: {exc}") from None
+        refuse_forgotten(rows[old_id], "supersedes: ")
+        refuse_managed(old_id, rows[old_id].meta, "superseded", "supersedes: ")
+    ids = conflict.find_superseded(cube.metadata, cube.content_hash, candidates, cand.supersedes)
+    # A fact that began before the live one it conflicts with is that one's past ("I
+    # joined Acme in 2018" told after "I joined Globex in 2023"): the live one stays,
+    # and the new one is stored already superseded by it, ending when it began. Later
+    # facts win by when they held, not by when they were written; one named in
+    # `supersedes` is replaced whatever its dates.
+    began = {old_id: cube_from_row(rows[old_id]).valid_from for old_id in ids}
+    later = [old_id for old_id in ids if old_id not in cand.supersedes
+             and conflict.began_later(rows[old_id].meta, began[old_id], cube.metadata,
+                                      cube.valid_from)]
+    return rows, [old_id for old_id in ids if old_id not in later], later, began
+
+
 def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks: list[int],
                      now: datetime) -> dict[str, list[str]]:
     """Supersede what the new cubes replace (conflict policy); returns new id -> old ids."""
     out: dict[str, list[str]] = {}
     for cand, pk in zip(new, pks, strict=True):
         cube = cand.cube
-        candidates: list[tuple[str, Mapping[str, Any], str]] = []
-        rows: dict[str, CubeRow] = {}
-        key = conflict.fact_key(cube.metadata)
-        if key is not None:
-            # Narrow in SQL by lowercased subject; the policy compares the normalised keys.
-            subject = func.lower(CubeRow.meta["subject"].as_string())
-            raw = str(cube.metadata["subject"]).lower()
-            # Only what every reader of the old fact can read the new one in place of: an
-            # agent's fact supersedes that agent's facts, not the user's own (agentless)
-            # ones, which the user and the other agents would be left without.
-            same_readers = (CubeRow.agent_id == cube.scope.agent_id
-                            if cube.scope.agent_id is not None else owned_clause(cube.scope))
-            for row in session.execute(select(CubeRow).where(
-                    owned_clause(cube.scope), same_readers, CubeRow.tier == cube.tier.value,
-                    live_clause(now), subject.in_(list({raw, raw.strip(), key.subject})),
-                    CubeRow.pk < pk)).scalars():  # older cubes only: later facts win
-                rows[row.id] = row
-                candidates.append((row.id, row.meta, row.content_hash))
-        # Owner only (forgetting the source forgets this cube). Another scope's unreadable
-        # cube raises exactly what a missing id raises (store.row), so nothing is revealed.
-        for ref in cube.derived_from:
-            try:
-                store.row(session, ref.cube_id, cube.scope, write=True)
-            except (NotFoundError, ScopeError) as exc:
-                raise type(exc)(f"derived_from: {exc}") from None
-        for old_id in cand.supersedes:
-            try:
-                rows[old_id] = store.row(session, old_id, cube.scope, write=True)
-            except (NotFoundError, ScopeError) as exc:
-                raise type(exc)(f"supersedes: {exc}") from None
-            refuse_forgotten(rows[old_id], "supersedes: ")
-            refuse_managed(old_id, rows[old_id].meta, "superseded", "supersedes: ")
-        ids = conflict.find_superseded(cube.metadata, cube.content_hash, candidates, cand.supersedes)
-        # A fact that began before the live one it conflicts with is that one's past ("I
-        # joined Acme in 2018" told after "I joined Globex in 2023"): the live one stays,
-        # and the new one is stored already superseded by it, ending when it began. Later
-        # facts win by when they held, not by when they were written; one named in
-        # `supersedes` is replaced whatever its dates.
-        began = {old_id: cube_from_row(rows[old_id]).valid_from for old_id in ids}
-        later = [old_id for old_id in ids if old_id not in cand.supersedes
-                 and conflict.began_later(rows[old_id].meta, began[old_id], cube.metadata,
-                                          cube.valid_from)]
-        ids = [old_id for old_id in ids if old_id not in later]
+        rows, ids, later, began = _conflicts(store, session, cand, pk, now)
         for old_id in ids:
             mark_superseded(store, session, rows[old_id], pk, cube.id, now,
                             new_valid_from=cube.valid_from, scope=cube.scope)

@@ -4,7 +4,9 @@ A fact is keyed by `metadata["subject"]` and `metadata["attribute"]` ("alice", "
 A new cube with the same key as a live cube of the same owner and different content
 supersedes it: the old one gets `valid_to` and state `superseded`; nothing is deleted.
 Unless the new one began before the live one (`began_later`; both beginnings known): it is
-then the live one's past, and is the one superseded (memos/writes.py).
+then the live one's past, and is the one superseded (memos/writes.py). A past fact said
+again (`restates_past`: a superseded fact of the same owner, words and beginning) is not
+stored twice: the write reports the stored one as a duplicate.
 """
 
 from __future__ import annotations
@@ -84,9 +86,34 @@ def began_later(live_metadata: Mapping[str, Any], live_from: datetime | None,
     never say so."""
     if live_from is None or new_from is None:
         return False
-    for meta in (live_metadata, new_metadata):
-        if meta.get(UNDATED) or meta.get(BEGAN) == "said":
-            return False
-        if meta.get("reader") and BEGAN not in meta:
-            return False  # a fact of a reader that did not yet say how it knew its beginning
+    if not (_beginning_known(live_metadata) and _beginning_known(new_metadata)):
+        return False
     return live_from > _latest_beginning(new_metadata, new_from)
+
+
+def _beginning_known(metadata: Mapping[str, Any]) -> bool:
+    if metadata.get(UNDATED) or metadata.get(BEGAN) == "said":
+        return False
+    # a fact of a reader that did not yet say how it knew its beginning
+    return not (metadata.get("reader") and BEGAN not in metadata)
+
+
+def restates_past(past_metadata: Mapping[str, Any], past_hash: str,
+                  past_from: datetime | None, new_metadata: Mapping[str, Any], new_hash: str,
+                  new_from: datetime | None) -> bool:
+    """Whether a new fact, about to be stored as a live fact's past (`began_later`), says a
+    stored past fact again: a superseded fact of the same owner (the caller's lookup) with
+    the same content hash and fact key, whose beginning is known and may be the new one's
+    (their spans from `valid_from` to the latest possible beginning, `BEGAN_BY`, overlap:
+    "in March 2018" may be "in 2018"; "in 2015" is not). The stored fact then stands for
+    both and keeps its dates. A stored fact of unknown beginning, or one that surely began
+    at another time (the same job twice), is another past fact."""
+    if past_from is None or new_from is None or past_hash != new_hash:
+        return False
+    key = fact_key(new_metadata)
+    if key is None or fact_key(past_metadata) != key:
+        return False
+    if not (_beginning_known(past_metadata) and _beginning_known(new_metadata)):
+        return False
+    return (new_from <= _latest_beginning(past_metadata, past_from)
+            and past_from <= _latest_beginning(new_metadata, new_from))
