@@ -33,6 +33,8 @@ from memos.reader.vocab import (
     NOT_ALLERGENS,
     NOT_EMPLOYERS,
     NOT_ORIGINS,
+    NOT_PLACES,
+    PEOPLE_ADJECTIVES,
     PERSONAL_RELATIONS,
     PETS,
     RELATION_RE,
@@ -135,7 +137,7 @@ NOT_NAMES = frozenset({
     "overwhelmed", "impressed", "jealous", "obsessed", "addicted", "allergic", "pescatarian",
     "fed", "finished", "hooked", "broken", "drunk", "hungover", "full", "open", "available",
     "interested",
-})
+}) | PEOPLE_ADJECTIVES
 # A sentence with one of these is a plan, a wish, a hypothesis or the past: no fact.
 _HEDGE = re.compile(
     r"\b(?:if|would|wouldn't|might|maybe|perhaps|wish|want to|wanna|hope to|hoping to|"
@@ -488,9 +490,15 @@ def _ok_value(value: str, *, place: bool = False) -> bool:
     words = value.lower().split()
     if words[0] in _STOP_FIRST or words[-1] in _STOP_LAST:
         return False
-    if place and not value[:1].isupper() and not value[:1].isdigit():
+    if place and not _THE_NAME.fullmatch(value) and not value[:1].isupper() and \
+            not value[:1].isdigit():
         return False
     return True
+
+
+# A place named with "the": "the UK", "the Bay Area", "the Isle of Man" (not "the Sales team")
+_THE_NAME = re.compile(r"the\s+(?-i:[A-Z])[\w'’.-]*(?:\s+(?:(?-i:[A-Z])[\w'’.-]*|of|and|de|la))*",
+                       re.I)
 
 
 def _verdict(value: str, attribute: str) -> bool:
@@ -504,16 +512,60 @@ def _verdict(value: str, attribute: str) -> bool:
     while len(words) > 1 and words[0] in ("a", "an", "the", "such", "total", "complete",
                                            "absolute", "real", "bit", "of", "little"):
         words = words[1:]
+    if len(words) > 1 and words[0].endswith("ing") and words[1] in _OBJECT_WORDS:
+        return True  # "making a weird noise", "driving me crazy", "killing it"
     judged = words[0] in VERDICTS or (words[0] in SIZES and attribute.split()[-1] not in (
         "size", "height", "weight"))
     return judged and (len(words) == 1 or words[1] in _AFTER_VERDICT)
 
 
+_OBJECT_WORDS = frozenset({"a", "an", "the", "me", "us", "him", "her", "them", "it", "my",
+                           "our", "your", "his", "their", "everyone", "everything"})
 # What follows a verdict ("beautiful in spring", "broken again", "hell on earth"), where a
 # value's next word would name it ("late autumn", "new order")
 _AFTER_VERDICT = frozenset({"in", "at", "on", "again", "lately", "today", "now", "right",
                             "these", "this", "though", "tbh", "honestly", "af", "as", "to",
-                            "for", "of", "and", "but", "when", "since", "because", "with"})
+                            "for", "of", "and", "but", "when", "since", "because", "with",
+                            "up", "off", "out"})
+
+
+# An allergy to "something in this room", "my jokes": no allergen named
+_NO_ALLERGEN_START = frozenset({"something", "anything", "everything", "nothing", "my", "your",
+                                "his", "her", "their", "our", "this", "that", "these", "those",
+                                "whatever", "stuff"})
+
+
+def _noun_allergies(sentence: str, turn: _Turn, me: _Subject) -> None:
+    """"I have a peanut allergy", "Got diagnosed with a shellfish allergy last week": the
+    allergen said before the word (not "a food allergy", "seasonal allergies")."""
+    for m in _NOUN_ALLERGY.finditer(sentence):
+        what = clean_value(m.group("what"))
+        words = what.lower().split()
+        if words and not any(w in _NOT_ALLERGEN_WORDS for w in words) and \
+                what.lower() not in NOT_ALLERGENS and _ok_value(what):
+            rel = m.group("rel")
+            subj = me if rel is None else _Subject(me.name, me.key, f"{relation_name(rel)}'s ")
+            turn.add(subj, "allergy", what, "allergy")
+
+
+def _no_place(value: str, attribute: str) -> bool:
+    """Where one lives, moves or is from that is no place: a department ("from Marketing to
+    Sales"), a saying ("i live in fear of spiders", "in my head"), a month or a day ("From
+    June I'm at Google"), or, after "live on", a lower-case word with no number and no
+    street ("i live on toast")."""
+    low = value.lower()
+    if low in DEPARTMENTS or low.split()[0] in ("my", "your", "our", "his", "her", "their"):
+        return True
+    if any(low == p or low.startswith(p + " ") for p in NOT_PLACES) or \
+            _CALENDAR_WORD.fullmatch(value):  # "From June I'm at Google"
+        return True
+    return attribute == "address" and value[:1].islower() and not any(
+        c.isdigit() for c in value) and not _STREET.search(value)
+
+
+_STREET = re.compile(r"\b(?:street|st|road|rd|avenue|ave|lane|ln|drive|way|close|court|ct|"
+                     r"place|crescent|terrace|boulevard|blvd|square|sq|row|grove|gardens|"
+                     r"parkway|circle|highway)\b", re.I)
 
 
 def _residence_attr(value: str) -> str:
@@ -606,16 +658,35 @@ class _Turn:
 
 
 _I = r"\bI(?:'m|’m|'ve|’ve| am| have| really| also| now| just| still| actually| recently|" \
-     r" finally| currently| officially)*"
+     r" finally| currently| officially| literally| basically| proudly| happily| technically|" \
+     r" honestly| mostly| usually| genuinely| seriously| definitely| already)*"
 _SUBJECT = re.compile(
     rf"(?P<i>{_I})\s+|(?P<we>\b[Ww]e(?:'ve|’ve| have| just| now| recently| finally| all| both|"
     rf" currently)*)\s+|"
     rf"\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>{_NAME_RE}),?)?"
     rf"(?:'s| is| has| just| also| now| recently| still| currently)*\s+|"
     rf"(?:^|(?<=[,;] ))(?P<name>[A-Z][a-z]+)(?:'s| is| has| just| also| now| recently)*\s+")
+# How bad an allergy is, before "allergy" ("a severe peanut allergy")
+_ALLERGY_DEGREE = (r"(?:(?:severe|mild|bad|serious|slight|deadly|life-threatening|nasty|new|"
+                   r"minor|major|real|proper|terrible|awful|strong|diagnosed)\s+)*")
+# "I have a peanut allergy", "Got diagnosed with a shellfish allergy": the allergen before
+# the word (`_noun_allergies`)
+_NOUN_ALLERGY = re.compile(
+    rf"(?:\bI(?:'ve|’ve|\s+have)?\s+|\b[Mm]y\s+(?P<rel>{RELATION_RE})(?:['’]s)?\s+|^)"
+    r"(?:(?:also|just|recently|finally|now|actually|even|has)\s+)*"
+    r"(?:have|has|got|developed|(?:been\s+|got\s+|was\s+|just\s+)?diagnosed\s+with)\s+"
+    r"(?:an?\s+)?" + _ALLERGY_DEGREE +
+    r"(?P<what>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)\s+allerg(?:y|ies)\b", re.I)
+# No allergen: "a food allergy", "seasonal allergies"
+_NOT_ALLERGEN_WORDS = frozenset({"food", "seasonal", "skin", "some", "many", "lots", "no",
+                                 "few", "several", "multiple", "these", "those", "my", "the",
+                                 "bad", "an", "a", "weird", "random", "terrible", "allergy",
+                                 "spring", "summer", "autumn", "winter", "fall", "drug",
+                                 "environmental", "contact", "mystery", "new"})
 _AUX = r"(?:(?:'m|’m|'s|’s|'re|’re|am|is|are|have|has|'ve|’ve|just|recently|finally|now|also|" \
        r"actually|still|currently|really|officially|been|do|does|truly|absolutely|totally|" \
-       r"honestly)\s+)*"
+       r"honestly|literally|basically|proudly|happily|technically|mostly|usually|genuinely|" \
+       r"seriously|definitely|already)\s+)*"
 
 # "... and (then) to Munich": a second move, after a move only (`_predicate_at`)
 _SECOND_MOVE = re.compile(r"(?:(?<=and )|(?<=and then )|(?<=and later ))(?:back\s+)?to\s+"
@@ -659,7 +730,15 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
                 r"(?:working|work)|(?:(?:was|were|got|get|been)\s+)?(?:hired|employed|taken\s+on))"
                 r"\s+as\s+(?!an?\s+(?:result|consequence|favou?r)\b)(?:an?\s+|the\s+)?", re.I),
      "job", "work", False, False),
-    (re.compile(_AUX + r"allergic\s+to\s+", re.I), "allergy", "allergy", True, False),
+    # "I have an allergy to penicillin", "I've got a severe allergy to nuts"
+    (re.compile(_AUX + r"(?:(?:have|has|got|developed)\s+)?(?:an?\s+)?" + _ALLERGY_DEGREE +
+                r"allerg(?:y|ies)\s+to\s+", re.I), "allergy", "allergy", True, False),
+    # "I'm allergic to ...", "I'm severely allergic to ...", "I'm vegetarian and allergic to"
+    (re.compile(_AUX + r"(?:[a-z-]+,?\s+and\s+(?:also\s+)?)?(?:(?:mildly|severely|deathly|very|"
+                r"super|so|quite|slightly|extremely|highly|seriously|badly|kinda|kind\s+of|"
+                r"a\s+little|a\s+bit|somewhat|incredibly|massively|hugely|insanely|also|"
+                r"dangerously|violently|terribly|really)\s+)*allergic\s+to\s+", re.I),
+     "allergy", "allergy", True, False),
     (re.compile(_AUX + r"(?:prefer|prefers)\s+", re.I), "preference", "preference", False, False),
     (re.compile(_AUX + r"(?:(?:started|starting|begun|began|come|came|grown|grew|learned|learnt)"
                 r"\s+to\s+)?(?:(?<!'m )(?<!’m )(?<!am )(?<!was )(?<!is )(?<!'s )(?<!’s )like|likes|"
@@ -683,7 +762,10 @@ _JUDGED = re.compile(
     r"horrible|bad|lousy|poor|useless|hopeless|great|good|amazing|brilliant|excellent|"
     r"fantastic|wonderful|fabulous|incredible|decent|proper|keen|budding|aspiring|wannabe|"
     r"amateur|backseat|slave|secret|frustrated|failed|hobby|weekend|sunday|part-time\s+genius|"
-    r"bit\s+of\s+a)\s+)+", re.I)
+    r"bit\s+of\s+a|avid|careful|careless|frequent|designated|former|ex|recovering|reformed|"
+    r"occasional|casual|compulsive|serial|chronic|habitual|lapsed|messy|picky|fussy|fast|slow|"
+    r"light|heavy|safe|nervous|confident|competitive|big|huge|massive|devoted|obsessive|"
+    r"self-taught|self-proclaimed|self-confessed|wannabe|would-be)\s+)+", re.I)
 
 _JOB_WORD = re.compile(r"(?:er|or|ist|yst|ista|ian|ant|ent|eon|nurse|chef|pilot|cook|clerk|"
                        r"medic|vet|student|midwife|dj|ceo|cto|nanny|doula|coach|judge|priest|"
@@ -959,7 +1041,7 @@ def stated_name(text: str) -> str | None:
                 name = clean_value(sentence[m.start("name"):value_end(sentence,
                                                                       m.start("name"))])
             if name and _named(name) and len(name) <= 64 and name.split()[0][:1].isupper() \
-                    and _printable_name(name):
+                    and _printable_name(name) and not _bare_title(name):
                 found = name  # the last one stated wins ("my name's Joanna, call me Jo")
     return found
 
@@ -1027,9 +1109,10 @@ _CHAT = {"i": "I", "im": "I'm", "ive": "I've", "dont": "don't", "cant": "can't",
 # "Context: based in Berlin.", "Grew up in Leeds.", "I'm Liam, born and raised in Cork".
 _BARE = re.compile(
     r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
-    r"(?:currently\s+|now\s+|still\s+|originally\s+|just\s+|recently\s+|finally\s+)?"
+    r"(?:(?:currently|now|still|originally|just|recently|finally|been|happily|officially|"
+    r"literally|basically|proudly|technically|honestly|actually|also|already)\s+)*"
     r"(?=(?:live|living|based|grew\s+up|born\s+and\s+raised|moved|relocated|from|prefer|joined|"
-    r"work\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like)\b)",
+    r"work\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic)\b)",
     re.I)
 # "Home is Boston these days": where the speaker lives.
 # "... home is Madrid for them now": someone else's home, not the speaker's.
@@ -1298,6 +1381,7 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
     _relatives(sentence, turn, me)
     _my_attributes(sentence, turn, me)
     _predicates(sentence, turn, me)
+    _noun_allergies(sentence, turn, me)
     home = _HOME.search(sentence)
     if home and not _FOR_OTHERS.search(sentence, home.end()):  # "home is Madrid for them"
         turn.add(me, "city", _trim_place(_value(sentence, home.end(), attribute="city"),
@@ -1311,7 +1395,7 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
     city = _IN_CITY.search(sentence)
     if city and not _PASSING.search(sentence, city.end()):
         place = _trim_place(_value(sentence, city.end(), attribute="city"), "residence")
-        if place and not re.search(r"\d", place):
+        if place and not re.search(r"\d", place) and not _no_place(place, "city"):
             turn.add(me, "city", place, "residence")
     org = _AT_ORG.search(sentence) if work_talk else None
     if org:
@@ -1461,7 +1545,8 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
             # "I'm a nurse", "I'm now a teacher", "I became a teacher", "Sam's a chef",
             # "I've been promoted to senior engineer"
             guess = _JOB_GUESS.match(sentence, rest)
-            if guess and (_IS_NOW_NAMED if named else _IS_NOW).search(sentence[:rest]):
+            if guess and (_IS_NOW_NAMED if named else _IS_NOW).search(sentence[:rest]) and \
+                    not _JUDGED.match(sentence, guess.end()):
                 if _job_at(sentence, guess.end(), subj, turn, known=named):
                     continue
             became = _BECAME.match(sentence, rest)
@@ -1520,10 +1605,12 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         for value in values:
             if not _ok_value(value, place=place and not turn.caseless):
                 continue
-            if family == "residence" and value.lower() in DEPARTMENTS:
-                continue  # "I moved from Marketing to Sales"
+            if family in ("residence", "origin") and (_no_place(value, attribute) or (
+                    family == "origin" and value.lower() in APPS)):
+                continue  # "I moved from Marketing to Sales", "i live in fear of spiders"
             if value.lower() in {"work": NOT_EMPLOYERS, "allergy": NOT_ALLERGENS,
-                                 "origin": NOT_ORIGINS}.get(family, ()):
+                                 "origin": NOT_ORIGINS}.get(family, ()) or (
+                    family == "allergy" and value.split()[0].lower() in _NO_ALLERGEN_START):
                 continue  # "I work for peanuts", "allergic to Mondays", "I'm from Mars"
             if family in ("residence", "work") and (
                     value.lower() in APPS or value.split()[0].lower() in APPS) and (
@@ -1587,7 +1674,8 @@ def _trim_place(value: str, attribute: str) -> str:
     """A city or an organisation without what follows it: "Copenhagen for work" ->
     "Copenhagen", "Turkish Airlines in Istanbul" -> "Turkish Airlines" (a lowercase
     description keeps its place: "a café in Melbourne")."""
-    if attribute == "residence" and value[:1].isupper():
+    if attribute == "residence" and (value[:1].isupper() or _THE_NAME.fullmatch(
+            _PLACE_TAIL.sub("", value))):
         return clean_value(_PLACE_TAIL.sub("", value))
     if attribute == "employer" and value[:1].isupper():
         return clean_value(_ORG_TAIL.sub("", value))
@@ -1610,6 +1698,9 @@ def _split_job(raw: str) -> tuple[str, str]:
     return clean_value(parts[0]), _trim_place(employer, "employer")
 
 
+# After "my husband <Word>", what makes the word a verb, not his name ("Googled it",
+# "FaceTimed her mum")
+_OBJECT_NEXT = re.compile(r"\s+(?:it|her|him|them|me|us|his|my|our|their|your)\b")
 # A verb that gives a relative something: the capitalised word after "my daughter" is the
 # thing ("I bought my daughter Lego"), not her name.
 _GIVEN_TO = re.compile(
@@ -1652,6 +1743,9 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                 continue  # "I bought my daughter Lego (for her birthday)": the thing given
             # "my sister Ana lives ...": only the name (stop before a lowercase word)
             name = _person(raw)
+            if (name.isupper() and len(name) > 3) or name.lower() in APPS or \
+                    _OBJECT_NEXT.match(sentence, m.end("name2")):
+                continue  # "My mom LOVES that show", "My husband Googled it", "... Netflix"
         if _named(name) and len(name) <= 64 and not _bare_title(name):
             turn.add(me, f"{rel}'s name", name, "relation")
             turn.person = name
@@ -1775,6 +1869,9 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
         if attribute.split()[-1] not in ATTRIBUTE_HEADS and not attribute.startswith("favorite"):
             continue
         value = _value(sentence, m.end())
+        if attribute.endswith("name") and not (_named(value) and (
+                value[:1].isupper() or turn.caseless)) or _verdict(value, attribute):
+            continue  # "my name is not important"
         if _ok_value(value):
             subj = me if not m.group("rel") else _Subject(
                 me.name, me.key, f"{relation_name(m.group('rel'))}'s ")

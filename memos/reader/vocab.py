@@ -205,7 +205,9 @@ airbnb etsy ebay amazon prime hulu disney+ hbo max paramount+ chatgpt claude gem
 DEPARTMENTS = frozenset("""
 marketing sales engineering finance hr legal operations ops product design support it
 accounting research management devops qa compliance procurement logistics admin analytics
-""".split())
+payroll purchasing recruitment recruiting communications comms pr
+""".split()) | {"accounts payable", "accounts receivable", "customer service", "customer success",
+                "human resources", "r&d"}
 
 # Words that judge a thing or say its state rather than name it: "my job is hell", "my city
 # is beautiful", "my car is broken again", "my salary is a joke" state no job, city, car or
@@ -221,6 +223,8 @@ funny expensive pricey cheap better worse best
 worst joke nightmare mess disaster pain drag dream blast headache zoo circus madhouse war
 struggle grind slog treadmill bore chore okay fine annoying frustrating ridiculous unreal
 wreck dump shithole tip
+soon coming full private secret confidential personal remote hybrid spam important
+unimportant irrelevant relevant based located complicated classified
 amazing awesome great good bad nice hard tough easy fucked screwed toast doomed cursed
 """.split())
 # ... and sizes, a verdict but of a size, a height or a weight ("my hometown is small")
@@ -240,11 +244,47 @@ mondays monday mornings early-mornings exercise work hard-work effort people com
 commitments drama math maths homework responsibility responsibilities the-gym gym cardio
 running adulting small-talk meetings chores cleaning housework stupidity nonsense bs bullshit
 waking-up getting-up feelings emotions romance fun me you him her them everyone everybody
-marriage kids children babies deadlines alarms rules authority sports
+marriage kids children babies deadlines alarms rules authority sports capitalism politics
+excel spreadsheets paperwork taxes bureaucracy nonsense commitment mondays
 """.split())
 
 # No one's home town: "I'm from Mars", "from the future".
 NOT_ORIGINS = frozenset(w.replace("-", " ") for w in """
 mars venus jupiter saturn pluto the-moon space outer-space another-planet the-future the-past
 the-internet the-internets nowhere everywhere
+""".split())
+
+# What "I'm ..." says of a person with a capital letter but no name: nationalities, faiths,
+# star signs, conditions ("I'm Catholic", "I'm Nigerian", "I'm Pisces", "I'm Autistic").
+PEOPLE_ADJECTIVES = frozenset("""
+afghan albanian algerian andorran angolan argentine argentinian armenian australian austrian
+azerbaijani bahraini bangladeshi barbadian belarusian belgian belizean beninese bhutanese
+bolivian bosnian botswanan bulgarian burmese burundian cambodian cameroonian chadian
+chilean colombian congolese croatian cuban cypriot czech danish djiboutian dominican
+ecuadorian egyptian emirati eritrean estonian ethiopian fijian filipino filipina finnish
+gabonese gambian georgian ghanaian grenadian guatemalan guinean guyanese haitian honduran
+hungarian icelandic indonesian iranian iraqi israeli ivorian jamaican jordanian kazakh
+kenyan kuwaiti kyrgyz laotian latvian lebanese liberian libyan lithuanian luxembourgish
+macedonian malagasy malawian malaysian maldivian malian maltese mauritanian mauritian
+moldovan mongolian montenegrin moroccan mozambican namibian nepalese nepali nicaraguan
+nigerian nigerien norwegian omani pakistani palestinian panamanian paraguayan peruvian
+qatari romanian rwandan salvadoran samoan saudi senegalese serbian singaporean slovak
+slovakian slovenian somali sudanese surinamese swazi swiss syrian taiwanese tajik
+tanzanian thai togolese tongan trinidadian tunisian turkmen ugandan ukrainian uruguayan
+uzbek venezuelan vietnamese welsh yemeni zambian zimbabwean asian african european latino
+latina latinx hispanic arab arabic persian kurdish jewish muslim hindu buddhist sikh catholic
+protestant mormon orthodox atheist agnostic evangelical lutheran baptist methodist
+anglican presbyterian quaker pagan aries taurus gemini virgo libra scorpio sagittarius
+capricorn aquarius pisces autistic adhd diabetic dyslexic deaf blind celiac coeliac
+epileptic asthmatic bipolar disabled neurodivergent engaged gluten dairy lactose trans gay
+lesbian bi bisexual queer straight nonbinary asexual introverted extroverted introvert
+extrovert millennial boomer republican democrat conservative liberal libertarian socialist
+""".split())
+
+# Where one "lives" in a saying: "i live in fear of spiders", "in hope", "in my head".
+NOT_PLACES = frozenset(w.replace("-", " ") for w in """
+fear hope denial the-moment the-past the-future sin peace harmony limbo misery luxury poverty
+squalor chaos a-bubble a-dream a-fantasy a-nightmare dread terror shame regret comfort
+sweatpants pyjamas pajamas hoodies leggings jeans the-gym the-office the-library my-car a-van
+experience aa na rehab therapy recovery slytherin gryffindor hufflepuff ravenclaw
 """.split())
