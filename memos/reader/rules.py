@@ -25,6 +25,7 @@ from difflib import SequenceMatcher
 from memos.reader.dates import MONTHS, WEEKDAYS, DateMention, period_end, resolve_dates
 from memos.reader.vocab import (
     APPS,
+    CLUBS,
     DEPARTMENTS,
     FILLERS,
     KIN_NAMES,
@@ -154,13 +155,27 @@ _HEDGE = re.compile(
     r"everybody|others|you)\s+(?:think|believe|assume))\s+(?:that\s+)?(?:I|I'm|I've|my)|"
     # a change still to come: "from next month I work at Globex", "by the time I ..., I'll"
     r"(?:from|starting|beginning|as\s+of)\s+(?:next\s+\w+|tomorrow)|"
-    r"by\s+the\s+time(?=.*\b(?:I'll|I\s+will|will|I'd)\b)"
+    r"by\s+the\s+time(?=.*\b(?:I'll|I\s+will|will|I'd)\b)|"
+    # words to write, translate or play, not the speaker's facts: "Write a story where I live
+    # in Tokyo", "Translate: I live in Madrid", "How do you say I'm allergic ...", "In another
+    # life I ..."
+    r"write\s+(?:me\s+)?(?:a|an)\s+(?:\w+\s+)?(?:story|poem|song|scene|script|letter|email|"
+    r"message|post|bio|dialogue)|(?<!\bI\s)translate|how\s+(?:do|would|can)\s+(?:you|I)\s+say|"
+    r"in\s+(?:another|a\s+parallel|an\s+alternate|a\s+different)\s+(?:life|universe|world)|"
+    r"role-?play|not\s+that\s+I|never\s+said|"
+    # another's words about the speaker: "Tom texted me I live in Bristol", "Sarah keeps
+    # telling everyone I'm a doctor", "My T-shirt says I love NY" (not "I told him I ...")
+    r"(?<!\bI\s)(?<!\bI\salso\s)(?:texted|told|tells|said|says|wrote|writes|keeps\s+telling|"
+    r"telling|claims|claimed|insists)\s+(?:me|us|everyone|everybody|people|him|her|them)?\s*"
+    r"(?:that\s+)?(?:I|I'm|my)"
     r")\b|\bI'd\b|\bI'll\b",
     re.IGNORECASE)
 _STOP_VALUES = frozenset({"it", "that", "this", "them", "him", "her", "you", "home", "the moment",
                           "all", "everything", "nothing", "something", "anything", "night",
                           "the same", "both", "one", "me", "us", "there", "here", "a lot",
-                          "lots", "a bit", "so much", "too", "mine"})
+                          "lots", "a bit", "so much", "too", "mine", "neither", "either",
+                          "none", "myself", "yourself", "himself", "herself", "themselves",
+                          "ourselves"})
 # A value never starts or ends with these: "I love how you ...", "my job was hard".
 _STOP_FIRST = frozenset({"to", "that", "it", "it's", "you", "them", "him", "her", "like", "how",
                          "when", "what", "why", "where", "who", "whether", "so", "very",
@@ -329,9 +344,13 @@ _LIST_END = re.compile(
     r",\s+(?=(?:just|only|not|except|still|apart\s+from)\b)|"
     # "allergic to penicillin, found out the hard way": a clause after the list, no item
     r",\s+(?=(?:found|learned|learnt|discovered|figured|realised|realized|diagnosed|confirmed|"
-    r"tested|turns|turned|ever|since|thanks|who|according|as|like|it|it's|had|got|been)\b)|\s+(?:but|because|since|so|though|although|"
+    r"tested|turns|turned|ever|since|thanks|who|according|as|like|it|it's|had|got|been|"
+    r"tastes|smells|looks|sounds|feels)\b)|"
+    # a clause of its own after the list: "penicillin, the test was negative"
+    r",\s+(?=(?:the|my|a|an)\s+\w+\s+(?:was|is|were|are|came|said|says|showed|shows)\b)|"
+    r"\s+(?:but|because|since|so|though|although|"
     r"which|when|now|anymore|any more|these days|too|either|as well|especially|including|myself|"
-    rf"though|already|way more|{FILLERS})\b|\s[-–—]\s", re.I)
+    rf"after all|though|already|way more|{FILLERS})\b|\s[-–—]\s", re.I)
 
 
 # Time phrases a value runs into: "I moved to New York City last summer", "... to Rome back
@@ -501,6 +520,13 @@ _THE_NAME = re.compile(r"the\s+(?-i:[A-Z])[\w'’.-]*(?:\s+(?:(?-i:[A-Z])[\w'’
                        re.I)
 
 
+def _title_value(attribute: str, value: str) -> bool:
+    """A favourite's value that is a title in capitals, whatever its words ("My favorite
+    movie is Up", "... band is Yes"): not a pronoun ("It")."""
+    return "favorite" in attribute and value[:1].isupper() and len(value) <= 64 and \
+        value.lower() not in _STOP_VALUES and value.lower() not in ("i", "i'm")
+
+
 def _verdict(value: str, attribute: str) -> bool:
     """A lower-case value that judges or says a state ("hell", "a joke", "so boring",
     "broken again"): no value of "my job is ...", "my city is ..." (vocab.VERDICTS; a size
@@ -627,7 +653,8 @@ class _Turn:
             value = clean_value(re.split(r"\s+(?:over|to|rather than|instead of)\s+", value)[0])
         value = re.sub(r"^on\s+", "", value) if attr.endswith(("birthday", "anniversary")) \
             else value
-        if not _ok_value(value):
+        if not _ok_value(value) and not (attribute in ("likes", "dislikes") and _BEING.fullmatch(
+                value)) and not _title_value(attr, value):  # ("I hate being late", "Up")
             return
         ident = (subj.key.lower(), attr, value.lower(), negated)
         if ident in self.seen:
@@ -683,6 +710,15 @@ _NOT_ALLERGEN_WORDS = frozenset({"food", "seasonal", "skin", "some", "many", "lo
                                  "bad", "an", "a", "weird", "random", "terrible", "allergy",
                                  "spring", "summer", "autumn", "winter", "fall", "drug",
                                  "environmental", "contact", "mystery", "new"})
+_LIVED_IN = re.compile(r"(?:(?<='ve )|(?<=’ve )|(?<=have ))(?:always\s+|all\s+)?lived\s+in\s+",
+                       re.I)
+# No taste: a stage ("week 3 of my diet"), a choice among things said ("the first option")
+_NO_TASTE = re.compile(r"(?:(?:week|day|month|year|level|round|part|chapter|episode|season)\s+\d|"
+                       r"(?:the\s+)?(?:first|second|third|last|other|former|latter|previous|"
+                       r"next|same)(?:\s+(?:one|option|choice|version|idea|plan))?$)", re.I)
+# A taste for a state: "I hate being late", "I enjoy being alone" ("being" opens no other value)
+_BEING = re.compile(r"being\s+[a-z]+(?:\s+[a-z]+)?", re.I)
+_POSSESSIVE = frozenset({"my", "your", "our", "his", "her", "their"})
 _AUX = r"(?:(?:'m|’m|'s|’s|'re|’re|am|is|are|have|has|'ve|’ve|just|recently|finally|now|also|" \
        r"actually|still|currently|really|officially|been|do|does|truly|absolutely|totally|" \
        r"honestly|literally|basically|proudly|happily|technically|mostly|usually|genuinely|" \
@@ -693,10 +729,10 @@ _SECOND_MOVE = re.compile(r"(?:(?<=and )|(?<=and then )|(?<=and later ))(?:back\
                           r"(?=[A-Z])")
 # (predicate after the subject, attribute (None: from the value), family, listing, place)
 _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
-    (re.compile(_AUX + r"(?:live|lives|living|reside|resides|based|stay|stays)\s+in\s+"
+    (re.compile(_AUX + r"(?:live|lives|living|reside|resides|based|stay|stays)\s+(?:in|out\s+of)\s+"
                 r"(?:the city of\s+)?",
                 re.I), "residence", "residence", False, True),
-    (re.compile(r"(?:(?<='ve )|(?<=’ve )|(?<=have ))(?:always\s+|all\s+)?lived\s+in\s+", re.I),
+    (_LIVED_IN,
      "residence", "residence", False, True),
     (re.compile(_AUX + r"(?:live|lives|living)\s+(?:at|on)\s+", re.I), "address", "residence",
      False, True),
@@ -711,7 +747,13 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
     (_SECOND_MOVE, "residence", "residence", False, True),
     (re.compile(_AUX + r"(?:work|works|working|employed)\s+(?:at|for|(?P<with>with)|by)\s+",
                 re.I), "employer", "work", False, False),
-    (re.compile(_AUX + r"(?:started|got)\s+(?:a\s+new\s+job|a\s+job|working)\s+(?:at|for|with)\s+",
+    # "I've been at Deloitte for 3 years", "I've worked at Shell since 2015"
+    (re.compile(r"(?:(?:'ve|’ve|have|has)\s+)?(?:been|worked)\s+(?:at|for)\s+(?=(?-i:[A-Z])[^.;!?]*?"
+                r"\b(?:since\s+(?:\d{4}|last|(?-i:[A-Z]))|for\s+(?:\d+|a|an|one|two|three|four|five|"
+                r"six|seven|eight|nine|ten|many|several|a\s+few)\s+(?:years?|months?|decades?)))",
+                re.I), "employer", "work", False, True),
+    (re.compile(_AUX + r"(?:started|got)\s+(?:a\s+new\s+job|a\s+job|the\s+job|working)\s+"
+                r"(?:at|for|with)\s+",
                 re.I), "employer", "work", False, False),
     (re.compile(_AUX + r"(?:joined)\s+(?=(?-i:[A-Z]))", re.I), "employer", "work", False, True),
     (re.compile(_AUX + r"started\s+(?:at|with)\s+(?=(?-i:[A-Z]))", re.I), "employer", "work", False,
@@ -752,6 +794,7 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
                 r"(?:like|enjoy))\s+", re.I),
      "dislikes", "likes", True, False),
     (re.compile(_AUX + r"(?:from|originally\s+from|grew\s+up\s+in|born\s+and\s+raised\s+in|"
+                r"(?:was\s+)?born\s+in|"
                 r"come\s+from|comes\s+from)\s+", re.I), "home town", "origin", False, True),
 ]
 _JOB_GUESS = re.compile(r"(?:an?|the)\s+(?=[a-z])", re.I)  # "I'm a nurse", "the head chef"
@@ -873,7 +916,15 @@ def _job_at(sentence: str, start: int, subj: _Subject, turn: _Turn, *, known: bo
     turn.add(subj, "job", job, "work")
     if employer and _ok_value(employer, place=not turn.caseless):
         turn.add(subj, "employer", employer, "work")
+    living = _JOB_LIVING.search(raw)
+    if living:  # "I'm an engineer living in Oslo"
+        place = _trim_place(clean_value(raw[living.end():]), "residence")
+        if _ok_value(place, place=not turn.caseless) and not _no_place(place, "city"):
+            turn.add(subj, "city", place, "residence")
     return True
+
+
+_JOB_LIVING = re.compile(r"\s+(?:living|based)\s+in\s+", re.I)
 
 
 _AGE = re.compile(_AUX + r"(?P<n>\d{1,3})\s+(?:years?\s+old|yrs?\s+old|y/o)\b", re.I)
@@ -881,10 +932,13 @@ _AGE = re.compile(_AUX + r"(?P<n>\d{1,3})\s+(?:years?\s+old|yrs?\s+old|y/o)\b", 
 # but the clause's end ("I'm 5 minutes away" is not an age).
 _AGE_BARE = re.compile(
     r"I(?:(?:'m|’m|\s+am)\s+(?:(?:now|just|almost|nearly)\s+)?|\s+(?:(?:just|recently|finally)\s+)*"
-    r"turned\s+)(?P<n>\d{1,3})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|"
-    r"this|myself|haha|lol)\b))", re.I)
-_AGE_OF = re.compile(r"(?P<n>\d{1,2})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|years?|yrs?|"
-                     r"months?\s+old)\b))", re.I)
+    r"turned\s+)(?P<n>\d{1,3})(?!\s+and\s+a\s+half\s+(?:weeks?|months?|days?|hours?))"
+    r"(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|this|myself|haha|lol|in|on)\b))",
+    re.I)
+_TURNED = re.compile(r"(?:just\s+)?turned\s+", re.I)  # "my son turned 6 last week"
+_AGE_OF = re.compile(r"(?P<n>\d{1,2})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|last|this|"
+                     r"(?:years?|yrs?)(?!\s+(?:older|younger|ago|apart|later|before|after|"
+                     r"behind|ahead|earlier|since)\b))\b))", re.I)
 # "I'm in Bologna": where the speaker lives, unless the clause says for how long.
 _IN_CITY = re.compile(r"\bI(?:'m|’m|\s+am)\s+(?:now\s+|still\s+)?(?:based\s+)?in\s+(?=[A-Z])")
 _PASSING = re.compile(r"\b(?:for|this|next|until|till|on\s+(?:holiday|vacation|business|a\s+trip)|"
@@ -983,11 +1037,12 @@ _FAMILY_RE = ("sister|brother|mother|mum|mom|father|dad|wife|husband|son|daughte
 _REL_NAMED = re.compile(
     rf"\b(?:[Mm]y|[Oo]ur)\s+{_NEW}(?P<rel>{RELATION_RE})(?:['’]s\s+name\s+is|['’]s\s+(?:called|named)|"
     rf"\s+is\s+(?:called|named)|,)\s+"
-    rf"(?P<name>{_TITLE_NAME})|\b[Mm]y\s+(?P<rel2>{RELATION_RE})\s+(?P<name2>{_TITLE_NAME})\b|"
+    rf"(?P<name>{_TITLE_NAME})|\b(?:[Mm]y|[Oo]ur)\s+(?P<rel2>{RELATION_RE})\s+(?P<name2>{_TITLE_NAME})\b|"
     rf"\b[Mm]y\s+{_NEW}(?P<rel3>{RELATION_RE})\s+is\s+(?P<name3>{_TITLE_NAME})"
     rf"(?=\s*(?:[.,!;]|$|\s+(?:and|but|who|so|because|though)\b))|"
-    rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
-    rf"an?\s+(?:(?:new|little|baby|younger|older|big|twin|half)\s+)?(?P<rel4>{RELATION_RE})"
+    rf"(?:\b(?:I|[Ww]e)\s+|^)(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
+    rf"an?\s+(?:(?:new|little|baby|younger|older|big|twin|half|rescue|shelter|stray|senior|"
+    rf"tiny|sweet|cute)\s+)*(?P<rel4>{RELATION_RE})"
     rf"(?:\s+(?:called|named)\s+(?P<name4>{_TITLE_NAME})|,\s+(?P<name8>{_TITLE_NAME})"
     rf"(?=\s*(?:[.,;!]|$|\s+(?:and|but|who|so|because|though)\b)))|"
     # "Ana is my sister", "Sam's my husband": kin only ("Coffee is my best friend", "Wine is
@@ -1111,16 +1166,28 @@ _BARE = re.compile(
     r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
     r"(?:(?:currently|now|still|originally|just|recently|finally|been|happily|officially|"
     r"literally|basically|proudly|technically|honestly|actually|also|already)\s+)*"
-    r"(?=(?:live|living|based|grew\s+up|born\s+and\s+raised|moved|relocated|from|prefer|joined|"
-    r"work\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic)\b)",
+    r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
+    r"work\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted)\b)",
     re.I)
 # "Home is Boston these days": where the speaker lives.
 # "... home is Madrid for them now": someone else's home, not the speaker's.
 _FOR_OTHERS = re.compile(r"\bfor\s+(?:him|her|them|us|my|his|their|our)\b", re.I)
+_CALL_HOME = re.compile(r"\bI\s+(?:(?:now|also|still|proudly|happily)\s+)?call\s+"
+                        r"(?P<place>(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})\s+home\b")
 _HOME = re.compile(r"(?:^(?:(?:[Bb]ut|[Aa]nd|[Ss]o)\s+)?|\b[Mm]y\s+)[Hh]ome\s+(?:is|'s|’s)\s+"
                    r"(?:now\s+)?(?=[A-Z])")
-# "I changed jobs, I'm at Farfetch now": "I'm at X" names an employer only in a turn about work.
+# "I changed jobs, I'm at Farfetch now": "I'm at X" names an employer only in a turn about a
+# change of job (`_JOB_CHANGE`).
 _AT_ORG = re.compile(r"\bI(?:'m|’m|\s+am)\s+(?:now\s+)?(?:at|with)\s+(?=[A-Z])")
+_JOB_CHANGE = re.compile(
+    r"\b(?:changed|changing|switched|switching|new|started|starting|joined|hired|offer|"
+    r"promoted|quit|left|moved)\b.{0,30}?\b(?:jobs?|role|position|compan(?:y|ies)|employers?|"
+    r"career|work)\b|\b(?:jobs?|role|position|career)\b.{0,20}?\b(?:changed|switched|new)\b|"
+    r"\bwork(?:ing)?\s+(?:there|here)\b|\b(?:laid\s+off|fired|sacked|redundant|let\s+go|"
+    r"started)\b|"
+    # "I'm at Deloitte now", "I'm now at Globex"
+    r"\bI(?:'m|’m|\s+am)\s+(?:now\s+at|at\s+(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*)*"
+    r"\s+now)\b", re.I)
 _WORK_TALK = re.compile(r"\b(?:jobs?|work(?:ing)?|company|employer|hired|position|role|"
                         r"offer|career|laid\s+off|sacked|redundant)\b", re.I)
 # "I'm Ben, product designer at Figma": a job after the speaker's name.
@@ -1285,12 +1352,16 @@ def extract(text: str, speaker: str, speaker_key: str,
         return fixed
     if _RETRACTED.search(text):
         return []  # "I quit my job lol jk": nothing said in earnest
+    if _TASK_TEXT.match(text):
+        return []  # "Translate: I live in Madrid and I work at a bank": a text to work on
     turn = _Turn(speaker, speaker_key)
     me = _Subject(speaker, speaker_key)
     # In a turn written all in lower case, a place's case says nothing.
     turn.caseless = not any(c.isupper() for c in text)
     text = _unquote_others(_LOWER_I.sub(lambda m: _CHAT[m.group(0)], squeeze(text)))
-    work_talk = bool(_WORK_TALK.search(text))
+    # (a turn about a change of job: "I changed jobs, I'm at Farfetch now"; not "I'm at
+    # Heathrow, my work trip got delayed")
+    work_talk = bool(_WORK_TALK.search(text)) and bool(_JOB_CHANGE.search(text))
     # Whose attribute a clause just ended or changed without its value ("my email is no
     # longer X", "Helen changed her email"): the next clause's "it's Y" is the new value.
     ended: tuple[_Subject, str] | None = None
@@ -1312,6 +1383,7 @@ def extract(text: str, speaker: str, speaker_key: str,
             ended = change
             continue
         turn.person = None  # "her number" refers to a person of this clause only
+        sentence = _BARE_NOT.sub("I'm ", sentence)  # "Not allergic to cats anymore"
         if "not" in sentence or "n't" in sentence or _NEGATION_CUE.search(sentence):
             before = len(turn.out)
             if _negations(sentence, turn, me):
@@ -1329,6 +1401,16 @@ def extract(text: str, speaker: str, speaker_key: str,
     return turn.out
 
 
+# A turn that hands over a text to work on: its "I" is the text's ("Translate: I live in
+# Madrid", "Proofread this: I have worked at Google since 2019", "Rephrase: ...")
+_TASK_TEXT = re.compile(
+    r"^\W*(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+|pls\s+)?"
+    r"(?:translate|proofread|rephrase|paraphrase|rewrite|reword|summari[sz]e|correct\s+(?:this|the)|"
+    r"fix\s+(?:this|the)\s+(?:text|sentence|grammar|paragraph)|check\s+(?:this|the)\s+"
+    r"(?:text|sentence|grammar|spelling|paragraph))\b", re.I)
+# A clause that ends a fact of the speaker's with no subject: "Not allergic to cats anymore"
+_BARE_NOT = re.compile(r"^(?:(?:so|and|but|well|oh|ok|okay|yeah|btw|apparently|turns\s+out),?\s+)*"
+                       r"(?=(?:not|no\s+longer)\s+(?:allergic|living|working|into)\b)", re.I)
 # What negates or ends a fact somewhere in a clause (`_negations` reads which).
 _NEGATION_CUE = re.compile(
     r"\bnot\b|n't\b|n’t\b|\b(?:any\s?more|no\s+longer|left|quit|lost|stopped|gave\s+up|fired|"
@@ -1382,6 +1464,9 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
     _my_attributes(sentence, turn, me)
     _predicates(sentence, turn, me)
     _noun_allergies(sentence, turn, me)
+    called = _CALL_HOME.search(sentence)
+    if called:  # "I call Seattle home now"
+        turn.add(me, "city", clean_value(called.group("place")), "residence")
     home = _HOME.search(sentence)
     if home and not _FOR_OTHERS.search(sentence, home.end()):  # "home is Madrid for them"
         turn.add(me, "city", _trim_place(_value(sentence, home.end(), attribute="city"),
@@ -1504,6 +1589,11 @@ def _subject_of(m: re.Match[str], me: _Subject) -> _Subject | None:
     return None
 
 
+_WHAT_ONE_IS_THEN = re.compile(
+    r"[\w-]+,?\s+(?:and|but)\s+(?=(?:also\s+|now\s+|still\s+)?(?:live|lives|living|work|works|"
+    r"working|moved|based)\b)", re.I)
+
+
 def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
     for sm in _SUBJECT.finditer(sentence):
         subj = _subject_of(sm, me)
@@ -1520,8 +1610,11 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
         we = sm.group("we") is not None  # "we live in Bristol": where the speaker lives too
         age = _AGE.match(sentence, rest) or (
             _AGE_BARE.match(sentence, sm.start()) if sm.group("i") is not None else None)
-        if age is None and sm.group("rel") and re.search(r"\bis\s*$", sentence[:rest]):
-            age = _AGE_OF.match(sentence, rest)  # "my son Leo is 11"
+        turned = _TURNED.match(sentence, rest)
+        if age is None and sm.group("rel") and (turned or re.search(r"\bis\s*$",
+                                                                    sentence[:rest])):
+            # "my son Leo is 11", "my son turned 6 last week"
+            age = _AGE_OF.match(sentence, turned.end() if turned else rest)
         if age and not we and 0 < int(age.group("n")) <= 120 and (
                 subj.prefix == "" or sm.group("rel")):
             turn.add(subj, "age", age.group("n"), "age")
@@ -1559,6 +1652,9 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
             if promoted and _job_at(sentence, promoted.end(), subj, turn, known=named,
                                     title=True):
                 continue
+        skip = _WHAT_ONE_IS_THEN.match(sentence, rest)
+        if skip:  # "I'm Nigerian but live in Houston", "I'm vegan and work at Oatly"
+            rest = skip.end()
         while rest is not None:
             rest = _predicate_at(sentence, rest, sm, subj, turn, we)
 
@@ -1588,7 +1684,7 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
             # after "at"; "I work with children": people worked with, no employer
             at_org = re.search(r"\s+at\s+(?:the\s+)?(?=[A-Z])", raw)
             values = ([_trim_place(clean_value(raw[at_org.end():]), attribute)] if at_org
-                      else [] if raw[:1].islower() else values)
+                      else values if _ORG_SHAPE.search(raw) else [])
         if listing and values and raw:
             at = sentence.find(raw, pm.end())
             if (at >= 0 and values[-1].lower().endswith("ing")
@@ -1602,9 +1698,21 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         at = sentence.find(raw, pm.end()) if raw else -1
         own_date = _TIME_OR_SEASON.match(sentence, at + len(raw)) if at >= 0 else None
         date_at = own_date.start() if own_date else None
+        if family == "likes":  # "I love going hiking": hiking
+            values = [re.sub(r"^going\s+(?=\w+ing\b)", "", v, flags=re.I) for v in values]
+        if pm.re is _LIVED_IN and len(_split_list(_value(sentence, pm.end(), listing=True))) > 1:
+            values = []  # "I've lived in Rome, Paris and Berlin": places lived in, none now
         for value in values:
-            if not _ok_value(value, place=place and not turn.caseless):
-                continue
+            being = family == "likes" and _BEING.fullmatch(value)
+            if not being and not _ok_value(value, place=place and not turn.caseless):
+                continue  # (but "I hate being late")
+            if family == "origin" and value[:1].isdigit():
+                continue  # "I was born in 1990"
+            if family in ("likes", "preference") and _NO_TASTE.match(value):
+                continue  # "I'm into week 3 of my diet", "I prefer the first option"
+            if family == "work" and (value.split()[0].lower() in _POSSESSIVE or
+                                     value.lower() in CLUBS):
+                continue  # "I work at my own pace", "I joined Weight Watchers"
             if family in ("residence", "origin") and (_no_place(value, attribute) or (
                     family == "origin" and value.lower() in APPS)):
                 continue  # "I moved from Marketing to Sales", "i live in fear of spiders"
@@ -1619,7 +1727,7 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
                 continue  # "we moved to Linear", "I joined Strava": no place, no employer
             if family in ("likes", "preference"):
                 own = _own_like(value)
-                if own is None or not _ok_value(own):
+                if own is None or not (being or _ok_value(own)):
                     continue  # "I love your turtles", "I love this photo": a reaction
                 value = own
             attr = _residence_attr(value) if attribute == "residence" else attribute
@@ -1662,10 +1770,15 @@ _NOT_DENIED = re.compile(
     r"in|even|just|only|much|very|quite|exactly|the|a|an|wait|maybe|yet|always|any\s?more|now|"
     r"for|because|anything|everything|all|people|everyone|everybody|\w+ly)\b", re.I)
 # After one predicate, another of the same subject: "... in Madrid and works at Santander".
-_AND_THEN = re.compile(r"[^,;.!?]{0,30}?(?:,?\s+(?:and|&)\s+(?:also\s+|now\s+|then\s+)?(?=[a-z])|"
+_AND_THEN = re.compile(r"[^,;.!?]{0,30}?(?:,?\s+(?:and|&|but)\s+(?:also\s+|now\s+|then\s+)?(?=[a-z])|"
                        r",\s+(?=(?:work|works|live|lives|moved|joined)\s))")
 
 
+# What only an organisation is called: "I work with Deloitte UK Ltd" (not "with Sarah", "with
+# Python and Go")
+_ORG_SHAPE = re.compile(r"^(?:[A-Z]{2,6}\b(?!\s+and\b)|.*\b(?:Inc|Ltd|LLC|plc|GmbH|Group|Bank|"
+                        r"Council|Trust|Agency|Partners|Consulting|Labs|Technologies|Foundation|"
+                        r"University|Hospital|Institute)\b)")
 _PLACE_TAIL = re.compile(r"\s+(?:for|with|near|because|since|to|from)\s+.*$", re.I)
 _ORG_TAIL = re.compile(r"\s+(?:in|for|with|near|on|at|since|from|to)\s+.*$", re.I)
 
@@ -1684,7 +1797,8 @@ def _trim_place(value: str, attribute: str) -> str:
 
 # Where a job is done, after it: "(a vet) in Bristol", "(a nurse) in a care home"; not its
 # field ("an engineer in maintenance", "a PhD student in physics")
-_JOB_WHERE = re.compile(r"\s+in\s+(?:(?-i:[A-Z])|(?:a|an|the|my|our|this|that)\s).*$", re.I)
+_JOB_WHERE = re.compile(r"\s+(?:(?:based|living|working)\s+)?in\s+(?:(?-i:[A-Z])|(?:a|an|the|my|"
+                        r"our|this|that)\s).*$", re.I)
 
 
 def _split_job(raw: str) -> tuple[str, str]:
@@ -1758,7 +1872,19 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
 
 
 
+# "Paris is my favourite city", "Dune is my favorite book"
+_IS_MY_FAVORITE = re.compile(
+    r"(?:^|(?<=[,;] ))(?P<value>[A-Z][\w'’&-]*(?:\s+(?:[A-Z][\w'’&-]*|of|the|and|de|la)){0,4})\s+"
+    r"(?:is|are|'s|’s)\s+(?:(?:definitely|still|probably|now|totally|easily)\s+)?my\s+"
+    r"(?:(?:all-time|all\s+time|absolute|new)\s+)?(?:favou?rite|fave)\s+(?P<attr>[a-z]+)\b"
+    r"(?!\s+(?:to|of|for|in|about)\b)")
+
+
 def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
+    for m in _IS_MY_FAVORITE.finditer(sentence):
+        value = clean_value(m.group("value"))
+        if m.group("attr") in ATTRIBUTE_HEADS and value.split()[0].lower() not in NOT_NAMES:
+            turn.add(me, f"favorite {m.group('attr')}", value, "attribute")
     for m in _MY_ATTR.finditer(sentence):
         attr_words = m.group("attr")
         attribute = attribute_name(attr_words)
@@ -1789,7 +1915,8 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
             subj = _Subject(me.name, me.key, f"{relation_name(rel)}'s ")
         value = _first_value(sentence, m.end(), attribute)
         dated = attribute.endswith(("birthday", "anniversary"))  # "is on 3 May": turn.add
-        if not _ok_value(re.sub(r"^on\s+", "", value) if dated else value) or _verdict(value, attribute):
+        if not (_ok_value(re.sub(r"^on\s+", "", value) if dated else value) or _title_value(
+                attribute, value)) or _verdict(value, attribute):
             continue
         if attribute == "name" and _bare_title(value):
             continue  # "my doctor's name is Dr." (the name is still to come)

@@ -235,7 +235,18 @@ SIZES = frozenset("small big huge tiny massive enormous low high short tall".spl
 NOT_EMPLOYERS = frozenset(w.replace("-", " ") for w in """
 peanuts free nothing money food tips pennies cash exposure fun love myself yourself himself
 herself ourselves themselves me us weekends weekend the-weekend the-weekends a-living living
-the-money minimum-wage hours a-pittance beer coffee chocolate
+the-money minimum-wage hours a-pittance beer coffee chocolate the-man the-system
+""".split())
+
+# Clubs, classes and programmes one joins or starts with, as one joins an employer ("I
+# joined Weight Watchers", "I started with Pilates"): no employer.
+CLUBS = frozenset(w.replace("-", " ") for w in """
+weight-watchers ww mensa noom pilates yoga crossfit keto paleo parkrun toastmasters scouts
+the-scouts girl-scouts boy-scouts rotary the-rotary-club aa na orangetheory f45 zumba
+slimming-world the-gym a-gym a-club a-choir a-band a-team a-book-club the-army the-navy
+the-air-force the-marines the-reserves the-guard the-brownies brownies guides the-guides
+barre spin boxing karate judo taekwondo jiu-jitsu bjj salsa ballet duolingo nanowrimo
+whole30 veganuary dry-january movember
 """.split())
 
 # What one is "allergic to" in jest: "allergic to Mondays", "allergic to exercise".

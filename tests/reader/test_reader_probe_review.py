@@ -211,7 +211,7 @@ def test_a_second_husband_name_replaces_the_first(mem: MemOS) -> None:
     ("I have a younger brother named Tom.", {("Alice", "brother's name", "Tom", False)}),
     ("I'm married to Sam.", {("Alice", "spouse's name", "Sam", False)}),
     ("I'm married to my job lol.", set()),
-    ("Paris is my favourite city.", set()),
+    ("Paris is my favourite city.", {("Alice", "favorite city", "Paris", False)}),
     ("He is my brother.", set()),
 ])
 def test_moves_from_relatives_jobs_and_who_is_who(text: str, expected: set[Fact]) -> None:
