@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from memos.activation import SavedSession
     from memos.facade import MemOS
     from memos.reader.dates import DateMention
-    from memos.reader.questions import CanonicalQuestion
+    from memos.reader.questions import CanonicalQuestion, StatedCount
     from memos.results import IngestReport, SearchHit
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,8 @@ DATE_MATCH = 2.0  # score factor of a turn whose own date is one the question na
 DATE_MISS = 0.5  # ... and of one whose dates are all others (`_date_fit`)
 ABOUT_K = 64  # the user's facts "what do you know about me?" reads
 ABOUT_MAX = 12  # ... and lists at most (the oldest; the others are counted)
+COUNT_K = 16  # the user's turns looked through for a count they stated ("I have two kids")
+FAVORITES_K = 32  # the user's facts looked through for favourites of a kind of like
 
 def model_value_problem(value: str) -> str | None:
     """None when the built-in model reads values like `value` reliably, else why not (auto
@@ -428,6 +430,8 @@ class Assistant:
         self._stated_name = user_name
         # (fact id, version) -> what ended it (`_ender`), for one reply (reset by `reply`)
         self._enders: dict[tuple[str, int], MemCube | None] = {}
+        # (fact id, version) -> the categories of a like (`_like_categories`), for one reply
+        self._kinds: dict[tuple[str, int], frozenset[str]] = {}
         self._name: str | None = None  # the resolved name, kept for the length of one turn
         self.session_id = _session_arg(session_id) if session_id is not None else new_session_id()
         self._turns: dict[str, list[_Turn]] = {}
@@ -448,6 +452,7 @@ class Assistant:
     def canonical(self, text: str, user_name: str | None = None) -> CanonicalQuestion | None:
         from memos.reader.questions import (
             canonical_question,
+            count_question,
             ever_question,
             history_question,
             past_question,
@@ -457,8 +462,9 @@ class Assistant:
         if user_name is not None:
             _text_arg(user_name, "user_name", "the name 'I' stands for, or None")
         name = user_name or self.user_name
-        return (history_question(text, name) or ever_question(text, name)
-                or past_question(text, name) or canonical_question(text, name))
+        return (count_question(text, name) or history_question(text, name)
+                or ever_question(text, name) or past_question(text, name)
+                or canonical_question(text, name))
 
     def _search(self, query: str, k: int, **options: Any) -> list[SearchHit]:
         """The best `k` of this user's own memories for `query`. Other users' public cubes
@@ -680,12 +686,16 @@ class Assistant:
         if cq is not None and not facts and cq.about_user and cq.attribute in _NAME_PARTS:
             facts = self._facts_for(replace(cq, attribute="name",
                                             question=f"What is {cq.subject}'s name?"))
+        if cq is not None and cq.categories and not cq.history:
+            facts = self._of_categories(cq, facts)  # "what music do I like?": music only
         if self.backend == "llm" or (self.backend == "auto" and self.llm is not None):
             return "llm", "an LLM endpoint is configured", cq, facts
         if self.backend == "extractive":
             return "extractive", "backend extractive", cq, facts
         if self.backend == "model":
             return "model", "backend model", cq, facts
+        if cq is not None and cq.count:
+            return "extractive", f"a count: how many of {cq.question!r}", cq, facts
         if cq is not None and cq.past and facts and _ended(facts[0].cube):
             return "extractive", f"the value before the current one of {cq.question!r}", cq, \
                 facts
@@ -723,6 +733,7 @@ class Assistant:
             raise InvalidInputError(f"on_token must be a function taking each piece of text, "
                                     f"or None, got {on_token!r:.40}")
         self._enders = {}  # what ended which fact: looked up once per reply
+        self._kinds = {}  # ... and the categories of a like
         if len(text) > MAX_TURN_CHARS:
             raise InvalidInputError(f"the message is over {MAX_TURN_CHARS:,} characters; "
                                     f"split it")
@@ -941,6 +952,10 @@ class Assistant:
 
         if cq is None and about_me_question(text):
             return self._about_user(facts)
+        if cq is not None and cq.count:
+            counted = self._count(cq, facts)
+            if counted is not None:
+                return counted
         if not facts and cq is None:
             facts = self._facts_named(hits, text)
         if facts and cq is not None and cq.attribute in _NAME_PARTS and all(
@@ -955,13 +970,24 @@ class Assistant:
             chosen = sorted(facts, key=lambda h: h.cube.valid_to or utcnow(), reverse=True)[:1]
             return (f"{_past_line(chosen[0].cube)}.",
                     [_used(chosen[0], "the value before the current one")])
+        note = ""
+        if facts and cq is not None and cq.categories and not any(
+                self._in_categories(h.cube, cq.categories) for h in facts):
+            # "What music do I like?" when no like is of that kind (`_of_categories`): the
+            # likes there are, said to be others
+            from memos.reader.categories import label
+
+            note = (f"I don't know what {label(cq.categories)} you like yet. "
+                    f"Other things you like: ")
         if facts:  # stored facts answer the question: those, newest first
             chosen = sorted(facts, key=lambda h: _when(h.cube) or utcnow(), reverse=True)
             if not any(_many_valued(h.cube) for h in chosen):
                 chosen = chosen[:EXTRACTIVE_MAX]
             elif len(chosen) > LIST_MAX:  # every allergy: one left out could harm
                 text, used = self._quotes(chosen[:LIST_MAX], hits)
-                return f"{text} (And {len(chosen) - LIST_MAX} more.)", used
+                return f"{note}{text} (And {len(chosen) - LIST_MAX} more.)", used
+            text, used = self._quotes(chosen, hits)
+            return note + text, used
         else:
             useful = self._useful(hits, text)
             if cq is not None:  # no fact answers it: only what speaks of it
@@ -972,6 +998,137 @@ class Assistant:
             top = useful[0].score  # the best memory, and any about as good: a short answer
             chosen = [h for h in useful if h.score >= CLOSE_SCORE * top][:EXTRACTIVE_MAX]
         return self._quotes(chosen, hits)
+
+    def _count(self, cq: CanonicalQuestion, facts: list[SearchHit]
+               ) -> tuple[str, list[MemoryUsed]] | None:
+        """"How many kids do I have?" answered from the user's own facts of the kind that
+        hold (`facts`: every child's name, every allergy) and the newest count the user
+        stated ("I have two kids, Maya and Leo": `_stated_count`): "You have 2 children:
+        Maya and Leo.". A number is only ever one stated or the items known, said as which:
+        "You have 3 children (you told me on 1 May 2026); I only know the names of 2: Maya
+        and Leo.", "You have 2 children that I know of: Tom and Lily.". None when nothing is
+        known (answered as any question no fact answers)."""
+        from memos.reader.questions import plural
+
+        rel, sep, _attribute = cq.attribute.partition("'s ")
+        kind = rel if sep else cq.attribute
+        items: dict[str, str] = {}  # casefolded -> as said, oldest first
+        used: list[MemoryUsed] = []
+        for hit in sorted(facts, key=lambda h: _began(h.cube)):
+            value = _fact_value(hit.cube, cq)
+            if value and value.casefold() not in items:
+                items[value.casefold()] = value
+                used.append(_used(hit, f"one of your {plural(kind)} ({_why(hit)})"))
+        stated = self._stated_count(kind)
+        if stated is not None:
+            count, turn = stated
+            for name in count.names:
+                items.setdefault(name.casefold(), name)
+            used.append(_used(turn, f"you said how many {plural(kind)} you have ({_why(turn)})"))
+        names = list(items.values())
+        if stated is None and not names:
+            return None
+
+        def many(n: int) -> str:
+            return f"{n} {kind if n == 1 else plural(kind)}"
+
+        listed = _listed(names)
+        if stated is None:
+            return f"You have {many(len(names))} that I know of: {listed}.", used
+        number = stated[0].number
+        told = date_text(_when(stated[1].cube))
+        when = f" (you told me on {told})" if told else ""
+        if number == len(names):
+            if not number:
+                return f"You have no {plural(kind)}{when}.", used
+            return f"You have {many(number)}: {listed}.", used
+        if number > len(names):
+            what = "their names" if sep else "which"
+            if not names:
+                return f"You have {many(number)}{when}; I don't know {what} yet.", used
+            known = (f"the names of {len(names)}" if sep else f"{len(names)} of them") \
+                if len(names) > 1 else ("the name of 1" if sep else "1 of them")
+            return f"You have {many(number)}{when}; I only know {known}: {listed}.", used
+        said = f"on {told} you said" if told else "you said"
+        have = f"no {plural(kind)}" if not number else many(number)
+        return (f"I know of {many(len(names))} of yours: {listed} ({said} you have {have}).",
+                used)
+
+    def _stated_count(self, kind: str) -> tuple[StatedCount, SearchHit] | None:
+        """The newest count of `kind` ("child", "allergy") the user stated of their own in a
+        turn of theirs ("I have two kids, Maya and Leo.", "We don't have any pets."), with
+        that turn; None when no turn found states one."""
+        from memos.reader.questions import plural, stated_counts
+
+        best: tuple[StatedCount, SearchHit] | None = None
+        words = {"child": "kids children", "grandchild": "grandkids grandchildren"}
+        query = f"I have {plural(kind)} {words.get(kind, '')}".strip()
+        for hit in self._search(query, COUNT_K, record_access=False, kind=[Kind.EPISODE.value]):
+            cube = hit.cube
+            if (_role(cube) == "assistant" or SUMMARY_TAG in cube.tags
+                    or "\nassistant: " in cube.content):
+                continue  # the user's own words only: never a reply that counted
+            said = _said(cube)
+            if len(said) > MAX_TURN_CHARS:
+                continue
+            counts = [c for c in stated_counts(said) if c.kind == kind]
+            if counts and (best is None or _began(cube) > _began(best[1].cube)):
+                best = (counts[-1], hit)
+        return best
+
+    def _of_categories(self, cq: CanonicalQuestion, facts: list[SearchHit]) -> list[SearchHit]:
+        """The likes of the categories a question asks ("what music do I like?": jazz, not
+        pizza: `memos.reader.categories`) and the user's favourites of them ("Alice's
+        favorite band is Radiohead."); every like when none is of them (the answer then
+        says so)."""
+        from memos.reader.categories import favorite_category
+        from memos.reader.questions import user_key
+
+        kinds = [h for h in facts if self._in_categories(h.cube, cq.categories)]
+        hits = self._search("favorite " + " ".join(sorted(cq.categories)), FAVORITES_K,
+                            record_access=False, kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                            metadata={"subject": user_key(self.scope.user_id)})
+        seen = {h.id for h in kinds}
+        favorites = [h for h in hits if h.id not in seen and not _ended(h.cube)
+                     and favorite_category(_fact_attribute(h.cube) or "") in cq.categories]
+        return kinds + favorites or facts
+
+    def _in_categories(self, cube: MemCube, categories: frozenset[str]) -> bool:
+        """Whether a like or a favourite is of one of `categories`."""
+        from memos.reader.categories import favorite_category
+
+        attribute = _fact_attribute(cube) or ""
+        if attribute == "likes":
+            return bool(self._like_categories(cube) & categories)
+        return favorite_category(attribute) in categories
+
+    def _like_categories(self, cube: MemCube) -> frozenset[str]:
+        """The categories of a like ("jazz": music), by its value's words, else by the words
+        of the clause of the turn it was read from ("I love Coltrane and his music")."""
+        from memos.reader.categories import context_categories, value_categories
+        from memos.reader.rules import clauses
+
+        key = (cube.id, cube.version)
+        if key in self._kinds:
+            return self._kinds[key]
+        value = str(cube.metadata.get("value") or "")
+        found = value_categories(value)
+        for source in ([] if found or not value.strip() else cube.derived_from):
+            try:
+                turn = self.mem.get(source.cube_id, self.scope)
+            except (NotFoundError, ScopeError):
+                continue
+            said = _said(turn)
+            if turn.kind != Kind.EPISODE or len(said) > MAX_TURN_CHARS:
+                continue
+            for clause in clauses(said):
+                if value.casefold() in clause.casefold():
+                    found = context_categories(clause)
+                    break
+            if found:
+                break
+        self._kinds[key] = found
+        return found
 
     def _kin_names(self, cq: CanonicalQuestion) -> set[str]:
         """The names the user gave the relative a question is about ("Jack" of "my brother
@@ -1810,6 +1967,13 @@ def _value_of(content: str, cq: CanonicalQuestion) -> str:
     if content.lower().startswith(prefix.lower()):
         return content[len(prefix):].rstrip().removesuffix(".")
     return content
+
+
+def _listed(items: Sequence[str]) -> str:
+    """"Maya", "Maya and Leo", "Maya, Leo and Sam"."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _short(text: str, limit: int = 60) -> str:

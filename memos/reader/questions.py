@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from memos.reader.categories import question_categories, verb_categories
 from memos.reader.vocab import (
     KIN_NAMES,
     PETS,
@@ -61,6 +62,9 @@ class CanonicalQuestion:
     value: str | None = None  # with history: whether it ever was this ("did I live in Porto?")
     now: bool = False  # with value: whether it is this now ("am I allergic to peanuts?")
     every: bool = False  # of a relative's name: every one of the kind ("my pets' names")
+    count: bool = False  # how many values or relatives of the kind ("how many kids do I have?")
+    # of likes: the categories asked for ("what music do I like?": music), none for all likes
+    categories: frozenset[str] = frozenset()
 
     def subject_key(self, user_id: str) -> str:
         return user_key(user_id) if self.about_user else self.subject
@@ -166,8 +170,12 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I)
     (r"^what(?:'s| is) my (?:job|occupation|profession)$", "user", "job"),
     (r"^what am i allergic to$", "user", "allergy"),
     (r"^(?:do i have any|what are my)(?: [a-z]+)? allerg(?:y|ies)$", "user", "allergy"),
-    (r"^what (?:(?:kind|sort|type)s? of )?[a-z]+ (?:am i (?:into|a (?:big )?fan of)|do i (?:like|"
-     r"love|enjoy))$", "user", "likes"),
+    (r"^(?:what|which) (?:(?:kind|sort|type|genre|style)s? of )?(?P<cat>[a-z]+|tv shows|tv series|"
+     r"video games|board games) (?:am i (?:into|a (?:big )?fan of)|do i (?:like|love|enjoy|"
+     r"listen to|read|watch|(?:like|love|enjoy) (?:listening to|reading|watching|eating|"
+     r"playing)))$", "user", "likes"),
+    (r"^what do i (?:like|love|enjoy) (?:to )?(?P<verb>listen(?:ing)? to|eat(?:ing)?|"
+     r"cook(?:ing)?|drink(?:ing)?|read(?:ing)?|watch(?:ing)?|play(?:ing)?)$", "user", "likes"),
     (r"^what (?:am i into|do i (?:like|love|enjoy))$", "user", "likes"),
     (r"^(?:what allergies do i have|am i allergic to anything|is there anything i'?m allergic to|"
      r"is there any [a-z]+ (?:that )?i'?m allergic to|what [a-z]+ am i allergic to)$", "user",
@@ -596,6 +604,163 @@ def plural_kin_question(text: str, user_name: str) -> CanonicalQuestion | None:
     return _q(user_name, f"{rel}'s name", True, every=True)
 
 
+# Questions how many relatives of a kind or values of a many-valued attribute the user has
+# ("how many kids do I have?", "how many allergies have I got?", "how many things am I
+# allergic to?"). Other questions "how many" ("how many times did I go to Paris?", "how many
+# cars do I have?") are not counts of a kind the reader writes: `count_question` is None.
+_COUNT = re.compile(
+    r"^how many (?P<kind>[a-z][a-z' -]{0,40}?) (?:(?P<allergic>(?:am i|i am|i'm) allergic to)|"
+    r"(?:do (?:i|we) (?:have|own|have got)|have (?:i|we) got|(?:i|we) (?:have|own|have got|"
+    r"'ve got|got)))(?: in total| altogether| all together| in all)?$", re.I)
+_COUNT_WORDS = {"kids": "child", "kid": "child", "grandkids": "grandchild",
+                "grandkid": "grandchild", "siblings": "sibling", "brothers and sisters": "sibling",
+                "sisters and brothers": "sibling", "allergies": "allergy", "allergy": "allergy"}
+# Words before the kind that do not change it ("little kids", "food allergies").
+_COUNT_ADJECTIVES = re.compile(r"^(?:(?:little|young|small|grown|grown-up|adult|teenage|older|"
+                               r"younger|big|baby|furry|food|different|known|severe|real|lovely|"
+                               r"beautiful|wonderful|amazing|gorgeous|cute|crazy|adopted)\s+)+",
+                               re.I)
+_COUNTABLE_ATTRIBUTES = frozenset({"allergy"})  # many-valued attributes a question counts
+
+
+def count_kind(spoken: str) -> str | None:
+    """The kind of relative ("child", "sister", "pet") or the many-valued attribute
+    ("allergy") a plural names ("kids", "my little ones" no; "sisters", "food allergies"), or
+    None when it is neither ("times", "cars")."""
+    words = " ".join(spoken.lower().replace("’", "'").split())
+    words = _COUNT_ADJECTIVES.sub("", words)
+    if words in _COUNT_WORDS:
+        return _COUNT_WORDS[words]
+    one = _PLURAL_IRREGULAR.get(words) or (words[:-3] + "y" if words.endswith("ies")
+                                           else words[:-1] if words.endswith("s") else words)
+    one = _COUNT_WORDS.get(one, one)
+    if one in _COUNTABLE_ATTRIBUTES:
+        return one
+    rel = relation_name(one)
+    rel = "child" if rel == "kid" else rel
+    if rel in KIN_GROUPS or rel in {relation_name(r) for r in RELATIONS}:
+        return rel
+    return None
+
+
+def plural(kind: str) -> str:
+    """The plural a count is said with ("child" -> "children", "allergy" -> "allergies")."""
+    irregular = {one: many for many, one in _PLURAL_IRREGULAR.items()}
+    if kind in irregular:
+        return irregular[kind]
+    if kind.endswith("y") and kind[-2:-1] not in "aeiou":
+        return kind[:-1] + "ies"
+    if kind.endswith(("s", "sh", "ch", "x")):
+        return kind + "es"
+    return kind + "s"
+
+
+def count_question(text: str, user_name: str) -> CanonicalQuestion | None:
+    """"How many kids do I have?" -> the names of each of the user's children (`every`,
+    `count`: "What is Alice's child's name?" of every relation of the kind); "how many
+    allergies do I have?" -> Alice's allergy (`count`); None for another question, or one
+    "how many" of a kind the reader writes no facts of ("how many times did I go to
+    Paris?")."""
+    q = _normalized(text)
+    if q is None:
+        return None
+    q = _ASKING.sub("", _TRAILING.sub("", q), count=1)  # "do you know how many kids I have"
+    m = _COUNT.match(q)
+    if m is None:
+        return None
+    kind = "allergy" if m.group("allergic") else count_kind(m.group("kind"))
+    if kind is None:
+        return None
+    if kind in _COUNTABLE_ATTRIBUTES:
+        return _q(user_name, kind, True, count=True)
+    return _q(user_name, f"{kind}'s name", True, every=True, count=True)
+
+
+@dataclass(frozen=True)
+class StatedCount:
+    """A count the user stated of their own relatives or values ("I have two kids, Maya and
+    Leo" -> kind "child", number 2, names Maya and Leo)."""
+
+    kind: str
+    number: int
+    names: tuple[str, ...] = ()
+
+
+_NUMBER_WORDS = {"no": 0, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+                 "twelve": 12, "a couple of": 2}
+_NUMBER = r"(?P<n>\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_KIND = r"(?P<kind>[a-z-]+(?:\s+[a-z-]+){0,2})"  # the kind is the fewest of these words
+# Where a count is stated: the first person at a clause's start (after a filler, or after
+# "and"/"but"), "I have", "we've got", "I don't have any", or "I'm a mum of two".
+_COUNT_OPENING = (r"(?:^|[,;]\s+|\s(?:and|but|so)\s+)(?:(?:well|yeah|yes|oh|also|ok|okay|"
+                  r"actually|now|btw|fyi|so|honestly|anyway|um|hey|hi)[,!]?\s+)*")
+_ME = r"(?:(?:my (?:husband|wife|partner|boyfriend|girlfriend|spouse) and )?i|we)"
+_STATED = [re.compile(_COUNT_OPENING + p, re.I) for p in [
+    _ME + r"(?:'ve(?:\s+got)?|\s+(?:(?:now|also|only|both|still|already|actually|currently)\s+)?"
+    r"(?:have got|have|got|own))\s+(?:(?:only|just|exactly)\s+)?" + _NUMBER + r"\s+" + _KIND
+    + r"(?P<rest>.*)$",
+    _ME + r"\s+(?:don't|do not|dont)\s+(?:have|own)\s+(?P<n>any)\s+" + _KIND + r"(?P<rest>.*)$",
+    r"(?:i'm|i am)\s+(?:a\s+)?(?:proud\s+|busy\s+|single\s+|happy\s+)?(?:mom|mum|mother|"
+    r"dad|father|parent|mama|papa)\s+(?:of|to)\s+" + _NUMBER + r"(?P<kind>)(?P<rest>.*)$",
+]]
+# Words before a count that make it no statement of the present ("if I have two kids",
+# "I wish we had three", "when we have two dogs").
+_COUNT_HEDGE = re.compile(r"\b(?:if|when|whenever|once|wish|hope|hoping|want|wanted|wants|would|"
+                          r"i'd|we'd|might|maybe|someday|unless|imagine|dream|plan|planning)\b",
+                          re.I)
+_LISTED_NAME = r"(?-i:[A-Z][\w'’-]*)"
+_COUNT_NAMES = re.compile(
+    r"^\s*(?:[,:(–—-]\s*(?:(?:named|called)\s+)?|\s+(?:named|called)\s+)"
+    rf"(?P<names>{_LISTED_NAME}(?:\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*){_LISTED_NAME})*)",
+    re.I)
+_NOT_LISTED = frozenset("both they and but which who so i we one two the my our he she it a an "
+                        "all all of them each".split())
+
+
+def stated_counts(text: str) -> list[StatedCount]:
+    """The counts a user's turn states of their own relatives or values: "I have two kids,
+    Maya and Leo." -> [StatedCount("child", 2, ("Maya", "Leo"))]; "We don't have any pets",
+    "I have no kids" -> 0; "I'm a mum of three" -> three children. A count said of someone
+    else ("my sister has two kids"), asked, wished or hedged ("if I have two kids") is
+    none."""
+    from memos.reader.rules import clauses
+
+    out: list[StatedCount] = []
+    for clause in clauses(text.replace("’", "'")):
+        if clause.rstrip().endswith("?"):
+            continue
+        for pattern in _STATED:
+            m = pattern.search(clause)
+            if m is None or _COUNT_HEDGE.search(clause[:m.start("n")]):
+                continue
+            spoken = m.group("n").lower()
+            number = 0 if spoken == "any" else _NUMBER_WORDS.get(spoken)
+            if number is None:
+                number = int(spoken)
+            kind, rest = ("child", m.group("rest")) if not m.group("kind") else (None, "")
+            words = m.group("kind").split()
+            for size in range(1, len(words) + 1):  # "two lovely kids named Maya": "lovely kids"
+                kind = count_kind(" ".join(words[:size]))
+                if kind is not None:
+                    spoken = re.match(rf"[a-z-]+(?:\s+[a-z-]+){{{size - 1}}}",
+                                      clause[m.start("kind"):], re.I)
+                    rest = clause[m.start("kind") + (spoken.end() if spoken else 0):]
+                    break
+            if kind is None:
+                continue
+            names: tuple[str, ...] = ()
+            listed = _COUNT_NAMES.match(rest)
+            if listed is not None and number:
+                found = [n for n in re.split(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)",
+                                             listed.group("names")) if n]
+                if len(found) <= number and not any(n.lower() in _NOT_LISTED for n in found):
+                    names = tuple(found)
+            out.append(StatedCount(kind, number, names))
+            break
+    return out
+
+
 def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     """The model's question for `text` ("what is my sister's name?" -> "What is Alice's
     sister's name?"), or None when the question is not about one stated fact (then the
@@ -615,6 +780,18 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
         groups: dict[str, Any] = m.groupdict()
         if attr == "favorite":
             attr = attribute_name(f"favorite {groups['fav']}")
+        if attr == "likes" and (groups.get("cat") or groups.get("verb")):
+            # the kind asked ("what music ..."), else the one its verb says ("what do I
+            # like to read?", "what stuff do I like eating?")
+            verb = re.search(r"\b(?:like|love|enjoy) (?:to )?(listen(?:ing)? to|eat|cook|drink|"
+                             r"read|watch|play)(?:ing)?$", q, re.I)
+            categories = (groups.get("cat") and question_categories(groups["cat"])) or (
+                verb_categories(re.sub(r"ing\b", "", verb.group(1).lower())) if verb
+                else frozenset())
+            if not categories and (q.lower().startswith("which") or re.search(
+                    r"\bdo i (?:listen to|read|watch)$", q, re.I)):
+                continue  # "which one do I like?", "what time do I watch?": no kind of like
+            return _q(user_name, "likes", True, categories=categories)
         attribute = attr or attribute_name(groups["attr"])
         if not attribute or attribute in ("it", "that", "this", "problem", "question"):
             return None
@@ -629,8 +806,9 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     return None
 
 
-__all__ = ["KIN_GROUPS", "CanonicalQuestion", "about_me_question", "attribute_words",
-           "canonical_question", "ever_question", "history_question", "kin_questions",
-           "mentions_attribute", "past_question", "plural_kin_question", "relation_words",
-           "resolve_user_name",
+__all__ = ["KIN_GROUPS", "CanonicalQuestion", "StatedCount", "about_me_question",
+           "attribute_words", "canonical_question", "count_kind", "count_question",
+           "ever_question", "history_question", "kin_questions",
+           "mentions_attribute", "past_question", "plural", "plural_kin_question", "relation_words",
+           "resolve_user_name", "stated_counts",
            "stored_user_name", "user_display_name", "user_key"]

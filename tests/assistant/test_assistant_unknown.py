@@ -63,7 +63,8 @@ def test_an_unrelated_turn_is_not_quoted(store_path: str, backend: Any, said: st
     (["My son and I are both allergic to peanuts."], "What am I allergic to?", "peanuts"),
     (["I'm a physiotherapist at a sports clinic."], "What do I do for work?",
      "physiotherapist"),
-    (["My brother Jack just turned 30."], "How old is my brother?", "turned 30"),
+    # (read since as Jack's age: the fact answers, with the same number)
+    (["My brother Jack just turned 30."], "How old is my brother?", "30"),
     (["I'm married to Tom."], "Who am I married to?", "Tom"),
     (["I was born in the spring of 1990."], "How old am I?", "1990"),
     # an ended value: quoted with what ended it
