@@ -88,6 +88,11 @@ DATE_MATCH = 2.0  # score factor of a turn whose own date is one the question na
 DATE_MISS = 0.5  # ... and of one whose dates are all others (`_date_fit`)
 ABOUT_K = 64  # the user's facts "what do you know about me?" reads
 ABOUT_MAX = 12  # ... and lists at most (the oldest; the others are counted)
+WHO_K = 16  # the facts "Who is Sam?" looks through
+WHO_MAX = 4  # ... and says of Sam at most
+# "Who is Sam?", "who's Ana", "Who was Dr. Mensah?": a person the user named
+_WHO_IS = re.compile(r"^(?i:who(?:'s|’s|\s+is|\s+was))\s+(?P<name>(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?"
+                     r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)\s*\??$")
 COUNT_K = 16  # the user's turns looked through for a count they stated ("I have two kids")
 FAVORITES_K = 32  # the user's facts looked through for favourites of a kind of like
 
@@ -952,6 +957,18 @@ class Assistant:
 
         if cq is None and about_me_question(text):
             return self._about_user(facts)
+        who = _WHO_IS.match(text.strip()) if cq is None else None
+        if who is not None:  # "Who is Sam?": "Sam is your partner."
+            known = self._who_is(who.group("name"))
+            if known is not None:
+                return known
+            # no fact names them: only turns that do, else that nothing is known
+            named = re.compile(rf"\b{re.escape(who.group('name'))}\b")
+            said = [h for h in self._useful(hits, text) if h.cube.kind == Kind.EPISODE
+                    and named.search(_said(h.cube))][:EXTRACTIVE_MAX]
+            if not said:
+                return f"I don't know who {who.group('name')} is yet.", []
+            return self._quotes(said, hits)
         if cq is not None and cq.count:
             counted = self._count(cq, facts)
             if counted is not None:
@@ -1210,6 +1227,34 @@ class Assistant:
                     or any(set(_norm(n).split()) <= words for n in names if _norm(n)))
         return bool(words & _FIRST_PERSON) or _my_own(norm)
 
+    def _who_is(self, name: str) -> tuple[str, list[MemoryUsed]] | None:
+        """"Who is Sam?" from the user's live facts: the relations the user named Sam by
+        ("Sam is your partner") and what holds of Sam ("Sam's city is Porto"); None when no
+        fact names Sam."""
+        from memos.reader.questions import user_key
+
+        user = user_key(self.scope.user_id)
+        wanted = name.casefold()
+        hits = self._search(name, WHO_K, record_access=False,
+                            kind=[Kind.FACT.value, Kind.PREFERENCE.value])
+        live = [h for h in hits if not _ended(h.cube)]
+        kin = [h for h in live if h.cube.metadata.get("subject") == user
+               and (_fact_attribute(h.cube) or "").endswith("'s name")
+               and str(h.cube.metadata.get("value") or "").strip().casefold() == wanted]
+        theirs = [h for h in live if str(h.cube.metadata.get("subject") or "").casefold() == wanted]
+        if not kin and not theirs:
+            return None
+        relations = list(dict.fromkeys(
+            (_fact_attribute(h.cube) or "").removesuffix("'s name") for h in kin))
+        lines = []
+        if relations:
+            lines.append(f"{name} is your " + " and your ".join(relations))
+        lines += list(dict.fromkeys(h.cube.content.rstrip(".") for h in theirs[:WHO_MAX]))
+        used = [_used(h, f"your {(_fact_attribute(h.cube) or '').removesuffix(chr(39) + 's name')}"
+                         f" ({_why(h)})") for h in kin]
+        used += [_used(h, f"a fact about {name} ({_why(h)})") for h in theirs[:WHO_MAX]]
+        return "; ".join(lines) + ".", used
+
     def _about_user(self, facts: list[SearchHit]) -> tuple[str, list[MemoryUsed]]:
         """"What do you know about me?": the user's facts that hold now, in the second
         person, the oldest ABOUT_MAX (the others counted)."""
@@ -1433,7 +1478,7 @@ class Assistant:
         else:
             told = date_text(_told(cube))
             since = date_text(cube.valid_from)
-            text = cube.content.rstrip().rstrip(".")
+            text = self._second_person(cube).rstrip().rstrip(".")  # "You like jazz"
             notes = []
             if since and since != told:
                 notes.append(f"since {since}")

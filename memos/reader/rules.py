@@ -561,6 +561,41 @@ _NO_ALLERGEN_START = frozenset({"something", "anything", "everything", "nothing"
                                 "whatever", "stuff"})
 
 
+_COUNT_WORD = r"(?:two|three|four|five|six|2|3|4|5|6)"
+_KIN_PLURALS = {"kids": "kid", "children": "kid", "sons": "son", "daughters": "daughter",
+                "sisters": "sister", "brothers": "brother", "dogs": "dog", "cats": "cat",
+                "cousins": "cousin", "grandkids": "grandchild", "grandchildren": "grandchild",
+                "rabbits": "rabbit", "hamsters": "hamster", "horses": "horse"}
+# "I have two kids, Maya and Leo", "We've got 3 cats: Tom, Ziggy and Bo"
+_COUNTED_KIN = re.compile(
+    r"\b(?:I|[Ww]e)(?:'ve|’ve|\s+have)?\s+(?:(?:also|now|only)\s+)?(?:have|got|own)\s+"
+    rf"(?:got\s+)?{_COUNT_WORD}\s+(?:(?:little|lovely|beautiful|grown|young|adult|small|big|"
+    rf"crazy|rescue)\s+)?(?P<kind>{'|'.join(_KIN_PLURALS)})\b\s*(?:,|:|\s[-–—]|\()\s*"
+    r"(?:(?:named|called)\s+)?(?P<names>[A-Z][\w'’-]*(?:\s*,\s*[A-Z][\w'’-]*)*"
+    r"(?:,?\s+(?:and|&)\s+[A-Z][\w'’-]*))")
+# "... a dog named Rex and a cat named Luna": the second one named
+_AND_ONE_NAMED = re.compile(
+    rf"\b(?:and|,)\s+an?\s+(?:(?:little|baby|rescue|new)\s+)?(?P<rel>{RELATION_RE})\s+"
+    rf"(?:called|named)\s+(?P<name>{_NAME_RE})")
+
+
+def _counted_relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
+    """The names of relatives said with their number ("I have two kids, Maya and Leo"), and
+    of a second one named after a first ("a dog named Rex and a cat named Luna")."""
+    m = _COUNTED_KIN.search(sentence)
+    if m is not None:
+        rel = _KIN_PLURALS[m.group("kind").lower()]
+        for name in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", m.group("names")):
+            if _named(name) and not _bare_title(name):
+                turn.add(me, f"{rel}'s name", name, "relation")
+    if re.search(r"\b(?:have|got|adopted|own|bought)\s+an?\s+[^.!?]*?\b(?:called|named)\s+",
+                 sentence):
+        for m2 in _AND_ONE_NAMED.finditer(sentence):
+            name = _person(m2.group("name"))
+            if _named(name) and not _bare_title(name):
+                turn.add(me, f"{relation_name(m2.group('rel'))}'s name", name, "relation")
+
+
 def _noun_allergies(sentence: str, turn: _Turn, me: _Subject) -> None:
     """"I have a peanut allergy", "Got diagnosed with a shellfish allergy last week": the
     allergen said before the word (not "a food allergy", "seasonal allergies")."""
@@ -1461,6 +1496,7 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
     if name and turn.speaker_key.startswith("user:"):
         turn.add(_Subject(name, turn.speaker_key), "name", name, "name")
     _relatives(sentence, turn, me)
+    _counted_relatives(sentence, turn, me)
     _my_attributes(sentence, turn, me)
     _predicates(sentence, turn, me)
     _noun_allergies(sentence, turn, me)

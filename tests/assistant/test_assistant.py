@@ -116,7 +116,7 @@ def test_extractive_quotes_memories_with_their_dates(store_path: str) -> None:
         tell(bot, "The new flat has a balcony over the river.", at=MAY)
         reply = bot.reply("Where do I live?")
         assert reply.backend == "extractive"
-        assert reply.text.startswith("Alice's city is Lisbon")
+        assert reply.text.startswith("Your city is Lisbon")
         assert "you told me on 3 March 2026" in reply.text
         assert [m.kind for m in reply.memories] == ["fact"]
         used = reply.memories[0]

@@ -40,7 +40,7 @@ def test_chat_piped_prints_one_plain_reply_per_line(store_path: str, capsys: pyt
     assert code == 0, err
     replies = out.splitlines()
     assert replies[0] == "Noted: your city is Lisbon."
-    assert replies[1].startswith("Alice's city is Lisbon (you told me on ")
+    assert replies[1].startswith("Your city is Lisbon (you told me on ")
     assert replies[2].startswith("Forgotten ") and "Alice's city is Lisbon" in replies[2]
     assert replies[3] == "I don't have anything about that yet."
     assert len(replies) == 4 and "\x1b[" not in out  # plain text, nothing after /quit
