@@ -137,7 +137,12 @@ NOT_NAMES = frozenset({
     "looking", "thinking", "feeling", "doing", "relieved", "worried", "anxious",
     "overwhelmed", "impressed", "jealous", "obsessed", "addicted", "allergic", "pescatarian",
     "fed", "finished", "hooked", "broken", "drunk", "hungover", "full", "open", "available",
-    "interested",
+    "interested", "omg", "wtf", "idk", "smh", "imo", "ngl", "tbh", "btw", "fyi", "jk", "af",
+    "hilarious", "amazing", "awesome", "brilliant", "gorgeous", "beautiful", "wonderful",
+    "perfect", "crazy", "insane", "annoying", "adorable", "stunning", "incredible",
+    "fantastic", "fabulous", "terrible", "horrible", "awful", "thrilled", "twenty", "thirty",
+    "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "newly", "temporarily",
+    "somehow",
 }) | PEOPLE_ADJECTIVES
 # A sentence with one of these is a plan, a wish, a hypothesis or the past: no fact.
 _HEDGE = re.compile(
@@ -484,18 +489,24 @@ def _address_value(sentence: str, start: int) -> str:
     return clean_value(sentence[start:end if cut is None else cut])
 
 
+# Words before a listed item that are not part of it ("both cats and dogs", "wasps, bees and
+# apparently hornets"), and items that are none ("nuts, eggs, etc.")
+_ITEM_LEAD = re.compile(r"^(?:both|apparently|also|even|maybe|probably|possibly|especially|"
+                        r"mainly|mostly)\s+(?=\S)", re.I)
+_NO_ITEMS = frozenset({"etc", "and so on", "ironic", "lol", "haha", "so on"})
 _QUOTED_ITEM = re.compile(r'"[^"]+"|“[^”]+”')
 
 
 def _split_list(value: str) -> list[str]:
     """"peanuts, shellfish and eggs" -> three values; a phrase whose parts are not short
     items ("a safe and inviting place") stays one value."""
+    value = _ITEM_LEAD.sub("", value)  # "both cats and dogs", "apparently hornets"
     # (a quoted title is one item: "Pride and Prejudice")
     titles = [m.group(0) for m in _QUOTED_ITEM.finditer(value)]
     value = _QUOTED_ITEM.sub(lambda m: f"\x00{titles.index(m.group(0))}\x00", value)
     parts = [clean_value(re.sub(r"\x00(\d+)\x00", lambda m: titles[int(m.group(1))], p))
              for p in re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*", value)]
-    parts = [p for p in parts if p]
+    parts = [_ITEM_LEAD.sub("", p) for p in parts if p and p.lower().rstrip(".") not in _NO_ITEMS]
     value = clean_value(re.sub(r"\x00(\d+)\x00", lambda m: titles[int(m.group(1))], value))
     kept = [p for p in parts if not (len(p) == 1 and p.islower())]  # not the "e" of "e.g."
     if kept and all(len(p.split()) <= 3 for p in kept) and (len(kept) > 1 or len(parts) > 1):
@@ -527,6 +538,27 @@ def _title_value(attribute: str, value: str) -> bool:
         value.lower() not in _STOP_VALUES and value.lower() not in ("i", "i'm")
 
 
+# Words before a value that are not part of it: "(my company is) called Brightwave", "(my
+# favorite color is) probably green", "(my cuisine is) mostly Italian"
+_VALUE_LEAD = re.compile(r"^(?:called|named|probably|usually|mostly|definitely|always|still|"
+                         r"currently|officially)\s+(?=\S)", re.I)
+# An attribute whose value may be an -ing word ("my hobby is painting", "my favourite food is
+# pudding"); of the others, "my team is losing", "my restaurant is closing" is a state
+_GERUND_VALUES = frozenset({"hobby", "sport", "job", "occupation", "profession", "food", "dish",
+                            "snack", "dessert", "pastime", "activity", "exercise", "game",
+                            "name", "nickname", "surname", "major", "degree", "drink"})
+_STATE_ADVERBS = frozenset({"literally", "basically", "fully", "totally", "completely",
+                            "constantly", "finally", "currently", "actually", "really",
+                            "seriously", "slowly", "quickly", "absolutely", "apparently",
+                            "officially", "permanently", "temporarily", "still", "already"})
+# A verdict whatever follows it: "the worst day of the year", "the same day as ...", "none of
+# your business", "due for an MOT"
+_STRONG_VERDICTS = frozenset({"best", "worst", "same", "only", "none", "due", "stuck", "public",
+                              "average", "unknown", "useless", "laughable", "embarrassing",
+                              "toxic", "empty", "secure", "dying", "showing", "undeclared",
+                              "understaffed", "sore"})
+
+
 def _verdict(value: str, attribute: str) -> bool:
     """A lower-case value that judges or says a state ("hell", "a joke", "so boring",
     "broken again"): no value of "my job is ...", "my city is ..." (vocab.VERDICTS; a size
@@ -538,8 +570,16 @@ def _verdict(value: str, attribute: str) -> bool:
     while len(words) > 1 and words[0] in ("a", "an", "the", "such", "total", "complete",
                                            "absolute", "real", "bit", "of", "little"):
         words = words[1:]
-    if len(words) > 1 and words[0].endswith("ing") and words[1] in _OBJECT_WORDS:
+    if len(words) > 1 and words[0].endswith("ing") and (
+            words[1] in _OBJECT_WORDS or words[1] in ("for", "off", "down", "apart", "through")):
         return True  # "making a weird noise", "driving me crazy", "killing it"
+    head = attribute.split()[-1]
+    if words[0] in _STRONG_VERDICTS or (len(words[0]) > 4 and words[0].endswith("ed")):
+        return True  # "the worst day", "parked outside", "expired", "closed today"
+    if words[0].endswith("ing") and len(words[0]) > 4 and head not in _GERUND_VALUES:
+        return True  # "my team is losing again", "my restaurant is closing"
+    if words[0] in _STATE_ADVERBS and len(words) > 1 and words[1].endswith(("ing", "ed")):
+        return True  # "literally falling apart", "finally closed"
     judged = words[0] in VERDICTS or (words[0] in SIZES and attribute.split()[-1] not in (
         "size", "height", "weight"))
     return judged and (len(words) == 1 or words[1] in _AFTER_VERDICT)
@@ -609,6 +649,13 @@ def _noun_allergies(sentence: str, turn: _Turn, me: _Subject) -> None:
             turn.add(subj, "allergy", what, "allergy")
 
 
+# What makes a "place" an organisation, a part of one or a stage of something
+_ORG_OR_STAGE = re.compile(
+    r"['’]s\s|\b(?:ministry|department|government|council|agency|team|office|company|"
+    r"academy|generation|age|era|level|chapter|episode|season|premium|desk|shift|nights)\b",
+    re.I)
+
+
 def _no_place(value: str, attribute: str) -> bool:
     """Where one lives, moves or is from that is no place: a department ("from Marketing to
     Sales"), a saying ("i live in fear of spiders", "in my head"), a month or a day ("From
@@ -617,6 +664,10 @@ def _no_place(value: str, attribute: str) -> bool:
     low = value.lower()
     if low in DEPARTMENTS or low.split()[0] in ("my", "your", "our", "his", "her", "their"):
         return True
+    if _ORG_OR_STAGE.search(value) or (low.split()[0] in ("a", "an", "the") and
+                                       not _THE_NAME.match(value)):
+        return True  # "the Ministry of Health", "Spotify's design team", "Level 5 in
+        # Duolingo", "i moved to the couch", "im from a big family"
     if any(low == p or low.startswith(p + " ") for p in NOT_PLACES) or \
             _CALENDAR_WORD.fullmatch(value):  # "From June I'm at Google"
         return True
@@ -749,10 +800,13 @@ _LIVED_IN = re.compile(r"(?:(?<='ve )|(?<=’ve )|(?<=have ))(?:always\s+|all\s+
                        re.I)
 # No taste: a stage ("week 3 of my diet"), a choice among things said ("the first option")
 _NO_TASTE = re.compile(r"(?:(?:week|day|month|year|level|round|part|chapter|episode|season)\s+\d|"
+                       r"the\s+(?:idea|way|fact|thought|feeling)\b|whatever\b|"
                        r"(?:the\s+)?(?:first|second|third|last|other|former|latter|previous|"
                        r"next|same)(?:\s+(?:one|option|choice|version|idea|plan))?$)", re.I)
 # A taste for a state: "I hate being late", "I enjoy being alone" ("being" opens no other value)
 _BEING = re.compile(r"being\s+[a-z]+(?:\s+[a-z]+)?", re.I)
+_LIKE_LEAD = re.compile(r"^(?:going\s+(?=\w+ing\b)|(?-i:(?:love|like|hate)\s+)+(?=\S))", re.I)
+_LIKE_TAIL = re.compile(r"\s+(?:more|better|less)\s+than\b.*$", re.I)
 _POSSESSIVE = frozenset({"my", "your", "our", "his", "her", "their"})
 _AUX = r"(?:(?:'m|’m|'s|’s|'re|’re|am|is|are|have|has|'ve|’ve|just|recently|finally|now|also|" \
        r"actually|still|currently|really|officially|been|do|does|truly|absolutely|totally|" \
@@ -1200,7 +1254,7 @@ _CHAT = {"i": "I", "im": "I'm", "ive": "I've", "dont": "don't", "cant": "can't",
 _BARE = re.compile(
     r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
     r"(?:(?:currently|now|still|originally|just|recently|finally|been|happily|officially|"
-    r"literally|basically|proudly|technically|honestly|actually|also|already)\s+)*"
+    r"literally|basically|proudly|technically|honestly|actually|also|already|[a-z]+ly)\s+)*"
     r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
     r"work\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted)\b)",
     re.I)
@@ -1734,8 +1788,9 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         at = sentence.find(raw, pm.end()) if raw else -1
         own_date = _TIME_OR_SEASON.match(sentence, at + len(raw)) if at >= 0 else None
         date_at = own_date.start() if own_date else None
-        if family == "likes":  # "I love going hiking": hiking
-            values = [re.sub(r"^going\s+(?=\w+ing\b)", "", v, flags=re.I) for v in values]
+        if family == "likes":  # "I love going hiking": hiking; "love love sushi": sushi;
+            # "dogs more than people": dogs
+            values = [_LIKE_TAIL.sub("", _LIKE_LEAD.sub("", v)) for v in values]
         if pm.re is _LIVED_IN and len(_split_list(_value(sentence, pm.end(), listing=True))) > 1:
             values = []  # "I've lived in Rome, Paris and Berlin": places lived in, none now
         for value in values:
@@ -1893,8 +1948,8 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                 continue  # "I bought my daughter Lego (for her birthday)": the thing given
             # "my sister Ana lives ...": only the name (stop before a lowercase word)
             name = _person(raw)
-            if (name.isupper() and len(name) > 3) or name.lower() in APPS or \
-                    _OBJECT_NEXT.match(sentence, m.end("name2")):
+            if (name.isupper() and len(name) > 3) or name.split()[0].lower() in APPS or \
+                    re.search(r"-(?-i:[a-z])", name) or _OBJECT_NEXT.match(sentence, m.end("name2")):
                 continue  # "My mom LOVES that show", "My husband Googled it", "... Netflix"
         if _named(name) and len(name) <= 64 and not _bare_title(name):
             turn.add(me, f"{rel}'s name", name, "relation")
@@ -1950,6 +2005,8 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
                 continue
             subj = _Subject(me.name, me.key, f"{relation_name(rel)}'s ")
         value = _first_value(sentence, m.end(), attribute)
+        # "My company is called Brightwave": the name; "probably green": green
+        value = clean_value(_VALUE_LEAD.sub("", value))
         dated = attribute.endswith(("birthday", "anniversary"))  # "is on 3 May": turn.add
         if not (_ok_value(re.sub(r"^on\s+", "", value) if dated else value) or _title_value(
                 attribute, value)) or _verdict(value, attribute):
@@ -2082,11 +2139,18 @@ def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool
     if lost:
         return False  # "I lost Max" is no employer
     if sentence[at:at + 1].isupper() or (turn.caseless and _WORK_TALK.search(sentence)):
-        value = _value(sentence, at)
-        if _ok_value(value) and value.split()[0].lower() not in _DEICTIC:
+        value = _trim_place(_value(sentence, at), "employer")  # "Acme for Globex": Acme
+        if _LEFT_SOMEONE_SOMETHING.match(sentence, at):
+            return False  # "I left Sarah a voicemail", "I left Amazon a review"
+        if _ok_value(value) and value.split()[0].lower() not in _DEICTIC and not (
+                value.lower() in APPS or value.split()[0].lower() in APPS):
             turn.add(subj, "employer", value, "negation", negated=True)
             return True
     return False
+
+
+# "I left Sarah a voicemail", "I left Amazon a review": something left for someone
+_LEFT_SOMEONE_SOMETHING = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?\s+(?:a|an|some)\s+")
 
 
 def _dismissed(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool) -> bool:

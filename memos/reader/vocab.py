@@ -103,7 +103,7 @@ def relation_name(spoken: str) -> str:
 
 
 # Chat fillers that end a value and are never part of one ("leeds atm", "okra tbh").
-FILLERS = "lol|haha|btw|atm|rn|tbh|tho|ngl|fyi"
+FILLERS = "lol|haha|btw|atm|rn|tbh|tho|ngl|fyi|thank god|thankfully"
 # Words that start another clause after a value, whatever the value.
 _CLAUSE_WORDS = (r"and|but|because|since|so|though|although|while|which|who|where|when|after|"
                  r"before|until|unless|if|these days|nowadays|right now|for now|now|too|"
@@ -205,7 +205,7 @@ airbnb etsy ebay amazon prime hulu disney+ hbo max paramount+ chatgpt claude gem
 DEPARTMENTS = frozenset("""
 marketing sales engineering finance hr legal operations ops product design support it
 accounting research management devops qa compliance procurement logistics admin analytics
-payroll purchasing recruitment recruiting communications comms pr
+payroll purchasing recruitment recruiting communications comms pr accounts
 """.split()) | {"accounts payable", "accounts receivable", "customer service", "customer success",
                 "human resources", "r&d"}
 
