@@ -93,6 +93,8 @@ WHO_MAX = 4  # ... and says of Sam at most
 # "Who is Sam?", "who's Ana", "Who was Dr. Mensah?": a person the user named
 _WHO_IS = re.compile(r"^(?i:who(?:'s|’s|\s+is|\s+was))\s+(?P<name>(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?"
                      r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)\s*\??$")
+_NOT_SOMEONE = frozenset({"i", "it", "this", "that", "he", "she", "they", "we", "you",
+                          "there", "here", "what", "who"})
 COUNT_K = 16  # the user's turns looked through for a count they stated ("I have two kids")
 FAVORITES_K = 32  # the user's facts looked through for favourites of a kind of like
 
@@ -958,16 +960,18 @@ class Assistant:
         if cq is None and about_me_question(text):
             return self._about_user(facts)
         who = _WHO_IS.match(text.strip()) if cq is None else None
-        if who is not None:  # "Who is Sam?": "Sam is your partner."
-            known = self._who_is(who.group("name"))
+        person = who.group("name") if who is not None else None
+        if person is not None and person.lower() not in _NOT_SOMEONE:
+            # "Who is Sam?": "Sam is your partner."; no fact names them: only turns that
+            # do, else that nothing is known ("Who was I?" names no one)
+            known = self._who_is(person)
             if known is not None:
                 return known
-            # no fact names them: only turns that do, else that nothing is known
-            named = re.compile(rf"\b{re.escape(who.group('name'))}\b")
+            named = re.compile(rf"\b{re.escape(person)}\b")
             said = [h for h in self._useful(hits, text) if h.cube.kind == Kind.EPISODE
                     and named.search(_said(h.cube))][:EXTRACTIVE_MAX]
             if not said:
-                return f"I don't know who {who.group('name')} is yet.", []
+                return f"I don't know who {person} is yet.", []
             return self._quotes(said, hits)
         if cq is not None and cq.count:
             counted = self._count(cq, facts)
@@ -1138,9 +1142,12 @@ class Assistant:
             said = _said(turn)
             if turn.kind != Kind.EPISODE or len(said) > MAX_TURN_CHARS:
                 continue
-            for clause in clauses(said):
-                if value.casefold() in clause.casefold():
-                    found = context_categories(clause)
+            # the part of the clause the like is in ("I love Coltrane and rock music"; not
+            # "I love Paris, especially the food")
+            parts = [p for c in clauses(said) for p in re.split(r"[,;:]", c)]
+            for part in parts:
+                if value.casefold() in part.casefold():
+                    found = context_categories(part)
                     break
             if found:
                 break
@@ -1294,8 +1301,7 @@ class Assistant:
             said = f"{value} ({span})" if span else value
             parts.append(f"then {said}" if then and not said.startswith("now ") else said)
             used.append(_used(hit, f"{why} ({_why(hit)})"))
-        listed = ", ".join(parts[:-1]) + (", and " if len(parts) > 2 else " and ") + parts[-1] \
-            if len(parts) > 1 else parts[0]
+        listed = _listed(parts)
         earlier = len(facts) - len(shown)
         # values of a multi-valued attribute left out may hold now: not said to be past ones
         held = sum(not _ended(h.cube) for h in facts[:earlier])
@@ -2015,10 +2021,10 @@ def _value_of(content: str, cq: CanonicalQuestion) -> str:
 
 
 def _listed(items: Sequence[str]) -> str:
-    """"Maya", "Maya and Leo", "Maya, Leo and Sam"."""
+    """"Maya", "Maya and Leo", "Maya, Leo, and Sam"."""
     if len(items) < 2:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + (", and " if len(items) > 2 else " and ") + items[-1]
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -153,9 +153,6 @@ VERB_CATEGORIES: dict[str, frozenset[str]] = {
 }
 
 # How a category is named in an answer ("I don't know what music you like yet").
-LABELS = {"music": "music", "food": "food", "drinks": "drinks", "sports": "sports",
-          "films": "films", "shows": "shows", "books": "books", "games": "games"}
-
 _LONGEST = 4  # words in the longest thing of a category ("drum and bass" is 3)
 
 
@@ -256,10 +253,9 @@ def verb_categories(verb: str) -> frozenset[str]:
 
 def label(categories: frozenset[str] | set[str]) -> str:
     """The categories as an answer names them ("music", "films or shows")."""
-    names = [LABELS[c] for c in sorted(categories)]
-    return " or ".join(names)
+    return " or ".join(sorted(categories))
 
 
-__all__ = ["CATEGORIES", "LABELS", "VERB_CATEGORIES", "context_categories",
+__all__ = ["CATEGORIES", "VERB_CATEGORIES", "context_categories",
            "favorite_category", "label", "question_categories", "value_categories",
            "verb_categories"]

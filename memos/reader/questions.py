@@ -645,14 +645,16 @@ def count_kind(spoken: str) -> str | None:
 
 def plural(kind: str) -> str:
     """The plural a count is said with ("child" -> "children", "allergy" -> "allergies")."""
-    irregular = {one: many for many, one in _PLURAL_IRREGULAR.items()}
-    if kind in irregular:
-        return irregular[kind]
+    if kind in _SINGULAR_TO_PLURAL:
+        return _SINGULAR_TO_PLURAL[kind]
     if kind.endswith("y") and kind[-2:-1] not in "aeiou":
         return kind[:-1] + "ies"
     if kind.endswith(("s", "sh", "ch", "x")):
         return kind + "es"
     return kind + "s"
+
+
+_SINGULAR_TO_PLURAL = {one: many for many, one in _PLURAL_IRREGULAR.items()}
 
 
 def count_question(text: str, user_name: str) -> CanonicalQuestion | None:
@@ -714,6 +716,10 @@ _COUNT_NAMES = re.compile(
     r"^\s*(?:[,:(–—-]\s*(?:(?:named|called)\s+)?|\s+(?:named|called)\s+)"
     rf"(?P<names>{_LISTED_NAME}(?:\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*){_LISTED_NAME})*)",
     re.I)
+# What may follow a count of one's own: the clause's end, names, or another clause ("I have
+# 30 kids in my class", "we have two cats coming to stay" count no one's own)
+_COUNT_ENDS = re.compile(r"\s*(?:$|[,.!;:(–—-]|\s*(?:and|but|so|now|too|already|named|called|"
+                         r"who|which|both|myself|at\s+home|lol|haha)\b)", re.I)
 _NOT_LISTED = frozenset("both they and but which who so i we one two the my our he she it a an "
                         "all all of them each".split())
 
@@ -747,8 +753,8 @@ def stated_counts(text: str) -> list[StatedCount]:
                                       clause[m.start("kind"):], re.I)
                     rest = clause[m.start("kind") + (spoken.end() if spoken else 0):]
                     break
-            if kind is None:
-                continue
+            if kind is None or not _COUNT_ENDS.match(rest):
+                continue  # "I have 30 kids in my class", "two cats coming to stay"
             names: tuple[str, ...] = ()
             listed = _COUNT_NAMES.match(rest)
             if listed is not None and number:

@@ -34,6 +34,7 @@ from memos.reader.vocab import (
     NOT_ALLERGENS,
     NOT_EMPLOYERS,
     NOT_ORIGINS,
+    NOT_PLACE_NAMES,
     NOT_PLACES,
     PEOPLE_ADJECTIVES,
     PERSONAL_RELATIONS,
@@ -170,9 +171,9 @@ _HEDGE = re.compile(
     r"role-?play|not\s+that\s+I|never\s+said|"
     # another's words about the speaker: "Tom texted me I live in Bristol", "Sarah keeps
     # telling everyone I'm a doctor", "My T-shirt says I love NY" (not "I told him I ...")
-    r"(?<!\bI\s)(?<!\bI\salso\s)(?:texted|told|tells|said|says|wrote|writes|keeps\s+telling|"
-    r"telling|claims|claimed|insists)\s+(?:me|us|everyone|everybody|people|him|her|them)?\s*"
-    r"(?:that\s+)?(?:I|I'm|my)"
+    r"(?:texted|keeps\s+telling\s+\w+|telling\s+everyone|claims|claimed|insists)\s+(?:me\s+|us\s+)?"
+    r"(?:that\s+)?(?:I|I'm|my)|(?:shirt|mug|sign|poster|card|sticker|tattoo|bio|caption)\s+"
+    r"(?:says|said|reads)\s+(?:that\s+)?(?:I|I'm|my)"
     r")\b|\bI'd\b|\bI'll\b",
     re.IGNORECASE)
 _STOP_VALUES = frozenset({"it", "that", "this", "them", "him", "her", "you", "home", "the moment",
@@ -494,6 +495,15 @@ def _address_value(sentence: str, start: int) -> str:
 _ITEM_LEAD = re.compile(r"^(?:both|apparently|also|even|maybe|probably|possibly|especially|"
                         r"mainly|mostly)\s+(?=\S)", re.I)
 _NO_ITEMS = frozenset({"etc", "and so on", "ironic", "lol", "haha", "so on"})
+_TITLE_MARK = re.compile("\ue000(\\d+)\ue001")
+
+
+def _title_back(titles: list[str], m: re.Match[str]) -> str:
+    """The quoted title a mark of _split_list stands for (a mark typed in the text stays)."""
+    i = int(m.group(1))
+    return titles[i] if i < len(titles) else m.group(0)
+
+
 _QUOTED_ITEM = re.compile(r'"[^"]+"|“[^”]+”')
 
 
@@ -503,11 +513,11 @@ def _split_list(value: str) -> list[str]:
     value = _ITEM_LEAD.sub("", value)  # "both cats and dogs", "apparently hornets"
     # (a quoted title is one item: "Pride and Prejudice")
     titles = [m.group(0) for m in _QUOTED_ITEM.finditer(value)]
-    value = _QUOTED_ITEM.sub(lambda m: f"\x00{titles.index(m.group(0))}\x00", value)
-    parts = [clean_value(re.sub(r"\x00(\d+)\x00", lambda m: titles[int(m.group(1))], p))
+    value = _QUOTED_ITEM.sub(lambda m: f"\ue000{titles.index(m.group(0))}\ue001", value)
+    parts = [clean_value(_TITLE_MARK.sub(lambda m: _title_back(titles, m), p))
              for p in re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*", value)]
     parts = [_ITEM_LEAD.sub("", p) for p in parts if p and p.lower().rstrip(".") not in _NO_ITEMS]
-    value = clean_value(re.sub(r"\x00(\d+)\x00", lambda m: titles[int(m.group(1))], value))
+    value = clean_value(_TITLE_MARK.sub(lambda m: _title_back(titles, m), value))
     kept = [p for p in parts if not (len(p) == 1 and p.islower())]  # not the "e" of "e.g."
     if kept and all(len(p.split()) <= 3 for p in kept) and (len(kept) > 1 or len(parts) > 1):
         return kept
@@ -628,8 +638,9 @@ def _counted_relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
         for name in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", m.group("names")):
             if _named(name) and not _bare_title(name):
                 turn.add(me, f"{rel}'s name", name, "relation")
-    if re.search(r"\b(?:have|got|adopted|own|bought)\s+an?\s+[^.!?]*?\b(?:called|named)\s+",
-                 sentence):
+    if re.search(r"(?:\b(?:I|[Ww]e)(?:['’]ve)?\s+(?:(?:just|also|recently|finally|now)\s+)*|"
+                 r"^(?:[Jj]ust\s+)?)(?:have|got|adopted|own|bought)\s+an?\s+[^.!?]*?\b"
+                 r"(?:called|named)\s+", sentence):
         for m2 in _AND_ONE_NAMED.finditer(sentence):
             name = _person(m2.group("name"))
             if _named(name) and not _bare_title(name):
@@ -668,9 +679,9 @@ def _no_place(value: str, attribute: str) -> bool:
                                        not _THE_NAME.match(value)):
         return True  # "the Ministry of Health", "Spotify's design team", "Level 5 in
         # Duolingo", "i moved to the couch", "im from a big family"
-    if any(low == p or low.startswith(p + " ") for p in NOT_PLACES) or \
-            _CALENDAR_WORD.fullmatch(value):  # "From June I'm at Google"
-        return True
+    if (value[:1].islower() and any(low == p or low.startswith(p + " ") for p in NOT_PLACES)) \
+            or low in NOT_PLACE_NAMES or _CALENDAR_WORD.fullmatch(value):
+        return True  # ("Hope, British Columbia" is a place; "From June I'm at Google")
     return attribute == "address" and value[:1].islower() and not any(
         c.isdigit() for c in value) and not _STREET.search(value)
 
@@ -791,11 +802,12 @@ _NOUN_ALLERGY = re.compile(
     r"(?:an?\s+)?" + _ALLERGY_DEGREE +
     r"(?P<what>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)\s+allerg(?:y|ies)\b", re.I)
 # No allergen: "a food allergy", "seasonal allergies"
-_NOT_ALLERGEN_WORDS = frozenset({"food", "seasonal", "skin", "some", "many", "lots", "no",
-                                 "few", "several", "multiple", "these", "those", "my", "the",
-                                 "bad", "an", "a", "weird", "random", "terrible", "allergy",
-                                 "spring", "summer", "autumn", "winter", "fall", "drug",
-                                 "environmental", "contact", "mystery", "new"})
+_NOT_ALLERGEN_WORDS = frozenset("""
+severe mild serious slight deadly nasty minor major real proper awful strong known two
+three four several bad life-threatening diagnosed food seasonal skin some many lots no
+few multiple these those my the an a weird random terrible allergy spring summer autumn
+winter fall drug environmental contact mystery new
+""".split())
 _LIVED_IN = re.compile(r"(?:(?<='ve )|(?<=’ve )|(?<=have ))(?:always\s+|all\s+)?lived\s+in\s+",
                        re.I)
 # No taste: a stage ("week 3 of my diet"), a choice among things said ("the first option")
@@ -838,10 +850,12 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
                 re.I), "employer", "work", False, False),
     # "I've been at Deloitte for 3 years", "I've worked at Shell since 2015"
     (re.compile(r"(?:(?:'ve|’ve|have|has)\s+)?(?:been|worked)\s+(?:at|for)\s+(?=(?-i:[A-Z])[^.;!?]*?"
-                r"\b(?:since\s+(?:\d{4}|last|(?-i:[A-Z]))|for\s+(?:\d+|a|an|one|two|three|four|five|"
+                r"\b(?:since\s+(?:(?-i:[A-Z])[a-z]+\s+)?\d{4}|for\s+(?:\d+|a|an|one|two|three|four|five|"
                 r"six|seven|eight|nine|ten|many|several|a\s+few)\s+(?:years?|months?|decades?)))",
                 re.I), "employer", "work", False, True),
-    (re.compile(_AUX + r"(?:started|got)\s+(?:a\s+new\s+job|a\s+job|the\s+job|working)\s+"
+    (re.compile(_AUX + r"got\s+the\s+job\s+(?:at|with)\s+(?=(?-i:[A-Z]))", re.I), "employer",
+     "work", False, True),
+    (re.compile(_AUX + r"(?:started|got)\s+(?:a\s+new\s+job|a\s+job|working)\s+"
                 r"(?:at|for|with)\s+",
                 re.I), "employer", "work", False, False),
     (re.compile(_AUX + r"(?:joined)\s+(?=(?-i:[A-Z]))", re.I), "employer", "work", False, True),
@@ -897,7 +911,7 @@ _JUDGED = re.compile(
     r"bit\s+of\s+a|avid|careful|careless|frequent|designated|former|ex|recovering|reformed|"
     r"occasional|casual|compulsive|serial|chronic|habitual|lapsed|messy|picky|fussy|fast|slow|"
     r"light|heavy|safe|nervous|confident|competitive|big|huge|massive|devoted|obsessive|"
-    r"self-taught|self-proclaimed|self-confessed|wannabe|would-be)\s+)+", re.I)
+    r"self-taught|self-proclaimed|self-confessed|would-be)\s+)+", re.I)
 
 _JOB_WORD = re.compile(r"(?:er|or|ist|yst|ista|ian|ant|ent|eon|nurse|chef|pilot|cook|clerk|"
                        r"medic|vet|student|midwife|dj|ceo|cto|nanny|doula|coach|judge|priest|"
@@ -1256,7 +1270,7 @@ _BARE = re.compile(
     r"(?:(?:currently|now|still|originally|just|recently|finally|been|happily|officially|"
     r"literally|basically|proudly|technically|honestly|actually|also|already|[a-z]+ly)\s+)*"
     r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
-    r"work\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted)\b)",
+    r"work(?:ing)?\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted)\b)",
     re.I)
 # "Home is Boston these days": where the speaker lives.
 # "... home is Madrid for them now": someone else's home, not the speaker's.
@@ -1265,18 +1279,13 @@ _CALL_HOME = re.compile(r"\bI\s+(?:(?:now|also|still|proudly|happily)\s+)?call\s
                         r"(?P<place>(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})\s+home\b")
 _HOME = re.compile(r"(?:^(?:(?:[Bb]ut|[Aa]nd|[Ss]o)\s+)?|\b[Mm]y\s+)[Hh]ome\s+(?:is|'s|’s)\s+"
                    r"(?:now\s+)?(?=[A-Z])")
-# "I changed jobs, I'm at Farfetch now": "I'm at X" names an employer only in a turn about a
-# change of job (`_JOB_CHANGE`).
+# "I changed jobs, I'm at Farfetch now": "I'm at X" names an employer only in a turn about work
+# (not a work trip: `_NOT_WORK_TALK`).
 _AT_ORG = re.compile(r"\bI(?:'m|’m|\s+am)\s+(?:now\s+)?(?:at|with)\s+(?=[A-Z])")
-_JOB_CHANGE = re.compile(
-    r"\b(?:changed|changing|switched|switching|new|started|starting|joined|hired|offer|"
-    r"promoted|quit|left|moved)\b.{0,30}?\b(?:jobs?|role|position|compan(?:y|ies)|employers?|"
-    r"career|work)\b|\b(?:jobs?|role|position|career)\b.{0,20}?\b(?:changed|switched|new)\b|"
-    r"\bwork(?:ing)?\s+(?:there|here)\b|\b(?:laid\s+off|fired|sacked|redundant|let\s+go|"
-    r"started)\b|"
-    # "I'm at Deloitte now", "I'm now at Globex"
-    r"\bI(?:'m|’m|\s+am)\s+(?:now\s+at|at\s+(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*)*"
-    r"\s+now)\b", re.I)
+# Work words that are no talk of one's employer: "my work trip got delayed", "working on my
+# CV", "working from home"
+_NOT_WORK_TALK = re.compile(r"\b(?:work|business)\s+trip|\bfor\s+work\b|\bworking\s+(?:on|from|"
+                            r"out)\b|\bwork\s+(?:from|out)\b", re.I)
 _WORK_TALK = re.compile(r"\b(?:jobs?|work(?:ing)?|company|employer|hired|position|role|"
                         r"offer|career|laid\s+off|sacked|redundant)\b", re.I)
 # "I'm Ben, product designer at Figma": a job after the speaker's name.
@@ -1448,9 +1457,9 @@ def extract(text: str, speaker: str, speaker_key: str,
     # In a turn written all in lower case, a place's case says nothing.
     turn.caseless = not any(c.isupper() for c in text)
     text = _unquote_others(_LOWER_I.sub(lambda m: _CHAT[m.group(0)], squeeze(text)))
-    # (a turn about a change of job: "I changed jobs, I'm at Farfetch now"; not "I'm at
-    # Heathrow, my work trip got delayed")
-    work_talk = bool(_WORK_TALK.search(text)) and bool(_JOB_CHANGE.search(text))
+    # (a turn about work: "I changed jobs, I'm at Farfetch now"; not "I'm at Heathrow, my
+    # work trip got delayed")
+    work_talk = bool(_WORK_TALK.search(_NOT_WORK_TALK.sub(" ", text)))
     # Whose attribute a clause just ended or changed without its value ("my email is no
     # longer X", "Helen changed her email"): the next clause's "it's Y" is the new value.
     ended: tuple[_Subject, str] | None = None
@@ -1494,9 +1503,9 @@ def extract(text: str, speaker: str, speaker_key: str,
 # Madrid", "Proofread this: I have worked at Google since 2019", "Rephrase: ...")
 _TASK_TEXT = re.compile(
     r"^\W*(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+|pls\s+)?"
-    r"(?:translate|proofread|rephrase|paraphrase|rewrite|reword|summari[sz]e|correct\s+(?:this|the)|"
-    r"fix\s+(?:this|the)\s+(?:text|sentence|grammar|paragraph)|check\s+(?:this|the)\s+"
-    r"(?:text|sentence|grammar|spelling|paragraph))\b", re.I)
+    r"(?:translate|proofread|rephrase|paraphrase|rewrite|reword|summari[sz]e|fix|check)"
+    r"(?:\s+(?:this|that|it|the\s+following|the\s+(?:text|sentence|grammar|spelling|"
+    r"paragraph)))?(?:\s+(?:for\s+me|please|into\s+\w+|to\s+\w+|in\s+\w+))*\s*:", re.I)
 # A clause that ends a fact of the speaker's with no subject: "Not allergic to cats anymore"
 _BARE_NOT = re.compile(r"^(?:(?:so|and|but|well|oh|ok|okay|yeah|btw|apparently|turns\s+out),?\s+)*"
                        r"(?=(?:not|no\s+longer)\s+(?:allergic|living|working|into)\b)", re.I)
@@ -1700,6 +1709,9 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
         we = sm.group("we") is not None  # "we live in Bristol": where the speaker lives too
         age = _AGE.match(sentence, rest) or (
             _AGE_BARE.match(sentence, sm.start()) if sm.group("i") is not None else None)
+        if age is not None and "turned" not in age.group(0) and re.match(
+                r"\s+(?:in|on)\b", sentence[age.end():]):
+            age = None  # "I'm 3 on the waiting list", "I'm 2 in the queue"
         turned = _TURNED.match(sentence, rest)
         if age is None and sm.group("rel") and (turned or re.search(r"\bis\s*$",
                                                                     sentence[:rest])):
@@ -1801,8 +1813,10 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
                 continue  # "I was born in 1990"
             if family in ("likes", "preference") and _NO_TASTE.match(value):
                 continue  # "I'm into week 3 of my diet", "I prefer the first option"
-            if family == "work" and (value.split()[0].lower() in _POSSESSIVE or
-                                     value.lower() in CLUBS):
+            if family == "work" and (value.split()[0].lower() in _POSSESSIVE or (
+                    value.lower() in CLUBS and re.search(r"\b(?:joined|started)\b", pm.group(0),
+                                                         re.I)
+                    and not re.search(r"\bas\s+an?\s+", sentence))):  # (but "... as a coach")
                 continue  # "I work at my own pace", "I joined Weight Watchers"
             if family in ("residence", "origin") and (_no_place(value, attribute) or (
                     family == "origin" and value.lower() in APPS)):
@@ -1867,9 +1881,11 @@ _AND_THEN = re.compile(r"[^,;.!?]{0,30}?(?:,?\s+(?:and|&|but)\s+(?:also\s+|now\s
 
 # What only an organisation is called: "I work with Deloitte UK Ltd" (not "with Sarah", "with
 # Python and Go")
-_ORG_SHAPE = re.compile(r"^(?:[A-Z]{2,6}\b(?!\s+and\b)|.*\b(?:Inc|Ltd|LLC|plc|GmbH|Group|Bank|"
-                        r"Council|Trust|Agency|Partners|Consulting|Labs|Technologies|Foundation|"
-                        r"University|Hospital|Institute)\b)")
+_ORG_SHAPE = re.compile(r"^(?:(?!(?:SQL|AWS|GCP|HR|IT|ADHD|API|APIs)\b)[A-Z]{2,6}\b(?!\s+(?:and\b|"
+                        r"[a-z]))|.*\b(?:Inc|Ltd|LLC|plc|GmbH|Group|Bank|Council|Trust|Agency|"
+                        r"Partners|Consulting|Labs|Technologies|Foundation|University|Hospital|"
+                        r"Institute|Sachs|Corp|Corporation|Associates|Solutions|Systems|Services|"
+                        r"Capital|Studios?|Deloitte|PwC|KPMG|EY|Accenture|McKinsey)\b)")
 _PLACE_TAIL = re.compile(r"\s+(?:for|with|near|because|since|to|from)\s+.*$", re.I)
 _ORG_TAIL = re.compile(r"\s+(?:in|for|with|near|on|at|since|from|to)\s+.*$", re.I)
 
@@ -1974,8 +1990,10 @@ _IS_MY_FAVORITE = re.compile(
 def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
     for m in _IS_MY_FAVORITE.finditer(sentence):
         value = clean_value(m.group("value"))
-        if m.group("attr") in ATTRIBUTE_HEADS and value.split()[0].lower() not in NOT_NAMES:
-            turn.add(me, f"favorite {m.group('attr')}", value, "attribute")
+        if m.group("attr") in ATTRIBUTE_HEADS and value.split()[0].lower() not in (
+                "it", "this", "that", "there", "here", "what", "which", "who", "he", "she",
+                "they", "i", "so", "and", "but"):
+            turn.add(me, attribute_name(f"favorite {m.group('attr')}"), value, "attribute")
     for m in _MY_ATTR.finditer(sentence):
         attr_words = m.group("attr")
         attribute = attribute_name(attr_words)

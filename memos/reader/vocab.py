@@ -136,8 +136,10 @@ def value_end(text: str, start: int, *, address: bool = False) -> int:
     that start another of its parts ("14 Elm Road, Leeds")."""
     end = len(text)
     close = _quoted_at(text, start)
-    if close is not None:  # a quoted title runs to its closing mark, then on ("by Queen")
-        return max(close + 1, value_end(text, close + 1, address=address))
+    if close is not None:  # a quoted title runs to its closing mark ("by Queen" goes on)
+        if re.match(r"\s+by\s+(?-i:[A-Z])", text[close + 1:], re.I):
+            return max(close + 1, value_end(text, close + 1, address=address))
+        return close + 1
     m = (_ADDRESS_END if address else _CLAUSE_END).search(text, start)
     if m:
         end = m.start()
@@ -245,7 +247,7 @@ weight-watchers ww mensa noom pilates yoga crossfit keto paleo parkrun toastmast
 the-scouts girl-scouts boy-scouts rotary the-rotary-club aa na orangetheory f45 zumba
 slimming-world the-gym a-gym a-club a-choir a-band a-team a-book-club the-army the-navy
 the-air-force the-marines the-reserves the-guard the-brownies brownies guides the-guides
-barre spin boxing karate judo taekwondo jiu-jitsu bjj salsa ballet duolingo nanowrimo
+barre spin boxing karate judo taekwondo jiu-jitsu bjj salsa ballet nanowrimo
 whole30 veganuary dry-january movember
 """.split())
 
@@ -256,7 +258,7 @@ commitments drama math maths homework responsibility responsibilities the-gym gy
 running adulting small-talk meetings chores cleaning housework stupidity nonsense bs bullshit
 waking-up getting-up feelings emotions romance fun me you him her them everyone everybody
 marriage kids children babies deadlines alarms rules authority sports capitalism politics
-excel spreadsheets paperwork taxes bureaucracy nonsense commitment mondays
+excel spreadsheets paperwork taxes bureaucracy
 """.split())
 
 # No one's home town: "I'm from Mars", "from the future".
@@ -297,5 +299,12 @@ NOT_PLACES = frozenset(w.replace("-", " ") for w in """
 fear hope denial the-moment the-past the-future sin peace harmony limbo misery luxury poverty
 squalor chaos a-bubble a-dream a-fantasy a-nightmare dread terror shame regret comfort
 sweatpants pyjamas pajamas hoodies leggings jeans the-gym the-office the-library my-car a-van
-experience aa na rehab therapy recovery slytherin gryffindor hufflepuff ravenclaw
+experience
+""".split())
+# ... and names that are no place one lives in or comes from, in any case ("I'm in AA now",
+# "I grew up in the Church", "I moved to the NHS")
+NOT_PLACE_NAMES = frozenset(w.replace("-", " ") for w in """
+aa na rehab therapy recovery slytherin gryffindor hufflepuff ravenclaw the-church the-matrix
+the-nhs the-army the-navy the-military the-forces the-raf the-sixties the-seventies
+the-eighties the-nineties the-fifties
 """.split())

@@ -86,3 +86,26 @@ def test_the_names_of_kids_said_with_their_number(mem: MemOS) -> None:
 def test_relatives_named_with_their_number(text: str, expected: set[tuple[str, str]]) -> None:
     found = {(e.attribute, e.value) for e in extract(text, "Alice", "user:alice", T0)}
     assert found == expected
+
+
+def test_who_was_i_names_no_one(mem: MemOS) -> None:
+    bot = _told(mem, ["I live in Lisbon."])
+    assert "don't know who I is" not in _ask(bot, "Who was I?")
+
+
+@pytest.mark.parametrize("turn", ["I have 30 kids in my class.",
+                                  "We have two cats coming to stay next week."])
+def test_a_number_that_counts_no_one_of_the_users(mem: MemOS, turn: str) -> None:
+    from memos.reader.questions import stated_counts
+
+    assert stated_counts(turn) == []
+    bot = _told(mem, [turn])
+    kind = "kids" if "kids" in turn else "cats"
+    assert "You have" not in _ask(bot, f"How many {kind} do I have?")
+
+
+def test_a_category_word_only_of_the_likes_own_part(mem: MemOS) -> None:
+    bot = _told(mem, ["I love Paris, especially the food.", "I love Coltrane and rock music."])
+    food = _ask(bot, "What food do I like?")
+    assert "Paris" not in food.split("Other things you like:")[0]
+    assert "Coltrane" in _ask(bot, "What music do I like?")
