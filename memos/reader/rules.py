@@ -614,8 +614,8 @@ _NO_ALLERGEN_START = frozenset({"something", "anything", "everything", "nothing"
 _COUNT_WORD = r"(?:two|three|four|five|six|2|3|4|5|6)"
 _KIN_PLURALS = {"kids": "kid", "children": "kid", "sons": "son", "daughters": "daughter",
                 "sisters": "sister", "brothers": "brother", "dogs": "dog", "cats": "cat",
-                "cousins": "cousin", "grandkids": "grandchild", "grandchildren": "grandchild",
-                "rabbits": "rabbit", "hamsters": "hamster", "horses": "horse"}
+                "cousins": "cousin", "rabbits": "rabbit", "hamsters": "hamster",
+                "horses": "horse"}
 # "I have two kids, Maya and Leo", "We've got 3 cats: Tom, Ziggy and Bo"
 _COUNTED_KIN = re.compile(
     r"\b(?:I|[Ww]e)(?:'ve|’ve|\s+have)?\s+(?:(?:also|now|only)\s+)?(?:have|got|own)\s+"
@@ -1268,7 +1268,10 @@ _CHAT = {"i": "I", "im": "I'm", "ive": "I've", "dont": "don't", "cant": "can't",
 _BARE = re.compile(
     r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
     r"(?:(?:currently|now|still|originally|just|recently|finally|been|happily|officially|"
-    r"literally|basically|proudly|technically|honestly|actually|also|already|[a-z]+ly)\s+)*"
+    r"literally|basically|proudly|technically|honestly|actually|also|already|newly|"
+    r"temporarily|permanently|somehow|apparently|luckily|sadly|unfortunately|fortunately|"
+    r"hopefully|obviously|clearly|definitely|eventually|suddenly|surprisingly|gladly|secretly|"
+    r"quietly)\s+)*"
     r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
     r"work(?:ing)?\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted)\b)",
     re.I)

@@ -245,8 +245,8 @@ the-money minimum-wage hours a-pittance beer coffee chocolate the-man the-system
 CLUBS = frozenset(w.replace("-", " ") for w in """
 weight-watchers ww mensa noom pilates yoga crossfit keto paleo parkrun toastmasters scouts
 the-scouts girl-scouts boy-scouts rotary the-rotary-club aa na orangetheory f45 zumba
-slimming-world the-gym a-gym a-club a-choir a-band a-team a-book-club the-army the-navy
-the-air-force the-marines the-reserves the-guard the-brownies brownies guides the-guides
+slimming-world the-gym a-gym a-club a-choir a-band a-team a-book-club the-brownies brownies
+guides the-guides
 barre spin boxing karate judo taekwondo jiu-jitsu bjj salsa ballet nanowrimo
 whole30 veganuary dry-january movember
 """.split())

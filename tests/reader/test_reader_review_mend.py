@@ -62,6 +62,11 @@ def facts(text: str) -> set[Fact]:
     ("Hot Fuzz is my favourite film", {("Alice", "favorite film", "Hot Fuzz", False)}),
     ("The Godfather is my favourite film", {("Alice", "favorite film", "The Godfather", False)}),
     ("Blue is my favourite colour.", {("Alice", "favorite color", "Blue", False)}),
+    # a name that ends like an adverb is someone else ("Happily living in Leeds" is the
+    # speaker)
+    ("Molly moved to Leeds.", {("Molly", "city", "Leeds", False)}),
+    ("Emily moved to Leeds last year.", {("Emily", "city", "Leeds", False)}),
+    ("Newly based in Leeds", {("Alice", "city", "Leeds", False)}),
 ])
 def test_review_findings(text: str, expected: set[Fact]) -> None:
     assert facts(text) == expected
