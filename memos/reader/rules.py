@@ -2171,7 +2171,10 @@ def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool
 
 
 # "I left Sarah a voicemail", "I left Amazon a review": something left for someone
-_LEFT_SOMEONE_SOMETHING = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?\s+(?:a|an|some)\s+")
+# ("I left Acme a year ago" left Acme)
+_LEFT_SOMEONE_SOMETHING = re.compile(
+    r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?\s+(?:a|an|some)\s+(?!(?:year|month|week|day|few|couple|"
+    r"while|decade|fortnight|bit|little|long|short|good)s?\b)", re.I)
 
 
 def _dismissed(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool) -> bool:

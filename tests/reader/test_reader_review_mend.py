@@ -67,6 +67,9 @@ def facts(text: str) -> set[Fact]:
     ("Molly moved to Leeds.", {("Molly", "city", "Leeds", False)}),
     ("Emily moved to Leeds last year.", {("Emily", "city", "Leeds", False)}),
     ("Newly based in Leeds", {("Alice", "city", "Leeds", False)}),
+    # something left for someone is no employer left; a time after it is
+    ("I left Acme a year ago.", {("Alice", "employer", "Acme", True)}),
+    ("I left Google a few months back", {("Alice", "employer", "Google", True)}),
 ])
 def test_review_findings(text: str, expected: set[Fact]) -> None:
     assert facts(text) == expected
