@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from memos.reader.categories import question_categories, verb_categories
 from memos.reader.vocab import (
     KIN_NAMES,
+    NUMBER_WORDS,
     PETS,
     RELATION_ALIASES,
     RELATION_RE,
@@ -688,10 +689,7 @@ class StatedCount:
     names: tuple[str, ...] = ()
 
 
-_NUMBER_WORDS = {"no": 0, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
-                 "twelve": 12, "a couple of": 2}
-_NUMBER = r"(?P<n>\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_NUMBER = r"(?P<n>\d{1,2}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
 _KIND = r"(?P<kind>[a-z-]+(?:\s+[a-z-]+){0,2})"  # the kind is the fewest of these words
 # Where a count is stated: the first person at a clause's start (after a filler, or after
 # "and"/"but"), "I have", "we've got", "I don't have any", or "I'm a mum of two".
@@ -741,7 +739,7 @@ def stated_counts(text: str) -> list[StatedCount]:
             if m is None or _COUNT_HEDGE.search(clause[:m.start("n")]):
                 continue
             spoken = m.group("n").lower()
-            number = 0 if spoken == "any" else _NUMBER_WORDS.get(spoken)
+            number = 0 if spoken == "any" else NUMBER_WORDS.get(spoken)
             if number is None:
                 number = int(spoken)
             kind, rest = ("child", m.group("rest")) if not m.group("kind") else (None, "")

@@ -36,6 +36,7 @@ from memos.reader.vocab import (
     NOT_ORIGINS,
     NOT_PLACE_NAMES,
     NOT_PLACES,
+    NUMBER_WORDS,
     PEOPLE_ADJECTIVES,
     PERSONAL_RELATIONS,
     PETS,
@@ -611,7 +612,7 @@ _NO_ALLERGEN_START = frozenset({"something", "anything", "everything", "nothing"
                                 "whatever", "stuff"})
 
 
-_COUNT_WORD = r"(?:two|three|four|five|six|2|3|4|5|6)"
+_COUNT_WORD = r"(?:\d{1,2}|" + "|".join(w for w, n in NUMBER_WORDS.items() if n > 1) + ")"
 _KIN_PLURALS = {"kids": "kid", "children": "kid", "sons": "son", "daughters": "daughter",
                 "sisters": "sister", "brothers": "brother", "dogs": "dog", "cats": "cat",
                 "cousins": "cousin", "rabbits": "rabbit", "hamsters": "hamster",

@@ -308,3 +308,9 @@ aa na rehab therapy recovery slytherin gryffindor hufflepuff ravenclaw the-churc
 the-nhs the-army the-navy the-military the-forces the-raf the-sixties the-seventies
 the-eighties the-nineties the-fifties
 """.split())
+
+# Numbers said in words ("I have two kids", "a mum of three"): rules._COUNTED_KIN and
+# questions.stated_counts read them alike.
+NUMBER_WORDS = {"no": 0, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+                "twelve": 12, "a couple of": 2}

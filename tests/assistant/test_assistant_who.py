@@ -80,6 +80,9 @@ def test_the_names_of_kids_said_with_their_number(mem: MemOS) -> None:
      {("dog's name", "Rex"), ("cat's name", "Luna")}),
     ("I have two sisters, Ana and Eva, and a brother.",
      {("sister's name", "Ana"), ("sister's name", "Eva")}),
+    ("I have seven kids, Ana, Ben, Cal, Dan, Eve, Fay and Gus.",
+     {("kid's name", n) for n in ("Ana", "Ben", "Cal", "Dan", "Eve", "Fay", "Gus")}),
+    ("We have a couple of cats, Tom and Bo.", {("cat's name", "Tom"), ("cat's name", "Bo")}),
     ("If I had two kids, Maya and Leo, I'd be busy.", set()),
     ("My sister has two kids, Tom and Ben.", set()),
 ])
