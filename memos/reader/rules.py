@@ -357,7 +357,8 @@ _LIST_END = re.compile(
     r",\s+(?=(?:the|my|a|an)\s+\w+\s+(?:was|is|were|are|came|said|says|showed|shows)\b)|"
     r"\s+(?:but|because|since|so|though|although|"
     r"which|when|now|anymore|any more|these days|too|either|as well|especially|including|myself|"
-    rf"after all|though|already|way more|{FILLERS})\b|\s[-–—]\s", re.I)
+    rf"after all|though|already|way more|at the moment|right now|lately|{FILLERS})\b|\s[-–—]\s",
+    re.I)
 
 
 # Time phrases a value runs into: "I moved to New York City last summer", "... to Rome back
@@ -1890,7 +1891,8 @@ _ORG_SHAPE = re.compile(r"^(?:(?!(?:SQL|AWS|GCP|HR|IT|ADHD|API|APIs)\b)[A-Z]{2,6
                         r"Partners|Consulting|Labs|Technologies|Foundation|University|Hospital|"
                         r"Institute|Sachs|Corp|Corporation|Associates|Solutions|Systems|Services|"
                         r"Capital|Studios?|Deloitte|PwC|KPMG|EY|Accenture|McKinsey)\b)")
-_PLACE_TAIL = re.compile(r"\s+(?:for|with|near|because|since|to|from)\s+.*$", re.I)
+_PLACE_TAIL = re.compile(r"\s+(?:(?:for|with|near|because|since|to|from)\s+|at\s+(?:age\s+)?\d).*$",
+                         re.I)  # ("Vancouver at 12")
 _ORG_TAIL = re.compile(r"\s+(?:in|for|with|near|on|at|since|from|to)\s+.*$", re.I)
 
 

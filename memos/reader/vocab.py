@@ -93,6 +93,7 @@ def attribute_name(spoken: str) -> str:
     spelt "favorite", whitespace collapsed."""
     words = " ".join(spoken.lower().replace("’", "'").split())
     words = words.replace("favourite", "favorite").replace("colour", "color")
+    words = re.sub(r"^(?:fave|fav)\b", "favorite", words)  # "my fave food"
     words = re.sub(r"^(?:new|current|present|actual|real|main|usual)\s+", "", words)
     return ATTRIBUTE_ALIASES.get(words, words)
 
@@ -110,7 +111,8 @@ _CLAUSE_WORDS = (r"and|but|because|since|so|though|although|while|which|who|wher
                  + FILLERS)
 _CLAUSE_END = re.compile(
     rf"\s+(?:{_CLAUSE_WORDS}|as|anymore|any more|as well|by the way|especially|including|"
-    r"like|at the moment|currently|myself|weirdly|funnily|already|way more)\b|"
+    r"like|at the moment|currently|myself|weirdly|funnily|already|way more|part[- ]time|"
+    r"full[- ]time)\b|"
     # chat without punctuation: "Leeds I guess", "Globex I have more free time"
     r"\s+(?-i:I)(?:['’](?:m|ve|d|ll))?\s+(?-i:[a-z])|"
     r"[,;:!?()\"]|\s[-–—]\s",
@@ -158,6 +160,8 @@ def value_end(text: str, start: int, *, address: bool = False) -> int:
 
 
 _QUOTE_PAIRS = {'"': '"', "“": "”"}
+# Emoji and pictographs after a value ("I live in NYC 🗽")
+_TRAILING_SYMBOLS = re.compile("[\\s\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+$")
 
 
 def _quoted_at(text: str, start: int) -> int | None:
@@ -184,7 +188,7 @@ def clean_value(value: str, *, keep_quotes: bool = False) -> str:
     # (a kept quoted title keeps its marks: '"Pride and Prejudice" and "Emma"')
     value = value.strip("'‘’" if keep_quotes and _INNER_QUOTE.search(value)
                         else "\"'“”‘’").strip()
-    value = re.sub(r"\s+", " ", value)
+    value = re.sub(r"\s+", " ", _TRAILING_SYMBOLS.sub("", value))  # "NYC 🗽"
     value = _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", value))
     return value.rstrip(" .,;:")
 

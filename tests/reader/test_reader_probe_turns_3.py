@@ -75,3 +75,18 @@ def test_no_fact(text: str) -> None:
 ])
 def test_the_fact_stated(text: str, expected: set[Fact]) -> None:
     assert facts(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I live in NYC 🗽", {("Alice", "city", "NYC", False)}),
+    ("I love sushi 🍣🍣", {("Alice", "likes", "sushi", False)}),
+    ("I'm really into Formula 1 at the moment", {("Alice", "likes", "Formula 1", False)}),
+    ("I work at Starbucks part time while studying", {("Alice", "employer", "Starbucks", False)}),
+    ("I grew up in Hong Kong and moved to Vancouver at 12",
+     {("Alice", "home town", "Hong Kong", False), ("Alice", "city", "Vancouver", False)}),
+    ("my fave food is ramen", {("Alice", "favorite food", "ramen", False)}),
+    ("I'm a part-time teacher", {("Alice", "job", "part-time teacher", False)}),
+    ("I love Disney+", {("Alice", "likes", "Disney+", False)}),
+])
+def test_value_edges(text: str, expected: set[Fact]) -> None:
+    assert facts(text) == expected
