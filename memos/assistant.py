@@ -1251,14 +1251,13 @@ class Assistant:
         theirs = [h for h in live if str(h.cube.metadata.get("subject") or "").casefold() == wanted]
         if not kin and not theirs:
             return None
-        relations = list(dict.fromkeys(
-            (_fact_attribute(h.cube) or "").removesuffix("'s name") for h in kin))
+        relation = {h.id: (_fact_attribute(h.cube) or "").removesuffix("'s name") for h in kin}
+        relations = list(dict.fromkeys(relation.values()))
         lines = []
         if relations:
             lines.append(f"{name} is your " + " and your ".join(relations))
         lines += list(dict.fromkeys(h.cube.content.rstrip(".") for h in theirs[:WHO_MAX]))
-        used = [_used(h, f"your {(_fact_attribute(h.cube) or '').removesuffix(chr(39) + 's name')}"
-                         f" ({_why(h)})") for h in kin]
+        used = [_used(h, f"your {relation[h.id]} ({_why(h)})") for h in kin]
         used += [_used(h, f"a fact about {name} ({_why(h)})") for h in theirs[:WHO_MAX]]
         return "; ".join(lines) + ".", used
 

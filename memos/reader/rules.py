@@ -526,9 +526,16 @@ def _split_list(value: str) -> list[str]:
     return [value] if len(value.split()) <= 6 else []
 
 
-def _ok_value(value: str, *, place: bool = False) -> bool:
+def _ok_value(value: str, *, place: bool = False, attribute: str = "") -> bool:
+    """Whether `value` can be a value (of `attribute`, when given: a taste for a state, "I
+    hate being late", and a favourite's title in capitals, "My favorite movie is Up", pass
+    whatever their words)."""
     if not value or len(value) > 64 or value.lower() in _STOP_VALUES:
         return False
+    if attribute.split("'s ")[-1] in ("likes", "dislikes") and _BEING.fullmatch(value):
+        return True
+    if _title_value(attribute, value):
+        return True
     words = value.lower().split()
     if words[0] in _STOP_FIRST or words[-1] in _STOP_LAST:
         return False
@@ -545,9 +552,8 @@ _THE_NAME = re.compile(r"the\s+(?-i:[A-Z])[\w'’.-]*(?:\s+(?:(?-i:[A-Z])[\w'’
 
 def _title_value(attribute: str, value: str) -> bool:
     """A favourite's value that is a title in capitals, whatever its words ("My favorite
-    movie is Up", "... band is Yes"): not a pronoun ("It")."""
-    return "favorite" in attribute and value[:1].isupper() and len(value) <= 64 and \
-        value.lower() not in _STOP_VALUES and value.lower() not in ("i", "i'm")
+    movie is Up", "... band is Yes"): not "I" (`_ok_value` has left out pronouns: "It")."""
+    return "favorite" in attribute and value[:1].isupper() and value.lower() not in ("i", "i'm")
 
 
 # Words before a value that are not part of it: "(my company is) called Brightwave", "(my
@@ -592,7 +598,7 @@ def _verdict(value: str, attribute: str) -> bool:
         return True  # "my team is losing again", "my restaurant is closing"
     if words[0] in _STATE_ADVERBS and len(words) > 1 and words[1].endswith(("ing", "ed")):
         return True  # "literally falling apart", "finally closed"
-    judged = words[0] in VERDICTS or (words[0] in SIZES and attribute.split()[-1] not in (
+    judged = words[0] in VERDICTS or (words[0] in SIZES and head not in (
         "size", "height", "weight"))
     return judged and (len(words) == 1 or words[1] in _AFTER_VERDICT)
 
@@ -631,6 +637,12 @@ _AND_ONE_NAMED = re.compile(
     rf"(?:called|named)\s+(?P<name>{_NAME_RE})")
 
 
+# (the first one named, by the speaker: "I have a dog named Rex ...", "Just adopted a ...")
+_ONE_NAMED = re.compile(r"(?:\b(?:I|[Ww]e)(?:['’]ve)?\s+(?:(?:just|also|recently|finally|now)\s+)*|"
+                        r"^(?:[Jj]ust\s+)?)(?:have|got|adopted|own|bought)\s+an?\s+[^.!?]*?\b"
+                        r"(?:called|named)\s+")
+
+
 def _counted_relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
     """The names of relatives said with their number ("I have two kids, Maya and Leo"), and
     of a second one named after a first ("a dog named Rex and a cat named Luna")."""
@@ -640,9 +652,7 @@ def _counted_relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
         for name in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", m.group("names")):
             if _named(name) and not _bare_title(name):
                 turn.add(me, f"{rel}'s name", name, "relation")
-    if re.search(r"(?:\b(?:I|[Ww]e)(?:['’]ve)?\s+(?:(?:just|also|recently|finally|now)\s+)*|"
-                 r"^(?:[Jj]ust\s+)?)(?:have|got|adopted|own|bought)\s+an?\s+[^.!?]*?\b"
-                 r"(?:called|named)\s+", sentence):
+    if _ONE_NAMED.search(sentence):
         for m2 in _AND_ONE_NAMED.finditer(sentence):
             name = _person(m2.group("name"))
             if _named(name) and not _bare_title(name):
@@ -669,13 +679,20 @@ _ORG_OR_STAGE = re.compile(
     re.I)
 
 
+def _an_app(value: str) -> bool:
+    """Whether `value` names an app, a service or a tool (vocab.APPS: "Strava", "Amazon
+    Prime"), by itself or by its first word."""
+    words = value.lower().split()
+    return bool(words) and (" ".join(words) in APPS or words[0] in APPS)
+
+
 def _no_place(value: str, attribute: str) -> bool:
     """Where one lives, moves or is from that is no place: a department ("from Marketing to
     Sales"), a saying ("i live in fear of spiders", "in my head"), a month or a day ("From
     June I'm at Google"), or, after "live on", a lower-case word with no number and no
     street ("i live on toast")."""
     low = value.lower()
-    if low in DEPARTMENTS or low.split()[0] in ("my", "your", "our", "his", "her", "their"):
+    if low in DEPARTMENTS or low.split()[0] in _POSSESSIVE:
         return True
     if _ORG_OR_STAGE.search(value) or (low.split()[0] in ("a", "an", "the") and
                                        not _THE_NAME.match(value)):
@@ -752,8 +769,7 @@ class _Turn:
             value = clean_value(re.split(r"\s+(?:over|to|rather than|instead of)\s+", value)[0])
         value = re.sub(r"^on\s+", "", value) if attr.endswith(("birthday", "anniversary")) \
             else value
-        if not _ok_value(value) and not (attribute in ("likes", "dislikes") and _BEING.fullmatch(
-                value)) and not _title_value(attr, value):  # ("I hate being late", "Up")
+        if not _ok_value(value, attribute=attr):
             return
         ident = (subj.key.lower(), attr, value.lower(), negated)
         if ident in self.seen:
@@ -783,9 +799,11 @@ class _Turn:
         self.out.append(Extraction(subj.name, subj.key, attr, "", "negation", True))
 
 
+# Adverbs between "I" and its verb ("I literally live in Denver", "I proudly work for the NHS")
+_MANNER = ("literally|basically|proudly|happily|technically|honestly|mostly|usually|genuinely|"
+           "seriously|definitely|already")
 _I = r"\bI(?:'m|’m|'ve|’ve| am| have| really| also| now| just| still| actually| recently|" \
-     r" finally| currently| officially| literally| basically| proudly| happily| technically|" \
-     r" honestly| mostly| usually| genuinely| seriously| definitely| already)*"
+     rf" finally| currently| officially| (?:{_MANNER}))*"
 _SUBJECT = re.compile(
     rf"(?P<i>{_I})\s+|(?P<we>\b[Ww]e(?:'ve|’ve| have| just| now| recently| finally| all| both|"
     rf" currently)*)\s+|"
@@ -793,8 +811,9 @@ _SUBJECT = re.compile(
     rf"(?:'s| is| has| just| also| now| recently| still| currently)*\s+|"
     rf"(?:^|(?<=[,;] ))(?P<name>[A-Z][a-z]+)(?:'s| is| has| just| also| now| recently)*\s+")
 # How bad an allergy is, before "allergy" ("a severe peanut allergy")
-_ALLERGY_DEGREE = (r"(?:(?:severe|mild|bad|serious|slight|deadly|life-threatening|nasty|new|"
-                   r"minor|major|real|proper|terrible|awful|strong|diagnosed)\s+)*")
+_SEVERITY = frozenset("""severe mild bad serious slight deadly life-threatening nasty new minor
+major real proper terrible awful strong diagnosed""".split())
+_ALLERGY_DEGREE = rf"(?:(?:{'|'.join(sorted(_SEVERITY))})\s+)*"
 # "I have a peanut allergy", "Got diagnosed with a shellfish allergy": the allergen before
 # the word (`_noun_allergies`)
 _NOUN_ALLERGY = re.compile(
@@ -804,11 +823,10 @@ _NOUN_ALLERGY = re.compile(
     r"(?:an?\s+)?" + _ALLERGY_DEGREE +
     r"(?P<what>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)\s+allerg(?:y|ies)\b", re.I)
 # No allergen: "a food allergy", "seasonal allergies"
-_NOT_ALLERGEN_WORDS = frozenset("""
-severe mild serious slight deadly nasty minor major real proper awful strong known two
-three four several bad life-threatening diagnosed food seasonal skin some many lots no
-few multiple these those my the an a weird random terrible allergy spring summer autumn
-winter fall drug environmental contact mystery new
+_NOT_ALLERGEN_WORDS = _SEVERITY | frozenset("""
+known two three four several food seasonal skin some many lots no few multiple these those
+my the an a weird random allergy spring summer autumn winter fall drug environmental contact
+mystery
 """.split())
 _LIVED_IN = re.compile(r"(?:(?<='ve )|(?<=’ve )|(?<=have ))(?:always\s+|all\s+)?lived\s+in\s+",
                        re.I)
@@ -824,8 +842,7 @@ _LIKE_TAIL = re.compile(r"\s+(?:more|better|less)\s+than\b.*$", re.I)
 _POSSESSIVE = frozenset({"my", "your", "our", "his", "her", "their"})
 _AUX = r"(?:(?:'m|’m|'s|’s|'re|’re|am|is|are|have|has|'ve|’ve|just|recently|finally|now|also|" \
        r"actually|still|currently|really|officially|been|do|does|truly|absolutely|totally|" \
-       r"honestly|literally|basically|proudly|happily|technically|mostly|usually|genuinely|" \
-       r"seriously|definitely|already)\s+)*"
+       rf"{_MANNER})\s+)*"
 
 # "... and (then) to Munich": a second move, after a move only (`_predicate_at`)
 _SECOND_MOVE = re.compile(r"(?:(?<=and )|(?<=and then )|(?<=and later ))(?:back\s+)?to\s+"
@@ -1811,9 +1828,8 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         if pm.re is _LIVED_IN and len(_split_list(_value(sentence, pm.end(), listing=True))) > 1:
             values = []  # "I've lived in Rome, Paris and Berlin": places lived in, none now
         for value in values:
-            being = family == "likes" and _BEING.fullmatch(value)
-            if not being and not _ok_value(value, place=place and not turn.caseless):
-                continue  # (but "I hate being late")
+            if not _ok_value(value, place=place and not turn.caseless, attribute=attribute):
+                continue
             if family == "origin" and value[:1].isdigit():
                 continue  # "I was born in 1990"
             if family in ("likes", "preference") and _NO_TASTE.match(value):
@@ -1823,21 +1839,19 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
                                                          re.I)
                     and not re.search(r"\bas\s+an?\s+", sentence))):  # (but "... as a coach")
                 continue  # "I work at my own pace", "I joined Weight Watchers"
-            if family in ("residence", "origin") and (_no_place(value, attribute) or (
-                    family == "origin" and value.lower() in APPS)):
+            if family in ("residence", "origin") and _no_place(value, attribute):
                 continue  # "I moved from Marketing to Sales", "i live in fear of spiders"
             if value.lower() in {"work": NOT_EMPLOYERS, "allergy": NOT_ALLERGENS,
                                  "origin": NOT_ORIGINS}.get(family, ()) or (
                     family == "allergy" and value.split()[0].lower() in _NO_ALLERGEN_START):
                 continue  # "I work for peanuts", "allergic to Mondays", "I'm from Mars"
-            if family in ("residence", "work") and (
-                    value.lower() in APPS or value.split()[0].lower() in APPS) and (
-                    family == "residence" or not (_WORK_TALK.search(sentence)
-                                                  or re.search(r"\bas\s+an?\s+", sentence))):
+            if family in ("residence", "origin", "work") and _an_app(value) and (
+                    family != "work" or not (_WORK_TALK.search(sentence)
+                                             or re.search(r"\bas\s+an?\s+", sentence))):
                 continue  # "we moved to Linear", "I joined Strava": no place, no employer
             if family in ("likes", "preference"):
                 own = _own_like(value)
-                if own is None or not (being or _ok_value(own)):
+                if own is None or not _ok_value(own, attribute=attribute):
                     continue  # "I love your turtles", "I love this photo": a reaction
                 value = own
             attr = _residence_attr(value) if attribute == "residence" else attribute
@@ -1970,7 +1984,7 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                 continue  # "I bought my daughter Lego (for her birthday)": the thing given
             # "my sister Ana lives ...": only the name (stop before a lowercase word)
             name = _person(raw)
-            if (name.isupper() and len(name) > 3) or name.split()[0].lower() in APPS or \
+            if (name.isupper() and len(name) > 3) or _an_app(name) or \
                     re.search(r"-(?-i:[a-z])", name) or _OBJECT_NEXT.match(sentence, m.end("name2")):
                 continue  # "My mom LOVES that show", "My husband Googled it", "... Netflix"
         if _named(name) and len(name) <= 64 and not _bare_title(name):
@@ -2032,8 +2046,8 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
         # "My company is called Brightwave": the name; "probably green": green
         value = clean_value(_VALUE_LEAD.sub("", value))
         dated = attribute.endswith(("birthday", "anniversary"))  # "is on 3 May": turn.add
-        if not (_ok_value(re.sub(r"^on\s+", "", value) if dated else value) or _title_value(
-                attribute, value)) or _verdict(value, attribute):
+        if not _ok_value(re.sub(r"^on\s+", "", value) if dated else value,
+                         attribute=attribute) or _verdict(value, attribute):
             continue
         if attribute == "name" and _bare_title(value):
             continue  # "my doctor's name is Dr." (the name is still to come)
@@ -2166,8 +2180,7 @@ def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool
         value = _trim_place(_value(sentence, at), "employer")  # "Acme for Globex": Acme
         if _LEFT_SOMEONE_SOMETHING.match(sentence, at):
             return False  # "I left Sarah a voicemail", "I left Amazon a review"
-        if _ok_value(value) and value.split()[0].lower() not in _DEICTIC and not (
-                value.lower() in APPS or value.split()[0].lower() in APPS):
+        if _ok_value(value) and value.split()[0].lower() not in _DEICTIC and not _an_app(value):
             turn.add(subj, "employer", value, "negation", negated=True)
             return True
     return False
