@@ -25,7 +25,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -49,6 +48,7 @@ from memos.policies import conflict
 from memos.reader.dates import resolve_dates
 from memos.reader.questions import user_display_name, user_key
 from memos.reader.rules import TITLES, Extraction, extract, looks_like_correction, stated_name
+from memos.reader.vocab import TRIP
 
 if TYPE_CHECKING:
     from memos.facade import MemOS
@@ -457,7 +457,7 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
                      or c.valid_from <= said_at)]
 
     ended = live(attr)
-    if not ended and ext.value and attr.endswith("employer") and not _TRIP.search(
+    if not ended and ext.value and attr.endswith("employer") and not TRIP.search(
             run.turns[cand.turn].content):
         # "I left Lisbon": the rules read a name left as an employer; no employer of that
         # name, the place of that name the speaker lived in ends
@@ -473,13 +473,6 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
             run.report.failed.append(_failure(cand.turn, "end-fact", str(exc)))
             continue
         run.report.ended.append(cube.id)  # valid_to = the episode's valid_from, the turn's time
-
-
-# A place left for a while, not for good ("I left Lisbon this morning for a conference"):
-# its name left ends no city (`_apply`).
-_TRIP = re.compile(r"\b(?:this\s+(?:morning|afternoon|evening)|tonight|today|on\s+\w+day|"
-                   r"at\s+\d|for\s+(?:a|an|the|my|our|\d+|two|three|few|some|work|business)\b|"
-                   r"(?:flew|drove|headed|went|back\s+(?:on|in))\b)", re.I)
 
 
 # How many of the user's facts that best match a short name are read for the people they

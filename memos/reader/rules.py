@@ -29,6 +29,7 @@ from memos.reader.vocab import (
     DEPARTMENTS,
     FILLERS,
     KIN_NAMES,
+    KNOWN_PLACES,
     MANY_OF,
     MULTI_VALUED,
     NOT_ALLERGENS,
@@ -37,11 +38,13 @@ from memos.reader.vocab import (
     NOT_PLACE_NAMES,
     NOT_PLACES,
     NUMBER_WORDS,
+    ONE_THING,
     PEOPLE_ADJECTIVES,
     PERSONAL_RELATIONS,
     PETS,
     RELATION_RE,
     SIZES,
+    TRIP,
     VERDICTS,
     attribute_name,
     clean_value,
@@ -514,16 +517,22 @@ def _split_list(value: str) -> list[str]:
     items ("a safe and inviting place") stays one value."""
     value = _ITEM_LEAD.sub("", value)  # "both cats and dogs", "apparently hornets"
     # (a quoted title is one item: "Pride and Prejudice")
+    # (and so is a name of one thing said with "and": "fish and chips")
     titles = [m.group(0) for m in _QUOTED_ITEM.finditer(value)]
     value = _QUOTED_ITEM.sub(lambda m: f"\ue000{titles.index(m.group(0))}\ue001", value)
-    parts = [clean_value(_TITLE_MARK.sub(lambda m: _title_back(titles, m), p))
-             for p in re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*", value)]
-    parts = [_ITEM_LEAD.sub("", p) for p in parts if p and p.lower().rstrip(".") not in _NO_ITEMS]
-    value = clean_value(_TITLE_MARK.sub(lambda m: _title_back(titles, m), value))
-    kept = [p for p in parts if not (len(p) == 1 and p.islower())]  # not the "e" of "e.g."
-    if kept and all(len(p.split()) <= 3 for p in kept) and (len(kept) > 1 or len(parts) > 1):
-        return kept
-    return [value] if len(value.split()) <= 6 else []
+    titles += [m.group(0) for m in ONE_THING.finditer(value)]
+    value = ONE_THING.sub(lambda m: f"\ue000{titles.index(m.group(0))}\ue001", value)
+    # (words are counted with each title or name one word: "salt and vinegar crisps" is two)
+    marked = [_ITEM_LEAD.sub("", p) for p in (clean_value(p) for p in re.split(
+        r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*", value))
+        if p and p.lower().rstrip(".") not in _NO_ITEMS]
+    kept = [p for p in marked if not (len(p) == 1 and p.islower())]  # not the "e" of "e.g."
+    whole = clean_value(value)
+    if kept and all(len(p.split()) <= 3 for p in kept) and (len(kept) > 1 or len(marked) > 1):
+        return [clean_value(_TITLE_MARK.sub(lambda m: _title_back(titles, m), p)) for p in kept]
+    if len(whole.split()) > 6:
+        return []
+    return [clean_value(_TITLE_MARK.sub(lambda m: _title_back(titles, m), whole))]
 
 
 def _ok_value(value: str, *, place: bool = False, attribute: str = "") -> bool:
@@ -2097,7 +2106,7 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
                 break
             if check == "left":
                 if _left_job(sentence, pm.end(), subj, turn, mine=not m.group("rel"),
-                             lost=pm.group("verb").lower() == "lost"):
+                             verb=pm.group("verb").lower()):
                     found = True
                     break
                 continue
@@ -2139,7 +2148,7 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
 
 
 def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool,
-              lost: bool = False) -> bool:
+              verb: str = "left") -> bool:
     """After "left", "quit", "lost": the job left. "I quit my job (at Zara)", "I left my
     teaching job", "I lost my job last week": the employer ends, Zara or whichever is current
     (`_Turn.end`); "I quit my job as a nurse": the job too; "I left Acme": Acme (a name:
@@ -2174,16 +2183,32 @@ def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool
             turn.end(subj, "employer")
             return True
         return False
-    if lost:
+    if verb == "lost":
         return False  # "I lost Max" is no employer
     if sentence[at:at + 1].isupper() or (turn.caseless and _WORK_TALK.search(sentence)):
         value = _trim_place(_value(sentence, at), "employer")  # "Acme for Globex": Acme
         if _LEFT_SOMEONE_SOMETHING.match(sentence, at):
             return False  # "I left Sarah a voicemail", "I left Amazon a review"
+        if value.lower() in KNOWN_PLACES:
+            if verb != "left":
+                return False  # "I quit London" is a saying, not a move
+            if TRIP.search(sentence):
+                return True  # "I left London this morning for a conference": no move
+            # "I left London (for Berlin)": a place lived in, not an employer
+            turn.add(subj, "city", value, "negation", negated=True)
+            to = _LEFT_FOR.match(sentence, at + len(value))
+            if to and to.group(1).lower() in KNOWN_PLACES:
+                turn.add(subj, "city", to.group(1), "fact")
+            return True
         if _ok_value(value) and value.split()[0].lower() not in _DEICTIC and not _an_app(value):
             turn.add(subj, "employer", value, "negation", negated=True)
             return True
     return False
+
+
+# "I left London for Berlin", "... to move to Berlin": the place one went to
+_LEFT_FOR = re.compile(r"\s+(?:for|to\s+(?:move|go)\s+to)\s+"
+                       r"((?-i:[A-Z])[\w'’-]*(?:\s+(?-i:[A-Z])[\w'’-]*)?)", re.I)
 
 
 # "I left Sarah a voicemail", "I left Amazon a review": something left for someone

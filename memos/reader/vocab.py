@@ -142,7 +142,10 @@ def value_end(text: str, start: int, *, address: bool = False) -> int:
         if re.match(r"\s+by\s+(?-i:[A-Z])", text[close + 1:], re.I):
             return max(close + 1, value_end(text, close + 1, address=address))
         return close + 1
-    m = (_ADDRESS_END if address else _CLAUSE_END).search(text, start)
+    ends = _ADDRESS_END if address else _CLAUSE_END
+    m = ends.search(text, start)
+    while m and m.group().strip().lower() == "and" and one_thing_across(text, start, m.start()):
+        m = ends.search(text, m.end())  # "a gin and tonic" goes on past its "and"
     if m:
         end = m.start()
     for i in range(start, end):
@@ -157,6 +160,12 @@ def value_end(text: str, start: int, *, address: bool = False) -> int:
             continue  # a title or an initial: Dr. Okonkwo, J. R. Smith
         return i
     return end
+
+
+def one_thing_across(text: str, start: int, at: int) -> bool:
+    """Whether a name of one thing said with "and" (ONE_THING_WITH_AND: "mac and cheese")
+    that begins at or after `start` runs across `at`."""
+    return any(m.start() < at < m.end() for m in ONE_THING.finditer(text, start, at + 40))
 
 
 _QUOTE_PAIRS = {'"': '"', "“": "”"}
@@ -318,3 +327,78 @@ the-eighties the-nineties the-fifties
 NUMBER_WORDS = {"no": 0, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
                 "twelve": 12, "a couple of": 2}
+
+# Places known by name (countries, US states, large cities; lower case, "-" for a space):
+# "I left London" left a city, not an employer (rules._left_job). Not a gazetteer of the
+# world: a name not here is read by the shape of the sentence, as before.
+KNOWN_PLACES = frozenset(w.replace("-", " ") for w in """
+afghanistan albania algeria andorra angola argentina armenia australia austria azerbaijan
+bahamas bahrain bangladesh barbados belarus belgium belize benin bhutan bolivia bosnia
+botswana brazil brunei bulgaria burkina-faso burundi cambodia cameroon canada chile china
+colombia congo costa-rica croatia cuba cyprus czechia czech-republic denmark djibouti dominica
+ecuador egypt el-salvador england eritrea estonia eswatini ethiopia fiji finland france gabon
+gambia georgia germany ghana greece grenada guatemala guinea guyana haiti honduras hungary
+iceland india indonesia iran iraq ireland israel italy jamaica japan kazakhstan kenya
+kosovo kuwait kyrgyzstan laos latvia lebanon lesotho liberia libya liechtenstein lithuania
+luxembourg madagascar malawi malaysia maldives mali malta mauritania mauritius mexico moldova
+monaco mongolia montenegro morocco mozambique myanmar namibia nepal netherlands holland
+new-zealand nicaragua niger nigeria north-korea north-macedonia norway oman pakistan palestine
+panama paraguay peru philippines poland portugal qatar romania russia rwanda samoa
+saudi-arabia scotland senegal serbia seychelles sierra-leone singapore slovakia slovenia
+somalia south-africa south-korea korea spain sri-lanka sudan suriname sweden switzerland syria
+taiwan tajikistan tanzania thailand togo tonga trinidad tunisia turkey turkmenistan uganda
+ukraine uruguay uzbekistan venezuela vietnam wales yemen zambia zimbabwe usa the-us
+the-usa america the-uk uk britain great-britain the-states the-netherlands the-philippines
+the-uae uae
+alabama alaska arizona arkansas california colorado connecticut delaware florida hawaii
+idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan
+minnesota mississippi missouri montana nebraska nevada new-hampshire new-jersey new-mexico
+new-york north-carolina north-dakota ohio oklahoma oregon pennsylvania rhode-island
+south-carolina south-dakota tennessee texas utah vermont virginia washington west-virginia
+wisconsin wyoming ontario quebec alberta bavaria catalonia tuscany sicily
+london paris berlin madrid rome lisbon porto barcelona valencia seville milan naples turin
+florence venice vienna prague budapest warsaw krakow amsterdam rotterdam brussels antwerp
+copenhagen stockholm oslo helsinki reykjavik dublin cork belfast edinburgh glasgow cardiff
+manchester liverpool birmingham leeds sheffield bristol newcastle nottingham leicester oxford
+cambridge brighton york bath munich hamburg frankfurt cologne stuttgart dusseldorf zurich
+geneva basel lyon marseille nice toulouse bordeaux athens istanbul ankara moscow
+st-petersburg kyiv kiev bucharest sofia belgrade zagreb tallinn riga vilnius
+new-york-city nyc los-angeles la san-francisco sf chicago boston seattle portland denver
+austin dallas houston san-antonio san-diego phoenix atlanta miami orlando tampa nashville
+philadelphia pittsburgh detroit minneapolis st-louis kansas-city new-orleans las-vegas
+salt-lake-city baltimore charlotte raleigh columbus cleveland cincinnati indianapolis
+milwaukee sacramento san-jose oakland honolulu anchorage brooklyn manhattan queens the-bronx
+toronto montreal vancouver calgary ottawa edmonton winnipeg halifax mexico-city guadalajara
+monterrey havana bogota lima santiago buenos-aires sao-paulo rio rio-de-janeiro caracas quito
+montevideo cairo lagos abuja nairobi accra addis-ababa johannesburg cape-town durban
+casablanca marrakech tunis dakar kampala kigali dar-es-salaam tokyo osaka kyoto seoul busan
+beijing shanghai shenzhen guangzhou hong-kong taipei singapore bangkok hanoi ho-chi-minh-city
+manila jakarta bali kuala-lumpur mumbai delhi new-delhi bangalore bengaluru chennai kolkata
+hyderabad pune karachi lahore islamabad dhaka kathmandu colombo dubai abu-dhabi doha riyadh
+jeddah tehran baghdad beirut amman jerusalem tel-aviv sydney melbourne brisbane perth
+adelaide canberra auckland wellington christchurch
+""".split())
+
+# A place left for a while, not for good ("I left Lisbon this morning for a conference"):
+# its name left ends no city (rules._left_job, ingest._apply).
+TRIP = re.compile(r"\b(?:this\s+(?:morning|afternoon|evening)|tonight|today|on\s+\w+day|"
+                  r"at\s+\d|for\s+(?:a|an|the|my|our|\d+|two|three|few|some|work|business)\b|"
+                  r"(?:flew|drove|headed|went|back\s+(?:on|in))\b)", re.I)
+
+# Dishes, drinks and kinds said with "and" that are one thing ("mac and cheese", "rock and
+# roll"): a list of likes is not split inside them (rules._split_list).
+ONE_THING_WITH_AND = frozenset(w.replace("-", " ") for w in """
+fish-and-chips mac-and-cheese macaroni-and-cheese rock-and-roll rock-n-roll gin-and-tonic
+rum-and-coke whisky-and-soda whiskey-and-soda vodka-and-tonic bread-and-butter
+salt-and-vinegar salt-and-pepper peanut-butter-and-jelly pb-and-j bangers-and-mash
+sweet-and-sour surf-and-turf rice-and-beans beans-and-rice chips-and-salsa chips-and-dip
+cookies-and-cream strawberries-and-cream bacon-and-eggs ham-and-eggs eggs-and-bacon
+steak-and-chips steak-and-kidney-pie cheese-and-crackers cheese-and-onion
+rhythm-and-blues drum-and-bass dungeons-and-dragons arts-and-crafts hide-and-seek
+law-and-order sex-and-the-city pride-and-prejudice war-and-peace fast-and-furious
+lox-and-bagels biscuits-and-gravy chicken-and-waffles shrimp-and-grits pork-and-beans
+spaghetti-and-meatballs liver-and-onions tea-and-biscuits milk-and-cookies
+""".split())
+ONE_THING = re.compile(r"\b(?:" + "|".join(
+    sorted((re.escape(p).replace(r"\ ", r"\s+") for p in ONE_THING_WITH_AND), key=len,
+           reverse=True)) + r")\b", re.I)
