@@ -1185,12 +1185,20 @@ _REL_NAMED = re.compile(
     rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
     rf"an?\s+(?:[a-z]+\s+){{0,2}}?(?P<breed7>(?i:{_BREED_RE}))\s+(?:called|named)\s+"
     rf"(?P<name7>{_TITLE_NAME})|"
-    # "I'm married to Sam": the speaker's spouse (not "... to Sam's cousin", "... to Excel
-    # spreadsheets", "... to Netflix at this point")
-    rf"\bI(?:['’]m|\s+am)\s+(?:(?:happily|now|also|still)\s+)?married\s+to\s+"
-    rf"(?P<name6>{_TITLE_NAME})(?!['’])(?=\s*(?:[.;]|$|\s+(?:and|but|now|since|for|who)\b))")
+    # "I'm married to Sam", "I got married to Sam in June", "I married Sam last year": the
+    # speaker's spouse (not "... to Sam's cousin", "... to Excel spreadsheets", "... to
+    # Netflix at this point")
+    rf"\bI(?:(?:['’]m|\s+am)\s+(?:(?:happily|now|also|still)\s+)?married\s+to|"
+    rf"\s+(?:(?:just|recently|finally)\s+)?(?:got\s+married\s+to|married))\s+"
+    rf"(?P<name6>{_TITLE_NAME})(?!['’])(?=\s*(?:[.;!]|$|\s+(?:and|but|now|since|for|who|in|"
+    rf"last|on|this|back)\b))|"
+    # "We just had a baby girl, Mia", "I had a baby boy named Noah": a daughter, a son
+    rf"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|have|'ve|’ve)\s+)*(?:had|welcomed)\s+"
+    rf"(?:a|our)\s+(?:(?:new|first|second|third|beautiful|healthy|little|baby)\s+)*"
+    rf"(?P<baby>girl|boy)(?:\s+(?:called|named)\s+|,\s+|\s+[-–—]\s+)(?P<name9>{_TITLE_NAME})")
 _MY_NAME = re.compile(
-    rf"\b(?:[Mm]y\s+name(?:'s|\s+is)|[Cc]all\s+me|[Mm]y\s+friends\s+call\s+me)\s+"
+    rf"\b(?:[Mm]y\s+name(?:'s|\s+is)|[Cc]all\s+me|[Mm]y\s+friends\s+call\s+me|I\s+go\s+by|"
+    rf"(?:[Ee]veryone|[Ee]verybody|[Pp]eople|[Mm]ost\s+people)\s+calls?\s+me)\s+"
     rf"(?P<name>{_TITLE_NAME})|(?:^|[.!]\s+|,\s*)(?:[Hh]i|[Hh]ello|[Hh]ey)?[,!]?\s*"
     rf"I(?:'m|’m|\s+am)\s+(?P<short>[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?)\s*(?:[,.!]|$|"
     rf"\s+and\b|\s+but\b|\s+by\s+the\s+way|\s+btw\b|\s+here\b)|"
@@ -1856,8 +1864,10 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
                 continue  # "I work for peanuts", "allergic to Mondays", "I'm from Mars"
             if family in ("residence", "origin", "work") and _an_app(value) and (
                     family != "work" or not (_WORK_TALK.search(sentence)
-                                             or re.search(r"\bas\s+an?\s+", sentence))):
+                                             or re.search(r"\bas\s+an?\s+", sentence)
+                                             or re.search(r"\bstarted\s+at\s", pm.group(0)))):
                 continue  # "we moved to Linear", "I joined Strava": no place, no employer
+                # (one starts at a firm, not at an app: "I started at Spotify")
             if family in ("likes", "preference"):
                 own = _own_like(value)
                 if own is None or not _ok_value(own, attribute=attribute):
@@ -1974,10 +1984,13 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                 turn.person = name
             continue
         if m.group("name3") or m.group("name4") or m.group("name5") or m.group("name6") or \
-                m.group("name8"):
+                m.group("name8") or m.group("name9"):
             name = clean_value(m.group("name3") or m.group("name4") or m.group("name5")
-                               or m.group("name8") or _person(m.group("name6")))
-            rel = m.group("rel3") or m.group("rel4") or m.group("rel5") or "spouse"
+                               or m.group("name8") or _person(m.group("name6")
+                                                              or m.group("name9")))
+            rel = m.group("rel3") or m.group("rel4") or m.group("rel5") or (
+                {"girl": "daughter", "boy": "son"}[m.group("baby")] if m.group("baby")
+                else "spouse")
             if _named(name) and len(name) <= 64 and not _bare_title(name):
                 turn.add(me, f"{relation_name(rel)}'s name", name, "relation")
                 turn.person = name
