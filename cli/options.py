@@ -52,7 +52,13 @@ IndexDirOpt = Annotated[str | None, typer.Option(
 UserOpt = Annotated[str | None, typer.Option(
     "--user", "-u", envvar="MEMOS_USER", show_default=False, help="User id of the scope.")]
 AgentOpt = Annotated[str | None, typer.Option("--agent", help="Agent id of the scope.")]
-SessionOpt = Annotated[str | None, typer.Option("--session", help="Session id of the scope.")]
+# --session only where it means something: the session new memories are stored under (add,
+# import), and on search the session searched (reads take the caller's user and agent; a
+# session narrows nothing else, so the other commands do not accept one).
+SessionOpt = Annotated[str | None, typer.Option(
+    "--session", help="Session id the new memories are stored under.")]
+SessionFilterOpt = Annotated[str | None, typer.Option(
+    "--session", help="Only memories stored under this session id.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of tables.")]
 IdArg = Annotated[str, typer.Argument(help="Cube id.", show_default=False)]
 
@@ -113,15 +119,14 @@ def scope_of(user: str | None, agent: str | None = None, session: str | None = N
                                 f"{problem['msg'].removeprefix('Value error, ')}") from None
 
 
-def optional_scope(user: str | None, agent: str | None, session: str | None) -> Scope | None:
-    """A Scope when --user was given, else None (store-wide admin commands). --agent or
-    --session without --user is an error: dropping them would widen the command to the
-    whole store (a gc of one agent's cubes run on everyone's)."""
-    if not user and (agent or session):
-        given = " and ".join(f for f, v in (("--agent", agent), ("--session", session)) if v)
-        raise InvalidInputError(f"{given} needs --user (or $MEMOS_USER): whose cubes? Without "
-                                f"them the command covers the whole store")
-    return scope_of(user, agent, session) if user else None
+def optional_scope(user: str | None, agent: str | None) -> Scope | None:
+    """A Scope when --user was given, else None (store-wide admin commands). --agent without
+    --user is an error: dropping it would widen the command to the whole store (a gc of one
+    agent's cubes run on everyone's)."""
+    if not user and agent:
+        raise InvalidInputError("--agent needs --user (or $MEMOS_USER): whose cubes? Without "
+                                "it the command covers the whole store")
+    return scope_of(user, agent) if user else None
 
 
 # Commands that may create a missing store: `init`, and the writes that bring memories in

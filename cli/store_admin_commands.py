@@ -57,9 +57,11 @@ def init(store: StoreOpt = None, index_dir: IndexDirOpt = None,
 @app.command(rich_help_panel=STORE)
 def purge(cube_id: Annotated[str | None, typer.Argument(help="Cube id (omit with --all).",
                                                          show_default=False)] = None,
-          user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
-          all_of_user: Annotated[bool, typer.Option("--all", help="Every cube of the user.")]
-          = False,
+          user: UserOpt = None, agent: AgentOpt = None,
+          all_of_user: Annotated[bool, typer.Option(
+              "--all", help="Every cube of the user; with --agent, the agent's cubes and the "
+                            "user's cubes that belong to no agent (what that agent may change "
+                            "one by one), not other agents'.")] = False,
           reason: Annotated[str | None, typer.Option(help="Why, for the audit log.")] = None,
           yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
           verify: Annotated[bool, typer.Option(
@@ -72,11 +74,15 @@ def purge(cube_id: Annotated[str | None, typer.Argument(help="Cube id (omit with
 
     Example: memos purge --all -u alice --yes --reason "account deleted"
     """
-    scope = scope_of(user, agent, session)
+    scope = scope_of(user, agent)
     if (cube_id is None) == (not all_of_user):
         raise InvalidInputError("give either a cube id or --all, not both and not neither")
     if not yes:
-        what = f"every memory of {scope.user_id}" if all_of_user else cube_id
+        what = cube_id
+        if all_of_user:
+            what = (f"every memory of {scope.user_id}" if scope.agent_id is None else
+                    f"every memory of {scope.user_id}'s agent {scope.agent_id} and every "
+                    f"memory of {scope.user_id} that belongs to no agent")
         if not sys.stdin.isatty():
             raise InvalidInputError(f"purge erases {what} for good; add --yes to confirm")
         typer.confirm(f"Erase {what} for good?", abort=True)
@@ -112,7 +118,7 @@ def purge(cube_id: Annotated[str | None, typer.Argument(help="Cube id (omit with
 
 
 @app.command(rich_help_panel=STORE)
-def stats(user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+def stats(user: UserOpt = None, agent: AgentOpt = None,
           store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
           ) -> None:
     """Count cubes, versions, edges and index entries (of one user with --user).
@@ -120,7 +126,7 @@ def stats(user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = No
     Example: memos stats --json
     """
     with open_store(store, index_dir) as mem:
-        result = mem.stats(optional_scope(user, agent, session))
+        result = mem.stats(optional_scope(user, agent))
     if json_out:
         render.print_json(result)
         return
@@ -167,7 +173,7 @@ def export_(dest: Annotated[Path | None, typer.Argument(
                 help="File to write (JSON Lines); stdout when omitted or -.",
                 show_default=False)]
             = None,
-            user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+            user: UserOpt = None, agent: AgentOpt = None,
             superseded: Annotated[bool, typer.Option(help="Include superseded cubes.")] = True,
             force: Annotated[bool, typer.Option(
                 "--force", help="Replace FILE if it exists (never a store's own files).")]
@@ -190,7 +196,7 @@ def export_(dest: Annotated[Path | None, typer.Argument(
         raise InvalidInputError("--json prints the report of an export to FILE, and without FILE "
                                 "stdout is the export itself (JSON Lines): give FILE, or leave "
                                 "out --json")
-    scope = scope_of(user, agent, session)
+    scope = scope_of(user, agent)
     with open_store(store, index_dir) as mem:
         report = mem.export(scope, dest if dest is not None else sys.stdout,
                             include_superseded=superseded, overwrite=force)
@@ -324,14 +330,14 @@ def reindex(embedder: Annotated[str | None, typer.Option(
 
 
 @app.command(rich_help_panel=STORE)
-def gc(user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+def gc(user: UserOpt = None, agent: AgentOpt = None,
        store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False) -> None:
     """Archive memories whose TTL has passed (of one user with --user).
 
     Example: memos gc
     """
     with open_store(store, index_dir) as mem:
-        report = mem.gc(scope=optional_scope(user, agent, session))
+        report = mem.gc(scope=optional_scope(user, agent))
     if json_out:
         render.print_json(report)
         return

@@ -25,6 +25,7 @@ from memos.cli.options import (
     IdArg,
     IndexDirOpt,
     JsonOpt,
+    SessionFilterOpt,
     SessionOpt,
     StoreOpt,
     UserOpt,
@@ -156,7 +157,7 @@ def _duplicate_warning(stored: Any, ignored: list[str], kind: str, tags: list[st
 
 @app.command(rich_help_panel=MEMORIES)
 def search(query: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
-           user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+           user: UserOpt = None, agent: AgentOpt = None, session: SessionFilterOpt = None,
            k: Annotated[int, typer.Option("--k", "-k", min=1, help="How many hits.")] = 10,
            kind: Annotated[list[str] | None, typer.Option(help="Only this kind (repeat).")] = None,
            tag: Annotated[list[str] | None, typer.Option(
@@ -174,13 +175,16 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in plain
 
     Example: memos search "what does alice drink?" -u alice --k 5
     """
-    scope = scope_of(user, agent, session)
+    scope = scope_of(user, agent)
     filters = None
     if filter_json:
         try:
             filters = json.loads(filter_json)
         except json.JSONDecodeError as exc:  # too deep: RecursionError, see library_error
             raise InvalidInputError(f"--filter is not valid JSON: {exc.msg}") from None
+    if session is not None:  # (the SDK checks the id as it checks a filter's)
+        by_session = {"session_id": session}
+        filters = by_session if filters is None else {"and": [filters, by_session]}
     with open_store(store, index_dir) as mem:
         hits = mem.search(query, scope, k, filters=filters, kind=kind or None,
                           tags=tag or None, since=since, until=until,
@@ -194,14 +198,13 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in plain
 
 @app.command(rich_help_panel=MEMORIES)
 def show(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
-         session: SessionOpt = None,
          version: Annotated[int | None, typer.Option(min=1, help="An older version.")] = None,
          store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False) -> None:
     """Show one memory with every field.
 
     Example: memos show 3f2a... -u alice --version 1
     """
-    scope = scope_of(user, agent, session)
+    scope = scope_of(user, agent)
     with open_store(store, index_dir) as mem:
         cube = mem.get(cube_id, scope, version=version)
     if json_out:
@@ -212,13 +215,13 @@ def show(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
 
 @app.command(rich_help_panel=MEMORIES)
 def history(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
-            session: SessionOpt = None, store: StoreOpt = None, index_dir: IndexDirOpt = None,
+            store: StoreOpt = None, index_dir: IndexDirOpt = None,
             json_out: JsonOpt = False) -> None:
     """List every version of a memory, oldest first (forgotten ones too).
 
     Example: memos history 3f2a... -u alice
     """
-    scope = scope_of(user, agent, session)
+    scope = scope_of(user, agent)
     with open_store(store, index_dir) as mem:
         versions = mem.history(cube_id, scope)
     if json_out:
@@ -229,7 +232,6 @@ def history(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
 
 @app.command(rich_help_panel=MEMORIES)
 def diff(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
-         session: SessionOpt = None,
          from_version: Annotated[int | None, typer.Option("--from", min=1)] = None,
          to_version: Annotated[int | None, typer.Option("--to", min=1)] = None,
          store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False) -> None:
@@ -237,7 +239,7 @@ def diff(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
 
     Example: memos diff 3f2a... -u alice --from 1 --to 3
     """
-    scope = scope_of(user, agent, session)
+    scope = scope_of(user, agent)
     with open_store(store, index_dir) as mem:
         result = mem.diff(cube_id, scope, from_version, to_version)
     if json_out:
@@ -250,7 +252,7 @@ def diff(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
 def update(cube_id: IdArg,
            content: Annotated[str | None, typer.Option(
                help="New text, or - to read stdin.", show_default=False)] = None,
-           user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+           user: UserOpt = None, agent: AgentOpt = None,
            kind: Annotated[str | None, typer.Option("--kind", help=KIND_HELP)] = None,
            tag: Annotated[list[str] | None, typer.Option(
                "--tag", "-t", help="Replace the tags (repeat).")] = None,
@@ -267,7 +269,7 @@ def update(cube_id: IdArg,
 
     Example: memos update 3f2a... -u alice --content "Alice prefers oolong tea"
     """
-    scope = scope_of(user, agent, session)
+    scope = scope_of(user, agent)
     check_kind(kind)
     text = read_content(content) if content is not None else None
     with open_store(store, index_dir) as mem:
@@ -282,14 +284,14 @@ def update(cube_id: IdArg,
 @app.command(rich_help_panel=MEMORIES)
 def rollback(cube_id: IdArg,
              to_version: Annotated[int, typer.Option("--to", min=1, help="Version to restore.")],
-             user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+             user: UserOpt = None, agent: AgentOpt = None,
              store: StoreOpt = None, index_dir: IndexDirOpt = None,
              json_out: JsonOpt = False) -> None:
     """Restore an earlier version as a new version (history keeps everything).
 
     Example: memos rollback 3f2a... -u alice --to 1
     """
-    scope = scope_of(user, agent, session)
+    scope = scope_of(user, agent)
     with open_store(store, index_dir) as mem:
         cube = mem.rollback(cube_id, scope, to_version)
     if json_out:
@@ -300,7 +302,6 @@ def rollback(cube_id: IdArg,
 
 @app.command(rich_help_panel=MEMORIES)
 def forget(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
-           session: SessionOpt = None,
            reason: Annotated[str | None, typer.Option(help="Why, for the audit log.")] = None,
            store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
            ) -> None:
@@ -308,7 +309,7 @@ def forget(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
 
     Example: memos forget 3f2a... -u alice --reason "user asked"
     """
-    scope = scope_of(user, agent, session)
+    scope = scope_of(user, agent)
     with open_store(store, index_dir) as mem:
         cube = mem.forget(cube_id, scope, reason=reason)
     if json_out:
@@ -320,7 +321,7 @@ def forget(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
 @app.command(rich_help_panel=MEMORIES)
 def link(src: Annotated[str, typer.Argument(help="Cube id.")],
          dst: Annotated[str, typer.Argument(help="Cube id or entity:NAME.")],
-         user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+         user: UserOpt = None, agent: AgentOpt = None,
          relation: Annotated[str, typer.Option(help="Name of the relation.")] = "related",
          weight: Annotated[float, typer.Option(
              help="Strength of the link in graph retrieval: a number above 0.")] = 1.0,
@@ -329,7 +330,7 @@ def link(src: Annotated[str, typer.Argument(help="Cube id.")],
 
     Example: memos link 3f2a... entity:alice -u alice --relation about
     """
-    scope = scope_of(user, agent, session)
+    scope = scope_of(user, agent)
     with open_store(store, index_dir) as mem:
         edge = mem.link(src, dst, scope, relation=relation, weight=weight)
     if json_out:

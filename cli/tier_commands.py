@@ -19,7 +19,6 @@ from memos.cli.options import (
     AgentOpt,
     IndexDirOpt,
     JsonOpt,
-    SessionOpt,
     StoreOpt,
     UserOpt,
     open_store,
@@ -44,7 +43,7 @@ KOpt = Annotated[int, typer.Option("--k", "-k", min=1, max=256,
 
 @app.command(rich_help_panel=MEMORIES)
 def recall(query: Annotated[str, typer.Argument(help="What to recall, in plain words.")],
-           user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+           user: UserOpt = None, agent: AgentOpt = None,
            k: KOpt = 8, model: ModelOpt = None, store: StoreOpt = None,
            index_dir: IndexDirOpt = None, json_out: JsonOpt = False) -> None:
     """Retrieve memories and their pre-encoded slots (cached per cube version and model).
@@ -52,7 +51,7 @@ def recall(query: Annotated[str, typer.Argument(help="What to recall, in plain w
     Example: memos recall "where does alice live?" -u alice -k 8
     """
     with open_store(store, index_dir) as mem:
-        got = mem.recall(query, scope_of(user, agent, session), k, model=model)
+        got = mem.recall(query, scope_of(user, agent), k, model=model)
     data = {"cubes": [{"id": c, "version": v} for c, v in got.cubes], "hits": got.hits,
             "misses": got.misses, "skipped": [{"id": c, "why": w} for c, w in got.skipped],
             "slots": got.slots.num_slots if got.slots is not None else 0,
@@ -74,7 +73,7 @@ def recall(query: Annotated[str, typer.Argument(help="What to recall, in plain w
 
 @app.command(rich_help_panel=MEMORIES)
 def answer(question: Annotated[str, typer.Argument(help="The question to answer.")],
-           user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+           user: UserOpt = None, agent: AgentOpt = None,
            k: KOpt = 8, model: ModelOpt = None,
            max_new_tokens: Annotated[int, typer.Option(min=1, max=4096,
                                                        help="Longest answer, in bytes.")] = 80,
@@ -85,7 +84,7 @@ def answer(question: Annotated[str, typer.Argument(help="The question to answer.
     Example: memos answer "What is Bo's city?" -u alice
     """
     with open_store(store, index_dir) as mem:
-        got = mem.answer(question, scope_of(user, agent, session), k, model=model,
+        got = mem.answer(question, scope_of(user, agent), k, model=model,
                          max_new_tokens=max_new_tokens)
     if json_out:
         render.print_json({"text": got.text, "cubes": [{"id": c, "version": v}
@@ -122,7 +121,7 @@ def tiers(user: UserOpt = None, agent: AgentOpt = None, store: StoreOpt = None,
     if all_users and agent:
         raise InvalidInputError("--all is every user's cubes: leave out --agent, or use "
                                 "--user with --agent for one agent's")
-    scope = None if all_users else optional_scope(user, agent, None)
+    scope = None if all_users else optional_scope(user, agent)
     with open_store(store, index_dir) as mem:
         rows = mem.tiers(scope)
     if json_out:
