@@ -95,8 +95,9 @@ def answer(question: Annotated[str, typer.Argument(help="The question to answer.
                            "adapter_fingerprint": got.adapter_fingerprint})
         return
     if not got.cubes:
-        render.print_message("no memory of yours answers this: nothing was retrieved that the "
-                             "model can read (add one with `memos add`, or check -u)",
+        render.print_message("no memory of yours answers this: none retrieved states what "
+                             "the question asks (\"What is Ann's city?\" needs a memory "
+                             "\"Ann's city is ...\"; add one with `memos add`, or check -u)",
                              style="dim")
         return
     render.console().print(got.text, markup=False, highlight=False)

@@ -486,9 +486,46 @@ def _needed_unread(question: str, found: Sequence[MemCube], skipped: set[str]) -
                .startswith(head + " ") for c in found)
 
 
+# What a question asks for: "<head>" of "What is <head>?" (also are/was/were, who/which,
+# "what's", or the bare "<head>?"), the key of the facts the model was trained to read.
+_ASKS = re.compile(r"(?:(?:what|who|which)(?:\s+(?:is|are|was|were)\s+|['’]s\s+))?"
+                   r"(?P<head>\S.*)", re.I | re.S)
+_STATES = re.compile(r" (?:is|are|was|were)(?: |$)")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.replace("’", "'").casefold().split())
+
+
+def _supported(question: str, read: Sequence[MemCube]) -> bool:
+    """Whether a memory the model reads states what the question asks for: the model was
+    trained on facts "<subject>'s <attribute> is <value>." and the question "What is
+    <subject>'s <attribute>?" (memos.model.tasks.Fact), and answers by finding the memory
+    whose text begins with the question's "<subject>'s <attribute>" and copying its value.
+    Without such a memory it still writes something: another memory's value ("What is
+    Ann's pet?" answered "Oslo" from "Ann's city is Oslo.") or bytes of none ("sokoges").
+    So: the question's head (`_ASKS`, without case, spacing or the kind of apostrophe) must
+    begin one of `read`, followed by is/are/was/were. The memory's text, not its metadata:
+    the text is what the model reads. A question in another form ("Where does Bo live?",
+    "What does Alice prefer?") states no head a memory begins with: the model was not
+    trained on it and answers it from no memory in particular (memos.reader.questions
+    maps such questions to the model's form; memos.Assistant asks that)."""
+    m = _ASKS.match(question.strip().rstrip("?!. \t\r\n"))
+    if m is None:
+        return False
+    head = _words(m.group("head"))
+    for cube in read:
+        text = _words(cube.content)
+        if text.startswith(head) and _STATES.match(text, len(head)):
+            return True
+    return False
+
+
 def answer(tier: ActivationTier, search: Any, question: str, scope: Scope, k: int,
            model: ModelLike, max_new_tokens: int) -> Answer:
-    """Retrieval -> recall -> `model.generate(question, memory=slots)`."""
+    """Retrieval -> recall -> `model.generate(question, memory=slots)`, only when a memory
+    read as slots states what the question asks (`_supported`); else no answer (text "",
+    tier "plaintext", no cubes), as with nothing retrieved."""
     if not isinstance(question, str) or not question.strip():
         raise InvalidInputError("question must be a non-empty string")
     if (not isinstance(max_new_tokens, int) or isinstance(max_new_tokens, bool)
@@ -508,8 +545,12 @@ def answer(tier: ActivationTier, search: Any, question: str, scope: Scope, k: in
     # With no memory to read, the model would only guess; without the one the question asks
     # for (too long to read as slots) it would answer from the others, another memory's
     # value ("What is Ann's bio?" answered "Oslo"): the plaintext tier's, as `skipped` says.
+    # Nor is it asked when no memory it reads states what the question asks ("What is
+    # Erin's pet?" beside "Erin likes cats" answered "sokoges"): `_supported`.
     skipped = {c for c, _ in got.skipped}
-    readable = got.slots is not None and not _needed_unread(question, found, skipped)
+    given = {c for c, _ in got.cubes}
+    readable = (got.slots is not None and not _needed_unread(question, found, skipped)
+                and _supported(question, [c for c in found if c.id in given]))
     if readable:
         with tier.model_lock:
             text = m.generate(question, memory=got.slots, max_new_tokens=max_new_tokens)

@@ -31,6 +31,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
 from memos import errors
+from memos.arguments import check_arguments
 from memos.cube import MAX_BATCH, MemCube, Scope, check_seconds
 from memos.errors import ConflictError, InvalidInputError, MemosError, ScopeError, StoreError
 from memos.results import (
@@ -178,6 +179,7 @@ def _checked_key(key: Any) -> str:
     return key
 
 
+@check_arguments  # a call that does not bind: InvalidInputError, never TypeError
 class Client:
     """A memos server, with the methods of `MemOS` (see the module docstring)."""
 

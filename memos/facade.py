@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import Text, cast, or_, select
 
 from memos import activation, admin, search, transfer
+from memos.arguments import check_arguments
 from memos.config import (
     DEFAULT_FOLDER,
     MemosConfig,
@@ -285,6 +286,7 @@ def as_scope(scope: Any) -> Scope:
         raise InvalidInputError(f"invalid scope {scope!r}: {exc}") from exc
 
 
+@check_arguments  # a call that does not bind: InvalidInputError, never TypeError
 class MemOS:
     """An open memory store. Use `MemOS.open(...)`; close it (or use `with`)."""
 
@@ -599,6 +601,9 @@ class MemOS:
     def supersede(self, cube_id: str, scope: ScopeLike, *, content: str | None = None,
                   by: str | None = None, reason: str | None = None, **add_fields: Any
                   ) -> AddResult:
+        unknown = set(add_fields) - ADD_FIELDS
+        if unknown:
+            raise InvalidInputError(f"supersede() got unknown argument(s) {sorted(unknown)}")
         if (content is None) == (by is None):
             raise InvalidInputError("supersede() needs exactly one of content= or by=")
         sc = as_scope(scope)
@@ -1222,7 +1227,9 @@ class MemOS:
         The default bound (80 bytes) lets every value the model was trained on (up to 64 bytes,
         plus the leading space) end at the end token instead of being cut. `own_only`: read
         only the scope user's own memories, not other users' public ones (a question about
-        the user: a public cube can say anything about anyone)."""
+        the user: a public cube can say anything about anyone). No memory read states what
+        the question asks ("What is <subject>'s <attribute>?" and none begins "<subject>'s
+        <attribute> is"): no answer, text "" and tier "plaintext" (activation._supported)."""
         sc = as_scope(scope)
         k = _check_k(k)
         _bool_arg(own_only, "own_only")

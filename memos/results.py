@@ -289,8 +289,10 @@ class Answer:
     # Which tier served it: "parametric" (the scope's active adapter, closed-book: no
     # retrieval, no memory read), "activation" (pre-encoded slots of the retrieved cubes,
     # base model) or "plaintext" (nothing retrieved, or not the memory the question needs,
-    # could be read as slots: `text` is "", since the model answers from memory and lacks
-    # the one it needs). docs/PARAMETRIC.md says how answer picks.
+    # could be read as slots, or no memory read states what the question asks, "<subject>'s
+    # <attribute> is ..." for "What is <subject>'s <attribute>?": `text` is "" and `cubes`
+    # empty, since the model answers from memory and lacks the one it needs; it abstains).
+    # docs/PARAMETRIC.md and docs/SDK.md say how answer picks.
     tier: str = "activation"
     adapter_id: str | None = None  # parametric: the adapter cube (and version) that answered
     adapter_version: int | None = None

@@ -9,7 +9,10 @@ Four measurements, each a table in docs/BENCHMARKS.md:
    - ``stuffed-all``: every fact of the user pasted into the prompt (only up to
      `STUFF_ALL_MAX` facts: beyond that a prompt is megabytes long).
 2. **accuracy through the OS**: facts in the model's evaluation styles stored as cubes and
-   asked through `MemOS.answer`; exact match of the answer text.
+   asked through `MemOS.answer`; exact match of the answer text. Beside them, as many
+   questions no stored fact answers (`absent_questions`: a stored subject with an attribute
+   the store states only for other subjects) and the share of each that `answer` abstained
+   on (text "").
 3. **session resume**: a saved session state of `session_bytes` bytes resumed vs the text
    read again, and whether both continue with the same tokens.
 4. **eviction policies**: hit rate and resident bytes of the RAM slot cache for each policy
@@ -164,15 +167,47 @@ def accuracy(n: int, styles: tuple[str, ...], questions: int, k: int, seed: int,
             asked = random.Random(seed + 1).sample(facts, min(questions, n))
             right = 0
             retrieved = 0
+            silent = 0
             for i, fact in enumerate(asked):
                 progress(f"accuracy {style}", i + 1, len(asked))
                 ans = mem.answer(fact.question, BENCH_USER, k=k, model=model,
                                  max_new_tokens=MAX_NEW)
                 right += ans.text == fact.answer
+                silent += ans.text == ""
                 texts = {mem.get(cid, BENCH_USER).content for cid, _ in ans.cubes}
                 retrieved += fact.text in texts
+            absent = absent_questions(facts, len(asked), random.Random(seed + 2))
+            abstained = 0
+            for i, fact in enumerate(absent):
+                progress(f"abstention {style}", i + 1, len(absent))
+                abstained += mem.answer(fact.question, BENCH_USER, k=k, model=model,
+                                        max_new_tokens=MAX_NEW).text == ""
             out[style] = {"questions": len(asked), "exact_match": right / len(asked),
-                          "retrieved": retrieved / len(asked)}
+                          "retrieved": retrieved / len(asked),
+                          "abstained": silent / len(asked),
+                          "absent_questions": len(absent),
+                          "absent_abstained": abstained / max(len(absent), 1)}
+    return out
+
+
+def absent_questions(facts: list[Any], count: int, rng: random.Random) -> list[Any]:
+    """Up to `count` questions no fact of `facts` answers, each about a stored subject and an
+    attribute the facts state for other subjects only (both names are in the store, the pair
+    is not; compared without case, as `MemOS.answer` compares them)."""
+    from memos.model.tasks import Fact
+
+    stated = {(f.subject.casefold(), f.attribute.casefold()) for f in facts}
+    attributes = sorted({f.attribute for f in facts})
+    out: list[Any] = []
+    for fact in rng.sample(facts, len(facts)):
+        missing = [a for a in attributes if (fact.subject.casefold(), a.casefold()) not in stated]
+        if not missing:
+            continue
+        attribute = rng.choice(missing)
+        stated.add((fact.subject.casefold(), attribute.casefold()))  # each pair asked once
+        out.append(Fact(fact.subject, attribute, ""))
+        if len(out) == count:
+            break
     return out
 
 

@@ -359,5 +359,5 @@ def test_answer_reads_only_the_users_own_memories(tmp_path: Path) -> None:
     with MemOS.open(tmp_path / "store", embedder="hashing") as mem:
         planted = mem.add("Alice's bank is Evil Bank.", {"user_id": "bob",
                                                           "visibility": "public"}).id
-        own = mem.add("Alice's city is Lima.", "alice").id
+        own = mem.add("Alice's bank is City Bank.", "alice").id
         anyio.run(main, mem, planted, own)

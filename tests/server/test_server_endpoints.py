@@ -219,13 +219,16 @@ def test_stats_export_import(http_for: Any, new_user: Any) -> None:
 
 def test_recall_and_answer(http_for: Any, new_user: Any) -> None:
     api = http_for(new_user())
-    cid = api.post("/v1/memories", json={"content": "Alice likes green tea"}).json()["id"]
+    cid = api.post("/v1/memories", json={"content": "Alice's drink is green tea."}).json()["id"]
     got = api.post("/v1/recall", json={"query": "tea", "k": 2}).json()
     assert got["cubes"] == [[cid, 1]] and got["hits"] + got["misses"] == 1
     assert got["model_fingerprint"]
-    said = api.post("/v1/answer", json={"question": "what does alice drink?",
+    said = api.post("/v1/answer", json={"question": "What is Alice's drink?",
                                         "max_new_tokens": 3}).json()
     assert isinstance(said["text"], str) and said["cubes"] == [[cid, 1]]
+    # a question no memory states gets no answer, not a made-up one
+    none = api.post("/v1/answer", json={"question": "What is Alice's pet?"}).json()
+    assert none["text"] == "" and none["cubes"] == []
 
 
 def test_ingest(http_for: Any, new_user: Any, live: Any) -> None:
