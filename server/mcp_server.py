@@ -8,7 +8,8 @@ Two transports share one set of tools:
   an API key, and its tool call runs in the scope of that key (`server.auth`).
 
 No tool takes a user, agent or scope argument: the scope comes from the transport, never from
-what the model sends. Each tool calls one `MemOS` method in a worker thread; a memos error
+what the model sends. An argument a tool does not take is refused (a tool error naming it;
+its input schema says `additionalProperties: false`), never silently dropped. Each tool calls one `MemOS` method in a worker thread; a memos error
 comes back as an MCP tool error carrying the memos message (another user's cube reads as a
 missing one, as in the SDK), and anything unexpected as the SDK's bare "Error executing tool".
 """
@@ -25,9 +26,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from memos.cube import MemCube, Scope, iso_time_only
 from memos.errors import InvalidInputError, MemosError, UnauthorizedError
@@ -55,8 +58,9 @@ WritableKind = Literal["fact", "preference", "episode", "event", "profile", "doc
 
 INSTRUCTIONS = (
     "memos is this user's long-term memory. Save durable facts, preferences and events with "
-    "add_memory; look things up with search_memories before answering questions about the "
-    "user; correct a memory with update_memory and remove one with forget_memory. All tools "
+    "add_memory (when a fact changed, name the memory it replaces in `supersedes`); look "
+    "things up with search_memories before answering questions about the user; correct a "
+    "memory with update_memory and remove one with forget_memory. All tools "
     "act on the memories of the user this server was configured (or keyed) for; there is no "
     "way, and no need, to name a user."
 )
@@ -102,7 +106,8 @@ class Added(BaseModel):
 class Hit(BaseModel):
     memory: Memory
     score: float
-    found_by: list[str] = Field(description="the retrievers that found it (dense, bm25, graph)")
+    found_by: list[str] = Field(
+        description="the retrievers that found it (dense, fulltext, graph)")
 
 
 class SearchResults(BaseModel):
@@ -164,6 +169,39 @@ def _given(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def _strict(tool: Tool) -> Tool:
+    """`tool`, refusing any argument it does not take, as the REST API does (422).
+
+    The SDK's argument models ignore unknown keys (pydantic's default): a model's
+    `"user_id": "bob"` or `"visibility": "public"` would vanish and the call succeed, as if
+    it had searched bob's memories or published one. Here the argument model is the SDK's
+    own, made to forbid extras (so the published input schema says
+    `additionalProperties: false`), and an unknown key is a validation error naming it and
+    the arguments the tool takes, which the SDK returns as a tool error."""
+    loose = tool.fn_metadata.arg_model
+    takes = [field.alias or name for name, field in loose.model_fields.items()]
+
+    def refuse_unknown(cls: type, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = [key for key in data if key not in takes]
+            if unknown:
+                raise PydanticCustomError(
+                    "unknown_argument",
+                    "{tool} takes no argument {unknown}; its arguments are {takes}",
+                    {"tool": tool.name, "takes": ", ".join(takes) or "none",
+                     "unknown": ", ".join(f"{str(k)[:64]!r}" for k in unknown[:10])})
+        return data
+
+    strict = type(loose.__name__, (loose,), {
+        "__module__": loose.__module__,
+        "model_config": ConfigDict(extra="forbid"),
+        "refuse_unknown_arguments": model_validator(mode="before")(classmethod(refuse_unknown)),
+    })
+    return tool.model_copy(update={
+        "fn_metadata": tool.fn_metadata.model_copy(update={"arg_model": strict}),
+        "parameters": strict.model_json_schema(by_alias=True)})
+
+
 # -- the tools ----------------------------------------------------------------------------
 
 CubeId = Annotated[str, Field(min_length=1, max_length=64, description="The memory's id.")]
@@ -172,7 +210,7 @@ Reason = Annotated[str | None, Field(
 Tags = Annotated[list[str] | None, Field(description="Short labels, e.g. [\"work\", \"travel\"].")]
 Meta = Annotated[dict[str, Any] | None, Field(description="Free-form JSON metadata.")]
 Importance = Annotated[float | None, Field(
-    ge=0.0, le=1.0, description="0..1; higher is kept longer and ranked higher (default 0.5).")]
+    ge=0.0, le=1.0, description="0..1; higher ranks a little higher in search (default 0.5).")]
 
 
 def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
@@ -182,15 +220,21 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
     `model`: the checkpoint `answer` reads with (None: the shipped one)."""
     from memos import __version__
 
-    server: MCPServer = MCPServer(name="memos", version=__version__, instructions=INSTRUCTIONS,
-                                  log_level="WARNING")
+    tools: list[Tool] = []
     read_only = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
     writes = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
+
+    def tool(annotations: ToolAnnotations) -> Callable[[Callable[..., Any]], Any]:
+        """Register a tool that refuses unknown arguments (`_strict`)."""
+        def register(fn: Callable[..., Any]) -> Any:
+            tools.append(_strict(Tool.from_function(fn, annotations=annotations)))
+            return fn
+        return register
 
     def scope_of(ctx: Context) -> Scope:
         return _caller(ctx, stdio_scope)
 
-    @server.tool(annotations=writes)
+    @tool(writes)
     async def add_memory(
         content: Annotated[str, Field(min_length=1, description="The memory, as one plain "
                                       "sentence or short paragraph (e.g. \"Alice lives in "
@@ -199,17 +243,24 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
         kind: Annotated[WritableKind, Field(description="What sort of memory it is.")] = "fact",
         tags: Tags = None, metadata: Meta = None, importance: Importance = None,
         valid_from: Annotated[datetime | None, BeforeValidator(iso_time_only), Field(
-            description="When it became true in the world (ISO 8601); default: now.")] = None,
+            description="When it became true in the world (ISO 8601), if known.")] = None,
+        supersedes: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]] | None,
+                              Field(max_length=100, description=(
+            "Ids of memories this one replaces (e.g. the old address when the user moved): "
+            "they leave search and stay in history."))] = None,
     ) -> Added:
-        """Save a memory about the user. An exact or near duplicate is not stored twice (the
-        existing memory is returned), and a new fact about the same thing supersedes the old
-        one, which stays in history."""
+        """Save a memory about the user, as a new memory. An exact or near duplicate is not
+        stored twice (the existing memory is returned). Adding never replaces anything by
+        itself: older memories that say otherwise stay live unless their ids are given in
+        `supersedes` (find them with search_memories first). ingest_conversation, which reads
+        a chat, supersedes changed facts on its own."""
         got = await _run(mem.add, content, scope_of(ctx), kind=kind, **_given(
-            tags=tags, metadata=metadata, importance=importance, valid_from=valid_from))
+            tags=tags, metadata=metadata, importance=importance, valid_from=valid_from,
+            supersedes=supersedes))
         return Added(id=got.id, version=got.version, action=got.action,
                      superseded=list(got.superseded))
 
-    @server.tool(annotations=read_only)
+    @tool(read_only)
     async def search_memories(
         query: Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
                                     description="What to look for, in plain words (a "
@@ -218,29 +269,36 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
         k: Annotated[int, Field(ge=1, le=MAX_K, description="How many memories to return.")] = 10,
         kind: Annotated[WritableKind | None, Field(description="Only this kind.")] = None,
         tags: Annotated[list[str] | None, Field(
-            description="Only memories carrying all these tags.")] = None,
+            description="Only memories carrying at least one of these tags (any of them).")
+        ] = None,
+        tags_all: Annotated[list[str] | None, Field(
+            description="Only memories carrying every one of these tags.")] = None,
         since: Annotated[datetime | None, BeforeValidator(iso_time_only), Field(
             description="Only memories recorded at or after this time (ISO 8601).")] = None,
         until: Annotated[datetime | None, BeforeValidator(iso_time_only), Field(
             description="Only memories recorded before this time (ISO 8601).")] = None,
     ) -> SearchResults:
-        """Find the user's memories relevant to a query (hybrid: meaning, keywords and links
-        between memories), best first, with a score and the retrievers that found each."""
+        """Find the memories relevant to a query (hybrid: meaning, keywords and links between
+        memories), best first, with a score and the retrievers that found each. It searches
+        what this user may read: their own memories and any memory another user made public
+        (their words, not this user's). Several filters: a memory must pass them all."""
         hits = await _run(mem.search, query, scope_of(ctx), k, **_given(
-            kind=kind, tags=tags, since=since, until=until))
+            kind=kind, tags=tags, since=since, until=until,
+            filters={"tags_all": tags_all} if tags_all else None))
         return SearchResults(hits=[Hit(memory=Memory.of(h.cube), score=h.score,
                                        found_by=list(h.retrievers)) for h in hits])
 
-    @server.tool(annotations=read_only)
+    @tool(read_only)
     async def get_memory(
         cube_id: CubeId, ctx: Context,
         version: Annotated[int | None, Field(
             ge=1, description="An earlier version (default: the current one).")] = None,
     ) -> Memory:
-        """Read one memory by id (its current version, or an earlier one)."""
+        """Read one memory by id (its current version, or an earlier one of the user's own
+        memories)."""
         return Memory.of(await _run(mem.get, cube_id, scope_of(ctx), version=version))
 
-    @server.tool(annotations=writes)
+    @tool(writes)
     async def update_memory(
         cube_id: CubeId, ctx: Context,
         content: Annotated[str | None, Field(min_length=1, description="New text.")] = None,
@@ -256,15 +314,15 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
             content=content, kind=kind, tags=tags, metadata=metadata, importance=importance))
         return Memory.of(changed)
 
-    @server.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True,
-                                             idempotentHint=False, openWorldHint=False))
+    @tool(ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False,
+                          openWorldHint=False))
     async def forget_memory(cube_id: CubeId, ctx: Context, reason: Reason = None) -> Forgotten:
         """Forget a memory: no search, recall or answer returns it any more, in any tier. Its
         history records the forgetting."""
         cube = await _run(mem.forget, cube_id, scope_of(ctx), reason=reason)
         return Forgotten(id=cube.id, version=cube.version, state=str(cube.state))
 
-    @server.tool(annotations=read_only)
+    @tool(read_only)
     async def list_memories(
         ctx: Context,
         limit: Annotated[int, Field(ge=1, le=MAX_LIST,
@@ -280,7 +338,7 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
         return MemoryPage(memories=[Memory.of(c) for c in page.items],
                           next_cursor=page.next_cursor)
 
-    @server.tool(annotations=read_only)
+    @tool(read_only)
     async def answer(
         # Bounded as over REST: the model reads the whole question before it answers, and
         # the server has one model (100,000 characters held it for about 22 s on 2 CPU
@@ -305,11 +363,14 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
                         seconds=dict(got.seconds))
 
     if callable(getattr(type(mem), "ingest", None)):
-        _add_ingest_tool(server, mem, scope_of, writes)
-    return server
+        tool(writes)(_ingest_tool(mem, scope_of))
+    return MCPServer(name="memos", version=__version__, instructions=INSTRUCTIONS,
+                     log_level="WARNING", tools=tools)
 
 
 class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown key is refused, as at the top level
+
     role: str = Field(min_length=1, max_length=64, description="Who spoke: user, assistant, ...")
     content: str = Field(min_length=1, description="What was said.")
     name: str | None = Field(default=None, max_length=256,
@@ -318,14 +379,13 @@ class Message(BaseModel):
         default=None, description="When (ISO 8601), if known.")
 
 
-def _add_ingest_tool(server: MCPServer, mem: MemOS, scope_of: Callable[[Context], Scope],
-                     annotations: ToolAnnotations) -> None:
-    @server.tool(annotations=annotations)
+def _ingest_tool(mem: MemOS, scope_of: Callable[[Context], Scope]) -> Callable[..., Any]:
     async def ingest_conversation(
         messages: Annotated[list[Message], Field(min_length=1, description="The conversation, "
                                                  "oldest message first.")],
         session_id: Annotated[str, Field(min_length=1, max_length=256, description="An id of "
-                                         "this conversation (the same id again updates it).")],
+                                         "this conversation (sent again with more messages, "
+                                         "only the turns not read before are read).")],
         ctx: Context,
         at: Annotated[datetime | None, BeforeValidator(iso_time_only), Field(
             description="When the conversation happened (ISO 8601); default: now.")] = None,
@@ -339,6 +399,8 @@ def _add_ingest_tool(server: MCPServer, mem: MemOS, scope_of: Callable[[Context]
         items = [m.model_dump(exclude_none=True) for m in messages]
         return await _run(mem.ingest, items, scope_of(ctx), session_id=session_id, at=at,
                           **_given(user_name=user_name))
+
+    return ingest_conversation
 
 
 # -- streamable HTTP inside the REST app --------------------------------------------------------
