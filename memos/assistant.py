@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from memos.arguments import check_arguments
 from memos.cube import (
     MAX_CONTENT_BYTES,
     MAX_USED,
@@ -385,6 +386,9 @@ _FORGET = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?forget\s+"
                      r"(?:about\s+|that\s+|everything\s+about\s+|all\s+about\s+)?(?P<what>.+?)"
                      r"[\s.!?]*$", re.IGNORECASE)
 _NAME_PARTS = ("last name", "first name")  # read from the stated name when not stated alone
+# An attribute a question asks that another one answers when it is not stored itself: where
+# someone lives, by their address.
+_ANSWERED_BY = {"city": "address"}
 _STOP = frozenset("a an the my me i i'm im that this is was of to in on at for and or about "
                   "you your it please".split())
 # Words of asking, not of what is asked about.
@@ -393,6 +397,7 @@ _ASK_WORDS = frozenset("what which who whom whose where when why how do does did
                        "these days currently kind sort type".split())
 
 
+@check_arguments  # a call that does not bind: InvalidInputError, never TypeError
 class Assistant:
     """A personal assistant over one `MemOS` store for one user (and optionally one agent).
 
@@ -547,7 +552,36 @@ class Assistant:
                 found[cube.id] = step
         for hit in self._facts_for(cq, include_superseded=True):
             found.setdefault(hit.id, hit)
-        return sorted(found.values(), key=lambda h: _began(h.cube))
+        if any(_many_valued(h.cube) for h in found.values()):
+            return sorted(found.values(), key=lambda h: _began(h.cube))
+        # One value at a time: in the order they held, each before the value that ended it,
+        # even where the newer one began earlier ("I live in Berlin", then "I moved to Lisbon
+        # last week": Berlin, then Lisbon)
+        return sorted(found.values(), key=lambda h: (
+            _aware(h.cube.valid_to) if _ended(h.cube) and h.cube.valid_to is not None
+            else datetime.max.replace(tzinfo=UTC), _began(h.cube)))
+
+    def _before_value(self, cq: CanonicalQuestion) -> list[SearchHit] | None:
+        """The value of the question's (subject, attribute) just before its latest time as
+        `cq.value` ("where did I live before Lisbon?": the city Lisbon replaced, not the
+        one before the city now): [] when nothing is known before it; None when no value
+        is the one named ("before I got married": asked of the value before the current
+        one)."""
+        history = self._history(cq)
+        at = [i for i, h in enumerate(history) if _same_value(_fact_value(h.cube, cq),
+                                                                str(cq.value))]
+        if not at:
+            return None
+        named = history[at[-1]]
+        replaced = [c for c in self._replaced(named.id, cq) if _ended(c)]
+        if replaced:  # the reader's supersedes edge: what that value replaced
+            from memos.results import SearchHit
+
+            cube = max(replaced, key=_began)
+            return [SearchHit(cube=cube, score=named.score, retrievers=["graph"])]
+        earlier = [h for h in history[:at[-1]] if _ended(h.cube)
+                   and not _same_value(_fact_value(h.cube, cq), str(cq.value))]
+        return earlier[-1:]
 
     def _by_name(self, cq: CanonicalQuestion) -> CanonicalQuestion | None:
         """"my brother's birthday" as "Jack's birthday" when the user named their brother
@@ -664,8 +698,10 @@ class Assistant:
                 facts = self._facts_for(cq)
         elif cq is not None and cq.past:
             # The values it had before (when none was replaced, the one there is: "my old
-            # boss" may still be the boss).
-            facts = self._older(cq, facts) or facts
+            # boss" may still be the boss); before the value named ("where did I live before
+            # Lisbon?" after Berlin, Lisbon, Porto: Berlin), the one just before it.
+            before = self._before_value(cq) if cq.value is not None else None
+            facts = before if before is not None else (self._older(cq, facts) or facts)
         if cq is not None and not cq.past and not cq.history:
             # A relative's facts are written under the relation ("my sister lives in Porto")
             # or under the name the user gave them ("Ana moved to Lisbon"): asked either
@@ -693,6 +729,22 @@ class Assistant:
         if cq is not None and not facts and cq.about_user and cq.attribute in _NAME_PARTS:
             facts = self._facts_for(replace(cq, attribute="name",
                                             question=f"What is {cq.subject}'s name?"))
+        if cq is not None and not facts and not cq.history and not cq.past and not cq.count:
+            # "Where do I live?" when only the address was told ("My address is 12 Rose
+            # Street, Edinburgh"): the address answers it
+            rel, sep, attribute = cq.attribute.rpartition("'s ")
+            if attribute in _ANSWERED_BY:
+                other = replace(cq, attribute=f"{rel}{sep}{_ANSWERED_BY[attribute]}",
+                                question=f"What is {cq.subject}'s {rel}{sep}"
+                                         f"{_ANSWERED_BY[attribute]}?")
+                found = self._facts_for(other)
+                # (a relative's, under the name the user gave them or under the relation)
+                named = None if found else (self._by_name(other) if other.about_user
+                                            else self._by_relation(other))
+                if named is not None:
+                    other, found = named, self._facts_for(named)
+                if found:
+                    cq, facts = other, found
         if cq is not None and cq.categories and not cq.history:
             facts = self._of_categories(cq, facts)  # "what music do I like?": music only
         if self.backend == "llm" or (self.backend == "auto" and self.llm is not None):
@@ -989,8 +1041,16 @@ class Assistant:
             return self._ever(cq, facts) if cq.value else self._over_time(cq, facts)
         if facts and cq is not None and cq.past and _ended(facts[0].cube):
             chosen = sorted(facts, key=lambda h: h.cube.valid_to or utcnow(), reverse=True)[:1]
-            return (f"{_past_line(chosen[0].cube)}.",
-                    [_used(chosen[0], "the value before the current one")])
+            what = (f"the value before {cq.value}" if cq.value is not None
+                    and self._before_value(cq) is not None else "the value before the current one")
+            return f"{_past_line(chosen[0].cube)}.", [_used(chosen[0], what)]
+        if not facts and cq is not None and cq.past and cq.value is not None \
+                and self._before_value(cq) == []:
+            # "where did I live before Berlin?" when Berlin is the first city told
+            attribute = cq.attribute.rpartition("'s ")[2]
+            return (f"I don't know of any {attribute} of yours before {cq.value}."
+                    if cq.about_user and "'s " not in cq.attribute else
+                    f"I don't know of any {attribute} before {cq.value}."), []
         note = ""
         if facts and cq is not None and cq.categories and not any(
                 self._in_categories(h.cube, cq.categories) for h in facts):
@@ -1230,7 +1290,10 @@ class Assistant:
             return set(_norm(cq.subject).split()) <= words
         if rel:
             spaced = f" {norm} "
-            return (any(f" {_norm(w)} " in spaced for w in kin)
+            from memos.reader.questions import plural
+
+            return (any(f" {_norm(w)} " in spaced or f" {_norm(plural(w))} " in spaced
+                        for w in kin)  # "my dogs", "two kids"
                     or any(set(_norm(n).split()) <= words for n in names if _norm(n)))
         return bool(words & _FIRST_PERSON) or _my_own(norm)
 
@@ -1630,22 +1693,25 @@ class Assistant:
             raise InvalidInputError("what is empty; say what to forget, such as 'my address'")
         what = " ".join(what.split())
         name = self.user_name
-        cq = None
-        for form in (f"what is {what}?", f"{what}?",
+        # The first question the phrase maps to whose facts are stored ("my allergies" is
+        # asked "what are my allergies?": "what is my allergies?" names no attribute stored)
+        facts: list[SearchHit] = []
+        for form in (f"what is {what}?", f"what are {what}?", f"{what}?",
                      re.sub(r"^(where|what|who|when) i (\w+)", r"\1 do i \2", what,
                             flags=re.I) + "?"):
             cq = self.canonical(form, name)
             if cq is not None:
-                break
+                facts = self._facts_for(cq, include_superseded=True, k=256)
+                if facts:
+                    break
         needles: list[str] = []
         found: dict[str, MemCube] = {}
         context: dict[str, MemCube] = {}  # turns that quote it only in their context
-        if cq is not None:
-            for hit in self._facts_for(cq, include_superseded=True, k=256):
-                found[hit.id] = hit.cube
-                value = hit.cube.metadata.get("value")
-                if isinstance(value, str) and len(value.strip()) >= 3:
-                    needles.append(value)
+        for hit in facts:
+            found[hit.id] = hit.cube
+            value = hit.cube.metadata.get("value")
+            if isinstance(value, str) and len(value.strip()) >= 3:
+                needles.append(value)
         said = re.sub(r"^(?:that|about)\s+", "", what, flags=re.I)
         # A request said as a statement ("that I like Studio Ghibli", "that I'm allergic to
         # kiwi"): the stored facts it states, read by the reader's own rules, are what it
@@ -1966,14 +2032,15 @@ def _my_own(norm: str) -> bool:
 
 
 def _only_asks(text: str) -> bool:
-    """Every clause of `text` is a question (the reader's clause split); a long text is not
-    one question."""
+    """Every clause of `text` is a question (the reader's clause split): one that ends with
+    "?" or is asked as a question without it ("where do i live", typed in a hurry:
+    `is_question`); a long text is not one question."""
     from memos.reader.rules import clauses
 
     if len(text) > 1_000:
         return False
     parts = clauses(text)
-    return bool(parts) and all(p.rstrip().endswith("?") for p in parts)
+    return bool(parts) and all(p.rstrip().endswith("?") or is_question(p) for p in parts)
 
 
 def _fact_attribute(cube: MemCube) -> str | None:

@@ -60,7 +60,9 @@ class CanonicalQuestion:
     about_user: bool
     past: bool = False  # asks for the value before the current one ("where did I live before?")
     history: bool = False  # asks for every value over time ("where have I lived?")
-    value: str | None = None  # with history: whether it ever was this ("did I live in Porto?")
+    # with history: whether it ever was this ("did I live in Porto?"); with past: the value
+    # whose predecessor is asked ("where did I live before Lisbon?")
+    value: str | None = None
     now: bool = False  # with value: whether it is this now ("am I allergic to peanuts?")
     every: bool = False  # of a relative's name: every one of the kind ("my pets' names")
     count: bool = False  # how many values or relatives of the kind ("how many kids do I have?")
@@ -183,7 +185,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I)
      "allergy"),
     (r"^where (?:am i|do i come) from$", "user", "home town"),
     (r"^where did i grow up$", "user", "home town"),
-    (r"^when(?:'s| is) my birthday$", "user", "birthday"),
+    (r"^when(?:'s| is) my (?:birthday|bday|b-day)$", "user", "birthday"),
+    (r"^when (?:was|were) i born$", "user", "birthday"),
     (r"^how old am i$", "user", "age"),
     (r"^what(?:'s| is) my name$", "user", "name"),
     (r"^(?:which|what) (?P<fav>[a-z]+) do i (?:like|love|prefer) (?:the )?(?:best|most)$", "user",
@@ -197,7 +200,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I)
     (rf"^(?:where does|who does) my {_REL} work(?: for| at)?$", "rel", "employer"),
     (rf"^what does my {_REL} do(?: for (?:a living|work))?$", "rel", "job"),
     (rf"^how old is my {_REL}$", "rel", "age"),
-    (rf"^when is my {_REL}'s (?P<attr>birthday|anniversary)$", "rel", None),
+    (rf"^when is my {_REL}'s (?P<attr>birthday|bday|b-day|anniversary)$", "rel", None),
+    (rf"^when (?:was|were) my {_REL} born$", "rel", "birthday"),
     (rf"^where does {_NAME} live$", "who", "city"),
     (rf"^where is {_NAME} (?:living|based)$", "who", "city"),
     (rf"^(?:where does|who does) {_NAME} work(?: for| at)?$", "who", "employer"),
@@ -205,7 +209,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I)
     (rf"^how old is {_NAME}$", "who", "age"),
     (rf"^what is {_NAME} allergic to$", "who", "allergy"),
     (rf"^where is {_NAME} from$", "who", "home town"),
-    (rf"^when is {_NAME}'s birthday$", "who", "birthday"),
+    (rf"^when is {_NAME}'s (?:birthday|bday|b-day)$", "who", "birthday"),
+    (rf"^when (?:was|were) {_NAME} born$", "who", "birthday"),
     (rf"^(?:what|who|which)(?:'s| is| was) {_NAME}'s {_ATTR}$", "who", None),
 ]]
 
@@ -250,6 +255,24 @@ _KIN_ASKED: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), r) for p,
     (r"^who (?:am i|i am|i'm|im) (?:dating|seeing|going out with|in a relationship with|"
      r"together with)$", "who is my partner"),
 ]]
+
+
+# Attributes a question names in words the reader does not write facts under: the first
+# name is read from the stated name (the reader writes "my first name is Ana" as the name,
+# and the assistant answers "what's my first name?" with its first word), "bday" is the
+# birthday.
+_ASKED_ATTRIBUTES = {"first name": "first name", "given name": "first name",
+                     "forename": "first name", "christian name": "first name",
+                     "bday": "birthday", "b-day": "birthday", "birth day": "birthday"}
+
+
+def asked_attribute(spoken: str) -> str:
+    """The attribute a question names ("sister's bday" -> "sister's birthday", "first name"
+    -> "first name"; else as the reader names it: `memos.reader.vocab.attribute_name`)."""
+    words = " ".join(spoken.lower().split())
+    if words in _ASKED_ATTRIBUTES:
+        return _ASKED_ATTRIBUTES[words]
+    return attribute_name(spoken)
 
 
 def _plain_question(q: str) -> str:
@@ -441,9 +464,23 @@ def _normalized(text: str) -> str | None:
     return q.rstrip("?.! ")
 
 
+# What a question for an earlier value says it was before ("where did I live before
+# Lisbon?", "... before I moved to Lisbon", "who did I work for before joining Acme?"): the
+# value named, when the user's facts hold it (`value`), is the one whose predecessor is asked.
+_BEFORE_VALUE = re.compile(
+    r"\bbefore (?:(?:i|we) (?:moved|relocated|went|came|got) (?:back )?(?:to|in) |"
+    r"moving (?:back )?to |(?:i|we) (?:lived|was living|were living|settled) in |"
+    r"living in |(?:i|we) (?:started|joined|worked) (?:at|for|with) |(?:i|we) joined |"
+    r"joining |working (?:at|for) |starting (?:at|with) |(?:i|we) became (?:an? )?|"
+    r"becoming (?:an? )?)?(?P<value>[\w'.&-]+(?: [\w'.&-]+){0,4})$", re.I)
+
+
 def past_question(text: str, user_name: str) -> CanonicalQuestion | None:
     """The canonical question for the value before the current one ("where did I live before
-    I moved to Leeds?" -> Alice's city, `past=True`), or None."""
+    I moved to Leeds?" -> Alice's city, `past=True`), or None. The value it names as what
+    came after ("before Lisbon", "before I moved to Leeds") is `value`: the assistant
+    answers with the value before that one when the user's facts hold it, else with the
+    value before the current one."""
     q = _normalized(text)
     if q is None:
         return None
@@ -455,10 +492,12 @@ def past_question(text: str, user_name: str) -> CanonicalQuestion | None:
         if "did" in q.lower() and not re.search(r"\b(?:before|previously|use to)\b", q, re.I):
             return None  # "where did I live?" with nothing past about it: the present question
         groups = m.groupdict()
-        attribute = attr or attribute_name(groups["attr"])
+        attribute = attr or asked_attribute(groups["attr"])
         if subject == "rel":
             attribute = f"{relation_name(groups['rel'])}'s {attribute}"
-        return _q(user_name, attribute, True, past=True)
+        before = _BEFORE_VALUE.search(q)
+        return _q(user_name, attribute, True, past=True,
+                  value=before.group("value") if before is not None else None)
     return None
 
 
@@ -615,7 +654,8 @@ _COUNT = re.compile(
     r"'ve got|got)))(?: in total| altogether| all together| in all)?$", re.I)
 _COUNT_WORDS = {"kids": "child", "kid": "child", "grandkids": "grandchild",
                 "grandkid": "grandchild", "siblings": "sibling", "brothers and sisters": "sibling",
-                "sisters and brothers": "sibling", "allergies": "allergy", "allergy": "allergy"}
+                "sisters and brothers": "sibling", "brothers or sisters": "sibling",
+                "sisters or brothers": "sibling", "allergies": "allergy", "allergy": "allergy"}
 # Words before the kind that do not change it ("little kids", "food allergies").
 _COUNT_ADJECTIVES = re.compile(r"^(?:(?:little|young|small|grown|grown-up|adult|teenage|older|"
                                r"younger|big|baby|furry|food|different|known|severe|real|lovely|"
@@ -658,6 +698,27 @@ def plural(kind: str) -> str:
 _SINGULAR_TO_PLURAL = {one: many for many, one in _PLURAL_IRREGULAR.items()}
 
 
+# Questions whether the user has relatives or pets of a kind, or which ("do I have any kids?",
+# "do I have a dog?", "what pets do I have?", "have I got any siblings?"): answered as the
+# count of the kind, with the names known.
+_HAVE_KIN = re.compile(
+    r"^(?:(?:do|did) (?:i|we) (?:still |also |even |actually )?(?:have|own|have got)|"
+    r"have (?:i|we) got)(?: any| an?| some)? (?P<kind>[a-z][a-z' -]{0,40}?)$|"
+    r"^(?:what|which)(?: kind of| sort of)? (?P<which>[a-z][a-z' -]{0,40}?) do (?:i|we) "
+    r"(?:have|own|have got)$", re.I)
+
+
+def _have_kin(q: str) -> str | None:
+    """The kind of relative a question whether (or which) the user has asks about ("do I
+    have any kids?" -> "child", "what pets do I have?" -> "pet"), or None; never a
+    many-valued attribute ("do I have any allergies?" asks for them as they are)."""
+    m = _HAVE_KIN.match(q)
+    if m is None:
+        return None
+    kind = count_kind(m.group("kind") or m.group("which"))
+    return None if kind is None or kind in _COUNTABLE_ATTRIBUTES else kind
+
+
 def count_question(text: str, user_name: str) -> CanonicalQuestion | None:
     """"How many kids do I have?" -> the names of each of the user's children (`every`,
     `count`: "What is Alice's child's name?" of every relation of the kind); "how many
@@ -670,7 +731,9 @@ def count_question(text: str, user_name: str) -> CanonicalQuestion | None:
     q = _ASKING.sub("", _TRAILING.sub("", q), count=1)  # "do you know how many kids I have"
     m = _COUNT.match(q)
     if m is None:
-        return None
+        kin = _have_kin(q)
+        return None if kin is None else _q(user_name, f"{kin}'s name", True, every=True,
+                                           count=True)
     kind = "allergy" if m.group("allergic") else count_kind(m.group("kind"))
     if kind is None:
         return None
@@ -796,7 +859,7 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
                     r"\bdo i (?:listen to|read|watch)$", q, re.I)):
                 continue  # "which one do I like?", "what time do I watch?": no kind of like
             return _q(user_name, "likes", True, categories=categories)
-        attribute = attr or attribute_name(groups["attr"])
+        attribute = attr or asked_attribute(groups["attr"])
         if not attribute or attribute in ("it", "that", "this", "problem", "question"):
             return None
         if subject == "user":
