@@ -96,6 +96,7 @@ from memos.writes import (
     mark_superseded,
     refuse_forgotten,
     refuse_managed,
+    said_at,
     write_batch,
 )
 
@@ -654,8 +655,10 @@ class MemOS:
             refuse_managed(old.id, old.meta, "superseded")
             refuse_managed(new.id, new.meta, "superseded", "by: ")
             superseded_version = old.version + 1
+            by_cube = cube_from_row(new)
             mark_superseded(self._store, session, old, new.pk, new.id, now, reason,
-                            new_valid_from=cube_from_row(new).valid_from, scope=sc)
+                            new_valid_from=by_cube.valid_from, scope=sc,
+                            new_said=said_at(by_cube))
             if reason is not None:
                 self._store.repo.audit(session, "supersede", cube_id, reason, {"by": new.id},
                                  actor=sc.agent_id or sc.user_id)

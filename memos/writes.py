@@ -574,7 +574,8 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
         rows, ids, later, began = _conflicts(store, session, cand, pk, now)
         for old_id in ids:
             mark_superseded(store, session, rows[old_id], pk, cube.id, now,
-                            new_valid_from=cube.valid_from, scope=cube.scope)
+                            new_valid_from=cube.valid_from, scope=cube.scope,
+                            new_said=said_at(cube))
         if ids:
             out[cube.id] = ids
         if later:
@@ -610,17 +611,27 @@ def refuse_managed(cube_id: str, metadata: Mapping[str, Any] | None, action: str
             f"(an adapter: activate or roll back adapters, or purge it)")
 
 
+def said_at(cube: MemCube) -> datetime | None:
+    """When a cube was said, by its sources (the turn of an ingested fact), or None."""
+    times = [src.at for src in cube.sources if src.at is not None]
+    return max(times) if times else None
+
+
 def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, new_id: str,
                     now: datetime, reason: str | None = None,
                     new_valid_from: datetime | None = None,
-                    scope: Scope | None = None) -> MemCube:
+                    scope: Scope | None = None, new_said: datetime | None = None) -> MemCube:
     """Old cube -> new version (superseded, valid_to) plus edge new --supersedes--> old.
 
     valid_to is when the new cube began to hold (`new_valid_from`, e.g. an older
     conversation ingested today) when that lies between the old cube's valid_from and now;
-    otherwise now, or the old cube's valid_from when that is later still (a fact set to
-    begin in the future, superseded before it began: it never held, and its interval is
-    empty rather than ending before it starts). One version either way: no second write
+    else, when the new cube was said (`new_said`, its sources' time) if that lies there: a
+    new value said to have begun before the old one was stated ("I live in Berlin" on 2
+    March, "I moved to Lisbon last week" on 5 March), or with no time of its own, ends the
+    old one when it was said, not when it was stored (a conversation ingested months
+    later); otherwise now, or the old cube's valid_from when that is later still (a fact
+    set to begin in the future, superseded before it began: it never held, and its interval
+    is empty rather than ending before it starts). One version either way: no second write
     to correct the end time.
 
     In the same transaction, the slots and states made from the old cube's earlier versions
@@ -634,6 +645,9 @@ def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, 
     if new_valid_from is not None and new_valid_from < now and (
             old.valid_from is None or new_valid_from >= old.valid_from):
         until = new_valid_from
+    elif new_said is not None and new_said < now and (
+            old.valid_from is None or new_said >= old.valid_from):
+        until = new_said
     elif old.valid_from is not None and old.valid_from > now:
         until = old.valid_from
     updated = old.model_copy(update={"version": old.version + 1,
