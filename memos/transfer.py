@@ -442,6 +442,7 @@ class _Parsed:
     others: dict[str, _CubeLine] = field(default_factory=dict)
     refused: dict[str, tuple[int, str]] = field(default_factory=dict)  # file id -> line, why
     edges: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    lines: int = 0  # lines that are not blank
 
 
 def _lines(source: str | os.PathLike[str] | TextIO) -> Iterator[str | UnicodeDecodeError]:
@@ -672,6 +673,7 @@ def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope, now: date
             continue
         if not raw.strip():
             continue
+        parsed.lines += 1
         obj: Any = None
         try:
             obj = json.loads(raw, parse_constant=_no_constant)
@@ -979,6 +981,10 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
     # Everything that needs no store is done before the write lock: every line checked, and
     # the ids to look up gathered (then read in batches, not one SELECT per reference).
     parsed = _parse_file(source, scope, utcnow())
+    if not parsed.lines:  # an empty or truncated backup is no backup: say so, restore nothing
+        raise InvalidInputError("the import file is empty: nothing to import. A memos export "
+                                f"starts with a header line {{\"format\": \"{FORMAT}\"}}; "
+                                "check that the export finished and that this is its file")
     wanted = _Store.wanted(parsed, scope, keep_ids)
     report = ImportReport()
     with store.repo.write() as session:
