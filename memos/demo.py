@@ -29,7 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -197,10 +197,13 @@ def step_assistant(tour: Tour) -> None:
     tour.console.print(Rule("6. The assistant: each reply says how it was made"))
     bot = Assistant(tour.mem, "alice", session_id="2026-05-13")
     tour.found["assistant"] = bot
+    # Asked on the session's day, as the conversation's own turns are dated: "last month"
+    # is April 2026 whenever the tour runs.
+    asked_at = datetime(2026, 5, 13, 18, 0, tzinfo=UTC)
     for text in ("Where do I live?", "Who is my doctor?", "What is my phone number?",
-                 "What did I run last Friday?",
+                 "What did I run last month?",
                  "My favorite color is teal.", "What is my sister's name?"):
-        reply = bot.reply(text)
+        reply = bot.reply(text, at=asked_at)
         tour.console.print(f"  [bold]you>[/bold] {escape(text)}")
         tour.console.print(f"  [bold green]memos>[/bold green] {escape(reply.text)}")
         tour.console.print(f"    [dim]{reply.backend}: {escape(reply.route)}; "
