@@ -291,6 +291,17 @@ def sentences(text: str) -> list[str]:
     return [p.strip() for p in joined if p and p.strip()]
 
 
+# What a couple did together that ended it ("Sam and I broke up", "... split up", "... got
+# divorced", "... split last year"; not "Sam and I split a pizza"): `_ended_ties` reads it.
+_JOINT_TIE_VERB = (
+    r"(?:(?:have|had|'ve|’ve|just|finally|officially|recently|sadly|actually)\s+)*"
+    r"(?:broke\s+up|broken\s+up|split\s+up|separated|divorced|got\s+divorced|"
+    r"called\s+it\s+quits|ended\s+things|(?:am|are|'re|’re)\s+(?:now\s+|officially\s+)?"
+    r"(?:divorced|separated|over)|split(?=\s*(?:$|[.,;!]|\s+(?:last|this|in|on|after|because|"
+    r"yesterday|recently|for\s+good|(?:a|an|two|three|few|several)\s+(?:week|month|year|"
+    r"while|few|couple|days?)s?)\b)))")
+
+
 # Where a sentence holds another clause: a comma, semicolon or dash before a word that
 # starts one (a pronoun, an auxiliary or question word, a hedge, a participle of the
 # statements the rules read), or "and"/"but"/"so" before a first-person subject.
@@ -302,7 +313,9 @@ _CLAUSE_SPLIT = re.compile(
     r"born|based|living|grew|originally|my|put|add|give|tell|show|make|help|send|find|play|"
     r"suggest|recommend|check|look|remind|note|save|remember|write|book|get|let|need|"
     r"trying|wondering|prefer|home\s+is|home's|everyone|everybody|people|nobody|no\s+doubt)\b)"
-    r"|\s+(?:and|but|so)\s+(?=(?:now\s+|then\s+|also\s+|today\s+)?(?:I|we|he|she|they)\b)"
+    # (not a couple's "Sam and I broke up": one subject, `_ended_ties`)
+    r"|\s+(?:and(?!\s+I\s+" + _JOINT_TIE_VERB + r")|but|so)\s+"
+    r"(?=(?:now\s+|then\s+|also\s+|today\s+)?(?:I|we|he|she|they)\b)"
     r"|,\s+(?=so\b)|\s+so\s+(?=(?:at\s+least|that|the|it|this|there)\b)"
     r"|\s+(?=(?:even\s+|only\s+|what\s+|as\s+|but\s+)?(?:if|in\s+case|unless)\s)"  # "... if you need it"
     r"|,?\s+so\s+(?=(?:can|could|would|will|do|does|is|are|what|where|how|any|please)\b)",
@@ -546,12 +559,30 @@ def _ok_value(value: str, *, place: bool = False, attribute: str = "") -> bool:
     if _title_value(attribute, value):
         return True
     words = value.lower().split()
-    if words[0] in _STOP_FIRST or words[-1] in _STOP_LAST:
+    if (words[0] in _STOP_FIRST and not _word_place(value, place, attribute)) or \
+            words[-1] in _STOP_LAST:
         return False
     if place and not _THE_NAME.fullmatch(value) and not value[:1].isupper() and \
             not value[:1].isdigit():
         return False
     return True
+
+
+# Words that open no value ("nice", "great": `_STOP_FIRST`) but a place's name in capitals
+# ("I live in Nice", "I'm from Great Yarmouth", "Good Hope"): read as the name where a place is
+# read, capitalised after its verb (`_word_place`).
+_PLACE_WORDS = frozenset({"nice", "great", "good", "bad", "fine", "hard", "tough", "amazing",
+                          "awesome", "pretty", "super", "much"})
+_PLACE_ATTRS = frozenset({"city", "home town", "country"})
+
+
+def _word_place(value: str, place: bool, attribute: str) -> bool:
+    """Whether `value`, whose first word opens no value, is a place's name all the same: a
+    word of `_PLACE_WORDS` capitalised as a name ("Nice", not "nice" nor "NICE"), where a
+    place is read (`place`, or a place's attribute: "city", "sister's home town")."""
+    first = value.split()[0]
+    return (first.lower() in _PLACE_WORDS and first[:1].isupper() and first[1:].islower()
+            and (place or attribute.rsplit("'s ", 1)[-1] in _PLACE_ATTRS))
 
 
 # A place named with "the": "the UK", "the Bay Area", "the Isle of Man" (not "the Sales team")
@@ -738,6 +769,9 @@ class _Turn:
     seen: set[tuple[str, str, str, bool]] = field(default_factory=set)
     dates: list[DateMention] = field(default_factory=list)  # of the current sentence
     caseless: bool = False  # the turn has no capital letters: places may be lower case
+    # the turn tells of a couple back together ("we broke up but got back together"): no
+    # break-up in it ends a partner (`_ended_ties`)
+    reunited: bool = False
     person: str | None = None  # the person the turn named last ("my vet is Dr. Mensah")
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
@@ -1495,6 +1529,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     me = _Subject(speaker, speaker_key)
     # In a turn written all in lower case, a place's case says nothing.
     turn.caseless = not any(c.isupper() for c in text)
+    turn.reunited = bool(_REUNITED.search(text))
     text = _unquote_others(_LOWER_I.sub(lambda m: _CHAT[m.group(0)], squeeze(text)))
     # (a turn about work: "I changed jobs, I'm at Farfetch now"; not "I'm at Heathrow, my
     # work trip got delayed")
@@ -1551,7 +1586,10 @@ _BARE_NOT = re.compile(r"^(?:(?:so|and|but|well|oh|ok|okay|yeah|btw|apparently|t
 # What negates or ends a fact somewhere in a clause (`_negations` reads which).
 _NEGATION_CUE = re.compile(
     r"\bnot\b|n't\b|n’t\b|\b(?:any\s?more|no\s+longer|left|quit|lost|stopped|gave\s+up|fired|"
-    r"laid\s+off|let\s+go|sacked|redundant)\b", re.I)
+    r"laid\s+off|let\s+go|sacked|redundant|"
+    # a tie that ended (`_ended_ties`): a break-up, a pet's death
+    r"broke\s+up|broken\s+up|split|separated|divorced|dumped|called\s+it\s+quits|died|"
+    r"passed|put\s+(?:\w+\s+){0,3}?(?:down|to\s+sleep)|rainbow\s+bridge)\b", re.I)
 # Where a clause that negates goes on with another statement: "..., and (then) ...",
 # "... because ...", "... so ...", "... which is why ...".
 _NEGATION_REST = re.compile(
@@ -1567,6 +1605,9 @@ def _rest_of_negation(sentence: str) -> list[str]:
     """The parts of a clause that negates which negate nothing themselves, each with its
     subject: "I left Acme and joined Globex" -> ["I joined Globex"]. A part without a
     subject takes the speaker's only where the clause opens with "I"."""
+    joint = _TIE_JOINT.search(sentence)
+    if joint is not None:  # "My boyfriend Sam and I broke up and ...": no part names Sam
+        sentence = f"{sentence[:joint.start()]}we {sentence[joint.start('verb'):]}"
     parts = [p.strip() for p in _NEGATION_REST.split(sentence) if p and p.strip()]
     if len(parts) < 2:
         return []
@@ -1599,6 +1640,8 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
         turn.add(_Subject(name, turn.speaker_key), "name", name, "name")
     _relatives(sentence, turn, me)
     _counted_relatives(sentence, turn, me)
+    _plural_relatives(sentence, turn, me)
+    _not_mine(sentence, turn, me)
     _my_attributes(sentence, turn, me)
     _predicates(sentence, turn, me)
     _noun_allergies(sentence, turn, me)
@@ -2089,7 +2132,7 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
 def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
     """Negations in the sentence; True when one was found (the sentence then states no
     new fact)."""
-    found = False
+    found = _ended_ties(sentence, turn, me) | _not_mine(sentence, turn, me)
     for m in re.finditer(rf"\bI\b|\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>"
                          rf"{_NAME_RE}),?)?\s+", sentence):
         subj = me
@@ -2137,7 +2180,8 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
             raw = _value(sentence, pm.end(), listing=listing)
             values = _split_list(raw) if listing else [raw]
             for value in values:
-                if _ok_value(value):
+                # (a place's name that is also a word: "I no longer live in Nice")
+                if _ok_value(value, attribute="city" if attribute == "residence" else ""):
                     attr = _residence_attr(value) if attribute == "residence" else attribute
                     turn.add(subj, attr, value, "negation", negated=True)
                     found = True
@@ -2248,6 +2292,207 @@ def _dismissed(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: boo
         turn.end(subj, "employer")
         return True
     return False
+
+
+# ---- Ties that end: a break-up, a pet's death, "X is not my dog" (`_ended_ties`, `_not_mine`)
+# The partner relations (as relation_name gives them and `_relatives` writes them: "I'm
+# married to Sam" is the spouse's name). A break-up said with the partner's name only ("Sam
+# and I broke up") ends the one of these that holds the name: one negation each, which ends
+# only what matches (ingest._apply).
+PARTNERS = ("boyfriend", "girlfriend", "partner", "husband", "wife", "spouse", "fiancé")
+_SPOUSES = frozenset({"husband", "wife", "spouse"})
+_PARTNER_RE = r"(?:boyfriend|girlfriend|partner|husband|wife|spouse|fianc[ée]e?|fiance|fiancee)"
+# Words before a clause's subject that are no part of a name ("Sadly Rex passed away")
+_CLAUSE_LEAD = (r"(?:(?:so|and|but|well|oh|ok|okay|yeah|welp|sadly|unfortunately|anyway|"
+                r"update|btw|also|finally|officially|today|yesterday|rip|ugh|guess\s+what)"
+                r"[,:!]?\s+)*")
+_NOT_IN_NAME = _SENTENCE_ADVERBS | frozenset({"sadly", "unfortunately", "update", "rip", "welp",
+                                              "ugh", "yeah", "ok", "okay", "finally",
+                                              "officially"})
+# Where the tie's verb phrase ends: the clause's end, a time ("last week", "in 2019", "two
+# years ago"), a reason or what followed; not an object ("Sam and I split the bill", "I
+# left my husband at home", "Rex died laughing").
+_TIE_END = (rf"(?=\s*(?:$|[.,;:!)]|\s[-–—]\s)|\s+(?:and|but|because|so|after|when|since|last|"
+            rf"this|yesterday|today|recently|earlier|again|finally|officially|now|over|"
+            rf"(?:a|an|two|three|four|five|six|few|several|\d+)\s+(?:weeks?|months?|years?|"
+            rf"days?|while|few|couple|decades?)|for\s+good|for\s+(?-i:[A-Z])|"
+            rf"(?:in|on)\s+(?:(?:19|20)\d\d|{_T_MONTH}|{_T_WEEKDAY})|{FILLERS})\b)")
+_TIE_ADV = r"(?:(?:have|has|had|'ve|’ve|just|finally|officially|recently|sadly|actually)\s+)*"
+_MY_PARTNER = (rf"(?:[Mm]y|[Oo]ur)\s+(?P<rel>{_PARTNER_RE})(?:,?\s+(?P<relname>{_NAME_RE}),?)?")
+_A_NAME = rf"^{_CLAUSE_LEAD}(?P<name>{_NAME_RE})"
+# "Sam and I broke up", "My boyfriend and I split up", "my wife and I got divorced"
+_TIE_JOINT = re.compile(
+    rf"(?:{_MY_PARTNER}|{_A_NAME})\s+and\s+I\s+(?P<verb>{_JOINT_TIE_VERB})" + _TIE_END)
+# "I broke up with Sam", "I divorced Tom", "I'm divorced from Tom", "I left my husband"
+_TIE_MINE = re.compile(
+    rf"\bI(?:['’]m|\s+am)?\s+(?P<verb>{_TIE_ADV}(?:(?:broke|broken|split)\s+up\s+with|"
+    r"split\s+from|separated\s+from|(?:got\s+)?divorced(?:\s+from)?|dumped|left))\s+"
+    rf"(?:{_MY_PARTNER}|(?P<name>{_NAME_RE}))" + _TIE_END)
+# "Sam broke up with me", "my girlfriend dumped me", "my husband left me"
+_TIE_THEIRS = re.compile(
+    rf"(?:{_MY_PARTNER}|{_A_NAME})\s+{_TIE_ADV}(?:broke\s+up\s+with|dumped|left|divorced)\s+me"
+    + _TIE_END)
+# A couple back together: no break-up ended it
+_REUNITED = re.compile(r"\b(?:back\s+together|got\s+back\s+with|made\s+up|reconciled|"
+                       r"on\s+a\s+break|on\s+and\s+off|on-and-off)\b", re.I)
+# A pet's death: "Our cat Mochi died last week", "Sadly Rex passed away", "We had to put our
+# dog Rex down", "Rex was put to sleep"
+_PET_RE = "|".join(sorted((re.escape(p) for p in (*PETS, *BREEDS)), key=len, reverse=True))
+_MY_PET = (rf"(?:[Mm]y|[Oo]ur)\s+(?:[a-z-]+\s+){{0,2}}?(?P<pet>{_PET_RE})(?:,?\s+(?P<petname>{_NAME_RE}),?)?")
+_DIED = (r"(?:died|passed\s+away|passed\s+on|passed|(?:was|got|had\s+to\s+be)\s+put\s+"
+         r"(?:down|to\s+sleep)|crossed\s+(?:over\s+)?the\s+rainbow\s+bridge)")
+_PET_DIED = re.compile(rf"(?:{_MY_PET}|{_A_NAME})\s+{_TIE_ADV}{_DIED}" + _TIE_END)
+_PET_PUT_DOWN = re.compile(
+    rf"\b(?:I|[Ww]e)\s+(?:(?:just|finally|sadly|recently)\s+)*(?:had|have)\s+to\s+put\s+"
+    rf"(?:{_MY_PET}|(?P<name>{_NAME_RE}))\s+(?:down|to\s+sleep)" + _TIE_END)
+_PET_KINDS = tuple(dict.fromkeys(relation_name(p) for p in PETS))
+
+
+def _clause_name(raw: str | None) -> str | None:
+    """A name said as a clause's subject, without the words before it ("Sadly Rex" ->
+    "Rex"); None when no name is left or it is no name (`_named`: "Mum", "The Queen")."""
+    if not raw:
+        return None
+    words = clean_value(raw).split()
+    while words and words[0].lower() in _NOT_IN_NAME:
+        words = words[1:]
+    name = _person(" ".join(words))
+    return name if name and _named(name) and not _bare_title(name) else None
+
+
+def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
+    """A partner one broke up with or divorced, a pet that died: the tie's name ends (a
+    negation of "<rel>'s name"). With the relation said ("my boyfriend and I split up"), its
+    name ends, whatever it is (`_Turn.end`; a husband's or a wife's ends the spouse's too);
+    with the name said too ("my boyfriend Sam"), that name; with the name only ("Sam and I
+    broke up", "Rex passed away"), that name of each partner relation (of each pet kind),
+    which ends only the one that holds it. A person who died is left as said: "my
+    grandfather passed away" ends nothing (his name is still who he was), "my grandfather Joe
+    passed away" still names him. Whether a tie was read (the clause then states nothing
+    else: "Our cat Mochi died" is no new cat). Not a hedge, a question ("If Sam and I broke
+    up"), a near miss ("Sam and I almost broke up"), a couple back together, another's
+    break-up ("my sister and her husband split up"), nor a thing split or left ("Sam and I
+    split the bill", "I left my husband at home")."""
+    if _HEDGE.search(sentence):
+        return False
+    found = False
+    tie = None if turn.reunited else (_TIE_JOINT.search(sentence) or _TIE_MINE.search(sentence)
+                                      or _TIE_THEIRS.search(sentence))
+    if tie is not None:
+        rel = tie.group("rel")
+        verb = (tie.groupdict().get("verb") or "").split()
+        if rel is not None:
+            rel = relation_name(rel)
+            name = _clause_name(tie.group("relname"))
+            for kind in ([rel, *sorted(_SPOUSES - {rel})] if rel in _SPOUSES else [rel]):
+                if name is not None:
+                    turn.add(me, f"{kind}'s name", name, "negation", negated=True)
+                else:
+                    turn.end(me, f"{kind}'s name")
+            found = True
+        elif not verb or verb[-1] != "left":  # ("I left Sam" is read by `_left_job`)
+            name = _clause_name(tie.group("name"))
+            if name is not None:
+                for kind in PARTNERS:
+                    turn.add(me, f"{kind}'s name", name, "negation", negated=True)
+                found = True
+    for died in (_PET_DIED.search(sentence), _PET_PUT_DOWN.search(sentence)):
+        if died is None:
+            continue
+        if died.group("pet"):
+            pet = died.group("pet").lower()
+            kind = BREEDS.get(pet) or relation_name(pet)
+            name = _clause_name(died.group("petname"))
+            if name is not None:  # ("my dog died": which one? a pet's name is many-valued)
+                turn.add(me, f"{kind}'s name", name, "negation", negated=True)
+            found = True
+            continue
+        name = _clause_name(died.group("name"))
+        before = sentence[:died.start("name")]
+        if name is not None and not re.search(r"\b(?:my|our|his|her|their)\s+(?:[\w-]+\s+){0,2}$",
+                                              before, re.I):
+            for kind in _PET_KINDS:  # a person of that name is left as said
+                turn.add(me, f"{kind}'s name", name, "negation", negated=True)
+            found = True
+    return found
+
+
+# "Bella is my neighbour's dog", "Bella isn't my dog", "Sam is not my boyfriend (any more)":
+# the name is not the speaker's dog, boyfriend (`_not_mine`).
+_NOT_MINE = re.compile(
+    rf"(?:^|(?<=[,;] ))(?:{_CLAUSE_LEAD})(?P<name>{_TITLE_NAME})\s*(?:['’]s|\s+is)\s+"
+    rf"(?:actually\s+|just\s+|really\s+)?(?:(?:not|no\s+longer)\s+my|(?<=is\s)n['’]t\s+my|"
+    rf"my\s+(?P<owner>{RELATION_RE})['’]s)\s+(?P<rel>{RELATION_RE})"
+    r"(?=\s*(?:$|[.,;!)]|\s[-–—]\s|\s+(?:and|but|so|though|either|actually|any\s?more|"
+    r"lol|haha|btw)\b))")
+_ISNT_MINE = re.compile(
+    rf"(?:^|(?<=[,;] ))(?:{_CLAUSE_LEAD})(?P<name>{_TITLE_NAME})\s+(?:isn['’]t|is\s+not|"
+    rf"'s\s+not|’s\s+not)\s+(?:actually\s+|really\s+)?my\s+(?P<rel>{RELATION_RE})"
+    r"(?=\s*(?:$|[.,;!)]|\s[-–—]\s|\s+(?:and|but|so|though|either|actually|any\s?more|"
+    r"lol|haha|btw)\b))")
+
+
+def _not_mine(sentence: str, turn: _Turn, me: _Subject) -> bool:
+    """A name said not to be the speaker's relation: "Bella is my neighbour's dog", "Bella
+    isn't my dog", "Sam is not my boyfriend any more" end "<rel>'s name" = the name (a
+    negation: what was said before, "my dog Bella", ends; nothing else is stored). Whether
+    one was read."""
+    if _HEDGE.search(sentence):
+        return False
+    found = False
+    for pattern in (_NOT_MINE, _ISNT_MINE):
+        for m in pattern.finditer(sentence):
+            name = _clause_name(m.group("name"))
+            if name is None:
+                continue
+            turn.add(me, f"{relation_name(m.group('rel'))}'s name", name, "negation",
+                     negated=True)
+            found = True
+    return found
+
+
+# ---- Relatives named in a list: "My sisters are Ana and Eva", "my two brothers are Tom and
+# Ben", "Maya and Leo are my kids" (`_plural_relatives`)
+_PLURAL_KIN = {**_KIN_PLURALS, "friends": "friend", "aunts": "aunt", "uncles": "uncle",
+               "nieces": "niece", "nephews": "nephew", "grandsons": "grandson",
+               "granddaughters": "granddaughter", "stepsons": "stepson",
+               "stepdaughters": "stepdaughter", "stepsisters": "stepsister",
+               "stepbrothers": "stepbrother", "twins": "twin", "puppies": "dog",
+               "kittens": "cat", "parrots": "parrot", "roommates": "roommate",
+               "flatmates": "flatmate", "housemates": "housemate", "tortoises": "tortoise"}
+_PLURAL_KIN_RE = "|".join(sorted(_PLURAL_KIN, key=len, reverse=True))
+_KIN_ADJ = (r"(?:(?:little|lovely|beautiful|grown|grown-up|young|younger|older|adult|small|big|"
+            r"twin|baby|crazy|rescue|best|two|three|four|five|\d{1,2})\s+)*")
+_NAME_LIST = (r"(?P<names>[A-Z][\w'’-]*(?:\s*,\s*[A-Z][\w'’-]*)*,?\s+(?:and|&)\s+"
+              r"[A-Z][\w'’-]*)")
+_NAMES_END = (r"(?=\s*(?:$|[.,;!:)]|\s[-–—]\s|\s+(?:and|but|who|so|because|though|both|now|"
+             rf"{FILLERS})\b))")
+_PLURAL_NAMED = re.compile(
+    rf"\b(?:[Mm]y|[Oo]ur)\s+{_KIN_ADJ}(?P<kind>{_PLURAL_KIN_RE})(?:['’]?\s+names)?\s+"
+    rf"(?:are|were)\s+(?:(?:called|named)\s+)?{_NAME_LIST}{_NAMES_END}")
+_NAMED_PLURAL = re.compile(
+    rf"(?:^|(?<=[,;] )){_CLAUSE_LEAD}{_NAME_LIST}\s+are\s+(?:both\s+|all\s+)?(?:my|our)\s+"
+    rf"{_KIN_ADJ}(?P<kind>{_PLURAL_KIN_RE}){_NAMES_END}")
+
+
+def _plural_relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
+    """Relatives named in a list after their relation in the plural ("My sisters are Ana and
+    Eva", "my kids' names are Maya and Leo") or before it ("Ana and Eva are my sisters"):
+    each name is a "<rel>'s name" (one may have several: vocab.MANY_OF). Only when every item
+    is a name ("My kids are Arsenal and Chelsea fans" names no kid)."""
+    for pattern in (_PLURAL_NAMED, _NAMED_PLURAL):
+        m = pattern.search(sentence)
+        if m is None:
+            continue
+        rel = _PLURAL_KIN[m.group("kind").lower()]
+        names = [n for n in re.split(r"\s*,\s*(?:and\s+|&\s+)?|\s+and\s+|\s*&\s*",
+                                     m.group("names")) if n]
+        names = [_clause_name(n) if i == 0 and pattern is _NAMED_PLURAL else _person(n)
+                 for i, n in enumerate(names)]
+        if len(names) < 2 or not all(n and _named(n) and not _bare_title(n) for n in names):
+            continue
+        for name in names:
+            turn.add(me, f"{rel}'s name", name or "", "relation")
 
 
 __all__ = ["FAMILIES", "Extraction", "extract", "sentences", "stated_name"]
