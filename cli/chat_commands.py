@@ -81,6 +81,11 @@ def _show_reply(reply: Any, console: Any, interactive: bool, streamed: bool,
         sys.stdout.flush()
         for note in reply.notes:  # e.g. the LLM failed and the reply is extractive
             sys.stderr.write(f"note: {' '.join(note.split())}\n")
+        if show_memories:  # on stderr: stdout stays one reply line per input line
+            for rank, m in enumerate(reply.memories, start=1):
+                when = m.at.date().isoformat() if m.at else "-"
+                sys.stderr.write(f"memory {rank}: {m.score:.3f} {m.why} {when} "
+                                 f"{' '.join(m.content.split())}\n")
         return
     if streamed:
         console.print()
@@ -127,7 +132,8 @@ def chat(
         "else the built-in model for a stored fact it reads reliably, else extractive), "
         "model, extractive or llm.")] = BackendChoice.auto,
     show_memories: Annotated[bool, typer.Option(
-        "--memories", help="Show the memories each reply used, and why.")] = False,
+        "--memories", help="Show the memories each reply used, and why (piped: on stderr, "
+        "one `memory N: score why date text` line each).")] = False,
     store: StoreOpt = None,
     index_dir: IndexDirOpt = None,
 ) -> None:

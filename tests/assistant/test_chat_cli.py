@@ -107,3 +107,21 @@ def test_chat_in_a_terminal_remembers_across_processes(tmp_path: Path) -> None:
     assert "Noted: your city is Porto (it was Lisbon)." in second
     assert "memos> Your city is Porto." in second  # the correction wins
     assert re.search(r"model · \d+ memor(y|ies)", second)  # answered by the built-in model
+
+
+def test_chat_piped_with_memories_lists_them_on_stderr(
+        store_path: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review: `--memories` did nothing when stdin was piped. The memories each reply used go
+    to stderr, one line each; stdout stays one reply line per input line."""
+    code, out, err = run_piped(monkeypatch, capsys, ["I live in Lisbon.", "where do I live?"],
+                               "--user", "alice", "--store", store_path, "--backend",
+                               "extractive", "--session", "m", "--memories")
+    assert code == 0, err
+    assert len(out.splitlines()) == 2 and "Lisbon" in out.splitlines()[1]
+    lines = [line for line in err.splitlines() if line.startswith("memory ")]
+    assert lines and lines[0].startswith("memory 1: ") and "Lisbon" in lines[0]
+    # without the flag, none
+    code, out, err = run_piped(monkeypatch, capsys, ["where do I live?"], "--user", "alice",
+                               "--store", store_path, "--backend", "extractive")
+    assert code == 0 and not [line for line in err.splitlines() if line.startswith("memory ")]
