@@ -258,6 +258,10 @@ def update(cube_id: IdArg,
                "--tag", "-t", help="Replace the tags (repeat).")] = None,
            meta: Annotated[list[str] | None, typer.Option(
                help="Replace the metadata with these key=value pairs (repeat).")] = None,
+           clear_tags: Annotated[bool, typer.Option(
+               "--clear-tags", help="Remove every tag.")] = False,
+           clear_meta: Annotated[bool, typer.Option(
+               "--clear-meta", help="Remove every metadata key.")] = False,
            importance: Annotated[float | None, typer.Option(
                parser=importance_value, help="How much it matters: a number from 0 to 1.")
            ] = None,
@@ -271,10 +275,18 @@ def update(cube_id: IdArg,
     """
     scope = scope_of(user, agent)
     check_kind(kind)
+    if clear_tags and tag:
+        raise InvalidInputError("--clear-tags removes every tag; give it or --tag, not both")
+    if clear_meta and meta:
+        raise InvalidInputError("--clear-meta removes every metadata key; give it or --meta, "
+                                "not both")
+    if clear_tags:
+        tag = []
     text = read_content(content) if content is not None else None
     with open_store(store, index_dir) as mem:
         cube = mem.update(cube_id, scope, content=text, kind=kind, tags=tag,
-                          metadata=parse_meta(meta), importance=importance, reason=reason)
+                          metadata={} if clear_meta else parse_meta(meta),
+                          importance=importance, reason=reason)
     if json_out:
         render.print_json(cube)
         return
