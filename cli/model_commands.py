@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from memos.cli.app import model_app
+from memos.cli.options import progress_bar
 from memos.errors import InvalidInputError
 
 TASKS_HELP = "memory-qa | robustness | passkey | mqar | cost | generation"
@@ -312,10 +313,14 @@ def eval_cmd(
         counts = _ints(lengths, [facts])
         # Models without cross-attention (baselines) have no memory condition: reported as null.
         conds = evaluate.CONDITIONS if model.cfg.cross_attention else ("stuffed", "none")
-        rows = [{"memory": None, **evaluate.memory_qa(model, n, seed=seed, questions=questions, sets=sets,
-                                                      full_attention=full_attention, conditions=conds,
-                                                      style=style),
-                 "facts": n, "seed": seed, **({} if style == "random" else {"style": style})} for n in counts]
+        rows = []
+        for n in counts:
+            with progress_bar(f"memory QA, {n} facts") as step:
+                got = evaluate.memory_qa(model, n, seed=seed, questions=questions, sets=sets,
+                                         full_attention=full_attention, conditions=conds,
+                                         style=style, progress=step)
+            rows.append({"memory": None, **got, "facts": n, "seed": seed,
+                         **({} if style == "random" else {"style": style})})
         if json_out:
             typer.echo(json.dumps(rows[0] if len(rows) == 1 else rows))
             return
@@ -327,7 +332,8 @@ def eval_cmd(
         if not model.cfg.cross_attention:
             raise InvalidInputError("--task robustness measures reading from memory; this checkpoint has no "
                                     "cross-attention (a baseline). Use --task memory-qa for its stuffed accuracy")
-        rows = evaluate.robustness(model, facts, seed=seed, questions=questions)
+        with progress_bar("kinds of string") as step:
+            rows = evaluate.robustness(model, facts, seed=seed, questions=questions, progress=step)
         if json_out:
             typer.echo(json.dumps(rows))
             return

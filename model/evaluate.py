@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -49,6 +50,7 @@ def memory_qa(
     batch_size: int = 16,
     full_attention: bool = False,
     style: str = "random",
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Exact-match accuracy per condition on `sets` fact sets of `n_facts` facts (unseen strings).
 
@@ -58,7 +60,8 @@ def memory_qa(
     fact generator: "random" (the training distribution's kind of strings, unseen seeds),
     "realistic" (names, attributes and values from word lists training never samples), "training"
     (the training mix: random strings plus values as people state them) or one of
-    `families.FAMILIES` (strings of one particular kind)."""
+    `families.FAMILIES` (strings of one particular kind). `progress(done, total)`: after each
+    batch of questions in each condition (the CLI's progress bar)."""
     if n_facts < 1 or questions < 1 or sets < 1:
         raise InvalidInputError("facts, questions and sets must be >= 1")
     bad = set(conditions) - set(CONDITIONS)
@@ -72,6 +75,8 @@ def memory_qa(
     model.eval()
     hits = {c: 0 for c in conditions}
     total = 0
+    steps = sets * -(-questions // batch_size) * len(conditions)
+    done = 0
     for _ in range(sets):
         facts = make_facts(rng, n_facts)
         asked = rng.sample(range(len(facts)), min(questions, len(facts)))
@@ -86,6 +91,9 @@ def memory_qa(
                 tokens, targets = tasks._rows(prompts, [a for _, a in qa])
                 ok = exact_match(model, tokens, targets, memory if cond == "memory" else None)
                 hits[cond] += int(ok.sum())
+                done += 1
+                if progress is not None:
+                    progress(done, steps)
         total += len(asked)
     model.train(was_training)
     return {c: hits[c] / total for c in conditions}
@@ -93,11 +101,16 @@ def memory_qa(
 
 def robustness(
     model: MemoryModel, n_facts: int, seed: int = 0, questions: int = 64, styles: list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Memory-condition exact match for each fact style (default: every style), one row each."""
+    """Memory-condition exact match for each fact style (default: every style), one row each;
+    `progress(done, total)` after each style."""
     rows = []
-    for style in styles or list(families.STYLES):
+    every = styles or list(families.STYLES)
+    for i, style in enumerate(every, start=1):
         acc = memory_qa(model, n_facts, seed=seed, questions=questions, conditions=("memory",), style=style)
+        if progress is not None:
+            progress(i, len(every))
         rows.append({"style": style, "memory": acc["memory"], "facts": n_facts, "seed": seed})
     return rows
 

@@ -190,3 +190,23 @@ def test_model_train_json_is_one_object_on_stdout(tmp_path, capsys) -> None:
     got = json.loads(capsys.readouterr().out)
     assert got["out"] == str(tmp_path / "run") and got["steps"] == 1
     assert len(got["fingerprint"]) >= 12 and got["history"][0]["step"] == 1
+
+
+def test_eval_shows_progress_on_stderr_and_keeps_stdout_json(ckpt, capsys) -> None:
+    """Review: `memos model eval` printed nothing for about 50 s. A progress bar runs on stderr
+    (memory QA: batches x conditions; robustness: kinds of string); stdout stays one JSON."""
+    main(["model", "eval", "--checkpoint", str(ckpt), "--task", "memory-qa", "--facts", "4",
+          "--questions", "20", "--json"])
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["facts"] == 4
+    assert "memory QA, 4 facts" in captured.err and "6/6" in captured.err  # 2 batches x 3
+
+
+def test_memory_qa_reports_each_step() -> None:
+    from memos.model import evaluate
+
+    model = MemoryModel(preset("tiny"))
+    seen: list[tuple[int, int]] = []
+    evaluate.memory_qa(model, 3, questions=5, sets=2, batch_size=2,
+                       progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(i, 18) for i in range(1, 19)]  # 2 sets x 3 batches x 3 conditions
