@@ -578,7 +578,9 @@ class MemOS:
             raise InvalidInputError(f"update() cannot change {sorted(unknown)}; allowed: {sorted(allowed)}")
         changes = {k: v for k, v in changes.items() if v is not None}
         if not changes:
-            raise InvalidInputError("update() needs at least one field to change")
+            raise InvalidInputError(
+                f"update() needs at least one field to change ({', '.join(sorted(allowed))}); "
+                "a None (JSON null) changes nothing: tags=[] and metadata={} clear them")
         sc = as_scope(scope)
         _text_arg(reason, "reason", MAX_REASON_CHARS)
         if "metadata" in changes:

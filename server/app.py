@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import queue
+import re
 import tempfile
 import threading
 import time
@@ -140,12 +141,27 @@ def validation_errors(found: Sequence[Any]) -> list[dict[str, Any]]:
     return out
 
 
+# SDK calls a memos message names, as the REST calls that do the same ("cube X was forgotten;
+# history() still lists it" -> "...; GET /v1/memories/X/history still lists it").
+_REST_WORDS = ((re.compile(r"cube (\w+) (.*?)history\(\) still lists it"),
+                r"cube \1 \2GET /v1/memories/\1/history still lists it"),
+               (re.compile(r"\bupdate\(\) needs at least one field"),
+                "PATCH /v1/memories/ID needs at least one field"))
+
+
+def rest_words(message: str) -> str:
+    """`message` with the SDK calls it names said as REST calls (`_REST_WORDS`)."""
+    for pattern, words in _REST_WORDS:
+        message = pattern.sub(words, message)
+    return message
+
+
 def error_response(exc: BaseException) -> JSONResponse:
     """The problem details of an exception an endpoint raised."""
     if isinstance(exc, MemosError):
         extra = ([list(e) for e in exc.errors] if isinstance(exc, ImportFormatError)
                  else None)
-        return problem(status_of(exc), str(exc), type(exc).__name__, extra)
+        return problem(status_of(exc), rest_words(str(exc)), type(exc).__name__, extra)
     if isinstance(exc, (RecursionError, OverflowError)):
         return problem(400, "the input is nested too deeply or holds a number out of range; "
                        "simplify it", "InvalidInputError")
