@@ -6,13 +6,15 @@ method, what was wrong and the parameters it takes (docs/SDK.md, "Conventions": 
 method raises `TypeError` for a bad argument). Beside the errors, on the ground floor:
 it imports only the standard library and `memos.errors`.
 
-Only a call that failed to bind is converted. A `TypeError` raised once the method's body
-runs (a bug, or a library's own error) passes through unchanged. The success path costs one
+Only a call that failed to bind is converted, and only the caller's own: a `TypeError`
+raised once the method's body runs (a bug, a library's own error, or one checked method
+calling another wrongly) passes through unchanged. The success path costs one
 call frame and nothing else; the signature is looked at only after a call has failed.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 from collections.abc import Callable
@@ -23,6 +25,10 @@ from memos.errors import InvalidInputError
 C = TypeVar("C", bound=type)
 
 _MARK = "__memos_checked__"
+# Whether a checked method is running in this thread or task: only the outermost call is
+# the caller's (a checked method's own wrong call of another is a bug, never bad input).
+_INSIDE: contextvars.ContextVar[bool] = contextvars.ContextVar("memos_checked_call",
+                                                                default=False)
 
 
 def _parameters(sig: inspect.Signature, bound_first: bool) -> str:
@@ -62,17 +68,22 @@ def checked(func: Callable[..., Any], *, bound_first: bool = True) -> Callable[.
 
     @functools.wraps(func)
     def call(*args: Any, **kwargs: Any) -> Any:
+        outermost = not _INSIDE.get()
+        token = _INSIDE.set(True)
         try:
             return func(*args, **kwargs)
         except TypeError as exc:
-            # Raised by the call itself (no frame of the body on the traceback) and a
-            # call that does not bind: the caller's mistake. Anything else passes on.
+            # Raised by the call itself (no frame of the body on the traceback), a call
+            # that does not bind, and the caller's own call: the caller's mistake. A
+            # checked method that calls another one wrongly is a bug: it passes on.
             tb = exc.__traceback__
             error = (bad_call(func, args, kwargs, bound_first=bound_first)
-                     if tb is not None and tb.tb_next is None else None)
+                     if outermost and tb is not None and tb.tb_next is None else None)
             if error is None:
                 raise
             raise error from None
+        finally:
+            _INSIDE.reset(token)
 
     setattr(call, _MARK, True)
     return call

@@ -203,3 +203,23 @@ def test_the_wrapper_on_its_own() -> None:
         Thing()._private(1)  # type: ignore[call-arg]
     assert checked(Thing.grow) is Thing.grow  # wrapping twice is wrapping once
     assert Thing.grow.__doc__ == "Grow."
+
+
+def test_a_checked_method_calling_another_wrongly_is_a_bug_not_bad_input() -> None:
+    """Review: a bug inside one public method that called another public method with the wrong
+    arguments became InvalidInputError naming the inner method (CLI exit 2, REST 4xx). Only
+    the outermost call is the caller's."""
+    @check_arguments
+    class Pair:
+        def outer(self, x: int) -> int:
+            return self.inner(x, 1, 2)  # type: ignore[call-arg]  # the bug
+
+        def inner(self, x: int) -> int:
+            return x
+
+    with pytest.raises(TypeError) as raised:
+        Pair().outer(1)
+    assert not isinstance(raised.value, InvalidInputError)
+    with pytest.raises(InvalidInputError, match=r"Pair\.inner\(\)"):  # the caller's own call
+        Pair().inner(1, 2)
+    assert Pair().outer.__name__ == "outer" and Pair().inner(3) == 3
