@@ -182,9 +182,12 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in plain
             filters = json.loads(filter_json)
         except json.JSONDecodeError as exc:  # too deep: RecursionError, see library_error
             raise InvalidInputError(f"--filter is not valid JSON: {exc.msg}") from None
-    if session is not None:  # (the SDK checks the id as it checks a filter's)
+    if session is not None:
+        scope_of(user, agent, session)  # an empty or over-long id: the error add gives
         by_session = {"session_id": session}
-        filters = by_session if filters is None else {"and": [filters, by_session]}
+        # (a --filter that is no filter keeps its own error: the SDK names it)
+        filters = by_session if filters is None else (
+            {"and": [filters, by_session]} if isinstance(filters, dict) else filters)
     with open_store(store, index_dir) as mem:
         hits = mem.search(query, scope, k, filters=filters, kind=kind or None,
                           tags=tag or None, since=since, until=until,

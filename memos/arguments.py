@@ -9,7 +9,8 @@ it imports only the standard library and `memos.errors`.
 Only a call that failed to bind is converted, and only the caller's own: a `TypeError`
 raised once the method's body runs (a bug, a library's own error, or one checked method
 calling another wrongly) passes through unchanged. The success path costs one
-call frame and nothing else; the signature is looked at only after a call has failed.
+call frame and a context variable set and reset; the signature is looked at only after a
+call has failed.
 """
 
 from __future__ import annotations
