@@ -291,13 +291,16 @@ def sentences(text: str) -> list[str]:
     return [p.strip() for p in joined if p and p.strip()]
 
 
+# "last week", "last year", "last night": a time (not "last night's bill", "last orders")
+_LAST_TIME = (r"last\s+(?:week|weekend|month|year|summer|winter|spring|autumn|fall|night|"
+              r"time|christmas)\b(?!['’])")
 # What a couple did together that ended it ("Sam and I broke up", "... split up", "... got
 # divorced", "... split last year"; not "Sam and I split a pizza"): `_ended_ties` reads it.
 _JOINT_TIE_VERB = (
     r"(?:(?:have|had|'ve|’ve|just|finally|officially|recently|sadly|actually)\s+)*"
     r"(?:broke\s+up|broken\s+up|split\s+up|separated|divorced|got\s+divorced|"
     r"called\s+it\s+quits|ended\s+things|(?:am|are|'re|’re)\s+(?:now\s+|officially\s+)?"
-    r"(?:divorced|separated|over)|split(?=\s*(?:$|[.,;!]|\s+(?:last|this|in|on|after|because|"
+    r"(?:divorced|separated|over)|split(?=\s*(?:$|[.,;!]|\s+(?:" + _LAST_TIME + r"|this|in|on|after|because|"
     r"yesterday|recently|for\s+good|(?:a|an|two|three|few|several)\s+(?:week|month|year|"
     r"while|few|couple|days?)s?)\b)))")
 
@@ -772,6 +775,9 @@ class _Turn:
     # the turn tells of a couple back together ("we broke up but got back together"): no
     # break-up in it ends a partner (`_ended_ties`)
     reunited: bool = False
+    # how many clauses ended a tie (`_ended_ties`): a break-up or a pet's death names no new
+    # partner or pet, so the next clause's "It's X" is no new value (`extract`)
+    ties: int = 0
     person: str | None = None  # the person the turn named last ("my vet is Dr. Mensah")
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
@@ -1557,11 +1563,15 @@ def extract(text: str, speaker: str, speaker_key: str,
         turn.person = None  # "her number" refers to a person of this clause only
         sentence = _BARE_NOT.sub("I'm ", sentence)  # "Not allergic to cats anymore"
         if "not" in sentence or "n't" in sentence or _NEGATION_CUE.search(sentence):
-            before = len(turn.out)
+            before, ties = len(turn.out), turn.ties
             if _negations(sentence, turn, me):
-                last = turn.out[-1] if len(turn.out) > before else None
-                if last is not None and last.family == "negation" and last.subject_key == me.key:
-                    ended = (me, last.attribute)
+                # only one attribute ended, of no tie: "my email is no longer X" (not a
+                # break-up's or a pet's death's name of each kind: "Sam and I broke up. It's
+                # Friday" names no fiancé)
+                mine = {e.attribute for e in turn.out[before:]
+                        if e.family == "negation" and e.subject_key == me.key}
+                if len(mine) == 1 and turn.ties == ties:
+                    ended = (me, mine.pop())
                 # "I work at Globex now because I quit my job", "I left Acme and joined
                 # Globex": the parts of the clause that negate nothing still state facts.
                 for part in _rest_of_negation(sentence):
@@ -2034,6 +2044,8 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
             rel = m.group("rel3") or m.group("rel4") or m.group("rel5") or (
                 {"girl": "daughter", "boy": "son"}[m.group("baby")] if m.group("baby")
                 else "spouse")
+            if m.group("name6") and _an_app(name):
+                continue  # "I married Excel", "... Netflix": a saying, no spouse
             if _named(name) and len(name) <= 64 and not _bare_title(name):
                 turn.add(me, f"{relation_name(rel)}'s name", name, "relation")
                 turn.person = name
@@ -2312,7 +2324,7 @@ _NOT_IN_NAME = _SENTENCE_ADVERBS | frozenset({"sadly", "unfortunately", "update"
 # Where the tie's verb phrase ends: the clause's end, a time ("last week", "in 2019", "two
 # years ago"), a reason or what followed; not an object ("Sam and I split the bill", "I
 # left my husband at home", "Rex died laughing").
-_TIE_END = (rf"(?=\s*(?:$|[.,;:!)]|\s[-–—]\s)|\s+(?:and|but|because|so|after|when|since|last|"
+_TIE_END = (rf"(?=\s*(?:$|[.,;:!)]|\s[-–—]\s)|\s+(?:and|but|because|so|after|when|since|{_LAST_TIME}|"
             rf"this|yesterday|today|recently|earlier|again|finally|officially|now|over|"
             rf"(?:a|an|two|three|four|five|six|few|several|\d+)\s+(?:weeks?|months?|years?|"
             rf"days?|while|few|couple|decades?)|for\s+good|for\s+(?-i:[A-Z])|"
@@ -2320,6 +2332,20 @@ _TIE_END = (rf"(?=\s*(?:$|[.,;:!)]|\s[-–—]\s)|\s+(?:and|but|because|so|after
 _TIE_ADV = r"(?:(?:have|has|had|'ve|’ve|just|finally|officially|recently|sadly|actually)\s+)*"
 _MY_PARTNER = (rf"(?:[Mm]y|[Oo]ur)\s+(?P<rel>{_PARTNER_RE})(?:,?\s+(?P<relname>{_NAME_RE}),?)?")
 _A_NAME = rf"^{_CLAUSE_LEAD}(?P<name>{_NAME_RE})"
+# After "left my husband", "left me": what closes the tie (`_left_for_good`): the clause's
+# end, or a time, then a reason or another clause ("I left my husband last year", "my
+# husband left me for his secretary", "... and I moved to Leeds"); not an object or a place
+# ("I left my husband and the kids at home", "I left my boyfriend yesterday at the station")
+_LEFT_FOR_WHOM = (r"(?=\s+for\s+(?:(?-i:[A-Z])|his|her|their|another|someone|somebody|"
+             r"a\s+(?:younger|other)\b))")
+_LEFT_TIME = (rf"(?:\s+(?:{_LAST_TIME}|yesterday|recently|finally|for\s+good|"
+              rf"(?:a|an|two|three|four|five|six|few|several|\d+)\s+(?:weeks?|months?|years?|"
+              rf"days?|decades?)\s+ago|(?:back\s+)?in\s+(?:(?:19|20)\d\d|{_T_MONTH})|"
+              rf"after\s+(?:\w+\s+){{0,2}}(?:years?|months?|decades?)))*")
+_LEFT_CLOSED = re.compile(
+    _LEFT_TIME + r"(?:\s*(?:$|[.;:!)]|,|\s[-–—]\s)|" + _LEFT_FOR_WHOM
+    + r"|\s+(?:because|since|after|but|so|and\s+(?:then\s+|now\s+)?(?:I|we|he|she|they|"
+      r"it|took|moved|never|went)|for\s+good)\b)", re.I)
 # "Sam and I broke up", "My boyfriend and I split up", "my wife and I got divorced"
 _TIE_JOINT = re.compile(
     rf"(?:{_MY_PARTNER}|{_A_NAME})\s+and\s+I\s+(?P<verb>{_JOINT_TIE_VERB})" + _TIE_END)
@@ -2327,11 +2353,11 @@ _TIE_JOINT = re.compile(
 _TIE_MINE = re.compile(
     rf"\bI(?:['’]m|\s+am)?\s+(?P<verb>{_TIE_ADV}(?:(?:broke|broken|split)\s+up\s+with|"
     r"split\s+from|separated\s+from|(?:got\s+)?divorced(?:\s+from)?|dumped|left))\s+"
-    rf"(?:{_MY_PARTNER}|(?P<name>{_NAME_RE}))" + _TIE_END)
+    rf"(?:{_MY_PARTNER}|(?P<name>{_NAME_RE}))(?:{_TIE_END}|{_LEFT_FOR_WHOM})")
 # "Sam broke up with me", "my girlfriend dumped me", "my husband left me"
 _TIE_THEIRS = re.compile(
-    rf"(?:{_MY_PARTNER}|{_A_NAME})\s+{_TIE_ADV}(?:broke\s+up\s+with|dumped|left|divorced)\s+me"
-    + _TIE_END)
+    rf"(?:{_MY_PARTNER}|{_A_NAME})\s+{_TIE_ADV}(?P<tverb>broke\s+up\s+with|dumped|left|"
+    rf"divorced)\s+me(?:{_TIE_END}|{_LEFT_FOR_WHOM})")
 # A couple back together: no break-up ended it
 _REUNITED = re.compile(r"\b(?:back\s+together|got\s+back\s+with|made\s+up|reconciled|"
                        r"on\s+a\s+break|on\s+and\s+off|on-and-off)\b", re.I)
@@ -2339,7 +2365,7 @@ _REUNITED = re.compile(r"\b(?:back\s+together|got\s+back\s+with|made\s+up|reconc
 # dog Rex down", "Rex was put to sleep"
 _PET_RE = "|".join(sorted((re.escape(p) for p in (*PETS, *BREEDS)), key=len, reverse=True))
 _MY_PET = (rf"(?:[Mm]y|[Oo]ur)\s+(?:[a-z-]+\s+){{0,2}}?(?P<pet>{_PET_RE})(?:,?\s+(?P<petname>{_NAME_RE}),?)?")
-_DIED = (r"(?:died|passed\s+away|passed\s+on|passed|(?:was|got|had\s+to\s+be)\s+put\s+"
+_DIED = (r"(?:died|passed\s+away|passed\s+on|(?:was|got|had\s+to\s+be)\s+put\s+"
          r"(?:down|to\s+sleep)|crossed\s+(?:over\s+)?the\s+rainbow\s+bridge)")
 _PET_DIED = re.compile(rf"(?:{_MY_PET}|{_A_NAME})\s+{_TIE_ADV}{_DIED}" + _TIE_END)
 _PET_PUT_DOWN = re.compile(
@@ -2360,6 +2386,18 @@ def _clause_name(raw: str | None) -> str | None:
     return name if name and _named(name) and not _bare_title(name) else None
 
 
+def _left_for_good(sentence: str, tie: re.Match[str]) -> bool:
+    """Whether a tie read is no "left" one, or one that left for good: the clause closes
+    after it (`_LEFT_CLOSED`: "I left my husband last year", "my husband left me for his
+    secretary"), and it is no trip (vocab.TRIP: "my wife left me this morning for a
+    conference"). Not "I left my husband and the kids at home", "my husband left me and the
+    kids at the zoo", "I left my boyfriend yesterday at the station"."""
+    verb = (tie.groupdict().get("verb") or tie.groupdict().get("tverb") or "").split()
+    if not verb or verb[-1] != "left":
+        return True
+    return not TRIP.search(sentence) and _LEFT_CLOSED.match(sentence, tie.end()) is not None
+
+
 def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
     """A partner one broke up with or divorced, a pet that died: the tie's name ends (a
     negation of "<rel>'s name"). With the relation said ("my boyfriend and I split up"), its
@@ -2378,6 +2416,8 @@ def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
     found = False
     tie = None if turn.reunited else (_TIE_JOINT.search(sentence) or _TIE_MINE.search(sentence)
                                       or _TIE_THEIRS.search(sentence))
+    if tie is not None and not _left_for_good(sentence, tie):
+        tie = None
     if tie is not None:
         rel = tie.group("rel")
         verb = (tie.groupdict().get("verb") or "").split()
@@ -2414,28 +2454,31 @@ def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
             for kind in _PET_KINDS:  # a person of that name is left as said
                 turn.add(me, f"{kind}'s name", name, "negation", negated=True)
             found = True
+    turn.ties += found
     return found
 
 
 # "Bella is my neighbour's dog", "Bella isn't my dog", "Sam is not my boyfriend (any more)":
 # the name is not the speaker's dog, boyfriend (`_not_mine`).
+# (where the relation ends its clause: "Bella isn't my dog, ...", "... any more")
+_RELATION_ENDS = (r"(?=\s*(?:$|[.,;!)]|\s[-–—]\s|\s+(?:and|but|so|though|either|actually|"
+                  r"any\s?more|lol|haha|btw)\b))")
 _NOT_MINE = re.compile(
     rf"(?:^|(?<=[,;] ))(?:{_CLAUSE_LEAD})(?P<name>{_TITLE_NAME})\s*(?:['’]s|\s+is)\s+"
     rf"(?:actually\s+|just\s+|really\s+)?(?:(?:not|no\s+longer)\s+my|(?<=is\s)n['’]t\s+my|"
-    rf"my\s+(?P<owner>{RELATION_RE})['’]s)\s+(?P<rel>{RELATION_RE})"
-    r"(?=\s*(?:$|[.,;!)]|\s[-–—]\s|\s+(?:and|but|so|though|either|actually|any\s?more|"
-    r"lol|haha|btw)\b))")
+    rf"my\s+(?P<owner>{RELATION_RE})['’]s)\s+(?P<rel>{RELATION_RE})" + _RELATION_ENDS)
 _ISNT_MINE = re.compile(
     rf"(?:^|(?<=[,;] ))(?:{_CLAUSE_LEAD})(?P<name>{_TITLE_NAME})\s+(?:isn['’]t|is\s+not|"
     rf"'s\s+not|’s\s+not)\s+(?:actually\s+|really\s+)?my\s+(?P<rel>{RELATION_RE})"
-    r"(?=\s*(?:$|[.,;!)]|\s[-–—]\s|\s+(?:and|but|so|though|either|actually|any\s?more|"
-    r"lol|haha|btw)\b))")
+    + _RELATION_ENDS)
 
 
 def _not_mine(sentence: str, turn: _Turn, me: _Subject) -> bool:
     """A name said not to be the speaker's relation: "Bella is my neighbour's dog", "Bella
     isn't my dog", "Sam is not my boyfriend any more" end "<rel>'s name" = the name (a
-    negation: what was said before, "my dog Bella", ends; nothing else is stored). Whether
+    negation: what was said before, "my dog Bella", ends; nothing else is stored). Said as
+    another's ("my neighbour's dog"), only a pet or a partner: "Tom is my friend's dad", "Tom
+    is my husband's brother" end no father or brother of the speaker's named Tom. Whether
     one was read."""
     if _HEDGE.search(sentence):
         return False
@@ -2445,8 +2488,10 @@ def _not_mine(sentence: str, turn: _Turn, me: _Subject) -> bool:
             name = _clause_name(m.group("name"))
             if name is None:
                 continue
-            turn.add(me, f"{relation_name(m.group('rel'))}'s name", name, "negation",
-                     negated=True)
+            owner, rel = m.groupdict().get("owner"), relation_name(m.group("rel"))
+            if owner and not (m.group("rel").lower() in (*PETS, *BREEDS) or rel in PARTNERS):
+                continue  # "Tom is my friend's dad": the speaker's dad may be a Tom too
+            turn.add(me, f"{rel}'s name", name, "negation", negated=True)
             found = True
     return found
 
@@ -2475,11 +2520,26 @@ _NAMED_PLURAL = re.compile(
     rf"{_KIN_ADJ}(?P<kind>{_PLURAL_KIN_RE}){_NAMES_END}")
 
 
+def _a_plural_noun(item: str) -> bool:
+    """Whether a capitalised item of a list is a word in the plural, not a name: its singular
+    (less "-s", "-es", "-ies" for "-y") is a nationality, a faith or a party, a breed or a
+    pet (NOT_NAMES, BREEDS, PETS): "Americans", "Democrats", "Labs", "Poodles"; not
+    "James", "Thomas"."""
+    low = item.lower()
+    if " " in low or not low.endswith("s"):
+        return False
+    singular = {low[:-1], low[:-2] if low.endswith("es") else low[:-1],
+                low[:-3] + "y" if low.endswith("ies") else low[:-1]}
+    return any(w in NOT_NAMES or w in BREEDS or w in PETS for w in singular)
+
+
 def _plural_relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
     """Relatives named in a list after their relation in the plural ("My sisters are Ana and
     Eva", "my kids' names are Maya and Leo") or before it ("Ana and Eva are my sisters"):
     each name is a "<rel>'s name" (one may have several: vocab.MANY_OF). Only when every item
-    is a name ("My kids are Arsenal and Chelsea fans" names no kid)."""
+    is a name ("My kids are Arsenal and Chelsea fans" names no kid), none a word in the
+    plural ("My friends are Americans and Canadians", "My dogs are Labs and Poodles":
+    `_a_plural_noun`)."""
     for pattern in (_PLURAL_NAMED, _NAMED_PLURAL):
         m = pattern.search(sentence)
         if m is None:
@@ -2489,7 +2549,8 @@ def _plural_relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                                      m.group("names")) if n]
         names = [_clause_name(n) if i == 0 and pattern is _NAMED_PLURAL else _person(n)
                  for i, n in enumerate(names)]
-        if len(names) < 2 or not all(n and _named(n) and not _bare_title(n) for n in names):
+        if len(names) < 2 or not all(n and _named(n) and not _bare_title(n)
+                                     and not _a_plural_noun(n) for n in names):
             continue
         for name in names:
             turn.add(me, f"{rel}'s name", name or "", "relation")
