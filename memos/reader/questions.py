@@ -259,16 +259,15 @@ _KIN_ASKED: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), r) for p,
 
 # Attributes a question names in words the reader does not write facts under: the first
 # name is read from the stated name (the reader writes "my first name is Ana" as the name,
-# and the assistant answers "what's my first name?" with its first word), "bday" is the
-# birthday.
+# and the assistant answers "what's my first name?" with its first word). Other spoken
+# forms ("bday") are the reader's own aliases (vocab.ATTRIBUTE_ALIASES).
 _ASKED_ATTRIBUTES = {"first name": "first name", "given name": "first name",
-                     "forename": "first name", "christian name": "first name",
-                     "bday": "birthday", "b-day": "birthday", "birth day": "birthday"}
+                     "forename": "first name", "christian name": "first name"}
 
 
 def asked_attribute(spoken: str) -> str:
-    """The attribute a question names ("sister's bday" -> "sister's birthday", "first name"
-    -> "first name"; else as the reader names it: `memos.reader.vocab.attribute_name`)."""
+    """The attribute a question names ("given name" -> "first name"; else as the reader
+    names it: `memos.reader.vocab.attribute_name`, "bday" -> "birthday")."""
     words = " ".join(spoken.lower().split())
     if words in _ASKED_ATTRIBUTES:
         return _ASKED_ATTRIBUTES[words]

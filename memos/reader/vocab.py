@@ -17,6 +17,7 @@ ATTRIBUTE_ALIASES: dict[str, str] = {
     "mobile number": "phone number", "telephone number": "phone number",
     "e-mail": "email", "email": "email", "email address": "email", "e-mail address": "email",
     "date of birth": "birthday", "birth date": "birthday", "birthday": "birthday",
+    "bday": "birthday", "b-day": "birthday", "birth day": "birthday",
     "occupation": "job", "profession": "job", "job": "job", "line of work": "job",
     "job title": "job", "role": "job", "position": "job",
     "company": "employer", "employer": "employer", "workplace": "employer",

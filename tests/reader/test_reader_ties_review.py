@@ -16,6 +16,7 @@ import pytest
 
 from memos import MemOS
 from memos.reader.rules import PARTNERS, extract
+from tests.reader.test_reader_probe33 import live, user
 
 T1 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 T2 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
@@ -37,13 +38,6 @@ def ended_kinds(kinds: tuple[str, ...]) -> set[Fact]:
     return {("Alice", f"{kind}'s name", "", True) for kind in kinds}
 
 
-def user(text: str) -> dict[str, str]:
-    return {"role": "user", "content": text}
-
-
-def live(mem: MemOS, relation: str) -> list[str]:
-    return [h.content for h in mem.search(relation, "alice", kind="fact")
-            if h.cube.metadata.get("relation") == relation]
 
 
 # 1. The "It's X" after a tie that ended names no new partner or pet
