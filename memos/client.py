@@ -510,7 +510,9 @@ class Client:
             text=got["text"], cubes=[tuple(c) for c in got["cubes"]], hits=got["hits"],
             misses=got["misses"], seconds=got["seconds"],
             model_fingerprint=got["model_fingerprint"],
-            skipped=[tuple(s) for s in got["skipped"]]), got, "Answer")
+            skipped=[tuple(s) for s in got["skipped"]], tier=got.get("tier", "activation"),
+            adapter_id=got.get("adapter_id"), adapter_version=got.get("adapter_version"),
+            adapter_fingerprint=got.get("adapter_fingerprint")), got, "Answer")
 
     # -- export and import ---------------------------------------------------------------
 

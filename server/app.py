@@ -696,12 +696,22 @@ def create_app(mem: MemOS, *, auth: bool = True,
                          own_only=body.own_only)
         return wire.AnswerResult(text=got.text, cubes=got.cubes, hits=got.hits,
                                  misses=got.misses, seconds=got.seconds,
-                                 model_fingerprint=got.model_fingerprint, skipped=got.skipped)
+                                 model_fingerprint=got.model_fingerprint, skipped=got.skipped,
+                                 tier=got.tier, adapter_id=got.adapter_id,
+                                 adapter_version=got.adapter_version,
+                                 adapter_fingerprint=got.adapter_fingerprint)
 
     if hasattr(MemOS, "ingest"):
         @app.post("/v1/ingest", tags=["memories"])
         def ingest(body: wire.IngestRequest, who: Who) -> IngestReport:
-            """Chat messages -> episodes, facts and preferences (MemOS.ingest)."""
+            """Chat messages -> episodes, facts and preferences (MemOS.ingest). Mode "llm"
+            needs an LLM endpoint configured on the server: without one, 503."""
+            if body.mode == "llm" and not (os.environ.get("MEMOS_LLM_URL")
+                                           and os.environ.get("MEMOS_LLM_MODEL")):
+                # The caller sent nothing wrong: the server lacks what the mode needs.
+                raise ModelError("this server has no LLM endpoint for mode 'llm' (its operator "
+                                 "sets MEMOS_LLM_URL and MEMOS_LLM_MODEL before `memos serve`);"
+                                 " send mode 'rules', which needs none")
             return mem.ingest(body.messages, who.scope, **body.fields(exclude={"messages"}))
 
     # -- stats, export, import ---------------------------------------------------------

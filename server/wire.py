@@ -238,6 +238,13 @@ class AnswerResult(BaseModel):
     seconds: dict[str, float] = Field(default_factory=dict)
     model_fingerprint: str
     skipped: list[tuple[str, str]] = Field(default_factory=list)
+    tier: str = Field("activation", description='Which tier answered: "parametric" (an '
+                      'adapter, closed-book), "activation" (the retrieved memories\' slots) or '
+                      '"plaintext" (no memory read states what was asked: the model abstains, '
+                      'text "")')
+    adapter_id: str | None = None
+    adapter_version: int | None = None
+    adapter_fingerprint: str | None = None
 
 
 class Problem(BaseModel):

@@ -226,12 +226,23 @@ def test_recall_and_answer(http_for: Any, new_user: Any) -> None:
     said = api.post("/v1/answer", json={"question": "What is Alice's drink?",
                                         "max_new_tokens": 3}).json()
     assert isinstance(said["text"], str) and said["cubes"] == [[cid, 1]]
-    # a question no memory states gets no answer, not a made-up one
+    assert said["tier"] == "activation" and said["adapter_id"] is None
+    # a question no memory states gets no answer, not a made-up one, and says which tier
     none = api.post("/v1/answer", json={"question": "What is Alice's pet?"}).json()
-    assert none["text"] == "" and none["cubes"] == []
+    assert none["text"] == "" and none["cubes"] == [] and none["tier"] == "plaintext"
 
 
-def test_ingest(http_for: Any, new_user: Any, live: Any) -> None:
+def test_client_answer_says_which_tier_answered(client_for: Any, new_user: Any) -> None:
+    """memos.Client.answer returns MemOS.answer's `tier` (it read "activation" always)."""
+    client = client_for(new_user())
+    client.add("Alice's drink is green tea.")
+    assert client.answer("What is Alice's drink?", max_new_tokens=3).tier == "activation"
+    none = client.answer("What is Alice's pet?")
+    assert none.tier == "plaintext" and none.text == "" and none.cubes == []
+
+
+def test_ingest(http_for: Any, new_user: Any, live: Any,
+                monkeypatch: pytest.MonkeyPatch) -> None:
     if "/v1/ingest" not in live.app.openapi()["paths"]:
         pytest.skip("MemOS.ingest is not in this build")
     api = http_for(new_user())
@@ -242,6 +253,15 @@ def test_ingest(http_for: Any, new_user: Any, live: Any) -> None:
     assert report["turns"] == 1 and len(report["episodes"]) == 1
     problem(api.post("/v1/ingest", json={"messages": [{"role": "user"}], "session_id": "s1"}),
             400, "InvalidInputError")
+    # mode "llm" on a server with no LLM endpoint: the server lacks it, not the request (503),
+    # and nothing is written
+    monkeypatch.delenv("MEMOS_LLM_URL", raising=False)
+    monkeypatch.delenv("MEMOS_LLM_MODEL", raising=False)
+    before = api.get("/v1/stats").json()
+    body = problem(api.post("/v1/ingest", json={"messages": messages, "session_id": "s2",
+                                                "mode": "llm"}), 503, "ModelError")
+    assert "mode 'rules'" in body["detail"] and "MEMOS_LLM_URL" in body["detail"]
+    assert api.get("/v1/stats").json() == before
 
 
 def test_auth_errors(http_for: Any, new_user: Any, server_mem: Any, live: Any) -> None:
