@@ -281,7 +281,8 @@ class _Request:
         if "graph" in self.retrievers and cfg.graph_seeds and not store.graph.is_empty():
             seeds = sorted(fused.values(), key=lambda f: (-f.score, f.pk))[:cfg.graph_seeds]
             with store.index_lock:
-                expanded = store.graph.expand([f.pk for f in seeds], cfg.graph_max_degree)
+                expanded = store.graph.expand([f.pk for f in seeds], cfg.graph_max_degree,
+                                              reader=self.scope)
             order = sorted(expanded, key=lambda pk: (-expanded[pk], pk))
             # Cut after admission, not before: cubes the caller may not see (another user's
             # private neighbours of a public seed) must not take the places of hers. Admitted

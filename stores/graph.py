@@ -5,8 +5,11 @@ edge they added), so a search never rebuilds it. Nodes are cube pks (int) and en
 (`EntityKey`: the user id of the edge, which is the owner of the cube that mentions the
 entity, and the normalised name). Entities are per user: Alice's cubes about "zurich" and
 Bob's meet at two different nodes, so one user's writes never change which of another user's
-cubes are linked, nor the degree that decides whether an entity is a hub. Visibility is not
-known here — callers filter neighbours in SQL.
+cubes are linked. Which neighbours a caller may see is decided by callers, in SQL; but the
+degree that decides whether an entity is a hub is counted here over the edges of cubes the
+caller may read (`visible_degree`: each edge keeps its cube's agent and visibility, which
+never change), so that another scope's private cubes never change a caller's graph results
+(nor tell it that they exist).
 """
 
 from __future__ import annotations
@@ -14,19 +17,30 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import networkx as nx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from memos.stores.schema import EdgeRow
+from memos.cube import Visibility
+from memos.stores.schema import CubeRow, EdgeRow
+
+if TYPE_CHECKING:
+    from memos.cube import Scope
 
 log = logging.getLogger(__name__)
 
 ENTITY_PREFIX = "entity:"
+# The edge, and the agent and visibility of the cube it comes from (for `visible_degree`).
 _EDGE_COLUMNS = (EdgeRow.id, EdgeRow.src_pk, EdgeRow.dst_pk, EdgeRow.entity, EdgeRow.relation,
-                 EdgeRow.weight, EdgeRow.user_id)
+                 EdgeRow.weight, EdgeRow.user_id, CubeRow.agent_id.label("src_agent"),
+                 CubeRow.visibility.label("src_visibility"))
+
+
+def _edges_select() -> Any:
+    return select(*_EDGE_COLUMNS).select_from(EdgeRow).outerjoin(
+        CubeRow, CubeRow.pk == EdgeRow.src_pk)
 
 
 def entity_node(name: str) -> str:
@@ -66,16 +80,28 @@ class GraphIndex:
     def __init__(self) -> None:
         self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self.seq = 0
+        # entity -> (agent, visibility) of the cubes its edges come from -> edges
+        self._readers: dict[EntityKey, dict[tuple[str | None, str | None], int]] = {}
 
     def _add_row(self, row: Any) -> None:
-        dst: Node = (row.dst_pk if row.dst_pk is not None
-                     else entity_key(row.user_id, row.entity or ""))
-        self.graph.add_edge(row.src_pk, dst, key=row.id, relation=row.relation, weight=row.weight)
+        if row.dst_pk is not None:
+            self.graph.add_edge(row.src_pk, row.dst_pk, key=row.id, relation=row.relation,
+                                weight=row.weight)
+            return
+        dst = entity_key(row.user_id, row.entity or "")
+        src = (getattr(row, "src_agent", None), getattr(row, "src_visibility", None))
+        if self.graph.has_edge(row.src_pk, dst, key=row.id):
+            return  # added already: counted once
+        self.graph.add_edge(row.src_pk, dst, key=row.id, relation=row.relation,
+                            weight=row.weight, src=src)
+        counts = self._readers.setdefault(dst, {})
+        counts[src] = counts.get(src, 0) + 1
 
     def load(self, session: Session, seq: int) -> None:
         """Replace the graph with every edge in SQL; `seq` is the changelog seq it reflects."""
         self.graph = nx.MultiDiGraph()
-        for row in session.connection().execute(select(*_EDGE_COLUMNS)):  # Core rows: fast
+        self._readers = {}
+        for row in session.connection().execute(_edges_select()):  # Core rows: fast
             self._add_row(row)
         self.seq = seq
 
@@ -86,16 +112,27 @@ class GraphIndex:
         if not edge_ids:
             return []
         return list(session.connection().execute(
-            select(*_EDGE_COLUMNS).where(EdgeRow.id.in_(list(edge_ids)))))
+            _edges_select().where(EdgeRow.id.in_(list(edge_ids)))))
 
     def add_rows(self, rows: Sequence[Any]) -> None:
         for row in rows:
             self._add_row(row)
 
     def remove_cubes(self, pks: Iterable[int]) -> None:
-        self.graph.remove_nodes_from([pk for pk in pks if pk in self.graph])
+        gone = [pk for pk in pks if pk in self.graph]
+        for pk in gone:
+            for _, dst, data in self.graph.out_edges(pk, data=True):
+                counts = self._readers.get(dst) if not isinstance(dst, int) else None
+                src = data.get("src")
+                if counts is not None and src in counts:
+                    counts[src] -= 1
+                    if counts[src] <= 0:
+                        del counts[src]
+        self.graph.remove_nodes_from(gone)
         isolated = [n for n in nx.isolates(self.graph) if not isinstance(n, int)]
         self.graph.remove_nodes_from(isolated)
+        for node in isolated:
+            self._readers.pop(node, None)
 
     def edge_count(self) -> int:
         """The edges held (networkx counts them node by node: for `memos check`, not for a
@@ -117,6 +154,21 @@ class GraphIndex:
         key = entity_key(user_id, name)
         return int(self.graph.degree(key)) if key in self.graph else 0
 
+    def visible_degree(self, node: EntityKey, reader: Scope) -> int:
+        """How many edges meet at entity `node` from cubes `reader` may read (the rule of
+        `can_read`, by the cube's agent and visibility): the degree a hub is judged by for
+        that caller. Another user's private cubes, and a sibling agent's, are not counted:
+        otherwise whether a public cube's entity neighbours come back in a search would
+        tell how many private cubes name the entity."""
+        counts = self._readers.get(node)
+        if counts is None:  # edges added without their cubes' scope (tests): all of them
+            return int(self.graph.degree(node))
+        own = reader.user_id == node.user_id
+        return sum(n for (agent, visibility), n in counts.items()
+                   if visibility == Visibility.PUBLIC.value or (own and (
+                       visibility == Visibility.SHARED.value or agent is None
+                       or agent == reader.agent_id)))
+
     def _hops(self, node: Node) -> list[tuple[Node, str, str, float]]:
         out = [(dst, d["relation"], "out", d["weight"])
                for _, dst, d in self.graph.out_edges(node, data=True)]
@@ -126,11 +178,13 @@ class GraphIndex:
 
     def neighbors(self, pk: int, depth: int = 1, relation: str | None = None,
                   max_entity_degree: int | None = None,
-                  allowed: Callable[[list[int]], Collection[int]] | None = None
-                  ) -> list[GraphNeighbor]:
+                  allowed: Callable[[list[int]], Collection[int]] | None = None,
+                  reader: Scope | None = None) -> list[GraphNeighbor]:
         """Cubes reachable from `pk` within `depth` cube hops; entities are passed through
         (cube -> entity -> cube counts as one hop). `allowed(pks)`: which of a hop's cubes
-        the caller may see; the others are neither returned nor walked through."""
+        the caller may see; the others are neither returned nor walked through. `reader`:
+        the caller, whose readable edges alone decide whether an entity is a hub
+        (`visible_degree`; None: every edge)."""
         if pk not in self.graph:
             return []
         seen: set[Node] = {pk}
@@ -148,7 +202,8 @@ class GraphIndex:
                         if other in seen:
                             continue
                         seen.add(other)
-                        degree = self.graph.degree(other)
+                        degree = (self.graph.degree(other) if reader is None
+                                  else self.visible_degree(other, reader))
                         if max_entity_degree is not None and degree > max_entity_degree:
                             continue  # hub entities ("I", a user's name) link everything
                         targets = [(c, rel, "in", w) for c, r, _, w in self._hops(other)
@@ -165,12 +220,15 @@ class GraphIndex:
             frontier = nxt
         return found
 
-    def expand(self, seeds: Sequence[int], max_entity_degree: int) -> dict[int, float]:
+    def expand(self, seeds: Sequence[int], max_entity_degree: int,
+               reader: Scope | None = None) -> dict[int, float]:
         """Graph candidates for retrieval: neighbours of the seeds, scored by edge weight
         and the seed's rank (earlier seeds count more). A seed that neighbours another seed
-        is a candidate too: being linked to a strong hit is evidence for it."""
+        is a candidate too: being linked to a strong hit is evidence for it. `reader`: the
+        searching scope, whose readable edges decide which entities are hubs."""
         scores: dict[int, float] = {}
         for rank, seed in enumerate(seeds, start=1):
-            for nb in self.neighbors(seed, 1, max_entity_degree=max_entity_degree):
+            for nb in self.neighbors(seed, 1, max_entity_degree=max_entity_degree,
+                                     reader=reader):
                 scores[nb.pk] = scores.get(nb.pk, 0.0) + nb.weight / rank
         return scores
