@@ -26,6 +26,7 @@ from memos.reader.dates import MONTHS, WEEKDAYS, DateMention, period_end, resolv
 from memos.reader.vocab import (
     APPS,
     CLUBS,
+    DEMONYM_NOUNS,
     DEPARTMENTS,
     FILLERS,
     KIN_NAMES,
@@ -779,6 +780,9 @@ class _Turn:
     # partner or pet, so the next clause's "It's X" is no new value (`extract`)
     ties: int = 0
     person: str | None = None  # the person the turn named last ("my vet is Dr. Mensah")
+    # the turn's words before the clause read: "we broke up" ends the partner they name
+    # (`_we_split`: "I was dating Tom but we broke up")
+    before: str = ""
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
             negated: bool = False, kind: str = "fact", date_at: int | None = None) -> None:
@@ -1188,7 +1192,7 @@ _ANY_MORE = re.compile(r"\b(?:any\s?more|no\s+longer)\b", re.I)
 _MY_ATTR = re.compile(
     rf"\b(?:[Mm]y|(?P<pron>[Hh]is|[Hh]er)|(?P<owner>{_TITLE_NAME})['’]s)\s+(?:(?P<rel>{RELATION_RE})'s\s+)?"
     r"(?P<attr>(?i:favou?rite\s+[a-z]+(?:\s+[a-z]+)?|[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}?))"
-    r"\s+is\s+(?P<neg>no\s+longer\s+|not\s+)?")
+    r"(?:\s+is|(?<=day)['’]s)\s+(?P<neg>no\s+longer\s+|not\s+)?")  # ("my bday's July 14")
 _NEW = r"(?:(?:new|current|present)\s+)?"
 # Breeds a pet is said by ("a golden retriever named Biscuit"): the animal they are.
 BREEDS: dict[str, str] = {**dict.fromkeys(
@@ -1274,6 +1278,8 @@ def stated_name(text: str) -> str | None:
             if m.group("name"):
                 name = clean_value(sentence[m.start("name"):value_end(sentence,
                                                                       m.start("name"))])
+            if m.group("short") and name.split()[0].lower() in DEMONYM_NOUNS:
+                continue  # "I'm Aussie", "I'm Kiwi": a nationality, no name
             if name and _named(name) and len(name) <= 64 and name.split()[0][:1].isupper() \
                     and _printable_name(name) and not _bare_title(name):
                 found = name  # the last one stated wins ("my name's Joanna, call me Jo")
@@ -1543,7 +1549,11 @@ def extract(text: str, speaker: str, speaker_key: str,
     # Whose attribute a clause just ended or changed without its value ("my email is no
     # longer X", "Helen changed her email"): the next clause's "it's Y" is the new value.
     ended: tuple[_Subject, str] | None = None
-    for sentence in clauses(text):
+    parts, cursor = clauses(text), 0
+    for i, sentence in enumerate(parts):
+        at_ = text.find(sentence.rstrip("?"), cursor)
+        cursor = at_ if at_ >= 0 else cursor
+        turn.before = text[:at_] if at_ >= 0 else ". ".join(parts[:i])
         if sentence.rstrip().endswith("?") or len(sentence) > 600:
             ended = None
             continue
@@ -2028,7 +2038,27 @@ _THING_GIVEN_END = re.compile(r"\s*(?:$|[.,!?;:]|\s(?:for|from|at|in|on|with|bec
                               r"yesterday|today|this|to|as|and|lol)\b)", re.I)
 
 
+# After "I had a boy, Noah", "I have a son, Leo": another one named the same way (", and a
+# girl, Mia", "and a daughter named Maya", "and a cat, Luna")
+_AND_ANOTHER = re.compile(
+    rf",?\s+(?:and|&)\s+(?:also\s+)?(?:a|an)\s+(?:(?:new|little|baby|beautiful|healthy|younger|"
+    rf"older|big|twin|rescue)\s+)*(?P<rel>girl|boy|{RELATION_RE})(?:\s+(?:called|named)\s+"
+    rf"(?P<name>{_TITLE_NAME})|,\s+(?P<name2>{_TITLE_NAME})(?=\s*(?:[.,;!]|$|\s+(?:and|but|who|"
+    rf"so|because|though|last|this|yesterday)\b)))")
+# "We had twins, Noah and Mia", "We just welcomed triplets: Ada, Bo and Cy": each a kid
+_MULTIPLE_BIRTH = re.compile(
+    r"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|have|'ve|’ve)\s+)*(?:had|welcomed)\s+"
+    r"(?:(?:a\s+set\s+of|(?:two\s+)?(?:beautiful|healthy|baby|little)\s+)\s*)*(?:twins|triplets)"
+    r"\s*(?:,|:|\s[-–—])\s*(?:(?:named|called)\s+)?(?P<names>[A-Z][\w'’-]*(?:\s*,\s*[A-Z][\w'’-]*)*"
+    r"(?:,?\s+(?:and|&)\s+[A-Z][\w'’-]*))")
+
+
 def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
+    births = _MULTIPLE_BIRTH.search(sentence)
+    if births is not None:
+        for name in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", births.group("names")):
+            if _named(name) and not _bare_title(name):
+                turn.add(me, "kid's name", name, "relation")
     for m in _REL_NAMED.finditer(sentence):
         if m.group("name7"):
             name = _person(m.group("name7"))
@@ -2049,6 +2079,14 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
             if _named(name) and len(name) <= 64 and not _bare_title(name):
                 turn.add(me, f"{relation_name(rel)}'s name", name, "relation")
                 turn.person = name
+            other = _AND_ANOTHER.match(sentence, m.end()) if (
+                m.group("name4") or m.group("name8") or m.group("name9")) else None
+            if other is not None:  # "I had a boy, Noah, and a girl, Mia"
+                rel2 = {"girl": "daughter", "boy": "son"}.get(other.group("rel").lower(),
+                                                              other.group("rel"))
+                name2 = _person(other.group("name") or other.group("name2"))
+                if _named(name2) and len(name2) <= 64 and not _bare_title(name2):
+                    turn.add(me, f"{relation_name(rel2)}'s name", name2, "relation")
             continue
         rel = relation_name(m.group("rel") or m.group("rel2"))
         raw = m.group("name") or m.group("name2")
@@ -2084,6 +2122,15 @@ _IS_MY_FAVORITE = re.compile(
     r"(?!\s+(?:to|of|for|in|about)\b)")
 
 
+# A day said relative to the turn: no birthday's date ("my birthday is tomorrow", "... is on
+# Friday"; like "Today is my birthday!", it states none). (An anniversary "next week" is
+# still kept as said.)
+_RELATIVE_DAY = re.compile(
+    rf"(?:today|tonight|tomorrow|yesterday|(?:(?:this|next|last)\s+(?:coming\s+)?)?"
+    rf"(?:week(?:end)?|month|year|{_T_WEEKDAY})|in\s+(?:a|an|\d+|two|three|four|five|six|few)"
+    rf"\s+(?:\w+\s+)?(?:days?|weeks?|months?))(?:\s+(?:lol|haha|btw|yay|omg))?\s*[.!]*", re.I)
+
+
 def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
     for m in _IS_MY_FAVORITE.finditer(sentence):
         value = clean_value(m.group("value"))
@@ -2095,7 +2142,9 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
         attr_words = m.group("attr")
         attribute = attribute_name(attr_words)
         head = attr_words.lower().split()[-1]
-        if head not in ATTRIBUTE_HEADS and not attribute.startswith("favorite "):
+        # ("my bday", "my b-day", "my date of birth": a birthday by vocab.ATTRIBUTE_ALIASES)
+        if head not in ATTRIBUTE_HEADS and attribute != "birthday" and \
+                not attribute.startswith("favorite "):
             continue
         if m.group("neg"):
             continue  # "my X is no longer Y" is a negation (handled there)
@@ -2123,6 +2172,9 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
         # "My company is called Brightwave": the name; "probably green": green
         value = clean_value(_VALUE_LEAD.sub("", value))
         dated = attribute.endswith(("birthday", "anniversary"))  # "is on 3 May": turn.add
+        if attribute.endswith("birthday") and _RELATIVE_DAY.fullmatch(re.sub(r"^on\s+", "",
+                                                                               value)):
+            continue  # "my birthday is tomorrow", "... on Friday": no date said
         if not _ok_value(re.sub(r"^on\s+", "", value) if dated else value,
                          attribute=attribute) or _verdict(value, attribute):
             continue
@@ -2328,7 +2380,7 @@ _TIE_END = (rf"(?=\s*(?:$|[.,;:!)]|\s[-–—]\s)|\s+(?:and|but|because|so|after
             rf"this|yesterday|today|recently|earlier|again|finally|officially|now|over|"
             rf"(?:a|an|two|three|four|five|six|few|several|\d+)\s+(?:weeks?|months?|years?|"
             rf"days?|while|few|couple|decades?)|for\s+good|for\s+(?-i:[A-Z])|"
-            rf"(?:in|on)\s+(?:(?:19|20)\d\d|{_T_MONTH}|{_T_WEEKDAY})|{FILLERS})\b)")
+            rf"(?:in|on)\s+(?:(?:19|20)\d\d|(?i:{_T_MONTH}|{_T_WEEKDAY}))|{FILLERS})\b)")
 _TIE_ADV = r"(?:(?:have|has|had|'ve|’ve|just|finally|officially|recently|sadly|actually)\s+)*"
 _MY_PARTNER = (rf"(?:[Mm]y|[Oo]ur)\s+(?P<rel>{_PARTNER_RE})(?:,?\s+(?P<relname>{_NAME_RE}),?)?")
 _A_NAME = rf"^{_CLAUSE_LEAD}(?P<name>{_NAME_RE})"
@@ -2336,8 +2388,17 @@ _A_NAME = rf"^{_CLAUSE_LEAD}(?P<name>{_NAME_RE})"
 # end, or a time, then a reason or another clause ("I left my husband last year", "my
 # husband left me for his secretary", "... and I moved to Leeds"); not an object or a place
 # ("I left my husband and the kids at home", "I left my boyfriend yesterday at the station")
+# ("... for his secretary", "... for my best friend", "... for a woman at work")
+_FOR_PERSON = (r"(?:friend|bff|sister|brother|cousin|neighbou?r|boss|co-?worker|colleague|"
+               r"secretary|assistant|trainer|coach|ex|roommate|flatmate|housemate|nanny|"
+               r"babysitter|therapist|tutor|mum|mom|mother|dad|father|aunt|uncle|niece|nephew|"
+               r"woman|man|girl|guy|boy|lady|dude|chick)")
 _LEFT_FOR_WHOM = (r"(?=\s+for\s+(?:(?-i:[A-Z])|his|her|their|another|someone|somebody|"
-             r"a\s+(?:younger|other)\b))")
+                  r"a\s+(?:younger|other)\b|(?:my|our|the|an?)\s+(?:[\w-]+\s+){0,2}?"
+                  rf"{_FOR_PERSON}s?\b(?!['’])))")
+# (that person is no trip's "for my ...": vocab.TRIP)
+_FOR_A_PERSON = re.compile(
+    rf"\s+for\s+(?:my|our|the|an?)\s+(?:[\w-]+\s+){{0,2}}?{_FOR_PERSON}s?\b(?!['’])", re.I)
 _LEFT_TIME = (rf"(?:\s+(?:{_LAST_TIME}|yesterday|recently|finally|for\s+good|"
               rf"(?:a|an|two|three|four|five|six|few|several|\d+)\s+(?:weeks?|months?|years?|"
               rf"days?|decades?)\s+ago|(?:back\s+)?in\s+(?:(?:19|20)\d\d|{_T_MONTH})|"
@@ -2348,7 +2409,11 @@ _LEFT_CLOSED = re.compile(
       r"it|took|moved|never|went)|for\s+good)\b)", re.I)
 # "Sam and I broke up", "My boyfriend and I split up", "my wife and I got divorced"
 _TIE_JOINT = re.compile(
-    rf"(?:{_MY_PARTNER}|{_A_NAME})\s+and\s+I\s+(?P<verb>{_JOINT_TIE_VERB})" + _TIE_END)
+    rf"(?:{_MY_PARTNER}|{_A_NAME})\s+and\s+(?:I|me)\s+(?P<verb>{_JOINT_TIE_VERB})" + _TIE_END)
+# "Me and Tom broke up", "me and my boyfriend split up"
+_TIE_ME_AND = re.compile(
+    rf"^{_CLAUSE_LEAD}[Mm]e\s+and\s+(?:{_MY_PARTNER}|(?P<name>{_NAME_RE}))\s+"
+    rf"(?P<verb>{_JOINT_TIE_VERB})" + _TIE_END)
 # "I broke up with Sam", "I divorced Tom", "I'm divorced from Tom", "I left my husband"
 _TIE_MINE = re.compile(
     rf"\bI(?:['’]m|\s+am)?\s+(?P<verb>{_TIE_ADV}(?:(?:broke|broken|split)\s+up\s+with|"
@@ -2358,6 +2423,15 @@ _TIE_MINE = re.compile(
 _TIE_THEIRS = re.compile(
     rf"(?:{_MY_PARTNER}|{_A_NAME})\s+{_TIE_ADV}(?P<tverb>broke\s+up\s+with|dumped|left|"
     rf"divorced)\s+me(?:{_TIE_END}|{_LEFT_FOR_WHOM})")
+# "We broke up", "we split up last week": the partner the turn named before it
+# (`_we_split`); no one when it named none
+_TIE_WE = re.compile(rf"(?:^|(?<=\s)){_CLAUSE_LEAD}[Ww]e\s+(?P<verb>{_JOINT_TIE_VERB})" + _TIE_END)
+# The partner a turn names: "my boyfriend (Tom)", "dating Tom", "Tom and I", "married to Tom"
+_PARTNER_SAID = re.compile(
+    rf"{_MY_PARTNER}|\b(?:dating|seeing|going\s+out\s+with|engaged\s+to|married\s+to|"
+    rf"together\s+with|in\s+a\s+relationship\s+with)\s+(?P<name>{_NAME_RE})|"
+    rf"(?:^|(?<=[\s,;]))(?P<name2>{_NAME_RE})\s+and\s+(?:I|me)\b|"
+    rf"\b[Mm]e\s+and\s+(?P<name3>{_NAME_RE})")
 # A couple back together: no break-up ended it
 _REUNITED = re.compile(r"\b(?:back\s+together|got\s+back\s+with|made\s+up|reconciled|"
                        r"on\s+a\s+break|on\s+and\s+off|on-and-off)\b", re.I)
@@ -2395,7 +2469,43 @@ def _left_for_good(sentence: str, tie: re.Match[str]) -> bool:
     verb = (tie.groupdict().get("verb") or tie.groupdict().get("tverb") or "").split()
     if not verb or verb[-1] != "left":
         return True
-    return not TRIP.search(sentence) and _LEFT_CLOSED.match(sentence, tie.end()) is not None
+    return not TRIP.search(_FOR_A_PERSON.sub(" ", sentence)) and \
+        _LEFT_CLOSED.match(sentence, tie.end()) is not None
+
+
+def _we_split(said: str, turn: _Turn, me: _Subject) -> bool:
+    """"We broke up": the partner the turn named last before it ("My boyfriend Tom and I had
+    a fight and we broke up", "I was dating Tom but we broke up", "Tom and I ... we split
+    up") ends, as in "Tom and I broke up" (`_ended_ties`); with none named ("We broke up"),
+    nothing. Whether one was named."""
+    rel = name = None
+    for text in (*sentences(turn.before), said):
+        if _HEDGE.search(text) or text.rstrip().endswith("?"):
+            continue
+        for m in _PARTNER_SAID.finditer(text):
+            if m.group("name2") and re.search(r"\b(?:my|our|his|her|their)\s+(?:[\w-]+\s+){0,2}$",
+                                              text[:m.start("name2")], re.I):
+                continue  # "My friend Tom and I ...": another tie's name
+            who = _clause_name(m.group("relname") or m.group("name") or m.group("name2")
+                               or m.group("name3"))
+            if m.group("rel") is not None or who is not None:
+                rel, name = m.group("rel"), who
+    if rel is not None:
+        rel = relation_name(rel)
+        if name is None:  # "My boyfriend is Tom. We broke up": the name the turn gave
+            name = next((e.value for e in reversed(turn.out) if e.subject_key == me.key
+                         and e.attribute == f"{rel}'s name" and not e.negated), None)
+        for kind in ([rel, *sorted(_SPOUSES - {rel})] if rel in _SPOUSES else [rel]):
+            if name is not None:
+                turn.add(me, f"{kind}'s name", name, "negation", negated=True)
+            else:
+                turn.end(me, f"{kind}'s name")
+        return True
+    if name is not None:
+        for kind in PARTNERS:
+            turn.add(me, f"{kind}'s name", name, "negation", negated=True)
+        return True
+    return False
 
 
 def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
@@ -2414,10 +2524,17 @@ def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
     if _HEDGE.search(sentence):
         return False
     found = False
-    tie = None if turn.reunited else (_TIE_JOINT.search(sentence) or _TIE_MINE.search(sentence)
+    tie = None if turn.reunited else (_TIE_JOINT.search(sentence) or _TIE_ME_AND.search(sentence)
+                                      or _TIE_MINE.search(sentence)
                                       or _TIE_THEIRS.search(sentence))
     if tie is not None and not _left_for_good(sentence, tie):
         tie = None
+    we = _TIE_WE.search(sentence) if tie is None and not turn.reunited else None
+    if we is not None and "split" in we.group("verb") and re.match(
+            r"\s+(?:when|and|to|so|into|at)\b", sentence[we.end():]):
+        we = None  # "we split up when we got there": the group, no couple
+    if we is not None:
+        found = _we_split(sentence[:we.start()], turn, me)
     if tie is not None:
         rel = tie.group("rel")
         verb = (tie.groupdict().get("verb") or "").split()
@@ -2523,14 +2640,15 @@ _NAMED_PLURAL = re.compile(
 def _a_plural_noun(item: str) -> bool:
     """Whether a capitalised item of a list is a word in the plural, not a name: its singular
     (less "-s", "-es", "-ies" for "-y") is a nationality, a faith or a party, a breed or a
-    pet (NOT_NAMES, BREEDS, PETS): "Americans", "Democrats", "Labs", "Poodles"; not
-    "James", "Thomas"."""
+    pet (NOT_NAMES, vocab.DEMONYM_NOUNS, BREEDS, PETS): "Americans", "Brits", "Aussies",
+    "Democrats", "Labs", "Poodles"; not "James", "Thomas"."""
     low = item.lower()
     if " " in low or not low.endswith("s"):
         return False
     singular = {low[:-1], low[:-2] if low.endswith("es") else low[:-1],
                 low[:-3] + "y" if low.endswith("ies") else low[:-1]}
-    return any(w in NOT_NAMES or w in BREEDS or w in PETS for w in singular)
+    return any(w in NOT_NAMES or w in DEMONYM_NOUNS or w in BREEDS or w in PETS
+               for w in singular)
 
 
 def _plural_relatives(sentence: str, turn: _Turn, me: _Subject) -> None:

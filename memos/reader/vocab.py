@@ -308,6 +308,16 @@ lesbian bi bisexual queer straight nonbinary asexual introverted extroverted int
 extrovert millennial boomer republican democrat conservative liberal libertarian socialist
 """.split())
 
+# Nationalities said as a noun, mostly in chat ("I'm a Brit", "Brits and Aussies are funny",
+# "My friends are Kiwis and Yanks"): no one's name. Not the ones that are also first names
+# ("Finn", "Dane"): those stay names.
+DEMONYM_NOUNS = frozenset("""
+brit aussie ozzie kiwi yank yankee canuck scot scots pom pommie pinoy pinay limey gringo
+gringa swede turk pole dutchman dutchwoman englishman englishwoman frenchman
+frenchwoman irishman irishwoman scotsman scotswoman welshman welshwoman brummie geordie
+scouser cockney texan californian londoner parisian berliner
+""".split())
+
 # Where one "lives" in a saying: "i live in fear of spiders", "in hope", "in my head".
 NOT_PLACES = frozenset(w.replace("-", " ") for w in """
 fear hope denial the-moment the-past the-future sin peace harmony limbo misery luxury poverty
