@@ -161,9 +161,14 @@ class SentenceTransformerEmbedder:
             self.dim = 384
         else:
             model = self._load()
-            size = getattr(model, "get_embedding_dimension", None) or \
-                model.get_sentence_embedding_dimension
-            self.dim = int(size())
+            size = (getattr(model, "get_embedding_dimension", None)
+                    or model.get_sentence_embedding_dimension)()
+            if not isinstance(size, int) or size <= 0:  # a folder of no embedding model
+                raise InvalidInputError(
+                    f"{name_or_path!r} loads as a sentence-transformers model that gives no "
+                    "embedding size; use 'hashing', 'minilm' or the folder of an embedding "
+                    "model")
+            self.dim = size
 
     def _load(self) -> Any:
         if self._model is None:
@@ -212,11 +217,22 @@ class SentenceTransformerEmbedder:
 _MINILM_NAMES = {"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
 
+def is_embedder_name(spec: str) -> bool:
+    """Whether `spec` names an embedder without naming a folder: 'hashing', 'hashing:DIM',
+    a MiniLM name or 'st:...' (what a remote caller may ask a server for)."""
+    return (spec == "hashing" or re.fullmatch(r"hashing(?:-v1)?:(\d+)", spec) is not None
+            or spec.lower() in _MINILM_NAMES or spec.startswith("st:"))
+
+
 def make_embedder(spec: Embedder | str | None) -> Embedder:
     """Turn a name, a local model path or an Embedder object into an Embedder."""
     if spec is None or spec == "hashing":
         return HashingEmbedder()
     if isinstance(spec, str):
+        if not spec.strip():  # "" would be the working folder as a path
+            raise InvalidInputError("the embedder name is empty; use 'hashing', "
+                                    "'hashing:DIM', 'minilm' or a local sentence-transformers "
+                                    "model folder")
         match = re.fullmatch(r"hashing(?:-v1)?:(\d+)", spec)
         if match:
             return HashingEmbedder(dim=int(match.group(1)))

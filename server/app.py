@@ -40,6 +40,7 @@ from starlette.types import Scope as AsgiScope
 from memos import __version__
 from memos.config import shown_location
 from memos.cube import MemCube, Scope, Visibility
+from memos.embedders import is_embedder_name
 from memos.errors import (
     ConflictError,
     EmbedderMismatchError,
@@ -775,9 +776,12 @@ def create_app(mem: MemOS, *, auth: bool = True,
         """Rebuild the indexes from SQL, re-embedding every cube (optionally with another
         embedder, by name)."""
         name = body.embedder
-        if name is not None and ("/" in name or "\\" in name or name.startswith(".")):
-            raise ForbiddenError("an embedder folder cannot be named over HTTP; give a name "
-                                 "such as 'hashing', or run `memos reindex` on the server")
+        # A name that is no embedder's is taken as a folder on the server: the server's own
+        # folders ("docs", "") must not be loaded as models at a caller's word.
+        if name is not None and not is_embedder_name(name):
+            raise ForbiddenError(f"{name[:80]!r} is no embedder name, and a folder cannot be "
+                                 "named over HTTP: give 'hashing', 'hashing:DIM' or 'minilm', "
+                                 "or run `memos reindex` on the server")
         return mem.reindex(embedder=name)
 
     @app.post("/v1/admin/gc", tags=["admin"])

@@ -42,6 +42,19 @@ def test_an_embedder_name_too_long_for_a_path_is_invalid_input(mem: Any, tmp_pat
         MemOS.open(tmp_path / "other", embedder=TOO_LONG)
 
 
+def test_an_empty_embedder_name_is_invalid_input_not_the_working_folder(
+        mem: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"" was Path("") == the working folder, loaded as a model: a TypeError (REST: a 500)."""
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    before = [hit.id for hit in mem.search("anything", "alice")]
+    with pytest.raises(InvalidInputError, match="embedder name is empty"):
+        mem.reindex(embedder="")
+    with pytest.raises(InvalidInputError, match="embedder name is empty"):
+        MemOS.open(tmp_path / "other", embedder="")
+    assert [hit.id for hit in mem.search("anything", "alice")] == before  # left as it was
+
+
 def test_import_of_a_path_that_is_no_file_is_invalid_input(mem: Any, tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="import file"):
         mem.import_(str(tmp_path / TOO_LONG), "alice")

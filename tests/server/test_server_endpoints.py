@@ -332,6 +332,10 @@ def test_admin_endpoints(http_for: Any, new_user: Any) -> None:
     problem(api.get(f"/v1/memories/{ids[0]}"), 404, "NotFoundError")
     problem(admin.post("/v1/admin/reindex", json={"embedder": "../../etc"}), 403,
             "ForbiddenError")
+    # a name that is no embedder's is a folder of the server's ("docs"; "" was its working
+    # folder, loaded as a model: a 500): refused too
+    for name in ("", "docs", "server"):
+        problem(admin.post("/v1/admin/reindex", json={"embedder": name}), 403, "ForbiddenError")
     assert admin.post("/v1/admin/reindex", json={}).json()["cubes"] >= 0
 
 
