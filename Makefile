@@ -20,8 +20,13 @@ $(STAMP): pyproject.toml setup.py
 demo: $(STAMP)
 	$(BIN)/python -m memos.demo
 
+# One worker process per core (pytest-xdist), a test file to a worker; `make test-fast`
+# leaves out the tests marked `slow` (adapter training, the demo, chat subprocesses, ...).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

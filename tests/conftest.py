@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from memos.shadowing import import_installed_kernels
+# `make test` runs the suite in one worker process per core (pytest-xdist): each worker's
+# torch then takes one thread, so that two workers on two cores do not each wait on a second
+# intra-op thread (set before torch is first imported; subprocesses inherit it).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from memos.shadowing import import_installed_kernels  # noqa: E402
 
 # The tests run from the repository's root, whose kernels/ folder would be found as the
 # `kernels` distribution transformers imports (memos.shadowing): peft and
