@@ -133,6 +133,9 @@ class MemoryRef(BaseModel):
 
 class Answered(BaseModel):
     text: str
+    answered: bool = Field(description="false when none of the user's memories states what "
+                           "was asked: `text` is then empty (nothing made up); search_memories "
+                           "may still find related memories")
     memories: list[MemoryRef] = Field(description="the memories the model read")
     seconds: dict[str, float]
 
@@ -359,7 +362,8 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
         # otherwise answer this user's question, as memos.Assistant guards against too.
         got = await _run(mem.answer, question, scope_of(ctx), k, model=model,
                          max_new_tokens=max_new_tokens, own_only=True)
-        return Answered(text=got.text, memories=[MemoryRef(id=c, version=v) for c, v in got.cubes],
+        return Answered(text=got.text, answered=got.tier != "plaintext" and bool(got.text),
+                        memories=[MemoryRef(id=c, version=v) for c, v in got.cubes],
                         seconds=dict(got.seconds))
 
     if callable(getattr(type(mem), "ingest", None)):

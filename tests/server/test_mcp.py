@@ -116,6 +116,10 @@ async def _exercise_every_tool(session: ClientSession) -> None:
 
     answered = await _call(session, "answer", question="What is Bo's city?")
     assert answered["text"] == "Lima" and added["id"] in {m["id"] for m in answered["memories"]}
+    assert answered["answered"] is True
+    # no memory states it: an empty answer that says so, not a made-up one
+    unknown = await _call(session, "answer", question="What is Bo's pet?")
+    assert unknown["answered"] is False and unknown["text"] == "" and unknown["memories"] == []
 
     report = await _call(session, "ingest_conversation", session_id="chat-1", messages=[
         {"role": "user", "content": "I moved to Porto last month."},
