@@ -84,14 +84,16 @@ class Memory(BaseModel):
     valid_from: datetime | None = None
     valid_to: datetime | None = None
     expires_at: datetime | None = None
+    own: bool = Field(True, description="false for a memory another user made public: their "
+                      "words, not this user's (whose they are is not said)")
 
     @classmethod
-    def of(cls, cube: MemCube) -> Memory:
+    def of(cls, cube: MemCube, reader: Scope) -> Memory:
         return cls(id=cube.id, version=cube.version, kind=str(cube.kind), content=cube.content,
                    state=str(cube.state), tags=list(cube.tags), metadata=dict(cube.metadata),
                    importance=cube.importance, recorded_at=cube.recorded_at,
                    valid_from=cube.valid_from, valid_to=cube.valid_to,
-                   expires_at=cube.expires_at)
+                   expires_at=cube.expires_at, own=cube.scope.user_id == reader.user_id)
 
 
 class Added(BaseModel):
@@ -285,10 +287,11 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
         memories), best first, with a score and the retrievers that found each. It searches
         what this user may read: their own memories and any memory another user made public
         (their words, not this user's). Several filters: a memory must pass them all."""
-        hits = await _run(mem.search, query, scope_of(ctx), k, **_given(
+        scope = scope_of(ctx)
+        hits = await _run(mem.search, query, scope, k, **_given(
             kind=kind, tags=tags, since=since, until=until,
             filters={"tags_all": tags_all} if tags_all else None))
-        return SearchResults(hits=[Hit(memory=Memory.of(h.cube), score=h.score,
+        return SearchResults(hits=[Hit(memory=Memory.of(h.cube, scope), score=h.score,
                                        found_by=list(h.retrievers)) for h in hits])
 
     @tool(read_only)
@@ -299,7 +302,8 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
     ) -> Memory:
         """Read one memory by id (its current version, or an earlier one of the user's own
         memories)."""
-        return Memory.of(await _run(mem.get, cube_id, scope_of(ctx), version=version))
+        scope = scope_of(ctx)
+        return Memory.of(await _run(mem.get, cube_id, scope, version=version), scope)
 
     @tool(writes)
     async def update_memory(
@@ -315,7 +319,7 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
         stays in history."""
         changed = await _run(mem.update, cube_id, scope_of(ctx), reason=reason, **_given(
             content=content, kind=kind, tags=tags, metadata=metadata, importance=importance))
-        return Memory.of(changed)
+        return Memory.of(changed, scope_of(ctx))
 
     @tool(ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False,
                           openWorldHint=False))
@@ -336,9 +340,9 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
     ) -> MemoryPage:
         """List the user's live memories, newest first, a page at a time (next_cursor gives
         the next page). To find memories about something, search_memories is better."""
-        page = await _run(mem.list_memories, scope_of(ctx), limit=limit, cursor=cursor,
-                          kind=kind)
-        return MemoryPage(memories=[Memory.of(c) for c in page.items],
+        scope = scope_of(ctx)
+        page = await _run(mem.list_memories, scope, limit=limit, cursor=cursor, kind=kind)
+        return MemoryPage(memories=[Memory.of(c, scope) for c in page.items],
                           next_cursor=page.next_cursor)
 
     @tool(read_only)

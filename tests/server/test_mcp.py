@@ -9,6 +9,7 @@ errors with the memos message, never a traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -355,6 +356,15 @@ def test_answer_reads_only_the_users_own_memories(tmp_path: Path) -> None:
             # The planted cube is readable by alice (the test can fail): search finds it.
             found = (await _call(alice, "search_memories", query="Alice bank"))["hits"]
             assert planted in {h["memory"]["id"] for h in found}
+            # ...and says which memories are not hers (it did not: an agent took bob's words
+            # for alice's), without saying whose they are
+            owned = {h["memory"]["id"]: h["memory"]["own"] for h in found}
+            assert owned[planted] is False and owned[own] is True
+            assert "bob" not in json.dumps(found)
+            got = await _call(alice, "get_memory", cube_id=planted)
+            assert got["own"] is False
+            listed = (await _call(alice, "list_memories"))["memories"]
+            assert [m["own"] for m in listed] == [True]
             answered = await _call(alice, "answer", question="What is Alice's bank?")
             assert planted not in {m["id"] for m in answered["memories"]}
             assert "Evil" not in answered["text"]
