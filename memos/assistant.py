@@ -355,7 +355,8 @@ def _norm(text: str) -> str:
 
 
 _QUESTION_START = re.compile(
-    r"^(?:what|what's|whats|where|where's|who|who's|whom|whose|when|which|why|how|do|does|"
+    r"^(?:what|what's|whats|where|where's|wheres|who|who's|whos|whom|whose|when|when's|whens|"
+    r"which|why|how|how's|hows|do|does|"
     r"did|is|are|was|were|am|can|could|would|will|should|have|has|tell me|remind me|"
     r"any idea|do you know)\b", re.IGNORECASE)
 
@@ -1074,11 +1075,28 @@ class Assistant:
             if cq is not None:  # no fact answers it: only what speaks of it
                 names = self._kin_names(cq)
                 useful = [h for h in useful if self._relevant(h.cube, cq, names)]
+                if not useful:  # "what's my diet?": "I'm vegan now", found by its words
+                    more = self._spoken_of(cq)
+                    useful = [h for h in self._useful(more, text)
+                              if self._relevant(h.cube, cq, names)]
+                    hits = [*hits, *more]
             if not useful:
                 return "I don't have anything about that yet.", []
             top = useful[0].score  # the best memory, and any about as good: a short answer
             chosen = [h for h in useful if h.score >= CLOSE_SCORE * top][:EXTRACTIVE_MAX]
         return self._quotes(chosen, hits)
+
+    def _spoken_of(self, cq: CanonicalQuestion) -> list[SearchHit]:
+        """The user's turns that say the words an attribute is spoken of with, when the
+        question itself found none (`memos.reader.questions.spoken_words`: "vegan" of a
+        diet); [] for an attribute without such words."""
+        from memos.reader.questions import spoken_words
+
+        words = spoken_words(cq.attribute)
+        if not words:
+            return []
+        return self._search(" ".join(words), SEARCH_K, record_access=False,
+                            kind=[Kind.EPISODE.value])
 
     def _count(self, cq: CanonicalQuestion, facts: list[SearchHit]
                ) -> tuple[str, list[MemoryUsed]] | None:

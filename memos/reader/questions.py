@@ -138,6 +138,7 @@ KIN_GROUPS: dict[str, tuple[str, ...]] = {
     "kid": ("son", "daughter", "child", "baby"),
     "grandparent": ("grandmother", "grandfather"),
     "grandchild": ("grandson", "granddaughter"),
+    "friend": ("best friend",),  # "who are my friends?": the best friend is one too
 }
 _KIN_RE = "|".join(sorted({*(re.escape(r) for r in RELATIONS), *KIN_GROUPS}, key=len,
                           reverse=True))
@@ -186,6 +187,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I)
     (r"^where (?:am i|do i come) from$", "user", "home town"),
     (r"^where did i grow up$", "user", "home town"),
     (r"^when(?:'s| is) my (?:birthday|bday|b-day)$", "user", "birthday"),
+    (r"^when(?:'s| is) (?:my|our) (?:wedding )?anniversary$", "user", "anniversary"),
     (r"^when (?:was|were) i born$", "user", "birthday"),
     (r"^how old am i$", "user", "age"),
     (r"^what(?:'s| is) my name$", "user", "name"),
@@ -460,7 +462,15 @@ def _normalized(text: str) -> str | None:
     q = " ".join(text.strip().replace("’", "'").split())
     q = re.sub(r"^(?:(?:hey|hi|hello|ok|okay|so|and|quick question|sorry|um+|oh)[,:!]?\s+)+", "",
                q, flags=re.I)
-    return q.rstrip("?.! ")
+    # typed without apostrophes: "whats my dogs name", "wheres my sister live"
+    q = re.sub(r"^(what|where|who|when|how)s\b", r"\1's", q, flags=re.I)
+    return _BARE_POSSESSIVE.sub(r"\1's ", q.rstrip("?.! "))
+
+
+# "my dogs name": "my dog's name" (one relative's attribute, not a plural's: "my kids' names")
+_BARE_POSSESSIVE = re.compile(
+    rf"\b(my (?:{_KIN_RE}))s (?=(?:name|birthday|bday|b-day|age|number|phone number|email|"
+    r"address|job|city|employer)$)", re.I)
 
 
 # What a question for an earlier value says it was before ("where did I live before
@@ -556,6 +566,11 @@ _ATTRIBUTE_WORDS: dict[str, tuple[str, ...]] = {
     "preference": ("prefer", "prefers", "preference", "rather", "like", "love", "favorite",
                    "favourite"),
     "favorite": ("favorite", "favourite", "love", "like", "best", "prefer", "fan"),
+    # "what's my diet?": "I'm vegan now", "I don't eat meat anymore"
+    "diet": ("diet", "vegan", "vegetarian", "veggie", "pescatarian", "pescetarian",
+             "flexitarian", "meat", "keto", "paleo", "gluten", "dairy"),
+    # "what's my salary?": "I earn about 55k a year"
+    "salary": ("salary", "earn", "earns", "earning", "income", "paid", "wage", "wages"),
 }
 
 
@@ -575,6 +590,12 @@ def attribute_words(attribute: str) -> frozenset[str]:
     if attribute.startswith("favorite "):
         words |= set(_ATTRIBUTE_WORDS["favorite"])
     return frozenset(_stem(w) for w in words)
+
+
+def spoken_words(attribute: str) -> tuple[str, ...]:
+    """The words people say `attribute` with (`_ATTRIBUTE_WORDS`; a relative's attribute:
+    those of the attribute itself), for a search of the turns that speak of it."""
+    return _ATTRIBUTE_WORDS.get(attribute.rpartition("'s ")[2].lower(), ())
 
 
 def mentions_attribute(words: set[str] | frozenset[str], attribute: str) -> bool:
@@ -876,5 +897,5 @@ __all__ = ["KIN_GROUPS", "CanonicalQuestion", "StatedCount", "about_me_question"
            "attribute_words", "canonical_question", "count_kind", "count_question",
            "ever_question", "history_question", "kin_questions",
            "mentions_attribute", "past_question", "plural", "plural_kin_question", "relation_words",
-           "resolve_user_name", "stated_counts",
+           "resolve_user_name", "spoken_words", "stated_counts",
            "stored_user_name", "user_display_name", "user_key"]

@@ -897,6 +897,10 @@ _AUX = r"(?:(?:'m|’m|'s|’s|'re|’re|am|is|are|have|has|'ve|’ve|just|recen
        r"actually|still|currently|really|officially|been|do|does|truly|absolutely|totally|" \
        rf"{_MANNER})\s+)*"
 
+# How much, before a verb of taste: "I kind of like jazz", "I'm kinda into jazz", "I quite
+# like it" (a like all the same).
+_TASTE_DEGREE = r"(?:(?:kind\s+of|kinda|sort\s+of|sorta|quite|rather|somewhat|pretty\s+much)\s+)?"
+
 # "... and (then) to Munich": a second move, after a move only (`_predicate_at`)
 _SECOND_MOVE = re.compile(r"(?:(?<=and )|(?<=and then )|(?<=and later ))(?:back\s+)?to\s+"
                           r"(?=[A-Z])")
@@ -927,9 +931,16 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
                 re.I), "employer", "work", False, True),
     (re.compile(_AUX + r"got\s+the\s+job\s+(?:at|with)\s+(?=(?-i:[A-Z]))", re.I), "employer",
      "work", False, True),
-    (re.compile(_AUX + r"(?:started|got)\s+(?:a\s+new\s+job|a\s+job|working)\s+"
-                r"(?:at|for|with)\s+",
+    # "I started a new job at Spotify", "I've got a job with Oxfam", "I have a new job at
+    # Spotify", "Landed a position at Arup"
+    (re.compile(_AUX + r"(?:(?:(?:started|got|landed|found|took|accepted|have|has)\s+|(?<=have )|"
+                r"(?<='ve )|(?<=’ve )|(?<=has ))(?:(?:a|my)\s+)?"
+                r"(?:(?:new|first|full[- ]time|part[- ]time|permanent)\s+)?(?:job|position|role)|"
+                r"started\s+working|got\s+working)\s+(?:at|for|with)\s+",
                 re.I), "employer", "work", False, False),
+    # "I moved to Lisbon for a new job at Spotify": after the move (`_AND_THEN`)
+    (re.compile(r"(?<=for )(?:a|my)\s+new\s+(?:job|position|role)\s+(?:at|with)\s+"
+                r"(?=(?-i:[A-Z]))", re.I), "employer", "work", False, True),
     (re.compile(_AUX + r"(?:joined)\s+(?=(?-i:[A-Z]))", re.I), "employer", "work", False, True),
     (re.compile(_AUX + r"started\s+(?:at|with)\s+(?=(?-i:[A-Z]))", re.I), "employer", "work", False,
      True),
@@ -957,13 +968,13 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
                 r"dangerously|violently|terribly|really)\s+)*allergic\s+to\s+", re.I),
      "allergy", "allergy", True, False),
     (re.compile(_AUX + r"(?:prefer|prefers)\s+", re.I), "preference", "preference", False, False),
-    (re.compile(_AUX + r"(?:(?:started|starting|begun|began|come|came|grown|grew|learned|learnt)"
+    (re.compile(_AUX + _TASTE_DEGREE + r"(?:(?:started|starting|begun|began|come|came|grown|grew|learned|learnt)"
                 r"\s+to\s+)?(?:(?<!'m )(?<!’m )(?<!am )(?<!was )(?<!is )(?<!'s )(?<!’s )like|likes|"
                 r"love|loves|enjoy|enjoys|adore|adores)\s+(?!to\s+(?:think|say|believe|know|imagine)"
                 r"\b)", re.I), "likes", "likes", True, False),  # (not "I'm like whatever")
-    (re.compile(_AUX + r"(?:(?:became|become)\s+)?(?:into|a\s+(?:big|huge)\s+fan\s+of|a\s+fan\s+of|"
+    (re.compile(_AUX + _TASTE_DEGREE + r"(?:(?:became|become)\s+)?(?:into|a\s+(?:big|huge)\s+fan\s+of|a\s+fan\s+of|"
                 r"crazy\s+about|passionate\s+about)\s+", re.I), "likes", "likes", True, False),
-    (re.compile(_AUX + r"(?:(?:started|starting|begun|began|come|came|grown|grew)\s+to\s+)?"
+    (re.compile(_AUX + _TASTE_DEGREE + r"(?:(?:started|starting|begun|began|come|came|grown|grew)\s+to\s+)?"
                 r"(?:hate|hates|dislike|dislikes|can't\s+stand|cannot\s+stand|(?:(?<=ve )|(?<=have ))gone\s+off(?!\s+(?:the\s+(?:idea|rails|deep\s+end|boil|grid|radar|plan)|track|script|topic|piste)\b)|"
                 r"(?:don't|do\s+not|doesn't|does\s+not)\s+(?:really\s+|much\s+|particularly\s+)?"
                 r"(?:like|enjoy))\s+", re.I),
@@ -1190,7 +1201,7 @@ _JOB_AT = re.compile(r"\s+(?:at|with)\s+", re.I)  # "my job at Zara"
 _JOB_LEFT_TAIL = re.compile(r"\s+(?:to|because|after|for|since)\s+.*$", re.I)
 _ANY_MORE = re.compile(r"\b(?:any\s?more|no\s+longer)\b", re.I)
 _MY_ATTR = re.compile(
-    rf"\b(?:[Mm]y|(?P<pron>[Hh]is|[Hh]er)|(?P<owner>{_TITLE_NAME})['’]s)\s+(?:(?P<rel>{RELATION_RE})'s\s+)?"
+    rf"\b(?:[Mm]y|[Oo]ur(?=\s+(?:wedding\s+)?anniversary\b)|(?P<pron>[Hh]is|[Hh]er)|(?P<owner>{_TITLE_NAME})['’]s)\s+(?:(?P<rel>{RELATION_RE})'s\s+)?"
     r"(?P<attr>(?i:favou?rite\s+[a-z]+(?:\s+[a-z]+)?|[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}?))"
     r"(?:\s+is|(?<=day)['’]s)\s+(?P<neg>no\s+longer\s+|not\s+)?")  # ("my bday's July 14")
 _NEW = r"(?:(?:new|current|present)\s+)?"
@@ -1341,10 +1352,21 @@ def _unquote_others(text: str) -> str:
 
 # Chat written in lower case: "im", "i", "ive" are the first person.
 _LOWER_I = re.compile(r"\b(?:i(?=\s|['’]|$)|im(?=\s)|ive(?=\s)|dont|cant|doesnt|didnt|isnt|"
-                      r"wont|havent)\b")
+                      r"wont|havent|shes|hes)\b")
 _CHAT = {"i": "I", "im": "I'm", "ive": "I've", "dont": "don't", "cant": "can't",
          "doesnt": "doesn't", "didnt": "didn't", "isnt": "isn't", "wont": "won't",
-         "havent": "haven't"}
+         "havent": "haven't", "shes": "she's", "hes": "he's"}
+# A possessive typed without its apostrophe: "my sisters name is Lena", "my moms birthday is
+# 3 May" (a relative's attribute; "my sisters' names are ..." is left as it is).
+_BARE_POSSESSIVE = re.compile(
+    rf"\b([Mm]y\s+(?:{RELATION_RE}))s\s+(?=(?:name|birthday|bday|b-day|age|number|phone\s+number|"
+    r"email|address|job|city)\s+(?:is|was)\b)")
+# Words that say which of a kind of relative, between "my" and the relation: "my little
+# sister Ana", "my older brother Tom", "my other friend Sam" are "my sister Ana", ... (not
+# "old", "new", "former": a relative replaced).
+_WHICH_KIN = re.compile(
+    rf"\b([Mm]y)\s+(?:(?:older|younger|elder|eldest|oldest|youngest|big|little|baby|kid|twin|"
+    rf"other)\s+)(?=(?:{RELATION_RE})\b)")
 # A clause that starts with the statement's verb, its subject left out: "live in leeds atm",
 # "Context: based in Berlin.", "Grew up in Leeds.", "I'm Liam, born and raised in Cork".
 _BARE = re.compile(
@@ -1355,7 +1377,8 @@ _BARE = re.compile(
     r"hopefully|obviously|clearly|definitely|eventually|suddenly|surprisingly|gladly|secretly|"
     r"quietly)\s+)*"
     r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
-    r"work(?:ing)?\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted)\b)",
+    r"work(?:ing)?\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted|"
+    r"got\s+(?:a\s+)?(?:new\s+)?job\s+(?:at|with|as))\b)",
     re.I)
 # "Home is Boston these days": where the speaker lives.
 # "... home is Madrid for them now": someone else's home, not the speaker's.
@@ -1487,10 +1510,12 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
         head = ext.attribute.rsplit(" ", 1)[-1]
         if ext.negated or not ext.value or value.lower() == ext.value.lower():
             return False
-        if not meant and not close(ext):
-            return False  # "it's X" corrects a value said a little wrong only
-        if was and SequenceMatcher(None, ext.value.lower(), was.lower()).ratio() < 0.6:
+        named = bool(was) and SequenceMatcher(None, ext.value.lower(), was.lower()).ratio() >= 0.6
+        if was and not named:
             return False  # "I meant Globex, not Acme" corrects Acme only
+        if not meant and not close(ext) and not named:
+            return False  # "it's X" corrects a value said a little wrong only, or the one
+            # it names ("Actually it's Porto, not Lisbon")
         if head in _DATE_ATTRS:  # a month, or a day and month in figures
             return bool(_MONTH_WORD.search(value) or re.search(r"\d{1,4}[/.-]\d{1,2}", value))
         if _CALENDAR_WORD.search(value):
@@ -1542,7 +1567,8 @@ def extract(text: str, speaker: str, speaker_key: str,
     # In a turn written all in lower case, a place's case says nothing.
     turn.caseless = not any(c.isupper() for c in text)
     turn.reunited = bool(_REUNITED.search(text))
-    text = _unquote_others(_LOWER_I.sub(lambda m: _CHAT[m.group(0)], squeeze(text)))
+    text = _unquote_others(_WHICH_KIN.sub(r"\1 ", _BARE_POSSESSIVE.sub(r"\1's ", _LOWER_I.sub(
+        lambda m: _CHAT[m.group(0)], squeeze(text)))))
     # (a turn about work: "I changed jobs, I'm at Farfetch now"; not "I'm at Heathrow, my
     # work trip got delayed")
     work_talk = bool(_WORK_TALK.search(_NOT_WORK_TALK.sub(" ", text)))
@@ -1815,12 +1841,13 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
                 r"\s+(?:in|on)\b", sentence[age.end():]):
             age = None  # "I'm 3 on the waiting list", "I'm 2 in the queue"
         turned = _TURNED.match(sentence, rest)
-        if age is None and sm.group("rel") and (turned or re.search(r"\bis\s*$",
-                                                                    sentence[:rest])):
-            # "my son Leo is 11", "my son turned 6 last week"
+        by_name = sm.group("name") is not None and (subj.key != me.key or bool(subj.prefix))
+        if age is None and (sm.group("rel") or by_name) and (
+                turned or re.search(r"\bis\s*$", sentence[:rest])):
+            # "my son Leo is 11", "my son turned 6 last week", "Leo just turned 8!"
             age = _AGE_OF.match(sentence, turned.end() if turned else rest)
         if age and not we and 0 < int(age.group("n")) <= 120 and (
-                subj.prefix == "" or sm.group("rel")):
+                subj.prefix == "" or sm.group("rel") or by_name):
             turn.add(subj, "age", age.group("n"), "age")
             continue
         named = sm.group("name") is not None or bool(sm.group("relname"))
@@ -1962,6 +1989,9 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         if at < 0:
             return None
         after_value = at + len(raw)
+        if values and not listing and raw.startswith(values[0]) and _FOR_NEW_JOB.match(
+                sentence, at + len(values[0])):
+            after_value = at + len(values[0])  # "Lisbon for a new job at Spotify": the job
         dated = _TIME_OR_SEASON.match(sentence, after_value)  # "Lisbon last summer and ..."
         more = _AND_THEN.match(sentence, dated.end() if dated else after_value)
         return more.end() if more else None
@@ -1976,8 +2006,10 @@ _NOT_DENIED = re.compile(
     r"in|even|just|only|much|very|quite|exactly|the|a|an|wait|maybe|yet|always|any\s?more|now|"
     r"for|because|anything|everything|all|people|everyone|everybody|\w+ly)\b", re.I)
 # After one predicate, another of the same subject: "... in Madrid and works at Santander".
+_FOR_NEW_JOB = re.compile(r"\s+for\s+(?:a|my)\s+new\s+(?:job|position|role)\s+(?:at|with)\s", re.I)
 _AND_THEN = re.compile(r"[^,;.!?]{0,30}?(?:,?\s+(?:and|&|but)\s+(?:also\s+|now\s+|then\s+)?(?=[a-z])|"
-                       r",\s+(?=(?:work|works|live|lives|moved|joined)\s))")
+                       r",\s+(?=(?:work|works|live|lives|moved|joined)\s)|"
+                       r"\s+for\s+(?=(?:a|my)\s+new\s+(?:job|position|role)\s+(?:at|with)\s))")
 
 
 # What only an organisation is called: "I work with Deloitte UK Ltd" (not "with Sarah", "with
@@ -2198,9 +2230,17 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
     new fact)."""
     found = _ended_ties(sentence, turn, me) | _not_mine(sentence, turn, me)
     for m in re.finditer(rf"\bI\b|\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>"
-                         rf"{_NAME_RE}),?)?\s+", sentence):
+                         rf"{_NAME_RE}),?)?\s+|(?:^|(?<=[,;] ))(?P<name>[A-Z][a-z]+)\s+"
+                         r"(?=(?:just\s+|finally\s+|recently\s+)?(?:left|quit)\s)", sentence):
         subj = me
-        if m.group("rel"):
+        if m.group("name"):
+            # "Mark quit Nobu": a job someone the user named left (only that: "Mark is not
+            # ..." may be anything)
+            kin = _kin(m.group("name"), me)
+            if kin is None and not _named(m.group("name")):
+                continue
+            subj = kin or _Subject(m.group("name"), m.group("name"))
+        elif m.group("rel"):
             if m.group("relname") and _named(m.group("relname")):
                 name = clean_value(m.group("relname"))
                 subj = _Subject(name, name)
@@ -2224,8 +2264,11 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
                 if _dismissed(sentence, pm.end(), subj, turn, mine=not rel):
                     found = True
                 break
+            if m.group("name") and check != "left":
+                break
             if check == "left":
-                if _left_job(sentence, pm.end(), subj, turn, mine=not m.group("rel"),
+                if _left_job(sentence, pm.end(), subj, turn,
+                             mine=not m.group("rel") and not m.group("name"),
                              verb=pm.group("verb").lower()):
                     found = True
                     break

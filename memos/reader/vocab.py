@@ -18,6 +18,7 @@ ATTRIBUTE_ALIASES: dict[str, str] = {
     "e-mail": "email", "email": "email", "email address": "email", "e-mail address": "email",
     "date of birth": "birthday", "birth date": "birthday", "birthday": "birthday",
     "bday": "birthday", "b-day": "birthday", "birth day": "birthday",
+    "wedding anniversary": "anniversary",
     "occupation": "job", "profession": "job", "job": "job", "line of work": "job",
     "job title": "job", "role": "job", "position": "job",
     "company": "employer", "employer": "employer", "workplace": "employer",
