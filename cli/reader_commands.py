@@ -7,6 +7,7 @@ Each command makes one library call (`MemOS.ingest`, `evaluate_reader`) and rend
 from __future__ import annotations
 
 import json
+import stat
 import sys
 from datetime import datetime
 from enum import StrEnum
@@ -54,11 +55,14 @@ def read_messages(path: str) -> list[Any]:
     else:
         p = Path(path)
         try:
-            is_dir, is_file = p.is_dir(), p.is_file()
-        except OSError:  # e.g. a name too long for the file system
-            is_dir = is_file = False
-        if not is_file:
-            what = f"{path} is a folder" if is_dir else f"no such file: {path}"
+            mode = p.stat().st_mode
+        except OSError:  # missing, or e.g. a name too long for the file system
+            mode = None
+        # a regular file, or a pipe (`memos ingest <(...)`, as `memos import` takes)
+        if mode is None or not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            what = (f"no such file: {path}" if mode is None
+                    else f"{path} is a folder" if stat.S_ISDIR(mode)
+                    else f"{path} is not a regular file (a device or a socket)")
             raise InvalidInputError(f"{what}; pass a .json or .jsonl file of messages (or - "
                                     "for stdin)")
         try:

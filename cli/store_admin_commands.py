@@ -24,7 +24,6 @@ from memos.cli.options import (
     IndexDirOpt,
     JsonOpt,
     OnError,
-    SessionOpt,
     StoreOpt,
     UserOpt,
     open_store,
@@ -213,7 +212,7 @@ def export_(dest: Annotated[Path | None, typer.Argument(
 def import_(source: Annotated[str, typer.Argument(
                 metavar="FILE", show_default=False,
                 help="A memos-export/1 JSON Lines file, or - to read stdin.")],
-            user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
+            user: UserOpt = None, agent: AgentOpt = None,
             on_error: Annotated[OnError, typer.Option(
                 help="skip: import the good lines; abort: import nothing if a line is bad.")]
             = OnError.abort,
@@ -227,7 +226,8 @@ def import_(source: Annotated[str, typer.Argument(
 
     Example: memos export -u alice | memos import - -u alice --store ../copy
     """
-    scope = scope_of(user, agent, session)
+    # No --session: each cube keeps the session it was exported with (an import restores).
+    scope = scope_of(user, agent)
     stderr = Console(stderr=True, highlight=False)
     try:
         with contextlib.ExitStack() as opened:

@@ -157,6 +157,14 @@ def _ndjson_lines(chunks: Iterable[bytes]) -> Iterator[str]:
         yield rest.decode("utf-8")
 
 
+def _check_progress(progress: Any) -> None:
+    """`progress=` as `MemOS` takes it: None or a function (done, total) -> None, checked
+    before any request (a TypeError after the writes would leave them made)."""
+    if progress is not None and not callable(progress):
+        raise InvalidInputError(f"progress must be a function (done, total) -> None, "
+                                f"got {progress!r:.40}")
+
+
 def _query_int(value: Any, name: str) -> int:
     """An integer sent in the query string, checked here as MemOS checks it: there "1", 1.0
     and True would read as the number 1 (the server checks the range)."""
@@ -346,6 +354,7 @@ class Client:
                  batch_size: int | None = None,
                  progress: ProgressFn | None = None) -> list[AddResult]:
         sc = self._check_scope(scope)
+        _check_progress(progress)
         if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
             raise InvalidInputError("add_many() takes a list of items (texts, or dicts with "
                                     "'content' and the fields of add())")
@@ -408,9 +417,7 @@ class Client:
                at: Any = None, mode: str = "rules", user_name: str | None = None,
                progress: ProgressFn | None = None) -> IngestReport:
         self._check_scope(scope)
-        if progress is not None and not callable(progress):
-            raise InvalidInputError(f"progress must be a function (done, total) -> None, "
-                                    f"got {progress!r:.40}")
+        _check_progress(progress)
         if at is not None and not isinstance(at, datetime):  # JSON has no datetime type
             raise InvalidInputError(f"at must be a datetime, got {at!r:.40}")
         body = _fields({"messages": messages, "session_id": session_id, "mode": mode,
@@ -602,6 +609,7 @@ class Client:
         server replaces every id the key does not hold (`renamed` lists them): keeping free
         ones would tell a key whether another user holds an id."""
         self._check_scope(scope)
+        _check_progress(progress)
         if keep_ids is not False:
             raise InvalidInputError("a memos server replaces every cube id your key does not "
                                     "hold (keep_ids=True is MemOS.import_'s only): leave "
@@ -635,6 +643,7 @@ class Client:
 
     def reindex(self, *, embedder: str | None = None,
                 progress: ProgressFn | None = None) -> ReindexReport:
+        _check_progress(progress)
         if embedder is not None and not isinstance(embedder, str):
             raise InvalidInputError("over HTTP, embedder is a name such as 'hashing'")
         report = self._parse(ReindexReport, self._call(

@@ -1,7 +1,8 @@
 """`--session` only where it means something. It was accepted, and ignored, on every read and
 admin command: `memos purge --all -u alice --session s1 --yes` erased every memory of alice,
-not the session's. Now `add` and `import` store new memories under it, `search` searches that
-session's memories only, and every other command refuses it (nothing erased)."""
+not the session's. Now `add` stores new memories under it, `search` searches that session's
+memories only, and every other command refuses it, `import` too (each cube keeps the session it
+was exported with; tests/cli/test_docs34.py)."""
 
 from __future__ import annotations
 
