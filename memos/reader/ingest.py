@@ -47,7 +47,15 @@ from memos.errors import InvalidInputError, MemosError
 from memos.policies import conflict
 from memos.reader.dates import resolve_dates
 from memos.reader.questions import user_display_name, user_key
-from memos.reader.rules import TITLES, Extraction, extract, looks_like_correction, stated_name
+from memos.reader.rules import (
+    TITLES,
+    Extraction,
+    Referents,
+    extract,
+    looks_like_correction,
+    names_another,
+    stated_name,
+)
 from memos.reader.vocab import TRIP
 
 if TYPE_CHECKING:
@@ -603,17 +611,27 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
     out: list[FactCandidate] = []
     failed: list[tuple[int, str]] = []
     previous: dict[str, Sequence[Extraction]] = {user_key(user_id): before}
+    # whom each speaker's "he" / "she" may be about: the people their previous turn of this
+    # call named (`rules.Referents`); a turn between that may name someone else (an
+    # assistant's "Did Tom go too?") leaves no one
+    referents: dict[str, Referents] = {}
     for turn in turns:
         key = _speaker_key(turn, user_id, user_name)
+        for other, ref in referents.items():
+            if other != key and ref.people and names_another(turn.content, ref, user_name):
+                ref.people = []
         if key is None:
             continue
         speaker = turn.speaker(user_name)
+        ref = referents.setdefault(key, Referents())
         try:
-            found = extract(turn.content, speaker, key, turn.at, previous=previous.get(key, ()))
+            found = extract(turn.content, speaker, key, turn.at, previous=previous.get(key, ()),
+                            referents=ref)
         except Exception as exc:  # a rule bug must not lose the turn: it is reported
             log.exception("rules failed on turn %d", turn.index)
             failed.append((turn.index, f"{type(exc).__name__}: {exc}"))
             previous[key] = ()
+            ref.people = []
             continue
         previous[key] = found
         out.extend(FactCandidate(turn.index, e) for e in found)

@@ -44,6 +44,7 @@ from memos.reader.vocab import (
     PERSONAL_RELATIONS,
     PETS,
     RELATION_RE,
+    RELATIONS,
     SIZES,
     TRIP,
     VERDICTS,
@@ -1548,20 +1549,141 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
     return [new]
 
 
+
+# -- "he" / "she": the person named before ----------------------------------------------
+# A clause that opens with "he" or "she" and goes on with a statement the rules read of a
+# named person ("He works at Boeing now", "actually she lives in Valencia now", "she's a
+# teacher") is read as said of the one person named before it whom the pronoun fits: in
+# the same turn, else (through `Referents`) in the speaker's previous turn of the same
+# ingest. Only when exactly one candidate fits and nothing else that may be a person is
+# named in between (`_others_named`); the pronoun elsewhere in a clause ("My friend Sam
+# said he works at Google", "I think he lives in Rome") is left alone.
+_MALE = frozenset("""brother father dad husband boyfriend son grandfather grandpa uncle nephew
+stepfather stepson stepbrother grandson godfather fiancé fiance father-in-law brother-in-law
+son-in-law""".split())
+_FEMALE = frozenset("""sister mother mom mum wife girlfriend daughter grandmother grandma aunt
+niece stepmother stepdaughter stepsister granddaughter godmother fiancée fiancee
+mother-in-law sister-in-law daughter-in-law midwife landlady""".split())
+_PRONOUN_CLAUSE = re.compile(
+    r"^(?:(?:and|but|so|oh|well|actually|also|btw|yeah|ok|okay|anyway|apparently|update)"
+    r"[,:]?\s+)*(?P<pron>he|she)(?P<rest>\s+(?:(?:also|now|still|just|actually|recently|"
+    r"finally|currently|officially)\s+)*(?:lives|moved|relocated|works|joined|started|got|"
+    r"became|is|turned|was\s+born|grew\s+up|left|quit|loves|likes|enjoys|hates|has\s+been|"
+    r"no\s+longer|doesn't|does\s+not|isn't)\b|['’]s\s+(?=\w))", re.I)
+# Words that may name (or be) a person other than the candidates, in the words between the
+# candidate's naming and the pronoun.
+_PERSON_NOUNS = frozenset("""guy man woman girl boy lady dude bloke kid baby someone somebody
+everyone everybody anyone they them people person""".split())
+# Capitalised words that name no one where a sentence opens with them.
+_OPENERS = frozenset("""i i'm i've i'll i'd im ive my we we're our us it it's its that that's
+this these those the a an and but so oh ok okay well yes yeah yep no nope not also just now
+then today yesterday tomorrow anyway btw actually apparently hi hey hello thanks thank
+great nice cool wow awesome lol haha sure sorry oops wait what how why when where who which
+is are was were do does did can could would should will he she his her they their there
+here in on at for with from to of by after before since because if as all some any one
+congrats congratulations good glad sounds sound love lovely amazing interesting really
+update finally still again plus""".split())
+
+
+@dataclass
+class Referents:
+    """The people a speaker's previous turn of one ingest named, whom a clause of the next
+    turn that opens with "he" or "she" may be about (`extract`); `extract` updates it."""
+
+    people: list[tuple[_Subject, str | None]] = field(default_factory=list)
+    words: frozenset[str] = frozenset()  # the previous turn's words (not another person)
+
+
+def _gender(relation: str) -> str | None:
+    rel = relation.lower()
+    return "m" if rel in _MALE else "f" if rel in _FEMALE else None
+
+
+def _named_people(out: Sequence[Extraction], me: _Subject) -> list[tuple[_Subject, str | None]]:
+    """The third persons a turn's facts name, in order (the last named last), each with the
+    gender its relation tells ("brother": "m"); a pet is there as a person of no gender, so
+    that it makes a pronoun ambiguous, and `_referent` never picks it."""
+    people: dict[str, tuple[_Subject, str | None]] = {}
+    for e in out:
+        if e.subject_key == me.key and e.attribute.endswith("'s name") and \
+                e.attribute.count("'s ") == 1 and not e.negated and e.value:
+            rel = e.attribute[:-len("'s name")]
+            subj = _Subject(e.value, e.value, "" if rel not in PETS else "pet")
+            people.pop(e.value.lower(), None)
+            people[e.value.lower()] = (subj, _gender(rel))
+        elif e.subject_key != me.key and e.subject_key == e.subject and \
+                e.subject.lower() not in people:
+            people[e.subject.lower()] = (_Subject(e.subject, e.subject_key), None)
+    return list(people.values())
+
+
+def _others_named(text: str, allowed: frozenset[str]) -> bool:
+    """Whether `text` may name a person (a relation, a person noun, a capitalised word)
+    other than `allowed` (lower-case words: the candidates' names and what was said of
+    them)."""
+    for word in re.findall(r"[A-Za-z][\w'’-]*", text):
+        low = word.lower().replace("’", "'")
+        if low in allowed or low.removesuffix("'s") in allowed or \
+                relation_name(low.removesuffix("'s")) in allowed:
+            continue
+        if low in _PERSON_NOUNS or low.removesuffix("'s") in RELATIONS or \
+                low.removesuffix("s") in RELATIONS:
+            return True
+        if word[:1].isupper() and low not in _OPENERS and low not in KNOWN_PLACES and \
+                low.removesuffix("'s") not in KNOWN_PLACES and low not in MONTHS and \
+                low not in WEEKDAYS:
+            return True
+    return False
+
+
+def _allowed_words(people: Sequence[tuple[_Subject, str | None]], out: Sequence[Extraction],
+                   extra: frozenset[str] = frozenset()) -> frozenset[str]:
+    words = set(extra)
+    for subj, _ in people:
+        words.update(subj.name.lower().split())
+    for e in out:
+        words.update(e.value.lower().split())
+        words.update(w.removesuffix("'s") for w in e.attribute.lower().split())
+    return frozenset(words)
+
+
+def _referent(pron: str, people: Sequence[tuple[_Subject, str | None]]) -> _Subject | None:
+    """The one person of `people` that "he" / "she" fits, or None (none or several)."""
+    want = "m" if pron.lower() == "he" else "f"
+    fits = [(s, g) for s, g in people if g in (None, want)]
+    if len(fits) != 1 or fits[0][0].prefix == "pet":
+        return None
+    return fits[0][0]
+
+
+def names_another(text: str, referents: Referents, user_name: str = "") -> bool:
+    """Whether a turn between (an assistant's) may name a person other than the referents:
+    then a "he" after it is no longer surely theirs."""
+    allowed = set(referents.words) | set(user_name.lower().split())
+    for subj, _ in referents.people:
+        allowed.update(subj.name.lower().split())
+    return _others_named(text, frozenset(allowed))
+
+
 def extract(text: str, speaker: str, speaker_key: str,
             at: datetime | date | None = None,
-            previous: Sequence[Extraction] = ()) -> list[Extraction]:
+            previous: Sequence[Extraction] = (),
+            referents: Referents | None = None) -> list[Extraction]:
     """The facts a turn by `speaker` states (see the module doc); dates in a statement are
     resolved against `at`, the turn's time ("moved to Rome in March" -> `when`).
     `previous`: the facts the speaker's previous turn stated, which a turn that corrects it
-    ("Sorry, I meant Lyon") corrects (`correction`)."""
+    ("Sorry, I meant Lyon") corrects (`correction`). `referents`: the people the speaker's
+    previous turn named, whom this turn's "he" / "she" may be about; updated to this
+    turn's."""
     fixed = correction(text, previous)
     if fixed:
         return fixed
-    if _RETRACTED.search(text):
-        return []  # "I quit my job lol jk": nothing said in earnest
-    if _TASK_TEXT.match(text):
-        return []  # "Translate: I live in Madrid and I work at a bank": a text to work on
+    carried = Referents() if referents is None else referents
+    if _RETRACTED.search(text) or _TASK_TEXT.match(text):
+        carried.people = []
+        # "I quit my job lol jk": nothing said in earnest; "Translate: I live in Madrid and
+        # I work at a bank": a text to work on
+        return []
     turn = _Turn(speaker, speaker_key)
     me = _Subject(speaker, speaker_key)
     # In a turn written all in lower case, a place's case says nothing.
@@ -1576,6 +1698,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     # longer X", "Helen changed her email"): the next clause's "it's Y" is the new value.
     ended: tuple[_Subject, str] | None = None
     parts, cursor = clauses(text), 0
+    used = False  # whether a clause's "he" / "she" was a person the previous turn named
     for i, sentence in enumerate(parts):
         at_ = text.find(sentence.rstrip("?"), cursor)
         cursor = at_ if at_ >= 0 else cursor
@@ -1592,6 +1715,18 @@ def extract(text: str, speaker: str, speaker_key: str,
             ended = None
             continue
         ended = None
+        pron = _PRONOUN_CLAUSE.match(sentence)
+        if pron is not None:  # "He works at Boeing now": of the one person named before
+            named = _named_people(turn.out, me)
+            people = named or carried.people
+            allowed = _allowed_words(people, turn.out, frozenset() if named else carried.words)
+            who = _referent(pron.group("pron"), people)
+            if who is not None and not _others_named(turn.before, allowed):
+                rest = pron.group("rest")
+                if rest[:1] in "'’" and sentence[pron.end():pron.end() + 1].isdigit():
+                    rest = " is "  # "he's 34": "Jack is 34"
+                sentence = f"{who.name}{rest}{sentence[pron.end():]}"
+                used = used or not named
         change = _changes(sentence, turn, me)
         if change is not None:
             ended = change
@@ -1616,6 +1751,17 @@ def extract(text: str, speaker: str, speaker_key: str,
                     _statement(part, turn, me, work_talk)
                 continue
         _statement(sentence, turn, me, work_talk)
+    named = _named_people(turn.out, me)
+    if named:
+        genders = {s.name.lower(): g for s, g in carried.people}
+        named = [(s, g or genders.get(s.name.lower())) for s, g in named]
+        words = _allowed_words(named, turn.out, carried.words if used else frozenset())
+        # a turn that may name someone its facts do not ("My brother Jack came with Tom")
+        # leaves no one for the next turn's "he"
+        carried.people = [] if _others_named(text, words) else named
+        carried.words = words
+    elif not used:
+        carried.people = []
     return turn.out
 
 
