@@ -78,6 +78,16 @@ def check_utc_range(value: datetime | None, name: str) -> datetime | None:
     return value
 
 
+def utc_time(value: datetime | None, name: str) -> datetime | None:
+    """A cube's time as the store keeps it: in range (check_utc_range) and aware, in UTC. A
+    naive time is UTC (docs/SDK.md, Conventions), so a version written from the caller's naive
+    time equals one copied from the row: no TypeError comparing the two, no diff that is none."""
+    check_utc_range(value, name)
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -295,7 +305,7 @@ class SourceRef(BaseModel):
     @field_validator("at")
     @classmethod
     def _at_storable(cls, value: datetime | None) -> datetime | None:
-        return check_utc_range(value, "source at")
+        return utc_time(value, "source at")
 
     @field_validator("kind", "ref", "role", "text")
     @classmethod
@@ -329,7 +339,7 @@ class AccessStats(BaseModel):
     @field_validator("last_access")
     @classmethod
     def _time_storable(cls, value: datetime | None) -> datetime | None:
-        return check_utc_range(value, "last_access")
+        return utc_time(value, "last_access")
 
 
 class MemCube(BaseModel):
@@ -399,7 +409,7 @@ class MemCube(BaseModel):
     @field_validator("valid_from", "valid_to", "recorded_at", "expires_at")
     @classmethod
     def _time_storable(cls, value: datetime | None, info: Any) -> datetime | None:
-        return check_utc_range(value, info.field_name)
+        return utc_time(value, info.field_name)
 
     @field_validator("model_fingerprint")
     @classmethod

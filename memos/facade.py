@@ -597,7 +597,17 @@ class MemOS:
             refuse_forgotten(row)
             current = cube_from_row(row)
         _not_managed(current)
-        if all(getattr(current, k) == v for k, v in changes.items()):
+        # Compared as the version would store them: tags=("a",) is ["a"], a naive time is
+        # UTC, bytes are their text (a bad value is _new_version's InvalidInputError).
+        probe = dict(changes)
+        if "content" in probe:
+            probe["content"] = check_content(probe["content"])
+        try:
+            stored = MemCube.model_validate({**current.model_dump(), **probe})
+        except ValidationError:
+            stored = None
+        if stored is not None and all(getattr(current, k) == getattr(stored, k)
+                                      for k in changes):
             raise InvalidInputError(f"update() changes nothing on cube {cube_id}")
         return self._new_version(cube_id, sc, "update", reason, **changes)
 
