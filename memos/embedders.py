@@ -214,13 +214,15 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
 
+# "hashing:DIM": ASCII digits, six at most (int() of thousands of digits raises ValueError)
+_HASHING_DIM = r"hashing(?:-v1)?:([0-9]{1,6})"
 _MINILM_NAMES = {"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
 
 def is_embedder_name(spec: str) -> bool:
     """Whether `spec` names an embedder without naming a folder: 'hashing', 'hashing:DIM',
     a MiniLM name or 'st:...' (what a remote caller may ask a server for)."""
-    return (spec == "hashing" or re.fullmatch(r"hashing(?:-v1)?:(\d+)", spec) is not None
+    return (spec == "hashing" or re.fullmatch(_HASHING_DIM, spec) is not None
             or spec.lower() in _MINILM_NAMES or spec.startswith("st:"))
 
 
@@ -233,7 +235,7 @@ def make_embedder(spec: Embedder | str | None) -> Embedder:
             raise InvalidInputError("the embedder name is empty; use 'hashing', "
                                     "'hashing:DIM', 'minilm' or a local sentence-transformers "
                                     "model folder")
-        match = re.fullmatch(r"hashing(?:-v1)?:(\d+)", spec)
+        match = re.fullmatch(_HASHING_DIM, spec)
         if match:
             return HashingEmbedder(dim=int(match.group(1)))
         if spec.lower() in _MINILM_NAMES or spec.startswith("st:"):

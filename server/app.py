@@ -776,12 +776,15 @@ def create_app(mem: MemOS, *, auth: bool = True,
         """Rebuild the indexes from SQL, re-embedding every cube (optionally with another
         embedder, by name)."""
         name = body.embedder
-        # A name that is no embedder's is taken as a folder on the server: the server's own
-        # folders ("docs", "") must not be loaded as models at a caller's word.
+        # Only names: anything else would be taken as a folder on the server, and the
+        # server's own folders ("docs", "" the working folder) must not be loaded as models at
+        # a caller's word.
+        if name is not None and ("/" in name or "\\" in name or name.startswith(".")):
+            raise ForbiddenError("an embedder folder cannot be named over HTTP; give a name "
+                                 "such as 'hashing', or run `memos reindex` on the server")
         if name is not None and not is_embedder_name(name):
-            raise ForbiddenError(f"{name[:80]!r} is no embedder name, and a folder cannot be "
-                                 "named over HTTP: give 'hashing', 'hashing:DIM' or 'minilm', "
-                                 "or run `memos reindex` on the server")
+            raise InvalidInputError(f"unknown embedder {name[:80]!r}; over HTTP give 'hashing', "
+                                    "'hashing:DIM' or 'minilm'")
         return mem.reindex(embedder=name)
 
     @app.post("/v1/admin/gc", tags=["admin"])

@@ -82,6 +82,7 @@ class GraphIndex:
         self.seq = 0
         # entity -> (agent, visibility) of the cubes its edges come from -> edges
         self._readers: dict[EntityKey, dict[tuple[str | None, str | None], int]] = {}
+        self._sources: dict[tuple[str | None, str | None], tuple[str | None, str | None]] = {}
 
     def _add_row(self, row: Any) -> None:
         if row.dst_pk is not None:
@@ -90,6 +91,7 @@ class GraphIndex:
             return
         dst = entity_key(row.user_id, row.entity or "")
         src = (getattr(row, "src_agent", None), getattr(row, "src_visibility", None))
+        src = self._sources.setdefault(src, src)  # one tuple per (agent, visibility)
         if self.graph.has_edge(row.src_pk, dst, key=row.id):
             return  # added already: counted once
         self.graph.add_edge(row.src_pk, dst, key=row.id, relation=row.relation,
@@ -155,13 +157,14 @@ class GraphIndex:
         return int(self.graph.degree(key)) if key in self.graph else 0
 
     def visible_degree(self, node: EntityKey, reader: Scope) -> int:
-        """How many edges meet at entity `node` from cubes `reader` may read (the rule of
-        `can_read`, by the cube's agent and visibility): the degree a hub is judged by for
-        that caller. Another user's private cubes, and a sibling agent's, are not counted:
+        """How many edges meet at entity `node` from cubes whose agent and visibility let
+        `reader` read them (the rule of `can_read`; whatever the cube's state: a forgotten
+        or archived cube's edges count until it is purged): the degree a hub is judged by
+        for that caller. Another user's private cubes, and a sibling agent's, are not counted:
         otherwise whether a public cube's entity neighbours come back in a search would
         tell how many private cubes name the entity."""
         counts = self._readers.get(node)
-        if counts is None:  # edges added without their cubes' scope (tests): all of them
+        if counts is None:  # an entity with no edge added through _add_row
             return int(self.graph.degree(node))
         own = reader.user_id == node.user_id
         return sum(n for (agent, visibility), n in counts.items()

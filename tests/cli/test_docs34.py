@@ -34,10 +34,12 @@ def test_ingest_reads_a_pipe(memos_cli: Run, tmp_path: Path) -> None:
         with open(fifo, "w", encoding="utf-8") as pipe:
             pipe.write('[{"role": "user", "content": "I live in Lisbon."}]')
 
-    writer = threading.Thread(target=write)
+    writer = threading.Thread(target=write, daemon=True)
     writer.start()
     got = memos_cli("ingest", str(fifo), "--session", "s1", "-u", "alice", "--json")
     writer.join(timeout=10)
+    if writer.is_alive():  # ingest never opened the pipe: open its read end, so the writer ends
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
     assert got.code == 0, got.err
     assert got.json()["turns"] == 1 and len(got.json()["facts"]) == 1
 

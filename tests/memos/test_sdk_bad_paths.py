@@ -52,6 +52,9 @@ def test_an_empty_embedder_name_is_invalid_input_not_the_working_folder(
         mem.reindex(embedder="")
     with pytest.raises(InvalidInputError, match="embedder name is empty"):
         MemOS.open(tmp_path / "other", embedder="")
+    # a dimension of thousands of digits was int()'s ValueError
+    with pytest.raises(InvalidInputError, match="unknown embedder"):
+        mem.reindex(embedder="hashing:" + "9" * 5000)
     assert [hit.id for hit in mem.search("anything", "alice")] == before  # left as it was
 
 

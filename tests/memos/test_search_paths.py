@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -341,10 +342,10 @@ def test_can_search_at_once_says_when_a_search_would_wait(tmp_path: Any) -> None
         assert mem.may_search_at_once
 
 
-def test_an_in_memory_store_never_searches_at_once() -> None:
+def test_an_in_memory_store_never_searches_at_once(tmp_path: Path) -> None:
     """No file to watch for other handles' writes: the hint is always no, and says so
     (a server then leaves its searches to the search gate on threads)."""
-    with MemOS.open("sqlite://", embedder="hashing") as mem:
+    with MemOS.open("sqlite://", embedder="hashing", index_dir=tmp_path) as mem:
         mem.add_many(FACTS, scope="u")
         mem.search("parrot", scope="u")
         assert not mem.may_search_at_once

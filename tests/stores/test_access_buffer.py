@@ -124,9 +124,9 @@ def test_counts_noted_during_a_failing_batch_add_up(store: Any, monkeypatch: Any
     assert mem.get(ids[0], "u").access.last_access == later_at
 
 
-def test_an_in_memory_store_writes_counts_on_the_callers_thread() -> None:
+def test_an_in_memory_store_writes_counts_on_the_callers_thread(tmp_path: Path) -> None:
     """In-memory SQLite gives each thread its own empty database: no background writer."""
-    with MemOS.open("sqlite://") as mem:
+    with MemOS.open("sqlite://", index_dir=tmp_path) as mem:
         ids = [mem.add(f"fact {i} about owls", "u").id for i in range(2)]
         buf = mem._store.access
         assert buf.background is False
