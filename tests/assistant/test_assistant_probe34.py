@@ -13,27 +13,13 @@ vegan now"."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from memos import MemOS
-from memos.assistant import Assistant, is_question
+from memos.assistant import is_question
 from memos.reader.questions import canonical_question
 from memos.reader.rules import extract
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def _told(mem: MemOS, turns: list[tuple[int, str]], user: str = "alice") -> Assistant:
-    bot = Assistant(mem, user, backend="extractive")
-    for day, turn in turns:
-        bot.reply(turn, session_id=f"s{day}", at=T0 + timedelta(days=day))
-    return bot
-
-
-def _ask(bot: Assistant, question: str, day: int = 90) -> str:
-    return bot.reply(question, session_id=f"q{day}", at=T0 + timedelta(days=day)).text
+from tests.assistant.test_assistant_probe33 import _ask, _told
 
 
 def _facts(text: str) -> list[tuple[str, str, str, bool]]:
