@@ -219,11 +219,15 @@ _HASHING_DIM = r"hashing(?:-v1)?:([0-9]{1,6})"
 _MINILM_NAMES = {"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
 
+def _names_minilm(spec: str) -> bool:
+    return spec.lower() in _MINILM_NAMES or spec.startswith("st:")
+
+
 def is_embedder_name(spec: str) -> bool:
     """Whether `spec` names an embedder without naming a folder: 'hashing', 'hashing:DIM',
     a MiniLM name or 'st:...' (what a remote caller may ask a server for)."""
     return (spec == "hashing" or re.fullmatch(_HASHING_DIM, spec) is not None
-            or spec.lower() in _MINILM_NAMES or spec.startswith("st:"))
+            or _names_minilm(spec))
 
 
 def make_embedder(spec: Embedder | str | None) -> Embedder:
@@ -238,7 +242,7 @@ def make_embedder(spec: Embedder | str | None) -> Embedder:
         match = re.fullmatch(_HASHING_DIM, spec)
         if match:
             return HashingEmbedder(dim=int(match.group(1)))
-        if spec.lower() in _MINILM_NAMES or spec.startswith("st:"):
+        if _names_minilm(spec):
             return SentenceTransformerEmbedder("sentence-transformers/all-MiniLM-L6-v2")
         try:
             is_path = Path(spec).exists()

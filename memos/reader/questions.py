@@ -33,6 +33,7 @@ from memos.reader.vocab import (
     KIN_NAMES,
     NUMBER_WORDS,
     PETS,
+    POSSESSED_ATTRIBUTES_RE,
     RELATION_ALIASES,
     RELATION_RE,
     RELATIONS,
@@ -469,8 +470,7 @@ def _normalized(text: str) -> str | None:
 
 # "my dogs name": "my dog's name" (one relative's attribute, not a plural's: "my kids' names")
 _BARE_POSSESSIVE = re.compile(
-    rf"\b(my (?:{_KIN_RE}))s (?=(?:name|birthday|bday|b-day|age|number|phone number|email|"
-    r"address|job|city|employer)$)", re.I)
+    rf"\b(my (?:{_KIN_RE}))s (?={POSSESSED_ATTRIBUTES_RE}$)", re.I)
 
 
 # What a question for an earlier value says it was before ("where did I live before

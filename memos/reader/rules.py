@@ -43,6 +43,7 @@ from memos.reader.vocab import (
     PEOPLE_ADJECTIVES,
     PERSONAL_RELATIONS,
     PETS,
+    POSSESSED_ATTRIBUTES_RE,
     RELATION_RE,
     RELATIONS,
     SIZES,
@@ -669,13 +670,21 @@ _KIN_PLURALS = {"kids": "kid", "children": "kid", "sons": "son", "daughters": "d
                 "sisters": "sister", "brothers": "brother", "dogs": "dog", "cats": "cat",
                 "cousins": "cousin", "rabbits": "rabbit", "hamsters": "hamster",
                 "horses": "horse"}
+# Two names or more, capitalised, after a count: "Maya and Leo", "Tom, Ziggy & Bo"
+_NAMES_LISTED = (r"(?P<names>[A-Z][\w'’-]*(?:\s*,\s*[A-Z][\w'’-]*)*"
+                 r"(?:,?\s+(?:and|&)\s+[A-Z][\w'’-]*))")
+_NAMES_SPLIT = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s+and\s+|\s*&\s*")
 # "I have two kids, Maya and Leo", "We've got 3 cats: Tom, Ziggy and Bo"
 _COUNTED_KIN = re.compile(
     r"\b(?:I|[Ww]e)(?:'ve|’ve|\s+have)?\s+(?:(?:also|now|only)\s+)?(?:have|got|own)\s+"
     rf"(?:got\s+)?{_COUNT_WORD}\s+(?:(?:little|lovely|beautiful|grown|young|adult|small|big|"
     rf"crazy|rescue)\s+)?(?P<kind>{'|'.join(_KIN_PLURALS)})\b\s*(?:,|:|\s[-–—]|\()\s*"
-    r"(?:(?:named|called)\s+)?(?P<names>[A-Z][\w'’-]*(?:\s*,\s*[A-Z][\w'’-]*)*"
-    r"(?:,?\s+(?:and|&)\s+[A-Z][\w'’-]*))")
+    r"(?:(?:named|called)\s+)?" + _NAMES_LISTED)
+# "We had twins, Noah and Mia", "We just welcomed triplets: Ada, Bo and Cy": each a kid
+_MULTIPLE_BIRTH = re.compile(
+    r"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|have|'ve|’ve)\s+)*(?:had|welcomed)\s+"
+    r"(?:(?:a\s+set\s+of|(?:two\s+)?(?:beautiful|healthy|baby|little)\s+)\s*)*(?:twins|triplets)"
+    r"\s*(?:,|:|\s[-–—])\s*(?:(?:named|called)\s+)?" + _NAMES_LISTED)
 # "... a dog named Rex and a cat named Luna": the second one named
 _AND_ONE_NAMED = re.compile(
     rf"\b(?:and|,)\s+an?\s+(?:(?:little|baby|rescue|new)\s+)?(?P<rel>{RELATION_RE})\s+"
@@ -689,12 +698,15 @@ _ONE_NAMED = re.compile(r"(?:\b(?:I|[Ww]e)(?:['’]ve)?\s+(?:(?:just|also|recent
 
 
 def _counted_relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
-    """The names of relatives said with their number ("I have two kids, Maya and Leo"), and
-    of a second one named after a first ("a dog named Rex and a cat named Luna")."""
-    m = _COUNTED_KIN.search(sentence)
-    if m is not None:
-        rel = _KIN_PLURALS[m.group("kind").lower()]
-        for name in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", m.group("names")):
+    """The names of relatives said with their number ("I have two kids, Maya and Leo", "We
+    had twins, Noah and Mia"), and of a second one named after a first ("a dog named Rex and
+    a cat named Luna")."""
+    for pattern in (_COUNTED_KIN, _MULTIPLE_BIRTH):
+        m = pattern.search(sentence)
+        if m is None:
+            continue
+        rel = _KIN_PLURALS[m.group("kind").lower()] if pattern is _COUNTED_KIN else "kid"
+        for name in _NAMES_SPLIT.split(m.group("names")):
             if _named(name) and not _bare_title(name):
                 turn.add(me, f"{rel}'s name", name, "relation")
     if _ONE_NAMED.search(sentence):
@@ -1360,8 +1372,7 @@ _CHAT = {"i": "I", "im": "I'm", "ive": "I've", "dont": "don't", "cant": "can't",
 # A possessive typed without its apostrophe: "my sisters name is Lena", "my moms birthday is
 # 3 May" (a relative's attribute; "my sisters' names are ..." is left as it is).
 _BARE_POSSESSIVE = re.compile(
-    rf"\b([Mm]y\s+(?:{RELATION_RE}))s\s+(?=(?:name|birthday|bday|b-day|age|number|phone\s+number|"
-    r"email|address|job|city)\s+(?:is|was)\b)")
+    rf"\b([Mm]y\s+(?:{RELATION_RE}))s\s+(?={POSSESSED_ATTRIBUTES_RE}\s+(?:is|was)\b)")
 # Words that say which of a kind of relative, between "my" and the relation: "my little
 # sister Ana", "my older brother Tom", "my other friend Sam" are "my sister Ana", ... (not
 # "old", "new", "former": a relative replaced).
@@ -1558,11 +1569,12 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
 # ingest. Only when exactly one candidate fits and nothing else that may be a person is
 # named in between (`_others_named`); the pronoun elsewhere in a clause ("My friend Sam
 # said he works at Google", "I think he lives in Rome") is left alone.
-_MALE = frozenset("""brother father dad husband boyfriend son grandfather grandpa uncle nephew
-stepfather stepson stepbrother grandson godfather fiancé fiance father-in-law brother-in-law
+# (relation names as attributes carry them: `relation_name` folds "mom", "dad", "grandpa")
+_MALE = frozenset("""brother father husband boyfriend son grandfather uncle nephew
+stepfather stepson stepbrother grandson godfather father-in-law brother-in-law
 son-in-law""".split())
-_FEMALE = frozenset("""sister mother mom mum wife girlfriend daughter grandmother grandma aunt
-niece stepmother stepdaughter stepsister granddaughter godmother fiancée fiancee
+_FEMALE = frozenset("""sister mother wife girlfriend daughter grandmother aunt
+niece stepmother stepdaughter stepsister granddaughter godmother
 mother-in-law sister-in-law daughter-in-law midwife landlady""".split())
 _PRONOUN_CLAUSE = re.compile(
     r"^(?:(?:and|but|so|oh|well|actually|also|btw|yeah|ok|okay|anyway|apparently|update)"
@@ -2223,20 +2235,9 @@ _AND_ANOTHER = re.compile(
     rf"older|big|twin|rescue)\s+)*(?P<rel>girl|boy|{RELATION_RE})(?:\s+(?:called|named)\s+"
     rf"(?P<name>{_TITLE_NAME})|,\s+(?P<name2>{_TITLE_NAME})(?=\s*(?:[.,;!]|$|\s+(?:and|but|who|"
     rf"so|because|though|last|this|yesterday)\b)))")
-# "We had twins, Noah and Mia", "We just welcomed triplets: Ada, Bo and Cy": each a kid
-_MULTIPLE_BIRTH = re.compile(
-    r"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|have|'ve|’ve)\s+)*(?:had|welcomed)\s+"
-    r"(?:(?:a\s+set\s+of|(?:two\s+)?(?:beautiful|healthy|baby|little)\s+)\s*)*(?:twins|triplets)"
-    r"\s*(?:,|:|\s[-–—])\s*(?:(?:named|called)\s+)?(?P<names>[A-Z][\w'’-]*(?:\s*,\s*[A-Z][\w'’-]*)*"
-    r"(?:,?\s+(?:and|&)\s+[A-Z][\w'’-]*))")
 
 
 def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
-    births = _MULTIPLE_BIRTH.search(sentence)
-    if births is not None:
-        for name in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", births.group("names")):
-            if _named(name) and not _bare_title(name):
-                turn.add(me, "kid's name", name, "relation")
     for m in _REL_NAMED.finditer(sentence):
         if m.group("name7"):
             name = _person(m.group("name7"))
@@ -2852,8 +2853,7 @@ def _plural_relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
         if m is None:
             continue
         rel = _PLURAL_KIN[m.group("kind").lower()]
-        names = [n for n in re.split(r"\s*,\s*(?:and\s+|&\s+)?|\s+and\s+|\s*&\s*",
-                                     m.group("names")) if n]
+        names = [n for n in _NAMES_SPLIT.split(m.group("names")) if n]
         names = [_clause_name(n) if i == 0 and pattern is _NAMED_PLURAL else _person(n)
                  for i, n in enumerate(names)]
         if len(names) < 2 or not all(n and _named(n) and not _bare_title(n)

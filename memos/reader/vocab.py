@@ -309,6 +309,11 @@ lesbian bi bisexual queer straight nonbinary asexual introverted extroverted int
 extrovert millennial boomer republican democrat conservative liberal libertarian socialist
 """.split())
 
+# A relative's attributes said after a possessive typed without its apostrophe ("my sisters
+# name is Lena", "whats my dogs name"): statements (rules) and questions (questions) alike.
+POSSESSED_ATTRIBUTES_RE = (r"(?:name|birthday|bday|b-day|age|number|phone\s+number|email|"
+                           r"address|job|city|employer)")
+
 # Nationalities said as a noun, mostly in chat ("I'm a Brit", "Brits and Aussies are funny",
 # "My friends are Kiwis and Yanks"): no one's name. Not the ones that are also first names
 # ("Finn", "Dane"): those stay names.

@@ -3,6 +3,8 @@ turn of the same ingest (`rules.Referents`, `ingest.extract_rules`)."""
 
 from __future__ import annotations
 
+import pytest
+
 from memos.reader.ingest import check_messages, extract_rules
 from memos.reader.rules import extract
 
@@ -70,40 +72,31 @@ def test_guard_he_in_a_question_or_a_hedge() -> None:
     assert ("Jack", "city", "Rome") not in got
 
 
-def test_guard_gender_that_does_not_fit() -> None:
-    got = facts("U: My brother Jack lives in Denver.", "A: Nice.", "U: She works at Boeing.")
-    assert not any(a == "employer" for _, a, _ in got)
+# Each gives Jack no employer: the "he" (or "she") of the last turn is no one, or not him.
+NO_REFERENT = {
+    "gender_that_does_not_fit": (
+        "U: My brother Jack lives in Denver.", "A: Nice.", "U: She works at Boeing."),
+    "this_turn_names_someone_else_first": (
+        "U: My brother Jack lives in Denver.", "A: Nice.",
+        "U: I met Tom yesterday. He works at Boeing."),
+    "assistant_naming_another_person_between": (
+        "U: My brother Jack lives in Denver.", "A: Did Tom go with him?",
+        "U: He works at Boeing."),
+    "a_turn_between_that_uses_no_pronoun_ends_the_referent": (
+        "U: My brother Jack lives in Denver.", "A: Nice.", "U: I love pizza.", "A: Me too.",
+        "U: He works at Boeing."),
+    "a_turn_naming_someone_its_facts_do_not": (
+        "U: My brother Jack went to Denver with Tom.", "A: Nice.", "U: He works at Boeing."),
+    "the_pronoun_inside_a_clause_is_left_alone": (
+        "U: My brother Jack lives in Denver.", "A: Nice.", "U: I think he works at Boeing."),
+}
 
 
-def test_guard_this_turn_names_someone_else_first() -> None:
-    got = facts("U: My brother Jack lives in Denver.", "A: Nice.",
-                "U: I met Tom yesterday. He works at Boeing.")
-    assert not any(a == "employer" for _, a, _ in got)
-
-
-def test_guard_assistant_naming_another_person_between() -> None:
-    got = facts("U: My brother Jack lives in Denver.", "A: Did Tom go with him?",
-                "U: He works at Boeing.")
-    assert not any(a == "employer" for _, a, _ in got)
-
-
-def test_guard_a_turn_between_that_uses_no_pronoun_ends_the_referent() -> None:
-    got = facts("U: My brother Jack lives in Denver.", "A: Nice.", "U: I love pizza.",
-                "A: Me too.", "U: He works at Boeing.")
-    assert not any(a == "employer" for _, a, _ in got)
-
-
-def test_guard_a_turn_naming_someone_its_facts_do_not() -> None:
-    got = facts("U: My brother Jack went to Denver with Tom.", "A: Nice.",
-                "U: He works at Boeing.")
+@pytest.mark.parametrize("turns", list(NO_REFERENT.values()), ids=list(NO_REFERENT))
+def test_guard_no_referent(turns: tuple[str, ...]) -> None:
+    got = facts(*turns)
     assert not any(a == "employer" for _, a, _ in got)
 
 
 def test_guard_a_pet_is_no_referent() -> None:
     assert not any(a == "age" for _, a, _ in said("My dog Rex is great. He's 5"))
-
-
-def test_guard_the_pronoun_inside_a_clause_is_left_alone() -> None:
-    got = facts("U: My brother Jack lives in Denver.", "A: Nice.",
-                "U: I think he works at Boeing.")
-    assert not any(a == "employer" for _, a, _ in got)
