@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,6 +26,7 @@ from memos.config import (
     DEFAULT_FOLDER,
     MemosConfig,
     is_database_url,
+    is_in_memory_sqlite,
     resolve_location,
     shown_location,
     store_exists,
@@ -299,6 +301,7 @@ class MemOS:
         self._param: ParametricTier | None = None  # made on first adapter use
         self._tier_lock = threading.Lock()
         self._scheduler: SchedulerThread | None = None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None  # in-memory stores
 
     @property
     def embedder(self) -> Embedder:
@@ -394,6 +397,12 @@ class MemOS:
             raise StoreError(
                 f"no memos store at {shown}: create it with `memos init --store {shown}` "
                 "(MemOS.open(..., create=True)), or pass the right --store (or $MEMOS_URL)")
+        scratch: tempfile.TemporaryDirectory[str] | None = None
+        if config.index_dir is None and is_in_memory_sqlite(url):
+            # Nothing of an in-memory store outlives it: its vector files and blobs go to a
+            # private folder removed on close, never into ./.memos, a real store's folder.
+            scratch = tempfile.TemporaryDirectory(prefix="memos-in-memory-")
+            folder = Path(scratch.name)
         repo = Repository(url, config.busy_timeout_ms)
         try:
             emb, store_id = admin.resolve_embedder(repo, embedder, config)
@@ -409,14 +418,20 @@ class MemOS:
             sync.open(progress)
         except OSError as exc:  # the index files: not writable, a folder in their place, ...
             repo.close()
+            if scratch is not None:
+                scratch.cleanup()
             where = f" ({exc.filename})" if exc.filename else ""
             raise StoreError(f"cannot use the vector index files of {shown_location(location)}"
                              f"{where}: {exc.strerror or exc}; make them writable, or move "
                              "them away (they are rebuilt from SQL on the next open)") from None
         except BaseException:
             repo.close()
+            if scratch is not None:
+                scratch.cleanup()
             raise
-        return cls(repo, sync, emb, config, location)
+        mem = cls(repo, sync, emb, config, location)
+        mem._scratch = scratch
+        return mem
 
     def close(self) -> None:
         if self._store.closed:
@@ -427,6 +442,9 @@ class MemOS:
         self.flush()
         self._store.repo.close()
         self._store.closed = True
+        if self._scratch is not None:  # an in-memory store's files (open)
+            self._scratch.cleanup()
+            self._scratch = None
 
     def warm(self) -> None:
         """Load now what a long-running process keeps in memory for searching, instead of
