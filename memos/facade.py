@@ -1109,6 +1109,10 @@ class MemOS:
         bad_cursor = "bad cursor: pass the next_cursor of the previous page"
         if cursor is not None and (not isinstance(cursor, str) or not 0 < len(cursor) <= 64):
             raise InvalidInputError(bad_cursor)
+        # (a well-formed cursor whose cube is gone: purged since the previous page, or never
+        # the caller's; which one is not said)
+        gone = ("bad cursor: it names no memory of yours (purged since the previous page, or "
+                "not a next_cursor); list again without a cursor")
         with self._store.repo.read() as session:
             if cursor is not None:  # the id of the last cube of the previous page: a row
                 # number would tell a server's caller how many cubes every user has added;
@@ -1117,7 +1121,7 @@ class MemOS:
                     CubeRow.id == cursor, CubeRow.user_id == sc.user_id,
                     visible_clause(sc))).scalar_one_or_none()
                 if after is None:
-                    raise InvalidInputError(bad_cursor)
+                    raise InvalidInputError(gone)
                 where &= CubeRow.pk < after
             rows = list(session.execute(select(CubeRow).where(where).order_by(
                 CubeRow.pk.desc()).limit(limit + 1)).scalars())
