@@ -60,6 +60,12 @@ class ImportFormatError(InvalidInputError):
         self.errors: list[tuple[int, str]] = list(errors or [])
 
 
+class NotConfiguredError(InvalidInputError):
+    """What was asked needs a setting the process lacks (mode 'llm' without MEMOS_LLM_URL and
+    MEMOS_LLM_MODEL): invalid input to the SDK, which the caller can change; a server
+    answers it 503, its operator's to set."""
+
+
 class ModelError(MemosError):
     """A model, checkpoint or derived artifact cannot be used as asked."""
 

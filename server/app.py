@@ -51,6 +51,7 @@ from memos.errors import (
     KernelError,
     MemosError,
     ModelError,
+    NotConfiguredError,
     NotFoundError,
     ScopeError,
     StoreError,
@@ -707,13 +708,14 @@ def create_app(mem: MemOS, *, auth: bool = True,
         def ingest(body: wire.IngestRequest, who: Who) -> IngestReport:
             """Chat messages -> episodes, facts and preferences (MemOS.ingest). Mode "llm"
             needs an LLM endpoint configured on the server: without one, 503."""
-            if body.mode == "llm" and not (os.environ.get("MEMOS_LLM_URL")
-                                           and os.environ.get("MEMOS_LLM_MODEL")):
-                # The caller sent nothing wrong: the server lacks what the mode needs.
+            try:
+                return mem.ingest(body.messages, who.scope, **body.fields(exclude={"messages"}))
+            except NotConfiguredError:
+                # (raised after the messages were checked) The caller sent nothing wrong:
+                # the server lacks what the mode needs.
                 raise ModelError("this server has no LLM endpoint for mode 'llm' (its operator "
                                  "sets MEMOS_LLM_URL and MEMOS_LLM_MODEL before `memos serve`);"
-                                 " send mode 'rules', which needs none")
-            return mem.ingest(body.messages, who.scope, **body.fields(exclude={"messages"}))
+                                 " send mode 'rules', which needs none") from None
 
     # -- stats, export, import ---------------------------------------------------------
 

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from memos.cube import MAX_SECONDS, check_seconds, without_controls
-from memos.errors import InvalidInputError
+from memos.errors import InvalidInputError, NotConfiguredError
 from memos.reader.questions import USER_KEY_PREFIX
 from memos.reader.rules import Extraction
 from memos.reader.vocab import attribute_name, clean_value
@@ -291,7 +291,7 @@ class LLMExtractor:
     def from_env(cls) -> LLMExtractor:
         url, model = os.environ.get("MEMOS_LLM_URL"), os.environ.get("MEMOS_LLM_MODEL")
         if not url or not model:
-            raise InvalidInputError(
+            raise NotConfiguredError(
                 "mode='llm' needs an OpenAI-compatible endpoint: set MEMOS_LLM_URL (e.g. "
                 "http://localhost:11434/v1) and MEMOS_LLM_MODEL (and MEMOS_LLM_KEY for hosted "
                 "APIs), or use mode='rules'")

@@ -262,6 +262,9 @@ def test_ingest(http_for: Any, new_user: Any, live: Any,
                                                 "mode": "llm"}), 503, "ModelError")
     assert "mode 'rules'" in body["detail"] and "MEMOS_LLM_URL" in body["detail"]
     assert api.get("/v1/stats").json() == before
+    # ... but bad messages are the request's fault whatever the mode: 400 first
+    problem(api.post("/v1/ingest", json={"messages": [{"role": "user"}], "session_id": "s2",
+                                         "mode": "llm"}), 400, "InvalidInputError")
 
 
 def test_auth_errors(http_for: Any, new_user: Any, server_mem: Any, live: Any) -> None:
