@@ -51,8 +51,10 @@ from memos.reader.rules import (
     TITLES,
     Extraction,
     Referents,
+    correction,
     extract,
     looks_like_correction,
+    named_wrong,
     names_another,
     stated_name,
 )
@@ -602,15 +604,21 @@ def _speaker_key(turn: ChatTurn, user_id: str, user_name: str) -> str | None:
 
 
 def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
-                  before: Sequence[Extraction] = ()
+                  before: Sequence[Extraction] = (),
+                  recall: Callable[[str], Sequence[Extraction]] | None = None
                   ) -> tuple[list[FactCandidate], list[tuple[int, str]]]:
     """mode="rules" over every user turn; returns candidates and (turn, error) failures.
     A turn that corrects the speaker's previous one ("Sorry, I meant Lyon") corrects the
     facts that turn stated; `before`: those of the first turn's previous one, stored by an
-    earlier call (`last_turn_facts`)."""
+    earlier call (`last_turn_facts`). One that names the wrong value ("Actually it's Porto,
+    not Lisbon") and fits no fact of the previous turn corrects the fact that holds that
+    value, said by the speaker earlier in this call or, of the user's turns, stored before:
+    `recall(value)`, the user's live facts holding it (`stored_valued`); see `_correctable`."""
     out: list[FactCandidate] = []
     failed: list[tuple[int, str]] = []
-    previous: dict[str, Sequence[Extraction]] = {user_key(user_id): before}
+    me = user_key(user_id)
+    previous: dict[str, Sequence[Extraction]] = {me: before}
+    said: dict[str, list[Extraction]] = {}  # each speaker's facts of this call, in turn order
     # whom each speaker's "he" / "she" may be about: the people their previous turn of this
     # call named (`rules.Referents`); a turn between that may name someone else (an
     # assistant's "Did Tom go too?") leaves no one
@@ -625,8 +633,9 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
         speaker = turn.speaker(user_name)
         ref = referents.setdefault(key, Referents())
         try:
-            found = extract(turn.content, speaker, key, turn.at, previous=previous.get(key, ()),
-                            referents=ref)
+            prev = _correctable(turn.content, previous.get(key, ()), said.get(key, ()),
+                                recall if key == me else None)
+            found = extract(turn.content, speaker, key, turn.at, previous=prev, referents=ref)
         except Exception as exc:  # a rule bug must not lose the turn: it is reported
             log.exception("rules failed on turn %d", turn.index)
             failed.append((turn.index, f"{type(exc).__name__}: {exc}"))
@@ -634,8 +643,33 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
             ref.people = []
             continue
         previous[key] = found
+        said.setdefault(key, []).extend(found)
         out.extend(FactCandidate(turn.index, e) for e in found)
     return out, failed
+
+
+def _same_text(stored: Any, said: str) -> bool:
+    return isinstance(stored, str) and " ".join(stored.lower().split()) == " ".join(
+        said.lower().split())
+
+
+def _correctable(text: str, previous: Sequence[Extraction], earlier: Sequence[Extraction],
+                 recall: Callable[[str], Sequence[Extraction]] | None
+                 ) -> Sequence[Extraction]:
+    """The facts a turn may correct (`rules.correction`): the speaker's previous turn's;
+    when none of them fits and the turn names the wrong value ("Actually it's Porto, not
+    Lisbon", "Sorry, I meant Ana, not Anna"), the facts holding that value that the speaker
+    stated earlier in this call, else those `recall` finds stored (the user's own live
+    facts: a correction told days later, in another session). Only the facts of one
+    (subject, attribute): a value held by two ("Lisbon" the city and the home town) is not
+    guessed between, and nothing is corrected."""
+    wrong = named_wrong(text)
+    if wrong is None or correction(text, previous):
+        return previous
+    held = [e for e in earlier if not e.negated and _same_text(e.value, wrong)]
+    if not held and recall is not None:
+        held = [e for e in recall(wrong) if _same_text(e.value, wrong)]
+    return held if len({_key(e) for e in held}) == 1 else ()
 
 
 def last_turn_facts(mem: MemOS, scope: Scope, session_id: str) -> list[Extraction]:
@@ -658,18 +692,49 @@ def last_turn_facts(mem: MemOS, scope: Scope, session_id: str) -> list[Extractio
     if not mine:
         return []
     episode = _episode_of(mine[0])
-    out = []
-    for cube in reversed([c for c in mine if _episode_of(c) == episode]):
-        meta = cube.metadata
-        head = f"'s {meta['relation']} is "
-        name = cube.content.split(head, 1)[0] if head in cube.content else ""
-        if not name or not meta["value"]:
-            continue
-        out.append(Extraction(name, str(meta.get("subject", "")), meta["relation"],
-                              meta["value"], str(meta.get("family", "attribute")),
-                              kind=cube.kind.value if hasattr(cube.kind, "value")
-                              else str(cube.kind)))
-    return out
+    told = (_as_extraction(c) for c in reversed(mine) if _episode_of(c) == episode)
+    return [e for e in told if e is not None]
+
+
+def _as_extraction(cube: MemCube) -> Extraction | None:
+    """A fact the reader wrote, as it was read (None for another cube, or one whose content
+    does not give its subject's name)."""
+    meta = cube.metadata
+    relation, value = meta.get("relation"), meta.get("value")
+    if not meta.get("reader") or not isinstance(relation, str) or not isinstance(value, str):
+        return None
+    head = f"'s {relation} is "
+    name = cube.content.split(head, 1)[0] if head in cube.content else ""
+    if not name or not value:
+        return None
+    return Extraction(name, str(meta.get("subject", "")), relation, value,
+                      str(meta.get("family", "attribute")),
+                      kind=cube.kind.value if hasattr(cube.kind, "value") else str(cube.kind))
+
+
+# How many of the user's facts that best match a value named as wrong are looked through
+# for those that hold it (`stored_valued`).
+VALUED_K = 50
+
+
+def stored_valued(mem: MemOS, scope: Scope, value: str) -> list[Extraction]:
+    """The live facts the reader wrote of this owner (the scope's user, and its agent when it
+    has one: those its writes may supersede, as `_live_facts`) whose value is `value`, as
+    they were read: what a correction told in a later session ("Actually it's Porto, not
+    Lisbon") corrects (`_correctable`). Another user's fact, public or not, never."""
+    from memos.stores.repository import can_write
+
+    try:
+        hits = mem.search(value, scope, k=VALUED_K, kind=["fact", "preference"],
+                          record_access=False)
+    except MemosError:
+        return []
+    agent = scope.agent_id
+    found = (_as_extraction(h.cube) for h in hits
+             if can_write(h.cube.scope, scope)
+             and (agent is None or h.cube.scope.agent_id == agent)
+             and _same_text(h.cube.metadata.get("value"), value))
+    return [e for e in found if e is not None]
 
 
 def _episode_of(cube: MemCube) -> str | None:
@@ -739,7 +804,8 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
         first = next((t for t in turns if t.role == "user"), None)
         before = (last_turn_facts(mem, scope, session_id)
                   if first is not None and looks_like_correction(first.content) else [])
-        cands, failures = extract_rules(turns, scope.user_id, display, before)
+        cands, failures = extract_rules(turns, scope.user_id, display, before,
+                                        recall=lambda value: stored_valued(mem, scope, value))
     report.extract_seconds = time.perf_counter() - t0
     for index, error in failures:
         report.failed.append(_failure(index, "llm" if client is not None else "extract",

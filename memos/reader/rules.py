@@ -1489,6 +1489,22 @@ def looks_like_correction(text: str) -> bool:
     return _correction_shape(text) is not None
 
 
+def _named_wrong(m: re.Match[str]) -> str:
+    """The value a correction's "not" part names as the wrong one, or ""."""
+    denied = _NOT_THAT.search(m.group("value"))
+    return clean_value(re.sub(r"^,?\s+(?:not|instead\s+of|rather\s+than)\s+", "",
+                              denied.group(0), flags=re.I)) if denied else ""
+
+
+def named_wrong(text: str) -> str | None:
+    """The value a turn that has the shape of a correction names as the wrong one: "Lisbon"
+    of "Actually it's Porto, not Lisbon" or "Sorry, I meant Porto, not Lisbon"; None when
+    the turn has no correction's shape or names no old value. The facts it may correct are
+    then those that hold that value, told in any turn before (`ingest._correctable`)."""
+    m = _correction_shape(text)
+    return (_named_wrong(m) or None) if m is not None else None
+
+
 def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
     """What a turn that corrects the speaker's previous turn says: the corrected fact of
     `previous` (the facts that turn stated) with the new value, and, of a many-valued
@@ -1504,9 +1520,7 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
     if meant and m.group("meant").lower().split()[-1] == "mean" and not _SURE_OPENER.search(
             opener):
         return []  # "I mean Spotify", "no I mean the blue one": a filler
-    denied = _NOT_THAT.search(m.group("value"))
-    was = clean_value(re.sub(r"^,?\s+(?:not|instead\s+of|rather\s+than)\s+", "",
-                             denied.group(0), flags=re.I)) if denied else ""
+    was = _named_wrong(m)
     value = clean_value(_NOT_THAT.sub("", m.group("value")).strip(" .!,;"))
     article = re.match(r"(?:an?|the)\s+(?=[a-z])", value)
     if article:  # "I meant a teacher"
