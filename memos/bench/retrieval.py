@@ -11,7 +11,10 @@ checkpoint the same seeded queries are timed three ways:
 
 `search - faiss - embed` is what SQL, full text, filters and fusion cost; `beyond_embed`
 is search minus the embedding time of the same query, per query, before percentiles (what
-memos adds to the floor every system pays). `cached` times the same searches again with
+memos adds to the floor every system pays). The search and the embedding alone of each
+query are timed one right after the other (which goes first alternates), not in two passes:
+a machine whose speed drifts between passes, or a pass of nothing but forward passes that
+keeps the model's own memory warm, would otherwise pass off as memos's cost (or hide it). `cached` times the same searches again with
 each query's vector remembered (RetrievalConfig.query_cache): the search without a forward
 pass of the embedder before it, so with a model embedder `beyond_embed - cached` is what
 running the model first costs the rest of the search. Throughput is cubes per second of
@@ -178,6 +181,24 @@ def _timed_queries(fn: Callable[[str], Any], queries: list[str], on_step: Callab
     return out
 
 
+def _side_by_side(search: Callable[[str], Any], embed: Callable[[str], Any],
+                  queries: list[str], on_step: Callable[[int], None], cpu: list[float]
+                  ) -> tuple[list[float], list[float]]:
+    """Wall-clock ms of search(q) and of embed(q) for each query, the two timed one right
+    after the other, the first of them alternating from query to query; the searching
+    thread's CPU ms into `cpu`."""
+    search_ms: list[float] = []
+    embed_ms: list[float] = []
+    for i, q in enumerate(queries):
+        for which in ((0, 1) if i % 2 == 0 else (1, 0)):
+            if which == 0:
+                search_ms += _timed_queries(search, [q], lambda _: None, cpu=cpu)
+            else:
+                embed_ms += _timed_queries(embed, [q], lambda _: None)
+        on_step(i + 1)
+    return search_ms, embed_ms
+
+
 def run_retrieval_bench(
     n: int = 100_000,
     *,
@@ -248,13 +269,10 @@ def _run(n: int, k: int, n_queries: int, batch_size: int, seed: int, folder: Pat
             mem.warm()
             stage = f"search@{size}"
             search_cpu: list[float] = []
-            search_ms = _timed_queries(
+            search_ms, embed_ms = _side_by_side(
                 lambda q: mem.search(q, scope=BENCH_USER, k=k, record_access=False),
-                qs, lambda i, s=stage: report(s, i, 4 * n_queries), cpu=search_cpu,
-            )
-            embed_ms = _timed_queries(
                 lambda q: mem.embedder.embed([q]), qs,
-                lambda i, s=stage: report(s, n_queries + i, 4 * n_queries),
+                lambda i, s=stage: report(s, 2 * i, 4 * n_queries), search_cpu,
             )
             cached_ms = _cached_searches(mem, qs, k, lambda i, s=stage: report(
                 s, 2 * n_queries + i, 4 * n_queries))

@@ -79,6 +79,22 @@ def test_the_cached_pass_embeds_no_query_it_times(tmp_path: Path) -> None:
         assert embedded[-1] == "green tea"  # embedded again: the cache is off
 
 
+def test_search_and_embedding_are_timed_side_by_side() -> None:
+    """Each query's search and its embedding alone are timed one right after the other,
+    which goes first alternating; every query gets both timings and one CPU time."""
+    from memos.bench.retrieval import _side_by_side
+
+    calls: list[tuple[str, str]] = []
+    steps: list[int] = []
+    cpu: list[float] = []
+    search_ms, embed_ms = _side_by_side(lambda q: calls.append(("search", q)),
+                                        lambda q: calls.append(("embed", q)),
+                                        ["a", "b", "c"], steps.append, cpu)
+    assert calls == [("search", "a"), ("embed", "a"), ("embed", "b"), ("search", "b"),
+                     ("search", "c"), ("embed", "c")]
+    assert len(search_ms) == len(embed_ms) == len(cpu) == 3 and steps == [1, 2, 3]
+
+
 def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from memos.cli.app import main
 
