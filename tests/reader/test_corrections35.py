@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from memos import MemOS
-from memos.assistant import Assistant
 from memos.cube import Lifecycle
+from tests.assistant.test_assistant_probe33 import _ask, _told
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -125,17 +125,6 @@ def test_an_earlier_turn_of_the_same_call_is_corrected(mem: MemOS) -> None:
     ], "alice", session_id="s0", at=T0)
     assert len(report.superseded) == 1
     assert _live(mem) == ["Alice's city is Porto."]
-
-
-def _told(mem: MemOS, turns: list[tuple[int, str]], user: str = "alice") -> Assistant:
-    bot = Assistant(mem, user, backend="extractive")
-    for day, turn in turns:
-        bot.reply(turn, session_id=f"s{day}", at=T0 + timedelta(days=day))
-    return bot
-
-
-def _ask(bot: Assistant, question: str, day: int = 90) -> str:
-    return bot.reply(question, session_id=f"q{day}", at=T0 + timedelta(days=day)).text
 
 
 def test_the_assistant_answers_the_corrected_value(mem: MemOS) -> None:
