@@ -778,6 +778,10 @@ class ParametricTier:
             owners = q.owners_with_facts(session)
             last: dict[tuple[str, str | None], float] = {}
             actives: dict[tuple[str, str | None], set[tuple[str, int]]] = {}
+            # each pending adapter's owner's adapter in service now: a taint leaves none, so
+            # one there was put in service since (a rollback, an activation, a consolidation)
+            serving: dict[tuple[str, str | None], str | None] = {
+                (r.user_id, r.agent_id): None for r in pending}
             for u, a in owners:
                 rows = q.adapters_of(session, u, a)
                 if rows:
@@ -785,6 +789,9 @@ class ParametricTier:
                 act = q.active_adapter(session, u, a)
                 actives[(u, a)] = {(str(d["cube_id"]), int(d["version"]))
                                    for d in (act.derived_from or [])} if act else set()
+            for u, a in serving:
+                act = q.active_adapter(session, u, a)
+                serving[(u, a)] = act.id if act is not None else None
         done_owners: set[tuple[str, str | None]] = set()
         for row in pending:
             owner = (row.user_id, row.agent_id)
@@ -794,6 +801,16 @@ class ParametricTier:
             reason = (f"adapter {row.id} was tainted ({why}); re-consolidating from its live "
                       f"facts" if why else
                       f"adapter {row.id} was tainted; re-consolidating without forgotten facts")
+            chosen = serving.get(owner)
+            if chosen is not None:
+                # The owner's choice stands: training on the tainted adapter's facts would
+                # retire the adapter put in service since.
+                skip = (f"adapter {row.id} was tainted; not re-consolidated: its owner put "
+                        f"adapter {chosen} in service since")
+                decisions.append(("reconsolidate-skipped", row.id, skip))
+                if not dry_run:
+                    self._settle(row.id, skip)
+                continue
             if runs >= max_runs:
                 decisions.append(("consolidate-deferred", row.id, reason + " (rate limit)"))
                 continue
@@ -845,12 +862,16 @@ class ParametricTier:
         except MemosError as exc:  # one owner's failure is its outcome, not the job's end
             outcome = f"not consolidated: {exc}"
         if tainted is not None:
-            with self.store.repo.write() as session:
-                row = self.store.repo.row_by_id(session, tainted)
-                if row is not None:
-                    _new_version(self.store, session, row, "reconsolidate", outcome,
-                                 Lifecycle.FORGOTTEN, {RECON_KEY: "done"})
+            self._settle(tainted, outcome)
         return outcome
+
+    def _settle(self, tainted: str, outcome: str) -> None:
+        """Mark a tainted adapter's re-consolidation done, with what came of it."""
+        with self.store.repo.write() as session:
+            row = self.store.repo.row_by_id(session, tainted)
+            if row is not None:
+                _new_version(self.store, session, row, "reconsolidate", outcome,
+                             Lifecycle.FORGOTTEN, {RECON_KEY: "done"})
 
     def _live_ids(self, ids: list[str]) -> list[str]:
         with self.store.repo.read() as session:

@@ -1,0 +1,86 @@
+"""Probe of the activation and parametric tiers (helper session 35).
+
+What held is listed in the session's notes; this file keeps the one finding that did not,
+fixed in ParametricTier.scheduler_job:
+
+* The scheduler's re-consolidation of a tainted adapter ignored what the owner did after
+  the taint. A forget takes the active adapter out of service and marks it `pending`; if
+  the owner then puts another adapter in service (rollback_adapter, activate_adapter, or a
+  new consolidate of other facts), the next scheduler run trained an adapter on the
+  tainted one's live facts and activated it, retiring the adapter the owner chose. The
+  owner's rollback did not stick, and a manual consolidation's facts silently lost their
+  closed-book service. Now the owner's choice stands and the job says so.
+
+Cheap trainings only (one step, no rehearsal, gate opened): a few seconds on CPU.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+
+from memos import MemOS  # noqa: E402
+from memos.model import families  # noqa: E402
+from memos.parametric import lora  # noqa: E402
+from memos.parametric.tier import ConsolidationConfig  # noqa: E402
+from memos.scheduler import SchedulerConfig  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+CHEAP = ConsolidationConfig(min_closed_book=0.0, max_memory_drop=1.0, gate_sets=1,
+                            gate_facts=4, gate_styles=("random",),
+                            train=lora.TrainConfig(steps=1, batch=4, rehearsal_every=0))
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+def _add(mem: MemOS, user: str, seed: int, n: int) -> tuple[list[str], list[Any]]:
+    facts = families.STYLES["realistic"](random.Random(seed), n)
+    out = mem.add_many([{"content": f.text, "metadata": {
+        "subject": f.subject, "attribute": f.attribute, "value": f.value}} for f in facts], user)
+    assert all(r.action == "added" for r in out)
+    return [r.id for r in out], facts
+
+
+def _active(mem: MemOS, user: str) -> list[str]:
+    return [a.id for a in mem.adapters(user) if a.status == "active"]
+
+
+@pytest.mark.parametrize("then", ["rollback", "consolidate"])
+def test_reconsolidation_does_not_undo_the_owners_later_choice(tmp_path: Path,
+                                                                then: str) -> None:
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        ids, facts = _add(mem, "alice", 35, 5)
+        first = mem.consolidate("alice", facts=ids[:2], config=CHEAP)
+        second = mem.consolidate("alice", facts=ids[1:4], config=CHEAP)
+        assert (first.status, second.status) == ("active", "active")
+        mem.forget(ids[3], "alice")  # taints `second` (it was active): pending
+        assert _active(mem, "alice") == []
+        if then == "rollback":  # the owner puts the earlier adapter back in service
+            chosen = mem.rollback_adapter("alice").id
+            assert chosen == first.adapter_id
+        else:  # the owner consolidates another fact on purpose
+            chosen = mem.consolidate("alice", facts=[ids[4]], config=CHEAP).adapter_id
+        assert _active(mem, "alice") == [chosen]
+        ask = facts[0] if then == "rollback" else facts[4]
+        assert mem.answer(ask.question, "alice").adapter_id == chosen
+        done = mem.run_scheduler(config=SchedulerConfig(consolidation=CHEAP,
+                                                        consolidate_max_per_run=1))
+        # Before the fix: a new adapter trained on `second`'s live facts is active and the
+        # owner's adapter is retired, so `ask` is no longer answered by it.
+        assert _active(mem, "alice") == [chosen]
+        assert mem.answer(ask.question, "alice").adapter_id == chosen
+        assert any(d.job == "reconsolidate-skipped" and d.cube_id == second.adapter_id
+                   for d in done.decisions)
+        again = mem.run_scheduler(config=SchedulerConfig(consolidation=CHEAP,
+                                                         consolidate_max_per_run=1))
+        assert not any(d.cube_id == second.adapter_id for d in again.decisions)  # settled
