@@ -128,10 +128,14 @@ def _q(subject: str, attribute: str, about_user: bool, **marks: Any) -> Canonica
 # Words that name a kind of relative rather than one ("my spouse", "my pet", "my kids"): the
 # reader writes the facts under the relation the user said ("Alice's husband's name is Tom.",
 # "Alice's dog's name is Rex."), so a question about the kind is asked of each of these, in
-# this order, the kind itself first (`kin_questions`).
+# this order, the kind itself first (`kin_questions`). A boyfriend or a girlfriend may be
+# stored as the partner, which says no sex ("I'm dating Dan": "Alice's partner's name is
+# Dan."), so a question about one is asked of the partner after it.
 KIN_GROUPS: dict[str, tuple[str, ...]] = {
     "spouse": ("husband", "wife", "partner"),
     "partner": ("boyfriend", "girlfriend", "husband", "wife", "fiancé"),
+    "boyfriend": ("partner",),
+    "girlfriend": ("partner",),
     "pet": PETS,
     "parent": ("mother", "father", "stepmother", "stepfather"),
     "sibling": ("sister", "brother", "twin", "stepsister", "stepbrother"),

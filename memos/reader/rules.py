@@ -307,6 +307,20 @@ _JOINT_TIE_VERB = (
     r"yesterday|recently|for\s+good|(?:a|an|two|three|few|several)\s+(?:week|month|year|"
     r"while|few|couple|days?)s?)\b)))")
 
+# A couple's tie said by its verb: "dating Tom", "going out with Tom" (`_REL_NAMED`: the
+# speaker's partner; `_PARTNER_SAID`: whom a break-up ends).
+_DATING = r"(?:dating|seeing|going\s+out\s+with|in\s+a\s+relationship\s+with)"
+# Before the partner's verb: "I'm (now) dating", "I've been seeing", "I (just) started going
+# out with" (not "I'm seeing Dan": a meeting as often; "I was dating Tom": the past)
+_STILL = (r"(?:(?:now|also|still|currently|officially|happily|actually|really|kind\s+of|"
+          r"sort\s+of)\s+)*")
+_STARTED = r"(?:(?:just|recently|finally|actually|officially)\s+)*(?:started|began)\s+"
+# What a couple is, said of both ("Dan and I are dating", "... have been together", "...
+# started going out"): one subject, `_CLAUSE_SPLIT` keeps it whole; `_REL_NAMED` reads it
+_COUPLE_VERB = (rf"(?:(?:are|['’]re|(?:have|['’]ve)\s+been)\s+{_STILL}(?:dating|going\s+out|"
+                rf"seeing\s+each\s+other|together|a\s+couple|in\s+a\s+relationship)|"
+                rf"{_STARTED}(?:dating|going\s+out|seeing\s+each\s+other))")
+
 
 # Where a sentence holds another clause: a comma, semicolon or dash before a word that
 # starts one (a pronoun, an auxiliary or question word, a hedge, a participle of the
@@ -319,8 +333,9 @@ _CLAUSE_SPLIT = re.compile(
     r"born|based|living|grew|originally|my|put|add|give|tell|show|make|help|send|find|play|"
     r"suggest|recommend|check|look|remind|note|save|remember|write|book|get|let|need|"
     r"trying|wondering|prefer|home\s+is|home's|everyone|everybody|people|nobody|no\s+doubt)\b)"
-    # (not a couple's "Sam and I broke up": one subject, `_ended_ties`)
-    r"|\s+(?:and(?!\s+I\s+" + _JOINT_TIE_VERB + r")|but|so)\s+"
+    # (not a couple's "Sam and I broke up", "Dan and I are dating": one subject,
+    # `_ended_ties`, `_REL_NAMED`)
+    r"|\s+(?:and(?!\s+I\s+(?:" + _JOINT_TIE_VERB + "|" + _COUPLE_VERB + r"))|but|so)\s+"
     r"(?=(?:now\s+|then\s+|also\s+|today\s+)?(?:I|we|he|she|they)\b)"
     r"|,\s+(?=so\b)|\s+so\s+(?=(?:at\s+least|that|the|it|this|there)\b)"
     r"|\s+(?=(?:even\s+|only\s+|what\s+|as\s+|but\s+)?(?:if|in\s+case|unless)\s)"  # "... if you need it"
@@ -1233,6 +1248,16 @@ _FAMILY_RE = ("sister|brother|mother|mum|mom|father|dad|wife|husband|son|daughte
            "niece|nephew|grandmother|grandma|grandfather|grandpa|stepmother|stepfather|stepson|"
            "stepdaughter|stepsister|stepbrother|twin|grandson|granddaughter|fiancé|fiancée|"
            "fiance|fiancee|partner|(?:mother|father|sister|brother|son|daughter)-in-law")
+# After the partner's name: the clause ends, or goes on with how long or since when ("for a
+# year", "since March", "two months ago"); not with a meeting's time or place ("tomorrow",
+# "tonight", "for dinner", "to the cinema")
+_COUPLE_END = (
+    r"(?!['’])(?=\s*(?:[.;!,)]|$|\s+(?:and\s+(?:I|I'm|we|we're|it|it's|things|so|my)\b|but\b|"
+    r"now\b|since\b|who\b|because\b|so\b|though\b|(?:for|over)\s+(?:about\s+|almost\s+|nearly\s+|"
+    r"over\s+|the\s+(?:past|last)\s+)?(?:a|an|\d+|two|three|four|five|six|seven|eight|nine|ten|"
+    r"several|some|many|months|years|ages)\s+(?:(?:few|couple\s+of)\s+)?(?:weeks?|months?|years?|"
+    r"decades?|while|ages)\b|(?:back\s+)?in\s+(?:(?:19|20)\d\d|" + _T_MONTH + r")|" + _LAST_TIME
+    + r"|(?:a|an|\d+|two|three|four|five|six|few|several)\s+(?:few\s+)?(?:weeks?|months?|years?)\s+ago)))")
 _REL_NAMED = re.compile(
     rf"\b(?:[Mm]y|[Oo]ur)\s+{_NEW}(?P<rel>{RELATION_RE})(?:['’]s\s+name\s+is|['’]s\s+(?:called|named)|"
     rf"\s+is\s+(?:called|named)|,)\s+"
@@ -1260,6 +1285,12 @@ _REL_NAMED = re.compile(
     rf"\s+(?:(?:just|recently|finally)\s+)?(?:got\s+married\s+to|married))\s+"
     rf"(?P<name6>{_TITLE_NAME})(?!['’])(?=\s*(?:[.;!]|$|\s+(?:and|but|now|since|for|who|in|"
     rf"last|on|this|back)\b))|"
+    # "I'm dating Dan", "I've been dating Dan for a year", "I started seeing Dan", "I'm
+    # going out with Dan", "Dan and I are dating": the speaker's partner (not "I'm seeing
+    # Dan tomorrow", "I'm going out with Dan tonight": a meeting)
+    rf"\bI(?:(?:['’]m|\s+am)\s+{_STILL}(?!seeing\b){_DATING}|(?:['’]ve|\s+have)\s+been\s+"
+    rf"{_STILL}{_DATING}|\s+{_STARTED}{_DATING})\s+(?P<name10>{_TITLE_NAME}){_COUPLE_END}|"
+    rf"(?:^|(?<=[,;] ))(?P<name11>{_NAME_RE})\s+and\s+I\s+{_COUPLE_VERB}{_COUPLE_END}|"
     # "We just had a baby girl, Mia", "I had a baby boy named Noah": a daughter, a son
     rf"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|have|'ve|’ve)\s+)*(?:had|welcomed)\s+"
     rf"(?:a|our)\s+(?:(?:new|first|second|third|beautiful|healthy|little|baby)\s+)*"
@@ -1628,8 +1659,12 @@ def _gender(relation: str) -> str | None:
 def _named_people(out: Sequence[Extraction], me: _Subject) -> list[tuple[_Subject, str | None]]:
     """The third persons a turn's facts name, in order (the last named last), each with the
     gender its relation tells ("brother": "m"); a pet is there as a person of no gender, so
-    that it makes a pronoun ambiguous, and `_referent` never picks it."""
+    that it makes a pronoun ambiguous, and `_referent` never picks it. An unnamed relative
+    ("my mom lives in Lima": the speaker's mother) is one too, by the relation (prefix
+    "mother's "), unless the turn names that relative (one of them: `MANY_OF`); one of no
+    gender ("my boss") only makes a pronoun ambiguous, as a pet does."""
     people: dict[str, tuple[_Subject, str | None]] = {}
+    kin: dict[str, tuple[_Subject, str | None]] = {}
     for e in out:
         if e.subject_key == me.key and e.attribute.endswith("'s name") and \
                 e.attribute.count("'s ") == 1 and not e.negated and e.value:
@@ -1637,10 +1672,18 @@ def _named_people(out: Sequence[Extraction], me: _Subject) -> list[tuple[_Subjec
             subj = _Subject(e.value, e.value, "" if rel not in PETS else "pet")
             people.pop(e.value.lower(), None)
             people[e.value.lower()] = (subj, _gender(rel))
+        elif e.subject_key == me.key and e.attribute.count("'s ") == 1 and not e.negated:
+            rel = e.attribute.split("'s ", 1)[0]
+            if rel in RELATIONS and rel not in PETS:
+                kin.pop(rel, None)
+                kin[rel] = (_Subject(me.name, me.key, f"{rel}'s "), _gender(rel))
         elif e.subject_key != me.key and e.subject_key == e.subject and \
                 e.subject.lower() not in people:
             people[e.subject.lower()] = (_Subject(e.subject, e.subject_key), None)
-    return list(people.values())
+    named = {e.attribute[:-len("'s name")] for e in out if e.subject_key == me.key
+             and e.attribute.endswith("'s name") and not e.negated and e.value}
+    return [*people.values(),
+            *(p for rel, p in kin.items() if rel not in named or rel in MANY_OF)]
 
 
 def _others_named(text: str, allowed: frozenset[str]) -> bool:
@@ -1674,12 +1717,19 @@ def _allowed_words(people: Sequence[tuple[_Subject, str | None]], out: Sequence[
 
 
 def _referent(pron: str, people: Sequence[tuple[_Subject, str | None]]) -> _Subject | None:
-    """The one person of `people` that "he" / "she" fits, or None (none or several)."""
+    """The one person of `people` that "he" / "she" fits, or None (none or several; a pet,
+    or an unnamed relative whose relation tells no gender, is never the one)."""
     want = "m" if pron.lower() == "he" else "f"
     fits = [(s, g) for s, g in people if g in (None, want)]
-    if len(fits) != 1 or fits[0][0].prefix == "pet":
+    if len(fits) != 1 or (fits[0][0].prefix and fits[0][1] is None):
         return None
     return fits[0][0]
+
+
+def _spoken(who: _Subject) -> str:
+    """How a clause names the person a pronoun stands for: the name, or of an unnamed
+    relative the relation ("My mother")."""
+    return "My " + who.prefix.removesuffix("'s ") if who.prefix else who.name
 
 
 def names_another(text: str, referents: Referents, user_name: str = "") -> bool:
@@ -1751,7 +1801,7 @@ def extract(text: str, speaker: str, speaker_key: str,
                 rest = pron.group("rest")
                 if rest[:1] in "'’" and sentence[pron.end():pron.end() + 1].isdigit():
                     rest = " is "  # "he's 34": "Jack is 34"
-                sentence = f"{who.name}{rest}{sentence[pron.end():]}"
+                sentence = f"{_spoken(who)}{rest}{sentence[pron.end():]}"
                 used = used or not named
         change = _changes(sentence, turn, me)
         if change is not None:
@@ -1779,8 +1829,8 @@ def extract(text: str, speaker: str, speaker_key: str,
         _statement(sentence, turn, me, work_talk)
     named = _named_people(turn.out, me)
     if named:
-        genders = {s.name.lower(): g for s, g in carried.people}
-        named = [(s, g or genders.get(s.name.lower())) for s, g in named]
+        genders = {(s.name.lower(), s.prefix): g for s, g in carried.people}
+        named = [(s, g or genders.get((s.name.lower(), s.prefix))) for s, g in named]
         words = _allowed_words(named, turn.out, carried.words if used else frozenset())
         # a turn that may name someone its facts do not ("My brother Jack came with Tom")
         # leaves no one for the next turn's "he"
@@ -2259,6 +2309,13 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                 turn.add(me, f"{BREEDS[m.group('breed7').lower()]}'s name", name, "relation")
                 turn.person = name
             continue
+        if m.group("name10") or m.group("name11"):  # "I'm dating Dan": now, not "if ..."
+            partner = _clause_name(m.group("name10") or m.group("name11"))
+            if partner is not None and not _HEDGE.search(sentence) and not _an_app(partner) \
+                    and len(partner) <= 64:
+                turn.add(me, "partner's name", partner, "relation")
+                turn.person = partner
+            continue
         if m.group("name3") or m.group("name4") or m.group("name5") or m.group("name6") or \
                 m.group("name8") or m.group("name9"):
             name = clean_value(m.group("name3") or m.group("name4") or m.group("name5")
@@ -2267,8 +2324,8 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
             rel = m.group("rel3") or m.group("rel4") or m.group("rel5") or (
                 {"girl": "daughter", "boy": "son"}[m.group("baby")] if m.group("baby")
                 else "spouse")
-            if m.group("name6") and _an_app(name):
-                continue  # "I married Excel", "... Netflix": a saying, no spouse
+            if m.group("name6") and (_an_app(name) or _HEDGE.search(sentence)):
+                continue  # "I married Excel": a saying; "If I married Sam, ...": no spouse
             if _named(name) and len(name) <= 64 and not _bare_title(name):
                 turn.add(me, f"{relation_name(rel)}'s name", name, "relation")
                 turn.person = name
@@ -2632,8 +2689,8 @@ _TIE_THEIRS = re.compile(
 _TIE_WE = re.compile(rf"(?:^|(?<=\s)){_CLAUSE_LEAD}[Ww]e\s+(?P<verb>{_JOINT_TIE_VERB})" + _TIE_END)
 # The partner a turn names: "my boyfriend (Tom)", "dating Tom", "Tom and I", "married to Tom"
 _PARTNER_SAID = re.compile(
-    rf"{_MY_PARTNER}|\b(?:dating|seeing|going\s+out\s+with|engaged\s+to|married\s+to|"
-    rf"together\s+with|in\s+a\s+relationship\s+with)\s+(?P<name>{_NAME_RE})|"
+    rf"{_MY_PARTNER}|\b(?:{_DATING}|engaged\s+to|married\s+to|together\s+with)\s+"
+    rf"(?P<name>{_NAME_RE})|"
     rf"(?:^|(?<=[\s,;]))(?P<name2>{_NAME_RE})\s+and\s+(?:I|me)\b|"
     rf"\b[Mm]e\s+and\s+(?P<name3>{_NAME_RE})")
 # A couple back together: no break-up ended it
