@@ -713,9 +713,11 @@ def create_app(mem: MemOS, *, auth: bool = True,
             except NotConfiguredError:
                 # (raised after the messages were checked) The caller sent nothing wrong:
                 # the server lacks what the mode needs.
-                raise ModelError("this server has no LLM endpoint for mode 'llm' (its operator "
-                                 "sets MEMOS_LLM_URL and MEMOS_LLM_MODEL before `memos serve`);"
-                                 " send mode 'rules', which needs none") from None
+                # (its own message is the operator's settings: not the caller's to read)
+                raise ModelError("this server has no usable LLM endpoint for mode 'llm' (its "
+                                 "operator sets MEMOS_LLM_URL and MEMOS_LLM_MODEL, and installs "
+                                 "the llm extra, before `memos serve`); send mode 'rules', "
+                                 "which needs none") from None
 
     # -- stats, export, import ---------------------------------------------------------
 

@@ -295,7 +295,10 @@ class LLMExtractor:
                 "mode='llm' needs an OpenAI-compatible endpoint: set MEMOS_LLM_URL (e.g. "
                 "http://localhost:11434/v1) and MEMOS_LLM_MODEL (and MEMOS_LLM_KEY for hosted "
                 "APIs), or use mode='rules'")
-        return cls(url, model, os.environ.get("MEMOS_LLM_KEY"), deadline=deadline_from_env())
+        try:
+            return cls(url, model, os.environ.get("MEMOS_LLM_KEY"), deadline=deadline_from_env())
+        except InvalidInputError as exc:  # a malformed URL or deadline, no openai package:
+            raise NotConfiguredError(str(exc)) from None  # the process's settings, as above
 
     # -- one request -------------------------------------------------------------------
 
