@@ -398,13 +398,13 @@ class MemOS:
                 f"no memos store at {shown}: create it with `memos init --store {shown}` "
                 "(MemOS.open(..., create=True)), or pass the right --store (or $MEMOS_URL)")
         scratch: tempfile.TemporaryDirectory[str] | None = None
-        if config.index_dir is None and is_in_memory_sqlite(url):
-            # Nothing of an in-memory store outlives it: its vector files and blobs go to a
-            # private folder removed on close, never into ./.memos, a real store's folder.
-            scratch = tempfile.TemporaryDirectory(prefix="memos-in-memory-")
-            folder = Path(scratch.name)
         repo = Repository(url, config.busy_timeout_ms)
         try:
+            if config.index_dir is None and is_in_memory_sqlite(url):
+                # Nothing of an in-memory store outlives it: its vector files and blobs go to
+                # a private folder removed on close, never into ./.memos, a real store's.
+                scratch = tempfile.TemporaryDirectory(prefix="memos-in-memory-")
+                folder = Path(scratch.name)
             emb, store_id = admin.resolve_embedder(repo, embedder, config)
             basename = "vectors" if not is_database_url(location) else f"vectors-{store_id[:12]}"
             vectors = VectorIndex(folder, emb.dim, emb.identity, config.flat_max,

@@ -41,15 +41,15 @@ def test_an_in_memory_store_keeps_a_given_index_dir(tmp_path: Path) -> None:
 def test_a_failed_open_removes_the_private_folder(tmp_path: Path, monkeypatch: Any) -> None:
     import tempfile
 
-    made: list[str] = []
+    made: list[Any] = []  # the folders themselves: no garbage collection removes them first
     real = tempfile.TemporaryDirectory
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         folder = real(*args, **kwargs)
-        made.append(folder.name)
+        made.append(folder)
         return folder
 
     monkeypatch.setattr(tempfile, "TemporaryDirectory", spy)
     with pytest.raises(Exception, match="embedder"):
         MemOS.open("sqlite://", embedder="no-such-embedder-xyz")
-    assert made and not any(Path(m).exists() for m in made)
+    assert made and not any(Path(m.name).exists() for m in made)
