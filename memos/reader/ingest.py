@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -297,13 +298,19 @@ def _live_facts(run: _Run, subject_key: str, attribute: str, query: str) -> list
     user's public one), which are not its to end or supersede. An agent ends or supersedes
     only its own facts, not the user's agentless ones, which the user and the other agents
     would be left without (the rule of the conflict policy, memos/writes.py)."""
-    hits = run.mem.search(query, run.scope, k=50, kind=["fact", "preference"],
-                          record_access=False,
-                          metadata={"subject": subject_key, "attribute": attribute})
+    return _changeable_facts(run.mem, run.scope, query,
+                             metadata={"subject": subject_key, "attribute": attribute})
+
+
+def _changeable_facts(mem: MemOS, scope: Scope, query: str, **filters: Any) -> list[MemCube]:
+    """The live facts and preferences among the first 50 that `query` finds which this scope
+    may end or supersede (`_live_facts`): its user's, and of an agent only the agent's own."""
     from memos.stores.repository import can_write
 
-    agent = run.scope.agent_id
-    return [h.cube for h in hits if can_write(h.cube.scope, run.scope)
+    hits = mem.search(query, scope, k=50, kind=["fact", "preference"], record_access=False,
+                      **filters)
+    agent = scope.agent_id
+    return [h.cube for h in hits if can_write(h.cube.scope, scope)
             and (agent is None or h.cube.scope.agent_id == agent)]
 
 
@@ -605,7 +612,8 @@ def _speaker_key(turn: ChatTurn, user_id: str, user_name: str) -> str | None:
 
 def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
                   before: Sequence[Extraction] = (),
-                  recall: Callable[[str], Sequence[Extraction]] | None = None
+                  recall: Callable[[str], Sequence[tuple[Extraction, str | None]]] | None = None,
+                  said_before: Sequence[tuple[str, str]] = ()
                   ) -> tuple[list[FactCandidate], list[tuple[int, str]]]:
     """mode="rules" over every user turn; returns candidates and (turn, error) failures.
     A turn that corrects the speaker's previous one ("Sorry, I meant Lyon") corrects the
@@ -613,12 +621,17 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
     earlier call (`last_turn_facts`). One that names the wrong value ("Actually it's Porto,
     not Lisbon") and fits no fact of the previous turn corrects the fact that holds that
     value, said by the speaker earlier in this call or, of the user's turns, stored before:
-    `recall(value)`, the user's live facts holding it (`stored_valued`); see `_correctable`."""
+    `recall(value)`, the user's live facts holding it with their turns' episode ids
+    (`stored_valued`); see `_correctable`. `said_before`: (episode id, text) of this
+    session's turns stored by earlier calls, oldest first (`session_turns`)."""
     out: list[FactCandidate] = []
     failed: list[tuple[int, str]] = []
     me = user_key(user_id)
     previous: dict[str, Sequence[Extraction]] = {me: before}
-    said: dict[str, list[Extraction]] = {}  # each speaker's facts of this call, in turn order
+    # each speaker's facts of this call, with the number of turns spoken before theirs
+    said: dict[str, list[tuple[int, Extraction]]] = {}
+    # every turn of this session so far, any role: stored before, then this call's
+    spoken = _Spoken([t for _, t in said_before], [e for e, _ in said_before])
     # whom each speaker's "he" / "she" may be about: the people their previous turn of this
     # call named (`rules.Referents`); a turn between that may name someone else (an
     # assistant's "Did Tom go too?") leaves no one
@@ -629,21 +642,24 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
             if other != key and ref.people and names_another(turn.content, ref, user_name):
                 ref.people = []
         if key is None:
+            spoken.texts.append(turn.content)
             continue
         speaker = turn.speaker(user_name)
         ref = referents.setdefault(key, Referents())
         try:
             prev = _correctable(turn.content, previous.get(key, ()), said.get(key, ()),
-                                recall if key == me else None)
+                                spoken, recall if key == me else None)
             found = extract(turn.content, speaker, key, turn.at, previous=prev, referents=ref)
         except Exception as exc:  # a rule bug must not lose the turn: it is reported
             log.exception("rules failed on turn %d", turn.index)
             failed.append((turn.index, f"{type(exc).__name__}: {exc}"))
             previous[key] = ()
             ref.people = []
+            spoken.texts.append(turn.content)
             continue
         previous[key] = found
-        said.setdefault(key, []).extend(found)
+        said.setdefault(key, []).extend((len(spoken.texts), e) for e in found)
+        spoken.texts.append(turn.content)
         out.extend(FactCandidate(turn.index, e) for e in found)
     return out, failed
 
@@ -653,22 +669,54 @@ def _same_text(stored: Any, said: str) -> bool:
         said.lower().split())
 
 
-def _correctable(text: str, previous: Sequence[Extraction], earlier: Sequence[Extraction],
-                 recall: Callable[[str], Sequence[Extraction]] | None
+def _mentions(texts: Sequence[str], value: str) -> bool:
+    """Whether any of `texts` says `value` (as words, whatever the case)."""
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, value.split())) + r"(?!\w)",
+                         re.IGNORECASE)
+    return any(pattern.search(t) for t in texts)
+
+
+@dataclass
+class _Spoken:
+    """The turns of a session so far, any role (`texts`): those stored by earlier calls
+    first, whose episode ids are `episodes`, then this call's."""
+
+    texts: list[str]
+    episodes: list[str]
+
+    def since(self, start: int, value: str) -> bool:
+        """Whether a turn from `start` on says `value` (as words, whatever the case)."""
+        words = r"\s+".join(map(re.escape, value.split()))
+        pattern = re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+        return any(pattern.search(t) for t in self.texts[start:])
+
+    def after(self, episode: str | None) -> int:
+        """Where the turns after a stored turn begin (0 for one older than these)."""
+        return self.episodes.index(episode) + 1 if episode in self.episodes else 0
+
+
+def _correctable(text: str, previous: Sequence[Extraction],
+                 earlier: Sequence[tuple[int, Extraction]], spoken: _Spoken,
+                 recall: Callable[[str], Sequence[tuple[Extraction, str | None]]] | None
                  ) -> Sequence[Extraction]:
     """The facts a turn may correct (`rules.correction`): the speaker's previous turn's;
     when none of them fits and the turn names the wrong value ("Actually it's Porto, not
     Lisbon", "Sorry, I meant Ana, not Anna"), the facts holding that value that the speaker
-    stated earlier in this call, else those `recall` finds stored (the user's own live
-    facts: a correction told days later, in another session). Only the facts of one
-    (subject, attribute): a value held by two ("Lisbon" the city and the home town) is not
-    guessed between, and nothing is corrected."""
+    stated earlier in this call (`earlier`: each with the number of turns spoken before
+    it), else those `recall` finds stored (the user's own live facts, with their turns'
+    episode ids: a correction told days later, in another session). Not a fact a turn after
+    it says the value again (`spoken`, any role): the correction is then about that ("Book
+    me a flight to Lisbon." / "Booked!" / "Sorry, I meant Porto, not Lisbon"). Only the
+    facts of one (subject, attribute): a value held by two ("Lisbon" the city and the home
+    town) is not guessed between, and nothing is corrected."""
     wrong = named_wrong(text)
     if wrong is None or correction(text, previous):
         return previous
-    held = [e for e in earlier if not e.negated and _same_text(e.value, wrong)]
+    held = [e for at, e in earlier if not e.negated and _same_text(e.value, wrong)
+            and not spoken.since(at + 1, wrong)]
     if not held and recall is not None:
-        held = [e for e in recall(wrong) if _same_text(e.value, wrong)]
+        held = [e for e, episode in recall(wrong) if _same_text(e.value, wrong)
+                and not spoken.since(spoken.after(episode), wrong)]
     return held if len({_key(e) for e in held}) == 1 else ()
 
 
@@ -688,7 +736,7 @@ def last_turn_facts(mem: MemOS, scope: Scope, session_id: str) -> list[Extractio
             and isinstance(c.metadata.get("relation"), str)
             # the user's newest turn's own facts: a turn between that stated none ("Any
             # tips for Lyons?") leaves nothing to correct
-            and (_episode_of(c) or "").split("@")[0] == said.id]
+            and _turn_of(c) == said.id]
     if not mine:
         return []
     episode = _episode_of(mine[0])
@@ -712,29 +760,35 @@ def _as_extraction(cube: MemCube) -> Extraction | None:
                       kind=cube.kind.value if hasattr(cube.kind, "value") else str(cube.kind))
 
 
-# How many of the user's facts that best match a value named as wrong are looked through
-# for those that hold it (`stored_valued`).
-VALUED_K = 50
-
-
-def stored_valued(mem: MemOS, scope: Scope, value: str) -> list[Extraction]:
-    """The live facts the reader wrote of this owner (the scope's user, and its agent when it
-    has one: those its writes may supersede, as `_live_facts`) whose value is `value`, as
-    they were read: what a correction told in a later session ("Actually it's Porto, not
-    Lisbon") corrects (`_correctable`). Another user's fact, public or not, never."""
-    from memos.stores.repository import can_write
-
+def stored_valued(mem: MemOS, scope: Scope, value: str
+                  ) -> list[tuple[Extraction, str | None]]:
+    """The live facts the reader wrote that this scope may supersede (`_changeable_facts`:
+    the user's, or with an agent only that agent's) whose value is `value`, said of the user
+    or the user's relatives (not of another named person or speaker), as they were read:
+    what a correction told in a later session ("Actually it's Porto, not Lisbon") corrects
+    (`_correctable`), each with the episode id of the turn that stated it. Another user's
+    fact, public or not, never."""
     try:
-        hits = mem.search(value, scope, k=VALUED_K, kind=["fact", "preference"],
-                          record_access=False)
+        cubes = _changeable_facts(mem, scope, value)
     except MemosError:
         return []
-    agent = scope.agent_id
-    found = (_as_extraction(h.cube) for h in hits
-             if can_write(h.cube.scope, scope)
-             and (agent is None or h.cube.scope.agent_id == agent)
-             and _same_text(h.cube.metadata.get("value"), value))
-    return [e for e in found if e is not None]
+    me = user_key(scope.user_id)
+    found = ((_as_extraction(c), _turn_of(c)) for c in cubes
+             if _same_text(c.metadata.get("value"), value))
+    return [(e, turn) for e, turn in found if e is not None and e.subject_key == me]
+
+
+def _turn_of(cube: MemCube) -> str | None:
+    """The episode id of the turn a fact was read from."""
+    episode = _episode_of(cube)
+    return episode.split("@")[0] if episode else None
+
+
+def session_turns(mem: MemOS, scope: Scope, session_id: str) -> list[tuple[str, str]]:
+    """(episode id, text) of the session's newest stored turns (of the newest few episodes
+    of the scope), oldest first: what a correction's value may have been said in since."""
+    newest = mem.list_memories(scope, limit=LAST_TURN_FACTS, kind="episode").items
+    return [(c.id, c.content) for c in reversed(newest) if c.metadata.get("session") == session_id]
 
 
 def _episode_of(cube: MemCube) -> str | None:
@@ -804,8 +858,13 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
         first = next((t for t in turns if t.role == "user"), None)
         before = (last_turn_facts(mem, scope, session_id)
                   if first is not None and looks_like_correction(first.content) else [])
-        cands, failures = extract_rules(turns, scope.user_id, display, before,
-                                        recall=lambda value: stored_valued(mem, scope, value))
+        # a turn that names a wrong value ("..., not Lisbon") may correct a stored fact,
+        # unless a turn since said the value (`_correctable`)
+        naming = any(t.role == "user" and named_wrong(t.content) for t in turns)
+        cands, failures = extract_rules(
+            turns, scope.user_id, display, before,
+            recall=lambda value: stored_valued(mem, scope, value),
+            said_before=session_turns(mem, scope, session_id) if naming else ())
     report.extract_seconds = time.perf_counter() - t0
     for index, error in failures:
         report.failed.append(_failure(index, "llm" if client is not None else "extract",

@@ -317,8 +317,11 @@ _STILL = (r"(?:(?:now|also|still|currently|officially|happily|actually|really|ki
 _STARTED = r"(?:(?:just|recently|finally|actually|officially)\s+)*(?:started|began)\s+"
 # What a couple is, said of both ("Dan and I are dating", "... have been together", "...
 # started going out"): one subject, `_CLAUSE_SPLIT` keeps it whole; `_REL_NAMED` reads it
-_COUPLE_VERB = (rf"(?:(?:are|['’]re|(?:have|['’]ve)\s+been)\s+{_STILL}(?:dating|going\s+out|"
-                rf"seeing\s+each\s+other|together|a\s+couple|in\s+a\s+relationship)|"
+# ("together" is said of friends and business partners too, "are going out" of an evening:
+# neither is read)
+_COUPLE_VERB = (rf"(?:(?:are|['’]re)\s+{_STILL}(?:dating|seeing\s+each\s+other|a\s+couple|"
+                rf"in\s+a\s+relationship)|(?:have|['’]ve)\s+been\s+{_STILL}(?:dating|going\s+out|"
+                rf"seeing\s+each\s+other|a\s+couple|in\s+a\s+relationship)|"
                 rf"{_STARTED}(?:dating|going\s+out|seeing\s+each\s+other))")
 
 
@@ -1248,16 +1251,24 @@ _FAMILY_RE = ("sister|brother|mother|mum|mom|father|dad|wife|husband|son|daughte
            "niece|nephew|grandmother|grandma|grandfather|grandpa|stepmother|stepfather|stepson|"
            "stepdaughter|stepsister|stepbrother|twin|grandson|granddaughter|fiancé|fiancée|"
            "fiance|fiancee|partner|(?:mother|father|sister|brother|son|daughter)-in-law")
-# After the partner's name: the clause ends, or goes on with how long or since when ("for a
-# year", "since March", "two months ago"); not with a meeting's time or place ("tomorrow",
-# "tonight", "for dinner", "to the cinema")
+# How long or since when a couple has been one: "for a year", "since March", "in 2019",
+# "two months ago" (not "since kindergarten": friends as often)
+_COUPLE_WHEN = (  # (months in any case: "since March")
+    r"(?i:(?:for|over)\s+(?:about\s+|almost\s+|nearly\s+|over\s+|the\s+(?:past|last)\s+)?(?:a|an|"
+    r"\d+|two|three|four|five|six|seven|eight|nine|ten|several|some|many|months|years|ages)\s+"
+    r"(?:(?:few|couple\s+of)\s+)?(?:weeks?|months?|years?|decades?|while|ages)\b|"
+    r"since\s+(?:(?:19|20)\d\d\b|" + _T_MONTH + r"|" + _LAST_TIME + r")|"
+    r"(?:back\s+)?in\s+(?:(?:19|20)\d\d|" + _T_MONTH + r")|" + _LAST_TIME
+    + r"|(?:a|an|\d+|two|three|four|five|six|few|several)\s+(?:few\s+)?(?:weeks?|months?|years?)"
+    r"\s+ago)")
+# After the partner's name: the clause ends, or goes on with how long or since when; not
+# with a meeting's time or place ("tomorrow", "tonight", "for dinner", "to the cinema")
 _COUPLE_END = (
     r"(?!['’])(?=\s*(?:[.;!,)]|$|\s+(?:and\s+(?:I|I'm|we|we're|it|it's|things|so|my)\b|but\b|"
-    r"now\b|since\b|who\b|because\b|so\b|though\b|(?:for|over)\s+(?:about\s+|almost\s+|nearly\s+|"
-    r"over\s+|the\s+(?:past|last)\s+)?(?:a|an|\d+|two|three|four|five|six|seven|eight|nine|ten|"
-    r"several|some|many|months|years|ages)\s+(?:(?:few|couple\s+of)\s+)?(?:weeks?|months?|years?|"
-    r"decades?|while|ages)\b|(?:back\s+)?in\s+(?:(?:19|20)\d\d|" + _T_MONTH + r")|" + _LAST_TIME
-    + r"|(?:a|an|\d+|two|three|four|five|six|few|several)\s+(?:few\s+)?(?:weeks?|months?|years?)\s+ago)))")
+    r"now\b|who\b|because\b|so\b|though\b|" + _COUPLE_WHEN + r")))")
+# "I've been seeing Dan" says a relationship only with how long: "... Dr. Lee", "... Jessica
+# Jones" (a show) are seen otherwise
+_COUPLE_SPAN = r"(?!['’])(?=\s+(?:" + _COUPLE_WHEN + r"))"
 _REL_NAMED = re.compile(
     rf"\b(?:[Mm]y|[Oo]ur)\s+{_NEW}(?P<rel>{RELATION_RE})(?:['’]s\s+name\s+is|['’]s\s+(?:called|named)|"
     rf"\s+is\s+(?:called|named)|,)\s+"
@@ -1288,8 +1299,10 @@ _REL_NAMED = re.compile(
     # "I'm dating Dan", "I've been dating Dan for a year", "I started seeing Dan", "I'm
     # going out with Dan", "Dan and I are dating": the speaker's partner (not "I'm seeing
     # Dan tomorrow", "I'm going out with Dan tonight": a meeting)
-    rf"\bI(?:(?:['’]m|\s+am)\s+{_STILL}(?!seeing\b){_DATING}|(?:['’]ve|\s+have)\s+been\s+"
-    rf"{_STILL}{_DATING}|\s+{_STARTED}{_DATING})\s+(?P<name10>{_TITLE_NAME}){_COUPLE_END}|"
+    rf"\bI(?:(?:['’]m|\s+am)\s+{_STILL}(?!seeing\b|going\s+out\b){_DATING}|(?:['’]ve|\s+have)"
+    rf"\s+been\s+{_STILL}(?!seeing\b){_DATING}|\s+{_STARTED}{_DATING})\s+"
+    rf"(?P<name10>{_NAME_RE}){_COUPLE_END}|"
+    rf"\bI(?:['’]ve|\s+have)\s+been\s+{_STILL}seeing\s+(?P<name12>{_NAME_RE}){_COUPLE_SPAN}|"
     rf"(?:^|(?<=[,;] ))(?P<name11>{_NAME_RE})\s+and\s+I\s+{_COUPLE_VERB}{_COUPLE_END}|"
     # "We just had a baby girl, Mia", "I had a baby boy named Noah": a daughter, a son
     rf"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|have|'ve|’ve)\s+)*(?:had|welcomed)\s+"
@@ -2309,8 +2322,8 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                 turn.add(me, f"{BREEDS[m.group('breed7').lower()]}'s name", name, "relation")
                 turn.person = name
             continue
-        if m.group("name10") or m.group("name11"):  # "I'm dating Dan": now, not "if ..."
-            partner = _clause_name(m.group("name10") or m.group("name11"))
+        if m.group("name10") or m.group("name11") or m.group("name12"):  # "I'm dating Dan"
+            partner = _clause_name(m.group("name10") or m.group("name11") or m.group("name12"))
             if partner is not None and not _HEDGE.search(sentence) and not _an_app(partner) \
                     and len(partner) <= 64:
                 turn.add(me, "partner's name", partner, "relation")

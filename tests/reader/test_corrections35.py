@@ -135,3 +135,39 @@ def test_the_assistant_answers_the_corrected_value(mem: MemOS) -> None:
     assert "Porto" in city and "Lisbon" not in city, city
     work = _ask(bot, "Where do I work?")
     assert "Globex" in work and "Acme" not in work, work
+
+
+def test_a_correction_about_a_value_said_again_since_corrects_no_fact(mem: MemOS) -> None:
+    """A correction of something said after the fact (a booking, an assistant's question)
+    is about that, not the stored fact: in the same call, and one call a turn."""
+    _say(mem, "I just moved to Lisbon.", 0)
+    _say(mem, "My favorite color is blue.", 1)
+    report = mem.ingest([
+        {"role": "user", "content": "Book me a flight to Lisbon.", "at": T0 + timedelta(days=5)},
+        {"role": "assistant", "content": "Booked a flight to Lisbon for Friday."},
+        {"role": "user", "content": "Sorry, I meant Porto, not Lisbon."},
+        {"role": "user", "content": "Can you find my car in this photo?"},
+        {"role": "assistant", "content": "Is it the blue one on the left?"},
+        {"role": "user", "content": "No, it's the red one, not blue."},
+    ], "alice", session_id="s5", at=T0 + timedelta(days=5))
+    assert not report.superseded and not report.ended
+    # one turn a call, as the assistant sends them: the session's stored turns count too
+    _say(mem, "Can you book me a hotel in Lisbon?", 6, session="s6")
+    assert not _say(mem, "Sorry, I meant Porto, not Lisbon.", 6, session="s6").superseded
+    assert _live(mem) == ["Alice's city is Lisbon.", "Alice's favorite color is blue."]
+    # ... and where no turn since said it, the stored fact is corrected
+    _say(mem, "The weather is lovely today.", 7, session="s7")
+    assert len(_say(mem, "Sorry, I meant Porto, not Lisbon.", 7, session="s7").superseded) == 1
+    assert "Alice's city is Porto." in _live(mem)
+
+
+def test_an_agent_corrects_only_its_own_stored_facts(mem: MemOS) -> None:
+    """The facts a later correction may supersede are those the scope's writes may: an agent
+    its own, the user (no agent) the user's own; never another agent's."""
+    from memos.cube import Scope
+
+    a1, a2 = Scope(user_id="alice", agent_id="a1"), Scope(user_id="alice", agent_id="a2")
+    _say(mem, "I just moved to Lisbon.", 0, scope=a1)
+    for day, scope in ((3, a2), (4, "alice")):
+        assert not _say(mem, "Sorry, I meant Porto, not Lisbon.", day, scope=scope).superseded
+    assert len(_say(mem, "Sorry, I meant Porto, not Lisbon.", 5, scope=a1).superseded) == 1

@@ -55,9 +55,9 @@ def user(text: str) -> dict[str, str]:
     ("I've been seeing Dan for two years.", "Dan"),
     ("Dan and I are dating", "Dan"),
     ("So Dan and I are dating now.", "Dan"),
-    ("Dan and I have been together for 3 years.", "Dan"),
+    ("Dan and I have been dating for 3 years.", "Dan"),
     ("Dan and I started going out last year", "Dan"),
-    ("I'm going out with Dan", "Dan"),
+    ("I've been going out with Dan since 2021.", "Dan"),
     ("I'm in a relationship with Sam.", "Sam"),
     ("I'm dating Dan Smith, who is a chef.", "Dan Smith"),
     ("I'm now dating Dan and it's going great", "Dan"),
@@ -89,6 +89,16 @@ def test_a_partner_told_by_the_verb(text: str, name: str) -> None:
     "i'm dating dan",                     # a name in lower case is no name
     "I'm dating Tinder guys",
     "If I married Sam, I'd move to Oslo.",  # a hedge: no spouse either
+    # (the review's: a doctor, an evening, friends or business partners, a show)
+    "I've been seeing Dr. Smith for a year.",
+    "I've been seeing Dr. Lee.",
+    "I'm going out with Sarah.",
+    "Sarah and I are going out.",
+    "Tom and I have been together since kindergarten.",
+    "Tom and I have been together for 10 years, we run the shop.",
+    "I'm going out with Friends.",
+    "I've been seeing Jessica Jones.",
+    "I've been seeing Dan",               # without how long: a doctor or a show as often
 ])
 def test_no_partner_without_one_named_now(text: str) -> None:
     got = said(text)
@@ -120,7 +130,7 @@ def test_dated_then_broke_up_in_one_turn_leaves_no_partner(mem: MemOS) -> None:
                 if h.cube.metadata.get("relation") == "partner's name"]
 
 
-@pytest.mark.parametrize("told", ["I'm dating Dan.", "Dan and I have been together for a year.",
+@pytest.mark.parametrize("told", ["I'm dating Dan.", "Dan and I have been dating for a year.",
                                   "I started seeing Dan last month."])
 def test_the_assistant_answers_who_the_partner_is(mem: MemOS, told: str) -> None:
     bot = _told(mem, [(0, told)])
