@@ -27,20 +27,10 @@ pytest.importorskip("peft")
 
 from memos import MemOS  # noqa: E402
 from memos.model import families  # noqa: E402
-from memos.parametric import lora  # noqa: E402
-from memos.parametric.tier import ConsolidationConfig  # noqa: E402
 from memos.scheduler import SchedulerConfig  # noqa: E402
+from tests.parametric.test_parametric_review import CHEAP, _one_thread  # noqa: E402, F401
 
 pytestmark = pytest.mark.slow
-
-CHEAP = ConsolidationConfig(min_closed_book=0.0, max_memory_drop=1.0, gate_sets=1,
-                            gate_facts=4, gate_styles=("random",),
-                            train=lora.TrainConfig(steps=1, batch=4, rehearsal_every=0))
-
-
-@pytest.fixture(autouse=True)
-def _one_thread() -> None:
-    torch.set_num_threads(1)
 
 
 def _add(mem: MemOS, user: str, seed: int, n: int) -> tuple[list[str], list[Any]]:

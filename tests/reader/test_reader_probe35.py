@@ -14,9 +14,9 @@ from __future__ import annotations
 import pytest
 
 from memos import MemOS
-from memos.reader.ingest import check_messages, extract_rules
 from memos.reader.rules import extract
 from tests.assistant.test_assistant_probe33 import _ask, _told
+from tests.reader.test_reader_pronouns34 import facts
 
 Fact = tuple[str, str, str]
 
@@ -25,17 +25,6 @@ def said(text: str) -> set[Fact]:
     """The (subject, attribute, value) of the facts one turn states (negations left out)."""
     return {(e.subject, e.attribute, e.value) for e in extract(text, "Alice", "user:alice")
             if not e.negated}
-
-
-def facts(*turns: str) -> set[Fact]:
-    """The (subject, attribute, value) the rules read from turns "U: ..." / "A: ..." of one
-    ingest (negations left out)."""
-    messages = [{"role": "assistant" if t.startswith("A:") else "user", "content": t[2:].strip()}
-                for t in turns]
-    found, failed = extract_rules(check_messages(messages), "alice", "Alice")
-    assert not failed
-    return {(c.extraction.subject, c.extraction.attribute, c.extraction.value)
-            for c in found if not c.extraction.negated}
 
 
 def user(text: str) -> dict[str, str]:
