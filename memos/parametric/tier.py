@@ -793,9 +793,19 @@ class ParametricTier:
                 act = q.active_adapter(session, u, a)
                 serving[(u, a)] = act.id if act is not None else None
         done_owners: set[tuple[str, str | None]] = set()
+        # each owner's newest pending adapter (pending is in the order the taints came): an
+        # owner's older one was left for it, by the owner or a run, before that was tainted
+        newest = {(r.user_id, r.agent_id): r.id for r in pending}
         for row in pending:
             owner = (row.user_id, row.agent_id)
             scope = Scope(user_id=row.user_id, agent_id=row.agent_id)
+            if newest[owner] != row.id:
+                skip = (f"adapter {row.id} was tainted; not re-consolidated: its owner's later "
+                        f"adapter {newest[owner]} was tainted too and is re-consolidated")
+                decisions.append(("reconsolidate-skipped", row.id, skip))
+                if not dry_run:
+                    self._settle(row.id, skip)
+                continue
             keep = [str(d["cube_id"]) for d in row.derived_from or []]
             why = (row.meta or {}).get(REASON_KEY)
             reason = (f"adapter {row.id} was tainted ({why}); re-consolidating from its live "

@@ -74,3 +74,26 @@ def test_reconsolidation_does_not_undo_the_owners_later_choice(tmp_path: Path,
         again = mem.run_scheduler(config=SchedulerConfig(consolidation=CHEAP,
                                                          consolidate_max_per_run=1))
         assert not any(d.cube_id == second.adapter_id for d in again.decisions)  # settled
+
+
+def test_of_two_tainted_adapters_of_one_owner_only_the_later_is_reconsolidated(
+        tmp_path: Path) -> None:
+    """(The review's) A tainted, the owner consolidates B, B tainted, then a run: B's facts
+    are what the owner chose last. Before, A was re-consolidated and activated, then B's
+    re-consolidation retired it: two trainings, the first wasted."""
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        ids, _ = _add(mem, "alice", 36, 6)
+        first = mem.consolidate("alice", facts=ids[:3], config=CHEAP)
+        mem.forget(ids[0], "alice")  # taints `first`: pending
+        second = mem.consolidate("alice", facts=ids[3:6], config=CHEAP)
+        mem.forget(ids[5], "alice")  # taints `second`: pending too
+        assert _active(mem, "alice") == []
+        done = mem.run_scheduler(config=SchedulerConfig(consolidation=CHEAP,
+                                                        consolidate_max_per_run=2))
+        jobs = [(d.job, d.cube_id) for d in done.decisions
+                if d.cube_id in (first.adapter_id, second.adapter_id)]
+        assert ("reconsolidate-skipped", first.adapter_id) in jobs
+        assert ("reconsolidate", second.adapter_id) in jobs
+        assert sum(d.job == "consolidate-result" for d in done.decisions) == 1
+        [active] = [a for a in mem.adapters("alice") if a.status == "active"]
+        assert {c for c, _ in mem.adapter(active.id, "alice").sources} == set(ids[3:5])
