@@ -61,9 +61,10 @@ class ImportFormatError(InvalidInputError):
 
 
 class NotConfiguredError(InvalidInputError):
-    """What was asked needs a setting the process lacks (mode 'llm' without MEMOS_LLM_URL and
-    MEMOS_LLM_MODEL): invalid input to the SDK, which the caller can change; a server
-    answers it 503, its operator's to set."""
+    """What was asked needs a setting the process lacks or has wrong (mode 'llm' without a
+    usable MEMOS_LLM_URL and MEMOS_LLM_MODEL, or without the openai package): invalid input
+    to the SDK, whose caller can change it; a server answers it 503, its operator's to set,
+    without repeating the settings."""
 
 
 class ModelError(MemosError):

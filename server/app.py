@@ -712,8 +712,8 @@ def create_app(mem: MemOS, *, auth: bool = True,
                 return mem.ingest(body.messages, who.scope, **body.fields(exclude={"messages"}))
             except NotConfiguredError:
                 # (raised after the messages were checked) The caller sent nothing wrong:
-                # the server lacks what the mode needs.
-                # (its own message is the operator's settings: not the caller's to read)
+                # the server lacks what the mode needs. Its message tells the operator's
+                # settings, which are not the caller's to read.
                 raise ModelError("this server has no usable LLM endpoint for mode 'llm' (its "
                                  "operator sets MEMOS_LLM_URL and MEMOS_LLM_MODEL, and installs "
                                  "the llm extra, before `memos serve`); send mode 'rules', "

@@ -13,11 +13,12 @@ checkpoint the same seeded queries are timed three ways:
 is search minus the embedding time of the same query, per query, before percentiles (what
 memos adds to the floor every system pays). The search and the embedding alone of each
 query are timed one right after the other (which goes first alternates), not in two passes:
-a machine whose speed drifts between passes, or a pass of nothing but forward passes that
-keeps the model's own memory warm, would otherwise pass off as memos's cost (or hide it). `cached` times the same searches again with
-each query's vector remembered (RetrievalConfig.query_cache): the search without a forward
-pass of the embedder before it, so with a model embedder `beyond_embed - cached` is what
-running the model first costs the rest of the search. Throughput is cubes per second of
+a machine whose speed drifts between passes, or a pass of nothing but embeddings that keeps
+the embedder's own memory warm, would otherwise pass off as memos's cost (or hide it).
+`cached` times the same searches again with each query's vector remembered
+(RetrievalConfig.query_cache): the search without a forward pass of the embedder before it,
+so with a model embedder `beyond_embed - cached` is what running the model first costs the
+rest of the search. Throughput is cubes per second of
 wall time for the add_many calls between two checkpoints.
 
 `recall_at_k` is vector-only recall of the store's index against brute force over the same
