@@ -669,13 +669,6 @@ def _same_text(stored: Any, said: str) -> bool:
         said.lower().split())
 
 
-def _mentions(texts: Sequence[str], value: str) -> bool:
-    """Whether any of `texts` says `value` (as words, whatever the case)."""
-    pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, value.split())) + r"(?!\w)",
-                         re.IGNORECASE)
-    return any(pattern.search(t) for t in texts)
-
-
 @dataclass
 class _Spoken:
     """The turns of a session so far, any role (`texts`): those stored by earlier calls

@@ -315,7 +315,7 @@ _DATING = r"(?:dating|seeing|going\s+out\s+with|in\s+a\s+relationship\s+with)"
 _STILL = (r"(?:(?:now|also|still|currently|officially|happily|actually|really|kind\s+of|"
           r"sort\s+of)\s+)*")
 _STARTED = r"(?:(?:just|recently|finally|actually|officially)\s+)*(?:started|began)\s+"
-# What a couple is, said of both ("Dan and I are dating", "... have been together", "...
+# What a couple is, said of both ("Dan and I are dating", "... have been dating", "...
 # started going out"): one subject, `_CLAUSE_SPLIT` keeps it whole; `_REL_NAMED` reads it
 # ("together" is said of friends and business partners too, "are going out" of an evening:
 # neither is read)
@@ -1296,9 +1296,9 @@ _REL_NAMED = re.compile(
     rf"\s+(?:(?:just|recently|finally)\s+)?(?:got\s+married\s+to|married))\s+"
     rf"(?P<name6>{_TITLE_NAME})(?!['’])(?=\s*(?:[.;!]|$|\s+(?:and|but|now|since|for|who|in|"
     rf"last|on|this|back)\b))|"
-    # "I'm dating Dan", "I've been dating Dan for a year", "I started seeing Dan", "I'm
-    # going out with Dan", "Dan and I are dating": the speaker's partner (not "I'm seeing
-    # Dan tomorrow", "I'm going out with Dan tonight": a meeting)
+    # "I'm dating Dan", "I've been dating Dan for a year", "I started seeing Dan", "I've been
+    # seeing Dan for two years", "Dan and I are dating": the speaker's partner (not "I'm
+    # seeing Dan (tomorrow)", "I'm going out with Dan (tonight)": a meeting as often)
     rf"\bI(?:(?:['’]m|\s+am)\s+{_STILL}(?!seeing\b|going\s+out\b){_DATING}|(?:['’]ve|\s+have)"
     rf"\s+been\s+{_STILL}(?!seeing\b){_DATING}|\s+{_STARTED}{_DATING})\s+"
     rf"(?P<name10>{_NAME_RE}){_COUPLE_END}|"
