@@ -778,20 +778,19 @@ class ParametricTier:
             owners = q.owners_with_facts(session)
             last: dict[tuple[str, str | None], float] = {}
             actives: dict[tuple[str, str | None], set[tuple[str, int]]] = {}
-            # each pending adapter's owner's adapter in service now: a taint leaves none, so
-            # one there was put in service since (a rollback, an activation, a consolidation)
-            serving: dict[tuple[str, str | None], str | None] = {
-                (r.user_id, r.agent_id): None for r in pending}
+            # each owner's adapter in service now; of a pending adapter's owner, one put in
+            # service since the taint (which leaves none): a rollback, an activation, ...
+            serving: dict[tuple[str, str | None], str] = {}
             for u, a in owners:
                 rows = q.adapters_of(session, u, a)
                 if rows:
                     last[(u, a)] = max(_ts(r.recorded_at) or 0.0 for r in rows)
+            for u, a in {*owners, *((r.user_id, r.agent_id) for r in pending)}:
                 act = q.active_adapter(session, u, a)
                 actives[(u, a)] = {(str(d["cube_id"]), int(d["version"]))
                                    for d in (act.derived_from or [])} if act else set()
-            for u, a in serving:
-                act = q.active_adapter(session, u, a)
-                serving[(u, a)] = act.id if act is not None else None
+                if act is not None:
+                    serving[(u, a)] = act.id
         done_owners: set[tuple[str, str | None]] = set()
         # each owner's newest pending adapter (pending is in the order the taints came): an
         # owner's older one was left for it, by the owner or a run, before that was tainted
@@ -799,9 +798,16 @@ class ParametricTier:
         for row in pending:
             owner = (row.user_id, row.agent_id)
             scope = Scope(user_id=row.user_id, agent_id=row.agent_id)
+            # Not re-consolidated: an older one of an owner's tainted adapters (the later is),
+            # or one whose owner has put an adapter in service since (the choice stands:
+            # training on the tainted adapter's facts would retire it).
+            skip = None
             if newest[owner] != row.id:
-                skip = (f"adapter {row.id} was tainted; not re-consolidated: its owner's later "
-                        f"adapter {newest[owner]} was tainted too and is re-consolidated")
+                skip = f"its owner's later adapter {newest[owner]} was tainted too and is re-consolidated"
+            elif owner in serving:
+                skip = f"its owner put adapter {serving[owner]} in service since"
+            if skip is not None:
+                skip = f"adapter {row.id} was tainted; not re-consolidated: {skip}"
                 decisions.append(("reconsolidate-skipped", row.id, skip))
                 if not dry_run:
                     self._settle(row.id, skip)
@@ -811,16 +817,6 @@ class ParametricTier:
             reason = (f"adapter {row.id} was tainted ({why}); re-consolidating from its live "
                       f"facts" if why else
                       f"adapter {row.id} was tainted; re-consolidating without forgotten facts")
-            chosen = serving.get(owner)
-            if chosen is not None:
-                # The owner's choice stands: training on the tainted adapter's facts would
-                # retire the adapter put in service since.
-                skip = (f"adapter {row.id} was tainted; not re-consolidated: its owner put "
-                        f"adapter {chosen} in service since")
-                decisions.append(("reconsolidate-skipped", row.id, skip))
-                if not dry_run:
-                    self._settle(row.id, skip)
-                continue
             if runs >= max_runs:
                 decisions.append(("consolidate-deferred", row.id, reason + " (rate limit)"))
                 continue

@@ -623,7 +623,7 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
     value, said by the speaker earlier in this call or, of the user's turns, stored before:
     `recall(value)`, the user's live facts holding it with their turns' episode ids
     (`stored_valued`); see `_correctable`. `said_before`: (episode id, text) of this
-    session's turns stored by earlier calls, oldest first (`session_turns`)."""
+    session's turns stored by earlier calls, oldest first (`session_episodes`)."""
     out: list[FactCandidate] = []
     failed: list[tuple[int, str]] = []
     me = user_key(user_id)
@@ -713,14 +713,21 @@ def _correctable(text: str, previous: Sequence[Extraction],
     return held if len({_key(e) for e in held}) == 1 else ()
 
 
-def last_turn_facts(mem: MemOS, scope: Scope, session_id: str) -> list[Extraction]:
+def session_episodes(mem: MemOS, scope: Scope, session_id: str) -> list[MemCube]:
+    """The session's stored turns among the scope's newest LAST_TURN_FACTS, newest first:
+    read once per call for `last_turn_facts` and for the turns a correction's value may
+    have been said in since (`extract_rules`' `said_before`)."""
+    return [c for c in mem.list_memories(scope, limit=LAST_TURN_FACTS, kind="episode").items
+            if c.metadata.get("session") == session_id]
+
+
+def last_turn_facts(mem: MemOS, scope: Scope, session_id: str,
+                    episodes: Sequence[MemCube]) -> list[Extraction]:
     """The facts the user's newest turn of the session stated, as the reader wrote them
     (live ones, of the newest few): what a first turn that corrects it ("Sorry, I meant
-    Lyon") corrects, when the turns come one call at a time (the assistant)."""
-    said = next((c for c in mem.list_memories(scope, limit=LAST_TURN_FACTS,
-                                               kind="episode").items
-                 if c.metadata.get("session") == session_id
-                 and c.metadata.get("role") == "user"), None)
+    Lyon") corrects, when the turns come one call at a time (the assistant). `episodes`:
+    the session's (`session_episodes`)."""
+    said = next((c for c in episodes if c.metadata.get("role") == "user"), None)
     if said is None:
         return []
     newest = mem.list_memories(scope, limit=LAST_TURN_FACTS, kind="fact").items
@@ -775,13 +782,6 @@ def _turn_of(cube: MemCube) -> str | None:
     """The episode id of the turn a fact was read from."""
     episode = _episode_of(cube)
     return episode.split("@")[0] if episode else None
-
-
-def session_turns(mem: MemOS, scope: Scope, session_id: str) -> list[tuple[str, str]]:
-    """(episode id, text) of the session's newest stored turns (of the newest few episodes
-    of the scope), oldest first: what a correction's value may have been said in since."""
-    newest = mem.list_memories(scope, limit=LAST_TURN_FACTS, kind="episode").items
-    return [(c.id, c.content) for c in reversed(newest) if c.metadata.get("session") == session_id]
 
 
 def _episode_of(cube: MemCube) -> str | None:
@@ -849,15 +849,16 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
         cands, failures = client.extract_turns(turns, speakers)
     else:
         first = next((t for t in turns if t.role == "user"), None)
-        before = (last_turn_facts(mem, scope, session_id)
-                  if first is not None and looks_like_correction(first.content) else [])
+        correcting = first is not None and looks_like_correction(first.content)
         # a turn that names a wrong value ("..., not Lisbon") may correct a stored fact,
         # unless a turn since said the value (`_correctable`)
         naming = any(t.role == "user" and named_wrong(t.content) for t in turns)
+        episodes = session_episodes(mem, scope, session_id) if correcting or naming else []
+        before = last_turn_facts(mem, scope, session_id, episodes) if correcting else []
         cands, failures = extract_rules(
             turns, scope.user_id, display, before,
             recall=lambda value: stored_valued(mem, scope, value),
-            said_before=session_turns(mem, scope, session_id) if naming else ())
+            said_before=[(c.id, c.content) for c in reversed(episodes)])
     report.extract_seconds = time.perf_counter() - t0
     for index, error in failures:
         report.failed.append(_failure(index, "llm" if client is not None else "extract",
