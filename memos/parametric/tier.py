@@ -465,6 +465,8 @@ class ParametricTier:
                         raise NotFoundError(f"no cube {cid!r} in your scope")
                     if row.state != Lifecycle.ACTIVE.value:
                         skipped.append((cid, f"{row.state}"))
+                    elif _expired(row):
+                        skipped.append((cid, EXPIRED))
                     elif fact_of(row) is None:
                         skipped.append((cid, NOT_A_FACT))
                     else:
@@ -474,6 +476,9 @@ class ParametricTier:
         stats = []
         by_id = {}
         for row, changed in pairs:
+            if _expired(row):  # past its TTL: reads as gone, and is never put into weights
+                skipped.append((row.id, EXPIRED))
+                continue
             by_id[row.id] = row
             stats.append(FactStats(key=row.id, version=row.version,
                                    changed_at=_ts(changed) or _ts(row.recorded_at) or 0.0,
@@ -519,8 +524,8 @@ class ParametricTier:
         start = time.perf_counter()
         rows, skipped = self._choose(scope, facts, cfg, utcnow().timestamp())
         if not rows and not dry_run:  # a dry run shows what was skipped, and why
-            why = ("every fact given is forgotten, archived or not a subject/attribute/value "
-                   "fact" if facts is not None else
+            why = ("every fact given is forgotten, archived, expired or not a "
+                   "subject/attribute/value fact" if facts is not None else
                    "no fact of this scope passes the consolidation policy")
             raise InvalidInputError(f"nothing to consolidate: {why} ({len(skipped)} skipped; "
                                     f"see `memos consolidate --dry-run`)")
@@ -742,8 +747,7 @@ class ParametricTier:
                 return None
             src = self.store.repo.row_by_id(session, hit[0])
             if (src is None or src.version != hit[1]
-                    or src.state != Lifecycle.ACTIVE.value
-                    or (src.expires_at is not None and src.expires_at <= utcnow())):
+                    or src.state != Lifecycle.ACTIVE.value or _expired(src)):
                 return None  # changed, forgotten, archived, or past its TTL (reads as gone)
         base = self.activation.model(model)
         if base.fingerprint != route.base_fp:
@@ -855,7 +859,7 @@ class ParametricTier:
         from memos.scheduler import ACTOR
 
         try:
-            live = self._live_ids(ids)
+            live = self._live_ids(ids, scope)
             rep = self.consolidate(scope, facts=live, config=cfg, actor=ACTOR)
             if rep.adapter_id is None:  # every fact purged while it trained: nothing stored
                 outcome = f"not consolidated ({rep.status}): {rep.reasons[-1]}"
@@ -879,13 +883,26 @@ class ParametricTier:
                 _new_version(self.store, session, row, "reconsolidate", outcome,
                              Lifecycle.FORGOTTEN, {RECON_KEY: "done"})
 
-    def _live_ids(self, ids: list[str]) -> list[str]:
+    def _live_ids(self, ids: list[str], scope: Scope) -> list[str]:
+        """Of a tainted adapter's facts, those a consolidation for `scope` still takes
+        (active, not past their TTL, the owner's and readable to it); an error when none."""
         with self.store.repo.read() as session:
             rows = q.rows_by_ids(session, ids)
-        live = [i for i in ids if i in rows and rows[i].state == Lifecycle.ACTIVE.value]
+        live = [i for i in ids if i in rows and rows[i].state == Lifecycle.ACTIVE.value
+                and not _expired(rows[i]) and rows[i].user_id == scope.user_id
+                and _readable(rows[i], scope)]
         if not live:
-            raise InvalidInputError("every fact the adapter was trained on is forgotten")
+            raise InvalidInputError("every fact the adapter was trained on is forgotten, "
+                                    "archived or expired")
         return live
+
+
+EXPIRED = "expired: past its TTL (the scheduler archives it); no adapter is trained on it"
+
+
+def _expired(row: CubeRow) -> bool:
+    """Past its TTL (the scheduler's next expire job archives it)."""
+    return row.expires_at is not None and row.expires_at <= utcnow()
 
 
 def _readable(row: CubeRow, scope: Scope) -> bool:
