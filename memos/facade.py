@@ -957,6 +957,7 @@ class MemOS:
         now = utcnow()
         with self._store.write() as session:
             src = self._store.row(session, src_id, sc, write=True)
+            refuse_managed(src.id, src.meta, "linked")
             if dst_id.startswith(ENTITY_PREFIX):
                 name = entity_node(dst_id[len(ENTITY_PREFIX):]).removeprefix(ENTITY_PREFIX)
                 if not name:
@@ -971,6 +972,7 @@ class MemOS:
                 dst_label = ENTITY_PREFIX + name
             else:  # another scope's forgotten or expired cube reads as missing, as in get
                 dst, _ = self._visible_row(session, dst_id, sc)
+                refuse_managed(dst.id, dst.meta, "linked")
                 values = {"dst_pk": dst.pk, "entity": None}
                 dst_label = dst.id
             edge = {"src_pk": src.pk, **values, "relation": relation, "weight": float(weight),

@@ -482,7 +482,10 @@ def test_managed_cubes_and_reserved_keys_hold_against_python_callers(mem, facts,
                  lambda: mem.supersede(slots.id, "alice", content="Bo's city is Rome."),
                  lambda: mem.supersede(slots.id, "alice", by=facts[0].id),
                  lambda: mem.supersede(facts[0].id, "alice", by=slots.id),
-                 lambda: mem.add("Bo's city is Rome.", "alice", supersedes=[slots.id])):
+                 lambda: mem.add("Bo's city is Rome.", "alice", supersedes=[slots.id]),
+                 # an edge would make it a graph neighbour of the caller's memories
+                 lambda: mem.link(slots.id, facts[0].id, "alice"),
+                 lambda: mem.link(facts[0].id, slots.id, "alice")):
         with pytest.raises(InvalidInputError, match="managed by memos"):
             call()
     (still,) = _slots_rows(mem)
