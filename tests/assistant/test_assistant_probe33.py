@@ -9,53 +9,39 @@ earlier date ("I moved to Lisbon last week")."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from memos import MemOS
-from memos.assistant import Assistant
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def _told(mem: MemOS, turns: list[tuple[int, str]], user: str = "alice") -> Assistant:
-    bot = Assistant(mem, user, backend="extractive")
-    for day, turn in turns:
-        bot.reply(turn, session_id=f"s{day}", at=T0 + timedelta(days=day))
-    return bot
-
-
-def _ask(bot: Assistant, question: str, day: int = 90) -> str:
-    return bot.reply(question, session_id=f"q{day}", at=T0 + timedelta(days=day)).text
-
+from tests.assistant.helpers import T0, ask, tell
 
 MOVES = [(0, "I live in Berlin."), (30, "I moved to Lisbon."), (60, "I moved to Porto.")]
 
 
 def test_the_value_before_the_one_named(mem: MemOS) -> None:
-    bot = _told(mem, MOVES)
+    bot = tell(mem, MOVES)
     for question, before, not_said in [
             ("Where did I live before Lisbon?", "Berlin", ["Lisbon", "Porto"]),
             ("where did I live before I moved to Lisbon?", "Berlin", ["Lisbon", "Porto"]),
             ("Which city did I live in before moving to Porto?", "Lisbon", ["Berlin", "Porto"]),
             ("where did I live before?", "Lisbon", ["Berlin", "Porto"]),
             ("where did I live before I got married?", "Lisbon", ["Berlin", "Porto"])]:
-        reply = _ask(bot, question)
+        reply = ask(bot, question)
         assert before in reply, (question, reply)
         assert not any(city in reply for city in not_said), (question, reply)
 
 
 def test_the_employer_before_the_one_named(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I work at Google."), (30, "I joined Meta."),
+    bot = tell(mem, [(0, "I work at Google."), (30, "I joined Meta."),
                       (60, "I now work at Apple.")])
-    reply = _ask(bot, "Who did I work for before joining Meta?")
+    reply = ask(bot, "Who did I work for before joining Meta?")
     assert "Google" in reply and "Meta" not in reply and "Apple" not in reply
 
 
 def test_nothing_known_before_the_first_value(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I live in Berlin.")])
-    assert _ask(bot, "Where did I live before Berlin?") == \
+    bot = tell(mem, [(0, "I live in Berlin.")])
+    assert ask(bot, "Where did I live before Berlin?") == \
         "I don't know of any city of yours before Berlin."
 
 
@@ -63,26 +49,26 @@ def test_nothing_known_before_the_first_value(mem: MemOS) -> None:
                                       "Do I have any siblings?", "What pets do I have?"])
 def test_relatives_never_told_are_not_answered_with_another_memory(mem: MemOS,
                                                                   question: str) -> None:
-    bot = _told(mem, [(0, "I live in Rome.")])
-    assert _ask(bot, question) == "I don't have anything about that yet."
+    bot = tell(mem, [(0, "I live in Rome.")])
+    assert ask(bot, question) == "I don't have anything about that yet."
 
 
 def test_do_i_have_relatives_of_a_kind(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I live in Rome."), (1, "I have a son named Luca."),
+    bot = tell(mem, [(0, "I live in Rome."), (1, "I have a son named Luca."),
                       (2, "We have a dog called Rex and a cat named Luna."),
                       (3, "I've got two goldfish.")])
-    assert _ask(bot, "Do I have any kids?") == "You have 1 child that I know of: Luca."
-    pets = _ask(bot, "what pets do I have?")
+    assert ask(bot, "Do I have any kids?") == "You have 1 child that I know of: Luca."
+    pets = ask(bot, "what pets do I have?")
     assert "Rex" in pets and "Luna" in pets and "Rome" not in pets
-    other = _told(mem, [(0, "I live in Oslo."), (1, "I've got two dogs.")], user="bob")
-    dogs = _ask(other, "Do I have any pets?")
+    other = tell(mem, [(0, "I live in Oslo."), (1, "I've got two dogs.")], user="bob")
+    dogs = ask(other, "Do I have any pets?")
     assert "two dogs" in dogs and "Oslo" not in dogs
-    assert "Luca" not in _ask(other, "do I have kids?")
+    assert "Luca" not in ask(other, "do I have kids?")
 
 
 def test_a_stated_none_answers_whether_one_has_any(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I don't have any pets.")])
-    assert _ask(bot, "Do I have any pets?") == "You have no pets (you told me on 2 March 2026)."
+    bot = tell(mem, [(0, "I don't have any pets.")])
+    assert ask(bot, "Do I have any pets?") == "You have no pets (you told me on 2 March 2026)."
 
 
 @pytest.mark.parametrize(("question", "answer"), [
@@ -90,53 +76,53 @@ def test_a_stated_none_answers_whether_one_has_any(mem: MemOS) -> None:
     ("what is my given name?", "Your first name is Maria."),
 ])
 def test_a_part_of_the_name(mem: MemOS, question: str, answer: str) -> None:
-    bot = _told(mem, [(0, "My name is Maria Lopez.")])
-    assert _ask(bot, question) == answer
-    assert _ask(bot, "What's my surname?") == "Your last name is Lopez."
+    bot = tell(mem, [(0, "My name is Maria Lopez.")])
+    assert ask(bot, question) == answer
+    assert ask(bot, "What's my surname?") == "Your last name is Lopez."
 
 
 @pytest.mark.parametrize("question", ["When's my bday?", "when was I born?"])
 def test_birthday_asked_in_other_words(mem: MemOS, question: str) -> None:
-    bot = _told(mem, [(0, "My birthday is July 14.")])
-    assert _ask(bot, question).startswith("Your birthday is July 14")
+    bot = tell(mem, [(0, "My birthday is July 14.")])
+    assert ask(bot, question).startswith("Your birthday is July 14")
 
 
 def test_a_sisters_birthday_asked_as_bday(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "My sister's birthday is 3 May.")])
-    assert _ask(bot, "when is my sister's bday?").startswith("Your sister's birthday is 3 May")
+    bot = tell(mem, [(0, "My sister's birthday is 3 May.")])
+    assert ask(bot, "when is my sister's bday?").startswith("Your sister's birthday is 3 May")
 
 
 def test_forget_a_plural_attribute(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I'm allergic to kiwi and latex."), (0, "I live in Vienna.")])
+    bot = tell(mem, [(0, "I'm allergic to kiwi and latex."), (0, "I live in Vienna.")])
     reply = bot.reply("forget my allergies", session_id="f", at=T0 + timedelta(days=1))
     assert reply.forgotten
-    allergies = _ask(bot, "What am I allergic to?")
+    allergies = ask(bot, "What am I allergic to?")
     assert "kiwi" not in allergies and "latex" not in allergies
-    about = _ask(bot, "What do you know about me?")
+    about = ask(bot, "What do you know about me?")
     assert "Vienna" in about and "kiwi" not in about
 
 
 def test_a_question_typed_without_a_question_mark_is_not_quoted(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "i live in london"), (1, "where do i live")])
-    reply = _ask(bot, "wher do I live?")
+    bot = tell(mem, [(0, "i live in london"), (1, "where do i live")])
+    reply = ask(bot, "wher do I live?")
     assert "i live in london" in reply
     assert "where do i live" not in reply.lower()
 
 
 def test_where_one_lives_from_the_address(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "My address is 12 Rose Street, Edinburgh."),
+    bot = tell(mem, [(0, "My address is 12 Rose Street, Edinburgh."),
                       (0, "My sister Ana's address is 5 Oak Lane, Leeds.")])
-    assert "12 Rose Street" in _ask(bot, "Where do I live?")
-    sister = _ask(bot, "Where does my sister live?")
+    assert "12 Rose Street" in ask(bot, "Where do I live?")
+    sister = ask(bot, "Where does my sister live?")
     assert "5 Oak Lane" in sister and "Rose" not in sister
     # a city told answers it, not the address
-    other = _told(mem, [(0, "My address is 1 Shore Road, Leith."), (1, "I live in Leith.")],
+    other = tell(mem, [(0, "My address is 1 Shore Road, Leith."), (1, "I live in Leith.")],
                   user="bob")
-    assert _ask(other, "Where do I live?").startswith("Your city is Leith")
+    assert ask(other, "Where do I live?").startswith("Your city is Leith")
 
 
 def test_history_lists_a_value_before_the_one_that_replaced_it(mem: MemOS) -> None:
     """The move told with an earlier date than the city it replaced was told on."""
-    bot = _told(mem, [(0, "I live in Berlin."), (3, "Big news, I moved to Lisbon last week.")])
-    reply = _ask(bot, "Where have I lived?", day=10)
+    bot = tell(mem, [(0, "I live in Berlin."), (3, "Big news, I moved to Lisbon last week.")])
+    reply = ask(bot, "Where have I lived?", day=10)
     assert reply.index("Berlin") < reply.index("now Lisbon"), reply

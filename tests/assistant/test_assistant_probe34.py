@@ -19,7 +19,7 @@ from memos import MemOS
 from memos.assistant import is_question
 from memos.reader.questions import canonical_question
 from memos.reader.rules import extract
-from tests.assistant.test_assistant_probe33 import _ask, _told
+from tests.assistant.helpers import ask, tell
 
 
 def _facts(text: str) -> list[tuple[str, str, str, bool]]:
@@ -28,20 +28,20 @@ def _facts(text: str) -> list[tuple[str, str, str, bool]]:
 
 
 def test_a_correction_that_names_the_old_value(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I just moved to Lisbon."), (0, "actually it's Porto, not Lisbon")])
-    reply = _ask(bot, "Where do I live?")
+    bot = tell(mem, [(0, "I just moved to Lisbon."), (0, "actually it's Porto, not Lisbon")])
+    reply = ask(bot, "Where do I live?")
     assert "Porto" in reply and "Lisbon" not in reply
 
 
 def test_guard_it_is_without_a_value_named_corrects_only_a_close_value(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I live in Lisbon."), (0, "Actually it's fine, not Lisbon."),
+    bot = tell(mem, [(0, "I live in Lisbon."), (0, "Actually it's fine, not Lisbon."),
                       (0, "Wait, it's Porto.")])
-    assert "Lisbon" in _ask(bot, "Where do I live?")
+    assert "Lisbon" in ask(bot, "Where do I live?")
 
 
 def test_likes_said_with_a_degree(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I kind of like jazz but love blues"), (1, "I'm kinda into techno")])
-    reply = _ask(bot, "What music do I like?")
+    bot = tell(mem, [(0, "I kind of like jazz but love blues"), (1, "I'm kinda into techno")])
+    reply = ask(bot, "What music do I like?")
     assert all(genre in reply for genre in ("jazz", "blues", "techno")), reply
 
 
@@ -55,9 +55,9 @@ def test_possessives_typed_without_apostrophes(mem: MemOS) -> None:
     assert ("Alice", "sister's name", "Lena", False) in _facts("My sisters name is Lena.")
     assert _facts("My sisters names are Ana and Eva.") == [
         ("Alice", "sister's name", "Ana", False), ("Alice", "sister's name", "Eva", False)]
-    bot = _told(mem, [(0, "My sisters name is Lena."), (1, "I have a dog named Rex.")])
-    assert "Lena" in _ask(bot, "whats my sisters name?")
-    assert "Rex" in _ask(bot, "whats my dogs name")
+    bot = tell(mem, [(0, "My sisters name is Lena."), (1, "I have a dog named Rex.")])
+    assert "Lena" in ask(bot, "whats my sisters name?")
+    assert "Rex" in ask(bot, "whats my dogs name")
     assert is_question("wheres my sister") and is_question("whos my dentist")
 
 
@@ -67,10 +67,10 @@ def test_guard_plural_possessive_questions_stay_plural() -> None:
 
 
 def test_the_anniversary(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "My wife and I got married in 2015."),
+    bot = tell(mem, [(0, "My wife and I got married in 2015."),
                       (2, "Our anniversary is June 12.")])
     for question in ("When's my anniversary?", "when is our anniversary?"):
-        assert "June 12" in _ask(bot, question)
+        assert "June 12" in ask(bot, question)
     assert _facts("Our wedding anniversary is on June 12.") == [
         ("Alice", "anniversary", "June 12", False)]
 
@@ -81,8 +81,8 @@ def test_guard_our_is_no_possessive_of_other_attributes() -> None:
 
 
 def test_a_named_relative_turns_a_year_older(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "My son Leo is 7 and my daughter Mia is 4."), (20, "Leo just turned 8!")])
-    reply = _ask(bot, "How old is Leo?")
+    bot = tell(mem, [(0, "My son Leo is 7 and my daughter Mia is 4."), (20, "Leo just turned 8!")])
+    reply = ask(bot, "How old is Leo?")
     assert "8" in reply and "7" not in reply
     assert ("Alice", "mother's age", "60", False) in _facts("Mum turned 60 today")
 
@@ -105,9 +105,9 @@ def test_a_new_job_at_an_employer(text: str, employer: str) -> None:
 
 
 def test_a_new_job_after_a_move_answers_both(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I just moved to Lisbon for a new job at Spotify.")])
-    assert _ask(bot, "Where do I work?").startswith("Your employer is Spotify")
-    assert _ask(bot, "Where do I live?").startswith("Your city is Lisbon")
+    bot = tell(mem, [(0, "I just moved to Lisbon for a new job at Spotify.")])
+    assert ask(bot, "Where do I work?").startswith("Your employer is Spotify")
+    assert ask(bot, "Where do I live?").startswith("Your city is Lisbon")
 
 
 @pytest.mark.parametrize("text", ["I have a job interview at Google tomorrow.",
@@ -121,17 +121,17 @@ def test_which_relative_of_a_kind(mem: MemOS) -> None:
     assert _facts("My little sister Ana lives in Rome.") == [
         ("Alice", "sister's name", "Ana", False), ("Ana", "city", "Rome", False)]
     assert ("Tom", "city", "Leeds", False) in _facts("My older brother Tom lives in Leeds.")
-    bot = _told(mem, [(0, "My best friend is Priya."),
+    bot = tell(mem, [(0, "My best friend is Priya."),
                       (5, "My other friend Sam lives in Austin.")])
-    friends = _ask(bot, "Who are my friends?")
+    friends = ask(bot, "Who are my friends?")
     assert "Priya" in friends and "Sam" in friends, friends
-    assert "Austin" in _ask(bot, "Where does Sam live?")
+    assert "Austin" in ask(bot, "Where does Sam live?")
 
 
 def test_a_named_relative_quits(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "My husband Mark is a chef at Nobu."),
+    bot = tell(mem, [(0, "My husband Mark is a chef at Nobu."),
                       (30, "Mark quit Nobu, he's at Zuma now.")])
-    assert "Nobu" not in _ask(bot, "Where does my husband work?").replace(
+    assert "Nobu" not in ask(bot, "Where does my husband work?").replace(
         "Mark quit Nobu", "")
     assert ("Mark", "employer", "Nobu", True) in _facts("Mark left his job at Nobu.")
 
@@ -143,11 +143,11 @@ def test_guard_a_name_that_leaves_no_job(text: str) -> None:
 
 
 def test_the_diet_from_what_was_said(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I live in Oslo."), (5, "I'm vegan now")])
-    reply = _ask(bot, "What's my diet?")
+    bot = tell(mem, [(0, "I live in Oslo."), (5, "I'm vegan now")])
+    reply = ask(bot, "What's my diet?")
     assert "vegan" in reply and "Oslo" not in reply
 
 
 def test_guard_the_diet_never_said(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I live in Oslo."), (1, "I have a cat named Milo.")])
-    assert _ask(bot, "What's my diet?") == "I don't have anything about that yet."
+    bot = tell(mem, [(0, "I live in Oslo."), (1, "I have a cat named Milo.")])
+    assert ask(bot, "What's my diet?") == "I don't have anything about that yet."

@@ -16,9 +16,7 @@ Cheap trainings only (one step, no rehearsal, gate opened): a few seconds on CPU
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,19 +24,15 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
 from memos import MemOS  # noqa: E402
-from memos.model import families  # noqa: E402
 from memos.scheduler import SchedulerConfig  # noqa: E402
-from tests.parametric.test_parametric_review import CHEAP, _one_thread  # noqa: E402, F401
+from tests.parametric.helpers import CHEAP, add_facts, one_thread  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 
-def _add(mem: MemOS, user: str, seed: int, n: int) -> tuple[list[str], list[Any]]:
-    facts = families.STYLES["realistic"](random.Random(seed), n)
-    out = mem.add_many([{"content": f.text, "metadata": {
-        "subject": f.subject, "attribute": f.attribute, "value": f.value}} for f in facts], user)
-    assert all(r.action == "added" for r in out)
-    return [r.id for r in out], facts
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    one_thread()
 
 
 def _active(mem: MemOS, user: str) -> list[str]:
@@ -49,7 +43,7 @@ def _active(mem: MemOS, user: str) -> list[str]:
 def test_reconsolidation_does_not_undo_the_owners_later_choice(tmp_path: Path,
                                                                 then: str) -> None:
     with MemOS.open(str(tmp_path / "store")) as mem:
-        ids, facts = _add(mem, "alice", 35, 5)
+        ids, facts = add_facts(mem, "alice", 35, 5)
         first = mem.consolidate("alice", facts=ids[:2], config=CHEAP)
         second = mem.consolidate("alice", facts=ids[1:4], config=CHEAP)
         assert (first.status, second.status) == ("active", "active")
@@ -82,7 +76,7 @@ def test_of_two_tainted_adapters_of_one_owner_only_the_later_is_reconsolidated(
     are what the owner chose last. Before, A was re-consolidated and activated, then B's
     re-consolidation retired it: two trainings, the first wasted."""
     with MemOS.open(str(tmp_path / "store")) as mem:
-        ids, _ = _add(mem, "alice", 36, 6)
+        ids, _ = add_facts(mem, "alice", 36, 6)
         first = mem.consolidate("alice", facts=ids[:3], config=CHEAP)
         mem.forget(ids[0], "alice")  # taints `first`: pending
         second = mem.consolidate("alice", facts=ids[3:6], config=CHEAP)

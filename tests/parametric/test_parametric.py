@@ -35,6 +35,7 @@ from memos.model import families  # noqa: E402
 from memos.model import tokenizer as tok  # noqa: E402
 from memos.parametric import lora  # noqa: E402
 from memos.parametric.tier import ConsolidationConfig, gate_reasons  # noqa: E402
+from tests.parametric.helpers import CHEAP  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -44,9 +45,6 @@ TRAIN = lora.TrainConfig(steps=45, batch=6, lr=1e-2, rehearsal_every=0)
 # the margin rule is tested on its own (test_gate_rules).
 ACCEPT = ConsolidationConfig(min_closed_book=0.8, max_memory_drop=1.0, gate_sets=1,
                              gate_facts=8, gate_styles=("random",), train=TRAIN)
-CHEAP = ConsolidationConfig(min_closed_book=0.0, max_memory_drop=1.0, gate_sets=1,
-                            gate_facts=4, gate_styles=("random",),
-                            train=lora.TrainConfig(steps=1, batch=4, rehearsal_every=0))
 
 
 def _facts(seed: int, n: int) -> list[Any]:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 from sqlalchemy import text
 
 from memos import MemOS
@@ -18,26 +17,20 @@ from memos.cube import Scope
 from memos.errors import InvalidInputError
 from memos.model import families
 from memos.parametric import lora
-from memos.parametric.tier import ConsolidationConfig, question_key
+from memos.parametric.tier import question_key
 from memos.policies.consolidation import ConsolidationPolicy
+from tests.parametric.helpers import CHEAP, add_facts, one_thread
 
 pytestmark = pytest.mark.slow
-
-CHEAP = ConsolidationConfig(min_closed_book=0.0, max_memory_drop=1.0, gate_sets=1,
-                            gate_facts=4, gate_styles=("random",),
-                            train=lora.TrainConfig(steps=1, batch=4, rehearsal_every=0))
 
 
 @pytest.fixture(autouse=True)
 def _one_thread() -> None:
-    torch.set_num_threads(1)
+    one_thread()
 
 
 def _add(mem: MemOS, user: str, seed: int, n: int) -> list[str]:
-    facts = families.STYLES["realistic"](random.Random(seed), n)
-    out = mem.add_many([{"content": f.text, "metadata": {
-        "subject": f.subject, "attribute": f.attribute, "value": f.value}} for f in facts], user)
-    return [r.id for r in out]
+    return add_facts(mem, user, seed, n)[0]
 
 
 def _weight_files(folder: Path) -> list[Path]:

@@ -12,7 +12,7 @@ import pytest
 
 from memos import MemOS
 from memos.cube import Lifecycle
-from tests.assistant.test_assistant_probe33 import _ask, _told
+from tests.assistant.helpers import ask, tell
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -128,12 +128,12 @@ def test_an_earlier_turn_of_the_same_call_is_corrected(mem: MemOS) -> None:
 
 
 def test_the_assistant_answers_the_corrected_value(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I just moved to Lisbon."), (2, "I work at Acme."),
+    bot = tell(mem, [(0, "I just moved to Lisbon."), (2, "I work at Acme."),
                       (7, "actually it's Porto, not Lisbon"),
                       (9, "Sorry, I meant Globex, not Acme.")])
-    city = _ask(bot, "Where do I live?")
+    city = ask(bot, "Where do I live?")
     assert "Porto" in city and "Lisbon" not in city, city
-    work = _ask(bot, "Where do I work?")
+    work = ask(bot, "Where do I work?")
     assert "Globex" in work and "Acme" not in work, work
 
 

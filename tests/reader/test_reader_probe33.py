@@ -17,6 +17,7 @@ import pytest
 from memos import MemOS
 from memos.cube import Lifecycle
 from memos.reader.rules import PARTNERS, extract
+from tests.reader.helpers import live, user
 
 T1 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 T2 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
@@ -31,15 +32,6 @@ def facts(text: str) -> set[Fact]:
 
 def ended_names(name: str, kinds: tuple[str, ...]) -> set[Fact]:
     return {("Alice", f"{kind}'s name", name, True) for kind in kinds}
-
-
-def user(text: str) -> dict[str, str]:
-    return {"role": "user", "content": text}
-
-
-def live(mem: MemOS, relation: str) -> list[str]:
-    return [h.content for h in mem.search(relation, "alice", kind="fact")
-            if h.cube.metadata.get("relation") == relation]
 
 
 # 1. A place's name that is also a word

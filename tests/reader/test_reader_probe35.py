@@ -15,8 +15,8 @@ import pytest
 
 from memos import MemOS
 from memos.reader.rules import extract
-from tests.assistant.test_assistant_probe33 import _ask, _told
-from tests.reader.test_reader_pronouns34 import facts
+from tests.assistant.helpers import ask, tell
+from tests.reader.helpers import facts
 
 Fact = tuple[str, str, str]
 
@@ -122,24 +122,24 @@ def test_dated_then_broke_up_in_one_turn_leaves_no_partner(mem: MemOS) -> None:
 @pytest.mark.parametrize("told", ["I'm dating Dan.", "Dan and I have been dating for a year.",
                                   "I started seeing Dan last month."])
 def test_the_assistant_answers_who_the_partner_is(mem: MemOS, told: str) -> None:
-    bot = _told(mem, [(0, told)])
+    bot = tell(mem, [(0, told)])
     for question in ["Who am I dating?", "who's my partner?", "What's my boyfriend's name?",
                      "who is my girlfriend?"]:
-        reply = _ask(bot, question)
+        reply = ask(bot, question)
         assert "Dan" in reply and "partner" in reply, (question, reply)
-    assert "Dan" not in _ask(bot, "What's my husband's name?")
+    assert "Dan" not in ask(bot, "What's my husband's name?")
 
 
 def test_the_assistant_has_no_partner_from_a_meeting(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "I'm seeing Dan tomorrow."), (1, "I'm seeing a therapist.")])
+    bot = tell(mem, [(0, "I'm seeing Dan tomorrow."), (1, "I'm seeing a therapist.")])
     for question in ["Who am I dating?", "who's my partner?", "What's my boyfriend's name?"]:
-        assert _ask(bot, question) == "I don't have anything about that yet.", question
+        assert ask(bot, question) == "I don't have anything about that yet.", question
 
 
 def test_a_boyfriend_by_name_is_still_answered_as_the_boyfriend(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "My boyfriend Tom is sweet.")])
-    assert _ask(bot, "What's my boyfriend's name?").startswith("Your boyfriend's name is Tom")
-    assert _ask(bot, "Who am I dating?").startswith("Your boyfriend's name is Tom")
+    bot = tell(mem, [(0, "My boyfriend Tom is sweet.")])
+    assert ask(bot, "What's my boyfriend's name?").startswith("Your boyfriend's name is Tom")
+    assert ask(bot, "Who am I dating?").startswith("Your boyfriend's name is Tom")
 
 
 # 2. "he" / "she" after an unnamed relative: the relative's
@@ -231,6 +231,6 @@ def test_a_relatives_like_is_the_relatives(text: str, expected: Fact) -> None:
 
 
 def test_a_relatives_like_is_no_answer_to_what_the_user_likes(mem: MemOS) -> None:
-    bot = _told(mem, [(0, "My dad loves jazz."), (1, "My sister Ana loves hiking.")])
-    reply = _ask(bot, "What do I like?")
+    bot = tell(mem, [(0, "My dad loves jazz."), (1, "My sister Ana loves hiking.")])
+    reply = ask(bot, "What do I like?")
     assert "jazz" not in reply and "hiking" not in reply, reply

@@ -5,18 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from memos.reader.ingest import check_messages, extract_rules
 from memos.reader.rules import extract
-
-
-def facts(*turns: str) -> set[tuple[str, str, str]]:
-    """The (subject, attribute, value) the rules read from turns "U: ..." / "A: ..."."""
-    messages = [{"role": "assistant" if t.startswith("A:") else "user", "content": t[2:].strip()}
-                for t in turns]
-    found, failed = extract_rules(check_messages(messages), "alice", "Alice")
-    assert not failed
-    return {(c.extraction.subject, c.extraction.attribute, c.extraction.value)
-            for c in found if not c.extraction.negated}
+from tests.reader.helpers import facts
 
 
 def said(text: str) -> set[tuple[str, str, str]]:

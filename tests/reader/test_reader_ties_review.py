@@ -16,7 +16,7 @@ import pytest
 
 from memos import MemOS
 from memos.reader.rules import PARTNERS, extract
-from tests.reader.test_reader_probe33 import live, user
+from tests.reader.helpers import live, user
 
 T1 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 T2 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
