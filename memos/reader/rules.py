@@ -305,7 +305,14 @@ _JOINT_TIE_VERB = (
     r"called\s+it\s+quits|ended\s+things|(?:am|are|'re|’re)\s+(?:now\s+|officially\s+)?"
     r"(?:divorced|separated|over)|split(?=\s*(?:$|[.,;!]|\s+(?:" + _LAST_TIME + r"|this|in|on|after|because|"
     r"yesterday|recently|for\s+good|(?:a|an|two|three|few|several)\s+(?:week|month|year|"
-    r"while|few|couple|days?)s?)\b)))")
+    r"while|few|couple|days?)s?)\b))|"
+    # a couple no more: "... are no longer together", "... aren't dating any more", "...
+    # stopped seeing each other"
+    r"(?:are|'re|’re)\s+no\s+longer\s+(?:together|dating|a\s+couple|an\s+item|married|engaged|"
+    r"seeing\s+each\s+other|in\s+a\s+relationship)|"
+    r"(?:aren['’]t|are\s+not|['’]re\s+not)\s+(?:together|dating|a\s+couple|an\s+item|married|"
+    r"engaged|seeing\s+each\s+other|in\s+a\s+relationship)\s+any\s?(?:more|longer)|"
+    r"(?:stopped|quit)\s+(?:dating|seeing\s+each\s+other|going\s+out))")
 
 # A couple's tie said by its verb: "dating Tom", "going out with Tom" (`_REL_NAMED`: the
 # speaker's partner; `_PARTNER_SAID`: whom a break-up ends).
@@ -1297,13 +1304,14 @@ _REL_NAMED = re.compile(
     rf"(?P<name6>{_TITLE_NAME})(?!['’])(?=\s*(?:[.;!]|$|\s+(?:and|but|now|since|for|who|in|"
     rf"last|on|this|back)\b))|"
     # "I'm dating Dan", "I've been dating Dan for a year", "I started seeing Dan", "I've been
-    # seeing Dan for two years", "Dan and I are dating": the speaker's partner (not "I'm
-    # seeing Dan (tomorrow)", "I'm going out with Dan (tonight)": a meeting as often)
+    # seeing Dan for two years", "Dan and I (me and Dan) are dating": the speaker's partner
+    # (not "I'm seeing Dan (tomorrow)", "I'm going out with Dan (tonight)": a meeting as often)
     rf"\bI(?:(?:['’]m|\s+am)\s+{_STILL}(?!seeing\b|going\s+out\b){_DATING}|(?:['’]ve|\s+have)"
     rf"\s+been\s+{_STILL}(?!seeing\b){_DATING}|\s+{_STARTED}{_DATING})\s+"
     rf"(?P<name10>{_NAME_RE}){_COUPLE_END}|"
     rf"\bI(?:['’]ve|\s+have)\s+been\s+{_STILL}seeing\s+(?P<name12>{_NAME_RE}){_COUPLE_SPAN}|"
-    rf"(?:^|(?<=[,;] ))(?P<name11>{_NAME_RE})\s+and\s+I\s+{_COUPLE_VERB}{_COUPLE_END}|"
+    rf"(?:^|(?<=[,;] ))(?P<name11>{_NAME_RE})\s+and\s+(?:I|me)\s+{_COUPLE_VERB}{_COUPLE_END}|"
+    rf"(?:^|(?<=[,;] ))[Mm]e\s+and\s+(?P<name13>{_NAME_RE})\s+{_COUPLE_VERB}{_COUPLE_END}|"
     # "We just had a baby girl, Mia", "I had a baby boy named Noah": a daughter, a son
     rf"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|have|'ve|’ve)\s+)*(?:had|welcomed)\s+"
     rf"(?:a|our)\s+(?:(?:new|first|second|third|beautiful|healthy|little|baby)\s+)*"
@@ -2322,8 +2330,10 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                 turn.add(me, f"{BREEDS[m.group('breed7').lower()]}'s name", name, "relation")
                 turn.person = name
             continue
-        if m.group("name10") or m.group("name11") or m.group("name12"):  # "I'm dating Dan"
-            partner = _clause_name(m.group("name10") or m.group("name11") or m.group("name12"))
+        said = (m.group("name10") or m.group("name11") or m.group("name12")
+                or m.group("name13"))
+        if said:  # "I'm dating Dan", "Dan and I are dating", "Me and Dan are dating"
+            partner = _clause_name(said)
             if partner is not None and not _HEDGE.search(sentence) and not _an_app(partner) \
                     and len(partner) <= 64:
                 turn.add(me, "partner's name", partner, "relation")
@@ -2693,13 +2703,23 @@ _TIE_MINE = re.compile(
     rf"\bI(?:['’]m|\s+am)?\s+(?P<verb>{_TIE_ADV}(?:(?:broke|broken|split)\s+up\s+with|"
     r"split\s+from|separated\s+from|(?:got\s+)?divorced(?:\s+from)?|dumped|left))\s+"
     rf"(?:{_MY_PARTNER}|(?P<name>{_NAME_RE}))(?:{_TIE_END}|{_LEFT_FOR_WHOM})")
+# "I'm no longer dating Sam", "I'm not with Sam any more", "I stopped seeing Sam", "I'm no
+# longer married to Sam": no partner now (not "I'm not seeing Sam today": a meeting)
+_TIE_VERB_NOW = (r"(?:dating|seeing|going\s+out\s+with|in\s+a\s+relationship\s+with|married\s+to|"
+                 r"engaged\s+to|together\s+with|with)")
+_TIE_NO_MORE = re.compile(
+    rf"\bI(?:(?:['’]m|\s+am)\s+(?:no\s+longer|not(?=\s+{_TIE_VERB_NOW}\s+(?:my\s+\w+\s+)?"
+    rf"\S+\s+any\s?(?:more|longer)\b))|(?:['’]ve|\s+have)?\s+(?:(?:just|finally|recently)\s+)?"
+    rf"(?:stopped|quit))\s+(?P<verb>{_TIE_VERB_NOW})\s+(?:{_MY_PARTNER}|(?P<name>{_NAME_RE}))"
+    rf"(?:\s+any\s?(?:more|longer)\b)?{_TIE_END}")
 # "Sam broke up with me", "my girlfriend dumped me", "my husband left me"
 _TIE_THEIRS = re.compile(
     rf"(?:{_MY_PARTNER}|{_A_NAME})\s+{_TIE_ADV}(?P<tverb>broke\s+up\s+with|dumped|left|"
     rf"divorced)\s+me(?:{_TIE_END}|{_LEFT_FOR_WHOM})")
 # "We broke up", "we split up last week": the partner the turn named before it
 # (`_we_split`); no one when it named none
-_TIE_WE = re.compile(rf"(?:^|(?<=\s)){_CLAUSE_LEAD}[Ww]e\s+(?P<verb>{_JOINT_TIE_VERB})" + _TIE_END)
+_TIE_WE = re.compile(rf"(?:^|(?<=\s)){_CLAUSE_LEAD}[Ww]e(?:\s+|(?=['’]re\s))(?P<verb>{_JOINT_TIE_VERB})"
+                     + _TIE_END)
 # The partner a turn names: "my boyfriend (Tom)", "dating Tom", "Tom and I", "married to Tom"
 _PARTNER_SAID = re.compile(
     rf"{_MY_PARTNER}|\b(?:{_DATING}|engaged\s+to|married\s+to|together\s+with)\s+"
@@ -2800,6 +2820,7 @@ def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
     found = False
     tie = None if turn.reunited else (_TIE_JOINT.search(sentence) or _TIE_ME_AND.search(sentence)
                                       or _TIE_MINE.search(sentence)
+                                      or _TIE_NO_MORE.search(sentence)
                                       or _TIE_THEIRS.search(sentence))
     if tie is not None and not _left_for_good(sentence, tie):
         tie = None
