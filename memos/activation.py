@@ -13,9 +13,11 @@ cube's blob (its header checked against the cube), and only then the model, with
 encoded in one batch and stored for next time. Every lookup is keyed by (cube id, version,
 text hash, fingerprint), so a new version of a cube or another model never reads old slots.
 Slots are stored (and cached under that key) only by the source's owner's reads and the OS's
-own work: another user reading a public cube is served what its owner's reads stored, or an
-encoding of its own that is kept in the RAM cache under that reader's key and nowhere else,
-so nothing the owner can see (`tiers`, hit counts) tells that someone else read the cube.
+own work: another user reading a public cube is served an encoding of its own, kept in the
+RAM cache under that reader's key and nowhere else, never the owner's slots (its read would
+be fast exactly when the owner had read the cube lately), so nothing the owner can see
+(`tiers`, hit counts) tells that someone else read the cube, nor the reader's time when
+the owner did.
 `invalidate_in` retires the slots of older versions inside the transaction that writes the
 new one; `admin.forget_derived` deletes the blob files of a forgotten cube's derived cubes
 inside the forget's transaction.
@@ -134,10 +136,12 @@ class ActivationTier:
         `persist` (the scheduler's promotion): every cube ends with a stored slots cube, so
         the RAM cache is not enough (an entry there may outlive its blob on disk).
         `reader` (a user id): count as hits only that user's own cubes. Another user's
-        public cube is reported as a miss whether or not its slots were ready, since
-        whether they were tells when someone last read it; and what such a read encodes is
-        served to it but never stored as a slots cube nor cached under the owner's key, so
-        the owner's `tiers` and hit counts tell nothing of it either.
+        public cube is always encoded for that user's first read (then served from the
+        RAM cache under that user's own key), never from the owner's cached or stored slots:
+        whether those were ready, by the hit count or by the time the read took, would tell
+        when the owner last read it. What such a read encodes is served to it but never
+        stored as a slots cube nor cached under the owner's key, so the owner's `tiers` and
+        hit counts tell nothing of it either.
         """
         from memos.model.slots import MemorySlots
 
@@ -156,37 +160,37 @@ class ActivationTier:
         hits = 0
         need: list[MemCube] = []
         for cube in wanted:
-            cached = None if persist else self.cache.get(_slot_key(cube, fp))
-            if cached is None and not persist and not _owns(cube, reader):
-                cached = self.cache.get(_cache_key(cube, fp, reader))  # its own encoding
+            # Another user's cube: only what this reader's own reads encoded (its own cache
+            # key): the owner's slots would make the read fast when the owner read it lately
+            cached = None if persist else self.cache.get(_cache_key(cube, fp, reader))
             if cached is not None:
                 found[(cube.id, cube.version)] = cached
                 hits += int(_owns(cube, reader))
             else:
                 need.append(cube)
         broken: list[CubeRow] = []
-        if need:
+        mine = [(c.id, c.version) for c in need if _owns(c, reader)]
+        if mine:  # (stored slots are the owner's: never loaded for another user's read)
             with self.store.repo.read() as session:
-                rows = derived.live_derived(session, [(c.id, c.version) for c in need],
-                                            kind=Kind.SLOTS.value, fingerprint=fp)
+                rows = derived.live_derived(session, mine, kind=Kind.SLOTS.value,
+                                            fingerprint=fp)
             still: list[MemCube] = []
             loaded: list[MemCube] = []
             for cube in need:
                 row = rows.get((cube.id, cube.version))
                 slots = self._load_slots(row, fp, cube) if row is not None else None
                 if slots is None:
-                    # Retired by the owner's reads and the OS's only: another user's read
-                    # changes nothing in the owner's scope (check --repair and the owner's
-                    # next read deal with it).
-                    if row is not None and _owns(cube, reader):
+                    # (a read of the owner's or the OS's: retired here; another user's
+                    # read never gets this far)
+                    if row is not None:
                         broken.append(row)
                     still.append(cube)
                     continue
                 found[(cube.id, cube.version)] = slots
-                self.cache.put(_cache_key(cube, fp, reader), slots, slots.nbytes(),
+                self.cache.put(_slot_key(cube, fp), slots, slots.nbytes(),
                                derived.encode_cost(row))
                 loaded.append(cube)
-                hits += int(_owns(cube, reader))
+                hits += 1
             if loaded:
                 self._drop_gone(loaded, fp, reader)
             need = still
