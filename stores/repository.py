@@ -915,12 +915,30 @@ class Repository:
             session.execute(delete(CubeTagRow).where(CubeTagRow.cube_pk.in_(p)))
             session.execute(delete(CubeRow).where(CubeRow.pk.in_(p)))
             session.execute(update(AuditRow).where(AuditRow.target.in_(i)).values(reason=None))
+        self._clear_supersede_reasons(session, set(ids))
         if pks:
             now = utcnow()
             session.execute(insert(ChangelogRow), [
                 {"cube_pk": pk, "cube_id": None, "version": None, "op": "purge", "at": now}
                 for pk in pks])
         return counts
+
+    def _clear_supersede_reasons(self, session: Session, ids: set[str]) -> None:
+        """The reason of a supersede by one of `ids` (its audit row names the replaced cube,
+        with `by` in its details) quotes the replacement as often as not ("moved to <the
+        new address>"): cleared with the erase, on the audit row and on the replaced cube's
+        `supersede` version row, which holds the same words (`supersede(by=...)`)."""
+        rows = session.execute(select(AuditRow.id, AuditRow.target, AuditRow.reason,
+                                      AuditRow.details).where(
+            AuditRow.action == "supersede", AuditRow.reason.is_not(None))).all()
+        named = [r for r in rows if isinstance(r.details, dict) and r.details.get("by") in ids]
+        for r in named:
+            session.execute(update(CubeVersionRow).where(
+                CubeVersionRow.cube_id == r.target, CubeVersionRow.op == "supersede",
+                CubeVersionRow.reason == r.reason).values(reason=None))
+        for start in range(0, len(named), ID_CHUNK):
+            session.execute(update(AuditRow).where(AuditRow.id.in_(
+                [r.id for r in named[start:start + ID_CHUNK]])).values(reason=None))
 
     def clear_purge_reasons(self, session: Session, user_id: str, agent_id: str | None) -> int:
         """Clear the `reason` of earlier purge rows about this user's cubes (with `agent_id`:
