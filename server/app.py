@@ -74,7 +74,7 @@ from memos.results import (
 )
 from memos.search import MAX_K as search_max_k
 from memos.server import wire
-from memos.server.auth import Principal, local_principal, principal_for_token
+from memos.server.auth import Principal, changes_public, local_principal, principal_for_token
 from memos.transfer import sibling_line
 
 log = logging.getLogger(__name__)
@@ -554,9 +554,18 @@ def create_app(mem: MemOS, *, auth: bool = True,
         """A memory (its current version, or `version`)."""
         return mem.get(cube_id, who.scope, version=version)
 
+    def publisher_of(who: Principal, cube_id: str) -> None:
+        """Changing a public memory plants words in every user's retrieval as writing one
+        does: an admin key only (`require_publisher`)."""
+        if not who.admin and changes_public(mem, cube_id, who.scope):
+            raise ForbiddenError(f"cube {cube_id} is public: every user of this server reads "
+                                 f"it, so only an admin key may change it; supersede or "
+                                 f"forget it, or ask an admin to change it")
+
     @app.patch("/v1/memories/{cube_id}", tags=["memories"])
     def update(cube_id: str, body: wire.UpdateRequest, who: Who) -> MemCube:
         """Write a new version with the given fields changed (MemOS.update)."""
+        publisher_of(who, cube_id)
         fields = body.fields(exclude={"reason"})
         return mem.update(cube_id, who.scope, reason=body.reason, **fields)
 
@@ -593,11 +602,13 @@ def create_app(mem: MemOS, *, auth: bool = True,
     @app.post("/v1/memories/{cube_id}/rollback", tags=["memories"])
     def rollback(cube_id: str, body: wire.RollbackRequest, who: Who) -> MemCube:
         """A new version equal to `to_version` (MemOS.rollback)."""
+        publisher_of(who, cube_id)
         return mem.rollback(cube_id, who.scope, body.to_version)
 
     @app.post("/v1/memories/{cube_id}/links", tags=["graph"])
     def link(cube_id: str, body: wire.LinkRequest, who: Who) -> Edge:
         """An edge from this memory to another one, or to an entity (entity:<name>)."""
+        publisher_of(who, cube_id)
         return mem.link(cube_id, body.dst_id, who.scope, relation=body.relation,
                         weight=body.weight)
 

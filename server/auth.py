@@ -49,6 +49,23 @@ class Principal(BaseModel):
                                  f"--admin`)")
 
 
+def changes_public(mem: MemOS, cube_id: str, scope: Scope) -> bool:
+    """Whether a change of `cube_id` by `scope` (an update, rollback or link) would change a
+    public memory: one of the caller's own that every user reads. False when the caller may
+    not change the cube at all, or it is missing: the SDK call then raises what it raises
+    for that (the same for another user's cube as for a missing one)."""
+    from memos.cube import Visibility
+    from memos.errors import MemosError
+
+    try:  # (not `get`: a check is no read of the cube, and counts none; a forgotten or
+        # archived cube is in history, and a rollback restores it)
+        cube = mem.history(cube_id, scope)[-1]
+    except MemosError:
+        return False
+    owner = cube.scope.user_id == scope.user_id and cube.scope.agent_id in (None, scope.agent_id)
+    return owner and cube.scope.visibility == Visibility.PUBLIC
+
+
 def bearer_token(authorization: str | None) -> str | None:
     """The token of an `Authorization: Bearer <token>` header (None when absent)."""
     if not authorization:

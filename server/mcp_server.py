@@ -35,6 +35,7 @@ from pydantic_core import PydanticCustomError
 from memos.cube import MemCube, Scope, iso_time_only
 from memos.errors import InvalidInputError, MemosError, UnauthorizedError
 from memos.results import IngestReport
+from memos.server.auth import changes_public
 from memos.server.wire import MAX_NEW_TOKENS, MAX_QUERY_CHARS
 
 if TYPE_CHECKING:
@@ -317,6 +318,11 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
     ) -> Memory:
         """Change a memory: give at least one field. The change is a new version; the old one
         stays in history."""
+        if await _run(changes_public, mem, cube_id, scope_of(ctx)):
+            # (MCP keys carry no admin right: a public memory is changed over REST)
+            raise ToolError(f"cube {cube_id} is public: every user reads it, so it is changed "
+                            f"only with an admin key over the REST API; supersede or forget "
+                            f"it instead")
         changed = await _run(mem.update, cube_id, scope_of(ctx), reason=reason, **_given(
             content=content, kind=kind, tags=tags, metadata=metadata, importance=importance))
         return Memory.of(changed, scope_of(ctx))
