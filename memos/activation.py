@@ -531,7 +531,8 @@ def answer(tier: ActivationTier, search: Any, question: str, scope: Scope, k: in
     read as slots states what the question asks (`_supported`); else no answer (text "",
     tier "plaintext", no cubes), as with nothing retrieved."""
     if not isinstance(question, str) or not question.strip():
-        raise InvalidInputError("question must be a non-empty string")
+        raise InvalidInputError("question must be a non-empty string: ask it in words, e.g. "
+                                "\"Where does Ana live?\"")
     if (not isinstance(max_new_tokens, int) or isinstance(max_new_tokens, bool)
             or not 1 <= max_new_tokens <= 4096):
         raise InvalidInputError("max_new_tokens must be an integer from 1 to 4096")

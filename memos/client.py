@@ -310,7 +310,8 @@ class Client:
     @staticmethod
     def _path(cube_id: Any) -> str:
         if not isinstance(cube_id, str) or not cube_id:
-            raise InvalidInputError(f"cube id must be a non-empty string, got {cube_id!r:.80}")
+            raise InvalidInputError(f"cube id must be a non-empty string (an id that add or "
+                                    f"search returned), got {cube_id!r:.80}")
         from urllib.parse import quote
 
         # "." and ".." are path segments to an HTTP client (httpx drops them: "." would

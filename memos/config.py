@@ -16,6 +16,7 @@ from memos.errors import InvalidInputError, StoreError
 from memos.errors import shown_location as shown_location  # re-exported: callers import it here
 
 DEFAULT_FOLDER = ".memos"
+STORE_DB = "memos.db"  # the SQLite file of a store folder
 # Database backends memos runs on (the dialect part of a SQLAlchemy URL, before any "+driver").
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
@@ -239,11 +240,24 @@ def resolve_location(location: str | os.PathLike[str] | None, config: MemosConfi
         folder = Path(config.index_dir or DEFAULT_FOLDER)
         if raw.startswith("sqlite:///") and not config.index_dir:
             # Keep a SQLite file's vectors beside it, not in whatever the cwd is.
-            db_path = Path(raw[len("sqlite:///"):])
-            folder = db_path.parent / (db_path.stem + ".index")
+            folder = index_folder_of(Path(raw[len("sqlite:///"):]))
         return raw, folder
     path = Path(raw)
     if path.suffix in (".db", ".sqlite", ".sqlite3") and not path.is_dir():
-        # A SQLite file named directly: its vectors go beside it, in <name>.index/
-        return f"sqlite:///{path}", Path(config.index_dir or path.parent / (path.stem + ".index"))
-    return f"sqlite:///{path / 'memos.db'}", path
+        return f"sqlite:///{path}", Path(config.index_dir or index_folder_of(path))
+    return f"sqlite:///{path / STORE_DB}", path
+
+
+def index_folder_of(db_path: Path) -> Path:
+    """Where a SQLite file's FAISS files and blobs go when no index_dir is given: a store
+    folder's own `memos.db`, however it is named (the folder, the file, a sqlite:/// URL),
+    keeps them in that folder, so that every spelling opens the same indexes (a purge
+    through one reaches them all); any other file in `<name>.index/` beside it."""
+    return db_path.parent if db_path.name == STORE_DB else db_path.parent / (db_path.stem + ".index")
+
+
+def is_store_folder_db(url: str, config: MemosConfig) -> bool:
+    """Whether `url` names a store folder's own `memos.db` whose indexes are that folder's
+    (no index_dir): its FAISS files are the folder's `vectors.*`, whichever spelling."""
+    return (url.startswith("sqlite:///") and not config.index_dir
+            and Path(url[len("sqlite:///"):]).name == STORE_DB)

@@ -262,9 +262,10 @@ def without_controls(text: str, *, keep_lines: bool = False) -> str:
 
 
 class Scope(BaseModel):
-    """Who a cube belongs to. `user_id` is required; narrower fields are optional."""
+    """Who a cube belongs to. `user_id` is required; narrower fields are optional. An unknown
+    field is an error, not ignored: a misspelt `agent_id` would widen the scope to the user."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     user_id: str = Field(min_length=1, max_length=256)
     agent_id: str | None = Field(default=None, max_length=256)

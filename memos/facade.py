@@ -6,9 +6,11 @@ Every method takes the caller's scope and checks it before touching a cube.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -27,6 +29,7 @@ from memos.config import (
     MemosConfig,
     is_database_url,
     is_in_memory_sqlite,
+    is_store_folder_db,
     resolve_location,
     shown_location,
     store_exists,
@@ -97,6 +100,7 @@ from memos.writes import (
     make_candidate,
     mark_superseded,
     refuse_forgotten,
+    refuse_gone,
     refuse_managed,
     said_at,
     write_batch,
@@ -278,9 +282,47 @@ def _check_session_id(session_id: Any) -> str:
         raise InvalidInputError(str(exc)) from None
 
 
+def _fold_old_index(folder: Path) -> None:
+    """A store folder's `memos.db` opened by its file name or URL kept its indexes in
+    `<folder>/memos.index/` (before 2026-12-04): a second set beside the folder's own, which
+    a purge made through the other spelling never reached. Now every spelling uses the
+    folder's own. Blobs found there (adapter weights, slots) move into the folder's `blobs/`
+    (a blob already there is kept: the same name is the same content); its FAISS files,
+    derived and possibly holding purged vectors, are deleted (the folder's are current, or
+    rebuilt from SQL); the old folder goes when nothing else is left in it."""
+    old = folder / "memos.index"
+    if not old.is_dir():
+        return
+    moved = 0
+    blobs, dest = old / "blobs", folder / "blobs"
+    if blobs.is_dir() and not dest.exists():
+        os.replace(blobs, dest)
+        moved = sum(1 for f in dest.rglob("*") if f.is_file())
+    elif blobs.is_dir():
+        for src in sorted(blobs.rglob("*")):
+            target = dest / src.relative_to(blobs)
+            if src.is_file() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, target)
+                moved += 1
+        shutil.rmtree(blobs)
+    for f in old.iterdir():
+        if f.is_file() and f.name.startswith("vectors"):
+            f.unlink()
+    with contextlib.suppress(OSError):
+        old.rmdir()
+    log.warning("store %s: its indexes in %s (made when the store was opened by its memos.db) "
+                "folded into the store folder: %d blob file(s) moved, the old FAISS files "
+                "deleted", shown_location(str(folder)), shown_location(str(old)), moved)
+
+
 def as_scope(scope: Any) -> Scope:
     if scope is None:
         raise InvalidInputError("scope is required: pass a user id or memos.Scope(user_id=...)")
+    if not isinstance(scope, (Scope, str, Mapping)):
+        raise InvalidInputError(f"scope must be a user id, a dict of scope fields (user_id, "
+                                f"agent_id, session_id, visibility) or memos.Scope, got "
+                                f"{type(scope).__name__}")
     try:
         return Scope.of(scope)
     except (ValidationError, TypeError) as exc:
@@ -406,7 +448,10 @@ class MemOS:
                 scratch = tempfile.TemporaryDirectory(prefix="memos-in-memory-")
                 folder = Path(scratch.name)
             emb, store_id = admin.resolve_embedder(repo, embedder, config)
-            basename = "vectors" if not is_database_url(location) else f"vectors-{store_id[:12]}"
+            own = not is_database_url(location) or is_store_folder_db(url, config)
+            if own and is_store_folder_db(url, config):
+                _fold_old_index(folder)
+            basename = "vectors" if own else f"vectors-{store_id[:12]}"
             vectors = VectorIndex(folder, emb.dim, emb.identity, config.flat_max,
                                   config.retrieval.ivf_nprobe, store_id, basename,
                                   approx=approx_index_for(emb, config.vector_index),
@@ -624,6 +669,8 @@ class MemOS:
             stored = MemCube.model_validate({**current.model_dump(), **probe})
         except ValidationError:
             stored = None
+        refuse_gone(row, stored.expires_at if stored is not None and "expires_at" in changes
+                    else None)
         if stored is not None and all(getattr(current, k) == getattr(stored, k)
                                       for k in changes):
             raise InvalidInputError(f"update() changes nothing on cube {cube_id}")

@@ -234,7 +234,8 @@ class StoreParts:
         from memos.stores.repository import can_read, can_write
 
         if not isinstance(cube_id, str) or not cube_id:
-            raise InvalidInputError(f"cube id must be a non-empty string, got {cube_id!r:.80}")
+            raise InvalidInputError(f"cube id must be a non-empty string (an id that add or "
+                                    f"search returned), got {cube_id!r:.80}")
         try:  # no stored id holds these, and PostgreSQL refuses them even in a query
             check_stored_text(cube_id, "cube id")
         except ValueError as exc:

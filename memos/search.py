@@ -79,6 +79,11 @@ def build_where(scope: Scope, now: datetime, dialect: str, filters: Mapping[str,
         extra["recorded_after"] = parse_time(since, "since")
     if until is not None:
         extra["recorded_before"] = parse_time(until, "until")
+        after = extra.get("recorded_after")
+        if after is not None and after > extra["recorded_before"]:
+            raise InvalidInputError(f"since ({after.isoformat()}) is after until "
+                                    f"({extra['recorded_before'].isoformat()}): no memory was "
+                                    f"recorded in between; swap them")
     if metadata is not None:
         if not isinstance(metadata, Mapping):
             raise InvalidInputError(f"metadata must be a dict of key -> value, got {metadata!r:.80}")

@@ -446,18 +446,20 @@ class _Parsed:
 
 
 def _lines(source: str | os.PathLike[str] | TextIO) -> Iterator[str | UnicodeDecodeError]:
-    """Lines of a file, each decoded on its own so that one bad line is one line error."""
+    """Lines of a file, each decoded on its own so that one bad line is one line error. A
+    UTF-8 byte order mark before the first line (editors on Windows write one) is dropped."""
     if not isinstance(source, (str, os.PathLike)):
-        yield from source
+        for number, line in enumerate(source):
+            yield line.removeprefix("\ufeff") if number == 0 else line
         return
     try:
         handle = open(Path(source), "rb")
     except OSError as exc:
         raise InvalidInputError(f"cannot open {source} ({exc.strerror}); check the path") from exc
     with handle:
-        for raw in handle:
+        for number, raw in enumerate(handle):
             try:
-                yield raw.decode("utf-8")
+                yield (raw.removeprefix(b"\xef\xbb\xbf") if number == 0 else raw).decode("utf-8")
             except UnicodeDecodeError as exc:
                 yield exc
 

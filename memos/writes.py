@@ -59,6 +59,10 @@ def invalid(exc: ValidationError, what: str = "memory") -> InvalidInputError:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first.get("loc", ()))
     message = str(first.get("msg", exc)).removeprefix("Value error, ")
+    if first.get("type") == "extra_forbidden":  # a misspelt field: name those there are
+        model = getattr(exc, "title", "")
+        fields = {"Scope": "user_id, agent_id, session_id, visibility"}.get(model)
+        message = f"no such field{'; fields: ' + fields if fields else ''}"
     return InvalidInputError(f"invalid {what}: {where + ': ' if where else ''}{message}")
 
 
@@ -595,6 +599,22 @@ def refuse_forgotten(row: Any, where: str = "") -> None:
         raise ConflictError(f"{where}cube {row.id} was forgotten; restore it with "
                             f"rollback(cube_id, scope, to_version) (memos rollback) before "
                             f"changing it, or add a new memory")
+
+
+def refuse_gone(row: Any, renewed_until: datetime | None) -> None:
+    """An archived cube, or one past its TTL, is not updated: `get` and search read it as
+    gone, and a new version would be as invisible while looking changed. A cube past its TTL
+    may be renewed: an update giving it a later `expires_at` (`renewed_until`)."""
+    now = utcnow()
+    if row.state == Lifecycle.ARCHIVED.value:
+        raise ConflictError(f"cube {row.id} was archived; restore it with rollback(cube_id, "
+                            f"scope, to_version) (memos rollback) before changing it, or add "
+                            f"a new memory")
+    if row.expires_at is not None and row.expires_at <= now and not (
+            renewed_until is not None and renewed_until > now):
+        raise ConflictError(f"cube {row.id} expired at {row.expires_at.isoformat()}; give it "
+                            f"a later expires_at in the same update to renew it, or add a "
+                            f"new memory")
 
 
 def refuse_managed(cube_id: str, metadata: Mapping[str, Any] | None, action: str,

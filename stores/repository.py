@@ -652,6 +652,7 @@ class Repository:
         self._row_procs: list[tuple[int, Any]] = []
         if self.dialect == "sqlite":  # the fast row path is SQLite's (rows_by_admitted_pks)
             self._row_procs = driver_result_procs(columns, dialect)
+        self._closed = False  # `close`: a transaction after it is an error, not a new pool
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(memos_write=True),
                                    expire_on_commit=False)
@@ -670,6 +671,7 @@ class Repository:
         statement and loads the winners by pk in the next could return a cube a forget,
         supersede or expiry committed in between. (SQLite's read transactions are snapshots
         already.)"""
+        self._open()
         with _driver_errors(self._busy_timeout_ms), _nul_is_bad_input(), \
                 self.engine.connect() as conn, conn.begin(), self._read(bind=conn) as session:
             if self._snapshot_reads:
@@ -681,11 +683,19 @@ class Repository:
         """One transaction: committed on exit, rolled back (store unchanged) on any error."""
         # Threads of this process take turns here; other processes wait on the database's
         # own lock (SQLite BEGIN IMMEDIATE, a PostgreSQL advisory lock).
+        self._open()
         with self._write_lock, _driver_errors(self._busy_timeout_ms), \
                 _nul_is_bad_input(), self._write() as session, session.begin():
             self._thread_writes.n = self.writes_on_this_thread() + 1
             pg_xact_lock(session, WRITE_LOCK)
             yield session
+
+    def _open(self) -> None:
+        """StoreError once closed: the engine would quietly open a new pool (on in-memory
+        SQLite, a new empty database)."""
+        if self._closed:
+            raise StoreError("this store was closed (MemOS.close, or the end of its `with` "
+                             "block); open it again with MemOS.open(...) to use it")
 
     def writes_on_this_thread(self) -> int:
         """How many write transactions the calling thread has begun on this handle."""
@@ -754,6 +764,7 @@ class Repository:
     def close(self) -> None:
         for twin in self._twins:
             twin.close()
+        self._closed = True
         self.engine.dispose()
 
     def truncate_wal(self, wait_s: float = 5.0) -> str | None:
@@ -1048,6 +1059,7 @@ class Repository:
     def heads_now(self, index_name: str) -> tuple[int, int]:
         """`index_heads` as of now, on a connection of its own: one statement, which on
         SQLite runs without a transaction around it (one statement reads one snapshot)."""
+        self._open()
         with self.engine.connect() as conn:
             row = driver_rows(conn, self._heads_sql, (index_name,))[0]
         return int(row[0]), int(row[1] or 0)

@@ -51,6 +51,7 @@ from memos.errors import (
     ModelError,
     NotFoundError,
 )
+from memos.parts import not_found
 from memos.policies.consolidation import (
     NOT_A_FACT,
     ConsolidationPolicy,
@@ -462,7 +463,7 @@ class ParametricTier:
                 for cid in ids:
                     row = found.get(cid)
                     if row is None or row.user_id != scope.user_id or not _readable(row, scope):
-                        raise NotFoundError(f"no cube {cid!r} in your scope")
+                        raise not_found(cid)
                     if row.state != Lifecycle.ACTIVE.value:
                         skipped.append((cid, f"{row.state}"))
                     elif _expired(row):

@@ -114,8 +114,9 @@ def test_the_copy_follows_every_kind_of_write(tmp_path: Path) -> None:
             with mem._store.repo.read() as session:
                 row = session.execute(select(CubeRow).where(CubeRow.id == cid)).scalar_one()
             scope = Scope(user_id=row.user_id, agent_id=row.agent_id)
-            if row.state != Lifecycle.ACTIVE.value:
-                ids.extend(_fill(mem, rng, 1))
+            if row.state != Lifecycle.ACTIVE.value or (
+                    row.expires_at is not None and row.expires_at <= utcnow()):
+                ids.extend(_fill(mem, rng, 1))  # (an expired cube is no longer updated)
                 continue
             op = step % 5
             if op == 0:
