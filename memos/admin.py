@@ -255,15 +255,19 @@ def check(store: StoreParts, repair: bool) -> CheckReport:
             raise StoreError(f"the database file is damaged (quick_check: "
                              f"{'; '.join(found):.300}); {DAMAGED}")
     sync = store.sync
+    # One snapshot for SQL's side of every comparison: a cube another process commits while
+    # this runs is then either in all of it or in none (never "missing at 0 changes
+    # behind"). The in-memory vector index is read first, so it is never ahead of it.
+    vector_seq, vector_pks = store.vectors.seq, store.vectors.ids()
     with store.repo.read() as session:
         head = store.repo.max_seq(session)
         fts_seq = sync.fulltext_seq(session)
         fts_pks = store.fulltext.all_pks(session)
         sql_edges = session.execute(select(func.count()).select_from(EdgeRow)).scalar_one()
-    expected = sync.expected_pks()
+        expected = sync.expected_pks(session)
     indexes: dict[str, IndexCheck] = {}
     problems: list[str] = []
-    for name, seq, actual in (("vector", store.vectors.seq, store.vectors.ids()),
+    for name, seq, actual in (("vector", vector_seq, vector_pks),
                               ("fulltext", fts_seq, fts_pks)):
         missing, extra = expected - actual, actual - expected
         ok = not missing and not extra and seq >= head

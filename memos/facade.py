@@ -1460,7 +1460,7 @@ class MemOS:
         m = tier.model(model)
         current = self._transcript(sc, sid)
         if current is None:
-            from memos.stores.derived import TRANSCRIPT_KEY
+            from memos.stores.derived import TRANSCRIPT_KEY, session_transcripts
 
             # Its own cube, never merged into another (add's dedup could hand back an
             # unrelated memory with the same text, which a later save would then rewrite).
@@ -1472,12 +1472,21 @@ class MemOS:
             except ValidationError as exc:
                 raise invalid(exc) from exc
             with self._store.write() as session:
-                self._store.repo.insert_cubes(session, [transcript], op="add")
-            self._store.after_write(1)
-        elif current.content != text:
-            transcript = self.update(current.id, sc, content=text)
-        else:
-            transcript = current
+                # Looked for again where writes take turns: a first save of this session
+                # that committed since the read above made the transcript (one per session)
+                now = utcnow()
+                raced = next((r for r in session_transcripts(session, sc.user_id, sc.agent_id,
+                                                             sid)
+                              if r.expires_at is None or r.expires_at > now), None)
+                if raced is None:
+                    self._store.repo.insert_cubes(session, [transcript], op="add")
+                else:
+                    current = cube_from_row(raced)
+            if raced is None:
+                self._store.after_write(1)
+        if current is not None:  # saved before (or just now, by a save that raced this one)
+            transcript = (self.update(current.id, sc, content=text) if current.content != text
+                          else current)
         start = time.perf_counter()
         state = tier.load_state(transcript, m.fingerprint)
         if state is None:

@@ -279,6 +279,7 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
     now = utcnow()
     threshold = cfg.dedup_threshold
     near_hits: list[list[tuple[int, float]]] = [[] for _ in cands]
+    seen = vectors.seq  # what the near-duplicate lookup saw (the changelog seq it was at)
     if threshold is not None and len(vectors):
         # A near-duplicate sits right next to its twin: a short graph walk (or a few IVF
         # lists) suffices, and this search runs for every cube written.
@@ -288,6 +289,7 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
         width, todo = 4, list(range(len(cands)))
         while todo:
             with store.index_lock:  # another thread's catch-up may be changing the index
+                seen = min(seen, vectors.seq)
                 scores, pks = vectors.search(embs[todo], width, nprobe=4)
             for row, i in enumerate(todo):
                 near_hits[i] = [(int(p), float(s)) for p, s in zip(pks[row], scores[row],
@@ -301,6 +303,8 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
     owners = {c.cube.scope.user_id for c in cands}
     with store.write() as session:  # the indexes follow it (StoreParts.write)
         live = live_clause(now)
+        if threshold is not None:
+            _late_near_hits(store, session, seen, embs, near_hits, threshold, owners, live)
         exact: dict[tuple[str, str | None, str, str, str], Any] = {}
         # The state test goes through coalesce() (same value: the column is NOT NULL) so that
         # SQLite, which keeps no statistics, looks the hashes up in (user_id, content_hash)
@@ -432,6 +436,38 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             cube = changed[ref]
             out.append(AddResult(id=cube.id, version=cube.version, action=action, cube=cube))
     return out
+
+
+# At most this many cubes committed by other writers between a batch's near-duplicate
+# lookup and its transaction are compared inside it (more: left to the lookup's view).
+LATE_NEAR_MAX = 64
+
+
+def _late_near_hits(store: StoreParts, session: Any, seen: int, embs: np.ndarray,
+                    near_hits: list[list[tuple[int, float]]], threshold: float,
+                    owners: set[str], live: Any) -> None:
+    """Cubes another writer (thread or process) committed after the near-duplicate lookup,
+    which read the in-memory vector index at changelog seq `seen`: embedded and compared
+    here, inside the transaction where writes take turns, so that two near duplicates added
+    at once still merge (the lookup of each missed the other). Usually none: one indexed
+    read of the changelog."""
+    late = store.repo.changes_after(session, seen, limit=LATE_NEAR_MAX + 1)
+    pks = sorted({int(r.cube_pk) for r in late if r.cube_pk is not None})
+    if not pks or len(late) > LATE_NEAR_MAX:
+        return
+    rows = store.repo.rows_by_pks(session, pks, live & CubeRow.user_id.in_(owners))
+    if not rows:
+        return
+    order = sorted(rows)
+    theirs = np.asarray(store.embedder.embed([rows[pk].content for pk in order]),
+                        dtype=np.float32)
+    scores = embs @ theirs.T
+    for i in range(len(near_hits)):
+        known = {pk for pk, _ in near_hits[i]}
+        extra = [(pk, float(scores[i, j])) for j, pk in enumerate(order)
+                 if pk not in known and scores[i, j] >= threshold]
+        if extra:
+            near_hits[i] = sorted([*near_hits[i], *extra], key=lambda h: -h[1])
 
 
 def _write_changed(store: StoreParts, session: Any, existing: Mapping[str, Any],

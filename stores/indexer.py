@@ -766,7 +766,10 @@ class IndexSync:
             self.graph.load(session, self.repo.max_seq(session))
         return self.graph.edge_count()
 
-    def expected_pks(self) -> set[int]:
-        with self.repo.read() as session:
-            return {r[0] for r in session.execute(
-                select(CubeRow.pk).where(indexed_clause()))}
+    def expected_pks(self, session: Session | None = None) -> set[int]:
+        """The pks the vector and full-text indexes should hold, read in `session` (so that
+        a caller compares them with other reads of the same snapshot) or a read of its own."""
+        if session is None:
+            with self.repo.read() as own:
+                return self.expected_pks(own)
+        return {r[0] for r in session.execute(select(CubeRow.pk).where(indexed_clause()))}

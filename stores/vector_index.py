@@ -54,6 +54,7 @@ import logging
 import math
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -691,9 +692,12 @@ class VectorIndex:
         self.folder.mkdir(parents=True, exist_ok=True)
         if self._hnsw:
             self._unlink()
-        tmp = self.index_path.with_name(f"{self.index_path.name}.{os.getpid()}.tmp")
-        tmp_meta = self.meta_path.with_name(f"{self.meta_path.name}.{os.getpid()}.tmp")
-        tmp_twin = self.twin_path.with_name(f"{self.twin_path.name}.{os.getpid()}.tmp")
+        # Temp names of this save alone: the process id (`_remove_stale_temps` reads it) and
+        # a token, since two instances of one store in one process may save at once.
+        mine = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        tmp = self.index_path.with_name(f"{self.index_path.name}.{mine}.tmp")
+        tmp_meta = self.meta_path.with_name(f"{self.meta_path.name}.{mine}.tmp")
+        tmp_twin = self.twin_path.with_name(f"{self.twin_path.name}.{mine}.tmp")
         meta = {"format": FORMAT, "store_id": self.store_id, "seq": self.seq,
                 "embedder": self.embedder, "dim": self.dim, "kind": self.kind,
                 "count": len(self._ids), "labels": int(self._index.ntotal),
@@ -753,8 +757,8 @@ class VectorIndex:
     def _remove_stale_temps(self) -> None:
         """Temp files left by a process that died mid-save may hold vectors since erased."""
         for path in self.folder.glob(f"{self.index_path.stem}.*.*.tmp"):
-            try:
-                pid = int(path.name.split(".")[-2])
+            try:  # "<name>.<pid>-<token>.tmp" (or "<name>.<pid>.tmp", older saves')
+                pid = int(path.name.split(".")[-2].split("-")[0])
             except ValueError:
                 continue
             if pid == os.getpid():
