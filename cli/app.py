@@ -13,10 +13,10 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from memos.cli.options import cli_words, library_error, set_command
+from memos.cli.render import err_console as _err_console
+from memos.cli.render import styled
 from memos.errors import MemosError
 
 app = typer.Typer(
@@ -33,7 +33,7 @@ app.add_typer(model_app, name="model")
 app.add_typer(bench_app, name="bench")
 app.add_typer(eval_app, name="eval")
 
-err_console = Console(stderr=True)
+err_console = _err_console()  # shows messages as they are: never as markup (render.py)
 
 
 def _show_version(value: bool) -> None:
@@ -116,9 +116,9 @@ def _shown(message: str) -> str:
 
 def print_error(message: str) -> None:
     """One red `error:` line on stderr, however long (soft_wrap; a driver's multi-line message
-    is joined), escaped because a message may contain [brackets], in CLI words."""
-    line = _shown(message)
-    err_console.print(f"[red]error:[/red] {escape(line)}", highlight=False, markup=True,
+    is joined), in CLI words. Never read as markup (a message may quote input with
+    [brackets]); control characters in it are shown as escapes (render.clean)."""
+    err_console.print(styled(("error:", "red"), " ", _shown(message)), highlight=False,
                       soft_wrap=True)
 
 
@@ -194,12 +194,12 @@ def main(argv: list[str] | None = None) -> None:
         print_error(str(exc))
         _fail(exc.exit_code, type(exc).__name__, _shown(str(exc)), _asks_for_json(args))
     except (typer.Abort, KeyboardInterrupt) as exc:
-        err_console.print("[red]aborted[/red]")
+        err_console.print(styled(("aborted", "red")))
         code = 130 if isinstance(exc, KeyboardInterrupt) else 1
         _fail(code, "Aborted", "aborted", _asks_for_json(args))
     except Exception as exc:  # click usage errors arrive here with standalone_mode=False
         if type(exc).__name__ == "Abort":  # typer's vendored click.Abort
-            err_console.print("[red]aborted[/red]")
+            err_console.print(styled(("aborted", "red")))
             _fail(1, "Aborted", "aborted", _asks_for_json(args))
         code = _usage_error(exc)
         if code is not None:

@@ -16,23 +16,23 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
-    Progress,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 from memos.cli.app import bench_app, eval_app
+from memos.cli.render import QuietProgress, err_console, out_console, plain, styled
+from memos.cli.render import SafeTable as Table
 
-_err = Console(stderr=True)
+_err = err_console()
 
 
 @contextmanager
 def _progress() -> Iterator[Callable[[str, int, int | None], None]]:
     """A rich progress bar on stderr, driven by (stage, done, total) calls."""
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
+    bar = QuietProgress(
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -52,7 +52,7 @@ def _progress() -> Iterator[Callable[[str, int, int | None], None]]:
 
 
 def _out() -> Console:
-    return Console(file=sys.stdout, highlight=False)
+    return out_console()
 
 
 @eval_app.command("locomo")
@@ -113,7 +113,7 @@ def locomo(
         return
     _name, note = resolve_embedder(embedder)
     if note:
-        _err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+        _err.print(styled(("note:", "yellow"), " ", note))
     with _progress() as update:
         report = evaluate_locomo(
             data, k=k, budget_words=budget_words, embedder=embedder,
@@ -135,8 +135,8 @@ def locomo(
     for cat, row in report.by_category.items():
         table.add_row(names.get(cat, cat), str(report.questions_by_category[cat]),
                       f"{row[r_k]:.3f}", f"{row[r_w]:.3f}", f"{row[r_wide]:.3f}")
-    table.add_row("[bold]overall[/bold]", str(report.questions),
-                  *(f"[bold]{report.overall[m]:.3f}[/bold]" for m in (r_k, r_w, r_wide)))
+    table.add_row(plain("overall", "bold"), str(report.questions),
+                  *(plain(f"{report.overall[m]:.3f}", "bold") for m in (r_k, r_w, r_wide)))
     out = _out()
     out.print(table)
     out.print(f"search latency: p50 {report.latency_ms['p50']:.1f} ms, "

@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from memos.cli import render
 from memos.cli.app import app, eval_app
@@ -64,7 +63,7 @@ def _read_line(interactive: bool, console: Any) -> str | None:
     """The next line, or None at the end of input (Ctrl-D, Ctrl-C, end of the pipe)."""
     try:
         if interactive:
-            return str(console.input("[bold cyan]you>[/bold cyan] "))
+            return str(console.input(render.styled(("you>", "bold cyan"), " ")))
         line = sys.stdin.readline()
         return None if line == "" else line.rstrip("\n")
     except (EOFError, KeyboardInterrupt):
@@ -77,28 +76,30 @@ def _read_line(interactive: bool, console: Any) -> str | None:
 def _show_reply(reply: Any, console: Any, interactive: bool, streamed: bool,
                 show_memories: bool) -> None:
     if not interactive:
-        sys.stdout.write(" ".join(reply.text.split()) + "\n")
+        # Plain lines, but never a control character from a stored text (render.clean):
+        # stdout may well be a terminal.
+        sys.stdout.write(render.clean(" ".join(reply.text.split())) + "\n")
         sys.stdout.flush()
         for note in reply.notes:  # e.g. the LLM failed and the reply is extractive
-            sys.stderr.write(f"note: {' '.join(note.split())}\n")
+            sys.stderr.write(f"note: {render.clean(' '.join(note.split()))}\n")
         if show_memories:  # on stderr: stdout stays one reply line per input line
             for rank, m in enumerate(reply.memories, start=1):
                 when = m.at.date().isoformat() if m.at else "-"
-                sys.stderr.write(f"memory {rank}: {m.score:.3f} {m.why} {when} "
-                                 f"{' '.join(m.content.split())}\n")
+                sys.stderr.write(render.clean(f"memory {rank}: {m.score:.3f} {m.why} {when} "
+                                              f"{' '.join(m.content.split())}") + "\n")
         return
     if streamed:
         console.print()
     if not streamed or reply.backend != "llm":
         # Streamed tokens are the reply only when the LLM's answer is the reply: an LLM that
         # failed after some tokens left an extractive reply (auto) to show in full.
-        console.print(f"[bold green]memos>[/bold green] {escape(reply.text)}")
+        console.print(render.styled(("memos>", "bold green"), " ", reply.text))
     total_ms = reply.seconds.get("total", 0.0) * 1000
     n = len(reply.memories)
-    console.print(f"[dim]{reply.backend} · {n} memor{'y' if n == 1 else 'ies'} · "
-                  f"{total_ms:.0f} ms · {escape(reply.route)}[/dim]")
+    console.print(render.plain(f"{reply.backend} · {n} memor{'y' if n == 1 else 'ies'} · "
+                               f"{total_ms:.0f} ms · {reply.route}", "dim"))
     for note in reply.notes:
-        console.print(f"[dim]note: {escape(note)}[/dim]")
+        console.print(render.plain(f"note: {note}", "dim"))
     if show_memories and reply.memories:
         table = render.new_table(None, ["#", "score", "why", "when", "memory"])
         for rank, m in enumerate(reply.memories, start=1):
@@ -116,9 +117,9 @@ def _end(bot: Any, console: Any, interactive: bool) -> None:
             f"{ended.summary_id}" + (f", state saved ({saved.tokens} tokens read)"
                                      if saved is not None else ""))
     if interactive:
-        console.print(f"[dim]{escape(line)}[/dim]")
+        console.print(render.plain(line, "dim"))
     else:
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(render.clean(line) + "\n")
 
 
 @app.command(rich_help_panel=MEMORIES)
@@ -161,10 +162,10 @@ def chat(
         bot = Assistant(mem, scope.user_id, agent=scope.agent_id, backend=backend.value,
                         session_id=session)
         if interactive:
-            console.print(f"[bold]memos chat[/bold] as {escape(bot.user_name)} "
-                          f"({escape(scope.user_id)}), session {escape(bot.session_id)}, "
-                          f"backend {backend.value}")
-            console.print(f"[dim]{escape(HELP)}[/dim]")
+            console.print(render.styled(("memos chat", "bold"), f" as {bot.user_name} "
+                                        f"({scope.user_id}), session {bot.session_id}, "
+                                        f"backend {backend.value}"))
+            console.print(render.plain(HELP, "dim"))
         while True:
             try:
                 line = _read_line(interactive, console)
@@ -176,20 +177,27 @@ def chat(
                 break
             text = line.strip()
             if not text:
+                _no_reply(interactive)
                 continue
             command = _command_of(text)
             if command in ("/quit", "/exit", "/q"):
                 break
             if command == "/help":
-                console.print(escape(HELP))
+                if interactive:
+                    console.print(HELP)
+                else:  # piped: one line, as every reply (a console would wrap it)
+                    sys.stdout.write(HELP + "\n")
+                    sys.stdout.flush()
                 continue
             if command == "/memories":
                 show_memories = not show_memories
+                _no_reply(interactive)
                 continue
             if command == "/end":
                 _end(bot, console, interactive)
                 if interactive:
-                    console.print(f"[dim]new session {escape(bot.session_id)}[/dim]")
+                    console.print(render.plain(f"new session {bot.session_id}", "dim"))
+                _no_reply(interactive)
                 continue
             if command is not None:  # nothing is said to the assistant, nothing stored
                 error = _unknown_command(command)
@@ -203,9 +211,9 @@ def chat(
             def token(piece: str) -> None:
                 nonlocal streamed
                 if not streamed:
-                    console.print("[bold green]memos>[/bold green] ", end="")
+                    console.print(render.styled(("memos>", "bold green"), " "), end="")
                     streamed = True
-                console.print(piece, end="", markup=False, highlight=False)
+                console.print(piece, end="")  # a SafeConsole: shown as it is, cleaned
 
             try:
                 reply = bot.reply(text, on_token=token if interactive else None)
@@ -223,15 +231,26 @@ def chat(
         raise typer.Exit(failed[0])
 
 
+def _no_reply(interactive: bool) -> None:
+    """Piped: an empty stdout line for an input line with no reply (a blank line, a failed
+    turn, /memories, /end), so that a script pairing input and output lines stays in step."""
+    if not interactive:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+
+
 def _turn_error(exc: MemosError, interactive: bool, console: Any) -> None:
-    """A failed turn is reported and the chat goes on (the store is unchanged by it)."""
+    """A failed turn is reported and the chat goes on (the store is unchanged by it); piped,
+    its error line goes to stderr and an empty line to stdout (`_no_reply`)."""
     from memos.cli.options import cli_words
 
     message = " ".join(cli_words(str(exc)).split())
     if interactive:
-        console.print(f"[red]error:[/red] {escape(message)}")
+        console.print(render.styled(("error:", "red"), " ", message))
     else:
-        sys.stderr.write(f"error: {message}\n")
+        sys.stderr.write(f"error: {render.clean(message)}\n")
+        sys.stderr.flush()
+    _no_reply(interactive)
 
 
 @eval_app.command("assistant")
@@ -268,7 +287,7 @@ def eval_assistant(
                              ["tag", "accuracy"])
     for tag, acc in report.by_tag.items():
         table.add_row(tag, f"{acc:.3f}")
-    table.add_row("[bold]overall[/bold]", f"[bold]{report.accuracy:.3f}[/bold]")
+    table.add_row(render.plain("overall", "bold"), render.plain(f"{report.accuracy:.3f}", "bold"))
     render.print_table(table)
     used = ", ".join(f"{b} {v['questions']:.0f} ({v['accuracy']:.2f})"
                      for b, v in report.by_backend.items())
@@ -302,7 +321,8 @@ def locomo_answers(data: str, *, conversations: int | None, embedder: str, inges
         ["category", "questions", "token F1"])
     for row in format_rows(report):
         table.add_row(*row)
-    table.add_row("[bold]overall (1-4)[/bold]", "", f"[bold]{report.f1_overall:.3f}[/bold]")
+    table.add_row(render.plain("overall (1-4)", "bold"), "",
+                  render.plain(f"{report.f1_overall:.3f}", "bold"))
     render.print_table(table)
     used = ", ".join(f"{b} {n}" for b, n in sorted(report.backends.items()))
     render.print_message(f"answered by: {used}; context words per question: mean "

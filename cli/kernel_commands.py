@@ -12,11 +12,11 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
 from memos.cli.app import bench_app
+from memos.cli.render import QuietProgress, err_console, out_console
+from memos.cli.render import SafeTable as Table
 from memos.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def _fmt(value: float | None, spec: str) -> str:
 def _compile_report(as_json: bool) -> None:
     from memos.kernels.compile_check import compile_report
 
-    with Console(stderr=True).status("compiling kernels for sm_90"):
+    with err_console().status("compiling kernels for sm_90"):
         rows = compile_report("bf16", 90)
     if as_json:
         sys.stdout.write(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
@@ -53,7 +53,7 @@ def _compile_report(as_json: bool) -> None:
         table.add_column(name, justify="left" if name in ("kernel", "constexprs") else "right")
     for r in rows:
         table.add_row(r.name, r.config, str(r.num_warps), str(r.registers), str(r.spill_bytes), str(r.shared_bytes))
-    Console(file=sys.stdout, highlight=False).print(table)
+    out_console().print(table)
 
 
 def render_table(report: KernelBenchReport) -> Table:
@@ -106,8 +106,10 @@ def kernels(
         _compile_report(as_json)
         return
     op_list = [op.strip() for op in ops.split(",") if op.strip()]
-    err = Console(stderr=True)
-    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+    err = err_console()
+    bar = QuietProgress(TextColumn("{task.description}", style="bold", markup=False),
+                        BarColumn(),
+                   MofNCompleteColumn(),
                    TimeElapsedColumn(), console=err, transient=True)
     task = bar.add_task("kernels", total=None)
 
@@ -124,7 +126,7 @@ def kernels(
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
         return
-    out = Console(file=sys.stdout, highlight=False)
+    out = out_console()
     out.print(render_table(report))
     if report.peak_gbps is None:
         out.print("Triton columns are empty off-GPU: the interpreter's speed means nothing.")

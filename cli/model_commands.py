@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from memos.cli.app import model_app
 from memos.cli.options import progress_bar
+from memos.cli.render import SafeTable as Table
+from memos.cli.render import err_console, out_console
 from memos.errors import InvalidInputError
 
 TASKS_HELP = "memory-qa | robustness | passkey | mqar | cost | generation"
@@ -83,7 +83,9 @@ def train_cmd(
     task: str = typer.Option("memory-qa", help="memory-qa | passkey | mqar"),
     preset: str = typer.Option("small", help="small | tiny | ssm (no memory) | transformer (baselines)"),
     steps: int = typer.Option(2000, min=1, max=MAX_STEPS, help="training steps"),
-    seed: int = typer.Option(0, min=SEED_MIN, max=SEED_MAX),
+    seed: int = typer.Option(0, min=SEED_MIN, max=SEED_MAX,
+                             help="random seed of the initial weights and the training data "
+                                  "(same seed and options, same run)"),
     lr: float = typer.Option(1.5e-3, callback=_learning_rate,
                              help="learning rate, a number above 0"),
     seq_len: int = typer.Option(256, min=1, max=MAX_SEQ_LEN, help="passkey/mqar training length"),
@@ -113,7 +115,10 @@ def train_cmd(
         None, help="memory-qa: how the model reads the end of a memory text: 'period' (as "
                    "written) or 'eos' (a final period is not read, so a period inside a value "
                    "is never the value's end); default: the --init checkpoint's or preset's"),
-    resume: bool = typer.Option(True),
+    resume: bool = typer.Option(
+        True, help="continue from the train state saved in --out (every 100 steps) when there "
+                   "is one; --no-resume trains from step 0, its saves replacing what --out "
+                   "holds"),
     threads: int = typer.Option(1, min=1, max=MAX_THREADS,
                                 help="torch CPU threads (1 is fastest on a busy machine)"),
     init: Path | None = typer.Option(
@@ -168,7 +173,7 @@ def train_cmd(
         typer.echo(json.dumps(to_jsonable({k: result[k] for k in (
             "out", "fingerprint", "steps", "loss", "seconds", "history")}), allow_nan=False))
     elif result["rank"] == 0:
-        Console().print(f"saved {result['out']} (fingerprint {result['fingerprint'][:12]}, "
+        out_console().print(f"saved {result['out']} (fingerprint {result['fingerprint'][:12]}, "
                         f"loss {result['loss']:.3f}, {result['seconds']:.0f}s)")
 
 
@@ -206,7 +211,7 @@ def build_cmd(
     rec = load_recipe(recipe if recipe is not None else DEFAULT_CHECKPOINT / "recipe.json")
     torch.set_num_threads(threads)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    console = Console(stderr=json_out)
+    console = err_console() if json_out else out_console()
 
     ran: list[str] = []
 
@@ -235,7 +240,7 @@ def build_cmd(
     for st in record["stages"]:
         table.add_row(st["name"], st["kind"], str(st.get("steps", st.get("top_k"))),
                       str(st["fingerprint"])[:12], st["ran"], f"{st['seconds_this_run']:.0f}")
-    Console().print(table)
+    out_console().print(table)
 
 
 @model_app.command("copy")
@@ -261,7 +266,7 @@ def copy_cmd(
     if json_out:
         typer.echo(json.dumps({"out": str(out), "fingerprint": model.fingerprint, "top_k": top_k}))
         return
-    Console().print(f"saved {out} (top_k {top_k}, fingerprint {model.fingerprint[:12]})")
+    out_console().print(f"saved {out} (top_k {top_k}, fingerprint {model.fingerprint[:12]})")
 
 
 @model_app.command("eval")
@@ -270,7 +275,9 @@ def eval_cmd(
     checkpoint: Path | None = typer.Option(None, parser=_path, metavar="DIR",
                                            help="checkpoint directory (default: the shipped one)"),
     facts: int = typer.Option(64, min=1, max=MAX_COUNT, help="memory-qa: facts per set"),
-    seed: int = typer.Option(0, min=SEED_MIN, max=SEED_MAX),
+    seed: int = typer.Option(0, min=SEED_MIN, max=SEED_MAX,
+                             help="random seed of the generated facts and questions (never the "
+                                  "training data's); same seed, same questions"),
     lengths: str | None = typer.Option(None, help="passkey/mqar: sequence lengths; memory-qa/cost: fact counts"),
     questions: int = typer.Option(64, min=1, max=MAX_COUNT,
                                   help="questions (memory-qa per set; cost per size)"),
@@ -308,7 +315,7 @@ def eval_cmd(
 
     torch.set_num_threads(threads)
     model = load_checkpoint(checkpoint, top_k=top_k)
-    console = Console(width=None if sys.stdout.isatty() else 140)
+    console = out_console(width=None if sys.stdout.isatty() else 140)
     if task == "memory-qa":
         counts = _ints(lengths, [facts])
         # Models without cross-attention (baselines) have no memory condition: reported as null.

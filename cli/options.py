@@ -24,7 +24,6 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    Progress,
     ProgressColumn,
     SpinnerColumn,
     Task,
@@ -33,6 +32,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from memos.cli.render import QuietProgress
 from memos.cube import Scope, Visibility
 from memos.errors import InvalidInputError, MemosError, StoreError
 
@@ -490,8 +490,9 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int | None], None]
     A spinner runs until the library reports a total (an import reads and checks the whole
     file first); the bar and "done/total" follow.
     """
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), CountColumn(),
-                   TimeElapsedColumn(), console=Console(stderr=True))
+    bar = QuietProgress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
+                        BarColumn(), CountColumn(), TimeElapsedColumn(),
+                        console=Console(stderr=True, markup=False, emoji=False))
     task = bar.add_task(description, total=None)
 
     def update(done: int, total: int | None) -> None:
@@ -501,5 +502,6 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int | None], None]
         try:
             yield update
         except BaseException:
-            bar.live.transient = True  # the error line, not a half-drawn bar, is what remains
+            bar.failed = True  # the error line, not a half-drawn bar, is what remains
             raise
+

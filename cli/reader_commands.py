@@ -188,8 +188,9 @@ def eval_reader(
     for fam, row in report.by_family.items():
         table.add_row(fam, str(row["expected"]), str(row["extracted"]),
                       f"{row['precision']:.3f}", f"{row['recall']:.3f}")
-    table.add_row("[bold]all[/bold]", str(report.expected), str(report.extracted),
-                  f"[bold]{report.precision:.3f}[/bold]", f"[bold]{report.recall:.3f}[/bold]")
+    table.add_row(render.plain("all", "bold"), str(report.expected), str(report.extracted),
+                  render.plain(f"{report.precision:.3f}", "bold"),
+                  render.plain(f"{report.recall:.3f}", "bold"))
     render.print_table(table)
     line = f"extraction: {report.extract_turns_per_s:,.0f} turns/s"
     if report.ingest_turns_per_s is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -17,7 +18,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
@@ -26,10 +28,119 @@ from rich.text import Text
 _FALLBACK_WIDTH = 140
 
 
+# -- Text from outside (stored memories, user ids, paths, library messages) ------------------
+#
+# Everything the CLI prints for people goes through Rich, which would read "[/foo]" in a
+# memory as markup (an error, or "[bold red]" restyling the rest) and ":smile:" as an emoji,
+# and would pass ESC sequences from a stored text straight to the terminal (window title,
+# colours, a cleared screen). So outside text is never markup here: tables made by
+# `new_table` / `SafeTable` show their str cells as they are, the consoles below parse no
+# markup, and `clean` shows control characters as visible escapes (`\x1b`). Styled output is
+# built with `styled` / rich.text.Text, never by formatting values into markup.
+
+# C0 and C1 controls except newline and tab, DEL, the bidirectional marks and overrides
+# (which reorder what follows them on screen), and lone surrogates (undecodable bytes of a
+# path, which a UTF-8 terminal cannot be sent).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                     "\u2066-\u2069\ud800-\udfff]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(value: Any) -> str:
+    """`value` as text safe to show on a terminal: control characters (other than newline and
+    tab), bidi overrides and lone surrogates become visible escapes such as `\\x1b`."""
+    return _UNSAFE.sub(_visible, str(value))
+
+
+def plain(value: Any, style: str = "") -> Text:
+    """`value` as a Rich Text shown exactly as it is (cleaned), never read as markup."""
+    return Text(clean(value), style=style)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """One line from pieces: a str piece as it is, a (text, style) pair in that style; every
+    piece cleaned, none read as markup. styled(("error:", "red"), " ", message)."""
+    text = Text()
+    for part in parts:
+        if isinstance(part, tuple):
+            text.append(clean(part[0]), style=part[1])
+        else:
+            text.append(clean(part))
+    return text
+
+
+def _cell(value: RenderableType | None) -> RenderableType | None:
+    return plain(value) if isinstance(value, str) else value
+
+
+class SafeTable(Table):
+    """A rich Table whose str title, caption and cells are shown as they are (cleaned), never
+    read as markup: a memory "[/foo]" is a cell, not a MarkupError. Style a cell with a Text
+    (plain(value, "bold"))."""
+
+    def __init__(self, *headers: Any, title: RenderableType | None = None,
+                 caption: RenderableType | None = None, **kwargs: Any) -> None:
+        if isinstance(title, str):
+            title = plain(title, kwargs.get("title_style") or "table.title")
+        if isinstance(caption, str):
+            caption = plain(caption, kwargs.get("caption_style") or "table.caption")
+        super().__init__(*headers, title=title, caption=caption, **kwargs)
+
+    def add_row(self, *renderables: RenderableType | None, style: Any = None,
+                end_section: bool = False) -> None:
+        super().add_row(*(_cell(cell) for cell in renderables), style=style,
+                        end_section=end_section)
+
+
+class QuietProgress(Progress):
+    """A rich Progress that leaves nothing behind when it is transient or `failed` is set:
+    in a terminal the bar is erased, and off a terminal (where a transient or failed bar
+    never drew anything) Progress.stop's closing newline is not written either; it put an
+    empty line on stderr, before the `error:` line of a failed `memos ingest` or `import`."""
+
+    failed = False
+
+    def stop(self) -> None:
+        if self.failed:
+            self.live.transient = True
+        if not self.live.transient:
+            super().stop()
+        elif not self.disable:
+            self.live.stop()
+
+
+class SafeConsole(Console):
+    """A Console that prints str as it is: no markup, no :emoji: codes, no highlighting, and
+    control characters cleaned (`clean`). Print a Text (`plain`, `styled`) for style."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        options: dict[str, Any] = {"highlight": False, "markup": False, "emoji": False}
+        super().__init__(**{**options, **kwargs})
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("markup", False)
+        super().print(*(clean(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
 def console() -> Console:
-    """A console on the current stdout (looked up at call time, so capture works in tests)."""
+    """A console on the current stdout (looked up at call time, so capture works in tests);
+    a SafeConsole: it shows str as it is, never as markup."""
     width = None if sys.stdout.isatty() else _FALLBACK_WIDTH
-    return Console(file=sys.stdout, width=width, highlight=False, soft_wrap=False)
+    return SafeConsole(file=sys.stdout, width=width, soft_wrap=False)
+
+
+def err_console(**kwargs: Any) -> Console:
+    """A SafeConsole on stderr."""
+    return SafeConsole(stderr=True, **kwargs)
+
+
+def out_console(**kwargs: Any) -> Console:
+    """A SafeConsole on stdout at the terminal's own width (bench and model tables)."""
+    return SafeConsole(file=sys.stdout, **kwargs)
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -123,9 +234,10 @@ def scope_text(scope: Any) -> str:
     return "/".join(parts)
 
 
-def new_table(title: str | None, columns: Sequence[str]) -> Table:
-    """A table whose cells fold instead of being cut, so ids are always whole."""
-    table = Table(title=title, title_justify="left", show_lines=False)
+def new_table(title: str | None, columns: Sequence[str]) -> SafeTable:
+    """A table whose cells fold instead of being cut, so ids are always whole; str cells and
+    the title are shown as they are (SafeTable)."""
+    table = SafeTable(title=title, title_justify="left", show_lines=False)
     for name in columns:
         table.add_column(name, overflow="fold")
     return table
@@ -137,14 +249,13 @@ def print_table(table: Table) -> None:
 
 def print_message(message: str, style: str = "green") -> None:
     """One status line for people (never used in --json mode)."""
-    console().print(Text(message, style=style))
+    console().print(plain(message, style))
 
 
 def print_warning(message: str) -> None:
     """A yellow `warning:` line on stderr: the command succeeded, but not quite as asked
     (stdout stays clean for --json)."""
-    Console(stderr=True, highlight=False, soft_wrap=True).print(
-        Text.assemble(("warning:", "yellow"), " ", message))
+    err_console(soft_wrap=True).print(styled(("warning:", "yellow"), " ", message))
 
 
 def kv_table(title: str | None, mapping: Mapping[str, Any]) -> Table:
@@ -244,11 +355,11 @@ def print_diff(diff: Any) -> None:
     if table.row_count:
         out.print(table)
     elif not changes:
-        out.print(f"{title}: no changes")
+        out.print(plain(f"{title}: no changes"))
     content_diff = get(diff, "content_diff") or ""
     styles = {"+": "green", "-": "red", "@": "cyan"}
     for line in content_diff.splitlines():
-        out.print(Text(line, style=styles.get(line[:1], "")))
+        out.print(plain(line, styles.get(line[:1], "")))
 
 
 def check_table(report: Any) -> Table:

@@ -9,11 +9,11 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from memos.cli.app import bench_app
 from memos.cli.bench_commands import _progress
+from memos.cli.render import SafeTable as Table
+from memos.cli.render import out_console
 from memos.errors import InvalidInputError
 
 
@@ -66,7 +66,7 @@ def serve(
     if as_json:
         sys.stdout.write(json.dumps(report.to_json()) + "\n")
         return
-    out = Console(file=sys.stdout, highlight=False)
+    out = out_console()
     table = Table(title=f"serve bench: {report.n:,} cubes, {report.workers} server "
                         f"process(es), embedder {report.embedder}, "
                         f"k={report.k}, up to {report.requests} calls or "

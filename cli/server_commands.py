@@ -13,7 +13,6 @@ import sys
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 
 from memos.cli import render
 from memos.cli.app import app
@@ -127,24 +126,24 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
                                 "request's scope is its key's (memos keys create --user ...)")
     concurrency = search_concurrency_arg(search_concurrency)
     _check_port_free(host, port)
-    err = Console(stderr=True)
+    err = render.err_console(soft_wrap=True)  # paths, user ids: as they are, never markup
     exit_cleanly_on_sigterm()
     with open_store(store, index_dir) as mem:
         mem.config.retrieval.search_concurrency = concurrency
         web = create_app(mem, auth=not no_auth, max_body_bytes=max_body_mb * 1024 * 1024,
                          default_scope=default_scope) if workers == 1 else None
         shown = f"[{host}]" if ":" in host else host
-        err.print(f"memos serve: http://{shown}:{port} (store {shown_location(mem.location)}); "
-                  f"API docs at "
-                  f"/docs, schema at /openapi.json", highlight=False)
+        err.print(render.plain(f"memos serve: http://{shown}:{port} (store "
+                               f"{shown_location(mem.location)}); API docs at /docs, schema at "
+                               "/openapi.json"))
         if no_auth:
             assert default_scope is not None
-            err.print(f"[yellow]auth is OFF[/yellow]: every request runs as "
-                      f"{render.scope_text(default_scope)}; loopback only, for local "
-                      f"development", highlight=False)
+            err.print(render.styled(("auth is OFF", "yellow"), ": every request runs as ",
+                                    render.scope_text(default_scope), "; loopback only, for "
+                                    "local development"))
         elif not any(k.revoked_at is None for k in mem.list_keys()):
-            err.print("[yellow]no API key yet[/yellow]: create one with `memos keys create "
-                      "--user ID` (every request needs one)", highlight=False)
+            err.print(render.styled(("no API key yet", "yellow"), ": create one with `memos keys "
+                                    "create --user ID` (every request needs one)"))
         if workers == 1:
             # One search at a time runs on the event loop (server/app.py): asyncio's own
             # loop then, which served kept-alive connections in turn where uvloop did not

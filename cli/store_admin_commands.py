@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
-from rich.console import Console
 
 from memos.cli import render
 from memos.cli.app import app
@@ -200,7 +199,7 @@ def export_(dest: Annotated[Path | None, typer.Argument(
         report = mem.export(scope, dest if dest is not None else sys.stdout,
                             include_superseded=superseded, overwrite=force)
     if dest is None:  # stdout carries the export itself; the summary goes to stderr
-        Console(stderr=True).print(f"exported {report.cubes} cube(s), {report.edges} edge(s)")
+        render.err_console().print(f"exported {report.cubes} cube(s), {report.edges} edge(s)")
     elif json_out:
         render.print_json(report)
     else:
@@ -228,7 +227,7 @@ def import_(source: Annotated[str, typer.Argument(
     """
     # No --session: each cube keeps the session it was exported with (an import restores).
     scope = scope_of(user, agent)
-    stderr = Console(stderr=True, highlight=False)
+    stderr = render.err_console(soft_wrap=True)  # one line each, never read as markup
     try:
         with contextlib.ExitStack() as opened:
             text = _import_source(source, opened)
@@ -243,7 +242,7 @@ def import_(source: Annotated[str, typer.Argument(
                                         ) from None
     except ImportFormatError as exc:
         for line in render.import_errors_text(exc.errors):
-            stderr.print(f"[red]{line}[/red]", markup=True)
+            stderr.print(render.plain(line, "red"))
         raise
     if json_out:
         render.print_json(report)
@@ -260,7 +259,7 @@ def import_(source: Annotated[str, typer.Argument(
                              f"{report.skipped_existing} already present{differing}; "
                              f"{len(report.errors)} bad line(s) skipped{renamed}{left}")
     for line in render.import_errors_text(report.errors):
-        stderr.print(f"[yellow]{line}[/yellow]", markup=True)
+        stderr.print(render.plain(line, "yellow"))
 
 
 def _import_source(source: str, opened: contextlib.ExitStack) -> Path | TextIO:

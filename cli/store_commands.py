@@ -235,8 +235,12 @@ def history(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
 
 @app.command(rich_help_panel=MEMORIES)
 def diff(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
-         from_version: Annotated[int | None, typer.Option("--from", min=1)] = None,
-         to_version: Annotated[int | None, typer.Option("--to", min=1)] = None,
+         from_version: Annotated[int | None, typer.Option(
+             "--from", min=1, show_default=False,
+             help="Older version to compare (default: the one before --to).")] = None,
+         to_version: Annotated[int | None, typer.Option(
+             "--to", min=1, show_default=False,
+             help="Newer version to compare (default: the latest).")] = None,
          store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False) -> None:
     """Show what changed between two versions (default: the previous and the latest).
 

@@ -100,7 +100,7 @@ def answer(question: Annotated[str, typer.Argument(help="The question to answer.
                              "\"Ann's city is ...\"; add one with `memos add`, or check -u)",
                              style="dim")
         return
-    render.console().print(got.text, markup=False, highlight=False)
+    render.console().print(render.plain(got.text))
     stages = ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in got.seconds.items())
     if got.tier == "parametric":
         render.print_message(f"answered closed-book by adapter {got.adapter_id} (parametric "
@@ -160,7 +160,9 @@ def session_save(session_id: Annotated[str, typer.Argument(help="The session's i
 def session_resume(session_id: Annotated[str, typer.Argument(help="The session's id.")],
                    prompt: Annotated[str, typer.Argument(help="Text to continue with.")] = "",
                    user: UserOpt = None, agent: AgentOpt = None, model: ModelOpt = None,
-                   max_new_tokens: Annotated[int, typer.Option(min=1, max=4096)] = 32,
+                   max_new_tokens: Annotated[int, typer.Option(
+                       min=1, max=4096, help="Longest continuation, in bytes (the model "
+                       "writes a byte per token); 1 to 4096.")] = 32,
                    store: StoreOpt = None, index_dir: IndexDirOpt = None,
                    json_out: JsonOpt = False) -> None:
     """Continue a saved session from its state (no re-reading) and print what follows.
@@ -173,7 +175,7 @@ def session_resume(session_id: Annotated[str, typer.Argument(help="The session's
     if json_out:
         render.print_json({"session_id": session_id, "text": text})
         return
-    render.console().print(text, markup=False, highlight=False)
+    render.console().print(render.plain(text))
 
 
 @scheduler_app.command("run")
@@ -215,7 +217,9 @@ def scheduler_run(dry_run: Annotated[bool, typer.Option(
 
 
 @scheduler_app.command("log")
-def scheduler_log(limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100_000)]
+def scheduler_log(limit: Annotated[int, typer.Option(
+                      "--limit", "-n", min=1, max=100_000,
+                      help="How many decisions to show, newest first (1 to 100,000).")]
                   = 50, store: StoreOpt = None, index_dir: IndexDirOpt = None,
                   json_out: JsonOpt = False) -> None:
     """The scheduler's newest decisions, each with its reason.
@@ -236,16 +240,24 @@ def scheduler_log(limit: Annotated[int, typer.Option("--limit", "-n", min=1, max
 @bench_app.command("tiers")
 def bench_tiers(
     sizes: Annotated[str, typer.Option(help="Fact counts, comma-separated.")] = "100,1000,10000",
-    k: Annotated[int, typer.Option("--k", "-k", min=1, max=256)] = 8,
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=256,
+                                   help="Memories retrieved and read per question.")] = 8,
     questions: Annotated[int, typer.Option(min=1, help="Timed questions per size.")] = 20,
-    repeats: Annotated[int, typer.Option(min=1)] = 3,
+    repeats: Annotated[int, typer.Option(
+        min=1, help="Runs of each timing; the table shows their median.")] = 3,
     accuracy_facts: Annotated[int, typer.Option(min=0, help="0 skips accuracy.")] = 1000,
-    accuracy_questions: Annotated[int, typer.Option(min=1)] = 200,
+    accuracy_questions: Annotated[int, typer.Option(
+        min=1, help="Questions asked per fact style for the accuracy table (at most "
+                    "--accuracy-facts), and "
+                    "as many that no stored fact answers.")] = 200,
     session_bytes: Annotated[int, typer.Option(min=0, help="0 skips the resume table.")]
     = 65_536,
     trace_recalls: Annotated[int, typer.Option(min=0, help="0 skips the policy table.")]
     = 10_000,
-    seed: int = 0, model: ModelOpt = None, json_out: JsonOpt = False) -> None:
+    seed: Annotated[int, typer.Option(
+        help="Random seed of the generated facts, questions and trace (same seed, same "
+             "data).")] = 0,
+    model: ModelOpt = None, json_out: JsonOpt = False) -> None:
     """Answer time per stage, accuracy through MemOS.answer, session resume, eviction policies.
 
     Example: memos bench tiers --sizes 100,1000,10000 --json
@@ -278,7 +290,9 @@ def bench_blobs(
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=256,
                                    help="Blobs read per recall.")] = 8,
     reads: Annotated[int, typer.Option(min=1, help="Timed recalls.")] = 100,
-    seed: int = 0, model: ModelOpt = None, json_out: JsonOpt = False) -> None:
+    seed: Annotated[int, typer.Option(
+        help="Random seed of the generated facts and the reads (same seed, same data).")] = 0,
+    model: ModelOpt = None, json_out: JsonOpt = False) -> None:
     """Where activation blobs live: files per machine vs bytes in SQL vs encoding again.
 
     Example: memos bench blobs --url postgresql+psycopg://user@host/db --json

@@ -363,8 +363,9 @@ def test_piped_chat_exits_non_zero_when_a_turn_failed(memos_cli: Run) -> None:
                        stdin="\n".join(lines).encode() + b"\n")
     assert result.code == 2, result.err
     assert "Traceback" not in result.err
-    assert len(result.out.splitlines()) == 2  # the other turns were answered
-    assert "Porto" in result.out.splitlines()[1]
+    replies = result.out.splitlines()  # one line per input line: the failed turn's empty
+    assert len(replies) == 3 and replies[1] == ""
+    assert "Porto" in replies[2]  # the other turns were answered
     assert sum(line.startswith("error:") for line in result.err.splitlines()) == 1
 
 

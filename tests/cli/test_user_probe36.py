@@ -1,0 +1,147 @@
+"""Found by a user's probe of the CLI (session 36), each fixed: text that looks like Rich
+markup (`[/foo]`) crashed or was restyled, in memories, user ids and store paths; control
+characters reached the terminal; purge through a store's memos.db left its folder's FAISS
+files holding the vector; options without help; a blank piped chat line got no reply line.
+(The probe's SDK findings are tested in tests/memos/test_sdk_probe36.py.)"""
+
+from __future__ import annotations
+
+import glob
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Run = Callable[..., Any]  # the `memos_cli` fixture of conftest.py
+
+
+def _add(memos_cli: Run, text: str, user: str = "alice") -> str:
+    result = memos_cli("add", text, "-u", user, "--json")
+    assert result.code == 0, result.err
+    return result.json()["id"]
+
+
+# 1. Memory text that looks like Rich markup ------------------------------------------------
+
+MARKUP = "closing tag [/foo] here in a note"
+
+
+@pytest.mark.parametrize("command", [
+    ("search", "closing tag note"), ("show", "{id}"), ("history", "{id}"),
+])
+def test_content_with_a_closing_bracket_tag_is_shown_not_an_internal_error(
+        memos_cli: Run, command: tuple[str, ...]) -> None:
+    cube_id = _add(memos_cli, MARKUP)
+    result = memos_cli(*(part.format(id=cube_id) for part in command), "-u", "alice")
+    assert "internal error" not in result.err, result.err
+    assert result.code == 0, result.err
+    assert "[/foo]" in result.out
+
+
+def test_ingest_of_a_turn_with_brackets_prints_its_facts(memos_cli: Run,
+                                                         tmp_path: Path) -> None:
+    chat = tmp_path / "chat.json"
+    chat.write_text(json.dumps([{"role": "user",
+                                 "content": "My favourite band is [/Rush]."}]))
+    result = memos_cli("ingest", str(chat), "-u", "alice", "--session", "s1")
+    # today: the facts are written, then the table crashes: exit 1, "internal error: MarkupError"
+    assert "internal error" not in result.err, result.err
+    assert result.code == 0, result.err
+
+
+def test_content_markup_is_printed_literally(memos_cli: Run) -> None:
+    _add(memos_cli, "styled [bold red]LOUD[/bold red] note")
+    result = memos_cli("search", "styled note", "-u", "alice")
+    assert result.code == 0, result.err
+    assert "[bold red]LOUD[/bold red]" in result.out  # today: shown as "styled LOUD note"
+
+
+# 2. Terminal escape sequences in stored text -------------------------------------------------
+
+def test_show_does_not_write_raw_escape_sequences_from_content(memos_cli: Run) -> None:
+    cube_id = _add(memos_cli, "evil \x1b]0;pwned\x07 \x1b[31mRED\x1b[0m text")
+    for args in (("show", cube_id), ("search", "evil text")):
+        result = memos_cli(*args, "-u", "alice")
+        assert result.code == 0, result.err
+        assert "\x1b" not in result.out, args  # a stored memory must not drive the terminal
+
+
+# 3. purge --verify and the same database opened under another spelling ------------------------
+
+def test_purge_leaves_no_vector_in_any_index_folder_of_the_store(memos_cli: Run,
+                                                                tmp_path: Path) -> None:
+    faiss = pytest.importorskip("faiss")
+    folder = tmp_path / "lay"
+    result = memos_cli("add", "secret zebracorn", "-u", "alice", "--json",
+                       "--store", str(folder))
+    cube_id = result.json()["id"]
+    assert memos_cli("search", "zebracorn", "-u", "alice",
+                     "--store", str(folder / "memos.db")).code == 0
+    result = memos_cli("purge", cube_id, "--yes", "--verify", "-u", "alice",
+                       "--store", str(folder / "memos.db"))
+    assert result.code == 0, result.err
+    left = {path: faiss.read_index(path).ntotal
+            for path in glob.glob(str(folder / "**" / "*.faiss"), recursive=True)}
+    # today: lay/vectors.faiss still holds the purged vector, while --verify says nothing remains
+    assert all(n == 0 for n in left.values()), left
+
+
+# 4. --help teaches every option ----------------------------------------------------------------
+
+@pytest.mark.parametrize("command, option", [
+    (("diff",), "--from"), (("diff",), "--to"), (("scheduler", "log"), "--limit"),
+    (("session", "resume"), "--max-new-tokens"),
+])
+def test_every_option_has_help_text(command: tuple[str, ...], option: str) -> None:
+    import click
+    from typer.main import get_command
+
+    from memos.cli import app as cli_app
+
+    cli_app._register()
+    cmd: Any = get_command(cli_app.app)
+    for name in command:
+        cmd = cmd.commands[name]
+    param = next(p for p in cmd.params if option in getattr(p, "opts", ()))
+    assert isinstance(param, click.Option) or hasattr(param, "help")
+    assert (getattr(param, "help", None) or "").strip(), f"memos {' '.join(command)} {option}"
+
+
+# 5. piped chat: one reply line per input line -------------------------------------------------
+
+def test_piped_chat_answers_a_blank_line_too(memos_cli: Run) -> None:
+    result = memos_cli("chat", "--user", "alice", "--backend", "extractive",
+                       stdin=b"I live in Lisbon.\n\nWhere do I live?\n")
+    assert result.code == 0, result.err
+    # docs/ASSISTANT.md: each input line gets one plain line on stdout (an empty one here)
+    assert result.out.splitlines()[1] == "" and len(result.out.splitlines()) == 3, result.out
+
+
+# 6. user ids and store paths that look like Rich markup -------------------------------------
+
+def test_tiers_all_survives_a_user_id_with_brackets(memos_cli: Run) -> None:
+    _add(memos_cli, "hello there", user="[/u]")
+    result = memos_cli("tiers", "--all")
+    assert "internal error" not in result.err, result.err
+    assert result.code == 0 and "[/u]" in result.out
+
+
+def test_keys_create_prints_the_secret_for_a_user_id_with_brackets(memos_cli: Run) -> None:
+    memos_cli("init")
+    result = memos_cli("keys", "create", "--user", "[/k]")
+    # today: the key is stored, then the table crashes (internal error): its secret is lost
+    assert "internal error" not in result.err, result.err
+    assert result.code == 0 and "memos-" in result.out
+    listed = memos_cli("keys", "list")
+    assert listed.code == 0, listed.err
+
+
+def test_stats_of_a_store_whose_path_has_brackets(memos_cli: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "br[/x]"  # "br[" holding "x]": the path reads "...br[/x]/st"
+    folder.mkdir(parents=True)
+    assert memos_cli("add", "hi there", "-u", "alice", "--store", str(folder / "st")).code == 0
+    result = memos_cli("stats", "--store", str(folder / "st"))
+    assert "internal error" not in result.err, result.err
+    assert result.code == 0
