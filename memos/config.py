@@ -6,6 +6,7 @@ fills the fields that have an environment variable.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Literal
@@ -249,15 +250,29 @@ def resolve_location(location: str | os.PathLike[str] | None, config: MemosConfi
 
 
 def index_folder_of(db_path: Path) -> Path:
-    """Where a SQLite file's FAISS files and blobs go when no index_dir is given: a store
-    folder's own `memos.db`, however it is named (the folder, the file, a sqlite:/// URL),
-    keeps them in that folder, so that every spelling opens the same indexes (a purge
-    through one reaches them all); any other file in `<name>.index/` beside it."""
-    return db_path.parent if db_path.name == STORE_DB else db_path.parent / (db_path.stem + ".index")
+    """Where a SQLite file's FAISS files and blobs go when no index_dir is given: beside it
+    in `<name>.index/`; but a store folder's own `memos.db` named as a file or a sqlite:///
+    URL uses that folder's files (`is_store_folder`), so that every spelling opens the same
+    indexes and a purge through one reaches them all."""
+    if db_path.name == STORE_DB and is_store_folder(db_path.parent):
+        return db_path.parent
+    return db_path.parent / (db_path.stem + ".index")
 
 
-def is_store_folder_db(url: str, config: MemosConfig) -> bool:
-    """Whether `url` names a store folder's own `memos.db` whose indexes are that folder's
-    (no index_dir): its FAISS files are the folder's `vectors.*`, whichever spelling."""
+def is_store_folder(folder: Path) -> bool:
+    """Whether `folder` holds a store's own index files: a `vectors.json` that memos wrote
+    (a folder store saves one on close). A folder that merely holds a file named memos.db
+    is not one: its files (a `vectors.json` of its own) are never written over."""
+    try:
+        meta = json.loads((folder / "vectors.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and "store_id" in meta and "format" in meta
+
+
+def uses_folder_files(url: str, folder: Path, config: MemosConfig) -> bool:
+    """Whether the SQLite store at `url` keeps its FAISS files in `folder` as a store folder
+    does (named `vectors.*`): its `memos.db` is in `folder`, and no index_dir moved them."""
     return (url.startswith("sqlite:///") and not config.index_dir
-            and Path(url[len("sqlite:///"):]).name == STORE_DB)
+            and Path(url[len("sqlite:///"):]).name == STORE_DB
+            and Path(url[len("sqlite:///"):]).parent == folder)

@@ -29,10 +29,10 @@ from memos.config import (
     MemosConfig,
     is_database_url,
     is_in_memory_sqlite,
-    is_store_folder_db,
     resolve_location,
     shown_location,
     store_exists,
+    uses_folder_files,
 )
 from memos.cube import (
     MAX_BATCH,
@@ -282,38 +282,60 @@ def _check_session_id(session_id: Any) -> str:
         raise InvalidInputError(str(exc)) from None
 
 
+# The files of a store's vector index (`VectorIndex`: "vectors" or "vectors-<store id>",
+# and the temp files of a save)
+_INDEX_FILE = re.compile(r"vectors(?:-[0-9a-f]{12})?\.(?:faiss|json|twin|lock)(?:\.[\w-]+\.tmp)?")
+
+
 def _fold_old_index(folder: Path) -> None:
     """A store folder's `memos.db` opened by its file name or URL kept its indexes in
-    `<folder>/memos.index/` (before 2026-12-04): a second set beside the folder's own, which
-    a purge made through the other spelling never reached. Now every spelling uses the
-    folder's own. Blobs found there (adapter weights, slots) move into the folder's `blobs/`
-    (a blob already there is kept: the same name is the same content); its FAISS files,
-    derived and possibly holding purged vectors, are deleted (the folder's are current, or
-    rebuilt from SQL); the old folder goes when nothing else is left in it."""
+    `<folder>/memos.index/` before 2026-12-04: a second set beside the folder's own, which a
+    purge made through the other spelling never reached. Now every spelling uses the
+    folder's own, and what is in `memos.index/` is folded in: a file of the folder's index
+    that the folder lacks is moved there (reused: no rebuild), one it has is deleted (stale,
+    possibly holding purged vectors; the folder's is current or rebuilt from SQL), blobs
+    move into the folder's `blobs/` (one already there is kept: the same name is the same
+    content). Files memos did not make are left, and so is the folder then. Best effort:
+    another process folding at once, or a read-only folder, leaves it for a later open."""
     old = folder / "memos.index"
     if not old.is_dir():
         return
-    moved = 0
-    blobs, dest = old / "blobs", folder / "blobs"
-    if blobs.is_dir() and not dest.exists():
-        os.replace(blobs, dest)
-        moved = sum(1 for f in dest.rglob("*") if f.is_file())
-    elif blobs.is_dir():
-        for src in sorted(blobs.rglob("*")):
-            target = dest / src.relative_to(blobs)
-            if src.is_file() and not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, target)
+    moved = deleted = 0
+    try:
+        for f in sorted(old.iterdir()):
+            if not (f.is_file() and _INDEX_FILE.fullmatch(f.name)):
+                continue
+            target = folder / f.name
+            if f.name.startswith("vectors.") and not f.name.endswith(".tmp") \
+                    and not target.exists():
+                os.replace(f, target)
                 moved += 1
-        shutil.rmtree(blobs)
-    for f in old.iterdir():
-        if f.is_file() and f.name.startswith("vectors"):
-            f.unlink()
-    with contextlib.suppress(OSError):
-        old.rmdir()
-    log.warning("store %s: its indexes in %s (made when the store was opened by its memos.db) "
-                "folded into the store folder: %d blob file(s) moved, the old FAISS files "
-                "deleted", shown_location(str(folder)), shown_location(str(old)), moved)
+            else:
+                f.unlink(missing_ok=True)
+                deleted += 1
+        blobs, dest = old / "blobs", folder / "blobs"
+        if blobs.is_dir() and not dest.exists():
+            os.replace(blobs, dest)
+            moved += 1
+        elif blobs.is_dir():
+            for src in sorted(blobs.rglob("*")):
+                target = dest / src.relative_to(blobs)
+                if src.is_file() and not target.exists():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(src, target)
+                    moved += 1
+            shutil.rmtree(blobs, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            old.rmdir()
+    except OSError as exc:
+        log.warning("store %s: could not fold %s into the store folder (%s); a later open "
+                    "tries again", shown_location(str(folder)), shown_location(str(old)), exc)
+        return
+    if moved or deleted:
+        log.warning("store %s: the indexes in %s (made when the store was opened by its "
+                    "memos.db) were folded into the store folder: %d moved, %d stale file(s) "
+                    "deleted", shown_location(str(folder)), shown_location(str(old)), moved,
+                    deleted)
 
 
 def as_scope(scope: Any) -> Scope:
@@ -448,10 +470,11 @@ class MemOS:
                 scratch = tempfile.TemporaryDirectory(prefix="memos-in-memory-")
                 folder = Path(scratch.name)
             emb, store_id = admin.resolve_embedder(repo, embedder, config)
-            own = not is_database_url(location) or is_store_folder_db(url, config)
-            if own and is_store_folder_db(url, config):
+            own = uses_folder_files(url, folder, config)  # a store folder's, however named
+            if own and scratch is None:
                 _fold_old_index(folder)
-            basename = "vectors" if own else f"vectors-{store_id[:12]}"
+            basename = ("vectors" if own or not is_database_url(location)
+                        else f"vectors-{store_id[:12]}")
             vectors = VectorIndex(folder, emb.dim, emb.identity, config.flat_max,
                                   config.retrieval.ivf_nprobe, store_id, basename,
                                   approx=approx_index_for(emb, config.vector_index),

@@ -112,6 +112,41 @@ def test_an_old_memos_index_folder_is_folded_in_on_open(tmp_path: Path) -> None:
     assert (folder / "blobs" / "ab" / "abcd.safetensors").read_bytes() == b"weights"
 
 
+def test_a_memos_db_in_a_folder_that_is_no_store_never_writes_over_its_files(
+        tmp_path: Path) -> None:
+    """Review: a file named memos.db says nothing of its folder. Its folder holds no store's
+    index files (here: a vectors.json of the user's own): the indexes go to memos.index/."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "vectors.json").write_text('{"mine": true}')
+    with memos.MemOS.open(str(project / "memos.db")) as mem:
+        mem.add("a note", "alice")
+    assert (project / "vectors.json").read_text() == '{"mine": true}'
+    assert (project / "memos.index" / "vectors.faiss").exists()
+    with memos.MemOS.open(str(project / "memos.db")) as mem:  # again: the same files
+        assert [h.content for h in mem.search("note", "alice")] == ["a note"]
+    assert (project / "memos.index").exists()
+
+
+def test_a_store_made_by_its_file_name_opened_as_its_folder_moves_its_index_in(
+        tmp_path: Path) -> None:
+    """Made (by any version) through lay/memos.db, whose files are in lay/memos.index/, then
+    opened as the folder lay: its index files move in (reused, not rebuilt) with a file of
+    another program left where it is; the file spelling then finds the folder's."""
+    folder = tmp_path / "lay"
+    folder.mkdir()
+    with memos.MemOS.open(str(folder / "memos.db")) as mem:
+        cube = mem.add("secret zebracorn", "alice").cube
+    (folder / "memos.index" / "notes.txt").write_text("not memos's")
+    with memos.MemOS.open(folder, create=False) as mem:
+        assert [h.id for h in mem.search("zebracorn", "alice")] == [cube.id]
+    assert _faiss_counts(folder) == {"vectors.faiss": 1}
+    assert sorted(p.name for p in (folder / "memos.index").iterdir()) == ["notes.txt"]
+    with memos.MemOS.open(str(folder / "memos.db"), create=False) as mem:
+        mem.purge(cube.id, "alice")
+    assert _faiss_counts(folder) == {"vectors.faiss": 0}
+
+
 def test_another_sqlite_file_keeps_its_index_beside_it(tmp_path: Path) -> None:
     with memos.MemOS.open(tmp_path / "notes.db") as mem:
         mem.add("a note", "alice")
