@@ -312,7 +312,7 @@ _JOINT_TIE_VERB = (
     r"seeing\s+each\s+other|in\s+a\s+relationship)|"
     r"(?:aren['’]t|are\s+not|['’]re\s+not)\s+(?:together|dating|a\s+couple|an\s+item|married|"
     r"engaged|seeing\s+each\s+other|in\s+a\s+relationship)\s+any\s?(?:more|longer)|"
-    r"(?:stopped|quit)\s+(?:dating|seeing\s+each\s+other|going\s+out))")
+    r"(?:stopped|quit)\s+(?:dating|seeing\s+each\s+other))")
 
 # A couple's tie said by its verb: "dating Tom", "going out with Tom" (`_REL_NAMED`: the
 # speaker's partner; `_PARTNER_SAID`: whom a break-up ends).
@@ -814,6 +814,9 @@ class _Turn:
     # the turn tells of a couple back together ("we broke up but got back together"): no
     # break-up in it ends a partner (`_ended_ties`)
     reunited: bool = False
+    # the turn tells of a couple that moved on together ("we got married"): no "no longer
+    # dating / engaged" in it ends a partner (`_ended_ties`)
+    moved_on: bool = False
     # how many clauses ended a tie (`_ended_ties`): a break-up or a pet's death names no new
     # partner or pet, so the next clause's "It's X" is no new value (`extract`)
     ties: int = 0
@@ -1786,6 +1789,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     # In a turn written all in lower case, a place's case says nothing.
     turn.caseless = not any(c.isupper() for c in text)
     turn.reunited = bool(_REUNITED.search(text))
+    turn.moved_on = bool(_MOVED_ON.search(text))
     text = _unquote_others(_WHICH_KIN.sub(r"\1 ", _BARE_POSSESSIVE.sub(r"\1's ", _LOWER_I.sub(
         lambda m: _CHAT[m.group(0)], squeeze(text)))))
     # (a turn about work: "I changed jobs, I'm at Farfetch now"; not "I'm at Heathrow, my
@@ -2726,6 +2730,18 @@ _PARTNER_SAID = re.compile(
     rf"(?P<name>{_NAME_RE})|"
     rf"(?:^|(?<=[\s,;]))(?P<name2>{_NAME_RE})\s+and\s+(?:I|me)\b|"
     rf"\b[Mm]e\s+and\s+(?P<name3>{_NAME_RE})")
+# A couple that moved on together ("... no longer engaged, we got married!", "... aren't
+# dating anymore, we're engaged", "he's my husband now"): a couple no more (`_NO_MORE`)
+# ends nothing then
+_MOVED_ON = re.compile(
+    r"\bwe(?:['’]re|\s+are|\s+(?:just\s+|finally\s+)?got|['’]ve\s+gotten|\s+have\s+gotten|"
+    r"['’]re\s+getting|\s+are\s+getting)\s+(?:now\s+|finally\s+|officially\s+)?"
+    r"(?:married|engaged|hitched)\b|\bwe\s+(?:just\s+)?tied\s+the\s+knot\b|"
+    r"\b(?:he|she|they)(?:['’]s|\s+is|['’]re|\s+are)\s+(?:now\s+)?my\s+"
+    r"(?:husband|wife|spouse|fianc[ée]e?)\b", re.I)
+# The words of a couple no more, not of a break-up ("no longer", "not ... any more",
+# "stopped", "quit")
+_NO_MORE = re.compile(r"\b(?:no\s+longer|any\s?more|any\s+longer|stopped|quit)\b", re.I)
 # A couple back together: no break-up ended it
 _REUNITED = re.compile(r"\b(?:back\s+together|got\s+back\s+with|made\s+up|reconciled|"
                        r"on\s+a\s+break|on\s+and\s+off|on-and-off)\b", re.I)
@@ -2824,7 +2840,11 @@ def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
                                       or _TIE_THEIRS.search(sentence))
     if tie is not None and not _left_for_good(sentence, tie):
         tie = None
+    if tie is not None and turn.moved_on and _NO_MORE.search(tie.group(0)):
+        tie = None  # "I'm no longer engaged to Sam, we're married now!"
     we = _TIE_WE.search(sentence) if tie is None and not turn.reunited else None
+    if we is not None and turn.moved_on and _NO_MORE.search(we.group(0)):
+        we = None
     if we is not None and "split" in we.group("verb") and re.match(
             r"\s+(?:when|and|to|so|into|at)\b", sentence[we.end():]):
         we = None  # "we split up when we got there": the group, no couple

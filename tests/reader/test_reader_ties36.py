@@ -59,6 +59,14 @@ def test_a_couple_no_more_ends_the_partner_by_name(text: str, name: str) -> None
     "My sister and Sam are no longer together.",        # another's couple
     "Sam and I are no longer working together.",        # colleagues
     "I stopped seeing the therapist.",
+    # a couple that moved on together, not apart (review)
+    "I'm no longer engaged to Sam, we're married now!",
+    "Sam and I are no longer engaged - we got married!",
+    "Sam and I aren't dating anymore, we're engaged!",
+    "I'm no longer engaged to Sam because we got married last week.",
+    # "going out": an evening as often
+    "My husband and I stopped going out since the baby was born.",
+    "Sam and I stopped going out since the baby came.",
 ])
 def test_no_partner_ends_without_a_couple_ending(text: str) -> None:
     assert not {f for f in ended(text) if f[1] in {f"{k}'s name" for k in PARTNERS}}
