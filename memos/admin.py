@@ -257,8 +257,9 @@ def check(store: StoreParts, repair: bool) -> CheckReport:
     sync = store.sync
     # One snapshot for SQL's side of every comparison: a cube another process commits while
     # this runs is then either in all of it or in none (never "missing at 0 changes
-    # behind"). The in-memory vector index is read first, so it is never ahead of it.
+    # behind"). The in-memory indexes are read first, so they are never ahead of it.
     vector_seq, vector_pks = store.vectors.seq, store.vectors.ids()
+    graph_seq, graph_edges = store.graph.seq, store.graph.edge_count()
     with store.repo.read() as session:
         head = store.repo.max_seq(session)
         fts_seq = sync.fulltext_seq(session)
@@ -277,9 +278,8 @@ def check(store: StoreParts, repair: bool) -> CheckReport:
         if not ok:
             problems.append(f"{name} index: {len(missing)} missing, {len(extra)} extra, "
                             f"{max(0, head - seq)} changes behind")
-    graph_edges = store.graph.edge_count()
-    graph_ok = graph_edges == sql_edges and store.graph.seq >= head
-    indexes["graph"] = IndexCheck(seq=store.graph.seq, behind=max(0, head - store.graph.seq),
+    graph_ok = graph_edges == sql_edges and graph_seq >= head
+    indexes["graph"] = IndexCheck(seq=graph_seq, behind=max(0, head - graph_seq),
                                   expected=sql_edges, actual=graph_edges, ok=graph_ok)
     if not graph_ok:
         problems.append(f"graph: {graph_edges} edges in memory, {sql_edges} in SQL")

@@ -37,6 +37,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.rule import Rule
 from rich.table import Table
+from rich.text import Text
 
 CONVERSATION = Path(__file__).with_name("data") / "demo_conversation.json"
 # Step 7 on the demo's ten facts: 60 steps reach closed-book 1.0 and keep memory QA on
@@ -363,7 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="memos-demo-") as tmp:
         folder = Path(tmp)
-        console.print(f"[bold]memos demo[/bold] — a fresh store in {folder / 'store'}")
+        console.print(Text.assemble(("memos demo", "bold"),
+                                    f" — a fresh store in {folder / 'store'}"))
         with MemOS.open(folder / "store") as mem:
             tour = Tour(mem=mem, console=console, folder=folder)
             tour.found["quick"] = "--quick" in args

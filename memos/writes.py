@@ -439,7 +439,8 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
 
 
 # At most this many cubes committed by other writers between a batch's near-duplicate
-# lookup and its transaction are compared inside it (more: left to the lookup's view).
+# lookup and its transaction are embedded and compared inside it (more, or more than 8
+# times as many changelog rows: left to the lookup's view). With one writer there are none.
 LATE_NEAR_MAX = 64
 
 
@@ -451,12 +452,18 @@ def _late_near_hits(store: StoreParts, session: Any, seen: int, embs: np.ndarray
     here, inside the transaction where writes take turns, so that two near duplicates added
     at once still merge (the lookup of each missed the other). Usually none: one indexed
     read of the changelog."""
-    late = store.repo.changes_after(session, seen, limit=LATE_NEAR_MAX + 1)
-    pks = sorted({int(r.cube_pk) for r in late if r.cube_pk is not None})
-    if not pks or len(late) > LATE_NEAR_MAX:
+    from memos.stores.indexer import indexed_clause
+
+    late = store.repo.changes_after(session, seen, limit=8 * LATE_NEAR_MAX)
+    # cubes written (links and purges name no new text), of these owners, that the vector
+    # index would hold (no slots or adapter cubes)
+    pks = sorted({int(r.cube_pk) for r in late
+                  if r.cube_pk is not None and r.op not in ("link", "purge")})
+    if not pks or len(late) >= 8 * LATE_NEAR_MAX:
         return
-    rows = store.repo.rows_by_pks(session, pks, live & CubeRow.user_id.in_(owners))
-    if not rows:
+    rows = store.repo.rows_by_pks(session, pks, live & indexed_clause()
+                                  & CubeRow.user_id.in_(owners))
+    if not rows or len(rows) > LATE_NEAR_MAX:
         return
     order = sorted(rows)
     theirs = np.asarray(store.embedder.embed([rows[pk].content for pk in order]),

@@ -560,7 +560,8 @@ def create_app(mem: MemOS, *, auth: bool = True,
         if not who.admin and changes_public(mem, cube_id, who.scope):
             raise ForbiddenError(f"cube {cube_id} is public: every user of this server reads "
                                  f"it, so only an admin key may change it; supersede or "
-                                 f"forget it, or ask an admin to change it")
+                                 f"forget it, or have it changed with an admin key (or on the "
+                                 f"server's machine: `memos update`)")
 
     @app.patch("/v1/memories/{cube_id}", tags=["memories"])
     def update(cube_id: str, body: wire.UpdateRequest, who: Who) -> MemCube:

@@ -57,11 +57,13 @@ def changes_public(mem: MemOS, cube_id: str, scope: Scope) -> bool:
     from memos.cube import Visibility
     from memos.errors import MemosError
 
-    try:  # (not `get`: a check is no read of the cube, and counts none; a forgotten or
-        # archived cube is in history, and a rollback restores it)
-        cube = mem.history(cube_id, scope)[-1]
-    except MemosError:
-        return False
+    try:  # version 1, whose scope every version shares: one snapshot, and no read counted
+        cube = mem.get(cube_id, scope, version=1)
+    except MemosError:  # forgotten or archived (a rollback restores it), or not the caller's
+        try:
+            cube = mem.history(cube_id, scope)[-1]
+        except MemosError:
+            return False
     owner = cube.scope.user_id == scope.user_id and cube.scope.agent_id in (None, scope.agent_id)
     return owner and cube.scope.visibility == Visibility.PUBLIC
 

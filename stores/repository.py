@@ -913,6 +913,7 @@ class Repository:
         quote the cubes). Then one `purge` changelog row per cube, without its id, so the
         derived indexes learn of the erase. Returns the counts the purge report shows."""
         counts = {"versions": 0, "edges": 0, "sources": 0, "changelog_rows": 0}
+        replaced = self._superseded_by(session, pks)  # read before their edges go
         for start in range(0, len(pks), ID_CHUNK):
             p, i = list(pks[start:start + ID_CHUNK]), list(ids[start:start + ID_CHUNK])
             counts["versions"] += session.execute(
@@ -926,7 +927,7 @@ class Repository:
             session.execute(delete(CubeTagRow).where(CubeTagRow.cube_pk.in_(p)))
             session.execute(delete(CubeRow).where(CubeRow.pk.in_(p)))
             session.execute(update(AuditRow).where(AuditRow.target.in_(i)).values(reason=None))
-        self._clear_supersede_reasons(session, set(ids))
+        self._clear_supersede_reasons(session, set(ids), replaced)
         if pks:
             now = utcnow()
             session.execute(insert(ChangelogRow), [
@@ -934,14 +935,30 @@ class Repository:
                 for pk in pks])
         return counts
 
-    def _clear_supersede_reasons(self, session: Session, ids: set[str]) -> None:
+    def _superseded_by(self, session: Session, pks: Sequence[int]) -> list[str]:
+        """Ids of the cubes that the cubes `pks` superseded (their `supersedes` edges)."""
+        out: list[str] = []
+        for start in range(0, len(pks), ID_CHUNK):
+            out += session.execute(select(CubeRow.id).join(
+                EdgeRow, EdgeRow.dst_pk == CubeRow.pk).where(
+                EdgeRow.src_pk.in_(list(pks[start:start + ID_CHUNK])),
+                EdgeRow.relation == "supersedes")).scalars().all()
+        return out
+
+    def _clear_supersede_reasons(self, session: Session, ids: set[str],
+                                 replaced: Sequence[str]) -> None:
         """The reason of a supersede by one of `ids` (its audit row names the replaced cube,
-        with `by` in its details) quotes the replacement as often as not ("moved to <the
-        new address>"): cleared with the erase, on the audit row and on the replaced cube's
-        `supersede` version row, which holds the same words (`supersede(by=...)`)."""
-        rows = session.execute(select(AuditRow.id, AuditRow.target, AuditRow.reason,
-                                      AuditRow.details).where(
-            AuditRow.action == "supersede", AuditRow.reason.is_not(None))).all()
+        one of `replaced`, with `by` in its details) quotes the replacement as often as not
+        ("moved to <the new address>"): cleared with the erase, on the audit row and on the
+        replaced cube's `supersede` version row, which holds the same words
+        (`supersede(by=...)`)."""
+        rows = []
+        targets = sorted(set(replaced))
+        for start in range(0, len(targets), ID_CHUNK):
+            rows += session.execute(select(AuditRow.id, AuditRow.target, AuditRow.reason,
+                                           AuditRow.details).where(
+                AuditRow.action == "supersede", AuditRow.reason.is_not(None),
+                AuditRow.target.in_(targets[start:start + ID_CHUNK]))).all()
         named = [r for r in rows if isinstance(r.details, dict) and r.details.get("by") in ids]
         for r in named:
             session.execute(update(CubeVersionRow).where(
