@@ -570,6 +570,10 @@ class MemOS:
                 raise invalid(exc) from exc
             except ValueError as exc:
                 raise InvalidInputError(str(exc)) from None
+            if op == "update":  # again where writes take turns: a forget, an archive or an
+                # expiry that came since update() read the cube wins
+                refuse_forgotten(row)
+                refuse_gone(row, cube.expires_at if "expires_at" in changes else None)
             self._store.repo.write_version(session, row, cube, op, reason)
             if reason is not None or op == "forget":
                 self._store.repo.audit(session, op, cube_id, reason, {"version": cube.version},

@@ -179,3 +179,26 @@ def test_naming_a_cube_that_is_not_yours_to_consolidate_is_the_usual_not_found(
     with memos.MemOS.open(tmp_path / "s") as mem:
         with pytest.raises(memos.errors.NotFoundError, match="no cube with id 'deadbeef'"):
             mem.consolidate("alice", facts=["deadbeef"], dry_run=True)
+
+
+def test_an_archive_that_lands_after_update_read_the_cube_still_wins(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review: update() checked the cube's state in a read before its write transaction; the
+    check is made again inside it, so an archive (or forget) committed in between wins."""
+    with memos.MemOS.open(tmp_path / "s") as mem:
+        cube = mem.add("short lived fact about kiwis", "alice", ttl=1).cube
+        real = memos.facade.refuse_gone
+        calls: list[int] = []
+
+        def late_archive(row: object, renewed: object) -> None:
+            if not calls:  # the first check (update's read) passes; then the archive lands
+                calls.append(1)
+                time.sleep(1.2)
+                mem.gc()
+                return None
+            return real(row, renewed)
+
+        monkeypatch.setattr(memos.facade, "refuse_gone", late_archive)
+        with pytest.raises(ConflictError, match="was archived"):
+            mem.update(cube.id, "alice", importance=0.9)
+        assert [c.state for c in mem.history(cube.id, "alice")][-1] == "archived"
