@@ -273,6 +273,7 @@ def is_store_folder(folder: Path) -> bool:
 def uses_folder_files(url: str, folder: Path, config: MemosConfig) -> bool:
     """Whether the SQLite store at `url` keeps its FAISS files in `folder` as a store folder
     does (named `vectors.*`): its `memos.db` is in `folder`, and no index_dir moved them."""
-    return (url.startswith("sqlite:///") and not config.index_dir
-            and Path(url[len("sqlite:///"):]).name == STORE_DB
-            and Path(url[len("sqlite:///"):]).parent == folder)
+    if not url.startswith("sqlite:///") or config.index_dir:
+        return False
+    db = Path(url[len("sqlite:///"):])
+    return db.name == STORE_DB and db.parent == folder

@@ -58,6 +58,7 @@ from memos.errors import (
     StoreError,
 )
 from memos.parts import StoreParts, not_found
+from memos.policies import retention
 from memos.results import (
     AddResult,
     CheckReport,
@@ -696,8 +697,6 @@ class MemOS:
             stored = MemCube.model_validate({**current.model_dump(), **probe})
         except ValidationError:
             stored = None
-        refuse_gone(row, stored.expires_at if stored is not None and "expires_at" in changes
-                    else None)
         if stored is not None and all(getattr(current, k) == getattr(stored, k)
                                       for k in changes):
             raise InvalidInputError(f"update() changes nothing on cube {cube_id}")
@@ -1504,7 +1503,7 @@ class MemOS:
                 now = utcnow()
                 raced = next((r for r in session_transcripts(session, sc.user_id, sc.agent_id,
                                                              sid)
-                              if r.expires_at is None or r.expires_at > now), None)
+                              if not retention.is_expired(r.expires_at, now)), None)
                 if raced is None:
                     self._store.repo.insert_cubes(session, [transcript], op="add")
                 else:

@@ -60,9 +60,9 @@ def invalid(exc: ValidationError, what: str = "memory") -> InvalidInputError:
     where = ".".join(str(p) for p in first.get("loc", ()))
     message = str(first.get("msg", exc)).removeprefix("Value error, ")
     if first.get("type") == "extra_forbidden":  # a misspelt field: name those there are
-        model = getattr(exc, "title", "")
-        fields = {"Scope": "user_id, agent_id, session_id, visibility"}.get(model)
-        message = f"no such field{'; fields: ' + fields if fields else ''}"
+        model = {m.__name__: m for m in (Scope, MemCube, SourceRef)}.get(exc.title)
+        message = "no such field" + (f"; fields: {', '.join(model.model_fields)}"
+                                     if model is not None else "")
     return InvalidInputError(f"invalid {what}: {where + ': ' if where else ''}{message}")
 
 
@@ -653,7 +653,7 @@ def refuse_gone(row: Any, renewed_until: datetime | None) -> None:
         raise ConflictError(f"cube {row.id} was archived; restore it with rollback(cube_id, "
                             f"scope, to_version) (memos rollback) before changing it, or add "
                             f"a new memory")
-    if row.expires_at is not None and row.expires_at <= now and not (
+    if retention.is_expired(row.expires_at, now) and not (
             renewed_until is not None and renewed_until > now):
         raise ConflictError(f"cube {row.id} expired at {row.expires_at.isoformat()}; give it "
                             f"a later expires_at in the same update to renew it, or add a "

@@ -52,6 +52,7 @@ from memos.errors import (
     NotFoundError,
 )
 from memos.parts import not_found
+from memos.policies import retention
 from memos.policies.consolidation import (
     NOT_A_FACT,
     ConsolidationPolicy,
@@ -903,7 +904,7 @@ EXPIRED = "expired: past its TTL (the scheduler archives it); no adapter is trai
 
 def _expired(row: CubeRow) -> bool:
     """Past its TTL (the scheduler's next expire job archives it)."""
-    return row.expires_at is not None and row.expires_at <= utcnow()
+    return retention.is_expired(row.expires_at, utcnow())
 
 
 def _readable(row: CubeRow, scope: Scope) -> bool:

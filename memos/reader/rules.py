@@ -2709,8 +2709,7 @@ _TIE_MINE = re.compile(
     rf"(?:{_MY_PARTNER}|(?P<name>{_NAME_RE}))(?:{_TIE_END}|{_LEFT_FOR_WHOM})")
 # "I'm no longer dating Sam", "I'm not with Sam any more", "I stopped seeing Sam", "I'm no
 # longer married to Sam": no partner now (not "I'm not seeing Sam today": a meeting)
-_TIE_VERB_NOW = (r"(?:dating|seeing|going\s+out\s+with|in\s+a\s+relationship\s+with|married\s+to|"
-                 r"engaged\s+to|together\s+with|with)")
+_TIE_VERB_NOW = rf"(?:{_DATING}|married\s+to|engaged\s+to|together\s+with|with)"
 _TIE_NO_MORE = re.compile(
     rf"\bI(?:(?:['’]m|\s+am)\s+(?:no\s+longer|not(?=\s+{_TIE_VERB_NOW}\s+(?:my\s+\w+\s+)?"
     rf"\S+\s+any\s?(?:more|longer)\b))|(?:['’]ve|\s+have)?\s+(?:(?:just|finally|recently)\s+)?"

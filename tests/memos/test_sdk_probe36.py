@@ -187,18 +187,15 @@ def test_an_archive_that_lands_after_update_read_the_cube_still_wins(
     check is made again inside it, so an archive (or forget) committed in between wins."""
     with memos.MemOS.open(tmp_path / "s") as mem:
         cube = mem.add("short lived fact about kiwis", "alice", ttl=1).cube
-        real = memos.facade.refuse_gone
-        calls: list[int] = []
+        real = memos.MemOS._new_version
 
-        def late_archive(row: object, renewed: object) -> None:
-            if not calls:  # the first check (update's read) passes; then the archive lands
-                calls.append(1)
-                time.sleep(1.2)
-                mem.gc()
-                return None
-            return real(row, renewed)
+        def late_archive(self: memos.MemOS, *args: object, **kwargs: object) -> object:
+            # update() has read the cube (live); the archive lands before its transaction
+            time.sleep(1.2)
+            self.gc()
+            return real(self, *args, **kwargs)
 
-        monkeypatch.setattr(memos.facade, "refuse_gone", late_archive)
+        monkeypatch.setattr(memos.MemOS, "_new_version", late_archive)
         with pytest.raises(ConflictError, match="was archived"):
             mem.update(cube.id, "alice", importance=0.9)
         assert [c.state for c in mem.history(cube.id, "alice")][-1] == "archived"
