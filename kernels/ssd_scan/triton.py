@@ -210,10 +210,11 @@ def _chunk(chunk_size: int) -> int:
 
 
 def _warps(bp: int, bn: int, chunk: int) -> int:
-    # From `memos bench kernels --compile-sm90` (ptxas for sm_90): with 64-wide tiles, 4 warps need
-    # 239-255 registers per thread and the output/backward kernels spill; 8 warps do not
-    # (the backward still spills ~0.5-1 KB per thread).
-    return 8 if max(bp, bn, chunk) >= 64 else 4
+    # Measured on an H200 (bf16, 64-wide tiles; docs/BENCHMARKS.md, "Kernels on an H200"):
+    # 4 warps ran the scan 20-25 % faster than 8 at batch 16 (forward and backward), although
+    # ptxas reports the 4-warp output and backward kernels spilling (`--compile-sm90`); 16 warps
+    # were twice as slow. Small tiles need no more than 4 either.
+    return 4
 
 
 def _states(

@@ -29,9 +29,11 @@ def test_all_kernels_compile_for_sm90_within_hardware_limits(monkeypatch):
     for r in rows:
         assert 0 < r.registers <= H100_REGISTERS_PER_THREAD, r
         assert r.shared_bytes <= H100_SHARED_PER_BLOCK, r
-        # Forward kernels must not spill at the model's shapes; the backward may a little.
-        if "bwd" not in r.name:
-            assert r.spill_bytes == 0, r
+        # Spilling is allowed where it was measured to pay: on an H200 the scan's 4-warp
+        # output and backward kernels (152 bytes and 1.8 KB per thread) ran faster than at 8
+        # warps without spilling (docs/BENCHMARKS.md, Kernels). A forward kernel spilling
+        # more than a few hundred bytes, or a backward several KB, is a regression to measure.
+        assert r.spill_bytes <= (4096 if "bwd" in r.name else 256), r
 
 
 def test_compile_report_rejects_unknown_dtype():
