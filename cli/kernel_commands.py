@@ -17,23 +17,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from memos.cli.app import bench_app
 from memos.cli.render import QuietProgress, err_console, out_console
 from memos.cli.render import SafeTable as Table
-from memos.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from memos.kernels.bench import KernelBenchReport
 
 # The op names are repeated here so that `memos --help` does not import torch.
 OPS = ("ssd_scan", "ssd_step", "memory_attention", "memory_attention_token")
-
-
-def _ints(text: str, what: str) -> list[int]:
-    try:
-        values = [int(part) for part in text.replace(",", " ").split()]
-    except ValueError:
-        raise InvalidInputError(f"--{what} takes integers separated by commas, e.g. 1024,4096; got {text!r}") from None
-    if not values:
-        raise InvalidInputError(f"--{what} needs at least one integer")
-    return values
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -117,10 +106,10 @@ def kernels(
         bar.update(task, completed=done, total=total, description=label)
 
     with bar:
-        from memos.kernels.bench import bench_kernels
+        from memos.kernels.bench import bench_kernels, parse_ints
 
         report = bench_kernels(
-            _ints(lengths, "lengths"), _ints(batch, "batch"), op_list, backward=backward,
+            parse_ints(lengths, "lengths"), parse_ints(batch, "batch"), op_list, backward=backward,
             device=device, repeats=repeats, threads=threads, on_step=on_step,
         )
     if as_json:

@@ -376,3 +376,58 @@ def _no_grad(fn: Callable[[], Any]) -> Any:
 
 def _as_tuple(out: Any) -> tuple[torch.Tensor, ...]:
     return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+
+def parse_ints(text: str, what: str) -> list[int]:
+    """"1024,4096" -> [1024, 4096] for the option `--what` (its name is in the error)."""
+    try:
+        values = [int(part) for part in text.replace(",", " ").split()]
+    except ValueError:
+        raise InvalidInputError(f"--{what} takes integers separated by commas, e.g. 1024,4096; got {text!r}") from None
+    if not values:
+        raise InvalidInputError(f"--{what} needs at least one integer")
+    return values
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m memos.kernels.bench`: `memos bench kernels --json` where only torch and
+    triton are installed (a bare GPU machine has neither SQLAlchemy, FAISS nor pydantic, which
+    the CLI's package needs). Prints the report as one JSON object; progress goes to stderr."""
+    import argparse
+    import json
+    import sys
+
+    from memos.errors import MemosError
+
+    parser = argparse.ArgumentParser(
+        prog="python -m memos.kernels.bench",
+        description="Time each kernel op, PyTorch reference vs Triton (on CUDA), and print the "
+        "report as JSON. The same measurement as `memos bench kernels --json`.",
+        epilog="Example (on a GPU): python -m memos.kernels.bench --lengths 1024,4096,16384,65536 "
+        "--batch 1,4,16 > kernels.json")
+    parser.add_argument("--lengths", default="1024,4096", help="sequence lengths, comma-separated")
+    parser.add_argument("--batch", default="1", help="batch sizes, comma-separated")
+    parser.add_argument("--ops", default=",".join(OPS), help=f"ops to time: {', '.join(OPS)}")
+    parser.add_argument("--forward-only", action="store_true", help="time the forward pass only")
+    parser.add_argument("--repeats", type=int, help="timed runs per case (median); 20 on GPU, 5 on CPU")
+    parser.add_argument("--device", help="cuda or cpu; default cuda when available")
+    parser.add_argument("--threads", type=int, help="CPU threads for torch during the run")
+    args = parser.parse_args(argv)
+
+    def on_step(done: int, total: int, label: str) -> None:
+        print(f"[{done}/{total}] {label}", file=sys.stderr, flush=True)
+
+    try:
+        report = bench_kernels(
+            parse_ints(args.lengths, "lengths"), parse_ints(args.batch, "batch"),
+            [op.strip() for op in args.ops.split(",") if op.strip()], backward=not args.forward_only,
+            device=args.device, repeats=args.repeats, threads=args.threads, on_step=on_step)
+    except MemosError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

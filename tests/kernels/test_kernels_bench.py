@@ -104,3 +104,35 @@ def test_cli_op_names_match_the_library() -> None:
     from memos.kernels import bench
 
     assert kernel_commands.OPS == bench.OPS
+
+
+def test_module_entry_point_prints_the_report_without_the_store_packages():
+    """`python -m memos.kernels.bench` is for a bare GPU machine: torch and triton only."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, runpy, sys\n"
+        "sys.argv = ['bench', '--lengths', '16', '--ops', 'ssd_step,ssd_scan', '--forward-only',"
+        " '--device', 'cpu', '--repeats', '1']\n"
+        "try:\n    runpy.run_module('memos.kernels.bench', run_name='__main__')\n"
+        "except SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+        "loaded = sorted(m for m in ('sqlalchemy', 'faiss', 'pydantic', 'networkx', 'typer') if m in sys.modules)\n"
+        "print('LOADED', loaded, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert [(r["op"], r["passes"]) for r in report["rows"]] == [("ssd_step", "fwd"), ("ssd_scan", "fwd")]
+    assert all(r["reference_ms"] > 0 for r in report["rows"])
+    assert "LOADED []" in done.stderr and "[2/2] done" in done.stderr
+
+
+@pytest.mark.parametrize("argv", [["--lengths", "1k"], ["--batch", ""], ["--ops", "fft"], ["--repeats", "0"]])
+def test_module_entry_point_reports_bad_options_as_one_error_line(argv, capsys):
+    from memos.kernels.bench import main
+
+    assert main([*argv, "--device", "cpu"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: ") and "Traceback" not in captured.err
