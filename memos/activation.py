@@ -47,6 +47,7 @@ from memos.cube import (
     utcnow,
 )
 from memos.errors import BlobError, InvalidInputError, ModelError
+from memos.policies import retention
 from memos.results import Answer, Recall, SavedSession
 from memos.slot_cache import SlotCache
 from memos.stores import derived
@@ -287,7 +288,7 @@ class ActivationTier:
         row = self.store.repo.row_by_id(session, cube.id)
         if (row is None or row.version != cube.version or row.content_hash != cube.content_hash
                 or row.state not in (Lifecycle.ACTIVE.value, Lifecycle.SUPERSEDED.value)
-                or (row.expires_at is not None and row.expires_at <= utcnow())):
+                or retention.is_expired(row.expires_at, utcnow())):
             return None
         return row
 

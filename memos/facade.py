@@ -91,7 +91,7 @@ from memos.stores.repository import (
     visible_clause,
 )
 from memos.stores.schema import CubeRow, CubeVersionRow
-from memos.stores.vector_index import VectorIndex
+from memos.stores.vector_index import INDEX_FILE_NAME, VectorIndex
 from memos.writes import (
     ADD_FIELDS,
     Candidate,
@@ -283,11 +283,6 @@ def _check_session_id(session_id: Any) -> str:
         raise InvalidInputError(str(exc)) from None
 
 
-# The files of a store's vector index (`VectorIndex`: "vectors" or "vectors-<store id>",
-# and the temp files of a save)
-_INDEX_FILE = re.compile(r"vectors(?:-[0-9a-f]{12})?\.(?:faiss|json|twin|lock)(?:\.[\w-]+\.tmp)?")
-
-
 def _fold_old_index(folder: Path) -> None:
     """A store folder's `memos.db` opened by its file name or URL kept its indexes in
     `<folder>/memos.index/` before 2026-12-04: a second set beside the folder's own, which a
@@ -304,7 +299,7 @@ def _fold_old_index(folder: Path) -> None:
     moved = deleted = 0
     try:
         for f in sorted(old.iterdir()):
-            if not (f.is_file() and _INDEX_FILE.fullmatch(f.name)):
+            if not (f.is_file() and INDEX_FILE_NAME.fullmatch(f.name)):
                 continue
             target = folder / f.name
             if f.name.startswith("vectors.") and not f.name.endswith(".tmp") \
@@ -1079,7 +1074,7 @@ class MemOS:
             row, owner = self._visible_row(session, cube_id, sc)
             if row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value):
                 raise NotFoundError(f"cube {cube_id} was {row.state}; history() still lists it")
-            if row.expires_at is not None and row.expires_at <= utcnow():
+            if retention.is_expired(row.expires_at, utcnow()):
                 raise NotFoundError(f"cube {cube_id} expired at {row.expires_at.isoformat()}")
             current = None
             if version is None or (version == row.version and not owner):
@@ -1456,13 +1451,13 @@ class MemOS:
                        for src in row.derived_from or [])
             live = next((r for r in sources if r is not None
                          and r.state == Lifecycle.ACTIVE.value
-                         and (r.expires_at is None or r.expires_at > now)
+                         and not retention.is_expired(r.expires_at, now)
                          and can_write(r, sc)), None)
             if live is None:  # no state names one (an imported store: states are not
                 # exported): the newest live transcript cube save_session marked
                 live = next((r for r in derived.session_transcripts(
                     session, sc.user_id, sc.agent_id, session_id)
-                    if (r.expires_at is None or r.expires_at > now) and can_write(r, sc)),
+                    if not retention.is_expired(r.expires_at, now) and can_write(r, sc)),
                     None)
             if live is None:
                 return None

@@ -249,9 +249,10 @@ class StoreParts:
             # saying so reveals nothing the caller cannot already read.
             from memos.cube import Lifecycle, utcnow
             from memos.errors import ScopeError
+            from memos.policies import retention
 
             if (row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value)
-                    or (row.expires_at is not None and row.expires_at <= utcnow())):
+                    or retention.is_expired(row.expires_at, utcnow())):
                 raise not_found(cube_id)
             raise ScopeError(f"cube {cube_id} belongs to another user or agent: you can read "
                              f"it, but only its owner can change it; add your own memory "

@@ -53,6 +53,7 @@ import json
 import logging
 import math
 import os
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -101,6 +102,10 @@ IVF_PROBE_SHARE = 0.125
 IVF_MIN_PROBES = 16  # a small IVF has few, wide lists: a query's neighbours straddle several
 QUICK_PROBES = 4
 APPROX_KINDS = ("hnsw", "ivf")
+# The names of an index's files in its folder: "<basename>.faiss|json|twin|lock" with the
+# basename "vectors" or "vectors-<first 12 of the store id>" (a folder several databases
+# share), and a save's temp files "<file>.<token>.tmp" (`_save`). Nothing else is memos's.
+INDEX_FILE_NAME = re.compile(r"vectors(?:-[0-9a-f]{12})?\.(?:faiss|json|twin|lock)(?:\.[\w-]+\.tmp)?")
 _ALIVE = faiss.IDSelectorRange(0, 1 << 62)  # pks are positive; tombstones are -1
 BuildProgress = Callable[[int, int], None]
 

@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -669,6 +670,13 @@ def _same_text(stored: Any, said: str) -> bool:
         said.lower().split())
 
 
+@functools.lru_cache(maxsize=512)
+def _said_as_words(value: str) -> re.Pattern[str]:
+    """`value` as whole words, any spacing and case (`_Spoken.since`, once per value)."""
+    words = r"\s+".join(map(re.escape, value.split()))
+    return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+
+
 @dataclass
 class _Spoken:
     """The turns of a session so far, any role (`texts`): those stored by earlier calls
@@ -679,8 +687,7 @@ class _Spoken:
 
     def since(self, start: int, value: str) -> bool:
         """Whether a turn from `start` on says `value` (as words, whatever the case)."""
-        words = r"\s+".join(map(re.escape, value.split()))
-        pattern = re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+        pattern = _said_as_words(value)
         return any(pattern.search(t) for t in self.texts[start:])
 
     def after(self, episode: str | None) -> int:
