@@ -115,6 +115,19 @@ def _fsync(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
+def _claim(path: Path) -> int:
+    """Create `path` and hold an exclusive lock on it (the descriptor returned; closing it
+    releases the lock): the mark of a temp file a save is writing. FAISS and `open` write
+    the same file in place, so the lock stays with what they write."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
 def _fsync_dir(folder: Path) -> None:
     """Make renames in `folder` durable (a crash after the rename keeps the new file)."""
     fd = os.open(folder, os.O_RDONLY)
@@ -697,12 +710,14 @@ class VectorIndex:
         self.folder.mkdir(parents=True, exist_ok=True)
         if self._hnsw:
             self._unlink()
-        # Temp names of this save alone: the process id (`_remove_stale_temps` reads it) and
-        # a token, since two instances of one store in one process may save at once.
+        # Temp names of this save alone (the process id and a token: two instances of one
+        # store in one process may save at once), each claimed by a lock this save holds
+        # until it is renamed or removed (`_remove_stale_temps` leaves a claimed one).
         mine = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         tmp = self.index_path.with_name(f"{self.index_path.name}.{mine}.tmp")
         tmp_meta = self.meta_path.with_name(f"{self.meta_path.name}.{mine}.tmp")
         tmp_twin = self.twin_path.with_name(f"{self.twin_path.name}.{mine}.tmp")
+        claims: list[int] = []
         meta = {"format": FORMAT, "store_id": self.store_id, "seq": self.seq,
                 "embedder": self.embedder, "dim": self.dim, "kind": self.kind,
                 "count": len(self._ids), "labels": int(self._index.ntotal),
@@ -711,6 +726,8 @@ class VectorIndex:
             meta["codebooks"] = base64.b64encode(
                 self._codebooks().astype("<f4").tobytes()).decode("ascii")
         try:
+            for path in (tmp, tmp_meta) + ((tmp_twin,) if self._scan is not None else ()):
+                claims.append(_claim(path))
             faiss.write_index(self._index, str(tmp))
             _fsync(tmp)
             if self._scan is not None:
@@ -746,6 +763,8 @@ class VectorIndex:
             for path in (tmp, tmp_meta, tmp_twin):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
+            for fd in claims:
+                os.close(fd)
         self.dirty = 0
         return True
 
@@ -760,21 +779,24 @@ class VectorIndex:
         return None
 
     def _remove_stale_temps(self) -> None:
-        """Temp files left by a process that died mid-save may hold vectors since erased."""
+        """Temp files left by a save that died midway may hold vectors since erased. A save
+        holds a lock on each of its temp files (`_claim`), so one that can be locked here
+        belongs to no save under way: in this process, another, or another container or
+        machine writing the same folder, whose process ids mean nothing here."""
         for path in self.folder.glob(f"{self.index_path.stem}.*.*.tmp"):
-            try:  # "<name>.<pid>-<token>.tmp" (or "<name>.<pid>.tmp", older saves')
-                pid = int(path.name.split(".")[-2].split("-")[0])
-            except ValueError:
-                continue
-            if pid == os.getpid():
-                continue
             try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue  # renamed or removed meanwhile
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # claimed: a save is writing it
+            else:
                 with contextlib.suppress(OSError):
                     path.unlink()
-            except OSError:
-                pass
+            finally:
+                os.close(fd)
 
     def load(self) -> bool:
         """Read the files; False (index left empty) when missing, corrupt, of another format

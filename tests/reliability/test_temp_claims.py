@@ -1,0 +1,69 @@
+"""A save's temp files are claimed by a lock, not judged by a process id.
+
+Processes in other containers (or machines) writing one folder have process ids that mean
+nothing here: a save's temp files named by a pid this process cannot see were removed as
+stale while that save was still writing them, and its rename then failed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import numpy as np
+
+from memos.stores.vector_index import VectorIndex
+
+
+def _index(folder: Path) -> VectorIndex:
+    index = VectorIndex(folder, 4, "e", store_id="s")
+    index.add([1, 2], np.eye(4, dtype=np.float32)[:2])
+    index.seq = 1
+    return index
+
+
+def test_a_temp_file_another_writer_holds_is_left_and_an_abandoned_one_removed(tmp_path: Path
+                                                                                ) -> None:
+    held = tmp_path / "vectors.faiss.999999999-aaaaaaaaaaaa.tmp"  # a pid not alive here
+    abandoned = tmp_path / "vectors.json.999999998-bbbbbbbbbbbb.tmp"
+    old_style = tmp_path / "vectors.faiss.999999997.tmp"  # an older memos's name
+    for path in (held, abandoned, old_style):
+        path.write_bytes(b"vectors of a purged cube")
+    fd = os.open(held, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as a save under way in another container holds it
+        assert _index(tmp_path).save()
+        assert held.exists(), "a temp file a save is still writing was removed"
+        assert not abandoned.exists() and not old_style.exists()
+    finally:
+        os.close(fd)
+    assert _index(tmp_path).save()
+    assert not held.exists(), "released, it is stale like any other"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vectors.faiss", "vectors.json",
+                                                          "vectors.lock"]
+
+
+def test_a_save_holds_its_temp_files_until_they_are_renamed(tmp_path: Path, monkeypatch) -> None:
+    from memos.stores import vector_index
+
+    index = _index(tmp_path)
+    seen: list[bool] = []
+    real_fsync = vector_index._fsync
+
+    def fsync(path: Path) -> None:
+        real_fsync(path)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            seen.append(False)
+        except OSError:
+            seen.append(True)
+        finally:
+            os.close(fd)
+
+    monkeypatch.setattr(vector_index, "_fsync", fsync)
+    assert index.save()
+    assert seen == [True], "the index's temp file was not locked while being written"
+    loaded = VectorIndex(tmp_path, 4, "e", store_id="s")
+    assert loaded.load() and loaded.ids() == {1, 2}
