@@ -1815,6 +1815,8 @@ class Assistant:
             self._store_again(cube, drop_context=True)
             out.append((cube_id, cube.content, "rewritten"))
         for cube in keep.values():  # forgotten with their turn above: stored again on their own
+            if cube.scope.user_id != self.scope.user_id:
+                continue  # never written again into another user's scope
             try:
                 self.mem.get(cube.id, cube.scope)
                 continue  # still there: its turn was not forgotten (another agent's, say)
