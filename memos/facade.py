@@ -1258,6 +1258,14 @@ class MemOS:
         if dest is not None and not isinstance(dest, (str, os.PathLike)) and not callable(
                 getattr(dest, "write", None)):
             raise InvalidInputError(f"dest must be a path or an open text file, got {dest!r:.40}")
+        if (isinstance(scope, str) and scope.lower().endswith((".jsonl", ".json"))
+                and isinstance(dest, (str, os.PathLike))
+                and not os.fspath(dest).lower().endswith((".jsonl", ".json"))):
+            # import_ takes (source, scope), export (scope, dest): swapped, a user named like
+            # a file would be exported (nothing) into a file named like the user
+            raise InvalidInputError(
+                f"export takes the scope first, then the file: export({os.fspath(dest)!r}, "
+                f"{scope!r}) writes that user's memories to that file")
         return transfer.export(self._store, as_scope(scope), dest, include_superseded,
                                overwrite=overwrite)
 

@@ -199,3 +199,18 @@ def test_an_archive_that_lands_after_update_read_the_cube_still_wins(
         with pytest.raises(ConflictError, match="was archived"):
             mem.update(cube.id, "alice", importance=0.9)
         assert [c.state for c in mem.history(cube.id, "alice")][-1] == "archived"
+
+
+def test_export_with_its_arguments_swapped_says_which_comes_first(tmp_path: Path) -> None:
+    """import_ takes (source, scope) and export (scope, dest): the swapped call wrote
+    nothing of alice's into a file named "alice" and exited as a success."""
+    mem = memos.MemOS.open(tmp_path / "store", embedder="hashing")
+    try:
+        mem.add("Alice likes green tea", "alice")
+        target = tmp_path / "alice.jsonl"
+        with pytest.raises(InvalidInputError, match="scope first"):
+            mem.export(str(target), "alice")
+        assert not (Path.cwd() / "alice").exists() and not target.exists()
+        assert mem.export("alice", target).cubes == 1
+    finally:
+        mem.close()
