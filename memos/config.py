@@ -18,6 +18,9 @@ from memos.errors import shown_location as shown_location  # re-exported: caller
 
 DEFAULT_FOLDER = ".memos"
 STORE_DB = "memos.db"  # the SQLite file of a store folder
+# sqlite3's name of a database in memory: `MemOS.open(":memory:")` (or $MEMOS_URL) opens one,
+# as "sqlite://" does, not a folder of that name
+IN_MEMORY = ":memory:"
 # Database backends memos runs on (the dialect part of a SQLAlchemy URL, before any "+driver").
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
@@ -194,7 +197,9 @@ def check_backend(url: str) -> None:
 def is_in_memory_sqlite(url: str) -> bool:
     """Whether `url` names an in-memory SQLite database ("sqlite://", "sqlite:///:memory:",
     "sqlite+pysqlite:///:memory:?cache=shared", "sqlite:///file:m?mode=memory&uri=true"):
-    nothing in it outlives the process."""
+    nothing in it outlives the process. sqlite3's `":memory:"` too (`IN_MEMORY`)."""
+    if url == IN_MEMORY:
+        return True
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.split("+", 1)[0].lower() != "sqlite":
         return False

@@ -26,6 +26,7 @@ from memos import activation, admin, search, transfer
 from memos.arguments import check_arguments
 from memos.config import (
     DEFAULT_FOLDER,
+    IN_MEMORY,
     MemosConfig,
     is_database_url,
     is_in_memory_sqlite,
@@ -432,6 +433,10 @@ class MemOS:
         config = config or MemosConfig.from_env()
         if index_dir is not None:
             config = config.model_copy(update={"index_dir": str(index_dir)})
+        if path_or_url is None and config.url == IN_MEMORY:
+            path_or_url = IN_MEMORY
+        if isinstance(path_or_url, str) and path_or_url == IN_MEMORY:
+            path_or_url = "sqlite://"  # SQLite's own name of a database in memory, as sqlite3
         try:
             url, folder = resolve_location(path_or_url, config)
             location = str(path_or_url or config.url or folder)

@@ -197,7 +197,7 @@ def test_a_missing_sqlite_file_or_database_url_is_not_created(memos_cli: Run,
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", "sqlite:///:memory:",
                                  "sqlite+pysqlite:///:memory:", "sqlite:///:memory:?cache=shared",
-                                 "sqlite:///file:mem1?mode=memory&uri=true"])
+                                 "sqlite:///file:mem1?mode=memory&uri=true", ":memory:"])
 def test_an_in_memory_database_is_refused(memos_cli: Run, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     """Each command is a process of its own: an in-memory SQLite store forgot what `add`

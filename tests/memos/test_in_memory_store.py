@@ -12,7 +12,7 @@ import pytest
 from memos import MemOS
 
 
-@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", ":memory:"])
 def test_an_in_memory_store_writes_nothing_to_the_working_folder(
         tmp_path: Path, monkeypatch: Any, url: str) -> None:
     monkeypatch.chdir(tmp_path)
@@ -53,3 +53,21 @@ def test_a_failed_open_removes_the_private_folder(tmp_path: Path, monkeypatch: A
     with pytest.raises(Exception, match="embedder"):
         MemOS.open("sqlite://", embedder="no-such-embedder-xyz")
     assert made and not any(Path(m.name).exists() for m in made)
+
+
+def test_memory_as_sqlite3_spells_it_is_a_fresh_store_each_time_not_a_folder(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    """`MemOS.open(":memory:")` made a folder named ":memory:" in the working folder, whose
+    memories every later ":memory:" store then held."""
+    monkeypatch.chdir(tmp_path)
+    first = MemOS.open(":memory:", embedder="hashing")
+    first.add("Alice likes green tea", "alice")
+    first.close()
+    monkeypatch.setenv("MEMOS_URL", ":memory:")
+    for second in (MemOS.open(":memory:", embedder="hashing"), MemOS.open(embedder="hashing")):
+        try:
+            assert second.stats("alice").cubes == 0
+            assert second.stats("alice").location == "sqlite://"
+        finally:
+            second.close()
+    assert not os.listdir(tmp_path)
