@@ -332,6 +332,19 @@ _COUPLE_VERB = (rf"(?:(?:are|['’]re)\s+{_STILL}(?:dating|seeing\s+each\s+other
                 rf"{_STARTED}(?:dating|going\s+out|seeing\s+each\s+other))")
 
 
+# What a couple did or is that makes a spouse or a fiancé ("Sam and I got married", "... tied
+# the knot", "... are engaged"): `_REL_NAMED` reads it ("engaged" -> fiancé, else spouse).
+# "are engaged" ends its clause (`_COUPLE_END`: not "... are engaged in a lawsuit"); what
+# happened may go on with when or where ("... got married last June", "... in Paris").
+_WED_ADV = r"(?:(?:just|recently|finally|officially|happily|actually|secretly)\s+)*"
+_WED_DONE = (rf"{_WED_ADV}(?:got\s+(?:married|engaged|hitched)|tied\s+the\s+knot)"
+             r"(?=\s*(?:[.;!,)]|$|\s+(?:in|on|at|last|this|two|three|a|an|\d+|after|before|"
+             r"and|but|so|because|when|yesterday|recently|finally|today|over|back)\b))")
+_WED_STATE = (r"(?:are|['’]re)\s+(?:now\s+|happily\s+|officially\s+)?(?:married|engaged)"
+              r"(?!['’])(?=\s*(?:[.;!,)]|$|\s+(?:and\s+(?:I|we|it|so|my)\b|but\b|now\b|"
+              r"because\b|so\b|though\b|since\b|for\b)))")
+
+
 # Where a sentence holds another clause: a comma, semicolon or dash before a word that
 # starts one (a pronoun, an auxiliary or question word, a hedge, a participle of the
 # statements the rules read), or "and"/"but"/"so" before a first-person subject.
@@ -343,9 +356,10 @@ _CLAUSE_SPLIT = re.compile(
     r"born|based|living|grew|originally|my|put|add|give|tell|show|make|help|send|find|play|"
     r"suggest|recommend|check|look|remind|note|save|remember|write|book|get|let|need|"
     r"trying|wondering|prefer|home\s+is|home's|everyone|everybody|people|nobody|no\s+doubt)\b)"
-    # (not a couple's "Sam and I broke up", "Dan and I are dating": one subject,
-    # `_ended_ties`, `_REL_NAMED`)
-    r"|\s+(?:and(?!\s+I\s+(?:" + _JOINT_TIE_VERB + "|" + _COUPLE_VERB + r"))|but|so)\s+"
+    # (not a couple's "Sam and I broke up", "Dan and I are dating", "Sam and I got married":
+    # one subject, `_ended_ties`, `_REL_NAMED`)
+    r"|\s+(?:and(?!\s+I\s+(?:" + _JOINT_TIE_VERB + "|" + _COUPLE_VERB + "|" + _WED_DONE + "|"
+    + _WED_STATE + r"))|but|so)\s+"
     r"(?=(?:now\s+|then\s+|also\s+|today\s+)?(?:I|we|he|she|they)\b)"
     r"|,\s+(?=so\b)|\s+so\s+(?=(?:at\s+least|that|the|it|this|there)\b)"
     r"|\s+(?=(?:even\s+|only\s+|what\s+|as\s+|but\s+)?(?:if|in\s+case|unless)\s)"  # "... if you need it"
@@ -817,6 +831,8 @@ class _Turn:
     # the turn tells of a couple that moved on together ("we got married"): no "no longer
     # dating / engaged" in it ends a partner (`_ended_ties`)
     moved_on: bool = False
+    # what the couple became then: "spouse", "fiancé", "husband" or "wife" (`_moved_to`)
+    moved_to: str | None = None
     # how many clauses ended a tie (`_ended_ties`): a break-up or a pet's death names no new
     # partner or pet, so the next clause's "It's X" is no new value (`extract`)
     ties: int = 0
@@ -1315,6 +1331,16 @@ _REL_NAMED = re.compile(
     rf"\bI(?:['’]ve|\s+have)\s+been\s+{_STILL}seeing\s+(?P<name12>{_NAME_RE}){_COUPLE_SPAN}|"
     rf"(?:^|(?<=[,;] ))(?P<name11>{_NAME_RE})\s+and\s+(?:I|me)\s+{_COUPLE_VERB}{_COUPLE_END}|"
     rf"(?:^|(?<=[,;] ))[Mm]e\s+and\s+(?P<name13>{_NAME_RE})\s+{_COUPLE_VERB}{_COUPLE_END}|"
+    # "I'm engaged to Sam", "I just got engaged to Sam": the speaker's fiancé
+    rf"\bI(?:(?:['’]m|\s+am)\s+(?:(?:now|also|still|officially|happily)\s+)?engaged\s+to|"
+    rf"\s+{_WED_ADV}got\s+engaged\s+to)\s+(?P<name14>{_TITLE_NAME})(?!['’])"
+    rf"(?=\s*(?:[.;!,]|$|\s+(?:and|but|now|since|for|who|in|last|on|this|back)\b))|"
+    # "Sam and I got married", "Me and Sam are engaged", "Sam and I tied the knot": a spouse,
+    # a fiancé (`_WED_DONE`, `_WED_STATE`)
+    rf"(?:^|(?<=[,;] ))(?P<name15>{_NAME_RE})\s+and\s+(?:I|me)\s+(?P<wed15>{_WED_DONE}|"
+    rf"{_WED_STATE})|"
+    rf"(?:^|(?<=[,;] ))[Mm]e\s+and\s+(?P<name16>{_NAME_RE})\s+(?P<wed16>{_WED_DONE}|"
+    rf"{_WED_STATE})|"
     # "We just had a baby girl, Mia", "I had a baby boy named Noah": a daughter, a son
     rf"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|have|'ve|’ve)\s+)*(?:had|welcomed)\s+"
     rf"(?:a|our)\s+(?:(?:new|first|second|third|beautiful|healthy|little|baby)\s+)*"
@@ -1789,7 +1815,8 @@ def extract(text: str, speaker: str, speaker_key: str,
     # In a turn written all in lower case, a place's case says nothing.
     turn.caseless = not any(c.isupper() for c in text)
     turn.reunited = bool(_REUNITED.search(text))
-    turn.moved_on = bool(_MOVED_ON.search(text))
+    moved = _MOVED_ON.search(text)
+    turn.moved_on, turn.moved_to = moved is not None, _moved_to(moved)
     text = _unquote_others(_WHICH_KIN.sub(r"\1 ", _BARE_POSSESSIVE.sub(r"\1's ", _LOWER_I.sub(
         lambda m: _CHAT[m.group(0)], squeeze(text)))))
     # (a turn about work: "I changed jobs, I'm at Farfetch now"; not "I'm at Heathrow, my
@@ -2334,6 +2361,16 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                 turn.add(me, f"{BREEDS[m.group('breed7').lower()]}'s name", name, "relation")
                 turn.person = name
             continue
+        wed = m.group("name14") or m.group("name15") or m.group("name16")
+        if wed:  # "I got engaged to Sam", "Sam and I got married"
+            partner = _clause_name(wed)
+            kind = "fiancé" if m.group("name14") or "engaged" in (
+                m.group("wed15") or m.group("wed16") or "").lower() else "spouse"
+            if partner is not None and not _HEDGE.search(sentence) and not _an_app(partner) \
+                    and len(partner) <= 64:
+                turn.add(me, f"{kind}'s name", partner, "relation")
+                turn.person = partner
+            continue
         said = (m.group("name10") or m.group("name11") or m.group("name12")
                 or m.group("name13"))
         if said:  # "I'm dating Dan", "Dan and I are dating", "Me and Dan are dating"
@@ -2738,6 +2775,21 @@ _MOVED_ON = re.compile(
     r"(?:married|engaged|hitched)\b|\bwe\s+(?:just\s+)?tied\s+the\s+knot\b|"
     r"\b(?:he|she|they)(?:['’]s|\s+is|['’]re|\s+are)\s+(?:now\s+)?my\s+"
     r"(?:husband|wife|spouse|fianc[ée]e?)\b", re.I)
+
+
+def _moved_to(moved: re.Match[str] | None) -> str | None:
+    """The tie a couple moved on to (`_MOVED_ON`): "we got engaged" a fiancé, "he's my
+    husband now" a husband, "we got married" (hitched, tied the knot) a spouse."""
+    if moved is None:
+        return None
+    said = moved.group(0).lower()
+    for word, kind in (("engaged", "fiancé"), ("fianc", "fiancé"), ("husband", "husband"),
+                       ("wife", "wife")):
+        if word in said:
+            return kind
+    return "spouse"
+
+
 # The words of a couple no more, not of a break-up ("no longer", "not ... any more",
 # "stopped", "quit")
 _NO_MORE = re.compile(r"\b(?:no\s+longer|any\s?more|any\s+longer|stopped|quit)\b", re.I)
@@ -2840,7 +2892,11 @@ def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
     if tie is not None and not _left_for_good(sentence, tie):
         tie = None
     if tie is not None and turn.moved_on and _NO_MORE.search(tie.group(0)):
-        tie = None  # "I'm no longer engaged to Sam, we're married now!"
+        # "I'm no longer engaged to Sam, we're married now!": Sam is what they became
+        name = _clause_name(tie.groupdict().get("name"))
+        if name is not None and turn.moved_to is not None and not _an_app(name):
+            turn.add(me, f"{turn.moved_to}'s name", name, "relation")
+        tie = None
     we = _TIE_WE.search(sentence) if tie is None and not turn.reunited else None
     if we is not None and turn.moved_on and _NO_MORE.search(we.group(0)):
         we = None

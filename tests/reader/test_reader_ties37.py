@@ -36,3 +36,42 @@ def test_my_partner_and_i_are_over_ends_that_tie() -> None:
 ])
 def test_other_overs_end_nothing(text: str) -> None:
     assert not ended(text)
+
+
+def said(text: str) -> set[tuple[str, str]]:
+    return {(e.attribute, e.value) for e in extract(text, "Alice", "user:alice") if not e.negated}
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("I'm engaged to Sam.", ("fiancé's name", "Sam")),
+    ("I just got engaged to Sam!", ("fiancé's name", "Sam")),
+    ("Sam and I got engaged.", ("fiancé's name", "Sam")),
+    ("Sam and I are engaged.", ("fiancé's name", "Sam")),
+    ("Sam and I got married last June.", ("spouse's name", "Sam")),
+    ("Sam and I are married.", ("spouse's name", "Sam")),
+    ("Me and Sam got married.", ("spouse's name", "Sam")),
+    ("Sam and I tied the knot.", ("spouse's name", "Sam")),
+    ("Sam and I got hitched in Vegas.", ("spouse's name", "Sam")),
+    ("Anna and I got married in 2019 and moved to Leeds.", ("spouse's name", "Anna")),
+    # moved on together: what they became, not a break-up
+    ("I'm no longer engaged to Sam, we got married!", ("spouse's name", "Sam")),
+    ("Sam and I aren't dating anymore, we're engaged!", ("fiancé's name", "Sam")),
+    ("I'm not dating Sam any more, he's my husband now.", ("husband's name", "Sam")),
+    ("I stopped seeing Sam. We got engaged!", ("fiancé's name", "Sam")),
+])
+def test_an_engagement_or_a_marriage_said_by_its_verb_names_the_partner(text: str, fact) -> None:
+    assert fact in said(text)
+    assert not ended(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Sam and I are engaged in a lawsuit.",
+    "If Sam and I got married, we would move.",
+    "Did Sam and I get married?",
+    "My sister and I got married the same year.",
+    "Sam and I got married to other people.",
+    "Sam and I are both married.",
+    "I'm engaged to Sam's cousin.",
+])
+def test_other_weddings_name_no_partner(text: str) -> None:
+    assert not {f for f in said(text) if f[0] in ("spouse's name", "fiancé's name")}
