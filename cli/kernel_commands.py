@@ -82,6 +82,8 @@ def kernels(
     repeats: int | None = typer.Option(None, "--repeats", help="Timed runs per case (median); default 20 on GPU, 5 on CPU."),
     device: str | None = typer.Option(None, "--device", help="cuda or cpu; default cuda when available."),
     threads: int | None = typer.Option(None, "--threads", help="CPU threads for torch during the run."),
+    dtype: str | None = typer.Option(None, "--dtype", help="Input dtype, bf16 or fp32; default bf16 "
+                                     "on a GPU, fp32 on a CPU."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
     compile_only: bool = typer.Option(
         False, "--compile-sm90", help="Instead of timing, compile every kernel for an H100 (sm_90, "
@@ -110,7 +112,7 @@ def kernels(
 
         report = bench_kernels(
             parse_ints(lengths, "lengths"), parse_ints(batch, "batch"), op_list, backward=backward,
-            device=device, repeats=repeats, threads=threads, on_step=on_step,
+            device=device, repeats=repeats, threads=threads, on_step=on_step, dtype=dtype,
         )
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")

@@ -34,6 +34,7 @@ OPS = ("ssd_scan", "ssd_step", "memory_attention", "memory_attention_token")
 # the model's cross-attention, which runs the row kernels).
 HEADS, HEAD_DIM, STATE, CHUNK = 8, 64, 64, 64
 MEMORIES, SLOTS, TOPK, BLOCK = 32, 64, 4, 64
+DTYPES = {"bf16": torch.bfloat16, "fp32": torch.float32}
 CPU_GATHER_BUDGET = 2**30  # bytes the reference may gather on CPU before a case is skipped
 
 # HBM peak in GB/s by device-name fragment, most specific first (vendor data sheets).
@@ -246,8 +247,11 @@ def bench_kernels(
     repeats: int | None = None,
     threads: int | None = None,
     on_step: Callable[[int, int, str], None] | None = None,
+    dtype: str | None = None,
 ) -> KernelBenchReport:
     """Time every (op, pass, batch, length). `on_step(done, total, label)` reports progress.
+    `dtype`: "bf16" or "fp32" inputs (default bf16 on a GPU, fp32 on a CPU; the decay and
+    the states are fp32 either way).
 
     ssd_step times one token (reported as L=1), so it is measured once per batch size.
     `threads` sets torch's CPU threads for the run (restored afterwards): on a shared machine
@@ -256,11 +260,13 @@ def bench_kernels(
     _validate(lengths, batches, ops, repeats)
     if threads is not None and threads < 1:
         raise InvalidInputError(f"threads must be >= 1, got {threads}")
+    if dtype is not None and dtype not in DTYPES:
+        raise InvalidInputError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
     saved_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
     try:
-        return _bench_all(lengths, batches, ops, backward, device, repeats, on_step)
+        return _bench_all(lengths, batches, ops, backward, device, repeats, on_step, dtype)
     finally:
         torch.set_num_threads(saved_threads)
 
@@ -268,7 +274,7 @@ def bench_kernels(
 def _bench_all(
     lengths: Sequence[int], batches: Sequence[int], ops: Sequence[str], backward: bool,
     device: str | torch.device | None, repeats: int | None,
-    on_step: Callable[[int, int, str], None] | None,
+    on_step: Callable[[int, int, str], None] | None, dtype_name: str | None = None,
 ) -> KernelBenchReport:
     try:
         dev = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -278,7 +284,8 @@ def _bench_all(
         raise InvalidInputError(f"device {device!r} is not available here; use cpu" + (
             " or cuda" if torch.cuda.is_available() else ""))
     on_gpu = dev.type == "cuda"
-    dtype = torch.bfloat16 if on_gpu else torch.float32
+    dtype = DTYPES[dtype_name] if dtype_name is not None else (
+        torch.bfloat16 if on_gpu else torch.float32)
     repeats = repeats if repeats is not None else (20 if on_gpu else 5)
     name = device_name(dev)
     peak = peak_bandwidth_gbps(name) if on_gpu else None
@@ -412,6 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, help="timed runs per case (median); 20 on GPU, 5 on CPU")
     parser.add_argument("--device", help="cuda or cpu; default cuda when available")
     parser.add_argument("--threads", type=int, help="CPU threads for torch during the run")
+    parser.add_argument("--dtype", choices=sorted(DTYPES),
+                        help="input dtype; default bf16 on a GPU, fp32 on a CPU")
     args = parser.parse_args(argv)
 
     def on_step(done: int, total: int, label: str) -> None:
@@ -421,7 +430,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = bench_kernels(
             parse_ints(args.lengths, "lengths"), parse_ints(args.batch, "batch"),
             [op.strip() for op in args.ops.split(",") if op.strip()], backward=not args.forward_only,
-            device=args.device, repeats=args.repeats, threads=args.threads, on_step=on_step)
+            device=args.device, repeats=args.repeats, threads=args.threads, on_step=on_step,
+            dtype=args.dtype)
     except MemosError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

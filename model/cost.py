@@ -80,6 +80,12 @@ def cost_per_question(
     return rows
 
 
+def _sync(t: torch.Tensor) -> None:
+    """Wait for the GPU's queued work (timings on a GPU measure it, not its launch)."""
+    if t.is_cuda:
+        torch.cuda.synchronize(t.device)
+
+
 @dataclass
 class GenerationRow:
     context: int  # tokens read before generating
@@ -98,12 +104,14 @@ def generation_speed(model: MemoryModel, contexts: list[int], new_tokens: int = 
         text = (tasks.FILLER * (n // len(tasks.FILLER) + 1))[: max(1, n - 1)]
         t = time.perf_counter()
         state = model.read_session(text)
+        _sync(state.last_logits)
         read_s = time.perf_counter() - t
-        token = torch.tensor([int(state.last_logits[0].argmax())])
+        token = state.last_logits[:1].argmax(-1)  # on the model's device
         t = time.perf_counter()
         for _ in range(new_tokens):
             state = model.step(token, state)
             token = state.last_logits.argmax(-1)
+        _sync(token)
         tps = new_tokens / (time.perf_counter() - t)
         size = sum(m.ssm.numel() * 4 + m.conv.numel() * 4 for m in state.mixers)
         size += sum(p.k.numel() * 8 + p.buffer.numel() * 4 for p in state.pools if p is not None)
