@@ -58,6 +58,7 @@ from memos.reader.rules import (
     looks_like_correction,
     named_wrong,
     names_another,
+    opens_with_pronoun,
     stated_name,
 )
 from memos.reader.vocab import TRIP
@@ -614,7 +615,8 @@ def _speaker_key(turn: ChatTurn, user_id: str, user_name: str) -> str | None:
 def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
                   before: Sequence[Extraction] = (),
                   recall: Callable[[str], Sequence[tuple[Extraction, str | None]]] | None = None,
-                  said_before: Sequence[tuple[str, str]] = ()
+                  said_before: Sequence[tuple[str, str]] = (),
+                  last_turn: LastTurn | None = None,
                   ) -> tuple[list[FactCandidate], list[tuple[int, str]]]:
     """mode="rules" over every user turn; returns candidates and (turn, error) failures.
     A turn that corrects the speaker's previous one ("Sorry, I meant Lyon") corrects the
@@ -624,7 +626,10 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
     value, said by the speaker earlier in this call or, of the user's turns, stored before:
     `recall(value)`, the user's live facts holding it with their turns' episode ids
     (`stored_valued`); see `_correctable`. `said_before`: (episode id, text) of this
-    session's turns stored by earlier calls, oldest first (`session_episodes`)."""
+    session's turns stored by earlier calls, oldest first (`session_episodes`).
+    `last_turn`: the user's newest turn of the session stored by an earlier call, and the
+    turns stored after it: the people it named are whom a first turn's "he" / "she" may be
+    about (the assistant sends one turn per call), unless a turn between may name another."""
     out: list[FactCandidate] = []
     failed: list[tuple[int, str]] = []
     me = user_key(user_id)
@@ -637,6 +642,15 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
     # call named (`rules.Referents`); a turn between that may name someone else (an
     # assistant's "Did Tom go too?") leaves no one
     referents: dict[str, Referents] = {}
+    if last_turn is not None:
+        ref = referents.setdefault(me, Referents())
+        try:
+            extract(last_turn.text, user_name, me, last_turn.at, referents=ref)
+        except Exception:  # only the earlier turn's people are lost: "he" reads as before
+            log.exception("rules failed on the session's previous turn")
+            ref.people = []
+        if any(names_another(text, ref, user_name) for text in last_turn.since):
+            ref.people = []
     for turn in turns:
         key = _speaker_key(turn, user_id, user_name)
         for other, ref in referents.items():
@@ -718,6 +732,30 @@ def _correctable(text: str, previous: Sequence[Extraction],
         held = [e for e, episode in recall(wrong) if _same_text(e.value, wrong)
                 and not spoken.since(spoken.after(episode), wrong)]
     return held if len({_key(e) for e in held}) == 1 else ()
+
+
+@dataclass
+class LastTurn:
+    """The user's newest turn of a session stored by an earlier call (`text` as said, `at`),
+    and the text of the turns stored after it (`since`: the assistant's reply)."""
+
+    text: str
+    at: datetime | None
+    since: list[str]
+
+
+def last_user_turn(episodes: Sequence[MemCube]) -> LastTurn | None:
+    """The newest user turn among a session's episodes (`session_episodes`, newest first),
+    with the turns after it; None when there is none."""
+    since: list[str] = []
+    for cube in episodes:
+        meta = cube.metadata
+        speaker = str(meta.get("speaker", ""))
+        text = cube.content.removeprefix(f"{speaker}: ") if speaker else cube.content
+        if meta.get("role") == "user":
+            return LastTurn(text, cube.valid_from, since[::-1])
+        since.append(text)
+    return None
 
 
 def session_episodes(mem: MemOS, scope: Scope, session_id: str) -> list[MemCube]:
@@ -860,12 +898,17 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
         # a turn that names a wrong value ("..., not Lisbon") may correct a stored fact,
         # unless a turn since said the value (`_correctable`)
         naming = any(t.role == "user" and named_wrong(t.content) for t in turns)
-        episodes = session_episodes(mem, scope, session_id) if correcting or naming else []
+        # "She lives in Marseille" about the person the session's previous turn named, told
+        # by an earlier call (the assistant sends one turn per call)
+        pronoun = first is not None and opens_with_pronoun(first.content)
+        episodes = (session_episodes(mem, scope, session_id)
+                    if correcting or naming or pronoun else [])
         before = last_turn_facts(mem, scope, session_id, episodes) if correcting else []
         cands, failures = extract_rules(
             turns, scope.user_id, display, before,
             recall=lambda value: stored_valued(mem, scope, value),
-            said_before=[(c.id, c.content) for c in reversed(episodes)])
+            said_before=[(c.id, c.content) for c in reversed(episodes)],
+            last_turn=last_user_turn(episodes) if pronoun else None)
     report.extract_seconds = time.perf_counter() - t0
     for index, error in failures:
         report.failed.append(_failure(index, "llm" if client is not None else "extract",

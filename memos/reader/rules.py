@@ -1689,7 +1689,7 @@ great nice cool wow awesome lol haha sure sorry oops wait what how why when wher
 is are was were do does did can could would should will he she his her they their there
 here in on at for with from to of by after before since because if as all some any one
 congrats congratulations good glad sounds sound love lovely amazing interesting really
-update finally still again plus""".split())
+update finally still again plus noted""".split())
 
 
 @dataclass
@@ -1780,6 +1780,12 @@ def _spoken(who: _Subject) -> str:
     """How a clause names the person a pronoun stands for: the name, or of an unnamed
     relative the relation ("My mother")."""
     return "My " + who.prefix.removesuffix("'s ") if who.prefix else who.name
+
+
+def opens_with_pronoun(text: str) -> bool:
+    """Whether a clause of `text` opens with "he" or "she" said of someone (`_PRONOUN_CLAUSE`:
+    "She lives in Marseille", "he's 34"): a turn about a person a turn before it named."""
+    return any(_PRONOUN_CLAUSE.match(c) for c in clauses(text))
 
 
 def names_another(text: str, referents: Referents, user_name: str = "") -> bool:
