@@ -236,8 +236,12 @@ def _ref(session_id: str, index: int) -> str:
 
 def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[str, Any]:
     ext, turn = cand.extraction, run.turns[cand.turn]
+    # When it was said (`_said_times`): a stored turn given no time now keeps the time it
+    # was stored with, so that a session ingested again after a crash midway writes what the
+    # first ingest did not reach as of then, not as newer than the turns after it
+    said = run.said[cand.turn] if run.said else turn.at
     valid_from = (datetime.combine(ext.when, dtime(12, 0), tzinfo=UTC)
-                  if ext.when is not None else turn.at)
+                  if ext.when is not None else said)
     from memos.cube import SourceRef
 
     episode = run.episodes[cand.turn]
