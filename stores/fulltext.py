@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from memos.stores.repository import SCHEMA_LOCK, driver_rows, pg_xact_lock
@@ -103,6 +104,12 @@ class FullTextIndex(ABC):
     @abstractmethod
     def all_pks(self, session: Session) -> set[int]:
         """Every pk in the index (for `check`)."""
+
+    def damaged(self, session: Session) -> str | None:
+        """What is wrong inside the index's own storage, when its engine can tell (SQLite's
+        FTS5 segments); None when sound or not checkable (PostgreSQL's GIN index is the
+        database's own: its `amcheck` is the operator's)."""
+        return None
 
     def select_terms(self, session: Session, terms: Sequence[str],
                      max_postings: int | None, seq: int | None = None) -> list[str]:
@@ -236,7 +243,20 @@ class SqliteFullText(FullTextIndex):
         session.execute(text("INSERT INTO cube_fts(cube_fts) VALUES('optimize')"))
 
     def clear(self, session: Session) -> None:
-        session.execute(text("DELETE FROM cube_fts"))
+        # Dropped and made again, not emptied: a DELETE leaves damaged segments (zeroed
+        # pages, a torn write) in place, and the rebuild would write into them.
+        session.execute(text("DROP TABLE IF EXISTS cube_fts"))
+        session.execute(text("CREATE VIRTUAL TABLE cube_fts USING fts5("
+                             f"content, context, tokenize='{TOKENIZE}')"))
+        self._counts = {}
+
+    def damaged(self, session: Session) -> str | None:
+        try:  # FTS5's own check of its segments against its rows: raises when damaged
+            session.execute(text("INSERT INTO cube_fts(cube_fts, rank) "
+                                 "VALUES('integrity-check', 1)"))
+        except DBAPIError as exc:
+            return str(getattr(exc, "orig", exc)) or type(exc).__name__
+        return None
 
     def all_pks(self, session: Session) -> set[int]:
         return {r[0] for r in session.execute(text("SELECT rowid FROM cube_fts"))}
