@@ -508,12 +508,14 @@ class MemOS:
         self.stop_scheduler()
         self._store.close_workers()
         self._store.access.stop()  # its background writer; flush() writes what is left
-        self.flush()
-        self._store.repo.close()
-        self._store.closed = True
-        if self._scratch is not None:  # an in-memory store's files (open)
-            self._scratch.cleanup()
-            self._scratch = None
+        try:  # a save that fails (a full disk) is reported, and the store is closed all the same
+            self.flush()
+        finally:
+            self._store.repo.close()
+            self._store.closed = True
+            if self._scratch is not None:  # an in-memory store's files (open)
+                self._scratch.cleanup()
+                self._scratch = None
 
     def warm(self) -> None:
         """Load now what a long-running process keeps in memory for searching, instead of

@@ -442,6 +442,12 @@ def _driver_errors(timeout_ms: int) -> Iterator[None]:
                              f"{LOCKED}") from exc
         if code in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
             raise StoreError(f"the database file is damaged ({exc.orig}); {DAMAGED}") from exc
+        if code == 13:  # SQLITE_FULL
+            raise StoreError(f"the disk is full ({exc.orig}): nothing of this call was "
+                             "written; free some space and run it again") from exc
+        if code == 10:  # SQLITE_IOERR
+            raise StoreError(f"the disk failed a read or write ({exc.orig}): nothing of this "
+                             "call was written; check the disk, then run `memos check`") from exc
         raise
 
 
@@ -633,7 +639,13 @@ class Repository:
                 _add_missing_columns(conn)
                 if not had_derivations:
                     _backfill_derivations(conn)
-        except OperationalError as exc:
+        except DBAPIError as exc:
+            code = getattr(exc.orig, "sqlite_errorcode", None)
+            if code is not None and code & 0xFF in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
+                raise StoreError(f"the database file of the store at {shown_location(url)} is "
+                                 f"damaged ({exc.orig}); {DAMAGED}") from exc
+            if not isinstance(exc, OperationalError):
+                raise
             # shown_location: a URL's password never goes into a message.
             if is_read_only_error(exc, url):
                 raise StoreError(f"the store at {shown_location(url)} is read-only "

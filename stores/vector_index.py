@@ -63,6 +63,8 @@ from typing import Any
 import faiss
 import numpy as np
 
+from memos.errors import StoreError
+
 log = logging.getLogger(__name__)
 
 FORMAT = "memos-vectors/3"
@@ -759,6 +761,13 @@ class VectorIndex:
                 os.replace(tmp_meta, self.meta_path)
                 _fsync_dir(self.folder)
                 self._remove_stale_temps()
+        except (RuntimeError, OSError) as exc:  # FAISS raises RuntimeError for I/O errors
+            detail = " ".join(str(exc).split())[-200:]
+            raise StoreError(
+                f"could not write the vector index in {self.folder} ({detail}): the memories "
+                "are saved in the database, and the index catches up from it when the store "
+                "is next opened; free some disk space (or raise the file size limit), then "
+                "run `memos check --repair`") from exc
         finally:
             for path in (tmp, tmp_meta, tmp_twin):
                 with contextlib.suppress(FileNotFoundError):
