@@ -1716,6 +1716,12 @@ class Assistant:
         facts: list[SearchHit] = []
         for form in (f"what is {what}?", f"what are {what}?", f"{what}?",
                      re.sub(r"^(where|what|who|when) i (\w+)", r"\1 do i \2", what,
+                            flags=re.I) + "?",
+                     # of someone else: "where Ana lives", "where my sister works", "how
+                     # old my son is" -> "where does Ana live?", "how old is my son?"
+                     re.sub(r"^(where|what|who|when)\s+(.+?)\s+(\w+?)s$", r"\1 does \2 \3",
+                            what, flags=re.I) + "?",
+                     re.sub(r"^(where|what|who|how\s+old)\s+(.+?)\s+is$", r"\1 is \2", what,
                             flags=re.I) + "?"):
             cq = self.canonical(form, name)
             if cq is not None:
@@ -1725,11 +1731,24 @@ class Assistant:
         needles: list[str] = []
         found: dict[str, MemCube] = {}
         context: dict[str, MemCube] = {}  # turns that quote it only in their context
+        from memos.reader.ingest import _turn_of
+
         for hit in facts:
             found[hit.id] = hit.cube
             value = hit.cube.metadata.get("value")
             if isinstance(value, str) and len(value.strip()) >= 3:
                 needles.append(value)
+            # the turn it was read from, when it says the value (a value too short to look
+            # for by its words, "6" of "My son Leo is 6", is found there all the same)
+            turn = _turn_of(hit.cube)
+            if turn is None or turn in found or not isinstance(value, str) or not value.strip():
+                continue
+            try:
+                episode = self.mem.get(turn, self.scope)
+            except NotFoundError:
+                continue
+            if re.search(rf"(?<!\w){re.escape(value.strip())}(?!\w)", episode.content, re.I):
+                found[turn] = episode
         said = re.sub(r"^(?:that|about)\s+", "", what, flags=re.I)
         # A request said as a statement ("that I like Studio Ghibli", "that I'm allergic to
         # kiwi"): the stored facts it states, read by the reader's own rules, are what it
@@ -1778,7 +1797,9 @@ class Assistant:
         # "that I like jazz") is forgotten, and its value wherever else it was said (the
         # assistant's "Noted: you like jazz"); the others are stored again on their own.
         asked = needles[-1]  # the request's own words ("I like jazz")
-        keep, named = self._said_beside(found, needles, asked)
+        # A request the question forms found facts for ("how old Leo is") names them by
+        # their attribute, not by its words: "Leo" is no value to forget there
+        keep, named = self._said_beside(found, needles, "" if facts else asked)
         new = [v for v in dict.fromkeys(str(c.metadata.get("value", "")) for c in named)
                if len(v.strip()) >= 3 and v not in needles]
         for cube in named:
