@@ -1446,8 +1446,10 @@ def _unquote_others(text: str) -> str:
 
 # Chat written in lower case: "im", "i", "ive" are the first person.
 _LOWER_I = re.compile(r"\b(?:i(?=\s|['’]|$)|im(?=\s)|ive(?=\s)|dont|cant|doesnt|didnt|isnt|"
-                      r"wont|havent|shes|hes)\b")
-_CHAT = {"i": "I", "im": "I'm", "ive": "I've", "dont": "don't", "cant": "can't",
+                      r"wont|havent|shes|hes|(?:Im|Ive)(?=\s+[a-z0-9]))\b")
+# ("Im allergic to cats", "Ive got a dog": typed without the apostrophe at a sentence's start,
+# not a person named Im)
+_CHAT = {"i": "I", "im": "I'm", "ive": "I've", "Im": "I'm", "Ive": "I've", "dont": "don't", "cant": "can't",
          "doesnt": "doesn't", "didnt": "didn't", "isnt": "isn't", "wont": "won't",
          "havent": "haven't", "shes": "she's", "hes": "he's"}
 # A possessive typed without its apostrophe: "my sisters name is Lena", "my moms birthday is

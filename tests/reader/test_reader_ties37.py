@@ -75,3 +75,15 @@ def test_an_engagement_or_a_marriage_said_by_its_verb_names_the_partner(text: st
 ])
 def test_other_weddings_name_no_partner(text: str) -> None:
     assert not {f for f in said(text) if f[0] in ("spouse's name", "fiancé's name")}
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("Im allergic to cats", ("allergy", "cats")),
+    ("Im 34", ("age", "34")),
+    ("Im a nurse", ("job", "nurse")),
+])
+def test_im_typed_without_its_apostrophe_is_the_speaker_not_a_person_named_im(text, fact) -> None:
+    """"Im allergic to cats" stored "Im's allergy is cats."."""
+    got = {(e.subject, e.attribute, e.value) for e in extract(text, "Alice", "user:alice")}
+    assert ("Alice", *fact) in got
+    assert not any(subject == "Im" for subject, _, _ in got)
