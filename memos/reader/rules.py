@@ -251,6 +251,10 @@ def _own_like(value: str) -> str | None:
 _NAME_RE = (r"(?!I(?:['’][a-z]+)?(?![\w.'’-]))(?:[A-Z]\.\s+){0,2}[A-Z][\w'’-]*"
             r"(?:\s+(?:[A-Z][\w'’-]*|[A-Z]\.))*")  # "J. Varga" too
 _TITLE_NAME = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?" + _NAME_RE
+# A first name said as a clause's subject ("Zoë lives in Paris", "Mary-Jane works at Aviva"):
+# one word, capitalised, Latin letters with their accents, and one hyphenated part
+_UPPER_L, _LOWER_L = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+_FIRST_NAME = (rf"[{_UPPER_L}][{_LOWER_L}]+(?:-[{_UPPER_L}][{_LOWER_L}]+)?(?![\w-])")
 TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof", "mx", "sir", "dame", "rev", "fr"})
 
 
@@ -919,7 +923,7 @@ _SUBJECT = re.compile(
     rf" currently)*)\s+|"
     rf"\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>{_NAME_RE}),?)?"
     rf"(?:'s| is| has| just| also| now| recently| still| currently)*\s+|"
-    rf"(?:^|(?<=[,;] ))(?P<name>[A-Z][a-z]+)(?:'s| is| has| just| also| now| recently)*\s+")
+    rf"(?:^|(?<=[,;] ))(?P<name>{_FIRST_NAME})(?:'s| is| has| just| also| now| recently)*\s+")
 # How bad an allergy is, before "allergy" ("a severe peanut allergy")
 _SEVERITY = frozenset("""severe mild bad serious slight deadly life-threatening nasty new minor
 major real proper terrible awful strong diagnosed""".split())
@@ -2520,7 +2524,7 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
     new fact)."""
     found = _ended_ties(sentence, turn, me) | _not_mine(sentence, turn, me)
     for m in re.finditer(rf"\bI\b|\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>"
-                         rf"{_NAME_RE}),?)?\s+|(?:^|(?<=[,;] ))(?P<name>[A-Z][a-z]+)\s+"
+                         rf"{_NAME_RE}),?)?\s+|(?:^|(?<=[,;] ))(?P<name>{_FIRST_NAME})\s+"
                          r"(?=(?:just\s+|finally\s+|recently\s+)?(?:left|quit)\s)", sentence):
         subj = me
         if m.group("name"):

@@ -87,3 +87,17 @@ def test_im_typed_without_its_apostrophe_is_the_speaker_not_a_person_named_im(te
     got = {(e.subject, e.attribute, e.value) for e in extract(text, "Alice", "user:alice")}
     assert ("Alice", *fact) in got
     assert not any(subject == "Im" for subject, _, _ in got)
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("Zoë lives in Paris.", ("Zoë", "city", "Paris")),
+    ("José works at Google.", ("José", "employer", "Google")),
+    ("Björn is a doctor.", ("Björn", "job", "doctor")),
+    ("Mary-Jane lives in Leeds.", ("Mary-Jane", "city", "Leeds")),
+    ("Émile moved to Lyon.", ("Émile", "city", "Lyon")),
+    ("Zoë left Google.", ("Zoë", "employer", "Google")),
+])
+def test_a_first_name_with_accents_or_a_hyphen_is_a_subject(text: str, fact) -> None:
+    """Only ASCII one-word names were read as a sentence's subject: "Zoë lives in Paris"
+    stored nothing, "Zoe lives in Paris" its city."""
+    assert fact in {(e.subject, e.attribute, e.value) for e in extract(text, "Alice", "user:alice")}
