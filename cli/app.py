@@ -217,6 +217,9 @@ def main(argv: list[str] | None = None) -> None:
                    "command; MEMOS_DEBUG=1 shows the traceback)")
         print_error(message)
         _fail(1, "InternalError", _shown(message), _asks_for_json(args))
+    if result == 130:  # typer turns Ctrl-C (KeyboardInterrupt) into Exit(130), returned here
+        err_console.print(styled(("aborted", "red")))
+        _fail(130, "Aborted", "aborted", _asks_for_json(args))
     if isinstance(result, int) and result:  # typer.Exit(code) in non-standalone mode
         sys.exit(result)
 

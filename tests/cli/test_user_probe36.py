@@ -145,3 +145,29 @@ def test_stats_of_a_store_whose_path_has_brackets(memos_cli: Run, tmp_path: Path
     result = memos_cli("stats", "--store", str(folder / "st"))
     assert "internal error" not in result.err, result.err
     assert result.code == 0
+
+
+def test_ctrl_c_during_a_command_says_aborted_and_gives_the_json_error(memos_cli, tmp_path,
+                                                                        monkeypatch) -> None:
+    """typer turns KeyboardInterrupt into an exit code of 130 that it returns: the CLI exited
+    130 silently, and `--json` printed nothing (CLI.md promises the Aborted object)."""
+    import json
+
+    from memos.facade import MemOS
+
+    turns = tmp_path / "chat.jsonl"
+    turns.write_text(json.dumps({"role": "user", "content": "I live in Leeds."}) + "\n")
+    memos_cli("init")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(MemOS, "ingest", interrupted)
+    for extra in ([], ["--json"]):
+        result = memos_cli("ingest", str(turns), "--session", "s1", "-u", "alice", *extra)
+        assert result.code == 130
+        assert "aborted" in result.err
+        if extra:
+            assert json.loads(result.out)["error"]["type"] == "Aborted"
+        else:
+            assert result.out == ""
