@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -441,6 +442,32 @@ def check_writable_file(path: str, flag: str) -> None:
     if not os.access(target, os.W_OK):
         raise InvalidInputError(f"{flag} {path}: this user cannot write {target}; give a file "
                                 "in a folder you can write to")
+
+
+_AGO = re.compile(r"(\d{1,6})\s+(minute|hour|day|week|month|year)s?\s+ago", re.I)
+_AGO_UNIT = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
+             "month": 30 * 86400, "year": 365 * 86400}
+WHEN_HELP = "a date (2026-11-30), a time (2026-11-30T14:00, UTC unless it says +02:00), now, " \
+            "today, yesterday, or N minutes / hours / days / weeks / months / years ago"
+
+
+def parse_when(text: str | None, flag: str) -> datetime | None:
+    """An option's time: ISO 8601, or now / today / yesterday / "3 days ago" (UTC)."""
+    if text is None:
+        return None
+    said = " ".join(text.split()).lower()
+    now = datetime.now(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if said in ("now", "today", "yesterday"):
+        return {"now": now, "today": midnight, "yesterday": midnight - timedelta(days=1)}[said]
+    ago = _AGO.fullmatch(said)
+    if ago:
+        return now - timedelta(seconds=int(ago.group(1)) * _AGO_UNIT[ago.group(2)])
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInputError(f"{flag} takes {WHEN_HELP}; got {text!r:.60}") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def parse_meta(pairs: list[str] | None) -> dict[str, Any] | None:

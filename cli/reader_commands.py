@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import stat
 import sys
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,12 +19,14 @@ from memos.cli import render
 from memos.cli.app import app, eval_app
 from memos.cli.options import (
     MEMORIES,
+    WHEN_HELP,
     AgentOpt,
     IndexDirOpt,
     JsonOpt,
     StoreOpt,
     UserOpt,
     open_store,
+    parse_when,
     progress_bar,
     scope_of,
 )
@@ -112,8 +113,9 @@ def ingest(file: Annotated[str, typer.Argument(
                show_default=False)] = None,
            mode: Annotated[Mode, typer.Option(
                help="rules (offline) or llm ($MEMOS_LLM_URL, $MEMOS_LLM_MODEL).")] = Mode.rules,
-           at: Annotated[datetime | None, typer.Option(
-               help="Time of turns that carry no 'at' (default: now).")] = None,
+           at: Annotated[str | None, typer.Option(
+               help=f"Time of turns that carry no 'at' (default: now): {WHEN_HELP}.",
+               show_default=False)] = None,
            user_name: Annotated[str | None, typer.Option(
                "--user-name", help="The user's name, if the conversation does not say it.")]
            = None,
@@ -131,9 +133,10 @@ def ingest(file: Annotated[str, typer.Argument(
         raise InvalidInputError("no session given: pass --session ID (e.g. a date or a chat id)")
     scope = scope_of(user, agent)
     messages = read_messages(file)
+    when = parse_when(at, "--at")  # before the store is opened (or made)
     with open_store(store, index_dir, create=True) as mem:
         with progress_bar("ingesting") as progress:  # on stderr: stdout stays clean for --json
-            report = mem.ingest(messages, scope, session_id=session, at=at, mode=mode.value,
+            report = mem.ingest(messages, scope, session_id=session, at=when, mode=mode.value,
                                 user_name=user_name, progress=progress)
         facts = [mem.get(i, scope) if i not in report.superseded + report.ended else None
                  for i in report.facts]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shlex
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -21,6 +20,7 @@ from memos.cli.app import app
 from memos.cli.options import (
     KIND_HELP,
     MEMORIES,
+    WHEN_HELP,
     AgentOpt,
     IdArg,
     IndexDirOpt,
@@ -33,6 +33,7 @@ from memos.cli.options import (
     importance_value,
     open_store,
     parse_meta,
+    parse_when,
     read_content,
     scope_of,
 )
@@ -162,8 +163,10 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in plain
            kind: Annotated[list[str] | None, typer.Option(help="Only this kind (repeat).")] = None,
            tag: Annotated[list[str] | None, typer.Option(
                "--tag", "-t", help="Has any of these tags (repeat).")] = None,
-           since: Annotated[datetime | None, typer.Option(help="Recorded at or after.")] = None,
-           until: Annotated[datetime | None, typer.Option(help="Recorded before.")] = None,
+           since: Annotated[str | None, typer.Option(
+               help=f"Recorded at or after: {WHEN_HELP}.", show_default=False)] = None,
+           until: Annotated[str | None, typer.Option(
+               help=f"Recorded before: {WHEN_HELP}.", show_default=False)] = None,
            meta: Annotated[list[str] | None, typer.Option(help="key=value equality.")] = None,
            filter_json: Annotated[str | None, typer.Option(
                "--filter", help='A filter expression as JSON, e.g. \'{"or": [...]}\'.')] = None,
@@ -188,9 +191,10 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in plain
         # (a --filter that is no filter keeps its own error: the SDK names it)
         filters = by_session if filters is None else (
             {"and": [filters, by_session]} if isinstance(filters, dict) else filters)
+    since_at, until_at = parse_when(since, "--since"), parse_when(until, "--until")
     with open_store(store, index_dir) as mem:
         hits = mem.search(query, scope, k, filters=filters, kind=kind or None,
-                          tags=tag or None, since=since, until=until,
+                          tags=tag or None, since=since_at, until=until_at,
                           metadata=parse_meta(meta), include_superseded=include_superseded)
     if json_out:
         render.print_json([{"rank": i, "score": h.score, "retrievers": h.retrievers,

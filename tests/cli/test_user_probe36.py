@@ -171,3 +171,17 @@ def test_ctrl_c_during_a_command_says_aborted_and_gives_the_json_error(memos_cli
             assert json.loads(result.out)["error"]["type"] == "Aborted"
         else:
             assert result.out == ""
+
+
+def test_since_and_until_take_words_people_use_and_say_what_they_take(memos_cli) -> None:
+    """`--since yesterday` gave pydantic's "Input should be a valid datetime or date, input is
+    too short", naming no format."""
+    memos_cli("add", "Alice keeps bees", "-u", "alice")
+    for when in ("yesterday", "today", "2 weeks ago", "3 days ago", "2026-01-01",
+                 "2026-01-01T10:00:00+02:00"):
+        found = memos_cli("search", "bees", "-u", "alice", "--since", when, "--json")
+        assert found.code == 0, (when, found.err)
+    assert memos_cli("search", "bees", "-u", "alice", "--until", "yesterday", "--json").out \
+        .strip() == "[]"
+    bad = memos_cli("search", "bees", "-u", "alice", "--since", "last tuesday")
+    assert bad.code == 2 and "2026-11-30" in bad.err and "yesterday" in bad.err
