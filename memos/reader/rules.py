@@ -1183,7 +1183,7 @@ _AGE_BARE = re.compile(
     r"(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|this|myself|haha|lol|in|on)\b))",
     re.I)
 _TURNED = re.compile(r"(?:just\s+)?turned\s+", re.I)  # "my son turned 6 last week"
-_AGE_OF = re.compile(r"(?P<n>\d{1,2})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|last|this|"
+_AGE_OF = re.compile(r"(?P<n>\d{1,2})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|this|"
                      r"(?:years?|yrs?)(?!\s+(?:older|younger|ago|apart|later|before|after|"
                      r"behind|ahead|earlier|since)\b))\b))", re.I)
 # "I'm in Bologna": where the speaker lives, unless the clause says for how long.

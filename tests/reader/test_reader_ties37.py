@@ -101,3 +101,13 @@ def test_a_first_name_with_accents_or_a_hyphen_is_a_subject(text: str, fact) -> 
     """Only ASCII one-word names were read as a sentence's subject: "Zoë lives in Paris"
     stored nothing, "Zoe lives in Paris" its city."""
     assert fact in {(e.subject, e.attribute, e.value) for e in extract(text, "Alice", "user:alice")}
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("Arjun turned 7 yesterday.", ("Arjun", "age", "7")),
+    ("My son turned 6 yesterday!", ("Alice", "son's age", "6")),
+])
+def test_a_birthday_said_with_yesterday_gives_the_new_age(text: str, fact) -> None:
+    """"Arjun turned 7 yesterday" stored nothing ("... today", "... last week" did): the
+    assistant kept answering the age before."""
+    assert fact in {(e.subject, e.attribute, e.value) for e in extract(text, "Alice", "user:alice")}
