@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+from collections.abc import Iterator
 
 import torch
 
@@ -35,3 +37,18 @@ def backend_for(tensor: torch.Tensor) -> str:
                 )
         return forced
     return "triton" if tensor.is_cuda and triton_available() else "reference"
+
+
+@contextlib.contextmanager
+def forced_backend(name: str) -> Iterator[None]:
+    """MEMOS_KERNELS=`name` while the block runs (restored after): parity checks and
+    benchmarks run one op on each backend in turn."""
+    saved = os.environ.get("MEMOS_KERNELS")
+    os.environ["MEMOS_KERNELS"] = name
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("MEMOS_KERNELS", None)
+        else:
+            os.environ["MEMOS_KERNELS"] = saved

@@ -11,15 +11,15 @@ where bf16 is not modelled faithfully: there fp32 alone is checked. The GPU test
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
 
 from memos.errors import InvalidInputError
+from memos.kernels.dispatch import forced_backend
 
 TOLERANCE = {"fp32": 5e-3, "bf16": 3e-2}
 _DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
@@ -65,19 +65,6 @@ def rel_rmse(a: torch.Tensor, b: torch.Tensor) -> float:
     return diff if denom == 0.0 else diff / denom
 
 
-@contextlib.contextmanager
-def _backend(name: str) -> Iterator[None]:
-    saved = os.environ.get("MEMOS_KERNELS")
-    os.environ["MEMOS_KERNELS"] = name
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("MEMOS_KERNELS", None)
-        else:
-            os.environ["MEMOS_KERNELS"] = saved
-
-
 def _pair(tensors: Sequence[torch.Tensor | None], dtype: torch.dtype, device: torch.device,
           keep_fp32: Sequence[int] = ()) -> tuple[list[Any], list[Any]]:
     """(kernel inputs in `dtype`, the same values in float64 for the reference); the indices
@@ -121,7 +108,7 @@ def _scan(case: tuple, dtype: torch.dtype, device: torch.device) -> tuple[str, f
     tri, ref = _pair([x, log_a, b, c, s0], dtype, device, keep_fp32=(1, 4))
     dy = torch.randn(bsz, length, heads, p, generator=gen).double().to(device)
     dfinal = torch.randn(bsz, heads, p, n, generator=gen).double().to(device)
-    with _backend("triton"):
+    with forced_backend("triton"):
         y_t, f_t = ssd_scan(*tri[:4], chunk_size=chunk, initial_state=tri[4])
         ((y_t.double() * dy).sum() + (f_t.double() * dfinal).sum()).backward()
     y_r, f_r = ssd_scan_reference(*ref[:4], chunk_size=chunk, initial_state=ref[4])
@@ -141,12 +128,12 @@ def _step(case: tuple, dtype: torch.dtype, device: torch.device) -> tuple[str, f
             torch.randn(bsz, heads, n, generator=gen), torch.randn(bsz, heads, n, generator=gen),
             torch.randn(bsz, heads, p, n, generator=gen)]
     tri, ref = _pair(base, dtype, device, keep_fp32=(1, 4))
-    with _backend("triton"):
+    with forced_backend("triton"):
         y_t, s_t = ssd_step(*tri)
     y_r, s_r = ssd_step_reference(*ref)
     dy = torch.randn(y_r.shape, generator=gen).double().to(device)
     ds = torch.randn(s_r.shape, generator=gen).double().to(device)
-    with _backend("triton"):
+    with forced_backend("triton"):
         ((y_t.double() * dy).sum() + (s_t.double() * ds).sum()).backward()
     ((y_r.double() * dy).sum() + (s_r.double() * ds).sum()).backward()
     return _worst([("y", y_t, y_r), ("state", s_t, s_r)] + [
@@ -172,7 +159,7 @@ def _attention(case: tuple, dtype: torch.dtype, device: torch.device) -> tuple[s
     slot_mask, idx = slot_mask.to(device), idx.to(device)
     tri, ref = _pair([q, k, v], dtype, device)
     dout = torch.randn(bsz, length, heads, dim, generator=gen).double().to(device)
-    with _backend("triton"):
+    with forced_backend("triton"):
         out_t = memory_attention(*tri, slot_mask, idx, block_size=block)
         (out_t.double() * dout).sum().backward()
     out_r = memory_attention_reference(*ref, slot_mask, idx, block, None)

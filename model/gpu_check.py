@@ -22,7 +22,6 @@ parity needs TRITON_INTERPRET=1 there), which is how CI keeps it from rotting.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
@@ -30,7 +29,7 @@ import statistics
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from typing import Any
 import torch
 
 from memos.errors import InvalidInputError, MemosError
+from memos.kernels.dispatch import forced_backend
 
 # A larger model than the shipped one (about 1M parameters), sized like the kernels' layer:
 # 24 heads of 64 at d_model 768, SSM state 64, scan chunk 64, 12 blocks.
@@ -54,19 +54,6 @@ class Budget:
     @property
     def left(self) -> float:
         return self.end - time.monotonic()
-
-
-@contextlib.contextmanager
-def _backend(name: str) -> Iterator[None]:
-    saved = os.environ.get("MEMOS_KERNELS")
-    os.environ["MEMOS_KERNELS"] = name
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("MEMOS_KERNELS", None)
-        else:
-            os.environ["MEMOS_KERNELS"] = saved
 
 
 def _sync(device: torch.device) -> None:
@@ -163,7 +150,7 @@ def _train_step_ms(cfg: Any, device: torch.device, backend: str, kind: str, batc
         loss.backward()
         opt.step()
 
-    with _backend(backend):
+    with forced_backend(backend):
         return _median_ms(step, device, repeats)
 
 
@@ -207,7 +194,7 @@ def _model(device: torch.device, quick: bool, budget: Budget) -> dict[str, list[
                 generation.append({"preset": name, "backend": backend,
                                    "note": "skipped: time budget spent"})
                 continue
-            with _backend(backend):
+            with forced_backend(backend):
                 for row in generation_speed(model, contexts, new_tokens=8 if quick else 128):
                     generation.append({"preset": name, "backend": backend, **asdict(row)})
                     print(f"  generate {name} {backend} after {row.context}: "

@@ -38,6 +38,7 @@ def test_a_failing_section_is_recorded_and_the_next_ones_still_run(tmp_path: Pat
     def broken(*args, **kwargs):
         raise RuntimeError("a kernel failed to compile")
 
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)
     monkeypatch.setattr(gpu_check, "_kernels", broken)
     monkeypatch.setattr(gpu_check, "_model", lambda *a: {"train": [], "generation": []})
     assert gpu_check.main(["--device", "cpu", "--out", str(tmp_path)]) == 1
