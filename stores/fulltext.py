@@ -201,6 +201,11 @@ def clean_terms(terms: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# The FTS5 table of a SQLite store: made at open, and again by a rebuild (`clear`)
+_CREATE_FTS = ("CREATE VIRTUAL TABLE {if_not_exists}cube_fts USING fts5("
+               f"content, context, tokenize='{TOKENIZE}')")
+
+
 class SqliteFullText(FullTextIndex):
     _fts = table("cube_fts", column("rowid"), column("content"), column("context"))
 
@@ -216,9 +221,7 @@ class SqliteFullText(FullTextIndex):
                 conn.exec_driver_sql("DROP TABLE cube_fts")
                 conn.exec_driver_sql("DELETE FROM index_meta WHERE name = 'fulltext'")
                 log.info("full-text index has an old layout; rebuilding it from the changelog")
-            conn.exec_driver_sql(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS cube_fts USING fts5("
-                f"content, context, tokenize='{TOKENIZE}')")
+            conn.exec_driver_sql(_CREATE_FTS.format(if_not_exists="IF NOT EXISTS "))
 
     def upsert(self, session: Session, docs: Sequence[tuple[Any, ...]]) -> None:
         if not docs:
@@ -246,16 +249,18 @@ class SqliteFullText(FullTextIndex):
         # Dropped and made again, not emptied: a DELETE leaves damaged segments (zeroed
         # pages, a torn write) in place, and the rebuild would write into them.
         session.execute(text("DROP TABLE IF EXISTS cube_fts"))
-        session.execute(text("CREATE VIRTUAL TABLE cube_fts USING fts5("
-                             f"content, context, tokenize='{TOKENIZE}')"))
-        self._counts = {}
+        session.execute(text(_CREATE_FTS.format(if_not_exists="")))
+        self.forget_counts()
 
     def damaged(self, session: Session) -> str | None:
         try:  # FTS5's own check of its segments against its rows: raises when damaged
             session.execute(text("INSERT INTO cube_fts(cube_fts, rank) "
                                  "VALUES('integrity-check', 1)"))
         except DBAPIError as exc:
-            return str(getattr(exc, "orig", exc)) or type(exc).__name__
+            code = getattr(exc.orig, "sqlite_errorcode", None)
+            if code is not None and code & 0xFF == 11:  # SQLITE_CORRUPT (FTS5: _CORRUPT_VTAB)
+                return str(exc.orig)
+            raise  # a lock held past the busy timeout, say: not damage (`_driver_errors`)
         return None
 
     def all_pks(self, session: Session) -> set[int]:

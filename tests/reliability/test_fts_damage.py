@@ -47,3 +47,25 @@ def test_damaged_full_text_segments_are_reported_and_rebuilt(tmp_path: Path, men
         assert _by_words(mem)
     finally:
         mem.close()
+
+
+def test_a_store_another_process_is_writing_is_not_called_damaged(tmp_path: Path) -> None:
+    """The integrity check runs as a write: with another connection holding the write lock
+    it failed "database is locked", which `check` reported as damage and `--repair` then
+    rebuilt a sound index over."""
+    from memos.config import MemosConfig
+
+    folder = tmp_path / "s"
+    mem = MemOS.open(folder, embedder="hashing", config=MemosConfig(busy_timeout_ms=200))
+    try:
+        mem.add("Alice keeps bees", "u")
+        writer = sqlite3.connect(folder / "memos.db", timeout=0.1)
+        writer.execute("BEGIN IMMEDIATE")
+        try:
+            report = mem.check()
+            assert report.indexes["fulltext"].ok and not any("damaged" in p for p in report.problems)
+        finally:
+            writer.rollback()
+            writer.close()
+    finally:
+        mem.close()
