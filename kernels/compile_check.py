@@ -61,7 +61,7 @@ def _plan(
     from memos.kernels.triton_launch import pow2_at_least
 
     bp, bn, c = pow2_at_least(p), pow2_at_least(n), scan._chunk(chunk)
-    nw = scan._warps(bp, bn, c)
+    nw = scan._warps(bp, bn, c, precision)
     tiles = {"BLOCK_C": c, "BLOCK_P": bp, "BLOCK_N": bn, "PRECISION": precision}
     block_l, nsub, block_x, block_d = attn._tiles(block, 64, dim)
     attn_consts = {"NSUB": nsub, "BLOCK_L": block_l, "BLOCK_X": block_x, "BLOCK_D": block_d,

@@ -209,11 +209,16 @@ def _chunk(chunk_size: int) -> int:
     return min(256, pow2_at_least(chunk_size))
 
 
-def _warps(bp: int, bn: int, chunk: int) -> int:
-    # Measured on an H200 (bf16, 64-wide tiles; docs/BENCHMARKS.md, "Kernels on an H200"):
-    # 4 warps ran the scan 20-25 % faster than 8 at batch 16 (forward and backward), although
-    # ptxas reports the 4-warp output and backward kernels spilling (`--compile-sm90`); 16 warps
-    # were twice as slow. Small tiles need no more than 4 either.
+def _warps(bp: int, bn: int, chunk: int, precision: str = "tf32") -> int:
+    # bf16 / fp16 inputs (tf32 dots), measured on an H200 (64-wide tiles; docs/BENCHMARKS.md,
+    # "On an NVIDIA H200"): 4 warps ran the scan 14-26 % faster than 8 from L = 16,384,
+    # although ptxas reports the 4-warp output and backward kernels spilling a little
+    # (`--compile-sm90`); 16 warps were twice as slow. fp32 inputs (exact "ieee" dots, the
+    # model's own dtype) hold about twice the registers: at 4 warps ptxas spills 6-16 KB per
+    # thread there, at 8 warps 0-6 KB, and fp32 has not been timed on a GPU: 8 warps for
+    # 64-wide fp32 tiles until it is.
+    if precision == "ieee" and max(bp, bn, chunk) >= 64:
+        return 8
     return 4
 
 
@@ -231,7 +236,7 @@ def _states(
     launchable(_chunk_state_kernel)[(nz, bsz * heads)](
         u, v, la, local, aend, length, heads, p, n, nz,
         TO_END=to_end, BLOCK_C=chunk, BLOCK_P=bp, BLOCK_N=bn, PRECISION=dot_precision(u.dtype),
-        num_warps=_warps(bp, bn, chunk),
+        num_warps=_warps(bp, bn, chunk, dot_precision(u.dtype)),
     )
     per_chunk = torch.empty_like(local)
     final = torch.empty(bsz, heads, p, n, device=u.device, dtype=torch.float32)
@@ -265,7 +270,7 @@ def ssd_scan_triton_forward(
     launchable(_chunk_out_kernel)[(s0.shape[1], bsz * heads)](
         x, log_a, b, c, s0, y, length, heads, p, n, s0.shape[1],
         BLOCK_C=chunk, BLOCK_P=bp, BLOCK_N=bn, PRECISION=dot_precision(x.dtype),
-        num_warps=_warps(bp, bn, chunk),
+        num_warps=_warps(bp, bn, chunk, dot_precision(x.dtype)),
     )
     return y, final
 
@@ -293,6 +298,6 @@ def ssd_scan_triton_backward(
     launchable(_chunk_bwd_kernel)[(s0.shape[1], bsz * heads)](
         x, log_a, b, c, dy, s0, g, dx, dla, db, dc, length, heads, p, n, s0.shape[1],
         BLOCK_C=chunk, BLOCK_P=bp, BLOCK_N=bn, PRECISION=dot_precision(x.dtype),
-        num_warps=_warps(bp, bn, chunk),
+        num_warps=_warps(bp, bn, chunk, dot_precision(x.dtype)),
     )
     return dx, dla, db, dc, dinit
