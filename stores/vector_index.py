@@ -121,13 +121,22 @@ def _claim(path: Path) -> int:
     """Create `path` and hold an exclusive lock on it (the descriptor returned; closing it
     releases the lock): the mark of a temp file a save is writing. FAISS and `open` write
     the same file in place, so the lock stays with what they write."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o666)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError:
+    for _ in range(8):
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            # Another save's clean-up may have locked and removed the new file between the
+            # open and the lock (it was no save's yet): the lock is then on a removed file,
+            # and the name is made again.
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        except OSError:
+            os.close(fd)
+            raise
         os.close(fd)
-        raise
-    return fd
+    raise OSError(f"could not claim the temp file {path}: removed each time it was made")
 
 
 def _fsync_dir(folder: Path) -> None:

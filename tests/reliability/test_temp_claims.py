@@ -67,3 +67,43 @@ def test_a_save_holds_its_temp_files_until_they_are_renamed(tmp_path: Path, monk
     assert seen == [True], "the index's temp file was not locked while being written"
     loaded = VectorIndex(tmp_path, 4, "e", store_id="s")
     assert loaded.load() and loaded.ids() == {1, 2}
+
+
+def test_a_claim_survives_another_save_removing_its_new_file_before_the_lock(
+        tmp_path: Path, monkeypatch) -> None:
+    """Between creating a temp file and locking it, another save's clean-up could lock and
+    remove it (it was no save's yet): the lock was then on a removed file, FAISS wrote an
+    unlocked one under the same name, and a later clean-up removed it mid-save."""
+    from memos.stores import vector_index
+
+    a, b = _index(tmp_path), _index(tmp_path)
+    real_flock, real_fsync = fcntl.flock, vector_index._fsync
+    state: dict[str, bool] = {}
+
+    def flock(fd: int, op: int) -> None:
+        if op == fcntl.LOCK_EX and not state.get("raced") and \
+                os.readlink(f"/proc/self/fd/{fd}").endswith(".tmp"):
+            state["raced"] = True
+            b.save()  # another process's save, in the window before a's lock
+            state["armed"] = True
+        real_flock(fd, op)
+
+    def fsync(path: Path) -> None:
+        real_fsync(path)
+        if state.get("armed") and path.name.startswith("vectors.faiss.") \
+                and path.name.endswith(".tmp") and not state.get("checked"):
+            state["checked"] = True
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                state["unlocked"] = True
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+            b.save()  # and another save finishing while a writes
+
+    monkeypatch.setattr(vector_index.fcntl, "flock", flock)
+    monkeypatch.setattr(vector_index, "_fsync", fsync)
+    assert a.save()
+    assert state.get("raced") and state.get("checked") and not state.get("unlocked")
