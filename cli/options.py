@@ -460,12 +460,12 @@ def parse_when(text: str | None, flag: str) -> datetime | None:
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     if said in ("now", "today", "yesterday"):
         return {"now": now, "today": midnight, "yesterday": midnight - timedelta(days=1)}[said]
-    ago = _AGO.fullmatch(said)
-    if ago:
-        return now - timedelta(seconds=int(ago.group(1)) * _AGO_UNIT[ago.group(2)])
     try:
+        ago = _AGO.fullmatch(said)
+        if ago:
+            return now - timedelta(seconds=int(ago.group(1)) * _AGO_UNIT[ago.group(2)])
         when = datetime.fromisoformat(text.strip())
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: "5000 years ago"
         raise InvalidInputError(f"{flag} takes {WHEN_HELP}; got {text!r:.60}") from None
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 

@@ -1731,7 +1731,7 @@ class Assistant:
         needles: list[str] = []
         found: dict[str, MemCube] = {}
         context: dict[str, MemCube] = {}  # turns that quote it only in their context
-        from memos.reader.ingest import _turn_of
+        from memos.reader.ingest import turn_of
 
         for hit in facts:
             found[hit.id] = hit.cube
@@ -1740,7 +1740,7 @@ class Assistant:
                 needles.append(value)
             # the turn it was read from, when it says the value (a value too short to look
             # for by its words, "6" of "My son Leo is 6", is found there all the same)
-            turn = _turn_of(hit.cube)
+            turn = turn_of(hit.cube)
             if turn is None or turn in found or not isinstance(value, str) or not value.strip():
                 continue
             try:

@@ -785,7 +785,7 @@ def last_turn_facts(mem: MemOS, scope: Scope, session_id: str,
             and isinstance(c.metadata.get("relation"), str)
             # the user's newest turn's own facts: a turn between that stated none ("Any
             # tips for Lyons?") leaves nothing to correct
-            and _turn_of(c) == said.id]
+            and turn_of(c) == said.id]
     if not mine:
         return []
     episode = _episode_of(mine[0])
@@ -822,12 +822,12 @@ def stored_valued(mem: MemOS, scope: Scope, value: str
     except MemosError:
         return []
     me = user_key(scope.user_id)
-    found = ((_as_extraction(c), _turn_of(c)) for c in cubes
+    found = ((_as_extraction(c), turn_of(c)) for c in cubes
              if _same_text(c.metadata.get("value"), value))
     return [(e, turn) for e, turn in found if e is not None and e.subject_key == me]
 
 
-def _turn_of(cube: MemCube) -> str | None:
+def turn_of(cube: MemCube) -> str | None:
     """The episode id of the turn a fact was read from."""
     episode = _episode_of(cube)
     return episode.split("@")[0] if episode else None

@@ -183,5 +183,7 @@ def test_since_and_until_take_words_people_use_and_say_what_they_take(memos_cli)
         assert found.code == 0, (when, found.err)
     assert memos_cli("search", "bees", "-u", "alice", "--until", "yesterday", "--json").out \
         .strip() == "[]"
+    far = memos_cli("search", "bees", "-u", "alice", "--since", "5000 years ago")
+    assert far.code == 2 and "--since takes" in far.err
     bad = memos_cli("search", "bees", "-u", "alice", "--since", "last tuesday")
     assert bad.code == 2 and "2026-11-30" in bad.err and "yesterday" in bad.err
