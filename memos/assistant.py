@@ -35,6 +35,7 @@ import logging
 import os
 import re
 import secrets
+import shlex
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -396,6 +397,12 @@ _STOP = frozenset("a an the my me i i'm im that this is was of to in on at for a
 _ASK_WORDS = frozenset("what which who whom whose where when why how do does did am are is "
                        "s what's who's where's when's tell remind give know remember again now "
                        "these days currently kind sort type".split())
+
+
+# A request to forget everything ("forget everything", "forget all about me")
+_EVERYTHING = re.compile(r"(?:everything|all|all of it|all my (?:memories|data)|all about me|"
+                         r"everything about me|everything you know(?: about me)?|"
+                         r"all you know(?: about me)?)")
 
 
 @check_arguments  # a call that does not bind: InvalidInputError, never TypeError
@@ -1672,6 +1679,17 @@ class Assistant:
     def _forget(self, what: str, sid: str) -> Reply:
         """Forget every cube of this user that holds `what` (see `forget_matching`)."""
         t0 = time.perf_counter()
+        if _EVERYTHING.fullmatch(" ".join(what.lower().split()).rstrip(".!")):
+            # Not a phrase to look for: no memory holds the word "everything"
+            agent = (f" --agent {shlex.quote(self.scope.agent_id)}"
+                     if self.scope.agent_id else "")
+            text = ("I can only forget things one at a time here (\"forget my address\"). To "
+                    "erase everything I remember about you, the person who runs this memory "
+                    f"store can run: memos purge --all -u {shlex.quote(self.scope.user_id)}"
+                    f"{agent} --yes")
+            return Reply(text=text, backend="forget", memories=[],
+                         seconds={"forget": time.perf_counter() - t0}, session_id=sid,
+                         route="a forget request", forgotten=[])
         done = self.forget_matching(what)
         names = [content for _id, content, how in done if how == "forgotten"]
         moved = sum(how == "rewritten" for _id, _c, how in done)
