@@ -1920,7 +1920,7 @@ _NEGATION_CUE = re.compile(
     r"\bnot\b|n't\b|n’t\b|\b(?:any\s?more|no\s+longer|left|quit|lost|stopped|gave\s+up|fired|"
     r"laid\s+off|let\s+go|sacked|redundant|"
     # a tie that ended (`_ended_ties`): a break-up, a pet's death
-    r"broke\s+up|broken\s+up|split|separated|divorced|dumped|called\s+it\s+quits|died|"
+    r"broke\s+up|broken\s+up|split|separated|divorced|dumped|called\s+it\s+quits|ended\s+things|died|"
     r"(?:are|'re|’re)\s+(?:now\s+|officially\s+)?over|passed|put\s+(?:\w+\s+){0,3}?(?:down|to\s+sleep)|rainbow\s+bridge)\b", re.I)
 # Where a clause that negates goes on with another statement: "..., and (then) ...",
 # "... because ...", "... so ...", "... which is why ...".

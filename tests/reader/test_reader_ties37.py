@@ -1,5 +1,6 @@
-"""A couple "over" ("Tom and I are over", "Dana and I had a fight. We're over."): the
-negation rules were never asked, since the sentence holds no negation cue."""
+"""A couple "over" ("Tom and I are over", "Dana and I had a fight. We're over.") or that
+"ended things": the negation rules were never asked, since the sentence held no negation
+cue. And the other readings below, each stored nothing or something wrong before."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ def ended(text: str) -> set[tuple[str, str]]:
     ("Tom and I are over now.", "Tom"),
     ("Me and Tom are officially over.", "Tom"),
     ("Dana and I had a big fight. We're over.", "Dana"),
+    ("Tom and I ended things.", "Tom"),
+    ("Dana and I had a fight. We ended things last week.", "Dana"),
 ])
 def test_a_couple_over_ends_the_partner_named(text: str, name: str) -> None:
     assert ended(text) >= {(f"{kind}'s name", name) for kind in PARTNERS}
