@@ -1224,8 +1224,8 @@ _NEGATIONS: list[tuple[re.Pattern[str], str, bool, str | None]] = [
     # "I'm no longer a nurse", "I'm not a teacher any more"
     (re.compile(r"(?:'m|’m|am|is|'s)\s+(?:not|no\s+longer)\s+(?:an?|the)\s+", re.I), "job", False,
      "job"),
-    (re.compile(r"(?:'ve|’ve|have|has)?\s*(?:just\s+|finally\s+|recently\s+)?(?P<verb>left|quit|lost)\s+",
-                re.I), "employer", False, "left"),
+    (re.compile(r"(?:'ve|’ve|have|has)?\s*(?:just\s+|finally\s+|recently\s+)?(?P<verb>left|quit|lost|"
+                r"resigned\s+from)\s+", re.I), "employer", False, "left"),
     # "I got fired", "I was laid off from Acme", "I've been made redundant": `_dismissed`
     (re.compile(r"(?:(?:'ve|’ve|have|has)\s+(?:just\s+|recently\s+|finally\s+|officially\s+)*"
                 r"been|(?:just\s+|recently\s+|finally\s+)*(?:got|was|were))\s+"
@@ -1917,7 +1917,7 @@ _BARE_NOT = re.compile(r"^(?:(?:so|and|but|well|oh|ok|okay|yeah|btw|apparently|t
                        r"(?=(?:not|no\s+longer)\s+(?:allergic|living|working|into)\b)", re.I)
 # What negates or ends a fact somewhere in a clause (`_negations` reads which).
 _NEGATION_CUE = re.compile(
-    r"\bnot\b|n't\b|n’t\b|\b(?:any\s?more|no\s+longer|left|quit|lost|stopped|gave\s+up|fired|"
+    r"\bnot\b|n't\b|n’t\b|\b(?:any\s?more|no\s+longer|left|quit|resigned|lost|stopped|gave\s+up|fired|"
     r"laid\s+off|let\s+go|sacked|redundant|"
     # a tie that ended (`_ended_ties`): a break-up, a pet's death
     r"broke\s+up|broken\s+up|split|separated|divorced|dumped|called\s+it\s+quits|ended\s+things|died|"
@@ -2525,7 +2525,7 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
     found = _ended_ties(sentence, turn, me) | _not_mine(sentence, turn, me)
     for m in re.finditer(rf"\bI\b|\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>"
                          rf"{_NAME_RE}),?)?\s+|(?:^|(?<=[,;] ))(?P<name>{_FIRST_NAME})\s+"
-                         r"(?=(?:just\s+|finally\s+|recently\s+)?(?:left|quit)\s)", sentence):
+                         r"(?=(?:just\s+|finally\s+|recently\s+)?(?:left|quit|resigned)\s)", sentence):
         subj = me
         if m.group("name"):
             # "Mark quit Nobu": a job someone the user named left (only that: "Mark is not

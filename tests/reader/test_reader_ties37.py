@@ -114,3 +114,20 @@ def test_a_birthday_said_with_yesterday_gives_the_new_age(text: str, fact) -> No
     """"Arjun turned 7 yesterday" stored nothing ("... today", "... last week" did): the
     assistant kept answering the age before."""
     assert fact in {(e.subject, e.attribute, e.value) for e in extract(text, "Alice", "user:alice")}
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("I resigned from Google.", ("Alice", "employer", "Google")),
+    ("Mark resigned from Nobu.", ("Mark", "employer", "Nobu")),
+    ("My sister resigned from Acme.", ("Alice", "sister's employer", "Acme")),
+])
+def test_a_resignation_ends_the_employer(text: str, fact) -> None:
+    """"I resigned from Google" ended nothing ("I left Google", "I quit Google" did)."""
+    got = {(e.subject, e.attribute, e.value) for e in extract(text, "Alice", "user:alice")
+           if e.negated}
+    assert fact in got
+
+
+def test_resigning_from_no_employer_ends_none() -> None:
+    assert not [e for e in extract("I resigned from the committee.", "Alice", "user:alice")
+                if e.negated]
