@@ -771,12 +771,16 @@ class VectorIndex:
                 _fsync_dir(self.folder)
                 self._remove_stale_temps()
         except (RuntimeError, OSError) as exc:  # FAISS raises RuntimeError for I/O errors
-            detail = " ".join(str(exc).split())[-200:]
+            if isinstance(exc, OSError):
+                detail = f"{exc.filename or self.folder}: {exc.strerror or exc}"
+            else:
+                detail = " ".join(str(exc).split())[-200:]
             raise StoreError(
-                f"could not write the vector index in {self.folder} ({detail}): the memories "
-                "are saved in the database, and the index catches up from it when the store "
-                "is next opened; free some disk space (or raise the file size limit), then "
-                "run `memos check --repair`") from exc
+                f"could not write the vector index files in {self.folder} ({detail}): the "
+                "memories are saved in the database, and the index catches up from it when "
+                "the store is next opened; free some disk space (or raise the file size "
+                "limit), make the files writable or move them away (they are rebuilt from "
+                "SQL), then run `memos check --repair`") from exc
         finally:
             for path in (tmp, tmp_meta, tmp_twin):
                 with contextlib.suppress(FileNotFoundError):
