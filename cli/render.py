@@ -325,6 +325,16 @@ def hits_table(query: str, hits: Sequence[Any]) -> Table:
     return table
 
 
+def page_table(title: str, cubes: Sequence[Any]) -> Table:
+    """A page of a user's live memories, newest first."""
+    table = new_table(title, ["id", "kind", "v", "recorded_at", "tags", "content"])
+    for cube in cubes:
+        table.add_row(fmt(get(cube, "id")), fmt(get(cube, "kind")), fmt(get(cube, "version")),
+                      fmt(get(cube, "recorded_at")), fmt(get(cube, "tags")),
+                      short(get(cube, "content", ""), 60))
+    return table
+
+
 def history_table(cube_id: str, versions: Sequence[Any]) -> Table:
     """Every version of a cube, oldest first."""
     table = new_table(f"history of {cube_id}", ["v", "state", "recorded_at", "valid_from",

@@ -203,6 +203,35 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in plain
     render.print_table(render.hits_table(query, hits))
 
 
+@app.command("list", rich_help_panel=MEMORIES)
+def list_memories(
+        user: UserOpt = None, agent: AgentOpt = None,
+        kind: Annotated[str | None, typer.Option(help=f"Only this kind. {KIND_HELP}",
+                                                 show_default=False)] = None,
+        limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000,
+                                           help="How many on this page (1 to 1,000).")] = 50,
+        cursor: Annotated[str | None, typer.Option(
+            help="The next page: the cursor the previous page printed.", show_default=False)]
+        = None,
+        store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
+        ) -> None:
+    """List a user's live memories, newest first, a page at a time.
+
+    Example: memos list -u alice --kind fact --limit 20
+    """
+    scope = scope_of(user, agent)
+    with open_store(store, index_dir) as mem:
+        page = mem.list_memories(scope, limit=limit, cursor=cursor, kind=kind)
+    if json_out:
+        render.print_json(page)
+        return
+    render.print_table(render.page_table(
+        f"{len(page.items)} memor{'y' if len(page.items) == 1 else 'ies'} of "
+        f"{render.scope_text(scope)}, newest first", page.items))
+    if page.next_cursor:
+        render.print_message(f"next page: the same command with --cursor {page.next_cursor}", "dim")
+
+
 @app.command(rich_help_panel=MEMORIES)
 def show(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
          version: Annotated[int | None, typer.Option(min=1, help="An older version.")] = None,

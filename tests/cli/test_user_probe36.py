@@ -187,3 +187,22 @@ def test_since_and_until_take_words_people_use_and_say_what_they_take(memos_cli)
     assert far.code == 2 and "--since takes" in far.err
     bad = memos_cli("search", "bees", "-u", "alice", "--since", "last tuesday")
     assert bad.code == 2 and "2026-11-30" in bad.err and "yesterday" in bad.err
+
+
+def test_list_shows_a_users_live_memories_a_page_at_a_time(memos_cli) -> None:
+    """There was no way to list a user's memories from the CLI (only search and export)."""
+    import json
+
+    for text in ("Alice keeps bees", "Alice likes tea", "Bob keeps goats"):
+        memos_cli("add", text, "-u", "bob" if text.startswith("Bob") else "alice")
+    first = json.loads(memos_cli("list", "-u", "alice", "--limit", "1", "--json").out)
+    assert [c["content"] for c in first["items"]] == ["Alice likes tea"]  # newest first
+    second = json.loads(memos_cli("list", "-u", "alice", "--limit", "1", "--cursor",
+                                  first["next_cursor"], "--json").out)
+    assert [c["content"] for c in second["items"]] == ["Alice keeps bees"]
+    assert second["next_cursor"] is None
+    table = memos_cli("list", "-u", "alice", "--limit", "1")
+    assert table.code == 0 and "Alice likes tea" in table.out and "--cursor" in table.out
+    assert "Bob" not in memos_cli("list", "-u", "alice").out
+    bad = memos_cli("list", "-u", "alice", "--kind", "nonsense")
+    assert bad.code == 2 and bad.err.startswith("error: unknown kind")
