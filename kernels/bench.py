@@ -108,7 +108,7 @@ def peak_bandwidth_gbps(name: str) -> float | None:
     return None
 
 
-def _time_ms(fn: Callable[[], Any], device: torch.device, repeats: int, warmup: int = 2) -> float:
+def time_ms(fn: Callable[[], Any], device: torch.device, repeats: int, warmup: int = 2) -> float:
     """Median wall time of `fn` in ms; CUDA work is synchronised around each call."""
     for _ in range(warmup):
         fn()
@@ -126,7 +126,7 @@ def _time_ms(fn: Callable[[], Any], device: torch.device, repeats: int, warmup: 
 
 def _measure(fn: Callable[[], Any], device: torch.device, repeats: int) -> tuple[float | None, str]:
     try:
-        return _time_ms(fn, device, repeats), ""
+        return time_ms(fn, device, repeats), ""
     except torch.OutOfMemoryError:
         if device.type == "cuda":
             torch.cuda.empty_cache()

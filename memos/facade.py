@@ -433,10 +433,8 @@ class MemOS:
         config = config or MemosConfig.from_env()
         if index_dir is not None:
             config = config.model_copy(update={"index_dir": str(index_dir)})
-        if path_or_url is None and config.url == IN_MEMORY:
-            path_or_url = IN_MEMORY
-        if isinstance(path_or_url, str) and path_or_url == IN_MEMORY:
-            path_or_url = "sqlite://"  # SQLite's own name of a database in memory, as sqlite3
+        if (path_or_url if path_or_url is not None else config.url) == IN_MEMORY:
+            path_or_url = "sqlite://"  # as sqlite3 spells a database in memory
         try:
             url, folder = resolve_location(path_or_url, config)
             location = str(path_or_url or config.url or folder)

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import time
 import traceback
@@ -37,6 +36,7 @@ from typing import Any
 import torch
 
 from memos.errors import InvalidInputError, MemosError
+from memos.kernels.bench import time_ms
 from memos.kernels.dispatch import forced_backend
 
 # A larger model than the shipped one (about 1M parameters), sized like the kernels' layer:
@@ -56,29 +56,11 @@ class Budget:
         return self.end - time.monotonic()
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def _median_ms(fn: Callable[[], Any], device: torch.device, repeats: int, warmup: int = 2) -> float:
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(repeats):
-        _sync(device)
-        start = time.perf_counter()
-        fn()
-        _sync(device)
-        samples.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(samples)
-
-
 def copy_bandwidth_gbps(device: torch.device, mib: int) -> float:
     """Bytes read and written per second by a copy of `mib` MiB within the device."""
     src = torch.empty(mib * 2**20, dtype=torch.uint8, device=device).fill_(1)
     dst = torch.empty_like(src)
-    ms = _median_ms(lambda: dst.copy_(src), device, 10)
+    ms = time_ms(lambda: dst.copy_(src), device, 10)
     return 2 * src.numel() / ms / 1e6
 
 
@@ -151,7 +133,7 @@ def _train_step_ms(cfg: Any, device: torch.device, backend: str, kind: str, batc
         opt.step()
 
     with forced_backend(backend):
-        return _median_ms(step, device, repeats)
+        return time_ms(step, device, repeats)
 
 
 def _model(device: torch.device, quick: bool, budget: Budget) -> dict[str, list[dict[str, Any]]]:

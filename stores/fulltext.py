@@ -36,7 +36,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from memos.stores.repository import SCHEMA_LOCK, driver_rows, pg_xact_lock
+from memos.stores.repository import SCHEMA_LOCK, driver_rows, pg_xact_lock, sqlite_code
 from memos.stores.schema import CubeRow
 
 log = logging.getLogger(__name__)
@@ -257,8 +257,7 @@ class SqliteFullText(FullTextIndex):
             session.execute(text("INSERT INTO cube_fts(cube_fts, rank) "
                                  "VALUES('integrity-check', 1)"))
         except DBAPIError as exc:
-            code = getattr(exc.orig, "sqlite_errorcode", None)
-            if code is not None and code & 0xFF == 11:  # SQLITE_CORRUPT (FTS5: _CORRUPT_VTAB)
+            if sqlite_code(exc) == 11:  # SQLITE_CORRUPT (FTS5: SQLITE_CORRUPT_VTAB)
                 return str(exc.orig)
             raise  # a lock held past the busy timeout, say: not damage (`_driver_errors`)
         return None

@@ -111,7 +111,7 @@ def _begin_write_polling(raw: Any, timeout_ms: float) -> float | None:
                 return None
             except sqlite3.Error as exc:  # (a damaged file raises DatabaseError)
                 spent = (time.monotonic() - start) * 1000.0
-                busy = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in (5, 6)
+                busy = sqlite_code(exc) in (5, 6)
                 if not busy or spent >= timeout_ms:
                     return spent
             time.sleep(WRITE_POLL_S)
@@ -427,6 +427,13 @@ LOCKED = ("another process held its write lock for longer than the busy timeout;
           "that process is done")
 
 
+def sqlite_code(exc: BaseException) -> int | None:
+    """SQLite's primary result code of a driver error (SQLAlchemy's or sqlite3's own): 5 busy,
+    11 corrupt, 13 full, 26 not a database...; None for other errors and other databases."""
+    code = getattr(getattr(exc, "orig", exc), "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
 @contextmanager
 def _driver_errors(timeout_ms: int) -> Iterator[None]:
     """SQLite's "database is locked" after the busy timeout (another process holds the write
@@ -435,8 +442,7 @@ def _driver_errors(timeout_ms: int) -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
-        code = getattr(exc.orig, "sqlite_errorcode", None)
-        code = None if code is None else code & 0xFF
+        code = sqlite_code(exc)
         if code in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED
             raise StoreError(f"the store is locked ({timeout_ms / 1000:g} s busy timeout): "
                              f"{LOCKED}") from exc
@@ -559,8 +565,7 @@ def refuse_foreign_sqlite(url: str, *, settle_s: float = 0.1) -> None:
         names = [row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
     except sqlite3.DatabaseError as exc:
-        code = getattr(exc, "sqlite_errorcode", None)
-        if code is not None and code & 0xFF == 26:  # SQLITE_NOTADB
+        if sqlite_code(exc) == 26:  # SQLITE_NOTADB
             raise StoreError(f"{path} is not a memos store: it is not a SQLite database "
                              f"({exc}); {NOT_A_STORE_ADVICE}. If it was a memos store, it is "
                              f"damaged: {DAMAGED}") from None
@@ -595,8 +600,7 @@ def is_read_only_error(exc: BaseException, url: str) -> bool:
     (a read-only file, folder or file system), or SQLITE_CANTOPEN on an existing file whose
     folder this process cannot write (its -wal and -shm files cannot be made)."""
     orig = getattr(exc, "orig", exc)
-    code = getattr(orig, "sqlite_errorcode", None)
-    code = None if code is None else code & 0xFF
+    code = sqlite_code(exc)
     if code == 8 or "readonly database" in str(orig):  # SQLITE_READONLY
         return True
     path = sqlite_file_of(url)
@@ -640,8 +644,7 @@ class Repository:
                 if not had_derivations:
                     _backfill_derivations(conn)
         except DBAPIError as exc:
-            code = getattr(exc.orig, "sqlite_errorcode", None)
-            if code is not None and code & 0xFF in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
+            if sqlite_code(exc) in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
                 raise StoreError(f"the database file of the store at {shown_location(url)} is "
                                  f"damaged ({exc.orig}); {DAMAGED}") from exc
             if not isinstance(exc, OperationalError):
