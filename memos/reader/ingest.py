@@ -228,6 +228,16 @@ class _Run:
     progress: Callable[[int, int | None], None] | None = None
     total: int = 0
     done: int = 0
+    # What `_known_person` learns of the people named, kept across the call: the names the
+    # candidates already written by it stated, with their turns' episodes (the queue's are
+    # read from `pending`), and per short name the names its store search found (searched
+    # once per name: a search of 256 facts for every fact naming someone was most of the
+    # time of a long conversation). The searches are dropped when a fact is superseded or
+    # ended, as the facts they read may no longer be live.
+    written_names: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    speakers: frozenset[str] = frozenset()  # the lower-cased names of the turns' speakers
+    people_searched: dict[str, list[tuple[str, dict[str, Any]]]] = field(
+        default_factory=dict)
 
 
 def _ref(session_id: str, index: int) -> str:
@@ -325,6 +335,9 @@ def _flush(run: _Run) -> None:
     if not run.pending:
         return
     batch, run.pending = run.pending, []
+    for cand in batch:
+        for written, source in _names_stated(run, cand):
+            run.written_names.setdefault(written.lower(), (written, source))
     items = [_fact_item(run, c, c.supersedes) for c in batch]
     shown = run.progress
     step = None if shown is None else (
@@ -345,6 +358,7 @@ def _record(run: _Run, batch: list[FactCandidate], results: list[Any]) -> None:
         if result.id not in run.report.facts:
             run.report.facts.append(result.id)
         if result.superseded:  # valid_to = this fact's valid_from (writes.mark_superseded)
+            run.people_searched.clear()
             run.report.superseded.extend(i for i in result.superseded
                                          if i not in run.report.superseded)
 
@@ -496,6 +510,7 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
             run.report.failed.append(_failure(cand.turn, "end-fact", str(exc)))
             continue
         run.report.ended.append(cube.id)  # valid_to = the episode's valid_from, the turn's time
+        run.people_searched.clear()
 
 
 # How many of the user's facts that best match a short name are read for the people they
@@ -556,6 +571,19 @@ def fuller_name(name: str, known: Mapping[str, str]) -> str | None:
     return next(iter(fuller.values())) if len(fuller) == 1 else None
 
 
+def _names_stated(run: _Run, cand: FactCandidate) -> list[tuple[str, dict[str, Any]]]:
+    """The people a candidate of this call names (its subject when not the user, the value
+    of a name such as "accountant's name"), each with its turn's episode."""
+    episode = {"cube_id": run.episodes[cand.turn], "version": run.episode_versions[cand.turn]}
+    ext = cand.extraction
+    out = []
+    if not ext.subject_key.startswith("user:"):
+        out.append((ext.subject_key, episode))
+    if ext.attribute.endswith("'s name"):  # "accountant's name", not the user's
+        out.append((ext.value, episode))
+    return out
+
+
 def _known_person(run: _Run, cand: FactCandidate) -> FactCandidate:
     """A person named by part of a name the user gave before ("Helen" after "my accountant
     is Dr. Helen Varga") is that person: the fact is written under the full name, so it
@@ -566,36 +594,36 @@ def _known_person(run: _Run, cand: FactCandidate) -> FactCandidate:
     ext = cand.extraction
     if ext.subject_key.startswith("user:") or not _name_words(ext.subject):
         return cand
-    if any(t.name and t.name.lower() == ext.subject_key.lower() for t in run.turns):
+    if ext.subject_key.lower() in run.speakers:
         return cand  # a speaker of this conversation is who they say they are
-    known: dict[str, str] = {}
-    origin: dict[str, dict[str, Any]] = {}  # lower-cased name -> the cube version naming it
+    # lower-cased name -> (as written, the cube version naming it); named by a turn of
+    # this conversation: that turn's episode
+    named = dict(run.written_names)
 
     def learn(written: str, source: dict[str, Any]) -> None:
-        if written.lower() not in known:
-            known[written.lower()] = written
-            origin[written.lower()] = source
+        named.setdefault(written.lower(), (written, source))
 
-    for p in run.pending:  # named by a turn of this conversation: that turn's episode
-        episode = {"cube_id": run.episodes[p.turn], "version": run.episode_versions[p.turn]}
-        if not p.extraction.subject_key.startswith("user:"):
-            learn(p.extraction.subject_key, episode)
-        if p.extraction.attribute.endswith("'s name"):  # "accountant's name", not the user's
-            learn(p.extraction.value, episode)
-    try:
-        hits = run.mem.search(ext.subject, run.scope, k=PEOPLE_K, kind=["fact"],
-                              record_access=False)
-    except MemosError:
-        hits = []
-    # The user's own facts only: another user's public cube must not rename this user's people.
-    for hit in hits:
-        if hit.cube.scope.user_id == run.scope.user_id:
-            for written in people_named([hit.cube]).values():
-                learn(written, {"cube_id": hit.cube.id, "version": hit.cube.version})
-    name = fuller_name(ext.subject_key, known)
+    for p in (n for c in run.pending for n in _names_stated(run, c)):
+        learn(*p)
+    searched = run.people_searched.get(ext.subject.lower())
+    if searched is None:
+        try:
+            hits = run.mem.search(ext.subject, run.scope, k=PEOPLE_K, kind=["fact"],
+                                  record_access=False)
+        except MemosError:
+            hits = []
+        # The user's own facts only: another user's public cube must not rename this
+        # user's people.
+        searched = [(written, {"cube_id": hit.cube.id, "version": hit.cube.version})
+                    for hit in hits if hit.cube.scope.user_id == run.scope.user_id
+                    for written in people_named([hit.cube]).values()]
+        run.people_searched[ext.subject.lower()] = searched
+    for p in searched:
+        learn(*p)
+    name = fuller_name(ext.subject_key, {k: w for k, (w, _) in named.items()})
     if name is not None:
         cand.extraction = replace(ext, subject=name, subject_key=name)
-        cand.named_from = origin[name.lower()]
+        cand.named_from = named[name.lower()][1]
     return cand
 
 
@@ -947,7 +975,8 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
                contexts=[item["metadata"]["context"] for item in items],
                stored=frozenset(t.index for t, r in zip(turns, results, strict=True)
                                 if r.id not in added),
-               progress=progress, total=total, done=len(items))
+               progress=progress, total=total, done=len(items),
+               speakers=frozenset(t.name.lower() for t in turns if t.name))
     run.said = _said_times(run, [r.cube for r in results])
     for cand in cands:
         cand = _known_person(run, cand)

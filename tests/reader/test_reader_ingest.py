@@ -281,6 +281,33 @@ def test_a_person_named_by_part_of_an_earlier_name_is_that_person(mem: MemOS) ->
         "Helen's phone number is 020 7946 0321."]
 
 
+def test_a_short_name_is_looked_up_once_per_ingest(mem: MemOS,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each fact naming a person searched the store for the people that name could be
+    (256 facts): in a long conversation about a few people that search was most of the
+    time. It runs once per name and call now, and what it found still holds after the
+    call's facts are written midway (the same attribute said twice writes the queue)."""
+    mem.ingest([user("My accountant is Dr. Helen Varga.")], "alice", session_id="s1", at=T1)
+    queries: list[str] = []
+    search = mem.search
+
+    def counted(query: str, *args: Any, **kwargs: Any) -> Any:
+        queries.append(query)
+        return search(query, *args, **kwargs)
+
+    monkeypatch.setattr(mem, "search", counted)
+    report = mem.ingest([user("Helen's phone number is 020 7946 0321."),
+                         user("Helen's email is helen@vargaco.uk."),
+                         user("Helen's phone number is 020 7946 0999."),
+                         user("Helen's email is hv@vargaco.uk.")],
+                        "alice", session_id="s2", at=T2)
+    live = sorted(c.content for c in (mem.get(i, "alice") for i in report.facts)
+                  if c.state.value == "active")
+    assert live == ["Dr. Helen Varga's email is hv@vargaco.uk.",
+                    "Dr. Helen Varga's phone number is 020 7946 0999."]
+    assert queries.count("Helen") == 1
+
+
 def test_another_users_public_facts_never_rename_this_users_people(mem: MemOS) -> None:
     from memos.cube import Scope
 
