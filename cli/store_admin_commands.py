@@ -260,6 +260,11 @@ def import_(source: Annotated[str, typer.Argument(
                              f"{len(report.errors)} bad line(s) skipped{renamed}{left}")
     for line in render.import_errors_text(report.errors):
         stderr.print(render.plain(line, "yellow"))
+    if report.unended:
+        stderr.print(render.plain(
+            "warning: the file has no end line: an export cut between lines imports without "
+            "an error, so what was cut off is missing. Exports since 2026-12-04 end with one; "
+            "if this one is newer, it was cut: export again", "yellow"))
 
 
 def _import_source(source: str, opened: contextlib.ExitStack) -> Path | TextIO:

@@ -213,6 +213,10 @@ class ImportReport(BaseModel):
     # Lines left to another agent's import (line, why): its shared cubes, which every export
     # of a sibling agent holds, and edges from them or to those not in the store yet.
     left: list[tuple[int, str]] = Field(default_factory=list)
+    # The file has a header line but no end line (`{"type": "end", ...}`, which every
+    # export since 2026-12-04 writes last): it may have been cut between lines, and what
+    # was cut off is missing without a line error. Export again if that export was newer.
+    unended: bool = False
 
 
 class ConsolidationReport(BaseModel):

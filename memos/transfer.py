@@ -331,6 +331,9 @@ def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextI
                           "relation": edge.relation, "weight": edge.weight,
                           "created_at": edge.created_at.isoformat()}))
         n_edges += 1
+    # The end line: an export cut between lines (a full disk, a copy stopped midway) reads
+    # as a complete one without it; import checks these counts.
+    out.append(_line({"type": "end", "cubes": len(rows), "edges": n_edges}))
     if target is None:
         dest.writelines(out)  # type: ignore[union-attr]  # an open text file
     elif in_place:
@@ -402,6 +405,7 @@ DERIVED_FIELDS = frozenset(DerivedFrom.model_fields)
 HEADER_FIELDS = frozenset({"format", "exported_at", "user_id", "embedder"})
 CUBE_LINE_FIELDS = frozenset({"type", "cube", "history", "left_out"})
 EDGE_LINE_FIELDS = frozenset({"type", "src", "dst", "relation", "weight", "created_at"})
+END_LINE_FIELDS = frozenset({"type", "cubes", "edges"})
 MAX_WHY_CHARS = 160  # of a refused line's message quoted in another line's
 _CUBE_REF = re.compile(r"(.+)@([0-9]+)")  # a source of kind "cube": "<cube id>@<version>"
 
@@ -443,6 +447,10 @@ class _Parsed:
     refused: dict[str, tuple[int, str]] = field(default_factory=dict)  # file id -> line, why
     edges: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     lines: int = 0  # lines that are not blank
+    header: bool = False  # line 1 is a header line
+    # The end line export writes last: its line number, or None when the file has none
+    end: int | None = None
+    typed: dict[str, int] = field(default_factory=dict)  # "cube" / "edge" -> lines of it
 
 
 def _lines(source: str | os.PathLike[str] | TextIO) -> Iterator[str | UnicodeDecodeError]:
@@ -681,21 +689,32 @@ def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope, now: date
             obj = json.loads(raw, parse_constant=_no_constant)
             if not isinstance(obj, dict):
                 raise ValueError("a line must be a JSON object")
+            if parsed.end is not None:
+                raise ValueError(f"a line after the end line (line {parsed.end}); an export "
+                                 "ends with its end line: remove what follows it, or export "
+                                 "again")
+            kind = obj.get("type")
+            if kind in ("cube", "edge"):
+                parsed.typed[kind] = parsed.typed.get(kind, 0) + 1
             if "format" in obj and number == 1:
+                parsed.header = True
                 if obj["format"] != FORMAT:
                     raise ValueError(f"unknown format {str(obj['format'])[:60]!r}, expected {FORMAT!r}")
                 _only_fields(obj, HEADER_FIELDS, "header line")
-            elif obj.get("type") == "cube":
+            elif kind == "cube":
                 line, other = _parse_cube(obj, scope, now)
                 line.number = number
                 cid = line.cube.id
                 if cid in parsed.cubes or cid in parsed.others:
                     raise ValueError(f"cube {cid} appears twice in the file")
                 (parsed.others if other else parsed.cubes)[cid] = line
-            elif obj.get("type") == "edge":
+            elif kind == "edge":
                 parsed.edges.append((number, _parse_edge(obj, now)))
+            elif kind == "end":
+                parsed.end = number
+                _check_end(obj, parsed)
             else:
-                raise ValueError("unknown line type; expected type 'cube' or 'edge'")
+                raise ValueError("unknown line type; expected type 'cube', 'edge' or 'end'")
         except (ValueError, TypeError, RecursionError) as exc:
             # ValueError covers json's decode errors and InvalidInputError.
             message = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
@@ -704,6 +723,27 @@ def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope, now: date
             if cid is not None and cid not in parsed.cubes and cid not in parsed.others:
                 parsed.refused.setdefault(cid, (number, message))
     return parsed
+
+
+def _check_end(obj: dict[str, Any], parsed: _Parsed) -> None:
+    """The end line's counts against the cube and edge lines before it (each counted,
+    whether or not it is a good line): a file cut between lines, or lines lost or added in
+    copying, differs from what export wrote (checked where the file starts with the
+    header)."""
+    _only_fields(obj, END_LINE_FIELDS, "end line")
+    for kind in ("cube", "edge"):
+        said = obj.get(kind + "s")
+        if isinstance(said, bool) or not isinstance(said, int) or said < 0:
+            raise ValueError(f"the end line's {kind + 's'!r} must be a whole number of "
+                             f"{kind} lines, got {str(said)[:40]!r}")
+    held = (parsed.typed.get("cube", 0), parsed.typed.get("edge", 0))
+    # Counted only in a file that starts with the header (a whole export): the last of the
+    # parts a large file is cut into (docs/SERVER.md) holds the end line of the whole file.
+    if parsed.header and held != (obj["cubes"], obj["edges"]):
+        raise ValueError(f"the end line counts {obj['cubes']} cube and {obj['edges']} edge "
+                         f"line(s), the file holds {held[0]} and {held[1]}: lines were lost "
+                         "or added since the export; export again, or import the good lines "
+                         "with on_error='skip' (--on-error skip)")
 
 
 def _no_constant(name: str) -> Any:
@@ -999,6 +1039,10 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
         report.errors = errors
         report.left = sorted(plan.left)
         report.skipped_existing = len(plan.present)
+        # Checked: an end line with the right counts (an error otherwise). A file with a
+        # header and no end line may have been cut between lines (or is older than the end
+        # line): said, not refused.
+        report.unended = parsed.header and parsed.end is None
         report.renamed = {cid: new for cid, new in plan.target.items()
                           if new != cid and cid not in plan.refused}
         report.differing = sorted(

@@ -385,7 +385,8 @@ def test_export_dash_is_stdout(memos_cli: Run, tmp_path: Path,
     result = memos_cli("export", "-", "-u", "alice")
     assert result.code == 0, result.err
     rows = [json.loads(line) for line in result.out.splitlines()]
-    assert rows[0]["format"] == "memos-export/1" and len(rows) == 2
+    assert rows[0]["format"] == "memos-export/1" and len(rows) == 3
+    assert rows[-1] == {"type": "end", "cubes": 1, "edges": 0}
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no file named "-"
     named = memos_cli("export", "./-", "-u", "alice")  # the way to name a file "-"
     assert named.code == 0 and (tmp_path / "-").is_file()

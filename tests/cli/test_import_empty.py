@@ -41,3 +41,15 @@ def test_the_cli_refuses_an_empty_import_and_creates_no_store(memos_cli: Run,
     out = memos_cli("import", "-", "-u", "alice", "--store", str(where), stdin=b"")
     assert out.code == 2 and "empty" in out.err and "Traceback" not in out.err
     assert not where.exists()
+
+
+def test_the_cli_warns_of_an_export_without_its_end_line(memos_cli: Run,
+                                                          tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    assert memos_cli("add", "kept", "-u", "alice", "--store", store).code == 0
+    whole = memos_cli("export", "-", "-u", "alice", "--store", store).out
+    for text, warned in ((whole, False), (whole.splitlines(keepends=True)[0], True)):
+        out = memos_cli("import", "-", "-u", "alice", "--store", str(tmp_path / "copy"),
+                        stdin=text.encode())
+        assert out.code == 0, out.err
+        assert ("no end line" in out.err) is warned

@@ -292,6 +292,35 @@ def test_importing_one_file_twice_adds_nothing(open_mem: Any, keep_ids: bool) ->
     assert (stats.cubes, stats.edges) == (2, 2)
 
 
+def test_an_export_cut_between_lines_is_told_apart_from_a_whole_one(open_mem: Any) -> None:
+    """A file cut after a whole line (a full disk, a copy stopped midway) parsed line by line
+    without an error: what was cut off was missing and nothing said so. Export ends with a
+    line counting its cube and edge lines, which import checks."""
+    src = open_mem("a")
+    first = src.add("first fact", ALICE).id
+    second = src.add("second fact", ALICE).id
+    src.link(second, first, ALICE)
+    lines = _export(src, ALICE)
+    assert lines[-1] == {"type": "end", "cubes": 2, "edges": 1}
+    whole = open_mem("b").import_(_text(lines), ALICE)
+    assert (whole.imported, whole.edges, whole.errors, whole.unended) == (2, 1, [], False)
+    # cut before the end line: imported, and the report says the file has no end line
+    cut = open_mem("c").import_(_text(lines[:-2]), ALICE)
+    assert (cut.imported, cut.edges, cut.unended) == (2, 0, True)
+    # a cube line lost from the middle: the end line's counts do not hold
+    lost = [lines[0], lines[2], lines[3], lines[4]]
+    with pytest.raises(ImportFormatError) as info:
+        open_mem("d").import_(_text(lost), ALICE)
+    assert info.value.errors[-1][0] == 4 and "lost or added" in info.value.errors[-1][1]
+    # a line after the end line, and an end line that is not counts
+    after = open_mem("e").import_(_text([*lines, lines[1]]), ALICE, on_error="skip")
+    assert [n for n, _ in after.errors] == [6] and "after the end line" in after.errors[0][1]
+    for bad in ({"type": "end", "cubes": "2", "edges": 1},
+                {"type": "end", "cubes": 2, "edges": 1, "more": 1}):
+        with pytest.raises(ImportFormatError):
+            open_mem("f").import_(_text([*lines[:-1], bad]), ALICE)
+
+
 def test_a_file_imported_in_parts_keeps_its_references(open_mem: Any) -> None:
     """docs/SERVER.md: a file over the body limit is imported in parts. Each part's
     derived_from and edges may name cubes an earlier part brought (under their new ids)."""
@@ -300,9 +329,11 @@ def test_a_file_imported_in_parts_keeps_its_references(open_mem: Any) -> None:
     second = src.add("second part fact", ALICE,
                      derived_from=[{"cube_id": first, "version": 1}]).id
     src.link(second, first, ALICE)
-    header, one, two, edge = _export(src, ALICE)
+    header, one, two, edge, end = _export(src, ALICE)
     mem = open_mem("b")
-    parts = [[header, one], [two, edge]]
+    # the end line (the counts of the whole file) in the last part, which it does not fit:
+    # counted only in a file that starts with the header
+    parts = [[header, one], [two, edge, end]]
     for _ in range(2):
         reports = [mem.import_(_text(part), ALICE, keep_ids=False) for part in parts]
         assert [r.errors for r in reports] == [[], []]

@@ -85,11 +85,13 @@ def test_import_reports_bad_lines_and_aborts_or_skips(mem, tmp_path):
     path.write_text("\n".join(broken) + "\n")
     with pytest.raises(ImportFormatError) as info:
         mem.import_(path, "alice")
-    assert [n for n, _ in info.value.errors] == [3, 4, 5]
+    # the inserted cube line also makes the end line's count wrong (lines were added)
+    assert [n for n, _ in info.value.errors] == [3, 4, 5, len(broken)]
+    assert "lost or added" in info.value.errors[-1][1]
     assert "line 3" in str(info.value)
     assert mem.stats().cubes == 0  # abort: nothing imported
     report = mem.import_(path, "alice", on_error="skip")
-    assert report.imported == 6 and [n for n, _ in report.errors] == [3, 4, 5]
+    assert report.imported == 6 and [n for n, _ in report.errors] == [3, 4, 5, len(broken)]
     assert mem.stats().cubes == 6
     with pytest.raises(ImportFormatError):
         mem.import_(path, "mallory", on_error="abort")  # cubes of another user

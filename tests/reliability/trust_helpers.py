@@ -104,7 +104,11 @@ def export_text(mem: Any, scope: Any) -> str:
 
 
 def export_objs(mem: Any, scope: Any) -> list[dict[str, Any]]:
+    """The export's lines as objects, without `exported_at` and without the end line (the
+    attacks edit the lines, which its counts would no longer fit)."""
     lines = [json.loads(line) for line in export_text(mem, scope).splitlines() if line.strip()]
+    assert lines[-1]["type"] == "end"
+    lines.pop()
     for line in lines:
         line.pop("exported_at", None)
     return lines

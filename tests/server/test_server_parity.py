@@ -146,7 +146,7 @@ def test_export_import_round_trip(api: Api, new_user: Any, tmp_path: Any) -> Non
     assert report.cubes == 1
     path = tmp_path / "out.jsonl"
     assert mem.export(user, str(path)).cubes == 1
-    assert path.read_text().count("\n") == 2
+    assert path.read_text().count("\n") == 3  # header, cube, end
     again = mem.import_(io.StringIO(buffer.getvalue()), user)
     assert again.skipped_existing == 1 and again.imported == 0
 
