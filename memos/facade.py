@@ -197,6 +197,12 @@ def _id_arg(value: Any, name: str) -> str:
     return value
 
 
+def _parts(items: list[str], size: int = 200) -> list[list[str]]:
+    """`items` in runs of at most `size`: one OR term each per query (SQLite refuses an
+    expression tree deeper than 1,000)."""
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 def _wordings(snap: Mapping[str, Any]) -> list[str]:
     """The texts a version snapshot holds as said: its content, and the near-duplicate
     wordings merged into it (a "merge" source keeps each as it was said, and its session's
@@ -836,14 +842,17 @@ class MemOS:
         "used", which `Assistant` records for every reply, whatever its backend): forgotten
         (purged) with it, since their words may restate it in any form."""
         ids = {cube_id, *(r.id for r in derived)}
+        rows: dict[str, CubeRow] = {}
         with self._store.repo.read() as session:
             meta_text = cast(CubeRow.meta, Text)
-            rows = session.execute(select(CubeRow).where(
-                bulk_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
-                CubeRow.id.not_in(sorted(ids)),
-                or_(*[meta_text.contains(f'"{i}"', autoescape=True) for i in sorted(ids)])
-            )).scalars().all()
-            replies = [r.id for r in rows if isinstance(r.meta, Mapping)
+            # A bounded OR per query: SQLite refuses an expression deeper than 1,000 (a cube
+            # with a thousand facts read from it made every forget of it fail midway).
+            for part in _parts(sorted(ids)):
+                rows.update((r.id, r) for r in session.execute(select(CubeRow).where(
+                    bulk_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
+                    or_(*[meta_text.contains(f'"{i}"', autoescape=True) for i in part])
+                )).scalars() if r.id not in ids)
+            replies = [r.id for r in rows.values() if isinstance(r.meta, Mapping)
                        and isinstance(r.meta.get("used"), list)
                        and ids.intersection(map(str, r.meta["used"]))
                        and (erase or r.state == Lifecycle.ACTIVE.value)]
@@ -865,13 +874,15 @@ class MemOS:
         if not stated:
             return
         said = re.compile("|".join(stated), re.IGNORECASE)
+        rows: dict[str, CubeRow] = {}
         with self._store.repo.read() as session:
-            rows = session.execute(select(CubeRow).where(
-                bulk_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
-                CubeRow.id != cube_id,
-                or_(*[CubeRow.content.contains(like_part(v), autoescape=True)  # the value
-                      for v in sorted(set(stated.values()))]))).scalars().all()
-            replies = [r.id for r in rows if isinstance(r.meta, Mapping)
+            for part in _parts(sorted(set(stated.values()))):  # bounded ORs (`_forget_users`)
+                rows.update((r.id, r) for r in session.execute(select(CubeRow).where(
+                    bulk_clause(sc), CubeRow.tier == "plaintext", CubeRow.kind == "episode",
+                    CubeRow.id != cube_id,
+                    or_(*[CubeRow.content.contains(like_part(v), autoescape=True)  # the value
+                          for v in part]))).scalars())
+            replies = [r.id for r in rows.values() if isinstance(r.meta, Mapping)
                        and r.meta.get("role") == "assistant"
                        and (erase or r.state == Lifecycle.ACTIVE.value)
                        and said.search(str(r.content or ""))]
