@@ -400,6 +400,9 @@ _ASK_WORDS = frozenset("what which who whom whose where when why how do does did
 
 
 # A request to forget everything ("forget everything", "forget all about me")
+# "forget my sister", "forget about my boss", "forget everything about my ex"
+_PERSON_REQUEST = re.compile(r"(?:(?:everything|all)\s+)?(?:about\s+)?my\s+"
+                             r"(?P<rel>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
 _EVERYTHING = re.compile(r"(?:everything|all|all of it|all my (?:memories|data)|all about me|"
                          r"everything about me|everything you know(?: about me)?|"
                          r"all you know(?: about me)?)")
@@ -1750,6 +1753,27 @@ class Assistant:
         found: dict[str, MemCube] = {}
         context: dict[str, MemCube] = {}  # turns that quote it only in their context
         from memos.reader.ingest import turn_of
+
+        # A person named by how they are related to the user ("my sister", "about my
+        # boss"): the name stored for the relation, and every fact about that person,
+        # are what the request names; the name then leads to the turns that said it.
+        person = _PERSON_REQUEST.fullmatch(what.rstrip(".!"))
+        if not facts and person is not None:
+            relation = person.group("rel").lower()
+            cq = self.canonical(f"what is my {relation}'s name?", name)
+            named = (self._facts_for(cq, include_superseded=True, k=256)
+                     if cq is not None and cq.attribute.endswith("'s name") else [])
+            for hit in named:
+                who = hit.cube.metadata.get("value")
+                if not isinstance(who, str) or not who.strip():
+                    continue
+                found[hit.id] = hit.cube
+                needles.append(who)
+                for about in self._search(who, 256, record_access=False,
+                                          include_superseded=True,
+                                          kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                                          metadata={"subject": who}):
+                    found[about.id] = about.cube
 
         for hit in facts:
             found[hit.id] = hit.cube
