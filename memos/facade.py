@@ -38,6 +38,7 @@ from memos.config import (
 from memos.cube import (
     MAX_BATCH,
     MAX_VERSION,
+    Kind,
     Lifecycle,
     MemCube,
     Scope,
@@ -268,6 +269,40 @@ def _statement(snap: Mapping[str, Any], user: str | None = None) -> tuple[str, s
     return (rf"{attribute}(?:is|was)\s+{re.escape(value)}{tail}"
             rf"|{attribute}is\s(?:(?!{attribute})[^();])*\(it was {re.escape(value)}\)"
             ), value
+
+
+def _restated(cube: MemCube, content: Any) -> dict[str, Any] | None:
+    """The metadata of a MemReader fact whose text is changed by `update` without new
+    metadata: its `value` (and the value in a multi-valued `attribute`, "allergy=kiwi")
+    follows the new text, which must keep the fact's form ("Dan's city is Porto." ->
+    "Dan's city is Lisbon."): answers read the value, so a text saying Lisbon over a value
+    saying Porto answered both. None for other cubes, or when the value is unchanged."""
+    meta = cube.metadata
+    relation, value = meta.get("relation"), meta.get("value")
+    if (cube.kind not in (Kind.FACT, Kind.PREFERENCE) or not isinstance(relation, str)
+            or not isinstance(value, str) or not isinstance(content, str)):
+        return None
+    link = f" {relation} " if relation in ("likes", "dislikes") else f"'s {relation} is "
+    name, found, _ = cube.content.partition(link)
+    if not found or not name:
+        return None
+    said = re.fullmatch(rf"\s*{re.escape(name)}{re.escape(link)}(?P<v>.*?)\.?\s*", content,
+                        re.IGNORECASE | re.DOTALL)
+    if said is None or not said.group("v").strip():
+        raise InvalidInputError(
+            f"cube {cube.id} is the fact {name}'s {relation} = {value!r}, which answers read "
+            "from its metadata; "
+            f"give the new text in its form (\"{name}{link}<new value>.\") so that the value "
+            "follows it, or give its metadata as well (--meta), or supersede it")
+    new = " ".join(said.group("v").split())
+    if new == value:
+        return None
+    attribute = meta.get("attribute")
+    out = {**meta, "value": new}
+    suffix = "=" + value.lower()
+    if isinstance(attribute, str) and attribute.endswith(suffix):
+        out["attribute"] = attribute[: -len(suffix)] + "=" + new.lower()
+    return out
 
 
 def _not_managed(cube: MemCube, action: str = "updated or rolled back") -> None:
@@ -694,6 +729,10 @@ class MemOS:
             refuse_forgotten(row)
             current = cube_from_row(row)
         _not_managed(current)
+        if "content" in changes and "metadata" not in changes:
+            meta = _restated(current, changes["content"])
+            if meta is not None:
+                changes["metadata"] = meta
         # Compared as the version would store them: tags=("a",) is ["a"], a naive time is
         # UTC, bytes are their text (a bad value is _new_version's InvalidInputError).
         probe = dict(changes)
