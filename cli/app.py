@@ -154,7 +154,11 @@ def _asks_for_json(argv: list[str]) -> bool:
         if flag is None or "--json" not in args:
             return False
         ctx = command.make_context(name, args, resilient_parsing=True)
-        return bool(ctx.params.get(flag.name or ""))
+        if ctx.params.get(flag.name or ""):
+            return True
+        # Even the lenient parse stops at an unknown option ("--colour red --json"): the
+        # flag, given before any "--" (after it, "--json" is an argument), is asked for.
+        return "--json" in (args[:args.index("--")] if "--" in args else args)
     except Exception:  # a command line that cannot be parsed even leniently
         return False
 

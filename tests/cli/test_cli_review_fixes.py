@@ -51,6 +51,14 @@ def test_json_usage_and_input_errors_are_objects_too(memos_cli: Run) -> None:
     assert "--version" in usage.json()["error"]["message"]
 
 
+def test_json_after_an_unknown_option_still_gets_the_error_object(memos_cli: Run) -> None:
+    # The lenient parse stopped at the unknown option and never saw the --json after it.
+    late = memos_cli("search", "tea", "-u", "alice", "--colour", "red", "--json")
+    assert late.code == 2 and late.json()["error"]["message"] == "No such option: --colour"
+    wrong = memos_cli("check", "-u", "alice", "--json")  # check takes no --user
+    assert wrong.code == 2 and wrong.json()["error"]["type"] == "UsageError"
+
+
 def test_json_error_of_a_command_with_its_own_json_flag(memos_cli: Run,
                                                         tmp_path: Path) -> None:
     result = memos_cli("eval", "assistant", "--scenarios", str(tmp_path / "none.json"),
