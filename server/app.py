@@ -252,6 +252,40 @@ def check_local_request(host: str | None, origin: str | None) -> None:
                                  f"to serve a browser application")
 
 
+class CatchAll:
+    """An unexpected exception answered as error_response's problem details (500, or 503
+    for a busy database), here rather than by an `exception_handler(Exception)`: Starlette
+    runs that one inside ServerErrorMiddleware, which sends its response and then raises the
+    exception again, so uvicorn logged a second traceback ("Exception in ASGI application")
+    and closed the kept-alive connection, and the client's next call on it failed with
+    "connection reset". Outermost of the app's own middleware: BodyLimit's errors land here
+    too. An exception after the response started cannot be answered: it is raised on, and
+    the server closes that connection (the client sees the body cut off)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:
+                raise
+            response = error_response(exc)  # logs it: once, with its traceback
+            await response(scope, receive, send)
+
+
 class BodyLimit:
     """413 for a request body over `limit` bytes. A declared Content-Length is checked before
     anything is read; a chunked body is read up to the limit first, then handed on."""
@@ -509,11 +543,9 @@ def create_app(mem: MemOS, *, auth: bool = True,
             detail = f"no such endpoint {request.url.path}; see /openapi.json"
         return problem(exc.status_code, detail, name)
 
-    @app.exception_handler(Exception)
-    async def _internal(request: Request, exc: Exception) -> JSONResponse:
-        return error_response(exc)
-
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    # Added last, so outermost: every other exception becomes a response here (CatchAll).
+    app.add_middleware(CatchAll)
 
     # -- service -----------------------------------------------------------------------
 

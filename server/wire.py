@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -43,6 +44,25 @@ MAX_QUERY_CHARS = 10_000
 MAX_NEW_TOKENS = 80  # MemOS.answer's default: every trained value ends before it
 
 
+# An item of `sources` in a request is memos.cube.SourceRef refusing unknown fields, as
+# every request body does (a misspelled "rol" is a 422, not a source without its role).
+# SourceRef itself is left as it is: stored cubes are read with it, whatever fields older
+# versions wrote. `_source_ref` hands the SDK a plain SourceRef.
+class WireSourceRef(SourceRef):
+    """Where the memory's content came from: a message, a document, or another cube version
+    (unknown fields are refused)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", title="SourceRef")
+
+
+def _source_ref(value: WireSourceRef) -> SourceRef:
+    """The SDK's own SourceRef of a checked wire item (its checks already ran)."""
+    return SourceRef.model_construct(_fields_set=set(value.model_fields_set), **dict(value))
+
+
+Source = Annotated[WireSourceRef, AfterValidator(_source_ref)]
+
+
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,7 +81,7 @@ class CubeFields(Request):
                              "document or message (default fact)")
     tags: list[str] | None = None
     metadata: dict[str, Any] | None = None
-    sources: list[SourceRef] | None = None
+    sources: list[Source] | None = None
     importance: StrictFloat | None = Field(None, ge=0.0, le=1.0)
     confidence: StrictFloat | None = Field(None, ge=0.0, le=1.0)
     valid_from: Time = None

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     and_,
     bindparam,
@@ -184,7 +185,13 @@ def _compile(expr: Mapping[str, Any], dialect: str) -> ColumnElement[bool]:
             else:
                 clauses.append(or_(false(), *parts))
         elif key == "not":
-            clauses.append(not_(_compile(value, dialect)))
+            # The complement over the rows: SQL's NOT of a comparison with a NULL column
+            # (a cube with no agent_id, session_id or valid_from; PostgreSQL metadata that is
+            # NULL) is NULL, which a WHERE treats as false, so `not {"agent_id": "x"}` would
+            # drop agentless cubes. A leaf that is NULL does not match, so NOT of it matches:
+            # coalesce the inner clause to false first (NULL only ever comes from an unmatched
+            # leaf, and and/or of such leaves is NULL only where it would be false).
+            clauses.append(not_(func.coalesce(_compile(value, dialect), false(), type_=Boolean())))
         elif key == "kind":
             kinds = _strings(value, key)
             for kind in kinds:  # a typo would match nothing, silently
