@@ -1048,6 +1048,11 @@ class Assistant:
             if len(value) > 1:
                 part = value[-1] if cq.attribute == "last name" else value[0]
                 return f"Your {cq.attribute} is {part}.", [_used(facts[0], "your stated name")]
+            if value and cq.attribute == "first name":
+                return f"Your first name is {value[0]}.", [_used(facts[0], "your stated name")]
+            if value:  # one word told: that is no last name
+                return (f"I don't know your last name: you told me your name is {value[0]}.",
+                        [_used(facts[0], "your stated name")])
         if facts and cq is not None and cq.history:
             return self._ever(cq, facts) if cq.value else self._over_time(cq, facts)
         if facts and cq is not None and cq.past and _ended(facts[0].cube):
