@@ -1811,11 +1811,19 @@ class Assistant:
         for ext in extract(said, name or "User", user_key(self.scope.user_id)):
             if ext.negated:
                 continue
+            # The stored value, or one it is part of, whole words ("that I like Ghibli"
+            # names "Studio Ghibli"): of the same attribute, which for a multi-valued one
+            # ("likes=studio ghibli") holds the value too.
+            key, part = conflict_attribute(ext), f" {_norm(ext.value)} "
             same = {hit.id: hit.cube for hit in self._search(
                 ext.value, 32, record_access=False, include_superseded=True,
                 kind=[Kind.FACT.value, Kind.PREFERENCE.value],
-                metadata={"subject": ext.subject_key, "attribute": conflict_attribute(ext)})
-                if _norm(str(hit.cube.metadata.get("value", ""))) == _norm(ext.value)}
+                metadata={"subject": ext.subject_key})
+                if (hit.cube.metadata.get("attribute") == key
+                    or (key != ext.attribute and str(hit.cube.metadata.get("attribute", ""))
+                        .startswith(ext.attribute + "=")))
+                and part.strip()
+                and part in f" {_norm(str(hit.cube.metadata.get('value', '')))} "}
             if not same:
                 stated = {}
                 break
