@@ -192,6 +192,33 @@ def check_messages(messages: Any, at: datetime | None = None) -> list[ChatTurn]:
     return turns
 
 
+# How the assistant quotes an earlier turn in a reply (`Assistant._quote`): "On 28 February
+# 2026 you said: ..." or "Later, on 3 March 2026, Ana said: ..."
+_QUOTED = re.compile(r"(?:\bLater, on|\b[Oo]n) (?P<day>\d{1,2} [A-Z][a-z]+ \d{4}),? "
+                     r"[^:.!?]{1,80}? said: ")
+
+
+def _turn_dates(turn: ChatTurn) -> list[Any]:
+    """The dates a turn's words name (`resolve_dates`), against the turn's time; in an
+    assistant's reply, the words of a turn it quotes against the date of that quote ("On 28
+    February 2026 you said: last Saturday I ran ..." names 21 February, not the Saturday
+    before the reply)."""
+    text, at = turn.content, turn.at
+    heads = list(_QUOTED.finditer(text)) if turn.role == "assistant" else []
+    if not heads:
+        return resolve_dates(text, at)
+    out = resolve_dates(text[:heads[0].start()], at)
+    for head, after in zip(heads, [*heads[1:], None], strict=True):
+        out += resolve_dates(head.group("day"), at)
+        try:
+            quoted = datetime.strptime(head.group("day"), "%d %B %Y").date()
+        except ValueError:
+            quoted = at.date()
+        out += resolve_dates(text[head.end():None if after is None else after.start()], quoted)
+    seen: set[tuple[str, date]] = set()  # the quote's own note repeats its words
+    return [m for m in out if (k := (m.text.lower(), m.date)) not in seen and not seen.add(k)]
+
+
 @dataclass
 class FactCandidate:
     """An extraction tied to its turn, ready to write."""
@@ -957,7 +984,7 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
             meta["used"] = list(t.used)
         if not t.dated:
             meta[UNDATED] = True  # `valid_from` is the time of this ingest (`UNDATED`)
-        dates = resolve_dates(t.content, t.at)
+        dates = _turn_dates(t)
         if dates:
             meta["dates"] = [{"text": d.text, "date": d.date.isoformat(),
                               "precision": d.precision} for d in dates]

@@ -343,3 +343,19 @@ def test_facts_the_caller_may_not_change_never_block_its_ingest(mem: MemOS) -> N
     ended = mem.ingest([user("I don't like green tea any more.")], a1, session_id="s2", at=T2)
     assert ended.failed == [] and ended.ended == []
     assert mem.get(theirs, a2).state == Lifecycle.ACTIVE  # a2's fact is a2's to change
+
+
+def test_a_reply_quoting_a_turn_dates_its_words_by_the_quote(mem: MemOS) -> None:
+    """The assistant quotes an earlier turn ("On 28 February 2026 you said: last saturday I
+    ran ..."): its relative words were resolved against the reply's time, so the reply
+    named the Saturday before it, and "what did I do last saturday?" found the old run
+    (user probe, session 38)."""
+    reply_at = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    quote = ("On 28 February 2026 you said: last saturday I ran my first half marathon. "
+             "Later, on 3 March 2026, you said: yesterday I rested.")
+    report = mem.ingest([user("What did I do?"), {"role": "assistant", "content": quote}],
+                        "alice", session_id="s1", at=reply_at)
+    dates = {(d["text"].lower(), d["date"])
+             for d in mem.get(report.episodes[1], "alice").metadata["dates"]}
+    assert ("last saturday", "2026-02-21") in dates and ("yesterday", "2026-03-02") in dates
+    assert not [d for d in dates if d[1] == "2026-03-07"]  # the Saturday before the reply
