@@ -359,7 +359,13 @@ _CLAUSE_SPLIT = re.compile(
     r"any|anything|anyone|maybe|perhaps|please|hope|thanks|thank|let's|lol|haha|idk|"
     r"born|based|living|grew|originally|my|put|add|give|tell|show|make|help|send|find|play|"
     r"suggest|recommend|check|look|remind|note|save|remember|write|book|get|let|need|"
-    r"trying|wondering|prefer|home\s+is|home's|everyone|everybody|people|nobody|no\s+doubt)\b)"
+    r"trying|wondering|prefer|home\s+is|home's|everyone|everybody|people|nobody|no\s+doubt|"
+    # a hedge said without its subject: "I live in Bristol, thinking of moving to Bath"
+    r"thinking|considering|planning|hoping|wanting)\b)"
+    # "... but thinking about moving", "I work at Google but might quit soon": the hedge is
+    # the second clause's only
+    r"|\s+but\s+(?=(?:also\s+|maybe\s+|probably\s+|now\s+|still\s+)?(?:thinking|considering|"
+    r"planning|hoping|might|may|could|would|want|wanna|gonna|going\s+to|will)\b)"
     # (not a couple's "Sam and I broke up", "Dan and I are dating", "Sam and I got married":
     # one subject, `_ended_ties`, `_REL_NAMED`)
     r"|\s+(?:and(?!\s+I\s+(?:" + _JOINT_TIE_VERB + "|" + _COUPLE_VERB + "|" + _WED_DONE + "|"
@@ -918,12 +924,20 @@ _MANNER = ("literally|basically|proudly|happily|technically|honestly|mostly|usua
            "seriously|definitely|already")
 _I = r"\bI(?:'m|’m|'ve|’ve| am| have| really| also| now| just| still| actually| recently|" \
      rf" finally| currently| officially| (?:{_MANNER}))*"
+# A word that opens a chat sentence before its subject ("Btw Dave lives in Swansea", "Well
+# Kate is a nurse", "Actually Dave works at Google"): the name after it is the subject.
+_NAME_LEAD_WORD = (r"(?i:btw|also|so|well|yeah|yes|yep|actually|and|but|oh|ok|okay|anyway|plus|"
+                   r"fyi|update|now|apparently|turns\s+out|ps)")
+_NAME_LEAD = rf"(?:{_NAME_LEAD_WORD}[,:!]?\s+)*"
+# ("our son Max is 4" is of a person; "our dog Pepper is 12" names the dog only, as tested)
+_PET_WORDS = "|".join(sorted((re.escape(p) for p in PETS), key=len, reverse=True))
 _SUBJECT = re.compile(
     rf"(?P<i>{_I})\s+|(?P<we>\b[Ww]e(?:'ve|’ve| have| just| now| recently| finally| all| both|"
     rf" currently)*)\s+|"
-    rf"\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>{_NAME_RE}),?)?"
+    rf"\b(?:[Mm]y|[Oo]ur(?!\s+(?:{_PET_WORDS})\b)) (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>{_NAME_RE}),?)?"
     rf"(?:'s| is| has| just| also| now| recently| still| currently)*\s+|"
-    rf"(?:^|(?<=[,;] ))(?P<name>{_FIRST_NAME})(?:'s| is| has| just| also| now| recently)*\s+")
+    rf"(?:^{_NAME_LEAD}|(?<=[,;] )|(?<=\band )|(?<=\bbut ))(?P<name>{_FIRST_NAME})"
+    rf"(?:'s| is| has| just| also| now| recently)*\s+")
 # How bad an allergy is, before "allergy" ("a severe peanut allergy")
 _SEVERITY = frozenset("""severe mild bad serious slight deadly life-threatening nasty new minor
 major real proper terrible awful strong diagnosed""".split())
@@ -976,6 +990,17 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
      False, True),
     (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?to\s+", re.I), "residence",
      "residence", False, True),
+    # "just moved into a flat in Leeds", "we bought a house in York": a home of one's own
+    # (not "a holiday home", "... as an investment", "... for the summers")
+    (re.compile(_AUX + r"(?:moved\s+into|(?:bought|purchased))\s+(?:a|an|our|my|the)\s+"
+                r"(?:(?:new|first|own|little|lovely|tiny|small|big|nice|gorgeous|cute|cosy|cozy|"
+                r"old|two-bed(?:room)?|three-bed(?:room)?|one-bed(?:room)?|\d-bed(?:room)?|"
+                r"terraced|detached|semi-detached|shared|rented|family)\s+)*"
+                r"(?:flat|house|apartment|place|home|condo|bungalow|cottage|studio|townhouse|"
+                r"maisonette|houseshare|flatshare)\s+in\s+"
+                r"(?![^.!?;]*\b(?:holiday|vacation|investment|rent\s+(?:it\s+)?out|to\s+rent|"
+                r"let\s+out|airbnb|for\s+(?:the\s+)?(?:summers?|winters?|weekends?|holidays?)|"
+                r"retire)\b)", re.I), "residence", "residence", False, True),
     # "I moved from Berlin to Paris": where to
     # (both names: "from marketing to Sales", "from night shift to Days" are no moves)
     (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?(?:all\s+the\s+way\s+)?from\s+"
@@ -1315,6 +1340,12 @@ _REL_NAMED = re.compile(
     rf"(?:^|(?<=[,;] ))(?P<name5>{_TITLE_NAME})(?:['’]s|\s+is)\s+(?:also\s+)?my\s+"
     rf"(?:(?:younger|older|little|big|baby|twin|half|new)\s+)?(?P<rel5>{_FAMILY_RE})"
     rf"(?=\s*(?:[.,;]|$|\s+(?:and|but|who|so|because|though)\b))|"
+    # "Sam is my boyfriend", "Sam's my girlfriend": a first name only, and no thing said
+    # fondly ("Karma is my boyfriend", "Coffee is my boyfriend": `_NOT_A_PARTNER`)
+    rf"(?:^{_NAME_LEAD}|(?<=[,;] ))(?P<name17>{_FIRST_NAME}(?:\s+{_FIRST_NAME})?)(?:['’]s|\s+is)\s+"
+    rf"(?:(?:also|now|officially|actually)\s+)?my\s+(?:(?:new|current)\s+)?"
+    rf"(?P<rel17>boyfriend|girlfriend)"
+    rf"(?=\s*(?:[.,;!]|$|\s+(?:and|but|who|so|because|though|now|btw|lol|haha)\b))|"
     # "I have a golden retriever named Biscuit": a dog, by its breed
     rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
     rf"an?\s+(?:[a-z]+\s+){{0,2}}?(?P<breed7>(?i:{_BREED_RE}))\s+(?:called|named)\s+"
@@ -1463,6 +1494,11 @@ _BARE_POSSESSIVE = re.compile(
 # Words that say which of a kind of relative, between "my" and the relation: "my little
 # sister Ana", "my older brother Tom", "my other friend Sam" are "my sister Ana", ... (not
 # "old", "new", "former": a relative replaced).
+# Chat's words for kin: "my bf", "my gf", "my best mate Dave", "my bestie" (read as the
+# relation's own word)
+_CHAT_KIN = re.compile(r"\b((?:[Mm]y|[Oo]ur)\s+)(?i:(best\s+mate|bestie|bff|bf|gf|hubby|mate))\b(?![-])")
+_CHAT_KIN_WORDS = {"best mate": "best friend", "bestie": "best friend", "bff": "best friend",
+                   "bf": "boyfriend", "gf": "girlfriend", "hubby": "husband", "mate": "friend"}
 _WHICH_KIN = re.compile(
     rf"\b([Mm]y)\s+(?:(?:older|younger|elder|eldest|oldest|youngest|big|little|baby|kid|twin|"
     rf"other)\s+)(?=(?:{RELATION_RE})\b)")
@@ -1477,7 +1513,9 @@ _BARE = re.compile(
     r"quietly)\s+)*"
     r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
     r"work(?:ing)?\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted|"
-    r"got\s+(?:a\s+)?(?:new\s+)?job\s+(?:at|with|as))\b)",
+    r"got\s+(?:a\s+)?(?:new\s+)?job\s+(?:at|with|as)|started\s+(?:at|with)\s+(?-i:[A-Z])[\w'’&.-]+|"
+    r"(?:bought|purchased)\s+(?:a|an|our|my)\s+(?:[\w-]+\s+){0,2}?(?:flat|house|apartment|home|"
+    r"place|condo|bungalow|cottage|townhouse))\b)",
     re.I)
 # "Home is Boston these days": where the speaker lives.
 # "... home is Madrid for them now": someone else's home, not the speaker's.
@@ -1518,7 +1556,15 @@ _CHANGED = re.compile(
 _ATTR_CHANGED = re.compile(
     rf"(?:^|(?<=\s))(?:[Mm]y|(?P<owner>{_OWNER})['’]s)\s+" + _CHANGE_ATTR
     + r"\s+(?:has\s+)?(?:changed|moved)\s+(?=to\s)")
-_CHANGE_WORD = re.compile(r"\b(?:changed|updated|switched|new|moved)\b")
+# "New number btw, it's 07911 555000", "new email: ...": a contact detail said new with no
+# verb (the speaker's; only what has a shape of its own: a number, an e-mail, an address)
+_NEW_ATTR = re.compile(
+    r"^\W*(?:(?:so|and|oh|ok|okay|also|btw|fyi|update|heads\s+up)[,:!]?\s+)*(?:(?:got\s+)?(?:a|my)\s+)?"
+    r"(?i:new)\s+(?P<attr>(?:(?:phone|mobile|cell|home|work)\s+)?(?:number|no\.?|email(?:\s+address)?|"
+    r"e-mail(?:\s+address)?|address|mobile)|phone|mobile)"
+    r"(?:\s+(?:btw|fyi|everyone|everybody|guys|folks|alert|again|for\s+me))*"
+    r"(?=\s*(?:$|[,:;.!]|\s[-–—]\s))", re.I)
+_CHANGE_WORD = re.compile(r"\b(?:changed|updated|switched|new|New|NEW|moved)\b")
 _CHANGE_VALUE = re.compile(r"\s*(?:(?:now\s+|again\s+)?to\s+|(?:\s+again)?(?:[:,]\s*|\s[-–—]\s+)"
                            r"(?:(?:it|the\s+new\s+one)(?:'s|’s|\s+is)\s+(?:now\s+)?)?)")
 
@@ -1831,6 +1877,10 @@ def extract(text: str, speaker: str, speaker_key: str,
     turn.moved_on, turn.moved_to = moved is not None, _moved_to(moved)
     text = _unquote_others(_WHICH_KIN.sub(r"\1 ", _BARE_POSSESSIVE.sub(r"\1's ", _LOWER_I.sub(
         lambda m: _CHAT[m.group(0)], squeeze(text)))))
+    if turn.caseless:  # "jess is a dentist", "sam is my boyfriend": a name typed in lower case
+        text = _LOWER_NAME.sub(_capitalised, text)
+    text = _CHAT_KIN.sub(lambda m: m.group(1) + _CHAT_KIN_WORDS[
+        " ".join(m.group(2).lower().split())], text)
     # (a turn about work: "I changed jobs, I'm at Farfetch now"; not "I'm at Heathrow, my
     # work trip got delayed")
     work_talk = bool(_WORK_TALK.search(_NOT_WORK_TALK.sub(" ", text)))
@@ -1903,6 +1953,29 @@ def extract(text: str, speaker: str, speaker_key: str,
     elif not used:
         carried.people = []
     return turn.out
+
+
+# In a turn all in lower case, a word opening a clause before what the rules read of a named
+# person ("jess is a dentist", "btw sam is my boyfriend", "tom lives in hull") is a name
+_LOWER_NAME = re.compile(
+    r"(?P<lead>(?:^|[.!?,;]\s+|\b(?:and|but)\s+)(?:(?:btw|so|also|well|yeah|yes|actually|oh|ok|"
+    r"okay|anyway|plus|fyi)[,!]?\s+)*)(?P<w>[a-z]{2,})(?=(?:'s|’s|\s+is)\s+(?:(?:now|also|still|"
+    r"actually|officially)\s+)?(?:an?\s+[a-z]|my\s+[a-z])|\s+(?:(?:just|now|also|recently)\s+)?"
+    r"(?:lives|works|moved)\b)")
+# Words that open such a clause without naming anyone ("work is a nightmare", "everyone
+# lives in hope", "mine is a latte")
+_NOT_LOWER_NAMES = frozenset("""life work everything everyone everybody nobody somebody someone
+anyone anybody one mine yours hers his theirs ours who which what that there this it he she
+they we you home rent dinner lunch breakfast traffic weather today tomorrow yesterday school
+uni college""".split())
+
+
+def _capitalised(m: re.Match[str]) -> str:
+    word = m.group("w")
+    if word in NOT_NAMES or word in _OPENERS or word in _NOT_LOWER_NAMES or \
+            word in _NOT_A_PARTNER or word in _PERSON_NOUNS or word in _DEICTIC:
+        return m.group(0)
+    return m.group("lead") + word.capitalize()
 
 
 # A turn that hands over a text to work on: its "I" is the text's ("Translate: I live in
@@ -1999,8 +2072,41 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
     if org:
         turn.add(me, "employer", _trim_place(_value(sentence, org.end(), attribute="employer"),
                                              "employer"), "work")
+    home_now = _IS_HOME.search(sentence)
+    if home_now:  # "Leeds is home now", "York is our home"
+        place = clean_value(home_now.group("place"))
+        if (home_now.group("poss") or place.lower() in KNOWN_PLACES) and _named(place) and \
+                _kin(place, me) is None and not _no_place(place, "city"):
+            turn.add(me, "city", place, "residence")
+    if _RETIRED.search(sentence):  # "I'm retired now": no job, no employer
+        turn.end(me, "job")
+        turn.end(me, "employer")
+    if _SINGLE.search(sentence):  # "I'm single now": no partner of any kind
+        for rel in PARTNERS:
+            turn.end(me, f"{rel}'s name")
 
 
+# "Leeds is home now", "York is our home these days": where the speaker lives (a place the
+# rules know by name, or said "my / our home": "Dave is home now" is Dave back at home; not
+# "Leeds is home to two universities")
+_IS_HOME = re.compile(
+    rf"(?:^{_NAME_LEAD}|(?<=[,;] ))(?P<place>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{0,2}})"
+    r"(?:['’]s|\s+is)\s+(?:now\s+|officially\s+|finally\s+)?(?:(?P<poss>my|our)\s+(?:new\s+)?)?"
+    r"home(?:\s+(?:now|these\s+days|for\s+(?:me|us)(?:\s+now)?))?"
+    r"(?=\s*(?:$|[.,;!:)]|\s[-–—]\s|\s+(?:and|but|so|though|lol|haha)\b))")
+# "I'm retired now", "I'm officially retired!": the job and the employer end (a state said
+# now; not the event, "I just retired", which is not read, nor "I'm a retired teacher",
+# "I'm semi-retired", "I'm retired from football but ...": a clause that goes on)
+_RETIRED = re.compile(
+    r"\bI(?:['’]m|\s+am)\s+(?:now\s+|officially\s+|finally\s+|fully\s+)*retired(?![\w-])"
+    r"(?=\s*(?:$|[.,;!)]|\s[-–—]\s|\s+(?:now|finally|officially|at\s+last|today|yesterday|"
+    r"this|last|in\s+(?:19|20)\d\d|since|and|but|so|lol|haha|woo+|yay)\b))", re.I)
+# "I'm single now", "I'm single again": no partner (not "I'm single-handedly ...", "I'm a
+# single mum", "I'm single minded", "I'm not single")
+_SINGLE = re.compile(
+    r"\bI(?:['’]m|\s+am)\s+(?:now\s+|officially\s+|finally\s+|newly\s+|back\s+to\s+being\s+)*"
+    r"single(?![\w-])(?=\s*(?:$|[.,;!)]|\s[-–—]\s|\s+(?:now|again|officially|these\s+days|"
+    r"at\s+the\s+moment|and|but|so|lol|haha)\b))", re.I)
 _NOT_A_VALUE = frozenset({"a", "an", "the", "so", "very", "really", "nicer", "better", "worse",
                           "lovely", "great", "nice", "fine", "ok", "okay", "not", "just", "too",
                           "kind", "sort", "long", "complicated", "weird", "funny", "still"})
@@ -2049,13 +2155,16 @@ def _changes(sentence: str, turn: _Turn, me: _Subject) -> tuple[_Subject, str] |
     otherwise. None when the clause states no such change."""
     if not _CHANGE_WORD.search(sentence):
         return None
-    m = _CHANGED.search(sentence) or _ATTR_CHANGED.search(sentence)
+    m = _CHANGED.search(sentence) or _ATTR_CHANGED.search(sentence) or _NEW_ATTR.match(sentence)
     if m is None:
         return None
-    attribute = attribute_name(m.group("attr"))
+    said = m.group("attr").lower()
+    if m.re is _NEW_ATTR and said.split()[-1] in ("phone", "mobile", "no", "no."):
+        said = "phone number"  # "new phone, it's 07911 ..."
+    attribute = attribute_name(said)
     if attribute.split()[-1] not in ATTRIBUTE_HEADS or attribute == "name":
         return None
-    owner = m.group("owner")
+    owner = m.groupdict().get("owner")
     if owner is not None:  # "Then Helen changed ...": the name without the adverb
         words = owner.split()
         while words and words[0].lower() in _SENTENCE_ADVERBS:
@@ -2112,6 +2221,11 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
         subj = _subject_of(sm, me)
         if subj is None:
             continue
+        if sm.group("name") is not None and re.search(
+                rf"(?:^|[,;]\s+){_NAME_LEAD}(?:(?!{_NAME_LEAD_WORD}\b)[A-Z][\w'’-]*|I|me|we|"
+                r"(?i:my|our)\s+[\w-]+)"
+                r"\s+(?:and|&)\s+$", sentence[:sm.start("name")]):
+            continue  # "Kate and Tom live in Hull": a joint subject, not Tom alone
         rest = sm.end()
         if re.match(r"(?:'m|’m|am|is|are|'s)?\s*(?:not|no\s+longer|never)\b|(?:don't|do\s+not|"
                     r"doesn't|does\s+not|didn't|did\s+not|can't)\s+(?!stand\b)",
@@ -2328,13 +2442,19 @@ _JOB_WHERE = re.compile(r"\s+(?:(?:based|living|working)\s+)?in\s+(?:(?-i:[A-Z])
                         r"our|this|that)\s).*$", re.I)
 
 
+_JOB_AT_PLACE = re.compile(r"\s+(?:at|for)\s+(?:the|a|an|my|our|his|her|their|this|that)\s+"
+                           r"(?-i:[a-z]).*$", re.I)
+
+
 def _split_job(raw: str) -> tuple[str, str]:
     """"software engineer at Infosys" -> ("software engineer", "Infosys"); "vet in Bristol"
     -> ("vet", "")."""
     parts = _AT_EMPLOYER.split(raw, maxsplit=1)
     parts[0] = _JOB_WHERE.sub("", parts[0])  # "a vet in Bristol", "a nurse in a care home"
     if len(parts) < 2:
-        return clean_value(parts[0]), ""
+        # "a nurse at the royal infirmary", "a cook at a school": the job ends where its
+        # workplace, named in lower case, starts (no employer: no name)
+        return clean_value(_JOB_AT_PLACE.sub("", parts[0])), ""
     employer = re.sub(r"^the\s+(?=[A-Z])", "", clean_value(parts[1]))  # "the Royal Infirmary"
     return clean_value(parts[0]), _trim_place(employer, "employer")
 
@@ -2365,6 +2485,17 @@ _AND_ANOTHER = re.compile(
     rf"so|because|though|last|this|yesterday)\b)))")
 
 
+# What "X is my boyfriend" says fondly of a thing, not a person
+_NOT_A_PARTNER = frozenset("""karma coffee wine beer gin vodka whisky whiskey tea food pizza
+chocolate cake cheese bread carbs sushi tacos sleep bed work money music gym books football
+netflix life love jesus god fate batman television tv""".split())
+# Apps (vocab.APPS) that are also given names: "my son Max is 4", "our son Claude lives in
+# Lyon" (a name when a statement of the person follows it; not "my husband Max-es out ...")
+_APP_NAMES = frozenset({"max", "claude"})
+_NAME_GOES_ON = re.compile(r"(?:,|\s+(?:is|was|['’]s|lives|works|turned|just|has|and|moved|loves|"
+                           r"likes|said|goes|started|joined|got)\b)", re.I)
+
+
 def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
     for m in _REL_NAMED.finditer(sentence):
         if m.group("name7"):
@@ -2391,6 +2522,13 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                     and len(partner) <= 64:
                 turn.add(me, "partner's name", partner, "relation")
                 turn.person = partner
+            continue
+        if m.group("name17"):
+            name = m.group("name17")
+            if _named(name) and not _an_app(name) and \
+                    name.split()[0].lower() not in _NOT_A_PARTNER:
+                turn.add(me, f"{m.group('rel17')}'s name", name, "relation")
+                turn.person = name
             continue
         if m.group("name3") or m.group("name4") or m.group("name5") or m.group("name6") or \
                 m.group("name8") or m.group("name9"):
@@ -2425,7 +2563,8 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                 continue  # "I bought my daughter Lego (for her birthday)": the thing given
             # "my sister Ana lives ...": only the name (stop before a lowercase word)
             name = _person(raw)
-            if (name.isupper() and len(name) > 3) or _an_app(name) or \
+            if (name.isupper() and len(name) > 3) or (_an_app(name) and not (
+                    name.lower() in _APP_NAMES and _NAME_GOES_ON.match(sentence, m.end("name2")))) or \
                     re.search(r"-(?-i:[a-z])", name) or _OBJECT_NEXT.match(sentence, m.end("name2")):
                 continue  # "My mom LOVES that show", "My husband Googled it", "... Netflix"
         if _named(name) and len(name) <= 64 and not _bare_title(name):
