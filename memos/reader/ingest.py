@@ -195,7 +195,7 @@ def check_messages(messages: Any, at: datetime | None = None) -> list[ChatTurn]:
 # How the assistant quotes an earlier turn in a reply (`Assistant._quote`): "On 28 February
 # 2026 you said: ..." or "Later, on 3 March 2026, Ana said: ..."
 _QUOTED = re.compile(r"(?:\bLater, on|\b[Oo]n) (?P<day>\d{1,2} [A-Z][a-z]+ \d{4}),? "
-                     r"[^:.!?]{1,80}? said: ")
+                     r"[^:!?\n]{1,80}? said: ")  # ("Dr. Lee said: ")
 
 
 def _turn_dates(turn: ChatTurn) -> list[Any]:
@@ -256,11 +256,11 @@ class _Run:
     total: int = 0
     done: int = 0
     # What `_known_person` learns of the people named, kept across the call: the names the
-    # candidates already written by it stated, with their turns' episodes (the queue's are
-    # read from `pending`), and per short name the names its store search found (searched
-    # once per name: a search of 256 facts for every fact naming someone was most of the
-    # time of a long conversation). The searches are dropped when a fact is superseded or
-    # ended, as the facts they read may no longer be live.
+    # facts this call wrote name, with those facts (what a search would find of them; the
+    # queue's are read from `pending`), and per short name the names its store search
+    # found (searched once per name: a search of 256 facts for every fact naming someone
+    # was most of the time of a long conversation). Both are dropped when a fact is
+    # superseded or ended, as the facts they read may no longer be live.
     written_names: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     speakers: frozenset[str] = frozenset()  # the lower-cased names of the turns' speakers
     people_searched: dict[str, list[tuple[str, dict[str, Any]]]] = field(
@@ -362,9 +362,6 @@ def _flush(run: _Run) -> None:
     if not run.pending:
         return
     batch, run.pending = run.pending, []
-    for cand in batch:
-        for written, source in _names_stated(run, cand):
-            run.written_names.setdefault(written.lower(), (written, source))
     items = [_fact_item(run, c, c.supersedes) for c in batch]
     shown = run.progress
     step = None if shown is None else (
@@ -384,8 +381,13 @@ def _record(run: _Run, batch: list[FactCandidate], results: list[Any]) -> None:
     for _cand, result in zip(batch, results, strict=True):
         if result.id not in run.report.facts:
             run.report.facts.append(result.id)
+        cube = result.cube
+        if cube.kind.value == "fact" and cube.scope.user_id == run.scope.user_id:
+            for written in people_named([cube]).values():  # as `_known_person`'s search
+                run.written_names.setdefault(
+                    written.lower(), (written, {"cube_id": cube.id, "version": cube.version}))
         if result.superseded:  # valid_to = this fact's valid_from (writes.mark_superseded)
-            run.people_searched.clear()
+            _forget_people(run)
             run.report.superseded.extend(i for i in result.superseded
                                          if i not in run.report.superseded)
 
@@ -537,7 +539,7 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
             run.report.failed.append(_failure(cand.turn, "end-fact", str(exc)))
             continue
         run.report.ended.append(cube.id)  # valid_to = the episode's valid_from, the turn's time
-        run.people_searched.clear()
+        _forget_people(run)
 
 
 # How many of the user's facts that best match a short name are read for the people they
@@ -598,9 +600,16 @@ def fuller_name(name: str, known: Mapping[str, str]) -> str | None:
     return next(iter(fuller.values())) if len(fuller) == 1 else None
 
 
+def _forget_people(run: _Run) -> None:
+    """Drop what `_known_person` kept (a fact was superseded or ended: a name it read may
+    no longer be live)."""
+    run.people_searched.clear()
+    run.written_names.clear()
+
+
 def _names_stated(run: _Run, cand: FactCandidate) -> list[tuple[str, dict[str, Any]]]:
-    """The people a candidate of this call names (its subject when not the user, the value
-    of a name such as "accountant's name"), each with its turn's episode."""
+    """The people a queued candidate names (its subject when not the user, the value of a
+    name such as "accountant's name"), each with its turn's episode."""
     episode = {"cube_id": run.episodes[cand.turn], "version": run.episode_versions[cand.turn]}
     ext = cand.extraction
     out = []
@@ -624,13 +633,15 @@ def _known_person(run: _Run, cand: FactCandidate) -> FactCandidate:
     if ext.subject_key.lower() in run.speakers:
         return cand  # a speaker of this conversation is who they say they are
     # lower-cased name -> (as written, the cube version naming it); named by a turn of
-    # this conversation: that turn's episode
-    named = dict(run.written_names)
+    # this conversation still queued: that turn's episode
+    named: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def learn(written: str, source: dict[str, Any]) -> None:
         named.setdefault(written.lower(), (written, source))
 
     for p in (n for c in run.pending for n in _names_stated(run, c)):
+        learn(*p)
+    for p in run.written_names.values():
         learn(*p)
     searched = run.people_searched.get(ext.subject.lower())
     if searched is None:

@@ -308,6 +308,28 @@ def test_a_short_name_is_looked_up_once_per_ingest(mem: MemOS,
     assert queries.count("Helen") == 1
 
 
+def test_a_name_written_earlier_in_the_call_is_that_fact_and_only_while_it_is_live(
+        mem: MemOS) -> None:
+    """The call's own written names (kept instead of searched again): the renamed fact is
+    derived from the fact that gave the name, as a search would find it, so forgetting that
+    fact reaches it; and a name superseded in the call no longer counts."""
+    report = mem.ingest([user("My accountant is Dr. Helen Varga."), user("I quit my job."),
+                         user("Helen's email is helen@x.com.")], "alice", session_id="s1")
+    facts = {mem.get(i, "alice").content: mem.get(i, "alice") for i in report.facts}
+    email = facts["Dr. Helen Varga's email is helen@x.com."]
+    named = facts["Alice's accountant's name is Dr. Helen Varga."]
+    assert named.id in {d.cube_id for d in email.derived_from}
+    mem.forget(named.id, "alice")
+    assert "helen@x.com" not in [h.cube.metadata.get("value")
+                                 for h in mem.search("helen@x.com", "alice", k=10)]
+    again = mem.ingest([user("My accountant is Dr. Helen Varga."),
+                        user("Actually my accountant is Dr. Helen Smith."),
+                        user("I quit my job."), user("Helen's email is helen@y.com.")],
+                       "bob", session_id="s1")
+    assert "Dr. Helen Smith's email is helen@y.com." in [
+        mem.get(i, "bob").content for i in again.facts]
+
+
 def test_another_users_public_facts_never_rename_this_users_people(mem: MemOS) -> None:
     from memos.cube import Scope
 
