@@ -1760,25 +1760,31 @@ class Assistant:
         from memos.reader.ingest import turn_of
 
         # A person named by how they are related to the user ("my sister", "about my
-        # boss"): the name stored for the relation, and every fact about that person,
-        # are what the request names; the name then leads to the turns that said it.
+        # boss"): the name stored for the relation, every fact about that person, and the
+        # turns those facts were read from, are what the request names. Only one person: "my
+        # friend" of several friends names none of them; and the name is no word to look for
+        # everywhere ("May", "Will" are words too).
         person = _PERSON_REQUEST.fullmatch(what.rstrip(".!"))
         if not facts and person is not None:
             relation = person.group("rel").lower()
             cq = self.canonical(f"what is my {relation}'s name?", name)
-            named = (self._facts_for(cq, include_superseded=True, k=256)
-                     if cq is not None and cq.attribute.endswith("'s name") else [])
-            for hit in named:
-                who = hit.cube.metadata.get("value")
-                if not isinstance(who, str) or not who.strip():
-                    continue
-                found[hit.id] = hit.cube
-                needles.append(who)
-                for about in self._search(who, 256, record_access=False,
-                                          include_superseded=True,
-                                          kind=[Kind.FACT.value, Kind.PREFERENCE.value],
-                                          metadata={"subject": who}):
-                    found[about.id] = about.cube
+            kin = (self._facts_for(cq, include_superseded=True, k=256)
+                   if cq is not None and cq.attribute.endswith("'s name") else [])
+            names = {str(h.cube.metadata.get("value") or "").strip() for h in kin
+                     if not _ended(h.cube)} - {""}
+            if len(names) == 1:
+                who = names.pop()
+                about = self._search(who, 256, record_access=False, include_superseded=True,
+                                     kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                                     metadata={"subject": who})
+                for hit in [*kin, *about]:
+                    found[hit.id] = hit.cube
+                    turn = turn_of(hit.cube)
+                    if turn is not None and turn not in found:
+                        try:
+                            found[turn] = self.mem.get(turn, self.scope)
+                        except NotFoundError:
+                            continue
 
         for hit in facts:
             found[hit.id] = hit.cube

@@ -44,3 +44,25 @@ def test_a_relation_with_no_name_stored_forgets_as_before(tmp_path) -> None:
         assert out == []
     finally:
         mem.close()
+
+
+def test_the_persons_name_is_no_word_to_forget_everywhere(tmp_path) -> None:
+    """A name is often a word ("May", "Will"): only the facts about the person and the
+    turns they were read from go, not every memory holding the word (review)."""
+    mem = MemOS.open(tmp_path / "s", embedder="hashing")
+    bot = tell(mem, [(1, "My sister May lives in Leeds."), (1, "I may move to Spain next year."),
+                     (2, "My favourite month is May."),
+                     (2, "My friend Tom works at Google."), (2, "My friend Ben lives in Rome.")])
+    try:
+        out = bot.forget_matching("my sister")
+        assert {c for _, c, _ in out} >= {"Alice's sister's name is May.",
+                                         "May's city is Leeds."}
+        left = [h.content for h in mem.search("may month Spain", "alice", k=20)]
+        assert "Alice: I may move to Spain next year." in left
+        assert any("favourite month is May" in c for c in left)
+        # two friends: "my friend" names neither of them
+        bot.forget_matching("my friend")
+        assert "Google" in ask(bot, "Where does Tom work?")
+        assert "Rome" in ask(bot, "Where does Ben live?")
+    finally:
+        mem.close()
