@@ -286,14 +286,19 @@ def _restated(cube: MemCube, content: Any) -> dict[str, Any] | None:
     name, found, _ = cube.content.partition(link)
     if not found or not name:
         return None
-    said = re.fullmatch(rf"\s*{re.escape(name)}{re.escape(link)}(?P<v>.*?)\.?\s*", content,
-                        re.IGNORECASE | re.DOTALL)
-    if said is None or not said.group("v").strip():
+    # one sentence: the value ends before a sentence mark ("Lisbon. He moved in May" and
+    # "Lisbon!" are no values "Lisbon. He moved in May" or "Lisbon!")
+    said = re.fullmatch(rf"\s*{re.escape(name)}{re.escape(link)}(?P<v>[^\n]*?)[.!?]*\s*",
+                        content, re.IGNORECASE)
+    if said is None or not said.group("v").strip() or re.search(
+            r"(?<!\b(?:St|Mt|Ft|Dr|Mr|Ms|Jr|Sr|No|Rd))(?<!\b(?:Mrs|Ave))[.!?]\s",
+            said.group("v")):  # (not "St. Ives": an abbreviation)
         raise InvalidInputError(
             f"cube {cube.id} is the fact {name}'s {relation} = {value!r}, which answers read "
             "from its metadata; "
-            f"give the new text in its form (\"{name}{link}<new value>.\") so that the value "
-            "follows it, or give its metadata as well (--meta), or supersede it")
+            f"give the new text in its form, one sentence (\"{name}{link}<new value>.\"), so "
+            "that the value follows it; or give its whole metadata with the new value as "
+            "well (on the CLI every key again: --meta replaces them all); or supersede it")
     new = " ".join(said.group("v").split())
     if new == value:
         return None
@@ -730,7 +735,7 @@ class MemOS:
             current = cube_from_row(row)
         _not_managed(current)
         if "content" in changes and "metadata" not in changes:
-            meta = _restated(current, changes["content"])
+            meta = _restated(current, check_content(changes["content"]))  # bytes: its text
             if meta is not None:
                 changes["metadata"] = meta
         # Compared as the version would store them: tags=("a",) is ["a"], a naive time is

@@ -53,3 +53,20 @@ def test_a_text_out_of_the_facts_form_is_refused_and_nothing_changes(mem: MemOS)
     # a cube the reader did not write is updated as before
     note = mem.add("a plain note", "alice").id
     assert mem.update(note, "alice", content="another note").content == "another note"
+
+
+@pytest.mark.parametrize("text, value", [(b"Alice's city is Braga.", "Braga"),
+                                         ("Alice's city is Braga!", "Braga"),
+                                         ("Alice's city is St. Ives", "St. Ives"),
+                                         ("Alice's city is Braga. She moved in May.", None)])
+def test_the_value_is_the_new_texts_one_sentence(mem: MemOS, text: str | bytes,
+                                                 value: str | None) -> None:
+    mem.ingest([{"role": "user", "content": "I live in Lisbon."}], "alice", session_id="s1")
+    city = _fact(mem, "city")
+    if value is None:  # a second sentence is no part of a value: refused
+        with pytest.raises(InvalidInputError, match="one sentence"):
+            mem.update(city, "alice", content=text)
+        assert mem.get(city, "alice").metadata["value"] == "Lisbon"
+    else:
+        mem.update(city, "alice", content=text)
+        assert mem.get(city, "alice").metadata["value"] == value
