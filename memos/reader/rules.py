@@ -998,8 +998,9 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
                 r"terraced|detached|semi-detached|shared|rented|family)\s+)*"
                 r"(?:flat|house|apartment|place|home|condo|bungalow|cottage|studio|townhouse|"
                 r"maisonette|houseshare|flatshare)\s+in\s+"
-                r"(?![^.!?;]*\b(?:holiday|vacation|investment|rent\s+(?:it\s+)?out|to\s+rent|"
-                r"let\s+out|airbnb|for\s+(?:the\s+)?(?:summers?|winters?|weekends?|holidays?)|"
+                r"(?![^.!?;]*\b(?:holiday|vacation|invest(?:ment|ing|or)?|rent\s+(?:it\s+)?out|"
+                r"to\s+rent|rental|to\s+flip|flipping|let\s+out|airbnb|for\s+(?:the\s+)?"
+                r"(?:summers?|winters?|weekends?|holidays?)|for\s+(?:my|our|his|her|their)\s+\w+|"
                 r"retire)\b)", re.I), "residence", "residence", False, True),
     # "I moved from Berlin to Paris": where to
     # (both names: "from marketing to Sales", "from night shift to Days" are no moves)
@@ -1342,10 +1343,10 @@ _REL_NAMED = re.compile(
     rf"(?=\s*(?:[.,;]|$|\s+(?:and|but|who|so|because|though)\b))|"
     # "Sam is my boyfriend", "Sam's my girlfriend": a first name only, and no thing said
     # fondly ("Karma is my boyfriend", "Coffee is my boyfriend": `_NOT_A_PARTNER`)
-    rf"(?:^{_NAME_LEAD}|(?<=[,;] ))(?P<name17>{_FIRST_NAME}(?:\s+{_FIRST_NAME})?)(?:['’]s|\s+is)\s+"
+    rf"(?:^{_NAME_LEAD}|(?<=[,;] ))(?P<name17>{_FIRST_NAME})(?:['’]s|\s+is)\s+"
     rf"(?:(?:also|now|officially|actually)\s+)?my\s+(?:(?:new|current)\s+)?"
     rf"(?P<rel17>boyfriend|girlfriend)"
-    rf"(?=\s*(?:[.,;!]|$|\s+(?:and|but|who|so|because|though|now|btw|lol|haha)\b))|"
+    rf"(?=\s*(?:[.,;!]|$|\s+(?:and|but|who|so|because|though|now|btw)\b))|"
     # "I have a golden retriever named Biscuit": a dog, by its breed
     rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
     rf"an?\s+(?:[a-z]+\s+){{0,2}}?(?P<breed7>(?i:{_BREED_RE}))\s+(?:called|named)\s+"
@@ -1967,7 +1968,7 @@ _LOWER_NAME = re.compile(
 _NOT_LOWER_NAMES = frozenset("""life work everything everyone everybody nobody somebody someone
 anyone anybody one mine yours hers his theirs ours who which what that there this it he she
 they we you home rent dinner lunch breakfast traffic weather today tomorrow yesterday school
-uni college""".split())
+uni college cat dog paris london""".split())
 
 
 def _capitalised(m: re.Match[str]) -> str:
@@ -2100,7 +2101,7 @@ _IS_HOME = re.compile(
 _RETIRED = re.compile(
     r"\bI(?:['’]m|\s+am)\s+(?:now\s+|officially\s+|finally\s+|fully\s+)*retired(?![\w-])"
     r"(?=\s*(?:$|[.,;!)]|\s[-–—]\s|\s+(?:now|finally|officially|at\s+last|today|yesterday|"
-    r"this|last|in\s+(?:19|20)\d\d|since|and|but|so|lol|haha|woo+|yay)\b))", re.I)
+    r"this|last|in\s+(?:19|20)\d\d|since|and|so|lol|haha|woo+|yay)\b))", re.I)
 # "I'm single now", "I'm single again": no partner (not "I'm single-handedly ...", "I'm a
 # single mum", "I'm single minded", "I'm not single")
 _SINGLE = re.compile(
@@ -2488,7 +2489,8 @@ _AND_ANOTHER = re.compile(
 # What "X is my boyfriend" says fondly of a thing, not a person
 _NOT_A_PARTNER = frozenset("""karma coffee wine beer gin vodka whisky whiskey tea food pizza
 chocolate cake cheese bread carbs sushi tacos sleep bed work money music gym books football
-netflix life love jesus god fate batman television tv""".split())
+netflix life love jesus god fate batman television tv alexa siri barbie ken cat dog kitty
+puppy bed""".split())
 # Apps (vocab.APPS) that are also given names: "my son Max is 4", "our son Claude lives in
 # Lyon" (a name when a statement of the person follows it; not "my husband Max-es out ...")
 _APP_NAMES = frozenset({"max", "claude"})

@@ -90,6 +90,9 @@ def test_a_change_said_in_other_words(text: str, fact: Fact) -> None:
     "Dave is home now", "Mum is home", "Leeds is home to two universities", "Is Leeds home now?",
     "started at 9 today", "started at the bottom",
     "New phone, who dis", "new phone btw, it's an iPhone", "New job btw, it's at Google",
+    # (review) a home bought for someone else, to let or to sell
+    "I bought a house in Leeds for my daughter", "I bought a house in Leeds as a rental",
+    "We bought a flat in Leeds to flip", "I bought a place in Spain for my mum",
 ])
 def test_no_change_from_near_misses(text: str) -> None:
     assert said(text) == set(), said(text)
@@ -170,6 +173,10 @@ def test_other_phrasings(text: str, facts: set[Fact]) -> None:
     "Karma is my boyfriend, karma is a god", "Coffee is my boyfriend", "coffee is my boyfriend",
     "Sam is my boyfriend's brother", "Is Sam my boyfriend?", "work is a nightmare",
     "everyone is a critic", "rent is a killer", "my son Max", "My husband Netflix",
+    # (review) a celebrity, a doll, a voice assistant, a pet, a city, a joke
+    "Chris Evans is my boyfriend lol", "Harry Styles is my boyfriend", "Barbie is my gf",
+    "alexa is my girlfriend", "cat is my boyfriend", "paris is my boyfriend",
+    "Sam is my boyfriend lol",
 ])
 def test_no_partner_or_name_from_near_misses(text: str) -> None:
     got = said(text)
