@@ -571,10 +571,12 @@ class Client:
                         raise InvalidInputError(f"cannot write in {path.parent} "
                                                 f"({exc.strerror}); check the folder") from None
                     handle = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+                end: Any = None
                 try:
                     for line in _ndjson_lines(response.iter_bytes()):
                         try:
-                            kind = json.loads(line).get("type")
+                            obj = json.loads(line)
+                            kind = obj.get("type")
                         except (ValueError, AttributeError):
                             raise StoreError(
                                 f"{self.url} sent an export line that is not a JSON object "
@@ -582,7 +584,18 @@ class Client:
                                 f"server a memos server of this version?") from None
                         cubes += kind == "cube"
                         edges += kind == "edge"
+                        end = obj if kind == "end" else end
                         handle.write(line + "\n")
+                    # A stream cut between lines (a proxy, a server that stopped) reads as
+                    # a shorter export: the end line says what a whole one holds.
+                    if not isinstance(end, dict) or (end.get("cubes"), end.get("edges")) \
+                            != (cubes, edges):
+                        left = ("nothing was written to the path" if path is not None
+                                else "what was written to the stream is partial")
+                        raise StoreError(
+                            f"the export from {self.url} ended without its end line or with "
+                            f"other counts ({cubes} cube and {edges} edge lines received): it "
+                            f"was cut off; {left}; retry")
                 finally:
                     if path is not None:
                         handle.close()
