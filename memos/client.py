@@ -23,7 +23,8 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -419,8 +420,11 @@ class Client:
                progress: ProgressFn | None = None) -> IngestReport:
         self._check_scope(scope)
         _check_progress(progress)
-        if at is not None and not isinstance(at, datetime):  # JSON has no datetime type
-            raise InvalidInputError(f"at must be a datetime, got {at!r:.40}")
+        if isinstance(at, date) and not isinstance(at, datetime):  # as MemOS.ingest: noon UTC
+            at = datetime.combine(at, dtime(12, 0), tzinfo=UTC)
+        elif at is not None and not isinstance(at, (datetime, str)):  # JSON has no datetime
+            raise InvalidInputError(f"at must be a datetime, a date or an ISO 8601 string, "
+                                    f"got {at!r:.40}")
         body = _fields({"messages": messages, "session_id": session_id, "mode": mode,
                         **{k: v for k, v in {"at": at, "user_name": user_name}.items()
                            if v is not None}})

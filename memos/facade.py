@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -689,7 +689,7 @@ class MemOS:
         return out
 
     def ingest(self, messages: Sequence[Mapping[str, Any]], scope: ScopeLike, *,
-               session_id: str, at: datetime | None = None, mode: str = "rules",
+               session_id: str, at: datetime | date | str | None = None, mode: str = "rules",
                user_name: str | None = None,
                progress: ProgressFn | None = None) -> IngestReport:
         """MemReader: chat messages ({"role", "content", "name"?, "at"?, "used"?}) -> one

@@ -133,11 +133,11 @@ def _parse_at(value: Any, where: str) -> datetime:
             return _as_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
         except ValueError:
             pass
-    raise InvalidInputError(f"{where}: 'at' must be a datetime or an ISO 8601 string such as "
-                            f"'2026-03-01T09:30:00Z', got {value!r:.60}")
+    raise InvalidInputError(f"{where}: 'at' must be a datetime, a date or an ISO 8601 string "
+                            f"such as '2026-03-01T09:30:00Z', got {value!r:.60}")
 
 
-def check_messages(messages: Any, at: datetime | None = None) -> list[ChatTurn]:
+def check_messages(messages: Any, at: datetime | date | str | None = None) -> list[ChatTurn]:
     """Every message checked (InvalidInputError naming the index and field) and made a
     ChatTurn; a message without 'at' gets `at`, else now."""
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
@@ -149,9 +149,8 @@ def check_messages(messages: Any, at: datetime | None = None) -> list[ChatTurn]:
     if len(messages) > MAX_MESSAGES:
         raise InvalidInputError(f"{len(messages):,} messages in one call, over "
                                 f"{MAX_MESSAGES:,}; ingest the conversation in parts")
-    if at is not None and not isinstance(at, datetime):
-        raise InvalidInputError(f"at must be a datetime, got {at!r:.40}")
-    default_at = _as_utc(at) if at is not None else datetime.now(UTC)
+    # as a message's own 'at': a datetime, a date or an ISO 8601 string
+    default_at = _parse_at(at, "at") if at is not None else datetime.now(UTC)
     turns: list[ChatTurn] = []
     for i, msg in enumerate(messages):
         where = f"message {i}"
@@ -921,7 +920,7 @@ def _said_times(run: _Run, episodes: Sequence[MemCube]) -> list[datetime]:
 
 
 def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
-                    at: datetime | None = None, mode: str = "rules",
+                    at: datetime | date | str | None = None, mode: str = "rules",
                     user_name: str | None = None, llm: Any = None,
                     progress: Callable[[int, int | None], None] | None = None) -> IngestReport:
     """The body of `MemOS.ingest` (scope and session id already checked)."""

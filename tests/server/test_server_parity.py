@@ -180,6 +180,15 @@ def test_ingest(api: Api, new_user: Any) -> None:
     assert mem.get(report.episodes[0], user).kind == "episode"
     with pytest.raises(InvalidInputError):
         mem.ingest([{"role": "user"}], user, session_id="s1")
+    # the call's time as a message's own: a datetime, a date (noon UTC) or an ISO string
+    import datetime as dt
+
+    for at, day in (("2026-03-01T09:30:00Z", 1), (dt.date(2026, 3, 2), 2)):
+        done = mem.ingest([{"role": "user", "content": f"Note {day}."}], user,
+                          session_id=f"t{day}", at=at)
+        assert mem.get(done.episodes[0], user).valid_from.date() == dt.date(2026, 3, day)
+    with pytest.raises(InvalidInputError):
+        mem.ingest([{"role": "user", "content": "x"}], user, session_id="t3", at="yesterday")
 
 
 def test_the_client_loads_no_store_stack() -> None:
