@@ -990,9 +990,10 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
      False, True),
     (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?to\s+", re.I), "residence",
      "residence", False, True),
-    # "just moved into a flat in Leeds", "we bought a house in York": a home of one's own
-    # (not "a holiday home", "... as an investment", "... for the summers")
-    (re.compile(_AUX + r"(?:moved\s+into|(?:bought|purchased))\s+(?:a|an|our|my|the)\s+"
+    # "just moved into a flat in Leeds": a home of one's own (not "a holiday home", "... as
+    # an investment", "... for the summers"; a purchase is no move: "we bought a house in
+    # Animal Crossing", "... in Spain, we go every summer")
+    (re.compile(_AUX + r"moved\s+into\s+(?:a|an|our|my|the)\s+"
                 r"(?:(?:new|first|own|little|lovely|tiny|small|big|nice|gorgeous|cute|cosy|cozy|"
                 r"old|two-bed(?:room)?|three-bed(?:room)?|one-bed(?:room)?|\d-bed(?:room)?|"
                 r"terraced|detached|semi-detached|shared|rented|family)\s+)*"
@@ -1341,12 +1342,6 @@ _REL_NAMED = re.compile(
     rf"(?:^|(?<=[,;] ))(?P<name5>{_TITLE_NAME})(?:['’]s|\s+is)\s+(?:also\s+)?my\s+"
     rf"(?:(?:younger|older|little|big|baby|twin|half|new)\s+)?(?P<rel5>{_FAMILY_RE})"
     rf"(?=\s*(?:[.,;]|$|\s+(?:and|but|who|so|because|though)\b))|"
-    # "Sam is my boyfriend", "Sam's my girlfriend": a first name only, and no thing said
-    # fondly ("Karma is my boyfriend", "Coffee is my boyfriend": `_NOT_A_PARTNER`)
-    rf"(?:^{_NAME_LEAD}|(?<=[,;] ))(?P<name17>{_FIRST_NAME})(?:['’]s|\s+is)\s+"
-    rf"(?:(?:also|now|officially|actually)\s+)?my\s+(?:(?:new|current)\s+)?"
-    rf"(?P<rel17>boyfriend|girlfriend)"
-    rf"(?=\s*(?:[.,;!]|$|\s+(?:and|but|who|so|because|though|now|btw)\b))|"
     # "I have a golden retriever named Biscuit": a dog, by its breed
     rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
     rf"an?\s+(?:[a-z]+\s+){{0,2}}?(?P<breed7>(?i:{_BREED_RE}))\s+(?:called|named)\s+"
@@ -1514,9 +1509,7 @@ _BARE = re.compile(
     r"quietly)\s+)*"
     r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
     r"work(?:ing)?\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted|"
-    r"got\s+(?:a\s+)?(?:new\s+)?job\s+(?:at|with|as)|started\s+(?:at|with)\s+(?-i:[A-Z])[\w'’&.-]+|"
-    r"(?:bought|purchased)\s+(?:a|an|our|my)\s+(?:[\w-]+\s+){0,2}?(?:flat|house|apartment|home|"
-    r"place|condo|bungalow|cottage|townhouse))\b)",
+    r"got\s+(?:a\s+)?(?:new\s+)?job\s+(?:at|with|as))\b)",
     re.I)
 # "Home is Boston these days": where the speaker lives.
 # "... home is Madrid for them now": someone else's home, not the speaker's.
@@ -1962,7 +1955,7 @@ _LOWER_NAME = re.compile(
     r"(?P<lead>(?:^|[.!?,;]\s+|\b(?:and|but)\s+)(?:(?:btw|so|also|well|yeah|yes|actually|oh|ok|"
     r"okay|anyway|plus|fyi)[,!]?\s+)*)(?P<w>[a-z]{2,})(?=(?:'s|’s|\s+is)\s+(?:(?:now|also|still|"
     r"actually|officially)\s+)?(?:an?\s+[a-z]|my\s+[a-z])|\s+(?:(?:just|now|also|recently)\s+)?"
-    r"(?:lives|works|moved)\b)")
+    r"(?:lives|works)\b)")
 # Words that open such a clause without naming anyone ("work is a nightmare", "everyone
 # lives in hope", "mine is a latte")
 _NOT_LOWER_NAMES = frozenset("""life work everything everyone everybody nobody somebody someone
@@ -2076,7 +2069,7 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
     home_now = _IS_HOME.search(sentence)
     if home_now:  # "Leeds is home now", "York is our home"
         place = clean_value(home_now.group("place"))
-        if (home_now.group("poss") or place.lower() in KNOWN_PLACES) and _named(place) and \
+        if place.lower() in KNOWN_PLACES and _named(place) and \
                 _kin(place, me) is None and not _no_place(place, "city"):
             turn.add(me, "city", place, "residence")
     if _RETIRED.search(sentence):  # "I'm retired now": no job, no employer
@@ -2094,20 +2087,27 @@ _IS_HOME = re.compile(
     rf"(?:^{_NAME_LEAD}|(?<=[,;] ))(?P<place>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{0,2}})"
     r"(?:['’]s|\s+is)\s+(?:now\s+|officially\s+|finally\s+)?(?:(?P<poss>my|our)\s+(?:new\s+)?)?"
     r"home(?:\s+(?:now|these\s+days|for\s+(?:me|us)(?:\s+now)?))?"
-    r"(?=\s*(?:$|[.,;!:)]|\s[-–—]\s|\s+(?:and|but|so|though|lol|haha)\b))")
+    r"(?=\s*(?:$|[.;!:)]|\s[-–—]\s|\s+(?:lol|haha)\b))")
 # "I'm retired now", "I'm officially retired!": the job and the employer end (a state said
 # now; not the event, "I just retired", which is not read, nor "I'm a retired teacher",
 # "I'm semi-retired", "I'm retired from football but ...": a clause that goes on)
+# Said at the clause's start (after a chat opener only: not "Once I'm retired, I'll ...",
+# "Tell them I'm single", "Feels like I'm retired") and closed right after, or after
+# "now" / "again" / "finally" (not "I'm retired but I work part time at Tesco", "I'm retired
+# in 2030", "I'm retired... in my dreams")
+_STATE_LEAD = (r"^\W*(?:(?:so|well|yeah|yes|ok|okay|oh|anyway|btw|update|news|guess\s+what|"
+               r"and|finally|officially)[,:!]?\s+)*")
+_STATE_END = (r"(?:\s+(?:now|again|finally|officially|at\s+last|these\s+days))*"
+              r"(?=\s*(?:$|!|\.(?!\.)|,\s*(?!(?:but|though|although|or|as|unless|except|if|"
+              r"when|once|until|till|in)\b))|\s+(?:lol|haha|yay|woo+)\b)")
 _RETIRED = re.compile(
-    r"\bI(?:['’]m|\s+am)\s+(?:now\s+|officially\s+|finally\s+|fully\s+)*retired(?![\w-])"
-    r"(?=\s*(?:$|[.,;!)]|\s[-–—]\s|\s+(?:now|finally|officially|at\s+last|today|yesterday|"
-    r"this|last|in\s+(?:19|20)\d\d|since|and|so|lol|haha|woo+|yay)\b))", re.I)
+    _STATE_LEAD + r"I(?:['’]m|\s+am)\s+(?:now\s+|officially\s+|finally\s+|fully\s+)*"
+    r"retired(?![\w-])" + _STATE_END, re.I)
 # "I'm single now", "I'm single again": no partner (not "I'm single-handedly ...", "I'm a
 # single mum", "I'm single minded", "I'm not single")
 _SINGLE = re.compile(
-    r"\bI(?:['’]m|\s+am)\s+(?:now\s+|officially\s+|finally\s+|newly\s+|back\s+to\s+being\s+)*"
-    r"single(?![\w-])(?=\s*(?:$|[.,;!)]|\s[-–—]\s|\s+(?:now|again|officially|these\s+days|"
-    r"at\s+the\s+moment|and|but|so|lol|haha)\b))", re.I)
+    _STATE_LEAD + r"I(?:['’]m|\s+am)\s+(?:now\s+|officially\s+|finally\s+|newly\s+|"
+    r"back\s+to\s+being\s+)*single(?![\w-])" + _STATE_END, re.I)
 _NOT_A_VALUE = frozenset({"a", "an", "the", "so", "very", "really", "nicer", "better", "worse",
                           "lovely", "great", "nice", "fine", "ok", "okay", "not", "just", "too",
                           "kind", "sort", "long", "complicated", "weird", "funny", "still"})
@@ -2524,13 +2524,6 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                     and len(partner) <= 64:
                 turn.add(me, "partner's name", partner, "relation")
                 turn.person = partner
-            continue
-        if m.group("name17"):
-            name = m.group("name17")
-            if _named(name) and not _an_app(name) and \
-                    name.split()[0].lower() not in _NOT_A_PARTNER:
-                turn.add(me, f"{m.group('rel17')}'s name", name, "relation")
-                turn.person = name
             continue
         if m.group("name3") or m.group("name4") or m.group("name5") or m.group("name6") or \
                 m.group("name8") or m.group("name9"):

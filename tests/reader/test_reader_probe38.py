@@ -68,12 +68,10 @@ def test_no_subject_from_an_opener(text: str) -> None:
 @pytest.mark.parametrize(("text", "fact"), [
     ("just moved into a flat in Leeds!", ("Alice", "city", "Leeds")),
     ("We moved into a new place in Hackney last month", ("Alice", "city", "Hackney")),
-    ("we bought a house in York", ("Alice", "city", "York")),
     ("Leeds is home now", ("Alice", "city", "Leeds")),
     ("So Leeds is home now", ("Alice", "city", "Leeds")),
     ("York is our home", ("Alice", "city", "York")),
-    ("started at Stripe on monday", ("Alice", "employer", "Stripe")),
-    ("Started at Stripe on Monday", ("Alice", "employer", "Stripe")),
+    ("I started at Stripe on monday", ("Alice", "employer", "Stripe")),
     ("new number btw, it's 07911 555000", ("Alice", "phone number", "07911 555000")),
     ("New number btw. It's 07911 555000", ("Alice", "phone number", "07911 555000")),
     ("New number: 07911 555000", ("Alice", "phone number", "07911 555000")),
@@ -93,6 +91,11 @@ def test_a_change_said_in_other_words(text: str, fact: Fact) -> None:
     # (review) a home bought for someone else, to let or to sell
     "I bought a house in Leeds for my daughter", "I bought a house in Leeds as a rental",
     "We bought a flat in Leeds to flip", "I bought a place in Spain for my mum",
+    # (a second probe) a purchase is no move, and a bare "started at" no job
+    "we bought a house in York", "I bought a house in Animal Crossing",
+    "Started at Wetherspoons, ended at Tiger Tiger", "started at Costa this morning",
+    "Started at Level 3 and now I'm at Level 10", "class moved to room 5",
+    "office moved to leeds", "Anfield is my home",
 ])
 def test_no_change_from_near_misses(text: str) -> None:
     assert said(text) == set(), said(text)
@@ -115,6 +118,12 @@ def test_single_ends_every_partner(text: str) -> None:
     "If I were single I'd travel", "I'm semi-retired", "I retired my old laptop",
     "I just retired",  # the event is not read (READER.md): only the state now
     "I'm retired from football but coach now",
+    # (a second probe) a state to come, said of another, or reported: not the speaker's now
+    "Once I'm retired, I'll travel the world", "When I'm retired, I'll move to Spain",
+    "I can't wait till I'm retired", "Feels like I'm retired", "I'm retired in 2030",
+    "I'm retired... in my dreams", "I'm retired and doing some consulting",
+    "Once I'm single again, I'll travel", "My sister said I'm single now lol",
+    "Tell them I'm single", "I'm single but seeing someone",
 ])
 def test_no_ending_from_near_misses(text: str) -> None:
     got = ended(text)
@@ -146,15 +155,11 @@ def test_a_real_hedge_states_nothing(text: str) -> None:
 # D. Other phrasings.
 
 @pytest.mark.parametrize(("text", "facts"), [
-    ("Sam is my boyfriend", {("Alice", "boyfriend's name", "Sam")}),
-    ("Sam's my bf", {("Alice", "boyfriend's name", "Sam")}),
-    ("Kim is my girlfriend now", {("Alice", "girlfriend's name", "Kim")}),
     ("my bf is Sam", {("Alice", "boyfriend's name", "Sam")}),
     ("our son Max is 4", {("Alice", "son's name", "Max"), ("Max", "age", "4")}),
     ("my son Max is 4", {("Alice", "son's name", "Max"), ("Max", "age", "4")}),
     ("My husband Max is a chef", {("Alice", "husband's name", "Max"), ("Max", "job", "chef")}),
     ("jess is a dentist", {("Jess", "job", "dentist")}),
-    ("sam is my boyfriend", {("Alice", "boyfriend's name", "Sam")}),
     ("btw dave lives in swansea", {("Dave", "city", "swansea")}),
     ("my best mate Dave moved to Cardiff", {("Alice", "best friend's name", "Dave"),
                                             ("Dave", "city", "Cardiff")}),
@@ -177,6 +182,8 @@ def test_other_phrasings(text: str, facts: set[Fact]) -> None:
     "Chris Evans is my boyfriend lol", "Harry Styles is my boyfriend", "Barbie is my gf",
     "alexa is my girlfriend", "cat is my boyfriend", "paris is my boyfriend",
     "Sam is my boyfriend lol",
+    # (a second probe) "X is my boyfriend" is as often a brand or a star: not read
+    "Starbucks is my boyfriend", "Ronaldo is my boyfriend", "Sam is my boyfriend",
 ])
 def test_no_partner_or_name_from_near_misses(text: str) -> None:
     got = said(text)
