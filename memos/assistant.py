@@ -399,10 +399,11 @@ _ASK_WORDS = frozenset("what which who whom whose where when why how do does did
                        "these days currently kind sort type".split())
 
 
-# A request to forget everything ("forget everything", "forget all about me")
-# "forget my sister", "forget about my boss", "forget everything about my ex"
+# A person named by a relation: "forget my sister", "forget about my boss", "forget
+# everything about my ex"
 _PERSON_REQUEST = re.compile(r"(?:(?:everything|all)\s+)?(?:about\s+)?my\s+"
                              r"(?P<rel>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
+# A request to forget everything ("forget everything", "forget all about me")
 _EVERYTHING = re.compile(r"(?:everything|all|all of it|all my (?:memories|data)|all about me|"
                          r"everything about me|everything you know(?: about me)?|"
                          r"all you know(?: about me)?)")
@@ -1757,7 +1758,6 @@ class Assistant:
         needles: list[str] = []
         found: dict[str, MemCube] = {}
         context: dict[str, MemCube] = {}  # turns that quote it only in their context
-        from memos.reader.ingest import turn_of
 
         # A person named by how they are related to the user ("my sister", "about my
         # boss"): the name stored for the relation, every fact about that person, and the
@@ -1779,12 +1779,9 @@ class Assistant:
                                      metadata={"subject": who})
                 for hit in [*kin, *about]:
                     found[hit.id] = hit.cube
-                    turn = turn_of(hit.cube)
-                    if turn is not None and turn not in found:
-                        try:
-                            found[turn] = self.mem.get(turn, self.scope)
-                        except NotFoundError:
-                            continue
+                    episode = self._turn_read_from(hit.cube, found)
+                    if episode is not None:
+                        found[episode.id] = episode
 
         for hit in facts:
             found[hit.id] = hit.cube
@@ -1793,15 +1790,12 @@ class Assistant:
                 needles.append(value)
             # the turn it was read from, when it says the value (a value too short to look
             # for by its words, "6" of "My son Leo is 6", is found there all the same)
-            turn = turn_of(hit.cube)
-            if turn is None or turn in found or not isinstance(value, str) or not value.strip():
+            if not isinstance(value, str) or not value.strip():
                 continue
-            try:
-                episode = self.mem.get(turn, self.scope)
-            except NotFoundError:
-                continue
-            if re.search(rf"(?<!\w){re.escape(value.strip())}(?!\w)", episode.content, re.I):
-                found[turn] = episode
+            episode = self._turn_read_from(hit.cube, found)
+            if episode is not None and re.search(rf"(?<!\w){re.escape(value.strip())}(?!\w)",
+                                                 episode.content, re.I):
+                found[episode.id] = episode
         said = re.sub(r"^(?:that|about)\s+", "", what, flags=re.I)
         # A request said as a statement ("that I like Studio Ghibli", "that I'm allergic to
         # kiwi"): the stored facts it states, read by the reader's own rules, are what it
@@ -1908,6 +1902,19 @@ class Assistant:
             self._store_again(cube, drop_context=True, drop_cube_sources=True)
             out.append((cube.id, cube.content, "kept"))
         return out
+
+    def _turn_read_from(self, fact: MemCube, found: Mapping[str, MemCube]) -> MemCube | None:
+        """The turn (episode) a fact was read from, unless it is among `found` already or
+        this scope may not read it."""
+        from memos.reader.ingest import turn_of
+
+        turn = turn_of(fact)
+        if turn is None or turn in found:
+            return None
+        try:
+            return self.mem.get(turn, self.scope)
+        except NotFoundError:
+            return None
 
     def _store_again(self, cube: MemCube, *, drop_context: bool = False,
                      drop_cube_sources: bool = False) -> None:

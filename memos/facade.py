@@ -236,6 +236,19 @@ def _holds_turn(transcript: str, said: set[str]) -> bool:
     return False
 
 
+def _fact_link(relation: str) -> str:
+    """What joins a MemReader fact's subject to its value in its text: "Dan's city is
+    Porto.", "Dan likes jazz."."""
+    return f" {relation} " if relation in ("likes", "dislikes") else f"'s {relation} is "
+
+
+def _fact_name(content: str, relation: str) -> str:
+    """The subject as a MemReader fact's text names it ("Dan"), or "" when the text is not
+    in the fact's form."""
+    name, found, _ = content.partition(_fact_link(relation))
+    return name if found else ""
+
+
 def _statement(snap: Mapping[str, Any], user: str | None = None) -> tuple[str, str] | None:
     """A regex of the ways the assistant states a MemReader fact (its snapshot) in a reply:
     "<Name>'s <attribute> is|was <value>" or "your <attribute> ...", and "<Name> likes
@@ -251,15 +264,12 @@ def _statement(snap: Mapping[str, Any], user: str | None = None) -> tuple[str, s
     subject = meta.get("subject")
     yours = user is None or not isinstance(subject, str) or subject == f"user:{user}"
     tail = r"(?!\w)"
+    name = _fact_name(content, relation)
     if relation in ("likes", "dislikes"):
-        name = content.partition(f" {relation} ")[0]
-        who = "|".join([*(["you"] if yours else []),
-                        *([re.escape(name)] if name and name != content else [])])
+        who = "|".join([*(["you"] if yours else []), *([re.escape(name)] if name else [])])
         verb = relation[:-1]
         return (rf"\b(?:{who})\s+{verb}s?\s+{re.escape(value)}{tail}", value) if who else None
-    name = content.partition(f"'s {relation} is ")[0]
-    whose = "|".join([*(["your"] if yours else []),
-                      *([f"{re.escape(name)}'s"] if name and name != content else [])])
+    whose = "|".join([*(["your"] if yours else []), *([f"{re.escape(name)}'s"] if name else [])])
     if not whose:
         return None
     # "...; your city is Lisbon (it was Porto)": the value this attribute had before. The
@@ -282,9 +292,8 @@ def _restated(cube: MemCube, content: Any) -> dict[str, Any] | None:
     if (cube.kind not in (Kind.FACT, Kind.PREFERENCE) or not isinstance(relation, str)
             or not isinstance(value, str) or not isinstance(content, str)):
         return None
-    link = f" {relation} " if relation in ("likes", "dislikes") else f"'s {relation} is "
-    name, found, _ = cube.content.partition(link)
-    if not found or not name:
+    link, name = _fact_link(relation), _fact_name(cube.content, relation)
+    if not name:
         return None
     # one sentence: the value ends before a sentence mark ("Lisbon. He moved in May" and
     # "Lisbon!" are no values "Lisbon. He moved in May" or "Lisbon!")

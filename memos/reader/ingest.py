@@ -561,12 +561,20 @@ def people_named(cubes: Iterable[MemCube]) -> dict[str, str]:
     known: dict[str, str] = {}
     for cube in cubes:
         meta = cube.metadata
-        subject, relation, value = meta.get("subject"), meta.get("relation"), meta.get("value")
-        if isinstance(subject, str) and subject and not subject.startswith("user:"):
-            known.setdefault(subject.lower(), subject)
-        if isinstance(relation, str) and relation.endswith("'s name") and isinstance(value, str):
-            known.setdefault(value.lower(), value)
+        for name in _people_in(meta.get("subject"), meta.get("relation"), meta.get("value")):
+            known.setdefault(name.lower(), name)
     return known
+
+
+def _people_in(subject: Any, relation: Any, value: Any) -> list[str]:
+    """The people one fact names: its subject when not the user, and the value of a name
+    ("accountant's name"; the user's own name is the user)."""
+    out = []
+    if isinstance(subject, str) and subject and not subject.startswith("user:"):
+        out.append(subject)
+    if isinstance(relation, str) and relation.endswith("'s name") and isinstance(value, str):
+        out.append(value)
+    return out
 
 
 _TITLE_GENDER = {"mr": "m", "sir": "m", "mrs": "f", "ms": "f", "miss": "f", "dame": "f"}
@@ -611,12 +619,7 @@ def _names_stated(run: _Run, cand: FactCandidate) -> list[tuple[str, dict[str, A
     name such as "accountant's name"), each with its turn's episode."""
     episode = {"cube_id": run.episodes[cand.turn], "version": run.episode_versions[cand.turn]}
     ext = cand.extraction
-    out = []
-    if not ext.subject_key.startswith("user:"):
-        out.append((ext.subject_key, episode))
-    if ext.attribute.endswith("'s name"):  # "accountant's name", not the user's
-        out.append((ext.value, episode))
-    return out
+    return [(name, episode) for name in _people_in(ext.subject_key, ext.attribute, ext.value)]
 
 
 def _known_person(run: _Run, cand: FactCandidate) -> FactCandidate:

@@ -1950,10 +1950,10 @@ def extract(text: str, speaker: str, speaker_key: str,
 
 
 # In a turn all in lower case, a word opening a clause before what the rules read of a named
-# person ("jess is a dentist", "btw sam is my boyfriend", "tom lives in hull") is a name
+# person ("jess is a dentist", "btw sam is my brother", "tom lives in hull") is a name
 _LOWER_NAME = re.compile(
-    r"(?P<lead>(?:^|[.!?,;]\s+|\b(?:and|but)\s+)(?:(?:btw|so|also|well|yeah|yes|actually|oh|ok|"
-    r"okay|anyway|plus|fyi)[,!]?\s+)*)(?P<w>[a-z]{2,})(?=(?:'s|’s|\s+is)\s+(?:(?:now|also|still|"
+    rf"(?P<lead>(?:^|[.!?,;]\s+|\b(?:and|but)\s+){_NAME_LEAD})(?P<w>[a-z]{{2,}})(?="
+    r"(?:'s|’s|\s+is)\s+(?:(?:now|also|still|"
     r"actually|officially)\s+)?(?:an?\s+[a-z]|my\s+[a-z])|\s+(?:(?:just|now|also|recently)\s+)?"
     r"(?:lives|works)\b)")
 # Words that open such a clause without naming anyone ("work is a nightmare", "everyone
@@ -1961,13 +1961,16 @@ _LOWER_NAME = re.compile(
 _NOT_LOWER_NAMES = frozenset("""life work everything everyone everybody nobody somebody someone
 anyone anybody one mine yours hers his theirs ours who which what that there this it he she
 they we you home rent dinner lunch breakfast traffic weather today tomorrow yesterday school
-uni college cat dog paris london""".split())
+uni college cat dog paris london
+karma coffee wine beer gin vodka whisky whiskey tea food pizza chocolate cake cheese bread
+carbs sushi tacos sleep bed money music gym books football netflix love jesus god fate batman
+television tv alexa siri barbie ken kitty puppy""".split())
 
 
 def _capitalised(m: re.Match[str]) -> str:
     word = m.group("w")
     if word in NOT_NAMES or word in _OPENERS or word in _NOT_LOWER_NAMES or \
-            word in _NOT_A_PARTNER or word in _PERSON_NOUNS or word in _DEICTIC:
+            word in _PERSON_NOUNS or word in _DEICTIC:
         return m.group(0)
     return m.group("lead") + word.capitalize()
 
@@ -2095,8 +2098,8 @@ _IS_HOME = re.compile(
 # "Tell them I'm single", "Feels like I'm retired") and closed right after, or after
 # "now" / "again" / "finally" (not "I'm retired but I work part time at Tesco", "I'm retired
 # in 2030", "I'm retired... in my dreams")
-_STATE_LEAD = (r"^\W*(?:(?:so|well|yeah|yes|ok|okay|oh|anyway|btw|update|news|guess\s+what|"
-               r"and|finally|officially)[,:!]?\s+)*")
+_STATE_LEAD = (rf"^\W*(?:(?:{_NAME_LEAD_WORD}|(?i:news|guess\s+what|finally|officially))"
+               r"[,:!]?\s+)*")
 _STATE_END = (r"(?:\s+(?:now|again|finally|officially|at\s+last|these\s+days))*"
               r"(?=\s*(?:$|!|\.(?!\.)|,\s*(?!(?:but|though|although|or|as|unless|except|if|"
               r"when|once|until|till|in)\b))|\s+(?:lol|haha|yay|woo+)\b)")
@@ -2486,11 +2489,6 @@ _AND_ANOTHER = re.compile(
     rf"so|because|though|last|this|yesterday)\b)))")
 
 
-# What "X is my boyfriend" says fondly of a thing, not a person
-_NOT_A_PARTNER = frozenset("""karma coffee wine beer gin vodka whisky whiskey tea food pizza
-chocolate cake cheese bread carbs sushi tacos sleep bed work money music gym books football
-netflix life love jesus god fate batman television tv alexa siri barbie ken cat dog kitty
-puppy bed""".split())
 # Apps (vocab.APPS) that are also given names: "my son Max is 4", "our son Claude lives in
 # Lyon" (a name when a statement of the person follows it; not "my husband Max-es out ...")
 _APP_NAMES = frozenset({"max", "claude"})
