@@ -2081,6 +2081,7 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
     if _SINGLE.search(sentence):  # "I'm single now": no partner of any kind
         for rel in PARTNERS:
             turn.end(me, f"{rel}'s name")
+    _new_partner(sentence, turn, me)
 
 
 # "Leeds is home now", "York is our home these days": where the speaker lives (a place the
@@ -2097,11 +2098,12 @@ _IS_HOME = re.compile(
 # Said at the clause's start (after a chat opener only: not "Once I'm retired, I'll ...",
 # "Tell them I'm single", "Feels like I'm retired") and closed right after, or after
 # "now" / "again" / "finally" (not "I'm retired but I work part time at Tesco", "I'm retired
-# in 2030", "I'm retired... in my dreams")
+# in 2030", "I'm retired... in my dreams"; nor "I'm retired now, but I still consult": the
+# word after the comma is looked at past its spaces, which `,\s*(?!but)` did not do)
 _STATE_LEAD = (rf"^\W*(?:(?:{_NAME_LEAD_WORD}|(?i:news|guess\s+what|finally|officially))"
                r"[,:!]?\s+)*")
 _STATE_END = (r"(?:\s+(?:now|again|finally|officially|at\s+last|these\s+days))*"
-              r"(?=\s*(?:$|!|\.(?!\.)|,\s*(?!(?:but|though|although|or|as|unless|except|if|"
+              r"(?=\s*(?:$|!|\.(?!\.)|,(?!\s*(?:but|though|although|or|as|unless|except|if|"
               r"when|once|until|till|in)\b))|\s+(?:lol|haha|yay|woo+)\b)")
 _RETIRED = re.compile(
     _STATE_LEAD + r"I(?:['’]m|\s+am)\s+(?:now\s+|officially\s+|finally\s+|fully\s+)*"
@@ -2111,11 +2113,50 @@ _RETIRED = re.compile(
 _SINGLE = re.compile(
     _STATE_LEAD + r"I(?:['’]m|\s+am)\s+(?:now\s+|officially\s+|finally\s+|newly\s+|"
     r"back\s+to\s+being\s+)*single(?![\w-])" + _STATE_END, re.I)
+# "I'm dating Dan now", "I'm now seeing Dan", "I've (just) started dating Dan": a partner
+# who replaces the one before (`_new_partner`). Said at the clause's start and closed right
+# after (`_STATE_LEAD`, `_STATE_END`), with "now" or "started": "I'm seeing Dan (tonight,
+# for lunch)" is a meeting as often, "I'm dating Dan" alone a partner `_relatives` reads
+# without ending any. The name is a capitalised name (`_NAME_RE`, compiled without re.I):
+# not "I'm dating apps are awful", "I'm seeing the doctor now", "I'm seeing double", "I'm
+# dating myself".
+_NOW_ADV = r"(?:(?:officially|finally|happily|actually|also)\s+)*"
+_NEW_PARTNER = re.compile(
+    _STATE_LEAD + r"(?i:I)(?:(?:['’]m|\s+(?i:am))\s+" + _NOW_ADV
+    + rf"(?i:now)\s+{_NOW_ADV}(?i:dating|seeing)\s+(?P<name>{_NAME_RE})|"
+    + r"(?:['’]m|\s+(?i:am))\s+" + _NOW_ADV
+    + rf"(?i:dating|seeing)\s+(?P<name2>{_NAME_RE})(?=\s+(?i:now)\b)|"
+    + rf"(?:['’]ve|\s+(?i:have))?\s+(?i:{_STARTED})(?i:dating|seeing)\s+(?P<name3>{_NAME_RE}))"
+    + rf"(?i:{_STATE_END})")
+# The ties a new partner ends ("My boyfriend is Tom" ... "I'm dating Dan now"); a spouse's
+# end is said as a divorce or a separation (`_ended_ties`), and "partner's name" itself is
+# the new value, which supersedes the one before.
+_DATING_TIES = ("boyfriend", "girlfriend", "fiancé")
 _NOT_A_VALUE = frozenset({"a", "an", "the", "so", "very", "really", "nicer", "better", "worse",
                           "lovely", "great", "nice", "fine", "ok", "okay", "not", "just", "too",
                           "kind", "sort", "long", "complicated", "weird", "funny", "still"})
 _SENTENCE_ADVERBS = frozenset({"then", "yesterday", "today", "also", "so", "and", "but", "now",
                                "btw", "anyway", "oh", "well", "actually", "apparently", "plus"})
+
+
+def _new_partner(sentence: str, turn: _Turn, me: _Subject) -> None:
+    """"I'm dating Dan now", "I'm seeing Dan now", "I've started dating Dan" (`_NEW_PARTNER`):
+    Dan is the speaker's partner, and the boyfriend, girlfriend or fiancé stored before has
+    ended (as "I'm single now" ends every partner). The rules read one turn and know no
+    stored value, so the tie ends whatever its name: "My boyfriend is Dan" then "I'm dating
+    Dan now" ends the boyfriend Dan too, and leaves Dan the partner. A title is a doctor or
+    a teacher seen ("I'm seeing Dr Lee now"), an app no person ("I'm seeing Hinge now")."""
+    new = _NEW_PARTNER.search(sentence)
+    if new is None:
+        return
+    partner = _clause_name(new.group("name") or new.group("name2") or new.group("name3"))
+    if partner is None or _an_app(partner) or len(partner) > 64 or \
+            partner.split()[0].lower().rstrip(".") in TITLES:
+        return
+    turn.add(me, "partner's name", partner, "relation")
+    turn.person = partner
+    for rel in _DATING_TIES:
+        turn.end(me, f"{rel}'s name")
 
 
 def _shaped(attribute: str, value: str) -> bool:

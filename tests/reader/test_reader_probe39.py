@@ -1,0 +1,126 @@
+"""Turns a probe found unread (probe 39): "I'm dating Dan now", "I'm seeing Dan now" and
+"I've started dating Dan" named no partner, or named one beside the boyfriend stored
+before, who stayed the user's boyfriend ("My boyfriend is Tom" ... "I'm dating Dan now":
+two partners at once). A new partner said at a clause's start, with "now" or "started", is
+the partner, and ends the boyfriend, girlfriend or fiancé before, as "I'm single now" ends
+every partner. Near misses name no one: a thing or a person seen ("I'm seeing the doctor
+now"), a saying ("I'm dating myself"), a meeting ("I'm seeing Dan tonight").
+
+Also from the probe: "I'm single now, but ..." / "I'm retired now, but ..." ended every
+partner / the job, where "I'm retired but ..." did not: after a comma the word that goes
+on was looked at before its space."""
+
+from __future__ import annotations
+
+import pytest
+
+from memos import MemOS
+from memos.reader.rules import PARTNERS, extract
+
+Fact = tuple[str, str, str]
+# the ties a new partner ends (not a spouse's: a divorce is said as one)
+ENDED = {("boyfriend's name", ""), ("girlfriend's name", ""), ("fiancé's name", "")}
+
+
+def said(text: str) -> set[Fact]:
+    """The (subject, attribute, value) of the facts one turn states (negations left out)."""
+    return {(e.subject, e.attribute, e.value) for e in extract(text, "Alice", "user:alice")
+            if not e.negated}
+
+
+def ended(text: str) -> set[tuple[str, str]]:
+    """The (attribute, value) of the negations one turn states."""
+    return {(e.attribute, e.value) for e in extract(text, "Alice", "user:alice") if e.negated}
+
+
+def user(text: str) -> dict[str, str]:
+    return {"role": "user", "content": text}
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("I'm dating Dan now", "Dan"),
+    ("I'm dating Dan now.", "Dan"),
+    ("I'm seeing Dan now", "Dan"),
+    ("I'm now seeing Dan", "Dan"),
+    ("I've started dating Dan", "Dan"),
+    ("I've just started seeing Dan", "Dan"),
+    ("I have started dating Dan Reyes", "Dan Reyes"),
+    ("I'm officially dating Dan now!", "Dan"),
+    ("Guess what, I'm dating Dan now!", "Dan"),
+    ("btw I'm seeing Dan now, he's lovely", "Dan"),
+    ("I'm seeing Dan now lol", "Dan"),
+    # after a break-up in the same turn: the break-up's own ends, and the new partner's
+    ("Tom and I broke up and I'm seeing Dan now", "Dan"),
+])
+def test_a_new_partner_is_the_partner_and_ends_the_one_before(text: str, name: str) -> None:
+    assert ("Alice", "partner's name", name) in said(text), said(text)
+    assert ENDED <= ended(text), ended(text)
+
+
+@pytest.mark.parametrize("text", [
+    # not a name: a thing, a person seen, a saying
+    "I'm dating apps are awful", "I'm seeing the doctor now", "I'm seeing a therapist now",
+    "I'm seeing double", "I'm dating myself", "I'm seeing Dr Lee now", "I'm seeing Dr. Lee now",
+    "I'm seeing Mr Right now", "I'm seeing Hinge now", "i'm seeing dan now",
+    # a meeting, someone else's, or not the speaker's now
+    "I'm seeing Dan tonight", "I'm seeing Dan right now", "I'm seeing Dan now for lunch",
+    "I'm seeing Dan tomorrow", "Now I'm seeing Dan", "I'm dating Dan's brother now",
+    "She thinks I'm dating Dan now", "I'm not dating Dan now", "I'm dating Dan now?",
+    "I'm seeing Dan now, but only as friends",
+])
+def test_no_new_partner_from_near_misses(text: str) -> None:
+    got = ended(text)
+    assert not {e for e in got if e[0].endswith("'s name")}, got
+    assert not {f for f in said(text) if f[1] == "partner's name" and f[2] != "Dan"}, said(text)
+
+
+@pytest.mark.parametrize("text", ["I'm seeing Dan now, but only as friends",
+                                  "I'm dating myself", "I'm seeing the doctor now",
+                                  "I'm seeing double", "I'm dating apps are awful"])
+def test_no_partner_at_all(text: str) -> None:
+    assert not {f for f in said(text) if f[1].endswith("'s name")}, said(text)
+
+
+def test_dating_without_now_names_the_partner_and_ends_nothing() -> None:
+    """"I'm dating Dan" alone: the partner, as before; no tie ends (a second relationship is
+    not said)."""
+    assert ("Alice", "partner's name", "Dan") in said("I'm dating Dan")
+    assert ended("I'm dating Dan") == set()
+
+
+@pytest.mark.parametrize("text", ["I'm single now, but only on paper",
+                                  "I'm retired now, but only from football",
+                                  "I'm single now, though it's complicated"])
+def test_a_state_that_goes_on_after_a_comma_ends_nothing(text: str) -> None:
+    got = ended(text)
+    assert not {e for e in got if e[0] in ("job", "employer") or e[0].endswith("'s name")}, got
+
+
+def test_single_after_a_comma_still_ends_every_partner() -> None:
+    assert {(f"{rel}'s name", "") for rel in PARTNERS} <= ended("I'm single now, Anna left me")
+
+
+@pytest.mark.parametrize(("before", "now"), [
+    ("My boyfriend is Tom.", "I'm dating Dan now."),
+    ("My girlfriend is Tom.", "I'm seeing Dan now."),
+    ("My partner is Tom.", "I've started dating Dan."),
+    ("I'm dating Tom.", "I'm seeing Dan now."),
+    ("I'm engaged to Tom.", "I'm dating Dan now."),
+])
+def test_the_new_partner_replaces_the_stored_one(mem: MemOS, before: str, now: str) -> None:
+    mem.ingest([user(before)], "alice", session_id="s1")
+    mem.ingest([user(now)], "alice", session_id="s2")
+    live = {h.cube.metadata.get("relation"): h.content
+            for h in mem.search("boyfriend girlfriend partner fiancé name", "alice", kind="fact")}
+    assert live.get("partner's name") == "Alice's partner's name is Dan.", live
+    assert not any("Tom" in content for content in live.values()), live
+
+
+def test_a_near_miss_keeps_the_stored_partner(mem: MemOS) -> None:
+    mem.ingest([user("My boyfriend is Tom.")], "alice", session_id="s1")
+    report = mem.ingest([user("I'm seeing the doctor now."), user("I'm dating myself lol"),
+                         user("I'm seeing Dan tonight.")], "alice", session_id="s2")
+    assert report.ended == [] and report.superseded == [], report
+    live = [h.content for h in mem.search("boyfriend", "alice", kind="fact")
+            if h.cube.metadata.get("relation") == "boyfriend's name"]
+    assert live == ["Alice's boyfriend's name is Tom."], live
