@@ -1036,7 +1036,7 @@ class Assistant:
                     and named.search(_said(h.cube))][:EXTRACTIVE_MAX]
             if not said:
                 return f"I don't know who {person} is yet.", []
-            return self._quotes(said, hits)
+            return self._quotes(said, hits, None, text)
         if cq is not None and cq.count:
             counted = self._count(cq, facts)
             if counted is not None:
@@ -1082,9 +1082,9 @@ class Assistant:
             if not any(_many_valued(h.cube) for h in chosen):
                 chosen = chosen[:EXTRACTIVE_MAX]
             elif len(chosen) > LIST_MAX:  # every allergy: one left out could harm
-                text, used = self._quotes(chosen[:LIST_MAX], hits)
+                text, used = self._quotes(chosen[:LIST_MAX], hits, cq, text)
                 return f"{note}{text} (And {len(chosen) - LIST_MAX} more.)", used
-            text, used = self._quotes(chosen, hits)
+            text, used = self._quotes(chosen, hits, cq, text)
             return note + text, used
         else:
             useful = self._useful(hits, text)
@@ -1100,7 +1100,7 @@ class Assistant:
                 return "I don't have anything about that yet.", []
             top = useful[0].score  # the best memory, and any about as good: a short answer
             chosen = [h for h in useful if h.score >= CLOSE_SCORE * top][:EXTRACTIVE_MAX]
-        return self._quotes(chosen, hits)
+        return self._quotes(chosen, hits, cq, text)
 
     def _spoken_of(self, cq: CanonicalQuestion) -> list[SearchHit]:
         """The user's turns that say the words an attribute is spoken of with, when the
@@ -1129,7 +1129,7 @@ class Assistant:
         kind = rel if sep else cq.attribute
         items: dict[str, str] = {}  # casefolded -> as said, oldest first
         used: list[MemoryUsed] = []
-        for hit in sorted(facts, key=lambda h: _began(h.cube)):
+        for hit in sorted(facts, key=lambda h: (_began(h.cube), self._said_at(h.cube, cq))):
             value = _fact_value(hit.cube, cq)
             if value and value.casefold() not in items:
                 items[value.casefold()] = value
@@ -1427,14 +1427,16 @@ class Assistant:
         return (f"{yes}: {'; '.join(lines)}.",
                 [_used(h, f"the value asked about ({_why(h)})") for h in facts])
 
-    def _quotes(self, chosen: Sequence[SearchHit], hits: Sequence[SearchHit]
+    def _quotes(self, chosen: Sequence[SearchHit], hits: Sequence[SearchHit],
+                cq: CanonicalQuestion | None = None, text: str = ""
                 ) -> tuple[str, list[MemoryUsed]]:
         """The chosen memories quoted, each followed by what ended a fact it states (the
         turn that ended it, or the value that replaced it: `_ends`): a turn or fact that no
         longer holds is never quoted as if it did. A chosen memory that ends another one's
-        fact is quoted there, after it, and once."""
+        fact is quoted there, after it, and once. Only the ends of a turn's facts that the
+        question (`cq`, else its `text`) asks about (`_asked_ends`)."""
         found = {h.id: h for h in [*hits, *chosen]}
-        ends = {h.id: self._ends(h.cube) for h in chosen}
+        ends = {h.id: self._asked_ends(h.cube, cq, text) for h in chosen}
         enders = {e.id for h in chosen for _f, e in ends[h.id] if e is not None and e.id != h.id}
         lines: list[str] = []
         used: list[MemoryUsed] = []
@@ -1458,6 +1460,30 @@ class Assistant:
                 lines.append(self._quote(ender, later=True))
                 used.append(self._ender_used(ender, fact, found))
         return " ".join(lines), used
+
+    def _asked_ends(self, cube: MemCube, cq: CanonicalQuestion | None, text: str = ""
+                    ) -> list[tuple[MemCube, MemCube | None]]:
+        """`_ends` of a memory to quote, for the question `cq`: of a turn, only the ended
+        facts relevant to what it asks (its subject's attribute: `_relevant`). "What am I
+        allergic to?" quoting "I live in Lisbon and I'm allergic to peanuts" says what
+        ended the allergy, not "Since then: your city is Berlin". The turn is quoted for
+        the attribute asked; a fact of another attribute it also states is not what the
+        reply is about. A fact quoted itself keeps its own end (it answers the question),
+        and a question about no one attribute (`cq` None: "What did I say about Lisbon?")
+        keeps every end, unless the question names the value of some ("What did I say
+        about peanuts?": the allergy's end, not the city's), then only theirs."""
+        ends = self._ends(cube)
+        if cube.kind != Kind.EPISODE or not ends:
+            return ends
+        if cq is None:
+            asked = set(_norm(text).split()) - _STOP - _ASK_WORDS
+            named = [(fact, ender) for fact, ender in ends
+                     if (words := set(_norm(str(fact.metadata.get("value") or "")).split())
+                         - _STOP) and words <= asked]
+            return named or ends
+        names = self._kin_names(cq)
+        return [(fact, ender) for fact, ender in ends
+                if _fact_attribute(fact) == cq.attribute or self._relevant(fact, cq, names)]
 
     def _ender_used(self, ender: MemCube, fact: MemCube, found: Mapping[str, SearchHit]
                     ) -> MemoryUsed:
@@ -1902,6 +1928,23 @@ class Assistant:
             self._store_again(cube, drop_context=True, drop_cube_sources=True)
             out.append((cube.id, cube.content, "kept"))
         return out
+
+    def _said_at(self, fact: MemCube, cq: CanonicalQuestion) -> int:
+        """Where the fact's value stands in the turn it was read from ("Maya and Leo":
+        Maya's 0 comes first), so that facts of one turn are listed in the order the user
+        said them, not in the order search ranked them; facts without a turn go last."""
+        from memos.reader.ingest import turn_of
+
+        value = _fact_value(fact, cq)
+        turn_id = turn_of(fact)
+        if not value or turn_id is None:
+            return 1 << 30
+        try:
+            turn = self.mem.get(turn_id, self.scope)
+        except NotFoundError:
+            return 1 << 30
+        at = turn.content.casefold().find(value.casefold())
+        return at if at >= 0 else 1 << 30
 
     def _turn_read_from(self, fact: MemCube, found: Mapping[str, MemCube]) -> MemCube | None:
         """The turn (episode) a fact was read from, unless it is among `found` already or
