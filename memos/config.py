@@ -87,10 +87,10 @@ class RetrievalConfig(_Settings):
     # BM25 scoring near 2 ms at 100k cubes (docs/BENCHMARKS.md). Quality barely notices:
     # forcing a bound of 1,000 on LoCoMo's 2,760 turns left R@500w at 0.773 (hashing).
     fulltext_max_postings: int | None = Field(default=3_000, ge=1)
-    # On SQLite, stores past that bound score full-text queries from an in-memory copy of
-    # the index (stores/bm25.py: the same scores as FTS5's bm25(), less CPU: BENCHMARKS.md),
-    # loaded in the background after a process's third such search, or by MemOS.warm().
-    # False: FTS5 scores every query.
+    # On SQLite, full-text queries are scored from an in-memory copy of the index
+    # (stores/bm25.py: the same scores as from the index's own tables, less CPU:
+    # BENCHMARKS.md), loaded in the background after a process's third search, or by
+    # MemOS.warm(). False: the tables score every query.
     fulltext_in_memory: bool = True
     # On SQLite, searches admit their candidates (scope, state, expiry, tier) from an
     # in-memory copy of those columns (stores/admit.py: exactly the SQL test, without a

@@ -573,8 +573,7 @@ class MemOS:
     def warm(self) -> None:
         """Load now what a long-running process keeps in memory for searching, instead of
         after its first searches: on SQLite stores, the copy of the columns that admit
-        search candidates (stores/admit.py), and on those larger than
-        `RetrievalConfig.fulltext_max_postings`, the in-memory copy of the full-text index
+        search candidates (stores/admit.py), and the in-memory copy of the full-text index
         (stores/bm25.py; its cost at 100k memories is in docs/SDK.md). `memos serve` calls it
         before it answers. Searches are correct without it; they are slower until it is
         loaded."""

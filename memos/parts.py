@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from memos.embedders import Embedder
     from memos.stores.access import AccessBuffer
     from memos.stores.blobs import BlobStore
-    from memos.stores.fulltext import FullTextIndex
+    from memos.stores.fulltext import FullTextIndex, Reader
     from memos.stores.graph import GraphIndex
     from memos.stores.indexer import Followed, IndexSync
     from memos.stores.repository import Repository
@@ -377,18 +377,19 @@ class StoreParts:
         return bound if bound is not None and len(self.vectors) > bound else None
 
     def uses_fulltext_memory(self) -> bool:
-        """Whether searches score full text from the in-memory copy (stores/bm25.py): SQLite,
-        turned on (RetrievalConfig.fulltext_in_memory), and a store past the bound."""
-        return (self.repo.dialect == "sqlite" and self.config.retrieval.fulltext_in_memory
-                and self.fulltext_bound() is not None)
+        """Whether searches score full text from the in-memory copy (stores/bm25.py): SQLite
+        and turned on (RetrievalConfig.fulltext_in_memory). (Small stores too: scoring a
+        reader from the index's tables reads each query word's instances, which cost
+        milliseconds where the copy costs a fraction of one.)"""
+        return self.repo.dialect == "sqlite" and self.config.retrieval.fulltext_in_memory
 
-    def fulltext_in_memory(self, terms: Sequence[str], limit: int,
-                           max_postings: int) -> tuple[list[str], list[int]] | None:
+    def fulltext_in_memory(self, terms: Sequence[str], limit: int, max_postings: int | None,
+                           reader: Reader) -> tuple[list[str], list[int]] | None:
         """(query words kept, best `limit` pks) from the in-memory copy of the full-text
-        index: what `FullTextIndex.select_terms` and `top` give, without FTS5's per-row
-        scoring. None where the copy is not used (`uses_fulltext_memory`), not loaded yet,
-        or a query word FTS5 reads as a phrase. The search must have checked that the
-        indexes are current."""
+        index, for `reader`: what `FullTextIndex.select_terms` and `top` give, without
+        reading the index's tables. None where the copy is not used
+        (`uses_fulltext_memory`), not loaded yet, or a query word FTS5 reads as a phrase.
+        The search must have checked that the indexes are current."""
         from memos.stores.fulltext import COUNT_CAP_FACTOR, clean_terms, keep_rare_terms
 
         if not self.uses_fulltext_memory():
@@ -405,13 +406,13 @@ class StoreParts:
             tokens = memory.tokens_of(words)
             if tokens is None:
                 return None
-            if len(words) >= 2:
+            if len(words) >= 2 and max_postings is not None:
                 cap = COUNT_CAP_FACTOR * max_postings
-                counts = [min(n, cap) for n in memory.counts(tokens)]
+                counts = [min(n, cap) for n in memory.counts(tokens, reader)]
                 keep = keep_rare_terms(words, counts, max_postings)
                 tokens = [t for w, t in zip(words, tokens, strict=True) if w in keep]
                 words = keep
-            hits = memory.top(tokens, limit, max_postings)
+            hits = memory.top(tokens, limit, max_postings, reader)
         return words, [pk for pk, _ in hits]
 
     def admit_default(self, session: Any, head: int, pks: Sequence[int], scope: Scope,

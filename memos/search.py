@@ -19,6 +19,7 @@ from memos.cube import Kind, Scope, Tier, check_stored_text, is_blank, utcnow
 from memos.errors import InvalidInputError
 from memos.results import SearchHit
 from memos.stores.filters import compile_filter, parse_time
+from memos.stores.fulltext import Reader
 from memos.stores.repository import (
     as_read_by,
     cube_from_row,
@@ -234,16 +235,21 @@ class _Request:
         words: list[str] = []
         fts_glob: list[int] = []
         wide = 2 * n
+        # Full text is matched, counted and scored over the rows the caller's user may
+        # read, with their statistics alone (stores.fulltext.Reader, docs/SECURITY.md).
+        reader = Reader(self.scope.user_id)
         if "fulltext" in self.retrievers:
             bound = store.fulltext_bound()
-            found = (store.fulltext_in_memory(retrieval.query_terms(self.query), wide, bound)
-                     if bound is not None else None)
+            found = store.fulltext_in_memory(retrieval.query_terms(self.query), wide, bound,
+                                             reader)
             if found is not None:  # the in-memory copy scored it (stores/bm25.py)
                 words, fts_glob = found
             else:
                 words = store.fulltext.select_terms(
-                    session, retrieval.query_terms(self.query), bound, seq=store.vectors.seq)
-                fts_glob = ([pk for pk, _ in store.fulltext.top(session, words, wide, bound)]
+                    session, retrieval.query_terms(self.query), bound, seq=store.vectors.seq,
+                    reader=reader)
+                fts_glob = ([pk for pk, _ in store.fulltext.top(
+                    session, words, wide, bound, reader=reader, seq=store.vectors.seq)]
                             if words else [])
             if dense_job is not None and not dense_job.done():
                 # The dense half is still running (a model embedding, a large FAISS
@@ -278,7 +284,8 @@ class _Request:
             # smaller when k is large): the caller's own matches may lie past it.
             cut = wide if bound is None else min(wide, bound)
             if len(fts) < n and len(fts_glob) >= cut:
-                scoped = store.fulltext.search(session, words, self.full_where(), n)
+                scoped = store.fulltext.search(session, words, self.full_where(), n,
+                                               reader=reader, seq=store.vectors.seq)
                 fts = self.admit(session, [pk for pk, _ in scoped])
             ranked["fulltext"] = fts
         weights = retrieval.retriever_weights(cfg)

@@ -8,12 +8,17 @@ few numpy operations over the tokens' rows. It answers exactly what `SqliteFullT
 answers: the same matches, the same scores (the formula of SQLite's fts5_aux.c: IDF
 `log((N - n + 0.5) / (n + 0.5))` floored at 1e-6, k1 = 1.2, b = 0.75, frequencies weighted
 per column, a row's length counted over all its columns) and the same bound on rows scored.
+Searches ask it for a reader (`stores.fulltext.Reader`): each row's owner and whether it is
+public are kept beside its length, with rows and tokens per user and over public rows, so
+that a reader's query is matched, counted and scored over the rows she may read alone
+(`score_top` is the formula; `SqliteFullText._top_for` computes the same from the index's
+tables when there is no copy).
 
 Tokens come from SQLite itself: the copy is loaded from the store's own index (`fts5vocab`
 and `cube_fts_docsize`, read in one transaction) and kept current from the changelog by
 tokenizing changed texts through a private in-memory FTS5 table with the same tokenizer. A
 query word that does not make exactly one token (FTS5 then reads it as a phrase) is left to
-FTS5 (`tokens_of` returns None).
+the index's own tables (`tokens_of` returns None; `SqliteFullText._top_for`).
 
 Layout: a *base* (per token, a slice of row pks, ascending, and weighted frequencies) from the
 load, a mask of rows whose base postings are still current, and a *delta* of rows written
@@ -31,11 +36,14 @@ from typing import Any
 
 import numpy as np
 
-from memos.stores.fulltext import CONTEXT_WEIGHT, TOKENIZE
+from memos.stores.fulltext import CONTEXT_WEIGHT, PUBLIC, TOKENIZE, Reader
 
 K1 = 1.2
 B = 0.75
 IDF_FLOOR = 1e-6
+# A row to index: (pk, content, context, user id, public?); the last two may be missing
+# (a row of nobody's, private: the SQL index keeps no owner, only the copy's statistics do).
+FullTextDoc = tuple[Any, ...]
 WORD_CACHE = 50_000  # query words remembered with their token
 _FETCH = 100_000  # rows per fetch while loading
 
@@ -128,8 +136,16 @@ class MemoryFullText:
         self._valid = np.zeros(0, dtype=bool)  # by pk: its base postings are current
         self._len = np.zeros(0, dtype=np.float64)  # by pk: tokens in all columns
         self._present = np.zeros(0, dtype=bool)  # by pk: in the index
+        self._owner = np.zeros(0, dtype=np.int32)  # by pk: its user's code in _users
+        self._public = np.zeros(0, dtype=bool)  # by pk: every user may read it
         self.rows = 0
         self.tokens = 0.0
+        # Per user (code -> [rows, tokens, public rows, public tokens]) and over every
+        # public row: a reader's statistics are her rows' and the public ones'.
+        self._users: dict[str, int] = {}
+        self._user_stats: list[list[float]] = []
+        self._public_rows = 0
+        self._public_tokens = 0.0
         self._delta: dict[int, dict[str, float]] = {}
         self._delta_terms: dict[str, set[int]] = {}
         # Per token, its delta postings as sorted arrays (pks, freqs): made by the first
@@ -151,12 +167,16 @@ class MemoryFullText:
             cur.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.memos_fts_inst "
                         "USING fts5vocab(main, cube_fts, instance)")
             lengths: list[np.ndarray] = []
-            cur.execute("SELECT id, sz FROM cube_fts_docsize")
+            users = index._users
+            # (A row without its cube, which the index never holds for long, is nobody's.)
+            cur.execute("SELECT d.id, d.sz, c.user_id, c.visibility = ? FROM cube_fts_docsize d "
+                        "LEFT JOIN cubes c ON c.pk = d.id", (PUBLIC,))
             while chunk := cur.fetchmany(_FETCH):
                 if stop is not None and stop():
                     raise RuntimeError("loading stopped (the store is closing or purging)")
-                lengths.append(np.array([(pk, _varints_sum(sz)) for pk, sz in chunk],
-                                        dtype=np.int64).reshape(-1, 2))
+                lengths.append(np.array(
+                    [(pk, varints_sum(sz), users.setdefault(user, len(users)), public or 0)
+                     for pk, sz, user, public in chunk], dtype=np.int64).reshape(-1, 4))
             # Per token: rows holding it and instances, in the index's own (term) order.
             cur.execute("SELECT term, doc, cnt FROM temp.memos_fts_rows ORDER BY term")
             terms = []
@@ -205,14 +225,29 @@ class MemoryFullText:
                 raise RuntimeError("full-text vocabulary and instances disagree")
         finally:
             cur.close()
-        doc_len = np.concatenate(lengths) if lengths else np.zeros((0, 2), dtype=np.int64)
+        doc_len = np.concatenate(lengths) if lengths else np.zeros((0, 4), dtype=np.int64)
         size = int(doc_len[:, 0].max()) + 1 if len(doc_len) else 0
         index._grow(size)
         index._len[doc_len[:, 0]] = doc_len[:, 1]
+        index._owner[doc_len[:, 0]] = doc_len[:, 2]
+        index._public[doc_len[:, 0]] = doc_len[:, 3].astype(bool)
         index._present[doc_len[:, 0]] = True
         index._valid[doc_len[:, 0]] = True
         index.rows = len(doc_len)
         index.tokens = float(doc_len[:, 1].sum())
+        public = doc_len[:, 3].astype(bool)
+        index._public_rows = int(public.sum())
+        index._public_tokens = float(doc_len[public, 1].sum())
+        n_users = len(index._users)
+        per_user = np.zeros((n_users, 4), dtype=np.float64)
+        if n_users:
+            owner = doc_len[:, 2]
+            per_user[:, 0] = np.bincount(owner, minlength=n_users)
+            per_user[:, 1] = np.bincount(owner, weights=doc_len[:, 1], minlength=n_users)
+            per_user[:, 2] = np.bincount(owner[public], minlength=n_users)
+            per_user[:, 3] = np.bincount(owner[public], weights=doc_len[public, 1],
+                                         minlength=n_users)
+        index._user_stats = per_user.tolist()
         index._ids = {t: i for i, (t, _, _) in enumerate(terms)}
         index._off = np.zeros(len(terms) + 1, dtype=np.int64)
         np.cumsum([n for _, n, _ in terms], out=index._off[1:])
@@ -227,7 +262,7 @@ class MemoryFullText:
         if size <= len(self._valid):
             return
         size = max(size, int(len(self._valid) * 1.5) + 1024)
-        for name in ("_valid", "_len", "_present"):
+        for name in ("_valid", "_len", "_present", "_owner", "_public"):
             old = getattr(self, name)
             new = np.zeros(size, dtype=old.dtype)
             new[:len(old)] = old
@@ -238,8 +273,7 @@ class MemoryFullText:
             self._valid[pk] = False
             if self._present[pk]:
                 self._present[pk] = False
-                self.rows -= 1
-                self.tokens -= self._len[pk]
+                self._count(pk, -1)
                 self._len[pk] = 0
         old = self._delta.pop(pk, None)
         if old:
@@ -251,22 +285,42 @@ class MemoryFullText:
                     if not holders:
                         del self._delta_terms[term]
 
-    def apply(self, drop: Iterable[int], docs: Sequence[tuple[int, str, str]], seq: int
-              ) -> None:
-        """Remove `drop`, (re)index `docs` ((pk, content, context)), then stand at `seq`.
-        Written rows go to the delta; the base only ever shrinks (`IndexSync` loads a fresh
-        copy when the delta grows large)."""
+    def _count(self, pk: int, sign: int) -> None:
+        """Add (sign 1) or take away (-1) present row `pk` in the row and token counts."""
+        length = float(self._len[pk])
+        self.rows += sign
+        self.tokens += sign * length
+        own = self._user_stats[int(self._owner[pk])]
+        own[0] += sign
+        own[1] += sign * length
+        if self._public[pk]:
+            self._public_rows += sign
+            self._public_tokens += sign * length
+            own[2] += sign
+            own[3] += sign * length
+
+    def apply(self, drop: Iterable[int], docs: Sequence[FullTextDoc], seq: int) -> None:
+        """Remove `drop`, (re)index `docs` ((pk, content, context, user id, public?)),
+        then stand at `seq`. Written rows go to the delta; the base only ever shrinks
+        (`IndexSync` loads a fresh copy when the delta grows large)."""
         for pk in drop:
             self._unset(int(pk))
-        tokenized = self.tokenizer.docs(docs)
+        tokenized = self.tokenizer.docs([(int(d[0]), d[1], d[2]) for d in docs])
         if tokenized:
             self._grow(max(tokenized) + 1)
+        owners = {int(d[0]): (d[3], bool(d[4])) for d in docs if len(d) > 4}
         for pk, (length, freqs) in tokenized.items():
             self._unset(pk)
+            user, public = owners.get(pk, (None, False))
+            code = self._users.get(user)  # type: ignore[arg-type]
+            if code is None:
+                code = self._users[user] = len(self._users)  # type: ignore[index]
+                self._user_stats.append([0.0, 0.0, 0.0, 0.0])
             self._present[pk] = True
             self._len[pk] = length
-            self.rows += 1
-            self.tokens += length
+            self._owner[pk] = code
+            self._public[pk] = public
+            self._count(pk, 1)
             self._delta[pk] = freqs
             for term in freqs:
                 self._delta_terms.setdefault(term, set()).add(pk)
@@ -331,8 +385,10 @@ class MemoryFullText:
             out.append(tokens[0])
         return out
 
-    def counts(self, tokens: Sequence[str]) -> list[int]:
-        """How many rows hold each token."""
+    def counts(self, tokens: Sequence[str], reader: Reader | None = None) -> list[int]:
+        """How many rows hold each token (with `reader`: of the rows she may read)."""
+        if reader is not None:
+            return [len(self._readable(*self._postings(t), reader)[0]) for t in tokens]
         out = []
         for t in tokens:  # (a row is never in both: a row written again leaves the base)
             at = self._base_range(t)
@@ -341,51 +397,87 @@ class MemoryFullText:
             out.append(base + (len(extra) if extra else 0))
         return out
 
-    def top(self, tokens: Sequence[str], limit: int, max_rows: int | None = None
-            ) -> list[tuple[int, float]]:
+    def top(self, tokens: Sequence[str], limit: int, max_rows: int | None = None,
+            reader: Reader | None = None) -> list[tuple[int, float]]:
         """Best `limit` (pk, score) of the rows holding any token (one per query word, in
-        the query's order), as `SqliteFullText.top` with the same arguments gives them:
-        with `max_rows`, only the `max_rows` newest matching rows are scored."""
-        if not tokens or self.rows == 0:
-            return []
+        the query's order). With `reader`, only the rows that user may read are matched,
+        counted and scored, with her statistics (`reader_stats`); without, the whole index,
+        as `SqliteFullText.top` with the same arguments gives it. With `max_rows`, only the
+        `max_rows` newest matching rows are scored."""
         lists = [self._postings(t) for t in tokens]
-        counts = [len(pks) for pks, _ in lists]  # (for the idf: every row holding the token)
-        if max_rows:
-            # A row older than a token's `max_rows` newest has that many newer rows in the
-            # union, so it is not among the union's newest either: cut each list first.
-            lists = [(pks[-max_rows:], freq[-max_rows:]) for pks, freq in lists]
-        everyone = sorted_union([pks for pks, _ in lists])
-        if not len(everyone):
-            return []
-        if max_rows is not None and len(everyone) > max_rows:
-            everyone = everyone[-max_rows:]
-        n_rows = float(self.rows)
-        avgdl = self.tokens / n_rows
-        norm = K1 * (1 - B + B * self._len[everyone] / avgdl) if avgdl > 0 else \
-            np.full(len(everyone), K1 * (1 - B))
-        score = np.zeros(len(everyone), dtype=np.float64)
-        for (pks, freq), n in zip(lists, counts, strict=True):
-            idf = math.log((n_rows - n + 0.5) / (n + 0.5))
-            if idf <= 0.0:
-                idf = IDF_FLOOR
-            at = np.searchsorted(everyone, pks)
-            inside = at < len(everyone)
-            inside[inside] &= everyone[at[inside]] == pks[inside]
-            at, f = at[inside], freq[inside]
-            # fts5_aux.c's grouping: idf * ((f * (k1 + 1)) / (f + norm)), for the same bits
-            score[at] += idf * ((f * (K1 + 1.0)) / (f + norm[at]))
-        if len(score) > limit > 0:  # sort only the rows scoring at least the limit-th best
-            kth = np.partition(score, len(score) - limit)[len(score) - limit]
-            some = np.flatnonzero(score >= kth)
-            best = some[np.lexsort((-everyone[some], -score[some]))[:limit]]
-        else:
-            best = np.lexsort((-everyone, -score))[:limit]
-        return list(zip(everyone[best].tolist(), score[best].tolist(), strict=True))
+        if reader is not None:
+            lists = [self._readable(pks, freq, reader) for pks, freq in lists]
+        n_rows, n_tokens = self.reader_stats(reader)
+        return score_top(lists, lambda pks: self._len[pks], n_rows, n_tokens, limit, max_rows)
+
+    def _readable(self, pks: np.ndarray, freq: np.ndarray, reader: Reader
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """The postings among rows `reader` may read (her own, and public ones)."""
+        ok = self._public[pks]
+        code = self._users.get(reader.user_id) if reader.user_id is not None else None
+        if code is not None:
+            ok |= self._owner[pks] == code
+        return (pks, freq) if ok.all() else (pks[ok], freq[ok])
+
+    def reader_stats(self, reader: Reader | None) -> tuple[float, float]:
+        """(rows, tokens) over the rows `reader` may read (None: the whole index)."""
+        if reader is None:
+            return float(self.rows), float(self.tokens)
+        rows, tokens = self._public_rows, self._public_tokens
+        code = self._users.get(reader.user_id) if reader.user_id is not None else None
+        if code is not None:
+            own = self._user_stats[code]  # rows, tokens, of which public rows, tokens
+            rows += own[0] - own[2]
+            tokens += own[1] - own[3]
+        return float(rows), float(tokens)
 
     def nbytes(self) -> int:
         """Bytes held in numpy arrays (the token dictionary and delta aside)."""
         return sum(a.nbytes for a in (self._off, self._pks, self._freq, self._valid,
-                                      self._len, self._present))
+                                      self._len, self._present, self._owner, self._public))
+
+
+def score_top(lists: Sequence[tuple[np.ndarray, np.ndarray]],
+              lengths: Callable[[np.ndarray], np.ndarray], n_rows: float, n_tokens: float,
+              limit: int, max_rows: int | None = None) -> list[tuple[int, float]]:
+    """Best `limit` (pk, score) by BM25 as SQLite's fts5_aux.c computes it (module
+    docstring), given each query token's postings (pks ascending, weighted frequencies),
+    `lengths(pks)` (tokens per row), and the statistics to score with: `n_rows` rows
+    holding `n_tokens` tokens. With `max_rows`, only the `max_rows` newest (highest pk)
+    matching rows are scored; ties go to the newer row."""
+    if n_rows <= 0:
+        return []
+    counts = [len(pks) for pks, _ in lists]  # (for the idf: every row holding the token)
+    if max_rows:
+        # A row older than a token's `max_rows` newest has that many newer rows in the
+        # union, so it is not among the union's newest either: cut each list first.
+        lists = [(pks[-max_rows:], freq[-max_rows:]) for pks, freq in lists]
+    everyone = sorted_union([pks for pks, _ in lists]) if lists else np.zeros(0, np.int64)
+    if not len(everyone):
+        return []
+    if max_rows is not None and len(everyone) > max_rows:
+        everyone = everyone[-max_rows:]
+    avgdl = n_tokens / n_rows
+    norm = K1 * (1 - B + B * lengths(everyone) / avgdl) if avgdl > 0 else \
+        np.full(len(everyone), K1 * (1 - B))
+    score = np.zeros(len(everyone), dtype=np.float64)
+    for (pks, freq), n in zip(lists, counts, strict=True):
+        idf = math.log((n_rows - n + 0.5) / (n + 0.5))
+        if idf <= 0.0:
+            idf = IDF_FLOOR
+        at = np.searchsorted(everyone, pks)
+        inside = at < len(everyone)
+        inside[inside] &= everyone[at[inside]] == pks[inside]
+        at, f = at[inside], freq[inside]
+        # fts5_aux.c's grouping: idf * ((f * (k1 + 1)) / (f + norm)), for the same bits
+        score[at] += idf * ((f * (K1 + 1.0)) / (f + norm[at]))
+    if len(score) > limit > 0:  # sort only the rows scoring at least the limit-th best
+        kth = np.partition(score, len(score) - limit)[len(score) - limit]
+        some = np.flatnonzero(score >= kth)
+        best = some[np.lexsort((-everyone[some], -score[some]))[:limit]]
+    else:
+        best = np.lexsort((-everyone, -score))[:limit]
+    return list(zip(everyone[best].tolist(), score[best].tolist(), strict=True))
 
 
 def sorted_union(arrays: Sequence[np.ndarray]) -> np.ndarray:
@@ -418,7 +510,7 @@ def weighted(nc: np.ndarray, nx: np.ndarray) -> np.ndarray:
     return f
 
 
-def _varints_sum(blob: bytes) -> int:
+def varints_sum(blob: bytes) -> int:
     """Sum of the SQLite varints in an FTS5 docsize record (tokens per column)."""
     total, value = 0, 0
     for byte in blob:

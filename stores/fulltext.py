@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -27,6 +29,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -36,8 +39,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from memos.cube import Visibility
 from memos.stores.repository import SCHEMA_LOCK, driver_rows, pg_xact_lock, sqlite_code
 from memos.stores.schema import CubeRow
+
+if TYPE_CHECKING:
+    from memos.stores.bm25 import Tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +68,27 @@ CONTEXT_WEIGHT = 0.3
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 
+PUBLIC = Visibility.PUBLIC.value
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The user a full-text query is scored for. Her query matches, counts and is scored
+    over the rows she may read: her own (every agent's, whatever their visibility) and
+    public ones, with BM25 statistics (rows, tokens, rows per word) over those rows alone,
+    so that nothing in the order of her hits depends on another user's private cubes
+    (docs/SECURITY.md). `user_id` None: public rows only."""
+
+    user_id: str | None
+
+
+def reader_clause(reader: Reader) -> ColumnElement[bool]:
+    """The cubes whose words may count in `reader`'s scores."""
+    public = CubeRow.visibility == PUBLIC
+    return public if reader.user_id is None else or_(CubeRow.user_id == reader.user_id,
+                                                      public)
+
+
 def context_of(meta: Any) -> str:
     """The searchable context text of a cube's metadata ('' when there is none)."""
     value = meta.get(CONTEXT_KEY) if isinstance(meta, dict) else None
@@ -76,7 +104,8 @@ class FullTextIndex(ABC):
     """Common interface; `for_engine` picks the backend."""
 
     name = "fulltext"
-    _counts: dict[str, tuple[int, int]]  # word -> (rows, seq counted at): see select_terms
+    # (word, reader's user or "" for the whole index) -> (rows, seq counted at)
+    _counts: dict[tuple[str, str | None], tuple[int, int]]
 
     @staticmethod
     def for_engine(engine: Engine) -> FullTextIndex:
@@ -112,9 +141,11 @@ class FullTextIndex(ABC):
         return None
 
     def select_terms(self, session: Session, terms: Sequence[str],
-                     max_postings: int | None, seq: int | None = None) -> list[str]:
+                     max_postings: int | None, seq: int | None = None,
+                     reader: Reader | None = None) -> list[str]:
         """The words of `terms` to query: cleaned, and the most frequent dropped while the
-        query would match more than `max_postings` rows (see `keep_rare_terms`).
+        query would match more than `max_postings` rows (see `keep_rare_terms`); with
+        `reader`, rows she may read (`Reader`).
 
         With `seq` (the changelog seq the index reflects) a word's row count is remembered
         and reused while the changes since it was counted are at most a hundredth of it
@@ -127,21 +158,23 @@ class FullTextIndex(ABC):
             return words
         cap = COUNT_CAP_FACTOR * max_postings
         if seq is None:
-            return keep_rare_terms(words, self.row_counts(session, words, cap), max_postings)
+            return keep_rare_terms(words, self.row_counts(session, words, cap, reader),
+                                   max_postings)
         cache = self._counts  # shared by threads: read each entry once, write whole entries
+        who = "" if reader is None else reader.user_id
         known: dict[str, int] = {}
         for word in words:
-            entry = cache.get(word)
+            entry = cache.get((word, who))
             if entry is not None and abs(seq - entry[1]) <= min(COUNT_SLACK, entry[0] // 100):
                 known[word] = entry[0]
         missing = [w for w in words if w not in known]
         if missing:
             if len(cache) > COUNT_CACHE_WORDS:
                 cache.clear()
-            for word, count in zip(missing, self.row_counts(session, missing, cap),
+            for word, count in zip(missing, self.row_counts(session, missing, cap, reader),
                                    strict=True):
                 known[word] = count
-                cache[word] = (count, seq)
+                cache[(word, who)] = (count, seq)
         return keep_rare_terms(words, [known[w] for w in words], max_postings)
 
     def forget_counts(self) -> None:
@@ -149,26 +182,33 @@ class FullTextIndex(ABC):
         self._counts = {}
 
     @abstractmethod
-    def row_counts(self, session: Session, words: Sequence[str], cap: int | None = None
-                   ) -> list[int]:
-        """How many indexed rows match each word (no scoring), each count stopping at
-        `cap` when given: past it a word is "frequent", and counting further would cost
-        what the bound on full-text work is there to save."""
+    def row_counts(self, session: Session, words: Sequence[str], cap: int | None = None,
+                   reader: Reader | None = None) -> list[int]:
+        """How many indexed rows match each word (no scoring; with `reader`, of the rows
+        she may read), each count stopping at `cap` when given: past it a word is
+        "frequent", and counting further would cost what the bound on full-text work is
+        there to save."""
 
     @abstractmethod
     def top(self, session: Session, terms: Sequence[str], limit: int,
-            max_rows: int | None = None) -> list[tuple[int, float]]:
-        """Best `limit` (pk, score) over the WHOLE index (no scope): the caller filters.
+            max_rows: int | None = None, reader: Reader | None = None,
+            seq: int | None = None) -> list[tuple[int, float]]:
+        """Best `limit` (pk, score) over the whole index, or with `reader` over the rows
+        she may read, scored for her (`Reader`); no other filter: the caller filters.
         Cheaper than `search` when the caller's scope holds most of the best rows.
 
         `max_rows` bounds the rows scored: when the terms match more, only the most
         recently indexed `max_rows` of them are scored (a query whose rarest word is in
-        hundreds of thousands of memories would otherwise cost a millisecond per thousand)."""
+        hundreds of thousands of memories would otherwise cost a millisecond per thousand).
+        `seq`: the changelog seq the index stands at, when known (statistics computed for
+        a reader are then reused until it moves)."""
 
     @abstractmethod
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
-               limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:
-        """Top `limit` (pk, score) of cubes matching any term and `where`, best first.
+               limit: int, max_postings: int | None = None, reader: Reader | None = None,
+               seq: int | None = None) -> list[tuple[int, float]]:
+        """Top `limit` (pk, score) of cubes matching any term and `where`, best first;
+        with `reader`, scored for her (`where` must admit no row she may not read).
 
         `max_postings` bounds the rows scored (backends may drop frequent terms to keep it).
         """
@@ -211,6 +251,9 @@ class SqliteFullText(FullTextIndex):
 
     def __init__(self, engine: Engine) -> None:
         self._counts = {}
+        self._lock = threading.Lock()
+        self._tokenizer: Tokenizer | None = None  # query words' tokens (made when needed)
+        self._stats: dict[str | None, tuple[int, float, float]] = {}  # see _reader_rows
         # A write transaction from the start (BEGIN IMMEDIATE): reading the layout and then
         # creating the table in one deferred transaction fails "database is locked" when
         # another process opens the same new store at the same moment.
@@ -252,6 +295,13 @@ class SqliteFullText(FullTextIndex):
         session.execute(text(_CREATE_FTS.format(if_not_exists="")))
         self.forget_counts()
 
+    def forget_counts(self) -> None:
+        super().forget_counts()
+        with self._lock:  # (the tokenizer remembers query words too)
+            if self._tokenizer is not None:
+                self._tokenizer.forget()
+            self._stats = {}
+
     def damaged(self, session: Session) -> str | None:
         try:  # FTS5's own check of its segments against its rows: raises when damaged
             session.execute(text("INSERT INTO cube_fts(cube_fts, rank) "
@@ -265,23 +315,31 @@ class SqliteFullText(FullTextIndex):
     def all_pks(self, session: Session) -> set[int]:
         return {r[0] for r in session.execute(text("SELECT rowid FROM cube_fts"))}
 
-    def row_counts(self, session: Session, words: Sequence[str], cap: int | None = None
-                   ) -> list[int]:
+    def row_counts(self, session: Session, words: Sequence[str], cap: int | None = None,
+                   reader: Reader | None = None) -> list[int]:
         # One statement for all counts, on the driver: this runs on every large-store search.
         # FTS5 yields matches lazily, so a LIMIT stops the count at the cap.
-        one = ("(SELECT count(*) FROM cube_fts WHERE cube_fts MATCH ?)" if cap is None else
-               "(SELECT count(*) FROM (SELECT 1 FROM cube_fts WHERE cube_fts MATCH ? LIMIT ?))")
+        rows, test, extra = "SELECT 1 FROM cube_fts WHERE cube_fts MATCH ?", "", []
+        if reader is not None:
+            rows = ("SELECT 1 FROM cube_fts JOIN cubes c ON c.pk = cube_fts.rowid "
+                    "WHERE cube_fts MATCH ? AND ")
+            test, extra = _reader_sql(reader)
+        one = (f"(SELECT count(*) FROM ({rows}{test}))" if cap is None else
+               f"(SELECT count(*) FROM ({rows}{test} LIMIT ?))")
         params: list[Any] = []
         for w in words:
-            params += [_quote([w])] if cap is None else [_quote([w]), int(cap)]
+            params += [_quote([w]), *extra] + ([] if cap is None else [int(cap)])
         row = driver_rows(session, "SELECT " + ", ".join(one for _ in words), params)[0]
         return [int(n) for n in row]
 
     def top(self, session: Session, terms: Sequence[str], limit: int,
-            max_rows: int | None = None) -> list[tuple[int, float]]:
+            max_rows: int | None = None, reader: Reader | None = None,
+            seq: int | None = None) -> list[tuple[int, float]]:
         words = clean_terms(terms)
         if not words:
             return []
+        if reader is not None:
+            return self._top_for(session, words, limit, max_rows, reader, seq)
         if max_rows is None:
             sql, params = ("SELECT rowid, bm25(cube_fts, 1.0, ?) AS s FROM cube_fts "
                            "WHERE cube_fts MATCH ? ORDER BY s LIMIT ?",
@@ -294,10 +352,18 @@ class SqliteFullText(FullTextIndex):
         return [(int(r[0]), -float(r[1])) for r in driver_rows(session, sql, params)]
 
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
-               limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:
-        words = self.select_terms(session, terms, max_postings)
+               limit: int, max_postings: int | None = None, reader: Reader | None = None,
+               seq: int | None = None) -> list[tuple[int, float]]:
+        words = self.select_terms(session, terms, max_postings, reader=reader)
         if not words:
             return []
+        if reader is not None:
+            matching = (select(self._fts.c.rowid)
+                        .join_from(self._fts, CubeRow, CubeRow.pk == self._fts.c.rowid)
+                        .where(literal_column("cube_fts").op("MATCH")(
+                            bindparam("q", _quote(words))), where))
+            allowed = {int(pk) for pk in session.execute(matching).scalars()}
+            return self._top_for(session, words, limit, None, reader, seq, allowed)
         fts = literal_column("cube_fts")
         score = func.bm25(fts, 1.0, CONTEXT_WEIGHT).label("score")
         stmt = (select(self._fts.c.rowid, score)
@@ -305,6 +371,92 @@ class SqliteFullText(FullTextIndex):
                 .where(fts.op("MATCH")(bindparam("q", _quote(words))), where)
                 .order_by(score).limit(limit))
         return [(int(r[0]), -float(r[1])) for r in session.execute(stmt)]
+
+    # -- scoring for a reader: BM25 over the rows she may read (Reader) ------------------
+
+    def _tokens(self, words: Sequence[str]) -> list[str]:
+        """The tokens of the query words, as FTS5 makes them, in order: words that make
+        the same token ("walk", "walking") each count, as FTS5's bm25() counts each
+        phrase. (A word of several tokens, which FTS5 reads as a phrase, counts as its
+        tokens here.)"""
+        from memos.stores.bm25 import Tokenizer
+
+        with self._lock:  # (the tokenizer's word cache is not for two threads at once)
+            if self._tokenizer is None:
+                self._tokenizer = Tokenizer()
+            made = self._tokenizer.words(words)
+        return [t for got in made for t in got]
+
+    def _reader_rows(self, session: Session, reader: Reader, seq: int | None
+                     ) -> tuple[float, float]:
+        """(rows, tokens) of the index over the rows `reader` may read: read whole (a scan
+        of the index's row sizes), then reused while the index stands at `seq`."""
+        from memos.stores.bm25 import varints_sum
+
+        key = reader.user_id
+        known = self._stats.get(key)
+        if seq is not None and known is not None and known[0] == seq:
+            return known[1], known[2]
+        test, params = _reader_sql(reader)
+        sizes = driver_rows(session, "SELECT d.sz FROM cube_fts_docsize d JOIN cubes c "
+                                     f"ON c.pk = d.id WHERE {test}", params)
+        got = float(len(sizes)), float(sum(varints_sum(sz) for sz, in sizes))
+        if seq is not None:
+            if len(self._stats) > COUNT_CACHE_WORDS:
+                self._stats.clear()
+            self._stats[key] = (seq, *got)
+        return got
+
+    def _top_for(self, session: Session, words: Sequence[str], limit: int,
+                 max_rows: int | None, reader: Reader, seq: int | None,
+                 allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        """`top` for `reader`, read from the index's own tables: each token's instances
+        (fts5vocab), the rows' sizes, and the reader's statistics; scored as the in-memory
+        copy scores (stores/bm25.py). `allowed`: only these rows may be returned (they are
+        still counted in the statistics, as every row she may read is)."""
+        import numpy as np
+
+        from memos.stores.bm25 import score_top, varints_sum, weighted
+
+        tokens = self._tokens(words)
+        if not tokens:
+            return []
+        session.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS temp.memos_fts_inst "
+                             "USING fts5vocab(main, cube_fts, instance)"))
+        test, params = _reader_sql(reader)
+        lists = []
+        for token in tokens:
+            found = driver_rows(
+                session, "SELECT i.doc, sum(i.col = 'content'), sum(i.col = 'context') "
+                         "FROM temp.memos_fts_inst i JOIN cubes c ON c.pk = i.doc "
+                         f"WHERE i.term = ? AND {test} GROUP BY i.doc ORDER BY i.doc",
+                [token, *params])
+            block = np.array(found, dtype=np.int64).reshape(-1, 3)
+            lists.append((block[:, 0], weighted(block[:, 1], block[:, 2])))
+        n_rows, n_tokens = self._reader_rows(session, reader, seq)
+        sizes: dict[int, int] = {}
+
+        def lengths(pks: np.ndarray) -> np.ndarray:
+            todo = [int(pk) for pk in pks if int(pk) not in sizes]
+            for start in range(0, len(todo), 500):
+                part = todo[start:start + 500]
+                sizes.update((int(pk), varints_sum(sz)) for pk, sz in driver_rows(
+                    session, "SELECT id, sz FROM cube_fts_docsize WHERE id IN "
+                             f"({', '.join('?' * len(part))})", part))
+            return np.array([sizes.get(int(pk), 0) for pk in pks], dtype=np.float64)
+
+        if allowed is None:
+            return score_top(lists, lengths, n_rows, n_tokens, limit, max_rows)
+        # Scored over every row she may read (the idf counts them all), kept if allowed.
+        ranked = score_top(lists, lengths, n_rows, n_tokens, int(n_rows) + 1, max_rows)
+        return [hit for hit in ranked if hit[0] in allowed][:limit]
+
+
+def _reader_sql(reader: Reader) -> tuple[str, list[Any]]:
+    """`reader_clause` as driver SQL over cubes aliased `c`, with its parameters."""
+    if reader.user_id is None:
+        return "c.visibility = ?", [PUBLIC]
+    return "(c.user_id = ? OR c.visibility = ?)", [reader.user_id, PUBLIC]
 
 
 def _quote(words: Sequence[str]) -> str:
@@ -355,11 +507,14 @@ class PostgresFullText(FullTextIndex):
     def all_pks(self, session: Session) -> set[int]:
         return {r[0] for r in session.execute(select(self._fts.c.pk))}
 
-    def row_counts(self, session: Session, words: Sequence[str], cap: int | None = None
-                   ) -> list[int]:
+    def row_counts(self, session: Session, words: Sequence[str], cap: int | None = None,
+                   reader: Reader | None = None) -> list[int]:
         def count(i: int, w: str) -> Any:
             matches = select(self._fts.c.pk).where(
                 self._fts.c.tsv.op("@@")(self._query([w], f"w{i}")))
+            if reader is not None:
+                matches = matches.join_from(self._fts, CubeRow, CubeRow.pk == self._fts.c.pk
+                                            ).where(reader_clause(reader))
             if cap is not None:
                 matches = matches.limit(int(cap))
             return select(func.count()).select_from(matches.subquery()).scalar_subquery()
@@ -377,18 +532,27 @@ class PostgresFullText(FullTextIndex):
         return func.ts_rank_cd(weights, self._fts.c.tsv, query).label("score")
 
     def top(self, session: Session, terms: Sequence[str], limit: int,
-            max_rows: int | None = None) -> list[tuple[int, float]]:
+            max_rows: int | None = None, reader: Reader | None = None,
+            seq: int | None = None) -> list[tuple[int, float]]:
+        # (ts_rank_cd scores a row by its own words alone: a reader only narrows the rows)
         words = clean_terms(terms)
         if not words:
             return []
         query = self._query(words)
+
+        def matching(*cols: Any) -> Any:
+            stmt = select(*cols).where(self._fts.c.tsv.op("@@")(query))
+            if reader is None:
+                return stmt
+            return stmt.join_from(self._fts, CubeRow, CubeRow.pk == self._fts.c.pk).where(
+                reader_clause(reader))
+
         if max_rows is None:
             score = self._score(query)
-            stmt = (select(self._fts.c.pk, score).where(self._fts.c.tsv.op("@@")(query))
+            stmt = (matching(self._fts.c.pk, score)
                     .order_by(desc(score), self._fts.c.pk).limit(limit))
         else:  # the newest max_rows matches, then scored
-            newest = (select(self._fts.c.pk, self._fts.c.tsv)
-                      .where(self._fts.c.tsv.op("@@")(query))
+            newest = (matching(self._fts.c.pk, self._fts.c.tsv)
                       .order_by(desc(self._fts.c.pk)).limit(int(max_rows)).subquery())
             weights = literal_column(
                 f"'{{{CONTEXT_WEIGHT}, {CONTEXT_WEIGHT}, 1.0, 1.0}}'::float4[]")
@@ -398,8 +562,9 @@ class PostgresFullText(FullTextIndex):
         return [(int(r[0]), float(r[1])) for r in session.execute(stmt)]
 
     def search(self, session: Session, terms: Sequence[str], where: ColumnElement[bool],
-               limit: int, max_postings: int | None = None) -> list[tuple[int, float]]:
-        words = self.select_terms(session, terms, max_postings)
+               limit: int, max_postings: int | None = None, reader: Reader | None = None,
+               seq: int | None = None) -> list[tuple[int, float]]:
+        words = self.select_terms(session, terms, max_postings, reader=reader)
         if not words:
             return []
         query = self._query(words)

@@ -19,10 +19,10 @@ import numpy as np
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from memos.cube import Lifecycle, Tier
+from memos.cube import Lifecycle, Tier, Visibility
 from memos.stores.admit import COLUMNS as ADMIT_COLUMNS
 from memos.stores.admit import AdmitMirror
-from memos.stores.bm25 import MemoryFullText, Tokenizer
+from memos.stores.bm25 import FullTextDoc, MemoryFullText, Tokenizer
 from memos.stores.fulltext import FullTextIndex, context_of
 from memos.stores.graph import GraphIndex
 from memos.stores.repository import Repository, driver_rows
@@ -57,6 +57,8 @@ REFRESH_FRACTION = 0.05
 LOAD_AFTER = 3  # asks for a copy (searches; admissions for the admission copy) before a load
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
+# A cube as the indexes see it: (indexed?, content, full-text context, user id, public?)
+Current = tuple[bool, str, str, str, bool]
 ProgressFn = Callable[[int, int | None], None]
 
 
@@ -95,13 +97,13 @@ class Followed:
     the seq each index stood at, the rows of the edges linked, and the full-text plan."""
 
     changes: list[Any]
-    current: dict[int, tuple[bool, str, str]]
+    current: dict[int, Current]
     vectors_from: int
     graph_from: int
     fulltext_from: int
     edge_rows: list[Any]
     fulltext_drop: list[int]
-    fulltext_docs: list[tuple[int, str, str]]
+    fulltext_docs: list[FullTextDoc]
 
     @property
     def fulltext_changes(self) -> list[Any]:
@@ -259,19 +261,21 @@ class IndexSync:
 
     @staticmethod
     def _current(session: Session, pks: set[int], with_context: bool = False
-                 ) -> dict[int, tuple[bool, str, str]]:
-        """pk -> (indexed?, content, full-text context; '' unless with_context, see
-        `fulltext_context`)."""
-        cols = [CubeRow.pk, CubeRow.state, CubeRow.tier, CubeRow.content]
+                 ) -> dict[int, Current]:
+        """pk -> (indexed?, content, full-text context ('' unless with_context, see
+        `fulltext_context`), user id, public?)."""
+        cols = [CubeRow.pk, CubeRow.state, CubeRow.tier, CubeRow.content, CubeRow.user_id,
+                CubeRow.visibility]
         if with_context:
             cols.append(CubeRow.meta)
         rows = session.execute(select(*cols).where(CubeRow.pk.in_(list(pks))))
         return {r[0]: (is_indexed(r[1], r[2]), r[3],
-                       fulltext_context(r[1], r[4]) if with_context else "")
+                       fulltext_context(r[1], r[6]) if with_context else "", r[4],
+                       r[5] == Visibility.PUBLIC.value)
                 for r in rows}
 
     def _apply_vectors(self, changes: Sequence[Any],
-                       current: dict[int, tuple[bool, str, str]]) -> None:
+                       current: dict[int, Current]) -> None:
         """Apply `changes` (the changelog after `vectors.seq`) given the cubes' `current`
         rows (`_current`)."""
         content, touched = self._plan(changes)
@@ -301,7 +305,7 @@ class IndexSync:
                 return
 
     def _write_fulltext(self, session: Session, changes: Sequence[Any], drop: list[int],
-                        docs: list[tuple[int, str, str]]) -> None:
+                        docs: list[FullTextDoc]) -> None:
         """Apply `changes` (the changelog after the SQL index's seq), planned as `drop` and
         `docs` (`_fulltext_plan`), to the SQL full-text index on the caller's write
         transaction, with its new seq."""
@@ -312,15 +316,16 @@ class IndexSync:
         self.repo.set_index_meta(session, self.fulltext.name, changes[-1].seq)
 
     def _fulltext_changes(self, session: Session, changes: Sequence[Any]
-                          ) -> tuple[list[int], list[tuple[int, str, str]]]:
-        """(pks to drop from the full-text index, (pk, content, context) to index again)
-        after `changes`, from the cubes' current rows."""
+                          ) -> tuple[list[int], list[FullTextDoc]]:
+        """(pks to drop from the full-text index, (pk, content, context, user id, public?)
+        to index again) after `changes`, from the cubes' current rows."""
         _, touched = self._plan(changes, FULLTEXT_OPS)
         return self._fulltext_plan(changes,
                                    self._current(session, touched, with_context=True))
 
-    def _fulltext_plan(self, changes: Sequence[Any], current: dict[int, tuple[bool, str, str]]
-                       ) -> tuple[list[int], list[tuple[int, str, str]]]:
+    def _fulltext_plan(self, changes: Sequence[Any],
+                       current: dict[int, Current]
+                       ) -> tuple[list[int], list[FullTextDoc]]:
         """`_fulltext_changes` given the `current` rows (with their context) of every cube
         `changes` name."""
         content, touched = self._plan(changes, FULLTEXT_OPS)
@@ -328,8 +333,8 @@ class IndexSync:
         # Content changes, and cubes superseded since: indexed by their own words from
         # then on (fulltext_context).
         ended = {c.cube_pk for c in changes if c.op == "supersede"}
-        docs = [(pk, current[pk][1], current[pk][2]) for pk in sorted(content | ended)
-                if pk in current and current[pk][0]]
+        docs = [(pk, current[pk][1], current[pk][2], current[pk][3], current[pk][4])
+                for pk in sorted(content | ended) if pk in current and current[pk][0]]
         return drop, docs
 
     def fulltext_memory(self) -> MemoryFullText | None:

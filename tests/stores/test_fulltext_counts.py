@@ -13,9 +13,10 @@ def _counting(mem: Any) -> list[list[str]]:
     calls: list[list[str]] = []
     inner = fts.row_counts
 
-    def row_counts(session: Any, words: Any, cap: Any = None) -> list[int]:
+    def row_counts(session: Any, words: Any, cap: Any = None, reader: Any = None
+                   ) -> list[int]:
         calls.append(list(words))
-        return inner(session, words, cap)
+        return inner(session, words, cap, reader)
 
     fts.row_counts = row_counts
     return calls

@@ -299,12 +299,14 @@ def test_closing_stops_a_load_without_calling_it_a_failure(tmp_path: Path) -> No
         assert sync.memory is None and not sync.memory_failed
 
 
-def test_warm_loads_the_copy_of_a_store_past_the_bound_only(tmp_path: Path) -> None:
+def test_warm_loads_the_copy_of_any_sqlite_store_unless_turned_off(tmp_path: Path) -> None:
+    # (small stores too: a reader's scores from the index's tables cost more than the copy)
     with _store(tmp_path / "s", kites=20) as mem:
-        mem.warm()  # 20 memories, bound 3,000: FTS5 is cheap there, nothing is loaded
-        assert mem._store.sync.memory is None
-        mem.config.retrieval.fulltext_max_postings = 5
+        mem.config.retrieval.fulltext_in_memory = False
         mem.warm()
+        assert mem._store.sync.memory is None
+        mem.config.retrieval.fulltext_in_memory = True
+        mem.warm()  # 20 memories, under the bound of 3,000
         assert mem._store.sync.memory is not None and mem._store.sync.memory.rows == 20
 
 
