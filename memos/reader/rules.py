@@ -2103,8 +2103,9 @@ _IS_HOME = re.compile(
 _STATE_LEAD = (rf"^\W*(?:(?:{_NAME_LEAD_WORD}|(?i:news|guess\s+what|finally|officially))"
                r"[,:!]?\s+)*")
 _STATE_END = (r"(?:\s+(?:now|again|finally|officially|at\s+last|these\s+days))*"
-              r"(?=\s*(?:$|!|\.(?!\.)|,(?!\s*(?:but|though|although|or|as|unless|except|if|"
-              r"when|once|until|till|in)\b))|\s+(?:lol|haha|yay|woo+)\b)")
+              r"(?=\s*(?:$|!|\.(?!\.)|,(?!\s*(?:but|though|although|or|unless|except|if|"
+              r"when|until|till|in|as(?!\s+(?:of|you\s+know)\b)|once(?!\s+again\b))\b))|"
+              r"\s+(?:lol|haha|yay|woo+)\b)")
 _RETIRED = re.compile(
     _STATE_LEAD + r"I(?:['’]m|\s+am)\s+(?:now\s+|officially\s+|finally\s+|fully\s+)*"
     r"retired(?![\w-])" + _STATE_END, re.I)
@@ -2113,20 +2114,20 @@ _RETIRED = re.compile(
 _SINGLE = re.compile(
     _STATE_LEAD + r"I(?:['’]m|\s+am)\s+(?:now\s+|officially\s+|finally\s+|newly\s+|"
     r"back\s+to\s+being\s+)*single(?![\w-])" + _STATE_END, re.I)
-# "I'm dating Dan now", "I'm now seeing Dan", "I've (just) started dating Dan": a partner
+# "I'm dating Dan now", "I'm now dating Dan", "I've (just) started dating Dan": a partner
 # who replaces the one before (`_new_partner`). Said at the clause's start and closed right
-# after (`_STATE_LEAD`, `_STATE_END`), with "now" or "started": "I'm seeing Dan (tonight,
-# for lunch)" is a meeting as often, "I'm dating Dan" alone a partner `_relatives` reads
-# without ending any. The name is a capitalised name (`_NAME_RE`, compiled without re.I):
-# not "I'm dating apps are awful", "I'm seeing the doctor now", "I'm seeing double", "I'm
-# dating myself".
+# after (`_STATE_LEAD`, `_STATE_END`), with "now" or "started": "I'm dating Dan" alone is a
+# partner `_relatives` reads without ending any. Not "seeing": "I've started seeing Jenna,
+# my new therapist", "I'm seeing Hamilton now" (a show) are said as often as a partner.
+# The name is a capitalised name (`_NAME_RE`, compiled without re.I): not "I'm dating apps
+# are awful", "I'm dating myself".
 _NOW_ADV = r"(?:(?:officially|finally|happily|actually|also)\s+)*"
 _NEW_PARTNER = re.compile(
     _STATE_LEAD + r"(?i:I)(?:(?:['’]m|\s+(?i:am))\s+" + _NOW_ADV
-    + rf"(?i:now)\s+{_NOW_ADV}(?i:dating|seeing)\s+(?P<name>{_NAME_RE})|"
+    + rf"(?i:now)\s+{_NOW_ADV}(?i:dating)\s+(?P<name>{_NAME_RE})|"
     + r"(?:['’]m|\s+(?i:am))\s+" + _NOW_ADV
-    + rf"(?i:dating|seeing)\s+(?P<name2>{_NAME_RE})(?=\s+(?i:now)\b)|"
-    + rf"(?:['’]ve|\s+(?i:have))?\s+(?i:{_STARTED})(?i:dating|seeing)\s+(?P<name3>{_NAME_RE}))"
+    + rf"(?i:dating)\s+(?P<name2>{_NAME_RE})(?=\s+(?i:now)\b)|"
+    + rf"(?:['’]ve|\s+(?i:have))?\s+(?i:{_STARTED})(?i:dating)\s+(?P<name3>{_NAME_RE}))"
     + rf"(?i:{_STATE_END})")
 # The ties a new partner ends ("My boyfriend is Tom" ... "I'm dating Dan now"); a spouse's
 # end is said as a divorce or a separation (`_ended_ties`), and "partner's name" itself is
@@ -2140,12 +2141,12 @@ _SENTENCE_ADVERBS = frozenset({"then", "yesterday", "today", "also", "so", "and"
 
 
 def _new_partner(sentence: str, turn: _Turn, me: _Subject) -> None:
-    """"I'm dating Dan now", "I'm seeing Dan now", "I've started dating Dan" (`_NEW_PARTNER`):
+    """"I'm dating Dan now", "I'm now dating Dan", "I've started dating Dan" (`_NEW_PARTNER`):
     Dan is the speaker's partner, and the boyfriend, girlfriend or fiancé stored before has
     ended (as "I'm single now" ends every partner). The rules read one turn and know no
     stored value, so the tie ends whatever its name: "My boyfriend is Dan" then "I'm dating
-    Dan now" ends the boyfriend Dan too, and leaves Dan the partner. A title is a doctor or
-    a teacher seen ("I'm seeing Dr Lee now"), an app no person ("I'm seeing Hinge now")."""
+    Dan now" ends the boyfriend Dan too, and leaves Dan the partner. Not a title ("Dr Lee")
+    nor an app ("I'm dating Hinge now")."""
     new = _NEW_PARTNER.search(sentence)
     if new is None:
         return

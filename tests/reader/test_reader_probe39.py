@@ -1,14 +1,16 @@
-"""Turns a probe found unread (probe 39): "I'm dating Dan now", "I'm seeing Dan now" and
-"I've started dating Dan" named no partner, or named one beside the boyfriend stored
+"""Turns a probe found unread (probe 39): "I'm dating Dan now" and "I've started dating
+Dan" named no partner, or named one beside the boyfriend stored
 before, who stayed the user's boyfriend ("My boyfriend is Tom" ... "I'm dating Dan now":
 two partners at once). A new partner said at a clause's start, with "now" or "started", is
 the partner, and ends the boyfriend, girlfriend or fiancé before, as "I'm single now" ends
-every partner. Near misses name no one: a thing or a person seen ("I'm seeing the doctor
-now"), a saying ("I'm dating myself"), a meeting ("I'm seeing Dan tonight").
+every partner. "Seeing" is not read: a review found "I've started seeing Jenna, my new
+therapist" and "I'm seeing Hamilton now" (a show) said as often. Near misses name no one: a
+saying ("I'm dating myself"), an app, someone else's partner.
 
 Also from the probe: "I'm single now, but ..." / "I'm retired now, but ..." ended every
 partner / the job, where "I'm retired but ..." did not: after a comma the word that goes
-on was looked at before its space."""
+on was looked at before its space; and "as of June" / "once again" after the comma still
+close the state ("I'm retired now, as of June" ends the job)."""
 
 from __future__ import annotations
 
@@ -40,17 +42,16 @@ def user(text: str) -> dict[str, str]:
 @pytest.mark.parametrize(("text", "name"), [
     ("I'm dating Dan now", "Dan"),
     ("I'm dating Dan now.", "Dan"),
-    ("I'm seeing Dan now", "Dan"),
-    ("I'm now seeing Dan", "Dan"),
+    ("I'm now dating Dan", "Dan"),
     ("I've started dating Dan", "Dan"),
-    ("I've just started seeing Dan", "Dan"),
+    ("I've just started dating Dan", "Dan"),
     ("I have started dating Dan Reyes", "Dan Reyes"),
     ("I'm officially dating Dan now!", "Dan"),
     ("Guess what, I'm dating Dan now!", "Dan"),
-    ("btw I'm seeing Dan now, he's lovely", "Dan"),
-    ("I'm seeing Dan now lol", "Dan"),
+    ("btw I'm dating Dan now, he's lovely", "Dan"),
+    ("I'm dating Dan now lol", "Dan"),
     # after a break-up in the same turn: the break-up's own ends, and the new partner's
-    ("Tom and I broke up and I'm seeing Dan now", "Dan"),
+    ("Tom and I broke up and I'm dating Dan now", "Dan"),
 ])
 def test_a_new_partner_is_the_partner_and_ends_the_one_before(text: str, name: str) -> None:
     assert ("Alice", "partner's name", name) in said(text), said(text)
@@ -66,7 +67,12 @@ def test_a_new_partner_is_the_partner_and_ends_the_one_before(text: str, name: s
     "I'm seeing Dan tonight", "I'm seeing Dan right now", "I'm seeing Dan now for lunch",
     "I'm seeing Dan tomorrow", "Now I'm seeing Dan", "I'm dating Dan's brother now",
     "She thinks I'm dating Dan now", "I'm not dating Dan now", "I'm dating Dan now?",
-    "I'm seeing Dan now, but only as friends",
+    "I'm seeing Dan now, but only as friends", "I'm dating Dan now, but only as friends",
+    # "seeing": a show, a band, a place, a therapist or a physio as often as a partner
+    "I'm seeing Dan now", "I'm now seeing Dan", "I've just started seeing Dan",
+    "I'm seeing Hamilton now", "I've started seeing Hamilton", "I'm seeing Coldplay now",
+    "I'm now seeing Lisbon", "I've started seeing Jenna, my new therapist",
+    "I'm seeing Jack now, he's my physio", "I've started seeing Dan, my dentist",
 ])
 def test_no_new_partner_from_near_misses(text: str) -> None:
     got = ended(text)
@@ -100,11 +106,24 @@ def test_single_after_a_comma_still_ends_every_partner() -> None:
     assert {(f"{rel}'s name", "") for rel in PARTNERS} <= ended("I'm single now, Anna left me")
 
 
+@pytest.mark.parametrize("text", ["I'm single again, as of yesterday",
+                                  "I'm single now, once again",
+                                  "I'm single now, as you know"])
+def test_as_of_and_once_again_still_close_single(text: str) -> None:
+    assert {(f"{rel}'s name", "") for rel in PARTNERS} <= ended(text), ended(text)
+
+
+@pytest.mark.parametrize("text", ["I'm officially retired now, as of today!",
+                                  "I'm retired now, as of June"])
+def test_as_of_still_closes_retired(text: str) -> None:
+    assert {"job", "employer"} <= {a for a, _ in ended(text)}, ended(text)
+
+
 @pytest.mark.parametrize(("before", "now"), [
     ("My boyfriend is Tom.", "I'm dating Dan now."),
-    ("My girlfriend is Tom.", "I'm seeing Dan now."),
+    ("My girlfriend is Tom.", "I'm now dating Dan."),
     ("My partner is Tom.", "I've started dating Dan."),
-    ("I'm dating Tom.", "I'm seeing Dan now."),
+    ("I'm dating Tom.", "I'm dating Dan now."),
     ("I'm engaged to Tom.", "I'm dating Dan now."),
 ])
 def test_the_new_partner_replaces_the_stored_one(mem: MemOS, before: str, now: str) -> None:
@@ -119,7 +138,9 @@ def test_the_new_partner_replaces_the_stored_one(mem: MemOS, before: str, now: s
 def test_a_near_miss_keeps_the_stored_partner(mem: MemOS) -> None:
     mem.ingest([user("My boyfriend is Tom.")], "alice", session_id="s1")
     report = mem.ingest([user("I'm seeing the doctor now."), user("I'm dating myself lol"),
-                         user("I'm seeing Dan tonight.")], "alice", session_id="s2")
+                         user("I'm seeing Dan tonight."),
+                         user("I've started seeing Jenna, my new therapist.")],
+                        "alice", session_id="s2")
     assert report.ended == [] and report.superseded == [], report
     live = [h.content for h in mem.search("boyfriend", "alice", kind="fact")
             if h.cube.metadata.get("relation") == "boyfriend's name"]
