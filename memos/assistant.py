@@ -37,6 +37,7 @@ import re
 import secrets
 import shlex
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -1129,7 +1130,14 @@ class Assistant:
         kind = rel if sep else cq.attribute
         items: dict[str, str] = {}  # casefolded -> as said, oldest first
         used: list[MemoryUsed] = []
-        for hit in sorted(facts, key=lambda h: (_began(h.cube), self._said_at(h.cube, cq))):
+        began = {h.id: _began(h.cube) for h in facts}
+        ties = Counter(began.values())
+        turns: dict[str, MemCube | None] = {}  # (each turn read once)
+
+        def said_at(hit: SearchHit) -> int:
+            return self._said_at(hit.cube, cq, turns) if ties[began[hit.id]] > 1 else 0
+
+        for hit in sorted(facts, key=lambda h: (began[h.id], said_at(h))):
             value = _fact_value(hit.cube, cq)
             if value and value.casefold() not in items:
                 items[value.casefold()] = value
@@ -1929,22 +1937,27 @@ class Assistant:
             out.append((cube.id, cube.content, "kept"))
         return out
 
-    def _said_at(self, fact: MemCube, cq: CanonicalQuestion) -> int:
-        """Where the fact's value stands in the turn it was read from ("Maya and Leo":
-        Maya's 0 comes first), so that facts of one turn are listed in the order the user
-        said them, not in the order search ranked them; facts without a turn go last."""
+    def _said_at(self, fact: MemCube, cq: CanonicalQuestion,
+                 turns: dict[str, MemCube | None]) -> int:
+        """Where the fact's value stands, as a word, in the turn it was read from ("Maya and
+        Leo": Maya's 0 comes first; "Dan" is not found inside "Daniel"), so that facts of
+        one turn are listed in the order the user said them, not in the order search ranked
+        them; facts without a turn go last. `turns`: the turns read so far (one read each)."""
         from memos.reader.ingest import turn_of
 
         value = _fact_value(fact, cq)
         turn_id = turn_of(fact)
         if not value or turn_id is None:
             return 1 << 30
-        try:
-            turn = self.mem.get(turn_id, self.scope)
-        except NotFoundError:
-            return 1 << 30
-        at = turn.content.casefold().find(value.casefold())
-        return at if at >= 0 else 1 << 30
+        if turn_id not in turns:
+            try:
+                turns[turn_id] = self.mem.get(turn_id, self.scope)
+            except NotFoundError:
+                turns[turn_id] = None
+        turn = turns[turn_id]
+        found = None if turn is None else re.search(
+            rf"(?<!\w){re.escape(value)}(?!\w)", turn.content, re.I)
+        return found.start() if found else 1 << 30
 
     def _turn_read_from(self, fact: MemCube, found: Mapping[str, MemCube]) -> MemCube | None:
         """The turn (episode) a fact was read from, unless it is among `found` already or
