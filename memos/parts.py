@@ -415,6 +415,28 @@ class StoreParts:
             hits = memory.top(tokens, limit, max_postings, reader)
         return words, [pk for pk, _ in hits]
 
+    def fulltext_search(self, session: Any, words: Sequence[str], where: Any, limit: int,
+                        reader: Reader, seq: int) -> list[int]:
+        """Best `limit` pks of the rows matching any of `words` and `where`, scored for
+        `reader` (a search's scoped second pass): from the in-memory copy when it is
+        loaded (the rows matching read from SQL, scored in the copy), else
+        `FullTextIndex.search`."""
+        from memos.stores.fulltext import SqliteFullText
+
+        if self.uses_fulltext_memory() and isinstance(self.fulltext, SqliteFullText) and words:
+            with self.sync.memory_lock:
+                memory = self.sync.fulltext_memory()
+                tokens = memory.tokens_of(words) if memory is not None else None
+            if memory is not None and tokens is not None:
+                only = self.fulltext.matching_rows(session, words, where)
+                if not len(only):
+                    return []
+                with self.sync.memory_lock:
+                    if self.sync.memory is memory:  # (not replaced or dropped meanwhile)
+                        return [pk for pk, _ in memory.top(tokens, limit, None, reader, only)]
+        return [pk for pk, _ in self.fulltext.search(session, words, where, limit,
+                                                     reader=reader, seq=seq)]
+
     def admit_default(self, session: Any, head: int, pks: Sequence[int], scope: Scope,
                       tiers: Sequence[str], include_superseded: bool, now: datetime
                       ) -> list[int]:

@@ -246,10 +246,9 @@ class _Request:
                 words, fts_glob = found
             else:
                 words = store.fulltext.select_terms(
-                    session, retrieval.query_terms(self.query), bound, seq=store.vectors.seq,
-                    reader=reader)
+                    session, retrieval.query_terms(self.query), bound, reader=reader)
                 fts_glob = ([pk for pk, _ in store.fulltext.top(
-                    session, words, wide, bound, reader=reader, seq=store.vectors.seq)]
+                    session, words, wide, bound, reader=reader, seq=self.head)]
                             if words else [])
             if dense_job is not None and not dense_job.done():
                 # The dense half is still running (a model embedding, a large FAISS
@@ -284,9 +283,9 @@ class _Request:
             # smaller when k is large): the caller's own matches may lie past it.
             cut = wide if bound is None else min(wide, bound)
             if len(fts) < n and len(fts_glob) >= cut:
-                scoped = store.fulltext.search(session, words, self.full_where(), n,
-                                               reader=reader, seq=store.vectors.seq)
-                fts = self.admit(session, [pk for pk, _ in scoped])
+                scoped = store.fulltext_search(session, words, self.full_where(), n, reader,
+                                               self.head)
+                fts = self.admit(session, scoped)
             ranked["fulltext"] = fts
         weights = retrieval.retriever_weights(cfg)
         fused = retrieval.reciprocal_rank_fusion(ranked, weights, cfg.rrf_k)

@@ -398,17 +398,20 @@ class MemoryFullText:
         return out
 
     def top(self, tokens: Sequence[str], limit: int, max_rows: int | None = None,
-            reader: Reader | None = None) -> list[tuple[int, float]]:
+            reader: Reader | None = None, only: np.ndarray | None = None
+            ) -> list[tuple[int, float]]:
         """Best `limit` (pk, score) of the rows holding any token (one per query word, in
         the query's order). With `reader`, only the rows that user may read are matched,
         counted and scored, with her statistics (`reader_stats`); without, the whole index,
         as `SqliteFullText.top` with the same arguments gives it. With `max_rows`, only the
-        `max_rows` newest matching rows are scored."""
+        `max_rows` newest matching rows are scored; with `only` (pks, ascending), only those
+        rows are returned (`score_top`)."""
         lists = [self._postings(t) for t in tokens]
         if reader is not None:
             lists = [self._readable(pks, freq, reader) for pks, freq in lists]
         n_rows, n_tokens = self.reader_stats(reader)
-        return score_top(lists, lambda pks: self._len[pks], n_rows, n_tokens, limit, max_rows)
+        return score_top(lists, lambda pks: self._len[pks], n_rows, n_tokens, limit, max_rows,
+                         only)
 
     def _readable(self, pks: np.ndarray, freq: np.ndarray, reader: Reader
                   ) -> tuple[np.ndarray, np.ndarray]:
@@ -439,12 +442,14 @@ class MemoryFullText:
 
 def score_top(lists: Sequence[tuple[np.ndarray, np.ndarray]],
               lengths: Callable[[np.ndarray], np.ndarray], n_rows: float, n_tokens: float,
-              limit: int, max_rows: int | None = None) -> list[tuple[int, float]]:
+              limit: int, max_rows: int | None = None, only: np.ndarray | None = None
+              ) -> list[tuple[int, float]]:
     """Best `limit` (pk, score) by BM25 as SQLite's fts5_aux.c computes it (module
     docstring), given each query token's postings (pks ascending, weighted frequencies),
     `lengths(pks)` (tokens per row), and the statistics to score with: `n_rows` rows
     holding `n_tokens` tokens. With `max_rows`, only the `max_rows` newest (highest pk)
-    matching rows are scored; ties go to the newer row."""
+    matching rows are scored; with `only` (pks, ascending), only those rows are returned
+    (every posting still counts in the idf); ties go to the newer row."""
     if n_rows <= 0:
         return []
     counts = [len(pks) for pks, _ in lists]  # (for the idf: every row holding the token)
@@ -457,6 +462,10 @@ def score_top(lists: Sequence[tuple[np.ndarray, np.ndarray]],
         return []
     if max_rows is not None and len(everyone) > max_rows:
         everyone = everyone[-max_rows:]
+    if only is not None:
+        everyone = everyone[np.isin(everyone, only, assume_unique=True)]
+        if not len(everyone):
+            return []
     avgdl = n_tokens / n_rows
     norm = K1 * (1 - B + B * lengths(everyone) / avgdl) if avgdl > 0 else \
         np.full(len(everyone), K1 * (1 - B))

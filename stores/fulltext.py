@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -55,15 +56,12 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # Saturday!" is findable only through the question it answers. The context is indexed in a
 # second column that counts CONTEXT_WEIGHT as much as the content (measured on LoCoMo:
 # docs/RESULTS.md); it is never returned as content and never embedded.
-# Row counts of query words are reused across searches while fewer than COUNT_SLACK changes
-# have happened since they were counted (FullTextIndex.select_terms).
-COUNT_SLACK = 200
+CONTEXT_KEY = "context"
+CONTEXT_WEIGHT = 0.3
 # Counting a word's rows stops at COUNT_CAP_FACTOR times the bound on rows scored: a word
 # past that is dropped whenever a rarer one exists, so its exact count changes nothing.
 COUNT_CAP_FACTOR = 10
-COUNT_CACHE_WORDS = 50_000
-CONTEXT_KEY = "context"
-CONTEXT_WEIGHT = 0.3
+STATS_CACHE_READERS = 50_000  # readers whose row and token totals are remembered
 # The FTS5 tokenizer of SQLite's index (stores/bm25.py tokenizes with the same one).
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 
@@ -104,8 +102,6 @@ class FullTextIndex(ABC):
     """Common interface; `for_engine` picks the backend."""
 
     name = "fulltext"
-    # (word, reader's user or "" for the whole index) -> (rows, seq counted at)
-    _counts: dict[tuple[str, str | None], tuple[int, int]]
 
     @staticmethod
     def for_engine(engine: Engine) -> FullTextIndex:
@@ -141,45 +137,23 @@ class FullTextIndex(ABC):
         return None
 
     def select_terms(self, session: Session, terms: Sequence[str],
-                     max_postings: int | None, seq: int | None = None,
-                     reader: Reader | None = None) -> list[str]:
+                     max_postings: int | None, reader: Reader | None = None) -> list[str]:
         """The words of `terms` to query: cleaned, and the most frequent dropped while the
         query would match more than `max_postings` rows (see `keep_rare_terms`); with
-        `reader`, rows she may read (`Reader`).
-
-        With `seq` (the changelog seq the index reflects) a word's row count is remembered
-        and reused while the changes since it was counted are at most a hundredth of it
-        (and at most COUNT_SLACK): a count is then off by at most 1 %, so a handle that has
-        run for a while drops the words a fresh one would, but at the edge of the bound.
-        Counting is a scan of the word's postings, the cost that the bound exists to avoid,
-        and only large counts are worth remembering."""
+        `reader`, rows she may read (`Reader`). Counted at each call: a count remembered
+        while the store changed little (as before 2026-12-04) is fresh or not depending on
+        how many changes every user made since, which a reader must not learn."""
         words = clean_terms(terms)
         if max_postings is None or len(words) < 2:
             return words
         cap = COUNT_CAP_FACTOR * max_postings
-        if seq is None:
-            return keep_rare_terms(words, self.row_counts(session, words, cap, reader),
-                                   max_postings)
-        cache = self._counts  # shared by threads: read each entry once, write whole entries
-        who = "" if reader is None else reader.user_id
-        known: dict[str, int] = {}
-        for word in words:
-            entry = cache.get((word, who))
-            if entry is not None and abs(seq - entry[1]) <= min(COUNT_SLACK, entry[0] // 100):
-                known[word] = entry[0]
-        missing = [w for w in words if w not in known]
-        if missing:
-            if len(cache) > COUNT_CACHE_WORDS:
-                cache.clear()
-            for word, count in zip(missing, self.row_counts(session, missing, cap, reader),
-                                   strict=True):
-                known[word] = count
-                cache[(word, who)] = (count, seq)
-        return keep_rare_terms(words, [known[w] for w in words], max_postings)
+        return keep_rare_terms(words, self.row_counts(session, words, cap, reader),
+                               max_postings)
 
     def forget_counts(self) -> None:
-        """Drop the remembered row counts (their keys are words callers searched for)."""
-        self._counts = {}
+        """Drop what this index remembers of callers' searches (after a purge); PostgreSQL's
+        remembers nothing."""
+        return None
 
     @abstractmethod
     def row_counts(self, session: Session, words: Sequence[str], cap: int | None = None,
@@ -250,7 +224,6 @@ class SqliteFullText(FullTextIndex):
     _fts = table("cube_fts", column("rowid"), column("content"), column("context"))
 
     def __init__(self, engine: Engine) -> None:
-        self._counts = {}
         self._lock = threading.Lock()
         self._tokenizer: Tokenizer | None = None  # query words' tokens (made when needed)
         self._stats: dict[str | None, tuple[int, float, float]] = {}  # see _reader_rows
@@ -296,8 +269,7 @@ class SqliteFullText(FullTextIndex):
         self.forget_counts()
 
     def forget_counts(self) -> None:
-        super().forget_counts()
-        with self._lock:  # (the tokenizer remembers query words too)
+        with self._lock:  # (the tokenizer remembers query words)
             if self._tokenizer is not None:
                 self._tokenizer.forget()
             self._stats = {}
@@ -358,12 +330,10 @@ class SqliteFullText(FullTextIndex):
         if not words:
             return []
         if reader is not None:
-            matching = (select(self._fts.c.rowid)
-                        .join_from(self._fts, CubeRow, CubeRow.pk == self._fts.c.rowid)
-                        .where(literal_column("cube_fts").op("MATCH")(
-                            bindparam("q", _quote(words))), where))
-            allowed = {int(pk) for pk in session.execute(matching).scalars()}
-            return self._top_for(session, words, limit, None, reader, seq, allowed)
+            only = self.matching_rows(session, words, where)
+            if not len(only):
+                return []
+            return self._top_for(session, words, limit, None, reader, seq, only)
         fts = literal_column("cube_fts")
         score = func.bm25(fts, 1.0, CONTEXT_WEIGHT).label("score")
         stmt = (select(self._fts.c.rowid, score)
@@ -374,18 +344,28 @@ class SqliteFullText(FullTextIndex):
 
     # -- scoring for a reader: BM25 over the rows she may read (Reader) ------------------
 
-    def _tokens(self, words: Sequence[str]) -> list[str]:
-        """The tokens of the query words, as FTS5 makes them, in order: words that make
+    def matching_rows(self, session: Session, words: Sequence[str],
+                      where: ColumnElement[bool]) -> np.ndarray:
+        """The pks (ascending) of the rows matching any word and `where` (no scoring)."""
+        stmt = (select(self._fts.c.rowid)
+                .join_from(self._fts, CubeRow, CubeRow.pk == self._fts.c.rowid)
+                .where(literal_column("cube_fts").op("MATCH")(bindparam("q", _quote(words))),
+                       where))
+        pks = np.fromiter((int(pk) for pk in session.execute(stmt).scalars()), dtype=np.int64)
+        pks.sort()
+        return pks
+
+    def _tokens(self, words: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """Each query word with its tokens, as FTS5 makes them, in order: words that make
         the same token ("walk", "walking") each count, as FTS5's bm25() counts each
-        phrase. (A word of several tokens, which FTS5 reads as a phrase, counts as its
-        tokens here.)"""
+        phrase."""
         from memos.stores.bm25 import Tokenizer
 
         with self._lock:  # (the tokenizer's word cache is not for two threads at once)
             if self._tokenizer is None:
                 self._tokenizer = Tokenizer()
             made = self._tokenizer.words(words)
-        return [t for got in made for t in got]
+        return list(zip(words, made, strict=True))
 
     def _reader_rows(self, session: Session, reader: Reader, seq: int | None
                      ) -> tuple[float, float]:
@@ -402,37 +382,46 @@ class SqliteFullText(FullTextIndex):
                                      f"ON c.pk = d.id WHERE {test}", params)
         got = float(len(sizes)), float(sum(varints_sum(sz) for sz, in sizes))
         if seq is not None:
-            if len(self._stats) > COUNT_CACHE_WORDS:
+            if len(self._stats) > STATS_CACHE_READERS:
                 self._stats.clear()
             self._stats[key] = (seq, *got)
         return got
 
     def _top_for(self, session: Session, words: Sequence[str], limit: int,
                  max_rows: int | None, reader: Reader, seq: int | None,
-                 allowed: set[int] | None = None) -> list[tuple[int, float]]:
+                 only: np.ndarray | None = None) -> list[tuple[int, float]]:
         """`top` for `reader`, read from the index's own tables: each token's instances
         (fts5vocab), the rows' sizes, and the reader's statistics; scored as the in-memory
-        copy scores (stores/bm25.py). `allowed`: only these rows may be returned (they are
-        still counted in the statistics, as every row she may read is)."""
-        import numpy as np
-
+        copy scores (stores/bm25.py). `only` (pks, ascending): only these rows may be
+        returned (every row she may read still counts in the statistics). A word of several
+        tokens, which FTS5 reads as a phrase ("api_key"), matches the rows holding the
+        phrase, each of its tokens scored there."""
         from memos.stores.bm25 import score_top, varints_sum, weighted
 
-        tokens = self._tokens(words)
-        if not tokens:
+        words_tokens = [(w, t) for w, t in self._tokens(words) if t]
+        if not words_tokens:
             return []
         session.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS temp.memos_fts_inst "
                              "USING fts5vocab(main, cube_fts, instance)"))
         test, params = _reader_sql(reader)
         lists = []
-        for token in tokens:
-            found = driver_rows(
-                session, "SELECT i.doc, sum(i.col = 'content'), sum(i.col = 'context') "
-                         "FROM temp.memos_fts_inst i JOIN cubes c ON c.pk = i.doc "
-                         f"WHERE i.term = ? AND {test} GROUP BY i.doc ORDER BY i.doc",
-                [token, *params])
-            block = np.array(found, dtype=np.int64).reshape(-1, 3)
-            lists.append((block[:, 0], weighted(block[:, 1], block[:, 2])))
+        for word, tokens in words_tokens:
+            phrase = None
+            if len(tokens) > 1:
+                phrase = np.array([r[0] for r in driver_rows(
+                    session, "SELECT f.rowid FROM cube_fts f JOIN cubes c ON c.pk = f.rowid "
+                             f"WHERE cube_fts MATCH ? AND {test}", [_quote([word]), *params])],
+                    dtype=np.int64)
+            for token in tokens:
+                found = driver_rows(
+                    session, "SELECT i.doc, sum(i.col = 'content'), sum(i.col = 'context') "
+                             "FROM temp.memos_fts_inst i JOIN cubes c ON c.pk = i.doc "
+                             f"WHERE i.term = ? AND {test} GROUP BY i.doc ORDER BY i.doc",
+                    [token, *params])
+                block = np.array(found, dtype=np.int64).reshape(-1, 3)
+                if phrase is not None:
+                    block = block[np.isin(block[:, 0], phrase)]
+                lists.append((block[:, 0], weighted(block[:, 1], block[:, 2])))
         n_rows, n_tokens = self._reader_rows(session, reader, seq)
         sizes: dict[int, int] = {}
 
@@ -445,11 +434,7 @@ class SqliteFullText(FullTextIndex):
                              f"({', '.join('?' * len(part))})", part))
             return np.array([sizes.get(int(pk), 0) for pk in pks], dtype=np.float64)
 
-        if allowed is None:
-            return score_top(lists, lengths, n_rows, n_tokens, limit, max_rows)
-        # Scored over every row she may read (the idf counts them all), kept if allowed.
-        ranked = score_top(lists, lengths, n_rows, n_tokens, int(n_rows) + 1, max_rows)
-        return [hit for hit in ranked if hit[0] in allowed][:limit]
+        return score_top(lists, lengths, n_rows, n_tokens, limit, max_rows, only)
 
 
 def _reader_sql(reader: Reader) -> tuple[str, list[Any]]:
@@ -470,7 +455,6 @@ class PostgresFullText(FullTextIndex):
                  Column("tsv", TSVECTOR))
 
     def __init__(self, engine: Engine) -> None:
-        self._counts = {}
         with engine.begin() as conn:
             pg_xact_lock(conn, SCHEMA_LOCK)
             self._meta.create_all(conn)

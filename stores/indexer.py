@@ -340,7 +340,7 @@ class IndexSync:
     def fulltext_memory(self) -> MemoryFullText | None:
         """The in-memory copy of the SQLite full-text index, current for a search that has
         checked that the indexes are current in its snapshot (so `vectors.seq` is at least
-        the snapshot's head); None while there is none: that search scores with FTS5. The
+        the snapshot's head); None while there is none: that search scores from the index's tables. The
         caller holds `memory_lock`.
 
         The copy is loaded on a background thread (`load_memory`) once LOAD_AFTER searches
@@ -351,7 +351,7 @@ class IndexSync:
         the first search after them, rows written since its load going to its
         delta. When the delta passes REFRESH_FRACTION of the rows, a fresh copy is loaded in
         the background while this one serves; more changes than RELOAD_FRACTION of its rows
-        at once (a bulk import), or a purge, drop it at once (FTS5 serves until the new one
+        at once (a bulk import), or a purge, drop it at once (the tables serve until the new one
         is in place), so that no token of purged text stays in it."""
         memory = self.memory
         if memory is not None and self.vectors.seq - memory.seq > max(
@@ -375,7 +375,7 @@ class IndexSync:
                 self._start_loader()
             return None
         if memory.changed_rows() > max(RELOAD_MIN, REFRESH_FRACTION * memory.rows):
-            if self.memory_failed:  # no fresh copy to come: FTS5 from now on
+            if self.memory_failed:  # no fresh copy to come: the tables from now on
                 self._drop_memory()
                 return None
             self._start_loader()
@@ -416,17 +416,17 @@ class IndexSync:
     def load_memory(self) -> MemoryFullText | None:
         """Load the in-memory full-text copy from one snapshot of the store's index and put
         it in place (the background thread's work; tests call it directly). A failure is
-        logged and not tried again in this process: FTS5 answers the same."""
+        logged and not tried again in this process: the index's tables answer the same."""
         gen = self._memory_gen
         try:
             with self.repo.read() as session:
                 seq = self.fulltext_seq(session)
                 memory = MemoryFullText.load(session.connection().connection.dbapi_connection,
                                              Tokenizer(), seq, stop=self._stopped)
-        except Exception as exc:  # noqa: BLE001 - only a shortcut; logged, FTS5 goes on
+        except Exception as exc:  # noqa: BLE001 - only a shortcut; logged, the tables go on
             if not self._stopped():
-                log.warning("full-text index not loaded into memory (%s); FTS5 scores "
-                            "queries instead", exc)
+                log.warning("full-text index not loaded into memory (%s); the index's "
+                            "tables score queries instead", exc)
                 self.memory_failed = True
             return None
         with self.memory_lock:
@@ -606,7 +606,10 @@ class IndexSync:
         """Apply `changes` (the changelog after `graph.seq`), with the rows of the edges
         they link (`GraphIndex.edge_rows`)."""
         self.graph.add_rows(edge_rows)
-        self.graph.remove_cubes([c.cube_pk for c in changes if c.op == "purge" and c.cube_pk])
+        purged = [c.cube_pk for c in changes if c.op == "purge"]
+        self.graph.remove_cubes([pk for pk in purged if pk])
+        if purged:  # (another process's purge: the query words tokenized here go too)
+            self.fulltext.forget_counts()
         self.graph.seq = changes[-1].seq
 
     # -- a writer's own changes --------------------------------------------------------
@@ -675,7 +678,7 @@ class IndexSync:
         changes, which drop it). The caller holds memory_lock.
 
         A write that would take the copy's delta past RELOAD_FRACTION of its rows drops it
-        instead, as a catch-up that far behind would (FTS5 serves until the next search
+        instead, as a catch-up that far behind would (the tables serve until the next search
         has a fresh copy loaded): only a search starts that load, so writes with no search
         between them (a bulk add) would otherwise keep every row written since the load in
         the delta's dicts, about 2.7 KB a row (`memos bench retrieval --n 100000`: peak RSS
@@ -694,9 +697,9 @@ class IndexSync:
             return
         try:
             memory.apply(followed.fulltext_drop, followed.fulltext_docs, text[-1].seq)
-        except Exception:  # the copy is a shortcut: the committed write stands, FTS5 serves
+        except Exception:  # the copy is a shortcut: the committed write stands, the tables serve
             log.exception("the in-memory full-text copy could not take a write; dropped "
-                          "(searches use FTS5 until a fresh copy is loaded)")
+                          "(searches use the index's tables until a fresh copy is loaded)")
             if self.memory is memory:
                 self._drop_memory()
 

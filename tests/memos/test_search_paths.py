@@ -418,11 +418,29 @@ def test_purge_leaves_no_searched_words_in_memory(tmp_path: Any) -> None:
             mem.add(f"zurich clinic visit {i}", "alice")
         mem.add("oncology appointment", "alice")
         mem.search("oncology zurich", "alice", record_access=False)
-        assert mem._store.fulltext._counts  # remembered word counts, keyed by the words
+        tokenizer = mem._store.fulltext._tokenizer  # its query words, tokenized
+        assert tokenizer is not None and "oncology" in tokenizer._words
         mem.purge(None, "alice", all_of_user=True)
-        assert not mem._store.fulltext._counts
+        assert not tokenizer._words
     finally:
         mem.close()
+
+
+def test_another_handles_purge_reaches_the_searched_words_at_the_next_search(
+        tmp_path: Any) -> None:
+    searcher = _tuned(tmp_path / "s", False)
+    purger = MemOS.open(str(tmp_path / "s"), embedder="hashing")
+    try:
+        searcher.add("oncology appointment in zurich", "alice")
+        searcher.search("oncology zurich", "alice", record_access=False)
+        tokenizer = searcher._store.fulltext._tokenizer
+        assert tokenizer is not None and "oncology" in tokenizer._words
+        purger.purge(None, "alice", all_of_user=True)
+        searcher.search("garden", "bob", record_access=False)
+        assert "oncology" not in tokenizer._words and "garden" in tokenizer._words
+    finally:
+        purger.close()
+        searcher.close()
 
 
 def test_empty_kind_or_tag_lists_are_no_filter_and_graph_alone_is_refused(tmp_path: Any

@@ -1,48 +1,29 @@
-"""Search bounds full-text work by dropping a query's most frequent words; the word counts
-that decide it are reused between searches while the store has changed little."""
+"""Search bounds full-text work by dropping a query's most frequent words, counted over
+the rows the searching user may read, at each search (a count remembered while the store
+changed little was fresh or not by how many changes every user made since)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from memos.stores.fulltext import COUNT_SLACK
+from memos.stores.fulltext import Reader
 
 
-def _counting(mem: Any) -> list[list[str]]:
-    fts = mem._store.fulltext
-    calls: list[list[str]] = []
-    inner = fts.row_counts
-
-    def row_counts(session: Any, words: Any, cap: Any = None, reader: Any = None
-                   ) -> list[int]:
-        calls.append(list(words))
-        return inner(session, words, cap, reader)
-
-    fts.row_counts = row_counts
-    return calls
-
-
-def test_counts_are_reused_then_refreshed_after_enough_changes(mem: Any) -> None:
+def test_frequent_words_are_dropped_by_the_readers_counts(mem: Any) -> None:
     mem.add_many([f"kite {i} over the hill" for i in range(40)], scope="alice")
     mem.add("a rare osprey over the hill", scope="alice")
+    mem.add_many([f"osprey {i}" for i in range(60)], scope="carol")  # carol's, private
     fts = mem._store.fulltext
-    calls = _counting(mem)
-    seq = mem._store.vectors.seq
     with mem._store.repo.read() as session:
-        # bound 10: "hill" (41 rows) is dropped, the rare word is kept
-        assert fts.select_terms(session, ["osprey", "hill"], 10, seq=seq) == ["osprey"]
-        assert fts.select_terms(session, ["hill", "osprey"], 10, seq=seq) == ["osprey"]
-        assert calls == [["osprey", "hill"]]  # the second search counted nothing
-        # a count older than COUNT_SLACK changes is counted again
-        assert fts.select_terms(session, ["osprey", "hill"], 10,
-                                seq=seq + COUNT_SLACK + 1) == ["osprey"]
-        assert len(calls) == 2
-        # without a seq, every call counts (the exact path)
-        fts.select_terms(session, ["osprey", "hill"], 10)
-        assert len(calls) == 3
+        # bound 10: for alice "hill" (41 rows) is dropped and the rare word kept, whatever
+        # carol holds; over the whole index "osprey" (61 rows) is the frequent one
+        assert fts.select_terms(session, ["osprey", "hill"], 10, Reader("alice")) == ["osprey"]
+        assert fts.select_terms(session, ["hill", "osprey"], 10, Reader("alice")) == ["osprey"]
+        assert fts.select_terms(session, ["osprey", "hill"], 10) == ["hill"]
+        assert fts.select_terms(session, ["osprey", "hill"], 10, Reader("carol")) == ["hill"]
 
 
-def test_search_results_do_not_depend_on_the_cache(mem: Any) -> None:
+def test_search_results_are_the_same_searched_again(mem: Any) -> None:
     mem.config.retrieval.fulltext_max_postings = 5
     mem.add_many([f"note {i} about the garden" for i in range(30)], scope="alice")
     mem.add("the heron stood in the garden", scope="alice")

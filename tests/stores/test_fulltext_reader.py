@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from memos import MemOS
-from memos.stores.fulltext import Reader, clean_terms
+from memos.cube import Scope, utcnow
+from memos.search import build_where
+from memos.stores.fulltext import Reader, SqliteFullText, clean_terms
 from tests.stores.test_fulltext_memory import VOCAB, _copy, _text
 
 PINS = ["4821", "7730", "1905", "6642"]
@@ -165,3 +167,70 @@ def test_bobs_order_stays_when_alice_writes_the_word(mem: Any, bound: int | None
     mem.add(f"{secret} {secret}", {"user_id": "alice", "agent_id": "planner"})
     assert sorted(before) == sorted(PINS)
     assert _bob_order(mem) == before
+
+
+@pytest.mark.parametrize("in_memory", [False, True])
+def test_a_phrase_word_matches_the_phrase_only(tmp_path: Path, in_memory: bool) -> None:
+    """"api_key" is a phrase to FTS5: a reader's scores match rows holding the phrase, not
+    rows holding one of its tokens (a review found "lost my key" returned)."""
+    with _opened(tmp_path / "s.db", fulltext_in_memory=in_memory) as mem:
+        mem.add_many(["rotate the api_key monthly", "the api is down", "lost my key",
+                      "old api notes", "key ring"], "bob")
+        mem.warm()
+        for bound in (None, 2):
+            mem.config.retrieval.fulltext_max_postings = bound
+            hits = mem.search("api_key", "bob", k=10, retrievers=["fulltext"])
+            assert [h.cube.content for h in hits] == ["rotate the api_key monthly"]
+
+
+def test_the_scoped_pass_scores_alike_from_the_copy_and_the_tables(tmp_path: Path) -> None:
+    """A filtered search's second pass (the scope holds few of the first pass's rows) is
+    scored from the copy when it is loaded, with the reader's statistics, as the tables
+    score it."""
+    rng = random.Random(7)
+    with _opened(tmp_path / "s.db", fulltext_max_postings=3) as mem:
+        _random_store(mem, rng)
+        for i in range(30):
+            mem.add(_text(rng), "alice", tags=["x"] if i % 3 == 0 else [])
+        _copy(mem)
+        store = mem._store
+        assert isinstance(store.fulltext, SqliteFullText)
+        where = build_where(Scope(user_id="alice"), utcnow(), "sqlite", None, None, ["x"],
+                            None, None, None, ["plaintext"], False)
+        compared = 0
+        with store.repo.read() as session:
+            head = store.vectors.seq
+            for _ in range(20):
+                words = clean_terms(rng.sample(VOCAB, rng.randint(1, 3)))
+                if store.sync.memory is None or store.sync.memory.tokens_of(words) is None:
+                    continue
+                got = store.fulltext_search(session, words, where, 10, Reader("alice"), head)
+                ref = [pk for pk, _ in store.fulltext.search(session, words, where, 10,
+                                                             reader=Reader("alice"))]
+                assert got == ref
+                compared += bool(ref)
+        assert compared > 5
+
+
+def test_a_readers_word_counts_do_not_follow_other_users_writes(tmp_path: Path) -> None:
+    """Which frequent words a large store's query drops must not depend on how many
+    changes other users made since the reader last searched (a count remembered while the
+    store's changelog moved little did: an attacker probe's repro)."""
+    got = []
+    for alice_writes in (0, 5):
+        with _opened(tmp_path / f"{alice_writes}.db", fulltext_max_postings=1010) as mem:
+            mem.add_many([f"aa n{i}" for i in range(1000)], "bob")
+            mem.add_many([f"bb m{i}" for i in range(5)], "bob")
+            mem.add_many([f"filler f{i}" for i in range(20)], "carol")
+            mem.warm()
+
+            def search() -> list[str]:
+                return sorted(h.cube.content for h in mem.search(
+                    "aa bb qq_rr", "bob", k=20, retrievers=["fulltext"], record_access=False))
+
+            search()
+            mem.add_many([f"aa new{i}" for i in range(6)], "bob")
+            if alice_writes:
+                mem.add_many([f"diary {i}" for i in range(alice_writes)], "alice")
+            got.append(search())
+    assert got[0] == got[1]
