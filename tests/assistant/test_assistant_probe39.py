@@ -9,30 +9,18 @@ test_assistant_unknown.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from memos import MemOS
 from memos.assistant import Assistant
+from tests.assistant.test_assistant_unknown import _ask, _tell
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ALLERGY_AND_CITY = ["I live in Lisbon and I'm allergic to peanuts.",
                     "I moved to Berlin and I'm not allergic to peanuts anymore."]
 ALLERGY_AND_JOB = ["I work at Acme and I'm allergic to peanuts.", "I left Acme.",
                    "I'm not allergic to peanuts anymore."]
-
-
-def _tell(mem: MemOS, user: str, texts: list[str]) -> None:
-    """Each text said in a session of its own, one a day from START."""
-    for i, text in enumerate(texts):
-        mem.ingest([{"role": "user", "content": text, "at": START + timedelta(days=i)}], user,
-                   session_id=f"{user}-{i}")
-
-
-def _ask(mem: MemOS, question: str, backend: Any = "extractive", user: str = "alice") -> Any:
-    return Assistant(mem, user, backend=backend, learn=False).reply(question)
 
 
 @pytest.mark.parametrize("backend", ["auto", "extractive"])

@@ -11,24 +11,10 @@ from __future__ import annotations
 import pytest
 
 from memos import MemOS
-from memos.reader.rules import PARTNERS, extract
+from memos.reader.rules import PARTNERS
+from tests.reader.helpers import ended, said, user
 
 Fact = tuple[str, str, str]
-
-
-def said(text: str) -> set[Fact]:
-    """The (subject, attribute, value) of the facts one turn states (negations left out)."""
-    return {(e.subject, e.attribute, e.value) for e in extract(text, "Alice", "user:alice")
-            if not e.negated}
-
-
-def ended(text: str) -> set[tuple[str, str]]:
-    """The (attribute, value) of the negations one turn states."""
-    return {(e.attribute, e.value) for e in extract(text, "Alice", "user:alice") if e.negated}
-
-
-def user(text: str) -> dict[str, str]:
-    return {"role": "user", "content": text}
 
 
 # A. A name after an opener word is the clause's subject; so is a name after "and".

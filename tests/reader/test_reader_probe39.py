@@ -17,26 +17,11 @@ from __future__ import annotations
 import pytest
 
 from memos import MemOS
-from memos.reader.rules import PARTNERS, extract
+from memos.reader.rules import PARTNERS
+from tests.reader.helpers import ended, said, user
 
-Fact = tuple[str, str, str]
 # the ties a new partner ends (not a spouse's: a divorce is said as one)
 ENDED = {("boyfriend's name", ""), ("girlfriend's name", ""), ("fiancé's name", "")}
-
-
-def said(text: str) -> set[Fact]:
-    """The (subject, attribute, value) of the facts one turn states (negations left out)."""
-    return {(e.subject, e.attribute, e.value) for e in extract(text, "Alice", "user:alice")
-            if not e.negated}
-
-
-def ended(text: str) -> set[tuple[str, str]]:
-    """The (attribute, value) of the negations one turn states."""
-    return {(e.attribute, e.value) for e in extract(text, "Alice", "user:alice") if e.negated}
-
-
-def user(text: str) -> dict[str, str]:
-    return {"role": "user", "content": text}
 
 
 @pytest.mark.parametrize(("text", "name"), [
