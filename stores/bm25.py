@@ -168,9 +168,11 @@ class MemoryFullText:
                         "USING fts5vocab(main, cube_fts, instance)")
             lengths: list[np.ndarray] = []
             users = index._users
-            # (A row without its cube, which the index never holds for long, is nobody's.)
+            # (A row without its cube, which the index never holds for long, is nobody's.
+            # The owner is read from the narrow admission index, not the cubes' wide rows:
+            # those would fill the connection's page cache with text and metadata.)
             cur.execute("SELECT d.id, d.sz, c.user_id, c.visibility = ? FROM cube_fts_docsize d "
-                        "LEFT JOIN cubes c ON c.pk = d.id", (PUBLIC,))
+                        "LEFT JOIN cubes c INDEXED BY ix_cubes_admit ON c.pk = d.id", (PUBLIC,))
             while chunk := cur.fetchmany(_FETCH):
                 if stop is not None and stop():
                     raise RuntimeError("loading stopped (the store is closing or purging)")
