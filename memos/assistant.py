@@ -1485,9 +1485,12 @@ class Assistant:
             return ends
         if cq is None:
             asked = set(_norm(text).split()) - _STOP - _ASK_WORDS
+            singular = {_singular(w) for w in asked}
             named = [(fact, ender) for fact, ender in ends
-                     if (words := set(_norm(str(fact.metadata.get("value") or "")).split())
-                         - _STOP) and words <= asked]
+                     if ((words := set(_norm(str(fact.metadata.get("value") or "")).split())
+                          - _STOP) and words <= asked)
+                     or _singular(_norm(_fact_attribute(fact) or "").split("'s ")[-1])
+                     in singular]  # "Do I have allergies?": the allergy's end
             return named or ends
         names = self._kin_names(cq)
         return [(fact, ender) for fact, ender in ends
@@ -2206,6 +2209,15 @@ def _only_asks(text: str) -> bool:
         return False
     parts = clauses(text)
     return bool(parts) and all(p.rstrip().endswith("?") or is_question(p) for p in parts)
+
+
+def _singular(word: str) -> str:
+    """A word without an English plural ending ("allergies" -> "allergy", "cities" ->
+    "city", "jobs" -> "job"), to tell whether a question names a fact's attribute."""
+    for end, put in (("ies", "y"), ("ses", "s"), ("s", "")):
+        if word.endswith(end) and len(word) > len(end) + 2:
+            return word[:-len(end)] + put
+    return word
 
 
 def _fact_attribute(cube: MemCube) -> str | None:

@@ -78,3 +78,15 @@ def test_a_question_naming_no_value_keeps_every_end(store_path: str) -> None:
                     if h.cube.kind.value == "episode" and "Lisbon" in h.content)
         text, _used = bot._quotes([turn], [turn], None, "what did I tell you back then")
         assert "your city is Berlin" in text and "not allergic" in text, text
+
+
+@pytest.mark.parametrize("question", ["Do I have allergies?", "What about my allergies?"])
+def test_a_question_naming_the_attribute_keeps_its_end_only(store_path: str,
+                                                             question: str) -> None:
+    """No canonical question, no value named, but the attribute is ("allergies"): the
+    allergy's end, not the city's (a review found "Since then: your city is Berlin")."""
+    with MemOS.open(store_path) as mem:
+        _tell(mem, "alice", ALLERGY_AND_CITY)
+        text = _ask(mem, question).text
+        assert "your city" not in text.lower(), text
+        assert "not allergic to peanuts anymore" in text, text
