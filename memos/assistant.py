@@ -1484,14 +1484,14 @@ class Assistant:
         if cube.kind != Kind.EPISODE or not ends:
             return ends
         if cq is None:
+            from memos.reader.questions import mentions_attribute
+
             asked = set(_norm(text).split()) - _STOP - _ASK_WORDS
-            singular = {_singular(w) for w in asked}
             named = [(fact, ender) for fact, ender in ends
                      if ((words := set(_norm(str(fact.metadata.get("value") or "")).split())
                           - _STOP) and words <= asked)
-                     or _singular(_norm(_fact_attribute(fact) or "").split("'s ")[-1])
-                     in singular]  # "Do I have allergies?": the allergy's end
-            return named or ends
+                     or mentions_attribute(asked, _fact_attribute(fact) or "")]
+            return named or ends  # ("Do I have allergies?": the allergy's end)
         names = self._kin_names(cq)
         return [(fact, ender) for fact, ender in ends
                 if _fact_attribute(fact) == cq.attribute or self._relevant(fact, cq, names)]
@@ -1953,10 +1953,7 @@ class Assistant:
         if not value or turn_id is None:
             return 1 << 30
         if turn_id not in turns:
-            try:
-                turns[turn_id] = self.mem.get(turn_id, self.scope)
-            except NotFoundError:
-                turns[turn_id] = None
+            turns[turn_id] = self._readable_turn(turn_id)
         turn = turns[turn_id]
         found = None if turn is None else re.search(
             rf"(?<!\w){re.escape(value)}(?!\w)", turn.content, re.I)
@@ -1970,8 +1967,12 @@ class Assistant:
         turn = turn_of(fact)
         if turn is None or turn in found:
             return None
+        return self._readable_turn(turn)
+
+    def _readable_turn(self, turn_id: str) -> MemCube | None:
+        """The turn `turn_id`, or None when this scope may not read it."""
         try:
-            return self.mem.get(turn, self.scope)
+            return self.mem.get(turn_id, self.scope)
         except NotFoundError:
             return None
 
@@ -2209,15 +2210,6 @@ def _only_asks(text: str) -> bool:
         return False
     parts = clauses(text)
     return bool(parts) and all(p.rstrip().endswith("?") or is_question(p) for p in parts)
-
-
-def _singular(word: str) -> str:
-    """A word without an English plural ending ("allergies" -> "allergy", "cities" ->
-    "city", "jobs" -> "job"), to tell whether a question names a fact's attribute."""
-    for end, put in (("ies", "y"), ("ses", "s"), ("s", "")):
-        if word.endswith(end) and len(word) > len(end) + 2:
-            return word[:-len(end)] + put
-    return word
 
 
 def _fact_attribute(cube: MemCube) -> str | None:

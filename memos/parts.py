@@ -406,13 +406,14 @@ class StoreParts:
             tokens = memory.tokens_of(words)
             if tokens is None:
                 return None
+            lists = memory.readable_postings(tokens, reader)  # (counted, then scored)
             if len(words) >= 2 and max_postings is not None:
                 cap = COUNT_CAP_FACTOR * max_postings
-                counts = [min(n, cap) for n in memory.counts(tokens, reader)]
+                counts = [min(len(pks), cap) for pks, _ in lists]
                 keep = keep_rare_terms(words, counts, max_postings)
-                tokens = [t for w, t in zip(words, tokens, strict=True) if w in keep]
+                lists = [p for w, p in zip(words, lists, strict=True) if w in keep]
                 words = keep
-            hits = memory.top(tokens, limit, max_postings, reader)
+            hits = memory.score(lists, limit, max_postings, reader)
         return words, [pk for pk, _ in hits]
 
     def fulltext_search(self, session: Any, words: Sequence[str], where: Any, limit: int,
@@ -505,11 +506,11 @@ class StoreParts:
                     self._searches -= 1
 
     def forget_queries(self) -> None:
-        """Drop remembered query vectors and the full-text index's remembered word counts
-        (a purge leaves no caller's words in this process)."""
+        """Drop remembered query vectors and the query words the full-text index tokenized
+        with its reader totals (a purge leaves no caller's words in this process)."""
         with self._pool_lock:
             self._query_vectors.clear()
-        self.fulltext.forget_counts()
+        self.fulltext.forget_queries()
 
     def close_workers(self) -> None:
         """Stop the dense-half workers, waiting for those under way. The pool leaves under

@@ -390,7 +390,7 @@ class MemoryFullText:
     def counts(self, tokens: Sequence[str], reader: Reader | None = None) -> list[int]:
         """How many rows hold each token (with `reader`: of the rows she may read)."""
         if reader is not None:
-            return [len(self._readable(*self._postings(t), reader)[0]) for t in tokens]
+            return [len(pks) for pks, _ in self.readable_postings(tokens, reader)]
         out = []
         for t in tokens:  # (a row is never in both: a row written again leaves the base)
             at = self._base_range(t)
@@ -408,9 +408,21 @@ class MemoryFullText:
         as `SqliteFullText.top` with the same arguments gives it. With `max_rows`, only the
         `max_rows` newest matching rows are scored; with `only` (pks, ascending), only those
         rows are returned (`score_top`)."""
+        return self.score(self.readable_postings(tokens, reader), limit, max_rows, reader, only)
+
+    def readable_postings(self, tokens: Sequence[str], reader: Reader | None
+                          ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each token's postings (pks ascending, freqs), among the rows `reader` may read
+        (None: every row): what `counts` counts and `score` scores, made once per query."""
         lists = [self._postings(t) for t in tokens]
-        if reader is not None:
-            lists = [self._readable(pks, freq, reader) for pks, freq in lists]
+        if reader is None:
+            return lists
+        return [self._readable(pks, freq, reader) for pks, freq in lists]
+
+    def score(self, lists: Sequence[tuple[np.ndarray, np.ndarray]], limit: int,
+              max_rows: int | None = None, reader: Reader | None = None,
+              only: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """`top` of postings already made (`readable_postings` for the same reader)."""
         n_rows, n_tokens = self.reader_stats(reader)
         return score_top(lists, lambda pks: self._len[pks], n_rows, n_tokens, limit, max_rows,
                          only)

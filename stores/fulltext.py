@@ -150,7 +150,7 @@ class FullTextIndex(ABC):
         return keep_rare_terms(words, self.row_counts(session, words, cap, reader),
                                max_postings)
 
-    def forget_counts(self) -> None:
+    def forget_queries(self) -> None:
         """Drop what this index remembers of callers' searches (after a purge); PostgreSQL's
         remembers nothing."""
         return None
@@ -266,9 +266,9 @@ class SqliteFullText(FullTextIndex):
         # pages, a torn write) in place, and the rebuild would write into them.
         session.execute(text("DROP TABLE IF EXISTS cube_fts"))
         session.execute(text(_CREATE_FTS.format(if_not_exists="")))
-        self.forget_counts()
+        self.forget_queries()
 
-    def forget_counts(self) -> None:
+    def forget_queries(self) -> None:
         with self._lock:  # (the tokenizer remembers query words)
             if self._tokenizer is not None:
                 self._tokenizer.forget()

@@ -609,7 +609,7 @@ class IndexSync:
         purged = [c.cube_pk for c in changes if c.op == "purge"]
         self.graph.remove_cubes([pk for pk in purged if pk])
         if purged:  # (another process's purge: the query words tokenized here go too)
-            self.fulltext.forget_counts()
+            self.fulltext.forget_queries()
         self.graph.seq = changes[-1].seq
 
     # -- a writer's own changes --------------------------------------------------------
