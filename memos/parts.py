@@ -73,6 +73,7 @@ def auto_search_limit(backend: str, processes: int = 1) -> int | None:
 # for the hashing embedder ...") shows the gain at 100k; at 10k it stayed within the spread
 # between runs.
 OVERLAP_VECTORS = 5_000
+DENSE_READERS_KEPT = 64  # users whose readable rows (dense_reader, from SQL) are kept
 
 
 DenseResult = tuple["np.ndarray", "np.ndarray", "np.ndarray"]
@@ -193,6 +194,8 @@ class StoreParts:
         self._search_gate = FairGate()  # RetrievalConfig.search_concurrency
         # (embedder identity, query) -> vector, most recent last: RetrievalConfig.query_cache
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        # user -> (changelog head, dense_reader's answer from SQL), most recent last
+        self._dense_readers: OrderedDict[str | None, tuple[int, Any]] = OrderedDict()
         self._followed = threading.local()  # .last: what this thread's last `write` read
 
     # The indexes live in the sync object; these names are the parts' own.
@@ -305,37 +308,90 @@ class StoreParts:
             with self.sync.memory_lock:
                 self.sync.follow_memory(followed)
 
-    def start_dense(self, query: str, n: int, *, in_parallel: bool) -> DenseJob:
-        """Begin the dense half of a search: embed `query` and look up its `n` nearest
-        vectors. Calling the returned job gives (query vector, scores, pks); `done()` says
-        whether that would wait.
+    def query_vector(self, query: str) -> np.ndarray:
+        """`query`'s vector: from the query cache, else embedded on the calling thread.
 
-        The query is embedded on the calling thread (a vector in the query cache skips it).
-        With `in_parallel` (the caller has the full-text and SQL half to do meanwhile) the
-        FAISS lookup runs on a worker thread when the index holds at least OVERLAP_VECTORS
-        vectors: FAISS releases the GIL while it searches, so on two cores the halves
-        overlap. A model's embedding of one query is not handed off: a short text's
-        forward pass is mostly Python and small torch ops that hold the GIL, so on a worker
-        it overlapped little and each return from torch waited for the caller's thread to
-        let go of the GIL (`memos bench retrieval --embedder minilm`, BENCHMARKS.md). The
-        lookup stays on the calling thread too while other searches fill the cores this
-        process may use (`searching`; `search_limit`, which `memos serve --workers N` sets
-        to each worker's share of the machine): a hand-off with no spare core overlaps
-        nothing and costs CPU. An embedding error is raised here, a lookup's when the job is
-        called."""
-
-        embedder = self.embedder
+        A model's embedding of one query is not handed to a worker: a short text's forward
+        pass is mostly Python and small torch ops that hold the GIL, so on a worker it
+        overlapped little and each return from torch waited for the caller's thread to let
+        go of the GIL (`memos bench retrieval --embedder minilm`, BENCHMARKS.md)."""
         cache_size = self.config.retrieval.query_cache
-        key = (embedder.identity, query)
+        key = (self.embedder.identity, query)
         with self._pool_lock:
             cached = self._query_vectors.get(key) if cache_size else None
             if cached is not None:
                 self._query_vectors.move_to_end(key)
-        vector = cached if cached is not None else self._query_vector(query, key, cache_size)
+        return cached if cached is not None else self._query_vector(query, key, cache_size)
+
+    def dense_reader(self, session: Any, head: int, user_id: str | None
+                     ) -> tuple[np.ndarray, int] | None:
+        """The rows a search by `user_id` may take from the vector index, her own (every
+        agent's) and public ones, as a bitmap of pks (`stores.vector_index.bitmap`) and
+        their number, read in the snapshot whose changelog head is `head`; None when she
+        may read every row (a store of one user). The dense half searches these rows only,
+        so that which of her vectors it returns does not depend on other users' private
+        ones (docs/SECURITY.md). From the admission copy when it is current at `head`, else
+        from SQL (kept for the next searches at the same head)."""
+        if self.config.retrieval.admission_in_memory and self.repo.dialect == "sqlite":
+            with self.sync.admit_lock:
+                mirror = self.sync.admission(session, head)
+                if mirror is not None:
+                    return mirror.readable(user_id, Visibility.PUBLIC.value)
+        key = user_id
+        with self._pool_lock:
+            kept = self._dense_readers.get(key)
+        if kept is not None and kept[0] == head:
+            return kept[1]
+        found = self._dense_reader_sql(session, user_id)
+        with self._pool_lock:
+            self._dense_readers[key] = (head, found)
+            self._dense_readers.move_to_end(key)
+            while len(self._dense_readers) > DENSE_READERS_KEPT:
+                self._dense_readers.popitem(last=False)
+        return found
+
+    def _dense_reader_sql(self, session: Any, user_id: str | None
+                          ) -> tuple[np.ndarray, int] | None:
+        import numpy as np
+        from sqlalchemy import and_, select
+
+        from memos.stores.fulltext import Reader, reader_clause
+        from memos.stores.schema import CubeRow
+        from memos.stores.vector_index import bitmap
+
+        conn = session.connection()
+        hidden = CubeRow.visibility != Visibility.PUBLIC.value
+        # Another user's row that is not public? Asked as two ranges of the user_id index
+        # (one OR of them scans every row of hers on SQLite)
+        others = ([hidden] if user_id is None else
+                  [and_(CubeRow.user_id < user_id, hidden), and_(CubeRow.user_id > user_id,
+                                                                   hidden)])
+        if all(conn.execute(select(CubeRow.pk).where(where).limit(1)).first() is None
+               for where in others):
+            return None
+        pks = np.fromiter(conn.execute(select(CubeRow.pk).where(
+            reader_clause(Reader(user_id)))).scalars(), dtype=np.int64)
+        return bitmap(pks), len(pks)
+
+    def start_dense(self, vector: np.ndarray, n: int, *, in_parallel: bool,
+                    allow: tuple[np.ndarray, int] | None = None) -> DenseJob:
+        """Begin the dense half of a search: look up the `n` nearest vectors to `vector`
+        (`query_vector`) among the rows `allow` holds (`dense_reader`; None: all). Calling
+        the returned job gives (query vector, scores, pks); `done()` says whether that would
+        wait.
+
+        With `in_parallel` (the caller has the full-text and SQL half to do meanwhile) the
+        FAISS lookup runs on a worker thread when the index holds at least OVERLAP_VECTORS
+        vectors: FAISS releases the GIL while it searches, so on two cores the halves
+        overlap. The lookup stays on the calling thread while other searches fill the cores
+        this process may use (`searching`; `search_limit`, which `memos serve --workers N`
+        sets to each worker's share of the machine): a hand-off with no spare core overlaps
+        nothing and costs CPU. A lookup's error is raised when the job is called."""
+        bits = None if allow is None else allow[0]
 
         def job() -> DenseResult:
             with self.index_lock:
-                scores, found = self.vectors.search(vector[None, :], n)
+                scores, found = self.vectors.search(vector[None, :], n, allow=bits)
             return vector, scores[0], found[0]
 
         limit = self.search_limit()

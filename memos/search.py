@@ -162,8 +162,9 @@ class _Request:
 
     Every search needs the same few things from SQL (are the indexes current, the
     full-text candidates, which candidates pass the filters, the rows of the winners); they
-    all run on one read transaction. The dense half (embedding, FAISS) runs first, or on a
-    worker thread meanwhile when the embedder is a model (StoreParts.start_dense)."""
+    all run on one read transaction. The query is embedded before it opens; the FAISS
+    lookup, over the rows the caller's user may read (StoreParts.dense_reader), runs in it,
+    on a worker thread meanwhile when the index is large (StoreParts.start_dense)."""
 
     def __init__(self, store: StoreParts, query: str, scope: Scope, k: int,
                  retrievers: Sequence[str], tiers: list[str], include_superseded: bool,
@@ -176,6 +177,8 @@ class _Request:
         self.info: set[int] = set()  # pks known to pass scope and filters
         self.fold = True  # derived cubes fold into their sources (memos.retrieval.fold_derived)
         self.head = 0  # the changelog head of the search's read snapshot
+        # the rows the dense lookup searched (StoreParts.dense_reader; None: all of them)
+        self.readable: tuple[np.ndarray, int] | None = None
 
     def full_where(self) -> ColumnElement[bool]:
         if self.where is None:
@@ -201,13 +204,11 @@ class _Request:
     def run(self) -> tuple[list[retrieval.Fused], dict[int, Any]]:
         store = self.store
         n = max(store.config.retrieval.candidates, self.k)
+        # The query is embedded before the snapshot (a model's forward pass holds no
+        # transaction open); its FAISS lookup runs in the snapshot (_gather).
+        vector = (store.query_vector(self.query)
+                  if "dense" in self.retrievers and len(store.vectors) else None)
         for attempt in (0, 1):
-            dense = None
-            if "dense" in self.retrievers and len(store.vectors):
-                # The dense half overlaps the full-text and SQL half when it is slow
-                # (StoreParts.start_dense decides).
-                dense = store.start_dense(self.query, n,
-                                          in_parallel="fulltext" in self.retrievers)
             # (before the snapshot, for StoreParts.search_at_once, once anybody asks it)
             marks = store.repo.file_marks() if store.marks_wanted else None
             with store.repo.read() as session:
@@ -217,9 +218,17 @@ class _Request:
                 if current and marks is not None:
                     store.note_current(marks)
                 if attempt == 1 or current:
+                    dense = None
+                    if vector is not None and len(store.vectors):
+                        # Only the rows the caller's user may read: which of hers the
+                        # lookup returns must not depend on other users' private vectors.
+                        self.readable = store.dense_reader(session, self.head,
+                                                           self.scope.user_id)
+                        # The lookup overlaps the full-text and SQL half when it is slow
+                        # (StoreParts.start_dense decides).
+                        dense = store.start_dense(vector, n, allow=self.readable,
+                                                  in_parallel="fulltext" in self.retrievers)
                     return self._gather(session, dense)
-            if dense is not None:
-                dense()  # let the worker finish (and drop its answer) before catching up
             store.catch_up()
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -251,19 +260,25 @@ class _Request:
                     session, words, wide, bound, reader=reader, seq=self.head)]
                             if words else [])
             if dense_job is not None and not dense_job.done():
-                # The dense half is still running (a model embedding, a large FAISS
-                # search): admit the full-text candidates meanwhile; the dense ones are
-                # then all the admission below has left to ask about.
+                # The dense lookup is still running (a large FAISS search): admit the
+                # full-text candidates meanwhile; the dense ones are then all the
+                # admission below has left to ask about.
                 self.admit(session, fts_glob)
         qv: np.ndarray | None = None
         dense_glob: list[int] = []
+        searched = short = 0
         if dense_job is not None:
-            qv, scores, found = dense_job()
-            dense_glob = _ordered(scores, found, cfg.dense_min_score)
+            qv, scores, nearest = dense_job()
+            dense_glob = _ordered(scores, nearest, cfg.dense_min_score)
+            # The rows the lookup searched; an approximate search among a few of them (a
+            # reader's rows in a larger store) can return fewer than it had, and then the
+            # list counts as that much shorter than it should be.
+            searched = len(store.vectors) if self.readable is None else self.readable[1]
+            short = max(0, min(n, searched) - int(np.count_nonzero(nearest >= 0)))
         self.admit(session, dense_glob + fts_glob)
         if qv is not None:
             dense = [pk for pk in dense_glob if pk in info]
-            if len(dense) < min(n, len(dense_glob)) / 2 and len(store.vectors) > n:
+            if len(dense) < min(n, len(dense_glob) + short) / 2 and searched > n:
                 subset = session.execute(select(CubeRow.pk).where(self.full_where()).limit(
                     SUBSET_MAX + 1)).scalars().all()
                 if len(subset) <= SUBSET_MAX:
@@ -273,7 +288,9 @@ class _Request:
                     dense = _ordered(sub_scores, top, cfg.dense_min_score)
                 else:  # a large scope: widen the approximate search instead
                     with store.index_lock:
-                        scores, found = store.vectors.search(qv[None, :], n * 8)
+                        scores, found = store.vectors.search(
+                            qv[None, :], n * 8,
+                            allow=None if self.readable is None else self.readable[0])
                     dense = self.admit(session, _ordered(scores[0], found[0],
                                                          cfg.dense_min_score))[:n]
             ranked["dense"] = dense

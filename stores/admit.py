@@ -40,6 +40,7 @@ CHUNK = 20_000
 SPARSE_MIN = 1_000_000
 SPARSE_FACTOR = 8
 NULL = -1  # the code of a NULL agent_id
+READERS_KEPT = 16  # readable() answers kept at one seq
 NEVER = -2  # a code no row has (a scope user or agent the copy has never seen)
 
 
@@ -66,6 +67,8 @@ class AdmitMirror:
         self.expires = np.zeros(cap, dtype=f"S{EXPIRY_BYTES}")
         self.expiring = np.zeros(cap, dtype=bool)  # expires_at is not NULL
         self.rows = 0
+        # readable(): (user, seq) -> its answer, for the few users searching at one seq
+        self._readable: dict[tuple[str | None, int], tuple[tuple[np.ndarray, int] | None]] = {}
 
     # -- building ------------------------------------------------------------------------
 
@@ -182,6 +185,26 @@ class AdmitMirror:
         if expiring.any():
             ok[expiring] &= self.expires[inside[expiring]] > now.encode("ascii")
         return inside[ok].tolist()
+
+    def readable(self, user_id: str | None, public: str) -> tuple[np.ndarray, int] | None:
+        """The rows `user_id` may read, her own (every agent's) and public ones, as a
+        bitmap of pks (`stores.vector_index.bitmap`'s layout) and their number; None when
+        that is every row (a store of one user). `user_id` None: public rows only. Kept
+        until the copy changes."""
+        key = (user_id, self.seq)
+        cached = self._readable.get(key)
+        if cached is not None:
+            return cached[0]
+        vis = self.visibility
+        mask = self.present & (vis == self.codes.get(public, NEVER))
+        if user_id is not None:
+            mask |= self.present & (self.user == self.users.get(user_id, NEVER))
+        count = int(np.count_nonzero(mask))
+        found = None if count == self.rows else (np.packbits(mask, bitorder="little"), count)
+        if len(self._readable) >= READERS_KEPT or any(s != self.seq for _, s in self._readable):
+            self._readable.clear()
+        self._readable[key] = (found,)
+        return found
 
     def nbytes(self) -> int:
         return sum(getattr(self, n).nbytes for n in (

@@ -175,6 +175,17 @@ def configure_this_thread() -> None:
         _thread_state.configured = True
 
 
+def bitmap(pks: np.ndarray, size: int | None = None) -> np.ndarray:
+    """The bitmap `VectorIndex.search(allow=...)` takes: bit pk of the result is set for each
+    pk in `pks` (non-negative), little-endian within each byte, as FAISS's
+    IDSelectorBitmap reads it; `size` bits at least (pks beyond the bitmap are left out)."""
+    pks = np.asarray(pks, dtype=np.int64)
+    top = int(pks.max()) + 1 if len(pks) else 0
+    mask = np.zeros(max(top, size or 0, 1), dtype=bool)
+    mask[pks] = True
+    return np.packbits(mask, bitorder="little")
+
+
 def _view(vector: Any, size: int | None = None) -> np.ndarray:
     """A writable numpy view of a FAISS vector (no copy; invalid once the vector grows)."""
     size = vector.size() if size is None else size
@@ -616,37 +627,47 @@ class VectorIndex:
 
     # -- search ----------------------------------------------------------------------
 
-    def search(self, queries: np.ndarray, n: int, nprobe: int | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, queries: np.ndarray, n: int, nprobe: int | None = None,
+               allow: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Approximate top-n over all vectors: (scores, pks), each (Q, min(n, len(self)));
         pk -1 = no hit.
 
         Any `nprobe` asks for a quick look instead of the full effort (near-duplicate
-        checks: a twin sits right next to its vector)."""
+        checks: a twin sits right next to its vector). `allow`, a bitmap of pks (`bitmap`),
+        restricts the search to the pks it holds: the top-n among them, not the top-n of
+        all with the others dropped (a reader's search, docs/SECURITY.md)."""
         configure_this_thread()
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
         if not self._ids:
             shape = (queries.shape[0], n)
             return np.zeros(shape, dtype=np.float32), -np.ones(shape, dtype=np.int64)
         k = min(n, len(self._ids))
-        params = None
+        # (a bitmap never holds -1, the id map's tombstones, so it leaves them out too)
+        sel = None if allow is None else faiss.IDSelectorBitmap(len(allow),
+                                                                faiss.swig_ptr(allow))
         if self.trained_n:
             probes = (min(int(self._index.nlist), QUICK_PROBES) if nprobe is not None
                       else self.effort())
-            return self._search_ivf(queries, k, probes)
+            return self._search_ivf(queries, k, probes, sel)
         if self._hnsw:
             ef = max(k, QUICK_EF_SEARCH if nprobe is not None else self.effort())
             params = faiss.SearchParametersHNSW(efSearch=ef)
-            if self.dead:
+            if sel is not None:
+                params.sel = sel
+            elif self.dead:
                 params.sel = _ALIVE  # id map entries of tombstones are -1
+        else:
+            params = None if sel is None else faiss.SearchParameters(sel=sel)
         return self._index.search(queries, k, params=params)
 
-    def _search_ivf(self, queries: np.ndarray, k: int, probes: int
+    def _search_ivf(self, queries: np.ndarray, k: int, probes: int, sel: Any = None
                     ) -> tuple[np.ndarray, np.ndarray]:
-        """Scan the 4-bit twin for REFINE * k candidates, then rank them by their exact
-        vectors (the scores returned are exact)."""
-        _, found = self._scan.search(queries, min(len(self._ids), REFINE * k),
-                                     params=faiss.SearchParametersIVF(nprobe=probes))
+        """Scan the 4-bit twin for REFINE * k candidates (among `sel`'s ids, if given), then
+        rank them by their exact vectors (the scores returned are exact)."""
+        params = faiss.SearchParametersIVF(nprobe=probes)
+        if sel is not None:
+            params.sel = sel
+        _, found = self._scan.search(queries, min(len(self._ids), REFINE * k), params=params)
         out_scores = np.zeros((len(queries), k), dtype=np.float32)
         out_pks = np.full((len(queries), k), -1, dtype=np.int64)
         for row, query in enumerate(queries):

@@ -1,0 +1,224 @@
+"""The dense half of a search looks only among the vectors its caller's user may read (her
+own cubes, every agent's, and public ones): the nearest n of those, not the store's nearest
+n with other users' rows then dropped. Before, a user who controlled enough cubes near a
+query could tell from how many of hers the dense list kept whether other users held
+private vectors nearer to it (docs/SECURITY.md)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from memos import MemOS
+from memos.config import MemosConfig
+from memos.stores.vector_index import VectorIndex, bitmap
+
+BOB_CUBES = 60
+K = 50  # = the default `candidates`: the dense list is as long as the hits asked for
+
+
+def _open(path: Path, flat_max: int = 10_000, index: str = "auto", **retrieval: Any) -> Any:
+    config = MemosConfig(flat_max=flat_max, vector_index=index, dedup_threshold=None)
+    mem = MemOS.open(str(path), embedder="hashing", config=config)
+    for key, value in retrieval.items():
+        setattr(mem.config.retrieval, key, value)
+    return mem
+
+
+def _bob_dense(mem: Any) -> list[tuple[str, float]]:
+    hits = mem.search("garden", "bob", k=K, retrievers=["dense"], record_access=False)
+    return [(h.cube.content, round(h.score, 6)) for h in hits]
+
+
+def _fill(mem: Any, alice: int) -> None:
+    mem.add_many([f"garden bed row {i} with soil {i * 7}" for i in range(BOB_CUBES)], "bob")
+    mem.add_many([f"kitchen shelf {i}" for i in range(30)], "carol")
+    if alice:  # nearer to "garden" than any of bob's, and private to her
+        mem.add_many([f"garden {i}" for i in range(alice)], "alice")
+
+
+@pytest.mark.parametrize("mirror", [True, False], ids=["admission-copy", "sql"])
+def test_anothers_private_vectors_do_not_shorten_bobs_dense_list(tmp_path: Path,
+                                                                 mirror: bool) -> None:
+    # 20 of alice's rows among the store's nearest 50 would leave bob 30 there: more than
+    # half, so no exact search of his scope made up for them, and he saw 30 hits, not 50.
+    lists = []
+    for alice in (0, 20):
+        mem = _open(tmp_path / f"a{alice}", admission_in_memory=mirror)
+        try:
+            _fill(mem, alice)
+            if mirror:
+                mem.warm()
+                assert mem._store.sync.admission_copy is not None
+            lists.append(_bob_dense(mem))
+        finally:
+            mem.close()
+    assert len(lists[0]) == K
+    assert lists[1] == lists[0]
+
+
+@pytest.mark.parametrize("index", ["hnsw", "ivf"])
+def test_an_approximate_index_searches_bobs_rows_only(tmp_path: Path, index: str) -> None:
+    """Past flat_max the lookup is approximate; bob still gets the nearest of his own rows,
+    as many as he asked for, however many of alice's are nearer."""
+    mem = _open(tmp_path / "s", flat_max=40, index=index)
+    try:
+        _fill(mem, 60)
+        assert mem._store.vectors.kind == index
+        got = _bob_dense(mem)
+    finally:
+        mem.close()
+    assert len(got) == K
+    assert all(content.startswith("garden bed row") for content, _ in got)
+
+
+def test_public_rows_of_others_are_searched(tmp_path: Path) -> None:
+    mem = _open(tmp_path / "s")
+    try:
+        _fill(mem, 20)
+        mem.add("garden", {"user_id": "alice", "visibility": "public"})
+        got = _bob_dense(mem)
+    finally:
+        mem.close()
+    assert got[0] == ("garden", pytest.approx(got[0][1]))
+    assert sum(content.startswith("garden bed row") for content, _ in got) == K - 1
+
+
+def _random_store(mem: Any, rng: random.Random) -> None:
+    users, agents = ["ann", "ben", "cy"], [None, "a1", "a2"]
+    added = []
+    for i in range(120):
+        scope: dict[str, Any] = {"user_id": rng.choice(users),
+                                 "visibility": rng.choice(["private", "shared", "public"])}
+        agent = rng.choice(agents)
+        if agent:
+            scope["agent_id"] = agent
+        result = mem.add(f"note {i} {rng.choice(['tea', 'rain', 'map'])}", scope)
+        added.append((result.cube.id, scope))
+    for cube_id, scope in rng.sample(added, 10):  # forgotten rows leave the reader's set
+        mem.forget(cube_id, scope)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_admission_copy_and_sql_agree_on_a_readers_rows(tmp_path: Path, seed: int) -> None:
+    mem = _open(tmp_path / "s")
+    try:
+        _random_store(mem, random.Random(seed))
+        store = mem._store
+        mem.warm()
+        with store.repo.read() as session:
+            head = store.repo.max_seq(session)
+            mirror = store.sync.admission(session, head)
+            assert mirror is not None
+            for user in ["ann", "ben", "cy", "nobody", None]:
+                copy = mirror.readable(user, "public")
+                sql = store._dense_reader_sql(session, user)
+                assert copy is not None and sql is not None
+                unpack = [set(np.flatnonzero(np.unpackbits(bits, bitorder="little")).tolist())
+                          for bits, _ in (copy, sql)]
+                assert unpack[0] == unpack[1]
+                assert copy[1] == sql[1] == len(unpack[0])
+    finally:
+        mem.close()
+
+
+@pytest.mark.parametrize("mirror", [True, False], ids=["admission-copy", "sql"])
+def test_a_store_of_one_user_searches_unrestricted(tmp_path: Path, mirror: bool) -> None:
+    mem = _open(tmp_path / "s", admission_in_memory=mirror)
+    try:
+        mem.add_many(["tea", "rain"], {"user_id": "ann", "agent_id": "a1"})
+        mem.add_many(["map"], "ann")
+        store = mem._store
+        mem.warm()
+        with store.repo.read() as session:
+            head = store.repo.max_seq(session)
+            assert store.dense_reader(session, head, "ann") is None
+            bits, count = store.dense_reader(session, head, "ben")  # he may read none
+            assert count == 0 and not bits.any()
+    finally:
+        mem.close()
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_vector_search_with_a_bitmap_returns_its_pks_only(tmp_path: Path, kind: str) -> None:
+    rng = np.random.default_rng(3)
+    n, dim = 400, 16
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    pks = np.arange(1, n + 1)
+    index = VectorIndex(tmp_path, dim, "test", flat_max=10_000 if kind == "flat" else 100,
+                        approx="hnsw" if kind == "flat" else kind)
+    index.build(pks, vectors)
+    assert index.kind == kind
+    index.remove([3, 10])  # tombstones (HNSW): never returned, bitmap or not
+    allowed = np.array([p for p in pks if p % 3 == 1 and p not in (3, 10)])
+    bits = bitmap(np.concatenate([allowed, [3]]))  # 3 is removed: still not returned
+    scores, found = index.search(vectors[:4], 10, allow=bits)
+    for row in range(4):
+        got = found[row][found[row] >= 0]
+        assert len(got) == 10 and set(got.tolist()) <= set(allowed.tolist())
+        if kind == "flat":  # exact: the nearest 10 of the allowed rows
+            exact = allowed[np.argsort(-(vectors[allowed - 1] @ vectors[row]),
+                                       kind="stable")[:10]]
+            assert set(got.tolist()) == set(exact.tolist())
+            assert np.allclose(scores[row], np.sort(vectors[allowed - 1] @ vectors[row])[::-1][:10],
+                               atol=1e-5)
+
+
+def test_bobs_dense_list_is_the_same_before_and_after_alice_writes(
+        store_location: dict[str, Any]) -> None:
+    """One store, SQLite and PostgreSQL (no admission copy there: the rows come from SQL)."""
+    config = MemosConfig(dedup_threshold=None)
+    mem = MemOS.open(store_location["path_or_url"], index_dir=store_location["index_dir"],
+                     embedder="hashing", config=config)
+    try:
+        _fill(mem, 0)
+        before = _bob_dense(mem)
+        mem.add_many([f"garden {i}" for i in range(20)], "alice")
+        mem.add("garden", {"user_id": "alice", "agent_id": "planner"})
+        after = _bob_dense(mem)
+    finally:
+        mem.close()
+    assert len(before) == K
+    assert after == before
+
+
+WORDS = ("garden tea rain map kite soil river lamp chess violin bread coffee Oslo Maya "
+         "train harbour winter sister doctor piano").split()
+
+
+def _sentences(rng: random.Random, n: int) -> list[str]:
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 7))) + f" {i}"
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_users_search_is_the_same_with_or_without_anothers_private_cubes(
+        tmp_path: Path, seed: int) -> None:
+    """Every retriever at once (dense, full text, graph), asked random queries: ann's hits
+    and their scores are the same in a store where ben also keeps private cubes of the same
+    words (some shared with his agents) as in one where he does not."""
+    rng = random.Random(seed)
+    ann, ben = _sentences(rng, 80), _sentences(rng, 120)
+    queries = [" ".join(rng.sample(WORDS, rng.randint(1, 3))) for _ in range(40)]
+    results = []
+    for with_ben in (False, True):
+        mem = _open(tmp_path / f"{with_ben}")
+        try:
+            mem.add_many(ann[:40], "ann")
+            if with_ben:
+                mem.add_many(ben[:60], "ben")
+                mem.add_many(ben[60:], {"user_id": "ben", "agent_id": "b1"})
+            mem.add_many(ann[40:], {"user_id": "ann", "agent_id": "a1"})
+            mem.warm()
+            results.append([[(h.cube.content, round(h.score, 6)) for h in
+                             mem.search(q, "ann", k=30, record_access=False)]
+                            for q in queries])
+        finally:
+            mem.close()
+    assert any(results[0])
+    assert results[1] == results[0]
