@@ -195,6 +195,11 @@ def retrieval(
         "auto", "--vector-index",
         help="With --index-only: the approximate index past --flat-max: 'auto' (the "
         "embedder's own: IVF for hashing, HNSW for minilm), 'hnsw' or 'ivf'."),
+    users: int = typer.Option(
+        1, "--users", min=1,
+        help="Users the cubes are spread over, a batch each in turn; the timed searches are "
+        "the first one's (she reads only her share: the store's other rows are kept out of "
+        "her dense and full-text search)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Add throughput, search latency, vector recall, RSS and disk at 10k, 100k, ... cubes.
@@ -205,21 +210,28 @@ def retrieval(
     Example: memos bench retrieval --n 100000 --corpus hard --json
 
     Example: memos bench retrieval --index-only --n 1000000 --corpus hard --ef-search 64,128
+
+    Example: memos bench retrieval --n 100000 --users 4 --json
     """
     from memos.bench.retrieval import run_retrieval_bench
 
+    if index_only and users != 1:
+        raise typer.BadParameter("--users measures searches of a store; --index-only has no "
+                                 "store (drop one of them)")
     if index_only:
         _index_bench(n, k, queries, batch_size, seed, embedder, corpus, ef_search, flat_max,
                      ef_construction, ivf_probes, vector_index, as_json)
         return
     with _progress() as update:
         report = run_retrieval_bench(n, k=k, queries=queries, batch_size=batch_size, seed=seed,
-                                     progress=update, embedder=embedder, corpus=corpus)
+                                     progress=update, embedder=embedder, corpus=corpus,
+                                     users=users)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json()) + "\n")
         return
     title = (f"embedder {report.embedder}, {report.corpus} corpus, k={report.k}, "
-             f"{report.queries} queries, batches of {report.batch_size}")
+             f"{report.queries} queries, batches of {report.batch_size}"
+             + (f", {report.users} users" if report.users > 1 else ""))
     # Two tables: sixteen columns do not fit a terminal.
     latency = Table(title=f"retrieval bench, latency (ms): {title}")
     for col in ("cubes", "add cubes/s", "search p50", "search p95", "CPU p50", "CPU p95",

@@ -105,6 +105,7 @@ class RetrievalBenchReport:
     embedder: str
     machine: str
     corpus: str = "easy"
+    users: int = 1  # the cubes' owners, a batch each in turn; the searches are the first's
     points: list[SizePoint] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -211,25 +212,29 @@ def run_retrieval_bench(
     progress: StageProgress | None = None,
     embedder: str = "hashing",
     corpus: str = "easy",
+    users: int = 1,
 ) -> RetrievalBenchReport:
     """Fill a fresh store with n synthetic cubes and time it at checkpoints.
 
     `embedder`: 'hashing' or 'minilm' (needs the embed extra); `corpus`: 'easy' (varied
-    memory sentences) or 'hard' (templated facts that embed close together)."""
-    if k < 1 or queries < 1 or batch_size < 1:
-        raise InvalidInputError("--k, --queries and --batch-size must be at least 1")
+    memory sentences) or 'hard' (templated facts that embed close together); `users`: the
+    cubes' owners, a batch each in turn (the timed searches are the first one's, who reads
+    only her share)."""
+    if k < 1 or queries < 1 or batch_size < 1 or users < 1:
+        raise InvalidInputError("--k, --queries, --batch-size and --users must be at least 1")
     _check_options(embedder, corpus)
     if store_dir is None:
         with tempfile.TemporaryDirectory(prefix="memos-bench-") as tmp:
-            return _run(n, k, queries, batch_size, seed, Path(tmp), progress, embedder, corpus)
+            return _run(n, k, queries, batch_size, seed, Path(tmp), progress, embedder, corpus,
+                        users)
     folder = Path(store_dir)
     if folder.exists() and any(folder.iterdir()):
         raise InvalidInputError(f"{folder} is not empty; give an empty or new folder for the bench store")
-    return _run(n, k, queries, batch_size, seed, folder, progress, embedder, corpus)
+    return _run(n, k, queries, batch_size, seed, folder, progress, embedder, corpus, users)
 
 
 def _run(n: int, k: int, n_queries: int, batch_size: int, seed: int, folder: Path,
-         progress: StageProgress | None, embedder: str, corpus_name: str
+         progress: StageProgress | None, embedder: str, corpus_name: str, users: int = 1
          ) -> RetrievalBenchReport:
     from memos.facade import MemOS
 
@@ -252,16 +257,18 @@ def _run(n: int, k: int, n_queries: int, batch_size: int, seed: int, folder: Pat
         result = RetrievalBenchReport(
             n=n, k=k, queries=n_queries, batch_size=batch_size,
             embedder=mem.embedder.identity, machine=machine_description(), corpus=corpus_name,
+            users=users,
         )
-        have = 0
+        owners = [BENCH_USER] + [f"{BENCH_USER}-{i}" for i in range(1, users)]
+        have, batches = 0, 0
         for size in sizes:
             todo = size - have
             start = time.perf_counter()
             while have < size:
                 step = min(batch_size, size - have)
                 batch = [next(corpus) for _ in range(step)]
-                mem.add_many(batch, scope=BENCH_USER, batch_size=batch_size)
-                have += step
+                mem.add_many(batch, scope=owners[batches % users], batch_size=batch_size)
+                have, batches = have + step, batches + 1
                 report("add", have, n)
             add_seconds = time.perf_counter() - start
             # One untimed query warms caches (FAISS training data, SQLite pages), and the

@@ -51,6 +51,27 @@ def test_bench_at_tiny_size(tmp_path: Path) -> None:
     assert data["points"][0]["cubes"] == 200
 
 
+def test_bench_spreads_cubes_over_users(tmp_path: Path) -> None:
+    """--users 3: each batch goes to the next user; the timed searches are the first one's,
+    and every hit they return is hers."""
+    from memos import MemOS
+    from memos.bench.retrieval import BENCH_USER, synthetic_queries
+
+    report = run_retrieval_bench(300, k=5, queries=4, batch_size=50, users=3,
+                                 store_dir=tmp_path / "store")
+    assert report.users == 3 and report.to_json()["users"] == 3
+    assert report.points[0].search_p50_ms > 0
+    with MemOS.open(tmp_path / "store", embedder="hashing") as mem:
+        counts = {user: mem.stats(user).cubes for user in
+                  (BENCH_USER, f"{BENCH_USER}-1", f"{BENCH_USER}-2")}
+        assert counts == {BENCH_USER: 100, f"{BENCH_USER}-1": 100, f"{BENCH_USER}-2": 100}
+        for query in synthetic_queries(4, seed=1):
+            hits = mem.search(query, BENCH_USER, k=5)
+            assert hits and {h.cube.scope.user_id for h in hits} == {BENCH_USER}
+    with pytest.raises(InvalidInputError, match="--users"):
+        run_retrieval_bench(10, users=0)
+
+
 def test_the_cached_pass_embeds_no_query_it_times(tmp_path: Path) -> None:
     """The `cached` column's searches find each query's vector remembered: the embedder
     runs only in the untimed pass that fills the cache, which is off again after."""
