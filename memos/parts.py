@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from memos.stores.indexer import Followed, IndexSync
     from memos.stores.repository import Repository
     from memos.stores.schema import CubeRow
-    from memos.stores.vector_index import VectorIndex
+    from memos.stores.vector_index import Allowed, VectorIndex
 
 
 def not_found(cube_id: object) -> NotFoundError:
@@ -195,7 +195,7 @@ class StoreParts:
         # (embedder identity, query) -> vector, most recent last: RetrievalConfig.query_cache
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         # user -> (changelog head, dense_reader's answer from SQL), most recent last
-        self._dense_readers: OrderedDict[str | None, tuple[int, Any]] = OrderedDict()
+        self._dense_readers: OrderedDict[str | None, tuple[int, Allowed]] = OrderedDict()
         self._followed = threading.local()  # .last: what this thread's last `write` read
 
     # The indexes live in the sync object; these names are the parts' own.
@@ -323,20 +323,23 @@ class StoreParts:
                 self._query_vectors.move_to_end(key)
         return cached if cached is not None else self._query_vector(query, key, cache_size)
 
-    def dense_reader(self, session: Any, head: int, user_id: str | None
-                     ) -> tuple[np.ndarray, int] | None:
-        """The rows a search by `user_id` may take from the vector index, her own (every
-        agent's) and public ones, as a bitmap of pks (`stores.vector_index.bitmap`) and
-        their number, read in the snapshot whose changelog head is `head`; None when she
-        may read every row (a store of one user). The dense half searches these rows only,
-        so that which of her vectors it returns does not depend on other users' private
-        ones (docs/SECURITY.md). From the admission copy when it is current at `head`, else
-        from SQL (kept for the next searches at the same head)."""
+    def dense_reader(self, session: Any, head: int, user_id: str | None) -> Allowed:
+        """The rows a search by `user_id` may take from the vector index, read in the
+        snapshot whose changelog head is `head`: her own (every agent's) and public ones
+        that the index holds, as a bitmap of pks, or every row up to the snapshot's largest
+        pk when she may read them all (a store of one user). The dense half searches these
+        rows only, so that which of her vectors it returns does not depend on other users'
+        private ones (docs/SECURITY.md). From the admission copy when it is current at
+        `head`, else from SQL (kept for the next searches at the same head)."""
+        from memos.stores.indexer import INDEXED_STATES, UNINDEXED_TIERS
+        from memos.stores.vector_index import Allowed
+
         if self.config.retrieval.admission_in_memory and self.repo.dialect == "sqlite":
             with self.sync.admit_lock:
                 mirror = self.sync.admission(session, head)
                 if mirror is not None:
-                    return mirror.readable(user_id, Visibility.PUBLIC.value)
+                    return Allowed(*mirror.readable(user_id, Visibility.PUBLIC.value,
+                                                    INDEXED_STATES, UNINDEXED_TIERS))
         key = user_id
         with self._pool_lock:
             kept = self._dense_readers.get(key)
@@ -350,31 +353,32 @@ class StoreParts:
                 self._dense_readers.popitem(last=False)
         return found
 
-    def _dense_reader_sql(self, session: Any, user_id: str | None
-                          ) -> tuple[np.ndarray, int] | None:
+    def _dense_reader_sql(self, session: Any, user_id: str | None) -> Allowed:
         import numpy as np
-        from sqlalchemy import and_, select
+        from sqlalchemy import and_, func, select
 
         from memos.stores.fulltext import Reader, reader_clause
+        from memos.stores.indexer import indexed_clause
         from memos.stores.schema import CubeRow
-        from memos.stores.vector_index import bitmap
+        from memos.stores.vector_index import Allowed, bitmap
 
         conn = session.connection()
-        hidden = CubeRow.visibility != Visibility.PUBLIC.value
-        # Another user's row that is not public? Asked as two ranges of the user_id index
-        # (one OR of them scans every row of hers on SQLite)
+        top = int(conn.execute(select(func.coalesce(func.max(CubeRow.pk), 0))).scalar_one())
+        hidden = and_(CubeRow.visibility != Visibility.PUBLIC.value, indexed_clause())
+        # Another user's row in the index that is not public? Asked as two ranges of the
+        # user_id index (one OR of them scans every row of hers on SQLite)
         others = ([hidden] if user_id is None else
                   [and_(CubeRow.user_id < user_id, hidden), and_(CubeRow.user_id > user_id,
                                                                    hidden)])
         if all(conn.execute(select(CubeRow.pk).where(where).limit(1)).first() is None
                for where in others):
-            return None
+            return Allowed(None, 0, top)
         pks = np.fromiter(conn.execute(select(CubeRow.pk).where(
-            reader_clause(Reader(user_id)))).scalars(), dtype=np.int64)
-        return bitmap(pks), len(pks)
+            reader_clause(Reader(user_id)), indexed_clause())).scalars(), dtype=np.int64)
+        return Allowed(bitmap(pks), len(pks), top)
 
     def start_dense(self, vector: np.ndarray, n: int, *, in_parallel: bool,
-                    allow: tuple[np.ndarray, int] | None = None) -> DenseJob:
+                    allow: Allowed | None = None) -> DenseJob:
         """Begin the dense half of a search: look up the `n` nearest vectors to `vector`
         (`query_vector`) among the rows `allow` holds (`dense_reader`; None: all). Calling
         the returned job gives (query vector, scores, pks); `done()` says whether that would
@@ -387,11 +391,9 @@ class StoreParts:
         this process may use (`searching`; `search_limit`, which `memos serve --workers N`
         sets to each worker's share of the machine): a hand-off with no spare core overlaps
         nothing and costs CPU. A lookup's error is raised when the job is called."""
-        bits = None if allow is None else allow[0]
-
         def job() -> DenseResult:
             with self.index_lock:
-                scores, found = self.vectors.search(vector[None, :], n, allow=bits)
+                scores, found = self.vectors.search(vector[None, :], n, allow=allow)
             return vector, scores[0], found[0]
 
         limit = self.search_limit()
@@ -562,10 +564,12 @@ class StoreParts:
                     self._searches -= 1
 
     def forget_queries(self) -> None:
-        """Drop remembered query vectors and the query words the full-text index tokenized
-        with its reader totals (a purge leaves no caller's words in this process)."""
+        """Drop remembered query vectors, readers' rows for the dense half, and the query
+        words the full-text index tokenized with its reader totals (a purge leaves no
+        caller's words or ids in this process)."""
         with self._pool_lock:
             self._query_vectors.clear()
+            self._dense_readers.clear()  # (user ids, and pks of purged rows)
         self.fulltext.forget_queries()
 
     def close_workers(self) -> None:

@@ -30,6 +30,7 @@ from memos.stores.schema import CubeRow
 
 if TYPE_CHECKING:
     from memos.parts import DenseJob, StoreParts
+    from memos.stores.vector_index import Allowed
 
 RETRIEVERS = ("dense", "fulltext", "graph")
 # One expanding parameter for pk lists: SQLAlchemy would otherwise coerce every pk literal.
@@ -177,8 +178,8 @@ class _Request:
         self.info: set[int] = set()  # pks known to pass scope and filters
         self.fold = True  # derived cubes fold into their sources (memos.retrieval.fold_derived)
         self.head = 0  # the changelog head of the search's read snapshot
-        # the rows the dense lookup searched (StoreParts.dense_reader; None: all of them)
-        self.readable: tuple[np.ndarray, int] | None = None
+        # the rows the dense lookup searched (StoreParts.dense_reader)
+        self.readable: Allowed | None = None
 
     def full_where(self) -> ColumnElement[bool]:
         if self.where is None:
@@ -206,9 +207,10 @@ class _Request:
         n = max(store.config.retrieval.candidates, self.k)
         # The query is embedded before the snapshot (a model's forward pass holds no
         # transaction open); its FAISS lookup runs in the snapshot (_gather).
-        vector = (store.query_vector(self.query)
-                  if "dense" in self.retrievers and len(store.vectors) else None)
+        vector: np.ndarray | None = None
         for attempt in (0, 1):
+            if vector is None and "dense" in self.retrievers and len(store.vectors):
+                vector = store.query_vector(self.query)  # (the index may be filled by now)
             # (before the snapshot, for StoreParts.search_at_once, once anybody asks it)
             marks = store.repo.file_marks() if store.marks_wanted else None
             with store.repo.read() as session:
@@ -224,10 +226,12 @@ class _Request:
                         # lookup returns must not depend on other users' private vectors.
                         self.readable = store.dense_reader(session, self.head,
                                                            self.scope.user_id)
-                        # The lookup overlaps the full-text and SQL half when it is slow
-                        # (StoreParts.start_dense decides).
-                        dense = store.start_dense(vector, n, allow=self.readable,
-                                                  in_parallel="fulltext" in self.retrievers)
+                        if self.readable.bits is None or self.readable.count:
+                            # The lookup overlaps the full-text and SQL half when it is
+                            # slow (StoreParts.start_dense decides).
+                            dense = store.start_dense(
+                                vector, n, allow=self.readable,
+                                in_parallel="fulltext" in self.retrievers)
                     return self._gather(session, dense)
             store.catch_up()
         raise AssertionError("unreachable")  # pragma: no cover
@@ -273,12 +277,16 @@ class _Request:
             # The rows the lookup searched; an approximate search among a few of them (a
             # reader's rows in a larger store) can return fewer than it had, and then the
             # list counts as that much shorter than it should be.
-            searched = len(store.vectors) if self.readable is None else self.readable[1]
+            readable = self.readable
+            searched = (len(store.vectors) if readable is None or readable.bits is None
+                        else readable.count)
             short = max(0, min(n, searched) - int(np.count_nonzero(nearest >= 0)))
         self.admit(session, dense_glob + fts_glob)
         if qv is not None:
             dense = [pk for pk in dense_glob if pk in info]
-            if len(dense) < min(n, len(dense_glob) + short) / 2 and searched > n:
+            # (past n rows, or when the lookup left out rows it had: the exact search of the
+            # scope finds what the first pass could not)
+            if len(dense) < min(n, len(dense_glob) + short) / 2 and (short or searched > n):
                 subset = session.execute(select(CubeRow.pk).where(self.full_where()).limit(
                     SUBSET_MAX + 1)).scalars().all()
                 if len(subset) <= SUBSET_MAX:
@@ -288,9 +296,8 @@ class _Request:
                     dense = _ordered(sub_scores, top, cfg.dense_min_score)
                 else:  # a large scope: widen the approximate search instead
                     with store.index_lock:
-                        scores, found = store.vectors.search(
-                            qv[None, :], n * 8,
-                            allow=None if self.readable is None else self.readable[0])
+                        scores, found = store.vectors.search(qv[None, :], n * 8,
+                                                             allow=self.readable)
                     dense = self.admit(session, _ordered(scores[0], found[0],
                                                          cfg.dense_min_score))[:n]
             ranked["dense"] = dense

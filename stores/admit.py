@@ -68,7 +68,7 @@ class AdmitMirror:
         self.expiring = np.zeros(cap, dtype=bool)  # expires_at is not NULL
         self.rows = 0
         # readable(): (user, seq) -> its answer, for the few users searching at one seq
-        self._readable: dict[tuple[str | None, int], tuple[tuple[np.ndarray, int] | None]] = {}
+        self._readable: dict[tuple[str | None, int], tuple[np.ndarray | None, int, int]] = {}
 
     # -- building ------------------------------------------------------------------------
 
@@ -186,24 +186,34 @@ class AdmitMirror:
             ok[expiring] &= self.expires[inside[expiring]] > now.encode("ascii")
         return inside[ok].tolist()
 
-    def readable(self, user_id: str | None, public: str) -> tuple[np.ndarray, int] | None:
-        """The rows `user_id` may read, her own (every agent's) and public ones, as a
-        bitmap of pks (`stores.vector_index.bitmap`'s layout) and their number; None when
-        that is every row (a store of one user). `user_id` None: public rows only. Kept
-        until the copy changes."""
+    def readable(self, user_id: str | None, public: str, states: Sequence[str],
+                 unindexed_tiers: Sequence[str]) -> tuple[np.ndarray | None, int, int]:
+        """The rows `user_id` may read, her own (every agent's) and public ones, among those
+        the vector index holds (a state in `states`, a tier not in `unindexed_tiers`): a
+        bitmap of pks (`stores.vector_index.bitmap`'s layout), or None when that is every
+        such row (a store of one user); how many rows it holds; the largest pk of the copy.
+        `user_id` None: public rows only. Kept until the copy changes."""
         key = (user_id, self.seq)
         cached = self._readable.get(key)
         if cached is not None:
-            return cached[0]
-        vis = self.visibility
-        mask = self.present & (vis == self.codes.get(public, NEVER))
+            return cached
+        codes = self.codes
+        table = np.zeros(len(codes) + 2, dtype=bool)  # (as in admit(): NULL, NEVER last)
+        table[[codes[s] for s in states if s in codes]] = True
+        indexed = self.present & table[self.state]
+        table[:] = True
+        table[[codes[t] for t in unindexed_tiers if t in codes]] = False
+        indexed &= table[self.tier]
+        mask = indexed & (self.visibility == codes.get(public, NEVER))
         if user_id is not None:
-            mask |= self.present & (self.user == self.users.get(user_id, NEVER))
+            mask |= indexed & (self.user == self.users.get(user_id, NEVER))
         count = int(np.count_nonzero(mask))
-        found = None if count == self.rows else (np.packbits(mask, bitorder="little"), count)
+        top = int(len(self.present) - 1 - np.argmax(self.present[::-1])) if self.rows else 0
+        everyone = count == int(np.count_nonzero(indexed))
+        found = (None if everyone else np.packbits(mask, bitorder="little"), count, top)
         if len(self._readable) >= READERS_KEPT or any(s != self.seq for _, s in self._readable):
             self._readable.clear()
-        self._readable[key] = (found,)
+        self._readable[key] = found
         return found
 
     def nbytes(self) -> int:

@@ -58,7 +58,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import faiss
 import numpy as np
@@ -175,15 +175,32 @@ def configure_this_thread() -> None:
         _thread_state.configured = True
 
 
-def bitmap(pks: np.ndarray, size: int | None = None) -> np.ndarray:
-    """The bitmap `VectorIndex.search(allow=...)` takes: bit pk of the result is set for each
-    pk in `pks` (non-negative), little-endian within each byte, as FAISS's
-    IDSelectorBitmap reads it; `size` bits at least (pks beyond the bitmap are left out)."""
+def bitmap(pks: np.ndarray) -> np.ndarray:
+    """The bitmap `Allowed.bits` holds: bit pk is set for each pk in `pks` (non-negative),
+    little-endian within each byte, as FAISS's IDSelectorBitmap reads it (pks past its end
+    are not set)."""
     pks = np.asarray(pks, dtype=np.int64)
-    top = int(pks.max()) + 1 if len(pks) else 0
-    mask = np.zeros(max(top, size or 0, 1), dtype=bool)
+    mask = np.zeros(int(pks.max()) + 1 if len(pks) else 1, dtype=bool)
     mask[pks] = True
     return np.packbits(mask, bitorder="little")
+
+
+class Allowed(NamedTuple):
+    """The rows a search may take from the index (`StoreParts.dense_reader`): the pks set in
+    `bits` (`bitmap`), or, with `bits` None, every pk up to `top` (the largest in the read
+    snapshot: rows the index took in after it are not the snapshot's). `count`: the rows
+    set in `bits` that the index holds (0 when `bits` is None)."""
+
+    bits: np.ndarray | None
+    count: int
+    top: int
+
+    def selector(self) -> Any:
+        """The FAISS ID selector of these rows (it never holds -1, the id map's tombstones).
+        It points into `bits`: keep this tuple alive while a search uses it."""
+        if self.bits is None:
+            return faiss.IDSelectorRange(0, self.top + 1)
+        return faiss.IDSelectorBitmap(len(self.bits), faiss.swig_ptr(self.bits))
 
 
 def _view(vector: Any, size: int | None = None) -> np.ndarray:
@@ -628,23 +645,25 @@ class VectorIndex:
     # -- search ----------------------------------------------------------------------
 
     def search(self, queries: np.ndarray, n: int, nprobe: int | None = None,
-               allow: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+               allow: Allowed | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Approximate top-n over all vectors: (scores, pks), each (Q, min(n, len(self)));
         pk -1 = no hit.
 
         Any `nprobe` asks for a quick look instead of the full effort (near-duplicate
-        checks: a twin sits right next to its vector). `allow`, a bitmap of pks (`bitmap`),
-        restricts the search to the pks it holds: the top-n among them, not the top-n of
-        all with the others dropped (a reader's search, docs/SECURITY.md)."""
+        checks: a twin sits right next to its vector). `allow` restricts the search to its
+        rows: the top-n among them, not the top-n of all with the others dropped (a
+        reader's search, docs/SECURITY.md). An approximate index may then return fewer than
+        n: it visits as many nodes or lists as without `allow`, and keeps only its rows."""
         configure_this_thread()
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
         if not self._ids:
             shape = (queries.shape[0], n)
             return np.zeros(shape, dtype=np.float32), -np.ones(shape, dtype=np.int64)
         k = min(n, len(self._ids))
-        # (a bitmap never holds -1, the id map's tombstones, so it leaves them out too)
-        sel = None if allow is None else faiss.IDSelectorBitmap(len(allow),
-                                                                faiss.swig_ptr(allow))
+        if allow is not None and allow.bits is not None and (
+                allow.bits.dtype != np.uint8 or not allow.bits.flags.c_contiguous):
+            raise ValueError("Allowed.bits must be a contiguous uint8 array (bitmap())")
+        sel = None if allow is None else allow.selector()
         if self.trained_n:
             probes = (min(int(self._index.nlist), QUICK_PROBES) if nprobe is not None
                       else self.effort())

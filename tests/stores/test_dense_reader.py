@@ -15,7 +15,8 @@ import pytest
 
 from memos import MemOS
 from memos.config import MemosConfig
-from memos.stores.vector_index import VectorIndex, bitmap
+from memos.stores.indexer import INDEXED_STATES, UNINDEXED_TIERS
+from memos.stores.vector_index import Allowed, VectorIndex, bitmap
 
 BOB_CUBES = 60
 K = 50  # = the default `candidates`: the dense list is as long as the hits asked for
@@ -105,6 +106,10 @@ def _random_store(mem: Any, rng: random.Random) -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_admission_copy_and_sql_agree_on_a_readers_rows(tmp_path: Path, seed: int) -> None:
+    """Both sources give the rows a reader may read among those the index holds (forgotten
+    rows and tensor tiers are not in it), and the largest pk."""
+    from sqlalchemy import text
+
     mem = _open(tmp_path / "s")
     try:
         _random_store(mem, random.Random(seed))
@@ -112,18 +117,28 @@ def test_admission_copy_and_sql_agree_on_a_readers_rows(tmp_path: Path, seed: in
         mem.warm()
         with store.repo.read() as session:
             head = store.repo.max_seq(session)
+            rows = session.execute(text("SELECT pk, user_id, visibility, state, tier FROM "
+                                        "cubes")).all()
             mirror = store.sync.admission(session, head)
             assert mirror is not None
             for user in ["ann", "ben", "cy", "nobody", None]:
-                copy = mirror.readable(user, "public")
+                expected = {pk for pk, owner, vis, state, tier in rows
+                            if (owner == user or vis == "public")
+                            and state in INDEXED_STATES and tier not in UNINDEXED_TIERS}
+                copy = Allowed(*mirror.readable(user, "public", INDEXED_STATES,
+                                                UNINDEXED_TIERS))
                 sql = store._dense_reader_sql(session, user)
-                assert copy is not None and sql is not None
-                unpack = [set(np.flatnonzero(np.unpackbits(bits, bitorder="little")).tolist())
-                          for bits, _ in (copy, sql)]
-                assert unpack[0] == unpack[1]
-                assert copy[1] == sql[1] == len(unpack[0])
+                for got in (copy, sql):
+                    assert got.bits is not None
+                    assert _pks(got) == expected and got.count == len(expected)
+                    assert got.top == max(pk for pk, *_ in rows)
     finally:
         mem.close()
+
+
+def _pks(allowed: Allowed) -> set[int]:
+    assert allowed.bits is not None
+    return set(np.flatnonzero(np.unpackbits(allowed.bits, bitorder="little")).tolist())
 
 
 @pytest.mark.parametrize("mirror", [True, False], ids=["admission-copy", "sql"])
@@ -132,15 +147,49 @@ def test_a_store_of_one_user_searches_unrestricted(tmp_path: Path, mirror: bool)
     try:
         mem.add_many(["tea", "rain"], {"user_id": "ann", "agent_id": "a1"})
         mem.add_many(["map"], "ann")
+        gone = mem.add("old note", "ben")  # another user's row, forgotten: not in the index
+        mem.forget(gone.id, "ben")
         store = mem._store
         mem.warm()
         with store.repo.read() as session:
             head = store.repo.max_seq(session)
-            assert store.dense_reader(session, head, "ann") is None
-            bits, count = store.dense_reader(session, head, "ben")  # he may read none
-            assert count == 0 and not bits.any()
+            every = store.dense_reader(session, head, "ann")
+            assert every.bits is None and every.top == 4
+            ben = store.dense_reader(session, head, "ben")  # he may read none of them
+            assert ben.count == 0 and _pks(ben) == set()
+        assert mem.search("old note", "ben", k=5, retrievers=["dense"]) == []
     finally:
         mem.close()
+
+
+@pytest.mark.parametrize("index", ["hnsw", "ivf"])
+def test_a_small_reader_in_a_large_approximate_store_gets_all_her_rows(
+        tmp_path: Path, index: str) -> None:
+    """A filtered approximate search visits as many nodes (lists) as an unfiltered one and
+    keeps hers: with 30 rows among 2,000 it found few of them. The search then looks at her
+    scope exactly."""
+    mem = _open(tmp_path / "s", flat_max=200, index=index)
+    try:
+        mem.add_many([f"garden {i} {w}" for i in range(2_000) for w in ["soil"]], "alice")
+        mem.add_many([f"garden bed row {i} with soil {i * 7}" for i in range(30)], "bob")
+        assert mem._store.vectors.kind == index
+        got = _bob_dense(mem)
+    finally:
+        mem.close()
+    assert len(got) == 30
+
+
+def test_the_first_search_after_another_process_filled_the_index(tmp_path: Path) -> None:
+    """A handle that opened an empty store searches with the vectors another handle wrote
+    since (the index catches up first, then the query is embedded)."""
+    writer = _open(tmp_path / "s")
+    reader = _open(tmp_path / "s")
+    try:
+        writer.add_many([f"garden bed row {i}" for i in range(5)], "bob")
+        assert len(reader.search("garden", "bob", k=5, retrievers=["dense"])) == 5
+    finally:
+        writer.close()
+        reader.close()
 
 
 @pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
@@ -157,7 +206,7 @@ def test_vector_search_with_a_bitmap_returns_its_pks_only(tmp_path: Path, kind: 
     index.remove([3, 10])  # tombstones (HNSW): never returned, bitmap or not
     allowed = np.array([p for p in pks if p % 3 == 1 and p not in (3, 10)])
     bits = bitmap(np.concatenate([allowed, [3]]))  # 3 is removed: still not returned
-    scores, found = index.search(vectors[:4], 10, allow=bits)
+    scores, found = index.search(vectors[:4], 10, allow=Allowed(bits, len(allowed), n))
     for row in range(4):
         got = found[row][found[row] >= 0]
         assert len(got) == 10 and set(got.tolist()) <= set(allowed.tolist())
@@ -222,3 +271,20 @@ def test_a_users_search_is_the_same_with_or_without_anothers_private_cubes(
             mem.close()
     assert any(results[0])
     assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_every_row_up_to_top_leaves_out_newer_rows(tmp_path: Path, kind: str) -> None:
+    """`Allowed(None, 0, top)`: rows the index took in after the snapshot (larger pks) are
+    not searched."""
+    rng = np.random.default_rng(4)
+    n, dim = 300, 16
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = VectorIndex(tmp_path, dim, "test", flat_max=10_000 if kind == "flat" else 100,
+                        approx="hnsw" if kind == "flat" else kind)
+    index.build(np.arange(1, n + 1), vectors)
+    _, found = index.search(vectors[250:260], 5, allow=Allowed(None, 0, 200))
+    assert (found >= 0).all() and found.max() <= 200
+    with pytest.raises(ValueError, match="uint8"):
+        index.search(vectors[:1], 5, allow=Allowed(np.ones(8, dtype=bool), 8, 8))
