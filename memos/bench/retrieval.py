@@ -47,13 +47,16 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from memos.bench.corpus import hard_facts, hard_queries, synthetic_queries, synthetic_sentences
 from memos.errors import InvalidInputError
 from memos.eval.locomo_data import percentile
+
+if TYPE_CHECKING:
+    from memos.stores.vector_index import Allowed
 
 log = logging.getLogger(__name__)
 
@@ -135,15 +138,29 @@ def folder_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / (1 << 20)
 
 
-def recall_against_exact(index: Any, vectors: np.ndarray, k: int, candidates: int) -> float:
+def recall_against_exact(index: Any, vectors: np.ndarray, k: int, candidates: int,
+                         allow: Allowed | None = None) -> float:
     """Mean recall@k of `index.search` (asked for `candidates`, as search asks) against
-    `index.exact_search` over the same vectors; hits tied with the exact k-th count."""
+    `index.exact_search` over the same vectors; hits tied with the exact k-th count. With
+    `allow` holding a bitmap, both among its rows (a searching user's)."""
     if not len(index):
         return 1.0
-    exact_scores, exact = index.exact_search(vectors, k)
+    if allow is not None and allow.bits is not None:
+        import faiss
+
+        mine = np.flatnonzero(np.unpackbits(allow.bits, bitorder="little"))
+        mine = np.asarray(sorted(set(mine.tolist()) & index.ids()), dtype=np.int64)
+        if not len(mine):
+            return 1.0
+        exact_scores, rows = faiss.knn(np.ascontiguousarray(vectors, dtype=np.float32),
+                                       index.vectors(mine), min(k, len(mine)),
+                                       metric=faiss.METRIC_INNER_PRODUCT)
+        exact = np.where(rows >= 0, mine[np.maximum(rows, 0)], -1)
+    else:
+        exact_scores, exact = index.exact_search(vectors, k)
     found = 0.0
     for i in range(len(vectors)):
-        scores, pks = index.search(vectors[i : i + 1], max(k, candidates))
+        scores, pks = index.search(vectors[i : i + 1], max(k, candidates), allow=allow)
         top_scores, top = scores[0][:k], pks[0][:k]
         want = exact[i][exact[i] >= 0]
         if not len(want):
@@ -285,14 +302,16 @@ def _run(n: int, k: int, n_queries: int, batch_size: int, seed: int, folder: Pat
             cached_ms = _cached_searches(mem, qs, k, lambda i, s=stage: report(
                 s, 2 * n_queries + i, 4 * n_queries))
             vectors = mem.embedder.embed(qs)
-            faiss_ms = _faiss_only(mem, vectors, k, lambda i, s=stage: report(s, 3 * n_queries + i, 4 * n_queries))
+            allow = _readable(mem)
+            faiss_ms = _faiss_only(mem, vectors, k, lambda i, s=stage: report(
+                s, 3 * n_queries + i, 4 * n_queries), allow)
             s50, f50, e50 = (percentile(x, 50) for x in (search_ms, faiss_ms, embed_ms))
             beyond = [s - e for s, e in zip(search_ms, embed_ms, strict=True)]
             mem.flush()  # the vector files as a reopened store would find them
             disk, rss = folder_mb(folder), peak_rss_mb()
             index = mem._store.vectors  # internal: measured, not changed
             recall = recall_against_exact(index, vectors, k,
-                                          max(k, mem.config.retrieval.candidates))
+                                          max(k, mem.config.retrieval.candidates), allow)
             result.points.append(
                 SizePoint(
                     cubes=size,
@@ -337,18 +356,27 @@ def _cached_searches(mem: Any, queries: list[str], k: int, on_step: Callable[[in
         retrieval.query_cache = 0
 
 
-def _faiss_only(mem: Any, vectors: np.ndarray, k: int, on_step: Callable[[int], None]) -> list[float]:
-    """Time the store's own vector index for each query vector, with search's candidate count."""
+def _faiss_only(mem: Any, vectors: np.ndarray, k: int, on_step: Callable[[int], None],
+                allow: Allowed | None = None) -> list[float]:
+    """Time the store's own vector index for each query vector, with search's candidate
+    count, among the rows `allow` holds as search does (the searching user's)."""
     index = mem._store.vectors  # the FAISS wrapper search uses (internal: measured, not changed)
     candidates = max(k, mem.config.retrieval.candidates)
     out: list[float] = []
     for i in range(len(vectors)):
         q = vectors[i : i + 1]
         start = time.perf_counter()
-        index.search(q, candidates)
+        index.search(q, candidates, allow=allow)
         out.append((time.perf_counter() - start) * 1000.0)
         on_step(i + 1)
     return out
+
+
+def _readable(mem: Any) -> Allowed:
+    """The rows the timed searches (BENCH_USER's) take from the vector index."""
+    store = mem._store  # internal: measured, not changed
+    with store.repo.read() as session:
+        return store.dense_reader(session, store.repo.max_seq(session), BENCH_USER)
 
 
 def _vector_index_kind(mem: Any) -> str:

@@ -60,7 +60,9 @@ def test_bench_spreads_cubes_over_users(tmp_path: Path) -> None:
     report = run_retrieval_bench(300, k=5, queries=4, batch_size=50, users=3,
                                  store_dir=tmp_path / "store")
     assert report.users == 3 and report.to_json()["users"] == 3
-    assert report.points[0].search_p50_ms > 0
+    point = report.points[0]
+    assert point.search_p50_ms > 0 and point.faiss_p50_ms > 0
+    assert point.recall_at_k == 1.0  # a flat index, among her rows: exact
     with MemOS.open(tmp_path / "store", embedder="hashing") as mem:
         counts = {user: mem.stats(user).cubes for user in
                   (BENCH_USER, f"{BENCH_USER}-1", f"{BENCH_USER}-2")}
