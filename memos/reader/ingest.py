@@ -506,7 +506,7 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     _flush(run)
     # A negation: end the live facts with this (subject, attribute) and value; one that
     # names no value ("I quit my job": `Extraction.ends_current`) ends the current one,
-    # whatever its value (of a single-valued attribute only: an allergy is named).
+    # whatever its value but `keeps` (of a single-valued attribute only: an allergy is named).
     attr = conflict_attribute(ext)
     said_at = run.said[cand.turn]
     if ext.ends_current and ext.multi_valued:
@@ -515,7 +515,8 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     def live(attribute: str) -> list[MemCube]:
         return [c for c in _live_facts(run, ext.subject_key, attribute,
                                        ext.value or ext.attribute)
-                if (ext.ends_current or _same_value(c.metadata.get("value"), ext.value))
+                if (_same_value(c.metadata.get("value"), ext.value) if not ext.ends_current
+                    else not ext.keeps or not _same_value(c.metadata.get("value"), ext.keeps))
                 # A turn stored before (read again) ends no fact that began after it was
                 # said: that value was stated again later.
                 and (cand.turn not in run.stored or c.valid_from is None

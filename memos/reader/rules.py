@@ -77,6 +77,9 @@ class Extraction:
     # whether `when` is the value's own date ("Berlin in 2019", "Berlin last March") and not
     # just a date the sentence holds somewhere ("I joined Globex, a company founded in 1998")
     when_sure: bool = False
+    # a negation without a value that leaves this value live: "I'm dating Dan now" ends the
+    # boyfriend before, unless he is Dan (`_new_partner`)
+    keeps: str = ""
 
     @property
     def ends_current(self) -> bool:
@@ -903,9 +906,10 @@ class _Turn:
                                    when_latest=latest if when and latest != when else None,
                                    when_sure=sure and when is not None))
 
-    def end(self, subj: _Subject, attribute: str) -> None:
+    def end(self, subj: _Subject, attribute: str, keeps: str = "") -> None:
         """A negation that names no value ("I quit my job"): the current value of the
-        (subject, attribute) ends, whatever it is (`Extraction.ends_current`)."""
+        (subject, attribute) ends, whatever it is (`Extraction.ends_current`), unless it is
+        `keeps`."""
         attr = f"{subj.prefix}{attribute}"
         ident = (subj.key.lower(), attr, "", True)
         if ident in self.seen:
@@ -916,7 +920,8 @@ class _Turn:
             # the one left is the one before it (which the new value replaces)
             return
         self.seen.add(ident)
-        self.out.append(Extraction(subj.name, subj.key, attr, "", "negation", True))
+        self.out.append(Extraction(subj.name, subj.key, attr, "", "negation", True,
+                                   keeps=keeps))
 
 
 # Adverbs between "I" and its verb ("I literally live in Denver", "I proudly work for the NHS")
@@ -2143,10 +2148,9 @@ _SENTENCE_ADVERBS = frozenset({"then", "yesterday", "today", "also", "so", "and"
 def _new_partner(sentence: str, turn: _Turn, me: _Subject) -> None:
     """"I'm dating Dan now", "I'm now dating Dan", "I've started dating Dan" (`_NEW_PARTNER`):
     Dan is the speaker's partner, and the boyfriend, girlfriend or fiancé stored before has
-    ended (as "I'm single now" ends every partner). The rules read one turn and know no
-    stored value, so the tie ends whatever its name: "My boyfriend is Dan" then "I'm dating
-    Dan now" ends the boyfriend Dan too, and leaves Dan the partner. Not a title ("Dr Lee")
-    nor an app ("I'm dating Hinge now")."""
+    ended (as "I'm single now" ends every partner), unless that was Dan ("My boyfriend is
+    Dan" ... "I'm dating Dan now": `Extraction.keeps`). Not a title ("Dr Lee") nor an app
+    ("I'm dating Hinge now")."""
     new = _NEW_PARTNER.search(sentence)
     if new is None:
         return
@@ -2157,7 +2161,7 @@ def _new_partner(sentence: str, turn: _Turn, me: _Subject) -> None:
     turn.add(me, "partner's name", partner, "relation")
     turn.person = partner
     for rel in _DATING_TIES:
-        turn.end(me, f"{rel}'s name")
+        turn.end(me, f"{rel}'s name", keeps=partner)
 
 
 def _shaped(attribute: str, value: str) -> bool:

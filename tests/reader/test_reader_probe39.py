@@ -130,3 +130,28 @@ def test_a_near_miss_keeps_the_stored_partner(mem: MemOS) -> None:
     live = [h.content for h in mem.search("boyfriend", "alice", kind="fact")
             if h.cube.metadata.get("relation") == "boyfriend's name"]
     assert live == ["Alice's boyfriend's name is Tom."], live
+
+
+@pytest.mark.parametrize(("before", "now"), [
+    ("My boyfriend is Dan.", "I'm dating Dan now."),
+    ("My fiancé is Dan Reyes.", "I've started dating Dan."),
+    ("My girlfriend is Dan.", "I'm now dating Dan."),
+])
+def test_the_same_partner_said_again_keeps_the_tie(mem: MemOS, before: str, now: str) -> None:
+    """The tie whose name the new partner has is not ended: he is still that (session 39
+    left this: the rules know no stored value, the ingest does)."""
+    mem.ingest([user(before)], "alice", session_id="s1")
+    report = mem.ingest([user(now)], "alice", session_id="s2")
+    assert report.ended == [], report
+    live = {h.cube.metadata.get("relation"): h.content
+            for h in mem.search("boyfriend girlfriend partner fiancé name", "alice", kind="fact")}
+    assert live.get("partner's name") == "Alice's partner's name is Dan.", live
+    tie = next(rel for rel in ("boyfriend's name", "girlfriend's name", "fiancé's name")
+               if rel.split("'")[0] in before.lower())
+    assert tie in live and "Dan" in live[tie].title(), live
+
+
+def test_a_new_partner_still_ends_a_tie_of_another_name(mem: MemOS) -> None:
+    mem.ingest([user("My boyfriend is Danny.")], "alice", session_id="s1")
+    report = mem.ingest([user("I'm dating Dan now.")], "alice", session_id="s2")
+    assert len(report.ended) == 1, report
