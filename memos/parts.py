@@ -331,15 +331,13 @@ class StoreParts:
         rows only, so that which of her vectors it returns does not depend on other users'
         private ones (docs/SECURITY.md). From the admission copy when it is current at
         `head`, else from SQL (kept for the next searches at the same head)."""
-        from memos.stores.indexer import INDEXED_STATES, UNINDEXED_TIERS
         from memos.stores.vector_index import Allowed
 
         if self.config.retrieval.admission_in_memory and self.repo.dialect == "sqlite":
             with self.sync.admit_lock:
                 mirror = self.sync.admission(session, head)
                 if mirror is not None:
-                    return Allowed(*mirror.readable(user_id, Visibility.PUBLIC.value,
-                                                    INDEXED_STATES, UNINDEXED_TIERS))
+                    return Allowed(*mirror.readable(user_id))
         key = user_id
         with self._pool_lock:
             kept = self._dense_readers.get(key)

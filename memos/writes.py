@@ -35,7 +35,7 @@ from memos.stores.repository import (
     live_clause,
     owned_clause,
 )
-from memos.stores.schema import CubeRow
+from memos.stores.schema import ChangelogRow, CubeRow
 
 if TYPE_CHECKING:
     from memos.parts import StoreParts
@@ -451,19 +451,24 @@ def _late_near_hits(store: StoreParts, session: Any, seen: int, embs: np.ndarray
     which read the in-memory vector index at changelog seq `seen`: embedded and compared
     here, inside the transaction where writes take turns, so that two near duplicates added
     at once still merge (the lookup of each missed the other). Usually none: one indexed
-    read of the changelog."""
+    read of the changelog. At most LATE_NEAR_MAX of these owners' cubes are compared; what
+    other users wrote meanwhile is not counted against that (nor read), so that how much
+    they wrote never decides whether this cube merges."""
     from memos.stores.indexer import indexed_clause
 
-    late = store.repo.changes_after(session, seen, limit=8 * LATE_NEAR_MAX)
     # cubes written (links and purges name no new text), of these owners, that the vector
     # index would hold (no slots or adapter cubes)
-    pks = sorted({int(r.cube_pk) for r in late
-                  if r.cube_pk is not None and r.op not in ("link", "purge")})
-    if not pks or len(late) >= 8 * LATE_NEAR_MAX:
+    written = select(ChangelogRow.cube_pk).where(
+        ChangelogRow.seq > seen, ChangelogRow.cube_pk.is_not(None),
+        ChangelogRow.op.not_in(("link", "purge")))
+    theirs_now = CubeRow.user_id.in_(owners) & live & indexed_clause()
+    pks = session.connection().execute(
+        select(CubeRow.pk).where(CubeRow.pk.in_(written), theirs_now)
+        .limit(LATE_NEAR_MAX + 1)).scalars().all()
+    if not pks or len(pks) > LATE_NEAR_MAX:
         return
-    rows = store.repo.rows_by_pks(session, pks, live & indexed_clause()
-                                  & CubeRow.user_id.in_(owners))
-    if not rows or len(rows) > LATE_NEAR_MAX:
+    rows = store.repo.rows_by_pks(session, pks, theirs_now)
+    if not rows:
         return
     order = sorted(rows)
     theirs = np.asarray(store.embedder.embed([rows[pk].content for pk in order]),

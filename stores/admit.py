@@ -30,6 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from memos.cube import Visibility
+from memos.stores.schema import INDEXED_STATES, UNINDEXED_TIERS
+
 # The columns, in the order every statement here reads them.
 COLUMNS = "pk, user_id, visibility, agent_id, state, tier, expires_at"
 LOAD_SQL = f"SELECT {COLUMNS} FROM cubes INDEXED BY ix_cubes_admit"
@@ -40,7 +43,10 @@ CHUNK = 20_000
 SPARSE_MIN = 1_000_000
 SPARSE_FACTOR = 8
 NULL = -1  # the code of a NULL agent_id
-READERS_KEPT = 16  # readable() answers kept at one seq
+READERS_KEPT = 16  # users whose readable() bitmaps are kept current
+# The per-pk arrays
+ARRAYS = ("present", "user", "agent", "visibility", "state", "tier", "expires", "expiring",
+          "indexed", "hidden")
 NEVER = -2  # a code no row has (a scope user or agent the copy has never seen)
 
 
@@ -67,8 +73,17 @@ class AdmitMirror:
         self.expires = np.zeros(cap, dtype=f"S{EXPIRY_BYTES}")
         self.expiring = np.zeros(cap, dtype=bool)  # expires_at is not NULL
         self.rows = 0
-        # readable(): (user, seq) -> its answer, for the few users searching at one seq
-        self._readable: dict[tuple[str | None, int], tuple[np.ndarray | None, int, int]] = {}
+        # For `readable`: whether a row is in the vector index (an indexed state, a tier
+        # with text) and whether it is hidden (in the index and not public: its user's
+        # alone); hidden rows per user code and in all; the largest pk put.
+        self.indexed = np.zeros(cap, dtype=bool)
+        self.hidden = np.zeros(cap, dtype=bool)
+        self.hidden_by_user: dict[int, int] = {}
+        self.hidden_total = 0
+        self.top = 0
+        # user id -> (bitmap, count) of the rows she may read, kept current by every change
+        # (`_patch`), most recently made last
+        self._readable: dict[str | None, tuple[np.ndarray, int]] = {}
 
     # -- building ------------------------------------------------------------------------
 
@@ -107,13 +122,13 @@ class AdmitMirror:
         if top > max(SPARSE_MIN, SPARSE_FACTOR * rows):
             raise MirrorUnfit(f"pks reach {top:,} for {rows:,} rows: too sparse for a copy")
         new = min(max(top + 1, cap * 2), max(SPARSE_MIN, SPARSE_FACTOR * rows) + 1)
-        for name in ("present", "user", "agent", "visibility", "state", "tier", "expires",
-                     "expiring"):
+        for name in ARRAYS:
             old = getattr(self, name)
             grown = np.zeros(new, dtype=old.dtype) if old.dtype.kind in "bS" else np.full(
                 new, NEVER, dtype=old.dtype)
             grown[:cap] = old
             setattr(self, name, grown)
+        self._readable.clear()  # (bitmaps of the old size; made again when asked)
 
     def _put(self, rows: Sequence[Sequence[Any]]) -> None:
         """Set the columns of these rows (pk first, in COLUMNS order)."""
@@ -123,8 +138,11 @@ class AdmitMirror:
             raise MirrorUnfit("a cube has a negative pk")
         self._grow(max(int(r[0]) for r in rows), self.rows + len(rows))
         code, users, agents, codes = self._code, self.users, self.agents, self.codes
+        public = Visibility.PUBLIC.value
         for pk, user, visibility, agent, state, tier, expires in rows:
             pk = int(pk)
+            if self.present[pk]:
+                self._unhide(pk)
             if expires is not None:
                 # ('S' arrays drop trailing NUL bytes; SQLite compares them)
                 if not isinstance(expires, str) or not expires.isascii() or len(
@@ -137,19 +155,60 @@ class AdmitMirror:
             self.visibility[pk] = code(codes, visibility)
             self.state[pk] = code(codes, state)
             self.tier[pk] = code(codes, tier)
+            indexed = state in INDEXED_STATES and tier not in UNINDEXED_TIERS
+            self.indexed[pk] = indexed
+            if indexed and visibility != public:
+                self.hidden[pk] = True
+                owner = int(self.user[pk])
+                self.hidden_by_user[owner] = self.hidden_by_user.get(owner, 0) + 1
+                self.hidden_total += 1
+            self.top = max(self.top, pk)
             if not self.present[pk]:
                 self.rows += 1
             self.present[pk] = True
+        if self._readable:
+            self._patch(np.fromiter((int(r[0]) for r in rows), dtype=np.int64, count=len(rows)))
+
+    def _unhide(self, pk: int) -> None:
+        """Take a row out of the hidden counts and the index (before it changes or goes)."""
+        if self.hidden[pk]:
+            owner = int(self.user[pk])
+            self.hidden_by_user[owner] -= 1
+            self.hidden_total -= 1
+            self.hidden[pk] = False
+        self.indexed[pk] = False
+
+    def _patch(self, pks: np.ndarray) -> None:
+        """Set these rows' bits in the readers' bitmaps kept (`readable`) as they are now.
+        Each bitmap changed is a new array: a search may still be reading the old one."""
+        pks = np.unique(pks)
+        byte, bit = pks >> 3, (pks & 7).astype(np.uint8)
+        ones = np.left_shift(np.uint8(1), bit)
+        for user_id, (bits, count) in list(self._readable.items()):
+            on = self.indexed[pks] & ~self.hidden[pks]
+            if user_id is not None:
+                on |= self.indexed[pks] & (self.user[pks] == self.users.get(user_id, NEVER))
+            was = (bits[byte] & ones) != 0
+            if np.array_equal(on, was):
+                continue
+            bits = bits.copy()
+            np.bitwise_and.at(bits, byte, ~ones)
+            np.bitwise_or.at(bits, byte[on], ones[on])
+            self._readable[user_id] = (bits, count + int(on.sum()) - int(was.sum()))
 
     def update(self, rows: Sequence[Sequence[Any]], named: Iterable[int], seq: int) -> None:
         """Apply the changes up to `seq`: `named` are the pks the changelog names, `rows`
         their current columns (those without a row are gone). On MirrorUnfit the copy is
         left half changed: the caller drops it."""
         have = {int(r[0]) for r in rows}
-        for pk in named:
-            if pk not in have and 0 <= pk < len(self.present) and self.present[pk]:
-                self.present[pk] = False
-                self.rows -= 1
+        gone = [pk for pk in named
+                if pk not in have and 0 <= pk < len(self.present) and self.present[pk]]
+        for pk in gone:
+            self._unhide(pk)
+            self.present[pk] = False
+            self.rows -= 1
+        if gone and self._readable:
+            self._patch(np.asarray(gone, dtype=np.int64))
         self._put(rows)
         self.seq = seq
 
@@ -186,39 +245,29 @@ class AdmitMirror:
             ok[expiring] &= self.expires[inside[expiring]] > now.encode("ascii")
         return inside[ok].tolist()
 
-    def readable(self, user_id: str | None, public: str, states: Sequence[str],
-                 unindexed_tiers: Sequence[str]) -> tuple[np.ndarray | None, int, int]:
-        """The rows `user_id` may read, her own (every agent's) and public ones, among those
-        the vector index holds (a state in `states`, a tier not in `unindexed_tiers`): a
-        bitmap of pks (`stores.vector_index.bitmap`'s layout), or None when that is every
-        such row (a store of one user); how many rows it holds; the largest pk of the copy.
-        `user_id` None: public rows only. Kept until the copy changes."""
-        key = (user_id, self.seq)
-        cached = self._readable.get(key)
-        if cached is not None:
-            return cached
-        codes = self.codes
-        table = np.zeros(len(codes) + 2, dtype=bool)  # (as in admit(): NULL, NEVER last)
-        table[[codes[s] for s in states if s in codes]] = True
-        indexed = self.present & table[self.state]
-        table[:] = True
-        table[[codes[t] for t in unindexed_tiers if t in codes]] = False
-        indexed &= table[self.tier]
-        mask = indexed & (self.visibility == codes.get(public, NEVER))
-        if user_id is not None:
-            mask |= indexed & (self.user == self.users.get(user_id, NEVER))
-        count = int(np.count_nonzero(mask))
-        top = int(len(self.present) - 1 - np.argmax(self.present[::-1])) if self.rows else 0
-        everyone = count == int(np.count_nonzero(indexed))
-        found = (None if everyone else np.packbits(mask, bitorder="little"), count, top)
-        if len(self._readable) >= READERS_KEPT or any(s != self.seq for _, s in self._readable):
-            self._readable.clear()
-        self._readable[key] = found
-        return found
+    def readable(self, user_id: str | None) -> tuple[np.ndarray | None, int, int]:
+        """The rows `user_id` may read among those in the vector index, her own (every
+        agent's) and public ones: a bitmap of pks (`stores.vector_index.bitmap`'s layout)
+        and how many it holds, or (None, 0) when she may read every row there (no other
+        user's hidden row: a store of one user, asked in O(1)); and the largest pk of the
+        copy. `user_id` None: public rows only. A bitmap is made once per user and then
+        kept current by each change (`_patch`), for the last READERS_KEPT users asked."""
+        code = None if user_id is None else self.users.get(user_id, NEVER)
+        if self.hidden_total - (0 if code is None else self.hidden_by_user.get(code, 0)) == 0:
+            return None, 0, self.top
+        kept = self._readable.pop(user_id, None)
+        if kept is None:
+            mask = self.indexed & ~self.hidden
+            if code is not None:
+                mask |= self.indexed & (self.user == code)
+            kept = (np.packbits(mask, bitorder="little"), int(np.count_nonzero(mask)))
+            while len(self._readable) >= READERS_KEPT:
+                del self._readable[next(iter(self._readable))]
+        self._readable[user_id] = kept  # (most recently asked last)
+        return kept[0], kept[1], self.top
 
     def nbytes(self) -> int:
-        return sum(getattr(self, n).nbytes for n in (
-            "present", "user", "agent", "visibility", "state", "tier", "expires", "expiring"))
+        return sum(getattr(self, n).nbytes for n in ARRAYS)
 
 
 __all__ = ["AdmitMirror", "MirrorUnfit"]

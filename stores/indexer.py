@@ -19,24 +19,18 @@ import numpy as np
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from memos.cube import Lifecycle, Tier, Visibility
+from memos.cube import Lifecycle, Visibility
 from memos.stores.admit import COLUMNS as ADMIT_COLUMNS
 from memos.stores.admit import AdmitMirror
 from memos.stores.bm25 import FullTextDoc, MemoryFullText, Tokenizer
 from memos.stores.fulltext import FullTextIndex, context_of
 from memos.stores.graph import GraphIndex
 from memos.stores.repository import Repository, driver_rows
-from memos.stores.schema import CubeRow
+from memos.stores.schema import INDEXED_STATES, UNINDEXED_TIERS, CubeRow
 from memos.stores.vector_index import VectorIndex
 
 log = logging.getLogger(__name__)
 
-# Cubes in these states are in the vector and full-text indexes (superseded ones stay so
-# that `include_superseded=True` can find them); forgotten/archived/purged ones are not.
-INDEXED_STATES = (Lifecycle.ACTIVE.value, Lifecycle.SUPERSEDED.value)
-# Tiers whose cubes hold tensors by reference (slots, session states, weights), not text:
-# nothing of theirs is embedded or full-text indexed, whatever their state.
-UNINDEXED_TIERS = (Tier.ACTIVATION.value, Tier.PARAMETRIC.value)
 # Changelog ops after which a cube's text may differ from what the index holds.
 CONTENT_OPS = {"add", "import", "update", "rollback"}
 # Ops after which a cube's full-text row may differ: its text, or its context (an ingest

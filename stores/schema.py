@@ -29,6 +29,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from memos.cube import Lifecycle, Tier
+
+# Cubes in these states are in the vector and full-text indexes (superseded ones stay so
+# that `include_superseded=True` can find them); forgotten/archived/purged ones are not.
+INDEXED_STATES = (Lifecycle.ACTIVE.value, Lifecycle.SUPERSEDED.value)
+# Tiers whose cubes hold tensors by reference (slots, session states, weights), not text:
+# nothing of theirs is embedded or full-text indexed, whatever their state.
+UNINDEXED_TIERS = (Tier.ACTIVATION.value, Tier.PARAMETRIC.value)
+
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 # SQLite has no BIGINT autoincrement; INTEGER PRIMARY KEY is its 64-bit rowid.
 PkType = BigInteger().with_variant(Integer(), "sqlite")

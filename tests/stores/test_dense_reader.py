@@ -125,8 +125,7 @@ def test_admission_copy_and_sql_agree_on_a_readers_rows(tmp_path: Path, seed: in
                 expected = {pk for pk, owner, vis, state, tier in rows
                             if (owner == user or vis == "public")
                             and state in INDEXED_STATES and tier not in UNINDEXED_TIERS}
-                copy = Allowed(*mirror.readable(user, "public", INDEXED_STATES,
-                                                UNINDEXED_TIERS))
+                copy = Allowed(*mirror.readable(user))
                 sql = store._dense_reader_sql(session, user)
                 for got in (copy, sql):
                     assert got.bits is not None
@@ -288,3 +287,90 @@ def test_every_row_up_to_top_leaves_out_newer_rows(tmp_path: Path, kind: str) ->
     assert (found >= 0).all() and found.max() <= 200
     with pytest.raises(ValueError, match="uint8"):
         index.search(vectors[:1], 5, allow=Allowed(np.ones(8, dtype=bool), 8, 8))
+
+
+def _scratch(mirror: Any, user: str | None) -> tuple[set[int], bool]:
+    """The rows `user` may read among those in the index, from the copy's columns; and
+    whether that is every row there."""
+    rows = range(len(mirror.present))
+    names = {code: name for name, code in mirror.users.items()}
+    codes = {code: name for name, code in mirror.codes.items()}
+
+    def indexed(pk: int) -> bool:
+        return bool(mirror.present[pk]) and codes.get(int(mirror.state[pk])) in INDEXED_STATES \
+            and codes.get(int(mirror.tier[pk])) not in UNINDEXED_TIERS
+
+    every = {pk for pk in rows if indexed(pk)}
+    mine = {pk for pk in every if codes.get(int(mirror.visibility[pk])) == "public"
+            or (user is not None and names.get(int(mirror.user[pk])) == user)}
+    return mine, mine == every
+
+
+def test_the_copys_readable_rows_follow_every_change() -> None:
+    """The copy keeps each reader's bitmap and the hidden counts current as rows are put,
+    changed and removed (no recount per change): they always equal a recount."""
+    from memos.stores.admit import AdmitMirror
+
+    rng = random.Random(7)
+    users = ["ann", "ben", "cy"]
+    mirror = AdmitMirror(0, capacity=8)
+    rows: dict[int, tuple[Any, ...]] = {}
+    for step in range(400):
+        pk = rng.randint(1, 120)  # (grows the arrays past their first size)
+        if pk in rows and rng.random() < 0.25:
+            del rows[pk]
+            mirror.update([], [pk], step + 1)
+        else:
+            rows[pk] = (pk, rng.choice(users), rng.choice(["private", "shared", "public"]),
+                        rng.choice([None, "a1"]),
+                        rng.choice(["active", "superseded", "forgotten", "archived"]),
+                        rng.choice(["plaintext", "plaintext", "activation"]), None)
+            mirror.update([rows[pk]], [pk], step + 1)
+        if step % 7 == 0 or step > 380:
+            for user in [*users, "nobody", None]:
+                bits, count, top = mirror.readable(user)
+                want, every = _scratch(mirror, user)
+                assert top == max(rows | {0: ()}) or top >= max(rows, default=0)
+                if bits is None:
+                    assert every, (step, user)
+                else:
+                    assert not every or want == set(), (step, user)
+                    got = set(np.flatnonzero(np.unpackbits(bits, bitorder="little")).tolist())
+                    assert got == want and count == len(want), (step, user)
+
+
+@pytest.mark.parametrize("alice_writes", [0, 600])
+def test_how_much_others_wrote_meanwhile_does_not_decide_a_merge(tmp_path: Path,
+                                                                 alice_writes: int) -> None:
+    """Bob's twin is committed by another handle between his add's near-duplicate lookup and
+    its write transaction, together with `alice_writes` private cubes of alice's. His add
+    merges into the twin either way: the late look at what was written meanwhile once gave
+    up past 512 changes of anyone's (an attacker probe, 2026-12-05)."""
+    from contextlib import contextmanager
+
+    config = MemosConfig(dedup_threshold=0.9)
+    mem = MemOS.open(str(tmp_path / "s"), embedder="hashing", config=config)
+    other = MemOS.open(str(tmp_path / "s"), embedder="hashing", config=config)
+    try:
+        mem.add("seed cube", {"user_id": "carol", "visibility": "public"})
+        store = mem._store
+        write = store.write
+        fired: list[int] = []
+
+        @contextmanager
+        def late_writes() -> Any:
+            if not fired:
+                fired.append(1)
+                other.add("I like green tea", "bob")
+                if alice_writes:
+                    other.add_many([f"alice secret {i}" for i in range(alice_writes)], "alice")
+            with write() as session:
+                yield session
+
+        store.write = late_writes
+        result = mem.add("I like green tea!", "bob")
+        store.write = write
+        assert fired and result.action == "merged", result
+    finally:
+        mem.close()
+        other.close()
