@@ -134,15 +134,16 @@ class AdmitMirror:
         """Set the columns of these rows (pk first, in COLUMNS order)."""
         if not rows:
             return
-        if min(int(r[0]) for r in rows) < 0:  # (a negative index would land on another pk)
+        pks = np.fromiter((int(r[0]) for r in rows), dtype=np.int64, count=len(rows))
+        if len(pks) > 1 and not (pks[1:] > pks[:-1]).all():  # (SQL gives them in order)
+            pks = np.unique(pks)
+        if pks[0] < 0:  # (a negative index would land on another pk)
             raise MirrorUnfit("a cube has a negative pk")
-        self._grow(max(int(r[0]) for r in rows), self.rows + len(rows))
+        self._grow(int(pks[-1]), self.rows + len(rows))
         code, users, agents, codes = self._code, self.users, self.agents, self.codes
-        public = Visibility.PUBLIC.value
+        self._unhide(pks[self.present[pks]])
         for pk, user, visibility, agent, state, tier, expires in rows:
             pk = int(pk)
-            if self.present[pk]:
-                self._unhide(pk)
             if expires is not None:
                 # ('S' arrays drop trailing NUL bytes; SQLite compares them)
                 if not isinstance(expires, str) or not expires.isascii() or len(
@@ -155,28 +156,38 @@ class AdmitMirror:
             self.visibility[pk] = code(codes, visibility)
             self.state[pk] = code(codes, state)
             self.tier[pk] = code(codes, tier)
-            indexed = state in INDEXED_STATES and tier not in UNINDEXED_TIERS
-            self.indexed[pk] = indexed
-            if indexed and visibility != public:
-                self.hidden[pk] = True
-                owner = int(self.user[pk])
-                self.hidden_by_user[owner] = self.hidden_by_user.get(owner, 0) + 1
-                self.hidden_total += 1
-            self.top = max(self.top, pk)
             if not self.present[pk]:
                 self.rows += 1
             self.present[pk] = True
+        # in the index: an indexed state and a tier with text; hidden: and not public
+        table = np.zeros(len(codes) + 2, dtype=bool)  # (as in admit(): NULL, NEVER last)
+        table[[codes[s] for s in INDEXED_STATES if s in codes]] = True
+        indexed = table[self.state[pks]]
+        table[:] = True
+        table[[codes[t] for t in UNINDEXED_TIERS if t in codes]] = False
+        indexed &= table[self.tier[pks]]
+        hidden = indexed & (self.visibility[pks] != codes.get(Visibility.PUBLIC.value, NEVER))
+        self.indexed[pks], self.hidden[pks] = indexed, hidden
+        self._count_hidden(pks[hidden], 1)
+        self.top = max(self.top, int(pks[-1]))
         if self._readable:
-            self._patch(np.fromiter((int(r[0]) for r in rows), dtype=np.int64, count=len(rows)))
+            self._patch(pks)
 
-    def _unhide(self, pk: int) -> None:
-        """Take a row out of the hidden counts and the index (before it changes or goes)."""
-        if self.hidden[pk]:
-            owner = int(self.user[pk])
-            self.hidden_by_user[owner] -= 1
-            self.hidden_total -= 1
-            self.hidden[pk] = False
-        self.indexed[pk] = False
+    def _count_hidden(self, pks: np.ndarray, sign: int) -> None:
+        """Add (sign 1) or take away (-1) these hidden rows in the per-user counts."""
+        if not len(pks):
+            return
+        owners, counts = np.unique(self.user[pks], return_counts=True)
+        for owner, count in zip(owners.tolist(), counts.tolist(), strict=True):
+            self.hidden_by_user[owner] = self.hidden_by_user.get(owner, 0) + sign * count
+        self.hidden_total += sign * len(pks)
+
+    def _unhide(self, pks: np.ndarray) -> None:
+        """Take rows (distinct pks) out of the hidden counts and the index (before they
+        change or go)."""
+        self._count_hidden(pks[self.hidden[pks]], -1)
+        self.hidden[pks] = False
+        self.indexed[pks] = False
 
     def _patch(self, pks: np.ndarray) -> None:
         """Set these rows' bits in the readers' bitmaps kept (`readable`) as they are now.
@@ -203,12 +214,13 @@ class AdmitMirror:
         have = {int(r[0]) for r in rows}
         gone = [pk for pk in named
                 if pk not in have and 0 <= pk < len(self.present) and self.present[pk]]
-        for pk in gone:
-            self._unhide(pk)
-            self.present[pk] = False
-            self.rows -= 1
-        if gone and self._readable:
-            self._patch(np.asarray(gone, dtype=np.int64))
+        if gone:
+            dropped = np.unique(np.asarray(gone, dtype=np.int64))
+            self._unhide(dropped)
+            self.present[dropped] = False
+            self.rows -= len(dropped)
+            if self._readable:
+                self._patch(dropped)
         self._put(rows)
         self.seq = seq
 
