@@ -330,12 +330,19 @@ class StoreParts:
         pk when she may read them all (a store of one user). The dense half searches these
         rows only, so that which of her vectors it returns does not depend on other users'
         private ones (docs/SECURITY.md). From the admission copy when it is current at
-        `head`, else from SQL (kept for the next searches at the same head)."""
+        `head` (or ahead of it: then a few changes newer, which the search's exact
+        admission sorts out), else from SQL (kept for the next searches at the same head)."""
         from memos.stores.vector_index import Allowed
 
-        if self.config.retrieval.admission_in_memory and self.repo.dialect == "sqlite":
+        if self.uses_admission_copy():
             with self.sync.admit_lock:
-                mirror = self.sync.admission(session, head)
+                # (the search's admission asks for the copy too: one ask a search)
+                mirror = self.sync.admission(session, head, ask=False)
+                ahead = self.sync.admission_copy
+                if mirror is None and ahead is not None and ahead.seq > head:
+                    # Another search caught it up past this snapshot: its rows are a few
+                    # changes newer, which admission (exact, at the snapshot) then sorts out.
+                    mirror = ahead
                 if mirror is not None:
                     return Allowed(*mirror.readable(user_id))
         key = user_id
@@ -494,13 +501,18 @@ class StoreParts:
         return [pk for pk, _ in self.fulltext.search(session, words, where, limit,
                                                      reader=reader, seq=seq)]
 
+    def uses_admission_copy(self) -> bool:
+        """Whether searches may use the in-memory admission copy (stores/admit.py): SQLite,
+        with `RetrievalConfig.admission_in_memory`."""
+        return self.config.retrieval.admission_in_memory and self.repo.dialect == "sqlite"
+
     def admit_default(self, session: Any, head: int, pks: Sequence[int], scope: Scope,
                       tiers: Sequence[str], include_superseded: bool, now: datetime
                       ) -> list[int]:
         """`Repository.admit_default` for a search whose read snapshot has changelog head
         `head`: answered by the in-memory admission copy (stores/admit.py) when it is
         current at that head, by SQL otherwise."""
-        if self.config.retrieval.admission_in_memory and self.repo.dialect == "sqlite":
+        if self.uses_admission_copy():
             states = [Lifecycle.ACTIVE.value] + (
                 [Lifecycle.SUPERSEDED.value] if include_superseded else [])
             with self.sync.admit_lock:

@@ -284,9 +284,12 @@ class _Request:
         self.admit(session, dense_glob + fts_glob)
         if qv is not None:
             dense = [pk for pk in dense_glob if pk in info]
-            # (past n rows, or when the lookup left out rows it had: the exact search of the
-            # scope finds what the first pass could not)
-            if len(dense) < min(n, len(dense_glob) + short) / 2 and (short or searched > n):
+            # The scope holds few of the rows searched (past n of them), or the lookup left
+            # out rows it had and the list is not full: the exact search of the scope finds
+            # what the first pass could not.
+            narrow = len(dense) < min(n, len(dense_glob)) / 2 and searched > n
+            missing = short > 0 and len(dense) < min(n, len(dense_glob) + short)
+            if narrow or missing:
                 subset = session.execute(select(CubeRow.pk).where(self.full_where()).limit(
                     SUBSET_MAX + 1)).scalars().all()
                 if len(subset) <= SUBSET_MAX:

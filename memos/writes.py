@@ -438,9 +438,9 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
     return out
 
 
-# At most this many cubes committed by other writers between a batch's near-duplicate
-# lookup and its transaction are embedded and compared inside it (more, or more than 8
-# times as many changelog rows: left to the lookup's view). With one writer there are none.
+# At most this many of the batch's owners' cubes committed by other writers between its
+# near-duplicate lookup and its transaction are embedded and compared inside it (more: left
+# to the lookup's view). With one writer there are none.
 LATE_NEAR_MAX = 64
 
 
@@ -452,8 +452,10 @@ def _late_near_hits(store: StoreParts, session: Any, seen: int, embs: np.ndarray
     here, inside the transaction where writes take turns, so that two near duplicates added
     at once still merge (the lookup of each missed the other). Usually none: one indexed
     read of the changelog. At most LATE_NEAR_MAX of these owners' cubes are compared; what
-    other users wrote meanwhile is not counted against that (nor read), so that how much
-    they wrote never decides whether this cube merges."""
+    other users wrote meanwhile is not counted against that, so that how much they wrote
+    never decides whether this cube merges. (Their changelog rows since `seen` are read, by
+    seq, none of their cubes: a burst of theirs in that window costs this write a scan of
+    its rows, where it used to make the write give up the look.)"""
     from memos.stores.indexer import indexed_clause
 
     # cubes written (links and purges name no new text), of these owners, that the vector

@@ -260,7 +260,7 @@ class AdmitMirror:
     def readable(self, user_id: str | None) -> tuple[np.ndarray | None, int, int]:
         """The rows `user_id` may read among those in the vector index, her own (every
         agent's) and public ones: a bitmap of pks (`stores.vector_index.bitmap`'s layout)
-        and how many it holds, or (None, 0) when she may read every row there (no other
+        and how many it holds, or None and 0 when she may read every row there (no other
         user's hidden row: a store of one user, asked in O(1)); and the largest pk of the
         copy. `user_id` None: public rows only. A bitmap is made once per user and then
         kept current by each change (`_patch`), for the last READERS_KEPT users asked."""

@@ -175,6 +175,12 @@ def configure_this_thread() -> None:
         _thread_state.configured = True
 
 
+# A search among a share of the index's rows (Allowed) scales its effort by 1 / share, at
+# most this many times: past it, a reader's few rows are found by the exact search of her
+# scope that a short answer sends the search to (memos.search).
+SHARE_EFFORT_MAX = 8.0
+
+
 def bitmap(pks: np.ndarray) -> np.ndarray:
     """The bitmap `Allowed.bits` holds: bit pk is set for each pk in `pks` (non-negative),
     little-endian within each byte, as FAISS's IDSelectorBitmap reads it (pks past its end
@@ -664,12 +670,20 @@ class VectorIndex:
                 allow.bits.dtype != np.uint8 or not allow.bits.flags.c_contiguous):
             raise ValueError("Allowed.bits must be a contiguous uint8 array (bitmap())")
         sel = None if allow is None else allow.selector()
+        # Among a share of the rows, a search visits more nodes (lists) to find as many of
+        # them: the effort divided by the share, up to SHARE_EFFORT_MAX times itself.
+        scale = 1.0
+        if allow is not None and allow.bits is not None and nprobe is None:
+            share = max(allow.count, 1) / len(self._ids)
+            scale = min(SHARE_EFFORT_MAX, max(1.0, 1.0 / share))
         if self.trained_n:
-            probes = (min(int(self._index.nlist), QUICK_PROBES) if nprobe is not None
-                      else self.effort())
+            nlist = int(self._index.nlist)
+            probes = (min(nlist, QUICK_PROBES) if nprobe is not None
+                      else min(nlist, math.ceil(self.effort() * scale)))
             return self._search_ivf(queries, k, probes, sel)
         if self._hnsw:
-            ef = max(k, QUICK_EF_SEARCH if nprobe is not None else self.effort())
+            ef = max(k, QUICK_EF_SEARCH if nprobe is not None
+                     else math.ceil(self.effort() * scale))
             params = faiss.SearchParametersHNSW(efSearch=ef)
             if sel is not None:
                 params.sel = sel

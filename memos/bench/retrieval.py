@@ -235,8 +235,8 @@ def run_retrieval_bench(
 
     `embedder`: 'hashing' or 'minilm' (needs the embed extra); `corpus`: 'easy' (varied
     memory sentences) or 'hard' (templated facts that embed close together); `users`: the
-    cubes' owners, a batch each in turn (the timed searches are the first one's, who reads
-    only her share)."""
+    cubes' owners, a batch each in turn, batches cut to n / (4 users) when larger (the timed
+    searches are the first one's, who reads only her share)."""
     if k < 1 or queries < 1 or batch_size < 1 or users < 1:
         raise InvalidInputError("--k, --queries, --batch-size and --users must be at least 1")
     _check_options(embedder, corpus)
@@ -277,12 +277,14 @@ def _run(n: int, k: int, n_queries: int, batch_size: int, seed: int, folder: Pat
             users=users,
         )
         owners = [BENCH_USER] + [f"{BENCH_USER}-{i}" for i in range(1, users)]
+        # (batches small enough that each user gets one at least four times)
+        chunk = batch_size if users == 1 else max(1, n // (4 * users))
         have, batches = 0, 0
         for size in sizes:
             todo = size - have
             start = time.perf_counter()
             while have < size:
-                step = min(batch_size, size - have)
+                step = min(batch_size, chunk, size - have)
                 batch = [next(corpus) for _ in range(step)]
                 mem.add_many(batch, scope=owners[batches % users], batch_size=batch_size)
                 have, batches = have + step, batches + 1

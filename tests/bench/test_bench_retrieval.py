@@ -57,7 +57,9 @@ def test_bench_spreads_cubes_over_users(tmp_path: Path) -> None:
     from memos import MemOS
     from memos.bench.retrieval import BENCH_USER, synthetic_queries
 
-    report = run_retrieval_bench(300, k=5, queries=4, batch_size=50, users=3,
+    from memos.bench.retrieval import _readable
+
+    report = run_retrieval_bench(300, k=5, queries=4, batch_size=1_000, users=3,
                                  store_dir=tmp_path / "store")
     assert report.users == 3 and report.to_json()["users"] == 3
     point = report.points[0]
@@ -67,6 +69,7 @@ def test_bench_spreads_cubes_over_users(tmp_path: Path) -> None:
         counts = {user: mem.stats(user).cubes for user in
                   (BENCH_USER, f"{BENCH_USER}-1", f"{BENCH_USER}-2")}
         assert counts == {BENCH_USER: 100, f"{BENCH_USER}-1": 100, f"{BENCH_USER}-2": 100}
+        assert _readable(mem).count == 100  # (the FAISS column and recall: her rows)
         for query in synthetic_queries(4, seed=1):
             hits = mem.search(query, BENCH_USER, k=5)
             assert hits and {h.cube.scope.user_id for h in hits} == {BENCH_USER}
