@@ -55,9 +55,7 @@ def test_bench_spreads_cubes_over_users(tmp_path: Path) -> None:
     """--users 3: each batch goes to the next user; the timed searches are the first one's,
     and every hit they return is hers."""
     from memos import MemOS
-    from memos.bench.retrieval import BENCH_USER, synthetic_queries
-
-    from memos.bench.retrieval import _readable
+    from memos.bench.retrieval import BENCH_USER, _readable, synthetic_queries
 
     report = run_retrieval_bench(300, k=5, queries=4, batch_size=1_000, users=3,
                                  store_dir=tmp_path / "store")
