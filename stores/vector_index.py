@@ -659,7 +659,8 @@ class VectorIndex:
         checks: a twin sits right next to its vector). `allow` restricts the search to its
         rows: the top-n among them, not the top-n of all with the others dropped (a
         reader's search, docs/SECURITY.md). An approximate index may then return fewer than
-        n: it visits as many nodes or lists as without `allow`, and keeps only its rows."""
+        n: it keeps only `allow`'s rows of the nodes or lists it visits, which are more the
+        smaller their share (at most SHARE_EFFORT_MAX times as many)."""
         configure_this_thread()
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
         if not self._ids:
