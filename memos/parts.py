@@ -76,7 +76,7 @@ OVERLAP_VECTORS = 5_000
 DENSE_READERS_KEPT = 64  # users whose readable rows (dense_reader, from SQL) are kept
 
 
-DenseResult = tuple["np.ndarray", "np.ndarray", "np.ndarray"]
+DenseResult = tuple["np.ndarray", "np.ndarray"]  # (scores, pks) of one query
 
 
 class FairGate:
@@ -336,13 +336,10 @@ class StoreParts:
 
         if self.uses_admission_copy():
             with self.sync.admit_lock:
-                # (the search's admission asks for the copy too: one ask a search)
-                mirror = self.sync.admission(session, head, ask=False)
-                ahead = self.sync.admission_copy
-                if mirror is None and ahead is not None and ahead.seq > head:
-                    # Another search caught it up past this snapshot: its rows are a few
-                    # changes newer, which admission (exact, at the snapshot) then sorts out.
-                    mirror = ahead
+                # (the search's admission asks for the copy too: one ask a search; a copy
+                # another search caught up past this snapshot is a few changes newer,
+                # which admission, exact at the snapshot, then sorts out)
+                mirror = self.sync.admission(session, head, ask=False, newer=True)
                 if mirror is not None:
                     return Allowed(*mirror.readable(user_id))
         key = user_id
@@ -386,8 +383,7 @@ class StoreParts:
                     allow: Allowed | None = None) -> DenseJob:
         """Begin the dense half of a search: look up the `n` nearest vectors to `vector`
         (`query_vector`) among the rows `allow` holds (`dense_reader`; None: all). Calling
-        the returned job gives (query vector, scores, pks); `done()` says whether that would
-        wait.
+        the returned job gives (scores, pks); `done()` says whether that would wait.
 
         With `in_parallel` (the caller has the full-text and SQL half to do meanwhile) the
         FAISS lookup runs on a worker thread when the index holds at least OVERLAP_VECTORS
@@ -399,7 +395,7 @@ class StoreParts:
         def job() -> DenseResult:
             with self.index_lock:
                 scores, found = self.vectors.search(vector[None, :], n, allow=allow)
-            return vector, scores[0], found[0]
+            return scores[0], found[0]
 
         limit = self.search_limit()
         cores = CORES if limit is None else min(CORES, limit)

@@ -232,11 +232,11 @@ class _Request:
                             dense = store.start_dense(
                                 vector, n, allow=self.readable,
                                 in_parallel="fulltext" in self.retrievers)
-                    return self._gather(session, dense)
+                    return self._gather(session, vector, dense)
             store.catch_up()
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _gather(self, session: Any, dense_job: DenseJob | None
+    def _gather(self, session: Any, vector: np.ndarray | None, dense_job: DenseJob | None
                 ) -> tuple[list[retrieval.Fused], dict[int, Any]]:
         store, cfg, k = self.store, self.store.config.retrieval, self.k
         n = max(cfg.candidates, k)
@@ -272,7 +272,8 @@ class _Request:
         dense_glob: list[int] = []
         searched = short = 0
         if dense_job is not None:
-            qv, scores, nearest = dense_job()
+            qv = vector
+            scores, nearest = dense_job()
             dense_glob = _ordered(scores, nearest, cfg.dense_min_score)
             # The rows the lookup searched; an approximate search among a few of them (a
             # reader's rows in a larger store) can return fewer than it had, and then the

@@ -32,6 +32,7 @@ import numpy as np
 
 from memos.cube import Visibility
 from memos.stores.schema import INDEXED_STATES, UNINDEXED_TIERS
+from memos.stores.vector_index import pack
 
 # The columns, in the order every statement here reads them.
 COLUMNS = "pk, user_id, visibility, agent_id, state, tier, expires_at"
@@ -190,8 +191,9 @@ class AdmitMirror:
         self.indexed[pks] = False
 
     def _patch(self, pks: np.ndarray) -> None:
-        """Set these rows' bits in the readers' bitmaps kept (`readable`) as they are now.
-        Each bitmap changed is a new array: a search may still be reading the old one."""
+        """Set these rows' bits in the readers' bitmaps kept (`readable`) as they are now
+        (`pack`'s layout: byte pk >> 3, bit pk & 7). Each bitmap changed is a new array: a
+        search may still be reading the old one."""
         pks = np.unique(pks)
         byte, bit = pks >> 3, (pks & 7).astype(np.uint8)
         ones = np.left_shift(np.uint8(1), bit)
@@ -259,7 +261,7 @@ class AdmitMirror:
 
     def readable(self, user_id: str | None) -> tuple[np.ndarray | None, int, int]:
         """The rows `user_id` may read among those in the vector index, her own (every
-        agent's) and public ones: a bitmap of pks (`stores.vector_index.bitmap`'s layout)
+        agent's) and public ones: a bitmap of pks (`stores.vector_index.pack`)
         and how many it holds, or None and 0 when she may read every row there (no other
         user's hidden row: a store of one user, asked in O(1)); and the largest pk of the
         copy. `user_id` None: public rows only. A bitmap is made once per user and then
@@ -272,7 +274,7 @@ class AdmitMirror:
             mask = self.indexed & ~self.hidden
             if code is not None:
                 mask |= self.indexed & (self.user == code)
-            kept = (np.packbits(mask, bitorder="little"), int(np.count_nonzero(mask)))
+            kept = (pack(mask), int(np.count_nonzero(mask)))
             while len(self._readable) >= READERS_KEPT:
                 del self._readable[next(iter(self._readable))]
         self._readable[user_id] = kept  # (most recently asked last)

@@ -461,14 +461,16 @@ class IndexSync:
 
     # -- the in-memory admission copy (stores/admit.py) -----------------------------------
 
-    def admission(self, session: Session, head: int, ask: bool = True) -> AdmitMirror | None:
+    def admission(self, session: Session, head: int, ask: bool = True,
+                  newer: bool = False) -> AdmitMirror | None:
         """The admission copy at exactly `head`, the changelog head of the caller's read
         snapshot (`current_head`), caught up from the changelog on `session` if it was
         behind; None when there is none yet or it cannot serve this snapshot (it is ahead
         of it: another search caught it up to a later head). The caller holds `admit_lock`
         for as long as it uses the copy, and admits with SQL when this is None. `ask`
         False: this call does not count among the asks that start a load (a search's
-        second use of the copy)."""
+        second use of the copy). `newer`: a copy ahead of `head` is returned too (a use
+        that admission, exact at the snapshot, checks after)."""
         mirror = self.admission_copy
         if mirror is not None and mirror.seq < head:
             # (a catch-up runs on the search's thread, holding the others' admissions)
@@ -494,7 +496,7 @@ class IndexSync:
                 if self._admit_asks >= LOAD_AFTER:
                     self._start_admit_loader()
             return None
-        return mirror if mirror.seq == head else None
+        return mirror if mirror.seq == head or newer else None
 
     def _purged_since(self, seq: int) -> bool:
         """Whether a purge (of another process: this one's hold no load) came after `seq`:

@@ -181,14 +181,19 @@ def configure_this_thread() -> None:
 SHARE_EFFORT_MAX = 8.0
 
 
+def pack(mask: np.ndarray) -> np.ndarray:
+    """The bitmap `Allowed.bits` holds, of a mask over pks (True at each pk it holds): bit
+    pk set, little-endian within each byte, as FAISS's IDSelectorBitmap reads it (pks past
+    its end are not set)."""
+    return np.packbits(mask, bitorder="little")
+
+
 def bitmap(pks: np.ndarray) -> np.ndarray:
-    """The bitmap `Allowed.bits` holds: bit pk is set for each pk in `pks` (non-negative),
-    little-endian within each byte, as FAISS's IDSelectorBitmap reads it (pks past its end
-    are not set)."""
+    """`pack` of these pks (non-negative)."""
     pks = np.asarray(pks, dtype=np.int64)
     mask = np.zeros(int(pks.max()) + 1 if len(pks) else 1, dtype=bool)
     mask[pks] = True
-    return np.packbits(mask, bitorder="little")
+    return pack(mask)
 
 
 class Allowed(NamedTuple):
