@@ -74,6 +74,7 @@ def auto_search_limit(backend: str, processes: int = 1) -> int | None:
 # between runs.
 OVERLAP_VECTORS = 5_000
 DENSE_READERS_KEPT = 64  # users whose readable rows (dense_reader, from SQL) are kept
+DENSE_PATCH_MAX = 4096  # changed cubes past which a kept answer is read again, not patched
 
 
 DenseResult = tuple["np.ndarray", "np.ndarray"]  # (scores, pks) of one query
@@ -347,13 +348,71 @@ class StoreParts:
             kept = self._dense_readers.get(key)
         if kept is not None and kept[0] == head:
             return kept[1]
-        found = self._dense_reader_sql(session, user_id)
+        found = (self._dense_reader_patched(session, kept[0], head, user_id, kept[1])
+                 if kept is not None and kept[0] < head else None)
+        if found is None:
+            found = self._dense_reader_sql(session, user_id)
         with self._pool_lock:
-            self._dense_readers[key] = (head, found)
+            newer = self._dense_readers.get(key)
+            if newer is None or newer[0] <= head:  # (a search at an older snapshot keeps
+                self._dense_readers[key] = (head, found)  # the newer answer kept)
             self._dense_readers.move_to_end(key)
             while len(self._dense_readers) > DENSE_READERS_KEPT:
                 self._dense_readers.popitem(last=False)
         return found
+
+    def _dense_reader_patched(self, session: Any, since: int, head: int,
+                              user_id: str | None, before: Allowed) -> Allowed | None:
+        """`before` (the answer at changelog head `since`) brought to `head` by the cubes the
+        changelog names in between (every change of a cube's owner, visibility, state or
+        tier writes a changelog row; a purged cube's row is gone, and with it its bit).
+        None when a full read is the better way: more than DENSE_PATCH_MAX cubes changed,
+        or another user's hidden row appeared in a store she read whole."""
+        import numpy as np
+        from sqlalchemy import select
+
+        from memos.stores.schema import INDEXED_STATES, UNINDEXED_TIERS, ChangelogRow, CubeRow
+        from memos.stores.vector_index import Allowed
+
+        conn = session.connection()
+        changed = list(conn.execute(
+            select(ChangelogRow.cube_pk).where(
+                ChangelogRow.seq > since, ChangelogRow.seq <= head,
+                ChangelogRow.cube_pk.is_not(None)).distinct()
+            .limit(DENSE_PATCH_MAX + 1)).scalars())
+        if len(changed) > DENSE_PATCH_MAX:
+            return None
+        if not changed:
+            return before
+        readable: dict[int, bool] = dict.fromkeys(changed, False)
+        hidden_other = False
+        for pk, owner, visibility, state, tier in conn.execute(
+                select(CubeRow.pk, CubeRow.user_id, CubeRow.visibility, CubeRow.state,
+                       CubeRow.tier).where(CubeRow.pk.in_(changed))):
+            if state not in INDEXED_STATES or tier in UNINDEXED_TIERS:
+                continue
+            if visibility == Visibility.PUBLIC.value or (
+                    user_id is not None and owner == user_id):
+                readable[pk] = True
+            else:
+                hidden_other = True
+        top = max(before.top, max(changed))
+        if before.bits is None:
+            return None if hidden_other else Allowed(None, 0, top)
+        size = (top >> 3) + 1
+        bits = np.zeros(size, dtype=np.uint8)  # a copy: searches may hold `before.bits`
+        bits[:len(before.bits)] = before.bits[:size]
+        count = before.count
+        for pk, now in readable.items():
+            byte, mask = pk >> 3, np.uint8(1 << (pk & 7))  # vector_index.pack's layout
+            was = bool(bits[byte] & mask)
+            if now and not was:
+                bits[byte] |= mask
+                count += 1
+            elif was and not now:
+                bits[byte] &= ~mask
+                count -= 1
+        return Allowed(bits, count, top)
 
     def _dense_reader_sql(self, session: Any, user_id: str | None) -> Allowed:
         import numpy as np

@@ -413,3 +413,76 @@ def test_a_reader_with_a_few_percent_of_an_approximate_store_gets_a_full_list(
             assert len(got) == want, (query, len(got), want)
     finally:
         mem.close()
+
+
+def _expected_rows(session: Any, user: str | None) -> tuple[set[int], int]:
+    rows = session.execute(text("SELECT pk, user_id, visibility, state, tier FROM cubes")).all()
+    return ({pk for pk, owner, vis, state, tier in rows
+             if (owner == user or vis == "public")
+             and state in INDEXED_STATES and tier not in UNINDEXED_TIERS},
+            max((pk for pk, *_ in rows), default=0))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_readers_rows_kept_from_sql_follow_every_change(tmp_path: Path, seed: int,
+                                                        monkeypatch: Any) -> None:
+    """Without the admission copy (PostgreSQL, or before it loads) a reader's rows read from
+    SQL are kept and, after writes, brought up to date from the changelog's changed cubes
+    rather than read again: adds of every visibility, forgets, supersedes and purges by any
+    user, in a store that starts with one user (whose rows are then every row) and gains
+    others. After each round every reader's answer equals a fresh read of the rows, and only
+    the rounds that need it read them all again: another user's hidden row where she read
+    them all, or a purge (which drops what is kept)."""
+    rng = random.Random(seed)
+    mem = _open(tmp_path / "s", admission_in_memory=False)
+    store = mem._store
+    full_reads = []
+    read_all = store._dense_reader_sql
+
+    def counted(session: Any, user_id: str | None) -> Allowed:
+        full_reads.append(user_id)
+        return read_all(session, user_id)
+
+    monkeypatch.setattr(store, "_dense_reader_sql", counted)
+    users = ["ann", "ben", "cy"]
+    live: list[tuple[str, dict[str, Any]]] = []
+    purged = False
+    try:
+        mem.add_many([f"ann note {i}" for i in range(5)], "ann")
+        for round_ in range(12):
+            full_reads.clear()
+            with store.repo.read() as session:
+                head = store.repo.max_seq(session)
+                for user in users + ["nobody", None]:
+                    got = store.dense_reader(session, head, user)
+                    expected, top = _expected_rows(session, user)
+                    if got.bits is None:  # she may read every row the index holds
+                        indexed = {pk for u in users for pk in _expected_rows(session, u)[0]}
+                        assert expected == indexed and got.top >= top, round_
+                    else:
+                        assert _pks(got) == expected and got.count == len(expected), round_
+                        assert got.top >= top
+            if round_ and not purged:  # (a purge drops what is kept: forget_queries)
+                assert len(full_reads) <= 1, (round_, full_reads)
+            purged = False
+            for _ in range(rng.randint(1, 6)):
+                op = rng.random()
+                user = "ann" if round_ < 3 else rng.choice(users)
+                if op < 0.55 or not live:
+                    scope: dict[str, Any] = {"user_id": user, "visibility": rng.choice(
+                        ["private", "shared", "public"])}
+                    result = mem.add(f"note {round_} {rng.random()} {user}", scope)
+                    live.append((result.cube.id, scope))
+                elif op < 0.7:
+                    cube_id, scope = live.pop(rng.randrange(len(live)))
+                    mem.forget(cube_id, scope)
+                elif op < 0.85:
+                    cube_id, scope = live.pop(rng.randrange(len(live)))
+                    live.append((mem.supersede(cube_id, scope, content=f"new {rng.random()}")
+                                 .cube.id, scope))
+                else:
+                    cube_id, scope = live.pop(rng.randrange(len(live)))
+                    mem.purge(cube_id, scope)
+                    purged = True
+    finally:
+        mem.close()
