@@ -162,7 +162,7 @@ def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bo
         blob_files = derived_queries.blob_hashes(rows)  # tensors of erased slots and states
         blob_files += adapter_blobs(rows)  # and the weights of erased adapters
         store.fulltext.remove(session, pks)
-        counts = repo.erase_cubes(session, pks, ids)
+        counts = repo.erase_cubes(session, pks, ids, scope.user_id)
         if pks:
             # Merge the full-text segments in the same transaction: no segment keeps a term
             # of the erased text once this commits.

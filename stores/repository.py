@@ -920,21 +920,25 @@ class Repository:
              "edge_id": eid, "at": now} for e, src, eid in zip(edges, src_ids, ids, strict=True)])
         return ids
 
-    def erase_cubes(self, session: Session, pks: Sequence[int], ids: Sequence[str]
-                    ) -> dict[str, int]:
+    def erase_cubes(self, session: Session, pks: Sequence[int], ids: Sequence[str],
+                    owner: str) -> dict[str, int]:
         """Purge's deletes, table by table in chunks (drivers cap bind parameters): every
         version, edge (with its entity name), source, changelog row, tag and cube row of these
         cubes, and the `reason` of earlier audit rows about them (callers' words, which may
         quote the cubes). Then one `purge` changelog row per cube, without its id, so the
-        derived indexes learn of the erase. Returns the counts the purge report shows."""
+        derived indexes learn of the erase. Returns the counts the purge report shows, all
+        of `owner`'s (the purging user's) rows: edges other users drew to these cubes from
+        their own go too, uncounted, since the count would tell her of their links."""
         counts = {"versions": 0, "edges": 0, "sources": 0, "changelog_rows": 0}
         replaced = self._superseded_by(session, pks)  # read before their edges go
         for start in range(0, len(pks), ID_CHUNK):
             p, i = list(pks[start:start + ID_CHUNK]), list(ids[start:start + ID_CHUNK])
             counts["versions"] += session.execute(
                 delete(CubeVersionRow).where(CubeVersionRow.cube_id.in_(i))).rowcount
+            touching = or_(EdgeRow.src_pk.in_(p), EdgeRow.dst_pk.in_(p))
             counts["edges"] += session.execute(delete(EdgeRow).where(
-                or_(EdgeRow.src_pk.in_(p), EdgeRow.dst_pk.in_(p)))).rowcount
+                touching, EdgeRow.user_id == owner)).rowcount
+            session.execute(delete(EdgeRow).where(touching))
             counts["sources"] += session.execute(
                 delete(SourceRow).where(SourceRow.cube_pk.in_(p))).rowcount
             counts["changelog_rows"] += session.execute(

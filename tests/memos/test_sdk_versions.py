@@ -151,6 +151,28 @@ def test_purge_whole_user(mem):
     assert mem.check().ok
 
 
+@pytest.mark.parametrize("whole_user", [False, True], ids=["one-cube", "whole-user"])
+def test_purge_reports_only_the_purgers_links(mem, whole_user):
+    """Another user's private link to a public cube is erased with it, but not counted in
+    the purger's report: the count would tell her that (and how often) others linked it."""
+    counts = []
+    for bob_links in (False, True):
+        public = mem.add(f"Alice's public lentil soup recipe {bob_links}",
+                         {"user_id": "alice", "visibility": "public"})
+        mine = mem.add(f"Alice's own note {bob_links}", "alice")
+        mem.link(mine.id, public.id, "alice")
+        if bob_links:
+            bobs = mem.add("Bob's private note", "bob")
+            mem.link(bobs.id, public.id, "bob", relation="cites")
+        report = (mem.purge(None, "alice", all_of_user=True) if whole_user
+                  else mem.purge(public.id, "alice"))
+        counts.append(report.edges)
+        if bob_links:
+            assert mem.neighbors(bobs.id, "bob") == []  # his link went with the cube
+    assert counts == [1, 1]
+    assert mem.check().ok
+
+
 def test_conflict_inside_one_batch_keeps_the_later_fact(mem):
     key = {"subject": "bob", "attribute": "city"}
     rs = mem.add_many([{"content": "Bob lives in Oslo", "metadata": key},
