@@ -50,12 +50,14 @@ from memos.policies import conflict
 from memos.reader.dates import resolve_dates
 from memos.reader.questions import user_display_name, user_key
 from memos.reader.rules import (
+    BARE_GREETING,
     TITLES,
     Extraction,
     Referents,
     correction,
     extract,
     looks_like_correction,
+    may_introduce_after_greeting,
     named_wrong,
     names_another,
     opens_with_pronoun,
@@ -951,8 +953,9 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
 
         client = llm if llm is not None else LLMExtractor.from_env()
     # Whose "I": given, else stated in these turns, else stored, else the user id.
-    said = [stated_name(t.content) for t in turns if t.role == "user" and t.name is None]
-    said = [s for s in said if s]
+    mine = [t.content for t in turns if t.role == "user" and t.name is None]
+    said = [s for i, text in enumerate(mine)
+            if (s := stated_name(text, i > 0 and bool(BARE_GREETING.match(mine[i - 1]))))]
     name = user_name or (said[-1] if said else None) or stored_user_name(mem, scope)
     display = user_display_name(scope.user_id, name)
     cube_scope = Scope(user_id=scope.user_id, agent_id=scope.agent_id, session_id=session_id,
@@ -974,6 +977,8 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
         # "She lives in Marseille" about the person the session's previous turn named, told
         # by an earlier call (the assistant sends one turn per call)
         pronoun = first is not None and opens_with_pronoun(first.content)
+        # "im priyanka" names her after a turn that only greeted, told by an earlier call
+        pronoun = pronoun or (first is not None and may_introduce_after_greeting(first.content))
         episodes = (session_episodes(mem, scope, session_id)
                     if correcting or naming or pronoun else [])
         before = last_turn_facts(mem, scope, session_id, episodes) if correcting else []

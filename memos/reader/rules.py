@@ -1381,13 +1381,14 @@ _REL_NAMED = re.compile(
     rf"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|have|'ve|’ve)\s+)*(?:had|welcomed)\s+"
     rf"(?:a|our)\s+(?:(?:new|first|second|third|beautiful|healthy|little|baby)\s+)*"
     rf"(?P<baby>girl|boy)(?:\s+(?:called|named)\s+|,\s+|\s+[-–—]\s+)(?P<name9>{_TITLE_NAME})")
+_HELLO = r"(?:[Hh]i+|[Hh]iya|[Hh]eya|[Hh]ello+|[Hh]ey+|[Yy]o|[Hh]owdy)"
 _MY_NAME = re.compile(
     rf"\b(?:[Mm]y\s+name(?:'s|\s+is)|[Cc]all\s+me|[Mm]y\s+friends\s+call\s+me|I\s+go\s+by|"
     rf"(?:[Ee]veryone|[Ee]verybody|[Pp]eople|[Mm]ost\s+people)\s+calls?\s+me)\s+"
-    rf"(?P<name>{_TITLE_NAME})|(?:^|[.!]\s+|,\s*)(?:[Hh]i|[Hh]ello|[Hh]ey)?[,!]?\s*"
+    rf"(?P<name>{_TITLE_NAME})|(?:^|[.!]\s+|,\s*)(?:{_HELLO}(?:\s+there)?)?[,!]?\s*"
     rf"I(?:'m|’m|\s+am)\s+(?P<short>[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?)\s*(?:[,.!]|$|"
     rf"\s+and\b|\s+but\b|\s+by\s+the\s+way|\s+btw\b|\s+here\b)|"
-    rf"(?:^|[.!]\s+|,\s*)(?:[Hh]i|[Hh]ello|[Hh]ey)?[,!]?\s*(?P<here>[A-Z][^\W\d_]+)\s+here\s*(?:[,.!]|$)")
+    rf"(?:^|[.!]\s+|,\s*)(?:{_HELLO}(?:\s+there)?)?[,!]?\s*(?P<here>[A-Z][^\W\d_]+)\s+here\s*(?:[,.!]|$)")
 
 
 def _named(name: str) -> bool:
@@ -1407,11 +1408,12 @@ def _person(name: str) -> str:
     return re.sub(r"['’]s$", "", clean_value(name))
 
 
-def stated_name(text: str) -> str | None:
+def stated_name(text: str, after_greeting: bool = False) -> str | None:
     """The name a speaker gives for themself in `text` ("my name is Alice Moreau", "call
-    me Ali", "Hi, I'm Alice."), or None."""
+    me Ali", "Hi, I'm Alice.", in lower case too: "hey im ali"), or None. `after_greeting`:
+    the speaker's previous turn only greeted ("hiya", then "im ali")."""
     found = None
-    for sentence in sentences(text):
+    for sentence in sentences(caseless_self_name(text, after_greeting)):
         if sentence.rstrip().endswith("?"):
             continue
         for m in _MY_NAME.finditer(sentence):
@@ -1750,6 +1752,7 @@ class Referents:
 
     people: list[tuple[_Subject, str | None]] = field(default_factory=list)
     words: frozenset[str] = frozenset()  # the previous turn's words (not another person)
+    greeted: bool = False  # the previous turn only greeted ("hiya"): this one may say who
 
 
 def _gender(relation: str) -> str | None:
@@ -1858,10 +1861,11 @@ def extract(text: str, speaker: str, speaker_key: str,
     ("Sorry, I meant Lyon") corrects (`correction`). `referents`: the people the speaker's
     previous turn named, whom this turn's "he" / "she" may be about; updated to this
     turn's."""
+    carried = Referents() if referents is None else referents
+    after_greeting, carried.greeted = carried.greeted, bool(BARE_GREETING.match(text))
     fixed = correction(text, previous)
     if fixed:
         return fixed
-    carried = Referents() if referents is None else referents
     if _RETRACTED.search(text) or _TASK_TEXT.match(text):
         carried.people = []
         # "I quit my job lol jk": nothing said in earnest; "Translate: I live in Madrid and
@@ -1877,7 +1881,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     text = _unquote_others(_WHICH_KIN.sub(r"\1 ", _BARE_POSSESSIVE.sub(r"\1's ", _LOWER_I.sub(
         lambda m: _CHAT[m.group(0)], squeeze(text)))))
     if turn.caseless:  # "jess is a dentist", "sam is my boyfriend": a name typed in lower case
-        text = _LOWER_NAME.sub(_capitalised, text)
+        text = _LOWER_NAME.sub(_capitalised, lower_self_name(text, after_greeting))
     text = _CHAT_KIN.sub(lambda m: m.group(1) + _CHAT_KIN_WORDS[
         " ".join(m.group(2).lower().split())], text)
     # (a turn about work: "I changed jobs, I'm at Farfetch now"; not "I'm at Heathrow, my
@@ -1978,6 +1982,74 @@ def _capitalised(m: re.Match[str]) -> str:
             word in _PERSON_NOUNS or word in _DEICTIC:
         return m.group(0)
     return m.group("lead") + word.capitalize()
+
+
+# In a turn all in lower case (after _LOWER_I), the speaker naming themself -> the name in
+# capitals: "my name is priyanka", "my names priyanka", "call me priya", "priyanka here",
+# "hey im priyanka, i live in leeds" (after a greeting), and "im priyanka" alone as the turn
+# after one that only greeted ("hiya"). A bare "im X" is said of how one is as often ("im
+# dead", "im smart"), so it names no one unless a greeting says it is an introduction. The
+# name is one word, and the clause ends after it ("im sam from work" names no one).
+_GREETING = r"(?:hi+|hey+|hello+|hiya|heya|yo|howdy|morning|evening)"
+_SELF_END = r"(?=\s*(?:[,.!]|$)|\s+(?:and|but|btw|lol|haha)\b)"
+_LOWER_SELF = re.compile(
+    rf"(?P<lead>(?:^|[.!?;]\s+)(?:{_GREETING}(?:\s+there)?[,!]?\s+)?(?:my\s+name(?:'s|’s|\s+is|s)"
+    rf"|call\s+me)\s+|(?:^|[.!?;]\s+){_GREETING}(?:\s+there)?[,!]?\s+I(?:'m|’m|\s+am)\s+)"
+    rf"(?P<w>[a-z]{{2,}}){_SELF_END}"
+    rf"|(?P<lead2>^(?:{_GREETING}[,!]?\s+)?)(?P<w2>[a-z]{{2,}})(?=\s+here\s*(?:[,.!]|$))")
+_LOWER_SELF_ALONE = re.compile(r"(?P<lead>^\s*I(?:'m|’m|\s+am)\s+)(?P<w>[a-z]{2,})\s*[.!]*\s*$")
+# A turn that only greets: the next one may introduce its speaker
+BARE_GREETING = re.compile(
+    rf"^\s*(?:{_GREETING}|good\s+(?:morning|afternoon|evening))(?:\s+there)?(?:\s+(?:all|"
+    rf"everyone|again))?\s*[!.,:)]*\s*$", re.I)
+# What one is, said as "im X" in chat: not a name (NOT_NAMES has most of them)
+_NOT_LOWER_SELF = frozenset("""down up dead weak shook gay straight bi trans queer wet beat
+sore poor rich fat skinny sure high low chill bad good ok cool fine lucky silly ugly lovely
+done game hyped pumped stoked certain positive aware unsure young right wrong over through
+well better worse safe dry warm stuck almost nearly literally basically totally kinda sorta
+pretty too gonna about like human male female christian muslim jewish hindu buddhist
+catholic atheist agnostic introvert extrovert shy tall short alone adopted asian black white
+brown mixed later anytime tonight whenever soon asap everything nothing someone here there
+blessed deceased afk brb sober sorry me him her them new back asleep lazy set srsly dumb
+stupid smart clever brave strong fit healthy hurt skint mental mad cross livid heartbroken
+okish meh lit fire sus salty petty extra basic bougie woke based cringe mid toast tipsy baked
+frozen numb dizzy queasy wiped spent fried burnt weird odd normal great sad mean nice kind
+rude hard soft sweet cute wild broke dead deaf blind bald sane calm quiet loud lame""".split())
+_NOT_LOWER_SELF_END = ("ing", "ful", "ous", "less", "ive", "able", "ible")
+
+
+def _self_capitalised(m: re.Match[str]) -> str:
+    word, lead = (m.group("w"), m.group("lead")) if m.group("w") else (m.group("w2"),
+                                                                         m.group("lead2"))
+    if (word in NOT_NAMES or word in _OPENERS or word in _NOT_LOWER_NAMES
+            or word in _NOT_LOWER_SELF or word in _PERSON_NOUNS or word in _DEICTIC
+            or word in DEMONYM_NOUNS or word in KIN_NAMES or word.endswith(_NOT_LOWER_SELF_END)
+            or (len(word) > 5 and word.endswith("ed"))):
+        return m.group(0)
+    return re.sub(r"my\s+names\s+$", "my name's ", lead) + word.capitalize()
+
+
+def lower_self_name(text: str, after_greeting: bool = False) -> str:
+    """`text` (written all in lower case, "im" already "I'm") with the name its speaker
+    gives for themself capitalised (`_LOWER_SELF`); `after_greeting`: the speaker's
+    previous turn only greeted, so a turn that is only "I'm X" introduces them too."""
+    text = _LOWER_SELF.sub(_self_capitalised, text)
+    return _LOWER_SELF_ALONE.sub(_self_capitalised, text) if after_greeting else text
+
+
+def may_introduce_after_greeting(text: str) -> bool:
+    """Whether `text` is a turn that names its speaker only if their previous turn greeted
+    ("im priyanka" after "hiya": `lower_self_name`)."""
+    return not any(c.isupper() for c in text) and _LOWER_SELF_ALONE.match(
+        _LOWER_I.sub(lambda m: _CHAT[m.group(0)], text)) is not None
+
+
+def caseless_self_name(text: str, after_greeting: bool = False) -> str:
+    """`text` with the name its speaker gives for themself capitalised when it is written
+    all in lower case ("hey im priyanka" -> "hey I'm Priyanka"); else `text` as it is."""
+    if any(c.isupper() for c in text):
+        return text
+    return lower_self_name(_LOWER_I.sub(lambda m: _CHAT[m.group(0)], text), after_greeting)
 
 
 # A turn that hands over a text to work on: its "I" is the text's ("Translate: I live in

@@ -1,0 +1,75 @@
+"""A speaker who types in lower case names themself in lower case (blind suite E, 2026-12-05:
+"hiya", then "im priyanka", was read as nothing). In a turn all in lower case the name is
+read from "my name is priyanka", "my names priyanka", "call me priya", "priyanka here",
+from "im priyanka" after a greeting in the same turn ("hey im priyanka, i live in leeds"),
+and alone as the turn after one that only greeted. A bare "im X" is said of how one is as
+often ("im dead", "im smart"): it names no one without a greeting, and a word that says how
+one is never names anyone."""
+
+from __future__ import annotations
+
+import pytest
+
+from memos import Assistant, MemOS
+from memos.reader.rules import Referents, extract, stated_name
+from tests.reader.helpers import facts
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("my name is priyanka", "Priyanka"),
+    ("my names priyanka", "Priyanka"),
+    ("my name's priyanka, i live in leeds", "Priyanka"),
+    ("call me priya", "Priya"),
+    ("priyanka here", "Priyanka"),
+    ("hey, priyanka here!", "Priyanka"),
+    ("hey im priyanka", "Priyanka"),
+    ("hiya im priyanka, i live in leeds", "Priyanka"),
+    ("hello i'm jess and i work at a bakery", "Jess"),
+    ("hi there, i am sam", "Sam"),
+])
+def test_a_lower_case_introduction_names_the_speaker(text: str, name: str) -> None:
+    assert stated_name(text) == name
+    assert ("Alice", "name", name) in facts(f"U: {text}") or (name, "name", name) in facts(
+        f"U: {text}")
+
+
+@pytest.mark.parametrize("text", [
+    "im priyanka", "im sam", "im dead", "im down", "im smart lol", "im at the gym",
+    "im a nurse", "im sam from work", "hey im dumb", "hi im tired", "hi im vegan",
+    "hey im home", "call me later", "call me tomorrow", "same here", "nobody here",
+    "im working", "im stoked", "im hopeless", "im 34", "hi im mum",
+    "Im Tired", "Hi I'm priyanka",  # not all in lower case: the usual rules
+])
+def test_no_name_without_an_introduction(text: str) -> None:
+    assert stated_name(text) is None
+    assert not {f for f in facts(f"U: {text}") if f[1] == "name"}
+
+
+@pytest.mark.parametrize(("greeting", "named"), [
+    ("hiya", True), ("hey!", True), ("hi there", True), ("good morning", True),
+    ("how are you", False), ("hiya, can you help me pack?", False),
+])
+def test_im_x_alone_names_the_speaker_after_a_turn_that_only_greeted(greeting: str,
+                                                                     named: bool) -> None:
+    ref = Referents()
+    extract(greeting, "Alice", "user:alice", referents=ref)
+    got = {(e.attribute, e.value) for e in extract("im priyanka", "Alice", "user:alice",
+                                                   referents=ref)}
+    assert (("name", "Priyanka") in got) is named
+    ref = Referents()
+    extract(greeting, "Alice", "user:alice", referents=ref)
+    assert not extract("im smart", "Alice", "user:alice", referents=ref)
+    assert stated_name("im priyanka", after_greeting=named) == ("Priyanka" if named else None)
+
+
+def test_the_assistant_learns_a_lower_case_name_across_calls(tmp_path) -> None:
+    """The assistant sends one turn per call: the greeting is read from the stored session."""
+    with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
+        bot = Assistant(mem, "priyanka")
+        for turn in ("hiya", "im priyanka", "i live in coimbatore atm"):
+            bot.reply(turn)
+        assert "Priyanka" in bot.reply("whats my name?").text
+        other = Assistant(mem, "dev")
+        for turn in ("hi", "how are you", "im smart"):
+            other.reply(turn)
+        assert "Smart" not in other.reply("whats my name?").text
