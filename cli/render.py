@@ -12,7 +12,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
@@ -392,9 +392,11 @@ def check_table(report: Any) -> Table:
     return table
 
 
-def import_errors_text(errors: Sequence[tuple[int, str]], limit: int = 20) -> list[str]:
-    """`line 3: ...` for the first `limit` bad lines, then how many more there are."""
-    lines = [f"line {number}: {message}" for number, message in list(errors)[:limit]]
+def import_errors_text(errors: Sequence[tuple[int, str]], limit: int = 20,
+                      words: Callable[[str], str] = str) -> list[str]:
+    """`line 3: ...` for the first `limit` bad lines, then how many more there are; each
+    message through `words` (the CLI's: SDK arguments as its options)."""
+    lines = [f"line {number}: {words(message)}" for number, message in list(errors)[:limit]]
     if len(errors) > limit:
         lines.append(f"... and {len(errors) - limit} more bad line(s)")
     return lines

@@ -25,6 +25,7 @@ from memos.cli.options import (
     OnError,
     StoreOpt,
     UserOpt,
+    cli_words,
     open_store,
     optional_scope,
     progress_bar,
@@ -241,7 +242,7 @@ def import_(source: Annotated[str, typer.Argument(
                                         "(convert it with e.g. iconv -f latin1 -t utf-8)"
                                         ) from None
     except ImportFormatError as exc:
-        for line in render.import_errors_text(exc.errors):
+        for line in render.import_errors_text(exc.errors, words=cli_words):
             stderr.print(render.plain(line, "red"))
         raise
     if json_out:
@@ -253,12 +254,13 @@ def import_(source: Annotated[str, typer.Argument(
         left = (f"; {len(report.left)} line(s) left to other agents' imports"
                 if report.left else "")
         differing = (f" ({len(report.differing)} with another version or text in the file, "
-                     "kept as stored: update them, or forget them and import again)"
+                     "kept as stored: update them, or purge them (memos purge ID) and import again; "
+                     "a forgotten cube still holds its id)"
                      if report.differing else "")
         render.print_message(f"imported {report.imported} cube(s), {report.edges} edge(s); "
                              f"{report.skipped_existing} already present{differing}; "
                              f"{len(report.errors)} bad line(s) skipped{renamed}{left}")
-    for line in render.import_errors_text(report.errors):
+    for line in render.import_errors_text(report.errors, words=cli_words):
         stderr.print(render.plain(line, "yellow"))
     if report.unended:
         stderr.print(render.plain(

@@ -207,8 +207,8 @@ class ImportReport(BaseModel):
     errors: list[tuple[int, str]] = Field(default_factory=list)
     aborted: bool = False
     # File ids of cubes already in the store (skipped_existing) whose stored version or text
-    # differs from the file's: kept as stored, not replaced (update them, or forget them
-    # and import again).
+    # differs from the file's: kept as stored, not replaced (update them, or purge them and
+    # import again: a forgotten cube keeps its id and its history).
     differing: list[str] = Field(default_factory=list)
     # Lines left to another agent's import (line, why): its shared cubes, which every export
     # of a sibling agent holds, and edges from them or to those not in the store yet.

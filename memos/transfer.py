@@ -451,6 +451,7 @@ class _Parsed:
     # The end line export writes last: its line number, or None when the file has none
     end: int | None = None
     typed: dict[str, int] = field(default_factory=dict)  # "cube" / "edge" -> lines of it
+    unread: int = 0  # lines of no type that could be read (not UTF-8, not a JSON object)
 
 
 def _lines(source: str | os.PathLike[str] | TextIO) -> Iterator[str | UnicodeDecodeError]:
@@ -680,6 +681,7 @@ def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope, now: date
     for number, raw in enumerate(_lines(source), start=1):
         if isinstance(raw, UnicodeDecodeError):
             parsed.errors.append((number, f"not UTF-8 (byte {raw.start}): {raw.reason}"))
+            parsed.unread += 1
             continue
         if not raw.strip():
             continue
@@ -719,6 +721,8 @@ def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope, now: date
             # ValueError covers json's decode errors and InvalidInputError.
             message = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             parsed.errors.append((number, message))
+            if not isinstance(obj, dict):  # (its type unknown: it may be a cube or an edge)
+                parsed.unread += 1
             cid = _file_id(obj)
             if cid is not None and cid not in parsed.cubes and cid not in parsed.others:
                 parsed.refused.setdefault(cid, (number, message))
@@ -739,7 +743,10 @@ def _check_end(obj: dict[str, Any], parsed: _Parsed) -> None:
     held = (parsed.typed.get("cube", 0), parsed.typed.get("edge", 0))
     # Counted only in a file that starts with the header (a whole export): the last of the
     # parts a large file is cut into (docs/SERVER.md) holds the end line of the whole file.
-    if parsed.header and held != (obj["cubes"], obj["edges"]):
+    # A line that could not be read (reported as bad already) may be one of those counted.
+    short = obj["cubes"] - held[0] + obj["edges"] - held[1]
+    if parsed.header and (held[0] > obj["cubes"] or held[1] > obj["edges"]
+                          or short > parsed.unread):
         raise ValueError(f"the end line counts {obj['cubes']} cube and {obj['edges']} edge "
                          f"line(s), the file holds {held[0]} and {held[1]}: lines were lost "
                          "or added since the export; export again, or import the good lines "

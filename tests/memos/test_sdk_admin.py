@@ -105,6 +105,30 @@ def test_import_reports_bad_lines_and_aborts_or_skips(mem, tmp_path):
     assert [n for n, _ in bad.errors] == [1, 2, 3] and "UTF-8" in bad.errors[0][1]
 
 
+def test_a_damaged_line_is_one_error_not_also_a_wrong_end_count(mem, tmp_path):
+    """A cube line damaged in place (a NaN, a cut) is reported once: the end line's count
+    may include it, so the count is not called wrong as well (a fresh-eyes review found
+    two errors, the second saying lines were lost)."""
+    from memos import MemOS
+
+    with MemOS.open(tmp_path / "src") as other:
+        _fill(other)
+        buf = io.StringIO()
+        other.export("alice", buf)
+    lines = buf.getvalue().splitlines()
+    cube_at = next(i for i, line in enumerate(lines) if json.loads(line).get("type") == "cube")
+    for damaged in (lines[cube_at].replace('"importance":', '"importance": NaN, "x":', 1),
+                    lines[cube_at][:40]):
+        path = tmp_path / "damaged.jsonl"
+        path.write_text("\n".join(lines[:cube_at] + [damaged] + lines[cube_at + 1:]) + "\n")
+        report = mem.import_(path, "alice", on_error="skip")
+        assert [n for n, _ in report.errors] == [cube_at + 1], report.errors
+    # a line taken out is still found by the count
+    path.write_text("\n".join(lines[:cube_at] + lines[cube_at + 1:]) + "\n")
+    report = mem.import_(path, "alice", on_error="skip")
+    assert "lost or added" in report.errors[-1][1]
+
+
 @pytest.mark.parametrize("version", [2 * 10**7, 2 * 10**9, 2**63])
 def test_an_import_line_claiming_a_huge_version_is_refused_without_counting(mem, version):
     """Review: a 250-byte line {"cube": {..., "version": 2000000000}} made import build the
