@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -92,7 +92,7 @@ from memos.stores.repository import (
     live_clause,
     visible_clause,
 )
-from memos.stores.schema import CubeRow, CubeVersionRow
+from memos.stores.schema import CubeRow, CubeVersionRow, EdgeRow
 from memos.stores.vector_index import INDEX_FILE_NAME, VectorIndex
 from memos.writes import (
     ADD_FIELDS,
@@ -1111,9 +1111,22 @@ class MemOS:
                 refuse_managed(dst.id, dst.meta, "linked")
                 values = {"dst_pk": dst.pk, "entity": None}
                 dst_label = dst.id
-            edge = {"src_pk": src.pk, **values, "relation": relation, "weight": float(weight),
-                    "user_id": src.user_id, "created_at": now}
-            edge_id = self._store.repo.insert_edges(session, [edge], [src.id])[0]
+            # The same link made again (a retried call) is the one already there, as an
+            # import of the same edge is: not a second edge.
+            same = select(EdgeRow.id, EdgeRow.created_at).where(
+                EdgeRow.src_pk == src.pk, EdgeRow.relation == relation,
+                EdgeRow.weight == float(weight),
+                (EdgeRow.dst_pk == values["dst_pk"]) if values["dst_pk"] is not None
+                else (EdgeRow.entity == values["entity"])).order_by(EdgeRow.id).limit(1)
+            there = session.execute(same).first()
+            if there is None:
+                edge = {"src_pk": src.pk, **values, "relation": relation,
+                        "weight": float(weight), "user_id": src.user_id, "created_at": now}
+                edge_id = self._store.repo.insert_edges(session, [edge], [src.id])[0]
+        if there is not None:
+            created = there[1] if there[1].tzinfo else there[1].replace(tzinfo=UTC)
+            return Edge(id=there[0], src=src_id, dst=dst_label, relation=relation,
+                        weight=float(weight), created_at=created)
         self._store.after_write(1)
         return Edge(id=edge_id, src=src_id, dst=dst_label, relation=relation,
                     weight=float(weight), created_at=now)

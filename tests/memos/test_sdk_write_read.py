@@ -283,3 +283,19 @@ def test_a_read_transaction_is_one_snapshot(mem):
         again = session.execute(text("SELECT state FROM cubes WHERE id = :i"),
                                 {"i": cube.id}).scalar()
     assert first == again == "active"
+
+
+def test_the_same_link_made_again_is_the_edge_already_there(mem):
+    """A retried link (same ends, relation and weight) returns the edge it made, as an
+    import of the same edge does; another relation or weight is another edge."""
+    a = mem.add("Alice's trip to Lisbon", "alice")
+    b = mem.add("Alice's hotel in Lisbon", "alice")
+    first = mem.link(a.id, b.id, "alice", relation="about")
+    again = mem.link(a.id, b.id, "alice", relation="about")
+    assert (again.id, again.created_at) == (first.id, first.created_at)
+    to_entity = mem.link(a.id, "entity:Lisbon", "alice")
+    assert mem.link(a.id, "entity:lisbon", "alice").id == to_entity.id  # names normalised
+    assert mem.link(a.id, b.id, "alice", relation="near").id != first.id
+    assert mem.link(a.id, b.id, "alice", relation="about", weight=2.0).id != first.id
+    assert mem.stats("alice").edges == 4
+    assert mem.check().ok
