@@ -34,7 +34,7 @@ from rich.progress import (
 from rich.text import Text
 
 from memos.cli.render import QuietProgress
-from memos.cube import Scope, Visibility
+from memos.cube import INTERNAL_KINDS, MEMORY_KINDS, Scope, Visibility
 from memos.errors import InvalidInputError, MemosError, StoreError
 
 if TYPE_CHECKING:
@@ -65,9 +65,9 @@ IdArg = Annotated[str, typer.Argument(help="Cube id.", show_default=False)]
 
 
 # The kinds a user's memory may have. `slots`, `state`, `adapter` and `checkpoint` are the
-# kinds of the cubes memos makes itself (activation and parametric tiers): the SDK accepts
-# them, the CLI does not offer them.
-USER_KINDS = ("fact", "preference", "episode", "event", "profile", "document", "message")
+# kinds of the cubes memos makes itself (activation and parametric tiers): the SDK refuses
+# them for a memory too (memos.cube.check_memory_kind), the CLI does not offer them.
+USER_KINDS = MEMORY_KINDS
 KIND_HELP = "What it is: " + ", ".join(USER_KINDS) + "."
 
 
@@ -76,7 +76,7 @@ def check_kind(kind: str | None) -> None:
     if kind is None or kind in USER_KINDS:
         return
     accepted = ", ".join(USER_KINDS)
-    if kind in ("slots", "state", "adapter", "checkpoint"):
+    if kind in INTERNAL_KINDS:
         raise InvalidInputError(f"--kind {kind} is a kind memos gives its own activation and "
                                 f"parametric cubes; a memory's kind is one of {accepted}")
     raise InvalidInputError(f"unknown --kind {kind[:60]!r}; pick one of {accepted}")
@@ -84,6 +84,15 @@ def check_kind(kind: str | None) -> None:
 
 def importance_value(value: str) -> float:
     """--importance: a finite number from 0 to 1 (NaN and infinities are no importance)."""
+    return _unit_value(value, "0.9 for something that matters a lot")
+
+
+def confidence_value(value: str) -> float:
+    """--confidence: a finite number from 0 to 1."""
+    return _unit_value(value, "0.5 for something half sure")
+
+
+def _unit_value(value: str, example: str) -> float:
     if isinstance(value, float):
         number = value
     else:
@@ -92,8 +101,8 @@ def importance_value(value: str) -> float:
         except ValueError:
             number = math.nan
     if not 0.0 <= number <= 1.0:  # NaN fails this too
-        raise typer.BadParameter(f"must be a number between 0 and 1 (e.g. 0.9 for something "
-                                 f"that matters a lot), got {str(value)[:40]!r}")
+        raise typer.BadParameter(f"must be a number between 0 and 1 (e.g. {example}), "
+                                 f"got {str(value)[:40]!r}")
     return number
 
 
@@ -374,7 +383,11 @@ _SDK_OPTIONS = {"to_version": "--to", "from_version": "--from", "version": "--ve
                 "limit": "--limit", "steps": "--steps"}
 _SDK_OPTION = re.compile(r"(^|: )(" + "|".join(_SDK_OPTIONS) + r") must be\b")
 # SDK phrases of a library message, as CLI words ({id}: the cube the message names).
-_SDK_PHRASES = {"(get it without version=)": "(`memos show {id}` shows it)"}
+_SDK_PHRASES = {"(get it without version=)": "(`memos show {id}` shows it)",
+                "an update with a later expires_at renews it":
+                "`memos update {id} --ttl SECONDS` renews it",
+                "give it a later expires_at in the same update to renew it":
+                "renew it with `memos update {id} --ttl SECONDS` (or --expires-at)"}
 # A CLI command named after an SDK call, with what it needs to run.
 _CLI_USAGE = {"memos rollback": "memos rollback {id} --to VERSION"}
 # SDK advice a CLI user cannot follow, and what to do instead.

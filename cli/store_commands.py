@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -30,6 +31,7 @@ from memos.cli.options import (
     StoreOpt,
     UserOpt,
     check_kind,
+    confidence_value,
     importance_value,
     open_store,
     parse_meta,
@@ -39,6 +41,7 @@ from memos.cli.options import (
 )
 from memos.cube import Visibility
 from memos.errors import InvalidInputError
+from memos.policies import retention
 
 
 @app.command(rich_help_panel=MEMORIES)
@@ -305,6 +308,21 @@ def update(cube_id: IdArg,
            importance: Annotated[float | None, typer.Option(
                parser=importance_value, help="How much it matters: a number from 0 to 1.")
            ] = None,
+           confidence: Annotated[float | None, typer.Option(
+               parser=confidence_value, help="How sure it is: a number from 0 to 1.")
+           ] = None,
+           valid_from: Annotated[str | None, typer.Option(
+               "--valid-from", help=f"When it began to hold: {WHEN_HELP}.",
+               show_default=False)] = None,
+           valid_to: Annotated[str | None, typer.Option(
+               "--valid-to", help=f"When it stopped holding: {WHEN_HELP}.",
+               show_default=False)] = None,
+           expires_at: Annotated[str | None, typer.Option(
+               "--expires-at", help=f"When it expires: {WHEN_HELP} (a later time renews an "
+               "expired memory).", show_default=False)] = None,
+           ttl: Annotated[float | None, typer.Option(
+               help="Seconds from now until it expires (instead of --expires-at).",
+               show_default=False)] = None,
            reason: Annotated[str | None, typer.Option(help="Why, kept with the version.")]
            = None,
            store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
@@ -312,6 +330,8 @@ def update(cube_id: IdArg,
     """Change a memory; the old text stays in its history as the previous version.
 
     Example: memos update 3f2a... -u alice --content "Alice prefers oolong tea"
+
+    Example: memos update 3f2a... -u alice --ttl 86400   (renew it for a day)
     """
     scope = scope_of(user, agent)
     check_kind(kind)
@@ -322,11 +342,24 @@ def update(cube_id: IdArg,
                                 "not both")
     if clear_tags:
         tag = []
+    if ttl is not None and expires_at is not None:
+        raise InvalidInputError("--ttl and --expires-at both say when it expires; give one")
+    expires = parse_when(expires_at, "--expires-at")
+    if ttl is not None:
+        try:
+            expires = retention.expiry(datetime.now(UTC), ttl, None)
+        except (ValueError, TypeError, OverflowError):
+            raise InvalidInputError(f"--ttl takes a positive number of seconds that ends "
+                                    f"before the year 9999 (e.g. --ttl 86400 for a day); "
+                                    f"got {ttl:g}") from None
     text = read_content(content) if content is not None else None
     with open_store(store, index_dir) as mem:
         cube = mem.update(cube_id, scope, content=text, kind=kind, tags=tag,
                           metadata={} if clear_meta else parse_meta(meta),
-                          importance=importance, reason=reason)
+                          importance=importance, confidence=confidence,
+                          valid_from=parse_when(valid_from, "--valid-from"),
+                          valid_to=parse_when(valid_to, "--valid-to"), expires_at=expires,
+                          reason=reason)
     if json_out:
         render.print_json(cube)
         return

@@ -1156,7 +1156,9 @@ class MemOS:
             if row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value):
                 raise NotFoundError(f"cube {cube_id} was {row.state}; history() still lists it")
             if retention.is_expired(row.expires_at, utcnow()):
-                raise NotFoundError(f"cube {cube_id} expired at {row.expires_at.isoformat()}")
+                raise NotFoundError(f"cube {cube_id} expired at {row.expires_at.isoformat()}; "
+                                    f"history() still lists it, and an update with a later "
+                                    f"expires_at renews it")
             current = None
             if version is None or (version == row.version and not owner):
                 current, pk = cube_from_row(row), row.pk
