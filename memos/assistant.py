@@ -856,6 +856,11 @@ class Assistant:
             except ModelError as exc:
                 if self.backend == "llm":
                     raise
+                if not is_question(text) and self.learn:  # a statement: noted, as offline
+                    reply = self._note(text, sid, now, start)
+                    reply.notes.insert(0, f"the LLM failed ({exc}); noted what was said "
+                                          "without it")
+                    return reply
                 notes.append(f"the LLM failed ({exc}); answered extractively")
                 backend = "extractive"
                 answer_text, used = self._answer_extractive(cq, facts, hits, text)

@@ -497,6 +497,22 @@ def test_llm_failure_falls_back_in_auto_and_raises_when_asked_for(store_path: st
             Assistant(mem, "alice", backend="llm", llm=cfg).reply("Where do I live?")
 
 
+def test_a_statement_is_noted_when_the_llm_fails(store_path: str, fake_llm: Any) -> None:
+    """With the LLM down, a statement gets the offline acknowledgement, not a question's
+    "I don't have anything about that yet" (a fresh-eyes review), and is stored once."""
+    fake_llm.fail = True
+    cfg = LLMConfig(url=fake_llm.url, model="m")
+    with MemOS.open(store_path) as mem:
+        reply = Assistant(mem, "alice", llm=cfg).reply("I live in Oslo.")
+        assert "Oslo" in reply.text and "anything about that" not in reply.text
+        assert reply.notes and "LLM failed" in reply.notes[0]
+        episodes = [h for h in mem.search("I live in Oslo", "alice", k=10)
+                    if h.cube.kind == "episode" and h.cube.metadata.get("role") == "user"]
+        assert len(episodes) == 1
+        assert "Oslo" in Assistant(mem, "alice", backend="extractive").reply(
+            "Where do I live?").text
+
+
 def test_llm_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert LLMConfig.from_env({}) is None
     cfg = LLMConfig.from_env({"MEMOS_LLM_URL": "http://x/v1", "MEMOS_LLM_MODEL": "m"})
