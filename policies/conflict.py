@@ -82,10 +82,15 @@ def began_later(live_metadata: Mapping[str, Any], live_from: datetime | None,
                 new_metadata: Mapping[str, Any], new_from: datetime | None) -> bool:
     """Whether a live fact surely began after a new, conflicting one: the new one is then
     its past, not its replacement. The new one's latest possible beginning (`BEGAN_BY`)
-    must be before the live one's; unknown beginnings (none, `UNDATED`, `BEGAN` "said")
-    never say so."""
+    must be before the live one's; unknown beginnings (none, `UNDATED`) never say so. Two
+    facts each said as holding when it was said (`BEGAN` "said": "I live in Berlin") are in
+    the order they were said: one said in 2020, stored after one said in 2026 (an older
+    conversation ingested later), held before it and is its past."""
     if live_from is None or new_from is None:
         return False
+    if (live_metadata.get(BEGAN) == "said" and new_metadata.get(BEGAN) == "said"
+            and not live_metadata.get(UNDATED) and not new_metadata.get(UNDATED)):
+        return new_from < live_from
     if not (_beginning_known(live_metadata) and _beginning_known(new_metadata)):
         return False
     return live_from > _latest_beginning(new_metadata, new_from)

@@ -122,3 +122,28 @@ def test_a_reader_fact_written_before_beginnings_were_marked_orders_nothing(
                   valid_from=datetime(2026, 1, 5, tzinfo=UTC))
     report = _say(mem, "I joined Acme in 2018.", "s2", T2)
     assert report.superseded == [old.id]
+
+
+@pytest.mark.parametrize(("newer", "older", "now", "old", "question"), [
+    ("I live in Munich.", "I live in Berlin.", "Munich", "Berlin", "Where do I live?"),
+    ("I work at Globex.", "I work at Acme.", "Globex", "Acme", "Where do I work?"),
+])
+def test_an_older_conversation_ingested_later_is_history(mem: MemOS, newer: str, older: str,
+                                                         now: str, old: str,
+                                                         question: str) -> None:
+    """Two values each said as holding when said go by when they were said: an older
+    conversation ingested after a newer one (a chat backlog imported after using the
+    assistant) stores its value as the live one's past (a fresh-eyes review found the old
+    value made current, and the newer one ended at the time of the ingest)."""
+    [current] = _say(mem, newer, "new", T2).facts
+    report = _say(mem, older, "old", T1)
+    assert report.superseded == [] and report.ended == []
+    [past] = report.facts
+    cur, was = mem.get(current, "alice"), mem.get(past, "alice")
+    assert cur.state == Lifecycle.ACTIVE and cur.valid_to is None and cur.valid_from == T2
+    assert was.state == Lifecycle.SUPERSEDED and was.valid_from == T1 and was.valid_to == T2
+    answer = _ask(mem, question)
+    assert now in answer and old not in answer, answer
+    # said later than the live one, it replaces it as before
+    third = _say(mem, older, "later", datetime(2026, 9, 1, 9, 0, tzinfo=UTC))
+    assert third.superseded == [current]
