@@ -34,7 +34,9 @@ keys_app = typer.Typer(help="API keys of `memos serve`: each grants one user's (
                        "scope; the secret is shown once.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys", rich_help_panel=SERVER)
 
-KeyIdArg = Annotated[str, typer.Argument(help="The key's id (memos keys list shows them).",
+KeyIdArg = Annotated[str, typer.Argument(help="The key's id (memos keys list shows them); "
+                                         "revoke also takes the whole secret (found by its "
+                                         "hash, never printed).",
                                          show_default=False)]
 
 
@@ -226,6 +228,9 @@ def keys_list(user: UserOpt = None, store: StoreOpt = None, index_dir: IndexDirO
 def keys_revoke(key_id: KeyIdArg, store: StoreOpt = None, index_dir: IndexDirOpt = None,
                 json_out: JsonOpt = False) -> None:
     """Revoke an API key: every server on the store refuses it from the next request.
+
+    Takes the key id, or the key's whole secret (a leaked token): that one is found by its
+    hash and never printed.
 
     Example: memos keys revoke k1a2b3c4d5e6
     """

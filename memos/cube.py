@@ -11,7 +11,7 @@ import json
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -46,6 +46,50 @@ class Kind(StrEnum):
     STATE = "state"  # activation: saved SSM session state
     ADAPTER = "adapter"  # parametric
     CHECKPOINT = "checkpoint"  # parametric
+
+
+# The kinds a memory (a plaintext cube) may have: what a caller writes, lists and searches.
+MEMORY_KINDS: tuple[str, ...] = ("fact", "preference", "episode", "event", "profile",
+                                 "document", "message")
+# The kinds of the cubes memos makes itself, by tier (activation slots and session states,
+# parametric adapters); never a memory's kind.
+TIER_KINDS: dict[str, tuple[str, ...]] = {"activation": ("slots", "state"),
+                                          "parametric": ("adapter", "checkpoint")}
+INTERNAL_KINDS: frozenset[str] = frozenset(k for kinds in TIER_KINDS.values() for k in kinds)
+
+
+def check_memory_kind(kind: Any, what: str = "kind") -> None:
+    """A memory's kind: one of MEMORY_KINDS (ValueError naming them otherwise). The kinds of
+    memos' own activation and parametric cubes are refused with their own message; a value
+    that is no string is left to MemCube's validation (which names the type)."""
+    if not isinstance(kind, str) or kind in MEMORY_KINDS:
+        return
+    accepted = ", ".join(MEMORY_KINDS)
+    if kind in INTERNAL_KINDS:
+        raise ValueError(f"{what} {kind!r} is a kind memos gives its own activation and "
+                         f"parametric cubes; a memory's kinds are {accepted}")
+    raise ValueError(f"unknown {what} {kind!r:.60}; a memory's kinds are {accepted}")
+
+
+def check_tier_kind(tier: Any, kind: Any, derived_from: Sequence[Any]) -> None:
+    """What an import line's cube must be to hold a tier: a plaintext cube a memory's kind
+    (check_memory_kind); an activation or parametric cube one of its tier's kinds and derived
+    from another cube, as every such cube memos or the SDK makes is (export leaves out the
+    ones with blobs, so a line of those tiers is one made with `add(tier=..., derived_from=
+    ...)`). ValueError otherwise: a text given such a tier is never listed nor searched."""
+    tier = str(tier.value if isinstance(tier, StrEnum) else tier)
+    kind = str(kind.value if isinstance(kind, StrEnum) else kind)
+    if tier not in TIER_KINDS:
+        check_memory_kind(kind)
+        return
+    if kind not in TIER_KINDS[tier]:
+        raise ValueError(f"a cube of tier {tier!r} has kind {' or '.join(TIER_KINDS[tier])}, not "
+                         f"{kind!r:.60}; a memory's tier is plaintext: write \"tier\": "
+                         f"\"plaintext\"")
+    if not derived_from:
+        raise ValueError(f"tier {tier!r} is for cubes derived from another cube, and this one "
+                         f"names none in derived_from; a memory's tier is plaintext: write "
+                         f"\"tier\": \"plaintext\"")
 
 
 class Lifecycle(StrEnum):
@@ -190,7 +234,8 @@ RESERVED_KEY_PREFIX = "memos:"  # metadata keys only the OS writes (blob names, 
 def check_user_metadata(metadata: Any) -> None:
     """Refuse metadata keys the OS reserves for itself: a caller (or an import file) naming a
     blob or a session in a cube's metadata could otherwise point the OS at another user's
-    tensors."""
+    tensors. And integers (at any depth) outside the signed 64-bit range, which no search
+    filter can match (`meta` filter values are 64-bit): stored, they could never be found."""
     from collections.abc import Mapping
 
     if isinstance(metadata, Mapping):
@@ -199,6 +244,33 @@ def check_user_metadata(metadata: Any) -> None:
                 raise ValueError(f"metadata key {key!r} is reserved: keys starting with "
                                  f"{RESERVED_KEY_PREFIX!r} are written by memos itself; "
                                  f"rename the key")
+        _check_int_range(metadata, "metadata")
+
+
+# The integers a metadata filter can match: -(2**63 - 1) .. 2**63 - 1 (stores/filters.py).
+MAX_META_INT = 2**63 - 1
+
+
+def _check_int_range(value: Any, where: str, depth: int = 0) -> None:
+    """ValueError for an integer beyond +-MAX_META_INT in `value` (nested dicts and
+    lists, to MemCube's depth limit). The value itself is not quoted: a huge one has more
+    digits than Python converts to text."""
+    from collections.abc import Mapping
+
+    if depth > 33:
+        return  # deeper than MemCube allows: its validation says so
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > MAX_META_INT:
+            raise ValueError(f"metadata value at {where} is an integer outside the signed "
+                             f"64-bit range (-{MAX_META_INT} to {MAX_META_INT}), which no "
+                             f"search filter can match; store it as a string (\"...\") "
+                             f"instead")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_int_range(item, f"{where}.{key}", depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_int_range(item, f"{where}[{i}]", depth + 1)
 
 
 def check_metadata_key(key: Any) -> str:

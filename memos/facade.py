@@ -38,10 +38,13 @@ from memos.config import (
 from memos.cube import (
     MAX_BATCH,
     MAX_VERSION,
+    MEMORY_KINDS,
     Kind,
     Lifecycle,
     MemCube,
     Scope,
+    Tier,
+    check_memory_kind,
     check_stored_text,
     check_user_metadata,
     check_utc_range,
@@ -317,6 +320,14 @@ def _restated(cube: MemCube, content: Any) -> dict[str, Any] | None:
     if isinstance(attribute, str) and attribute.endswith(suffix):
         out["attribute"] = attribute[: -len(suffix)] + "=" + new.lower()
     return out
+
+
+def _memory_kind_arg(kind: Any) -> None:
+    """A memory's kind (cube.check_memory_kind), as InvalidInputError."""
+    try:
+        check_memory_kind(kind)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
 
 
 def _not_managed(cube: MemCube, action: str = "updated or rolled back") -> None:
@@ -742,6 +753,8 @@ class MemOS:
             refuse_forgotten(row)
             current = cube_from_row(row)
         _not_managed(current)
+        if "kind" in changes and current.tier == Tier.PLAINTEXT:  # a memory stays one
+            _memory_kind_arg(changes["kind"])
         if "content" in changes and "metadata" not in changes:
             meta = _restated(current, check_content(changes["content"]))  # bytes: its text
             if meta is not None:
@@ -1254,11 +1267,12 @@ class MemOS:
         where = (CubeRow.user_id == sc.user_id) & visible_clause(sc) & live_clause(utcnow()) & (
             CubeRow.tier == Tier.PLAINTEXT.value)
         if kind is not None:
+            _memory_kind_arg(kind)
             try:
                 where &= CubeRow.kind == Kind(kind).value
             except ValueError:
                 raise InvalidInputError(f"unknown kind {kind!r:.40}; use one of "
-                                        f"{[k.value for k in Kind]}") from None
+                                        f"{', '.join(MEMORY_KINDS)}") from None
         bad_cursor = "bad cursor: pass the next_cursor of the previous page"
         if cursor is not None and (not isinstance(cursor, str) or not 0 < len(cursor) <= 64):
             raise InvalidInputError(bad_cursor)
@@ -1288,6 +1302,10 @@ class MemOS:
         if unknown:
             raise InvalidInputError(f"search() got unknown option(s) {sorted(unknown)}; "
                                     f"options are {sorted(SEARCH_OPTIONS)}")
+        kinds = options.get("kind")  # search finds memories: a memory's kinds only
+        for one in [kinds] if isinstance(kinds, str) else (
+                kinds if isinstance(kinds, (list, tuple, set, frozenset)) else ()):
+            _memory_kind_arg(one)
         return search.run_search(self._store, query, as_scope(scope), k, **options)
 
     # -- administration ----------------------------------------------------------------

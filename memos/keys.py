@@ -101,12 +101,25 @@ def list_keys(store: StoreParts, user: str | None = None) -> list[KeyInfo]:
 
 
 def revoke_key(store: StoreParts, key_id: str) -> KeyInfo:
-    """Revoke a key at once (every server process checks the store on each request)."""
+    """Revoke a key at once (every server process checks the store on each request). `key_id`
+    is the key's id (`memos keys list`), or the whole secret token: that one is found by
+    the SHA-256 the store keeps (as a request's key is), and never repeated in a message."""
     from memos.stores import keys as sql
 
-    if not isinstance(key_id, str) or not key_id or len(key_id) > 32:
+    if not isinstance(key_id, str) or not key_id:
         raise InvalidInputError(f"key id must be a key's id such as 'k1a2b3c4d5e6' (memos keys "
                                 f"list shows them), got {key_id!r:.40}")
+    if key_id.startswith(TOKEN_PREFIX) or len(key_id) > 32:
+        # A secret (or part of one) given for the id: looked up by its hash, not shown.
+        found = (sql.key_by_hash(store.repo.engine, hash_token(key_id))
+                 if len(key_id) <= MAX_TOKEN_CHARS else None)
+        if found is None:
+            raise NotFoundError(
+                f"the {len(key_id)}-character value given looks like an API key's secret, not "
+                "a key id, and no key has that secret (it is not shown here); revoke takes the "
+                "key id that `memos keys list` shows, such as 'k1a2b3c4d5e6', or a key's "
+                "whole secret")
+        key_id = str(found["key_id"])
     with store.repo.write() as session:
         row = sql.key_by_id(session, key_id)
         if row is None:

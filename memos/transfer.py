@@ -53,6 +53,7 @@ from memos.cube import (
     SourceRef,
     Visibility,
     check_stored_text,
+    check_tier_kind,
     check_user_metadata,
     check_utc_range,
     check_validity,
@@ -609,6 +610,10 @@ def _parse_cube(obj: dict[str, Any], scope: Scope, now: datetime) -> tuple[_Cube
         raise ValueError(f"cube {cube.id}: {exc}") from None
     for c in (cube, *history):
         check_user_metadata(c.metadata)
+        try:  # a text given memos' own tier or kind would be neither listed nor searched
+            check_tier_kind(c.tier, c.kind, c.derived_from)
+        except ValueError as exc:
+            raise ValueError(f"cube {c.id} v{c.version}: {exc}") from None
     for c in (cube, *history):
         _owned_by_caller(c, scope)
         if c.content_hash != content_hash(c.content):

@@ -21,6 +21,8 @@ from memos.cube import (
     MemCube,
     Scope,
     SourceRef,
+    Tier,
+    check_memory_kind,
     check_stored_text,
     check_user_metadata,
     utcnow,
@@ -110,6 +112,11 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
         why = str(exc) if "must be positive" in str(exc) else f"{ttl!r:.40} is not a usable time"
         raise InvalidInputError(f"invalid ttl: {why}; give a positive number of seconds (or a "
                                 "timedelta) that ends before the year 9999") from exc
+    if str(tier) == Tier.PLAINTEXT.value:  # a memory: never a kind of memos' own cubes
+        try:
+            check_memory_kind(kind)
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
     try:
         cube = MemCube(content=text, scope=scope, kind=kind, tier=tier, tags=list(tags),
                        metadata=dict(metadata or {}), sources=list(sources),
@@ -154,6 +161,14 @@ def check_field_types(**fields: Any) -> None:
                 raise InvalidInputError(str(exc)) from None
         elif not isinstance(value, (list, tuple, set, frozenset)):
             raise InvalidInputError(f"{name} must be a list, got {value!r:.80}")
+    for i, source in enumerate(fields.get("sources", ())):
+        # SourceRef ignores keys it does not know (stored cubes are read with it, whatever
+        # older versions wrote): a new source's misspelt "rol" is refused here instead.
+        unknown = (sorted(str(k)[:40] for k in source if k not in SourceRef.model_fields)
+                   if isinstance(source, Mapping) else [])
+        if unknown:
+            raise InvalidInputError(f"sources[{i}] has unknown key(s) {unknown[:5]}; a source "
+                                    f"takes only {', '.join(SourceRef.model_fields)}")
     for name in fields.get("entities", ()):
         if not isinstance(name, str) or len(name) > 256:
             raise InvalidInputError(f"entities must be strings of at most 256 characters, "

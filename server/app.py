@@ -25,6 +25,7 @@ import time
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import Annotated, Any
+from urllib.parse import quote, unquote
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -33,6 +34,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
@@ -284,6 +286,45 @@ class CatchAll:
                 raise
             response = error_response(exc)  # logs it: once, with its traceback
             await response(scope, receive, send)
+
+
+class SegmentConvertor(StringConvertor):
+    """`{cube_id:segment}`: one path segment as the client encoded it (see PathSegments),
+    decoded here, so an id holding "/" (sent as "%2F") is that id, not another endpoint."""
+
+    def convert(self, value: str) -> str:
+        return unquote(value)
+
+    def to_string(self, value: str) -> str:
+        return quote(str(value), safe="")
+
+
+register_url_convertor("segment", SegmentConvertor())
+
+
+class PathSegments:
+    """Routing by the path's segments as the client sent them. uvicorn hands the app the
+    path already decoded, so `GET /v1/memories/<id>%2Fhistory` (memos.Client quotes a cube id
+    with safe="") was routed to the history endpoint of <id>, and `<id>%2F..%2F<id>` to no
+    endpoint. The routed path is rebuilt from `raw_path`: each segment decoded with its "%"
+    and "/" escaped again, which `{cube_id:segment}` (SegmentConvertor) decodes; a path
+    without either routes as before."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path") if scope["type"] == "http" else None
+        if isinstance(raw, bytes) and b"%" in raw:
+            try:
+                text = raw.split(b"?", 1)[0].decode("ascii")
+            except UnicodeDecodeError:
+                text = None  # not a request target HTTP allows: routed as it was decoded
+            if text is not None:
+                path = "/".join(unquote(part).replace("%", "%25").replace("/", "%2F")
+                                for part in text.split("/"))
+                scope = {**scope, "path": path}
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:
@@ -544,6 +585,7 @@ def create_app(mem: MemOS, *, auth: bool = True,
         return problem(exc.status_code, detail, name)
 
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(PathSegments)
     # Added last, so outermost: every other exception becomes a response here (CatchAll).
     app.add_middleware(CatchAll)
 
@@ -580,7 +622,7 @@ def create_app(mem: MemOS, *, auth: bool = True,
         """The key's own live memories, newest first, a page at a time (MemOS.list_memories)."""
         return mem.list_memories(who.scope, limit=limit, cursor=cursor, kind=kind)
 
-    @app.get("/v1/memories/{cube_id}", tags=["memories"])
+    @app.get("/v1/memories/{cube_id:segment}", tags=["memories"])
     def get(cube_id: str, who: Who,
             version: Annotated[int | None, Query(ge=1)] = None) -> MemCube:
         """A memory (its current version, or `version`)."""
@@ -595,25 +637,25 @@ def create_app(mem: MemOS, *, auth: bool = True,
                                  f"forget it, or have it changed with an admin key (or on the "
                                  f"server's machine: `memos update`)")
 
-    @app.patch("/v1/memories/{cube_id}", tags=["memories"])
+    @app.patch("/v1/memories/{cube_id:segment}", tags=["memories"])
     def update(cube_id: str, body: wire.UpdateRequest, who: Who) -> MemCube:
         """Write a new version with the given fields changed (MemOS.update)."""
         publisher_of(who, cube_id)
         fields = body.fields(exclude={"reason"})
         return mem.update(cube_id, who.scope, reason=body.reason, **fields)
 
-    @app.post("/v1/memories/{cube_id}/supersede", tags=["memories"])
+    @app.post("/v1/memories/{cube_id:segment}/supersede", tags=["memories"])
     def supersede(cube_id: str, body: wire.SupersedeRequest, who: Who) -> AddResult:
         """Replace a memory by new content, or by another cube (`by`); the old one is kept
         as superseded (MemOS.supersede)."""
         return mem.supersede(cube_id, who.scope, **body.fields())
 
-    @app.post("/v1/memories/{cube_id}/forget", tags=["memories"])
+    @app.post("/v1/memories/{cube_id:segment}/forget", tags=["memories"])
     def forget(cube_id: str, body: wire.ReasonRequest, who: Who) -> MemCube:
         """Forget a memory in every tier (a new, forgotten version; MemOS.forget)."""
         return mem.forget(cube_id, who.scope, reason=body.reason)
 
-    @app.get("/v1/memories/{cube_id}/history", tags=["memories"])
+    @app.get("/v1/memories/{cube_id:segment}/history", tags=["memories"])
     def history(cube_id: str, who: Who, limit: Limit = 100,
                 cursor: Cursor = None) -> wire.HistoryPage:
         """Every version, oldest first (MemOS.history), a page at a time."""
@@ -625,27 +667,27 @@ def create_app(mem: MemOS, *, auth: bool = True,
         return wire.HistoryPage(items=page, next_cursor=wire.encode_cursor(
             page[-1].version, key) if more else None)
 
-    @app.get("/v1/memories/{cube_id}/diff", tags=["memories"])
+    @app.get("/v1/memories/{cube_id:segment}/diff", tags=["memories"])
     def diff(cube_id: str, who: Who,
              from_version: Annotated[int | None, Query(ge=1)] = None,
              to_version: Annotated[int | None, Query(ge=1)] = None) -> CubeDiff:
         """What changed between two versions (default: the last two)."""
         return mem.diff(cube_id, who.scope, from_version, to_version)
 
-    @app.post("/v1/memories/{cube_id}/rollback", tags=["memories"])
+    @app.post("/v1/memories/{cube_id:segment}/rollback", tags=["memories"])
     def rollback(cube_id: str, body: wire.RollbackRequest, who: Who) -> MemCube:
         """A new version equal to `to_version` (MemOS.rollback)."""
         publisher_of(who, cube_id)
         return mem.rollback(cube_id, who.scope, body.to_version)
 
-    @app.post("/v1/memories/{cube_id}/links", tags=["graph"])
+    @app.post("/v1/memories/{cube_id:segment}/links", tags=["graph"])
     def link(cube_id: str, body: wire.LinkRequest, who: Who) -> Edge:
         """An edge from this memory to another one, or to an entity (entity:<name>)."""
         publisher_of(who, cube_id)
         return mem.link(cube_id, body.dst_id, who.scope, relation=body.relation,
                         weight=body.weight)
 
-    @app.get("/v1/memories/{cube_id}/neighbors", tags=["graph"])
+    @app.get("/v1/memories/{cube_id:segment}/neighbors", tags=["graph"])
     def neighbors(cube_id: str, who: Who, relation: str | None = None,
                   depth: Annotated[int, Query(ge=1, le=5)] = 1, limit: Limit = 100,
                   cursor: Cursor = None) -> wire.NeighborPage:

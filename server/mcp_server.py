@@ -477,14 +477,8 @@ class _McpEndpoint:
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        if scope.get("method") != "POST":
-            # Stateless: no server-to-client stream to GET (the transport lets a server answer
-            # 405; a GET would otherwise hold a connection open) and no session to DELETE.
-            await _problem(send, 405, InvalidInputError(
-                f"{scope.get('method')} is not served at {MCP_PATH}: MCP clients POST their "
-                "JSON-RPC messages here (this stateless server keeps no stream to GET and no "
-                "session to DELETE)"), [(b"allow", b"POST")])
-            return
+        # The gate answers first, whatever the method (as the REST endpoints' key check
+        # does): a request without a good key learns nothing of what /mcp serves.
         try:
             if not self.auth:
                 from memos.server.app import check_local_request
@@ -497,6 +491,14 @@ class _McpEndpoint:
         except MemosError as exc:
             status = 401 if isinstance(exc, UnauthorizedError) else 403
             await _problem(send, status, exc)
+            return
+        if scope.get("method") != "POST":
+            # Stateless: no server-to-client stream to GET (the transport lets a server answer
+            # 405; a GET would otherwise hold a connection open) and no session to DELETE.
+            await _problem(send, 405, InvalidInputError(
+                f"{scope.get('method')} is not served at {MCP_PATH}: MCP clients POST their "
+                "JSON-RPC messages here (this stateless server keeps no stream to GET and no "
+                "session to DELETE)"), [(b"allow", b"POST")])
             return
         if self.handler is None:
             await _problem(send, 503, MemosError(

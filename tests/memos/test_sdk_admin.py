@@ -116,7 +116,10 @@ def test_a_damaged_line_is_one_error_not_also_a_wrong_end_count(mem, tmp_path):
         buf = io.StringIO()
         other.export("alice", buf)
     lines = buf.getvalue().splitlines()
-    cube_at = next(i for i, line in enumerate(lines) if json.loads(line).get("type") == "cube")
+    parsed = [json.loads(line) for line in lines]
+    linked = {o.get(end) for o in parsed if o.get("type") == "edge" for end in ("src", "dst")}
+    cube_at = next(i for i, o in enumerate(parsed)  # (one no edge names: one error only)
+                   if o.get("type") == "cube" and o["cube"]["id"] not in linked)
     for damaged in (lines[cube_at].replace('"importance":', '"importance": NaN, "x":', 1),
                     lines[cube_at][:40]):
         path = tmp_path / "damaged.jsonl"

@@ -292,7 +292,8 @@ def test_http_needs_a_key_and_a_key_sees_only_its_user(mem: Any) -> None:
 
 def test_http_serves_only_post(mem: Any) -> None:
     """Stateless: a GET (server-to-client stream) or DELETE (session end) is a 405 problem
-    with Allow: POST, before any key is needed, and holds no connection open."""
+    with Allow: POST, and holds no connection open. The key gate answers first: without a
+    key, any method is a 401 (test_mcp_gate_answers_every_method)."""
     import httpx2
 
     _, key = mem.create_key("alice")
@@ -302,7 +303,7 @@ def test_http_serves_only_post(mem: Any) -> None:
         async with app.router.lifespan_context(app), httpx2.AsyncClient(
                 transport=httpx2.ASGITransport(app=app), base_url="http://127.0.0.1") as http:
             for method in ("GET", "DELETE", "PUT"):
-                for headers in ({"Authorization": f"Bearer {key}"}, {}):
+                for headers in ({"Authorization": f"Bearer {key}"},):
                     with anyio.fail_after(30):
                         got = await http.request(method, "/mcp", headers={
                             "Accept": "application/json, text/event-stream", **headers})
