@@ -296,6 +296,12 @@ def _plain_question(q: str) -> str:
     q = re.sub(rf"\bthe (name|age|birthday|email|phone number|number|address) of my ({_KIN_RE})\b",
                r"my \2's \1", q, flags=re.I)
     q = _TRAILING.sub("", q)
+    # a follow-up that names only what it asks: "(and) what about my job?", "my name?" (not
+    # a relative alone: "what about my sister?" asks for anything about her)
+    bare = re.sub(r"^(?:what|how) about\s+", "", q, count=1, flags=re.I)
+    if re.match(rf"^(?:my|{_NAME}'s)\s", bare) and not re.match(
+            rf"^my\s+(?:{RELATION_RE}|{'|'.join(PETS)}|pet)$", bare, re.I):
+        return _plain_question(f"what is {bare}")
     asked = _ASKING.sub("", q, count=1)
     if asked != q:
         q = asked
