@@ -225,10 +225,12 @@ def chat(
                 continue
             _show_reply(reply, console, interactive, streamed, show_memories)
         _end(bot, console, interactive)
-    if failed and not interactive:
-        # A script learns that a turn failed (its error line is on stderr): the exit code of
-        # the first failed turn, 1 or 2 (bad input), once every other line is answered.
-        raise typer.Exit(failed[0])
+        if failed and not interactive:
+            # A script learns that a turn failed (its error line is on stderr): the exit code
+            # of the first failed turn, 1 or 2 (bad input), once every other line is
+            # answered. (Inside the store: one this chat created and nothing was said to
+            # stays not behind.)
+            raise typer.Exit(failed[0])
 
 
 def _no_reply(interactive: bool) -> None:

@@ -206,9 +206,11 @@ def open_store(store: str | None, index_dir: str | None, embedder: str | None = 
             yield mem
     except Exception as exc:
         # A command that fails (bad input, an unknown id) leaves no store it created behind.
-        # typer.Exit and Abort are how a command ends itself, not failures.
-        if created is not None and (isinstance(exc, MemosError) or
-                                    type(exc).__name__ not in ("Exit", "Abort")):
+        # typer.Exit and Abort are how a command ends itself, not failures, unless it ends
+        # with a failure's exit code (`memos chat` piped, every turn refused).
+        name = type(exc).__name__
+        if created is not None and (isinstance(exc, MemosError) or name not in (
+                "Exit", "Abort") or (name == "Exit" and getattr(exc, "exit_code", 0))):
             created.remove_if_empty()
         raise
 

@@ -369,6 +369,20 @@ def test_piped_chat_exits_non_zero_when_a_turn_failed(memos_cli: Run) -> None:
     assert sum(line.startswith("error:") for line in result.err.splitlines()) == 1
 
 
+@pytest.mark.parametrize("stdin", [b"/bogus\n", b"\xff\xfe not text\n"])
+def test_a_piped_chat_whose_every_turn_failed_leaves_no_store(memos_cli: Run, tmp_path: Path,
+                                                              stdin: bytes) -> None:
+    """Found by a fresh-eyes review: the store the chat created stayed, empty."""
+    store = tmp_path / "home" / "new"
+    result = memos_cli("chat", "-u", "alice", "--backend", "extractive", "--store", str(store),
+                       stdin=stdin)
+    assert result.code == 2 and "Traceback" not in result.err
+    assert not store.exists()
+    kept = memos_cli("chat", "-u", "alice", "--backend", "extractive", "--store", str(store),
+                     stdin=b"/bogus\nI live in Porto.\n")
+    assert kept.code == 2 and (store / "memos.db").exists()  # a turn was said: it stays
+
+
 def test_piped_chat_without_failures_exits_zero(memos_cli: Run) -> None:
     result = memos_cli("chat", "-u", "alice", "--backend", "extractive",
                        stdin=b"I live in Porto.\nwhere do I live?\n")
