@@ -95,6 +95,10 @@ def read_messages(path: str) -> list[Any]:
         return rows
     if isinstance(data, dict) and "messages" in data:
         data = data["messages"]
+        if not isinstance(data, list):
+            raise InvalidInputError(f"{name}: its 'messages' holds {type(data).__name__}; it "
+                                    f"needs a list of messages such as "
+                                    f'[{{"role": "user", "content": "I live in Porto."}}]')
     if isinstance(data, dict):
         return [data]  # one message (a JSONL file of one line)
     if not isinstance(data, list):

@@ -28,7 +28,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from memos.cube import Kind, check_metadata_key, check_stored_text, check_utc_range
+from memos.cube import (
+    MEMORY_KINDS,
+    Kind,
+    check_metadata_key,
+    check_stored_text,
+    check_utc_range,
+)
 from memos.errors import InvalidInputError
 from memos.stores.schema import CubeRow, CubeTagRow
 
@@ -197,7 +203,7 @@ def _compile(expr: Mapping[str, Any], dialect: str) -> ColumnElement[bool]:
             for kind in kinds:  # a typo would match nothing, silently
                 if kind not in _KINDS:
                     raise InvalidInputError(f"filter 'kind' value {kind!r:.80} is not a kind; "
-                                            f"kinds are {sorted(_KINDS)}")
+                                            f"a memory's kinds are {', '.join(MEMORY_KINDS)}")
             clauses.append(CubeRow.kind.in_(kinds))
         elif key == "tag":
             tags = _strings(value, key)
