@@ -34,7 +34,7 @@ from rich.progress import (
 from rich.text import Text
 
 from memos.cli.render import QuietProgress
-from memos.cube import INTERNAL_KINDS, MEMORY_KINDS, Scope, Visibility
+from memos.cube import MEMORY_KINDS, Scope, Visibility, check_memory_kind
 from memos.errors import InvalidInputError, MemosError, StoreError
 
 if TYPE_CHECKING:
@@ -73,13 +73,10 @@ KIND_HELP = "What it is: " + ", ".join(USER_KINDS) + "."
 
 def check_kind(kind: str | None) -> None:
     """Refuse a --kind that is not one of USER_KINDS (before the store is opened)."""
-    if kind is None or kind in USER_KINDS:
-        return
-    accepted = ", ".join(USER_KINDS)
-    if kind in INTERNAL_KINDS:
-        raise InvalidInputError(f"--kind {kind} is a kind memos gives its own activation and "
-                                f"parametric cubes; a memory's kind is one of {accepted}")
-    raise InvalidInputError(f"unknown --kind {kind[:60]!r}; pick one of {accepted}")
+    try:
+        check_memory_kind(kind, "--kind")  # (the SDK's rule and words)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
 
 
 def importance_value(value: str) -> float:

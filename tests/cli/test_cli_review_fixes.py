@@ -160,7 +160,7 @@ def test_evaluate_conversations_refuses_no_retrievers() -> None:
 def test_add_refuses_internal_and_unknown_kinds(memos_cli: Run, store: str, kind: str) -> None:
     line = _error_line(memos_cli("add", "x y", "-u", "alice", "--kind", kind), (2,))
     assert all(k in line for k in USER_KINDS)
-    assert "slots" not in line.replace(f"--kind {kind}", "")
+    assert "slots" not in line.replace(f"--kind {kind!r}", "")
     assert not Path(store).exists()
 
 
