@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -63,6 +63,9 @@ def find_superseded(new_metadata: Mapping[str, Any], new_hash: str,
 UNDATED = "undated"
 BEGAN = "began"
 BEGAN_BY = "began_by"
+# SAID_AT (an ISO time): when the statement was made, for a fact said as holding then
+# (BEGAN "said"), whose `valid_from` may be another date the sentence holds.
+SAID_AT = "said_at"
 
 
 def _latest_beginning(metadata: Mapping[str, Any], valid_from: datetime) -> datetime:
@@ -90,10 +93,22 @@ def began_later(live_metadata: Mapping[str, Any], live_from: datetime | None,
         return False
     if (live_metadata.get(BEGAN) == "said" and new_metadata.get(BEGAN) == "said"
             and not live_metadata.get(UNDATED) and not new_metadata.get(UNDATED)):
-        return new_from < live_from
+        live_said, new_said = _said_at(live_metadata), _said_at(new_metadata)
+        return live_said is not None and new_said is not None and new_said < live_said
     if not (_beginning_known(live_metadata) and _beginning_known(new_metadata)):
         return False
     return live_from > _latest_beginning(new_metadata, new_from)
+
+
+def _said_at(metadata: Mapping[str, Any]) -> datetime | None:
+    raw = metadata.get(SAID_AT)
+    if not isinstance(raw, str):
+        return None  # (a fact of a reader before SAID_AT was written: no order)
+    try:
+        said = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return said if said.tzinfo is not None else said.replace(tzinfo=UTC)
 
 
 def _beginning_known(metadata: Mapping[str, Any]) -> bool:

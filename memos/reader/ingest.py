@@ -295,8 +295,9 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
     # January.
     if ext.when is None or not ext.when_sure:
         # no date, or only a date the sentence holds elsewhere ("I joined Globex, a company
-        # founded in 1998"): no beginning to order facts by
+        # founded in 1998"): no beginning to order facts by, but when it was said
         meta[conflict.BEGAN] = "said"
+        meta[conflict.SAID_AT] = (said if said.tzinfo else said.replace(tzinfo=UTC)).isoformat()
     else:
         meta[conflict.BEGAN] = "stated"
     if ext.when_sure and ext.when_latest is not None and ext.when is not None and \
@@ -490,6 +491,10 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     add_many neither would)."""
     ext = cand.extraction
     opposite = _opposite(ext)
+    if ext.tentative and (any(_key(p.extraction) == _key(ext) for p in run.pending)
+                          or _live_facts(run, ext.subject_key, conflict_attribute(ext),
+                                         f"{ext.subject}'s {ext.attribute}")):
+        return  # "hey im homesick": a name only while none is stored (Extraction.tentative)
     if not ext.negated and opposite is None:
         if any(_key(p.extraction) == _key(ext) for p in run.pending):
             _flush(run)
@@ -954,9 +959,13 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
         client = llm if llm is not None else LLMExtractor.from_env()
     # Whose "I": given, else stated in these turns, else stored, else the user id.
     mine = [t.content for t in turns if t.role == "user" and t.name is None]
+    tentative: set[str] = set()  # names of a lower-case "im x": after a stored name
     said = [s for i, text in enumerate(mine)
-            if (s := stated_name(text, i > 0 and bool(BARE_GREETING.match(mine[i - 1]))))]
-    name = user_name or (said[-1] if said else None) or stored_user_name(mem, scope)
+            if (s := stated_name(text, i > 0 and bool(BARE_GREETING.match(mine[i - 1])),
+                                 tentative))]
+    firm = [s for s in said if s not in tentative]
+    name = (user_name or (firm[-1] if firm else None) or stored_user_name(mem, scope)
+            or (said[-1] if said else None))
     display = user_display_name(scope.user_id, name)
     cube_scope = Scope(user_id=scope.user_id, agent_id=scope.agent_id, session_id=session_id,
                        visibility=scope.visibility)

@@ -80,6 +80,10 @@ class Extraction:
     # a negation without a value that leaves this value live: "I'm dating Dan now" ends the
     # boyfriend before, unless he is Dan (`_new_partner`)
     keeps: str = ""
+    # a name read from chat in lower case, "hey im sam" (`lower_self_name`): "im X" is as
+    # often how one is ("hey im homesick"), so it names the speaker only while no name is
+    # stored, and never replaces one (memos.reader.ingest)
+    tentative: bool = False
 
     @property
     def ends_current(self) -> bool:
@@ -853,9 +857,12 @@ class _Turn:
     # the turn's words before the clause read: "we broke up" ends the partner they name
     # (`_we_split`: "I was dating Tom but we broke up")
     before: str = ""
+    # names the turn's lower-case "im x" gave (`lower_self_name`): tentative ones
+    tentative_names: set[str] = field(default_factory=set)
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
-            negated: bool = False, kind: str = "fact", date_at: int | None = None) -> None:
+            negated: bool = False, kind: str = "fact", date_at: int | None = None,
+            tentative: bool = False) -> None:
         """`date_at`: where, in the sentence, the time phrase right after the value starts
         ("Munich in 2022" of "I moved to Berlin in 2019 and to Munich in 2022"); without
         one, a date the value does not hold is the sentence's first."""
@@ -904,7 +911,8 @@ class _Turn:
         self.out.append(Extraction(subj.name, subj.key, attr, value, family, negated, when,
                                    kind=kind,
                                    when_latest=latest if when and latest != when else None,
-                                   when_sure=sure and when is not None))
+                                   when_sure=sure and when is not None,
+                                   tentative=tentative))
 
     def end(self, subj: _Subject, attribute: str, keeps: str = "") -> None:
         """A negation that names no value ("I quit my job"): the current value of the
@@ -1408,12 +1416,14 @@ def _person(name: str) -> str:
     return re.sub(r"['’]s$", "", clean_value(name))
 
 
-def stated_name(text: str, after_greeting: bool = False) -> str | None:
+def stated_name(text: str, after_greeting: bool = False,
+                tentative: set[str] | None = None) -> str | None:
     """The name a speaker gives for themself in `text` ("my name is Alice Moreau", "call
     me Ali", "Hi, I'm Alice.", in lower case too: "hey im ali"), or None. `after_greeting`:
-    the speaker's previous turn only greeted ("hiya", then "im ali")."""
+    the speaker's previous turn only greeted ("hiya", then "im ali"). A name of a lower-case
+    "im x" is also added to `tentative` (`Extraction.tentative`)."""
     found = None
-    for sentence in sentences(caseless_self_name(text, after_greeting)):
+    for sentence in sentences(caseless_self_name(text, after_greeting, tentative)):
         if sentence.rstrip().endswith("?"):
             continue
         for m in _MY_NAME.finditer(sentence):
@@ -1881,7 +1891,8 @@ def extract(text: str, speaker: str, speaker_key: str,
     text = _unquote_others(_WHICH_KIN.sub(r"\1 ", _BARE_POSSESSIVE.sub(r"\1's ", _LOWER_I.sub(
         lambda m: _CHAT[m.group(0)], squeeze(text)))))
     if turn.caseless:  # "jess is a dentist", "sam is my boyfriend": a name typed in lower case
-        text = _LOWER_NAME.sub(_capitalised, lower_self_name(text, after_greeting))
+        text = _LOWER_NAME.sub(_capitalised, lower_self_name(text, after_greeting,
+                                                             turn.tentative_names))
     text = _CHAT_KIN.sub(lambda m: m.group(1) + _CHAT_KIN_WORDS[
         " ".join(m.group(2).lower().split())], text)
     # (a turn about work: "I changed jobs, I'm at Farfetch now"; not "I'm at Heathrow, my
@@ -2018,7 +2029,9 @@ rude hard soft sweet cute wild broke dead deaf blind bald sane calm quiet loud l
 _NOT_LOWER_SELF_END = ("ing", "ful", "ous", "less", "ive", "able", "ible")
 
 
-def _self_capitalised(m: re.Match[str]) -> str:
+def _self_capitalised(m: re.Match[str], found: set[str] | None = None) -> str:
+    """The match with its name capitalised; a name of an "I'm x" form is added to `found`
+    (a tentative one: `Extraction.tentative`)."""
     word, lead = (m.group("w"), m.group("lead")) if m.group("w") else (m.group("w2"),
                                                                          m.group("lead2"))
     if (word in NOT_NAMES or word in _OPENERS or word in _NOT_LOWER_NAMES
@@ -2026,15 +2039,22 @@ def _self_capitalised(m: re.Match[str]) -> str:
             or word in DEMONYM_NOUNS or word in KIN_NAMES or word.endswith(_NOT_LOWER_SELF_END)
             or (len(word) > 5 and word.endswith("ed"))):
         return m.group(0)
+    if found is not None and re.search(r"I(?:'m|’m|\s+am)\s+$", lead):
+        found.add(word.capitalize())
     return re.sub(r"my\s+names\s+$", "my name's ", lead) + word.capitalize()
 
 
-def lower_self_name(text: str, after_greeting: bool = False) -> str:
+def lower_self_name(text: str, after_greeting: bool = False,
+                    tentative: set[str] | None = None) -> str:
     """`text` (written all in lower case, "im" already "I'm") with the name its speaker
     gives for themself capitalised (`_LOWER_SELF`); `after_greeting`: the speaker's
-    previous turn only greeted, so a turn that is only "I'm X" introduces them too."""
-    text = _LOWER_SELF.sub(_self_capitalised, text)
-    return _LOWER_SELF_ALONE.sub(_self_capitalised, text) if after_greeting else text
+    previous turn only greeted, so a turn that is only "I'm X" introduces them too. The
+    names of "I'm x" forms are added to `tentative` (`Extraction.tentative`)."""
+    def named(m: re.Match[str]) -> str:
+        return _self_capitalised(m, tentative)
+
+    text = _LOWER_SELF.sub(named, text)
+    return _LOWER_SELF_ALONE.sub(named, text) if after_greeting else text
 
 
 def may_introduce_after_greeting(text: str) -> bool:
@@ -2044,12 +2064,14 @@ def may_introduce_after_greeting(text: str) -> bool:
         _LOWER_I.sub(lambda m: _CHAT[m.group(0)], text)) is not None
 
 
-def caseless_self_name(text: str, after_greeting: bool = False) -> str:
+def caseless_self_name(text: str, after_greeting: bool = False,
+                       tentative: set[str] | None = None) -> str:
     """`text` with the name its speaker gives for themself capitalised when it is written
     all in lower case ("hey im priyanka" -> "hey I'm Priyanka"); else `text` as it is."""
     if any(c.isupper() for c in text):
         return text
-    return lower_self_name(_LOWER_I.sub(lambda m: _CHAT[m.group(0)], text), after_greeting)
+    return lower_self_name(_LOWER_I.sub(lambda m: _CHAT[m.group(0)], text), after_greeting,
+                           tentative)
 
 
 # A turn that hands over a text to work on: its "I" is the text's ("Translate: I live in
@@ -2116,7 +2138,8 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
         sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
     name = stated_name(sentence)
     if name and turn.speaker_key.startswith("user:"):
-        turn.add(_Subject(name, turn.speaker_key), "name", name, "name")
+        turn.add(_Subject(name, turn.speaker_key), "name", name, "name",
+                 tentative=name in turn.tentative_names)
     _relatives(sentence, turn, me)
     _counted_relatives(sentence, turn, me)
     _plural_relatives(sentence, turn, me)

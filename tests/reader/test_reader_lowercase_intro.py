@@ -73,3 +73,18 @@ def test_the_assistant_learns_a_lower_case_name_across_calls(tmp_path) -> None:
         for turn in ("hi", "how are you", "im smart"):
             other.reply(turn)
         assert "Smart" not in other.reply("whats my name?").text
+
+
+def test_a_lower_case_im_x_never_replaces_a_stored_name(tmp_path) -> None:
+    """A review found "hey im homesick" replacing the user's name: a bare "im X" is as often
+    how one is, so a name read from it is written only while no name is stored."""
+    with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
+        bot = Assistant(mem, "sam")
+        bot.reply("My name is Sam.")
+        for turn in ("hey im homesick", "hiya", "im grumpy", "hey im tired, i live in leeds"):
+            assert "Homesick" not in bot.reply(turn).text
+        answer = bot.reply("whats my name?").text
+        assert "Sam" in answer and "Homesick" not in answer and "Grumpy" not in answer
+        assert "leeds" in bot.reply("where do I live?").text
+        bot.reply("my name is samuel")  # said as a name: it replaces the stored one
+        assert "Samuel" in bot.reply("whats my name?").text

@@ -147,3 +147,14 @@ def test_an_older_conversation_ingested_later_is_history(mem: MemOS, newer: str,
     # said later than the live one, it replaces it as before
     third = _say(mem, older, "later", datetime(2026, 9, 1, 9, 0, tzinfo=UTC))
     assert third.superseded == [current]
+
+
+def test_a_date_the_sentence_holds_elsewhere_is_not_when_it_was_said(mem: MemOS) -> None:
+    """A review of the rule above: "a company founded in 1998" gives the fact a valid_from of
+    1998 while it was said in September 2026; the order goes by when each was said
+    (metadata "said_at"), so the later statement still replaces the earlier one."""
+    [acme] = _say(mem, "I work at Acme.", "a", T1).facts
+    report = _say(mem, "I work at Globex, a company founded in 1998.", "b", T2)
+    assert report.superseded == [acme]
+    answer = _ask(mem, "Where do I work?")
+    assert "Globex" in answer and "Acme" not in answer, answer
