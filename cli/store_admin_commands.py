@@ -254,8 +254,9 @@ def import_(source: Annotated[str, typer.Argument(
         left = (f"; {len(report.left)} line(s) left to other agents' imports"
                 if report.left else "")
         differing = (f" ({len(report.differing)} with another version or text in the file, "
-                     "kept as stored: update them, or purge them (memos purge ID) and import again; "
-                     "a forgotten cube still holds its id)"
+                     "kept as stored: update them, or purge them (memos purge ID: it cannot be undone, "
+                     "and erases what was derived from them) and import again; a forgotten "
+                     "cube still holds its id)"
                      if report.differing else "")
         render.print_message(f"imported {report.imported} cube(s), {report.edges} edge(s); "
                              f"{report.skipped_existing} already present{differing}; "

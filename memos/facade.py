@@ -46,6 +46,7 @@ from memos.cube import (
     Tier,
     check_memory_kind,
     check_stored_text,
+    check_tier_kind,
     check_user_metadata,
     check_utc_range,
     check_validity,
@@ -753,8 +754,11 @@ class MemOS:
             refuse_forgotten(row)
             current = cube_from_row(row)
         _not_managed(current)
-        if "kind" in changes and current.tier == Tier.PLAINTEXT:  # a memory stays one
-            _memory_kind_arg(changes["kind"])
+        if "kind" in changes:  # a memory stays one; memos' tiers keep their kinds
+            try:
+                check_tier_kind(current.tier, changes["kind"], current.derived_from)
+            except ValueError as exc:
+                raise InvalidInputError(str(exc)) from None
         if "content" in changes and "metadata" not in changes:
             meta = _restated(current, check_content(changes["content"]))  # bytes: its text
             if meta is not None:
@@ -1258,7 +1262,7 @@ class MemOS:
                       kind: str | None = None) -> CubePage:
         """The scope's own live plaintext memories, newest first, `limit` a page; `cursor`:
         the `next_cursor` of the previous page (None on the last page)."""
-        from memos.cube import Kind, Tier
+        from memos.cube import Kind
         from memos.results import CubePage
         from memos.stores.schema import CubeRow
 

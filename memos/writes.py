@@ -21,9 +21,8 @@ from memos.cube import (
     MemCube,
     Scope,
     SourceRef,
-    Tier,
-    check_memory_kind,
     check_stored_text,
+    check_tier_kind,
     check_user_metadata,
     utcnow,
 )
@@ -112,11 +111,10 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
         why = str(exc) if "must be positive" in str(exc) else f"{ttl!r:.40} is not a usable time"
         raise InvalidInputError(f"invalid ttl: {why}; give a positive number of seconds (or a "
                                 "timedelta) that ends before the year 9999") from exc
-    if str(tier) == Tier.PLAINTEXT.value:  # a memory: never a kind of memos' own cubes
-        try:
-            check_memory_kind(kind)
-        except ValueError as exc:
-            raise InvalidInputError(str(exc)) from None
+    try:  # a memory never takes a kind of memos' own cubes; those tiers take only theirs,
+        check_tier_kind(tier, kind, derived_from)  # derived from another cube (as import)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
     try:
         cube = MemCube(content=text, scope=scope, kind=kind, tier=tier, tags=list(tags),
                        metadata=dict(metadata or {}), sources=list(sources),

@@ -29,8 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from memos.cube import (
-    MEMORY_KINDS,
-    Kind,
+    check_memory_kind,
     check_metadata_key,
     check_stored_text,
     check_utc_range,
@@ -41,7 +40,6 @@ from memos.stores.schema import CubeRow, CubeTagRow
 _LEAVES = {"kind", "tag", "tags_all", "recorded_after", "recorded_before", "valid_after",
            "valid_before", "meta", "agent_id", "session_id"}
 _KEYS = sorted(_LEAVES | {"and", "or", "not"})
-_KINDS = frozenset(k.value for k in Kind)
 # Bounds checked before anything is compiled: a filter is a handful of conditions, and SQL
 # engines fail (or take minutes) on expressions thousands of terms wide or deep.
 MAX_FILTER_NODES = 256  # leaf values: a list-valued leaf counts each of its values
@@ -200,10 +198,11 @@ def _compile(expr: Mapping[str, Any], dialect: str) -> ColumnElement[bool]:
             clauses.append(not_(func.coalesce(_compile(value, dialect), false(), type_=Boolean())))
         elif key == "kind":
             kinds = _strings(value, key)
-            for kind in kinds:  # a typo would match nothing, silently
-                if kind not in _KINDS:
-                    raise InvalidInputError(f"filter 'kind' value {kind!r:.80} is not a kind; "
-                                            f"a memory's kinds are {', '.join(MEMORY_KINDS)}")
+            for kind in kinds:  # a typo would match nothing, silently; search finds memories
+                try:
+                    check_memory_kind(kind, "filter 'kind' value")
+                except ValueError as exc:
+                    raise InvalidInputError(str(exc)) from None
             clauses.append(CubeRow.kind.in_(kinds))
         elif key == "tag":
             tags = _strings(value, key)

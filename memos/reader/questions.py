@@ -281,6 +281,12 @@ def asked_attribute(spoken: str) -> str:
     return attribute_name(spoken)
 
 
+# A word that makes "my X ..." a clause, not the name of what is asked ("my sister lives
+# where?"): such a follow-up is left to the patterns.
+_FOLLOW_UP_VERB = re.compile(r"\b(?:is|are|was|were|do|does|did|lives?|works?|has|have|had|"
+                             r"where|when|who|what|how|which|why)\b", re.I)
+
+
 def _plain_question(q: str) -> str:
     """`q` without what only asks politely ("can you tell me ...", "... again"), in the
     order the patterns read: "who's" as "who is", an embedded question as a direct one,
@@ -288,6 +294,14 @@ def _plain_question(q: str) -> str:
     vet" as "my cat" and "my vet", "my old boss" as "my boss", "the name of my cat" as "my
     cat's name"."""
     q = re.sub(r"^(who|what|where|when|how)['’]s\b", r"\1 is", q, flags=re.I)
+    # a follow-up that names only what it asks: "(and) what about my job?", "my name?" (not
+    # a relative alone: "what about my sister?" asks for anything about her)
+    bare = re.sub(r"^(?:what|how) about\s+", "", q, count=1, flags=re.I)
+    if re.match(rf"^(?:my|{_NAME}'s)\s", bare) and not re.match(
+            rf"^my\s+(?:(?:{RELATION_RE}|{_KIN_RE}|{'|'.join(PETS)}|pet)s?|kids|children|folks|family|parents)$",
+            bare, re.I) and not _FOLLOW_UP_VERB.search(bare) and not re.search(
+                r"s'(?:\s|$)", bare):  # (a plural's "my kids' names": the patterns')
+        return _plain_question(f"what is {bare}")
     q = re.sub(rf"\b(?:our|the)\s+(?=(?:(?:old|former|previous|new|current)\s+)?(?:{RELATION_RE})\b)",
                "my ", q, flags=re.I)
     q = _KIN_WORDS.sub(_kin_word, q)
@@ -296,12 +310,6 @@ def _plain_question(q: str) -> str:
     q = re.sub(rf"\bthe (name|age|birthday|email|phone number|number|address) of my ({_KIN_RE})\b",
                r"my \2's \1", q, flags=re.I)
     q = _TRAILING.sub("", q)
-    # a follow-up that names only what it asks: "(and) what about my job?", "my name?" (not
-    # a relative alone: "what about my sister?" asks for anything about her)
-    bare = re.sub(r"^(?:what|how) about\s+", "", q, count=1, flags=re.I)
-    if re.match(rf"^(?:my|{_NAME}'s)\s", bare) and not re.match(
-            rf"^my\s+(?:{RELATION_RE}|{'|'.join(PETS)}|pet)$", bare, re.I):
-        return _plain_question(f"what is {bare}")
     asked = _ASKING.sub("", q, count=1)
     if asked != q:
         q = asked

@@ -26,7 +26,9 @@ def test_a_follow_up_is_the_question_it_names(text: str, question: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["what about my sister?", "And my dog?", "what about Ana?",
-                                  "My place or yours?"])
+                                  "My place or yours?", "what about my parents?",
+                                  "what about my sisters?", "my sister lives where?",
+                                  "what about my kids' names?"])
 def test_a_relative_or_a_person_alone_is_no_one_fact(text: str) -> None:
     assert canonical_question(text, "Alice") is None
 

@@ -21,6 +21,9 @@ def test_a_bad_kind_filter_lists_a_memorys_kinds(tmp_path: Path) -> None:
     message = str(info.value)
     assert "fact" in message and "episode" in message
     assert not any(k in message for k in ("slots", "state", "adapter", "checkpoint"))
+    with MemOS.open(tmp_path / "s", embedder="hashing") as mem:  # as search(kind=) does
+        with pytest.raises(InvalidInputError, match="memos gives its own"):
+            mem.search("note", "alice", filters={"kind": ["fact", "slots"]})
 
 
 def test_messages_that_are_not_a_list_say_so(memos_cli: Run) -> None:

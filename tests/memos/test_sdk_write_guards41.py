@@ -165,3 +165,18 @@ def test_import_refuses_metadata_integers_beyond_64_bits(mem: MemOS, tmp_path: P
         assert report.imported == 0 and "64-bit" in report.errors[0][1]
     finally:
         other.close()
+
+
+def test_add_refuses_what_import_refuses_for_memos_tiers(mem: Any) -> None:
+    """A review: add took tier/kind pairs that import then refused, so an export did not
+    import back. Both now hold a cube of memos' tiers to its tier's kinds, derived."""
+    base = mem.add("Alice's passport number is X123", "alice")
+    derived = [{"cube_id": base.id, "version": 1}]
+    for tier, kind, source in (("activation", "fact", derived), ("activation", "slots", []),
+                               ("parametric", "episode", derived)):
+        with pytest.raises(InvalidInputError, match="tier"):
+            mem.add(f"{tier} {kind}", "alice", tier=tier, kind=kind, derived_from=source)
+    slots = mem.add("slots of it", "alice", tier="activation", kind="slots",
+                    derived_from=derived)
+    with pytest.raises(InvalidInputError):
+        mem.update(slots.id, "alice", kind="fact")

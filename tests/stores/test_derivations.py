@@ -51,9 +51,9 @@ def test_a_failed_write_leaves_no_derivation_rows(mem):
     base = mem.add("Bob's locker code is 4411", "bob").id
     with pytest.raises(NotFoundError):
         mem.add_many([
-            {"content": "slots of the code", "tier": "activation",
+            {"content": "slots of the code", "tier": "activation", "kind": "slots",
              "derived_from": [{"cube_id": base, "version": 1}]},
-            {"content": "slots of nothing", "tier": "activation",
+            {"content": "slots of nothing", "tier": "activation", "kind": "slots",
              "derived_from": [{"cube_id": "0" * 32, "version": 1}]},
         ], "bob", batch_size=10)
     assert _derivations(mem) == [] and _row_count(mem) == 0
@@ -86,7 +86,7 @@ def test_derived_rows_follow_only_the_sources_owner(mem):
 
 def test_forget_and_purge_use_the_table_and_purge_erases_its_rows(mem):
     base, slots, adapter, other = _chain(mem)
-    mine = mem.add("slots of the tea", "alice", tier="activation",
+    mine = mem.add("slots of the tea", "alice", tier="activation", kind="slots",
                    derived_from=[{"cube_id": other, "version": 1}], model_fingerprint="fp-a").id
     mem.forget(base, "alice")
     for cid in (slots, adapter):
@@ -104,7 +104,7 @@ def test_purge_of_more_cubes_than_one_query_takes(mem):
     n = ID_CHUNK + 20
     bases = mem.add_many([f"fact number {i} about the garden" for i in range(n)], "erin")
     derived = mem.add_many([
-        {"content": f"slots {i}", "tier": "activation", "model_fingerprint": "fp",
+        {"content": f"slots {i}", "tier": "activation", "kind": "slots", "model_fingerprint": "fp",
          "derived_from": [{"cube_id": r.id, "version": 1}]} for i, r in enumerate(bases)], "erin")
     with mem._store.repo.read() as session:
         found = mem._store.repo.derived_rows(session, [r.id for r in bases])
