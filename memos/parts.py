@@ -366,14 +366,17 @@ class StoreParts:
         """`before` (the answer at changelog head `since`) brought to `head` by the cubes the
         changelog names in between (every change of a cube's owner, visibility, state or
         tier writes a changelog row; a purged cube's row is gone, and with it its bit).
-        None when a full read is the better way: more than DENSE_PATCH_MAX cubes changed,
-        or another user's hidden row appeared in a store she read whole."""
+        None when a full read is the better way: more than DENSE_PATCH_MAX cubes changed (or
+        more than four times as many changelog rows were written), or another user's hidden
+        row appeared in a store she read whole."""
         import numpy as np
         from sqlalchemy import select
 
         from memos.stores.schema import INDEXED_STATES, UNINDEXED_TIERS, ChangelogRow, CubeRow
         from memos.stores.vector_index import Allowed
 
+        if head - since > 4 * DENSE_PATCH_MAX:  # (seqs: at least as many rows to look at)
+            return None
         conn = session.connection()
         changed = list(conn.execute(
             select(ChangelogRow.cube_pk).where(

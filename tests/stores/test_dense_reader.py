@@ -486,3 +486,32 @@ def test_readers_rows_kept_from_sql_follow_every_change(tmp_path: Path, seed: in
                     purged = True
     finally:
         mem.close()
+
+
+def test_readers_rows_kept_from_sql_follow_another_processs_purge(tmp_path: Path) -> None:
+    """A purge in another process does not drop what this one keeps (forget_queries runs
+    where the purge ran): its `purge` rows patch the kept rows, and the purged pks leave."""
+    mem = _open(tmp_path / "s", admission_in_memory=False)
+    other = _open(tmp_path / "s", admission_in_memory=False)
+    try:
+        mem.add_many([f"ann note {i}" for i in range(4)], "ann")
+        public = mem.add("ben's public note", {"user_id": "ben", "visibility": "public"})
+        mem.add("ben's private note", "ben")
+        store = mem._store
+        with store.repo.read() as session:
+            before = store.dense_reader(session, store.repo.max_seq(session), "ann")
+            public_pk = session.execute(text("SELECT pk FROM cubes WHERE id = :i"),
+                                        {"i": public.id}).scalar_one()
+        assert public_pk in _pks(before)
+        other.purge(public.id, "ben")
+        other.add("cy's public note", {"user_id": "cy", "visibility": "public"})
+        with store.repo.read() as session:
+            head = store.repo.max_seq(session)
+            after = store.dense_reader(session, head, "ann")
+            expected, top = _expected_rows(session, "ann")
+        assert _pks(after) == expected and after.count == len(expected) and after.top >= top
+        assert public_pk not in _pks(after) and len(_pks(before)) == 5
+        assert len(expected) == 5  # her 4, and cy's public one in place of ben's
+    finally:
+        other.close()
+        mem.close()
