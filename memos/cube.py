@@ -77,9 +77,9 @@ def check_tier_kind(tier: Any, kind: Any, derived_from: Sequence[Any]) -> None:
     from another cube, as every such cube memos or the SDK makes is (export leaves out the
     ones with blobs, so a line of those tiers is one made with `add(tier=..., derived_from=
     ...)`). ValueError otherwise: a text given such a tier is never listed nor searched."""
-    tier = str(tier.value if isinstance(tier, StrEnum) else tier)
-    kind = str(kind.value if isinstance(kind, StrEnum) else kind)
-    if tier not in TIER_KINDS:
+    tier = tier.value if isinstance(tier, StrEnum) else tier
+    kind = kind.value if isinstance(kind, StrEnum) else kind  # (another type: MemCube's)
+    if not isinstance(tier, str) or tier not in TIER_KINDS:  # (another type: MemCube's)
         check_memory_kind(kind)
         return
     if kind not in TIER_KINDS[tier]:

@@ -625,11 +625,18 @@ def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
     # and the new one is stored already superseded by it, ending when it began. Later
     # facts win by when they held, not by when they were written; one named in
     # `supersedes` is replaced whatever its dates.
-    began = {old_id: cube_from_row(rows[old_id]).valid_from for old_id in ids}
+    began = {old_id: _began(rows[old_id]) for old_id in ids}
     later = [old_id for old_id in ids if old_id not in cand.supersedes
              and conflict.began_later(rows[old_id].meta, began[old_id], cube.metadata,
                                       cube.valid_from)]
     return rows, [old_id for old_id in ids if old_id not in later], later, began
+
+
+def _began(row: Any) -> datetime | None:
+    """When a live fact is known to hold from (conflict.began_at): a past fact stored after
+    it ends then."""
+    valid_from = cube_from_row(row).valid_from
+    return None if valid_from is None else conflict.began_at(row.meta or {}, valid_from)
 
 
 def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks: list[int],

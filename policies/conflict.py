@@ -93,11 +93,19 @@ def began_later(live_metadata: Mapping[str, Any], live_from: datetime | None,
         return False
     if (live_metadata.get(BEGAN) == "said" and new_metadata.get(BEGAN) == "said"
             and not live_metadata.get(UNDATED) and not new_metadata.get(UNDATED)):
-        live_said, new_said = _said_at(live_metadata), _said_at(new_metadata)
-        return live_said is not None and new_said is not None and new_said < live_said
+        # (a fact stored before SAID_AT was written: its valid_from, when it was said
+        # unless the sentence held another date)
+        return began_at(new_metadata, new_from) < began_at(live_metadata, live_from)
     if not (_beginning_known(live_metadata) and _beginning_known(new_metadata)):
         return False
     return live_from > _latest_beginning(new_metadata, new_from)
+
+
+def began_at(metadata: Mapping[str, Any], valid_from: datetime) -> datetime:
+    """When a fact is known to hold from: when it was said for one said as holding then
+    (BEGAN "said", SAID_AT), else its `valid_from`. A past fact stored before it ends then."""
+    said = _said_at(metadata) if metadata.get(BEGAN) == "said" else None
+    return said if said is not None else valid_from
 
 
 def _said_at(metadata: Mapping[str, Any]) -> datetime | None:

@@ -264,6 +264,7 @@ class _Run:
     # superseded or ended, as the facts they read may no longer be live.
     written_names: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     speakers: frozenset[str] = frozenset()  # the lower-cased names of the turns' speakers
+    named: bool = False  # the caller gave the user's name (`user_name=`): none is guessed
     people_searched: dict[str, list[tuple[str, dict[str, Any]]]] = field(
         default_factory=dict)
 
@@ -300,6 +301,8 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
         meta[conflict.SAID_AT] = (said if said.tzinfo else said.replace(tzinfo=UTC)).isoformat()
     else:
         meta[conflict.BEGAN] = "stated"
+    if ext.tentative:
+        meta["tentative"] = True  # a name from a lower-case "im x": a firm one replaces it
     if ext.when_sure and ext.when_latest is not None and ext.when is not None and \
             ext.when_latest > ext.when:
         meta[conflict.BEGAN_BY] = datetime.combine(ext.when_latest, dtime(23, 59, 59),
@@ -484,6 +487,17 @@ def _replaced_later(run: _Run, cand: FactCandidate) -> bool:
                for key in keys for c in _live_facts(run, ext.subject_key, key, ext.value))
 
 
+def _firm_name(run: _Run, ext: Extraction) -> bool:
+    """Whether a name of the speaker is stored that was not itself read from a lower-case
+    "im x" (`Extraction.tentative`; metadata "tentative"): any the scope may read, the
+    user's own agentless one too."""
+    hits = run.mem.search(f"{ext.subject}'s {ext.attribute}", run.scope, k=20, kind="fact",
+                          record_access=False,
+                          metadata={"subject": ext.subject_key,
+                                    "attribute": conflict_attribute(ext)})
+    return any(not h.cube.metadata.get("tentative") for h in hits)
+
+
 def _apply(run: _Run, cand: FactCandidate) -> None:
     """Queue a fact; a negation or a like/dislike flip first writes what is queued, then
     ends or supersedes the stored facts it names. A value for a (subject, attribute) already
@@ -491,9 +505,8 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     add_many neither would)."""
     ext = cand.extraction
     opposite = _opposite(ext)
-    if ext.tentative and (any(_key(p.extraction) == _key(ext) for p in run.pending)
-                          or _live_facts(run, ext.subject_key, conflict_attribute(ext),
-                                         f"{ext.subject}'s {ext.attribute}")):
+    if ext.tentative and (run.named or any(_key(p.extraction) == _key(ext)
+                                           for p in run.pending) or _firm_name(run, ext)):
         return  # "hey im homesick": a name only while none is stored (Extraction.tentative)
     if not ext.negated and opposite is None:
         if any(_key(p.extraction) == _key(ext) for p in run.pending):
@@ -1031,7 +1044,8 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
                stored=frozenset(t.index for t, r in zip(turns, results, strict=True)
                                 if r.id not in added),
                progress=progress, total=total, done=len(items),
-               speakers=frozenset(t.name.lower() for t in turns if t.name))
+               speakers=frozenset(t.name.lower() for t in turns if t.name),
+               named=user_name is not None)
     run.said = _said_times(run, [r.cube for r in results])
     for cand in cands:
         cand = _known_person(run, cand)

@@ -283,7 +283,7 @@ def asked_attribute(spoken: str) -> str:
 
 # A word that makes "my X ..." a clause, not the name of what is asked ("my sister lives
 # where?"): such a follow-up is left to the patterns.
-_FOLLOW_UP_VERB = re.compile(r"\b(?:is|are|was|were|do|does|did|lives?|works?|has|have|had|"
+_FOLLOW_UP_VERB = re.compile(r"\b(?:is|are|was|were|do|does|did|lives|works|has|have|had|"
                              r"where|when|who|what|how|which|why)\b", re.I)
 
 
@@ -294,16 +294,16 @@ def _plain_question(q: str) -> str:
     vet" as "my cat" and "my vet", "my old boss" as "my boss", "the name of my cat" as "my
     cat's name"."""
     q = re.sub(r"^(who|what|where|when|how)['’]s\b", r"\1 is", q, flags=re.I)
+    q = re.sub(rf"\b(?:our|the)\s+(?=(?:(?:old|former|previous|new|current)\s+)?(?:{RELATION_RE})\b)",
+               "my ", q, flags=re.I)
     # a follow-up that names only what it asks: "(and) what about my job?", "my name?" (not
     # a relative alone: "what about my sister?" asks for anything about her)
     bare = re.sub(r"^(?:what|how) about\s+", "", q, count=1, flags=re.I)
     if re.match(rf"^(?:my|{_NAME}'s)\s", bare) and not re.match(
-            rf"^my\s+(?:(?:{RELATION_RE}|{_KIN_RE}|{'|'.join(PETS)}|pet)s?|kids|children|folks|family|parents)$",
+            rf"^my\s+(?:(?:old|former|previous|new|current)\s+)?(?:(?:{RELATION_RE}|{_KIN_RE}|{'|'.join(PETS)}|pet)s?|kids|children|folks|family|parents)$",
             bare, re.I) and not _FOLLOW_UP_VERB.search(bare) and not re.search(
                 r"s'(?:\s|$)", bare):  # (a plural's "my kids' names": the patterns')
         return _plain_question(f"what is {bare}")
-    q = re.sub(rf"\b(?:our|the)\s+(?=(?:(?:old|former|previous|new|current)\s+)?(?:{RELATION_RE})\b)",
-               "my ", q, flags=re.I)
     q = _KIN_WORDS.sub(_kin_word, q)
     q = re.sub(rf"\bmy\s+(?:old|former|previous|new|current)\s+(?=(?:{_KIN_RE})\b)", "my ", q,
                flags=re.I)

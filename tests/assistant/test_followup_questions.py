@@ -19,6 +19,8 @@ from memos.reader.questions import canonical_question
     ("my birthday?", "What is Alice's birthday?"),
     ("How about my sister's name?", "What is Alice's sister's name?"),
     ("and what about Dave's phone number?", "What is Dave's phone number?"),
+    ("and my work email?", "What is Alice's work email?"),
+    ("and our dog's name?", "What is Alice's dog's name?"),
 ])
 def test_a_follow_up_is_the_question_it_names(text: str, question: str) -> None:
     asked = canonical_question(text, "Alice")
@@ -28,7 +30,7 @@ def test_a_follow_up_is_the_question_it_names(text: str, question: str) -> None:
 @pytest.mark.parametrize("text", ["what about my sister?", "And my dog?", "what about Ana?",
                                   "My place or yours?", "what about my parents?",
                                   "what about my sisters?", "my sister lives where?",
-                                  "what about my kids' names?"])
+                                  "what about my kids' names?", "what about my old boss?"])
 def test_a_relative_or_a_person_alone_is_no_one_fact(text: str) -> None:
     assert canonical_question(text, "Alice") is None
 

@@ -88,3 +88,23 @@ def test_a_lower_case_im_x_never_replaces_a_stored_name(tmp_path) -> None:
         assert "leeds" in bot.reply("where do I live?").text
         bot.reply("my name is samuel")  # said as a name: it replaces the stored one
         assert "Samuel" in bot.reply("whats my name?").text
+
+
+def test_a_tentative_name_gives_way_to_a_firm_one_and_to_the_users_own(tmp_path) -> None:
+    """Review of the rule above: an agent's assistant did not see the user's agentless name;
+    a tentative name blocked a later one; a name given by the caller was not kept."""
+    with MemOS.open(tmp_path / "a", embedder="hashing") as mem:
+        mem.ingest([{"role": "user", "content": "My name is Sam."}], "u", session_id="s")
+        Assistant(mem, "u", agent="bot").reply("hey im homesick")
+        assert "Homesick" not in Assistant(mem, "u").reply("whats my name?").text
+    for later in ("hey im sam", "My name is Sam."):
+        with MemOS.open(tmp_path / later.replace(" ", "-"), embedder="hashing") as mem:
+            bot = Assistant(mem, "u")
+            bot.reply("hey im homesick")
+            bot.reply(later)
+            answer = bot.reply("whats my name?").text
+            assert "Sam" in answer and "Homesick" not in answer, answer
+    with MemOS.open(tmp_path / "given", embedder="hashing") as mem:
+        report = mem.ingest([{"role": "user", "content": "hey im homesick"}], "u",
+                            session_id="s", user_name="Sam")
+        assert not report.facts

@@ -158,3 +158,12 @@ def test_a_date_the_sentence_holds_elsewhere_is_not_when_it_was_said(mem: MemOS)
     assert report.superseded == [acme]
     answer = _ask(mem, "Where do I work?")
     assert "Globex" in answer and "Acme" not in answer, answer
+
+
+def test_a_past_fact_said_before_a_live_one_ends_when_that_was_said(mem: MemOS) -> None:
+    """Review: the past fact's end came from the live fact's valid_from (1998 here), not
+    from when the live one was said."""
+    _say(mem, "I work at Globex, a company founded in 1998.", "g", T2)
+    [past] = _say(mem, "I work at Acme.", "a", T1).facts
+    acme = mem.get(past, "alice")
+    assert acme.state == Lifecycle.SUPERSEDED and acme.valid_from == T1 and acme.valid_to == T2
