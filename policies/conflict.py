@@ -111,7 +111,7 @@ def began_at(metadata: Mapping[str, Any], valid_from: datetime) -> datetime:
 def _said_at(metadata: Mapping[str, Any]) -> datetime | None:
     raw = metadata.get(SAID_AT)
     if not isinstance(raw, str):
-        return None  # (a fact of a reader before SAID_AT was written: no order)
+        return None  # (a fact of a reader before SAID_AT was written: began_at's valid_from)
     try:
         said = datetime.fromisoformat(raw)
     except ValueError:
