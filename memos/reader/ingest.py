@@ -489,13 +489,14 @@ def _replaced_later(run: _Run, cand: FactCandidate) -> bool:
 
 def _firm_name(run: _Run, ext: Extraction) -> bool:
     """Whether a name of the speaker is stored that was not itself read from a lower-case
-    "im x" (`Extraction.tentative`; metadata "tentative"): any the scope may read, the
-    user's own agentless one too."""
+    "im x" (`Extraction.tentative`; metadata "tentative"): one of the user's own, of any
+    agent or none (another user's public cube naming her key says nothing of her name)."""
     hits = run.mem.search(f"{ext.subject}'s {ext.attribute}", run.scope, k=20, kind="fact",
                           record_access=False,
                           metadata={"subject": ext.subject_key,
                                     "attribute": conflict_attribute(ext)})
-    return any(not h.cube.metadata.get("tentative") for h in hits)
+    return any(h.cube.scope.user_id == run.scope.user_id
+               and not h.cube.metadata.get("tentative") for h in hits)
 
 
 def _apply(run: _Run, cand: FactCandidate) -> None:

@@ -108,3 +108,16 @@ def test_a_tentative_name_gives_way_to_a_firm_one_and_to_the_users_own(tmp_path)
         report = mem.ingest([{"role": "user", "content": "hey im homesick"}], "u",
                             session_id="s", user_name="Sam")
         assert not report.facts
+
+
+def test_another_users_public_fact_does_not_block_a_tentative_name(tmp_path) -> None:
+    """An attacker helper: bob's public fact carrying carol's subject key made carol's
+    "hey im priyanka" store no name. Only her own facts count."""
+    with MemOS.open(tmp_path / "s", embedder="hashing") as mem:
+        mem.add("Carol's name is Mallory.", {"user_id": "bob", "visibility": "public"},
+                kind="fact", metadata={"subject": "user:carol", "attribute": "name",
+                                       "value": "Mallory"})
+        report = mem.ingest([{"role": "user", "content": "hey im priyanka"}], "carol",
+                            session_id="s")
+        names = [mem.get(f, "carol").content for f in report.facts]
+        assert names == ["Priyanka's name is Priyanka."]
