@@ -1140,13 +1140,15 @@ class MemOS:
                 edge = {"src_pk": src.pk, **values, "relation": relation,
                         "weight": float(weight), "user_id": src.user_id, "created_at": now}
                 edge_id = self._store.repo.insert_edges(session, [edge], [src.id])[0]
+        shown = self._store.repo.public_edge_id  # (not the row id: docs/SECURITY.md)
         if there is not None:
             created = there[1] if there[1].tzinfo else there[1].replace(tzinfo=UTC)
-            return Edge(id=there[0], src=src_id, dst=dst_label, relation=relation,
-                        weight=float(weight), created_at=created)
+            return Edge(id=shown(there[0], self._store.vectors.store_id), src=src_id,
+                        dst=dst_label, relation=relation, weight=float(weight),
+                        created_at=created)
         self._store.after_write(1)
-        return Edge(id=edge_id, src=src_id, dst=dst_label, relation=relation,
-                    weight=float(weight), created_at=now)
+        return Edge(id=shown(edge_id, self._store.vectors.store_id), src=src_id, dst=dst_label,
+                    relation=relation, weight=float(weight), created_at=now)
 
     # -- reads -----------------------------------------------------------------------
 

@@ -920,6 +920,22 @@ class Repository:
              "edge_id": eid, "at": now} for e, src, eid in zip(edges, src_ids, ids, strict=True)])
         return ids
 
+    @staticmethod
+    def public_edge_id(pk: int, store_id: str) -> int:
+        """The id an edge is shown with (`MemOS.link`'s `Edge.id`): its row id through a
+        permutation keyed by the store's random id (a 4-round Feistel network over the low 48
+        bits), so ids stay distinct and stable while the gap between two of a user's links no
+        longer counts the edges other users wrote in between (docs/SECURITY.md)."""
+        import hashlib
+        import hmac
+
+        key = hashlib.sha256(b"memos edge ids\0" + store_id.encode()).digest()
+        high, left, right = pk >> 48, (pk >> 24) & 0xFFFFFF, pk & 0xFFFFFF
+        for rnd in range(4):
+            mac = hmac.new(key, bytes([rnd]) + right.to_bytes(3, "big"), "sha256").digest()
+            left, right = right, left ^ int.from_bytes(mac[:3], "big")
+        return (high << 48) | (left << 24) | right
+
     def erase_cubes(self, session: Session, pks: Sequence[int], ids: Sequence[str],
                     owner: str) -> dict[str, int]:
         """Purge's deletes, table by table in chunks (drivers cap bind parameters): every

@@ -299,3 +299,18 @@ def test_the_same_link_made_again_is_the_edge_already_there(mem):
     assert mem.link(a.id, b.id, "alice", relation="about", weight=2.0).id != first.id
     assert mem.stats("alice").edges == 4
     assert mem.check().ok
+
+
+@pytest.mark.parametrize("alice_links", [0, 3])
+def test_edge_ids_do_not_count_other_users_links(mem, alice_links):
+    """An attacker helper: link returned the edge's row id, one counter for the store, so
+    the gap between two of bob's link ids counted alice's private links in between. The id
+    shown is a keyed permutation of it: distinct and stable, but no count."""
+    bob = [mem.add(f"bob note {i}", "bob").id for i in range(3)]
+    alice = [mem.add(f"alice secret {i}", "alice").id for i in range(2)]
+    first = mem.link(bob[0], bob[1], "bob")
+    for i in range(alice_links):
+        mem.link(alice[0], alice[1], "alice", relation=f"r{i}")
+    second = mem.link(bob[0], bob[2], "bob")
+    assert second.id - first.id != alice_links + 1
+    assert mem.link(bob[0], bob[2], "bob").id == second.id  # stable
