@@ -18,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from memos.errors import InvalidInputError
+
 MAX_CONTENT_BYTES = 1_000_000  # 1 MB of UTF-8: larger texts belong in a document store, chunked
 MAX_BATCH = 100_000  # add_many's batch_size: cubes per transaction (MemOS and memos.Client)
 # Ids a message may name as the memories it drew on (metadata "used"); the same words said
@@ -59,16 +61,17 @@ INTERNAL_KINDS: frozenset[str] = frozenset(k for kinds in TIER_KINDS.values() fo
 
 
 def check_memory_kind(kind: Any, what: str = "kind") -> None:
-    """A memory's kind: one of MEMORY_KINDS (ValueError naming them otherwise). The kinds of
-    memos' own activation and parametric cubes are refused with their own message; a value
-    that is no string is left to MemCube's validation (which names the type)."""
+    """A memory's kind: one of MEMORY_KINDS (InvalidInputError, a ValueError, naming them
+    otherwise). The kinds of memos' own activation and parametric cubes are refused with
+    their own message; a value that is no string is left to MemCube's validation (which
+    names the type)."""
     if not isinstance(kind, str) or kind in MEMORY_KINDS:
         return
     accepted = ", ".join(MEMORY_KINDS)
     if kind in INTERNAL_KINDS:
-        raise ValueError(f"{what} {kind!r} is a kind memos gives its own activation and "
-                         f"parametric cubes; a memory's kinds are {accepted}")
-    raise ValueError(f"unknown {what} {kind!r:.60}; a memory's kinds are {accepted}")
+        raise InvalidInputError(f"{what} {kind!r} is a kind memos gives its own activation "
+                                f"and parametric cubes; a memory's kinds are {accepted}")
+    raise InvalidInputError(f"unknown {what} {kind!r:.60}; a memory's kinds are {accepted}")
 
 
 def check_tier_kind(tier: Any, kind: Any, derived_from: Sequence[Any]) -> None:
@@ -76,20 +79,21 @@ def check_tier_kind(tier: Any, kind: Any, derived_from: Sequence[Any]) -> None:
     (check_memory_kind); an activation or parametric cube one of its tier's kinds and derived
     from another cube, as every such cube memos or the SDK makes is (export leaves out the
     ones with blobs, so a line of those tiers is one made with `add(tier=..., derived_from=
-    ...)`). ValueError otherwise: a text given such a tier is never listed nor searched."""
+    ...)`). InvalidInputError otherwise: a text given such a tier is never listed nor
+    searched."""
     tier = tier.value if isinstance(tier, StrEnum) else tier
     kind = kind.value if isinstance(kind, StrEnum) else kind  # (another type: MemCube's)
     if not isinstance(tier, str) or tier not in TIER_KINDS:  # (another type: MemCube's)
         check_memory_kind(kind)
         return
     if kind not in TIER_KINDS[tier]:
-        raise ValueError(f"a cube of tier {tier!r} has kind {' or '.join(TIER_KINDS[tier])}, not "
-                         f"{kind!r:.60}; a memory's tier is plaintext: write \"tier\": "
-                         f"\"plaintext\"")
+        raise InvalidInputError(f"a cube of tier {tier!r} has kind "
+                                f"{' or '.join(TIER_KINDS[tier])}, not {kind!r:.60}; a "
+                                f"memory's tier is plaintext: write \"tier\": \"plaintext\"")
     if not derived_from:
-        raise ValueError(f"tier {tier!r} is for cubes derived from another cube, and this one "
-                         f"names none in derived_from; a memory's tier is plaintext: write "
-                         f"\"tier\": \"plaintext\"")
+        raise InvalidInputError(f"tier {tier!r} is for cubes derived from another cube, and "
+                                f"this one names none in derived_from; a memory's tier is "
+                                f"plaintext: write \"tier\": \"plaintext\"")
 
 
 class Lifecycle(StrEnum):

@@ -323,14 +323,6 @@ def _restated(cube: MemCube, content: Any) -> dict[str, Any] | None:
     return out
 
 
-def _memory_kind_arg(kind: Any) -> None:
-    """A memory's kind (cube.check_memory_kind), as InvalidInputError."""
-    try:
-        check_memory_kind(kind)
-    except ValueError as exc:
-        raise InvalidInputError(str(exc)) from None
-
-
 def _not_managed(cube: MemCube, action: str = "updated or rolled back") -> None:
     """Slots, session states and adapters are made and managed by memos (writes.refuse_managed)."""
     refuse_managed(cube.id, cube.metadata, action)
@@ -755,10 +747,7 @@ class MemOS:
             current = cube_from_row(row)
         _not_managed(current)
         if "kind" in changes:  # a memory stays one; memos' tiers keep their kinds
-            try:
-                check_tier_kind(current.tier, changes["kind"], current.derived_from)
-            except ValueError as exc:
-                raise InvalidInputError(str(exc)) from None
+            check_tier_kind(current.tier, changes["kind"], current.derived_from)
         if "content" in changes and "metadata" not in changes:
             meta = _restated(current, check_content(changes["content"]))  # bytes: its text
             if meta is not None:
@@ -1273,7 +1262,7 @@ class MemOS:
         where = (CubeRow.user_id == sc.user_id) & visible_clause(sc) & live_clause(utcnow()) & (
             CubeRow.tier == Tier.PLAINTEXT.value)
         if kind is not None:
-            _memory_kind_arg(kind)
+            check_memory_kind(kind)
             try:
                 where &= CubeRow.kind == Kind(kind).value
             except ValueError:
@@ -1311,7 +1300,7 @@ class MemOS:
         kinds = options.get("kind")  # search finds memories: a memory's kinds only
         for one in [kinds] if isinstance(kinds, str) else (
                 kinds if isinstance(kinds, (list, tuple, set, frozenset)) else ()):
-            _memory_kind_arg(one)
+            check_memory_kind(one)
         return search.run_search(self._store, query, as_scope(scope), k, **options)
 
     # -- administration ----------------------------------------------------------------

@@ -373,7 +373,7 @@ class StoreParts:
         from sqlalchemy import select
 
         from memos.stores.schema import INDEXED_STATES, UNINDEXED_TIERS, ChangelogRow, CubeRow
-        from memos.stores.vector_index import Allowed
+        from memos.stores.vector_index import Allowed, with_bits
 
         if head - since > 4 * DENSE_PATCH_MAX:  # (seqs: at least as many rows to look at)
             return None
@@ -387,7 +387,7 @@ class StoreParts:
             return None
         if not changed:
             return before
-        readable: dict[int, bool] = dict.fromkeys(changed, False)
+        readable = dict.fromkeys(changed, False)  # (distinct: the query says so)
         hidden_other = False
         for pk, owner, visibility, state, tier in conn.execute(
                 select(CubeRow.pk, CubeRow.user_id, CubeRow.visibility, CubeRow.state,
@@ -402,20 +402,9 @@ class StoreParts:
         top = max(before.top, max(changed))
         if before.bits is None:
             return None if hidden_other else Allowed(None, 0, top)
-        size = (top >> 3) + 1
-        bits = np.zeros(size, dtype=np.uint8)  # a copy: searches may hold `before.bits`
-        bits[:len(before.bits)] = before.bits[:size]
-        count = before.count
-        for pk, now in readable.items():
-            byte, mask = pk >> 3, np.uint8(1 << (pk & 7))  # vector_index.pack's layout
-            was = bool(bits[byte] & mask)
-            if now and not was:
-                bits[byte] |= mask
-                count += 1
-            elif was and not now:
-                bits[byte] &= ~mask
-                count -= 1
-        return Allowed(bits, count, top)
+        bits, added = with_bits(before.bits, np.fromiter(readable, dtype=np.int64),
+                                np.fromiter(readable.values(), dtype=bool))
+        return Allowed(bits, before.count + added, top)
 
     def _dense_reader_sql(self, session: Any, user_id: str | None) -> Allowed:
         import numpy as np

@@ -111,10 +111,8 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
         why = str(exc) if "must be positive" in str(exc) else f"{ttl!r:.40} is not a usable time"
         raise InvalidInputError(f"invalid ttl: {why}; give a positive number of seconds (or a "
                                 "timedelta) that ends before the year 9999") from exc
-    try:  # a memory never takes a kind of memos' own cubes; those tiers take only theirs,
-        check_tier_kind(tier, kind, derived_from)  # derived from another cube (as import)
-    except ValueError as exc:
-        raise InvalidInputError(str(exc)) from None
+    # a memory never takes a kind of memos' own cubes; those tiers take only theirs,
+    check_tier_kind(tier, kind, derived_from)  # derived from another cube (as import)
     try:
         cube = MemCube(content=text, scope=scope, kind=kind, tier=tier, tags=list(tags),
                        metadata=dict(metadata or {}), sources=list(sources),

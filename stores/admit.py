@@ -32,7 +32,7 @@ import numpy as np
 
 from memos.cube import Visibility
 from memos.stores.schema import INDEXED_STATES, UNINDEXED_TIERS
-from memos.stores.vector_index import pack
+from memos.stores.vector_index import pack, with_bits
 
 # The columns, in the order every statement here reads them.
 COLUMNS = "pk, user_id, visibility, agent_id, state, tier, expires_at"
@@ -192,22 +192,16 @@ class AdmitMirror:
 
     def _patch(self, pks: np.ndarray) -> None:
         """Set these rows' bits in the readers' bitmaps kept (`readable`) as they are now
-        (`pack`'s layout: byte pk >> 3, bit pk & 7). Each bitmap changed is a new array: a
-        search may still be reading the old one."""
+        (`with_bits`: each bitmap changed is a new array, a search may still be reading the
+        old one)."""
         pks = np.unique(pks)
-        byte, bit = pks >> 3, (pks & 7).astype(np.uint8)
-        ones = np.left_shift(np.uint8(1), bit)
         for user_id, (bits, count) in list(self._readable.items()):
             on = self.indexed[pks] & ~self.hidden[pks]
             if user_id is not None:
                 on |= self.indexed[pks] & (self.user[pks] == self.users.get(user_id, NEVER))
-            was = (bits[byte] & ones) != 0
-            if np.array_equal(on, was):
-                continue
-            bits = bits.copy()
-            np.bitwise_and.at(bits, byte, ~ones)
-            np.bitwise_or.at(bits, byte[on], ones[on])
-            self._readable[user_id] = (bits, count + int(on.sum()) - int(was.sum()))
+            new, added = with_bits(bits, pks, on)
+            if new is not bits:
+                self._readable[user_id] = (new, count + added)
 
     def update(self, rows: Sequence[Sequence[Any]], named: Iterable[int], seq: int) -> None:
         """Apply the changes up to `seq`: `named` are the pks the changelog names, `rows`

@@ -188,6 +188,26 @@ def pack(mask: np.ndarray) -> np.ndarray:
     return np.packbits(mask, bitorder="little")
 
 
+def with_bits(bits: np.ndarray, pks: np.ndarray, on: np.ndarray) -> tuple[np.ndarray, int]:
+    """`bits` (a `pack` bitmap) with each of the distinct `pks` set where `on` is True and
+    cleared where it is False, and how many set bits that adds (negative: takes away). A
+    change gives a new array, grown to hold the largest pk set (a search may still be
+    reading the old one); no change gives `bits` itself."""
+    byte = pks >> 3
+    ones = np.left_shift(np.uint8(1), (pks & 7).astype(np.uint8))
+    inside = byte < len(bits)
+    was = np.zeros(len(pks), dtype=bool)
+    was[inside] = (bits[byte[inside]] & ones[inside]) != 0
+    if np.array_equal(on, was):
+        return bits, 0
+    new = np.zeros(max(len(bits), int(byte[on].max()) + 1 if on.any() else 0),
+                   dtype=np.uint8)
+    new[:len(bits)] = bits
+    np.bitwise_and.at(new, byte[inside], ~ones[inside])
+    np.bitwise_or.at(new, byte[on], ones[on])
+    return new, int(on.sum()) - int(was.sum())
+
+
 def bitmap(pks: np.ndarray) -> np.ndarray:
     """`pack` of these pks (non-negative)."""
     pks = np.asarray(pks, dtype=np.int64)
