@@ -452,7 +452,9 @@ class _Parsed:
     # The end line export writes last: its line number, or None when the file has none
     end: int | None = None
     typed: dict[str, int] = field(default_factory=dict)  # "cube" / "edge" -> lines of it
-    unread: int = 0  # lines of no type that could be read (not UTF-8, not a JSON object)
+    # Lines whose type could not be read (not UTF-8, not a JSON object, or a type that is
+    # not one of the line types): each may be one of the cube or edge lines an end counts
+    unread: int = 0
 
 
 def _lines(source: str | os.PathLike[str] | TextIO) -> Iterator[str | UnicodeDecodeError]:
@@ -721,6 +723,7 @@ def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope, now: date
                 parsed.end = number
                 _check_end(obj, parsed)
             else:
+                parsed.unread += 1  # (its type damaged: it may be one of the end's counted)
                 raise ValueError("unknown line type; expected type 'cube', 'edge' or 'end'")
         except (ValueError, TypeError, RecursionError) as exc:
             # ValueError covers json's decode errors and InvalidInputError.

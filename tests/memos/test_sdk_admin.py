@@ -121,7 +121,8 @@ def test_a_damaged_line_is_one_error_not_also_a_wrong_end_count(mem, tmp_path):
     cube_at = next(i for i, o in enumerate(parsed)  # (one no edge names: one error only)
                    if o.get("type") == "cube" and o["cube"]["id"] not in linked)
     for damaged in (lines[cube_at].replace('"importance":', '"importance": NaN, "x":', 1),
-                    lines[cube_at][:40]):
+                    lines[cube_at][:40],
+                    lines[cube_at].replace('"type": "cube"', '"type": "cuve"', 1)):
         path = tmp_path / "damaged.jsonl"
         path.write_text("\n".join(lines[:cube_at] + [damaged] + lines[cube_at + 1:]) + "\n")
         report = mem.import_(path, "alice", on_error="skip")
