@@ -453,7 +453,7 @@ def check_writable_file(path: str, flag: str) -> None:
                                 "in a folder you can write to")
 
 
-_AGO = re.compile(r"(\d{1,6})\s+(minute|hour|day|week|month|year)s?\s+ago", re.I)
+_AGO = re.compile(r"(\d+)\s+(minute|hour|day|week|month|year)s?\s+ago", re.I)
 _AGO_UNIT = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
              "month": 30 * 86400, "year": 365 * 86400}
 WHEN_HELP = "a date (2026-11-30), a time (2026-11-30T14:00, UTC unless it says +02:00), now, " \
@@ -469,12 +469,16 @@ def parse_when(text: str | None, flag: str) -> datetime | None:
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     if said in ("now", "today", "yesterday"):
         return {"now": now, "today": midnight, "yesterday": midnight - timedelta(days=1)}[said]
-    try:
-        ago = _AGO.fullmatch(said)
-        if ago:
+    ago = _AGO.fullmatch(said)
+    if ago:
+        try:
             return now - timedelta(seconds=int(ago.group(1)) * _AGO_UNIT[ago.group(2)])
+        except (ValueError, OverflowError):  # "5000 years ago": before the year 1
+            raise InvalidInputError(f"{flag} {text!r:.60} is before the year 1; give a "
+                                    "time since then") from None
+    try:
         when = datetime.fromisoformat(text.strip())
-    except (ValueError, OverflowError):  # OverflowError: "5000 years ago"
+    except ValueError:
         raise InvalidInputError(f"{flag} takes {WHEN_HELP}; got {text!r:.60}") from None
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 

@@ -215,7 +215,7 @@ class SentenceTransformerEmbedder:
 
 
 # "hashing:DIM": ASCII digits, six at most (int() of thousands of digits raises ValueError)
-_HASHING_DIM = r"hashing(?:-v1)?:([0-9]{1,6})"
+_HASHING_DIM = r"hashing(?:-v1)?:([0-9]+)"
 _MINILM_NAMES = {"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
 
@@ -240,8 +240,12 @@ def make_embedder(spec: Embedder | str | None) -> Embedder:
                                     "'hashing:DIM', 'minilm' or a local sentence-transformers "
                                     "model folder")
         match = re.fullmatch(_HASHING_DIM, spec)
-        if match:
-            return HashingEmbedder(dim=int(match.group(1)))
+        if match:  # (a number of any length: the range is checked, not the digits)
+            digits = match.group(1).lstrip("0") or "0"
+            if len(digits) > 9:
+                raise InvalidInputError(f"embedder dimension {digits:.12}... is too large; use "
+                                        f"at most {MAX_HASHING_DIM:,} (the default is 384)")
+            return HashingEmbedder(dim=int(digits))
         if _names_minilm(spec):
             return SentenceTransformerEmbedder("sentence-transformers/all-MiniLM-L6-v2")
         try:

@@ -52,9 +52,11 @@ def test_an_empty_embedder_name_is_invalid_input_not_the_working_folder(
         mem.reindex(embedder="")
     with pytest.raises(InvalidInputError, match="embedder name is empty"):
         MemOS.open(tmp_path / "other", embedder="")
-    # a dimension of thousands of digits was int()'s ValueError
-    with pytest.raises(InvalidInputError, match="unknown embedder"):
-        mem.reindex(embedder="hashing:" + "9" * 5000)
+    # a dimension of thousands of digits was int()'s ValueError; any number of digits is
+    # a dimension, out of range when too large (it was "unknown embedder")
+    for dim in ("9" * 5000, "99999999"):
+        with pytest.raises(InvalidInputError, match="too large; use at most"):
+            mem.reindex(embedder="hashing:" + dim)
     assert [hit.id for hit in mem.search("anything", "alice")] == before  # left as it was
 
 
