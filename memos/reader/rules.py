@@ -2025,8 +2025,12 @@ blessed deceased afk brb sober sorry me him her them new back asleep lazy set sr
 stupid smart clever brave strong fit healthy hurt skint mental mad cross livid heartbroken
 okish meh lit fire sus salty petty extra basic bougie woke based cringe mid toast tipsy baked
 frozen numb dizzy queasy wiped spent fried burnt weird odd normal great sad mean nice kind
-rude hard soft sweet cute wild broke dead deaf blind bald sane calm quiet loud lame""".split())
-_NOT_LOWER_SELF_END = ("ing", "ful", "ous", "less", "ive", "able", "ible")
+rude hard soft sweet cute wild broke dead deaf blind bald sane calm quiet loud lame away
+online offline upstairs downstairs outside inside older younger taller shorter bigger smaller
+clumsy cranky grumpy hangry messy moody nosy picky fussy sneaky sweaty needy nervy greedy
+ded content ecstatic bilingual colorblind intolerant freelance student rubbish underpaid
+hungover jetlagged peckish stressy""".split())
+_NOT_LOWER_SELF_END = ("ing", "ful", "ous", "less", "ive", "able", "ible", "sick")
 
 
 def _self_capitalised(m: re.Match[str], found: set[str] | None = None) -> str:
