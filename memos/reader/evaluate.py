@@ -28,7 +28,7 @@ CORPUS = "conversations.jsonl"
 # the rules were frozen (its first, blind score is recorded in docs/RESULTS.md).
 SHIPPED = {"conversations": "conversations.jsonl", "heldout": "heldout.jsonl",
            "blind-a": "blind-a.jsonl", "blind-b": "blind-b.jsonl",
-           "blind-c": "blind-c.jsonl", "blind-d": "blind-d.jsonl"}
+           "blind-c": "blind-c.jsonl", "blind-d": "blind-d.jsonl", "blind-e": "blind-e.jsonl"}
 
 
 @dataclass
@@ -41,8 +41,8 @@ class Conversation:
 
 
 def load_corpus(path: str | Path | None = None) -> list[Conversation]:
-    """The shipped corpus (None, "conversations", "heldout", "blind-a", "blind-b", "blind-c" or
-    "blind-d"), or a JSONL file of the same form."""
+    """The shipped corpus (None, "conversations", "heldout", "blind-a" ... "blind-e"), or a
+    JSONL file of the same form."""
     if path is None or str(path) in SHIPPED:
         name = SHIPPED[str(path)] if path is not None else CORPUS
         text = resources.files("memos.reader").joinpath("corpus", name).read_text("utf-8")
