@@ -1023,7 +1023,10 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
                 re.I), "residence", "residence", False, True),
     # "I moved to Berlin in 2019 and (then) to Munich in 2022": the second move too
     (_SECOND_MOVE, "residence", "residence", False, True),
-    (re.compile(_AUX + r"(?:work|works|working|employed)\s+(?:at|for|(?P<with>with)|by)\s+",
+    # (how one works between: "I work remotely for Mollie", "I work part-time at Lidl")
+    (re.compile(_AUX + r"(?:work|works|working|employed)\s+(?:(?:remotely|full[- ]time|"
+                r"part[- ]time|freelance|mostly|now|currently|still|nights|days|weekends|"
+                r"shifts|from\s+home)\s+)*(?:at|for|(?P<with>with)|by)\s+",
                 re.I), "employer", "work", False, False),
     # "I've been at Deloitte for 3 years", "I've worked at Shell since 2015"
     (re.compile(r"(?:(?:'ve|’ve|have|has)\s+)?(?:been|worked)\s+(?:at|for)\s+(?=(?-i:[A-Z])[^.;!?]*?"
@@ -1147,13 +1150,18 @@ _IS_NOW_NAMED = re.compile(r"(?:'s|’s|\bis)(?:\s+(?:now|still|actually|finally
 # after "have" ("Once I become a doctor", "I hope I become a chef": a plan, a wish).
 _BECAME = re.compile(_AUX + r"(?P<verb>became|become)\s+(?:an?|the)\s+", re.I)
 _PERFECT = re.compile(r"\b(?:have|has)\b|['’](?:ve|s)\b", re.I)
+# "I've been a paramedic for 8 years", "I've been a nurse since 2015": the job now (not
+# "I've been a nurse" alone, "I've been a bit of a mess": `_job`, `_JUDGED`)
+_BEEN_JOB = re.compile(r"been\s+an?\s+(?P<job>(?:[\w'’-]+\s+){0,4}?[\w'’-]+)\s+(?:for\s+(?:\d+|a|"
+                       r"an|one|two|three|four|five|six|seven|eight|nine|ten|many|several|over|"
+                       r"almost|nearly|about|more\s+than|years|decades|ages)\b|since\b)", re.I)
 # "I've been promoted to senior engineer", "I got promoted to team lead" (`_title`).
 _PROMOTED = re.compile(_AUX + r"(?:(?:was|were|got|get|been)\s+)*promoted\s+to\s+(?:an?\s+|the\s+)?"
                        r"(?:(?:role|position|post|rank)\s+of\s+(?:an?\s+)?)?", re.I)
 # Ranks a promotion gives that the job words do not name ("team lead", "head of sales").
 _RANKS = frozenset({"lead", "head", "partner", "principal", "captain", "chief", "vp",
                     "associate", "foreman", "sergeant", "lieutenant"})
-_AS_JOB = re.compile(r"\s+as\s+an?\s+(?P<job>[a-z][a-z -]{1,40}?)\s*(?:[.,!;]|$)", re.I)
+_AS_JOB = re.compile(r",?\s+as\s+an?\s+(?P<job>[a-z][a-z -]{1,40}?)\s*(?:[.,!;]|$)", re.I)
 _AT_EMPLOYER = re.compile(r"\s+(?:at|for|with)\s+(?=(?:the\s+)?[A-Z])")
 
 
@@ -1197,7 +1205,7 @@ def _job_at(sentence: str, start: int, subj: _Subject, turn: _Turn, *, known: bo
     """The job guessed at sentence[start:] ("nurse", "senior engineer at Google": its
     employer too) when `_job` (`_title` with `title`) takes it; whether it was added."""
     raw = _value(sentence, start, attribute="job")
-    job, employer = _split_job(raw)
+    job, employer = _split_job(raw, turn.caseless)
     if not (_title(job) if title else _job(job, known=known)):
         return False
     turn.add(subj, "job", job, "work")
@@ -1345,14 +1353,14 @@ _REL_NAMED = re.compile(
     rf"(?P<name>{_TITLE_NAME})|\b(?:[Mm]y|[Oo]ur)\s+(?P<rel2>{RELATION_RE})\s+(?P<name2>{_TITLE_NAME})\b|"
     rf"\b[Mm]y\s+{_NEW}(?P<rel3>{RELATION_RE})\s+is\s+(?P<name3>{_TITLE_NAME})"
     rf"(?=\s*(?:[.,!;]|$|\s+(?:and|but|who|so|because|though)\b))|"
-    rf"(?:\b(?:I|[Ww]e)\s+|^)(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
+    rf"(?:\b(?:I|[Ww]e)\s+|^)(?:(?:also|just|recently|finally|now|already|still)\s+)*(?:have|got|adopted|own|bought)\s+"
     rf"an?\s+(?:(?:new|little|baby|younger|older|big|twin|half|rescue|shelter|stray|senior|"
     rf"tiny|sweet|cute)\s+)*(?P<rel4>{RELATION_RE})"
     rf"(?:\s+(?:called|named)\s+(?P<name4>{_TITLE_NAME})|,\s+(?P<name8>{_TITLE_NAME})"
     rf"(?=\s*(?:[.,;!]|$|\s+(?:and|but|who|so|because|though)\b)))|"
     # "Ana is my sister", "Sam's my husband": kin only ("Coffee is my best friend", "Wine is
     # my therapist", "Karma is my boyfriend" are sayings)
-    rf"(?:^|(?<=[,;] ))(?P<name5>{_TITLE_NAME})(?:['’]s|\s+is)\s+(?:also\s+)?my\s+"
+    rf"(?:^{_NAME_LEAD}|(?<=[,;] ))(?P<name5>{_TITLE_NAME})(?:['’]s|\s+is)\s+(?:also\s+)?my\s+"
     rf"(?:(?:younger|older|little|big|baby|twin|half|new)\s+)?(?P<rel5>{_FAMILY_RE})"
     rf"(?=\s*(?:[.,;]|$|\s+(?:and|but|who|so|because|though)\b))|"
     # "I have a golden retriever named Biscuit": a dog, by its breed
@@ -1456,7 +1464,8 @@ def _printable_name(name: str) -> bool:
 # speaker's facts; a quote the speaker says ("I told him 'I live in Paris now'") stays.
 _SAY = (r"(?:(?:said|says|say|told|tells|asked|asks|wrote|writes|texted|texts|replied|replies|"
         r"yelled|shouted|posted|tweeted|messaged|emailed|announced|added|explained|insisted|"
-        r"joked|claims|claimed|keeps\s+saying|kept\s+saying)(?:\s+(?:me|us|him|her|them|"
+        r"joked|claims|claimed|(?:keeps|kept|keep)\s+(?:saying|telling|asking|texting|"
+        r"writing))(?:\s+(?:me|us|him|her|them|"
         r"everyone|back))?|goes|went|was\s+like|is\s+like)")
 _QUOTE = re.compile(r"(?:(?<=^)|(?<=[\s:(\[]))(?:\"[^\"\n]{1,600}\"|“[^”\n]{1,600}”|"
                     r"'(?!(?:cause|cos|em|til|tis|twas|bout|round|n)\b)(?=\w)[^\n]{1,600}?'"
@@ -1517,8 +1526,7 @@ _WHICH_KIN = re.compile(
     rf"other)\s+)(?=(?:{RELATION_RE})\b)")
 # A clause that starts with the statement's verb, its subject left out: "live in leeds atm",
 # "Context: based in Berlin.", "Grew up in Leeds.", "I'm Liam, born and raised in Cork".
-_BARE = re.compile(
-    r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
+_BARE_ADVERBS = (
     r"(?:(?:currently|now|still|originally|just|recently|finally|been|happily|officially|"
     r"literally|basically|proudly|technically|honestly|actually|also|already|newly|"
     r"temporarily|permanently|somehow|apparently|luckily|sadly|unfortunately|fortunately|"
@@ -1526,8 +1534,14 @@ _BARE = re.compile(
     r"quietly)\s+)*"
     r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
     r"work(?:ing)?\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted|"
-    r"got\s+(?:a\s+)?(?:new\s+)?job\s+(?:at|with|as))\b)",
-    re.I)
+    r"got\s+(?:a\s+)?(?:new\s+)?job\s+(?:at|with|as))\b)")
+_BARE = re.compile(
+    r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
+    + _BARE_ADVERBS, re.I)
+# ... and after a comma, in a clause whose subject is the speaker ("I'm a single mum, work
+# as a nurse at X", "hey there, I'm Tomasz, just moved to Leeds"): the speaker's too
+# (`_SPEAKER_LEAD`; not "My sister is a nurse, works at X")
+_BARE_AFTER_COMMA = re.compile(r",\s+(?:and\s+)?" + _BARE_ADVERBS, re.I)
 # "Home is Boston these days": where the speaker lives.
 # "... home is Madrid for them now": someone else's home, not the speaker's.
 _FOR_OTHERS = re.compile(r"\bfor\s+(?:him|her|them|us|my|his|their|our)\b", re.I)
@@ -1576,6 +1590,11 @@ _NEW_ATTR = re.compile(
     r"(?:\s+(?:btw|fyi|everyone|everybody|guys|folks|alert|again|for\s+me))*"
     r"(?=\s*(?:$|[,:;.!]|\s[-–—]\s))", re.I)
 _CHANGE_WORD = re.compile(r"\b(?:changed|updated|switched|new|New|NEW|moved)\b")
+# A change said with no subject at the clause's start ("changed my email, the new one is
+# ...", "btw just updated my number: ..."): the speaker's
+_BARE_CHANGE = re.compile(
+    r"^\W*(?:(?:so|and|oh|ok|okay|also|btw|fyi|well|update)[,:!]?\s+)*(?=(?:(?:just|finally|"
+    r"recently|also)\s+)*(?:changed|updated|switched)\s+my\b)", re.I)
 _CHANGE_VALUE = re.compile(r"\s*(?:(?:now\s+|again\s+)?to\s+|(?:\s+again)?(?:[:,]\s*|\s[-–—]\s+)"
                            r"(?:(?:it|the\s+new\s+one)(?:'s|’s|\s+is)\s+(?:now\s+)?)?)")
 
@@ -1891,8 +1910,8 @@ def extract(text: str, speaker: str, speaker_key: str,
     text = _unquote_others(_WHICH_KIN.sub(r"\1 ", _BARE_POSSESSIVE.sub(r"\1's ", _LOWER_I.sub(
         lambda m: _CHAT[m.group(0)], squeeze(text)))))
     if turn.caseless:  # "jess is a dentist", "sam is my boyfriend": a name typed in lower case
-        text = _LOWER_NAME.sub(_capitalised, lower_self_name(text, after_greeting,
-                                                             turn.tentative_names))
+        text = _LOWER_KIN_NAME.sub(_kin_capitalised, _LOWER_NAME.sub(_capitalised, lower_self_name(
+            text, after_greeting, turn.tentative_names)))
     text = _CHAT_KIN.sub(lambda m: m.group(1) + _CHAT_KIN_WORDS[
         " ".join(m.group(2).lower().split())], text)
     # (a turn about work: "I changed jobs, I'm at Farfetch now"; not "I'm at Heathrow, my
@@ -1976,6 +1995,12 @@ _LOWER_NAME = re.compile(
     r"(?:'s|’s|\s+is)\s+(?:(?:now|also|still|"
     r"actually|officially)\s+)?(?:an?\s+[a-z]|my\s+[a-z])|\s+(?:(?:just|now|also|recently)\s+)?"
     r"(?:lives|works)\b)")
+# ... and a relative's or pet's name said of them in lower case ("my sister's name is
+# rachel", "my sisters name is rachel" (already "sister's"), "my dog is called biscuit")
+_LOWER_KIN_NAME = re.compile(
+    rf"(?P<lead>\b(?:my|our)\s+(?:{RELATION_RE})(?:['’]s\s+name(?:['’]s|\s+is)|\s+is\s+"
+    rf"(?:called|named))\s+)(?P<w>[a-z]{{2,}})(?=\s*(?:[.,!;]|$)|\s+(?:and|but|who|so|because|"
+    rf"though|btw|lol|haha)\b)")
 # Words that open such a clause without naming anyone ("work is a nightmare", "everyone
 # lives in hope", "mine is a latte")
 _NOT_LOWER_NAMES = frozenset("""life work everything everyone everybody nobody somebody someone
@@ -1993,6 +2018,11 @@ def _capitalised(m: re.Match[str]) -> str:
             word in _PERSON_NOUNS or word in _DEICTIC:
         return m.group(0)
     return m.group("lead") + word.capitalize()
+
+
+def _kin_capitalised(m: re.Match[str]) -> str:
+    """`_capitalised`, and not a word of how a name is ("my sister's name is complicated")."""
+    return m.group(0) if _how_one_is(m.group("w")) else _capitalised(m)
 
 
 # In a turn all in lower case (after _LOWER_I), the speaker naming themself -> the name in
@@ -2013,6 +2043,10 @@ _LOWER_SELF_ALONE = re.compile(r"(?P<lead>^\s*I(?:'m|’m|\s+am)\s+)(?P<w>[a-z]{
 BARE_GREETING = re.compile(
     rf"^\s*(?:{_GREETING}|good\s+(?:morning|afternoon|evening))(?:\s+there)?(?:\s+(?:all|"
     rf"everyone|again))?\s*[!.,:)]*\s*$", re.I)
+# A clause whose subject is the speaker: "I ...", after chat openers and a greeting
+# ("hey there, I'm Tomasz, ...": `_BARE_AFTER_COMMA`)
+_SPEAKER_LEAD = re.compile(rf"^\W*(?:(?:{_NAME_LEAD_WORD}|{_GREETING})(?:\s+there)?[,:!]?\s+)*"
+                           r"I(?:['’](?:m|ve|d)|\s+am|\s+have)?\s", re.I)
 # What one is, said as "im X" in chat: not a name (NOT_NAMES has most of them)
 _NOT_LOWER_SELF = frozenset("""down up dead weak shook gay straight bi trans queer wet beat
 sore poor rich fat skinny sure high low chill bad good ok cool fine lucky silly ugly lovely
@@ -2033,15 +2067,21 @@ hungover jetlagged peckish stressy""".split())
 _NOT_LOWER_SELF_END = ("ing", "ful", "ous", "less", "ive", "able", "ible", "sick")
 
 
+def _how_one_is(word: str) -> bool:
+    """Whether a lower-case word says how someone or something is, not who ("tired",
+    "homesick", "complicated")."""
+    return (word in _NOT_LOWER_SELF or word.endswith(_NOT_LOWER_SELF_END)
+            or (len(word) > 5 and word.endswith("ed")))
+
+
 def _self_capitalised(m: re.Match[str], found: set[str] | None = None) -> str:
     """The match with its name capitalised; a name of an "I'm x" form is added to `found`
     (a tentative one: `Extraction.tentative`)."""
     word, lead = (m.group("w"), m.group("lead")) if m.group("w") else (m.group("w2"),
                                                                          m.group("lead2"))
     if (word in NOT_NAMES or word in _OPENERS or word in _NOT_LOWER_NAMES
-            or word in _NOT_LOWER_SELF or word in _PERSON_NOUNS or word in _DEICTIC
-            or word in DEMONYM_NOUNS or word in KIN_NAMES or word.endswith(_NOT_LOWER_SELF_END)
-            or (len(word) > 5 and word.endswith("ed"))):
+            or word in _PERSON_NOUNS or word in _DEICTIC or word in DEMONYM_NOUNS
+            or word in KIN_NAMES or _how_one_is(word)):
         return m.group(0)
     if found is not None and re.search(r"I(?:'m|’m|\s+am)\s+$", lead):
         found.add(word.capitalize())
@@ -2140,6 +2180,12 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
     bare = _BARE.match(sentence)
     if bare and not re.match(r"(?:I|we|my)\b", sentence[bare.end():], re.I):
         sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
+    after = _BARE_AFTER_COMMA.search(sentence) if _SPEAKER_LEAD.match(sentence) else None
+    if after:  # two clauses, each read on its own
+        _statement(sentence[:after.start()], turn, me, work_talk)
+        _statement("I " + re.sub(r"^,\s+(?:and\s+)?", "", sentence[after.start():], flags=re.I),
+                   turn, me, work_talk)
+        return
     name = stated_name(sentence)
     if name and turn.speaker_key.startswith("user:"):
         turn.add(_Subject(name, turn.speaker_key), "name", name, "name",
@@ -2304,6 +2350,9 @@ def _changes(sentence: str, turn: _Turn, me: _Subject) -> tuple[_Subject, str] |
     otherwise. None when the clause states no such change."""
     if not _CHANGE_WORD.search(sentence):
         return None
+    bare = _BARE_CHANGE.match(sentence)
+    if bare:  # "changed my email, the new one is ...": the speaker's
+        sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
     m = _CHANGED.search(sentence) or _ATTR_CHANGED.search(sentence) or _NEW_ATTR.match(sentence)
     if m is None:
         return None
@@ -2432,6 +2481,15 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
             if promoted and _job_at(sentence, promoted.end(), subj, turn, known=named,
                                     title=True):
                 continue
+            been = _BEEN_JOB.match(sentence, rest)
+            if been and _PERFECT.search(sentence, sm.start(), been.start() + 1) and \
+                    not _JUDGED.match(been.group("job")):
+                job, employer = _split_job(been.group("job"), turn.caseless)
+                if _job(job, known=named):
+                    turn.add(subj, "job", job, "work")
+                    if employer and _ok_value(employer, place=not turn.caseless):
+                        turn.add(subj, "employer", employer, "work")
+                    continue
         skip = _WHAT_ONE_IS_THEN.match(sentence, rest)
         if skip:  # "I'm Nigerian but live in Houston", "I'm vegan and work at Oatly"
             rest = skip.end()
@@ -2471,7 +2529,7 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
                     and _REFLEXIVE_NEXT.match(sentence, at + len(raw))):
                 values = values[:-1]  # "pushing" of "pushing myself" (not "shellfish myself")
         if attribute == "job":  # "I work as a physiotherapist at Salford Royal"
-            job, employer = _split_job(raw)
+            job, employer = _split_job(raw, turn.caseless)
             values = [job]
             if employer and _ok_value(employer, place=not turn.caseless):
                 turn.add(subj, "employer", employer, family)
@@ -2573,12 +2631,16 @@ _PLACE_TAIL = re.compile(r"\s+(?:(?:for|with|near|because|since|to|from)\s+|at\s
 _ORG_TAIL = re.compile(r"\s+(?:in|for|with|near|on|at|since|from|to)\s+.*$", re.I)
 
 
+_DESCRIBED = re.compile(r"(?:a|an|the|my|our|his|her|their|this|that|some|one)\s", re.I)
+
+
 def _trim_place(value: str, attribute: str) -> str:
     """A city or an organisation without what follows it: "Copenhagen for work" ->
     "Copenhagen", "Turkish Airlines in Istanbul" -> "Turkish Airlines" (a lowercase
-    description keeps its place: "a café in Melbourne")."""
+    description keeps its place: "a café in Melbourne"; a place typed in lower case does
+    not: "leeds from krakow" -> "leeds")."""
     if attribute == "residence" and (value[:1].isupper() or _THE_NAME.fullmatch(
-            _PLACE_TAIL.sub("", value))):
+            _PLACE_TAIL.sub("", value)) or not _DESCRIBED.match(value)):
         return clean_value(_PLACE_TAIL.sub("", value))
     if attribute == "employer" and value[:1].isupper():
         return clean_value(_ORG_TAIL.sub("", value))
@@ -2595,11 +2657,24 @@ _JOB_AT_PLACE = re.compile(r"\s+(?:at|for)\s+(?:the|a|an|my|our|his|her|their|th
                            r"(?-i:[a-z]).*$", re.I)
 
 
-def _split_job(raw: str) -> tuple[str, str]:
+# In a turn all in lower case, "in <place>" after an occupation's word ("a plumber in
+# derby"), but not the field of the occupations that name one ("a lecturer in law")
+_JOB_WHERE_LOWER = re.compile(r"(?<=[a-z])\s+in\s+(?!training\b)[a-z]+(?:\s+[a-z]+)?$")
+_FIELD_JOBS = frozenset({"lecturer", "professor", "specialist", "consultant", "researcher",
+                         "expert", "scientist", "fellow", "reader", "tutor", "trainee"})
+
+
+def _split_job(raw: str, caseless: bool = False) -> tuple[str, str]:
     """"software engineer at Infosys" -> ("software engineer", "Infosys"); "vet in Bristol"
-    -> ("vet", "")."""
+    -> ("vet", ""); with `caseless` (a turn all in lower case), "plumber in derby" ->
+    ("plumber", "")."""
     parts = _AT_EMPLOYER.split(raw, maxsplit=1)
     parts[0] = _JOB_WHERE.sub("", parts[0])  # "a vet in Bristol", "a nurse in a care home"
+    lower = _JOB_WHERE_LOWER.search(parts[0]) if caseless else None
+    if lower and len(parts) < 2:
+        head = parts[0][:lower.start()].split()
+        if head and head[-1].lower() in JOBS and head[-1].lower() not in _FIELD_JOBS:
+            parts[0] = parts[0][:lower.start()]
     if len(parts) < 2:
         # "a nurse at the royal infirmary", "a cook at a school": the job ends where its
         # workplace, named in lower case, starts (no employer: no name)

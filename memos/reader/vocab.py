@@ -130,7 +130,7 @@ _TRAILING_FILLER = re.compile(
     r"(?:\s+(?:now|then|too|again|actually|anyway|originally|though|ironically|honestly|"
     rf"really|after all|for sure|{FILLERS}|very much|so much|that much|a lot|at all|these days|"
     r"nowadays|currently|myself|as well|already|way more|my (?:whole|entire) life|"
-    r"all my life))+$", re.I)
+    r"all my life|apparently|supposedly|presumably|obviously|evidently|seemingly))+$", re.I)
 
 
 def value_end(text: str, start: int, *, address: bool = False) -> int:
