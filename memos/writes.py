@@ -594,6 +594,9 @@ def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
         # Only what every reader of the old fact can read the new one in place of: an
         # agent's fact supersedes that agent's facts, not the user's own (agentless)
         # ones, which the user and the other agents would be left without.
+        # Nor a fact more widely read than the new one: a private fact does not supersede
+        # the user's public or shared fact, whose readers would see it end (and when) for a
+        # reason they cannot read (an attacker helper, 2026-12-05).
         same_readers = (CubeRow.agent_id == cube.scope.agent_id
                         if cube.scope.agent_id is not None else owned_clause(cube.scope))
         where = [owned_clause(cube.scope), same_readers, CubeRow.tier == cube.tier.value,
@@ -627,7 +630,19 @@ def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
     later = [old_id for old_id in ids if old_id not in cand.supersedes
              and conflict.began_later(rows[old_id].meta, began[old_id], cube.metadata,
                                       cube.valid_from)]
-    return rows, [old_id for old_id in ids if old_id not in later], later, began
+    # The new fact is stored as the past of a live one only when everyone who reads the new
+    # one reads that one too, and ends one only when everyone who reads that one reads the
+    # new one; else the two stay live side by side.
+    rank = _READERS_RANK[cube.scope.visibility.value]
+    replaced = [old_id for old_id in ids if old_id not in later and (
+        old_id in cand.supersedes or _READERS_RANK[rows[old_id].visibility] <= rank)]
+    return rows, replaced, [old_id for old_id in later
+                            if _READERS_RANK[rows[old_id].visibility] >= rank], began
+
+
+# Who reads a cube, by visibility, in one scope: a private cube's readers read its shared
+# and public cubes too
+_READERS_RANK = {"private": 0, "shared": 1, "public": 2}
 
 
 def _began(row: Any) -> datetime | None:

@@ -84,3 +84,31 @@ def test_supersede_with_content_already_stored_supersedes_by_that_cube(mem):
     with pytest.raises(InvalidInputError, match="update"):
         mem.supersede(b.id, "u", content="The office is on floor 5")
     assert _stats(mem) == before  # refused before anything was written
+
+
+@pytest.mark.parametrize(("old_vis", "new_vis", "supersedes"), [
+    ("public", "private", False), ("shared", "private", False), ("public", "shared", False),
+    ("private", "public", True), ("private", "shared", True), ("public", "public", True),
+    ("private", "private", True)])
+def test_automatic_supersede_never_ends_a_fact_read_more_widely(mem, old_vis, new_vis,
+                                                                supersedes):
+    """An attacker helper (2026-12-05): Alice's private "city" fact superseded her public
+    one, so Bob saw the public fact end, and when, for a reason he cannot read. A fact ends
+    automatically only by one that every reader of it reads."""
+    from datetime import UTC, datetime
+
+    def fact(user: str, city: str, vis: str, year: int):
+        return mem.add(f"{user}'s city is {city}.", {"user_id": user, "visibility": vis},
+                       valid_from=datetime(year, 1, 1, tzinfo=UTC),
+                       metadata={"subject": user, "attribute": "city", "value": city})
+
+    old = fact("alice", "Lisbon", old_vis, 2020)
+    new = fact("alice", "Porto", new_vis, 2024)
+    assert (mem.get(old.id, "alice").state == "superseded") is supersedes
+    assert mem.get(new.id, "alice").state == "active"
+    # ... and a fact said to have begun before the live one is its past only when everyone
+    # who reads it reads the live one
+    live = fact("carol", "Braga", new_vis, 2025)
+    past = fact("carol", "Faro", old_vis, 2010)
+    assert (mem.get(past.id, "carol").state == "superseded") is supersedes
+    assert mem.get(live.id, "carol").state == "active"
