@@ -183,8 +183,8 @@ def scheduler_run(dry_run: Annotated[bool, typer.Option(
                       "--dry-run", help="Decide, print, change nothing.")] = False,
                   disk_budget: Annotated[int, typer.Option(
                       "--disk-budget", min=0,
-                      help="Bytes of activation blobs (slots and session states) to keep; "
-                           "promotion fills only the room left.")]
+                      help="Bytes of activation blobs (slots and session states) to keep "
+                           "for each user; promotion fills only the room left.")]
                   = 1 << 30,
                   policy: Annotated[str, typer.Option(
                       "--policy", help="Eviction policy: lru, lfu or cost.")] = "cost",

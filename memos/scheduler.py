@@ -8,13 +8,14 @@ One run (`run_once`) does these jobs, each decision audited with its reason (act
    longer their source's current one, or from a source that has expired, are retired (a
    write path that does not go through the facade, such as an automatic supersede or an
    import, leaves them to this job; they are never served either way);
-3. **evict**: when the activation blobs of the store (slots and session states) exceed the
-   disk budget, the coldest blobs (by the configured eviction policy: lru, lfu or cost) are
-   retired and deleted; blobs no cube references any more are deleted too;
+3. **evict**: when a user's activation blobs (slots and session states) exceed the disk
+   budget, that user's coldest blobs (by the configured eviction policy: lru, lfu or cost)
+   are retired and deleted; blobs no cube references any more are deleted too. The budget
+   is each user's apart: what one user reads never evicts, or leaves no room for, another's;
 4. **promote**: hot plaintext cubes (policies.tiering.select_promotions on their access
    statistics) are pre-encoded into slots for the scheduler's model, so the next recall of
-   them is a cache hit instead of an encode. Promotion only fills the room the budget has
-   left after eviction: a blob's size is known before encoding (an upper bound from the
+   them is a cache hit instead of an encode. Promotion only fills the room the owner's
+   budget has left after eviction: a blob's size is known before encoding (an upper bound from the
    text's byte length), so nothing is encoded that this run or the next would evict, and a
    budget smaller than the hot set leaves the store unchanged from one run to the next.
    Cubes longer than the model's memory limit are never chosen, nor a cube whose slots
@@ -64,7 +65,10 @@ ACTOR = "scheduler"
 class SchedulerConfig(BaseModel):
     """What the scheduler may do in one run."""
 
-    disk_budget_bytes: int = Field(default=1 << 30, ge=0)  # slots and state blobs on disk
+    # Slots and state blobs on disk, for each user apart: one user's reads never evict or
+    # crowd out another's (an attacker helper read another user's activity from his own
+    # evictions under a budget the store shared)
+    disk_budget_bytes: int = Field(default=1 << 30, ge=0)
     eviction_policy: str = "cost"
     promote_min_hits: int = Field(default=3, ge=1)
     promote_window_s: float = Field(default=7 * 24 * 3600.0, gt=0)
@@ -90,7 +94,7 @@ class SchedulerReport(BaseModel):
     evicted: int = 0
     stale: int = 0  # activation cubes of a source version that is no longer current, retired
     blobs_deleted: int = 0
-    activation_bytes: int = 0  # blobs of live slots and state cubes after the run
+    activation_bytes: int = 0  # blobs of live slots and state cubes after the run (per user, summed)
     seconds: float = 0.0
 
 
@@ -215,8 +219,9 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
         access = tier_stats.source_access(session, sorted({sid for _, sid, _ in live}))
     current_states = (Lifecycle.ACTIVE.value, Lifecycle.SUPERSEDED.value)
     stale: list[str] = []
-    blobs: dict[str, CubeStats] = {}  # the eviction unit is a blob: all its cubes go with it
-    cubes_of: dict[str, list[tuple[str, str]]] = {}  # blob -> (cube id, source id)
+    # The eviction unit is a user's blob: all that user's cubes naming it go with it
+    blobs: dict[str, dict[str, CubeStats]] = {}  # user -> blob -> its stats
+    cubes_of: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (user, blob) -> (cube, source)
     encoded: set[tuple[str, int, str]] = set()  # (source, version, fingerprint) with slots
     for row, sid, sver in live:
         hits, last, version, state, expires = access.get(sid, (0, None, -1, "", None))
@@ -226,30 +231,37 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
             why = (f"made from version {sver} of {sid}, which is now "
                    f"{'gone' if version < 0 else f'version {version}, {state}'}")
         else:
-            blob = str(derived.blob_of(row))
-            cubes_of.setdefault(blob, []).append((row.id, sid))
-            if blob not in blobs:
-                blobs[blob] = CubeStats(key=blob, bytes=derived.blob_bytes(row), hits=hits,
-                                        last_access=_ts(last),
-                                        created=_ts(row.recorded_at) or 0.0,
-                                        encode_seconds=derived.encode_cost(row))
+            blob, user = str(derived.blob_of(row)), str(row.user_id)
+            cubes_of.setdefault((user, blob), []).append((row.id, sid))
+            if blob not in blobs.setdefault(user, {}):
+                blobs[user][blob] = CubeStats(key=blob, bytes=derived.blob_bytes(row), hits=hits,
+                                              last_access=_ts(last),
+                                              created=_ts(row.recorded_at) or 0.0,
+                                              encode_seconds=derived.encode_cost(row))
             if row.kind == Kind.SLOTS.value:
                 encoded.add((sid, sver, str(row.model_fingerprint)))
             continue
         stale.append(row.id)
         report.decisions.append(Decision(job="stale", cube_id=row.id, reason=why))
-    total = sum(s.bytes for s in blobs.values())
-    victim_blobs = select_evictions(list(blobs.values()), cfg.disk_budget_bytes, clock,
-                                    cfg.eviction_policy) if total > cfg.disk_budget_bytes else []
-    victims = [cid for b in victim_blobs for cid, _ in cubes_of[b]]
-    for vid in victims:
-        report.decisions.append(Decision(
-            job="evict", cube_id=vid,
-            reason=f"{cfg.eviction_policy}: {total} blob bytes over the "
-                   f"{cfg.disk_budget_bytes}-byte budget"))
+    victims: list[str] = []
+    evicted_sources: set[str] = set()
+    kept: dict[str, int] = {}  # user -> blob bytes left
+    for user, own in blobs.items():
+        total = sum(s.bytes for s in own.values())
+        gone_blobs = select_evictions(list(own.values()), cfg.disk_budget_bytes, clock,
+                                      cfg.eviction_policy) if total > cfg.disk_budget_bytes else []
+        for b in gone_blobs:
+            for cid, sid in cubes_of[(user, b)]:
+                victims.append(cid)
+                evicted_sources.add(sid)
+                report.decisions.append(Decision(
+                    job="evict", cube_id=cid,
+                    reason=f"{cfg.eviction_policy}: the user's {total} blob bytes over the "
+                           f"{cfg.disk_budget_bytes}-byte budget"))
+        kept[user] = total - sum(own[b].bytes for b in gone_blobs)
     report.evicted = len(victims)
     report.stale = len(stale)
-    report.activation_bytes = total - sum(blobs[b].bytes for b in victim_blobs)
+    report.activation_bytes = sum(kept.values())
     if not dry_run:
         retired = 0
         with store.repo.write() as session:
@@ -266,10 +278,8 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
             store.after_write(retired)
 
     # 4. promote into the room left -------------------------------------------------------
-    room = cfg.disk_budget_bytes - report.activation_bytes
-    if room > 0 and cfg.promote_max_per_run:
-        _promote(store, tier, cfg, report, clock, now, room, encoded,
-                 {sid for b in victim_blobs for _, sid in cubes_of[b]}, dry_run)
+    if cfg.disk_budget_bytes and cfg.promote_max_per_run:
+        _promote(store, tier, cfg, report, clock, now, kept, encoded, evicted_sources, dry_run)
 
     # 5. consolidate (re-consolidate adapters a forget tainted; the policy's candidates) --
     if cfg.consolidate_max_per_run:
@@ -287,10 +297,11 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
 
 
 def _promote(store: StoreParts, tier: ActivationTier, cfg: SchedulerConfig,
-             report: SchedulerReport, clock: float, now: datetime, room: int,
+             report: SchedulerReport, clock: float, now: datetime, kept: dict[str, int],
              encoded: set[tuple[str, int, str]], evicted_sources: set[str], dry_run: bool
              ) -> None:
-    """Pre-encode the hottest cubes whose blobs fit in `room` bytes (step 4 of `run_once`)."""
+    """Pre-encode the hottest cubes whose blobs fit in the room their user's budget has
+    left (`kept`: each user's blob bytes after eviction; step 4 of `run_once`)."""
     from memos.stores.repository import cube_from_row
 
     with store.repo.read() as session:
@@ -311,14 +322,15 @@ def _promote(store: StoreParts, tier: ActivationTier, cfg: SchedulerConfig,
         min_hits=cfg.promote_min_hits, window_s=cfg.promote_window_s, max_per_run=len(stats)))
     chosen: list[str] = []
     cost: dict[str, int] = {}
+    room = {user: cfg.disk_budget_bytes - used for user, used in kept.items()}
     for cid in hottest:
         ver, nbytes, owner = facts[cid]
         need = slot_blob_bound(tier, model, nbytes, owner, f"{cid}@{ver}")
-        if need > room:
+        if need > room.setdefault(owner, cfg.disk_budget_bytes):
             continue  # a smaller, colder one may still fit
         chosen.append(cid)
         cost[cid] = need
-        room -= need
+        room[owner] -= need
         if len(chosen) >= cfg.promote_max_per_run:
             break
     if not chosen:

@@ -321,3 +321,33 @@ def test_resuming_a_session_counts_as_a_read_of_its_transcript(mem):
     with mem._store.repo.read() as session:
         row = mem._store.repo.row_by_id(session, saved.transcript_id)
         assert row.hits == 3 and row.last_access is not None
+
+
+def test_the_disk_budget_is_each_users_apart(mem, model):
+    """An attacker helper (2026-12-05): under a budget the store shared, how many of Bob's
+    slots the scheduler evicted told him how many private memories Alice had recalled since.
+    Each user's blobs now count against a budget of their own: Bob's evictions are the same
+    whatever Alice reads."""
+    def live_slots(user: str) -> int:
+        return sum(r["cubes"] for r in mem.tiers(user)
+                   if r["tier"] == "activation" and r["state"] == "active")
+
+    def world(alice_reads: int) -> tuple[int, int]:
+        bob = [mem.add(f"Bob's pet{i} is Rex{i}.", "bob") for i in range(4)]
+        for i in range(4):
+            mem.recall(f"What is Bob's pet{i}?", "bob", k=1, model=model)
+        ann = [mem.add(f"Ann's city{i} is Oslo{i}.", "alice") for i in range(alice_reads)]
+        for i in range(alice_reads):
+            mem.recall(f"What is Ann's city{i}?", "alice", k=1, model=model)
+        per_blob = max(p.stat().st_size for p in mem._store.blobs.folder.glob("*/*.safetensors"))
+        mem.run_scheduler(config=SchedulerConfig(
+            disk_budget_bytes=2 * per_blob + per_blob // 2, eviction_policy="lru",
+            promote_max_per_run=0, consolidate_max_per_run=0))
+        kept = live_slots("bob"), live_slots("alice")
+        for user, cubes in (("bob", bob), ("alice", ann)):  # (a clean store for the next)
+            for cube in cubes:
+                mem.purge(cube.id, user)
+        return kept
+
+    assert world(0) == (2, 0)  # Bob's 4 blobs over his budget of 2.5 blobs: 2 go
+    assert world(3) == (2, 2)  # the same with Alice's reads; her 3 over hers: 1 goes
