@@ -297,10 +297,7 @@ class Client:
         """None, or the caller's scope after checking that it is the key's user and agent."""
         if scope is None:
             return None
-        try:
-            sc = Scope.of(scope)
-        except (ValidationError, TypeError) as exc:
-            raise InvalidInputError(f"invalid scope {scope!r:.80}: {exc}") from None
+        sc = _as_scope(scope)
         me = self.whoami()
         if (sc.user_id, sc.agent_id) != (me["user_id"], me["agent_id"]):
             raise ScopeError(f"this client's key is for user {me['user_id']!r} (agent "
@@ -673,10 +670,7 @@ class Client:
     def gc(self, *, now: Any = None, scope: Any = None) -> GcReport:
         if now is not None:
             raise InvalidInputError("gc() over HTTP runs at the server's time; leave now out")
-        try:
-            sc = Scope.of(scope) if scope is not None else None
-        except (ValidationError, TypeError) as exc:
-            raise InvalidInputError(f"invalid scope {scope!r:.80}: {exc}") from None
+        sc = _as_scope(scope) if scope is not None else None
         body = {} if sc is None else {"user_id": sc.user_id, **(
             {"agent_id": sc.agent_id} if sc.agent_id is not None else {})}
         return self._parse(GcReport, self._call("POST", "/v1/admin/gc", json=body))
@@ -690,13 +684,24 @@ class Client:
                                     "purge(None, scope, all_of_user=True); forget() one cube")
         if actor is not None:
             raise InvalidInputError("over HTTP, the actor of a purge is the admin key")
-        try:
-            sc = Scope.of(scope)
-        except (ValidationError, TypeError) as exc:
-            raise InvalidInputError(f"invalid scope {scope!r:.80}: {exc}") from None
+        sc = _as_scope(scope)
         body = _fields({k: v for k, v in {"user_id": sc.user_id, "agent_id": sc.agent_id,
                                           "reason": reason}.items() if v is not None})
         return self._parse(PurgeReport, self._call("POST", "/v1/admin/purge", json=body))
+
+
+def _as_scope(scope: Any) -> Scope:
+    """`scope` (a Scope, a user id or a dict of scope fields) as a Scope; one it is not is
+    refused as the embedded SDK refuses it (memos.facade.as_scope: "invalid scope: agentid:
+    no such field; fields: ..."), never with pydantic's report. The facade, and the store
+    stack it loads, is imported only then: the client stays light."""
+    try:
+        return Scope.of(scope)
+    except (ValidationError, TypeError):
+        pass
+    from memos.facade import as_scope
+
+    return as_scope(scope)
 
 
 __all__ = ["Client", "error_from_problem"]

@@ -149,8 +149,11 @@ def validation_errors(found: Sequence[Any]) -> list[dict[str, Any]]:
 # history() still lists it" -> "...; GET /v1/memories/X/history still lists it").
 _REST_WORDS = ((re.compile(r"cube (\w+) (.*?)history\(\) still lists it"),
                 r"cube \1 \2GET /v1/memories/\1/history still lists it"),
-               (re.compile(r"\bupdate\(\) needs at least one field"),
-                "PATCH /v1/memories/ID needs at least one field"))
+               (re.compile(r"cube (\w+) (.*?); see history\(\)"),
+                r"cube \1 \2; see GET /v1/memories/\1/history"),
+               (re.compile(r"\bupdate\(\) changes nothing on cube (\w+)"),
+                r"PATCH /v1/memories/\1 changes nothing: the memory already has those values"),
+               (re.compile(r"(?<![\w.`])update\(\)"), "PATCH /v1/memories/ID"))
 
 
 def rest_words(message: str) -> str:
@@ -569,11 +572,8 @@ def create_app(mem: MemOS, *, auth: bool = True,
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = validation_errors(exc.errors())
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        detail = f"invalid request: {where}: {first.get('msg', 'invalid value')}"
-        return problem(422, detail, "InvalidInputError", errors)
+        return problem(422, wire.invalid_words(exc.errors(), "request"), "InvalidInputError",
+                       validation_errors(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

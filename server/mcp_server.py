@@ -9,14 +9,18 @@ Two transports share one set of tools:
 
 No tool takes a user, agent or scope argument: the scope comes from the transport, never from
 what the model sends. An argument a tool does not take is refused (a tool error naming it;
-its input schema says `additionalProperties: false`), never silently dropped. Each tool calls one `MemOS` method in a worker thread; a memos error
-comes back as an MCP tool error carrying the memos message (another user's cube reads as a
-missing one, as in the SDK), and anything unexpected as the SDK's bare "Error executing tool".
+its input schema says `additionalProperties: false`), never silently dropped, and an argument
+of the wrong kind is refused in one line naming it and what it takes, never the value sent
+(`_Tool`, in the REST 422's words). Each tool calls one `MemOS` method in a worker thread; a
+memos error comes back as an MCP tool error carrying the memos message in MCP words
+(`mcp_words`; another user's cube reads as a missing one, as in the SDK), and anything
+unexpected as the SDK's bare "Error executing tool".
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -25,18 +29,25 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from memos.cube import MemCube, Scope, iso_time_only
 from memos.errors import InvalidInputError, MemosError, UnauthorizedError
 from memos.results import IngestReport
 from memos.server.auth import changes_public
-from memos.server.wire import MAX_NEW_TOKENS, MAX_QUERY_CHARS
+from memos.server.wire import MAX_NEW_TOKENS, MAX_QUERY_CHARS, invalid_words
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -162,17 +173,60 @@ def _caller(ctx: Context, stdio_scope: Scope | None) -> Scope:
     return scope
 
 
+# What a memos message says in SDK calls, said in MCP tools (as server.app.rest_words says
+# them as REST calls and the CLI's cli_words as commands). MCP has no history tool.
+_MCP_PHRASES = ((re.compile(r"history\(\) still lists it, and an update with a later "
+                            r"expires_at renews it"), "its history keeps it"),
+                (re.compile(r"history\(\) still lists it"), "its history keeps it"),
+                (re.compile(r"; see history\(\)"), "; leave version out to read the current one"),
+                (re.compile(r"\bupdate\(\) changes nothing on cube (\w+)"),
+                 r"update_memory changes nothing on cube \1: it already has those values"))
+_MCP_TOOLS = {"add": "add_memory", "search": "search_memories", "get": "get_memory",
+              "update": "update_memory", "forget": "forget_memory",
+              "list_memories": "list_memories", "answer": "answer",
+              "ingest": "ingest_conversation"}
+_SDK_CALL = re.compile(r"(?<![\w.`])(" + "|".join(_MCP_TOOLS) + r")\(\)")
+
+
+def mcp_words(message: str) -> str:
+    """`message` with the SDK calls it names said as the MCP tools that do the same."""
+    for pattern, words in _MCP_PHRASES:
+        message = pattern.sub(words, message)
+    return _SDK_CALL.sub(lambda m: _MCP_TOOLS[m.group(1)], message)
+
+
 async def _run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """One SDK call in a worker thread (MemOS is thread-safe; the event loop stays free); a
-    memos error becomes the tool error the model reads."""
+    memos error becomes the tool error the model reads, in MCP words (`mcp_words`)."""
     try:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
     except MemosError as exc:
-        raise ToolError(str(exc)) from None
+        raise ToolError(mcp_words(str(exc))) from None
 
 
 def _given(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
+
+
+class _Tool(Tool):
+    """The SDK's tool, with arguments that fail validation refused in a short line naming
+    each field and what it takes (`server.wire.invalid_words`, the REST 422's words).
+
+    The SDK's own message is pydantic's report: several lines, with each value that failed
+    (`input_value='...'`: the caller's data, of any size) and a link to pydantic's docs."""
+
+    async def run(self, arguments: dict[str, Any], context: Any,
+                  convert_result: bool = False) -> Any:
+        try:
+            return await super().run(arguments, context, convert_result)
+        except ToolError as exc:
+            # The SDK raises a ToolError caused by a ValidationError only for the arguments
+            # (a tool body's ValidationError is an UnexpectedToolError, its text withheld).
+            found = exc.__cause__
+            if isinstance(exc, UnexpectedToolError) or not isinstance(found, ValidationError):
+                raise
+            raise ToolError(f"Error executing tool {self.name}: "
+                            f"{invalid_words(found.errors(), 'arguments')}") from found
 
 
 def _strict(tool: Tool) -> Tool:
@@ -233,7 +287,7 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
     def tool(annotations: ToolAnnotations) -> Callable[[Callable[..., Any]], Any]:
         """Register a tool that refuses unknown arguments (`_strict`)."""
         def register(fn: Callable[..., Any]) -> Any:
-            tools.append(_strict(Tool.from_function(fn, annotations=annotations)))
+            tools.append(_strict(_Tool.from_function(fn, annotations=annotations)))
             return fn
         return register
 

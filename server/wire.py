@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -330,10 +331,40 @@ def _count(value: Any, least: int) -> bool:
             and least <= value <= 1 << 40)
 
 
+# -- validation errors, in words ---------------------------------------------------------
+
+# What a time field takes, in the words of memos.cube.iso_time_only but without the value
+# that failed (its message ends "not a number (12345)").
+TIME_WORDS = ("a time is an ISO 8601 string such as 2026-05-01T12:00:00Z (or a date, "
+              "2026-05-01)")
+MAX_SAID = 5  # most problems one message names
+
+
+def _said(error: Mapping[str, Any]) -> str:
+    """What one pydantic error says the field takes, without the value that failed."""
+    kind = str(error.get("type", ""))
+    msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    if kind.startswith(("datetime_", "date_")) or msg.startswith("a time is a datetime"):
+        return TIME_WORDS
+    return msg if len(msg) <= 300 else msg[:299] + "\u2026"
+
+
+def invalid_words(errors: Sequence[Mapping[str, Any]], what: str) -> str:
+    """pydantic's errors as one short line, "invalid {what}: {field}: {what it takes}; ...":
+    each field named, never the value that failed (the caller sent it: echoing it back may
+    return a secret or a megabyte), no pydantic report around it. The REST app's 422 detail
+    and the MCP tools' argument errors both say it in these words."""
+    said = [": ".join(p for p in (".".join(str(part) for part in e.get("loc", ())), _said(e))
+                      if p) for e in errors[:MAX_SAID]]
+    more = f" (and {len(errors) - MAX_SAID} more)" if len(errors) > MAX_SAID else ""
+    return f"invalid {what}: {'; '.join(said) or 'invalid value'}{more}"
+
+
 __all__ = ["AddRequest", "AnswerRequest", "AnswerResult", "BatchAddRequest", "CheckRequest",
            "GcRequest", "HistoryPage", "IngestRequest", "LinkRequest", "MAX_PAGE",
            "MAX_SEARCH_PAGE",
            "NeighborPage", "Page", "Problem", "PurgeUserRequest", "ReasonRequest",
            "RecallRequest", "RecallResult", "ReindexRequest", "RollbackRequest",
            "SearchPage", "SearchRequest", "SupersedeRequest", "UpdateRequest", "WhoAmI",
-           "decode_cursor", "decode_search_cursor", "encode_cursor", "request_key"]
+           "decode_cursor", "decode_search_cursor", "encode_cursor", "invalid_words",
+           "request_key"]
