@@ -277,6 +277,19 @@ def _check_int_range(value: Any, where: str, depth: int = 0) -> None:
             _check_int_range(item, f"{where}[{i}]", depth + 1)
 
 
+def nfc_json(value: Any) -> Any:
+    """A JSON value with every string in it, keys too, in NFC: the composed and decomposed
+    spellings of one word are one value to a metadata filter (which takes its value in NFC
+    too), as they are one id. Two keys that differ only so are one key: the later wins."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {nfc_json(k): nfc_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nfc_json(v) for v in value]
+    return value
+
+
 def check_metadata_key(key: Any) -> str:
     """A top-level metadata key: one that search filters can name (`meta` filter)."""
     if not isinstance(key, str) or not key or is_blank(key):
@@ -457,7 +470,7 @@ class MemCube(BaseModel):
         for key in value:
             check_metadata_key(key)
         _check_json(value, "metadata")
-        return value
+        return nfc_json(value)
 
     @field_validator("confidence", "importance", mode="before")
     @classmethod
@@ -469,6 +482,10 @@ class MemCube(BaseModel):
     @field_validator("tags")
     @classmethod
     def _tags_are_storable(cls, value: list[str]) -> list[str]:
+        # In NFC (the composed and decomposed spellings of "café" are one tag, as ids are),
+        # each once: a tag said twice is one tag
+        value = list(dict.fromkeys(unicodedata.normalize("NFC", t) if isinstance(t, str) else t
+                                   for t in value))
         for tag in value:
             check_stored_text(tag, f"tag {tag[:40]!r}")
             if not tag or is_blank(tag):

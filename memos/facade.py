@@ -109,6 +109,7 @@ from memos.writes import (
     refuse_forgotten,
     refuse_gone,
     refuse_managed,
+    rollback_conflicts,
     said_at,
     write_batch,
 )
@@ -195,6 +196,18 @@ def _now_arg(now: Any) -> datetime | None:
         raise InvalidInputError(str(exc)) from None
     return now
 
+
+
+def _refuse_unlinkable(row: Any) -> None:
+    """A link joins live memories: a forgotten or archived cube, or one past its TTL, is
+    gone from every read but history (get and update refuse it), so link does too."""
+    if row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value):
+        raise ConflictError(f"cube {row.id} was {row.state}, so it cannot be linked; restore "
+                            f"it with rollback (memos rollback) first, or link a live memory")
+    if retention.is_expired(row.expires_at, utcnow()):
+        raise ConflictError(f"cube {row.id} expired at {row.expires_at.isoformat()}, so it "
+                            f"cannot be linked; renew it with a later expires_at (memos update "
+                            f"--ttl) first")
 
 def _id_arg(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value:
@@ -856,7 +869,12 @@ class MemOS:
             # As update() refuses a no-op: a version equal to the current one says nothing.
             raise InvalidInputError(f"cube {cube_id} (v{row.version}) already equals version "
                                     f"{to_version}; rollback changes nothing")
-        return self._new_version(cube_id, sc, "rollback", **fields)
+
+        def restored(session: Any) -> list[str]:  # a fact made current again wins now
+            return rollback_conflicts(self._store, session,
+                                      self._store.row(session, cube_id, sc, write=True), utcnow())
+
+        return self._new_version(cube_id, sc, "rollback", cascade=restored, **fields)
 
     def forget(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None) -> MemCube:
         return self._forget(cube_id, scope, reason=reason)
@@ -1100,6 +1118,7 @@ class MemOS:
         with self._store.write() as session:
             src = self._store.row(session, src_id, sc, write=True)
             refuse_managed(src.id, src.meta, "linked")
+            _refuse_unlinkable(src)
             if dst_id.startswith(ENTITY_PREFIX):
                 name = entity_node(dst_id[len(ENTITY_PREFIX):]).removeprefix(ENTITY_PREFIX)
                 if not name:
@@ -1115,6 +1134,7 @@ class MemOS:
             else:  # another scope's forgotten or expired cube reads as missing, as in get
                 dst, _ = self._visible_row(session, dst_id, sc)
                 refuse_managed(dst.id, dst.meta, "linked")
+                _refuse_unlinkable(dst)
                 values = {"dst_pk": dst.pk, "entity": None}
                 dst_label = dst.id
             # The same link made again (a retried call) is the one already there, as an

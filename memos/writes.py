@@ -24,6 +24,7 @@ from memos.cube import (
     check_stored_text,
     check_tier_kind,
     check_user_metadata,
+    is_blank,
     utcnow,
 )
 from memos.errors import ConflictError, InvalidInputError, NotFoundError, ScopeError
@@ -169,6 +170,9 @@ def check_field_types(**fields: Any) -> None:
         if not isinstance(name, str) or len(name) > 256:
             raise InvalidInputError(f"entities must be strings of at most 256 characters, "
                                     f"got {name!r:.80}")
+        if is_blank(name):  # (it was dropped without a word, where the CLI refused it)
+            raise InvalidInputError("an entity name is empty or only whitespace; name each "
+                                    "entity, e.g. 'alice', or leave it out")
         try:
             check_stored_text(name, "entity name")
         except ValueError as exc:
@@ -672,6 +676,26 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
             cand.cube = mark_superseded(store, session, mine, rows[first].pk, first, now,
                                         new_valid_from=began[first], scope=cube.scope)
     return out
+
+
+def rollback_conflicts(store: StoreParts, session: Any, row: CubeRow, now: datetime
+                       ) -> list[str]:
+    """A rollback that makes a fact current again ("Zed's city is Paris" restored while a
+    later "Zed's city is Rome" is live) ends the other live facts of its subject and
+    attribute, now: the caller chose this value. Only those every reader of which reads the
+    restored fact (the conflict policy's readers rule). Returns their ids."""
+    session.refresh(row)  # (the version the rollback just wrote)
+    cube = cube_from_row(row)
+    if cube.state != Lifecycle.ACTIVE or conflict.fact_key(cube.metadata) is None:
+        return []
+    rows, replaced, later, _ = _conflicts(store, session, Candidate(cube=cube), None, now)
+    rank = _READERS_RANK[cube.scope.visibility.value]
+    ids = [old_id for old_id in dict.fromkeys(replaced + later) if old_id != cube.id
+           and _READERS_RANK[rows[old_id].visibility] <= rank]
+    for old_id in ids:
+        mark_superseded(store, session, rows[old_id], row.pk, cube.id, now, reason="rollback",
+                        scope=cube.scope)
+    return ids
 
 
 def refuse_forgotten(row: Any, where: str = "") -> None:

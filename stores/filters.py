@@ -107,9 +107,8 @@ def _strings(value: Any, key: str) -> list[str]:
             check_stored_text(v, f"filter {key!r} value")
         except ValueError as exc:
             raise InvalidInputError(str(exc)) from None
-    if key in ("agent_id", "session_id"):  # ids are stored in NFC (memos.cube.normalize_id)
-        out = [unicodedata.normalize("NFC", v) for v in out]
-    return out
+    # ids, tags and metadata are stored in NFC (memos.cube.normalize_id, MemCube)
+    return [unicodedata.normalize("NFC", v) for v in out]
 
 
 def parse_time(value: Any, key: str) -> datetime:
@@ -152,6 +151,8 @@ def _meta_clause(key: str, value: Any, dialect: str) -> ColumnElement[bool]:
             check_stored_text(value, f"metadata filter {key!r} value")
         except ValueError as exc:
             raise InvalidInputError(str(exc)) from None
+        value = unicodedata.normalize("NFC", value)  # as stored (memos.cube.nfc_json)
+    key = unicodedata.normalize("NFC", key)
     if dialect == "postgresql":
         # A JSONB-typed bind of the dict itself (a pre-serialised string would be encoded twice).
         return CubeRow.meta.op("@>")(bindparam(None, {key: value}, type_=JSONB()))

@@ -15,6 +15,7 @@ never change), so that another scope's private cubes never change a caller's gra
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -44,8 +45,9 @@ def _edges_select() -> Any:
 
 
 def entity_node(name: str) -> str:
-    """Entities are matched case- and space-insensitively."""
-    return ENTITY_PREFIX + " ".join(name.lower().split())
+    """Entities are matched case- and space-insensitively, and in NFC (the composed and
+    decomposed spellings of "Café" are one entity)."""
+    return ENTITY_PREFIX + " ".join(unicodedata.normalize("NFC", name).lower().split())
 
 
 class EntityKey(NamedTuple):

@@ -1,0 +1,81 @@
+"""What a fresh-eyes user test found on 2026-12-05 (session 42), each as a behaviour."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from memos.errors import ConflictError, NotFoundError
+
+
+def test_link_refuses_forgotten_archived_and_expired_memories(mem):
+    """`link` joined a forgotten or expired memory (CLI, SDK and REST), which `get` and
+    `update` refuse: it is gone from everything but history."""
+    live = mem.add("Ann keeps bees", "alice")
+    gone = mem.add("Ann kept wasps once", "alice")
+    mem.forget(gone.id, "alice")
+    short = mem.add("Ann's gate code is 1234", "alice", ttl=0.2)
+    time.sleep(0.4)
+    before = mem.stats().edges
+    for src, dst in ((gone.id, live.id), (live.id, gone.id), (short.id, live.id),
+                     (live.id, short.id), (gone.id, "entity:bees")):
+        with pytest.raises(ConflictError, match="cannot be linked"):
+            mem.link(src, dst, "alice")
+    assert mem.stats().edges == before
+    # another user's forgotten cube reads as missing, as in get
+    with pytest.raises(NotFoundError):
+        mem.link(mem.add("Bob likes tea", "bob").id, gone.id, "bob")
+    assert mem.link(live.id, "entity:bees", "alice").dst == "entity:bees"
+
+
+def test_a_rollback_that_makes_a_fact_current_again_ends_the_live_one(mem):
+    """Rome, then Paris (supersedes Rome), then Rome again (supersedes Paris), then Paris
+    rolled back to its first version: Rome and Paris were both live, and answers flipped.
+    The restored fact ends the live one of its subject and attribute, now."""
+    meta = {"subject": "Zed", "attribute": "city"}
+    mem.add("Zed's city is Rome.", "alice", metadata={**meta, "value": "Rome"})
+    paris = mem.add("Zed's city is Paris.", "alice", metadata={**meta, "value": "Paris"})
+    rome = mem.add("Zed's city is Rome, again.", "alice", metadata={**meta, "value": "Rome"})
+    assert paris.id in rome.superseded
+    restored = mem.rollback(paris.id, "alice", 1)
+    assert restored.state == "active" and restored.version == 3
+    assert mem.get(rome.id, "alice").state == "superseded"
+    live = [c for c in mem.list_memories("alice").items if c.metadata.get("attribute") == "city"]
+    assert [c.id for c in live] == [paris.id]
+    # a rollback to a version that is not current (the superseded one) ends nothing
+    mem.rollback(rome.id, "alice", 1)  # Rome v1: active again, and Paris ends
+    assert mem.get(paris.id, "alice").state == "superseded"
+    # a public fact is not ended by the rollback of a private one
+    pub = mem.add("Zed's city is Oslo.", {"user_id": "alice", "visibility": "public"},
+                  metadata={**meta, "value": "Oslo"})
+    assert mem.get(rome.id, "alice").state == "superseded"  # (Oslo, public, ended Rome)
+    mem.rollback(rome.id, "alice", 1)
+    assert mem.get(pub.id, "alice").state == "active"
+
+
+def test_tags_metadata_and_entities_are_one_in_either_unicode_spelling(mem):
+    """Ids and content were NFC, tags, metadata values and entity names were not: a tag
+    stored as "café" (composed) was not found by "café" typed decomposed, and an entity in
+    each spelling made two graph nodes. Repeated tags are one tag."""
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    a = mem.add("Ann runs a small place in town", "alice", tags=[composed, composed],
+                metadata={"kind_of_place": composed, decomposed: 1})
+    assert mem.get(a.id, "alice").tags == [composed]
+    assert mem.get(a.id, "alice").metadata == {"kind_of_place": composed, composed: 1}
+    for filters in ({"tag": decomposed}, {"tags_all": [decomposed]},
+                    {"meta": {"kind_of_place": decomposed}}, {"meta": {decomposed: 1}}):
+        assert [h.id for h in mem.search("small place", "alice", filters=filters)] == [a.id]
+    b = mem.add("Bo drinks espresso every morning", "alice")
+    mem.link(a.id, "entity:" + composed.upper(), "alice")
+    mem.link(b.id, "entity:" + decomposed, "alice")
+    assert b.id in {n.cube.id for n in mem.neighbors(a.id, "alice", depth=2)}
+
+
+def test_an_empty_entity_name_is_refused_as_the_cli_refuses_it(mem):
+    from memos.errors import InvalidInputError
+
+    for names in ([""], ["  "], ["ok", "\u200b"]):
+        with pytest.raises(InvalidInputError, match="entity name is empty"):
+            mem.add("Ann likes tea", "alice", entities=names)
+    assert mem.stats().cubes == 0
