@@ -483,6 +483,10 @@ def parse_when(text: str | None, flag: str) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
+def _not_a_number(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def parse_meta(pairs: list[str] | None) -> dict[str, Any] | None:
     """`key=value` pairs; a value that parses as JSON (1, 2.5, true, "x") keeps its type."""
     if not pairs:
@@ -492,10 +496,17 @@ def parse_meta(pairs: list[str] | None) -> dict[str, Any] | None:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
             raise InvalidInputError(f"bad --meta {pair!r}: write it as key=value")
-        try:
-            out[key] = json.loads(raw)
-        except json.JSONDecodeError:
+        try:  # (NaN / Infinity are no JSON numbers: kept as the text, as "nan" is)
+            out[key] = json.loads(raw, parse_constant=_not_a_number)
+        except ValueError:  # JSONDecodeError is one
             out[key] = raw
+            continue
+        try:
+            json.dumps(out[key], allow_nan=False)
+        except ValueError:  # "1e999": a number past a float's range
+            raise InvalidInputError(f"bad --meta {pair!r:.60}: a number there is too large to "
+                                    f"store; write a smaller one, or quote it to keep it as "
+                                    f"text: {key}='\"{raw[:20]}\"'") from None
     return out
 
 

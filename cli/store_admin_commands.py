@@ -32,6 +32,7 @@ from memos.cli.options import (
     scope_of,
 )
 from memos.errors import ImportFormatError, InvalidInputError, StoreError
+from memos.results import ImportReport
 
 
 @app.command(rich_help_panel=STORE)
@@ -233,18 +234,31 @@ def import_(source: Annotated[str, typer.Argument(
         with contextlib.ExitStack() as opened:
             text = _import_source(source, opened)
             mem = opened.enter_context(open_store(store, index_dir))
-            progress = opened.enter_context(progress_bar("importing"))
-            try:
-                report = mem.import_(text, scope, on_error=on_error.value, progress=progress)
-            except UnicodeDecodeError as exc:  # a stream: the file path decodes line by line
-                raise InvalidInputError(f"{'stdin' if source == '-' else source} is not UTF-8 "
-                                        f"text ({exc.reason} at byte {exc.start}); send UTF-8 "
-                                        "(convert it with e.g. iconv -f latin1 -t utf-8)"
-                                        ) from None
+            with progress_bar("importing") as progress:
+                try:
+                    report = mem.import_(text, scope, on_error=on_error.value,
+                                         progress=progress)
+                except UnicodeDecodeError as exc:  # a stream: a file path decodes per line
+                    raise InvalidInputError(
+                        f"{'stdin' if source == '-' else source} is not UTF-8 text "
+                        f"({exc.reason} at byte {exc.start}); send UTF-8 (convert it with "
+                        "e.g. iconv -f latin1 -t utf-8)") from None
+            _print_import(report, json_out, stderr)
+            if report.errors and not (report.imported or report.skipped_existing
+                                      or report.edges or report.left):
+                # Every line refused: a script must not read this as an import (and a store
+                # this call created is left uncreated: open_store)
+                stderr.print(render.plain("error: nothing was imported: every line was "
+                                          "refused (above)", "red"))
+                raise typer.Exit(1)
     except ImportFormatError as exc:
         for line in render.import_errors_text(exc.errors, words=cli_words):
             stderr.print(render.plain(line, "red"))
         raise
+
+
+def _print_import(report: ImportReport, json_out: bool, stderr: Any) -> None:
+    """What `memos import` says of its report: JSON or one line, then each bad line."""
     if json_out:
         render.print_json(report)
     else:
