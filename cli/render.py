@@ -335,15 +335,21 @@ def page_table(title: str, cubes: Sequence[Any]) -> Table:
     return table
 
 
-def history_table(cube_id: str, versions: Sequence[Any]) -> Table:
-    """Every version of a cube, oldest first."""
-    table = new_table(f"history of {cube_id}", ["v", "state", "recorded_at", "valid_from",
-                                                "valid_to", "tags", "content"])
+def history_table(cube_id: str, versions: Sequence[Any],
+                  made: Sequence[Any] | None = None) -> Table:
+    """Every version of a cube, oldest first; with `made` (MemOS.versions, the owner's),
+    how and when each was made and why."""
+    by_version = {get(m, "version"): m for m in made or ()}
+    table = new_table(f"history of {cube_id}", [
+        "v", "state", *(("made", "at", "reason") if made else ("recorded_at",)),
+        "valid_from", "valid_to", "tags", "content"])
     for cube in versions:
+        how = by_version.get(get(cube, "version"))
         table.add_row(
             fmt(get(cube, "version")),
             fmt(get(cube, "state")),
-            fmt(get(cube, "recorded_at")),
+            *((fmt(get(how, "op")), fmt(get(how, "at")), short(get(how, "reason") or "", 40))
+              if made else (fmt(get(cube, "recorded_at")),)),
             fmt(get(cube, "valid_from")),
             fmt(get(cube, "valid_to")),
             fmt(get(cube, "tags")),

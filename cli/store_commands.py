@@ -40,7 +40,7 @@ from memos.cli.options import (
     scope_of,
 )
 from memos.cube import Visibility
-from memos.errors import InvalidInputError
+from memos.errors import InvalidInputError, ScopeError
 from memos.policies import retention
 
 
@@ -256,17 +256,27 @@ def show(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
 def history(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
             store: StoreOpt = None, index_dir: IndexDirOpt = None,
             json_out: JsonOpt = False) -> None:
-    """List every version of a memory, oldest first (forgotten ones too).
+    """List every version of a memory, oldest first, with how, when and why each was made.
+
+    Forgotten versions too. How each was made is its owner's to see (--json: each
+    version's "made").
 
     Example: memos history 3f2a... -u alice
     """
     scope = scope_of(user, agent)
     with open_store(store, index_dir) as mem:
         versions = mem.history(cube_id, scope)
+        try:
+            made = mem.versions(cube_id, scope)
+        except ScopeError:  # another's public or shared cube: its current version only
+            made = []
     if json_out:
-        render.print_json(versions)
+        how = {m.version: m.model_dump(mode="json", exclude={"version"}) for m in made}
+        render.print_json([{**c.model_dump(mode="json"),
+                            **({"made": how[c.version]} if c.version in how else {})}
+                           for c in versions])
         return
-    render.print_table(render.history_table(cube_id, versions))
+    render.print_table(render.history_table(cube_id, versions, made))
 
 
 @app.command(rich_help_panel=MEMORIES)

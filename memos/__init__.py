@@ -32,7 +32,7 @@ _LAZY: dict[str, str] = {
         "AddResult", "CheckReport", "CubeDiff", "Edge", "ExportReport", "GcReport",
         "ImportReport", "IndexCheck", "Neighbor", "PurgeReport", "ReindexReport", "SearchHit",
         "StoreStats", "IngestFailure", "IngestReport", "ConsolidationReport",
-        "AdapterInfo", "Answer", "Recall", "SavedSession")},
+        "AdapterInfo", "Answer", "Recall", "SavedSession", "VersionRecord")},
     "SessionState": "memos.model.session",
     "Reply": "memos.assistant",
     "SessionEnd": "memos.assistant",
@@ -78,6 +78,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ resolve
         SavedSession,
         SearchHit,
         StoreStats,
+        VersionRecord,
     )
     from memos.scheduler import SchedulerConfig, SchedulerReport
 
@@ -133,6 +134,7 @@ __all__ = [
     "SourceRef",
     "StoreStats",
     "Tier",
+    "VersionRecord",
     "Visibility",
     "__version__",
 ]

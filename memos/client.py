@@ -51,6 +51,7 @@ from memos.results import (
     ReindexReport,
     SearchHit,
     StoreStats,
+    VersionRecord,
 )
 
 if TYPE_CHECKING:
@@ -448,6 +449,11 @@ class Client:
         self._check_scope(scope)
         return [self._parse(MemCube, c)
                 for c in self._pages("GET", self._path(cube_id) + "/history", PAGE)]
+
+    def versions(self, cube_id: str, scope: Any = None) -> list[VersionRecord]:
+        self._check_scope(scope)
+        return [self._parse(VersionRecord, v)
+                for v in self._pages("GET", self._path(cube_id) + "/versions", PAGE)]
 
     def diff(self, cube_id: str, scope: Any = None, from_version: int | None = None,
              to_version: int | None = None) -> CubeDiff:

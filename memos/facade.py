@@ -80,6 +80,7 @@ from memos.results import (
     ReindexReport,
     SearchHit,
     StoreStats,
+    VersionRecord,
 )
 from memos.stores.access import AccessBuffer
 from memos.stores.fulltext import FullTextIndex
@@ -810,8 +811,11 @@ class MemOS:
                 # Checked before any write, so the failed call leaves the store unchanged.
                 raise InvalidInputError(
                     f"cube {cube_id} already has this content; use update() to change it")
-            added = self.add(content, sc, supersedes=[cube_id, *add_fields.pop("supersedes", [])],
-                             **add_fields)
+            cand = make_candidate(content, sc, self.embedder.dim, now=utcnow(),
+                                  supersedes=[cube_id, *add_fields.pop("supersedes", [])],
+                                  **add_fields)
+            cand.reason = reason  # (on the superseded versions, as `by=` writes it)
+            added = self._written(write_batch(self._store, [cand]))[0]
             if added.id == cube_id:  # near-duplicate of itself: dedup merged it as a source
                 return added
             if cube_id not in added.superseded:
@@ -1223,6 +1227,20 @@ class MemOS:
                 return [as_read_by(MemCube.model_validate(snap) if snap is not None
                                    else cube_from_row(row), sc)]
             return [MemCube.model_validate(v.snapshot)
+                    for v in self._store.repo.versions(session, cube_id)]
+
+    def versions(self, cube_id: str, scope: ScopeLike) -> list[VersionRecord]:
+        """How each version was made, oldest first: the operation, when, and the reason its
+        caller gave (`update`, `forget`, `supersede` and `purge` take one). The owner's
+        only, as the earlier versions are (`history`)."""
+        sc = as_scope(scope)
+        with self._store.repo.read() as session:
+            row, owner = self._visible_row(session, cube_id, sc)
+            if not owner:
+                raise self._owner_only(cube_id, row.version)
+            return [VersionRecord(version=v.version, op=v.op, reason=v.reason,
+                                  at=v.created_at if v.created_at.tzinfo
+                                  else v.created_at.replace(tzinfo=UTC))
                     for v in self._store.repo.versions(session, cube_id)]
 
     def diff(self, cube_id: str, scope: ScopeLike, from_version: int | None = None,

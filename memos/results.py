@@ -54,6 +54,17 @@ class CubePage(BaseModel):
     next_cursor: str | None = None
 
 
+class VersionRecord(BaseModel):
+    """How one version of a cube was made (`MemOS.versions`): the operation (add, update,
+    supersede, forget, rollback, archive, import, merge, ...), when it was written, and the
+    reason its caller gave, if any."""
+
+    version: int
+    op: str
+    at: datetime
+    reason: str | None = None
+
+
 class CubeDiff(BaseModel):
     cube_id: str
     from_version: int

@@ -55,6 +55,7 @@ class Candidate:
     embedding: np.ndarray | None = None
     entities: list[str] = field(default_factory=list)
     supersedes: list[str] = field(default_factory=list)
+    reason: str | None = None  # why it supersedes those (`supersede`): on their new versions
 
 
 def invalid(exc: ValidationError, what: str = "memory") -> InvalidInputError:
@@ -665,6 +666,7 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
         rows, ids, later, began = _conflicts(store, session, cand, pk, now)
         for old_id in ids:
             mark_superseded(store, session, rows[old_id], pk, cube.id, now,
+                            cand.reason if old_id in cand.supersedes else None,
                             new_valid_from=cube.valid_from, scope=cube.scope,
                             new_said=said_at(cube))
         if ids:

@@ -667,6 +667,19 @@ def create_app(mem: MemOS, *, auth: bool = True,
         return wire.HistoryPage(items=page, next_cursor=wire.encode_cursor(
             page[-1].version, key) if more else None)
 
+    @app.get("/v1/memories/{cube_id:segment}/versions", tags=["memories"])
+    def versions(cube_id: str, who: Who, limit: Limit = 100,
+                 cursor: Cursor = None) -> wire.VersionsPage:
+        """How each version was made, oldest first: operation, time and reason
+        (MemOS.versions; the owner's only), a page at a time."""
+        key = wire.request_key({"versions": cube_id})
+        start = wire.decode_cursor(cursor, key)
+        made = mem.versions(cube_id, who.scope)
+        page = [v for v in made if v.version > start][:limit]
+        more = bool(page) and page[-1].version < made[-1].version
+        return wire.VersionsPage(items=page, next_cursor=wire.encode_cursor(
+            page[-1].version, key) if more else None)
+
     @app.get("/v1/memories/{cube_id:segment}/diff", tags=["memories"])
     def diff(cube_id: str, who: Who,
              from_version: Annotated[int | None, Query(ge=1)] = None,

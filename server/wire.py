@@ -29,7 +29,7 @@ from pydantic import (
 
 from memos.cube import MemCube, SourceRef, Visibility, iso_time_only
 from memos.errors import InvalidInputError
-from memos.results import Neighbor, SearchHit
+from memos.results import Neighbor, SearchHit, VersionRecord
 from memos.search import MAX_K
 
 T = TypeVar("T")
@@ -231,6 +231,10 @@ class NeighborPage(Page[Neighbor]):
     pass
 
 
+class VersionsPage(Page[VersionRecord]):
+    pass
+
+
 class WhoAmI(BaseModel):
     key_id: str
     user_id: str
@@ -365,6 +369,7 @@ __all__ = ["AddRequest", "AnswerRequest", "AnswerResult", "BatchAddRequest", "Ch
            "MAX_SEARCH_PAGE",
            "NeighborPage", "Page", "Problem", "PurgeUserRequest", "ReasonRequest",
            "RecallRequest", "RecallResult", "ReindexRequest", "RollbackRequest",
-           "SearchPage", "SearchRequest", "SupersedeRequest", "UpdateRequest", "WhoAmI",
+           "SearchPage", "SearchRequest", "SupersedeRequest", "UpdateRequest", "VersionsPage",
+           "WhoAmI",
            "decode_cursor", "decode_search_cursor", "encode_cursor", "invalid_words",
            "request_key"]

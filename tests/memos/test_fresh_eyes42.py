@@ -79,3 +79,22 @@ def test_an_empty_entity_name_is_refused_as_the_cli_refuses_it(mem):
         with pytest.raises(InvalidInputError, match="entity name is empty"):
             mem.add("Ann likes tea", "alice", entities=names)
     assert mem.stats().cubes == 0
+
+
+def test_versions_say_how_each_version_was_made_to_its_owner_only(mem):
+    """`--reason` was written to each version and never read back: `versions` gives each
+    version's operation, time and reason; a reader of a public cube who is not its owner
+    gets the owner-only error that earlier versions give."""
+    from memos.errors import ScopeError
+
+    cid = mem.add("Team offsite is in Lisbon", {"user_id": "alice", "visibility": "public"}).id
+    mem.update(cid, "alice", content="Team offsite is in Porto", reason="venue changed")
+    mem.forget(cid, "alice", reason="cancelled")
+    made = mem.versions(cid, "alice")
+    assert [(v.version, v.op, v.reason) for v in made] == [
+        (1, "add", None), (2, "update", "venue changed"), (3, "forget", "cancelled")]
+    live = mem.add("Team lunch is on Friday", {"user_id": "alice", "visibility": "public"})
+    with pytest.raises(ScopeError, match="only its owner"):
+        mem.versions(live.id, "bob")
+    with pytest.raises(NotFoundError):
+        mem.versions(cid, "bob")  # forgotten: gone to every other scope

@@ -31,6 +31,7 @@ def test_health_and_schema(live: Any, http_for: Any) -> None:
     assert {"get", "post"} <= set(schema["paths"]["/v1/memories"])  # list and add
     for path in ("/v1/memories", "/v1/memories/batch", "/v1/memories/{cube_id}",
                  "/v1/memories/{cube_id}/history", "/v1/memories/{cube_id}/diff",
+                 "/v1/memories/{cube_id}/versions",
                  "/v1/memories/{cube_id}/rollback", "/v1/memories/{cube_id}/supersede",
                  "/v1/memories/{cube_id}/forget", "/v1/memories/{cube_id}/links",
                  "/v1/memories/{cube_id}/neighbors", "/v1/search", "/v1/stats", "/v1/export",

@@ -57,6 +57,12 @@ def test_update_history_diff_rollback(api: Api, new_user: Any) -> None:
     assert back.version == 3 and back.content == "the meeting is on Monday"
     with pytest.raises(NotFoundError):
         mem.rollback(cid, user, 9)
+    # how each version was made, and why (a fresh-eyes test: --reason was written, never
+    # read back)
+    made = mem.versions(cid, user)
+    assert [(v.version, v.op, v.reason) for v in made] == [
+        (1, "add", None), (2, "update", "moved"), (3, "rollback", None)]
+    assert made[0].at <= made[1].at <= made[2].at
 
 
 def test_supersede_and_forget(api: Api, new_user: Any) -> None:
@@ -288,3 +294,15 @@ def test_none_is_refused_where_memos_refuses_it(api: Api, new_user: Any) -> None
     assert mem.add("the hill is far", user, metadata=None, valid_from=None, expires_at=None,
                    ttl=None).action == "added"
     assert mem.search("hill", user, kind=None, tags=None, since=None, filters=None)
+
+
+def test_versions_are_the_owners_only(api: Api, new_user: Any) -> None:
+    alice, bob = new_user(), new_user()
+    a, b = api(alice), api(bob)
+    cid = a.add("the offsite is in Lisbon", alice).id
+    new = a.supersede(cid, alice, content="the offsite is in Porto", reason="venue changed")
+    assert [(v.op, v.reason) for v in a.versions(cid, alice)] == [
+        ("add", None), ("supersede", "venue changed")]
+    assert [v.op for v in a.versions(new.id, alice)] == ["add"]
+    with pytest.raises(NotFoundError):
+        b.versions(cid, bob)
