@@ -647,6 +647,8 @@ class MemOS:
                 # expiry that came since update() read the cube wins
                 refuse_forgotten(row)
                 refuse_gone(row, cube.expires_at if "expires_at" in changes else None)
+                if row.state == Lifecycle.ARCHIVED.value:  # renewed (refuse_gone): live again
+                    cube = cube.model_copy(update={"state": Lifecycle.ACTIVE})
             self._store.repo.write_version(session, row, cube, op, reason)
             if reason is not None or op == "forget":
                 self._store.repo.audit(session, op, cube_id, reason, {"version": cube.version},
@@ -869,6 +871,11 @@ class MemOS:
         target = MemCube.model_validate(snap)
         fields = target.model_dump(exclude=kept)
         fields["state"] = Lifecycle.ACTIVE
+        if retention.is_expired(target.expires_at, utcnow()):
+            # (restored, it would be gone at once: get and search read it as expired)
+            raise ConflictError(f"version {to_version} of cube {cube_id} expired at "
+                                f"{target.expires_at.isoformat()}, so it would be gone at once; "
+                                f"an update with a later expires_at renews it")
         if fields == current:
             # As update() refuses a no-op: a version equal to the current one says nothing.
             raise InvalidInputError(f"cube {cube_id} (v{row.version}) already equals version "
@@ -1185,7 +1192,10 @@ class MemOS:
             version = _version_arg(version)
         with self._store.repo.read() as session:
             row, owner = self._visible_row(session, cube_id, sc)
-            if row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value):
+            if row.state == Lifecycle.ARCHIVED.value:  # (gc archives what expired)
+                raise NotFoundError(f"cube {cube_id} expired and was archived; history() still "
+                                    f"lists it, and an update with a later expires_at renews it")
+            if row.state == Lifecycle.FORGOTTEN.value:
                 raise NotFoundError(f"cube {cube_id} was {row.state}; history() still lists it")
             if retention.is_expired(row.expires_at, utcnow()):
                 raise NotFoundError(f"cube {cube_id} expired at {row.expires_at.isoformat()}; "

@@ -715,12 +715,12 @@ def refuse_gone(row: Any, renewed_until: datetime | None) -> None:
     gone, and a new version would be as invisible while looking changed. A cube past its TTL
     may be renewed: an update giving it a later `expires_at` (`renewed_until`)."""
     now = utcnow()
-    if row.state == Lifecycle.ARCHIVED.value:
-        raise ConflictError(f"cube {row.id} was archived; restore it with rollback(cube_id, "
-                            f"scope, to_version) (memos rollback) before changing it, or add "
-                            f"a new memory")
-    if retention.is_expired(row.expires_at, now) and not (
-            renewed_until is not None and renewed_until > now):
+    renewed = renewed_until is not None and renewed_until > now
+    if row.state == Lifecycle.ARCHIVED.value and not renewed:
+        # (gc archives only what expired: a later expires_at brings it back, `_new_version`)
+        raise ConflictError(f"cube {row.id} expired and was archived; give it a later "
+                            f"expires_at in the same update to renew it, or add a new memory")
+    if retention.is_expired(row.expires_at, now) and not renewed:
         raise ConflictError(f"cube {row.id} expired at {row.expires_at.isoformat()}; give it "
                             f"a later expires_at in the same update to renew it, or add a "
                             f"new memory")

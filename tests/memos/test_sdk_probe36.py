@@ -70,9 +70,19 @@ def test_update_of_an_expired_or_archived_cube_is_refused(tmp_path: Path) -> Non
         assert mem.update(renewed.id, "alice", expires_at=later).version == 2
         assert mem.get(renewed.id, "alice").content == "another short lived fact"
         mem.gc()
-        with pytest.raises(ConflictError, match="was archived; restore it with rollback"):
+        with pytest.raises(ConflictError, match="expired and was archived; give it a later"):
             mem.update(short.id, "alice", importance=0.9)
         assert [c.state for c in mem.history(short.id, "alice")][-1] == "archived"
+        # A fresh-eyes test: after gc the advice was rollback, which made a version already
+        # expired. An update with a later expires_at renews an archived cube (it is live
+        # again, and found), and a rollback to an expired version is refused, saying so.
+        with pytest.raises(ConflictError, match="would be gone at once"):
+            mem.rollback(short.id, "alice", 1)
+        back = mem.update(short.id, "alice", expires_at=later, reason="still true")
+        assert back.state == "active" and back.expires_at == later
+        assert mem.get(short.id, "alice").content == "short lived fact about kiwis"
+        assert short.id in [h.id for h in mem.search("kiwis", "alice")]
+        assert mem.versions(short.id, "alice")[-1].reason == "still true"
 
 
 def _faiss_counts(folder: Path) -> dict[str, int]:
