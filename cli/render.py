@@ -358,6 +358,18 @@ def history_table(cube_id: str, versions: Sequence[Any],
     return table
 
 
+def neighbors_table(cube_id: str, found: Sequence[Any]) -> Table:
+    """The memories linked to a cube: how (relation, direction, hops) and what they say."""
+    table = new_table(f"neighbors of {cube_id}", ["id", "relation", "way", "hops", "weight",
+                                                  "content"])
+    for n in found:
+        cube = get(n, "cube")
+        table.add_row(fmt(get(cube, "id")), fmt(get(n, "relation")),
+                      "->" if get(n, "direction") == "out" else "<-", fmt(get(n, "depth")),
+                      fmt(get(n, "weight")), short(get(cube, "content", ""), 60))
+    return table
+
+
 def print_diff(diff: Any) -> None:
     """The changed fields as a table, then the unified content diff coloured by line."""
     changes = get(diff, "changes") or {}

@@ -434,5 +434,28 @@ def link(src: Annotated[str, typer.Argument(help="Cube id.")],
     render.print_message(f"linked {edge.src} --{edge.relation}--> {edge.dst}")
 
 
+@app.command(rich_help_panel=MEMORIES)
+def neighbors(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
+              relation: Annotated[str | None, typer.Option(
+                  help="Only links of this relation (default: every relation).")] = None,
+              depth: Annotated[int, typer.Option(
+                  min=1, max=5, help="Hops to walk (1 to 5).")] = 1,
+              store: StoreOpt = None, index_dir: IndexDirOpt = None,
+              json_out: JsonOpt = False) -> None:
+    """Show the memories linked to a memory (its links in the graph, both ways).
+
+    Only memories you may read, reached through memories you may read.
+
+    Example: memos neighbors 3f2a... -u alice --depth 2
+    """
+    scope = scope_of(user, agent)
+    with open_store(store, index_dir) as mem:
+        found = mem.neighbors(cube_id, scope, relation=relation, depth=depth)
+    if json_out:
+        render.print_json(found)
+        return
+    render.print_table(render.neighbors_table(cube_id, found))
+
+
 # The store-wide commands register after these, so `memos --help` lists this panel first.
 from memos.cli import store_admin_commands  # noqa: E402, F401

@@ -39,3 +39,17 @@ def test_meta_values_that_are_no_json_numbers(memos_cli) -> None:
         assert json.loads(run.out)["cube"]["metadata"] == {"x": raw}
     run = memos_cli("add", "note big", "-u", "alice", "--meta", "x=1e999")
     assert run.code == 2 and "too large to store" in run.err and "quote it" in run.err
+
+
+def test_neighbors_shows_a_memorys_links(memos_cli) -> None:
+    """There was no way to see links from the CLI (`show` lists none): `memos neighbors`."""
+    ids = [json.loads(memos_cli("add", text, "-u", "alice", "--json").out)["id"]
+           for text in ("Ann keeps bees", "Ann sells honey at the market", "Bo fixes bikes")]
+    assert memos_cli("link", ids[0], ids[1], "-u", "alice", "--relation", "about").code == 0
+    found = json.loads(memos_cli("neighbors", ids[1], "-u", "alice", "--json").out)
+    assert [(n["cube"]["id"], n["relation"], n["direction"]) for n in found] == [
+        (ids[0], "about", "in")]
+    shown = memos_cli("neighbors", ids[0], "-u", "alice")
+    assert shown.code == 0 and "honey" in shown.out and "about" in shown.out
+    assert json.loads(memos_cli("neighbors", ids[2], "-u", "alice", "--json").out) == []
+    assert memos_cli("neighbors", ids[0], "-u", "bob").code != 0  # not bob's to read
