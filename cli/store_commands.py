@@ -218,7 +218,7 @@ def list_memories(
         = None,
         store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
         ) -> None:
-    """List a user's live memories, newest first, a page at a time.
+    """List a user's live memories, last stored first, a page at a time.
 
     Example: memos list -u alice --kind fact --limit 20
     """
@@ -230,7 +230,7 @@ def list_memories(
         return
     render.print_table(render.page_table(
         f"{len(page.items)} memor{'y' if len(page.items) == 1 else 'ies'} of "
-        f"{render.scope_text(scope)}, newest first", page.items))
+        f"{render.scope_text(scope)}, last stored first", page.items))
     if page.next_cursor:
         render.print_message(f"next page: the same command with --cursor {page.next_cursor}", "dim")
 

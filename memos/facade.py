@@ -1299,8 +1299,9 @@ class MemOS:
 
     def list_memories(self, scope: ScopeLike, *, limit: int = 50, cursor: str | None = None,
                       kind: str | None = None) -> CubePage:
-        """The scope's own live plaintext memories, newest first, `limit` a page; `cursor`:
-        the `next_cursor` of the previous page (None on the last page)."""
+        """The scope's own live plaintext memories, last stored first (an import stores a
+        file's cubes in the file's order: their `recorded_at` may not follow it), `limit` a
+        page; `cursor`: the `next_cursor` of the previous page (None on the last page)."""
         from memos.cube import Kind
         from memos.results import CubePage
         from memos.stores.schema import CubeRow

@@ -398,7 +398,7 @@ def build_mcp_server(mem: MemOS, stdio_scope: Scope | None = None, *,
             max_length=64, description="The next_cursor of the previous page.")] = None,
         kind: Annotated[WritableKind | None, Field(description="Only this kind.")] = None,
     ) -> MemoryPage:
-        """List the user's live memories, newest first, a page at a time (next_cursor gives
+        """List the user's live memories, last stored first, a page at a time (next_cursor gives
         the next page). To find memories about something, search_memories is better."""
         scope = scope_of(ctx)
         page = await _run(mem.list_memories, scope, limit=limit, cursor=cursor, kind=kind)
