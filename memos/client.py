@@ -625,16 +625,22 @@ class Client:
 
     def import_(self, source: str | os.PathLike[str] | TextIO, scope: Any = None, *,
                 on_error: Literal["skip", "abort"] = "abort",
-                progress: ProgressFn | None = None, keep_ids: bool = False) -> ImportReport:
+                progress: ProgressFn | None = None, keep_ids: bool = False,
+                public: bool | None = None) -> ImportReport:
         """Upload an export file (a path or an open text file) into the key's scope. The
         server replaces every id the key does not hold (`renamed` lists them): keeping free
-        ones would tell a key whether another user holds an id."""
+        ones would tell a key whether another user holds an id. Whether public cubes may be
+        written is the key's (an admin key's only; with on_error='skip' another key's import
+        skips their lines)."""
         self._check_scope(scope)
         _check_progress(progress)
         if keep_ids is not False:
             raise InvalidInputError("a memos server replaces every cube id your key does not "
                                     "hold (keep_ids=True is MemOS.import_'s only): leave "
                                     "keep_ids out")
+        if public is not None:
+            raise InvalidInputError("over HTTP, whether an import may write public cubes is "
+                                    "the key's (an admin key's only): leave public out")
         if on_error not in ("skip", "abort"):
             raise InvalidInputError(f"on_error must be 'skip' or 'abort', got {on_error!r:.40}")
         if isinstance(source, (str, os.PathLike)):

@@ -1416,20 +1416,23 @@ class MemOS:
 
     def import_(self, source: str | os.PathLike[str] | TextIO, scope: ScopeLike, *,
                 on_error: Literal["skip", "abort"] = "abort",
-                progress: ProgressFn | None = None, keep_ids: bool = True) -> ImportReport:
+                progress: ProgressFn | None = None, keep_ids: bool = True,
+                public: bool = True) -> ImportReport:
         """Import a memos export file into `scope`. `keep_ids`: a cube keeps its id when no
         cube holds it (a restore keeps the ids it had); False: every id the caller does not
         hold is replaced (listed in `renamed`), so what an import does tells nothing of ids
-        other users hold (the REST server's rule)."""
+        other users hold (the REST server's rule). `public=False`: a line holding a public
+        cube is a bad line (the REST server's rule for a key that is not an admin's)."""
         sc = as_scope(scope)
         keep_ids = _bool_arg(keep_ids, "keep_ids")
+        public = _bool_arg(public, "public")
         if on_error not in ("skip", "abort"):
             raise InvalidInputError(f"on_error must be 'skip' or 'abort', got {on_error!r:.40}")
         _callable_arg(progress, "progress")
         if not isinstance(source, (str, os.PathLike)) and not callable(getattr(source, "read", None)):
             raise InvalidInputError(f"source must be a path or an open text file, "
                                     f"got {source!r:.40}")
-        return transfer.import_(self._store, source, sc, on_error, progress, keep_ids)
+        return transfer.import_(self._store, source, sc, on_error, progress, keep_ids, public)
 
     # -- API keys (memos/keys.py) ---------------------------------------------------------
 

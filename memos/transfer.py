@@ -578,9 +578,12 @@ def sibling_line(obj: Any, scope: Scope) -> bool:
     return _sibling_owned(scopes, scope)
 
 
-def _parse_cube(obj: dict[str, Any], scope: Scope, now: datetime) -> tuple[_CubeLine, bool]:
+def _parse_cube(obj: dict[str, Any], scope: Scope, now: datetime, public: bool = True
+                ) -> tuple[_CubeLine, bool]:
     """The line's cube and history, and whether it is a shared cube of another agent of
-    the caller's user (left to that agent's import: nothing of it is written here)."""
+    the caller's user (left to that agent's import: nothing of it is written here).
+    `public`: whether the caller may write public cubes (a REST key that is not an
+    admin's may not: a line holding one is refused)."""
     _only_fields(obj, CUBE_LINE_FIELDS, "cube line")
     if not isinstance(obj.get("cube"), dict):
         raise ValueError("a cube line needs a 'cube' object")
@@ -616,6 +619,10 @@ def _parse_cube(obj: dict[str, Any], scope: Scope, now: datetime) -> tuple[_Cube
             check_tier_kind(c.tier, c.kind, c.derived_from)
         except ValueError as exc:
             raise ValueError(f"cube {c.id} v{c.version}: {exc}") from None
+    if not public and any(c.scope.visibility == Visibility.PUBLIC for c in (cube, *history)):
+        raise ValueError(f"cube {cube.id} is public in the file: public memories are read by "
+                         "every user, so only an admin key may import them; import it with "
+                         "an admin key, or make it 'private' or 'shared' in the file")
     for c in (cube, *history):
         _owned_by_caller(c, scope)
         if c.content_hash != content_hash(c.content):
@@ -682,8 +689,8 @@ def _file_id(obj: Any) -> str | None:
     return cid if isinstance(cid, str) and cid else None
 
 
-def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope, now: datetime
-                ) -> _Parsed:
+def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope, now: datetime,
+                public: bool = True) -> _Parsed:
     parsed = _Parsed()
     for number, raw in enumerate(_lines(source), start=1):
         if isinstance(raw, UnicodeDecodeError):
@@ -711,7 +718,7 @@ def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope, now: date
                     raise ValueError(f"unknown format {str(obj['format'])[:60]!r}, expected {FORMAT!r}")
                 _only_fields(obj, HEADER_FIELDS, "header line")
             elif kind == "cube":
-                line, other = _parse_cube(obj, scope, now)
+                line, other = _parse_cube(obj, scope, now, public)
                 line.number = number
                 cid = line.cube.id
                 if cid in parsed.cubes or cid in parsed.others:
@@ -1019,8 +1026,8 @@ def _edges(parsed: _Parsed, found: _Store, plan: _Plan) -> list[tuple[int, dict[
 
 
 def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: Scope,
-            on_error: str, progress: ProgressFn | None, keep_ids: bool = True
-            ) -> ImportReport:
+            on_error: str, progress: ProgressFn | None, keep_ids: bool = True,
+            public: bool = True) -> ImportReport:
     if on_error not in ("skip", "abort"):
         raise InvalidInputError("on_error must be 'skip' or 'abort'")
     if isinstance(source, (str, os.PathLike)):
@@ -1037,7 +1044,7 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
                                     "memos export (`memos export FILE` writes one)")
     # Everything that needs no store is done before the write lock: every line checked, and
     # the ids to look up gathered (then read in batches, not one SELECT per reference).
-    parsed = _parse_file(source, scope, utcnow())
+    parsed = _parse_file(source, scope, utcnow(), public)
     if not parsed.lines:  # an empty or truncated backup is no backup: say so, restore nothing
         raise InvalidInputError("the import file is empty: nothing to import. A memos export "
                                 f"starts with a header line {{\"format\": \"{FORMAT}\"}}; "

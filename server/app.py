@@ -847,16 +847,19 @@ def create_app(mem: MemOS, *, auth: bool = True,
             with os.fdopen(fd, "wb") as handle:
                 async for chunk in request.stream():
                     await run_in_threadpool(handle.write, chunk)
-            if not who.admin:
+            if not who.admin and on_error == "abort":
                 public = await run_in_threadpool(public_lines, path, who.scope)
                 if public:
-                    require_publisher(who, f" (lines {', '.join(map(str, public[:10]))}"
-                                           f"{' ...' if len(public) > 10 else ''})")
+                    where = "line" if len(public) == 1 else "lines"
+                    require_publisher(who, f" ({where} {', '.join(map(str, public[:10]))}"
+                                           f"{' ...' if len(public) > 10 else ''}; with "
+                                           f"on_error=skip they are skipped)")
             # keep_ids=False: an id kept when free and replaced when taken would tell the
-            # key whether another user holds it
+            # key whether another user holds it. public: with on_error=skip, the lines a
+            # key that is not an admin's may not write are bad lines, skipped
             return await run_in_threadpool(mem.import_, path, who.scope,
                                            on_error=on_error,  # type: ignore[arg-type]
-                                           keep_ids=False)
+                                           keep_ids=False, public=who.admin)
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(path)

@@ -352,7 +352,11 @@ def test_only_an_admin_key_may_publish_to_every_user(app_client: Any, server_mem
             "scope": {**cube["scope"], "visibility": "VIS"}}}).replace('"VIS"', visibility)
         refused = app_client.post("/v1/import", content=f"{header}\n{line}\n".encode(),
                                   headers=planter)
-        assert refused.status_code == 403 and "lines 2" in refused.json()["detail"], line
+        assert refused.status_code == 403 and "line 2" in refused.json()["detail"], line
+        skipped = app_client.post("/v1/import", params={"on_error": "skip"},
+                                  content=f"{header}\n{line}\n".encode(), headers=planter)
+        assert skipped.status_code == 200 and skipped.json()["imported"] == 0
+        assert [n for n, _ in skipped.json()["errors"]] == [2]
     hits = server_mem.search("Ann bank", victim, k=10)
     assert [h.cube.content for h in hits] == ["Ann's bank is Acme Bank"]
     # Private and shared memories are any key's to write; public ones an admin key's.

@@ -108,3 +108,27 @@ def test_a_decomposed_agent_id_is_the_callers_own_for_the_publisher_check(
     line["cube"]["scope"]["visibility"] = "public"
     refused = api.post("/v1/import", content=_body([line]), headers=NDJSON)
     assert refused.status_code == 403, refused.text
+
+
+def test_with_on_error_skip_a_public_line_is_skipped_not_the_whole_file(
+        http_for: Callable[..., Any], new_user: Callable[[], str]) -> None:
+    """A fresh-eyes test: one public line refused a key's whole import (403) even with
+    on_error=skip, whose promise is to import the good lines. The line is now a bad line,
+    skipped with the publisher's reason; on_error=abort still answers 403."""
+    user = new_user()
+    api = http_for(user)
+    for text in ("Ann keeps bees", "Bo fixes bikes"):
+        api.post("/v1/memories", json={"content": text})
+    lines = _export(api)
+    cubes = [i for i, x in enumerate(lines) if x.get("type") == "cube"]
+    lines[cubes[0]]["cube"]["scope"]["visibility"] = "public"
+    other = new_user()
+    target = http_for(other)
+    body = _body(lines).replace(user.encode(), other.encode())
+    refused = target.post("/v1/import", content=body, headers=NDJSON)
+    assert refused.status_code == 403 and "with on_error=skip they are skipped" in refused.text
+    report = target.post("/v1/import", params={"on_error": "skip"}, content=body,
+                         headers=NDJSON).json()
+    assert report["imported"] == 1
+    assert [n for n, _ in report["errors"]] == [cubes[0] + 1]
+    assert "only an admin key may import" in report["errors"][0][1]
