@@ -269,7 +269,7 @@ class AdapterInfo(BaseModel):
     facts: int
     base_fingerprint: str
     adapter_fingerprint: str
-    bytes: int
+    bytes: int  # of its weights on disk: 0 once tainted (erased)
     created_at: datetime
     numbers: dict[str, float | None] = Field(default_factory=dict)
     config: dict[str, Any] = Field(default_factory=dict)

@@ -309,7 +309,9 @@ def _info(row: CubeRow, with_sources: bool = False) -> AdapterInfo:
     return AdapterInfo(
         id=row.id, version=row.version, status=status, state=row.state,  # type: ignore[arg-type]
         facts=len(row.derived_from or []), base_fingerprint=row.model_fingerprint or "",
-        adapter_fingerprint=str(meta.get(AFP_KEY, "")), bytes=int(meta.get(BYTES_KEY, 0) or 0),
+        adapter_fingerprint=str(meta.get(AFP_KEY, "")),
+        # the weights on disk: none once tainted (forgotten: erased with its facts)
+        bytes=0 if row.state == Lifecycle.FORGOTTEN.value else int(meta.get(BYTES_KEY, 0) or 0),
         created_at=row.recorded_at, numbers=dict(meta.get(NUMBERS_KEY) or {}),
         config=dict(meta.get(CONFIG_KEY) or {}), reason=meta.get(REASON_KEY),
         sources=[(str(d["cube_id"]), int(d["version"])) for d in row.derived_from or []]
@@ -812,6 +814,11 @@ class ParametricTier:
                 skip = f"its owner's later adapter {newest[owner]} was tainted too and is re-consolidated"
             elif owner in serving:
                 skip = f"its owner put adapter {serving[owner]} in service since"
+            else:  # (a dry run planned a training that a real run then refused)
+                try:
+                    self._live_ids([str(d["cube_id"]) for d in row.derived_from or []], scope)
+                except InvalidInputError as exc:
+                    skip = str(exc)
             if skip is not None:
                 skip = f"adapter {row.id} was tainted; not re-consolidated: {skip}"
                 decisions.append(("reconsolidate-skipped", row.id, skip))

@@ -91,3 +91,23 @@ def test_of_two_tainted_adapters_of_one_owner_only_the_later_is_reconsolidated(
         assert sum(d.job == "consolidate-result" for d in done.decisions) == 1
         [active] = [a for a in mem.adapters("alice") if a.status == "active"]
         assert {c for c, _ in mem.adapter(active.id, "alice").sources} == set(ids[3:5])
+
+
+def test_a_tainted_adapter_whose_facts_are_all_gone_is_planned_as_a_run_does_it(
+        tmp_path: Path) -> None:
+    """A fresh-eyes test (2026-12-05): `scheduler run --dry-run` planned "reconsolidate"
+    for a tainted adapter whose facts were all forgotten; the real run then said "not
+    consolidated". Both now skip it, saying why."""
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        ids, _ = add_facts(mem, "alice", 37, 2)
+        rep = mem.consolidate("alice", facts=ids, config=CHEAP)
+        for cube_id in ids:
+            mem.forget(cube_id, "alice")
+        cfg = SchedulerConfig(consolidation=CHEAP, consolidate_max_per_run=1)
+        for dry in (True, False):
+            plan = mem.run_scheduler(dry_run=dry, config=cfg)
+            mine = [(d.job, d.reason) for d in plan.decisions if d.cube_id == rep.adapter_id]
+            assert [job for job, _ in mine] == ["reconsolidate-skipped"], mine
+            assert "forgotten, archived or expired" in mine[0][1]
+        assert not any(d.cube_id == rep.adapter_id for d in mem.run_scheduler(
+            config=cfg).decisions)  # settled

@@ -234,6 +234,7 @@ def test_forget_taints_in_its_own_transaction_even_under_kill_9(tmp_path: Path) 
         assert info.status == "tainted" and info.state == "forgotten"
         assert ids[0] in (info.reason or "")
         assert not blob.exists()
+        assert info.bytes == 0  # (it showed the size of the weights erased)
         assert not [a for a in mem.adapters("alice") if a.status == "active"]
         assert mem.answer(facts[1].question, "alice").tier != "parametric"
         from memos.scheduler import SchedulerConfig
