@@ -979,6 +979,8 @@ _NO_TASTE = re.compile(r"(?:(?:week|day|month|year|level|round|part|chapter|epis
 # A taste for a state: "I hate being late", "I enjoy being alone" ("being" opens no other value)
 _BEING = re.compile(r"being\s+[a-z]+(?:\s+[a-z]+)?", re.I)
 _LIKE_LEAD = re.compile(r"^(?:going\s+(?=\w+ing\b)|(?-i:(?:love|like|hate)\s+)+(?=\S))", re.I)
+_DID = re.compile(r"(?:moved|lived|worked|went|got|started|joined|left|met|grew|bought|"
+                  r"visited|spent|came|made|had)\s", re.I)
 _LIKE_TAIL = re.compile(r"\s+(?:more|better|less)\s+than\b.*$", re.I)
 _POSSESSIVE = frozenset({"my", "your", "our", "his", "her", "their"})
 _AUX = r"(?:(?:'m|’m|'s|’s|'re|’re|am|is|are|have|has|'ve|’ve|just|recently|finally|now|also|" \
@@ -1526,22 +1528,32 @@ _WHICH_KIN = re.compile(
     rf"other)\s+)(?=(?:{RELATION_RE})\b)")
 # A clause that starts with the statement's verb, its subject left out: "live in leeds atm",
 # "Context: based in Berlin.", "Grew up in Leeds.", "I'm Liam, born and raised in Cork".
-_BARE_ADVERBS = (
+_BARE_ADVERB = (
     r"(?:(?:currently|now|still|originally|just|recently|finally|been|happily|officially|"
     r"literally|basically|proudly|technically|honestly|actually|also|already|newly|"
     r"temporarily|permanently|somehow|apparently|luckily|sadly|unfortunately|fortunately|"
     r"hopefully|obviously|clearly|definitely|eventually|suddenly|surprisingly|gladly|secretly|"
-    r"quietly)\s+)*"
+    r"quietly)\s+)*")
+_BARE_ADVERBS = (
+    _BARE_ADVERB +
     r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
     r"work(?:ing)?\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted|"
     r"got\s+(?:a\s+)?(?:new\s+)?job\s+(?:at|with|as))\b)")
 _BARE = re.compile(
     r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
     + _BARE_ADVERBS, re.I)
-# ... and after a comma, in a clause whose subject is the speaker ("I'm a single mum, work
-# as a nurse at X", "hey there, I'm Tomasz, just moved to Leeds"): the speaker's too
-# (`_SPEAKER_LEAD`; not "My sister is a nurse, works at X")
-_BARE_AFTER_COMMA = re.compile(r",\s+(?:and\s+)?" + _BARE_ADVERBS, re.I)
+# ... and after a comma that ends a short clause saying what the speaker is ("I'm a single
+# mum, work as a nurse at X", "hey there, I'm Tomasz, just moved to Leeds": `_SPEAKER_LEAD`),
+# of where one lives or works only: the speaker's too. Not after any other clause ("My
+# sister is a nurse, works at X", "I bought a rug, from Morocco", "I visited my cousin, just
+# moved to Madrid", "I'm at the office, working at the front desk": a review's examples)
+_BARE_AFTER_COMMA = re.compile(
+    r",\s+(?:and\s+)?" + _BARE_ADVERB + r"(?=(?:live|living|based|moved|relocated|joined|"
+    r"work\s+(?:at|for|as|in)|got\s+(?:a\s+)?(?:new\s+)?job\s+(?:at|with|as))\b|"
+    # "I'm French, from Nantes" (a name after "from", not a day or a month: "I'm free,
+    # from Monday")
+    r"(?:originally\s+)?from\s+(?!(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)(?-i:[A-Z]))", re.I)
 # "Home is Boston these days": where the speaker lives.
 # "... home is Madrid for them now": someone else's home, not the speaker's.
 _FOR_OTHERS = re.compile(r"\bfor\s+(?:him|her|them|us|my|his|their|our)\b", re.I)
@@ -2045,8 +2057,11 @@ BARE_GREETING = re.compile(
     rf"everyone|again))?\s*[!.,:)]*\s*$", re.I)
 # A clause whose subject is the speaker: "I ...", after chat openers and a greeting
 # ("hey there, I'm Tomasz, ...": `_BARE_AFTER_COMMA`)
-_SPEAKER_LEAD = re.compile(rf"^\W*(?:(?:{_NAME_LEAD_WORD}|{_GREETING})(?:\s+there)?[,:!]?\s+)*"
-                           r"I(?:['’](?:m|ve|d)|\s+am|\s+have)?\s", re.I)
+_SPEAKER_LEAD = re.compile(
+    rf"\W*(?:(?:{_NAME_LEAD_WORD}|{_GREETING})(?:\s+there)?[,:!]?\s+)*I(?:['’]m|\s+am)\s+"
+    r"(?!\w+ing\b)(?:(?!(?:for|with|to|about|of|in|at|on|from|by|into|my|his|her|their|our|"
+    r"your|so|such|too|very|really|glad|happy|sad|sorry|proud|jealous|worried)\b)"
+    r"[\w'’-]+\s*){1,4}", re.I)
 # What one is, said as "im X" in chat: not a name (NOT_NAMES has most of them)
 _NOT_LOWER_SELF = frozenset("""down up dead weak shook gay straight bi trans queer wet beat
 sore poor rich fat skinny sure high low chill bad good ok cool fine lucky silly ugly lovely
@@ -2063,7 +2078,8 @@ rude hard soft sweet cute wild broke dead deaf blind bald sane calm quiet loud l
 online offline upstairs downstairs outside inside older younger taller shorter bigger smaller
 clumsy cranky grumpy hangry messy moody nosy picky fussy sneaky sweaty needy nervy greedy
 ded content ecstatic bilingual colorblind intolerant freelance student rubbish underpaid
-hungover jetlagged peckish stressy""".split())
+hungover jetlagged peckish stressy long unusual different popular common rare strange easy
+simple beautiful unique funny boring ordinary classic traditional famous obvious""".split())
 _NOT_LOWER_SELF_END = ("ing", "ful", "ous", "less", "ive", "able", "ible", "sick")
 
 
@@ -2180,8 +2196,9 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
     bare = _BARE.match(sentence)
     if bare and not re.match(r"(?:I|we|my)\b", sentence[bare.end():], re.I):
         sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
-    after = _BARE_AFTER_COMMA.search(sentence) if _SPEAKER_LEAD.match(sentence) else None
-    if after:  # two clauses, each read on its own
+    after = _BARE_AFTER_COMMA.search(sentence)
+    if after and _SPEAKER_LEAD.fullmatch(sentence[:after.start()].rstrip()):
+        # two clauses, each read on its own
         _statement(sentence[:after.start()], turn, me, work_talk)
         _statement("I " + re.sub(r"^,\s+(?:and\s+)?", "", sentence[after.start():], flags=re.I),
                    turn, me, work_talk)
@@ -2539,6 +2556,9 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         if family == "likes":  # "I love going hiking": hiking; "love love sushi": sushi;
             # "dogs more than people": dogs
             values = [_LIKE_TAIL.sub("", _LIKE_LEAD.sub("", v)) for v in values]
+            # not a clause of what one did after the list's comma ("I love Leeds, moved
+            # there in 2019")
+            values = [v for v in values if not _DID.match(v)]
         if pm.re is _LIVED_IN and len(_split_list(_value(sentence, pm.end(), listing=True))) > 1:
             values = []  # "I've lived in Rome, Paris and Berlin": places lived in, none now
         for value in values:

@@ -22,6 +22,8 @@ from tests.reader.helpers import said
     ("hey there, im tomasz, just moved to leeds from krakow last month for work",
      {("Tomasz", "name", "Tomasz"), ("Alice", "city", "leeds")}),
     ("I'm Tom, and live in Oslo", {("Tom", "name", "Tom"), ("Alice", "city", "Oslo")}),
+    ("I'm 34, live in Leeds", {("Alice", "age", "34"), ("Alice", "city", "Leeds")}),
+    ("I'm French, from Nantes.", {("Alice", "home town", "Nantes")}),
     # how one works, between "work" and "for"
     ("I work remotely for Mollie, a payments company", {("Alice", "employer", "Mollie")}),
     ("I work part-time at Lidl", {("Alice", "employer", "Lidl")}),
@@ -71,9 +73,23 @@ def test_read(text: str, expected: set[tuple[str, str, str]]) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    # the comma rule needs the speaker as the clause's subject
+    # the comma rule needs a short clause saying what the speaker is, and then where one
+    # lives or works (a review's examples: each gave the speaker a home town, city or
+    # employer)
     ("My sister is a nurse, works at Acme", {("Alice", "sister's job", "nurse")}),
     ("I love Leeds, moved there in 2019", {("Alice", "likes", "Leeds")}),
+    ("I bought a rug, from Morocco.", set()),
+    ("I met a woman at the gym, from Brazil.", set()),
+    ("I visited my cousin, just moved to Madrid.", set()),
+    ("I saw Tom yesterday, moved to Leeds last year apparently.", set()),
+    ("I'm in Paris this week, from Monday to Friday.", set()),
+    ("I'm free, from Monday to Friday.", set()),
+    ("I know someone, working at Apple.", set()),
+    ("I'm at the office, working at the front desk.", set()),
+    ("I'm so happy for my sister, just moved to Madrid", set()),
+    ("I'm visiting my cousin, just moved to Madrid", set()),
+    ("my brother's name is long", set()),
+    ("my sister's name is unusual lol", set()),
     # lower-case words that say how a name is, or a field after "in"
     ("my sister's name is complicated", set()),
     ("im a lecturer in law", set()),
