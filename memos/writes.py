@@ -638,16 +638,24 @@ def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
     # The new fact is stored as the past of a live one only when everyone who reads the new
     # one reads that one too, and ends one only when everyone who reads that one reads the
     # new one; else the two stay live side by side.
-    rank = _READERS_RANK[cube.scope.visibility.value]
+    rank = readers_rank(cube.scope.visibility.value, cube.scope.agent_id)
     replaced = [old_id for old_id in ids if old_id not in later and (
-        old_id in cand.supersedes or _READERS_RANK[rows[old_id].visibility] <= rank)]
-    return rows, replaced, [old_id for old_id in later
-                            if _READERS_RANK[rows[old_id].visibility] >= rank], began
+        old_id in cand.supersedes or _rank_of(rows[old_id]) <= rank)]
+    return rows, replaced, [old_id for old_id in later if _rank_of(rows[old_id]) >= rank], began
 
 
-# Who reads a cube, by visibility, in one scope: a private cube's readers read its shared
-# and public cubes too
-_READERS_RANK = {"private": 0, "shared": 1, "public": 2}
+def readers_rank(visibility: str, agent_id: str | None) -> int:
+    """How widely a cube of one user is read, to compare two of them: an agent's private
+    cube by that agent (0); the user's own private or shared cube, or an agent's shared one,
+    by all the user's callers (1: an agentless private cube has the readers of a shared
+    one); a public one by everyone (2). A cube's readers read every cube of a higher rank."""
+    if visibility == "public":
+        return 2
+    return 0 if visibility == "private" and agent_id is not None else 1
+
+
+def _rank_of(row: Any) -> int:
+    return readers_rank(row.visibility, row.agent_id)
 
 
 def _began(row: Any) -> datetime | None:
@@ -691,9 +699,9 @@ def rollback_conflicts(store: StoreParts, session: Any, row: CubeRow, now: datet
     if cube.state != Lifecycle.ACTIVE or conflict.fact_key(cube.metadata) is None:
         return []
     rows, replaced, later, _ = _conflicts(store, session, Candidate(cube=cube), None, now)
-    rank = _READERS_RANK[cube.scope.visibility.value]
+    rank = readers_rank(cube.scope.visibility.value, cube.scope.agent_id)
     ids = [old_id for old_id in dict.fromkeys(replaced + later) if old_id != cube.id
-           and _READERS_RANK[rows[old_id].visibility] <= rank]
+           and _rank_of(rows[old_id]) <= rank]
     for old_id in ids:
         mark_superseded(store, session, rows[old_id], row.pk, cube.id, now, reason="rollback",
                         scope=cube.scope)

@@ -86,11 +86,16 @@ def test_supersede_with_content_already_stored_supersedes_by_that_cube(mem):
     assert _stats(mem) == before  # refused before anything was written
 
 
-@pytest.mark.parametrize(("old_vis", "new_vis", "supersedes"), [
-    ("public", "private", False), ("shared", "private", False), ("public", "shared", False),
-    ("private", "public", True), ("private", "shared", True), ("public", "public", True),
-    ("private", "private", True)])
-def test_automatic_supersede_never_ends_a_fact_read_more_widely(mem, old_vis, new_vis,
+@pytest.mark.parametrize(("old_vis", "new_vis", "agent", "supersedes"), [
+    ("public", "private", None, False), ("public", "shared", None, False),
+    ("private", "public", None, True), ("private", "shared", None, True),
+    ("public", "public", None, True), ("private", "private", None, True),
+    # the user's own private and shared cubes have the same readers (all the user's callers)
+    ("shared", "private", None, True),
+    # an agent's private cube is read by that agent only, its shared ones by all
+    ("shared", "private", "a1", False), ("private", "shared", "a1", True),
+    ("public", "private", "a1", False), ("private", "private", "a1", True)])
+def test_automatic_supersede_never_ends_a_fact_read_more_widely(mem, old_vis, new_vis, agent,
                                                                 supersedes):
     """An attacker helper (2026-12-05): Alice's private "city" fact superseded her public
     one, so Bob saw the public fact end, and when, for a reason he cannot read. A fact ends
@@ -98,17 +103,20 @@ def test_automatic_supersede_never_ends_a_fact_read_more_widely(mem, old_vis, ne
     from datetime import UTC, datetime
 
     def fact(user: str, city: str, vis: str, year: int):
-        return mem.add(f"{user}'s city is {city}.", {"user_id": user, "visibility": vis},
+        return mem.add(f"{user}'s city is {city}.",
+                       {"user_id": user, "agent_id": agent, "visibility": vis},
                        valid_from=datetime(year, 1, 1, tzinfo=UTC),
                        metadata={"subject": user, "attribute": "city", "value": city})
 
     old = fact("alice", "Lisbon", old_vis, 2020)
     new = fact("alice", "Porto", new_vis, 2024)
-    assert (mem.get(old.id, "alice").state == "superseded") is supersedes
-    assert mem.get(new.id, "alice").state == "active"
+    alice = {"user_id": "alice", "agent_id": agent}
+    assert (mem.get(old.id, alice).state == "superseded") is supersedes
+    assert mem.get(new.id, alice).state == "active"
     # ... and a fact said to have begun before the live one is its past only when everyone
     # who reads it reads the live one
     live = fact("carol", "Braga", new_vis, 2025)
     past = fact("carol", "Faro", old_vis, 2010)
-    assert (mem.get(past.id, "carol").state == "superseded") is supersedes
-    assert mem.get(live.id, "carol").state == "active"
+    carol = {"user_id": "carol", "agent_id": agent}
+    assert (mem.get(past.id, carol).state == "superseded") is supersedes
+    assert mem.get(live.id, carol).state == "active"
