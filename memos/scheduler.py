@@ -72,7 +72,7 @@ class SchedulerConfig(BaseModel):
     eviction_policy: str = "cost"
     promote_min_hits: int = Field(default=3, ge=1)
     promote_window_s: float = Field(default=7 * 24 * 3600.0, gt=0)
-    promote_max_per_run: int = Field(default=256, ge=0)
+    promote_max_per_run: int = Field(default=256, ge=0)  # for each user, as the budget is
     model: str | None = None  # checkpoint path for promotion; None: the shipped one
     # Consolidation into adapters (memos/parametric/tier.py): at most this many trainings
     # per run (0: the job is off); `consolidation` is a ConsolidationConfig (None: defaults).
@@ -323,16 +323,18 @@ def _promote(store: StoreParts, tier: ActivationTier, cfg: SchedulerConfig,
     chosen: list[str] = []
     cost: dict[str, int] = {}
     room = {user: cfg.disk_budget_bytes - used for user, used in kept.items()}
+    count: dict[str, int] = {}  # promotions of each user this run (the cap is each user's)
     for cid in hottest:
         ver, nbytes, owner = facts[cid]
+        if count.get(owner, 0) >= cfg.promote_max_per_run:
+            continue
         need = slot_blob_bound(tier, model, nbytes, owner, f"{cid}@{ver}")
         if need > room.setdefault(owner, cfg.disk_budget_bytes):
             continue  # a smaller, colder one may still fit
         chosen.append(cid)
         cost[cid] = need
         room[owner] -= need
-        if len(chosen) >= cfg.promote_max_per_run:
-            break
+        count[owner] = count.get(owner, 0) + 1
     if not chosen:
         return
     added = sum(cost.values())

@@ -351,3 +351,24 @@ def test_the_disk_budget_is_each_users_apart(mem, model):
 
     assert world(0) == (2, 0)  # Bob's 4 blobs over his budget of 2.5 blobs: 2 go
     assert world(3) == (2, 2)  # the same with Alice's reads; her 3 over hers: 1 goes
+
+
+def test_the_promotion_cap_is_each_users_apart(mem, model):
+    """An attacker helper and a review (2026-12-05): with the byte budget per user, the
+    count of promotions a run makes was still the store's, filled hottest first, so Alice's
+    reads of her own cubes kept Bob's hot cube from being promoted (Bob saw it as a miss)."""
+    def promoted(user: str) -> int:
+        return sum(r["cubes"] for r in mem.tiers(user)
+                   if r["tier"] == "activation" and r["state"] == "active")
+
+    bob = mem.add("Bob's dog is Rex.", "bob")
+    for _ in range(4):
+        mem.get(bob.id, "bob")
+    for i in range(2):
+        ann = mem.add(f"Ann's secret{i} is code{i}.", "alice")
+        for _ in range(9):  # hotter than Bob's
+            mem.get(ann.id, "alice")
+    mem.flush()
+    mem.run_scheduler(config=SchedulerConfig(promote_min_hits=3, promote_max_per_run=1,
+                                             consolidate_max_per_run=0))
+    assert (promoted("bob"), promoted("alice")) == (1, 1)
