@@ -62,6 +62,7 @@ from memos.cube import (
     utcnow,
 )
 from memos.errors import ConflictError, ImportFormatError, InvalidInputError
+from memos.policies import retention
 from memos.results import ExportReport, ImportReport
 from memos.stores.adapters import is_adapter
 from memos.stores.derived import blob_of
@@ -975,9 +976,11 @@ def _derivations(parsed: _Parsed, found: _Store, plan: _Plan) -> None:
             queue.append(cid)
 
 
-def _edge_end(end: str, src: bool, parsed: _Parsed, found: _Store, plan: _Plan
-              ) -> tuple[str, str]:
-    """("ok", id there) / ("left", why) / ("error", why) for one end of an edge line."""
+def _edge_end(end: str, src: bool, parsed: _Parsed, found: _Store, plan: _Plan,
+              public: bool = True) -> tuple[str, str]:
+    """("ok", id there) / ("left", why) / ("error", why) for one end of an edge line. A
+    cube already stored is linked as `link` links it: live (not forgotten, archived or past
+    its TTL), and, without `public`, never from a public cube (an admin's to change)."""
     if end in parsed.cubes:
         if end in plan.refused:
             return "error", (f"edge refers to cube {end!r}, whose line {plan.refused[end]} "
@@ -1000,19 +1003,28 @@ def _edge_end(end: str, src: bool, parsed: _Parsed, found: _Store, plan: _Plan
                          f"({why[:MAX_WHY_CHARS]})")
     row = found.stored(end)
     if row is not None:
+        if row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value) or \
+                retention.is_expired(row.expires_at, utcnow()):
+            gone = row.state if row.state != Lifecycle.ACTIVE.value else "expired"
+            return "error", (f"edge refers to cube {end!r}, which is {gone}: a link joins "
+                             "live memories (link refuses it too)")
+        if src and not public and row.visibility == Visibility.PUBLIC.value:
+            return "error", (f"edge from cube {end!r}, which is public: only an admin key may "
+                             "link from a public memory")
         return "ok", row.id
     return "error", (f"edge refers to cube {end!r}: no cube with that id in your scope or in "
                      "this file")
 
 
-def _edges(parsed: _Parsed, found: _Store, plan: _Plan) -> list[tuple[int, dict[str, Any]]]:
+def _edges(parsed: _Parsed, found: _Store, plan: _Plan, public: bool = True
+           ) -> list[tuple[int, dict[str, Any]]]:
     """The edge lines to write, their ends as the store names them (the rules of `link`:
-    from a cube the caller may change, to one it may read)."""
+    from a cube the caller may change, to one it may read; `public`: `import_`'s)."""
     out = []
     for number, edge in parsed.edges:
-        ends = [_edge_end(edge["src"], True, parsed, found, plan)]
+        ends = [_edge_end(edge["src"], True, parsed, found, plan, public)]
         if edge["entity"] is None:
-            ends.append(_edge_end(edge["dst"], False, parsed, found, plan))
+            ends.append(_edge_end(edge["dst"], False, parsed, found, plan, public))
         bad = next((why for kind, why in ends if kind == "error"), None)
         left = next((why for kind, why in ends if kind == "left"), None)
         if bad is not None:
@@ -1056,7 +1068,7 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
         plan = _Plan()
         _targets(parsed, found, plan)
         _derivations(parsed, found, plan)
-        edges = _edges(parsed, found, plan)
+        edges = _edges(parsed, found, plan, public)
         errors = sorted(parsed.errors + plan.errors)
         report.errors = errors
         report.left = sorted(plan.left)

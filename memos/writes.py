@@ -194,7 +194,7 @@ def candidate_from_item(item: Any, index: int, scope: Scope, dim: int, now: date
         if isinstance(item, Mapping):
             unknown = set(item) - ADD_FIELDS - {"content"}
             if unknown:
-                raise InvalidInputError(f"unknown field(s) {sorted(unknown)}; allowed: content, "
+                raise InvalidInputError(f"unknown field(s) {sorted(str(k)[:40] for k in unknown)[:5]}; allowed: content, "
                                         f"{', '.join(sorted(ADD_FIELDS))}")
             if "content" not in item:
                 raise InvalidInputError("missing 'content'")

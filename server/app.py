@@ -132,13 +132,18 @@ def problem(status: int, detail: str, memos_error: str,
                         media_type=PROBLEM_JSON, headers=headers)
 
 
+MAX_PROBLEM_ERRORS = 20  # validation errors a problem lists
+
+
 def validation_errors(found: Sequence[Any]) -> list[dict[str, Any]]:
     """pydantic's errors without the values that failed: the caller sent them (echoing a
     megabyte back helps nobody), and a NaN or Infinity among them cannot be written as JSON
     at all, which turned a 422 into a 500."""
     out = []
-    for error in found:
+    for error in found[:MAX_PROBLEM_ERRORS]:
         item = {k: error[k] for k in ("type", "loc", "msg") if k in error}
+        if "loc" in item:  # (an unknown key is the caller's data, of any length)
+            item["loc"] = wire.short_loc(item["loc"])
         if isinstance(error.get("ctx"), dict):
             item["ctx"] = {k: str(v)[:200] for k, v in error["ctx"].items()}
         out.append(jsonable_encoder(item))

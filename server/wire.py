@@ -344,6 +344,15 @@ TIME_WORDS = ("a time is an ISO 8601 string such as 2026-05-01T12:00:00Z (or a d
 MAX_SAID = 5  # most problems one message names
 
 
+MAX_LOC_CHARS = 64  # of one part of a field's path (a key the caller made up may be huge)
+
+
+def short_loc(loc: Sequence[Any]) -> list[Any]:
+    """A field's path, each key cut to MAX_LOC_CHARS: an unknown key is the caller's data."""
+    return [p if isinstance(p, int) or len(str(p)) <= MAX_LOC_CHARS
+            else str(p)[:MAX_LOC_CHARS - 1] + "\u2026" for p in loc]
+
+
 def _said(error: Mapping[str, Any]) -> str:
     """What one pydantic error says the field takes, without the value that failed."""
     kind = str(error.get("type", ""))
@@ -358,8 +367,8 @@ def invalid_words(errors: Sequence[Mapping[str, Any]], what: str) -> str:
     each field named, never the value that failed (the caller sent it: echoing it back may
     return a secret or a megabyte), no pydantic report around it. The REST app's 422 detail
     and the MCP tools' argument errors both say it in these words."""
-    said = [": ".join(p for p in (".".join(str(part) for part in e.get("loc", ())), _said(e))
-                      if p) for e in errors[:MAX_SAID]]
+    said = [": ".join(p for p in (".".join(str(part) for part in short_loc(e.get("loc", ()))),
+                                  _said(e)) if p) for e in errors[:MAX_SAID]]
     more = f" (and {len(errors) - MAX_SAID} more)" if len(errors) > MAX_SAID else ""
     return f"invalid {what}: {'; '.join(said) or 'invalid value'}{more}"
 

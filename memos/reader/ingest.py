@@ -161,7 +161,7 @@ def check_messages(messages: Any, at: datetime | date | str | None = None) -> li
                                     f"got {type(msg).__name__}")
         unknown = set(msg) - MESSAGE_FIELDS
         if unknown:
-            raise InvalidInputError(f"{where}: unknown field(s) {sorted(map(str, unknown))}; "
+            raise InvalidInputError(f"{where}: unknown field(s) {sorted(str(k)[:40] for k in unknown)[:5]}; "
                                     f"a message has role, content, name, at and used")
         role = msg.get("role")
         if not isinstance(role, str) or role not in ROLES:

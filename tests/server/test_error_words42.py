@@ -167,3 +167,28 @@ def test_client_refuses_a_bad_scope_as_the_sdk_does(scope: Any) -> None:
             assert "\n" not in str(got.value) and SECRET not in str(got.value)
     finally:
         client.close()
+
+
+def test_a_made_up_key_is_named_short(http_for: Any, new_user: Any) -> None:
+    """An attacker helper: an unknown key inside a message is part of pydantic's `loc`, so a
+    50,000-character key came back whole (MCP: a 100 kB error; REST: 20 kB)."""
+    from pydantic import BaseModel, ConfigDict, ValidationError
+
+    from memos.server.wire import MAX_LOC_CHARS, invalid_words
+
+    class Message(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        role: str
+
+    key = "sk-live-" + "A" * 50_000
+    with pytest.raises(ValidationError) as found:
+        Message.model_validate({"role": "user", key: 1})
+    said = invalid_words(found.value.errors(), "arguments")
+    assert len(said) < 300 and key not in said and key[:MAX_LOC_CHARS - 1] in said
+    api = http_for(new_user())
+    body = {"messages": [{"role": "user", "content": "hi", key: 1, key + "2": 2}],
+            "session_id": "s"}
+    answer = api.post("/v1/ingest", json=body)  # (the SDK's own check names the keys)
+    assert answer.status_code == 400 and len(answer.content) < 2000, len(answer.content)
+    batch = api.post("/v1/memories/batch", json={"items": [{"content": "hi", key: 1}]})
+    assert batch.status_code in (400, 422) and len(batch.content) < 4000, len(batch.content)

@@ -132,3 +132,35 @@ def test_with_on_error_skip_a_public_line_is_skipped_not_the_whole_file(
     assert report["imported"] == 1
     assert [n for n, _ in report["errors"]] == [cubes[0] + 1]
     assert "only an admin key may import" in report["errors"][0][1]
+
+
+def test_an_edge_line_is_held_to_links_rules(server_mem: Any, http_for: Callable[..., Any],
+                                              new_user: Callable[[], str]) -> None:
+    """An attacker helper (2026-12-05): an edge line in /v1/import linked from a public cube
+    with a key that is not an admin's (POST .../links answers 403), and to or from the
+    caller's forgotten cube (link refuses it)."""
+    from memos import Scope
+
+    user = new_user()
+    api = http_for(user)
+    pub = server_mem.add("public note about rivers", Scope(user_id=user, visibility="public")).id
+    mine = api.post("/v1/memories", json={"content": "my note about deserts"}).json()["id"]
+    gone = api.post("/v1/memories", json={"content": "my note about glaciers"}).json()["id"]
+    api.post(f"/v1/memories/{gone}/forget", json={})
+    assert api.post(f"/v1/memories/{pub}/links", json={"dst_id": mine}).status_code == 403
+    header = {"format": "memos-export/1"}
+    lines = [{"type": "edge", "src": pub, "dst": mine, "relation": "r", "weight": 1.0},
+             {"type": "edge", "src": pub, "dst": "entity:zebra", "relation": "r", "weight": 1.0},
+             {"type": "edge", "src": mine, "dst": gone, "relation": "r", "weight": 1.0},
+             {"type": "edge", "src": gone, "dst": mine, "relation": "r", "weight": 1.0}]
+    report = api.post("/v1/import", params={"on_error": "skip"},
+                      content=_body([header, *lines]), headers=NDJSON).json()
+    assert report["edges"] == 0
+    assert [n for n, _ in report["errors"]] == [2, 3, 4, 5]
+    assert "only an admin key may link" in report["errors"][0][1]
+    assert "forgotten" in report["errors"][2][1]
+    assert api.get(f"/v1/memories/{pub}/neighbors").json()["items"] == []
+    # the same edge line from the caller's own live cube goes in
+    ok = api.post("/v1/import", content=_body([header, {**lines[2], "dst": pub}]),
+                  headers=NDJSON).json()
+    assert ok["edges"] == 1 and ok["errors"] == []
