@@ -505,8 +505,8 @@ def parse_meta(pairs: list[str] | None) -> dict[str, Any] | None:
             json.dumps(out[key], allow_nan=False)
         except ValueError:  # "1e999": a number past a float's range
             raise InvalidInputError(f"bad --meta {pair!r:.60}: a number there is too large to "
-                                    f"store; write a smaller one, or quote it to keep it as "
-                                    f"text: {key}='\"{raw[:20]}\"'") from None
+                                    f"store; write a smaller one, or put the value in double "
+                                    f"quotes (inside single ones) to keep it as text") from None
     return out
 
 

@@ -326,7 +326,7 @@ def hits_table(query: str, hits: Sequence[Any]) -> Table:
 
 
 def page_table(title: str, cubes: Sequence[Any]) -> Table:
-    """A page of a user's live memories, newest first."""
+    """A page of a user's live memories, last stored first."""
     table = new_table(title, ["id", "kind", "v", "recorded_at", "tags", "content"])
     for cube in cubes:
         table.add_row(fmt(get(cube, "id")), fmt(get(cube, "kind")), fmt(get(cube, "version")),

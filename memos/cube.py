@@ -280,11 +280,17 @@ def _check_int_range(value: Any, where: str, depth: int = 0) -> None:
 def nfc_json(value: Any) -> Any:
     """A JSON value with every string in it, keys too, in NFC: the composed and decomposed
     spellings of one word are one value to a metadata filter (which takes its value in NFC
-    too), as they are one id. Two keys that differ only so are one key: the later wins."""
+    too), as they are one id. Two keys that differ only so are refused (ValueError): one
+    would be lost."""
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
     if isinstance(value, dict):
-        return {nfc_json(k): nfc_json(v) for k, v in value.items()}
+        out = {nfc_json(k): nfc_json(v) for k, v in value.items()}
+        if len(out) < len(value):
+            twins = sorted({str(k)[:40] for k in value} - {str(k)[:40] for k in out})[:3]
+            raise ValueError(f"metadata keys {twins} are the same key as another in another "
+                             f"Unicode form (NFC); keep one of them")
+        return out
     if isinstance(value, list):
         return [nfc_json(v) for v in value]
     return value

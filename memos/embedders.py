@@ -214,7 +214,8 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
 
-# "hashing:DIM": ASCII digits, six at most (int() of thousands of digits raises ValueError)
+# "hashing:DIM": ASCII digits, any number of them (make_embedder says when DIM is too large,
+# before int() of thousands of digits would raise ValueError)
 _HASHING_DIM = r"hashing(?:-v1)?:([0-9]+)"
 _MINILM_NAMES = {"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 

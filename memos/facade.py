@@ -202,9 +202,12 @@ def _now_arg(now: Any) -> datetime | None:
 def _refuse_unlinkable(row: Any) -> None:
     """A link joins live memories: a forgotten or archived cube, or one past its TTL, is
     gone from every read but history (get and update refuse it), so link does too."""
-    if row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value):
-        raise ConflictError(f"cube {row.id} was {row.state}, so it cannot be linked; restore "
-                            f"it with rollback (memos rollback) first, or link a live memory")
+    if row.state == Lifecycle.FORGOTTEN.value:
+        raise ConflictError(f"cube {row.id} was forgotten, so it cannot be linked; restore it "
+                            f"with rollback (memos rollback) first, or link a live memory")
+    if row.state == Lifecycle.ARCHIVED.value:  # (gc archives what expired)
+        raise ConflictError(f"cube {row.id} expired and was archived, so it cannot be linked; "
+                            f"an update with a later expires_at renews it")
     if retention.is_expired(row.expires_at, utcnow()):
         raise ConflictError(f"cube {row.id} expired at {row.expires_at.isoformat()}, so it "
                             f"cannot be linked; renew it with a later expires_at (memos update "
@@ -1247,7 +1250,8 @@ class MemOS:
         with self._store.repo.read() as session:
             row, owner = self._visible_row(session, cube_id, sc)
             if not owner:
-                raise self._owner_only(cube_id, row.version)
+                raise ScopeError(f"cube {cube_id} belongs to another user or agent: only its "
+                                 f"owner reads how its versions were made")
             return [VersionRecord(version=v.version, op=v.op, reason=v.reason,
                                   at=v.created_at if v.created_at.tzinfo
                                   else v.created_at.replace(tzinfo=UTC))

@@ -624,7 +624,8 @@ def create_app(mem: MemOS, *, auth: bool = True,
     @app.get("/v1/memories", tags=["memories"])
     def list_memories(who: Who, limit: Annotated[int, Query(ge=1, le=wire.MAX_PAGE)] = 50,
                       cursor: Cursor = None, kind: str | None = None) -> CubePage:
-        """The key's own live memories, newest first, a page at a time (MemOS.list_memories)."""
+        """The key's own live memories, last stored first, a page at a time
+        (MemOS.list_memories)."""
         return mem.list_memories(who.scope, limit=limit, cursor=cursor, kind=kind)
 
     @app.get("/v1/memories/{cube_id:segment}", tags=["memories"])

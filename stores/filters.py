@@ -98,6 +98,15 @@ def check_filter(expr: Any) -> None:
                     f"tag the cubes you want and filter on one tag")
 
 
+def _both_forms(value: Any) -> list[Any]:
+    """A string filter value in NFC (as stored since 2026-12-05) and in NFD (as a store may
+    hold what it was given before); any other value as it is."""
+    if not isinstance(value, str):
+        return [value]
+    return list(dict.fromkeys((unicodedata.normalize("NFC", value),
+                               unicodedata.normalize("NFD", value))))
+
+
 def _strings(value: Any, key: str) -> list[str]:
     out = _as_list(value)
     for v in out:
@@ -151,7 +160,6 @@ def _meta_clause(key: str, value: Any, dialect: str) -> ColumnElement[bool]:
             check_stored_text(value, f"metadata filter {key!r} value")
         except ValueError as exc:
             raise InvalidInputError(str(exc)) from None
-        value = unicodedata.normalize("NFC", value)  # as stored (memos.cube.nfc_json)
     key = unicodedata.normalize("NFC", key)
     if dialect == "postgresql":
         # A JSONB-typed bind of the dict itself (a pre-serialised string would be encoded twice).
@@ -203,12 +211,12 @@ def _compile(expr: Mapping[str, Any], dialect: str) -> ColumnElement[bool]:
                 check_memory_kind(kind, "filter 'kind' value")
             clauses.append(CubeRow.kind.in_(kinds))
         elif key == "tag":
-            tags = _strings(value, key)
+            tags = [form for tag in _strings(value, key) for form in _both_forms(tag)]
             clauses.append(CubeRow.pk.in_(select(CubeTagRow.cube_pk).where(CubeTagRow.tag.in_(tags))))
         elif key == "tags_all":
             for tag in _strings(value, key):
                 clauses.append(CubeRow.pk.in_(
-                    select(CubeTagRow.cube_pk).where(CubeTagRow.tag == tag)))
+                    select(CubeTagRow.cube_pk).where(CubeTagRow.tag.in_(_both_forms(tag)))))
         elif key == "recorded_after":
             clauses.append(CubeRow.recorded_at >= parse_time(value, key))
         elif key == "recorded_before":
@@ -220,7 +228,8 @@ def _compile(expr: Mapping[str, Any], dialect: str) -> ColumnElement[bool]:
         elif key == "meta":
             for mkey, mvalue in value.items():
                 options = _as_list(mvalue)
-                clauses.append(or_(false(), *[_meta_clause(mkey, v, dialect) for v in options]))
+                clauses.append(or_(false(), *[_meta_clause(mkey, form, dialect)
+                                              for v in options for form in _both_forms(v)]))
         elif key in ("agent_id", "session_id"):
             column = CubeRow.agent_id if key == "agent_id" else CubeRow.session_id
             clauses.append(column.in_(_strings(value, key)))

@@ -38,7 +38,7 @@ def test_meta_values_that_are_no_json_numbers(memos_cli) -> None:
         assert run.code == 0, run.err
         assert json.loads(run.out)["cube"]["metadata"] == {"x": raw}
     run = memos_cli("add", "note big", "-u", "alice", "--meta", "x=1e999")
-    assert run.code == 2 and "too large to store" in run.err and "quote it" in run.err
+    assert run.code == 2 and "too large to store" in run.err and "double quotes" in run.err
 
 
 def test_neighbors_shows_a_memorys_links(memos_cli) -> None:

@@ -98,3 +98,30 @@ def test_versions_say_how_each_version_was_made_to_its_owner_only(mem):
         mem.versions(live.id, "bob")
     with pytest.raises(NotFoundError):
         mem.versions(cid, "bob")  # forgotten: gone to every other scope
+
+
+def test_a_store_written_before_nfc_is_found_with_either_spelling(mem):
+    """A review: filters took NFC only, so a tag or metadata value a store holds in NFD
+    (written before tags and metadata were stored in NFC) matched neither spelling."""
+    import unicodedata
+
+    from sqlalchemy import update
+
+    from memos.stores.schema import CubeRow, CubeTagRow
+
+    a = mem.add("Ann runs a small place in town", "alice", tags=["x"], metadata={"k": "x"})
+    decomposed = unicodedata.normalize("NFD", "caf\u00e9")
+    with mem._store.repo.write() as session:  # (as an older memos stored them)
+        session.execute(update(CubeTagRow).values(tag=decomposed))
+        session.execute(update(CubeRow).values(meta={"k": decomposed}))
+    for spelling in ("caf\u00e9", decomposed):
+        for filters in ({"tag": spelling}, {"tags_all": [spelling]}, {"meta": {"k": spelling}}):
+            assert [h.id for h in mem.search("small place", "alice", filters=filters)] == [a.id]
+
+
+def test_two_metadata_keys_one_in_nfc_are_refused_not_merged(mem):
+    from memos.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="same key"):
+        mem.add("Ann runs a small place", "alice",
+                metadata={"caf\u00e9": 1, "cafe\u0301": 2})
