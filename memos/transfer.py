@@ -321,8 +321,9 @@ def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextI
     out = [_line({"format": FORMAT, "exported_at": utcnow().isoformat(),
                   "user_id": scope.user_id, "embedder": store.embedder.identity})]
     for row in rows:
-        cube, history = lines[row]
+        cube, history, made = lines[row]
         out.append(_line({"type": "cube", "cube": cube, "history": history,
+                          **({"made": made} if made else {}),
                           **({"left_out": left_out[row.id]} if row.id in left_out else {})}))
     n_edges = 0
     for edge in edges:
@@ -355,14 +356,16 @@ def export(store: StoreParts, scope: Scope, dest: str | os.PathLike[str] | TextI
 
 
 def _cube_lines(repo: Any, session: Any, rows: list[CubeRow], scope: Scope
-                ) -> tuple[dict[CubeRow, tuple[dict[str, Any], list[dict[str, Any]]]],
+                ) -> tuple[dict[CubeRow, tuple[dict[str, Any], list[dict[str, Any]],
+                                               list[dict[str, Any]]]],
                            dict[str, list[str]]]:
-    """Each row's cube and earlier versions as the file writes them, with the cubes they
+    """Each row's cube, earlier versions and how each version was made (`MemOS.versions`:
+    the owner's only, as the earlier versions) as the file writes them, with the cubes they
     were derived from added (transitively) when `scope` may export them though they are not
     live: its own user's, readable, not forgotten (an expired, archived or superseded
     cube; another agent's only where `get` shows it). What stays out is listed per line
     (cube id -> the ids of its versions' `derived_from` that the file does not hold)."""
-    lines: dict[CubeRow, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    lines: dict[CubeRow, tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = {}
     exported: set[str] = set()
     refs_of: dict[str, set[str]] = {}
     todo = rows
@@ -375,10 +378,14 @@ def _cube_lines(repo: Any, session: Any, rows: list[CubeRow], scope: Scope
             cube = cube_from_row(row).model_dump(mode="json")
             # Earlier versions are the owner's only (the rule of history and get(version=)):
             # a cube the caller may read but not change goes out at its current version.
+            versions = repo.versions(session, row.id) if can_write(row, scope) else []
             history = [MemCube.model_validate(v.snapshot).model_dump(mode="json")
-                       for v in repo.versions(session, row.id) if v.version < row.version
-                       ] if can_write(row, scope) else []
-            lines[row] = (cube, history)
+                       for v in versions if v.version < row.version]
+            made = [{"version": v.version, "op": v.op, "at": (
+                         v.created_at if v.created_at.tzinfo
+                         else v.created_at.replace(tzinfo=UTC)).isoformat(),
+                     "reason": v.reason} for v in versions if v.version <= row.version]
+            lines[row] = (cube, history, made)
             refs = {str(d.get("cube_id")) for v in (cube, *history)
                     for d in v.get("derived_from") or ()}
             refs_of[row.id] = refs
@@ -405,7 +412,9 @@ ACCESS_FIELDS = frozenset(AccessStats.model_fields)
 SOURCE_FIELDS = frozenset(SourceRef.model_fields)
 DERIVED_FIELDS = frozenset(DerivedFrom.model_fields)
 HEADER_FIELDS = frozenset({"format", "exported_at", "user_id", "embedder"})
-CUBE_LINE_FIELDS = frozenset({"type", "cube", "history", "left_out"})
+CUBE_LINE_FIELDS = frozenset({"type", "cube", "history", "made", "left_out"})
+MADE_FIELDS = frozenset({"version", "op", "at", "reason"})
+MAX_MADE_REASON_CHARS = 10_000  # as MemOS's reason arguments
 EDGE_LINE_FIELDS = frozenset({"type", "src", "dst", "relation", "weight", "created_at"})
 END_LINE_FIELDS = frozenset({"type", "cubes", "edges"})
 MAX_WHY_CHARS = 160  # of a refused line's message quoted in another line's
@@ -427,6 +436,8 @@ class _CubeLine:
     cube: MemCube
     history: list[MemCube]
     left_out: frozenset[str] = frozenset()
+    # how each version was made, as exported (version -> op, time, reason); none: "import"
+    made: dict[int, tuple[str, datetime, str | None]] = field(default_factory=dict)
 
     @property
     def agent(self) -> str | None:
@@ -644,7 +655,41 @@ def _parse_cube(obj: dict[str, Any], scope: Scope, now: datetime, public: bool =
             raise ValueError(f"left_out names {left!r}, which no derived_from of this line "
                              "names; remove it")
     return _CubeLine(0, _not_after(cube, now), [_not_after(h, now) for h in history],
-                     frozenset(raw_left)), False
+                     frozenset(raw_left), _parse_made(obj.get("made"), cube, now)), False
+
+
+_OP = re.compile(r"[a-z][a-z-]{0,15}")
+
+
+def _parse_made(raw: Any, cube: MemCube, now: datetime) -> dict[int, tuple[str, datetime,
+                                                                          str | None]]:
+    """A cube line's `made`: for versions of the line, the operation, time and reason each
+    was made with (`MemOS.versions`), as export writes them."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise ValueError("'made' must be a list of {version, op, at, reason}")
+    out: dict[int, tuple[str, datetime, str | None]] = {}
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise ValueError(f"made[{i}] must be an object {{version, op, at, reason}}")
+        _only_fields(item, MADE_FIELDS, f"made[{i}]")
+        version, op, reason = item.get("version"), item.get("op"), item.get("reason")
+        if isinstance(version, bool) or not isinstance(version, int) or not (
+                1 <= version <= cube.version) or version in out:
+            raise ValueError(f"made[{i}].version must be one of the line's versions "
+                             f"(1..{cube.version}), once each")
+        if not isinstance(op, str) or not _OP.fullmatch(op):
+            raise ValueError(f"made[{i}].op must be an operation's name such as 'update'")
+        if reason is not None and (not isinstance(reason, str)
+                                   or len(reason) > MAX_MADE_REASON_CHARS):
+            raise ValueError(f"made[{i}].reason must be text of at most "
+                             f"{MAX_MADE_REASON_CHARS:,} characters, or null")
+        if reason is not None:
+            check_stored_text(reason, f"made[{i}].reason")
+        at = parse_time(item.get("at"), f"made[{i}].at")
+        out[version] = (op, min(at, now), reason)
+    return out
 
 
 def _parse_edge(obj: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -1157,13 +1202,14 @@ def _insert(store: StoreParts, session: Any, fresh: list[_CubeLine],
     id_to_pk: dict[str, int] = {}
     for start in range(0, len(fresh), 1000):
         chunk = fresh[start:start + 1000]
-        cubes, histories = [], []
+        cubes, histories, made = [], [], []
         for line in chunk:
             target, refs = plan.target[line.cube.id], plan.refs[line.cube.id]
             cubes.append(_mapped(line.cube, target, refs, id_of, keep_access))
             histories.append([_mapped(v, target, refs, id_of, keep_access).model_dump(
                 mode="json") for v in line.history])
-        pks = repo.insert_cubes(session, cubes, op="import", history=histories)
+            made.append(line.made)
+        pks = repo.insert_cubes(session, cubes, op="import", history=histories, made=made)
         id_to_pk.update({c.id: pk for c, pk in zip(cubes, pks, strict=True)})
         if progress:
             progress(start + len(chunk), len(fresh))

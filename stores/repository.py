@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections import namedtuple
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -823,10 +823,14 @@ class Repository:
     # -- writes (inside a write() session) ------------------------------------------
 
     def insert_cubes(self, session: Session, cubes: Sequence[MemCube], op: str = "add",
-                     history: Sequence[Sequence[dict[str, Any]]] | None = None) -> list[int]:
+                     history: Sequence[Sequence[dict[str, Any]]] | None = None,
+                     made: Sequence[Mapping[int, tuple[str, datetime, str | None]]] | None = None
+                     ) -> list[int]:
         """Insert new cubes with their version rows, tags, sources and changelog rows.
 
-        `history` (import only) gives earlier version snapshots per cube.
+        `history` (import only) gives earlier version snapshots per cube, and `made` how
+        each version was made (version -> operation, time, reason; a version not in it is
+        recorded as made by `op`, now).
         """
         if not cubes:
             return []
@@ -839,11 +843,15 @@ class Repository:
         pks = [r[0] for r in result]
         versions: list[dict[str, Any]] = []
         for i, cube in enumerate(cubes):
+            how = made[i] if made else {}
             for snap in (history[i] if history else ()):
-                versions.append({"cube_id": cube.id, "version": snap["version"], "op": "import",
-                                 "created_at": now, "snapshot": snap})
-            versions.append({"cube_id": cube.id, "version": cube.version, "op": op,
-                             "created_at": now, "snapshot": cube.model_dump_json()})
+                was = how.get(snap["version"], ("import", now, None))
+                versions.append({"cube_id": cube.id, "version": snap["version"], "op": was[0],
+                                 "created_at": was[1], "reason": was[2], "snapshot": snap})
+            was = how.get(cube.version, (op, now, None))
+            versions.append({"cube_id": cube.id, "version": cube.version, "op": was[0],
+                             "created_at": was[1], "reason": was[2],
+                             "snapshot": cube.model_dump_json()})
         conn = session.connection()
         conn.execute(insert(CubeVersionRow.__table__), versions)
         conn.execute(insert(ChangelogRow.__table__), [

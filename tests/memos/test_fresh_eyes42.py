@@ -125,3 +125,38 @@ def test_two_metadata_keys_one_in_nfc_are_refused_not_merged(mem):
     with pytest.raises(InvalidInputError, match="same key"):
         mem.add("Ann runs a small place", "alice",
                 metadata={"caf\u00e9": 1, "cafe\u0301": 2})
+
+
+def test_an_export_keeps_how_each_version_was_made(mem, tmp_path):
+    """A fresh-eyes test: after export and import the versions' reasons were gone (every
+    version said "import", made at the import's time)."""
+    import io
+    import json
+
+    from memos import MemOS
+
+    a = mem.add("Ann keeps bees", "alice")
+    mem.update(a.id, "alice", content="Ann keeps two hives", reason="typo fix")
+    before = mem.versions(a.id, "alice")
+    buf = io.StringIO()
+    mem.export("alice", buf)
+    with MemOS.open(tmp_path / "copy") as copy:
+        assert copy.import_(io.StringIO(buf.getvalue()), "alice").imported == 1
+        assert copy.versions(a.id, "alice") == before
+    # a damaged "made" is a bad line, said by field
+    lines = buf.getvalue().splitlines()
+    at = next(i for i, line in enumerate(lines) if '"type": "cube"' in line)
+    for bad, said in (([{"version": 9, "op": "add", "at": "2026-01-01", "reason": None}],
+                       "made[0].version"),
+                      ([{"version": 1, "op": "Add!", "at": "2026-01-01", "reason": None}],
+                       "made[0].op"),
+                      ([{"version": 1, "op": "add", "at": "yesterday", "reason": None}],
+                       "made[0].at"),
+                      ("all of them", "'made' must be a list")):
+        obj = json.loads(lines[at])
+        obj["made"] = bad
+        path = tmp_path / "bad.jsonl"
+        path.write_text("\n".join([*lines[:at], json.dumps(obj), *lines[at + 1:]]) + "\n")
+        with MemOS.open(tmp_path / f"bad-{len(said)}") as other:
+            report = other.import_(path, "alice", on_error="skip")
+            assert report.imported == 0 and said in report.errors[0][1], report.errors
