@@ -667,11 +667,8 @@ def create_app(mem: MemOS, *, auth: bool = True,
         """Every version, oldest first (MemOS.history), a page at a time."""
         key = wire.request_key({"history": cube_id})
         start = wire.decode_cursor(cursor, key)
-        versions = mem.history(cube_id, who.scope)
-        page = [c for c in versions if c.version > start][:limit]
-        more = bool(page) and page[-1].version < versions[-1].version
-        return wire.HistoryPage(items=page, next_cursor=wire.encode_cursor(
-            page[-1].version, key) if more else None)
+        items, after = wire.by_version(mem.history(cube_id, who.scope), start, limit, key)
+        return wire.HistoryPage(items=items, next_cursor=after)
 
     @app.get("/v1/memories/{cube_id:segment}/versions", tags=["memories"])
     def versions(cube_id: str, who: Who, limit: Limit = 100,
@@ -680,11 +677,8 @@ def create_app(mem: MemOS, *, auth: bool = True,
         (MemOS.versions; the owner's only), a page at a time."""
         key = wire.request_key({"versions": cube_id})
         start = wire.decode_cursor(cursor, key)
-        made = mem.versions(cube_id, who.scope)
-        page = [v for v in made if v.version > start][:limit]
-        more = bool(page) and page[-1].version < made[-1].version
-        return wire.VersionsPage(items=page, next_cursor=wire.encode_cursor(
-            page[-1].version, key) if more else None)
+        items, after = wire.by_version(mem.versions(cube_id, who.scope), start, limit, key)
+        return wire.VersionsPage(items=items, next_cursor=after)
 
     @app.get("/v1/memories/{cube_id:segment}/diff", tags=["memories"])
     def diff(cube_id: str, who: Who,

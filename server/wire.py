@@ -302,6 +302,15 @@ def encode_cursor(position: int, key: str, pool: int | None = None) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def by_version(items: Sequence[Any], start: int, limit: int, key: str
+               ) -> tuple[list[Any], str | None]:
+    """A page of a cube's versions (anything with `.version`, oldest first) after version
+    `start`, and the cursor of the next page (None on the last)."""
+    page = [item for item in items if item.version > start][:limit]
+    more = bool(page) and page[-1].version < items[-1].version
+    return page, encode_cursor(page[-1].version, key) if more else None
+
+
 def decode_cursor(cursor: str | None, key: str) -> int:
     """The position a cursor points at (0 without one). A cursor is opaque: one that was not
     made by this server for these parameters is bad input."""
