@@ -703,6 +703,10 @@ class Assistant:
             facts = self._history(cq)
             if cq.value is not None:  # "did I ever live in Porto?": the values that are Porto
                 facts = [h for h in facts if _same_value(_fact_value(h.cube, cq), cq.value)]
+            if not facts and cq.value is not None and cq.attribute in _OPPOSITE:
+                # "Do I like coffee?" of a user who said they hate it: that dislike, which
+                # answers it (`_ever`: "No: ..."); a user's like for another thing does not
+                facts = self._contrary(cq)
             if not facts:
                 # No such values: answered from the values there are ("Am I allergic to
                 # eggs?": every allergy) or what speaks of the attribute, never with a "no"
@@ -1320,7 +1324,12 @@ class Assistant:
         if len(said) > MAX_TURN_CHARS:
             return False
         others = False
-        for ext in extract(said, self.user_name, me):
+        from memos.reader.ingest import SPEAKER_KEY
+
+        other = cube.metadata.get(SPEAKER_KEY)  # another speaker's turn: its "I" is theirs
+        other = other if isinstance(other, str) and other and other != me else None
+        for ext in extract(said, _speaker(cube) or other, other) if other else \
+                extract(said, self.user_name, me):
             if ext.negated:
                 continue
             if ext.subject_key == asked_key and ext.attribute == cq.attribute:
@@ -1334,7 +1343,11 @@ class Assistant:
         if not mentions_attribute(words, attribute) and not (rel and attribute == "name"):
             return False  # (who a relative is: any turn that speaks of them)
         if not cq.about_user:
-            return set(_norm(cq.subject).split()) <= words
+            return set(_norm(cq.subject).split()) <= words or (
+                other is not None and set(_norm(cq.subject).split()) <= set(
+                    _norm(_speaker(cube) or "").split()))  # "where does Bob live?": his own
+        if other is not None:
+            return False  # (another speaker's "I" and "my sister" are theirs)
         if rel:
             spaced = f" {norm} "
             from memos.reader.questions import plural
@@ -1420,11 +1433,29 @@ class Assistant:
             if earlier else ""
         return f"{self._owner(cq)} {cq.attribute} over time: {listed}{more}.", used
 
+    def _contrary(self, cq: CanonicalQuestion) -> list[SearchHit]:
+        """Of "Do I like coffee?" ("Do I hate jazz?"), the live facts of the opposite taste
+        for that value: "I hate coffee"."""
+        from dataclasses import replace
+
+        other = replace(cq, attribute=_OPPOSITE[cq.attribute])
+        return [h for h in self._history(other) if not _ended(h.cube)
+                and _same_value(_fact_value(h.cube, other), str(cq.value))]
+
     def _ever(self, cq: CanonicalQuestion, facts: list[SearchHit]
               ) -> tuple[str, list[MemoryUsed]]:
         """"Did I ever live in Porto?" answered from the values of `facts` that are the one
         asked (`route`: `_history`, kept where the value is the one asked): "Yes: your city
-        was Porto (from 12 July 2024 to 4 February 2025)."."""
+        was Porto (from 12 July 2024 to 4 February 2025)."; of facts of the opposite taste
+        (`_contrary`): "No: you dislike coffee (since ...)"."""
+        if cq.attribute in _OPPOSITE and facts and all(
+                _fact_attribute(h.cube) == _OPPOSITE[cq.attribute] for h in facts):
+            lines = [self._second_person(h.cube).rstrip(".") if cq.about_user
+                     else h.cube.content.rstrip(".") for h in facts]
+            lines = [f"{line} ({_span(h.cube)})" if _span(h.cube) else line
+                     for line, h in zip(lines, facts, strict=True)]
+            return (f"No: {'; '.join(lines)}.",
+                    [_used(h, "the opposite taste for the value asked about") for h in facts])
         owner = self._owner(cq)
         owner = owner.lower() if owner == "Your" else owner
         lines = []
@@ -2180,6 +2211,10 @@ def _date_fit(hits: list[SearchHit], mentions: Sequence[DateMention]) -> list[Se
 def _newest(hits: Sequence[SearchHit]) -> tuple[datetime, datetime]:
     """When the newest of the facts began (`_began`)."""
     return max(_began(h.cube) for h in hits)
+
+
+# A taste and its opposite ("Do I like coffee?" of a user who hates it: no)
+_OPPOSITE = {"likes": "dislikes", "dislikes": "likes"}
 
 
 def _q_plain(cq: CanonicalQuestion) -> CanonicalQuestion:

@@ -696,6 +696,11 @@ def _same_value(stored: Any, said: str) -> bool:
     return a == b or a.startswith(b + " ") or b.startswith(a + " ")
 
 
+# An episode's metadata key naming whose "I" it is, on the turns of a speaker other than the
+# user only (a message's "name" that is not the user's)
+SPEAKER_KEY = "speaker_key"
+
+
 def _speaker_key(turn: ChatTurn, user_id: str, user_name: str) -> str | None:
     """Whose first person a turn's "I" is: the user's key, a named speaker's name, or None
     (assistant, system and tool turns state no facts about people)."""
@@ -1024,6 +1029,11 @@ def ingest_messages(mem: MemOS, messages: Any, scope: Scope, *, session_id: str,
                                 "context": turn_context(lo_turns, t.index, CONTEXT_WINDOW)}
         if t.used:
             meta["used"] = list(t.used)
+        other = _speaker_key(t, scope.user_id, display)
+        if other is not None and other != user_key(scope.user_id):
+            # another person's turn (a group chat's "name"): its "I" is theirs, not the
+            # user's (`Assistant._relevant` reads it as theirs)
+            meta[SPEAKER_KEY] = other
         if not t.dated:
             meta[UNDATED] = True  # `valid_from` is the time of this ingest (`UNDATED`)
         dates = _turn_dates(t)

@@ -47,3 +47,15 @@ def test_never_another_persons_fact(mem: MemOS) -> None:
     bot2.reply("My sister lives in Porto.", session_id="b1", at=T0)
     text = bot2.reply("Do I live in Porto?", session_id="q", at=T0 + timedelta(days=1)).text
     assert not text.startswith("Yes") and "sister" not in text, text
+
+
+def test_a_taste_asked_of_its_opposite_is_a_no(mem: MemOS) -> None:
+    """A fresh-eyes test (2026-12-05): "Do I like coffee?" of a user who said "I hate
+    coffee" was answered "You like jazz" (the likes there are). The opposite taste for that
+    value answers it: no."""
+    bot = _bot(mem, ["I hate coffee.", "I love jazz.", "I don't like olives, but I love tea."])
+    assert _ask(bot, "do i like coffee?") == "No: you dislike coffee (since 5 January 2026)."
+    assert _ask(bot, "Do I like olives?").startswith("No: you dislike olives")
+    assert _ask(bot, "Do I hate jazz?") == "No: you like jazz (since 6 January 2026)."
+    assert _ask(bot, "Do I like jazz?") == "Yes: you like jazz (since 6 January 2026)."
+    assert not _ask(bot, "Do I like tea?").startswith("No")

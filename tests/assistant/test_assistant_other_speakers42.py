@@ -1,0 +1,21 @@
+"""A group conversation's other speakers (a message's "name") are not the user: a fresh-eyes
+test (2026-12-05) found "what am i allergic to?" answered with Bob's turn "I live in Oslo
+and I'm allergic to penicillin" (its "I" read as the user's)."""
+
+from __future__ import annotations
+
+from memos import MemOS
+from memos.assistant import Assistant
+
+
+def test_another_speakers_first_person_is_not_the_users(mem: MemOS) -> None:
+    mem.ingest([{"role": "user", "content": "Hi all, I work at Wise."},
+                {"role": "user", "name": "Bob",
+                 "content": "I live in Oslo and I'm allergic to penicillin."}],
+               "priya", session_id="grp")
+    bot = Assistant(mem, "priya", backend="extractive", learn=False)
+    for question in ("what am i allergic to?", "where do i live?"):
+        assert "penicillin" not in bot.reply(question).text
+        assert "Oslo" not in bot.reply(question).text
+    assert "Wise" in bot.reply("where do i work?").text
+    assert "Oslo" in bot.reply("Where does Bob live?").text  # his own words, of him
