@@ -377,7 +377,9 @@ _ASKS_TO_TELL = re.compile(
 
 def is_question(text: str) -> bool:
     """A question (answered from memory), as opposed to a statement (remembered)."""
-    text = text.strip()
+    from memos.reader.questions import mended
+
+    text = mended(text.strip())
     if text.endswith("?"):
         return True
     if _STATEMENT_START.match(text):
@@ -784,7 +786,9 @@ class Assistant:
             return "extractive", f"no stored fact answers {cq.question!r}", cq, facts
         if len(facts) > 1:
             return "extractive", f"{len(facts)} facts answer {cq.question!r}", cq, facts
-        if cq.attribute in _NAME_PARTS or cq.attribute in ("likes", "dislikes"):
+        if cq.attribute in _NAME_PARTS or cq.attribute in ("likes", "dislikes") or cq.every:
+            # ("my pets' names" of one dog: the fact says "dog's name", the model reads
+            # "pet's name" in it no better than a first name in a full one)
             return ("extractive", f"the stored fact is not written as {cq.question!r}", cq,
                     facts)
         value = facts[0].cube.metadata.get("value")

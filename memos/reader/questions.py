@@ -472,13 +472,29 @@ def history_question(text: str, user_name: str) -> CanonicalQuestion | None:
     return None
 
 
+# Question words as people mistype them ("waht is my job", "wher do i liv"): mended before
+# the patterns read a question (and before the assistant tells a question from a statement)
+_TYPOS = {"waht": "what", "whta": "what", "wat": "what", "wht": "what", "hwat": "what",
+          "wher": "where", "whre": "where", "wehre": "where", "wheer": "where",
+          "wrok": "work", "werk": "work", "wokr": "work", "liv": "live", "lve": "live",
+          "naem": "name", "nmae": "name", "allergc": "allergic", "alergic": "allergic"}
+_TYPO = re.compile(r"\b(" + "|".join(_TYPOS) + r")\b", re.I)
+_R_ARE = re.compile(r"^(what|where|who|how|when)\s+r\b", re.I)  # "what r my pets names"
+
+
+def mended(text: str) -> str:
+    """`text` with mistyped question words mended ("waht is my job" -> "what is my job")."""
+    text = _TYPO.sub(lambda m: _TYPOS[m.group(1).lower()], text)
+    return _R_ARE.sub(lambda m: f"{m.group(1)} are", text.lstrip())
+
+
 def _normalized(text: str) -> str | None:
     """`text` as the question patterns read it: one space between words, no greeting before
     and no question mark after; None for a text too long to be a question about one fact
     (the patterns then stay cheap)."""
     if len(text) > MAX_QUESTION_CHARS:
         return None
-    q = " ".join(text.strip().replace("’", "'").split())
+    q = mended(" ".join(text.strip().replace("’", "'").split()))
     q = re.sub(r"^(?:(?:hey|hi|hello|ok|okay|so|and|quick question|sorry|um+|oh)[,:!]?\s+)+", "",
                q, flags=re.I)
     # typed without apostrophes: "whats my dogs name", "wheres my sister live"

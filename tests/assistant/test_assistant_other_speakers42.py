@@ -19,3 +19,19 @@ def test_another_speakers_first_person_is_not_the_users(mem: MemOS) -> None:
         assert "Oslo" not in bot.reply(question).text
     assert "Wise" in bot.reply("where do i work?").text
     assert "Oslo" in bot.reply("Where does Bob live?").text  # his own words, of him
+
+
+def test_mistyped_question_words_and_one_pets_names(mem: MemOS) -> None:
+    """A fresh-eyes test: "waht is my job" led with the ex-boyfriend's job, "wher do i liv"
+    was noted as a statement, and "what are my pets names?" of one dog was "I don't know."
+    (the model reads no "pet's name" in "dog's name")."""
+    bot = Assistant(mem, "sam")
+    for turn in ("My boyfriend Tom is a chef.", "I started a new job as a pharmacist at Boots.",
+                 "I live in Leeds.", "I have a dog called Rex."):
+        bot.reply(turn)
+    assert bot.reply("waht is my job").text == "Your job is pharmacist."
+    assert bot.reply("wat is my job?").text == "Your job is pharmacist."
+    assert "Leeds" in bot.reply("wher do i liv").text
+    assert "Boots" in bot.reply("where do i wrok?").text
+    for question in ("what are my pets names?", "what r my pets names"):
+        assert "Rex" in bot.reply(question).text, question

@@ -104,8 +104,8 @@ def test_forget_a_plural_attribute(mem: MemOS) -> None:
 
 def test_a_question_typed_without_a_question_mark_is_not_quoted(mem: MemOS) -> None:
     bot = tell(mem, [(0, "i live in london"), (1, "where do i live")])
-    reply = ask(bot, "wher do I live?")
-    assert "i live in london" in reply
+    reply = ask(bot, "wher do I live?")  # (the typo is mended since 2026-12-05: the fact)
+    assert "london" in reply.lower()
     assert "where do i live" not in reply.lower()
 
 
