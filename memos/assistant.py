@@ -375,6 +375,14 @@ _ASKS_TO_TELL = re.compile(
     r"\s+(?:all\s+(?:of\s+)?)?(?:my|me)\b", re.IGNORECASE)
 
 
+def _asked_as_capitalised(text: str) -> str:
+    """A question typed all in lower case with the name it asks of capitalised ("who is
+    emma" -> "who is Emma": `memos.reader.questions`); else `text` as it is."""
+    from memos.reader.questions import asked_name_capitalised
+
+    return asked_name_capitalised(text)
+
+
 def is_question(text: str) -> bool:
     """A question (answered from memory), as opposed to a statement (remembered)."""
     from memos.reader.questions import mended
@@ -1037,7 +1045,7 @@ class Assistant:
 
         if cq is None and about_me_question(text):
             return self._about_user(facts)
-        who = _WHO_IS.match(text.strip()) if cq is None else None
+        who = _WHO_IS.match(_asked_as_capitalised(text.strip())) if cq is None else None
         person = who.group("name") if who is not None else None
         if person is not None and person.lower() not in _NOT_SOMEONE:
             # "Who is Sam?": "Sam is your partner."; no fact names them: only turns that

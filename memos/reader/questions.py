@@ -482,6 +482,34 @@ _TYPO = re.compile(r"\b(" + "|".join(_TYPOS) + r")\b", re.I)
 _R_ARE = re.compile(r"^(what|where|who|how|when)\s+r\b", re.I)  # "what r my pets names"
 
 
+# In a question typed all in lower case, the word a question about a person asks of
+# ("who is emma", "where does tom live", "how old is leo"): a name, as if capitalised
+_LOWER_ASKED = re.compile(
+    r"^((?:who|where|what|when|how old)(?:'s|\s+(?:is|does|did|was)))\s+([a-z][a-z'-]+)\b")
+_NOT_ASKED_NAMES = frozenset("""my your his her their our its the a an it he she they we i
+you me him them us this that these those there here someone somebody everyone everybody
+anyone anybody nobody people all every each some any one mine yours who what when where why
+how up going doing being so not""".split())
+
+
+def _capitalised_name(q: str) -> str:
+    """`q` (all in lower case) with the name a question about a person asks of capitalised
+    ("where does emma live" -> "where does Emma live")."""
+    m = _LOWER_ASKED.match(q)
+    if m is None or m.group(2) in _NOT_ASKED_NAMES or m.group(2).removesuffix("'s") in \
+            _NOT_ASKED_NAMES:
+        return q
+    return q[:m.start(2)] + m.group(2)[:1].upper() + q[m.start(2) + 1:]
+
+
+def asked_name_capitalised(text: str) -> str:
+    """`text`, when typed all in lower case, with mistyped question words mended and the name
+    a question about a person asks of capitalised; else `text` as it is."""
+    if any(c.isupper() for c in text):
+        return text
+    return _capitalised_name(mended(text))
+
+
 def mended(text: str) -> str:
     """`text` with mistyped question words mended ("waht is my job" -> "what is my job")."""
     text = _TYPO.sub(lambda m: _TYPOS[m.group(1).lower()], text)
@@ -495,6 +523,8 @@ def _normalized(text: str) -> str | None:
     if len(text) > MAX_QUESTION_CHARS:
         return None
     q = mended(" ".join(text.strip().replace("’", "'").split()))
+    if not any(c.isupper() for c in q):
+        q = _capitalised_name(q)
     q = re.sub(r"^(?:(?:hey|hi|hello|ok|okay|so|and|quick question|sorry|um+|oh)[,:!]?\s+)+", "",
                q, flags=re.I)
     # typed without apostrophes: "whats my dogs name", "wheres my sister live"

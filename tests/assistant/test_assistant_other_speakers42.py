@@ -35,3 +35,17 @@ def test_mistyped_question_words_and_one_pets_names(mem: MemOS) -> None:
     assert "Boots" in bot.reply("where do i wrok?").text
     for question in ("what are my pets names?", "what r my pets names"):
         assert "Rex" in bot.reply(question).text, question
+
+
+def test_a_name_typed_in_lower_case_in_a_question(mem: MemOS) -> None:
+    """A fresh-eyes test: "Who is Emma?" gave the facts, "who is emma" quoted a turn;
+    "where does bob live?" (no Bob known) quoted turns about others."""
+    bot = Assistant(mem, "sam")
+    for turn in ("My sister Emma lives in Bristol.", "My boyfriend Tom is a chef.",
+                 "I live in Berlin."):
+        bot.reply(turn)
+    assert bot.reply("who is emma").text == bot.reply("Who is Emma?").text
+    assert bot.reply("where does emma live?").text == "Emma's city is Bristol."
+    assert bot.reply("what does tom do?").text == "Tom's job is chef."
+    assert "Berlin" not in bot.reply("where does bob live?").text
+    assert bot.reply("who is bob").text == "I don't know who Bob is yet."
