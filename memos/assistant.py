@@ -367,7 +367,7 @@ _QUESTION_START = re.compile(
 # love most is jazz.", "Which reminds me, I moved to Oslo."), when no "?" ends it.
 _STATEMENT_START = re.compile(
     r"^(?:(?:when|whenever|what|where|which|who|how|why)\s+(?:I|I'm|I’m|I've|I’ve|we|we're|"
-    r"my|our)\b|which\s+reminds\b)", re.IGNORECASE)
+    r"my|our)\b|which\s+reminds\b|what\s+an?\s)", re.IGNORECASE)  # (and "what a day!")
 # A request for what is remembered, said as a command: "List my allergies.", "Give me my
 # address", "Show me my sister's number", "Name my pets".
 _ASKS_TO_TELL = re.compile(
@@ -1462,7 +1462,8 @@ class Assistant:
         (`_contrary`): "No: you dislike coffee (since ...)"."""
         if cq.attribute in _OPPOSITE and facts and all(
                 _fact_attribute(h.cube) == _OPPOSITE[cq.attribute] for h in facts):
-            lines = [self._second_person(h.cube).rstrip(".") if cq.about_user
+            verb = "like" if _OPPOSITE[cq.attribute] == "likes" else "dislike"
+            lines = [f"you {verb} {_fact_value(h.cube, cq)}" if cq.about_user
                      else h.cube.content.rstrip(".") for h in facts]
             lines = [f"{line} ({_span(h.cube)})" if _span(h.cube) else line
                      for line, h in zip(lines, facts, strict=True)]

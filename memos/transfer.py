@@ -658,7 +658,10 @@ def _parse_cube(obj: dict[str, Any], scope: Scope, now: datetime, public: bool =
                      frozenset(raw_left), _parse_made(obj.get("made"), cube, now)), False
 
 
-_OP = re.compile(r"[a-z][a-z-]{0,15}")
+# The operations a version is made by (`Repository.write_version` / `insert_cubes` callers)
+KNOWN_OPS = frozenset({"add", "update", "supersede", "forget", "rollback", "archive",
+                       "import", "bump", "merge", "derive", "rederive", "invalidate",
+                       "reconsolidate", "activate", "retire"})
 
 
 def _parse_made(raw: Any, cube: MemCube, now: datetime) -> dict[int, tuple[str, datetime,
@@ -679,8 +682,8 @@ def _parse_made(raw: Any, cube: MemCube, now: datetime) -> dict[int, tuple[str, 
                 1 <= version <= cube.version) or version in out:
             raise ValueError(f"made[{i}].version must be one of the line's versions "
                              f"(1..{cube.version}), once each")
-        if not isinstance(op, str) or not _OP.fullmatch(op):
-            raise ValueError(f"made[{i}].op must be an operation's name such as 'update'")
+        if not isinstance(op, str) or op not in KNOWN_OPS:
+            raise ValueError(f"made[{i}].op must be one of {', '.join(sorted(KNOWN_OPS))}")
         if reason is not None and (not isinstance(reason, str)
                                    or len(reason) > MAX_MADE_REASON_CHARS):
             raise ValueError(f"made[{i}].reason must be text of at most "
@@ -689,6 +692,9 @@ def _parse_made(raw: Any, cube: MemCube, now: datetime) -> dict[int, tuple[str, 
             check_stored_text(reason, f"made[{i}].reason")
         at = parse_time(item.get("at"), f"made[{i}].at")
         out[version] = (op, min(at, now), reason)
+    times = [out[v][1] for v in sorted(out)]
+    if any(later < earlier for earlier, later in zip(times, times[1:], strict=False)):
+        raise ValueError("'made' must give each version a time no earlier than the one before")
     return out
 
 

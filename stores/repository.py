@@ -994,7 +994,9 @@ class Repository:
         one of `replaced`, with `by` in its details) quotes the replacement as often as not
         ("moved to <the new address>"): cleared with the erase, on the audit row and on the
         replaced cube's `supersede` version row, which holds the same words
-        (`supersede(by=...)`)."""
+        (`supersede(by=...)`). A store an export was imported into holds those version
+        reasons with no audit row (`MemOS.versions`' `made`): every `supersede` version
+        reason of a replaced cube goes, whichever cube superseded it then."""
         rows = []
         targets = sorted(set(replaced))
         for start in range(0, len(targets), ID_CHUNK):
@@ -1010,6 +1012,11 @@ class Repository:
         for start in range(0, len(named), ID_CHUNK):
             session.execute(update(AuditRow).where(AuditRow.id.in_(
                 [r.id for r in named[start:start + ID_CHUNK]])).values(reason=None))
+        for start in range(0, len(targets), ID_CHUNK):
+            session.execute(update(CubeVersionRow).where(
+                CubeVersionRow.cube_id.in_(targets[start:start + ID_CHUNK]),
+                CubeVersionRow.op == "supersede", CubeVersionRow.reason.is_not(None)
+            ).values(reason=None))
 
     def clear_purge_reasons(self, session: Session, user_id: str, agent_id: str | None) -> int:
         """Clear the `reason` of earlier purge rows about this user's cubes (with `agent_id`:

@@ -476,9 +476,12 @@ def history_question(text: str, user_name: str) -> CanonicalQuestion | None:
 # the patterns read a question (and before the assistant tells a question from a statement)
 _TYPOS = {"waht": "what", "whta": "what", "wat": "what", "wht": "what", "hwat": "what",
           "wher": "where", "whre": "where", "wehre": "where", "wheer": "where",
-          "wrok": "work", "werk": "work", "wokr": "work", "liv": "live", "lve": "live",
+          "wrok": "work", "werk": "work", "wokr": "work",
           "naem": "name", "nmae": "name", "allergc": "allergic", "alergic": "allergic"}
-_TYPO = re.compile(r"\b(" + "|".join(_TYPOS) + r")\b", re.I)
+# (lower case only: "Wat" or "Liv" written with a capital is a name)
+_TYPO = re.compile(r"\b(" + "|".join(_TYPOS) + r")\b")
+# "liv" only as the verb after its subject ("wher do i liv"; not the name Liv)
+_LIV = re.compile(r"\b(i|we|you|they|do i|does he|does she)\s+liv\b")
 _R_ARE = re.compile(r"^(what|where|who|how|when)\s+r\b", re.I)  # "what r my pets names"
 
 
@@ -489,7 +492,9 @@ _LOWER_ASKED = re.compile(
 _NOT_ASKED_NAMES = frozenset("""my your his her their our its the a an it he she they we i
 you me him them us this that these those there here someone somebody everyone everybody
 anyone anybody nobody people all every each some any one mine yours who what when where why
-how up going doing being so not""".split())
+how up going doing being so not ur u home love life time work school sis bro nan nana gran
+granny grandad""".split()) | set(
+    KIN_NAMES) | {r for r in RELATIONS if " " not in r}
 
 
 def _capitalised_name(q: str) -> str:
@@ -512,7 +517,7 @@ def asked_name_capitalised(text: str) -> str:
 
 def mended(text: str) -> str:
     """`text` with mistyped question words mended ("waht is my job" -> "what is my job")."""
-    text = _TYPO.sub(lambda m: _TYPOS[m.group(1).lower()], text)
+    text = _LIV.sub(r"\1 live", _TYPO.sub(lambda m: _TYPOS[m.group(1)], text))
     return _R_ARE.sub(lambda m: f"{m.group(1)} are", text.lstrip())
 
 

@@ -49,3 +49,17 @@ def test_a_name_typed_in_lower_case_in_a_question(mem: MemOS) -> None:
     assert bot.reply("what does tom do?").text == "Tom's job is chef."
     assert "Berlin" not in bot.reply("where does bob live?").text
     assert bot.reply("who is bob").text == "I don't know who Bob is yet."
+
+
+def test_mending_and_names_leave_names_kin_and_exclamations_alone(mem: MemOS) -> None:
+    """A review of the two rules above: "liv" was mended into "live" in "Where does Liv
+    live?", "where does mom live" read Mom as a name, and "wat a day" became a question."""
+    bot = Assistant(mem, "sam")
+    for turn in ("My friend Liv lives in Oslo.", "My mom lives in Paris.",
+                 "My dad is a teacher."):
+        bot.reply(turn)
+    assert bot.reply("Where does Liv live?").text == "Liv's city is Oslo."
+    assert "Oslo" in bot.reply("where does liv live").text
+    assert "Paris" in bot.reply("where does mom live").text
+    assert "teacher" in bot.reply("what does dad do").text
+    assert bot.reply("wat a day").text.startswith("Noted")

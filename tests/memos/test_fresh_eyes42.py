@@ -160,3 +160,37 @@ def test_an_export_keeps_how_each_version_was_made(mem, tmp_path):
         with MemOS.open(tmp_path / f"bad-{len(said)}") as other:
             report = other.import_(path, "alice", on_error="skip")
             assert report.imported == 0 and said in report.errors[0][1], report.errors
+
+
+def test_after_an_import_a_purge_still_erases_a_supersede_reason(mem, tmp_path):
+    """A review: a supersede's reason on the replaced version was cleared by a purge of the
+    replacement through its audit row, which an import does not write: after export and
+    import the reason ("moved to 12 Elm St") stayed. And a 'made' with an unknown operation,
+    or times out of order, is a bad line."""
+    import io
+    import json
+
+    from memos import MemOS
+
+    a = mem.add("Ann lives at 3 Oak Road", "alice")
+    b = mem.supersede(a.id, "alice", content="Ann lives at 12 Elm St", reason="moved to 12 Elm St")
+    buf = io.StringIO()
+    mem.export("alice", buf)
+    with MemOS.open(tmp_path / "copy") as copy:
+        copy.import_(io.StringIO(buf.getvalue()), "alice")
+        assert [v.reason for v in copy.versions(a.id, "alice")] == [None, "moved to 12 Elm St"]
+        copy.purge(b.id, "alice")
+        assert [v.reason for v in copy.versions(a.id, "alice")] == [None, None]
+    lines = buf.getvalue().splitlines()
+    at = next(i for i, line in enumerate(lines) if f'"id": "{a.id}"' in line
+              and '"type": "cube"' in line)
+    for made in ([{"version": 1, "op": "purge", "at": "2026-01-01", "reason": None}],
+                 [{"version": 1, "op": "add", "at": "2026-02-01", "reason": None},
+                  {"version": 2, "op": "supersede", "at": "2026-01-01", "reason": None}]):
+        obj = json.loads(lines[at])
+        obj["made"] = made
+        path = tmp_path / "bad.jsonl"
+        path.write_text("\n".join([*lines[:at], json.dumps(obj), *lines[at + 1:]]) + "\n")
+        with MemOS.open(tmp_path / f"bad{len(made)}") as other:
+            report = other.import_(path, "alice", on_error="skip")
+            assert at + 1 in [n for n, _ in report.errors], report.errors
