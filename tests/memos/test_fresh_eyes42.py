@@ -131,7 +131,6 @@ def test_an_export_keeps_how_each_version_was_made(mem, tmp_path):
     """A fresh-eyes test: after export and import the versions' reasons were gone (every
     version said "import", made at the import's time)."""
     import io
-    import json
 
     from memos import MemOS
 
@@ -153,13 +152,8 @@ def test_an_export_keeps_how_each_version_was_made(mem, tmp_path):
                       ([{"version": 1, "op": "add", "at": "yesterday", "reason": None}],
                        "made[0].at"),
                       ("all of them", "'made' must be a list")):
-        obj = json.loads(lines[at])
-        obj["made"] = bad
-        path = tmp_path / "bad.jsonl"
-        path.write_text("\n".join([*lines[:at], json.dumps(obj), *lines[at + 1:]]) + "\n")
-        with MemOS.open(tmp_path / f"bad-{len(said)}") as other:
-            report = other.import_(path, "alice", on_error="skip")
-            assert report.imported == 0 and said in report.errors[0][1], report.errors
+        report = _import_with_made(lines, at, bad, tmp_path / f"bad-{len(said)}")
+        assert report.imported == 0 and said in report.errors[0][1], report.errors
 
 
 def test_after_an_import_a_purge_still_erases_a_supersede_reason(mem, tmp_path):
@@ -168,7 +162,6 @@ def test_after_an_import_a_purge_still_erases_a_supersede_reason(mem, tmp_path):
     import the reason ("moved to 12 Elm St") stayed. And a 'made' with an unknown operation,
     or times out of order, is a bad line."""
     import io
-    import json
 
     from memos import MemOS
 
@@ -187,10 +180,20 @@ def test_after_an_import_a_purge_still_erases_a_supersede_reason(mem, tmp_path):
     for made in ([{"version": 1, "op": "purge", "at": "2026-01-01", "reason": None}],
                  [{"version": 1, "op": "add", "at": "2026-02-01", "reason": None},
                   {"version": 2, "op": "supersede", "at": "2026-01-01", "reason": None}]):
-        obj = json.loads(lines[at])
-        obj["made"] = made
-        path = tmp_path / "bad.jsonl"
-        path.write_text("\n".join([*lines[:at], json.dumps(obj), *lines[at + 1:]]) + "\n")
-        with MemOS.open(tmp_path / f"bad{len(made)}") as other:
-            report = other.import_(path, "alice", on_error="skip")
-            assert at + 1 in [n for n, _ in report.errors], report.errors
+        report = _import_with_made(lines, at, made, tmp_path / f"bad{len(made)}")
+        assert at + 1 in [n for n, _ in report.errors], report.errors
+
+
+def _import_with_made(lines: list[str], at: int, made: object, folder) -> object:
+    """The export `lines` with line `at`'s "made" replaced, imported with on_error="skip"
+    into a new store at `folder`: its report."""
+    import json
+
+    from memos import MemOS
+
+    obj = json.loads(lines[at])
+    obj["made"] = made
+    path = folder.with_suffix(".jsonl")
+    path.write_text("\n".join([*lines[:at], json.dumps(obj), *lines[at + 1:]]) + "\n")
+    with MemOS.open(folder) as other:
+        return other.import_(path, "alice", on_error="skip")
