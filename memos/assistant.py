@@ -1304,6 +1304,7 @@ class Assistant:
         and its attribute speaks of the one asked (an ended value); a turn the reader reads
         the asked fact from is, one it reads that attribute of someone else only from is
         not ("My son is allergic to peanuts" for "What am I allergic to?")."""
+        from memos.reader.ingest import SPEAKER_KEY
         from memos.reader.questions import mentions_attribute, relation_words, user_key
         from memos.reader.rules import extract
 
@@ -1336,8 +1337,6 @@ class Assistant:
         if len(said) > MAX_TURN_CHARS:
             return False
         others = False
-        from memos.reader.ingest import SPEAKER_KEY
-
         other = cube.metadata.get(SPEAKER_KEY)  # another speaker's turn: its "I" is theirs
         other = other if isinstance(other, str) and other and other != me else None
         for ext in extract(said, _speaker(cube) or other, other) if other else \

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from memos.errors import InvalidInputError
 
 MAX_CONTENT_BYTES = 1_000_000  # 1 MB of UTF-8: larger texts belong in a document store, chunked
+MAX_REASON_CHARS = 10_000  # of a reason given for a write (update, forget, supersede, purge)
 MAX_BATCH = 100_000  # add_many's batch_size: cubes per transaction (MemOS and memos.Client)
 # Ids a message may name as the memories it drew on (metadata "used"); the same words said
 # again keep the newest this many of both lists.

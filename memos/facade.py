@@ -37,6 +37,7 @@ from memos.config import (
 )
 from memos.cube import (
     MAX_BATCH,
+    MAX_REASON_CHARS,
     MAX_VERSION,
     MEMORY_KINDS,
     Kind,
@@ -104,6 +105,7 @@ from memos.writes import (
     Candidate,
     candidate_from_item,
     check_content,
+    gone_state,
     invalid,
     make_candidate,
     mark_superseded,
@@ -128,7 +130,6 @@ log = logging.getLogger(__name__)
 ScopeLike = Scope | str | Mapping[str, Any]
 
 MAX_DEPTH = 5  # neighbors(): hops; every hop can multiply the cubes returned
-MAX_REASON_CHARS = 10_000
 # Kinds of cube `answer` gives the built-in model: those in the form it was trained to read.
 MODEL_KINDS = ("fact", "preference")
 SEARCH_OPTIONS = frozenset({"filters", "kind", "tags", "since", "until", "metadata", "tiers",
@@ -197,21 +198,21 @@ def _now_arg(now: Any) -> datetime | None:
         raise InvalidInputError(str(exc)) from None
     return now
 
-
-
 def _refuse_unlinkable(row: Any) -> None:
     """A link joins live memories: a forgotten or archived cube, or one past its TTL, is
     gone from every read but history (get and update refuse it), so link does too."""
-    if row.state == Lifecycle.FORGOTTEN.value:
+    gone = gone_state(row, utcnow())
+    if gone == "forgotten":
         raise ConflictError(f"cube {row.id} was forgotten, so it cannot be linked; restore it "
                             f"with rollback (memos rollback) first, or link a live memory")
-    if row.state == Lifecycle.ARCHIVED.value:  # (gc archives what expired)
+    if gone == "archived":  # (gc archives what expired)
         raise ConflictError(f"cube {row.id} expired and was archived, so it cannot be linked; "
                             f"an update with a later expires_at renews it")
-    if retention.is_expired(row.expires_at, utcnow()):
+    if gone == "expired":
         raise ConflictError(f"cube {row.id} expired at {row.expires_at.isoformat()}, so it "
                             f"cannot be linked; renew it with a later expires_at (memos update "
                             f"--ttl) first")
+
 
 def _id_arg(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value:
@@ -1252,9 +1253,7 @@ class MemOS:
             if not owner:
                 raise ScopeError(f"cube {cube_id} belongs to another user or agent: only its "
                                  f"owner reads how its versions were made")
-            return [VersionRecord(version=v.version, op=v.op, reason=v.reason,
-                                  at=v.created_at if v.created_at.tzinfo
-                                  else v.created_at.replace(tzinfo=UTC))
+            return [VersionRecord(version=v.version, op=v.op, at=v.created_at, reason=v.reason)
                     for v in self._store.repo.versions(session, cube_id)]
 
     def diff(self, cube_id: str, scope: ScopeLike, from_version: int | None = None,

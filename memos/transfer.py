@@ -45,6 +45,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from memos.cube import (
+    MAX_REASON_CHARS,
     AccessStats,
     DerivedFrom,
     Lifecycle,
@@ -62,7 +63,6 @@ from memos.cube import (
     utcnow,
 )
 from memos.errors import ConflictError, ImportFormatError, InvalidInputError
-from memos.policies import retention
 from memos.results import ExportReport, ImportReport
 from memos.stores.adapters import is_adapter
 from memos.stores.derived import blob_of
@@ -77,6 +77,7 @@ from memos.stores.repository import (
     visible_clause,
 )
 from memos.stores.schema import CubeRow, CubeVersionRow, EdgeRow
+from memos.writes import gone_state
 
 if TYPE_CHECKING:
     from memos.parts import StoreParts
@@ -381,9 +382,7 @@ def _cube_lines(repo: Any, session: Any, rows: list[CubeRow], scope: Scope
             versions = repo.versions(session, row.id) if can_write(row, scope) else []
             history = [MemCube.model_validate(v.snapshot).model_dump(mode="json")
                        for v in versions if v.version < row.version]
-            made = [{"version": v.version, "op": v.op, "at": (
-                         v.created_at if v.created_at.tzinfo
-                         else v.created_at.replace(tzinfo=UTC)).isoformat(),
+            made = [{"version": v.version, "op": v.op, "at": v.created_at.isoformat(),
                      "reason": v.reason} for v in versions if v.version <= row.version]
             lines[row] = (cube, history, made)
             refs = {str(d.get("cube_id")) for v in (cube, *history)
@@ -414,7 +413,6 @@ DERIVED_FIELDS = frozenset(DerivedFrom.model_fields)
 HEADER_FIELDS = frozenset({"format", "exported_at", "user_id", "embedder"})
 CUBE_LINE_FIELDS = frozenset({"type", "cube", "history", "made", "left_out"})
 MADE_FIELDS = frozenset({"version", "op", "at", "reason"})
-MAX_MADE_REASON_CHARS = 10_000  # as MemOS's reason arguments
 EDGE_LINE_FIELDS = frozenset({"type", "src", "dst", "relation", "weight", "created_at"})
 END_LINE_FIELDS = frozenset({"type", "cubes", "edges"})
 MAX_WHY_CHARS = 160  # of a refused line's message quoted in another line's
@@ -685,9 +683,9 @@ def _parse_made(raw: Any, cube: MemCube, now: datetime) -> dict[int, tuple[str, 
         if not isinstance(op, str) or op not in KNOWN_OPS:
             raise ValueError(f"made[{i}].op must be one of {', '.join(sorted(KNOWN_OPS))}")
         if reason is not None and (not isinstance(reason, str)
-                                   or len(reason) > MAX_MADE_REASON_CHARS):
+                                   or len(reason) > MAX_REASON_CHARS):
             raise ValueError(f"made[{i}].reason must be text of at most "
-                             f"{MAX_MADE_REASON_CHARS:,} characters, or null")
+                             f"{MAX_REASON_CHARS:,} characters, or null")
         if reason is not None:
             check_stored_text(reason, f"made[{i}].reason")
         at = parse_time(item.get("at"), f"made[{i}].at")
@@ -1054,9 +1052,8 @@ def _edge_end(end: str, src: bool, parsed: _Parsed, found: _Store, plan: _Plan,
                          f"({why[:MAX_WHY_CHARS]})")
     row = found.stored(end)
     if row is not None:
-        if row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value) or \
-                retention.is_expired(row.expires_at, utcnow()):
-            gone = row.state if row.state != Lifecycle.ACTIVE.value else "expired"
+        gone = gone_state(row, utcnow())
+        if gone is not None:
             return "error", (f"edge refers to cube {end!r}, which is {gone}: a link joins "
                              "live memories (link refuses it too)")
         if src and not public and row.visibility == Visibility.PUBLIC.value:

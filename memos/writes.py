@@ -194,7 +194,8 @@ def candidate_from_item(item: Any, index: int, scope: Scope, dim: int, now: date
         if isinstance(item, Mapping):
             unknown = set(item) - ADD_FIELDS - {"content"}
             if unknown:
-                raise InvalidInputError(f"unknown field(s) {sorted(str(k)[:40] for k in unknown)[:5]}; allowed: content, "
+                named = sorted(str(k)[:40] for k in unknown)[:5]  # (a made-up key: any length)
+                raise InvalidInputError(f"unknown field(s) {named}; allowed: content, "
                                         f"{', '.join(sorted(ADD_FIELDS))}")
             if "content" not in item:
                 raise InvalidInputError("missing 'content'")
@@ -706,6 +707,14 @@ def rollback_conflicts(store: StoreParts, session: Any, row: CubeRow, now: datet
         mark_superseded(store, session, rows[old_id], row.pk, cube.id, now, reason="rollback",
                         scope=cube.scope)
     return ids
+
+
+def gone_state(row: Any, now: datetime) -> str | None:
+    """"forgotten", "archived" or "expired" for a cube `get` reads as gone to its owner
+    (gone from every read but history), else None."""
+    if row.state in (Lifecycle.FORGOTTEN.value, Lifecycle.ARCHIVED.value):
+        return str(row.state)
+    return "expired" if retention.is_expired(row.expires_at, now) else None
 
 
 def refuse_forgotten(row: Any, where: str = "") -> None:
