@@ -26,7 +26,10 @@ from memos.cli.options import (
     read_content,
     scope_of,
 )
-from memos.errors import InvalidInputError, StoreError
+from memos.errors import InvalidInputError, MemosError, StoreError
+
+# How a chat's transcript marks the assistant's turns (memos.Assistant's transcript lines).
+ASSISTANT_LINE = "assistant: "
 
 session_app = typer.Typer(help="Save a session's state and resume it later.",
                           no_args_is_help=True)
@@ -50,9 +53,12 @@ def recall(query: Annotated[str, typer.Argument(help="What to recall, in plain w
 
     Example: memos recall "where does alice live?" -u alice -k 8
     """
+    scope = scope_of(user, agent)
     with open_store(store, index_dir) as mem:
-        got = mem.recall(query, scope_of(user, agent), k, model=model)
-    data = {"cubes": [{"id": c, "version": v} for c, v in got.cubes], "hits": got.hits,
+        got = mem.recall(query, scope, k, model=model)
+        texts = _recalled_texts(mem, got.cubes, scope)
+    data = {"cubes": [{"id": c, "version": v, "content": texts.get((c, v))}
+                      for c, v in got.cubes], "hits": got.hits,
             "misses": got.misses, "skipped": [{"id": c, "why": w} for c, w in got.skipped],
             "slots": got.slots.num_slots if got.slots is not None else 0,
             "seconds": got.seconds, "model_fingerprint": got.model_fingerprint}
@@ -60,15 +66,32 @@ def recall(query: Annotated[str, typer.Argument(help="What to recall, in plain w
         render.print_json(data)
         return
     table = render.new_table(f"recall: {len(got.cubes)} memories, {data['slots']} slots",
-                             ["cube", "version"])
+                             ["cube", "version", "content"])
     for c, v in got.cubes:
-        table.add_row(c, str(v))
+        text = texts.get((c, v))
+        table.add_row(c, str(v), render.short(text) if text is not None
+                      else render.plain("(gone since)", "dim"))
     render.print_table(table)
     render.print_message(f"cache/blob hits {got.hits}, encoded {got.misses}; "
                          f"retrieve {got.seconds['retrieve'] * 1000:.1f} ms, "
                          f"recall {got.seconds['recall'] * 1000:.1f} ms")
     for c, why in got.skipped:
         render.print_message(f"skipped {c}: {why}", style="yellow")
+
+
+def _recalled_texts(mem: Any, cubes: list[tuple[str, int]],
+                    scope: Any) -> dict[tuple[str, int], str]:
+    """The text of each recalled (cube, version). Read through `history`, which does not
+    count as a read (the recall counted it); one purged since the recall is left out."""
+    texts: dict[tuple[str, int], str] = {}
+    for cube_id, version in cubes:
+        try:
+            found = [c for c in mem.history(cube_id, scope) if c.version == version]
+        except MemosError:
+            continue
+        if found:
+            texts[(cube_id, version)] = found[0].content
+    return texts
 
 
 @app.command(rich_help_panel=MEMORIES)
@@ -169,13 +192,23 @@ def session_resume(session_id: Annotated[str, typer.Argument(help="The session's
 
     Example: memos session resume s1 " What is the pass key?" -u alice
     """
+    scope = scope_of(user, agent)
     with open_store(store, index_dir) as mem:
-        text = mem.continue_session(scope_of(user, agent), session_id, prompt,
+        text = mem.continue_session(scope, session_id, prompt,
                                     max_new_tokens=max_new_tokens, model=model)
+        transcript = mem.session_transcript(scope, session_id)
     if json_out:
         render.print_json({"session_id": session_id, "text": text})
         return
     render.console().print(render.plain(text))
+    if transcript is not None and any(line.startswith(ASSISTANT_LINE)
+                                      for line in transcript.content.split("\n")):
+        # A chat's transcript: the model continues its text, the assistant answers in it.
+        who = f" -u {scope.user_id}" + (f" --agent {scope.agent_id}" if scope.agent_id else "")
+        render.print_message(
+            f"(the model's continuation of the transcript; session {session_id} is a "
+            f"conversation with the assistant: `memos chat --session {session_id}{who}` "
+            f"goes on with it)", style="dim")
 
 
 @scheduler_app.command("run")

@@ -2096,11 +2096,16 @@ class Assistant:
                 kept.append(turn)
         return kept[::-1] if last is not None else kept
 
-    def _saved_text(self, turns: Sequence[_Turn]) -> str:
+    def _saved_text(self, sid: str, turns: Sequence[_Turn]) -> str:
         """The transcript `end_session` saves: the session's newest whole turns within a
         memory's size limit (MAX_CONTENT_BYTES). Every turn is stored as its own episode
-        already; the saved state then continues the session from its last megabyte."""
-        lines = self._lines(turns)
+        already; the saved state then continues the session from its last megabyte. A
+        session ended before and continued since (`reply(session_id=...)`, `memos chat
+        --session`) keeps what was saved then ahead of the new turns (a transcript holding
+        a turn forgotten since is forgotten with it, so what is live may be kept)."""
+        earlier = self.mem.session_transcript(self.scope, sid)
+        lines = [*(earlier.content.split("\n") if earlier is not None else []),
+                 *self._lines(turns)]
         size, start = 0, len(lines)
         while start > 0:
             more = len(lines[start - 1].encode("utf-8", errors="surrogatepass")) + 1
@@ -2123,7 +2128,7 @@ class Assistant:
         if not turns or not self.learn:
             self._drop_session(sid)
             return SessionEnd(session_id=sid, turns=said, summary_id=None, saved=None)
-        text = self._saved_text(turns)
+        text = self._saved_text(sid, turns)
         summary = self._summary(sid, turns)
         # Derived from the turns and facts it was made from: forgetting or purging any of
         # them (MemOS.forget / purge by any caller) forgets or erases the summary with it.

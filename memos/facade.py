@@ -1708,6 +1708,12 @@ class MemOS:
                 _, state = m.generate_ids(more_text, state=state, max_new_tokens=0)
         return state
 
+    def session_transcript(self, scope: ScopeLike, session_id: str) -> MemCube | None:
+        """The transcript a session was last saved with (its cube, current version), or None
+        when it has none live: never saved in this scope, or forgotten, archived or past its
+        expiry. Looking does not count as a resume (the scheduler's access signal)."""
+        return self._transcript(as_scope(scope), _check_session_id(session_id))
+
     def continue_session(self, scope: ScopeLike, session_id: str, text: str = "", *,
                          max_new_tokens: int = 32, model: Any = None) -> str:
         """Resume a saved session through `text` and return what the model writes next."""

@@ -79,3 +79,46 @@ def test_a_transcript_over_the_size_limit_ends_the_session(store_path: str,
         assert full.endswith("\n" + text) and text.endswith("assistant: Noted.")  # newest, whole
         assert len(text.encode()) > MAX_CONTENT_BYTES - 2 * len(filler)  # as many as fit
         assert bot.transcript("s1") == ""  # ended: nothing left half done
+
+
+def test_a_session_continued_after_its_end_keeps_what_was_saved_before(store_path: str) -> None:
+    """Before: `memos chat --session ID` on an ended session saved only the new turns as the
+    session's transcript (a new version that dropped the earlier ones), so its state and
+    `resume` knew nothing of the first part. Now the earlier transcript leads the new turns,
+    in another process (a new Assistant) as in the same one."""
+    with MemOS.open(store_path, embedder="hashing") as mem:
+        first = Assistant(mem, "dana", session_id="s1", backend="extractive")
+        first.reply("I live in Oslo.")
+        assert first.end_session().saved is not None
+        again = Assistant(mem, "dana", session_id="s1", backend="extractive")
+        again.reply("I work as a nurse.")
+        ended = again.end_session()
+        assert ended.saved is not None and ended.saved.transcript_version == 2
+        text = mem.session_transcript("dana", "s1").content
+        assert text.index("I live in Oslo.") < text.index("I work as a nurse.")
+        assert text.count("I live in Oslo.") == 1
+        again.reply("My cat is Tom.", session_id="s1")  # the same process, a third time
+        again.end_session("s1")
+        text = mem.session_transcript("dana", "s1").content
+        assert [t in text for t in ("Oslo", "nurse", "Tom")] == [True] * 3
+        assert mem.session_transcript("bob", "s1") is None  # another user's session: none
+        other = Assistant(mem, "dana", session_id="s2", backend="extractive")
+        other.reply("I like tea.")
+        other.end_session()
+        assert "Oslo" not in mem.session_transcript("dana", "s2").content
+
+
+def test_a_continued_session_leaves_out_a_saved_turn_forgotten_since(store_path: str) -> None:
+    """A saved transcript holding a turn forgotten later is forgotten with it (the copies
+    rule), so continuing the session does not bring the turn's words back."""
+    with MemOS.open(store_path, embedder="hashing") as mem:
+        bot = Assistant(mem, "dana", session_id="s1", backend="extractive")
+        bot.reply("I like mint tea.")
+        bot.reply("My locker code is quirkozax.")
+        bot.end_session()
+        mem.forget(_user_turn(mem, "dana", "quirkozax"), "dana")
+        assert mem.session_transcript("dana", "s1") is None
+        bot.reply("I live in Oslo.", session_id="s1")
+        bot.end_session("s1")
+        text = mem.session_transcript("dana", "s1").content
+        assert "Oslo" in text and "quirkozax" not in text

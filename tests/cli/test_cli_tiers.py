@@ -27,6 +27,14 @@ def test_answer_recall_tiers_json(memos_cli: Run) -> None:
     assert ans.json()["text"] == "Lima" and ans.json()["misses"] == 2
     rec = memos_cli("recall", "What is Bo's city?", "-u", "alice", "--json")
     assert rec.json()["hits"] == 2 and rec.json()["misses"] == 0
+    # what was recalled, with its text (once ids alone)
+    assert sorted(c["content"] for c in rec.json()["cubes"]) == ["Ann's city is Oslo.",
+                                                                 "Bo's city is Lima."]
+    shown = memos_cli("recall", "What is Bo's city?", "-u", "alice")
+    assert shown.code == 0 and "Bo's city is Lima." in shown.out
+    # looking at the text is not a second read of each cube (history, not get)
+    again = memos_cli("recall", "What is Bo's city?", "-u", "alice", "--json").json()
+    assert again["hits"] == 2
     rows = memos_cli("tiers", "-u", "alice", "--json").json()
     tiers = {r["tier"]: r for r in rows}
     assert tiers["activation"]["cubes"] == 2 and tiers["activation"]["bytes"] > 0
@@ -46,6 +54,8 @@ def test_session_and_scheduler_commands(memos_cli: Run) -> None:
     assert saved.json()["tokens"] > 0
     resumed = memos_cli("session", "resume", "s1", " ok", "-u", "alice", "--json")
     assert resumed.code == 0 and isinstance(resumed.json()["text"], str)
+    plain = memos_cli("session", "resume", "s1", " ok", "-u", "alice")
+    assert plain.code == 0 and "memos chat" not in plain.out + plain.err  # no chat: no hint
     missing = memos_cli("session", "resume", "s1", "-u", "bob")
     assert missing.code == 1 and len(missing.err_lines) == 1 and "no saved session" in missing.err
     run = memos_cli("scheduler", "run", "--dry-run", "--json")
@@ -76,3 +86,14 @@ def test_agent_without_a_user_is_refused_not_widened_to_the_store(memos_cli: Run
     assert out.code == 2 and "--agent needs --user" in out.err
     both = memos_cli("tiers", "--all", "--agent", "bot1", "-u", "alice")
     assert both.code == 2 and "--all" in both.err
+
+
+def test_resume_of_a_chat_session_says_how_to_go_on_talking(memos_cli: Run) -> None:
+    """What the shipped model writes after a chat's transcript is no readable text; the
+    command now says the session is a conversation and which command continues it."""
+    chat = memos_cli("chat", "-u", "dana", "--session", "c1", "--backend", "extractive",
+                     stdin=b"I live in Oslo.\n/quit\n")
+    assert chat.code == 0, chat.err
+    out = memos_cli("session", "resume", "c1", "-u", "dana")
+    assert out.code == 0, out.err
+    assert "memos chat --session c1 -u dana" in " ".join((out.out + out.err).split())
