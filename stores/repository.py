@@ -303,12 +303,17 @@ def can_write(row: CubeRow | Scope, scope: Scope) -> bool:
 
 def as_read_by(cube: MemCube, scope: Scope) -> MemCube:
     """The cube as `scope` sees it: its access statistics (how often and when its user read
-    it) only for its own user; another user reading a public cube sees no reads
-    (docs/SECURITY.md)."""
-    if cube.scope.user_id == scope.user_id or (cube.access.hits == 0
-                                               and cube.access.last_access is None):
+    it) only for its own user; another user reading a public cube sees no reads, and of its
+    scope only the user who published it and its visibility, not the agent or session it
+    was written in (docs/SECURITY.md)."""
+    if cube.scope.user_id == scope.user_id:
         return cube
-    return cube.model_copy(update={"access": AccessStats()})
+    update: dict[str, Any] = {}
+    if cube.access.hits or cube.access.last_access is not None:
+        update["access"] = AccessStats()
+    if cube.scope.agent_id is not None or cube.scope.session_id is not None:
+        update["scope"] = cube.scope.model_copy(update={"agent_id": None, "session_id": None})
+    return cube.model_copy(update=update) if update else cube
 
 
 def gone_to(row: CubeRow, scope: Scope) -> bool:

@@ -241,6 +241,28 @@ def test_reads_of_a_public_cube_neither_count_nor_show_for_other_users(mem):
                                   and c.access.last_access is None for c in seen)
 
 
+def test_another_user_reading_a_public_cube_sees_no_agent_or_session_of_its_owner(mem):
+    """Attacker pass: over REST, bob's get of a public memory returned the scope it was
+    written in, with the owner's agent and session ids ("ops-session-zq"), though MCP says
+    nothing of whose it is and write errors do not name the owner. Another user now sees
+    the publishing user and the visibility only; the owner (any of her agents) sees all."""
+    desk = {"user_id": "ops", "agent_id": "desk", "session_id": "triage-session-zq",
+            "visibility": "public"}
+    clinic = mem.add("The clinic for HIV testing is on Main Street", desk).id
+    bobs = mem.add("Bob's note: the dentist is on Friday", "bob").id
+    mem.link(bobs, clinic, "bob")
+    seen = [mem.get(clinic, "bob"),
+            *[h.cube for h in mem.search("HIV testing clinic", "bob", k=3) if h.id == clinic],
+            *mem.history(clinic, "bob"), *[n.cube for n in mem.neighbors(bobs, "bob")]]
+    assert len(seen) == 4
+    assert all(c.scope.agent_id is None and c.scope.session_id is None
+               and c.scope.user_id == "ops" and c.scope.visibility.value == "public"
+               for c in seen)
+    for reader in ("ops", {"user_id": "ops", "agent_id": "other"}):
+        own = mem.get(clinic, reader).scope
+        assert (own.agent_id, own.session_id) == ("desk", "triage-session-zq")
+
+
 def test_consolidate_reads_another_agents_gone_fact_as_a_missing_one(mem):
     """Before: consolidate(facts=[id]) named another agent's forgotten shared fact
     "forgotten" (InvalidInputError, nothing to consolidate) where an id nobody has got
