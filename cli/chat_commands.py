@@ -258,9 +258,9 @@ def _turn_error(exc: MemosError, interactive: bool, console: Any) -> None:
 @eval_app.command("assistant")
 def eval_assistant(
     scenarios: Annotated[str | None, typer.Option(
-        "--scenarios", help="Scenario file, or 'blind-a' / 'blind-b' / 'blind-c' / 'blind-d' / 'blind-e' (suites "
-        "written from the "
-        "docs alone by another author); default: the suite shipped with memos.")] = None,
+        "--scenarios", help="Scenario file, or 'blind-a' ... 'blind-f' (six suites written "
+        "from the docs alone by another author); default: the suite shipped with memos.")]
+        = None,
     backend: Annotated[BackendChoice, typer.Option(
         "--backend", "-b", help="Backend of the assistant under test.")] = BackendChoice.auto,
     embedder: Annotated[str, typer.Option(

@@ -165,8 +165,8 @@ def ingest(file: Annotated[str, typer.Argument(
 @eval_app.command("reader")
 def eval_reader(
     corpus: Annotated[str | None, typer.Option(
-        "--corpus", help="'heldout' (the shipped held-out set), 'blind-a', 'blind-b', 'blind-c', "
-        "'blind-d' or 'blind-e' (sets written from the docs alone by another author), or a "
+        "--corpus", help="'heldout' (the shipped held-out set), 'blind-a' ... 'blind-f' (six "
+        "sets written from the docs alone by another author), or a "
         "JSONL file of the same form (default: the corpus the rules were written with).")] = None,
     with_ingest: Annotated[bool, typer.Option(
         "--ingest", help="Also time the full MemOS.ingest into a temporary store.")] = False,

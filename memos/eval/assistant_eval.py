@@ -33,7 +33,8 @@ SHIPPED_SUITES = {"blind-a": SCENARIOS_PATH.with_name("assistant_blind_a.json"),
                   "blind-b": SCENARIOS_PATH.with_name("assistant_blind_b.json"),
                   "blind-c": SCENARIOS_PATH.with_name("assistant_blind_c.json"),
                   "blind-d": SCENARIOS_PATH.with_name("assistant_blind_d.json"),
-                  "blind-e": SCENARIOS_PATH.with_name("assistant_blind_e.json")}
+                  "blind-e": SCENARIOS_PATH.with_name("assistant_blind_e.json"),
+                  "blind-f": SCENARIOS_PATH.with_name("assistant_blind_f.json")}
 ProgressFn = Callable[[int, int | None], None]
 
 
@@ -59,8 +60,8 @@ class Scenario(BaseModel):
 
 
 def load_scenarios(path: str | Path | None = None) -> list[Scenario]:
-    """The scenarios of `path` (default: the suite shipped with memos; "blind-a",
-    "blind-b", "blind-c", "blind-d" and "blind-e": the suites written blind, SHIPPED_SUITES)."""
+    """The scenarios of `path` (default: the suite shipped with memos; "blind-a" ...
+    "blind-f": the suites written blind, SHIPPED_SUITES)."""
     p = (SCENARIOS_PATH if path is None else SHIPPED_SUITES[str(path)]
          if str(path) in SHIPPED_SUITES else Path(path))
     shape = (f'a JSON object {{"scenarios": [...]}} holding at least one scenario, each with '

@@ -28,7 +28,8 @@ CORPUS = "conversations.jsonl"
 # the rules were frozen (its first, blind score is recorded in docs/RESULTS.md).
 SHIPPED = {"conversations": "conversations.jsonl", "heldout": "heldout.jsonl",
            "blind-a": "blind-a.jsonl", "blind-b": "blind-b.jsonl",
-           "blind-c": "blind-c.jsonl", "blind-d": "blind-d.jsonl", "blind-e": "blind-e.jsonl"}
+           "blind-c": "blind-c.jsonl", "blind-d": "blind-d.jsonl", "blind-e": "blind-e.jsonl",
+           "blind-f": "blind-f.jsonl"}
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Conversation:
 
 
 def load_corpus(path: str | Path | None = None) -> list[Conversation]:
-    """The shipped corpus (None, "conversations", "heldout", "blind-a" ... "blind-e"), or a
+    """The shipped corpus (None, "conversations", "heldout", "blind-a" ... "blind-f"), or a
     JSONL file of the same form."""
     if path is None or str(path) in SHIPPED:
         name = SHIPPED[str(path)] if path is not None else CORPUS
