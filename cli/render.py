@@ -306,8 +306,10 @@ def why_text(hit: Any) -> str:
     return " ".join(f"{name}#{ranks[name]}" if name in ranks else str(name) for name in names)
 
 
-def hits_table(query: str, hits: Sequence[Any]) -> Table:
-    """Search results best first, with the fused score and the retrievers that found each."""
+def hits_table(query: str, hits: Sequence[Any],
+               folded: Mapping[str, str] | None = None) -> Table:
+    """Search results best first, with the fused score and the retrievers that found each;
+    under a hit, the text of each cube folded into it (`folded`: id -> text)."""
     # The query as a title: one line, cut at 80 characters (a pasted page would fill the
     # screen).
     table = new_table(f"{len(hits)} hit(s) for {short(query, 80)!r}",
@@ -320,7 +322,9 @@ def hits_table(query: str, hits: Sequence[Any]) -> Table:
             why_text(hit),
             fmt(get(cube, "id")),
             fmt(get(cube, "kind")),
-            short(get(cube, "content", "")),
+            "\n".join([short(get(cube, "content", "")),
+                       *(f"↳ {short(folded[i], 76)}" for i in get(hit, "folded", None) or ()
+                         if folded and i in folded)]),
         )
     return table
 

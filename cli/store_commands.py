@@ -40,7 +40,7 @@ from memos.cli.options import (
     scope_of,
 )
 from memos.cube import Visibility
-from memos.errors import InvalidInputError, ScopeError
+from memos.errors import InvalidInputError, MemosError, ScopeError
 from memos.policies import retention
 
 
@@ -199,11 +199,25 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in plain
         hits = mem.search(query, scope, k, filters=filters, kind=kind or None,
                           tags=tag or None, since=since_at, until=until_at,
                           metadata=parse_meta(meta), include_superseded=include_superseded)
+        inside = {} if json_out else _folded_texts(mem, hits, scope)
     if json_out:
         render.print_json([{"rank": i, "score": h.score, "retrievers": h.retrievers,
-                            "ranks": h.ranks, "cube": h.cube} for i, h in enumerate(hits, 1)])
+                            "ranks": h.ranks, "folded": h.folded, "cube": h.cube}
+                           for i, h in enumerate(hits, 1)])
         return
-    render.print_table(render.hits_table(query, hits))
+    render.print_table(render.hits_table(query, hits, inside))
+
+
+def _folded_texts(mem: Any, hits: list[Any], scope: Any) -> dict[str, str]:
+    """The text of each cube folded into a hit (a fact read from the turn that is the hit),
+    read through `history`, which counts no read."""
+    texts: dict[str, str] = {}
+    for cube_id in (c for h in hits for c in h.folded):
+        try:
+            texts[cube_id] = mem.history(cube_id, scope)[-1].content
+        except MemosError:
+            continue
+    return texts
 
 
 @app.command("list", rich_help_panel=MEMORIES)

@@ -361,5 +361,8 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
         entry = fused[pk]
         entry.score = score[pk] + lift.get(pk, 0.0)
         entry.folded = list(folded.get(pk, ()))
+        for inside in entry.folded:  # the hit stands for both: each retriever's better rank
+            for name, rank in fused[inside].ranks.items():
+                entry.ranks[name] = min(rank, entry.ranks.get(name, rank))
         top.append(entry)
     return top, rows

@@ -125,7 +125,9 @@ def test_select_hits_applies_priors_and_folds_with_few_loads() -> None:
     rows = {1: _row(1, "Ben", 1, day(2022, 1, 5)), 2: _row(2, "Ana", 2, day(2022, 7, 9)),
             3: _row(3, "Ben", 1, day(2022, 1, 5)), 4: _row(4, derived=["c1"])}
     def fused() -> dict[int, Fused]:  # select_hits leaves each Fused with its final score
-        return {1: Fused(1, 0.10), 2: Fused(2, 0.085), 3: Fused(3, 0.02), 4: Fused(4, 0.11)}
+        return {1: Fused(1, 0.10, {"dense": 3}), 2: Fused(2, 0.085, {"dense": 4}),
+                3: Fused(3, 0.02, {"dense": 5}),
+                4: Fused(4, 0.11, {"dense": 1, "fulltext": 2})}
 
     loads: list[list[int]] = []
 
@@ -149,6 +151,10 @@ def test_select_hits_applies_priors_and_folds_with_few_loads() -> None:
     assert [f.pk for f in folded] == [1, 2]
     assert folded[0].folded == [4]
     assert folded[0].score > folded[1].score
+    # the hit stands for both: each retriever's better rank (once the turn's own, dense#3,
+    # shown for a hit first thanks to the fact)
+    assert folded[0].ranks == {"dense": 1, "fulltext": 2}
+    assert folded[1].ranks == {"dense": 4}
     unfolded, _ = select_hits(fused(), "what did they do", 2, cfg.model_copy(
         update={"fold_derived": True}), now, load, fold=False)
     assert [f.pk for f in unfolded] == [4, 1]

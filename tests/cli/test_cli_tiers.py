@@ -97,3 +97,18 @@ def test_resume_of_a_chat_session_says_how_to_go_on_talking(memos_cli: Run) -> N
     out = memos_cli("session", "resume", "c1", "-u", "dana")
     assert out.code == 0, out.err
     assert "memos chat --session c1 -u dana" in " ".join((out.out + out.err).split())
+
+
+def test_search_shows_the_facts_folded_into_a_turn(memos_cli: Run, tmp_path: Any) -> None:
+    """A fresh-eyes user: the fact read from a turn was folded into the turn's hit, and the
+    CLI showed no trace of it (the table nothing, --json no `folded`)."""
+    conv = tmp_path / "conv.json"
+    conv.write_text('[{"role": "user", "content": "I moved to Lisbon last week."}]')
+    assert memos_cli("ingest", str(conv), "--session", "s1", "-u", "alice").code == 0
+    hits = memos_cli("search", "Alice's city", "-u", "alice", "--json").json()
+    turn = next(h for h in hits if h["cube"]["content"].endswith("I moved to Lisbon last week."))
+    assert len(turn["folded"]) == 1
+    fact = memos_cli("show", turn["folded"][0], "-u", "alice", "--json").json()
+    assert fact["content"] == "Alice's city is Lisbon."
+    table = memos_cli("search", "Alice's city", "-u", "alice")
+    assert table.code == 0 and "↳ Alice's city is Lisbon." in table.out
