@@ -7,6 +7,7 @@ Each command makes one call on `memos.MemOS` (or the bench module) and renders t
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 import typer
@@ -79,6 +80,33 @@ def recall(query: Annotated[str, typer.Argument(help="What to recall, in plain w
         render.print_message(f"skipped {c}: {why}", style="yellow")
 
 
+# "What is Bo's city?" -> "Bo's city": what a memory must begin with to answer it
+_ASKED_HEAD = re.compile(r"\s*what\s+(?:is|are|was|were)\s+(?P<head>\S.{0,200}?)[\s?!.]*$",
+                         re.I | re.S)
+
+
+def _why_no_answer(question: str, skipped: list[tuple[str, str]]) -> str:
+    """Why `memos answer` has no answer, in the question's own words: a memory the model
+    could not read, or none that begins with what the question asks."""
+    if skipped:
+        cube_id, why = skipped[0]
+        more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
+        return (f"no answer: a memory the question may need could not be read by the model "
+                f"({cube_id}: {why}){more}; `memos search` finds it as text")
+    m = _ASKED_HEAD.match(question)
+    if m is None:
+        return ("no memory of yours answers this: the model answers \"What is <subject>'s "
+                "<attribute>?\" from a memory \"<subject>'s <attribute> is ...\" (`memos "
+                "chat` takes questions in other words)")
+    head = render.short(m.group("head"), 60)
+    if head.lower().startswith(("my ", "your ")):
+        return (f"no memory of yours answers this: the model reads memories by name, so ask "
+                f"\"What is <name>'s {head.split(' ', 1)[1]}?\" (or `memos chat`, which "
+                f"knows who \"my\" is)")
+    return (f"no memory of yours answers this: none retrieved begins \"{head} is ...\"; "
+            f"add one with `memos add \"{head} is ...\"`, or check -u")
+
+
 def _recalled_texts(mem: Any, cubes: list[tuple[str, int]],
                     scope: Any) -> dict[tuple[str, int], str]:
     """The text of each recalled (cube, version). Read through `history`, which does not
@@ -114,14 +142,13 @@ def answer(question: Annotated[str, typer.Argument(help="The question to answer.
                                                        for c, v in got.cubes],
                            "hits": got.hits, "misses": got.misses, "seconds": got.seconds,
                            "model_fingerprint": got.model_fingerprint, "tier": got.tier,
+                           "skipped": [{"id": c, "why": w} for c, w in got.skipped],
                            "adapter_id": got.adapter_id,
+                           "adapter_version": got.adapter_version,
                            "adapter_fingerprint": got.adapter_fingerprint})
         return
     if not got.cubes:
-        render.print_message("no memory of yours answers this: none retrieved states what "
-                             "the question asks (\"What is Ann's city?\" needs a memory "
-                             "\"Ann's city is ...\"; add one with `memos add`, or check -u)",
-                             style="dim")
+        render.print_message(_why_no_answer(question, got.skipped), style="dim")
         return
     render.console().print(render.plain(got.text))
     stages = ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in got.seconds.items())

@@ -45,6 +45,26 @@ def test_answer_recall_tiers_json(memos_cli: Run) -> None:
     plain = memos_cli("answer", "What is Bo's city?", "-u", "bob")
     assert plain.code == 0 and "\ufffd" not in plain.out + plain.err
     assert "no memory of yours answers this" in plain.out + plain.err
+    # in the question's own words (once always "Ann's city", whatever was asked)
+    said = " ".join((plain.out + plain.err).split())
+    assert "Bo's city is ..." in said and "Ann's" not in said
+    mine = memos_cli("answer", "What is my city?", "-u", "bob")
+    assert "<name>'s city" in " ".join((mine.out + mine.err).split())
+    other = memos_cli("answer", "Where does Bo live?", "-u", "bob")
+    assert "memos chat" in " ".join((other.out + other.err).split())
+
+
+def test_answer_says_which_memory_the_model_could_not_read(memos_cli: Run) -> None:
+    """A fresh-eyes user: a memory too long for the model's slots was the one asked about;
+    `answer` said none stated it and advised adding it again. It now names the memory and
+    why, and --json carries `skipped` (REST's /v1/answer did already)."""
+    motto = "Alice's motto is " + "carpe diem and more " * 20 + "."
+    assert memos_cli("add", motto, "-u", "alice").code == 0
+    out = memos_cli("answer", "What is Alice's motto?", "-u", "alice")
+    said = " ".join((out.out + out.err).split())
+    assert out.code == 0 and "could not be read by the model" in said and "bytes" in said
+    got = memos_cli("answer", "What is Alice's motto?", "-u", "alice", "--json").json()
+    assert got["text"] == "" and len(got["skipped"]) == 1 and "adapter_version" in got
 
 
 def test_session_and_scheduler_commands(memos_cli: Run) -> None:
