@@ -391,8 +391,14 @@ _SDK_ADVICE = {"decode them with errors='replace' or pass text":
                "send UTF-8 text (convert it with e.g. iconv -f latin1 -t utf-8)",
                "decode the source bytes as UTF-8 with errors='replace' first":
                "send UTF-8 text (convert it with e.g. iconv -f latin1 -t utf-8)",
-               "open it without an embedder": "leave out --embedder"}
+               "open it without an embedder": "leave out --embedder",
+               " (or a timedelta)": ""}
 _CUBE_ID = re.compile(r"\bcube ([0-9a-f]{32})\b")
+# Fields a library message names, as the CLI option that sets them ("valid_from ... is after
+# valid_to" -> "--valid-from ... is after --valid-to"); the phrases above go first.
+_SDK_FIELDS = re.compile(r"(?<![\w.`'-])(valid_from|valid_to|expires_at|session_id)\b(?!['(=])")
+_FIELD_OPTIONS = {"valid_from": "--valid-from", "valid_to": "--valid-to",
+                  "expires_at": "--expires-at", "session_id": "--session"}
 
 
 def cli_words(message: str) -> str:
@@ -423,6 +429,7 @@ def cli_words(message: str) -> str:
         message = message.replace(sdk, cli)
     message = re.sub(r"\s*\(MemOS\.open\([^)]*\)\)", "", message)  # SDK advice, in parentheses
     message = re.sub(r"\(MemOS\.\w+ / (memos [^)]+)\)", r"(\1)", message)  # "(MemOS.x / memos y)"
+    message = _SDK_FIELDS.sub(lambda m: _FIELD_OPTIONS[m.group(1)], message)
 
     def command(match: re.Match[str]) -> str:
         name = _SDK_CALLS[match.group(1)]

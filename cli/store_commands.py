@@ -376,6 +376,13 @@ def update(cube_id: IdArg,
             raise InvalidInputError(f"--ttl takes a positive number of seconds that ends "
                                     f"before the year 9999 (e.g. --ttl 86400 for a day); "
                                     f"got {ttl:g}") from None
+    if all(v is None for v in (content, kind, tag if clear_tags or tag else None, meta or None,
+                               importance, confidence, valid_from, valid_to, expires)) \
+            and not clear_meta:
+        raise InvalidInputError("`memos update ID` needs something to change: --content, "
+                                "--kind, --tag (or --clear-tags), --meta (or --clear-meta), "
+                                "--importance, --confidence, --valid-from, --valid-to, "
+                                "--expires-at or --ttl")
     text = read_content(content) if content is not None else None
     with open_store(store, index_dir) as mem:
         cube = mem.update(cube_id, scope, content=text, kind=kind, tags=tag,

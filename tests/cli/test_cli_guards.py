@@ -435,3 +435,22 @@ def test_an_embedder_mismatch_says_the_cli_options(memos_cli: Run) -> None:
     _add(memos_cli)
     line = _one_error_line(memos_cli("init", "--embedder", "hashing:128"), codes=(1,))
     assert "--embedder" in line and "MemOS." not in line and "without an embedder" not in line
+
+
+def test_errors_name_the_cli_options_not_the_sdk_fields(memos_cli: Run) -> None:
+    """A fresh-eyes user: `memos update ID` alone answered in SDK words ("a None (JSON null)
+    changes nothing: tags=[] ..."), and other errors named valid_from, valid_to, session_id
+    and "a timedelta"."""
+    cube = memos_cli("add", "note one", "-u", "zed", "--json").json()["id"]
+    alone = memos_cli("update", cube, "-u", "zed")
+    assert alone.code == 2 and "--content" in alone.err and "None" not in alone.err
+    dates = memos_cli("update", cube, "-u", "zed", "--valid-from", "2027-01-01",
+                      "--valid-to", "2026-01-01")
+    assert dates.code == 2 and "--valid-from" in dates.err and "valid_to" not in dates.err
+    ttl = memos_cli("add", "x", "-u", "zed", "--ttl", "-5")
+    assert ttl.code == 2 and "timedelta" not in ttl.err
+    session = memos_cli("chat", "-u", "zed", "--session", "", stdin=b"")
+    assert session.code == 2 and "--session" in session.err and "session_id" not in session.err
+    # --clear-meta alone is a change asked for (here of nothing: the library says so)
+    cleared = memos_cli("update", cube, "-u", "zed", "--clear-meta")
+    assert "needs something to change" not in cleared.err and "changes nothing" in cleared.err

@@ -71,6 +71,6 @@ def test_purge_all_with_an_agent_says_what_it_erases(memos_cli: Run) -> None:
 def test_search_by_a_bad_session_or_filter_names_the_callers_mistake(memos_cli: Run) -> None:
     _add(memos_cli, "a memory of session one", "--session", "s1")
     out = memos_cli("search", "memory", "-u", "alice", "--session", "")
-    assert out.code == 2 and "session_id" in out.err  # not 0 hits
+    assert out.code == 2 and "--session" in out.err  # not 0 hits
     out = memos_cli("search", "memory", "-u", "alice", "--session", "s1", "--filter", "[]")
     assert out.code == 2 and "filter must be a dict" in out.err and "'and'" not in out.err
