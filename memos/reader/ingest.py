@@ -771,11 +771,32 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
             ref.people = []
             spoken.texts.append(turn.content)
             continue
+        found = _tie_held(found, said.get(key, ()))
         previous[key] = found
         said.setdefault(key, []).extend((len(spoken.texts), e) for e in found)
         spoken.texts.append(turn.content)
         out.extend(FactCandidate(turn.index, e) for e in found)
     return out, failed
+
+
+def _tie_held(found: list[Extraction], earlier: Sequence[tuple[int, Extraction]]
+              ) -> list[Extraction]:
+    """A break-up that names the partner ("Sam and I broke up") ends each kind of tie
+    holding the name, one negation each (`rules`): where the speaker said earlier in this
+    call which one holds it ("My boyfriend is Sam"), only that one."""
+    ends: dict[tuple[str, str], list[Extraction]] = {}
+    for e in found:
+        if e.negated and e.value and e.attribute.endswith("'s name"):
+            ends.setdefault((e.subject_key, e.value.lower()), []).append(e)
+    drop: set[int] = set()
+    for (subject, value), group in ends.items():
+        if len(group) < 2:
+            continue
+        held = {e.attribute for _, e in earlier if not e.negated and e.subject_key == subject
+                and e.value.lower() == value} & {e.attribute for e in group}
+        if held:
+            drop.update(id(e) for e in group if e.attribute not in held)
+    return [e for e in found if id(e) not in drop] if drop else found
 
 
 def _same_text(stored: Any, said: str) -> bool:

@@ -28,6 +28,7 @@ from memos.reader.vocab import (
     CLUBS,
     DEMONYM_NOUNS,
     DEPARTMENTS,
+    EMOJI,
     FILLERS,
     KIN_NAMES,
     KNOWN_PLACES,
@@ -282,6 +283,19 @@ _BLANKS = re.compile(r"[^\S\n]+")
 _LINES = re.compile(r"\s*\n\s*")
 
 
+# A run of emoji ends what was said before it, like a full stop: "my sister just turned 30
+# 🎉", "now i live in sapporo 🐱 its freezing here"; before a mark or at the end, it goes.
+_EMOJI_END = re.compile(f"\\s*[{EMOJI}]+\\s*(?=[.!?,;:]|$)")
+_EMOJI_BREAK = re.compile(f"\\s*[{EMOJI}]+\\s*")
+
+
+def emoji_breaks(text: str) -> str:
+    """`text` with its emoji read as the ends of what they follow."""
+    if not any(ord(c) >= 0x2600 for c in text):
+        return text
+    return _EMOJI_BREAK.sub(". ", _EMOJI_END.sub("", text))
+
+
 def squeeze(text: str) -> str:
     """Runs of blanks as one space and of line breaks as one: the clause patterns then scan
     each position once (a run of 20,000 spaces made them quadratic)."""
@@ -360,7 +374,10 @@ _WED_STATE = (r"(?:are|['’]re)\s+(?:now\s+|happily\s+|officially\s+)?(?:marrie
 # starts one (a pronoun, an auxiliary or question word, a hedge, a participle of the
 # statements the rules read), or "and"/"but"/"so" before a first-person subject.
 _CLAUSE_SPLIT = re.compile(
-    r"(?:,|;|\s[-–—])\s+(?=(?:and\s+|but\s+|so\s+|or\s+|then\s+|now\s+|also\s+)*"
+    r"(?:,|;|\s[-–—])\s+(?=(?:and\s+|but\s+|so\s+|or\s+|then\s+|now\s+|also\s+|"
+    # "..., but sadly I live in Croydon"
+    r"(?:sadly|unfortunately|luckily|thankfully|honestly|actually|currently|realistically|"
+    r"alas),?\s+)*"
     r"(?:I|we|he|she|they|it|it's|you|there|this|that|is|are|am|was|were|can|could|would|"
     r"will|do|does|did|should|shall|may|might|have|has|what|where|when|why|who|which|how|"
     r"any|anything|anyone|maybe|perhaps|please|hope|thanks|thank|let's|lol|haha|idk|"
@@ -1230,10 +1247,11 @@ _AGE = re.compile(_AUX + r"(?P<n>\d{1,3})\s+(?:years?\s+old|yrs?\s+old|y/o)\b", 
 _AGE_BARE = re.compile(
     r"I(?:(?:'m|’m|\s+am)\s+(?:(?:now|just|almost|nearly)\s+)?|\s+(?:(?:just|recently|finally)\s+)*"
     r"turned\s+)(?P<n>\d{1,3})(?!\s+and\s+a\s+half\s+(?:weeks?|months?|days?|hours?))"
-    r"(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|this|myself|haha|lol|in|on)\b))",
-    re.I)
+    rf"(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|this|myself|{FILLERS}|in|"
+    r"on)\b))", re.I)
 _TURNED = re.compile(r"(?:just\s+)?turned\s+", re.I)  # "my son turned 6 last week"
-_AGE_OF = re.compile(r"(?P<n>\d{1,2})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|this|"
+_AGE_OF = re.compile(rf"(?P<n>\d{{1,2}})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|"
+                     rf"this|{FILLERS}|"
                      r"(?:years?|yrs?)(?!\s+(?:older|younger|ago|apart|later|before|after|"
                      r"behind|ahead|earlier|since)\b))\b))", re.I)
 # "I'm in Bologna": where the speaker lives, unless the clause says for how long.
@@ -1783,7 +1801,11 @@ great nice cool wow awesome lol haha sure sorry oops wait what how why when wher
 is are was were do does did can could would should will he she his her they their there
 here in on at for with from to of by after before since because if as all some any one
 congrats congratulations good glad sounds sound love lovely amazing interesting really
-update finally still again plus noted""".split())
+update finally still again plus noted big happy exciting excited sad tough hard wonderful
+fantastic brilliant perfect fun beautiful welcome absolutely definitely totally exactly right
+true fair enjoy best luck ah aw aww ouch yikes hmm omg sweet cute wise smart impressive
+incredible excellent super neat lucky poor bummer bravo cheers kudos indeed certainly of
+course enjoy safe travels take care happy birthday belated""".split())
 
 
 @dataclass
@@ -1903,6 +1925,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     previous turn named, whom this turn's "he" / "she" may be about; updated to this
     turn's."""
     carried = Referents() if referents is None else referents
+    text = emoji_breaks(text)
     after_greeting, carried.greeted = carried.greeted, bool(BARE_GREETING.match(text))
     fixed = correction(text, previous)
     if fixed:
@@ -2670,11 +2693,11 @@ def _trim_place(value: str, attribute: str) -> str:
 # Where a job is done, after it: "(a vet) in Bristol", "(a nurse) in a care home"; not its
 # field ("an engineer in maintenance", "a PhD student in physics")
 _JOB_WHERE = re.compile(r"\s+(?:(?:based|living|working)\s+)?in\s+(?:(?-i:[A-Z])|(?:a|an|the|my|"
-                        r"our|this|that)\s).*$", re.I)
+                        r"our|this|that|some|one|another)\s).*$", re.I)
 
 
-_JOB_AT_PLACE = re.compile(r"\s+(?:at|for)\s+(?:the|a|an|my|our|his|her|their|this|that)\s+"
-                           r"(?-i:[a-z]).*$", re.I)
+_JOB_AT_PLACE = re.compile(r"\s+(?:at|for)\s+(?:the|a|an|my|our|his|her|their|this|that|some|"
+                           r"one|another)\s+(?-i:[a-z]).*$", re.I)
 
 
 # In a turn all in lower case, "in <place>" after an occupation's word ("a plumber in
@@ -3076,9 +3099,9 @@ PARTNERS = ("boyfriend", "girlfriend", "partner", "husband", "wife", "spouse", "
 _SPOUSES = frozenset({"husband", "wife", "spouse"})
 _PARTNER_RE = r"(?:boyfriend|girlfriend|partner|husband|wife|spouse|fianc[ée]e?|fiance|fiancee)"
 # Words before a clause's subject that are no part of a name ("Sadly Rex passed away")
-_CLAUSE_LEAD = (r"(?:(?:so|and|but|well|oh|ok|okay|yeah|welp|sadly|unfortunately|anyway|"
+_CLAUSE_LEAD = (r"(?:(?i:so|and|but|well|oh|ok|okay|yeah|welp|sadly|unfortunately|anyway|"
                 r"update|btw|also|finally|officially|today|yesterday|rip|ugh|guess\s+what)"
-                r"[,:!]?\s+)*")
+                r"(?:[,:!]|\s+[-–—])?\s+)*")
 _NOT_IN_NAME = _SENTENCE_ADVERBS | frozenset({"sadly", "unfortunately", "update", "rip", "welp",
                                               "ugh", "yeah", "ok", "okay", "finally",
                                               "officially"})

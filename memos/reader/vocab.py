@@ -171,8 +171,10 @@ def one_thing_across(text: str, start: int, at: int) -> bool:
 
 
 _QUOTE_PAIRS = {'"': '"', "“": "”"}
-# Emoji and pictographs after a value ("I live in NYC 🗽")
-_TRAILING_SYMBOLS = re.compile("[\\s\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+$")
+# Emoji and pictographs (with their joiners and variation selectors)
+EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d"
+# ... after a value ("I live in NYC 🗽")
+_TRAILING_SYMBOLS = re.compile(f"[\\s{EMOJI}]+$")
 
 
 def _quoted_at(text: str, start: int) -> int | None:

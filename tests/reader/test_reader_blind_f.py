@@ -1,0 +1,102 @@
+"""Classes of phrasing the blind reader corpus F (2026-12-05, written from the docs alone)
+found unread, each tested in forms beyond the corpus's own sentences: emoji in a turn (read
+as the end of what they follow), an opener in capitals before a break-up ("Update: Sam and
+I broke up"), a sentence adverb after "but" ("..., but sadly I live in Croydon"), "btw" /
+"lol" after an age, "some" / "one" before a workplace, an assistant's reply opening with a
+word of praise between a person and "she", and a break-up's tie narrowed to the one the
+speaker named earlier in the conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from memos.reader.ingest import check_messages, extract_rules
+from memos.reader.rules import emoji_breaks
+from tests.reader.helpers import ended, facts, said
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # emoji: the end of what they follow
+    ("My sister Nomsa just turned 30 🎉",
+     {("Alice", "sister's name", "Nomsa"), ("Nomsa", "age", "30")}),
+    ("Hiya, Aoife here 👋", {("Aoife", "name", "Aoife")}),
+    ("now i live in sapporo 🐱 its freezing here lol", {("Alice", "city", "sapporo")}),
+    ("my cat is called mochi 🐱", {("Alice", "cat's name", "Mochi")}),
+    ("I love my job ❤️ I'm a nurse", {("Alice", "job", "nurse")}),
+    ("I live in NYC 🗽!", {("Alice", "city", "NYC")}),
+    ("I moved to Lisbon 🇵🇹 last month", {("Alice", "city", "Lisbon")}),
+    # a sentence adverb after "but": the clause is read on its own
+    ("if I lived in Rome I'd eat pasta every day, but sadly I live in Croydon",
+     {("Alice", "city", "Croydon")}),
+    ("If I lived in Rome I'd eat pasta, but actually, I live in Croydon",
+     {("Alice", "city", "Croydon")}),
+    # a filler after an age
+    ("Meera is 31 btw", {("Meera", "age", "31")}),
+    ("I'm 31 tbh", {("Alice", "age", "31")}),
+    ("My sister is 31 lol", {("Alice", "sister's age", "31")}),
+    # "some" / "one" before the workplace, which ends the job
+    ("Dave is a chef at some fancy place in Fremantle", {("Dave", "job", "chef")}),
+    ("I work as a nurse at some hospital in Leeds", {("Alice", "job", "nurse")}),
+    ("I'm a cook at one of the hotels", {("Alice", "job", "cook")}),
+])
+def test_read(text: str, expected: set[tuple[str, str, str]]) -> None:
+    assert said(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I'm a millionaire 😉", set()),  # no fact before or after the emoji
+    ("I wish I lived in Rome, sadly I don't", set()),
+    ("I'm 31 minutes away lol", set()),
+    ("Honestly I'm allergic to Mondays 🙃", set()),
+])
+def test_not_read_beyond_what_is_said(text: str, expected: set[tuple[str, str, str]]) -> None:
+    assert said(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Update: Kwame and I broke up last week 💔",
+                                  "UPDATE - Kwame and I broke up", "Sadly, Kwame and I split up",
+                                  "Guess what: Kwame and I broke up"])
+def test_an_opener_in_any_case_before_a_break_up(text: str) -> None:
+    assert ("boyfriend's name", "Kwame") in ended(text)
+
+
+def test_emoji_breaks_keep_the_text_around_them() -> None:
+    assert emoji_breaks("plain text, no emoji") == "plain text, no emoji"
+    assert emoji_breaks("turned 30 🎉") == "turned 30"
+    assert emoji_breaks("sapporo 🐱 its cold") == "sapporo. its cold"
+    assert emoji_breaks("NYC 🗽!") == "NYC!"
+
+
+def _ended_in(messages: list[dict[str, Any]]) -> set[tuple[int, str, str]]:
+    found, failed = extract_rules(check_messages(messages), "amara", "Amara")
+    assert not failed
+    return {(c.turn, c.extraction.attribute, c.extraction.value) for c in found
+            if c.extraction.negated}
+
+
+def test_a_break_up_ends_the_tie_named_earlier_in_the_conversation() -> None:
+    """"Kwame and I broke up" alone ends each kind of tie holding the name (one negation
+    each); after "My boyfriend is Kwame" in the same conversation, the boyfriend only."""
+    told = [{"role": "user", "content": "My boyfriend is Kwame, we've been together 3 years"},
+            {"role": "assistant", "content": "That's lovely."},
+            {"role": "user", "content": "Kwame and I broke up last week"}]
+    assert _ended_in(told) == {(2, "boyfriend's name", "Kwame")}
+    alone = _ended_in(told[2:])
+    assert {("boyfriend's name", "Kwame"), ("wife's name", "Kwame")} <= {
+        (a, v) for _, a, v in alone}
+
+
+@pytest.mark.parametrize("reply", ["Big move!", "Happy birthday to Meera!", "Great company.",
+                                   "Wow, exciting."])
+def test_a_reply_of_praise_between_does_not_hide_whom_she_is(reply: str) -> None:
+    got = facts("U: My best friend Meera moved to Toronto last month", f"A: {reply}",
+                "U: She works at Shopify now.")
+    assert ("Meera", "employer", "Shopify") in got
+
+
+def test_a_reply_naming_someone_else_between_still_hides_whom_she_is() -> None:
+    got = facts("U: My best friend Meera moved to Toronto last month",
+                "A: Did Priya go with her?", "U: She works at Shopify now.")
+    assert ("Meera", "employer", "Shopify") not in got
