@@ -141,7 +141,9 @@ def _parse_at(value: Any, where: str) -> datetime:
 
 def check_messages(messages: Any, at: datetime | date | str | None = None) -> list[ChatTurn]:
     """Every message checked (InvalidInputError naming the index and field) and made a
-    ChatTurn; a message without 'at' gets `at`, else now."""
+    ChatTurn; a message without 'at' gets the time of the nearest message before it that
+    has one (a conversation's undated turns between dated ones were dated now, newer than
+    the turns after them), else `at`, else now."""
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
         raise InvalidInputError(
             f"messages must be a list of dicts such as {{'role': 'user', 'content': 'I live "
@@ -154,6 +156,7 @@ def check_messages(messages: Any, at: datetime | date | str | None = None) -> li
     # as a message's own 'at': a datetime, a date or an ISO 8601 string
     default_at = _parse_at(at, "at") if at is not None else datetime.now(UTC)
     turns: list[ChatTurn] = []
+    given: datetime | None = None  # the time of the last message that had one
     for i, msg in enumerate(messages):
         where = f"message {i}"
         if not isinstance(msg, Mapping):
@@ -187,9 +190,12 @@ def check_messages(messages: Any, at: datetime | date | str | None = None) -> li
                 name = normalize_id(name.strip(), f"{where}: field 'name'")
             except ValueError as exc:
                 raise InvalidInputError(str(exc)) from None
-        when = _parse_at(msg["at"], where) if msg.get("at") is not None else default_at
+        if msg.get("at") is not None:
+            when = given = _parse_at(msg["at"], where)
+        else:
+            when = given if given is not None else default_at
         turns.append(ChatTurn(i, role, content, name, when, _used(msg.get("used"), where),
-                              dated=msg.get("at") is not None or at is not None))
+                              dated=given is not None or at is not None))
     return turns
 
 

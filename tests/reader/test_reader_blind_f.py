@@ -100,3 +100,23 @@ def test_a_reply_naming_someone_else_between_still_hides_whom_she_is() -> None:
     got = facts("U: My best friend Meera moved to Toronto last month",
                 "A: Did Priya go with her?", "U: She works at Shopify now.")
     assert ("Meera", "employer", "Shopify") not in got
+
+
+def test_an_undated_turn_between_dated_ones_takes_the_time_before_it() -> None:
+    """A fresh-eyes user: "My sister Ana lives in Madrid" between a turn of 1 March and
+    one of 10 April was dated now, newer than the April turn after it."""
+    turns = check_messages([
+        {"role": "user", "content": "I live in Berlin.", "at": "2026-03-01T10:00:00Z"},
+        {"role": "assistant", "content": "Noted."},
+        {"role": "user", "content": "My sister Ana lives in Madrid."},
+        {"role": "user", "content": "I moved to Lisbon last week.", "at": "2026-04-10T10:00:00Z"},
+        {"role": "user", "content": "Ana moved to Paris."}])
+    assert [t.at.date().isoformat() for t in turns] == [
+        "2026-03-01", "2026-03-01", "2026-03-01", "2026-04-10", "2026-04-10"]
+    assert all(t.dated for t in turns)
+    first = check_messages([{"role": "user", "content": "hi"},
+                            {"role": "user", "content": "x", "at": "2026-03-01T10:00:00Z"}],
+                           at="2026-01-01T00:00:00Z")
+    assert [t.at.date().isoformat() for t in first] == ["2026-01-01", "2026-03-01"]
+    none = check_messages([{"role": "user", "content": "hi"}])
+    assert not none[0].dated  # no time anywhere: now, and said to be assumed
