@@ -275,6 +275,18 @@ def _ended_note(cube: MemCube, ended: Sequence[MemCube]) -> str:
     return f" ({'; '.join(parts)})"
 
 
+_SELF_WORDS = re.compile(r"\b(?:I\s+am|I['’]m|I['’]ve|I|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)\b")
+_TO_YOU = {"i am": "you are", "i'm": "you're", "i've": "you've", "i": "you", "my": "your",
+           "me": "you", "mine": "yours", "myself": "yourself"}
+
+
+def _to_you(words: str) -> str:
+    """The user's words about themselves as the assistant says them back: "where I live" ->
+    "where you live", "my address" -> "your address"."""
+    return _SELF_WORDS.sub(
+        lambda m: _TO_YOU[" ".join(m.group(0).lower().replace("’", "'").split())], words)
+
+
 def _past_line(cube: MemCube) -> str:
     """An ended fact in the past tense with its end: "Alice's employer was Acme (until 12
     May 2026)"."""
@@ -932,6 +944,17 @@ class Assistant:
         return Reply(text=answer, backend="note", memories=[], seconds=seconds,
                      session_id=sid, route="a statement: remembered, nothing to answer")
 
+    def _your_past(self, cube: MemCube) -> str:
+        """`_past_line` spoken to the user when the fact is theirs ("Your city was Lisbon
+        (until 10 April 2026)"), as the present one is ("Your city is Porto.")."""
+        line = _past_line(cube)
+        you = self._second_person(cube)
+        if not you.startswith("your "):
+            return line
+        until = date_text(cube.valid_to)
+        said = "Y" + you[1:].rstrip().rstrip(".").replace(" is ", " was ", 1)
+        return f"{said} (until {until})" if until else said
+
     def _second_person(self, cube: MemCube) -> str:
         """A fact about the user in the second person ("your city is Porto"): the
         assistant's own words are stored too, and must not read as the fact itself."""
@@ -1082,7 +1105,7 @@ class Assistant:
             chosen = sorted(facts, key=lambda h: h.cube.valid_to or utcnow(), reverse=True)[:1]
             what = (f"the value before {cq.value}" if cq.value is not None
                     and self._before_value(cq) is not None else "the value before the current one")
-            return f"{_past_line(chosen[0].cube)}.", [_used(chosen[0], what)]
+            return f"{self._your_past(chosen[0].cube)}.", [_used(chosen[0], what)]
         if not facts and cq is not None and cq.past and cq.value is not None \
                 and self._before_value(cq) == []:
             # "where did I live before Berlin?" when Berlin is the first city told
@@ -1788,13 +1811,14 @@ class Assistant:
         names = [content for _id, content, how in done if how == "forgotten"]
         moved = sum(how == "rewritten" for _id, _c, how in done)
         kept = sum(how == "kept" for _id, _c, how in done)
+        asked = _to_you(what)
         if not done:
-            text = f"I had nothing stored about {what!r}."
+            text = f"I had nothing stored about {asked!r}."
         else:
             shown = "; ".join(_short(c).rstrip(".") for c in names[:5])
             more = f" and {len(names) - 5} more" if len(names) > 5 else ""
             text = (f"Forgotten {len(names)} memor{'y' if len(names) == 1 else 'ies'} about "
-                    f"{what}: {shown}{more}.")
+                    f"{asked}: {shown}{more}.")
             if moved:
                 text += (f" {moved} neighbouring turn(s) quoted it as context: stored again "
                          f"without it.")

@@ -328,10 +328,18 @@ def _plain_question(q: str) -> str:
 
 # Questions about the value before the current one: (pattern, subject, attribute). The
 # rest of the question ("... before I moved to Leeds") only says when.
+# Words that stand where a name would and are none: "where did they live before?"
+_NOT_A_NAME = (r"(?:i|he|she|they|we|you|it|my|your|his|her|their|our|the|a|an|u|ya|ppl|"
+               r"people|everyone|someone|somebody)\b")
 _PAST: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I), s, a) for p, s, a in [
     (r"^(?:where|(?:which|what) (?:city|town)) did i (?:use to )?live(?: in)?(?: before\b.*|"
      r" previously)?$", "user", "city"),
     (r"^where did i live before\b.*$", "user", "city"),
+    # of a person by name: "where did Ana live before?" ("before" or "previously" said)
+    (rf"^(?:where|(?:which|what) (?:city|town)) did (?P<name>(?!{_NOT_A_NAME})[a-z][\w'-]*) "
+     r"(?:use to )?live(?: in)? (?:before\b.*|previously)$", "name", "city"),
+    (rf"^(?:where|who|which company) did (?P<name>(?!{_NOT_A_NAME})[a-z][\w'-]*) "
+     r"(?:use to )?work(?: for| at)? (?:before\b.*|previously)$", "name", "employer"),
     (r"^(?:where|who|which company) did i (?:use to )?work(?: for| at)?(?: before\b.*|"
      r" previously)?$", "user", "employer"),
     (r"^what (?:was|were) my (?:old|previous|former|last) (?!name$)" + _ATTR + "$", "user", None),
@@ -574,8 +582,11 @@ def past_question(text: str, user_name: str) -> CanonicalQuestion | None:
         if subject == "rel":
             attribute = f"{relation_name(groups['rel'])}'s {attribute}"
         before = _BEFORE_VALUE.search(q)
-        return _q(user_name, attribute, True, past=True,
-                  value=before.group("value") if before is not None else None)
+        value = before.group("value") if before is not None else None
+        if subject == "name":
+            name = groups["name"]
+            return _q(name[:1].upper() + name[1:], attribute, False, past=True, value=value)
+        return _q(user_name, attribute, True, past=True, value=value)
     return None
 
 

@@ -133,3 +133,26 @@ def test_whether_a_value_ever_held(store_path: str, backend: Any) -> None:
             _backend, _why, cq, facts = Assistant(mem, "alice", learn=False).route(question)
             assert cq is not None and cq.value is None and not cq.history  # the plain one
             assert not any("Paris" in h.cube.content for h in facts)
+
+
+def test_the_value_before_is_said_to_the_user_and_of_another_in_the_third_person(
+        store_path: str) -> None:
+    """A fresh-eyes user: "Where do I live?" got "Your city is Porto." but "Where did I live
+    before?" got "Alice's city was Lisbon (until ...)" in the same session."""
+    with MemOS.open(store_path) as mem:
+        _tell(mem, "alice", ["I live in Lisbon.", "I moved to Porto.",
+                             "My sister Ana lives in Madrid.", "Ana moved to Paris."])
+        before = _ask(mem, "Where did I live before?").text
+        assert before.startswith("Your city was Lisbon (until "), before
+        hers = _ask(mem, "Where did Ana live before?").text
+        assert "Ana's city was Madrid" in hers and "Your" not in hers, hers
+
+
+def test_a_forget_reply_says_what_was_forgotten_in_the_second_person(store_path: str) -> None:
+    with MemOS.open(store_path) as mem:
+        _tell(mem, "alice", ["I live in Lisbon."])
+        bot = Assistant(mem, "alice", backend="extractive")
+        said = bot.reply("forget where I live").text
+        assert said.startswith("Forgotten ") and "about where you live:" in said, said
+        none = bot.reply("forget my favourite zorblax").text
+        assert "about 'your favourite zorblax'" in none, none

@@ -54,7 +54,7 @@ def test_demo_tells_the_whole_story(capsys: pytest.CaptureFixture[str]) -> None:
     session = _part(out, "8. A session", "9. \"forget")
     assert re.search(r"resume_session: (\d+) tokens in \d+ ms", session)
     forget = _part(out, "9. \"forget my address\"")
-    assert "Forgotten 4 memories about my address" in forget
+    assert "Forgotten 4 memories about your address" in forget
     # the forget reaches the weights: step 7's adapter was trained on the address
     assert f"adapter {adapter.group(1)}: tainted, weights erased" in forget
     assert "'parametric': 1" in _part(forget, "before", "after")
