@@ -392,7 +392,9 @@ _SDK_ADVICE = {"decode them with errors='replace' or pass text":
                "decode the source bytes as UTF-8 with errors='replace' first":
                "send UTF-8 text (convert it with e.g. iconv -f latin1 -t utf-8)",
                "open it without an embedder": "leave out --embedder",
-               " (or a timedelta)": ""}
+               " (or a timedelta)": "",
+               # (in a CLI, lone surrogates are bytes of the input that are no UTF-8)
+               "is not valid Unicode (lone surrogates)": "is not valid UTF-8"}
 _CUBE_ID = re.compile(r"\bcube ([0-9a-f]{32})\b")
 # Fields a library message names, as the CLI option that sets them ("valid_from ... is after
 # valid_to" -> "--valid-from ... is after --valid-to"); the phrases above go first.

@@ -206,6 +206,12 @@ def test_invalid_utf8_on_stdin_says_send_utf8_in_cli_words(memos_cli: Run,
     assert "UTF-8" in line and "errors=" not in line and "iconv" in line
 
 
+def test_invalid_utf8_said_in_chat_is_called_that_not_lone_surrogates(memos_cli: Run) -> None:
+    got = memos_cli("chat", "-u", "alice", "--backend", "extractive",
+                    stdin=b"bad \xff\xfe utf8\n/quit\n")
+    assert "UTF-8" in got.err and "surrogates" not in got.err, got.err
+
+
 def test_a_missing_session_names_the_cli_command_not_the_sdk_call(memos_cli: Run) -> None:
     assert memos_cli("add", "Alice keeps bees", "-u", "alice").code == 0
     line = _one_error_line(memos_cli("session", "resume", "nosuch", "-u", "alice"))
@@ -216,3 +222,13 @@ def test_a_missing_session_names_the_cli_command_not_the_sdk_call(memos_cli: Run
 def test_a_blank_scope_id_is_refused_without_pydantic_words(memos_cli: Run, flag: str) -> None:
     line = _one_error_line(memos_cli("add", "Alice keeps bees", "-u", "alice", flag, " "))
     assert "is empty or only whitespace" in line and "Value error" not in line
+
+
+def test_cli_words_call_lone_surrogates_invalid_utf8() -> None:
+    """Piped from a shell, undecodable bytes reach the library as lone surrogates, and the
+    message said so ("not valid Unicode (lone surrogates)"): a CLI user sent bytes."""
+    from memos.cli.options import cli_words
+
+    said = cli_words("the message is not valid Unicode (lone surrogates); decode the source "
+                     "bytes as UTF-8 with errors='replace' first")
+    assert said.startswith("the message is not valid UTF-8;") and "iconv" in said
