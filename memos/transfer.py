@@ -784,7 +784,10 @@ def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope, now: date
                 raise ValueError("unknown line type; expected type 'cube', 'edge' or 'end'")
         except (ValueError, TypeError, RecursionError) as exc:
             # ValueError covers json's decode errors and InvalidInputError.
-            message = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            message = ("nested too deeply" if isinstance(exc, RecursionError)
+                       else f"not JSON ({exc.msg} at column {exc.colno}); each line of an "
+                       f"export is one JSON object" if isinstance(exc, json.JSONDecodeError)
+                       else str(exc))
             parsed.errors.append((number, message))
             if not isinstance(obj, dict):  # (its type unknown: it may be a cube or an edge)
                 parsed.unread += 1
@@ -1134,10 +1137,13 @@ def import_(store: StoreParts, source: str | os.PathLike[str] | TextIO, scope: S
         if errors and on_error == "abort":
             report.aborted = True
             shown = "; ".join(f"line {n}: {m}" for n, m in errors[:5])
+            # (the advice once: not again after a line's own message that gives it)
+            advice = ("" if any("on_error='skip'" in m or "--on-error skip" in m
+                                for _, m in errors[:5])
+                      else "; fix them or import the good lines with on_error='skip' "
+                           "(--on-error skip)")
             raise ImportFormatError(f"{len(errors)} bad line(s), nothing imported: {shown}"
-                                    f"{' ...' if len(errors) > 5 else ''}; fix them or "
-                                    "import the good lines with on_error='skip' "
-                                    "(--on-error skip)", errors)
+                                    f"{' ...' if len(errors) > 5 else ''}{advice}", errors)
         fresh = [line for cid, line in parsed.cubes.items()
                  if cid not in plan.present and cid not in plan.refused]
         try:

@@ -609,3 +609,28 @@ def test_export_orders_edges_by_what_they_join(open_mem: Any) -> None:
     second.import_(_text([lines[0], *cubes, *reversed(edges)]), ALICE)
     assert _export(second, ALICE) == lines
     assert edges == sorted(edges, key=lambda e: (e["src"], e["dst"], e["relation"]))
+
+
+def test_a_line_that_is_no_json_says_so_and_the_advice_is_given_once(mem: MemOS) -> None:
+    """A fresh-eyes user: a non-JSON line gave Python's words alone ("Expecting value: line 1
+    column 1 (char 0)"), and a line whose own message advised --on-error skip was followed
+    by the same advice again."""
+    from memos.errors import ImportFormatError
+
+    with pytest.raises(ImportFormatError) as raised:
+        mem.import_(io.StringIO("not json\n"), "alice")
+    said = str(raised.value)
+    assert "not JSON" in said and "one JSON object" in said and "(char 0)" not in said
+    mem.add("a note to export", "alice")
+    mem.add("another note", "alice")
+    lines = mem_export_lines(mem)
+    del lines[1]  # one cube line lost: the end line's count says so, with its advice
+    with pytest.raises(ImportFormatError) as raised:
+        mem.import_(io.StringIO("".join(lines)), "alice")
+    assert str(raised.value).count("import the good lines") == 1, str(raised.value)
+
+
+def mem_export_lines(mem: MemOS) -> list[str]:
+    out = io.StringIO()
+    mem.export("alice", out)
+    return out.getvalue().splitlines(keepends=True)
