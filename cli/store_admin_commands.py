@@ -125,12 +125,19 @@ def stats(user: UserOpt = None, agent: AgentOpt = None,
 
     Example: memos stats --json
     """
+    scope = optional_scope(user, agent)
     with open_store(store, index_dir) as mem:
-        result = mem.stats(optional_scope(user, agent))
+        result = mem.stats(scope)
     if json_out:
         render.print_json(result)
         return
-    render.print_table(render.kv_table("store", render.to_jsonable(result)))
+    # With a user (--user or $MEMOS_USER), the counts of cubes, versions, edges and users are
+    # that user's; the changelog, index and disk figures are the whole store's.
+    title = "store" if scope is None else f"store, counts of {render.scope_text(scope)}"
+    render.print_table(render.kv_table(title, render.to_jsonable(result)))
+    if scope is not None:
+        render.print_message(f"cubes, versions, edges and users: {render.scope_text(scope)}'s; "
+                             f"changelog, index and disk figures: the whole store's", "dim")
 
 
 @app.command(rich_help_panel=STORE)

@@ -454,3 +454,14 @@ def test_errors_name_the_cli_options_not_the_sdk_fields(memos_cli: Run) -> None:
     # --clear-meta alone is a change asked for (here of nothing: the library says so)
     cleared = memos_cli("update", cube, "-u", "zed", "--clear-meta")
     assert "needs something to change" not in cleared.err and "changes nothing" in cleared.err
+
+
+def test_stats_of_one_user_says_whose_counts_they_are(memos_cli: Run) -> None:
+    """A fresh-eyes user: with $MEMOS_USER set, `memos stats` showed one user's counts under
+    the title "store", beside the whole store's index and disk figures."""
+    assert memos_cli("add", "alice's note", "-u", "alice").code == 0
+    assert memos_cli("add", "bob's note", "-u", "bob").code == 0
+    mine = memos_cli("stats", "-u", "alice")
+    assert mine.code == 0 and "counts of alice" in mine.out and "whole store" in mine.out
+    whole = memos_cli("stats")
+    assert whole.code == 0 and "counts of" not in whole.out
