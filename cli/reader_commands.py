@@ -30,7 +30,7 @@ from memos.cli.options import (
     progress_bar,
     scope_of,
 )
-from memos.errors import InvalidInputError
+from memos.errors import InvalidInputError, MemosError
 
 
 class Mode(StrEnum):
@@ -142,16 +142,22 @@ def ingest(file: Annotated[str, typer.Argument(
         with progress_bar("ingesting") as progress:  # on stderr: stdout stays clean for --json
             report = mem.ingest(messages, scope, session_id=session, at=when, mode=mode.value,
                                 user_name=user_name, progress=progress)
-        facts = [mem.get(i, scope) if i not in report.superseded + report.ended else None
-                 for i in report.facts]
+        # every fact written, read through history (no read counted); one replaced or ended
+        # within this same ingest is listed too, marked so (the count above the table
+        # counted it and the table left it out)
+        facts = [_newest(mem, i, scope) for i in report.facts]
     if json_out:
         render.print_json(report)
         return
     table = render.new_table(f"facts from {report.turns} turns (session {report.session_id}, "
-                             f"{report.mode})", ("id", "fact", "valid from"))
+                             f"{report.mode})", ("id", "fact", "valid from", "now"))
+    replaced, ended = set(report.superseded), set(report.ended)
     for cube_id, cube in zip(report.facts, facts, strict=True):
         if cube is not None:
-            table.add_row(cube_id[:12], cube.content, render.fmt(cube.valid_from))
+            now = ("superseded" if cube_id in replaced else "ended" if cube_id in ended
+                   else "live")
+            table.add_row(cube_id[:12], cube.content, render.fmt(cube.valid_from),
+                          render.plain(now, "" if now == "live" else "dim"))
     render.print_table(table)
     render.print_message(f"{len(set(report.episodes))} episodes, {len(report.facts)} facts, "
                          f"{len(report.superseded)} superseded, {len(report.ended)} ended "
@@ -160,6 +166,14 @@ def ingest(file: Annotated[str, typer.Argument(
         where = f"turn {failure.turn}" if failure.turn is not None else "all turns"
         render.print_message(f"not extracted ({where}, {failure.stage}): {failure.error} — "
                              f"the turn is stored as an episode", style="yellow")
+
+
+def _newest(mem: Any, cube_id: str, scope: Any) -> Any:
+    """The newest version of a cube the caller owns (None when it is gone meanwhile)."""
+    try:
+        return mem.history(cube_id, scope)[-1]
+    except MemosError:
+        return None
 
 
 @eval_app.command("reader")

@@ -132,3 +132,18 @@ def test_search_shows_the_facts_folded_into_a_turn(memos_cli: Run, tmp_path: Any
     assert fact["content"] == "Alice's city is Lisbon."
     table = memos_cli("search", "Alice's city", "-u", "alice")
     assert table.code == 0 and "↳ Alice's city is Lisbon." in table.out
+
+
+def test_ingest_lists_a_fact_replaced_within_the_same_ingest(memos_cli: Run,
+                                                            tmp_path: Any) -> None:
+    """A fresh-eyes user: "7 facts, 1 superseded" under a table of 6 rows: the fact replaced
+    within the ingest ("I live in Berlin" then "I moved to Lisbon") was left out."""
+    conv = tmp_path / "conv.json"
+    conv.write_text('[{"role": "user", "content": "I live in Berlin.", '
+                    '"at": "2026-03-01T10:00:00Z"}, {"role": "user", "content": '
+                    '"I moved to Lisbon.", "at": "2026-04-10T10:00:00Z"}]')
+    out = memos_cli("ingest", str(conv), "--session", "s1", "-u", "alice")
+    assert out.code == 0, out.err
+    lines = out.out.splitlines()
+    assert any("Berlin" in line and "superseded" in line for line in lines)
+    assert any("Lisbon" in line and "live" in line for line in lines)
