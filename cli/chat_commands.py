@@ -192,6 +192,10 @@ def chat(
             if command == "/memories":
                 show_memories = not show_memories
                 _no_reply(interactive)
+                if interactive:  # (piped: the empty line only, stdout stays in step)
+                    console.print(render.plain(
+                        "memories of each reply: " + ("shown" if show_memories else "hidden"),
+                        "dim"))
                 continue
             if command == "/end":
                 _end(bot, console, interactive)

@@ -126,3 +126,11 @@ def test_chat_piped_with_memories_lists_them_on_stderr(
     code, out, err = run_piped(monkeypatch, capsys, ["where do I live?"], "--user", "alice",
                                "--store", store_path, "--backend", "extractive")
     assert code == 0 and not [line for line in err.splitlines() if line.startswith("memory ")]
+
+
+@pytest.mark.slow
+def test_memories_in_a_terminal_says_whether_they_are_now_shown(tmp_path: Path) -> None:
+    """A fresh-eyes user: /memories toggled the table silently."""
+    seen = _chat_in_pty(str(tmp_path / "store"), "alice", ["/memories", "/memories"])
+    assert seen.index("memories of each reply: shown") < seen.index(
+        "memories of each reply: hidden")
