@@ -214,6 +214,10 @@ def export_(dest: Annotated[Path | None, typer.Argument(
     else:
         render.print_message(f"exported {report.cubes} cube(s), {report.edges} edge(s) "
                              f"to {report.path}")
+    if not report.cubes and not json_out:  # a mistyped -u exports nothing, and says so
+        render.err_console().print(render.plain(
+            f"note: {render.scope_text(scope)} has no memories to export in this store; check -u "
+            f"(and --agent)", "yellow"))
 
 
 @app.command("import", rich_help_panel=STORE)

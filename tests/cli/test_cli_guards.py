@@ -465,3 +465,13 @@ def test_stats_of_one_user_says_whose_counts_they_are(memos_cli: Run) -> None:
     assert mine.code == 0 and "counts of alice" in mine.out and "whole store" in mine.out
     whole = memos_cli("stats")
     assert whole.code == 0 and "counts of" not in whole.out
+
+
+def test_an_export_of_nothing_says_to_check_the_user(memos_cli: Run, tmp_path: Any) -> None:
+    """A fresh-eyes user: `memos export -u nobody` wrote an empty file, exit 0, and no word
+    that the user is perhaps mistyped."""
+    assert memos_cli("add", "alice's note", "-u", "alice").code == 0
+    out = memos_cli("export", "-u", "nobdy", str(tmp_path / "x.jsonl"))
+    assert out.code == 0 and "no memories to export" in out.err and "check -u" in out.err
+    fine = memos_cli("export", "-u", "alice", str(tmp_path / "y.jsonl"))
+    assert fine.code == 0 and "no memories" not in fine.err
