@@ -287,6 +287,22 @@ def _to_you(words: str) -> str:
         lambda m: _TO_YOU[" ".join(m.group(0).lower().replace("’", "'").split())], words)
 
 
+# Words a yes/no question names no value by ("Am I allergic to anything?")
+_ANY_VALUE = frozenset("anything something any anyone anybody everything stuff things".split())
+# How "You haven't told me whether ..." says an attribute's value (`_not_told`)
+_WHETHER = {"likes": "you like {}", "dislikes": "you dislike {}",
+            "allergy": "you're allergic to {}", "city": "you lived in {}",
+            "country": "you lived in {}", "employer": "you worked at {}", "job": "you were a {}"}
+
+
+def _not_told(attribute: str, value: str) -> str:
+    """What a reply says first when the value a yes/no question asks about was never told
+    ("Do I like tea?": "You haven't told me whether you like tea."), before the values there
+    are: never a "no", which a turn the reader missed could contradict."""
+    said = _WHETHER.get(attribute, f"your {attribute} is {{}}").format(value)
+    return f"You haven't told me whether {said}."
+
+
 def _past_line(cube: MemCube) -> str:
     """An ended fact in the past tense with its end: "Alice's employer was Acme (until 12
     May 2026)"."""
@@ -480,6 +496,9 @@ class Assistant:
         # (fact id, version) -> the categories of a like (`_like_categories`), for one reply
         self._kinds: dict[tuple[str, int], frozenset[str]] = {}
         self._name: str | None = None  # the resolved name, kept for the length of one turn
+        # (attribute, value) of the user's a yes/no question asked about that no fact holds
+        # ("Do I like tea?"), set by `route` when it answers with the values there are
+        self._unknown: tuple[str, str] | None = None
         self.session_id = _session_arg(session_id) if session_id is not None else new_session_id()
         self._turns: dict[str, list[_Turn]] = {}
         self._facts: dict[str, list[str]] = {}  # session -> fact cube ids its turns wrote
@@ -709,6 +728,7 @@ class Assistant:
         from memos.reader.questions import about_me_question
 
         _text_arg(text, "text", "a question such as 'Where do I live?'")
+        self._unknown = None
         cq = self.canonical(text)
         if cq is not None and cq.every:  # "my pets' names": of every relation of the kind
             facts = self._every_kin(cq)
@@ -732,7 +752,11 @@ class Assistant:
             if not facts:
                 # No such values: answered from the values there are ("Am I allergic to
                 # eggs?": every allergy) or what speaks of the attribute, never with a "no"
-                # that a turn the reader missed could contradict.
+                # that a turn the reader missed could contradict; the reply says first that
+                # the value asked about was never told (`_not_told`).
+                if cq.about_user and cq.value is not None and \
+                        cq.value.lower() not in _ANY_VALUE:
+                    self._unknown = (cq.attribute, cq.value)
                 cq = _q_plain(cq)
                 facts = self._facts_for(cq)
         elif cq is not None and cq.past:
@@ -894,6 +918,8 @@ class Assistant:
                 answer_text, used = self._answer_extractive(cq, facts, hits, text)
         else:
             answer_text, used = self._answer_extractive(cq, facts, hits, text)
+        if backend != "llm" and self._unknown is not None and facts:
+            answer_text = f"{_not_told(*self._unknown)} {answer_text}"
         seconds["answer"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         self._remember(sid, [("user", text), ("assistant", answer_text)], now,

@@ -59,3 +59,19 @@ def test_a_taste_asked_of_its_opposite_is_a_no(mem: MemOS) -> None:
     assert _ask(bot, "Do I hate jazz?") == "No: you like jazz (since 6 January 2026)."
     assert _ask(bot, "Do I like jazz?") == "Yes: you like jazz (since 6 January 2026)."
     assert not _ask(bot, "Do I like tea?").startswith("No")
+
+
+def test_a_value_never_told_is_said_so_before_the_values_there_are(mem: MemOS) -> None:
+    """"Do I like tea?" with nothing said of tea answered "You like coffee. You like jazz.",
+    as if that answered it. It now says first that tea was never told, and still never
+    "no" (a turn the reader missed could say yes)."""
+    bot = _bot(mem, ["I like jazz and coffee.", "I'm allergic to peanuts.", "I live in Oslo."])
+    tea = _ask(bot, "Do I like tea?")
+    assert tea.startswith("You haven't told me whether you like tea. ") and "jazz" in tea
+    eggs = _ask(bot, "Am I allergic to eggs?")
+    assert eggs.startswith("You haven't told me whether you're allergic to eggs.")
+    assert "peanuts" in eggs and not eggs.startswith("No")
+    assert "haven't told me" not in _ask(bot, "Do I like jazz?")
+    assert "haven't told me" not in _ask(bot, "Am I allergic to anything?")
+    other = Assistant(mem, "zed", backend="extractive")  # nothing of anything: as before
+    assert other.reply("Do I like tea?").text == "I don't have anything about that yet."
