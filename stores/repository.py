@@ -305,7 +305,8 @@ def as_read_by(cube: MemCube, scope: Scope) -> MemCube:
     """The cube as `scope` sees it: its access statistics (how often and when its user read
     it) only for its own user; another user reading a public cube sees no reads, and of its
     scope only the user who published it and its visibility, not the agent or session it
-    was written in (docs/SECURITY.md)."""
+    was written in: nor the session where else it is kept (metadata "session" and "turn" of
+    an ingested turn or fact, a message source's "<session>#<turn>") (docs/SECURITY.md)."""
     if cube.scope.user_id == scope.user_id:
         return cube
     update: dict[str, Any] = {}
@@ -313,7 +314,17 @@ def as_read_by(cube: MemCube, scope: Scope) -> MemCube:
         update["access"] = AccessStats()
     if cube.scope.agent_id is not None or cube.scope.session_id is not None:
         update["scope"] = cube.scope.model_copy(update={"agent_id": None, "session_id": None})
+    if any(key in cube.metadata for key in _SESSION_KEYS):
+        update["metadata"] = {k: v for k, v in cube.metadata.items() if k not in _SESSION_KEYS}
+    if any(s.kind == "message" and s.ref is not None for s in cube.sources):
+        update["sources"] = [s.model_copy(update={"ref": None}) if s.kind == "message" else s
+                             for s in cube.sources]
     return cube.model_copy(update=update) if update else cube
+
+
+# Metadata keys that name the session a turn or a fact was said in (memos.reader.ingest,
+# memos.Assistant's summaries): the owner's, not shown to another user (`as_read_by`).
+_SESSION_KEYS = ("session", "turn")
 
 
 def gone_to(row: CubeRow, scope: Scope) -> bool:

@@ -262,6 +262,18 @@ def test_another_user_reading_a_public_cube_sees_no_agent_or_session_of_its_owne
         own = mem.get(clinic, reader).scope
         assert (own.agent_id, own.session_id) == ("desk", "triage-session-zq")
 
+    # a review: an ingested cube keeps its session in metadata and in its message sources
+    mem.ingest([{"role": "user", "content": "I live in Lisbon."}],
+               {"user_id": "ops", "agent_id": "desk", "visibility": "public"},
+               session_id="ops-session-zq")
+    seen = [h.cube for h in mem.search("Lisbon", "bob", k=5) if h.cube.scope.user_id == "ops"]
+    assert any(c.kind.value == "fact" for c in seen) and any(c.kind.value == "episode"
+                                                             for c in seen)
+    for cube in seen + [mem.get(c.id, "bob") for c in seen]:
+        assert "ops-session-zq" not in cube.model_dump_json(), cube
+    owner = [h.cube for h in mem.search("Lisbon", "ops", k=5)]
+    assert any("ops-session-zq" in c.model_dump_json() for c in owner)
+
 
 def test_consolidate_reads_another_agents_gone_fact_as_a_missing_one(mem):
     """Before: consolidate(facts=[id]) named another agent's forgotten shared fact
