@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
@@ -143,7 +144,8 @@ def check_messages(messages: Any, at: datetime | date | str | None = None) -> li
     """Every message checked (InvalidInputError naming the index and field) and made a
     ChatTurn; a message without 'at' gets the time of the nearest message before it that
     has one (a conversation's undated turns between dated ones were dated now, newer than
-    the turns after them), else `at`, else now."""
+    the turns after them), else `at`, else the time of the first message after it that has
+    one, else now."""
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
         raise InvalidInputError(
             f"messages must be a list of dicts such as {{'role': 'user', 'content': 'I live "
@@ -196,6 +198,11 @@ def check_messages(messages: Any, at: datetime | date | str | None = None) -> li
             when = given if given is not None else default_at
         turns.append(ChatTurn(i, role, content, name, when, _used(msg.get("used"), where),
                               dated=given is not None or at is not None))
+    if at is None:  # undated turns before the first dated one: its time, not now (later)
+        first = next((t for t in turns if t.dated), None)
+        if first is not None:
+            turns = [dataclasses.replace(t, at=first.at, dated=True) if t.index < first.index
+                     else t for t in turns]
     return turns
 
 

@@ -330,7 +330,9 @@ def _plain_question(q: str) -> str:
 # rest of the question ("... before I moved to Leeds") only says when.
 # Words that stand where a name would and are none: "where did they live before?"
 _NOT_A_NAME = (r"(?:i|he|she|they|we|you|it|my|your|his|her|their|our|the|a|an|u|ya|ppl|"
-               r"people|everyone|someone|somebody)\b")
+               r"people|everyone|someone|somebody|everybody|anybody|nobody|this|that|these|"
+               r"those|mom|mum|mommy|mummy|dad|daddy|mother|father|sis|bro|grandma|grandpa|"
+               r"nana|papa)\b")
 _PAST: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I), s, a) for p, s, a in [
     (r"^(?:where|(?:which|what) (?:city|town)) did i (?:use to )?live(?: in)?(?: before\b.*|"
      r" previously)?$", "user", "city"),
@@ -554,10 +556,11 @@ _BARE_POSSESSIVE = re.compile(
 # Lisbon?", "... before I moved to Lisbon", "who did I work for before joining Acme?"): the
 # value named, when the user's facts hold it (`value`), is the one whose predecessor is asked.
 _BEFORE_VALUE = re.compile(
-    r"\bbefore (?:(?:i|we) (?:moved|relocated|went|came|got) (?:back )?(?:to|in) |"
-    r"moving (?:back )?to |(?:i|we) (?:lived|was living|were living|settled) in |"
-    r"living in |(?:i|we) (?:started|joined|worked) (?:at|for|with) |(?:i|we) joined |"
-    r"joining |working (?:at|for) |starting (?:at|with) |(?:i|we) became (?:an? )?|"
+    r"\bbefore (?:(?:i|we|he|she|they) (?:moved|relocated|went|came|got) (?:back )?(?:to|in) |"
+    r"moving (?:back )?to |(?:i|we|he|she|they) (?:lived|was living|were living|settled) in |"
+    r"living in |(?:i|we|he|she|they) (?:started|joined|worked) (?:at|for|with) |"
+    r"(?:i|we|he|she|they) joined |"
+    r"joining |working (?:at|for) |starting (?:at|with) |(?:i|we|he|she|they) became (?:an? )?|"
     r"becoming (?:an? )?)?(?P<value>[\w'.&-]+(?: [\w'.&-]+){0,4})$", re.I)
 
 
@@ -583,6 +586,8 @@ def past_question(text: str, user_name: str) -> CanonicalQuestion | None:
             attribute = f"{relation_name(groups['rel'])}'s {attribute}"
         before = _BEFORE_VALUE.search(q)
         value = before.group("value") if before is not None else None
+        if value is not None and re.match(r"(?:i|we|he|she|they|you|it)\b", value, re.I):
+            value = None  # "before she left him": an event, no value
         if subject == "name":
             name = groups["name"]
             return _q(name[:1].upper() + name[1:], attribute, False, past=True, value=value)

@@ -283,17 +283,23 @@ _BLANKS = re.compile(r"[^\S\n]+")
 _LINES = re.compile(r"\s*\n\s*")
 
 
-# A run of emoji ends what was said before it, like a full stop: "my sister just turned 30
-# 🎉", "now i live in sapporo 🐱 its freezing here"; before a mark or at the end, it goes.
+# A run of emoji ends what was said before it, like a full stop, where another clause starts
+# after it ("now i live in sapporo 🐱 its freezing here", "I love my job ❤️ I'm a nurse");
+# before a mark or at the end it goes ("my sister just turned 30 🎉"), and inside a clause it
+# is a space ("I work as a designer 🎨 at Spotify", "I love 🍕 pizza").
 _EMOJI_END = re.compile(f"\\s*[{EMOJI}]+\\s*(?=[.!?,;:]|$)")
-_EMOJI_BREAK = re.compile(f"\\s*[{EMOJI}]+\\s*")
+_EMOJI_BREAK = re.compile(
+    f"\\s*[{EMOJI}]+\\s*(?=(?i:i|im|i'm|ive|i've|its|it's|it|we|he|she|they|you|my|so|and|but|"
+    f"lol|haha|omg|tbh|ngl|btw|anyway|also|now|then|this|that|there)\\b)")
+_EMOJI_RUN = re.compile(f"\\s*[{EMOJI}]+\\s*")
 
 
 def emoji_breaks(text: str) -> str:
-    """`text` with its emoji read as the ends of what they follow."""
+    """`text` with its emoji read as the ends of what they follow, or as spaces inside a
+    clause."""
     if not any(ord(c) >= 0x2600 for c in text):
         return text
-    return _EMOJI_BREAK.sub(". ", _EMOJI_END.sub("", text))
+    return _EMOJI_RUN.sub(" ", _EMOJI_BREAK.sub(". ", _EMOJI_END.sub("", text)))
 
 
 def squeeze(text: str) -> str:
@@ -1801,11 +1807,14 @@ great nice cool wow awesome lol haha sure sorry oops wait what how why when wher
 is are was were do does did can could would should will he she his her they their there
 here in on at for with from to of by after before since because if as all some any one
 congrats congratulations good glad sounds sound love lovely amazing interesting really
-update finally still again plus noted big happy exciting excited sad tough hard wonderful
-fantastic brilliant perfect fun beautiful welcome absolutely definitely totally exactly right
-true fair enjoy best luck ah aw aww ouch yikes hmm omg sweet cute wise smart impressive
-incredible excellent super neat lucky poor bummer bravo cheers kudos indeed certainly of
-course enjoy safe travels take care happy birthday belated""".split())
+update finally still again plus noted""".split())
+# Words of praise or sympathy that open a reply ("Big move!", "Happy birthday to Nomsa!"):
+# capitalised there, and no person (`_others_named` only: as names typed in lower case they
+# may be names, "my cat's name is cheers")
+_PRAISE = frozenset("""big happy exciting excited sad tough hard wonderful fantastic brilliant
+perfect fun beautiful welcome absolutely definitely totally exactly right true fair enjoy best
+ah aw aww ouch yikes hmm omg sweet cute wise smart impressive incredible excellent super neat
+lucky poor bummer bravo cheers kudos indeed certainly belated""".split())
 
 
 @dataclass
@@ -1865,7 +1874,8 @@ def _others_named(text: str, allowed: frozenset[str]) -> bool:
         if low in _PERSON_NOUNS or low.removesuffix("'s") in RELATIONS or \
                 low.removesuffix("s") in RELATIONS:
             return True
-        if word[:1].isupper() and low not in _OPENERS and low not in KNOWN_PLACES and \
+        if word[:1].isupper() and low not in _OPENERS and low not in _PRAISE and \
+                low not in KNOWN_PLACES and \
                 low.removesuffix("'s") not in KNOWN_PLACES and low not in MONTHS and \
                 low not in WEEKDAYS:
             return True

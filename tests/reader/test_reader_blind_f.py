@@ -27,6 +27,13 @@ from tests.reader.helpers import ended, facts, said
     ("I love my job ❤️ I'm a nurse", {("Alice", "job", "nurse")}),
     ("I live in NYC 🗽!", {("Alice", "city", "NYC")}),
     ("I moved to Lisbon 🇵🇹 last month", {("Alice", "city", "Lisbon")}),
+    # inside a clause, an emoji is a space (a review: a full stop lost these)
+    ("I work as a designer 🎨 at Spotify",
+     {("Alice", "job", "designer"), ("Alice", "employer", "Spotify")}),
+    ("I'm a nurse 👩‍⚕️ at St Mary's hospital",
+     {("Alice", "job", "nurse"), ("Alice", "employer", "St Mary's hospital")}),
+    ("I love 🍕 pizza", {("Alice", "likes", "pizza")}),
+    ("My cat 🐱 Luna is 3", {("Alice", "cat's name", "Luna"), ("Luna", "age", "3")}),
     # a sentence adverb after "but": the clause is read on its own
     ("if I lived in Rome I'd eat pasta every day, but sadly I live in Croydon",
      {("Alice", "city", "Croydon")}),
@@ -67,6 +74,8 @@ def test_emoji_breaks_keep_the_text_around_them() -> None:
     assert emoji_breaks("turned 30 🎉") == "turned 30"
     assert emoji_breaks("sapporo 🐱 its cold") == "sapporo. its cold"
     assert emoji_breaks("NYC 🗽!") == "NYC!"
+    assert emoji_breaks("a designer 🎨 at Spotify") == "a designer at Spotify"
+    assert emoji_breaks("my job ❤️ I'm a nurse") == "my job. I'm a nurse"
 
 
 def _ended_in(messages: list[dict[str, Any]]) -> set[tuple[int, str, str]]:
@@ -118,5 +127,11 @@ def test_an_undated_turn_between_dated_ones_takes_the_time_before_it() -> None:
                             {"role": "user", "content": "x", "at": "2026-03-01T10:00:00Z"}],
                            at="2026-01-01T00:00:00Z")
     assert [t.at.date().isoformat() for t in first] == ["2026-01-01", "2026-03-01"]
+    # before the first dated turn, with no call time: that turn's time (a review: "now",
+    # later than the turn that replaced it)
+    lead = check_messages([{"role": "user", "content": "I live in Berlin."},
+                           {"role": "user", "content": "I moved to Lisbon.",
+                            "at": "2026-04-01T10:00:00Z"}])
+    assert [t.at.date().isoformat() for t in lead] == ["2026-04-01", "2026-04-01"]
     none = check_messages([{"role": "user", "content": "hi"}])
     assert not none[0].dated  # no time anywhere: now, and said to be assumed

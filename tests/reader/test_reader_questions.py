@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -202,3 +203,20 @@ def test_a_stated_fact_is_asked_for_with_its_own_attribute(statement: str,
 ])
 def test_user_display_name(user_id: str, stated: str | None, name: str) -> None:
     assert user_display_name(user_id, stated) == name
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Where did Ana live before?", ("Ana", "city", None)),
+    ("where did ana live before?", ("Ana", "city", None)),
+    ("Who did Tom work for previously?", ("Tom", "employer", None)),
+    ("where did Tom live before he moved to Rome?", ("Tom", "city", "Rome")),
+    ("where did Tom live before she left him?", ("Tom", "city", None)),  # an event
+    ("where did they live before?", None), ("where did mom live before?", None),
+    ("where did everybody live before?", None), ("Where did Ana live?", None),
+])
+def test_past_questions_about_a_person_by_name(text: str, expected: Any) -> None:
+    from memos.reader.questions import past_question
+
+    cq = past_question(text, "Alice")
+    assert (cq and (cq.subject, cq.attribute, cq.value)) == expected
+    assert cq is None or (cq.past and not cq.about_user)
