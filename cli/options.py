@@ -34,7 +34,7 @@ from rich.progress import (
 from rich.text import Text
 
 from memos.cli.render import QuietProgress
-from memos.cube import MEMORY_KINDS, Scope, Visibility, check_memory_kind
+from memos.cube import MEMORY_KINDS, MemCube, Scope, Visibility, check_memory_kind
 from memos.errors import InvalidInputError, MemosError, StoreError
 
 if TYPE_CHECKING:
@@ -431,7 +431,11 @@ def cli_words(message: str) -> str:
         message = message.replace(sdk, cli)
     message = re.sub(r"\s*\(MemOS\.open\([^)]*\)\)", "", message)  # SDK advice, in parentheses
     message = re.sub(r"\(MemOS\.\w+ / (memos [^)]+)\)", r"(\1)", message)  # "(MemOS.x / memos y)"
-    message = _SDK_FIELDS.sub(lambda m: _FIELD_OPTIONS[m.group(1)], message)
+    command = _command.get()
+    if command == "session":  # `memos session save|resume ID`: the ID is an argument
+        message = re.sub(r"(?<![\w.`'-])session_id\b(?!['(=])", "the session ID", message)
+    elif command != "import":  # (an import's messages name fields of the file's lines)
+        message = _SDK_FIELDS.sub(lambda m: _FIELD_OPTIONS[m.group(1)], message)
 
     def command(match: re.Match[str]) -> str:
         name = _SDK_CALLS[match.group(1)]
@@ -440,6 +444,19 @@ def cli_words(message: str) -> str:
 
     pattern = r"(?<![\w.`])(" + "|".join(map(re.escape, _SDK_CALLS)) + r")\(\)"
     return re.sub(pattern, command, message)
+
+
+def peek(mem: MemOS, cube_id: str, scope: Any, version: int | None = None) -> MemCube | None:
+    """A cube's newest version (or `version`) as its owner or a reader sees it, read through
+    `history`, which counts no read (a table showing what a command found or wrote); None
+    when it is gone (purged meanwhile) or the version is not there."""
+    try:
+        versions = mem.history(cube_id, scope)
+    except MemosError:
+        return None
+    if version is None:
+        return versions[-1] if versions else None
+    return next((c for c in versions if c.version == version), None)
 
 
 def check_writable_file(path: str, flag: str) -> None:

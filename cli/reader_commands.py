@@ -27,10 +27,11 @@ from memos.cli.options import (
     UserOpt,
     open_store,
     parse_when,
+    peek,
     progress_bar,
     scope_of,
 )
-from memos.errors import InvalidInputError, MemosError
+from memos.errors import InvalidInputError
 
 
 class Mode(StrEnum):
@@ -145,7 +146,7 @@ def ingest(file: Annotated[str, typer.Argument(
         # every fact written, read through history (no read counted); one replaced or ended
         # within this same ingest is listed too, marked so (the count above the table
         # counted it and the table left it out)
-        facts = [_newest(mem, i, scope) for i in report.facts]
+        facts = [peek(mem, i, scope) for i in report.facts]
     if json_out:
         render.print_json(report)
         return
@@ -166,14 +167,6 @@ def ingest(file: Annotated[str, typer.Argument(
         where = f"turn {failure.turn}" if failure.turn is not None else "all turns"
         render.print_message(f"not extracted ({where}, {failure.stage}): {failure.error} — "
                              f"the turn is stored as an episode", style="yellow")
-
-
-def _newest(mem: Any, cube_id: str, scope: Any) -> Any:
-    """The newest version of a cube the caller owns (None when it is gone meanwhile)."""
-    try:
-        return mem.history(cube_id, scope)[-1]
-    except MemosError:
-        return None
 
 
 @eval_app.command("reader")

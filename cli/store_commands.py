@@ -36,11 +36,12 @@ from memos.cli.options import (
     open_store,
     parse_meta,
     parse_when,
+    peek,
     read_content,
     scope_of,
 )
 from memos.cube import Visibility
-from memos.errors import InvalidInputError, MemosError, ScopeError
+from memos.errors import InvalidInputError, ScopeError
 from memos.policies import retention
 
 
@@ -210,14 +211,9 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in plain
 
 def _folded_texts(mem: Any, hits: list[Any], scope: Any) -> dict[str, str]:
     """The text of each cube folded into a hit (a fact read from the turn that is the hit),
-    read through `history`, which counts no read."""
-    texts: dict[str, str] = {}
-    for cube_id in (c for h in hits for c in h.folded):
-        try:
-            texts[cube_id] = mem.history(cube_id, scope)[-1].content
-        except MemosError:
-            continue
-    return texts
+    read without counting a read."""
+    return {c: cube.content for h in hits for c in h.folded
+            if (cube := peek(mem, c, scope)) is not None}
 
 
 @app.command("list", rich_help_panel=MEMORIES)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from typing import Annotated, Any
 
 import typer
@@ -24,13 +25,11 @@ from memos.cli.options import (
     UserOpt,
     open_store,
     optional_scope,
+    peek,
     read_content,
     scope_of,
 )
-from memos.errors import InvalidInputError, MemosError, StoreError
-
-# How a chat's transcript marks the assistant's turns (memos.Assistant's transcript lines).
-ASSISTANT_LINE = "assistant: "
+from memos.errors import InvalidInputError, StoreError
 
 session_app = typer.Typer(help="Save a session's state and resume it later.",
                           no_args_is_help=True)
@@ -81,8 +80,8 @@ def recall(query: Annotated[str, typer.Argument(help="What to recall, in plain w
 
 
 # "What is Bo's city?" -> "Bo's city": what a memory must begin with to answer it
-_ASKED_HEAD = re.compile(r"\s*what\s+(?:is|are|was|were)\s+(?P<head>\S.{0,200}?)[\s?!.]*$",
-                         re.I | re.S)
+_ASKED_HEAD = re.compile(r"\s*what(?:['’]s\s+|\s+(?P<verb>is|are|was|were)\s+)"
+                         r"(?P<head>\S.{0,200}?)[\s?!.]*$", re.I | re.S)
 
 
 def _why_no_answer(question: str, skipped: list[tuple[str, str]]) -> str:
@@ -98,28 +97,21 @@ def _why_no_answer(question: str, skipped: list[tuple[str, str]]) -> str:
         return ("no memory of yours answers this: the model answers \"What is <subject>'s "
                 "<attribute>?\" from a memory \"<subject>'s <attribute> is ...\" (`memos "
                 "chat` takes questions in other words)")
-    head = render.short(m.group("head"), 60)
-    if head.lower().startswith(("my ", "your ")):
+    head, verb = render.short(m.group("head"), 60), (m.group("verb") or "is").lower()
+    if head.lower().startswith("my "):
         return (f"no memory of yours answers this: the model reads memories by name, so ask "
-                f"\"What is <name>'s {head.split(' ', 1)[1]}?\" (or `memos chat`, which "
+                f"\"What {verb} <name>'s {head.split(' ', 1)[1]}?\" (or `memos chat`, which "
                 f"knows who \"my\" is)")
-    return (f"no memory of yours answers this: none retrieved begins \"{head} is ...\"; "
-            f"add one with `memos add \"{head} is ...\"`, or check -u")
+    return (f"no memory of yours answers this: none retrieved begins \"{head} {verb} ...\"; "
+            f"add one with `memos add \"{head} {verb} ...\"`, or check -u")
 
 
 def _recalled_texts(mem: Any, cubes: list[tuple[str, int]],
                     scope: Any) -> dict[tuple[str, int], str]:
-    """The text of each recalled (cube, version). Read through `history`, which does not
-    count as a read (the recall counted it); one purged since the recall is left out."""
-    texts: dict[tuple[str, int], str] = {}
-    for cube_id, version in cubes:
-        try:
-            found = [c for c in mem.history(cube_id, scope) if c.version == version]
-        except MemosError:
-            continue
-        if found:
-            texts[(cube_id, version)] = found[0].content
-    return texts
+    """The text of each recalled (cube, version), read without counting a read (the recall
+    counted it); one purged since the recall is left out."""
+    return {(c, v): cube.content for c, v in cubes
+            if (cube := peek(mem, c, scope, v)) is not None}
 
 
 @app.command(rich_help_panel=MEMORIES)
@@ -219,6 +211,8 @@ def session_resume(session_id: Annotated[str, typer.Argument(help="The session's
 
     Example: memos session resume s1 " What is the pass key?" -u alice
     """
+    from memos.assistant import ASSISTANT_LINE
+
     scope = scope_of(user, agent)
     with open_store(store, index_dir) as mem:
         text = mem.continue_session(scope, session_id, prompt,
@@ -231,7 +225,10 @@ def session_resume(session_id: Annotated[str, typer.Argument(help="The session's
     if transcript is not None and any(line.startswith(ASSISTANT_LINE)
                                       for line in transcript.content.split("\n")):
         # A chat's transcript: the model continues its text, the assistant answers in it.
-        who = f" -u {scope.user_id}" + (f" --agent {scope.agent_id}" if scope.agent_id else "")
+        who = "".join(f" {flag} {shlex.quote(value)}" for flag, value in (
+            ("-u", scope.user_id), ("--agent", scope.agent_id), ("--store", store),
+            ("--index-dir", index_dir)) if value)
+        session_id = shlex.quote(session_id)
         render.print_message(
             f"(the model's continuation of the transcript; session {session_id} is a "
             f"conversation with the assistant: `memos chat --session {session_id}{who}` "

@@ -451,6 +451,17 @@ def test_errors_name_the_cli_options_not_the_sdk_fields(memos_cli: Run) -> None:
     assert ttl.code == 2 and "timedelta" not in ttl.err
     session = memos_cli("chat", "-u", "zed", "--session", "", stdin=b"")
     assert session.code == 2 and "--session" in session.err and "session_id" not in session.err
+    # `session resume ID` takes the id as an argument (a review: it was called --session)
+    resume = memos_cli("session", "resume", " ", "-u", "zed")
+    assert resume.code == 2 and "the session ID" in resume.err and "--session" not in resume.err
+    # an import's messages name the file's fields, not options
+    from memos.cli.options import cli_words, set_command
+    set_command("import")
+    try:
+        said = cli_words("line 2: invalid cube: valid_from: Input should be a valid datetime")
+    finally:
+        set_command(None)
+    assert "valid_from:" in said and "--valid-from" not in said
     # --clear-meta alone is a change asked for (here of nothing: the library says so)
     cleared = memos_cli("update", cube, "-u", "zed", "--clear-meta")
     assert "needs something to change" not in cleared.err and "changes nothing" in cleared.err
