@@ -275,18 +275,32 @@ def _ended_note(cube: MemCube, ended: Sequence[MemCube]) -> str:
     return f" ({'; '.join(parts)})"
 
 
-_SELF_WORDS = re.compile(r"\b(?:I\s+am|I['’]m|I['’]ve|I|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)\b")
-_TO_YOU = {"i am": "you are", "i'm": "you're", "i've": "you've", "i": "you", "my": "your",
-           "me": "you", "mine": "yours", "myself": "yourself"}
+# The user's words as the assistant says them back, both ways in one pass: "what I told you
+# about Tom" -> "what you told me about Tom"
+_PERSON_WORDS = re.compile(
+    r"\b(?:I\s+am|I\s+was|I['’]m|I['’]ve|I|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself|[Yy]ou['’]re|"
+    r"[Yy]ou|[Yy]our|[Yy]ours)\b")
+# After "you", a verb of which "you" is the subject ("what you told me"): "I", else "me"
+_YOU_DID = re.compile(r"\s+(?:said|told|know|knew|think|thought|mentioned|wrote|asked|saw)\b")
+_SWAPPED = {"i am": "you are", "i was": "you were", "i'm": "you're", "i've": "you've",
+            "i": "you", "my": "your", "me": "you", "mine": "yours", "myself": "yourself",
+            "you're": "I'm", "your": "my", "yours": "mine"}
 
 
 def _to_you(words: str) -> str:
     """The user's words about themselves as the assistant says them back: "where I live" ->
-    "where you live", "my address" -> "your address"."""
-    return _SELF_WORDS.sub(
-        lambda m: _TO_YOU[" ".join(m.group(0).lower().replace("’", "'").split())], words)
+    "where you live", "my address" -> "your address", "what I told you" -> "what you told
+    me"."""
+    def swap(m: re.Match[str]) -> str:
+        said = " ".join(m.group(0).lower().replace("’", "'").split())
+        if said == "you":  # the one who told ("you told me"), else the one told ("me")
+            return "I" if _YOU_DID.match(words, m.end()) else "me"
+        return _SWAPPED[said]
+    return _PERSON_WORDS.sub(swap, words)
 
 
+# How a saved transcript begins the assistant's turns ("Alice: ..." / "assistant: ...")
+ASSISTANT_LINE = "assistant: "
 # Words a yes/no question names no value by ("Am I allergic to anything?")
 _ANY_VALUE = frozenset("anything something any anyone anybody everything stuff things".split())
 # How "You haven't told me whether ..." says an attribute's value (`_not_told`)
@@ -303,11 +317,12 @@ def _not_told(attribute: str, value: str) -> str:
     return f"You haven't told me whether {said}."
 
 
-def _past_line(cube: MemCube) -> str:
+def _past_line(cube: MemCube, said: str | None = None) -> str:
     """An ended fact in the past tense with its end: "Alice's employer was Acme (until 12
-    May 2026)"."""
+    May 2026)"; `said`: the fact as spoken to the user ("Your employer is Acme")."""
     until = date_text(cube.valid_to)
-    line = cube.content.rstrip().rstrip(".").replace(" is ", " was ", 1)
+    line = (cube.content if said is None else said).rstrip().rstrip(".").replace(
+        " is ", " was ", 1)
     return f"{line} (until {until})" if until else line
 
 
@@ -973,13 +988,8 @@ class Assistant:
     def _your_past(self, cube: MemCube) -> str:
         """`_past_line` spoken to the user when the fact is theirs ("Your city was Lisbon
         (until 10 April 2026)"), as the present one is ("Your city is Porto.")."""
-        line = _past_line(cube)
         you = self._second_person(cube)
-        if not you.startswith("your "):
-            return line
-        until = date_text(cube.valid_to)
-        said = "Y" + you[1:].rstrip().rstrip(".").replace(" is ", " was ", 1)
-        return f"{said} (until {until})" if until else said
+        return _past_line(cube, "Y" + you[1:]) if you.startswith("your ") else _past_line(cube)
 
     def _second_person(self, cube: MemCube) -> str:
         """A fact about the user in the second person ("your city is Porto"): the
@@ -2123,7 +2133,8 @@ class Assistant:
 
     def _lines(self, turns: Sequence[_Turn]) -> list[str]:
         name = self.user_name
-        return [f"{name if t.role == 'user' else 'assistant'}: {t.text}" for t in turns]
+        return [f"{name}: {t.text}" if t.role == "user" else f"{ASSISTANT_LINE}{t.text}"
+                for t in turns]
 
     def _live_turns(self, sid: str, last: int | None = None) -> list[_Turn]:
         """The session's turns whose episodes are still there: a turn forgotten or purged
@@ -2154,7 +2165,10 @@ class Assistant:
         --session`) keeps what was saved then ahead of the new turns (a transcript holding
         a turn forgotten since is forgotten with it, so what is live may be kept)."""
         earlier = self.mem.session_transcript(self.scope, sid)
-        lines = [*(earlier.content.split("\n") if earlier is not None else []),
+        # (split where its turns start, not at every newline: a turn of several lines is
+        # one, kept whole or left out whole)
+        starts = re.compile(rf"\n(?=(?:{re.escape(self.user_name)}: |{ASSISTANT_LINE}))")
+        lines = [*(starts.split(earlier.content) if earlier is not None else []),
                  *self._lines(turns)]
         size, start = 0, len(lines)
         while start > 0:

@@ -156,3 +156,15 @@ def test_a_forget_reply_says_what_was_forgotten_in_the_second_person(store_path:
         assert said.startswith("Forgotten ") and "about where you live:" in said, said
         none = bot.reply("forget my favourite zorblax").text
         assert "about 'your favourite zorblax'" in none, none
+
+
+@pytest.mark.parametrize(("said", "back"), [
+    ("where I live", "where you live"), ("my address", "your address"),
+    ("what I told you about Tom", "what you told me about Tom"),
+    ("that I was in Lisbon", "that you were in Lisbon"),
+    ("what you said about my mum", "what I said about your mum"),
+])
+def test_the_users_words_are_said_back_in_the_other_person(said: str, back: str) -> None:
+    from memos.assistant import _to_you
+
+    assert _to_you(said) == back
