@@ -198,7 +198,8 @@ _STOP_VALUES = frozenset({"it", "that", "this", "them", "him", "her", "you", "ho
                           "none", "myself", "yourself", "himself", "herself", "themselves",
                           "ourselves"})
 # A value never starts or ends with these: "I love how you ...", "my job was hard".
-_STOP_FIRST = frozenset({"to", "that", "it", "it's", "you", "them", "him", "her", "like", "how",
+_STOP_FIRST = frozenset({"to", "for", "me", "us", "that", "it", "it's", "you", "them", "him",
+                         "her", "like", "how",
                          "when", "what", "why", "where", "who", "whether", "so", "very",
                          "super", "really", "pretty", "quite", "too", "kind", "sort", "great",
                          "amazing", "awesome", "nice", "good", "bad", "hard", "tough", "fine",
@@ -292,6 +293,18 @@ _EMOJI_BREAK = re.compile(
     f"\\s*[{EMOJI}]+\\s*(?=(?i:i|im|i'm|ive|i've|its|it's|it|we|he|she|they|you|my|so|and|but|"
     f"lol|haha|omg|tbh|ngl|btw|anyway|also|now|then|this|that|there)\\b)")
 _EMOJI_RUN = re.compile(f"\\s*[{EMOJI}]+\\s*")
+
+
+# What a writer who types names in lower case still capitalises: the pronoun I ("I'm", "I've")
+# and the first letter of a sentence
+_SHIFTED = re.compile(r"\bI(?![\w-])|(?:^|(?<=[.!?]\s))\s*[A-Z]")
+
+
+def types_lower(text: str) -> bool:
+    """Whether a turn is written with names in lower case: no capital letter but the pronoun
+    I and sentence starts ("I live in denver.", "My sister lives in boston."), so that a
+    place's or a name's case says nothing of it."""
+    return not any(c.isupper() for c in _SHIFTED.sub("", text))
 
 
 def emoji_breaks(text: str) -> str:
@@ -1947,8 +1960,8 @@ def extract(text: str, speaker: str, speaker_key: str,
         return []
     turn = _Turn(speaker, speaker_key)
     me = _Subject(speaker, speaker_key)
-    # In a turn written all in lower case, a place's case says nothing.
-    turn.caseless = not any(c.isupper() for c in text)
+    # In a turn written in lower case, a place's case says nothing.
+    turn.caseless = types_lower(text)
     turn.reunited = bool(_REUNITED.search(text))
     moved = _MOVED_ON.search(text)
     turn.moved_on, turn.moved_to = moved is not None, _moved_to(moved)
@@ -2712,7 +2725,13 @@ _JOB_AT_PLACE = re.compile(r"\s+(?:at|for)\s+(?:the|a|an|my|our|his|her|their|th
 
 # In a turn all in lower case, "in <place>" after an occupation's word ("a plumber in
 # derby"), but not the field of the occupations that name one ("a lecturer in law")
-_JOB_WHERE_LOWER = re.compile(r"(?<=[a-z])\s+in\s+(?!training\b)[a-z]+(?:\s+[a-z]+)?$")
+_JOB_WHERE_LOWER = re.compile(
+    r"(?<=[a-z])\s+in\s+(?!(?:training|maintenance|research|sales|marketing|finance|it|hr|"
+    r"engineering|operations|logistics|education|healthcare|retail|construction|insurance|"
+    r"banking|tech|software|design|law|medicine|physics|chemistry|biology|accounting|"
+    r"admin|administration|support|security|production|management|procurement|"
+    r"customer\s+service|pharma|aviation|hospitality|publishing|media|fashion|real\s+estate)"
+    r"\b)[a-z]+(?:\s+[a-z]+)?$")
 _FIELD_JOBS = frozenset({"lecturer", "professor", "specialist", "consultant", "researcher",
                          "expert", "scientist", "fellow", "reader", "tutor", "trainee"})
 

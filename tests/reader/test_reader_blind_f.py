@@ -135,3 +135,27 @@ def test_an_undated_turn_between_dated_ones_takes_the_time_before_it() -> None:
     assert [t.at.date().isoformat() for t in lead] == ["2026-04-01", "2026-04-01"]
     none = check_messages([{"role": "user", "content": "hi"}])
     assert not none[0].dated  # no time anywhere: now, and said to be assumed
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a writer who capitalises only "I" and sentence starts types places in lower case too
+    ("I live in denver.", {("Alice", "city", "denver")}),
+    ("My sister lives in boston.", {("Alice", "sister's city", "boston")}),
+    ("I moved to chicago last week.", {("Alice", "city", "chicago")}),
+    ("I live in denver too!", {("Alice", "city", "denver")}),
+    # and still no place of what is none
+    ("I live in hope.", set()), ("I live in a flat.", set()),
+    ("My husband left for work", set()), ("My husband left me for work.", set()),
+])
+def test_a_turn_with_names_in_lower_case(text: str, expected: set[tuple[str, str, str]]) -> None:
+    """A fresh-eyes user: "I live in denver." then "I moved to chicago last week." gave no
+    city (only a turn with no capital at all was read as typed in lower case)."""
+    assert said(text) == expected
+
+
+def test_types_lower_reads_capitals_of_i_and_sentence_starts_only() -> None:
+    from memos.reader.rules import types_lower
+
+    assert types_lower("I live in denver. My sister lives in boston!")
+    assert types_lower("i'm from paris") and types_lower("I'm from paris")
+    assert not types_lower("I live in Denver.") and not types_lower("I met Jess")
