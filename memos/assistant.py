@@ -303,18 +303,30 @@ def _to_you(words: str) -> str:
 ASSISTANT_LINE = "assistant: "
 # Words a yes/no question names no value by ("Am I allergic to anything?")
 _ANY_VALUE = frozenset("anything something any anyone anybody everything stuff things".split())
-# How "You haven't told me whether ..." says an attribute's value (`_not_told`)
-_WHETHER = {"likes": "you like {}", "dislikes": "you dislike {}",
-            "allergy": "you're allergic to {}", "city": "you lived in {}",
-            "country": "you lived in {}", "employer": "you worked at {}", "job": "you were a {}"}
+# How "You haven't told me whether ..." says an attribute's value (`_not_told`): now, and
+# ever ("Did I ever live in Porto?")
+_WHETHER = {"likes": ("you like {}", "you ever liked {}"),
+            "dislikes": ("you dislike {}", "you ever disliked {}"),
+            "allergy": ("you're allergic to {}", "you were ever allergic to {}"),
+            "city": ("you live in {}", "you ever lived in {}"),
+            "country": ("you live in {}", "you ever lived in {}"),
+            "employer": ("you work at {}", "you ever worked at {}"),
+            "job": ("you're a {}", "you were ever a {}")}
 
 
-def _not_told(attribute: str, value: str) -> str:
+def _not_told(attribute: str, value: str, ever: bool) -> str:
     """What a reply says first when the value a yes/no question asks about was never told
     ("Do I like tea?": "You haven't told me whether you like tea."), before the values there
     are: never a "no", which a turn the reader missed could contradict."""
-    said = _WHETHER.get(attribute, f"your {attribute} is {{}}").format(value)
-    return f"You haven't told me whether {said}."
+    now, past = _WHETHER.get(attribute, (f"your {attribute} is {{}}",
+                                         f"your {attribute} was ever {{}}"))
+    return f"You haven't told me whether {(past if ever else now).format(value)}."
+
+
+def _said_as_words(value: str, text: str) -> bool:
+    """Whether `text` says `value` as whole words, any case and spacing."""
+    words = r"\s+".join(map(re.escape, value.split()))
+    return bool(words) and re.search(rf"(?<!\w){words}(?!\w)", text, re.I) is not None
 
 
 def _past_line(cube: MemCube, said: str | None = None) -> str:
@@ -513,7 +525,7 @@ class Assistant:
         self._name: str | None = None  # the resolved name, kept for the length of one turn
         # (attribute, value) of the user's a yes/no question asked about that no fact holds
         # ("Do I like tea?"), set by `route` when it answers with the values there are
-        self._unknown: tuple[str, str] | None = None
+        self._unknown: tuple[str, str, bool] | None = None
         self.session_id = _session_arg(session_id) if session_id is not None else new_session_id()
         self._turns: dict[str, list[_Turn]] = {}
         self._facts: dict[str, list[str]] = {}  # session -> fact cube ids its turns wrote
@@ -741,6 +753,7 @@ class Assistant:
         """(backend, why, canonical question, facts found) for a question under this
         assistant's backend setting."""
         from memos.reader.questions import about_me_question
+        from memos.reader.vocab import MULTI_VALUED
 
         _text_arg(text, "text", "a question such as 'Where do I live?'")
         self._unknown = None
@@ -769,9 +782,12 @@ class Assistant:
                 # eggs?": every allergy) or what speaks of the attribute, never with a "no"
                 # that a turn the reader missed could contradict; the reply says first that
                 # the value asked about was never told (`_not_told`).
+                # (of one value at a time, a city, "Do I live in Porto?" has its answer in
+                # the value there is; "ever" asks of every one)
                 if cq.about_user and cq.value is not None and \
-                        cq.value.lower() not in _ANY_VALUE:
-                    self._unknown = (cq.attribute, cq.value)
+                        cq.value.lower() not in _ANY_VALUE and (
+                            not cq.now or cq.attribute in MULTI_VALUED):
+                    self._unknown = (cq.attribute, cq.value, not cq.now)
                 cq = _q_plain(cq)
                 facts = self._facts_for(cq)
         elif cq is not None and cq.past:
@@ -933,7 +949,13 @@ class Assistant:
                 answer_text, used = self._answer_extractive(cq, facts, hits, text)
         else:
             answer_text, used = self._answer_extractive(cq, facts, hits, text)
-        if backend != "llm" and self._unknown is not None and facts:
+        if backend != "llm" and self._unknown is not None and facts and not any(
+                _said_as_words(self._unknown[1], h.content) for h in hits
+                if h.cube.scope.user_id == self.scope.user_id
+                and h.cube.metadata.get("role") != "assistant" and not is_question(h.content)):
+            # (not when a memory of the user's says the value: a turn the reader missed, or
+            # a fact changed since, "I live in Lisbon" of a city now Porto; the user's own
+            # questions and the assistant's replies say nothing of it)
             answer_text = f"{_not_told(*self._unknown)} {answer_text}"
         seconds["answer"] = time.perf_counter() - t1
         t2 = time.perf_counter()

@@ -73,5 +73,9 @@ def test_a_value_never_told_is_said_so_before_the_values_there_are(mem: MemOS) -
     assert "peanuts" in eggs and not eggs.startswith("No")
     assert "haven't told me" not in _ask(bot, "Do I like jazz?")
     assert "haven't told me" not in _ask(bot, "Am I allergic to anything?")
+    # one city at a time: the city there is answers "Do I live in Porto?"; "ever" asks
+    assert "haven't told me" not in _ask(bot, "Do I live in Porto?")
+    assert _ask(bot, "Did I ever live in Porto?").startswith(
+        "You haven't told me whether you ever lived in Porto.")
     other = Assistant(mem, "zed", backend="extractive")  # nothing of anything: as before
     assert other.reply("Do I like tea?").text == "I don't have anything about that yet."
