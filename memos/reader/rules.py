@@ -1697,8 +1697,9 @@ def _correction_shape(text: str) -> re.Match[str] | None:
 
 def looks_like_correction(text: str) -> bool:
     """Whether a turn has the shape of a correction of the one before ("Sorry, I meant
-    Lyon"), whatever that one said."""
-    return _correction_shape(text) is not None
+    Lyon", "Correction: my dog is called Max"), whatever that one said."""
+    return _correction_shape(text) is not None or (
+        bool(_RESTATES.match(text)) and not _ADDS.search(text))
 
 
 def _named_wrong(m: re.Match[str]) -> str:
@@ -2043,7 +2044,35 @@ def extract(text: str, speaker: str, speaker_key: str,
         carried.words = words
     elif not used:
         carried.people = []
-    return turn.out
+    return _restated(text, turn.out, previous)
+
+
+# A turn that opens by saying it corrects ("Correction:", "Sorry,", "Oops,", "Actually,",
+# "My bad,") and states in full a fact of the previous turn with another value
+_RESTATES = re.compile(r"^\W*(?:sorry|oops|whoops|correction|actually|my\s+bad|typo)\b", re.I)
+# ... unless it adds one ("Actually I like rock too", "Oops, I have another dog, Max")
+_ADDS = re.compile(r"\b(?:too|also|as\s+well|another|second|other|both|more)\b", re.I)
+
+
+def _restated(text: str, out: list[Extraction], previous: Sequence[Extraction]
+              ) -> list[Extraction]:
+    """`out`, and where the turn corrects the previous one by stating a fact of it again in
+    full with another value ("My dog is called Rex." / "Correction: my dog is called Max."),
+    the old value's end when the attribute holds many (a second dog otherwise; one value
+    replaces the other by itself)."""
+    if not previous or not _RESTATES.match(text) or _ADDS.search(text):
+        return out
+    ends: list[Extraction] = []
+    for new in out:
+        if new.negated or not new.multi_valued:
+            continue
+        for old in previous:
+            if (old.subject_key, old.attribute) == (new.subject_key, new.attribute) and \
+                    not old.negated and old.value and old.value.lower() != new.value.lower() \
+                    and not any(e.key() == old.key() for e in ends):
+                ends.append(Extraction(old.subject, old.subject_key, old.attribute, old.value,
+                                       "negation", True))
+    return ends + out if ends else out
 
 
 # In a turn all in lower case, a word opening a clause before what the rules read of a named

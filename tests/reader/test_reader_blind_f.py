@@ -159,3 +159,45 @@ def test_types_lower_reads_capitals_of_i_and_sentence_starts_only() -> None:
     assert types_lower("I live in denver. My sister lives in boston!")
     assert types_lower("i'm from paris") and types_lower("I'm from paris")
     assert not types_lower("I live in Denver.") and not types_lower("I met Jess")
+
+
+def _ended_after(first: str, second: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    from memos.reader.rules import extract
+
+    before = extract(first, "Alice", "user:alice")
+    out = extract(second, "Alice", "user:alice", previous=before)
+    return ({(e.attribute, e.value) for e in out if e.negated},
+            {(e.attribute, e.value) for e in out if not e.negated})
+
+
+@pytest.mark.parametrize(("first", "second", "ends"), [
+    ("My dog is called Rex.", "Correction: my dog is called Max.", {("dog's name", "Rex")}),
+    ("My dog is called Rex.", "Sorry, my dog is called Max.", {("dog's name", "Rex")}),
+    ("I'm allergic to cats.", "Actually, I'm allergic to dogs.", {("allergy", "cats")}),
+    # an addition is no correction
+    ("I like jazz.", "Actually I like rock too.", set()),
+    ("My dog is called Rex.", "Oops, I also have a dog called Max.", set()),
+    ("My dog is called Rex.", "My dog is called Max.", set()),  # no word that corrects
+])
+def test_a_fact_restated_in_full_after_a_correction_word(first: str, second: str,
+                                                         ends: set[tuple[str, str]]) -> None:
+    """A fresh-eyes user: "Correction: my dog is called Max." after "My dog is called Rex."
+    gave a second dog (a pet's name holds many), and three pets were counted."""
+    ended, stated = _ended_after(first, second)
+    assert ended == ends and stated
+
+
+def test_a_corrected_pet_is_one_pet_in_the_assistant(tmp_path: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from memos import MemOS
+    from memos.assistant import Assistant
+
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    with MemOS.open(str(tmp_path / "store"), embedder="hashing") as mem:
+        bot = Assistant(mem, "kai", backend="extractive")
+        for i, turn in enumerate(["My dog is called Rex.", "Correction: my dog is called Max."]):
+            bot.reply(turn, at=at + timedelta(minutes=i))
+        later = at + timedelta(hours=1)
+        assert "Rex" not in bot.reply("what's my dog's name?", at=later).text
+        assert "1 pet" in bot.reply("how many pets do I have?", at=later).text
