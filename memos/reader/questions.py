@@ -487,7 +487,11 @@ def history_question(text: str, user_name: str) -> CanonicalQuestion | None:
 _TYPOS = {"waht": "what", "whta": "what", "wat": "what", "wht": "what", "hwat": "what",
           "wher": "where", "whre": "where", "wehre": "where", "wheer": "where",
           "wrok": "work", "werk": "work", "wokr": "work",
-          "naem": "name", "nmae": "name", "allergc": "allergic", "alergic": "allergic"}
+          "naem": "name", "nmae": "name", "allergc": "allergic", "alergic": "allergic",
+          "adress": "address", "addres": "address", "adres": "address", "hw": "how",
+          "hwo": "how", "jbo": "job", "brithday": "birthday", "birhtday": "birthday",
+          "bday": "birthday", "hobbys": "hobbies", "sistr": "sister", "bro": "brother",
+          "sis": "sister", "numbr": "number", "nuber": "number", "emial": "email"}
 # (lower case only: "Wat" or "Liv" written with a capital is a name)
 _TYPO = re.compile(r"\b(" + "|".join(_TYPOS) + r")\b")
 # "liv" only as the verb after its subject ("wher do i liv"; not the name Liv)

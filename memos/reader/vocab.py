@@ -106,7 +106,8 @@ def relation_name(spoken: str) -> str:
 
 
 # Chat fillers that end a value and are never part of one ("leeds atm", "okra tbh").
-FILLERS = "lol|haha|btw|atm|rn|tbh|tho|ngl|fyi|thank god|thankfully"
+FILLERS = ("lol|haha|btw|by the way|atm|rn|tbh|tho|ngl|fyi|for what it's worth|thank god|"
+           "thankfully")
 # Words that start another clause after a value, whatever the value.
 _CLAUSE_WORDS = (r"and|but|because|since|so|though|although|while|which|who|where|when|after|"
                  r"before|until|unless|if|these days|nowadays|right now|for now|now|too|"

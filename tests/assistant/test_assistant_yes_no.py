@@ -79,3 +79,13 @@ def test_a_value_never_told_is_said_so_before_the_values_there_are(mem: MemOS) -
         "You haven't told me whether you ever lived in Porto.")
     other = Assistant(mem, "zed", backend="extractive")  # nothing of anything: as before
     assert other.reply("Do I like tea?").text == "I don't have anything about that yet."
+
+
+def test_more_typos_of_question_words_are_mended(mem: MemOS) -> None:
+    """A fresh-eyes user: "whats my adress?" was not known, "hw many pets do i have" was
+    stored as a statement, "where does my sis live" was not known."""
+    bot = _bot(mem, ["My address is 5 Elm Road, Denver.", "I have a dog called Rex.",
+                     "My sister Ana lives in Madrid."])
+    assert "5 Elm Road" in _ask(bot, "whats my adress?")
+    assert "1 pet" in _ask(bot, "hw many pets do i have")
+    assert "Madrid" in _ask(bot, "where does my sis live")

@@ -43,6 +43,9 @@ from tests.reader.helpers import ended, facts, said
     ("Meera is 31 btw", {("Meera", "age", "31")}),
     ("I'm 31 tbh", {("Alice", "age", "31")}),
     ("My sister is 31 lol", {("Alice", "sister's age", "31")}),
+    # "by the way" after a value (a fresh-eyes user: "your allergy is latex by the way")
+    ("I'm allergic to latex by the way.", {("Alice", "allergy", "latex")}),
+    ("I'm 31 by the way", {("Alice", "age", "31")}),
     # "some" / "one" before the workplace, which ends the job
     ("Dave is a chef at some fancy place in Fremantle", {("Dave", "job", "chef")}),
     ("I work as a nurse at some hospital in Leeds", {("Alice", "job", "nurse")}),
