@@ -300,6 +300,26 @@ _EMOJI_RUN = re.compile(f"\\s*[{EMOJI}]+\\s*")
 _SHIFTED = re.compile(r"\bI(?![\w-])|(?:^|(?<=[.!?]\s))\s*[A-Z]")
 
 
+# "I was born on 3 May (1990)", "My sister was born on May 3rd", "Ana was born on the 3rd of
+# May": a birthday, said as "<whose> birthday is <date>" (`born_on`)
+_MONTH_NAME = "|".join(sorted(MONTHS, key=len, reverse=True))
+_BORN_ON = re.compile(
+    rf"\b(?P<who>I|[Mm]y\s+(?:[a-z]+\s+)?(?:{RELATION_RE})|[A-Z][a-z]+)\s+was\s+born\s+on\s+"
+    rf"(?=(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?i:{_MONTH_NAME})\b|"
+    rf"(?i:{_MONTH_NAME})\s+\d{{1,2}}(?:st|nd|rd|th)?\b)")
+
+
+def born_on(text: str) -> str:
+    """`text` with "X was born on <day and month>" said as "X's birthday is <date>"."""
+    if "born" not in text:
+        return text
+
+    def said(m: re.Match[str]) -> str:
+        who = m.group("who")
+        return "my birthday is " if who == "I" else f"{who}'s birthday is "
+    return _BORN_ON.sub(said, text)
+
+
 def types_lower(text: str) -> bool:
     """Whether a turn is written with names in lower case: no capital letter but the pronoun
     I and sentence starts ("I live in denver.", "My sister lives in boston."), so that a
@@ -1949,7 +1969,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     previous turn named, whom this turn's "he" / "she" may be about; updated to this
     turn's."""
     carried = Referents() if referents is None else referents
-    text = emoji_breaks(text)
+    text = born_on(emoji_breaks(text))
     after_greeting, carried.greeted = carried.greeted, bool(BARE_GREETING.match(text))
     fixed = correction(text, previous)
     if fixed:
@@ -2237,6 +2257,12 @@ _SUBJECTLESS = re.compile(
     r"relocated|took|landed|accepted|switched|signed|went|got|work|am\s+now|live)\b", re.I)
 
 
+# A time said before the clause's subject: "In February I left Acme and joined Globex"
+_TIME_LEAD = (r"(?:(?:back\s+)?(?:in|on|since|by|around)\s+(?:early\s+|late\s+|mid-?\s*)?"
+              r"[\w-]+(?:\s+\d{1,4})?|(?:last|this|earlier\s+this)\s+\w+|yesterday|today|"
+              r"recently|(?:a|an|one|two|three|a\s+few|\d+)\s+\w+\s+ago)")
+
+
 def _rest_of_negation(sentence: str) -> list[str]:
     """The parts of a clause that negates which negate nothing themselves, each with its
     subject: "I left Acme and joined Globex" -> ["I joined Globex"]. A part without a
@@ -2247,8 +2273,8 @@ def _rest_of_negation(sentence: str) -> list[str]:
     parts = [p.strip() for p in _NEGATION_REST.split(sentence) if p and p.strip()]
     if len(parts) < 2:
         return []
-    mine = re.match(r"(?:\W*(?:so|and|but|well|oh|ok|okay|yeah|actually|btw),?\s+)*I\b",
-                    sentence, re.I) is not None
+    mine = re.match(r"(?:\W*(?:so|and|but|well|oh|ok|okay|yeah|actually|btw),?\s+)*"
+                    rf"(?:{_TIME_LEAD},?\s+)?I\b", sentence, re.I) is not None
     out = []
     for part in parts:
         if _NEGATION_CUE.search(part):

@@ -46,6 +46,15 @@ from tests.reader.helpers import ended, facts, said
     # "by the way" after a value (a fresh-eyes user: "your allergy is latex by the way")
     ("I'm allergic to latex by the way.", {("Alice", "allergy", "latex")}),
     ("I'm 31 by the way", {("Alice", "age", "31")}),
+    # "was born on" a day and month: a birthday (a fresh-eyes user)
+    ("I was born on 3 May 1990.", {("Alice", "birthday", "3 May 1990")}),
+    ("I was born on May 3rd.", {("Alice", "birthday", "May 3rd")}),
+    ("My little sister was born on 4 July.", {("Alice", "sister's birthday", "4 July")}),
+    ("Ana was born on 12 June 2001", {("Ana", "birthday", "12 June 2001")}),
+    ("I was born on a farm.", set()), ("I was born on Monday", set()),
+    # a time before "I" of a clause that ends one employer and names the next
+    ("In February I left Acme and joined Globex.", {("Alice", "employer", "Globex")}),
+    ("Two weeks ago I left Acme and joined Globex.", {("Alice", "employer", "Globex")}),
     # "some" / "one" before the workplace, which ends the job
     ("Dave is a chef at some fancy place in Fremantle", {("Dave", "job", "chef")}),
     ("I work as a nurse at some hospital in Leeds", {("Alice", "job", "nurse")}),
