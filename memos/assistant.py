@@ -329,6 +329,26 @@ def _said_as_words(value: str, text: str) -> bool:
     return bool(words) and re.search(rf"(?<!\w){words}(?!\w)", text, re.I) is not None
 
 
+_THANKS = re.compile(r"^\s*(?:thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?|thx|ty|cheers|"
+                     r"much\s+appreciated)(?:\s+\w+)?\s*[!.,:)]*\s*$", re.I)
+_ACK = re.compile(r"^\s*(?:ok(?:ay)?|k|cool|great|nice|got\s+it|sure|alright|all\s+right|"
+                  r"sounds\s+good|perfect|good)\s*[!.,:)]*\s*$", re.I)
+
+
+def _small_talk(text: str, name: str) -> str:
+    """The reply to a turn that states nothing: a greeting greeted, thanks answered, an
+    acknowledgement acknowledged, anything else "Noted." (it is remembered all the same)."""
+    from memos.reader.rules import BARE_GREETING
+
+    if BARE_GREETING.match(text):
+        return f"Hello, {name}!" if name else "Hello!"
+    if _THANKS.match(text):
+        return "You're welcome."
+    if _ACK.match(text):
+        return "OK."
+    return "Noted."
+
+
 def _past_line(cube: MemCube, said: str | None = None) -> str:
     """An ended fact in the past tense with its end: "Alice's employer was Acme (until 12
     May 2026)"; `said`: the fact as spoken to the user ("Your employer is Acme")."""
@@ -993,7 +1013,8 @@ class Assistant:
         for cube in learned:
             was = before.get(str(_fact_attribute(cube)))
             parts.append(self._second_person(cube) + (f" (it was {was})" if was else ""))
-        answer = "Noted: " + "; ".join(parts) + "." if parts else "Noted."
+        answer = "Noted: " + "; ".join(parts) + "." if parts else (
+            _small_talk(text, self.user_name) if not ended else "Noted.")
         if ended:
             answer += " No longer: " + "; ".join(ended) + "."
         seconds = {"ingest": time.perf_counter() - t0}

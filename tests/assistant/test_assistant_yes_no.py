@@ -89,3 +89,14 @@ def test_more_typos_of_question_words_are_mended(mem: MemOS) -> None:
     assert "5 Elm Road" in _ask(bot, "whats my adress?")
     assert "1 pet" in _ask(bot, "hw many pets do i have")
     assert "Madrid" in _ask(bot, "where does my sis live")
+
+
+def test_a_greeting_thanks_or_ok_gets_a_reply_of_its_kind(mem: MemOS) -> None:
+    """A fresh-eyes user: "hello" got "Noted."."""
+    bot = Assistant(mem, "kai", backend="extractive")
+    assert bot.reply("hello").text == "Hello, Kai!"
+    assert bot.reply("good morning!").text == "Hello, Kai!"
+    assert bot.reply("thanks so much").text == "You're welcome."
+    assert bot.reply("ok").text == "OK."
+    assert bot.reply("nice weather today").text == "Noted."  # remembered, nothing read
+    assert bot.reply("hello, I'm Kai").text == "Noted: your name is Kai."
