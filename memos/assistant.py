@@ -324,9 +324,16 @@ def _not_told(attribute: str, value: str, ever: bool) -> str:
 
 
 def _said_as_words(value: str, text: str) -> bool:
-    """Whether `text` says `value` as whole words, any case and spacing."""
+    """Whether `text` says `value` as whole words, any case and spacing, in a sentence that
+    names no relative ("My son is allergic to eggs" says nothing of the user's allergies)."""
+    from memos.reader.vocab import RELATION_RE
+
     words = r"\s+".join(map(re.escape, value.split()))
-    return bool(words) and re.search(rf"(?<!\w){words}(?!\w)", text, re.I) is not None
+    if not words:
+        return False
+    kin = re.compile(rf"\b(?:{RELATION_RE})s?\b", re.I)
+    return any(re.search(rf"(?<!\w){words}(?!\w)", part, re.I) and not kin.search(part)
+               for part in re.split(r"(?<=[.!?;])\s+", text))
 
 
 _THANKS = re.compile(r"^\s*(?:thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?|thx|ty|cheers|"

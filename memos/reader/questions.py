@@ -488,14 +488,16 @@ _TYPOS = {"waht": "what", "whta": "what", "wat": "what", "wht": "what", "hwat": 
           "wher": "where", "whre": "where", "wehre": "where", "wheer": "where",
           "wrok": "work", "werk": "work", "wokr": "work",
           "naem": "name", "nmae": "name", "allergc": "allergic", "alergic": "allergic",
-          "adress": "address", "addres": "address", "adres": "address", "hw": "how",
-          "hwo": "how", "jbo": "job", "brithday": "birthday", "birhtday": "birthday",
+          "adress": "address", "addres": "address", "adres": "address", "hwo": "how", "jbo": "job", "brithday": "birthday", "birhtday": "birthday",
           "bday": "birthday", "hobbys": "hobbies", "sistr": "sister", "bro": "brother",
           "sis": "sister", "numbr": "number", "nuber": "number", "emial": "email"}
 # (lower case only: "Wat" or "Liv" written with a capital is a name)
 _TYPO = re.compile(r"\b(" + "|".join(_TYPOS) + r")\b")
 # "liv" only as the verb after its subject ("wher do i liv"; not the name Liv)
 _LIV = re.compile(r"\b(i|we|you|they|do i|does he|does she)\s+liv\b")
+# "hw" only as "how" before what follows "how" in a question ("hw many pets do i have"; not
+# homework: "hw is killing me")
+_HW = re.compile(r"\bhw(?=\s+(?:many|much|old|long|far|often|do|does|did)\b)")
 _R_ARE = re.compile(r"^(what|where|who|how|when)\s+r\b", re.I)  # "what r my pets names"
 
 
@@ -531,7 +533,7 @@ def asked_name_capitalised(text: str) -> str:
 
 def mended(text: str) -> str:
     """`text` with mistyped question words mended ("waht is my job" -> "what is my job")."""
-    text = _LIV.sub(r"\1 live", _TYPO.sub(lambda m: _TYPOS[m.group(1)], text))
+    text = _HW.sub("how", _LIV.sub(r"\1 live", _TYPO.sub(lambda m: _TYPOS[m.group(1)], text)))
     return _R_ARE.sub(lambda m: f"{m.group(1)} are", text.lstrip())
 
 

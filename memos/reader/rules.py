@@ -198,8 +198,7 @@ _STOP_VALUES = frozenset({"it", "that", "this", "them", "him", "her", "you", "ho
                           "none", "myself", "yourself", "himself", "herself", "themselves",
                           "ourselves"})
 # A value never starts or ends with these: "I love how you ...", "my job was hard".
-_STOP_FIRST = frozenset({"to", "for", "me", "us", "that", "it", "it's", "you", "them", "him",
-                         "her", "like", "how",
+_STOP_FIRST = frozenset({"to", "that", "it", "it's", "you", "them", "him", "her", "like", "how",
                          "when", "what", "why", "where", "who", "whether", "so", "very",
                          "super", "really", "pretty", "quite", "too", "kind", "sort", "great",
                          "amazing", "awesome", "nice", "good", "bad", "hard", "tough", "fine",
@@ -305,18 +304,25 @@ _SHIFTED = re.compile(r"\bI(?![\w-])|(?:^|(?<=[.!?]\s))\s*[A-Z]")
 _MONTH_NAME = "|".join(sorted(MONTHS, key=len, reverse=True))
 _BORN_ON = re.compile(
     rf"\b(?P<who>I|[Mm]y\s+(?:[a-z]+\s+)?(?:{RELATION_RE})|[A-Z][a-z]+)\s+was\s+born\s+on\s+"
-    rf"(?=(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?i:{_MONTH_NAME})\b|"
-    rf"(?i:{_MONTH_NAME})\s+\d{{1,2}}(?:st|nd|rd|th)?\b)")
+    rf"(?P<date>(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?i:{_MONTH_NAME})\b"
+    rf"(?:,?\s+\d{{4}}\b)?|(?i:{_MONTH_NAME})\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?)"
+    r"(?:(?P<place>\s+in\s+)|(?P<more>\s+(?=\w)))?")
 
 
 def born_on(text: str) -> str:
-    """`text` with "X was born on <day and month>" said as "X's birthday is <date>"."""
+    """`text` with "X was born on <day and month>" said as "X's birthday is <date>", the
+    date a sentence of its own ("I was born on 4 July 1990 in Leeds": the birthday, and
+    "I was born in Leeds")."""
     if "born" not in text:
         return text
 
     def said(m: re.Match[str]) -> str:
         who = m.group("who")
-        return "my birthday is " if who == "I" else f"{who}'s birthday is "
+        birthday = "my birthday is" if who == "I" else f"{who}'s birthday is"
+        rest = (f". {who} was born in " if m.group("place") else ". " if m.group("more")
+                else "")  # "... at 3am": no more of the date
+        date = re.sub(r",\s*", " ", m.group("date"))  # "May 3, 1990": one value
+        return f"{birthday} {date}{rest}"
     return _BORN_ON.sub(said, text)
 
 
@@ -325,6 +331,13 @@ def types_lower(text: str) -> bool:
     I and sentence starts ("I live in denver.", "My sister lives in boston."), so that a
     place's or a name's case says nothing of it."""
     return not any(c.isupper() for c in _SHIFTED.sub("", text))
+
+
+def _names_known_place(text: str) -> bool:
+    """Whether `text` names a place of `vocab.KNOWN_PLACES` in lower case (a word or two)."""
+    words = re.findall(r"[a-z][a-z'-]*", text)
+    return any(w in KNOWN_PLACES for w in words) or any(
+        f"{a} {b}" in KNOWN_PLACES for a, b in zip(words, words[1:], strict=False))
 
 
 def emoji_breaks(text: str) -> str:
@@ -678,7 +691,7 @@ def _ok_value(value: str, *, place: bool = False, attribute: str = "") -> bool:
         return True
     words = value.lower().split()
     if (words[0] in _STOP_FIRST and not _word_place(value, place, attribute)) or \
-            words[-1] in _STOP_LAST:
+            words[-1] in _STOP_LAST or value.split()[0] in _STOP_FIRST_LOWER:
         return False
     if place and not _THE_NAME.fullmatch(value) and not value[:1].isupper() and \
             not value[:1].isdigit():
@@ -686,6 +699,8 @@ def _ok_value(value: str, *, place: bool = False, attribute: str = "") -> bool:
     return True
 
 
+# ... in lower case only ("left for work", "left me for work"; not "US Bank", "For Honor")
+_STOP_FIRST_LOWER = frozenset({"for", "me", "us"})
 # Words that open no value ("nice", "great": `_STOP_FIRST`) but a place's name in capitals
 # ("I live in Nice", "I'm from Great Yarmouth", "Good Hope"): read as the name where a place is
 # read, capitalised after its verb (`_word_place`).
@@ -1718,8 +1733,7 @@ def _correction_shape(text: str) -> re.Match[str] | None:
 def looks_like_correction(text: str) -> bool:
     """Whether a turn has the shape of a correction of the one before ("Sorry, I meant
     Lyon", "Correction: my dog is called Max"), whatever that one said."""
-    return _correction_shape(text) is not None or (
-        bool(_RESTATES.match(text)) and not _ADDS.search(text))
+    return _correction_shape(text) is not None or restates(text)
 
 
 def _named_wrong(m: re.Match[str]) -> str:
@@ -1969,6 +1983,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     previous turn named, whom this turn's "he" / "she" may be about; updated to this
     turn's."""
     carried = Referents() if referents is None else referents
+    written = text
     text = born_on(emoji_breaks(text))
     after_greeting, carried.greeted = carried.greeted, bool(BARE_GREETING.match(text))
     fixed = correction(text, previous)
@@ -1981,8 +1996,11 @@ def extract(text: str, speaker: str, speaker_key: str,
         return []
     turn = _Turn(speaker, speaker_key)
     me = _Subject(speaker, speaker_key)
-    # In a turn written in lower case, a place's case says nothing.
-    turn.caseless = types_lower(text)
+    # In a turn written in lower case, a place's case says nothing; in one that capitalises
+    # only "I" and sentence starts, when it names a known place in lower case ("I live in
+    # denver."; not "I live in town.")
+    turn.caseless = not any(c.isupper() for c in text) or (
+        types_lower(text) and _names_known_place(text))
     turn.reunited = bool(_REUNITED.search(text))
     moved = _MOVED_ON.search(text)
     turn.moved_on, turn.moved_to = moved is not None, _moved_to(moved)
@@ -2064,14 +2082,25 @@ def extract(text: str, speaker: str, speaker_key: str,
         carried.words = words
     elif not used:
         carried.people = []
-    return _restated(text, turn.out, previous)
+    return _restated(written, turn.out, previous)
 
 
-# A turn that opens by saying it corrects ("Correction:", "Sorry,", "Oops,", "Actually,",
-# "My bad,") and states in full a fact of the previous turn with another value
-_RESTATES = re.compile(r"^\W*(?:sorry|oops|whoops|correction|actually|my\s+bad|typo)\b", re.I)
-# ... unless it adds one ("Actually I like rock too", "Oops, I have another dog, Max")
-_ADDS = re.compile(r"\b(?:too|also|as\s+well|another|second|other|both|more)\b", re.I)
+# A short turn of one sentence that opens with a word that corrects, standing alone
+# ("Correction:", "Sorry,", "Oops!", "Actually,", "My bad -") and states in full a fact of
+# the previous turn with another value; not an apology ("Sorry to hear that", "Sorry for
+# the delay" have no mark after the word), a turn that adds ("too", "also", "another",
+# "forgot to mention"), nor a long one
+_RESTATES = re.compile(r"^\W*(?:sorry|oops|whoops|correction|actually|my\s+bad|typo)\s*"
+                       r"(?:[,:!]|\s[-–—])", re.I)
+_ADDS = re.compile(r"\b(?:too|also|as\s+well|another|second|other|both|more|forgot|forget|"
+                   r"mention|add|and)\b", re.I)
+
+
+def restates(text: str) -> bool:
+    """Whether a turn has the shape of a correction by a fact stated again in full
+    (`_restated`), whatever the turn before said."""
+    return (len(text) <= 120 and bool(_RESTATES.match(text)) and not _ADDS.search(text)
+            and len(sentences(text)) == 1)
 
 
 def _restated(text: str, out: list[Extraction], previous: Sequence[Extraction]
@@ -2079,19 +2108,21 @@ def _restated(text: str, out: list[Extraction], previous: Sequence[Extraction]
     """`out`, and where the turn corrects the previous one by stating a fact of it again in
     full with another value ("My dog is called Rex." / "Correction: my dog is called Max."),
     the old value's end when the attribute holds many (a second dog otherwise; one value
-    replaces the other by itself)."""
-    if not previous or not _RESTATES.match(text) or _ADDS.search(text):
+    replaces the other by itself). `text`: the turn as written."""
+    if not previous or not restates(text):
         return out
+    said = {e.key() for e in out}
     ends: list[Extraction] = []
     for new in out:
         if new.negated or not new.multi_valued:
             continue
         for old in previous:
+            end = Extraction(old.subject, old.subject_key, old.attribute, old.value,
+                             "negation", True)
             if (old.subject_key, old.attribute) == (new.subject_key, new.attribute) and \
-                    not old.negated and old.value and old.value.lower() != new.value.lower() \
-                    and not any(e.key() == old.key() for e in ends):
-                ends.append(Extraction(old.subject, old.subject_key, old.attribute, old.value,
-                                       "negation", True))
+                    not old.negated and old.value and old.key() not in said \
+                    and end.key() not in said and all(e.key() != end.key() for e in ends):
+                ends.append(end)
     return ends + out if ends else out
 
 
@@ -2780,13 +2811,7 @@ _JOB_AT_PLACE = re.compile(r"\s+(?:at|for)\s+(?:the|a|an|my|our|his|her|their|th
 
 # In a turn all in lower case, "in <place>" after an occupation's word ("a plumber in
 # derby"), but not the field of the occupations that name one ("a lecturer in law")
-_JOB_WHERE_LOWER = re.compile(
-    r"(?<=[a-z])\s+in\s+(?!(?:training|maintenance|research|sales|marketing|finance|it|hr|"
-    r"engineering|operations|logistics|education|healthcare|retail|construction|insurance|"
-    r"banking|tech|software|design|law|medicine|physics|chemistry|biology|accounting|"
-    r"admin|administration|support|security|production|management|procurement|"
-    r"customer\s+service|pharma|aviation|hospitality|publishing|media|fashion|real\s+estate)"
-    r"\b)[a-z]+(?:\s+[a-z]+)?$")
+_JOB_WHERE_LOWER = re.compile(r"(?<=[a-z])\s+in\s+(?!training\b)[a-z]+(?:\s+[a-z]+)?$")
 _FIELD_JOBS = frozenset({"lecturer", "professor", "specialist", "consultant", "researcher",
                          "expert", "scientist", "fellow", "reader", "tutor", "trainee"})
 
