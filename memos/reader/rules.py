@@ -289,8 +289,8 @@ _LINES = re.compile(r"\s*\n\s*")
 # is a space ("I work as a designer 🎨 at Spotify", "I love 🍕 pizza").
 _EMOJI_END = re.compile(f"\\s*[{EMOJI}]+\\s*(?=[.!?,;:]|$)")
 _EMOJI_BREAK = re.compile(
-    f"\\s*[{EMOJI}]+\\s*(?=(?i:i|im|i'm|ive|i've|its|it's|it|we|he|she|they|you|my|so|and|but|"
-    f"lol|haha|omg|tbh|ngl|btw|anyway|also|now|then|this|that|there)\\b)")
+    f"\\s*[{EMOJI}]+\\s*(?=(?i:i|im|i'm|ive|i've|its|it's|it|we|he|she|they|you|my|his|her|"
+    f"their|our|your|lol|haha|omg|tbh|ngl|btw|anyway|also|now|then|this|that|there)\\b)")
 _EMOJI_RUN = re.compile(f"\\s*[{EMOJI}]+\\s*")
 
 
@@ -2093,7 +2093,7 @@ def extract(text: str, speaker: str, speaker_key: str,
 _RESTATES = re.compile(r"^\W*(?:sorry|oops|whoops|correction|actually|my\s+bad|typo)\s*"
                        r"(?:[,:!]|\s[-–—])", re.I)
 _ADDS = re.compile(r"\b(?:too|also|as\s+well|another|second|other|both|more|forgot|forget|"
-                   r"mention|add|and)\b", re.I)
+                   r"mention|add|and|new|adopted|got|bought|welcomed|having)\b", re.I)
 
 
 def restates(text: str) -> bool:
@@ -2112,16 +2112,23 @@ def _restated(text: str, out: list[Extraction], previous: Sequence[Extraction]
     if not previous or not restates(text):
         return out
     said = {e.key() for e in out}
+    before = {e.key() for e in previous}
     ends: list[Extraction] = []
     for new in out:
-        if new.negated or not new.multi_valued:
+        # a relative's or pet's name, or an allergy, that is new: "Sorry, my son Leo is 7"
+        # after "My sons are Leo and Max" restates Leo and corrects nothing
+        if new.negated or not new.multi_valued or new.key() in before or not (
+                new.attribute.endswith("'s name") or new.attribute == "allergy"):
             continue
-        for old in previous:
+        held = [old for old in previous if not old.negated and old.value
+                and (old.subject_key, old.attribute) == (new.subject_key, new.attribute)]
+        if len(held) != 1:
+            continue  # of two sons, which one a third name corrects is not said
+        for old in held:
             end = Extraction(old.subject, old.subject_key, old.attribute, old.value,
                              "negation", True)
-            if (old.subject_key, old.attribute) == (new.subject_key, new.attribute) and \
-                    not old.negated and old.value and old.key() not in said \
-                    and end.key() not in said and all(e.key() != end.key() for e in ends):
+            if old.key() not in said and end.key() not in said and \
+                    all(e.key() != end.key() for e in ends):
                 ends.append(end)
     return ends + out if ends else out
 

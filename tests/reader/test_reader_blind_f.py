@@ -34,6 +34,13 @@ from tests.reader.helpers import ended, facts, said
      {("Alice", "job", "nurse"), ("Alice", "employer", "St Mary's hospital")}),
     ("I love 🍕 pizza", {("Alice", "likes", "pizza")}),
     ("My cat 🐱 Luna is 3", {("Alice", "cat's name", "Luna"), ("Luna", "age", "3")}),
+    # (a regression probe: an emoji before "and" cut the list)
+    ("I love hiking ⛰️ and skiing ⛷️", {("Alice", "likes", "hiking"), ("Alice", "likes", "skiing")}),
+    ("I'm allergic to peanuts 🥜 and shellfish 🦐",
+     {("Alice", "allergy", "peanuts"), ("Alice", "allergy", "shellfish")}),
+    ("I have a cat called Mochi 🍡 and a dog called Rex 🐶",
+     {("Alice", "cat's name", "Mochi"), ("Alice", "dog's name", "Rex")}),
+    ("I love my dog 🐶 his name is Rex", set()),  # (no "dog his name")
     # a sentence adverb after "but": the clause is read on its own
     ("if I lived in Rome I'd eat pasta every day, but sadly I live in Croydon",
      {("Alice", "city", "Croydon")}),
@@ -214,6 +221,11 @@ def _ended_after(first: str, second: str) -> tuple[set[tuple[str, str]], set[tup
     ("My dog is called Rex.", "Sorry, my other dog is called Max.", set()),
     ("My dog is called Rex.", "Sorry, I have two dogs, Rex and Max", set()),
     ("I'm allergic to cats.", "Sorry, I'm allergic to cats and dogs.", set()),
+    # (a regression probe) a name the turn restates, a third name of two, news, a taste
+    ("My sons are Leo and Max.", "Sorry, my son Leo is 7", set()),
+    ("I have two sons, Leo and Max.", "Actually, my son Theo is 5", set()),
+    ("I have a cat named Luna.", "Sorry, I adopted a kitten called Mo", set()),
+    ("I like hiking.", "Actually, I love swimming.", set()),
 ])
 def test_a_fact_restated_in_full_after_a_correction_word(first: str, second: str,
                                                          ends: set[tuple[str, str]]) -> None:
