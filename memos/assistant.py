@@ -550,8 +550,9 @@ class Assistant:
         # (fact id, version) -> the categories of a like (`_like_categories`), for one reply
         self._kinds: dict[tuple[str, int], frozenset[str]] = {}
         self._name: str | None = None  # the resolved name, kept for the length of one turn
-        # (attribute, value) of the user's a yes/no question asked about that no fact holds
-        # ("Do I like tea?"), set by `route` when it answers with the values there are
+        # (attribute, value, asked "ever") of a yes/no question of the user's about a value
+        # no fact holds ("Do I like tea?"), set by `route` when it answers with the values
+        # there are
         self._unknown: tuple[str, str, bool] | None = None
         self.session_id = _session_arg(session_id) if session_id is not None else new_session_id()
         self._turns: dict[str, list[_Turn]] = {}
