@@ -30,6 +30,7 @@ which also forgets what was derived from them in the other tiers.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -303,37 +304,45 @@ def _to_you(words: str) -> str:
 ASSISTANT_LINE = "assistant: "
 # Words a yes/no question names no value by ("Am I allergic to anything?")
 _ANY_VALUE = frozenset("anything something any anyone anybody everything stuff things".split())
-# How "You haven't told me whether ..." says an attribute's value (`_not_told`): now, and
-# ever ("Did I ever live in Porto?")
-_WHETHER = {"likes": ("you like {}", "you ever liked {}"),
-            "dislikes": ("you dislike {}", "you ever disliked {}"),
-            "allergy": ("you're allergic to {}", "you were ever allergic to {}"),
-            "city": ("you live in {}", "you ever lived in {}"),
-            "country": ("you live in {}", "you ever lived in {}"),
-            "employer": ("you work at {}", "you ever worked at {}"),
-            "job": ("you're a {}", "you were ever a {}")}
+# How "You haven't told me whether ..." says an attribute's value (`_not_told`): now (asked
+# only of an attribute of many values: `route`), and ever ("Did I ever live in Porto?")
+_WHETHER_NOW = {"likes": "you like {}", "dislikes": "you dislike {}",
+                "allergy": "you're allergic to {}"}
+_WHETHER_EVER = {"likes": "you ever liked {}", "dislikes": "you ever disliked {}",
+                 "allergy": "you were ever allergic to {}", "city": "you ever lived in {}",
+                 "country": "you ever lived in {}", "employer": "you ever worked at {}",
+                 "job": "you were ever a {}"}
 
 
 def _not_told(attribute: str, value: str, ever: bool) -> str:
     """What a reply says first when the value a yes/no question asks about was never told
     ("Do I like tea?": "You haven't told me whether you like tea."), before the values there
     are: never a "no", which a turn the reader missed could contradict."""
-    now, past = _WHETHER.get(attribute, (f"your {attribute} is {{}}",
-                                         f"your {attribute} was ever {{}}"))
-    return f"You haven't told me whether {(past if ever else now).format(value)}."
+    said = (_WHETHER_EVER.get(attribute, f"your {attribute} was ever {{}}") if ever
+            else _WHETHER_NOW.get(attribute, f"your {attribute} is {{}}"))
+    return f"You haven't told me whether {said.format(value)}."
 
 
-def _said_as_words(value: str, text: str) -> bool:
-    """Whether `text` says `value` as whole words, any case and spacing, in a sentence that
-    names no relative ("My son is allergic to eggs" says nothing of the user's allergies)."""
+def _says_of_user(value: str, text: str) -> bool:
+    """Whether `text` says `value` as whole words (`reader.ingest.said_as_words`) in a
+    sentence that names no relative ("My son is allergic to eggs" says nothing of the user's
+    allergies)."""
+    from memos.reader.ingest import said_as_words
+
+    if not value.split():
+        return False
+    words = said_as_words(value)
+    return any(words.search(part) and not _kin_words().search(part)
+               for part in re.split(r"(?<=[.!?;])\s+", text))
+
+
+@functools.cache
+def _kin_words() -> re.Pattern[str]:
+    """A relation's word ("son", "sisters"), compiled once (the reader's vocabulary is
+    imported when first needed)."""
     from memos.reader.vocab import RELATION_RE
 
-    words = r"\s+".join(map(re.escape, value.split()))
-    if not words:
-        return False
-    kin = re.compile(rf"\b(?:{RELATION_RE})s?\b", re.I)
-    return any(re.search(rf"(?<!\w){words}(?!\w)", part, re.I) and not kin.search(part)
-               for part in re.split(r"(?<=[.!?;])\s+", text))
+    return re.compile(rf"\b(?:{RELATION_RE})s?\b", re.I)
 
 
 _THANKS = re.compile(r"^\s*(?:thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?|thx|ty|cheers|"
@@ -978,7 +987,7 @@ class Assistant:
         else:
             answer_text, used = self._answer_extractive(cq, facts, hits, text)
         if backend != "llm" and self._unknown is not None and facts and not any(
-                _said_as_words(self._unknown[1], h.content) for h in hits
+                _says_of_user(self._unknown[1], h.content) for h in hits
                 if h.cube.scope.user_id == self.scope.user_id
                 and h.cube.metadata.get("role") != "assistant" and not is_question(h.content)):
             # (not when a memory of the user's says the value: a turn the reader missed, or

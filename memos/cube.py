@@ -234,6 +234,11 @@ def _check_json(value: Any, where: str, depth: int = 0) -> None:
 MAX_VERSION = 2**31 - 1
 
 RESERVED_KEY_PREFIX = "memos:"  # metadata keys only the OS writes (blob names, sessions)
+# The metadata keys naming the conversation session a turn or a fact was said in, and at which
+# turn of it (MemReader episodes and facts, LoCoMo turns): read by retrieval's session
+# grouping, left out of another user's read (`stores.repository.as_read_by`).
+SESSION_KEY = "session"
+TURN_KEY = "turn"
 
 
 def check_user_metadata(metadata: Any) -> None:

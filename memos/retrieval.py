@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from memos.config import RetrievalConfig
+from memos.cube import SESSION_KEY, TURN_KEY
 from memos.query import QueryHints, analyze
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -129,12 +130,10 @@ def rank(fused: Mapping[int, Fused], recorded_at: Mapping[int, datetime | None],
 
 # -- query priors and folding (memos.query says what the query names) -----------------------
 
-# The metadata keys naming who said a memory, in which conversation session and at which
-# turn of it (LoCoMo turns, MemReader episodes and facts).
+# The metadata keys naming who said a memory and whom a fact is about (the session's and the
+# turn's are memos.cube's: SESSION_KEY, TURN_KEY).
 SPEAKER_KEY = "speaker"
 SUBJECT_KEY = "subject"
-SESSION_KEY = "session"
-TURN_KEY = "turn"
 # Name words too short or too common to identify a person ("Dr", "Mr", "the").
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "sir", "jr", "sr"})
 

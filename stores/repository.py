@@ -45,7 +45,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from memos import cube as cube_types
-from memos.cube import AccessStats, Lifecycle, MemCube, Scope, Tier, Visibility, utcnow
+from memos.cube import (
+    SESSION_KEY,
+    TURN_KEY,
+    AccessStats,
+    Lifecycle,
+    MemCube,
+    Scope,
+    Tier,
+    Visibility,
+    utcnow,
+)
 from memos.errors import InvalidInputError, StoreError, shown_location
 from memos.stores.schema import (
     AuditRow,
@@ -322,9 +332,9 @@ def as_read_by(cube: MemCube, scope: Scope) -> MemCube:
     return cube.model_copy(update=update) if update else cube
 
 
-# Metadata keys that name the session a turn or a fact was said in (memos.reader.ingest,
-# memos.Assistant's summaries): the owner's, not shown to another user (`as_read_by`).
-_SESSION_KEYS = ("session", "turn")
+# The metadata keys that name the session a turn or a fact was said in: the owner's, not
+# shown to another user (`as_read_by`)
+_SESSION_KEYS = (SESSION_KEY, TURN_KEY)
 
 
 def gone_to(row: CubeRow, scope: Scope) -> bool:

@@ -818,8 +818,9 @@ def _same_text(stored: Any, said: str) -> bool:
 
 
 @functools.lru_cache(maxsize=512)
-def _said_as_words(value: str) -> re.Pattern[str]:
-    """`value` as whole words, any spacing and case (`_Spoken.since`, once per value)."""
+def said_as_words(value: str) -> re.Pattern[str]:
+    """`value` as whole words, any spacing and case (`_Spoken.since`, memos.Assistant; once
+    per value)."""
     words = r"\s+".join(map(re.escape, value.split()))
     return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
 
@@ -834,7 +835,7 @@ class _Spoken:
 
     def since(self, start: int, value: str) -> bool:
         """Whether a turn from `start` on says `value` (as words, whatever the case)."""
-        pattern = _said_as_words(value)
+        pattern = said_as_words(value)
         return any(pattern.search(t) for t in self.texts[start:])
 
     def after(self, episode: str | None) -> int:

@@ -299,33 +299,6 @@ _EMOJI_RUN = re.compile(f"\\s*[{EMOJI}]+\\s*")
 _SHIFTED = re.compile(r"\bI(?![\w-])|(?:^|(?<=[.!?]\s))\s*[A-Z]")
 
 
-# "I was born on 3 May (1990)", "My sister was born on May 3rd", "Ana was born on the 3rd of
-# May": a birthday, said as "<whose> birthday is <date>" (`born_on`)
-_MONTH_NAME = "|".join(sorted(MONTHS, key=len, reverse=True))
-_BORN_ON = re.compile(
-    rf"\b(?P<who>I|[Mm]y\s+(?:[a-z]+\s+)?(?:{RELATION_RE})|[A-Z][a-z]+)\s+was\s+born\s+on\s+"
-    rf"(?P<date>(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?i:{_MONTH_NAME})\b"
-    rf"(?:,?\s+\d{{4}}\b)?|(?i:{_MONTH_NAME})\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?)"
-    r"(?:(?P<place>\s+in\s+)|(?P<more>\s+(?=\w)))?")
-
-
-def born_on(text: str) -> str:
-    """`text` with "X was born on <day and month>" said as "X's birthday is <date>", the
-    date a sentence of its own ("I was born on 4 July 1990 in Leeds": the birthday, and
-    "I was born in Leeds")."""
-    if "born" not in text:
-        return text
-
-    def said(m: re.Match[str]) -> str:
-        who = m.group("who")
-        birthday = "my birthday is" if who == "I" else f"{who}'s birthday is"
-        rest = (f". {who} was born in " if m.group("place") else ". " if m.group("more")
-                else "")  # "... at 3am": no more of the date
-        date = re.sub(r",\s*", " ", m.group("date"))  # "May 3, 1990": one value
-        return f"{birthday} {date}{rest}"
-    return _BORN_ON.sub(said, text)
-
-
 def types_lower(text: str) -> bool:
     """Whether a turn is written with names in lower case: no capital letter but the pronoun
     I and sentence starts ("I live in denver.", "My sister lives in boston."), so that a
@@ -591,6 +564,32 @@ _TIME_OR_SEASON = re.compile(rf"{_T_LEAD}(?:{_T_ANCHORED}|{_T_SEASONAL})", re.I)
 _SEASONAL_ATTRS = frozenset({"residence", "city", "address", "employer", "job", "home town"})
 # Values that are dates themselves ("my birthday is on 3 May"): never cut.
 _DATE_ATTRS = ("birthday", "anniversary", "date", "season", "day", "month", "year", "time")
+
+
+# "I was born on 3 May (1990)", "My sister was born on May 3rd", "Ana was born on the 3rd of
+# May": a birthday, said as "<whose> birthday is <date>" (`born_on`)
+_BORN_ON = re.compile(
+    rf"\b(?P<who>I|[Mm]y\s+(?:[a-z]+\s+)?(?:{RELATION_RE})|[A-Z][a-z]+)\s+was\s+born\s+on\s+"
+    rf"(?P<date>(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?i:{_T_MONTH})\b"
+    rf"(?:,?\s+\d{{4}}\b)?|(?i:{_T_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?)"
+    r"(?:(?P<place>\s+in\s+)|(?P<more>\s+(?=\w)))?")
+
+
+def born_on(text: str) -> str:
+    """`text` with "X was born on <day and month>" said as "X's birthday is <date>", the
+    date a sentence of its own ("I was born on 4 July 1990 in Leeds": the birthday, and
+    "I was born in Leeds")."""
+    if "born" not in text:
+        return text
+
+    def said(m: re.Match[str]) -> str:
+        who = m.group("who")
+        birthday = "my birthday is" if who == "I" else f"{who}'s birthday is"
+        rest = (f". {who} was born in " if m.group("place") else ". " if m.group("more")
+                else "")  # "... at 3am": no more of the date
+        date = re.sub(r",\s*", " ", m.group("date"))  # "May 3, 1990": one value
+        return f"{birthday} {date}{rest}"
+    return _BORN_ON.sub(said, text)
 
 
 def _in_a_name(value: str, phrase: str) -> bool:
@@ -2124,12 +2123,12 @@ def _restated(text: str, out: list[Extraction], previous: Sequence[Extraction]
                 and (old.subject_key, old.attribute) == (new.subject_key, new.attribute)]
         if len(held) != 1:
             continue  # of two sons, which one a third name corrects is not said
-        for old in held:
-            end = Extraction(old.subject, old.subject_key, old.attribute, old.value,
-                             "negation", True)
-            if old.key() not in said and end.key() not in said and \
-                    all(e.key() != end.key() for e in ends):
-                ends.append(end)
+        old = held[0]
+        end = Extraction(old.subject, old.subject_key, old.attribute, old.value, "negation",
+                         True)
+        if old.key() not in said and end.key() not in said:
+            said.add(end.key())  # (each end once)
+            ends.append(end)
     return ends + out if ends else out
 
 
