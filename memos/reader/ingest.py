@@ -540,15 +540,20 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     _flush(run)
     # A negation: end the live facts with this (subject, attribute) and value; one that
     # names no value ("I quit my job": `Extraction.ends_current`) ends the current one,
-    # whatever its value but `keeps` (of a single-valued attribute only: an allergy is named).
+    # whatever its value but `keeps`. Of a many-valued attribute, the current one is the
+    # only one there is ("my dog died" of one dog; of two, which?), or every one when the
+    # negation says so ("I don't have a dog any more": `Extraction.every`).
     attr = conflict_attribute(ext)
     said_at = run.said[cand.turn]
-    if ext.ends_current and ext.multi_valued:
-        return
 
     def live(attribute: str) -> list[MemCube]:
-        return [c for c in _live_facts(run, ext.subject_key, attribute,
-                                       ext.value or ext.attribute)
+        found = (_live_facts(run, ext.subject_key, attribute, ext.value or ext.attribute)
+                 if not (ext.ends_current and ext.multi_valued) else
+                 # each value its own conflict attribute ("cat's name=luna"): all of them
+                 [c for c in _changeable_facts(run.mem, run.scope, ext.attribute,
+                                               metadata={"subject": ext.subject_key,
+                                                         "relation": ext.attribute})])
+        return [c for c in found
                 if (_same_value(c.metadata.get("value"), ext.value) if not ext.ends_current
                     else not ext.keeps or not _same_value(c.metadata.get("value"), ext.keeps))
                 # A turn stored before (read again) ends no fact that began after it was
@@ -557,6 +562,8 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
                      or c.valid_from <= said_at)]
 
     ended = live(attr)
+    if ext.ends_current and ext.multi_valued and not ext.every and len(ended) > 1:
+        ended = []
     if not ended and ext.value and attr.endswith("employer") and not TRIP.search(
             run.turns[cand.turn].content):
         # "I left Lisbon": the rules read a name left as an employer; no employer of that

@@ -85,6 +85,10 @@ class Extraction:
     # often how one is ("hey im homesick"), so it names the speaker only while no name is
     # stored, and never replaces one (memos.reader.ingest)
     tentative: bool = False
+    # a negation without a value of a many-valued relation's name that ends every value,
+    # not just the one there is: "I don't have a cat any more" (`_no_pets`); without it,
+    # "my dog died" ends the dog's name only when one dog is stored (memos.reader.ingest)
+    every: bool = False
 
     @property
     def ends_current(self) -> bool:
@@ -311,6 +315,18 @@ def _names_known_place(text: str) -> bool:
     words = re.findall(r"[a-z][a-z'-]*", text)
     return any(w in KNOWN_PLACES for w in words) or any(
         f"{a} {b}" in KNOWN_PLACES for a, b in zip(words, words[1:], strict=False))
+
+
+def _a_place(value: str, turn: _Turn) -> bool:
+    """Whether a value read where a place may stand names one: capitalised as a name
+    ("Leeds", not "my flat"), or a place `vocab.KNOWN_PLACES` knows in a turn typed in
+    lower case ("leeds")."""
+    value = value.strip()
+    if not value:
+        return False
+    if value[:1].isupper():
+        return _named(value) and value.split()[0].lower() not in _POSSESSIVE
+    return turn.caseless and value.lower() in KNOWN_PLACES
 
 
 def emoji_breaks(text: str) -> str:
@@ -984,10 +1000,11 @@ class _Turn:
                                    when_sure=sure and when is not None,
                                    tentative=tentative))
 
-    def end(self, subj: _Subject, attribute: str, keeps: str = "") -> None:
+    def end(self, subj: _Subject, attribute: str, keeps: str = "", every: bool = False) -> None:
         """A negation that names no value ("I quit my job"): the current value of the
         (subject, attribute) ends, whatever it is (`Extraction.ends_current`), unless it is
-        `keeps`."""
+        `keeps`; of a many-valued relation's name, every value with `every`
+        (`Extraction.every`)."""
         attr = f"{subj.prefix}{attribute}"
         ident = (subj.key.lower(), attr, "", True)
         if ident in self.seen:
@@ -999,7 +1016,7 @@ class _Turn:
             return
         self.seen.add(ident)
         self.out.append(Extraction(subj.name, subj.key, attr, "", "negation", True,
-                                   keeps=keeps))
+                                   keeps=keeps, every=every))
 
 
 # Adverbs between "I" and its verb ("I literally live in Denver", "I proudly work for the NHS")
@@ -1323,6 +1340,10 @@ _NEGATIONS: list[tuple[re.Pattern[str], str, bool, str | None]] = [
     (re.compile(r"(?:'m|’m|am|is|'s)?\s*(?:not\s+)?(?:don't|do\s+not|doesn't|does\s+not|"
                 r"no\s+longer)\s+(?:live|lives|living)\s+(?:in|at)\s+", re.I), "residence", False,
      None),
+    # "I moved out of Leeds", "We've moved away from Lyon": a place, not "out of my flat"
+    (re.compile(r"(?:'ve|’ve|have|has)?\s*(?:just\s+|finally\s+|recently\s+|officially\s+)?"
+                r"(?:moved|relocated)\s+(?:out\s+of|away\s+from)\s+", re.I), "residence", False,
+     "place"),
     # "I don't work at Acme", "I'm no longer working for Acme", "I stopped working at Acme"
     (re.compile(r"(?:(?:'m|’m|am|is|'s)\s+no\s+longer\s+working|(?:don't|do\s+not|doesn't|"
                 r"does\s+not|no\s+longer)\s+(?:work|works|working)|(?:'ve|’ve|have|has)?\s*"
@@ -2282,7 +2303,11 @@ _NEGATION_CUE = re.compile(
     r"laid\s+off|let\s+go|sacked|redundant|"
     # a tie that ended (`_ended_ties`): a break-up, a pet's death
     r"broke\s+up|broken\s+up|split|separated|divorced|dumped|called\s+it\s+quits|ended\s+things|died|"
-    r"(?:are|'re|’re)\s+(?:now\s+|officially\s+)?over|passed|put\s+(?:\w+\s+){0,3}?(?:down|to\s+sleep)|rainbow\s+bridge)\b", re.I)
+    r"(?:are|'re|’re)\s+(?:now\s+|officially\s+)?over|passed|put\s+(?:\w+\s+){0,3}?(?:down|to\s+sleep)|rainbow\s+bridge|"
+    # a pet no longer one's (`_no_pets`)
+    r"(?:have|'ve|’ve)\s+(?:got\s+)?no|re-?home[ds]?|gave|give|sold|"
+    # a place left ("I moved out of Leeds")
+    r"(?:moved|relocated)\s+(?:out\s+of|away\s+from))\b", re.I)
 # Where a clause that negates goes on with another statement: "..., and (then) ...",
 # "... because ...", "... so ...", "... which is why ...".
 _NEGATION_REST = re.compile(
@@ -3032,7 +3057,8 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
 def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
     """Negations in the sentence; True when one was found (the sentence then states no
     new fact)."""
-    found = _ended_ties(sentence, turn, me) | _not_mine(sentence, turn, me)
+    found = _ended_ties(sentence, turn, me) | _not_mine(sentence, turn, me) | \
+        _no_pets(sentence, turn, me)
     for m in re.finditer(rf"\bI\b|\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>"
                          rf"{_NAME_RE}),?)?\s+|(?:^|(?<=[,;] ))(?P<name>{_FIRST_NAME})\s+"
                          r"(?=(?:just\s+|finally\s+|recently\s+)?(?:left|quit|resigned)\s)", sentence):
@@ -3089,6 +3115,14 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
                 found = True
                 break
             raw = _value(sentence, pm.end(), listing=listing)
+            if check == "place":  # "out of Lyon (and) to Paris": Paris is where they live
+                to = re.search(r"\s+(?:and\s+)?(?:to|into)\s+", raw)
+                left, dest = (raw[:to.start()], clean_value(raw[to.end():])) if to else (raw, "")
+                if not _a_place(left, turn):
+                    continue
+                raw = left
+                if _a_place(dest, turn) and _ok_value(dest, attribute="city"):
+                    turn.add(subj, _residence_attr(dest), dest, "residence")
             values = _split_list(raw) if listing else [raw]
             for value in values:
                 # (a place's name that is also a word: "I no longer live in Nice")
@@ -3452,8 +3486,10 @@ def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
             pet = died.group("pet").lower()
             kind = BREEDS.get(pet) or relation_name(pet)
             name = _clause_name(died.group("petname"))
-            if name is not None:  # ("my dog died": which one? a pet's name is many-valued)
+            if name is not None:
                 turn.add(me, f"{kind}'s name", name, "negation", negated=True)
+            else:  # "my dog died": the dog there is (of two, which? `Extraction.every`)
+                turn.end(me, f"{kind}'s name")
             found = True
             continue
         name = _clause_name(died.group("name"))
@@ -3463,6 +3499,53 @@ def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
             for kind in _PET_KINDS:  # a person of that name is left as said
                 turn.add(me, f"{kind}'s name", name, "negation", negated=True)
             found = True
+    turn.ties += found
+    return found
+
+
+# "I don't have a cat any more", "We no longer have any pets", "I've got no dog now": no
+# pet of that kind (of any kind: "pets") is the speaker's now (`_no_pets`). Not "I don't
+# have a dog walker", "I don't have a cat's patience" (the pet must close the clause).
+_PETS_WORD = r"pets?|animals"
+_NO_PET = re.compile(
+    r"\b(?:I|[Ww]e)(?:\s+|(?=['’]ve\b))(?:(?:actually|really|just|sadly|currently|even)\s+)*"
+    r"(?:(?:don['’]?t|do\s+not|no\s+longer)\s+(?:have|own)(?:\s+got)?|"
+    r"(?:have|['’]ve)\s+(?:got\s+)?no|(?:haven['’]?t|have\s+not)\s+got)\s+"
+    rf"(?:(?:a|an|any)\s+)?(?:(?P<pet>{_PET_RE})(?:e?s)?|(?P<any>{_PETS_WORD}))"
+    r"(?:\s+(?:any\s?more|any\s+longer|now|at\s+the\s+moment|these\s+days))?" + _TIE_END)
+# "We rehomed our cat", "I gave my dog Rex away", "we had to give away our puppy": that pet
+# is no longer the speaker's, as after "Rex died" (`_no_pets`)
+_GIVEN_LEAD = rf"\b(?:I|[Ww]e)\s+{_TIE_ADV}(?:(?:had|have)\s+to\s+)?"
+_PET_GIVEN = (
+    re.compile(rf"{_GIVEN_LEAD}(?:rehome[ds]?|re-home[ds]?|gave\s+away|give\s+away|sold)\s+"
+               rf"{_MY_PET}" + _TIE_END),
+    re.compile(rf"{_GIVEN_LEAD}(?:gave|give)\s+{_MY_PET}\s+away" + _TIE_END))
+
+
+def _no_pets(sentence: str, turn: _Turn, me: _Subject) -> bool:
+    """A pet no longer the speaker's, said without its death (`_ended_ties`): "I don't have
+    a cat any more" ends every cat's name (`Extraction.every`; "pets": of every kind); "we
+    rehomed our dog Rex" ends Rex, "we rehomed our dog" the dog there is (one dog only:
+    which, of two?). Not a hedge ("if I didn't have a dog"), nor a question. Whether one
+    was read."""
+    if _HEDGE.search(sentence) or sentence.rstrip().endswith("?"):
+        return False
+    found = False
+    for m in _NO_PET.finditer(sentence):
+        pet = m.group("pet")
+        kinds = [BREEDS.get(pet.lower()) or relation_name(pet.lower())] if pet else _PET_KINDS
+        for kind in kinds:
+            turn.end(me, f"{kind}'s name", every=True)
+        found = True
+    for m in (m for given in _PET_GIVEN for m in given.finditer(sentence)):
+        pet = m.group("pet").lower()
+        kind = BREEDS.get(pet) or relation_name(pet)
+        name = _clause_name(m.group("petname"))
+        if name is not None:
+            turn.add(me, f"{kind}'s name", name, "negation", negated=True)
+        else:
+            turn.end(me, f"{kind}'s name")
+        found = True
     turn.ties += found
     return found
 

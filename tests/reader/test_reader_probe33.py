@@ -178,8 +178,11 @@ def test_a_death_of_a_person_or_a_thing_is_left_as_said() -> None:
     for text in ("My grandfather passed away.", "Mum passed away in 2019.", "My phone died.",
                  "Rex nearly died.", "Rex died laughing.", "Rex passed the exam.",
                  "If Rex died I'd be devastated.", "We put Leo down for a nap.",
-                 "My dog died.", "The Queen died."):
+                 "The Queen died."):
         assert facts(text) == set(), text
+    # a pet without its name: the one there is ends (no value: `Extraction.ends_current`;
+    # of two dogs, neither: tests/reader/test_reader_gone.py)
+    assert facts("My dog died.") == {("Alice", "dog's name", "", True)}
 
 
 def test_a_pet_that_died_ends_in_memory(mem: MemOS) -> None:
