@@ -17,7 +17,7 @@ such turns; `memos eval reader` measures precision and recall on it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import SequenceMatcher
@@ -1857,12 +1857,19 @@ son-in-law""".split())
 _FEMALE = frozenset("""sister mother wife girlfriend daughter grandmother aunt
 niece stepmother stepdaughter stepsister granddaughter godmother
 mother-in-law sister-in-law daughter-in-law midwife landlady""".split())
+# Words before a clause's opening pronoun ("Oh and she lives in Lyon", "Actually his name ...")
+_PRON_LEAD = (r"(?:(?:and|but|so|oh|well|actually|also|btw|yeah|ok|okay|anyway|apparently|"
+              r"update|sorry|oops|correction|no\s+wait|wait)[,:]?\s+)*")
 _PRONOUN_CLAUSE = re.compile(
-    r"^(?:(?:and|but|so|oh|well|actually|also|btw|yeah|ok|okay|anyway|apparently|update)"
-    r"[,:]?\s+)*(?P<pron>he|she)(?P<rest>\s+(?:(?:also|now|still|just|actually|recently|"
+    rf"^{_PRON_LEAD}(?P<pron>he|she)(?P<rest>\s+(?:(?:also|now|still|just|actually|recently|"
     r"finally|currently|officially)\s+)*(?:lives|moved|relocated|works|joined|started|got|"
     r"became|is|turned|was\s+born|grew\s+up|left|quit|loves|likes|enjoys|hates|has\s+been|"
     r"no\s+longer|doesn't|does\s+not|isn't)\b|['’]s\s+(?=\w))", re.I)
+# "His name is Jon", "her name's Ana", "he's called Tom": the name of the one a pronoun
+# stands for (`_pronoun_name`)
+_PRONOUN_NAME = re.compile(
+    rf"^{_PRON_LEAD}(?:(?P<poss>his|her)\s+(?:first\s+)?name(?:['’]s|\s+is)|"
+    r"(?P<pron>he|she)(?:['’]s|\s+is)\s+(?:called|named))\s+(?=\S)", re.I)
 # Words that may name (or be) a person other than the candidates, in the words between the
 # candidate's naming and the pronoun.
 _PERSON_NOUNS = frozenset("""guy man woman girl boy lady dude bloke kid baby someone somebody
@@ -1893,6 +1900,9 @@ class Referents:
     people: list[tuple[_Subject, str | None]] = field(default_factory=list)
     words: frozenset[str] = frozenset()  # the previous turn's words (not another person)
     greeted: bool = False  # the previous turn only greeted ("hiya"): this one may say who
+    # the relation each person of `people` was named as, lower-cased name -> "brother's name"
+    # (one of the speaker's own: "My brother is called Jon"; `_pronoun_name`)
+    relations: dict[str, str | None] = field(default_factory=dict)
 
 
 def _gender(relation: str) -> str | None:
@@ -1971,6 +1981,50 @@ def _referent(pron: str, people: Sequence[tuple[_Subject, str | None]]) -> _Subj
     return fits[0][0]
 
 
+def _pronoun_name(sentence: str, said: re.Match[str], people: Sequence[tuple[_Subject, str | None]],
+                  turn: _Turn, me: _Subject, relations: Mapping[str, str | None],
+                  allowed: frozenset[str]) -> str:
+    """A clause that names the one a pronoun stands for ("His name is Jon", "she's called
+    Ana"), said as the relation's name ("My brother's name is Jon"), so that the rules read
+    it: of an unnamed relative (the previous turn's "My brother lives in Leeds"), or of a
+    relative named before under another name ("My brother is called Jon." / "Actually his
+    name is John."), whose old name then ends (a brother's name holds many: it would be a
+    second brother). A name that only lengthens or shortens the one known ("Jon" /
+    "Jonathan": a full name, a nickname), a referent that is not one relative (a pet, two
+    people, someone named between) or no relation known: the clause as said."""
+    pron = (said.group("poss") or said.group("pron") or "").lower()
+    who = _referent("he" if pron in ("his", "he") else "she", people)
+    if who is None or who.prefix == "pet" or _others_named(turn.before, allowed):
+        return sentence
+    rest = sentence[said.end():]
+    if who.prefix:
+        return f"My {who.prefix}name is {rest}"
+    attribute = relations.get(who.name.lower())
+    if attribute is None:
+        return sentence
+    new = clean_value(_value(rest, 0, attribute="name")) if rest else ""
+    old_first, new_first = who.name.split()[0].lower(), (new.split() or [""])[0].lower()
+    if not new or not _named(new) or old_first.startswith(new_first) or \
+            new_first.startswith(old_first):
+        return sentence  # the same name, longer or shorter
+    turn.add(me, attribute, who.name, "negation", negated=True)
+    return f"My {attribute} is {rest}"
+
+
+def _relations_named(out: Sequence[Extraction], me: _Subject) -> dict[str, str | None]:
+    """The relation each person the speaker's facts name was named as: lower-cased name ->
+    "brother's name"; None for a name given to two relations, or to a pet."""
+    found: dict[str, str | None] = {}
+    for e in out:
+        if e.subject_key == me.key and not e.negated and e.value and \
+                e.attribute.endswith("'s name") and e.attribute.count("'s ") == 1:
+            name = e.value.lower()
+            pet = e.attribute[:-len("'s name")] in PETS
+            found[name] = None if pet or found.get(name, e.attribute) != e.attribute \
+                else e.attribute
+    return found
+
+
 def _spoken(who: _Subject) -> str:
     """How a clause names the person a pronoun stands for: the name, or of an unnamed
     relative the relation ("My mother")."""
@@ -1980,7 +2034,7 @@ def _spoken(who: _Subject) -> str:
 def opens_with_pronoun(text: str) -> bool:
     """Whether a clause of `text` opens with "he" or "she" said of someone (`_PRONOUN_CLAUSE`:
     "She lives in Marseille", "he's 34"): a turn about a person a turn before it named."""
-    return any(_PRONOUN_CLAUSE.match(c) for c in clauses(text))
+    return any(_PRONOUN_CLAUSE.match(c) or _PRONOUN_NAME.match(c) for c in clauses(text))
 
 
 def names_another(text: str, referents: Referents, user_name: str = "") -> bool:
@@ -2055,6 +2109,14 @@ def extract(text: str, speaker: str, speaker_key: str,
             ended = None
             continue
         ended = None
+        said_name = _PRONOUN_NAME.match(sentence)
+        if said_name is not None:  # "His name is Jon": of the one relative named before
+            named = _named_people(turn.out, me)
+            sentence = _pronoun_name(sentence, said_name, named or carried.people, turn, me,
+                                     {**carried.relations, **_relations_named(turn.out, me)},
+                                     _allowed_words(
+                                         named or carried.people, turn.out,
+                                         frozenset() if named else carried.words))
         pron = _PRONOUN_CLAUSE.match(sentence)
         if pron is not None:  # "He works at Boeing now": of the one person named before
             named = _named_people(turn.out, me)
@@ -2100,6 +2162,7 @@ def extract(text: str, speaker: str, speaker_key: str,
         # leaves no one for the next turn's "he"
         carried.people = [] if _others_named(text, words) else named
         carried.words = words
+        carried.relations = _relations_named(turn.out, me)
     elif not used:
         carried.people = []
     return _restated(written, turn.out, previous)
