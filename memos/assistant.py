@@ -371,7 +371,39 @@ def _past_line(cube: MemCube, said: str | None = None) -> str:
     until = date_text(cube.valid_to)
     line = (cube.content if said is None else said).rstrip().rstrip(".").replace(
         " is ", " was ", 1)
+    if _said_as_past(cube):  # "I used to live in Seville": it had ended by then
+        span = _span(cube)
+        return f"{line} ({span})" if span else line
     return f"{line} (until {until})" if until else line
+
+
+def _told_start(cube: MemCube) -> str:
+    """When a fact told as the past began, at the precision told: "2015" of "in 2015"
+    (`valid_from` 1 January, metadata `began_by` 31 December), "March 2015", a day; "" when
+    no time was told."""
+    from memos.policies.conflict import BEGAN_BY
+
+    start = cube.valid_from
+    if start is None:
+        return ""
+    try:
+        by = datetime.fromisoformat(str(cube.metadata.get(BEGAN_BY))).date()
+    except ValueError:
+        return date_text(start)
+    day = start.date()
+    precision = ("year" if (day.month, day.day, by.month, by.day) == (1, 1, 12, 31)
+                 and by.year == day.year else "month" if day.day == 1 and
+                 (by.year, by.month) == (day.year, day.month) else "day")
+    return _date_shown(day, precision)
+
+
+def _said_as_past(cube: MemCube) -> bool:
+    """Whether a fact was told as the past ("I used to live in Seville": metadata
+    `memos.reader.ingest.PAST_KEY`): its `valid_to` is only when it was told, the latest it
+    can have ended."""
+    from memos.reader.ingest import PAST_KEY
+
+    return cube.metadata.get(PAST_KEY) is True
 
 
 def _told(cube: MemCube) -> datetime | None:
@@ -2413,6 +2445,10 @@ def _fact_value(cube: MemCube, cq: CanonicalQuestion) -> str:
 
 def _span(cube: MemCube) -> str:
     """When a fact held: "from 1 January 2024 to 19 July 2024", "since 4 February 2025"."""
+    if _said_as_past(cube):  # told as the past: in the time told with it, if any
+        end = date_text(cube.valid_to)
+        start = _told_start(cube)
+        return f"in {start}" if start else f"before {end}" if end else ""
     start = date_text(_when(cube))
     if not _ended(cube):
         return f"since {start}" if start else ""

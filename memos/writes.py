@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from memos.cube import (
     check_stored_text,
     check_tier_kind,
     check_user_metadata,
+    check_validity,
     is_blank,
     utcnow,
 )
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ADD_FIELDS = frozenset({"kind", "tags", "metadata", "sources", "importance", "confidence",
-                        "valid_from", "expires_at", "ttl", "entities", "supersedes",
+                        "valid_from", "valid_to", "expires_at", "ttl", "entities", "supersedes",
                         "embedding", "tier", "derived_from", "model_fingerprint"})
 
 
@@ -92,7 +93,8 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
                    kind: Any = "fact", tags: Sequence[str] = (),
                    metadata: Mapping[str, Any] | None = None, sources: Sequence[Any] = (),
                    importance: float = 0.5, confidence: float = 1.0,
-                   valid_from: datetime | None = None, expires_at: datetime | None = None,
+                   valid_from: datetime | None = None, valid_to: datetime | None = None,
+                   expires_at: datetime | None = None,
                    ttl: Any = None, entities: Sequence[str] = (), supersedes: Sequence[str] = (),
                    embedding: Any = None, tier: Any = "plaintext",
                    derived_from: Sequence[Any] = (), model_fingerprint: str | None = None
@@ -119,10 +121,14 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
         cube = MemCube(content=text, scope=scope, kind=kind, tier=tier, tags=list(tags),
                        metadata=dict(metadata or {}), sources=list(sources),
                        importance=importance, confidence=confidence, valid_from=valid_from,
-                       expires_at=expiry, recorded_at=now, derived_from=list(derived_from),
-                       model_fingerprint=model_fingerprint)
+                       valid_to=valid_to, expires_at=expiry, recorded_at=now,
+                       derived_from=list(derived_from), model_fingerprint=model_fingerprint)
     except ValidationError as exc:
         raise invalid(exc) from exc
+    try:
+        check_validity(cube.valid_from, cube.valid_to)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
     try:  # on the built cube: a mapping that answered the first check differently is caught
         check_user_metadata(cube.metadata)
     except ValueError as exc:
@@ -593,7 +599,9 @@ def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
     candidates: list[tuple[str, Mapping[str, Any], str]] = []
     rows: dict[str, CubeRow] = {}
     key = conflict.fact_key(cube.metadata)
-    if key is not None:
+    # A fact that had ended when it was written ("I used to live in Seville": `valid_to`
+    # given, not after now) is the past of none and ends none: only those it names.
+    if key is not None and not ended_before(cube, now):
         # Narrow in SQL by lowercased subject; the policy compares the normalised keys.
         subject = func.lower(CubeRow.meta["subject"].as_string())
         raw = str(cube.metadata["subject"]).lower()
@@ -605,8 +613,10 @@ def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
         # reason they cannot read (an attacker helper, 2026-12-05).
         same_readers = (CubeRow.agent_id == cube.scope.agent_id
                         if cube.scope.agent_id is not None else owned_clause(cube.scope))
+        # (a fact whose `valid_to` has passed holds no more: not replaced again, its end kept)
         where = [owned_clause(cube.scope), same_readers, CubeRow.tier == cube.tier.value,
-                 live_clause(now), subject.in_(list({raw, raw.strip(), key.subject}))]
+                 live_clause(now), or_(CubeRow.valid_to.is_(None), CubeRow.valid_to > now),
+                 subject.in_(list({raw, raw.strip(), key.subject}))]
         if pk is not None:
             where.append(CubeRow.pk < pk)  # older cubes only: later facts win
         for row in session.execute(select(CubeRow).where(*where)).scalars():
@@ -643,6 +653,15 @@ def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
     replaced = [old_id for old_id in ids if old_id not in later and (
         old_id in cand.supersedes or _rank_of(rows[old_id]) <= rank)]
     return rows, replaced, [old_id for old_id in later if _rank_of(rows[old_id]) >= rank], began
+
+
+def ended_before(cube: MemCube, now: datetime) -> bool:
+    """Whether a cube's `valid_to` is given and not after `now`: a fact written as past."""
+    end = cube.valid_to
+    if end is None:
+        return False
+    return (end if end.tzinfo else end.replace(tzinfo=UTC)) <= (
+        now if now.tzinfo else now.replace(tzinfo=UTC))
 
 
 def readers_rank(visibility: str, agent_id: str | None) -> int:

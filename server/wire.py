@@ -86,6 +86,8 @@ class CubeFields(Request):
     importance: StrictFloat | None = Field(None, ge=0.0, le=1.0)
     confidence: StrictFloat | None = Field(None, ge=0.0, le=1.0)
     valid_from: Time = None
+    valid_to: Time = Field(None, description="When it stopped being true: a past fact (not "
+                           "after now) supersedes nothing.")
     expires_at: Time = None
     ttl: StrictFloat | None = Field(None, description="Seconds until the memory expires.")
     entities: list[str] | None = None

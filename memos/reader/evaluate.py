@@ -2,9 +2,11 @@
 
 The corpus (memos/reader/corpus/conversations.jsonl, shipped as package data) holds
 conversations written for this project with the facts a person would extract from each turn
-(and many turns that state none: questions, plans, hedges, chit-chat, the past). A fact
-matches when (turn, subject, attribute, value, negated) are equal, case and spacing aside;
-the subject "@" stands for the conversation's user. Extraction speed is measured on the
+(and many turns that state none: questions, plans, hedges, chit-chat). A fact matches when
+(turn, subject, attribute, value, negated, past) are equal, case and spacing aside; the
+subject "@" stands for the conversation's user. A fact labelled `"past": true` held once and
+no longer ("I used to live in Seville": the rules' `Extraction.past`); such facts are
+labelled of where one lived, worked and one's job only, and scored under the family "past". Extraction speed is measured on the
 rules alone; `ingest=True` also times the full `MemOS.ingest` (episodes, embedding, SQL,
 indexes) into a temporary store, which the embedder dominates.
 """
@@ -92,18 +94,22 @@ def _check_row(row: Any) -> None:
             raise ValueError(f"an expected fact needs {', '.join(_FACT_FIELDS)} "
                              f"({', '.join(t.__name__ for t in _FACT_FIELDS.values())}), "
                              f"got {fact!r}")
+        if not isinstance(fact.get("past", False), bool):
+            raise ValueError(f"an expected fact's 'past' is true or false, got {fact!r}")
 
 
 def _norm(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").split()).rstrip(".")
 
 
-Key = tuple[int, str, str, str, bool]
+Key = tuple[int, str, str, str, bool, bool]  # turn, subject, attribute, value, negated, past
+PAST = "past"  # the family a past fact is scored under
 
 
 def _expected_keys(conv: Conversation) -> dict[Key, str]:
     return {(e["turn"], "@" if e["subject"] == "@" else _norm(e["subject"]), e["attribute"],
-             _norm(e["value"]), bool(e["negated"])): e["family"] for e in conv.expected}
+             _norm(e["value"]), bool(e["negated"]), bool(e.get("past", False))):
+            PAST if e.get("past") else e["family"] for e in conv.expected}
 
 
 def predict(conv: Conversation) -> tuple[dict[Key, str], int]:
@@ -122,7 +128,8 @@ def predict(conv: Conversation) -> tuple[dict[Key, str], int]:
     for c in cands:
         e = c.extraction
         subject = "@" if e.subject_key == me else _norm(e.subject_key)
-        out[(c.turn, subject, e.attribute, _norm(e.value), e.negated)] = e.family
+        out[(c.turn, subject, e.attribute, _norm(e.value), e.negated, e.past)] = \
+            PAST if e.past else e.family
     return out, len(turns)
 
 

@@ -45,6 +45,7 @@ from memos.cube import (
     content_hash,
     is_blank,
     normalize_id,
+    utcnow,
 )
 from memos.errors import InvalidInputError, MemosError
 from memos.policies import conflict
@@ -83,6 +84,9 @@ MODES = ("rules", "llm")
 # with a time at or before that is the same message, read already (`_read_before`); its
 # fact's beginning is unknown to the conflict policy (`policies/conflict.began_later`).
 UNDATED = conflict.UNDATED
+# Metadata of a fact said as the past ("I used to live in Seville": `Extraction.past`): its
+# `valid_to` is when it was said, the latest it can have ended, not the day it ended.
+PAST_KEY = "past"
 # How many of the user's newest facts are looked through for her last turn's (`last_turn_facts`).
 LAST_TURN_FACTS = 32
 
@@ -326,10 +330,21 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
         # fact then competes with turns at a turn's length instead of outscoring them on
         # brevity alone (docs/READER.md, "Facts in search").
         meta["context"] = context
+    ended: dict[str, Any] = {}
+    if ext.past:
+        # "I used to live in Seville": it held once (from the date said with it, else from
+        # an unknown time) and had ended when said, at the latest; written so, it ends no
+        # value that holds now (the conflict policy: memos/writes.py)
+        end = said if said.tzinfo else said.replace(tzinfo=UTC)
+        start = valid_from if ext.when is not None and ext.when_sure else None
+        ended = {"valid_to": end}
+        valid_from = start if start is not None and start <= end else None
+        meta[PAST_KEY] = True
     return {
         "content": ext.text,
         "kind": ext.kind,
         "valid_from": valid_from,
+        **ended,
         "metadata": meta,
         "sources": [
             # No copy of the turn's words: they live in the episode only, so forgetting the
@@ -371,8 +386,11 @@ def _changeable_facts(mem: MemOS, scope: Scope, query: str, **filters: Any) -> l
     hits = mem.search(query, scope, k=50, kind=["fact", "preference"], record_access=False,
                       **filters)
     agent = scope.agent_id
+    now = utcnow()
     return [h.cube for h in hits if can_write(h.cube.scope, scope)
-            and (agent is None or h.cube.scope.agent_id == agent)]
+            and (agent is None or h.cube.scope.agent_id == agent)
+            # (one whose end has passed, a fact told as the past, holds no more)
+            and (h.cube.valid_to is None or h.cube.valid_to > now)]
 
 
 def _flush(run: _Run) -> None:
@@ -512,6 +530,21 @@ def _firm_name(run: _Run, ext: Extraction) -> bool:
                and not h.cube.metadata.get("tentative") for h in hits)
 
 
+def _told_before(run: _Run, ext: Extraction) -> bool:
+    """Whether a value said as the past (`Extraction.past`) has a fact of its own already,
+    live or ended: the user's fact of the same subject, attribute and value, or one this
+    call queued. Its history then holds it once."""
+    if any(_key(p.extraction) == _key(ext) and _same_value(p.extraction.value, ext.value)
+           for p in run.pending):
+        return True
+    hits = run.mem.search(ext.value, run.scope, k=50, kind=["fact"], record_access=False,
+                          include_superseded=True,
+                          metadata={"subject": ext.subject_key,
+                                    "attribute": conflict_attribute(ext)})
+    return any(h.cube.scope.user_id == run.scope.user_id
+               and _same_value(h.cube.metadata.get("value"), ext.value) for h in hits)
+
+
 def _apply(run: _Run, cand: FactCandidate) -> None:
     """Queue a fact; a negation or a like/dislike flip first writes what is queued, then
     ends or supersedes the stored facts it names. A value for a (subject, attribute) already
@@ -522,6 +555,8 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     if ext.tentative and (run.named or any(_key(p.extraction) == _key(ext)
                                            for p in run.pending) or _firm_name(run, ext)):
         return  # "hey im homesick": a name only while none is stored (Extraction.tentative)
+    if ext.past and _told_before(run, ext):
+        return  # "I moved from Lagos to Kigali" after "I live in Lagos": Lagos has its fact
     if not ext.negated and opposite is None:
         if any(_key(p.extraction) == _key(ext) for p in run.pending):
             _flush(run)

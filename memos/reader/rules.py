@@ -89,6 +89,10 @@ class Extraction:
     # not just the one there is: "I don't have a cat any more" (`_no_pets`); without it,
     # "my dog died" ends the dog's name only when one dog is stored (memos.reader.ingest)
     every: bool = False
+    # a value that held once and no longer does, said as the past: "I used to live in
+    # Seville", "I worked at Google for five years" (`_past_facts`); written as ended when
+    # said, it ends no value that holds (memos.reader.ingest)
+    past: bool = False
 
     @property
     def ends_current(self) -> bool:
@@ -100,6 +104,8 @@ class Extraction:
     def text(self) -> str:
         if self.ends_current:
             return f"{self.subject}'s {self.attribute} has ended."
+        if self.past:
+            return f"{self.subject}'s {self.attribute} was {self.value}."
         if self.attribute == "likes":
             return f"{self.subject} likes {self.value}."
         if self.attribute == "dislikes":
@@ -324,8 +330,10 @@ def _a_place(value: str, turn: _Turn) -> bool:
     value = value.strip()
     if not value:
         return False
-    if value[:1].isupper():
-        return _named(value) and value.split()[0].lower() not in _POSSESSIVE
+    if value[:1].isupper():  # ("New York", "The Hague"; not "My flat", "Mum's")
+        first = value.split()[0].lower().rstrip("'’s")
+        return first not in _POSSESSIVE and first not in KIN_NAMES and first not in _OPENERS - {
+            "the"}
     return turn.caseless and value.lower() in KNOWN_PLACES
 
 
@@ -948,7 +956,7 @@ class _Turn:
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
             negated: bool = False, kind: str = "fact", date_at: int | None = None,
-            tentative: bool = False) -> None:
+            tentative: bool = False, past: bool = False) -> None:
         """`date_at`: where, in the sentence, the time phrase right after the value starts
         ("Munich in 2022" of "I moved to Berlin in 2019 and to Munich in 2022"); without
         one, a date the value does not hold is the sentence's first."""
@@ -987,7 +995,7 @@ class _Turn:
             else value
         if not _ok_value(value, attribute=attr):
             return
-        ident = (subj.key.lower(), attr, value.lower(), negated)
+        ident = (subj.key.lower(), attr, value.lower(), negated or past)
         if ident in self.seen:
             return
         self.seen.add(ident)
@@ -998,7 +1006,7 @@ class _Turn:
                                    kind=kind,
                                    when_latest=latest if when and latest != when else None,
                                    when_sure=sure and when is not None,
-                                   tentative=tentative))
+                                   tentative=tentative, past=past))
 
     def end(self, subj: _Subject, attribute: str, keeps: str = "", every: bool = False) -> None:
         """A negation that names no value ("I quit my job"): the current value of the
@@ -1864,6 +1872,7 @@ _PRONOUN_CLAUSE = re.compile(
     rf"^{_PRON_LEAD}(?P<pron>he|she)(?P<rest>\s+(?:(?:also|now|still|just|actually|recently|"
     r"finally|currently|officially)\s+)*(?:lives|moved|relocated|works|joined|started|got|"
     r"became|is|turned|was\s+born|grew\s+up|left|quit|loves|likes|enjoys|hates|has\s+been|"
+    r"used\s+to|lived|worked|was\s+an?|"
     r"no\s+longer|doesn't|does\s+not|isn't)\b|['’]s\s+(?=\w))", re.I)
 # "His name is Jon", "her name's Ana", "he's called Tom": the name of the one a pronoun
 # stands for (`_pronoun_name`)
@@ -2414,6 +2423,8 @@ def _rest_of_negation(sentence: str) -> list[str]:
 
 def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> None:
     """The facts a clause that negates nothing states (`extract`)."""
+    if _past_facts(sentence, turn, me):
+        return
     if _HEDGE.search(sentence):
         # "I want to bake a cake for my grandson Jonas": the plan is a plan, the grandson's
         # name is stated all the same.
@@ -2475,6 +2486,115 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
         for rel in PARTNERS:
             turn.end(me, f"{rel}'s name")
     _new_partner(sentence, turn, me)
+
+
+# A place lived in, a workplace or a job, said as the past (`_past_facts`): "I used to live
+# in Seville", "We lived in Madrid for five years", "I worked at Google until 2019", "I used
+# to be a nurse", "I was a teacher for ten years"; of a relative or a person by name too ("my
+# dad was a baker", "Aylin used to live in Lisbon"). Not "I've lived in ..." (that holds now).
+_PAST_ADV = r"(?:(?:also|once|briefly|previously|actually|originally|even|both)\s+)*"
+_PAST_WHO = (rf"(?:\b(?P<i>I|[Ww]e)|\b[Mm]y\s+(?P<rel>{RELATION_RE})|"
+             rf"(?:^|(?<=[,;] ))(?P<name>{_FIRST_NAME}))\s+")
+_PAST_LIVED = re.compile(
+    rf"{_PAST_WHO}{_PAST_ADV}(?i:used\s+to\s+live|lived)\s+in\s+")
+_PAST_WORKED = re.compile(
+    rf"{_PAST_WHO}{_PAST_ADV}(?i:used\s+to\s+work|worked)\s+(?:at|for)\s+")
+_PAST_JOB = re.compile(
+    rf"{_PAST_WHO}{_PAST_ADV}(?i:used\s+to\s+(?:be|work\s+as)|was|worked\s+as)\s+(?:an?\s+)")
+# "I moved from Lagos to Kigali": the place before (both names: "from Marketing to Sales" is
+# no move, as in the move's own rule)
+_MOVED_FROM = re.compile(
+    r"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|also|had|have|'ve|’ve)\s+)*"
+    r"(?:moved|relocated)\s+(?:back\s+)?(?:all\s+the\s+way\s+)?from\s+"
+    r"(?P<place>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s+to\s+(?=[A-Z])")
+# A short or single stay, no home or job: "I worked at the bakery yesterday", "We lived in a
+# hotel in Rome for a week"
+_PAST_SHORT = re.compile(
+    r"\b(?:today|yesterday|tonight|last\s+night|this\s+(?:morning|afternoon|evening|week(?:end)?)|"
+    r"for\s+(?:a|one|two|three|four|five|a\s+few|a\s+couple\s+of|several|\d+)\s+"
+    r"(?:days?|weeks?|nights?|hours?|minutes?)|on\s+(?:holiday|vacation)|over\s+the\s+summer)\b",
+    re.I)
+
+
+def _after(sentence: str, value: str, start: int) -> int | None:
+    """Where in `sentence` the words after `value` (found from `start`) begin: a date there
+    is the value's own ("Madrid in 2015"; `_Turn.add`'s `date_at`)."""
+    at = sentence.find(value, start)
+    return None if at < 0 else at + len(value)
+
+
+# How long or until when, after a past job: "(a teacher) for ten years", "... until 2019"
+_PAST_SPAN = re.compile(r"\s+(?:for|until|till|from|since|between|back)\b.*$", re.I)
+
+
+def _past_facts(sentence: str, turn: _Turn, me: _Subject) -> bool:
+    """A clause that tells where the speaker lived, worked or what their job was, as the
+    past ("I used to live in Seville", "I worked at Google for five years", "I used to be a
+    nurse"): the fact with `Extraction.past` (it held once, and no longer: it ends no value
+    that holds now). A place or a workplace is a name (capitalised, or a place the rules know
+    in a turn typed in lower case); a job one the rules know. Not a hedge beyond "used to"
+    ("If I lived in Paris ..."), nor a short stay ("I worked at the bakery yesterday", "...
+    for a week"). Whether one was read (the clause states nothing else)."""
+    if _HEDGE.search(re.sub(r"\b(?:used\s+to|when\s+(?:I|we)\s+(?:was|were))\b", " ", sentence,
+                            flags=re.I)) or _PAST_SHORT.search(sentence):
+        return False
+    moved = _MOVED_FROM.search(sentence)
+    if moved is not None and _a_place(moved.group("place"), turn) and \
+            not _no_place(moved.group("place"), "city") and not _an_app(moved.group("place")) \
+            and not _an_app(sentence[moved.end():]):  # "from Slack to Teams", "to Mac"
+        # "I moved from Lagos to Kigali": Lagos was where they lived (Kigali is read as a
+        # move, by `_predicates`: the clause goes on)
+        turn.add(me, "city", clean_value(moved.group("place")), "residence", past=True,
+                 date_at=moved.end("place"))
+    if re.match(r"used\s+to\s", sentence, re.I):
+        sentence = f"I {sentence}"  # "Used to work at Access Bank."
+    lived = _PAST_LIVED.search(sentence)
+    who = _past_subject(lived, me)
+    if lived is not None and who is not None:
+        place = _trim_place(_value(sentence, lived.end(), attribute="city"), "residence")
+        if place and _a_place(place, turn) and not re.search(r"\d", place) and \
+                not _no_place(place, "city"):
+            turn.add(who, "city", place, "residence", past=True,
+                     date_at=_after(sentence, place, lived.end()))
+            return True
+    worked = _PAST_WORKED.search(sentence)
+    who = _past_subject(worked, me)
+    if worked is not None and who is not None:
+        org = _trim_place(_value(sentence, worked.end(), attribute="employer"), "employer")
+        if org and _a_place(org, turn) and _ok_value(org, attribute="employer"):
+            turn.add(who, "employer", org, "work", past=True,
+                     date_at=_after(sentence, org, worked.end()))
+            return True
+    job = _PAST_JOB.search(sentence)
+    who = _past_subject(job, me)
+    if job is not None and who is not None:
+        title, employer = _split_job(_value(sentence, job.end(), attribute="job"))
+        title = clean_value(_PAST_SPAN.sub("", title))  # "a teacher for ten years"
+        employer = clean_value(_PAST_SPAN.sub("", employer))
+        if _job(title, known=True):
+            turn.add(who, "job", title, "work", past=True)
+            if employer and _a_place(employer, turn) and _ok_value(employer,
+                                                                    attribute="employer"):
+                turn.add(who, "employer", employer, "work", past=True)
+            return True
+    return False
+
+
+def _past_subject(m: re.Match[str] | None, me: _Subject) -> _Subject | None:
+    """Whom a past statement is of: the speaker ("I", "we"), a relative ("my dad": the
+    relation's attribute), a person by name ("Aylin"; "Mum" is a relative); None when no one
+    (a word that names no one: "Paris was a dream")."""
+    if m is None:
+        return None
+    if m.group("i"):
+        return me
+    if m.group("rel"):
+        rel = relation_name(m.group("rel"))
+        return None if rel in PETS else _Subject(me.name, me.key, f"{rel}'s ")
+    name = m.group("name")
+    if name.lower() in _OPENERS or not _named(name):
+        return None
+    return _kin(name, me) or _Subject(name, name)
 
 
 # "Leeds is home now", "York is our home these days": where the speaker lives (a place the

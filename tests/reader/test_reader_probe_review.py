@@ -21,7 +21,7 @@ Fact = tuple[str, str, str, bool]
 
 
 def facts(text: str) -> set[Fact]:
-    return {(e.subject, e.attribute, e.value, e.negated)
+    return {(e.subject, e.attribute + (" (past)" if e.past else ""), e.value, e.negated)
             for e in extract(text, "Alice", "user:alice", T1)}
 
 
@@ -194,7 +194,8 @@ def test_a_second_husband_name_replaces_the_first(mem: MemOS) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("I moved from Berlin to Paris.", {("Alice", "city", "Paris", False)}),
+    ("I moved from Berlin to Paris.", {("Alice", "city", "Paris", False),
+                                       ("Alice", "city (past)", "Berlin", False)}),
     ("My sister moved from Madrid to Lisbon.", {("Alice", "sister's city", "Lisbon", False)}),
     ("Just relocated to Manchester for work.", {("Alice", "city", "Manchester", False)}),
     ("My sister is a doctor now.", {("Alice", "sister's job", "doctor", False)}),

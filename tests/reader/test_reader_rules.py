@@ -61,7 +61,6 @@ def test_precision_and_recall_floor_on_the_corpus() -> None:
     "Do you live in Paris?",
     "I want to move to Berlin.",
     "If I lived in Rome I would be happy.",
-    "I used to live in Oslo.",
     "I might work at Google one day.",
     "I'm thinking about moving to York.",
     "My point is that it's late.",

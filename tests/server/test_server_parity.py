@@ -306,3 +306,26 @@ def test_versions_are_the_owners_only(api: Api, new_user: Any) -> None:
     assert [v.op for v in a.versions(new.id, alice)] == ["add"]
     with pytest.raises(NotFoundError):
         b.versions(cid, bob)
+
+
+def test_a_fact_added_as_past_ends_nothing(api: Api, new_user: Any) -> None:
+    """`valid_to` on add (a past fact, "Alice's city was Seville"): stored ended, it supersedes
+    no live fact of its key; a `valid_to` still to come is a live fact that conflicts as any
+    does; an end before the beginning is refused."""
+    from datetime import UTC, datetime, timedelta
+
+    user = new_user()
+    mem = api(user)
+    key = {"subject": "alice", "attribute": "city"}
+    live = mem.add("Alice's city is Lyon.", user, metadata=key).id
+    past = mem.add("Alice's city was Seville.", user, metadata=key,
+                   valid_to=datetime(2026, 1, 1, tzinfo=UTC))
+    assert past.superseded == [] and past.cube.valid_to == datetime(2026, 1, 1, tzinfo=UTC)
+    assert mem.get(live, user).state == "active" and mem.get(live, user).valid_to is None
+    later = mem.add("Alice's city is Porto.", user, metadata=key,
+                    valid_to=datetime.now(UTC) + timedelta(days=30))
+    assert later.superseded == [live]
+    with pytest.raises(InvalidInputError, match="valid_to"):
+        mem.add("Alice's city was Rome.", user, metadata=key,
+                valid_from=datetime(2020, 1, 1, tzinfo=UTC),
+                valid_to=datetime(2019, 1, 1, tzinfo=UTC))
