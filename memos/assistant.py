@@ -1315,10 +1315,16 @@ class Assistant:
                 items[value.casefold()] = value
                 used.append(_used(hit, f"one of your {plural(kind)} ({_why(hit)})"))
         stated = self._stated_count(kind)
+        number = 0
         if stated is not None:
             count, turn = stated
+            # one of those counted whose fact has ended since ("Jerry passed away" after "I
+            # have two cats, Tom and Jerry") is counted no more
+            gone = self._ended_since(cq, _told(turn.cube), set(items))
+            number = count.number - sum(name.casefold() in gone for name in count.names)
             for name in count.names:
-                items.setdefault(name.casefold(), name)
+                if name.casefold() not in gone:
+                    items.setdefault(name.casefold(), name)
             used.append(_used(turn, f"you said how many {plural(kind)} you have ({_why(turn)})"))
         names = list(items.values())
         if stated is None and not names:
@@ -1330,7 +1336,6 @@ class Assistant:
         listed = _listed(names)
         if stated is None:
             return f"You have {many(len(names))} that I know of: {listed}.", used
-        number = stated[0].number
         told = date_text(_when(stated[1].cube))
         when = f" (you told me on {told})" if told else ""
         if number == len(names):
@@ -1348,6 +1353,17 @@ class Assistant:
         have = f"no {plural(kind)}" if not number else many(number)
         return (f"I know of {many(len(names))} of yours: {listed} ({said} you have {have}).",
                 used)
+
+    def _ended_since(self, cq: CanonicalQuestion, told: datetime | None,
+                     live: set[str]) -> set[str]:
+        """The values (casefolded) of the question's attribute whose facts ended after
+        `told` and that hold no more (`live`: those that do)."""
+        if told is None:
+            return set()
+        return {_fact_value(h.cube, cq).casefold()
+                for h in self._facts_for(cq, include_superseded=True)
+                if _ended(h.cube) and h.cube.valid_to is not None
+                and _aware(h.cube.valid_to) > _aware(told)} - live
 
     def _stated_count(self, kind: str) -> tuple[StatedCount, SearchHit] | None:
         """The newest count of `kind` ("child", "allergy") the user stated of their own in a

@@ -433,6 +433,8 @@ _CLAUSE_SPLIT = re.compile(
     r"born|based|living|grew|originally|my|put|add|give|tell|show|make|help|send|find|play|"
     r"suggest|recommend|check|look|remind|note|save|remember|write|book|get|let|need|"
     r"trying|wondering|prefer|home\s+is|home's|everyone|everybody|people|nobody|no\s+doubt|"
+    # "My son is 7, his name is Leo": the name of the one the clause before named
+    r"his\s+(?:first\s+)?name|her\s+(?:first\s+)?name|"
     # a hedge said without its subject: "I live in Bristol, thinking of moving to Bath"
     r"thinking|considering|planning|hoping|wanting)\b)"
     # "... but thinking about moving", "I work at Google but might quit soon": the hedge is
@@ -1073,6 +1075,14 @@ _NO_TASTE = re.compile(r"(?:(?:week|day|month|year|level|round|part|chapter|epis
                        r"next|same)(?:\s+(?:one|option|choice|version|idea|plan))?$)", re.I)
 # A taste for a state: "I hate being late", "I enjoy being alone" ("being" opens no other value)
 _BEING = re.compile(r"being\s+[a-z]+(?:\s+[a-z]+)?", re.I)
+# A listed item said with the other taste's verb: "I love sushi and hate olives" (olives is
+# disliked), "I hate olives but adore sushi" (`_predicates`)
+_OTHER_TASTE = {
+    "likes": re.compile(r"(?:hate|hates|dislike|dislikes|detest|loathe|can['’]?t\s+stand|"
+                        r"cannot\s+stand|don['’]?t\s+(?:really\s+)?like|"
+                        r"am\s+not\s+(?:a\s+fan\s+of|into))\s+", re.I),
+    "dislikes": re.compile(r"(?:love|loves|like|likes|adore|adores|enjoy|enjoys)\s+", re.I)}
+_NO_MATCH = re.compile(r"(?!)")
 _LIKE_LEAD = re.compile(r"^(?:going\s+(?=\w+ing\b)|(?-i:(?:love|like|hate)\s+)+(?=\S))", re.I)
 _DID = re.compile(r"(?:moved|lived|worked|went|got|started|joined|left|met|grew|bought|"
                   r"visited|spent|came|made|had)\s", re.I)
@@ -1638,7 +1648,10 @@ _BARE_ADVERBS = (
     _BARE_ADVERB +
     r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
     r"work(?:ing)?\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted|"
-    r"got\s+(?:a\s+)?(?:new\s+)?job\s+(?:at|with|as))\b)")
+    r"got\s+(?:a\s+)?(?:new\s+)?job\s+(?:at|with|as)|"
+    # "quit my job today!!", "left my job at Zara", "started working at Stripe" (not a bare
+    # "started at": "Started at Level 3", "started at Costa this morning")
+    r"quit\s+my\s+(?:\w+\s+)?job|left\s+my\s+(?:\w+\s+)?job|started\s+working\s+(?:at|for))\b)")
 _BARE = re.compile(
     r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
     + _BARE_ADVERBS, re.I)
@@ -1780,6 +1793,13 @@ def named_wrong(text: str) -> str | None:
     return (_named_wrong(m) or None) if m is not None else None
 
 
+# What a correction says of itself after its value: "Jack, autocorrect lol", "Lyon (typo)",
+# "Jack - stupid autocorrect", "Porto my bad"
+_CORRECTION_TAIL = re.compile(
+    r"(?:\s*[,(]\s*|\s+[-–—]\s+|\s+)(?:(?:stupid|damn|bloody|dumb|sorry|oops)\s+)*"
+    r"(?:auto-?correct(?:ed)?|typo|my\s+bad|lol|haha|sorry|oops)\b.*$", re.I)
+
+
 def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
     """What a turn that corrects the speaker's previous turn says: the corrected fact of
     `previous` (the facts that turn stated) with the new value, and, of a many-valued
@@ -1796,7 +1816,8 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
             opener):
         return []  # "I mean Spotify", "no I mean the blue one": a filler
     was = _named_wrong(m)
-    value = clean_value(_NOT_THAT.sub("", m.group("value")).strip(" .!,;"))
+    value = clean_value(_CORRECTION_TAIL.sub("", _NOT_THAT.sub("", m.group("value"))).strip(
+        " .!,;"))
     article = re.match(r"(?:an?|the)\s+(?=[a-z])", value)
     if article:  # "I meant a teacher"
         value = value[article.end():]
@@ -2002,8 +2023,12 @@ def _pronoun_name(sentence: str, said: re.Match[str], people: Sequence[tuple[_Su
     "Jonathan": a full name, a nickname), a referent that is not one relative (a pet, two
     people, someone named between) or no relation known: the clause as said."""
     pron = (said.group("poss") or said.group("pron") or "").lower()
-    who = _referent("he" if pron in ("his", "he") else "she", people)
-    if who is None or who.prefix == "pet" or _others_named(turn.before, allowed):
+    want = "m" if pron in ("his", "he") else "f"
+    # (one candidate only, of that gender or of a relation that tells none: "My best friend
+    # lives in Leeds. Her name is Zoe." names the friend; never a pet)
+    fits = [s for s, g in people if g in (None, want) and s.prefix != "pet"]
+    who = fits[0] if len(fits) == 1 else None
+    if who is None or _others_named(turn.before, allowed):
         return sentence
     rest = sentence[said.end():]
     if who.prefix:
@@ -2144,6 +2169,9 @@ def extract(text: str, speaker: str, speaker_key: str,
             continue
         turn.person = None  # "her number" refers to a person of this clause only
         sentence = _BARE_NOT.sub("I'm ", sentence)  # "Not allergic to cats anymore"
+        bare = _BARE.match(sentence)  # "quit my job today!!": the speaker's, as in _statement
+        if bare and re.match(r"(?:quit|left)\b", sentence[bare.end():], re.I):
+            sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
         if "not" in sentence or "n't" in sentence or _NEGATION_CUE.search(sentence):
             before, ties = len(turn.out), turn.ties
             if _negations(sentence, turn, me):
@@ -2899,9 +2927,16 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         at = sentence.find(raw, pm.end()) if raw else -1
         own_date = _TIME_OR_SEASON.match(sentence, at + len(raw)) if at >= 0 else None
         date_at = own_date.start() if own_date else None
+        taste: dict[str, str] = {}  # a listed value of the other taste, as its verb says
         if family == "likes":  # "I love going hiking": hiking; "love love sushi": sushi;
-            # "dogs more than people": dogs
-            values = [_LIKE_TAIL.sub("", _LIKE_LEAD.sub("", v)) for v in values]
+            # "dogs more than people": dogs; "sushi and hate olives": olives is disliked
+            for v in values:
+                other = _OTHER_TASTE[attribute].match(v) if attribute in _OTHER_TASTE else None
+                if other is not None:
+                    taste[_LIKE_TAIL.sub("", _LIKE_LEAD.sub("", v[other.end():]))] = \
+                        "dislikes" if attribute == "likes" else "likes"
+            values = [_LIKE_TAIL.sub("", _LIKE_LEAD.sub("", v[m.end():] if (
+                m := _OTHER_TASTE.get(attribute, _NO_MATCH).match(v)) else v)) for v in values]
             # not a clause of what one did after the list's comma ("I love Leeds, moved
             # there in 2019")
             values = [v for v in values if not _DID.match(v)]
@@ -2936,7 +2971,8 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
                 if own is None or not _ok_value(own, attribute=attribute):
                     continue  # "I love your turtles", "I love this photo": a reaction
                 value = own
-            attr = _residence_attr(value) if attribute == "residence" else attribute
+            attr = _residence_attr(value) if attribute == "residence" else \
+                taste.get(value, attribute)
             kind = "preference" if family in ("preference", "likes") else "fact"
             turn.add(subj, attr, value, family, kind=kind, date_at=date_at)
         if family == "allergy" and at >= 0:
