@@ -77,6 +77,10 @@ TokenFn = Callable[[str], None]
 SEARCH_K = 8  # memories retrieved per turn
 MODEL_K = 4  # memories the model reads (the fact asked about ranks first)
 EXTRACTIVE_MAX = 2  # memories an extractive reply quotes at most
+# Kinds of relative that group distinct people (`memos.reader.questions.KIN_GROUPS`): "my
+# pet's name" of a dog and a cat is both; "my spouse's name" is of one person however stored
+_DISTINCT_KINDS = frozenset({"pet", "sibling", "child", "kid", "parent", "grandparent",
+                             "grandchild"})
 CLOSE_SCORE = 0.8  # ... the second only when its score is this close to the best one's
 QUESTION_SCORE = 0.7  # a turn that asks ranks as if its score were this much lower
 CONTEXT_WORDS = 300  # word budget of the llm backend's memory block
@@ -778,6 +782,17 @@ class Assistant:
                 out.setdefault(hit.id, hit)
         return list(out.values())
 
+    def _several_kinds(self, cq: CanonicalQuestion) -> bool:
+        """Whether a question of one relative of a kind that groups distinct people ("my
+        pet's name", "my sibling's name": `_DISTINCT_KINDS`) has stored names under two
+        relations of it or more (a dog and a cat): then it is asked of each."""
+        from memos.reader.questions import kin_questions
+
+        rel, sep, attribute = cq.attribute.partition("'s ")
+        if not cq.about_user or not sep or attribute != "name" or rel not in _DISTINCT_KINDS:
+            return False
+        return sum(bool(self._facts_for(form, k=4)) for form in kin_questions(cq)) > 1
+
     def _kin(self, cq: CanonicalQuestion) -> CanonicalQuestion:
         """A question about a kind of relative ("who am I married to?": the user's spouse)
         as the first of the relations of that kind with a stored fact (the user's husband,
@@ -827,6 +842,8 @@ class Assistant:
         _text_arg(text, "text", "a question such as 'Where do I live?'")
         self._unknown = None
         cq = self.canonical(text)
+        if cq is not None and not cq.every and not cq.history and self._several_kinds(cq):
+            cq = replace(cq, every=True)  # "what's my pet's name?" of a dog and a cat: both
         if cq is not None and cq.every:  # "my pets' names": of every relation of the kind
             facts = self._every_kin(cq)
         else:

@@ -2114,11 +2114,12 @@ def extract(text: str, speaker: str, speaker_key: str,
     turn.moved_on, turn.moved_to = moved is not None, _moved_to(moved)
     text = _unquote_others(_WHICH_KIN.sub(r"\1 ", _BARE_POSSESSIVE.sub(r"\1's ", _LOWER_I.sub(
         lambda m: _CHAT[m.group(0)], squeeze(text)))))
-    if turn.caseless:  # "jess is a dentist", "sam is my boyfriend": a name typed in lower case
-        text = _LOWER_KIN_NAME.sub(_kin_capitalised, _LOWER_NAME.sub(_capitalised, lower_self_name(
-            text, after_greeting, turn.tentative_names)))
     text = _CHAT_KIN.sub(lambda m: m.group(1) + _CHAT_KIN_WORDS[
         " ".join(m.group(2).lower().split())], text)
+    if turn.caseless:  # "jess is a dentist", "sam is my boyfriend": a name typed in lower case
+        text = lower_self_name(text, after_greeting, turn.tentative_names)
+        text = _LOWER_REL_NAME.sub(_rel_capitalised, _LOWER_NAME.sub(_capitalised, text))
+        text = _LOWER_KIN_NAME.sub(_kin_capitalised, text)
     # (a turn about work: "I changed jobs, I'm at Farfetch now"; not "I'm at Heathrow, my
     # work trip got delayed")
     work_talk = bool(_WORK_TALK.search(_NOT_WORK_TALK.sub(" ", text)))
@@ -2259,12 +2260,21 @@ _LOWER_NAME = re.compile(
     rf"(?P<lead>(?:^|[.!?,;]\s+|\b(?:and|but)\s+){_NAME_LEAD})(?P<w>[a-z]{{2,}})(?="
     r"(?:'s|’s|\s+is)\s+(?:(?:now|also|still|"
     r"actually|officially)\s+)?(?:an?\s+[a-z]|my\s+[a-z])|\s+(?:(?:just|now|also|recently)\s+)?"
-    r"(?:lives|works)\b)")
+    r"(?:lives|works)\b|"
+    # "sarah and i broke up", "tom died yesterday" (a tie that ended: `_ended_ties`)
+    r"\s+and\s+[iI]\s+(?:broke|split|are|got|have|just)\b|\s+(?:just\s+)?(?:died|passed\s+away)\b)")
+# ... and a relative's name after the relation, before what the rules read of them ("my
+# brother dan lives in miami", "my sister ana is a nurse"; not "my brother usually works")
+_LOWER_REL_NAME = re.compile(
+    rf"(?P<lead>\b(?:my|our)\s+(?:{RELATION_RE})\s+)(?P<w>[a-z]{{2,}})(?=\s+(?:lives|works|"
+    r"moved|relocated|is\s+(?:an?|my|\d)|'s\s+(?:an?|my|\d)|just|also|now|recently|died|passed)\b)")
 # ... and a relative's or pet's name said of them in lower case ("my sister's name is
 # rachel", "my sisters name is rachel" (already "sister's"), "my dog is called biscuit")
 _LOWER_KIN_NAME = re.compile(
     rf"(?P<lead>\b(?:my|our)\s+(?:{RELATION_RE})(?:['’]s\s+name(?:['’]s|\s+is)|\s+is\s+"
-    rf"(?:called|named))\s+)(?P<w>[a-z]{{2,}})(?=\s*(?:[.,!;]|$)|\s+(?:and|but|who|so|because|"
+    rf"(?:called|named))\s+|"
+    # "i have a cat named tom", "we adopted a dog called rex"
+    rf"\b(?:a|an)\s+(?:[a-z]+\s+)?(?:{RELATION_RE})\s+(?:called|named)\s+)(?P<w>[a-z]{{2,}})(?=\s*(?:[.,!;]|$)|\s+(?:and|but|who|so|because|"
     rf"though|btw|lol|haha)\b)")
 # Words that open such a clause without naming anyone ("work is a nightmare", "everyone
 # lives in hope", "mine is a latte")
@@ -2283,6 +2293,17 @@ def _capitalised(m: re.Match[str]) -> str:
             word in _PERSON_NOUNS or word in _DEICTIC:
         return m.group(0)
     return m.group("lead") + word.capitalize()
+
+
+# Words after "my brother" that name no one ("my brother usually works ...")
+_NOT_A_KIN_NAME = frozenset(_MANNER.split("|")) | frozenset("""usually never always sometimes
+often mostly still also just now recently finally currently really actually even already
+apparently probably definitely basically literally totally who that which and but too""".split())
+
+
+def _rel_capitalised(m: re.Match[str]) -> str:
+    """`_capitalised` of a name after a relation, not an adverb ("my brother usually ...")."""
+    return m.group(0) if m.group("w") in _NOT_A_KIN_NAME else _capitalised(m)
 
 
 def _kin_capitalised(m: re.Match[str]) -> str:

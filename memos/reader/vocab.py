@@ -43,7 +43,7 @@ RELATIONS = (
     "grandson", "granddaughter", "fiancée", "supervisor", "hairdresser", "barber", "mechanic",
     "pharmacist", "gp", "optician", "midwife", "sous chef", "teacher", "personal trainer",
     "mother-in-law", "father-in-law", "sister-in-law", "brother-in-law", "son-in-law",
-    "daughter-in-law", "hamster", "tortoise", "guinea pig",
+    "daughter-in-law", "hamster", "tortoise", "guinea pig", "pup", "doggo", "kitty",
 )
 # The relations (as relation_name gives them) whose job is their own news to the speaker: a
 # dismissal of one ends their employer ("my dad got laid off"); a colleague's, a boss's, a
@@ -59,6 +59,7 @@ PERSONAL_RELATIONS = frozenset({
 RELATION_ALIASES = {"mum": "mother", "mom": "mother", "dad": "father", "grandma": "grandmother",
                     "grandpa": "grandfather", "neighbor": "neighbour", "fiancee": "fiancé",
                     "fiance": "fiancé", "puppy": "dog", "kitten": "cat", "fiancée": "fiancé",
+                    "pup": "dog", "doggo": "dog", "kitty": "cat",
                     "physiotherapist": "physio", "gp": "doctor"}
 # Relatives people call by the relation itself, capitalised like a name ("Mum lives in
 # Brighton"): the speaker's relative, not a person named "Mum".
@@ -74,7 +75,7 @@ MULTI_VALUED = frozenset({"allergy", "preference", "likes", "dislikes"})
 # Pets, as relation_name gives them, the commonest first (a question about "my pet" is
 # asked of each in this order).
 PETS = ("dog", "cat", "puppy", "kitten", "parrot", "rabbit", "horse", "hamster", "tortoise",
-        "guinea pig")
+        "guinea pig", "pup", "doggo", "kitty")
 # Relations (as relation_name gives them) one may have several of: a second name is another
 # friend, sister or dog, not the first one renamed ("My friend Bob ..." then "My friend
 # Carla ..."). Their other attributes stay single-valued: "my sister lives in Porto" names

@@ -109,3 +109,52 @@ def test_a_stated_count_drops_a_pet_that_died_since(tmp_path: Path) -> None:
         bot.reply("I have two cats, Tom and Mia.", at=T2 + timedelta(days=1))
         text = bot.reply("how many cats do i have?", at=T2 + timedelta(days=2)).text
         assert "2 cats" in text and "Mia" in text and "Jerry" not in text, text
+
+
+# Names typed in lower case (a whole turn in lower case: `rules.types_lower`)
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("my brother dan lives in miami", {("brother's name", "Dan", False), ("city", "miami", False)}),
+    ("my sister ana is a nurse", {("sister's name", "Ana", False), ("job", "nurse", False)}),
+    ("my gf sarah is a nurse", {("girlfriend's name", "Sarah", False), ("job", "nurse", False)}),
+    ("btw my bf jake works at google", {("boyfriend's name", "Jake", False),
+                                        ("employer", "google", False)}),
+    ("i have a cat named tom", {("cat's name", "Tom", False)}),
+    ("we adopted a rescue dog called rex and a cat named luna",
+     {("dog's name", "Rex", False), ("cat's name", "Luna", False)}),
+])
+def test_a_name_typed_in_lower_case(text: str, expected: set[Read]) -> None:
+    assert read(text) == expected
+
+
+def test_a_tie_that_ended_typed_in_lower_case() -> None:
+    assert ("girlfriend's name", "Sarah", True) in read("sarah and i broke up")
+    assert ("cat's name", "Tom", True) in read("tom died yesterday")
+
+
+@pytest.mark.parametrize("text", [
+    "my brother usually works late", "my sister also lives in leeds", "my phone died",
+    "everything died", "my brother just moved to leeds", "office moved to leeds",
+])
+def test_no_name_typed_in_lower_case(text: str) -> None:
+    assert not any(a.endswith("'s name") for a, _v, _n in read(text)), text
+
+
+# Pets by their chat words; a kind of several distinct people asked in the singular
+
+def test_pet_words_of_chat(tmp_path: Path) -> None:
+    assert read("my pup Rex is 3") >= {("dog's name", "Rex", False)}
+    with MemOS.open(str(tmp_path / "store"), embedder="hashing") as mem:
+        bot = Assistant(mem, "kai", backend="extractive")
+        for i, turn in enumerate(["My name is Kai.", "my dog is called Biscuit",
+                                  "my cat is called Mochi", "My sister is Ana.",
+                                  "My brother is Tom."]):
+            bot.reply(turn, at=T1 + timedelta(minutes=i))
+        assert "Biscuit" in bot.reply("what's my pup called?", at=T2).text
+        assert "Mochi" in bot.reply("whats my kitty called?", at=T2).text
+        pets = bot.reply("what's my pet's name?", at=T2).text
+        assert "Biscuit" in pets and "Mochi" in pets, pets
+        siblings = bot.reply("what's my sibling's name?", at=T2).text
+        assert "Ana" in siblings and "Tom" in siblings, siblings
+        dog = bot.reply("what's my dog's name?", at=T2).text
+        assert "Biscuit" in dog and "Mochi" not in dog, dog
