@@ -1079,10 +1079,14 @@ class Assistant:
         for cube in learned:
             was = before.get(str(_fact_attribute(cube)))
             parts.append(self._second_person(cube) + (f" (it was {was})" if was else ""))
+        from memos.reader.rules import tells_a_death
+
         answer = "Noted: " + "; ".join(parts) + "." if parts else (
             _small_talk(text, self.user_name) if not ended else "Noted.")
         if ended:
             answer += " No longer: " + "; ".join(ended) + "."
+        if tells_a_death(text):  # "my dad passed away": no list of what ended
+            answer = "I'm so sorry for your loss. I've noted it."
         seconds = {"ingest": time.perf_counter() - t0}
         t1 = time.perf_counter()
         # The note states the facts learned and the values they replaced or ended.

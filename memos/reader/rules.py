@@ -2556,6 +2556,12 @@ _MOVED_FROM = re.compile(
     r"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|also|had|have|'ve|’ve)\s+)*"
     r"(?:moved|relocated)\s+(?:back\s+)?(?:all\s+the\s+way\s+)?from\s+"
     r"(?P<place>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s+to\s+(?=[A-Z])")
+# ... and "I moved to Denver from Austin": Austin
+_MOVED_TO_FROM = re.compile(
+    r"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|also|had|have|'ve|’ve)\s+)*"
+    r"(?:moved|relocated)\s+(?:back\s+)?to\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s+from\s+"
+    r"(?P<place>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})(?=\s*(?:$|[.,;!?)]|\s+(?:in|last|"
+    r"this|two|three|a|an|and|but|so|because|after|when|\d)\b))")
 # A short or single stay, no home or job: "I worked at the bakery yesterday", "We lived in a
 # hotel in Rome for a week"
 _PAST_SHORT = re.compile(
@@ -2587,10 +2593,12 @@ def _past_facts(sentence: str, turn: _Turn, me: _Subject) -> bool:
     if _HEDGE.search(re.sub(r"\b(?:used\s+to|when\s+(?:I|we)\s+(?:was|were))\b", " ", sentence,
                             flags=re.I)) or _PAST_SHORT.search(sentence):
         return False
-    moved = _MOVED_FROM.search(sentence)
+    moved = _MOVED_FROM.search(sentence) or _MOVED_TO_FROM.search(sentence)
     if moved is not None and _a_place(moved.group("place"), turn) and \
             not _no_place(moved.group("place"), "city") and not _an_app(moved.group("place")) \
-            and not _an_app(sentence[moved.end():]):  # "from Slack to Teams", "to Mac"
+            and not _an_app(sentence[moved.end():]) and not any(
+                _an_app(w) for w in re.findall(r"[A-Z][\w'’.-]*", moved.group(0))):
+        # ("from Slack to Teams", "to Mac"; "to Teams from Slack")
         # "I moved from Lagos to Kigali": Lagos was where they lived (Kigali is read as a
         # move, by `_predicates`: the clause goes on)
         turn.add(me, "city", clean_value(moved.group("place")), "residence", past=True,
@@ -3603,6 +3611,31 @@ _PET_PUT_DOWN = re.compile(
     rf"\b(?:I|[Ww]e)\s+(?:(?:just|finally|sadly|recently)\s+)*(?:had|have)\s+to\s+put\s+"
     rf"(?:{_MY_PET}|(?P<name>{_NAME_RE}))\s+(?:down|to\s+sleep)" + _TIE_END)
 _PET_KINDS = tuple(dict.fromkeys(relation_name(p) for p in PETS))
+# A relative's death: "My dad passed away on Sunday", "my grandmother Rose died last year",
+# "Mum passed away in 2019" (`_ended_ties`: where they lived and worked ends, not who they
+# were)
+_KIN_DIED = re.compile(
+    rf"(?:\b[Mm]y\s+(?:(?i:late|dear|beloved|beautiful|sweet|old)\s+)?(?P<rel>{RELATION_RE})"
+    rf"(?:,?\s+(?P<relname>{_NAME_RE}),?)?|^{_CLAUSE_LEAD}(?P<kin>(?i:{'|'.join(KIN_NAMES)})))"
+    rf"\s+{_TIE_ADV}(?i:died|passed\s+away|passed\s+on)" + _TIE_END)
+
+
+def tells_a_death(text: str) -> bool:
+    """Whether a turn tells of the death of a relative or a friend of the speaker's ("my dad
+    passed away on Sunday"; `_KIN_DIED`), not in a hedge or a question."""
+    for clause in clauses(text):
+        if clause.rstrip().endswith("?") or _HEDGE.search(clause):
+            continue
+        kin = _KIN_DIED.search(clause)
+        if kin is not None and relation_name(
+                kin.group("rel") or KIN_NAMES.get(kin.group("kin").lower(), "")) \
+                in PERSONAL_RELATIONS:
+            return True
+    return False
+
+
+# What a person who died no longer has: a home, a workplace, a job held now
+_LIVING_ATTRIBUTES = ("city", "country", "address", "employer", "job")
 
 
 def _clause_name(raw: str | None) -> str | None:
@@ -3719,6 +3752,20 @@ def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
                 for kind in PARTNERS:
                     turn.add(me, f"{kind}'s name", name, "negation", negated=True)
                 found = True
+    kin = _KIN_DIED.search(sentence)
+    if kin is not None:
+        rel = relation_name(kin.group("rel") or KIN_NAMES.get(kin.group("kin").lower(), ""))
+        if rel in PERSONAL_RELATIONS:
+            # "my dad passed away": his city, employer and job end, under the relation and
+            # under the name given with it ("my grandmother Rose"); his name stays who he was
+            name = _clause_name(kin.group("relname"))
+            for who in (_Subject(me.name, me.key, f"{rel}'s "),
+                        *([_Subject(name, name)] if name is not None else [])):
+                for attribute in _LIVING_ATTRIBUTES:
+                    turn.end(who, attribute)
+            if name is not None:
+                turn.add(me, f"{rel}'s name", name, "relation")
+            found = True
     for died in (_PET_DIED.search(sentence), _PET_PUT_DOWN.search(sentence)):
         if died is None:
             continue

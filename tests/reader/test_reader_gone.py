@@ -136,3 +136,48 @@ def test_the_assistant_counts_no_pet_that_is_gone(tmp_path: Path) -> None:
         assert cat.index("Luna") < cat.index("don't have a cat anymore"), cat
         pets = bot.reply("What pets do I have?", at=T2).text
         assert "1 pet" in pets and "Rex" in pets and "Luna" not in pets, pets
+
+
+# 4. A relative who died: where they lived and worked ends, not who they were
+
+LIVING = ("city", "country", "address", "employer", "job")
+
+
+@pytest.mark.parametrize(("text", "relation", "name"), [
+    ("My dad passed away on Sunday.", "father", None),
+    ("Mum passed away in 2019.", "mother", None),
+    ("my grandmother Rose died last year", "grandmother", "Rose"),
+    ("Sadly my best friend passed away.", "best friend", None),
+])
+def test_a_relative_who_died(text: str, relation: str, name: str | None) -> None:
+    out = {(e.subject, e.attribute, e.value, e.negated)
+           for e in extract(text, "Alice", "user:alice", T1)}
+    ended = {(f"{relation}'s {a}") for a in LIVING}
+    assert {a for s, a, v, n in out if n and s == "Alice"} == ended
+    assert all(v == "" for _s, _a, v, n in out if n)  # whatever the value
+    if name is not None:  # the name is still theirs; their own facts end under it too
+        assert ("Alice", f"{relation}'s name", name, False) in out
+        assert {a for s, a, v, n in out if n and s == name} == set(LIVING)
+
+
+@pytest.mark.parametrize("text", [
+    "My phone died.", "My boss died laughing.", "If my dad died I'd be lost.",
+    "Did your dad pass away?", "My dad nearly died last year.", "My doctor died.",
+])
+def test_no_death_of_a_relative(text: str) -> None:
+    from memos.reader.rules import tells_a_death
+
+    assert not any(e.negated for e in extract(text, "Alice", "user:alice", T1)), text
+    assert not tells_a_death(text)
+
+
+def test_in_memory_and_in_the_assistant(tmp_path: Path) -> None:
+    with MemOS.open(str(tmp_path / "store"), embedder="hashing") as mem:
+        bot = Assistant(mem, "kai", backend="extractive")
+        bot.reply("my dad lives in Phoenix, he's a mechanic", at=T1)
+        reply = bot.reply("my dad passed away on sunday. still processing it", at=T2)
+        assert reply.text.startswith("I'm so sorry for your loss")
+        assert "Phoenix" not in reply.text  # no list of what ended
+        assert live(mem, "father's city") == [] and live(mem, "father's job") == []
+        where = bot.reply("where does my dad live?", at=T2 + timedelta(days=1)).text
+        assert "passed away" in where, where  # the turn that ended it is quoted with it

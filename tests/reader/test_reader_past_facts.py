@@ -52,6 +52,8 @@ def read(text: str) -> set[Read]:
                                                       ("Alice", "job", "barista", False)}),
     ("I moved from Singapore to Melbourne in 2021", {("Alice", "city", "Singapore", True),
                                                      ("Alice", "city", "Melbourne", False)}),
+    ("I moved to Denver from Austin.", {("Alice", "city", "Austin", True),
+                                        ("Alice", "city", "Denver", False)}),
 ])
 def test_a_fact_told_as_the_past(text: str, expected: set[Read]) -> None:
     assert read(text) == expected
@@ -67,7 +69,7 @@ def test_a_pronoun_of_a_person_named_before() -> None:
     "I worked at the bakery yesterday.", "We lived in a hotel in Rome for a week.",
     "I lived in a van.", "Paris was a dream.", "I was a mess.", "I worked for myself.",
     "I used to work at home.", "I moved from Marketing to Sales.", "My dog was a stray.",
-    "I used to hate fish.",
+    "I used to hate fish.", "I moved to Teams from Slack.", "we moved from Slack to Teams",
 ])
 def test_no_past_fact(text: str) -> None:
     assert not any(past for *_rest, past in read(text)), text

@@ -172,11 +172,13 @@ def test_a_pet_that_died_is_no_live_pet(text: str, expected: set[Fact]) -> None:
 
 def test_a_death_of_a_person_or_a_thing_is_left_as_said() -> None:
     assert facts("Our cat Mochi died last week") == {("Alice", "cat's name", "Mochi", True)}
-    # a person's name stays who they were; no pet of their name ends
-    assert facts("My grandfather Joe passed away.") == {
+    # a person's name stays who they were; no pet of their name ends (where a relative who
+    # died lived and worked ends: tests/reader/test_reader_gone.py)
+    assert {f for f in facts("My grandfather Joe passed away.") if not f[3]} == {
         ("Alice", "grandfather's name", "Joe", False)}
-    for text in ("My grandfather passed away.", "Mum passed away in 2019.", "My phone died.",
-                 "Rex nearly died.", "Rex died laughing.", "Rex passed the exam.",
+    assert not any(f[1].endswith("'s name") and f[3]
+                   for f in facts("My grandfather Joe passed away."))
+    for text in ("My phone died.", "Rex nearly died.", "Rex died laughing.", "Rex passed the exam.",
                  "If Rex died I'd be devastated.", "We put Leo down for a nap.",
                  "The Queen died."):
         assert facts(text) == set(), text
