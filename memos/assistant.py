@@ -51,6 +51,7 @@ from memos.cube import (
     Kind,
     MemCube,
     Scope,
+    as_utc,
     check_seconds,
     check_stored_text,
     is_blank,
@@ -239,15 +240,10 @@ def _when(cube: MemCube) -> datetime | None:
     return cube.recorded_at
 
 
-def _aware(when: datetime) -> datetime:
-    """`when` with a time zone (a naive time is UTC, as the store writes it)."""
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def _began(cube: MemCube) -> tuple[datetime, datetime]:
     """A fact's order in time: when it began to hold (else when it was recorded), then when
     it was recorded; zone-aware, so naive and aware times compare."""
-    return _aware(_when(cube) or cube.recorded_at), _aware(cube.recorded_at)
+    return as_utc(_when(cube) or cube.recorded_at), as_utc(cube.recorded_at)
 
 
 def _ended(cube: MemCube, now: datetime | None = None) -> bool:
@@ -259,7 +255,7 @@ def _ended(cube: MemCube, now: datetime | None = None) -> bool:
     end = cube.valid_to
     if end is None:
         return False
-    return _aware(end) <= (now or utcnow())
+    return as_utc(end) <= (now or utcnow())
 
 
 def _ended_note(cube: MemCube, ended: Sequence[MemCube]) -> str:
@@ -712,7 +708,7 @@ class Assistant:
         # even where the newer one began earlier ("I live in Berlin", then "I moved to Lisbon
         # last week": Berlin, then Lisbon)
         return sorted(found.values(), key=lambda h: (
-            _aware(h.cube.valid_to) if _ended(h.cube) and h.cube.valid_to is not None
+            as_utc(h.cube.valid_to) if _ended(h.cube) and h.cube.valid_to is not None
             else datetime.max.replace(tzinfo=UTC), _began(h.cube)))
 
     def _before_value(self, cq: CanonicalQuestion) -> list[SearchHit] | None:
@@ -791,7 +787,12 @@ class Assistant:
         rel, sep, attribute = cq.attribute.partition("'s ")
         if not cq.about_user or not sep or attribute != "name" or rel not in _DISTINCT_KINDS:
             return False
-        return sum(bool(self._facts_for(form, k=4)) for form in kin_questions(cq)) > 1
+        found = 0
+        for form in kin_questions(cq):  # (stops at the second: no more searches than needed)
+            found += bool(self._facts_for(form, k=4))
+            if found > 1:
+                return True
+        return False
 
     def _kin(self, cq: CanonicalQuestion) -> CanonicalQuestion:
         """A question about a kind of relative ("who am I married to?": the user's spouse)
@@ -986,7 +987,7 @@ class Assistant:
             raise InvalidInputError(str(exc)) from None
         sid = _session_arg(session_id) if session_id is not None else self.session_id
         start = time.perf_counter()
-        now = utcnow() if at is None else (at if at.tzinfo else at.replace(tzinfo=UTC))
+        now = utcnow() if at is None else as_utc(at)
         self._name = None
         self._name = self.user_name
         try:
@@ -1086,7 +1087,8 @@ class Assistant:
         if ended:
             answer += " No longer: " + "; ".join(ended) + "."
         if tells_a_death(text):  # "my dad passed away": no list of what ended
-            answer = "I'm so sorry for your loss. I've noted it."
+            answer = "I'm so sorry for your loss. " + (
+                "Noted: " + "; ".join(parts) + "." if parts else "I've noted it.")
         seconds = {"ingest": time.perf_counter() - t0}
         t1 = time.perf_counter()
         # The note states the facts learned and the values they replaced or ended.
@@ -1384,7 +1386,7 @@ class Assistant:
         return {_fact_value(h.cube, cq).casefold()
                 for h in self._facts_for(cq, include_superseded=True)
                 if _ended(h.cube) and h.cube.valid_to is not None
-                and _aware(h.cube.valid_to) > _aware(told)} - live
+                and as_utc(h.cube.valid_to) > as_utc(told)} - live
 
     def _stated_count(self, kind: str) -> tuple[StatedCount, SearchHit] | None:
         """The newest count of `kind` ("child", "allergy") the user stated of their own in a
@@ -1611,7 +1613,7 @@ class Assistant:
             # "then" only after a value that had ended by then (one of several values of
             # a multi-valued attribute, an allergy, may have begun while another held)
             then = bool(parts) and last_end is not None and began is not None and \
-                _aware(last_end) <= _aware(began)
+                as_utc(last_end) <= as_utc(began)
             last_end = cube.valid_to if _ended(cube) else None
             value, span = _fact_value(cube, cq), _span(cube)
             if _ended(cube):

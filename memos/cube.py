@@ -127,6 +127,12 @@ def check_utc_range(value: datetime | None, name: str) -> datetime | None:
     return value
 
 
+def as_utc(moment: datetime) -> datetime:
+    """`moment` with a time zone: a naive time is UTC, as the store writes it (docs/SDK.md,
+    Conventions), so naive and aware times compare."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def utc_time(value: datetime | None, name: str) -> datetime | None:
     """A cube's time as the store keeps it: in range (check_utc_range) and aware, in UTC. A
     naive time is UTC (docs/SDK.md, Conventions), so a version written from the caller's naive
@@ -157,7 +163,7 @@ def check_validity(valid_from: datetime | None, valid_to: datetime | None) -> No
     zone is UTC, as the store reads it). ValueError otherwise."""
     if valid_from is None or valid_to is None:
         return
-    start, end = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (valid_from, valid_to))
+    start, end = (as_utc(t) for t in (valid_from, valid_to))
     if start > end:
         raise ValueError(f"valid_from {valid_from.isoformat()} is after valid_to "
                          f"{valid_to.isoformat()}; a memory stops being true after it starts: "

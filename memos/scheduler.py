@@ -35,12 +35,12 @@ import json
 import logging
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from memos.cube import Kind, Lifecycle, utcnow
+from memos.cube import Kind, Lifecycle, as_utc, utcnow
 from memos.errors import InvalidInputError
 from memos.policies import retention
 from memos.policies.tiering import (
@@ -99,11 +99,7 @@ class SchedulerReport(BaseModel):
 
 
 def _ts(moment: datetime | None) -> float | None:
-    return _aware(moment).timestamp() if moment is not None else None
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return as_utc(moment).timestamp() if moment is not None else None
 
 
 def _checked(config: SchedulerConfig | None) -> SchedulerConfig:
@@ -192,7 +188,7 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
         # any job (the shipped one loads only when there is something to promote).
         _slots_model(tier, cfg.model)
     start = time.perf_counter()
-    now = _aware(now) if now is not None else utcnow()
+    now = as_utc(now) if now is not None else utcnow()
     clock = now.timestamp()
     report = SchedulerReport(dry_run=dry_run)
 
@@ -225,7 +221,7 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
     encoded: set[tuple[str, int, str]] = set()  # (source, version, fingerprint) with slots
     for row, sid, sver in live:
         hits, last, version, state, expires = access.get(sid, (0, None, -1, "", None))
-        if sid in gone or (expires is not None and _aware(expires) <= now):
+        if sid in gone or (expires is not None and as_utc(expires) <= now):
             why = f"made from {sid}, which has expired"
         elif version != sver or state not in current_states:
             why = (f"made from version {sver} of {sid}, which is now "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +21,7 @@ from memos.cube import (
     MemCube,
     Scope,
     SourceRef,
+    as_utc,
     check_stored_text,
     check_tier_kind,
     check_user_metadata,
@@ -346,7 +347,10 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
                 CubeRow.user_id.in_(owners), states, unexpired,
                 CubeRow.content_hash.in_({c.cube.content_hash for c in cands}))
                 .order_by(CubeRow.pk)):
-            found = (row.user_id, row.agent_id, row.tier, row.visibility, row.content_hash)
+            # (an active cube whose end has passed was written as ended; a superseded one is
+            # a past the conflict policy made, matched as `_restated_past` says)
+            found = (row.user_id, row.agent_id, row.tier, row.visibility, _dedup_hash(
+                row.content_hash, row.state == Lifecycle.ACTIVE.value and _row_ended(row, now)))
             if row.state == Lifecycle.SUPERSEDED.value:
                 pasts.setdefault(found, []).append(row)
             else:
@@ -371,7 +375,10 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
         results: list[tuple[str, bool, Any]] = []
         for i, cand in enumerate(cands):
             cube, owner = cand.cube, _owner(cand.cube)
-            key = (*owner, cube.content_hash)
+            # (a fact written as ended is no duplicate of the same words holding now, nor the
+            # other way round: each keeps its own validity)
+            ended = ended_before(cube, now)
+            key = (*owner, _dedup_hash(cube.content_hash, ended))
             if key in batch_exact:
                 j = batch_exact[key]
                 new[j].cube = _bump(new[j].cube, cube, now, new_version=False)
@@ -385,7 +392,8 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
                     # is 0199." read from the turn "Mei: Rosa's phone number is 0199." says
                     # nothing the turn does not, but merged there the fact (its subject and
                     # attribute, what a correction supersedes and the model reads) is lost.
-                    and near_rows[pk].kind == cube.kind.value]
+                    and near_rows[pk].kind == cube.kind.value
+                    and _row_ended(near_rows[pk], now) == ended]
             # A merge keeps the new text only as provenance: it may fold only text that
             # adds nothing (dedup.adds_nothing); otherwise the new text is its own cube.
             near_texts = {near_rows[pk].id: near_rows[pk].content for pk, _ in near_hits[i]
@@ -555,7 +563,8 @@ def _store_new(store: StoreParts, session: Any, new: list[Candidate],
             pending.clear()
 
     for j, cand in enumerate(new):
-        stored = pasts.get((*_owner(cand.cube), cand.cube.content_hash))
+        stored = pasts.get((*_owner(cand.cube), _dedup_hash(cand.cube.content_hash,
+                                                             ended_before(cand.cube, now))))
         if stored and not cand.supersedes and conflict.fact_key(cand.cube.metadata) is not None:
             flush()
             row = _restated_past(store, session, cand, stored, now)
@@ -655,13 +664,20 @@ def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
     return rows, replaced, [old_id for old_id in later if _rank_of(rows[old_id]) >= rank], began
 
 
+def _row_ended(row: Any, now: datetime) -> bool:
+    """`ended_before` of a stored row."""
+    return row.valid_to is not None and as_utc(row.valid_to) <= as_utc(now)
+
+
+def _dedup_hash(content_hash: str, ended: bool) -> str:
+    """The content hash an exact duplicate is looked up by: the same words written as ended
+    and as holding are two memories."""
+    return f"{content_hash}:ended" if ended else content_hash
+
+
 def ended_before(cube: MemCube, now: datetime) -> bool:
     """Whether a cube's `valid_to` is given and not after `now`: a fact written as past."""
-    end = cube.valid_to
-    if end is None:
-        return False
-    return (end if end.tzinfo else end.replace(tzinfo=UTC)) <= (
-        now if now.tzinfo else now.replace(tzinfo=UTC))
+    return cube.valid_to is not None and as_utc(cube.valid_to) <= as_utc(now)
 
 
 def readers_rank(visibility: str, agent_id: str | None) -> int:

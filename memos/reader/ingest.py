@@ -40,6 +40,7 @@ from memos.cube import (
     MAX_USED,
     MemCube,
     Scope,
+    as_utc,
     check_stored_text,
     check_utc_range,
     content_hash,
@@ -315,7 +316,7 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
         # no date, or only a date the sentence holds elsewhere ("I joined Globex, a company
         # founded in 1998"): no beginning to order facts by, but when it was said
         meta[conflict.BEGAN] = "said"
-        meta[conflict.SAID_AT] = (said if said.tzinfo else said.replace(tzinfo=UTC)).isoformat()
+        meta[conflict.SAID_AT] = as_utc(said).isoformat()
     else:
         meta[conflict.BEGAN] = "stated"
     if ext.tentative:
@@ -335,7 +336,8 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
         # "I used to live in Seville": it held once (from the date said with it, else from
         # an unknown time) and had ended when said, at the latest; written so, it ends no
         # value that holds now (the conflict policy: memos/writes.py)
-        end = said if said.tzinfo else said.replace(tzinfo=UTC)
+        # (at the latest now: a turn given a time to come is no past of a fact that holds)
+        end = min(as_utc(said), utcnow())
         start = valid_from if ext.when is not None and ext.when_sure else None
         ended = {"valid_to": end}
         valid_from = start if start is not None and start <= end else None
@@ -556,7 +558,13 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
                                            for p in run.pending) or _firm_name(run, ext)):
         return  # "hey im homesick": a name only while none is stored (Extraction.tentative)
     if ext.past and _told_before(run, ext):
-        return  # "I moved from Lagos to Kigali" after "I live in Lagos": Lagos has its fact
+        # "I moved from Lagos to Kigali" after "I live in Lagos": Lagos has its fact, which
+        # ends if it still holds ("I used to live in Paris" after "I live in Paris"), as a
+        # negation of that value ends it
+        if ext.family != "move":  # (a move's new value replaces it: "from Lagos to Kigali")
+            _apply(run, FactCandidate(cand.turn, replace(ext, negated=True, past=False,
+                                                         family="negation")))
+        return
     if not ext.negated and opposite is None:
         if any(_key(p.extraction) == _key(ext) for p in run.pending):
             _flush(run)

@@ -323,10 +323,27 @@ def _names_known_place(text: str) -> bool:
         f"{a} {b}" in KNOWN_PLACES for a, b in zip(words, words[1:], strict=False))
 
 
+# A move out that did not last: "... then moved back in 2018", "... for a year"
+_BACK_OR_AWHILE = re.compile(r"\b(?:moved\s+back|came\s+back|went\s+back|returned|"
+                             r"for\s+(?:a|one|two|six|a\s+few|a\s+couple\s+of|several|\d+)\s+"
+                             r"(?:years?|months?|weeks?|days?|while|bit|semester|term))\b", re.I)
+
+
 def _a_place(value: str, turn: _Turn) -> bool:
     """Whether a value read where a place may stand names one: capitalised as a name
     ("Leeds", not "my flat"), or a place `vocab.KNOWN_PLACES` knows in a turn typed in
     lower case ("leeds")."""
+    value = value.strip()
+    if not value:
+        return False
+    if re.search(r"['’]s(?:\s+(?:place|house|flat|apartment|home|room|parents))?$", value, re.I):
+        return False  # "Sarah's place", "Sarah's"
+    return _a_name(value, turn)
+
+
+def _a_name(value: str, turn: _Turn) -> bool:
+    """`_a_place`'s test of a name, without its test of a possessive: of a workplace ("St
+    Mary's", "McDonald's")."""
     value = value.strip()
     if not value:
         return False
@@ -953,6 +970,8 @@ class _Turn:
     # the turn's words before the clause read: "we broke up" ends the partner they name
     # (`_we_split`: "I was dating Tom but we broke up")
     before: str = ""
+    # the whole turn (as read): "I worked at Google for years and I still do" is no past
+    whole: str = ""
     # names the turn's lower-case "im x" gave (`lower_self_name`): tentative ones
     tentative_names: set[str] = field(default_factory=set)
 
@@ -1342,8 +1361,10 @@ _AGE_OF = re.compile(rf"(?P<n>\d{{1,2}})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|t
                      rf"this|{FILLERS}|"
                      r"(?:years?|yrs?)(?!\s+(?:older|younger|ago|apart|later|before|after|"
                      r"behind|ahead|earlier|since)\b))\b))", re.I)
-# "I'm in Bologna": where the speaker lives, unless the clause says for how long.
-_IN_CITY = re.compile(r"\bI(?:'m|’m|\s+am)\s+(?:now\s+|still\s+)?(?:based\s+)?in\s+(?=[A-Z])")
+# "I'm in Bologna", "we're in Olympia now": where the speaker lives, unless the clause says
+# for how long.
+_IN_CITY = re.compile(r"\b(?:I(?:'m|’m|\s+am)|[Ww]e(?:'re|’re|\s+are))\s+(?:now\s+|still\s+)?"
+                      r"(?:based\s+)?in\s+(?=[A-Z])")
 _PASSING = re.compile(r"\b(?:for|this|next|until|till|on\s+(?:holiday|vacation|business|a\s+trip)|"
                       r"visiting|today|tonight|tomorrow|at\s+the\s+moment|right\s+now|"
                       r"the\s+(?:hospital|office|airport|station|car|shop|gym|queue|meeting)|"
@@ -2028,7 +2049,7 @@ def _pronoun_name(sentence: str, said: re.Match[str], people: Sequence[tuple[_Su
     # lives in Leeds. Her name is Zoe." names the friend; never a pet)
     fits = [s for s, g in people if g in (None, want) and s.prefix != "pet"]
     who = fits[0] if len(fits) == 1 else None
-    if who is None or _others_named(turn.before, allowed):
+    if who is None or _others_named(turn.before, allowed) or not _just_named(who, turn):
         return sentence
     rest = sentence[said.end():]
     if who.prefix:
@@ -2043,6 +2064,25 @@ def _pronoun_name(sentence: str, said: re.Match[str], people: Sequence[tuple[_Su
         return sentence  # the same name, longer or shorter
     turn.add(me, attribute, who.name, "negation", negated=True)
     return f"My {attribute} is {rest}"
+
+
+_ONLY_OPENERS = re.compile(rf"\W*{_PRON_LEAD}\W*|\W*(?:sorry|oops|correction|actually|"
+                           r"wait|no\s+wait|my\s+bad)\W*", re.I)
+
+
+def _just_named(who: _Subject, turn: _Turn) -> bool:
+    """Whether the clause just before a "his name is" clause is the one that spoke of `who`:
+    the turn's previous clause names them (by relation or name), or, for one the previous
+    turn named, the clause opens the turn. Not after a clause about someone else: "My boss
+    is called Greg. We hired an intern today, her name is Ana." names no boss Ana."""
+    before = [c for c in (clauses(turn.before) if turn.before.strip() else [])
+              if not _ONLY_OPENERS.fullmatch(c)]  # ("Sorry, her name is Sara.")
+    if not before:
+        return True
+    last = before[-1].lower()
+    words = [who.prefix.removesuffix("'s ")] if who.prefix else []
+    words += who.name.lower().split() if not who.prefix else []
+    return any(re.search(rf"\b{re.escape(w.lower())}\b", last) for w in words if w)
 
 
 def _relations_named(out: Sequence[Extraction], me: _Subject) -> dict[str, str | None]:
@@ -2127,6 +2167,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     # longer X", "Helen changed her email"): the next clause's "it's Y" is the new value.
     ended: tuple[_Subject, str] | None = None
     parts, cursor = clauses(text), 0
+    turn.whole = text
     used = False  # whether a clause's "he" / "she" was a person the previous turn named
     for i, sentence in enumerate(parts):
         at_ = text.find(sentence.rstrip("?"), cursor)
@@ -2298,7 +2339,9 @@ def _capitalised(m: re.Match[str]) -> str:
 # Words after "my brother" that name no one ("my brother usually works ...")
 _NOT_A_KIN_NAME = frozenset(_MANNER.split("|")) | frozenset("""usually never always sometimes
 often mostly still also just now recently finally currently really actually even already
-apparently probably definitely basically literally totally who that which and but too""".split())
+apparently probably definitely basically literally totally who that which and but too kinda
+sorta barely lowkey highkey only rarely hardly seldom then legit constantly def prob officially
+supposedly allegedly technically secretly""".split())
 
 
 def _rel_capitalised(m: re.Match[str]) -> str:
@@ -2456,12 +2499,16 @@ def _rest_of_negation(sentence: str) -> list[str]:
     parts = [p.strip() for p in _NEGATION_REST.split(sentence) if p and p.strip()]
     if len(parts) < 2:
         return []
+    return _with_subjects(sentence, [p for p in parts if not _NEGATION_CUE.search(p)])
+
+
+def _with_subjects(sentence: str, parts: list[str]) -> list[str]:
+    """Parts of `sentence`'s clause, each with its subject: a part without one ("joined
+    Globex") takes the speaker's where the clause opens with "I", else is left out."""
     mine = re.match(r"(?:\W*(?:so|and|but|well|oh|ok|okay|yeah|actually|btw),?\s+)*"
                     rf"(?:{_TIME_LEAD},?\s+)?I\b", sentence, re.I) is not None
     out = []
     for part in parts:
-        if _NEGATION_CUE.search(part):
-            continue
         if _SUBJECTLESS.match(part):
             if not mine:
                 continue
@@ -2470,18 +2517,37 @@ def _rest_of_negation(sentence: str) -> list[str]:
     return out
 
 
+# Where a clause that tells the past goes on with what came after: "..., then", "... but
+# (now)", "... and (now / then)", "... before I", "... so I"
+_PAST_REST = re.compile(
+    r",?\s+(?:and\s+(?:then\s+|now\s+|so\s+)?|but\s+(?:now\s+|then\s+)?|then\s+|"
+    r"before\s+(?=I\b)|so\s+(?=I\b|now\b)|now\s+(?=I\b))|\s*[;,]\s+(?:then\s+|now\s+)?", re.I)
+
+
+def _rest_of_past(sentence: str) -> list[str]:
+    """The parts of a clause that tells the past after its first, each with its subject: "I
+    worked at Google, then joined Meta" -> ["I joined Meta"] (a part without a subject takes
+    the speaker's where the clause opens with "I")."""
+    parts = [p.strip() for p in _PAST_REST.split(sentence) if p and p.strip()]
+    return _with_subjects(sentence, parts[1:])
+
+
 def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> None:
     """The facts a clause that negates nothing states (`extract`)."""
+    bare = _BARE.match(sentence)
+    if bare and not re.match(r"(?:I|we|my)\b", sentence[bare.end():], re.I):
+        sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
     if _past_facts(sentence, turn, me):
+        # "I was a nurse before I became a doctor", "I used to live in Leeds but moved to
+        # York": what follows the past is read on its own
+        for part in _rest_of_past(sentence):
+            _statement(part, turn, me, work_talk)
         return
     if _HEDGE.search(sentence):
         # "I want to bake a cake for my grandson Jonas": the plan is a plan, the grandson's
         # name is stated all the same.
         _relatives(sentence, turn, me)
         return
-    bare = _BARE.match(sentence)
-    if bare and not re.match(r"(?:I|we|my)\b", sentence[bare.end():], re.I):
-        sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
     after = _BARE_AFTER_COMMA.search(sentence)
     if after and _SPEAKER_LEAD.fullmatch(sentence[:after.start()].rstrip()):
         # two clauses, each read on its own
@@ -2555,20 +2621,60 @@ _PAST_JOB = re.compile(
 _MOVED_FROM = re.compile(
     r"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|also|had|have|'ve|’ve)\s+)*"
     r"(?:moved|relocated)\s+(?:back\s+)?(?:all\s+the\s+way\s+)?from\s+"
-    r"(?P<place>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s+to\s+(?=[A-Z])")
+    r"(?P<place>[A-Za-z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s+to\s+(?=[A-Za-z])")
 # ... and "I moved to Denver from Austin": Austin
 _MOVED_TO_FROM = re.compile(
     r"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|also|had|have|'ve|’ve)\s+)*"
-    r"(?:moved|relocated)\s+(?:back\s+)?to\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s+from\s+"
-    r"(?P<place>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})(?=\s*(?:$|[.,;!?)]|\s+(?:in|last|"
+    r"(?:moved|relocated)\s+(?:back\s+)?to\s+[A-Za-z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
+    # (a time between: "to Bergen in March from Oslo")
+    r"(?:\s+(?:in|last|this|back\s+in)\s+[\w]+(?:\s+\d{4})?)?\s+from\s+"
+    r"(?P<place>[A-Za-z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})(?=\s*(?:$|[.,;!?)]|\s+(?:in|last|"
     r"this|two|three|a|an|and|but|so|because|after|when|\d)\b))")
 # A short or single stay, no home or job: "I worked at the bakery yesterday", "We lived in a
 # hotel in Rome for a week"
 _PAST_SHORT = re.compile(
     r"\b(?:today|yesterday|tonight|last\s+night|this\s+(?:morning|afternoon|evening|week(?:end)?)|"
     r"for\s+(?:a|one|two|three|four|five|a\s+few|a\s+couple\s+of|several|\d+)\s+"
-    r"(?:days?|weeks?|nights?|hours?|minutes?)|on\s+(?:holiday|vacation)|over\s+the\s+summer)\b",
-    re.I)
+    r"(?:days?|weeks?|nights?|hours?|minutes?)|on\s+(?:holiday|vacation)|over\s+the\s+summer|"
+    r"all\s+(?:day|night|week|morning|afternoon|evening)|the\s+whole\s+(?:day|night|week)|"
+    # ... nor what is no fact: a dream, a pretence, a lie, a role, a guess, what still holds
+    r"dream(?:ed|t|ing)?|pretend(?:ed|ing)?|lied|lying|joking|kidding|(?:I|i)\s+think|"
+    r"in\s+(?:the|a|our|my)\s+(?:school\s+)?(?:play|show|musical|film|movie|series|game|story)|"
+    r"still\s+(?:do|does|did|work|works|live|lives|am|is|there))\b", re.I)
+# A turn that says the past still holds: "I worked at Google for ten years and I still do"
+_STILL = re.compile(r"\b(?:I|we)\s+still\s+(?:do|does|did|work|live|am|are)\b|\bstill\s+"
+                    r"(?:work|live)\s+(?:there|at|in|for)\b", re.I)
+# A place or a firm's name in a turn written with capitals: its capitalised words, with the
+# small words names hold between them ("Newcastle upon Tyne", "Bank of America"): not "Paris
+# in my twenties", "Google all day", "Leeds there was a park"
+_CAPITALISED_NAME = re.compile(
+    r"[A-Z][\w'’.&-]*(?:\s+(?:(?:upon|de|la|le|du|des|of|the|am|an|der|sur|en|y|do|da|di|"
+    r"and|&)\s+)?(?!I\b)[A-Z0-9][\w'’.&-]*)*")
+
+
+def _name_part(value: str, turn: _Turn) -> str:
+    """A value's capitalised name, without the words after it (`_CAPITALISED_NAME`); as
+    it is in a turn written in lower case."""
+    if turn.caseless:
+        return value
+    m = _CAPITALISED_NAME.match(value)
+    return clean_value(m.group(0)) if m else value
+
+
+def _a_move(moved: re.Match[str]) -> bool:
+    """Whether "moved from X to Y" / "moved to Y from X" tells a place X lived in: X a place
+    the rules know (`_known_place`: "from Lagos to Kigali"; not "from WordPress to Ghost",
+    "to Boston from Google", whose names are no places)."""
+    return _known_place(moved.group("place"))
+
+
+def _known_place(value: str) -> bool:
+    """Whether a place's name is one `vocab.KNOWN_PLACES` holds, whole or by its first word
+    ("New York City", "Paris"), or a name of two words or more ("Hebden Bridge"); not one
+    word the rules do not know ("React", "Sarah")."""
+    words = clean_value(value).lower().split()
+    return bool(words) and (" ".join(words) in KNOWN_PLACES or words[0] in KNOWN_PLACES
+                            or len(words) > 1)
 
 
 def _after(sentence: str, value: str, start: int) -> int | None:
@@ -2591,24 +2697,26 @@ def _past_facts(sentence: str, turn: _Turn, me: _Subject) -> bool:
     ("If I lived in Paris ..."), nor a short stay ("I worked at the bakery yesterday", "...
     for a week"). Whether one was read (the clause states nothing else)."""
     if _HEDGE.search(re.sub(r"\b(?:used\s+to|when\s+(?:I|we)\s+(?:was|were))\b", " ", sentence,
-                            flags=re.I)) or _PAST_SHORT.search(sentence):
+                            flags=re.I)) or _PAST_SHORT.search(sentence) or \
+            _STILL.search(turn.whole):
         return False
     moved = _MOVED_FROM.search(sentence) or _MOVED_TO_FROM.search(sentence)
-    if moved is not None and _a_place(moved.group("place"), turn) and \
+    if moved is not None and _a_place(moved.group("place"), turn) and _a_move(moved) and \
             not _no_place(moved.group("place"), "city") and not _an_app(moved.group("place")) \
             and not _an_app(sentence[moved.end():]) and not any(
                 _an_app(w) for w in re.findall(r"[A-Z][\w'’.-]*", moved.group(0))):
         # ("from Slack to Teams", "to Mac"; "to Teams from Slack")
         # "I moved from Lagos to Kigali": Lagos was where they lived (Kigali is read as a
         # move, by `_predicates`: the clause goes on)
-        turn.add(me, "city", clean_value(moved.group("place")), "residence", past=True,
+        turn.add(me, "city", clean_value(moved.group("place")), "move", past=True,
                  date_at=moved.end("place"))
     if re.match(r"used\s+to\s", sentence, re.I):
         sentence = f"I {sentence}"  # "Used to work at Access Bank."
     lived = _PAST_LIVED.search(sentence)
     who = _past_subject(lived, me)
     if lived is not None and who is not None:
-        place = _trim_place(_value(sentence, lived.end(), attribute="city"), "residence")
+        place = _name_part(_trim_place(_value(sentence, lived.end(), attribute="city"),
+                                       "residence"), turn)
         if place and _a_place(place, turn) and not re.search(r"\d", place) and \
                 not _no_place(place, "city"):
             turn.add(who, "city", place, "residence", past=True,
@@ -2617,8 +2725,9 @@ def _past_facts(sentence: str, turn: _Turn, me: _Subject) -> bool:
     worked = _PAST_WORKED.search(sentence)
     who = _past_subject(worked, me)
     if worked is not None and who is not None:
-        org = _trim_place(_value(sentence, worked.end(), attribute="employer"), "employer")
-        if org and _a_place(org, turn) and _ok_value(org, attribute="employer"):
+        org = _name_part(_trim_place(_value(sentence, worked.end(), attribute="employer"),
+                                     "employer"), turn)
+        if org and _a_name(org, turn) and _ok_value(org, attribute="employer"):
             turn.add(who, "employer", org, "work", past=True,
                      date_at=_after(sentence, org, worked.end()))
             return True
@@ -2630,8 +2739,8 @@ def _past_facts(sentence: str, turn: _Turn, me: _Subject) -> bool:
         employer = clean_value(_PAST_SPAN.sub("", employer))
         if _job(title, known=True):
             turn.add(who, "job", title, "work", past=True)
-            if employer and _a_place(employer, turn) and _ok_value(employer,
-                                                                    attribute="employer"):
+            if employer and _a_name(employer, turn) and _ok_value(employer,
+                                                                   attribute="employer"):
                 turn.add(who, "employer", employer, "work", past=True)
             return True
     return False
@@ -3366,8 +3475,10 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
             if check == "place":  # "out of Lyon (and) to Paris": Paris is where they live
                 to = re.search(r"\s+(?:and\s+)?(?:to|into)\s+", raw)
                 left, dest = (raw[:to.start()], clean_value(raw[to.end():])) if to else (raw, "")
-                if not _a_place(left, turn):
-                    continue
+                left, dest = _name_part(left, turn), _name_part(dest, turn)
+                if not _a_place(left, turn) or _an_app(left) or not _known_place(left) or \
+                        _BACK_OR_AWHILE.search(sentence):
+                    continue  # ("away from React", "out of Facebook"; "moved back", "for a year")
                 raw = left
                 if _a_place(dest, turn) and _ok_value(dest, attribute="city"):
                     turn.add(subj, _residence_attr(dest), dest, "residence")

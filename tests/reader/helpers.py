@@ -24,9 +24,9 @@ def facts(*turns: str) -> set[tuple[str, str, str]]:
 
 def said(text: str) -> set[tuple[str, str, str]]:
     """The (subject, attribute, value) of the facts one turn of Alice's states (negations
-    left out)."""
-    return {(e.subject, e.attribute, e.value) for e in extract(text, "Alice", "user:alice")
-            if not e.negated}
+    left out; a fact told as the past has its attribute marked "(past)")."""
+    return {(e.subject, e.attribute + (" (past)" if e.past else ""), e.value)
+            for e in extract(text, "Alice", "user:alice") if not e.negated}
 
 
 def ended(text: str) -> set[tuple[str, str]]:
