@@ -1381,10 +1381,13 @@ class Assistant:
                      live: set[str]) -> set[str]:
         """The values (casefolded) of the question's attribute whose facts ended after
         `told` and that hold no more (`live`: those that do)."""
+        from memos.reader.questions import kin_questions
+
         if told is None:
             return set()
-        return {_fact_value(h.cube, cq).casefold()
-                for h in self._facts_for(cq, include_superseded=True)
+        return {_fact_value(h.cube, form).casefold()
+                for form in kin_questions(cq)  # (of a kind: "pets" are dogs and cats)
+                for h in self._facts_for(form, include_superseded=True)
                 if _ended(h.cube) and h.cube.valid_to is not None
                 and as_utc(h.cube.valid_to) > as_utc(told)} - live
 

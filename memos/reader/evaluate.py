@@ -6,9 +6,10 @@ conversations written for this project with the facts a person would extract fro
 (turn, subject, attribute, value, negated, past) are equal, case and spacing aside; the
 subject "@" stands for the conversation's user. A fact labelled `"past": true` held once and
 no longer ("I used to live in Seville": the rules' `Extraction.past`); such facts are
-labelled of where one lived, worked and one's job only, and scored under the family "past". Extraction speed is measured on the
-rules alone; `ingest=True` also times the full `MemOS.ingest` (episodes, embedding, SQL,
-indexes) into a temporary store, which the embedder dominates.
+labelled of where one lived, worked and one's job only, and scored under the family "past".
+Extraction speed is measured on the rules alone; `ingest=True` also times the full
+`MemOS.ingest` (episodes, embedding, SQL, indexes) into a temporary store, which the
+embedder dominates.
 """
 
 from __future__ import annotations
