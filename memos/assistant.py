@@ -54,6 +54,7 @@ from memos.cube import (
     as_utc,
     check_seconds,
     check_stored_text,
+    ended_by,
     is_blank,
     normalize_id,
     utcnow,
@@ -250,12 +251,7 @@ def _ended(cube: MemCube, now: datetime | None = None) -> bool:
     """Whether a fact no longer holds: superseded (a later value replaced it, or a later turn
     ended it: the reader supersedes a negated fact by the turn that negated it) or past its
     `valid_to` (an end set by `MemOS.update`)."""
-    if cube.state.value == "superseded":
-        return True
-    end = cube.valid_to
-    if end is None:
-        return False
-    return as_utc(end) <= (now or utcnow())
+    return cube.state.value == "superseded" or ended_by(cube.valid_to, now or utcnow())
 
 
 def _ended_note(cube: MemCube, ended: Sequence[MemCube]) -> str:

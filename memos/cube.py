@@ -133,6 +133,12 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def ended_by(valid_to: datetime | None, now: datetime) -> bool:
+    """Whether a memory whose validity ends at `valid_to` (None: no end) has ended by `now`:
+    a fact written as past, or one an update ended."""
+    return valid_to is not None and as_utc(valid_to) <= as_utc(now)
+
+
 def utc_time(value: datetime | None, name: str) -> datetime | None:
     """A cube's time as the store keeps it: in range (check_utc_range) and aware, in UTC. A
     naive time is UTC (docs/SDK.md, Conventions), so a version written from the caller's naive

@@ -21,11 +21,11 @@ from memos.cube import (
     MemCube,
     Scope,
     SourceRef,
-    as_utc,
     check_stored_text,
     check_tier_kind,
     check_user_metadata,
     check_validity,
+    ended_by,
     is_blank,
     utcnow,
 )
@@ -350,7 +350,7 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             # (an active cube whose end has passed was written as ended; a superseded one is
             # a past the conflict policy made, matched as `_restated_past` says)
             found = (row.user_id, row.agent_id, row.tier, row.visibility, _dedup_hash(
-                row.content_hash, row.state == Lifecycle.ACTIVE.value and _row_ended(row, now)))
+                row.content_hash, row.state == Lifecycle.ACTIVE.value and ended_by(row.valid_to, now)))
             if row.state == Lifecycle.SUPERSEDED.value:
                 pasts.setdefault(found, []).append(row)
             else:
@@ -377,7 +377,7 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             cube, owner = cand.cube, _owner(cand.cube)
             # (a fact written as ended is no duplicate of the same words holding now, nor the
             # other way round: each keeps its own validity)
-            ended = ended_before(cube, now)
+            ended = ended_by(cube.valid_to, now)
             key = (*owner, _dedup_hash(cube.content_hash, ended))
             if key in batch_exact:
                 j = batch_exact[key]
@@ -393,7 +393,7 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
                     # nothing the turn does not, but merged there the fact (its subject and
                     # attribute, what a correction supersedes and the model reads) is lost.
                     and near_rows[pk].kind == cube.kind.value
-                    and _row_ended(near_rows[pk], now) == ended]
+                    and ended_by(near_rows[pk].valid_to, now) == ended]
             # A merge keeps the new text only as provenance: it may fold only text that
             # adds nothing (dedup.adds_nothing); otherwise the new text is its own cube.
             near_texts = {near_rows[pk].id: near_rows[pk].content for pk, _ in near_hits[i]
@@ -564,7 +564,7 @@ def _store_new(store: StoreParts, session: Any, new: list[Candidate],
 
     for j, cand in enumerate(new):
         stored = pasts.get((*_owner(cand.cube), _dedup_hash(cand.cube.content_hash,
-                                                             ended_before(cand.cube, now))))
+                                                             ended_by(cand.cube.valid_to, now))))
         if stored and not cand.supersedes and conflict.fact_key(cand.cube.metadata) is not None:
             flush()
             row = _restated_past(store, session, cand, stored, now)
@@ -610,7 +610,7 @@ def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
     key = conflict.fact_key(cube.metadata)
     # A fact that had ended when it was written ("I used to live in Seville": `valid_to`
     # given, not after now) is the past of none and ends none: only those it names.
-    if key is not None and not ended_before(cube, now):
+    if key is not None and not ended_by(cube.valid_to, now):
         # Narrow in SQL by lowercased subject; the policy compares the normalised keys.
         subject = func.lower(CubeRow.meta["subject"].as_string())
         raw = str(cube.metadata["subject"]).lower()
@@ -664,20 +664,10 @@ def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
     return rows, replaced, [old_id for old_id in later if _rank_of(rows[old_id]) >= rank], began
 
 
-def _row_ended(row: Any, now: datetime) -> bool:
-    """`ended_before` of a stored row."""
-    return row.valid_to is not None and as_utc(row.valid_to) <= as_utc(now)
-
-
 def _dedup_hash(content_hash: str, ended: bool) -> str:
     """The content hash an exact duplicate is looked up by: the same words written as ended
     and as holding are two memories."""
     return f"{content_hash}:ended" if ended else content_hash
-
-
-def ended_before(cube: MemCube, now: datetime) -> bool:
-    """Whether a cube's `valid_to` is given and not after `now`: a fact written as past."""
-    return cube.valid_to is not None and as_utc(cube.valid_to) <= as_utc(now)
 
 
 def readers_rank(visibility: str, agent_id: str | None) -> int:

@@ -44,6 +44,7 @@ from memos.cube import (
     check_stored_text,
     check_utc_range,
     content_hash,
+    ended_by,
     is_blank,
     normalize_id,
     utcnow,
@@ -392,7 +393,7 @@ def _changeable_facts(mem: MemOS, scope: Scope, query: str, **filters: Any) -> l
     return [h.cube for h in hits if can_write(h.cube.scope, scope)
             and (agent is None or h.cube.scope.agent_id == agent)
             # (one whose end has passed, a fact told as the past, holds no more)
-            and (h.cube.valid_to is None or h.cube.valid_to > now)]
+            and not ended_by(h.cube.valid_to, now)]
 
 
 def _flush(run: _Run) -> None:

@@ -2022,14 +2022,29 @@ def _allowed_words(people: Sequence[tuple[_Subject, str | None]], out: Sequence[
     return frozenset(words)
 
 
-def _referent(pron: str, people: Sequence[tuple[_Subject, str | None]]) -> _Subject | None:
-    """The one person of `people` that "he" / "she" fits, or None (none or several; a pet,
-    or an unnamed relative whose relation tells no gender, is never the one)."""
-    want = "m" if pron.lower() == "he" else "f"
-    fits = [(s, g) for s, g in people if g in (None, want)]
-    if len(fits) != 1 or (fits[0][0].prefix and fits[0][1] is None):
+def _referent(pron: str, people: Sequence[tuple[_Subject, str | None]], *,
+              ungendered_kin: bool = False) -> _Subject | None:
+    """The one person of `people` that "he" / "she" fits, or None (none or several; a pet is
+    never the one, nor, unless `ungendered_kin`, an unnamed relative whose relation tells no
+    gender: "My boss ..." / "Her name is Ana" names the boss, "She works at X" says nothing
+    sure of the boss)."""
+    want = "m" if pron.lower() in ("he", "his") else "f"
+    fits = [(s, g) for s, g in people if g in (None, want)]  # (a pet makes it ambiguous)
+    if len(fits) != 1 or fits[0][0].prefix == "pet" or (
+            fits[0][0].prefix and fits[0][1] is None and not ungendered_kin):
         return None
     return fits[0][0]
+
+
+def _candidates(turn: _Turn, me: _Subject, carried: Referents
+                ) -> tuple[list[tuple[_Subject, str | None]], list[tuple[_Subject, str | None]],
+                           frozenset[str]]:
+    """Whom a clause's pronoun may stand for: the people this turn named so far, the people
+    it may stand for (those, else the previous turn's) and the words that name none other."""
+    named = _named_people(turn.out, me)
+    people = named or carried.people
+    return named, people, _allowed_words(people, turn.out,
+                                         frozenset() if named else carried.words)
 
 
 def _pronoun_name(sentence: str, said: re.Match[str], people: Sequence[tuple[_Subject, str | None]],
@@ -2043,12 +2058,9 @@ def _pronoun_name(sentence: str, said: re.Match[str], people: Sequence[tuple[_Su
     second brother). A name that only lengthens or shortens the one known ("Jon" /
     "Jonathan": a full name, a nickname), a referent that is not one relative (a pet, two
     people, someone named between) or no relation known: the clause as said."""
-    pron = (said.group("poss") or said.group("pron") or "").lower()
-    want = "m" if pron in ("his", "he") else "f"
     # (one candidate only, of that gender or of a relation that tells none: "My best friend
     # lives in Leeds. Her name is Zoe." names the friend; never a pet)
-    fits = [s for s, g in people if g in (None, want) and s.prefix != "pet"]
-    who = fits[0] if len(fits) == 1 else None
+    who = _referent(said.group("poss") or said.group("pron") or "", people, ungendered_kin=True)
     if who is None or _others_named(turn.before, allowed) or not _just_named(who, turn):
         return sentence
     rest = sentence[said.end():]
@@ -2187,17 +2199,13 @@ def extract(text: str, speaker: str, speaker_key: str,
         ended = None
         said_name = _PRONOUN_NAME.match(sentence)
         if said_name is not None:  # "His name is Jon": of the one relative named before
-            named = _named_people(turn.out, me)
-            sentence = _pronoun_name(sentence, said_name, named or carried.people, turn, me,
+            named, people, allowed = _candidates(turn, me, carried)
+            sentence = _pronoun_name(sentence, said_name, people, turn, me,
                                      {**carried.relations, **_relations_named(turn.out, me)},
-                                     _allowed_words(
-                                         named or carried.people, turn.out,
-                                         frozenset() if named else carried.words))
+                                     allowed)
         pron = _PRONOUN_CLAUSE.match(sentence)
         if pron is not None:  # "He works at Boeing now": of the one person named before
-            named = _named_people(turn.out, me)
-            people = named or carried.people
-            allowed = _allowed_words(people, turn.out, frozenset() if named else carried.words)
+            named, people, allowed = _candidates(turn, me, carried)
             who = _referent(pron.group("pron"), people)
             if who is not None and not _others_named(turn.before, allowed):
                 rest = pron.group("rest")
@@ -2618,14 +2626,14 @@ _PAST_JOB = re.compile(
     rf"{_PAST_WHO}{_PAST_ADV}(?i:used\s+to\s+(?:be|work\s+as)|was|worked\s+as)\s+(?:an?\s+)")
 # "I moved from Lagos to Kigali": the place before (both names: "from Marketing to Sales" is
 # no move, as in the move's own rule)
+_MOVED = (r"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|also|had|have|'ve|’ve)\s+)*"
+          r"(?:moved|relocated)\s+(?:back\s+)?")
 _MOVED_FROM = re.compile(
-    r"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|also|had|have|'ve|’ve)\s+)*"
-    r"(?:moved|relocated)\s+(?:back\s+)?(?:all\s+the\s+way\s+)?from\s+"
+    _MOVED + r"(?:all\s+the\s+way\s+)?from\s+"
     r"(?P<place>[A-Za-z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s+to\s+(?=[A-Za-z])")
 # ... and "I moved to Denver from Austin": Austin
 _MOVED_TO_FROM = re.compile(
-    r"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|also|had|have|'ve|’ve)\s+)*"
-    r"(?:moved|relocated)\s+(?:back\s+)?to\s+[A-Za-z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
+    _MOVED + r"to\s+[A-Za-z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
     # (a time between: "to Bergen in March from Oslo")
     r"(?:\s+(?:in|last|this|back\s+in)\s+[\w]+(?:\s+\d{4})?)?\s+from\s+"
     r"(?P<place>[A-Za-z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})(?=\s*(?:$|[.,;!?)]|\s+(?:in|last|"
@@ -2639,11 +2647,10 @@ _PAST_SHORT = re.compile(
     r"all\s+(?:day|night|week|morning|afternoon|evening)|the\s+whole\s+(?:day|night|week)|"
     # ... nor what is no fact: a dream, a pretence, a lie, a role, a guess, what still holds
     r"dream(?:ed|t|ing)?|pretend(?:ed|ing)?|lied|lying|joking|kidding|(?:I|i)\s+think|"
-    r"in\s+(?:the|a|our|my)\s+(?:school\s+)?(?:play|show|musical|film|movie|series|game|story)|"
-    r"still\s+(?:do|does|did|work|works|live|lives|am|is|there))\b", re.I)
+    r"in\s+(?:the|a|our|my)\s+(?:school\s+)?(?:play|show|musical|film|movie|series|game|story))"
+    r"\b", re.I)
 # A turn that says the past still holds: "I worked at Google for ten years and I still do"
-_STILL = re.compile(r"\b(?:I|we)\s+still\s+(?:do|does|did|work|live|am|are)\b|\bstill\s+"
-                    r"(?:work|live)\s+(?:there|at|in|for)\b", re.I)
+_STILL = re.compile(r"\bstill\s+(?:do|does|did|work|works|live|lives|am|are|is|there)\b", re.I)
 # A place or a firm's name in a turn written with capitals: its capitalised words, with the
 # small words names hold between them ("Newcastle upon Tyne", "Bank of America"): not "Paris
 # in my twenties", "Google all day", "Leeds there was a park"
