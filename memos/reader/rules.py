@@ -839,6 +839,10 @@ _KIN_PLURALS = {"kids": "kid", "children": "kid", "sons": "son", "daughters": "d
                 "sisters": "sister", "brothers": "brother", "dogs": "dog", "cats": "cat",
                 "cousins": "cousin", "rabbits": "rabbit", "hamsters": "hamster",
                 "horses": "horse"}
+# The count before pets told one by one: "We have two pets, a dog called Tom and a cat
+# called Jerry", "we've got 3 animals: a cat named ..."
+_PETS_COUNTED = (rf"(?:{_COUNT_WORD}\s+(?:pets|animals|fur\s*babies)\s*(?:,|:|\s[-–—])\s*"
+                 r"(?:(?:both|all)\s+)?)?")
 # Two names or more, capitalised, after a count: "Maya and Leo", "Tom, Ziggy & Bo"
 _NAMES_LISTED = (r"(?P<names>[A-Z][\w'’-]*(?:\s*,\s*[A-Z][\w'’-]*)*"
                  r"(?:,?\s+(?:and|&)\s+[A-Z][\w'’-]*))")
@@ -862,7 +866,8 @@ _AND_ONE_NAMED = re.compile(
 
 # (the first one named, by the speaker: "I have a dog named Rex ...", "Just adopted a ...")
 _ONE_NAMED = re.compile(r"(?:\b(?:I|[Ww]e)(?:['’]ve)?\s+(?:(?:just|also|recently|finally|now)\s+)*|"
-                        r"^(?:[Jj]ust\s+)?)(?:have|got|adopted|own|bought)\s+an?\s+[^.!?]*?\b"
+                        r"^(?:[Jj]ust\s+)?)(?:have|got|adopted|own|bought)\s+"
+                        rf"{_PETS_COUNTED}an?\s+[^.!?]*?\b"
                         r"(?:called|named)\s+")
 
 
@@ -974,6 +979,9 @@ class _Turn:
     whole: str = ""
     # names the turn's lower-case "im x" gave (`lower_self_name`): tentative ones
     tentative_names: set[str] = field(default_factory=set)
+    # a relative a clause opened with that stated nothing the rules read ("My father is
+    # retired now"): whom the next clause's "he" may be about (`_candidates`)
+    mentioned: list[tuple[_Subject, str | None]] = field(default_factory=list)
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
             negated: bool = False, kind: str = "fact", date_at: int | None = None,
@@ -1486,8 +1494,8 @@ _REL_NAMED = re.compile(
     rf"(?P<name>{_TITLE_NAME})|\b(?:[Mm]y|[Oo]ur)\s+(?P<rel2>{RELATION_RE})\s+(?P<name2>{_TITLE_NAME})\b|"
     rf"\b[Mm]y\s+{_NEW}(?P<rel3>{RELATION_RE})\s+is\s+(?P<name3>{_TITLE_NAME})"
     rf"(?=\s*(?:[.,!;]|$|\s+(?:and|but|who|so|because|though)\b))|"
-    rf"(?:\b(?:I|[Ww]e)\s+|^)(?:(?:also|just|recently|finally|now|already|still)\s+)*(?:have|got|adopted|own|bought)\s+"
-    rf"an?\s+(?:(?:new|little|baby|younger|older|big|twin|half|rescue|shelter|stray|senior|"
+    rf"(?:\b(?:I|[Ww]e)(?:['’]ve)?\s+|^)(?:(?:also|just|recently|finally|now|already|still)\s+)*"
+    rf"(?:have|got|adopted|own|bought)\s+{_PETS_COUNTED}an?\s+(?:(?:new|little|baby|younger|older|big|twin|half|rescue|shelter|stray|senior|"
     rf"tiny|sweet|cute)\s+)*(?P<rel4>{RELATION_RE})"
     rf"(?:\s+(?:called|named)\s+(?P<name4>{_TITLE_NAME})|,\s+(?P<name8>{_TITLE_NAME})"
     rf"(?=\s*(?:[.,;!]|$|\s+(?:and|but|who|so|because|though)\b)))|"
@@ -2041,10 +2049,28 @@ def _candidates(turn: _Turn, me: _Subject, carried: Referents
                            frozenset[str]]:
     """Whom a clause's pronoun may stand for: the people this turn named so far, the people
     it may stand for (those, else the previous turn's) and the words that name none other."""
-    named = _named_people(turn.out, me)
+    named = _named_people(turn.out, me) or turn.mentioned
     people = named or carried.people
+    kin = frozenset(s.prefix.removesuffix("'s ") for s, _ in turn.mentioned)
     return named, people, _allowed_words(people, turn.out,
-                                         frozenset() if named else carried.words)
+                                         kin if named else carried.words)
+
+
+# A clause that opens with one of the speaker's relatives: "My father is retired now",
+# "my mum's been unwell" (the relation; `_mentioned_kin`)
+_KIN_OPENS = re.compile(rf"^{_PRON_LEAD}(?:[Mm]y|[Oo]ur)\s+(?P<rel>{_FAMILY_RE})(?![\w-])(?!['’]s\s+\w)")
+
+
+def _mentioned_kin(sentence: str, turn: _Turn, me: _Subject, before: int) -> None:
+    """After a clause: when it read nothing (`before`: how many facts the turn had) and
+    opened with a relative of one gender ("My father is retired now"), that relative is whom
+    the next clause's "he" / "she" may stand for ("..., he was a baker"); any other clause
+    leaves no such one."""
+    m = _KIN_OPENS.match(sentence)
+    rel = relation_name(m.group("rel")) if m else ""
+    gender = _gender(rel) if rel else None
+    turn.mentioned = ([(_Subject(me.name, me.key, f"{rel}'s "), gender)]
+                      if gender and len(turn.out) == before and not turn.out else [])
 
 
 def _pronoun_name(sentence: str, said: re.Match[str], people: Sequence[tuple[_Subject, str | None]],
@@ -2239,12 +2265,15 @@ def extract(text: str, speaker: str, speaker_key: str,
                     turn.dates = resolve_dates(part, at) if at is not None else []
                     _statement(part, turn, me, work_talk)
                 continue
+        before = len(turn.out)
         _statement(sentence, turn, me, work_talk)
-    named = _named_people(turn.out, me)
+        _mentioned_kin(sentence, turn, me, before)
+    named = _named_people(turn.out, me) or turn.mentioned
     if named:
         genders = {(s.name.lower(), s.prefix): g for s, g in carried.people}
         named = [(s, g or genders.get((s.name.lower(), s.prefix))) for s, g in named]
-        words = _allowed_words(named, turn.out, carried.words if used else frozenset())
+        kin = frozenset(s.prefix.removesuffix("'s ") for s, _ in turn.mentioned)
+        words = _allowed_words(named, turn.out, (carried.words if used else frozenset()) | kin)
         # a turn that may name someone its facts do not ("My brother Jack came with Tom")
         # leaves no one for the next turn's "he"
         carried.people = [] if _others_named(text, words) else named
