@@ -1069,7 +1069,7 @@ _NAME_LEAD = rf"(?:{_NAME_LEAD_WORD}[,:!]?\s+)*"
 # ("our son Max is 4" is of a person; "our dog Pepper is 12" names the dog only, as tested)
 _PET_WORDS = "|".join(sorted((re.escape(p) for p in PETS), key=len, reverse=True))
 _SUBJECT = re.compile(
-    rf"(?P<i>{_I})\s+|(?P<we>\b[Ww]e(?:'ve|’ve| have| just| now| recently| finally| all| both|"
+    rf"(?P<i>{_I})\s+|(?P<we>\b[Ww]e(?:'ve|’ve|'re|’re| are| have| just| now| recently| finally| all| both|"
     rf" currently)*)\s+|"
     rf"\b(?:[Mm]y|[Oo]ur(?!\s+(?:{_PET_WORDS})\b)) (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>{_NAME_RE}),?)?"
     rf"(?:'s| is| has| just| also| now| recently| still| currently)*\s+|"
@@ -1123,6 +1123,19 @@ _AUX = r"(?:(?:'m|’m|'s|’s|'re|’re|am|is|are|have|has|'ve|’ve|just|recen
 # like it" (a like all the same).
 _TASTE_DEGREE = r"(?:(?:kind\s+of|kinda|sort\s+of|sorta|quite|rather|somewhat|pretty\s+much)\s+)?"
 
+# A home of one's own in a place, after "moved into a": "(a) new flat in " (not "a holiday
+# home", "... as an investment", "... for the summers"; a purchase alone is no move: "we
+# bought a house in Animal Crossing", "... in Spain, we go every summer")
+_A_HOME_IN = (
+    r"(?:(?:new|first|own|little|lovely|tiny|small|big|nice|gorgeous|cute|cosy|cozy|"
+    r"old|two-bed(?:room)?|three-bed(?:room)?|one-bed(?:room)?|\d-bed(?:room)?|"
+    r"terraced|detached|semi-detached|shared|rented|family)\s+)*"
+    r"(?:flat|house|apartment|place|home|condo|bungalow|cottage|studio|townhouse|"
+    r"maisonette|houseshare|flatshare)\s+in\s+"
+    r"(?![^.!?;]*\b(?:holiday|vacation|invest(?:ment|ing|or)?|rent\s+(?:it\s+)?out|"
+    r"to\s+rent|rental|to\s+flip|flipping|let\s+out|airbnb|for\s+(?:the\s+)?"
+    r"(?:summers?|winters?|weekends?|holidays?)|for\s+(?:my|our|his|her|their)\s+\w+|"
+    r"retire)\b)")
 # "... and (then) to Munich": a second move, after a move only (`_predicate_at`)
 _SECOND_MOVE = re.compile(r"(?:(?<=and )|(?<=and then )|(?<=and later ))(?:back\s+)?to\s+"
                           r"(?=[A-Z])")
@@ -1137,19 +1150,15 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
      False, True),
     (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?to\s+", re.I), "residence",
      "residence", False, True),
-    # "just moved into a flat in Leeds": a home of one's own (not "a holiday home", "... as
-    # an investment", "... for the summers"; a purchase is no move: "we bought a house in
-    # Animal Crossing", "... in Spain, we go every summer")
-    (re.compile(_AUX + r"moved\s+into\s+(?:a|an|our|my|the)\s+"
-                r"(?:(?:new|first|own|little|lovely|tiny|small|big|nice|gorgeous|cute|cosy|cozy|"
-                r"old|two-bed(?:room)?|three-bed(?:room)?|one-bed(?:room)?|\d-bed(?:room)?|"
-                r"terraced|detached|semi-detached|shared|rented|family)\s+)*"
-                r"(?:flat|house|apartment|place|home|condo|bungalow|cottage|studio|townhouse|"
-                r"maisonette|houseshare|flatshare)\s+in\s+"
-                r"(?![^.!?;]*\b(?:holiday|vacation|invest(?:ment|ing|or)?|rent\s+(?:it\s+)?out|"
-                r"to\s+rent|rental|to\s+flip|flipping|let\s+out|airbnb|for\s+(?:the\s+)?"
-                r"(?:summers?|winters?|weekends?|holidays?)|for\s+(?:my|our|his|her|their)\s+\w+|"
-                r"retire)\b)", re.I), "residence", "residence", False, True),
+    # "just moved into a flat in Leeds": a home of one's own (`_A_HOME_IN`)
+    (re.compile(_AUX + r"moved\s+into\s+(?:a|an|our|my|the)\s+" + _A_HOME_IN, re.I),
+     "residence", "residence", False, True),
+    # "We're renting a flat in Lisbon now"; "got a new place in Olympia, moved in on
+    # Saturday": a home got, with the move into it said (not "... moving in next month")
+    (re.compile(_AUX + r"(?:renting\s+(?:a|an|our|my)\s+" + _A_HOME_IN + r"|"
+                r"(?:got|found|rented|bought)\s+(?:a|an|our|my)\s+" + _A_HOME_IN +
+                r"(?=[^.!?;]*\bmoved\s+in\b))", re.I),
+     "residence", "residence", False, True),
     # "I moved from Berlin to Paris": where to
     # (both names: "from marketing to Sales", "from night shift to Days" are no moves)
     (re.compile(_AUX + r"(?:moved|relocated)\s+(?:back\s+)?(?:all\s+the\s+way\s+)?from\s+"
@@ -1677,7 +1686,10 @@ _BARE_ADVERBS = (
     _BARE_ADVERB +
     r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
     r"work(?:ing)?\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted|"
-    r"got\s+(?:a\s+)?(?:new\s+)?job\s+(?:at|with|as)|"
+    r"(?:got|started|landed|found)\s+(?:a\s+)?(?:new\s+)?(?:job|position|role)\s+"
+    r"(?:at|with|as)|"
+    # "got a new place in Olympia, moved in on Saturday" (`_PREDICATES`)
+    r"(?:got|found|rented|bought)\s+(?:a|an)\s+(?:new\s+)?(?:place|flat|apartment|house|home)|"
     # "quit my job today!!", "left my job at Zara", "started working at Stripe" (not a bare
     # "started at": "Started at Level 3", "started at Costa this morning")
     r"quit\s+my\s+(?:\w+\s+)?job|left\s+my\s+(?:\w+\s+)?job|started\s+working\s+(?:at|for))\b)")
