@@ -254,6 +254,14 @@ def _ended(cube: MemCube, now: datetime | None = None) -> bool:
     return cube.state.value == "superseded" or ended_by(cube.valid_to, now or utcnow())
 
 
+def _never_held(cube: MemCube) -> bool:
+    """Whether a fact's interval is empty: it ended where it began (a value corrected at
+    once, "I live in Paris." / "Sorry, I meant Lyon"; one set to begin later and replaced
+    before it began)."""
+    return cube.valid_from is not None and cube.valid_to is not None and \
+        as_utc(cube.valid_to) <= as_utc(cube.valid_from)
+
+
 def _ended_note(cube: MemCube, ended: Sequence[MemCube]) -> str:
     """What the llm backend's memory block adds to a memory whose facts ended: " (no longer
     true since 2026-05-12)" for a fact itself; for a turn, which of its facts ended (the
@@ -662,20 +670,28 @@ class Assistant:
                     before.append(SearchHit(cube=cube, score=hit.score,
                                             retrievers=["graph"]))
         found = [h for h in self._facts_for(cq, include_superseded=True)
-                 if _ended(h.cube) and h.id not in seen]
+                 if _ended(h.cube) and h.id not in seen and not _never_held(h.cube)]
         return before + found
 
-    def _replaced(self, cube_id: str, cq: CanonicalQuestion) -> list[MemCube]:
+    def _replaced(self, cube_id: str, cq: CanonicalQuestion, depth: int = 0) -> list[MemCube]:
         """The user's facts of the question's attribute that `cube_id` replaced (the
-        reader's supersedes edges out of it); none when it is gone."""
+        reader's supersedes edges out of it); none when it is gone. In place of one that
+        never held (`_never_held`: "I live in Paris." / "Sorry, I meant Lyon"), what that
+        one replaced."""
         try:
             near = self.mem.neighbors(cube_id, self.scope, relation="supersedes")
         except (NotFoundError, ScopeError):
             return []
-        return [n.cube for n in near
-                if n.direction == "out" and n.cube.scope.user_id == self.scope.user_id
-                and n.cube.kind in (Kind.FACT, Kind.PREFERENCE)
-                and _fact_attribute(n.cube) == cq.attribute]
+        out: list[MemCube] = []
+        for n in near:
+            if n.direction == "out" and n.cube.scope.user_id == self.scope.user_id \
+                    and n.cube.kind in (Kind.FACT, Kind.PREFERENCE) \
+                    and _fact_attribute(n.cube) == cq.attribute:
+                if not _never_held(n.cube):
+                    out.append(n.cube)
+                elif depth < END_CHAIN:
+                    out.extend(self._replaced(n.cube.id, cq, depth + 1))
+        return out
 
     def _history(self, cq: CanonicalQuestion) -> list[SearchHit]:
         """Every value the question's (subject, attribute) has had, oldest first: the values
@@ -698,6 +714,8 @@ class Assistant:
                 found[cube.id] = step
         for hit in self._facts_for(cq, include_superseded=True):
             found.setdefault(hit.id, hit)
+        # (a value corrected at once never held: "I live in Paris." / "Sorry, I meant Lyon")
+        found = {i: h for i, h in found.items() if not _never_held(h.cube)}
         if any(_many_valued(h.cube) for h in found.values()):
             return sorted(found.values(), key=lambda h: _began(h.cube))
         # One value at a time: in the order they held, each before the value that ended it,
@@ -1069,13 +1087,24 @@ class Assistant:
             except NotFoundError:
                 continue
             if cube_id in report.ended:
+                meta = old.metadata
+                if any(c.metadata.get("relation") == meta.get("relation")
+                       and c.metadata.get("subject") != meta.get("subject")
+                       and _same_value(str(c.metadata.get("value", "")),
+                                       str(meta.get("value", "")))
+                       for c in learned):
+                    continue  # said again of the one renamed ("Sorry, I meant Dave")
                 ended.append(self._second_person(old))
             else:
                 before[str(_fact_attribute(old))] = str(old.metadata.get("value", ""))
+        from memos.reader.ingest import CORRECTS_KEY
+
         parts = []
         for cube in learned:
             was = before.get(str(_fact_attribute(cube)))
-            parts.append(self._second_person(cube) + (f" (it was {was})" if was else ""))
+            # ("Sorry, I meant Lyon": a value corrected never was)
+            word = "not" if cube.metadata.get(CORRECTS_KEY) else "it was"
+            parts.append(self._second_person(cube) + (f" ({word} {was})" if was else ""))
         from memos.reader.rules import tells_a_death
 
         answer = "Noted: " + "; ".join(parts) + "." if parts else (

@@ -89,6 +89,9 @@ UNDATED = conflict.UNDATED
 # Metadata of a fact said as the past ("I used to live in Seville": `Extraction.past`): its
 # `valid_to` is when it was said, the latest it can have ended, not the day it ended.
 PAST_KEY = "past"
+# Metadata of a fact that corrects the previous turn's ("Sorry, I meant Lyon":
+# `Extraction.corrects`): the value it replaces, which never held.
+CORRECTS_KEY = "corrects"
 # How many of the user's newest facts are looked through for her last turn's (`last_turn_facts`).
 LAST_TURN_FACTS = 32
 
@@ -332,6 +335,16 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
         # fact then competes with turns at a turn's length instead of outscoring them on
         # brevity alone (docs/READER.md, "Facts in search").
         meta["context"] = context
+    if ext.corrects:
+        # "Sorry, I meant Lyon" of "I live in Paris": Lyon holds from when Paris was said to
+        # (the conflict policy then ends Paris where it began: it never held)
+        wrong = [c.valid_from for c in _live_facts(run, ext.subject_key,
+                                                   conflict_attribute(ext), ext.corrects)
+                 if _same_value(c.metadata.get("value"), ext.corrects)
+                 and c.valid_from is not None and as_utc(c.valid_from) <= as_utc(said)]
+        if wrong:
+            valid_from = max(wrong, key=as_utc)
+        meta[CORRECTS_KEY] = ext.corrects
     ended: dict[str, Any] = {}
     if ext.past:
         # "I used to live in Seville": it held once (from the date said with it, else from

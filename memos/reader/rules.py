@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from difflib import SequenceMatcher
 
@@ -93,6 +93,10 @@ class Extraction:
     # Seville", "I worked at Google for five years" (`_past_facts`); written as ended when
     # said, it ends no value that holds (memos.reader.ingest)
     past: bool = False
+    # the value a correction of the previous turn replaces ("I live in Paris." / "Sorry, I
+    # meant Lyon": "Paris"): that value never held, the new one held from when it was said
+    # to (memos.reader.ingest)
+    corrects: str = ""
 
     @property
     def ends_current(self) -> bool:
@@ -1901,14 +1905,38 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
     candidates = [e for e in previous if fits(e)]
     if not candidates:
         return []
-    # The fact whose value the new one resembles ("Lyons" -> "Lyon"), else the last stated.
-    old = ([e for e in candidates if close(e)] or candidates)[-1]
+    # The fact whose value the new one resembles ("Lyons" -> "Lyon"), else the last stated
+    # that may be of the value's kind: a place the rules know corrects a place; a name they
+    # do not know as a place, no place they know ("My brother Dan lives in Miami." / "Sorry,
+    # I meant Dave": not his city)
+    resembling = [e for e in candidates if close(e)] or [
+        # (else the one value that begins as it does: "Dan" of "Dave")
+        e for e in candidates if e.value[:2].lower() == value[:2].lower()]
+    if len(resembling) > 1 and not any(close(e) for e in resembling):
+        resembling = []
+    if not resembling and len(candidates) > 1:
+        place = value.lower() in KNOWN_PLACES
+
+        def of_kind(ext: Extraction) -> bool:
+            of_place = ext.attribute.rsplit("'s ", 1)[-1] in _PLACE_ATTRS
+            return of_place if place else not (of_place and ext.value.lower() in KNOWN_PLACES)
+
+        candidates = [e for e in candidates if of_kind(e)] or candidates
+    old = (resembling or candidates)[-1]
     new = Extraction(old.subject, old.subject_key, old.attribute, value, old.family,
                      kind=old.kind)
+    # What the turn said of the person by the wrong name is said of the right one ("My
+    # brother Dan lives in Miami." / "Sorry, I meant Dave": Dave's city is Miami, Dan's
+    # ends)
+    renamed = [] if not old.attribute.endswith("'s name") or old.attribute.count("'s ") != 1 \
+        else [e for e in previous if e.subject_key == old.value and not e.negated and e.value]
+    moved = [x for e in renamed for x in (
+        replace(e, negated=True, family="negation", past=False),
+        replace(e, subject=value, subject_key=value))]
     if old.multi_valued:
         return [Extraction(old.subject, old.subject_key, old.attribute, old.value, "negation",
-                           True), new]
-    return [new]
+                           True), new, *moved]
+    return [replace(new, corrects=old.value), *moved]
 
 
 

@@ -46,8 +46,11 @@ def test_a_later_session_corrects_the_stored_city(mem: MemOS, said: str) -> None
     [porto] = report.facts
     old, new = mem.get(lisbon, "alice"), mem.get(porto, "alice")
     assert old.state == Lifecycle.SUPERSEDED
-    # dated as a supersede of the conflict policy is: it ended when the correction was said
-    assert old.valid_to == new.valid_from == T0 + timedelta(days=5)
+    # the value corrected never held: the right one holds from when the wrong one was said
+    # to, and the wrong one's interval is empty (before, it ended when the correction was
+    # said, and "where did I live before?" answered Lisbon)
+    assert old.valid_to == old.valid_from == new.valid_from == T0
+    assert new.metadata["corrects"] == "Lisbon"
     assert new.metadata["session"] == "s5"
     assert any(s.kind == "message" and s.ref == "s5#0" for s in new.sources)
 
