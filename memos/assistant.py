@@ -953,6 +953,10 @@ class Assistant:
         if cq is not None and cq.past and facts and _ended(facts[0].cube):
             return "extractive", f"the value before the current one of {cq.question!r}", cq, \
                 facts
+        if cq is not None and cq.past and cq.value is None and facts and not any(
+                _ended(h.cube) for h in facts):
+            return "extractive", f"no value before the current one of {cq.question!r}", cq, \
+                facts
         if cq is not None and cq.history and facts:
             what = f"the values {cq.value!r} of" if cq.value else "every value over time of"
             return "extractive", f"{what} {cq.question!r}", cq, facts
@@ -1102,6 +1106,8 @@ class Assistant:
         parts = []
         for cube in learned:
             was = before.get(str(_fact_attribute(cube)))
+            if was is not None and _same_value(was, str(cube.metadata.get("value", ""))):
+                was = None  # (the same value said again: "I live in Portland" twice)
             # ("Sorry, I meant Lyon": a value corrected never was)
             word = "not" if cube.metadata.get(CORRECTS_KEY) else "it was"
             parts.append(self._second_person(cube) + (f" ({word} {was})" if was else ""))
@@ -1298,6 +1304,13 @@ class Assistant:
 
             note = (f"I don't know what {label(cq.categories)} you like yet. "
                     f"Other things you like: ")
+        if facts and cq is not None and cq.past and cq.value is None and not any(
+                _ended(h.cube) or _many_valued(h.cube) for h in facts):
+            # "where did I live before?" with one city told: said so, then the one there is
+            attribute = cq.attribute.rpartition("'s ")[2]
+            note = (f"I don't know of any {attribute} of yours before this one. "
+                    if cq.about_user and "'s " not in cq.attribute else
+                    f"I don't know of any {attribute} before this one. ")
         if facts:  # stored facts answer the question: those, newest first
             chosen = sorted(facts, key=lambda h: _when(h.cube) or utcnow(), reverse=True)
             if not any(_many_valued(h.cube) for h in chosen):
@@ -1724,7 +1737,7 @@ class Assistant:
             for fact, ender in ends[hit.id]:
                 if ender is None:
                     if hit.cube.kind == Kind.EPISODE:  # a fact's own quote says its end
-                        line = f"No longer so: {_past_line(fact)}."
+                        line = f"No longer so: {_past_line(fact, self._second_person(fact))}."
                         if line not in lines:
                             lines.append(line)
                     continue
@@ -2520,6 +2533,8 @@ def _span(cube: MemCube) -> str:
     if not _ended(cube):
         return f"since {start}" if start else ""
     end = date_text(cube.valid_to)
+    if start and start == end:
+        return f"on {start}"  # (began and ended the same day)
     return (f"from {start} to {end}" if start and end
             else f"from {start}" if start else f"until {end}" if end else "")
 

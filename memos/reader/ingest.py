@@ -621,6 +621,8 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     ended = live(attr)
     if ext.ends_current and ext.multi_valued and not ext.every and len(ended) > 1:
         ended = []
+    if ext.ends_current and not ext.multi_valued:
+        ended += _of_the_named(run, ext, said_at, cand.turn in run.stored)
     if not ended and ext.value and attr.endswith("employer") and not TRIP.search(
             run.turns[cand.turn].content):
         # "I left Lisbon": the rules read a name left as an employer; no employer of that
@@ -638,6 +640,27 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
             continue
         run.report.ended.append(cube.id)  # valid_to = the episode's valid_from, the turn's time
         _forget_people(run)
+
+
+def _of_the_named(run: _Run, ext: Extraction, said_at: datetime, stored: bool
+                  ) -> list[MemCube]:
+    """Of a negation without a value of a relative's attribute ("my grandpa passed away":
+    "grandfather's city" ends), the live facts of that attribute written under the name
+    the user gave that relative, when one name is stored ("my grandpa Joe lives in Florida":
+    Joe's city). A turn stored before ends none that began after it was said."""
+    rel, sep, attribute = ext.attribute.partition("'s ")
+    if not sep or not attribute or "'s " in attribute:
+        return []
+    names = {str(c.metadata.get("value")) for c in _changeable_facts(
+        run.mem, run.scope, f"{rel}'s name",
+        metadata={"subject": ext.subject_key, "relation": f"{rel}'s name"})
+        if c.metadata.get("value")}
+    if len(names) != 1:
+        return []  # (none, or of two grandfathers, which?)
+    (name,) = names
+    return [c for c in _live_facts(run, name, attribute, f"{name}'s {attribute}")
+            if (not ext.keeps or not _same_value(c.metadata.get("value"), ext.keeps))
+            and (not stored or c.valid_from is None or c.valid_from <= said_at)]
 
 
 # How many of the user's facts that best match a short name are read for the people they

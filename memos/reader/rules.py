@@ -1385,7 +1385,11 @@ _AGE_OF = re.compile(rf"(?P<n>\d{{1,2}})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|t
 # "I'm in Bologna", "we're in Olympia now": where the speaker lives, unless the clause says
 # for how long.
 _IN_CITY = re.compile(r"\b(?:I(?:'m|’m|\s+am)|[Ww]e(?:'re|’re|\s+are))\s+(?:now\s+|still\s+)?"
-                      r"(?:based\s+)?in\s+(?=[A-Z])")
+                      r"(?P<arrived>(?:finally|officially)\s+)?(?:based\s+)?in\s+(?=[A-Z])")
+# ... "we're finally in Tokyo" is where one lives in a turn that tells of a move ("..., the
+# move went fine"), not of a trip's arrival
+_TELLS_A_MOVE = re.compile(r"\b(?:move|moved|moving|settled|settling|unpack\w*|new\s+(?:place|"
+                           r"flat|apartment|house|home))\b", re.I)
 _PASSING = re.compile(r"\b(?:for|this|next|until|till|on\s+(?:holiday|vacation|business|a\s+trip)|"
                       r"visiting|today|tonight|tomorrow|at\s+the\s+moment|right\s+now|"
                       r"the\s+(?:hospital|office|airport|station|car|shop|gym|queue|meeting)|"
@@ -1672,9 +1676,14 @@ _BARE_POSSESSIVE = re.compile(
 # "old", "new", "former": a relative replaced).
 # Chat's words for kin: "my bf", "my gf", "my best mate Dave", "my bestie" (read as the
 # relation's own word)
-_CHAT_KIN = re.compile(r"\b((?:[Mm]y|[Oo]ur)\s+)(?i:(best\s+mate|bestie|bff|bf|gf|hubby|mate))\b(?![-])")
 _CHAT_KIN_WORDS = {"best mate": "best friend", "bestie": "best friend", "bff": "best friend",
-                   "bf": "boyfriend", "gf": "girlfriend", "hubby": "husband", "mate": "friend"}
+                   "bf": "boyfriend", "gf": "girlfriend", "hubby": "husband", "mate": "friend",
+                   "sis": "sister", "bro": "brother", "stepdad": "stepfather",
+                   "stepmom": "stepmother", "stepmum": "stepmother", "mil": "mother-in-law",
+                   "fil": "father-in-law", "sil": "sister-in-law", "bil": "brother-in-law"}
+_CHAT_KIN = re.compile(r"\b((?:[Mm]y|[Oo]ur)\s+)(?i:(" + "|".join(
+    w.replace(" ", r"\s+") for w in sorted(_CHAT_KIN_WORDS, key=len, reverse=True))
+    + r"))\b(?![-])")
 _WHICH_KIN = re.compile(
     rf"\b([Mm]y)\s+(?:(?:older|younger|elder|eldest|oldest|youngest|big|little|baby|kid|twin|"
     rf"other)\s+)(?=(?:{RELATION_RE})\b)")
@@ -2101,16 +2110,33 @@ def _candidates(turn: _Turn, me: _Subject, carried: Referents
 _KIN_OPENS = re.compile(rf"^{_PRON_LEAD}(?:[Mm]y|[Oo]ur)\s+(?P<rel>{_FAMILY_RE})(?![\w-])(?!['’]s\s+\w)")
 
 
+# A pet got, not named: "we got a puppy!", "We just adopted a cat" (`_mentioned_kin`)
+_PET_GOT = re.compile(
+    rf"^{_PRON_LEAD}(?:I|[Ww]e)(?:['’]ve|\s+have)?\s+(?:(?:just|finally|recently|also)\s+)*"
+    r"(?:got|adopted|rescued|brought\s+home|have)\s+(?:a|an|another)\s+"
+    r"(?:(?:new|little|baby|rescue|tiny|cute)\s+)*"
+    rf"(?P<pet>{'|'.join(sorted((re.escape(p) for p in PETS), key=len, reverse=True))})"
+    r"\W*$", re.I)
+
+
 def _mentioned_kin(sentence: str, turn: _Turn, me: _Subject, before: int) -> None:
     """After a clause: when it read nothing (`before`: how many facts the turn had) and
     opened with a relative of one gender ("My father is retired now"), that relative is whom
-    the next clause's "he" / "she" may stand for ("..., he was a baker"); any other clause
-    leaves no such one."""
+    the next clause's "he" / "she" may stand for ("..., he was a baker"); a pet got and not
+    named ("we got a puppy!"), whom the next clause's "his name is Max" names. Any other
+    clause leaves no such one."""
+    turn.mentioned = []
+    if len(turn.out) != before or turn.out:
+        return
     m = _KIN_OPENS.match(sentence)
     rel = relation_name(m.group("rel")) if m else ""
     gender = _gender(rel) if rel else None
-    turn.mentioned = ([(_Subject(me.name, me.key, f"{rel}'s "), gender)]
-                      if gender and len(turn.out) == before and not turn.out else [])
+    if gender:
+        turn.mentioned = [(_Subject(me.name, me.key, f"{rel}'s "), gender)]
+    pet = _PET_GOT.match(sentence)
+    if pet:  # (of no gender: only a "his/her name is" clause names it, `_pronoun_name`)
+        turn.mentioned = [(_Subject(me.name, me.key, f"{relation_name(pet.group('pet'))}'s "),
+                           None)]
 
 
 def _pronoun_name(sentence: str, said: re.Match[str], people: Sequence[tuple[_Subject, str | None]],
@@ -2155,8 +2181,8 @@ def _just_named(who: _Subject, turn: _Turn) -> bool:
     is called Greg. We hired an intern today, her name is Ana." names no boss Ana."""
     before = [c for c in (clauses(turn.before) if turn.before.strip() else [])
               if not _ONLY_OPENERS.fullmatch(c)]  # ("Sorry, her name is Sara.")
-    if not before:
-        return True
+    if not before or any(who == s for s, _ in turn.mentioned):
+        return True  # (the one the clause before mentioned: "we got a puppy!")
     last = before[-1].lower()
     words = [who.prefix.removesuffix("'s ")] if who.prefix else []
     words += who.name.lower().split() if not who.prefix else []
@@ -2657,6 +2683,8 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
         turn.add(me, "employer", _trim_place(_value(sentence, job.end(), attribute="employer"),
                                              "employer"), "work")
     city = _IN_CITY.search(sentence)
+    if city and city.group("arrived") and not _TELLS_A_MOVE.search(turn.whole):
+        city = None
     if city and not _PASSING.search(sentence, city.end()):
         place = _trim_place(_value(sentence, city.end(), attribute="city"), "residence")
         if place and not re.search(r"\d", place) and not _no_place(place, "city"):
@@ -3242,9 +3270,9 @@ _ORG_SHAPE = re.compile(r"^(?:(?!(?:SQL|AWS|GCP|HR|IT|ADHD|API|APIs)\b)[A-Z]{2,6
                         r"Partners|Consulting|Labs|Technologies|Foundation|University|Hospital|"
                         r"Institute|Sachs|Corp|Corporation|Associates|Solutions|Systems|Services|"
                         r"Capital|Studios?|Deloitte|PwC|KPMG|EY|Accenture|McKinsey)\b)")
-_PLACE_TAIL = re.compile(r"\s+(?:(?:for|with|near|because|since|to|from)\s+|at\s+(?:age\s+)?\d).*$",
-                         re.I)  # ("Vancouver at 12")
-_ORG_TAIL = re.compile(r"\s+(?:in|for|with|near|on|at|since|from|to)\s+.*$", re.I)
+_PLACE_TAIL = re.compile(r"\s+(?:(?:for|with|near|because|since|to|from)\s+|at\s+(?:age\s+)?\d).*$"
+                         r"|\s+there$", re.I)  # ("Vancouver at 12", "Leeds there")
+_ORG_TAIL = re.compile(r"\s+(?:(?:in|for|with|near|on|at|since|from|to)\s+.*|there)$", re.I)
 
 
 _DESCRIBED = re.compile(r"(?:a|an|the|my|our|his|her|their|this|that|some|one)\s", re.I)
@@ -3684,7 +3712,9 @@ _SPOUSES = frozenset({"husband", "wife", "spouse"})
 _PARTNER_RE = r"(?:boyfriend|girlfriend|partner|husband|wife|spouse|fianc[ée]e?|fiance|fiancee)"
 # Words before a clause's subject that are no part of a name ("Sadly Rex passed away")
 _CLAUSE_LEAD = (r"(?:(?i:so|and|but|well|oh|ok|okay|yeah|welp|sadly|unfortunately|anyway|"
-                r"update|btw|also|finally|officially|today|yesterday|rip|ugh|guess\s+what)"
+                r"update|btw|also|finally|officially|today|yesterday|rip|ugh|guess\s+what|"
+                r"(?:some\s+)?(?:sad|bad|terrible|awful|heartbreaking|tragic)\s+news|"
+                r"heartbroken|devastated|gutted)"
                 r"(?:[,:!]|\s+[-–—])?\s+)*")
 _NOT_IN_NAME = _SENTENCE_ADVERBS | frozenset({"sadly", "unfortunately", "update", "rip", "welp",
                                               "ugh", "yeah", "ok", "okay", "finally",

@@ -1,0 +1,53 @@
+"""Replies a fresh-eyes user found misleading (session 45):
+
+- "Where did I live before?" with one city told answered "Your city is Seattle.", as if
+  that were the one before; it now says no earlier one is known, then the one there is.
+- A value that held one day only read "from 11 January 2026 to 11 January 2026".
+- An ended fact quoted under a turn was said in the third person ("No longer so: Kai's
+  city was Leeds").
+- A value said again noted "(it was Portland)" of itself."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from memos import MemOS
+from memos.assistant import Assistant
+from tests.assistant.helpers import T0, ask, tell
+
+
+def test_before_with_nothing_earlier_says_so(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "I live in Seattle"), (0, "My address is 12 Oak St, Portland")])
+    reply = ask(bot, "where did I live before?")
+    assert reply.startswith("I don't know of any city of yours before this one. "
+                            "Your city is Seattle")
+    assert ask(bot, "what was my old address?").startswith(
+        "I don't know of any address of yours before this one. Your address is 12 Oak St")
+
+
+def test_before_with_one_earlier_names_it(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "I live in Seattle"), (5, "I moved to Denver")])
+    assert ask(bot, "where did I live before?").startswith("Your city was Seattle")
+
+
+def test_a_value_of_one_day(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "I live in Portland"), (10, "I moved to Denver")])
+    bot.reply("I moved to Austin", session_id="s10", at=T0 + timedelta(days=10, hours=2))
+    reply = ask(bot, "where have I lived?")
+    assert "Denver (on 12 March 2026)" in reply
+    assert "Denver (from" not in reply
+
+
+def test_an_ended_fact_under_a_quote_is_the_users(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "I live in Leeds and I love the markets there")])
+    fact = next(c for c in mem.list_memories("alice", kind="fact").items if "Leeds" in c.content)
+    mem.update(fact.id, "alice", valid_to=T0 + timedelta(days=2))
+    reply = ask(bot, "what did I say about the markets?", day=10)
+    assert "No longer so: your city was Leeds (until 4 March 2026)." in reply
+
+
+def test_a_value_said_again_is_no_change(mem: MemOS) -> None:
+    bot = Assistant(mem, "alice", backend="extractive")
+    bot.reply("I live in Portland", session_id="s0", at=T0)
+    again = bot.reply("I live in portland", session_id="s1", at=T0 + timedelta(days=1)).text
+    assert "(it was" not in again
