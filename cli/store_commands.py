@@ -44,14 +44,18 @@ from memos.cube import Visibility
 from memos.errors import InvalidInputError, ScopeError
 from memos.policies import retention
 
+# How --meta reads its value (`options.parse_meta`)
+META_HELP = ("key=value metadata (repeat). A value that reads as JSON keeps that type: 3 and "
+             "1.10 are numbers (1.1), true/false booleans, null none; anything else is text. "
+             "Quote it to keep it as text: --meta 'ver=\"1.10\"'.")
+
 
 @app.command(rich_help_panel=MEMORIES)
-def add(ctx: typer.Context,
-        content: Annotated[str, typer.Argument(help="The memory's text, or - to read stdin.")],
+def add(content: Annotated[str, typer.Argument(help="The memory's text, or - to read stdin.")],
         user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
         kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)] = "fact",
         tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeat).")] = None,
-        meta: Annotated[list[str] | None, typer.Option(help="key=value metadata (repeat).")] = None,
+        meta: Annotated[list[str] | None, typer.Option(help=META_HELP)] = None,
         importance: Annotated[float, typer.Option(
             parser=importance_value, help="How much it matters: a number from 0 to 1.")] = 0.5,
         ttl: Annotated[float | None, typer.Option(help="Seconds until it expires.")] = None,
@@ -85,8 +89,7 @@ def add(ctx: typer.Context,
     action = render.get(result, "action")
     ignored: list[str] = []
     if action == "duplicate":
-        ignored = _not_applied(ctx, result.cube, kind=kind, tags=tag, metadata=metadata,
-                               importance=importance)
+        ignored = [flag for name, flag in _FLAGS.items() if name in result.ignored]
         if ignored:
             render.print_warning(_duplicate_warning(result.cube, ignored, kind, tag, metadata,
                                                     importance, entity))
@@ -100,29 +103,9 @@ def add(ctx: typer.Context,
         render.print_message(f"superseded {old}", style="yellow")
 
 
-def _given(ctx: typer.Context, name: str) -> bool:
-    """Whether option `name` was on the command line (or in its environment variable)."""
-    source = ctx.get_parameter_source(name)
-    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
-
-
-def _not_applied(ctx: typer.Context, stored: Any, *, kind: str, tags: list[str] | None,
-                 metadata: dict[str, Any] | None, importance: float) -> list[str]:
-    """The options of a duplicate add that the stored memory does not already have: the
-    library keeps the stored memory as it is (and adds no edge, supersedes nothing)."""
-    out = []
-    if _given(ctx, "kind") and kind != str(render.fmt(stored.kind)):
-        out.append("--kind")
-    if tags and not set(tags) <= set(stored.tags):
-        out.append("--tag")
-    if metadata and any(stored.metadata.get(k) != v for k, v in metadata.items()):
-        out.append("--meta")
-    if _given(ctx, "importance") and importance != stored.importance:
-        out.append("--importance")
-    for name, flag in (("ttl", "--ttl"), ("entity", "--entity"), ("supersedes", "--supersedes")):
-        if _given(ctx, name):
-            out.append(flag)
-    return out
+# The add() arguments of `AddResult.ignored` as this command's options
+_FLAGS = {"kind": "--kind", "tags": "--tag", "metadata": "--meta", "importance": "--importance",
+          "ttl": "--ttl", "entities": "--entity", "supersedes": "--supersedes"}
 
 
 def _meta_arg(key: str, value: Any) -> str:
@@ -171,7 +154,8 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in plain
                help=f"Recorded at or after: {WHEN_HELP}.", show_default=False)] = None,
            until: Annotated[str | None, typer.Option(
                help=f"Recorded before: {WHEN_HELP}.", show_default=False)] = None,
-           meta: Annotated[list[str] | None, typer.Option(help="key=value equality.")] = None,
+           meta: Annotated[list[str] | None, typer.Option(
+               help="key=value equality (the value read as --meta of add reads it).")] = None,
            filter_json: Annotated[str | None, typer.Option(
                "--filter", help='A filter expression as JSON, e.g. \'{"or": [...]}\'.')] = None,
            include_superseded: Annotated[bool, typer.Option(
@@ -320,7 +304,8 @@ def update(cube_id: IdArg,
            tag: Annotated[list[str] | None, typer.Option(
                "--tag", "-t", help="Replace the tags (repeat).")] = None,
            meta: Annotated[list[str] | None, typer.Option(
-               help="Replace the metadata with these key=value pairs (repeat).")] = None,
+               help="Replace the metadata with these key=value pairs (repeat; values read "
+               "as add's --meta reads them).")] = None,
            clear_tags: Annotated[bool, typer.Option(
                "--clear-tags", help="Remove every tag.")] = False,
            clear_meta: Annotated[bool, typer.Option(

@@ -25,6 +25,10 @@ class AddResult(BaseModel):
     action: Literal["added", "duplicate", "merged"]
     superseded: list[str] = Field(default_factory=list)
     cube: MemCube
+    # Of a duplicate or a merge: the arguments given that the stored memory does not carry
+    # ("tags", "metadata", "importance", "valid_from", "entities", "supersedes", ...); an
+    # update() of the stored memory applies them
+    ignored: list[str] = Field(default_factory=list)
 
 
 class SearchHit(BaseModel):

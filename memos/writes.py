@@ -58,12 +58,20 @@ class Candidate:
     entities: list[str] = field(default_factory=list)
     supersedes: list[str] = field(default_factory=list)
     reason: str | None = None  # why it supersedes those (`supersede`): on their new versions
+    # the add() arguments given other than their defaults (`make_candidate`): of a duplicate,
+    # those its stored memory does not carry are `AddResult.ignored`
+    given: frozenset[str] = frozenset()
 
 
 def invalid(exc: ValidationError, what: str = "memory") -> InvalidInputError:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first.get("loc", ()))
     message = str(first.get("msg", exc)).removeprefix("Value error, ")
+    if str(first.get("type", "")).startswith(("datetime_", "date_")):
+        # pydantic's own words ("Input should be a valid datetime or date, input is too
+        # short") say what, not what to give
+        message = (f"{message.rstrip('.')}; give a datetime or an ISO 8601 string such as "
+                   f"2026-05-01T12:00:00Z, got {first.get('input')!r:.40}")
     if first.get("type") == "extra_forbidden":  # a misspelt field: name those there are
         model = {m.__name__: m for m in (Scope, MemCube, SourceRef)}.get(exc.title)
         message = "no such field" + (f"; fields: {', '.join(model.model_fields)}"
@@ -108,6 +116,9 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
     if isinstance(ttl, bool) or not (expires_at is None or isinstance(expires_at, datetime)):
         raise InvalidInputError("ttl takes seconds or a timedelta and expires_at a datetime, "
                                 f"got ttl={ttl!r:.40}, expires_at={expires_at!r:.40}")
+    if ttl is not None and expires_at is not None:
+        raise InvalidInputError("give one of ttl (how long it lasts) or expires_at (when it "
+                                "ends), not both")
     try:
         expiry = retention.expiry(now, ttl, expires_at)
     except (ValueError, TypeError, OverflowError) as exc:
@@ -150,7 +161,35 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
         vector = vector / norm
     if isinstance(entities, str) or isinstance(supersedes, str):
         raise InvalidInputError("entities and supersedes take lists of strings")
-    return Candidate(cube, vector, [e for e in entities if e.strip()], list(supersedes))
+    given = {name for name, value, default in (
+        ("kind", cube.kind.value, "fact"), ("tags", bool(tags), False),
+        ("metadata", bool(metadata), False), ("importance", importance, 0.5),
+        ("confidence", confidence, 1.0), ("valid_from", valid_from, None),
+        ("valid_to", valid_to, None), ("expires_at", expires_at, None), ("ttl", ttl, None),
+        ("entities", bool([e for e in entities if e.strip()]), False),
+        ("supersedes", bool(supersedes), False)) if value != default}
+    return Candidate(cube, vector, [e for e in entities if e.strip()], list(supersedes),
+                     given=frozenset(given))
+
+
+def not_applied(cand: Candidate, stored: MemCube) -> list[str]:
+    """The arguments of an add that came back a duplicate or a merge that the stored memory
+    does not carry (`AddResult.ignored`): a duplicate keeps the stored memory as it is (a
+    merge adds tags and metadata), links no entity and supersedes nothing."""
+    new = cand.cube
+    kept = {
+        "kind": new.kind == stored.kind,
+        "tags": set(new.tags) <= set(stored.tags),
+        "metadata": all(k in stored.metadata and stored.metadata[k] == v
+                        for k, v in new.metadata.items()),
+        "importance": new.importance == stored.importance,
+        "confidence": new.confidence == stored.confidence,
+        "valid_from": new.valid_from == stored.valid_from,
+        "valid_to": new.valid_to == stored.valid_to,
+        "expires_at": new.expires_at == stored.expires_at,
+        "ttl": new.expires_at == stored.expires_at,
+        "entities": False, "supersedes": False}
+    return sorted(name for name in cand.given if not kept.get(name, True))
 
 
 def check_field_types(**fields: Any) -> None:
@@ -457,15 +496,13 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
                          [c.cube.content for c in stored])
     store.after_write(len(cands))
     out: list[AddResult] = []
-    for action, is_new, ref in results:
-        if is_new:
-            cube = new[ref].cube
-            out.append(AddResult(id=cube.id, version=cube.version, action=action,
-                                 superseded=superseded.get(cube.id, []) if action == "added" else [],
-                                 cube=cube))
-        else:
-            cube = changed[ref]
-            out.append(AddResult(id=cube.id, version=cube.version, action=action, cube=cube))
+    for cand, (action, is_new, ref) in zip(cands, results, strict=True):
+        cube = new[ref].cube if is_new else changed[ref]
+        out.append(AddResult(id=cube.id, version=cube.version, action=action,
+                             superseded=superseded.get(cube.id, [])
+                             if is_new and action == "added" else [],
+                             cube=cube,
+                             ignored=not_applied(cand, cube) if action != "added" else []))
     return out
 
 

@@ -577,8 +577,12 @@ def create_app(mem: MemOS, *, auth: bool = True,
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem(422, wire.invalid_words(exc.errors(), "request"), "InvalidInputError",
-                       validation_errors(exc.errors()))
+        detail = wire.invalid_words(exc.errors(), "request")
+        if request.url.path == "/v1/search" and any(
+                e.get("type") == "extra_forbidden" and tuple(e.get("loc", ()))[-1:] == ("k",)
+                for e in exc.errors()):
+            detail += "; /v1/search takes limit (the page size) where the SDK's search takes k"
+        return problem(422, detail, "InvalidInputError", validation_errors(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -587,6 +591,12 @@ def create_app(mem: MemOS, *, auth: bool = True,
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404:
             detail = f"no such endpoint {request.url.path}; see /openapi.json"
+        elif exc.status_code == 405:
+            allowed = (exc.headers or {}).get("allow") or (exc.headers or {}).get("Allow")
+            detail = (f"{request.method} is not allowed on {request.url.path}"
+                      + (f"; it takes {allowed}" if allowed else "")
+                      + ("; to forget a memory, POST /v1/memories/ID/forget"
+                         if request.method == "DELETE" else "") + "; see /openapi.json")
         return problem(exc.status_code, detail, name)
 
     app.add_middleware(BodyLimit, limit=max_body_bytes)

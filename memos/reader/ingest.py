@@ -141,8 +141,14 @@ def _parse_at(value: Any, where: str) -> datetime:
     if isinstance(value, date):
         return datetime.combine(value, dtime(12, 0), tzinfo=UTC)
     if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # a day, as a date is: noon UTC
+            try:
+                return datetime.combine(date.fromisoformat(text), dtime(12, 0), tzinfo=UTC)
+            except ValueError:
+                pass
         try:
-            return _as_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
+            return _as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
         except ValueError:
             pass
     raise InvalidInputError(f"{where}: 'at' must be a datetime, a date or an ISO 8601 string "

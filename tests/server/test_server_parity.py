@@ -329,3 +329,34 @@ def test_a_fact_added_as_past_ends_nothing(api: Api, new_user: Any) -> None:
         mem.add("Alice's city was Rome.", user, metadata=key,
                 valid_from=datetime(2020, 1, 1, tzinfo=UTC),
                 valid_to=datetime(2019, 1, 1, tzinfo=UTC))
+
+
+def test_a_duplicate_says_what_it_did_not_apply(api: Api, new_user: Any) -> None:
+    """Before: an add of text already stored came back "duplicate" and dropped its tags,
+    metadata, importance, dates and expiry without a word (only the CLI warned). Now
+    `AddResult.ignored` names them, embedded and through the server alike."""
+    from datetime import UTC, datetime
+
+    user = new_user()
+    mem = api(user)
+    mem.add("Ana's locker code is 4411", user, tags=["work"], metadata={"k": "v"})
+    again = mem.add("Ana's locker code is 4411", user, tags=["work", "codes"],
+                    metadata={"k": "v", "room": 3}, importance=0.9,
+                    valid_from=datetime(2020, 1, 1, tzinfo=UTC), entities=["Ana"])
+    assert again.action == "duplicate"
+    assert again.ignored == ["entities", "importance", "metadata", "tags", "valid_from"]
+    # what the stored memory already carries is no loss
+    same = mem.add("Ana's locker code is 4411", user, tags=["work"], metadata={"k": "v"})
+    assert (same.action, same.ignored) == ("duplicate", [])
+    assert mem.add("Ana's bike is blue", user, tags=["x"]).ignored == []
+
+
+def test_ttl_and_expires_at_together_are_refused(api: Api, new_user: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    user = new_user()
+    mem = api(user)
+    with pytest.raises(InvalidInputError, match="one of ttl .* or expires_at"):
+        mem.add("a note with two ends", user, ttl=60,
+                expires_at=datetime.now(UTC) + timedelta(days=9))
+    assert mem.search("a note with two ends", user, k=5) == []

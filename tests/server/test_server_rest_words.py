@@ -29,3 +29,19 @@ def test_a_forgotten_memory_and_an_empty_patch_say_what_to_call(http_for: Any,
     assert gone.status_code == 404
     assert f"GET /v1/memories/{cid}/history" in gone.json()["detail"]
     assert "history()" not in gone.json()["detail"]
+
+
+def test_a_wrong_method_and_the_sdks_k_say_what_to_send(http_for: Any, new_user: Any) -> None:
+    """Before: DELETE of a memory answered only "Method Not Allowed", and /v1/search given the
+    SDK's `k` only "Extra inputs are not permitted"."""
+    api = http_for(new_user())
+    cid = api.post("/v1/memories", json={"content": "Alice keeps goats"}).json()["id"]
+    deleted = api.delete(f"/v1/memories/{cid}")
+    assert deleted.status_code == 405
+    detail = deleted.json()["detail"]
+    assert "it takes GET" in detail and "POST /v1/memories/ID/forget" in detail
+    assert api.get(f"/v1/memories/{cid}").status_code == 200  # nothing was forgotten
+    searched = api.post("/v1/search", json={"query": "goats", "k": 5})
+    assert searched.status_code == 422
+    assert "takes limit" in searched.json()["detail"]
+    assert api.post("/v1/search", json={"query": "goats", "limit": 5}).status_code == 200
