@@ -848,8 +848,15 @@ _KIN_PLURALS = {"kids": "kid", "children": "kid", "sons": "son", "daughters": "d
 _PETS_COUNTED = (rf"(?:{_COUNT_WORD}\s+(?:pets|animals|fur\s*babies)\s*(?:,|:|\s[-–—])\s*"
                  r"(?:(?:both|all)\s+)?)?")
 # Two names or more, capitalised, after a count: "Maya and Leo", "Tom, Ziggy & Bo"
-_NAMES_LISTED = (r"(?P<names>[A-Z][\w'’-]*(?:\s*,\s*[A-Z][\w'’-]*)*"
-                 r"(?:,?\s+(?:and|&)\s+[A-Z][\w'’-]*))")
+# ... each maybe with the age said after it: "Emma who's 7 and Jake who's 4", "Emma (7)"
+_AGE_AFTER = (r"(?:\s+(?:who['’]s|who\s+is|aged?)\s+\d{1,2}(?:\s+years?\s+old)?|"
+              r"\s*\(\s*(?:age\s+)?\d{1,2}\s*\))?")
+_NAMES_LISTED = (rf"(?P<names>[A-Z][\w'’-]*{_AGE_AFTER}(?:\s*,\s*[A-Z][\w'’-]*{_AGE_AFTER})*"
+                 rf"(?:,?\s+(?:and|&)\s+[A-Z][\w'’-]*{_AGE_AFTER}))")
+_WHO_IS_AGE = re.compile(r"\b(?P<name>[A-Z][\w'’-]+),?\s+(?:who['’]s|who\s+is)\s+"
+                         r"(?P<age>\d{1,2})(?:\s+years?\s+old)?(?=\s*(?:$|[.,;!)]|\s+(?:and|but|"
+                         r"now|this|next)\b))")
+_NAME_AND_AGE = re.compile(r"(?P<name>[A-Z][\w'’-]*)\D*(?P<age>\d{1,2})?")
 _NAMES_SPLIT = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s+and\s+|\s*&\s*")
 # "I have two kids, Maya and Leo", "We've got 3 cats: Tom, Ziggy and Bo"
 _COUNTED_KIN = re.compile(
@@ -884,9 +891,21 @@ def _counted_relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
         if m is None:
             continue
         rel = _KIN_PLURALS[m.group("kind").lower()] if pattern is _COUNTED_KIN else "kid"
-        for name in _NAMES_SPLIT.split(m.group("names")):
+        for item in _NAMES_SPLIT.split(m.group("names")):
+            said = _NAME_AND_AGE.match(item)
+            name = said.group("name") if said else item
             if _named(name) and not _bare_title(name):
                 turn.add(me, f"{rel}'s name", name, "relation")
+                if said and said.group("age") and rel not in PETS:
+                    turn.add(_Subject(name, name), "age", said.group("age"), "age")
+    # "I have a son named Noah who is 8": the age of a relative the turn named
+    named = {e.value: e.attribute[:-len("'s name")] for e in turn.out
+             if e.subject_key == me.key and e.attribute.endswith("'s name") and not e.negated}
+    for aged in _WHO_IS_AGE.finditer(sentence):
+        rel = named.get(aged.group("name"))
+        if rel is not None and rel not in PETS and relation_name(rel) not in PETS:
+            turn.add(_Subject(aged.group("name"), aged.group("name")), "age",
+                     aged.group("age"), "age")
     if _ONE_NAMED.search(sentence):
         for m2 in _AND_ONE_NAMED.finditer(sentence):
             name = _person(m2.group("name"))
@@ -956,6 +975,26 @@ class _Subject:
     prefix: str = ""  # "sister's " when the statement is about an unnamed relative
 
 
+# A turn that gives a new home: its address's town is where one lives now (an address alone
+# is no change of city the sets' labels hold)
+_NEW_HOME = re.compile(r"\bnew\s+(?:address|place|flat|apartment|house|home)\b|\b(?:moved|"
+                       r"relocated)\b", re.I)
+
+
+def _address_town(address: str) -> str:
+    """The town an address ends with, when it is a place the rules know: "45 Pine Ave,
+    Seattle" -> "Seattle", "14 Elm Road, Leeds LS6 2AB" -> "Leeds"; "" otherwise."""
+    if "," not in address:
+        return ""
+    last = address.rsplit(",", 1)[1].strip()
+    words = [w for w in last.split() if not any(c.isdigit() for c in w)]
+    for n in (3, 2, 1):  # the longest known name at the start ("New York", "Leeds")
+        name = " ".join(words[:n])
+        if len(words) >= n and name[:1].isupper() and name.lower() in KNOWN_PLACES:
+            return name
+    return ""
+
+
 @dataclass
 class _Turn:
     speaker: str
@@ -986,6 +1025,9 @@ class _Turn:
     # a relative a clause opened with that stated nothing the rules read ("My father is
     # retired now"): whom the next clause's "he" may be about (`_candidates`)
     mentioned: list[tuple[_Subject, str | None]] = field(default_factory=list)
+    # the cities read from a new address's town (`add`): not again where the previous turn
+    # said that city ("I moved to Lyon." / "My new address is 14 Rue des Lilas, Lyon")
+    from_address: set[tuple[str, str, str]] = field(default_factory=set)
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
             negated: bool = False, kind: str = "fact", date_at: int | None = None,
@@ -1040,6 +1082,11 @@ class _Turn:
                                    when_latest=latest if when and latest != when else None,
                                    when_sure=sure and when is not None,
                                    tentative=tentative, past=past))
+        if attribute == "address" and not negated and _NEW_HOME.search(self.whole):
+            town = _address_town(value)
+            if town:  # "my new address is 45 Pine Ave, Seattle": the city is Seattle now
+                self.add(subj, "city", town, family, past=past)
+                self.from_address.add((subj.key.lower(), f"{subj.prefix}city", town.lower()))
 
     def end(self, subj: _Subject, attribute: str, keeps: str = "", every: bool = False) -> None:
         """A negation that names no value ("I quit my job"): the current value of the
@@ -1427,6 +1474,13 @@ _NEGATIONS: list[tuple[re.Pattern[str], str, bool, str | None]] = [
     (re.compile(r"(?:'m|’m|am|is|'s)\s+(?:not|no\s+longer)\s+(?:really\s+|much\s+of\s+)?"
                 r"(?:into|an?\s+(?:big\s+|huge\s+)?fan\s+of|crazy\s+about|passionate\s+about)\s+",
                 re.I), "likes", True, "ended"),
+    # "I'm kinda over jazz now", "I'm so over reality TV": a like that ended (not "over it",
+    # "over the moon", "over 40", "over there")
+    (re.compile(r"(?:'m|’m|am)\s+(?:(?:kinda|kind\s+of|so|totally|completely|pretty\s+much|"
+                r"officially|honestly|just|really|sort\s+of|a\s+bit)\s+)*over\s+(?!(?:it|that|"
+                r"this|him|her|them|you|the\s+moon|there|here|now|my|his|our|your|their|"
+                r"\d)\b)(?=[a-z])", re.I),
+     "likes", True, "over"),
     # "I'm no longer a nurse", "I'm not a teacher any more"
     (re.compile(r"(?:'m|’m|am|is|'s)\s+(?:not|no\s+longer)\s+(?:an?|the)\s+", re.I), "job", False,
      "job"),
@@ -1707,7 +1761,8 @@ _BARE_ADVERBS = (
     # "started at": "Started at Level 3", "started at Costa this morning")
     r"quit\s+my\s+(?:\w+\s+)?job|left\s+my\s+(?:\w+\s+)?job|started\s+working\s+(?:at|for))\b)")
 _BARE = re.compile(
-    r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me)[:,.!]?\s+)*"
+    r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me|then|later|"
+    r"after\s+that|eventually)[:,.!]?\s+)*"
     + _BARE_ADVERBS, re.I)
 # ... and after a comma that ends a short clause saying what the speaker is ("I'm a single
 # mum, work as a nurse at X", "hey there, I'm Tomasz, just moved to Leeds": `_SPEAKER_LEAD`),
@@ -2347,7 +2402,9 @@ def extract(text: str, speaker: str, speaker_key: str,
         carried.relations = _relations_named(turn.out, me)
     elif not used:
         carried.people = []
-    return _restated(written, turn.out, previous)
+    told = {e.key() for e in previous if not e.negated}
+    out = [e for e in turn.out if not (e.key() in turn.from_address and e.key() in told)]
+    return _restated(written, out, previous)
 
 
 # A short turn of one sentence that opens with a word that corrects, standing alone
@@ -2563,10 +2620,12 @@ _TASK_TEXT = re.compile(
     r"paragraph)))?(?:\s+(?:for\s+me|please|into\s+\w+|to\s+\w+|in\s+\w+))*\s*:", re.I)
 # A clause that ends a fact of the speaker's with no subject: "Not allergic to cats anymore"
 _BARE_NOT = re.compile(r"^(?:(?:so|and|but|well|oh|ok|okay|yeah|btw|apparently|turns\s+out),?\s+)*"
-                       r"(?=(?:not|no\s+longer)\s+(?:allergic|living|working|into)\b)", re.I)
+                       r"(?=(?:not|no\s+longer)\s+(?:allergic|living|working|into|really\s+into|"
+                       r"(?:an?|much\s+of\s+a)\s+(?:big\s+|huge\s+)?fan)\b)", re.I)
 # What negates or ends a fact somewhere in a clause (`_negations` reads which).
 _NEGATION_CUE = re.compile(
     r"\bnot\b|n't\b|n’t\b|\b(?:any\s?more|no\s+longer|left|quit|resigned|lost|stopped|gave\s+up|fired|"
+    r"last\s+day|(?:'m|’m|am)\s+(?:\w+\s+){0,2}over|"
     r"laid\s+off|let\s+go|sacked|redundant|"
     # a tie that ended (`_ended_ties`): a break-up, a pet's death
     r"broke\s+up|broken\s+up|split|separated|divorced|dumped|called\s+it\s+quits|ended\s+things|died|"
@@ -2719,6 +2778,18 @@ _PAST_LIVED = re.compile(
     rf"{_PAST_WHO}{_PAST_ADV}(?i:used\s+to\s+live|lived)\s+in\s+")
 _PAST_WORKED = re.compile(
     rf"{_PAST_WHO}{_PAST_ADV}(?i:used\s+to\s+work|worked)\s+(?:at|for)\s+")
+# "I was at Amazon for 3 years", "before that I was at Deloitte until 2019": a workplace only
+# with how long or until when ("I was at Tesco" is as often a visit)
+_PAST_WAS_AT = re.compile(rf"{_PAST_WHO}{_PAST_ADV}(?i:was|were)\s+at\s+(?=[A-Z])")
+# ... not a school, where one studied as often ("I was at Oxford for three years")
+_A_SCHOOL = re.compile(r"(?:[A-Z][\w'’.-]*\s+){0,3}?(?:University|Uni|College|School|Academy|"
+                       r"Institute|Polytechnic)\b|(?:Harvard|Oxford|Cambridge|Stanford|MIT|"
+                       r"Yale|Princeton|Berkeley|Columbia|UCLA|LSE|UCL|ETH|Sorbonne)\b")
+_PAST_STAY = re.compile(
+    r"\s+(?:for\s+(?:(?:about|almost|nearly|over|around)\s+)?(?:\d+|a|an|one|two|three|four|"
+    r"five|six|seven|eight|nine|ten|a\s+few|several|many)\s+(?:years?|months?|decades?)|"
+    r"(?:until|till|up\s+to|from|since|between)\s+(?:(?:early|late|mid)[- ]?)?(?:19|20)\d\d)\b",
+    re.I)
 _PAST_JOB = re.compile(
     rf"{_PAST_WHO}{_PAST_ADV}(?i:used\s+to\s+(?:be|work\s+as)|was|worked\s+as)\s+(?:an?\s+)")
 # "I moved from Lagos to Kigali": the place before (both names: "from Marketing to Sales" is
@@ -2741,9 +2812,14 @@ _PAST_SHORT = re.compile(
     r"\b(?:today|yesterday|tonight|last\s+night|this\s+(?:morning|afternoon|evening|week(?:end)?)|"
     r"for\s+(?:a|one|two|three|four|five|a\s+few|a\s+couple\s+of|several|\d+)\s+"
     r"(?:days?|weeks?|nights?|hours?|minutes?)|on\s+(?:holiday|vacation)|over\s+the\s+summer|"
-    r"all\s+(?:day|night|week|morning|afternoon|evening)|the\s+whole\s+(?:day|night|week)|"
-    # ... nor what is no fact: a dream, a pretence, a lie, a role, a guess, what still holds
-    r"dream(?:ed|t|ing)?|pretend(?:ed|ing)?|lied|lying|joking|kidding|(?:I|i)\s+think|"
+    r"all\s+(?:day|night|week|morning|afternoon|evening)|the\s+whole\s+(?:day|night|week))"
+    r"\b", re.I)
+_BRIEF = re.compile(r"\bfor\s+(?:a|one|two|three|a\s+few|a\s+couple\s+of|several|\d+)\s+"
+                    r"(?:days?|weeks?|nights?|hours?|minutes?)\b", re.I)
+# ... nor what is no fact: a dream, a pretence, a lie, a role, a guess (of a move too: "I
+# dreamt I moved from Paris to Rome"; a move over the summer is a move)
+_NO_FACT = re.compile(
+    r"\b(?:dream(?:ed|t|ing)?|pretend(?:ed|ing)?|lied|lying|joking|kidding|(?:I|i)\s+think|"
     r"in\s+(?:the|a|our|my)\s+(?:school\s+)?(?:play|show|musical|film|movie|series|game|story))"
     r"\b", re.I)
 # A turn that says the past still holds: "I worked at Google for ten years and I still do"
@@ -2801,10 +2877,11 @@ def _past_facts(sentence: str, turn: _Turn, me: _Subject) -> bool:
     ("If I lived in Paris ..."), nor a short stay ("I worked at the bakery yesterday", "...
     for a week"). Whether one was read (the clause states nothing else)."""
     if _HEDGE.search(re.sub(r"\b(?:used\s+to|when\s+(?:I|we)\s+(?:was|were))\b", " ", sentence,
-                            flags=re.I)) or _PAST_SHORT.search(sentence) or \
+                            flags=re.I)) or _NO_FACT.search(sentence) or \
             _STILL.search(turn.whole):
         return False
-    moved = _MOVED_FROM.search(sentence) or _MOVED_TO_FROM.search(sentence)
+    moved = None if _BRIEF.search(sentence) else (  # ("... to Rome for a week": a stay)
+        _MOVED_FROM.search(sentence) or _MOVED_TO_FROM.search(sentence))
     if moved is not None and _a_place(moved.group("place"), turn) and _a_move(moved) and \
             not _no_place(moved.group("place"), "city") and not _an_app(moved.group("place")) \
             and not _an_app(sentence[moved.end():]) and not any(
@@ -2814,6 +2891,8 @@ def _past_facts(sentence: str, turn: _Turn, me: _Subject) -> bool:
         # move, by `_predicates`: the clause goes on)
         turn.add(me, "city", clean_value(moved.group("place")), "move", past=True,
                  date_at=moved.end("place"))
+    if _PAST_SHORT.search(sentence):
+        return False  # a stay, not a home or a job ("I worked at the bakery yesterday")
     if re.match(r"used\s+to\s", sentence, re.I):
         sentence = f"I {sentence}"  # "Used to work at Access Bank."
     lived = _PAST_LIVED.search(sentence)
@@ -2827,6 +2906,11 @@ def _past_facts(sentence: str, turn: _Turn, me: _Subject) -> bool:
                      date_at=_after(sentence, place, lived.end()))
             return True
     worked = _PAST_WORKED.search(sentence)
+    if worked is None:
+        was_at = _PAST_WAS_AT.search(sentence)
+        if was_at is not None and _PAST_STAY.search(sentence, was_at.end()) and \
+                not _A_SCHOOL.match(sentence, was_at.end()):
+            worked = was_at
     who = _past_subject(worked, me)
     if worked is not None and who is not None:
         org = _name_part(_trim_place(_value(sentence, worked.end(), attribute="employer"),
@@ -3235,6 +3319,8 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
             job_text = after.group("job") if after else ""
             cut = _time_at(job_text, 0, "job")
             job_text = clean_value(job_text if cut is None else job_text[:cut])
+            # ("a charge nurse starting last week": the time said with "starting")
+            job_text = re.sub(r"\s+(?:starting|beginning)$", "", job_text, flags=re.I)
             if job_text and _job(job_text):
                 turn.add(subj, "job", job_text, "work")
         if at < 0:
@@ -3515,11 +3601,39 @@ def _my_attributes(sentence: str, turn: _Turn, me: _Subject) -> None:
         turn.add(subj, attribute, value, "attribute")
 
 
+# "Today was my last day at Microsoft", "Friday was my last day with Acme", "my last day at
+# Acme was yesterday": the employer ends (a day gone by, not "my last day at Acme is next
+# Friday", "... is coming up")
+_LAST_DAY = re.compile(
+    rf"(?:\b(?:today|yesterday|(?:last\s+)?{_T_WEEKDAY}|this\s+week)\s+was|^{_NAME_LEAD}|"
+    r"(?<=[,;] ))(?:\s*)(?:my|our)\s+(?:very\s+|official\s+)*last\s+day\s+(?:at|with)\s+"
+    r"(?P<org>(?-i:[A-Z])[\w'’&.-]*(?:\s+(?-i:[A-Z])[\w'’&.-]*){0,3})(?P<rest>[^.!?;]*)", re.I)
+_LAST_DAY_PAST = re.compile(rf"\bwas\s+(?:today|yesterday|on\s+{_T_WEEKDAY}|last\s+\w+)\b|"
+                            r"\b(?:done|over)\b", re.I)
+
+
+def _last_day(sentence: str, turn: _Turn, me: _Subject) -> bool:
+    """"Today was my last day at Microsoft": Microsoft, the employer, ends (`_LAST_DAY`).
+    Said with "my last day at X" first, only when the clause says the day went by ("... was
+    yesterday", "... done"). Whether one was read."""
+    m = _LAST_DAY.search(sentence)
+    if m is None or _HEDGE.search(sentence):
+        return False
+    if not re.match(r"\W*(?:today|yesterday|last|this|mon|tue|wed|thu|fri|sat|sun)",
+                    m.group(0), re.I) and not _LAST_DAY_PAST.search(m.group("rest")):
+        return False  # "My last day at Acme is next Friday": not yet
+    org = clean_value(m.group("org"))
+    if not org or not _ok_value(org, attribute="employer") or org.lower() in KNOWN_PLACES:
+        return False
+    turn.add(me, "employer", org, "negation", negated=True)
+    return True
+
+
 def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
     """Negations in the sentence; True when one was found (the sentence then states no
     new fact)."""
     found = _ended_ties(sentence, turn, me) | _not_mine(sentence, turn, me) | \
-        _no_pets(sentence, turn, me)
+        _no_pets(sentence, turn, me) | _last_day(sentence, turn, me)
     for m in re.finditer(rf"\bI\b|\b[Mm]y (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>"
                          rf"{_NAME_RE}),?)?\s+|(?:^|(?<=[,;] ))(?P<name>{_FIRST_NAME})\s+"
                          r"(?=(?:just\s+|finally\s+|recently\s+)?(?:left|quit|resigned)\s)", sentence):
@@ -3546,7 +3660,7 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
                 continue
             if check in ("ended", "job") and not _ANY_MORE.search(sentence):
                 continue  # "I'm not a nurse": a denial, not an end
-            if attribute == "likes" and not _ANY_MORE.search(sentence):
+            if attribute == "likes" and check != "over" and not _ANY_MORE.search(sentence):
                 break  # "I don't like X": a dislike, not an ended like (predicates)
             if check == "dismissed":
                 rel = m.group("rel")

@@ -1,0 +1,84 @@
+"""Life changes said the way a fresh-eyes user said them (session 45), each read now:
+
+- a past workplace said "I was at X" with how long or until when ("before that I was at
+  Amazon for 3 years"; not a school, a visit or a short stay);
+- "today was my last day at Microsoft" ends the employer (not a last day to come);
+- a job "starting last week" keeps its title;
+- a like outgrown: "I'm kinda over jazz now", "not a big fan of sushi anymore";
+- ages said after the names of a list ("Emma who's 7 and Jake who's 4") or of one named
+  ("a son named Noah who is 8");
+- a move "over the summer" or "yesterday" keeps the place moved from; "then moved to ...";
+- a new address's town is where one lives now, unless the turn before said so."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from memos.reader.rules import Referents, extract
+
+AT = datetime(2026, 6, 1, 12, tzinfo=UTC)
+
+
+def read(text: str, *before: str) -> set[tuple[str, str, str, bool, bool]]:
+    ref, prev = Referents(), []
+    for turn in (*before, text):
+        prev = extract(turn, "Alice", "user:alice", AT, previous=prev, referents=ref)
+    return {(e.subject, e.attribute, e.value, e.negated, e.past) for e in prev}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("before that I was at Amazon for 3 years", {("Alice", "employer", "Amazon", False, True)}),
+    ("I was at Deloitte until 2019", {("Alice", "employer", "Deloitte", False, True)}),
+    ("my dad was at Ford for 30 years", {("Alice", "father's employer", "Ford", False, True)}),
+    ("I was at Tesco earlier", set()),
+    ("I was at Google for a week", set()),
+    ("I was at Harvard for 4 years", set()),
+    ("I was at Leeds University until 2015", set()),
+    ("today was my last day at Microsoft", {("Alice", "employer", "Microsoft", True, False)}),
+    ("Friday was my last day with Acme", {("Alice", "employer", "Acme", True, False)}),
+    ("my last day at Acme was yesterday", {("Alice", "employer", "Acme", True, False)}),
+    ("My last day at Acme is next Friday", set()),
+    ("today was my last day at school", set()),
+    ("big news, i got a job at Kaiser as a charge nurse starting last week",
+     {("Alice", "employer", "Kaiser", False, False), ("Alice", "job", "charge nurse", False, False)}),
+    ("honestly I'm kinda over jazz now, been listening to a lot of hip hop",
+     {("Alice", "likes", "jazz", True, False)}),
+    ("I'm so over reality TV", {("Alice", "likes", "reality TV", True, False)}),
+    ("not a big fan of sushi anymore tbh", {("Alice", "likes", "sushi", True, False)}),
+    ("I'm over the moon", set()),
+    ("I'm over it", set()),
+    ("I'm over 40", set()),
+    ("I'm totally over my ex", set()),
+    ("my wife Sarah and I have two kids, Emma who's 7 and Jake who's 4",
+     {("Alice", "wife's name", "Sarah", False, False), ("Alice", "kid's name", "Emma", False, False),
+      ("Emma", "age", "7", False, False), ("Alice", "kid's name", "Jake", False, False),
+      ("Jake", "age", "4", False, False)}),
+    ("We have two kids, Emma (7) and Jake (4)",
+     {("Alice", "kid's name", "Emma", False, False), ("Emma", "age", "7", False, False),
+      ("Alice", "kid's name", "Jake", False, False), ("Jake", "age", "4", False, False)}),
+    ("I have a son named Noah who is 8",
+     {("Alice", "son's name", "Noah", False, False), ("Noah", "age", "8", False, False)}),
+    ("my dog Rex who is 5 is cute", {("Alice", "dog's name", "Rex", False, False)}),
+    ("we moved from Dallas to Austin over the summer",
+     {("Alice", "city", "Dallas", False, True), ("Alice", "city", "Austin", False, False)}),
+    ("we moved from Dallas to Austin yesterday",
+     {("Alice", "city", "Dallas", False, True), ("Alice", "city", "Austin", False, False)}),
+    ("I moved from Paris to Rome for a week", {("Alice", "city", "Rome", False, False)}),
+    ("I worked at the bakery over the summer", set()),
+    ("then moved to Austin in 2019", {("Alice", "city", "Austin", False, False)}),
+    ("my new address is 45 Pine Ave, Seattle",
+     {("Alice", "address", "45 Pine Ave, Seattle", False, False),
+      ("Alice", "city", "Seattle", False, False)}),
+    # an address alone changes no city (the sets' convention: a number makes it an address)
+    ("My address is 14 Elm Road, Leeds LS6 2AB",
+     {("Alice", "address", "14 Elm Road, Leeds LS6 2AB", False, False)}),
+])
+def test_read(text: str, expected: set[tuple[str, str, str, bool, bool]]) -> None:
+    assert read(text) == expected
+
+
+def test_a_new_address_restates_no_city_the_turn_before_said() -> None:
+    assert read("My new address is 14 Rue des Lilas, 69003 Lyon", "I moved to Lyon in March") \
+        == {("Alice", "address", "14 Rue des Lilas, 69003 Lyon", False, False)}
