@@ -44,6 +44,13 @@ from memos.cube import Visibility
 from memos.errors import InvalidInputError, ScopeError
 from memos.policies import retention
 
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether option `name` was on the command line (or in its environment variable)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
 # How --meta reads its value (`options.parse_meta`)
 META_HELP = ("key=value metadata (repeat). A value that reads as JSON keeps that type: 3 and "
              "1.10 are numbers (1.1), true/false booleans, null none; anything else is text. "
@@ -51,7 +58,8 @@ META_HELP = ("key=value metadata (repeat). A value that reads as JSON keeps that
 
 
 @app.command(rich_help_panel=MEMORIES)
-def add(content: Annotated[str, typer.Argument(help="The memory's text, or - to read stdin.")],
+def add(ctx: typer.Context,
+        content: Annotated[str, typer.Argument(help="The memory's text, or - to read stdin.")],
         user: UserOpt = None, agent: AgentOpt = None, session: SessionOpt = None,
         kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)] = "fact",
         tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeat).")] = None,
@@ -83,9 +91,13 @@ def add(content: Annotated[str, typer.Argument(help="The memory's text, or - to 
     # A first add creates the store; one that fails on its input leaves none behind
     # (open_store removes what it created).
     with open_store(store, index_dir, create=True) as mem:
-        result = mem.add(text, scope, kind=kind, tags=tag or (), metadata=metadata,
-                         importance=importance, ttl=ttl, entities=entity or (),
-                         supersedes=supersedes or ())
+        # only the options given, so that the result's `ignored` names those alone
+        given = {name: value for name, option, value in (
+            ("kind", "kind", kind), ("tags", "tag", tag), ("metadata", "meta", metadata),
+            ("importance", "importance", importance), ("ttl", "ttl", ttl),
+            ("entities", "entity", entity), ("supersedes", "supersedes", supersedes))
+            if _given(ctx, option) and value is not None}
+        result = mem.add(text, scope, **given)
     action = render.get(result, "action")
     ignored: list[str] = []
     if action == "duplicate":

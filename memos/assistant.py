@@ -401,6 +401,41 @@ def _told_start(cube: MemCube) -> str:
     return _date_shown(day, precision)
 
 
+def _held_during(cube: MemCube, during: tuple[date, date, str]) -> bool:
+    """Whether a fact held at some time in a period (first and last day): it began before
+    the period ended (or no beginning is known) and ended after it began (or has not
+    ended); a fact that never held (`_never_held`) did not."""
+    first = datetime.combine(during[0], datetime.min.time(), tzinfo=UTC)
+    after = datetime.combine(during[1], datetime.max.time(), tzinfo=UTC)
+    if _never_held(cube):
+        return False
+    # (a fact told as the past with no start told began at a time unknown, not when told)
+    start = cube.valid_from if _said_as_past(cube) else _when(cube)
+    end = cube.valid_to
+    if start is not None and as_utc(start) > after:
+        return False
+    return end is None or as_utc(end) > first
+
+
+def _told_end(cube: MemCube) -> str:
+    """When a fact told as the past ended, as told ("until 2018": "2018", "March 2019"):
+    its `valid_to` with metadata `memos.reader.ingest.ENDED_BY`; "" when no end was told."""
+    from memos.reader.ingest import ENDED_BY
+
+    end = cube.valid_to
+    try:
+        by = datetime.fromisoformat(str(cube.metadata.get(ENDED_BY))).date()
+    except ValueError:
+        return ""
+    if end is None:
+        return ""
+    day = as_utc(end).date()
+    precision = ("year" if (day.month, day.day, by.month, by.day) == (1, 1, 12, 31)
+                 and by.year == day.year else "month" if day.day == 1 and
+                 (by.year, by.month) == (day.year, day.month) else "day")
+    return _date_shown(day, precision)
+
+
 def _said_as_past(cube: MemCube) -> bool:
     """Whether a fact was told as the past ("I used to live in Seville": metadata
     `memos.reader.ingest.PAST_KEY`): its `valid_to` is only when it was told, the latest it
@@ -622,12 +657,19 @@ class Assistant:
             ever_question,
             history_question,
             past_question,
+            period_question,
         )
 
         _text_arg(text, "text", "a question such as 'Where do I live?'")
         if user_name is not None:
             _text_arg(user_name, "user_name", "the name 'I' stands for, or None")
         name = user_name or self.user_name
+        period = period_question(text)
+        if period is not None:  # "where did I live in 2019?": the city of 2019
+            asked, during = period
+            cq = canonical_question(asked, name)
+            if cq is not None and not cq.count and not cq.every:
+                return replace(cq, during=during, past=False, history=False)
         return (count_question(text, name) or history_question(text, name)
                 or ever_question(text, name) or past_question(text, name)
                 or canonical_question(text, name))
@@ -859,6 +901,14 @@ class Assistant:
         cq = self.canonical(text)
         if cq is not None and not cq.every and not cq.history and self._several_kinds(cq):
             cq = replace(cq, every=True)  # "what's my pet's name?" of a dog and a cat: both
+        if cq is not None and cq.during is not None:
+            # "where did I live in 2019?": the values that held then, from every value the
+            # (subject, attribute) has had (under a relative's name too)
+            cq = self._kin(cq)
+            named = self._by_name(cq) if cq.about_user else None
+            history = self._history(cq) + (self._history(named) if named is not None else [])
+            facts = [h for h in history if _held_during(h.cube, cq.during)]
+            return "extractive", f"the values of {cq.question!r} in {cq.during[2]}", cq, facts
         if cq is not None and cq.every:  # "my pets' names": of every relation of the kind
             facts = self._every_kin(cq)
         else:
@@ -1131,6 +1181,27 @@ class Assistant:
         return Reply(text=answer, backend="note", memories=[], seconds=seconds,
                      session_id=sid, route="a statement: remembered, nothing to answer")
 
+    def _during(self, cq: CanonicalQuestion, facts: list[SearchHit],
+                during: tuple[date, date, str]) -> tuple[str, list[MemoryUsed]]:
+        """"Where did I live in 2019?": the values that held in the period (`_held_during`),
+        each with when it held, oldest first; said so when none is known to have."""
+        said = during[2]
+        if not facts:
+            attribute = cq.attribute.rpartition("'s ")[2]
+            whose = "your" if cq.about_user and "'s " not in cq.attribute else \
+                f"{cq.subject}'s" if not cq.about_user else \
+                "your " + cq.attribute.rpartition("'s ")[0] + "'s"
+            return f"I don't know {whose} {attribute} in {said}.", []
+        chosen = sorted(dict((h.id, h) for h in facts).values(), key=lambda h: _began(h.cube))
+        lines = []
+        for hit in chosen:
+            line = self._your_past(hit.cube) if _ended(hit.cube) else \
+                self._second_person(hit.cube) + (
+                    f" ({_span(hit.cube)})" if _span(hit.cube) else "")
+            lines.append(line[:1].lower() + line[1:] if line.startswith("Your ") else line)
+        return (f"In {said}, " + "; ".join(lines) + ".",
+                [_used(h, f"held in {said}") for h in chosen])
+
     def _your_past(self, cube: MemCube) -> str:
         """`_past_line` spoken to the user when the fact is theirs ("Your city was Lisbon
         (until 10 April 2026)"), as the present one is ("Your city is Porto.")."""
@@ -1268,6 +1339,8 @@ class Assistant:
             counted = self._count(cq, facts)
             if counted is not None:
                 return counted
+        if cq is not None and cq.during is not None:
+            return self._during(cq, facts, cq.during)
         if not facts and cq is None:
             facts = self._facts_named(hits, text)
         if facts and cq is not None and cq.attribute in _NAME_PARTS and all(
@@ -2527,7 +2600,10 @@ def _span(cube: MemCube) -> str:
     """When a fact held: "from 1 January 2024 to 19 July 2024", "since 4 February 2025"."""
     if _said_as_past(cube):  # told as the past: in the time told with it, if any
         end = date_text(cube.valid_to)
-        start = _told_start(cube)
+        start, until = _told_start(cube), _told_end(cube)
+        if until:  # "from 2015 to 2019", "until 2018"
+            return f"from {start} to {until}" if start and start != until else \
+                f"in {until}" if start else f"until {until}"
         return f"in {start}" if start else f"before {end}" if end else ""
     start = date_text(_when(cube))
     if not _ended(cube):

@@ -678,6 +678,7 @@ class MemOS:
         if unknown:
             raise InvalidInputError(f"add() got unknown argument(s) {sorted(unknown)}")
         cand = make_candidate(content, sc, self.embedder.dim, now=utcnow(), **fields)
+        cand.given = frozenset(fields)  # (the keywords given, at their defaults too)
         return self._written(write_batch(self._store, [cand]))[0]
 
     def _written(self, results: list[AddResult]) -> list[AddResult]:

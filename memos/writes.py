@@ -58,8 +58,9 @@ class Candidate:
     entities: list[str] = field(default_factory=list)
     supersedes: list[str] = field(default_factory=list)
     reason: str | None = None  # why it supersedes those (`supersede`): on their new versions
-    # the add() arguments given other than their defaults (`make_candidate`): of a duplicate,
-    # those its stored memory does not carry are `AddResult.ignored`
+    # the add() arguments given (`MemOS.add`'s keywords, an add_many item's keys; else those
+    # other than their defaults: `make_candidate`): of a duplicate, those its stored memory
+    # does not carry are `AddResult.ignored`
     given: frozenset[str] = frozenset()
 
 
@@ -246,7 +247,9 @@ def candidate_from_item(item: Any, index: int, scope: Scope, dim: int, now: date
             if "content" not in item:
                 raise InvalidInputError("missing 'content'")
             fields = {k: v for k, v in item.items() if k != "content"}
-            return make_candidate(item["content"], scope, dim, now=now, **fields)
+            cand = make_candidate(item["content"], scope, dim, now=now, **fields)
+            cand.given = frozenset(fields)  # (the keys given, at their defaults too)
+            return cand
         return make_candidate(item, scope, dim, now=now)
     except InvalidInputError as exc:
         raise InvalidInputError(f"item {index}: {exc}") from exc

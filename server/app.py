@@ -592,11 +592,18 @@ def create_app(mem: MemOS, *, auth: bool = True,
         if exc.status_code == 404:
             detail = f"no such endpoint {request.url.path}; see /openapi.json"
         elif exc.status_code == 405:
-            allowed = (exc.headers or {}).get("allow") or (exc.headers or {}).get("Allow")
+            # every route of the path (Starlette's Allow header names the first one's only)
+            from starlette.routing import Match
+
+            allowed = sorted({m for route in request.app.router.routes
+                              if route.matches(request.scope)[0] != Match.NONE
+                              for m in (getattr(route, "methods", None) or ())} - {"HEAD"})
+            forget = request.method == "DELETE" and re.fullmatch(r"/v1/memories/[^/]+",
+                                                                  request.url.path)
             detail = (f"{request.method} is not allowed on {request.url.path}"
-                      + (f"; it takes {allowed}" if allowed else "")
-                      + ("; to forget a memory, POST /v1/memories/ID/forget"
-                         if request.method == "DELETE" else "") + "; see /openapi.json")
+                      + (f"; it takes {', '.join(allowed)}" if allowed else "")
+                      + ("; to forget a memory, POST /v1/memories/ID/forget" if forget else "")
+                      + "; see /openapi.json")
         return problem(exc.status_code, detail, name)
 
     app.add_middleware(BodyLimit, limit=max_body_bytes)

@@ -92,6 +92,9 @@ PAST_KEY = "past"
 # Metadata of a fact that corrects the previous turn's ("Sorry, I meant Lyon":
 # `Extraction.corrects`): the value it replaces, which never held.
 CORRECTS_KEY = "corrects"
+# Metadata of a past fact told with its end ("until 2018": `Extraction.until`): the last
+# moment of the period named; its `valid_to` is the period's first day.
+ENDED_BY = "ended_by"
 # How many of the user's newest facts are looked through for her last turn's (`last_turn_facts`).
 LAST_TURN_FACTS = 32
 
@@ -358,6 +361,13 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
         # value that holds now (the conflict policy: memos/writes.py)
         # (at the latest now: a turn given a time to come is no past of a fact that holds)
         end = min(as_utc(said), utcnow())
+        if ext.until is not None:
+            # "I lived in Leeds until 2018": it ended in 2018, from its first day (the
+            # period's last day in metadata `ended_by`, for the precision told)
+            end = min(end, datetime.combine(ext.until, dtime(0, 0), tzinfo=UTC))
+            if ext.until_latest is not None:
+                meta[ENDED_BY] = datetime.combine(ext.until_latest, dtime(23, 59, 59),
+                                                  tzinfo=UTC).isoformat()
         start = valid_from if ext.when is not None and ext.when_sure else None
         ended = {"valid_to": end}
         valid_from = start if start is not None and start <= end else None
@@ -628,7 +638,8 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     if ext.ends_current and ext.multi_valued and not ext.every and len(ended) > 1:
         ended = []
     if ext.ends_current and not ext.multi_valued:
-        ended += _of_the_named(run, ext, said_at, cand.turn in run.stored)
+        ended += _of_the_named(run, ext, said_at, cand.turn in run.stored,
+                               run.turns[cand.turn].content)
     if not ended and ext.value and attr.endswith("employer") and not TRIP.search(
             run.turns[cand.turn].content):
         # "I left Lisbon": the rules read a name left as an employer; no employer of that
@@ -648,14 +659,22 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
         _forget_people(run)
 
 
-def _of_the_named(run: _Run, ext: Extraction, said_at: datetime, stored: bool
+def _of_the_named(run: _Run, ext: Extraction, said_at: datetime, stored: bool, said: str
                   ) -> list[MemCube]:
     """Of a negation without a value of a relative's attribute ("my grandpa passed away":
     "grandfather's city" ends), the live facts of that attribute written under the name
     the user gave that relative, when one name is stored ("my grandpa Joe lives in Florida":
-    Joe's city). A turn stored before ends none that began after it was said."""
+    Joe's city), and the turn (`said`) tells no other one of the kind ("my other brother",
+    "my younger brother"). A turn stored before ends none that began after it was said."""
+    from memos.reader.questions import relation_words
+
     rel, sep, attribute = ext.attribute.partition("'s ")
     if not sep or not attribute or "'s " in attribute:
+        return []
+    words = "|".join(re.escape(w) for w in sorted(relation_words(rel), key=len, reverse=True))
+    if words and re.search(rf"\b(?:other|another|younger|older|elder|eldest|oldest|youngest|"
+                           rf"little|big|baby|twin|half|step|first|second|third)\s+(?:{words})\b",
+                           said, re.I):
         return []
     names = {str(c.metadata.get("value")) for c in _changeable_facts(
         run.mem, run.scope, f"{rel}'s name",

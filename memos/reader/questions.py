@@ -24,11 +24,14 @@ reply and pass it to `canonical_question(text, user_name)`.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from memos.reader.categories import question_categories, verb_categories
+from memos.reader.dates import MONTHS
 from memos.reader.vocab import (
     KIN_NAMES,
     NUMBER_WORDS,
@@ -69,6 +72,9 @@ class CanonicalQuestion:
     count: bool = False  # how many values or relatives of the kind ("how many kids do I have?")
     # of likes: the categories asked for ("what music do I like?": music), none for all likes
     categories: frozenset[str] = frozenset()
+    # the period asked about ("where did I live in 2019?": 2019's first and last day, and
+    # how it was said), when the question names one (`period_question`)
+    during: tuple[date, date, str] | None = None
 
     def subject_key(self, user_id: str) -> str:
         return user_key(user_id) if self.about_user else self.subject
@@ -601,6 +607,46 @@ def past_question(text: str, user_name: str) -> CanonicalQuestion | None:
     return None
 
 
+# A period a question is asked of, at its end: "(where did I live) in 2019?", "... back in
+# March 2015?", "... during 2020?"
+_PERIOD_ASKED = re.compile(
+    r"\s+(?:back\s+)?(?:in|during)\s+(?:(?P<month>" + "|".join(
+        sorted((m for m in MONTHS if len(m) > 3 or m == "may"), key=len, reverse=True))
+    + r")\s+)?(?P<year>(?:19|20)\d\d)(?=\s*\??\s*$)", re.I)
+
+
+def period_question(text: str) -> tuple[str, tuple[date, date, str]] | None:
+    """A question asked of a period it names at its end ("where did I live in 2019?"): the
+    question without it ("where did I live?") and the period (first day, last day, as said:
+    "2019", "March 2015"); None when it names none."""
+    m = _PERIOD_ASKED.search(text)
+    if m is None:
+        return None
+    year = int(m.group("year"))
+    if m.group("month"):
+        month = MONTHS[m.group("month").lower()]
+        first = date(year, month, 1)
+        last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        said = f"{calendar.month_name[month]} {year}"
+    else:
+        first, last, said = date(year, 1, 1), date(year, 12, 31), str(year)
+    rest = (text[:m.start()] + text[m.end():]).rstrip()
+    rest = rest if rest.endswith("?") else rest + "?"
+    # asked of the present, as every question of one value is ("where did I live?" ->
+    # "where do I live?"): which value held then is the assistant's to find
+    for pattern, now in _PRESENT_TENSE:
+        rest = pattern.sub(now, rest)
+    return rest, (first, last, said)
+
+
+_PRESENT_TENSE = [(re.compile(r"\bdid\s+(i|you|we)\b", re.I), r"do \1"),
+                  (re.compile(r"\bdid\s+(?=(?:my|your|our)\s|[A-Z])"), "does "),
+                  (re.compile(r"\bwas\s+(i)\b", re.I), r"am \1"),
+                  (re.compile(r"\b(i)\s+was\b", re.I), r"\1 am"),
+                  (re.compile(r"\bwere\s+(you|we)\b", re.I), r"are \1"),
+                  (re.compile(r"\bwas\b", re.I), "is")]
+
+
 def kin_questions(cq: CanonicalQuestion) -> list[CanonicalQuestion]:
     """The questions a question about a kind of relative stands for: "What is Alice's
     spouse's name?" is asked as itself, then of her husband, wife and partner (`KIN_GROUPS`);
@@ -987,6 +1033,7 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
 __all__ = ["KIN_GROUPS", "CanonicalQuestion", "StatedCount", "about_me_question",
            "attribute_words", "canonical_question", "count_kind", "count_question",
            "ever_question", "history_question", "kin_questions",
-           "mentions_attribute", "past_question", "plural", "plural_kin_question", "relation_words",
+           "mentions_attribute", "past_question", "period_question", "plural",
+           "plural_kin_question", "relation_words",
            "resolve_user_name", "spoken_words", "stated_counts",
            "stored_user_name", "user_display_name", "user_key"]

@@ -97,6 +97,10 @@ class Extraction:
     # meant Lyon": "Paris"): that value never held, the new one held from when it was said
     # to (memos.reader.ingest)
     corrects: str = ""
+    # of a past fact, the end said with it ("I lived in Leeds until 2018", "... from 2015 to
+    # 2019"): the first day of the period named, and its last when it is a month or a year
+    until: date | None = None
+    until_latest: date | None = None
 
     @property
     def ends_current(self) -> bool:
@@ -849,14 +853,15 @@ _PETS_COUNTED = (rf"(?:{_COUNT_WORD}\s+(?:pets|animals|fur\s*babies)\s*(?:,|:|\s
                  r"(?:(?:both|all)\s+)?)?")
 # Two names or more, capitalised, after a count: "Maya and Leo", "Tom, Ziggy & Bo"
 # ... each maybe with the age said after it: "Emma who's 7 and Jake who's 4", "Emma (7)"
-_AGE_AFTER = (r"(?:\s+(?:who['’]s|who\s+is|aged?)\s+\d{1,2}(?:\s+years?\s+old)?|"
-              r"\s*\(\s*(?:age\s+)?\d{1,2}\s*\))?")
+_AGE_AFTER = (r"(?:\s+(?:who['’]s|who\s+is|aged?)\s+\d{1,2}(?!\d)(?:\s+years?\s+old)?"
+              r"(?!\s*(?:months?|mos?|weeks?|wks?|days?)\b)|\s*\(\s*(?:age\s+)?\d{1,2}\s*\))?")
 _NAMES_LISTED = (rf"(?P<names>[A-Z][\w'’-]*{_AGE_AFTER}(?:\s*,\s*[A-Z][\w'’-]*{_AGE_AFTER})*"
                  rf"(?:,?\s+(?:and|&)\s+[A-Z][\w'’-]*{_AGE_AFTER}))")
 _WHO_IS_AGE = re.compile(r"\b(?P<name>[A-Z][\w'’-]+),?\s+(?:who['’]s|who\s+is)\s+"
-                         r"(?P<age>\d{1,2})(?:\s+years?\s+old)?(?=\s*(?:$|[.,;!)]|\s+(?:and|but|"
-                         r"now|this|next)\b))")
-_NAME_AND_AGE = re.compile(r"(?P<name>[A-Z][\w'’-]*)\D*(?P<age>\d{1,2})?")
+                         r"(?P<age>\d{1,2})(?!\d)(?:\s+years?\s+old)?(?=\s*(?:$|[.,;!)]|\s+(?:and|but|"
+                         r"now)\b))(?!\s*(?:months?|mos?|weeks?|wks?|days?)\b)")
+_NAME_AND_AGE = re.compile(r"(?P<name>[A-Z][\w'’-]*)(?:\D*(?P<age>\d{1,2})(?!\d)(?!\s*(?:months?|mos?|"
+                           r"weeks?|wks?|days?)\b))?")
 _NAMES_SPLIT = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s+and\s+|\s*&\s*")
 # "I have two kids, Maya and Leo", "We've got 3 cats: Tom, Ziggy and Bo"
 _COUNTED_KIN = re.compile(
@@ -984,14 +989,13 @@ _NEW_HOME = re.compile(r"\bnew\s+(?:address|place|flat|apartment|house|home)\b|\
 def _address_town(address: str) -> str:
     """The town an address ends with, when it is a place the rules know: "45 Pine Ave,
     Seattle" -> "Seattle", "14 Elm Road, Leeds LS6 2AB" -> "Leeds"; "" otherwise."""
-    if "," not in address:
-        return ""
-    last = address.rsplit(",", 1)[1].strip()
-    words = [w for w in last.split() if not any(c.isdigit() for c in w)]
-    for n in (3, 2, 1):  # the longest known name at the start ("New York", "Leeds")
-        name = " ".join(words[:n])
-        if len(words) >= n and name[:1].isupper() and name.lower() in KNOWN_PLACES:
-            return name
+    parts = [p.strip() for p in address.split(",")[1:]]
+    for part in reversed(parts[-2:]):  # ("..., New York, NY": the part before the state)
+        words = [w for w in part.split() if not any(c.isdigit() for c in w)]
+        for n in (3, 2, 1):  # the longest known name at the start ("New York", "Leeds")
+            name = " ".join(words[:n])
+            if len(words) >= n and name[:1].isupper() and name.lower() in KNOWN_PLACES:
+                return name
     return ""
 
 
@@ -1031,10 +1035,12 @@ class _Turn:
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
             negated: bool = False, kind: str = "fact", date_at: int | None = None,
-            tentative: bool = False, past: bool = False) -> None:
+            tentative: bool = False, past: bool = False,
+            span: tuple[DateMention | None, DateMention | None] = (None, None)) -> None:
         """`date_at`: where, in the sentence, the time phrase right after the value starts
         ("Munich in 2022" of "I moved to Berlin in 2019 and to Munich in 2022"); without
-        one, a date the value does not hold is the sentence's first."""
+        one, a date the value does not hold is the sentence's first. `span`: of a past fact,
+        the start and the end said with it (`_past_span`), which win over those."""
         attr = f"{subj.prefix}{attribute}"
         when = None
         mention_of: DateMention | None = None
@@ -1074,14 +1080,24 @@ class _Turn:
         if ident in self.seen:
             return
         self.seen.add(ident)
+        since, until = span
+        if since is not None:
+            mention_of, sure = since, True
+        elif until is not None and mention_of is not None and \
+                mention_of.start <= until.end and mention_of.end >= until.start:
+            mention_of, sure = None, False  # ("until March 2019": the end, not the start)
         if mention_of is not None:
             when = mention_of.date
             latest = period_end(when, mention_of.precision)
+        end_latest = period_end(until.date, until.precision) if until is not None else None
         self.out.append(Extraction(subj.name, subj.key, attr, value, family, negated, when,
                                    kind=kind,
                                    when_latest=latest if when and latest != when else None,
                                    when_sure=sure and when is not None,
-                                   tentative=tentative, past=past))
+                                   tentative=tentative, past=past,
+                                   until=until.date if until is not None else None,
+                                   until_latest=end_latest if until is not None
+                                   and end_latest != until.date else None))
         if attribute == "address" and not negated and _NEW_HOME.search(self.whole):
             town = _address_town(value)
             if town:  # "my new address is 45 Pine Ave, Seattle": the city is Seattle now
@@ -1187,6 +1203,12 @@ _A_HOME_IN = (
     r"to\s+rent|rental|to\s+flip|flipping|let\s+out|airbnb|for\s+(?:the\s+)?"
     r"(?:summers?|winters?|weekends?|holidays?)|for\s+(?:my|our|his|her|their)\s+\w+|"
     r"retire)\b)")
+# ... a home of one's own now: a name ("in Leeds", not "in town"), not for a while or to
+# come ("... for a month", "... next year", "... till we find something")
+_A_HOME_NOW = (r"(?=(?-i:[A-Z]))(?![^.!?;]*\b(?:for\s+(?:a|the|one|two|three|a\s+few|a\s+couple\s+of|"
+               r"several)\s+(?:days?|weeks?|months?|season|summer|winter|semester|term|"
+               r"fortnight|nights?)|next\s+(?:week|month|year|spring|summer|autumn|fall|winter)|"
+               r"till|until|while|during)\b)")
 # "... and (then) to Munich": a second move, after a move only (`_predicate_at`)
 _SECOND_MOVE = re.compile(r"(?:(?<=and )|(?<=and then )|(?<=and later ))(?:back\s+)?to\s+"
                           r"(?=[A-Z])")
@@ -1206,9 +1228,12 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
      "residence", "residence", False, True),
     # "We're renting a flat in Lisbon now"; "got a new place in Olympia, moved in on
     # Saturday": a home got, with the move into it said (not "... moving in next month")
-    (re.compile(_AUX + r"(?:renting\s+(?:a|an|our|my)\s+" + _A_HOME_IN + r"|"
-                r"(?:got|found|rented|bought)\s+(?:a|an|our|my)\s+" + _A_HOME_IN +
-                r"(?=[^.!?;]*\bmoved\s+in\b))", re.I),
+    (re.compile(_AUX + r"(?:renting\s+(?:a|an|our|my)\s+" + _A_HOME_IN + _A_HOME_NOW + r"|"
+                r"(?:got|found|rented|bought)\s+(?:a|an|our|my)\s+" + _A_HOME_IN + _A_HOME_NOW +
+                # (the speaker's move in, done: not "the old tenants moved in", "haven't
+                # moved in yet", "moved in 1990")
+                r"(?=[^.!?;]*?(?:,\s*|\b(?:and|we|I|we've|I've|just|finally|already)\s+)"
+                r"moved\s+in\b(?!\s+\d)(?![^.!?;]*\byet\b)))", re.I),
      "residence", "residence", False, True),
     # "I moved from Berlin to Paris": where to
     # (both names: "from marketing to Sales", "from night shift to Days" are no moves)
@@ -1435,8 +1460,8 @@ _IN_CITY = re.compile(r"\b(?:I(?:'m|’m|\s+am)|[Ww]e(?:'re|’re|\s+are))\s+(?:
                       r"(?P<arrived>(?:finally|officially)\s+)?(?:based\s+)?in\s+(?=[A-Z])")
 # ... "we're finally in Tokyo" is where one lives in a turn that tells of a move ("..., the
 # move went fine"), not of a trip's arrival
-_TELLS_A_MOVE = re.compile(r"\b(?:move|moved|moving|settled|settling|unpack\w*|new\s+(?:place|"
-                           r"flat|apartment|house|home))\b", re.I)
+_TELLS_A_MOVE = re.compile(r"\b(?:the\s+move|moved|settled|settling\s+in|all\s+unpacked|"
+                           r"done\s+unpacking|new\s+(?:place|flat|apartment|house|home))\b", re.I)
 _PASSING = re.compile(r"\b(?:for|this|next|until|till|on\s+(?:holiday|vacation|business|a\s+trip)|"
                       r"visiting|today|tonight|tomorrow|at\s+the\s+moment|right\s+now|"
                       r"the\s+(?:hospital|office|airport|station|car|shop|gym|queue|meeting)|"
@@ -1476,11 +1501,14 @@ _NEGATIONS: list[tuple[re.Pattern[str], str, bool, str | None]] = [
                 re.I), "likes", True, "ended"),
     # "I'm kinda over jazz now", "I'm so over reality TV": a like that ended (not "over it",
     # "over the moon", "over 40", "over there")
-    (re.compile(r"(?:'m|’m|am)\s+(?:(?:kinda|kind\s+of|so|totally|completely|pretty\s+much|"
-                r"officially|honestly|just|really|sort\s+of|a\s+bit)\s+)*over\s+(?!(?:it|that|"
-                r"this|him|her|them|you|the\s+moon|there|here|now|my|his|our|your|their|"
-                r"\d)\b)(?=[a-z])", re.I),
-     "likes", True, "over"),
+    # (said with how much: "I'm over budget", "I'm over the flu", "I'm over qualified" are
+    # no taste; nor an amount, a size or a state after it)
+    (re.compile(r"(?:'m|’m|am)\s+(?:(?:honestly|just|really)\s+)*(?:kinda|kind\s+of|so|"
+                r"totally|completely|pretty\s+much|officially|sort\s+of|a\s+bit)\s+over\s+"
+                r"(?!(?:it|that|this|him|her|them|you|the\s+(?:moon|hill|top|flu|limit|age)|"
+                r"there|here|now|my|his|our|your|their|budget|capacity|halfway|a|an|"
+                r"\w+(?:ed|ing)|\d)\b)(?=[a-z])", re.I),
+     "likes", False, "over"),
     # "I'm no longer a nurse", "I'm not a teacher any more"
     (re.compile(r"(?:'m|’m|am|is|'s)\s+(?:not|no\s+longer)\s+(?:an?|the)\s+", re.I), "job", False,
      "job"),
@@ -1753,7 +1781,7 @@ _BARE_ADVERBS = (
     _BARE_ADVERB +
     r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
     r"work(?:ing)?\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted|"
-    r"(?:got|started|landed|found)\s+(?:a\s+)?(?:new\s+)?(?:job|position|role)\s+"
+    r"(?:got|started|landed)\s+(?:a\s+)?(?:new\s+)?(?:job|position|role)\s+"
     r"(?:at|with|as)|"
     # "got a new place in Olympia, moved in on Saturday" (`_PREDICATES`)
     r"(?:got|found|rented|bought)\s+(?:a|an)\s+(?:new\s+)?(?:place|flat|apartment|house|home)|"
@@ -1973,18 +2001,19 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
     # that may be of the value's kind: a place the rules know corrects a place; a name they
     # do not know as a place, no place they know ("My brother Dan lives in Miami." / "Sorry,
     # I meant Dave": not his city)
+    place = value.lower() in KNOWN_PLACES
+
+    def of_kind(ext: Extraction) -> bool:
+        of_place = ext.attribute.rsplit("'s ", 1)[-1] in _PLACE_ATTRS
+        return of_place if place else not (of_place and ext.value.lower() in KNOWN_PLACES)
+
     resembling = [e for e in candidates if close(e)] or [
-        # (else the one value that begins as it does: "Dan" of "Dave")
-        e for e in candidates if e.value[:2].lower() == value[:2].lower()]
+        # (else the one value of its kind that begins as it does: "Dan" of "Dave", not
+        # "Dan" of "Dallas")
+        e for e in candidates if e.value[:2].lower() == value[:2].lower() and of_kind(e)]
     if len(resembling) > 1 and not any(close(e) for e in resembling):
         resembling = []
     if not resembling and len(candidates) > 1:
-        place = value.lower() in KNOWN_PLACES
-
-        def of_kind(ext: Extraction) -> bool:
-            of_place = ext.attribute.rsplit("'s ", 1)[-1] in _PLACE_ATTRS
-            return of_place if place else not (of_place and ext.value.lower() in KNOWN_PLACES)
-
         candidates = [e for e in candidates if of_kind(e)] or candidates
     old = (resembling or candidates)[-1]
     new = Extraction(old.subject, old.subject_key, old.attribute, value, old.family,
@@ -2066,6 +2095,9 @@ class Referents:
     # the relation each person of `people` was named as, lower-cased name -> "brother's name"
     # (one of the speaker's own: "My brother is called Jon"; `_pronoun_name`)
     relations: dict[str, str | None] = field(default_factory=dict)
+    # `people` is only one mentioned, not named (`_mentioned_kin`): a relative for a
+    # statement, a pet for a name
+    mentions: bool = False
 
 
 def _gender(relation: str) -> str | None:
@@ -2148,13 +2180,18 @@ def _referent(pron: str, people: Sequence[tuple[_Subject, str | None]], *,
     return fits[0][0]
 
 
-def _candidates(turn: _Turn, me: _Subject, carried: Referents
+def _candidates(turn: _Turn, me: _Subject, carried: Referents, *, naming: bool = False
                 ) -> tuple[list[tuple[_Subject, str | None]], list[tuple[_Subject, str | None]],
                            frozenset[str]]:
     """Whom a clause's pronoun may stand for: the people this turn named so far, the people
-    it may stand for (those, else the previous turn's) and the words that name none other."""
-    named = _named_people(turn.out, me) or turn.mentioned
-    people = named or carried.people
+    it may stand for (those, else the previous turn's) and the words that name none other.
+    The one the clause before mentioned (`_mentioned_kin`): a relative for a statement ("he
+    was a baker"), a pet got for a name (`naming`: "his name is Max"; "My dad bought a new
+    boat. His name is Poseidon" names no father)."""
+    mentioned = [(s, g) for s, g in turn.mentioned if (g is None) == naming]
+    named = _named_people(turn.out, me) or mentioned
+    people = named or ([(s, g) for s, g in carried.people if (g is None) == naming]
+                       if carried.mentions else carried.people)
     kin = frozenset(s.prefix.removesuffix("'s ") for s, _ in turn.mentioned)
     return named, people, _allowed_words(people, turn.out,
                                          kin if named else carried.words)
@@ -2170,7 +2207,7 @@ _PET_GOT = re.compile(
     rf"^{_PRON_LEAD}(?:I|[Ww]e)(?:['’]ve|\s+have)?\s+(?:(?:just|finally|recently|also)\s+)*"
     r"(?:got|adopted|rescued|brought\s+home|have)\s+(?:a|an|another)\s+"
     r"(?:(?:new|little|baby|rescue|tiny|cute)\s+)*"
-    rf"(?P<pet>{'|'.join(sorted((re.escape(p) for p in PETS), key=len, reverse=True))})"
+    rf"(?P<pet>{_PET_WORDS})"
     r"\W*$", re.I)
 
 
@@ -2346,7 +2383,7 @@ def extract(text: str, speaker: str, speaker_key: str,
         ended = None
         said_name = _PRONOUN_NAME.match(sentence)
         if said_name is not None:  # "His name is Jon": of the one relative named before
-            named, people, allowed = _candidates(turn, me, carried)
+            named, people, allowed = _candidates(turn, me, carried, naming=True)
             sentence = _pronoun_name(sentence, said_name, people, turn, me,
                                      {**carried.relations, **_relations_named(turn.out, me)},
                                      allowed)
@@ -2400,6 +2437,7 @@ def extract(text: str, speaker: str, speaker_key: str,
         carried.people = [] if _others_named(text, words) else named
         carried.words = words
         carried.relations = _relations_named(turn.out, me)
+        carried.mentions = not _named_people(turn.out, me)
     elif not used:
         carried.people = []
     told = {e.key() for e in previous if not e.negated}
@@ -2783,8 +2821,21 @@ _PAST_WORKED = re.compile(
 _PAST_WAS_AT = re.compile(rf"{_PAST_WHO}{_PAST_ADV}(?i:was|were)\s+at\s+(?=[A-Z])")
 # ... not a school, where one studied as often ("I was at Oxford for three years")
 _A_SCHOOL = re.compile(r"(?:[A-Z][\w'’.-]*\s+){0,3}?(?:University|Uni|College|School|Academy|"
-                       r"Institute|Polytechnic)\b|(?:Harvard|Oxford|Cambridge|Stanford|MIT|"
+                       r"Institute|Polytechnic|High|Elementary|Primary|Secondary|Prep|Rehab|"
+                       r"Prison|Camp)\b|(?:Eton|Sandhurst|Imperial|Shawshank|Harvard|Oxford|"
+                       r"Cambridge|Stanford|MIT|"
                        r"Yale|Princeton|Berkeley|Columbia|UCLA|LSE|UCL|ETH|Sorbonne)\b")
+# ... nor an event gone to each year ("Glastonbury for 5 years in a row")
+_EVERY_YEAR = re.compile(r"\b(?:in\s+a\s+row|straight|running|every\s+(?:year|summer|winter)|"
+                         r"each\s+year)\b", re.I)
+
+
+def _known_place_at(sentence: str, at: int) -> bool:
+    """Whether the capitalised words at `at` are a place the rules know ("London")."""
+    m = _CAPITALISED_NAME.match(sentence, at)
+    return m is not None and m.group(0).lower() in KNOWN_PLACES
+
+
 _PAST_STAY = re.compile(
     r"\s+(?:for\s+(?:(?:about|almost|nearly|over|around)\s+)?(?:\d+|a|an|one|two|three|four|"
     r"five|six|seven|eight|nine|ten|a\s+few|several|many)\s+(?:years?|months?|decades?)|"
@@ -2815,7 +2866,8 @@ _PAST_SHORT = re.compile(
     r"all\s+(?:day|night|week|morning|afternoon|evening)|the\s+whole\s+(?:day|night|week))"
     r"\b", re.I)
 _BRIEF = re.compile(r"\bfor\s+(?:a|one|two|three|a\s+few|a\s+couple\s+of|several|\d+)\s+"
-                    r"(?:days?|weeks?|nights?|hours?|minutes?)\b", re.I)
+                    r"(?:days?|weeks?|nights?|hours?|minutes?|months?|semester|term|season)\b|"
+                    r"\b(?:moved|came|went)\s+back\b", re.I)
 # ... nor what is no fact: a dream, a pretence, a lie, a role, a guess (of a move too: "I
 # dreamt I moved from Paris to Rome"; a move over the summer is a move)
 _NO_FACT = re.compile(
@@ -2866,6 +2918,36 @@ def _after(sentence: str, value: str, start: int) -> int | None:
 
 # How long or until when, after a past job: "(a teacher) for ten years", "... until 2019"
 _PAST_SPAN = re.compile(r"\s+(?:for|until|till|from|since|between|back)\b.*$", re.I)
+# When a past fact held, said right after its value: "(Leeds) until 2018", "from 2015 to
+# 2019", "between March 2010 and 2014", "from 2015 until last year" is not read (a year or a
+# month and year only)
+_SPAN_WHEN = rf"(?:(?:in\s+)?(?:early|late|mid)[- ]?)?(?:(?P<{{m}}>{_T_MONTH})\s+)?(?P<{{y}}>(?:19|20)\d\d)\b"
+_PAST_UNTIL = re.compile(
+    r"\s*(?:,\s*)?(?:(?:from|since)\s+" + _SPAN_WHEN.format(m="m1", y="y1")
+    + r"\s*(?:to|until|till|through|-|–)\s*|between\s+" + _SPAN_WHEN.format(m="m3", y="y3")
+    + r"\s+and\s+|(?:until|till|up\s+to|up\s+until|through)\s+)"
+    + _SPAN_WHEN.format(m="m2", y="y2"), re.I)
+
+
+def _past_span(sentence: str, at: int | None) -> tuple[DateMention | None, DateMention | None]:
+    """The start and the end told right after a past fact's value (`at`: where its words
+    end): "until 2018" -> (None, 2018), "from March 2015 to 2019" -> (March 2015, 2019); a
+    start after its end is no span."""
+    m = _PAST_UNTIL.match(sentence, at) if at is not None else None
+    if m is None:
+        return None, None
+
+    def said(month: str | None, year: str, where: str) -> DateMention:
+        day = date(int(year), MONTHS[month.lower().rstrip(".")] if month else 1, 1)
+        return DateMention(m.group(0).strip(), m.start(where), m.end(where), day,
+                           "month" if month else "year")
+
+    since = (said(m.group("m1"), m.group("y1"), "y1") if m.group("y1") else
+             said(m.group("m3"), m.group("y3"), "y3") if m.group("y3") else None)
+    until = said(m.group("m2"), m.group("y2"), "y2")
+    if since is not None and since.date > until.date:
+        return None, None
+    return since, until
 
 
 def _past_facts(sentence: str, turn: _Turn, me: _Subject) -> bool:
@@ -2902,22 +2984,26 @@ def _past_facts(sentence: str, turn: _Turn, me: _Subject) -> bool:
                                        "residence"), turn)
         if place and _a_place(place, turn) and not re.search(r"\d", place) and \
                 not _no_place(place, "city"):
-            turn.add(who, "city", place, "residence", past=True,
-                     date_at=_after(sentence, place, lived.end()))
+            at = _after(sentence, place, lived.end())
+            turn.add(who, "city", place, "residence", past=True, date_at=at,
+                     span=_past_span(sentence, at))
             return True
     worked = _PAST_WORKED.search(sentence)
     if worked is None:
         was_at = _PAST_WAS_AT.search(sentence)
         if was_at is not None and _PAST_STAY.search(sentence, was_at.end()) and \
-                not _A_SCHOOL.match(sentence, was_at.end()):
+                not _A_BREAK.search(sentence, was_at.end()) and \
+                not _A_SCHOOL.match(sentence, was_at.end()) and not _EVERY_YEAR.search(
+                    sentence, was_at.end()) and not _known_place_at(sentence, was_at.end()):
             worked = was_at
     who = _past_subject(worked, me)
     if worked is not None and who is not None:
         org = _name_part(_trim_place(_value(sentence, worked.end(), attribute="employer"),
                                      "employer"), turn)
         if org and _a_name(org, turn) and _ok_value(org, attribute="employer"):
-            turn.add(who, "employer", org, "work", past=True,
-                     date_at=_after(sentence, org, worked.end()))
+            at = _after(sentence, org, worked.end())
+            turn.add(who, "employer", org, "work", past=True, date_at=at,
+                     span=_past_span(sentence, at))
             return True
     job = _PAST_JOB.search(sentence)
     who = _past_subject(job, me)
@@ -3608,6 +3694,12 @@ _LAST_DAY = re.compile(
     rf"(?:\b(?:today|yesterday|(?:last\s+)?{_T_WEEKDAY}|this\s+week)\s+was|^{_NAME_LEAD}|"
     r"(?<=[,;] ))(?:\s*)(?:my|our)\s+(?:very\s+|official\s+)*last\s+day\s+(?:at|with)\s+"
     r"(?P<org>(?-i:[A-Z])[\w'’&.-]*(?:\s+(?-i:[A-Z])[\w'’&.-]*){0,3})(?P<rest>[^.!?;]*)", re.I)
+_GUESSED = re.compile(r"\b(?:I\s+think|maybe|probably|I\s+guess|not\s+sure)\b", re.I)
+_A_BREAK = re.compile(r"\s*(?:,\s*)?(?:(?:before|until|till)\s+(?:my|the|our|a)\s+(?:\w+\s+)?"
+                      r"(?:holiday|vacation|leave|break|trip|sabbatical|time\s+off)\b|"
+                      r"for\s+(?:a|one|two|three|a\s+few|a\s+couple\s+of|\d+)\s+"
+                      r"(?:days?|weeks?|months?)\b|as\s+an?\s+(?:customer|guest|visitor|"
+                      r"patient|student|volunteer)\b|.*\bback\s+(?:in|on|next|at)\b)", re.I)
 _LAST_DAY_PAST = re.compile(rf"\bwas\s+(?:today|yesterday|on\s+{_T_WEEKDAY}|last\s+\w+)\b|"
                             r"\b(?:done|over)\b", re.I)
 
@@ -3617,8 +3709,9 @@ def _last_day(sentence: str, turn: _Turn, me: _Subject) -> bool:
     Said with "my last day at X" first, only when the clause says the day went by ("... was
     yesterday", "... done"). Whether one was read."""
     m = _LAST_DAY.search(sentence)
-    if m is None or _HEDGE.search(sentence):
-        return False
+    if m is None or _HEDGE.search(sentence) or _GUESSED.search(sentence) or \
+            _A_BREAK.match(m.group("rest")) or _A_SCHOOL.match(m.group("org")):
+        return False  # "I think today was ...", "... before my holiday", "... at Harvard"
     if not re.match(r"\W*(?:today|yesterday|last|this|mon|tue|wed|thu|fri|sat|sun)",
                     m.group(0), re.I) and not _LAST_DAY_PAST.search(m.group("rest")):
         return False  # "My last day at Acme is next Friday": not yet

@@ -117,9 +117,9 @@ _CLAUSE_END = re.compile(
     rf"\s+(?:{_CLAUSE_WORDS}|as|anymore|any more|as well|by the way|especially|including|"
     r"like|at the moment|currently|myself|weirdly|funnily|already|way more|part[- ]time|"
     r"full[- ]time)\b|"
-    # "a charge nurse starting last week", "... starting Monday": when, not the value
-    r"\s+(?:starting|beginning)\s+(?=(?:last|next|this|on|in|from|today|tomorrow|\d|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)|"
+    # "a charge nurse starting last week": when it began, not the value (a time to come,
+    # "... starting Monday", "... starting next month", leaves the value as it is: no job yet)
+    r"\s+(?:starting|beginning)\s+(?=(?:last|yesterday|today|this\s+past)\b)|"
     # chat without punctuation: "Leeds I guess", "Globex I have more free time"
     r"\s+(?-i:I)(?:['’](?:m|ve|d|ll))?\s+(?-i:[a-z])|"
     r"[,;:!?()\"]|\s[-–—]\s",

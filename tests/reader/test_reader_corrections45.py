@@ -74,3 +74,9 @@ def test_a_renamed_relative_keeps_what_was_said_of_them(mem: MemOS) -> None:
                           "No longer: your brother's name is Dan.")
     assert ask(bot, "what's my brother's name?").startswith("Your brother's name is Dave")
     assert ask(bot, "where does my brother live?").startswith("Dave's city is Miami")
+
+
+def test_a_known_place_corrects_no_name_by_its_first_letters() -> None:
+    # a review finding: "Dallas" begins as "Dan" does, but a known place renames no one
+    assert corrected("My brother Dan lives in Miami", "Sorry I meant Dallas") == {
+        ("Dan", "city", "Dallas", False)}

@@ -52,3 +52,18 @@ def test_the_move_in_gives_the_date() -> None:
 ])
 def test_no_move_without_one_said(text: str) -> None:
     assert not {f for f in read(text) if f[0] == "city"}
+
+
+@pytest.mark.parametrize("text", [
+    # a review's and a regression probe's findings: a stay, a plan, someone else's move in
+    "I'm renting a cottage in Cornwall for a week",
+    "We're renting a house in Tuscany next month",
+    "I'm renting a flat in Lisbon for a few months",
+    "we're renting a studio in Nashville till we find something",
+    "got a new place in town, moved in on saturday",
+    "got a new place in Paris, haven't moved in yet",
+    "got a new place in Leeds, the old tenants moved in on saturday",
+    "we bought a house in Leeds, the previous owners moved in 1990",
+])
+def test_no_home_of_ones_own(text: str) -> None:
+    assert not {f for f in read(text) if f[0] == "city"}

@@ -89,3 +89,13 @@ def test_of_two_named_the_death_ends_neither_name(mem: MemOS) -> None:
     live = [c.content for c in mem.list_memories("alice", kind="fact", limit=50).items]
     assert "Joe's city is Florida." in live and "Ed's city is Maine." in live
     assert bot is not None
+
+
+def test_a_trip_arrival_is_no_move() -> None:
+    assert read("I'm finally in Berlin, haven't unpacked my suitcase yet lol") == [set()]
+
+
+def test_another_relative_of_the_kind_ends_nothing_of_the_named_one(mem: MemOS) -> None:
+    tell(mem, [(0, "My brother Joe works at Google."), (5, "My other brother quit his job")])
+    live = [c.content for c in mem.list_memories("alice", kind="fact", limit=50).items]
+    assert "Joe's employer is Google." in live

@@ -69,3 +69,12 @@ def test_no_pronoun_is_read_where_it_may_be_someone_else(turns: tuple[str, ...])
 ])
 def test_pets_counted_then_named(text: str, expected: set[tuple[str, str]]) -> None:
     assert {(a, v) for a, v, _, _ in read(text)[0]} == expected
+
+
+@pytest.mark.parametrize("turns", [
+    # a relative mentioned is whom "he" states something of, not whom "his name is" names
+    ("My dad bought a new boat. His name is Poseidon lol",),
+    ("My dad bought a new boat.", "His name is Poseidon"),
+])
+def test_a_mentioned_relative_is_named_by_no_pronoun(turns: tuple[str, ...]) -> None:
+    assert all(not facts for facts in read(*turns))

@@ -360,3 +360,14 @@ def test_ttl_and_expires_at_together_are_refused(api: Api, new_user: Any) -> Non
         mem.add("a note with two ends", user, ttl=60,
                 expires_at=datetime.now(UTC) + timedelta(days=9))
     assert mem.search("a note with two ends", user, k=5) == []
+
+
+def test_a_duplicate_names_arguments_given_at_their_defaults(api: Api, new_user: Any) -> None:
+    """A review finding: `ignored` was computed from values other than the defaults, so an
+    add asking for kind "fact" and importance 0.5 of a stored 0.9 preference named nothing."""
+    user = new_user()
+    mem = api(user)
+    mem.add("Ana prefers window seats", user, kind="preference", importance=0.9)
+    again = mem.add("Ana prefers window seats", user, kind="fact", importance=0.5)
+    assert (again.action, again.ignored) == ("duplicate", ["importance", "kind"])
+    assert mem.add("Ana prefers window seats", user).ignored == []

@@ -39,9 +39,12 @@ def test_a_wrong_method_and_the_sdks_k_say_what_to_send(http_for: Any, new_user:
     deleted = api.delete(f"/v1/memories/{cid}")
     assert deleted.status_code == 405
     detail = deleted.json()["detail"]
-    assert "it takes GET" in detail and "POST /v1/memories/ID/forget" in detail
+    assert "it takes GET, PATCH" in detail and "POST /v1/memories/ID/forget" in detail
     assert api.get(f"/v1/memories/{cid}").status_code == 200  # nothing was forgotten
     searched = api.post("/v1/search", json={"query": "goats", "k": 5})
     assert searched.status_code == 422
     assert "takes limit" in searched.json()["detail"]
     assert api.post("/v1/search", json={"query": "goats", "limit": 5}).status_code == 200
+    listed = api.delete("/v1/memories")
+    assert listed.status_code == 405 and "it takes GET, POST" in listed.json()["detail"]
+    assert "forget" not in api.delete("/v1/search").json()["detail"]
