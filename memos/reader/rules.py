@@ -608,7 +608,8 @@ _T_SEASONAL = (rf"(?:in|during|over|through(?:out)?|since|until|till)\s+(?:the\s
                r"|(?:on|at)\s+the\s+weekend\b")
 # The word before a phrase: not an article, a possessive or "of" ("the last week of June").
 _T_LEAD = (r"(?<!\bthe)(?<!\ba)(?<!\ban)(?<!\bmy)(?<!\bour)(?<!\byour)(?<!\bhis)(?<!\bher)"
-           r"(?<!\btheir)(?<!\bits)(?<!\bof)\s+(?=(?-i:[a-z])|" + _T_MONTH + r"\s+\d)")
+           r"(?<!\btheir)(?<!\bits)(?<!\bof)\s+(?=(?-i:[a-z])|" + _T_MONTH + r"\s+\d|"
+           r"\d{1,3}\s+" + _T_UNIT + r"\s+(?:ago|back)\b)")  # ("Berlin 2 years ago")
 _TIME = re.compile(rf"{_T_LEAD}(?:{_T_ANCHORED})", re.I)
 _TIME_OR_SEASON = re.compile(rf"{_T_LEAD}(?:{_T_ANCHORED}|{_T_SEASONAL})", re.I)
 # Where a time of year ends a value too: a place's or an organisation's.
@@ -1461,6 +1462,7 @@ _IN_CITY = re.compile(r"\b(?:I(?:'m|’m|\s+am)|[Ww]e(?:'re|’re|\s+are))\s+(?:
 # ... "we're finally in Tokyo" is where one lives in a turn that tells of a move ("..., the
 # move went fine"), not of a trip's arrival
 _TELLS_A_MOVE = re.compile(r"\b(?:the\s+move|moved|settled|settling\s+in|all\s+unpacked|"
+                           r"unpacking(?!\s+(?:my|our|the)\s+(?:suitcase|bag|case)s?)|"
                            r"done\s+unpacking|new\s+(?:place|flat|apartment|house|home))\b", re.I)
 _PASSING = re.compile(r"\b(?:for|this|next|until|till|on\s+(?:holiday|vacation|business|a\s+trip)|"
                       r"visiting|today|tonight|tomorrow|at\s+the\s+moment|right\s+now|"
@@ -1503,11 +1505,13 @@ _NEGATIONS: list[tuple[re.Pattern[str], str, bool, str | None]] = [
     # "over the moon", "over 40", "over there")
     # (said with how much: "I'm over budget", "I'm over the flu", "I'm over qualified" are
     # no taste; nor an amount, a size or a state after it)
-    (re.compile(r"(?:'m|’m|am)\s+(?:(?:honestly|just|really)\s+)*(?:kinda|kind\s+of|so|"
-                r"totally|completely|pretty\s+much|officially|sort\s+of|a\s+bit)\s+over\s+"
-                r"(?!(?:it|that|this|him|her|them|you|the\s+(?:moon|hill|top|flu|limit|age)|"
+    (re.compile(r"(?:'m|’m|am)\s+(?:(?:honestly|just|really)\s+)*(?:(?:kinda|kind\s+of|so|"
+                r"totally|completely|pretty\s+much|officially|sort\s+of|a\s+bit)\s+|"
+                # (without how much, only said as a change: "I'm over sushi now", "... tbh")
+                r"(?=over\s+[^,.;!?]*?\b(?:now|tbh|any\s?more|honestly|lately|these\s+days)\b))"
+                r"over\s+(?!(?:it|that|this|him|her|them|you|the\s+(?:moon|hill|top|flu|limit|age)|"
                 r"there|here|now|my|his|our|your|their|budget|capacity|halfway|a|an|"
-                r"\w+(?:ed|ing)|\d)\b)(?=[a-z])", re.I),
+                r"\w+ed|\d)\b)(?=[a-z])", re.I),
      "likes", False, "over"),
     # "I'm no longer a nurse", "I'm not a teacher any more"
     (re.compile(r"(?:'m|’m|am|is|'s)\s+(?:not|no\s+longer)\s+(?:an?|the)\s+", re.I), "job", False,
@@ -1781,8 +1785,8 @@ _BARE_ADVERBS = (
     _BARE_ADVERB +
     r"(?=(?:live|living|based|grew\s+up|born|moved|relocated|from|prefer|joined|"
     r"work(?:ing)?\s+(?:at|for|as|in)|don't\s+(?:really\s+)?like|allergic|turned\s+\d+|adopted|"
-    r"(?:got|started|landed)\s+(?:a\s+)?(?:new\s+)?(?:job|position|role)\s+"
-    r"(?:at|with|as)|"
+    r"(?:(?:got|started|landed)\s+(?:a\s+)?(?:new\s+)?|found\s+a\s+new\s+)"
+    r"(?:job|position|role)\s+(?:at|with|as)|"
     # "got a new place in Olympia, moved in on Saturday" (`_PREDICATES`)
     r"(?:got|found|rented|bought)\s+(?:a|an)\s+(?:new\s+)?(?:place|flat|apartment|house|home)|"
     # "quit my job today!!", "left my job at Zara", "started working at Stripe" (not a bare
@@ -2825,6 +2829,11 @@ _A_SCHOOL = re.compile(r"(?:[A-Z][\w'’.-]*\s+){0,3}?(?:University|Uni|College|
                        r"Prison|Camp)\b|(?:Eton|Sandhurst|Imperial|Shawshank|Harvard|Oxford|"
                        r"Cambridge|Stanford|MIT|"
                        r"Yale|Princeton|Berkeley|Columbia|UCLA|LSE|UCL|ETH|Sorbonne)\b")
+# ... nor a stay of days or weeks, a patient's or a guest's
+_WAS_THERE = re.compile(r"\bfor\s+(?:a|one|two|three|a\s+few|a\s+couple\s+of|\d+)\s+"
+                        r"(?:days?|weeks?)\b|\bas\s+an?\s+(?:customer|guest|visitor|patient)\b|"
+                        r"\bafter\s+(?:the|my|an?)\s+(?:accident|surgery|operation|crash)\b",
+                        re.I)
 # ... nor an event gone to each year ("Glastonbury for 5 years in a row")
 _EVERY_YEAR = re.compile(r"\b(?:in\s+a\s+row|straight|running|every\s+(?:year|summer|winter)|"
                          r"each\s+year)\b", re.I)
@@ -2865,9 +2874,10 @@ _PAST_SHORT = re.compile(
     r"(?:days?|weeks?|nights?|hours?|minutes?)|on\s+(?:holiday|vacation)|over\s+the\s+summer|"
     r"all\s+(?:day|night|week|morning|afternoon|evening)|the\s+whole\s+(?:day|night|week))"
     r"\b", re.I)
-_BRIEF = re.compile(r"\bfor\s+(?:a|one|two|three|a\s+few|a\s+couple\s+of|several|\d+)\s+"
-                    r"(?:days?|weeks?|nights?|hours?|minutes?|months?|semester|term|season)\b|"
-                    r"\b(?:moved|came|went)\s+back\b", re.I)
+_A_STAY = (r"\bfor\s+(?:a|one|two|three|a\s+few|a\s+couple\s+of|several|\d+)\s+"
+           r"(?:days?|weeks?|nights?|hours?|minutes?|months?|semester|term|season)\b")
+_BRIEF = re.compile(_A_STAY + r"|\b(?:moved|came|went)\s+back\b", re.I)
+_A_STAY = re.compile(_A_STAY, re.I)  # type: ignore[assignment]
 # ... nor what is no fact: a dream, a pretence, a lie, a role, a guess (of a move too: "I
 # dreamt I moved from Paris to Rome"; a move over the summer is a move)
 _NO_FACT = re.compile(
@@ -2992,7 +3002,7 @@ def _past_facts(sentence: str, turn: _Turn, me: _Subject) -> bool:
     if worked is None:
         was_at = _PAST_WAS_AT.search(sentence)
         if was_at is not None and _PAST_STAY.search(sentence, was_at.end()) and \
-                not _A_BREAK.search(sentence, was_at.end()) and \
+                not _WAS_THERE.search(sentence, was_at.end()) and \
                 not _A_SCHOOL.match(sentence, was_at.end()) and not _EVERY_YEAR.search(
                     sentence, was_at.end()) and not _known_place_at(sentence, was_at.end()):
             worked = was_at
@@ -3315,6 +3325,9 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
             return None  # "Paris is into ..." - only people's statements in the first person
         if we and family != "residence":
             return None  # "we love hiking" is not the speaker's own statement
+        if family == "residence" and _A_STAY.search(sentence, pm.end()) and re.search(
+                r"\b(?:moved|relocated)\b", pm.group(0)):
+            return None  # "I moved to Berlin for a month": a stay, no home
         if attribute == "address":
             raw = _address_value(sentence, pm.end())
         else:
