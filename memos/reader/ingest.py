@@ -562,6 +562,13 @@ def _firm_name(run: _Run, ext: Extraction) -> bool:
                and not h.cube.metadata.get("tentative") for h in hits)
 
 
+# The ties a partner of the same name had before a tie that follows them: a girlfriend who
+# becomes a fiancée, a fiancé who becomes a husband.
+_DATING = ("boyfriend", "girlfriend", "partner")
+_TIES_BEFORE = {"fiancé's name": _DATING,
+                **{f"{tie}'s name": (*_DATING, "fiancé") for tie in ("spouse", "husband", "wife")}}
+
+
 def _told_before(run: _Run, ext: Extraction) -> bool:
     """Whether a value said as the past (`Extraction.past`) has a fact of its own already,
     live or ended: the user's fact of the same subject, attribute and value, or one this
@@ -598,6 +605,16 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     if not ext.negated and opposite is None:
         if any(_key(p.extraction) == _key(ext) for p in run.pending):
             _flush(run)
+        # "Jess and I got engaged" after "my girlfriend Jess ...": she is the fiancée now,
+        # no longer the girlfriend (the tie before, of the same name, is replaced)
+        for tie in _TIES_BEFORE.get(ext.attribute, ()) if ext.value else ():
+            before = replace(ext, attribute=f"{tie}'s name")
+            if any(_key(p.extraction) == _key(before) for p in run.pending):
+                _flush(run)
+            cand.supersedes += [
+                c.id for c in _live_facts(run, ext.subject_key, conflict_attribute(before),
+                                          ext.value)
+                if _same_value(c.metadata.get("value"), ext.value) and c.id not in cand.supersedes]
         run.pending.append(cand)
         return
     if not ext.negated:  # likes <-> dislikes of the same thing: the new one supersedes

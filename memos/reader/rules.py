@@ -1625,6 +1625,12 @@ _REL_NAMED = re.compile(
     rf"\s+been\s+{_STILL}(?!seeing\b){_DATING}|\s+{_STARTED}{_DATING})\s+"
     rf"(?P<name10>{_NAME_RE}){_COUPLE_END}|"
     rf"\bI(?:['’]ve|\s+have)\s+been\s+{_STILL}seeing\s+(?P<name12>{_NAME_RE}){_COUPLE_SPAN}|"
+    # "I've been seeing a guy named Ryan", "(I) started dating a girl called Mia": the
+    # partner, "seeing" too (a meeting is with someone by name, not "a guy named ...")
+    rf"(?:\bI(?:['’]m|\s+am|['’]ve\s+been|\s+have\s+been|\s+{_STARTED})|^{_STARTED})\s*"
+    rf"{_STILL}(?:dating|seeing|going\s+out\s+with)\s+(?:a|this)\s+(?:(?:new|nice|lovely|"
+    rf"cute|great)\s+)?(?:guy|girl|man|woman|lady|dude|bloke)\s+(?:named|called)\s+"
+    rf"(?P<name17>{_NAME_RE}){_COUPLE_END}|"
     rf"(?:^|(?<=[,;] ))(?P<name11>{_NAME_RE})\s+and\s+(?:I|me)\s+{_COUPLE_VERB}{_COUPLE_END}|"
     rf"(?:^|(?<=[,;] ))[Mm]e\s+and\s+(?P<name13>{_NAME_RE})\s+{_COUPLE_VERB}{_COUPLE_END}|"
     # "I'm engaged to Sam", "I just got engaged to Sam": the speaker's fiancé
@@ -2196,7 +2202,9 @@ def _candidates(turn: _Turn, me: _Subject, carried: Referents, *, naming: bool =
     named = _named_people(turn.out, me) or mentioned
     people = named or ([(s, g) for s, g in carried.people if (g is None) == naming]
                        if carried.mentions else carried.people)
-    kin = frozenset(s.prefix.removesuffix("'s ") for s, _ in turn.mentioned)
+    # (the words that mentioned them: "my father", "a puppy", "someone new")
+    kin = frozenset(s.prefix.removesuffix("'s ") for s, _ in turn.mentioned) | (
+        {"someone"} if turn.mentioned else set())
     return named, people, _allowed_words(people, turn.out,
                                          kin if named else carried.words)
 
@@ -2213,6 +2221,14 @@ _PET_GOT = re.compile(
     r"(?:(?:new|little|baby|rescue|tiny|cute)\s+)*"
     rf"(?P<pet>{_PET_WORDS})"
     r"\W*$", re.I)
+
+
+# A partner not named: "I started seeing someone new", "I've been dating someone" (not "I
+# met someone": anyone)
+_SOMEONE_NEW = re.compile(
+    rf"^{_PRON_LEAD}(?:I(?:['’]ve|\s+have)?\s+)?(?:(?:just|recently|finally|also)\s+)*"
+    r"(?:started\s+(?:seeing|dating)|been\s+(?:seeing|dating)|(?:am|['’]m)\s+(?:seeing|dating))"
+    r"\s+someone(?:\s+new)?(?:\s+(?:recently|lately))?\W*$", re.I)
 
 
 def _mentioned_kin(sentence: str, turn: _Turn, me: _Subject, before: int) -> None:
@@ -2233,6 +2249,8 @@ def _mentioned_kin(sentence: str, turn: _Turn, me: _Subject, before: int) -> Non
     if pet:  # (of no gender: only a "his/her name is" clause names it, `_pronoun_name`)
         turn.mentioned = [(_Subject(me.name, me.key, f"{relation_name(pet.group('pet'))}'s "),
                            None)]
+    if _SOMEONE_NEW.match(sentence):  # "I started seeing someone new, her name is Priya"
+        turn.mentioned = [(_Subject(me.name, me.key, "partner's "), None)]
 
 
 def _pronoun_name(sentence: str, said: re.Match[str], people: Sequence[tuple[_Subject, str | None]],
@@ -2434,7 +2452,8 @@ def extract(text: str, speaker: str, speaker_key: str,
     if named:
         genders = {(s.name.lower(), s.prefix): g for s, g in carried.people}
         named = [(s, g or genders.get((s.name.lower(), s.prefix))) for s, g in named]
-        kin = frozenset(s.prefix.removesuffix("'s ") for s, _ in turn.mentioned)
+        kin = frozenset(s.prefix.removesuffix("'s ") for s, _ in turn.mentioned) | (
+            {"someone"} if turn.mentioned else set())
         words = _allowed_words(named, turn.out, (carried.words if used else frozenset()) | kin)
         # a turn that may name someone its facts do not ("My brother Jack came with Tom")
         # leaves no one for the next turn's "he"
@@ -3564,7 +3583,7 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
                 turn.person = partner
             continue
         said = (m.group("name10") or m.group("name11") or m.group("name12")
-                or m.group("name13"))
+                or m.group("name13") or m.group("name17"))
         if said:  # "I'm dating Dan", "Dan and I are dating", "Me and Dan are dating"
             partner = _clause_name(said)
             if partner is not None and not _HEDGE.search(sentence) and not _an_app(partner) \

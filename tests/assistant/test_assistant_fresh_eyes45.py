@@ -51,3 +51,17 @@ def test_a_value_said_again_is_no_change(mem: MemOS) -> None:
     bot.reply("I live in Portland", session_id="s0", at=T0)
     again = bot.reply("I live in portland", session_id="s1", at=T0 + timedelta(days=1)).text
     assert "(it was" not in again
+
+
+def test_a_girlfriend_who_becomes_a_fiancee_then_a_wife(mem: MemOS) -> None:
+    """Before: "Jess is your girlfriend and your fiancé" after the engagement; the tie of
+    the same name before now ends when the next one is told."""
+    bot = tell(mem, [(0, "my girlfriend Jess works at Google"),
+                     (10, "jess and i got engaged last weekend!!"),
+                     (40, "Jess and I got married in June")])
+    who = ask(bot, "who is Jess?")
+    assert who.startswith("Jess is your spouse") and "girlfriend" not in who \
+        and "fianc" not in who
+    live = {c.content for c in mem.list_memories("alice", kind="fact", limit=50).items}
+    assert "Alice's spouse's name is Jess." in live
+    assert not {"Alice's girlfriend's name is Jess.", "Alice's fiancé's name is Jess."} & live

@@ -78,3 +78,18 @@ def test_pets_counted_then_named(text: str, expected: set[tuple[str, str]]) -> N
 ])
 def test_a_mentioned_relative_is_named_by_no_pronoun(turns: tuple[str, ...]) -> None:
     assert all(not facts for facts in read(*turns))
+
+
+@pytest.mark.parametrize(("turns", "expected"), [
+    # a new partner, named with "a guy named", or named by the clause after "someone new"
+    (("I've been seeing a guy named Ryan",), {("partner's name", "Ryan", False, False)}),
+    (("I started dating a girl called Mia",), {("partner's name", "Mia", False, False)}),
+    (("started seeing someone new, her name is Priya",), {("partner's name", "Priya", False, False)}),
+    (("I've been seeing someone.", "Her name is Ana."), {("partner's name", "Ana", False, False)}),
+    # a meeting, a doctor, anyone met: no partner
+    (("I'm seeing a guy named Tom for coffee tomorrow",), set()),
+    (("I'm seeing a doctor named Smith",), set()),
+    (("I met someone! his name is Leo",), set()),
+])
+def test_a_new_partner(turns: tuple[str, ...], expected: set[tuple[str, str, bool, bool]]) -> None:
+    assert read(*turns)[-1] == expected
