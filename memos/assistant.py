@@ -103,6 +103,12 @@ WHO_MAX = 4  # ... and says of Sam at most
 # "Who is Sam?", "who's Ana", "Who was Dr. Mensah?": a person the user named
 _WHO_IS = re.compile(r"^(?i:who(?:'s|’s|\s+is|\s+was))\s+(?P<name>(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?"
                      r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)\s*\??$")
+# "Who is my ex?", "what's my ex-wife's name?", "who was my ex boyfriend?": the partners
+# whose tie ended (`Assistant._exes`)
+_EX_ASKED = re.compile(
+    r"^(?:who(?:'s|’s|\s+is|\s+was)|what(?:'s|’s|\s+is|\s+was))\s+my\s+(?:last\s+|previous\s+)?"
+    r"ex(?:[-\s]?(?P<rel>boyfriend|girlfriend|husband|wife|partner|fianc[ée]e?|spouse))?"
+    r"(?:['’]s\s+name)?\s*\??$", re.I)
 _NOT_SOMEONE = frozenset({"i", "it", "this", "that", "he", "she", "they", "we", "you",
                           "there", "here", "what", "who"})
 COUNT_K = 16  # the user's turns looked through for a count they stated ("I have two kids")
@@ -252,6 +258,12 @@ def _ended(cube: MemCube, now: datetime | None = None) -> bool:
     ended it: the reader supersedes a negated fact by the turn that negated it) or past its
     `valid_to` (an end set by `MemOS.update`)."""
     return cube.state.value == "superseded" or ended_by(cube.valid_to, now or utcnow())
+
+
+def _tie_kind(word: str | None) -> str:
+    """A partner relation as the reader writes it ("fiancée" -> "fiancé")."""
+    low = (word or "").lower()
+    return "fiancé" if low.startswith("fianc") else low
 
 
 def _never_held(cube: MemCube) -> bool:
@@ -898,6 +910,11 @@ class Assistant:
 
         _text_arg(text, "text", "a question such as 'Where do I live?'")
         self._unknown = None
+        ex = _EX_ASKED.match(text.strip())
+        if ex is not None and (self.backend == "extractive" or (
+                self.backend == "auto" and self.llm is None)):
+            return "extractive", "a question about the partners whose tie ended", None, \
+                self._exes(ex.group("rel"))
         cq = self.canonical(text)
         if cq is not None and not cq.every and not cq.history and self._several_kinds(cq):
             cq = replace(cq, every=True)  # "what's my pet's name?" of a dog and a cat: both
@@ -1321,6 +1338,17 @@ class Assistant:
 
         if cq is None and about_me_question(text):
             return self._about_user(facts)
+        ex = _EX_ASKED.match(text.strip()) if cq is None else None
+        if ex is not None:
+            kind = f"ex-{_tie_kind(ex.group('rel'))}" if ex.group("rel") else "ex"
+            if not facts:
+                return f"I don't know of an {kind} of yours.", []
+            lines = [f"{h.cube.metadata.get('value')} (your "
+                     f"{(_fact_attribute(h.cube) or '').removesuffix(chr(39) + 's name')}"
+                     + (f" until {date_text(h.cube.valid_to)}" if h.cube.valid_to else "") + ")"
+                     for h in facts]
+            return (f"Your {kind}: " + "; ".join(lines) + ".",
+                    [_used(h, "a tie that ended") for h in facts])
         who = _WHO_IS.match(_asked_as_capitalised(text.strip())) if cq is None else None
         person = who.group("name") if who is not None else None
         if person is not None and person.lower() not in _NOT_SOMEONE:
@@ -1672,6 +1700,33 @@ class Assistant:
                     or any(set(_norm(n).split()) <= words for n in names if _norm(n)))
         return bool(words & _FIRST_PERSON) or _my_own(norm)
 
+    def _exes(self, rel: str | None) -> list[SearchHit]:
+        """The partners whose tie ended (`rules.PARTNERS`, or the kind asked: "my ex-wife"),
+        newest end first, one hit per name (never one corrected at once)."""
+        from memos.reader.questions import user_key
+        from memos.reader.rules import PARTNERS
+
+        kinds = (_tie_kind(rel),) if rel else PARTNERS
+        user = user_key(self.scope.user_id)
+        found: dict[str, SearchHit] = {}
+        for kind in kinds:
+            for hit in self._search(f"{self.user_name}'s {kind}'s name", WHO_K,
+                                    record_access=False, kind=[Kind.FACT.value],
+                                    include_superseded=True,
+                                    metadata={"subject": user, "relation": f"{kind}'s name"}):
+                name = str(hit.cube.metadata.get("value") or "").strip()
+                if name and _ended(hit.cube) and not _never_held(hit.cube):
+                    found.setdefault(name.casefold(), hit)
+        live = {str(h.cube.metadata.get("value") or "").strip().casefold()
+                for kind in PARTNERS for h in self._search(
+                    f"{self.user_name}'s {kind}'s name", WHO_K, record_access=False,
+                    kind=[Kind.FACT.value], metadata={"subject": user,
+                                                      "relation": f"{kind}'s name"})
+                if not _ended(h.cube)}
+        exes = [h for name, h in found.items() if name not in live]  # (a tie moved on: wed)
+        return sorted(exes, key=lambda h: as_utc(h.cube.valid_to or h.cube.recorded_at),
+                      reverse=True)[:WHO_MAX]
+
     def _who_is(self, name: str) -> tuple[str, list[MemoryUsed]] | None:
         """"Who is Sam?" from the user's live facts: the relations the user named Sam by
         ("Sam is your partner") and what holds of Sam ("Sam's city is Porto"); None when no
@@ -1691,13 +1746,29 @@ class Assistant:
             return None
         relation = {h.id: (_fact_attribute(h.cube) or "").removesuffix("'s name") for h in kin}
         relations = list(dict.fromkeys(relation.values()))
+        # the ties that ended ("Marco was your boyfriend (until ...)"): what the user named
+        # them by before, under no relation that holds now
+        was = {} if relations else {
+            h.id: h for h in self._search(name, WHO_K, record_access=False,
+                                          kind=[Kind.FACT.value], include_superseded=True)
+            if _ended(h.cube) and not _never_held(h.cube)
+            and h.cube.metadata.get("subject") == user
+            and (_fact_attribute(h.cube) or "").endswith("'s name")
+            and str(h.cube.metadata.get("value") or "").strip().casefold() == wanted}
+        if not kin and not theirs and not was:
+            return None
         lines = []
         if relations:
             lines.append(f"{name} is your " + " and your ".join(relations))
+        for hit in sorted(was.values(), key=lambda h: _began(h.cube))[-WHO_MAX:]:
+            rel = (_fact_attribute(hit.cube) or "").removesuffix("'s name")
+            until = date_text(hit.cube.valid_to)
+            lines.append(f"{name} was your {rel}" + (f" (until {until})" if until else ""))
         lines += list(dict.fromkeys(h.cube.content.rstrip(".") for h in theirs[:WHO_MAX]))
         used = [_used(h, f"your {relation[h.id]} ({_why(h)})") for h in kin]
+        used += [_used(h, f"a tie that ended ({_why(h)})") for h in was.values()]
         used += [_used(h, f"a fact about {name} ({_why(h)})") for h in theirs[:WHO_MAX]]
-        return "; ".join(lines) + ".", used
+        return "; ".join(dict.fromkeys(lines)) + ".", used
 
     def _about_user(self, facts: list[SearchHit]) -> tuple[str, list[MemoryUsed]]:
         """"What do you know about me?": the user's facts that hold now, in the second

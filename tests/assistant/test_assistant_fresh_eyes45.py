@@ -65,3 +65,21 @@ def test_a_girlfriend_who_becomes_a_fiancee_then_a_wife(mem: MemOS) -> None:
     live = {c.content for c in mem.list_memories("alice", kind="fact", limit=50).items}
     assert "Alice's spouse's name is Jess." in live
     assert not {"Alice's girlfriend's name is Jess.", "Alice's fiancé's name is Jess."} & live
+
+
+def test_exes(mem: MemOS) -> None:
+    """Before: "who is my ex?" had no answer, and "who is Marco?" said only his job."""
+    bot = tell(mem, [(0, "my boyfriend Marco is a chef"), (10, "marco and i broke up"),
+                     (20, "my new boyfriend is Leo")])
+    assert ask(bot, "who is my ex?") == "Your ex: Marco (your boyfriend until 12 March 2026)."
+    assert ask(bot, "who was my ex boyfriend?").startswith("Your ex-boyfriend: Marco")
+    assert ask(bot, "who is my ex-wife?") == "I don't know of an ex-wife of yours."
+    assert ask(bot, "who is Marco?") == (
+        "Marco was your boyfriend (until 12 March 2026); Marco's job is chef.")
+    assert ask(bot, "who is Leo?") == "Leo is your boyfriend."
+
+
+def test_a_partner_married_is_no_ex(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "my girlfriend Jess works at Google"),
+                     (10, "Jess and I got married")])
+    assert ask(bot, "who is my ex?") == "I don't know of an ex of yours."
