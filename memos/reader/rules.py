@@ -1030,6 +1030,10 @@ class _Turn:
     # a relative a clause opened with that stated nothing the rules read ("My father is
     # retired now"): whom the next clause's "he" may be about (`_candidates`)
     mentioned: list[tuple[_Subject, str | None]] = field(default_factory=list)
+    # whether the relative mentioned may be named by "his/her name is" too: the clause that
+    # mentioned them spoke of no thing ("My brother is visiting, his name is Jake"; not "My
+    # dad bought a new boat. His name is Poseidon")
+    mention_names: bool = False
     # the cities read from a new address's town (`add`): not again where the previous turn
     # said that city ("I moved to Lyon." / "My new address is 14 Rue des Lilas, Lyon")
     from_address: set[tuple[str, str, str]] = field(default_factory=set)
@@ -1652,6 +1656,7 @@ _MY_NAME = re.compile(
     rf"\b(?:[Mm]y\s+name(?:'s|\s+is)|[Cc]all\s+me|[Mm]y\s+friends\s+call\s+me|I\s+go\s+by|"
     rf"(?:[Ee]veryone|[Ee]verybody|[Pp]eople|[Mm]ost\s+people)\s+calls?\s+me)\s+"
     rf"(?P<name>{_TITLE_NAME})|(?:^|[.!]\s+|,\s*)(?:{_HELLO}(?:\s+there)?)?[,!]?\s*"
+    rf"(?:(?i:so|well|ok|okay|anyway|btw)[,!]?\s+)?"
     rf"I(?:'m|’m|\s+am)\s+(?P<short>[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?)\s*(?:[,.!]|$|"
     rf"\s+and\b|\s+but\b|\s+by\s+the\s+way|\s+btw\b|\s+here\b)|"
     rf"(?:^|[.!]\s+|,\s*)(?:{_HELLO}(?:\s+there)?)?[,!]?\s*(?P<here>[A-Z][^\W\d_]+)\s+here\s*(?:[,.!]|$)")
@@ -1883,20 +1888,23 @@ _RETRACTED = re.compile(r"(?<!not )(?<!no )\b(?:jk|j/k|just\s+kidding|just\s+jok
 _CORRECTION = re.compile(
     r"^\W*(?P<opener>(?:(?:sorry|oops|whoops|oh|ah|wait|no|nope|correction|actually|my\s+bad|"
     r"typo|damn|ugh|hmm|lol|haha)\b[\s,!.:;-]*)*)"
-    r"(?:(?<![\w'’])(?P<meant>I\s+meant\s+to\s+say|I\s+meant|I\s+mean|make\s+(?:that|it)|"
+    r"(?:(?:(?<![\w'’])(?P<meant>I\s+meant\s+to\s+say|I\s+meant|I\s+mean|make\s+(?:that|it)|"
     r"that\s+should\s+(?:be|say|read)|should\s+(?:be|say))|(?P<its>it's|it’s|it\s+is|it\s+was|"
-    r"that's|that’s))\s+(?P<value>[^\n?]{1,60}?)\s*(?:[.!]+|\s+(?:lol|haha|sorry))?\s*$",
+    r"that's|that’s))\s+|(?P<bare>))(?P<value>[^\n?]{1,60}?)\s*(?:[.!]+|\s+(?:lol|haha|sorry))?\s*$",
     re.I)
 # Openers that say a correction by themselves; "I mean" (a filler too: "I mean, Spotify is
 # better") corrects only after one of them ("Oops, I mean 35").
 _SURE_OPENER = re.compile(r"\b(?:sorry|oops|whoops|correction|my\s+bad|typo)\b", re.I)
 _OPENS_CORRECTION = re.compile(r"^\W*(?:sorry|oops|whoops|wait|no\b|nope|correction|actually|"
-                               r"my\s+bad|typo|I\s+meant|I\s+mean\b)", re.I)
+                               r"my\s+bad|typo|I\s+meant|I\s+mean\b)|^\s*\*\s*\w", re.I)
 _NOT_THAT = re.compile(r",?\s+(?:not|instead\s+of|rather\s+than)\s+.*$", re.I)
 # Days and months: a corrected value of a date only ("Sorry, I meant 4 May").
 _CALENDAR_WORD = re.compile(
     rf"\b(?:{'|'.join(WEEKDAYS)}|{'|'.join(m for m in MONTHS if len(m) > 3)})\b", re.I)
-_MONTH_WORD = re.compile(rf"\b(?:{'|'.join(m for m in MONTHS if len(m) > 3)})\b", re.I)
+_MONTH_WORD = re.compile(rf"\b(?:{'|'.join(m for m in MONTHS if len(m) > 3)})\b|"
+                         # ("may", a verb as often, with its day: "May 6th", "6 May")
+                         r"\bmay\s+\d{1,2}(?:st|nd|rd|th)?\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+                         r"may\b", re.I)
 # Words no corrected value holds: times, the weather, a verdict, a tail that adds or points
 # ("Wait, it's Friday", "oops it's late", "Actually it's cats too", "sorry, it's my bad").
 _NO_CORRECTION = re.compile(
@@ -1957,7 +1965,11 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
         return []
     meant = m.group("meant") is not None
     opener = m.group("opener")
-    if not meant and not opener.strip():
+    if m.group("bare") is not None and not (re.search(r"\btypo\b", opener, re.I)
+                                            or text.lstrip().startswith("*")):
+        return []  # a value alone corrects after "typo" or a star only ("sorry, typo, Portland",
+        # "*Portland"), and only a value close to the old one (`close`)
+    if not meant and not opener.strip() and m.group("bare") is None:
         return []  # "It's Berlin": no word that corrects
     if meant and m.group("meant").lower().split()[-1] == "mean" and not _SURE_OPENER.search(
             opener):
@@ -2106,8 +2118,9 @@ class Referents:
     # (one of the speaker's own: "My brother is called Jon"; `_pronoun_name`)
     relations: dict[str, str | None] = field(default_factory=dict)
     # `people` is only one mentioned, not named (`_mentioned_kin`): a relative for a
-    # statement, a pet for a name
+    # statement (and for a name with `mention_names`), a pet for a name
     mentions: bool = False
+    mention_names: bool = False
 
 
 def _gender(relation: str) -> str | None:
@@ -2198,9 +2211,11 @@ def _candidates(turn: _Turn, me: _Subject, carried: Referents, *, naming: bool =
     The one the clause before mentioned (`_mentioned_kin`): a relative for a statement ("he
     was a baker"), a pet got for a name (`naming`: "his name is Max"; "My dad bought a new
     boat. His name is Poseidon" names no father)."""
-    mentioned = [(s, g) for s, g in turn.mentioned if (g is None) == naming]
+    mentioned = [(s, g) for s, g in turn.mentioned
+                 if (g is None) == naming or (naming and turn.mention_names)]
     named = _named_people(turn.out, me) or mentioned
-    people = named or ([(s, g) for s, g in carried.people if (g is None) == naming]
+    people = named or ([(s, g) for s, g in carried.people
+                        if (g is None) == naming or (naming and carried.mention_names)]
                        if carried.mentions else carried.people)
     # (the words that mentioned them: "my father", "a puppy", "someone new")
     kin = frozenset(s.prefix.removesuffix("'s ") for s, _ in turn.mentioned) | (
@@ -2231,13 +2246,18 @@ _SOMEONE_NEW = re.compile(
     r"\s+someone(?:\s+new)?(?:\s+(?:recently|lately))?\W*$", re.I)
 
 
+# A thing a clause speaks of, after its subject ("bought a new boat", "got the car")
+_A_THING = re.compile(r"\b(?:a|an|the|some|this|that|these|those|new|his|her|their|our|my)\s+"
+                      r"\w", re.I)
+
+
 def _mentioned_kin(sentence: str, turn: _Turn, me: _Subject, before: int) -> None:
     """After a clause: when it read nothing (`before`: how many facts the turn had) and
     opened with a relative of one gender ("My father is retired now"), that relative is whom
     the next clause's "he" / "she" may stand for ("..., he was a baker"); a pet got and not
     named ("we got a puppy!"), whom the next clause's "his name is Max" names. Any other
     clause leaves no such one."""
-    turn.mentioned = []
+    turn.mentioned, turn.mention_names = [], False
     if len(turn.out) != before or turn.out:
         return
     m = _KIN_OPENS.match(sentence)
@@ -2245,6 +2265,7 @@ def _mentioned_kin(sentence: str, turn: _Turn, me: _Subject, before: int) -> Non
     gender = _gender(rel) if rel else None
     if gender:
         turn.mentioned = [(_Subject(me.name, me.key, f"{rel}'s "), gender)]
+        turn.mention_names = _A_THING.search(sentence, m.end()) is None
     pet = _PET_GOT.match(sentence)
     if pet:  # (of no gender: only a "his/her name is" clause names it, `_pronoun_name`)
         turn.mentioned = [(_Subject(me.name, me.key, f"{relation_name(pet.group('pet'))}'s "),
@@ -2461,6 +2482,7 @@ def extract(text: str, speaker: str, speaker_key: str,
         carried.words = words
         carried.relations = _relations_named(turn.out, me)
         carried.mentions = not _named_people(turn.out, me)
+        carried.mention_names = turn.mention_names
     elif not used:
         carried.people = []
     told = {e.key() for e in previous if not e.negated}
@@ -2755,6 +2777,13 @@ def _rest_of_past(sentence: str) -> list[str]:
     return _with_subjects(sentence, parts[1:])
 
 
+# "I'm Dana, 34", "I'm Dana, 34 years old, from Ohio": the age said right after the name
+_NAME_THEN_AGE = re.compile(
+    r"\bI(?:['’]m|\s+am)\s+(?P<name>[A-Z][^\W\d_]+)(?:\s+[A-Z][^\W\d_]+)?,\s*(?P<n>\d{1,3})"
+    r"(?:\s*(?:years?\s+old|y/?o|yrs?(?:\s+old)?))?(?=\s*(?:$|[,.!;]|\s+(?:and|from|"
+    r"living|working|based)\b))")
+
+
 def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> None:
     """The facts a clause that negates nothing states (`extract`)."""
     bare = _BARE.match(sentence)
@@ -2782,6 +2811,9 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
     if name and turn.speaker_key.startswith("user:"):
         turn.add(_Subject(name, turn.speaker_key), "name", name, "name",
                  tentative=name in turn.tentative_names)
+        aged = _NAME_THEN_AGE.search(sentence)
+        if aged and aged.group("name") == name.split()[0] and 0 < int(aged.group("n")) <= 120:
+            turn.add(me, "age", aged.group("n"), "age")  # "I'm Dana, 34, ..."
     _relatives(sentence, turn, me)
     _counted_relatives(sentence, turn, me)
     _plural_relatives(sentence, turn, me)

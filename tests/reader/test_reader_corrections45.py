@@ -80,3 +80,17 @@ def test_a_known_place_corrects_no_name_by_its_first_letters() -> None:
     # a review finding: "Dallas" begins as "Dan" does, but a known place renames no one
     assert corrected("My brother Dan lives in Miami", "Sorry I meant Dallas") == {
         ("Dan", "city", "Dallas", False)}
+
+
+@pytest.mark.parametrize(("first", "then", "expected"), [
+    # a value alone after "typo" or a star, close to the old one
+    ("I live in Porland", "sorry, typo, Portland", {("Alice", "city", "Portland", False)}),
+    ("I live in Porland", "*Portland", {("Alice", "city", "Portland", False)}),
+    ("I live in Paris", "sorry, typo, Lyon", set()),
+    ("I live in Paris", "sorry, Lyon", set()),
+    # "may" with its day is a month
+    ("my birthday is may 5th", "oops i meant may 6th", {("Alice", "birthday", "may 6th", False)}),
+    ("my birthday is May 5th", "oops I meant May 6th", {("Alice", "birthday", "May 6th", False)}),
+])
+def test_short_corrections(first: str, then: str, expected: set[tuple[str, str, str, bool]]) -> None:
+    assert corrected(first, then) == expected

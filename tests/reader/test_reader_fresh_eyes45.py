@@ -99,3 +99,17 @@ def test_another_relative_of_the_kind_ends_nothing_of_the_named_one(mem: MemOS) 
     tell(mem, [(0, "My brother Joe works at Google."), (5, "My other brother quit his job")])
     live = [c.content for c in mem.list_memories("alice", kind="fact", limit=50).items]
     assert "Joe's employer is Google." in live
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a name with the age right after it, after a chat opener too
+    ("hey! so i'm Dana, 34, living in portland rn and working as a nurse at Providence",
+     {("user:alice", "name", "Dana"), ("user:alice", "age", "34"),
+      ("user:alice", "employer", "Providence"), ("user:alice", "job", "nurse")}),
+    ("I'm Dana, 34 years old, from Ohio", {("user:alice", "name", "Dana"),
+                                           ("user:alice", "age", "34")}),
+    ("I'm Dana, 3 kids and a dog", {("user:alice", "name", "Dana")}),
+])
+def test_an_introduction(text: str, expected: set[tuple[str, str, str]]) -> None:
+    assert {(e.subject_key, e.attribute, e.value)
+            for e in extract(text, "Alice", "user:alice", AT)} == expected

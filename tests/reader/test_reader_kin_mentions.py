@@ -93,3 +93,13 @@ def test_a_mentioned_relative_is_named_by_no_pronoun(turns: tuple[str, ...]) -> 
 ])
 def test_a_new_partner(turns: tuple[str, ...], expected: set[tuple[str, str, bool, bool]]) -> None:
     assert read(*turns)[-1] == expected
+
+
+@pytest.mark.parametrize(("turns", "expected"), [
+    # a relative mentioned in a clause of no thing is named by "his name is"
+    (("My brother is visiting, his name is Jake.",), {("brother's name", "Jake", False, False)}),
+    (("My brother is visiting.", "His name is Jake."), {("brother's name", "Jake", False, False)}),
+])
+def test_a_mentioned_relative_named(turns: tuple[str, ...],
+                                    expected: set[tuple[str, str, bool, bool]]) -> None:
+    assert read(*turns)[-1] == expected
