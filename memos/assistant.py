@@ -260,6 +260,11 @@ def _ended(cube: MemCube, now: datetime | None = None) -> bool:
     return cube.state.value == "superseded" or ended_by(cube.valid_to, now or utcnow())
 
 
+def _ended_at(cube: MemCube) -> datetime:
+    """When a fact ended (else when it was recorded), zone-aware."""
+    return as_utc(cube.valid_to or cube.recorded_at)
+
+
 def _tie_kind(word: str | None) -> str:
     """A partner relation as the reader writes it ("fiancée" -> "fiancé")."""
     low = (word or "").lower()
@@ -419,11 +424,26 @@ def _held_during(cube: MemCube, during: tuple[date, date, str]) -> bool:
     ended); a fact that never held (`_never_held`) did not."""
     first = datetime.combine(during[0], datetime.min.time(), tzinfo=UTC)
     after = datetime.combine(during[1], datetime.max.time(), tzinfo=UTC)
+    from memos.reader.ingest import ENDED_BY
+
     if _never_held(cube):
         return False
-    # (a fact told as the past with no start told began at a time unknown, not when told)
-    start = cube.valid_from if _said_as_past(cube) else _when(cube)
     end = cube.valid_to
+    if _said_as_past(cube):
+        # told as the past: its start is the one told (else unknown, not when told), its
+        # end the period told (`ENDED_BY`: the period's last moment), else only the latest
+        # it can have ended, which says nothing of a given period ("I used to live in
+        # Seville" held in no year said)
+        start = cube.valid_from
+        try:
+            end = datetime.fromisoformat(str(cube.metadata.get(ENDED_BY)))
+        except ValueError:
+            return False
+        if start is None:
+            start = datetime.combine(as_utc(cube.valid_to or end).date(), datetime.min.time(),
+                                     tzinfo=UTC)  # (known only to hold in the end's period)
+    else:
+        start = _when(cube)
     if start is not None and as_utc(start) > after:
         return False
     return end is None or as_utc(end) > first
@@ -1706,7 +1726,10 @@ class Assistant:
         from memos.reader.questions import user_key
         from memos.reader.rules import PARTNERS
 
-        kinds = (_tie_kind(rel),) if rel else PARTNERS
+        asked = _tie_kind(rel) if rel else None
+        # (a marriage is written as the spouse's name: an ex-wife is one too)
+        kinds = PARTNERS if asked is None else (asked, "spouse") if asked in (
+            "husband", "wife") else (asked,)
         user = user_key(self.scope.user_id)
         found: dict[str, SearchHit] = {}
         for kind in kinds:
@@ -1714,9 +1737,10 @@ class Assistant:
                                     record_access=False, kind=[Kind.FACT.value],
                                     include_superseded=True,
                                     metadata={"subject": user, "relation": f"{kind}'s name"}):
-                name = str(hit.cube.metadata.get("value") or "").strip()
-                if name and _ended(hit.cube) and not _never_held(hit.cube):
-                    found.setdefault(name.casefold(), hit)
+                name = str(hit.cube.metadata.get("value") or "").strip().casefold()
+                if name and _ended(hit.cube) and not _never_held(hit.cube) and (
+                        name not in found or _ended_at(hit.cube) > _ended_at(found[name].cube)):
+                    found[name] = hit  # (the tie that ended last: a wife's, not a girlfriend's)
         live = {str(h.cube.metadata.get("value") or "").strip().casefold()
                 for kind in PARTNERS for h in self._search(
                     f"{self.user_name}'s {kind}'s name", WHO_K, record_access=False,
@@ -1724,8 +1748,7 @@ class Assistant:
                                                       "relation": f"{kind}'s name"})
                 if not _ended(h.cube)}
         exes = [h for name, h in found.items() if name not in live]  # (a tie moved on: wed)
-        return sorted(exes, key=lambda h: as_utc(h.cube.valid_to or h.cube.recorded_at),
-                      reverse=True)[:WHO_MAX]
+        return sorted(exes, key=lambda h: _ended_at(h.cube), reverse=True)[:WHO_MAX]
 
     def _who_is(self, name: str) -> tuple[str, list[MemoryUsed]] | None:
         """"Who is Sam?" from the user's live facts: the relations the user named Sam by
@@ -1742,8 +1765,6 @@ class Assistant:
                and (_fact_attribute(h.cube) or "").endswith("'s name")
                and str(h.cube.metadata.get("value") or "").strip().casefold() == wanted]
         theirs = [h for h in live if str(h.cube.metadata.get("subject") or "").casefold() == wanted]
-        if not kin and not theirs:
-            return None
         relation = {h.id: (_fact_attribute(h.cube) or "").removesuffix("'s name") for h in kin}
         relations = list(dict.fromkeys(relation.values()))
         # the ties that ended ("Marco was your boyfriend (until ...)"): what the user named

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -654,7 +654,8 @@ def kin_questions(cq: CanonicalQuestion) -> list[CanonicalQuestion]:
     rel, sep, attribute = cq.attribute.partition("'s ")
     if not cq.about_user or not sep or rel not in KIN_GROUPS:
         return [cq]
-    return [cq, *(_q(cq.subject, f"{kin}'s {attribute}", True, past=cq.past)
+    return [cq, *(replace(_q(cq.subject, f"{kin}'s {attribute}", True, past=cq.past),
+                          during=cq.during)
                   for kin in KIN_GROUPS[rel])]
 
 

@@ -1656,7 +1656,7 @@ _MY_NAME = re.compile(
     rf"\b(?:[Mm]y\s+name(?:'s|\s+is)|[Cc]all\s+me|[Mm]y\s+friends\s+call\s+me|I\s+go\s+by|"
     rf"(?:[Ee]veryone|[Ee]verybody|[Pp]eople|[Mm]ost\s+people)\s+calls?\s+me)\s+"
     rf"(?P<name>{_TITLE_NAME})|(?:^|[.!]\s+|,\s*)(?:{_HELLO}(?:\s+there)?)?[,!]?\s*"
-    rf"(?:(?i:so|well|ok|okay|anyway|btw)[,!]?\s+)?"
+    rf"(?P<lead>(?i:so|well|ok|okay|anyway|btw)[,!]?\s+)?"
     rf"I(?:'m|’m|\s+am)\s+(?P<short>[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?)\s*(?:[,.!]|$|"
     rf"\s+and\b|\s+but\b|\s+by\s+the\s+way|\s+btw\b|\s+here\b)|"
     rf"(?:^|[.!]\s+|,\s*)(?:{_HELLO}(?:\s+there)?)?[,!]?\s*(?P<here>[A-Z][^\W\d_]+)\s+here\s*(?:[,.!]|$)")
@@ -1696,6 +1696,9 @@ def stated_name(text: str, after_greeting: bool = False,
                                                                       m.start("name"))])
             if m.group("short") and name.split()[0].lower() in DEMONYM_NOUNS:
                 continue  # "I'm Aussie", "I'm Kiwi": a nationality, no name
+            if m.group("lead") and (name.lower() in KNOWN_PLACES or _an_app(name)
+                                    or name.split()[0].lower() in _OPENERS):
+                continue  # "so I'm Google", "well I'm Paris": no name after a chat opener
             if name and _named(name) and len(name) <= 64 and name.split()[0][:1].isupper() \
                     and _printable_name(name) and not _bare_title(name):
                 found = name  # the last one stated wins ("my name's Joanna, call me Jo")
@@ -2292,6 +2295,8 @@ def _pronoun_name(sentence: str, said: re.Match[str], people: Sequence[tuple[_Su
         return sentence
     rest = sentence[said.end():]
     if who.prefix:
+        if re.match(r"(?:Dr|Mr|Mrs|Ms|Miss|Prof|Sir|Dame)\b\.?\s", rest):
+            return sentence  # "My dad is in hospital, his name is Dr. Lee": the doctor's
         return f"My {who.prefix}name is {rest}"
     attribute = relations.get(who.name.lower())
     if attribute is None:
@@ -3616,6 +3621,12 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
             continue
         said = (m.group("name10") or m.group("name11") or m.group("name12")
                 or m.group("name13") or m.group("name17"))
+        if m.group("name17") and re.search(
+                rf"\b{re.escape(m.group('name17'))}\b(?:[^.!?]*?\b(?:he|she)(?:['’]s|\s+is)\s+"
+                r"(?:my|a|an|the|our)\s+(?!(?:new\s+)?(?:boyfriend|girlfriend|partner)\b)|"
+                r"[^.!?]*\b(?:broke\s+up|split\s+up|separated|divorced|ended\s+things|"
+                r"called\s+it\s+quits)\b)", turn.whole):
+            continue  # "..., he's my physio", "... but we broke up": no partner now
         if said:  # "I'm dating Dan", "Dan and I are dating", "Me and Dan are dating"
             partner = _clause_name(said)
             if partner is not None and not _HEDGE.search(sentence) and not _an_app(partner) \

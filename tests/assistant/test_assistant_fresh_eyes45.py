@@ -83,3 +83,16 @@ def test_a_partner_married_is_no_ex(mem: MemOS) -> None:
     bot = tell(mem, [(0, "my girlfriend Jess works at Google"),
                      (10, "Jess and I got married")])
     assert ask(bot, "who is my ex?") == "I don't know of an ex of yours."
+
+
+def test_an_ex_with_no_other_fact_and_an_ex_wife(mem: MemOS) -> None:
+    """A review's findings: "who is Marco?" of an ex with no fact of his own quoted turns;
+    an ex-wife (a marriage is written as the spouse's name) was unknown; the ex named was
+    the girlfriend, not the wife she became."""
+    bot = tell(mem, [(0, "My boyfriend is Marco."), (1, "Marco and I broke up.")])
+    assert ask(bot, "who is Marco?") == "Marco was your boyfriend (until 3 March 2026)."
+    other = tell(mem, [(0, "My girlfriend is Jess."), (10, "Jess and I got engaged."),
+                       (20, "Jess and I got married."), (30, "Jess and I got divorced.")],
+                 user="bob")
+    assert ask(other, "who is my ex?") == "Your ex: Jess (your spouse until 1 April 2026)."
+    assert ask(other, "who is my ex-wife?").startswith("Your ex-wife: Jess")

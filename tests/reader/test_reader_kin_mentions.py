@@ -103,3 +103,15 @@ def test_a_new_partner(turns: tuple[str, ...], expected: set[tuple[str, str, boo
 def test_a_mentioned_relative_named(turns: tuple[str, ...],
                                     expected: set[tuple[str, str, bool, bool]]) -> None:
     assert read(*turns)[-1] == expected
+
+
+@pytest.mark.parametrize("text", [
+    # a review's findings: a role after the name, a break-up, a titled name
+    "I've been seeing a guy named Ryan, he's my physio",
+    "I've been seeing a guy named Ryan but we broke up.",
+    "I started seeing someone new, his name is Dr. Patel",
+    "My dad is in hospital, his name is Dr. Lee.",
+    "well I'm Paris",
+])
+def test_no_partner_or_name(text: str) -> None:
+    assert read(text) == [set()]
