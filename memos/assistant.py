@@ -1510,7 +1510,21 @@ class Assistant:
             used.append(_used(turn, f"you said how many {plural(kind)} you have ({_why(turn)})"))
         names = list(items.values())
         if stated is None and not names:
-            return None
+            # none holds: those that did ("how many pets do I have?" after the one dog died)
+            from memos.reader.questions import kin_questions
+
+            gone = {}
+            for form in kin_questions(cq):
+                for hit in self._facts_for(form, include_superseded=True):
+                    value = _fact_value(hit.cube, form)
+                    if value and _ended(hit.cube) and not _never_held(hit.cube):
+                        gone.setdefault(value.casefold(), (value, hit))
+            if not gone:
+                return None
+            return (f"You have no {plural(kind)} now that I know of; no longer: "
+                    f"{_listed([v for v, _ in gone.values()])}.",
+                    [_used(h, f"one of your {plural(kind)} that ended ({_why(h)})")
+                     for _, h in gone.values()])
 
         def many(n: int) -> str:
             return f"{n} {kind if n == 1 else plural(kind)}"

@@ -3310,7 +3310,7 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
         turned = _TURNED.match(sentence, rest)
         by_name = sm.group("name") is not None and (subj.key != me.key or bool(subj.prefix))
         if age is None and (sm.group("rel") or by_name) and (
-                turned or re.search(r"\bis\s*$", sentence[:rest])):
+                turned or re.search(r"(?:\bis|['’]s)\s*$", sentence[:rest])):
             # "my son Leo is 11", "my son turned 6 last week", "Leo just turned 8!"
             age = _AGE_OF.match(sentence, turned.end() if turned else rest)
         if age and not we and 0 < int(age.group("n")) <= 120 and (

@@ -96,3 +96,11 @@ def test_an_ex_with_no_other_fact_and_an_ex_wife(mem: MemOS) -> None:
                  user="bob")
     assert ask(other, "who is my ex?") == "Your ex: Jess (your spouse until 1 April 2026)."
     assert ask(other, "who is my ex-wife?").startswith("Your ex-wife: Jess")
+
+
+def test_a_count_after_the_only_one_ended(mem: MemOS) -> None:
+    """Before: "I don't have anything about that yet" after the one dog died."""
+    bot = tell(mem, [(0, "I have a dog named Biscuit"), (10, "Biscuit passed away last week")])
+    assert ask(bot, "how many pets do I have?") == (
+        "You have no pets now that I know of; no longer: Biscuit.")
+    assert ask(bot, "how many kids do I have?") == "I don't have anything about that yet."

@@ -113,3 +113,15 @@ def test_another_relative_of_the_kind_ends_nothing_of_the_named_one(mem: MemOS) 
 def test_an_introduction(text: str, expected: set[tuple[str, str, str]]) -> None:
     assert {(e.subject_key, e.attribute, e.value)
             for e in extract(text, "Alice", "user:alice", AT)} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # an age after "'s" as after "is" (before, "my mom's 60" read nothing)
+    ("my dad is 62 and my mom's 60",
+     {("Alice", "father's age", "62", False), ("Alice", "mother's age", "60", False)}),
+    ("my son's 7", {("Alice", "son's age", "7", False)}),
+    ("my mom's 60th birthday is Friday", set()),
+    ("my brother's 30 minutes late", set()),
+])
+def test_an_age_after_s(text: str, expected: set[tuple[str, str, str, bool]]) -> None:
+    assert read(text) == [expected]
