@@ -109,6 +109,13 @@ _EX_ASKED = re.compile(
     r"^(?:who(?:'s|’s|\s+is|\s+was)|what(?:'s|’s|\s+is|\s+was))\s+my\s+(?:last\s+|previous\s+)?"
     r"ex(?:[-\s]?(?P<rel>boyfriend|girlfriend|husband|wife|partner|fianc[ée]e?|spouse))?"
     r"(?:['’]s\s+name)?\s*\??$", re.I)
+# "How long have I lived in Hamburg?", "... worked at Siemens?", "since when do I live in
+# Hamburg?": when the value that holds began (`Assistant._how_long`)
+_HOW_LONG = re.compile(
+    r"^(?:how\s+long\s+have\s+I\s+(?P<live>lived|been\s+living)(?:\s+in\s+(?P<place>[^?]+?)|"
+    r"\s+here|\s+there)?|how\s+long\s+have\s+I\s+(?:worked|been\s+working|been)\s+(?:at|for)\s+"
+    r"(?P<org>[^?]+?)|since\s+when\s+(?:have\s+I\s+lived|do\s+I\s+live|have\s+I\s+been\s+living)"
+    r"\s+in\s+(?P<place2>[^?]+?))\s*\??$", re.I)
 _NOT_SOMEONE = frozenset({"i", "it", "this", "that", "he", "she", "they", "we", "you",
                           "there", "here", "what", "who"})
 COUNT_K = 16  # the user's turns looked through for a count they stated ("I have two kids")
@@ -931,10 +938,12 @@ class Assistant:
         _text_arg(text, "text", "a question such as 'Where do I live?'")
         self._unknown = None
         ex = _EX_ASKED.match(text.strip())
-        if ex is not None and (self.backend == "extractive" or (
-                self.backend == "auto" and self.llm is None)):
+        offline = self.backend == "extractive" or (self.backend == "auto" and self.llm is None)
+        if ex is not None and offline:
             return "extractive", "a question about the partners whose tie ended", None, \
                 self._exes(ex.group("rel"))
+        if _HOW_LONG.match(text.strip()) and offline:
+            return "extractive", "how long a value has held", None, []
         cq = self.canonical(text)
         if cq is not None and not cq.every and not cq.history and self._several_kinds(cq):
             cq = replace(cq, every=True)  # "what's my pet's name?" of a dog and a cat: both
@@ -1093,6 +1102,7 @@ class Assistant:
         sid = _session_arg(session_id) if session_id is not None else self.session_id
         start = time.perf_counter()
         now = utcnow() if at is None else as_utc(at)
+        self._asked_at = now  # (how long a value has held is counted to this time)
         self._name = None
         self._name = self.user_name
         try:
@@ -1358,6 +1368,9 @@ class Assistant:
 
         if cq is None and about_me_question(text):
             return self._about_user(facts)
+        how_long = _HOW_LONG.match(text.strip()) if cq is None else None
+        if how_long is not None:
+            return self._how_long(how_long)
         ex = _EX_ASKED.match(text.strip()) if cq is None else None
         if ex is not None:
             kind = f"ex-{_tie_kind(ex.group('rel'))}" if ex.group("rel") else "ex"
@@ -1733,6 +1746,44 @@ class Assistant:
                         for w in kin)  # "my dogs", "two kids"
                     or any(set(_norm(n).split()) <= words for n in names if _norm(n)))
         return bool(words & _FIRST_PERSON) or _my_own(norm)
+
+    def _how_long(self, m: re.Match[str]) -> tuple[str, list[MemoryUsed]]:
+        """"How long have I lived in Hamburg?": since when the user's city (or employer) that
+        holds has held, said at the precision told, and how long that is; said so when the
+        value named is not the one that holds, or the start is only when it was told."""
+        from memos.reader.questions import CanonicalQuestion as CQ
+
+        lives = bool(m.group("live") or m.group("place2"))
+        attribute = "city" if lives else "employer"
+        named = (m.group("place") or m.group("place2") or m.group("org") or "").strip()
+        named = re.sub(r"^the\s+", "", named, flags=re.I)
+        cq = CQ(self.user_name, attribute, f"What is {self.user_name}'s {attribute}?", True)
+        facts = [h for h in self._facts_for(cq) if not _ended(h.cube)]
+        if named:
+            facts = [h for h in facts if _same_value(_fact_value(h.cube, cq), named)]
+        if not facts:
+            what = named or ("where you live" if lives else "where you work")
+            return (f"I don't know of {'a city' if lives else 'an employer'} of yours that "
+                    f"holds now{' named ' + named if named else ''}; I can't say how long "
+                    f"for {what}.", [])
+        hit = max(facts, key=lambda h: _began(h.cube))
+        value = _fact_value(hit.cube, cq)
+        from memos.policies.conflict import BEGAN
+
+        if hit.cube.metadata.get(BEGAN) == "said" or hit.cube.valid_from is None:
+            told = date_text(_told(hit.cube))
+            return (f"At least since {told}, when you told me: your {attribute} is {value}.",
+                    [_used(hit, "the value that holds")])
+        start = hit.cube.valid_from
+        since = _told_start(hit.cube)
+        elapsed = (getattr(self, "_asked_at", None) or utcnow()) - as_utc(start)
+        days = elapsed.days
+        years, months = days // 365, (days % 365) // 30
+        span = (f"{years} year{'s' if years != 1 else ''}" if years else "") + (
+            (" and " if years and months else "")
+            + (f"{months} month{'s' if months != 1 else ''}" if months else ""))
+        return (f"Since {since} (about {span or 'less than a month'}): your {attribute} is "
+                f"{value}.", [_used(hit, "the value that holds")])
 
     def _exes(self, rel: str | None) -> list[SearchHit]:
         """The partners whose tie ended (`rules.PARTNERS`, or the kind asked: "my ex-wife"),

@@ -104,3 +104,20 @@ def test_a_count_after_the_only_one_ended(mem: MemOS) -> None:
     assert ask(bot, "how many pets do I have?") == (
         "You have no pets now that I know of; no longer: Biscuit.")
     assert ask(bot, "how many kids do I have?") == "I don't have anything about that yet."
+
+
+def test_how_long(mem: MemOS) -> None:
+    """Before: "how long have I lived in Hamburg?" quoted turns (a fresh-eyes user got
+    "I live in Berlin" quoted first)."""
+    bot = tell(mem, [(0, "I moved to Hamburg in March 2024"),
+                     (0, "I've worked at Siemens since 2019"), (1, "My sister lives in Rome")])
+    assert ask(bot, "how long have I lived in Hamburg?", day=30) == (
+        "Since March 2024 (about 2 years and 1 month): your city is Hamburg.")
+    assert ask(bot, "since when do I live in Hamburg?", day=30).startswith("Since March 2024")
+    assert ask(bot, "how long have I worked at Siemens?", day=30).startswith(
+        "Since 2019 (about 7 years")
+    assert ask(bot, "how long have I lived in Paris?").startswith(
+        "I don't know of a city of yours that holds now named Paris")
+    other = tell(mem, [(0, "I live in Leeds")], user="bob")
+    assert ask(other, "how long have I lived here?").startswith(
+        "At least since 2 March 2026, when you told me: your city is Leeds")
