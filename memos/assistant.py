@@ -418,10 +418,15 @@ def _told_start(cube: MemCube) -> str:
         by = datetime.fromisoformat(str(cube.metadata.get(BEGAN_BY))).date()
     except ValueError:
         return date_text(start)
-    day = start.date()
-    precision = ("year" if (day.month, day.day, by.month, by.day) == (1, 1, 12, 31)
-                 and by.year == day.year else "month" if day.day == 1 and
-                 (by.year, by.month) == (day.year, day.month) else "day")
+    return _period_shown(start.date(), by)
+
+
+def _period_shown(day: date, last: date) -> str:
+    """A period told as its first and last day, as said: "2015" (1 January to 31
+    December), "March 2015" (its first to its last day), else the first day."""
+    precision = ("year" if (day.month, day.day, last.month, last.day) == (1, 1, 12, 31)
+                 and last.year == day.year else "month" if day.day == 1 and
+                 (last.year, last.month) == (day.year, day.month) else "day")
     return _date_shown(day, precision)
 
 
@@ -466,13 +471,7 @@ def _told_end(cube: MemCube) -> str:
         by = datetime.fromisoformat(str(cube.metadata.get(ENDED_BY))).date()
     except ValueError:
         return ""
-    if end is None:
-        return ""
-    day = as_utc(end).date()
-    precision = ("year" if (day.month, day.day, by.month, by.day) == (1, 1, 12, 31)
-                 and by.year == day.year else "month" if day.day == 1 and
-                 (by.year, by.month) == (day.year, day.month) else "day")
-    return _date_shown(day, precision)
+    return "" if end is None else _period_shown(as_utc(end).date(), by)
 
 
 def _said_as_past(cube: MemCube) -> bool:
@@ -1797,21 +1796,20 @@ class Assistant:
             "husband", "wife") else (asked,)
         user = user_key(self.scope.user_id)
         found: dict[str, SearchHit] = {}
-        for kind in kinds:
+        live: set[str] = set()
+        for kind in dict.fromkeys((*kinds, *PARTNERS)):  # (one search per kind, live or ended)
             for hit in self._search(f"{self.user_name}'s {kind}'s name", WHO_K,
                                     record_access=False, kind=[Kind.FACT.value],
                                     include_superseded=True,
                                     metadata={"subject": user, "relation": f"{kind}'s name"}):
                 name = str(hit.cube.metadata.get("value") or "").strip().casefold()
-                if name and _ended(hit.cube) and not _never_held(hit.cube) and (
+                if not name:
+                    continue
+                if not _ended(hit.cube):
+                    live.add(name)  # (of any partner kind: a tie moved on, a girlfriend wed)
+                elif kind in kinds and not _never_held(hit.cube) and (
                         name not in found or _ended_at(hit.cube) > _ended_at(found[name].cube)):
                     found[name] = hit  # (the tie that ended last: a wife's, not a girlfriend's)
-        live = {str(h.cube.metadata.get("value") or "").strip().casefold()
-                for kind in PARTNERS for h in self._search(
-                    f"{self.user_name}'s {kind}'s name", WHO_K, record_access=False,
-                    kind=[Kind.FACT.value], metadata={"subject": user,
-                                                      "relation": f"{kind}'s name"})
-                if not _ended(h.cube)}
         exes = [h for name, h in found.items() if name not in live]  # (a tie moved on: wed)
         return sorted(exes, key=lambda h: _ended_at(h.cube), reverse=True)[:WHO_MAX]
 

@@ -2220,11 +2220,15 @@ def _candidates(turn: _Turn, me: _Subject, carried: Referents, *, naming: bool =
     people = named or ([(s, g) for s, g in carried.people
                         if (g is None) == naming or (naming and carried.mention_names)]
                        if carried.mentions else carried.people)
-    # (the words that mentioned them: "my father", "a puppy", "someone new")
-    kin = frozenset(s.prefix.removesuffix("'s ") for s, _ in turn.mentioned) | (
-        {"someone"} if turn.mentioned else set())
     return named, people, _allowed_words(people, turn.out,
-                                         kin if named else carried.words)
+                                         _mention_words(turn) if named else carried.words)
+
+
+def _mention_words(turn: _Turn) -> frozenset[str]:
+    """The words that mentioned the one `turn.mentioned` holds ("my father", "a puppy",
+    "someone new"): no other person."""
+    return frozenset(s.prefix.removesuffix("'s ") for s, _ in turn.mentioned) | (
+        {"someone"} if turn.mentioned else frozenset())
 
 
 # A clause that opens with one of the speaker's relatives: "My father is retired now",
@@ -2478,9 +2482,8 @@ def extract(text: str, speaker: str, speaker_key: str,
     if named:
         genders = {(s.name.lower(), s.prefix): g for s, g in carried.people}
         named = [(s, g or genders.get((s.name.lower(), s.prefix))) for s, g in named]
-        kin = frozenset(s.prefix.removesuffix("'s ") for s, _ in turn.mentioned) | (
-            {"someone"} if turn.mentioned else set())
-        words = _allowed_words(named, turn.out, (carried.words if used else frozenset()) | kin)
+        words = _allowed_words(named, turn.out,
+                               (carried.words if used else frozenset()) | _mention_words(turn))
         # a turn that may name someone its facts do not ("My brother Jack came with Tom")
         # leaves no one for the next turn's "he"
         carried.people = [] if _others_named(text, words) else named
