@@ -396,7 +396,7 @@ def _small_talk(text: str, name: str) -> str:
 def _past_line(cube: MemCube, said: str | None = None) -> str:
     """An ended fact in the past tense with its end: "Alice's employer was Acme (until 12
     May 2026)"; `said`: the fact as spoken to the user ("Your employer is Acme")."""
-    until = date_text(cube.valid_to)
+    until = _end_text(cube)
     line = (cube.content if said is None else said).rstrip().rstrip(".").replace(
         " is ", " was ", 1)
     if _said_as_past(cube):  # "I used to live in Seville": it had ended by then
@@ -426,7 +426,9 @@ def _period_shown(day: date, last: date) -> str:
     December), "March 2015" (its first to its last day), else the first day."""
     precision = ("year" if (day.month, day.day, last.month, last.day) == (1, 1, 12, 31)
                  and last.year == day.year else "month" if day.day == 1 and
-                 (last.year, last.month) == (day.year, day.month) else "day")
+                 (last.year, last.month) == (day.year, day.month) else
+                 "week" if (last - day).days == 6 else
+                 "weekend" if (last - day).days == 1 and day.weekday() == 5 else "day")
     return _date_shown(day, precision)
 
 
@@ -436,8 +438,6 @@ def _held_during(cube: MemCube, during: tuple[date, date, str]) -> bool:
     ended); a fact that never held (`_never_held`) did not."""
     first = datetime.combine(during[0], datetime.min.time(), tzinfo=UTC)
     after = datetime.combine(during[1], datetime.max.time(), tzinfo=UTC)
-    from memos.reader.ingest import ENDED_BY
-
     if _never_held(cube):
         return False
     end = cube.valid_to
@@ -446,32 +446,44 @@ def _held_during(cube: MemCube, during: tuple[date, date, str]) -> bool:
         # end the period told (`ENDED_BY`: the period's last moment), else only the latest
         # it can have ended, which says nothing of a given period ("I used to live in
         # Seville" held in no year said)
-        start = cube.valid_from
-        try:
-            end = datetime.fromisoformat(str(cube.metadata.get(ENDED_BY)))
-        except ValueError:
+        start, end = cube.valid_from, _told_end_at(cube)
+        if end is None:
             return False
         if start is None:
             start = datetime.combine(as_utc(cube.valid_to or end).date(), datetime.min.time(),
                                      tzinfo=UTC)  # (known only to hold in the end's period)
     else:
         start = _when(cube)
+        if _ended(cube):  # "I left Globex in November": it held in November
+            end = _told_end_at(cube) or end
     if start is not None and as_utc(start) > after:
         return False
     return end is None or as_utc(end) > first
 
 
-def _told_end(cube: MemCube) -> str:
-    """When a fact told as the past ended, as told ("until 2018": "2018", "March 2019"):
-    its `valid_to` with metadata `memos.reader.ingest.ENDED_BY`; "" when no end was told."""
+def _told_end_at(cube: MemCube) -> datetime | None:
+    """The last moment of the period a fact's end was told in (metadata
+    `memos.reader.ingest.ENDED_BY`), if one was."""
     from memos.reader.ingest import ENDED_BY
 
-    end = cube.valid_to
     try:
-        by = datetime.fromisoformat(str(cube.metadata.get(ENDED_BY))).date()
+        return as_utc(datetime.fromisoformat(str(cube.metadata.get(ENDED_BY))))
     except ValueError:
-        return ""
-    return "" if end is None else _period_shown(as_utc(end).date(), by)
+        return None
+
+
+def _end_text(cube: MemCube) -> str:
+    """When an ended fact ended, at the precision told ("November 2025"), else its day."""
+    return _told_end(cube) or date_text(cube.valid_to)
+
+
+def _told_end(cube: MemCube) -> str:
+    """When a fact ended, as told ("until 2018": "2018", "March 2019"; "I left Globex last
+    week": "the week of 4 January 2026"): its `valid_to` with metadata
+    `memos.reader.ingest.ENDED_BY`; "" when no period was told."""
+    by = _told_end_at(cube)
+    end = cube.valid_to
+    return "" if end is None or by is None else _period_shown(as_utc(end).date(), by.date())
 
 
 def _said_as_past(cube: MemCube) -> bool:
@@ -1377,7 +1389,7 @@ class Assistant:
                 return f"I don't know of an {kind} of yours.", []
             lines = [f"{h.cube.metadata.get('value')} (your "
                      f"{(_fact_attribute(h.cube) or '').removesuffix(chr(39) + 's name')}"
-                     + (f" until {date_text(h.cube.valid_to)}" if h.cube.valid_to else "") + ")"
+                     + (f" until {_end_text(h.cube)}" if h.cube.valid_to else "") + ")"
                      for h in facts]
             return (f"Your {kind}: " + "; ".join(lines) + ".",
                     [_used(h, "a tie that ended") for h in facts])
@@ -1846,7 +1858,7 @@ class Assistant:
             lines.append(f"{name} is your " + " and your ".join(relations))
         for hit in sorted(was.values(), key=lambda h: _began(h.cube))[-WHO_MAX:]:
             rel = (_fact_attribute(hit.cube) or "").removesuffix("'s name")
-            until = date_text(hit.cube.valid_to)
+            until = _end_text(hit.cube)
             lines.append(f"{name} was your {rel}" + (f" (until {until})" if until else ""))
         lines += list(dict.fromkeys(h.cube.content.rstrip(".") for h in theirs[:WHO_MAX]))
         used = [_used(h, f"your {relation[h.id]} ({_why(h)})") for h in kin]
@@ -2763,7 +2775,7 @@ def _span(cube: MemCube) -> str:
     start = date_text(_when(cube))
     if not _ended(cube):
         return f"since {start}" if start else ""
-    end = date_text(cube.valid_to)
+    end = _end_text(cube)
     if start and start == end:
         return f"on {start}"  # (began and ended the same day)
     return (f"from {start} to {end}" if start and end

@@ -385,12 +385,12 @@ class Client:
 
     def supersede(self, cube_id: str, scope: Any = None, *, content: str | None = None,
                   by: str | None = None, reason: str | None = None,
-                  **add_fields: Any) -> AddResult:
+                  ended_at: datetime | str | None = None, **add_fields: Any) -> AddResult:
         self._check_scope(scope)
         if (content is None) == (by is None):
             raise InvalidInputError("supersede() needs exactly one of content= or by=")
-        body = _fields({**{k: v for k, v in {"content": content, "by": by,
-                                             "reason": reason}.items() if v is not None},
+        body = _fields({**{k: v for k, v in {"content": content, "by": by, "reason": reason,
+                                             "ended_at": ended_at}.items() if v is not None},
                         **add_fields})
         return self._parse(AddResult, self._call(
             "POST", self._path(cube_id) + "/supersede", json=body))

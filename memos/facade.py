@@ -45,6 +45,7 @@ from memos.cube import (
     MemCube,
     Scope,
     Tier,
+    as_utc,
     check_memory_kind,
     check_stored_text,
     check_tier_kind,
@@ -53,6 +54,7 @@ from memos.cube import (
     check_validity,
     content_hash,
     normalize_id,
+    utc_time,
     utcnow,
     without_speaker,
 )
@@ -218,6 +220,36 @@ def _id_arg(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInputError(f"{name} must be a cube id (a non-empty string), got {value!r:.40}")
     return value
+
+
+def _ended_arg(value: Any) -> datetime | None:
+    """supersede()'s `ended_at`: a datetime, or an ISO 8601 string (a naive time is UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            value = None
+    if not isinstance(value, datetime):
+        raise InvalidInputError("ended_at is when the old cube stopped holding: a datetime, or "
+                                "an ISO 8601 string such as 2026-05-01T12:00:00Z")
+    try:
+        return utc_time(value, "ended_at")
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+
+
+def _check_end(old: MemCube, end: datetime, now: datetime) -> None:
+    """An `ended_at` the old cube can have ended at: not before it began, not after now."""
+    if old.valid_from is not None and end < as_utc(old.valid_from):
+        raise InvalidInputError(
+            f"ended_at {end.isoformat()} is before cube {old.id} began to hold "
+            f"({as_utc(old.valid_from).isoformat()}); give a later time, or leave ended_at out")
+    if end > now:
+        raise InvalidInputError(
+            f"ended_at {end.isoformat()} is in the future; a superseded cube has ended: give "
+            f"a time up to now, or set the cube's valid_to with update() for an end to come")
 
 
 def _parts(items: list[str], size: int = 200) -> list[list[str]]:
@@ -788,8 +820,8 @@ class MemOS:
         return self._new_version(cube_id, sc, "update", reason, **changes)
 
     def supersede(self, cube_id: str, scope: ScopeLike, *, content: str | None = None,
-                  by: str | None = None, reason: str | None = None, **add_fields: Any
-                  ) -> AddResult:
+                  by: str | None = None, reason: str | None = None,
+                  ended_at: datetime | str | None = None, **add_fields: Any) -> AddResult:
         unknown = set(add_fields) - ADD_FIELDS
         if unknown:
             raise InvalidInputError(f"supersede() got unknown argument(s) {sorted(unknown)}")
@@ -800,6 +832,18 @@ class MemOS:
         _text_arg(reason, "reason", MAX_REASON_CHARS)
         if by is not None:
             _id_arg(by, "by")
+            given = sorted(k for k, v in add_fields.items() if v is not None)
+            if given:
+                # (the cube `by` names is stored already: nothing would apply them)
+                raise InvalidInputError(
+                    f"supersede(by=...) takes no new cube's fields ({', '.join(given)}): the "
+                    f"cube {by} is stored already; change it with update(), or give content= "
+                    f"to add a new cube with them")
+        elif ended_at is not None:
+            raise InvalidInputError(
+                "ended_at goes with by=; with content=, the old cube ends where the new one "
+                "begins: give the new cube's valid_from")
+        end = _ended_arg(ended_at)
         extra = add_fields.get("supersedes", [])
         if not isinstance(extra, (list, tuple)):
             raise InvalidInputError(f"supersedes must be a list of cube ids, got {extra!r:.40}")
@@ -847,9 +891,11 @@ class MemOS:
             refuse_managed(new.id, new.meta, "superseded", "by: ")
             superseded_version = old.version + 1
             by_cube = cube_from_row(new)
+            if end is not None:
+                _check_end(cube_from_row(old), end, now)
             mark_superseded(self._store, session, old, new.pk, new.id, now, reason,
                             new_valid_from=by_cube.valid_from, scope=sc,
-                            new_said=said_at(by_cube))
+                            new_said=said_at(by_cube), ended_at=end)
             if reason is not None:
                 self._store.repo.audit(session, "supersede", cube_id, reason, {"by": new.id},
                                  actor=sc.agent_id or sc.user_id)

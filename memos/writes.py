@@ -831,7 +831,8 @@ def said_at(cube: MemCube) -> datetime | None:
 def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, new_id: str,
                     now: datetime, reason: str | None = None,
                     new_valid_from: datetime | None = None,
-                    scope: Scope | None = None, new_said: datetime | None = None) -> MemCube:
+                    scope: Scope | None = None, new_said: datetime | None = None,
+                    ended_at: datetime | None = None) -> MemCube:
     """Old cube -> new version (superseded, valid_to) plus edge new --supersedes--> old.
 
     valid_to is when the new cube began to hold (`new_valid_from`, e.g. an older
@@ -842,8 +843,10 @@ def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, 
     old one when it was said, not when it was stored (a conversation ingested months
     later); otherwise now, or the old cube's valid_from when that is later still (a fact
     set to begin in the future, superseded before it began: it never held, and its interval
-    is empty rather than ending before it starts). One version either way: no second write
-    to correct the end time.
+    is empty rather than ending before it starts). An end told (`ended_at`, checked by the
+    caller to lie between the old cube's valid_from and now: "I left Globex in November")
+    comes before all of these. One version either way: no second write to correct the end
+    time.
 
     In the same transaction, the slots and states made from the old cube's earlier versions
     are retired (`activation.invalidate_in`, derived cubes `scope` may change): whichever
@@ -853,7 +856,9 @@ def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, 
 
     old = cube_from_row(row)
     until = now
-    if new_valid_from is not None and new_valid_from < now and (
+    if ended_at is not None:
+        until = ended_at
+    elif new_valid_from is not None and new_valid_from < now and (
             old.valid_from is None or new_valid_from >= old.valid_from):
         until = new_valid_from
     elif new_said is not None and new_said < now and (

@@ -131,6 +131,9 @@ class SupersedeRequest(CubeFields):
     content: str | None = Field(None, description="The new text (exactly one of content, by).")
     by: str | None = Field(None, description="Id of an existing cube that replaces this one.")
     reason: str | None = None
+    ended_at: Time = Field(None, description="With by: when this cube stopped holding (not "
+                           "before its valid_from, not after now); default: when the cube "
+                           "`by` began or was said, else now.")
 
 
 class ReasonRequest(Request):

@@ -31,7 +31,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import TYPE_CHECKING, Any
 
@@ -663,17 +663,66 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
         # name, the place of that name the speaker lived in ends
         head = attr[:-len("employer")]
         ended = [c for place in ("city", "country") for c in live(head + place)]
+    told_end = _told_end(ext, run.turns[cand.turn].content, said_at)
+    if told_end is not None and ext.ends_current:
+        # "I got divorced in 2015" ends no spouse said to have begun after it ("I married
+        # Jess in 2020"): what it ended held then, not now
+        ended = [c for c in ended if not (_start_told(c) and c.valid_from is not None
+                                          and as_utc(c.valid_from) > told_end[0])]
     for cube in ended:
+        # "I left Globex in November": it ended then (the period's first day, and its last
+        # in metadata `ended_by`, for the precision told), when that lies between when it
+        # began and when it was said; else when it was said
+        end = told_end[0] if told_end is not None and (
+            cube.valid_from is None or as_utc(cube.valid_from) <= told_end[0]) else None
         try:
+            if end is not None and told_end is not None and told_end[1] is not None:
+                run.mem.update(cube.id, run.scope, metadata={
+                    **cube.metadata, ENDED_BY: told_end[1].isoformat()},
+                    reason=f"its end told by {_ref(run.session_id, cand.turn)}")
             # The turn by reference only, no copy of its words (as in a fact's sources):
             # a reason stays in this fact's history, which purging the turn does not reach.
             run.mem.supersede(cube.id, run.scope, by=run.episodes[cand.turn],
-                              reason=f"ended by {_ref(run.session_id, cand.turn)}")
+                              reason=f"ended by {_ref(run.session_id, cand.turn)}",
+                              ended_at=end)
         except MemosError as exc:
             run.report.failed.append(_failure(cand.turn, "end-fact", str(exc)))
             continue
         run.report.ended.append(cube.id)  # valid_to = the episode's valid_from, the turn's time
         _forget_people(run)
+
+
+# A date said as a start or a length, not as when a negation happened: "I left Boston,
+# where I'd lived since 2019", "after 5 years", "from 2015".
+_NOT_THE_END = re.compile(r"\b(?:since|from|for|after|until|till|before|born|founded|"
+                          r"started|began|joined)\b", re.I)
+
+
+def _told_end(ext: Extraction, said: str, said_at: datetime
+              ) -> tuple[datetime, datetime | None] | None:
+    """When a negation says its fact ended ("I left Globex in November", "my dog Rex died
+    last week"): the first moment of the one date the turn names and, for a period longer
+    than a day, its last (as a past fact's told end), when the first is no later than when
+    it was said; None when the turn names no date, several, or one it says as a start or a
+    length (`_NOT_THE_END`)."""
+    if ext.when is None or _NOT_THE_END.search(said):
+        return None
+    if len(resolve_dates(said, as_utc(said_at))) != 1:
+        return None
+    end = datetime.combine(ext.when, dtime(0, 0), tzinfo=UTC)
+    last = (datetime.combine(ext.when_latest, dtime(23, 59, 59), tzinfo=UTC)
+            if ext.when_latest is not None and ext.when_latest > ext.when else None)
+    return (end, last) if end <= as_utc(said_at) else None
+
+
+def _start_told(cube: MemCube) -> bool:
+    """Whether a fact's `valid_from` is a start the user told ("I married Jess in 2020"),
+    not only when it was said (the latest it can have begun)."""
+    if cube.metadata.get(conflict.BEGAN) == "stated":
+        return True
+    said = next((src.at for src in cube.sources if src.at is not None), None)
+    return cube.valid_from is not None and said is not None and \
+        as_utc(cube.valid_from) < as_utc(said) - timedelta(days=1)
 
 
 def _of_the_named(run: _Run, ext: Extraction, said_at: datetime, stored: bool, said: str

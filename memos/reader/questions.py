@@ -142,6 +142,9 @@ KIN_GROUPS: dict[str, tuple[str, ...]] = {
     "partner": ("boyfriend", "girlfriend", "husband", "wife", "fiancé"),
     "boyfriend": ("partner",),
     "girlfriend": ("partner",),
+    # "I married Jess" names a spouse: "who is my wife?" asks of her too
+    "husband": ("spouse",),
+    "wife": ("spouse",),
     "pet": PETS,
     "parent": ("mother", "father", "stepmother", "stepfather"),
     "sibling": ("sister", "brother", "twin", "stepsister", "stepbrother"),

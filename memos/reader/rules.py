@@ -1124,7 +1124,13 @@ class _Turn:
             # the one left is the one before it (which the new value replaces)
             return
         self.seen.add(ident)
+        # the one date the sentence names, as when it ended ("I quit my job last month")
+        when = self.dates[0] if len(self.dates) == 1 else None
+        latest = period_end(when.date, when.precision) if when is not None else None
         self.out.append(Extraction(subj.name, subj.key, attr, "", "negation", True,
+                                   when=when.date if when is not None else None,
+                                   when_latest=latest if when is not None
+                                   and latest != when.date else None,
                                    keeps=keeps, every=every))
 
 
@@ -4066,6 +4072,17 @@ _TIE_THEIRS = re.compile(
 # (`_we_split`); no one when it named none
 _TIE_WE = re.compile(rf"(?:^|(?<=\s)){_CLAUSE_LEAD}[Ww]e(?:\s+|(?=['’]re\s))(?P<verb>{_JOINT_TIE_VERB})"
                      + _TIE_END)
+# "I got divorced (last year)", "I'm divorced now", "I finally got divorced in 2020": the
+# spouse, whoever that is, is no more (`_ended_ties`). Closed right after, or after a time
+# ("I'm divorced from Sam" names who; not "I'm a divorced dad", "I got divorced papers").
+_DIVORCED = re.compile(
+    _STATE_LEAD + r"I(?:\s+(?:just|finally|recently|officially|actually))*(?:\s+got|['’]m|\s+am)(?:\s+(?:now|just|finally|recently|officially))*\s+divorced"
+    r"(?:\s+(?:(?:last|this)\s+(?:week|month|year|spring|summer|autumn|fall|winter)|"
+    r"in\s+(?:\d{4}|[A-Z][a-z]+(?:\s+\d{4})?)|on\s+[A-Z]\w+|yesterday|recently|"
+    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:years?|months?|"
+    r"weeks?)\s+ago))?"
+    r"(?:\s+(?:now|again|finally|officially|at\s+last))*(?=\s*(?:$|[!.;,]|\s+(?:lol|haha)\b))",
+    re.I)
 # The partner a turn names: "my boyfriend (Tom)", "dating Tom", "Tom and I", "married to Tom"
 _PARTNER_SAID = re.compile(
     rf"{_MY_PARTNER}|\b(?:{_DATING}|engaged\s+to|married\s+to|together\s+with)\s+"
@@ -4236,6 +4253,15 @@ def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
         we = None  # "we split up when we got there": the group, no couple
     if we is not None:
         found = _we_split(sentence[:we.start()], turn, me)
+        if not found and "divorced" in we.group("verb"):
+            # "We got divorced in 2020": the speaker's spouse, whoever that is
+            for kind in sorted(_SPOUSES):
+                turn.end(me, f"{kind}'s name")
+            found = True
+    elif tie is None and not turn.reunited and _DIVORCED.search(sentence):
+        for kind in sorted(_SPOUSES):  # "I got divorced last year", "I'm divorced now"
+            turn.end(me, f"{kind}'s name")
+        found = True
     if tie is not None:
         rel = tie.group("rel")
         verb = (tie.groupdict().get("verb") or "").split()

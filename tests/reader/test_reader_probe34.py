@@ -211,7 +211,10 @@ def test_guard_we_broke_up_with_no_partner_named_ends_nothing() -> None:
     assert facts("Tom and I broke up") == ended("Tom")
     assert facts("My boyfriend Tom and I broke up last week") == {
         ("Alice", "boyfriend's name", "Tom", True)}
-    for text in ("We broke up", "We broke up last week.", "We got divorced last year.",
+    # a divorce is of the speaker's spouse, whoever that is (session 46; before, nothing)
+    assert facts("We got divorced last year.") == {
+        ("Alice", f"{rel}'s name", "", True) for rel in ("husband", "wife", "spouse")}
+    for text in ("We broke up", "We broke up last week.",
                  "We broke up but got back together.", "We broke up the fight.",
                  "Tom? We broke up.", "Is Tom my boyfriend? We broke up.",
                  "If my boyfriend cheats we would break up.",

@@ -96,6 +96,42 @@ def test_supersede_takes_every_field_of_add(api: Api, new_user: Any) -> None:
     assert later.cube.expires_at == until
 
 
+def test_supersede_by_with_a_told_end(api: Api, new_user: Any) -> None:
+    """`ended_at` (with by=): the old cube ended when the caller says, between when it began
+    and now; a time outside that, an unreadable one, or one given with content= is refused
+    with nothing changed. Before, supersede(by=...) took add's fields and applied none of
+    them (tags, valid_to) without a word; it refuses them now."""
+    from datetime import UTC, datetime, timedelta
+
+    user = new_user()
+    mem = api(user)
+    began = datetime(2024, 3, 1, 12, tzinfo=UTC)
+    old = mem.add("Ana works at Globex", user, valid_from=began).id
+    by = mem.add("Ana left Globex in November", user).id
+    with pytest.raises(InvalidInputError, match="before cube .* began"):
+        mem.supersede(old, user, by=by, ended_at=began - timedelta(days=1))
+    with pytest.raises(InvalidInputError, match="in the future"):
+        mem.supersede(old, user, by=by, ended_at=datetime.now(UTC) + timedelta(days=2))
+    with pytest.raises(InvalidInputError, match="ended_at"):
+        mem.supersede(old, user, by=by, ended_at="last tuesday")
+    with pytest.raises(InvalidInputError, match="takes no new cube's fields .*tags"):
+        mem.supersede(old, user, by=by, tags=["work"])
+    with pytest.raises(InvalidInputError, match="ended_at goes with by="):
+        mem.supersede(old, user, content="Ana works at Initech",
+                      ended_at=datetime(2025, 1, 1, tzinfo=UTC))
+    assert mem.get(old, user).state == "active" and mem.get(old, user).version == 1
+    end = datetime(2025, 11, 1, tzinfo=UTC)
+    result = mem.supersede(old, user, by=by, ended_at=end.isoformat())
+    assert result.superseded == [old]
+    ended = mem.get(old, user)
+    assert ended.state == "superseded" and ended.valid_to == end
+    # without ended_at the end is when `by` began (else now, as here)
+    other = mem.add("Ana lives in Faro", user, valid_from=began).id
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    mem.supersede(other, user, by=by)
+    assert mem.get(other, user).valid_to >= before
+
+
 def test_scope_isolation(api: Api, new_user: Any) -> None:
     alice, bob = new_user(), new_user()
     a, b = api(alice), api(bob)
