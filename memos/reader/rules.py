@@ -1008,6 +1008,9 @@ class _Turn:
     seen: set[tuple[str, str, str, bool]] = field(default_factory=set)
     dates: list[DateMention] = field(default_factory=list)  # of the current sentence
     caseless: bool = False  # the turn has no capital letters: places may be lower case
+    # the clause read follows a past workplace in its sentence ("I was at Target for 3 years
+    # then moved to Costco": `_statement`, `_predicate_at`)
+    after_work: bool = False
     # the turn tells of a couple back together ("we broke up but got back together"): no
     # break-up in it ends a partner (`_ended_ties`)
     reunited: bool = False
@@ -2483,6 +2486,7 @@ def extract(text: str, speaker: str, speaker_key: str,
                 continue
         before = len(turn.out)
         _statement(sentence, turn, me, work_talk)
+        _left_later(sentence, turn, before)
         _mentioned_kin(sentence, turn, me, before)
     named = _named_people(turn.out, me) or turn.mentioned
     if named:
@@ -2502,6 +2506,35 @@ def extract(text: str, speaker: str, speaker_key: str,
     told = {e.key() for e in previous if not e.negated}
     out = [e for e in turn.out if not (e.key() in turn.from_address and e.key() in told)]
     return _restated(written, out, previous)
+
+
+# "I started a new job at Google in 2015, left in 2018", "moved to Denver in 2012 and left
+# in 2016": what the clause began ended then (`_left_later`)
+_LEFT_LATER = re.compile(r"(?:,|\band\b|\bthen\b)\s*(?:and\s+)?(?:then\s+)?(?:I\s+)?"
+                         r"(?:left|quit)(?:\s+(?:it|there|them|the\s+job|the\s+company))?\s+"
+                         r"(?=in\s+\d{4}\b|in\s+[A-Z][a-z]+\s+\d{4}\b)")
+_ENDS_LATER = frozenset({"employer", "city", "job"})
+
+
+def _left_later(sentence: str, turn: _Turn, before: int) -> None:
+    """A start and, later in the clause, when it was left ("I started a new job at Google
+    in 2015, left in 2018"): the employer (city, job) the clause read is past, from the start
+    told to the period left (`Extraction.until`), when that comes after the start."""
+    left = _LEFT_LATER.search(sentence)
+    if left is None or re.search(r"\b(?:came|moved|went|got)\s+back\b|\brejoined\b",
+                                 sentence[left.end():], re.I):
+        return  # ("... left in 2016 and came back in 2020": it holds again)
+    end = next((m for m in turn.dates if m.start >= left.end()), None)
+    if end is None:
+        return
+    for i in range(before, len(turn.out)):
+        e = turn.out[i]
+        if e.attribute in _ENDS_LATER and not e.negated and not e.past and \
+                e.when is not None and e.when < end.date and \
+                0 <= sentence.find(e.value) < left.start():
+            last = period_end(end.date, end.precision)
+            turn.out[i] = replace(e, past=True, until=end.date,
+                                  until_latest=last if last != end.date else None)
 
 
 # A short turn of one sentence that opens with a word that corrects, standing alone
@@ -2806,8 +2839,10 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
     if _past_facts(sentence, turn, me):
         # "I was a nurse before I became a doctor", "I used to live in Leeds but moved to
         # York": what follows the past is read on its own
+        worked, turn.after_work = turn.after_work, bool(_WORKED_BEFORE.search(sentence))
         for part in _rest_of_past(sentence):
             _statement(part, turn, me, work_talk)
+        turn.after_work = worked
         return
     if _HEDGE.search(sentence):
         # "I want to bake a cake for my grandson Jonas": the plan is a plan, the grandson's
@@ -3444,6 +3479,14 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
                                                          re.I)
                     and not re.search(r"\bas\s+an?\s+", sentence))):  # (but "... as a coach")
                 continue  # "I work at my own pace", "I joined Weight Watchers"
+            if family == "residence" and re.search(r"\bmoved\b", pm.group(0), re.I) and \
+                    value.lower() not in KNOWN_PLACES and (
+                        turn.after_work or _WORKED_BEFORE.search(sentence[:pm.start()])):
+                # "I was at Target for 3 years then moved to Costco": a job move, no home
+                # (a firm by its shape is the employer: "... then moved to PwC")
+                if _ORG_SHAPE.search(value):
+                    turn.add(subj, "employer", value, "work", date_at=date_at)
+                continue
             if family in ("residence", "origin") and _no_place(value, attribute):
                 continue  # "I moved from Marketing to Sales", "i live in fear of spiders"
             if value.lower() in {"work": NOT_EMPLOYERS, "allergy": NOT_ALLERGENS,
@@ -3515,6 +3558,11 @@ _AND_THEN = re.compile(r"[^,;.!?]{0,30}?(?:,?\s+(?:and|&|but)\s+(?:also\s+|now\s
 
 # What only an organisation is called: "I work with Deloitte UK Ltd" (not "with Sarah", "with
 # Python and Go")
+# A workplace said before a move in the sentence ("I was at Target for 3 years then moved
+# to Costco", "I worked at Deloitte then moved to PwC"): a name moved to that is no known
+# place is a firm (`_predicate_at`)
+_WORKED_BEFORE = re.compile(r"\b(?:(?:was|were)\s+at|work(?:ed|ing)?\s+(?:at|for)|job\s+at|"
+                            r"joined|started\s+at)\s+[A-Z]")
 _ORG_SHAPE = re.compile(r"^(?:(?!(?:SQL|AWS|GCP|HR|IT|ADHD|API|APIs)\b)[A-Z]{2,6}\b(?!\s+(?:and\b|"
                         r"[a-z]))|.*\b(?:Inc|Ltd|LLC|plc|GmbH|Group|Bank|Council|Trust|Agency|"
                         r"Partners|Consulting|Labs|Technologies|Foundation|University|Hospital|"

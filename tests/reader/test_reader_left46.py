@@ -1,0 +1,52 @@
+"""Session 46: a job move said as "moved to", and a start with when it was left.
+
+- "i was at Target for 3 years then moved to Costco": before, Costco was the city. A name
+  moved to after a workplace in the sentence is a home only when it is a known place; a
+  firm by its shape is the employer ("... then moved to PwC").
+- "I started a new job at Google in 2015, left in 2018": before, Google was the employer
+  now. What the clause began is past, from the start told to the period left."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from memos.reader.rules import extract
+
+AT = datetime(2026, 6, 1, 12, tzinfo=UTC)
+
+
+def read(text: str) -> set[tuple[str, str, bool, str]]:
+    return {(e.attribute, e.value, e.past, str(e.until))
+            for e in extract(text, "Alice", "user:alice", AT) if not e.negated}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("i was at Target for 3 years then moved to Costco",
+     {("employer", "Target", True, "None")}),
+    ("I worked at Deloitte then moved to PwC",
+     {("employer", "Deloitte", True, "None"), ("employer", "PwC", False, "None")}),
+    # a known place is a move all the same
+    ("I worked at Google then moved to Zurich.",
+     {("employer", "Google", True, "None"), ("city", "Zurich", False, "None")}),
+    ("I used to live in Leeds but moved to York",
+     {("city", "Leeds", True, "None"), ("city", "York", False, "None")}),
+])
+def test_a_job_move(text: str, expected: set[tuple[str, str, bool, str]]) -> None:
+    assert read(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I started a new job at Google in 2015, left in 2018.",
+     {("employer", "Google", True, "2018-01-01")}),
+    ("I moved to Denver in 2012 and left in 2016", {("city", "Denver", True, "2016-01-01")}),
+    ("I joined Acme in March 2019 and quit in May 2020",
+     {("employer", "Acme", True, "2020-05-01")}),
+    # left before it began: no span; left and back again: it holds
+    ("I started at Google in 2015 and left in 2010", {("employer", "Google", False, "None")}),
+    ("I moved to Denver in 2012, left in 2016 and came back in 2020",
+     {("city", "Denver", False, "None")}),
+])
+def test_left_later(text: str, expected: set[tuple[str, str, bool, str]]) -> None:
+    assert read(text) == expected
