@@ -307,7 +307,7 @@ def _ended_note(cube: MemCube, ended: Sequence[MemCube]) -> str:
 # The user's words as the assistant says them back, both ways in one pass: "what I told you
 # about Tom" -> "what you told me about Tom"
 _PERSON_WORDS = re.compile(
-    r"\b(?:I\s+am|I\s+was|I['’]m|I['’]ve|I|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself|[Yy]ou['’]re|"
+    r"\b(?:(?i:I\s+am|I\s+was|I['’]m|I['’]ve|I)|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself|[Yy]ou['’]re|"
     r"[Yy]ou|[Yy]our|[Yy]ours)\b")
 # After "you", a verb of which "you" is the subject ("what you told me"): "I", else "me"
 _YOU_DID = re.compile(r"\s+(?:said|told|know|knew|think|thought|mentioned|wrote|asked|saw)\b")
@@ -607,7 +607,8 @@ def is_question(text: str) -> bool:
     return bool(_QUESTION_START.match(text) or _ASKS_TO_TELL.match(text))
 
 
-_FORGET = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?forget\s+"
+_FORGET = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:forget|delete|erase|"
+                     r"remove|wipe)\s+"
                      r"(?:about\s+|that\s+|everything\s+about\s+|all\s+about\s+)?(?P<what>.+?)"
                      r"[\s.!?]*$", re.IGNORECASE)
 _NAME_PARTS = ("last name", "first name")  # read from the stated name when not stated alone
@@ -616,6 +617,14 @@ _NAME_PARTS = ("last name", "first name")  # read from the stated name when not 
 _ANSWERED_BY = {"city": "address"}
 _STOP = frozenset("a an the my me i i'm im that this is was of to in on at for and or about "
                   "you your it please".split())
+# Words too plain to name a memory by in a request to forget it ("that I have diabetes":
+# diabetes).
+_PLAIN_WORDS = frozenset("have has had got get been are was were does did know stuff thing "
+                         "things info information data anything something private secret "
+                         "personal anymore any more please".split())
+# Verbs that only help another ("where will I be living?"): no more of what is asked.
+_AUX_WORDS = frozenset("will would could should can shall might must be been being going "
+                       "gonna wanna have has had".split())
 # Words of asking, not of what is asked about.
 _ASK_WORDS = frozenset("what which who whom whose where when why how do does did am are is "
                        "s what's who's where's when's tell remind give know remember again now "
@@ -627,7 +636,7 @@ _ASK_WORDS = frozenset("what which who whom whose where when why how do does did
 _PERSON_REQUEST = re.compile(r"(?:(?:everything|all)\s+)?(?:about\s+)?my\s+"
                              r"(?P<rel>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
 # A request to forget everything ("forget everything", "forget all about me")
-_EVERYTHING = re.compile(r"(?:everything|all|all of it|all my (?:memories|data)|all about me|"
+_EVERYTHING = re.compile(r"(?:me|myself|everything|all|all of it|all my (?:memories|data)|all about me|"
                          r"everything about me|everything you know(?: about me)?|"
                          r"all you know(?: about me)?)")
 
@@ -1127,8 +1136,9 @@ class Assistant:
 
         forget = _FORGET.match(" ".join(text.split())) if len(text) <= 2_000 else None
         if forget:
-            what = re.split(r", (?=(?:she|he|they|it|i|we|you|please|because|as|since|so|"
-                            r"thanks|thank)\b)| (?:because|since) ", forget.group("what"),
+            what = re.split(r", (?=(?:she|he|they|it|it's|that's|that|this|i|we|you|please|"
+                            r"because|as|since|so|thanks|thank|ok|okay)\b)| (?:because|since) ",
+                            forget.group("what"),
                             maxsplit=1, flags=re.I)[0]
             reply = self._forget(what.strip(" .,!") or forget.group("what"), sid)
             reply.seconds["total"] = time.perf_counter() - start
@@ -1363,7 +1373,11 @@ class Assistant:
             if cube.kind == Kind.EPISODE and _role(cube) == "assistant":
                 continue
             if cube.kind == Kind.EPISODE and _only_asks(_said(cube)):
-                if len(set(_norm(_said(cube)).split()) - asked - _STOP - _ASK_WORDS) < 4:
+                more = set(_norm(_said(cube)).split()) - asked - _STOP - _ASK_WORDS - _AUX_WORDS
+                # ("living" of "live": the same word asked again)
+                more = {w for w in more if not any(len(a) >= 4 and w.startswith(a[:4])
+                                                   for a in asked)}
+                if len(more) < 4:
                     continue
                 # A question the user asked holds what it asks about ("... thanking her for
                 # taking in my parcel?") but answers nothing: after every statement as good.
@@ -2405,6 +2419,17 @@ class Assistant:
                         context.setdefault(hit.id, hit.cube)
 
         holding(needles)
+        if not found and not context:
+            # Said in other words than stored ("forget my diabetes" of "I have type 1
+            # diabetes"): the memories that hold every word the request names
+            words = [w for w in _norm(said).split() if len(w) >= 3 and w not in _STOP
+                     and w not in _PLAIN_WORDS]
+            if words:
+                for hit in self.mem.search(" ".join(words), self.scope, k=256,
+                                           record_access=False, include_superseded=True):
+                    have = set(_norm(hit.content).split())
+                    if all(w in have for w in words):
+                        found.setdefault(hit.id, hit.cube)
         # The facts read from a turn being forgotten: the one the request names ("jazz" of
         # "that I like jazz") is forgotten, and its value wherever else it was said (the
         # assistant's "Noted: you like jazz"); the others are stored again on their own.

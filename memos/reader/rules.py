@@ -1050,6 +1050,8 @@ class _Turn:
         one, a date the value does not hold is the sentence's first. `span`: of a past fact,
         the start and the end said with it (`_past_span`), which win over those."""
         attr = f"{subj.prefix}{attribute}"
+        if attribute == "name" and value.split() and value.split()[0].lower() in _NO_NAME_WORDS:
+            return  # "my name is mud after that meeting lol": a saying
         when = None
         mention_of: DateMention | None = None
         sure = False
@@ -1688,6 +1690,10 @@ def _person(name: str) -> str:
     return re.sub(r"['’]s$", "", clean_value(name))
 
 
+# Words said after "my name is" that are sayings, not names
+_NO_NAME_WORDS = frozenset({"mud", "legion", "nobody", "trouble", "irrelevant", "unimportant"})
+
+
 def stated_name(text: str, after_greeting: bool = False,
                 tentative: set[str] | None = None) -> str | None:
     """The name a speaker gives for themself in `text` ("my name is Alice Moreau", "call
@@ -1708,6 +1714,8 @@ def stated_name(text: str, after_greeting: bool = False,
             if m.group("lead") and (name.lower() in KNOWN_PLACES or _an_app(name)
                                     or name.split()[0].lower() in _OPENERS):
                 continue  # "so I'm Google", "well I'm Paris": no name after a chat opener
+            if name.split() and name.split()[0].lower() in _NO_NAME_WORDS:
+                continue  # "my name is mud after that meeting", "my name is Legion"
             if name and _named(name) and len(name) <= 64 and name.split()[0][:1].isupper() \
                     and _printable_name(name) and not _bare_title(name):
                 found = name  # the last one stated wins ("my name's Joanna, call me Jo")
@@ -1746,6 +1754,9 @@ _SAID_BEFORE = re.compile(rf"(?:{_WHO_SAYS}\s*(?:to\s+\w+\s*)?[,:]?|"
 _SAID_AFTER = re.compile(rf"\s*[,.!?]?\s*(?:{_WHO_SAYS}\b|{_SAY}\s+(?P<who2>[A-Za-z]+))", re.I)
 
 
+_SAID_COLON = re.compile(rf"{_WHO_SAYS}\s*(?:to\s+\w+\s*)?:\s*(?P<rest>[^\n.!?]+[.!?]*)", re.I)
+
+
 def _unquote_others(text: str) -> str:
     """The text without the quotes of what somebody other than the speaker said (and
     without the "she said" after one)."""
@@ -1765,7 +1776,12 @@ def _unquote_others(text: str) -> str:
             continue
         out.append(text[at:m.start()])
         at = after.end() if after is not None else m.end()
-    return "".join(out) + text[at:] if out else text
+    text = "".join(out) + text[at:] if out else text
+    # Unquoted after a colon: "my sister said: i work at Google"
+    colon = _SAID_COLON.search(text)
+    if colon is not None and colon.group("who").lower() not in ("i", "we"):
+        text = text[:colon.start("rest")] + text[colon.end():]  # (to the sentence's end)
+    return text
 
 
 # Chat written in lower case: "im", "i", "ive" are the first person.
@@ -3410,6 +3426,26 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
             rest = _predicate_at(sentence, rest, sm, subj, turn, we)
 
 
+_NAME_RUN = re.compile(r"(?:[A-Z][\w'’.-]*)(?:\s+(?:(?:upon|on|de|del|la|le|am|of)\s+)?"
+                       r"[A-Z][\w'’.-]*)*")
+
+
+def _place_said(text: str, caseless: bool) -> str:
+    """The place a phrase opens with: its capitalised name ("Leeds" of "Leeds is
+    visiting", "Newcastle upon Tyne"), or in lower-case chat a known place ("spain" of
+    "spain is visiting"); "" when it opens with neither ("work invited me")."""
+    run = _NAME_RUN.match(text)
+    if run is not None:
+        return run.group(0)
+    if caseless:
+        words = text.split()
+        for n in (3, 2, 1):
+            name = " ".join(words[:n])
+            if len(words) >= n and name.lower() in KNOWN_PLACES:
+                return name
+    return ""
+
+
 def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, turn: _Turn,
                   we: bool) -> int | None:
     """The first predicate at `sentence[rest:]` for `subj`; returns where a second one of the
@@ -3433,6 +3469,12 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         else:
             raw = _value(sentence, pm.end(), listing=listing, attribute=attribute)
         values = _split_list(raw) if listing else [_trim_place(raw, attribute)]
+        if family == "origin" and sm.group("rel") is not None and not re.search(
+                r"(?:'s|’s|\bis|\bhas|\bwas)\s*$", sentence[sm.start():rest], re.I) and \
+                not re.match(r"(?:originally\s+)?(?:born|grew|come|comes)", pm.group(0), re.I):
+            # "my friend from Leeds is visiting": who, not what is said of them; the place
+            # is the name right after "from" (not "work", "college": `NOT_ORIGINS`)
+            values = [_place_said(raw, turn.caseless)]
         if pm.groupdict().get("with"):
             # "I work with my brother at Apple", "... with Tom at Google": the employer is
             # after "at"; "I work with children": people worked with, no employer

@@ -112,6 +112,7 @@ FILLERS = ("lol|haha|btw|by the way|atm|rn|tbh|tho|ngl|fyi|for what it's worth|t
 # Words that start another clause after a value, whatever the value.
 _CLAUSE_WORDS = (r"and|but|because|since|so|though|although|while|which|who|where|when|after|"
                  r"before|until|unless|if|these days|nowadays|right now|for now|now|too|"
+                 r"mostly|usually|mainly|sometimes|occasionally|"
                  + FILLERS)
 _CLAUSE_END = re.compile(
     rf"\s+(?:{_CLAUSE_WORDS}|as|anymore|any more|as well|by the way|especially|including|"
@@ -260,6 +261,7 @@ NOT_EMPLOYERS = frozenset(w.replace("-", " ") for w in """
 peanuts free nothing money food tips pennies cash exposure fun love myself yourself himself
 herself ourselves themselves me us weekends weekend the-weekend the-weekends a-living living
 the-money minimum-wage hours a-pittance beer coffee chocolate the-man the-system
+night nights night-shift the-night home
 """.split())
 
 # Clubs, classes and programmes one joins or starts with, as one joins an employer ("I
@@ -287,6 +289,8 @@ excel spreadsheets paperwork taxes bureaucracy
 NOT_ORIGINS = frozenset(w.replace("-", " ") for w in """
 mars venus jupiter saturn pluto the-moon space outer-space another-planet the-future the-past
 the-internet the-internets nowhere everywhere
+work college school uni university high-school grad-school church the-gym the-office class
+home the-neighbourhood the-neighborhood
 """.split())
 
 # What "I'm ..." says of a person with a capital letter but no name: nationalities, faiths,

@@ -1,0 +1,79 @@
+"""What a fresh-eyes user of the assistant found (session 46):
+
+- "my friend from work invited me to her wedding" stored the friend's home town "work
+  invited me to her wedding"; "my best friend from college", "my boyfriend is from work",
+  "i work at night mostly" stored "college", "work", "night mostly". "My friend from Leeds
+  is visiting" stored "Leeds is visiting".
+- "forget that i have diabetes, that's private" and "please forget my diabetes" found
+  nothing ("I had nothing stored about ...") and the turn was still quoted; "forget
+  everything about me" looked for "me"; "delete everything you know about me" was noted
+  as a statement.
+- "ugh my name is mud after that meeting lol" renamed the user Mud.
+- "my sister said: i work at Google" was the user's employer.
+- The user's own earlier question ("where will i be living in may?") was quoted as the
+  answer to "where do i live?"."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from memos import MemOS
+from memos.reader.rules import extract
+from tests.assistant.helpers import ask, tell
+
+AT = datetime(2026, 6, 1, 12, tzinfo=UTC)
+
+
+def read(text: str) -> set[tuple[str, str]]:
+    return {(e.attribute, e.value) for e in extract(text, "Alice", "user:alice", AT)
+            if not e.negated}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("my friend from work invited me to her wedding", set()),
+    ("had lunch with marco today, he's my best friend from college", set()),
+    ("my boyfriend is from work haha", set()),
+    ("i work at night mostly", set()),
+    ("i work at home mostly", set()),
+    ("my friend, from Leeds, says hi", set()),
+    ("My friend from Leeds is visiting", {("friend's home town", "Leeds")}),
+    ("my cousin from spain is visiting", {("cousin's home town", "spain")}),
+    ("my sister is from Leeds", {("sister's home town", "Leeds")}),
+    ("My dad is originally from Lagos", {("father's home town", "Lagos")}),
+    ("ugh my name is mud after that meeting lol", set()),
+    ("my sister said: i work at Google", set()),
+    ("My friend told me: I live in Paris. I live in Rome.", {("city", "Rome")}),
+    ("I said: I work at Google", {("employer", "Google")}),
+])
+def test_what_is_read(text: str, expected: set[tuple[str, str]]) -> None:
+    assert read(text) == expected
+
+
+def test_forget_in_other_words(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "i have type 1 diabetes"), (0, "I live in Lisbon")])
+    reply = ask(bot, "forget that i have diabetes, that's private", day=5)
+    assert reply.startswith("Forgotten 1 memory about you have diabetes: ")
+    assert "diabetes" not in ask(bot, "do i have diabetes?")
+    assert ask(bot, "where do I live?").startswith("Your city is Lisbon")
+    bot = tell(mem, [(0, "i have type 1 diabetes")], user="bob")
+    assert ask(bot, "please forget my diabetes", day=5).startswith(
+        "Forgotten 1 memory about your diabetes")
+    assert mem.search("diabetes", "bob", k=5) == []
+
+
+@pytest.mark.parametrize("request_text", [
+    "forget everything about me", "delete everything you know about me",
+    "please erase all my data"])
+def test_forget_everything_says_how(mem: MemOS, request_text: str) -> None:
+    bot = tell(mem, [(0, "I live in Lisbon")])
+    assert ask(bot, request_text, day=5).startswith(
+        "I can only forget things one at a time here")
+    assert ask(bot, "where do I live?").startswith("Your city is Lisbon")
+
+
+def test_own_questions_are_no_answer(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "hi")])
+    for question in ("where will i be living in may?", "where do i live?"):
+        assert ask(bot, question) == "I don't have anything about that yet."
