@@ -2267,7 +2267,8 @@ _PET_GOT = re.compile(
     r"(?:got|adopted|rescued|brought\s+home|have)\s+(?:a|an|another)\s+"
     r"(?:(?:new|little|baby|rescue|tiny|cute)\s+)*"
     rf"(?P<pet>{_PET_WORDS})"
-    r"\W*$", re.I)
+    r"(?:\s+(?:last\s+\w+|yesterday|today|this\s+(?:week|weekend|morning|month)|"
+    r"on\s+\w+day|\w+\s+(?:days?|weeks?)\s+ago))?\W*$", re.I)
 
 
 # A partner not named: "I started seeing someone new", "I've been dating someone" (not "I
@@ -2614,14 +2615,17 @@ _LOWER_NAME = re.compile(
 # brother dan lives in miami", "my sister ana is a nurse"; not "my brother usually works")
 _LOWER_REL_NAME = re.compile(
     rf"(?P<lead>\b(?:my|our)\s+(?:{RELATION_RE})\s+)(?P<w>[a-z]{{2,}})(?=\s+(?:lives|works|"
-    r"moved|relocated|is\s+(?:an?|my|\d)|'s\s+(?:an?|my|\d)|just|also|now|recently|died|passed)\b)")
+    r"moved|relocated|is\s+(?:an?|my|\d+)|'s\s+(?:an?|my|\d+)|just|also|now|recently|died|passed|"
+    r"and\s+[iI])\b)")
 # ... and a relative's or pet's name said of them in lower case ("my sister's name is
 # rachel", "my sisters name is rachel" (already "sister's"), "my dog is called biscuit")
 _LOWER_KIN_NAME = re.compile(
     rf"(?P<lead>\b(?:my|our)\s+(?:{RELATION_RE})(?:['’]s\s+name(?:['’]s|\s+is)|\s+is\s+"
     rf"(?:called|named))\s+|"
     # "i have a cat named tom", "we adopted a dog called rex"
-    rf"\b(?:a|an)\s+(?:[a-z]+\s+)?(?:{RELATION_RE})\s+(?:called|named)\s+)(?P<w>[a-z]{{2,}})(?=\s*(?:[.,!;]|$)|\s+(?:and|but|who|so|because|"
+    rf"\b(?:a|an)\s+(?:[a-z]+\s+)?(?:{RELATION_RE})\s+(?:called|named)\s+|"
+    # "we got a puppy, his name is max" (`_PRONOUN_NAME`)
+    rf"(?:^|[.!?,;]\s+|\band\s+)(?:his|her)\s+name(?:['’]s|\s+is)\s+)(?P<w>[a-z]{{2,}})(?=\s*(?:[.,!;]|$)|\s+(?:and|but|who|so|because|"
     rf"though|btw|lol|haha)\b)")
 # Words that open such a clause without naming anyone ("work is a nightmare", "everyone
 # lives in hope", "mine is a latte")

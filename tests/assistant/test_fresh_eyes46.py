@@ -11,7 +11,9 @@
 - "ugh my name is mud after that meeting lol" renamed the user Mud.
 - "my sister said: i work at Google" was the user's employer.
 - The user's own earlier question ("where will i be living in may?") was quoted as the
-  answer to "where do i live?"."""
+  answer to "where do i live?".
+- Names typed in lower case were lost: "my sister maya is 34", "my husband tom and i ...",
+  "we adopted a dog last week, his name is biscuit"."""
 
 from __future__ import annotations
 
@@ -46,6 +48,13 @@ def read(text: str) -> set[tuple[str, str]]:
     ("my sister said: i work at Google", set()),
     ("My friend told me: I live in Paris. I live in Rome.", {("city", "Rome")}),
     ("I said: I work at Google", {("employer", "Google")}),
+    # names typed in lower case
+    ("my sister maya is 34", {("sister's name", "Maya"), ("age", "34")}),
+    ("my husband tom and i have been married since 2015", {("husband's name", "Tom")}),
+    ("we got a puppy, his name is max", {("dog's name", "Max")}),
+    ("we adopted a dog last week, his name is biscuit", {("dog's name", "Biscuit")}),
+    ("my sister is visiting, her name is ana", {("sister's name", "Ana")}),
+    ("her name is complicated", set()),
 ])
 def test_what_is_read(text: str, expected: set[tuple[str, str]]) -> None:
     assert read(text) == expected
