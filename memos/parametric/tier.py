@@ -159,16 +159,43 @@ def fact_of(row: CubeRow) -> tuple[str, str, str] | None:
     if not subject.strip() or not attribute.strip():
         return None
     value = meta.get("value")
+    text = _FACT_TEXT.match(row.content.strip())
     if not isinstance(value, str) or not value.strip():
-        m = _FACT_TEXT.match(row.content.strip())
-        if m is None or m.group("s") != subject or m.group("a") != attribute:
+        if text is None or text.group("s") != subject or text.group("a") != attribute:
             return None
-        value = m.group("v")
-    return subject, attribute, value
+        value = text.group("v")
+    # A fact the reader wrote keys on its speaker's id and, of a many-valued relation, on
+    # the value too ("user:alice", "sister's name=ana"); its question is asked as its text
+    # says it ("What is Alice's sister's name?"), which is how a user asks it
+    relation = meta.get("relation")
+    relation = relation if isinstance(relation, str) and relation.strip() else attribute
+    if text is not None and text.group("a").casefold() == relation.casefold() and \
+            " ".join(text.group("v").split()).casefold() == " ".join(value.split()).casefold():
+        return text.group("s"), text.group("a"), value
+    return subject, relation, value
 
 
 def _question(subject: str, attribute: str) -> str:
     return f"What is {subject}'s {attribute}?"
+
+
+def _one_answer_each(rows: list[CubeRow], skipped: list[tuple[str, str]]
+                     ) -> tuple[list[CubeRow], list[tuple[str, str]]]:
+    """The facts whose question has one answer among `rows`: of two sisters ("What is
+    Alice's sister's name?": Ana and Maya) or two likes, an adapter could learn only one
+    answer, so none is trained and each is skipped, saying why."""
+    answers: dict[str, set[str]] = {}
+    for r in rows:
+        s, a, v = fact_of(r)  # type: ignore[misc]
+        answers.setdefault(question_key(_question(s, a)), set()).add(v.casefold())
+    kept = []
+    for r in rows:
+        s, a, _v = fact_of(r)  # type: ignore[misc]
+        if len(answers[question_key(_question(s, a))]) > 1:
+            skipped.append((r.id, f"{AMBIGUOUS}: {_question(s, a)}"))
+        else:
+            kept.append(r)
+    return kept, skipped
 
 
 def _ts(moment: Any) -> float | None:
@@ -527,6 +554,7 @@ class ParametricTier:
         tcfg.check()
         start = time.perf_counter()
         rows, skipped = self._choose(scope, facts, cfg, utcnow().timestamp())
+        rows, skipped = _one_answer_each(rows, skipped)
         if not rows and not dry_run:  # a dry run shows what was skipped, and why
             why = ("every fact given is forgotten, archived, expired or not a "
                    "subject/attribute/value fact" if facts is not None else
@@ -907,6 +935,7 @@ class ParametricTier:
 
 
 EXPIRED = "expired: past its TTL (the scheduler archives it); no adapter is trained on it"
+AMBIGUOUS = "another fact chosen answers the same question otherwise"
 
 
 def _expired(row: CubeRow) -> bool:

@@ -65,3 +65,24 @@ def test_check_reports_a_damaged_file_that_still_opens(tmp_path: Path) -> None:
     with MemOS.open(tmp_path / "store") as mem:  # its index files still answer searches
         with pytest.raises(StoreError, match="damaged.*backup"):
             mem.check()
+
+
+def test_check_finds_an_index_out_of_step_with_its_table(tmp_path: Path) -> None:
+    """An index whose entries no longer match its table passes `quick_check`; a listing
+    then silently loses rows. `check` runs `integrity_check`, which compares them (a
+    fresh-eyes operator, session 46: `memos check` said consistent), and says REINDEX
+    mends that."""
+    with MemOS.open(tmp_path / "store", embedder="hashing") as mem:
+        mem.add_many([f"Hal note {i} about the garden" for i in range(13)], "hal")
+    db = sqlite3.connect(tmp_path / "store" / "memos.db")
+    db.execute("PRAGMA writable_schema=ON")  # the index now says other columns than it holds
+    db.execute("UPDATE sqlite_master SET sql='CREATE INDEX ix_cubes_expires ON cubes "
+               "(recorded_at)' WHERE name='ix_cubes_expires'")
+    db.commit()
+    db.close()
+    db = sqlite3.connect(tmp_path / "store" / "memos.db")
+    assert db.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+    db.close()
+    with MemOS.open(tmp_path / "store", embedder="hashing") as mem:
+        with pytest.raises(StoreError, match="missing from index.*REINDEX"):
+            mem.check()
