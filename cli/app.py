@@ -27,7 +27,8 @@ app = typer.Typer(
     add_completion=False,
 )
 model_app = typer.Typer(help="Train, evaluate and inspect the memory-augmented SSM.", no_args_is_help=True)
-bench_app = typer.Typer(help="Measure speed: retrieval, kernels, model.", no_args_is_help=True)
+bench_app = typer.Typer(help="Measure speed and cost: retrieval, serving, kernels, tiers, blobs, "
+                                  "consolidation.", no_args_is_help=True)
 eval_app = typer.Typer(help="Measure quality on evaluation sets.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 app.add_typer(bench_app, name="bench")

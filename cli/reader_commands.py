@@ -150,7 +150,7 @@ def ingest(file: Annotated[str, typer.Argument(
     if json_out:
         render.print_json(report)
         return
-    table = render.new_table(f"facts from {report.turns} turns (session {report.session_id}, "
+    table = render.new_table(f"facts from {report.turns} turn{'' if report.turns == 1 else 's'} (session {report.session_id}, "
                              f"{report.mode})", ("id", "fact", "valid from", "now"))
     replaced, ended = set(report.superseded), set(report.ended)
     for cube_id, cube in zip(report.facts, facts, strict=True):

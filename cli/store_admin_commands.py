@@ -72,6 +72,9 @@ def purge(cube_id: Annotated[str | None, typer.Argument(help="Cube id (omit with
           ) -> None:
     """Erase a memory (or all of a user's) with every version, for good; audited.
 
+    Purge erases memories, not API keys: after --all, a warning names the user's keys that
+    still work (`memos keys revoke KEY_ID`).
+
     Example: memos purge --all -u alice --yes --reason "account deleted"
     """
     scope = scope_of(user, agent)
@@ -90,6 +93,19 @@ def purge(cube_id: Annotated[str | None, typer.Argument(help="Cube id (omit with
         report = mem.purge(cube_id, scope, all_of_user=all_of_user, reason=reason)
         remains = mem.purge_remains(report.cube_ids + ([cube_id] if cube_id else [])) \
             if verify else None
+        # (an account erased: its API keys still open the REST and MCP servers, to an
+        # empty store, until revoked)
+        live_keys = [k.key_id for k in mem.list_keys(scope.user_id)
+                     if k.revoked_at is None and (scope.agent_id is None
+                                                  or k.agent_id == scope.agent_id)] \
+            if all_of_user else []
+    if live_keys:
+        render.print_warning(
+            f"{len(live_keys)} API key{'' if len(live_keys) == 1 else 's'} of "
+            f"{scope.user_id!r} still work{'s' if len(live_keys) == 1 else ''} (purge erases "
+            f"memories, not keys): revoke with "
+            + "; ".join(f"`memos keys revoke {k}`" for k in live_keys[:5])
+            + (" ..." if len(live_keys) > 5 else ""))
     if json_out:
         render.print_json(report if remains is None
                           else {**render.to_jsonable(report), "remains": remains})

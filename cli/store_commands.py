@@ -40,7 +40,7 @@ from memos.cli.options import (
     read_content,
     scope_of,
 )
-from memos.cube import Visibility
+from memos.cube import Visibility, as_utc
 from memos.errors import InvalidInputError, ScopeError
 from memos.policies import retention
 
@@ -384,6 +384,12 @@ def update(cube_id: IdArg,
                           valid_from=parse_when(valid_from, "--valid-from"),
                           valid_to=parse_when(valid_to, "--valid-to"), expires_at=expires,
                           reason=reason)
+    if expires is not None and as_utc(expires) <= datetime.now(UTC):
+        # (an expiry that has passed: the memory is gone from show and search at once)
+        render.print_warning(f"{cube.id} expired at {expires.isoformat()}, now past: it is "
+                             f"gone from show and search, and gc archives it; `memos update "
+                             f"{cube.id} --expires-at <a later time>` renews it (to remove a "
+                             f"memory for good, `memos forget` records why)")
     if json_out:
         render.print_json(cube)
         return

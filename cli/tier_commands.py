@@ -148,7 +148,7 @@ def answer(question: Annotated[str, typer.Argument(help="The question to answer.
         render.print_message(f"answered closed-book by adapter {got.adapter_id} (parametric "
                              f"tier); {stages}", style="dim")
         return
-    render.print_message(f"read {len(got.cubes)} memories (cached {got.hits}, encoded "
+    render.print_message(f"read {len(got.cubes)} memor{'y' if len(got.cubes) == 1 else 'ies'} (cached {got.hits}, encoded "
                          f"{got.misses}); {stages}", style="dim")
 
 

@@ -252,6 +252,15 @@ def _check_end(old: MemCube, end: datetime, now: datetime) -> None:
             f"a time up to now, or set the cube's valid_to with update() for an end to come")
 
 
+def _managed(meta: Any) -> bool:
+    """Whether a row is one memos makes and keeps (slots, a session state, an adapter):
+    its metadata names its blob under reserved keys (`writes.refuse_managed`)."""
+    from memos.writes import RESERVED_KEY_PREFIX
+
+    return isinstance(meta, Mapping) and any(str(k).startswith(RESERVED_KEY_PREFIX)
+                                             for k in meta)
+
+
 def _parts(items: list[str], size: int = 200) -> list[list[str]]:
     """`items` in runs of at most `size`: one OR term each per query (SQLite refuses an
     expression tree deeper than 1,000)."""
@@ -1243,6 +1252,12 @@ class MemOS:
             version = _version_arg(version)
         with self._store.repo.read() as session:
             row, owner = self._visible_row(session, cube_id, sc)
+            if row.state == Lifecycle.ARCHIVED.value and _managed(row.meta):
+                # (the scheduler evicts slots and states; memos makes them again on demand)
+                raise NotFoundError(f"cube {cube_id} is a cache of a memory's tensors that "
+                                    f"memos evicted and archived (history() still lists it); "
+                                    f"it is made again from its memory when needed: get or "
+                                    f"recall that memory")
             if row.state == Lifecycle.ARCHIVED.value:  # (gc archives what expired)
                 raise NotFoundError(f"cube {cube_id} expired and was archived; history() still "
                                     f"lists it, and an update with a later expires_at renews it")

@@ -116,7 +116,10 @@ def run_search(store: StoreParts, query: str, scope: Scope, k: int = 10, *,
                tiers: Sequence[Any] = (Tier.PLAINTEXT,),
                retrievers: Sequence[str] = RETRIEVERS, include_superseded: bool = False,
                record_access: bool = True, fold: bool = True) -> list[SearchHit]:
-    if not isinstance(query, str) or is_blank(query):
+    if not isinstance(query, str):
+        raise InvalidInputError(f"search query must be a string of words to look for, got "
+                                f"{type(query).__name__} {query!r:.40}")
+    if is_blank(query):
         raise InvalidInputError("search query is empty; give some words to look for")
     try:
         check_stored_text(query, "search query")

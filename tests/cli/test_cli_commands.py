@@ -114,6 +114,27 @@ def test_purge_needs_confirmation_then_erases(memos_cli: Run) -> None:
     assert memos_cli("history", cube, "-u", "bob").code == 1
 
 
+def test_purge_all_names_the_keys_that_still_work(memos_cli: Run) -> None:
+    """An "account deleted" purge erased the memories and left the user's API keys working,
+    without a word (a fresh-eyes operator, session 46)."""
+    _add(memos_cli, "Bob's address is 1 Main St", "bob")
+    key = memos_cli("keys", "create", "--user", "bob", "--json").json()["key"]["key_id"]
+    done = memos_cli("purge", "--all", "-u", "bob", "--yes", "--json")
+    assert done.code == 0 and done.json()["cube_ids"]
+    assert f"memos keys revoke {key}" in done.err and "still works" in done.err
+    assert memos_cli("keys", "revoke", key).code == 0
+    assert "keys revoke" not in memos_cli("purge", "--all", "-u", "bob", "--yes").err
+
+
+def test_update_to_a_past_expiry_warns(memos_cli: Run) -> None:
+    cube = _add(memos_cli, "Alice's locker code is 4411")
+    done = memos_cli("update", cube, "-u", "alice", "--expires-at", "2020-01-01")
+    assert done.code == 0 and "now past" in done.err and "renews it" in done.err
+    assert memos_cli("show", cube, "-u", "alice").code == 1
+    later = memos_cli("update", cube, "-u", "alice", "--expires-at", "2099-01-01")
+    assert later.code == 0 and "warning" not in later.err
+
+
 def test_link_and_graph_neighbours_feed_search(memos_cli: Run) -> None:
     a = _add(memos_cli, "Alice works at Acme")
     b = _add(memos_cli, "Acme builds rockets")

@@ -372,3 +372,17 @@ def test_the_promotion_cap_is_each_users_apart(mem, model):
     mem.run_scheduler(config=SchedulerConfig(promote_min_hits=3, promote_max_per_run=1,
                                              consolidate_max_per_run=0))
     assert (promoted("bob"), promoted("alice")) == (1, 1)
+
+
+def test_an_evicted_slots_cube_says_so_when_read(mem, model):
+    """A fresh-eyes operator read an evicted slots cube and was told it expired and that an
+    update with a later expires_at renews it, which memos refuses for a cube it manages."""
+    from memos.errors import NotFoundError
+
+    mem.add("Ann's city is Oslo.", "alice")
+    mem.recall("Ann's city", "alice", k=1, model=model)
+    report = mem.run_scheduler(config=SchedulerConfig(disk_budget_bytes=0))
+    assert report.evicted == 1
+    (evicted,) = [r["cube_id"] for r in mem.scheduler_log() if r["action"] == "evict"]
+    with pytest.raises(NotFoundError, match="memos evicted and archived.*made again"):
+        mem.get(evicted, "alice")
