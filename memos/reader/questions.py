@@ -354,6 +354,8 @@ _PAST: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I), s,
     (r"^(?:where|who|which company) did i (?:use to )?work(?: for| at)?(?: before\b.*|"
      r" previously)?$", "user", "employer"),
     (r"^what (?:was|were) my (?:old|previous|former|last) (?!name$)" + _ATTR + "$", "user", None),
+    # "what was my job before?", "what was my address previously?"
+    (r"^what (?:was|were) my (?!name\b)" + _ATTR + r" (?:before\b.*|previously)$", "user", None),
     (rf"^who (?:was|were) my (?:old|previous|former|last) {_REL}$", "rel", "name"),
 ]]
 

@@ -2111,7 +2111,10 @@ _PRONOUN_CLAUSE = re.compile(
 # stands for (`_pronoun_name`)
 _PRONOUN_NAME = re.compile(
     rf"^{_PRON_LEAD}(?:(?P<poss>his|her)\s+(?:first\s+)?name(?:['’]s|\s+is)|"
-    r"(?P<pron>he|she)(?:['’]s|\s+is)\s+(?:called|named))\s+(?=\S)", re.I)
+    r"(?P<pron>he|she)(?:['’]s|\s+is)\s+(?:called|named)|"
+    # "got a new kitten! named her Pepper", "we called him Max"
+    r"(?:(?:we|I)\s+(?:just\s+|finally\s+)?)?(?:named|called)\s+(?P<obj>him|her)(?!\s+after\b))\s+"
+    r"(?=\S)", re.I)
 # Words that may name (or be) a person other than the candidates, in the words between the
 # candidate's naming and the pronoun.
 _PERSON_NOUNS = frozenset("""guy man woman girl boy lady dude bloke kid baby someone somebody
@@ -2263,7 +2266,7 @@ _KIN_OPENS = re.compile(rf"^{_PRON_LEAD}(?:[Mm]y|[Oo]ur)\s+(?P<rel>{_FAMILY_RE})
 
 # A pet got, not named: "we got a puppy!", "We just adopted a cat" (`_mentioned_kin`)
 _PET_GOT = re.compile(
-    rf"^{_PRON_LEAD}(?:I|[Ww]e)(?:['’]ve|\s+have)?\s+(?:(?:just|finally|recently|also)\s+)*"
+    rf"^{_PRON_LEAD}(?:(?:I|[Ww]e)(?:['’]ve|\s+have)?\s+)?(?:(?:just|finally|recently|also)\s+)*"
     r"(?:got|adopted|rescued|brought\s+home|have)\s+(?:a|an|another)\s+"
     r"(?:(?:new|little|baby|rescue|tiny|cute)\s+)*"
     rf"(?P<pet>{_PET_WORDS})"
@@ -2320,7 +2323,9 @@ def _pronoun_name(sentence: str, said: re.Match[str], people: Sequence[tuple[_Su
     people, someone named between) or no relation known: the clause as said."""
     # (one candidate only, of that gender or of a relation that tells none: "My best friend
     # lives in Leeds. Her name is Zoe." names the friend; never a pet)
-    who = _referent(said.group("poss") or said.group("pron") or "", people, ungendered_kin=True)
+    who = _referent(said.group("poss") or said.group("pron")
+                    or {"him": "he", "her": "she"}.get((said.group("obj") or "").lower(), ""),
+                    people, ungendered_kin=True)
     if who is None or _others_named(turn.before, allowed) or not _just_named(who, turn):
         return sentence
     rest = sentence[said.end():]
@@ -2522,7 +2527,32 @@ def extract(text: str, speaker: str, speaker_key: str,
         carried.people = []
     told = {e.key() for e in previous if not e.negated}
     out = [e for e in turn.out if not (e.key() in turn.from_address and e.key() in told)]
+    out = [_not_that(e, text) for e in out]
     return _restated(written, out, previous)
+
+
+def _not_that(e: Extraction, text: str) -> Extraction:
+    """A value said with the one it replaces right after it ("i work at stripe not stipe",
+    "actually i live in bergen, not oslo, sorry"): that one was a mistake, a correction
+    (`Extraction.corrects`: a stored fact of that value never held). Not a change said so
+    ("Bergen now, not Oslo", "not Oslo any more"), nor a value denied in a list ("peanuts,
+    not shellfish" of an allergy: a value of its own)."""
+    if e.negated or e.past or e.corrects or not e.value or e.multi_valued:
+        return e
+    m = re.search(rf"(?<!\w){re.escape(e.value)},?\s+not\s+(?P<wrong>[^,.!?;()]{{1,40}}?)"
+                  r"\s*(?=$|[,.!?;(]|\s+(?:sorry|lol|typo|haha|my\s+bad|oops)\b|\s[-–—]\s)",
+                  text, re.I)
+    if m is None or _NOT_DENIED.match(m.group("wrong")) or re.match(
+            r"(?:far|close|near|long|bad|great|good|big|huge|small|cheap|easy|happy)\b",
+            m.group("wrong"), re.I) or re.search(
+            r"\b(?:any\s?more|now|yet|either|again|really)\b", m.group("wrong"), re.I):
+        return e
+    wrong = clean_value(m.group("wrong"))
+    if not wrong or len(wrong.split()) > 3 or wrong.lower() == e.value.lower():
+        return e
+    if any(c.isupper() for c in text) and e.value[:1].isupper() != wrong[:1].isupper():
+        return e  # "Bergen not far from Oslo": no value of that shape
+    return replace(e, corrects=wrong)
 
 
 # "I started a new job at Google in 2015, left in 2018", "moved to Denver in 2012 and left

@@ -115,7 +115,7 @@ _CLAUSE_WORDS = (r"and|but|because|since|so|though|although|while|which|who|wher
                  r"mostly|usually|mainly|sometimes|occasionally|"
                  + FILLERS)
 _CLAUSE_END = re.compile(
-    rf"\s+(?:{_CLAUSE_WORDS}|as|anymore|any more|as well|by the way|especially|including|"
+    rf"\s+(?:{_CLAUSE_WORDS}|as|anymore|any more|as well|by the way|especially|including|not|"
     r"like|at the moment|currently|myself|weirdly|funnily|already|way more|part[- ]time|"
     r"full[- ]time)\b|"
     # "a charge nurse starting last week": when it began, not the value (a time to come,

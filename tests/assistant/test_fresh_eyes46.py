@@ -55,6 +55,12 @@ def read(text: str) -> set[tuple[str, str]]:
     ("we adopted a dog last week, his name is biscuit", {("dog's name", "Biscuit")}),
     ("my sister is visiting, her name is ana", {("sister's name", "Ana")}),
     ("her name is complicated", set()),
+    ("got a new kitten! named her Pepper", {("cat's name", "Pepper")}),
+    ("We got a puppy. We named him Max.", {("dog's name", "Max")}),
+    ("named her after my mom", set()),
+    # a value said with the wrong one after it: the value alone
+    ("oops typo, i work at stripe not stipe", {("employer", "stripe")}),
+    ("I live in Bergen not far from Oslo", {("city", "Bergen")}),
 ])
 def test_what_is_read(text: str, expected: set[tuple[str, str]]) -> None:
     assert read(text) == expected
@@ -86,3 +92,32 @@ def test_own_questions_are_no_answer(mem: MemOS) -> None:
     bot = tell(mem, [(0, "hi")])
     for question in ("where will i be living in may?", "where do i live?"):
         assert ask(bot, question) == "I don't have anything about that yet."
+
+
+@pytest.mark.parametrize(("text", "corrects"), [
+    ("oops typo, i work at stripe not stipe", "stipe"),
+    ("actually i live in bergen, not oslo, sorry", "oslo"),
+    ("I work at Stripe not Stipe", "Stipe"),
+    # a change, or no value of that shape: no correction
+    ("I live in Bergen now, not Oslo", ""),
+    ("I live in Bergen, not Oslo any more", ""),
+    ("i live in bergen not far from oslo", ""),
+    ("I'm allergic to peanuts, not shellfish", ""),
+])
+def test_the_value_a_statement_corrects(text: str, corrects: str) -> None:
+    (e,) = [e for e in extract(text, "Alice", "user:alice", AT) if not e.negated]
+    assert e.corrects == corrects
+
+
+def test_a_statement_that_corrects_leaves_no_history(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "i work at stipe"), (0, "i live in oslo"),
+                     (10, "oops typo, i work at stripe not stipe"),
+                     (10, "actually i live in bergen, not oslo, sorry")])
+    assert ask(bot, "where do i work?").startswith("Your employer is stripe (since 2 March")
+    assert ask(bot, "where did i live before?").startswith(
+        "I don't know of any city of yours before this one.")
+
+
+def test_what_was_before_said_after_the_attribute(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "I'm a teacher"), (10, "I'm a designer now")])
+    assert ask(bot, "what was my job before?").startswith("Your job was teacher")
