@@ -171,7 +171,12 @@ def _weekday(m: re.Match[str], ref: date) -> tuple[date, str]:
 # August", "the trip for August" look forward; "was", "went", "ago" look back and win.
 _FUTURE = re.compile(r"\b(?:will|shall|gonna|going to|plan(?:ning)? to|hope to|want to|"
                      r"intend to|upcoming|(?:i'm|i’m|am|are|is|we're|we’re|they're|they’re|"
-                     r"he's|she's) \w+ing)\b|\w(?:'ll|’ll)\b", re.I)
+                     r"he's|she's) \w+ing|"
+                     # an event said to be in a month ("my sister's wedding is in june"), an
+                     # age to come ("turning 30 in march"), a trip in the present ("we fly
+                     # to japan in march")
+                     r"(?:is|are|'s|’s)\s+(?:in|on|due\s+in)|turning\s+\d+|"
+                     r"(?:i|we|they)\s+(?:fly|leave|start|move|head)\b)\b|\w(?:'ll|’ll)\b", re.I)
 _PAST = re.compile(r"\b(?:was|were|did|had|went|came|got|spent|ago|used to)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?;\n]")
 # A verb in the past after its subject ("I painted", "we saw"): a weekend that has been.

@@ -1613,7 +1613,7 @@ _REL_NAMED = re.compile(
     rf"\b[Mm]y\s+{_NEW}(?P<rel3>{RELATION_RE})\s+is\s+(?P<name3>{_TITLE_NAME})"
     rf"(?=\s*(?:[.,!;]|$|\s+(?:and|but|who|so|because|though)\b))|"
     rf"(?:\b(?:I|[Ww]e)(?:['’]ve)?\s+|^)(?:(?:also|just|recently|finally|now|already|still)\s+)*"
-    rf"(?:have|got|adopted|own|bought)\s+{_PETS_COUNTED}an?\s+(?:(?:new|little|baby|younger|older|big|twin|half|rescue|shelter|stray|senior|"
+    rf"(?:have|got|adopted|own|bought)\s+{_PETS_COUNTED}(?:an?|another)\s+(?:(?:new|little|baby|younger|older|big|twin|half|rescue|shelter|stray|senior|"
     rf"tiny|sweet|cute)\s+)*(?P<rel4>{RELATION_RE})"
     rf"(?:\s+(?:called|named)\s+(?P<name4>{_TITLE_NAME})|,\s+(?P<name8>{_TITLE_NAME})"
     rf"(?=\s*(?:[.,;!]|$|\s+(?:and|but|who|so|because|though)\b)))|"
@@ -1659,9 +1659,12 @@ _REL_NAMED = re.compile(
     rf"(?:^|(?<=[,;] ))[Mm]e\s+and\s+(?P<name16>{_NAME_RE})\s+(?P<wed16>{_WED_DONE}|"
     rf"{_WED_STATE})|"
     # "We just had a baby girl, Mia", "I had a baby boy named Noah": a daughter, a son
-    rf"\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|have|'ve|’ve)\s+)*(?:had|welcomed)\s+"
-    rf"(?:a|our)\s+(?:(?:new|first|second|third|beautiful|healthy|little|baby)\s+)*"
-    rf"(?P<baby>girl|boy)(?:\s+(?:called|named)\s+|,\s+|\s+[-–—]\s+)(?P<name9>{_TITLE_NAME})")
+    # ... and "Our baby girl Zoe was born yesterday!!"
+    rf"(?:\b(?:I|[Ww]e)\s+(?:(?:just|recently|finally|have|'ve|’ve)\s+)*(?:had|welcomed)\s+"
+    rf"(?:a|our)\s+|\b(?:[Mm]y|[Oo]ur)\s+(?=(?:new\s+)?baby\s))"
+    rf"(?:(?:new|first|second|third|beautiful|healthy|little|baby)\s+)*"
+    rf"(?P<baby>girl|boy)(?:\s+(?:called|named)\s+|,\s+|\s+[-–—]\s+|"
+    rf"\s+(?=[A-Z][\w'’-]*\s+(?:was\s+born|arrived|is\s+here)\b))(?P<name9>{_TITLE_NAME})")
 _HELLO = r"(?:[Hh]i+|[Hh]iya|[Hh]eya|[Hh]ello+|[Hh]ey+|[Yy]o|[Hh]owdy)"
 _MY_NAME = re.compile(
     rf"\b(?:[Mm]y\s+name(?:'s|\s+is)|[Cc]all\s+me|[Mm]y\s+friends\s+call\s+me|I\s+go\s+by|"
@@ -1833,7 +1836,8 @@ _BARE_ADVERBS = (
     r"quit\s+my\s+(?:\w+\s+)?job|left\s+my\s+(?:\w+\s+)?job|started\s+working\s+(?:at|for))\b)")
 _BARE = re.compile(
     r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me|then|later|"
-    r"after\s+that|eventually)[:,.!]?\s+)*"
+    r"after\s+that|eventually|(?:big|good|great|exciting|some|huge)\s+news|news|update|"
+    r"guess\s+what)[:,.!]?\s+)*"
     + _BARE_ADVERBS, re.I)
 # ... and after a comma that ends a short clause saying what the speaker is ("I'm a single
 # mum, work as a nurse at X", "hey there, I'm Tomasz, just moved to Leeds": `_SPEAKER_LEAD`),
@@ -3546,8 +3550,9 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         for value in values:
             if not _ok_value(value, place=place and not turn.caseless, attribute=attribute):
                 continue
-            if family == "origin" and value[:1].isdigit():
-                continue  # "I was born in 1990"
+            if family == "origin" and (value[:1].isdigit() or value.split()[0].lower().strip(
+                    ",.") in MONTHS):
+                continue  # "I was born in 1990", "our son Leo was born in May"
             if family in ("likes", "preference") and _NO_TASTE.match(value):
                 continue  # "I'm into week 3 of my diet", "I prefer the first option"
             if family == "work" and (value.split()[0].lower() in _POSSESSIVE or (

@@ -13,7 +13,10 @@
 - The user's own earlier question ("where will i be living in may?") was quoted as the
   answer to "where do i live?".
 - Names typed in lower case were lost: "my sister maya is 34", "my husband tom and i ...",
-  "we adopted a dog last week, his name is biscuit"."""
+  "we adopted a dog last week, his name is biscuit".
+- "my sister's wedding is in june", said in January, was read as last June.
+- "our son Leo was born in May" gave Leo the home town May; "Our baby girl Zoe was born
+  yesterday!!" and "I have another sister named Ana" were not read."""
 
 from __future__ import annotations
 
@@ -61,6 +64,15 @@ def read(text: str) -> set[tuple[str, str]]:
     # a value said with the wrong one after it: the value alone
     ("oops typo, i work at stripe not stipe", {("employer", "stripe")}),
     ("I live in Bergen not far from Oslo", {("city", "Bergen")}),
+    ("Our baby girl Zoe was born yesterday!!", {("daughter's name", "Zoe")}),
+    ("our baby boy Leo arrived on Monday", {("son's name", "Leo")}),
+    ("I have another sister named Ana", {("sister's name", "Ana")}),
+    # a month is no home town
+    ("our son Leo was born in May", {("son's name", "Leo")}),
+    ("I was born in Mayfield", {("home town", "Mayfield")}),
+    # news said first
+    ("big news, moved to bergen last week!", {("city", "bergen")}),
+    ("guess what, got a new job at Stripe!", {("employer", "Stripe")}),
 ])
 def test_what_is_read(text: str, expected: set[tuple[str, str]]) -> None:
     assert read(text) == expected
@@ -121,3 +133,20 @@ def test_a_statement_that_corrects_leaves_no_history(mem: MemOS) -> None:
 def test_what_was_before_said_after_the_attribute(mem: MemOS) -> None:
     bot = tell(mem, [(0, "I'm a teacher"), (10, "I'm a designer now")])
     assert ask(bot, "what was my job before?").startswith("Your job was teacher")
+
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    # an event said to be in a month, an age to come, a trip in the present: the one to come
+    ("my sister's wedding is in june", "2026-06-01"),
+    ("we fly to japan in march for 2 weeks", "2026-03-01"),
+    ("i'm 29, turning 30 in march", "2026-03-01"),
+    # the past, said so: the one before
+    ("I moved to Rome in march", "2025-03-01"),
+    ("the wedding was in june", "2025-06-01"),
+])
+def test_a_month_to_come(text: str, day: str) -> None:
+    from memos.reader.dates import resolve_dates
+
+    (m,) = resolve_dates(text, datetime(2026, 1, 1, 10, tzinfo=UTC))
+    assert m.date.isoformat() == day
