@@ -1833,7 +1833,9 @@ _BARE_ADVERBS = (
     r"(?:got|found|rented|bought)\s+(?:a|an)\s+(?:new\s+)?(?:place|flat|apartment|house|home)|"
     # "quit my job today!!", "left my job at Zara", "started working at Stripe" (not a bare
     # "started at": "Started at Level 3", "started at Costa this morning")
-    r"quit\s+my\s+(?:\w+\s+)?job|left\s+my\s+(?:\w+\s+)?job|started\s+working\s+(?:at|for))\b)")
+    r"quit\s+my\s+(?:\w+\s+)?job|left\s+my\s+(?:\w+\s+)?job|started\s+working\s+(?:at|for)|"
+    # "got laid off from equinor today 😭"
+    r"got\s+(?:laid\s+off|fired|let\s+go|sacked|made\s+redundant))\b)")
 _BARE = re.compile(
     r"^(?:(?:context|fyi|btw|also|and|so|no|yes|yeah|nope|well|oh|ok|okay|info|me|then|later|"
     r"after\s+that|eventually|(?:big|good|great|exciting|some|huge)\s+news|news|update|"
@@ -2491,7 +2493,8 @@ def extract(text: str, speaker: str, speaker_key: str,
         turn.person = None  # "her number" refers to a person of this clause only
         sentence = _BARE_NOT.sub("I'm ", sentence)  # "Not allergic to cats anymore"
         bare = _BARE.match(sentence)  # "quit my job today!!": the speaker's, as in _statement
-        if bare and re.match(r"(?:quit|left)\b", sentence[bare.end():], re.I):
+        if bare and re.match(r"(?:quit|left|(?:got|was|been)\s+(?:laid\s+off|fired|let\s+go|"
+                             r"sacked|made\s+redundant))\b", sentence[bare.end():], re.I):
             sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
         if "not" in sentence or "n't" in sentence or _NEGATION_CUE.search(sentence):
             before, ties = len(turn.out), turn.ties
@@ -4032,6 +4035,17 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
     return found
 
 
+# In a turn all in lower case, a firm left named by one or two words closing the clause
+# ("i left equinor", "i quit equinor last month"): a negation ends only a stored employer
+# of that name (memos.reader.ingest), so a word that is none ends nothing; not a habit or
+# a place one leaves daily ("i quit smoking", "i left home early")
+_LOWER_FIRM_LEFT = re.compile(
+    r"(?!(?:smoking|drinking|vaping|sugar|caffeine|coffee|alcohol|meat|home|school|work|"
+    r"class|early|late|it|that|this|them|him|her|there|again|now|today|yesterday|the|my|"
+    r"your|his|our|their|a|an)\b)[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?"
+    r"(?=\s*(?:$|[.,!;]|\s+(?:last|this|in|on|yesterday|today|after|lol|haha)\b))")
+
+
 def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool,
               verb: str = "left") -> bool:
     """After "left", "quit", "lost": the job left. "I quit my job (at Zara)", "I left my
@@ -4070,7 +4084,8 @@ def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool
         return False
     if verb == "lost":
         return False  # "I lost Max" is no employer
-    if sentence[at:at + 1].isupper() or (turn.caseless and _WORK_TALK.search(sentence)):
+    if sentence[at:at + 1].isupper() or (turn.caseless and (
+            _WORK_TALK.search(sentence) or _LOWER_FIRM_LEFT.match(sentence, at))):
         value = _trim_place(_value(sentence, at), "employer")  # "Acme for Globex": Acme
         if _LEFT_SOMEONE_SOMETHING.match(sentence, at):
             return False  # "I left Sarah a voicemail", "I left Amazon a review"

@@ -50,3 +50,23 @@ def test_a_job_move(text: str, expected: set[tuple[str, str, bool, str]]) -> Non
 ])
 def test_left_later(text: str, expected: set[tuple[str, str, bool, str]]) -> None:
     assert read(text) == expected
+
+
+def negated(text: str) -> set[tuple[str, str]]:
+    return {(e.attribute, e.value) for e in extract(text, "Alice", "user:alice", AT)
+            if e.negated}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a firm left, named in lower case: a negation ends only a stored employer of that name
+    ("i left equinor", {("employer", "equinor")}),
+    ("i quit equinor last month", {("employer", "equinor")}),
+    ("got laid off from equinor today 😭", {("employer", "equinor")}),
+    ("got fired today lol", {("employer", "")}),
+    ("i quit smoking", set()),
+    ("i left home early", set()),
+    ("i left the party early", set()),
+    ("got fired up about it", set()),
+])
+def test_a_job_left_in_lower_case(text: str, expected: set[tuple[str, str]]) -> None:
+    assert negated(text) == expected
