@@ -495,6 +495,19 @@ def _said_as_past(cube: MemCube) -> bool:
     return cube.metadata.get(PAST_KEY) is True
 
 
+def _age_now(cube: MemCube, now: datetime | None) -> int | None:
+    """An age told a year or more before `now` ("i'm 29" told in January 2026, asked in
+    June 2028) as it is now, by the whole years since it was told (31); None for any other
+    fact, or an age told less than a year ago."""
+    attribute = _fact_attribute(cube) or ""
+    value = str(cube.metadata.get("value") or "").strip()
+    told = _told(cube)
+    if attribute.rpartition("'s ")[2] != "age" or not value.isdigit() or told is None:
+        return None
+    years = int((as_utc(now or utcnow()) - as_utc(told)).days // 365.25)
+    return int(value) + years if years >= 1 else None
+
+
 def _told(cube: MemCube) -> datetime | None:
     """When memos was told: the source message's time, else when it was recorded."""
     for src in cube.sources:
@@ -607,10 +620,21 @@ def is_question(text: str) -> bool:
     return bool(_QUESTION_START.match(text) or _ASKS_TO_TELL.match(text))
 
 
-_FORGET = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:forget|delete|erase|"
-                     r"remove|wipe)\s+"
+_FORGET = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?forget\s+"
                      r"(?:about\s+|that\s+|everything\s+about\s+|all\s+about\s+)?(?P<what>.+?)"
                      r"[\s.!?]*$", re.IGNORECASE)
+# Delete, erase, remove, wipe are a request to forget only when said of memory ("delete
+# everything you know about me", "erase my data", "remove my address from your memory",
+# "wipe what you know about my sister"): "remove gluten from my diet plan" and "remove the
+# reminder" are requests of another kind
+_DELETE = re.compile(
+    r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:delete|erase|remove|wipe)\s+(?:"
+    r"(?P<all>everything(?:\s+you\s+know)?(?:\s+about\s+me)?|all\s+(?:of\s+)?my\s+"
+    r"(?:data|memories|info|information)|my\s+(?:data|memories)|all\s+you\s+know(?:\s+about"
+    r"\s+me)?)|(?:what\s+you\s+know\s+about\s+|everything\s+about\s+)(?P<about>.+?)|"
+    r"(?P<what>.+?)\s+from\s+(?:your\s+)?(?:memory|memories)|"
+    # "delete my diabetes info", "erase my address details"
+    r"(?P<info>my\s+.+?)\s+(?:info|information|data|details))[\s.!?]*$", re.IGNORECASE)
 _NAME_PARTS = ("last name", "first name")  # read from the stated name when not stated alone
 # An attribute a question asks that another one answers when it is not stored itself: where
 # someone lives, by their address.
@@ -636,7 +660,7 @@ _ASK_WORDS = frozenset("what which who whom whose where when why how do does did
 _PERSON_REQUEST = re.compile(r"(?:(?:everything|all)\s+)?(?:about\s+)?my\s+"
                              r"(?P<rel>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
 # A request to forget everything ("forget everything", "forget all about me")
-_EVERYTHING = re.compile(r"(?:me|myself|everything|all|all of it|all my (?:memories|data)|all about me|"
+_EVERYTHING = re.compile(r"(?:me|myself|everything|all|all of it|all (?:of )?my (?:memories|data|info|information)|my (?:memories|data)|all about me|"
                          r"everything about me|everything you know(?: about me)?|"
                          r"all you know(?: about me)?)")
 
@@ -1134,7 +1158,13 @@ class Assistant:
                on_token: TokenFn | None) -> Reply:
         from memos.reader.dates import resolve_dates
 
-        forget = _FORGET.match(" ".join(text.split())) if len(text) <= 2_000 else None
+        said = " ".join(text.split())
+        forget = _FORGET.match(said) if len(text) <= 2_000 else None
+        delete = _DELETE.match(said) if len(text) <= 2_000 and forget is None else None
+        if delete is not None:  # (said of memory: a forget request in other words)
+            named = (delete.group("all") or delete.group("about") or delete.group("what")
+                     or delete.group("info"))
+            forget = _FORGET.match(f"forget {named}")
         if forget:
             what = re.split(r", (?=(?:she|he|they|it|it's|that's|that|this|i|we|you|please|"
                             r"because|as|since|so|thanks|thank|ok|okay)\b)| (?:because|since) ",
@@ -1353,6 +1383,11 @@ class Assistant:
             return "I don't know.", used
         if cq is None:
             return value, used
+        older = _age_now(facts[0].cube, getattr(self, "_asked_at", None)) if len(facts) == 1 and \
+            _same_value(str(facts[0].cube.metadata.get("value", "")), value) else None
+        if older is not None:  # "i'm 29" told two years ago: 31 now
+            return (f"{self._owner(cq)} {cq.attribute} was {value} when you told me on "
+                    f"{date_text(_told(facts[0].cube))}, so it is about {older} now.", used)
         return f"{self._owner(cq)} {cq.attribute} is {value}.", used
 
     def _owner(self, cq: CanonicalQuestion) -> str:
@@ -2156,7 +2191,11 @@ class Assistant:
                 notes.append(f"since {since}")
             if told:
                 notes.append(f"you told me on {told}")
-            if notes:
+            older = _age_now(cube, getattr(self, "_asked_at", None))
+            if older is not None:  # "i'm 29" told two years ago: 31 now
+                text = (f"{text.replace(' is ', ' was ', 1)} when you told me on {told}, so "
+                        f"it is about {older} now")
+            elif notes:
                 text += f" ({'; '.join(notes)})"
             if later:
                 text = f"Since then: {text}"
@@ -2274,7 +2313,18 @@ class Assistant:
         moved = sum(how == "rewritten" for _id, _c, how in done)
         kept = sum(how == "kept" for _id, _c, how in done)
         asked = _to_you(what)
-        if not done:
+        near = self._mentioning(what) if not done else []
+        if near:
+            # Said in other words than stored ("forget my diabetes" of "I have type 1
+            # diabetes"): nothing is forgotten on a guess (the word may be of someone else's
+            # memory: "my dad has diabetes"); the memories that mention it are shown, to be
+            # forgotten by their own words
+            shown = "; ".join(f'"{_short(_said(c), 80)}"' for c in near[:3])
+            more = f" and {len(near) - 3} more" if len(near) > 3 else ""
+            text = (f"I have nothing stored as {asked!r}, so I forgot nothing. These mention "
+                    f"it: {shown}{more}. To forget one, say \"forget\" and its words, such as "
+                    f"\"forget that {_short(_said(near[0]), 60).rstrip('.!?')}\".")
+        elif not done:
             text = f"I had nothing stored about {asked!r}."
         else:
             shown = "; ".join(_short(c).rstrip(".") for c in names[:5])
@@ -2292,6 +2342,26 @@ class Assistant:
         return Reply(text=text, backend="forget", memories=[], seconds=seconds,
                      session_id=sid, route="a forget request",
                      forgotten=[i for i, _c, _h in done])
+
+    def _mentioning(self, what: str) -> list[MemCube]:
+        """The user's own turns that hold every word of `what` but the plain ones ("my
+        diabetes": "i have type 1 diabetes"), newest first: what a request to forget said
+        in other words may mean (`_forget` shows them; it forgets none of them)."""
+        words = [w for w in _norm(re.sub(r"^(?:that|about)\s+", "", what, flags=re.I)).split()
+                 if len(w) >= 3 and w not in _STOP and w not in _PLAIN_WORDS]
+        if not words:
+            return []
+        out = []
+        for hit in self.mem.search(" ".join(words), self.scope, k=64, record_access=False,
+                                   kind=Kind.EPISODE.value):
+            cube = hit.cube
+            if _role(cube) == "assistant" or SUMMARY_TAG in cube.tags or \
+                    "\nassistant: " in cube.content:
+                continue
+            have = set(_norm(_said(cube)).split())
+            if all(w in have for w in words):
+                out.append(cube)
+        return sorted(out, key=lambda c: _when(c) or utcnow(), reverse=True)
 
     def forget_matching(self, what: str) -> list[tuple[str, str, str]]:
         """Forget the cubes that hold `what` ("my address", "Ana's phone number", "that I
@@ -2419,17 +2489,6 @@ class Assistant:
                         context.setdefault(hit.id, hit.cube)
 
         holding(needles)
-        if not found and not context:
-            # Said in other words than stored ("forget my diabetes" of "I have type 1
-            # diabetes"): the memories that hold every word the request names
-            words = [w for w in _norm(said).split() if len(w) >= 3 and w not in _STOP
-                     and w not in _PLAIN_WORDS]
-            if words:
-                for hit in self.mem.search(" ".join(words), self.scope, k=256,
-                                           record_access=False, include_superseded=True):
-                    have = set(_norm(hit.content).split())
-                    if all(w in have for w in words):
-                        found.setdefault(hit.id, hit.cube)
         # The facts read from a turn being forgotten: the one the request names ("jazz" of
         # "that I like jazz") is forgotten, and its value wherever else it was said (the
         # assistant's "Noted: you like jazz"); the others are stored again on their own.

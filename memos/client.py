@@ -385,7 +385,8 @@ class Client:
 
     def supersede(self, cube_id: str, scope: Any = None, *, content: str | None = None,
                   by: str | None = None, reason: str | None = None,
-                  ended_at: datetime | str | None = None, **add_fields: Any) -> AddResult:
+                  ended_at: datetime | date | str | None = None, **add_fields: Any
+                  ) -> AddResult:
         self._check_scope(scope)
         if (content is None) == (by is None):
             raise InvalidInputError("supersede() needs exactly one of content= or by=")

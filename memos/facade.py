@@ -223,12 +223,17 @@ def _id_arg(value: Any, name: str) -> str:
 
 
 def _ended_arg(value: Any) -> datetime | None:
-    """supersede()'s `ended_at`: a datetime, or an ISO 8601 string (a naive time is UTC)."""
+    """supersede()'s `ended_at`: a datetime, a date (its first moment, UTC), or an ISO 8601
+    string (a naive time is UTC; not a number, as the REST API reads it: `iso_time_only`)."""
+    from memos.cube import iso_time_only
+
     if value is None:
         return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, datetime.min.time(), tzinfo=UTC)
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.strip())
+            value = datetime.fromisoformat(iso_time_only(value).strip())
         except ValueError:
             value = None
     if not isinstance(value, datetime):
@@ -830,7 +835,8 @@ class MemOS:
 
     def supersede(self, cube_id: str, scope: ScopeLike, *, content: str | None = None,
                   by: str | None = None, reason: str | None = None,
-                  ended_at: datetime | str | None = None, **add_fields: Any) -> AddResult:
+                  ended_at: datetime | date | str | None = None, **add_fields: Any
+                  ) -> AddResult:
         unknown = set(add_fields) - ADD_FIELDS
         if unknown:
             raise InvalidInputError(f"supersede() got unknown argument(s) {sorted(unknown)}")

@@ -556,9 +556,9 @@ class ParametricTier:
         rows, skipped = self._choose(scope, facts, cfg, utcnow().timestamp())
         rows, skipped = _one_answer_each(rows, skipped)
         if not rows and not dry_run:  # a dry run shows what was skipped, and why
-            why = ("every fact given is forgotten, archived, expired or not a "
-                   "subject/attribute/value fact" if facts is not None else
-                   "no fact of this scope passes the consolidation policy")
+            why = ("every fact given is skipped: " + "; ".join(sorted({
+                       r.split(":")[0] for _, r in skipped})) if facts is not None and skipped
+                   else "no fact of this scope passes the consolidation policy")
             raise InvalidInputError(f"nothing to consolidate: {why} ({len(skipped)} skipped; "
                                     f"see `memos consolidate --dry-run`)")
         base = self.activation.model(None)

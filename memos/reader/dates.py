@@ -173,12 +173,15 @@ def _weekday(m: re.Match[str], ref: date) -> tuple[date, str]:
 _FUTURE = re.compile(r"\b(?:will|shall|gonna|going to|plan(?:ning)? to|hope to|want to|"
                      r"intend to|upcoming|(?:i'm|i’m|am|are|is|we're|we’re|they're|they’re|"
                      r"he's|she's) \w+ing|"
-                     # an event said to be in a month ("my sister's wedding is in june"), an
-                     # age to come ("turning 30 in march"), a trip in the present ("we fly
-                     # to japan in march")
-                     r"(?:is|are|'s|’s)\s+(?:in|on|due\s+in)|turning\s+\d+|"
-                     r"(?:i|we|they)\s+(?:fly|leave|start|move|head)\b)\b|\w(?:'ll|’ll)\b", re.I)
-_PAST = re.compile(r"\b(?:was|were|did|had|went|came|got|spent|ago|used to)\b", re.I)
+                     # an age to come ("turning 30 in march"), a trip in the present ("we
+                     # fly to japan in march"); an event said to be in the month is read
+                     # where the month is (`_IS_IN`)
+                     r"turning\s+\d+|(?:i|we|they)\s+(?:fly|leave|start|move|head)\b)\b|"
+                     r"\w(?:'ll|’ll)\b", re.I)
+# "my sister's wedding is in june", "the party's on 3 May": the date right after "is"
+_IS_IN = re.compile(r"(?:\bis|\bare|['’]s)\s+(?:due\s+)?$", re.I)
+_PAST = re.compile(r"\b(?:was|were|did|had|went|came|got|spent|ago|used to|moved|since)\b",
+                   re.I)
 _SENTENCE_END = re.compile(r"[.!?;\n]")
 # A verb in the past after its subject ("I painted", "we saw"): a weekend that has been.
 _DID = re.compile(r"\b(?:I|we|you|he|she|they)\s+(?:\w+ed|saw|made|took|ran|ate|met|bought|"
@@ -201,6 +204,8 @@ def _looks_forward(m: re.Match[str], default: bool = False) -> bool:
     sentence = _sentence(m)
     if _PAST.search(sentence):
         return False
+    if _IS_IN.search(m.string[max(0, m.start() - 12):m.start()]):
+        return True  # "my sister's wedding is in june"
     return bool(_FUTURE.search(sentence)) or default
 
 

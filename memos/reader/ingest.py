@@ -676,7 +676,8 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
         end = told_end[0] if told_end is not None and (
             cube.valid_from is None or as_utc(cube.valid_from) <= told_end[0]) else None
         try:
-            if end is not None and told_end is not None and told_end[1] is not None:
+            if end is not None and told_end is not None and told_end[1] is not None and \
+                    cube.metadata.get(ENDED_BY) != told_end[1].isoformat():
                 run.mem.update(cube.id, run.scope, metadata={
                     **cube.metadata, ENDED_BY: told_end[1].isoformat()},
                     reason=f"its end told by {_ref(run.session_id, cand.turn)}")
@@ -709,10 +710,15 @@ def _told_end(ext: Extraction, said: str, said_at: datetime
         return None
     if len(resolve_dates(said, as_utc(said_at))) != 1:
         return None
+    # (not after it was said, nor after now: a turn given a time to come ends no fact later
+    # than the clock, as `MemOS.supersede` requires)
+    latest = min(as_utc(said_at), utcnow())
     end = datetime.combine(ext.when, dtime(0, 0), tzinfo=UTC)
     last = (datetime.combine(ext.when_latest, dtime(23, 59, 59), tzinfo=UTC)
             if ext.when_latest is not None and ext.when_latest > ext.when else None)
-    return (end, last) if end <= as_utc(said_at) else None
+    if last is not None:  # "I left Globex this year", said in February: by February
+        last = min(last, latest)
+    return (end, last) if end <= latest else None
 
 
 def _start_told(cube: MemCube) -> bool:

@@ -1782,7 +1782,8 @@ def _unquote_others(text: str) -> str:
     text = "".join(out) + text[at:] if out else text
     # Unquoted after a colon: "my sister said: i work at Google"
     colon = _SAID_COLON.search(text)
-    if colon is not None and colon.group("who").lower() not in ("i", "we"):
+    if colon is not None and not re.search(r"\b(?:I|we)\b", text[colon.start():colon.start("rest")],
+                                           re.I):  # ("Like I said: I work at Google": mine)
         text = text[:colon.start("rest")] + text[colon.end():]  # (to the sentence's end)
     return text
 
@@ -2133,7 +2134,8 @@ great nice cool wow awesome lol haha sure sorry oops wait what how why when wher
 is are was were do does did can could would should will he she his her they their there
 here in on at for with from to of by after before since because if as all some any one
 congrats congratulations good glad sounds sound love lovely amazing interesting really
-update finally still again plus noted""".split())
+update finally still again plus noted got had adopted rescued bought found named called
+started moved""".split())
 # Words of praise or sympathy that open a reply ("Big move!", "Happy birthday to Nomsa!"):
 # capitalised there, and no person (`_others_named` only: as names typed in lower case they
 # may be names, "my cat's name is cheers")
@@ -2538,14 +2540,24 @@ def extract(text: str, speaker: str, speaker_key: str,
     return _restated(written, out, previous)
 
 
+_CORRECTING = re.compile(r"\b(?:sorry|oops|whoops|typo|actually|meant|correction|my\s+bad|"
+                         r"wait|autocorrect)\b|^\W*\*", re.I)
+_A_CHANGE = re.compile(r"\b(?:now|these\s+days|nowadays|moved|since|update|currently|"
+                       r"any\s?more|no\s+longer|switched|changed)\b", re.I)
+
+
 def _not_that(e: Extraction, text: str) -> Extraction:
-    """A value said with the one it replaces right after it ("i work at stripe not stipe",
-    "actually i live in bergen, not oslo, sorry"): that one was a mistake, a correction
-    (`Extraction.corrects`: a stored fact of that value never held). Not a change said so
-    ("Bergen now, not Oslo", "not Oslo any more"), nor a value denied in a list ("peanuts,
-    not shellfish" of an allergy: a value of its own)."""
+    """A value said with the one it replaces right after it, in a turn with a word that
+    corrects ("oops typo, i work at stripe not stipe", "actually i live in bergen, not oslo,
+    sorry"): that one was a mistake, a correction (`Extraction.corrects`: a stored fact of
+    that value never held). Not a change said so ("Actually I work at Stripe now, not
+    Google", "these days ...", "not Oslo any more"), nor a value denied in a list
+    ("peanuts, not shellfish" of an allergy: a value of its own)."""
     if e.negated or e.past or e.corrects or not e.value or e.multi_valued:
         return e
+    if not _CORRECTING.search(text) or _A_CHANGE.search(text):
+        return e  # "I live in Bergen, not Oslo" alone, "these days I work at Stripe, not
+        # Google": no word that corrects, or a change said so
     m = re.search(rf"(?<!\w){re.escape(e.value)},?\s+not\s+(?P<wrong>[^,.!?;()]{{1,40}}?)"
                   r"\s*(?=$|[,.!?;(]|\s+(?:sorry|lol|typo|haha|my\s+bad|oops)\b|\s[-–—]\s)",
                   text, re.I)
@@ -2688,7 +2700,8 @@ _NOT_A_KIN_NAME = frozenset(_MANNER.split("|")) | frozenset("""usually never alw
 often mostly still also just now recently finally currently really actually even already
 apparently probably definitely basically literally totally who that which and but too kinda
 sorta barely lowkey highkey only rarely hardly seldom then legit constantly def prob officially
-supposedly allegedly technically secretly""".split())
+supposedly allegedly technically secretly tonight today tomorrow yesterday though although
+here there again once twice both""".split())
 
 
 def _rel_capitalised(m: re.Match[str]) -> str:
@@ -3472,18 +3485,19 @@ _NAME_RUN = re.compile(r"(?:[A-Z][\w'’.-]*)(?:\s+(?:(?:upon|on|de|del|la|le|am
 
 
 def _place_said(text: str, caseless: bool) -> str:
-    """The place a phrase opens with: its capitalised name ("Leeds" of "Leeds is
-    visiting", "Newcastle upon Tyne"), or in lower-case chat a known place ("spain" of
-    "spain is visiting"); "" when it opens with neither ("work invited me")."""
+    """The place a phrase opens with: a place the rules know ("Leeds" of "Leeds is visiting",
+    "spain" of "spain is visiting" in lower-case chat), or a capitalised name of several
+    words ("Newcastle upon Tyne"); "" otherwise ("work invited me", "Google invited me")."""
+    words = text.split()
+    for n in (3, 2, 1):  # a place the rules know ("Leeds" of "Leeds Tom is visiting")
+        name = " ".join(words[:n]).rstrip(",.!?;")
+        if len(words) >= n and name.lower() in KNOWN_PLACES and (caseless or name[:1].isupper()):
+            return name
     run = _NAME_RUN.match(text)
-    if run is not None:
+    if run is not None and len(run.group(0).split()) >= 2 and not _ORG_SHAPE.search(run.group(0)):
+        # a place of several words ("Newcastle upon Tyne"); one word the rules do not know
+        # may be a firm or a school as well ("my friend from Google")
         return run.group(0)
-    if caseless:
-        words = text.split()
-        for n in (3, 2, 1):
-            name = " ".join(words[:n])
-            if len(words) >= n and name.lower() in KNOWN_PLACES:
-                return name
     return ""
 
 
@@ -3512,7 +3526,7 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         values = _split_list(raw) if listing else [_trim_place(raw, attribute)]
         if family == "origin" and sm.group("rel") is not None and not re.search(
                 r"(?:'s|’s|\bis|\bhas|\bwas)\s*$", sentence[sm.start():rest], re.I) and \
-                not re.match(r"(?:originally\s+)?(?:born|grew|come|comes)", pm.group(0), re.I):
+                re.fullmatch(r"from\s+", pm.group(0), re.I):
             # "my friend from Leeds is visiting": who, not what is said of them; the place
             # is the name right after "from" (not "work", "college": `NOT_ORIGINS`)
             values = [_place_said(raw, turn.caseless)]
@@ -3553,8 +3567,9 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
         for value in values:
             if not _ok_value(value, place=place and not turn.caseless, attribute=attribute):
                 continue
-            if family == "origin" and (value[:1].isdigit() or value.split()[0].lower().strip(
-                    ",.") in MONTHS):
+            first = value.split()[0].lower().strip(",.")
+            if family == "origin" and (value[:1].isdigit() or (
+                    first in MONTHS and (len(first) > 3 or first == "may"))):
                 continue  # "I was born in 1990", "our son Leo was born in May"
             if family in ("likes", "preference") and _NO_TASTE.match(value):
                 continue  # "I'm into week 3 of my diet", "I prefer the first option"
@@ -3566,11 +3581,16 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
             if family == "residence" and re.search(r"\bmoved\b", pm.group(0), re.I) and \
                     value.lower() not in KNOWN_PLACES and (
                         turn.after_work or _WORKED_BEFORE.search(sentence[:pm.start()])):
-                # "I was at Target for 3 years then moved to Costco": a job move, no home
-                # (a firm by its shape is the employer: "... then moved to PwC")
+                # "I worked at Deloitte then moved to PwC": a firm by its shape is the
+                # employer; "I was at Target for 3 years then moved to Costco": after "was
+                # at", a name no place the rules know is no home either (which is it?); other
+                # names after a workplace are homes ("I work for Acme and just moved to
+                # Tacoma", "I worked for Shell in London then moved to Aberdeen")
                 if _ORG_SHAPE.search(value):
                     turn.add(subj, "employer", value, "work", date_at=date_at)
-                continue
+                    continue
+                if _WAS_AT_THEN.search(turn.whole):
+                    continue
             if family in ("residence", "origin") and _no_place(value, attribute):
                 continue  # "I moved from Marketing to Sales", "i live in fear of spiders"
             if value.lower() in {"work": NOT_EMPLOYERS, "allergy": NOT_ALLERGENS,
@@ -3645,6 +3665,8 @@ _AND_THEN = re.compile(r"[^,;.!?]{0,30}?(?:,?\s+(?:and|&|but)\s+(?:also\s+|now\s
 # A workplace said before a move in the sentence ("I was at Target for 3 years then moved
 # to Costco", "I worked at Deloitte then moved to PwC"): a name moved to that is no known
 # place is a firm (`_predicate_at`)
+_WAS_AT_THEN = re.compile(r"\b(?:was|were)\s+at\s+[A-Za-z][^.!?]*?\bthen\s+(?:I\s+)?moved\s+to\b",
+                          re.I)
 _WORKED_BEFORE = re.compile(r"\b(?:(?:was|were)\s+at|work(?:ed|ing)?\s+(?:at|for)|job\s+at|"
                             r"joined|started\s+at)\s+[A-Z]")
 _ORG_SHAPE = re.compile(r"^(?:(?!(?:SQL|AWS|GCP|HR|IT|ADHD|API|APIs)\b)[A-Z]{2,6}\b(?!\s+(?:and\b|"
@@ -4227,6 +4249,10 @@ _DIVORCED = re.compile(
     r"weeks?)\s+ago))?"
     r"(?:\s+(?:now|again|finally|officially|at\s+last))*(?=\s*(?:$|[!.;,]|\s+(?:lol|haha)\b))",
     re.I)
+# A marriage after the divorce a turn tells ("I'm divorced, but I remarried three years
+# ago"): which spouse is no more, the one now or one before? none is ended
+_REMARRIED = re.compile(r"\bre-?married\b|\bmarried\s+again\b|\bnew\s+(?:wife|husband|spouse)\b",
+                        re.I)
 # The partner a turn names: "my boyfriend (Tom)", "dating Tom", "Tom and I", "married to Tom"
 _PARTNER_SAID = re.compile(
     rf"{_MY_PARTNER}|\b(?:{_DATING}|engaged\s+to|married\s+to|together\s+with)\s+"
@@ -4397,12 +4423,13 @@ def _ended_ties(sentence: str, turn: _Turn, me: _Subject) -> bool:
         we = None  # "we split up when we got there": the group, no couple
     if we is not None:
         found = _we_split(sentence[:we.start()], turn, me)
-        if not found and "divorced" in we.group("verb"):
+        if not found and "divorced" in we.group("verb") and not _REMARRIED.search(turn.whole):
             # "We got divorced in 2020": the speaker's spouse, whoever that is
             for kind in sorted(_SPOUSES):
                 turn.end(me, f"{kind}'s name")
             found = True
-    elif tie is None and not turn.reunited and _DIVORCED.search(sentence):
+    elif tie is None and not turn.reunited and _DIVORCED.search(sentence) and \
+            not _REMARRIED.search(turn.whole):
         for kind in sorted(_SPOUSES):  # "I got divorced last year", "I'm divorced now"
             turn.end(me, f"{kind}'s name")
         found = True

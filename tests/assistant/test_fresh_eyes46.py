@@ -51,6 +51,14 @@ def read(text: str) -> set[tuple[str, str]]:
     ("my sister said: i work at Google", set()),
     ("My friend told me: I live in Paris. I live in Rome.", {("city", "Rome")}),
     ("I said: I work at Google", {("employer", "Google")}),
+    ("Like I said: I work at Google", {("employer", "Google")}),
+    ("My friend from Google invited me", set()),
+    ("My friend from Leeds Tom is visiting", {("friend's home town", "Leeds")}),
+    ("I'm from Mar del Plata", {("home town", "Mar del Plata")}),
+    ("My son is doing ok, he was born in Victoria", {("son's home town", "Victoria")}),
+    ("my husband tonight and i are going out", set()),
+    ("my mom though and i never got along", set()),
+    ("Got a new kitten! named her Pepper", {("cat's name", "Pepper")}),
     # names typed in lower case
     ("my sister maya is 34", {("sister's name", "Maya"), ("age", "34")}),
     ("my husband tom and i have been married since 2015", {("husband's name", "Tom")}),
@@ -79,20 +87,36 @@ def test_what_is_read(text: str, expected: set[tuple[str, str]]) -> None:
 
 
 def test_forget_in_other_words(mem: MemOS) -> None:
-    bot = tell(mem, [(0, "i have type 1 diabetes"), (0, "I live in Lisbon")])
+    """Said in other words than stored, nothing is forgotten on a guess (a review: "forget
+    that I have a cat" forgot "my sister Ana has a cat" and "I love cat videos"); the turns
+    that mention it are shown, to be forgotten by their own words."""
+    bot = tell(mem, [(0, "i have type 1 diabetes"), (0, "my dad has diabetes, he takes insulin"),
+                     (0, "I live in Lisbon")])
     reply = ask(bot, "forget that i have diabetes, that's private", day=5)
-    assert reply.startswith("Forgotten 1 memory about you have diabetes: ")
-    assert "diabetes" not in ask(bot, "do i have diabetes?")
-    assert ask(bot, "where do I live?").startswith("Your city is Lisbon")
-    bot = tell(mem, [(0, "i have type 1 diabetes")], user="bob")
-    assert ask(bot, "please forget my diabetes", day=5).startswith(
-        "Forgotten 1 memory about your diabetes")
-    assert mem.search("diabetes", "bob", k=5) == []
+    assert reply.startswith("I have nothing stored as 'you have diabetes', so I forgot "
+                            "nothing. These mention it: ")
+    assert '"i have type 1 diabetes"' in reply and '"my dad has diabetes' in reply
+    assert reply.endswith('such as "forget that i have type 1 diabetes".')
+    assert len(mem.search("diabetes", "alice", k=10, kind="episode")) == 2
+    assert ask(bot, "delete my diabetes info", day=5).startswith("I have nothing stored as")
+    assert ask(bot, "forget that i have type 1 diabetes", day=6).startswith(
+        "Forgotten 1 memory about you have type 1 diabetes")
+    left = [h.cube.content for h in mem.search("diabetes", "alice", k=10)]
+    assert left and all("type 1" not in c for c in left)
+    assert any("my dad has diabetes" in c for c in left)
+
+
+@pytest.mark.parametrize("text", ["remove gluten from my diet plan, I'm allergic to gluten",
+                                  "remove the reminder", "delete that"])
+def test_delete_said_of_no_memory_is_no_forget_request(mem: MemOS, text: str) -> None:
+    bot = tell(mem, [(0, "I live in Lisbon")])
+    reply = bot.reply(text, session_id="s5").text
+    assert not reply.startswith(("I had nothing", "I have nothing", "Forgotten", "I can only"))
 
 
 @pytest.mark.parametrize("request_text", [
     "forget everything about me", "delete everything you know about me",
-    "please erase all my data"])
+    "please erase all my data", "wipe my data"])
 def test_forget_everything_says_how(mem: MemOS, request_text: str) -> None:
     bot = tell(mem, [(0, "I live in Lisbon")])
     assert ask(bot, request_text, day=5).startswith(
@@ -109,8 +133,10 @@ def test_own_questions_are_no_answer(mem: MemOS) -> None:
 @pytest.mark.parametrize(("text", "corrects"), [
     ("oops typo, i work at stripe not stipe", "stipe"),
     ("actually i live in bergen, not oslo, sorry", "oslo"),
-    ("I work at Stripe not Stipe", "Stipe"),
-    # a change, or no value of that shape: no correction
+    # no word that corrects, a change, or no value of that shape: no correction
+    ("I work at Stripe not Stipe", ""),
+    ("these days I work at Stripe, not Google", ""),
+    ("Actually I work at Stripe now, not Google", ""),
     ("I live in Bergen now, not Oslo", ""),
     ("I live in Bergen, not Oslo any more", ""),
     ("i live in bergen not far from oslo", ""),
@@ -144,9 +170,21 @@ def test_what_was_before_said_after_the_attribute(mem: MemOS) -> None:
     # the past, said so: the one before
     ("I moved to Rome in march", "2025-03-01"),
     ("the wedding was in june", "2025-06-01"),
+    # "is in" of someone, not of the date (a review)
+    ("my mom is in hospital since March", "2025-03-01"),
+    ("my sister is in Berlin, she moved there in February", "2025-02-01"),
 ])
 def test_a_month_to_come(text: str, day: str) -> None:
     from memos.reader.dates import resolve_dates
 
     (m,) = resolve_dates(text, datetime(2026, 1, 1, 10, tzinfo=UTC))
     assert m.date.isoformat() == day
+
+
+def test_an_age_told_long_ago_is_counted_on(mem: MemOS) -> None:
+    """"i'm 29" told, asked two years later: it was 29 then (before: "Your age is 29.")."""
+    bot = tell(mem, [(0, "i'm 29"), (0, "my son leo is 4")])
+    assert ask(bot, "how old am i?", day=800) == (
+        "Your age was 29 when you told me on 2 March 2026, so it is about 31 now.")
+    assert ask(bot, "how old is leo?", day=800).endswith("so it is about 6 now.")
+    assert ask(bot, "how old am i?", day=200) == "Your age is 29 (you told me on 2 March 2026)."

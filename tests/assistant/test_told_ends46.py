@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from memos import MemOS
+from memos.assistant import Assistant
 from memos.cube import MemCube
 from tests.assistant.helpers import T0, ask, tell
 
@@ -79,7 +80,10 @@ def test_a_divorce_without_a_name() -> None:
         assert negations(text) == SPOUSE_ENDS, text
     for text in ("I'm a divorced dad.", "I got divorced papers today",
                  "my parents got divorced in 2010", "If I got divorced, I'd move",
-                 "I was divorced in 2015 and remarried in 2018"):
+                 "I was divorced in 2015 and remarried in 2018",
+                 # which spouse is no more? (a review)
+                 "I'm divorced, but I remarried three years ago",
+                 "we got divorced in 2019 and I remarried in 2021"):
         assert not any(n for _, _, n in negations(text)), text
 
 
@@ -103,3 +107,28 @@ def test_an_old_divorce_ends_no_later_marriage(mem: MemOS) -> None:
     assert fact(mem, "Jess").state.value == "active"
     # a wife is asked of as a spouse too ("I married Jess" names a spouse)
     assert ask(bot, "who is my wife?").startswith("Your spouse's name is Jess")
+
+
+def test_a_period_told_ends_no_later_than_it_was_said(mem: MemOS) -> None:
+    """"I left Globex this year", said in February: it held until February at the latest,
+    not through December (a review: "In October 2026, your employer was Globex")."""
+    bot = tell(mem, [(0, "I started at Globex in 2024"), (20, "I left Globex this year")])
+    globex = fact(mem, "Globex")
+    assert globex.valid_to == datetime(2026, 1, 1, tzinfo=UTC)
+    assert globex.metadata["ended_by"] <= (T0 + timedelta(days=20)).isoformat()
+    assert ask(bot, "where did I work in October 2026?").startswith("I don't know")
+
+
+def test_a_turn_given_a_time_to_come_ends_its_fact(mem: MemOS) -> None:
+    """A turn dated after the clock ("I left Globex last week", said "tomorrow"): before,
+    supersede refused its end and left the fact live with an end written on it."""
+    from memos.cube import utcnow
+
+    later = utcnow() + timedelta(days=10)
+    bot = Assistant(mem, "dora", backend="extractive")
+    bot.reply("I work at Globex", session_id="a", at=later - timedelta(days=30))
+    bot.reply("I left Globex last week", session_id="b", at=later)
+    (hit,) = [h for h in mem.search("Globex", "dora", k=5, include_superseded=True,
+                                    kind=["fact"]) if h.cube.metadata.get("value") == "Globex"]
+    assert hit.cube.state.value == "superseded"
+    assert hit.cube.valid_to is not None and hit.cube.valid_to <= utcnow()

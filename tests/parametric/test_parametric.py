@@ -202,7 +202,7 @@ def test_empty_or_all_forgotten_is_a_clear_error(world: Any) -> None:
     ids = _add(mem, "erin", _facts(13, 2))
     for cid in ids:
         mem.forget(cid, "erin")
-    with pytest.raises(InvalidInputError, match="every fact given is forgotten"):
+    with pytest.raises(InvalidInputError, match="every fact given is skipped: forgotten"):
         mem.consolidate("erin", facts=ids)
 
 

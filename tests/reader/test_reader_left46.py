@@ -32,6 +32,12 @@ def read(text: str) -> set[tuple[str, str, bool, str]]:
      {("employer", "Google", True, "None"), ("city", "Zurich", False, "None")}),
     ("I used to live in Leeds but moved to York",
      {("city", "Leeds", True, "None"), ("city", "York", False, "None")}),
+    # a home after a workplace: kept (only "was at ... then moved to" leaves a name the
+    # rules do not know unread)
+    ("I work for Acme and just moved to Tacoma",
+     {("employer", "Acme", False, "None"), ("city", "Tacoma", False, "None")}),
+    ("I worked for Shell in London then moved to Aberdeen",
+     {("employer", "Shell", True, "None"), ("city", "Aberdeen", False, "None")}),
 ])
 def test_a_job_move(text: str, expected: set[tuple[str, str, bool, str]]) -> None:
     assert read(text) == expected

@@ -119,9 +119,11 @@ def test_supersede_by_with_a_told_end(api: Api, new_user: Any) -> None:
     with pytest.raises(InvalidInputError, match="ended_at goes with by="):
         mem.supersede(old, user, content="Ana works at Initech",
                       ended_at=datetime(2025, 1, 1, tzinfo=UTC))
+    with pytest.raises(InvalidInputError):  # a number is no time (REST and SDK alike)
+        mem.supersede(old, user, by=by, ended_at="20251101")
     assert mem.get(old, user).state == "active" and mem.get(old, user).version == 1
     end = datetime(2025, 11, 1, tzinfo=UTC)
-    result = mem.supersede(old, user, by=by, ended_at=end.isoformat())
+    result = mem.supersede(old, user, by=by, ended_at=end.date())  # a date: its first moment
     assert result.superseded == [old]
     ended = mem.get(old, user)
     assert ended.state == "superseded" and ended.valid_to == end
