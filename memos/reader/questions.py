@@ -1033,6 +1033,12 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
         if who.lower() in ("i", "you", "it", "he", "she", "they", "we", "my", "your"):
             return None
         return _q(who, attribute, False)
+    many = re.match(r"^what are my ([a-z][a-z' ]{0,40}?[a-z])(ies|s)$", q, re.I)
+    if many is not None:  # "what are my hobbies?": each hobby stored ("my hobby is pottery")
+        one = many.group(1)
+        one = one[:-1] if one.endswith(("sse", "xe", "che", "she")) else one  # ("glasses")
+        return canonical_question(
+            f"what is my {one}{'y' if many.group(2).lower() == 'ies' else ''}?", user_name)
     return None
 
 

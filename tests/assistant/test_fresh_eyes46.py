@@ -188,3 +188,18 @@ def test_an_age_told_long_ago_is_counted_on(mem: MemOS) -> None:
         "Your age was 29 when you told me on 2 March 2026, so it is about 31 now.")
     assert ask(bot, "how old is leo?", day=800).endswith("so it is about 6 now.")
     assert ask(bot, "how old am i?", day=200) == "Your age is 29 (you told me on 2 March 2026)."
+
+
+@pytest.mark.parametrize(("question", "attribute"), [
+    ("what are my hobbies?", "hobby"), ("what are my favorite foods?", "favorite food"),
+    ("what are my addresses?", "address"), ("what are my allergies?", "allergy")])
+def test_a_plural_asks_of_each_value(question: str, attribute: str) -> None:
+    from memos.reader.questions import canonical_question
+
+    found = canonical_question(question, "Alice")
+    assert found is not None and found.attribute == attribute
+
+
+def test_hobbies_asked_in_the_plural(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "my hobby is pottery")])
+    assert ask(bot, "what are my hobbies?").startswith("Your hobby is pottery")
