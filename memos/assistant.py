@@ -611,8 +611,11 @@ def _asked_as_capitalised(text: str) -> str:
 def is_question(text: str) -> bool:
     """A question (answered from memory), as opposed to a statement (remembered)."""
     from memos.reader.questions import mended
+    from memos.reader.rules import REMEMBER_THAT
 
     text = mended(text.strip())
+    if REMEMBER_THAT.match(text):
+        return False  # "Can you remember that I'm allergic to penicillin?": told, to keep
     if text.endswith("?"):
         return True
     if _STATEMENT_START.match(text):
@@ -620,21 +623,28 @@ def is_question(text: str) -> bool:
     return bool(_QUESTION_START.match(text) or _ASKS_TO_TELL.match(text))
 
 
-_FORGET = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?forget\s+"
-                     r"(?:about\s+|that\s+|everything\s+about\s+|all\s+about\s+)?(?P<what>.+?)"
-                     r"[\s.!?]*$", re.IGNORECASE)
+_ASKING = (r"(?:(?:ok|okay|so|actually|oh|also|and|hey)[,!]?\s+)*(?:i\s+would\s+be\s+grateful\s+if\s+"
+           r"you\s+could\s+|i'?d\s+like\s+you\s+to\s+|(?:can|could|would|will)\s+you\s+"
+           r"(?:please\s+|kindly\s+|pls\s+)?|please\s+|pls\s+|plz\s+|kindly\s+)?")
+_FORGET = re.compile(r"^\s*" + _ASKING + r"forget\s+"
+                     r"(?:about\s+|that\s+|everything\s+about\s+|all\s+about\s+|"
+                     r"(?:what|everything|all)\s+(?:i(?:'ve|\s+have)?\s+)?(?:told\s+you|said|"
+                     r"mentioned)\s+(?:about\s+)?)?(?P<what>.+?)"
+                     r"(?:\s+(?:pls|please|plz|thanks|thank\s+you))?[\s.!?]*$", re.IGNORECASE)
 # Delete, erase, remove, wipe are a request to forget only when said of memory ("delete
 # everything you know about me", "erase my data", "remove my address from your memory",
 # "wipe what you know about my sister"): "remove gluten from my diet plan" and "remove the
 # reminder" are requests of another kind
 _DELETE = re.compile(
-    r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:delete|erase|remove|wipe)\s+(?:"
+    r"^\s*" + _ASKING + r"(?:delete|erase|remove|wipe)\s+(?:"
     r"(?P<all>everything(?:\s+you\s+know)?(?:\s+about\s+me)?|all\s+(?:of\s+)?my\s+"
     r"(?:data|memories|info|information)|my\s+(?:data|memories)|all\s+you\s+know(?:\s+about"
     r"\s+me)?)|(?:what\s+you\s+know\s+about\s+|everything\s+about\s+)(?P<about>.+?)|"
     r"(?P<what>.+?)\s+from\s+(?:your\s+)?(?:memory|memories)|"
     # "delete my diabetes info", "erase my address details"
-    r"(?P<info>my\s+.+?)\s+(?:info|information|data|details))[\s.!?]*$", re.IGNORECASE)
+    r"(?P<info>my\s+.+?)\s+(?:info|information|data|details)|"
+    # "please delete my address", "remove my address pls": of a fact stored (`_reply`)
+    r"(?P<mine>my\s+[^,.!?]+?))(?:\s+(?:pls|please|plz))?[\s.!?]*$", re.IGNORECASE)
 _NAME_PARTS = ("last name", "first name")  # read from the stated name when not stated alone
 # An attribute a question asks that another one answers when it is not stored itself: where
 # someone lives, by their address.
@@ -1161,9 +1171,12 @@ class Assistant:
         said = " ".join(text.split())
         forget = _FORGET.match(said) if len(text) <= 2_000 else None
         delete = _DELETE.match(said) if len(text) <= 2_000 and forget is None else None
+        if delete is not None and delete.group("mine") is not None and not self._stored(
+                delete.group("mine")):
+            delete = None  # "remove my shoes from the box": no fact of that name is stored
         if delete is not None:  # (said of memory: a forget request in other words)
             named = (delete.group("all") or delete.group("about") or delete.group("what")
-                     or delete.group("info"))
+                     or delete.group("info") or delete.group("mine"))
             forget = _FORGET.match(f"forget {named}")
         if forget:
             what = re.split(r", (?=(?:she|he|they|it|it's|that's|that|this|i|we|you|please|"
@@ -2343,6 +2356,11 @@ class Assistant:
                      session_id=sid, route="a forget request",
                      forgotten=[i for i, _c, _h in done])
 
+    def _stored(self, what: str) -> bool:
+        """Whether a fact of the user's answers "what is <what>?" ("my address")."""
+        cq = self.canonical(f"what is {what}?", self.user_name)
+        return cq is not None and bool(self._facts_for(cq))
+
     def _mentioning(self, what: str) -> list[MemCube]:
         """The user's own turns that hold every word of `what` but the plain ones ("my
         diabetes": "i have type 1 diabetes"), newest first: what a request to forget said
@@ -2378,6 +2396,9 @@ class Assistant:
         if not _text_arg(what, "what", "what to forget, such as 'my address'").strip():
             raise InvalidInputError("what is empty; say what to forget, such as 'my address'")
         what = " ".join(what.split())
+        # "my sister's details", "my sister's stuff": the person
+        what = re.sub(r"^(my\s+[a-z-]+(?:\s+[a-z-]+)?)['’]s\s+(?:details|info|information|stuff|"
+                      r"data|things)$", r"\1", what, flags=re.I)
         name = self.user_name
         # The first question the phrase maps to whose facts are stored ("my allergies" is
         # asked "what are my allergies?": "what is my allergies?" names no attribute stored)

@@ -163,6 +163,9 @@ def _weekday(m: re.Match[str], ref: date) -> tuple[date, str]:
         return ref + timedelta(days=ahead + (7 if ahead <= 7 - ref.weekday() - 1 else 0)), "day"
     if which == "this":
         return ref + timedelta(days=(target - ref.weekday()) % 7), "day"
+    if which in ("", "on") and _looks_forward(m):
+        # "I have a job interview on Friday", "we'll go on Friday": the next one
+        return ref + timedelta(days=(target - ref.weekday()) % 7 or 7), "day"
     # "last Friday", "on Friday": the latest one before the turn's day
     back = (ref.weekday() - target) % 7 or 7
     return ref - timedelta(days=back), "day"
@@ -176,7 +179,11 @@ _FUTURE = re.compile(r"\b(?:will|shall|gonna|going to|plan(?:ning)? to|hope to|w
                      # an age to come ("turning 30 in march"), a trip in the present ("we
                      # fly to japan in march"); an event said to be in the month is read
                      # where the month is (`_IS_IN`)
-                     r"turning\s+\d+|(?:i|we|they)\s+(?:fly|leave|start|move|head)\b)\b|"
+                     r"turning\s+\d+|(?:i|we|they)\s+(?:fly|leave|start|move|head)\b|"
+                     # something booked ahead: "I have a job interview on Friday"
+                     r"(?:i|we)\s+(?:have|'ve\s+got|’ve\s+got)\s+(?:a|an|my|the|our)\s+"
+                     r"(?:\w+\s+){0,2}(?:appointment|interview|meeting|exam|test|flight|party|"
+                     r"date|game|match|call|check-?up|surgery|operation)s?)\b|"
                      r"\w(?:'ll|’ll)\b", re.I)
 # "my sister's wedding is in june", "the party's on 3 May": the date right after "is"
 _IS_IN = re.compile(r"(?:\bis|\bare|['’]s)\s+(?:due\s+)?$", re.I)

@@ -204,7 +204,9 @@ _HEDGE = re.compile(
     r"role-?play|not\s+that\s+I|never\s+said|"
     # another's words about the speaker: "Tom texted me I live in Bristol", "Sarah keeps
     # telling everyone I'm a doctor", "My T-shirt says I love NY" (not "I told him I ...")
-    r"(?:texted|keeps\s+telling\s+\w+|telling\s+everyone|claims|claimed|insists)\s+(?:me\s+|us\s+)?"
+    r"(?:texted|keeps\s+telling\s+\w+|telling\s+everyone|claims|claimed|insists|joked|jokes|"
+    r"joking|teased|teases|jokingly\s+\w+|always\s+(?:said|says|told\s+me|tells\s+me))\s+"
+    r"(?:me\s+|us\s+)?"
     r"(?:that\s+)?(?:I|I'm|my)|(?:shirt|mug|sign|poster|card|sticker|tattoo|bio|caption)\s+"
     r"(?:says|said|reads)\s+(?:that\s+)?(?:I|I'm|my)"
     r")\b|\bI'd\b|\bI'll\b",
@@ -516,6 +518,8 @@ def clauses(text: str) -> list[str]:
 # Where a listing value ends ("peanuts, shellfish and eggs" runs on past its commas and
 # "and"): at a sentence's end, another subject, or a clause word.
 _LIST_END = re.compile(
+    # "I like tea not coffee", "I'm allergic to nuts mostly": the list ends there
+    r",?\s+(?-i:not\s+(?=\w))|\s+(?:mostly|usually|mainly)\b|"
     r"[.;!?(]|,?\s+and\s+(?=(?:it|it's|i|i'm|we|they|he|she|that|this|there|so|then|my|our|"
     r"his|her|their)\b)|,\s+(?=(?:my|our|so)\b)|,\s+(?=\w+ly\s*(?:[.,!;]|$))|"
     # "no longer allergic to shellfish, just peanuts": the list ends before what is kept
@@ -1000,6 +1004,13 @@ def _address_town(address: str) -> str:
     return ""
 
 
+# Words that tell a tie beginning, so that a date said with a relation's name is its start
+# ("I married Sam in 2020", "we adopted a dog last week", "our baby was born yesterday")
+_TIE_BEGUN = re.compile(r"\b(?:married|marry|wed|engaged|dating|seeing|together|adopted|got|"
+                        r"getting|born|welcomed|had|have\s+had|met|rescued|bought|since|new|"
+                        r"started\s+(?:dating|seeing)|moved\s+in)\b", re.I)
+
+
 @dataclass
 class _Turn:
     speaker: str
@@ -1050,7 +1061,8 @@ class _Turn:
         one, a date the value does not hold is the sentence's first. `span`: of a past fact,
         the start and the end said with it (`_past_span`), which win over those."""
         attr = f"{subj.prefix}{attribute}"
-        if attribute == "name" and value.split() and value.split()[0].lower() in _NO_NAME_WORDS:
+        if attribute == "name" and value.split() and re.sub(
+                r"['’]s$", "", value.split()[0].lower()) in _NO_NAME_WORDS:
             return  # "my name is mud after that meeting lol": a saying
         when = None
         mention_of: DateMention | None = None
@@ -1061,6 +1073,10 @@ class _Turn:
         cut = _time_at(value, 0, attribute)
         # A date word capitalised inside a value is part of a name: "USA Today".
         dates = [m for m in self.dates if not _in_a_name(value, m.text)]
+        if family == "relation" and not _TIE_BEGUN.search(self.whole):
+            # "My husband Arthur died in 2022", "my granddaughter Grace started nursery this
+            # week": the date is of what happened, not of when the tie began
+            dates = []
         for mention in dates:
             pos = value.lower().find(mention.text.lower())
             if pos == 0:
@@ -1326,7 +1342,8 @@ _JOB_GUESS = re.compile(r"(?:an?|the)\s+(?=[a-z])", re.I)  # "I'm a nurse", "the
 # A judgement before an occupation's word: how well someone does it, not their job ("a
 # terrible driver", "a natural teacher", "a backseat driver", "a proper chef").
 _JUDGED = re.compile(
-    r"(?:(?:very|really|truly|such\s+a|total|complete|real|born|natural|terrible|awful|"
+    r"(?:(?:very|really|truly|such\s+a|total|complete|real|born|natural|terrible|awful|best|"
+    r"worst|better|worse|"
     r"horrible|bad|lousy|poor|useless|hopeless|great|good|amazing|brilliant|excellent|"
     r"fantastic|wonderful|fabulous|incredible|decent|proper|keen|budding|aspiring|wannabe|"
     r"amateur|backseat|slave|secret|frustrated|failed|hobby|weekend|sunday|part-time\s+genius|"
@@ -1717,7 +1734,7 @@ def stated_name(text: str, after_greeting: bool = False,
             if m.group("lead") and (name.lower() in KNOWN_PLACES or _an_app(name)
                                     or name.split()[0].lower() in _OPENERS):
                 continue  # "so I'm Google", "well I'm Paris": no name after a chat opener
-            if name.split() and name.split()[0].lower() in _NO_NAME_WORDS:
+            if name.split() and re.sub(r"['’]s$", "", name.split()[0].lower()) in _NO_NAME_WORDS:
                 continue  # "my name is mud after that meeting", "my name is Legion"
             if name and _named(name) and len(name) <= 64 and name.split()[0][:1].isupper() \
                     and _printable_name(name) and not _bare_title(name):
@@ -2460,6 +2477,9 @@ def extract(text: str, speaker: str, speaker_key: str,
         at_ = text.find(sentence.rstrip("?"), cursor)
         cursor = at_ if at_ >= 0 else cursor
         turn.before = text[:at_] if at_ >= 0 else ". ".join(parts[:i])
+        told = REMEMBER_THAT.match(sentence)
+        if told is not None:  # "Can you remember that I'm allergic to penicillin?": told
+            sentence = sentence[told.end():].rstrip(" ?")
         if sentence.rstrip().endswith("?") or len(sentence) > 600:
             ended = None
             continue
@@ -2541,7 +2561,7 @@ def extract(text: str, speaker: str, speaker_key: str,
 
 
 _CORRECTING = re.compile(r"\b(?:sorry|oops|whoops|typo|actually|meant|correction|my\s+bad|"
-                         r"wait|autocorrect)\b|^\W*\*", re.I)
+                         r"wait|autocorrect|wrong|mistake|mistaken)\b|^\W*\*", re.I)
 _A_CHANGE = re.compile(r"\b(?:now|these\s+days|nowadays|moved|since|update|currently|"
                        r"any\s?more|no\s+longer|switched|changed)\b", re.I)
 
@@ -2558,7 +2578,8 @@ def _not_that(e: Extraction, text: str) -> Extraction:
     if not _CORRECTING.search(text) or _A_CHANGE.search(text):
         return e  # "I live in Bergen, not Oslo" alone, "these days I work at Stripe, not
         # Google": no word that corrects, or a change said so
-    m = re.search(rf"(?<!\w){re.escape(e.value)},?\s+not\s+(?P<wrong>[^,.!?;()]{{1,40}}?)"
+    m = re.search(rf"(?<!\w){re.escape(e.value)},?\s+not\s+(?P<wrong>(?:(?:Dr|Mr|Mrs|Ms|Prof)\.\s+)?"
+                  rf"[^,.!?;()]{{1,40}}?)"
                   r"\s*(?=$|[,.!?;(]|\s+(?:sorry|lol|typo|haha|my\s+bad|oops)\b|\s[-–—]\s)",
                   text, re.I)
     if m is None or _NOT_DENIED.match(m.group("wrong")) or re.match(
@@ -2601,6 +2622,13 @@ def _left_later(sentence: str, turn: _Turn, before: int) -> None:
             last = period_end(end.date, end.precision)
             turn.out[i] = replace(e, past=True, until=end.date,
                                   until_latest=last if last != end.date else None)
+
+
+# A request to keep what follows, said as a question ("Can you remember that I'm allergic to
+# penicillin?", "Could you please note that my number is ...?"): what follows is told
+REMEMBER_THAT = re.compile(
+    r"^\W*(?:(?:can|could|would|will)\s+you\s+(?:please\s+|kindly\s+)?|please\s+|kindly\s+)?"
+    r"(?:remember|note|keep\s+in\s+mind|make\s+a\s+note)\s+that\s+(?=\S)", re.I)
 
 
 # A short turn of one sentence that opens with a word that corrects, standing alone
@@ -3569,7 +3597,8 @@ def _predicate_at(sentence: str, rest: int, sm: re.Match[str], subj: _Subject, t
                 continue
             first = value.split()[0].lower().strip(",.")
             if family == "origin" and (value[:1].isdigit() or (
-                    first in MONTHS and (len(first) > 3 or first == "may"))):
+                    first in MONTHS and (len(first) > 3 or first == "may"
+                                         or len(value.split()) == 1))):
                 continue  # "I was born in 1990", "our son Leo was born in May"
             if family in ("likes", "preference") and _NO_TASTE.match(value):
                 continue  # "I'm into week 3 of my diet", "I prefer the first option"
@@ -4057,15 +4086,9 @@ def _negations(sentence: str, turn: _Turn, me: _Subject) -> bool:
     return found
 
 
-# In a turn all in lower case, a firm left named by one or two words closing the clause
-# ("i left equinor", "i quit equinor last month"): a negation ends only a stored employer
-# of that name (memos.reader.ingest), so a word that is none ends nothing; not a habit or
-# a place one leaves daily ("i quit smoking", "i left home early")
-_LOWER_FIRM_LEFT = re.compile(
-    r"(?!(?:smoking|drinking|vaping|sugar|caffeine|coffee|alcohol|meat|home|school|work|"
-    r"class|early|late|it|that|this|them|him|her|there|again|now|today|yesterday|the|my|"
-    r"your|his|our|their|a|an)\b)[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?"
-    r"(?=\s*(?:$|[.,!;]|\s+(?:last|this|in|on|yesterday|today|after|lol|haha)\b))")
+# What one leaves or quits that is no firm: a habit, a place one goes to daily
+_LEFT_NO_FIRM = NOT_EMPLOYERS | frozenset(
+    "work school uni college church class town hospital rehab prison therapy".split())
 
 
 def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool,
@@ -4106,9 +4129,10 @@ def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool
         return False
     if verb == "lost":
         return False  # "I lost Max" is no employer
-    if sentence[at:at + 1].isupper() or (turn.caseless and (
-            _WORK_TALK.search(sentence) or _LOWER_FIRM_LEFT.match(sentence, at))):
+    if sentence[at:at + 1].isupper() or (turn.caseless and _WORK_TALK.search(sentence)):
         value = _trim_place(_value(sentence, at), "employer")  # "Acme for Globex": Acme
+        if value.split() and value.split()[0].lower() in _LEFT_NO_FIRM:
+            return False  # "I quit Smoking in 2020", "i left work early"
         if _LEFT_SOMEONE_SOMETHING.match(sentence, at):
             return False  # "I left Sarah a voicemail", "I left Amazon a review"
         if value.lower() in KNOWN_PLACES:
@@ -4249,10 +4273,11 @@ _DIVORCED = re.compile(
     r"weeks?)\s+ago))?"
     r"(?:\s+(?:now|again|finally|officially|at\s+last))*(?=\s*(?:$|[!.;,]|\s+(?:lol|haha)\b))",
     re.I)
-# A marriage after the divorce a turn tells ("I'm divorced, but I remarried three years
-# ago"): which spouse is no more, the one now or one before? none is ended
-_REMARRIED = re.compile(r"\bre-?married\b|\bmarried\s+again\b|\bnew\s+(?:wife|husband|spouse)\b",
-                        re.I)
+# A marriage or a spouse said beside the divorce a turn tells ("I'm divorced, but I
+# remarried three years ago", "I got divorced in 2015, and I married Kate in 2017", "... my
+# current wife is Jane"): which spouse is no more, the one now or one before? none is ended
+_REMARRIED = re.compile(r"\b(?:re-?married|married|marry|marriage|wedding|wife|husband|spouse|"
+                        r"fianc[eé]e?)\b", re.I)
 # The partner a turn names: "my boyfriend (Tom)", "dating Tom", "Tom and I", "married to Tom"
 _PARTNER_SAID = re.compile(
     rf"{_MY_PARTNER}|\b(?:{_DATING}|engaged\s+to|married\s+to|together\s+with)\s+"

@@ -115,7 +115,8 @@ _CLAUSE_WORDS = (r"and|but|because|since|so|though|although|while|which|who|wher
                  r"mostly|usually|mainly|sometimes|occasionally|"
                  + FILLERS)
 _CLAUSE_END = re.compile(
-    rf"\s+(?:{_CLAUSE_WORDS}|as|anymore|any more|as well|by the way|especially|including|not|"
+    rf"\s+(?-i:not\s+(?=\w))|"
+    rf"\s+(?:{_CLAUSE_WORDS}|as|anymore|any more|as well|by the way|especially|including|then|"
     r"like|at the moment|currently|myself|weirdly|funnily|already|way more|part[- ]time|"
     r"full[- ]time)\b|"
     # "a charge nurse starting last week": when it began, not the value (a time to come,
@@ -262,6 +263,7 @@ peanuts free nothing money food tips pennies cash exposure fun love myself yours
 herself ourselves themselves me us weekends weekend the-weekend the-weekends a-living living
 the-money minimum-wage hours a-pittance beer coffee chocolate the-man the-system
 night nights night-shift the-night home
+smoking drinking vaping gambling sugar caffeine alcohol booze meat dairy gluten carbs
 """.split())
 
 # Clubs, classes and programmes one joins or starts with, as one joins an employer ("I

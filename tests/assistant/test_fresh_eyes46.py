@@ -59,6 +59,17 @@ def read(text: str) -> set[tuple[str, str]]:
     ("my husband tonight and i are going out", set()),
     ("my mom though and i never got along", set()),
     ("Got a new kitten! named her Pepper", {("cat's name", "Pepper")}),
+    # a regression probe: values end at "not", "mostly", "then"; idioms and habits
+    ("I like tea not coffee", {("likes", "tea")}),
+    ("I'm allergic to nuts mostly", {("allergy", "nuts")}),
+    ("I started at Goldman Sachs then moved to JPMorgan", {("employer", "Goldman Sachs")}),
+    ("My name is nobody's business", set()),
+    ("i was born in jan", set()),
+    # a persona user: asked to keep, said as a question; others' jokes and sayings
+    ("Can you remember that I'm allergic to penicillin?", {("allergy", "penicillin")}),
+    ("can you remember my address?", set()),
+    ("Peter joked that I am the best cook in Yorkshire.", set()),
+    ("Arthur always said I was a terrible driver.", set()),
     # names typed in lower case
     ("my sister maya is 34", {("sister's name", "Maya"), ("age", "34")}),
     ("my husband tom and i have been married since 2015", {("husband's name", "Tom")}),
@@ -203,3 +214,43 @@ def test_a_plural_asks_of_each_value(question: str, attribute: str) -> None:
 def test_hobbies_asked_in_the_plural(mem: MemOS) -> None:
     bot = tell(mem, [(0, "my hobby is pottery")])
     assert ask(bot, "what are my hobbies?").startswith("Your hobby is pottery")
+
+
+@pytest.mark.parametrize("request_text", [
+    "I would be grateful if you could forget my address.", "please delete my address",
+    "remove my address pls", "Would you kindly forget what I told you about my address?"])
+def test_forget_asked_politely(mem: MemOS, request_text: str) -> None:
+    bot = tell(mem, [(0, "My address is 27 Willow Lane, Harrogate.")])
+    assert ask(bot, request_text, day=5).startswith("Forgotten")
+    assert ask(bot, "What is my address?") == "I don't have anything about that yet."
+
+
+def test_a_persons_details_forgotten(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "My sister Kate lives in Manchester."),
+                     (0, "My address is 27 Willow Lane, Harrogate.")])
+    assert ask(bot, "Please forget my sister's details.", day=5).startswith("Forgotten")
+    assert "Manchester" not in ask(bot, "Where does Kate live?")
+    assert ask(bot, "remove my shoes from the box", day=6) == "Noted."
+
+
+def test_a_relatives_name_takes_no_date_of_what_happened() -> None:
+    """"My husband Arthur died in 2022": he was her husband before 2022 (a persona user:
+    "What was my husband's name in 2015?" found none)."""
+    names = [e for e in extract("My husband Arthur died in 2022.", "Alice", "user:alice", AT)
+             if e.attribute == "husband's name"]
+    assert [(e.value, e.when) for e in names] == [("Arthur", None)]
+    (spouse,) = extract("I married Sam in 2020", "Alice", "user:alice", AT)
+    assert str(spouse.when) == "2020-01-01"
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("I have a job interview at Brightwave on Friday", "2026-01-16"),
+    ("we'll go on Friday", "2026-01-16"),
+    ("I went there on Friday", "2026-01-09"),
+    ("I had an interview on Friday", "2026-01-09"),
+])
+def test_a_weekday_to_come(text: str, day: str) -> None:
+    from memos.reader.dates import resolve_dates
+
+    (m,) = resolve_dates(text, datetime(2026, 1, 11, 10, tzinfo=UTC))  # a Sunday
+    assert m.date.isoformat() == day

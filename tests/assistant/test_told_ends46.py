@@ -81,9 +81,12 @@ def test_a_divorce_without_a_name() -> None:
     for text in ("I'm a divorced dad.", "I got divorced papers today",
                  "my parents got divorced in 2010", "If I got divorced, I'd move",
                  "I was divorced in 2015 and remarried in 2018",
-                 # which spouse is no more? (a review)
+                 # which spouse is no more? (a review, a regression probe)
                  "I'm divorced, but I remarried three years ago",
-                 "we got divorced in 2019 and I remarried in 2021"):
+                 "we got divorced in 2019 and I remarried in 2021",
+                 "I got divorced in 2015, and I married Kate in 2017",
+                 "I got divorced in 2005. My current wife is Jane.",
+                 "I'm divorced but I've been married to Sarah for 5 years now"):
         assert not any(n for _, _, n in negations(text)), text
 
 

@@ -64,9 +64,13 @@ def negated(text: str) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    # a firm left, named in lower case: a negation ends only a stored employer of that name
-    ("i left equinor", {("employer", "equinor")}),
-    ("i quit equinor last month", {("employer", "equinor")}),
+    # a firm left, named in lower case, only in talk of work: "i left uni", "i quit yoga",
+    # "i left happy" are no firms (a review: a stored "uni of leeds" ended on "i left uni")
+    ("i left equinor", set()),
+    ("i left uni", set()),
+    ("i quit yoga", set()),
+    ("I quit Smoking in 2020", set()),
+    ("i left work early", set()),
     ("got laid off from equinor today 😭", {("employer", "equinor")}),
     ("got fired today lol", {("employer", "")}),
     ("i quit smoking", set()),
@@ -74,5 +78,5 @@ def negated(text: str) -> set[tuple[str, str]]:
     ("i left the party early", set()),
     ("got fired up about it", set()),
 ])
-def test_a_job_left_in_lower_case(text: str, expected: set[tuple[str, str]]) -> None:
+def test_a_job_left(text: str, expected: set[tuple[str, str]]) -> None:
     assert negated(text) == expected
