@@ -2340,10 +2340,24 @@ class Assistant:
         elif not done:
             text = f"I had nothing stored about {asked!r}."
         else:
-            shown = "; ".join(_short(c).rstrip(".") for c in names[:5])
-            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            # what the user said and the facts read from it, once each; the copies (replies,
+            # summaries, saved transcripts) only counted
+            said: list[str] = []
+            for content in names:
+                if content.startswith(("Assistant:", "Conversation with ")) or \
+                        "\nassistant: " in content or "\n" in content.strip():
+                    continue
+                words = re.sub(r"^[^:\n]{1,64}:\s+", "", content).strip().rstrip(".")
+                if words and _norm(words) not in {_norm(w) for w in said}:
+                    said.append(words)
+            shown = "; ".join(_short(c) for c in said[:5])
+            rest = len(names) - min(len(said), 5)
+            more = (f" and {rest} cop{'y' if rest == 1 else 'ies'} of it (replies, summaries)"
+                    if rest and len(said) <= 5 else f" and {rest} more" if rest else "")
             text = (f"Forgotten {len(names)} memor{'y' if len(names) == 1 else 'ies'} about "
-                    f"{asked}: {shown}{more}.")
+                    f"{asked}: {shown}{more}." if shown else
+                    f"Forgotten {len(names)} memor{'y' if len(names) == 1 else 'ies'} about "
+                    f"{asked}.")
             if moved:
                 text += (f" {moved} neighbouring turn(s) quoted it as context: stored again "
                          f"without it.")

@@ -1172,8 +1172,8 @@ _SUBJECT = re.compile(
     rf" currently)*)\s+|"
     rf"\b(?:[Mm]y|[Oo]ur(?!\s+(?:{_PET_WORDS})\b)) (?P<rel>{RELATION_RE})(?:,?\s+(?P<relname>{_NAME_RE}),?)?"
     rf"(?:'s| is| has| just| also| now| recently| still| currently)*\s+|"
-    rf"(?:^{_NAME_LEAD}|(?<=[,;] )|(?<=\band )|(?<=\bbut ))(?P<name>{_FIRST_NAME})"
-    rf"(?:'s| is| has| just| also| now| recently)*\s+")
+    rf"(?:^{_NAME_LEAD}|(?<=[,;:] )|(?<=\band )|(?<=\bbut ))(?P<name>{_FIRST_NAME})"
+    rf"(?:'s| is| has| just| also| now| recently| actually| still| currently)*\s+")
 # How bad an allergy is, before "allergy" ("a severe peanut allergy")
 _SEVERITY = frozenset("""severe mild bad serious slight deadly life-threatening nasty new minor
 major real proper terrible awful strong diagnosed""".split())
@@ -3452,7 +3452,8 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
         turned = _TURNED.match(sentence, rest)
         by_name = sm.group("name") is not None and (subj.key != me.key or bool(subj.prefix))
         if age is None and (sm.group("rel") or by_name) and (
-                turned or re.search(r"(?:\bis|['’]s)\s*$", sentence[:rest])):
+                turned or re.search(r"(?:\bis|['’]s)(?:\s+(?:actually|still|now|currently|"
+                                    r"just))*\s*$", sentence[:rest])):
             # "my son Leo is 11", "my son turned 6 last week", "Leo just turned 8!"
             age = _AGE_OF.match(sentence, turned.end() if turned else rest)
         if age and not we and 0 < int(age.group("n")) <= 120 and (

@@ -254,3 +254,23 @@ def test_a_weekday_to_come(text: str, day: str) -> None:
 
     (m,) = resolve_dates(text, datetime(2026, 1, 11, 10, tzinfo=UTC))  # a Sunday
     assert m.date.isoformat() == day
+
+
+def test_an_age_said_again_with_actually(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "My granddaughter Sophie is 16."),
+                     (5, "I am sorry, I made a mistake earlier: Sophie is actually 17.")])
+    assert ask(bot, "How old is Sophie?").startswith("Sophie's age is 17")
+
+
+def test_who_is_typed_without_its_apostrophe(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "my friend Dan lives in York")])
+    assert ask(bot, "whos dan").startswith("Dan is your friend")
+
+
+def test_a_forget_names_what_was_said_once(mem: MemOS) -> None:
+    """It listed the assistant's replies, the session summary and the same turn twice."""
+    bot = tell(mem, [(0, "My sister Kate lives in Manchester. She is a teacher.")])
+    reply = ask(bot, "Please forget about my sister.", day=5)
+    assert reply.startswith("Forgotten ") and "Assistant:" not in reply
+    assert "Conversation with" not in reply
+    assert reply.count("My sister Kate lives in Manchester") == 1
