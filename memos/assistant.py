@@ -1363,8 +1363,37 @@ class Assistant:
 
     # -- backends ------------------------------------------------------------------------
 
+    def _age_by_birth(self, cq: CanonicalQuestion | None) -> tuple[str, list[MemoryUsed]] | None:
+        """"How old am I?" when a birthday with its year is stored ("I was born on 12 March
+        1951"): the age on the day asked, counted from it, whatever age was told before."""
+        from dataclasses import replace
+
+        from memos.reader.dates import resolve_dates
+
+        if cq is None or cq.past or cq.during is not None or \
+                cq.attribute.rpartition("'s ")[2] != "age":
+            return None
+        head = cq.attribute[:-len("age")]
+        born = [h for h in self._facts_for(replace(cq, attribute=f"{head}birthday"))
+                if not _ended(h.cube)]
+        now = as_utc(getattr(self, "_asked_at", None) or utcnow()).date()
+        for hit in born:
+            value = str(hit.cube.metadata.get("value") or "")
+            days = [m for m in resolve_dates(value, now) if m.precision == "day"
+                    and str(m.date.year) in value]
+            if len(days) != 1 or days[0].date > now:
+                continue
+            day = days[0].date
+            years = now.year - day.year - ((now.month, now.day) < (day.month, day.day))
+            return (f"{self._owner(cq)} age is {years} (born {date_text(day)}).",
+                    [_used(hit, "the birthday, counted to today")])
+        return None
+
     def _answer_model(self, text: str, cq: CanonicalQuestion | None, facts: list[SearchHit],
                       hits: list[SearchHit]) -> tuple[str, list[MemoryUsed]]:
+        by_birth = self._age_by_birth(cq)
+        if by_birth is not None:
+            return by_birth
         question = cq.question if cq is not None else text
         if cq is not None and len(facts) == 1:
             # Asked about the subject as the fact names it: a fact written before the user's
@@ -1441,6 +1470,9 @@ class Assistant:
 
         if cq is None and about_me_question(text):
             return self._about_user(facts)
+        by_birth = self._age_by_birth(cq)
+        if by_birth is not None:
+            return by_birth
         how_long = _HOW_LONG.match(text.strip()) if cq is None else None
         if how_long is not None:
             return self._how_long(how_long)

@@ -274,3 +274,13 @@ def test_a_forget_names_what_was_said_once(mem: MemOS) -> None:
     assert reply.startswith("Forgotten ") and "Assistant:" not in reply
     assert "Conversation with" not in reply
     assert reply.count("My sister Kate lives in Manchester") == 1
+
+
+def test_an_age_from_a_birthday_with_its_year(mem: MemOS) -> None:
+    """A persona user: "I was born on 12 March 1951" and "I am 74", asked in June 2028:
+    77 (before: "about 76", counted from the age told)."""
+    bot = tell(mem, [(0, "I was born on 12 March 1951."), (0, "I am 74 years old."),
+                     (0, "My son Oliver's birthday is 2 July 2014")])
+    # day 820 after 2 March 2026: 30 May 2028
+    assert ask(bot, "How old am I?", day=820) == "Your age is 77 (born 12 March 1951)."
+    assert ask(bot, "how old is oliver?", day=820) == "Oliver's age is 13 (born 2 July 2014)."
