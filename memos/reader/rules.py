@@ -688,8 +688,13 @@ def _value(sentence: str, start: int, *, listing: bool = False,
 
 
 def _address_value(sentence: str, start: int) -> str:
-    """An address at sentence[start:] ("14 Elm Road, Leeds"), up to a time phrase."""
+    """An address at sentence[start:] ("14 Elm Road, Leeds"), up to a time phrase; typed in
+    lower case, with its town when the rules know the place ("8 park road, leeds")."""
     end = value_end(sentence, start, address=True)
+    town = re.match(r",\s*([a-z][a-z ]{1,30}?)(?=\s*(?:$|[.,!;]|\s+(?:and|but|now|lol|haha)\b))",
+                    sentence[end:])
+    if town is not None and town.group(1).strip() in KNOWN_PLACES:
+        end += town.end()
     cut = _time_at(sentence, start, "address", end)
     return clean_value(sentence[start:end if cut is None else cut])
 
@@ -999,7 +1004,8 @@ def _address_town(address: str) -> str:
         words = [w for w in part.split() if not any(c.isdigit() for c in w)]
         for n in (3, 2, 1):  # the longest known name at the start ("New York", "Leeds")
             name = " ".join(words[:n])
-            if len(words) >= n and name[:1].isupper() and name.lower() in KNOWN_PLACES:
+            if len(words) >= n and (name[:1].isupper() or address.islower()) and \
+                    name.lower() in KNOWN_PLACES:
                 return name
     return ""
 

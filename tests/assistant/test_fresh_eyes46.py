@@ -70,6 +70,11 @@ def read(text: str) -> set[tuple[str, str]]:
     ("can you remember my address?", set()),
     ("Peter joked that I am the best cook in Yorkshire.", set()),
     ("Arthur always said I was a terrible driver.", set()),
+    # an address typed in lower case keeps its town (and a new one is the city)
+    ("we live at 8 park road, leeds", {("address", "8 park road, leeds")}),
+    ("my new address is 14 ash grove, york 🏡", {("address", "14 ash grove, york"),
+                                                ("city", "york")}),
+    ("my address is 12 main st, thanks", {("address", "12 main st")}),
     # names typed in lower case
     ("my sister maya is 34", {("sister's name", "Maya"), ("age", "34")}),
     ("my husband tom and i have been married since 2015", {("husband's name", "Tom")}),
