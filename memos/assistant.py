@@ -623,7 +623,7 @@ def is_question(text: str) -> bool:
     return bool(_QUESTION_START.match(text) or _ASKS_TO_TELL.match(text))
 
 
-_ASKING = (r"(?:(?:ok|okay|so|actually|oh|also|and|hey)[,!]?\s+)*(?:i\s+would\s+be\s+grateful\s+if\s+"
+_ASKING = (r"(?:i\s+would\s+be\s+grateful\s+if\s+"
            r"you\s+could\s+|i'?d\s+like\s+you\s+to\s+|(?:can|could|would|will)\s+you\s+"
            r"(?:please\s+|kindly\s+|pls\s+)?|please\s+|pls\s+|plz\s+|kindly\s+)?")
 _FORGET = re.compile(r"^\s*" + _ASKING + r"forget\s+"
@@ -656,6 +656,9 @@ _STOP = frozenset("a an the my me i i'm im that this is was of to in on at for a
 _PLAIN_WORDS = frozenset("have has had got get been are was were does did know stuff thing "
                          "things info information data anything something private secret "
                          "personal anymore any more please".split())
+# What "forget ..." says in passing, naming nothing ("oh forget it", "never mind, forget that")
+_NOT_A_THING = frozenset({"it", "that", "this", "about it", "about that", "about this", "them",
+                          "him", "her", "the rest"})
 # Verbs that only help another ("where will I be living?"): no more of what is asked.
 _AUX_WORDS = frozenset("will would could should can shall might must be been being going "
                        "gonna wanna have has had".split())
@@ -1178,6 +1181,8 @@ class Assistant:
             named = (delete.group("all") or delete.group("about") or delete.group("what")
                      or delete.group("info") or delete.group("mine"))
             forget = _FORGET.match(f"forget {named}")
+        if forget and forget.group("what").strip(" .!?").lower() in _NOT_A_THING:
+            forget = None  # "oh forget it", "forget that": said in passing, no request
         if forget:
             what = re.split(r", (?=(?:she|he|they|it|it's|that's|that|this|i|we|you|please|"
                             r"because|as|since|so|thanks|thank|ok|okay)\b)| (?:because|since) ",
@@ -1385,7 +1390,7 @@ class Assistant:
                 continue
             day = days[0].date
             years = now.year - day.year - ((now.month, now.day) < (day.month, day.day))
-            return (f"{self._owner(cq)} age is {years} (born {date_text(day)}).",
+            return (f"{self._owner(cq)} {cq.attribute} is {years} (born {date_text(day)}).",
                     [_used(hit, "the birthday, counted to today")])
         return None
 

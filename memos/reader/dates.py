@@ -163,8 +163,11 @@ def _weekday(m: re.Match[str], ref: date) -> tuple[date, str]:
         return ref + timedelta(days=ahead + (7 if ahead <= 7 - ref.weekday() - 1 else 0)), "day"
     if which == "this":
         return ref + timedelta(days=(target - ref.weekday()) % 7), "day"
-    if which in ("", "on") and _looks_forward(m):
-        # "I have a job interview on Friday", "we'll go on Friday": the next one
+    if which in ("", "on") and _looks_forward(m) and not _DONE.search(_sentence(m)) and \
+            not re.search(r"\b(?:from|since|until|till)\s*$", m.string[:m.start()], re.I):
+        # "I have a job interview on Friday", "we'll go on Friday": the next one (not "I
+        # started on Monday and I'll ...", "I met Sam on Friday, we'll meet again": the
+        # weekday of what was done)
         return ref + timedelta(days=(target - ref.weekday()) % 7 or 7), "day"
     # "last Friday", "on Friday": the latest one before the turn's day
     back = (ref.weekday() - target) % 7 or 7
@@ -194,6 +197,12 @@ _SENTENCE_END = re.compile(r"[.!?;\n]")
 _DID = re.compile(r"\b(?:I|we|you|he|she|they)\s+(?:\w+ed|saw|made|took|ran|ate|met|bought|"
                   r"spent|went|did|had|got|came|drove|flew|wrote|read|sang|swam|won|lost|slept)\b",
                   re.I)
+
+
+# A verb of something done, anywhere in the sentence (`_weekday`)
+_DONE = re.compile(r"\b(?:\w{3,}ed|met|saw|made|took|went|came|got|had|did|was|were|told|said|"
+                   r"ran|ate|sat|bought|brought|found|left|lost|won|gave|sent|spent|paid|felt|"
+                   r"heard|kept|slept|began|wrote|drove|flew)\b", re.I)
 
 
 def _sentence(m: re.Match[str]) -> str:

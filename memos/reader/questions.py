@@ -992,6 +992,13 @@ def stated_counts(text: str) -> list[StatedCount]:
     return out
 
 
+def _written_attribute(attribute: str) -> bool:
+    """Whether the reader writes facts of `attribute` (a favourite, a hobby, an attribute it
+    has words for: `_ATTRIBUTE_WORDS`)."""
+    return attribute.startswith("favorite ") or attribute in _ATTRIBUTE_WORDS or \
+        attribute in {"hobby", "allergy", "nickname", "pet"}
+
+
 def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     """The model's question for `text` ("what is my sister's name?" -> "What is Alice's
     sister's name?"), or None when the question is not about one stated fact (then the
@@ -1038,8 +1045,12 @@ def canonical_question(text: str, user_name: str) -> CanonicalQuestion | None:
     if many is not None:  # "what are my hobbies?": each hobby stored ("my hobby is pottery")
         one = many.group(1)
         one = one[:-1] if one.endswith(("sse", "xe", "che", "she")) else one  # ("glasses")
-        return canonical_question(
-            f"what is my {one}{'y' if many.group(2).lower() == 'ies' else ''}?", user_name)
+        ies = many.group(2).lower() == "ies"
+        one += ("ie" if one.endswith(("v", "k", "th", "zomb", "selv", "selfi", "p", "t"))
+                and not one.endswith(("part", "count")) else "y") if ies else ""
+        found = canonical_question(f"what is my {one}?", user_name)
+        # only an attribute the reader writes ("what are my options?" asks of no fact)
+        return found if found is not None and _written_attribute(found.attribute) else None
     return None
 
 

@@ -205,7 +205,8 @@ _HEDGE = re.compile(
     # another's words about the speaker: "Tom texted me I live in Bristol", "Sarah keeps
     # telling everyone I'm a doctor", "My T-shirt says I love NY" (not "I told him I ...")
     r"(?:texted|keeps\s+telling\s+\w+|telling\s+everyone|claims|claimed|insists|joked|jokes|"
-    r"joking|teased|teases|jokingly\s+\w+|always\s+(?:said|says|told\s+me|tells\s+me))\s+"
+    r"joking|teased|teases|jokingly\s+\w+|(?<!\bI\s)(?<!\bI've\s)(?<!\bI’ve\s)always\s+"
+    r"(?:said|says|told\s+me|tells\s+me))\s+"
     r"(?:me\s+|us\s+)?"
     r"(?:that\s+)?(?:I|I'm|my)|(?:shirt|mug|sign|poster|card|sticker|tattoo|bio|caption)\s+"
     r"(?:says|said|reads)\s+(?:that\s+)?(?:I|I'm|my)"
@@ -691,7 +692,7 @@ def _address_value(sentence: str, start: int) -> str:
     """An address at sentence[start:] ("14 Elm Road, Leeds"), up to a time phrase; typed in
     lower case, with its town when the rules know the place ("8 park road, leeds")."""
     end = value_end(sentence, start, address=True)
-    town = re.match(r",\s*([a-z][a-z ]{1,30}?)(?=\s*(?:$|[.,!;]|\s+(?:and|but|now|lol|haha)\b))",
+    town = re.match(r",\s*([a-z][a-z ]{1,30}?)(?=\s*(?:$|[.!;]|\s+(?:lol|haha)\b))",
                     sentence[end:])
     if town is not None and town.group(1).strip() in KNOWN_PLACES:
         end += town.end()
@@ -1349,7 +1350,7 @@ _JOB_GUESS = re.compile(r"(?:an?|the)\s+(?=[a-z])", re.I)  # "I'm a nurse", "the
 # terrible driver", "a natural teacher", "a backseat driver", "a proper chef").
 _JUDGED = re.compile(
     r"(?:(?:very|really|truly|such\s+a|total|complete|real|born|natural|terrible|awful|best|"
-    r"worst|better|worse|"
+    r"worst|"
     r"horrible|bad|lousy|poor|useless|hopeless|great|good|amazing|brilliant|excellent|"
     r"fantastic|wonderful|fabulous|incredible|decent|proper|keen|budding|aspiring|wannabe|"
     r"amateur|backseat|slave|secret|frustrated|failed|hobby|weekend|sunday|part-time\s+genius|"
@@ -2634,7 +2635,11 @@ def _left_later(sentence: str, turn: _Turn, before: int) -> None:
 # penicillin?", "Could you please note that my number is ...?"): what follows is told
 REMEMBER_THAT = re.compile(
     r"^\W*(?:(?:can|could|would|will)\s+you\s+(?:please\s+|kindly\s+)?|please\s+|kindly\s+)?"
-    r"(?:remember|note|keep\s+in\s+mind|make\s+a\s+note)\s+that\s+(?=\S)", re.I)
+    r"(?:remember|note|keep\s+in\s+mind|make\s+a\s+note)\s+that\s+"
+    # a clause follows ("that I'm allergic", "that my sister ..."), not a thing asked about
+    # ("Can you remember that restaurant I like?")
+    r"(?=(?:I|I'm|I’m|I've|I’ve|my|we|we're|our|me)\b|(?-i:[A-Z])[a-z]+\s+(?:is|lives|works|has|"
+    r"was|['’]s)\b)", re.I)
 
 
 # A short turn of one sentence that opens with a word that corrects, standing alone
@@ -4138,8 +4143,9 @@ def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool
         return False  # "I lost Max" is no employer
     if sentence[at:at + 1].isupper() or (turn.caseless and _WORK_TALK.search(sentence)):
         value = _trim_place(_value(sentence, at), "employer")  # "Acme for Globex": Acme
-        if value.split() and value.split()[0].lower() in _LEFT_NO_FIRM:
-            return False  # "I quit Smoking in 2020", "i left work early"
+        first = value.split()[0] if value.split() else ""
+        if value.lower() in _LEFT_NO_FIRM or (first.islower() and first in _LEFT_NO_FIRM):
+            return False  # "I quit Smoking in 2020", "i left work early" (not "Coffee Republic")
         if _LEFT_SOMEONE_SOMETHING.match(sentence, at):
             return False  # "I left Sarah a voicemail", "I left Amazon a review"
         if value.lower() in KNOWN_PLACES:
@@ -4283,8 +4289,11 @@ _DIVORCED = re.compile(
 # A marriage or a spouse said beside the divorce a turn tells ("I'm divorced, but I
 # remarried three years ago", "I got divorced in 2015, and I married Kate in 2017", "... my
 # current wife is Jane"): which spouse is no more, the one now or one before? none is ended
-_REMARRIED = re.compile(r"\b(?:re-?married|married|marry|marriage|wedding|wife|husband|spouse|"
-                        r"fianc[eé]e?)\b", re.I)
+_REMARRIED = re.compile(
+    r"(?i:\bre-?married\b|\bmarried\s+again\b|\bgot\s+married\b|"
+    r"\b(?:current|new|second)\s+(?:wife|husband|spouse)\b)|"
+    r"\b(?i:married|marry)\s+(?:(?i:to)\s+)?[A-Z][a-z]+|"
+    r"(?<!ex-)(?<!ex\s)\b(?i:wife|husband|spouse)\s+(?:(?i:is|named)\s+)?[A-Z][a-z]+")
 # The partner a turn names: "my boyfriend (Tom)", "dating Tom", "Tom and I", "married to Tom"
 _PARTNER_SAID = re.compile(
     rf"{_MY_PARTNER}|\b(?:{_DATING}|engaged\s+to|married\s+to|together\s+with)\s+"

@@ -70,6 +70,9 @@ def read(text: str) -> set[tuple[str, str]]:
     ("can you remember my address?", set()),
     ("Peter joked that I am the best cook in Yorkshire.", set()),
     ("Arthur always said I was a terrible driver.", set()),
+    ("I've always said my favourite food is pizza", {("favorite food", "pizza")}),
+    ("Can you remember that restaurant I like?", set()),
+    ("i live at 8 park road, nice and quiet", {("address", "8 park road")}),
     # an address typed in lower case keeps its town (and a new one is the city)
     ("we live at 8 park road, leeds", {("address", "8 park road, leeds")}),
     ("my new address is 14 ash grove, york 🏡", {("address", "14 ash grove, york"),
@@ -253,6 +256,9 @@ def test_a_relatives_name_takes_no_date_of_what_happened() -> None:
     ("we'll go on Friday", "2026-01-16"),
     ("I went there on Friday", "2026-01-09"),
     ("I had an interview on Friday", "2026-01-09"),
+    # something done, with a future said beside it (a review): the weekday before
+    ("I met my new boyfriend Sam on Friday and we'll meet again soon", "2026-01-09"),
+    ("I have a meeting on Monday but I missed it", "2026-01-05"),
 ])
 def test_a_weekday_to_come(text: str, day: str) -> None:
     from memos.reader.dates import resolve_dates
@@ -289,3 +295,23 @@ def test_an_age_from_a_birthday_with_its_year(mem: MemOS) -> None:
     # day 820 after 2 March 2026: 30 May 2028
     assert ask(bot, "How old am I?", day=820) == "Your age is 77 (born 12 March 1951)."
     assert ask(bot, "how old is oliver?", day=820) == "Oliver's age is 13 (born 2 July 2014)."
+
+
+def test_said_in_passing_is_no_forget_request(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "My name is Kai. I work at Google")])
+    for text in ("oh forget it", "ok, forget about work, I'm on holiday!"):
+        assert bot.reply(text, session_id="s5").text == "Noted."
+    assert ask(bot, "where do I work?").startswith("Your employer is Google")
+
+
+def test_a_relatives_age_from_a_birthday_names_the_relative(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "My dad was born on 1 May 1930.")])
+    assert ask(bot, "how old is my dad?", day=820) == "Your father's age is 98 (born 1 May 1930)."
+
+
+def test_a_plural_of_no_attribute_asks_nothing() -> None:
+    from memos.reader.questions import canonical_question
+
+    assert canonical_question("what are my options?", "Alice") is None
+    assert canonical_question("what are my favourite movies?", "Alice").attribute == \
+        "favorite movie"

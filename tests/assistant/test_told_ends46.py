@@ -76,7 +76,10 @@ def test_a_divorce_without_a_name() -> None:
     """"I got divorced" names no one: the spouse there is ends, whoever that is; before,
     these were not read at all."""
     for text in ("I got divorced last year.", "I'm divorced now.", "we got divorced lol",
-                 "I finally got divorced in 2020!", "Guess what, I'm officially divorced"):
+                 "I finally got divorced in 2020!", "Guess what, I'm officially divorced",
+                 # a marriage or an ex named is no marriage since (a review)
+                 "We got divorced in 2024 after ten years of marriage",
+                 "I'm divorced now, my ex-husband lives in Leeds"):
         assert negations(text) == SPOUSE_ENDS, text
     for text in ("I'm a divorced dad.", "I got divorced papers today",
                  "my parents got divorced in 2010", "If I got divorced, I'd move",
@@ -86,7 +89,8 @@ def test_a_divorce_without_a_name() -> None:
                  "we got divorced in 2019 and I remarried in 2021",
                  "I got divorced in 2015, and I married Kate in 2017",
                  "I got divorced in 2005. My current wife is Jane.",
-                 "I'm divorced but I've been married to Sarah for 5 years now"):
+                 "I'm divorced but I've been married to Sarah for 5 years now",
+                 "We got divorced in 2012 and I met my wife Jane in 2015"):
         assert not any(n for _, _, n in negations(text)), text
 
 
