@@ -1381,6 +1381,13 @@ class Assistant:
         head = cq.attribute[:-len("age")]
         born = [h for h in self._facts_for(replace(cq, attribute=f"{head}birthday"))
                 if not _ended(h.cube)]
+        names = self._kin_names(cq) if head else set()
+        if not born and len(names) == 1:
+            # "how old is my son?" with "my son Oliver's birthday is 2 July 2014": Oliver's
+            (name,) = names
+            born = [h for h in self._facts_for(replace(
+                cq, subject=name, attribute="birthday", question=f"What is {name}'s birthday?",
+                about_user=False)) if not _ended(h.cube)]
         now = as_utc(getattr(self, "_asked_at", None) or utcnow()).date()
         for hit in born:
             value = str(hit.cube.metadata.get("value") or "")

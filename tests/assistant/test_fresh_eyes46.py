@@ -295,6 +295,8 @@ def test_an_age_from_a_birthday_with_its_year(mem: MemOS) -> None:
     # day 820 after 2 March 2026: 30 May 2028
     assert ask(bot, "How old am I?", day=820) == "Your age is 77 (born 12 March 1951)."
     assert ask(bot, "how old is oliver?", day=820) == "Oliver's age is 13 (born 2 July 2014)."
+    # asked by the relation, the birthday stored under the name
+    assert ask(bot, "how old is my son?", day=820) == "Your son's age is 13 (born 2 July 2014)."
 
 
 def test_said_in_passing_is_no_forget_request(mem: MemOS) -> None:
