@@ -53,6 +53,7 @@ from memos.cube import (
     check_utc_range,
     check_validity,
     content_hash,
+    iso_time_only,
     normalize_id,
     utc_time,
     utcnow,
@@ -109,6 +110,7 @@ from memos.writes import (
     check_content,
     gone_state,
     invalid,
+    is_managed,
     make_candidate,
     mark_superseded,
     refuse_forgotten,
@@ -225,8 +227,6 @@ def _id_arg(value: Any, name: str) -> str:
 def _ended_arg(value: Any) -> datetime | None:
     """supersede()'s `ended_at`: a datetime, a date (its first moment, UTC), or an ISO 8601
     string (a naive time is UTC; not a number, as the REST API reads it: `iso_time_only`)."""
-    from memos.cube import iso_time_only
-
     if value is None:
         return None
     if isinstance(value, date) and not isinstance(value, datetime):
@@ -255,15 +255,6 @@ def _check_end(old: MemCube, end: datetime, now: datetime) -> None:
         raise InvalidInputError(
             f"ended_at {end.isoformat()} is in the future; a superseded cube has ended: give "
             f"a time up to now, or set the cube's valid_to with update() for an end to come")
-
-
-def _managed(meta: Any) -> bool:
-    """Whether a row is one memos makes and keeps (slots, a session state, an adapter):
-    its metadata names its blob under reserved keys (`writes.refuse_managed`)."""
-    from memos.writes import RESERVED_KEY_PREFIX
-
-    return isinstance(meta, Mapping) and any(str(k).startswith(RESERVED_KEY_PREFIX)
-                                             for k in meta)
 
 
 def _parts(items: list[str], size: int = 200) -> list[list[str]]:
@@ -1258,7 +1249,7 @@ class MemOS:
             version = _version_arg(version)
         with self._store.repo.read() as session:
             row, owner = self._visible_row(session, cube_id, sc)
-            if row.state == Lifecycle.ARCHIVED.value and _managed(row.meta):
+            if row.state == Lifecycle.ARCHIVED.value and is_managed(row.meta):
                 # (the scheduler evicts slots and states; memos makes them again on demand)
                 raise NotFoundError(f"cube {cube_id} is a cache of a memory's tensors that "
                                     f"memos evicted and archived (history() still lists it); "

@@ -808,14 +808,20 @@ def refuse_gone(row: Any, renewed_until: datetime | None) -> None:
                             f"new memory")
 
 
+def is_managed(metadata: Any) -> bool:
+    """Whether a cube is one memos makes and keeps (slots, a session state, an adapter):
+    its metadata names its blob under reserved keys."""
+    return isinstance(metadata, Mapping) and any(
+        str(key).startswith(RESERVED_KEY_PREFIX) for key in metadata)
+
+
 def refuse_managed(cube_id: str, metadata: Mapping[str, Any] | None, action: str,
                    where: str = "") -> None:
     """Slots, session states and adapters are made and kept by memos: their metadata names
     their blob under reserved keys. A caller changing one (`action`: "updated", "forgotten",
     "superseded", ...) could strand or misname tensors, or leave an adapter listed active
     with no weights: InvalidInputError."""
-    if isinstance(metadata, Mapping) and any(
-            str(key).startswith(RESERVED_KEY_PREFIX) for key in metadata):
+    if is_managed(metadata):
         raise InvalidInputError(
             f"{where}cube {cube_id} is managed by memos (activation or parametric tier): it "
             f"cannot be {action}; change or forget the memory it was made from instead "

@@ -184,15 +184,17 @@ def _one_answer_each(rows: list[CubeRow], skipped: list[tuple[str, str]]
     """The facts whose question has one answer among `rows`: of two sisters ("What is
     Alice's sister's name?": Ana and Maya) or two likes, an adapter could learn only one
     answer, so none is trained and each is skipped, saying why."""
-    answers: dict[str, set[str]] = {}
+    asked = []  # (row, its question, its answer)
     for r in rows:
         s, a, v = fact_of(r)  # type: ignore[misc]
-        answers.setdefault(question_key(_question(s, a)), set()).add(v.casefold())
+        asked.append((r, _question(s, a), v.casefold()))
+    answers: dict[str, set[str]] = {}
+    for _r, question, value in asked:
+        answers.setdefault(question_key(question), set()).add(value)
     kept = []
-    for r in rows:
-        s, a, _v = fact_of(r)  # type: ignore[misc]
-        if len(answers[question_key(_question(s, a))]) > 1:
-            skipped.append((r.id, f"{AMBIGUOUS}: {_question(s, a)}"))
+    for r, question, _value in asked:
+        if len(answers[question_key(question)]) > 1:
+            skipped.append((r.id, f"{AMBIGUOUS}: {question}"))
         else:
             kept.append(r)
     return kept, skipped

@@ -1002,12 +1002,20 @@ def _address_town(address: str) -> str:
     Seattle" -> "Seattle", "14 Elm Road, Leeds LS6 2AB" -> "Leeds"; "" otherwise."""
     parts = [p.strip() for p in address.split(",")[1:]]
     for part in reversed(parts[-2:]):  # ("..., New York, NY": the part before the state)
-        words = [w for w in part.split() if not any(c.isdigit() for c in w)]
-        for n in (3, 2, 1):  # the longest known name at the start ("New York", "Leeds")
-            name = " ".join(words[:n])
-            if len(words) >= n and (name[:1].isupper() or address.islower()) and \
-                    name.lower() in KNOWN_PLACES:
-                return name
+        name = _known_place_first([w for w in part.split() if not any(c.isdigit() for c in w)],
+                                  caseless=address.islower())
+        if name:
+            return name
+    return ""
+
+
+def _known_place_first(words: Sequence[str], *, caseless: bool) -> str:
+    """The longest place the rules know that `words` open with ("New York" of "New York
+    NY", "Leeds" of "Leeds Tom is visiting"), capitalised unless `caseless`; "" if none."""
+    for n in (3, 2, 1):
+        name = " ".join(words[:n]).rstrip(",.!?;")
+        if len(words) >= n and name.lower() in KNOWN_PLACES and (caseless or name[:1].isupper()):
+            return name
     return ""
 
 
@@ -3528,11 +3536,9 @@ def _place_said(text: str, caseless: bool) -> str:
     """The place a phrase opens with: a place the rules know ("Leeds" of "Leeds is visiting",
     "spain" of "spain is visiting" in lower-case chat), or a capitalised name of several
     words ("Newcastle upon Tyne"); "" otherwise ("work invited me", "Google invited me")."""
-    words = text.split()
-    for n in (3, 2, 1):  # a place the rules know ("Leeds" of "Leeds Tom is visiting")
-        name = " ".join(words[:n]).rstrip(",.!?;")
-        if len(words) >= n and name.lower() in KNOWN_PLACES and (caseless or name[:1].isupper()):
-            return name
+    known = _known_place_first(text.split(), caseless=caseless)
+    if known:
+        return known
     run = _NAME_RUN.match(text)
     if run is not None and len(run.group(0).split()) >= 2 and not _ORG_SHAPE.search(run.group(0)):
         # a place of several words ("Newcastle upon Tyne"); one word the rules do not know
