@@ -1489,16 +1489,44 @@ def _job_at(sentence: str, start: int, subj: _Subject, turn: _Turn, *, known: bo
 _JOB_LIVING = re.compile(r"\s+(?:living|based)\s+in\s+", re.I)
 
 
-_AGE = re.compile(_AUX + r"(?P<n>\d{1,3})\s+(?:years?\s+old|yrs?\s+old|y/o)\b", re.I)
+_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+# An age in words, 13 to 99 ("thirty-four", "forty two", "seventy"): `_WORD_AGE`; with
+# `_SMALL_AGE` also 1 to 12, said of someone other than the speaker ("my son is five").
+_WORD_AGE = (rf"(?:(?:{'|'.join(_TENS)})(?:[\s-](?:{'|'.join(_UNITS)}))?(?![\w-])|"
+             rf"(?:{'|'.join(_TEENS[3:])})\b)")
+_SMALL_AGE = rf"(?:(?:{'|'.join(_UNITS + _TEENS[:3])})\b)"
+
+
+def age_number(said: str) -> str:
+    """An age as digits: "34" → "34", "thirty-four" / "Forty two" → "34" / "42", "five" → "5"
+    (the words of `_WORD_AGE` and `_SMALL_AGE`); "" for anything else."""
+    if said.isdigit():
+        return said
+    words = re.split(r"[\s-]+", said.lower().strip())
+    small = _UNITS + _TEENS
+    if len(words) == 1 and words[0] in small:
+        return str(small.index(words[0]) + 1)
+    if words and words[0] in _TENS and len(words) <= 2 and (
+            len(words) == 1 or words[1] in _UNITS):
+        return str(20 + 10 * _TENS.index(words[0]) +
+                   (_UNITS.index(words[1]) + 1 if len(words) == 2 else 0))
+    return ""
+
+
+_AGE = re.compile(_AUX + rf"(?P<n>\d{{1,3}}|{_WORD_AGE}|{_SMALL_AGE})\s+"
+                  r"(?:years?\s+old|yrs?\s+old|y/o)\b", re.I)
 # "I'm 29", "I just turned 68": a bare number after "I'm" / "turned" that nothing follows
 # but the clause's end ("I'm 5 minutes away" is not an age).
 _AGE_BARE = re.compile(
     r"I(?:(?:'m|’m|\s+am)\s+(?:(?:now|just|almost|nearly)\s+)?|\s+(?:(?:just|recently|finally)\s+)*"
-    r"turned\s+)(?P<n>\d{1,3})(?!\s+and\s+a\s+half\s+(?:weeks?|months?|days?|hours?))"
+    rf"turned\s+)(?P<n>\d{{1,3}}|{_WORD_AGE})(?!\s+and\s+a\s+half\s+(?:weeks?|months?|days?|hours?))"
     rf"(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|this|myself|{FILLERS}|in|"
     r"on)\b))", re.I)
 _TURNED = re.compile(r"(?:just\s+)?turned\s+", re.I)  # "my son turned 6 last week"
-_AGE_OF = re.compile(rf"(?P<n>\d{{1,2}})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|"
+_AGE_OF = re.compile(rf"(?P<n>\d{{1,2}}|{_WORD_AGE}|{_SMALL_AGE})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|"
                      rf"this|{FILLERS}|"
                      r"(?:years?|yrs?)(?!\s+(?:older|younger|ago|apart|later|before|after|"
                      r"behind|ahead|earlier|since)\b))\b))", re.I)
@@ -2706,12 +2734,18 @@ _LOWER_NAME = re.compile(
     r"actually|officially)\s+)?(?:an?\s+[a-z]|my\s+[a-z])|\s+(?:(?:just|now|also|recently)\s+)?"
     r"(?:lives|works)\b|"
     # "sarah and i broke up", "tom died yesterday" (a tie that ended: `_ended_ties`)
-    r"\s+and\s+[iI]\s+(?:broke|split|are|got|have|just)\b|\s+(?:just\s+)?(?:died|passed\s+away)\b)")
+    r"\s+and\s+[iI]\s+(?:broke|split|are|got|have|just)\b|\s+(?:just\s+)?(?:died|passed\s+away)\b|"
+    # "dan is 41", "mia is fifteen now", "leo is 6 years old": an age (under 13 only with
+    # "years old": "class is 9" is a time)
+    rf"(?:'s|’s|\s+is)\s+(?:(?:now|just|only|already)\s+)?(?:(?:1[3-9]|[2-9]\d|{_WORD_AGE})"
+    rf"(?=\s*(?:[.,!;]|$)|\s+(?:years?\s+old|now|and|but|today|{FILLERS})\b)|"
+    rf"(?:\d{{1,2}}|{_SMALL_AGE})\s+years?\s+old\b))")
 # ... and a relative's name after the relation, before what the rules read of them ("my
 # brother dan lives in miami", "my sister ana is a nurse"; not "my brother usually works")
 _LOWER_REL_NAME = re.compile(
     rf"(?P<lead>\b(?:my|our)\s+(?:{RELATION_RE})\s+)(?P<w>[a-z]{{2,}})(?=\s+(?:lives|works|"
-    r"moved|relocated|is\s+(?:an?|my|\d+)|'s\s+(?:an?|my|\d+)|just|also|now|recently|died|passed|"
+    rf"moved|relocated|(?:is|'s)\s+(?:an?|my|\d+|{_WORD_AGE}|{_SMALL_AGE})|just|also|now|recently|"
+    r"died|passed|"
     r"and\s+[iI])\b)")
 # ... and a relative's or pet's name said of them in lower case ("my sister's name is
 # rachel", "my sisters name is rachel" (already "sister's"), "my dog is called biscuit")
@@ -2943,7 +2977,7 @@ def _rest_of_past(sentence: str) -> list[str]:
 
 # "I'm Dana, 34", "I'm Dana, 34 years old, from Ohio": the age said right after the name
 _NAME_THEN_AGE = re.compile(
-    r"\bI(?:['’]m|\s+am)\s+(?P<name>[A-Z][^\W\d_]+)(?:\s+[A-Z][^\W\d_]+)?,\s*(?P<n>\d{1,3})"
+    rf"\bI(?:['’]m|\s+am)\s+(?P<name>[A-Z][^\W\d_]+)(?:\s+[A-Z][^\W\d_]+)?,\s*(?P<n>\d{{1,3}}|{_WORD_AGE})"
     r"(?:\s*(?:years?\s+old|y/?o|yrs?(?:\s+old)?))?(?=\s*(?:$|[,.!;]|\s+(?:and|from|"
     r"living|working|based)\b))")
 
@@ -2978,8 +3012,9 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
         turn.add(_Subject(name, turn.speaker_key), "name", name, "name",
                  tentative=name in turn.tentative_names)
         aged = _NAME_THEN_AGE.search(sentence)
-        if aged and aged.group("name") == name.split()[0] and 0 < int(aged.group("n")) <= 120:
-            turn.add(me, "age", aged.group("n"), "age")  # "I'm Dana, 34, ..."
+        years = age_number(aged.group("n")) if aged else ""
+        if aged and aged.group("name") == name.split()[0] and years and 0 < int(years) <= 120:
+            turn.add(me, "age", years, "age")  # "I'm Dana, 34, ...", "I'm Dana, thirty-four"
     _relatives(sentence, turn, me)
     _counted_relatives(sentence, turn, me)
     _plural_relatives(sentence, turn, me)
@@ -3475,9 +3510,12 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
                                     r"just))*\s*$", sentence[:rest])):
             # "my son Leo is 11", "my son turned 6 last week", "Leo just turned 8!"
             age = _AGE_OF.match(sentence, turned.end() if turned else rest)
-        if age and not we and 0 < int(age.group("n")) <= 120 and (
+        years = age_number(age.group("n")) if age else ""
+        if age and age.re is _AGE_BARE and not age.group("n").isdigit() and int(years) < 13:
+            years = ""  # "I'm five": a speaker's age in words from 13 ("I'm one of them")
+        if years and not we and 0 < int(years) <= 120 and (
                 subj.prefix == "" or sm.group("rel") or by_name):
-            turn.add(subj, "age", age.group("n"), "age")
+            turn.add(subj, "age", years, "age")
             continue
         named = sm.group("name") is not None or bool(sm.group("relname"))
         if subj.prefix and sm.group("rel") and not we and relation_name(

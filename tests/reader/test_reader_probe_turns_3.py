@@ -33,7 +33,7 @@ def facts(text: str) -> set[Fact]:
     "My passport is expired", "My size is none of your business", "My major is undeclared",
     "My son OMG he's so cheeky", "My sister Netflix-binged all weekend",
     "My husband Amazon Primed a new grill", "My girlfriend is Hilarious, honestly",
-    "I'm Fifty!", "I left Sarah a voicemail", "I left Amazon a review", "I quit Twitter",
+    "I left Sarah a voicemail", "I left Amazon a review", "I quit Twitter",
     "I quit Netflix", "I'm from the Ministry of Health", "I'm from Accounts",
     "im from a big family", "I'm from Generation X",
     "I moved to Spotify's design team last month", "I moved to Level 5 in Duolingo",
@@ -46,6 +46,8 @@ def test_no_fact(text: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    # an age in words (read since session 47), not a name
+    ("I'm Fifty!", {("Alice", "age", "50", False)}),
     ("My company is called Brightwave", {("Alice", "employer", "Brightwave", False)}),
     ("My band is called The Wrecks", {("Alice", "band", "The Wrecks", False)}),
     ("My favorite color is probably green", {("Alice", "favorite color", "green", False)}),
