@@ -1396,10 +1396,29 @@ class Assistant:
             if len(days) != 1 or days[0].date > now:
                 continue
             day = days[0].date
+            rel = head[:-len("'s ")]
+            died = self._death_told(rel) if rel else None
+            if died is not None:  # "my dad died in 2010": no age counted on past it
+                return (f"You told me your {rel} died (on {date_text(_told(died))}:"
+                        f" \"{_said(died)}\"); born {date_text(day)}.",
+                        [_used(hit, "the birthday"), MemoryUsed(
+                            died.id, died.content, died.kind.value, 0.0, "the death told",
+                            _when(died))])
             years = now.year - day.year - ((now.month, now.day) < (day.month, day.day))
             return (f"{self._owner(cq)} {cq.attribute} is {years} (born {date_text(day)}).",
                     [_used(hit, "the birthday, counted to today")])
         return None
+
+    def _death_told(self, relation: str) -> MemCube | None:
+        """The user's newest turn that tells of the death of their `relation` ("father": "my
+        dad passed away in 2010"; `reader.rules.deaths`), if any."""
+        from memos.reader.rules import deaths
+
+        told = [hit.cube for hit in self.mem.search(
+                    "died passed away", self.scope, k=32, record_access=False,
+                    kind=Kind.EPISODE.value)
+                if _role(hit.cube) == "user" and relation in deaths(_said(hit.cube))]
+        return max(told, key=lambda c: _when(c) or utcnow()) if told else None
 
     def _answer_model(self, text: str, cq: CanonicalQuestion | None, facts: list[SearchHit],
                       hits: list[SearchHit]) -> tuple[str, list[MemoryUsed]]:
@@ -1437,12 +1456,29 @@ class Assistant:
             return "I don't know.", used
         if cq is None:
             return value, used
-        older = _age_now(facts[0].cube, getattr(self, "_asked_at", None)) if len(facts) == 1 and \
+        older = self._age_later(facts[0].cube) if len(facts) == 1 and \
             _same_value(str(facts[0].cube.metadata.get("value", "")), value) else None
         if older is not None:  # "i'm 29" told two years ago: 31 now
             return (f"{self._owner(cq)} {cq.attribute} was {value} when you told me on "
-                    f"{date_text(_told(facts[0].cube))}, so it is about {older} now.", used)
+                    f"{date_text(_told(facts[0].cube))}" + (
+                        f", so it is about {older} now." if isinstance(older, int)
+                        else f"; {older}."), used)
         return f"{self._owner(cq)} {cq.attribute} is {value}.", used
+
+    def _age_later(self, cube: MemCube) -> int | str | None:
+        """What became of an age told: the age now, counted on a year or more later
+        (`_age_now`), or for a relative whose death was told since ("my dad is 80", then
+        "my dad passed away"), that they died (`_death_told`), with nothing counted on; None
+        for any other fact, or an age to say as told."""
+        attribute = _fact_attribute(cube) or ""
+        rel, _, tail = attribute.rpartition("'s ")
+        if tail == "age" and rel and "'" not in rel and str(
+                cube.metadata.get("value") or "").strip().isdigit():
+            died = self._death_told(rel)
+            if died is not None:
+                return f"you told me your {rel} died (on {date_text(_told(died))}: " \
+                       f"\"{_said(died)}\")"
+        return _age_now(cube, getattr(self, "_asked_at", None))
 
     def _owner(self, cq: CanonicalQuestion) -> str:
         """Whose attribute an answer names: "Your" for the user under their own name, else
@@ -2248,10 +2284,10 @@ class Assistant:
                 notes.append(f"since {since}")
             if told:
                 notes.append(f"you told me on {told}")
-            older = _age_now(cube, getattr(self, "_asked_at", None))
+            older = self._age_later(cube)
             if older is not None:  # "i'm 29" told two years ago: 31 now
-                text = (f"{text.replace(' is ', ' was ', 1)} when you told me on {told}, so "
-                        f"it is about {older} now")
+                text = f"{text.replace(' is ', ' was ', 1)} when you told me on {told}" + (
+                    f", so it is about {older} now" if isinstance(older, int) else f"; {older}")
             elif notes:
                 text += f" ({'; '.join(notes)})"
             if later:

@@ -4394,18 +4394,25 @@ _KIN_DIED = re.compile(
     rf"\s+{_TIE_ADV}(?i:died|passed\s+away|passed\s+on)" + _TIE_END)
 
 
-def tells_a_death(text: str) -> bool:
-    """Whether a turn tells of the death of a relative or a friend of the speaker's ("my dad
-    passed away on Sunday"; `_KIN_DIED`), not in a hedge or a question."""
+def deaths(text: str) -> set[str]:
+    """The relatives and friends of the speaker's whose death a turn tells, by relation ("my
+    dad passed away on Sunday" -> {"father"}; `_KIN_DIED`), not in a hedge or a question."""
+    out = set()
     for clause in clauses(text):
         if clause.rstrip().endswith("?") or _HEDGE.search(clause):
             continue
         kin = _KIN_DIED.search(clause)
-        if kin is not None and relation_name(
-                kin.group("rel") or KIN_NAMES.get(kin.group("kin").lower(), "")) \
-                in PERSONAL_RELATIONS:
-            return True
-    return False
+        rel = relation_name(kin.group("rel") or KIN_NAMES.get(kin.group("kin").lower(), "")) \
+            if kin is not None else ""
+        if rel in PERSONAL_RELATIONS:
+            out.add(rel)
+    return out
+
+
+def tells_a_death(text: str) -> bool:
+    """Whether a turn tells of the death of a relative or a friend of the speaker's
+    (`deaths`)."""
+    return bool(deaths(text))
 
 
 # What a person who died no longer has: a home, a workplace, a job held now
