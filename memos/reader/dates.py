@@ -176,7 +176,7 @@ def _weekday(m: re.Match[str], ref: date) -> tuple[date, str]:
 
 # Tense of the sentence around a date phrase: "we'll go in August", "I'm flying out in
 # August", "the trip for August" look forward; "was", "went", "ago" look back and win.
-_FUTURE = re.compile(r"\b(?:will|shall|gonna|going to|plan(?:ning)? to|hope to|want to|"
+_FUTURE = re.compile(r"\b(?:will|shall|gonna|going to|plan to|planning|hope to|want to|"
                      r"intend to|upcoming|(?:i'm|i’m|am|are|is|we're|we’re|they're|they’re|"
                      r"he's|she's) \w+ing|"
                      # an age to come ("turning 30 in march"), a trip in the present ("we
@@ -188,6 +188,12 @@ _FUTURE = re.compile(r"\b(?:will|shall|gonna|going to|plan(?:ning)? to|hope to|w
                      r"(?:\w+\s+){0,2}(?:appointment|interview|meeting|exam|test|flight|party|"
                      r"date|game|match|call|check-?up|surgery|operation)s?)\b|"
                      r"\w(?:'ll|’ll)\b", re.I)
+# The end of what holds now ("I work for Acme until March 31", "contract runs till the end of
+# June"), and a date something was put off or extended to: ahead of the turn
+_UNTIL = re.compile(r"\b(?:until|till|til|through)\s+(?:the\s+end\s+of\s+)?$", re.I)
+_PUT_OFF_TO = re.compile(r"\b(?:extended|renewed|postponed|rescheduled|delayed|pushed\s+back|"
+                         r"moved)\b[^.!?;]{0,40}\b(?:to|until|till)\s+"
+                         r"(?:the\s+end\s+of\s+)?$", re.I)
 # "my sister's wedding is in june", "the party's on 3 May": the date right after "is"
 _IS_IN = re.compile(r"(?:\bis|\bare|['’]s)\s+(?:due\s+)?$", re.I)
 _PAST = re.compile(r"\b(?:was|were|did|had|went|came|got|spent|ago|used to|moved|since)\b",
@@ -218,10 +224,13 @@ def _looks_forward(m: re.Match[str], default: bool = False) -> bool:
     """Whether the sentence around `m` speaks of what is to come: a future marker and no
     past one; with no marker either way, `default`."""
     sentence = _sentence(m)
+    before = m.string[max(0, m.start() - 60):m.start()]
+    if _PUT_OFF_TO.search(before):
+        return True  # "acme extended my contract to june 30", "the wedding got moved to May"
     if _PAST.search(sentence):
         return False
-    if _IS_IN.search(m.string[max(0, m.start() - 12):m.start()]):
-        return True  # "my sister's wedding is in june"
+    if _IS_IN.search(before[-12:]) or (_UNTIL.search(before) and not _DONE.search(sentence)):
+        return True  # "my sister's wedding is in june", "I work for Acme until March 31"
     return bool(_FUTURE.search(sentence)) or default
 
 

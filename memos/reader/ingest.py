@@ -355,7 +355,18 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
             valid_from = max(wrong, key=as_utc)
         meta[CORRECTS_KEY] = ext.corrects
     ended: dict[str, Any] = {}
-    if ext.past:
+    ends_at = datetime.combine(ext.until, dtime(0, 0), tzinfo=UTC) \
+        if ext.until is not None else None
+    if not ext.past and ends_at is not None and ends_at > as_utc(said) and \
+            ends_at > as_utc(valid_from):
+        # "I work for Acme until March 31" (said before it): it holds now and ends then,
+        # from the first day told (the period's last day in metadata `ended_by`); said
+        # after it, it is past (below)
+        ended = {"valid_to": ends_at}
+        if ext.until_latest is not None:
+            meta[ENDED_BY] = datetime.combine(ext.until_latest, dtime(23, 59, 59),
+                                              tzinfo=UTC).isoformat()
+    elif ext.past or ends_at is not None:
         # "I used to live in Seville": it held once (from the date said with it, else from
         # an unknown time) and had ended when said, at the latest; written so, it ends no
         # value that holds now (the conflict policy: memos/writes.py)

@@ -232,7 +232,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I)
 
 
 _TRAILING = re.compile(r"(?:,?\s+(?:again|please|now|these days|nowadays|currently|at the moment|"
-                       r"right now|originally|exactly|any ?more|still|then))+$", re.I)
+                       r"right now|originally|exactly|any ?more|still|then|atm|rn|tbh|lol|pls|"
+                       r"plz))+$", re.I)
 _ASKING = re.compile(r"^(?:(?:can|could|would|will) you (?:please )?|please )?(?:tell|remind|give|"
                      r"show) me(?: again)?(?: of)?[,:]?\s+|^do you (?:know|remember|have)\s+|"
                      r"^i (?:forgot|forget|can't remember)\s+|^any idea\s+", re.I)

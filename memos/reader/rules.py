@@ -1054,6 +1054,9 @@ class _Turn:
     before: str = ""
     # the whole turn (as read): "I worked at Google for years and I still do" is no past
     whole: str = ""
+    # where the clause's dates said as an end start ("I work for Acme until March 31":
+    # `_until_starts`): a fact that holds now ends then (`Extraction.until`)
+    until_at: frozenset[int] = frozenset()
     # names the turn's lower-case "im x" gave (`lower_self_name`): tentative ones
     tentative_names: set[str] = field(default_factory=set)
     # a relative a clause opened with that stated nothing the rules read ("My father is
@@ -1122,6 +1125,9 @@ class _Turn:
             return
         self.seen.add(ident)
         since, until = span
+        if until is None and mention_of is not None and mention_of.start in self.until_at and \
+                not past and not negated:
+            until, mention_of, sure = mention_of, None, False  # "Acme until March 31"
         if since is not None:
             mention_of, sure = since, True
         elif until is not None and mention_of is not None and \
@@ -2523,10 +2529,11 @@ def extract(text: str, speaker: str, speaker_key: str,
         told = REMEMBER_THAT.match(sentence)
         if told is not None:  # "Can you remember that I'm allergic to penicillin?": told
             sentence = sentence[told.end():].rstrip(" ?")
-        if sentence.rstrip().endswith("?") or len(sentence) > 600:
+        if sentence.rstrip().endswith("?") or len(sentence) > 600 or _ASKED.match(sentence):
             ended = None
             continue
         turn.dates = resolve_dates(sentence, at) if at is not None else []
+        turn.until_at = _until_starts(sentence, turn.dates)
         its = _ITS_NOW.match(sentence)
         if ended and its:
             value = _first_value(sentence, its.end(), ended[1])
@@ -2576,6 +2583,7 @@ def extract(text: str, speaker: str, speaker_key: str,
                 for part in _rest_of_negation(sentence):
                     # (the part's own dates: where they are is read in the part)
                     turn.dates = resolve_dates(part, at) if at is not None else []
+                    turn.until_at = _until_starts(part, turn.dates)
                     _statement(part, turn, me, work_talk)
                 continue
         before = len(turn.out)
@@ -2665,6 +2673,31 @@ def _left_later(sentence: str, turn: _Turn, before: int) -> None:
             last = period_end(end.date, end.precision)
             turn.out[i] = replace(e, past=True, until=end.date,
                                   until_latest=last if last != end.date else None)
+
+
+_UNTIL_BEFORE = re.compile(r"\b(?:until|till|til|through|thru|up\s+until)\s+(?:the\s+end\s+of\s+)?$",
+                           re.I)
+
+
+def _until_starts(text: str, dates: list[DateMention]) -> frozenset[int]:
+    """Where the dates of `text` said as an end start ("until March 31", "till the end of
+    June")."""
+    return frozenset(m.start for m in dates if _UNTIL_BEFORE.search(text[:m.start]))
+
+
+# A question typed without its "?" ("who do i work for atm", "what city do i live in now", "do
+# i work at acme", "am i still living in berlin"): asks, tells nothing. A question word, at
+# most one word a question asks of ("what city", "how long"), then a verb that asks; or a
+# verb that asks about the speaker ("do i ...", not "did i tell you ...", which tells).
+_ASKED = re.compile(
+    r"^\W*(?:(?:ok|okay|so|hey|hi|um|uh|and|btw|wait|also|quick\s+question|hmm+)[,:]?\s+)*"
+    r"(?:(?:who|what|where|which|when|how|why|whom|whose)(?:\s+(?:old|long|many|much|often|far|"
+    r"city|cities|town|country|company|companies|firm|job|jobs|employer|place|year|month|day|"
+    r"date|time|kind|sort|type|one|name|age|school|street|address|number|pets?|dogs?|cats?|"
+    r"kids?|children|allergies|hobbies|languages?))?\s+(?:do|does|did|am|is|are|was|were|can|"
+    r"could|should|would|will|have|has|had)\b|(?:do|does|did|am|are|was|were|have|has)\s+"
+    r"(?:i|we)\b(?!\s+(?:ever\s+)?(?:tell|told|mention|mentioned|say|said)\b|\s+got\s+(?:some\s+)?"
+    r"(?:news|something|a\s+story|an?\s+update)\b))", re.I)
 
 
 # A request to keep what follows, said as a question ("Can you remember that I'm allergic to

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from memos import MemOS
 from tests.assistant.helpers import ask, tell
 
@@ -27,3 +29,25 @@ def test_no_age_from_a_birthday_past_a_death(mem: MemOS) -> None:
     assert said.startswith("You told me your father died (on 2 March 2026: ")
     assert said.endswith("born 3 May 1940.") and "85" not in said
     assert ask(bot, "how old is my mum?") == "Your mother's age is 76 (born 3 May 1950)."
+
+
+def test_an_end_said_ahead(mem: MemOS) -> None:
+    # T0 is 2 March 2026: the end told is ahead of the turn, and past by day 200
+    bot = tell(mem, [(0, "i work for Acme until june 30 2026"), (0, "I live in Leeds")])
+    (acme,) = [h.cube for h in mem.search("Acme", "alice", k=20, kind=["fact"])
+               if h.cube.metadata.get("value") == "Acme"]
+    assert acme.state.value == "active" and acme.valid_to == datetime(2026, 6, 30, tzinfo=UTC)
+    assert acme.valid_from != acme.valid_to  # not its start (it was read as one before)
+    assert ask(bot, "where did i work in march 2026?", day=200) == (
+        "In March 2026, your employer was Acme (until 30 June 2026).")
+    assert ask(bot, "do i work at acme?", day=200).startswith("No longer")
+
+
+def test_questions_typed_without_a_question_mark_change_nothing(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "i work at Brightwave"), (0, "i live in Hamburg"),
+                     (0, "who do i work for atm"), (0, "what city do i live in now"),
+                     (0, "do i work at acme")])
+    for question, value in (("where do i work?", "Your employer is Brightwave"),
+                            ("where do i live?", "Your city is Hamburg")):
+        said = ask(bot, question)
+        assert said.startswith(value) and not any(w in said for w in ("atm", "now", "acme"))

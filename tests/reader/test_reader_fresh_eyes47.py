@@ -1,0 +1,77 @@
+"""What a fresh-eyes user found in the reader (session 47):
+
+- A question typed without its "?" was read as a statement: "who do i work for atm" stored
+  the employer "atm", "what city do i live in now" the city "now", "do i work at acme" the
+  employer "acme", "am i still living in berlin" the city "berlin".
+- "i work for Acme until march 31 2026" dated Acme's start 31 March 2026; an end said of a
+  fact that holds now is its end (`Extraction.until`).
+- Dates of plans read as past: "planning a trip to lisbon in april" said in February was
+  last April; "acme extended my contract to june 30" last June; "I work for Acme until
+  March 31" said in June, last March."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from memos.reader.dates import resolve_dates
+from memos.reader.rules import extract
+
+AT = datetime(2026, 6, 1, 12, tzinfo=UTC)
+
+
+def read(text: str) -> set[tuple[str, str]]:
+    return {(e.attribute, e.value) for e in extract(text, "Alice", "user:alice", AT)
+            if not e.negated}
+
+
+@pytest.mark.parametrize("text", [
+    "who do i work for atm", "what city do i live in now", "who do i work for now",
+    "do i work at acme", "am i still living in berlin", "which city did i live in before",
+    "ok so where do i work", "how old is my son Leo now",
+    "have i got news for you, i'm pregnant",
+])
+def test_questions_without_a_question_mark_state_nothing(text: str) -> None:
+    assert read(text) == set()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # tellings that open like a question
+    ("did i tell you i moved to Oslo", {("city", "Oslo")}),
+    ("have i told you my sister is Ana", {("sister's name", "Ana")}),
+    ("Have I got news: I moved to Oslo", {("city", "Oslo")}),
+    ("When I was a kid I lived in Rome.", {("city", "Rome")}),
+])
+def test_statements_that_open_like_a_question(text: str, expected: set[tuple[str, str]]
+                                              ) -> None:
+    assert read(text) == expected
+
+
+@pytest.mark.parametrize(("text", "until", "until_latest"), [
+    ("i work for Acme until march 31 2027", date(2027, 3, 31), None),
+    ("I work for Acme until March 31", date(2027, 3, 31), None),  # said in June
+    ("i work for Acme as a contract dev, contract runs until march 31 2027",
+     date(2027, 3, 31), None),
+    ("I live in Leeds until June", date(2026, 6, 1), date(2026, 6, 30)),
+])
+def test_an_end_said_of_what_holds_now(text: str, until: date, until_latest: date | None
+                                       ) -> None:
+    (fact,) = extract(text, "Alice", "user:alice", AT)
+    assert (fact.when, fact.past, fact.until, fact.until_latest) == (
+        None, False, until, until_latest)
+
+
+@pytest.mark.parametrize(("text", "said", "expected"), [
+    ("planning a trip to lisbon with lena in april", date(2026, 2, 10), date(2026, 4, 1)),
+    ("acme extended my contract to june 30", date(2026, 2, 10), date(2026, 6, 30)),
+    ("I work for Acme until March 31", date(2026, 6, 10), date(2027, 3, 31)),
+    ("the wedding got moved to May", date(2026, 6, 10), date(2027, 5, 1)),
+    # what was done stays where it was
+    ("I lived in Leeds until March", date(2026, 6, 10), date(2026, 3, 1)),
+    ("I moved to Oslo in May", date(2026, 6, 10), date(2026, 5, 1)),
+    ("I was planning a trip in April", date(2026, 6, 10), date(2026, 4, 1)),
+])
+def test_dates_of_what_is_to_come(text: str, said: date, expected: date) -> None:
+    (mention,) = resolve_dates(text, said)
+    assert mention.date == expected
