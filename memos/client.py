@@ -22,7 +22,7 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -228,7 +228,12 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, path: str, *, refused: Callable[[], None] | None = None,
+              **kwargs: Any) -> httpx.Response:
+        """The response to a request; an error answer raised as its memos error. `refused`:
+        run when the server's schema refused the request (422, nothing done), to raise the
+        error MemOS raises for those arguments where it has its own words (pydantic's
+        "body.tags: Input should be a valid list" says less than "tags must be a list")."""
         import httpx
 
         if "json" in kwargs:  # encoded here, so what JSON cannot carry is MemOS's error
@@ -246,6 +251,8 @@ class Client:
             raise StoreError(f"cannot reach the memos server at {self.url}: {exc}; is `memos "
                              f"serve` running there?") from None
         if response.status_code >= 400:
+            if response.status_code == 422 and refused is not None:
+                refused()
             try:
                 body = response.json()
             except ValueError:
@@ -348,7 +355,16 @@ class Client:
         body = {"content": _jsonable(content), **_fields(fields, adding=True)}
         if sc is not None:
             body.update(visibility=sc.visibility.value, session_id=sc.session_id)
-        return self._parse(AddResult, self._call("POST", "/v1/memories", json=body))
+
+        def refused() -> None:
+            # Only once the server refused them: MemOS's checks import the store stack,
+            # which a client that sends good arguments never loads.
+            from memos.writes import check_add_arguments
+
+            check_add_arguments(content, fields)
+
+        return self._parse(AddResult, self._call("POST", "/v1/memories", json=body,
+                                                 refused=refused))
 
     def add_many(self, items: Iterable[Any], scope: Any = None, *,
                  batch_size: int | None = None,
@@ -362,17 +378,26 @@ class Client:
         if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_BATCH:
             raise InvalidInputError(f"batch_size must be an integer from 1 to {MAX_BATCH:,}, "
                                     f"got {size!r:.40}")
+        given = list(items)
         todo = [_fields(i, adding=True) if isinstance(i, Mapping) else _jsonable(i)
-                for i in items]
+                for i in given]
         extra = {} if sc is None else {"visibility": sc.visibility.value,
                                        "session_id": sc.session_id}
+
+        def refused() -> None:  # (as add's)
+            from memos.writes import check_item
+
+            for index, item in enumerate(given):
+                check_item(item, index)
+
         out: list[AddResult] = []
         if not todo:
             return out
         for start in range(0, len(todo), min(size, BATCH)):
             chunk = todo[start:start + min(size, BATCH)]
             out += self._parse(_ADD_RESULTS, self._call(
-                "POST", "/v1/memories/batch", json={"items": chunk, **extra}), "list of AddResult")
+                "POST", "/v1/memories/batch", json={"items": chunk, **extra}, refused=refused),
+                "list of AddResult")
             if progress:
                 progress(len(out), len(todo))
         return out
@@ -396,8 +421,14 @@ class Client:
         return self._parse(AddResult, self._call(
             "POST", self._path(cube_id) + "/supersede", json=body))
 
-    def rollback(self, cube_id: str, scope: Any, to_version: int) -> MemCube:
+    def rollback(self, cube_id: str, scope: Any = None, to_version: int | None = None
+                 ) -> MemCube:
+        """A new version equal to `to_version` (MemOS.rollback's order: `scope` may be left
+        out, as in every call here: `rollback(cube_id, to_version=2)`)."""
         self._check_scope(scope)
+        if to_version is None:
+            raise InvalidInputError("rollback() needs to_version: the version to restore "
+                                    "(history() lists them)")
         return self._parse(MemCube, self._call(
             "POST", self._path(cube_id) + "/rollback", json={"to_version": to_version}))
 

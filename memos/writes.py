@@ -173,10 +173,11 @@ def make_candidate(content: Any, scope: Scope, dim: int, *, now: datetime,
                      given=frozenset(given))
 
 
-def not_applied(cand: Candidate, stored: MemCube) -> list[str]:
+def not_applied(cand: Candidate, stored: MemCube, *, superseded: bool = False) -> list[str]:
     """The arguments of an add that came back a duplicate or a merge that the stored memory
     does not carry (`AddResult.ignored`): a duplicate keeps the stored memory as it is (a
-    merge adds tags and metadata), links no entity and supersedes nothing."""
+    merge adds tags and metadata) and links no entity; its `supersedes` is carried out by
+    the stored memory (`superseded`: it was) unless that is the cube named."""
     new = cand.cube
     kept = {
         "kind": new.kind == stored.kind,
@@ -189,7 +190,7 @@ def not_applied(cand: Candidate, stored: MemCube) -> list[str]:
         "valid_to": new.valid_to == stored.valid_to,
         "expires_at": new.expires_at == stored.expires_at,
         "ttl": new.expires_at == stored.expires_at,
-        "entities": False, "supersedes": False}
+        "entities": False, "supersedes": superseded}
     return sorted(name for name in cand.given if not kept.get(name, True))
 
 
@@ -230,6 +231,46 @@ def check_field_types(**fields: Any) -> None:
             raise InvalidInputError(f"supersedes takes cube ids (strings), got {old_id!r:.80}")
 
 
+def check_add_arguments(content: Any, fields: Mapping[str, Any], call: str = "add()") -> None:
+    """The checks of add()'s arguments that need no store, in make_candidate's order: an
+    unknown keyword, the content, the list and dict arguments' types. memos.Client runs them
+    on a request the server's schema refused, so that it says what MemOS says."""
+    unknown = set(fields) - ADD_FIELDS
+    if unknown:
+        raise InvalidInputError(f"{call} got unknown argument(s) {sorted(unknown)}")
+    check_content(content)
+    typed = {name: fields[name] for name in ("tags", "sources", "derived_from", "entities",
+                                             "supersedes", "metadata") if name in fields}
+    if isinstance(typed.get("tags"), str):
+        typed["tags"] = [typed["tags"]]  # (one tag, as make_candidate takes it)
+    check_field_types(**typed)
+
+
+def _item_fields(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An add_many item's fields but content, after checking its keys."""
+    unknown = set(item) - ADD_FIELDS - {"content"}
+    if unknown:
+        named = sorted(str(k)[:40] for k in unknown)[:5]  # (a made-up key: any length)
+        raise InvalidInputError(f"unknown field(s) {named}; allowed: content, "
+                                f"{', '.join(sorted(ADD_FIELDS))}")
+    if "content" not in item:
+        raise InvalidInputError("missing 'content'")
+    return {k: v for k, v in item.items() if k != "content"}
+
+
+def check_item(item: Any, index: int) -> None:
+    """`check_add_arguments` of an add_many item (a MemCube is checked already), its errors
+    named "item {index}: ..." as candidate_from_item names them."""
+    try:
+        if isinstance(item, Mapping):
+            check_add_arguments(item["content"] if "content" in item else None,
+                                _item_fields(item))
+        elif not isinstance(item, MemCube):
+            check_content(item)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"item {index}: {exc}") from exc
+
+
 def candidate_from_item(item: Any, index: int, scope: Scope, dim: int, now: datetime) -> Candidate:
     """An add_many item (str, Mapping with `content`, or MemCube) as a Candidate."""
     try:
@@ -239,14 +280,7 @@ def candidate_from_item(item: Any, index: int, scope: Scope, dim: int, now: date
                                               "derived_from", "model_fingerprint"})
             return make_candidate(item.content, scope, dim, now=now, **fields)
         if isinstance(item, Mapping):
-            unknown = set(item) - ADD_FIELDS - {"content"}
-            if unknown:
-                named = sorted(str(k)[:40] for k in unknown)[:5]  # (a made-up key: any length)
-                raise InvalidInputError(f"unknown field(s) {named}; allowed: content, "
-                                        f"{', '.join(sorted(ADD_FIELDS))}")
-            if "content" not in item:
-                raise InvalidInputError("missing 'content'")
-            fields = {k: v for k, v in item.items() if k != "content"}
+            fields = _item_fields(item)
             cand = make_candidate(item["content"], scope, dim, now=now, **fields)
             cand.given = frozenset(fields)  # (the keys given, at their defaults too)
             return cand
@@ -368,6 +402,10 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             width *= 4
     owners = {c.cube.scope.user_id for c in cands}
     with store.write() as session:  # the indexes follow it (StoreParts.write)
+        # The ids `supersedes` names are checked before dedup: a duplicate's add refuses a
+        # missing (or another user's) id as a new cube's does, and never says which it is.
+        for cand in cands:
+            superseded_rows(store, session, cand)
         live = live_clause(now)
         if threshold is not None:
             _late_near_hits(store, session, seen, embs, near_hits, threshold, owners, live)
@@ -424,6 +462,9 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             if key in batch_exact:
                 j = batch_exact[key]
                 new[j].cube = _bump(new[j].cube, cube, now, new_version=False)
+                # (the first copy, stored new, supersedes what this one names too)
+                new[j].supersedes = list(dict.fromkeys([*new[j].supersedes,
+                                                        *cand.supersedes]))
                 results.append(("duplicate", True, j))
                 continue
             exact_ids = [exact[key].id] if key in exact else []
@@ -452,6 +493,8 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
                 if in_batch.action == "merged" and in_batch.target_id is not None:
                     j = int(in_batch.target_id)
                     new[j].cube = _merge(new[j].cube, cube, now, new_version=False)
+                    new[j].supersedes = list(dict.fromkeys([*new[j].supersedes,
+                                                            *cand.supersedes]))
                     results.append(("merged", True, j))
                     continue
             if decision.action in ("duplicate", "merged") and decision.target_id:
@@ -483,6 +526,12 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
                        for action, is_new, ref in results]
         _write_changed(store, session, existing,
                        {row.id: changed[row.id] for row in restated.values()})
+        by_existing: dict[int, list[str]] = {}  # index into `cands` -> ids it superseded
+        for i, (cand, (_action, is_new, ref)) in enumerate(zip(cands, results,
+                                                                strict=True)):
+            if cand.supersedes and not is_new:
+                by_existing[i] = _supersede_by_existing(store, session, cand, changed[ref],
+                                                        existing[ref].pk, now)
         stored = [new[k] for k in kept]
         edges, srcs = [], []
         for cand, pk in zip(stored, pks, strict=True):
@@ -499,13 +548,16 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
                          [c.cube.content for c in stored])
     store.after_write(len(cands))
     out: list[AddResult] = []
-    for cand, (action, is_new, ref) in zip(cands, results, strict=True):
+    for i, (cand, (action, is_new, ref)) in enumerate(zip(cands, results, strict=True)):
         cube = new[ref].cube if is_new else changed[ref]
+        ended = (superseded.get(cube.id, []) if is_new and action == "added"
+                 else by_existing.get(i, []))
+        # (a batch's later copy: its `supersedes` went to the copy stored new)
+        applied = bool(ended) or (is_new and bool(cand.supersedes))
         out.append(AddResult(id=cube.id, version=cube.version, action=action,
-                             superseded=superseded.get(cube.id, [])
-                             if is_new and action == "added" else [],
-                             cube=cube,
-                             ignored=not_applied(cand, cube) if action != "added" else []))
+                             superseded=ended, cube=cube,
+                             ignored=not_applied(cand, cube, superseded=applied)
+                             if action != "added" else []))
     return out
 
 
@@ -678,13 +730,7 @@ def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
             store.row(session, ref.cube_id, cube.scope, write=True)
         except (NotFoundError, ScopeError) as exc:
             raise type(exc)(f"derived_from: {exc}") from None
-    for old_id in cand.supersedes:
-        try:
-            rows[old_id] = store.row(session, old_id, cube.scope, write=True)
-        except (NotFoundError, ScopeError) as exc:
-            raise type(exc)(f"supersedes: {exc}") from None
-        refuse_forgotten(rows[old_id], "supersedes: ")
-        refuse_managed(old_id, rows[old_id].meta, "superseded", "supersedes: ")
+    rows.update(superseded_rows(store, session, cand))
     ids = conflict.find_superseded(cube.metadata, cube.content_hash, candidates, cand.supersedes)
     # A fact that began before the live one it conflicts with is that one's past ("I
     # joined Acme in 2018" told after "I joined Globex in 2023"): the live one stays,
@@ -702,6 +748,38 @@ def _conflicts(store: StoreParts, session: Any, cand: Candidate, pk: int | None,
     replaced = [old_id for old_id in ids if old_id not in later and (
         old_id in cand.supersedes or _rank_of(rows[old_id]) <= rank)]
     return rows, replaced, [old_id for old_id in later if _rank_of(rows[old_id]) >= rank], began
+
+
+def superseded_rows(store: StoreParts, session: Any, cand: Candidate) -> dict[str, CubeRow]:
+    """The rows of the cubes `cand` names in `supersedes`, each one its scope may change,
+    neither forgotten nor managed by memos. Another scope's unreadable cube raises exactly
+    what a missing id raises (store.row), so nothing is revealed."""
+    rows: dict[str, CubeRow] = {}
+    for old_id in cand.supersedes:
+        try:
+            rows[old_id] = store.row(session, old_id, cand.cube.scope, write=True)
+        except (NotFoundError, ScopeError) as exc:
+            raise type(exc)(f"supersedes: {exc}") from None
+        refuse_forgotten(rows[old_id], "supersedes: ")
+        refuse_managed(old_id, rows[old_id].meta, "superseded", "supersedes: ")
+    return rows
+
+
+def _supersede_by_existing(store: StoreParts, session: Any, cand: Candidate, target: MemCube,
+                           target_pk: int, now: datetime) -> list[str]:
+    """An add that came back a duplicate or a merge still does what its `supersedes` asks:
+    the cube that holds its words (`target`) supersedes them, as `supersede(old, by=...)`
+    would (a cube named there that is `target` itself is left as it is). Returns the ids
+    superseded."""
+    done = []
+    for old_id, row in superseded_rows(store, session, cand).items():
+        if old_id == target.id or row.state == Lifecycle.SUPERSEDED.value:
+            continue  # (nothing to end: the cube itself, or one already replaced)
+        mark_superseded(store, session, row, target_pk, target.id, now, cand.reason,
+                        new_valid_from=target.valid_from, scope=cand.cube.scope,
+                        new_said=said_at(target))
+        done.append(old_id)
+    return done
 
 
 def _dedup_hash(content_hash: str, ended: bool) -> str:

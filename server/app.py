@@ -25,14 +25,14 @@ import time
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import Annotated, Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -103,6 +103,9 @@ STATUS: dict[type[MemosError], int] = {
     FingerprintMismatchError: 409,
     StoreError: 503,
     ModelError: 503,
+    # (an InvalidInputError to the SDK, whose caller can change its settings; over HTTP the
+    # settings are the operator's: memos.errors.NotConfiguredError)
+    NotConfiguredError: 503,
     KernelError: 503,
     MemosError: 400,
 }
@@ -113,7 +116,7 @@ TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not F
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": wire.Problem, "description": TITLES[status],
              "content": {PROBLEM_JSON: {}}}
-    for status in (400, 401, 403, 404, 409, 413, 422)}
+    for status in (400, 401, 403, 404, 409, 413, 415, 422)}
 
 
 def status_of(exc: MemosError) -> int:
@@ -158,6 +161,11 @@ _REST_WORDS = ((re.compile(r"cube (\w+) (.*?)history\(\) still lists it"),
                 r"cube \1 \2; see GET /v1/memories/\1/history"),
                (re.compile(r"\bupdate\(\) changes nothing on cube (\w+)"),
                 r"PATCH /v1/memories/\1 changes nothing: the memory already has those values"),
+               (re.compile(r"cube (\S+) was forgotten; restore it with rollback\(cube_id, scope, "
+                           r"to_version\) \(memos rollback\)"),
+                r"cube \1 was forgotten; restore it with POST /v1/memories/\1/rollback"),
+               (re.compile(r"(?<![\w.`])rollback\(cube_id, scope, to_version\)( \(memos "
+                           r"rollback\))?"), "POST /v1/memories/ID/rollback"),
                (re.compile(r"(?<![\w.`])update\(\)"), "PATCH /v1/memories/ID"))
 
 
@@ -168,12 +176,34 @@ def rest_words(message: str) -> str:
     return message
 
 
-def error_response(exc: BaseException) -> JSONResponse:
-    """The problem details of an exception an endpoint raised."""
+# Of an id of the path that a message quotes: twice the longest a cube id can be (64), so
+# every id that may exist, and a mistyped one around it, is quoted whole.
+MAX_ECHO_CHARS = 128
+
+
+def cut(value: str) -> str:
+    """`value` as a message may quote it: its first MAX_ECHO_CHARS characters and "…"."""
+    return value if len(value) <= MAX_ECHO_CHARS else value[:MAX_ECHO_CHARS] + "\u2026"
+
+
+def shown_path(path: str) -> str:
+    """A request path as a message quotes it: each segment `cut` (the caller's data)."""
+    return "/".join(cut(part) for part in path.split("/"))
+
+
+def error_response(exc: BaseException, echoed: Sequence[str] = ()) -> JSONResponse:
+    """The problem details of an exception an endpoint raised. `echoed`: values of the
+    request (the path's ids) that the message may quote, which it quotes `cut`: an id of
+    5,000 characters is the caller's data, not worth sending back."""
     if isinstance(exc, MemosError):
         extra = ([list(e) for e in exc.errors] if isinstance(exc, ImportFormatError)
                  else None)
-        return problem(status_of(exc), rest_words(str(exc)), type(exc).__name__, extra)
+        detail = rest_words(str(exc))
+        for value in echoed:
+            if len(value) > MAX_ECHO_CHARS:
+                for said in (value, repr(value)[1:-1]):
+                    detail = detail.replace(said, cut(said))
+        return problem(status_of(exc), detail, type(exc).__name__, extra)
     if isinstance(exc, (RecursionError, OverflowError)):
         return problem(400, "the input is nested too deeply or holds a number out of range; "
                        "simplify it", "InvalidInputError")
@@ -329,8 +359,14 @@ class PathSegments:
             except UnicodeDecodeError:
                 text = None  # not a request target HTTP allows: routed as it was decoded
             if text is not None:
-                path = "/".join(unquote(part).replace("%", "%25").replace("/", "%2F")
-                                for part in text.split("/"))
+                try:  # (unquote would read bytes that are not UTF-8 as U+FFFD: another id)
+                    parts = [unquote_to_bytes(part).decode("utf-8") for part in text.split("/")]
+                except UnicodeDecodeError:
+                    await problem(400, "the path is not UTF-8: percent-encode the UTF-8 bytes "
+                                  "of each id (memos.Client does)", "InvalidInputError")(
+                        scope, receive, send)
+                    return
+                path = "/".join(part.replace("%", "%25").replace("/", "%2F") for part in parts)
                 scope = {**scope, "path": path}
         await self.app(scope, receive, send)
 
@@ -504,6 +540,46 @@ class LoopLocks:
         return lock
 
 
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameters an endpoint declares, its dependencies' included."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+async def only_known_query(request: Request) -> None:
+    """Unknown query parameters are refused as a body's unknown fields are (422,
+    extra_forbidden): `GET /v1/memories?user_id=bob` ignoring `user_id` answered with the
+    caller's own list as if it were bob's. A dependency of every route, so each route's
+    own parameters are the ones it knows."""
+    if not request.query_params:
+        return
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    unknown = [name for name in dict.fromkeys(request.query_params.keys())
+               if name not in known]
+    if unknown:
+        raise RequestValidationError([{"type": "extra_forbidden", "loc": ("query", name),
+                                       "msg": "Extra inputs are not permitted"}
+                                      for name in unknown])
+
+
+def query_bool(value: Any) -> Any:
+    """A boolean of the query string: true or false only, as a JSON body's booleans are
+    (pydantic would also read yes, on, 1, ... as true)."""
+    if isinstance(value, str):
+        if value not in ("true", "false"):
+            raise ValueError("Input should be true or false")
+        return value == "true"
+    return value
+
+
+QueryBool = Annotated[bool, BeforeValidator(query_bool)]
+
+
 def model_json(value: BaseModel) -> Response:
     """`value` as its JSON response, serialized once. Returned by the endpoints every agent
     calls in a loop (add, search) with `response_model` naming the type for OpenAPI: a
@@ -534,7 +610,7 @@ def create_app(mem: MemOS, *, auth: bool = True,
     app = FastAPI(title="memos", version=__version__,
                   description="Memory operating system for AI agents: the REST API. Every "
                   "call runs in the scope of its API key (Authorization: Bearer <key>).",
-                  responses=ERROR_RESPONSES)
+                  responses=ERROR_RESPONSES, dependencies=[Depends(only_known_query)])
     app.state.mem = mem
     app.state.auth = auth
     mem.warm()  # a server searches often: load its in-memory indexes before it answers
@@ -547,6 +623,11 @@ def create_app(mem: MemOS, *, auth: bool = True,
         if local is not None:
             check_local_request(request.headers.get("host"), request.headers.get("origin"))
             return local
+        if len(request.headers.getlist("authorization")) > 1:
+            # Which one counts would be the first's by accident (a proxy adding its own, a
+            # client sending two keys): none does.
+            raise InvalidInputError("this request has more than one Authorization header; "
+                                    "send exactly one: `Authorization: Bearer <key>`")
         return principal_for_token(mem, creds.credentials if creds is not None else None)
 
     async def admin_caller(who: Annotated[Principal, Depends(caller)]) -> Principal:
@@ -573,10 +654,21 @@ def create_app(mem: MemOS, *, auth: bool = True,
 
     @app.exception_handler(MemosError)
     async def _memos_error(request: Request, exc: MemosError) -> JSONResponse:
-        return error_response(exc)
+        return error_response(exc, [v for v in request.path_params.values()
+                                    if isinstance(v, str)])
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        ctype = request.headers.get("content-type")
+        media = (ctype or "").split(";", 1)[0].strip().lower()
+        if media != "application/json" and not media.endswith("+json") and any(
+                tuple(e.get("loc", ())) == ("body",) and (ctype or e.get("type") != "missing")
+                for e in exc.errors()):
+            # A body that is not JSON by its type is not read as JSON (whatever it holds),
+            # in both auth modes: saying "should be a valid dictionary" of it named no cause.
+            return problem(415, f"this endpoint takes a JSON body: send it with Content-Type: "
+                           f"application/json (this request's: {cut(ctype or 'none')})",
+                           "InvalidInputError")
         detail = wire.invalid_words(exc.errors(), "request")
         if request.url.path == "/v1/search" and any(
                 e.get("type") == "extra_forbidden" and tuple(e.get("loc", ()))[-1:] == ("k",)
@@ -590,7 +682,7 @@ def create_app(mem: MemOS, *, auth: bool = True,
             "UnauthorizedError" if exc.status_code == 401 else "InvalidInputError")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404:
-            detail = f"no such endpoint {request.url.path}; see /openapi.json"
+            detail = f"no such endpoint {shown_path(request.url.path)}; see /openapi.json"
         elif exc.status_code == 405:
             # every route of the path (Starlette's Allow header names the first one's only)
             from starlette.routing import Match
@@ -600,7 +692,7 @@ def create_app(mem: MemOS, *, auth: bool = True,
                               for m in (getattr(route, "methods", None) or ())} - {"HEAD"})
             forget = request.method == "DELETE" and re.fullmatch(r"/v1/memories/[^/]+",
                                                                   request.url.path)
-            detail = (f"{request.method} is not allowed on {request.url.path}"
+            detail = (f"{request.method} is not allowed on {shown_path(request.url.path)}"
                       + (f"; it takes {', '.join(allowed)}" if allowed else "")
                       + ("; to forget a memory, POST /v1/memories/ID/forget" if forget else "")
                       + "; see /openapi.json")
@@ -763,16 +855,20 @@ def create_app(mem: MemOS, *, auth: bool = True,
     def search_page(body: wire.SearchRequest, who: Principal) -> Response:
         options = body.fields(exclude={"query", "limit", "cursor"})
         key = wire.request_key({"query": body.query, **options})
-        start, pool = wire.decode_search_cursor(body.cursor, key)
+        least = mem.config.retrieval.candidates  # the pools a first page ranks with
+        start, pool = wire.decode_search_cursor(
+            body.cursor, key, pools=(least, max(least, wire.MAX_SEARCH_PAGE)))
         end = start + body.limit
         if pool is None:  # the first page: exactly MemOS.search(k=limit)
-            pool = max(mem.config.retrieval.candidates, body.limit)
+            pool = max(least, body.limit)
             hits = mem.search(body.query, who.scope, k=body.limit, **options)
             more = len(hits) == body.limit
         else:
             hits, more = search_walk(body.query, who.scope, options, pool, end)
+        # A paged search ends where the SDK's largest search does (search_max_k hits): what
+        # a cursor may hold is so bounded (wire.decode_search_cursor).
         return model_json(wire.SearchPage(items=hits[start:end], next_cursor=wire.encode_cursor(
-            end, key, pool) if more and len(hits) >= end else None))
+            end, key, pool) if more and len(hits) >= end and end < search_max_k else None))
 
     def search_walk(query: str, scope: Any, options: dict[str, Any], pool: int,
                     need: int) -> tuple[list[SearchHit], bool]:
@@ -830,10 +926,10 @@ def create_app(mem: MemOS, *, auth: bool = True,
                 # (raised after the messages were checked) The caller sent nothing wrong:
                 # the server lacks what the mode needs. Its message tells the operator's
                 # settings, which are not the caller's to read.
-                raise ModelError("this server has no usable LLM endpoint for mode 'llm' (its "
-                                 "operator sets MEMOS_LLM_URL and MEMOS_LLM_MODEL, and installs "
-                                 "the llm extra, before `memos serve`); send mode 'rules', "
-                                 "which needs none") from None
+                raise NotConfiguredError(
+                    "this server has no usable LLM endpoint for mode 'llm' (its operator sets "
+                    "MEMOS_LLM_URL and MEMOS_LLM_MODEL, and installs the llm extra, before "
+                    "`memos serve`); send mode 'rules', which needs none") from None
 
     # -- stats, export, import ---------------------------------------------------------
 
@@ -847,7 +943,7 @@ def create_app(mem: MemOS, *, auth: bool = True,
     @app.get("/v1/export", tags=["store"], response_class=StreamingResponse,
              responses={200: {"content": {NDJSON: {}},
                               "description": "The export file (JSON lines), streamed."}})
-    def export(who: Who, include_superseded: bool = True) -> StreamingResponse:
+    def export(who: Who, include_superseded: QueryBool = True) -> StreamingResponse:
         """The key's own live memories as a memos export file (JSON lines), streamed."""
         return StreamingResponse(_stream_export(mem, who.scope, include_superseded),
                                  media_type=NDJSON)

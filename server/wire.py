@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
@@ -64,6 +65,18 @@ def _source_ref(value: WireSourceRef) -> SourceRef:
 Source = Annotated[WireSourceRef, AfterValidator(_source_ref)]
 
 
+def _finite(value: Any) -> Any:
+    """NaN and infinities refused in the SDK's words, before a range check would say "less
+    than or equal to 1" of a NaN (JSON bodies may carry NaN and Infinity: Python reads them)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("the number is NaN or infinite; pass finite numbers")
+    return value
+
+
+# A number of a request body: a JSON number only ("1" is no number), and finite.
+Number = Annotated[StrictFloat, BeforeValidator(_finite)]
+
+
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -83,13 +96,13 @@ class CubeFields(Request):
     tags: list[str] | None = None
     metadata: dict[str, Any] | None = None
     sources: list[Source] | None = None
-    importance: StrictFloat | None = Field(None, ge=0.0, le=1.0)
-    confidence: StrictFloat | None = Field(None, ge=0.0, le=1.0)
+    importance: Number | None = Field(None, ge=0.0, le=1.0)
+    confidence: Number | None = Field(None, ge=0.0, le=1.0)
     valid_from: Time = None
     valid_to: Time = Field(None, description="When it stopped being true: a past fact (not "
                            "after now) supersedes nothing.")
     expires_at: Time = None
-    ttl: StrictFloat | None = Field(None, description="Seconds until the memory expires.")
+    ttl: Number | None = Field(None, description="Seconds until the memory expires.")
     entities: list[str] | None = None
     supersedes: list[str] | None = None
 
@@ -117,8 +130,8 @@ class UpdateRequest(Request):
     kind: str | None = None
     tags: list[str] | None = None
     metadata: dict[str, Any] | None = None
-    importance: StrictFloat | None = Field(None, ge=0.0, le=1.0)
-    confidence: StrictFloat | None = Field(None, ge=0.0, le=1.0)
+    importance: Number | None = Field(None, ge=0.0, le=1.0)
+    confidence: Number | None = Field(None, ge=0.0, le=1.0)
     valid_from: Time = None
     valid_to: Time = None
     expires_at: Time = None
@@ -147,7 +160,7 @@ class RollbackRequest(Request):
 class LinkRequest(Request):
     dst_id: str = Field(description="A cube id, or entity:<name>.")
     relation: str = "related"
-    weight: StrictFloat = 1.0
+    weight: Number = 1.0
 
 
 class SearchRequest(Request):
@@ -317,36 +330,62 @@ def by_version(items: Sequence[Any], start: int, limit: int, key: str
 
 
 def decode_cursor(cursor: str | None, key: str) -> int:
-    """The position a cursor points at (0 without one). A cursor is opaque: one that was not
-    made by this server for these parameters is bad input."""
-    return decode_search_cursor(cursor, key)[0]
+    """The position a cursor of history or neighbors points at (0 without one). A cursor is
+    opaque: one that was not made by this server for these parameters is bad input."""
+    if cursor is None:
+        return 0
+    return _decoded(cursor, key, {"p", "k"}, MAX_POSITION)["p"]
 
 
-def decode_search_cursor(cursor: str | None, key: str) -> tuple[int, int | None]:
-    """(position, the first page's candidate pool or None) of a cursor; (0, None) without
-    one. A cursor is opaque: one that was not made by this server for these parameters is
-    bad input."""
+# Cursors are not signed (a key would need configuring, and sharing by every worker process
+# of a store), so what one may hold is bounded by what this server makes: a history or
+# neighbors position, a search position (a page ends at most at the SDK's largest k: a
+# paged search reaches no further, `search_page`) and the search's first-page pool
+# (max(RetrievalConfig.candidates, limit): its caller passes the least and the largest it
+# makes). A forged cursor can so make a search walk no further than a real one can.
+MAX_POSITION = 1 << 40
+
+
+def decode_search_cursor(cursor: str | None, key: str, *, pools: tuple[int, int] = (
+                             1, MAX_SEARCH_PAGE)) -> tuple[int, int | None]:
+    """(position, the first page's candidate pool) of a search cursor; (0, None) without
+    one. A cursor is opaque: one that was not made by this server for these parameters
+    (or that holds what this server never makes: a position past MAX_SEARCH_PAGE, a pool
+    outside `pools`, the least and largest it makes, another field) is bad input."""
     if cursor is None:
         return 0, None
+    data = _decoded(cursor, key, {"p", "k", "n"}, MAX_SEARCH_PAGE)
+    if not _count(data["n"], *pools):
+        raise InvalidInputError(BAD_CURSOR)
+    return data["p"], data["n"]
+
+
+BAD_CURSOR = ("invalid cursor: pass the next_cursor of the previous page unchanged, or leave "
+              "it out for the first page")
+
+
+def _decoded(cursor: str, key: str, fields: set[str], most: int) -> dict[str, Any]:
+    """The fields of a cursor, which must be exactly `fields` (`p` a position from 1 to
+    `most`), made for the request `key`."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
-        position = data["p"]
-        pool = data.get("n")
+        keys = set(data)
         same = data["k"] == key
     except (ValueError, TypeError, KeyError, AttributeError, binascii.Error,
-            UnicodeDecodeError):
-        raise InvalidInputError("invalid cursor: pass the next_cursor of the previous page "
-                                "unchanged, or leave it out for the first page") from None
-    if not same or not _count(position, 0) or not (pool is None or _count(pool, 1)):
+            UnicodeDecodeError, RecursionError):
+        raise InvalidInputError(BAD_CURSOR) from None
+    if not isinstance(data, dict) or keys != fields or not _count(data["p"], 1, most):
+        raise InvalidInputError(BAD_CURSOR)
+    if not same:
         raise InvalidInputError("this cursor belongs to another request: repeat the same "
                                 "parameters with it, or leave it out for the first page")
-    return position, pool
+    return data
 
 
-def _count(value: Any, least: int) -> bool:
+def _count(value: Any, least: int, most: int) -> bool:
     return (isinstance(value, int) and not isinstance(value, bool)
-            and least <= value <= 1 << 40)
+            and least <= value <= most)
 
 
 # -- validation errors, in words ---------------------------------------------------------

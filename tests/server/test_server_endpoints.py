@@ -260,14 +260,14 @@ def test_ingest(http_for: Any, new_user: Any, live: Any,
     monkeypatch.delenv("MEMOS_LLM_MODEL", raising=False)
     before = api.get("/v1/stats").json()
     body = problem(api.post("/v1/ingest", json={"messages": messages, "session_id": "s2",
-                                                "mode": "llm"}), 503, "ModelError")
+                                                "mode": "llm"}), 503, "NotConfiguredError")
     assert "mode 'rules'" in body["detail"] and "MEMOS_LLM_URL" in body["detail"]
     assert api.get("/v1/stats").json() == before
     # a malformed endpoint is the server's too, and its settings are not told
     monkeypatch.setenv("MEMOS_LLM_URL", "ftp://admin:s3cret@llm.internal:8000/v1")
     monkeypatch.setenv("MEMOS_LLM_MODEL", "m")
     body = problem(api.post("/v1/ingest", json={"messages": messages, "session_id": "s2",
-                                                "mode": "llm"}), 503, "ModelError")
+                                                "mode": "llm"}), 503, "NotConfiguredError")
     assert "s3cret" not in body["detail"] and "llm.internal" not in body["detail"]
     assert api.get("/v1/stats").json() == before
     # ... but bad messages are the request's fault whatever the mode: 400 first
