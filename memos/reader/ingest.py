@@ -980,11 +980,47 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
             spoken.texts.append(turn.content)
             continue
         found = _tie_held(found, said.get(key, ()))
+        if key == me and recall is not None:
+            found = _left_stored(turn.content, found, recall, speaker, key)
         previous[key] = found
         said.setdefault(key, []).extend((len(spoken.texts), e) for e in found)
         spoken.texts.append(turn.content)
         out.extend(FactCandidate(turn.index, e) for e in found)
     return out, failed
+
+
+# "i left acme", "i just quit globex": a workplace left, typed in lower case (the rules read
+# a lower-case name after "left" as no firm: "i left uni", "i quit yoga")
+_LEFT_LOWER = re.compile(r"\b(?:i|we)\s+(?:just\s+|finally\s+|officially\s+)?(?:left|quit|"
+                         r"resigned\s+from|stopped\s+working\s+(?:at|for))\s+"
+                         r"(?P<org>[a-z][\w&'’-]*(?:\s+[a-z][\w&'’-]*){0,2})")
+_NOT_LEFT_AFTER = frozenset({"did", "do", "should", "would", "could", "might", "will", "if",
+                             "when", "to", "cant", "can't", "never", "not", "may", "gonna"})
+
+
+def _left_stored(text: str, found: list[Extraction],
+                 recall: Callable[[str], Sequence[tuple[Extraction, str | None]]],
+                 speaker: str, key: str) -> list[Extraction]:
+    """`found`, and the end of an employer the user has stored that the turn says they left
+    in lower case ("i left acme" after "I work at Acme"): what the rules cannot tell from
+    "i left uni" the store can (`recall`: the user's live facts holding a value). Not in a
+    question, a hedge or a plan ("did i quit acme?", "if i quit acme", "i want to quit")."""
+    if text.rstrip().endswith("?") or any(
+            e.negated and e.attribute == "employer" and e.subject_key == key for e in found):
+        return found
+    for m in _LEFT_LOWER.finditer(text):
+        before = text[:m.start()].split()
+        if before and before[-1].lower() in _NOT_LEFT_AFTER:
+            continue
+        words = m.group("org").split()
+        for n in range(len(words), 0, -1):
+            value = " ".join(words[:n])
+            held = [e for e, _ in recall(value) if e.attribute == "employer"
+                    and e.subject_key == key and _same_text(e.value, value)]
+            if held:
+                return [*found, Extraction(speaker, key, "employer", held[0].value,
+                                           "negation", True)]
+    return found
 
 
 def _tie_held(found: list[Extraction], earlier: Sequence[tuple[int, Extraction]]

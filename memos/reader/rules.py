@@ -1184,7 +1184,8 @@ _I = r"\bI(?:'m|’m|'ve|’ve| am| have| really| also| now| just| still| actual
 # A word that opens a chat sentence before its subject ("Btw Dave lives in Swansea", "Well
 # Kate is a nurse", "Actually Dave works at Google"): the name after it is the subject.
 _NAME_LEAD_WORD = (r"(?i:btw|also|so|well|yeah|yes|yep|actually|and|but|oh|ok|okay|anyway|plus|"
-                   r"fyi|update|now|apparently|turns\s+out|ps)")
+                   r"fyi|update|now|apparently|turns\s+out|ps|oops|whoops|sorry|correction|"
+                   r"my\s+bad)")
 _NAME_LEAD = rf"(?:{_NAME_LEAD_WORD}[,:!]?\s+)*"
 # ("our son Max is 4" is of a person; "our dog Pepper is 12" names the dog only, as tested)
 _PET_WORDS = "|".join(sorted((re.escape(p) for p in PETS), key=len, reverse=True))
@@ -1247,7 +1248,8 @@ _TASTE_DEGREE = r"(?:(?:kind\s+of|kinda|sort\s+of|sorta|quite|rather|somewhat|pr
 # home", "... as an investment", "... for the summers"; a purchase alone is no move: "we
 # bought a house in Animal Crossing", "... in Spain, we go every summer")
 _A_HOME_IN = (
-    r"(?:(?:new|first|own|little|lovely|tiny|small|big|nice|gorgeous|cute|cosy|cozy|"
+    r"(?:(?:new|first|own|little|lovely|tiny|small|big|nice|gorgeous|cute|cosy|cozy|smaller|"
+    r"bigger|larger|cheaper|nicer|quieter|cheap|modern|furnished|ground-floor|"
     r"old|two-bed(?:room)?|three-bed(?:room)?|one-bed(?:room)?|\d-bed(?:room)?|"
     r"terraced|detached|semi-detached|shared|rented|family)\s+)*"
     r"(?:flat|house|apartment|place|home|condo|bungalow|cottage|studio|townhouse|"
@@ -1532,7 +1534,7 @@ _AGE_BARE = re.compile(
     rf"(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|this|myself|{FILLERS}|in|"
     r"on)\b))", re.I)
 _TURNED = re.compile(r"(?:just\s+)?turned\s+", re.I)  # "my son turned 6 last week"
-_AGE_OF = re.compile(rf"(?P<n>\d{{1,2}}|{_WORD_AGE}|{_SMALL_AGE})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|"
+_AGE_OF = re.compile(rf"(?P<n>\d{{1,2}}|{_WORD_AGE}|{_SMALL_AGE})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|not|"
                      rf"this|{FILLERS}|"
                      r"(?:years?|yrs?)(?!\s+(?:older|younger|ago|apart|later|before|after|"
                      r"behind|ahead|earlier|since)\b))\b))", re.I)
@@ -3008,11 +3010,22 @@ def _rest_of_past(sentence: str) -> list[str]:
     return _with_subjects(sentence, parts[1:])
 
 
-# "I'm Dana, 34", "I'm Dana, 34 years old, from Ohio": the age said right after the name
+# "I'm Dana, 34", "I'm Dana, 34 years old, from Ohio", "im Theo. 29, freelance dev": the age
+# said right after the name
 _NAME_THEN_AGE = re.compile(
-    rf"\bI(?:['’]m|\s+am)\s+(?P<name>[A-Z][^\W\d_]+)(?:\s+[A-Z][^\W\d_]+)?,\s*(?P<n>\d{{1,3}}|{_WORD_AGE})"
+    rf"\bI(?:['’]m|\s+am)\s+(?P<name>[A-Z][^\W\d_]+)(?:\s+[A-Z][^\W\d_]+)?[,.]\s*(?P<n>\d{{1,3}}|{_WORD_AGE})"
     r"(?:\s*(?:years?\s+old|y/?o|yrs?(?:\s+old)?))?(?=\s*(?:$|[,.!;]|\s+(?:and|from|"
     r"living|working|based)\b))")
+
+
+# A relative and their own household as one subject ("my son and his wife moved to
+# Vancouver", "My sister Ana and her husband live in Leeds"): where they live is the
+# relative's
+_AND_THEIR = re.compile(
+    rf"(\b(?:[Mm]y|[Oo]ur)\s+(?:{RELATION_RE})(?:,?\s+{_NAME_RE},?)?)\s+and\s+(?:his|her|their)\s+"
+    r"(?:wife|husband|partner|girlfriend|boyfriend|fianc[ée]e?|kids|children|family|boys|girls)"
+    r"(?=\s+(?:(?:just|recently|finally|now|also|both|all|still)\s+)*(?:live|living|moved|"
+    r"relocated|emigrated|are\s+(?:living|based|now))\b)")
 
 
 def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> None:
@@ -3053,7 +3066,7 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
     _plural_relatives(sentence, turn, me)
     _not_mine(sentence, turn, me)
     _my_attributes(sentence, turn, me)
-    _predicates(sentence, turn, me)
+    _predicates(_AND_THEIR.sub(r"\1", sentence), turn, me)
     _noun_allergies(sentence, turn, me)
     called = _CALL_HOME.search(sentence)
     if called:  # "I call Seattle home now"

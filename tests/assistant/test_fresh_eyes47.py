@@ -51,3 +51,15 @@ def test_questions_typed_without_a_question_mark_change_nothing(mem: MemOS) -> N
                             ("where do i live?", "Your city is Hamburg")):
         said = ask(bot, question)
         assert said.startswith(value) and not any(w in said for w in ("atm", "now", "acme"))
+
+
+def test_a_stored_workplace_left_in_lower_case(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "i work at Acme"), (0, "i study at the uni of leeds"),
+                     (5, "i left uni"), (5, "if i quit acme i'll move"), (5, "did i quit acme")])
+    assert ask(bot, "where do i work?").startswith("Your employer is Acme")
+    tell(mem, [(10, "i quit acme today")])
+    (acme,) = [h.cube for h in mem.search("Acme", "alice", k=20, kind=["fact"],
+                                          include_superseded=True)
+               if h.cube.metadata.get("value") == "Acme"]
+    assert acme.state.value == "superseded"
+    assert "No longer" in ask(bot, "do i still work at acme?")

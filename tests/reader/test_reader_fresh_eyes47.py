@@ -75,3 +75,25 @@ def test_an_end_said_of_what_holds_now(text: str, until: date, until_latest: dat
 def test_dates_of_what_is_to_come(text: str, said: date, expected: date) -> None:
     (mention,) = resolve_dates(text, said)
     assert mention.date == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a correction said with an opener, or "not" after the age
+    ("oops Leo is actually 5", {("age", "5")}),
+    ("sorry, Leo is 5 not 4", {("age", "5")}),
+    ("sorry i made a mistake, Leo is 5 not 4", {("age", "5")}),
+    ("My bad, Tom lives in Leeds", {("city", "Leeds")}),
+    # a relative with their household: where the relative lives
+    ("my son and his wife moved to Vancouver last month", {("son's city", "Vancouver")}),
+    ("My sister and her husband live in Leeds", {("sister's city", "Leeds")}),
+    ("my son and his wife are lovely", set()),
+    # a home said with a comparative
+    ("I moved into a smaller flat in Alicante", {("city", "Alicante")}),
+    # an age after the name, past a full stop
+    ("hey, im Theo. 29, freelance dev, mostly react and node stuff",
+     {("name", "Theo"), ("age", "29")}),
+    ("I'm Dana. 12 people came.", {("name", "Dana")}),
+    ("I'm Sam. 45 minutes late", {("name", "Sam")}),
+])
+def test_more_shapes(text: str, expected: set[tuple[str, str]]) -> None:
+    assert read(text) == expected
