@@ -379,15 +379,35 @@ _ACK = re.compile(r"^\s*(?:ok(?:ay)?|k|cool|great|nice|got\s+it|sure|alright|all
                   r"sounds\s+good|perfect|good)\s*[!.,:)]*\s*$", re.I)
 
 
+# Small talk that states nothing, beyond the bare forms: a greeting with a word of warmth
+# ("good morning dear"), thanks that go on ("thank you so much, you're a treasure"), a
+# goodbye, praise of the assistant.
+_WARM = r"(?:\s+(?:dear|my\s+dear|love|friend|buddy|pal|mate|hun|honey|sweetie|darling|kai))?"
+_GREETED = re.compile(r"^\s*(?:good\s+(?:morning|afternoon|evening|day)|morning|hi|hello|hey|"
+                      r"hiya|howdy)" + _WARM + r"\s*[!.,:)]*\s*$", re.I)
+_THANKED = re.compile(r"^\s*(?:thanks?|thank\s+you|thx|ty|cheers|much\s+appreciated)\b[^?]{0,80}$",
+                      re.I)
+_BYE = re.compile(r"^\s*(?:good\s*night|night\s+night|bye|goodbye|bye\s+bye|see\s+you|see\s+ya|"
+                  r"talk\s+(?:to\s+you\s+)?(?:later|soon|tomorrow)|ttyl|cya)" + _WARM +
+                  r"(?:\s+(?:later|soon|tomorrow|for\s+now))?\s*[!.,:)]*\s*$", re.I)
+_PRAISED = re.compile(r"^\s*(?:you(?:'re|’re|\s+are)\s+(?:the\s+best|a\s+(?:treasure|star|gem|"
+                      r"lifesaver|life\s+saver)|amazing|great|wonderful|so\s+helpful|awesome)|"
+                      r"(?:good|great)\s+job|well\s+done)\b[^?]{0,40}$", re.I)
+
+
 def _small_talk(text: str, name: str) -> str:
-    """The reply to a turn that states nothing: a greeting greeted, thanks answered, an
-    acknowledgement acknowledged, anything else "Noted." (it is remembered all the same)."""
+    """The reply to a turn that states nothing: a greeting greeted, thanks answered, a
+    goodbye said back, an acknowledgement acknowledged, anything else "Noted." (it is
+    remembered all the same)."""
     from memos.reader.rules import BARE_GREETING
 
-    if BARE_GREETING.match(text):
+    if BARE_GREETING.match(text) or _GREETED.match(text):
         return f"Hello, {name}!" if name else "Hello!"
-    if _THANKS.match(text):
+    if _THANKS.match(text) or _THANKED.match(text) or _PRAISED.match(text):
         return "You're welcome."
+    if _BYE.match(text):
+        said = "Good night" if re.match(r"\s*(?:good\s*)?night", text, re.I) else "Goodbye"
+        return f"{said}, {name}!" if name else f"{said}!"
     if _ACK.match(text):
         return "OK."
     return "Noted."
@@ -672,6 +692,13 @@ _ASK_WORDS = frozenset("what which who whom whose where when why how do does did
 # everything about my ex"
 _PERSON_REQUEST = re.compile(r"(?:(?:everything|all)\s+)?(?:about\s+)?my\s+"
                              r"(?P<rel>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
+# Why a forget request is made, said after it ("forget about my late husband, it makes me
+# sad", "forget that jonas owes me money, we're square now", "... because it's private"):
+# not what to forget
+_REASON_AFTER = re.compile(r"(?:,\s*|\s+-+\s+)(?:because|cos|coz|since|as)\s.*$|"
+                           r"\s+(?:because|cos|coz)\s.*$|"
+                           r"(?:,|\s+-+)\s*(?:it|that|this|we|i|he|she|they)(?:['’]\w+)?\s.*$",
+                           re.I)
 # A request to forget everything ("forget everything", "forget all about me")
 _EVERYTHING = re.compile(r"(?:me|myself|everything|all|all of it|all (?:of )?my (?:memories|data|info|information)|my (?:memories|data)|all about me|"
                          r"everything about me|everything you know(?: about me)?|"
@@ -2401,6 +2428,9 @@ class Assistant:
             return Reply(text=text, backend="forget", memories=[],
                          seconds={"forget": time.perf_counter() - t0}, session_id=sid,
                          route="a forget request", forgotten=[])
+        what = _REASON_AFTER.sub("", what)  # "my late husband, it makes me sad"
+        what = re.sub(r"\bmy\s+(?:late|dear|beloved|dearly\s+departed)\s+", "my ", what,
+                      flags=re.I)  # "my late husband": the husband
         done = self.forget_matching(what)
         names = [content for _id, content, how in done if how == "forgotten"]
         moved = sum(how == "rewritten" for _id, _c, how in done)
@@ -2457,13 +2487,15 @@ class Assistant:
 
     def _mentioning(self, what: str) -> list[MemCube]:
         """The user's own turns that hold every word of `what` but the plain ones ("my
-        diabetes": "i have type 1 diabetes"), newest first: what a request to forget said
-        in other words may mean (`_forget` shows them; it forgets none of them)."""
+        diabetes": "i have type 1 diabetes"), else, of three words or more, all but one
+        ("jonas owes me money": "jonas owes me 450 euros"), newest first: what a request to
+        forget said in other words may mean (`_forget` shows them; it forgets none of
+        them)."""
         words = [w for w in _norm(re.sub(r"^(?:that|about)\s+", "", what, flags=re.I)).split()
                  if len(w) >= 3 and w not in _STOP and w not in _PLAIN_WORDS]
         if not words:
             return []
-        out = []
+        out, near = [], []
         for hit in self.mem.search(" ".join(words), self.scope, k=64, record_access=False,
                                    kind=Kind.EPISODE.value):
             cube = hit.cube
@@ -2471,9 +2503,12 @@ class Assistant:
                     "\nassistant: " in cube.content:
                 continue
             have = set(_norm(_said(cube)).split())
-            if all(w in have for w in words):
+            missing = sum(w not in have for w in words)
+            if not missing:
                 out.append(cube)
-        return sorted(out, key=lambda c: _when(c) or utcnow(), reverse=True)
+            elif missing == 1 and len(words) >= 3:
+                near.append(cube)  # "jonas owes me money" of "jonas owes me 450 euros"
+        return sorted(out or near, key=lambda c: _when(c) or utcnow(), reverse=True)
 
     def forget_matching(self, what: str) -> list[tuple[str, str, str]]:
         """Forget the cubes that hold `what` ("my address", "Ana's phone number", "that I

@@ -352,6 +352,9 @@ def resolve_dates(text: str, at: datetime | date) -> list[DateMention]:
                     continue  # "may" the verb, "march" the walk
                 if fn is _month and _month_is_a_name(m):
                     continue
+                if fn is _weekday and (m.group(0).lower().endswith("days") or re.search(
+                        r"\b(?:every|each)\s+(?:other\s+|single\s+)?$", text[:m.start()], re.I)):
+                    continue  # "on Mondays", "every thursday": a habit, not a day
                 if fn is _month and m.group("month").lower() in ("dec", "oct", "nov", "aug",
                                                                  "jun", "jul", "apr", "feb",
                                                                  "sep", "sept") \

@@ -1529,12 +1529,15 @@ _AGE = re.compile(_AUX + rf"(?P<n>\d{{1,3}}|{_WORD_AGE}|{_SMALL_AGE})\s+"
 # "I'm 29", "I just turned 68": a bare number after "I'm" / "turned" that nothing follows
 # but the clause's end ("I'm 5 minutes away" is not an age).
 _AGE_BARE = re.compile(
-    r"I(?:(?:'m|’m|\s+am)\s+(?:(?:now|just|almost|nearly)\s+)?|\s+(?:(?:just|recently|finally)\s+)*"
+    r"I(?:(?:'m|’m|\s+am)\s+(?:(?:now|just)\s+)?|\s+(?:(?:just|recently|finally)\s+)*"
     rf"turned\s+)(?P<n>\d{{1,3}}|{_WORD_AGE})(?!\s+and\s+a\s+half\s+(?:weeks?|months?|days?|hours?))"
     rf"(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|this|myself|{FILLERS}|in|"
-    r"on)\b))", re.I)
+    r"on|not\s+\d{1,3}(?!\s*(?:feet|foot|ft|inches|cm|kg|lbs?|pounds|stone|minutes|mins|"
+    r"hours|days|weeks|months)\b))\b))", re.I)
 _TURNED = re.compile(r"(?:just\s+)?turned\s+", re.I)  # "my son turned 6 last week"
-_AGE_OF = re.compile(rf"(?P<n>\d{{1,2}}|{_WORD_AGE}|{_SMALL_AGE})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|not|"
+_AGE_OF = re.compile(rf"(?P<n>\d{{1,2}}|{_WORD_AGE}|{_SMALL_AGE})(?=\s*(?:$|[,.!;]|\s+(?:and|but|so|now|today|yesterday|last|"
+                     r"not\s+(?:\d{1,2}|[a-z]+)(?!\s*(?:feet|foot|ft|inches|cm|kg|lbs?|pounds|stone|"
+                     r"minutes|mins|hours|days|weeks|months)\b)|"
                      rf"this|{FILLERS}|"
                      r"(?:years?|yrs?)(?!\s+(?:older|younger|ago|apart|later|before|after|"
                      r"behind|ahead|earlier|since)\b))\b))", re.I)
@@ -1689,7 +1692,7 @@ _REL_NAMED = re.compile(
     # my therapist", "Karma is my boyfriend" are sayings)
     rf"(?:^{_NAME_LEAD}|(?<=[,;] ))(?P<name5>{_TITLE_NAME})(?:['’]s|\s+is)\s+(?:also\s+)?my\s+"
     rf"(?:(?:younger|older|little|big|baby|twin|half|new)\s+)?(?P<rel5>{_FAMILY_RE})"
-    rf"(?=\s*(?:[.,;]|$|\s+(?:and|but|who|so|because|though)\b))|"
+    rf"(?=\s*(?:[.,;!]|$|\s+(?:and|but|who|so|because|though|now|too|btw|lol)\b))|"
     # "I have a golden retriever named Biscuit": a dog, by its breed
     rf"\b(?:I|[Ww]e)\s+(?:(?:also|just|recently|finally|now)\s+)*(?:have|got|adopted|own|bought)\s+"
     rf"an?\s+(?:[a-z]+\s+){{0,2}}?(?P<breed7>(?i:{_BREED_RE}))\s+(?:called|named)\s+"
@@ -1718,7 +1721,10 @@ _REL_NAMED = re.compile(
     rf"(?:^|(?<=[,;] ))[Mm]e\s+and\s+(?P<name13>{_NAME_RE})\s+{_COUPLE_VERB}{_COUPLE_END}|"
     # "I'm engaged to Sam", "I just got engaged to Sam": the speaker's fiancé
     rf"\bI(?:(?:['’]m|\s+am)\s+(?:(?:now|also|still|officially|happily)\s+)?engaged\s+to|"
-    rf"\s+{_WED_ADV}got\s+engaged\s+to)\s+(?P<name14>{_TITLE_NAME})(?!['’])"
+    rf"\s+{_WED_ADV}got\s+engaged\s+to|"
+    # "I proposed to Lena last weekend and she said yes"
+    rf"\s+{_WED_ADV}(?P<proposed>proposed)\s+to)\s+"
+    rf"(?P<name14>{_TITLE_NAME})(?!['’])"
     rf"(?=\s*(?:[.;!,]|$|\s+(?:and|but|now|since|for|who|in|last|on|this|back)\b))|"
     # "Sam and I got married", "Me and Sam are engaged", "Sam and I tied the knot": a spouse,
     # a fiancé (`_WED_DONE`, `_WED_STATE`)
@@ -2502,7 +2508,9 @@ def extract(text: str, speaker: str, speaker_key: str,
     # In a turn written in lower case, a place's case says nothing; in one that capitalises
     # only "I" and sentence starts, when it names a known place in lower case ("I live in
     # denver."; not "I live in town.")
-    turn.caseless = not any(c.isupper() for c in text) or (
+    # (a word shouted in capitals says nothing of case: "she said YES!!! we're engaged")
+    unshouted = re.sub(r"\b[A-Z]{2,}\b", "", text)
+    turn.caseless = not any(c.isupper() for c in unshouted) or (
         types_lower(text) and _names_known_place(text))
     turn.reunited = bool(_REUNITED.search(text))
     moved = _MOVED_ON.search(text)
@@ -2770,11 +2778,10 @@ _LOWER_NAME = re.compile(
     r"(?:lives|works)\b|"
     # "sarah and i broke up", "tom died yesterday" (a tie that ended: `_ended_ties`)
     r"\s+and\s+[iI]\s+(?:broke|split|are|got|have|just)\b|\s+(?:just\s+)?(?:died|passed\s+away)\b|"
-    # "dan is 41", "mia is fifteen now", "leo is 6 years old": an age (under 13 only with
-    # "years old": "class is 9" is a time)
-    rf"(?:'s|’s|\s+is)\s+(?:(?:now|just|only|already)\s+)?(?:(?:1[3-9]|[2-9]\d|{_WORD_AGE})"
-    rf"(?=\s*(?:[.,!;]|$)|\s+(?:years?\s+old|now|and|but|today|{FILLERS})\b)|"
-    rf"(?:\d{{1,2}}|{_SMALL_AGE})\s+years?\s+old\b))")
+    # "dan is 41 years old", "mia is fifteen years old": an age said as one ("gate is 14",
+    # "speed is 55", "class is 9" are numbers of things)
+    rf"(?:'s|’s|\s+is)\s+(?:(?:now|just|only|already)\s+)?(?:\d{{1,2}}|{_WORD_AGE}|{_SMALL_AGE})"
+    r"\s+(?:years?\s+old|yrs?\s+old|y/?o)\b)")
 # ... and a relative's name after the relation, before what the rules read of them ("my
 # brother dan lives in miami", "my sister ana is a nurse"; not "my brother usually works")
 _LOWER_REL_NAME = re.compile(
@@ -3525,6 +3532,14 @@ _WHAT_ONE_IS_THEN = re.compile(
     r"working|moved|based)\b)", re.I)
 
 
+# How old one feels, not is ("i feel like I'm eighty", "feels like I'm 90")
+_FEELS_LIKE = re.compile(r"\b(?:feel|feels|felt|feeling|act|acting)\s+(?:like|as\s+if)\s*$", re.I)
+# What an age's clause goes on to say of the same subject ("my daughter is 34 and lives in
+# Perth", "I'm forty and live in Denver")
+_AND_MORE = re.compile(r"(?:\s+years?\s+old)?,?\s+and\s+(?=(?:now\s+|still\s+|also\s+)?"
+                       r"(?:lives?|works?|moved|is\s+(?:an?|now)|has|studies|teaches)\b)", re.I)
+
+
 def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
     for sm in _SUBJECT.finditer(sentence):
         subj = _subject_of(sm, me)
@@ -3559,9 +3574,14 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
         years = age_number(age.group("n")) if age else ""
         if age and age.re is _AGE_BARE and not age.group("n").isdigit() and int(years) < 13:
             years = ""  # "I'm five": a speaker's age in words from 13 ("I'm one of them")
+        if age and _FEELS_LIKE.search(sentence[max(0, sm.start() - 30):sm.start()]):
+            years = ""  # "i feel like I'm eighty lol": how old one feels
         if years and not we and 0 < int(years) <= 120 and (
                 subj.prefix == "" or sm.group("rel") or by_name):
             turn.add(subj, "age", years, "age")
+            more = _AND_MORE.match(sentence, age.end())
+            if more is not None:  # "my daughter is 34 and lives in Perth": read on
+                _predicates(sentence[:rest] + sentence[more.end():], turn, me)
             continue
         named = sm.group("name") is not None or bool(sm.group("relname"))
         if subj.prefix and sm.group("rel") and not we and relation_name(
@@ -3895,6 +3915,11 @@ _NAME_GOES_ON = re.compile(r"(?:,|\s+(?:is|was|['’]s|lives|works|turned|just|h
                            r"likes|said|goes|started|joined|got)\b)", re.I)
 
 
+# "... and she said yes", "we're engaged": a proposal accepted
+_SAID_YES = re.compile(r"\b(?:s?he|they)\s+said\s+yes\b|\bwe(?:['’]re|\s+are)\s+(?:now\s+)?engaged\b",
+                       re.I)
+
+
 def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
     for m in _REL_NAMED.finditer(sentence):
         if m.group("name7"):
@@ -3908,6 +3933,8 @@ def _relatives(sentence: str, turn: _Turn, me: _Subject) -> None:
             partner = _clause_name(wed)
             kind = "fiancé" if m.group("name14") or "engaged" in (
                 m.group("wed15") or m.group("wed16") or "").lower() else "spouse"
+            if m.group("proposed") and not _SAID_YES.search(turn.whole):
+                continue  # (a proposal is an engagement once it is accepted)
             if partner is not None and not _HEDGE.search(sentence) and not _an_app(partner) \
                     and len(partner) <= 64:
                 turn.add(me, f"{kind}'s name", partner, "relation")

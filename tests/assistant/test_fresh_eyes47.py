@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from memos import MemOS
 from tests.assistant.helpers import ask, tell
 
@@ -63,3 +65,29 @@ def test_a_stored_workplace_left_in_lower_case(mem: MemOS) -> None:
                if h.cube.metadata.get("value") == "Acme"]
     assert acme.state.value == "superseded"
     assert "No longer" in ask(bot, "do i still work at acme?")
+
+
+@pytest.mark.parametrize(("text", "reply"), [
+    ("good morning dear", "Hello, Alice!"),
+    ("thank you so much, you're a treasure", "You're welcome."),
+    ("you're the best", "You're welcome."),
+    ("good night", "Good night, Alice!"),
+    ("bye for now", "Goodbye, Alice!"),
+    ("see you tomorrow", "Goodbye, Alice!"),
+])
+def test_small_talk(mem: MemOS, text: str, reply: str) -> None:
+    bot = tell(mem, [])
+    assert ask(bot, text, day=0) == reply
+
+
+def test_forget_with_a_reason_said_after_it(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "my late husband Antonio passed away in 2019"),
+                     (0, "jonas owes me 450 euros for the electricity bill btw")])
+    said = ask(bot, "forget about my late husband, it makes me sad", day=5)
+    assert said.startswith("Forgotten") and "husband's name is Antonio" in said
+    assert "kept" not in said
+    assert "Antonio" not in ask(bot, "who was my husband?", day=6)
+    # said in other words than stored: the turn that nearly says it is shown, none forgotten
+    said = ask(bot, "forget that jonas owes me money, we're square now", day=7)
+    assert said.startswith("I have nothing stored as 'jonas owes you money', so I forgot "
+                           "nothing. These mention it: \"jonas owes me 450 euros")

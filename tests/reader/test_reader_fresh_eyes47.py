@@ -97,3 +97,23 @@ def test_dates_of_what_is_to_come(text: str, said: date, expected: date) -> None
 ])
 def test_more_shapes(text: str, expected: set[tuple[str, str]]) -> None:
     assert read(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "i sing in the church choir every thursday", "we rehearse tuesdays",
+    "choir practice moved from thursdays to wednesdays now", "I go swimming on Mondays",
+    "every other Monday we have book club",
+])
+def test_a_weekday_of_a_habit_is_no_date(text: str) -> None:
+    assert resolve_dates(text, date(2026, 1, 1)) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I proposed to Lena last weekend and she said yes", {("fiancé's name", "Lena")}),
+    ("I proposed to Lena but she said no", set()),
+    ("lena is my fiancée now", {("fiancé's name", "Lena")}),
+    # a word shouted in capitals leaves a turn typed in lower case
+    ("OMG my sister jess is a dentist now", {("sister's name", "Jess"), ("job", "dentist")}),
+])
+def test_engagements_and_shouting(text: str, expected: set[tuple[str, str]]) -> None:
+    assert read(text) == expected
