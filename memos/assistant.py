@@ -1571,8 +1571,14 @@ class Assistant:
             if known is not None:
                 return known
             named = re.compile(rf"\b{re.escape(person)}\b")
+            lower = re.compile(rf"\b{re.escape(person.lower())}\b")
+
+            def names(words: str) -> bool:  # (in a turn typed all in lower case, "jonas")
+                return bool(named.search(words) or (
+                    not any(c.isupper() for c in words) and lower.search(words)))
+
             said = [h for h in self._useful(hits, text) if h.cube.kind == Kind.EPISODE
-                    and named.search(_said(h.cube))][:EXTRACTIVE_MAX]
+                    and names(_said(h.cube))][:EXTRACTIVE_MAX]
             if not said:
                 return f"I don't know who {person} is yet.", []
             return self._quotes(said, hits, None, text)

@@ -982,11 +982,29 @@ def extract_rules(turns: Sequence[ChatTurn], user_id: str, user_name: str,
         found = _tie_held(found, said.get(key, ()))
         if key == me and recall is not None:
             found = _left_stored(turn.content, found, recall, speaker, key)
+        found = _past_until_next(found)
         previous[key] = found
         said.setdefault(key, []).extend((len(spoken.texts), e) for e in found)
         spoken.texts.append(turn.content)
         out.extend(FactCandidate(turn.index, e) for e in found)
     return out, failed
+
+
+def _past_until_next(found: list[Extraction]) -> list[Extraction]:
+    """A past fact told with its successor's start and no end of its own ("I used to live in
+    Munich, moved to Berlin in 2023"): it ended when the one after it began (2023), not
+    merely by the time it was said."""
+    out = []
+    for e in found:
+        if e.past and not e.negated and e.until is None:
+            nxt = [f.when for f in found if not f.past and not f.negated
+                   and f.when is not None and f.subject_key == e.subject_key
+                   and f.attribute == e.attribute and f.value != e.value
+                   and (e.when is None or not e.when_sure or f.when > e.when)]
+            if len(nxt) == 1:
+                e = replace(e, until=nxt[0])
+        out.append(e)
+    return out
 
 
 # "i left acme", "i just quit globex": a workplace left, typed in lower case (the rules read

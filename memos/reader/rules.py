@@ -1054,6 +1054,8 @@ class _Turn:
     before: str = ""
     # the whole turn (as read): "I worked at Google for years and I still do" is no past
     whole: str = ""
+    # the day the turn was said (None: not known)
+    said_on: date | None = None
     # where the clause's dates said as an end start ("I work for Acme until March 31":
     # `_until_starts`): a fact that holds now ends then (`Extraction.until`)
     until_at: frozenset[int] = frozenset()
@@ -1095,6 +1097,10 @@ class _Turn:
             # "My husband Arthur died in 2022", "my granddaughter Grace started nursery this
             # week": the date is of what happened, not of when the tie began
             dates = []
+        elif family == "relation" and self.said_on is not None:
+            # a tie does not begin after it is told ("my daughter Elena's birthday is 14
+            # february, she was born in 1985": not from next February)
+            dates = [m for m in dates if m.date <= self.said_on]
         for mention in dates:
             pos = value.lower().find(mention.text.lower())
             if pos == 0:
@@ -2504,6 +2510,7 @@ def extract(text: str, speaker: str, speaker_key: str,
         # I work at a bank": a text to work on
         return []
     turn = _Turn(speaker, speaker_key)
+    turn.said_on = at.date() if at is not None else None
     me = _Subject(speaker, speaker_key)
     # In a turn written in lower case, a place's case says nothing; in one that capitalises
     # only "I" and sentence starts, when it names a known place in lower case ("I live in
@@ -3911,8 +3918,9 @@ _AND_ANOTHER = re.compile(
 # Apps (vocab.APPS) that are also given names: "my son Max is 4", "our son Claude lives in
 # Lyon" (a name when a statement of the person follows it; not "my husband Max-es out ...")
 _APP_NAMES = frozenset({"max", "claude"})
-_NAME_GOES_ON = re.compile(r"(?:,|\s+(?:is|was|['’]s|lives|works|turned|just|has|and|moved|loves|"
-                           r"likes|said|goes|started|joined|got)\b)", re.I)
+_NAME_GOES_ON = re.compile(r"(?:,|\s+\d|\s+(?:is|was|['’]s|lives|works|turned|just|"
+                           r"has|and|moved|loves|likes|said|goes|started|joined|got|yesterday|"
+                           r"today|tonight|for|at|on|last|this)\b)", re.I)
 
 
 # "... and she said yes", "we're engaged": a proposal accepted

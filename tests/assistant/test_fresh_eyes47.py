@@ -91,3 +91,17 @@ def test_forget_with_a_reason_said_after_it(mem: MemOS) -> None:
     said = ask(bot, "forget that jonas owes me money, we're square now", day=7)
     assert said.startswith("I have nothing stored as 'jonas owes you money', so I forgot "
                            "nothing. These mention it: \"jonas owes me 450 euros")
+
+
+def test_who_is_a_name_typed_in_lower_case(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "jonas owes me 450 euros for the electricity bill btw"),
+                     (0, "I will call Mum later")])
+    assert "jonas owes me 450 euros" in ask(bot, "who is jonas")
+    assert ask(bot, "who is will") == "I don't know who Will is yet."
+
+
+def test_a_past_home_ends_when_the_next_began(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "i used to live in Munich, moved to Berlin in 2023")])
+    assert ask(bot, "where have i lived?") == (
+        "Your city over time: Munich (before 1 January 2023) and now Berlin (since 1 January "
+        "2023).")

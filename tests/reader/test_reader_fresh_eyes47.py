@@ -117,3 +117,20 @@ def test_a_weekday_of_a_habit_is_no_date(text: str) -> None:
 ])
 def test_engagements_and_shouting(text: str, expected: set[tuple[str, str]]) -> None:
     assert read(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a name that is also an app's, after the relation, followed by no statement of them
+    ("i owe my brother Max 300 euros", {("brother's name", "Max")}),
+    ("Met my brother Max for lunch", {("brother's name", "Max")}),
+    ("I watch Max with my brother", set()),
+])
+def test_max_is_a_name_after_the_relation(text: str, expected: set[tuple[str, str]]) -> None:
+    assert read(text) == expected
+
+
+def test_a_tie_does_not_begin_after_it_is_told() -> None:
+    said = datetime(2026, 1, 5, 12, tzinfo=UTC)
+    (name,) = [e for e in extract("my daughter Elena's birthday is 14 february", "Alice",
+                                  "user:alice", said) if e.attribute == "daughter's name"]
+    assert name.when is None  # (was 14 February 2026: the daughter from next month)
