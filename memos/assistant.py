@@ -692,13 +692,31 @@ _ASK_WORDS = frozenset("what which who whom whose where when why how do does did
 # everything about my ex"
 _PERSON_REQUEST = re.compile(r"(?:(?:everything|all)\s+)?(?:about\s+)?my\s+"
                              r"(?P<rel>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
-# Why a forget request is made, said after it ("forget about my late husband, it makes me
-# sad", "forget that jonas owes me money, we're square now", "... because it's private"):
-# not what to forget
-_REASON_AFTER = re.compile(r"(?:,\s*|\s+-+\s+)(?:because|cos|coz|since|as)\s.*$|"
-                           r"\s+(?:because|cos|coz)\s.*$|"
-                           r"(?:,|\s+-+)\s*(?:it|that|this|we|i|he|she|they)(?:['’]\w+)?\s.*$",
-                           re.I)
+# Words that open a turn before a forget request ("actually, forget my address", "oh and can
+# you forget ...", "hey, forget priya please")
+_FORGET_LEAD = re.compile(r"^\s*(?:(?:actually|oh|hey|ok|okay|so|and|also|um|uh|well|btw|wait|"
+                          r"hmm|one\s+more\s+thing|oh\s+and|and\s+also)[,!.:]?\s+)+", re.I)
+
+
+def _holds_words(text: str, part: str) -> bool:
+    """Whether `text` holds the words of `part` (both " "-padded, normalised), a last word
+    said in the singular or the plural ("peanut" of "peanuts", "cats" of "cat")."""
+    if part in text:
+        return True
+    last = part.rstrip()
+    return (f"{last}s " in text) or (last.endswith("s") and f"{last[:-1]} " in text)
+
+
+def _reason_cut(what: str) -> str:
+    """What a forget request names, without the reason or the words said after it ("my
+    address, it's private" -> "my address"; "priya please, we broke up" -> "priya")."""
+    what = re.split(r", (?=(?:she|he|they|it|it's|that's|that|this|i|we|you|please|because|as|"
+                    r"since|so|thanks|thank|ok|okay)\b)| (?:because|since) ", what,
+                    maxsplit=1, flags=re.I)[0]
+    return re.sub(r"\s+(?:please|pls|plz|thanks|thank\s+you)$", "", what.strip(" .,!"),
+                  flags=re.I)
+
+
 # A request to forget everything ("forget everything", "forget all about me")
 _EVERYTHING = re.compile(r"(?:me|myself|everything|all|all of it|all (?:of )?my (?:memories|data|info|information)|my (?:memories|data)|all about me|"
                          r"everything about me|everything you know(?: about me)?|"
@@ -1208,14 +1226,22 @@ class Assistant:
             named = (delete.group("all") or delete.group("about") or delete.group("what")
                      or delete.group("info") or delete.group("mine"))
             forget = _FORGET.match(f"forget {named}")
+        lead = _FORGET_LEAD.match(said) if forget is None and delete is None and \
+            len(text) <= 2_000 else None
+        if lead is not None:
+            # "actually, forget my address", "oh and can you forget that ella has a peanut
+            # allergy", "hey, forget priya please": after words that open a turn, a request
+            # only of what is stored ("ok, forget about work, I'm on holiday!" is none)
+            led = _FORGET.match(said[lead.end():])
+            if led is not None and self._forget_names_stored(
+                    _reason_cut(led.group("what")),
+                    clause=re.search(r"\bforget\s+that\s", led.group(0), re.I) is not None):
+                forget = led
         if forget and forget.group("what").strip(" .!?").lower() in _NOT_A_THING:
             forget = None  # "oh forget it", "forget that": said in passing, no request
         if forget:
-            what = re.split(r", (?=(?:she|he|they|it|it's|that's|that|this|i|we|you|please|"
-                            r"because|as|since|so|thanks|thank|ok|okay)\b)| (?:because|since) ",
-                            forget.group("what"),
-                            maxsplit=1, flags=re.I)[0]
-            reply = self._forget(what.strip(" .,!") or forget.group("what"), sid)
+            what = _reason_cut(forget.group("what"))
+            reply = self._forget(what or forget.group("what"), sid)
             reply.seconds["total"] = time.perf_counter() - start
             return reply
         if not is_question(text) and self.learn and not (
@@ -2434,7 +2460,6 @@ class Assistant:
             return Reply(text=text, backend="forget", memories=[],
                          seconds={"forget": time.perf_counter() - t0}, session_id=sid,
                          route="a forget request", forgotten=[])
-        what = _REASON_AFTER.sub("", what)  # "my late husband, it makes me sad"
         what = re.sub(r"\bmy\s+(?:late|dear|beloved|dearly\s+departed)\s+", "my ", what,
                       flags=re.I)  # "my late husband": the husband
         done = self.forget_matching(what)
@@ -2485,6 +2510,21 @@ class Assistant:
         return Reply(text=text, backend="forget", memories=[], seconds=seconds,
                      session_id=sid, route="a forget request",
                      forgotten=[i for i, _c, _h in done])
+
+    def _forget_names_stored(self, what: str, clause: bool = False) -> bool:
+        """Whether a forget request said after opening words names something stored: a fact
+        ("my address"), a clause (`clause`: "forget that ella has a peanut allergy"), or a
+        value a fact holds ("priya")."""
+        what = re.sub(r"^(?:about|everything\s+about|all\s+about)\s+", "", what.strip(),
+                      flags=re.I)
+        if not what or what.lower() in _NOT_A_THING:
+            return False
+        if (clause and len(what.split()) >= 2) or self._stored(
+                re.sub(r"\bmy\s+(?:late|dear|beloved)\s+", "my ", what, flags=re.I)):
+            return True
+        return any(str(h.cube.metadata.get("value") or "").strip().lower() == what.lower()
+                   for h in self.mem.search(what, self.scope, k=20, record_access=False,
+                                            kind=[Kind.FACT.value, Kind.PREFERENCE.value]))
 
     def _stored(self, what: str) -> bool:
         """Whether a fact of the user's answers "what is <what>?" ("my address")."""
@@ -2620,7 +2660,7 @@ class Assistant:
                     or (key != ext.attribute and str(hit.cube.metadata.get("attribute", ""))
                         .startswith(ext.attribute + "=")))
                 and part.strip()
-                and part in f" {_norm(str(hit.cube.metadata.get('value', '')))} "}
+                and _holds_words(f" {_norm(str(hit.cube.metadata.get('value', '')))} ", part)}
             if not same:
                 stated = {}
                 break
@@ -2651,7 +2691,9 @@ class Assistant:
         asked = needles[-1]  # the request's own words ("I like jazz")
         # A request the question forms found facts for ("how old Leo is") names them by
         # their attribute, not by its words: "Leo" is no value to forget there
-        keep, named = self._said_beside(found, needles, "" if facts else asked)
+        # (so does a statement whose stored facts were found: "that Ella has a peanut
+        # allergy" names her allergy, not her name)
+        keep, named = self._said_beside(found, needles, "" if facts or stated else asked)
         new = [v for v in dict.fromkeys(str(c.metadata.get("value", "")) for c in named)
                if len(v.strip()) >= 3 and v not in needles]
         for cube in named:

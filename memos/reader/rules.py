@@ -937,8 +937,13 @@ def _noun_allergies(sentence: str, turn: _Turn, me: _Subject) -> None:
         words = what.lower().split()
         if words and not any(w in _NOT_ALLERGEN_WORDS for w in words) and \
                 what.lower() not in NOT_ALLERGENS and _ok_value(what):
-            rel = m.group("rel")
-            subj = me if rel is None else _Subject(me.name, me.key, f"{relation_name(rel)}'s ")
+            rel, name = m.group("rel"), m.group("relname") or m.group("name")
+            kin = _kin(name, me) if name else None  # "Mum has a nut allergy"
+            if name and kin is None and not _named(name):
+                continue  # ("So has a nut allergy")
+            subj = kin or (_Subject(name, name) if name else
+                           me if rel is None else
+                           _Subject(me.name, me.key, f"{relation_name(rel)}'s "))
             turn.add(subj, "allergy", what, "allergy")
 
 
@@ -1209,7 +1214,11 @@ _ALLERGY_DEGREE = rf"(?:(?:{'|'.join(sorted(_SEVERITY))})\s+)*"
 # "I have a peanut allergy", "Got diagnosed with a shellfish allergy": the allergen before
 # the word (`_noun_allergies`)
 _NOUN_ALLERGY = re.compile(
-    rf"(?:\bI(?:'ve|’ve|\s+have)?\s+|\b[Mm]y\s+(?P<rel>{RELATION_RE})(?:['’]s)?\s+|^)"
+    rf"(?:\bI(?:'ve|’ve|\s+have)?\s+|\b[Mm]y\s+(?P<rel>{RELATION_RE})(?:['’]s)?\s+"
+    # "my daughter Ella has ...", "Ella has a peanut allergy": the person named
+    r"(?:(?P<relname>(?-i:[A-Z][a-z]+))\s+)?|"
+    r"(?:^|(?<=[,;] ))(?P<name>(?-i:(?!(?:He|She|They|It|We|You|This|That|There)\b)[A-Z][a-z]+))"
+    r"\s+(?=has\b)|^)"
     r"(?:(?:also|just|recently|finally|now|actually|even|has)\s+)*"
     r"(?:have|has|got|developed|(?:been\s+|got\s+|was\s+|just\s+)?diagnosed\s+with)\s+"
     r"(?:an?\s+)?" + _ALLERGY_DEGREE +

@@ -105,3 +105,20 @@ def test_a_past_home_ends_when_the_next_began(mem: MemOS) -> None:
     assert ask(bot, "where have i lived?") == (
         "Your city over time: Munich (before 1 January 2023) and now Berlin (since 1 January "
         "2023).")
+
+
+def test_forget_after_opening_words(mem: MemOS) -> None:
+    # a second fresh-eyes user: these were "Noted." and nothing was forgotten
+    bot = tell(mem, [(0, "My girlfriend is Priya."), (0, "My daughter Ella is allergic to peanuts."),
+                     (0, "I live at 14 Kirkstall Road, Leeds.")])
+    assert ask(bot, "actually, forget my address", day=5).startswith("Forgotten")
+    said = ask(bot, "oh and can you forget that Ella has a peanut allergy", day=5)
+    assert said.startswith("Forgotten") and "kept: Alice's daughter's name is Ella" in said
+    said = ask(bot, "hey, forget priya please, we broke up and i dont want to think about it",
+               day=5)
+    assert said.startswith("Forgotten")
+    # after opening words, only what is stored: a saying stays a saying
+    assert ask(bot, "ok, forget about work, I'm on holiday!", day=5) == "Noted."
+    for question in ("who is my girlfriend?", "what's my address?", "what is ella allergic to?"):
+        assert ask(bot, question).startswith("I don't have anything"), question
+    assert ask(bot, "who is my daughter?").startswith("Your daughter's name is Ella")

@@ -134,3 +134,16 @@ def test_a_tie_does_not_begin_after_it_is_told() -> None:
     (name,) = [e for e in extract("my daughter Elena's birthday is 14 february", "Alice",
                                   "user:alice", said) if e.attribute == "daughter's name"]
     assert name.when is None  # (was 14 February 2026: the daughter from next month)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Ella has a nut allergy", {("Ella", "allergy", "nut")}),
+    ("My daughter Ella has a peanut allergy",
+     {("Alice", "daughter's name", "Ella"), ("Ella", "allergy", "peanut")}),
+    ("Mum has a nut allergy", {("Alice", "mother's allergy", "nut")}),
+    ("So has a nut allergy", set()),
+    ("She has a nut allergy", set()),
+])
+def test_allergies_of_people_named(text: str, expected: set[tuple[str, str, str]]) -> None:
+    assert {(e.subject, e.attribute, e.value)
+            for e in extract(text, "Alice", "user:alice", AT)} == expected
