@@ -267,6 +267,12 @@ def _ended(cube: MemCube, now: datetime | None = None) -> bool:
     return cube.state.value == "superseded" or ended_by(cube.valid_to, now or utcnow())
 
 
+def _not_begun(cube: MemCube, now: datetime | None = None) -> bool:
+    """Whether a fact is set to begin later than `now` (its `valid_from` ahead: a change
+    told before it takes effect)."""
+    return cube.valid_from is not None and as_utc(cube.valid_from) > as_utc(now or utcnow())
+
+
 def _ended_at(cube: MemCube) -> datetime:
     """When a fact ended (else when it was recorded), zone-aware."""
     return as_utc(cube.valid_to or cube.recorded_at)
@@ -833,7 +839,17 @@ class Assistant:
                             metadata={"subject": cq.subject_key(self.scope.user_id)},
                             include_superseded=include_superseded)
         return [h for h in hits if _fact_attribute(h.cube) == cq.attribute
-                and (include_superseded or not _ended(h.cube))]
+                and (include_superseded or not (_ended(h.cube) or _not_begun(h.cube)))]
+
+    def _upcoming(self, cq: CanonicalQuestion) -> list[MemCube]:
+        """The question's facts set to begin later ("I accepted a job at DeepMind, starting 1
+        November 2027"; `_not_begun`), first to begin first."""
+        hits = self._search(cq.question, 32, record_access=False,
+                            kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                            metadata={"subject": cq.subject_key(self.scope.user_id)})
+        ahead = [h.cube for h in hits if _fact_attribute(h.cube) == cq.attribute
+                 and _not_begun(h.cube) and not _ended(h.cube)]
+        return sorted(ahead, key=lambda c: as_utc(c.valid_from or utcnow()))
 
     def _older(self, cq: CanonicalQuestion, current: list[SearchHit]) -> list[SearchHit]:
         """The ended facts of the question's (subject, attribute): first the ones the
@@ -1254,6 +1270,10 @@ class Assistant:
         seconds = {"retrieve": time.perf_counter() - t0}
         t1 = time.perf_counter()
         notes: list[str] = []
+        ahead = self._upcoming(cq) if backend != "llm" and cq is not None and not cq.past \
+            and cq.during is None and not cq.count else []
+        if ahead and backend == "model":
+            backend = "extractive"  # (the model reads every fact's slots, the later one's too)
         if backend == "model":
             answer_text, used = self._answer_model(text, cq, facts, hits)
         elif backend == "llm":
@@ -1281,6 +1301,12 @@ class Assistant:
             # a fact changed since, "I live in Lisbon" of a city now Porto; the user's own
             # questions and the assistant's replies say nothing of it)
             answer_text = f"{_not_told(*self._unknown)} {answer_text}"
+        if ahead and not all(u.id in {c.id for c in ahead} for u in used):
+            # "... From 1 November 2027: your employer is DeepMind."
+            answer_text += "".join(f" From {date_text(c.valid_from)}: {self._second_person(c)}."
+                                   for c in ahead[:3])
+            used += [MemoryUsed(c.id, c.content, c.kind.value, 0.0, "set to begin later",
+                                _when(c)) for c in ahead[:3]]
         seconds["answer"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         self._remember(sid, [("user", text), ("assistant", answer_text)], now,
@@ -1329,7 +1355,8 @@ class Assistant:
                 was = None  # (the same value said again: "I live in Portland" twice)
             # ("Sorry, I meant Lyon": a value corrected never was)
             word = "not" if cube.metadata.get(CORRECTS_KEY) else "it was"
-            parts.append(self._second_person(cube) + (f" ({word} {was})" if was else ""))
+            parts.append(self._second_person(cube) + (f" ({word} {was})" if was else "") + (
+                f" (from {date_text(cube.valid_from)})" if _not_begun(cube, now) else ""))
         from memos.reader.rules import tells_a_death
 
         answer = "Noted: " + "; ".join(parts) + "." if parts else (
@@ -2145,13 +2172,16 @@ class Assistant:
         lines = []
         for hit in facts:
             verb = "was" if _ended(hit.cube) else "is"
-            span = _span(hit.cube)
+            span = f"from {date_text(hit.cube.valid_from)}" if _not_begun(hit.cube) \
+                else _span(hit.cube)
             line = (self._second_person(hit.cube).rstrip(".")
                     if cq.attribute in ("likes", "dislikes") and cq.about_user
                     else f"{owner} {cq.attribute} {verb} {_fact_value(hit.cube, cq)}")
             lines.append(f"{line} ({span})" if span else line)
         # "Am I allergic to peanuts?" of an allergy that ended: no longer
         yes = "Yes" if not cq.now or any(not _ended(h.cube) for h in facts) else "No longer"
+        if cq.now and facts and all(_not_begun(h.cube) for h in facts):
+            yes = "Not yet"  # "do I work at DeepMind?" of a job that starts next year
         return (f"{yes}: {'; '.join(lines)}.",
                 [_used(h, f"the value asked about ({_why(h)})") for h in facts])
 

@@ -21,6 +21,7 @@ from memos.cube import (
     MemCube,
     Scope,
     SourceRef,
+    as_utc,
     check_stored_text,
     check_tier_kind,
     check_user_metadata,
@@ -816,6 +817,20 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
     for cand, pk in zip(new, pks, strict=True):
         cube = cand.cube
         rows, ids, later, began = _conflicts(store, session, cand, pk, now)
+        starts = as_utc(cube.valid_from) if cube.valid_from is not None else None
+        said = said_at(cube)
+        # (begins after now and after it was said: a message dated ahead of the clock that
+        # states what holds then is no change told ahead)
+        ahead = [old_id for old_id in ids if starts is not None and starts > now
+                 and (said is None or starts > as_utc(said))
+                 and old_id not in cand.supersedes and (
+                     began[old_id] is None or as_utc(began[old_id]) < starts)]
+        for old_id in ahead:
+            # "I accepted a job at DeepMind, starting 1 November 2027": the job held now
+            # holds until the new one begins, and then has ended by its `valid_to`; it is
+            # not superseded now (a scheduled change; `supersedes` ends at once)
+            schedule_end(store, session, rows[old_id], starts, cube.id)
+        ids = [old_id for old_id in ids if old_id not in ahead]
         for old_id in ids:
             mark_superseded(store, session, rows[old_id], pk, cube.id, now,
                             cand.reason if old_id in cand.supersedes else None,
@@ -910,6 +925,19 @@ def said_at(cube: MemCube) -> datetime | None:
     """When a cube was said, by its sources (the turn of an ingested fact), or None."""
     times = [src.at for src in cube.sources if src.at is not None]
     return max(times) if times else None
+
+
+def schedule_end(store: StoreParts, session: Any, row: CubeRow, end: datetime,
+                 new_id: str) -> None:
+    """A live cube that a cube beginning later will replace: a new version that ends when
+    that one begins (`valid_to`, unless it ends sooner already), still active until then;
+    the reason names the new cube."""
+    old = cube_from_row(row)
+    if old.valid_to is not None and as_utc(old.valid_to) <= end:
+        return
+    updated = old.model_copy(update={"version": old.version + 1, "valid_to": end})
+    store.repo.write_version(session, row, updated, "update",
+                             f"ends when {new_id} begins")
 
 
 def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, new_id: str,

@@ -6,12 +6,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from memos import MemOS
-from tests.assistant.helpers import ask, tell
+from tests.assistant.helpers import T0, ask, tell
 
 
 def test_no_age_counted_past_a_death(mem: MemOS) -> None:
@@ -122,3 +122,16 @@ def test_forget_after_opening_words(mem: MemOS) -> None:
     for question in ("who is my girlfriend?", "what's my address?", "what is ella allergic to?"):
         assert ask(bot, question).startswith("I don't have anything"), question
     assert ask(bot, "who is my daughter?").startswith("Your daughter's name is Ella")
+
+
+def test_a_job_that_starts_later(mem: MemOS) -> None:
+    bot = tell(mem, [(0, "I work at Brew Lab.")])
+    said = bot.reply("I accepted a job at DeepMind, starting 1 November 2030.",
+                     session_id="s5", at=T0 + timedelta(days=5)).text
+    assert said == "Noted: your employer is DeepMind (from 1 November 2030)."
+    assert ask(bot, "where do i work?").startswith("Your employer is Brew Lab")
+    assert ask(bot, "where do i work?").endswith(
+        "From 1 November 2030: your employer is DeepMind.")
+    assert ask(bot, "do i work at deepmind?") == (
+        "Not yet: your employer is DeepMind (from 1 November 2030).")
+    assert ask(bot, "do i work at brew lab?").startswith("Yes")
