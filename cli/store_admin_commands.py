@@ -172,8 +172,18 @@ def check(repair: Annotated[bool, typer.Option(help="Rebuild indexes that disagr
         render.print_table(render.check_table(report))
         for problem in report.problems:
             render.print_message(problem, style="yellow")
-        if report.repaired:
+        fixed, retired = report.blobs.get("rederived", []), report.blobs.get("retired", [])
+        if fixed or retired:
+            render.print_message(
+                f"blobs: {len(fixed)} encoded again from their source; {len(retired)} "
+                "retired (slots and session states are made again when next used; an "
+                "adapter whose weights they were is out of service, and `memos scheduler "
+                "run` consolidates its facts again)")
+        if report.repaired and (set(report.indexes) and not all(
+                i.ok for i in report.indexes.values())):
             render.print_message("repaired: the indexes that disagreed were rebuilt from SQL")
+        elif report.repaired:
+            render.print_message("repaired")
     if not report.ok and not report.repaired:
         raise StoreError(f"{len(report.problems)} problem(s) found; run `memos check --repair`")
 

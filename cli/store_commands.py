@@ -426,11 +426,19 @@ def forget(cube_id: IdArg, user: UserOpt = None, agent: AgentOpt = None,
     """
     scope = scope_of(user, agent)
     with open_store(store, index_dir) as mem:
+        before = {a.id for a in mem.adapters(scope) if a.status == "active"}
         cube = mem.forget(cube_id, scope, reason=reason)
+        # the adapters trained on it are taken out of service in the same transaction
+        tainted = [a.id for a in mem.adapters(scope) if a.id in before and a.status == "tainted"]
     if json_out:
         render.print_json(cube)
         return
     render.print_message(f"forgot {cube.id} (v{cube.version}); `memos purge` erases it for good")
+    if tainted:
+        render.print_message(
+            f"adapter{'s' if len(tainted) > 1 else ''} {', '.join(tainted)} trained on it "
+            f"{'are' if len(tainted) > 1 else 'is'} out of service; `memos scheduler run` "
+            "consolidates the user's other facts again", style="dim")
 
 
 @app.command(rich_help_panel=MEMORIES)

@@ -247,16 +247,26 @@ def scheduler_run(dry_run: Annotated[bool, typer.Option(
                       "--policy", help="Eviction policy: lru, lfu or cost.")] = "cost",
                   min_hits: Annotated[int, typer.Option(
                       "--min-hits", min=1, help="Reads before a cube is pre-encoded.")] = 3,
+                  consolidate: Annotated[bool, typer.Option(
+                      "--consolidate/--no-consolidate",
+                      help="Also (re)consolidate one user's adapter: train it from their "
+                           "stable facts, or again after a forget took one out of service "
+                           "(minutes of CPU; memos consolidate --dry-run shows what).")]
+                  = True,
                   model: ModelOpt = None, store: StoreOpt = None,
                   index_dir: IndexDirOpt = None, json_out: JsonOpt = False) -> None:
-    """One scheduler pass: expire TTL cubes, retire stale and cold blobs, pre-encode hot cubes.
+    """One scheduler pass: expire, retire stale blobs, pre-encode hot cubes, consolidate.
+
+    Expires TTL cubes, retires stale and cold blobs, pre-encodes hot cubes, and
+    (re)consolidates at most one user's adapter, which trains (--no-consolidate skips it).
 
     Example: memos scheduler run --dry-run --disk-budget 100000000
     """
     from memos.scheduler import SchedulerConfig
 
     cfg = SchedulerConfig(disk_budget_bytes=disk_budget, eviction_policy=policy,
-                          promote_min_hits=min_hits, model=model)
+                          promote_min_hits=min_hits, model=model,
+                          consolidate_max_per_run=1 if consolidate else 0)
     with open_store(store, index_dir) as mem:
         report = mem.run_scheduler(dry_run=dry_run, config=cfg)
     if json_out:
@@ -269,7 +279,8 @@ def scheduler_run(dry_run: Annotated[bool, typer.Option(
     render.print_table(table)
     render.print_message(f"{report.expired} expired, {report.stale} stale, "
                          f"{report.promoted} promoted, "
-                         f"{report.evicted} evicted, {report.blobs_deleted} blobs deleted; "
+                         f"{report.evicted} evicted, {report.blobs_deleted} blobs deleted, "
+                         f"{report.consolidated} consolidated; "
                          f"{report.activation_bytes:,} activation bytes")
 
 

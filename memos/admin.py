@@ -326,8 +326,9 @@ def check(store: StoreParts, repair: bool) -> CheckReport:
                          blobs={"missing": blobs.missing, "corrupt": blobs.corrupt,
                                 "orphaned": blobs.orphaned})
     if repair and not blobs.ok:
-        rederived = _repair_blobs(store, blobs.missing + blobs.corrupt, blobs.orphaned)
-        report.blobs["rederived"] = [str(rederived)]
+        rederived, retired = _repair_blobs(store, blobs.missing + blobs.corrupt, blobs.orphaned)
+        report.blobs["rederived"] = rederived
+        report.blobs["retired"] = retired
     if repair and problems:
         store.catch_up()
         after = check(store, repair=False)
@@ -343,13 +344,15 @@ def check(store: StoreParts, repair: bool) -> CheckReport:
     return report
 
 
-def _repair_blobs(store: StoreParts, broken: list[str], orphaned: list[str]) -> int:
+def _repair_blobs(store: StoreParts, broken: list[str], orphaned: list[str]
+                  ) -> tuple[list[str], list[str]]:
     """Missing or corrupt blobs: a slots blob made by the shipped checkpoint is encoded again
     from the exact source version it was made from (the same tensors, so the same hash);
     any other (another model's, a session state) is retired, and its next use encodes it
     again; an adapter whose weights they were is taken out of service (tainted) and, if it
     was active, consolidated again by the scheduler. Files without a row (a crash between
-    writing a blob and committing it) are deleted. Returns how many blobs were re-derived."""
+    writing a blob and committing it) are deleted. Returns the hashes of the blobs
+    re-derived and of those retired."""
     from memos.activation import rederive_slots
 
     rederived = rederive_slots(store, broken) if broken else set()
@@ -368,7 +371,7 @@ def _repair_blobs(store: StoreParts, broken: list[str], orphaned: list[str]) -> 
         # Files still without a row (a re-derived blob may have just got its row back).
         store.blobs.remove_files([h for h in orphaned if store.blobs.info(session, h) is None])
         store.blobs.remove_orphans()
-    return len(rederived)
+    return sorted(rederived), sorted(left)
 
 
 def reindex(store: StoreParts, embedder: Embedder | str | None, progress: ProgressFn | None,

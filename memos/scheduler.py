@@ -94,6 +94,7 @@ class SchedulerReport(BaseModel):
     evicted: int = 0
     stale: int = 0  # activation cubes of a source version that is no longer current, retired
     blobs_deleted: int = 0
+    consolidated: int = 0  # adapters (re)consolidated, or that would be in a dry run
     activation_bytes: int = 0  # blobs of live slots and state cubes after the run (per user, summed)
     seconds: float = 0.0
 
@@ -191,6 +192,9 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
     now = as_utc(now) if now is not None else utcnow()
     clock = now.timestamp()
     report = SchedulerReport(dry_run=dry_run)
+    # The reads counted since the last batch are written first: promotion, eviction and
+    # consolidation decide by them (they wait in memory for up to 1,000 counts)
+    store.flush_access()
 
     # 1. expire ---------------------------------------------------------------------------
     if dry_run:
@@ -285,6 +289,7 @@ def run_once(store: StoreParts, tier: ActivationTier, config: SchedulerConfig | 
                                      cfg.consolidate_max_per_run)
         report.decisions += [Decision(job=job, cube_id=target, reason=why)
                              for job, target, why in made]
+        report.consolidated = sum(job in ("consolidate", "reconsolidate") for job, _, _ in made)
     report.seconds = time.perf_counter() - start
     log.info("scheduler: %d expired, %d stale, %d evicted, %d promoted, %d blobs deleted%s",
              report.expired, report.stale, report.evicted, report.promoted,

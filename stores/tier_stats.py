@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import LargeBinary, cast, func, select
+from sqlalchemy import LargeBinary, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from memos.cube import Lifecycle, Scope, Tier
@@ -61,7 +61,8 @@ def source_access(session: Session, ids: list[str]
 
 def tier_totals(session: Session, scope: Scope | None = None) -> list[dict[str, Any]]:
     """Cubes and bytes per (tier, user, state): plaintext bytes are UTF-8 content, activation
-    bytes are the blobs of live OS-made activation cubes (retired ones have none). With
+    bytes are the blobs of live OS-made activation cubes (retired ones have none), parametric
+    bytes an adapter's weights (until it is tainted: they are erased then). With
     `scope`, only the cubes it owns (`bulk_clause`, as `stats` counts): a user's all; with
     an agent, that agent's and the user's agentless ones, never a sibling agent's."""
     from memos.stores.derived import blob_bytes
@@ -74,8 +75,12 @@ def tier_totals(session: Session, scope: Scope | None = None) -> list[dict[str, 
     rows = {(t, u, s): {"tier": t, "user_id": u, "state": s, "cubes": int(n),
                         "bytes": int(b or 0) if t == Tier.PLAINTEXT.value else 0}
             for t, u, s, n, b in session.execute(stmt)}
-    derived_stmt = select(CubeRow).where(CubeRow.tier == Tier.ACTIVATION.value,
-                                         CubeRow.state == Lifecycle.ACTIVE.value)
+    # (an adapter's weights stay on disk while it is in service or retired, to roll back to;
+    # a tainted one's are erased: its state is forgotten)
+    derived_stmt = select(CubeRow).where(or_(
+        and_(CubeRow.tier == Tier.ACTIVATION.value, CubeRow.state == Lifecycle.ACTIVE.value),
+        and_(CubeRow.tier == Tier.PARAMETRIC.value,
+             CubeRow.state != Lifecycle.FORGOTTEN.value)))
     if scope is not None:
         derived_stmt = derived_stmt.where(bulk_clause(scope))
     for row in session.execute(derived_stmt).scalars():

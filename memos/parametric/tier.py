@@ -455,10 +455,16 @@ class ParametricTier:
         previous = [r for r in rows if _status(r) == "retired"
                     and not (r.meta or {}).get(GATE_KEY)
                     and (not active or r.pk < active[0].pk)]
+        if not rows:
+            raise NotFoundError("no previous adapter to roll back to: this user has no "
+                                "adapters; `memos consolidate` trains one")
         if not previous:
-            raise NotFoundError("no previous adapter to roll back to (none that passed the "
-                                "evaluation gate was retired before the active one); see "
-                                "`memos adapters list`, or activate one with --force")
+            why = ("none that passed the evaluation gate was retired before the active one"
+                   if active else "none is in service, and none that passed the evaluation "
+                   "gate was retired")
+            raise NotFoundError(f"no previous adapter to roll back to ({why}); see "
+                                "`memos adapters list`, or activate one with `memos adapters "
+                                "activate ID` (--force for one the gate rejected)")
         return self.activate(previous[0].id, scope, actor=actor)
 
     def _retire_active(self, session: Any, scope: Scope, why: str) -> str | None:
@@ -791,8 +797,12 @@ class ParametricTier:
             try:
                 twin = self._load(route)
             except (BlobError, ModelError) as exc:
-                log.warning("adapter %s cannot be served (%s); falling back", route.adapter_id,
-                            exc)
+                # (the blob's own words, "re-derived on next use", are of slots: an adapter's
+                # weights are never made again)
+                log.warning("adapter %s cannot be served (%s); the other tiers answer; `memos "
+                            "check --repair` takes it out of service, and `memos scheduler "
+                            "run` consolidates its facts again", route.adapter_id,
+                            str(exc).split(";")[0])
                 return None
             text = twin.generate(question, memory=None, max_new_tokens=max_new_tokens)
         t2 = time.perf_counter()

@@ -80,7 +80,10 @@ def test_session_and_scheduler_commands(memos_cli: Run) -> None:
     missing = memos_cli("session", "resume", "s1", "-u", "bob")
     assert missing.code == 1 and len(missing.err_lines) == 1 and "no saved session" in missing.err
     run = memos_cli("scheduler", "run", "--dry-run", "--json")
-    assert run.code == 0 and run.json()["dry_run"] is True
+    assert run.code == 0 and run.json()["dry_run"] is True and run.json()["consolidated"] == 0
+    plain = memos_cli("scheduler", "run", "--dry-run", "--no-consolidate")
+    assert plain.code == 0 and "0 consolidated" in plain.out
+    assert "--no-consolidate" in memos_cli("scheduler", "run", "--help").out
     assert memos_cli("scheduler", "log", "--json").json() == []
     bad = memos_cli("scheduler", "run", "--policy", "fifo")
     assert bad.code == 2 and len(bad.err_lines) == 1

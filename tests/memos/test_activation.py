@@ -261,7 +261,8 @@ def test_check_reports_broken_blobs_and_repair_rederives_them(mem, facts, model)
     assert report.blobs["missing"] == [gone.stem] and report.blobs["corrupt"] == [damaged.stem]
     assert report.blobs["orphaned"] == [stray.stem]
     fixed = mem.check(repair=True)
-    assert fixed.blobs["rederived"] == ["2"]
+    assert fixed.blobs["rederived"] == sorted([gone.stem, damaged.stem])
+    assert fixed.blobs["retired"] == []
     assert not stray.exists() and not damaged.exists() or damaged.read_bytes() == original
     assert mem.check().ok
     mem._activation().cache.clear()  # served from the re-derived blobs, not re-encoded

@@ -386,3 +386,13 @@ def test_an_evicted_slots_cube_says_so_when_read(mem, model):
     (evicted,) = [r["cube_id"] for r in mem.scheduler_log() if r["action"] == "evict"]
     with pytest.raises(NotFoundError, match="memos evicted and archived.*made again"):
         mem.get(evicted, "alice")
+
+
+def test_a_run_counts_the_reads_not_yet_written(mem, model):
+    # (a fresh-eyes developer, session 47: reads waited in the access buffer, and the
+    # in-process scheduler promoted nothing until something else flushed them)
+    hot = mem.add("Ann's city is Oslo.", "alice")
+    for _ in range(4):
+        mem.get(hot.id, "alice")  # no flush
+    report = mem.run_scheduler(dry_run=True, config=SchedulerConfig(promote_min_hits=3))
+    assert [d.cube_id for d in report.decisions if d.job == "promote"] == [hot.id]

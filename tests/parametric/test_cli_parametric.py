@@ -47,6 +47,8 @@ def test_consolidate_adapters_and_purge_verify(memos_cli: Run,  # noqa: F811
     assert memos_cli("init").code == 0
     r = memos_cli("adapters", "list", "-u", "alice", "--json")
     assert r.code == 0 and r.json() == []
+    r = memos_cli("adapters", "rollback", "-u", "alice")
+    assert r.code == 1 and "has no adapters" in r.err and "consolidate" in r.err
     r = memos_cli("consolidate", "-u", "alice")
     assert r.code == 2 and "nothing to consolidate" in r.err and "Traceback" not in r.err
     fid = _add_fact(memos_cli, FACT, "Ann Kim", "favorite color")
@@ -69,7 +71,7 @@ def test_consolidate_adapters_and_purge_verify(memos_cli: Run,  # noqa: F811
     r = memos_cli("adapters", "activate", adapter, "-u", "alice")
     assert r.code == 2 and "--force" in r.err
     r = memos_cli("adapters", "rollback", "-u", "alice")
-    assert r.code == 1 and "no previous adapter" in r.err
+    assert r.code == 1 and "no previous adapter" in r.err and "none is in service" in r.err
     r = memos_cli("purge", fid, "-u", "alice", "--yes", "--verify")
     assert r.code == 0, r.err
     assert "nothing of the erased cubes remains" in r.out
@@ -110,3 +112,20 @@ def test_consolidate_says_tainted_when_a_fact_is_forgotten_while_training(
         assert "the adapter is tainted" in r.out and "gate rejected" not in r.out
     r = memos_cli("adapters", "list", "-u", "alice", "--json")
     assert [a["status"] for a in r.json()] == ["tainted"]
+
+
+def test_forget_says_which_adapters_it_took_out_of_service(
+        memos_cli: Run, small_gate: None) -> None:  # noqa: F811
+    """(a fresh-eyes developer, session 47) `memos forget` of a consolidated fact printed only
+    "forgot ID (v2)" while it took the adapter trained on it out of service."""
+    import torch
+
+    torch.set_num_threads(1)
+    fid = _add_fact(memos_cli, FACT, "Ann Kim", "favorite color")
+    r = memos_cli("consolidate", "-u", "alice", "--fact", fid, "--steps", "1", "--json")
+    assert r.code == 0, r.err
+    adapter = r.json()["adapter_id"]
+    assert memos_cli("adapters", "activate", adapter, "-u", "alice", "--force").code == 0
+    r = memos_cli("forget", fid, "-u", "alice")
+    assert r.code == 0, r.err
+    assert f"adapter {adapter} trained on it is out of service" in " ".join(r.out.split())

@@ -93,6 +93,13 @@ def test_gate_accepts_and_records_the_adapter(world: Any) -> None:
         world["mem"].adapter(rep.adapter_id, "bob")
 
 
+def test_tiers_count_an_adapters_weights(world: Any) -> None:
+    # (a fresh-eyes developer, session 47: `memos tiers` said 0 bytes for adapters)
+    rows = [r for r in world["mem"].tiers("alice") if r["tier"] == "parametric"]
+    assert [(r["state"], r["bytes"]) for r in rows] == [
+        ("active", world["rep_a"].adapter_bytes)]
+
+
 def test_two_users_adapters_each_answer_their_own(world: Any) -> None:
     mem = world["mem"]
     for user, facts, rep in (("alice", world["alice"], world["rep_a"]),
