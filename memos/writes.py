@@ -431,7 +431,8 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             # (an active cube whose end has passed was written as ended; a superseded one is
             # a past the conflict policy made, matched as `_restated_past` says)
             found = (row.user_id, row.agent_id, row.tier, row.visibility, _dedup_hash(
-                row.content_hash, row.state == Lifecycle.ACTIVE.value and ended_by(row.valid_to, now)))
+                row.content_hash, row.state == Lifecycle.ACTIVE.value and ended_by(row.valid_to, now),
+                _ahead(row.valid_from, now)))
             if row.state == Lifecycle.SUPERSEDED.value:
                 pasts.setdefault(found, []).append(row)
             else:
@@ -459,7 +460,7 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
             # (a fact written as ended is no duplicate of the same words holding now, nor the
             # other way round: each keeps its own validity)
             ended = ended_by(cube.valid_to, now)
-            key = (*owner, _dedup_hash(cube.content_hash, ended))
+            key = (*owner, _dedup_hash(cube.content_hash, ended, _ahead(cube.valid_from, now)))
             if key in batch_exact:
                 j = batch_exact[key]
                 new[j].cube = _bump(new[j].cube, cube, now, new_version=False)
@@ -477,7 +478,8 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
                     # nothing the turn does not, but merged there the fact (its subject and
                     # attribute, what a correction supersedes and the model reads) is lost.
                     and near_rows[pk].kind == cube.kind.value
-                    and ended_by(near_rows[pk].valid_to, now) == ended]
+                    and ended_by(near_rows[pk].valid_to, now) == ended
+                    and _ahead(near_rows[pk].valid_from, now) == _ahead(cube.valid_from, now)]
             # A merge keeps the new text only as provenance: it may fold only text that
             # adds nothing (dedup.adds_nothing); otherwise the new text is its own cube.
             near_texts = {near_rows[pk].id: near_rows[pk].content for pk, _ in near_hits[i]
@@ -487,7 +489,9 @@ def write_batch(store: StoreParts, cands: list[Candidate]) -> list[AddResult]:
                 # Earlier new cubes of this batch, named by their index into `new`.
                 batch_near = [(str(new_pos[c]), sim) for c, sim in earlier.get(i, ())
                               if c in new_pos and _owner(cands[c].cube) == owner
-                              and cands[c].cube.kind == cube.kind]
+                              and cands[c].cube.kind == cube.kind
+                              and _ahead(cands[c].cube.valid_from, now)
+                              == _ahead(cube.valid_from, now)]
                 in_batch = dedup.decide_dedup(
                     [], batch_near, threshold, cube.content,
                     {ref: new[int(ref)].cube.content for ref, _ in batch_near})
@@ -656,8 +660,9 @@ def _store_new(store: StoreParts, session: Any, new: list[Candidate],
             pending.clear()
 
     for j, cand in enumerate(new):
-        stored = pasts.get((*_owner(cand.cube), _dedup_hash(cand.cube.content_hash,
-                                                             ended_by(cand.cube.valid_to, now))))
+        stored = pasts.get((*_owner(cand.cube), _dedup_hash(
+            cand.cube.content_hash, ended_by(cand.cube.valid_to, now),
+            _ahead(cand.cube.valid_from, now))))
         if stored and not cand.supersedes and conflict.fact_key(cand.cube.metadata) is not None:
             flush()
             row = _restated_past(store, session, cand, stored, now)
@@ -774,8 +779,11 @@ def _supersede_by_existing(store: StoreParts, session: Any, cand: Candidate, tar
     superseded."""
     done = []
     for old_id, row in superseded_rows(store, session, cand).items():
-        if old_id == target.id or row.state == Lifecycle.SUPERSEDED.value:
-            continue  # (nothing to end: the cube itself, or one already replaced)
+        if old_id == target.id:
+            continue  # (nothing to end: the cube itself)
+        if row.state == Lifecycle.SUPERSEDED.value:
+            done.append(old_id)  # (already replaced: what was asked holds)
+            continue
         mark_superseded(store, session, row, target_pk, target.id, now, cand.reason,
                         new_valid_from=target.valid_from, scope=cand.cube.scope,
                         new_said=said_at(target))
@@ -783,10 +791,16 @@ def _supersede_by_existing(store: StoreParts, session: Any, cand: Candidate, tar
     return done
 
 
-def _dedup_hash(content_hash: str, ended: bool) -> str:
-    """The content hash an exact duplicate is looked up by: the same words written as ended
-    and as holding are two memories."""
-    return f"{content_hash}:ended" if ended else content_hash
+def _dedup_hash(content_hash: str, ended: bool, ahead: bool = False) -> str:
+    """The content hash an exact duplicate is looked up by: the same words written as ended,
+    as holding, and as set to begin later (`ahead`) are three memories."""
+    return f"{content_hash}:ended" if ended else f"{content_hash}:ahead" if ahead \
+        else content_hash
+
+
+def _ahead(valid_from: datetime | None, now: datetime) -> bool:
+    """Whether a cube is set to begin after `now`."""
+    return valid_from is not None and as_utc(valid_from) > now
 
 
 def readers_rank(visibility: str, agent_id: str | None) -> int:
@@ -829,7 +843,7 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
             # "I accepted a job at DeepMind, starting 1 November 2027": the job held now
             # holds until the new one begins, and then has ended by its `valid_to`; it is
             # not superseded now (a scheduled change; `supersedes` ends at once)
-            schedule_end(store, session, rows[old_id], starts, cube.id)
+            schedule_end(store, session, rows[old_id], starts, cube.id, cube.scope)
         ids = [old_id for old_id in ids if old_id not in ahead]
         for old_id in ids:
             mark_superseded(store, session, rows[old_id], pk, cube.id, now,
@@ -928,16 +942,22 @@ def said_at(cube: MemCube) -> datetime | None:
 
 
 def schedule_end(store: StoreParts, session: Any, row: CubeRow, end: datetime,
-                 new_id: str) -> None:
+                 new_id: str, scope: Scope | None = None) -> None:
     """A live cube that a cube beginning later will replace: a new version that ends when
     that one begins (`valid_to`, unless it ends sooner already), still active until then;
     the reason names the new cube."""
     old = cube_from_row(row)
     if old.valid_to is not None and as_utc(old.valid_to) <= end:
         return
+    from memos.activation import invalidate_in
+
     updated = old.model_copy(update={"version": old.version + 1, "valid_to": end})
     store.repo.write_version(session, row, updated, "update",
                              f"ends when {new_id} begins")
+    invalidate_in(session, store, row.id, updated.version, scope)
+    # (the version was written by a core UPDATE: the row stays live and may be read again
+    # in this transaction, by the next cube of the batch, and must then be read afresh)
+    session.expire(row)
 
 
 def mark_superseded(store: StoreParts, session: Any, row: CubeRow, new_pk: int, new_id: str,

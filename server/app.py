@@ -181,6 +181,9 @@ def rest_words(message: str) -> str:
 MAX_ECHO_CHARS = 128
 
 
+_LONG_RUN = re.compile(rf"[^\s'\"]{{{MAX_ECHO_CHARS + 1},}}")
+
+
 def cut(value: str) -> str:
     """`value` as a message may quote it: its first MAX_ECHO_CHARS characters and "…"."""
     return value if len(value) <= MAX_ECHO_CHARS else value[:MAX_ECHO_CHARS] + "\u2026"
@@ -203,6 +206,8 @@ def error_response(exc: BaseException, echoed: Sequence[str] = ()) -> JSONRespon
             if len(value) > MAX_ECHO_CHARS:
                 for said in (value, repr(value)[1:-1]):
                     detail = detail.replace(said, cut(said))
+        # (and any other long run the message quotes: an id of the body, `supersedes`'s)
+        detail = _LONG_RUN.sub(lambda m: cut(m.group(0)), detail)
         return problem(status_of(exc), detail, type(exc).__name__, extra)
     if isinstance(exc, (RecursionError, OverflowError)):
         return problem(400, "the input is nested too deeply or holds a number out of range; "
@@ -553,8 +558,8 @@ async def only_known_query(request: Request) -> None:
     extra_forbidden): `GET /v1/memories?user_id=bob` ignoring `user_id` answered with the
     caller's own list as if it were bob's. A dependency of every route, so each route's
     own parameters are the ones it knows."""
-    if not request.query_params:
-        return
+    if not request.query_params or not request.url.path.startswith("/v1/"):
+        return  # (`/healthz?probe=1`: a health probe's cache-buster is no mistake)
     dependant = getattr(request.scope.get("route"), "dependant", None)
     if dependant is None:
         return

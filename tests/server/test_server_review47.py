@@ -317,3 +317,14 @@ def test_json_body_needs_json_content_type(http_for: Callable[..., Any], local: 
         assert loopback.post("/v1/memories", json={"content": "x"}).status_code == 200
     assert keyed.post("/v1/memories", content=b'{"content":"x"}', headers={
         "Content-Type": "application/json; charset=utf-8"}).status_code == 200
+
+
+def test_review_body_ids_cut_and_healthz_takes_any_query(
+        http_for: Callable[..., Any], new_user: Callable[[], str]) -> None:
+    """(a review of the change) an id sent in a body was echoed whole; `/healthz?probe=1`
+    was a 422."""
+    http = http_for(new_user())
+    got = http.post("/v1/memories", json={"content": "z", "supersedes": ["y" * 5000]})
+    assert got.status_code == 404 and len(got.content) < 1000, got.text
+    assert "y" * 129 not in got.json()["detail"]
+    assert http.get("/healthz?probe=1").status_code == 200
