@@ -389,16 +389,22 @@ _ACK = re.compile(r"^\s*(?:ok(?:ay)?|k|cool|great|nice|got\s+it|sure|alright|all
 # ("good morning dear"), thanks that go on ("thank you so much, you're a treasure"), a
 # goodbye, praise of the assistant.
 _WARM = r"(?:\s+(?:dear|my\s+dear|love|friend|buddy|pal|mate|hun|honey|sweetie|darling|kai))?"
+_END = r"\s*(?:[!.,:)]+\s*)?$"  # (not `\s*[!.,:)]*\s*$`: quadratic on a long blank run)
 _GREETED = re.compile(r"^\s*(?:good\s+(?:morning|afternoon|evening|day)|morning|hi|hello|hey|"
-                      r"hiya|howdy)" + _WARM + r"\s*[!.,:)]*\s*$", re.I)
-_THANKED = re.compile(r"^\s*(?:thanks?|thank\s+you|thx|ty|cheers|much\s+appreciated)\b[^?]{0,80}$",
-                      re.I)
+                      r"hiya|howdy)" + _WARM + _END, re.I)
+# what may follow thanks or praise said to the assistant: more of the same ("so much", "a
+# lot", "again"), then "you're ..." / "that helps" (not "thanks to my sister I got the job",
+# "thank you for nothing, ...": what follows there is news)
+_PRAISE = (r"(?:you(?:'re|’re|\s+are)\s+(?:(?:so|really|truly)\s+)?(?:the\s+best|a\s+(?:treasure|"
+           r"star|gem|lifesaver|life\s+saver)|amazing|great|wonderful|helpful|awesome))")
+_THANKED = re.compile(r"^\s*(?:thanks?|thank\s+you|thx|ty|cheers|much\s+appreciated)"
+                      r"(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again|\s+kai)?"
+                      r"(?:[,!.]*\s*(?:" + _PRAISE + r"|that\s+helps|this\s+helps|"
+                      r"that\s+helped))?" + _END, re.I)
 _BYE = re.compile(r"^\s*(?:good\s*night|night\s+night|bye|goodbye|bye\s+bye|see\s+you|see\s+ya|"
                   r"talk\s+(?:to\s+you\s+)?(?:later|soon|tomorrow)|ttyl|cya)" + _WARM +
-                  r"(?:\s+(?:later|soon|tomorrow|for\s+now))?\s*[!.,:)]*\s*$", re.I)
-_PRAISED = re.compile(r"^\s*(?:you(?:'re|’re|\s+are)\s+(?:the\s+best|a\s+(?:treasure|star|gem|"
-                      r"lifesaver|life\s+saver)|amazing|great|wonderful|so\s+helpful|awesome)|"
-                      r"(?:good|great)\s+job|well\s+done)\b[^?]{0,40}$", re.I)
+                  r"(?:\s+(?:later|soon|tomorrow|for\s+now))?" + _END, re.I)
+_PRAISED = re.compile(r"^\s*" + _PRAISE + r"(?:[,!.]*\s*(?:thanks?|thank\s+you))?" + _END, re.I)
 
 
 def _small_talk(text: str, name: str) -> str:
@@ -711,6 +717,20 @@ def _holds_words(text: str, part: str) -> bool:
         return True
     last = part.rstrip()
     return (f"{last}s " in text) or (last.endswith("s") and f"{last[:-1]} " in text)
+
+
+def _without_late(what: str) -> str:
+    """"my late husband" as "my husband" (late, dear, beloved: no other person)."""
+    return re.sub(r"\bmy\s+(?:late|dear|beloved|dearly\s+departed)\s+", "my ", what,
+                  flags=re.I)
+
+
+def _states_facts(text: str, name: str) -> bool:
+    """Whether the reader reads a fact from `text` (the words after a forget request)."""
+    from memos.reader.rules import extract
+
+    text = text.strip(" ,.;:-")
+    return bool(text) and any(not e.negated for e in extract(text, name or "User", "user:x"))
 
 
 def _reason_cut(what: str) -> str:
@@ -1249,9 +1269,13 @@ class Assistant:
             # allergy", "hey, forget priya please": after words that open a turn, a request
             # only of what is stored ("ok, forget about work, I'm on holiday!" is none)
             led = _FORGET.match(said[lead.end():])
-            if led is not None and self._forget_names_stored(
-                    _reason_cut(led.group("what")),
-                    clause=re.search(r"\bforget\s+that\s", led.group(0), re.I) is not None):
+            named = _reason_cut(led.group("what")) if led is not None else ""
+            after = led.group("what")[len(named):] if led is not None else ""
+            if led is not None and not _states_facts(after, self.user_name) and \
+                    self._forget_names_stored(named, clause=re.search(
+                        r"\bforget\s+that\s", led.group(0), re.I) is not None):
+                # ("well, forget about Acme, I got a job at Google!": a change told, not a
+                # request: its facts are read)
                 forget = led
         if forget and forget.group("what").strip(" .!?").lower() in _NOT_A_THING:
             forget = None  # "oh forget it", "forget that": said in passing, no request
@@ -1555,7 +1579,11 @@ class Assistant:
         if tail == "age" and rel and "'" not in rel and str(
                 cube.metadata.get("value") or "").strip().isdigit():
             died = self._death_told(rel)
-            if died is not None:
+            told, told_death = _told(cube), _told(died) if died is not None else None
+            if died is not None and (told is None or told_death is None or
+                                     as_utc(told_death) >= as_utc(told)):
+                # (a death told before the age was told is of an age told since: "my grandma
+                # passed away in 2020", then "my grandma is 92" of another grandmother)
                 return f"you told me your {rel} died (on {date_text(_told(died))}: " \
                        f"\"{_said(died)}\")"
         return _age_now(cube, getattr(self, "_asked_at", None))
@@ -1624,7 +1652,12 @@ class Assistant:
             if known is not None:
                 return known
             named = re.compile(rf"\b{re.escape(person)}\b")
-            lower = re.compile(rf"\b{re.escape(person.lower())}\b")
+            # (in lower case only as a clause's subject: "jonas owes me 450 euros", not "a
+            # bad mark in my exam", "i will call mum")
+            lower = re.compile(rf"(?:^|[.!?,;]\s*|\b(?:and|but|so|btw)\s+)"
+                               rf"{re.escape(person.lower())}(?:['’]s\b|\s+(?!(?:of|in|at|on|"
+                               rf"to|for|is\s+(?:a|the)\s+(?:day|time|thing))\b)[a-z]+s\b|"
+                               rf"\s+(?:is|was|has|had|and|said)\b)")
 
             def names(words: str) -> bool:  # (in a turn typed all in lower case, "jonas")
                 return bool(named.search(words) or (
@@ -2490,8 +2523,7 @@ class Assistant:
             return Reply(text=text, backend="forget", memories=[],
                          seconds={"forget": time.perf_counter() - t0}, session_id=sid,
                          route="a forget request", forgotten=[])
-        what = re.sub(r"\bmy\s+(?:late|dear|beloved|dearly\s+departed)\s+", "my ", what,
-                      flags=re.I)  # "my late husband": the husband
+        what = _without_late(what)  # "my late husband": the husband
         done = self.forget_matching(what)
         names = [content for _id, content, how in done if how == "forgotten"]
         moved = sum(how == "rewritten" for _id, _c, how in done)
@@ -2541,6 +2573,36 @@ class Assistant:
                      session_id=sid, route="a forget request",
                      forgotten=[i for i, _c, _h in done])
 
+    def _stated_facts(self, said: str, name: str | None) -> dict[str, MemCube]:
+        """The stored facts (every version) a statement states, read by the reader's own
+        rules ("I like Studio Ghibli", "Ella has a peanut allergy"): only when every fact it
+        states is stored, else none."""
+        from memos.reader.ingest import conflict_attribute
+        from memos.reader.questions import user_key
+        from memos.reader.rules import extract
+
+        stated: dict[str, MemCube] = {}
+        for ext in extract(said, name or "User", user_key(self.scope.user_id)):
+            if ext.negated:
+                continue
+            # The stored value, or one it is part of, whole words ("that I like Ghibli"
+            # names "Studio Ghibli"): of the same attribute, which for a multi-valued one
+            # ("likes=studio ghibli") holds the value too.
+            key, part = conflict_attribute(ext), f" {_norm(ext.value)} "
+            same = {hit.id: hit.cube for hit in self._search(
+                ext.value, 32, record_access=False, include_superseded=True,
+                kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                metadata={"subject": ext.subject_key})
+                if (hit.cube.metadata.get("attribute") == key
+                    or (key != ext.attribute and str(hit.cube.metadata.get("attribute", ""))
+                        .startswith(ext.attribute + "=")))
+                and part.strip()
+                and _holds_words(f" {_norm(str(hit.cube.metadata.get('value', '')))} ", part)}
+            if not same:
+                return {}
+            stated.update(same)
+        return stated
+
     def _forget_names_stored(self, what: str, clause: bool = False) -> bool:
         """Whether a forget request said after opening words names something stored: a fact
         ("my address"), a clause (`clause`: "forget that ella has a peanut allergy"), or a
@@ -2549,8 +2611,8 @@ class Assistant:
                       flags=re.I)
         if not what or what.lower() in _NOT_A_THING:
             return False
-        if (clause and len(what.split()) >= 2) or self._stored(
-                re.sub(r"\bmy\s+(?:late|dear|beloved)\s+", "my ", what, flags=re.I)):
+        if (clause and self._stated_facts(what, self.user_name)) or self._stored(
+                _without_late(what)):
             return True
         return any(str(h.cube.metadata.get("value") or "").strip().lower() == what.lower()
                    for h in self.mem.search(what, self.scope, k=20, record_access=False,
@@ -2670,31 +2732,7 @@ class Assistant:
         # big fan of Studio Ghibli") and to the replies. Only a statement whose every fact
         # is stored names them: "that my sister Anna lives in Leeds", when she lives in
         # York, names nothing (its words alone are looked for, as any request's).
-        from memos.reader.ingest import conflict_attribute
-        from memos.reader.questions import user_key
-        from memos.reader.rules import extract
-
-        stated: dict[str, MemCube] = {}
-        for ext in extract(said, name or "User", user_key(self.scope.user_id)):
-            if ext.negated:
-                continue
-            # The stored value, or one it is part of, whole words ("that I like Ghibli"
-            # names "Studio Ghibli"): of the same attribute, which for a multi-valued one
-            # ("likes=studio ghibli") holds the value too.
-            key, part = conflict_attribute(ext), f" {_norm(ext.value)} "
-            same = {hit.id: hit.cube for hit in self._search(
-                ext.value, 32, record_access=False, include_superseded=True,
-                kind=[Kind.FACT.value, Kind.PREFERENCE.value],
-                metadata={"subject": ext.subject_key})
-                if (hit.cube.metadata.get("attribute") == key
-                    or (key != ext.attribute and str(hit.cube.metadata.get("attribute", ""))
-                        .startswith(ext.attribute + "=")))
-                and part.strip()
-                and _holds_words(f" {_norm(str(hit.cube.metadata.get('value', '')))} ", part)}
-            if not same:
-                stated = {}
-                break
-            stated.update(same)
+        stated = self._stated_facts(said, name)
         for cube_id, cube in stated.items():
             found[cube_id] = cube
             value = str(cube.metadata.get("value", ""))

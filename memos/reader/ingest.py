@@ -357,15 +357,14 @@ def _fact_item(run: _Run, cand: FactCandidate, supersedes: list[str]) -> dict[st
     ended: dict[str, Any] = {}
     ends_at = datetime.combine(ext.until, dtime(0, 0), tzinfo=UTC) \
         if ext.until is not None else None
-    if not ext.past and ends_at is not None and ends_at > as_utc(said) and \
-            ends_at > as_utc(valid_from):
-        # "I work for Acme until March 31" (said before it): it holds now and ends then,
-        # from the first day told (the period's last day in metadata `ended_by`); said
-        # after it, it is past (below)
-        ended = {"valid_to": ends_at}
-        if ext.until_latest is not None:
-            meta[ENDED_BY] = datetime.combine(ext.until_latest, dtime(23, 59, 59),
-                                              tzinfo=UTC).isoformat()
+    last = datetime.combine(ext.until_latest or ext.until, dtime(23, 59, 59), tzinfo=UTC) \
+        if ext.until is not None else None
+    if not ext.past and last is not None and last > as_utc(said) and \
+            last > as_utc(valid_from):
+        # "I work for Acme until March 31", "... until the end of June" (said before it):
+        # it holds now, through the last day told, and has ended after it; said after it,
+        # it is past (below)
+        ended = {"valid_to": last}
     elif ext.past or ends_at is not None:
         # "I used to live in Seville": it held once (from the date said with it, else from
         # an unknown time) and had ended when said, at the latest; written so, it ends no
@@ -1009,11 +1008,15 @@ def _past_until_next(found: list[Extraction]) -> list[Extraction]:
 
 # "i left acme", "i just quit globex": a workplace left, typed in lower case (the rules read
 # a lower-case name after "left" as no firm: "i left uni", "i quit yoga")
-_LEFT_LOWER = re.compile(r"\b(?:i|we)\s+(?:just\s+|finally\s+|officially\s+)?(?:left|quit|"
+_LEFT_LOWER = re.compile(r"\b(?:[iI]|[Ww]e)\s+(?:just\s+|finally\s+|officially\s+)?(?:left|quit|"
                          r"resigned\s+from|stopped\s+working\s+(?:at|for))\s+"
-                         r"(?P<org>[a-z][\w&'’-]*(?:\s+[a-z][\w&'’-]*){0,2})")
+                         r"(?P<org>[a-z][\w&'’-]*(?:\s+[a-z][\w&'’-]*){0,2}?)"
+                         # (the workplace ends the clause: "i left acme at 6 today" is a day)
+                         r"(?=\s*(?:$|[,.!;]|\s+(?:today|yesterday|last|this|in|on|after|"
+                         r"because|and|for\s+good|lol|finally)\b))")
 _NOT_LEFT_AFTER = frozenset({"did", "do", "should", "would", "could", "might", "will", "if",
-                             "when", "to", "cant", "can't", "never", "not", "may", "gonna"})
+                             "when", "to", "cant", "can't", "never", "not", "may", "gonna",
+                             "wish", "hope", "maybe", "think", "almost", "nearly"})
 
 
 def _left_stored(text: str, found: list[Extraction],

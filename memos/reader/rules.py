@@ -939,8 +939,8 @@ def _noun_allergies(sentence: str, turn: _Turn, me: _Subject) -> None:
                 what.lower() not in NOT_ALLERGENS and _ok_value(what):
             rel, name = m.group("rel"), m.group("relname") or m.group("name")
             kin = _kin(name, me) if name else None  # "Mum has a nut allergy"
-            if name and kin is None and not _named(name):
-                continue  # ("So has a nut allergy")
+            if name and kin is None and (not _named(name) or _an_app(name)):
+                continue  # ("So has a nut allergy", "Amazon has ...")
             subj = kin or (_Subject(name, name) if name else
                            me if rel is None else
                            _Subject(me.name, me.key, f"{relation_name(rel)}'s "))
@@ -1217,12 +1217,15 @@ _NOUN_ALLERGY = re.compile(
     rf"(?:\bI(?:'ve|’ve|\s+have)?\s+|\b[Mm]y\s+(?P<rel>{RELATION_RE})(?:['’]s)?\s+"
     # "my daughter Ella has ...", "Ella has a peanut allergy": the person named
     r"(?:(?P<relname>(?-i:[A-Z][a-z]+))\s+)?|"
-    r"(?:^|(?<=[,;] ))(?P<name>(?-i:(?!(?:He|She|They|It|We|You|This|That|There)\b)[A-Z][a-z]+))"
-    r"\s+(?=has\b)|^)"
+    r"(?:^|(?<=[,;] ))(?P<name>(?-i:(?!(?:He|She|They|It|We|You|This|That|There)\b)[A-Z][a-z]+"
+    r"(?<!ly)))\s+(?=has\b)|^)"
     r"(?:(?:also|just|recently|finally|now|actually|even|has)\s+)*"
     r"(?:have|has|got|developed|(?:been\s+|got\s+|was\s+|just\s+)?diagnosed\s+with)\s+"
     r"(?:an?\s+)?" + _ALLERGY_DEGREE +
-    r"(?P<what>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)\s+allerg(?:y|ies)\b", re.I)
+    r"(?P<what>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)\s+allerg(?:y|ies)\b"
+    # (the allergy ends the phrase: "Google has a peanut allergy policy" is none)
+    r"(?!\s+(?:policy|policies|warning|warnings|label|labels|test|tests|menu|friendly|"
+    r"free|awareness|training|sign|signs|rules?)\b)", re.I)
 # No allergen: "a food allergy", "seasonal allergies"
 _NOT_ALLERGEN_WORDS = _SEVERITY | frozenset("""
 known two three four several food seasonal skin some many lots no few multiple these those
@@ -2723,7 +2726,8 @@ _ASKED = re.compile(
     r"kids?|children|allergies|hobbies|languages?))?\s+(?:do|does|did|am|is|are|was|were|can|"
     r"could|should|would|will|have|has|had)\b|(?:do|does|did|am|are|was|were|have|has)\s+"
     r"(?:i|we)\b(?!\s+(?:ever\s+)?(?:tell|told|mention|mentioned|say|said)\b|\s+got\s+(?:some\s+)?"
-    r"(?:news|something|a\s+story|an?\s+update)\b))", re.I)
+    r"(?:news|something|a\s+story|an?\s+update)\b|\s+(?:so\s+|ever\s+)?(?:glad|happy|surprised|"
+    r"lucky|relieved|pleased|proud|excited|thrilled|tired|sick|done|blessed)\b))", re.I)
 
 
 # A request to keep what follows, said as a question ("Can you remember that I'm allergic to
@@ -3588,7 +3592,8 @@ def _predicates(sentence: str, turn: _Turn, me: _Subject) -> None:
             # "my son Leo is 11", "my son turned 6 last week", "Leo just turned 8!"
             age = _AGE_OF.match(sentence, turned.end() if turned else rest)
         years = age_number(age.group("n")) if age else ""
-        if age and age.re is _AGE_BARE and not age.group("n").isdigit() and int(years) < 13:
+        if age and age.re is _AGE_BARE and not age.group("n").isdigit() and (
+                not years or int(years) < 13):
             years = ""  # "I'm five": a speaker's age in words from 13 ("I'm one of them")
         if age and _FEELS_LIKE.search(sentence[max(0, sm.start() - 30):sm.start()]):
             years = ""  # "i feel like I'm eighty lol": how old one feels

@@ -38,7 +38,9 @@ def test_an_end_said_ahead(mem: MemOS) -> None:
     bot = tell(mem, [(0, "i work for Acme until june 30 2026"), (0, "I live in Leeds")])
     (acme,) = [h.cube for h in mem.search("Acme", "alice", k=20, kind=["fact"])
                if h.cube.metadata.get("value") == "Acme"]
-    assert acme.state.value == "active" and acme.valid_to == datetime(2026, 6, 30, tzinfo=UTC)
+    # through the last day told
+    assert acme.state.value == "active" and acme.valid_to == datetime(2026, 6, 30, 23, 59, 59,
+                                                                        tzinfo=UTC)
     assert acme.valid_from != acme.valid_to  # not its start (it was read as one before)
     assert ask(bot, "where did i work in march 2026?", day=200) == (
         "In March 2026, your employer was Acme (until 30 June 2026).")
@@ -135,3 +137,23 @@ def test_a_job_that_starts_later(mem: MemOS) -> None:
     assert ask(bot, "do i work at deepmind?") == (
         "Not yet: your employer is DeepMind (from 1 November 2030).")
     assert ask(bot, "do i work at brew lab?").startswith("Yes")
+
+
+def test_review_mends(mem: MemOS) -> None:
+    """(a review of the change) a change told after opening words was forgotten as a
+    request; a day's 'i left acme at 6' ended the job; 'thanks to my sister ...' was thanked;
+    'who is mark' quoted 'a bad mark'; a death told before the age stopped it."""
+    bot = tell(mem, [(0, "I work at Acme"), (0, "I live in York"),
+                     (0, "i got a bad mark in my exam"), (0, "my grandma passed away in 2020"),
+                     (10, "my grandma is 92")])
+    assert ask(bot, "well, forget about Acme, I got a job at Google!", day=20) == (
+        "Noted: your employer is Google (it was Acme).")
+    assert ask(bot, "oh forget that dentist thing, I moved to Leeds last week", day=20) == (
+        "Noted: your city is Leeds (it was York).")
+    assert ask(bot, "i left google at 6 today, so tired", day=21) == "Noted."
+    assert ask(bot, "where do i work?").startswith("Your employer is Google")
+    for text in ("thank you for nothing, my mum is in hospital again",
+                 "thanks to my sister I finally got the job"):
+        assert ask(bot, text, day=22) != "You're welcome.", text
+    assert ask(bot, "who is mark") == "I don't know who Mark is yet."
+    assert "died" not in ask(bot, "how old is my grandma?", day=800)

@@ -147,3 +147,15 @@ def test_a_tie_does_not_begin_after_it_is_told() -> None:
 def test_allergies_of_people_named(text: str, expected: set[tuple[str, str, str]]) -> None:
     assert {(e.subject, e.attribute, e.value)
             for e in extract(text, "Alice", "user:alice", AT)} == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # (a review of the change)
+    ("Google has a peanut allergy policy", set()),
+    ("Apparently has a nut allergy", set()),
+    ("Am I glad I moved to Oslo", {("city", "Oslo")}),
+    ("Was I surprised when I moved to Oslo", {("city", "Oslo")}),
+    ("I'm \u017feventy", set()),  # (a long s: no crash)
+])
+def test_review_mends(text: str, expected: set[tuple[str, str]]) -> None:
+    assert read(text) == expected
