@@ -2696,11 +2696,18 @@ class Assistant:
         person = _PERSON_REQUEST.fullmatch(what.rstrip(".!"))
         if not facts and person is not None:
             relation = person.group("rel").lower()
-            cq = self.canonical(f"what is my {relation}'s name?", name)
-            kin = (self._facts_for(cq, include_superseded=True, k=256)
-                   if cq is not None and cq.attribute.endswith("'s name") else [])
-            names = {str(h.cube.metadata.get("value") or "").strip() for h in kin
-                     if not _ended(h.cube)} - {""}
+            ex = re.fullmatch(r"ex(?:[- ]?(?P<kind>[a-zé]+))?", relation)
+            if ex is not None:
+                # "forget my ex", "forget everything about my ex-wife": the partner whose tie
+                # ended (as "who is my ex?" finds them)
+                kin = self._exes(ex.group("kind"))
+                names = {str(h.cube.metadata.get("value") or "").strip() for h in kin} - {""}
+            else:
+                cq = self.canonical(f"what is my {relation}'s name?", name)
+                kin = (self._facts_for(cq, include_superseded=True, k=256)
+                       if cq is not None and cq.attribute.endswith("'s name") else [])
+                names = {str(h.cube.metadata.get("value") or "").strip() for h in kin
+                         if not _ended(h.cube)} - {""}
             if len(names) == 1:
                 who = names.pop()
                 about = self._search(who, 256, record_access=False, include_superseded=True,

@@ -1031,6 +1031,14 @@ _TIE_BEGUN = re.compile(r"\b(?:married|marry|wed|engaged|dating|seeing|together|
                         r"started\s+(?:dating|seeing)|moved\s+in)\b", re.I)
 
 
+# A place named after what it is ("a café called Brew Lab on weekends to pay rent", "a
+# bakery called Crumbs"): the value ends with the name's capitalised words (typed in lower
+# case, where the name ends is not told: the phrase stays whole)
+_CALLED = re.compile(
+    r"(?:an?|the|this|that)\s+(?:[\w'’-]+\s+){1,3}?(?:called|named)\s+"
+    r"(?P<name>(?-i:[A-Z0-9][\w&'’.-]*(?:\s+(?:[A-Z0-9&][\w&'’.-]*|of|de|la|and))*))", re.I)
+
+
 @dataclass
 class _Turn:
     speaker: str
@@ -1127,6 +1135,9 @@ class _Turn:
             value = " ".join(words[:-1])  # "Rome back" (of "Rome back then")
         if attribute == "preference":
             value = clean_value(re.split(r"\s+(?:over|to|rather than|instead of)\s+", value)[0])
+        called = _CALLED.match(value) if attribute in ("employer", "city") else None
+        if called is not None:  # "a café called Brew Lab on weekends to pay rent": its name
+            value = clean_value(value[:called.end("name")])  # ends the value
         value = re.sub(r"^on\s+", "", value) if attr.endswith(("birthday", "anniversary")) \
             else value
         if not _ok_value(value, attribute=attr):

@@ -157,3 +157,14 @@ def test_review_mends(mem: MemOS) -> None:
         assert ask(bot, text, day=22) != "You're welcome.", text
     assert ask(bot, "who is mark") == "I don't know who Mark is yet."
     assert "died" not in ask(bot, "how old is my grandma?", day=800)
+
+
+def test_forget_my_ex(mem: MemOS) -> None:
+    # (a second fresh-eyes user: "forget my ex" found nothing though "who is my ex?" did;
+    # ASSISTANT.md said it worked)
+    bot = tell(mem, [(0, "My wife is Sarah. She lives in Harrogate."),
+                     (10, "Sarah and I got divorced.")])
+    assert ask(bot, "who is my ex?", day=20).startswith("Your ex: Sarah")
+    said = ask(bot, "forget my ex", day=21)
+    assert said.startswith("Forgotten") and "Sarah's city is Harrogate" in said
+    assert ask(bot, "who is my ex?", day=22) == "I don't know of an ex of yours."

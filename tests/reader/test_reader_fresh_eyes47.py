@@ -159,3 +159,17 @@ def test_allergies_of_people_named(text: str, expected: set[tuple[str, str, str]
 ])
 def test_review_mends(text: str, expected: set[tuple[str, str]]) -> None:
     assert read(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # (a second fresh-eyes user) the value ends with the name of what it is called
+    ("i work part time at a café called Brew Lab on weekends to pay rent",
+     {("employer", "a café called Brew Lab")}),
+    ("I work at a pub called The Red Lion and I love it",
+     {("employer", "a pub called The Red Lion")}),
+    # typed in lower case, where the name ends is not told
+    ("i work at a cafe called brew lab on weekends",
+     {("employer", "a cafe called brew lab on weekends")}),
+])
+def test_a_place_called_by_name(text: str, expected: set[tuple[str, str]]) -> None:
+    assert read(text) == expected
