@@ -503,7 +503,7 @@ _TYPOS = {"waht": "what", "whta": "what", "wat": "what", "wht": "what", "hwat": 
           "adress": "address", "addres": "address", "adres": "address", "hwo": "how", "jbo": "job", "brithday": "birthday", "birhtday": "birthday",
           "bday": "birthday", "hobbys": "hobbies", "sistr": "sister", "bro": "brother",
           "sis": "sister", "numbr": "number", "nuber": "number", "emial": "email",
-          "whos": "who's"}
+          "whos": "who's", "wats": "what's", "wen": "when", "whn": "when"}
 # (lower case only: "Wat" or "Liv" written with a capital is a name)
 _TYPO = re.compile(r"\b(" + "|".join(_TYPOS) + r")\b")
 # "liv" only as the verb after its subject ("wher do i liv"; not the name Liv)

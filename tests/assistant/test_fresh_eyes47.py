@@ -168,3 +168,10 @@ def test_forget_my_ex(mem: MemOS) -> None:
     said = ask(bot, "forget my ex", day=21)
     assert said.startswith("Forgotten") and "Sarah's city is Harrogate" in said
     assert ask(bot, "who is my ex?", day=22) == "I don't know of an ex of yours."
+
+
+@pytest.mark.parametrize("text", ["wats my dads name", "wen does my visa run out"])
+def test_questions_with_typed_question_words(mem: MemOS, text: str) -> None:
+    # (a second fresh-eyes user: these were "Noted." as statements)
+    bot = tell(mem, [(0, "my dad is Hiroshi")])
+    assert ask(bot, text) != "Noted."
