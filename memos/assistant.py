@@ -268,9 +268,15 @@ def _ended(cube: MemCube, now: datetime | None = None) -> bool:
 
 
 def _not_begun(cube: MemCube, now: datetime | None = None) -> bool:
-    """Whether a fact is set to begin later than `now` (its `valid_from` ahead: a change
-    told before it takes effect)."""
-    return cube.valid_from is not None and as_utc(cube.valid_from) > as_utc(now or utcnow())
+    """Whether a fact is a change told before it takes effect: set to begin after it was said
+    and after `now` (the time asked; a turn dated ahead of the clock that states what holds
+    then is no such change)."""
+    from memos.writes import said_at
+
+    if cube.valid_from is None:
+        return False
+    start, said = as_utc(cube.valid_from), said_at(cube)
+    return start > as_utc(now or utcnow()) and (said is None or start > as_utc(said))
 
 
 def _ended_at(cube: MemCube) -> datetime:
@@ -858,8 +864,9 @@ class Assistant:
                             kind=[Kind.FACT.value, Kind.PREFERENCE.value],
                             metadata={"subject": cq.subject_key(self.scope.user_id)},
                             include_superseded=include_superseded)
+        asked = getattr(self, "_asked_at", None)
         return [h for h in hits if _fact_attribute(h.cube) == cq.attribute
-                and (include_superseded or not (_ended(h.cube) or _not_begun(h.cube)))]
+                and (include_superseded or not (_ended(h.cube) or _not_begun(h.cube, asked)))]
 
     def _upcoming(self, cq: CanonicalQuestion) -> list[MemCube]:
         """The question's facts set to begin later ("I accepted a job at DeepMind, starting 1
@@ -868,7 +875,8 @@ class Assistant:
                             kind=[Kind.FACT.value, Kind.PREFERENCE.value],
                             metadata={"subject": cq.subject_key(self.scope.user_id)})
         ahead = [h.cube for h in hits if _fact_attribute(h.cube) == cq.attribute
-                 and _not_begun(h.cube) and not _ended(h.cube)]
+                 and _not_begun(h.cube, getattr(self, "_asked_at", None))
+                 and not _ended(h.cube)]
         return sorted(ahead, key=lambda c: as_utc(c.valid_from or utcnow()))
 
     def _older(self, cq: CanonicalQuestion, current: list[SearchHit]) -> list[SearchHit]:
@@ -2202,10 +2210,11 @@ class Assistant:
                     [_used(h, "the opposite taste for the value asked about") for h in facts])
         owner = self._owner(cq)
         owner = owner.lower() if owner == "Your" else owner
+        asked = getattr(self, "_asked_at", None)
         lines = []
         for hit in facts:
             verb = "was" if _ended(hit.cube) else "is"
-            span = f"from {date_text(hit.cube.valid_from)}" if _not_begun(hit.cube) \
+            span = f"from {date_text(hit.cube.valid_from)}" if _not_begun(hit.cube, asked) \
                 else _span(hit.cube)
             line = (self._second_person(hit.cube).rstrip(".")
                     if cq.attribute in ("likes", "dislikes") and cq.about_user
@@ -2213,7 +2222,7 @@ class Assistant:
             lines.append(f"{line} ({span})" if span else line)
         # "Am I allergic to peanuts?" of an allergy that ended: no longer
         yes = "Yes" if not cq.now or any(not _ended(h.cube) for h in facts) else "No longer"
-        if cq.now and facts and all(_not_begun(h.cube) for h in facts):
+        if cq.now and facts and all(_not_begun(h.cube, asked) for h in facts):
             yes = "Not yet"  # "do I work at DeepMind?" of a job that starts next year
         return (f"{yes}: {'; '.join(lines)}.",
                 [_used(h, f"the value asked about ({_why(h)})") for h in facts])

@@ -175,3 +175,13 @@ def test_questions_with_typed_question_words(mem: MemOS, text: str) -> None:
     # (a second fresh-eyes user: these were "Noted." as statements)
     bot = tell(mem, [(0, "my dad is Hiroshi")])
     assert ask(bot, text) != "Noted."
+
+
+def test_a_turn_dated_ahead_is_no_change_told_ahead(mem: MemOS) -> None:
+    # (blind-e fell to 0.9857 with the first version of the scheduled change: a session
+    # dated after the clock, "Luka just turned 12!", was a change "not begun" and left out)
+    bot = tell(mem, [(0, "My son Luka is 11.")])
+    ahead = T0 + timedelta(days=800)
+    bot.reply("Luka just turned 12!", session_id="later", at=ahead)
+    said = bot.reply("How old is my son?", session_id="q", at=ahead + timedelta(days=2))
+    assert "12" in said.text and "11" not in said.text
