@@ -122,6 +122,9 @@ _CLAUSE_END = re.compile(
     # "a charge nurse starting last week": when it began, not the value (a time to come,
     # "... starting Monday", "... starting next month", leaves the value as it is: no job yet)
     r"\s+(?:starting|beginning)\s+(?=(?:last|yesterday|today|this\s+past)\b)|"
+    # "Acme through June", "Austin till the end of the year": the end of what holds
+    r"\s+(?:through|thru|till|til)\s+(?=(?:the\s+(?:end|start|middle)\b|(?-i:[A-Z])|\d|next\b|"
+    r"this\b|mid\b))|"
     # chat without punctuation: "Leeds I guess", "Globex I have more free time"
     r"\s+(?-i:I)(?:['’](?:m|ve|d|ll))?\s+(?-i:[a-z])|"
     r"[,;:!?()\"]|\s[-–—]\s",

@@ -173,3 +173,26 @@ def test_review_mends(text: str, expected: set[tuple[str, str]]) -> None:
 ])
 def test_a_place_called_by_name(text: str, expected: set[tuple[str, str]]) -> None:
     assert read(text) == expected
+
+
+@pytest.mark.parametrize(("text", "said", "expected"), [
+    # (the reviews) an end or a deadline ahead
+    ("I work at Acme until Friday", date(2026, 1, 20), date(2026, 1, 23)),
+    ("my appointment got moved to Friday", date(2026, 1, 20), date(2026, 1, 23)),
+    ("Fiona wants a full draft by March", date(2026, 1, 20), date(2026, 3, 1)),
+    # what was done stays where it was
+    ("I lived there until Friday", date(2026, 1, 20), date(2026, 1, 16)),
+    ("by March I had finished", date(2026, 1, 20), date(2025, 3, 1)),
+])
+def test_ends_and_deadlines_ahead(text: str, said: date, expected: date) -> None:
+    (mention,) = resolve_dates(text, said)
+    assert mention.date == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I work at Acme through June", {("employer", "Acme")}),
+    ("I live in Austin till the end of the year", {("city", "Austin")}),
+    ("i work at acme till june", {("employer", "acme")}),
+])
+def test_through_ends_a_value(text: str, expected: set[tuple[str, str]]) -> None:
+    assert read(text) == expected
