@@ -864,16 +864,22 @@ class Assistant:
                             kind=[Kind.FACT.value, Kind.PREFERENCE.value],
                             metadata={"subject": cq.subject_key(self.scope.user_id)},
                             include_superseded=include_superseded)
+        if not include_superseded and k == 32:  # (what `_upcoming` reads again: kept)
+            self._last_facts = (cq.question, cq.subject_key(self.scope.user_id), hits)
         asked = getattr(self, "_asked_at", None)
         return [h for h in hits if _fact_attribute(h.cube) == cq.attribute
                 and (include_superseded or not (_ended(h.cube) or _not_begun(h.cube, asked)))]
 
     def _upcoming(self, cq: CanonicalQuestion) -> list[MemCube]:
         """The question's facts set to begin later ("I accepted a job at DeepMind, starting 1
-        November 2027"; `_not_begun`), first to begin first."""
-        hits = self._search(cq.question, 32, record_access=False,
-                            kind=[Kind.FACT.value, Kind.PREFERENCE.value],
-                            metadata={"subject": cq.subject_key(self.scope.user_id)})
+        November 2027"; `_not_begun`), first to begin first. The search `_facts_for` just
+        made for the same question is not made again."""
+        subject = cq.subject_key(self.scope.user_id)
+        last = getattr(self, "_last_facts", None)
+        hits = last[2] if last is not None and last[:2] == (cq.question, subject) else \
+            self._search(cq.question, 32, record_access=False,
+                         kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                         metadata={"subject": subject})
         ahead = [h.cube for h in hits if _fact_attribute(h.cube) == cq.attribute
                  and _not_begun(h.cube, getattr(self, "_asked_at", None))
                  and not _ended(h.cube)]
@@ -1296,6 +1302,7 @@ class Assistant:
                 self.backend == "llm" or (self.backend == "auto" and self.llm is not None)):
             return self._note(text, sid, now, start)
         t0 = time.perf_counter()
+        self._last_facts = None  # (`_upcoming` reuses this reply's search only)
         backend, why, cq, facts = self.route(text)
         asked = resolve_dates(text, now)  # the times the question names, resolved once
         hits = _date_fit(self._search(dated_query(text, now, asked), SEARCH_K), asked)
