@@ -391,6 +391,13 @@ _ACK = re.compile(r"^\s*(?:ok(?:ay)?|k|cool|great|nice|got\s+it|sure|alright|all
                   r"sounds\s+good|perfect|good)\s*[!.,:)]*\s*$", re.I)
 
 
+# A question asked of the assistant itself, not of memory ("how are you today?", "how's it
+# going", "what's the weather like?")
+_CHAT_ASKED = re.compile(
+    r"^\W*(?:(?:hi|hey|hello|ok|so)[,!]?\s+)?(?:(?P<how>how\s+(?:are|r)\s+(?:you|u|ya)(?:\s+(?:doing|"
+    r"today|this\s+morning|tonight))*|how['’]?s\s+it\s+going|how\s+is\s+it\s+going|how\s+have\s+you\s+"
+    r"been|how['’]?s\s+your\s+day|what['’]?s\s+up|sup)|(?P<weather>what['’]?s\s+the\s+weather(?:\s+like)?"
+    r"(?:\s+today)?))(?:\s+(?:kai|dear|mate|buddy))?" + r"\s*(?:[?!.,)]+\s*)?$", re.I)
 # Small talk that states nothing, beyond the bare forms: a greeting with a word of warmth
 # ("good morning dear"), thanks that go on ("thank you so much, you're a treasure"), a
 # goodbye, praise of the assistant.
@@ -1301,6 +1308,18 @@ class Assistant:
         if not is_question(text) and self.learn and not (
                 self.backend == "llm" or (self.backend == "auto" and self.llm is not None)):
             return self._note(text, sid, now, start)
+        chat = _CHAT_ASKED.match(said) if not (
+            self.backend == "llm" or (self.backend == "auto" and self.llm is not None)) else None
+        if chat is not None:
+            # "how are you today?", "what's the weather like?": asked of the assistant, not
+            # of what it remembers (offline it quoted a memory back)
+            answer = ("I'm well, thank you! What would you like me to remember, or to look "
+                      "up?" if chat.group("how") else
+                      "I can't see the weather from here; I only know what you've told me.")
+            self._remember(sid, [("user", text), ("assistant", answer)], now)
+            return Reply(text=answer, backend="note", memories=[],
+                         seconds={"total": time.perf_counter() - start}, session_id=sid,
+                         route="small talk, asked of the assistant")
         t0 = time.perf_counter()
         self._last_facts = None  # (`_upcoming` reuses this reply's search only)
         backend, why, cq, facts = self.route(text)

@@ -185,3 +185,15 @@ def test_a_turn_dated_ahead_is_no_change_told_ahead(mem: MemOS) -> None:
     bot.reply("Luka just turned 12!", session_id="later", at=ahead)
     said = bot.reply("How old is my son?", session_id="q", at=ahead + timedelta(days=2))
     assert "12" in said.text and "11" not in said.text
+
+
+@pytest.mark.parametrize(("text", "start"), [
+    ("how are you today?", "I'm well"), ("how's it going", "I'm well"),
+    ("how are you doing?", "I'm well"), ("what's the weather like", "I can't see the weather"),
+])
+def test_small_talk_asked_of_the_assistant(mem: MemOS, text: str, start: str) -> None:
+    # (both fresh-eyes users: these quoted a memory back, "Your city is Leeds")
+    bot = tell(mem, [(0, "I live in Leeds")])
+    said = ask(bot, text)
+    assert said.startswith(start) and "Leeds" not in said
+    assert ask(bot, "where do i live?").startswith("Your city is Leeds")
