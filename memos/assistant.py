@@ -271,12 +271,9 @@ def _not_begun(cube: MemCube, now: datetime | None = None) -> bool:
     """Whether a fact is a change told before it takes effect: set to begin after it was said
     and after `now` (the time asked; a turn dated ahead of the clock that states what holds
     then is no such change)."""
-    from memos.writes import said_at
+    from memos.writes import begins_later
 
-    if cube.valid_from is None:
-        return False
-    start, said = as_utc(cube.valid_from), said_at(cube)
-    return start > as_utc(now or utcnow()) and (said is None or start > as_utc(said))
+    return begins_later(cube, now or utcnow())
 
 
 def _ended_at(cube: MemCube) -> datetime:
@@ -1305,11 +1302,10 @@ class Assistant:
             reply = self._forget(what or forget.group("what"), sid)
             reply.seconds["total"] = time.perf_counter() - start
             return reply
-        if not is_question(text) and self.learn and not (
-                self.backend == "llm" or (self.backend == "auto" and self.llm is not None)):
+        chats = self.backend == "llm" or (self.backend == "auto" and self.llm is not None)
+        if not is_question(text) and self.learn and not chats:
             return self._note(text, sid, now, start)
-        chat = _CHAT_ASKED.match(said) if not (
-            self.backend == "llm" or (self.backend == "auto" and self.llm is not None)) else None
+        chat = _CHAT_ASKED.match(said) if not chats else None
         if chat is not None:
             # "how are you today?", "what's the weather like?": asked of the assistant, not
             # of what it remembers (offline it quoted a memory back)

@@ -832,11 +832,7 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
         cube = cand.cube
         rows, ids, later, began = _conflicts(store, session, cand, pk, now)
         starts = as_utc(cube.valid_from) if cube.valid_from is not None else None
-        said = said_at(cube)
-        # (begins after now and after it was said: a message dated ahead of the clock that
-        # states what holds then is no change told ahead)
-        ahead = [old_id for old_id in ids if starts is not None and starts > now
-                 and (said is None or starts > as_utc(said))
+        ahead = [old_id for old_id in ids if starts is not None and begins_later(cube, now)
                  and old_id not in cand.supersedes and (
                      began[old_id] is None or as_utc(began[old_id]) < starts)]
         for old_id in ahead:
@@ -933,6 +929,17 @@ def refuse_managed(cube_id: str, metadata: Mapping[str, Any] | None, action: str
             f"{where}cube {cube_id} is managed by memos (activation or parametric tier): it "
             f"cannot be {action}; change or forget the memory it was made from instead "
             f"(an adapter: activate or roll back adapters, or purge it)")
+
+
+def begins_later(cube: MemCube, now: datetime) -> bool:
+    """Whether a cube is a change told before it takes effect: set to begin after `now` and
+    after it was said (a message dated ahead of the clock that states what holds then is no
+    such change). The conflict policy schedules the end of what it replaces
+    (`_apply_conflicts`); the assistant answers it as one to come."""
+    if cube.valid_from is None:
+        return False
+    start, said = as_utc(cube.valid_from), said_at(cube)
+    return start > as_utc(now) and (said is None or start > as_utc(said))
 
 
 def said_at(cube: MemCube) -> datetime | None:

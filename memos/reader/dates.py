@@ -165,7 +165,7 @@ def _weekday(m: re.Match[str], ref: date) -> tuple[date, str]:
         return ref + timedelta(days=(target - ref.weekday()) % 7), "day"
     before = m.string[max(0, m.start() - 60):m.start()]
     if which in ("", "on") and (_PUT_OFF_TO.search(before) or (
-            _UNTIL.search(before) and not _DONE.search(_sentence(m)))):
+            UNTIL_BEFORE.search(before) and not _DONE.search(_sentence(m)))):
         # "I work at Acme until Friday", "my appointment got moved to Friday": the next one
         return ref + timedelta(days=(target - ref.weekday()) % 7 or 7), "day"
     if which in ("", "on") and _looks_forward(m) and not _DONE.search(_sentence(m)) and \
@@ -195,7 +195,8 @@ _FUTURE = re.compile(r"\b(?:will|shall|gonna|going to|plan to|planning|hope to|w
                      r"\w(?:'ll|’ll)\b", re.I)
 # The end of what holds now ("I work for Acme until March 31", "contract runs till the end of
 # June"), and a date something was put off or extended to: ahead of the turn
-_UNTIL = re.compile(r"\b(?:until|till|til|through)\s+(?:the\s+end\s+of\s+)?$", re.I)
+UNTIL_BEFORE = re.compile(r"\b(?:until|till|til|through|thru|up\s+until)\s+(?:the\s+end\s+of\s+)?$",
+                          re.I)
 _BY = re.compile(r"\bby\s+(?:the\s+(?:end|start|beginning|middle)\s+of\s+)?$", re.I)
 _PUT_OFF_TO = re.compile(r"\b(?:extended|renewed|postponed|rescheduled|delayed|pushed\s+back|"
                          r"moved)\b[^.!?;]{0,40}\b(?:to|until|till)\s+"
@@ -235,7 +236,7 @@ def _looks_forward(m: re.Match[str], default: bool = False) -> bool:
         return True  # "acme extended my contract to june 30", "the wedding got moved to May"
     if _PAST.search(sentence):
         return False
-    if _IS_IN.search(before[-12:]) or ((_UNTIL.search(before) or _BY.search(before)) and
+    if _IS_IN.search(before[-12:]) or ((UNTIL_BEFORE.search(before) or _BY.search(before)) and
                                        not _DONE.search(sentence)):
         # "my sister's wedding is in june", "I work for Acme until March 31", "Fiona
         # wants a full draft by March"

@@ -22,7 +22,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from difflib import SequenceMatcher
 
-from memos.reader.dates import MONTHS, WEEKDAYS, DateMention, period_end, resolve_dates
+from memos.reader.dates import (
+    MONTHS,
+    UNTIL_BEFORE,
+    WEEKDAYS,
+    DateMention,
+    period_end,
+    resolve_dates,
+)
 from memos.reader.vocab import (
     APPS,
     CLUBS,
@@ -2715,14 +2722,10 @@ def _left_later(sentence: str, turn: _Turn, before: int) -> None:
                                   until_latest=last if last != end.date else None)
 
 
-_UNTIL_BEFORE = re.compile(r"\b(?:until|till|til|through|thru|up\s+until)\s+(?:the\s+end\s+of\s+)?$",
-                           re.I)
-
-
 def _until_starts(text: str, dates: list[DateMention]) -> frozenset[int]:
     """Where the dates of `text` said as an end start ("until March 31", "till the end of
     June")."""
-    return frozenset(m.start for m in dates if _UNTIL_BEFORE.search(text[:m.start]))
+    return frozenset(m.start for m in dates if UNTIL_BEFORE.search(text[:m.start]))
 
 
 # A question typed without its "?" ("who do i work for atm", "what city do i live in now", "do
