@@ -78,6 +78,10 @@ class RetrievalConfig(_Settings):
     recency_half_life_days: float = Field(default=30.0, gt=0)
     importance_weight: float = Field(default=0.002, ge=0)
     candidates: int = Field(default=50, ge=1)  # per retriever, before fusion
+    # ... and at least this many per hit asked for (RetrievalConfig.depth): a search for 63
+    # hits fuses lists of 189, so a memory ranked past 63 by both retrievers still counts
+    # both votes. LoCoMo: docs/RESULTS.md ("Deeper lists, and memories that ask").
+    candidates_per_hit: int = Field(default=3, ge=1)
     # Query vectors remembered per store, by query text (0: off). An agent asks the same
     # thing more than once (the assistant searches, then answers, with one question): a
     # repeated query skips the embedding, the largest part of a search with a model.
@@ -109,6 +113,10 @@ class RetrievalConfig(_Settings):
     speaker_weight: float = Field(default=0.03, ge=0)
     date_weight: float = Field(default=0.04, ge=0)
     date_after_days: float = Field(default=7.0, ge=0)
+    # A memory that asks rather than tells (its text ends with "?", a trailing bracketed
+    # aside such as a shared photo's caption aside) loses this much (memos.retrieval.asks):
+    # a question echoes the words of a search about its subject, the reply holds the answer.
+    question_penalty: float = Field(default=0.015, ge=0)
     # Candidates (best fused first) whose rows the priors and session grouping may read: at
     # most max(3k, prior_pool). LoCoMo, k=10: R@10 0.003 (hashing) / 0.005 (MiniLM) below
     # reading all ~100 candidates' rows, which costs ~1 ms more SQL (docs/RESULTS.md).
@@ -145,6 +153,10 @@ class RetrievalConfig(_Settings):
     # runs on its caller's thread, and a server runs one that can start at once on its
     # event loop.
     search_concurrency: Annotated[int, Field(ge=1)] | Literal["auto"] | None = "auto"
+
+    def depth(self, k: int) -> int:
+        """How many candidates each retriever contributes to a search for k hits."""
+        return max(self.candidates, self.candidates_per_hit * k)
 
 
 class MemosConfig(_Settings):

@@ -192,6 +192,25 @@ def query_prior(hints: QueryHints, speaker: str | None, moment: datetime | None,
     return bonus
 
 
+# A bracketed aside at the end of a memory's text ("[shares a photo: ...]") is not what it says.
+_TRAILING_ASIDE = re.compile(r"(?:\s*\[[^\[\]]*\])+\s*$")
+
+
+def asks(text: Any) -> bool:
+    """Whether a memory's text asks rather than tells: it ends with a question mark, a
+    trailing bracketed aside left out ("Which one did you pick? [shares a photo: ...]").
+
+    >>> asks("Maria: Looks fun! What other classes have you done?"), asks("I did yoga.")
+    (True, False)
+    """
+    if type(text) is not str:
+        return False
+    end = text.rstrip()
+    if end.endswith("]"):
+        end = _TRAILING_ASIDE.sub("", end)
+    return end.endswith("?")
+
+
 def fold_derived(order: Sequence[int], ids: Mapping[int, str],
                  sources: Mapping[int, Sequence[str]]) -> tuple[list[int], dict[int, list[int]]]:
     """Give a cube derived from ONE other cube and that source a single place in the hits.
@@ -302,6 +321,8 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
     if config.date_weight and hints.periods:
         margin += config.date_weight
     metas = [r.meta for r in rows.values()]
+    if config.question_penalty and any(asks(r.content) for r in rows.values()):
+        margin += config.question_penalty  # a contender above may drop by that much
     if config.speaker_weight and any(names_speaker(hints, speaker_of(m)) for m in metas):
         margin += config.speaker_weight
     if config.session_weight and config.session_top and fused and any(
@@ -329,6 +350,8 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
         if hints.periods and config.date_weight and in_periods(
                 row.valid_from or row.recorded_at, hints.periods, config.date_after_days):
             bonus += config.date_weight
+        if config.question_penalty and asks(row.content):
+            bonus -= config.question_penalty
         places[pk] = (session_of(meta), turn_of(meta))
         return final_score(fused[pk], row.recorded_at, row.importance, now, config) + bonus
 

@@ -207,7 +207,7 @@ class _Request:
 
     def run(self) -> tuple[list[retrieval.Fused], dict[int, Any]]:
         store = self.store
-        n = max(store.config.retrieval.candidates, self.k)
+        n = store.config.retrieval.depth(self.k)
         # The query is embedded before the snapshot (a model's forward pass holds no
         # transaction open); its FAISS lookup runs in the snapshot (_gather).
         vector: np.ndarray | None = None
@@ -242,7 +242,7 @@ class _Request:
     def _gather(self, session: Any, vector: np.ndarray | None, dense_job: DenseJob | None
                 ) -> tuple[list[retrieval.Fused], dict[int, Any]]:
         store, cfg, k = self.store, self.store.config.retrieval, self.k
-        n = max(cfg.candidates, k)
+        n = cfg.depth(k)
         ranked: dict[str, list[int]] = {}
         info = self.info
         # Phase 1: global candidates from each retriever, then ONE SELECT admits those in

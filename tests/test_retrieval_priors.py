@@ -116,7 +116,7 @@ def test_contenders_widen_by_the_margin() -> None:
 def _row(pk: int, speaker: str | None = None, session: Any = None, at: datetime | None = None,
          derived: list[str] | None = None) -> SimpleNamespace:
     meta = {k: v for k, v in (("speaker", speaker), ("session", session)) if v is not None}
-    return SimpleNamespace(pk=pk, id=f"c{pk}", meta=meta, valid_from=at,
+    return SimpleNamespace(pk=pk, id=f"c{pk}", content=f"turn {pk}.", meta=meta, valid_from=at,
                            recorded_at=day(2024, 1, 1), importance=0.5,
                            derived_from=[{"cube_id": d, "version": 1} for d in derived or []])
 

@@ -313,7 +313,7 @@ def _run(n: int, k: int, n_queries: int, batch_size: int, seed: int, folder: Pat
             disk, rss = folder_mb(folder), peak_rss_mb()
             index = mem._store.vectors  # internal: measured, not changed
             recall = recall_against_exact(index, vectors, k,
-                                          max(k, mem.config.retrieval.candidates), allow)
+                                          mem.config.retrieval.depth(k), allow)
             result.points.append(
                 SizePoint(
                     cubes=size,
@@ -363,7 +363,7 @@ def _faiss_only(mem: Any, vectors: np.ndarray, k: int, on_step: Callable[[int], 
     """Time the store's own vector index for each query vector, with search's candidate
     count, among the rows `allow` holds as search does (the searching user's)."""
     index = mem._store.vectors  # the FAISS wrapper search uses (internal: measured, not changed)
-    candidates = max(k, mem.config.retrieval.candidates)
+    candidates = mem.config.retrieval.depth(k)
     out: list[float] = []
     for i in range(len(vectors)):
         q = vectors[i : i + 1]
