@@ -35,15 +35,26 @@ _YEAR_ALONE = re.compile(rf"\b(?:in|of|during|since|by|before|after|from)\s+{_YE
 _BEFORE = re.compile(r"\b(?:before|by|until|as of)\s+(?:the\s+\w+\s+)?$", re.I)
 # How much further back a period reaches when the query asks about what came before it.
 BEFORE_DAYS = 14
+# A month named without a year ("in June", "the second week of November"): the whole month
+# name (an abbreviation is too often a word or a name: "Jan", "mar"). "May", "March" and
+# "August" are words too, so they count written with a capital or after a word that
+# introduces a time; the others count in any case.
+_FULL_MONTHS = {calendar.month_name[n].lower(): n for n in range(1, 13)}
+_AMBIGUOUS_MONTHS = frozenset({"may", "march", "august"})
+_MONTH_WORD = re.compile(r"\b(" + "|".join(_FULL_MONTHS) + r")\b", re.I)
+_TIME_LEAD = re.compile(r"\b(?:in|of|during|since|before|after|by|until|till|from|through|"
+                        r"early|late|mid|last|next|this|every|each)[\s-]+$", re.I)
 
 
 @dataclass(frozen=True)
 class QueryHints:
     """`words`: the query's words, lowercased (to match names); `periods`: the [start, end)
-    intervals of the dates the query names, in UTC."""
+    intervals of the dates the query names, in UTC; `months`: the months it names without
+    a year (1-12: "in June" is any June)."""
 
     words: frozenset[str]
     periods: tuple[tuple[datetime, datetime], ...] = ()
+    months: frozenset[int] = frozenset()
 
 
 def analyze(query: str) -> QueryHints:
@@ -52,7 +63,37 @@ def analyze(query: str) -> QueryHints:
     # Every date form has a year: a query without a digit names no period (the common case,
     # and the patterns are the costly part).
     periods = tuple(query_periods(query)) if _DIGIT.search(query) else ()
-    return QueryHints(words, periods)
+    months = query_months(query) if not words.isdisjoint(_FULL_MONTHS) else frozenset()
+    return QueryHints(words, periods, months)
+
+
+def query_months(text: str) -> frozenset[int]:
+    """The months `text` names without a year ("When did Ana go camping in June?" -> June).
+
+    A month that is part of a date with its year is a period (query_periods), not counted
+    here. "May", "March" and "August" count capitalised, or after a word that introduces a
+    time ("in may"), since they are also words ("May I ...?" at the start of a question is
+    not a month unless a time word comes before it).
+
+    >>> sorted(query_months("What did Ana do in June and early march?"))
+    [3, 6]
+    >>> sorted(query_months("May I see what we did on 3 June 2023?"))
+    []
+    """
+    dated = [(m.start(), m.end()) for m in (
+        *_DAY_MONTH_YEAR.finditer(text), *_MONTH_DAY_YEAR.finditer(text),
+        *_MONTH_YEAR.finditer(text))]
+    out: set[int] = set()
+    for match in _MONTH_WORD.finditer(text):
+        if any(start <= match.start() < end for start, end in dated):
+            continue
+        word = match.group(1)
+        if word.lower() in _AMBIGUOUS_MONTHS:
+            led = _TIME_LEAD.search(text[max(0, match.start() - 16):match.start()])
+            if not led and (not word[0].isupper() or match.start() == 0):
+                continue
+        out.add(_FULL_MONTHS[word.lower()])
+    return frozenset(out)
 
 
 def query_periods(text: str) -> list[tuple[datetime, datetime]]:
@@ -60,7 +101,8 @@ def query_periods(text: str) -> list[tuple[datetime, datetime]]:
 
     A day is one day, a month its days, a year ("in 2022") its days. A date right after
     "before"/"by"/"until"/"as of" reaches BEFORE_DAYS further back. Dates without a year
-    ("in March") name no period: the year is anyone's guess. An impossible day ("31
+    ("in March") name no period: the year is anyone's guess (query_months reads a month
+    without one as that month of any year). An impossible day ("31
     February, 2023") is read as its month.
 
     >>> query_periods("What did Nate make on 9 November, 2022?")[0][0].date()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -175,6 +175,31 @@ def in_periods(moment: datetime | None, periods: Sequence[tuple[datetime, dateti
     return any(start <= moment < end + grace for start, end in periods)
 
 
+def in_months(moment: datetime | None, months: Collection[int], after_days: float) -> bool:
+    """Whether `moment` falls in one of the months (1-12) of any year, or up to `after_days`
+    after one ends (a month named without a year: "in June" is any June)."""
+    if moment is None or not months:
+        return False
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    if moment.month in months:
+        return True
+    # Some day of [moment - after_days, moment] in one of the months: walk it month by month.
+    day = moment - timedelta(days=after_days)
+    while day < moment:
+        if day.month in months:
+            return True
+        day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return False
+
+
+def names_time(hints: QueryHints, moment: datetime | None, after_days: float) -> bool:
+    """Whether `moment` falls in a period the query names, or in a month it names without a
+    year, or up to `after_days` after either."""
+    return bool(hints.periods and in_periods(moment, hints.periods, after_days)
+                or hints.months and in_months(moment, hints.months, after_days))
+
+
 def query_prior(hints: QueryHints, speaker: str | None, moment: datetime | None,
                 config: RetrievalConfig) -> float:
     """What the query's names and dates add to a memory's score.
@@ -186,8 +211,7 @@ def query_prior(hints: QueryHints, speaker: str | None, moment: datetime | None,
     bonus = 0.0
     if config.speaker_weight and names_speaker(hints, speaker):
         bonus += config.speaker_weight
-    if config.date_weight and hints.periods and in_periods(moment, hints.periods,
-                                                           config.date_after_days):
+    if config.date_weight and names_time(hints, moment, config.date_after_days):
         bonus += config.date_weight
     return bonus
 
@@ -318,7 +342,7 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
     hints = analyze(query)
     rows = load(contenders(fused, k, config))
     margin = 0.0
-    if config.date_weight and hints.periods:
+    if config.date_weight and (hints.periods or hints.months):
         margin += config.date_weight
     metas = [r.meta for r in rows.values()]
     if config.question_penalty and any(asks(r.content) for r in rows.values()):
@@ -347,8 +371,8 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
         if speaker not in named:
             named[speaker] = bool(config.speaker_weight) and names_speaker(hints, speaker)
         bonus = config.speaker_weight if named[speaker] else 0.0
-        if hints.periods and config.date_weight and in_periods(
-                row.valid_from or row.recorded_at, hints.periods, config.date_after_days):
+        if config.date_weight and names_time(hints, row.valid_from or row.recorded_at,
+                                             config.date_after_days):
             bonus += config.date_weight
         if config.question_penalty and asks(row.content):
             bonus -= config.question_penalty
