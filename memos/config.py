@@ -64,6 +64,10 @@ class _Settings(BaseModel):
             raise _refused(exc, type(self).__name__) from None
 
 
+# The deepest list a retriever gives for the candidates_per_hit rule (RetrievalConfig.depth).
+DEPTH_MAX = 1_000
+
+
 class RetrievalConfig(_Settings):
     """Knobs of hybrid search (memos.retrieval). The retrieval-quality work tunes these."""
 
@@ -114,7 +118,7 @@ class RetrievalConfig(_Settings):
     date_weight: float = Field(default=0.04, ge=0)
     date_after_days: float = Field(default=7.0, ge=0)
     # A memory that asks rather than tells (its text ends with "?", a trailing bracketed
-    # aside such as a shared photo's caption aside) loses this much (memos.retrieval.asks):
+    # aside such as a shared photo's caption left out) loses this much (memos.retrieval.asks):
     # a question echoes the words of a search about its subject, the reply holds the answer.
     question_penalty: float = Field(default=0.015, ge=0)
     # Candidates (best fused first) whose rows the priors and session grouping may read: at
@@ -155,8 +159,23 @@ class RetrievalConfig(_Settings):
     search_concurrency: Annotated[int, Field(ge=1)] | Literal["auto"] | None = "auto"
 
     def depth(self, k: int) -> int:
-        """How many candidates each retriever contributes to a search for k hits."""
-        return max(self.candidates, self.candidates_per_hit * k)
+        """How many candidates each retriever contributes to a search for k hits: at least
+        `candidates` and k, and `candidates_per_hit` per hit up to DEPTH_MAX (a search for
+        thousands of hits is an export; it does not need lists three times as long)."""
+        return max(self.candidates, k, min(self.candidates_per_hit * k, DEPTH_MAX))
+
+    def widest_at_depth(self, k: int) -> int:
+        """The largest number of hits a search can ask for and still fuse lists of the
+        depth a search for k hits fuses (depth() is flat below candidates / per hit):
+        such a search ranks the same candidates, so its first k hits are those of k."""
+        want, low, high = self.depth(k), k, max(k, DEPTH_MAX, self.candidates)
+        while low < high:  # depth() never decreases: the last k' with depth(k') == want
+            mid = (low + high + 1) // 2
+            if self.depth(mid) == want:
+                low = mid
+            else:
+                high = mid - 1
+        return low
 
 
 class MemosConfig(_Settings):

@@ -1,4 +1,5 @@
-"""What a search query says beyond its words: the names it mentions and the dates it names.
+"""What a search query says beyond its words: the names it mentions, the dates it names and
+the months it names without a year.
 
 Pure functions of the query text (no storage, no clock), used by memos.retrieval to add two
 small priors to the fused score: a memory whose speaker the query names, and a memory from
@@ -43,7 +44,10 @@ _FULL_MONTHS = {calendar.month_name[n].lower(): n for n in range(1, 13)}
 _AMBIGUOUS_MONTHS = frozenset({"may", "march", "august"})
 _MONTH_WORD = re.compile(r"\b(" + "|".join(_FULL_MONTHS) + r")\b", re.I)
 _TIME_LEAD = re.compile(r"\b(?:in|of|during|since|before|after|by|until|till|from|through|"
-                        r"early|late|mid|last|next|this|every|each)[\s-]+$", re.I)
+                        r"early|late|mid|last|next|every|each)[\s-]+$", re.I)
+# What may come before a word that opens a sentence or a clause ("May I ask", "Hi! May I",
+# "Ana, may I"): there a capital says nothing.
+_OPENS = re.compile(r"(?:^|[.!?:;,])[\s\"'(\[]*$")
 
 
 @dataclass(frozen=True)
@@ -71,9 +75,10 @@ def query_months(text: str) -> frozenset[int]:
     """The months `text` names without a year ("When did Ana go camping in June?" -> June).
 
     A month that is part of a date with its year is a period (query_periods), not counted
-    here. "May", "March" and "August" count capitalised, or after a word that introduces a
-    time ("in may"), since they are also words ("May I ...?" at the start of a question is
-    not a month unless a time word comes before it).
+    here. "May", "March" and "August" count after a word that introduces a time ("in may"),
+    or capitalised where a capital says something: not at the start of a sentence or a
+    clause ("May I ...?", "Hi! May I ...", "Ana, may I ..."), since they are also words.
+    Names of months are read as months ("What did June say?" names June too).
 
     >>> sorted(query_months("What did Ana do in June and early march?"))
     [3, 6]
@@ -89,8 +94,10 @@ def query_months(text: str) -> frozenset[int]:
             continue
         word = match.group(1)
         if word.lower() in _AMBIGUOUS_MONTHS:
-            led = _TIME_LEAD.search(text[max(0, match.start() - 16):match.start()])
-            if not led and (not word[0].isupper() or match.start() == 0):
+            before = text[max(0, match.start() - 16):match.start()]
+            if not _TIME_LEAD.search(before) and (
+                    not word[0].isupper() or _OPENS.search(before)
+                    and (match.start() < 16 or _OPENS.search(text[:match.start()]))):
                 continue
         out.add(_FULL_MONTHS[word.lower()])
     return frozenset(out)

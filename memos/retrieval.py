@@ -184,13 +184,16 @@ def in_months(moment: datetime | None, months: Collection[int], after_days: floa
         moment = moment.astimezone(UTC)
     if moment.month in months:
         return True
-    # Some day of [moment - after_days, moment] in one of the months: walk it month by month.
-    day = moment - timedelta(days=after_days)
-    while day < moment:
-        if day.month in months:
-            return True
-        day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-    return False
+    if after_days >= 366:  # the grace reaches back over every month
+        return True
+    try:
+        first = moment - timedelta(days=after_days)
+    except OverflowError:  # a moment in the first days of year 1
+        return False
+    # Some day of [first, moment] falls in one of the months: count months, not dates.
+    return any((first.month - 1 + step) % 12 + 1 in months
+               for step in range((moment.year - first.year) * 12
+                                 + moment.month - first.month + 1))
 
 
 def names_time(hints: QueryHints, moment: datetime | None, after_days: float) -> bool:
@@ -216,8 +219,9 @@ def query_prior(hints: QueryHints, speaker: str | None, moment: datetime | None,
     return bonus
 
 
-# A bracketed aside at the end of a memory's text ("[shares a photo: ...]") is not what it says.
-_TRAILING_ASIDE = re.compile(r"(?:\s*\[[^\[\]]*\])+\s*$")
+# The end of a memory's text that asks() reads: an aside or a question mark is near the end,
+# and a long text must not make every search that reads its row slow.
+_ASKS_TAIL = 4096
 
 
 def asks(text: Any) -> bool:
@@ -229,9 +233,12 @@ def asks(text: Any) -> bool:
     """
     if type(text) is not str:
         return False
-    end = text.rstrip()
-    if end.endswith("]"):
-        end = _TRAILING_ASIDE.sub("", end)
+    end = text[-_ASKS_TAIL:].rstrip()
+    while end.endswith("]"):  # drop trailing asides, innermost-free ones only, right to left
+        start = end.rfind("[")
+        if start < 0 or "]" in end[start + 1:-1]:
+            break
+        end = end[:start].rstrip()
     return end.endswith("?")
 
 
@@ -334,7 +341,8 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
 
     `load(pks)` reads rows (with CubeRow's attribute names) of admitted pks, at most
     three times: the contenders; when the query names a date or a speaker found among them,
-    or they carry sessions, the further candidates those can lift into the top k; when
+    or they carry sessions, or one of them asks (`asks`: it may drop by question_penalty),
+    the further candidates those can lift into the top k; when
     folding left fewer than k, the next ones in fusion order. Each returned Fused has its
     final score and, in `folded`, the pks of the cubes folded into it. `fold=False` (or
     config.fold_derived off) returns every cube on its own.

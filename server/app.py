@@ -860,12 +860,16 @@ def create_app(mem: MemOS, *, auth: bool = True,
     def search_page(body: wire.SearchRequest, who: Principal) -> Response:
         options = body.fields(exclude={"query", "limit", "cursor"})
         key = wire.request_key({"query": body.query, **options})
-        least = mem.config.retrieval.candidates  # the pools a first page ranks with
+        # The first walk of a paged search asks for as many hits as a search can while it
+        # fuses lists as deep as the first page's (RetrievalConfig.widest_at_depth): the
+        # first page is then its first hits.
+        widest = mem.config.retrieval.widest_at_depth
+        least = widest(1)  # the pools a first page ranks with
         start, pool = wire.decode_search_cursor(
             body.cursor, key, pools=(least, max(least, wire.MAX_SEARCH_PAGE)))
         end = start + body.limit
         if pool is None:  # the first page: exactly MemOS.search(k=limit)
-            pool = max(least, body.limit)
+            pool = widest(body.limit)
             hits = mem.search(body.query, who.scope, k=body.limit, **options)
             more = len(hits) == body.limit
         else:

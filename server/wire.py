@@ -341,7 +341,7 @@ def decode_cursor(cursor: str | None, key: str) -> int:
 # of a store), so what one may hold is bounded by what this server makes: a history or
 # neighbors position, a search position (a page ends at most at the SDK's largest k: a
 # paged search reaches no further, `search_page`) and the search's first-page pool
-# (max(RetrievalConfig.candidates, limit): its caller passes the least and the largest it
+# (RetrievalConfig.widest_at_depth(limit): its caller passes the least and the largest it
 # makes). A forged cursor can so make a search walk no further than a real one can.
 MAX_POSITION = 1 << 40
 

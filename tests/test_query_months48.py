@@ -27,6 +27,11 @@ from memos.retrieval import in_months, names_time, query_prior
     ("What did Nate cook on 9 November, 2022?", set()),  # a dated day: a period instead
     ("What did Joanna write in July 2022 and in June?", {6}),
     ("What is Jan's favourite food?", set()),  # abbreviations are not read
+    ("this may be wrong: where does Ana live?", set()),
+    ("Hi! May I ask where Ana lives?", set()),
+    ('"May I ask?"', set()),
+    ("Ana, May I ask you something?", set()),
+    ("We met in early May.", {5}),
     ("", set()),
 ])
 def test_query_months(text: str, months: set[int]) -> None:
@@ -42,6 +47,11 @@ def test_in_months_counts_any_year_and_the_days_after() -> None:
     assert in_months(datetime(2024, 9, 20), {6}, 100)  # a grace longer than a month
     assert not in_months(None, {6}, 7)
     assert not in_months(datetime(2024, 6, 1, tzinfo=UTC), set(), 7)
+    # The ends of the calendar do not overflow; a grace of a year or more covers any month.
+    assert not in_months(datetime(9999, 12, 31, tzinfo=UTC), {6}, 7)
+    assert not in_months(datetime(1, 1, 2), {6}, 7)
+    assert in_months(datetime(1, 1, 2), {12}, 400)
+    assert in_months(datetime(9999, 12, 31, tzinfo=UTC), {3}, float("inf"))
     # A moment in another zone is read in UTC: 1 July 01:00 at +02:00 is still 30 June.
     plus_two = timezone(timedelta(hours=2))
     assert in_months(datetime(2024, 7, 1, 1, tzinfo=plus_two), {6}, 0)

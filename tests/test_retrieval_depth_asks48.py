@@ -25,6 +25,9 @@ NOW = datetime(2024, 1, 1, tzinfo=UTC)
     ("What a day! We won the final.", False),
     ("Is this the one? Yes, I bought it.", False),  # it ends by telling
     ("Look at this! [shares a photo: what is this?]", False),  # the aside asks, not the text
+    ("What? [a [nested] aside]", False),  # not an aside it can tell apart: read as text
+    ("notes " + "[kayak] " * 20_000 + "end]", False),
+    ("notes " + "x" * 100_000 + " is that so?", True),
     ("", False),
     (None, False),
 ])
@@ -37,6 +40,12 @@ def test_depth_is_the_floor_or_a_multiple_of_the_hits_asked() -> None:
     assert cfg.depth(10) == 50
     assert cfg.depth(63) == 189
     assert RetrievalConfig(candidates=50, candidates_per_hit=1).depth(63) == 63
+    # Three per hit up to DEPTH_MAX; past it a search fuses lists as long as the hits.
+    assert cfg.depth(500) == 1_000 and cfg.depth(5_000) == 5_000
+    # The widest search that fuses lists as deep as a search for k hits does.
+    assert [cfg.widest_at_depth(k) for k in (1, 16, 17, 63, 400, 5_000)] == [
+        16, 16, 17, 63, 1_000, 5_000]
+    assert all(cfg.depth(cfg.widest_at_depth(k)) == cfg.depth(k) for k in range(1, 1_200, 7))
     with pytest.raises(InvalidInputError):
         RetrievalConfig(candidates_per_hit=0)
     with pytest.raises(InvalidInputError):

@@ -135,11 +135,14 @@ def test_batch_search_filters_and_pages(http_for: Any, new_user: Any) -> None:
     problem(api.post("/v1/search", json={"query": "   "}), 400, "InvalidInputError")
 
 
-def test_search_pages_past_the_candidate_pool_neither_repeat_nor_skip(http_for: Any,
-                                                                     new_user: Any) -> None:
+@pytest.mark.parametrize("limit", [50, 10, 17])
+def test_search_pages_past_the_candidate_pool_neither_repeat_nor_skip(
+        http_for: Any, new_user: Any, limit: int) -> None:
     """A search ranks within a candidate pool that grows with k (50 by default): page 2 was
     search(k=100)'s hits 51-100, a reordered ranking, so walking 50 at a time repeated some
-    hits and never showed others, with nobody writing."""
+    hits and never showed others, with nobody writing. Pages smaller than the pool too:
+    a search for 10 hits fuses shorter lists than one for 50 (RetrievalConfig.depth), so
+    the walk after a first page of 10 must rank with lists of the same depth."""
     api = http_for(new_user())
     words = ["green", "tea", "lisbon", "piano", "music", "river", "garden", "train"]
     items = [f"note {i}: {words[i % 8]} {words[(i * 3) % 8]} {words[(i * 5 + 1) % 8]} "
@@ -150,18 +153,18 @@ def test_search_pages_past_the_candidate_pool_neither_repeat_nor_skip(http_for: 
     for query in ("green tea in lisbon", "piano music"):
         ids, cursor, pages = [], None, 0
         while pages < 6:
-            data = api.post("/v1/search", json={"query": query, "limit": 50,
+            data = api.post("/v1/search", json={"query": query, "limit": limit,
                                                 **({"cursor": cursor} if cursor else {})}).json()
             ids += [h["cube"]["id"] for h in data["items"]]
             pages += 1
             cursor = data["next_cursor"]
             if cursor is None:
                 break
-        assert len(ids) == len(set(ids)) == 300, (query, len(ids), len(set(ids)))
-        first = api.post("/v1/search", json={"query": query, "limit": 50}).json()["items"]
-        assert [h["cube"]["id"] for h in first] == ids[:50]
+        assert len(ids) == len(set(ids)) == 6 * limit, (query, len(ids), len(set(ids)))
+        first = api.post("/v1/search", json={"query": query, "limit": limit}).json()["items"]
+        assert [h["cube"]["id"] for h in first] == ids[:limit]
         one = api.post("/v1/search", json={"query": query, "limit": 400}).json()["items"]
-        assert len(one) >= 300 and set(ids) <= {h["cube"]["id"] for h in one}
+        assert len(one) >= 6 * limit and set(ids) <= {h["cube"]["id"] for h in one}
 
 
 def test_links_and_neighbors(http_for: Any, new_user: Any) -> None:
