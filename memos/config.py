@@ -167,7 +167,8 @@ class RetrievalConfig(_Settings):
     def widest_at_depth(self, k: int) -> int:
         """The largest number of hits a search can ask for and still fuse lists of the
         depth a search for k hits fuses (depth() is flat below candidates / per hit):
-        such a search ranks the same candidates, so its first k hits are those of k."""
+        such a search fuses the same candidates, so its first k hits are, but for the rows
+        the query priors may read (a few more for a larger k), those of a search for k."""
         want, low, high = self.depth(k), k, max(k, DEPTH_MAX, self.candidates)
         while low < high:  # depth() never decreases: the last k' with depth(k') == want
             mid = (low + high + 1) // 2
