@@ -164,11 +164,20 @@ def activate_adapter(adapter_id: Annotated[str, typer.Argument(help="Adapter cub
     Example: memos adapters activate 3f2a... -u alice
     """
     with open_store(store, index_dir) as mem:
-        info = mem.activate_adapter(adapter_id, scope_of(user, agent, None), force=force)
+        scope = scope_of(user, agent, None)
+        # What the gate said of it, to say so once it serves (--force only).
+        before = (next((a for a in mem.adapters(scope) if a.id == adapter_id), None)
+                  if force else None)
+        info = mem.activate_adapter(adapter_id, scope, force=force)
     if json_out:
         render.print_json(info)
         return
-    render.print_message(f"adapter {info.id} (v{info.version}) is active")
+    text = f"adapter {info.id} (v{info.version}) is active"
+    if before is not None and before.status == "rejected":
+        why = before.reason or "no reason recorded"
+        text += (f", although the evaluation gate rejected it ({why}); "
+                 f"`memos adapters rollback` serves the previous accepted one")
+    render.print_message(text)
 
 
 @adapters_app.command("rollback")

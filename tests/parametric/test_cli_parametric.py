@@ -125,7 +125,12 @@ def test_forget_says_which_adapters_it_took_out_of_service(
     r = memos_cli("consolidate", "-u", "alice", "--fact", fid, "--steps", "1", "--json")
     assert r.code == 0, r.err
     adapter = r.json()["adapter_id"]
-    assert memos_cli("adapters", "activate", adapter, "-u", "alice", "--force").code == 0
+    r = memos_cli("adapters", "activate", adapter, "-u", "alice", "--force")
+    assert r.code == 0, r.err
+    # Served by force: the message says the gate rejected it, and how to undo it.
+    said = " ".join(r.out.split())
+    assert "is active, although the evaluation gate rejected it (" in said
+    assert "memos adapters rollback" in said
     r = memos_cli("forget", fid, "-u", "alice")
     assert r.code == 0, r.err
     assert f"adapter {adapter} trained on it is out of service" in " ".join(r.out.split())
