@@ -2646,8 +2646,8 @@ class Assistant:
                 _without_late(what)):
             return True
         return any(str(h.cube.metadata.get("value") or "").strip().lower() == what.lower()
-                   for h in self.mem.search(what, self.scope, k=20, record_access=False,
-                                            kind=[Kind.FACT.value, Kind.PREFERENCE.value]))
+                   for h in self._search(what, 20, record_access=False,
+                                         kind=[Kind.FACT.value, Kind.PREFERENCE.value]))
 
     def _stored(self, what: str) -> bool:
         """Whether a fact of the user's answers "what is <what>?" ("my address")."""

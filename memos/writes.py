@@ -831,8 +831,10 @@ def _apply_conflicts(store: StoreParts, session: Any, new: list[Candidate], pks:
     for cand, pk in zip(new, pks, strict=True):
         cube = cand.cube
         rows, ids, later, began = _conflicts(store, session, cand, pk, now)
-        starts = as_utc(cube.valid_from) if cube.valid_from is not None else None
-        ahead = [old_id for old_id in ids if starts is not None and begins_later(cube, now)
+        # (a change told ahead: when it begins; None for one that holds from now)
+        starts = (as_utc(cube.valid_from) if cube.valid_from is not None
+                  and begins_later(cube, now) else None)
+        ahead = [old_id for old_id in ids if starts is not None
                  and old_id not in cand.supersedes and (
                      began[old_id] is None or as_utc(began[old_id]) < starts)]
         for old_id in ahead:
