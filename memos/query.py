@@ -1,11 +1,13 @@
-"""What a search query says beyond its words: the names it mentions, the dates it names and
-the months it names without a year.
+"""What a search query says beyond its words: the names it mentions, the dates it names, the
+months it names without a year, and whether it asks when something happened.
 
 Pure functions of the query text (no storage, no clock), used by memos.retrieval to add two
 small priors to the fused score: a memory whose speaker the query names, and a memory from
 the period the query names ("in July 2022", "on 9 November, 2022", "the week before August
-3, 2023"). Both are product behaviour, not a benchmark rule: people ask about someone by
-name, and about what happened at some time.
+3, 2023"), and a memory that says when something happened when the query asks when
+("When did Ana move?" is answered by "Ana: we moved here three years ago"). All are product
+behaviour, not a benchmark rule: people ask about someone by name, about what happened at
+some time, and when something happened.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _DIGIT = re.compile(r"\d")
@@ -32,6 +35,29 @@ _MONTH_DAY_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\.?\s+{_DAY},?\s*{_YEAR}\b"
 _MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\.?,?\s+(?:of\s+)?{_YEAR}\b", re.I)
 # A bare year only after a preposition ("in 2022"): "2022 tickets" is not a date.
 _YEAR_ALONE = re.compile(rf"\b(?:in|of|during|since|by|before|after|from)\s+{_YEAR}\b", re.I)
+# A span between two dates with one year at its end ("between August 11 and August 15 2023",
+# "from 3 to 9 June, 2023", "June 3-9, 2023", "between June and August 2023"): the year, and
+# the month when the first date omits it, come from the second date.
+_TO = r"\s*(?:-|–|—|to|and|until|till|through|thru)\s*"
+_RANGE_MONTH_DAY = re.compile(
+    rf"\b(?P<month1>{_MONTH})\.?\s+(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?{_TO}"
+    rf"(?:(?P<month>{_MONTH})\.?\s+)?{_DAY},?\s*{_YEAR}\b", re.I)
+_RANGE_DAY_MONTH = re.compile(
+    rf"\b(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?(?P<month1>{_MONTH})\.?)?{_TO}"
+    rf"{_DAY}\s+(?:of\s+)?(?P<month>{_MONTH})\.?,?\s*{_YEAR}\b", re.I)
+_RANGE_MONTHS = re.compile(
+    rf"\b(?P<month1>{_MONTH})\.?{_TO}(?P<month>{_MONTH})\.?,?\s+(?:of\s+)?{_YEAR}\b", re.I)
+# A season, or a part of a year, with its year ("summer 2021", "the winter of 2022", "early
+# 2023", "the end of 2022"); seasons as in the northern hemisphere.
+_SEASON = re.compile(rf"\b(?P<season>spring|summer|fall|autumn|winter|early|mid|late|"
+                     rf"(?:the\s+)?(?:start|beginning|middle|end)\s+of)[\s-]+(?:of\s+)?{_YEAR}\b",
+                     re.I)
+_SEASON_MONTHS = {"spring": (3, 6), "summer": (6, 9), "fall": (9, 12), "autumn": (9, 12),
+                  "early": (1, 5), "start": (1, 5), "beginning": (1, 5), "mid": (5, 9),
+                  "middle": (5, 9), "late": (9, 13), "end": (9, 13)}
+# A date written as digits, year first ("2023-06-09", "2023/06/09", "2023-06").
+_ISO_DAY = re.compile(rf"\b{_YEAR}[-/](?P<mm>\d{{1,2}})[-/](?P<dd>\d{{1,2}})\b")
+_ISO_MONTH = re.compile(rf"\b{_YEAR}-(?P<mm>\d{{1,2}})\b(?![-/]\d)")
 # "before <date>", "the week before <date>", "by <date>", "as of <date>": the period ends there.
 _BEFORE = re.compile(r"\b(?:before|by|until|as of)\s+(?:the\s+\w+\s+)?$", re.I)
 # How much further back a period reaches when the query asks about what came before it.
@@ -54,11 +80,13 @@ _OPENS = re.compile(r"(?:^|[.!?:;,])[\s\"'(\[]*$")
 class QueryHints:
     """`words`: the query's words, lowercased (to match names); `periods`: the [start, end)
     intervals of the dates the query names, in UTC; `months`: the months it names without
-    a year (1-12: "in June" is any June)."""
+    a year (1-12: "in June" is any June); `when`: the query asks when, or how long
+    (`asks_when`)."""
 
     words: frozenset[str]
     periods: tuple[tuple[datetime, datetime], ...] = ()
     months: frozenset[int] = frozenset()
+    when: bool = False
 
 
 def analyze(query: str) -> QueryHints:
@@ -68,7 +96,7 @@ def analyze(query: str) -> QueryHints:
     # and the patterns are the costly part).
     periods = tuple(query_periods(query)) if _DIGIT.search(query) else ()
     months = query_months(query) if not words.isdisjoint(_FULL_MONTHS) else frozenset()
-    return QueryHints(words, periods, months)
+    return QueryHints(words, periods, months, asks_when(query))
 
 
 def query_months(text: str) -> frozenset[int]:
@@ -85,9 +113,8 @@ def query_months(text: str) -> frozenset[int]:
     >>> sorted(query_months("May I see what we did on 3 June 2023?"))
     []
     """
-    dated = [(m.start(), m.end()) for m in (
-        *_DAY_MONTH_YEAR.finditer(text), *_MONTH_DAY_YEAR.finditer(text),
-        *_MONTH_YEAR.finditer(text))]
+    dated = [(m.start(), m.end()) for pattern, _ in _PERIOD_FORMS
+             for m in pattern.finditer(text)]
     out: set[int] = set()
     for match in _MONTH_WORD.finditer(text):
         if any(start <= match.start() < end for start, end in dated):
@@ -103,47 +130,161 @@ def query_months(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
+# A query that asks when something happened, or for how long: its first words ("When did Ana
+# move?", "How long has Ana lived there?", "In which month did ...?", "After how many weeks
+# ...?"). Anchored at the start: "the day when ..." inside a query asks for something else.
+_ASKS_WHEN = re.compile(
+    r"^[\W_]*(?:(?:and|so|but|then|okay|ok|hey|hi)\W+)*(?:"
+    r"when\b|since when\b|by when\b|until when\b|how long\b|how soon\b|how often\b"
+    r"|(?:after|in|within|for)\s+how\s+(?:many|much)\b"
+    r"|how\s+many\s+(?:days|weeks|weekends|months|years|times)\b"
+    r"|(?:(?:in|during|on|at|by|from|since)\s+)?(?:what|which)\s+(?:(?:\w+\s+)?(?:year|month"
+    r"|day|date|time|week|weekend|season|decade|age))s?\b)", re.I)
+_DAY_NAMES = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_SPANS = ("days?|weeks?|weekends?|months?|years?|decades?|nights?|evenings?|mornings?|"
+          "afternoons?|summers?|winters?|springs?|falls?|autumns?|semesters?|seasons?")
+_COUNTS = (r"\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+           r"a\s+few|a\s+couple(?:\s+of)?|couple\s+of|few|several|many|some")
+# What says when in a memory: a relative time ("yesterday", "last week", "two years ago",
+# "on Friday", "next month", "for three years now"), a month after a word that introduces a
+# time or beside a day's number, a year, an age ("when I was ten", "at 15"), "recently",
+# "lately". Absent from most of what people say; present in most answers to "when".
+_SAYS_WHEN = re.compile(
+    rf"\b(?:yesterday|today|tonight|tomorrow|recently|lately|nowadays|ago"
+    rf"|(?:last|this|next|past|previous|coming|following|that)\s+(?:{_SPANS}|{_DAY_NAMES})"
+    rf"|(?:{_COUNTS})\s+(?:{_SPANS})\s+(?:ago|back|before|later|earlier|now|from\s+now)"
+    rf"|(?:for|over|about|almost|nearly|in|within|after)\s+(?:the\s+(?:last|past)\s+)?"
+    rf"(?:{_COUNTS})\s+(?:{_SPANS})"
+    rf"|(?:on|every|last|this|next|since|until|by)\s+(?:{_DAY_NAMES})"
+    rf"|(?:in|on|since|until|till|by|from|early|late|mid|last|next|this|every|of)[\s-]+"
+    rf"(?:{'|'.join(_FULL_MONTHS)})"
+    rf"|(?:{'|'.join(_FULL_MONTHS)})\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{'|'.join(_FULL_MONTHS)})"
+    rf"|on\s+the\s+\d{{1,2}}(?:st|nd|rd|th)"
+    rf"|(?:19|20)\d\ds?\b"
+    rf"|a\s+while\s+(?:ago|back)"
+    rf"|when\s+(?:i|we|he|she|they)\s+(?:was|were)\s+(?:{_COUNTS}|\w+teen|twenty|young|little"
+    rf"|a\s+kid|a\s+child"
+    rf"|a\s+teen(?:ager)?|in\s+(?:high\s+school|college|school))"
+    rf"|at\s+(?:the\s+)?age\s+(?:of\s+)?\w+)\b", re.I)
+# The start of a memory's text that says_when() reads: a long text must not make every
+# search that reads its row slow.
+_SAYS_WHEN_HEAD = 4096
+# A word of every form _SAYS_WHEN reads, lowercased (a digit stands for the rest): a text
+# with none of them and no digit says no time, found without running the pattern.
+_WHEN_WORDS = frozenset({
+    "yesterday", "today", "tonight", "tomorrow", "recently", "lately", "nowadays", "ago",
+    "while", "when", "age", *_DAY_NAMES.split("|"), *_FULL_MONTHS,
+    *(w.rstrip("?s") for w in _SPANS.split("|")), *(w.rstrip("?") for w in _SPANS.split("|"))})
+
+
+def asks_when(query: str) -> bool:
+    """Whether a query asks when something happened, or for how long (its first words).
+
+    >>> asks_when("When did Ana move to Oslo?"), asks_when("How long has Ana had her dog?")
+    (True, True)
+    >>> asks_when("What did Ana say when she moved?")
+    False
+    """
+    return _ASKS_WHEN.search(query) is not None
+
+
+def says_when(text: Any) -> bool:
+    """Whether a memory's text says when something happened or for how long: a relative time,
+    a month or a year, an age (the first 4 KB of it are read).
+
+    >>> says_when("Ana: We moved here two years ago."), says_when("Ana: I love Oslo.")
+    (True, False)
+    """
+    if type(text) is not str:
+        return False
+    head = text[:_SAYS_WHEN_HEAD]
+    if not _DIGIT.search(head) and _WHEN_WORDS.isdisjoint(_WORD.findall(head.lower())):
+        return False
+    return _SAYS_WHEN.search(head) is not None
+
+
 def query_periods(text: str) -> list[tuple[datetime, datetime]]:
     """The [start, end) periods of the absolute dates in `text`, in order of appearance.
 
-    A day is one day, a month its days, a year ("in 2022") its days. A date right after
-    "before"/"by"/"until"/"as of" reaches BEFORE_DAYS further back. Dates without a year
-    ("in March") name no period: the year is anyone's guess (query_months reads a month
-    without one as that month of any year). An impossible day ("31
-    February, 2023") is read as its month.
+    A day is one day, a month its days, a year ("in 2022") its days; a span with its year at
+    the end ("between August 11 and August 15 2023", "June 3-9, 2023", "from May to July
+    2022") its days; a season or a part of a year with its year ("summer 2021", "early
+    2023", "the end of 2022") its months; digits year first ("2023-06-09", "2023-06") as
+    the words would be. A date right after "before"/"by"/"until"/"as of" reaches
+    BEFORE_DAYS further back. Dates without a year ("in March") name no period: the year is
+    anyone's guess (query_months reads a month without one as that month of any year). An
+    impossible day ("31 February, 2023") is read as its month.
 
     >>> query_periods("What did Nate make on 9 November, 2022?")[0][0].date()
     datetime.date(2022, 11, 9)
     """
     found: list[tuple[int, datetime, datetime]] = []
     taken: list[tuple[int, int]] = []
-    for pattern, kind in ((_DAY_MONTH_YEAR, "day"), (_MONTH_DAY_YEAR, "day"),
-                          (_MONTH_YEAR, "month"), (_YEAR_ALONE, "year")):
+    for pattern, kind in _PERIOD_FORMS:
         for match in pattern.finditer(text):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
-            period = _period(match, kind)
-            if period is None:
+            periods = _periods(match, kind)
+            if not periods:  # an impossible date: a shorter form may read part of it
                 continue
-            start, end = period
-            if _BEFORE.search(text[max(0, match.start() - 24):match.start()]):
-                start -= timedelta(days=BEFORE_DAYS)
             taken.append((match.start(), match.end()))
-            found.append((match.start(), start, end))
+            if _BEFORE.search(text[max(0, match.start() - 24):match.start()]):
+                periods = [(start - timedelta(days=BEFORE_DAYS), end) for start, end in periods]
+            found.extend((match.start(), start, end) for start, end in periods)
     return [(start, end) for _, start, end in sorted(found, key=lambda f: f[0])]
 
 
-def _period(match: re.Match[str], kind: str) -> tuple[datetime, datetime] | None:
+# The forms query_periods reads, most specific first: a span or a day-month-year is not read
+# again as the month-year inside it.
+_PERIOD_FORMS = ((_RANGE_MONTH_DAY, "days"), (_RANGE_DAY_MONTH, "days"),
+                 (_RANGE_MONTHS, "months"), (_ISO_DAY, "iso-day"), (_DAY_MONTH_YEAR, "day"),
+                 (_MONTH_DAY_YEAR, "day"), (_MONTH_YEAR, "month"), (_ISO_MONTH, "iso-month"),
+                 (_SEASON, "season"), (_YEAR_ALONE, "year"))
+
+
+def _month_start(year: int, month: int) -> datetime:
+    """The first day of a month; month 13 is January of the next year, 0 December before."""
+    return datetime(year + (month - 1) // 12, (month - 1) % 12 + 1, 1, tzinfo=UTC)
+
+
+def _periods(match: re.Match[str], kind: str) -> list[tuple[datetime, datetime]]:
+    """The [start, end) periods one match names: none when its date is impossible ("31
+    February, 2023" inside a span, a 13th month), two for a winter (its January-February and
+    its December-February: "the winter of 2022" is either)."""
     year = int(match.group("year"))
     try:
         if kind == "year":
-            return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
-        month = _MONTHS[match.group("month").lower()]
+            return [(datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))]
+        if kind == "season":
+            words = match.group("season").lower().split()  # "summer", "the end of"
+            word = words[-2] if words[-1] == "of" else words[-1]
+            if word == "winter":
+                return [(_month_start(year, 1), _month_start(year, 3)),
+                        (_month_start(year, 12), _month_start(year, 15))]
+            first, last = _SEASON_MONTHS[word]
+            return [(_month_start(year, first), _month_start(year, last))]
+        if kind in ("iso-day", "iso-month"):
+            month = int(match.group("mm"))
+            if kind == "iso-month":
+                if not 1 <= month <= 12:
+                    return []
+                return [(_month_start(year, month), _month_start(year, month + 1))]
+            start = datetime(year, month, int(match.group("dd")), tzinfo=UTC)
+            return [(start, start + timedelta(days=1))]
+        month = _MONTHS[(match.group("month") or match.group("month1")).lower()]
+        if kind in ("days", "months"):  # a span: its first date takes the year of its last
+            first = match.group("month1")
+            month1 = _MONTHS[first.lower()] if first else month
+            year1 = year - 1 if month1 > month else year  # "December 28 to January 3, 2024"
+            if kind == "months":
+                return [(_month_start(year1, month1), _month_start(year, month + 1))]
+            start = datetime(year1, month1, int(match.group("day1")), tzinfo=UTC)
+            end = datetime(year, month, int(match.group("day")), tzinfo=UTC)
+            return [(start, end + timedelta(days=1))] if start <= end else []
         if kind == "month":
-            days = calendar.monthrange(year, month)[1]
-            start = datetime(year, month, 1, tzinfo=UTC)
-            return start, start + timedelta(days=days)
+            return [(_month_start(year, month), _month_start(year, month + 1))]
         start = datetime(year, month, int(match.group("day")), tzinfo=UTC)
     except ValueError:
-        return None
-    return start, start + timedelta(days=1)
+        return []
+    return [(start, start + timedelta(days=1))]

@@ -16,7 +16,7 @@ from typing import Any
 
 from memos.config import RetrievalConfig
 from memos.cube import SESSION_KEY, TURN_KEY
-from memos.query import QueryHints, analyze
+from memos.query import QueryHints, analyze, says_when
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -204,18 +204,21 @@ def names_time(hints: QueryHints, moment: datetime | None, after_days: float) ->
 
 
 def query_prior(hints: QueryHints, speaker: str | None, moment: datetime | None,
-                config: RetrievalConfig) -> float:
+                config: RetrievalConfig, text: Any = None) -> float:
     """What the query's names and dates add to a memory's score.
 
     speaker_weight when the query names the memory's speaker ("What does Melanie do to
     destress?" is answered in Melanie's own words); date_weight when the memory's time
-    (valid_from, else recorded_at) falls in a period the query names.
+    (valid_from, else recorded_at) falls in a period the query names; when_weight when the
+    query asks when and the memory's `text` says when (memos.query.says_when).
     """
     bonus = 0.0
     if config.speaker_weight and names_speaker(hints, speaker):
         bonus += config.speaker_weight
     if config.date_weight and names_time(hints, moment, config.date_after_days):
         bonus += config.date_weight
+    if config.when_weight and hints.when and says_when(text):
+        bonus += config.when_weight
     return bonus
 
 
@@ -352,6 +355,8 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
     margin = 0.0
     if config.date_weight and (hints.periods or hints.months):
         margin += config.date_weight
+    if config.when_weight and hints.when:
+        margin += config.when_weight
     metas = [r.meta for r in rows.values()]
     if config.question_penalty and any(asks(r.content) for r in rows.values()):
         margin += config.question_penalty  # a contender above may drop by that much
@@ -384,6 +389,8 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
             bonus += config.date_weight
         if config.question_penalty and asks(row.content):
             bonus -= config.question_penalty
+        if config.when_weight and hints.when and says_when(row.content):
+            bonus += config.when_weight
         places[pk] = (session_of(meta), turn_of(meta))
         return final_score(fused[pk], row.recorded_at, row.importance, now, config) + bonus
 

@@ -1,0 +1,154 @@
+"""A query that asks when lifts memories that say when (memos.query.asks_when, says_when,
+RetrievalConfig.when_weight); spans, seasons and digit dates name periods
+(memos.query.query_periods)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from memos.config import RetrievalConfig
+from memos.query import _SAYS_WHEN, analyze, asks_when, query_months, query_periods, says_when
+from memos.retrieval import query_prior
+
+
+def day(y: int, m: int, d: int) -> datetime:
+    return datetime(y, m, d, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("query", "when"), [
+    ("When did Ana move to Oslo?", True),
+    ("when is the dentist", True),
+    ("  ...and when did we last talk?", True),
+    ("Hey, when is Ana's birthday?", True),
+    ("How long has Ana had her dog?", True),
+    ("How many weeks passed between the two trips?", True),
+    ("After how many weeks did Tim call back?", True),
+    ("In which month did John go to Italy?", True),
+    ("What year did John start surfing?", True),
+    ("Which week did Tim visit the UK?", True),
+    ("At what age did Ana learn to swim?", True),
+    ("Since when does Ana run?", True),
+    ("What did Ana say when she moved?", False),  # "when" inside: asks what
+    ("Which city was John in?", False),
+    ("What does Ana do for a living?", False),
+    ("How many dogs does Ana have?", False),
+    ("Whenever I ask, what does Ana say?", False),
+    ("", False),
+])
+def test_asks_when(query: str, when: bool) -> None:
+    assert asks_when(query) is when
+    assert analyze(query).when is when
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("Ana: We moved here two years ago.", True),
+    ("I went hiking last weekend", True),
+    ("I've had them for 3 years now and they bring me joy", True),
+    ("See you on Friday!", True),
+    ("In June we went camping", True),
+    ("It was June 5th, I think", True),
+    ("on the 15th after my trip", True),
+    ("back in 2019", True),
+    ("when I was ten we lived by the sea", True),
+    ("I started at age fifteen", True),
+    ("I recently took a class", True),
+    ("I watched it a while back", True),
+    ("I love Oslo and its fjords.", False),
+    ("I may go, we will march on", False),  # words, not months
+    ("My number is 12345.", False),
+    ("", False),
+    (None, False),
+    (42, False),
+])
+def test_says_when(text: Any, says: bool) -> None:
+    assert says_when(text) is says
+
+
+def test_says_when_reads_the_first_4kb_only() -> None:
+    assert says_when("yesterday " + "word " * 2000)
+    assert not says_when("word " * 2000 + "yesterday")
+
+
+@pytest.mark.parametrize(("text", "periods"), [
+    ("Where was John between August 11 and August 15 2023?", [(day(2023, 8, 11), day(2023, 8, 16))]),
+    ("from 3 to 9 June, 2023", [(day(2023, 6, 3), day(2023, 6, 10))]),
+    ("June 3-9, 2023", [(day(2023, 6, 3), day(2023, 6, 10))]),
+    ("from 10 June to 2 July 2023", [(day(2023, 6, 10), day(2023, 7, 3))]),
+    ("December 28 to January 3, 2024", [(day(2023, 12, 28), day(2024, 1, 4))]),
+    ("between June and August 2023", [(day(2023, 6, 1), day(2023, 9, 1))]),
+    ("What state did Joanna visit in summer 2021?", [(day(2021, 6, 1), day(2021, 9, 1))]),
+    ("in the fall of 2020", [(day(2020, 9, 1), day(2020, 12, 1))]),
+    ("the winter of 2022", [(day(2022, 1, 1), day(2022, 3, 1)), (day(2022, 12, 1), day(2023, 3, 1))]),
+    ("in early 2023", [(day(2023, 1, 1), day(2023, 5, 1))]),
+    ("mid-2021", [(day(2021, 5, 1), day(2021, 9, 1))]),
+    ("by the end of 2022", [(day(2022, 8, 18), day(2023, 1, 1))]),  # 14 days before
+    ("on 2023-06-09", [(day(2023, 6, 9), day(2023, 6, 10))]),
+    ("2023/06/09", [(day(2023, 6, 9), day(2023, 6, 10))]),
+    ("in 2023-06", [(day(2023, 6, 1), day(2023, 7, 1))]),
+    # Impossible dates: a shorter form reads what it can, or nothing is read.
+    ("31 February, 2023", [(day(2023, 2, 1), day(2023, 3, 1))]),
+    ("June 9 - June 3, 2023", [(day(2023, 6, 3), day(2023, 6, 4))]),
+    ("the 2023-13 report", []),
+    ("on 2023-02-30", []),
+    ("the 2023 season", []),
+])
+def test_query_periods_spans_seasons_and_digits(text: str,
+                                                periods: list[tuple[datetime, datetime]]) -> None:
+    assert query_periods(text) == periods
+
+
+def test_a_month_inside_a_span_is_not_read_again_without_its_year() -> None:
+    assert query_months("between June and August 2023") == frozenset()
+    assert query_months("from 10 June to 2 July 2023, and in March") == {3}
+
+
+def test_query_prior_adds_the_when_weight_to_memories_that_say_when() -> None:
+    cfg = RetrievalConfig(speaker_weight=0.03, date_weight=0.04, when_weight=0.03)
+    when = analyze("When did Ana move to Oslo?")
+    where = analyze("Where did Ana move?")
+    moved = "Ana: we moved to Oslo two years ago"
+    assert query_prior(when, "Ana", None, cfg, moved) == pytest.approx(0.06)
+    assert query_prior(when, "Ana", None, cfg, "Ana: we love Oslo") == 0.03
+    assert query_prior(where, "Ana", None, cfg, moved) == 0.03
+    assert query_prior(when, None, None, cfg.model_copy(update={"when_weight": 0}), moved) == 0
+
+
+def test_search_asked_when_prefers_the_memory_that_says_when(mem: Any) -> None:
+    plain, dated = (r.id for r in mem.add_many([
+        {"content": "Ana moved to Oslo with her cat.", "kind": "episode"},
+        {"content": "Ana moved to Oslo with her cat, a few years ago now, after a long "
+                    "search for a flat by the water.", "kind": "episode"},
+    ], scope="u1"))
+    mem.config.retrieval = RetrievalConfig(session_weight=0, when_weight=0)
+    # Without the prior the shorter memory ranks first (its words are denser)...
+    assert [h.id for h in mem.search("When did Ana move to Oslo with her cat?", scope="u1",
+                                     k=2)] == [plain, dated]
+    mem.config.retrieval = RetrievalConfig(session_weight=0)
+    # ...asked when, the one that says when does; asked what, nothing changes.
+    assert [h.id for h in mem.search("When did Ana move to Oslo with her cat?", scope="u1",
+                                     k=2)] == [dated, plain]
+    assert [h.id for h in mem.search("Where did Ana move with her cat?", scope="u1",
+                                     k=2)][0] == plain
+
+
+_VOCAB = ["last", "next", "this", "in", "on", "the", "a", "few", "two", "3", "15th", "2019",
+          "week", "weeks", "weekend", "Friday", "June", "may", "march", "ago", "back", "when",
+          "I", "was", "ten", "age", "at", "of", "while", "for", "years", "now", "daylight",
+          "summer", "spring", "fall", "water", "Ana", "went", "home", ",", ".", "-",
+          # one phrase of each form the pattern reads
+          "yesterday", "recently", "a while back", "when I was ten", "at age fifteen", "last week",
+          "two years ago", "for three months", "on Friday", "in June", "June 5", "5 June",
+          "on the 15th", "in 2019", "nowadays", "tonight", "this evening", "next semester"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_VOCAB), max_size=12))
+def test_says_when_word_filter_never_changes_the_answer(words: list[str]) -> None:
+    """The word filter only skips the pattern where the pattern would find nothing."""
+    text = " ".join(words)
+    assert says_when(text) is (_SAYS_WHEN.search(text) is not None)
