@@ -137,6 +137,11 @@ class RetrievalConfig(_Settings):
     session_weight: float = Field(default=0.2, ge=0)
     session_top: int = Field(default=5, ge=0)
     session_window: int = Field(default=5, ge=0)
+    # Whether a query that asks for several things or how many (memos.query.asks_many: "What
+    # books has Ana read?") gets session grouping too. Off: the items of a list are told
+    # apart, and loans to the turns beside the first ones crowd the others out (LoCoMo:
+    # docs/RESULTS.md).
+    session_lists: bool = False
     # A cube derived from one other (a MemReader fact from its turn) and its source take one
     # place in the hits: the source's, at the better rank, the derived one in
     # `SearchHit.folded` (memos.retrieval.fold_derived; search(fold=False) lists both).

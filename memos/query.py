@@ -81,12 +81,13 @@ class QueryHints:
     """`words`: the query's words, lowercased (to match names); `periods`: the [start, end)
     intervals of the dates the query names, in UTC; `months`: the months it names without
     a year (1-12: "in June" is any June); `when`: the query asks when, or how long
-    (`asks_when`)."""
+    (`asks_when`); `many`: it asks for several things, or how many (`asks_many`)."""
 
     words: frozenset[str]
     periods: tuple[tuple[datetime, datetime], ...] = ()
     months: frozenset[int] = frozenset()
     when: bool = False
+    many: bool = False
 
 
 def analyze(query: str) -> QueryHints:
@@ -96,7 +97,7 @@ def analyze(query: str) -> QueryHints:
     # and the patterns are the costly part).
     periods = tuple(query_periods(query)) if _DIGIT.search(query) else ()
     months = query_months(query) if not words.isdisjoint(_FULL_MONTHS) else frozenset()
-    return QueryHints(words, periods, months, asks_when(query))
+    return QueryHints(words, periods, months, asks_when(query), asks_many(query))
 
 
 def query_months(text: str) -> frozenset[int]:
@@ -140,6 +141,8 @@ _ASKS_WHEN = re.compile(
     r"|how\s+many\s+(?:days|weeks|weekends|months|years|times)\b"
     r"|(?:(?:in|during|on|at|by|from|since)\s+)?(?:what|which)\s+(?:(?:\w+\s+)?(?:year|month"
     r"|day|date|time|week|weekend|season|decade|age))s?\b)", re.I)
+# The start of a query that asks_when() and asks_many() read (a question's words are first).
+_ASKS_HEAD = 1024
 _DAY_NAMES = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _SPANS = ("days?|weeks?|weekends?|months?|years?|decades?|nights?|evenings?|mornings?|"
           "afternoons?|summers?|winters?|springs?|falls?|autumns?|semesters?|seasons?")
@@ -167,6 +170,17 @@ _SAYS_WHEN = re.compile(
     rf"|a\s+kid|a\s+child"
     rf"|a\s+teen(?:ager)?|in\s+(?:high\s+school|college|school))"
     rf"|at\s+(?:the\s+)?age\s+(?:of\s+)?\w+)\b", re.I)
+# A query that asks for several things, or a count of them: "How many times ...", "What
+# books has Ana read?", "Which cities have both ... visited?", "... and/or ...". A plural
+# noun (not one ending in -ss or -us) right before an auxiliary ("has", "does", ...) after
+# "what"/"which"; "how many" but not of a length of time (that asks how long).
+_AUX = r"(?:has|have|had|does|do|did|is|are|was|were|would|could|can|will|might|should)"
+_ASKS_MANY = re.compile(
+    r"^\W*(?:how\s+many\s+(?!(?:days|weeks|weekends|months|years|decades|hours|minutes|"
+    r"seconds)\b)"
+    r"|(?:what|which)\s+(?:(?:kinds?|types?|sorts?)\s+of\s+)?(?:[\w-]+\s+){0,2}?"
+    r"[\w-]+(?<![su])s\s+(?:of\s+[\w\s.]{1,30}?\s+)?" + _AUX + r"\b"
+    r"|.*\bboth\b|.*\band/or\b)", re.I | re.S)
 # The start of a memory's text that says_when() reads: a long text must not make every
 # search that reads its row slow.
 _SAYS_WHEN_HEAD = 4096
@@ -186,7 +200,18 @@ def asks_when(query: str) -> bool:
     >>> asks_when("What did Ana say when she moved?")
     False
     """
-    return _ASKS_WHEN.search(query) is not None
+    return _ASKS_WHEN.search(query[:_ASKS_HEAD]) is not None
+
+
+def asks_many(query: str) -> bool:
+    """Whether a query asks for several things or for how many ("What books has Ana read?",
+    "How many times did we meet?", "Have we both been to Rome?"): their answers lie apart in
+    a conversation, rarely beside each other.
+
+    >>> asks_many("What books has Ana read?"), asks_many("What book is Ana reading?")
+    (True, False)
+    """
+    return _ASKS_MANY.search(query[:_ASKS_HEAD]) is not None
 
 
 def says_when(text: Any) -> bool:

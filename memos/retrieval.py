@@ -344,11 +344,12 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
 
     `load(pks)` reads rows (with CubeRow's attribute names) of admitted pks, at most
     three times: the contenders; when the query names a date or a speaker found among them,
-    or they carry sessions, or one of them asks (`asks`: it may drop by question_penalty),
-    the further candidates those can lift into the top k; when
-    folding left fewer than k, the next ones in fusion order. Each returned Fused has its
-    final score and, in `folded`, the pks of the cubes folded into it. `fold=False` (or
-    config.fold_derived off) returns every cube on its own.
+    or asks when (`QueryHints.when`), or they carry sessions, or one of them asks (`asks`: it
+    may drop by question_penalty), the further candidates those can lift into the top k;
+    when folding left fewer than k, the next ones in fusion order. Each returned Fused has
+    its final score and, in `folded`, the pks of the cubes folded into it. `fold=False` (or
+    config.fold_derived off) returns every cube on its own. A query that asks for several
+    things (`QueryHints.many`) gets no session bonus unless config.session_lists.
     """
     hints = analyze(query)
     rows = load(contenders(fused, k, config))
@@ -362,8 +363,9 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
         margin += config.question_penalty  # a contender above may drop by that much
     if config.speaker_weight and any(names_speaker(hints, speaker_of(m)) for m in metas):
         margin += config.speaker_weight
-    if config.session_weight and config.session_top and fused and any(
-            session_of(m) is not None for m in metas):
+    grouping = bool(config.session_weight and config.session_top
+                    and (config.session_lists or not hints.many))
+    if grouping and fused and any(session_of(m) is not None for m in metas):
         best = max(f.score for f in fused.values())
         margin += config.session_weight * (best + margin + config.recency_weight
                                            + config.importance_weight)
@@ -414,7 +416,7 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
     score = dict(final)
     for host, inside in folded.items():  # a fold keeps the better of the scores
         score[host] = max([final[host]] + [final[pk] for pk in inside])
-    lift = session_bonus(order, score, places, config)
+    lift = session_bonus(order, score, places, config) if grouping else {}
     if lift:
         order = sorted(order, key=lambda pk: (-(score[pk] + lift.get(pk, 0.0)), pk))
     top: list[Fused] = []

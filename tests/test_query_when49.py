@@ -152,3 +152,55 @@ def test_says_when_word_filter_never_changes_the_answer(words: list[str]) -> Non
     """The word filter only skips the pattern where the pattern would find nothing."""
     text = " ".join(words)
     assert says_when(text) is (_SAYS_WHEN.search(text) is not None)
+
+
+@pytest.mark.parametrize(("query", "many"), [
+    ("What books has Ana read?", True),
+    ("Which cities has Jon visited?", True),
+    ("What classes has Ana taken?", True),
+    ("What kind of books does Nate enjoy?", True),
+    ("What areas of the U.S. has John been to?", True),
+    ("How many times did we meet?", True),
+    ("How many dogs does Ana have?", True),
+    ("Have we both been to Rome?", True),
+    ("Does Ana like tea and/or coffee?", True),
+    ("What book is Ana reading?", False),
+    ("How many days did the trip take?", False),  # a length of time: asks how long
+    ("What is Ana's address?", False),
+    ("What bus does Ana take?", False),  # -us, -ss: not plurals
+    ("What motivates Joanna to keep writing?", False),  # a verb: no auxiliary after it
+    ("", False),
+])
+def test_asks_many(query: str, many: bool) -> None:
+    assert analyze(query).many is many
+
+
+def test_a_query_that_asks_for_several_things_gets_no_session_grouping() -> None:
+    from types import SimpleNamespace
+
+    from memos.retrieval import Fused, select_hits
+
+    def row(pk: int, turn: int) -> SimpleNamespace:
+        return SimpleNamespace(pk=pk, id=f"c{pk}", content=f"turn {pk}.",
+                               meta={"session": 1 if pk < 3 else 2, "turn": turn},
+                               valid_from=None, recorded_at=day(2024, 1, 1), importance=0.5,
+                               derived_from=[])
+    rows = {1: row(1, 0), 2: row(2, 1), 3: row(3, 0)}
+
+    def fused() -> dict[int, Fused]:
+        return {1: Fused(1, 0.10), 2: Fused(2, 0.04), 3: Fused(3, 0.05)}
+
+    def load(pks: Any) -> dict[int, Any]:
+        return {pk: rows[pk] for pk in pks}
+
+    cfg = RetrievalConfig(session_weight=0.9, session_top=1, fold_derived=False)
+    now = day(2024, 1, 1)
+    # One thing asked: turn 2 sits beside the best hit and borrows its score.
+    one, _ = select_hits(fused(), "What book did Ana read?", 3, cfg, now, load)
+    assert [f.pk for f in one] == [1, 2, 3]
+    # Several asked: no loans, fusion's order stands; session_lists brings them back.
+    many, _ = select_hits(fused(), "What books has Ana read?", 3, cfg, now, load)
+    assert [f.pk for f in many] == [1, 3, 2]
+    lists, _ = select_hits(fused(), "What books has Ana read?", 3,
+                           cfg.model_copy(update={"session_lists": True}), now, load)
+    assert [f.pk for f in lists] == [1, 2, 3]
