@@ -1,13 +1,15 @@
 """What a search query says beyond its words: the names it mentions, the dates it names, the
 months it names without a year, and whether it asks when something happened.
 
-Pure functions of the query text (no storage, no clock), used by memos.retrieval to add two
-small priors to the fused score: a memory whose speaker the query names, and a memory from
-the period the query names ("in July 2022", "on 9 November, 2022", "the week before August
-3, 2023"), and a memory that says when something happened when the query asks when
-("When did Ana move?" is answered by "Ana: we moved here three years ago"). All are product
-behaviour, not a benchmark rule: people ask about someone by name, about what happened at
-some time, and when something happened.
+Pure functions of the query text (no storage, no clock), used by memos.retrieval to add
+small priors to the fused score: a memory whose speaker the query names; a memory from the
+period the query names ("in July 2022", "on 9 November, 2022", "the week before August 3,
+2023", "between August 11 and 15 2023", "summer 2021"); and a memory that says when
+something happened when the query asks when ("When did Ana move?" is answered by "Ana: we
+moved here three years ago"). One more reading changes how hits are grouped: a query that
+asks for several things ("What books has Ana read?", `asks_many`) gets no session grouping.
+All are product behaviour, not a benchmark rule: people ask about someone by name, about
+what happened at some time, when something happened, and for lists of things.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _DIGIT = re.compile(r"\d")
@@ -37,29 +38,33 @@ _MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\.?,?\s+(?:of\s+)?{_YEAR}\b", r
 _YEAR_ALONE = re.compile(rf"\b(?:in|of|during|since|by|before|after|from)\s+{_YEAR}\b", re.I)
 # A span between two dates with one year at its end ("between August 11 and August 15 2023",
 # "from 3 to 9 June, 2023", "June 3-9, 2023", "between June and August 2023"): the year, and
-# the month when the first date omits it, come from the second date.
-_TO = r"\s*(?:-|–|—|to|and|until|till|through|thru)\s*"
+# the month when the first date omits it, come from the second date. "and" joins a span only
+# after "between": "on 4 and 25 June 2023" names two days, not the days between them.
+_BETWEEN = r"(?:(?P<between>between)\s+)?\b"
+_TO = r"(?:\s*(?:-|–|—)\s*|\s+(?:to|until|till|through|thru)\s+|(?(between)\s+and\s+|(?!)))"
 _RANGE_MONTH_DAY = re.compile(
-    rf"\b(?P<month1>{_MONTH})\.?\s+(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?{_TO}"
+    rf"{_BETWEEN}(?P<month1>{_MONTH})\.?\s+(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?{_TO}"
     rf"(?:(?P<month>{_MONTH})\.?\s+)?{_DAY},?\s*{_YEAR}\b", re.I)
 _RANGE_DAY_MONTH = re.compile(
-    rf"\b(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?(?P<month1>{_MONTH})\.?)?{_TO}"
-    rf"{_DAY}\s+(?:of\s+)?(?P<month>{_MONTH})\.?,?\s*{_YEAR}\b", re.I)
+    rf"{_BETWEEN}(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?(?P<month1>{_MONTH})\.?)?"
+    rf"{_TO}{_DAY}\s+(?:of\s+)?(?P<month>{_MONTH})\.?,?\s*{_YEAR}\b", re.I)
 _RANGE_MONTHS = re.compile(
-    rf"\b(?P<month1>{_MONTH})\.?{_TO}(?P<month>{_MONTH})\.?,?\s+(?:of\s+)?{_YEAR}\b", re.I)
+    rf"{_BETWEEN}(?P<month1>{_MONTH})\.?{_TO}(?P<month>{_MONTH})\.?,?\s+(?:of\s+)?{_YEAR}\b",
+    re.I)
+_RANGE_YEARS = re.compile(rf"{_BETWEEN}(?P<year1>(?:19|20)\d\d){_TO}{_YEAR}\b", re.I)
 # A season, or a part of a year, with its year ("summer 2021", "the winter of 2022", "early
-# 2023", "the end of 2022"); seasons as in the northern hemisphere.
+# 2023", "the end of 2022", "winter 2022-23"); seasons as in the northern hemisphere.
 _SEASON = re.compile(rf"\b(?P<season>spring|summer|fall|autumn|winter|early|mid|late|"
-                     rf"(?:the\s+)?(?:start|beginning|middle|end)\s+of)[\s-]+(?:of\s+)?{_YEAR}\b",
-                     re.I)
+                     rf"(?:the\s+)?(?:start|beginning|middle|end)\s+of)[\s-]+(?:of\s+)?{_YEAR}"
+                     rf"(?:[-/–](?P<next>\d\d(?:\d\d)?))?\b", re.I)
 _SEASON_MONTHS = {"spring": (3, 6), "summer": (6, 9), "fall": (9, 12), "autumn": (9, 12),
                   "early": (1, 5), "start": (1, 5), "beginning": (1, 5), "mid": (5, 9),
                   "middle": (5, 9), "late": (9, 13), "end": (9, 13)}
-# A date written as digits, year first ("2023-06-09", "2023/06/09", "2023-06").
+# A day written as digits, year first ("2023-06-09", "2023/06/09"). Not a year and a month
+# alone: "2011-12" is as often a school or a sports year.
 _ISO_DAY = re.compile(rf"\b{_YEAR}[-/](?P<mm>\d{{1,2}})[-/](?P<dd>\d{{1,2}})\b")
-_ISO_MONTH = re.compile(rf"\b{_YEAR}-(?P<mm>\d{{1,2}})\b(?![-/]\d)")
 # "before <date>", "the week before <date>", "by <date>", "as of <date>": the period ends there.
-_BEFORE = re.compile(r"\b(?:before|by|until|as of)\s+(?:the\s+\w+\s+)?$", re.I)
+_BEFORE = re.compile(r"\b(?:before|by|until|as of)\s+(?:the\s+(?:\w+\s+)?)?$", re.I)
 # How much further back a period reaches when the query asks about what came before it.
 BEFORE_DAYS = 14
 # A month named without a year ("in June", "the second week of November"): the whole month
@@ -93,10 +98,12 @@ class QueryHints:
 def analyze(query: str) -> QueryHints:
     """The hints of one query (cheap: a few regular expressions over its text)."""
     words = frozenset(w.lower() for w in _WORD.findall(query))
-    # Every date form has a year: a query without a digit names no period (the common case,
-    # and the patterns are the costly part).
-    periods = tuple(query_periods(query)) if _DIGIT.search(query) else ()
-    months = query_months(query) if not words.isdisjoint(_FULL_MONTHS) else frozenset()
+    # Dates are read in the first 4 KB (a long query must not make a search slow). Every
+    # date form has a year: a query without a digit names no period (the common case, and
+    # the patterns are the costly part).
+    head = query[:_DATES_HEAD]
+    periods = tuple(query_periods(head)) if _DIGIT.search(head) else ()
+    months = query_months(head) if not words.isdisjoint(_FULL_MONTHS) else frozenset()
     return QueryHints(words, periods, months, asks_when(query), asks_many(query))
 
 
@@ -134,13 +141,19 @@ def query_months(text: str) -> frozenset[int]:
 # A query that asks when something happened, or for how long: its first words ("When did Ana
 # move?", "How long has Ana lived there?", "In which month did ...?", "After how many weeks
 # ...?"). Anchored at the start: "the day when ..." inside a query asks for something else.
+# "What year/month/day/time ..." counts when a verb or "of the week" follows the noun: "What
+# date idea did ...", "Which season of the show ..." ask for something else.
 _ASKS_WHEN = re.compile(
     r"^[\W_]*(?:(?:and|so|but|then|okay|ok|hey|hi)\W+)*(?:"
     r"when\b|since when\b|by when\b|until when\b|how long\b|how soon\b|how often\b"
-    r"|(?:after|in|within|for)\s+how\s+(?:many|much)\b"
-    r"|how\s+many\s+(?:days|weeks|weekends|months|years|times)\b"
-    r"|(?:(?:in|during|on|at|by|from|since)\s+)?(?:what|which)\s+(?:(?:\w+\s+)?(?:year|month"
-    r"|day|date|time|week|weekend|season|decade|age))s?\b)", re.I)
+    r"|how recently\b|(?:after|in|within|for)\s+how\s+(?:many|much|long)\b"
+    r"|how\s+many\s+(?:days|weeks|weekends|months|years|decades|hours|minutes|seconds|times)\b"
+    r"|(?:(?:in|during|on|at|by|from|since)\s+)?(?:what|which)\s+(?:\w+\s+)?(?:year|month|day"
+    r"|date|time|week|weekend|season|decade|age)s?\s+(?:of\s+(?:the\s+)?(?:day|week|month"
+    r"|year)\b|(?:did|do|does|is|was|were|are|has|have|had|will|would|could|can|should)\b))",
+    re.I)
+# The start of a query whose dates analyze() reads.
+_DATES_HEAD = 4096
 # The start of a query that asks_when() and asks_many() read (a question's words are first).
 _ASKS_HEAD = 1024
 _DAY_NAMES = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
@@ -150,8 +163,14 @@ _COUNTS = (r"\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
            r"a\s+few|a\s+couple(?:\s+of)?|couple\s+of|few|several|many|some")
 # What says when in a memory: a relative time ("yesterday", "last week", "two years ago",
 # "on Friday", "next month", "for three years now"), a month after a word that introduces a
-# time or beside a day's number, a year, an age ("when I was ten", "at 15"), "recently",
-# "lately". Absent from most of what people say; present in most answers to "when".
+# time or beside a day's number (May, March and August capitalised there: "this may sound"),
+# a year (not an amount: "2000 dollars"), an age ("when I was ten", "at age 15"),
+# "recently", "lately". Absent from most of what people say; present in most answers to
+# "when".
+_PLAIN_MONTHS = "|".join(m for m in _FULL_MONTHS if m not in _AMBIGUOUS_MONTHS)
+_AMOUNT_NEXT = (r"\s*(?:%|percent|dollars|euros|pounds|bucks|points|people|miles|km|kilometers|"
+                r"meters|metres|feet|steps|words|calories|followers|subscribers|views|likes|"
+                r"pages|copies|pieces|units|items|times|votes|members|students|users|sales)\b")
 _SAYS_WHEN = re.compile(
     rf"\b(?:yesterday|today|tonight|tomorrow|recently|lately|nowadays|ago"
     rf"|(?:last|this|next|past|previous|coming|following|that)\s+(?:{_SPANS}|{_DAY_NAMES})"
@@ -160,25 +179,27 @@ _SAYS_WHEN = re.compile(
     rf"(?:{_COUNTS})\s+(?:{_SPANS})"
     rf"|(?:on|every|last|this|next|since|until|by)\s+(?:{_DAY_NAMES})"
     rf"|(?:in|on|since|until|till|by|from|early|late|mid|last|next|this|every|of)[\s-]+"
-    rf"(?:{'|'.join(_FULL_MONTHS)})"
-    rf"|(?:{'|'.join(_FULL_MONTHS)})\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{'|'.join(_FULL_MONTHS)})"
+    rf"(?:{_PLAIN_MONTHS}|(?-i:May|March|August))"
+    rf"|(?:{_PLAIN_MONTHS}|(?-i:May|March|August))\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_PLAIN_MONTHS}|(?-i:May|March|August))"
     rf"|on\s+the\s+\d{{1,2}}(?:st|nd|rd|th)"
-    rf"|(?:19|20)\d\ds?\b"
+    rf"|(?<![$£€#.,\d])(?:19|20)\d\ds?\b(?!{_AMOUNT_NEXT})"
     rf"|a\s+while\s+(?:ago|back)"
     rf"|when\s+(?:i|we|he|she|they)\s+(?:was|were)\s+(?:{_COUNTS}|\w+teen|twenty|young|little"
-    rf"|a\s+kid|a\s+child"
+    rf"|a\s+kid|a\s+child|kids|children|teens|teenagers"
     rf"|a\s+teen(?:ager)?|in\s+(?:high\s+school|college|school))"
     rf"|at\s+(?:the\s+)?age\s+(?:of\s+)?\w+)\b", re.I)
 # A query that asks for several things, or a count of them: "How many times ...", "What
 # books has Ana read?", "Which cities have both ... visited?", "... and/or ...". A plural
-# noun (not one ending in -ss or -us) right before an auxiliary ("has", "does", ...) after
+# noun (not one ending in -ss or -us, nor "series", "news", ...) right before an auxiliary ("has", "does", ...) after
 # "what"/"which"; "how many" but not of a length of time (that asks how long).
 _AUX = r"(?:has|have|had|does|do|did|is|are|was|were|would|could|can|will|might|should)"
 _ASKS_MANY = re.compile(
     r"^\W*(?:how\s+many\s+(?!(?:days|weeks|weekends|months|years|decades|hours|minutes|"
     r"seconds)\b)"
     r"|(?:what|which)\s+(?:(?:kinds?|types?|sorts?)\s+of\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?!(?:series|species|news|means|physics|mathematics|economics|politics|ethics|gas|lens|"
+    r"chaos|bias|canvas|atlas|analysis|basis|diagnosis|thesis|crisis)\b)"
     r"[\w-]+(?<![su])s\s+(?:of\s+[\w\s.]{1,30}?\s+)?" + _AUX + r"\b"
     r"|.*\bboth\b|.*\band/or\b)", re.I | re.S)
 # The start of a memory's text that says_when() reads: a long text must not make every
@@ -214,7 +235,7 @@ def asks_many(query: str) -> bool:
     return _ASKS_MANY.search(query[:_ASKS_HEAD]) is not None
 
 
-def says_when(text: Any) -> bool:
+def says_when(text: object) -> bool:
     """Whether a memory's text says when something happened or for how long: a relative time,
     a month or a year, an age (the first 4 KB of it are read).
 
@@ -224,7 +245,7 @@ def says_when(text: Any) -> bool:
     if type(text) is not str:
         return False
     head = text[:_SAYS_WHEN_HEAD]
-    if not _DIGIT.search(head) and _WHEN_WORDS.isdisjoint(_WORD.findall(head.lower())):
+    if not _DIGIT.search(head) and _WHEN_WORDS.isdisjoint(_WORD.findall(head.casefold())):
         return False
     return _SAYS_WHEN.search(head) is not None
 
@@ -263,8 +284,8 @@ def query_periods(text: str) -> list[tuple[datetime, datetime]]:
 # The forms query_periods reads, most specific first: a span or a day-month-year is not read
 # again as the month-year inside it.
 _PERIOD_FORMS = ((_RANGE_MONTH_DAY, "days"), (_RANGE_DAY_MONTH, "days"),
-                 (_RANGE_MONTHS, "months"), (_ISO_DAY, "iso-day"), (_DAY_MONTH_YEAR, "day"),
-                 (_MONTH_DAY_YEAR, "day"), (_MONTH_YEAR, "month"), (_ISO_MONTH, "iso-month"),
+                 (_RANGE_MONTHS, "months"), (_RANGE_YEARS, "years"), (_ISO_DAY, "iso-day"),
+                 (_DAY_MONTH_YEAR, "day"), (_MONTH_DAY_YEAR, "day"), (_MONTH_YEAR, "month"),
                  (_SEASON, "season"), (_YEAR_ALONE, "year"))
 
 
@@ -273,30 +294,38 @@ def _month_start(year: int, month: int) -> datetime:
     return datetime(year + (month - 1) // 12, (month - 1) % 12 + 1, 1, tzinfo=UTC)
 
 
+def _month_period(year: int, month: int) -> tuple[datetime, datetime]:
+    return _month_start(year, month), _month_start(year, month + 1)
+
+
 def _periods(match: re.Match[str], kind: str) -> list[tuple[datetime, datetime]]:
-    """The [start, end) periods one match names: none when its date is impossible ("31
-    February, 2023" inside a span, a 13th month), two for a winter (its January-February and
-    its December-February: "the winter of 2022" is either)."""
+    """The [start, end) periods one match names. An impossible day is its month ("31
+    February, 2023", "2023-02-30"); a span with an impossible or reversed end names none (a
+    shorter form then reads what it can), nor a digit date with a 13th month. A winter
+    names two (its January-February and its December-February: "the winter of 2022" is
+    either), or one when the next year follows ("winter 2022-23")."""
     year = int(match.group("year"))
-    try:
-        if kind == "year":
-            return [(datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))]
-        if kind == "season":
-            words = match.group("season").lower().split()  # "summer", "the end of"
-            word = words[-2] if words[-1] == "of" else words[-1]
-            if word == "winter":
-                return [(_month_start(year, 1), _month_start(year, 3)),
-                        (_month_start(year, 12), _month_start(year, 15))]
-            first, last = _SEASON_MONTHS[word]
-            return [(_month_start(year, first), _month_start(year, last))]
-        if kind in ("iso-day", "iso-month"):
-            month = int(match.group("mm"))
-            if kind == "iso-month":
-                if not 1 <= month <= 12:
-                    return []
-                return [(_month_start(year, month), _month_start(year, month + 1))]
-            start = datetime(year, month, int(match.group("dd")), tzinfo=UTC)
-            return [(start, start + timedelta(days=1))]
+    if kind in ("year", "years"):  # "in 2022", "between 2019 and 2021"
+        first = int(match.group("year1")) if kind == "years" else year
+        if first > year:
+            return []
+        return [(datetime(first, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))]
+    if kind == "season":
+        words = match.group("season").lower().split()  # "summer", "the end of"
+        word = words[-2] if words[-1] == "of" else words[-1]
+        if word == "winter":
+            after = match.group("next")
+            if after is not None and int(after[-2:]) == (year + 1) % 100:
+                return [(_month_start(year, 12), _month_start(year, 15))]
+            return [(_month_start(year, 1), _month_start(year, 3)),
+                    (_month_start(year, 12), _month_start(year, 15))]
+        first, last = _SEASON_MONTHS[word]
+        return [(_month_start(year, first), _month_start(year, last))]
+    if kind == "iso-day":
+        month, day = int(match.group("mm")), int(match.group("dd"))
+        if not 1 <= month <= 12:
+            return []
+    else:
         month = _MONTHS[(match.group("month") or match.group("month1")).lower()]
         if kind in ("days", "months"):  # a span: its first date takes the year of its last
             first = match.group("month1")
@@ -304,12 +333,17 @@ def _periods(match: re.Match[str], kind: str) -> list[tuple[datetime, datetime]]
             year1 = year - 1 if month1 > month else year  # "December 28 to January 3, 2024"
             if kind == "months":
                 return [(_month_start(year1, month1), _month_start(year, month + 1))]
-            start = datetime(year1, month1, int(match.group("day1")), tzinfo=UTC)
-            end = datetime(year, month, int(match.group("day")), tzinfo=UTC)
-            return [(start, end + timedelta(days=1))] if start <= end else []
+            try:
+                begin = datetime(year1, month1, int(match.group("day1")), tzinfo=UTC)
+                end = datetime(year, month, int(match.group("day")), tzinfo=UTC)
+            except ValueError:  # "February 28 - 30, 2023": the month of its end
+                return [_month_period(year, month)]
+            return [(begin, end + timedelta(days=1))] if begin <= end else []
         if kind == "month":
-            return [(_month_start(year, month), _month_start(year, month + 1))]
-        start = datetime(year, month, int(match.group("day")), tzinfo=UTC)
-    except ValueError:
-        return []
+            return [_month_period(year, month)]
+        day = int(match.group("day"))
+    try:
+        start = datetime(year, month, day, tzinfo=UTC)
+    except ValueError:  # no such day in that month
+        return [_month_period(year, month)]
     return [(start, start + timedelta(days=1))]

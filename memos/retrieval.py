@@ -204,7 +204,7 @@ def names_time(hints: QueryHints, moment: datetime | None, after_days: float) ->
 
 
 def query_prior(hints: QueryHints, speaker: str | None, moment: datetime | None,
-                config: RetrievalConfig, text: Any = None) -> float:
+                config: RetrievalConfig, text: object = None) -> float:
     """What the query's names and dates add to a memory's score.
 
     speaker_weight when the query names the memory's speaker ("What does Melanie do to
