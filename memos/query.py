@@ -191,8 +191,9 @@ _SAYS_WHEN = re.compile(
     rf"|at\s+(?:the\s+)?age\s+(?:of\s+)?\w+)\b", re.I)
 # A query that asks for several things, or a count of them: "How many times ...", "What
 # books has Ana read?", "Which cities have both ... visited?", "... and/or ...". A plural
-# noun (not one ending in -ss or -us, nor "series", "news", ...) right before an auxiliary ("has", "does", ...) after
-# "what"/"which"; "how many" but not of a length of time (that asks how long).
+# noun (not one ending in -ss or -us, nor "series", "news", ...) right before an auxiliary
+# ("has", "does", ...) after "what"/"which"; "how many" but not of a length of time (that
+# asks how long).
 _AUX = r"(?:has|have|had|does|do|did|is|are|was|were|would|could|can|will|might|should)"
 _ASKS_MANY = re.compile(
     r"^\W*(?:how\s+many\s+(?!(?:days|weeks|weekends|months|years|decades|hours|minutes|"
@@ -255,12 +256,13 @@ def query_periods(text: str) -> list[tuple[datetime, datetime]]:
 
     A day is one day, a month its days, a year ("in 2022") its days; a span with its year at
     the end ("between August 11 and August 15 2023", "June 3-9, 2023", "from May to July
-    2022") its days; a season or a part of a year with its year ("summer 2021", "early
-    2023", "the end of 2022") its months; digits year first ("2023-06-09", "2023-06") as
-    the words would be. A date right after "before"/"by"/"until"/"as of" reaches
-    BEFORE_DAYS further back. Dates without a year ("in March") name no period: the year is
-    anyone's guess (query_months reads a month without one as that month of any year). An
-    impossible day ("31 February, 2023") is read as its month.
+    2022", "between 2019 and 2021") its days; a season or a part of a year with its year
+    ("summer 2021", "early 2023", "the end of 2022", "winter 2022-23") its months; a day
+    in digits, year first ("2023-06-09"), that day. A date right after "before"/"by"/
+    "until"/"as of" reaches BEFORE_DAYS further back. Dates without a year ("in March")
+    name no period: the year is anyone's guess (query_months reads a month without one as
+    that month of any year). An impossible day ("31 February, 2023", "2023-02-30") is read
+    as its month.
 
     >>> query_periods("What did Nate make on 9 November, 2022?")[0][0].date()
     datetime.date(2022, 11, 9)
