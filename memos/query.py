@@ -35,7 +35,8 @@ _DAY_MONTH_YEAR = re.compile(rf"\b{_DAY}\s+(?:of\s+)?(?P<month>{_MONTH})\.?,?\s*
 _MONTH_DAY_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\.?\s+{_DAY},?\s*{_YEAR}\b", re.I)
 _MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\.?,?\s+(?:of\s+)?{_YEAR}\b", re.I)
 # A bare year only after a preposition ("in 2022"): "2022 tickets" is not a date.
-_YEAR_ALONE = re.compile(rf"\b(?:in|of|during|since|by|before|after|from)\s+{_YEAR}\b", re.I)
+_YEAR_ALONE = re.compile(rf"\b(?:in|of|during|since|by|before|after|from|until|till)\s+{_YEAR}\b",
+                         re.I)
 # A span between two dates with one year at its end ("between August 11 and August 15 2023",
 # "from 3 to 9 June, 2023", "June 3-9, 2023", "between June and August 2023"): the year, and
 # the month when the first date omits it, come from the second date. "and" joins a span only
@@ -43,11 +44,12 @@ _YEAR_ALONE = re.compile(rf"\b(?:in|of|during|since|by|before|after|from)\s+{_YE
 _BETWEEN = r"(?:(?P<between>between)\s+)?\b"
 _TO = r"(?:\s*(?:-|–|—)\s*|\s+(?:to|until|till|through|thru)\s+|(?(between)\s+and\s+|(?!)))"
 _RANGE_MONTH_DAY = re.compile(
-    rf"{_BETWEEN}(?P<month1>{_MONTH})\.?\s+(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?{_TO}"
-    rf"(?:(?P<month>{_MONTH})\.?\s+)?{_DAY},?\s*{_YEAR}\b", re.I)
+    rf"{_BETWEEN}(?P<month1>{_MONTH})\.?\s+(?:the\s+)?(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?{_TO}"
+    rf"(?:(?P<month>{_MONTH})\.?\s+)?(?:the\s+)?{_DAY},?\s*{_YEAR}\b", re.I)
 _RANGE_DAY_MONTH = re.compile(
-    rf"{_BETWEEN}(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?(?P<month1>{_MONTH})\.?)?"
-    rf"{_TO}{_DAY}\s+(?:of\s+)?(?P<month>{_MONTH})\.?,?\s*{_YEAR}\b", re.I)
+    rf"{_BETWEEN}(?:the\s+)?(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"(?:\s+(?:of\s+)?(?P<month1>{_MONTH})\.?)?{_TO}(?:the\s+)?{_DAY}\s+(?:of\s+)?"
+    rf"(?P<month>{_MONTH})\.?,?\s*{_YEAR}\b", re.I)
 _RANGE_MONTHS = re.compile(
     rf"{_BETWEEN}(?P<month1>{_MONTH})\.?{_TO}(?P<month>{_MONTH})\.?,?\s+(?:of\s+)?{_YEAR}\b",
     re.I)
@@ -78,7 +80,8 @@ _TIME_LEAD = re.compile(r"\b(?:in|of|during|since|before|after|by|until|till|fro
                         r"early|late|mid|last|next|every|each)[\s-]+$", re.I)
 # What may come before a word that opens a sentence or a clause ("May I ask", "Hi! May I",
 # "Ana, may I"): there a capital says nothing.
-_OPENS = re.compile(r"(?:^|[.!?:;,])[\s\"'(\[]*$")
+_OPENERS = ".!?:;,"
+_BEFORE_WORD = "\"'(["
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,16 @@ def analyze(query: str) -> QueryHints:
     return QueryHints(words, periods, months, asks_when(query), asks_many(query))
 
 
+def _opens_at(text: str, i: int) -> bool:
+    """Whether position `i` of `text` opens a sentence or a clause: only spaces, quotes and
+    brackets stand between it and the start of the text or a ".!?:;," (a walk back over
+    those characters only, so reading every month of a text stays linear)."""
+    j = i - 1
+    while j >= 0 and (text[j].isspace() or text[j] in _BEFORE_WORD):
+        j -= 1
+    return j < 0 or text[j] in _OPENERS
+
+
 def query_months(text: str) -> frozenset[int]:
     """The months `text` names without a year ("When did Ana go camping in June?" -> June).
 
@@ -131,27 +144,31 @@ def query_months(text: str) -> frozenset[int]:
         if word.lower() in _AMBIGUOUS_MONTHS:
             before = text[max(0, match.start() - 16):match.start()]
             if not _TIME_LEAD.search(before) and (
-                    not word[0].isupper() or _OPENS.search(before)
-                    and (match.start() < 16 or _OPENS.search(text[:match.start()]))):
+                    not word[0].isupper() or _opens_at(text, match.start())):
                 continue
         out.add(_FULL_MONTHS[word.lower()])
     return frozenset(out)
 
 
+# Nouns of a length of time: "how many weeks" asks how long, not for a list.
+_DURATIONS = ("days|nights|weeks|weekends|months|years|decades|hours|minutes|seconds|"
+              "semesters|seasons|summers|winters")
 # A query that asks when something happened, or for how long: its first words ("When did Ana
 # move?", "How long has Ana lived there?", "In which month did ...?", "After how many weeks
 # ...?"). Anchored at the start: "the day when ..." inside a query asks for something else.
 # "What year/month/day/time ..." counts when a verb or "of the week" follows the noun: "What
 # date idea did ...", "Which season of the show ..." ask for something else.
 _ASKS_WHEN = re.compile(
-    r"^[\W_]*(?:(?:and|so|but|then|okay|ok|hey|hi)\W+)*(?:"
+    r"^[\W_]*+(?:(?:and|so|but|then|okay|ok|hey|hi)\W+)*+(?:\w+,\s*)?"  # "Ana, when ..."
+    r"(?:(?:do|did|can|could|would|will)\s+(?:you|we|i)\s+(?:still\s+)?(?:remember|recall|"
+    r"know|tell\s+me|say)\s+)?(?:"  # "Do you remember when ...?"
     r"when\b|since when\b|by when\b|until when\b|how long\b|how soon\b|how often\b"
     r"|how recently\b|(?:after|in|within|for)\s+how\s+(?:many|much|long)\b"
-    r"|how\s+many\s+(?:days|weeks|weekends|months|years|decades|hours|minutes|seconds|times)\b"
-    r"|(?:(?:in|during|on|at|by|from|since)\s+)?(?:what|which)\s+(?:\w+\s+)?(?:year|month|day"
-    r"|date|time|week|weekend|season|decade|age)s?\s+(?:of\s+(?:the\s+)?(?:day|week|month"
-    r"|year)\b|(?:did|do|does|is|was|were|are|has|have|had|will|would|could|can|should)\b))",
-    re.I)
+    r"|how\s+many\s+(?:more\s+)?(?:" + _DURATIONS + r")\b"
+    r"|(?:(?:in|during|on|at|by|from|since)\s+)?(?:what|which)\s+(?:(?:exact|specific|precise|"
+    r"particular)\s+)?(?:year|month|day|date|time|week|weekend|season|decade|age)s?\s+"
+    r"(?:of\s+(?:the\s+)?(?:day|week|month|year)\b|(?:did|do|does|is|was|were|are|has|have|"
+    r"had|will|would|could|can|should)\b))", re.I)
 # The start of a query whose dates analyze() reads.
 _DATES_HEAD = 4096
 # The start of a query that asks_when() and asks_many() read (a question's words are first).
@@ -164,13 +181,12 @@ _COUNTS = (r"\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
 # What says when in a memory: a relative time ("yesterday", "last week", "two years ago",
 # "on Friday", "next month", "for three years now"), a month after a word that introduces a
 # time or beside a day's number (May, March and August capitalised there: "this may sound"),
-# a year (not an amount: "2000 dollars"), an age ("when I was ten", "at age 15"),
+# a year after a word that introduces a time or ending a clause ("in 2019", "that was 2019."
+# but not "2000 books"), an age ("when I was ten", "at age 15", "30 years old"),
 # "recently", "lately". Absent from most of what people say; present in most answers to
 # "when".
 _PLAIN_MONTHS = "|".join(m for m in _FULL_MONTHS if m not in _AMBIGUOUS_MONTHS)
-_AMOUNT_NEXT = (r"\s*(?:%|percent|dollars|euros|pounds|bucks|points|people|miles|km|kilometers|"
-                r"meters|metres|feet|steps|words|calories|followers|subscribers|views|likes|"
-                r"pages|copies|pieces|units|items|times|votes|members|students|users|sales)\b")
+_YEAR_LEAD = r"(?:in|since|of|from|until|till|by|during|before|after|around|circa|early|late|mid)"
 _SAYS_WHEN = re.compile(
     rf"\b(?:yesterday|today|tonight|tomorrow|recently|lately|nowadays|ago"
     rf"|(?:last|this|next|past|previous|coming|following|that)\s+(?:{_SPANS}|{_DAY_NAMES})"
@@ -183,7 +199,10 @@ _SAYS_WHEN = re.compile(
     rf"|(?:{_PLAIN_MONTHS}|(?-i:May|March|August))\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_PLAIN_MONTHS}|(?-i:May|March|August))"
     rf"|on\s+the\s+\d{{1,2}}(?:st|nd|rd|th)"
-    rf"|(?<![$£€#.,\d])(?:19|20)\d\ds?\b(?!{_AMOUNT_NEXT})"
+    rf"|{_YEAR_LEAD}[\s-]+(?:the\s+)?(?:19|20)\d\ds?\b"
+    rf"|(?:{_PLAIN_MONTHS}|(?-i:May|March|August))\s+(?:19|20)\d\d\b"
+    rf"|(?<![$£€#.,\d-])(?:19|20)\d\ds?(?=\s*(?:[.,;:!?)\]]|$))"  # a year ending a clause
+    rf"|\d+\s+years?\s+old|been\s+(?:{_COUNTS})\s+(?:{_SPANS})"
     rf"|a\s+while\s+(?:ago|back)"
     rf"|when\s+(?:i|we|he|she|they)\s+(?:was|were)\s+(?:{_COUNTS}|\w+teen|twenty|young|little"
     rf"|a\s+kid|a\s+child|kids|children|teens|teenagers"
@@ -196,21 +215,24 @@ _SAYS_WHEN = re.compile(
 # asks how long).
 _AUX = r"(?:has|have|had|does|do|did|is|are|was|were|would|could|can|will|might|should)"
 _ASKS_MANY = re.compile(
-    r"^\W*(?:how\s+many\s+(?!(?:days|weeks|weekends|months|years|decades|hours|minutes|"
-    r"seconds)\b)"
+    r"^\W*+(?:how\s+many\s+(?!(?:more\s+)?(?:" + _DURATIONS + r")\b)"
     r"|(?:what|which)\s+(?:(?:kinds?|types?|sorts?)\s+of\s+)?(?:[\w-]+\s+){0,2}?"
     r"(?!(?:series|species|news|means|physics|mathematics|economics|politics|ethics|gas|lens|"
-    r"chaos|bias|canvas|atlas|analysis|basis|diagnosis|thesis|crisis)\b)"
-    r"[\w-]+(?<![su])s\s+(?:of\s+[\w\s.]{1,30}?\s+)?" + _AUX + r"\b"
-    r"|.*\bboth\b|.*\band/or\b)", re.I | re.S)
+    r"chaos|bias|canvas|atlas|alias|has|was|does|this|his|its|us)\b)"
+    r"[\w-]+(?<![sui])s\s+(?:of\s+[\w\s.]{1,30}?\s+)?" + _AUX + r"\b)", re.I)
+# "both" and "and/or" anywhere in a query (searched apart: linear on any query).
+_BOTH = re.compile(r"\b(?:both|and/or)\b", re.I)
 # The start of a memory's text that says_when() reads: a long text must not make every
 # search that reads its row slow.
 _SAYS_WHEN_HEAD = 4096
 # A word of every form _SAYS_WHEN reads, lowercased (a digit stands for the rest): a text
 # with none of them and no digit says no time, found without running the pattern.
+# Characters that the pattern's ignore-case reads as "i" (dotless ı, dotted İ) and one that
+# casefold() would join to a word (U+0345): folded so that the filter reads as the pattern.
+_FOLD_AS_PATTERN = {0x130: "i", 0x131: "i", 0x345: " "}
 _WHEN_WORDS = frozenset({
     "yesterday", "today", "tonight", "tomorrow", "recently", "lately", "nowadays", "ago",
-    "while", "when", "age", *_DAY_NAMES.split("|"), *_FULL_MONTHS,
+    "while", "when", "age", "old", "been", *_DAY_NAMES.split("|"), *_FULL_MONTHS,
     *(w.rstrip("?s") for w in _SPANS.split("|")), *(w.rstrip("?") for w in _SPANS.split("|"))})
 
 
@@ -233,7 +255,8 @@ def asks_many(query: str) -> bool:
     >>> asks_many("What books has Ana read?"), asks_many("What book is Ana reading?")
     (True, False)
     """
-    return _ASKS_MANY.search(query[:_ASKS_HEAD]) is not None
+    head = query[:_ASKS_HEAD]
+    return _ASKS_MANY.search(head) is not None or _BOTH.search(head) is not None
 
 
 def says_when(text: object) -> bool:
@@ -246,7 +269,8 @@ def says_when(text: object) -> bool:
     if type(text) is not str:
         return False
     head = text[:_SAYS_WHEN_HEAD]
-    if not _DIGIT.search(head) and _WHEN_WORDS.isdisjoint(_WORD.findall(head.casefold())):
+    if not _DIGIT.search(head) and _WHEN_WORDS.isdisjoint(
+            _WORD.findall(head.translate(_FOLD_AS_PATTERN).casefold())):
         return False
     return _SAYS_WHEN.search(head) is not None
 
@@ -277,18 +301,19 @@ def query_periods(text: str) -> list[tuple[datetime, datetime]]:
             if not periods:  # an impossible date: a shorter form may read part of it
                 continue
             taken.append((match.start(), match.end()))
-            if _BEFORE.search(text[max(0, match.start() - 24):match.start()]):
+            at = match.start("year") if kind == "year" else match.start()  # "by 2022"
+            if _BEFORE.search(text[max(0, at - 24):at]):
                 periods = [(start - timedelta(days=BEFORE_DAYS), end) for start, end in periods]
             found.extend((match.start(), start, end) for start, end in periods)
     return [(start, end) for _, start, end in sorted(found, key=lambda f: f[0])]
 
 
 # The forms query_periods reads, most specific first: a span or a day-month-year is not read
-# again as the month-year inside it.
+# again as the month-year inside it, nor "winter 2022-2023" as a span of years.
 _PERIOD_FORMS = ((_RANGE_MONTH_DAY, "days"), (_RANGE_DAY_MONTH, "days"),
-                 (_RANGE_MONTHS, "months"), (_RANGE_YEARS, "years"), (_ISO_DAY, "iso-day"),
-                 (_DAY_MONTH_YEAR, "day"), (_MONTH_DAY_YEAR, "day"), (_MONTH_YEAR, "month"),
-                 (_SEASON, "season"), (_YEAR_ALONE, "year"))
+                 (_RANGE_MONTHS, "months"), (_SEASON, "season"), (_RANGE_YEARS, "years"),
+                 (_ISO_DAY, "iso-day"), (_DAY_MONTH_YEAR, "day"), (_MONTH_DAY_YEAR, "day"),
+                 (_MONTH_YEAR, "month"), (_YEAR_ALONE, "year"))
 
 
 def _month_start(year: int, month: int) -> datetime:
@@ -302,10 +327,11 @@ def _month_period(year: int, month: int) -> tuple[datetime, datetime]:
 
 def _periods(match: re.Match[str], kind: str) -> list[tuple[datetime, datetime]]:
     """The [start, end) periods one match names. An impossible day is its month ("31
-    February, 2023", "2023-02-30"); a span with an impossible or reversed end names none (a
-    shorter form then reads what it can), nor a digit date with a 13th month. A winter
-    names two (its January-February and its December-February: "the winter of 2022" is
-    either), or one when the next year follows ("winter 2022-23")."""
+    February, 2023", "2023-02-30"); a span with an impossible day is the month of its end
+    ("February 28 - 30, 2023"); a reversed span names none (a shorter form then reads what
+    it can), nor a digit date with a 13th month. A winter names two (its January-February
+    and its December-February: "the winter of 2022" is either), or one when the next year
+    follows ("winter 2022-23")."""
     year = int(match.group("year"))
     if kind in ("year", "years"):  # "in 2022", "between 2019 and 2021"
         first = int(match.group("year1")) if kind == "years" else year
