@@ -123,7 +123,7 @@ class RetrievalConfig(_Settings):
     question_penalty: float = Field(default=0.015, ge=0)
     # A query that asks when or for how long (memos.query.asks_when: "When did Ana move?")
     # adds this much to memories that say when (memos.query.says_when: "two years ago",
-    # "last Friday", "in June", "2019"): the answer to "when" is a time.
+    # "last Friday", "in June", "in 2019"): the answer to "when" is a time.
     when_weight: float = Field(default=0.03, ge=0)
     # Candidates (best fused first) whose rows the priors and session grouping may read: at
     # most max(3k, prior_pool). LoCoMo, k=10: R@10 0.003 (hashing) / 0.005 (MiniLM) below
