@@ -210,7 +210,7 @@ _SAYS_WHEN = re.compile(
     rf"|at\s+(?:the\s+)?age\s+(?:of\s+)?\w+)\b", re.I)
 # A query that asks for several things, or a count of them: "How many times ...", "What
 # books has Ana read?", "Which cities have both ... visited?", "... and/or ...". A plural
-# noun (not one ending in -ss or -us, nor "series", "news", ...) right before an auxiliary
+# noun (not one ending in -ss, -us or -is, nor "series", "news", ...) right before an auxiliary
 # ("has", "does", ...) after "what"/"which"; "how many" but not of a length of time (that
 # asks how long).
 _AUX = r"(?:has|have|had|does|do|did|is|are|was|were|would|could|can|will|might|should)"
@@ -225,11 +225,11 @@ _BOTH = re.compile(r"\b(?:both|and/or)\b", re.I)
 # The start of a memory's text that says_when() reads: a long text must not make every
 # search that reads its row slow.
 _SAYS_WHEN_HEAD = 4096
-# A word of every form _SAYS_WHEN reads, lowercased (a digit stands for the rest): a text
-# with none of them and no digit says no time, found without running the pattern.
 # Characters that the pattern's ignore-case reads as "i" (dotless ı, dotted İ) and one that
 # casefold() would join to a word (U+0345): folded so that the filter reads as the pattern.
 _FOLD_AS_PATTERN = {0x130: "i", 0x131: "i", 0x345: " "}
+# A word of every form _SAYS_WHEN reads, casefolded (a digit stands for the rest): a text
+# with none of them and no digit says no time, found without running the pattern.
 _WHEN_WORDS = frozenset({
     "yesterday", "today", "tonight", "tomorrow", "recently", "lately", "nowadays", "ago",
     "while", "when", "age", "old", "been", *_DAY_NAMES.split("|"), *_FULL_MONTHS,

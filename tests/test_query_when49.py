@@ -109,7 +109,8 @@ def test_says_when_reads_the_first_4kb_only() -> None:
 
 
 @pytest.mark.parametrize(("text", "periods"), [
-    ("Where was John between August 11 and August 15 2023?", [(day(2023, 8, 11), day(2023, 8, 16))]),
+    ("Where was John between August 11 and August 15 2023?",
+     [(day(2023, 8, 11), day(2023, 8, 16))]),
     ("from 3 to 9 June, 2023", [(day(2023, 6, 3), day(2023, 6, 10))]),
     ("June 3-9, 2023", [(day(2023, 6, 3), day(2023, 6, 10))]),
     ("from 10 June to 2 July 2023", [(day(2023, 6, 10), day(2023, 7, 3))]),
@@ -117,7 +118,8 @@ def test_says_when_reads_the_first_4kb_only() -> None:
     ("between June and August 2023", [(day(2023, 6, 1), day(2023, 9, 1))]),
     ("What state did Joanna visit in summer 2021?", [(day(2021, 6, 1), day(2021, 9, 1))]),
     ("in the fall of 2020", [(day(2020, 9, 1), day(2020, 12, 1))]),
-    ("the winter of 2022", [(day(2022, 1, 1), day(2022, 3, 1)), (day(2022, 12, 1), day(2023, 3, 1))]),
+    ("the winter of 2022",
+     [(day(2022, 1, 1), day(2022, 3, 1)), (day(2022, 12, 1), day(2023, 3, 1))]),
     ("in early 2023", [(day(2023, 1, 1), day(2023, 5, 1))]),
     ("mid-2021", [(day(2021, 5, 1), day(2021, 9, 1))]),
     ("by the end of 2022", [(day(2022, 8, 18), day(2023, 1, 1))]),  # 14 days before
