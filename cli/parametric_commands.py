@@ -24,7 +24,7 @@ from memos.cli.options import (
     progress_bar,
     scope_of,
 )
-from memos.errors import InvalidInputError
+from memos.errors import InvalidInputError, MemosError
 
 adapters_app = typer.Typer(help="A user's parametric adapters: list, show, activate, "
                                 "roll back.", no_args_is_help=True)
@@ -165,9 +165,14 @@ def activate_adapter(adapter_id: Annotated[str, typer.Argument(help="Adapter cub
     """
     with open_store(store, index_dir) as mem:
         scope = scope_of(user, agent, None)
-        # What the gate said of it, to say so once it serves (--force only).
-        before = (next((a for a in mem.adapters(scope) if a.id == adapter_id), None)
-                  if force else None)
+        # What the gate said of it, to say so once it serves (--force only); an id that
+        # names no adapter is left to activate_adapter's own error.
+        before = None
+        if force:
+            try:
+                before = mem.adapter(adapter_id, scope)
+            except MemosError:
+                before = None
         info = mem.activate_adapter(adapter_id, scope, force=force)
     if json_out:
         render.print_json(info)

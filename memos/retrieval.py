@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from memos.config import RetrievalConfig
@@ -151,6 +152,7 @@ def speaker_of(meta: Any) -> str | None:
     return value if type(value) is str and value.strip() and ":" not in value else None
 
 
+@lru_cache(maxsize=4096)  # a store has few speakers; every search tests them on each row
 def name_words(name: str) -> frozenset[str]:
     """The words of a person's name that identify them in a query: lowercased, without titles,
     stopwords and one- or two-letter initials ("Dr. Ana M. Lopez" -> {ana, lopez})."""
@@ -210,7 +212,8 @@ def query_prior(hints: QueryHints, speaker: str | None, moment: datetime | None,
     speaker_weight when the query names the memory's speaker ("What does Melanie do to
     destress?" is answered in Melanie's own words); date_weight when the memory's time
     (valid_from, else recorded_at) falls in a period the query names; when_weight when the
-    query asks when and the memory's `text` says when (memos.query.says_when).
+    query asks when and the memory's `text` says when (memos.query.says_when). select_hits
+    adds it to every row it ranks.
     """
     bonus = 0.0
     if config.speaker_weight and names_speaker(hints, speaker):
@@ -353,13 +356,20 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
     """
     hints = analyze(query)
     rows = load(contenders(fused, k, config))
+    asking: dict[int, bool] = {}  # pk -> its text asks (tested once per row)
+
+    def asked(pk: int, row: Any) -> bool:
+        if pk not in asking:
+            asking[pk] = asks(row.content)
+        return asking[pk]
+
     margin = 0.0
     if config.date_weight and (hints.periods or hints.months):
         margin += config.date_weight
     if config.when_weight and hints.when:
         margin += config.when_weight
     metas = [r.meta for r in rows.values()]
-    if config.question_penalty and any(asks(r.content) for r in rows.values()):
+    if config.question_penalty and any(asked(pk, r) for pk, r in rows.items()):
         margin += config.question_penalty  # a contender above may drop by that much
     if config.speaker_weight and any(names_speaker(hints, speaker_of(m)) for m in metas):
         margin += config.speaker_weight
@@ -376,23 +386,15 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
         extra = [pk for pk in contenders(fused, k, config, margin)[:pool] if pk not in rows]
         if extra:
             rows.update(load(extra))
-    named: dict[str | None, bool] = {}  # speaker -> named by the query (a few per search)
     places: dict[int, tuple[Hashable | None, int | None]] = {}
 
     def prior(pk: int, row: Any) -> float:
-        """final_score + query_prior, with the speaker test done once per speaker."""
+        """final_score + query_prior, less question_penalty for a row that asks."""
         meta = row.meta if isinstance(row.meta, dict) else {}
-        speaker = speaker_of(meta)
-        if speaker not in named:
-            named[speaker] = bool(config.speaker_weight) and names_speaker(hints, speaker)
-        bonus = config.speaker_weight if named[speaker] else 0.0
-        if config.date_weight and names_time(hints, row.valid_from or row.recorded_at,
-                                             config.date_after_days):
-            bonus += config.date_weight
-        if config.question_penalty and asks(row.content):
+        bonus = query_prior(hints, speaker_of(meta), row.valid_from or row.recorded_at,
+                            config, row.content)
+        if config.question_penalty and asked(pk, row):
             bonus -= config.question_penalty
-        if config.when_weight and hints.when and says_when(row.content):
-            bonus += config.when_weight
         places[pk] = (session_of(meta), turn_of(meta))
         return final_score(fused[pk], row.recorded_at, row.importance, now, config) + bonus
 
