@@ -62,6 +62,38 @@ _SEASON = re.compile(rf"\b(?P<season>spring|summer|fall|autumn|winter|early|mid|
 _SEASON_MONTHS = {"spring": (3, 6), "summer": (6, 9), "fall": (9, 12), "autumn": (9, 12),
                   "early": (1, 5), "start": (1, 5), "beginning": (1, 5), "mid": (5, 9),
                   "middle": (5, 9), "late": (9, 13), "end": (9, 13)}
+# A part of a month with its year ("the first week of June 2023", "the last weekend of May
+# 2023", "the second half of September 2022", "mid-June 2023", "early June 2023", "the end of
+# June 2023"): those days of it.
+_MONTH_PART = re.compile(
+    rf"\b(?P<part>(?:the\s+)?(?P<nth>first|second|third|fourth|last|final)\s+"
+    rf"(?P<unit>week|weekend|half|fortnight)\s+of|early|mid|late|"
+    rf"(?:the\s+)?(?:start|beginning|middle|end)\s+of)[\s-]+(?:the\s+month\s+of\s+)?"
+    rf"(?P<month>{_MONTH})\.?,?\s+(?:of\s+)?{_YEAR}\b", re.I)
+_NTH = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+# Thirds of a month: "early June" its days 1-10, "mid-June" 11-20, "late June" 21 to the end.
+_PART_DAYS = {"early": (1, 10), "start": (1, 10), "beginning": (1, 10), "mid": (11, 20),
+              "middle": (11, 20), "late": (21, 31), "end": (21, 31)}
+# Several days of a month with one year at the end ("on 4 and 25 June 2023", "the 4th, 11th
+# and 25th of June 2023", "30 May and 4 June 2023", "June 4 and 25, 2023"): each day. A day
+# without its month takes the next month named (day first) or the last one (month first).
+_LIST_SEP = r"(?:\s*,\s*(?:(?:and|or|&)\s+)?|\s+(?:and|or|&)\s+)"
+_ORDINAL = r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?"
+_LIST_MOST = 6  # days before the last one: a list stays short, and its search linear
+_LIST_DAY_MONTH = re.compile(
+    rf"\b(?P<items>(?:{_ORDINAL}(?:\s+(?:of\s+)?(?:{_MONTH})\.?)?{_LIST_SEP}){{1,{_LIST_MOST}}}+)"
+    rf"(?:the\s+)?{_DAY}\s+(?:of\s+)?(?P<month>{_MONTH})\.?,?\s*{_YEAR}\b", re.I)
+_LIST_MONTH_DAY = re.compile(
+    rf"\b(?P<items>(?P<month1>{_MONTH})\.?\s+{_ORDINAL}"
+    rf"(?:{_LIST_SEP}(?:(?:{_MONTH})\.?\s+)?{_ORDINAL}){{0,{_LIST_MOST - 1}}}){_LIST_SEP}"
+    rf"(?:(?P<month>{_MONTH})\.?\s+)?(?:the\s+)?{_DAY},?\s*{_YEAR}\b", re.I)
+# Several months with one year at the end ("in March and August 2023", "May, June and July
+# 2023"): each month.
+_LIST_MONTHS = re.compile(
+    rf"\b(?P<items>(?:(?:{_MONTH})\.?{_LIST_SEP}){{1,{_LIST_MOST}}}+)(?P<month>{_MONTH})\.?,?\s+"
+    rf"(?:of\s+)?{_YEAR}\b", re.I)
+_LIST_ITEM = re.compile(rf"(?:(?P<before>{_MONTH})\.?\s+)?(?:the\s+)?(?P<day>\d{{1,2}})"
+                        rf"(?:st|nd|rd|th)?(?:\s+(?:of\s+)?(?P<after>{_MONTH})\b)?", re.I)
 # A day written as digits, year first ("2023-06-09", "2023/06/09"). Not a year and a month
 # alone: "2011-12" is as often a school or a sports year.
 _ISO_DAY = re.compile(rf"\b{_YEAR}[-/](?P<mm>\d{{1,2}})[-/](?P<dd>\d{{1,2}})\b")
@@ -281,8 +313,12 @@ def query_periods(text: str) -> list[tuple[datetime, datetime]]:
     A day is one day, a month its days, a year ("in 2022") its days; a span with its year at
     the end ("between August 11 and August 15 2023", "June 3-9, 2023", "from May to July
     2022", "between 2019 and 2021") its days; a season or a part of a year with its year
-    ("summer 2021", "early 2023", "the end of 2022", "winter 2022-23") its months; a day
-    in digits, year first ("2023-06-09"), that day. A date right after "before"/"by"/
+    ("summer 2021", "early 2023", "the end of 2022", "winter 2022-23") its months; a part
+    of a month with its year ("the second week of November 2022", "the last weekend of May
+    2023", "the first half of September 2022", "mid-June 2023") those days; a list of days
+    or months with one year at its end ("on 4 and 25 June 2023", "June 4 and 25, 2023", "in
+    March and August 2023") each of them; a day in digits, year first ("2023-06-09"), that
+    day. A date right after "before"/"by"/
     "until"/"as of" reaches BEFORE_DAYS further back. Dates without a year ("in March")
     name no period: the year is anyone's guess (query_months reads a month without one as
     that month of any year). An impossible day ("31 February, 2023", "2023-02-30") is read
@@ -311,8 +347,11 @@ def query_periods(text: str) -> list[tuple[datetime, datetime]]:
 # The forms query_periods reads, most specific first: a span or a day-month-year is not read
 # again as the month-year inside it, nor "winter 2022-2023" as a span of years.
 _PERIOD_FORMS = ((_RANGE_MONTH_DAY, "days"), (_RANGE_DAY_MONTH, "days"),
-                 (_RANGE_MONTHS, "months"), (_SEASON, "season"), (_RANGE_YEARS, "years"),
-                 (_ISO_DAY, "iso-day"), (_DAY_MONTH_YEAR, "day"), (_MONTH_DAY_YEAR, "day"),
+                 (_RANGE_MONTHS, "months"), (_MONTH_PART, "part"), (_SEASON, "season"),
+                 (_RANGE_YEARS, "years"), (_ISO_DAY, "iso-day"),
+                 (_LIST_DAY_MONTH, "list-day-first"), (_LIST_MONTH_DAY, "list-month-first"),
+                 (_LIST_MONTHS, "list-months"),
+                 (_DAY_MONTH_YEAR, "day"), (_MONTH_DAY_YEAR, "day"),
                  (_MONTH_YEAR, "month"), (_YEAR_ALONE, "year"))
 
 
@@ -349,6 +388,12 @@ def _periods(match: re.Match[str], kind: str) -> list[tuple[datetime, datetime]]
                     (_month_start(year, 12), _month_start(year, 15))]
         first, last = _SEASON_MONTHS[word]
         return [(_month_start(year, first), _month_start(year, last))]
+    if kind == "part":
+        return _part_period(match, year)
+    if kind == "list-months":
+        return _month_list_periods(match, year)
+    if kind.startswith("list"):
+        return _list_periods(match, year, day_first=kind == "list-day-first")
     if kind == "iso-day":
         month, day = int(match.group("mm")), int(match.group("dd"))
         if not 1 <= month <= 12:
@@ -375,3 +420,84 @@ def _periods(match: re.Match[str], kind: str) -> list[tuple[datetime, datetime]]
     except ValueError:  # no such day in that month
         return [_month_period(year, month)]
     return [(start, start + timedelta(days=1))]
+
+
+def _part_period(match: re.Match[str], year: int) -> list[tuple[datetime, datetime]]:
+    """The days of a part of a month: its nth week (days 1-7, 8-14, ...; the last is its last
+    seven days), nth weekend (the nth Saturday and the Sunday after it), half, fortnight, or
+    third ("early", "mid", "late")."""
+    month = _MONTHS[match.group("month").lower()]
+    start, end = _month_period(year, month)
+    length = (end - start).days
+    nth, unit = match.group("nth"), match.group("unit")
+    if nth is None:  # "early June", "the end of June"
+        words = match.group("part").lower().split()
+        first, last = _PART_DAYS[words[-2] if words[-1] == "of" else words[-1]]
+        return [(start + timedelta(days=first - 1), start + timedelta(days=min(last, length)))]
+    last = nth.lower() in ("last", "final")
+    if unit.lower() == "weekend":
+        saturdays = [start + timedelta(days=d) for d in range(length)
+                     if (start + timedelta(days=d)).weekday() == 5]
+        index = -1 if last else _NTH[nth.lower()] - 1
+        if index >= len(saturdays):
+            return [(start, end)]
+        return [(saturdays[index], saturdays[index] + timedelta(days=2))]
+    days = {"week": 7, "fortnight": 14, "half": (length + 1) // 2}[unit.lower()]
+    if last:
+        return [(end - timedelta(days=length - days if unit.lower() == "half" else days), end)]
+    begin = start + timedelta(days=days * (_NTH[nth.lower()] - 1))
+    if begin >= end:  # "the third half of June"
+        return [(start, end)]
+    return [(begin, min(begin + timedelta(days=days), end))]
+
+
+def _list_periods(match: re.Match[str], year: int,
+                  day_first: bool) -> list[tuple[datetime, datetime]]:
+    """One day per day of a list; a day without its month takes the next month named (day
+    first: "4 and 25 June") or the last one named (month first: "June 4 and 25"). A month
+    after the last one named is of the year before ("December 30 and January 2, 2024"). An
+    impossible day is read as its month."""
+    items = [(item.group("before") or item.group("after"), int(item.group("day")))
+             for item in _LIST_ITEM.finditer(match.group("items"))]
+    items.append((match.group("month"), int(match.group("day"))))
+    months: list[int] = []
+    if day_first:
+        carry = _MONTHS[match.group("month").lower()]
+        for name, _ in reversed(items):
+            carry = _MONTHS[name.lower()] if name else carry
+            months.append(carry)
+        months.reverse()
+    else:
+        carry = _MONTHS[match.group("month1").lower()]
+        for name, _ in items:
+            carry = _MONTHS[name.lower()] if name else carry
+            months.append(carry)
+    periods: list[tuple[datetime, datetime]] = []
+    for month, (_, day) in zip(months, items, strict=True):
+        at_year = year - 1 if month > months[-1] else year
+        try:
+            start = datetime(at_year, month, day, tzinfo=UTC)
+        except ValueError:
+            period = _month_period(at_year, month)
+        else:
+            period = (start, start + timedelta(days=1))
+        if period not in periods:
+            periods.append(period)
+    return periods
+
+
+def _month_list_periods(match: re.Match[str], year: int) -> list[tuple[datetime, datetime]]:
+    """Each month of a list, of the year at its end; a month after the last one is of the
+    year before ("November, December and January 2024"). "may", "march" and "august" in
+    lower case are words there ("Ana may and June 2023")."""
+    last = _MONTHS[match.group("month").lower()]
+    names = re.findall(_MONTH, match.group("items"), re.I) + [match.group("month")]
+    periods: list[tuple[datetime, datetime]] = []
+    for at, name in enumerate(names):
+        if name.islower() and name in _AMBIGUOUS_MONTHS and at < len(names) - 1:
+            continue  # "Ana may and June 2023": a word, not a month
+        month = _MONTHS[name.lower()]
+        period = _month_period(year - 1 if month > last else year, month)
+        if period not in periods:
+            periods.append(period)
+    return periods

@@ -133,9 +133,11 @@ def test_says_when_reads_the_first_4kb_only() -> None:
     ("the winter of 2022/2023", [(day(2022, 12, 1), day(2023, 3, 1))]),
     ("before the summer of 2021", [(day(2021, 5, 18), day(2021, 9, 1))]),  # 14 days before
     # "and" joins a span only after "between": elsewhere it joins two dates.
-    ("What did Ana do on 4 and 25 June 2023?", [(day(2023, 6, 25), day(2023, 6, 26))]),
+    ("What did Ana do on 4 and 25 June 2023?",
+     [(day(2023, 6, 4), day(2023, 6, 5)), (day(2023, 6, 25), day(2023, 6, 26))]),
     ("between 4 and 25 June 2023", [(day(2023, 6, 4), day(2023, 6, 26))]),
-    ("What did Ana do in March and August 2023?", [(day(2023, 8, 1), day(2023, 9, 1))]),
+    ("What did Ana do in March and August 2023?",
+     [(day(2023, 3, 1), day(2023, 4, 1)), (day(2023, 8, 1), day(2023, 9, 1))]),
     # Impossible dates: a shorter form reads what it can, or nothing is read.
     ("31 February, 2023", [(day(2023, 2, 1), day(2023, 3, 1))]),
     ("June 9 - June 3, 2023", [(day(2023, 6, 3), day(2023, 6, 4))]),
