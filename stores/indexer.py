@@ -279,6 +279,8 @@ class IndexSync:
                  and current[pk][0]
                  and (pk in content or pk not in self.vectors)]
         self.vectors.remove(drop)
+        # a purged vector leaves what the index learnt from it too (an IVF's centroids)
+        self.vectors.erase([c.cube_pk for c in changes if c.op == "purge" and c.cube_pk])
         with self._primed_lock:
             for pk in drop:
                 self._primed.pop(pk, None)

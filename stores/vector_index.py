@@ -33,11 +33,14 @@ the removed label's pk is overwritten with -1 in the id map, its vector bytes wi
 (in memory at once, so the next save writes zeros), searches skip labels whose pk is -1,
 and before every save the graph forgets the label (its links and every link to it), so
 the file does not even say which vectors it lay near. When tombstones pass `max_dead` of
-the labels, the graph is rebuilt from the live vectors.
+the labels, the graph is rebuilt from the live vectors. An IVF's centroids and its twin's
+codebooks are learnt from samples of its vectors; a purge of a vector in a sample (`erase`)
+trains the IVF again on the survivors before the next save, so that no file keeps a mean
+that an erased vector took part in.
 
 `vectors.json` beside `vectors.faiss` records the format, the kind, the changelog seq the
-file reflects, the embedder identity and, for IVF, the twin's codebooks and the digest of
-`vectors.twin`; a file that is missing, unreadable, of another
+file reflects, the embedder identity and, for IVF, the twin's codebooks, the pks its
+training samples held (`trained_on`, a bitmap) and the digest of `vectors.twin`; a file that is missing, unreadable, of another
 format (memos-vectors/1 held an IVF without the twin or the probe share), of the other
 approximate kind, or inconsistent is rebuilt from SQL. A memos-vectors/2 file (its twin was
 8-bit) is read as is and its twin trained again from its vectors.
@@ -271,6 +274,11 @@ class VectorIndex:
         self.approx = approx  # the index above flat_max: "hnsw" or "ivf"
         self.probe_share = probe_share  # IVF: share of the lists a full search visits
         self.trained_n = 0  # IVF: vectors it was trained on (0: not IVF)
+        # IVF: the pks whose vectors its centroids and the twin's codebooks learnt from
+        # (sorted), None when not known (a file saved before memos-vectors kept them): a
+        # purge of one of them trains the IVF again without it (erase)
+        self._trained_on: np.ndarray | None = None
+        self._train_due = False  # a purged vector was trained on: train again before a save
         self._scan: Any = None  # IVF: the 4-bit twin searches scan (_scan_twin)
         self.seq = 0  # changelog seq this index reflects
         self.dirty = 0  # changes since the files were written
@@ -336,6 +344,7 @@ class VectorIndex:
     def reset(self) -> None:
         self._index, self._ids, self._hnsw, self.seq = self._new_flat(), set(), False, 0
         self._unlinked, self.trained_n, self._scan = [], 0, None
+        self._trained_on, self._train_due = None, False
         self.dirty += 1
 
     def build(self, pks: Sequence[int], vectors: np.ndarray,
@@ -370,16 +379,19 @@ class VectorIndex:
         rows = vectors.__getitem__ if isinstance(vectors, np.ndarray) else vectors
         ivf = self._new_ivf(n)
         rng = np.random.default_rng(0)
-        ivf.train(rows(rng.choice(n, size=min(n, 40 * ivf.nlist), replace=False)))
+        sample = rng.choice(n, size=min(n, 40 * ivf.nlist), replace=False)
+        ivf.train(rows(sample))
         step = 50_000
         for start in range(0, n, step):
             ivf.add_with_ids(rows(np.arange(start, min(n, start + step))),
                              ids[start:start + step])
             if progress is not None:
                 progress(min(n, start + step), n)
-        scan = self._scan_twin(ivf)
+        scan, twin_sample = self._scan_twin(ivf)
         self._index, self._hnsw, self._unlinked, self.trained_n = ivf, False, [], n
         self._ids, self._scan = {int(pk) for pk in ids}, scan
+        self._trained_on = np.union1d(ids[sample], np.asarray(twin_sample, dtype=np.int64))
+        self._train_due = False  # trained on live vectors only
         self.dirty += n
         log.info("vector index: trained IVF with %d lists on %d vectors", ivf.nlist, n)
 
@@ -398,7 +410,7 @@ class VectorIndex:
         finally:
             configure_threads()
         self._index, self._hnsw, self._unlinked, self.trained_n = index, True, [], 0
-        self._scan = None
+        self._scan, self._trained_on, self._train_due = None, None, False
         self._ids = {int(pk) for pk in ids}
         self.dirty += len(ids)
         log.info("vector index: built HNSW (M=%d) over %d vectors", self.hnsw_m, len(ids))
@@ -464,6 +476,44 @@ class VectorIndex:
             if self._hnsw and self.dead > self.max_dead * self._index.ntotal:
                 self._compact()
 
+    def erase(self, pks: Sequence[int]) -> bool:
+        """After a purge of these pks (taken out with `remove`): when the IVF's centroids or
+        its twin's codebooks were trained on any of their vectors, the IVF is trained again
+        on the surviving vectors alone (or made flat, when they fit one) before the next
+        save writes it, so that no file holds anything learnt from an erased vector. The
+        centroids are means of the vectors trained on: kept, they would let whoever holds
+        the files test a guess of an erased text. That costs a rebuild (a few seconds at
+        30k vectors, about half a minute at 200k here), once however many pages of purged
+        pks come before the save; purges of vectors outside the training samples cost
+        nothing. True when a training is due. HNSW keeps no trained part (`_unlink` drops
+        an erased label's links at the next save); flat, none at all."""
+        if not self.trained_n or not len(pks):
+            return False
+        erased = np.asarray(pks, dtype=np.int64)
+        if self._trained_on is not None and not np.isin(erased, self._trained_on).any():
+            return False
+        self._train_due = True
+        self.dirty += 1
+        return True
+
+    def _train_again(self) -> None:
+        """Train the IVF again on its live vectors, taken in pk order (the same survivors
+        give the same index, whatever was erased), or make it flat when they fit one."""
+        self._train_due = False
+        old = self._index
+        live = np.sort(self._ivf_ids(old))  # in pk order: the same survivors, the same index
+        log.info("vector index: a purged vector was in the IVF's training sample; training "
+                 "it again on the %d vectors left", len(live))
+        if len(live) > self.flat_max:
+            self._build_ivf(live, lambda rows: old.reconstruct_batch(live[rows]))
+        else:
+            vectors = old.reconstruct_batch(live) if len(live) else np.zeros((0, self.dim))
+            seq = self.seq
+            self.reset()
+            self.seq = seq
+            self.add(live.tolist(), vectors)
+        self.dirty += 1
+
     def _drop(self, pks: list[int]) -> None:
         """Take these (present) pks out: removed from a flat index or IVF, tombstoned in
         HNSW."""
@@ -489,18 +539,21 @@ class VectorIndex:
         when the dimension is odd)."""
         return self.dim // TWIN_DSUB if self.dim % TWIN_DSUB == 0 else self.dim
 
-    def _scan_twin(self, ivf: Any, codebooks: np.ndarray | None = None) -> Any:
+    def _scan_twin(self, ivf: Any, codebooks: np.ndarray | None = None
+                   ) -> tuple[Any, np.ndarray | None]:
         """The twin of an IVF's lists that searches scan: the same quantizer and list of
         every vector, each vector a 4-bit product code of its offset from its list's
         centroid, packed for fast scan. Its codebooks (`codebooks`, as saved beside the
         file) are trained when the IVF is, on a fixed sample of its vectors, and kept with
         the file: a twin made again at load must not learn them from whatever vectors
         survived removals. The codes are saved too (`twin_path`); they are encoded again
-        from the exact lists when that file is missing or not this index's."""
+        from the exact lists when that file is missing or not this index's. Also returns
+        the pks the codebooks were trained on (None when they were given)."""
         m = self._twin_m()
         scan = faiss.IndexIVFPQFastScan(ivf.quantizer, self.dim, ivf.nlist, m, TWIN_BITS,
                                         faiss.METRIC_INNER_PRODUCT, TWIN_BLOCK)
         scan.by_residual = True
+        sample = None
         if codebooks is not None:
             faiss.copy_array_to_vector(np.asarray(codebooks, dtype=np.float32),
                                        scan.pq.centroids)
@@ -522,7 +575,7 @@ class VectorIndex:
             if ivf.invlists.list_size(list_no):
                 self._twin_fill(scan, list_no, ivf)
         scan.ntotal = ivf.ntotal
-        return scan
+        return scan, sample
 
     @staticmethod
     def _centroids(scan: Any) -> np.ndarray:
@@ -801,6 +854,8 @@ class VectorIndex:
         self.folder.mkdir(parents=True, exist_ok=True)
         if self._hnsw:
             self._unlink()
+        if self._train_due:  # a purged vector was trained on (erase)
+            self._train_again()
         # Temp names of this save alone (the process id and a token: two instances of one
         # store in one process may save at once), each claimed by a lock this save holds
         # until it is renamed or removed (`_remove_stale_temps` leaves a claimed one).
@@ -816,6 +871,9 @@ class VectorIndex:
         if self._scan is not None:  # the twin's codebooks (_scan_twin), float32 in base64
             meta["codebooks"] = base64.b64encode(
                 self._codebooks().astype("<f4").tobytes()).decode("ascii")
+        if self._trained_on is not None:  # the pks trained on (erase), a bitmap in base64
+            meta["trained_on"] = base64.b64encode(
+                bitmap(self._trained_on).tobytes()).decode("ascii")
         try:
             for path in (tmp, tmp_meta) + ((tmp_twin,) if self._scan is not None else ()):
                 claims.append(_claim(path))
@@ -939,8 +997,13 @@ class VectorIndex:
             # is no longer an IVF) is rewritten or removed by the next save: it may hold
             # the code of a vector removed since (an older memos saved without it).
             trained_n, scan, stale = 0, None, self.twin_path.exists()
+            trained_on = None
             if ivf:
                 trained_n = int(meta.get("trained_n") or 0)
+                if isinstance(meta.get("trained_on"), str):  # (saved since 2026-12-06)
+                    trained_on = np.flatnonzero(np.unpackbits(np.frombuffer(
+                        base64.b64decode(meta["trained_on"]), dtype=np.uint8),
+                        bitorder="little")).astype(np.int64)
                 codebooks = None
                 if meta["format"] == FORMAT:  # /3 keeps the codebooks; /2 (8-bit) had none
                     codebooks = np.frombuffer(base64.b64decode(meta.get("codebooks") or ""),
@@ -955,14 +1018,18 @@ class VectorIndex:
                 scan = self._saved_twin(saved_twin, index, codebooks)
                 stale = scan is None  # then the next save writes this index's twin file
                 if scan is None:  # none saved, or not this index's: encoded again
-                    scan = self._scan_twin(index, codebooks)
+                    scan, twin_sample = self._scan_twin(index, codebooks)
+                    if twin_sample is not None:  # (a /2 file: codebooks trained here)
+                        trained_on = None if trained_on is None else np.union1d(
+                            trained_on, twin_sample)
             seq = int(meta["seq"])
         except (OSError, ValueError, RuntimeError, TypeError) as exc:  # base64: ValueError
             log.warning("vector index files in %s are unusable (%s); rebuilding from SQL",
                         self.folder, exc)
             return False
         self._index, self._hnsw, self.seq = index, hnsw, seq
-        self.trained_n, self._scan = trained_n, scan
+        self.trained_n, self._scan, self._trained_on = trained_n, scan, trained_on
+        self._train_due = False
         self._ids = {int(i) for i in ids if i >= 0}
         self._unlinked = []
         # A /2 file's twin was trained again here, or the twin file is stale: the next save
