@@ -43,6 +43,7 @@ from memos.cube import (
     MemCube,
     Scope,
     Tier,
+    as_utc,
     content_hash,
     utcnow,
 )
@@ -526,6 +527,27 @@ def _supported(question: str, read: Sequence[MemCube]) -> bool:
     return False
 
 
+def _newest_statement(question: str, hits: Sequence[Any]) -> list[Any]:
+    """`hits` with one memory left of those that state what the question asks in different
+    words ("Alice's city is Oslo." and "Alice's city is Rome.", both live: one written
+    without the metadata that would have let the newer supersede the older): the one memos
+    learnt last. The model copies the value of a memory that begins with the question's
+    head and cannot tell which of two holds."""
+    m = _ASKS.match(question.strip().rstrip("?!. \t\r\n"))
+    if m is None:
+        return list(hits)
+    head = _words(m.group("head"))
+    stating = []
+    for hit in hits:
+        text = _words(hit.cube.content)
+        if text.startswith(head) and _STATES.match(text, len(head)):
+            stating.append(hit)
+    if len({_words(h.cube.content) for h in stating}) < 2:
+        return list(hits)
+    newest = max(stating, key=lambda h: as_utc(h.cube.recorded_at))
+    return [h for h in hits if h is newest or all(h is not s for s in stating)]
+
+
 def answer(tier: ActivationTier, search: Any, question: str, scope: Scope, k: int,
            model: ModelLike, max_new_tokens: int) -> Answer:
     """Retrieval -> recall -> `model.generate(question, memory=slots)`, only when a memory
@@ -540,7 +562,7 @@ def answer(tier: ActivationTier, search: Any, question: str, scope: Scope, k: in
     found: list[MemCube] = []
 
     def searched(query: str, sc: Scope, n: int) -> Any:
-        hits = search(query, sc, n)
+        hits = _newest_statement(question, search(query, sc, n))
         found[:] = [h.cube for h in hits]
         return hits
 

@@ -1567,7 +1567,11 @@ class Assistant:
             content = facts[0].cube.content
             if head in content:
                 question = f"What is {content.split(head, 1)[0]}'s {cq.attribute}?"
-        got = self.mem.answer(question, self.scope, k=MODEL_K, model=self.model, own_only=True)
+        # The model reads the facts chosen here (the one that holds now), not what a search
+        # finds: beside "Alice's city is Rome." just told, an older "Alice's city is Oslo."
+        # written without the reader's metadata was read too, and answered.
+        got = self.mem.answer(question, self.scope, k=MODEL_K, model=self.model, own_only=True,
+                              memories=[h.id for h in facts[:MODEL_K]] if facts else None)
         found = {h.id: h for h in [*facts, *hits]}
         used: list[MemoryUsed] = []
         for cube_id, version in got.cubes:

@@ -1546,7 +1546,8 @@ class MemOS:
                                  lambda q, s, n: self.search(q, s, k=n), query, sc, k, model)
 
     def answer(self, question: str, scope: ScopeLike, k: int = 8, *, model: Any = None,
-               max_new_tokens: int = 80, own_only: bool = False) -> Answer:
+               max_new_tokens: int = 80, own_only: bool = False,
+               memories: Sequence[str] | None = None) -> Answer:
         """Retrieval -> recall -> the model's answer from the slots (no prompt stuffing).
 
         The default bound (80 bytes) lets every value the model was trained on (up to 64 bytes,
@@ -1554,10 +1555,15 @@ class MemOS:
         only the scope user's own memories, not other users' public ones (a question about
         the user: a public cube can say anything about anyone). No memory read states what
         the question asks ("What is <subject>'s <attribute>?" and none begins "<subject>'s
-        <attribute> is"): no answer, text "" and tier "plaintext" (activation._supported)."""
+        <attribute> is"): no answer, text "" and tier "plaintext" (activation._supported).
+        `memories`: the ids of the memories the model reads (the first k of them, facts and
+        preferences; each must be one the scope can read), instead of a search: a caller that
+        has chosen the fact that holds (memos.Assistant, of two values told) keeps the model
+        from reading the others."""
         sc = as_scope(scope)
         k = _check_k(k)
         _bool_arg(own_only, "own_only")
+        given = self._given_memories(memories, sc, own_only)
         question = _model_text(question, "question", required=True)
         max_new_tokens = _int_arg(max_new_tokens, "max_new_tokens", 1, 4096)
         # The scope's active adapter answers its own consolidated facts closed-book; any other
@@ -1572,6 +1578,8 @@ class MemOS:
         # question and its reply were in the store), so they are not given to it. Derived
         # facts are not folded into their turns here (fold=False).
         def retrieve(q: str, s: Scope, n: int) -> list[SearchHit]:
+            if given is not None:
+                return given[:n]
             if not own_only:
                 return self.search(q, s, k=n, fold=False, kind=list(MODEL_KINDS))
             hits = self.search(q, s, k=min(search.MAX_K, 4 * n), fold=False,
@@ -1580,6 +1588,24 @@ class MemOS:
 
         return activation.answer(self._activation(), retrieve, question, sc, k, model,
                                  max_new_tokens)
+
+    def _given_memories(self, memories: Sequence[str] | None, scope: Scope,
+                        own_only: bool) -> list[SearchHit] | None:
+        """`answer(memories=...)` as the hits the model reads, in the order given: each id
+        read in `scope` (NotFoundError for one it cannot read, as `get` says), only facts
+        and preferences, with `own_only` only the scope user's own."""
+        if memories is None:
+            return None
+        if isinstance(memories, str) or not isinstance(memories, Iterable):
+            raise InvalidInputError("memories must be a list of memory ids (or None to search), "
+                                    f"got {memories!r:.40}")
+        hits: list[SearchHit] = []
+        for cube_id in dict.fromkeys(_id_arg(c, "memory id") for c in memories):
+            cube = self.get(cube_id, scope)
+            if cube.kind.value in MODEL_KINDS and (
+                    not own_only or cube.scope.user_id == scope.user_id):
+                hits.append(SearchHit(cube=cube, score=1.0, retrievers=["given"]))
+        return hits
 
     # -- parametric tier -----------------------------------------------------------------
 
