@@ -118,6 +118,20 @@ def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: boo
             store.sync.drop_admission()
 
 
+def _keeps_other_facts(session: Session, row: CubeRow, erasing: set[str]) -> bool:
+    """Whether `row` is an active adapter trained on a live cube that a purge of `erasing`
+    leaves."""
+    from memos.stores.adapters import is_adapter
+
+    if not is_adapter(row) or row.state != Lifecycle.ACTIVE.value:
+        return False
+    others = sorted({str(d.get("cube_id")) for d in row.derived_from or []
+                     if isinstance(d, dict) and str(d.get("cube_id")) not in erasing})
+    return bool(others) and session.execute(select(CubeRow.id).where(
+        CubeRow.id.in_(others), CubeRow.state == Lifecycle.ACTIVE.value).limit(1)
+    ).first() is not None
+
+
 def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bool,
            reason: str | None, actor: str | None) -> PurgeReport:
     """Hard erase (the one operation that deletes history), audited.
@@ -149,7 +163,14 @@ def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bo
         chosen = {r.id for r in rows}
         derived = [r for r in repo.derived_rows(session, [r.id for r in rows])
                    if r.id not in chosen]
-        rows += [r for r in derived if allowed(r, scope)]
+        erasing = chosen | {r.id for r in derived if allowed(r, scope)}
+        # The caller's active adapter trained on other facts too, which stay: it is not
+        # erased but tainted as forget taints it (weights erased, out of service, what it
+        # held of the erased cubes scrubbed) with re-consolidation from those facts pending,
+        # so that they do not lose their parametric copy without a word.
+        retrain = [r for r in derived if r.id in erasing and r.id not in chosen
+                   and _keeps_other_facts(session, r, erasing)]
+        rows += [r for r in derived if r.id in erasing and r not in retrain]
         kept_rows = [r for r in derived if not allowed(r, scope)]
         kept = len(kept_rows)
         from memos.parametric.tier import adapter_blobs, taint_in
@@ -158,7 +179,7 @@ def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bo
         # An adapter kept (another agent's) still leaves service and loses its weights, as
         # forget's taint does: a purged fact is never served from weights. It loses what it
         # held of the erased cubes too (question keys, derivations), in every version.
-        taint_in(store, session, kept_rows, cube_id or f"user:{scope.user_id}",
+        taint_in(store, session, kept_rows + retrain, cube_id or f"user:{scope.user_id}",
                  how="purged", erased=ids)
         blob_files = derived_queries.blob_hashes(rows)  # tensors of erased slots and states
         blob_files += adapter_blobs(rows)  # and the weights of erased adapters
@@ -178,6 +199,11 @@ def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bo
     store.catch_up()
     store.save_vectors()  # erased vectors leave the files now, not at close
     notes: list[str] = []
+    if retrain:
+        notes.append(f"{len(retrain)} active adapter(s) were trained on the erased cube(s) "
+                     f"and on other facts, which stay ({', '.join(r.id for r in retrain)}): "
+                     "their weights are erased and they left service; re-consolidation from "
+                     "those facts is pending (`memos scheduler run`, or `memos consolidate`)")
     if kept:
         notes.append(f"{kept} cube(s) derived from the erased ones belong to another agent and "
                      "were kept; purge them with that agent's scope, or purge the whole user "

@@ -276,10 +276,38 @@ def test_purge_erases_adapters_and_verify_finds_nothing(tmp_path: Path) -> None:
                                         "question_keys": 2}  # its row and its one version
         assert before["plaintext"]["rows"] == 1
         report = mem.purge(ids[0], "alice")
-        assert rep.adapter_id in report.cube_ids and not blob.exists()
+        # trained on two facts that stay: tainted (weights erased, out of service) with
+        # re-consolidation from them pending, not erased without a word
+        assert rep.adapter_id not in report.cube_ids and not blob.exists()
+        assert any(rep.adapter_id in n and "re-consolidation" in n for n in report.notes)
+        left = mem.purge_remains(report.cube_ids)
+        assert all(n == 0 for part in left.values() for n in part.values()), left
+        info = mem.adapter(rep.adapter_id, "alice")
+        assert (info.status, info.state, info.bytes) == ("tainted", "forgotten", 0)
+        assert {cid for cid, _ in info.sources} == set(ids[1:])
+        from memos.scheduler import SchedulerConfig
+
+        plan = mem.run_scheduler(dry_run=True, config=SchedulerConfig(consolidation=CHEAP))
+        assert [d.cube_id for d in plan.decisions if d.job == "reconsolidate"] == [rep.adapter_id]
+        # its last facts purged, the adapter goes with them
+        report = mem.purge(None, "alice", all_of_user=True)
+        assert rep.adapter_id in report.cube_ids
         left = mem.purge_remains(report.cube_ids)
         assert all(n == 0 for part in left.values() for n in part.values()), left
         assert mem.adapters(Scope(user_id="alice")) == []
+
+
+def test_purging_every_fact_of_an_adapter_erases_it(tmp_path: Path) -> None:
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        ids = _add(mem, "alice", _facts(37, 2))
+        keep = _add(mem, "alice", _facts(41, 1))
+        rep = mem.consolidate("alice", facts=ids, config=CHEAP)
+        assert rep.status == "active"
+        report = mem.purge(ids[0], "alice")  # one of its two facts: tainted
+        assert rep.adapter_id not in report.cube_ids
+        report = mem.purge(ids[1], "alice")  # the other: nothing is left to re-consolidate
+        assert rep.adapter_id in report.cube_ids and not report.notes
+        assert mem.adapters(Scope(user_id="alice")) == [] and mem.get(keep[0], "alice")
 
 
 def test_purging_a_retired_adapter_leaves_the_active_ones_weights(tmp_path: Path) -> None:
