@@ -22,7 +22,7 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -544,15 +544,22 @@ class Client:
             self._call("POST", "/v1/recall", json={"query": query, "k": k}), "Recall")
 
     def answer(self, question: str, scope: Any = None, k: int = 8, *, model: Any = None,
-               max_new_tokens: int = 80, own_only: bool = False) -> Answer:
+               max_new_tokens: int = 80, own_only: bool = False,
+               memories: Sequence[str] | None = None) -> Answer:
         from memos.results import Answer
 
         self._check_scope(scope)
         if model is not None:
             raise InvalidInputError("the server chooses the model; call answer() without model=")
-        got = self._call("POST", "/v1/answer", json={"question": question, "k": k,
-                                                      "max_new_tokens": max_new_tokens,
-                                                      "own_only": own_only})
+        if memories is not None and (isinstance(memories, str)
+                                     or not isinstance(memories, Iterable)):
+            raise InvalidInputError("memories must be a list of memory ids (or None to search), "
+                                    f"got {memories!r:.40}")
+        body: dict[str, Any] = {"question": question, "k": k, "max_new_tokens": max_new_tokens,
+                                "own_only": own_only}
+        if memories is not None:
+            body["memories"] = list(memories)
+        got = self._call("POST", "/v1/answer", json=body)
         return self._parse(lambda got: Answer(
             text=got["text"], cubes=[tuple(c) for c in got["cubes"]], hits=got["hits"],
             misses=got["misses"], seconds=got["seconds"],

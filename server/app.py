@@ -916,7 +916,7 @@ def create_app(mem: MemOS, *, auth: bool = True,
     def answer(body: wire.AnswerRequest, who: Who) -> wire.AnswerResult:
         """The memory model's answer from the retrieved memories' slots."""
         got = mem.answer(body.question, who.scope, body.k, max_new_tokens=body.max_new_tokens,
-                         own_only=body.own_only)
+                         own_only=body.own_only, memories=body.memories)
         return wire.AnswerResult(text=got.text, cubes=got.cubes, hits=got.hits,
                                  misses=got.misses, seconds=got.seconds,
                                  model_fingerprint=got.model_fingerprint, skipped=got.skipped,

@@ -194,6 +194,9 @@ class AnswerRequest(Request):
     max_new_tokens: StrictInt = Field(MAX_NEW_TOKENS, ge=1, le=MAX_NEW_TOKENS)
     own_only: StrictBool = Field(False, description="Read only the key user's own memories, not "
                            "other users' public ones.")
+    memories: list[str] | None = Field(
+        None, max_length=256, description="Ids of the memories to read (the first k facts and "
+        "preferences among them) instead of a search; each must be one the key can read.")
 
 
 class IngestRequest(Request):

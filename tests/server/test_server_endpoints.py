@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from memos.cube import MemCube
+from memos.errors import InvalidInputError
 from memos.results import AddResult, CubeDiff, Edge, SearchHit, StoreStats
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "memos_error"}
@@ -243,6 +244,27 @@ def test_client_answer_says_which_tier_answered(client_for: Any, new_user: Any) 
     assert client.answer("What is Alice's drink?", max_new_tokens=3).tier == "activation"
     none = client.answer("What is Alice's pet?")
     assert none.tier == "plaintext" and none.text == "" and none.cubes == []
+
+
+def test_answer_reads_the_memories_named(client_for: Any, http_for: Any,
+                                         new_user: Any) -> None:
+    """answer(memories=[ids]) over REST and the client: those memories are read, not a
+    search's; another user's id is answered as a missing one."""
+    user = new_user()
+    client = client_for(user)
+    oslo = client.add("Ann's city is Oslo.").id
+    client.add("Ann's city is Lima.")
+    got = client.answer("What is Ann's city?", memories=[oslo])
+    assert [c for c, _ in got.cubes] == [oslo]
+    other = http_for(new_user())
+    missing = "0" * 32
+    bodies = [problem(other.post("/v1/answer", json={"question": "What is Ann's city?",
+                                                      "memories": [cube_id]}),
+                      404, "NotFoundError") for cube_id in (oslo, missing)]
+    assert bodies[0]["detail"].replace(oslo, "<id>") == bodies[1]["detail"].replace(
+        missing, "<id>")
+    with pytest.raises(InvalidInputError):
+        client.answer("What is Ann's city?", memories="not-a-list")
 
 
 def test_ingest(http_for: Any, new_user: Any, live: Any,
