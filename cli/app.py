@@ -7,9 +7,12 @@ traceback of an unexpected error).
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import sys
+import weakref
 from typing import Annotated
 
 import typer
@@ -71,6 +74,81 @@ def _hide_flag_types() -> None:
     TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
 
 
+# A help line kept on a line of its own when help text is reflowed (`reflow_help`): an
+# indented line, a list item (-, *, +, a bullet or `1.`), a shell line ($ or >), an example
+# line or a `memos ...` command line.
+_LAYOUT_LINE = re.compile(r"\s|[-*+\u2022]\s|\d+[.)]\s|[$>]\s|Example\b|memos\s")
+
+
+def reflow_help(text: str) -> str:
+    """Help text whose paragraphs are each one line, for the terminal to wrap at its width.
+
+    Typer's rich help keeps a docstring's single newlines: a line a little longer than the
+    terminal's width was wrapped and then broken again (ragged short lines). A paragraph's
+    prose lines are joined here; blank-line paragraph breaks stay, and so does deliberate
+    layout: a paragraph marked with click's `\\b`, and a line of `_LAYOUT_LINE` (lists,
+    indented blocks, example and command lines) starts a line of its own. Whatever follows
+    a `\\f` line (hidden from help) is kept as it is."""
+    head, cut, tail = inspect.cleandoc(text).partition("\f")
+    paragraphs = []
+    for number, paragraph in enumerate(re.split(r"\n[ \t]*\n", head.strip("\n"))):
+        if paragraph.startswith("\b"):
+            # typer handles the mark on the first paragraph; on the others rich would print it
+            paragraphs.append(paragraph if number == 0 else paragraph.lstrip("\b").lstrip("\n"))
+            continue
+        lines: list[str] = []
+        prose = False  # whether the line before was prose (a line the next one may continue)
+        for line in paragraph.split("\n"):
+            if not line.strip():
+                continue
+            layout = bool(_LAYOUT_LINE.match(line))
+            if prose and not layout:
+                lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+            else:
+                lines.append(line.rstrip())
+            prose = not layout or line.startswith(("Example", "memos"))
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs) + (f"\n{cut}{tail}" if cut else "")
+
+
+_REFLOWED: weakref.WeakKeyDictionary[object, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _reflow_attribute(owner: object, attribute: str) -> None:
+    """`reflow_help` on owner.attribute if it is help text, once (_register runs again in
+    tests, and a `\\b` paragraph is not marked any more once reflowed)."""
+    done = _REFLOWED.setdefault(owner, set())
+    text = getattr(owner, attribute, None)
+    if attribute not in done and isinstance(text, str) and text.strip():
+        setattr(owner, attribute, reflow_help(text))
+    done.add(attribute)
+
+
+def _reflow_all_help(typer_app: typer.Typer) -> None:
+    """`reflow_help` on every help text of `typer_app`, its commands and its sub-apps: each
+    explicit help= in place, and each docstring (set on the function itself, so typer's own
+    order of precedence between them is unchanged). Option help needs nothing: typer joins
+    its single newlines itself."""
+    _reflow_attribute(typer_app.info, "help")
+    if callable(typer_app.info.callback):
+        _reflow_attribute(typer_app.info.callback, "__doc__")
+    callback = typer_app.registered_callback
+    if callback is not None:
+        _reflow_attribute(callback, "help")
+        if callable(callback.callback):
+            _reflow_attribute(callback.callback, "__doc__")
+    for command in typer_app.registered_commands:
+        _reflow_attribute(command, "help")
+        if callable(command.callback):
+            _reflow_attribute(command.callback, "__doc__")
+    for group in typer_app.registered_groups:
+        _reflow_attribute(group, "help")
+        if callable(group.callback):
+            _reflow_attribute(group.callback, "__doc__")
+        if group.typer_instance is not None:
+            _reflow_all_help(group.typer_instance)
+
+
 # Model libraries print download and loading bars ("Loading weights: 100%|...") and advisory
 # warnings while a sentence-transformers embedder loads; the CLI shows its own progress.
 # setdefault: a user who sets one of these keeps their choice.
@@ -108,6 +186,7 @@ def _register() -> None:
         "memos.cli.parametric_commands",  # consolidate, adapters ..., bench consolidate
     ):
         importlib.import_module(module)
+    _reflow_all_help(app)
 
 
 def _shown(message: str) -> str:

@@ -221,7 +221,11 @@ def session_resume(session_id: Annotated[str, typer.Argument(help="The session's
     if json_out:
         render.print_json({"session_id": session_id, "text": text})
         return
-    render.console().print(render.plain(text))
+    if text.strip():
+        render.console().print(render.plain(text))
+    else:  # not a bare empty line: say so
+        render.print_message("(the model wrote nothing)" if not text else
+                             f"(the model wrote only whitespace: {text!r})", style="dim")
     if transcript is not None and any(line.startswith(ASSISTANT_LINE)
                                       for line in transcript.content.split("\n")):
         # A chat's transcript: the model continues its text, the assistant answers in it.
@@ -229,10 +233,11 @@ def session_resume(session_id: Annotated[str, typer.Argument(help="The session's
             ("-u", scope.user_id), ("--agent", scope.agent_id), ("--store", store),
             ("--index-dir", index_dir)) if value)
         session_id = shlex.quote(session_id)
-        render.print_message(
+        # soft_wrap: never broken mid-command at the terminal's width (it is copied)
+        render.console().print(render.plain(
             f"(the model's continuation of the transcript; session {session_id} is a "
             f"conversation with the assistant: `memos chat --session {session_id}{who}` "
-            f"goes on with it)", style="dim")
+            f"goes on with it)", "dim"), soft_wrap=True)
 
 
 @scheduler_app.command("run")
