@@ -78,6 +78,13 @@ def consolidate(
     if json_out:
         render.print_json(rep)
         return
+    if dry_run and not rep.sources:  # (not an empty table under a title)
+        render.print_message(
+            f"nothing would be consolidated: no fact of this scope is eligible "
+            f"({len(rep.skipped)} skipped by the policy; --json says why). A fact has metadata "
+            "subject and attribute: memos add \"Ann's city is Oslo.\" --meta subject=Ann "
+            "--meta attribute=city", style="yellow")
+        return
     if dry_run:
         table = render.new_table(f"would consolidate {len(rep.sources)} facts",
                                  ["cube", "version"])

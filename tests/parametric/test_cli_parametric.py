@@ -51,6 +51,8 @@ def test_consolidate_adapters_and_purge_verify(memos_cli: Run,  # noqa: F811
     assert r.code == 1 and "has no adapters" in r.err and "consolidate" in r.err
     r = memos_cli("consolidate", "-u", "alice")
     assert r.code == 2 and "nothing to consolidate" in r.err and "Traceback" not in r.err
+    r = memos_cli("consolidate", "-u", "alice", "--dry-run")  # a plan: nothing, said so
+    assert r.code == 0 and "nothing would be consolidated" in r.out and "--meta" in r.out
     fid = _add_fact(memos_cli, FACT, "Ann Kim", "favorite color")
     other = _add_fact(memos_cli, "Bo Lee's car is a Volvo.", "Bo Lee", "car")
     r = memos_cli("consolidate", "-u", "alice", "--fact", fid, "--fact", other, "--dry-run",
