@@ -650,6 +650,19 @@ def _asked_as_capitalised(text: str) -> str:
     return asked_name_capitalised(text)
 
 
+def _asked_as(what: str) -> tuple[str, ...]:
+    """The questions a thing to forget may be asked as, in order ("my allergies" is asked
+    "what are my allergies?", "where I live" "where do I live?")."""
+    return (f"what is {what}?", f"what are {what}?", f"{what}?",
+            re.sub(r"^(where|what|who|when) i (\w+)", r"\1 do i \2", what, flags=re.I) + "?",
+            # of someone else: "where Ana lives", "where my sister works", "how old my son
+            # is" -> "where does Ana live?", "how old is my son?"
+            re.sub(r"^(where|what|who|when)\s+(.+?)\s+(\w+?)s$", r"\1 does \2 \3", what,
+                   flags=re.I) + "?",
+            re.sub(r"^(where|what|who|how\s+old)\s+(.+?)\s+is$", r"\1 is \2", what,
+                   flags=re.I) + "?")
+
+
 def is_question(text: str) -> bool:
     """A question (answered from memory), as opposed to a statement (remembered)."""
     from memos.reader.questions import mended
@@ -1999,14 +2012,12 @@ class Assistant:
         me = user_key(self.scope.user_id)
         asked_key = cq.subject_key(self.scope.user_id)
         kin = relation_words(rel) if rel else frozenset()
-        if cube.kind in (Kind.FACT, Kind.PREFERENCE):
+        subject = cube.metadata.get("subject")
+        if cube.kind in (Kind.FACT, Kind.PREFERENCE) and isinstance(subject, str):
             stored = _fact_attribute(cube) or ""
             f_rel, f_sep, f_attribute = stored.partition("'s ")
             if not f_sep:
                 f_rel, f_attribute = "", stored
-            subject = cube.metadata.get("subject")
-            if not isinstance(subject, str):
-                return False
             if subject == me:
                 if not cq.about_user or (f_rel != rel and f_rel not in kin):
                     return False
@@ -2016,8 +2027,10 @@ class Assistant:
             elif not set(_norm(cq.subject).split()) <= set(_norm(subject).split()):
                 return False
             return mentions_attribute(set(_norm(f_attribute).split()), attribute)
-        if cube.kind != Kind.EPISODE:
+        if cube.kind not in (Kind.EPISODE, Kind.FACT, Kind.PREFERENCE):
             return False
+        # (a fact or preference without a subject, as `memos add "I live in Paris"` writes
+        # it: read by its words, as a turn is)
         said = _said(cube)
         if len(said) > MAX_TURN_CHARS:
             return False
@@ -2163,8 +2176,19 @@ class Assistant:
 
     def _about_user(self, facts: list[SearchHit]) -> tuple[str, list[MemoryUsed]]:
         """"What do you know about me?": the user's facts that hold now, in the second
-        person, the oldest ABOUT_MAX (the others counted)."""
+        person, the oldest ABOUT_MAX (the others counted); with none, the notes the user
+        wrote in the first person without the reader's metadata (`memos add "I live in
+        Paris"`), quoted."""
         if not facts:
+            notes = self._own_notes()
+            if notes:
+                shown = notes[:ABOUT_MAX]
+                more = len(notes) - len(shown)
+                return ("I have no facts sorted about you yet; you told me: " + "; ".join(
+                    f'"{_short(c.content, 120)}"' for c in shown)
+                    + (f" (and {more} more)" if more else "") + ".",
+                    [MemoryUsed(c.id, c.content, c.kind.value, 0.0, "a note of yours",
+                                _when(c)) for c in shown])
             return "I don't know anything about you yet: tell me about yourself.", []
         shown = facts[:ABOUT_MAX]
         lines = list(dict.fromkeys(self._second_person(h.cube) for h in shown))
@@ -2172,6 +2196,19 @@ class Assistant:
         tail = f" (and {more} more)" if more else ""
         return ("Here is what I know about you: " + "; ".join(lines) + tail + ".",
                 [_used(h, f"a fact about you ({_why(h)})") for h in shown])
+
+    def _own_notes(self) -> list[MemCube]:
+        """The user's live facts and preferences without a subject that speak of the user in
+        the first person ("I live in Paris"), oldest first: among the ABOUT_K last stored of
+        each kind."""
+        notes: list[MemCube] = []
+        for kind in (Kind.FACT.value, Kind.PREFERENCE.value):
+            for cube in self.mem.list_memories(self.scope, limit=ABOUT_K, kind=kind).items:
+                norm = _norm(cube.content)
+                if ("subject" not in cube.metadata and not _only_asks(cube.content)
+                        and (set(norm.split()) & _FIRST_PERSON or _my_own(norm))):
+                    notes.append(cube)
+        return sorted(notes, key=lambda c: as_utc(c.recorded_at))
 
     def _over_time(self, cq: CanonicalQuestion, facts: list[SearchHit]
                    ) -> tuple[str, list[MemoryUsed]]:
@@ -2564,7 +2601,9 @@ class Assistant:
         moved = sum(how == "rewritten" for _id, _c, how in done)
         kept = sum(how == "kept" for _id, _c, how in done)
         asked = _to_you(what)
-        near = self._mentioning(what) if not done else []
+        near = self._answering(what) if not done else []
+        near += [c for c in (self._mentioning(what) if not done else [])
+                 if c.id not in {n.id for n in near}]
         if near:
             # Said in other words than stored ("forget my diabetes" of "I have type 1
             # diabetes"): nothing is forgotten on a guess (the word may be of someone else's
@@ -2658,6 +2697,23 @@ class Assistant:
         cq = self.canonical(f"what is {what}?", self.user_name)
         return cq is not None and bool(self._facts_for(cq))
 
+    def _answering(self, what: str) -> list[MemCube]:
+        """The memories a question about `what` would be answered with when no stored fact
+        answers it ("where I live": "I live in Paris", a note added without the reader's
+        metadata), as `_answer_extractive` finds them: what a request to forget may mean
+        (`_forget` shows them; it forgets none of them on a guess)."""
+        for form in _asked_as(" ".join(what.split())):
+            cq = self.canonical(form, self.user_name)
+            if cq is None:
+                continue
+            names = self._kin_names(cq)
+            hits = self._useful(self._search(cq.question, SEARCH_K, record_access=False,
+                                             kind=[Kind.EPISODE.value, Kind.FACT.value,
+                                                   Kind.PREFERENCE.value]), cq.question)
+            return [h.cube for h in hits if not _only_asks(_said(h.cube))
+                    and self._relevant(h.cube, cq, names)]
+        return []
+
     def _mentioning(self, what: str) -> list[MemCube]:
         """The user's own turns that hold every word of `what` but the plain ones ("my
         diabetes": "i have type 1 diabetes"), else, of three words or more, all but one
@@ -2673,8 +2729,8 @@ class Assistant:
                                    kind=Kind.EPISODE.value):
             cube = hit.cube
             if _role(cube) == "assistant" or SUMMARY_TAG in cube.tags or \
-                    "\nassistant: " in cube.content:
-                continue
+                    "\nassistant: " in cube.content or _only_asks(_said(cube)):
+                continue  # (a question the user asked holds no memory to forget)
             have = set(_norm(_said(cube)).split())
             missing = sum(w not in have for w in words)
             if not missing:
@@ -2705,15 +2761,7 @@ class Assistant:
         # The first question the phrase maps to whose facts are stored ("my allergies" is
         # asked "what are my allergies?": "what is my allergies?" names no attribute stored)
         facts: list[SearchHit] = []
-        for form in (f"what is {what}?", f"what are {what}?", f"{what}?",
-                     re.sub(r"^(where|what|who|when) i (\w+)", r"\1 do i \2", what,
-                            flags=re.I) + "?",
-                     # of someone else: "where Ana lives", "where my sister works", "how
-                     # old my son is" -> "where does Ana live?", "how old is my son?"
-                     re.sub(r"^(where|what|who|when)\s+(.+?)\s+(\w+?)s$", r"\1 does \2 \3",
-                            what, flags=re.I) + "?",
-                     re.sub(r"^(where|what|who|how\s+old)\s+(.+?)\s+is$", r"\1 is \2", what,
-                            flags=re.I) + "?"):
+        for form in _asked_as(what):
             cq = self.canonical(form, name)
             if cq is not None:
                 facts = self._facts_for(cq, include_superseded=True, k=256)
