@@ -75,23 +75,31 @@ _NTH = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _PART_DAYS = {"early": (1, 10), "start": (1, 10), "beginning": (1, 10), "mid": (11, 20),
               "middle": (11, 20), "late": (21, 31), "end": (21, 31)}
 # Several days of a month with one year at the end ("on 4 and 25 June 2023", "the 4th, 11th
-# and 25th of June 2023", "30 May and 4 June 2023", "June 4 and 25, 2023"): each day. A day
+# and 25th of June 2023", "30 May and 4 June, 2023", "June 4 and 25, 2023"): each day. A day
 # without its month takes the next month named (day first) or the last one (month first).
-_LIST_SEP = r"(?:\s*,\s*(?:(?:and|or|&)\s+)?|\s+(?:and|or|&)\s+)"
+# Items are joined by commas, the last by "and", "or" or "&" ("I was 30, 4 June 2023" is no
+# list); a comma before the year ends no item. Possessive repeats, bounded: linear.
+_LIST_COMMA = r"\s*,\s*+(?!(?:19|20)\d\d\b|(?:and|or|&)\s)"
+_LIST_AND = r"\s*,?\s+(?:and|or|&)\s+"
 _ORDINAL = r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?"
-_LIST_MOST = 6  # days before the last one: a list stays short, and its search linear
+_LIST_MOST = 6  # items before the last one: a list stays short, and its search linear
+_DAY_ITEM = rf"{_ORDINAL}(?:\s+(?:of\s+)?(?:{_MONTH})\.?)?"
 _LIST_DAY_MONTH = re.compile(
-    rf"\b(?P<items>(?:{_ORDINAL}(?:\s+(?:of\s+)?(?:{_MONTH})\.?)?{_LIST_SEP}){{1,{_LIST_MOST}}}+)"
+    rf"\b(?P<items>(?:{_DAY_ITEM}{_LIST_COMMA}){{0,{_LIST_MOST - 1}}}+{_DAY_ITEM}{_LIST_AND})"
     rf"(?:the\s+)?{_DAY}\s+(?:of\s+)?(?P<month>{_MONTH})\.?,?\s*{_YEAR}\b", re.I)
 _LIST_MONTH_DAY = re.compile(
     rf"\b(?P<items>(?P<month1>{_MONTH})\.?\s+{_ORDINAL}"
-    rf"(?:{_LIST_SEP}(?:(?:{_MONTH})\.?\s+)?{_ORDINAL}){{0,{_LIST_MOST - 1}}}){_LIST_SEP}"
+    rf"(?:{_LIST_COMMA}(?:(?:{_MONTH})\.?\s+)?{_ORDINAL}){{0,{_LIST_MOST - 1}}}+){_LIST_AND}"
     rf"(?:(?P<month>{_MONTH})\.?\s+)?(?:the\s+)?{_DAY},?\s*{_YEAR}\b", re.I)
-# Several months with one year at the end ("in March and August 2023", "May, June and July
+# Several months with one year at the end ("in March and August 2023", "May, June and July,
 # 2023"): each month.
 _LIST_MONTHS = re.compile(
-    rf"\b(?P<items>(?:(?:{_MONTH})\.?{_LIST_SEP}){{1,{_LIST_MOST}}}+)(?P<month>{_MONTH})\.?,?\s+"
-    rf"(?:of\s+)?{_YEAR}\b", re.I)
+    rf"\b(?P<items>(?:(?:{_MONTH})\.?{_LIST_COMMA}){{0,{_LIST_MOST - 1}}}+(?:{_MONTH})\.?"
+    rf"{_LIST_AND})(?P<month>{_MONTH})\.?,?\s+(?:of\s+)?{_YEAR}\b", re.I)
+# A month of a list more than this many months after its last one is of the year before
+# ("December 30 and January 2, 2024"); a list need not be in order ("on 4 June and 25 May
+# 2023", "in July and March 2023").
+_LIST_WRAP = 6
 _LIST_ITEM = re.compile(rf"(?:(?P<before>{_MONTH})\.?\s+)?(?:the\s+)?(?P<day>\d{{1,2}})"
                         rf"(?:st|nd|rd|th)?(?:\s+(?:of\s+)?(?P<after>{_MONTH})\b)?", re.I)
 # A day written as digits, year first ("2023-06-09", "2023/06/09"). Not a year and a month
@@ -442,7 +450,13 @@ def _part_period(match: re.Match[str], year: int) -> list[tuple[datetime, dateti
         if index >= len(saturdays):
             return [(start, end)]
         return [(saturdays[index], saturdays[index] + timedelta(days=2))]
-    days = {"week": 7, "fortnight": 14, "half": (length + 1) // 2}[unit.lower()]
+    if unit.lower() == "fortnight":  # days 1-14, then 15 to the month's end
+        index = 2 if last else _NTH[nth.lower()]
+        if index > 2:  # "the third fortnight of June": the month
+            return [(start, end)]
+        return [(start, start + timedelta(days=14))] if index == 1 else [
+            (start + timedelta(days=14), end)]
+    days = {"week": 7, "half": (length + 1) // 2}[unit.lower()]
     if last:
         return [(end - timedelta(days=length - days if unit.lower() == "half" else days), end)]
     begin = start + timedelta(days=days * (_NTH[nth.lower()] - 1))
@@ -455,8 +469,8 @@ def _list_periods(match: re.Match[str], year: int,
                   day_first: bool) -> list[tuple[datetime, datetime]]:
     """One day per day of a list; a day without its month takes the next month named (day
     first: "4 and 25 June") or the last one named (month first: "June 4 and 25"). A month
-    after the last one named is of the year before ("December 30 and January 2, 2024"). An
-    impossible day is read as its month."""
+    more than _LIST_WRAP months after the last one named is of the year before ("December 30
+    and January 2, 2024"). An impossible day is read as its month."""
     items = [(item.group("before") or item.group("after"), int(item.group("day")))
              for item in _LIST_ITEM.finditer(match.group("items"))]
     items.append((match.group("month"), int(match.group("day"))))
@@ -474,7 +488,7 @@ def _list_periods(match: re.Match[str], year: int,
             months.append(carry)
     periods: list[tuple[datetime, datetime]] = []
     for month, (_, day) in zip(months, items, strict=True):
-        at_year = year - 1 if month > months[-1] else year
+        at_year = year - 1 if month - months[-1] > _LIST_WRAP else year
         try:
             start = datetime(at_year, month, day, tzinfo=UTC)
         except ValueError:
@@ -487,8 +501,8 @@ def _list_periods(match: re.Match[str], year: int,
 
 
 def _month_list_periods(match: re.Match[str], year: int) -> list[tuple[datetime, datetime]]:
-    """Each month of a list, of the year at its end; a month after the last one is of the
-    year before ("November, December and January 2024"). "may", "march" and "august" in
+    """Each month of a list, of the year at its end; a month more than _LIST_WRAP months
+    after the last one is of the year before ("November, December and January 2024"). "may", "march" and "august" in
     lower case are words there ("Ana may and June 2023")."""
     last = _MONTHS[match.group("month").lower()]
     names = re.findall(_MONTH, match.group("items"), re.I) + [match.group("month")]
@@ -497,7 +511,7 @@ def _month_list_periods(match: re.Match[str], year: int) -> list[tuple[datetime,
         if name.islower() and name in _AMBIGUOUS_MONTHS and at < len(names) - 1:
             continue  # "Ana may and June 2023": a word, not a month
         month = _MONTHS[name.lower()]
-        period = _month_period(year - 1 if month > last else year, month)
+        period = _month_period(year - 1 if month - last > _LIST_WRAP else year, month)
         if period not in periods:
             periods.append(period)
     return periods

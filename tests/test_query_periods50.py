@@ -38,7 +38,11 @@ def days(y: int, m: int, *ds: int) -> list[tuple[datetime, datetime]]:
      [(day(2022, 9, 1), day(2022, 9, 16))]),
     ("the second half of February 2023", [(day(2023, 2, 15), day(2023, 3, 1))]),
     ("the second half of July 2023", [(day(2023, 7, 17), day(2023, 8, 1))]),
-    ("the last fortnight of June 2023", [(day(2023, 6, 17), day(2023, 7, 1))]),
+    # fortnights: days 1-14, then 15 to the month's end
+    ("the last fortnight of June 2023", [(day(2023, 6, 15), day(2023, 7, 1))]),
+    ("the second fortnight of July 2023", [(day(2023, 7, 15), day(2023, 8, 1))]),
+    ("the first fortnight of February 2024", [(day(2024, 2, 1), day(2024, 2, 15))]),
+    ("the third fortnight of June 2023", [(day(2023, 6, 1), day(2023, 7, 1))]),
     ("early June 2023", [(day(2023, 6, 1), day(2023, 6, 11))]),
     ("mid-June 2023", [(day(2023, 6, 11), day(2023, 6, 21))]),
     ("in the middle of June, 2023", [(day(2023, 6, 11), day(2023, 6, 21))]),
@@ -62,6 +66,17 @@ def days(y: int, m: int, *ds: int) -> list[tuple[datetime, datetime]]:
     ("on 4 and 4 June 2023", days(2023, 6, 4)),
     ("on 31 and 30 February 2023", [(day(2023, 2, 1), day(2023, 3, 1))]),
     ("on 2 and 31 April 2023", days(2023, 4, 2) + [(day(2023, 4, 1), day(2023, 5, 1))]),
+    # a comma before the year, an Oxford comma, "or"
+    ("on 4 and 25 June, 2023", days(2023, 6, 4, 25)),
+    ("on 4, 11 and 25 June, 2023", days(2023, 6, 4, 11, 25)),
+    ("30 May and 4 June, 2023", days(2023, 5, 30) + days(2023, 6, 4)),
+    ("the 4th, the 11th, and the 25th of June, 2023", days(2023, 6, 4, 11, 25)),
+    ("June 4, 11, and 25, 2023", days(2023, 6, 4, 11, 25)),
+    # out of calendar order: one year, unless the list wraps past a year's end
+    ("on 4 June and 25 May 2023", days(2023, 6, 4) + days(2023, 5, 25)),
+    ("June 4 and May 25, 2023", days(2023, 6, 4) + days(2023, 5, 25)),
+    # no "and": not a list ("I was 30, 4 June 2023" names the 4th only)
+    ("I was 30, 4 June 2023", days(2023, 6, 4)),
     # A span stays a span.
     ("between 4 and 25 June 2023", [(day(2023, 6, 4), day(2023, 6, 26))]),
     ("June 3-9, 2023", [(day(2023, 6, 3), day(2023, 6, 10))]),
@@ -75,6 +90,13 @@ def days(y: int, m: int, *ds: int) -> list[tuple[datetime, datetime]]:
                                              (day(2023, 12, 1), day(2024, 1, 1)),
                                              (day(2024, 1, 1), day(2024, 2, 1))]),
     ("Ana may and June 2023", [(day(2023, 6, 1), day(2023, 7, 1))]),  # "may", a word
+    ("in March and August, 2023",
+     [(day(2023, 3, 1), day(2023, 4, 1)), (day(2023, 8, 1), day(2023, 9, 1))]),
+    ("May, June, and July, 2023", [(day(2023, 5, 1), day(2023, 6, 1)),
+                                   (day(2023, 6, 1), day(2023, 7, 1)),
+                                   (day(2023, 7, 1), day(2023, 8, 1))]),
+    ("in July and March 2023",
+     [(day(2023, 7, 1), day(2023, 8, 1)), (day(2023, 3, 1), day(2023, 4, 1))]),
     # Single dates read as before.
     ("June 4, 2023", days(2023, 6, 4)),
     ("on 9 November, 2022", days(2022, 11, 9)),
@@ -92,9 +114,11 @@ def test_a_long_list_reads_its_last_seven_days() -> None:
 
 @given(month=st.integers(1, 12), year=st.integers(1990, 2030),
        picked=st.lists(st.integers(1, 28), min_size=1, max_size=7),
-       month_first=st.booleans(), ordinals=st.booleans())
+       month_first=st.booleans(), ordinals=st.booleans(), oxford=st.booleans(),
+       comma_year=st.booleans(), last=st.sampled_from(["and", "or", "&"]))
 def test_any_list_of_days_names_each_day(month: int, year: int, picked: list[int],
-                                         month_first: bool, ordinals: bool) -> None:
+                                         month_first: bool, ordinals: bool, oxford: bool,
+                                         comma_year: bool, last: str) -> None:
     name = calendar.month_name[month]
 
     def word(d: int) -> str:
@@ -102,8 +126,11 @@ def test_any_list_of_days_names_each_day(month: int, year: int, picked: list[int
             if ordinals else str(d)
 
     words = [word(d) for d in picked]
-    joined = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-    text = f"on {name} {joined}, {year}" if month_first else f"on {joined} {name} {year}"
+    joined = words[0] if len(words) == 1 else (
+        ", ".join(words[:-1]) + ("," if oxford and len(words) > 2 else "") + f" {last} "
+        + words[-1])
+    text = (f"on {name} {joined}, {year}" if month_first else
+            f"on {joined} {name}{',' if comma_year else ''} {year}")
     expected: list[tuple[datetime, datetime]] = []
     for d in picked:
         if days(year, month, d)[0] not in expected:
