@@ -527,12 +527,13 @@ def _supported(question: str, read: Sequence[MemCube]) -> bool:
     return False
 
 
-def _newest_statement(question: str, hits: Sequence[Any]) -> list[Any]:
-    """`hits` with one memory left of those that state what the question asks in different
-    words ("Alice's city is Oslo." and "Alice's city is Rome.", both live: one written
-    without the metadata that would have let the newer supersede the older): the one memos
-    learnt last. The model copies the value of a memory that begins with the question's
-    head and cannot tell which of two holds."""
+def _newest_statement(question: str, hits: Sequence[Any], scope: Scope) -> list[Any]:
+    """`hits` with one memory left of the scope user's own that state what the question asks
+    in different words ("Alice's city is Oslo." and "Alice's city is Rome.", both live: one
+    written without the metadata that would have let the newer supersede the older): the
+    one memos learnt last. The model copies the value of a memory that begins with the
+    question's head and cannot tell which of two holds. Other users' public memories are
+    left as they are: one written later never pushes out the user's own."""
     m = _ASKS.match(question.strip().rstrip("?!. \t\r\n"))
     if m is None:
         return list(hits)
@@ -540,7 +541,8 @@ def _newest_statement(question: str, hits: Sequence[Any]) -> list[Any]:
     stating = []
     for hit in hits:
         text = _words(hit.cube.content)
-        if text.startswith(head) and _STATES.match(text, len(head)):
+        if (hit.cube.scope.user_id == scope.user_id and text.startswith(head)
+                and _STATES.match(text, len(head))):
             stating.append(hit)
     if len({_words(h.cube.content) for h in stating}) < 2:
         return list(hits)
@@ -562,7 +564,7 @@ def answer(tier: ActivationTier, search: Any, question: str, scope: Scope, k: in
     found: list[MemCube] = []
 
     def searched(query: str, sc: Scope, n: int) -> Any:
-        hits = _newest_statement(question, search(query, sc, n))
+        hits = _newest_statement(question, search(query, sc, n), scope)
         found[:] = [h.cube for h in hits]
         return hits
 

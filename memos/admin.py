@@ -119,11 +119,14 @@ def purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: boo
 
 
 def _keeps_other_facts(session: Session, row: CubeRow, erasing: set[str]) -> bool:
-    """Whether `row` is an active adapter trained on a live cube that a purge of `erasing`
-    leaves."""
+    """Whether `row` is an active adapter, or one tainted with re-consolidation pending (a
+    purge or a forget before), trained on a live cube that a purge of `erasing` leaves."""
+    from memos.parametric.tier import RECON_KEY
     from memos.stores.adapters import is_adapter
 
-    if not is_adapter(row) or row.state != Lifecycle.ACTIVE.value:
+    meta = row.meta if isinstance(row.meta, dict) else {}
+    if not is_adapter(row) or (row.state != Lifecycle.ACTIVE.value
+                               and meta.get(RECON_KEY) != "pending"):
         return False
     others = sorted({str(d.get("cube_id")) for d in row.derived_from or []
                      if isinstance(d, dict) and str(d.get("cube_id")) not in erasing})
@@ -200,9 +203,9 @@ def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bo
     store.save_vectors()  # erased vectors leave the files now, not at close
     notes: list[str] = []
     if retrain:
-        notes.append(f"{len(retrain)} active adapter(s) were trained on the erased cube(s) "
-                     f"and on other facts, which stay ({', '.join(r.id for r in retrain)}): "
-                     "their weights are erased and they left service; re-consolidation from "
+        notes.append(f"{len(retrain)} adapter(s) were trained on the erased cube(s) and on "
+                     f"other facts, which stay ({', '.join(r.id for r in retrain)}): their "
+                     "weights are erased and they are out of service; re-consolidation from "
                      "those facts is pending (`memos scheduler run`, or `memos consolidate`)")
     if kept:
         notes.append(f"{kept} cube(s) derived from the erased ones belong to another agent and "

@@ -1568,7 +1568,9 @@ class MemOS:
         max_new_tokens = _int_arg(max_new_tokens, "max_new_tokens", 1, 4096)
         # The scope's active adapter answers its own consolidated facts closed-book; any other
         # question (or no adapter) goes to retrieval + slots (docs/PARAMETRIC.md).
-        served = self._parametric().closed_book(question, sc, model, max_new_tokens)
+        served = self._parametric().closed_book(
+            question, sc, model, max_new_tokens,
+            only=None if given is None else {h.id for h in given[:k]})  # (only those named)
         if served is not None:
             return served
         # The model reads memories in the form it was trained on: facts and preferences

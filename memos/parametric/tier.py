@@ -263,7 +263,9 @@ def taint_in(store: StoreParts, session: Any, rows: Sequence[CubeRow], cube_id: 
                 q.scrub_history(session, row.id, gone)
             continue
         was_active = row.state == Lifecycle.ACTIVE.value
-        why = f"trained on cube {cube_id}, which was {how}"
+        # (a purged cube is not named outside the audit log: its id was of erased data)
+        why = (f"trained on cube {cube_id}, which was {how}" if how != "purged" else
+               "trained on a cube that was purged")
         _new_version(store, session, row, "forget", why, Lifecycle.FORGOTTEN, {
             STATUS: "tainted", REASON_KEY: why,
             RECON_KEY: "pending" if was_active else "none", **meta}, sources)
@@ -771,9 +773,10 @@ class ParametricTier:
                                           tensors)
 
     def closed_book(self, question: str, scope: Scope, model: Any,
-                    max_new_tokens: int) -> Answer | None:
+                    max_new_tokens: int, only: Collection[str] | None = None) -> Answer | None:
         """The adapter's closed-book answer when the question is one of its consolidated facts
-        (still live at the trained version) and `model` is its base; else None."""
+        (still live at the trained version, and among the cube ids `only` when given) and
+        `model` is its base; else None."""
         from memos.activation import Answer
 
         t0 = time.perf_counter()
@@ -783,7 +786,7 @@ class ParametricTier:
                 return None
             route = self._route(row)
             hit = route.facts.get(question_key(question))
-            if hit is None:
+            if hit is None or (only is not None and hit[0] not in only):
                 return None
             src = self.store.repo.row_by_id(session, hit[0])
             if (src is None or src.version != hit[1]

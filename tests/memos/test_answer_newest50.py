@@ -34,6 +34,18 @@ def test_of_two_live_statements_the_model_reads_the_newer(mem, model) -> None:
     assert mem.answer("What is Bo's city?", "alice", model=model).text == "Rome"
 
 
+def test_another_users_later_public_statement_never_pushes_out_the_users_own(mem,
+                                                                            model) -> None:
+    from memos.cube import Scope
+
+    own = mem.add("Ann's city is Oslo.", "alice")
+    mem.add("Ann's city is Evil.", Scope(user_id="bob", visibility="public"))
+    got = mem.answer("What is Ann's city?", "alice", model=model)
+    assert (own.id, 1) in got.cubes  # read, as before the newest rule
+    mine = mem.answer("What is Ann's city?", "alice", model=model, own_only=True)
+    assert mine.text == "Oslo"
+
+
 def test_answer_reads_the_memories_it_is_given(mem, model) -> None:
     oslo = mem.add("Ann's city is Oslo.", "alice")
     lima = mem.add("Ann's city is Lima.", "alice")

@@ -297,6 +297,44 @@ def test_purge_erases_adapters_and_verify_finds_nothing(tmp_path: Path) -> None:
         assert mem.adapters(Scope(user_id="alice")) == []
 
 
+def test_a_second_purge_keeps_the_adapter_pending_for_the_facts_left(tmp_path: Path) -> None:
+    """Tainted by a first purge (re-consolidation pending), an adapter trained on three
+    facts is kept by a purge of a second one: the third still has its re-consolidation."""
+    from memos.scheduler import SchedulerConfig
+
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        ids = _add(mem, "alice", _facts(43, 3))
+        rep = mem.consolidate("alice", facts=ids, config=CHEAP)
+        assert rep.status == "active"
+        mem.purge(ids[0], "alice")
+        report = mem.purge(ids[1], "alice")
+        assert rep.adapter_id not in report.cube_ids
+        assert any(rep.adapter_id in n and "re-consolidation" in n for n in report.notes)
+        info = mem.adapter(rep.adapter_id, "alice")
+        assert info.status == "tainted" and {c for c, _ in info.sources} == {ids[2]}
+        # no purged id named outside the audit log
+        assert ids[0] not in (info.reason or "") and ids[1] not in (info.reason or "")
+        left = mem.purge_remains(ids[:2])
+        assert all(n == 0 for part in left.values() for n in part.values()), left
+        plan = mem.run_scheduler(dry_run=True, config=SchedulerConfig(consolidation=CHEAP))
+        assert [d.cube_id for d in plan.decisions if d.job == "reconsolidate"] == [rep.adapter_id]
+
+
+def test_answer_from_named_memories_is_closed_book_only_for_those(tmp_path: Path) -> None:
+    """answer(memories=[...]) with an active adapter: the adapter answers closed-book only a
+    fact among those named; else the named memories are read (here none states it)."""
+    with MemOS.open(str(tmp_path / "store")) as mem:
+        facts = _facts(47, 3)
+        ids = _add(mem, "alice", facts)
+        rep = mem.consolidate("alice", facts=ids, config=CHEAP)
+        assert rep.status == "active"
+        assert mem.answer(facts[1].question, "alice").tier == "parametric"
+        named = mem.answer(facts[1].question, "alice", memories=[ids[1]])
+        assert named.tier == "parametric" and [c for c, _ in named.cubes] == [ids[1]]
+        other = mem.answer(facts[1].question, "alice", memories=[ids[0]])
+        assert other.tier == "plaintext" and other.text == "" and other.cubes == []
+
+
 def test_purging_every_fact_of_an_adapter_erases_it(tmp_path: Path) -> None:
     with MemOS.open(str(tmp_path / "store")) as mem:
         ids = _add(mem, "alice", _facts(37, 2))
