@@ -298,7 +298,7 @@ def _index_bench(n: int, k: int, queries: int, batch_size: int, seed: int, embed
                         f"{report.queries} queries, {approx} above {report.flat_max:,}")
     for col in ("vectors", "index", "ef_search / nprobe", f"recall@{report.k} vs exact", "faiss p50 ms",
                 "faiss p95 ms", "CPU p50 ms", "CPU p95 ms", "add/s", "save s", "load s",
-                "file MB", "RSS peak MB"):
+                "purge s", "file MB", "RSS peak MB"):
         table.add_column(col, justify="right")
     for p in report.points:
         effort = f"{p.ef_search} (auto)" if p.ef_policy == "auto" else str(p.ef_search)
@@ -306,7 +306,8 @@ def _index_bench(n: int, k: int, queries: int, batch_size: int, seed: int, embed
                       effort, f"{p.recall_at_k:.3f}",
                       f"{p.faiss_p50_ms:.3f}", f"{p.faiss_p95_ms:.3f}",
                       f"{p.faiss_cpu_p50_ms:.3f}", f"{p.faiss_cpu_p95_ms:.3f}", f"{p.add_per_s:,.0f}",
-                      f"{p.save_seconds:.2f}", f"{p.load_seconds:.2f}", f"{p.file_mb:,.1f}", f"{p.rss_peak_mb:,.0f}")
+                      f"{p.save_seconds:.2f}", f"{p.load_seconds:.2f}", f"{p.erase_seconds:.2f}",
+                      f"{p.file_mb:,.1f}", f"{p.rss_peak_mb:,.0f}")
     out = _out()
     out.print(table)
     out.print(f"machine: {report.machine}; embedding took {report.embed_seconds:.0f} s "

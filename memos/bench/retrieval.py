@@ -411,6 +411,10 @@ class IndexPoint:
     # holds a second copy of the index for a moment, which a later row's RSS peak includes
     # when that row's index is not larger than both
     load_seconds: float = 0.0
+    # A purge of one vector the IVF was trained on, on the loaded copy: remove, erase and
+    # save, which trains the IVF again on the others (VectorIndex.erase); for a flat or HNSW
+    # index, remove and save (nothing trained). 0: not measured.
+    erase_seconds: float = 0.0
 
 
 @dataclass
@@ -550,12 +554,26 @@ def run_index_bench(
             if not loaded.load():
                 raise RuntimeError("the index bench's saved files did not load")
             load_s = time.perf_counter() - start
+            erase_s = _erase_seconds(loaded)
             del loaded
             for point in report.points[first:]:
                 if point.ef_policy != "compare":  # --compare-ivf's rows are another index
                     point.load_seconds = round(load_s, 3)
+                    point.erase_seconds = round(erase_s, 3)
         report.embed_seconds = round(embed_s, 1)
     return report
+
+
+def _erase_seconds(index: Any) -> float:
+    """Seconds to purge one vector from `index` and write its files, as a purge does: the
+    first one its IVF was trained on (so it trains again), else its first vector."""
+    trained = getattr(index, "_trained_on", None)
+    pk = int(trained[0]) if trained is not None and len(trained) else min(index.ids())
+    start = time.perf_counter()
+    index.remove([pk])
+    index.erase([pk])
+    index.save(force=True)
+    return time.perf_counter() - start
 
 
 def _ivf_points(index: Any, qv: np.ndarray, k: int, candidates: int,

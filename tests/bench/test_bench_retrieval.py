@@ -171,6 +171,7 @@ def test_index_bench_measures_hnsw_recall_against_exact() -> None:
         assert 0.9 <= p.recall_at_k <= 1.0
         assert 0 < p.faiss_p50_ms <= p.faiss_p95_ms and p.add_per_s > 0 and p.file_mb > 1
         assert p.load_seconds > 0  # the saved files, opened again
+        assert p.erase_seconds > 0
     assert report.points[2].recall_at_k == 1.0  # every list probed: exact
 
 
@@ -188,6 +189,7 @@ def test_index_bench_uses_the_embedders_index_by_default() -> None:
     # the files a load reads: the IVF (float32: 2.2 MiB of vectors) and its twin's codes
     # (4 bits a pair of dimensions: 96 bytes a vector)
     assert point.load_seconds > 0
+    assert point.erase_seconds > 0  # a purge of a vector it was trained on: trained again
     assert point.file_mb >= round((1_500 * 384 * 4 + 1_500 * 96) / (1 << 20), 1)
     with pytest.raises(InvalidInputError, match="--vector-index"):
         run_index_bench(100, vector_index="annoy")
