@@ -147,7 +147,8 @@ def test_a_dry_run_with_nothing_to_consolidate_shows_why(memos_cli: Run) -> None
     assert report["status"] == "dry-run" and report["cube_ids"] == []
     assert len(report["skipped"]) == 1
     table = memos_cli("consolidate", "-u", "alice", "--dry-run")
-    assert table.code == 0 and "1 facts skipped" in table.out
+    assert table.code == 0 and "nothing would be consolidated" in table.out
+    assert "1 skipped by the policy" in table.out
 
 
 @pytest.mark.parametrize("option", [("--conversations", "-1"), ("--conversations", "0"),
