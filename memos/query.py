@@ -75,33 +75,40 @@ _NTH = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _PART_DAYS = {"early": (1, 10), "start": (1, 10), "beginning": (1, 10), "mid": (11, 20),
               "middle": (11, 20), "late": (21, 31), "end": (21, 31)}
 # Several days of a month with one year at the end ("on 4 and 25 June 2023", "the 4th, 11th
-# and 25th of June 2023", "30 May and 4 June, 2023", "June 4 and 25, 2023"): each day. A day
-# without its month takes the next month named (day first) or the last one (month first).
-# Items are joined by commas, the last by "and", "or" or "&" ("I was 30, 4 June 2023" is no
-# list); a comma before the year ends no item. Possessive repeats, bounded: linear.
+# and 25th of June 2023", "30 May and 4 June, 2023", "June 4 and 25, 2023", "from 4 to 6 and
+# 8 June 2023"): each day, or span. A day without its month takes the next month named (day
+# first) or the last one (month first). Items are joined by commas, "and", "or", "&",
+# "and/or", or by "to" / a dash (a span); a list of days written day first needs a joiner
+# other than a comma ("I was 30, 4 June 2023" is no list). A comma before the year ends no
+# item. Possessive repeats, bounded: the search stays linear in the query.
+_LIST_AND = r"\s*,?\s+(?:and/or|and|or|&)\s+"
 _LIST_COMMA = r"\s*,\s*+(?!(?:19|20)\d\d\b|(?:and|or|&)\s)"
-_LIST_AND = r"\s*,?\s+(?:and|or|&)\s+"
+_LIST_TO = r"\s*(?:-|–|—)\s*|\s+(?:to|until|till|through|thru)\s+"
+_LIST_SEP = rf"(?:{_LIST_AND}|{_LIST_COMMA}|{_LIST_TO})"
 _ORDINAL = r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?"
 _LIST_MOST = 6  # items before the last one: a list stays short, and its search linear
 _DAY_ITEM = rf"{_ORDINAL}(?:\s+(?:of\s+)?(?:{_MONTH})\.?)?"
 _LIST_DAY_MONTH = re.compile(
-    rf"\b(?P<items>(?:{_DAY_ITEM}{_LIST_COMMA}){{0,{_LIST_MOST - 1}}}+{_DAY_ITEM}{_LIST_AND})"
+    rf"\b(?P<items>(?:{_DAY_ITEM}{_LIST_SEP}){{1,{_LIST_MOST}}}+)"
     rf"(?:the\s+)?{_DAY}\s+(?:of\s+)?(?P<month>{_MONTH})\.?,?\s*{_YEAR}\b", re.I)
-_LIST_MONTH_DAY = re.compile(
+_LIST_MONTH_DAY = re.compile(  # (its last item is the last day: no comma before the year)
     rf"\b(?P<items>(?P<month1>{_MONTH})\.?\s+{_ORDINAL}"
-    rf"(?:{_LIST_COMMA}(?:(?:{_MONTH})\.?\s+)?{_ORDINAL}){{0,{_LIST_MOST - 1}}}+){_LIST_AND}"
-    rf"(?:(?P<month>{_MONTH})\.?\s+)?(?:the\s+)?{_DAY},?\s*{_YEAR}\b", re.I)
+    rf"(?:{_LIST_SEP}(?:(?:{_MONTH})\.?\s+)?{_ORDINAL}){{1,{_LIST_MOST}}}+),?\s*{_YEAR}\b",
+    re.I)
 # Several months with one year at the end ("in March and August 2023", "May, June and July,
-# 2023"): each month.
+# 2023", "May to July and October 2023"): each month, or span.
 _LIST_MONTHS = re.compile(
-    rf"\b(?P<items>(?:(?:{_MONTH})\.?{_LIST_COMMA}){{0,{_LIST_MOST - 1}}}+(?:{_MONTH})\.?"
-    rf"{_LIST_AND})(?P<month>{_MONTH})\.?,?\s+(?:of\s+)?{_YEAR}\b", re.I)
+    rf"\b(?P<items>(?:(?:{_MONTH})\.?{_LIST_SEP}){{1,{_LIST_MOST}}}+)"
+    rf"(?P<month>{_MONTH})\.?,?\s+(?:of\s+)?{_YEAR}\b", re.I)
 # A month of a list more than this many months after its last one is of the year before
 # ("December 30 and January 2, 2024"); a list need not be in order ("on 4 June and 25 May
 # 2023", "in July and March 2023").
 _LIST_WRAP = 6
 _LIST_ITEM = re.compile(rf"(?:(?P<before>{_MONTH})\.?\s+)?(?:the\s+)?(?P<day>\d{{1,2}})"
                         rf"(?:st|nd|rd|th)?(?:\s+(?:of\s+)?(?P<after>{_MONTH})\b)?", re.I)
+_SPAN_WORD = re.compile(r"-|–|—|\b(?:to|until|till|through|thru)\b", re.I)
+_JOIN_WORD = re.compile(r"\b(?:and|or)\b|&", re.I)
+_BETWEEN_BEFORE = re.compile(r"\bbetween\s+$", re.I)
 # A day written as digits, year first ("2023-06-09", "2023/06/09"). Not a year and a month
 # alone: "2011-12" is as often a school or a sports year.
 _ISO_DAY = re.compile(rf"\b{_YEAR}[-/](?P<mm>\d{{1,2}})[-/](?P<dd>\d{{1,2}})\b")
@@ -465,15 +472,57 @@ def _part_period(match: re.Match[str], year: int) -> list[tuple[datetime, dateti
     return [(begin, min(begin + timedelta(days=days), end))]
 
 
+def _list_joins(match: re.Match[str], items: list[re.Match[str]]) -> list[str]:
+    """How each item of a list is joined to the next: "span" ("to", a dash; the first "and"
+    after "between"), "and" (and, or, &) or "comma"."""
+    text, base = match.group("items"), match.start("items")
+    joins = []
+    for at, item in enumerate(items):
+        end = items[at + 1].start() if at + 1 < len(items) else len(text)
+        sep = text[item.end():end]
+        joins.append("span" if _SPAN_WORD.search(sep) else
+                     "and" if _JOIN_WORD.search(sep) else "comma")
+    if joins and joins[0] == "and" and _BETWEEN_BEFORE.search(
+            match.string[max(0, base - 16):base]):
+        joins[0] = "span"  # "between 4 and 6 June and 8 July 2023"
+    return joins
+
+
+def _joined(periods: list[tuple[datetime, datetime]], joins: list[str]
+            ) -> list[tuple[datetime, datetime]]:
+    """`periods` (one per item) with each "span" join made one period from the start of the
+    item before it to the end of the item after it; [] when a span is reversed ("June 9 -
+    June 3, 2023": as for a span alone, a shorter form then reads what it can)."""
+    out: list[tuple[datetime, datetime]] = []
+    for at, period in enumerate(periods):
+        if at and joins[at - 1] == "span" and out:
+            if out[-1][0] >= period[1]:
+                return []
+            out[-1] = (out[-1][0], period[1])
+        elif period not in out:
+            out.append(period)
+    return out
+
+
 def _list_periods(match: re.Match[str], year: int,
                   day_first: bool) -> list[tuple[datetime, datetime]]:
-    """One day per day of a list; a day without its month takes the next month named (day
-    first: "4 and 25 June") or the last one named (month first: "June 4 and 25"). A month
-    more than _LIST_WRAP months after the last one named is of the year before ("December 30
-    and January 2, 2024"). An impossible day is read as its month."""
+    """One day per day of a list, or one period per span in it ("from 4 to 6 and 8 June
+    2023"); a day without its month takes the next month named (day first: "4 and 25
+    June") or the last one named (month first: "June 4 and 25"). A month more than
+    _LIST_WRAP months after the last one named is of the year before ("December 30 and
+    January 2, 2024"). An impossible day is read as its month. A list written day first
+    whose items are joined by commas alone is none ("I was 30, 4 June 2023"): [] (the last
+    date is then read on its own)."""
+    found = list(_LIST_ITEM.finditer(match.group("items")))
+    joins = _list_joins(match, found)
+    if day_first and all(j == "comma" for j in joins):
+        return []
     items = [(item.group("before") or item.group("after"), int(item.group("day")))
-             for item in _LIST_ITEM.finditer(match.group("items"))]
-    items.append((match.group("month"), int(match.group("day"))))
+             for item in found]
+    if day_first:  # the last day follows the items
+        items.append((match.group("month"), int(match.group("day"))))
+    else:  # the last item is the last day
+        joins = joins[:-1]
     months: list[int] = []
     if day_first:
         carry = _MONTHS[match.group("month").lower()]
@@ -492,26 +541,26 @@ def _list_periods(match: re.Match[str], year: int,
         try:
             start = datetime(at_year, month, day, tzinfo=UTC)
         except ValueError:
-            period = _month_period(at_year, month)
+            periods.append(_month_period(at_year, month))
         else:
-            period = (start, start + timedelta(days=1))
-        if period not in periods:
-            periods.append(period)
-    return periods
+            periods.append((start, start + timedelta(days=1)))
+    return _joined(periods, joins)
 
 
 def _month_list_periods(match: re.Match[str], year: int) -> list[tuple[datetime, datetime]]:
-    """Each month of a list, of the year at its end; a month more than _LIST_WRAP months
-    after the last one is of the year before ("November, December and January 2024"). "may", "march" and "august" in
-    lower case are words there ("Ana may and June 2023")."""
+    """Each month of a list, or one period per span in it ("May to July and October 2023"),
+    of the year at its end; a month more than _LIST_WRAP months after the last one is of
+    the year before ("November, December and January 2024"). "may", "march" and "august"
+    in lower case are words there ("Ana may and June 2023")."""
     last = _MONTHS[match.group("month").lower()]
-    names = re.findall(_MONTH, match.group("items"), re.I) + [match.group("month")]
+    found = list(re.finditer(_MONTH, match.group("items"), re.I))
+    joins = _list_joins(match, found)
     periods: list[tuple[datetime, datetime]] = []
-    for at, name in enumerate(names):
-        if name.islower() and name in _AMBIGUOUS_MONTHS and at < len(names) - 1:
+    kept: list[str] = []
+    for at, name in enumerate([m.group(0) for m in found] + [match.group("month")]):
+        if name.islower() and name in _AMBIGUOUS_MONTHS and at < len(found):
             continue  # "Ana may and June 2023": a word, not a month
         month = _MONTHS[name.lower()]
-        period = _month_period(year - 1 if month - last > _LIST_WRAP else year, month)
-        if period not in periods:
-            periods.append(period)
-    return periods
+        periods.append(_month_period(year - 1 if month - last > _LIST_WRAP else year, month))
+        kept.append(joins[at - 1] if at else "comma")
+    return _joined(periods, kept[1:] + ["comma"])

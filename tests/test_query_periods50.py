@@ -75,8 +75,19 @@ def days(y: int, m: int, *ds: int) -> list[tuple[datetime, datetime]]:
     # out of calendar order: one year, unless the list wraps past a year's end
     ("on 4 June and 25 May 2023", days(2023, 6, 4) + days(2023, 5, 25)),
     ("June 4 and May 25, 2023", days(2023, 6, 4) + days(2023, 5, 25)),
-    # no "and": not a list ("I was 30, 4 June 2023" names the 4th only)
+    # no "and": not a list ("I was 30, 4 June 2023" names the 4th only), when day first
     ("I was 30, 4 June 2023", days(2023, 6, 4)),
+    ("on 4, 11, 25 June 2023", days(2023, 6, 25)),
+    ("June 4, 11, 25, 2023", days(2023, 6, 4, 11, 25)),  # month first: a list
+    # "and ... and", "and/or", spans inside a list
+    ("June 4 and 25 and July 3, 2023", days(2023, 6, 4, 25) + days(2023, 7, 3)),
+    ("on 4 and 25 June and 3 July 2023", days(2023, 6, 4, 25) + days(2023, 7, 3)),
+    ("the 4th and 11th and 25th of June 2023", days(2023, 6, 4, 11, 25)),
+    ("on 4 and/or 25 June 2023", days(2023, 6, 4, 25)),
+    ("from 4 to 6 and 8 June 2023", [(day(2023, 6, 4), day(2023, 6, 7))] + days(2023, 6, 8)),
+    ("between 4 and 6 June and 8 July 2023",
+     [(day(2023, 6, 4), day(2023, 6, 7))] + days(2023, 7, 8)),
+    ("June 4 to 6 and 9, 2023", [(day(2023, 6, 4), day(2023, 6, 7))] + days(2023, 6, 9)),
     # A span stays a span.
     ("between 4 and 25 June 2023", [(day(2023, 6, 4), day(2023, 6, 26))]),
     ("June 3-9, 2023", [(day(2023, 6, 3), day(2023, 6, 10))]),
@@ -97,6 +108,16 @@ def days(y: int, m: int, *ds: int) -> list[tuple[datetime, datetime]]:
                                    (day(2023, 7, 1), day(2023, 8, 1))]),
     ("in July and March 2023",
      [(day(2023, 7, 1), day(2023, 8, 1)), (day(2023, 3, 1), day(2023, 4, 1))]),
+    ("in March and August and October 2023", [(day(2023, 3, 1), day(2023, 4, 1)),
+                                              (day(2023, 8, 1), day(2023, 9, 1)),
+                                              (day(2023, 10, 1), day(2023, 11, 1))]),
+    ("May, June, July 2023", [(day(2023, 5, 1), day(2023, 6, 1)),
+                              (day(2023, 6, 1), day(2023, 7, 1)),
+                              (day(2023, 7, 1), day(2023, 8, 1))]),
+    ("in May and/or June 2023",
+     [(day(2023, 5, 1), day(2023, 6, 1)), (day(2023, 6, 1), day(2023, 7, 1))]),
+    ("May to July and October 2023",
+     [(day(2023, 5, 1), day(2023, 8, 1)), (day(2023, 10, 1), day(2023, 11, 1))]),
     # Single dates read as before.
     ("June 4, 2023", days(2023, 6, 4)),
     ("on 9 November, 2022", days(2022, 11, 9)),
