@@ -528,12 +528,13 @@ def _supported(question: str, read: Sequence[MemCube]) -> bool:
 
 
 def _newest_statement(question: str, hits: Sequence[Any], scope: Scope) -> list[Any]:
-    """`hits` with one memory left of the scope user's own that state what the question asks
-    in different words ("Alice's city is Oslo." and "Alice's city is Rome.", both live: one
-    written without the metadata that would have let the newer supersede the older): the
-    one memos learnt last. The model copies the value of a memory that begins with the
-    question's head and cannot tell which of two holds. Other users' public memories are
-    left as they are: one written later never pushes out the user's own."""
+    """`hits` with one memory left of those that state what the question asks ("Alice's
+    city is Oslo." and "Alice's city is Rome.", both live: one written without the metadata
+    that would have let the newer supersede the older), when the scope's user wrote one of
+    them: the one of hers memos learnt last; other users' public statements of it are left
+    out then (what she told beats what someone else published). The model copies the value
+    of a memory that begins with the question's head and cannot tell which of two holds.
+    When none is hers, the hits are left as they are."""
     m = _ASKS.match(question.strip().rstrip("?!. \t\r\n"))
     if m is None:
         return list(hits)
@@ -541,12 +542,12 @@ def _newest_statement(question: str, hits: Sequence[Any], scope: Scope) -> list[
     stating = []
     for hit in hits:
         text = _words(hit.cube.content)
-        if (hit.cube.scope.user_id == scope.user_id and text.startswith(head)
-                and _STATES.match(text, len(head))):
+        if text.startswith(head) and _STATES.match(text, len(head)):
             stating.append(hit)
-    if len({_words(h.cube.content) for h in stating}) < 2:
+    own = [h for h in stating if h.cube.scope.user_id == scope.user_id]
+    if not own or len({_words(h.cube.content) for h in stating}) < 2:
         return list(hits)
-    newest = max(stating, key=lambda h: as_utc(h.cube.recorded_at))
+    newest = max(own, key=lambda h: as_utc(h.cube.recorded_at))
     return [h for h in hits if h is newest or all(h is not s for s in stating)]
 
 

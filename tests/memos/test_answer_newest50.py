@@ -41,9 +41,13 @@ def test_another_users_later_public_statement_never_pushes_out_the_users_own(mem
     own = mem.add("Ann's city is Oslo.", "alice")
     mem.add("Ann's city is Evil.", Scope(user_id="bob", visibility="public"))
     got = mem.answer("What is Ann's city?", "alice", model=model)
-    assert (own.id, 1) in got.cubes  # read, as before the newest rule
+    assert got.text == "Oslo" and [c for c, _ in got.cubes] == [own.id]
     mine = mem.answer("What is Ann's city?", "alice", model=model, own_only=True)
     assert mine.text == "Oslo"
+    # bob's own question reads bob's statement (alice's is private)
+    assert mem.answer("What is Ann's city?", "bob", model=model).text == "Evil"
+    # with no statement of her own, another user's public one is read as before
+    assert mem.answer("What is Ann's city?", "carol", model=model).text == "Evil"
 
 
 def test_answer_reads_the_memories_it_is_given(mem, model) -> None:
