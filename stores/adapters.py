@@ -148,10 +148,23 @@ def _facts_naming(meta: Any, cube_ids: set[str]) -> int:
     return sum(1 for v in facts.values() if names_any(v, cube_ids))
 
 
+PURGED_ID = "(purged)"  # what an erased cube's id becomes in an adapter's reasons
+
+
+def without_ids(text: str, cube_ids: set[str]) -> str:
+    """`text` with each of `cube_ids` written as PURGED_ID ("trained on cube <id>, which
+    was forgotten", a reason a forget wrote before the cube was purged)."""
+    for cube_id in cube_ids:
+        if cube_id and cube_id in text:
+            text = text.replace(cube_id, PURGED_ID)
+    return text
+
+
 def scrub_history(session: Session, adapter_id: str, cube_ids: set[str]) -> int:
     """Take the question keys and (cube id, version) pairs naming `cube_ids` (cubes a purge
-    erases) out of every version snapshot of this adapter: an edit of history made only by
-    purge, as `Repository.scrub_quotes` makes one. Returns how many versions changed."""
+    erases) out of every version snapshot of this adapter, and the ids themselves out of
+    its versions' reasons and snapshots: an edit of history made only by purge, as
+    `Repository.scrub_quotes` makes one. Returns how many versions changed."""
     changed = 0
     versions = session.execute(select(CubeVersionRow).where(
         CubeVersionRow.cube_id == adapter_id)).scalars().all()
@@ -164,17 +177,49 @@ def scrub_history(session: Session, adapter_id: str, cube_ids: set[str]) -> int:
                       if isinstance(facts, dict) else facts)
         keep_pairs = [d for d in pairs if not (isinstance(d, dict)
                                                and str(d.get("cube_id")) in cube_ids)]
-        if keep_facts == facts and len(keep_pairs) == len(pairs):
-            continue
         if isinstance(facts, dict):
             meta[FACTS_KEY] = keep_facts
-        snap["metadata"], snap["derived_from"] = meta, keep_pairs
+        if "metadata" in snap:
+            snap["metadata"] = meta
+        if "derived_from" in snap:
+            snap["derived_from"] = keep_pairs
+        text = without_ids(json.dumps(snap, ensure_ascii=False), cube_ids)
+        reason = without_ids(ver.reason, cube_ids) if isinstance(ver.reason, str) else ver.reason
+        if text == json.dumps(ver.snapshot or {}, ensure_ascii=False) and reason == ver.reason:
+            continue
         session.execute(update(CubeVersionRow).where(CubeVersionRow.pk == ver.pk)
-                        .values(snapshot=json.dumps(snap, ensure_ascii=False)))
+                        .values(snapshot=text, reason=reason))
         changed += 1
     if changed:
         session.flush()
     return changed
+
+
+def ids_named(session: Session, cube_ids: Sequence[str]) -> int:
+    """How many adapter rows and versions name one of these cubes' ids in their metadata,
+    snapshot or reason (outside `memos:facts` and `derived_from`, which `remains` counts on
+    their own): what a purge leaves of an erased cube's id outside the audit log."""
+    wanted = [c for c in dict.fromkeys(cube_ids) if c]
+    if not wanted:
+        return 0
+    adapter = (CubeRow.tier == Tier.PARAMETRIC.value) & (CubeRow.kind == Kind.ADAPTER.value)
+    def rest(meta: Any) -> dict[str, Any]:
+        return {k: v for k, v in (meta or {}).items() if k != FACTS_KEY} \
+            if isinstance(meta, dict) else {}
+
+    found = 0
+    for meta in session.execute(select(CubeRow.meta).where(adapter)).scalars():
+        text = json.dumps(rest(meta), ensure_ascii=False)
+        found += any(c in text for c in wanted)
+    for snap, reason in session.execute(select(CubeVersionRow.snapshot, CubeVersionRow.reason)
+                                        .where(CubeVersionRow.cube_id.in_(
+                                            select(CubeRow.id).where(adapter)))):
+        snap = snap if isinstance(snap, dict) else {}
+        kept = {k: v for k, v in snap.items() if k != "derived_from"}
+        kept["metadata"] = rest(snap.get("metadata"))
+        text = json.dumps(kept, ensure_ascii=False) + " " + str(reason or "")
+        found += any(c in text for c in wanted)
+    return found
 
 
 def question_keys_naming(session: Session, cube_ids: Sequence[str]) -> int:
@@ -248,12 +293,13 @@ def remains(session: Session, cube_ids: Sequence[str], indexed_pks: set[int],
         "parametric": {"adapters": len(adapters),
                        "active": sum(1 for r in adapters if r.state == Lifecycle.ACTIVE.value),
                        "blobs": len((ad_blobs & blob_files) | (ad_blobs & blob_rows)),
-                       "question_keys": question_keys_naming(session, ids)},
+                       "question_keys": question_keys_naming(session, ids),
+                       "ids_named": ids_named(session, ids)},
     }
 
 
 __all__ = ["BLOB_KEY", "FACTS_KEY", "STATUS_KEY", "active_adapter", "adapter_blob",
            "adapters_from", "adapters_of", "adapters_with_blobs", "blobs_in_service",
            "fact_rows", "is_adapter", "names_any", "owners_with_facts",
-           "pending_reconsolidations", "question_keys_naming", "remains", "rows_by_ids",
-           "scrub_history"]
+           "ids_named", "pending_reconsolidations", "question_keys_naming", "remains",
+           "rows_by_ids", "scrub_history", "without_ids"]

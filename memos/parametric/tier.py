@@ -255,11 +255,17 @@ def taint_in(store: StoreParts, session: Any, rows: Sequence[CubeRow], cube_id: 
         if kept is not None:
             scrubbed.append(row.id)
         if row.state == Lifecycle.FORGOTTEN.value:
-            if kept is not None:  # tainted before: the purge still erases what it held
-                n = len(row.derived_from or []) - len(kept[1])
+            # tainted before: the purge still erases what it held, and the purged cube's id
+            # from the reason a forget of it wrote ("trained on cube <id>, which was ...")
+            said = (row.meta or {}).get(REASON_KEY) if isinstance(row.meta, dict) else None
+            if gone and isinstance(said, str) and q.without_ids(said, gone) != said:
+                meta[REASON_KEY] = q.without_ids(said, gone)
+            if meta:
+                n = len(row.derived_from or []) - len(kept[1]) if kept is not None else 0
                 _new_version(store, session, row, "forget",
                              f"{n} cube(s) it was trained on purged: what it held of them "
                              f"erased", Lifecycle.FORGOTTEN, meta, sources)
+            if gone:
                 q.scrub_history(session, row.id, gone)
             continue
         was_active = row.state == Lifecycle.ACTIVE.value
@@ -269,7 +275,7 @@ def taint_in(store: StoreParts, session: Any, rows: Sequence[CubeRow], cube_id: 
         _new_version(store, session, row, "forget", why, Lifecycle.FORGOTTEN, {
             STATUS: "tainted", REASON_KEY: why,
             RECON_KEY: "pending" if was_active else "none", **meta}, sources)
-        if kept is not None:
+        if gone:
             q.scrub_history(session, row.id, gone)
         store.repo.audit(session, "taint", row.id, why,
                          {"adapter": row.id, "source": cube_id, "was_active": was_active})
@@ -973,7 +979,9 @@ def _status_of(cube: MemCube) -> str:
 def _erased_while_training(forgotten: Sequence[str], purged: Sequence[str]) -> str:
     """The taint's reason for an adapter whose facts were forgotten or purged while it
     trained (the report's first reason and the adapter cube's `memos:reason`)."""
-    parts = [f"{len(ids)} fact(s) {how} while it trained (e.g. {ids[0]})"
+    # (a purged fact's id is not named outside the audit log: it was of erased data)
+    parts = [f"{len(ids)} fact(s) {how} while it trained"
+             + (f" (e.g. {ids[0]})" if how == "forgotten" else "")
              for ids, how in ((forgotten, "forgotten"), (purged, "purged")) if ids]
     return f"tainted: trained on {' and '.join(parts)}; its weights were not stored"
 

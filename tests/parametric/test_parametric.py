@@ -273,7 +273,8 @@ def test_purge_erases_adapters_and_verify_finds_nothing(tmp_path: Path) -> None:
         blob = mem._store.blobs.path(_blob_of(mem, rep.adapter_id))
         before = mem.purge_remains([ids[0]])
         assert before["parametric"] == {"adapters": 1, "active": 1, "blobs": 1,
-                                        "question_keys": 2}  # its row and its one version
+                                        "question_keys": 2,  # its row and its one version
+                                        "ids_named": 0}
         assert before["plaintext"]["rows"] == 1
         report = mem.purge(ids[0], "alice")
         # trained on two facts that stay: tainted (weights erased, out of service) with
@@ -318,6 +319,38 @@ def test_a_second_purge_keeps_the_adapter_pending_for_the_facts_left(tmp_path: P
         assert all(n == 0 for part in left.values() for n in part.values()), left
         plan = mem.run_scheduler(dry_run=True, config=SchedulerConfig(consolidation=CHEAP))
         assert [d.cube_id for d in plan.decisions if d.job == "reconsolidate"] == [rep.adapter_id]
+
+
+@pytest.mark.parametrize("forgotten_first", [True, False])
+def test_a_purged_id_is_left_only_in_the_audit_log(tmp_path: Path,
+                                                   forgotten_first: bool) -> None:
+    """A fact forgotten (the adapter's reason then names it) and then purged, or purged at
+    once: the adapter kept for the facts left names the purged id nowhere but the audit
+    log, and `purge_remains` (memos purge --verify) counts any such mention."""
+    import sqlite3
+
+    folder = tmp_path / "store"
+    with MemOS.open(str(folder)) as mem:
+        ids = _add(mem, "alice", _facts(59, 3))
+        rep = mem.consolidate("alice", facts=ids, config=CHEAP)
+        assert rep.status == "active"
+        if forgotten_first:
+            mem.forget(ids[0], "alice")
+            assert ids[0] in (mem.adapter(rep.adapter_id, "alice").reason or "")
+            assert mem.purge_remains([ids[0]])["parametric"]["ids_named"] > 0
+        report = mem.purge(ids[0], "alice")
+        assert rep.adapter_id not in report.cube_ids
+        info = mem.adapter(rep.adapter_id, "alice")
+        assert info.status == "tainted" and ids[0] not in (info.reason or "")
+        left = mem.purge_remains([ids[0]])
+        assert all(n == 0 for part in left.values() for n in part.values()), left
+    db = sqlite3.connect(str(folder / "memos.db"))
+    tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+              if t != "audit_log"]
+    for table in tables:
+        for row in db.execute(f'SELECT * FROM "{table}"'):  # noqa: S608 (names from SQLite)
+            assert ids[0] not in " ".join(map(str, row)), table
+    db.close()
 
 
 def test_answer_from_named_memories_is_closed_book_only_for_those(tmp_path: Path) -> None:
