@@ -482,10 +482,10 @@ class VectorIndex:
         on the surviving vectors alone (or made flat, when they fit one) before the next
         save writes it, so that no file holds anything learnt from an erased vector. The
         centroids are means of the vectors trained on: kept, they would let whoever holds
-        the files test a guess of an erased text. That costs a rebuild (a few seconds at
-        30k vectors, about half a minute at 200k here), once however many pages of purged
-        pks come before the save; purges of vectors outside the training samples cost
-        nothing. True when a training is due. HNSW keeps no trained part (`_unlink` drops
+        the files test a guess of an erased text. That costs a rebuild (2 s at 30k vectors,
+        6 s at 100k, 83 s at 1M on a 2-core machine: docs/BENCHMARKS.md, "Purging a vector
+        an IVF was trained on"), once however many pages of purged pks come before the
+        save; purges of vectors outside the training samples cost nothing. True when a training is due. HNSW keeps no trained part (`_unlink` drops
         an erased label's links at the next save); flat, none at all."""
         if not self.trained_n or not len(pks):
             return False
