@@ -7,6 +7,7 @@ Every method takes the caller's scope and checks it before touching a cube.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import re
@@ -136,6 +137,7 @@ ScopeLike = Scope | str | Mapping[str, Any]
 MAX_DEPTH = 5  # neighbors(): hops; every hop can multiply the cubes returned
 # Kinds of cube `answer` gives the built-in model: those in the form it was trained to read.
 MODEL_KINDS = ("fact", "preference")
+MAX_GIVEN_MEMORIES = 256  # answer(memories=...): ids one call may name (as over REST)
 SEARCH_OPTIONS = frozenset({"filters", "kind", "tags", "since", "until", "metadata", "tiers",
                             "retrievers", "include_superseded", "record_access", "fold"})
 
@@ -1601,8 +1603,12 @@ class MemOS:
         if isinstance(memories, str) or not isinstance(memories, Iterable):
             raise InvalidInputError("memories must be a list of memory ids (or None to search), "
                                     f"got {memories!r:.40}")
+        ids = list(itertools.islice(memories, MAX_GIVEN_MEMORIES + 1))
+        if len(ids) > MAX_GIVEN_MEMORIES:
+            raise InvalidInputError(f"memories holds more than {MAX_GIVEN_MEMORIES} ids; the "
+                                    f"model reads at most k (<= 256) of them: name fewer")
         hits: list[SearchHit] = []
-        for cube_id in dict.fromkeys(_id_arg(c, "memory id") for c in memories):
+        for cube_id in dict.fromkeys(_id_arg(c, "memory id") for c in ids):
             cube = self.get(cube_id, scope)
             if cube.kind.value in MODEL_KINDS and (
                     not own_only or cube.scope.user_id == scope.user_id):

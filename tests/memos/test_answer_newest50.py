@@ -80,7 +80,7 @@ def test_answer_memories_are_read_in_the_callers_scope(mem, model) -> None:
             mem.answer("What is Ann's city?", "alice", model=model, memories=[cube_id])
         messages.append(str(err.value).replace(cube_id, "<id>"))
     assert messages[0] == messages[1]
-    for bad in ("a-single-id-string", 42, [None]):
+    for bad in ("a-single-id-string", 42, [None], ["0" * 32] * 257):
         with pytest.raises(InvalidInputError):
             mem.answer("What is Ann's city?", "alice", model=model, memories=bad)
 
