@@ -203,6 +203,7 @@ def ids_named(session: Session, cube_ids: Sequence[str]) -> int:
     if not wanted:
         return 0
     adapter = (CubeRow.tier == Tier.PARAMETRIC.value) & (CubeRow.kind == Kind.ADAPTER.value)
+
     def rest(meta: Any) -> dict[str, Any]:
         return {k: v for k, v in (meta or {}).items() if k != FACTS_KEY} \
             if isinstance(meta, dict) else {}
