@@ -40,10 +40,11 @@ that an erased vector took part in.
 
 `vectors.json` beside `vectors.faiss` records the format, the kind, the changelog seq the
 file reflects, the embedder identity and, for IVF, the twin's codebooks, the pks its
-training samples held (`trained_on`, a bitmap) and the digest of `vectors.twin`; a file that is missing, unreadable, of another
-format (memos-vectors/1 held an IVF without the twin or the probe share), of the other
-approximate kind, or inconsistent is rebuilt from SQL. A memos-vectors/2 file (its twin was
-8-bit) is read as is and its twin trained again from its vectors.
+training samples held (`trained_on`, a bitmap) and the digest of `vectors.twin`; a file
+that is missing, unreadable, of another format (memos-vectors/1 held an IVF without the
+twin or the probe share), of the other approximate kind, or inconsistent is rebuilt from
+SQL. A memos-vectors/2 file (its twin was 8-bit) is read as is and its twin trained again
+from its vectors.
 """
 
 from __future__ import annotations
@@ -485,8 +486,9 @@ class VectorIndex:
         the files test a guess of an erased text. That costs a rebuild (2 s at 30k vectors,
         6 s at 100k, 83 s at 1M on a 2-core machine: docs/BENCHMARKS.md, "Purging a vector
         an IVF was trained on"), once however many pages of purged pks come before the
-        save; purges of vectors outside the training samples cost nothing. True when a training is due. HNSW keeps no trained part (`_unlink` drops
-        an erased label's links at the next save); flat, none at all."""
+        save; purges of vectors outside the training samples cost nothing. True when a
+        training is due. HNSW keeps no trained part (`_unlink` drops an erased label's links
+        at the next save); flat, none at all."""
         if not self.trained_n or not len(pks):
             return False
         erased = np.asarray(pks, dtype=np.int64)
