@@ -168,12 +168,19 @@ def test_scope_holds_in_recall(mem, facts, model):
 def test_answer_own_only_reads_no_other_users_public_memory(mem, facts, model):
     from memos.cube import Scope
 
-    # Another user's public cube about alice's subject: read by default (public memories are
-    # shared), never with own_only.
+    # Another user's public cube about a subject: read by default (public memories are
+    # shared), never with own_only; and not beside alice's own statement of the same fact
+    # ("Bo's city is Lima."), which beats what someone else published.
     spoof = mem.add("Bo's city is Mordor.", Scope(user_id="mallory", visibility="public"),
                     kind="fact")
-    shared = mem.answer("What is Bo's city?", "alice", k=8, model=model)
-    assert any(cid == spoof.id for cid, _ in shared.cubes)
+    other = mem.add("Zed's city is Mordor.", Scope(user_id="mallory", visibility="public"),
+                    kind="fact")
+    shared = mem.answer("What is Zed's city?", "alice", k=8, model=model)
+    assert any(cid == other.id for cid, _ in shared.cubes)
+    assert not mem.answer("What is Zed's city?", "alice", k=8, model=model,
+                          own_only=True).cubes
+    mine = mem.answer("What is Bo's city?", "alice", k=8, model=model)
+    assert mine.text == "Lima" and all(cid != spoof.id for cid, _ in mine.cubes)
     own = mem.answer("What is Bo's city?", "alice", k=8, model=model, own_only=True)
     assert own.text == "Lima" and all(cid != spoof.id for cid, _ in own.cubes)
     with pytest.raises(InvalidInputError):
