@@ -90,7 +90,11 @@ def purge(cube_id: Annotated[str | None, typer.Argument(help="Cube id (omit with
             raise InvalidInputError(f"purge erases {what} for good; add --yes to confirm")
         typer.confirm(f"Erase {what} for good?", abort=True)
     with open_store(store, index_dir) as mem:
-        report = mem.purge(cube_id, scope, all_of_user=all_of_user, reason=reason)
+        # a spinner in a terminal: erasing from a large IVF index trains it again (a minute
+        # at a million vectors: docs/BENCHMARKS.md); nothing off a terminal
+        with (render.err_console().status("erasing ...") if sys.stderr.isatty()
+              else contextlib.nullcontext()):
+            report = mem.purge(cube_id, scope, all_of_user=all_of_user, reason=reason)
         remains = mem.purge_remains(report.cube_ids + ([cube_id] if cube_id else [])) \
             if verify else None
         # (an account erased: its API keys still open the REST and MCP servers, to an
