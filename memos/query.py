@@ -85,7 +85,8 @@ _LIST_AND = r"\s*,?\s+(?:and/or|and|or|&)\s+"
 _LIST_COMMA = r"\s*,\s*+(?!(?:19|20)\d\d\b|(?:and|or|&)\s)"
 _LIST_TO = r"\s*(?:-|–|—)\s*|\s+(?:to|until|till|through|thru)\s+"
 _LIST_SEP = rf"(?:{_LIST_AND}|{_LIST_COMMA}|{_LIST_TO})"
-_ORDINAL = r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?"
+# (a number of a clock time, "10:30", is no day: not before or after a colon)
+_ORDINAL = r"(?:the\s+)?(?<![:\d])\d{1,2}(?![:\d])(?:st|nd|rd|th)?"
 _LIST_MOST = 6  # items before the last one: a list stays short, and its search linear
 _DAY_ITEM = rf"{_ORDINAL}(?:\s+(?:of\s+)?(?:{_MONTH})\.?)?"
 _LIST_DAY_MONTH = re.compile(
@@ -472,6 +473,19 @@ def _part_period(match: re.Match[str], year: int) -> list[tuple[datetime, dateti
     return [(begin, min(begin + timedelta(days=days), end))]
 
 
+def _list_years(months: list[int], joins: list[str], year: int) -> list[int]:
+    """The year of each item of a list whose last item is of `year`, walking back: a span's
+    start is of its end's year, or the year before when its month is later ("December 30
+    to January 2"); another item is of the next item's year, or the year before when its
+    month is more than _LIST_WRAP months later ("December 30 and January 2, 2024")."""
+    years = [year] * len(months)
+    for at in range(len(months) - 2, -1, -1):
+        ahead = months[at] - months[at + 1]
+        back = ahead > 0 if joins[at] == "span" else ahead > _LIST_WRAP
+        years[at] = years[at + 1] - 1 if back else years[at + 1]
+    return years
+
+
 def _list_joins(match: re.Match[str], items: list[re.Match[str]]) -> list[str]:
     """How each item of a list is joined to the next: "span" ("to", a dash; the first "and"
     after "between"), "and" (and, or, &) or "comma"."""
@@ -491,16 +505,23 @@ def _list_joins(match: re.Match[str], items: list[re.Match[str]]) -> list[str]:
 def _joined(periods: list[tuple[datetime, datetime]], joins: list[str]
             ) -> list[tuple[datetime, datetime]]:
     """`periods` (one per item) with each "span" join made one period from the start of the
-    item before it to the end of the item after it; [] when a span is reversed ("June 9 -
-    June 3, 2023": as for a span alone, a shorter form then reads what it can)."""
+    item before it to the end of the item after it. A reversed span names no date ("the
+    score was 3-1, 4 and 5 June 2023": the 4th and the 5th); [] when nothing is left
+    ("June 9 - June 3, 2023": as for a span alone, a shorter form then reads what it
+    can)."""
     out: list[tuple[datetime, datetime]] = []
+    dropped = False  # the item before was a reversed span's end
     for at, period in enumerate(periods):
-        if at and joins[at - 1] == "span" and out:
-            if out[-1][0] >= period[1]:
-                return []
+        if at and joins[at - 1] == "span" and (out or dropped):
+            if dropped or out[-1][0] >= period[1]:  # reversed: neither end is a date
+                if not dropped:
+                    out.pop()
+                dropped = True
+                continue
             out[-1] = (out[-1][0], period[1])
         elif period not in out:
             out.append(period)
+        dropped = False
     return out
 
 
@@ -535,9 +556,9 @@ def _list_periods(match: re.Match[str], year: int,
         for name, _ in items:
             carry = _MONTHS[name.lower()] if name else carry
             months.append(carry)
+    years = _list_years(months, joins, year)
     periods: list[tuple[datetime, datetime]] = []
-    for month, (_, day) in zip(months, items, strict=True):
-        at_year = year - 1 if month - months[-1] > _LIST_WRAP else year
+    for month, at_year, (_, day) in zip(months, years, items, strict=True):
         try:
             start = datetime(at_year, month, day, tzinfo=UTC)
         except ValueError:
@@ -552,15 +573,16 @@ def _month_list_periods(match: re.Match[str], year: int) -> list[tuple[datetime,
     of the year at its end; a month more than _LIST_WRAP months after the last one is of
     the year before ("November, December and January 2024"). "may", "march" and "august"
     in lower case are words there ("Ana may and June 2023")."""
-    last = _MONTHS[match.group("month").lower()]
     found = list(re.finditer(_MONTH, match.group("items"), re.I))
     joins = _list_joins(match, found)
-    periods: list[tuple[datetime, datetime]] = []
+    months: list[int] = []
     kept: list[str] = []
     for at, name in enumerate([m.group(0) for m in found] + [match.group("month")]):
         if name.islower() and name in _AMBIGUOUS_MONTHS and at < len(found):
             continue  # "Ana may and June 2023": a word, not a month
-        month = _MONTHS[name.lower()]
-        periods.append(_month_period(year - 1 if month - last > _LIST_WRAP else year, month))
+        months.append(_MONTHS[name.lower()])
         kept.append(joins[at - 1] if at else "comma")
-    return _joined(periods, kept[1:] + ["comma"])
+    joins = kept[1:] + ["comma"]
+    periods = [_month_period(y, m) for m, y in zip(months, _list_years(months, joins, year),
+                                                   strict=True)]
+    return _joined(periods, joins)

@@ -88,6 +88,20 @@ def days(y: int, m: int, *ds: int) -> list[tuple[datetime, datetime]]:
     ("between 4 and 6 June and 8 July 2023",
      [(day(2023, 6, 4), day(2023, 6, 7))] + days(2023, 7, 8)),
     ("June 4 to 6 and 9, 2023", [(day(2023, 6, 4), day(2023, 6, 7))] + days(2023, 6, 9)),
+    # a span across a year's end, in a list: the start takes the end's year (or the one
+    # before), the other items wrap as a list does
+    ("August 30 to September 2 and February 3, 2024",
+     [(day(2023, 8, 30), day(2023, 9, 3))] + days(2024, 2, 3)),
+    ("30 August to 2 September and 3 February 2024",
+     [(day(2023, 8, 30), day(2023, 9, 3))] + days(2024, 2, 3)),
+    ("December 30 to January 2 and June 5, 2024",
+     [(day(2023, 12, 30), day(2024, 1, 3))] + days(2024, 6, 5)),
+    # a reversed "span" is no date, and hides none of the list after it
+    ("the score was 3-1, 4 and 5 June 2023", days(2023, 6, 4, 5)),
+    ("June 9 - June 3 and 5, 2023", days(2023, 6, 5)),
+    # a clock time is no day
+    ("at 10:30 and 4 June 2023", days(2023, 6, 4)),
+    ("10:00-12:00, 4 and 5 June 2023", days(2023, 6, 4, 5)),
     # A span stays a span.
     ("between 4 and 25 June 2023", [(day(2023, 6, 4), day(2023, 6, 26))]),
     ("June 3-9, 2023", [(day(2023, 6, 3), day(2023, 6, 10))]),
