@@ -13,7 +13,8 @@ row and history (`scrub_history`), and `remains` counts any left (`question_keys
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -149,15 +150,34 @@ def _facts_naming(meta: Any, cube_ids: set[str]) -> int:
 
 
 PURGED_ID = "(purged)"  # what an erased cube's id becomes in an adapter's reasons
+# A cube id as memos makes them (uuid4().hex; an import renames any other): a token of 32
+# lowercase hex digits, found in one pass over a text whatever the number of ids wanted.
+_HEX_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+_IS_HEX_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def without_ids(text: str, cube_ids: set[str]) -> str:
+def _split_ids(cube_ids: Collection[str]) -> tuple[set[str], list[str]]:
+    """(the ids of memos's own form, the others: looked for one by one)."""
+    ids = {c for c in cube_ids if c}
+    hexed = {c for c in ids if _IS_HEX_ID.fullmatch(c)}
+    return hexed, sorted(ids - hexed)
+
+
+def without_ids(text: str, cube_ids: Collection[str]) -> str:
     """`text` with each of `cube_ids` written as PURGED_ID ("trained on cube <id>, which
     was forgotten", a reason a forget wrote before the cube was purged)."""
-    for cube_id in cube_ids:
-        if cube_id and cube_id in text:
+    hexed, others = _split_ids(cube_ids)
+    if hexed:
+        text = _HEX_ID.sub(lambda m: PURGED_ID if m.group(0) in hexed else m.group(0), text)
+    for cube_id in others:
+        if cube_id in text:
             text = text.replace(cube_id, PURGED_ID)
     return text
+
+
+def _names_any(text: str, hexed: set[str], others: list[str]) -> bool:
+    return any(m.group(0) in hexed for m in _HEX_ID.finditer(text)) or any(
+        c in text for c in others)
 
 
 def scrub_history(session: Session, adapter_id: str, cube_ids: set[str]) -> int:
@@ -199,8 +219,8 @@ def ids_named(session: Session, cube_ids: Sequence[str]) -> int:
     """How many adapter rows and versions name one of these cubes' ids in their metadata,
     snapshot or reason (outside `memos:facts` and `derived_from`, which `remains` counts on
     their own): what a purge leaves of an erased cube's id outside the audit log."""
-    wanted = [c for c in dict.fromkeys(cube_ids) if c]
-    if not wanted:
+    hexed, others = _split_ids(cube_ids)
+    if not hexed and not others:
         return 0
     adapter = (CubeRow.tier == Tier.PARAMETRIC.value) & (CubeRow.kind == Kind.ADAPTER.value)
 
@@ -211,7 +231,7 @@ def ids_named(session: Session, cube_ids: Sequence[str]) -> int:
     found = 0
     for meta in session.execute(select(CubeRow.meta).where(adapter)).scalars():
         text = json.dumps(rest(meta), ensure_ascii=False)
-        found += any(c in text for c in wanted)
+        found += _names_any(text, hexed, others)
     for snap, reason in session.execute(select(CubeVersionRow.snapshot, CubeVersionRow.reason)
                                         .where(CubeVersionRow.cube_id.in_(
                                             select(CubeRow.id).where(adapter)))):
@@ -219,7 +239,7 @@ def ids_named(session: Session, cube_ids: Sequence[str]) -> int:
         kept = {k: v for k, v in snap.items() if k != "derived_from"}
         kept["metadata"] = rest(snap.get("metadata"))
         text = json.dumps(kept, ensure_ascii=False) + " " + str(reason or "")
-        found += any(c in text for c in wanted)
+        found += _names_any(text, hexed, others)
     return found
 
 
