@@ -30,6 +30,9 @@ _MONTHS["sept"] = 9
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
+# A number of a clock time ("10:30", "9:00") is no day: no digit and colon before or after.
+_NOT_CLOCK_BEFORE = r"(?<!\d)(?<!\d:)"
+_NOT_CLOCK_AFTER = r"(?!\d|:\d)"
 # Most specific first: a day-month-year is not read again as a month-year.
 _DAY_MONTH_YEAR = re.compile(rf"\b{_DAY}\s+(?:of\s+)?(?P<month>{_MONTH})\.?,?\s*{_YEAR}\b", re.I)
 _MONTH_DAY_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\.?\s+{_DAY},?\s*{_YEAR}\b", re.I)
@@ -44,10 +47,12 @@ _YEAR_ALONE = re.compile(rf"\b(?:in|of|during|since|by|before|after|from|until|t
 _BETWEEN = r"(?:(?P<between>between)\s+)?\b"
 _TO = r"(?:\s*(?:-|–|—)\s*|\s+(?:to|until|till|through|thru)\s+|(?(between)\s+and\s+|(?!)))"
 _RANGE_MONTH_DAY = re.compile(
-    rf"{_BETWEEN}(?P<month1>{_MONTH})\.?\s+(?:the\s+)?(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?{_TO}"
+    rf"{_BETWEEN}(?P<month1>{_MONTH})\.?\s+(?:the\s+)?(?P<day1>\d{{1,2}}){_NOT_CLOCK_AFTER}"
+    rf"(?:st|nd|rd|th)?{_TO}"
     rf"(?:(?P<month>{_MONTH})\.?\s+)?(?:the\s+)?{_DAY},?\s*{_YEAR}\b", re.I)
 _RANGE_DAY_MONTH = re.compile(
-    rf"{_BETWEEN}(?:the\s+)?(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"{_BETWEEN}(?:the\s+)?{_NOT_CLOCK_BEFORE}(?P<day1>\d{{1,2}}){_NOT_CLOCK_AFTER}"
+    rf"(?:st|nd|rd|th)?"
     rf"(?:\s+(?:of\s+)?(?P<month1>{_MONTH})\.?)?{_TO}(?:the\s+)?{_DAY}\s+(?:of\s+)?"
     rf"(?P<month>{_MONTH})\.?,?\s*{_YEAR}\b", re.I)
 _RANGE_MONTHS = re.compile(
@@ -85,8 +90,7 @@ _LIST_AND = r"\s*,?\s+(?:and/or|and|or|&)\s+"
 _LIST_COMMA = r"\s*,\s*+(?!(?:19|20)\d\d\b|(?:and|or|&)\s)"
 _LIST_TO = r"\s*(?:-|–|—)\s*|\s+(?:to|until|till|through|thru)\s+"
 _LIST_SEP = rf"(?:{_LIST_AND}|{_LIST_COMMA}|{_LIST_TO})"
-# (a number of a clock time, "10:30", is no day: not before or after a colon)
-_ORDINAL = r"(?:the\s+)?(?<![:\d])\d{1,2}(?![:\d])(?:st|nd|rd|th)?"
+_ORDINAL = rf"(?:the\s+)?{_NOT_CLOCK_BEFORE}\d{{1,2}}{_NOT_CLOCK_AFTER}(?:st|nd|rd|th)?"
 _LIST_MOST = 6  # items before the last one: a list stays short, and its search linear
 _DAY_ITEM = rf"{_ORDINAL}(?:\s+(?:of\s+)?(?:{_MONTH})\.?)?"
 _LIST_DAY_MONTH = re.compile(
@@ -509,20 +513,20 @@ def _joined(periods: list[tuple[datetime, datetime]], joins: list[str]
     score was 3-1, 4 and 5 June 2023": the 4th and the 5th); [] when nothing is left
     ("June 9 - June 3, 2023": as for a span alone, a shorter form then reads what it
     can)."""
-    out: list[tuple[datetime, datetime]] = []
+    out: list[tuple[datetime, datetime]] = []  # one per item or span, repeats kept
     dropped = False  # the item before was a reversed span's end
     for at, period in enumerate(periods):
-        if at and joins[at - 1] == "span" and (out or dropped):
+        if at and joins[at - 1] == "span":
             if dropped or out[-1][0] >= period[1]:  # reversed: neither end is a date
                 if not dropped:
                     out.pop()
                 dropped = True
                 continue
-            out[-1] = (out[-1][0], period[1])
-        elif period not in out:
+            out[-1] = (out[-1][0], period[1])  # (the item before's own period, or span)
+        else:
             out.append(period)
         dropped = False
-    return out
+    return list(dict.fromkeys(out))
 
 
 def _list_periods(match: re.Match[str], year: int,

@@ -102,6 +102,12 @@ def days(y: int, m: int, *ds: int) -> list[tuple[datetime, datetime]]:
     # a clock time is no day
     ("at 10:30 and 4 June 2023", days(2023, 6, 4)),
     ("10:00-12:00, 4 and 5 June 2023", days(2023, 6, 4, 5)),
+    ("9:00 - 4 June 2023", days(2023, 6, 4)),
+    ("from 9:00 to 4 June 2023", days(2023, 6, 4)),
+    ("Dates:4 and 5 June 2023", days(2023, 6, 4, 5)),
+    # a day named twice, once in a span
+    ("June 4, 9 and 4-6, 2023",
+     days(2023, 6, 4, 9) + [(day(2023, 6, 4), day(2023, 6, 7))]),
     # A span stays a span.
     ("between 4 and 25 June 2023", [(day(2023, 6, 4), day(2023, 6, 26))]),
     ("June 3-9, 2023", [(day(2023, 6, 3), day(2023, 6, 10))]),
