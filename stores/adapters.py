@@ -156,36 +156,43 @@ _HEX_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
 _IS_HEX_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def _split_ids(cube_ids: Collection[str]) -> tuple[set[str], list[str]]:
-    """(the ids of memos's own form, the others: looked for one by one)."""
-    ids = {c for c in cube_ids if c}
-    hexed = {c for c in ids if _IS_HEX_ID.fullmatch(c)}
-    return hexed, sorted(ids - hexed)
+class ErasedIds:
+    """Cube ids a purge erases, sorted once for `without_ids` (a purge of a whole user
+    passes tens of thousands to every adapter version it scrubs): those of memos's own form
+    (found as tokens), the others (looked for one by one)."""
+
+    def __init__(self, cube_ids: Collection[str]) -> None:
+        ids = {c for c in cube_ids if c}
+        self.hexed = {c for c in ids if _IS_HEX_ID.fullmatch(c)}
+        self.others = sorted(ids - self.hexed)
+
+    def named_in(self, text: str) -> bool:
+        return any(m.group(0) in self.hexed for m in _HEX_ID.finditer(text)) or any(
+            c in text for c in self.others)
 
 
-def without_ids(text: str, cube_ids: Collection[str]) -> str:
+def without_ids(text: str, cube_ids: Collection[str] | ErasedIds) -> str:
     """`text` with each of `cube_ids` written as PURGED_ID ("trained on cube <id>, which
     was forgotten", a reason a forget wrote before the cube was purged)."""
-    hexed, others = _split_ids(cube_ids)
-    if hexed:
-        text = _HEX_ID.sub(lambda m: PURGED_ID if m.group(0) in hexed else m.group(0), text)
-    for cube_id in others:
+    ids = cube_ids if isinstance(cube_ids, ErasedIds) else ErasedIds(cube_ids)
+    if ids.hexed:
+        text = _HEX_ID.sub(lambda m: PURGED_ID if m.group(0) in ids.hexed else m.group(0),
+                           text)
+    for cube_id in ids.others:
         if cube_id in text:
             text = text.replace(cube_id, PURGED_ID)
     return text
 
 
-def _names_any(text: str, hexed: set[str], others: list[str]) -> bool:
-    return any(m.group(0) in hexed for m in _HEX_ID.finditer(text)) or any(
-        c in text for c in others)
-
-
-def scrub_history(session: Session, adapter_id: str, cube_ids: set[str]) -> int:
+def scrub_history(session: Session, adapter_id: str, cube_ids: set[str],
+                  erased: ErasedIds | None = None) -> int:
     """Take the question keys and (cube id, version) pairs naming `cube_ids` (cubes a purge
     erases) out of every version snapshot of this adapter, and the ids themselves out of
     its versions' reasons and snapshots: an edit of history made only by purge, as
-    `Repository.scrub_quotes` makes one. Returns how many versions changed."""
+    `Repository.scrub_quotes` makes one. Returns how many versions changed. (`erased`: the
+    same ids as ErasedIds, when the caller sorted them already.)"""
     changed = 0
+    erased = erased if erased is not None else ErasedIds(cube_ids)
     versions = session.execute(select(CubeVersionRow).where(
         CubeVersionRow.cube_id == adapter_id)).scalars().all()
     for ver in versions:
@@ -203,8 +210,8 @@ def scrub_history(session: Session, adapter_id: str, cube_ids: set[str]) -> int:
             snap["metadata"] = meta
         if "derived_from" in snap:
             snap["derived_from"] = keep_pairs
-        text = without_ids(json.dumps(snap, ensure_ascii=False), cube_ids)
-        reason = without_ids(ver.reason, cube_ids) if isinstance(ver.reason, str) else ver.reason
+        text = without_ids(json.dumps(snap, ensure_ascii=False), erased)
+        reason = without_ids(ver.reason, erased) if isinstance(ver.reason, str) else ver.reason
         if text == json.dumps(ver.snapshot or {}, ensure_ascii=False) and reason == ver.reason:
             continue
         session.execute(update(CubeVersionRow).where(CubeVersionRow.pk == ver.pk)
@@ -219,8 +226,8 @@ def ids_named(session: Session, cube_ids: Sequence[str]) -> int:
     """How many adapter rows and versions name one of these cubes' ids in their metadata,
     snapshot or reason (outside `memos:facts` and `derived_from`, which `remains` counts on
     their own): what a purge leaves of an erased cube's id outside the audit log."""
-    hexed, others = _split_ids(cube_ids)
-    if not hexed and not others:
+    erased = ErasedIds(cube_ids)
+    if not erased.hexed and not erased.others:
         return 0
     adapter = (CubeRow.tier == Tier.PARAMETRIC.value) & (CubeRow.kind == Kind.ADAPTER.value)
 
@@ -230,16 +237,14 @@ def ids_named(session: Session, cube_ids: Sequence[str]) -> int:
 
     found = 0
     for meta in session.execute(select(CubeRow.meta).where(adapter)).scalars():
-        text = json.dumps(rest(meta), ensure_ascii=False)
-        found += _names_any(text, hexed, others)
+        found += erased.named_in(json.dumps(rest(meta), ensure_ascii=False))
     for snap, reason in session.execute(select(CubeVersionRow.snapshot, CubeVersionRow.reason)
                                         .where(CubeVersionRow.cube_id.in_(
                                             select(CubeRow.id).where(adapter)))):
         snap = snap if isinstance(snap, dict) else {}
         kept = {k: v for k, v in snap.items() if k != "derived_from"}
         kept["metadata"] = rest(snap.get("metadata"))
-        text = json.dumps(kept, ensure_ascii=False) + " " + str(reason or "")
-        found += _names_any(text, hexed, others)
+        found += erased.named_in(json.dumps(kept, ensure_ascii=False) + " " + str(reason or ""))
     return found
 
 
@@ -322,5 +327,5 @@ def remains(session: Session, cube_ids: Sequence[str], indexed_pks: set[int],
 __all__ = ["BLOB_KEY", "FACTS_KEY", "STATUS_KEY", "active_adapter", "adapter_blob",
            "adapters_from", "adapters_of", "adapters_with_blobs", "blobs_in_service",
            "fact_rows", "is_adapter", "names_any", "owners_with_facts",
-           "ids_named", "pending_reconsolidations", "question_keys_naming", "remains",
+           "ErasedIds", "ids_named", "pending_reconsolidations", "question_keys_naming", "remains",
            "rows_by_ids", "scrub_history", "without_ids"]

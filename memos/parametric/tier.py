@@ -241,6 +241,7 @@ def taint_in(store: StoreParts, session: Any, rows: Sequence[CubeRow], cube_id: 
     text) and the (cube id, version) pair with its derivation row. A forget erases nothing
     of the sort: the forgotten fact's own text and history stay, and so do these."""
     gone = set(erased)
+    erased_ids = q.ErasedIds(gone)  # (sorted once: a whole user's ids, for every adapter)
     done: list[str] = []
     scrubbed: list[str] = []
     for row in rows:
@@ -258,15 +259,17 @@ def taint_in(store: StoreParts, session: Any, rows: Sequence[CubeRow], cube_id: 
             # tainted before: the purge still erases what it held, and the purged cube's id
             # from the reason a forget of it wrote ("trained on cube <id>, which was ...")
             said = (row.meta or {}).get(REASON_KEY) if isinstance(row.meta, dict) else None
-            if gone and isinstance(said, str) and q.without_ids(said, gone) != said:
-                meta[REASON_KEY] = q.without_ids(said, gone)
+            scrubbed_reason = q.without_ids(said, erased_ids) if gone and isinstance(said, str) \
+                else said
+            if scrubbed_reason != said:
+                meta[REASON_KEY] = scrubbed_reason
             if meta:
                 n = len(row.derived_from or []) - len(kept[1]) if kept is not None else 0
                 _new_version(store, session, row, "forget",
                              f"{n} cube(s) it was trained on purged: what it held of them "
                              f"erased", Lifecycle.FORGOTTEN, meta, sources)
             if gone:
-                q.scrub_history(session, row.id, gone)
+                q.scrub_history(session, row.id, gone, erased_ids)
             continue
         was_active = row.state == Lifecycle.ACTIVE.value
         # (a purged cube is not named outside the audit log: its id was of erased data)
@@ -276,7 +279,7 @@ def taint_in(store: StoreParts, session: Any, rows: Sequence[CubeRow], cube_id: 
             STATUS: "tainted", REASON_KEY: why,
             RECON_KEY: "pending" if was_active else "none", **meta}, sources)
         if gone:
-            q.scrub_history(session, row.id, gone)
+            q.scrub_history(session, row.id, gone, erased_ids)
         store.repo.audit(session, "taint", row.id, why,
                          {"adapter": row.id, "source": cube_id, "was_active": was_active})
         done.append(row.id)
