@@ -139,4 +139,3 @@ def test_purge_through_memos_trains_the_ivf_again(tmp_path: Path, what: str) -> 
     assert meta["count"] == 120 and len(saved) == 120 and set(trained) == set(saved.tolist())
     assert mem.stats().vectors == 120 and mem.check().ok
     mem.close()
-
