@@ -129,22 +129,15 @@ def _reflow_all_help(typer_app: typer.Typer) -> None:
     explicit help= in place, and each docstring (set on the function itself, so typer's own
     order of precedence between them is unchanged). Option help needs nothing: typer joins
     its single newlines itself."""
-    _reflow_attribute(typer_app.info, "help")
-    if callable(typer_app.info.callback):
-        _reflow_attribute(typer_app.info.callback, "__doc__")
-    callback = typer_app.registered_callback
-    if callback is not None:
-        _reflow_attribute(callback, "help")
-        if callable(callback.callback):
-            _reflow_attribute(callback.callback, "__doc__")
-    for command in typer_app.registered_commands:
-        _reflow_attribute(command, "help")
-        if callable(command.callback):
-            _reflow_attribute(command.callback, "__doc__")
+    owners = [typer_app.info, typer_app.registered_callback, *typer_app.registered_commands,
+              *typer_app.registered_groups]
+    for owner in owners:
+        if owner is None:
+            continue
+        _reflow_attribute(owner, "help")
+        if callable(owner.callback):
+            _reflow_attribute(owner.callback, "__doc__")
     for group in typer_app.registered_groups:
-        _reflow_attribute(group, "help")
-        if callable(group.callback):
-            _reflow_attribute(group.callback, "__doc__")
         if group.typer_instance is not None:
             _reflow_all_help(group.typer_instance)
 

@@ -539,13 +539,14 @@ def _newest_statement(question: str, hits: Sequence[Any], scope: Scope) -> list[
     if m is None:
         return list(hits)
     head = _words(m.group("head"))
-    stating = []
+    stating, texts = [], set()
     for hit in hits:
         text = _words(hit.cube.content)
         if text.startswith(head) and _STATES.match(text, len(head)):
             stating.append(hit)
+            texts.add(text)
     own = [h for h in stating if h.cube.scope.user_id == scope.user_id]
-    if not own or len({_words(h.cube.content) for h in stating}) < 2:
+    if not own or len(texts) < 2:
         return list(hits)
     newest = max(own, key=lambda h: as_utc(h.cube.recorded_at))
     return [h for h in hits if h is newest or all(h is not s for s in stating)]

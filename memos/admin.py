@@ -171,7 +171,7 @@ def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bo
         # erased but tainted as forget taints it (weights erased, out of service, what it
         # held of the erased cubes scrubbed) with re-consolidation from those facts pending,
         # so that they do not lose their parametric copy without a word.
-        retrain = [r for r in derived if r.id in erasing and r.id not in chosen
+        retrain = [r for r in derived if r.id in erasing
                    and _keeps_other_facts(session, r, erasing)]
         rows += [r for r in derived if r.id in erasing and r not in retrain]
         kept_rows = [r for r in derived if not allowed(r, scope)]

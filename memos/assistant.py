@@ -2601,9 +2601,11 @@ class Assistant:
         moved = sum(how == "rewritten" for _id, _c, how in done)
         kept = sum(how == "kept" for _id, _c, how in done)
         asked = _to_you(what)
-        near = self._answering(what) if not done else []
-        near += [c for c in (self._mentioning(what) if not done else [])
-                 if c.id not in {n.id for n in near}]
+        near: list[MemCube] = []
+        if not done:  # what a question about it is answered with, then its words
+            near = self._answering(what)
+            listed = {c.id for c in near}
+            near += [c for c in self._mentioning(what) if c.id not in listed]
         if near:
             # Said in other words than stored ("forget my diabetes" of "I have type 1
             # diabetes"): nothing is forgotten on a guess (the word may be of someone else's

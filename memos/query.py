@@ -45,7 +45,9 @@ _YEAR_ALONE = re.compile(rf"\b(?:in|of|during|since|by|before|after|from|until|t
 # the month when the first date omits it, come from the second date. "and" joins a span only
 # after "between": "on 4 and 25 June 2023" names two days, not the days between them.
 _BETWEEN = r"(?:(?P<between>between)\s+)?\b"
-_TO = r"(?:\s*(?:-|–|—)\s*|\s+(?:to|until|till|through|thru)\s+|(?(between)\s+and\s+|(?!)))"
+_DASHES = "-|–|—"  # what joins the two ends of a span, as marks or as words
+_UNTIL = "to|until|till|through|thru"
+_TO = rf"(?:\s*(?:{_DASHES})\s*|\s+(?:{_UNTIL})\s+|(?(between)\s+and\s+|(?!)))"
 _RANGE_MONTH_DAY = re.compile(
     rf"{_BETWEEN}(?P<month1>{_MONTH})\.?\s+(?:the\s+)?(?P<day1>\d{{1,2}}){_NOT_CLOCK_AFTER}"
     rf"(?:st|nd|rd|th)?{_TO}"
@@ -88,7 +90,7 @@ _PART_DAYS = {"early": (1, 10), "start": (1, 10), "beginning": (1, 10), "mid": (
 # item. Possessive repeats, bounded: the search stays linear in the query.
 _LIST_AND = r"\s*,?\s+(?:and/or|and|or|&)\s+"
 _LIST_COMMA = r"\s*,\s*+(?!(?:19|20)\d\d\b|(?:and|or|&)\s)"
-_LIST_TO = r"\s*(?:-|–|—)\s*|\s+(?:to|until|till|through|thru)\s+"
+_LIST_TO = rf"\s*(?:{_DASHES})\s*|\s+(?:{_UNTIL})\s+"
 _LIST_SEP = rf"(?:{_LIST_AND}|{_LIST_COMMA}|{_LIST_TO})"
 _ORDINAL = rf"(?:the\s+)?{_NOT_CLOCK_BEFORE}\d{{1,2}}{_NOT_CLOCK_AFTER}(?:st|nd|rd|th)?"
 _LIST_MOST = 6  # items before the last one: a list stays short, and its search linear
@@ -111,7 +113,7 @@ _LIST_MONTHS = re.compile(
 _LIST_WRAP = 6
 _LIST_ITEM = re.compile(rf"(?:(?P<before>{_MONTH})\.?\s+)?(?:the\s+)?(?P<day>\d{{1,2}})"
                         rf"(?:st|nd|rd|th)?(?:\s+(?:of\s+)?(?P<after>{_MONTH})\b)?", re.I)
-_SPAN_WORD = re.compile(r"-|–|—|\b(?:to|until|till|through|thru)\b", re.I)
+_SPAN_WORD = re.compile(rf"{_DASHES}|\b(?:{_UNTIL})\b", re.I)
 _JOIN_WORD = re.compile(r"\b(?:and|or)\b|&", re.I)
 _BETWEEN_BEFORE = re.compile(r"\bbetween\s+$", re.I)
 # A day written as digits, year first ("2023-06-09", "2023/06/09"). Not a year and a month
@@ -544,22 +546,18 @@ def _list_periods(match: re.Match[str], year: int,
         return []
     items = [(item.group("before") or item.group("after"), int(item.group("day")))
              for item in found]
-    if day_first:  # the last day follows the items
+    if day_first:  # the last day follows the items; a month carries back from it
         items.append((match.group("month"), int(match.group("day"))))
-    else:  # the last item is the last day
+        order, carry = items[::-1], match.group("month")
+    else:  # the last item is the last day; a month carries forward from the first
         joins = joins[:-1]
+        order, carry = items, match.group("month1")
     months: list[int] = []
+    for name, _ in order:
+        carry = name or carry
+        months.append(_MONTHS[carry.lower()])
     if day_first:
-        carry = _MONTHS[match.group("month").lower()]
-        for name, _ in reversed(items):
-            carry = _MONTHS[name.lower()] if name else carry
-            months.append(carry)
         months.reverse()
-    else:
-        carry = _MONTHS[match.group("month1").lower()]
-        for name, _ in items:
-            carry = _MONTHS[name.lower()] if name else carry
-            months.append(carry)
     years = _list_years(months, joins, year)
     periods: list[tuple[datetime, datetime]] = []
     for month, at_year, (_, day) in zip(months, years, items, strict=True):

@@ -511,9 +511,8 @@ class VectorIndex:
         else:
             vectors = old.reconstruct_batch(live) if len(live) else np.zeros((0, self.dim))
             seq = self.seq
-            self.reset()
+            self.build(live.tolist(), vectors)  # (flat: they fit one)
             self.seq = seq
-            self.add(live.tolist(), vectors)
         self.dirty += 1
 
     def _drop(self, pks: list[int]) -> None:
