@@ -2839,9 +2839,11 @@ class Assistant:
                     continue
                 for hit in self.mem.search(needle, self.scope, k=256, record_access=False,
                                            include_superseded=True):
-                    if f" {key} " in f" {_norm(hit.content)} ":
+                    # (a question that only asks about it, "what's my favourite colour?",
+                    # holds none of it: `_tells`)
+                    if _tells(hit.content, key):
                         found.setdefault(hit.id, hit.cube)
-                    elif f" {key} " in f" {_norm(str(hit.cube.metadata.get('context', '')))} ":
+                    elif _tells(str(hit.cube.metadata.get("context", "")), key):
                         context.setdefault(hit.id, hit.cube)
 
         holding(needles)
@@ -2880,7 +2882,7 @@ class Assistant:
                 cube = self.mem.get(cube_id, self.scope)
             except NotFoundError:
                 continue
-            if not any(f" {_norm(n)} " in f" {_norm(str(cube.metadata.get('context', '')))} "
+            if not any(_tells(str(cube.metadata.get("context", "")), _norm(n))
                        for n in needles if _norm(n)):
                 continue
             try:
@@ -3185,6 +3187,32 @@ def _only_asks(text: str) -> bool:
         return False
     parts = clauses(text)
     return bool(parts) and all(p.rstrip().endswith("?") or is_question(p) for p in parts)
+
+
+def _tells(text: str, key: str) -> bool:
+    """Whether `text` holds the words `key` (normalised), other than in a question that
+    only asks about them ("what's my favourite colour?" of "my favourite colour": a turn, or
+    a neighbour's context, that says only that holds no memory of it, so a request to forget
+    it neither forgets nor names it). A question that says more ("what should I eat with my
+    diabetes?", "is my favourite colour green?") tells something."""
+    from memos.reader.rules import clauses
+
+    if not key or f" {key} " not in f" {_norm(text)} ":
+        return False
+    if len(text) > 4_000:
+        return True
+    plain = _STOP | _ASK_WORDS | _AUX_WORDS | _PLAIN_WORDS | set(key.split())
+    held = False
+    for part in clauses(text):
+        part = re.sub(r"^[^:\n]{1,64}:\s+", "", part.strip())  # "Fay: ..."
+        words = _norm(part)
+        if f" {key} " not in f" {words} ":
+            continue
+        held = True
+        if not (part.rstrip().endswith("?") or is_question(part)) or \
+                any(w not in plain for w in words.split()):
+            return True
+    return not held  # across clauses: told
 
 
 def _fact_attribute(cube: MemCube) -> str | None:
