@@ -259,14 +259,16 @@ def public_lines(path: str, scope: Scope | None = None) -> list[int]:
     return found
 
 
+_AUTHORITY = re.compile(r"(?:\[(?P<v6>[0-9a-f:.]+)\]|(?P<name>[^\s:/@\[\]?#\\]+))(?::\d{0,5})?")
+
+
 def host_name(authority: str) -> str:
     """The host of a Host header or an origin's authority: "[::1]:8000" -> "::1",
-    "localhost:80" -> "localhost", "[::1]" -> "::1" (lower case, no trailing dot)."""
-    text = authority.strip().lower()
-    if text.startswith("["):
-        name, bracket, _ = text[1:].partition("]")
-        return name if bracket else ""
-    return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+    "localhost:80" -> "localhost", "[::1]" -> "::1" (lower case, no trailing dot); "" for
+    anything else than a host and an optional numeric port ("localhost:80@evil.com",
+    "localhost/x", "local host"): no part of a malformed value is taken for the host."""
+    found = _AUTHORITY.fullmatch(authority.strip().lower())
+    return (found.group("v6") or found.group("name")) if found else ""
 
 
 def is_loopback_name(name: str) -> bool:

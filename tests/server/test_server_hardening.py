@@ -146,15 +146,19 @@ def test_no_auth_refuses_web_pages_and_accepts_every_loopback_name(server_mem: A
     app = create_app(server_mem, auth=False, default_scope="nobody-local", mcp=False)
     line = json.dumps({"format": "memos-export/1", "user_id": "nobody-local"}) + "\n"
     with TestClient(app, base_url="http://127.0.0.1:8000") as local:
-        for origin in ("https://evil.example", "null", "http://127.0.0.1.evil.example"):
+        for origin in ("https://evil.example", "null", "http://127.0.0.1.evil.example",
+                       # (a malformed authority is no loopback name, whatever it starts with)
+                       "http://localhost:80@evil.example", "http://localhost/x",
+                       "http://localhost:80:81"):
             planted = local.post("/v1/import", content=line.encode(),
                                  headers={"Origin": origin, "Content-Type": "text/plain"})
             assert planted.status_code == 403, (origin, planted.text)
             assert "web pages" in planted.json()["detail"]
-        for host in ("evil.example", "evil.example:8000", "localhost.evil.example", ""):
+        for host in ("evil.example", "evil.example:8000", "localhost.evil.example", "",
+                     "localhost:80@evil.example", "127.0.0.1/evil", "local host"):
             assert local.get("/v1/whoami", headers={"Host": host}).status_code == 403, host
         for host in ("127.0.0.1:8000", "localhost", "LOCALHOST:1", "[::1]", "[::1]:8000",
-                     "127.0.0.2:8000", "localhost."):
+                     "127.0.0.2:8000", "localhost.", "localhost:"):
             assert local.get("/v1/whoami", headers={"Host": host}).status_code == 200, host
         ok = local.post("/v1/import", content=line.encode(),
                         headers={"Origin": "http://localhost:3000"})
