@@ -120,9 +120,9 @@ class PurgeReport(BaseModel):
     # Activation blob files (slots, session states) of the erased cubes deleted from disk.
     blobs: int = 0
     # SQLite: True when no file of the store holds the erased bytes any more (WAL
-    # checkpointed and truncated); False when a reader in another process kept the WAL
-    # (`notes` says why and what to do). None on PostgreSQL, whose
-    # server files are its own (the rows are gone from every table).
+    # checkpointed and truncated); False when a reader (another process, or another MemOS
+    # open on this store) kept the WAL (`notes` says why and what to do). None on
+    # PostgreSQL, whose server files are its own (the rows are gone from every table).
     erased_from_files: bool | None = True
     notes: list[str] = Field(default_factory=list)
 
