@@ -78,7 +78,7 @@ def forget_derived(store: StoreParts, session: Session, cube_id: str,
     Only derived cubes `scope` may change (`can_write`, the rule of `forget` by id): another
     agent's derived cube is never touched by a caller who could not forget it directly.
     Other users' cubes are never reached (`derived_rows`)."""
-    reached = store.repo.derived_rows(session, [cube_id])
+    reached, _stated = store.repo.derived_outliving(session, [cube_id])
     # Adapters trained on this cube leave service here, whoever owns them (same user):
     # their weights are erased and re-consolidation is scheduled (memos/parametric/tier.py).
     from memos.parametric.tier import taint_in
@@ -164,8 +164,10 @@ def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bo
         # when the caller could erase them directly.
         allowed = can_bulk_write if bulk else can_write
         chosen = {r.id for r in rows}
-        derived = [r for r in repo.derived_rows(session, [r.id for r in rows])
-                   if r.id not in chosen]
+        # (a fact another turn stated too, which stays, outlives the turns erased here: it
+        # loses them from its sources, in every version, below)
+        derived, outliving = repo.derived_outliving(session, [r.id for r in rows])
+        derived = [r for r in derived if r.id not in chosen]
         erasing = chosen | {r.id for r in derived if allowed(r, scope)}
         # The caller's active adapter trained on other facts too, which stay: it is not
         # erased but tainted as forget taints it (weights erased, out of service, what it
@@ -184,6 +186,12 @@ def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bo
         # held of the erased cubes too (question keys, derivations), in every version.
         taint_in(store, session, kept_rows + retrain, cube_id or f"user:{scope.user_id}",
                  how="purged", erased=ids)
+        turns = {r.id: {str(src.get("ref")) for src in r.sources or []
+                        if isinstance(src, dict) and src.get("kind") == "message"}
+                 for r in rows if r.kind == "episode"}
+        for row in filter(None, (repo.row_by_id(session, i) for i in sorted(outliving))):
+            repo.unsource(session, row, turns, "a turn it was read from was purged; "
+                          "another turn that states it stays")
         blob_files = derived_queries.blob_hashes(rows)  # tensors of erased slots and states
         blob_files += adapter_blobs(rows)  # and the weights of erased adapters
         store.fulltext.remove(session, pks)

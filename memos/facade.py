@@ -973,7 +973,7 @@ class MemOS:
         again, without end."""
         with self._store.repo.read() as session:
             snaps = [v.snapshot for v in self._store.repo.versions(session, cube_id)]
-            derived = [r for r in self._store.repo.derived_rows(session, [cube_id])
+            derived = [r for r in self._store.repo.derived_outliving(session, [cube_id])[0]
                        if can_write(r, sc)]
         reaching = reaching | {cube_id}
         self._unquote(cube_id, sc, snaps, erase=erase)

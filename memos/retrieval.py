@@ -250,21 +250,24 @@ def asks(text: Any) -> bool:
 
 def fold_derived(order: Sequence[int], ids: Mapping[int, str],
                  sources: Mapping[int, Sequence[str]]) -> tuple[list[int], dict[int, list[int]]]:
-    """Give a cube derived from ONE other cube and that source a single place in the hits.
+    """Give a cube derived from another cube and that source a single place in the hits.
 
-    `order`: pks best first; `ids`: pk -> cube id; `sources`: pk -> the cube ids it was
-    derived from. A derived cube (a fact MemReader read from a turn) and the cube it came
-    from say the same thing: the source is the hit (it holds the words, the speaker and
-    the time), at the better rank of the two, and the derived cubes are attached to it.
-    A cube derived from several (a session summary), or whose source is not ranked,
-    stands on its own. Returns (pks in order, source pk -> the pks folded into it).
+    `order`: pks best first; `ids`: pk -> cube id; `sources`: pk -> the cube ids each of
+    which says all it says (`fold_hosts`: the one it was derived from, or the turns that
+    each stated a fact). A derived cube (a fact MemReader read from a turn) and the cube it
+    came from say the same thing: the source is the hit (it holds the words, the speaker
+    and the time), at the better rank of the two, and the derived cubes are attached to it
+    (to the best ranked of its sources). A cube with no such source (a session summary,
+    derived from several), or whose sources are not ranked, stands on its own. Returns
+    (pks in order, source pk -> the pks folded into it).
     """
     pk_of = {ids[pk]: pk for pk in order if pk in ids}
-    source: dict[int, int] = {}  # derived pk -> its ranked source's pk
+    place = {pk: i for i, pk in enumerate(order)}
+    source: dict[int, int] = {}  # derived pk -> its best ranked source's pk
     for pk in order:
-        src = sources.get(pk) or ()
-        if len(src) == 1 and src[0] in pk_of and pk_of[src[0]] != pk:
-            source[pk] = pk_of[src[0]]
+        ranked = [pk_of[s] for s in sources.get(pk) or () if s in pk_of and pk_of[s] != pk]
+        if ranked:
+            source[pk] = min(ranked, key=place.__getitem__)
     if not source:
         return list(order), {}
     kept: list[int] = []
@@ -280,14 +283,23 @@ def fold_derived(order: Sequence[int], ids: Mapping[int, str],
     return kept, folded
 
 
-def _source_ids(derived_from: Any) -> list[str]:
+def fold_hosts(derived_from: Any, sources: Any) -> list[str]:
+    """The cubes a derived cube may be folded into (`fold_derived`): the one it was derived
+    from, or, derived from several, those when each is a turn that stated it (a fact said
+    again: its episode sources); none otherwise (a session summary; a fact that took a
+    name from another turn says more than either)."""
     refs = derived_from if isinstance(derived_from, list) else []
     out = []
     for ref in refs:
         value = ref.get("cube_id") if isinstance(ref, Mapping) else None
         if isinstance(value, str):
             out.append(value)
-    return out
+    if len(out) <= 1:
+        return out
+    stated = {str(s.get("ref", "")).split("@")[0] for s in sources
+              if isinstance(s, Mapping) and s.get("kind") == "cube"
+              and s.get("role") == "episode"} if isinstance(sources, list) else set()
+    return out if set(out) <= stated else []
 
 
 def session_of(meta: Any) -> Hashable | None:
@@ -407,7 +419,7 @@ def select_hits(fused: Mapping[int, Fused], query: str, k: int, config: Retrieva
         if fold and config.fold_derived and any(rows[pk].derived_from for pk in order):
             order, folded = fold_derived(
                 order, {pk: rows[pk].id for pk in order},
-                {pk: _source_ids(rows[pk].derived_from) for pk in order})
+                {pk: fold_hosts(rows[pk].derived_from, rows[pk].sources) for pk in order})
         if attempt or len(order) >= k or not folded:
             break
         more = [f.pk for f in sorted(fused.values(), key=lambda f: (-f.score, f.pk))

@@ -17,6 +17,7 @@ from memos.cube import (
     MAX_CONTENT_BYTES,
     MAX_USED,
     RESERVED_KEY_PREFIX,
+    DerivedFrom,
     Lifecycle,
     MemCube,
     Scope,
@@ -304,6 +305,16 @@ def _used_union(old: dict[str, Any], new: dict[str, Any]) -> list[Any] | None:
     return union if union != kept else None
 
 
+def _derived_union(cube: MemCube, cand: MemCube) -> list[DerivedFrom] | None:
+    """The cubes a stored cube is derived from, with those its duplicate names too, or None
+    when it names no other: a fact stated again in another turn is read from both
+    (forgetting or purging one turn leaves it stated by the other: `Repository.outliving`;
+    purging both erases it)."""
+    known = {(d.cube_id, d.version) for d in cube.derived_from}
+    more = [d for d in cand.derived_from if (d.cube_id, d.version) not in known]
+    return [*cube.derived_from, *more] if more else None
+
+
 def _bump(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> MemCube:
     known = {(s.kind, s.ref, s.text) for s in cube.sources}
     extra = [s for s in cand.sources if (s.kind, s.ref, s.text) not in known]
@@ -322,7 +333,10 @@ def _bump(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> Mem
         update_fields["metadata"] = {**cube.metadata, "used": used}
     if extra:
         update_fields["sources"] = [*cube.sources, *extra]
-    if (extra or used is not None) and new_version:
+    derived = _derived_union(cube, cand)
+    if derived is not None:
+        update_fields["derived_from"] = derived
+    if (extra or used is not None or derived is not None) and new_version:
         update_fields["version"] = cube.version + 1
     return cube.model_copy(update=update_fields)
 
@@ -337,7 +351,9 @@ def _merge(cube: MemCube, cand: MemCube, now: datetime, new_version: bool) -> Me
     notes = ([] if cand.content in merged_before
              else [SourceRef(kind="merge", at=now, text=cand.content)])
     used = _used_union(cube.metadata, cand.metadata)
+    derived = _derived_union(cube, cand)
     return cube.model_copy(update={
+        "derived_from": cube.derived_from if derived is None else derived,
         "sources": [*cube.sources, *cand.sources, *notes], "tags": merged.tags,
         "metadata": merged.metadata if used is None else {**merged.metadata, "used": used}, "importance": merged.importance,
         "confidence": merged.confidence,

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections import namedtuple
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -834,7 +834,8 @@ class Repository:
                         if busy == 0:
                             return None
                         why = (f"{frames - done if frames >= 0 else 'some'} WAL frame(s) are "
-                               "still needed by a reader in another process")
+                               "still needed by a reader (another process, or another "
+                               "MemOS open on this store)")
                     except sqlite3.OperationalError as exc:
                         why = str(exc)
                     if time.monotonic() > deadline:
@@ -1207,10 +1208,13 @@ class Repository:
         session.flush()
         return sorted(changed)
 
-    def derived_rows(self, session: Session, cube_ids: Sequence[str]) -> list[CubeRow]:
+    def derived_rows(self, session: Session, cube_ids: Sequence[str],
+                     stop: Collection[str] = ()) -> list[CubeRow]:
         """Cubes made from these cubes, transitively (cubes derived from cubes derived from
         them): what cross-tier forgetting and purge must also reach. One indexed query on
-        `derivations` (by source) per generation, in chunks of ids."""
+        `derivations` (by source) per generation, in chunks of ids. `stop`: cubes neither
+        returned nor followed (facts `outliving` the sources: what is made from them only
+        stays with them)."""
         sources = list(dict.fromkeys(cube_ids))
         if not sources:
             return []
@@ -1233,7 +1237,7 @@ class Repository:
             for start in range(0, len(frontier), ID_CHUNK):
                 chunk = frontier[start:start + ID_CHUNK]
                 for cid in session.execute(stmt, {"ids": chunk}).scalars():
-                    if cid not in seen:
+                    if cid not in seen and cid not in stop:
                         seen.add(cid)
                         nxt.append(cid)
             found += nxt
@@ -1243,6 +1247,81 @@ class Repository:
             rows += session.execute(select(CubeRow).where(
                 CubeRow.id.in_(found[start:start + ID_CHUNK])).order_by(CubeRow.pk)).scalars()
         return rows
+
+    def derived_outliving(self, session: Session, cube_ids: Sequence[str],
+                          gone: Collection[str] = ()) -> tuple[list[CubeRow], set[str]]:
+        """`derived_rows` of `cube_ids`, less the facts still stated by a turn that stays,
+        and what is made only from those: (the rows a forget or purge of `cube_ids` reaches,
+        the ids of the facts that outlive it). `gone`: other cubes going in the same
+        operation (a purge's), which state nothing afterwards either."""
+        rows = self.derived_rows(session, cube_ids)
+        kept = self.outliving(session, rows, {*cube_ids, *gone, *(r.id for r in rows)})
+        return (self.derived_rows(session, cube_ids, stop=kept) if kept else rows), kept
+
+    def outliving(self, session: Session, rows: Sequence[CubeRow],
+                  gone: Collection[str]) -> set[str]:
+        """The ids of those of `rows` that are facts (or preferences) read from several
+        turns, one of which is live and not in `gone` (MemReader keeps every turn that
+        stated a fact among its episode sources and `derived_from`): forgetting or purging
+        the other turns leaves it stated, so it stays. Not when a cube it was derived from
+        that is not a turn stating it goes (the fact that gave it a name: docs/READER.md)."""
+        gone = set(gone)
+        turns: dict[str, set[str]] = {}
+        for row in rows:
+            if row.tier != Tier.PLAINTEXT.value or row.kind not in ("fact", "preference"):
+                continue
+            said = {str(s.get("ref", "")).split("@")[0] for s in row.sources or []
+                    if isinstance(s, dict) and s.get("kind") == "cube"
+                    and s.get("role") == "episode"} - {""}
+            made_from = {str(d.get("cube_id")) for d in row.derived_from or []
+                         if isinstance(d, dict)}
+            if (made_from & gone) <= said and said - gone:
+                turns[row.id] = said - gone
+        wanted = sorted(set().union(*turns.values())) if turns else []
+        live: set[str] = set()
+        for start in range(0, len(wanted), ID_CHUNK):
+            live.update(session.execute(select(CubeRow.id).where(
+                CubeRow.id.in_(wanted[start:start + ID_CHUNK]),
+                CubeRow.state == Lifecycle.ACTIVE.value,
+                CubeRow.kind == "episode")).scalars())
+        return {cube_id for cube_id, said in turns.items() if said & live}
+
+    def unsource(self, session: Session, row: CubeRow, erased: Mapping[str, set[str]],
+                 reason: str) -> None:
+        """A fact that outlives the purge of turns it was read from (`outliving`): a new
+        version without those turns among its sources and `derived_from`, and every earlier
+        version's snapshot without them either (an edit of history made only by purge, as
+        `scrub_quotes` makes one). `erased`: each erased turn's id -> the message refs
+        ("<session>#<turn>") its own sources name."""
+        refs = set().union(*erased.values()) if erased else set()
+
+        def keep_source(s: Any) -> bool:
+            if not isinstance(s, dict):
+                return True
+            if s.get("kind") == "cube":
+                return str(s.get("ref", "")).split("@")[0] not in erased
+            return not (s.get("kind") == "message" and s.get("ref") in refs)
+
+        def keep_pair(d: Any) -> bool:
+            return not (isinstance(d, dict) and str(d.get("cube_id")) in erased)
+
+        for ver in session.execute(select(CubeVersionRow).where(
+                CubeVersionRow.cube_id == row.id)).scalars().all():
+            snap = dict(ver.snapshot or {})
+            sources = [s for s in snap.get("sources") or [] if keep_source(s)]
+            pairs = [d for d in snap.get("derived_from") or [] if keep_pair(d)]
+            if sources == (snap.get("sources") or []) and pairs == (snap.get("derived_from")
+                                                                    or []):
+                continue
+            snap["sources"], snap["derived_from"] = sources, pairs
+            session.execute(update(CubeVersionRow).where(CubeVersionRow.pk == ver.pk)
+                            .values(snapshot=json.dumps(snap, ensure_ascii=False)))
+        cube = cube_from_row(row)
+        self.write_version(session, row, cube.model_copy(update={
+            "version": row.version + 1,
+            "sources": [s for s in cube.sources if keep_source(s.model_dump(mode="json"))],
+            "derived_from": [d for d in cube.derived_from
+                             if keep_pair(d.model_dump(mode="json"))]}), "update", reason)
 
     def max_seq(self, session: Session) -> int:
         return session.execute(select(func.coalesce(func.max(ChangelogRow.seq), 0))).scalar_one()

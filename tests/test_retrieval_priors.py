@@ -13,6 +13,7 @@ from memos.retrieval import (
     Fused,
     contenders,
     fold_derived,
+    fold_hosts,
     in_periods,
     name_words,
     names_speaker,
@@ -94,7 +95,7 @@ def test_session_bonus_lends_the_best_nearby_score_of_a_session() -> None:
 
 def test_fold_derived_keeps_one_place_for_a_fact_and_its_turn() -> None:
     ids = {1: "turn-a", 2: "fact-a", 3: "turn-b", 4: "summary", 5: "fact-x", 6: "fact-a2"}
-    sources = {2: ["turn-a"], 4: ["turn-a", "turn-b"], 5: ["gone"], 6: ["turn-a"]}
+    sources = {2: ["turn-a"], 4: [], 5: ["gone"], 6: ["turn-a"]}  # 4: no host (`fold_hosts`)
     # The fact ranks first: its turn takes the fact's place, both its facts fold into it.
     kept, folded = fold_derived([2, 3, 1, 4, 5, 6], ids, sources)
     assert kept == [1, 3, 4, 5]
@@ -104,6 +105,26 @@ def test_fold_derived_keeps_one_place_for_a_fact_and_its_turn() -> None:
     assert kept == [1, 3] and folded == {1: [2]}
     # A summary of several turns and a fact whose turn is not ranked stand on their own.
     assert fold_derived([4, 5], ids, sources) == ([4, 5], {})
+    # A fact stated in two turns folds into the better ranked of them that is ranked.
+    ids[7], sources[7] = "fact-ab", ["turn-a", "turn-b"]
+    assert fold_derived([7, 3, 1], ids, sources) == ([3, 1], {3: [7]})
+    assert fold_derived([7, 1], ids, sources) == ([1], {1: [7]})
+
+
+def _episode(turn: str) -> dict[str, str]:
+    return {"kind": "cube", "ref": f"{turn}@1", "role": "episode"}
+
+
+def test_fold_hosts() -> None:
+    one, two = {"cube_id": "turn-a", "version": 1}, {"cube_id": "turn-b", "version": 1}
+    assert fold_hosts([one], []) == ["turn-a"]
+    # a fact stated by both turns (each is an episode source of it)
+    assert fold_hosts([one, two], [_episode("turn-a"), _episode("turn-b")]) == [
+        "turn-a", "turn-b"]
+    # a summary of two turns, a fact that took a name from another turn: neither
+    assert fold_hosts([one, two], []) == []
+    assert fold_hosts([one, two], [_episode("turn-a")]) == []
+    assert fold_hosts(None, None) == [] and fold_hosts([], []) == []
 
 
 def test_contenders_widen_by_the_margin() -> None:
@@ -118,7 +139,8 @@ def _row(pk: int, speaker: str | None = None, session: Any = None, at: datetime 
     meta = {k: v for k, v in (("speaker", speaker), ("session", session)) if v is not None}
     return SimpleNamespace(pk=pk, id=f"c{pk}", content=f"turn {pk}.", meta=meta, valid_from=at,
                            recorded_at=day(2024, 1, 1), importance=0.5,
-                           derived_from=[{"cube_id": d, "version": 1} for d in derived or []])
+                           derived_from=[{"cube_id": d, "version": 1} for d in derived or []],
+                           sources=[])
 
 
 def test_select_hits_applies_priors_and_folds_with_few_loads() -> None:
