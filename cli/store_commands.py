@@ -340,6 +340,14 @@ def update(cube_id: IdArg,
            ttl: Annotated[float | None, typer.Option(
                help="Seconds from now until it expires (instead of --expires-at).",
                show_default=False)] = None,
+           clear_valid_from: Annotated[bool, typer.Option(
+               "--clear-valid-from", help="Remove when it began to hold.")] = False,
+           clear_valid_to: Annotated[bool, typer.Option(
+               "--clear-valid-to", help="Remove when it stopped holding: it holds on.")
+           ] = False,
+           clear_expires: Annotated[bool, typer.Option(
+               "--clear-expires-at", help="Remove its expiry: it never expires (renews an "
+               "expired memory).")] = False,
            reason: Annotated[str | None, typer.Option(help="Why, kept with the version.")]
            = None,
            store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
@@ -349,6 +357,8 @@ def update(cube_id: IdArg,
     Example: memos update 3f2a... -u alice --content "Alice prefers oolong tea"
 
     Example: memos update 3f2a... -u alice --ttl 86400   (renew it for a day)
+
+    Example: memos update 3f2a... -u alice --clear-valid-to   (it holds on: undo an end)
     """
     scope = scope_of(user, agent)
     check_kind(kind)
@@ -369,13 +379,24 @@ def update(cube_id: IdArg,
             raise InvalidInputError(f"--ttl takes a positive number of seconds that ends "
                                     f"before the year 9999 (e.g. --ttl 86400 for a day); "
                                     f"got {ttl:g}") from None
+    clear = [name for name, given in (("valid_from", clear_valid_from),
+                                      ("valid_to", clear_valid_to),
+                                      ("expires_at", clear_expires)) if given]
+    for name, value in (("valid_from", valid_from), ("valid_to", valid_to),
+                        ("expires_at", expires)):
+        if name in clear and value is not None:
+            option = name.replace("_", "-")
+            raise InvalidInputError(f"--clear-{option} removes it; give it or --{option}"
+                                    f"{' (or --ttl)' if name == 'expires_at' else ''}, "
+                                    f"not both")
     if all(v is None for v in (content, kind, tag if clear_tags or tag else None, meta or None,
                                importance, confidence, valid_from, valid_to, expires)) \
-            and not clear_meta:
+            and not clear_meta and not clear:
         raise InvalidInputError("`memos update ID` needs something to change: --content, "
                                 "--kind, --tag (or --clear-tags), --meta (or --clear-meta), "
                                 "--importance, --confidence, --valid-from, --valid-to, "
-                                "--expires-at or --ttl")
+                                "--expires-at or --ttl (or --clear-valid-from, "
+                                "--clear-valid-to, --clear-expires-at)")
     text = read_content(content) if content is not None else None
     with open_store(store, index_dir) as mem:
         cube = mem.update(cube_id, scope, content=text, kind=kind, tags=tag,
@@ -383,7 +404,7 @@ def update(cube_id: IdArg,
                           importance=importance, confidence=confidence,
                           valid_from=parse_when(valid_from, "--valid-from"),
                           valid_to=parse_when(valid_to, "--valid-to"), expires_at=expires,
-                          reason=reason)
+                          clear=clear, reason=reason)
     if expires is not None and as_utc(expires) <= datetime.now(UTC):
         # (an expiry that has passed: the memory is gone from show and search at once)
         render.print_warning(f"{cube.id} expired at {expires.isoformat()}, now past: it is "

@@ -403,9 +403,10 @@ class Client:
         return out
 
     def update(self, cube_id: str, scope: Any = None, *, reason: str | None = None,
-               **changes: Any) -> MemCube:
+               clear: Sequence[str] = (), **changes: Any) -> MemCube:
         self._check_scope(scope)
-        body = {**_fields(changes), **({"reason": reason} if reason is not None else {})}
+        body = {**_fields(changes), **({"reason": reason} if reason is not None else {}),
+                **({"clear": list(clear)} if clear else {})}
         return self._parse(MemCube, self._call("PATCH", self._path(cube_id), json=body))
 
     def supersede(self, cube_id: str, scope: Any = None, *, content: str | None = None,

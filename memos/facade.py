@@ -160,6 +160,21 @@ def _bool_arg(value: Any, name: str) -> bool:
     return value
 
 
+CLEARABLE = ("valid_from", "valid_to", "expires_at")
+
+
+def _clear_arg(value: Any) -> set[str]:
+    """`update`'s `clear`: some of CLEARABLE (a list, tuple or set of their names; None
+    clears nothing)."""
+    if value is None:
+        return set()
+    if isinstance(value, str) or not isinstance(value, (list, tuple, set, frozenset)) or \
+            not all(isinstance(v, str) and v in CLEARABLE for v in value):
+        raise InvalidInputError(f"clear names the times to remove, some of {list(CLEARABLE)} "
+                                f"(a list: clear=['valid_to']), got {value!r:.60}")
+    return set(value)
+
+
 def _text_arg(value: Any, name: str, max_chars: int) -> str | None:
     """An optional free-text argument (reason, actor, relation) that both backends store."""
     if value is None:
@@ -689,7 +704,8 @@ class MemOS:
             if op == "update":  # again where writes take turns: a forget, an archive or an
                 # expiry that came since update() read the cube wins
                 refuse_forgotten(row)
-                refuse_gone(row, cube.expires_at if "expires_at" in changes else None)
+                refuse_gone(row, cube.expires_at if "expires_at" in changes else None,
+                            forever="expires_at" in changes and cube.expires_at is None)
                 if row.state == Lifecycle.ARCHIVED.value:  # renewed (refuse_gone): live again
                     cube = cube.model_copy(update={"state": Lifecycle.ACTIVE})
             self._store.repo.write_version(session, row, cube, op, reason)
@@ -779,17 +795,27 @@ class MemOS:
                                user_name=user_name, progress=progress)
 
     def update(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None,
-               **changes: Any) -> MemCube:
+               clear: Sequence[str] = (), **changes: Any) -> MemCube:
+        """A new version with `changes`. A None (JSON null) changes nothing; `clear` names
+        the times to remove ("valid_from", "valid_to", "expires_at": it holds from always,
+        holds on, never expires), and tags=[] and metadata={} clear those."""
         allowed = {"content", "kind", "tags", "metadata", "importance", "confidence",
                    "valid_from", "valid_to", "expires_at"}
         unknown = set(changes) - allowed
         if unknown:
             raise InvalidInputError(f"update() cannot change {sorted(unknown)}; allowed: {sorted(allowed)}")
         changes = {k: v for k, v in changes.items() if v is not None}
+        cleared = _clear_arg(clear)
+        both = sorted(cleared & changes.keys())
+        if both:
+            raise InvalidInputError(f"update() got {both[0]} and clear={[both[0]]}: give a new "
+                                    f"{both[0]} or clear it, not both")
+        changes.update(dict.fromkeys(cleared))
         if not changes:
             raise InvalidInputError(
                 f"update() needs at least one field to change ({', '.join(sorted(allowed))}); "
-                "a None (JSON null) changes nothing: tags=[] and metadata={} clear them")
+                "a None (JSON null) changes nothing: tags=[] and metadata={} clear them, "
+                "clear=['valid_to'] (or valid_from, expires_at) clears a time")
         sc = as_scope(scope)
         _text_arg(reason, "reason", MAX_REASON_CHARS)
         if "metadata" in changes:

@@ -913,12 +913,13 @@ def refuse_forgotten(row: Any, where: str = "") -> None:
                             f"changing it, or add a new memory")
 
 
-def refuse_gone(row: Any, renewed_until: datetime | None) -> None:
+def refuse_gone(row: Any, renewed_until: datetime | None, *, forever: bool = False) -> None:
     """An archived cube, or one past its TTL, is not updated: `get` and search read it as
     gone, and a new version would be as invisible while looking changed. A cube past its TTL
-    may be renewed: an update giving it a later `expires_at` (`renewed_until`)."""
+    may be renewed: an update giving it a later `expires_at` (`renewed_until`), or clearing
+    it (`forever`: it never expires)."""
     now = utcnow()
-    renewed = renewed_until is not None and renewed_until > now
+    renewed = forever or (renewed_until is not None and renewed_until > now)
     if row.state == Lifecycle.ARCHIVED.value and not renewed:
         # (gc archives only what expired: a later expires_at brings it back, `_new_version`)
         raise ConflictError(f"cube {row.id} expired and was archived; give it a later "

@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -135,6 +135,9 @@ class UpdateRequest(Request):
     valid_from: Time = None
     valid_to: Time = None
     expires_at: Time = None
+    clear: list[Literal["valid_from", "valid_to", "expires_at"]] | None = Field(
+        None, description="Times to remove (a null above changes nothing): valid_from (it "
+        "held from always), valid_to (it holds on), expires_at (it never expires).")
     reason: str | None = None
 
 

@@ -33,3 +33,17 @@ def test_clear_with_new_values_is_refused(memos_cli: Run) -> None:
         assert out.code == 2 and "not both" in out.err
     shown = json.loads(memos_cli("show", cube, "-u", "alice", "--json").out)
     assert shown["version"] == 1 and shown["tags"] == ["drink", "home"]
+
+
+def test_clear_times(memos_cli: Run) -> None:
+    """`--clear-valid-to` and its kin remove a time (an end once set could not be undone)."""
+    cube = _added(memos_cli)
+    assert memos_cli("update", cube, "-u", "alice", "--valid-to", "2030-01-01").code == 0
+    both = memos_cli("update", cube, "-u", "alice", "--valid-to", "2031-01-01",
+                     "--clear-valid-to")
+    assert both.code == 2 and "not both" in both.err
+    out = memos_cli("update", cube, "-u", "alice", "--clear-valid-to", "--json")
+    assert out.code == 0, out.err
+    assert out.json()["valid_to"] is None and out.json()["version"] == 3
+    out = memos_cli("update", cube, "-u", "alice", "--clear-expires-at")
+    assert out.code == 2 and "changes nothing" in out.err  # it had none
