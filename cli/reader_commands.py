@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import stat
 import sys
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,6 +32,7 @@ from memos.cli.options import (
     progress_bar,
     scope_of,
 )
+from memos.cube import Lifecycle, MemCube, as_utc, utcnow
 from memos.errors import InvalidInputError
 
 
@@ -147,26 +149,49 @@ def ingest(file: Annotated[str, typer.Argument(
         # within this same ingest is listed too, marked so (the count above the table
         # counted it and the table left it out)
         facts = [peek(mem, i, scope) for i in report.facts]
+    replaced, ended = set(report.superseded), set(report.ended)
+    now = {cube_id: _fact_now(cube, cube_id in replaced, cube_id in ended)
+           for cube_id, cube in zip(report.facts, facts, strict=True) if cube is not None}
     if json_out:
-        render.print_json(report)
+        # the report, and what each fact written is now (as the table's "now" column)
+        render.print_json({**report.model_dump(mode="json"), "now": now})
         return
     table = render.new_table(f"facts from {report.turns} turn{'' if report.turns == 1 else 's'} (session {report.session_id}, "
                              f"{report.mode})", ("id", "fact", "valid from", "now"))
-    replaced, ended = set(report.superseded), set(report.ended)
     for cube_id, cube in zip(report.facts, facts, strict=True):
-        if cube is not None:
-            now = ("superseded" if cube_id in replaced else "ended" if cube_id in ended
-                   else "live")
-            table.add_row(cube_id[:12], cube.content, render.fmt(cube.valid_from),
-                          render.plain(now, "" if now == "live" else "dim"))
+        if cube is not None:  # (the whole id: every command takes it)
+            table.add_row(cube_id, cube.content, render.fmt(cube.valid_from),
+                          render.plain(now[cube_id], "" if now[cube_id] == "live" else "dim"))
     render.print_table(table)
-    render.print_message(f"{len(set(report.episodes))} episodes, {len(report.facts)} facts, "
-                         f"{len(report.superseded)} superseded, {len(report.ended)} ended "
-                         f"in {report.seconds:.2f}s (extraction {report.extract_seconds:.3f}s)")
+    episodes = len(set(report.episodes))
+    again = len(report.episodes) - episodes
+    repeated = (f" ({again} turn{'' if again == 1 else 's'} repeated an earlier one, stored "
+                f"once)" if again else "")
+    states = ", ".join(f"{n} {state}" for state, n in Counter(now.values()).items())
+    render.print_message(f"{episodes} episodes{repeated}, {len(report.facts)} facts"
+                         f"{f' ({states})' if states else ''}; it superseded "
+                         f"{len(report.superseded)} and ended {len(report.ended)}; "
+                         f"{report.seconds:.2f}s (extraction {report.extract_seconds:.3f}s)")
     for failure in report.failed:
         where = f"turn {failure.turn}" if failure.turn is not None else "all turns"
         render.print_message(f"not extracted ({where}, {failure.stage}): {failure.error} — "
                              f"the turn is stored as an episode", style="yellow")
+
+
+def _fact_now(cube: MemCube, replaced: bool, ended: bool) -> str:
+    """What a fact an ingest wrote is now: live, superseded (by a later one of the same
+    ingest, or written so: a turn dated before the value that replaced it), ended (its
+    valid_to has passed: ended by a turn, or told as the past), or begins later."""
+    current = utcnow()
+    if replaced or cube.state == Lifecycle.SUPERSEDED:
+        return "superseded"
+    if cube.state != Lifecycle.ACTIVE:
+        return str(cube.state.value)
+    if ended or (cube.valid_to is not None and as_utc(cube.valid_to) <= current):
+        return "ended"
+    if cube.valid_from is not None and as_utc(cube.valid_from) > current:
+        return "begins later"
+    return "live"
 
 
 @eval_app.command("reader")
