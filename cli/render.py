@@ -378,16 +378,17 @@ def print_diff(diff: Any) -> None:
     """The changed fields as a table, then the unified content diff coloured by line."""
     changes = get(diff, "changes") or {}
     title = f"{get(diff, 'cube_id')}: v{get(diff, 'from_version')} -> v{get(diff, 'to_version')}"
-    table = new_table(title, ["field", "old", "new"])
+    table = new_table(None, ["field", "old", "new"])
     for field, (old, new) in changes.items():
         if field == "content":
             continue  # shown below as a line diff
         table.add_row(field, fmt(old), fmt(new))
     out = console()
+    # The title on a line of its own, never wrapped: a table's title folds to the table's
+    # width, which cut the id in two on a narrow table.
+    out.print(plain(title if changes else f"{title}: no changes"), soft_wrap=True)
     if table.row_count:
         out.print(table)
-    elif not changes:
-        out.print(plain(f"{title}: no changes"))
     content_diff = get(diff, "content_diff") or ""
     styles = {"+": "green", "-": "red", "@": "cyan"}
     for line in content_diff.splitlines():

@@ -1357,10 +1357,20 @@ class MemOS:
         versions = {c.version: c for c in self.history(cube_id, sc)}
         latest = max(versions)
         to_v = to_version or latest
-        from_v = from_version or max(1, to_v - 1)
-        for v in (from_v, to_v):
-            if v not in versions:
-                raise NotFoundError(f"cube {cube_id} has no version {v} (versions 1..{latest})")
+        for v in (from_version, to_v):
+            if v is not None and v not in versions:
+                raise NotFoundError(f"cube {cube_id} has no version {v} (versions 1..{latest}: "
+                                    f"history lists them)")
+        if from_version is None and to_v == 1:
+            raise InvalidInputError(
+                f"cube {cube_id} has no version before 1 to compare with"
+                + (" (it has one version: an update makes the next)" if latest == 1 else
+                   f"; compare two of versions 1..{latest}, such as from_version=1, "
+                   f"to_version={latest}"))
+        from_v = from_version or to_v - 1
+        if from_v > to_v:
+            raise InvalidInputError(f"from_version ({from_v}) is newer than to_version "
+                                    f"({to_v}); give the older version first")
         return CubeDiff.between(versions[from_v], versions[to_v])
 
     def neighbors(self, cube_id: str, scope: ScopeLike, *, relation: str | None = None,
