@@ -308,7 +308,11 @@ def _print_import(report: ImportReport, json_out: bool, stderr: Any) -> None:
                    if report.renamed else "")
         left = (f"; {len(report.left)} line(s) left to other agents' imports"
                 if report.left else "")
+        named = ", ".join(str(i) for i in report.differing[:3]) + (
+            f" and {len(report.differing) - 3} more (--json lists them)"
+            if len(report.differing) > 3 else "")
         differing = (f" ({len(report.differing)} with another version or text in the file, "
+                     f"{named}, "
                      "kept as stored: update them, or purge them (memos purge ID: it cannot be undone, "
                      "and erases what was derived from them) and import again; a forgotten "
                      "cube still holds its id)"

@@ -688,7 +688,7 @@ def _parse_made(raw: Any, cube: MemCube, now: datetime) -> dict[int, tuple[str, 
                              f"{MAX_REASON_CHARS:,} characters, or null")
         if reason is not None:
             check_stored_text(reason, f"made[{i}].reason")
-        at = parse_time(item.get("at"), f"made[{i}].at")
+        at = parse_time(item.get("at"), f"made[{i}].at", "field")
         out[version] = (op, min(at, now), reason)
     times = [out[v][1] for v in sorted(out)]
     if any(later < earlier for earlier, later in zip(times, times[1:], strict=False)):
@@ -724,7 +724,7 @@ def _time(value: Any, now: datetime) -> datetime:
     if value is None or value == "":
         return now
     try:
-        parsed = parse_time(value, "created_at")
+        parsed = parse_time(value, "created_at", "field")
     except InvalidInputError:
         raise ValueError(f"created_at {str(value)[:60]!r} is not an ISO date/time such as "
                          "2026-01-31T12:00:00+00:00") from None
@@ -785,7 +785,7 @@ def _parse_file(source: str | os.PathLike[str] | TextIO, scope: Scope, now: date
         except (ValueError, TypeError, RecursionError) as exc:
             # ValueError covers json's decode errors and InvalidInputError.
             message = ("nested too deeply" if isinstance(exc, RecursionError)
-                       else f"not JSON ({exc.msg} at column {exc.colno}); each line of an "
+                       else f"not JSON ({exc.msg}: column {exc.colno}); each line of an "
                        f"export is one JSON object" if isinstance(exc, json.JSONDecodeError)
                        else str(exc))
             parsed.errors.append((number, message))

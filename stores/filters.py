@@ -120,8 +120,9 @@ def _strings(value: Any, key: str) -> list[str]:
     return [unicodedata.normalize("NFC", v) for v in out]
 
 
-def parse_time(value: Any, key: str) -> datetime:
-    """A filter's time, aware (naive is UTC) and within what SQL can hold in UTC: a time
+def parse_time(value: Any, key: str, what: str = "filter") -> datetime:
+    """A filter's time (or another's: `what` names the kind of `key`, "field" for an
+    import line's), aware (naive is UTC) and within what SQL can hold in UTC: a time
     such as 0001-01-01T00:00:00+01:00 is an InvalidInputError here, not an overflow inside
     the database driver."""
     if isinstance(value, datetime):
@@ -131,13 +132,14 @@ def parse_time(value: Any, key: str) -> datetime:
             parsed = datetime.fromisoformat(value)
         except ValueError as exc:
             raise InvalidInputError(
-                f"filter {key!r}: {value!r} is not an ISO date/time such as 2026-01-31T12:00:00"
+                f"{what} {key!r}: {value!r} is not an ISO date/time such as 2026-01-31T12:00:00"
             ) from exc
     else:
-        raise InvalidInputError(f"filter {key!r} needs a datetime or an ISO string, got {value!r}")
+        raise InvalidInputError(f"{what} {key!r} needs a datetime or an ISO string, "
+                                f"got {value!r:.60}")
     parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     try:
-        return check_utc_range(parsed, f"filter {key!r}:")  # type: ignore[return-value]
+        return check_utc_range(parsed, f"{what} {key!r}:")  # type: ignore[return-value]
     except ValueError as exc:
         raise InvalidInputError(str(exc)) from None
 
