@@ -13,7 +13,7 @@ import math
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -322,11 +322,23 @@ def hits_table(query: str, hits: Sequence[Any],
             why_text(hit),
             fmt(get(cube, "id")),
             fmt(get(cube, "kind")),
-            "\n".join([short(get(cube, "content", "")),
+            "\n".join([short(get(cube, "content", "")), *_held_note(cube),
                        *(f"↳ {short(folded[i], 76)}" for i in get(hit, "folded", None) or ()
                          if folded and i in folded)]),
         )
     return table
+
+
+def _held_note(cube: Any) -> list[str]:
+    """A line saying a hit no longer holds: superseded, or ended (its valid_to passed)."""
+    state = str(getattr(get(cube, "state"), "value", get(cube, "state")) or "")
+    ended = get(cube, "valid_to")
+    if state == "superseded":
+        return [f"(superseded{f', held until {fmt(ended)}' if ended else ''})"]
+    if isinstance(ended, datetime) and (ended if ended.tzinfo else ended.replace(tzinfo=UTC)
+                                        ) <= datetime.now(UTC):
+        return [f"(ended {fmt(ended)})"]
+    return []
 
 
 def page_table(title: str, cubes: Sequence[Any]) -> Table:

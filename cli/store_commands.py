@@ -172,11 +172,18 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in plain
                "--filter", help='A filter expression as JSON, e.g. \'{"or": [...]}\'.')] = None,
            include_superseded: Annotated[bool, typer.Option(
                help="Also return superseded cubes.")] = False,
+           as_of: Annotated[str | None, typer.Option(
+               "--as-of", help=f"Only what held then (begun by then, not yet ended; "
+               f"superseded ones too): {WHEN_HELP}.", show_default=False)] = None,
            store: StoreOpt = None, index_dir: IndexDirOpt = None, json_out: JsonOpt = False
            ) -> None:
     """Find a user's memories (vector + full-text + graph); the why column names the retrievers.
 
+    A memory whose valid_to has passed, or superseded, is marked so under its text.
+
     Example: memos search "what does alice drink?" -u alice --k 5
+
+    Example: memos search "where does alice live?" -u alice --as-of 2024-06-01
     """
     scope = scope_of(user, agent)
     filters = None
@@ -195,7 +202,8 @@ def search(query: Annotated[str, typer.Argument(help="What to look for, in plain
     with open_store(store, index_dir) as mem:
         hits = mem.search(query, scope, k, filters=filters, kind=kind or None,
                           tags=tag or None, since=since_at, until=until_at,
-                          metadata=parse_meta(meta), include_superseded=include_superseded)
+                          metadata=parse_meta(meta), include_superseded=include_superseded,
+                          as_of=parse_when(as_of, "--as-of"))
         inside = {} if json_out else _folded_texts(mem, hits, scope)
     if json_out:
         render.print_json([{"rank": i, "score": h.score, "retrievers": h.retrievers,

@@ -139,7 +139,8 @@ MAX_DEPTH = 5  # neighbors(): hops; every hop can multiply the cubes returned
 MODEL_KINDS = ("fact", "preference")
 MAX_GIVEN_MEMORIES = 256  # answer(memories=...): ids one call may name (as over REST)
 SEARCH_OPTIONS = frozenset({"filters", "kind", "tags", "since", "until", "metadata", "tiers",
-                            "retrievers", "include_superseded", "record_access", "fold"})
+                            "retrievers", "include_superseded", "record_access", "fold",
+                            "as_of"})
 
 
 def _int_arg(value: Any, name: str, low: int, high: int) -> int:

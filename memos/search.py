@@ -115,7 +115,8 @@ def run_search(store: StoreParts, query: str, scope: Scope, k: int = 10, *,
                metadata: Mapping[str, Any] | None = None,
                tiers: Sequence[Any] = (Tier.PLAINTEXT,),
                retrievers: Sequence[str] = RETRIEVERS, include_superseded: bool = False,
-               record_access: bool = True, fold: bool = True) -> list[SearchHit]:
+               record_access: bool = True, fold: bool = True,
+               as_of: Any = None) -> list[SearchHit]:
     if not isinstance(query, str):
         raise InvalidInputError(f"search query must be a string of words to look for, got "
                                 f"{type(query).__name__} {query!r:.40}")
@@ -139,6 +140,12 @@ def run_search(store: StoreParts, query: str, scope: Scope, k: int = 10, *,
         raise InvalidInputError(f"retrievers {sorted(named)} find nothing: the graph expands "
                                 f"from what dense or full-text search found, so name at least "
                                 f"one of those (default: {list(RETRIEVERS)})")
+    if as_of is not None:
+        # What held then: the `valid_at` filter, over superseded memories too (a value
+        # replaced since held until it was)
+        held = {"valid_at": parse_time(as_of, "as_of", "search option")}
+        filters = held if filters is None else {"and": [filters, held]}
+        include_superseded = True
     now = utcnow()
     request = _Request(store, query, scope, k, retrievers, tier_values(tiers), include_superseded,
                        now)

@@ -184,6 +184,8 @@ class SearchRequest(Request):
     record_access: StrictBool | None = None
     fold: StrictBool | None = Field(None, description="false: a derived fact and the turn it came "
                               "from are two hits (default: one hit, the other in `folded`)")
+    as_of: Time = Field(None, description="Only what held then (valid_from not after it, "
+                        "valid_to after it), superseded memories included.")
 
 
 class RecallRequest(Request):

@@ -38,7 +38,7 @@ from memos.errors import InvalidInputError
 from memos.stores.schema import CubeRow, CubeTagRow
 
 _LEAVES = {"kind", "tag", "tags_all", "recorded_after", "recorded_before", "valid_after",
-           "valid_before", "meta", "agent_id", "session_id"}
+           "valid_before", "valid_at", "meta", "agent_id", "session_id"}
 _KEYS = sorted(_LEAVES | {"and", "or", "not"})
 # Bounds checked before anything is compiled: a filter is a handful of conditions, and SQL
 # engines fail (or take minutes) on expressions thousands of terms wide or deep.
@@ -227,6 +227,10 @@ def _compile(expr: Mapping[str, Any], dialect: str) -> ColumnElement[bool]:
             clauses.append(CubeRow.valid_from >= parse_time(value, key))
         elif key == "valid_before":
             clauses.append(CubeRow.valid_from < parse_time(value, key))
+        elif key == "valid_at":  # held then: begun by then (or never said), not yet ended
+            at = parse_time(value, key)
+            clauses.append(and_(or_(CubeRow.valid_from.is_(None), CubeRow.valid_from <= at),
+                                or_(CubeRow.valid_to.is_(None), CubeRow.valid_to > at)))
         elif key == "meta":
             for mkey, mvalue in value.items():
                 options = _as_list(mvalue)
