@@ -480,28 +480,35 @@ def check_writable_file(path: str, flag: str) -> None:
 
 
 _AGO = re.compile(r"(\d+)\s+(minute|hour|day|week|month|year)s?\s+ago", re.I)
+_IN = re.compile(r"in\s+(\d+)\s+(minute|hour|day|week|month|year)s?", re.I)
 _AGO_UNIT = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
              "month": 30 * 86400, "year": 365 * 86400}
 WHEN_HELP = "a date (2026-11-30), a time (2026-11-30T14:00, UTC unless it says +02:00), now, " \
-            "today, yesterday, or N minutes / hours / days / weeks / months / years ago"
+            "today, yesterday, tomorrow, N minutes / hours / days / weeks / months / years " \
+            "ago, or in N of those"
 
 
 def parse_when(text: str | None, flag: str) -> datetime | None:
-    """An option's time: ISO 8601, or now / today / yesterday / "3 days ago" (UTC)."""
+    """An option's time: ISO 8601, or now / today / yesterday / tomorrow / "3 days ago" /
+    "in 3 days" (UTC)."""
     if text is None:
         return None
     said = " ".join(text.split()).lower()
     now = datetime.now(UTC)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if said in ("now", "today", "yesterday"):
-        return {"now": now, "today": midnight, "yesterday": midnight - timedelta(days=1)}[said]
+    if said in ("now", "today", "yesterday", "tomorrow"):
+        return {"now": now, "today": midnight, "yesterday": midnight - timedelta(days=1),
+                "tomorrow": midnight + timedelta(days=1)}[said]
     ago = _AGO.fullmatch(said)
-    if ago:
+    found = ago or _IN.fullmatch(said)
+    if found is not None:
+        step = timedelta(seconds=int(found.group(1)) * _AGO_UNIT[found.group(2)])
         try:
-            return now - timedelta(seconds=int(ago.group(1)) * _AGO_UNIT[ago.group(2)])
+            return now - step if ago else now + step
         except (ValueError, OverflowError):  # "5000 years ago": before the year 1
-            raise InvalidInputError(f"{flag} {text!r:.60} is before the year 1; give a "
-                                    "time since then") from None
+            bound = ("before the year 1; give a time since then" if ago else
+                     "after the year 9999; give a time before then")
+            raise InvalidInputError(f"{flag} {text!r:.60} is {bound}") from None
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -67,6 +67,12 @@ def add(ctx: typer.Context,
         importance: Annotated[float, typer.Option(
             parser=importance_value, help="How much it matters: a number from 0 to 1.")] = 0.5,
         ttl: Annotated[float | None, typer.Option(help="Seconds until it expires.")] = None,
+        valid_from: Annotated[str | None, typer.Option(
+            "--valid-from", help=f"When it began to hold: {WHEN_HELP}.", show_default=False)
+        ] = None,
+        valid_to: Annotated[str | None, typer.Option(
+            "--valid-to", help=f"When it stopped (or will stop) holding: {WHEN_HELP}.",
+            show_default=False)] = None,
         entity: Annotated[list[str] | None, typer.Option(help="Entity to link (repeat).")] = None,
         supersedes: Annotated[list[str] | None, typer.Option(
             help="Id of a cube this one replaces (repeat).")] = None,
@@ -76,10 +82,12 @@ def add(ctx: typer.Context,
     """Add one memory for a user; the same text twice is stored once.
 
     Adding text that is already stored keeps the stored memory as it is: --kind, --tag,
-    --meta, --importance, --ttl, --entity and --supersedes are not applied then (a warning
-    names them, with the `memos update ID ...` that applies them).
+    --meta, --importance, --ttl, --valid-from, --valid-to, --entity and --supersedes are not
+    applied then (a warning names them, with the `memos update ID ...` that applies them).
 
     Example: memos add "Alice prefers green tea" -u alice --kind preference --tag drinks
+
+    Example: memos add "Alice lives in Lisbon" -u alice --valid-from 2024-03-01
     """
     scope = scope_of(user, agent, session, visibility)
     check_kind(kind)
@@ -88,6 +96,7 @@ def add(ctx: typer.Context,
                                 "--entity alice, or leave --entity out")
     text = read_content(content)
     metadata = parse_meta(meta)
+    began, ended = parse_when(valid_from, "--valid-from"), parse_when(valid_to, "--valid-to")
     # A first add creates the store; one that fails on its input leaves none behind
     # (open_store removes what it created).
     with open_store(store, index_dir, create=True) as mem:
@@ -95,6 +104,7 @@ def add(ctx: typer.Context,
         given = {name: value for name, option, value in (
             ("kind", "kind", kind), ("tags", "tag", tag), ("metadata", "meta", metadata),
             ("importance", "importance", importance), ("ttl", "ttl", ttl),
+            ("valid_from", "valid_from", began), ("valid_to", "valid_to", ended),
             ("entities", "entity", entity), ("supersedes", "supersedes", supersedes))
             if _given(ctx, option) and value is not None}
         result = mem.add(text, scope, **given)
@@ -104,7 +114,7 @@ def add(ctx: typer.Context,
         ignored = [flag for name, flag in _FLAGS.items() if name in result.ignored]
         if ignored:
             render.print_warning(_duplicate_warning(result.cube, ignored, kind, tag, metadata,
-                                                    importance, entity))
+                                                    importance, entity, (began, ended)))
     if json_out:
         render.print_json({**render.to_jsonable(result), "ignored_fields": ignored}
                           if action == "duplicate" else result)
@@ -117,7 +127,8 @@ def add(ctx: typer.Context,
 
 # The add() arguments of `AddResult.ignored` as this command's options
 _FLAGS = {"kind": "--kind", "tags": "--tag", "metadata": "--meta", "importance": "--importance",
-          "ttl": "--ttl", "entities": "--entity", "supersedes": "--supersedes"}
+          "ttl": "--ttl", "valid_from": "--valid-from", "valid_to": "--valid-to",
+          "entities": "--entity", "supersedes": "--supersedes"}
 
 
 def _meta_arg(key: str, value: Any) -> str:
@@ -132,7 +143,8 @@ def _meta_arg(key: str, value: Any) -> str:
 
 def _duplicate_warning(stored: Any, ignored: list[str], kind: str, tags: list[str] | None,
                        metadata: dict[str, Any] | None, importance: float,
-                       entities: list[str] | None) -> str:
+                       entities: list[str] | None,
+                       valid: tuple[datetime | None, datetime | None] = (None, None)) -> str:
     """What was not applied, and the commands that apply it to the stored memory (`memos
     update` replaces tags and metadata, so the stored ones are repeated)."""
     update = [f"--kind {shlex.quote(kind)}"] if "--kind" in ignored else []
@@ -143,6 +155,9 @@ def _duplicate_warning(stored: Any, ignored: list[str], kind: str, tags: list[st
                    for k, v in {**stored.metadata, **(metadata or {})}.items()]
     if "--importance" in ignored:
         update.append(f"--importance {importance:g}")
+    for flag, when in zip(("--valid-from", "--valid-to"), valid, strict=True):
+        if flag in ignored and when is not None:
+            update.append(f"{flag} {when.isoformat()}")
     todo = [f"`memos update {stored.id} {' '.join(update)}`"] if update else []
     if "--entity" in ignored:
         todo += [f"`memos link {stored.id} {shlex.quote('entity:' + e)}`"
