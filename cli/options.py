@@ -502,8 +502,8 @@ def parse_when(text: str | None, flag: str) -> datetime | None:
     ago = _AGO.fullmatch(said)
     found = ago or _IN.fullmatch(said)
     if found is not None:
-        step = timedelta(seconds=int(found.group(1)) * _AGO_UNIT[found.group(2)])
         try:
+            step = timedelta(seconds=int(found.group(1)) * _AGO_UNIT[found.group(2)])
             return now - step if ago else now + step
         except (ValueError, OverflowError):  # "5000 years ago": before the year 1
             bound = ("before the year 1; give a time since then" if ago else

@@ -38,3 +38,5 @@ def test_future_forms() -> None:
         parse_when("in 99999 years", "--x")
     with pytest.raises(InvalidInputError, match="before the year 1"):
         parse_when("99999 years ago", "--x")
+    with pytest.raises(InvalidInputError, match="after the year 9999"):
+        parse_when("in " + "9" * 5000 + " weeks", "--x")
