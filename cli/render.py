@@ -380,7 +380,9 @@ def neighbors_table(cube_id: str, found: Sequence[Any]) -> Table:
                                                   "content"])
     for n in found:
         cube = get(n, "cube")
-        table.add_row(fmt(get(cube, "id")), fmt(get(n, "relation")),
+        via = get(n, "via")  # no edge between the two: both link to that entity
+        table.add_row(fmt(get(cube, "id")),
+                      fmt(get(n, "relation")) + (f" (via entity {via})" if via else ""),
                       "->" if get(n, "direction") == "out" else "<-", fmt(get(n, "depth")),
                       fmt(get(n, "weight")), short(get(cube, "content", ""), 60))
     return table

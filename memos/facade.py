@@ -1395,7 +1395,9 @@ class MemOS:
             with self._store.index_lock:
                 found = self._store.graph.neighbors(row.pk, depth, relation, allowed=allowed)
         return [Neighbor(cube=as_read_by(cube_from_row(rows[n.pk]), sc), relation=n.relation,
-                         direction=n.direction, weight=n.weight, depth=n.depth)
+                         direction=n.direction, weight=n.weight, depth=n.depth,
+                         via=n.via.name if n.via is not None
+                         and n.via.user_id == sc.user_id else None)
                 for n in found]
 
     def list_memories(self, scope: ScopeLike, *, limit: int = 50, cursor: str | None = None,

@@ -101,10 +101,13 @@ class Edge(BaseModel):
 
 class Neighbor(BaseModel):
     cube: MemCube
-    relation: str
+    relation: str  # of the neighbour's own edge (to the entity, for a link through one)
     direction: Literal["out", "in"]
     weight: float
     depth: int
+    # The entity a link through one passed ("fruit"): no direct edge joins the two cubes.
+    # Named only on a walk from one of the caller's own cubes (entities are per user).
+    via: str | None = None
 
 
 class PurgeReport(BaseModel):

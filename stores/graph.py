@@ -70,10 +70,11 @@ Node = int | EntityKey
 @dataclass(frozen=True)
 class GraphNeighbor:
     pk: int
-    relation: str
+    relation: str  # of the neighbour's own edge (to the entity, for a link through one)
     direction: str  # "out" | "in" relative to the node asked about
     weight: float
     depth: int
+    via: EntityKey | None = None  # the entity a link through one passed
 
 
 class GraphIndex:
@@ -200,10 +201,11 @@ class GraphIndex:
             start = len(found)
             for node in frontier:
                 for other, rel, direction, weight in self._hops(node):
-                    if relation is not None and rel != relation:
-                        continue
-                    targets: list[tuple[Node, str, str, float]] = [(other, rel, direction, weight)]
-                    if not isinstance(other, int):  # an entity: pass through it
+                    targets: list[tuple[Node, str, str, float, EntityKey | None]] = []
+                    if isinstance(other, int):
+                        if relation is None or rel == relation:
+                            targets = [(other, rel, direction, weight, None)]
+                    else:  # an entity: pass through it
                         if other in seen:
                             continue
                         seen.add(other)
@@ -211,12 +213,15 @@ class GraphIndex:
                                   else self.visible_degree(other, reader))
                         if max_entity_degree is not None and degree > max_entity_degree:
                             continue  # hub entities ("I", a user's name) link everything
-                        targets = [(c, rel, "in", w) for c, r, _, w in self._hops(other)
+                        # each neighbour by its own edge to the entity (its relation, which
+                        # `relation` filters on), not by the edge this cube has to it
+                        targets = [(c, r, "in", w, other) for c, r, _, w in self._hops(other)
                                    if relation is None or r == relation]
-                    for target, trel, tdir, tweight in targets:
+                    for target, trel, tdir, tweight, via in targets:
                         if isinstance(target, int) and target not in seen:
                             seen.add(target)
-                            found.append(GraphNeighbor(target, trel, tdir, tweight, level))
+                            found.append(GraphNeighbor(target, trel, tdir, tweight, level,
+                                                       via))
                             nxt.append(target)
             if allowed is not None and nxt:
                 ok = allowed(nxt)
