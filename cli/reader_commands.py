@@ -169,8 +169,8 @@ def ingest(file: Annotated[str, typer.Argument(
                 f"once)" if again else "")
     states = ", ".join(f"{n} {state}" for state, n in Counter(now.values()).items())
     render.print_message(f"{episodes} episodes{repeated}, {len(report.facts)} facts"
-                         f"{f' ({states})' if states else ''}; it superseded "
-                         f"{len(report.superseded)} and ended {len(report.ended)}; "
+                         f"{f' ({states})' if states else ''}; {len(report.superseded)} "
+                         f"superseded and {len(report.ended)} ended by it; "
                          f"{report.seconds:.2f}s (extraction {report.extract_seconds:.3f}s)")
     for failure in report.failed:
         where = f"turn {failure.turn}" if failure.turn is not None else "all turns"

@@ -1077,7 +1077,9 @@ class MemOS:
                    for snap in snaps):
             return
         quoted = sorted({text for snap in snaps for text in _wordings(snap)})
-        why = f"a neighbouring turn it quoted ({cube_id}) was {'purged' if erase else 'forgotten'}"
+        # (a purge's names no id: ids stay in the audit log only)
+        why = ("a neighbouring turn it quoted was purged" if erase else
+               f"a neighbouring turn it quoted ({cube_id}) was forgotten")
         for text in quoted:
             with self._store.repo.read() as session:
                 live = [cube_from_row(r) for r in self._store.repo.quoting_rows(

@@ -106,7 +106,7 @@ class Neighbor(BaseModel):
     weight: float
     depth: int
     # The entity a link through one passed ("fruit"): no direct edge joins the two cubes.
-    # Named only on a walk from one of the caller's own cubes (entities are per user).
+    # Named only when the entity is of the caller's own user (entities are per user).
     via: str | None = None
 
 

@@ -310,9 +310,12 @@ def remains(session: Session, cube_ids: Sequence[str], indexed_pks: set[int],
     blob_rows = set(session.execute(select(BlobRow.hash).where(
         BlobRow.hash.in_(sorted(act_blobs | ad_blobs)))).scalars()) if act_blobs | ad_blobs \
         else set()
+    erased = ErasedIds(ids)
+    reasons = sum(1 for reason in session.execute(select(CubeVersionRow.reason).where(
+        CubeVersionRow.reason.is_not(None))).scalars() if erased.named_in(str(reason)))
     return {
         "plaintext": {"rows": len(rows), "versions": versions, "changelog_rows": changelog,
-                      "derivation_rows": derivations},
+                      "derivation_rows": derivations, "reasons_naming": reasons},
         "indexes": {"entries_without_row": len(indexed_pks - live_pks)},
         "activation": {"cubes": len(activation),
                        "blobs": len((act_blobs & blob_files) | (act_blobs & blob_rows))},

@@ -1264,9 +1264,14 @@ class Repository:
         turns, one of which is live and not in `gone` (MemReader keeps every turn that
         stated a fact among its episode sources and `derived_from`): forgetting or purging
         the other turns leaves it stated, so it stays. Not when a cube it was derived from
-        that is not a turn stating it goes (the fact that gave it a name: docs/READER.md)."""
+        that is not a turn stating it goes (the fact that gave it a name: docs/READER.md).
+        A stating turn is one named both ways (`derived_from` names only cubes its writer
+        may change; `sources` are the caller's words), of the fact's own user and agent (or
+        agentless), active and not past its TTL: no other scope's cube, and nothing the
+        caller could not read, keeps a fact, nor tells by keeping it that such a cube exists."""
         gone = set(gone)
         turns: dict[str, set[str]] = {}
+        owners: dict[str, tuple[str, str | None]] = {}
         for row in rows:
             if row.tier != Tier.PLAINTEXT.value or row.kind not in ("fact", "preference"):
                 continue
@@ -1275,25 +1280,45 @@ class Repository:
                     and s.get("role") == "episode"} - {""}
             made_from = {str(d.get("cube_id")) for d in row.derived_from or []
                          if isinstance(d, dict)}
+            said &= made_from
             if (made_from & gone) <= said and said - gone:
                 turns[row.id] = said - gone
+                owners[row.id] = (row.user_id, row.agent_id)
         wanted = sorted(set().union(*turns.values())) if turns else []
-        live: set[str] = set()
+        live: dict[str, tuple[str, str | None]] = {}
+        now = utcnow()
         for start in range(0, len(wanted), ID_CHUNK):
-            live.update(session.execute(select(CubeRow.id).where(
-                CubeRow.id.in_(wanted[start:start + ID_CHUNK]),
-                CubeRow.state == Lifecycle.ACTIVE.value,
-                CubeRow.kind == "episode")).scalars())
-        return {cube_id for cube_id, said in turns.items() if said & live}
+            live.update((r.id, (r.user_id, r.agent_id)) for r in session.execute(
+                select(CubeRow.id, CubeRow.user_id, CubeRow.agent_id).where(
+                    CubeRow.id.in_(wanted[start:start + ID_CHUNK]),
+                    CubeRow.state == Lifecycle.ACTIVE.value,
+                    CubeRow.tier == Tier.PLAINTEXT.value, CubeRow.kind == "episode",
+                    or_(CubeRow.expires_at.is_(None), CubeRow.expires_at > now))))
+
+        def states(fact: str, turn: str) -> bool:
+            user, agent = owners[fact]
+            found = live.get(turn)
+            return found is not None and found[0] == user and found[1] in (None, agent)
+
+        return {cube_id for cube_id, said in turns.items()
+                if any(states(cube_id, turn) for turn in said)}
 
     def unsource(self, session: Session, row: CubeRow, erased: Mapping[str, set[str]],
-                 reason: str) -> None:
+                 reason: str) -> int:
         """A fact that outlives the purge of turns it was read from (`outliving`): a new
         version without those turns among its sources and `derived_from`, and every earlier
         version's snapshot without them either (an edit of history made only by purge, as
         `scrub_quotes` makes one). `erased`: each erased turn's id -> the message refs
-        ("<session>#<turn>") its own sources name."""
-        refs = set().union(*erased.values()) if erased else set()
+        ("<session>#<turn>") its own sources name; a message ref a turn that stays names
+        too (a session ingested again from its start) stays."""
+        kept_turns = sorted({str(s.get("ref", "")).split("@")[0] for s in row.sources or []
+                             if isinstance(s, dict) and s.get("kind") == "cube"
+                             and s.get("role") == "episode"} - set(erased))
+        kept_refs = {str(s.get("ref")) for turn in kept_turns
+                     if (found := self.row_by_id(session, turn)) is not None
+                     for s in found.sources or []
+                     if isinstance(s, dict) and s.get("kind") == "message"}
+        refs = (set().union(*erased.values()) if erased else set()) - kept_refs
 
         def keep_source(s: Any) -> bool:
             if not isinstance(s, dict):
@@ -1317,11 +1342,30 @@ class Repository:
             session.execute(update(CubeVersionRow).where(CubeVersionRow.pk == ver.pk)
                             .values(snapshot=json.dumps(snap, ensure_ascii=False)))
         cube = cube_from_row(row)
+        version = row.version + 1
         self.write_version(session, row, cube.model_copy(update={
-            "version": row.version + 1,
+            "version": version,
             "sources": [s for s in cube.sources if keep_source(s.model_dump(mode="json"))],
             "derived_from": [d for d in cube.derived_from
                              if keep_pair(d.model_dump(mode="json"))]}), "update", reason)
+        return version
+
+    def scrub_reason_ids(self, session: Session, user_id: str, ids: Sequence[str],
+                         mark: str) -> int:
+        """Write `mark` for each of `ids` (cubes a purge erases) in the version reasons of
+        `user_id`'s cubes that name it ("a neighbouring turn it quoted (<id>) was
+        forgotten"): no version keeps an erased cube's id; the audit log does. Returns how
+        many version rows changed."""
+        changed = 0
+        owned = select(CubeRow.id).where(CubeRow.user_id == user_id)
+        for cube_id in dict.fromkeys(ids):
+            for ver in session.execute(select(CubeVersionRow.pk, CubeVersionRow.reason).where(
+                    CubeVersionRow.cube_id.in_(owned),
+                    CubeVersionRow.reason.contains(cube_id, autoescape=True))).all():
+                session.execute(update(CubeVersionRow).where(CubeVersionRow.pk == ver.pk)
+                                .values(reason=str(ver.reason).replace(cube_id, mark)))
+                changed += 1
+        return changed
 
     def max_seq(self, session: Session) -> int:
         return session.execute(select(func.coalesce(func.max(ChangelogRow.seq), 0))).scalar_one()

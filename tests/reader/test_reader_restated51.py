@@ -49,7 +49,7 @@ def test_purging_one_turn_leaves_the_fact_without_it(mem) -> None:
         assert t1 not in version.model_dump_json()
     remains = mem.purge_remains([t1])
     assert remains["plaintext"] == {"rows": 0, "versions": 0, "changelog_rows": 0,
-                                    "derivation_rows": 0}
+                                    "derivation_rows": 0, "reasons_naming": 0}
     assert fact in {h.id for h in mem.search("Paris", "fay", k=5, fold=False)}  # indexes follow
     # the last turn that states it takes it along
     report = mem.purge(t2, "fay")
@@ -94,3 +94,57 @@ def test_a_fact_named_by_another_goes_with_that_one_though_said_twice(mem) -> No
     mem.forget(report.episodes[0], "fay")  # the turn it took the name from: it goes
     with pytest.raises(NotFoundError):
         mem.get(email.id, "fay")
+
+
+def test_no_other_scopes_turn_keeps_a_fact(mem) -> None:
+    """A source names any id the caller writes; another user's turn named there must not
+    keep the fact (nor tell by keeping it that the turn exists): only turns named in
+    derived_from too (cubes the writer may change), of the fact's own user, count."""
+    bob = mem.ingest([{"role": "user", "content": "My PIN hint is seventeen."}], "bob",
+                     session_id="b1").episodes[0]
+    for forged in (bob, "f" * 32):
+        user = f"al{forged[:4]}"
+        one = mem.ingest([{"role": "user", "content": "I live in CityA."}], user,
+                         session_id="s1")
+        fact = mem.get(one.facts[0], user)
+        mem.add(fact.content, user, kind="fact",
+                sources=[{"kind": "cube", "role": "episode", "ref": f"{forged}@1"}])
+        mem.forget(one.episodes[0], user)
+        with pytest.raises(NotFoundError):
+            mem.get(fact.id, user)
+
+
+def test_a_turn_past_its_ttl_states_nothing(mem) -> None:
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    t1, t2, fact = _said_twice(mem)
+    mem.update(t2, "fay", expires_at=datetime.now(UTC) + timedelta(seconds=1))
+    time.sleep(1.2)
+    report = mem.purge(t1, "fay")
+    assert fact in report.cube_ids
+
+
+def test_a_message_ref_the_kept_turn_names_too_stays(mem) -> None:
+    one = mem.ingest([{"role": "user", "content": "I live in Paris."}], "fay", session_id="s1")
+    two = mem.ingest([{"role": "user", "content": "By the way, I live in Paris."}], "fay",
+                     session_id="s1")  # the same "s1#0"
+    mem.purge(one.episodes[0], "fay")
+    cube = mem.get(one.facts[0], "fay")
+    assert ("message", "s1#0") in {(s.kind, s.ref) for s in cube.sources}
+    assert _turns(cube) == {two.episodes[0]}
+
+
+def test_no_version_reason_names_a_purged_turn(mem) -> None:
+    report = mem.ingest([{"role": "user", "content": "I like tea."},
+                         {"role": "user", "content": "My cat is Tom."},
+                         {"role": "user", "content": "I like jazz."}], "fay", session_id="s1")
+    middle = report.episodes[1]
+    mem.forget(middle, "fay")  # its neighbours' new versions say why, naming it
+    named = [v.reason for c in report.episodes for v in mem.versions(c, "fay")
+             if v.reason and middle in v.reason]
+    assert named
+    mem.purge(middle, "fay")
+    assert not [v.reason for c in (report.episodes[0], report.episodes[2])
+                for v in mem.versions(c, "fay") if v.reason and middle in v.reason]
+    assert mem.purge_remains([middle])["plaintext"]["reasons_naming"] == 0
