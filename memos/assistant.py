@@ -681,7 +681,9 @@ def is_question(text: str) -> bool:
 _ASKING = (r"(?:i\s+would\s+be\s+grateful\s+if\s+"
            r"you\s+could\s+|i'?d\s+like\s+you\s+to\s+|(?:can|could|would|will)\s+you\s+"
            r"(?:please\s+|kindly\s+|pls\s+)?|please\s+|pls\s+|plz\s+|kindly\s+)?")
-_FORGET = re.compile(r"^\s*" + _ASKING + r"forget\s+"
+_FORGET = re.compile(r"^\s*" + _ASKING + r"(?:forget|(?:do\s+not|don'?t|dont)\s+(?:remember|"
+                     r"keep|store|save)|stop\s+(?:remembering|storing|keeping)|no\s+need\s+to\s+"
+                     r"remember)\s+"
                      r"(?:about\s+|that\s+|everything\s+about\s+|all\s+about\s+|"
                      r"(?:what|everything|all)\s+(?:i(?:'ve|\s+have)?\s+)?(?:told\s+you|said|"
                      r"mentioned)\s+(?:about\s+)?)?(?P<what>.+?)"
@@ -727,6 +729,11 @@ _ASK_WORDS = frozenset("what which who whom whose where when why how do does did
 # everything about my ex"
 _PERSON_REQUEST = re.compile(r"(?:(?:everything|all)\s+)?(?:about\s+)?my\s+"
                              r"(?P<rel>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
+# "never mind, forget that", "scratch that", "forget it": what was just said, unnamed
+_BARE_FORGET = re.compile(
+    r"^\s*(?:(?:never\s*mind|nvm|oh|ok|okay|actually|wait|hmm|no|sorry)[,!.:]?\s+)*"
+    r"(?:(?:please\s+)?forget\s+(?:it|that|this|about\s+(?:it|that))|scratch\s+that|"
+    r"strike\s+that|ignore\s+that|disregard\s+that)(?:,?\s+(?:pls|please))?[\s.!?]*$", re.I)
 # Words that open a turn before a forget request ("actually, forget my address", "oh and can
 # you forget ...", "hey, forget priya please")
 _FORGET_LEAD = re.compile(r"^\s*(?:(?:actually|oh|hey|ok|okay|so|and|also|um|uh|well|btw|wait|"
@@ -1310,6 +1317,11 @@ class Assistant:
                 forget = led
         if forget and forget.group("what").strip(" .!?").lower() in _NOT_A_THING:
             forget = None  # "oh forget it", "forget that": said in passing, no request
+        if forget is None and len(text) <= 200 and _BARE_FORGET.match(said):
+            # "never mind, forget that": what this session's last statement told, if any
+            reply = self._forget_last(sid)
+            reply.seconds["total"] = time.perf_counter() - start
+            return reply
         if forget:
             what = _reason_cut(forget.group("what"))
             reply = self._forget(what or forget.group("what"), sid)
@@ -2601,6 +2613,8 @@ class Assistant:
         moved = sum(how == "rewritten" for _id, _c, how in done)
         kept = sum(how == "kept" for _id, _c, how in done)
         asked = _to_you(what)
+        if re.match(r"(?:you|we)\s", asked):  # a clause: "about that you have a cat"
+            asked = f"that {asked}"
         near: list[MemCube] = []
         if not done:  # what a question about it is answered with, then its words
             near = self._answering(what)
@@ -2648,6 +2662,20 @@ class Assistant:
         return Reply(text=text, backend="forget", memories=[], seconds=seconds,
                      session_id=sid, route="a forget request",
                      forgotten=[i for i, _c, _h in done])
+
+    def _forget_last(self, sid: str) -> Reply:
+        """"Never mind, forget that": the facts this session's last statement told are
+        forgotten with it (as "forget that <its words>" would forget them); after a question,
+        or with nothing said yet, nothing is, and the reply says how to name a memory."""
+        last = next((t for t in reversed(self._turns.get(sid, [])) if t.role == "user"),
+                     None)
+        if last is None or is_question(last.text) or not self._stated_facts(
+                " ".join(last.text.split()), self.user_name):
+            text = ("I'm not sure what to forget. Say \"forget\" and what, such as \"forget "
+                    "my address\" or \"forget that I have a cat\".")
+            return Reply(text=text, backend="forget", memories=[], seconds={},
+                         session_id=sid, route="a forget request", forgotten=[])
+        return self._forget(f"that {' '.join(last.text.split())}", sid)
 
     def _stated_facts(self, said: str, name: str | None) -> dict[str, MemCube]:
         """The stored facts (every version) a statement states, read by the reader's own
@@ -2841,7 +2869,7 @@ class Assistant:
                                            include_superseded=True):
                     # (a question that only asks about it, "what's my favourite colour?",
                     # holds none of it: `_tells`)
-                    if _tells(hit.content, key):
+                    if _tells(self._matchable(hit.cube), key):
                         found.setdefault(hit.id, hit.cube)
                     elif _tells(str(hit.cube.metadata.get("context", "")), key):
                         context.setdefault(hit.id, hit.cube)
@@ -2891,9 +2919,24 @@ class Assistant:
                 continue
             self._store_again(cube, drop_context=True)
             out.append((cube_id, cube.content, "rewritten"))
+        from memos.reader.questions import user_key
+
+        me = user_key(self.scope.user_id)
+        # The user's name forgotten ("forget my name"): the facts about the user kept below
+        # are written again under the name left (the readable user id), not the forgotten one
+        unnamed = any(c.metadata.get("attribute") == "name" and c.metadata.get("subject") == me
+                      and c.kind == Kind.FACT for c in found.values())
+        if unnamed:
+            from memos.reader.questions import resolve_user_name
+
+            self._name = None  # (kept for the turn: the name is gone now)
+            left = resolve_user_name(self.mem, self.scope, self._stated_name)
         for cube in keep.values():  # forgotten with their turn above: stored again on their own
             if cube.scope.user_id != self.scope.user_id:
                 continue  # never written again into another user's scope
+            if unnamed and cube.metadata.get("subject") == me:
+                cube = cube.model_copy(update={"content": re.sub(
+                    r"^[^'’\n]{1,128}(?=['’]s\s)", lambda _m: left, cube.content)})
             try:
                 self.mem.get(cube.id, cube.scope)
                 continue  # still there: its turn was not forgotten (another agent's, say)
@@ -2951,6 +2994,20 @@ class Assistant:
                      sources=[src.model_dump() for src in cube.sources
                               if not (drop_cube_sources and src.kind == "cube")])
 
+    def _matchable(self, cube: MemCube) -> str:
+        """The words of `cube` a request to forget is looked for in: a turn's without its
+        speaker ("Dana Kim: ..."), a fact about the user without its subject ("Dana Kim's
+        city is Bath."): the user's name labels every one of them, so "forget my name"
+        would otherwise forget all of them (a fact about another person keeps its subject:
+        "forget Priya" names "Priya's phone is ...")."""
+        from memos.reader.questions import user_key
+
+        if cube.kind == Kind.EPISODE:
+            return _said(cube)
+        if cube.metadata.get("subject") == user_key(self.scope.user_id):
+            return re.sub(r"^[^'’\n]{1,128}['’]s\s+", "", cube.content)
+        return cube.content
+
     def _said_beside(self, found: Mapping[str, MemCube], needles: list[str], asked: str
                      ) -> tuple[dict[str, MemCube], list[MemCube]]:
         """The live facts read from the turns about to be forgotten, as (those to keep, those
@@ -2960,6 +3017,9 @@ class Assistant:
         stored again on their own). A fact whose text holds a needle is named too."""
         keys = [_norm(n) for n in needles if _norm(n)]
         request = f" {_norm(asked)} "
+        # "that I have a cat": what is had, named by the attribute of its facts ("cat's name")
+        had = _HAVING.fullmatch(_norm(asked))
+        kind_had = had.group(1) if had else None
         keep: dict[str, MemCube] = {}
         named: list[MemCube] = []
         for cube_id, cube in found.items():
@@ -2972,8 +3032,11 @@ class Assistant:
                 if hit.id in found or not any(d.cube_id == cube_id for d in hit.cube.derived_from):
                     continue
                 value = _norm(str(hit.cube.metadata.get("value", ""))) or "\0"
-                if f" {value} " in request or any(f" {k} " in f" {_norm(hit.content)} "
-                                                  for k in keys):
+                words = f" {_norm(self._matchable(hit.cube))} "
+                head = _norm(str(hit.cube.metadata.get("attribute", "")).split("=")[0]
+                             .split("'s")[0])
+                if f" {value} " in request or any(f" {k} " in words for k in keys) or (
+                        kind_had is not None and head in (kind_had, kind_had + "s")):
                     named.append(hit.cube)  # the very thing forgotten ("jazz")
                 else:
                     keep[hit.id] = hit.cube
@@ -3187,6 +3250,12 @@ def _only_asks(text: str) -> bool:
         return False
     parts = clauses(text)
     return bool(parts) and all(p.rstrip().endswith("?") or is_question(p) for p in parts)
+
+
+# A request to forget that the user has something ("that I have a cat", "we have two dogs"):
+# the thing had, singular.
+_HAVING = re.compile(r"(?:i|we)\s+(?:have|had|own|owned|got|have got|ve got)\s+"
+                     r"(?:a|an|one|two|three|four|\d+|some)?\s*([a-z]{3,}?)(?:e?s)?")
 
 
 def _tells(text: str, key: str) -> bool:

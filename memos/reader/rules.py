@@ -2063,9 +2063,17 @@ _NO_CORRECTION = re.compile(
 _NAMED_ATTRS = frozenset({"city", "country", "home town", "employer", "name"})
 
 
+# "it's not Paris, it's Lyon", "it's not shellfish but peanuts": said as "it's Lyon, not
+# Paris", the form `_NOT_THAT` reads
+_NOT_X_BUT_Y = re.compile(
+    r"\b(?P<its>it['’]?s|it\s+is|that['’]?s)\s+not\s+(?P<old>[^,;.!?]{1,60}?)\s*[,;]?\s+"
+    r"(?:(?:it['’]?s|it\s+is|but|rather)\s+)+(?P<new>[^,;!?]{1,60}?)[\s.!]*$", re.I)
+
+
 def _correction_shape(text: str) -> re.Match[str] | None:
     """The match of a turn that has the shape of a correction (`_CORRECTION`), or None."""
-    text = squeeze(text).strip()
+    text = _NOT_X_BUT_Y.sub(lambda m: f"{m.group('its')} {m.group('new')}, not "
+                            f"{m.group('old')}", squeeze(text).strip())
     if len(text) > 120 or text.endswith("?") or not _OPENS_CORRECTION.match(text):
         return None
     return _CORRECTION.match(text)

@@ -1,0 +1,94 @@
+"""A user's audit of the chat (2026-12-06): "forget my name" forgot every fact about the
+user (each holds the name as its subject, each turn as its speaker); "forget that I have a
+cat" kept the cat; "please don't remember that I like jazz" was noted as a like; "never
+mind, forget that" was noted; "actually it's not Paris, it's Lyon" was no correction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from memos import MemOS
+from memos.assistant import Assistant
+
+
+@pytest.fixture
+def mem(tmp_path: Path):
+    with MemOS.open(tmp_path / "s") as store:
+        yield store
+
+
+def _live(mem: MemOS, user: str) -> list[str]:
+    return [c.content for c in mem.list_memories(user, limit=200).items]
+
+
+def test_forget_my_name_keeps_the_other_facts_without_the_name(mem) -> None:
+    Assistant(mem, "u1").reply("I'm Dana Kim. I live in Bath and I'm allergic to pollen.")
+    chat = Assistant(mem, "u1")
+    reply = chat.reply("forget my name")
+    assert "kept" in reply.text
+    assert "Bath" in chat.reply("where do I live?").text
+    assert "pollen" in chat.reply("what am I allergic to?").text
+    assert "Dana" not in chat.reply("what's my name?").text
+    assert not any("Dana" in c for c in _live(mem, "u1")), _live(mem, "u1")
+
+
+def test_forget_that_i_have_a_cat(mem) -> None:
+    chat = Assistant(mem, "gus")
+    chat.reply("We have two dogs, Rex and Fido, and I live in Leeds.")
+    chat.reply("i have a cat called Biscuit")
+    reply = chat.reply("forget that I have a cat")
+    assert "about that you have a cat" in reply.text
+    assert "Biscuit" not in chat.reply("what's my cat's name?").text
+    assert not any("Biscuit" in c for c in _live(mem, "gus"))
+    reply = chat.reply("forget that we have two dogs")
+    assert "Leeds" in chat.reply("where do I live?").text  # said beside them: kept
+    assert not any("Rex" in c or "Fido" in c for c in _live(mem, "gus"))
+
+
+@pytest.mark.parametrize("request_", ["please don't remember that I like jazz",
+                                      "do not remember that I like jazz",
+                                      "stop remembering that I like jazz"])
+def test_dont_remember_is_a_request_to_forget(mem, request_: str) -> None:
+    chat = Assistant(mem, "max")
+    chat.reply("I love jazz")
+    assert chat.reply(request_).forgotten
+    assert "jazz" not in chat.reply("do I like jazz?").text
+
+
+def test_never_mind_forget_that_forgets_the_last_statement(mem) -> None:
+    chat = Assistant(mem, "vic")
+    chat.reply("I live in York.")
+    chat.reply("my email is fay@example.com")
+    reply = chat.reply("never mind, forget that")
+    assert reply.forgotten and "fay@example.com" not in chat.reply("what's my email?").text
+    assert "York" in chat.reply("where do I live?").text  # only the last statement
+    # after a question, or with nothing said: nothing on a guess
+    assert not chat.reply("scratch that").forgotten
+    fresh = Assistant(mem, "zed")
+    assert "not sure what to forget" in fresh.reply("forget it").text
+
+
+@pytest.mark.parametrize(("told", "fix", "asked", "now", "gone"), [
+    ("I live in Paris.", "actually it's not Paris, it's Lyon", "where do I live?", "Lyon",
+     "Paris"),
+    ("I'm allergic to shellfish.", "no, it's not shellfish it's peanuts",
+     "what am I allergic to?", "peanuts", "shellfish"),
+    ("I work at Acme.", "actually it's not Acme but Globex", "where do I work?", "Globex",
+     "Acme"),
+])
+def test_its_not_x_its_y_corrects(mem, told: str, fix: str, asked: str, now: str,
+                                  gone: str) -> None:
+    chat = Assistant(mem, "jo")
+    chat.reply(told)
+    chat.reply(fix)
+    answer = chat.reply(asked).text
+    assert now in answer and gone not in answer
+
+
+def test_its_not_that_simple_corrects_nothing(mem) -> None:
+    chat = Assistant(mem, "jo")
+    chat.reply("I live in Paris.")
+    chat.reply("Actually it's not that simple, it's complicated")
+    assert "Paris" in chat.reply("where do I live?").text
