@@ -95,7 +95,8 @@ def purge(cube_id: Annotated[str | None, typer.Argument(help="Cube id (omit with
         with (render.err_console().status("erasing ...") if sys.stderr.isatty()
               else contextlib.nullcontext()):
             report = mem.purge(cube_id, scope, all_of_user=all_of_user, reason=reason)
-        remains = mem.purge_remains(report.cube_ids + ([cube_id] if cube_id else [])) \
+        remains = mem.purge_remains(report.cube_ids + ([cube_id] if cube_id else []),
+                                    user=scope.user_id) \
             if verify else None
         # (an account erased: its API keys still open the REST and MCP servers, to an
         # empty store, until revoked)

@@ -190,16 +190,15 @@ def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bo
                         if isinstance(src, dict) and src.get("kind") == "message"}
                  for r in rows if r.kind == "episode"}
         from memos.activation import invalidate_in
-        from memos.stores.adapters import PURGED_ID
+        from memos.stores.adapters import scrub_reasons
 
         for row in filter(None, (repo.row_by_id(session, i) for i in sorted(outliving))):
             version = repo.unsource(session, row, turns, "a turn it was read from was "
                                     "purged; another turn that states it stays")
             invalidate_in(session, store, row.id, version)  # as any new version's
-        if cube_id is not None:  # (a purge of many: their owner's other cubes are few)
-            # reasons of other versions that name an erased cube ("a neighbouring turn it
-            # quoted (<id>) was forgotten"): ids stay in the audit log only
-            repo.scrub_reason_ids(session, scope.user_id, ids, PURGED_ID)
+        # reasons of the owner's other versions that name an erased cube ("a neighbouring
+        # turn it quoted (<id>) was forgotten"): ids stay in the audit log only
+        scrub_reasons(session, scope.user_id, ids)
         blob_files = derived_queries.blob_hashes(rows)  # tensors of erased slots and states
         blob_files += adapter_blobs(rows)  # and the weights of erased adapters
         store.fulltext.remove(session, pks)

@@ -582,9 +582,11 @@ def _date_shown(day: date, precision: str) -> str:
 
 
 def _dates_note(cube: MemCube) -> str:
-    """The calendar dates MemReader resolved in an episode ("last Friday = 10 April 2026")."""
-    return "; ".join(f"{words} = {_date_shown(day, precision)}"
-                     for words, day, precision in _told_dates(cube))
+    """The calendar dates MemReader resolved in an episode ("last Friday = 10 April 2026");
+    not one whose words say the date already ("on 1 February 2026")."""
+    shown = [(words, _date_shown(day, precision)) for words, day, precision in _told_dates(cube)]
+    return "; ".join(f"{words} = {when}" for words, when in shown
+                     if f" {_norm(when)} " not in f" {_norm(words)} ")
 
 
 def _role(cube: MemCube) -> str | None:
@@ -635,6 +637,16 @@ _QUESTION_START = re.compile(
 _STATEMENT_START = re.compile(
     r"^(?:(?:when|whenever|what|where|which|who|how|why)\s+(?:I|I'm|I’m|I've|I’ve|we|we're|"
     r"my|our)\b|which\s+reminds\b|what\s+an?\s)", re.IGNORECASE)  # (and "what a day!")
+# A question said as what the speaker does not know ("i forgot where my sister lives", "I
+# wonder what my job is", "I can't remember if I told you my job"), or with its question word
+# last ("my sister's name is what again")
+_ASKS_ITSELF = re.compile(
+    r"^(?:(?:hmm|um|uh|so|ok|okay|hey)[,.!]?\s+)*i\s+(?:(?:totally\s+|completely\s+)?"
+    r"forg[eo]t|wonder|(?:can'?t|cannot|don'?t|do\s+not)\s+(?:remember|recall)|"
+    r"(?:need|want|would\s+like|'d\s+like)\s+to\s+know|have\s+no\s+idea)\s+"
+    r"(?:where|what|who|when|how|which|whether|if)\b", re.IGNORECASE)
+_ASKED_LAST = re.compile(r"\b(?:is|are|was|were)\s+(?:what|who|where|when)(?:\s+again)?"
+                         r"[\s.!]*$", re.IGNORECASE)
 # A request for what is remembered, said as a command: "List my allergies.", "Give me my
 # address", "Show me my sister's number", "Name my pets".
 _ASKS_TO_TELL = re.compile(
@@ -673,6 +685,8 @@ def is_question(text: str) -> bool:
         return False  # "Can you remember that I'm allergic to penicillin?": told, to keep
     if text.endswith("?"):
         return True
+    if _ASKS_ITSELF.match(text) or _ASKED_LAST.search(text):
+        return True  # "i forgot where my sister lives", "my sister's name is what again"
     if _STATEMENT_START.match(text):
         return False
     return bool(_QUESTION_START.match(text) or _ASKS_TO_TELL.match(text))
@@ -681,9 +695,9 @@ def is_question(text: str) -> bool:
 _ASKING = (r"(?:i\s+would\s+be\s+grateful\s+if\s+"
            r"you\s+could\s+|i'?d\s+like\s+you\s+to\s+|(?:can|could|would|will)\s+you\s+"
            r"(?:please\s+|kindly\s+|pls\s+)?|please\s+|pls\s+|plz\s+|kindly\s+)?")
-_FORGET = re.compile(r"^\s*" + _ASKING + r"(?:forget|(?:do\s+not|don'?t|dont)\s+(?:remember|"
-                     r"keep|store|save)|stop\s+(?:remembering|storing|keeping)|no\s+need\s+to\s+"
-                     r"remember)\s+"
+_FORGET = re.compile(r"^\s*" + _ASKING + r"(?:forget|(?:(?:do\s+not|don'?t|dont)\s+remember|"
+                     r"stop\s+remembering|no\s+need\s+to\s+remember)(?=\s+(?:that|my|about|"
+                     r"what|anything|everything)\b))\s+"
                      r"(?:about\s+|that\s+|everything\s+about\s+|all\s+about\s+|"
                      r"(?:what|everything|all)\s+(?:i(?:'ve|\s+have)?\s+)?(?:told\s+you|said|"
                      r"mentioned)\s+(?:about\s+)?)?(?P<what>.+?)"
@@ -2203,7 +2217,14 @@ class Assistant:
                                 _when(c)) for c in shown])
             return "I don't know anything about you yet: tell me about yourself.", []
         shown = facts[:ABOUT_MAX]
-        lines = list(dict.fromkeys(self._second_person(h.cube) for h in shown))
+        now = utcnow()
+        # a change set to come is said as one ("your employer is DeepMind (from 1 November
+        # 2027)"), not beside the value that holds until then as if both held
+        lines = list(dict.fromkeys(
+            self._second_person(h.cube) + (f" (from {date_text(h.cube.valid_from)})"
+                                           if h.cube.valid_from is not None
+                                           and as_utc(h.cube.valid_from) > now else "")
+            for h in shown))
         more = len(facts) - len(shown)
         tail = f" (and {more} more)" if more else ""
         return ("Here is what I know about you: " + "; ".join(lines) + tail + ".",

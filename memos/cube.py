@@ -75,6 +75,20 @@ def check_memory_kind(kind: Any, what: str = "kind") -> None:
     raise InvalidInputError(f"unknown {what} {kind!r:.60}; a memory's kinds are {accepted}")
 
 
+def stating_turns(sources: Any) -> set[str]:
+    """The ids of the turns a cube's sources name as having stated it (kind "cube", role
+    "episode", ref "<episode id>@<version>": MemReader's facts), read from SourceRefs or
+    from their stored dicts; anything else names none."""
+    out: set[str] = set()
+    for src in sources if isinstance(sources, (list, tuple)) else ():
+        get = src.get if isinstance(src, dict) else lambda k, s=src: getattr(s, k, None)
+        if get("kind") == "cube" and get("role") == "episode":
+            turn = str(get("ref") or "").split("@")[0]
+            if turn:
+                out.add(turn)
+    return out
+
+
 def check_tier_kind(tier: Any, kind: Any, derived_from: Sequence[Any]) -> None:
     """What an import line's cube must be to hold a tier: a plaintext cube a memory's kind
     (check_memory_kind); an activation or parametric cube one of its tier's kinds and derived

@@ -798,8 +798,8 @@ class MemOS:
     def update(self, cube_id: str, scope: ScopeLike, *, reason: str | None = None,
                clear: Sequence[str] = (), **changes: Any) -> MemCube:
         """A new version with `changes`. A None (JSON null) changes nothing; `clear` names
-        the times to remove ("valid_from", "valid_to", "expires_at": it holds from always,
-        holds on, never expires), and tags=[] and metadata={} clear those."""
+        the times to remove ("valid_from", "valid_to", "expires_at": no known start, it
+        holds on, it never expires), and tags=[] and metadata={} clear those."""
         allowed = {"content", "kind", "tags", "metadata", "importance", "confidence",
                    "valid_from", "valid_to", "expires_at"}
         unknown = set(changes) - allowed
@@ -833,6 +833,10 @@ class MemOS:
             refuse_forgotten(row)
             current = cube_from_row(row)
         _not_managed(current)
+        if "valid_to" in cleared and current.state == Lifecycle.SUPERSEDED:
+            raise InvalidInputError(
+                f"cube {cube_id} was superseded: it ended when it was replaced, so its "
+                f"valid_to stays; rollback(cube_id, scope, to_version) makes it current again")
         if "kind" in changes:  # a memory stays one; memos' tiers keep their kinds
             check_tier_kind(current.tier, changes["kind"], current.derived_from)
         if "content" in changes and "metadata" not in changes:
@@ -1716,17 +1720,22 @@ class MemOS:
         """Retire the active adapter and serve the previous one again."""
         return self._parametric().rollback(as_scope(scope))
 
-    def purge_remains(self, cube_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def purge_remains(self, cube_ids: Sequence[str], *,
+                      user: str | None = None) -> dict[str, dict[str, Any]]:
         """What is left of these cube ids in every tier: rows, index entries without a row,
-        activation cubes and blobs, adapters trained on them (`memos purge --verify`).
+        activation cubes and blobs, adapters trained on them, version reasons naming them
+        (of `user`'s cubes, the purging user's: another user's words are hers; None: any
+        user's) (`memos purge --verify`).
 
-        A store-wide administrator's check, like `check` and `gc`: it takes no scope and
-        counts what is left of any id, whoever owned it (not served over REST or MCP)."""
+        A store-wide administrator's check, like `check` and `gc`: it counts what is left of
+        any id, whoever owned it (not served over REST or MCP)."""
         from memos.parametric.tier import remains
 
         if isinstance(cube_ids, str) or not isinstance(cube_ids, Iterable):
             raise InvalidInputError(f"cube_ids must be a list of cube ids, got {cube_ids!r:.40}")
-        return remains(self._store, [_id_arg(c, "cube id") for c in cube_ids])
+        if user is not None:
+            user = as_scope(user).user_id
+        return remains(self._store, [_id_arg(c, "cube id") for c in cube_ids], user)
 
     def _transcript(self, sc: Scope, session_id: str, *, read: bool = False
                     ) -> MemCube | None:

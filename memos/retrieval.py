@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from memos.config import RetrievalConfig
-from memos.cube import SESSION_KEY, TURN_KEY
+from memos.cube import SESSION_KEY, TURN_KEY, stating_turns
 from memos.query import QueryHints, analyze, says_when
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -296,10 +296,7 @@ def fold_hosts(derived_from: Any, sources: Any) -> list[str]:
             out.append(value)
     if len(out) <= 1:
         return out
-    stated = {str(s.get("ref", "")).split("@")[0] for s in sources
-              if isinstance(s, Mapping) and s.get("kind") == "cube"
-              and s.get("role") == "episode"} if isinstance(sources, list) else set()
-    return out if set(out) <= stated else []
+    return out if set(out) <= stating_turns(sources) else []
 
 
 def session_of(meta: Any) -> Hashable | None:

@@ -136,8 +136,8 @@ class UpdateRequest(Request):
     valid_to: Time = None
     expires_at: Time = None
     clear: list[Literal["valid_from", "valid_to", "expires_at"]] | None = Field(
-        None, description="Times to remove (a null above changes nothing): valid_from (it "
-        "held from always), valid_to (it holds on), expires_at (it never expires).")
+        None, description="Times to remove (a null above changes nothing): valid_from (no "
+        "known start), valid_to (it holds on), expires_at (it never expires).")
     reason: str | None = None
 
 
@@ -184,8 +184,8 @@ class SearchRequest(Request):
     record_access: StrictBool | None = None
     fold: StrictBool | None = Field(None, description="false: a derived fact and the turn it came "
                               "from are two hits (default: one hit, the other in `folded`)")
-    as_of: Time = Field(None, description="Only what held then (valid_from not after it, "
-                        "valid_to after it), superseded memories included.")
+    as_of: Time = Field(None, description="Only what held then (valid_from, else recorded_at, "
+                        "not after it; valid_to after it), superseded memories included.")
 
 
 class RecallRequest(Request):

@@ -184,6 +184,31 @@ def without_ids(text: str, cube_ids: Collection[str] | ErasedIds) -> str:
     return text
 
 
+def _reasons_of(session: Session, user_id: str | None) -> Any:
+    """(pk, reason) of the versions with a reason, of `user_id`'s cubes (None: every cube)."""
+    stmt = select(CubeVersionRow.pk, CubeVersionRow.reason).where(
+        CubeVersionRow.reason.is_not(None))
+    if user_id is not None:
+        stmt = stmt.where(CubeVersionRow.cube_id.in_(
+            select(CubeRow.id).where(CubeRow.user_id == user_id)))
+    return session.execute(stmt)
+
+
+def scrub_reasons(session: Session, user_id: str, cube_ids: Collection[str]) -> int:
+    """Write PURGED_ID for each of `cube_ids` (cubes a purge erases) in the version reasons
+    of `user_id`'s cubes that name it ("a neighbouring turn it quoted (<id>) was
+    forgotten"): no version keeps an erased cube's id; the audit log does. One pass over
+    the user's reasons. Returns how many version rows changed."""
+    erased = ErasedIds(cube_ids)
+    changed = 0
+    for pk, reason in list(_reasons_of(session, user_id)):
+        if erased.named_in(str(reason)):
+            session.execute(update(CubeVersionRow).where(CubeVersionRow.pk == pk)
+                            .values(reason=without_ids(str(reason), erased)))
+            changed += 1
+    return changed
+
+
 def scrub_history(session: Session, adapter_id: str, cube_ids: set[str],
                   erased: ErasedIds | None = None) -> int:
     """Take the question keys and (cube id, version) pairs naming `cube_ids` (cubes a purge
@@ -276,11 +301,13 @@ def adapters_from(session: Session, cube_ids: Sequence[str]) -> list[CubeRow]:
 
 
 def remains(session: Session, cube_ids: Sequence[str], indexed_pks: set[int],
-            blob_files: set[str]) -> dict[str, dict[str, Any]]:
+            blob_files: set[str], user_id: str | None = None) -> dict[str, dict[str, Any]]:
     """What is left of these (purged) cubes, per tier.
 
     `indexed_pks`: the cube pks the vector and full-text indexes hold (an entry whose cube row
-    is gone is a remain); `blob_files`: hashes of the blob files on disk."""
+    is gone is a remain); `blob_files`: hashes of the blob files on disk; `user_id`: whose
+    version reasons to look for the ids in (the purging user's, which `scrub_reasons`
+    scrubs; None: every user's, as a store-wide check)."""
     ids = list(dict.fromkeys(cube_ids))
     rows = rows_by_ids(session, ids)
     versions = changelog = derivations = 0
@@ -311,8 +338,8 @@ def remains(session: Session, cube_ids: Sequence[str], indexed_pks: set[int],
         BlobRow.hash.in_(sorted(act_blobs | ad_blobs)))).scalars()) if act_blobs | ad_blobs \
         else set()
     erased = ErasedIds(ids)
-    reasons = sum(1 for reason in session.execute(select(CubeVersionRow.reason).where(
-        CubeVersionRow.reason.is_not(None))).scalars() if erased.named_in(str(reason)))
+    reasons = sum(1 for _pk, reason in _reasons_of(session, user_id)
+                  if erased.named_in(str(reason)))
     return {
         "plaintext": {"rows": len(rows), "versions": versions, "changelog_rows": changelog,
                       "derivation_rows": derivations, "reasons_naming": reasons},
@@ -331,4 +358,4 @@ __all__ = ["BLOB_KEY", "FACTS_KEY", "STATUS_KEY", "active_adapter", "adapter_blo
            "adapters_from", "adapters_of", "adapters_with_blobs", "blobs_in_service",
            "fact_rows", "is_adapter", "names_any", "owners_with_facts",
            "ErasedIds", "ids_named", "pending_reconsolidations", "question_keys_naming", "remains",
-           "rows_by_ids", "scrub_history", "without_ids"]
+           "rows_by_ids", "scrub_history", "scrub_reasons", "without_ids"]

@@ -227,9 +227,10 @@ def _compile(expr: Mapping[str, Any], dialect: str) -> ColumnElement[bool]:
             clauses.append(CubeRow.valid_from >= parse_time(value, key))
         elif key == "valid_before":
             clauses.append(CubeRow.valid_from < parse_time(value, key))
-        elif key == "valid_at":  # held then: begun by then (or never said), not yet ended
+        elif key == "valid_at":  # held then: begun by then (undated: recorded by then),
+            # not yet ended (a superseded one ended when it was replaced)
             at = parse_time(value, key)
-            clauses.append(and_(or_(CubeRow.valid_from.is_(None), CubeRow.valid_from <= at),
+            clauses.append(and_(func.coalesce(CubeRow.valid_from, CubeRow.recorded_at) <= at,
                                 or_(CubeRow.valid_to.is_(None), CubeRow.valid_to > at)))
         elif key == "meta":
             for mkey, mvalue in value.items():

@@ -1275,9 +1275,7 @@ class Repository:
         for row in rows:
             if row.tier != Tier.PLAINTEXT.value or row.kind not in ("fact", "preference"):
                 continue
-            said = {str(s.get("ref", "")).split("@")[0] for s in row.sources or []
-                    if isinstance(s, dict) and s.get("kind") == "cube"
-                    and s.get("role") == "episode"} - {""}
+            said = cube_types.stating_turns(row.sources)
             made_from = {str(d.get("cube_id")) for d in row.derived_from or []
                          if isinstance(d, dict)}
             said &= made_from
@@ -1311,12 +1309,10 @@ class Repository:
         `scrub_quotes` makes one). `erased`: each erased turn's id -> the message refs
         ("<session>#<turn>") its own sources name; a message ref a turn that stays names
         too (a session ingested again from its start) stays."""
-        kept_turns = sorted({str(s.get("ref", "")).split("@")[0] for s in row.sources or []
-                             if isinstance(s, dict) and s.get("kind") == "cube"
-                             and s.get("role") == "episode"} - set(erased))
-        kept_refs = {str(s.get("ref")) for turn in kept_turns
-                     if (found := self.row_by_id(session, turn)) is not None
-                     for s in found.sources or []
+        kept_turns = sorted(cube_types.stating_turns(row.sources) - set(erased))
+        kept_refs = {str(s.get("ref")) for sources in session.execute(
+                         select(CubeRow.sources).where(CubeRow.id.in_(kept_turns))).scalars()
+                     for s in sources or []
                      if isinstance(s, dict) and s.get("kind") == "message"}
         refs = (set().union(*erased.values()) if erased else set()) - kept_refs
 
@@ -1349,23 +1345,6 @@ class Repository:
             "derived_from": [d for d in cube.derived_from
                              if keep_pair(d.model_dump(mode="json"))]}), "update", reason)
         return version
-
-    def scrub_reason_ids(self, session: Session, user_id: str, ids: Sequence[str],
-                         mark: str) -> int:
-        """Write `mark` for each of `ids` (cubes a purge erases) in the version reasons of
-        `user_id`'s cubes that name it ("a neighbouring turn it quoted (<id>) was
-        forgotten"): no version keeps an erased cube's id; the audit log does. Returns how
-        many version rows changed."""
-        changed = 0
-        owned = select(CubeRow.id).where(CubeRow.user_id == user_id)
-        for cube_id in dict.fromkeys(ids):
-            for ver in session.execute(select(CubeVersionRow.pk, CubeVersionRow.reason).where(
-                    CubeVersionRow.cube_id.in_(owned),
-                    CubeVersionRow.reason.contains(cube_id, autoescape=True))).all():
-                session.execute(update(CubeVersionRow).where(CubeVersionRow.pk == ver.pk)
-                                .values(reason=str(ver.reason).replace(cube_id, mark)))
-                changed += 1
-        return changed
 
     def max_seq(self, session: Session) -> int:
         return session.execute(select(func.coalesce(func.max(ChangelogRow.seq), 0))).scalar_one()

@@ -329,14 +329,16 @@ def adapter_blobs(rows: Sequence[CubeRow]) -> list[str]:
     return list(dict.fromkeys(b for b in (q.adapter_blob(r) for r in rows) if b is not None))
 
 
-def remains(store: StoreParts, cube_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """What is left of these cubes in every tier (`memos purge --verify`)."""
+def remains(store: StoreParts, cube_ids: Sequence[str],
+            user_id: str | None = None) -> dict[str, dict[str, Any]]:
+    """What is left of these cubes in every tier (`memos purge --verify`); `user_id`: whose
+    version reasons may name them (`adapters.remains`)."""
     with store.index_lock:
         indexed = set(store.vectors.ids())
     with store.repo.read() as session:
         indexed |= set(store.fulltext.all_pks(session))
         files = set(store.blobs._files())
-        return q.remains(session, cube_ids, indexed, files)
+        return q.remains(session, cube_ids, indexed, files, user_id)
 
 
 # -- the tier --------------------------------------------------------------------------------

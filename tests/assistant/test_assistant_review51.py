@@ -92,3 +92,51 @@ def test_its_not_that_simple_corrects_nothing(mem) -> None:
     chat.reply("I live in Paris.")
     chat.reply("Actually it's not that simple, it's complicated")
     assert "Paris" in chat.reply("where do I live?").text
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("i forgot where my sister lives", True), ("I wonder what my job is", True),
+    ("I can't remember if I told you my job", True), ("my sister's name is what again", True),
+    ("i need to know where ana lives", True),
+    ("I forgot my keys at home", False), ("I wonder", False),
+    ("My name is what I say it is", False)])
+def test_questions_said_without_a_question_mark(text: str, asks: bool) -> None:
+    from memos.assistant import is_question
+
+    assert is_question(text) is asks
+
+
+def test_a_question_said_as_not_knowing_is_answered_not_noted(mem) -> None:
+    Assistant(mem, "ola").reply("I live in Leeds. My sister Ana lives in Madrid.")
+    chat = Assistant(mem, "ola")
+    assert "Madrid" in chat.reply("i forgot where my sister lives").text
+    chat.reply("I wonder what my job is")
+    # (stored as the turn it is, but no memory to quote: it only asks)
+    later = Assistant(mem, "ola")
+    assert "forgot" not in later.reply("remind me where ana lives").text
+    assert "wonder" not in later.reply("what's my job?").text
+
+
+def test_about_me_says_a_change_to_come(mem) -> None:
+    chat = Assistant(mem, "ray")
+    chat.reply("I live in Leeds and work at Acme.")
+    chat.reply("I accepted a job at DeepMind, starting 1 November 2027")
+    text = chat.reply("what do you know about me?").text
+    assert "your employer is DeepMind (from 1 November 2027)" in text
+    assert "your employer is Acme" in text
+
+
+def test_a_date_said_as_a_date_gets_no_gloss(mem) -> None:
+    chat = Assistant(mem, "pat")
+    chat.reply("I started my course on 1 February 2026 and met Sam last Friday")
+    text = Assistant(mem, "pat").reply("when did I meet Sam?").text
+    assert "= 1 February 2026" not in text and "last Friday = " in text
+
+
+@pytest.mark.parametrize("said", ["Don't keep the dog inside when it rains, she hates it.",
+                                  "Stop storing your files on the desktop.",
+                                  "Don't remember his name, sadly"])
+def test_dont_and_stop_sayings_are_told_not_forget_requests(mem, said: str) -> None:
+    reply = Assistant(mem, "fay").reply(said)
+    assert reply.route != "a forget request" and reply.forgotten == []
+    assert any(said in c for c in _live(mem, "fay"))

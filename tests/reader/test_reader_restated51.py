@@ -148,3 +148,14 @@ def test_no_version_reason_names_a_purged_turn(mem) -> None:
     assert not [v.reason for c in (report.episodes[0], report.episodes[2])
                 for v in mem.versions(c, "fay") if v.reason and middle in v.reason]
     assert mem.purge_remains([middle])["plaintext"]["reasons_naming"] == 0
+
+
+def test_verify_counts_the_purging_users_reasons_only(mem) -> None:
+    """Another user's words naming an erased id are hers: `purge_remains(user=...)` counts
+    the purging user's reasons (the ones a purge scrubs), so the check can pass."""
+    alice = mem.add("Alice likes tea", "alice").id
+    bob = mem.add("Bob likes tea", "bob").id
+    mem.update(bob, "bob", importance=0.9, reason=f"copied from {alice}")
+    mem.purge(alice, "alice")
+    assert mem.purge_remains([alice], user="alice")["plaintext"]["reasons_naming"] == 0
+    assert mem.purge_remains([alice])["plaintext"]["reasons_naming"] == 1  # store-wide
