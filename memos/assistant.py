@@ -746,8 +746,9 @@ _PERSON_REQUEST = re.compile(r"(?:(?:everything|all)\s+)?(?:about\s+)?my\s+"
 # "never mind, forget that", "scratch that", "forget it": what was just said, unnamed
 _BARE_FORGET = re.compile(
     r"^\s*(?:(?:never\s*mind|nvm|oh|ok|okay|actually|wait|hmm|no|sorry)[,!.:]?\s+)*"
-    r"(?:(?:please\s+)?forget\s+(?:it|that|this|about\s+(?:it|that))|scratch\s+that|"
-    r"strike\s+that|ignore\s+that|disregard\s+that)(?:,?\s+(?:pls|please))?[\s.!?]*$", re.I)
+    r"(?:(?:please\s+)?forget\s+(?:(?P<it>it|about\s+it)|that|this|about\s+that)|"
+    r"scratch\s+that|strike\s+that|ignore\s+that|disregard\s+that)"
+    r"(?:,?\s+(?:pls|please))?[\s.!?]*$", re.I)
 # Words that open a turn before a forget request ("actually, forget my address", "oh and can
 # you forget ...", "hey, forget priya please")
 _FORGET_LEAD = re.compile(r"^\s*(?:(?:actually|oh|hey|ok|okay|so|and|also|um|uh|well|btw|wait|"
@@ -1331,9 +1332,11 @@ class Assistant:
                 forget = led
         if forget and forget.group("what").strip(" .!?").lower() in _NOT_A_THING:
             forget = None  # "oh forget it", "forget that": said in passing, no request
-        if forget is None and len(text) <= 200 and _BARE_FORGET.match(said):
+        bare = _BARE_FORGET.match(said) if forget is None and len(text) <= 200 else None
+        if bare is not None:
             # "never mind, forget that": what this session's last statement told, if any
-            reply = self._forget_last(sid)
+            # ("forget it" names nothing even so: "never mind" as often)
+            reply = self._forget_last(sid, named=bare.group("it") is None)
             reply.seconds["total"] = time.perf_counter() - start
             return reply
         if forget:
@@ -2684,13 +2687,14 @@ class Assistant:
                      session_id=sid, route="a forget request",
                      forgotten=[i for i, _c, _h in done])
 
-    def _forget_last(self, sid: str) -> Reply:
+    def _forget_last(self, sid: str, named: bool = True) -> Reply:
         """"Never mind, forget that": the facts this session's last statement told are
         forgotten with it (as "forget that <its words>" would forget them); after a question,
-        or with nothing said yet, nothing is, and the reply says how to name a memory."""
+        with nothing said yet, or when the words name nothing (`named` False: "oh forget
+        it"), nothing is, and the reply says how to name a memory."""
         last = next((t for t in reversed(self._turns.get(sid, [])) if t.role == "user"),
                      None)
-        if last is None or is_question(last.text) or not self._stated_facts(
+        if not named or last is None or is_question(last.text) or not self._stated_facts(
                 " ".join(last.text.split()), self.user_name):
             text = ("I'm not sure what to forget. Say \"forget\" and what, such as \"forget "
                     "my address\" or \"forget that I have a cat\".")

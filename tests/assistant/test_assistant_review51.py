@@ -64,10 +64,14 @@ def test_never_mind_forget_that_forgets_the_last_statement(mem) -> None:
     reply = chat.reply("never mind, forget that")
     assert reply.forgotten and "fay@example.com" not in chat.reply("what's my email?").text
     assert "York" in chat.reply("where do I live?").text  # only the last statement
-    # after a question, or with nothing said: nothing on a guess
+    # after a question, or with nothing said, or "forget it" (never mind as often):
+    # nothing on a guess
     assert not chat.reply("scratch that").forgotten
     fresh = Assistant(mem, "zed")
-    assert "not sure what to forget" in fresh.reply("forget it").text
+    assert "not sure what to forget" in fresh.reply("forget that").text
+    fresh.reply("my email is zed@example.com")
+    assert not fresh.reply("oh forget it").forgotten
+    assert "zed@example.com" in fresh.reply("what's my email?").text
 
 
 @pytest.mark.parametrize(("told", "fix", "asked", "now", "gone"), [
