@@ -188,7 +188,7 @@ def _purge(store: StoreParts, cube_id: str | None, scope: Scope, all_of_user: bo
                  how="purged", erased=ids)
         turns = {r.id: {str(src.get("ref")) for src in r.sources or []
                         if isinstance(src, dict) and src.get("kind") == "message"}
-                 for r in rows if r.kind == "episode"}
+                 for r in rows if r.kind == "episode"} if outliving else {}
         from memos.activation import invalidate_in
         from memos.stores.adapters import scrub_reasons
 

@@ -2960,8 +2960,8 @@ class Assistant:
             if cube.scope.user_id != self.scope.user_id:
                 continue  # never written again into another user's scope
             if unnamed and cube.metadata.get("subject") == me:
-                cube = cube.model_copy(update={"content": re.sub(
-                    r"^[^'’\n]{1,128}(?=['’]s\s)", lambda _m: left, cube.content)})
+                cube = cube.model_copy(update={"content": _SUBJECT.sub(lambda _m: left,
+                                                                        cube.content)})
             try:
                 self.mem.get(cube.id, cube.scope)
                 continue  # still there: its turn was not forgotten (another agent's, say)
@@ -3030,7 +3030,7 @@ class Assistant:
         if cube.kind == Kind.EPISODE:
             return _said(cube)
         if cube.metadata.get("subject") == user_key(self.scope.user_id):
-            return re.sub(r"^[^'’\n]{1,128}['’]s\s+", "", cube.content)
+            return _SUBJECT.sub("", cube.content).removeprefix("'s ").removeprefix("’s ")
         return cube.content
 
     def _said_beside(self, found: Mapping[str, MemCube], needles: list[str], asked: str
@@ -3277,6 +3277,8 @@ def _only_asks(text: str) -> bool:
     return bool(parts) and all(p.rstrip().endswith("?") or is_question(p) for p in parts)
 
 
+# The subject of a fact's text, before its "'s" ("Dana Kim" of "Dana Kim's city is Bath.")
+_SUBJECT = re.compile(r"^[^'’\n]{1,128}(?=['’]s\s)")
 # A request to forget that the user has something ("that I have a cat", "we have two dogs"):
 # the thing had, singular.
 _HAVING = re.compile(r"(?:i|we)\s+(?:have|had|own|owned|got|have got|ve got)\s+"

@@ -22,3 +22,8 @@ def tell(mem: MemOS, turns: list[tuple[int, str]], user: str = "alice") -> Assis
 def ask(bot: Assistant, question: str, day: int = 90) -> str:
     """The reply to `question`, asked in session "q<day>" on that day."""
     return bot.reply(question, session_id=f"q{day}", at=T0 + timedelta(days=day)).text
+
+
+def live_texts(mem: MemOS, user: str) -> list[str]:
+    """The texts of a user's live memories (up to 200)."""
+    return [c.content for c in mem.list_memories(user, limit=200).items]

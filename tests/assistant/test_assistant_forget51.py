@@ -11,6 +11,7 @@ import pytest
 
 from memos import MemOS
 from memos.assistant import Assistant, _tells
+from tests.assistant.helpers import live_texts
 
 
 @pytest.fixture
@@ -19,17 +20,13 @@ def mem(tmp_path: Path):
         yield store
 
 
-def _live(mem: MemOS, user: str) -> list[str]:
-    return [c.content for c in mem.list_memories(user, limit=200).items]
-
-
 def test_only_a_question_asked_is_nothing_stored(mem) -> None:
     chat = Assistant(mem, "fay")
     chat.reply("what's my favourite colour?")
     reply = chat.reply("forget my favourite colour")
     assert reply.forgotten == []
     assert "nothing stored" in reply.text and "what's my favourite colour" not in reply.text
-    assert "Fay: what's my favourite colour?" in _live(mem, "fay")
+    assert "Fay: what's my favourite colour?" in live_texts(mem, "fay")
 
 
 def test_the_fact_goes_and_the_bare_question_stays(mem) -> None:
@@ -39,7 +36,7 @@ def test_the_fact_goes_and_the_bare_question_stays(mem) -> None:
     chat.reply("is my favourite colour green?")  # says the value: forgotten with it
     reply = chat.reply("forget my favourite colour")
     assert "what's my favourite colour" not in reply.text
-    live = _live(mem, "fay")
+    live = live_texts(mem, "fay")
     assert not any("green" in c.lower() for c in live), live
     assert "Fay: what's my favourite colour?" in live
     assert "green" not in chat.reply("what's my favourite colour?").text
@@ -50,7 +47,7 @@ def test_a_question_that_tells_something_is_forgotten(mem) -> None:
     chat.reply("what should I eat with my diabetes?")
     reply = chat.reply("forget my diabetes")
     assert len(reply.forgotten) >= 1
-    assert not any("diabetes" in c for c in _live(mem, "fay"))
+    assert not any("diabetes" in c for c in live_texts(mem, "fay"))
 
 
 @pytest.mark.parametrize(("text", "key", "told"), [

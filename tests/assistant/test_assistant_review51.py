@@ -11,16 +11,13 @@ import pytest
 
 from memos import MemOS
 from memos.assistant import Assistant
+from tests.assistant.helpers import live_texts
 
 
 @pytest.fixture
 def mem(tmp_path: Path):
     with MemOS.open(tmp_path / "s") as store:
         yield store
-
-
-def _live(mem: MemOS, user: str) -> list[str]:
-    return [c.content for c in mem.list_memories(user, limit=200).items]
 
 
 def test_forget_my_name_keeps_the_other_facts_without_the_name(mem) -> None:
@@ -31,7 +28,7 @@ def test_forget_my_name_keeps_the_other_facts_without_the_name(mem) -> None:
     assert "Bath" in chat.reply("where do I live?").text
     assert "pollen" in chat.reply("what am I allergic to?").text
     assert "Dana" not in chat.reply("what's my name?").text
-    assert not any("Dana" in c for c in _live(mem, "u1")), _live(mem, "u1")
+    assert not any("Dana" in c for c in live_texts(mem, "u1")), live_texts(mem, "u1")
 
 
 def test_forget_that_i_have_a_cat(mem) -> None:
@@ -41,10 +38,10 @@ def test_forget_that_i_have_a_cat(mem) -> None:
     reply = chat.reply("forget that I have a cat")
     assert "about that you have a cat" in reply.text
     assert "Biscuit" not in chat.reply("what's my cat's name?").text
-    assert not any("Biscuit" in c for c in _live(mem, "gus"))
+    assert not any("Biscuit" in c for c in live_texts(mem, "gus"))
     reply = chat.reply("forget that we have two dogs")
     assert "Leeds" in chat.reply("where do I live?").text  # said beside them: kept
-    assert not any("Rex" in c or "Fido" in c for c in _live(mem, "gus"))
+    assert not any("Rex" in c or "Fido" in c for c in live_texts(mem, "gus"))
 
 
 @pytest.mark.parametrize("request_", ["please don't remember that I like jazz",
@@ -143,4 +140,4 @@ def test_a_date_said_as_a_date_gets_no_gloss(mem) -> None:
 def test_dont_and_stop_sayings_are_told_not_forget_requests(mem, said: str) -> None:
     reply = Assistant(mem, "fay").reply(said)
     assert reply.route != "a forget request" and reply.forgotten == []
-    assert any(said in c for c in _live(mem, "fay"))
+    assert any(said in c for c in live_texts(mem, "fay"))
