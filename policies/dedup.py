@@ -99,8 +99,10 @@ def new_information(new_text: str, old_text: str) -> list[str]:
     words outside ASCII, and every word of quoted text. Matching is case-blind and in NFKC.
     They must occur in the old text in the same order, each as often: "ordered 1 on 1 May"
     says something that "ordered 2 on 1 May" does not, although every token is in it, and so
-    does "Bob paid Alice" next to "Alice paid Bob". An empty list means the new text adds
-    nothing a reader of the old text would miss.
+    does "Bob paid Alice" next to "Alice paid Bob". Other words (not function words) that the
+    old text holds must keep their order among themselves: "from coffee to tea" is no
+    restatement of "from tea to coffee", and the word out of place ("tea") is listed. An
+    empty list means the new text adds nothing a reader of the old text would miss.
     """
     where: dict[str, list[int]] = {}  # folded old token -> its positions, ascending
     for i, t in enumerate(_tokens(old_text)):
@@ -113,11 +115,22 @@ def new_information(new_text: str, old_text: str) -> list[str]:
               for t in _tokens(g)}
     missing: list[str] = []
     pos = 0  # old tokens before `pos` are used up by earlier matches
+    plain_pos = 0  # the same, for ordinary words
     for token in _tokens(new_text):
         folded = _fold(token)
-        if folded not in quoted and not _informative(token):
-            continue
         spots = where.get(folded, [])
+        if folded not in quoted and not _informative(token):
+            # An ordinary word may be a paraphrase ("called" for "named") or left out, but a
+            # word both texts hold must keep its place: "switched from tea to coffee" says
+            # the opposite of "switched from coffee to tea" (ordinary words keep an order of
+            # their own, apart from the informative tokens').
+            if folded not in _FUNCTION_WORDS and spots:
+                k = bisect.bisect_left(spots, plain_pos)
+                if k == len(spots):
+                    missing.append(token)
+                else:
+                    plain_pos = spots[k] + 1
+            continue
         k = bisect.bisect_left(spots, pos)
         if k == len(spots):
             missing.append(token)

@@ -184,3 +184,17 @@ def test_restatements_that_add_nothing_still_merge(pair):
     assert dedup.new_information(new, old) == [], (old, new)
     d = dedup.decide_dedup([], [("old", 0.96)], 0.95, new, {"old": old})
     assert (d.action, d.target_id) == ("merged", "old")
+
+
+def test_ordinary_words_both_texts_hold_must_keep_their_order():
+    # every word is in the old text, lowercase, but the meaning is reversed
+    assert dedup.new_information("Alice switched from coffee to tea",
+                                 "Alice switched from tea to coffee") == ["tea"]
+    assert not dedup.adds_nothing("Noted: your favorite color is green (it was blue).",
+                                  "Noted: your favorite color is blue (it was green).")
+    # a paraphrase, a dropped word or a function word out of place still merges
+    assert dedup.adds_nothing("Bob adopted a small dog called Rex",
+                              "Bob adopted a small brown dog named Rex")
+    assert dedup.adds_nothing("the tea that Alice likes is green", "Alice likes green tea, that is it")\
+        is False
+    assert dedup.adds_nothing("Alice, she likes green tea", "Alice likes green tea")
