@@ -334,6 +334,36 @@ def types_lower(text: str) -> bool:
     return not any(c.isupper() for c in _SHIFTED.sub("", text))
 
 
+# A name the speaker gives themselves ("Hi, I'm Alice.", "my name is Dana Kim"): capitalised
+# by a writer who types places in lower case all the same
+_OWN_NAME_SAID = re.compile(r"\b(?:I['’]m|I\s+am|(?i:my\s+name\s+is|call\s+me|this\s+is))\s+"
+                            r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?\b")
+
+
+def types_lower_but_names(text: str, speaker: str = "") -> bool:
+    """`types_lower`, after leaving out the speaker's own name and a name they give
+    themselves: "Hi, I'm Alice. I live in london" types places in lower case."""
+    if speaker.strip():
+        text = re.sub(rf"\b{re.escape(speaker.strip())}\b", "", text)
+    return types_lower(_OWN_NAME_SAID.sub("", text))
+
+
+# How a place of `vocab.KNOWN_PLACES` is written: words capitalised but these
+_PLACE_LOWER_WORDS = frozenset({"de", "es", "of", "the", "la", "le"})
+_PLACE_CAPITALS = frozenset({"uk", "us", "usa", "uae", "nyc", "sf", "la"})
+
+
+def place_cased(value: str) -> str:
+    """A known place typed in lower case, written as its name is ("london" -> "London",
+    "the uk" -> "the UK", "rio de janeiro" -> "Rio de Janeiro"); any other value as it is."""
+    if value != value.lower() or value not in KNOWN_PLACES:
+        return value
+    words = value.split()
+    return " ".join(w.upper() if w in _PLACE_CAPITALS else
+                    w if w in _PLACE_LOWER_WORDS and (i or w == "the") else w.capitalize()
+                    for i, w in enumerate(words))
+
+
 def _names_known_place(text: str) -> bool:
     """Whether `text` names a place of `vocab.KNOWN_PLACES` in lower case (a word or two)."""
     words = re.findall(r"[a-z][a-z'-]*", text)
@@ -1149,6 +1179,8 @@ class _Turn:
             else value
         if not _ok_value(value, attribute=attr):
             return
+        if attribute in _PLACE_ATTRS:
+            value = place_cased(value)  # "london" -> "London"
         ident = (subj.key.lower(), attr, value.lower(), negated or past)
         if ident in self.seen:
             return
@@ -2556,7 +2588,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     # (a word shouted in capitals says nothing of case: "she said YES!!! we're engaged")
     unshouted = re.sub(r"\b[A-Z]{2,}\b", "", text)
     turn.caseless = not any(c.isupper() for c in unshouted) or (
-        types_lower(text) and _names_known_place(text))
+        types_lower_but_names(text, speaker) and _names_known_place(text))
     turn.reunited = bool(_REUNITED.search(text))
     moved = _MOVED_ON.search(text)
     turn.moved_on, turn.moved_to = moved is not None, _moved_to(moved)
@@ -2754,13 +2786,24 @@ _ASKED = re.compile(
 
 # A request to keep what follows, said as a question ("Can you remember that I'm allergic to
 # penicillin?", "Could you please note that my number is ...?"): what follows is told
+# News said as a question ("did you know I moved to Berlin?", "have I told you that my sister
+# is pregnant?", "did I mention we got a dog?") is told the same way. Asked of something
+# ("do you know where I live?", "did I tell you my sister's name?"), it is a question: after
+# "know" / "tell you" without "that", only "I ..." / "we ..." or "my <someone> <verb>" tell.
+_NEWS_CLAUSE = (r"(?:I|I'm|I’m|I've|I’ve|I'd|I’d|we|we're|we’re|we've|we’ve)\s|"
+                r"(?:my|our)\s+(?:\w+\s+)?\w+\s+(?:is|was|has|had|got|just|lives|works|moved|"
+                r"passed|started|quit|left|\w+ed)\b")
 REMEMBER_THAT = re.compile(
-    r"^\W*(?:(?:can|could|would|will)\s+you\s+(?:please\s+|kindly\s+)?|please\s+|kindly\s+)?"
+    r"^\W*(?:(?:(?:can|could|would|will)\s+you\s+(?:please\s+|kindly\s+)?|please\s+|kindly\s+)?"
     r"(?:remember|note|keep\s+in\s+mind|make\s+a\s+note)\s+that\s+"
     # a clause follows ("that I'm allergic", "that my sister ..."), not a thing asked about
     # ("Can you remember that restaurant I like?")
     r"(?=(?:I|I'm|I’m|I've|I’ve|my|we|we're|our|me)\b|(?-i:[A-Z])[a-z]+\s+(?:is|lives|works|has|"
-    r"was|['’]s)\b)", re.I)
+    r"was|['’]s)\b)"
+    r"|(?:(?:did|do)\s+you\s+know|(?:did|have)\s+I\s+(?:ever\s+|already\s+)?(?:told|tell|"
+    r"mention(?:ed)?\s+to)\s+you|did\s+I\s+(?:ever\s+)?mention)\s+"
+    r"(?:that\s+(?=(?:I|I'm|I’m|I've|I’ve|my|we|we're|our)\b|(?-i:[A-Z])[a-z]+\s+(?:is|lives|"
+    r"works|has|was|['’]s)\b)|(?=" + _NEWS_CLAUSE + r")))", re.I)
 
 
 # A short turn of one sentence that opens with a word that corrects, standing alone

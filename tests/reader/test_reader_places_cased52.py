@@ -1,0 +1,60 @@
+"""Places typed in lower case (2026-12-06): "Hi, I'm Alice. I live in london" read no city
+(the capitalised name made the turn one that capitalises names), and a known place typed in
+lower case was written so ("Alice's city is london."). News said as a question ("did you
+know I moved to Berlin?") was read as a question, stating nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from memos.reader import rules
+
+AT = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def _read(text: str) -> list[tuple[str, str]]:
+    return [(e.attribute, e.value) for e in rules.extract(text, "Alice", "alice", at=AT)]
+
+
+@pytest.mark.parametrize(("typed", "named"), [
+    ("london", "London"), ("new york city", "New York City"), ("rio de janeiro", "Rio de Janeiro"),
+    ("dar es salaam", "Dar es Salaam"), ("the uk", "the UK"), ("usa", "USA"),
+    ("London", "London"), ("lOndon", "lOndon"), ("atlantis", "atlantis"),
+])
+def test_place_cased(typed: str, named: str) -> None:
+    assert rules.place_cased(typed) == named
+
+
+@pytest.mark.parametrize(("turn", "fact"), [
+    ("Hi, I'm Alice. I live in london and I work as a nurse.", ("city", "London")),
+    ("My name is Alice and i live in new york city", ("city", "New York City")),
+    ("Alice here, I moved to paris", ("city", "Paris")),
+    ("i'm from london", ("home town", "London")),
+    ("my sister lives in rio de janeiro", ("sister's city", "Rio de Janeiro")),
+])
+def test_a_known_place_in_lower_case_is_read_and_cased(turn: str, fact: tuple[str, str]) -> None:
+    assert fact in _read(turn)
+
+
+def test_a_capitalised_name_not_the_speakers_still_says_the_turn_uses_case() -> None:
+    # "Tom" is written as a name: the writer capitalises names, so a lower-case word is no place
+    assert rules.types_lower_but_names("Hi, I'm Alice. I live in london", "Alice")
+    assert not rules.types_lower_but_names("I live in london with Tom", "Alice")
+
+
+@pytest.mark.parametrize(("turn", "fact"), [
+    ("did you know I moved to Berlin?", ("city", "Berlin")),
+    ("Did you know that I live in Berlin now?", ("city", "Berlin")),
+    ("have I told you that my sister lives in Rome?", ("sister's city", "Rome")),
+    ("did I mention I work at Google?", ("employer", "Google")),
+])
+def test_news_said_as_a_question_is_read(turn: str, fact: tuple[str, str]) -> None:
+    assert fact in _read(turn)
+
+
+@pytest.mark.parametrize("turn", ["do you know where I live?", "did I tell you my sister's name?",
+                                  "do you know my sister's name?", "do you know if I live in Rome?"])
+def test_a_question_of_what_is_known_states_nothing(turn: str) -> None:
+    assert _read(turn) == []
