@@ -57,8 +57,14 @@ def test_a_transcript_over_the_size_limit_ends_the_session(store_path: str,
     MAX_CONTENT_BYTES (InvalidInputError) and the session was left half ended: summary
     written, turns kept, the assistant on a new session id. Now the newest whole turns that
     fit are saved (every turn is stored as its own episode already). save_session is
-    replaced here: the model reading a megabyte is not what is tested."""
+    replaced here: the model reading a megabyte is not what is tested, and the limit is
+    lowered to 40 kB (55 turns of the full size were a half-minute test)."""
+    import memos.assistant
+
     given: list[str] = []
+    limit = 40_000
+    assert limit < MAX_CONTENT_BYTES
+    monkeypatch.setattr(memos.assistant, "MAX_CONTENT_BYTES", limit)
 
     def save_session(scope: Any, session_id: str, text: str, *, model: Any = None) -> None:
         given.append(text)
@@ -66,18 +72,18 @@ def test_a_transcript_over_the_size_limit_ends_the_session(store_path: str,
     with MemOS.open(store_path, embedder="hashing") as mem:
         monkeypatch.setattr(mem, "save_session", save_session)
         bot = Assistant(mem, "bob", session_id="s1", backend="extractive")
-        filler = "zyx " * ((MAX_TURN_CHARS - 100) // 4)
-        n = MAX_CONTENT_BYTES // len(filler) + 3
+        filler = "zyx " * ((MAX_TURN_CHARS - 100) // 4 // 4)
+        n = limit // len(filler) + 3
         for i in range(n):
             bot.reply(f"note {i} {filler}")
         full = bot.transcript("s1")
-        assert len(full.encode()) > MAX_CONTENT_BYTES
+        assert len(full.encode()) > limit
         ended = bot.end_session("s1")
         assert ended.turns == n and ended.summary_id is not None
         [text] = given
-        assert len(text.encode()) <= MAX_CONTENT_BYTES
+        assert len(text.encode()) <= limit
         assert full.endswith("\n" + text) and text.endswith("assistant: Noted.")  # newest, whole
-        assert len(text.encode()) > MAX_CONTENT_BYTES - 2 * len(filler)  # as many as fit
+        assert len(text.encode()) > limit - 2 * len(filler)  # as many as fit
         assert bot.transcript("s1") == ""  # ended: nothing left half done
 
 
