@@ -41,7 +41,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from memos.arguments import check_arguments
@@ -395,6 +395,17 @@ _CHAT_ASKED = re.compile(
     r"today|this\s+morning|tonight))*|how['’]?s\s+it\s+going|how\s+is\s+it\s+going|how\s+have\s+you\s+"
     r"been|how['’]?s\s+your\s+day|what['’]?s\s+up|sup)|(?P<weather>what['’]?s\s+the\s+weather(?:\s+like)?"
     r"(?:\s+today)?))(?:\s+(?:kai|dear|mate|buddy))?" + r"\s*(?:[?!.,)]+\s*)?$", re.I)
+# What an earlier conversation was about: "what did we talk about last time?", "remind me
+# what I told you yesterday", "what did we discuss in our last chat?"
+_TALKED = re.compile(
+    r"^\W*(?:(?:so|and|hey|ok|okay|um|hmm)[,.]?\s+)*(?:(?:can|could)\s+you\s+)?"
+    r"(?:(?:remind|tell)\s+me\s+)?what\s+(?:(?:did|have|were)\s+)?(?:we|i)\s+(?:been\s+)?"
+    r"(?:talk(?:ed|ing)?|chat(?:ted|ting)?|discuss(?:ed|ing)?|spoke|speak(?:ing)?|say|said|"
+    r"tell\s+you|told\s+you)(?:\s+about)?\s+"
+    r"(?P<when>(?:the\s+)?last\s+time(?:\s+we\s+(?:talked|spoke|chatted))?|"
+    r"(?:in|during)\s+(?:our|the)\s+(?:last|previous)\s+(?:chat|conversation|session|talk)|"
+    r"yesterday|today|earlier(?:\s+today)?|before|previously)(?:\s+please)?[\s?.!]*$", re.I)
+TALKED_MAX = 6  # turns quoted of each kind (told, asked)
 # Small talk that states nothing, beyond the bare forms: a greeting with a word of warmth
 # ("good morning dear"), thanks that go on ("thank you so much, you're a treasure"), a
 # goodbye, praise of the assistant.
@@ -1358,6 +1369,14 @@ class Assistant:
             return Reply(text=answer, backend="note", memories=[],
                          seconds={"total": time.perf_counter() - start}, session_id=sid,
                          route="small talk, asked of the assistant")
+        talked = _TALKED.match(said) if not chats and len(text) <= 200 else None
+        if talked is not None:
+            answer, used = self._talked(talked.group("when"), sid, now)
+            self._remember(sid, [("user", text), ("assistant", answer)], now,
+                           used=[u.id for u in used])
+            return Reply(text=answer, backend="extractive", memories=used,
+                         seconds={"total": time.perf_counter() - start}, session_id=sid,
+                         route="what an earlier conversation was about")
         t0 = time.perf_counter()
         self._last_facts = None  # (`_upcoming` reuses this reply's search only)
         backend, why, cq, facts = self.route(text)
@@ -1412,6 +1431,46 @@ class Assistant:
         return Reply(text=answer_text, backend=backend, memories=used, seconds=seconds,
                      session_id=sid, route=why, question=cq.question if cq else None,
                      notes=notes)
+
+    def _talked(self, when: str, sid: str, now: datetime) -> tuple[str, list[MemoryUsed]]:
+        """What the user said in an earlier conversation: the last session before this one
+        ("last time", "before"), or the turns of a day ("yesterday", "today"), from the live
+        turns among the user's newest 1,000 memories (a turn forgotten since is not told)."""
+        day_word = when.lower().split()[0]
+        page = self.mem.list_memories(self.scope, limit=1000, kind="episode")
+        turns = [c for c in page.items if _role(c) == "user" and SUMMARY_TAG not in c.tags
+                 and _when(c) is not None and _when(c) <= now]  # type: ignore[operator]
+        if day_word in ("yesterday", "today", "earlier"):
+            day = (now - timedelta(days=1 if day_word == "yesterday" else 0)).date()
+            turns = [c for c in turns if _when(c).date() == day]  # type: ignore[union-attr]
+            if not turns:
+                return (f"I don't have anything from our conversation "
+                        f"{'yesterday' if day_word == 'yesterday' else 'earlier today'}.", [])
+            opening = (f"Yesterday ({date_text(day)})" if day_word == "yesterday"
+                       else "Earlier today")
+        else:
+            before = [c for c in turns if c.scope.session_id != sid]
+            if not before:
+                return "I don't have an earlier conversation with you.", []
+            last = max(before, key=lambda c: _when(c))  # type: ignore[arg-type,return-value]
+            turns = [c for c in before if c.scope.session_id == last.scope.session_id]
+            opening = f"Last time we talked, on {date_text(_when(last))}"
+        # (oldest first; turns said at one time in the order they were stored)
+        turns = sorted(reversed(turns), key=lambda c: _when(c))  # type: ignore[arg-type,return-value]
+        told = [c for c in turns if not _only_asks(_said(c))]
+        asked = [c for c in turns if _only_asks(_said(c))]
+
+        def quoted(cubes: list[MemCube]) -> str:
+            more = len(cubes) - TALKED_MAX
+            said = [f'"{_short(_said(c), 120)}"' for c in cubes[:TALKED_MAX]]
+            return _listed(said + ([f"{more} more"] if more > 0 else []))
+
+        parts = [f"you told me {quoted(told)}"] if told else []
+        if asked:
+            parts.append(f"you asked {quoted(asked)}")
+        used = [MemoryUsed(c.id, c.content, c.kind.value, 0.0, f"a turn of {when.lower()}",
+                           _when(c)) for c in [*told[:TALKED_MAX], *asked[:TALKED_MAX]]]
+        return f"{opening}, " + "; ".join(parts) + ".", used
 
     def _note(self, text: str, sid: str, now: datetime, start: float) -> Reply:
         """A statement, with no LLM to chat: remember it, and say what was learned."""
@@ -1804,6 +1863,15 @@ class Assistant:
             return note + text, used
         else:
             useful = self._useful(hits, text)
+            from memos.embedders import HashingEmbedder
+
+            if cq is None and isinstance(self.mem.embedder, HashingEmbedder) and \
+                    not set(_norm(text).split()) & _OF_SPEAKER:
+                # A question of no one stated fact and not of the user, asked of a store whose
+                # vectors are bags of words: a memory that shares no word with it was ranked
+                # for nothing ("what's the capital of France?" quoted "Sorry, I meant Max.";
+                # "what outdoor stuff am I into?" is the user's, and "hiking" answers it)
+                useful = [h for h in useful if _shares_words(text, _said(h.cube))]
             if cq is not None:  # no fact answers it: only what speaks of it
                 names = self._kin_names(cq)
                 useful = [h for h in useful if self._relevant(h.cube, cq, names)]
@@ -2118,20 +2186,16 @@ class Assistant:
         value = _fact_value(hit.cube, cq)
         from memos.policies.conflict import BEGAN
 
+        asked = getattr(self, "_asked_at", None) or utcnow()
         if hit.cube.metadata.get(BEGAN) == "said" or hit.cube.valid_from is None:
-            told = date_text(_told(hit.cube))
-            return (f"At least since {told}, when you told me: your {attribute} is {value}.",
-                    [_used(hit, "the value that holds")])
+            told_at = _told(hit.cube)
+            ago = f" ({_elapsed((asked - as_utc(told_at)).days)} ago)" if told_at else ""
+            return (f"At least since {date_text(told_at)}{ago}, when you told me: your "
+                    f"{attribute} is {value}.", [_used(hit, "the value that holds")])
         start = hit.cube.valid_from
         since = _told_start(hit.cube)
-        elapsed = (getattr(self, "_asked_at", None) or utcnow()) - as_utc(start)
-        days = elapsed.days
-        years, months = days // 365, (days % 365) // 30
-        span = (f"{years} year{'s' if years != 1 else ''}" if years else "") + (
-            (" and " if years and months else "")
-            + (f"{months} month{'s' if months != 1 else ''}" if months else ""))
-        return (f"Since {since} (about {span or 'less than a month'}): your {attribute} is "
-                f"{value}.", [_used(hit, "the value that holds")])
+        return (f"Since {since} (about {_elapsed((asked - as_utc(start)).days)}): your "
+                f"{attribute} is {value}.", [_used(hit, "the value that holds")])
 
     def _exes(self, rel: str | None) -> list[SearchHit]:
         """The partners whose tie ended (`rules.PARTNERS`, or the kind asked: "my ex-wife"),
@@ -3285,6 +3349,29 @@ _HAVING = re.compile(r"(?:i|we)\s+(?:have|had|own|owned|got|have got|ve got)\s+"
                      r"(?:a|an|one|two|three|four|\d+|some)?\s*([a-z]{3,}?)(?:e?s)?")
 
 
+# Words that make a question one of the speaker ("what did I complain about?")
+_OF_SPEAKER = frozenset("i im ive id me my mine myself we us our ours ourselves".split())
+
+
+def _words_of(text: str) -> set[str]:
+    """The words of `text` that say what it is about: not function words, words of asking,
+    helping verbs or plain words, and of three letters or more."""
+    plain = _STOP | _ASK_WORDS | _AUX_WORDS | _PLAIN_WORDS
+    return {w for w in _norm(text).split() if len(w) >= 3 and w not in plain}
+
+
+def _shares_words(question: str, said: str) -> bool:
+    """Whether a memory's words share one with the question's, the same or with the same
+    first five letters, or four of a short word ("lived" / "live", "sisters" / "sister")."""
+    asked = _words_of(question)
+    for word in _words_of(said):
+        for a in asked:
+            n = min(5, len(a), len(word))
+            if word == a or (n >= 4 and word[:n] == a[:n]):
+                return True
+    return False
+
+
 def _tells(text: str, key: str) -> bool:
     """Whether `text` holds the words `key` (normalised), other than in a question that
     only asks about them ("what's my favourite colour?" of "my favourite colour": a turn, or
@@ -3361,6 +3448,20 @@ def _value_of(content: str, cq: CanonicalQuestion) -> str:
     if content.lower().startswith(prefix.lower()):
         return content[len(prefix):].rstrip().removesuffix(".")
     return content
+
+
+def _elapsed(days: int) -> str:
+    """A span of whole days in words: "2 years and 3 months", "5 months", "3 weeks",
+    "4 days", "less than a day"."""
+    def unit(n: int, word: str) -> str:
+        return f"{n} {word}{'s' if n != 1 else ''}"
+
+    years, months = days // 365, (days % 365) // 30
+    if years or months:
+        return " and ".join(unit(n, w) for n, w in ((years, "year"), (months, "month")) if n)
+    if days >= 14:
+        return unit(days // 7, "week")
+    return unit(days, "day") if days >= 1 else "less than a day"
 
 
 def _listed(items: Sequence[str]) -> str:

@@ -120,4 +120,4 @@ def test_how_long(mem: MemOS) -> None:
         "I don't know of a city of yours that holds now named Paris")
     other = tell(mem, [(0, "I live in Leeds")], user="bob")
     assert ask(other, "how long have I lived here?").startswith(
-        "At least since 2 March 2026, when you told me: your city is Leeds")
+        "At least since 2 March 2026 (3 months ago), when you told me: your city is Leeds")
