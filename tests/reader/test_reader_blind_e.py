@@ -20,8 +20,8 @@ from tests.reader.helpers import said
     ("I'm tired, work as a nurse at Acme",
      {("Alice", "job", "nurse"), ("Alice", "employer", "Acme")}),
     ("hey there, im tomasz, just moved to leeds from krakow last month for work",
-     {("Tomasz", "name", "Tomasz"), ("Alice", "city", "leeds"),
-      ("Alice", "city (past)", "krakow")}),
+     {("Tomasz", "name", "Tomasz"), ("Alice", "city", "Leeds"),
+      ("Alice", "city (past)", "Krakow")}),
     ("I'm Tom, and live in Oslo", {("Tom", "name", "Tom"), ("Alice", "city", "Oslo")}),
     ("I'm 34, live in Leeds", {("Alice", "age", "34"), ("Alice", "city", "Leeds")}),
     ("I'm French, from Nantes.", {("Alice", "home town", "Nantes")}),
@@ -37,7 +37,7 @@ from tests.reader.helpers import said
     # a relative's or a pet's name typed in lower case
     ("my sister's name is rachel", {("Alice", "sister's name", "Rachel")}),
     ("and my sisters name is rachel, she lives in nottingham",
-     {("Alice", "sister's name", "Rachel"), ("Rachel", "city", "nottingham")}),
+     {("Alice", "sister's name", "Rachel"), ("Rachel", "city", "Nottingham")}),
     ("my dogs name is biscuit lol", {("Alice", "dog's name", "Biscuit")}),
     ("our cat is called mochi", {("Alice", "cat's name", "Mochi")}),
     # "already" / "still" before "have a <pet>, <Name>"
@@ -51,9 +51,9 @@ from tests.reader.helpers import said
      {("Alice", "allergy", "wasps"), ("Alice", "allergy", "bees"),
       ("Alice", "allergy", "hornets")}),
     # a place typed in lower case ends where "from" or "in" starts
-    ("i moved to leeds from krakow", {("Alice", "city", "leeds"),
-                                      ("Alice", "city (past)", "krakow")}),
-    ("i live in leeds with my sister", {("Alice", "city", "leeds")}),
+    ("i moved to leeds from krakow", {("Alice", "city", "Leeds"),
+                                      ("Alice", "city (past)", "Krakow")}),
+    ("i live in leeds with my sister", {("Alice", "city", "Leeds")}),
     ("mike is a plumber in derby", {("Mike", "job", "plumber")}),
     ("i work as a plumber in derby", {("Alice", "job", "plumber")}),
     # ", as a <job>" after the employer

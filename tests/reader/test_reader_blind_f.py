@@ -163,10 +163,10 @@ def test_an_undated_turn_between_dated_ones_takes_the_time_before_it() -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     # a writer who capitalises only "I" and sentence starts types places in lower case too
-    ("I live in denver.", {("Alice", "city", "denver")}),
-    ("My sister lives in boston.", {("Alice", "sister's city", "boston")}),
-    ("I moved to chicago last week.", {("Alice", "city", "chicago")}),
-    ("I live in denver too!", {("Alice", "city", "denver")}),
+    ("I live in denver.", {("Alice", "city", "Denver")}),
+    ("My sister lives in boston.", {("Alice", "sister's city", "Boston")}),
+    ("I moved to chicago last week.", {("Alice", "city", "Chicago")}),
+    ("I live in denver too!", {("Alice", "city", "Denver")}),
     # and still no place of what is none (a review: a capital-less ordinary sentence read
     # "town", "halls", "around here" as places once); only a known place's name so typed
     ("I live in hope.", set()), ("I live in a flat.", set()), ("I live in town.", set()),

@@ -114,7 +114,7 @@ def test_a_stated_count_drops_a_pet_that_died_since(tmp_path: Path) -> None:
 # Names typed in lower case (a whole turn in lower case: `rules.types_lower`)
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("my brother dan lives in miami", {("brother's name", "Dan", False), ("city", "miami", False)}),
+    ("my brother dan lives in miami", {("brother's name", "Dan", False), ("city", "Miami", False)}),
     ("my sister ana is a nurse", {("sister's name", "Ana", False), ("job", "nurse", False)}),
     ("my gf sarah is a nurse", {("girlfriend's name", "Sarah", False), ("job", "nurse", False)}),
     ("btw my bf jake works at google", {("boyfriend's name", "Jake", False),

@@ -100,7 +100,7 @@ def test_in_memory_the_one_dog_there_is_ends(mem: MemOS) -> None:
     ("I moved out of Lyon to Paris.", {("city", "Lyon", True, False),
                                        ("city", "Paris", False, False)}),
     ("I moved away from Lyon to be closer to my mum.", {("city", "Lyon", True, False)}),
-    ("i moved away from lyon", {("city", "lyon", True, False)}),
+    ("i moved away from lyon", {("city", "Lyon", True, False)}),
 ])
 def test_a_place_moved_out_of_ends(text: str, expected: set[tuple[str, str, bool, bool]]) -> None:
     assert read(text) == expected

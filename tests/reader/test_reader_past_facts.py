@@ -36,7 +36,7 @@ def read(text: str) -> set[Read]:
     ("We lived in Madrid in 2015.", {("Alice", "city", "Madrid", True)}),
     ("I used to live in Inverness when I was a student", {("Alice", "city", "Inverness", True)}),
     ("When I was a kid I lived in Rome.", {("Alice", "city", "Rome", True)}),
-    ("i used to live in seville", {("Alice", "city", "seville", True)}),
+    ("i used to live in seville", {("Alice", "city", "Seville", True)}),
     ("I worked at Google until 2019.", {("Alice", "employer", "Google", True)}),
     ("Used to work at Access Bank.", {("Alice", "employer", "Access Bank", True)}),
     ("I used to be a nurse.", {("Alice", "job", "nurse", True)}),

@@ -79,7 +79,7 @@ def test_i_is_never_a_relatives_name(text: str, expected: set[Fact]) -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     ("I live in Leeds I guess.", {("Alice", "city", "Leeds", False)}),
     ("i live in leeds i work at globex",
-     {("Alice", "city", "leeds", False), ("Alice", "employer", "globex", False)}),
+     {("Alice", "city", "Leeds", False), ("Alice", "employer", "globex", False)}),
     ("Now that I work at Globex I have more free time.",
      {("Alice", "employer", "Globex", False)}),
     ("Ever since I moved to Leeds I've been happier.", {("Alice", "city", "Leeds", False)}),

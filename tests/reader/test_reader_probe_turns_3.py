@@ -64,7 +64,7 @@ def test_no_fact(text: str) -> None:
      {("Alice", "sister's name", "Mary-Jane", False), ("Mary-Jane", "city", "Leeds", False)}),
     ("I moved to the UK in 2019.", {("Alice", "city", "the UK", False)}),
     ("I live at 221B Baker Street.", {("Alice", "address", "221B Baker Street", False)}),
-    ("i moved to leeds", {("Alice", "city", "leeds", False)}),
+    ("i moved to leeds", {("Alice", "city", "Leeds", False)}),
     ("I'm allergic to both cats and dogs",
      {("Alice", "allergy", "cats", False), ("Alice", "allergy", "dogs", False)}),
     ("I'm allergic to wasps, bees and apparently hornets too",

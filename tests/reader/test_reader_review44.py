@@ -107,7 +107,7 @@ def test_no_place_left(text: str) -> None:
 def test_places_left_and_before_a_move_still_read() -> None:
     assert ("Alice", "city", "Hebden Bridge", True, False) in read("I moved out of Hebden Bridge.")
     assert ("Alice", "city", "Oslo", False, True) in read("We moved to Bergen in March from Oslo.")
-    assert ("Alice", "city", "krakow", False, True) in read(
+    assert ("Alice", "city", "Krakow", False, True) in read(
         "hey there, im tomasz, just moved to leeds from krakow last month for work")
 
 

@@ -129,7 +129,7 @@ def test_turns_that_state_no_fact(text: str) -> None:
     # Chat in lower case, and clauses that leave the subject out.
     ("im a data analyst at Ocado rn",
      {("Alice", "job", "data analyst", False), ("Alice", "employer", "Ocado", False)}),
-    ("no. live in leeds atm, its an hour on the train", {("Alice", "city", "leeds", False)}),
+    ("no. live in leeds atm, its an hour on the train", {("Alice", "city", "Leeds", False)}),
     ("Context: based in Berlin. Grew up in Leeds.",
      {("Alice", "city", "Berlin", False), ("Alice", "home town", "Leeds", False)}),
     ("I'm Liam, born and raised in Cork.",

@@ -55,8 +55,8 @@ def dated(text: str) -> set[tuple[str, str, date | None]]:
     ("I moved to Leeds at the start of 2020.", "Leeds"),
     ("I live in Leeds at present.", "Leeds"),
     ("I've lived in Leeds for the past two years.", "Leeds"),
-    ("i moved to leeds last summer", "leeds"),
-    ("i moved to leeds a while back", "leeds"),
+    ("i moved to leeds last summer", "Leeds"),
+    ("i moved to leeds a while back", "Leeds"),
 ])
 def test_a_residence_ends_before_its_time_phrase(text: str, value: str) -> None:
     assert facts(text) == {("Alice", "city", value)}
@@ -69,7 +69,7 @@ def test_a_residence_ends_before_its_time_phrase(text: str, value: str) -> None:
     ("I joined Stripe over the summer.", {("Alice", "employer", "Stripe")}),
     ("I work as a lifeguard in the summer.", {("Alice", "job", "lifeguard")}),
     ("I grew up in Leeds back in the 90s.", {("Alice", "home town", "Leeds")}),
-    ("im from leeds back in the day", {("Alice", "home town", "leeds")}),
+    ("im from leeds back in the day", {("Alice", "home town", "Leeds")}),
     ("My sister Ana moved to Porto last summer.",
      {("Alice", "sister's name", "Ana"), ("Ana", "city", "Porto")}),
     ("We moved to Columbus last summer.", {("Alice", "city", "Columbus")}),
