@@ -349,7 +349,7 @@ def types_lower_but_names(text: str, speaker: str = "") -> bool:
 
 
 # How a place of `vocab.KNOWN_PLACES` is written: words capitalised but these
-_PLACE_LOWER_WORDS = frozenset({"de", "es", "of", "the", "la", "le"})
+_PLACE_LOWER_WORDS = frozenset({"de", "es", "of", "the"})
 _PLACE_CAPITALS = frozenset({"uk", "us", "usa", "uae", "nyc", "sf", "la"})
 
 
@@ -2195,7 +2195,9 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
                                                             "address", "email"):
             return False
         if ext.attribute in _NAMED_ATTRS or head == "name":
-            if not (value[:1].isupper() or (caseless and close(ext))):
+            # (typed in lower case: a value like the old one, or one said in place of the
+            # old one named: "sorry i meant max not rex")
+            if not (value[:1].isupper() or (caseless and (close(ext) or named))):
                 return False
         if head == "job" and _job(value) is None:
             return False
@@ -2223,6 +2225,10 @@ def correction(text: str, previous: Sequence[Extraction]) -> list[Extraction]:
     if not resembling and len(candidates) > 1:
         candidates = [e for e in candidates if of_kind(e)] or candidates
     old = (resembling or candidates)[-1]
+    if caseless and value.islower() and old.value[:1].isupper():
+        # a name typed in lower case in place of a name: written as one ("max" -> "Max")
+        value = place_cased(value) if value in KNOWN_PLACES else " ".join(
+            w[:1].upper() + w[1:] for w in value.split())
     new = Extraction(old.subject, old.subject_key, old.attribute, value, old.family,
                      kind=old.kind)
     # What the turn said of the person by the wrong name is said of the right one ("My
@@ -2570,6 +2576,11 @@ def extract(text: str, speaker: str, speaker_key: str,
     carried = Referents() if referents is None else referents
     written = text
     text = born_on(emoji_breaks(text))
+    told = REMEMBER_THAT.match(text)
+    if told is not None and "?" not in text[told.end():].rstrip(" ?!.\n"):
+        # "did you know i have a cat called luna?": the news, read as said (each clause's
+        # rules then see it from its start)
+        text = text[told.end():].rstrip(" ?")
     after_greeting, carried.greeted = carried.greeted, bool(BARE_GREETING.match(text))
     fixed = correction(text, previous)
     if fixed:
@@ -2787,12 +2798,16 @@ _ASKED = re.compile(
 # A request to keep what follows, said as a question ("Can you remember that I'm allergic to
 # penicillin?", "Could you please note that my number is ...?"): what follows is told
 # News said as a question ("did you know I moved to Berlin?", "have I told you that my sister
-# is pregnant?", "did I mention we got a dog?") is told the same way. Asked of something
+# is pregnant?", "did I mention we got a dog?", "did you hear I got promoted?", "guess what,
+# I got the job!") is told the same way. Asked of something
 # ("do you know where I live?", "did I tell you my sister's name?"), it is a question: after
 # "know" / "tell you" without "that", only "I ..." / "we ..." or "my <someone> <verb>" tell.
 _NEWS_CLAUSE = (r"(?:I|I'm|I’m|I've|I’ve|I'd|I’d|we|we're|we’re|we've|we’ve)\s|"
-                r"(?:my|our)\s+(?:\w+\s+)?\w+\s+(?:is|was|has|had|got|just|lives|works|moved|"
-                r"passed|started|quit|left|\w+ed)\b")
+                r"(?:my|our)\s+(?:\w+(?:['’]s)?\s+)?\w+\s+(?:is|was|has|had|got|just|lives|works|"
+                r"moved|passed|started|quit|left|\w+ed)\b")
+# ... but a clause that still asks is a question: "did I tell you I live in Rome or Paris?",
+# "do you know my sister lives where?"
+_STILL_ASKS = r"(?![^?\n]*\bor\b)(?![^?\n]*\b(?:what|where|who|when|which|how)\W*$)"
 REMEMBER_THAT = re.compile(
     r"^\W*(?:(?:(?:can|could|would|will)\s+you\s+(?:please\s+|kindly\s+)?|please\s+|kindly\s+)?"
     r"(?:remember|note|keep\s+in\s+mind|make\s+a\s+note)\s+that\s+"
@@ -2800,8 +2815,9 @@ REMEMBER_THAT = re.compile(
     # ("Can you remember that restaurant I like?")
     r"(?=(?:I|I'm|I’m|I've|I’ve|my|we|we're|our|me)\b|(?-i:[A-Z])[a-z]+\s+(?:is|lives|works|has|"
     r"was|['’]s)\b)"
-    r"|(?:(?:did|do)\s+you\s+know|(?:did|have)\s+I\s+(?:ever\s+|already\s+)?(?:told|tell|"
-    r"mention(?:ed)?\s+to)\s+you|did\s+I\s+(?:ever\s+)?mention)\s+"
+    r"|(?:(?:did|do)\s+you\s+(?:know|hear)|(?:did|have)\s+I\s+(?:ever\s+|already\s+)?(?:told|"
+    r"tell|mention(?:ed)?\s+to)\s+you|did\s+I\s+(?:ever\s+)?mention|guess\s+what\W*)\s+"
+    + _STILL_ASKS +
     r"(?:that\s+(?=(?:I|I'm|I’m|I've|I’ve|my|we|we're|our)\b|(?-i:[A-Z])[a-z]+\s+(?:is|lives|"
     r"works|has|was|['’]s)\b)|(?=" + _NEWS_CLAUSE + r")))", re.I)
 

@@ -58,3 +58,15 @@ def test_news_said_as_a_question_is_read(turn: str, fact: tuple[str, str]) -> No
                                   "do you know my sister's name?", "do you know if I live in Rome?"])
 def test_a_question_of_what_is_known_states_nothing(turn: str) -> None:
     assert _read(turn) == []
+
+
+@pytest.mark.parametrize(("said", "year"), [
+    ("I may visit Paris in May.", 2026), ("we might go to Rome in June", 2026),
+    ("I would like to go to Oslo in August", 2026), ("I may have seen him in May.", 2025),
+    ("I should have gone in May", 2025), ("We went to Paris in May.", 2025),
+])
+def test_a_month_said_with_a_modal_looks_forward(said: str, year: int) -> None:
+    from memos.reader.dates import resolve_dates
+
+    [mention] = resolve_dates(said, datetime(2026, 3, 4, tzinfo=UTC))
+    assert mention.date.year == year
