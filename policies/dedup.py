@@ -101,13 +101,18 @@ def new_information(new_text: str, old_text: str) -> list[str]:
     says something that "ordered 2 on 1 May" does not, although every token is in it, and so
     does "Bob paid Alice" next to "Alice paid Bob". Other words (not function words) that the
     old text holds must keep their order among themselves: "from coffee to tea" is no
-    restatement of "from tea to coffee", and the word out of place ("tea") is listed. An
-    empty list means the new text adds nothing a reader of the old text would miss.
+    restatement of "from tea to coffee", and the word out of place ("tea") is listed. The
+    cost: a restatement in another order ("the dog was adopted by Bob", "swimming and
+    hiking") is a cube of its own, which loses nothing. An empty list means the new text
+    adds nothing a reader of the old text would miss.
     """
     where: dict[str, list[int]] = {}  # folded old token -> its positions, ascending
+    plain: dict[str, list[int]] = {}  # ... of the old text's ordinary words only
     for i, t in enumerate(_tokens(old_text)):
         folded = _fold(t)
         where.setdefault(folded, []).append(i)
+        if not _informative(t):
+            plain.setdefault(folded, []).append(i)
         if "'" in folded:  # "Bob's" names Bob too
             where.setdefault(folded.split("'")[0], []).append(i)
     # Quoted text is said verbatim: every word of it counts, lowercase ones too.
@@ -118,12 +123,13 @@ def new_information(new_text: str, old_text: str) -> list[str]:
     plain_pos = 0  # the same, for ordinary words
     for token in _tokens(new_text):
         folded = _fold(token)
-        spots = where.get(folded, [])
         if folded not in quoted and not _informative(token):
             # An ordinary word may be a paraphrase ("called" for "named") or left out, but a
-            # word both texts hold must keep its place: "switched from tea to coffee" says
-            # the opposite of "switched from coffee to tea" (ordinary words keep an order of
-            # their own, apart from the informative tokens').
+            # word both texts hold as an ordinary word must keep its place: "switched from
+            # tea to coffee" says the opposite of "switched from coffee to tea" (ordinary
+            # words keep an order of their own, apart from the informative tokens'; a word
+            # capitalised in one text only, "Blue is ..." / "... is blue", is not ordered).
+            spots = plain.get(folded, [])
             if folded not in _FUNCTION_WORDS and spots:
                 k = bisect.bisect_left(spots, plain_pos)
                 if k == len(spots):
@@ -131,6 +137,7 @@ def new_information(new_text: str, old_text: str) -> list[str]:
                 else:
                     plain_pos = spots[k] + 1
             continue
+        spots = where.get(folded, [])
         k = bisect.bisect_left(spots, pos)
         if k == len(spots):
             missing.append(token)
