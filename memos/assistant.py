@@ -394,7 +394,8 @@ _CHAT_ASKED = re.compile(
     r"^\W*(?:(?:hi|hey|hello|ok|so)[,!]?\s+)?(?:(?P<how>how\s+(?:are|r)\s+(?:you|u|ya)(?:\s+(?:doing|"
     r"today|this\s+morning|tonight))*|how['’]?s\s+it\s+going|how\s+is\s+it\s+going|how\s+have\s+you\s+"
     r"been|how['’]?s\s+your\s+day|what['’]?s\s+up|sup)|(?P<weather>what['’]?s\s+the\s+weather(?:\s+like)?"
-    r"(?:\s+today)?))(?:\s+(?:kai|dear|mate|buddy))?" + r"\s*(?:[?!.,)]+\s*)?$", re.I)
+    r"(?:\s+today)?)|(?P<who>what['’]?s\s+your\s+name|what\s+is\s+your\s+name|who\s+are\s+you|"
+    r"what\s+are\s+you))(?:\s+(?:kai|dear|mate|buddy))?" + r"\s*(?:[?!.,)]+\s*)?$", re.I)
 # What an earlier conversation was about: "what did we talk about last time?", "remind me
 # what I told you yesterday", "what did we discuss in our last chat?"
 _TALKED = re.compile(
@@ -752,6 +753,38 @@ _ASK_WORDS = frozenset("what which who whom whose where when why how do does did
 
 # A person named by a relation: "forget my sister", "forget about my boss", "forget
 # everything about my ex"
+# A request that names a person as a name is typed ("forget Will", "forget Ana Lopes")
+_AS_NAME = re.compile(r"(?-i:[A-Z])[\w'’-]+(?:\s+(?-i:[A-Z])[\w'’-]+)?")
+# Names that are also words opening a question or a wish ("Will you ...", "May I ..."): not
+# a mention at the start of a sentence
+_AUX_NAMES = frozenset({"will", "may", "can", "must", "might", "shall"})
+_MONTH_NAMES = frozenset({"april", "may", "june", "august"})
+# A month where a name might be: "in May", "next June", "May 5", "5 May", "my favourite month
+# is May"
+_AS_MONTH_BEFORE = re.compile(r"(?:\b(?:in|on|by|since|until|till|last|next|this|early|late|"
+                              r"mid|of|from|through|before|after)|\bmonths?\s+(?:is|was)|\d)"
+                              r"[\s-]*$", re.I)
+_AS_MONTH_AFTER = re.compile(r"^\s*(?:\d|of\s+(?:this|last|next)\b)")
+
+
+def _name_said(text: str, name: str) -> bool:
+    """Whether `text` names `name` (or its first word) as a name: capitalised, or in a text
+    typed all in lower case; not a word a name shares with a verb opening a question or a
+    wish ("Will you ...", "May I ...") nor a month said as one ("in May", "May 5")."""
+    parts = [name, *([name.split()[0]] if len(name.split()) > 1 else [])]
+    pattern = r"(?<![\w'’])(?:" + "|".join(map(re.escape, parts)) + r")(?!\w)"
+    caseless = not any(c.isupper() for c in text)
+    for m in re.finditer(pattern, text, re.I if caseless else 0):
+        word = m.group(0).lower()
+        if word in _AUX_NAMES and re.search(r"(?:^|[.!?]\s+)\W*$", text[:m.start()]) and \
+                re.match(r"\s+(?:i|you|we|he|she|they|it|this|that|there|not|be|have)\b",
+                         text[m.end():], re.I):
+            continue
+        if word in _MONTH_NAMES and (_AS_MONTH_BEFORE.search(text[:m.start()])
+                                     or _AS_MONTH_AFTER.match(text[m.end():])):
+            continue
+        return True
+    return False
 _PERSON_REQUEST = re.compile(r"(?:(?:everything|all)\s+)?(?:about\s+)?my\s+"
                              r"(?P<rel>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
 # "never mind, forget that", "scratch that", "forget it": what was just said, unnamed
@@ -1323,8 +1356,9 @@ class Assistant:
                 delete.group("mine")):
             delete = None  # "remove my shoes from the box": no fact of that name is stored
         if delete is not None:  # (said of memory: a forget request in other words)
-            named = (delete.group("all") or delete.group("about") or delete.group("what")
-                     or delete.group("info") or delete.group("mine"))
+            named = (delete.group("all") or (delete.group("about") and
+                                             f"everything about {delete.group('about')}")
+                     or delete.group("what") or delete.group("info") or delete.group("mine"))
             forget = _FORGET.match(f"forget {named}")
         lead = _FORGET_LEAD.match(said) if forget is None and delete is None and \
             len(text) <= 2_000 else None
@@ -1364,6 +1398,8 @@ class Assistant:
             # of what it remembers (offline it quoted a memory back)
             answer = ("I'm well, thank you! What would you like me to remember, or to look "
                       "up?" if chat.group("how") else
+                      "I'm your memory assistant: I keep what you tell me and answer from it. "
+                      "I have no name of my own." if chat.group("who") else
                       "I can't see the weather from here; I only know what you've told me.")
             self._remember(sid, [("user", text), ("assistant", answer)], now)
             return Reply(text=answer, backend="note", memories=[],
@@ -1438,11 +1474,18 @@ class Assistant:
         turns among the user's newest 1,000 memories (a turn forgotten since is not told)."""
         day_word = when.lower().split()[0]
         page = self.mem.list_memories(self.scope, limit=1000, kind="episode")
+        zone = now.tzinfo
+
+        def said_at(cube: MemCube) -> datetime:  # (in the asker's time zone)
+            return _when(cube).astimezone(zone)  # type: ignore[union-attr]
+
+        # (a question of this kind asked before is no part of what was talked about)
         turns = [c for c in page.items if _role(c) == "user" and SUMMARY_TAG not in c.tags
-                 and _when(c) is not None and _when(c) <= now]  # type: ignore[operator]
+                 and _when(c) is not None and said_at(c) <= now
+                 and not _TALKED.match(" ".join(_said(c).split()))]
         if day_word in ("yesterday", "today", "earlier"):
             day = (now - timedelta(days=1 if day_word == "yesterday" else 0)).date()
-            turns = [c for c in turns if _when(c).date() == day]  # type: ignore[union-attr]
+            turns = [c for c in turns if said_at(c).date() == day]
             if not turns:
                 return (f"I don't have anything from our conversation "
                         f"{'yesterday' if day_word == 'yesterday' else 'earlier today'}.", [])
@@ -1452,11 +1495,11 @@ class Assistant:
             before = [c for c in turns if c.scope.session_id != sid]
             if not before:
                 return "I don't have an earlier conversation with you.", []
-            last = max(before, key=lambda c: _when(c))  # type: ignore[arg-type,return-value]
+            last = max(before, key=said_at)
             turns = [c for c in before if c.scope.session_id == last.scope.session_id]
-            opening = f"Last time we talked, on {date_text(_when(last))}"
+            opening = f"Last time we talked, on {date_text(said_at(last))}"
         # (oldest first; turns said at one time in the order they were stored)
-        turns = sorted(reversed(turns), key=lambda c: _when(c))  # type: ignore[arg-type,return-value]
+        turns = sorted(reversed(turns), key=said_at)
         told = [c for c in turns if not _only_asks(_said(c))]
         asked = [c for c in turns if _only_asks(_said(c))]
 
@@ -1743,8 +1786,7 @@ class Assistant:
             if cube.kind == Kind.EPISODE and _only_asks(_said(cube)):
                 more = set(_norm(_said(cube)).split()) - asked - _STOP - _ASK_WORDS - _AUX_WORDS
                 # ("living" of "live": the same word asked again)
-                more = {w for w in more if not any(len(a) >= 4 and w.startswith(a[:4])
-                                                   for a in asked)}
+                more = {w for w in more if not any(_same_word(a, w) for a in asked)}
                 if len(more) < 4:
                     continue
                 # A question the user asked holds what it asks about ("... thanking her for
@@ -1865,13 +1907,20 @@ class Assistant:
             useful = self._useful(hits, text)
             from memos.embedders import HashingEmbedder
 
-            if cq is None and isinstance(self.mem.embedder, HashingEmbedder) and \
-                    not set(_norm(text).split()) & _OF_SPEAKER:
-                # A question of no one stated fact and not of the user, asked of a store whose
-                # vectors are bags of words: a memory that shares no word with it was ranked
-                # for nothing ("what's the capital of France?" quoted "Sorry, I meant Max.";
-                # "what outdoor stuff am I into?" is the user's, and "hiking" answers it)
-                useful = [h for h in useful if _shares_words(text, _said(h.cube))]
+            unsure = ""
+            if cq is None and isinstance(self.mem.embedder, HashingEmbedder):
+                # A question of no one stated fact, asked of a store whose vectors are bags of
+                # words: a memory that shares no word with it was ranked for nothing. Of
+                # anything but the user, such memories are not quoted ("what's the capital
+                # of France?" quoted "Sorry, I meant Max."); of the user, they are quoted as
+                # the closest there is, said to be no answer ("what outdoor stuff am I
+                # into?" of "I love hiking"; "how do I cook rice?" of a cat's name)
+                sharing = [h for h in useful if _shares_words(text, _said(h.cube))]
+                if not set(_norm(text).split()) & _OF_SPEAKER:
+                    useful = sharing
+                elif useful and not sharing:
+                    unsure = ("Nothing you told me answers that directly, but here is the "
+                              "closest. ")
             if cq is not None:  # no fact answers it: only what speaks of it
                 names = self._kin_names(cq)
                 useful = [h for h in useful if self._relevant(h.cube, cq, names)]
@@ -1880,10 +1929,35 @@ class Assistant:
                     useful = [h for h in self._useful(more, text)
                               if self._relevant(h.cube, cq, names)]
                     hits = [*hits, *more]
+            gone = [h for h in self._history(cq) if _ended(h.cube)] if (
+                cq is not None and not cq.history and not cq.past and not cq.every
+                and cq.value is None) else []
+            if gone:
+                # "where do I live?" after "I don't live in Lyon anymore": the value that
+                # ended last, said to have ended, and only the turns said when it ended or
+                # since ("I don't live in Lyon anymore"; those of the values before, "I live
+                # in Paris", are no answer now)
+                last = max(gone, key=lambda h: _ended_at(h.cube))
+                end = _ended_at(last.cube)
+                line = f"{self._your_past(last.cube)}; I don't know of one since."
+                used = [_used(last, "the last value, which has ended")]
+                ender = self._ender(last.cube)
+                if ender is not None and ender.kind == Kind.EPISODE:  # "I left Acme"
+                    line += f" {self._quote(ender)}"
+                    used.append(self._ender_used(ender, last.cube, {h.id: h for h in hits}))
+                since = [h for h in useful if (_when(h.cube) or end) >= end
+                         and (ender is None or h.id != ender.id)]
+                if since:
+                    said, more = self._quotes(since[:EXTRACTIVE_MAX], hits, cq, text)
+                    line, used = f"{line} {said}", [*used, *more]
+                return line, used
             if not useful:
                 return "I don't have anything about that yet.", []
             top = useful[0].score  # the best memory, and any about as good: a short answer
             chosen = [h for h in useful if h.score >= CLOSE_SCORE * top][:EXTRACTIVE_MAX]
+            if unsure:
+                said, used = self._quotes(chosen, hits, cq, text)
+                return unsure + said, used
         return self._quotes(chosen, hits, cq, text)
 
     def _spoken_of(self, cq: CanonicalQuestion) -> list[SearchHit]:
@@ -2194,8 +2268,10 @@ class Assistant:
                     f"{attribute} is {value}.", [_used(hit, "the value that holds")])
         start = hit.cube.valid_from
         since = _told_start(hit.cube)
-        return (f"Since {since} (about {_elapsed((asked - as_utc(start)).days)}): your "
-                f"{attribute} is {value}.", [_used(hit, "the value that holds")])
+        days = (asked - as_utc(start)).days
+        span = f"about {_elapsed(days)}" if days >= 1 else "less than a day"
+        return (f"Since {since} ({span}): your {attribute} is {value}.",
+                [_used(hit, "the value that holds")])
 
     def _exes(self, rel: str | None) -> list[SearchHit]:
         """The partners whose tie ended (`rules.PARTNERS`, or the kind asked: "my ex-wife"),
@@ -2920,6 +2996,8 @@ class Assistant:
                     episode = self._turn_read_from(hit.cube, found)
                     if episode is not None:
                         found[episode.id] = episode
+                # the turns, replies and summaries that name them, as when asked by name
+                self._mentions(who, found)
 
         for hit in facts:
             found[hit.id] = hit.cube
@@ -2954,13 +3032,20 @@ class Assistant:
                 key = _norm(needle)
                 if not key or all(w in _STOP for w in key.split()):
                     continue
+                # the request's own words typed as a name ("forget Will"): a text holds them
+                # only where it names them (`_name_said`: not "I will go", "in May")
+                name = needle if needle == said and _AS_NAME.fullmatch(needle) else None
+
+                def tells(text: str) -> bool:
+                    return _tells(text, key) and (name is None or _name_said(text, name))  # noqa: B023
+
                 for hit in self.mem.search(needle, self.scope, k=256, record_access=False,
                                            include_superseded=True):
                     # (a question that only asks about it, "what's my favourite colour?",
                     # holds none of it: `_tells`)
-                    if _tells(self._matchable(hit.cube), key):
+                    if tells(self._matchable(hit.cube)):
                         found.setdefault(hit.id, hit.cube)
-                    elif _tells(str(hit.cube.metadata.get("context", "")), key):
+                    elif tells(str(hit.cube.metadata.get("context", ""))):
                         context.setdefault(hit.id, hit.cube)
 
         holding(needles)
@@ -3096,6 +3181,16 @@ class Assistant:
         if cube.metadata.get("subject") == user_key(self.scope.user_id):
             return _SUBJECT.sub("", cube.content).removeprefix("'s ").removeprefix("’s ")
         return cube.content
+
+    def _mentions(self, who: str, found: dict[str, MemCube]) -> None:
+        """Add to `found` this user's turns, replies and summaries that name `who`, a person
+        asked to be forgotten by relation ("forget my ex"): by their name, as a name
+        (`_name_said`), as a request by name finds them."""
+        for part in dict.fromkeys([who, who.split()[0]] if who.split() else []):
+            for hit in self._search(part, 256, record_access=False, include_superseded=True,
+                                    kind=[Kind.EPISODE.value]):
+                if hit.id not in found and _name_said(self._matchable(hit.cube), who):
+                    found[hit.id] = hit.cube
 
     def _said_beside(self, found: Mapping[str, MemCube], needles: list[str], asked: str
                      ) -> tuple[dict[str, MemCube], list[MemCube]]:
@@ -3350,7 +3445,8 @@ _HAVING = re.compile(r"(?:i|we)\s+(?:have|had|own|owned|got|have got|ve got)\s+"
 
 
 # Words that make a question one of the speaker ("what did I complain about?")
-_OF_SPEAKER = frozenset("i im ive id me my mine myself we us our ours ourselves".split())
+# ("me" of "tell me a joke" is whom to tell, not what is asked about)
+_OF_SPEAKER = frozenset("i im ive id my mine myself we us our ours ourselves".split())
 
 
 def _words_of(text: str) -> set[str]:
@@ -3360,16 +3456,30 @@ def _words_of(text: str) -> set[str]:
     return {w for w in _norm(text).split() if len(w) >= 3 and w not in plain}
 
 
+def _stem(word: str) -> str:
+    """`word` without an ending that leaves three letters or more ("hiking" -> "hik",
+    "cats" -> "cat", "lived" -> "liv")."""
+    for ending in ("ing", "ed", "es", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[:-len(ending)]
+    return word
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Whether two (normalised) words are one word said in two forms: one's stem starts the
+    other's, three letters at least ("hike" / "hiking", "cat" / "cats", "live" / "living",
+    "Sam" / "Samuel")."""
+    if a == b:
+        return True
+    short, long_ = sorted((_stem(a), _stem(b)), key=len)
+    return len(short) >= 3 and long_.startswith(short)
+
+
 def _shares_words(question: str, said: str) -> bool:
-    """Whether a memory's words share one with the question's, the same or with the same
-    first five letters, or four of a short word ("lived" / "live", "sisters" / "sister")."""
+    """Whether a memory shares a word with the question (`_same_word`); true of a question
+    with no word that says what it is about ("what do you remember?")."""
     asked = _words_of(question)
-    for word in _words_of(said):
-        for a in asked:
-            n = min(5, len(a), len(word))
-            if word == a or (n >= 4 and word[:n] == a[:n]):
-                return True
-    return False
+    return not asked or any(_same_word(a, w) for w in _words_of(said) for a in asked)
 
 
 def _tells(text: str, key: str) -> bool:
@@ -3457,6 +3567,8 @@ def _elapsed(days: int) -> str:
         return f"{n} {word}{'s' if n != 1 else ''}"
 
     years, months = days // 365, (days % 365) // 30
+    if months >= 12:  # (360 to 364 days)
+        years, months = years + 1, 0
     if years or months:
         return " and ".join(unit(n, w) for n, w in ((years, "year"), (months, "month")) if n)
     if days >= 14:

@@ -13,7 +13,7 @@ import pytest
 
 from memos import MemOS
 from memos.assistant import Assistant, is_question
-from tests.assistant.helpers import T0, ask, tell
+from tests.assistant.helpers import T0, ask, live_texts, tell
 
 
 @pytest.fixture
@@ -92,9 +92,105 @@ def test_a_question_nothing_speaks_of_quotes_nothing(mem) -> None:
 
 
 @pytest.mark.parametrize(("day", "span"), [(0, "less than a day"), (1, "1 day"), (5, "5 days"),
-                                            (20, "2 weeks"), (45, "1 month"),
+                                            (20, "2 weeks"), (45, "1 month"), (362, "1 year"),
                                             (800, "2 years and 2 months")])
 def test_how_long_since_it_was_told_says_the_time_since(mem, day: int, span: str) -> None:
     bot = tell(mem, [(0, "I live in Leeds")])
     assert ask(bot, "how long have I lived in Leeds?", day=day) == (
         f"At least since 2 March 2026 ({span} ago), when you told me: your city is Leeds.")
+
+
+def test_forgetting_an_ex_forgets_every_turn_that_names_them(mem) -> None:
+    bot = tell(mem, [(1, "My boyfriend Marco is a chef."), (1, "Marco and I moved to Lisbon."),
+                     (2, "I broke up with Marco."), (3, "marco texted me again ugh"),
+                     (3, "My sister Ana lives in Rome.")])
+    reply = ask(bot, "delete everything about my ex", day=4)
+    assert reply.startswith("Forgotten"), reply
+    left = " ".join(live_texts(mem, "alice"))
+    assert "marco" not in left.lower(), left
+    assert "Rome" in left
+    # a fact said beside the ex in a forgotten turn is kept on its own
+    assert "Lisbon" in ask(bot, "where do I live?", day=5)
+    assert ask(bot, "who is Marco?", day=5) == "I don't know who Marco is yet."
+
+
+def test_a_name_that_is_also_a_word_is_forgotten_only_where_it_names_someone(mem) -> None:
+    bot = tell(mem, [(1, "My brother Will lives in Leeds."), (1, "I will go to Rome next week."),
+                     (1, "Will you remind me to call mum?"), (2, "May is my best friend."),
+                     (2, "I may visit Paris in May.")])
+    ask(bot, "forget Will", day=3)
+    ask(bot, "forget everything about May", day=3)
+    left = live_texts(mem, "alice")
+    for kept in ("Alice: I will go to Rome next week.", "Alice: Will you remind me to call mum?",
+                 "Alice: I may visit Paris in May."):
+        assert kept in left, left
+    assert not any("Leeds" in t or "best friend" in t for t in left), left
+
+
+@pytest.mark.parametrize(("news", "question", "answer"), [
+    ("did you know my brother's name is Paul?", "what's my brother's name?", "Paul"),
+    ("did you know i have a cat called luna?", "what's my cat's name?", "Luna"),
+    ("did you hear I got promoted to manager?", "what's my job?", "manager"),
+    ("guess what, I got a job at Google!", "where do I work?", "Google"),
+])
+def test_more_news_said_as_a_question(mem, news: str, question: str, answer: str) -> None:
+    bot = tell(mem, [(1, "I live in Paris."), (2, news)])
+    assert answer in ask(bot, question)
+
+
+@pytest.mark.parametrize("asked", ["did I tell you I live in Rome or Paris?",
+                                   "do you know my sister lives where?",
+                                   "do you know I'm allergic to what?"])
+def test_news_that_still_asks_is_a_question(mem, asked: str) -> None:
+    assert is_question(asked)
+    bot = tell(mem, [(1, "I live in Paris."), (2, asked)])
+    assert ask(bot, "where do I live?").startswith("Your city is Paris")
+
+
+def test_yesterday_is_the_askers_day_and_a_recap_question_is_no_turn(mem) -> None:
+    from datetime import UTC, datetime, timezone
+
+    tokyo = timezone(timedelta(hours=9))
+    bot = Assistant(mem, "alice", backend="extractive")
+    # 08:00 in Tokyo on 20 March is 23:00 UTC on 19 March
+    bot.reply("I love sushi.", session_id="a", at=datetime(2026, 3, 20, 8, tzinfo=tokyo))
+    said = bot.reply("what did I tell you yesterday?", session_id="b",
+                     at=datetime(2026, 3, 21, 8, tzinfo=tokyo)).text
+    assert said == 'Yesterday (20 March 2026), you told me "I love sushi.".', said
+    bot.reply("what did we talk about last time?", session_id="c",
+              at=datetime(2026, 3, 22, 9, tzinfo=UTC))
+    again = bot.reply("what did we talk about last time?", session_id="d",
+                      at=datetime(2026, 3, 23, 9, tzinfo=UTC)).text
+    # (asked in UTC: the day it was said there)
+    assert again.startswith("Last time we talked, on 19 March 2026, you told me "
+                            '"I love sushi."'), again
+
+
+def test_asked_of_the_assistant_or_of_nothing_told(mem) -> None:
+    bot = tell(mem, [(1, "I'm a teacher and I have a cat named Mochi."),
+                     (1, "My sister Anna lives in New York.")])
+    assert ask(bot, "tell me a joke") == "I don't have anything about that yet."
+    assert ask(bot, "what's your name?").startswith("I'm your memory assistant")
+    assert "Mochi" in ask(bot, "what do cats eat?")  # "cats" is "cat" said again
+
+
+def test_a_question_of_the_user_no_memory_shares_a_word_with_is_said_to_be_unanswered(mem):
+    bot = tell(mem, [(1, "I have a cat named Luna."), (1, "I also love hiking in the Alps.")])
+    reply = ask(bot, "how do I cook rice?")
+    assert reply.startswith("Nothing you told me answers that directly, but here is the "
+                            "closest. On "), reply
+    assert ask(bot, "what did I tell you about my cat?").startswith("On 3 March 2026 you said:")
+
+
+def test_a_value_that_ended_is_said_to_have_ended_not_the_one_before(mem) -> None:
+    bot = tell(mem, [(0, "I live in Paris and I work at Airbus."),
+                     (1, "did you know i moved to lyon?"), (2, "I don't live in Lyon anymore.")])
+    reply = ask(bot, "where do I live?", day=3)
+    assert reply == ("Your city was Lyon (until 4 March 2026); I don't know of one since. "
+                     "On 4 March 2026 you said: I don't live in Lyon anymore."), reply
+
+
+def test_a_correction_typed_in_lower_case_naming_the_wrong_value(mem) -> None:
+    bot = tell(mem, [(5, "i have a dog named rex"), (5, "sorry i meant max not rex")])
+    assert ask(bot, "what's my dog's name?").startswith("Your dog's name is Max"), \
+        ask(bot, "what's my dog's name?")
