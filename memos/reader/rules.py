@@ -2827,8 +2827,8 @@ REMEMBER_THAT = re.compile(
 # the previous turn with another value; not an apology ("Sorry to hear that", "Sorry for
 # the delay" have no mark after the word), a turn that adds ("too", "also", "another",
 # "forgot to mention"), nor a long one
-_RESTATES = re.compile(r"^\W*(?:sorry|oops|whoops|correction|actually|my\s+bad|typo)\s*"
-                       r"(?:[,:!]|\s[-–—])", re.I)
+_RESTATES = re.compile(r"^\W*(?:(?:sorry|oops|whoops|correction|actually|my\s+bad|typo|no|nope|"
+                       r"no\s+wait|wait)\s*(?:[,:!]|\s[-–—])|actually\s+(?=(?:my|our)\s))", re.I)
 _ADDS = re.compile(r"\b(?:too|also|as\s+well|another|second|other|both|more|forgot|forget|"
                    r"mention|add|and|new|adopted|got|bought|welcomed|having)\b", re.I)
 

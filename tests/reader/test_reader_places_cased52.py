@@ -70,3 +70,19 @@ def test_a_month_said_with_a_modal_looks_forward(said: str, year: int) -> None:
 
     [mention] = resolve_dates(said, datetime(2026, 3, 4, tzinfo=UTC))
     assert mention.date.year == year
+
+
+@pytest.mark.parametrize("again", ["actually my dog's name is Max", "No, my dog is called Max.",
+                                   "nope, my dog is called Max", "wait, my dog is called Max"])
+def test_a_pets_name_restated_after_a_word_that_corrects_replaces_it(again: str) -> None:
+    before = rules.extract("I have a dog named Rex.", "Alice", "alice", at=AT)
+    out = rules.extract(again, "Alice", "alice", at=AT, previous=before)
+    assert ("dog's name", "Max", False) in [(e.attribute, e.value, e.negated) for e in out]
+    assert ("dog's name", "Rex", True) in [(e.attribute, e.value, e.negated) for e in out]
+
+
+def test_a_second_pet_is_no_correction() -> None:
+    before = rules.extract("I have a dog named Rex.", "Alice", "alice", at=AT)
+    out = rules.extract("Actually we also have a dog called Max.", "Alice", "alice", at=AT,
+                        previous=before)
+    assert not any(e.negated for e in out)
