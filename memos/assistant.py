@@ -2337,10 +2337,32 @@ class Assistant:
             rel = (_fact_attribute(hit.cube) or "").removesuffix("'s name")
             until = _end_text(hit.cube)
             lines.append(f"{name} was your {rel}" + (f" (until {until})" if until else ""))
-        lines += list(dict.fromkeys(h.cube.content.rstrip(".") for h in theirs[:WHO_MAX]))
+        # What the user told of them by relation ("my sister lives in Boston", a correction
+        # of "Anna lives in New York" said without her name): the newer of the two answers
+        said: dict[str, tuple[str, SearchHit]] = {}  # attribute -> (line, fact)
+        for hit in theirs:
+            # (of an attribute of many values, each value: two allergies)
+            attribute = hit.id if _many_valued(hit.cube) else _fact_attribute(hit.cube) or hit.id
+            said.setdefault(attribute, (hit.cube.content.rstrip("."), hit))
+        for rel in relations:
+            for hit in self._search(rel, WHO_K, record_access=False,
+                                    kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                                    metadata={"subject": user}):
+                attribute = _fact_attribute(hit.cube) or ""
+                value = hit.cube.metadata.get("value")
+                if not attribute.startswith(f"{rel}'s ") or attribute == f"{rel}'s name" or \
+                        _ended(hit.cube) or not isinstance(value, str) or not value.strip():
+                    continue
+                own = attribute.removeprefix(f"{rel}'s ")
+                if _many_valued(hit.cube):
+                    said.setdefault(hit.id, (f"{name}'s {own} is {value.strip()}", hit))
+                elif own not in said or _began(hit.cube) > _began(said[own][1].cube):
+                    said[own] = (f"{name}'s {own} is {value.strip()}", hit)
+        told = list(said.values())[:WHO_MAX]
+        lines += list(dict.fromkeys(line for line, _h in told))
         used = [_used(h, f"your {relation[h.id]} ({_why(h)})") for h in kin]
         used += [_used(h, f"a tie that ended ({_why(h)})") for h in was.values()]
-        used += [_used(h, f"a fact about {name} ({_why(h)})") for h in theirs[:WHO_MAX]]
+        used += [_used(h, f"a fact about {name} ({_why(h)})") for _line, h in told]
         return "; ".join(dict.fromkeys(lines)) + ".", used
 
     def _about_user(self, facts: list[SearchHit]) -> tuple[str, list[MemoryUsed]]:

@@ -194,3 +194,12 @@ def test_a_correction_typed_in_lower_case_naming_the_wrong_value(mem) -> None:
     bot = tell(mem, [(5, "i have a dog named rex"), (5, "sorry i meant max not rex")])
     assert ask(bot, "what's my dog's name?").startswith("Your dog's name is Max"), \
         ask(bot, "what's my dog's name?")
+
+
+def test_who_is_someone_says_what_was_corrected_of_them_by_relation(mem) -> None:
+    bot = tell(mem, [(4, "My sister Anna lives in New York."),
+                     (4, "Sorry, I meant my sister lives in Boston."),
+                     (4, "My sister is a nurse.")])
+    reply = ask(bot, "who is Anna?")
+    assert reply.startswith("Anna is your sister;") and "Boston" in reply, reply
+    assert "New York" not in reply and "nurse" in reply, reply
