@@ -2611,6 +2611,7 @@ def extract(text: str, speaker: str, speaker_key: str,
         text = lower_self_name(text, after_greeting, turn.tentative_names)
         text = _LOWER_REL_NAME.sub(_rel_capitalised, _LOWER_NAME.sub(_capitalised, text))
         text = _LOWER_KIN_NAME.sub(_kin_capitalised, text)
+        text = _LOWER_KIN_LIST.sub(_list_capitalised, text)
     # (a turn about work: "I changed jobs, I'm at Farfetch now"; not "I'm at Heathrow, my
     # work trip got delayed")
     work_talk = bool(_WORK_TALK.search(_NOT_WORK_TALK.sub(" ", text)))
@@ -4864,6 +4865,25 @@ _PLURAL_NAMED = re.compile(
 _NAMED_PLURAL = re.compile(
     rf"(?:^|(?<=[,;] )){_CLAUSE_LEAD}{_NAME_LIST}\s+are\s+(?:both\s+|all\s+)?(?:my|our)\s+"
     rf"{_KIN_ADJ}(?P<kind>{_PLURAL_KIN_RE}){_NAMES_END}")
+
+
+# ... and in a turn all in lower case: "my kids are emma and jack", "i have two kids, emma
+# and jack" (the names capitalised, then read as above)
+_LOWER_KIN_LIST = re.compile(
+    rf"(?P<lead>\b(?:my|our)\s+{_KIN_ADJ}(?:{_PLURAL_KIN_RE})(?:['’]?\s+names)?\s+(?:are|were)\s+"
+    rf"(?:(?:called|named)\s+)?|\bI\s+have\s+{_KIN_ADJ}(?:{_PLURAL_KIN_RE})\s*(?:,|:|\s[-–—])\s*)"
+    r"(?P<list>[a-z]{2,}(?:\s*,\s*[a-z]{2,})*,?\s+(?:and|&)\s+[a-z]{2,})"
+    r"(?=\s*(?:$|[.,;!:])|\s+(?:and|but|who|so|because|both|now)\b)")
+
+
+def _list_capitalised(m: re.Match[str]) -> str:
+    """`_LOWER_KIN_LIST`'s names capitalised, when every one may be a name."""
+    words = re.findall(r"[a-z]+", m.group("list"))
+    names = [w for w in words if w != "and"]
+    if any(w in _NOT_LOWER_NAMES or w in NOT_NAMES or _how_one_is(w) for w in names):
+        return m.group(0)  # "my kids are tired and hungry"
+    return m.group("lead") + re.sub(r"[a-z]+", lambda w: w.group(0) if w.group(0) == "and"
+                                    else w.group(0).capitalize(), m.group("list"))
 
 
 def _a_plural_noun(item: str) -> bool:

@@ -86,3 +86,14 @@ def test_a_second_pet_is_no_correction() -> None:
     out = rules.extract("Actually we also have a dog called Max.", "Alice", "alice", at=AT,
                         previous=before)
     assert not any(e.negated for e in out)
+
+
+@pytest.mark.parametrize(("turn", "names"), [
+    ("i have two kids, emma and jack", {"Emma", "Jack"}),
+    ("my kids are emma and jack", {"Emma", "Jack"}),
+    ("my sisters are ana, eva and mia", {"Ana", "Eva", "Mia"}),
+    ("my kids are tired and hungry", set()), ("my kids are grown and married", set()),
+    ("my cats are old and lazy", set()),
+])
+def test_relatives_listed_in_lower_case(turn: str, names: set[str]) -> None:
+    assert {v for a, v in _read(turn) if a.endswith("'s name")} == names
