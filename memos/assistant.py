@@ -115,7 +115,14 @@ _HOW_LONG = re.compile(
     r"^(?:how\s+long\s+have\s+I\s+(?P<live>lived|been\s+living)(?:\s+in\s+(?P<place>[^?]+?)|"
     r"\s+here|\s+there)?|how\s+long\s+have\s+I\s+(?:worked|been\s+working|been)\s+(?:at|for)\s+"
     r"(?P<org>[^?]+?)|since\s+when\s+(?:have\s+I\s+lived|do\s+I\s+live|have\s+I\s+been\s+living)"
-    r"\s+in\s+(?P<place2>[^?]+?))\s*\??$", re.I)
+    r"\s+in\s+(?P<place2>[^?]+?)"
+    # a value that ended: "how long did I live in Paris?", "... work at Acme?"
+    r"|how\s+long\s+did\s+I\s+(?:(?P<lived>live|stay)\s+in\s+(?P<place3>[^?]+?)|work\s+(?:at|for)\s+"
+    r"(?P<org2>[^?]+?))"
+    # a job, a pet or a relative: "how long have I been a nurse?", "... had my dog?"
+    r"|how\s+long\s+have\s+I\s+(?:been\s+(?:an?\s+)?(?P<job>[a-z][a-z -]{1,40}?)|"
+    r"had\s+(?:my|our)\s+(?P<kin>[a-z]+))"
+    r")\s*\??$", re.I)
 _NOT_SOMEONE = frozenset({"i", "it", "this", "that", "he", "she", "they", "we", "you",
                           "there", "here", "what", "who"})
 COUNT_K = 16  # the user's turns looked through for a count they stated ("I have two kids")
@@ -2243,19 +2250,29 @@ class Assistant:
         value named is not the one that holds, or the start is only when it was told."""
         from memos.reader.questions import CanonicalQuestion as CQ
 
+        if m.group("lived") or m.group("org2"):
+            return self._how_long_was(m)
         lives = bool(m.group("live") or m.group("place2"))
-        attribute = "city" if lives else "employer"
-        named = (m.group("place") or m.group("place2") or m.group("org") or "").strip()
+        kin = (m.group("kin") or "").lower()
+        attribute = ("city" if lives else f"{kin}'s name" if kin else
+                     "job" if m.group("job") else "employer")
+        named = (m.group("place") or m.group("place2") or m.group("org") or m.group("job")
+                 or "").strip()
         named = re.sub(r"^the\s+", "", named, flags=re.I)
         cq = CQ(self.user_name, attribute, f"What is {self.user_name}'s {attribute}?", True)
         facts = [h for h in self._facts_for(cq) if not _ended(h.cube)]
         if named:
             facts = [h for h in facts if _same_value(_fact_value(h.cube, cq), named)]
+        if not facts and kin:
+            return f"I don't know of a {kin} of yours.", []
         if not facts:
             what = named or ("where you live" if lives else "where you work")
-            return (f"I don't know of {'a city' if lives else 'an employer'} of yours that "
-                    f"holds now{' named ' + named if named else ''}; I can't say how long "
-                    f"for {what}.", [])
+            held = "a city" if lives else "a job" if m.group("job") else "an employer"
+            return (f"I don't know of {held} of yours that holds now"
+                    f"{' named ' + named if named else ''}; I can't say how long for {what}.",
+                    [])
+        if kin:  # said of the pet or relative: "your dog's name is Rex"
+            attribute = f"{kin}'s name"
         hit = max(facts, key=lambda h: _began(h.cube))
         value = _fact_value(hit.cube, cq)
         from memos.policies.conflict import BEGAN
@@ -2272,6 +2289,33 @@ class Assistant:
         span = f"about {_elapsed(days)}" if days >= 1 else "less than a day"
         return (f"Since {since} ({span}): your {attribute} is {value}.",
                 [_used(hit, "the value that holds")])
+
+    def _how_long_was(self, m: re.Match[str]) -> tuple[str, list[MemoryUsed]]:
+        """"How long did I live in Paris?" / "... work at Acme?": from the value's start to
+        its end, of the one that held last, and how long that was."""
+        from memos.reader.questions import CanonicalQuestion as CQ
+
+        attribute = "city" if m.group("lived") else "employer"
+        named = re.sub(r"^the\s+", "", (m.group("place3") or m.group("org2") or "").strip(),
+                       flags=re.I)
+        cq = CQ(self.user_name, attribute, f"What is {self.user_name}'s {attribute}?", True)
+        facts = [h for h in self._history(cq)
+                 if _same_value(_fact_value(h.cube, cq), named)]
+        if not facts:
+            return (f"I don't know of a time when your {attribute} was {named}.", [])
+        hit = max(facts, key=lambda h: _began(h.cube))
+        if not _ended(hit.cube):
+            return (f"You haven't told me that ended: your {attribute} is {named} "
+                    f"(since {_told_start(hit.cube) or date_text(_told(hit.cube))}).",
+                    [_used(hit, "the value, which holds")])
+        from memos.policies.conflict import BEGAN
+
+        start, end = hit.cube.valid_from, hit.cube.valid_to
+        span = _elapsed((as_utc(end) - as_utc(start)).days) if start and end else ""
+        # (begun only when it was told: at least that long)
+        how = "at least" if hit.cube.metadata.get(BEGAN) == "said" else "about"
+        return (f"{self._your_past(hit.cube)}" + (f": {how} {span}" if span else "") + ".",
+                [_used(hit, "the value, which has ended")])
 
     def _exes(self, rel: str | None) -> list[SearchHit]:
         """The partners whose tie ended (`rules.PARTNERS`, or the kind asked: "my ex-wife"),

@@ -203,3 +203,19 @@ def test_who_is_someone_says_what_was_corrected_of_them_by_relation(mem) -> None
     reply = ask(bot, "who is Anna?")
     assert reply.startswith("Anna is your sister;") and "Boston" in reply, reply
     assert "New York" not in reply and "nurse" in reply, reply
+
+
+def test_how_long_of_a_value_that_ended_of_a_job_and_of_a_pet(mem) -> None:
+    bot = tell(mem, [(0, "I live in Paris and I work at Airbus."), (0, "I have a dog named Rex."),
+                     (0, "I'm a nurse."), (10, "I moved to Lyon."), (10, "I left Airbus.")])
+    assert ask(bot, "how long did I live in Paris?", day=30) == (
+        "Your city was Paris (until 12 March 2026): at least 10 days.")
+    assert ask(bot, "how long did I work at Airbus?", day=30).endswith("at least 10 days.")
+    assert ask(bot, "how long have I had my dog?", day=30) == (
+        "At least since 2 March 2026 (1 month ago), when you told me: your dog's name is Rex.")
+    assert ask(bot, "how long have I been a nurse?", day=30).endswith("your job is nurse.")
+    assert ask(bot, "how long did I live in Rome?", day=30) == (
+        "I don't know of a time when your city was Rome.")
+    assert ask(bot, "how long have I had my cat?", day=30) == "I don't know of a cat of yours."
+    assert ask(bot, "how long did I live in Lyon?", day=30).startswith(
+        "You haven't told me that ended: your city is Lyon")
