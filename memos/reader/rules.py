@@ -356,8 +356,8 @@ _PLACE_CAPITALS = frozenset({"uk", "us", "usa", "uae", "nyc", "sf", "la"})
 def place_cased(value: str) -> str:
     """A known place typed in lower case, written as its name is ("london" -> "London",
     "the uk" -> "the UK", "rio de janeiro" -> "Rio de Janeiro"); any other value as it is."""
-    if value != value.lower() or value not in KNOWN_PLACES:
-        return value
+    if value != value.lower() or value.replace(".", "") not in KNOWN_PLACES:
+        return value  # (known with or without its abbreviation's dot: "st. louis")
     words = value.split()
     return " ".join(w.upper() if w in _PLACE_CAPITALS else
                     w if w in _PLACE_LOWER_WORDS and (i or w == "the") else w.capitalize()

@@ -170,6 +170,9 @@ def value_end(text: str, start: int, *, address: bool = False) -> int:
         if (word in TITLES or (len(word) == 1 and word.isalpha())) and re.match(
                 r" ?[A-Z0-9]", text[i + 1:i + 3]):
             continue  # a title or an initial: Dr. Okonkwo, J. R. Smith
+        if word in ("st", "mt", "ft") and re.match(r" ?[a-z]", text[i + 1:i + 3]) and \
+                not any(c.isupper() for c in re.sub(r"\bI\b", "", text)):
+            continue  # ... typed in lower case: "i live in st. louis" (its "i" made "I")
         return i
     return end
 

@@ -97,3 +97,9 @@ def test_a_second_pet_is_no_correction() -> None:
 ])
 def test_relatives_listed_in_lower_case(turn: str, names: set[str]) -> None:
     assert {v for a, v in _read(turn) if a.endswith("'s name")} == names
+
+
+def test_a_saints_town_typed_in_lower_case_keeps_its_name() -> None:
+    assert ("city", "St. Louis") in _read("i live in st. louis")
+    assert ("city", "St. Louis") in _read("I live in St. Louis")
+    assert _read("i live near the st. it is nice") == []
