@@ -766,6 +766,11 @@ _AS_NAME = re.compile(r"(?-i:[A-Z])[\w'’-]+(?:\s+(?-i:[A-Z])[\w'’-]+)?")
 # a mention at the start of a sentence
 _AUX_NAMES = frozenset({"will", "may", "can", "must", "might", "shall"})
 _MONTH_NAMES = frozenset({"april", "may", "june", "august"})
+# Names that are also everyday words: in a text typed all in lower case, no name
+_WORD_NAMES = frozenset("""will may hope grace joy faith rose mark bill pat sue art frank june
+april august summer autumn dawn sky ray rich sunny iris lily ivy holly daisy amber ruby pearl
+jade violet olive hazel heather river rain honey angel patience charity harmony melody chase
+hunter mason drew gene guy lance miles reed rob don dot bob penny sandy rusty buddy""".split())
 # A month where a name might be: "in May", "next June", "May 5", "5 May", "my favourite month
 # is May"
 _AS_MONTH_BEFORE = re.compile(r"(?:\b(?:in|on|by|since|until|till|last|next|this|early|late|"
@@ -776,19 +781,31 @@ _AS_MONTH_AFTER = re.compile(r"^\s*(?:\d|of\s+(?:this|last|next)\b)")
 
 def _name_said(text: str, name: str) -> bool:
     """Whether `text` names `name` (or its first word) as a name: capitalised, or in a text
-    typed all in lower case; not a word a name shares with a verb opening a question or a
-    wish ("Will you ...", "May I ...") nor a month said as one ("in May", "May 5")."""
-    parts = [name, *([name.split()[0]] if len(name.split()) > 1 else [])]
+    typed all in lower case unless the name is also a word (`_WORD_NAMES`: "i will call
+    mum"); not a word a name shares with a verb opening a question or a wish ("Will you
+    ...", "May I ...") nor a month said as one ("in May", "May 5"); the first word of a
+    name of two not before another surname ("Ana Garcia" is not "Ana Lopes")."""
+    words = name.split()
+    parts = [name, *([words[0]] if len(words) > 1 else [])]
     pattern = r"(?<![\w'’])(?:" + "|".join(map(re.escape, parts)) + r")(?!\w)"
     caseless = not any(c.isupper() for c in text)
+    if caseless and all(p.lower() in _WORD_NAMES for p in parts):
+        return False  # (typed in lower case, "will" / "hope" / "may" says nothing of a name)
     for m in re.finditer(pattern, text, re.I if caseless else 0):
         word = m.group(0).lower()
-        if word in _AUX_NAMES and re.search(r"(?:^|[.!?]\s+)\W*$", text[:m.start()]) and \
-                re.match(r"\s+(?:i|you|we|he|she|they|it|this|that|there|not|be|have)\b",
-                         text[m.end():], re.I):
+        before, after = text[max(0, m.start() - 40):m.start()], text[m.end():m.end() + 40]
+        if caseless and word in _WORD_NAMES:
             continue
-        if word in _MONTH_NAMES and (_AS_MONTH_BEFORE.search(text[:m.start()])
-                                     or _AS_MONTH_AFTER.match(text[m.end():])):
+        if len(words) > 1 and m.group(0) == words[0] and re.match(
+                r"\s+(?-i:[A-Z])[\w'’-]+", after) and not after.lstrip().startswith(words[1]):
+            continue  # another person of that first name
+        if word in _AUX_NAMES and (m.start() == 0 or re.search(r"[.!?]\s+\W*$|^\W*$",
+                                                               before)) and \
+                re.match(r"\s+(?:i|you|we|he|she|they|it|this|that|there|not|be|have)\b",
+                         after, re.I):
+            continue
+        if word in _MONTH_NAMES and (_AS_MONTH_BEFORE.search(before)
+                                     or _AS_MONTH_AFTER.match(after)):
             continue
         return True
     return False
@@ -1936,7 +1953,8 @@ class Assistant:
                     useful = [h for h in self._useful(more, text)
                               if self._relevant(h.cube, cq, names)]
                     hits = [*hits, *more]
-            gone = [h for h in self._history(cq) if _ended(h.cube)] if (
+            asked_at = getattr(self, "_asked_at", None)
+            gone = [h for h in self._history(cq) if _ended(h.cube, asked_at)] if (
                 cq is not None and not cq.history and not cq.past and not cq.every
                 and cq.value is None) else []
             if gone:
@@ -2389,9 +2407,15 @@ class Assistant:
             attribute = hit.id if _many_valued(hit.cube) else _fact_attribute(hit.cube) or hit.id
             said.setdefault(attribute, (hit.cube.content.rstrip("."), hit))
         for rel in relations:
-            for hit in self._search(rel, WHO_K, record_access=False,
-                                    kind=[Kind.FACT.value, Kind.PREFERENCE.value],
-                                    metadata={"subject": user}):
+            found = self._search(rel, WHO_K, record_access=False,
+                                 kind=[Kind.FACT.value, Kind.PREFERENCE.value],
+                                 metadata={"subject": user})
+            holders = {str(h.cube.metadata.get("value") or "").strip().casefold()
+                       for h in found if _fact_attribute(h.cube) == f"{rel}'s name"
+                       and not _ended(h.cube)}
+            if holders != {wanted}:
+                continue  # (of two sisters, "my sister lives in Boston" is of neither)
+            for hit in found:
                 attribute = _fact_attribute(hit.cube) or ""
                 value = hit.cube.metadata.get("value")
                 if not attribute.startswith(f"{rel}'s ") or attribute == f"{rel}'s name" or \
@@ -2877,15 +2901,17 @@ class Assistant:
             rest = len(names) - min(len(said), 5)
             more = (f" and {rest} cop{'y' if rest == 1 else 'ies'} of it (replies, summaries)"
                     if rest and len(said) <= 5 else f" and {rest} more" if rest else "")
-            text = (f"Forgotten {len(names)} memor{'y' if len(names) == 1 else 'ies'} about "
-                    f"{asked}: {shown}{more}." if shown else
-                    f"Forgotten {len(names)} memor{'y' if len(names) == 1 else 'ies'} about "
-                    f"{asked}.")
+            # ("... saying that you have a cat", "... about your address")
+            of = "saying" if asked.startswith("that ") else "about"
+            many = f"{len(names)} memor{'y' if len(names) == 1 else 'ies'}"
+            text = (f"Forgotten {many} {of} {asked}: {shown}{more}." if shown else
+                    f"Forgotten {many} {of} {asked}.")
             if moved:
-                text += (f" {moved} neighbouring turn(s) quoted it as context: stored again "
-                         f"without it.")
+                text += (f" {moved} neighbouring turn{'s' if moved > 1 else ''} quoted it as "
+                         f"context: stored again without it.")
             if kept:
-                text += (f" {kept} other fact(s) said in the same turn(s) kept: "
+                text += (f" {'The other fact' if kept == 1 else f'{kept} other facts'} said in "
+                         f"the same turn{'s are' if kept > 1 else ' is'} kept: "
                          + "; ".join(_short(c).rstrip(".") for _i, c, h in done if h == "kept")
                          + ".")
         seconds = {"forget": time.perf_counter() - t0}
@@ -3026,8 +3052,22 @@ class Assistant:
             cq = self.canonical(form, name)
             if cq is not None:
                 facts = self._facts_for(cq, include_superseded=True, k=256)
+                if not facts:  # "my sister's job" told as "Anna's job is chemist"
+                    named_cq = self._by_name(cq)
+                    if named_cq is not None:
+                        facts = self._facts_for(named_cq, include_superseded=True, k=256)
                 if facts:
                     break
+        if any(_many_valued(h.cube) for h in facts):
+            # "my peanut allergy": of an attribute of many values, the values the request
+            # names ("my allergies" names every one)
+            asked_words = {w for w in _words_of(what)
+                           if not any(_same_word(w, a) for h in facts
+                                      for a in _words_of(_fact_attribute(h.cube) or ""))}
+            if asked_words:
+                facts = [h for h in facts if any(
+                    _same_word(a, v) for a in asked_words
+                    for v in _words_of(str(h.cube.metadata.get("value") or "")))]
         needles: list[str] = []
         found: dict[str, MemCube] = {}
         context: dict[str, MemCube] = {}  # turns that quote it only in their context
@@ -3052,18 +3092,22 @@ class Assistant:
                        if cq is not None and cq.attribute.endswith("'s name") else [])
                 names = {str(h.cube.metadata.get("value") or "").strip() for h in kin
                          if not _ended(h.cube)} - {""}
+            # (a name another relation of the user's holds too, "my dog Bella" and "my friend
+            # Bella", says nothing of whom a fact or a turn about Bella is: only the
+            # relation's own facts and the turns they were read from go)
+            shared = len(names) == 1 and self._named_otherwise(next(iter(names)), kin)
             if len(names) == 1:
                 who = names.pop()
-                about = self._search(who, 256, record_access=False, include_superseded=True,
-                                     kind=[Kind.FACT.value, Kind.PREFERENCE.value],
-                                     metadata={"subject": who})
+                about = [] if shared else self._search(
+                    who, 256, record_access=False, include_superseded=True,
+                    kind=[Kind.FACT.value, Kind.PREFERENCE.value], metadata={"subject": who})
                 for hit in [*kin, *about]:
                     found[hit.id] = hit.cube
                     episode = self._turn_read_from(hit.cube, found)
                     if episode is not None:
                         found[episode.id] = episode
-                # the turns, replies and summaries that name them, as when asked by name
-                self._mentions(who, found)
+                if not shared:  # the turns, replies and summaries that name them, as when
+                    self._mentions(who, found)  # asked by name
 
         for hit in facts:
             found[hit.id] = hit.cube
@@ -3247,6 +3291,20 @@ class Assistant:
         if cube.metadata.get("subject") == user_key(self.scope.user_id):
             return _SUBJECT.sub("", cube.content).removeprefix("'s ").removeprefix("’s ")
         return cube.content
+
+    def _named_otherwise(self, who: str, kin: Sequence[SearchHit]) -> bool:
+        """Whether another relation of the user's live facts (not those of `kin`) has the
+        name `who` ("my friend Bella" beside "my dog Bella")."""
+        from memos.reader.questions import user_key
+
+        mine = {h.id for h in kin}
+        user = user_key(self.scope.user_id)
+        return any(h.id not in mine and h.cube.metadata.get("subject") == user
+                   and (_fact_attribute(h.cube) or "").endswith("'s name")
+                   and str(h.cube.metadata.get("value") or "").strip().casefold()
+                   == who.casefold() and not _ended(h.cube)
+                   for h in self._search(who, WHO_K, record_access=False,
+                                         kind=[Kind.FACT.value]))
 
     def _mentions(self, who: str, found: dict[str, MemCube]) -> None:
         """Add to `found` this user's turns, replies and summaries that name `who`, a person
@@ -3522,23 +3580,29 @@ def _words_of(text: str) -> set[str]:
     return {w for w in _norm(text).split() if len(w) >= 3 and w not in plain}
 
 
-def _stem(word: str) -> str:
-    """`word` without an ending that leaves three letters or more ("hiking" -> "hik",
-    "cats" -> "cat", "lived" -> "liv")."""
+def _stems(word: str) -> set[str]:
+    """`word` and its forms without an ending that leaves three letters or more, with a
+    lost "e" or "y" put back ("hiking" -> hik, hike; "cats" -> cat; "lived" -> liv, live;
+    "allergies" -> allergy)."""
+    out = {word}
+    if word.endswith("ies") and len(word) > 5:
+        out.add(word[:-3] + "y")
     for ending in ("ing", "ed", "es", "s"):
         if word.endswith(ending) and len(word) - len(ending) >= 3:
-            return word[:-len(ending)]
-    return word
+            out |= {word[:-len(ending)], word[:-len(ending)] + "e"}
+            break
+    return out
 
 
 def _same_word(a: str, b: str) -> bool:
-    """Whether two (normalised) words are one word said in two forms: one's stem starts the
-    other's, three letters at least ("hike" / "hiking", "cat" / "cats", "live" / "living",
-    "Sam" / "Samuel")."""
-    if a == b:
+    """Whether two (normalised) words are one word said in two forms: a stem in common
+    ("hike" / "hiking", "cat" / "cats", "live" / "lived", "allergy" / "allergies"), or
+    five letters or more of one starting the other ("vegetarian" / "vegetarians"); not
+    "cat" / "catholic" nor "car" / "career"."""
+    if a == b or _stems(a) & _stems(b):
         return True
-    short, long_ = sorted((_stem(a), _stem(b)), key=len)
-    return len(short) >= 3 and long_.startswith(short)
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 5 and long_.startswith(short)
 
 
 def _shares_words(question: str, said: str) -> bool:

@@ -6,7 +6,7 @@ later resolves its dates the same way. Each mention carries its precision (a "da
 "week", a "month" or a "year"); a month or year resolves to its first day. A month or a
 day of the year without a year is read backward (the latest one not after the turn), unless
 its sentence looks forward: "next August", "for August", or a future marker ("will", "'ll",
-"going to", "may" / "might" / "should" and a verb, "I'm flying ...", "the wedding is in June", "turning 30 in March", "we fly to
+"going to", "I may" / "we might" / "I should" and a verb, "I'm flying ...", "the wedding is in June", "turning 30 in March", "we fly to
 Japan in March") and no past one ("was", "went", "ago").
 """
 
@@ -185,9 +185,8 @@ _FUTURE = re.compile(r"\b(?:will|shall|gonna|going to|plan to|planning|hope to|w
                      r"intend to|upcoming|"
                      # a modal of what may come ("I may visit Paris in May", "we might go in
                      # June"; not "I may have seen it in May")
-                     r"(?:i|we|you|he|she|they)\s+(?:may|might|could|should|need\s+to|have\s+to|"
-                     r"hope\s+to|expect\s+to|(?:would|'d|’d)\s+like\s+to)\s+"
-                     r"(?!have\b|had\b|been\b)[a-z]+|(?:i'm|i’m|am|are|is|we're|we’re|they're|they’re|"
+                     r"(?<!as\s)(?:i|we)\s+(?:may|might|should|hope\s+to|expect\s+to|"
+                     r"(?:would|'d|’d)\s+like\s+to)\s+(?!have\b|had\b|been\b|not\b)[a-z]+|(?:i'm|i’m|am|are|is|we're|we’re|they're|they’re|"
                      r"he's|she's) \w+ing|"
                      # an age to come ("turning 30 in march"), a trip in the present ("we
                      # fly to japan in march"); an event said to be in the month is read

@@ -2816,7 +2816,7 @@ REMEMBER_THAT = re.compile(
     # ("Can you remember that restaurant I like?")
     r"(?=(?:I|I'm|I’m|I've|I’ve|my|we|we're|our|me)\b|(?-i:[A-Z])[a-z]+\s+(?:is|lives|works|has|"
     r"was|['’]s)\b)"
-    r"|(?:(?:did|do)\s+you\s+(?:know|hear)|(?:did|have)\s+I\s+(?:ever\s+|already\s+)?(?:told|"
+    r"|(?:(?:did|do|have)\s+you\s+(?:know|hear(?:d)?(?:\s+the\s+news)?)|(?:did|have)\s+I\s+(?:ever\s+|already\s+)?(?:told|"
     r"tell|mention(?:ed)?\s+to)\s+you|did\s+I\s+(?:ever\s+)?mention|guess\s+what\W*)\s+"
     + _STILL_ASKS +
     r"(?:that\s+(?=(?:I|I'm|I’m|I've|I’ve|my|we|we're|our)\b|(?-i:[A-Z])[a-z]+\s+(?:is|lives|"
@@ -2828,8 +2828,14 @@ REMEMBER_THAT = re.compile(
 # the previous turn with another value; not an apology ("Sorry to hear that", "Sorry for
 # the delay" have no mark after the word), a turn that adds ("too", "also", "another",
 # "forgot to mention"), nor a long one
-_RESTATES = re.compile(r"^\W*(?:(?:sorry|oops|whoops|correction|actually|my\s+bad|typo|no|nope|"
-                       r"no\s+wait|wait)\s*(?:[,:!]|\s[-–—])|actually\s+(?=(?:my|our)\s))", re.I)
+_RESTATES = re.compile(r"^\W*(?:sorry|oops|whoops|correction|actually|my\s+bad|typo)\s*"
+                       r"(?:[,:!]|\s[-–—])", re.I)
+# ... and, after "No,", "Nope,", "Wait," or "Actually" alone, a name said again as a name:
+# "No, my dog is called Max", "actually my dog's name is Max" (not "No, my sister Eva lives
+# in Rome", "Wait, my dog Max is sick", "No, I'm allergic to shellfish": those add)
+_RESTATES_NAME = re.compile(
+    r"^\W*(?:(?:no|nope|no\s+wait|wait)\s*(?:[,:!]|\s[-–—])\s*|actually\s+)(?:my|our)\s+[a-z-]+"
+    r"(?:['’]s\s+name\s+is|['’]s\s+name['’]s|\s+is\s+(?:called|named))\s+[\w'’-]+[.!]?\s*$", re.I)
 _ADDS = re.compile(r"\b(?:too|also|as\s+well|another|second|other|both|more|forgot|forget|"
                    r"mention|add|and|new|adopted|got|bought|welcomed|having)\b", re.I)
 
@@ -2837,8 +2843,8 @@ _ADDS = re.compile(r"\b(?:too|also|as\s+well|another|second|other|both|more|forg
 def restates(text: str) -> bool:
     """Whether a turn has the shape of a correction by a fact stated again in full
     (`_restated`), whatever the turn before said."""
-    return (len(text) <= 120 and bool(_RESTATES.match(text)) and not _ADDS.search(text)
-            and len(sentences(text)) == 1)
+    return (len(text) <= 120 and bool(_RESTATES.match(text) or _RESTATES_NAME.match(text))
+            and not _ADDS.search(text) and len(sentences(text)) == 1)
 
 
 def _restated(text: str, out: list[Extraction], previous: Sequence[Extraction]
@@ -2856,7 +2862,8 @@ def _restated(text: str, out: list[Extraction], previous: Sequence[Extraction]
         # a relative's or pet's name, or an allergy, that is new: "Sorry, my son Leo is 7"
         # after "My sons are Leo and Max" restates Leo and corrects nothing
         if new.negated or not new.multi_valued or new.key() in before or not (
-                new.attribute.endswith("'s name") or new.attribute == "allergy"):
+                new.attribute.endswith("'s name") or (new.attribute == "allergy"
+                                                      and _RESTATES.match(text))):
             continue
         held = [old for old in previous if not old.negated and old.value
                 and (old.subject_key, old.attribute) == (new.subject_key, new.attribute)]
@@ -4876,12 +4883,25 @@ _LOWER_KIN_LIST = re.compile(
     r"(?=\s*(?:$|[.,;!:])|\s+(?:and|but|who|so|because|both|now)\b)")
 
 
+# Words a list of relatives in lower case may be of, that name no one
+_NOT_LIST_NAMES = frozenset("""boy girl twin teen teenager kid child children adult baby babies
+mum mom dad grown gone young old older younger big small little friend friends sibling best
+amazing married single divorced engaged grownup grownups""".split())
+
+
 def _list_capitalised(m: re.Match[str]) -> str:
     """`_LOWER_KIN_LIST`'s names capitalised, when every one may be a name."""
     words = re.findall(r"[a-z]+", m.group("list"))
     names = [w for w in words if w != "and"]
-    if any(w in _NOT_LOWER_NAMES or w in NOT_NAMES or _how_one_is(w) for w in names):
-        return m.group(0)  # "my kids are tired and hungry"
+
+    def no_name(word: str) -> bool:  # "tired", "doctors", "boys", "twins", "mums"
+        singular = word[:-1] if word.endswith("s") else word
+        return (word in _NOT_LOWER_NAMES or word in NOT_NAMES or _how_one_is(word)
+                or word in _NOT_LIST_NAMES or singular in _NOT_LIST_NAMES
+                or _job(singular, known=True) is not None or _a_plural_noun(word.capitalize()))
+
+    if any(no_name(w) for w in names):
+        return m.group(0)  # "my kids are tired and hungry", "... doctors and lawyers"
     return m.group("lead") + re.sub(r"[a-z]+", lambda w: w.group(0) if w.group(0) == "and"
                                     else w.group(0).capitalize(), m.group("list"))
 

@@ -132,6 +132,7 @@ def test_a_name_that_is_also_a_word_is_forgotten_only_where_it_names_someone(mem
     ("did you know i have a cat called luna?", "what's my cat's name?", "Luna"),
     ("did you hear I got promoted to manager?", "what's my job?", "manager"),
     ("guess what, I got a job at Google!", "where do I work?", "Google"),
+    ("did you hear the news that I got promoted to manager?", "what's my job?", "manager"),
 ])
 def test_more_news_said_as_a_question(mem, news: str, question: str, answer: str) -> None:
     bot = tell(mem, [(1, "I live in Paris."), (2, news)])
@@ -219,3 +220,34 @@ def test_how_long_of_a_value_that_ended_of_a_job_and_of_a_pet(mem) -> None:
     assert ask(bot, "how long have I had my cat?", day=30) == "I don't know of a cat of yours."
     assert ask(bot, "how long did I live in Lyon?", day=30).startswith(
         "You haven't told me that ended: your city is Lyon")
+
+
+def test_forgetting_one_value_of_many_a_pet_sharing_a_name_and_a_relatives_job(mem) -> None:
+    bot = tell(mem, [(0, "I'm allergic to peanuts and shellfish."), (0, "My dog is Bella."),
+                     (0, "My friend Bella is a doctor."), (0, "My sister Anna is a chemist.")])
+    reply = ask(bot, "forget my peanut allergy", day=1)
+    assert "The other fact said in the same turn is kept: Alice's allergy is shellfish" in reply
+    assert ask(bot, "what am I allergic to?", day=1).startswith("Your allergy is shellfish")
+    ask(bot, "forget my dog", day=1)
+    assert "doctor" in ask(bot, "what does Bella do?", day=1)  # the friend Bella stays
+    assert "Bella" not in ask(bot, "what's my dog's name?", day=1)
+    assert ask(bot, "forget my sister's job", day=1).startswith("Forgotten")
+    assert "chemist" not in ask(bot, "what does Anna do?", day=1)
+    assert "Anna" in ask(bot, "what's my sister's name?", day=1)
+
+
+def test_a_relatives_name_that_is_a_word_or_shared_is_forgotten_only_where_it_is_theirs(mem):
+    bot = tell(mem, [(0, "My brother Will lives in Leeds."), (0, "i will call mum tomorrow"),
+                     (0, "My sister Ana Lopes lives in York."),
+                     (0, "I met Ana Garcia at work today, she's my new boss.")])
+    ask(bot, "forget my brother", day=1)
+    ask(bot, "forget my sister", day=1)
+    left = live_texts(mem, "alice")
+    assert "Alice: i will call mum tomorrow" in left, left
+    assert any("Ana Garcia" in t for t in left), left
+    assert not any("Leeds" in t or "York" in t for t in left), left
+
+
+def test_who_is_one_of_two_holding_a_relation_gets_neither_ones_relation_fact(mem) -> None:
+    bot = tell(mem, [(0, "My sisters are Anna and Eva."), (1, "My sister lives in Boston.")])
+    assert "Boston" not in ask(bot, "who is Anna?")

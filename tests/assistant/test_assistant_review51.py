@@ -36,7 +36,7 @@ def test_forget_that_i_have_a_cat(mem) -> None:
     chat.reply("We have two dogs, Rex and Fido, and I live in Leeds.")
     chat.reply("i have a cat called Biscuit")
     reply = chat.reply("forget that I have a cat")
-    assert "about that you have a cat" in reply.text
+    assert "saying that you have a cat" in reply.text
     assert "Biscuit" not in chat.reply("what's my cat's name?").text
     assert not any("Biscuit" in c for c in live_texts(mem, "gus"))
     reply = chat.reply("forget that we have two dogs")

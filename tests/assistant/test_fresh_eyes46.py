@@ -119,7 +119,7 @@ def test_forget_in_other_words(mem: MemOS) -> None:
     assert len(mem.search("diabetes", "alice", k=10, kind="episode")) == 2
     assert ask(bot, "delete my diabetes info", day=5).startswith("I have nothing stored as")
     assert ask(bot, "forget that i have type 1 diabetes", day=6).startswith(
-        "Forgotten 1 memory about that you have type 1 diabetes")
+        "Forgotten 1 memory saying that you have type 1 diabetes")
     left = [h.cube.content for h in mem.search("diabetes", "alice", k=10)]
     assert left and all("type 1" not in c for c in left)
     assert any("my dad has diabetes" in c for c in left)

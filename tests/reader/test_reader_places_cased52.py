@@ -103,3 +103,32 @@ def test_a_saints_town_typed_in_lower_case_keeps_its_name() -> None:
     assert ("city", "St. Louis") in _read("i live in st. louis")
     assert ("city", "St. Louis") in _read("I live in St. Louis")
     assert _read("i live near the st. it is nice") == []
+
+
+@pytest.mark.parametrize(("before", "again"), [
+    ("My sister is Ana.", "Actually my sister Eva is visiting."),
+    ("My sister is Ana.", "No, my sister Eva lives in Rome."),
+    ("My dog is called Rex.", "Wait, my dog Max is sick."),
+    ("I'm allergic to peanuts.", "No, I'm allergic to shellfish."),
+])
+def test_a_turn_that_adds_after_no_or_wait_ends_nothing(before: str, again: str) -> None:
+    out = rules.extract(again, "Alice", "alice", at=AT,
+                        previous=rules.extract(before, "Alice", "alice", at=AT))
+    assert not any(e.negated for e in out), out
+
+
+@pytest.mark.parametrize("turn", ["my brothers are doctors and lawyers",
+                                  "my kids are boys and girls", "my sisters are nurses and mums",
+                                  "my kids are twins and teens"])
+def test_a_lower_case_list_of_what_relatives_are_names_no_one(turn: str) -> None:
+    assert _read(turn) == []
+
+
+@pytest.mark.parametrize("said", ["As you may know, I visited Paris in May.",
+                                  "I could not attend in May.",
+                                  "I need to tell you I visited Rome in July."])
+def test_a_modal_of_another_clause_does_not_make_the_past_future(said: str) -> None:
+    from memos.reader.dates import resolve_dates
+
+    [mention] = resolve_dates(said, datetime(2026, 8, 10, tzinfo=UTC))
+    assert mention.date.year == 2026
