@@ -2707,7 +2707,31 @@ def extract(text: str, speaker: str, speaker_key: str,
     told = {e.key() for e in previous if not e.negated}
     out = [e for e in turn.out if not (e.key() in turn.from_address and e.key() in told)]
     out = [_not_that(e, text) for e in out]
+    out += _names_denied(out, text)
     return _restated(written, out, previous)
+
+
+def _names_denied(out: Sequence[Extraction], text: str) -> list[Extraction]:
+    """A relative's or pet's name said with the one it is not right after it ("My sister is
+    Hanna, not Anna", "my dog is called Max, not Rex"): that name ends, as "Anna is not my
+    sister" ends it (a name of many values is otherwise a second sister)."""
+    said = {e.key() for e in out}
+    denied: list[Extraction] = []
+    for e in out:
+        if e.negated or e.past or not e.value or not e.attribute.endswith("'s name") or \
+                not e.multi_valued:
+            continue
+        m = re.search(rf"(?<!\w){re.escape(e.value)},?\s+not\s+(?P<wrong>(?-i:[A-Z])[\w'’-]+)"
+                      r"(?=\s*(?:$|[,.!?;]))", text)
+        if m is None or m.group("wrong").lower() == e.value.lower() or \
+                m.group("wrong").lower() in NOT_NAMES:
+            continue
+        end = Extraction(e.subject, e.subject_key, e.attribute, m.group("wrong"), "negation",
+                         True)
+        if end.key() not in said:
+            said.add(end.key())
+            denied.append(end)
+    return denied
 
 
 _CORRECTING = re.compile(r"\b(?:sorry|oops|whoops|typo|actually|meant|correction|my\s+bad|"

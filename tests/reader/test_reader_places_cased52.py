@@ -132,3 +132,15 @@ def test_a_modal_of_another_clause_does_not_make_the_past_future(said: str) -> N
 
     [mention] = resolve_dates(said, datetime(2026, 8, 10, tzinfo=UTC))
     assert mention.date.year == 2026
+
+
+@pytest.mark.parametrize(("turn", "kept", "ended"), [
+    ("My sister is Hanna, not Anna.", "Hanna", "Anna"),
+    ("my dog is called max, not rex", "Max", "Rex"),
+])
+def test_a_name_said_with_the_one_it_is_not_ends_that_one(turn: str, kept: str,
+                                                           ended: str) -> None:
+    out = [(e.attribute.split("'s")[0], e.value.lower(), e.negated)
+           for e in rules.extract(turn, "Alice", "alice", at=AT)]
+    kind = out[0][0]
+    assert (kind, kept.lower(), False) in out and (kind, ended.lower(), True) in out, out
