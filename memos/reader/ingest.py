@@ -625,6 +625,7 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
                 c.id for c in _live_facts(run, ext.subject_key, conflict_attribute(before),
                                           ext.value)
                 if _same_value(c.metadata.get("value"), ext.value) and c.id not in cand.supersedes]
+        cand.supersedes += [i for i in _told_the_other_way(run, ext) if i not in cand.supersedes]
         run.pending.append(cand)
         return
     if not ext.negated:  # likes <-> dislikes of the same thing: the new one supersedes
@@ -768,6 +769,45 @@ def _of_the_named(run: _Run, ext: Extraction, said_at: datetime, stored: bool, s
     return [c for c in _live_facts(run, name, attribute, f"{name}'s {attribute}")
             if (not ext.keeps or not _same_value(c.metadata.get("value"), ext.keeps))
             and (not stored or c.valid_from is None or c.valid_from <= said_at)]
+
+
+def _told_the_other_way(run: _Run, ext: Extraction) -> list[str]:
+    """The live facts a new value replaces that were told of the same person the other
+    way: "My mom moved to Cannes" (the user's "mother's city") after "My mom Carol lives in
+    Nice" ("Carol's city"), and "Carol moved to Cannes" after "my mom lives in Nice", when
+    the user names one person by that relation. Of a value of one at a time only (not a
+    second allergy), and not the same value."""
+    if not ext.value or ext.multi_valued or ext.past or ext.tentative:
+        return []
+    me = user_key(run.user_id)
+    rel, sep, attribute = ext.attribute.partition("'s ")
+
+    def names_of(relation: str) -> set[str]:
+        return {str(c.metadata.get("value")).strip() for c in _changeable_facts(
+            run.mem, run.scope, f"{relation}'s name",
+            metadata={"subject": me, "relation": f"{relation}'s name"})
+            if c.metadata.get("value") and not c.metadata.get("negated")}
+
+    if ext.subject_key == me and sep and attribute and attribute != "name" and \
+            "'s " not in attribute:
+        names = names_of(rel)
+        if len(names) != 1:
+            return []  # (none, or of two sisters, which?)
+        (name,) = names
+        others = _live_facts(run, name, attribute, f"{name}'s {attribute}")
+    elif ext.subject_key != me and "'s " not in ext.attribute and ext.attribute != "name":
+        # the person by name: the relations the user names them by, each of them only
+        rels = {str(c.metadata.get("relation") or "")[:-len("'s name")]
+                for c in _changeable_facts(run.mem, run.scope, ext.subject_key,
+                                           metadata={"subject": me})
+                if str(c.metadata.get("relation") or "").endswith("'s name")
+                and _same_value(c.metadata.get("value"), ext.subject_key)}
+        rels = {r for r in rels if r and "'s " not in r and names_of(r) == {ext.subject_key}}
+        others = [c for r in rels for c in _live_facts(run, me, f"{r}'s {ext.attribute}",
+                                                        f"{r}'s {ext.attribute}")]
+    else:
+        return []
+    return [c.id for c in others if not _same_value(c.metadata.get("value"), ext.value)]
 
 
 # How many of the user's facts that best match a short name are read for the people they

@@ -144,3 +144,27 @@ def test_a_name_said_with_the_one_it_is_not_ends_that_one(turn: str, kept: str,
            for e in rules.extract(turn, "Alice", "alice", at=AT)]
     kind = out[0][0]
     assert (kind, kept.lower(), False) in out and (kind, ended.lower(), True) in out, out
+
+
+def test_a_value_told_of_a_relative_the_other_way_replaces_the_one_before(tmp_path) -> None:
+    from memos import MemOS
+    from tests.assistant.helpers import tell
+
+    with MemOS.open(tmp_path / "s") as mem:
+        tell(mem, [(0, "My mom is Carol and she lives in Nice."), (3, "My mom moved to Cannes."),
+                   (4, "My sister is Anna."), (5, "My sister lives in Rome."),
+                   (6, "Anna moved to Milan.")])
+        live = {c.content for c in mem.list_memories("alice", limit=200, kind="fact").items}
+        assert "Carol's city is Nice." not in live and "Alice's mother's city is Cannes." in live
+        assert "Alice's sister's city is Rome." not in live and "Anna's city is Milan." in live
+
+
+def test_of_two_sisters_a_city_by_relation_replaces_neither(tmp_path) -> None:
+    from memos import MemOS
+    from tests.assistant.helpers import tell
+
+    with MemOS.open(tmp_path / "s") as mem:
+        tell(mem, [(0, "My sisters are Eva and Mia."), (0, "Eva lives in Rome."),
+                   (1, "My sister lives in Oslo.")])
+        live = {c.content for c in mem.list_memories("alice", limit=200, kind="fact").items}
+        assert "Eva's city is Rome." in live
