@@ -758,8 +758,6 @@ _ASK_WORDS = frozenset("what which who whom whose where when why how do does did
                        "these days currently kind sort type".split())
 
 
-# A person named by a relation: "forget my sister", "forget about my boss", "forget
-# everything about my ex"
 # A request that names a person as a name is typed ("forget Will", "forget Ana Lopes")
 _AS_NAME = re.compile(r"(?-i:[A-Z])[\w'’-]+(?:\s+(?-i:[A-Z])[\w'’-]+)?")
 # Names that are also words opening a question or a wish ("Will you ...", "May I ..."): not
@@ -809,6 +807,10 @@ def _name_said(text: str, name: str) -> bool:
             continue
         return True
     return False
+
+
+# A person named by a relation: "forget my sister", "forget about my boss", "forget
+# everything about my ex"
 _PERSON_REQUEST = re.compile(r"(?:(?:everything|all)\s+)?(?:about\s+)?my\s+"
                              r"(?P<rel>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
 # "never mind, forget that", "scratch that", "forget it": what was just said, unnamed
@@ -2289,8 +2291,6 @@ class Assistant:
             return (f"I don't know of {held} of yours that holds now"
                     f"{' named ' + named if named else ''}; I can't say how long for {what}.",
                     [])
-        if kin:  # said of the pet or relative: "your dog's name is Rex"
-            attribute = f"{kin}'s name"
         hit = max(facts, key=lambda h: _began(h.cube))
         value = _fact_value(hit.cube, cq)
         from memos.policies.conflict import BEGAN

@@ -6,8 +6,9 @@ later resolves its dates the same way. Each mention carries its precision (a "da
 "week", a "month" or a "year"); a month or year resolves to its first day. A month or a
 day of the year without a year is read backward (the latest one not after the turn), unless
 its sentence looks forward: "next August", "for August", or a future marker ("will", "'ll",
-"going to", "I may" / "we might" / "I should" and a verb, "I'm flying ...", "the wedding is in June", "turning 30 in March", "we fly to
-Japan in March") and no past one ("was", "went", "ago").
+"going to", "I may" / "we might" / "I should" and a verb, "I'm flying ...", "the wedding is
+in June", "turning 30 in March", "we fly to Japan in March") and no past one ("was",
+"went", "ago").
 """
 
 from __future__ import annotations
