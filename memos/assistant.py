@@ -673,6 +673,13 @@ _ASKS_TO_TELL = re.compile(
     r"\s+(?:all\s+(?:of\s+)?)?(?:my|me)\b", re.IGNORECASE)
 
 
+# A request to list what is remembered of a kind, said as a command: "list my pets", "name
+# my allergies", "show me all my kids"
+_LIST_MY = re.compile(r"^(?:please\s+)?(?:list|name|show\s+me|give\s+me)\s+(?:all\s+(?:of\s+)?)?"
+                      r"(?:my|our)\s+(?P<what>[a-z][a-z' -]{1,40}?)(?:\s+please)?[\s.!?]*$",
+                      re.IGNORECASE)
+
+
 def _asked_as_capitalised(text: str) -> str:
     """A question typed all in lower case with the name it asks of capitalised ("who is
     emma" -> "who is Emma": `memos.reader.questions`); else `text` as it is."""
@@ -946,6 +953,11 @@ class Assistant:
         if user_name is not None:
             _text_arg(user_name, "user_name", "the name 'I' stands for, or None")
         name = user_name or self.user_name
+        command = _LIST_MY.match(text.strip())
+        if command is not None:  # "list my pets", "name my allergies": asked as a question
+            asked = canonical_question(f"what are my {command.group('what')}?", name)
+            if asked is not None:
+                return asked
         period = period_question(text)
         if period is not None:  # "where did I live in 2019?": the city of 2019
             asked, during = period

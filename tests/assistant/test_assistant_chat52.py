@@ -251,3 +251,10 @@ def test_a_relatives_name_that_is_a_word_or_shared_is_forgotten_only_where_it_is
 def test_who_is_one_of_two_holding_a_relation_gets_neither_ones_relation_fact(mem) -> None:
     bot = tell(mem, [(0, "My sisters are Anna and Eva."), (1, "My sister lives in Boston.")])
     assert "Boston" not in ask(bot, "who is Anna?")
+
+
+@pytest.mark.parametrize("command", ["list my pets", "name my pets", "show me all my pets"])
+def test_a_list_asked_as_a_command(mem, command: str) -> None:
+    bot = tell(mem, [(0, "I have a dog named Rex and a cat named Luna.")])
+    reply = ask(bot, command)
+    assert "Rex" in reply and "Luna" in reply, reply
