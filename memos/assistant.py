@@ -538,6 +538,14 @@ def _end_text(cube: MemCube) -> str:
     return _told_end(cube) or date_text(cube.valid_to)
 
 
+def _until(cube: MemCube) -> str:
+    """" until 12 March 2026" of a tie that ended then, " before 2 March 2026" of one told
+    as the past ("My ex is Tom": it ended by the time it was told), "" of neither."""
+    if cube.valid_to is None:
+        return ""
+    return f" {'before' if _said_as_past(cube) else 'until'} {_end_text(cube)}"
+
+
 def _told_end(cube: MemCube) -> str:
     """When a fact ended, as told ("until 2018": "2018", "March 2019"; "I left Globex last
     week": "the week of 4 January 2026"): its `valid_to` with metadata
@@ -1854,8 +1862,7 @@ class Assistant:
                 return f"I don't know of an {kind} of yours.", []
             lines = [f"{h.cube.metadata.get('value')} (your "
                      f"{(_fact_attribute(h.cube) or '').removesuffix(chr(39) + 's name')}"
-                     + (f" until {_end_text(h.cube)}" if h.cube.valid_to else "") + ")"
-                     for h in facts]
+                     + _until(h.cube) + ")" for h in facts]
             return (f"Your {kind}: " + "; ".join(lines) + ".",
                     [_used(h, "a tie that ended") for h in facts])
         who = _WHO_IS.match(_asked_as_capitalised(text.strip())) if cq is None else None
@@ -1984,8 +1991,9 @@ class Assistant:
                 if ender is not None and ender.kind == Kind.EPISODE:  # "I left Acme"
                     line += f" {self._quote(ender)}"
                     used.append(self._ender_used(ender, last.cube, {h.id: h for h in hits}))
+                own = {d.cube_id for d in last.cube.derived_from}  # (told as the past)
                 since = [h for h in useful if (_when(h.cube) or end) >= end
-                         and (ender is None or h.id != ender.id)]
+                         and (ender is None or h.id != ender.id) and h.id not in own]
                 if since:
                     said, more = self._quotes(since[:EXTRACTIVE_MAX], hits, cq, text)
                     line, used = f"{line} {said}", [*used, *more]
@@ -2409,8 +2417,8 @@ class Assistant:
             lines.append(f"{name} is your " + " and your ".join(relations))
         for hit in sorted(was.values(), key=lambda h: _began(h.cube))[-WHO_MAX:]:
             rel = (_fact_attribute(hit.cube) or "").removesuffix("'s name")
-            until = _end_text(hit.cube)
-            lines.append(f"{name} was your {rel}" + (f" (until {until})" if until else ""))
+            until = _until(hit.cube).strip()
+            lines.append(f"{name} was your {rel}" + (f" ({until})" if until else ""))
         # What the user told of them by relation ("my sister lives in Boston", a correction
         # of "Anna lives in New York" said without her name): the newer of the two answers
         said: dict[str, tuple[str, SearchHit]] = {}  # attribute -> (line, fact)

@@ -3168,11 +3168,28 @@ _AND_THEIR = re.compile(
     r"relocated|emigrated|are\s+(?:living|based|now))\b)")
 
 
+# An ex named: "My ex is Tom Reed", "my ex-wife's name is Kate", "my ex boyfriend Tom lives
+# in Leeds": a partner whose tie ended (`Extraction.past`), as "who is my ex?" asks
+_EX_NAMED = re.compile(
+    r"\bmy\s+ex(?:[- ]?(?P<kind>husband|wife|boyfriend|girlfriend|bf|gf|partner|fianc[ée]e?|"
+    r"spouse))?(?:['’]s\s+name\s+is|\s+is\s+(?:called|named)|\s+is|['’]s|,|\s+(?=(?-i:[A-Z])))\s*"
+    r"(?P<name>(?-i:[A-Z])[\w'’-]+(?:\s+(?-i:[A-Z])[\w'’-]+)?)"
+    r"(?=\s*(?:$|[.,;!?)]|\s+(?:and|but|who|lives|works|is|was|has|moved|just)\b))", re.I)
+_EX_KINDS = {"bf": "boyfriend", "gf": "girlfriend", "fiance": "fiancé", "fiancé": "fiancé",
+             "fiancee": "fiancé", "fiancée": "fiancé"}
+
+
 def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> None:
     """The facts a clause that negates nothing states (`extract`)."""
     bare = _BARE.match(sentence)
     if bare and not re.match(r"(?:I|we|my)\b", sentence[bare.end():], re.I):
         sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
+    ex = _EX_NAMED.search(sentence)
+    if ex is not None and turn.speaker_key.startswith("user:") and \
+            ex.group("name").lower() not in NOT_NAMES and not _HEDGE.search(sentence):
+        kind = (ex.group("kind") or "partner").lower()
+        turn.add(me, f"{_EX_KINDS.get(kind, kind)}'s name", ex.group("name"), "relation",
+                 past=True)
     if _past_facts(sentence, turn, me):
         # "I was a nurse before I became a doctor", "I used to live in Leeds but moved to
         # York": what follows the past is read on its own

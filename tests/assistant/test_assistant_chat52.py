@@ -258,3 +258,22 @@ def test_a_list_asked_as_a_command(mem, command: str) -> None:
     bot = tell(mem, [(0, "I have a dog named Rex and a cat named Luna.")])
     reply = ask(bot, command)
     assert "Rex" in reply and "Luna" in reply, reply
+
+
+@pytest.mark.parametrize(("said", "kind", "name"), [
+    ("My ex is Tom Reed.", "partner", "Tom Reed"),
+    ("my ex-wife's name is Kate", "wife", "Kate"),
+    ("my ex boyfriend Tom lives in Leeds", "boyfriend", "Tom"),
+    ("My ex, Sam, texted me again", "partner", "Sam"),
+])
+def test_an_ex_named_is_a_tie_that_ended(mem, said: str, kind: str, name: str) -> None:
+    bot = tell(mem, [(0, said)])
+    assert ask(bot, "who is my ex?", day=1) == (
+        f"Your ex: {name} (your {kind} before 2 March 2026).")
+
+
+@pytest.mark.parametrize("said", ["my ex is a nightmare", "I saw my ex at the party.",
+                                  "If my ex is Tom, I'd be surprised."])
+def test_an_ex_not_named_is_no_fact(mem, said: str) -> None:
+    bot = tell(mem, [(0, said)])
+    assert ask(bot, "who is my ex?", day=1) == "I don't know of an ex of yours."
