@@ -775,8 +775,9 @@ def _told_the_other_way(run: _Run, ext: Extraction) -> list[str]:
     """The live facts a new value replaces that were told of the same person the other
     way: "My mom moved to Cannes" (the user's "mother's city") after "My mom Carol lives in
     Nice" ("Carol's city"), and "Carol moved to Cannes" after "my mom lives in Nice", when
-    the user names one person by that relation. Of a value of one at a time only (not a
-    second allergy), and not the same value."""
+    the user names one person by that relation and that person by that relation only (not a
+    mother and a coworker both called Carol; not a speaker of a group chat). Of a value of
+    one at a time only (not a second allergy), and not the same value."""
     if not ext.value or ext.multi_valued or ext.past or ext.tentative:
         return []
     me = user_key(run.user_id)
@@ -788,25 +789,39 @@ def _told_the_other_way(run: _Run, ext: Extraction) -> list[str]:
             metadata={"subject": me, "relation": f"{relation}'s name"})
             if c.metadata.get("value") and not c.metadata.get("negated")}
 
+    def relations_of(name: str) -> set[str]:  # every relation the user names `name` by
+        queued = {p.extraction.attribute[:-len("'s name")] for p in run.pending
+                  if p.extraction.subject_key == me and not p.extraction.negated
+                  and p.extraction.attribute.endswith("'s name")
+                  and _same_value(p.extraction.value, name)}  # (said in this call, unwritten)
+        return queued | {str(c.metadata.get("relation") or "")[:-len("'s name")]
+                         for c in _changeable_facts(run.mem, run.scope, name,
+                                                    metadata={"subject": me})
+                         if str(c.metadata.get("relation") or "").endswith("'s name")
+                         and _same_value(c.metadata.get("value"), name)}
+
     if ext.subject_key == me and sep and attribute and attribute != "name" and \
             "'s " not in attribute:
         names = names_of(rel)
         if len(names) != 1:
             return []  # (none, or of two sisters, which?)
         (name,) = names
-        others = _live_facts(run, name, attribute, f"{name}'s {attribute}")
-    elif ext.subject_key != me and "'s " not in ext.attribute and ext.attribute != "name":
-        # the person by name: the relations the user names them by, each of them only
-        rels = {str(c.metadata.get("relation") or "")[:-len("'s name")]
-                for c in _changeable_facts(run.mem, run.scope, ext.subject_key,
-                                           metadata={"subject": me})
-                if str(c.metadata.get("relation") or "").endswith("'s name")
-                and _same_value(c.metadata.get("value"), ext.subject_key)}
-        rels = {r for r in rels if r and "'s " not in r and names_of(r) == {ext.subject_key}}
-        others = [c for r in rels for c in _live_facts(run, me, f"{r}'s {ext.attribute}",
-                                                        f"{r}'s {ext.attribute}")]
+    elif ext.subject_key != me and "'s " not in ext.attribute and ext.attribute != "name" and \
+            ext.subject_key.lower() not in run.speakers:  # (a group chat's speaker: theirs)
+        name, attribute = ext.subject_key, ext.attribute
+        rels = relations_of(name)
+        if len(rels) != 1:
+            return []
+        (rel,) = rels
+        if "'s " in rel or names_of(rel) != {name}:
+            return []
     else:
         return []
+    if relations_of(name) != {rel}:
+        return []  # (a mother and a coworker both called Carol: which one, is not said)
+    others = (_live_facts(run, name, attribute, f"{name}'s {attribute}")
+              if ext.subject_key == me else
+              _live_facts(run, me, f"{rel}'s {attribute}", f"{rel}'s {attribute}"))
     return [c.id for c in others if not _same_value(c.metadata.get("value"), ext.value)]
 
 

@@ -2721,13 +2721,16 @@ def _names_denied(out: Sequence[Extraction], text: str) -> list[Extraction]:
         if e.negated or e.past or not e.value or not e.attribute.endswith("'s name") or \
                 not e.multi_valued:
             continue
-        m = re.search(rf"(?<!\w){re.escape(e.value)},?\s+not\s+(?P<wrong>(?-i:[A-Z])[\w'’-]+)"
-                      r"(?=\s*(?:$|[,.!?;]))", text)
-        if m is None or m.group("wrong").lower() == e.value.lower() or \
-                m.group("wrong").lower() in NOT_NAMES:
+        # (the name said as what the relation is: "is Hanna, not Anna", "called Max, not
+        # Rex"; not "I'm taking my daughter Mia, not Zoe, to the dentist")
+        m = re.search(rf"(?:\bis|\bcalled|\bnamed|\bname['’]s)\s+{re.escape(e.value)},?\s+not\s+"
+                      r"(?P<wrong>[\w'’-]+)(?=\s*(?:$|[.;!?]))", text, re.I)
+        wrong = m.group("wrong") if m is not None else ""
+        if m is None or wrong.lower() == e.value.lower() or wrong.lower() in NOT_NAMES or \
+                wrong.lower() in KIN_NAMES or _CALENDAR_WORD.search(wrong) or not (
+                    wrong[:1].isupper() or not any(c.isupper() for c in text)):
             continue
-        end = Extraction(e.subject, e.subject_key, e.attribute, m.group("wrong"), "negation",
-                         True)
+        end = Extraction(e.subject, e.subject_key, e.attribute, wrong, "negation", True)
         if end.key() not in said:
             said.add(end.key())
             denied.append(end)
@@ -3172,7 +3175,9 @@ _AND_THEIR = re.compile(
 # in Leeds": a partner whose tie ended (`Extraction.past`), as "who is my ex?" asks
 _EX_NAMED = re.compile(
     r"\bmy\s+ex(?:[- ]?(?P<kind>husband|wife|boyfriend|girlfriend|bf|gf|partner|fianc[ée]e?|"
-    r"spouse))?(?:['’]s\s+name\s+is|\s+is\s+(?:called|named)|\s+is|['’]s|,|\s+(?=(?-i:[A-Z])))\s*"
+    r"spouse))?(?:['’]s\s+name\s+is|\s+is\s+(?:called|named)|\s+is|"
+    # "my ex, Sam, texted me" (a name set off by commas; not "my ex, Sam and I ...")
+    r",(?=\s*(?-i:[A-Z])[\w'’-]+(?:\s+(?-i:[A-Z])[\w'’-]+)?\s*,)|\s+(?=(?-i:[A-Z])))\s*"
     r"(?P<name>(?-i:[A-Z])[\w'’-]+(?:\s+(?-i:[A-Z])[\w'’-]+)?)"
     r"(?=\s*(?:$|[.,;!?)]|\s+(?:and|but|who|lives|works|is|was|has|moved|just)\b))", re.I)
 _EX_KINDS = {"bf": "boyfriend", "gf": "girlfriend", "fiance": "fiancé", "fiancé": "fiancé",
@@ -3186,7 +3191,10 @@ def _statement(sentence: str, turn: _Turn, me: _Subject, work_talk: bool) -> Non
         sentence = f"{sentence[:bare.end()]}I {sentence[bare.end():]}"
     ex = _EX_NAMED.search(sentence)
     if ex is not None and turn.speaker_key.startswith("user:") and \
-            ex.group("name").lower() not in NOT_NAMES and not _HEDGE.search(sentence):
+            ex.group("name").split()[0].lower() not in NOT_NAMES and \
+            ex.group("name").split()[0].lower() not in KIN_NAMES and \
+            ex.group("name").split()[0].lower() not in ("mr", "mrs", "ms") and \
+            not _an_app(ex.group("name")) and not _HEDGE.search(sentence):
         kind = (ex.group("kind") or "partner").lower()
         turn.add(me, f"{_EX_KINDS.get(kind, kind)}'s name", ex.group("name"), "relation",
                  past=True)

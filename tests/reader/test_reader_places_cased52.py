@@ -168,3 +168,29 @@ def test_of_two_sisters_a_city_by_relation_replaces_neither(tmp_path) -> None:
                    (1, "My sister lives in Oslo.")])
         live = {c.content for c in mem.list_memories("alice", limit=200, kind="fact").items}
         assert "Eva's city is Rome." in live
+
+
+def test_a_name_two_people_share_replaces_neither_ones_value(tmp_path) -> None:
+    from memos import MemOS
+    from tests.assistant.helpers import tell
+
+    with MemOS.open(tmp_path / "s") as mem:
+        tell(mem, [(0, "My mom is Carol."), (1, "My mom lives in Nice."),
+                   (2, "My coworker Carol lives in Berlin.")])
+        live = {c.content for c in mem.list_memories("alice", limit=200, kind="fact").items}
+        assert "Alice's mother's city is Nice." in live, live
+
+
+@pytest.mark.parametrize("turn", ["I'm taking Mia, not Zoe, to the dentist. My sister is Hanna.",
+                                  "My sister is Hanna. I invited Hanna, not Anna, to the party.",
+                                  "My sister is Hanna, not March."])
+def test_a_name_not_said_as_the_relations_ends_nothing(turn: str) -> None:
+    out = rules.extract(turn, "Alice", "user:alice", at=AT)
+    assert not any(e.negated for e in out), out
+
+
+@pytest.mark.parametrize("said", ["My ex, Sam and I had dinner.", "My ex's Porsche is red.",
+                                  "My ex's Mom lives in Leeds.", "My ex is Mr Right."])
+def test_no_ex_is_named_by_a_list_a_thing_or_a_saying(said: str) -> None:
+    out = rules.extract(said, "Alice", "user:alice", at=AT)
+    assert not any(e.past and e.attribute.endswith("'s name") for e in out), out
