@@ -647,15 +647,15 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
     attr = conflict_attribute(ext)
     said_at = run.said[cand.turn]
 
-    def live(attribute: str) -> list[MemCube]:
-        found = (_live_facts(run, ext.subject_key, attribute, ext.value or ext.attribute)
+    def live(attribute: str, value: str = ext.value) -> list[MemCube]:
+        found = (_live_facts(run, ext.subject_key, attribute, value or ext.attribute)
                  if not (ext.ends_current and ext.multi_valued) else
                  # each value its own conflict attribute ("cat's name=luna"): all of them
                  [c for c in _changeable_facts(run.mem, run.scope, ext.attribute,
                                                metadata={"subject": ext.subject_key,
                                                          "relation": ext.attribute})])
         return [c for c in found
-                if (_same_value(c.metadata.get("value"), ext.value) if not ext.ends_current
+                if (_same_value(c.metadata.get("value"), value) if not ext.ends_current
                     else not ext.keeps or not _same_value(c.metadata.get("value"), ext.keeps))
                 # A turn stored before (read again) ends no fact that began after it was
                 # said: that value was stated again later.
@@ -663,6 +663,13 @@ def _apply(run: _Run, cand: FactCandidate) -> None:
                      or c.valid_from <= said_at)]
 
     ended = live(attr)
+    if not ended and ext.multi_valued and ext.value and not ext.ends_current and \
+            ext.attribute == "allergy":
+        # "I no longer have a peanut allergy" of "I'm allergic to peanuts": the allergen in
+        # the other number
+        word = ext.value.strip()
+        other = word[:-1] if word.lower().endswith("s") else f"{word}s"
+        ended = live(conflict_attribute(replace(ext, value=other)), other)
     if ext.ends_current and ext.multi_valued and not ext.every and len(ended) > 1:
         ended = []
     if ext.ends_current and not ext.multi_valued:

@@ -2663,6 +2663,11 @@ def extract(text: str, speaker: str, speaker_key: str,
             continue
         turn.person = None  # "her number" refers to a person of this clause only
         sentence = _BARE_NOT.sub("I'm ", sentence)  # "Not allergic to cats anymore"
+        # "I no longer have a peanut allergy", "I don't have a nut allergy any more": as "I'm
+        # no longer allergic to peanut" (the allergen said before the word)
+        sentence = _ALLERGY_HAD.sub(
+            lambda m: m.group(0) if any(w in _NOT_ALLERGEN_WORDS for w in m.group("what").lower(
+            ).split()) else f"I'm no longer allergic to {m.group('what')}", sentence)
         bare = _BARE.match(sentence)  # "quit my job today!!": the speaker's, as in _statement
         if bare and re.match(r"(?:quit|left|(?:got|was|been)\s+(?:laid\s+off|fired|let\s+go|"
                              r"sacked|made\s+redundant))\b", sentence[bare.end():], re.I):
@@ -3077,6 +3082,11 @@ _TASK_TEXT = re.compile(
     r"(?:translate|proofread|rephrase|paraphrase|rewrite|reword|summari[sz]e|fix|check)"
     r"(?:\s+(?:this|that|it|the\s+following|the\s+(?:text|sentence|grammar|spelling|"
     r"paragraph)))?(?:\s+(?:for\s+me|please|into\s+\w+|to\s+\w+|in\s+\w+))*\s*:", re.I)
+# An allergy said to be had no more, its allergen before the word (`extract`)
+_ALLERGY_HAD = re.compile(
+    r"\bI\s+(?:no\s+longer\s+have|(?:don['’]?t|do\s+not)\s+have(?=[^.!?;]*\b(?:any\s?more|"
+    r"any\s+longer|now)\b))\s+(?:a|an|my|the)\s+(?P<what>[a-z][a-z-]{1,20}(?:\s+[a-z][a-z-]{1,20})?)"
+    r"\s+allergy\b", re.I)
 # A clause that ends a fact of the speaker's with no subject: "Not allergic to cats anymore"
 _BARE_NOT = re.compile(r"^(?:(?:so|and|but|well|oh|ok|okay|yeah|btw|apparently|turns\s+out),?\s+)*"
                        r"(?=(?:not|no\s+longer)\s+(?:allergic|living|working|into|really\s+into|"

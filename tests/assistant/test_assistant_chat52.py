@@ -277,3 +277,16 @@ def test_an_ex_named_is_a_tie_that_ended(mem, said: str, kind: str, name: str) -
 def test_an_ex_not_named_is_no_fact(mem, said: str) -> None:
     bot = tell(mem, [(0, said)])
     assert ask(bot, "who is my ex?", day=1) == "I don't know of an ex of yours."
+
+
+@pytest.mark.parametrize("ended", ["I no longer have a peanut allergy.",
+                                   "I don't have a peanut allergy anymore."])
+def test_an_allergy_had_no_more_ends_it_in_either_number(mem, ended: str) -> None:
+    bot = tell(mem, [(0, "I'm allergic to peanuts and shellfish."), (1, ended)])
+    reply = ask(bot, "what am I allergic to?")
+    assert "shellfish" in reply and "peanut" not in reply, reply
+
+
+def test_an_allergy_denied_without_a_change_ends_nothing(mem) -> None:
+    bot = tell(mem, [(0, "I'm allergic to peanuts."), (1, "I don't have a peanut allergy.")])
+    assert "peanuts" in ask(bot, "what am I allergic to?")
