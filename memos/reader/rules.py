@@ -4921,8 +4921,8 @@ _PLURAL_KIN = {**_KIN_PLURALS, "friends": "friend", "aunts": "aunt", "uncles": "
 _PLURAL_KIN_RE = "|".join(sorted(_PLURAL_KIN, key=len, reverse=True))
 _KIN_ADJ = (r"(?:(?:little|lovely|beautiful|grown|grown-up|young|younger|older|adult|small|big|"
             r"twin|baby|crazy|rescue|best|two|three|four|five|\d{1,2})\s+)*")
-_NAME_LIST = (r"(?P<names>[A-Z][\w'’-]*(?:\s*,\s*[A-Z][\w'’-]*)*,?\s+(?:and|&)\s+"
-              r"[A-Z][\w'’-]*)")
+_NAME_LIST = (r"(?P<names>[A-Z][\w'’-]*(?:\s*,\s*[A-Z][\w'’-]*)*(?:,?\s+(?:and|&)\s+"
+              r"[A-Z][\w'’-]*)+)")  # ("Tom and Lily and Sam" too)
 _NAMES_END = (r"(?=\s*(?:$|[.,;!:)]|\s[-–—]\s|\s+(?:and|but|who|so|because|though|both|now|"
              rf"{FILLERS})\b))")
 _PLURAL_NAMED = re.compile(

@@ -194,3 +194,7 @@ def test_a_name_not_said_as_the_relations_ends_nothing(turn: str) -> None:
 def test_no_ex_is_named_by_a_list_a_thing_or_a_saying(said: str) -> None:
     out = rules.extract(said, "Alice", "user:alice", at=AT)
     assert not any(e.past and e.attribute.endswith("'s name") for e in out), out
+
+
+def test_a_list_of_names_joined_by_and_twice() -> None:
+    assert {v for a, v in _read("My kids are Tom and Lily and Sam.")} == {"Tom", "Lily", "Sam"}
