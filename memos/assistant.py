@@ -681,13 +681,6 @@ _ASKS_TO_TELL = re.compile(
     r"\s+(?:all\s+(?:of\s+)?)?(?:my|me)\b", re.IGNORECASE)
 
 
-# A request to list what is remembered of a kind, said as a command: "list my pets", "name
-# my allergies", "show me all my kids"
-_LIST_MY = re.compile(r"^(?:please\s+)?(?:list|name|show\s+me|give\s+me)\s+(?:all\s+(?:of\s+)?)?"
-                      r"(?:my|our)\s+(?P<what>[a-z][a-z' -]{1,40}?)(?:\s+please)?[\s.!?]*$",
-                      re.IGNORECASE)
-
-
 def _asked_as_capitalised(text: str) -> str:
     """A question typed all in lower case with the name it asks of capitalised ("who is
     emma" -> "who is Emma": `memos.reader.questions`); else `text` as it is."""
@@ -961,9 +954,12 @@ class Assistant:
         if user_name is not None:
             _text_arg(user_name, "user_name", "the name 'I' stands for, or None")
         name = user_name or self.user_name
-        command = _LIST_MY.match(text.strip())
-        if command is not None:  # "list my pets", "name my allergies": asked as a question
-            asked = canonical_question(f"what are my {command.group('what')}?", name)
+        command = _ASKS_TO_TELL.match(text.strip())
+        if command is not None and command.group(0).lower().endswith("my"):
+            # "list my pets", "name my allergies": asked as "what are my pets?"
+            what = text.strip()[command.end():].strip(" .!?")
+            what = re.sub(r"\s+please$", "", what, flags=re.I)
+            asked = canonical_question(f"what are my {what}?", name) if what else None
             if asked is not None:
                 return asked
         period = period_question(text)
@@ -1546,8 +1542,9 @@ class Assistant:
             opening = f"Last time we talked, on {date_text(said_at(last))}"
         # (oldest first; turns said at one time in the order they were stored)
         turns = sorted(reversed(turns), key=said_at)
-        told = [c for c in turns if not _only_asks(_said(c))]
-        asked = [c for c in turns if _only_asks(_said(c))]
+        asks = {c.id: _only_asks(_said(c)) for c in turns}
+        told = [c for c in turns if not asks[c.id]]
+        asked = [c for c in turns if asks[c.id]]
 
         def quoted(cubes: list[MemCube]) -> str:
             more = len(cubes) - TALKED_MAX
@@ -1960,7 +1957,8 @@ class Assistant:
                 # of France?" quoted "Sorry, I meant Max."); of the user, they are quoted as
                 # the closest there is, said to be no answer ("what outdoor stuff am I
                 # into?" of "I love hiking"; "how do I cook rice?" of a cat's name)
-                sharing = [h for h in useful if _shares_words(text, _said(h.cube))]
+                topic = _words_of(text)
+                sharing = [h for h in useful if _shares_words(topic, _said(h.cube))]
                 if not set(_norm(text).split()) & _OF_SPEAKER:
                     useful = sharing
                 elif useful and not sharing:
@@ -3593,11 +3591,15 @@ _HAVING = re.compile(r"(?:i|we)\s+(?:have|had|own|owned|got|have got|ve got)\s+"
 _OF_SPEAKER = frozenset("i im ive id my mine myself we us our ours ourselves".split())
 
 
+# Words that say nothing of what a text is about: function words, words of asking, helping
+# verbs, plain words
+_NO_TOPIC = _STOP | _ASK_WORDS | _AUX_WORDS | _PLAIN_WORDS
+
+
 def _words_of(text: str) -> set[str]:
-    """The words of `text` that say what it is about: not function words, words of asking,
-    helping verbs or plain words, and of three letters or more."""
-    plain = _STOP | _ASK_WORDS | _AUX_WORDS | _PLAIN_WORDS
-    return {w for w in _norm(text).split() if len(w) >= 3 and w not in plain}
+    """The words of `text` that say what it is about (not `_NO_TOPIC`), of three letters or
+    more."""
+    return {w for w in _norm(text).split() if len(w) >= 3 and w not in _NO_TOPIC}
 
 
 def _stems(word: str) -> set[str]:
@@ -3625,10 +3627,10 @@ def _same_word(a: str, b: str) -> bool:
     return len(short) >= 5 and long_.startswith(short)
 
 
-def _shares_words(question: str, said: str) -> bool:
-    """Whether a memory shares a word with the question (`_same_word`); true of a question
-    with no word that says what it is about ("what do you remember?")."""
-    asked = _words_of(question)
+def _shares_words(asked: set[str], said: str) -> bool:
+    """Whether a memory shares a word with the question's words `asked` (`_words_of`,
+    `_same_word`); true of a question with no word that says what it is about ("what do
+    you remember?")."""
     return not asked or any(_same_word(a, w) for w in _words_of(said) for a in asked)
 
 
@@ -3644,7 +3646,7 @@ def _tells(text: str, key: str) -> bool:
         return False
     if len(text) > 4_000:
         return True
-    plain = _STOP | _ASK_WORDS | _AUX_WORDS | _PLAIN_WORDS | set(key.split())
+    plain = _NO_TOPIC | set(key.split())
     held = False
     for part in clauses(text):
         part = re.sub(r"^[^:\n]{1,64}:\s+", "", part.strip())  # "Fay: ..."

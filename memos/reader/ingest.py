@@ -766,16 +766,22 @@ def _of_the_named(run: _Run, ext: Extraction, said_at: datetime, stored: bool, s
                            rf"little|big|baby|twin|half|step|first|second|third)\s+(?:{words})\b",
                            said, re.I):
         return []
-    names = {str(c.metadata.get("value")) for c in _changeable_facts(
-        run.mem, run.scope, f"{rel}'s name",
-        metadata={"subject": ext.subject_key, "relation": f"{rel}'s name"})
-        if c.metadata.get("value")}
+    names = _relation_names(run, ext.subject_key, rel)
     if len(names) != 1:
         return []  # (none, or of two grandfathers, which?)
     (name,) = names
     return [c for c in _live_facts(run, name, attribute, f"{name}'s {attribute}")
             if (not ext.keeps or not _same_value(c.metadata.get("value"), ext.keeps))
             and (not stored or c.valid_from is None or c.valid_from <= said_at)]
+
+
+def _relation_names(run: _Run, subject_key: str, rel: str) -> set[str]:
+    """The names of the live "<rel>'s name" facts of `subject_key` this scope may change
+    ("my grandpa Joe": {"Joe"})."""
+    return {str(c.metadata.get("value")).strip() for c in _changeable_facts(
+        run.mem, run.scope, f"{rel}'s name",
+        metadata={"subject": subject_key, "relation": f"{rel}'s name"})
+        if c.metadata.get("value")}
 
 
 def _told_the_other_way(run: _Run, ext: Extraction) -> list[str]:
@@ -790,12 +796,6 @@ def _told_the_other_way(run: _Run, ext: Extraction) -> list[str]:
     me = user_key(run.user_id)
     rel, sep, attribute = ext.attribute.partition("'s ")
 
-    def names_of(relation: str) -> set[str]:
-        return {str(c.metadata.get("value")).strip() for c in _changeable_facts(
-            run.mem, run.scope, f"{relation}'s name",
-            metadata={"subject": me, "relation": f"{relation}'s name"})
-            if c.metadata.get("value") and not c.metadata.get("negated")}
-
     def relations_of(name: str) -> set[str]:  # every relation the user names `name` by
         queued = {p.extraction.attribute[:-len("'s name")] for p in run.pending
                   if p.extraction.subject_key == me and not p.extraction.negated
@@ -809,7 +809,7 @@ def _told_the_other_way(run: _Run, ext: Extraction) -> list[str]:
 
     if ext.subject_key == me and sep and attribute and attribute != "name" and \
             "'s " not in attribute:
-        names = names_of(rel)
+        names = _relation_names(run, me, rel)
         if len(names) != 1:
             return []  # (none, or of two sisters, which?)
         (name,) = names
@@ -820,7 +820,7 @@ def _told_the_other_way(run: _Run, ext: Extraction) -> list[str]:
         if len(rels) != 1:
             return []
         (rel,) = rels
-        if "'s " in rel or names_of(rel) != {name}:
+        if "'s " in rel or _relation_names(run, me, rel) != {name}:
             return []
     else:
         return []
