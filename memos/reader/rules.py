@@ -1121,6 +1121,9 @@ class _Turn:
     # the cities read from a new address's town (`add`): not again where the previous turn
     # said that city ("I moved to Lyon." / "My new address is 14 Rue des Lilas, Lyon")
     from_address: set[tuple[str, str, str]] = field(default_factory=set)
+    # the ends of a job title that "I quit my job" / "I got fired" gave (`_job_left`): kept
+    # only where the turn names no new job or employer of the same person (`extract`)
+    jobs_left: list[Extraction] = field(default_factory=list)
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
             negated: bool = False, kind: str = "fact", date_at: int | None = None,
@@ -2694,6 +2697,8 @@ def extract(text: str, speaker: str, speaker_key: str,
         _statement(sentence, turn, me, work_talk)
         _left_later(sentence, turn, before)
         _mentioned_kin(sentence, turn, me, before)
+    turn.out = [e for e in turn.out if not any(e is j for j in turn.jobs_left)
+                or not _new_work(turn.out, e)]
     named = _named_people(turn.out, me) or turn.mentioned
     if named:
         genders = {(s.name.lower(), s.prefix): g for s, g in carried.people}
@@ -4420,10 +4425,14 @@ def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool
             employer = _trim_place(_value(sentence, org.end(), attribute="employer"), "employer")
             if _ok_value(employer):
                 turn.add(subj, "employer", employer, "negation", negated=True)
+                if job.group("noun").lower() == "job":
+                    _job_left(turn, subj)
                 return True
             return False
         if _JOB_LEFT_END.match(sentence, job.end()):
             turn.end(subj, "employer")
+            if job.group("noun").lower() == "job":
+                _job_left(turn, subj)
             return True
         return False
     if verb == "lost":
@@ -4475,12 +4484,35 @@ def _dismissed(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: boo
     end = dated.end() if dated else at
     source = _DISMISSED_FROM.match(sentence, end)
     if source is not None:
-        return _left_job(sentence, source.end(), subj, turn, mine=mine)
+        before = len(turn.out)
+        if not _left_job(sentence, source.end(), subj, turn, mine=mine):
+            return False
+        if not any(e.attribute == f"{subj.prefix}job" for e in turn.out[before:]):
+            _job_left(turn, subj)  # "I was laid off from Acme": the title ends too
+        return True
     if (_DISMISSED_END.match(sentence, end) or dated is not None
             or _DISMISSED_FOR.match(sentence, end) or _DISMISSED_BY.match(sentence, end)):
         turn.end(subj, "employer")
+        _job_left(turn, subj)
         return True
     return False
+
+
+def _job_left(turn: _Turn, subj: _Subject) -> None:
+    """The job title ends with the job left ("I quit my job", "I got fired": "what's my job?"
+    is no longer "nurse"), unless the turn names a new job or employer of the same person
+    ("I quit my job and started at Globex": the title may go on), which `extract` checks once
+    the turn is read."""
+    before = len(turn.out)
+    turn.end(subj, "job")
+    turn.jobs_left += turn.out[before:]
+
+
+def _new_work(out: Sequence[Extraction], ended: Extraction) -> bool:
+    """Whether a turn names a job or employer held now by the person whose job `ended`."""
+    prefix = ended.attribute.removesuffix("job")  # "sister's " of "sister's job"
+    return any(e.subject_key.lower() == ended.subject_key.lower() and not e.negated
+               and e.attribute in (f"{prefix}job", f"{prefix}employer") for e in out)
 
 
 # ---- Ties that end: a break-up, a pet's death, "X is not my dog" (`_ended_ties`, `_not_mine`)

@@ -77,7 +77,7 @@ def test_the_new_employer_named_before_the_old_job_was_left_stays(mem: MemOS) ->
     "I left my job of ten years.",
 ])
 def test_a_job_left_said_with_a_number_or_its_length(text: str) -> None:
-    assert facts(text) == {("Alice", "employer", "", True)}
+    assert facts(text) == {("Alice", "employer", "", True), ("Alice", "job", "", True)}
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -100,19 +100,19 @@ def test_a_role_left_ends_the_employer_only_when_it_was_the_job(
 # (`Extraction.ends_current`), "from Acme" names it. (A retirement is not read: the held-out
 # corpus labels "I just retired." as no fact.)
 @pytest.mark.parametrize(("text", "expected"), [
-    ("I got fired.", {("Alice", "employer", "", True)}),
-    ("I was fired from Acme.", {("Alice", "employer", "Acme", True)}),
-    ("I got laid off last week.", {("Alice", "employer", "", True)}),
-    ("I was let go.", {("Alice", "employer", "", True)}),
-    ("I've been made redundant.", {("Alice", "employer", "", True)}),
-    ("I got sacked.", {("Alice", "employer", "", True)}),
-    ("I have just been laid off.", {("Alice", "employer", "", True)}),
-    ("I was fired for being late.", {("Alice", "employer", "", True)}),
-    ("I got let go from Globex two weeks ago.", {("Alice", "employer", "Globex", True)}),
-    ("I got fired from my job.", {("Alice", "employer", "", True)}),
-    ("I was laid off from my job at Acme.", {("Alice", "employer", "Acme", True)}),
-    ("My dad got laid off.", {("Alice", "father's employer", "", True)}),
-    ("My sister Ana got fired.", {("Ana", "employer", "", True)}),  # as "... lost her job"
+    ("I got fired.", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("I was fired from Acme.", {("Alice", "employer", "Acme", True), ("Alice", "job", "", True)}),
+    ("I got laid off last week.", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("I was let go.", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("I've been made redundant.", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("I got sacked.", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("I have just been laid off.", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("I was fired for being late.", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("I got let go from Globex two weeks ago.", {("Alice", "employer", "Globex", True), ("Alice", "job", "", True)}),
+    ("I got fired from my job.", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("I was laid off from my job at Acme.", {("Alice", "employer", "Acme", True), ("Alice", "job", "", True)}),
+    ("My dad got laid off.", {("Alice", "father's employer", "", True), ("Alice", "father's job", "", True)}),
+    ("My sister Ana got fired.", {("Ana", "employer", "", True), ("Ana", "job", "", True)}),  # as "... lost her job"
 ])
 def test_a_job_lost_or_ended_without_its_name(
         text: str, expected: set[tuple[str, str, str, bool]]) -> None:

@@ -24,6 +24,7 @@ def facts(text: str) -> set[Fact]:
 
 LEFT_ACME = ("Alice", "employer", "Acme", True)
 QUIT = ("Alice", "employer", "", True)
+QUIT_JOB = ("Alice", "job", "", True)  # the title ends with the job left
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -38,8 +39,8 @@ QUIT = ("Alice", "employer", "", True)
     ("I got fired, and then got a job at Initech.",
      {QUIT, ("Alice", "employer", "Initech", False)}),
     ("I got laid off, I'm now at Globex.", {QUIT, ("Alice", "employer", "Globex", False)}),
-    ("I quit my job because I moved to Denver.", {QUIT, ("Alice", "city", "Denver", False)}),
-    ("I lost my job, so I moved back to Leeds.", {QUIT, ("Alice", "city", "Leeds", False)}),
+    ("I quit my job because I moved to Denver.", {QUIT, QUIT_JOB, ("Alice", "city", "Denver", False)}),
+    ("I lost my job, so I moved back to Leeds.", {QUIT, QUIT_JOB, ("Alice", "city", "Leeds", False)}),
     ("I quit my job and I'm now a freelance designer.",
      {QUIT, ("Alice", "job", "freelance designer", False)}),
 ])
@@ -50,11 +51,12 @@ def test_a_clause_that_ends_a_fact_still_states_the_rest(text: str, expected: se
 
 @pytest.mark.parametrize(("text", "expected"), [
     # the part without a subject is the father's, not the speaker's
-    ("My dad got laid off and joined Globex.", {("Alice", "father's employer", "", True)}),
+    ("My dad got laid off and joined Globex.", {("Alice", "father's employer", "", True),
+                                              ("Alice", "father's job", "", True)}),
     ("I left Acme and she joined Globex.", {LEFT_ACME}),  # hers, in a pronoun
     ("I don't work at Acme and I never joined Globex.", {LEFT_ACME}),
     ("I don't work at Acme and never joined Globex.", {LEFT_ACME}),
-    ("I quit my job and might join Globex.", {QUIT}),  # a plan
+    ("I quit my job and might join Globex.", {QUIT, QUIT_JOB}),  # a plan
 ])
 def test_the_rest_of_a_negating_clause_states_only_the_speakers_facts(
         text: str, expected: set[Fact]) -> None:

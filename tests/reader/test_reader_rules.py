@@ -299,17 +299,26 @@ def test_statements(text: str, expected: set[tuple[str, str, str, bool]]) -> Non
     ("I'm not a student anymore, I'm a nurse now.",
      {("Alice", "job", "student", True), ("Alice", "job", "nurse", False)}),
     # A job left without naming the employer: the current employer ends, whatever it is
-    # (value "": Extraction.ends_current).
-    ("I quit my job.", {("Alice", "employer", "", True)}),
-    ("I left my job.", {("Alice", "employer", "", True)}),
-    ("I left my teaching job.", {("Alice", "employer", "", True)}),
-    ("I quit my job last week to travel.", {("Alice", "employer", "", True)}),
-    ("I lost my job.", {("Alice", "employer", "", True)}),
-    ("i quit my job lol", {("Alice", "employer", "", True)}),
+    # (value "": Extraction.ends_current), and so does the job title ("what's my job?" is
+    # no longer "nurse").
+    ("I quit my job.", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("I left my job.", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("I left my teaching job.", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("I quit my job last week to travel.",
+     {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("I lost my job.", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
+    ("i quit my job lol", {("Alice", "employer", "", True), ("Alice", "job", "", True)}),
     ("I quit my job as a nurse.",
      {("Alice", "job", "nurse", True), ("Alice", "employer", "", True)}),
-    ("I lost my job at Door Dash.", {("Alice", "employer", "Door Dash", True)}),
-    ("My sister quit her job.", {("Alice", "sister's employer", "", True)}),
+    ("I lost my job at Door Dash.",
+     {("Alice", "employer", "Door Dash", True), ("Alice", "job", "", True)}),
+    ("My sister quit her job.",
+     {("Alice", "sister's employer", "", True), ("Alice", "sister's job", "", True)}),
+    # A role left is not the job: "I quit my role as treasurer" ends that role only.
+    ("I quit my role as treasurer.", {("Alice", "job", "treasurer", True)}),
+    # A new job or employer told in the same turn: the title may go on.
+    ("I quit my job and started at Globex.",
+     {("Alice", "employer", "", True), ("Alice", "employer", "Globex", False)}),
     # A taste said with "fan", "into": a like, started or ended, never a job.
     ("I became a big fan of jazz.", {("Alice", "likes", "jazz", False)}),
     ("I'm a fan of soccer.", {("Alice", "likes", "soccer", False)}),
@@ -354,10 +363,11 @@ def test_job_changes_that_are_none(text: str) -> None:
 
 
 def test_a_job_left_ends_the_current_employer_whatever_it_is() -> None:
-    [ended] = extract("I quit my job.", "Alice", "user:alice", AT)
+    ended, title = extract("I quit my job.", "Alice", "user:alice", AT)
     assert ended.ends_current and ended.negated and ended.value == ""
     assert ended.text == "Alice's employer has ended."
-    [named] = extract("I quit my job at Zara!", "Alice", "user:alice", AT)
+    assert title.ends_current and title.attribute == "job" and title.value == ""
+    named, _ = extract("I quit my job at Zara!", "Alice", "user:alice", AT)
     assert not named.ends_current and named.value == "Zara"
 
 
