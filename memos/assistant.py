@@ -738,6 +738,9 @@ _DELETE = re.compile(
     r"(?P<all>everything(?:\s+you\s+know)?(?:\s+about\s+me)?|all\s+(?:of\s+)?my\s+"
     r"(?:data|memories|info|information)|my\s+(?:data|memories)|all\s+you\s+know(?:\s+about"
     r"\s+me)?)|(?:what\s+you\s+know\s+about\s+|everything\s+about\s+)(?P<about>.+?)|"
+    # "delete what I said about my job", "erase everything I told you about Sam"
+    r"(?:what|everything|all)\s+(?:i(?:'ve|\s+have)?\s+)?(?:told\s+you|said|mentioned)\s+"
+    r"about\s+(?P<told>.+?)|"
     r"(?P<what>.+?)\s+from\s+(?:your\s+)?(?:memory|memories)|"
     # "delete my diabetes info", "erase my address details"
     r"(?P<info>my\s+.+?)\s+(?:info|information|data|details)|"
@@ -825,7 +828,10 @@ _PERSON_REQUEST = re.compile(r"(?:(?:everything|all)\s+)?(?:about\s+)?my\s+"
 _BARE_FORGET = re.compile(
     r"^\s*(?:(?:never\s*mind|nvm|oh|ok|okay|actually|wait|hmm|no|sorry)[,!.:]?\s+)*"
     r"(?:(?:please\s+)?forget\s+(?:(?P<it>it|about\s+it)|that|this|about\s+that)|"
-    r"scratch\s+that|strike\s+that|ignore\s+that|disregard\s+that)"
+    r"scratch\s+that|strike\s+that|ignore\s+that|disregard\s+that|"
+    # "actually, don't keep that", "please don't save that", "don't write this down"
+    r"(?:please\s+)?(?:do\s+not|don'?t|dont)\s+(?:keep|save|store|remember|record|note|"
+    r"write)\s+(?:that|this|it)(?:\s+down)?)"
     r"(?:,?\s+(?:pls|please))?[\s.!?]*$", re.I)
 # Words that open a turn before a forget request ("actually, forget my address", "oh and can
 # you forget ...", "hey, forget priya please")
@@ -1400,6 +1406,7 @@ class Assistant:
         if delete is not None:  # (said of memory: a forget request in other words)
             named = (delete.group("all") or (delete.group("about") and
                                              f"everything about {delete.group('about')}")
+                     or (delete.group("told") and f"what I said about {delete.group('told')}")
                      or delete.group("what") or delete.group("info") or delete.group("mine"))
             forget = _FORGET.match(f"forget {named}")
         lead = _FORGET_LEAD.match(said) if forget is None and delete is None and \
@@ -2950,7 +2957,7 @@ class Assistant:
                     "my address\" or \"forget that I have a cat\".")
             return Reply(text=text, backend="forget", memories=[], seconds={},
                          session_id=sid, route="a forget request", forgotten=[])
-        return self._forget(f"that {' '.join(last.text.split())}", sid)
+        return self._forget(f"that {' '.join(last.text.split()).rstrip(' .!')}", sid)
 
     def _stated_facts(self, said: str, name: str | None) -> dict[str, MemCube]:
         """The stored facts (every version) a statement states, read by the reader's own
