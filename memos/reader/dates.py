@@ -83,6 +83,26 @@ def _recent_year(month: int, day: int, ref: date) -> date | None:
     return this
 
 
+# How long something has held, said after it: "(I've lived here) for 5 years", "for about
+# two months", "for the past 3 years" (`held_for`)
+_HELD_FOR = re.compile(r"\bfor\s+(?:(?:about|almost|nearly|over|around|roughly|just\s+over)\s+)?"
+                       r"(?:the\s+(?:past|last)\s+)?" + _NUM +
+                       r"\s+(?P<unit>years?|yrs?|months?|decades?)\b", re.I)
+
+
+def held_for(text: str, ref: datetime | date) -> DateMention | None:
+    """The first "for <n> years / months" of `text`, as the month it began, counted back
+    from `ref` ("for 3 years", said in March 2026: March 2023); None when there is none."""
+    m = _HELD_FOR.search(text)
+    if m is None:
+        return None
+    day = ref.date() if isinstance(ref, datetime) else ref
+    n, unit = _count(m.group("n")), m.group("unit").lower()
+    months = n if unit.startswith("month") else n * (120 if unit.startswith("decade") else 12)
+    start = _shift_months(day.replace(day=1), -months)
+    return DateMention(m.group(0), m.start(), m.end(), start, "month")
+
+
 def _count(raw: str) -> int:
     raw = raw.lower()
     return int(raw) if raw.isdigit() else NUMBERS.get(raw, 1)
@@ -198,6 +218,13 @@ _FUTURE = re.compile(r"\b(?:will|shall|gonna|going to|plan to|planning|hope to|w
                      r"(?:\w+\s+){0,2}(?:appointment|interview|meeting|exam|test|flight|party|"
                      r"date|game|match|call|check-?up|surgery|operation)s?)\b|"
                      r"\w(?:'ll|’ll)\b", re.I)
+# A plan said without its subject: "Flying to Rome in October", "Starting grad school in
+# September!", "Due in October" (the sentence's first word; `_looks_forward`, where no verb
+# after a subject says the past: "Loving the job I started in May")
+_PLAN_UNSAID = re.compile(r"^\W*(?:(?:so|and|also|btw|then|oh|ok|okay|now)\W+)*(?:(?!(?:nothing|"
+                          r"something|everything|anything|morning|evening|during|according|"
+                          r"including|regarding|spring|king|thing|string|ring)\b)[a-z]{2,}ing|"
+                          r"due)\b", re.I)
 # The end of what holds now ("I work for Acme until March 31", "contract runs till the end of
 # June"), and a date something was put off or extended to: ahead of the turn
 UNTIL_BEFORE = re.compile(r"\b(?:until|till|til|through|thru|up\s+until)\s+(?:the\s+end\s+of\s+)?$",
@@ -245,6 +272,8 @@ def _looks_forward(m: re.Match[str], default: bool = False) -> bool:
                                        not _DONE.search(sentence)):
         # "my sister's wedding is in june", "I work for Acme until March 31", "Fiona
         # wants a full draft by March"
+        return True
+    if _PLAN_UNSAID.match(sentence) and not _DID.search(sentence):
         return True
     return bool(_FUTURE.search(sentence)) or default
 

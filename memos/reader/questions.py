@@ -195,6 +195,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str | None]] = [(re.compile(p, re.I)
     (r"^what do i (?:like|love|enjoy) (?:to )?(?P<verb>listen(?:ing)? to|eat(?:ing)?|"
      r"cook(?:ing)?|drink(?:ing)?|read(?:ing)?|watch(?:ing)?|play(?:ing)?)$", "user", "likes"),
     (r"^what (?:am i into|do i (?:like|love|enjoy))$", "user", "likes"),
+    # "what are my interests?", "what do I do for fun?": the likes told (hobbies are a fact
+    # of their own, "my hobby is pottery", which the assistant answers with likes too)
+    (r"^what (?:are|r) my (?:interests|passions)$", "user", "likes"),
+    (r"^what do i do for fun$", "user", "likes"),
     (r"^(?:what allergies do i have|am i allergic to anything|is there anything i'?m allergic to|"
      r"is there any [a-z]+ (?:that )?i'?m allergic to|what [a-z]+ am i allergic to)$", "user",
      "allergy"),
@@ -447,7 +451,17 @@ def ever_question(text: str, user_name: str) -> CanonicalQuestion | None:
         m = pattern.match(q)
         if m is not None:
             return _q(user_name, attr, True, history=True, value=m.group("value"), now=True)
+    m = _IS_NAMED.match(q)
+    if m is not None and (not m.group("rel") or relation_name(m.group("rel")) in {
+            relation_name(r) for r in RELATIONS}):
+        # "is my name Bob?", "is my brother named Mike?", "is my mom's name Ann?"
+        attr = f"{relation_name(m.group('rel'))}'s name" if m.group("rel") else "name"
+        return _q(user_name, attr, True, history=True, value=m.group("value"), now=True)
     return None
+
+
+_IS_NAMED = re.compile(r"^is my (?:(?P<rel>[a-z-]+)(?:'s name| (?:named|called))|name) "
+                       r"(?P<value>[\w'’.-]+(?: [\w'’.-]+)?)$", re.I)
 
 
 def _singular(words: str) -> str | None:
@@ -767,7 +781,7 @@ _ABOUT_ME = re.compile(
     r"(?:everything|all|what|anything) you (?:know|remember|have(?: stored| saved)?) about "
     r"(?:me|myself)|"
     r"(?:anything|everything|much|a lot) about (?:me|myself)|"
-    r"what do you know(?: about me)? so far|who am i to you)$", re.I)
+    r"what do you know(?: about me)? so far|who am i to you|tell me about (?:me|myself))$", re.I)
 
 
 def about_me_question(text: str) -> bool:

@@ -27,6 +27,7 @@ from memos.reader.dates import (
     UNTIL_BEFORE,
     WEEKDAYS,
     DateMention,
+    held_for,
     period_end,
     resolve_dates,
 )
@@ -408,6 +409,33 @@ def emoji_breaks(text: str) -> str:
     if not any(ord(c) >= 0x2600 for c in text):
         return text
     return _EMOJI_RUN.sub(" ", _EMOJI_BREAK.sub(". ", _EMOJI_END.sub("", text)))
+
+
+# A second kind of relative in a list of what one has: "I have two sisters, Anna and Beth,
+# and a brother named Carl", "I have a brother named Carl and two sisters, Anna and Beth"
+# (as "... . I also have a brother named Carl": one kind to a clause, as the rules read it)
+_AND_KIN = re.compile(
+    r"(?<=\w)\s*[,;]?\s+and\s+(?=(?:a|an|one|two|three|four|five)\s+(?:(?:little|big|younger|"
+    r"older|baby|twin|step-?)\s+)?(?:brother|sister|son|daughter|kid|child|cousin|nephew|niece|"
+    r"stepson|stepdaughter|half-brother|half-sister|dog|cat|puppy|kitten)(?:s|ren)?\s*"
+    r"(?:named|called|,|:|\(|-|–|—))", re.I)
+_HAVE_LIST = re.compile(r"\b(?:I|we)\s+(?:also\s+)?(?:have|(?:'ve|’ve|have)\s+got)\s+"
+                        r"(?:a|an|one|two|three|four|five)\s", re.I)
+
+
+def kin_breaks(text: str) -> str:
+    """`text` with a second kind of relative in a list of what one has told as a clause of
+    its own (`_AND_KIN`)."""
+    if " and " not in text:
+        return text
+    out, last = [], 0
+    for m in _AND_KIN.finditer(text):
+        start = max(text.rfind(". ", 0, m.start()), text.rfind("! ", 0, m.start()),
+                    text.rfind("? ", 0, m.start()), -1) + 1
+        if _HAVE_LIST.search(text, start, m.start()):
+            out += [text[last:m.start()], ". I also have "]
+            last = m.end()
+    return "".join(out) + text[last:] if out else text
 
 
 def squeeze(text: str) -> str:
@@ -1124,6 +1152,9 @@ class _Turn:
     # the ends of a job title that "I quit my job" / "I got fired" gave (`_job_left`): kept
     # only where the turn names no new job or employer of the same person (`extract`)
     jobs_left: list[Extraction] = field(default_factory=list)
+    # how long the speaker says a place or a job has held ("I've lived in Chicago for 5
+    # years"), with the words from the verb to it, which hold the value it is of
+    held_for: tuple[DateMention, str] | None = None
 
     def add(self, subj: _Subject, attribute: str, value: str, family: str, *,
             negated: bool = False, kind: str = "fact", date_at: int | None = None,
@@ -1197,6 +1228,12 @@ class _Turn:
         elif until is not None and mention_of is not None and \
                 mention_of.start <= until.end and mention_of.end >= until.start:
             mention_of, sure = None, False  # ("until March 2019": the end, not the start)
+        if mention_of is None and since is None and not negated and not past and \
+                family in ("work", "residence") and not subj.prefix and \
+                subj.key == self.speaker_key and self.held_for is not None and \
+                value.lower() in self.held_for[1].lower():
+            # "I've worked at Acme for 3 years": it began about 3 years before the turn
+            mention_of, sure = self.held_for[0], True
         if mention_of is not None:
             when = mention_of.date
             latest = period_end(when, mention_of.precision)
@@ -1375,7 +1412,8 @@ _PREDICATES: list[tuple[re.Pattern[str], str, str, bool, bool]] = [
                 re.I), "employer", "work", False, False),
     # "I've been at Deloitte for 3 years", "I've worked at Shell since 2015"
     (re.compile(r"(?:(?:'ve|’ve|have|has)\s+)?(?:been|worked)\s+(?:at|for)\s+(?=(?-i:[A-Z])[^.;!?]*?"
-                r"\b(?:since\s+(?:(?-i:[A-Z])[a-z]+\s+)?\d{4}|for\s+(?:\d+|a|an|one|two|three|four|five|"
+                r"\b(?:since\s+(?:(?-i:[A-Z])[a-z]+\s+)?\d{4}|for\s+(?:the\s+(?:past|last)\s+)?"
+                r"(?:\d+|a|an|one|two|three|four|five|"
                 r"six|seven|eight|nine|ten|many|several|a\s+few)\s+(?:years?|months?|decades?)))",
                 re.I), "employer", "work", False, True),
     (re.compile(_AUX + r"got\s+the\s+job\s+(?:at|with)\s+(?=(?-i:[A-Z]))", re.I), "employer",
@@ -2578,13 +2616,18 @@ def extract(text: str, speaker: str, speaker_key: str,
     turn's."""
     carried = Referents() if referents is None else referents
     written = text
-    text = born_on(emoji_breaks(text))
+    # (a partner told as "someone" before its clauses are split: "..., her name is Lena")
+    text = _someone_said(kin_breaks(born_on(emoji_breaks(text))))
     told = REMEMBER_THAT.match(text)
     if told is not None and "?" not in text[told.end():].rstrip(" ?!.\n"):
         # "did you know i have a cat called luna?": the news, read as said (each clause's
         # rules then see it from its start)
         text = text[told.end():].rstrip(" ?")
     after_greeting, carried.greeted = carried.greeted, bool(BARE_GREETING.match(text))
+    meant = _MEANT_FOR.match(text)
+    if meant is not None:
+        what = meant.group("what")
+        text = f"{what[0].upper()}{what[1:]} is {meant.group('value')}."
     fixed = correction(text, previous)
     if fixed:
         return fixed
@@ -2634,8 +2677,12 @@ def extract(text: str, speaker: str, speaker_key: str,
         if sentence.rstrip().endswith("?") or len(sentence) > 600 or _ASKED.match(sentence):
             ended = None
             continue
+        # a move, a taste or a graduation told in other words, written as the rules read them
+        # (before the dates are found: where they are is read in the sentence as written)
+        sentence = _graduated(_taste_said(_move_said(sentence)))
         turn.dates = resolve_dates(sentence, at) if at is not None else []
         turn.until_at = _until_starts(sentence, turn.dates)
+        turn.held_for = _held_for(sentence, at)
         its = _ITS_NOW.match(sentence)
         if ended and its:
             value = _first_value(sentence, its.end(), ended[1])
@@ -2699,6 +2746,7 @@ def extract(text: str, speaker: str, speaker_key: str,
         _mentioned_kin(sentence, turn, me, before)
     turn.out = [e for e in turn.out if not any(e is j for j in turn.jobs_left)
                 or not _new_work(turn.out, e)]
+    turn.out = _married_for(turn.out, text, at)
     named = _named_people(turn.out, me) or turn.mentioned
     if named:
         genders = {(s.name.lower(), s.prefix): g for s, g in carried.people}
@@ -2872,7 +2920,18 @@ _RESTATES = re.compile(r"^\W*(?:sorry|oops|whoops|correction|actually|my\s+bad|t
 # in Rome", "Wait, my dog Max is sick", "No, I'm allergic to shellfish": those add)
 _RESTATES_NAME = re.compile(
     r"^\W*(?:(?:no|nope|no\s+wait|wait)\s*(?:[,:!]|\s[-–—])\s*|actually\s+)(?:my|our)\s+[a-z-]+"
-    r"(?:['’]s\s+name\s+is|['’]s\s+name['’]s|\s+is\s+(?:called|named))\s+[\w'’-]+[.!]?\s*$", re.I)
+    r"(?:['’]s\s+name\s+is|['’]s\s+name['’]s|\s+is\s+(?:called|named))\s+[\w'’-]+"
+    # ("..., sorry typo", "... - my bad")
+    r"(?:\s*(?:[,;]|\s[-–—])?\s*(?:sorry|my\s+bad|oops|typo)(?:[,\s]+(?:typo|my\s+bad))?)?"
+    r"[.!]*\s*$", re.I)
+# "Oops, I meant June 5 for my mom's birthday": the fact said again in full (as "My mom's
+# birthday is June 5"), which replaces the value before it in any session
+_MEANT_FOR = re.compile(
+    r"^\W*(?:(?:oops|sorry|wait|no|ugh|argh|correction|actually)\s*[,:!.]?\s+)*I\s+meant\s+"
+    r"(?P<value>[^,;!?]{1,40}?)\s+for\s+(?P<what>(?:my|our)\s+(?:[a-z-]+['’]s\s+)?(?:birthday|"
+    r"anniversary|name|city|job|employer|address|email|phone\s+number|number|age|"
+    r"favou?rite\s+[a-z]+))"
+    r"(?:\s*[,.]?\s*(?:sorry|my\s+bad|oops))?[.!]*\s*$", re.I)
 _ADDS = re.compile(r"\b(?:too|also|as\s+well|another|second|other|both|more|forgot|forget|"
                    r"mention|add|and|new|adopted|got|bought|welcomed|having)\b", re.I)
 
@@ -3092,6 +3151,155 @@ _ALLERGY_HAD = re.compile(
     r"\bI\s+(?:no\s+longer\s+have|(?:don['’]?t|do\s+not)\s+have(?=[^.!?;]*\b(?:any\s?more|"
     r"any\s+longer|now)\b))\s+(?:a|an|my|the)\s+(?P<what>[a-z][a-z-]{1,20}(?:\s+[a-z][a-z-]{1,20})?)"
     r"\s+allergy\b", re.I)
+# A move told by where one is now: "We moved again, now in Tacoma", "I moved house and I'm
+# now in Leeds" (as "we moved to Tacoma"); "We've settled in Reno", "we're settling in
+# Reno now" (as "we live in Reno"); "My new apartment is in Oakland" (as "I live in
+# Oakland": one's home, not "my new office is in Oakland").
+_MOVED_NOW_IN = re.compile(
+    r"\b(?P<who>I|we)(?:'ve|’ve|\s+have)?\s+(?:just\s+|finally\s+|recently\s+)?"
+    r"(?:moved|relocated)(?:\s+(?:again|house|home|once\s+more))?\s*(?:[,;:]|\s[-–—])?\s*"
+    r"(?:and\s+)?(?:(?:we're|we’re|we\s+are|I'm|I’m|I\s+am)\s+)?now\s+(?:living\s+|based\s+)?"
+    r"in\s+(?=[A-Za-z])", re.I)
+_SETTLED_IN = re.compile(
+    r"\b(?P<who>I|we)(?:'ve|’ve|\s+have|'re|’re|\s+are|'m|’m|\s+am)?\s+"
+    r"(?:just\s+|finally\s+|now\s+|all\s+)?(?:settled|settling)\s+(?:down\s+)?in\s+"
+    + _A_HOME_NOW.replace("(?=(?-i:[A-Z]))", "", 1), re.I)
+_HOME_IS_IN = re.compile(
+    r"\b(?P<who>my|our)\s+(?:new\s+)?(?:flat|house|apartment|place|home|condo)\s+(?:is|'s|’s)"
+    r"\s+(?:(?:now|over)\s+)?in\s+" + _A_HOME_NOW.replace("(?=(?-i:[A-Z]))", "", 1), re.I)
+
+
+# A taste that ended, told as the past or as tiring of it: "I used to love coffee" (as "I no
+# longer love coffee"), "I've gotten tired of hiking", "I've grown bored of jazz" (as "I no
+# longer like ..."); a taste that grew, by comparison: "I'm more into classical than jazz
+# these days" (as "I'm into classical").
+_USED_TO_LIKE = re.compile(r"\bI\s+used\s+to\s+(?:really\s+|absolutely\s+)?"
+                           r"(?P<verb>love|like|enjoy|adore)\s+(?!to\s|it\b|that\b|when\b)", re.I)
+_TIRED_OF = re.compile(r"\bI(?:'ve|’ve|\s+have)?\s+(?:kind\s+of\s+|kinda\s+|really\s+)?"
+                       r"(?:gotten|grown|got|become|became)\s+(?:really\s+|so\s+|a\s+bit\s+|"
+                       r"kind\s+of\s+|kinda\s+)?(?:tired|sick|bored)\s+of\s+"
+                       r"(?!(?:it|this|that|them|him|her|you|waiting|being)\b)", re.I)
+_MORE_INTO = re.compile(r"\b(?P<who>I(?:'m|’m|\s+am))\s+(?:now\s+|much\s+|way\s+|a\s+lot\s+)?"
+                        r"more\s+into\s+(?P<what>[^,.;!?]+?)\s+than\s+[^,.;!?]+?"
+                        r"(?=\s*(?:$|[,.;!?]|\s+(?:now|these\s+days|lately)\b))", re.I)
+
+
+# A present perfect of a home or a job: "I've lived in Chicago", "we have been living in
+# Leeds", "I've worked at Acme", "I've been at Deloitte", "I've been a nurse" (`_held_for`)
+_HAS_HELD = re.compile(r"\b(?:I|[Ww]e)(?:'ve|’ve|\s+have)\s+(?:(?:been\s+)?(?:lived|living|"
+                       r"worked|working|stayed|staying|based)|been\s+(?:at|with|in|an?)\s|"
+                       r"been\s+(?:married|together)\b)")
+
+
+def _held_for(sentence: str, at: datetime | date | None) -> tuple[DateMention, str] | None:
+    """How long the speaker's home or job has held, said with a present perfect ("I've
+    worked at Acme for 3 years"), and the words from the verb to it; None when the sentence
+    says none or no present perfect comes before it ("I lived in Rome for 3 years" is of
+    the past, read by `_past_facts`)."""
+    if at is None or "for " not in sentence:
+        return None
+    mention = held_for(sentence, at)
+    if mention is None:
+        return None
+    verbs = list(_HAS_HELD.finditer(sentence, 0, mention.start))
+    return (mention, sentence[verbs[-1].start():mention.start]) if verbs else None
+
+
+# A partner told as "someone": "I'm seeing someone new, her name is Lena", "I've been dating
+# someone called Sam" (as "I've started dating Lena" with "new", else "I'm dating Sam")
+_SOMEONE_NAMED = re.compile(
+    r"\bI(?:['’]m|\s+am|['’]ve\s+been|\s+have\s+been)\s+(?:now\s+)?(?:seeing|dating)\s+"
+    r"someone(?P<new>\s+new)?\s*(?:,\s*|\s+(?:and\s+)?|\s*[-–—]\s*)"
+    r"(?:named|called|(?:her|his|their)\s+name\s+is|(?:she|he)(?:['’]s|\s+is)\s+called)\s+"
+    r"(?=(?-i:[A-Z]))", re.I)
+
+
+# A pet named after it was told of: "We named the puppy Rocky" (as "... our puppy Rocky")
+_NAMED_THE = re.compile(r"\b(?P<who>I|we)\s+(?:just\s+|finally\s+)?(?P<verb>named|called)\s+the\s+"
+                        r"(?:(?:new|little|baby)\s+)?(?=(?:puppy|kitten|dog|cat|bunny|rabbit|hamster|parrot|horse|pony|"
+                        r"guinea\s+pig|turtle|tortoise|lizard|snake)\s+(?-i:[A-Z]))", re.I)
+
+
+def _someone_said(sentence: str) -> str:
+    """A partner told as "someone", written as the rules read a partner (`_SOMEONE_NAMED`);
+    a pet named after it was told of, as one's own (`_NAMED_THE`)."""
+    sentence = _NAMED_THE.sub(lambda m: f"{m.group('who')} {m.group('verb')} our ", sentence)
+    return _SOMEONE_NAMED.sub(
+        lambda m: "I've started dating " if m.group("new") else "I'm dating ", sentence)
+
+
+# A graduation just told: "I graduated from MIT today!", "I just graduated" (as "I'm no
+# longer a student (at MIT)"); not one of long ago ("I graduated from UCLA in 2012")
+_GRADUATED = re.compile(
+    r"\bI\s+(?P<now>(?:(?:just|finally|officially|have|'ve|’ve)\s+)*)graduated(?P<from>\s+from(?=\s+(?-i:[A-Z])))?"
+    # (a school named in lower case: "from college", "from uni", "from high school")
+    r"(?:\s+from\s+(?:(?:my|the)\s+)?(?-i:[a-z][\w-]*)(?:\s+(?-i:[a-z][\w-]*))?"
+    r"(?=\s*(?:$|[.!?,;]|\s+(?:today|yesterday|this|last|and|so|but|finally|at\s+last)\b)))?\b"
+    r"(?P<recent>(?=[^.!?;]*\b(?:today|yesterday|this\s+(?:week|month|morning|weekend)|"
+    r"last\s+(?:week|weekend|night)|tonight)\b))?", re.I)
+
+
+def _graduated(sentence: str) -> str:
+    """A graduation just told, written as the end of being a student (`_GRADUATED`)."""
+    def said(m: re.Match[str]) -> str:
+        if not (re.search(r"just|finally|officially", m.group("now"), re.I) or
+                m.group("recent") is not None):
+            return m.group(0)
+        return "I'm no longer a student at" if m.group("from") else "I'm no longer a student"
+    return _GRADUATED.sub(said, sentence) if "graduated" in sentence.lower() else sentence
+
+
+def _married_for(out: list[Extraction], text: str, at: datetime | date | None
+                 ) -> list[Extraction]:
+    """A partner's name read with how long the couple has been married or together ("My wife
+    Jen and I have been married for 12 years", "I've been married to Sam for 5 years"): the
+    tie began then, when the turn names one partner only and no date of its own."""
+    partners = [e for e in out if not e.negated and not e.past and e.when is None
+                and e.attribute.removesuffix("'s name") in PARTNERS]
+    if len(partners) != 1 or at is None or "been" not in text:
+        return out
+    held = _held_for(text, at)
+    if held is None or not re.search(r"\bbeen\s+(?:married|together)\b", held[1]):
+        return out
+    began = held[0]
+    return [replace(e, when=began.date, when_latest=period_end(began.date, began.precision),
+                    when_sure=True) if e is partners[0] else e for e in out]
+
+
+def _taste_said(sentence: str) -> str:
+    """A taste ended or grown, written as the rules read one (`_USED_TO_LIKE`, `_TIRED_OF`,
+    `_MORE_INTO`)."""
+    sentence = _USED_TO_LIKE.sub(
+        lambda m: f"I no longer {'love' if m.group('verb').lower() == 'adore' else m.group('verb')} ",
+        sentence)
+    sentence = _TIRED_OF.sub("I no longer like ", sentence)
+    return _MORE_INTO.sub(lambda m: f"{m.group('who')} into {m.group('what')}", sentence)
+
+
+def _move_said(sentence: str) -> str:
+    """A move told by where one is now, written as the rules read a move (`_MOVED_NOW_IN`,
+    `_SETTLED_IN`, `_HOME_IS_IN`): the last two only of a place capitalised or known ("my
+    home is in need of repair", "we're settling in nicely" are none) and not for a while
+    ("we settled in Paris for a week")."""
+    def place(m: re.Match[str]) -> bool:
+        rest = sentence[m.end():]
+        return rest[:1].isupper() or bool(_known_place_starts(rest))
+
+    sentence = _MOVED_NOW_IN.sub(lambda m: f"{m.group('who')} moved to ", sentence)
+    sentence = _SETTLED_IN.sub(
+        lambda m: f"{m.group('who')} live in " if place(m) else m.group(0), sentence)
+    return _HOME_IS_IN.sub(
+        lambda m: m.group(0) if not place(m) else "I live in " if m.group("who").lower() == "my"
+        else "we live in ", sentence)
+
+
+def _known_place_starts(rest: str) -> list[str]:
+    """The known places (`KNOWN_PLACES`) of up to four words that `rest` may open with."""
+    words = rest.lower().split()[:4]
+    return [p for n in range(1, len(words) + 1)
+            if (p := " ".join(w.strip(".,;!?") for w in words[:n])) in KNOWN_PLACES]
+
+
 # A clause that ends a fact of the speaker's with no subject: "Not allergic to cats anymore"
 _BARE_NOT = re.compile(r"^(?:(?:so|and|but|well|oh|ok|okay|yeah|btw|apparently|turns\s+out),?\s+)*"
                        r"(?=(?:not|no\s+longer)\s+(?:allergic|living|working|into|really\s+into|"
@@ -4001,7 +4209,17 @@ _ORG_SHAPE = re.compile(r"^(?:(?!(?:SQL|AWS|GCP|HR|IT|ADHD|API|APIs)\b)[A-Z]{2,6
                         r"Capital|Studios?|Deloitte|PwC|KPMG|EY|Accenture|McKinsey)\b)")
 _PLACE_TAIL = re.compile(r"\s+(?:(?:for|with|near|because|since|to|from)\s+|at\s+(?:age\s+)?\d).*$"
                          r"|\s+there$", re.I)  # ("Vancouver at 12", "Leeds there")
-_ORG_TAIL = re.compile(r"\s+(?:(?:in|for|with|near|on|at|since|from|to)\s+.*|there)$", re.I)
+_ORG_TAIL = re.compile(r"\s+(?:(?:in|for|with|near|on|at|since|from|to)\s+.*|(?-i:there))$", re.I)
+# What one does there, after a name: "MIT studying biology", "Mercy Hospital working nights",
+# "Paris working as a chef" (a lower-case "-ing" word and what follows it; not a word that
+# is often part of a name: "the Chrysler building", "Acme consulting group")
+_DOING_TAIL = re.compile(
+    r"(?<=[\w.)])\s+(?-i:(?!(?:building|clothing|housing|training|engineering|marketing|consulting|"
+    r"banking|publishing|printing|catering|lighting|holdings|trading|shipping|mining|"
+    r"recruiting|staffing|packaging|manufacturing|accounting|learning|computing|"
+    r"brewing|roasting|baking|cleaning|plumbing|roofing|landscaping|parking|"
+    r"dressing|something|nothing|everything|anything|morning|evening|spring|king|"
+    r"ring|wing|thing)\b)[a-z]{2,}ing)(?:\s+\w.*)?$")
 
 
 _DESCRIBED = re.compile(r"(?:a|an|the|my|our|his|her|their|this|that|some|one)\s", re.I)
@@ -4012,6 +4230,8 @@ def _trim_place(value: str, attribute: str) -> str:
     "Copenhagen", "Turkish Airlines in Istanbul" -> "Turkish Airlines" (a lowercase
     description keeps its place: "a café in Melbourne"; a place typed in lower case does
     not: "leeds from krakow" -> "leeds")."""
+    if value[:1].isupper():
+        value = _DOING_TAIL.sub("", value)
     if attribute == "residence" and (value[:1].isupper() or _THE_NAME.fullmatch(
             _PLACE_TAIL.sub("", value)) or not _DESCRIBED.match(value)):
         return clean_value(_PLACE_TAIL.sub("", value))
