@@ -30,6 +30,7 @@ which also forgets what was derived from them in the other tiers.
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
 import logging
@@ -119,10 +120,17 @@ _HOW_LONG = re.compile(
     # a value that ended: "how long did I live in Paris?", "... work at Acme?"
     r"|how\s+long\s+did\s+I\s+(?:(?P<lived>live|stay)\s+in\s+(?P<place3>[^?]+?)|work\s+(?:at|for)\s+"
     r"(?P<org2>[^?]+?))"
+    # a partner: "how long have I been married / together / engaged?"
+    r"|how\s+long\s+have\s+(?:I|we)\s+been\s+(?P<tie>married|together|engaged|dating|going\s+out)"
     # a job, a pet or a relative: "how long have I been a nurse?", "... had my dog?"
     r"|how\s+long\s+have\s+I\s+(?:been\s+(?:an?\s+)?(?P<job>[a-z][a-z -]{1,40}?)|"
     r"had\s+(?:my|our)\s+(?P<kin>[a-z]+))"
     r")\s*\??$", re.I)
+_WHO_AM_I = re.compile(r"^\s*who\s+am\s+i\s*[?!.]*\s*$", re.I)
+# The partners a "how long have I been married / engaged / together?" asks of
+_TIES_ASKED = {"married": ("husband", "wife", "spouse"), "engaged": ("fiancé",),
+               "together": ("partner", "boyfriend", "girlfriend", "husband", "wife", "spouse",
+                            "fiancé")}
 _NOT_SOMEONE = frozenset({"i", "it", "this", "that", "he", "she", "they", "we", "you",
                           "there", "here", "what", "who"})
 COUNT_K = 16  # the user's turns looked through for a count they stated ("I have two kids")
@@ -998,8 +1006,16 @@ class Assistant:
         if not include_superseded and k == 32:  # (what `_upcoming` reads again: kept)
             self._last_facts = (cq.question, cq.subject_key(self.scope.user_id), hits)
         asked = getattr(self, "_asked_at", None)
-        return [h for h in hits if _fact_attribute(h.cube) == cq.attribute
-                and (include_superseded or not (_ended(h.cube) or _not_begun(h.cube, asked)))]
+        # "what do I like?" is answered by a preference too ("I prefer tea now"), and "what
+        # are my hobbies?" by the likes when no hobby was told as one ("my hobby is pottery")
+        attributes = {cq.attribute, "preference"} if cq.attribute == "likes" and \
+            cq.value is None and not cq.categories else {cq.attribute}
+        found = [h for h in hits if _fact_attribute(h.cube) in attributes
+                 and (include_superseded or not (_ended(h.cube) or _not_begun(h.cube, asked)))]
+        if not found and cq.attribute == "hobby" and cq.value is None and cq.about_user:
+            found = [h for h in hits if _fact_attribute(h.cube) == "likes"
+                     and (include_superseded or not (_ended(h.cube) or _not_begun(h.cube, asked)))]
+        return found
 
     def _upcoming(self, cq: CanonicalQuestion) -> list[MemCube]:
         """The question's facts set to begin later ("I accepted a job at DeepMind, starting 1
@@ -1244,7 +1260,9 @@ class Assistant:
             if cq is not None and not cq.history:
                 cq = self._kin(cq)
             facts = self._facts_for(cq) if cq is not None else []
-        if cq is None and about_me_question(text):
+        if cq is not None and not facts and cq.attribute == "name" and _WHO_AM_I.match(text):
+            cq = None  # "who am I?" with no name told: what is known of the user
+        if cq is None and (about_me_question(text) or _WHO_AM_I.match(text)):
             facts = self._user_facts()
             if self.backend == "extractive" or (self.backend == "auto" and self.llm is None):
                 return "extractive", "a question about everything remembered of the user", \
@@ -1650,6 +1668,9 @@ class Assistant:
         """`_past_line` spoken to the user when the fact is theirs ("Your city was Lisbon
         (until 10 April 2026)"), as the present one is ("Your city is Porto.")."""
         you = self._second_person(cube)
+        if you.startswith(("you like ", "you dislike ")):  # "You liked hiking (until ...)"
+            verb, rest = you[4:].split(" ", 1)
+            return _past_line(cube, f"You {verb}d {rest}")
         return _past_line(cube, "Y" + you[1:]) if you.startswith("your ") else _past_line(cube)
 
     def _second_person(self, cube: MemCube) -> str:
@@ -1658,15 +1679,22 @@ class Assistant:
         text = cube.content.rstrip(".")
         subject = cube.metadata.get("subject")
         if subject == f"user:{self.scope.user_id}":
-            name = self.user_name
-            if text.startswith(f"{name}'s "):
-                return "your " + text[len(name) + 3:]
-            if text.startswith(f"{name} "):
-                rest = text[len(name) + 1:]
-                for verb in ("likes ", "dislikes "):  # "Dan likes sushi" -> "you like sushi"
-                    if rest.startswith(verb):
-                        rest = verb[:-2] + " " + rest[len(verb):]
-                return "you " + rest
+            return self._to_you(text)
+        return text
+
+    def _to_you(self, text: str) -> str:
+        """A fact's words about the user in the second person: "Alice's city is Porto" ->
+        "your city is Porto", "Alice likes sushi" -> "you like sushi"; other words as they
+        are."""
+        name = self.user_name
+        if text.startswith(f"{name}'s "):
+            return "your " + text[len(name) + 3:]
+        if text.startswith(f"{name} "):
+            rest = text[len(name) + 1:]
+            for verb in ("likes ", "dislikes "):  # "Dan likes sushi" -> "you like sushi"
+                if rest.startswith(verb):
+                    rest = verb[:-2] + " " + rest[len(verb):]
+            return "you " + rest
         return text
 
     def _remember(self, sid: str, messages: list[tuple[str, str]], now: datetime, *,
@@ -1735,7 +1763,38 @@ class Assistant:
             years = now.year - day.year - ((now.month, now.day) < (day.month, day.day))
             return (f"{self._owner(cq)} {cq.attribute} is {years} (born {date_text(day)}).",
                     [_used(hit, "the birthday, counted to today")])
+        if not head and not born and not self._facts_for(cq):
+            return self._age_by_year(now)
         return None
+
+    def _age_by_year(self, now: date) -> tuple[str, list[MemoryUsed]] | None:
+        """"How old am I?" when only the year of birth was told ("I was born in 1990", "...
+        in May 1990"), in the user's newest turn that tells it: the age counted from it,
+        the two it may be when the day is not known."""
+        from memos.reader.dates import MONTHS
+
+        told: tuple[int, int | None, SearchHit] | None = None
+        for hit in self._search("I was born in", COUNT_K, record_access=False,
+                                kind=[Kind.EPISODE.value]):
+            if _role(hit.cube) == "assistant" or SUMMARY_TAG in hit.cube.tags:
+                continue
+            said = _said(hit.cube)
+            m = _BORN_IN_YEAR.search(said[:MAX_TURN_CHARS])
+            if m is None or (told is not None and _began(hit.cube) <= _began(told[2].cube)):
+                continue
+            month = MONTHS.get(m.group("month").lower().rstrip(".")) if m.group("month") else None
+            told = (int(m.group("year")), month, hit)
+        if told is None or told[0] > now.year:
+            return None
+        year, month, hit = told
+        older = now.year - year
+        if month is not None and month != now.month:
+            age = str(older if month < now.month else older - 1)
+        else:
+            age = f"{older - 1} or {older}" if older > 0 else str(older)
+        born = f"{calendar.month_name[month]} {year}" if month else str(year)
+        return (f"You are {age} (born in {born}, as you told me on {date_text(_told(hit.cube))}).",
+                [_used(hit, "the year of birth, counted to today")])
 
     def _death_told(self, relation: str) -> MemCube | None:
         """The user's newest turn that tells of the death of their `relation` ("father": "my
@@ -1851,7 +1910,7 @@ class Assistant:
                            ) -> tuple[str, list[MemoryUsed]]:
         from memos.reader.questions import about_me_question
 
-        if cq is None and about_me_question(text):
+        if cq is None and (about_me_question(text) or _WHO_AM_I.match(text)):
             return self._about_user(facts)
         by_birth = self._age_by_birth(cq)
         if by_birth is not None:
@@ -1990,7 +2049,8 @@ class Assistant:
                 # in Paris", are no answer now)
                 last = max(gone, key=lambda h: _ended_at(h.cube))
                 end = _ended_at(last.cube)
-                line = f"{self._your_past(last.cube)}; I don't know of one since."
+                line = f"{self._your_past(last.cube)}; I don't know of " + (
+                    "another since." if cq.attribute in ("likes", "dislikes") else "one since.")
                 used = [_used(last, "the last value, which has ended")]
                 ender = self._ender(last.cube)
                 if ender is not None and ender.kind == Kind.EPISODE:  # "I left Acme"
@@ -2306,8 +2366,25 @@ class Assistant:
         named = re.sub(r"^the\s+", "", named, flags=re.I)
         cq = CQ(self.user_name, attribute, f"What is {self.user_name}'s {attribute}?", True)
         facts = [h for h in self._facts_for(cq) if not _ended(h.cube)]
+        tie = (m.group("tie") or "").lower()
+        if tie:
+            # "how long have I been married?": the partner of that kind who holds now, the
+            # newest tie first
+            found = []
+            for rel in _TIES_ASKED.get(tie.split()[0], _TIES_ASKED["together"]):
+                tied = CQ(self.user_name, f"{rel}'s name",
+                          f"What is {self.user_name}'s {rel}'s name?", True)
+                found += [(h, tied) for h in self._facts_for(tied) if not _ended(h.cube)]
+            if not found:
+                return (f"I don't know of a partner of yours now; I can't say how long you've "
+                        f"been {tie}.", [])
+            _hit, cq = max(found, key=lambda f: _began(f[0].cube))
+            attribute, facts = cq.attribute, [_hit]
         if named:
-            facts = [h for h in facts if _same_value(_fact_value(h.cube, cq), named)]
+            # the value named, else one it opens ("Acme" of "Acme Corp", "Providence" of
+            # "Providence Hospital")
+            facts = [h for h in facts if _same_value(_fact_value(h.cube, cq), named)] or [
+                h for h in facts if _opens_value(_fact_value(h.cube, cq), named)]
         if not facts and kin:
             return f"I don't know of a {kin} of yours.", []
         if not facts:
@@ -2762,7 +2839,7 @@ class Assistant:
                 text = f"Since then: {text}"
         else:
             told = date_text(_told(cube))
-            since = date_text(cube.valid_from)
+            since = _told_start(cube)  # at the precision told: "since March 2023"
             text = self._second_person(cube).rstrip().rstrip(".")  # "You like jazz"
             notes = []
             if since and since != told:
@@ -2922,7 +2999,8 @@ class Assistant:
                 words = re.sub(r"^[^:\n]{1,64}:\s+", "", content).strip().rstrip(".")
                 if words and _norm(words) not in {_norm(w) for w in said}:
                     said.append(words)
-            shown = "; ".join(_short(c) for c in said[:5])
+            # (a fact about the user said to them: "your coworker's name is Priya")
+            shown = "; ".join(_short(self._to_you(c)) for c in said[:5])
             rest = len(names) - min(len(said), 5)
             more = (f" and {rest} cop{'y' if rest == 1 else 'ies'} of it (replies, summaries)"
                     if rest and len(said) <= 5 else f" and {rest} more" if rest else "")
@@ -2937,7 +3015,8 @@ class Assistant:
             if kept:
                 text += (f" {'The other fact' if kept == 1 else f'{kept} other facts'} said in "
                          f"the same turn{'s are' if kept > 1 else ' is'} kept: "
-                         + "; ".join(_short(c).rstrip(".") for _i, c, h in done if h == "kept")
+                         + "; ".join(_short(self._to_you(c)).rstrip(".") for _i, c, h in done
+                                     if h == "kept")
                          + ".")
         seconds = {"forget": time.perf_counter() - t0}
         return Reply(text=text, backend="forget", memories=[], seconds=seconds,
@@ -3710,6 +3789,19 @@ def _same_value(stored: str, asked: str) -> bool:
     def norm(text: str) -> str:
         return re.sub(r"^the\s+", "", " ".join(text.casefold().split()))
     return bool(asked.strip()) and norm(stored) == norm(asked)
+
+
+# "I was born in 1990", "I was born in May 1990", "I was born in Leeds in 1990"
+_BORN_IN_YEAR = re.compile(r"\bI\s+was\s+born\s+(?:in\s+(?-i:[A-Z])[\w'’.-]*(?:\s+(?-i:[A-Z])"
+                           r"[\w'’.-]*)*\s+)?in\s+(?:(?P<month>[A-Za-z]{3,9}\.?)\s+)?"
+                           r"(?P<year>(?:19|20)\d\d)\b", re.I)
+
+
+def _opens_value(stored: str, asked: str) -> bool:
+    """Whether the words asked open a stored value of more words, whatever their case
+    ("Acme" of "Acme Corp"; not "Corp" of it, nor "Ac")."""
+    words, opening = _norm(stored).split(), _norm(asked).split()
+    return bool(opening) and len(words) > len(opening) and words[:len(opening)] == opening
 
 
 def _value_of(content: str, cq: CanonicalQuestion) -> str:

@@ -395,7 +395,7 @@ def test_forget_my_address_reaches_every_cube_that_holds_it(store_path: str) -> 
         bot.reply("I used to walk from 12 Rua Augusta to the river.")
         reply = bot.reply("Please forget my address.")
         assert reply.backend == "forget" and len(reply.forgotten) >= 4
-        assert re.match(r"Forgotten \d+ memories about your address: Ivan's address is 12 Rua "
+        assert re.match(r"Forgotten \d+ memories about your address: your address is 12 Rua "
                         r"Augusta; ", reply.text)
         from memos.errors import NotFoundError
 

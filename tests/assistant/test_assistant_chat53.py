@@ -61,3 +61,103 @@ def test_dont_keep_said_of_other_things_is_no_request(mem, said: str) -> None:
     bot = tell(mem, [(0, "My locker code is 4455.")])
     assert not bot.reply(said, session_id="s0", at=T0).forgotten
     assert "4455" in ask(bot, "what is my locker code?")
+
+
+def test_a_taste_that_ended_and_a_new_preference(mem) -> None:
+    bot = tell(mem, [(0, "I love coffee."), (0, "I like hiking."),
+                     (10, "I used to love coffee, but now I prefer tea.")])
+    assert "No longer" in ask(bot, "do I like coffee?")
+    listed = ask(bot, "what do I like?")
+    assert "tea" in listed and "hiking" in listed and "coffee" not in listed
+
+
+def test_every_taste_ended_is_said_in_the_second_person(mem) -> None:
+    bot = tell(mem, [(0, "I like hiking."), (5, "I've gotten tired of hiking.")])
+    answer = ask(bot, "what do I like?")
+    assert answer.startswith("You liked hiking (until"), answer
+
+
+def test_how_long_from_a_length_told(mem) -> None:
+    bot = tell(mem, [(0, "I've worked at Acme Corp for 3 years."),
+                     (0, "I've lived in Chicago for 5 years.")])
+    assert "Since March 2023 (about 3 years)" in ask(bot, "How long have I worked at Acme Corp?",
+                                                     day=1)
+    # the name said shorter than it was told
+    assert "Since March 2023" in ask(bot, "How long have I worked at Acme?", day=1)
+    assert "Since March 2021" in ask(bot, "how long have I lived in Chicago?", day=1)
+    assert "since March 2023;" in ask(bot, "where do I work?", day=1)
+    assert "named Corp" in ask(bot, "How long have I worked at Corp?", day=1)
+
+
+def test_a_brother_told_beside_two_sisters(mem) -> None:
+    bot = tell(mem, [(0, "I have two sisters, Anna and Beth, and a brother named Carl.")])
+    assert "Carl" in ask(bot, "what's my brother's name?")
+    assert "Anna" in ask(bot, "what are my sisters' names?")
+
+
+def test_a_puppy_named_later(mem) -> None:
+    bot = tell(mem, [(0, "I have a dog named Max."), (7, "We got a puppy!"),
+                     (9, "We named the puppy Rocky.")])
+    answer = ask(bot, "What pets do I have?")
+    assert "Max" in answer and "Rocky" in answer
+
+
+def test_someone_new_after_a_break_up(mem) -> None:
+    bot = tell(mem, [(0, "My boyfriend Tom and I broke up."),
+                     (5, "I'm seeing someone new, her name is Lena.")])
+    answer = ask(bot, "Who am I dating?")
+    assert "Lena" in answer and "Tom" not in answer
+
+
+def test_i_meant_a_date_for_a_fact_told_in_an_earlier_session(mem) -> None:
+    bot = tell(mem, [(0, "My mom's birthday is June 3."),
+                     (1, "Oops, I meant June 5 for my mom's birthday.")])
+    answer = ask(bot, "When is my mother's birthday?")
+    assert "June 5" in answer and "is June 3" not in answer
+
+
+def test_a_name_fixed_with_sorry_typo(mem) -> None:
+    bot = tell(mem, [(8, "My dog's name is Rex."), (8, "Wait, my dog's name is Rexy, sorry typo.")])
+    answer = ask(bot, "what are my dogs' names?")
+    assert "Rexy" in answer and "Rex " not in answer and "Rex," not in answer
+
+
+def test_a_graduation_ends_being_a_student(mem) -> None:
+    bot = tell(mem, [(0, "I'm a student at MIT studying biology."),
+                     (100, "I graduated from MIT today!")])
+    assert "was student" in ask(bot, "what's my job?", day=101)
+
+
+@pytest.mark.parametrize(("told", "age"), [
+    ("My name is Sam. I was born in 1990.", "You are 35 or 36 (born in 1990"),
+    ("I was born in May 1990.", "You are 35 (born in May 1990"),
+    ("I was born in Leeds in 1990.", "You are 35 or 36 (born in 1990"),
+])
+def test_how_old_from_the_year_of_birth(mem, told: str, age: str) -> None:
+    bot = tell(mem, [(0, told)])
+    assert ask(bot, "How old am I?", day=1).startswith(age)
+
+
+def test_an_age_told_wins_over_a_year_of_birth(mem) -> None:
+    bot = tell(mem, [(0, "I am 34."), (0, "I was born in 1990.")])
+    assert "34" in ask(bot, "How old am I?", day=1)
+
+
+def test_how_long_married(mem) -> None:
+    bot = tell(mem, [(0, "My wife Jen and I have been married for 12 years.")])
+    assert ask(bot, "How long have I been married?", day=1).startswith(
+        "Since March 2014 (about 12 years): your wife's name is Jen")
+    assert "Jen" in ask(bot, "how long have we been together?", day=1)
+    assert "partner" in ask(bot, "how long have I been engaged?", day=1)
+
+
+def test_how_long_married_of_a_tie_told_without_a_length(mem) -> None:
+    bot = tell(mem, [(0, "I'm married to Sam.")])
+    assert ask(bot, "How long have I been married?", day=30).startswith(
+        "At least since 2 March 2026")
+
+
+def test_a_forget_reply_speaks_to_the_user(mem) -> None:
+    bot = tell(mem, [(0, "My coworker Priya lives in Leeds and I like tea.")])
+    reply = ask(bot, "forget Priya", day=1)
+    assert "your coworker's name is Priya" in reply and "Alice's" not in reply

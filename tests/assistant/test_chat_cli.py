@@ -42,7 +42,7 @@ def test_chat_piped_prints_one_plain_reply_per_line(store_path: str, capsys: pyt
     assert replies[0] == "Noted: your city is Lisbon."
     assert replies[1] == ""
     assert replies[2].startswith("Your city is Lisbon (you told me on ")
-    assert replies[3].startswith("Forgotten ") and "Alice's city is Lisbon" in replies[3]
+    assert replies[3].startswith("Forgotten ") and "your city is Lisbon" in replies[3]
     assert replies[4] == "I don't have anything about that yet."
     assert len(replies) == 5 and "\x1b[" not in out  # plain text, nothing after /quit
     # the turns that held the forgotten city left the transcript too

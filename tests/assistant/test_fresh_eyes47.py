@@ -115,7 +115,7 @@ def test_forget_after_opening_words(mem: MemOS) -> None:
                      (0, "I live at 14 Kirkstall Road, Leeds.")])
     assert ask(bot, "actually, forget my address", day=5).startswith("Forgotten")
     said = ask(bot, "oh and can you forget that Ella has a peanut allergy", day=5)
-    assert said.startswith("Forgotten") and "kept: Alice's daughter's name is Ella" in said
+    assert said.startswith("Forgotten") and "kept: your daughter's name is Ella" in said
     said = ask(bot, "hey, forget priya please, we broke up and i dont want to think about it",
                day=5)
     assert said.startswith("Forgotten")
