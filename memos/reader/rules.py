@@ -2616,8 +2616,8 @@ def extract(text: str, speaker: str, speaker_key: str,
     turn's."""
     carried = Referents() if referents is None else referents
     written = text
-    # (a partner told as "someone" before its clauses are split: "..., her name is Lena")
-    text = _someone_said(kin_breaks(born_on(emoji_breaks(text))))
+    # (what is told in other words before its clauses are split: "..., her name is Lena")
+    text = _said_otherwise(kin_breaks(born_on(emoji_breaks(text))))
     told = REMEMBER_THAT.match(text)
     if told is not None and "?" not in text[told.end():].rstrip(" ?!.\n"):
         # "did you know i have a cat called luna?": the news, read as said (each clause's
@@ -3169,12 +3169,17 @@ _HOME_IS_IN = re.compile(
     r"\s+(?:(?:now|over)\s+)?in\s+" + _A_HOME_NOW.replace("(?=(?-i:[A-Z]))", "", 1), re.I)
 
 
-# A taste that ended, told as the past or as tiring of it: "I used to love coffee" (as "I no
-# longer love coffee"), "I've gotten tired of hiking", "I've grown bored of jazz" (as "I no
+# A taste that ended, told as the past with a change or as tiring of it: "I used to love
+# coffee, but now I prefer tea" (as "I no longer love coffee, ..."), "I've gotten tired of hiking", "I've grown bored of jazz" (as "I no
 # longer like ..."); a taste that grew, by comparison: "I'm more into classical than jazz
 # these days" (as "I'm into classical").
 _USED_TO_LIKE = re.compile(r"\bI\s+used\s+to\s+(?:really\s+|absolutely\s+)?"
-                           r"(?P<verb>love|like|enjoy|adore)\s+(?!to\s|it\b|that\b|when\b)", re.I)
+                           r"(?P<verb>love|like|enjoy|adore)\s+(?!to\s|it\b|that\b|when\b)"
+                           # (said as a change: "..., but now I prefer tea", "... but not any
+                           # more"; not a like of a time gone by: "I used to love drum and bass
+                           # at uni", which may hold still)
+                           r"(?=[^.!?;]*\b(?:but|now|any\s?more|these\s+days|no\s+longer)\b)",
+                           re.I)
 _TIRED_OF = re.compile(r"\bI(?:'ve|’ve|\s+have)?\s+(?:kind\s+of\s+|kinda\s+|really\s+)?"
                        r"(?:gotten|grown|got|become|became)\s+(?:really\s+|so\s+|a\s+bit\s+|"
                        r"kind\s+of\s+|kinda\s+)?(?:tired|sick|bored)\s+of\s+"
@@ -3220,12 +3225,18 @@ _NAMED_THE = re.compile(r"\b(?P<who>I|we)\s+(?:just\s+|finally\s+)?(?P<verb>name
                         r"guinea\s+pig|turtle|tortoise|lizard|snake)\s+(?-i:[A-Z]))", re.I)
 
 
-def _someone_said(sentence: str) -> str:
-    """A partner told as "someone", written as the rules read a partner (`_SOMEONE_NAMED`);
-    a pet named after it was told of, as one's own (`_NAMED_THE`)."""
-    sentence = _NAMED_THE.sub(lambda m: f"{m.group('who')} {m.group('verb')} our ", sentence)
+def _said_otherwise(text: str) -> str:
+    """A turn's partner told as "someone", written as the rules read a partner
+    (`_SOMEONE_NAMED`); a pet named after it was told of, as one's own (`_NAMED_THE`); a
+    like told as the past with a change (`_USED_TO_LIKE`). Read before the turn's clauses
+    are split, since what says it may be a clause of its own ("..., her name is Lena",
+    "..., but now I prefer tea")."""
+    text = _USED_TO_LIKE.sub(
+        lambda m: f"I no longer {'love' if m.group('verb').lower() == 'adore' else m.group('verb')} ",
+        text)
+    text = _NAMED_THE.sub(lambda m: f"{m.group('who')} {m.group('verb')} our ", text)
     return _SOMEONE_NAMED.sub(
-        lambda m: "I've started dating " if m.group("new") else "I'm dating ", sentence)
+        lambda m: "I've started dating " if m.group("new") else "I'm dating ", text)
 
 
 # A graduation just told: "I graduated from MIT today!", "I just graduated" (as "I'm no
@@ -3267,11 +3278,8 @@ def _married_for(out: list[Extraction], text: str, at: datetime | date | None
 
 
 def _taste_said(sentence: str) -> str:
-    """A taste ended or grown, written as the rules read one (`_USED_TO_LIKE`, `_TIRED_OF`,
-    `_MORE_INTO`)."""
-    sentence = _USED_TO_LIKE.sub(
-        lambda m: f"I no longer {'love' if m.group('verb').lower() == 'adore' else m.group('verb')} ",
-        sentence)
+    """A taste ended or grown, written as the rules read one (`_TIRED_OF`, `_MORE_INTO`; a
+    like told as the past, `_USED_TO_LIKE`, is read in the whole turn: `_said_otherwise`)."""
     sentence = _TIRED_OF.sub("I no longer like ", sentence)
     return _MORE_INTO.sub(lambda m: f"{m.group('who')} into {m.group('what')}", sentence)
 

@@ -103,8 +103,8 @@ def test_a_sentence_of_the_past_still_looks_back(turn: str) -> None:
 
 @pytest.mark.parametrize(("turn", "ended"), [
     ("I used to love coffee, but now I prefer tea.", "coffee"),
-    ("I used to like jazz", "jazz"),
-    ("I used to enjoy hiking when I was young", "hiking"),
+    ("I used to like jazz but not any more", "jazz"),
+    ("I used to enjoy hiking, these days I swim", "hiking"),
     ("I've gotten tired of hiking, I prefer swimming now.", "hiking"),
     ("I've grown bored of jazz", "jazz"),
 ])
@@ -115,6 +115,8 @@ def test_a_taste_that_ended(turn: str, ended: str) -> None:
 
 
 @pytest.mark.parametrize("turn", ["I used to love it", "I used to like to run",
+                                  "I used to like jazz", "I used to love drum and bass at uni",
+                                  "I used to enjoy hiking when I was young",
                                   "I've gotten tired of waiting", "My sister used to love horses",
                                   "I'm more into it than ever"])
 def test_no_taste_ended(turn: str) -> None:
