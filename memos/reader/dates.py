@@ -219,18 +219,21 @@ _FUTURE = re.compile(r"\b(?:will|shall|gonna|going to|plan to|planning|hope to|w
                      r"date|game|match|call|check-?up|surgery|operation)s?)\b|"
                      r"\w(?:'ll|’ll)\b", re.I)
 # A plan said without its subject: "Flying to Rome in October", "Starting grad school in
-# September!", "Due in October" (the sentence's first word; `_looks_forward`, where no verb
-# after a subject says the past: "Loving the job I started in May")
-_PLAN_UNSAID = re.compile(r"^\W*(?:(?:so|and|also|btw|then|oh|ok|okay|now)\W+)*(?:(?!(?:nothing|"
-                          r"something|everything|anything|morning|evening|during|according|"
-                          r"including|regarding|spring|king|thing|string|ring)\b)[a-z]{2,}ing|"
-                          r"due)\b", re.I)
+# September!", "Due in October" (the sentence's first word, a verb of going or starting;
+# `_looks_forward`, where no verb after a subject says the past: "Starting the job I got in
+# May was hard"); not a report ("Amazing concert on Saturday!", "Recovering from my surgery
+# in February")
+_PLAN_UNSAID = re.compile(r"^\W*(?:(?:so|and|also|btw|then|oh|ok|okay|now)\W+)*(?:flying|heading|"
+                          r"going|leaving|moving|starting|travell?ing|driving|visiting|returning|"
+                          r"relocating|graduating|beginning|launching|sailing|off\s+to|due|"
+                          r"getting|having|taking|celebrating|hosting|throwing|attending|"
+                          r"spending)\b", re.I)
 # The end of what holds now ("I work for Acme until March 31", "contract runs till the end of
 # June"), and a date something was put off or extended to: ahead of the turn
 UNTIL_BEFORE = re.compile(r"\b(?:until|till|til|through|thru|up\s+until)\s+(?:the\s+end\s+of\s+)?$",
                           re.I)
 _BY = re.compile(r"\bby\s+(?:the\s+(?:end|start|beginning|middle)\s+of\s+)?$", re.I)
-_PUT_OFF_TO = re.compile(r"\b(?:extended|renewed|postponed|rescheduled|delayed|pushed\s+back|"
+_PUT_OFF_TO = re.compile(r"\b(?:extended|renewed|postponed|rescheduled|delayed|pushed(?:\s+back)?|"
                          r"moved)\b[^.!?;]{0,40}\b(?:to|until|till)\s+"
                          r"(?:the\s+end\s+of\s+)?$", re.I)
 # "my sister's wedding is in june", "the party's on 3 May": the date right after "is"
@@ -276,6 +279,26 @@ def _looks_forward(m: re.Match[str], default: bool = False) -> bool:
     if _PLAN_UNSAID.match(sentence) and not _DID.search(sentence):
         return True
     return bool(_FUTURE.search(sentence)) or default
+
+
+def _day_of_month(m: re.Match[str], ref: date) -> tuple[date, str] | None:
+    """"on the 14th": that day of the turn's month, or of the next one when the sentence
+    looks forward and the day has passed, or of the last one when it looks back and the day
+    is still to come; with no marker either way, forward unless something done is said."""
+    day = int(m.group("day"))
+    if not m.group(0).lower().startswith("on") and re.search(r"(?-i:[A-Z])[a-z]+\s+$",
+                                                             m.string[max(0, m.start() - 30):m.start()]):
+        return None  # "Henry the 8th": a name's number
+    first = ref.replace(day=1)
+    forward = _looks_forward(m, default=not _DONE.search(_sentence(m)))
+    if forward and day < ref.day:
+        first = _shift_months(first, 1)
+    elif not forward and day > ref.day:
+        first = _shift_months(first, -1)
+    try:
+        return first.replace(day=day), "day"
+    except ValueError:  # "the 31st" of a month of 30 days
+        return None
 
 
 def _month(m: re.Match[str], ref: date) -> tuple[date, str]:
@@ -329,6 +352,10 @@ _RULES = [
     (re.compile(rf"\b(?:on )?{_MONTH} {_DAY}(?:,? {_YEAR})?\b", re.I), _calendar),
     (re.compile(rf"\b(?:(?P<which>in|for|last|next|this) )?{_MONTH}(?: {_YEAR})?\b", re.I),
      _month),
+    # "on the 14th", "moved to the 18th": a day of this month, the last or the next
+    (re.compile(r"\b(?:on\s+)?the\s+(?P<day>[1-9]|[12]\d|3[01])(?:st|nd|rd|th)\b"
+                r"(?=\s*(?:$|[.,;:!?)]|\s(?:at|and|or|but|so|then|instead|because|in\s+the|"
+                r"this|next)\b))", re.I), _day_of_month),
     (re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"), None),
     # "in 2019", "since 2019", "in late 2019", "in the summer of 2019": the year
     (re.compile(r"\b(?:[Ii]n|[Ss]ince|[Dd]uring) (?:the )?(?:(?:early|late|mid)[- ]?)?"

@@ -1738,6 +1738,10 @@ _DISMISSED_FROM = re.compile(r"\s+from\s+", re.I)
 _MY_JOB = re.compile(r"(?P<poss>my|his|her|their)\s+(?:[\w'’-]+\s+){0,2}?(?P<noun>job|position|role)\b"
                      r"(?P<as>\s+as\s+(?!an?\s+(?:result|consequence)\b)(?:an?\s+|the\s+)?)?",
                      re.I)
+# A job that is not the main one ("my part-time job", "my side job", "my second job")
+_SIDE_JOB = re.compile(r"\b(?:part[- ]time|side|second|other|another|weekend|summer|evening|night|"
+                       r"temp|temporary|holiday|seasonal|casual|bar|waitressing|student)\s+job\b",
+                       re.I)
 # After "my job" of a job left: no more words of it ("I quit my job.", "... to travel", "...
 # last week", "... because ..."); "my job title", "my role model" are something else.
 _JOB_LEFT_END = re.compile(
@@ -2624,8 +2628,8 @@ def extract(text: str, speaker: str, speaker_key: str,
         # rules then see it from its start)
         text = text[told.end():].rstrip(" ?")
     after_greeting, carried.greeted = carried.greeted, bool(BARE_GREETING.match(text))
-    meant = _MEANT_FOR.match(text)
-    if meant is not None:
+    meant = _MEANT_FOR.match(text) if len(text) <= 200 else None
+    if meant is not None and _meant_shaped(meant.group("attr").lower(), meant.group("value")):
         what = meant.group("what")
         text = f"{what[0].upper()}{what[1:]} is {meant.group('value')}."
     fixed = correction(text, previous)
@@ -2927,11 +2931,29 @@ _RESTATES_NAME = re.compile(
 # "Oops, I meant June 5 for my mom's birthday": the fact said again in full (as "My mom's
 # birthday is June 5"), which replaces the value before it in any session
 _MEANT_FOR = re.compile(
-    r"^\W*(?:(?:oops|sorry|wait|no|ugh|argh|correction|actually)\s*[,:!.]?\s+)*I\s+meant\s+"
-    r"(?P<value>[^,;!?]{1,40}?)\s+for\s+(?P<what>(?:my|our)\s+(?:[a-z-]+['’]s\s+)?(?:birthday|"
-    r"anniversary|name|city|job|employer|address|email|phone\s+number|number|age|"
-    r"favou?rite\s+[a-z]+))"
+    r"^\W*(?:(?:oops|sorry|wait|no|ugh|argh|correction|actually)(?:\s*[,:!.]\s*|\s+))*"
+    r"I\s+meant\s+(?P<value>[^,;!?]{1,40}?)\s+for\s+(?P<what>(?:my|our)\s+(?:[a-z-]+['’]s\s+)?"
+    r"(?P<attr>birthday|anniversary|name|city|address|email|phone\s+number|number|age))"
     r"(?:\s*[,.]?\s*(?:sorry|my\s+bad|oops))?[.!]*\s*$", re.I)
+
+
+def _meant_shaped(attribute: str, value: str) -> bool:
+    """Whether a value said with "I meant ... for my <attribute>" has the attribute's shape:
+    a date holds a month or a number, a name or a city opens and ends capitalised, a number,
+    an age or an address holds a digit, an e-mail "@" ("I meant the gift for my mom's
+    birthday", "I meant well for my name" are none)."""
+    words = value.split()
+    if attribute in ("birthday", "anniversary"):  # "June 5", "June fifth", "6/5"
+        return any(w.lower().rstrip(".,") in MONTHS for w in words) or any(
+            c.isdigit() for c in value)
+    if attribute in ("name", "city"):  # "Bob", "Rio de Janeiro" (not "the gift", "well")
+        return bool(words) and words[0][:1].isupper() and words[-1][:1].isupper() and \
+            words[0].lower() not in ("the", "a", "an", "my")
+    if attribute == "email":
+        return "@" in value
+    return any(c.isdigit() for c in value)
+
+
 _ADDS = re.compile(r"\b(?:too|also|as\s+well|another|second|other|both|more|forgot|forget|"
                    r"mention|add|and|new|adopted|got|bought|welcomed|having)\b", re.I)
 
@@ -3178,7 +3200,10 @@ _USED_TO_LIKE = re.compile(r"\bI\s+used\s+to\s+(?:really\s+|absolutely\s+)?"
                            # (said as a change: "..., but now I prefer tea", "... but not any
                            # more"; not a like of a time gone by: "I used to love drum and bass
                            # at uni", which may hold still)
-                           r"(?=[^.!?;]*\b(?:but|now|any\s?more|these\s+days|no\s+longer)\b)",
+                           r"(?=[^.!?;]*\b(?:but|now|any\s?more|these\s+days|no\s+longer)\b)"
+                           # (not a like that holds still: "... and I still do", "... but now I
+                           # love it even more")
+                           r"(?![^.!?;]*\b(?:still|even\s+more|more\s+than\s+ever|again)\b)",
                            re.I)
 _TIRED_OF = re.compile(r"\bI(?:'ve|’ve|\s+have)?\s+(?:kind\s+of\s+|kinda\s+|really\s+)?"
                        r"(?:gotten|grown|got|become|became)\s+(?:really\s+|so\s+|a\s+bit\s+|"
@@ -3219,8 +3244,9 @@ _SOMEONE_NAMED = re.compile(
     r"(?=(?-i:[A-Z]))", re.I)
 
 
-# A pet named after it was told of: "We named the puppy Rocky" (as "... our puppy Rocky")
-_NAMED_THE = re.compile(r"\b(?P<who>I|we)\s+(?:just\s+|finally\s+)?(?P<verb>named|called)\s+the\s+"
+# A pet named after it was told of: "We named the puppy Rocky" (as "... our puppy Rocky"; not
+# "called": "I called the dog Walker", "we called the dog Max and he came running")
+_NAMED_THE = re.compile(r"\b(?P<who>I|we)\s+(?:just\s+|finally\s+)?(?P<verb>named)\s+the\s+"
                         r"(?:(?:new|little|baby)\s+)?(?=(?:puppy|kitten|dog|cat|bunny|rabbit|hamster|parrot|horse|pony|"
                         r"guinea\s+pig|turtle|tortoise|lizard|snake)\s+(?-i:[A-Z]))", re.I)
 
@@ -3242,10 +3268,13 @@ def _said_otherwise(text: str) -> str:
 # A graduation just told: "I graduated from MIT today!", "I just graduated" (as "I'm no
 # longer a student (at MIT)"); not one of long ago ("I graduated from UCLA in 2012")
 _GRADUATED = re.compile(
-    r"\bI\s+(?P<now>(?:(?:just|finally|officially|have|'ve|’ve)\s+)*)graduated(?P<from>\s+from(?=\s+(?-i:[A-Z])))?"
-    # (a school named in lower case: "from college", "from uni", "from high school")
-    r"(?:\s+from\s+(?:(?:my|the)\s+)?(?-i:[a-z][\w-]*)(?:\s+(?-i:[a-z][\w-]*))?"
-    r"(?=\s*(?:$|[.!?,;]|\s+(?:today|yesterday|this|last|and|so|but|finally|at\s+last)\b)))?\b"
+    r"\bI\s+(?P<now>(?:(?:just|finally|officially|have|'ve|’ve)\s+)*)graduated"
+    # from a school by name (whose name the rules read on), or one named in lower case
+    # ("from college", "from uni", "from high school"); not "to the next level", "from therapy"
+    r"(?:(?P<from>\s+from(?=\s+(?-i:[A-Z])))|\s+from\s+(?:my\s+|the\s+|a\s+)?(?:[a-z'’-]+\s+){0,2}?"
+    r"(?:college|uni|university|school|academy|bootcamp|degree|masters|phd|program|programme)"
+    r"(?=\s*(?:$|[.!?,;]|\s+(?:today|yesterday|this|last|and|so|but|finally|at\s+last|with)\b))|"
+    r"(?=\s*(?:$|[.!?,;]|\s+(?:today|yesterday|this|last|and|so|but|finally|at\s+last|with)\b)))"
     r"(?P<recent>(?=[^.!?;]*\b(?:today|yesterday|this\s+(?:week|month|morning|weekend)|"
     r"last\s+(?:week|weekend|night)|tonight)\b))?", re.I)
 
@@ -3286,19 +3315,29 @@ def _taste_said(sentence: str) -> str:
 
 def _move_said(sentence: str) -> str:
     """A move told by where one is now, written as the rules read a move (`_MOVED_NOW_IN`,
-    `_SETTLED_IN`, `_HOME_IS_IN`): the last two only of a place capitalised or known ("my
-    home is in need of repair", "we're settling in nicely" are none) and not for a while
-    ("we settled in Paris for a week")."""
+    `_SETTLED_IN`, `_HOME_IS_IN`): the last two only of a place the rules know or a
+    capitalised name that is no state or part of a building (`_NO_HOME_PLACE`: "my house is
+    in Foreclosure", "my apartment is in Building C", "we settled in Court"), and not for a
+    while ("we settled in Paris for a week")."""
     def place(m: re.Match[str]) -> bool:
         rest = sentence[m.end():]
-        return rest[:1].isupper() or bool(_known_place_starts(rest))
+        if _known_place_starts(rest):
+            return True
+        first = rest.split()[0].strip(".,;!?").lower() if rest.split() else ""
+        return rest[:1].isupper() and first not in _NO_HOME_PLACE
 
     sentence = _MOVED_NOW_IN.sub(lambda m: f"{m.group('who')} moved to ", sentence)
     sentence = _SETTLED_IN.sub(
         lambda m: f"{m.group('who')} live in " if place(m) else m.group(0), sentence)
     return _HOME_IS_IN.sub(
-        lambda m: m.group(0) if not place(m) else "I live in " if m.group("who").lower() == "my"
-        else "we live in ", sentence)
+        lambda m: m.group(0) if not place(m) else "I live in "
+        if m.group("who").lower() == "my" else "we live in ", sentence)
+
+
+# Capitalised words said where a home is that are no place ("My new house is in Escrow")
+_NO_HOME_PLACE = frozenset("""foreclosure chaos building court escrow block tower shambles
+progress trouble bad good limbo ruins pieces order disarray need repair debt danger
+lockdown quarantine""".split())
 
 
 def _known_place_starts(rest: str) -> list[str]:
@@ -4634,6 +4673,8 @@ def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool
     if job is not None:
         if (job.group("poss").lower() == "my") != mine:
             return False  # "I quit her job", "my sister quit my job": whose?
+        # (a side job is no title: "I quit my part-time job at Starbucks" keeps "student")
+        main = job.group("noun").lower() == "job" and not _SIDE_JOB.search(job.group(0))
         if job.group("as"):
             title, employer = _split_job(_value(sentence, job.end(), attribute="job"))
             title = clean_value(_JOB_LEFT_TAIL.sub("", title))
@@ -4653,13 +4694,15 @@ def _left_job(sentence: str, at: int, subj: _Subject, turn: _Turn, *, mine: bool
             employer = _trim_place(_value(sentence, org.end(), attribute="employer"), "employer")
             if _ok_value(employer):
                 turn.add(subj, "employer", employer, "negation", negated=True)
-                if job.group("noun").lower() == "job":
+                if main:
                     _job_left(turn, subj)
                 return True
             return False
         if _JOB_LEFT_END.match(sentence, job.end()):
+            if _SIDE_JOB.search(job.group(0)):
+                return True  # "I quit my side job": not the employer that holds, whatever it is
             turn.end(subj, "employer")
-            if job.group("noun").lower() == "job":
+            if main:
                 _job_left(turn, subj)
             return True
         return False
