@@ -126,6 +126,9 @@ _HOW_LONG = re.compile(
     r"|how\s+long\s+have\s+I\s+(?:been\s+(?:an?\s+)?(?P<job>[a-z][a-z -]{1,40}?)|"
     r"had\s+(?:my|our)\s+(?P<kin>[a-z]+))"
     r")\s*\??$", re.I)
+# Relations one person may be told by either name of ("my manager is Karen" / "who is my
+# boss?")
+_SAME_ROLE = {"boss": "manager", "manager": "boss"}
 _WHO_AM_I = re.compile(r"^\s*who\s+am\s+i\s*[?!.]*\s*$", re.I)
 # The partners a "how long have I been married / engaged / together?" asks of
 _TIES_ASKED = {"married": ("husband", "wife", "spouse"), "engaged": ("fiancé",),
@@ -1260,6 +1263,15 @@ class Assistant:
             if cq is not None and not cq.history:
                 cq = self._kin(cq)
             facts = self._facts_for(cq) if cq is not None else []
+            if cq is not None and not facts and not cq.history and not cq.past:
+                # "who is my boss?" of "my manager is Karen", and the other way
+                rel, sep, rest = cq.attribute.partition("'s ")
+                if sep and rel in _SAME_ROLE:
+                    other = replace(cq, attribute=f"{_SAME_ROLE[rel]}'s {rest}",
+                                    question=cq.question.replace(f"{rel}'s", f"{_SAME_ROLE[rel]}'s"))
+                    found = self._facts_for(other)
+                    if found:
+                        cq, facts = other, found
         if cq is not None and not facts and cq.attribute == "name" and _WHO_AM_I.match(text):
             cq = None  # "who am I?" with no name told: what is known of the user
         if cq is None and (about_me_question(text) or _WHO_AM_I.match(text)):
@@ -1418,6 +1430,12 @@ class Assistant:
         said = " ".join(text.split())
         forget = _FORGET.match(said) if len(text) <= 2_000 else None
         delete = _DELETE.match(said) if len(text) <= 2_000 and forget is None else None
+        if delete is not None and delete.group("told") is not None and re.search(
+                r"\s(?:from|out\s+of)\s+(?:the|my|this|that|our|his|her)\s+(?:\w+\s+)?(?:email|"
+                r"e-mail|letter|doc|document|file|text|message|note|draft|post|speech|toast|"
+                r"essay|report|list|page|slide|slides|presentation|plan|cv|resume|card|"
+                r"invitation|article|story|script|notes)\b", delete.group("told"), re.I):
+            delete = None  # "remove what I said about the budget from the email": an edit
         if delete is not None and delete.group("mine") is not None and not self._stored(
                 delete.group("mine")):
             delete = None  # "remove my shoes from the box": no fact of that name is stored
@@ -1481,10 +1499,20 @@ class Assistant:
                          seconds={"total": time.perf_counter() - start}, session_id=sid,
                          route="what an earlier conversation was about")
         t0 = time.perf_counter()
+        noted, just_said = "", set()
+        told_first = not chats and self.learn and _states_facts(text, self.user_name)
+        if told_first:
+            # "I started at Acme today. Where do I work?": the facts told beside the question
+            # are written first, so the answer reads them (not the turn itself), and the
+            # reply says what was noted
+            report = self._remember(sid, [("user", text)], now)
+            just_said = {e for e in (report.episodes if report is not None else []) if e}
+            noted = self._noted(report)
         self._last_facts = None  # (`_upcoming` reuses this reply's search only)
         backend, why, cq, facts = self.route(text)
         asked = resolve_dates(text, now)  # the times the question names, resolved once
-        hits = _date_fit(self._search(dated_query(text, now, asked), SEARCH_K), asked)
+        hits = [h for h in _date_fit(self._search(dated_query(text, now, asked), SEARCH_K), asked)
+                if h.id not in just_said]
         seconds = {"retrieve": time.perf_counter() - t0}
         t1 = time.perf_counter()
         notes: list[str] = []
@@ -1527,8 +1555,12 @@ class Assistant:
                                 _when(c)) for c in ahead[:3]]
         seconds["answer"] = time.perf_counter() - t1
         t2 = time.perf_counter()
-        self._remember(sid, [("user", text), ("assistant", answer_text)], now,
-                       used=[u.id for u in used])
+        if told_first:
+            answer_text = f"{noted} {answer_text}" if noted and backend != "llm" else answer_text
+            self._remember(sid, [("assistant", answer_text)], now, used=[u.id for u in used])
+        else:
+            self._remember(sid, [("user", text), ("assistant", answer_text)], now,
+                           used=[u.id for u in used])
         seconds["ingest"] = time.perf_counter() - t2
         seconds["total"] = time.perf_counter() - start
         return Reply(text=answer_text, backend=backend, memories=used, seconds=seconds,
@@ -1582,6 +1614,18 @@ class Assistant:
         used = [MemoryUsed(c.id, c.content, c.kind.value, 0.0, f"a turn of {when.lower()}",
                            _when(c)) for c in [*told[:TALKED_MAX], *asked[:TALKED_MAX]]]
         return f"{opening}, " + "; ".join(parts) + ".", used
+
+    def _noted(self, report: IngestReport | None) -> str:
+        """"Noted: your employer is Acme; your wife's name is Sara." of the facts a turn told
+        (`report`), in the second person; "" when it told none."""
+        self._name = None  # the turn may have stated the user's name
+        parts: list[str] = []
+        for cube_id in dict.fromkeys(report.facts if report is not None else []):
+            try:
+                parts.append(self._second_person(self.mem.get(cube_id, self.scope)))
+            except NotFoundError:
+                continue
+        return "Noted: " + "; ".join(parts) + "." if parts else ""
 
     def _note(self, text: str, sid: str, now: datetime, start: float) -> Reply:
         """A statement, with no LLM to chat: remember it, and say what was learned."""
@@ -1780,6 +1824,8 @@ class Assistant:
                 continue
             said = _said(hit.cube)
             m = _BORN_IN_YEAR.search(said[:MAX_TURN_CHARS])
+            if m is not None and _NOT_OWN_CLAUSE.search(said[max(0, m.start() - 200):m.start()]):
+                continue  # "my friend said I was born in 1985 in her dream", "if I was born ..."
             if m is None or (told is not None and _began(hit.cube) <= _began(told[2].cube)):
                 continue
             month = MONTHS.get(m.group("month").lower().rstrip(".")) if m.group("month") else None
@@ -2063,6 +2109,20 @@ class Assistant:
                     said, more = self._quotes(since[:EXTRACTIVE_MAX], hits, cq, text)
                     line, used = f"{line} {said}", [*used, *more]
                 return line, used
+            others: list[SearchHit] = []
+            if useful and _asks_of_user(text):
+                # "Am I diabetic?" of "My husband is diabetic": what was told of someone else
+                # is no answer about the user; said so, not quoted as if it were
+                words = _words_of(text)
+                others = [h for h in useful if h.cube.kind == Kind.EPISODE
+                          and _told_of_another(_said(h.cube), words, self.user_name)]
+                useful = [h for h in useful if h not in others]
+                if others and not any(_shares_words(words, _said(h.cube)) for h in useful):
+                    useful = []  # (what is left shares no word with it: no answer either)
+                if not useful and others:
+                    said, used = self._quotes(others[:1], hits, cq, text)
+                    return ("You haven't told me that about yourself; what I have is about "
+                            f"someone else. {said}", used)
             if not useful:
                 return "I don't have anything about that yet.", []
             top = useful[0].score  # the best memory, and any about as good: a short answer
@@ -3713,6 +3773,62 @@ def _same_word(a: str, b: str) -> bool:
     return len(short) >= 5 and long_.startswith(short)
 
 
+# Who a question asks about when it is only the user ("am I diabetic?", "what car do I
+# drive?"): no relative, no one by name
+_OTHER_PERSON = re.compile(r"\b(?:my|our|his|her|their)\s+(?:(?:best|old|new|ex|step|late)[-\s]?)?"
+                           r"(?:" + "|".join(sorted({re.escape(r) for r in (
+                               "sister brother mother mom mum father dad wife husband partner "
+                               "boyfriend girlfriend son daughter friend boss manager colleague "
+                               "coworker roommate neighbour neighbor cousin aunt uncle grandma "
+                               "grandpa grandmother grandfather kid kids child children baby "
+                               "parents niece nephew fiance fiancee "
+                               "bf gf hubby wifey bestie sis bro").split()}, key=len,
+                               reverse=True)) + r")s?\b", re.I)
+# A clause's subject that is someone else: "my husband ...", "Zoe speaks ...", "he / she /
+# they ..." (a name before a verb said of one other: "Zoe speaks", "Tom is"; not "Had the
+# tests redone")
+_ANOTHER_SUBJECT = re.compile(
+    r"^\W*(?:(?:so|and|also|btw|oh|well|ok|okay|um|anyway|fyi|actually)\W+)*(?:"
+    + _OTHER_PERSON.pattern + r"|(?P<name>(?-i:[A-Z][a-z]+))(?:['’]s\s+\w+)?\s+(?-i:(?:is|was|has|"
+    r"does|did|can|will|[a-z]+[^s\W]s))\b|(?:he|she|they)\b)", re.I)
+
+
+def _asks_of_user(text: str) -> bool:
+    """Whether a question asks about the user alone: said of "I" / "me" / "my", naming no
+    relative and no one by name ("Am I diabetic?", "what medication do I take?"; not "what
+    does my mom take?", "does Zoe speak Japanese?")."""
+    words = set(_norm(text).split())
+    if not words & {"i", "im", "ive", "me", "my"} or _OTHER_PERSON.search(text):
+        return False
+    # (no one by name: "does Zoe speak Japanese?", "is Sara a teacher?", "Sam's job")
+    return not re.search(r"\b(?:does|did|is|was|has|can|will|would|could|do)\s+(?-i:[A-Z])(?!\b)|"
+                         r"(?!(?:What|Where|Who|When|How|That|It|There|Here|Let)['’]s)"
+                         r"(?-i:[A-Z])[a-z]+['’]s\b", text)
+
+
+def _told_of_another(said: str, asked: set[str], me: str | None = None) -> bool:
+    """Whether every clause of a turn that shares a word with the question `asked` is said
+    of someone other than the speaker ("My husband is diabetic" of "am I diabetic?"); not
+    when any such clause is the speaker's (by "I", or by their own name `me`), or none
+    shares a word."""
+    from memos.reader.rules import clauses
+
+    if len(said) > MAX_TURN_CHARS:
+        return False
+
+    first = (me or "").split()[0] if (me or "").split() else ""
+
+    def another(clause: str) -> bool:
+        m = _ANOTHER_SUBJECT.match(clause)
+        # (any word of the speaker's after the subject makes it theirs too: "my friend gave
+        # me a guitar", "Yoga has changed my life", "my husband and me both love jazz")
+        return m is not None and m.group("name") not in (me, first) and not re.search(
+            r"\b(?:I|I'm|I've|I'd|me|my|mine|myself|we|we're|us|our)\b", clause[m.end():], re.I)
+
+    sharing = [c for c in clauses(said) if _shares_words(asked, c)]
+    return bool(sharing) and all(another(c) for c in sharing)
+
+
 def _shares_words(asked: set[str], said: str) -> bool:
     """Whether a memory shares a word with the question's words `asked` (`_words_of`,
     `_same_word`); true of a question with no word that says what it is about ("what do
@@ -3791,6 +3907,10 @@ def _same_value(stored: str, asked: str) -> bool:
     return bool(asked.strip()) and norm(stored) == norm(asked)
 
 
+# What makes a clause no statement of one's own, before it in its sentence: another's words
+# or a hypothesis ("my friend said I was born in 1985", "if I was born in 2000")
+_NOT_OWN_CLAUSE = re.compile(r"\b(?:said|says|told|tells|if|wish|wished|dream\w*|think|thought|"
+                             r"imagine\w*|pretend\w*|suppose|joked?|claim\w*)\b[^.!?;]*$", re.I)
 # "I was born in 1990", "I was born in May 1990", "I was born in Leeds in 1990"
 _BORN_IN_YEAR = re.compile(r"\bI\s+was\s+born\s+(?:in\s+(?-i:[A-Z])[\w'’.-]*(?:\s+(?-i:[A-Z])"
                            r"[\w'’.-]*)*\s+)?in\s+(?:(?P<month>[A-Za-z]{3,9}\.?)\s+)?"

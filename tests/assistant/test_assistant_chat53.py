@@ -161,3 +161,98 @@ def test_a_forget_reply_speaks_to_the_user(mem) -> None:
     bot = tell(mem, [(0, "My coworker Priya lives in Leeds and I like tea.")])
     reply = ask(bot, "forget Priya", day=1)
     assert "your coworker's name is Priya" in reply and "Alice's" not in reply
+
+
+def test_remove_said_of_another_text_is_no_forget_request(mem) -> None:
+    bot = tell(mem, [(0, "My budget is 500 euros.")])
+    reply = bot.reply("Remove what I said about the budget from the email.")
+    assert not reply.forgotten and "Forgotten" not in reply.text and "nothing stored" not in reply.text
+
+
+def test_a_year_of_birth_said_by_someone_else_is_not_the_users(mem) -> None:
+    bot = tell(mem, [(0, "I was born in 1990."),
+                     (1, "My friend said I was born in May 1985 in her dream, funny.")])
+    assert ask(bot, "How old am I?", day=2).startswith("You are 35 or 36 (born in 1990")
+
+
+@pytest.mark.parametrize(("told", "asked"), [
+    ("My husband is diabetic.", "Am I diabetic?"),
+    ("Btw my mom takes metformin. Does that interact with anything?", "What medication do I take?"),
+    ("My dad drives a Ford F-150.", "What car do I drive?"),
+    ("Zoe speaks Japanese.", "Do I speak Japanese?"),
+    ("My wife's doctor is Dr. Kim.", "Who is my doctor?"),
+])
+def test_what_was_told_of_someone_else_is_no_answer_about_the_user(
+        mem, told: str, asked: str) -> None:
+    bot = tell(mem, [(0, told), (0, "I live in Leeds.")])
+    answer = ask(bot, asked, day=1)
+    assert answer.startswith("You haven't told me that about yourself; what I have is about "
+                             "someone else."), answer
+
+
+@pytest.mark.parametrize(("told", "asked", "said"), [
+    ("My husband is diabetic.", "Is my husband diabetic?", "My husband is diabetic"),
+    ("My dad drives a Ford F-150.", "what car does my dad drive?", "Ford F-150"),
+    ("My mom says I'm allergic to cats.", "am I allergic to cats?", "cats"),
+    ("Had the allergy tests redone today.", "did I have allergy tests?", "allergy tests"),
+])
+def test_what_was_told_of_the_user_or_asked_of_another_is_quoted(
+        mem, told: str, asked: str, said: str) -> None:
+    bot = tell(mem, [(0, told)])
+    answer = ask(bot, asked, day=1)
+    assert said in answer and "someone else" not in answer, answer
+
+
+def test_facts_told_beside_a_question_are_said_to_be_noted(mem) -> None:
+    bot = tell(mem, [])
+    reply = bot.reply("Hey! So I started a new job at Acme today, and my wife Sara is pregnant. "
+                      "Also, do you remember my phone number?")
+    assert reply.text.startswith("Noted: your employer is Acme; your wife's name is Sara.")
+    assert "Acme" in ask(bot, "where do I work?")
+    assert not bot.reply("do you remember my phone number?").text.startswith("Noted")
+
+
+def test_a_boss_asked_of_a_manager_told(mem) -> None:
+    bot = tell(mem, [(0, "My manager is Karen.")])
+    assert "Karen" in ask(bot, "Who is my boss?", day=1)
+    bot = tell(mem, [(0, "My boss is Greg.")], user="bo")
+    assert "Greg" in ask(bot, "who is my manager?", day=1)
+    bot.reply("My manager is Priya.", session_id="s2", at=T0)
+    assert "Priya" in ask(bot, "who is my manager?", day=2)
+
+
+@pytest.mark.parametrize(("told", "asked", "said"), [
+    ("Yoga has changed my life.", "Do I do yoga?", "Yoga"),
+    ("My friend gave me a guitar for my birthday.", "Do I have a guitar?", "guitar"),
+    ("They diagnosed me with diabetes last year.", "Do I have diabetes?", "diabetes"),
+    ("My husband and me both love jazz.", "Do I like jazz?", "jazz"),
+])
+def test_a_turn_that_speaks_of_the_user_too_is_theirs(mem, told: str, asked: str,
+                                                      said: str) -> None:
+    bot = tell(mem, [(0, told)])
+    answer = ask(bot, asked, day=1)
+    assert said in answer and "someone else" not in answer, answer
+
+
+def test_a_question_that_tells_is_answered_after_what_it_told(mem) -> None:
+    bot = tell(mem, [(0, "I work at Google.")])
+    reply = bot.reply("I started at Acme today. Where do I work?", session_id="s1", at=T0)
+    assert reply.text.startswith("Noted: your employer is Acme.")
+    assert "Where do I work?" not in reply.text.split("Noted: your employer is Acme.", 1)[1]
+    bot.reply("My name is Rob.", session_id="s2", at=T0)
+    named = bot.reply("Actually my name is Bob. Did you get that?", session_id="s2", at=T0)
+    assert named.text.startswith("Noted: your name is Bob."), named.text
+
+
+@pytest.mark.parametrize("request_", ["Delete what I told you about my move from London.",
+                                      "Delete what I said about moving from London"])
+def test_delete_what_i_said_about_a_move_from_a_place(mem, request_: str) -> None:
+    bot = tell(mem, [(0, "I moved from London to Leeds.")])
+    assert bot.reply(request_).backend == "forget"
+
+
+@pytest.mark.parametrize("told", ["Hi, I was born in 1990.", "My name is Ann and I was born in 1990.",
+                                  "I grew up in Leeds, I was born in 1990."])
+def test_a_year_of_birth_after_other_words(mem, told: str) -> None:
+    bot = tell(mem, [(0, told)])
+    assert ask(bot, "How old am I?", day=1).startswith("You are 35 or 36")
