@@ -3909,8 +3909,9 @@ def _same_value(stored: str, asked: str) -> bool:
 
 # What makes a clause no statement of one's own, before it in its sentence: another's words
 # or a hypothesis ("my friend said I was born in 1985", "if I was born in 2000")
-_NOT_OWN_CLAUSE = re.compile(r"\b(?:said|says|told|tells|if|wish|wished|dream\w*|think|thought|"
-                             r"imagine\w*|pretend\w*|suppose|joked?|claim\w*)\b[^.!?;]*$", re.I)
+# ("as I told you, I was born in 1990" is one's own)
+_NOT_OWN_CLAUSE = re.compile(r"\b(?:said|says|if|wish|wished|dream\w*|thought|imagine\w*|"
+                             r"pretend\w*|suppose|joked?|claim\w*)\b[^.!?;]*$", re.I)
 # "I was born in 1990", "I was born in May 1990", "I was born in Leeds in 1990"
 _BORN_IN_YEAR = re.compile(r"\bI\s+was\s+born\s+(?:in\s+(?-i:[A-Z])[\w'’.-]*(?:\s+(?-i:[A-Z])"
                            r"[\w'’.-]*)*\s+)?in\s+(?:(?P<month>[A-Za-z]{3,9}\.?)\s+)?"

@@ -3192,9 +3192,9 @@ _HOME_IS_IN = re.compile(
 
 
 # A taste that ended, told as the past with a change or as tiring of it: "I used to love
-# coffee, but now I prefer tea" (as "I no longer love coffee, ..."), "I've gotten tired of hiking", "I've grown bored of jazz" (as "I no
-# longer like ..."); a taste that grew, by comparison: "I'm more into classical than jazz
-# these days" (as "I'm into classical").
+# coffee, but now I prefer tea" (as "I no longer love coffee, ..."), "I've gotten tired of
+# hiking", "I've grown bored of jazz" (as "I no longer like ..."); a taste that grew, by
+# comparison: "I'm more into classical than jazz these days" (as "I'm into classical").
 _USED_TO_LIKE = re.compile(r"\bI\s+used\s+to\s+(?:really\s+|absolutely\s+)?"
                            r"(?P<verb>love|like|enjoy|adore)\s+(?!to\s|it\b|that\b|when\b)"
                            # (said as a change: "..., but now I prefer tea", "... but not any
@@ -3292,8 +3292,8 @@ def _graduated(sentence: str) -> str:
 def _married_for(out: list[Extraction], text: str, at: datetime | date | None
                  ) -> list[Extraction]:
     """A partner's name read with how long the couple has been married or together ("My wife
-    Jen and I have been married for 12 years", "I've been married to Sam for 5 years"): the
-    tie began then, when the turn names one partner only and no date of its own."""
+    Jen and I have been married for 12 years"): the tie began then, when the turn names one
+    partner only and no date of its own."""
     partners = [e for e in out if not e.negated and not e.past and e.when is None
                 and e.attribute.removesuffix("'s name") in PARTNERS]
     if len(partners) != 1 or at is None or "been" not in text:

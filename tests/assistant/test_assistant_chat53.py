@@ -252,7 +252,8 @@ def test_delete_what_i_said_about_a_move_from_a_place(mem, request_: str) -> Non
 
 
 @pytest.mark.parametrize("told", ["Hi, I was born in 1990.", "My name is Ann and I was born in 1990.",
-                                  "I grew up in Leeds, I was born in 1990."])
+                                  "I grew up in Leeds, I was born in 1990.",
+                                  "As I told you, I was born in 1990."])
 def test_a_year_of_birth_after_other_words(mem, told: str) -> None:
     bot = tell(mem, [(0, told)])
     assert ask(bot, "How old am I?", day=1).startswith("You are 35 or 36")
