@@ -1013,11 +1013,13 @@ class Assistant:
         # are my hobbies?" by the likes when no hobby was told as one ("my hobby is pottery")
         attributes = {cq.attribute, "preference"} if cq.attribute == "likes" and \
             cq.value is None and not cq.categories else {cq.attribute}
-        found = [h for h in hits if _fact_attribute(h.cube) in attributes
-                 and (include_superseded or not (_ended(h.cube) or _not_begun(h.cube, asked)))]
+        def of(names: set[str]) -> list[SearchHit]:
+            return [h for h in hits if _fact_attribute(h.cube) in names and (
+                include_superseded or not (_ended(h.cube) or _not_begun(h.cube, asked)))]
+
+        found = of(attributes)
         if not found and cq.attribute == "hobby" and cq.value is None and cq.about_user:
-            found = [h for h in hits if _fact_attribute(h.cube) == "likes"
-                     and (include_superseded or not (_ended(h.cube) or _not_begun(h.cube, asked)))]
+            found = of({"likes"})
         return found
 
     def _upcoming(self, cq: CanonicalQuestion) -> list[MemCube]:
@@ -3773,24 +3775,34 @@ def _same_word(a: str, b: str) -> bool:
     return len(short) >= 5 and long_.startswith(short)
 
 
-# Who a question asks about when it is only the user ("am I diabetic?", "what car do I
-# drive?"): no relative, no one by name
-_OTHER_PERSON = re.compile(r"\b(?:my|our|his|her|their)\s+(?:(?:best|old|new|ex|step|late)[-\s]?)?"
-                           r"(?:" + "|".join(sorted({re.escape(r) for r in (
-                               "sister brother mother mom mum father dad wife husband partner "
-                               "boyfriend girlfriend son daughter friend boss manager colleague "
-                               "coworker roommate neighbour neighbor cousin aunt uncle grandma "
-                               "grandpa grandmother grandfather kid kids child children baby "
-                               "parents niece nephew fiance fiancee "
-                               "bf gf hubby wifey bestie sis bro").split()}, key=len,
-                               reverse=True)) + r")s?\b", re.I)
-# A clause's subject that is someone else: "my husband ...", "Zoe speaks ...", "he / she /
-# they ..." (a name before a verb said of one other: "Zoe speaks", "Tom is"; not "Had the
-# tests redone")
-_ANOTHER_SUBJECT = re.compile(
-    r"^\W*(?:(?:so|and|also|btw|oh|well|ok|okay|um|anyway|fyi|actually)\W+)*(?:"
-    + _OTHER_PERSON.pattern + r"|(?P<name>(?-i:[A-Z][a-z]+))(?:['’]s\s+\w+)?\s+(?-i:(?:is|was|has|"
-    r"does|did|can|will|[a-z]+[^s\W]s))\b|(?:he|she|they)\b)", re.I)
+@functools.cache
+def _other_person() -> re.Pattern[str]:
+    """Someone a question or a clause may be about other than the user: "my husband", "her
+    mom", "my best friend", "my bf", "my boss" (the reader's kin and companion words:
+    `vocab.PERSONAL_RELATIONS`, their aliases and chat words, and who one works with; not
+    one's own doctor or dentist: "who is my doctor?" asks of the user's)."""
+    from memos.reader.rules import CHAT_KIN_WORDS
+    from memos.reader.vocab import KIN_NAMES, PERSONAL_RELATIONS, RELATION_ALIASES
+
+    words = (set(PERSONAL_RELATIONS) | set(KIN_NAMES) | set(CHAT_KIN_WORDS)
+             | {a for a, r in RELATION_ALIASES.items() if r in PERSONAL_RELATIONS}
+             | {"boss", "manager", "colleague", "coworker", "co-worker", "supervisor",
+                "teammate", "kid", "kids", "child", "children", "baby", "parents"})
+    kin = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+") for w in words), key=len,
+                          reverse=True))
+    return re.compile(rf"\b(?:my|our|his|her|their)\s+(?:(?:best|old|new|ex|step|late)[-\s]?)?"
+                      rf"(?:{kin})s?\b", re.I)
+
+
+@functools.cache
+def _another_subject() -> re.Pattern[str]:
+    """A clause's subject that is someone else: "my husband ...", "Zoe speaks ...", "he /
+    she / they ..." (a name before a verb said of one other: "Zoe speaks", "Tom is"; not
+    "Had the tests redone")."""
+    return re.compile(
+        r"^\W*(?:(?:so|and|also|btw|oh|well|ok|okay|um|anyway|fyi|actually)\W+)*(?:"
+        + _other_person().pattern + r"|(?P<name>(?-i:[A-Z][a-z]+))(?:['’]s\s+\w+)?\s+(?-i:(?:is|"
+        r"was|has|does|did|can|will|[a-z]+[^s\W]s))\b|(?:he|she|they)\b)", re.I)
 
 
 def _asks_of_user(text: str) -> bool:
@@ -3798,7 +3810,7 @@ def _asks_of_user(text: str) -> bool:
     relative and no one by name ("Am I diabetic?", "what medication do I take?"; not "what
     does my mom take?", "does Zoe speak Japanese?")."""
     words = set(_norm(text).split())
-    if not words & {"i", "im", "ive", "me", "my"} or _OTHER_PERSON.search(text):
+    if not words & {"i", "im", "ive", "me", "my"} or _other_person().search(text):
         return False
     # (no one by name: "does Zoe speak Japanese?", "is Sara a teacher?", "Sam's job")
     return not re.search(r"\b(?:does|did|is|was|has|can|will|would|could|do)\s+(?-i:[A-Z])(?!\b)|"
@@ -3819,7 +3831,7 @@ def _told_of_another(said: str, asked: set[str], me: str | None = None) -> bool:
     first = (me or "").split()[0] if (me or "").split() else ""
 
     def another(clause: str) -> bool:
-        m = _ANOTHER_SUBJECT.match(clause)
+        m = _another_subject().match(clause)
         # (any word of the speaker's after the subject makes it theirs too: "my friend gave
         # me a guitar", "Yoga has changed my life", "my husband and me both love jazz")
         return m is not None and m.group("name") not in (me, first) and not re.search(

@@ -1992,13 +1992,13 @@ _BARE_POSSESSIVE = re.compile(
 # "old", "new", "former": a relative replaced).
 # Chat's words for kin: "my bf", "my gf", "my best mate Dave", "my bestie" (read as the
 # relation's own word)
-_CHAT_KIN_WORDS = {"best mate": "best friend", "bestie": "best friend", "bff": "best friend",
+CHAT_KIN_WORDS = {"best mate": "best friend", "bestie": "best friend", "bff": "best friend",
                    "bf": "boyfriend", "gf": "girlfriend", "hubby": "husband", "mate": "friend",
                    "sis": "sister", "bro": "brother", "stepdad": "stepfather",
                    "stepmom": "stepmother", "stepmum": "stepmother", "mil": "mother-in-law",
                    "fil": "father-in-law", "sil": "sister-in-law", "bil": "brother-in-law"}
 _CHAT_KIN = re.compile(r"\b((?:[Mm]y|[Oo]ur)\s+)(?i:(" + "|".join(
-    w.replace(" ", r"\s+") for w in sorted(_CHAT_KIN_WORDS, key=len, reverse=True))
+    w.replace(" ", r"\s+") for w in sorted(CHAT_KIN_WORDS, key=len, reverse=True))
     + r"))\b(?![-])")
 _WHICH_KIN = re.compile(
     rf"\b([Mm]y)\s+(?:(?:older|younger|elder|eldest|oldest|youngest|big|little|baby|kid|twin|"
@@ -2107,9 +2107,11 @@ _RETRACTED = re.compile(r"(?<!not )(?<!no )\b(?:jk|j/k|just\s+kidding|just\s+jok
 # follows the correcting words is the value. "I meant X" corrects by itself; "it's X" only
 # after a word that corrects and only a value close to the one it corrects ("Wait, it's
 # Friday", "Actually it's fine" are no corrections).
+# (the words that open a correction, each with its marks: `_CORRECTION`, `_MEANT_FOR`)
+_CORRECTION_WORDS = (r"(?:(?:sorry|oops|whoops|oh|ah|wait|no|nope|correction|actually|my\s+bad|"
+                      r"typo|damn|ugh|argh|hmm|lol|haha)\b[\s,!.:;-]*)")
 _CORRECTION = re.compile(
-    r"^\W*(?P<opener>(?:(?:sorry|oops|whoops|oh|ah|wait|no|nope|correction|actually|my\s+bad|"
-    r"typo|damn|ugh|hmm|lol|haha)\b[\s,!.:;-]*)*)"
+    r"^\W*(?P<opener>" + _CORRECTION_WORDS + r"*)"
     r"(?:(?:(?<![\w'’])(?P<meant>I\s+meant\s+to\s+say|I\s+meant|I\s+mean|make\s+(?:that|it)|"
     r"that\s+should\s+(?:be|say|read)|should\s+(?:be|say))|(?P<its>it's|it’s|it\s+is|it\s+was|"
     r"that's|that’s))\s+|(?P<bare>))(?P<value>[^\n?]{1,60}?)\s*(?:[.!]+|\s+(?:lol|haha|sorry))?\s*$",
@@ -2655,7 +2657,7 @@ def extract(text: str, speaker: str, speaker_key: str,
     turn.moved_on, turn.moved_to = moved is not None, _moved_to(moved)
     text = _unquote_others(_WHICH_KIN.sub(r"\1 ", _BARE_POSSESSIVE.sub(r"\1's ", _LOWER_I.sub(
         lambda m: _CHAT[m.group(0)], squeeze(text)))))
-    text = _CHAT_KIN.sub(lambda m: m.group(1) + _CHAT_KIN_WORDS[
+    text = _CHAT_KIN.sub(lambda m: m.group(1) + CHAT_KIN_WORDS[
         " ".join(m.group(2).lower().split())], text)
     if turn.caseless:  # "jess is a dentist", "sam is my boyfriend": a name typed in lower case
         text = lower_self_name(text, after_greeting, turn.tentative_names)
@@ -2931,7 +2933,7 @@ _RESTATES_NAME = re.compile(
 # "Oops, I meant June 5 for my mom's birthday": the fact said again in full (as "My mom's
 # birthday is June 5"), which replaces the value before it in any session
 _MEANT_FOR = re.compile(
-    r"^\W*(?:(?:oops|sorry|wait|no|ugh|argh|correction|actually)(?:\s*[,:!.]\s*|\s+))*"
+    r"^\W*" + _CORRECTION_WORDS + r"*"
     r"I\s+meant\s+(?P<value>[^,;!?]{1,40}?)\s+for\s+(?P<what>(?:my|our)\s+(?:[a-z-]+['’]s\s+)?"
     r"(?P<attr>birthday|anniversary|name|city|address|email|phone\s+number|number|age))"
     r"(?:\s*[,.]?\s*(?:sorry|my\s+bad|oops))?[.!]*\s*$", re.I)
